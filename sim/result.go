@@ -1,0 +1,117 @@
+package sim
+
+import "time"
+
+// Result is what one scenario run produced. Its JSON form is the stable,
+// versioned report format (see report.Schema); every field is deterministic
+// for a scenario and seed.
+type Result struct {
+	Name        string    `json:"name"`
+	File        string    `json:"file"`
+	Description string    `json:"description,omitempty"`
+	Seed        uint64    `json:"seed"`
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"` // virtual time the run stopped at
+	Passed      bool      `json:"passed"`
+
+	Expectations []Check `json:"expectations"`
+	Drift        []Drift `json:"drift"`
+	Totals       Totals  `json:"totals"`
+	Metrics      Metrics `json:"metrics"`
+	Agents       []Agent `json:"agents"`
+	Trace        []Line  `json:"trace,omitempty"` // the event log, when asked for
+	Error        string  `json:"error,omitempty"` // a run that could not complete
+}
+
+// Check is one expectation and what was found.
+type Check struct {
+	Line     int       `json:"line"`     // source line of its [[expect]]
+	At       time.Time `json:"at"`       // virtual time it was checked
+	Subject  string    `json:"subject"`  // "customer u1", "agent li", "metric fairness.jain", "drift any"
+	Field    string    `json:"field"`    // what was compared: received, state, min, ...
+	Expected string    `json:"expected"` // e.g. "5", "assigned", ">= 0.95"
+	Actual   string    `json:"actual"`
+	Passed   bool      `json:"passed"`
+	// Conversation and Timeline show the conversation involved, for
+	// customer checks.
+	Conversation string `json:"conversation,omitempty"`
+	Timeline     []Line `json:"timeline,omitempty"`
+}
+
+// Line is one entry of a timeline or trace.
+type Line struct {
+	At           time.Time `json:"at"`
+	Kind         string    `json:"kind"`
+	Conversation string    `json:"conversation,omitempty"`
+	Customer     string    `json:"customer,omitempty"`
+	Agent        string    `json:"agent,omitempty"`
+	Group        string    `json:"group,omitempty"`
+	Detail       string    `json:"detail,omitempty"`
+}
+
+// Drift is one disagreement between the router's policy and the platform's
+// rules on the same outbound message.
+type Drift struct {
+	At       time.Time `json:"at"`
+	Kind     string    `json:"kind"` // sent_refused | refused_accepted
+	Channel  string    `json:"channel"`
+	Customer string    `json:"customer"`
+	Agent    string    `json:"agent"`
+	Router   string    `json:"router"`   // "sent", or the refusal reason
+	Platform string    `json:"platform"` // "accepted", or the platform's error code
+	Expected bool      `json:"expected"` // a [[expect]] drift entry covers it
+}
+
+// Drift kinds.
+const (
+	// DriftSentRefused: the router sent what the platform refused.
+	DriftSentRefused = "sent_refused"
+	// DriftRefusedAccepted: the router refused what the platform would have
+	// accepted.
+	DriftRefusedAccepted = "refused_accepted"
+)
+
+// Totals counts what went through the run.
+type Totals struct {
+	Conversations int `json:"conversations"`
+	Closed        int `json:"closed"`
+	Waiting       int `json:"waiting"` // still waiting at the end
+	Inbound       int `json:"inbound"` // customer messages the router accepted
+	Sent          int `json:"sent"`    // agent messages the platform accepted
+	Delivered     int `json:"delivered"`
+	Refused       int `json:"refused"` // refused by the router's policy
+	Failed        int `json:"failed"`  // refused by the platform
+	Webhooks      int `json:"webhooks"`
+	Rejected      int `json:"rejected"` // webhooks the router refused (bad signature, ...)
+	Duplicates    int `json:"duplicates"`
+}
+
+// Metrics are the fairness and service figures of a run.
+type Metrics struct {
+	// Jain is Jain's fairness index over each agent's assignments per
+	// capacity-hour online; 1 is perfectly fair. Zero when no agent was
+	// online.
+	Jain float64 `json:"fairness_jain"`
+	// Spread is max minus min of the same normalized figures.
+	Spread  float64       `json:"fairness_spread"`
+	WaitP50 time.Duration `json:"wait_p50_ns"`
+	WaitP90 time.Duration `json:"wait_p90_ns"`
+	WaitP99 time.Duration `json:"wait_p99_ns"`
+	WaitMax time.Duration `json:"wait_max_ns"`
+	// Assigned is the number of conversations the waits are taken over.
+	Assigned int `json:"assigned"`
+}
+
+// Agent is one agent's figures.
+type Agent struct {
+	ID          string        `json:"id"`
+	Capacity    int           `json:"capacity"`
+	Assignments int           `json:"assignments"`
+	PeakActive  int           `json:"peak_active"`
+	OnlineTime  time.Duration `json:"online_ns"`
+	// PerCapacityHour is assignments per capacity-hour online, the figure
+	// fairness is computed over.
+	PerCapacityHour float64 `json:"per_capacity_hour"`
+	// Utilization is conversation-time over capacity-time online.
+	Utilization float64 `json:"utilization"`
+}
