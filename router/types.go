@@ -82,8 +82,8 @@ type AgentConfig struct {
 	Groups   []string // groups the agent belongs to, besides the default group
 	// NoReception removes the agent from the implicit default group: an
 	// account without reception permission is never assigned there.
+	// Agents start offline; bring them online with [Engine.SetOnline].
 	NoReception bool
-	Online      bool // presence at the engine's start
 }
 
 // Anchor is what starts (and restarts) a channel's reply window.

@@ -1,0 +1,892 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// never is the last-assigned time of an agent never assigned: it sorts first.
+const never = math.MinInt64
+
+// Engine is the routing engine. Build it with [New].
+type Engine struct {
+	mu sync.Mutex
+
+	strategy Strategy
+	split    Split
+	overflow Overflow
+	missed   time.Duration
+	idle     time.Duration
+	rng      *rand.Rand
+
+	agents  map[string]*agent
+	groups  []*group // by priority, then definition order; the default group is among them
+	byName  map[string]*group
+	deflt   *group
+	regions map[string]*group // split by region: the first group for each region
+	pages   map[string]*group // split by entry page: the first group for each page
+
+	policies map[string]Policy
+	senders  map[string]Sender
+
+	customers map[CustomerKey]*customer
+	convs     []*conv // by id-1
+	deadlines deadlineHeap
+	seq       uint64
+
+	events []Event
+}
+
+type agent struct {
+	id           string
+	capacity     int
+	online       bool
+	active       int
+	assignments  int
+	peak         int
+	lastAssigned int64 // unix ns, or never
+	slots        []slot
+
+	onlineSince time.Time
+	onlineTotal time.Duration
+	busyAt      time.Time
+	busyTotal   time.Duration
+}
+
+// slot is an agent's membership in one group, with its positions there.
+type slot struct {
+	g        *group
+	heapPos  int // in g.eligible, or -1
+	freshPos int // in g.fresh, or -1
+}
+
+type group struct {
+	name     string
+	priority int
+	order    int
+	members  []member
+	eligible agentHeap
+	// fresh holds eligible never-assigned agents (longest-idle only).
+	fresh []member
+	// waiting is a FIFO of conversations; closed or assigned ones are
+	// skipped when reached.
+	waiting []*conv
+	head    int
+	live    int // conversations in waiting that still wait
+}
+
+type customer struct {
+	key         CustomerKey
+	profile     Profile
+	open        *conv
+	last        *conv
+	count       int
+	hasInbound  bool
+	lastInbound time.Time
+	windowStart time.Time
+	sent        int // sends counted against the reply limit
+}
+
+type conv struct {
+	id           ConversationID
+	cust         *customer
+	group        *group
+	state        State
+	agent        *agent
+	opened       time.Time
+	assigned     time.Time
+	closed       time.Time
+	reason       CloseReason
+	inbound      int
+	outbound     int
+	answered     bool
+	lastActivity time.Time
+}
+
+// New builds an engine from cfg. It checks the configuration and returns
+// an error naming the first problem.
+func New(cfg Config) (*Engine, error) {
+	e := &Engine{
+		strategy:  cfg.Strategy,
+		split:     cfg.Split,
+		overflow:  cfg.Overflow,
+		missed:    cfg.MissedAfter,
+		idle:      cfg.IdleAfter,
+		rng:       rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+		agents:    make(map[string]*agent, len(cfg.Agents)),
+		byName:    make(map[string]*group, len(cfg.Groups)+1),
+		policies:  make(map[string]Policy, len(cfg.Policies)),
+		senders:   make(map[string]Sender),
+		customers: make(map[CustomerKey]*customer),
+	}
+	if e.strategy == "" {
+		e.strategy = LeastLoaded
+	}
+	if e.split == "" {
+		e.split = SplitNone
+	}
+	if e.overflow == "" {
+		e.overflow = OverflowNone
+	}
+	less := leastLoadedLess
+	switch e.strategy {
+	case LeastLoaded:
+	case LongestIdle:
+		less = longestIdleLess
+	default:
+		return nil, fmt.Errorf("router: unknown strategy %q (want %q or %q)", e.strategy, LeastLoaded, LongestIdle)
+	}
+	switch e.split {
+	case SplitNone, SplitRegion, SplitEntryPage:
+	default:
+		return nil, fmt.Errorf("router: unknown split %q", e.split)
+	}
+	switch e.overflow {
+	case OverflowNone, OverflowDefault:
+	default:
+		return nil, fmt.Errorf("router: unknown overflow %q", e.overflow)
+	}
+	if cfg.MissedAfter < 0 || cfg.IdleAfter < 0 {
+		return nil, errors.New("router: negative auto-close limit")
+	}
+	for name, p := range cfg.Policies {
+		e.policies[name] = p
+	}
+
+	definedDefault := false
+	for i, gc := range cfg.Groups {
+		if gc.Name == "" {
+			return nil, fmt.Errorf("router: group %d has no name", i)
+		}
+		if _, dup := e.byName[gc.Name]; dup {
+			return nil, fmt.Errorf("router: group %q defined twice", gc.Name)
+		}
+		if gc.Priority < 0 {
+			return nil, fmt.Errorf("router: group %q has a negative priority", gc.Name)
+		}
+		g := &group{name: gc.Name, priority: gc.Priority, order: i, eligible: agentHeap{less: less}}
+		e.byName[gc.Name] = g
+		e.groups = append(e.groups, g)
+		if gc.Name == DefaultGroup {
+			definedDefault = true
+			e.deflt = g
+		}
+	}
+	if !definedDefault {
+		// The implicit default group comes after every defined group.
+		e.deflt = &group{name: DefaultGroup, priority: math.MaxInt, order: len(cfg.Groups), eligible: agentHeap{less: less}}
+		e.byName[DefaultGroup] = e.deflt
+		e.groups = append(e.groups, e.deflt)
+	}
+	slices.SortStableFunc(e.groups, func(a, b *group) int {
+		if a.priority != b.priority {
+			if a.priority < b.priority {
+				return -1
+			}
+			return 1
+		}
+		return a.order - b.order
+	})
+	// Classification tables: the first group (by priority) for each key.
+	e.regions = make(map[string]*group)
+	e.pages = make(map[string]*group)
+	for _, gc := range cfg.Groups {
+		g := e.byName[gc.Name]
+		for _, r := range gc.Regions {
+			if cur, ok := e.regions[r]; !ok || before(g, cur) {
+				e.regions[r] = g
+			}
+		}
+		for _, p := range gc.EntryPages {
+			if cur, ok := e.pages[p]; !ok || before(g, cur) {
+				e.pages[p] = g
+			}
+		}
+	}
+
+	for _, ac := range cfg.Agents {
+		if ac.ID == "" {
+			return nil, errors.New("router: an agent has no id")
+		}
+		if _, dup := e.agents[ac.ID]; dup {
+			return nil, fmt.Errorf("router: agent %q defined twice", ac.ID)
+		}
+		if ac.Capacity < 1 {
+			return nil, fmt.Errorf("router: agent %q has capacity %d; want at least 1", ac.ID, ac.Capacity)
+		}
+		a := &agent{id: ac.ID, capacity: ac.Capacity, lastAssigned: never}
+		e.agents[ac.ID] = a
+		seen := map[*group]bool{}
+		join := func(g *group) {
+			if seen[g] {
+				return
+			}
+			seen[g] = true
+			a.slots = append(a.slots, slot{g: g, heapPos: -1, freshPos: -1})
+			g.members = append(g.members, member{a: a, slot: len(a.slots) - 1})
+		}
+		for _, name := range ac.Groups {
+			g, ok := e.byName[name]
+			if !ok {
+				return nil, fmt.Errorf("router: agent %q is in unknown group %q", ac.ID, name)
+			}
+			join(g)
+		}
+		if !definedDefault && !ac.NoReception {
+			join(e.deflt)
+		}
+	}
+	return e, nil
+}
+
+// before reports whether g comes before h in priority order.
+func before(g, h *group) bool {
+	if g.priority != h.priority {
+		return g.priority < h.priority
+	}
+	return g.order < h.order
+}
+
+// Handle registers the sender for a channel's outbound messages.
+func (e *Engine) Handle(channel string, s Sender) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.senders[channel] = s
+}
+
+// SetProfile records what the tenant knows of a customer; classification
+// reads it when the customer's next conversation opens.
+func (e *Engine) SetProfile(key CustomerKey, p Profile) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.customer(key).profile = p
+}
+
+func (e *Engine) customer(key CustomerKey) *customer {
+	c, ok := e.customers[key]
+	if !ok {
+		c = &customer{key: key}
+		e.customers[key] = c
+	}
+	return c
+}
+
+// Receive implements [Receiver]: it opens or continues the customer's
+// conversation and routes a new one.
+func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
+	if in.Customer.Channel == "" || in.Customer.Customer == "" {
+		return 0, errors.New("router: inbound message without channel or customer")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.advance(now)
+	c := e.customer(in.Customer)
+	pol := e.policies[in.Customer.Channel]
+
+	// The window and the reply allowance.
+	if !c.hasInbound || pol.Window > 0 && !now.Before(e.windowEnd(c, pol)) {
+		// A new window opens.
+		c.windowStart = now
+		if pol.ReplyLimitReset == ResetOnWindow {
+			c.sent = 0
+		}
+	}
+	c.hasInbound = true
+	c.lastInbound = now
+	if pol.ReplyLimitReset != ResetOnWindow {
+		c.sent = 0
+	}
+
+	cv := c.open
+	if cv == nil {
+		cv = e.open(now, c)
+	}
+	cv.inbound++
+	cv.lastActivity = now
+	e.log(Event{At: now, Kind: EventInbound, Conversation: cv.id, Customer: c.key, Agent: agentID(cv.agent), Group: cv.group.name, Detail: in.MessageID})
+	if pol.Window > 0 && pol.NewConversationAfterWindow {
+		e.setDeadline(e.windowEnd(c, pol), cv, deadlineWindow)
+	}
+	return cv.id, nil
+}
+
+func (e *Engine) windowEnd(c *customer, pol Policy) time.Time {
+	if pol.WindowAnchor == AnchorFirstInbound {
+		return c.windowStart.Add(pol.Window)
+	}
+	return c.lastInbound.Add(pol.Window)
+}
+
+// open starts a conversation for c and routes it.
+func (e *Engine) open(now time.Time, c *customer) *conv {
+	cv := &conv{id: ConversationID(len(e.convs) + 1), cust: c, state: Waiting, opened: now, lastActivity: now}
+	e.convs = append(e.convs, cv)
+	c.open, c.last = cv, cv
+	c.count++
+	cv.group = e.classify(c)
+	e.log(Event{At: now, Kind: EventOpened, Conversation: cv.id, Customer: c.key, Group: cv.group.name})
+	if e.missed > 0 {
+		e.setDeadline(now.Add(e.missed), cv, deadlineMissed)
+	}
+	if e.idle > 0 {
+		e.setDeadline(now.Add(e.idle), cv, deadlineIdle)
+	}
+	if a, g := e.pickFor(cv.group); a != nil {
+		e.assign(now, cv, a, g)
+	} else {
+		e.enqueue(now, cv)
+	}
+	return cv
+}
+
+// classify finds the conversation's group.
+func (e *Engine) classify(c *customer) *group {
+	var g *group
+	switch e.split {
+	case SplitRegion:
+		g = e.regions[c.profile.Region]
+	case SplitEntryPage:
+		g = e.pages[c.profile.EntryPage]
+	}
+	if g == nil {
+		return e.deflt
+	}
+	return g
+}
+
+// pickFor picks the agent for a conversation of group g, overflowing to the
+// default group when the tenant allows it.
+func (e *Engine) pickFor(g *group) (*agent, *group) {
+	if a := e.pick(g); a != nil {
+		return a, g
+	}
+	if e.overflow == OverflowDefault && g != e.deflt {
+		if a := e.pick(e.deflt); a != nil {
+			return a, e.deflt
+		}
+	}
+	return nil, nil
+}
+
+// pick returns the first eligible agent of g by the strategy, or nil.
+func (e *Engine) pick(g *group) *agent {
+	if n := len(g.fresh); n > 0 {
+		return g.fresh[e.rng.IntN(n)].a
+	}
+	return g.eligible.top()
+}
+
+func (e *Engine) enqueue(now time.Time, cv *conv) {
+	g := cv.group
+	g.waiting = append(g.waiting, cv)
+	g.live++
+	e.log(Event{At: now, Kind: EventQueued, Conversation: cv.id, Customer: cv.cust.key, Group: g.name})
+}
+
+func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group) {
+	cv.state = Assigned
+	cv.agent = a
+	cv.group = g
+	cv.assigned = now
+	a.assignments++
+	a.lastAssigned = now.UnixNano()
+	e.setActive(now, a, a.active+1)
+	e.log(Event{At: now, Kind: EventAssigned, Conversation: cv.id, Customer: cv.cust.key, Agent: a.id, Group: g.name})
+}
+
+// setActive changes an agent's open-conversation count and keeps every
+// group index in step.
+func (e *Engine) setActive(now time.Time, a *agent, n int) {
+	if !a.busyAt.IsZero() {
+		a.busyTotal += time.Duration(a.active) * now.Sub(a.busyAt)
+	}
+	a.busyAt = now
+	a.active = n
+	if n > a.peak {
+		a.peak = n
+	}
+	e.reindex(a)
+}
+
+// reindex puts the agent where it belongs in each of its groups after its
+// eligibility or key changed.
+func (e *Engine) reindex(a *agent) {
+	eligible := a.online && a.active < a.capacity
+	fresh := e.strategy == LongestIdle && a.lastAssigned == never
+	for i := range a.slots {
+		s := &a.slots[i]
+		g := s.g
+		switch {
+		case !eligible:
+			if s.heapPos >= 0 {
+				g.eligible.remove(s.heapPos)
+			}
+			if s.freshPos >= 0 {
+				g.removeFresh(s.freshPos)
+			}
+		case fresh:
+			if s.freshPos < 0 {
+				s.freshPos = len(g.fresh)
+				g.fresh = append(g.fresh, member{a: a, slot: i})
+			}
+		default:
+			if s.freshPos >= 0 {
+				g.removeFresh(s.freshPos)
+			}
+			if s.heapPos >= 0 {
+				g.eligible.fix(s.heapPos)
+			} else {
+				g.eligible.push(member{a: a, slot: i})
+			}
+		}
+	}
+}
+
+func (g *group) removeFresh(i int) {
+	n := len(g.fresh) - 1
+	gone := g.fresh[i]
+	if i != n {
+		g.fresh[i] = g.fresh[n]
+		m := g.fresh[i]
+		m.a.slots[m.slot].freshPos = i
+	}
+	g.fresh = g.fresh[:n]
+	gone.a.slots[gone.slot].freshPos = -1
+}
+
+// drain assigns waiting conversations of the given groups to eligible
+// agents: groups in priority order, oldest conversation first.
+func (e *Engine) drain(now time.Time, a *agent) {
+	if e.overflow == OverflowDefault && e.inDefault(a) {
+		// A default-group agent can take any group's overflow.
+		for _, g := range e.groups {
+			e.drainGroup(now, g)
+		}
+		return
+	}
+	// a.slots is in join order; drain in priority order.
+	var buf [8]*group
+	gs := buf[:0]
+	for i := range a.slots {
+		gs = append(gs, a.slots[i].g)
+	}
+	slices.SortFunc(gs, func(x, y *group) int {
+		if before(x, y) {
+			return -1
+		}
+		if before(y, x) {
+			return 1
+		}
+		return 0
+	})
+	for _, g := range gs {
+		e.drainGroup(now, g)
+	}
+}
+
+func (e *Engine) inDefault(a *agent) bool {
+	for i := range a.slots {
+		if a.slots[i].g == e.deflt {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) drainGroup(now time.Time, g *group) {
+	for g.live > 0 {
+		cv := g.waiting[g.head]
+		if cv.state != Waiting {
+			g.pop()
+			continue
+		}
+		ag, to := e.pickFor(g)
+		if ag == nil {
+			return
+		}
+		g.pop()
+		g.live--
+		e.assign(now, cv, ag, to)
+	}
+	if g.live == 0 {
+		g.waiting, g.head = g.waiting[:0], 0
+	}
+}
+
+func (g *group) pop() {
+	g.waiting[g.head] = nil
+	g.head++
+	if g.head > 64 && g.head*2 > len(g.waiting) {
+		n := copy(g.waiting, g.waiting[g.head:])
+		clear(g.waiting[n:])
+		g.waiting, g.head = g.waiting[:n], 0
+	}
+}
+
+// SetOnline changes an agent's presence. Coming online drains the waiting
+// conversations of the agent's groups.
+func (e *Engine) SetOnline(now time.Time, agentID string, online bool) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.advance(now)
+	a, ok := e.agents[agentID]
+	if !ok {
+		return fmt.Errorf("router: unknown agent %q", agentID)
+	}
+	if a.online == online {
+		return nil
+	}
+	a.online = online
+	if online {
+		a.onlineSince = now
+		e.log(Event{At: now, Kind: EventOnline, Agent: a.id})
+	} else {
+		a.onlineTotal += now.Sub(a.onlineSince)
+		e.log(Event{At: now, Kind: EventOffline, Agent: a.id})
+	}
+	e.reindex(a)
+	if online {
+		e.drain(now, a)
+	}
+	return nil
+}
+
+// Close closes the customer's open conversation on the agent's behalf.
+func (e *Engine) Close(now time.Time, agentID string, key CustomerKey) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.advance(now)
+	if _, ok := e.agents[agentID]; !ok {
+		return fmt.Errorf("router: unknown agent %q", agentID)
+	}
+	c, ok := e.customers[key]
+	if !ok || c.open == nil {
+		return fmt.Errorf("router: %s has no open conversation", key)
+	}
+	if c.open.agent == nil || c.open.agent.id != agentID {
+		return fmt.Errorf("router: conversation %s of %s is not assigned to %s", c.open.id, key, agentID)
+	}
+	e.close(now, c.open, ClosedByAgent)
+	return nil
+}
+
+func (e *Engine) close(now time.Time, cv *conv, why CloseReason) {
+	wasWaiting := cv.state == Waiting
+	cv.state = Closed
+	cv.closed = now
+	cv.reason = why
+	if cv.cust.open == cv {
+		cv.cust.open = nil
+	}
+	e.log(Event{At: now, Kind: EventClosed, Conversation: cv.id, Customer: cv.cust.key, Agent: agentID(cv.agent), Group: cv.group.name, Detail: string(why)})
+	if wasWaiting {
+		cv.group.live--
+		return
+	}
+	a := cv.agent
+	e.setActive(now, a, a.active-1)
+	if a.online {
+		e.drain(now, a)
+	}
+}
+
+func (e *Engine) setDeadline(at time.Time, cv *conv, k deadlineKind) {
+	e.seq++
+	e.deadlines.push(deadline{at: at.UnixNano(), seq: e.seq, conv: cv, kind: k})
+}
+
+// NextDeadline is when the engine next needs [Engine.Advance]; ok is false
+// when nothing is pending.
+func (e *Engine) NextDeadline() (t time.Time, ok bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.deadlines) == 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, e.deadlines[0].at), true
+}
+
+// Advance fires every deadline due at or before now: missed, idle and window
+// closes.
+func (e *Engine) Advance(now time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.advance(now)
+}
+
+func (e *Engine) advance(now time.Time) {
+	n := now.UnixNano()
+	for len(e.deadlines) > 0 && e.deadlines[0].at <= n {
+		d := e.deadlines.pop()
+		cv := d.conv
+		if cv.state == Closed {
+			continue
+		}
+		at := time.Unix(0, d.at).In(now.Location())
+		switch d.kind {
+		case deadlineMissed:
+			if !cv.answered {
+				e.close(at, cv, ClosedMissed)
+			}
+		case deadlineIdle:
+			if due := cv.lastActivity.Add(e.idle); due.After(at) {
+				e.setDeadline(due, cv, deadlineIdle)
+			} else {
+				e.close(at, cv, ClosedIdle)
+			}
+		case deadlineWindow:
+			pol := e.policies[cv.cust.key.Channel]
+			if due := e.windowEnd(cv.cust, pol); due.After(at) {
+				e.setDeadline(due, cv, deadlineWindow)
+			} else {
+				e.close(at, cv, ClosedWindow)
+			}
+		}
+	}
+}
+
+// Check reports whether the router's policy would let the agent send m to
+// the customer now, and the reason when not.
+func (e *Engine) Check(now time.Time, agentID string, to CustomerKey, m Outbound) (Reason, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.advance(now)
+	_, r, err := e.check(now, agentID, to, m)
+	return r, err
+}
+
+func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound) (*conv, Reason, error) {
+	if _, ok := e.agents[agentID]; !ok {
+		return nil, "", fmt.Errorf("router: unknown agent %q", agentID)
+	}
+	switch m.Kind {
+	case KindText, KindTemplate, KindAttachment:
+	default:
+		return nil, "", fmt.Errorf("router: unknown message kind %q", m.Kind)
+	}
+	if m.Kind == KindTemplate && m.Template == nil || m.Kind == KindAttachment && m.Attachment == nil {
+		return nil, "", fmt.Errorf("router: %s message without its %s", m.Kind, m.Kind)
+	}
+	c := e.customers[to]
+	var cv *conv
+	if c != nil {
+		cv = c.open
+	}
+	switch {
+	case cv == nil && m.Kind != KindTemplate:
+		return nil, ReasonNoConversation, nil
+	case cv != nil && (cv.agent == nil || cv.state != Assigned || cv.agent.id != agentID):
+		return cv, ReasonNotAssigned, nil
+	}
+	pol := e.policies[to.Channel]
+	if m.Kind == KindText && pol.MaxTextLength > 0 && utf8.RuneCountInString(m.Text) > pol.MaxTextLength {
+		return cv, ReasonTextTooLong, nil
+	}
+	if m.Kind == KindAttachment && pol.Attachments != nil {
+		rule, ok := pol.Attachments[m.Attachment.Kind]
+		if !ok || len(rule.Formats) > 0 && !slices.Contains(rule.Formats, m.Attachment.Format) {
+			return cv, ReasonAttachmentType, nil
+		}
+		if rule.MaxBytes > 0 && m.Attachment.Size > rule.MaxBytes {
+			return cv, ReasonAttachmentSize, nil
+		}
+	}
+	open := pol.Window == 0 || c != nil && c.hasInbound && now.Before(e.windowEnd(c, pol))
+	if m.Kind == KindTemplate && pol.TemplatesOutsideWindow && !open {
+		return cv, "", nil
+	}
+	if !open {
+		return cv, ReasonWindowClosed, nil
+	}
+	if pol.ReplyLimit > 0 && c.sent >= pol.ReplyLimit {
+		return cv, ReasonReplyLimit, nil
+	}
+	return cv, "", nil
+}
+
+// Send checks m against the channel's policy and, when allowed, hands it to
+// the channel's [Sender]. The error is for calls that make no sense (an
+// unknown agent, no sender for the channel); refusals and platform errors are
+// in the result.
+func (e *Engine) Send(ctx context.Context, now time.Time, agentID string, to CustomerKey, m Outbound) (SendResult, error) {
+	e.mu.Lock()
+	e.advance(now)
+	cv, reason, err := e.check(now, agentID, to, m)
+	var res SendResult
+	if cv != nil {
+		res.Conversation = cv.id
+	}
+	if err != nil {
+		e.mu.Unlock()
+		return res, err
+	}
+	if reason != "" {
+		res.Refusal = reason
+		e.log(Event{At: now, Kind: EventRefused, Conversation: res.Conversation, Customer: to, Agent: agentID, Detail: string(reason)})
+		e.mu.Unlock()
+		return res, nil
+	}
+	sender := e.senders[to.Channel]
+	e.mu.Unlock()
+	if sender == nil {
+		return res, fmt.Errorf("router: no sender for channel %q", to.Channel)
+	}
+
+	id, sendErr := sender.Send(ctx, to, m)
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	res.MessageID, res.Err = id, sendErr
+	if sendErr != nil {
+		detail := sendErr.Error()
+		var pe *PlatformError
+		if errors.As(sendErr, &pe) {
+			detail = pe.Code
+		}
+		e.log(Event{At: now, Kind: EventFailed, Conversation: res.Conversation, Customer: to, Agent: agentID, Detail: detail})
+		return res, nil
+	}
+	c := e.customer(to)
+	pol := e.policies[to.Channel]
+	inWindow := pol.Window == 0 || c.hasInbound && now.Before(e.windowEnd(c, pol))
+	if inWindow {
+		c.sent++
+	}
+	if cv != nil && cv.state != Closed {
+		cv.outbound++
+		cv.answered = true
+		cv.lastActivity = now
+	}
+	e.log(Event{At: now, Kind: EventSent, Conversation: res.Conversation, Customer: to, Agent: agentID, Detail: id})
+	return res, nil
+}
+
+// Status implements [Receiver]: it logs a platform's delivery status.
+func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.advance(now)
+	var id ConversationID
+	if c := e.customers[to]; c != nil && c.last != nil {
+		id = c.last.id
+	}
+	if status == "failed" {
+		e.log(Event{At: now, Kind: EventFailed, Conversation: id, Customer: to, Detail: code})
+		return
+	}
+	e.log(Event{At: now, Kind: EventStatus, Conversation: id, Customer: to, Detail: status})
+}
+
+func (e *Engine) log(ev Event) { e.events = append(e.events, ev) }
+
+// Events appends the events logged since the last call to dst and forgets
+// them; call it regularly, since the engine keeps events until taken.
+func (e *Engine) Events(dst []Event) []Event {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	dst = append(dst, e.events...)
+	clear(e.events)
+	e.events = e.events[:0]
+	return dst
+}
+
+func agentID(a *agent) string {
+	if a == nil {
+		return ""
+	}
+	return a.id
+}
+
+func (cv *conv) snapshot() Conversation {
+	return Conversation{
+		ID: cv.id, Customer: cv.cust.key, Group: cv.group.name, State: cv.state, Agent: agentID(cv.agent),
+		OpenedAt: cv.opened, AssignedAt: cv.assigned, ClosedAt: cv.closed, CloseReason: cv.reason,
+		Inbound: cv.inbound, Outbound: cv.outbound,
+	}
+}
+
+// Conversation returns a snapshot of a conversation by id.
+func (e *Engine) Conversation(id ConversationID) (Conversation, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if id < 1 || int(id) > len(e.convs) {
+		return Conversation{}, false
+	}
+	return e.convs[id-1].snapshot(), true
+}
+
+// Latest returns the customer's open conversation, or else the most recent
+// one, and how many conversations the customer has had.
+func (e *Engine) Latest(key CustomerKey) (c Conversation, count int, ok bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	cu := e.customers[key]
+	if cu == nil || cu.last == nil {
+		return Conversation{}, 0, false
+	}
+	return cu.last.snapshot(), cu.count, true
+}
+
+// Conversations calls fn with a snapshot of every conversation, in id order.
+func (e *Engine) Conversations(fn func(Conversation)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, cv := range e.convs {
+		fn(cv.snapshot())
+	}
+}
+
+// Agent returns a snapshot of one agent's figures at now.
+func (e *Engine) Agent(now time.Time, id string) (AgentStats, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a, ok := e.agents[id]
+	if !ok {
+		return AgentStats{}, false
+	}
+	return a.stats(now), true
+}
+
+// Agents returns every agent's figures at now, sorted by id.
+func (e *Engine) Agents(now time.Time) []AgentStats {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]AgentStats, 0, len(e.agents))
+	for _, a := range e.agents {
+		out = append(out, a.stats(now))
+	}
+	slices.SortFunc(out, func(x, y AgentStats) int {
+		switch {
+		case x.ID < y.ID:
+			return -1
+		case x.ID > y.ID:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+func (a *agent) stats(now time.Time) AgentStats {
+	s := AgentStats{
+		ID: a.id, Capacity: a.capacity, Online: a.online, Active: a.active,
+		Assignments: a.assignments, PeakActive: a.peak, OnlineTime: a.onlineTotal, BusyTime: a.busyTotal,
+	}
+	if a.online {
+		s.OnlineTime += now.Sub(a.onlineSince)
+	}
+	if !a.busyAt.IsZero() {
+		s.BusyTime += time.Duration(a.active) * now.Sub(a.busyAt)
+	}
+	if a.lastAssigned != never {
+		s.LastAssigned = time.Unix(0, a.lastAssigned).In(now.Location())
+	}
+	return s
+}
