@@ -31,8 +31,10 @@ func (d *Duration) UnmarshalText(b []byte) error {
 // MarshalText formats the duration.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
-// ParseDuration parses "2d", "1h30m", "45s", "250ms" and sums of them. The
-// result is never negative.
+// ParseDuration parses "2d", "1h30m", "45s", "250ms" and sums of them (also
+// "us" and "ns", which FormatDuration writes for sub-millisecond parts);
+// spaces between the parts are allowed ("1h 30m"). The result is never
+// negative.
 func ParseDuration(s string) (time.Duration, error) {
 	in := strings.TrimSpace(s)
 	if in == "" {
@@ -55,7 +57,7 @@ func ParseDuration(s string) (time.Duration, error) {
 		if err != nil {
 			return 0, fmt.Errorf("bad duration %q: %q is not a number", s, rest[:i])
 		}
-		rest = rest[i:]
+		rest = strings.TrimLeft(rest[i:], " \t")
 		j := 0
 		for j < len(rest) && (rest[j] >= 'a' && rest[j] <= 'z') {
 			j++
@@ -72,14 +74,19 @@ func ParseDuration(s string) (time.Duration, error) {
 			unit = time.Second
 		case "ms":
 			unit = time.Millisecond
+		case "us":
+			unit = time.Microsecond
+		case "ns":
+			unit = time.Nanosecond
 		case "":
 			return 0, fmt.Errorf("bad duration %q: %v has no unit (d, h, m, s, ms)", s, num)
 		default:
 			return 0, fmt.Errorf("bad duration %q: unknown unit %q (d, h, m, s, ms)", s, rest[:j])
 		}
-		rest = rest[j:]
+		rest = strings.TrimLeft(rest[j:], " \t")
+		// float64(math.MaxInt64) is 2^63, which no Duration holds.
 		v := num * float64(unit)
-		if v > float64(math.MaxInt64)-float64(total) {
+		if v >= float64(math.MaxInt64) || time.Duration(v) > math.MaxInt64-total {
 			return 0, fmt.Errorf("duration %q is too long", s)
 		}
 		total += time.Duration(v)
@@ -196,9 +203,16 @@ func (s *Strings) UnmarshalTOML(v any) error {
 }
 
 // Rate is an arrival process: "poisson 120/h" (also /s, /m, /d).
+// The rate is between one a century and 1000 per second.
 type Rate struct {
 	PerHour float64
 }
+
+// The bounds of a Rate, per hour: about once a century, and 1000/s.
+const (
+	minPerHour = 1.0 / (100 * 365 * 24)
+	maxPerHour = 1000 * 3600
+)
 
 // String formats the rate.
 func (r Rate) String() string {
@@ -240,7 +254,11 @@ func (r *Rate) UnmarshalText(b []byte) error {
 	default:
 		return fmt.Errorf("bad arrivals %q: unknown period %q (s, m, h, d)", string(b), per)
 	}
-	r.PerHour = n * mul
+	perHour := n * mul
+	if perHour < minPerHour || perHour > maxPerHour || math.IsInf(perHour, 0) {
+		return fmt.Errorf("bad arrivals %q: the rate must be between one a century and 1000/s", string(b))
+	}
+	r.PerHour = perHour
 	return nil
 }
 

@@ -1,0 +1,73 @@
+package whatsapp
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+type nopWriter struct{ h http.Header }
+
+func (w *nopWriter) Header() http.Header         { return w.h }
+func (w *nopWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *nopWriter) WriteHeader(int)             {}
+
+func BenchmarkSend(b *testing.B) {
+	s, _ := newTest(Config{DisableStatuses: false, JournalLimit: 1000})
+	openWindow(&testing.T{}, s, cust)
+	body := []byte(`{"messaging_product":"whatsapp","recipient_type":"individual","to":"16505551234","type":"text","text":{"body":"Hello, thanks for waiting. How can I help you today?"}}`)
+	r := httptest.NewRequest("POST", msgs, nil)
+	r.Header.Set("Authorization", bearer)
+	w := &nopWriter{h: http.Header{}}
+	rd := bytes.NewReader(body)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		rd.Reset(body)
+		r.Body = io.NopCloser(rd)
+		s.ServeHTTP(w, r)
+		if i%1024 == 0 {
+			s.mu.Lock()
+			s.queue = s.queue[:0]
+			s.mu.Unlock()
+		}
+	}
+}
+
+func BenchmarkCheck(b *testing.B) {
+	s, _ := newTest(Config{})
+	openWindow(&testing.T{}, s, cust)
+	req := text(cust, "Hello, thanks for waiting.")
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if s.Check(req) != nil {
+			b.Fatal("refused")
+		}
+	}
+}
+
+func BenchmarkStatusWebhookBuildSign(b *testing.B) {
+	s, _ := newTest(Config{})
+	p := pending{status: "sent", id: "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBQ5QTNDQTVCM0Q0Q0Q2RTY3RTcyMwA=", to: cust,
+		at: t0, convID: "ee1d6e5a3b4f1c6b8e5f3f0b7a2d0c91", category: "service", convExp: t0.Add(24 * time.Hour).Unix()}
+	var buf []byte
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		buf = s.appendStatusPayload(buf[:0], &p)
+		_ = Sign(DefaultAppSecret, buf)
+	}
+}
+
+func BenchmarkInboundBuildSign(b *testing.B) {
+	s, _ := newTest(Config{})
+	m := InboundMessage{From: cust, ID: "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQ5QTNDQTVCM0Q0Q0Q2RTY3RTcyMwA=", Timestamp: "1749463200", Type: "text",
+		Text: &Text{Body: "Hallo, ich habe eine Frage zu meiner Bestellung äöü 😀"}}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		p := s.envelope(WebhookValue{Contacts: []Contact{{Profile: Profile{Name: "Sheena"}, WaID: cust}}, Messages: []InboundMessage{m}})
+		body, _ := EncodeEscaped(p)
+		_ = Sign(DefaultAppSecret, body)
+	}
+}

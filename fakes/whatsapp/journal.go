@@ -1,0 +1,90 @@
+package whatsapp
+
+import "time"
+
+// Journal is a copy of everything the platform saw and did. With
+// Config.JournalLimit > 0 each list holds only the newest entries.
+type Journal struct {
+	Requests   []Request
+	Webhooks   []Webhook
+	Deliveries []Delivery
+	Errors     []ErrorEntry
+}
+
+// Request is one API call the platform answered.
+type Request struct {
+	At     time.Time
+	Method string
+	Path   string
+	Status int // HTTP status answered
+	Code   int // Graph error code; 0 on success
+}
+
+// Webhook is one call the platform made to Config.WebhookURL.
+type Webhook struct {
+	At     time.Time
+	Kind   string // "verify", "messages" or "statuses"
+	Status int    // the router's HTTP status; 0 when the call failed
+	ID     string // wamid of the message or status; "" for verify
+	Err    string // transport error, or Verify's complaint
+}
+
+// Delivery is one message that reached a customer's device.
+type Delivery struct {
+	At       time.Time
+	To       string // wa_id
+	ID       string // wamid
+	Type     string // text, template, image, audio, video, document, sticker
+	Text     string // text body
+	Template string // template name
+	Caption  string
+	MediaID  string // media sent by id
+	Link     string // media sent by link
+	ReplyTo  string // context.message_id
+}
+
+// ErrorEntry is one error the platform returned or reported. At is when the
+// platform decided: the call's time, also for Async errors, which enter the
+// journal when Flush sends their failed status.
+type ErrorEntry struct {
+	At         time.Time
+	To         string // wa_id, or the raw "to" when it was not a valid number; "" for non-send calls
+	Code       int
+	HTTPStatus int // HTTP status of the call; 200 for errors reported by a failed status webhook
+	Details    string
+	Async      bool   // reported by a failed status webhook (Flush)
+	ID         string // wamid of the failed message (Async only)
+}
+
+// Counts are exact totals, independent of Config.JournalLimit.
+type Counts struct {
+	Requests   int
+	Webhooks   int
+	Deliveries int
+	Errors     int
+}
+
+// ring keeps the newest limit entries (all when limit <= 0).
+type ring[T any] struct {
+	buf   []T
+	next  int
+	limit int
+}
+
+func (r *ring[T]) add(v T) {
+	if r.limit <= 0 || len(r.buf) < r.limit {
+		r.buf = append(r.buf, v)
+		return
+	}
+	r.buf[r.next] = v
+	r.next++
+	if r.next == r.limit {
+		r.next = 0
+	}
+}
+
+func (r *ring[T]) snapshot() []T {
+	out := make([]T, 0, len(r.buf))
+	out = append(out, r.buf[r.next:]...)
+	return append(out, r.buf[:r.next]...)
+}

@@ -1,0 +1,469 @@
+package whatsapp
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Error codes the fake answers with.
+const (
+	CodeInvalidParameter  = 100    // "Invalid parameter" (also 100/33 "Unsupported post request")
+	CodeInvalidToken      = 190    // "Invalid OAuth access token"
+	CodeUnknownPath       = 2500   // "Unknown path components"
+	CodeReEngagement      = 131047 // "Re-engagement message" (24 h window)
+	CodeMediaUpload       = 131053 // "Media upload error"
+	CodeTemplateNotExists = 132001 // "Template name does not exist in the translation"
+)
+
+// SubcodeUnsupportedRequest is the error_subcode of the 100 answered for a
+// wrong phone-number-id or method ("Unsupported post request").
+const SubcodeUnsupportedRequest = 33
+
+// Error titles.
+const (
+	titleInvalidParameter  = "Invalid parameter"
+	titleUnsupported       = "Unsupported request"
+	titleInvalidToken      = "Invalid OAuth access token"
+	titleUnknownPath       = "Unknown path components"
+	titleReEngagement      = "Re-engagement message"
+	titleMediaUpload       = "Media upload error"
+	titleTemplateNotExists = "Template name does not exist in the translation"
+)
+
+// DetailsReEngagement is the error_data.details of a 131047.
+const DetailsReEngagement = "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
+
+// errorHref is the href of webhook errors.
+const errorHref = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
+
+func newError(status, code, subcode int, title, details string) *Error {
+	return &Error{
+		Message:      "(#" + strconv.Itoa(code) + ") " + title,
+		Type:         "OAuthException",
+		Code:         code,
+		ErrorSubcode: subcode,
+		ErrorData:    &ErrorData{MessagingProduct: "whatsapp", Details: details},
+		HTTPStatus:   status,
+	}
+}
+
+func errParam(details string) *Error {
+	return newError(http.StatusBadRequest, CodeInvalidParameter, 0, titleInvalidParameter, details)
+}
+
+func errParamf(format string, args ...any) *Error {
+	return errParam(fmt.Sprintf(format, args...))
+}
+
+func errMedia(format string, args ...any) *Error {
+	return newError(http.StatusBadRequest, CodeMediaUpload, 0, titleMediaUpload, fmt.Sprintf(format, args...))
+}
+
+// MediaKinds are the media kinds, in the order uploads are classified.
+var MediaKinds = []string{"image", "audio", "video", "document", "sticker"}
+
+// DefaultMedia returns the default media limits (research table; MB = 1<<20).
+func DefaultMedia() map[string]MediaLimit {
+	return map[string]MediaLimit{
+		"image":    {Formats: []string{"jpeg", "png"}, MaxBytes: 5 << 20},
+		"audio":    {Formats: []string{"aac", "amr", "mp3", "m4a", "ogg"}, MaxBytes: 16 << 20},
+		"video":    {Formats: []string{"mp4", "3gp"}, MaxBytes: 16 << 20},
+		"document": {Formats: []string{"txt", "xls", "xlsx", "doc", "docx", "ppt", "pptx", "pdf"}, MaxBytes: 100 << 20},
+		"sticker":  {Formats: []string{"webp"}, MaxBytes: 500 << 10},
+	}
+}
+
+// mimeFormat maps the MIME types of the research table to formats.
+var mimeFormat = map[string]string{
+	"image/jpeg":                    "jpeg",
+	"image/jpg":                     "jpeg",
+	"image/png":                     "png",
+	"image/webp":                    "webp",
+	"audio/aac":                     "aac",
+	"audio/amr":                     "amr",
+	"audio/mpeg":                    "mp3",
+	"audio/mp3":                     "mp3",
+	"audio/mp4":                     "m4a",
+	"audio/x-m4a":                   "m4a",
+	"audio/ogg":                     "ogg",
+	"video/mp4":                     "mp4",
+	"video/3gpp":                    "3gp",
+	"text/plain":                    "txt",
+	"application/pdf":               "pdf",
+	"application/msword":            "doc",
+	"application/vnd.ms-excel":      "xls",
+	"application/vnd.ms-powerpoint": "ppt",
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   "docx",
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         "xlsx",
+	"application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+}
+
+// formatMIME is the MIME type a format is reported with in webhooks.
+var formatMIME = map[string]string{
+	"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp",
+	"aac": "audio/aac", "amr": "audio/amr", "mp3": "audio/mpeg", "m4a": "audio/mp4", "ogg": "audio/ogg",
+	"mp4": "video/mp4", "3gp": "video/3gpp",
+	"txt": "text/plain", "pdf": "application/pdf", "doc": "application/msword",
+	"xls": "application/vnd.ms-excel", "ppt": "application/vnd.ms-powerpoint",
+	"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+
+// mediaExtensions are link path extensions that name a media format; a link
+// whose extension is one of these (or a configured format) is checked
+// against the message kind.
+var mediaExtensions = map[string]bool{
+	"gif": true, "bmp": true, "tif": true, "tiff": true, "heic": true, "heif": true, "svg": true, "avif": true,
+	"wav": true, "flac": true, "opus": true, "wma": true, "mid": true,
+	"webm": true, "mov": true, "avi": true, "mkv": true, "wmv": true, "flv": true, "mpeg": true, "mpg": true,
+	"csv": true, "rtf": true, "odt": true, "ods": true, "odp": true, "zip": true, "rar": true, "7z": true,
+	"html": true, "htm": true, "json": true, "xml": true, "epub": true,
+}
+
+// normFormat lower-cases a format, drops a leading dot and maps jpg to jpeg.
+func normFormat(f string) string {
+	f = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(f), "."))
+	if f == "jpg" {
+		return "jpeg"
+	}
+	return f
+}
+
+// mediaRule is a resolved MediaLimit.
+type mediaRule struct {
+	formats  map[string]bool
+	list     string // for error details
+	maxBytes int64
+}
+
+func buildMedia(cfg map[string]MediaLimit) map[string]*mediaRule {
+	out := map[string]*mediaRule{}
+	def := DefaultMedia()
+	for k, l := range cfg {
+		k = strings.ToLower(k)
+		d := def[k]
+		if l.Formats != nil {
+			d.Formats = l.Formats
+		}
+		if l.MaxBytes > 0 {
+			d.MaxBytes = l.MaxBytes
+		}
+		def[k] = d
+	}
+	for k, l := range def {
+		r := &mediaRule{formats: map[string]bool{}, maxBytes: l.MaxBytes}
+		var names []string
+		for _, f := range l.Formats {
+			f = normFormat(f)
+			if f != "" && !r.formats[f] {
+				r.formats[f] = true
+				names = append(names, f)
+			}
+		}
+		r.list = strings.Join(names, ", ")
+		out[k] = r
+	}
+	return out
+}
+
+// checkMedia is the single media rule: kind, format, size.
+func (s *Server) checkMedia(kind, format string, size int64) *Error {
+	r := s.media[kind]
+	if r == nil {
+		return errParamf("Unsupported media type %q. Supported types: image, audio, video, document, sticker.", kind)
+	}
+	f := normFormat(format)
+	if !r.formats[f] {
+		if r.list == "" {
+			return errMedia("%s media is not accepted.", kind)
+		}
+		return errMedia("Unsupported %s format %q. Supported %s formats: %s.", kind, f, kind, r.list)
+	}
+	if size < 0 {
+		return errParamf("Invalid file size %d.", size)
+	}
+	if size > r.maxBytes {
+		return errMedia("%s file is too large: %d bytes; the maximum %s size is %d bytes (%s).", kind, size, kind, r.maxBytes, humanBytes(r.maxBytes))
+	}
+	return nil
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KB"
+	}
+	return strconv.FormatInt(n, 10) + " B"
+}
+
+// classifyMIME returns the kind and format of an upload's MIME type. The kind
+// is the MIME top-level type's kind when it lists the format, else the first
+// kind (in MediaKinds order) that does (image/webp is a sticker); "" when the
+// MIME type names no media kind.
+func (s *Server) classifyMIME(mime string) (kind, format string) {
+	m := strings.ToLower(strings.TrimSpace(mime))
+	if i := strings.IndexByte(m, ';'); i >= 0 {
+		m = strings.TrimSpace(m[:i])
+	}
+	top, sub, ok := strings.Cut(m, "/")
+	if !ok || sub == "" {
+		return "", ""
+	}
+	format, known := mimeFormat[m]
+	if !known {
+		format = normFormat(strings.TrimPrefix(sub, "x-"))
+	}
+	switch top {
+	case "image", "audio", "video":
+		kind = top
+	case "application", "text":
+		kind = "document"
+	}
+	if r := s.media[kind]; r != nil && r.formats[format] {
+		return kind, format
+	}
+	for _, k := range MediaKinds {
+		if r := s.media[k]; r != nil && r.formats[format] {
+			return k, format
+		}
+	}
+	return kind, format
+}
+
+// waID validates a phone number ("+" optional, digits only) with
+// libphonenumber and returns its wa_id (E.164 digits without "+").
+func (s *Server) waID(to string) (string, bool) {
+	s.pmu.Lock()
+	v, hit := s.phones[to]
+	s.pmu.Unlock()
+	if hit {
+		return v, v != ""
+	}
+	v = parsePhone(to)
+	s.pmu.Lock()
+	if len(s.phones) < maxPhoneCache {
+		s.phones[to] = v
+	}
+	s.pmu.Unlock()
+	return v, v != ""
+}
+
+const maxPhoneCache = 1 << 17
+
+func parsePhone(to string) string {
+	d := strings.TrimPrefix(to, "+")
+	if len(d) < 4 || len(d) > 15 {
+		return ""
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return ""
+		}
+	}
+	num, err := phonenumbers.Parse("+"+d, "ZZ")
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return ""
+	}
+	return strings.TrimPrefix(phonenumbers.Format(num, phonenumbers.E164), "+")
+}
+
+// plan is an accepted (or async-failing) send.
+type plan struct {
+	waID     string
+	kind     string
+	text     string
+	template string
+	caption  string
+	mediaID  string
+	link     string
+	replyTo  string
+}
+
+// Check reports whether a send of req would be accepted now, and with which
+// error; nil means accepted. It runs the same rules, in the same order, as a
+// POST to the messages endpoint with a valid token; the returned error
+// differs from the wire answer only in having no FBTraceID. In [Async] mode a
+// window error is returned with HTTPStatus 200: the call succeeds and the
+// error arrives later as a failed status. Check changes no state.
+func (s *Server) Check(req SendRequest) *Error {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, e := s.checkSendLocked(&req, now)
+	return e
+}
+
+// CheckMedia reports whether an upload of a file of this kind
+// (image|audio|video|document|sticker), format (lower-case extension; "jpg"
+// is read as "jpeg") and size in bytes would be accepted; nil means accepted.
+func (s *Server) CheckMedia(kind, format string, size int64) *Error {
+	return s.checkMedia(strings.ToLower(kind), format, size)
+}
+
+// checkSendLocked is the one send rule path, shared by Check and ServeHTTP.
+// s.mu must be held.
+func (s *Server) checkSendLocked(req *SendRequest, now time.Time) (plan, *Error) {
+	var p plan
+	if req.MessagingProduct != "whatsapp" {
+		return p, errParam(`The parameter messaging_product is required and must be "whatsapp".`)
+	}
+	if req.RecipientType != "" && req.RecipientType != "individual" {
+		return p, errParamf(`Param recipient_type must be "individual"; got %q.`, req.RecipientType)
+	}
+	if req.To == "" {
+		return p, errParam("The parameter to is required.")
+	}
+	waID, ok := s.waID(req.To)
+	if !ok {
+		return p, errParamf("Param to must be a valid phone number in international format (digits, optional leading +); got %q.", req.To)
+	}
+	p.waID = waID
+	if req.Context != nil {
+		p.replyTo = req.Context.MessageID
+	}
+	p.kind = internKind(req.Type)
+	switch p.kind {
+	case "text":
+		if req.Text == nil || req.Text.Body == "" {
+			return p, errParam("The parameter text['body'] is required.")
+		}
+		if s.maxText >= 0 && len(req.Text.Body) > s.maxText && utf8.RuneCountInString(req.Text.Body) > s.maxText {
+			return p, errParamf("Param text['body'] must be at most %d characters long.", s.maxText)
+		}
+		p.text = req.Text.Body
+	case "template":
+		t := req.Template
+		if t == nil {
+			return p, errParam("The parameter template is required.")
+		}
+		if t.Name == "" {
+			return p, errParam("The parameter template['name'] is required.")
+		}
+		if t.Language.Code == "" {
+			return p, errParam("The parameter template['language']['code'] is required.")
+		}
+		if s.templates != nil && !s.templates[t.Name] {
+			return p, newError(http.StatusNotFound, CodeTemplateNotExists, 0, titleTemplateNotExists,
+				fmt.Sprintf("template name (%s) does not exist in %s", t.Name, t.Language.Code))
+		}
+		p.template = t.Name
+		// Templates may be sent outside the window and never reopen it.
+		return p, nil
+	case "image", "audio", "video", "document", "sticker":
+		m := req.media(p.kind)
+		if m == nil {
+			return p, errParamf("The parameter %s is required.", p.kind)
+		}
+		switch {
+		case m.ID != "" && m.Link != "":
+			return p, errParamf("Param %s must have either 'id' or 'link', not both.", p.kind)
+		case m.ID == "" && m.Link == "":
+			return p, errParamf("The parameter %s['id'] or %s['link'] is required.", p.kind, p.kind)
+		case m.ID != "":
+			up, ok := s.uploads[m.ID]
+			if !ok {
+				return p, errParamf("Param %s['id'] is not a valid media id: %q was not uploaded.", p.kind, m.ID)
+			}
+			if e := s.checkMedia(p.kind, up.format, up.size); e != nil {
+				return p, e
+			}
+			p.mediaID = m.ID
+		default:
+			u, err := url.Parse(m.Link)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return p, errParamf("Param %s['link'] must be an http(s) URL; got %q.", p.kind, m.Link)
+			}
+			if ext := normFormat(path.Ext(u.Path)); ext != "" && s.isMediaFormat(ext) {
+				if e := s.checkMedia(p.kind, ext, 0); e != nil {
+					return p, e
+				}
+			}
+			p.link = m.Link
+		}
+		p.caption = m.Caption
+	default:
+		return p, errParamf("Param type must be one of text, template, image, audio, video, document, sticker; got %q.", req.Type)
+	}
+	if !s.windowOpenLocked(waID, now) {
+		status := http.StatusBadRequest
+		if s.cfg.WindowErrors == Async {
+			status = http.StatusOK
+		}
+		return p, newError(status, CodeReEngagement, 0, titleReEngagement, DetailsReEngagement)
+	}
+	return p, nil
+}
+
+// internKind returns the message type as a static string (so that stored
+// deliveries do not keep a copy per message); "" is "text".
+func internKind(t string) string {
+	switch t {
+	case "", "text":
+		return "text"
+	case "template":
+		return "template"
+	case "image":
+		return "image"
+	case "audio":
+		return "audio"
+	case "video":
+		return "video"
+	case "document":
+		return "document"
+	case "sticker":
+		return "sticker"
+	}
+	return t
+}
+
+func (r *SendRequest) media(kind string) *Media {
+	switch kind {
+	case "image":
+		return r.Image
+	case "audio":
+		return r.Audio
+	case "video":
+		return r.Video
+	case "document":
+		return r.Document
+	case "sticker":
+		return r.Sticker
+	}
+	return nil
+}
+
+func (s *Server) isMediaFormat(f string) bool {
+	if mediaExtensions[f] || formatMIME[f] != "" {
+		return true
+	}
+	for _, r := range s.media {
+		if r.formats[f] {
+			return true
+		}
+	}
+	return false
+}
+
+// windowOpenLocked: the window is open while now < last customer message +
+// Window (it is closed at exactly Window).
+func (s *Server) windowOpenLocked(waID string, now time.Time) bool {
+	if s.window < 0 {
+		return true
+	}
+	c := s.customers[waID]
+	if c == nil || c.lastInbound.IsZero() {
+		return false
+	}
+	return now.Before(c.lastInbound.Add(s.window))
+}

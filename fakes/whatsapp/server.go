@@ -1,0 +1,642 @@
+package whatsapp
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config configures a fake platform; zero values get the defaults.
+type Config struct {
+	PhoneNumberID      string // default "106540352242922"
+	DisplayPhoneNumber string // default "15550783881"
+	BusinessAccountID  string // WABA id; default "102290129340398"
+	AccessToken        string // bearer token the API requires; default "omnisim-whatsapp-token"
+	AppSecret          string // HMAC key of X-Hub-Signature-256; default "omnisim-app-secret"
+	VerifyToken        string // hub.verify_token of the GET handshake; default "omnisim-verify-token"
+	WebhookURL         string // where webhooks are sent
+	// Client calls WebhookURL; default http.DefaultClient.
+	Client *http.Client
+	// Clock is the platform's time; default time.Now.
+	Clock func() time.Time
+	// Seed seeds wamids, media ids, fbtrace_ids, conversation ids and
+	// challenges: the same seed and the same calls give the same ids.
+	Seed uint64
+	// Window is the customer-service window; 0 means 24h, negative disables
+	// the window (every send is inside it).
+	Window time.Duration
+	// MaxTextLength limits text bodies, in runes; 0 means 4096, negative
+	// means unlimited.
+	MaxTextLength int
+	// Media holds the limits by kind (image|audio|video|document|sticker).
+	// Nil means the defaults ([DefaultMedia]). A kind given here overrides
+	// the default of that kind field by field: nil Formats keeps the default
+	// formats (an empty non-nil slice accepts none), MaxBytes <= 0 keeps the
+	// default size.
+	Media map[string]MediaLimit
+	// Templates lists the approved template names; empty approves any name.
+	Templates []string
+	// WindowErrors selects how a send outside the window fails: [Sync]
+	// (default) or [Async].
+	WindowErrors WindowErrors
+	// DisableStatuses stops the sent/delivered status webhooks (failed
+	// statuses of Async window errors are still sent).
+	DisableStatuses bool
+	// JournalLimit keeps at most this many entries per Journal list, the
+	// newest; 0 keeps all. Counts, Deliveries and LastError stay exact.
+	JournalLimit int
+}
+
+// MediaLimit is what the platform accepts for one media kind.
+type MediaLimit struct {
+	Formats  []string // lower-case extensions ("jpeg", "pdf", ...)
+	MaxBytes int64
+}
+
+// WindowErrors selects how a send outside the 24h window fails.
+type WindowErrors int
+
+// The window error modes.
+const (
+	// Sync answers HTTP 400 with code 131047.
+	Sync WindowErrors = iota
+	// Async answers 200 with a wamid; Flush then sends a failed status with
+	// errors[0].code 131047.
+	Async
+)
+
+// Defaults of Config.
+const (
+	DefaultPhoneNumberID      = "106540352242922"
+	DefaultDisplayPhoneNumber = "15550783881"
+	DefaultBusinessAccountID  = "102290129340398"
+	DefaultAccessToken        = "omnisim-whatsapp-token"
+	DefaultAppSecret          = "omnisim-app-secret"
+	DefaultVerifyToken        = "omnisim-verify-token"
+	DefaultWindow             = 24 * time.Hour
+	DefaultMaxTextLength      = 4096
+)
+
+// Server is a fake WhatsApp Business Cloud API platform. Use it unstarted
+// as an http.Handler, or call Start to serve it on a loopback port. All
+// methods are safe for concurrent use.
+type Server struct {
+	// URL is "http://127.0.0.1:port" after Start; "" before.
+	URL string
+
+	cfg       Config
+	window    time.Duration
+	maxText   int
+	media     map[string]*mediaRule
+	templates map[string]bool
+
+	pmu    sync.Mutex
+	phones map[string]string // raw "to" -> wa_id ("" = invalid)
+
+	mu        sync.Mutex
+	ids       idgen
+	customers map[string]*customer
+	uploads   map[string]upload
+	queue     []pending
+	requests  ring[Request]
+	webhooks  ring[Webhook]
+	delivs    ring[Delivery]
+	errs      ring[ErrorEntry]
+	counts    Counts
+	srv       *http.Server
+}
+
+type customer struct {
+	waID        string
+	lastInbound time.Time
+	deliveries  []delivRec
+	lastErr     *ErrorEntry
+	conv        conversation
+}
+
+// delivRec is a compact Delivery kept per customer (the wamid is rebuilt
+// from its random bits and the customer's wa_id).
+type delivRec struct {
+	at      time.Time
+	r1      uint64
+	r2      uint16
+	kind    uint8 // index in kindNames
+	link    bool  // media is a link, not a media id
+	content string
+	media   string
+	replyTo string
+}
+
+var kindNames = [...]string{"text", "template", "image", "audio", "video", "document", "sticker"}
+
+func kindIndex(k string) uint8 {
+	for i, n := range kindNames {
+		if n == k {
+			return uint8(i)
+		}
+	}
+	return 0
+}
+
+func (c *customer) delivery(r *delivRec) Delivery {
+	d := Delivery{At: r.at, To: c.waID, ID: formatWamid(c.waID, r.r1, r.r2, true), Type: kindNames[r.kind], ReplyTo: r.replyTo}
+	switch d.Type {
+	case "text":
+		d.Text = r.content
+	case "template":
+		d.Template = r.content
+	default:
+		d.Caption = r.content
+		if r.link {
+			d.Link = r.media
+		} else {
+			d.MediaID = r.media
+		}
+	}
+	return d
+}
+
+type conversation struct {
+	id       string
+	category string
+	expires  time.Time
+}
+
+type upload struct {
+	kind   string
+	format string
+	mime   string
+	size   int64
+}
+
+// pending is a queued status webhook.
+type pending struct {
+	status   string // sent, delivered, failed
+	id       string
+	to       string
+	at       time.Time
+	convID   string
+	category string
+	convExp  int64 // sent only
+	err      *Error
+}
+
+// New returns an unstarted fake platform.
+func New(cfg Config) *Server {
+	def := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	def(&cfg.PhoneNumberID, DefaultPhoneNumberID)
+	def(&cfg.DisplayPhoneNumber, DefaultDisplayPhoneNumber)
+	def(&cfg.BusinessAccountID, DefaultBusinessAccountID)
+	def(&cfg.AccessToken, DefaultAccessToken)
+	def(&cfg.AppSecret, DefaultAppSecret)
+	def(&cfg.VerifyToken, DefaultVerifyToken)
+	if cfg.Client == nil {
+		cfg.Client = http.DefaultClient
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	s := &Server{
+		cfg:       cfg,
+		window:    cfg.Window,
+		maxText:   cfg.MaxTextLength,
+		media:     buildMedia(cfg.Media),
+		phones:    map[string]string{},
+		ids:       idgen{seed: cfg.Seed},
+		customers: map[string]*customer{},
+		uploads:   map[string]upload{},
+	}
+	if s.window == 0 {
+		s.window = DefaultWindow
+	}
+	if s.maxText == 0 {
+		s.maxText = DefaultMaxTextLength
+	}
+	if len(cfg.Templates) > 0 {
+		s.templates = map[string]bool{}
+		for _, t := range cfg.Templates {
+			s.templates[t] = true
+		}
+	}
+	s.requests.limit = cfg.JournalLimit
+	s.webhooks.limit = cfg.JournalLimit
+	s.delivs.limit = cfg.JournalLimit
+	s.errs.limit = cfg.JournalLimit
+	return s
+}
+
+// Config returns the effective configuration (defaults filled in).
+func (s *Server) Config() Config { return s.cfg }
+
+func (s *Server) now() time.Time { return s.cfg.Clock() }
+
+// Start serves the platform on 127.0.0.1 at a free port and sets URL.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv != nil {
+		return errors.New("whatsapp: server already started")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	s.URL = "http://" + ln.Addr().String()
+	go s.srv.Serve(ln) //nolint:errcheck // ErrServerClosed after Close
+	return nil
+}
+
+// Close stops a started server; it does nothing on an unstarted one.
+func (s *Server) Close() {
+	s.mu.Lock()
+	srv := s.srv
+	s.mu.Unlock()
+	if srv != nil {
+		srv.Close()
+	}
+}
+
+// maxBody bounds request bodies of the send endpoint.
+const maxBody = 1 << 20
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// ServeHTTP answers the Graph API routes the fake models:
+//
+//	POST /{version}/{phone-number-id}/messages
+//	POST /{version}/{phone-number-id}/media
+//
+// See the package documentation for the error answers.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token"`)
+		s.fail(w, r, newError(http.StatusUnauthorized, CodeInvalidToken, 0, titleInvalidToken,
+			"Invalid OAuth access token - Cannot parse access token"), "")
+		return
+	}
+	p := strings.TrimSuffix(r.URL.Path, "/")
+	seg := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	if len(seg) != 3 || !validVersion(seg[0]) || (seg[2] != "messages" && seg[2] != "media") {
+		s.fail(w, r, newError(http.StatusBadRequest, CodeUnknownPath, 0, titleUnknownPath,
+			"Unknown path components: "+r.URL.Path), "")
+		return
+	}
+	if r.Method != http.MethodPost || seg[1] != s.cfg.PhoneNumberID {
+		s.fail(w, r, newError(http.StatusBadRequest, CodeInvalidParameter, SubcodeUnsupportedRequest, titleUnsupported,
+			"Unsupported "+strings.ToLower(r.Method)+" request. Object with ID '"+seg[1]+
+				"' does not exist, cannot be loaded due to missing permissions, or does not support this operation."), "")
+		return
+	}
+	if seg[2] == "media" {
+		s.handleUpload(w, r)
+		return
+	}
+	s.handleSend(w, r)
+}
+
+func validVersion(v string) bool {
+	if len(v) < 4 || v[0] != 'v' {
+		return false
+	}
+	major, minor, ok := strings.Cut(v[1:], ".")
+	return ok && allDigits(major) && allDigits(minor)
+}
+
+func allDigits(s string) bool {
+	if s == "" || len(s) > 4 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	tok := ""
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, rest, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return false
+		}
+		tok = strings.TrimSpace(rest)
+	} else {
+		tok = r.URL.Query().Get("access_token")
+	}
+	return tok != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.AccessToken)) == 1
+}
+
+// fail records and writes a synchronous error. to is the send's recipient
+// ("" for non-send calls).
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, e *Error, to string) {
+	now := s.now()
+	s.mu.Lock()
+	s.recordErrorLocked(now, r, e, to, nil)
+	s.mu.Unlock()
+	writeError(w, e)
+}
+
+// recordErrorLocked assigns the fbtrace_id and journals a sync error.
+// c, when not nil, is the customer whose LastError it becomes.
+func (s *Server) recordErrorLocked(now time.Time, r *http.Request, e *Error, to string, c *customer) {
+	e.FBTraceID = s.ids.fbtraceID()
+	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: e.HTTPStatus, Code: e.Code})
+	ent := ErrorEntry{At: now, To: to, Code: e.Code, HTTPStatus: e.HTTPStatus, Details: e.Details()}
+	s.addErrorLocked(ent, c)
+}
+
+func (s *Server) addRequestLocked(q Request) {
+	s.requests.add(q)
+	s.counts.Requests++
+}
+
+func (s *Server) addErrorLocked(ent ErrorEntry, c *customer) {
+	s.errs.add(ent)
+	s.counts.Errors++
+	if c != nil {
+		e := ent
+		c.lastErr = &e
+	}
+}
+
+func (s *Server) addWebhookLocked(wh Webhook) {
+	s.webhooks.add(wh)
+	s.counts.Webhooks++
+}
+
+func (s *Server) customerLocked(waID string) *customer {
+	c := s.customers[waID]
+	if c == nil {
+		c = &customer{waID: waID}
+		s.customers[waID] = c
+	}
+	return c
+}
+
+func writeError(w http.ResponseWriter, e *Error) {
+	b, err := EncodeEscaped(ErrorEnvelope{Error: e})
+	if err != nil { // cannot happen: the envelope holds only strings and ints
+		b = []byte(`{"error":{"message":"(#1) An unknown error occurred","type":"OAuthException","code":1}}`)
+	}
+	writeJSON(w, e.HTTPStatus, b)
+}
+
+func writeJSON(w http.ResponseWriter, status int, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(status)
+	w.Write(b) //nolint:errcheck // client went away
+}
+
+func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	n, err := buf.ReadFrom(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		s.fail(w, r, errParam("Could not read the request body: "+err.Error()), "")
+		return
+	}
+	if n > maxBody {
+		s.fail(w, r, errParamf("The request body is larger than %d bytes.", maxBody), "")
+		return
+	}
+	var req SendRequest
+	if err := json.Unmarshal(buf.Bytes(), &req); err != nil {
+		s.fail(w, r, errParam("Invalid JSON in the request body: "+err.Error()), "")
+		return
+	}
+	now := s.now()
+	s.mu.Lock()
+	p, e := s.checkSendLocked(&req, now)
+	if e != nil && e.HTTPStatus != http.StatusOK {
+		to, c := req.To, (*customer)(nil)
+		if p.waID != "" {
+			to, c = p.waID, s.customerLocked(p.waID)
+		}
+		s.recordErrorLocked(now, r, e, to, c)
+		s.mu.Unlock()
+		writeError(w, e)
+		return
+	}
+	c := s.customerLocked(p.waID)
+	r1, r2 := s.ids.wamidBits()
+	id := formatWamid(c.waID, r1, r2, true)
+	if e != nil { // Async window error: accepted now, failed status later.
+		s.queue = append(s.queue, pending{status: "failed", id: id, to: c.waID, at: now, err: e})
+	} else {
+		rec := delivRec{at: now, r1: r1, r2: r2, kind: kindIndex(p.kind), content: p.text + p.template + p.caption,
+			media: p.mediaID, replyTo: p.replyTo}
+		if p.link != "" {
+			rec.media, rec.link = p.link, true
+		}
+		c.deliveries = append(c.deliveries, rec)
+		d := Delivery{At: now, To: c.waID, ID: id, Type: p.kind, Text: p.text, Template: p.template,
+			Caption: p.caption, MediaID: p.mediaID, Link: p.link, ReplyTo: p.replyTo}
+		s.delivs.add(d)
+		s.counts.Deliveries++
+		if !s.cfg.DisableStatuses {
+			category := "service"
+			if p.kind == "template" {
+				category = "utility"
+			}
+			var exp int64
+			if c.conv.id == "" || c.conv.category != category || !now.Before(c.conv.expires) {
+				c.conv = conversation{id: s.ids.conversationID(), category: category, expires: now.Add(24 * time.Hour)}
+			}
+			exp = c.conv.expires.Unix()
+			s.queue = append(s.queue,
+				pending{status: "sent", id: id, to: c.waID, at: now, convID: c.conv.id, category: category, convExp: exp},
+				pending{status: "delivered", id: id, to: c.waID, at: now, convID: c.conv.id, category: category})
+		}
+	}
+	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
+	s.mu.Unlock()
+
+	out := buf.Bytes()[:0]
+	out = appendSendResponse(out, req.To, p.waID, id)
+	writeJSON(w, http.StatusOK, out)
+}
+
+// appendSendResponse writes the SendResponse JSON without reflection; it
+// produces the same bytes as EncodeEscaped(SendResponse{...}).
+func appendSendResponse(b []byte, input, waID, id string) []byte {
+	b = append(b, `{"messaging_product":"whatsapp","contacts":[{"input":`...)
+	b = appendString(b, input)
+	b = append(b, `,"wa_id":`...)
+	b = appendString(b, waID)
+	b = append(b, `}],"messages":[{"id":`...)
+	b = appendString(b, id)
+	return append(b, `}]}`...)
+}
+
+// maxFieldBytes bounds the non-file fields of an upload.
+const maxFieldBytes = 4096
+
+func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		s.fail(w, r, errParam("The request must be multipart/form-data with the fields messaging_product, type and file."), "")
+		return
+	}
+	var product, typ, fileType string
+	var size int64
+	haveFile := false
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			s.fail(w, r, errParam("Malformed multipart body: "+err.Error()), "")
+			return
+		}
+		switch name := part.FormName(); {
+		case name == "file" && !haveFile:
+			haveFile = true
+			fileType = part.Header.Get("Content-Type")
+			size, err = io.Copy(io.Discard, part)
+		case name == "messaging_product" || name == "type":
+			var v []byte
+			v, err = io.ReadAll(io.LimitReader(part, maxFieldBytes))
+			if name == "type" {
+				typ = strings.TrimSpace(string(v))
+			} else {
+				product = strings.TrimSpace(string(v))
+			}
+		default:
+			_, err = io.Copy(io.Discard, part)
+		}
+		part.Close()
+		if err != nil {
+			s.fail(w, r, errParam("Malformed multipart body: "+err.Error()), "")
+			return
+		}
+	}
+	if product != "whatsapp" {
+		s.fail(w, r, errParam(`The parameter messaging_product is required and must be "whatsapp".`), "")
+		return
+	}
+	if !haveFile {
+		s.fail(w, r, errParam("The parameter file is required."), "")
+		return
+	}
+	if typ == "" {
+		typ = fileType
+	}
+	if typ == "" {
+		s.fail(w, r, errParam("The parameter type is required."), "")
+		return
+	}
+	kind, format := s.classifyMIME(typ)
+	if kind == "" {
+		s.fail(w, r, errMedia("Unsupported file type %q.", typ), "")
+		return
+	}
+	if e := s.checkMedia(kind, format, size); e != nil {
+		s.fail(w, r, e, "")
+		return
+	}
+	now := s.now()
+	s.mu.Lock()
+	id := s.ids.mediaID()
+	s.uploads[id] = upload{kind: kind, format: format, mime: typ, size: size}
+	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
+	s.mu.Unlock()
+	b := append([]byte(`{"id":`), appendString(nil, id)...)
+	writeJSON(w, http.StatusOK, append(b, '}'))
+}
+
+// Journal returns a copy of the journal.
+func (s *Server) Journal() Journal {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Journal{
+		Requests:   s.requests.snapshot(),
+		Webhooks:   s.webhooks.snapshot(),
+		Deliveries: s.delivs.snapshot(),
+		Errors:     s.errs.snapshot(),
+	}
+}
+
+// Counts returns the exact totals.
+func (s *Server) Counts() Counts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts
+}
+
+// lookupCustomerLocked finds a customer by wa_id, "+wa_id" or any accepted
+// spelling of the number.
+func (s *Server) lookupCustomerLocked(to string) *customer {
+	if c := s.customers[strings.TrimPrefix(to, "+")]; c != nil {
+		return c
+	}
+	s.pmu.Lock()
+	v := s.phones[to]
+	s.pmu.Unlock()
+	return s.customers[v]
+}
+
+// Deliveries returns, in order, the messages that customer's device
+// received (wa_id with or without "+").
+func (s *Server) Deliveries(to string) []Delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.lookupCustomerLocked(to)
+	if c == nil {
+		return nil
+	}
+	out := make([]Delivery, len(c.deliveries))
+	for i := range c.deliveries {
+		out[i] = c.delivery(&c.deliveries[i])
+	}
+	return out
+}
+
+// LastError returns the last error a send to that customer got:
+// synchronously, or asynchronously through a failed status sent by Flush.
+// Nil when there was none.
+func (s *Server) LastError(to string) *ErrorEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.lookupCustomerLocked(to)
+	if c == nil || c.lastErr == nil {
+		return nil
+	}
+	e := *c.lastErr
+	return &e
+}
+
+// WindowOpen reports whether the customer's service window is open now.
+func (s *Server) WindowOpen(to string) bool {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.lookupCustomerLocked(to)
+	if c == nil {
+		return s.window < 0
+	}
+	return s.windowOpenLocked(c.waID, now)
+}
+
+// Pending returns how many status webhooks wait for Flush.
+func (s *Server) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queue)
+}

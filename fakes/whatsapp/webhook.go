@@ -1,0 +1,401 @@
+package whatsapp
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// ErrNoWebhookURL is returned by the customer-side calls, Verify and Flush
+// when Config.WebhookURL is empty.
+var ErrNoWebhookURL = errors.New("whatsapp: Config.WebhookURL is empty")
+
+// Sign returns the X-Hub-Signature-256 header value for body:
+// "sha256=" + lower-case hex HMAC-SHA256(secret, body).
+func Sign(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	var sum [sha256.Size]byte
+	out := make([]byte, 7+2*sha256.Size)
+	copy(out, "sha256=")
+	hex.Encode(out[7:], m.Sum(sum[:0]))
+	return string(out)
+}
+
+// EncodeEscaped marshals v with encoding/json and rewrites the result into
+// Meta's escaped-unicode form: every non-ASCII rune becomes \uXXXX with
+// lower-case hex (a surrogate pair above U+FFFF), "/" becomes \/, "%"
+// \u0025 and "@" \u0040; json's \u003c, \u003e and \u0026 escapes of <, >
+// and & are kept. These characters can only occur inside JSON strings, so
+// the rewrite never changes the decoded value.
+func EncodeEscaped(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	if !needsMetaEscape(b) {
+		return b, nil
+	}
+	return escapeMeta(make([]byte, 0, len(b)+len(b)/4), b), nil
+}
+
+func needsMetaEscape(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf || c == '/' || c == '%' || c == '@' {
+			return true
+		}
+	}
+	return false
+}
+
+const lowerHex = "0123456789abcdef"
+
+func appendU(b []byte, r rune) []byte {
+	return append(b, '\\', 'u', lowerHex[r>>12&0xf], lowerHex[r>>8&0xf], lowerHex[r>>4&0xf], lowerHex[r&0xf])
+}
+
+func appendRuneEscaped(b []byte, r rune) []byte {
+	if r >= 0x10000 {
+		r1, r2 := utf16.EncodeRune(r)
+		return appendU(appendU(b, r1), r2)
+	}
+	return appendU(b, r)
+}
+
+// escapeMeta appends src (json.Marshal output) to dst in Meta's form.
+func escapeMeta(dst, src []byte) []byte {
+	start := 0
+	for i := 0; i < len(src); {
+		c := src[i]
+		if c < utf8.RuneSelf {
+			var rep string
+			switch c {
+			case '/':
+				rep = `\/`
+			case '%':
+				rep = `\u0025`
+			case '@':
+				rep = `\u0040`
+			default:
+				i++
+				continue
+			}
+			dst = append(dst, src[start:i]...)
+			dst = append(dst, rep...)
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRune(src[i:])
+		dst = append(dst, src[start:i]...)
+		dst = appendRuneEscaped(dst, r)
+		i += size
+		start = i
+	}
+	return append(dst, src[start:]...)
+}
+
+// appendString appends s as a JSON string in Meta's escaped form: the same
+// bytes EncodeEscaped produces for a string.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c != '/' && c != '%' && c != '@' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"':
+				b = append(b, '\\', '"')
+			case '\\':
+				b = append(b, '\\', '\\')
+			case '/':
+				b = append(b, '\\', '/')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = appendU(b, rune(c))
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		b = append(b, s[start:i]...)
+		b = appendRuneEscaped(b, r)
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// Inbound is the result of a customer-side message.
+type Inbound struct {
+	ID     string // the message's wamid
+	Status int    // the router's HTTP status; 0 when the webhook call failed
+}
+
+// CustomerText makes the customer from (phone number, "+" optional) named
+// name send text: it builds the inbound "messages" webhook, signs it and
+// POSTs it to Config.WebhookURL. The customer's window (re)starts at the
+// platform's time even when the router refuses the webhook or cannot be
+// reached. It returns the wamid and the router's HTTP status.
+func (s *Server) CustomerText(ctx context.Context, from, name, text string) (Inbound, error) {
+	return s.customerMessage(ctx, from, name, "text", "", text, 0)
+}
+
+// CustomerMedia makes the customer send a media message of kind
+// (image|audio|video|document|sticker) and format (lower-case extension)
+// with an optional caption. The file must pass [Server.CheckMedia] (a
+// phone does not send what WhatsApp rejects); otherwise the *Error is
+// returned and nothing happens. The media gets a media id that the API
+// accepts in sends, and the webhook carries id, mime_type, sha256 and the
+// caption.
+func (s *Server) CustomerMedia(ctx context.Context, from, name, kind, format, caption string, size int64) (Inbound, error) {
+	kind = strings.ToLower(kind)
+	if e := s.CheckMedia(kind, format, size); e != nil {
+		return Inbound{}, e
+	}
+	return s.customerMessage(ctx, from, name, kind, normFormat(format), caption, size)
+}
+
+func (s *Server) customerMessage(ctx context.Context, from, name, kind, format, body string, size int64) (Inbound, error) {
+	waID, ok := s.waID(from)
+	if !ok {
+		return Inbound{}, fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
+	}
+	now := s.now()
+	s.mu.Lock()
+	c := s.customerLocked(waID)
+	c.lastInbound = now
+	id := s.ids.wamid(waID, false)
+	m := InboundMessage{From: waID, ID: id, Timestamp: strconv.FormatInt(now.Unix(), 10), Type: kind}
+	if kind == "text" {
+		m.Text = &Text{Body: body}
+	} else {
+		mediaID := s.ids.mediaID()
+		mime := formatMIME[format]
+		if mime == "" {
+			mime = kind + "/" + format
+		}
+		s.uploads[mediaID] = upload{kind: kind, format: format, mime: mime, size: size}
+		sum := sha256.Sum256([]byte(mediaID))
+		im := &InboundMedia{Caption: body, MimeType: mime, SHA256: hex.EncodeToString(sum[:]), ID: mediaID}
+		switch kind {
+		case "image":
+			m.Image = im
+		case "audio":
+			m.Audio = im
+		case "video":
+			m.Video = im
+		case "document":
+			im.Filename = mediaID + "." + format
+			m.Document = im
+		case "sticker":
+			m.Sticker = im
+		}
+	}
+	s.mu.Unlock()
+
+	payload := s.envelope(WebhookValue{
+		Contacts: []Contact{{Profile: Profile{Name: name}, WaID: waID}},
+		Messages: []InboundMessage{m},
+	})
+	b, err := EncodeEscaped(payload)
+	if err != nil {
+		return Inbound{ID: id}, err
+	}
+	status, err := s.post(ctx, b)
+	s.journalWebhook(now, "messages", status, id, err)
+	return Inbound{ID: id, Status: status}, err
+}
+
+func (s *Server) envelope(v WebhookValue) *WebhookPayload {
+	v.MessagingProduct = "whatsapp"
+	v.Metadata = Metadata{DisplayPhoneNumber: s.cfg.DisplayPhoneNumber, PhoneNumberID: s.cfg.PhoneNumberID}
+	return &WebhookPayload{
+		Object: "whatsapp_business_account",
+		Entry:  []WebhookEntry{{ID: s.cfg.BusinessAccountID, Changes: []WebhookChange{{Value: v, Field: "messages"}}}},
+	}
+}
+
+func (s *Server) journalWebhook(at time.Time, kind string, status int, id string, err error) {
+	wh := Webhook{At: at, Kind: kind, Status: status, ID: id}
+	if err != nil {
+		wh.Err = err.Error()
+	}
+	s.mu.Lock()
+	s.addWebhookLocked(wh)
+	s.mu.Unlock()
+}
+
+// post sends a signed webhook body and returns the router's status.
+func (s *Server) post(ctx context.Context, body []byte) (int, error) {
+	if s.cfg.WebhookURL == "" {
+		return 0, ErrNoWebhookURL
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, strings.NewReader(string(body)))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Hub-Signature-256", Sign(s.cfg.AppSecret, body))
+	req.Header.Set("User-Agent", "facebookexternalua")
+	resp, err := s.cfg.Client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) //nolint:errcheck // draining only
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// Verify performs the subscription handshake against Config.WebhookURL:
+// GET ?hub.mode=subscribe&hub.challenge=<seeded random>&hub.verify_token=<VerifyToken>
+// without a signature header. It fails unless the answer is 200 with
+// exactly the challenge as body.
+func (s *Server) Verify(ctx context.Context) error {
+	if s.cfg.WebhookURL == "" {
+		return ErrNoWebhookURL
+	}
+	now := s.now()
+	s.mu.Lock()
+	ch := s.ids.challenge()
+	s.mu.Unlock()
+	status, err := s.verify(ctx, ch)
+	s.journalWebhook(now, "verify", status, "", err)
+	return err
+}
+
+func (s *Server) verify(ctx context.Context, ch string) (int, error) {
+	u, err := url.Parse(s.cfg.WebhookURL)
+	if err != nil {
+		return 0, err
+	}
+	q := u.Query()
+	q.Set("hub.mode", "subscribe")
+	q.Set("hub.challenge", ch)
+	q.Set("hub.verify_token", s.cfg.VerifyToken)
+	u.RawQuery = q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("User-Agent", "facebookplatform/1.0 (+http://developers.facebook.com)")
+	resp, err := s.cfg.Client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if err != nil {
+		return resp.StatusCode, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return resp.StatusCode, fmt.Errorf("whatsapp: verification failed: router answered HTTP %d", resp.StatusCode)
+	}
+	if string(body) != ch {
+		return resp.StatusCode, fmt.Errorf("whatsapp: verification failed: router answered %q, want the challenge %q", truncate(body, 64), ch)
+	}
+	return resp.StatusCode, nil
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
+}
+
+// Flush POSTs the queued status webhooks, one status per webhook, in the
+// order they were queued: "sent" then "delivered" for each accepted message
+// (unless Config.DisableStatuses), "failed" for each Async window error. It
+// returns how many were sent. A router's non-2xx answer is journaled and not
+// retried; a transport error stops Flush and leaves that webhook and the
+// rest queued for the next Flush. Errors reported by failed statuses become
+// the customers' LastError and enter the journal when they are sent.
+func (s *Server) Flush(ctx context.Context) (int, error) {
+	if s.cfg.WebhookURL == "" {
+		return 0, ErrNoWebhookURL
+	}
+	s.mu.Lock()
+	q := s.queue
+	s.queue = nil
+	s.mu.Unlock()
+	var buf []byte
+	for i := range q {
+		p := &q[i]
+		buf = s.appendStatusPayload(buf[:0], p)
+		status, err := s.post(ctx, buf)
+		now := s.now()
+		wh := Webhook{At: now, Kind: "statuses", Status: status, ID: p.id}
+		if err != nil {
+			wh.Err = err.Error()
+		}
+		s.mu.Lock()
+		s.addWebhookLocked(wh)
+		if err != nil {
+			rest := q[i:len(q):len(q)]
+			s.queue = append(rest, s.queue...)
+			s.mu.Unlock()
+			return i, err
+		}
+		if p.err != nil {
+			s.addErrorLocked(ErrorEntry{At: p.at, To: p.to, Code: p.err.Code, HTTPStatus: http.StatusOK,
+				Details: p.err.Details(), Async: true, ID: p.id}, s.customerLocked(p.to))
+		}
+		s.mu.Unlock()
+		q[i] = pending{} // release strings
+	}
+	return len(q), nil
+}
+
+// statusPayload returns the webhook payload of a queued status.
+func (s *Server) statusPayload(p *pending) *WebhookPayload {
+	st := Status{ID: p.id, Status: p.status, Timestamp: strconv.FormatInt(p.at.Unix(), 10), RecipientID: p.to}
+	if p.err != nil {
+		st.Errors = []StatusError{{Code: p.err.Code, Title: p.err.Title(), Message: p.err.Title(),
+			ErrorData: StatusErrorData{Details: p.err.Details()}, Href: errorHref}}
+	} else {
+		st.Conversation = &Conversation{ID: p.convID, Origin: ConversationOrigin{Type: p.category}}
+		if p.convExp != 0 {
+			st.Conversation.ExpirationTimestamp = strconv.FormatInt(p.convExp, 10)
+		}
+		st.Pricing = &Pricing{Billable: true, PricingModel: "CBP", Category: p.category}
+	}
+	return s.envelope(WebhookValue{Statuses: []Status{st}})
+}
+
+// appendStatusPayload appends the escaped JSON of statusPayload(p).
+func (s *Server) appendStatusPayload(b []byte, p *pending) []byte {
+	enc, err := EncodeEscaped(s.statusPayload(p))
+	if err != nil {
+		panic(err) // only strings, ints and bools
+	}
+	return append(b, enc...)
+}

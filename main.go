@@ -1,0 +1,180 @@
+// Command omnisim is a local simulator and test harness for omnichannel
+// customer-service messaging: fake messaging platforms that speak the real
+// wire protocols, the production routing engine, and a virtual clock that
+// plays TOML scenarios in seconds.
+//
+// Usage:
+//
+//	omnisim <command> [arguments]
+//
+// Run "omnisim help" for the commands and "omnisim <command> -h" for one.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+)
+
+// Exit codes.
+const (
+	exitOK     = 0 // every expectation held
+	exitFailed = 1 // an expectation failed
+	exitUsage  = 2 // bad input or usage
+)
+
+// command is one subcommand.
+type command struct {
+	name  string
+	usage string // arguments, after the name
+	short string // one line for the command list
+	long  string // the help text of "omnisim <name> -h"
+	// flags declares the command's flags on fs.
+	flags func(fs *flag.FlagSet) any
+	run   func(ctx context.Context, env *env, opts any, args []string) int
+}
+
+// env is what a command reads and writes.
+type env struct {
+	stdout, stderr io.Writer
+}
+
+// commands is the table of subcommands, in the order help lists them.
+var commands []*command
+
+func init() {
+	commands = []*command{cmdRun, cmdCheck, cmdList, cmdInit, cmdVersion}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Main runs the command line args and returns the exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			if c := lookup(args[1]); c != nil {
+				commandUsage(stdout, c, nil)
+				return exitOK
+			}
+			fmt.Fprintf(stderr, "omnisim help %s: unknown command\n", args[1])
+			return exitUsage
+		}
+		usage(stdout)
+		return exitOK
+	}
+	c := lookup(name)
+	if c == nil {
+		fmt.Fprintf(stderr, "omnisim: unknown command %q\n", name)
+		if s := nearest(name, commandNames()); s != "" {
+			fmt.Fprintf(stderr, "Did you mean %q?\n", s)
+		}
+		fmt.Fprintln(stderr, "Run 'omnisim help' for usage.")
+		return exitUsage
+	}
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var opts any
+	if c.flags != nil {
+		opts = c.flags(fs)
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			commandUsage(stdout, c, fs)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "omnisim %s: %v\n", c.name, err)
+		fmt.Fprintf(stderr, "usage: omnisim %s %s\nRun 'omnisim %s -h' for details.\n", c.name, c.usage, c.name)
+		return exitUsage
+	}
+	return c.run(ctx, e, opts, fs.Args())
+}
+
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func commandNames() []string {
+	var out []string
+	for _, c := range commands {
+		out = append(out, c.name)
+	}
+	return out
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, "omnisim simulates omnichannel customer-service messaging: fake platforms,\nthe routing engine, and scenarios on a virtual clock.\n\nUsage:\n\n\tomnisim <command> [arguments]\n\nThe commands are:\n\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "\t%-8s %s\n", c.name, c.short)
+	}
+	fmt.Fprint(w, "\nUse \"omnisim <command> -h\" for more about a command.\n")
+}
+
+func commandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "usage: omnisim %s %s\n\n%s\n", c.name, c.usage, strings.TrimSpace(c.long))
+	if fs == nil {
+		fs = flag.NewFlagSet(c.name, flag.ContinueOnError)
+		if c.flags != nil {
+			c.flags(fs)
+		}
+	}
+	var has bool
+	fs.VisitAll(func(*flag.Flag) { has = true })
+	if has {
+		fmt.Fprint(w, "\nFlags:\n")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+	}
+}
+
+// nearest returns the candidate closest to s by edit distance, if close.
+func nearest(s string, candidates []string) string {
+	best, bestD := "", len(s)/2+2
+	for _, c := range candidates {
+		if d := editDistance(s, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

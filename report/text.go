@@ -1,0 +1,382 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/omnisim/omnisim/sim"
+	"github.com/omnisim/omnisim/sim/scenario"
+)
+
+// maxAgentRows is the number of agents the text report lists one per row;
+// above it, it prints a summary unless Options.Verbose is set.
+const maxAgentRows = 20
+
+// WriteText writes results as the human-readable report: one block per
+// scenario (verdict, file, seed, virtual span, totals, metrics, agents,
+// expectations, drift, error and, when verbose, the trace) and a last line
+// "N scenarios, N passed, N failed".
+func WriteText(w io.Writer, results []sim.Result, opt Options) error {
+	b := bufio.NewWriter(w)
+	if opt.Version != "" {
+		fmt.Fprintf(b, "omnisim %s\n\n", opt.Version)
+	}
+	for i := range results {
+		writeTextResult(b, &results[i], opt)
+		b.WriteString("\n")
+	}
+	s := summarize(results)
+	fmt.Fprintf(b, "%d scenarios, %d passed, %d failed\n", s.Scenarios, s.Passed, s.Failed)
+	return b.Flush()
+}
+
+// field writes one labelled line of a scenario block; further lines of value
+// are indented under the first.
+func field(b *bufio.Writer, label, value string) {
+	value = strings.ReplaceAll(value, "\n", "\n"+strings.Repeat(" ", 11))
+	fmt.Fprintf(b, "  %-8s %s\n", label, value)
+}
+
+func writeTextResult(b *bufio.Writer, r *sim.Result, opt Options) {
+	verdict := "PASS"
+	if !passed(r) {
+		verdict = "FAIL"
+	}
+	name := r.Name
+	if name == "" {
+		name = "(unnamed scenario)"
+	}
+	fmt.Fprintf(b, "%s  %s\n", verdict, oneLine(name))
+	if !passed(r) {
+		field(b, "why", strings.Join(failReasons(r), ", "))
+	}
+	field(b, "file", show(r.File))
+	field(b, "seed", strconv.FormatUint(r.Seed, 10))
+	field(b, "virtual", span(r))
+	if r.Start.IsZero() {
+		// The run never started: there are no figures to show.
+		if r.Error != "" {
+			field(b, "error", r.Error)
+		}
+		return
+	}
+	t := r.Totals
+	field(b, "totals", fmt.Sprintf("conversations %d (closed %d, waiting %d), inbound %d, sent %d, delivered %d, refused %d, failed %d, webhooks %d, rejected %d, duplicates %d",
+		t.Conversations, t.Closed, t.Waiting, t.Inbound, t.Sent, t.Delivered, t.Refused, t.Failed, t.Webhooks, t.Rejected, t.Duplicates))
+	field(b, "metrics", metricsLine(&r.Metrics))
+	writeAgents(b, r.Agents, opt.Verbose)
+	writeChecks(b, r)
+	writeDrift(b, r)
+	if r.Error != "" {
+		field(b, "error", r.Error)
+	}
+	if opt.Verbose {
+		if len(r.Trace) == 0 {
+			field(b, "trace", "none recorded")
+		} else {
+			b.WriteString("  trace\n")
+			writeLines(b, "    ", r.Start, "", r.Trace)
+		}
+	}
+}
+
+// failReasons says why a scenario failed.
+func failReasons(r *sim.Result) []string {
+	var why []string
+	if n := failedChecks(r); n > 0 {
+		why = append(why, fmt.Sprintf("%d of %d expectations failed", n, len(r.Expectations)))
+	}
+	if n := unexpectedDrift(r); n > 0 {
+		why = append(why, plural(n, "unexpected policy drift finding", "unexpected policy drift findings"))
+	}
+	if r.Error != "" {
+		why = append(why, "the run did not complete")
+	}
+	if len(why) == 0 {
+		why = append(why, "the simulator marked the run failed without a failed expectation")
+	}
+	return why
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// span writes the virtual time span of a run.
+func span(r *sim.Result) string {
+	if r.Start.IsZero() {
+		return "not started"
+	}
+	s := r.Start.Format(time.RFC3339Nano)
+	if r.End.IsZero() {
+		return s + " → (no end)"
+	}
+	return fmt.Sprintf("%s → %s (%s)", s, r.End.Format(time.RFC3339Nano), scenario.FormatDuration(r.End.Sub(r.Start)))
+}
+
+func metricsLine(m *sim.Metrics) string {
+	s := fmt.Sprintf("jain %.3f, spread %.3f, ", m.Jain, m.Spread)
+	if m.Assigned == 0 {
+		return s + "waits none (0 assigned)"
+	}
+	f := scenario.FormatDuration
+	return s + fmt.Sprintf("waits p50 %s, p90 %s, p99 %s, max %s (%d assigned)",
+		f(m.WaitP50), f(m.WaitP90), f(m.WaitP99), f(m.WaitMax), m.Assigned)
+}
+
+// writeAgents writes the agent table, or a summary of it when there are more
+// than maxAgentRows agents and the report is not verbose.
+func writeAgents(b *bufio.Writer, agents []sim.Agent, verbose bool) {
+	if len(agents) == 0 {
+		field(b, "agents", "none")
+		return
+	}
+	if len(agents) > maxAgentRows && !verbose {
+		n := make([]int, len(agents))
+		for i, a := range agents {
+			n[i] = a.Assignments
+		}
+		slices.Sort(n)
+		var median string
+		if k := len(n); k%2 == 1 {
+			median = strconv.Itoa(n[k/2])
+		} else {
+			median = strconv.FormatFloat(float64(n[k/2-1]+n[k/2])/2, 'f', -1, 64)
+		}
+		field(b, "agents", fmt.Sprintf("%d agents, assignments min %d, median %s, max %d (verbose lists each)",
+			len(agents), n[0], median, n[len(n)-1]))
+		return
+	}
+	rows := [][]string{{"agent", "cap", "assigned", "peak", "online", "per cap-h", "util"}}
+	for _, a := range agents {
+		rows = append(rows, []string{
+			oneLine(a.ID),
+			strconv.Itoa(a.Capacity),
+			strconv.Itoa(a.Assignments),
+			strconv.Itoa(a.PeakActive),
+			scenario.FormatDuration(a.OnlineTime),
+			strconv.FormatFloat(a.PerCapacityHour, 'f', 3, 64),
+			strconv.FormatFloat(a.Utilization, 'f', 3, 64),
+		})
+	}
+	b.WriteString("  agents\n")
+	writeTable(b, "    ", rows, map[int]bool{0: true, 4: true})
+}
+
+// writeTable writes rows as columns two spaces apart; columns in left are
+// left-aligned, the others right-aligned.
+func writeTable(b *bufio.Writer, indent string, rows [][]string, left map[int]bool) {
+	var width []int
+	for _, row := range rows {
+		for i, c := range row {
+			if i == len(width) {
+				width = append(width, 0)
+			}
+			width[i] = max(width[i], len([]rune(c)))
+		}
+	}
+	for _, row := range rows {
+		var line strings.Builder
+		line.WriteString(indent)
+		for i, c := range row {
+			if i > 0 {
+				line.WriteString("  ")
+			}
+			pad := strings.Repeat(" ", width[i]-len([]rune(c)))
+			if left[i] {
+				line.WriteString(c + pad)
+			} else {
+				line.WriteString(pad + c)
+			}
+		}
+		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+	}
+}
+
+// writeChecks writes one line per expectation; a failed one also gets its
+// expected and actual values and the timeline of its conversation.
+func writeChecks(b *bufio.Writer, r *sim.Result) {
+	if len(r.Expectations) == 0 {
+		field(b, "expect", "none")
+		return
+	}
+	b.WriteString("  expect\n")
+	lineW, atW := 0, 0
+	for _, c := range r.Expectations {
+		lineW = max(lineW, len(lineLabel(c.Line)))
+		atW = max(atW, len(offset(r.Start, c.At)))
+	}
+	for _, c := range r.Expectations {
+		what := oneLine(strings.TrimSpace(c.Subject + " " + c.Field))
+		head := fmt.Sprintf("%-*s  %-*s  %s", lineW, lineLabel(c.Line), atW, offset(r.Start, c.At), what)
+		if c.Passed {
+			fmt.Fprintf(b, "    ok    %s: %s (expected %s)\n", head, show(c.Actual), show(c.Expected))
+			continue
+		}
+		fmt.Fprintf(b, "    FAIL  %s\n", head)
+		fmt.Fprintf(b, "            expected: %s\n", show(c.Expected))
+		fmt.Fprintf(b, "            actual:   %s\n", show(c.Actual))
+		if len(c.Timeline) > 0 {
+			if c.Conversation != "" {
+				fmt.Fprintf(b, "            timeline of conversation %s:\n", oneLine(c.Conversation))
+			} else {
+				b.WriteString("            timeline:\n")
+			}
+			writeLines(b, "              ", r.Start, c.Conversation, c.Timeline)
+		} else if c.Conversation != "" {
+			fmt.Fprintf(b, "            conversation %s (no timeline recorded)\n", oneLine(c.Conversation))
+		}
+	}
+}
+
+func lineLabel(n int) string {
+	if n <= 0 {
+		return "line ?"
+	}
+	return "line " + strconv.Itoa(n)
+}
+
+// writeDrift writes each drift finding; unexpected ones are marked FAIL.
+func writeDrift(b *bufio.Writer, r *sim.Result) {
+	if len(r.Drift) == 0 {
+		field(b, "drift", "none")
+		return
+	}
+	b.WriteString("  drift\n")
+	text := formatDrift("    ", r.Start, r.Drift, func(d *sim.Drift) string {
+		if d.Expected {
+			return "ok    "
+		}
+		return "FAIL  "
+	})
+	b.WriteString(text)
+}
+
+// formatDrift writes one line per drift finding, prefixed by mark.
+func formatDrift(indent string, start time.Time, drift []sim.Drift, mark func(*sim.Drift) string) string {
+	atW, kindW := 0, 0
+	for _, d := range drift {
+		atW = max(atW, len(offset(start, d.At)))
+		kindW = max(kindW, len([]rune(oneLine(d.Kind))))
+	}
+	var s strings.Builder
+	for i := range drift {
+		d := &drift[i]
+		note := "unexpected"
+		if d.Expected {
+			note = "expected"
+		}
+		kind := oneLine(d.Kind)
+		fmt.Fprintf(&s, "%s%s%-*s  %s%s  channel %s, customer %s, agent %s: router %s, platform %s (%s)\n",
+			indent, mark(d), atW, offset(start, d.At), kind, strings.Repeat(" ", kindW-len([]rune(kind))),
+			show(d.Channel), show(d.Customer), show(d.Agent), show(d.Router), show(d.Platform), note)
+	}
+	return s.String()
+}
+
+// writeLines writes a timeline or trace, one entry a line: offset from the
+// run's start, kind, and the entry's details. The conversation is named only
+// when it differs from conv.
+func writeLines(b *bufio.Writer, indent string, start time.Time, conv string, lines []sim.Line) {
+	b.WriteString(formatLines(indent, start, conv, lines))
+}
+
+func formatLines(indent string, start time.Time, conv string, lines []sim.Line) string {
+	atW, kindW := 0, 0
+	for _, l := range lines {
+		atW = max(atW, len(offset(start, l.At)))
+		kindW = max(kindW, len([]rune(oneLine(l.Kind))))
+	}
+	var s strings.Builder
+	for _, l := range lines {
+		var parts []string
+		if l.Conversation != "" && l.Conversation != conv {
+			parts = append(parts, "conversation "+oneLine(l.Conversation))
+		}
+		if l.Customer != "" {
+			parts = append(parts, "customer "+oneLine(l.Customer))
+		}
+		if l.Agent != "" {
+			parts = append(parts, "agent "+oneLine(l.Agent))
+		}
+		if l.Group != "" {
+			parts = append(parts, "group "+oneLine(l.Group))
+		}
+		if l.Detail != "" {
+			parts = append(parts, oneLine(l.Detail))
+		}
+		kind := oneLine(l.Kind)
+		line := fmt.Sprintf("%s%-*s  %s%s  %s", indent, atW, offset(start, l.At),
+			kind, strings.Repeat(" ", kindW-len([]rune(kind))), strings.Join(parts, "  "))
+		s.WriteString(strings.TrimRight(line, " ") + "\n")
+	}
+	return s.String()
+}
+
+// offset formats at as an offset from the run's start with fixed two-digit
+// fields after the first: +0s, +45s, +2m05s, +1h02m03s, +2d03h00m00s,
+// +1m05.250s. With no start it gives the absolute time.
+func offset(start, at time.Time) string {
+	if start.IsZero() {
+		return at.Format(time.RFC3339Nano)
+	}
+	d := at.Sub(start)
+	sign := "+"
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	days := d / (24 * time.Hour)
+	d -= days * 24 * time.Hour
+	h := d / time.Hour
+	d -= h * time.Hour
+	m := d / time.Minute
+	d -= m * time.Minute
+	sec := d / time.Second
+	frac := d - sec*time.Second
+	var s string
+	switch {
+	case days > 0:
+		s = fmt.Sprintf("%dd%02dh%02dm%02d", days, h, m, sec)
+	case h > 0:
+		s = fmt.Sprintf("%dh%02dm%02d", h, m, sec)
+	case m > 0:
+		s = fmt.Sprintf("%dm%02d", m, sec)
+	default:
+		s = strconv.Itoa(int(sec))
+	}
+	switch {
+	case frac == 0:
+	case frac%time.Millisecond == 0:
+		s += fmt.Sprintf(".%03d", frac/time.Millisecond)
+	default:
+		s += fmt.Sprintf(".%09d", frac)
+	}
+	return sign + s + "s"
+}
+
+// show writes a value so that it cannot be mistaken: the empty string as "",
+// a value with control characters or surrounding spaces quoted.
+func show(s string) string {
+	if s == "" || strings.TrimSpace(s) != s || strings.ContainsFunc(s, unicode.IsControl) {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// oneLine keeps a name or detail on one line, quoting it if it would break
+// the line.
+func oneLine(s string) string {
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		return strconv.Quote(s)
+	}
+	return s
+}

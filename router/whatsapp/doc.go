@@ -1,0 +1,78 @@
+// Package whatsapp is the WhatsApp Business Cloud API channel adapter of the
+// routing engine: the webhook endpoint Meta calls (verification handshake,
+// signature check, envelope parsing, dedupe) and the send client
+// ([router.Sender]) that talks to the Graph API.
+//
+// # Webhook
+//
+// [Adapter.ServeHTTP] answers:
+//
+//   - GET with hub.mode=subscribe and hub.verify_token equal to
+//     [Config.VerifyToken]: 200 with the raw hub.challenge as a text/plain
+//     body. Anything else, or an empty configured VerifyToken: 403. The GET
+//     carries no signature and none is required.
+//   - POST without X-Hub-Signature-256: 401.
+//   - POST with a body over 3 MB ([MaxBodySize]): 413.
+//   - POST whose signature is malformed, or is not
+//     sha256=<hex HMAC-SHA256(AppSecret, raw body)>, or with an empty
+//     configured AppSecret: 403. The HMAC is computed over the exact raw bytes
+//     as received (Meta signs its escaped-unicode JSON) and compared with
+//     [hmac.Equal] before anything is parsed.
+//   - POST whose body is not JSON, not a JSON object, or whose "messages"
+//     changes do not have the documented shapes: 400.
+//   - Any other method: 405.
+//   - Otherwise 200, after handing the content to the [router.Receiver].
+//
+// A refused webhook (401, 403, 413, 400) changes no state: the Receiver is not
+// called and no message id is remembered. The whole body is parsed before any
+// message is processed, so a malformed body has no partial effect either.
+//
+// Of an accepted envelope only object "whatsapp_business_account", changes
+// with field "messages", and changes whose metadata.phone_number_id is
+// [Config.PhoneNumberID] are processed; everything else (other fields, other
+// business numbers, value.errors) is ignored and still answered 200, since
+// Meta retries any non-200 answer.
+//
+// Messages are deduplicated by their wamid: an id is remembered for
+// [Config.DedupeWindow] of [Config.Clock] time, and a message whose id was
+// seen within the window is dropped and counted in [Stats.Duplicates]. Each
+// new message is passed to [router.Receiver.Receive] with the customer key
+// (whatsapp, PhoneNumberID, from), the wamid, the contact's profile name, and:
+//
+//   - text: the body;
+//   - image, audio, video, document, sticker: an [router.Attachment] with the
+//     kind, the format derived from mime_type by [FormatOf] (for documents of
+//     an unknown type, from the file name's extension), size 0 (unknown), the
+//     document's file name, and the caption as text;
+//   - button: the button's text; interactive: the title of the button or list
+//     reply;
+//   - every other type (reaction, location, contacts, order, system,
+//     unsupported, and types not known yet): a message with neither text nor
+//     attachment, because it is still customer activity.
+//
+// A message without a from or id field cannot be routed and is skipped.
+// An error returned by Receive does not change the answer (200): a redelivery
+// could not fix it, and the wamid stays remembered.
+//
+// Each entry of value.statuses is passed to [router.Receiver.Status] with
+// the key of its recipient_id, its wamid, its status as Meta names it (sent,
+// delivered, read, failed) and the code of its first error as a decimal
+// string ("" when it has none). Statuses are not deduplicated.
+//
+// # Sending
+//
+// [Adapter.Send] posts to {BaseURL}/{APIVersion}/{PhoneNumberID}/messages
+// with the bearer token. Text goes as type text with preview_url false;
+// templates with language policy "deterministic" and one body component
+// holding the parameters (none when there are no parameters). An attachment
+// is first uploaded to the /media endpoint as multipart/form-data (a file of
+// Size zero bytes of the format's MIME type, see [MIMEType], streamed without
+// being held in memory), then sent by media id, with the caption for image,
+// video and document and the file name for document.
+//
+// A non-2xx answer carrying a Graph error envelope becomes a
+// *[router.PlatformError] with the error's code, the HTTP status, and
+// error_data.details (or message when there are no details). A transport
+// failure or an answer that cannot be understood is an ordinary wrapped
+// error.
+package whatsapp

@@ -1,0 +1,286 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/sim/scenario"
+)
+
+// expect checks one expectation now and records every comparison it makes.
+func (r *run) expect(ex *scenario.Expect) {
+	now := r.clock.Now()
+	add := func(subject, field, expected, actual string, ok bool, p *person, conv string) {
+		c := Check{Line: ex.Line, At: now, Subject: subject, Field: field, Expected: expected, Actual: actual, Passed: ok}
+		if !ok && p != nil && p.scripted {
+			c.Conversation = conv
+			c.Timeline = conversationTimeline(p.timeline, conv)
+		}
+		r.res.Expectations = append(r.res.Expectations, c)
+	}
+	eq := func(subject, field, want, got string, p *person, conv string) {
+		add(subject, field, want, got, want == got, p, conv)
+	}
+	switch {
+	case ex.Customer != "":
+		p := r.byID[ex.Customer]
+		subject := "customer " + p.id
+		c, count, ok := r.engine.Latest(p.key)
+		conv, state, agent, group, reason := "", "none", "", "", ""
+		if ok {
+			conv, state, agent, group, reason = c.ID.String(), string(c.State), c.Agent, c.Group, string(c.CloseReason)
+		}
+		if ex.State != "" {
+			eq(subject, "state", ex.State, state, p, conv)
+		}
+		if ex.AssignedTo != "" {
+			eq(subject, "assigned_to", ex.AssignedTo, orNone(agent), p, conv)
+		}
+		if ex.Group != "" {
+			eq(subject, "group", ex.Group, orNone(group), p, conv)
+		}
+		if ex.CloseReason != "" {
+			eq(subject, "close_reason", ex.CloseReason, orNone(reason), p, conv)
+		}
+		if ex.Conversations != nil {
+			eq(subject, "conversations", strconv.Itoa(*ex.Conversations), strconv.Itoa(count), p, conv)
+		}
+		if ex.Received != nil || ex.LastReceived != "" {
+			got := r.fake.Deliveries(p.phone)
+			if ex.Received != nil {
+				eq(subject, "received", strconv.Itoa(*ex.Received), strconv.Itoa(len(got)), p, conv)
+			}
+			if ex.LastReceived != "" {
+				last := "none"
+				if n := len(got); n > 0 {
+					last = firstNonEmpty(got[n-1].Text, got[n-1].Template, got[n-1].Caption, got[n-1].Type)
+				}
+				eq(subject, "last_received", ex.LastReceived, last, p, conv)
+			}
+		}
+		if ex.LastError != "" {
+			eq(subject, "last_error", ex.LastError, orNone(p.lastError), p, conv)
+		}
+		if ex.LastRefusal != "" {
+			eq(subject, "last_refusal", ex.LastRefusal, orNone(p.lastRefusal), p, conv)
+		}
+	case ex.Agent != "":
+		s, _ := r.engine.Agent(now, ex.Agent)
+		subject := "agent " + ex.Agent
+		if ex.Assignments != nil {
+			eq(subject, "assignments", strconv.Itoa(*ex.Assignments), strconv.Itoa(s.Assignments), nil, "")
+		}
+		if ex.Active != nil {
+			eq(subject, "active", strconv.Itoa(*ex.Active), strconv.Itoa(s.Active), nil, "")
+		}
+	case ex.Metric != "":
+		subject := "metric " + ex.Metric
+		m := r.metrics(now)
+		t := r.totals()
+		var v float64
+		var d time.Duration
+		isDur := false
+		switch ex.Metric {
+		case "fairness.jain":
+			v = m.Jain
+		case "fairness.spread":
+			v = m.Spread
+		case "wait.p50":
+			d, isDur = m.WaitP50, true
+		case "wait.p90":
+			d, isDur = m.WaitP90, true
+		case "wait.p99":
+			d, isDur = m.WaitP99, true
+		case "wait.max":
+			d, isDur = m.WaitMax, true
+		case "conversations":
+			v = float64(t.Conversations)
+		case "messages":
+			v = float64(t.Inbound + t.Sent)
+		case "closed":
+			v = float64(t.Closed)
+		case "waiting":
+			v = float64(t.Waiting)
+		}
+		if isDur {
+			v = d.Seconds()
+		}
+		actual := formatFloat(v)
+		if isDur {
+			actual = scenario.FormatDuration(d.Round(time.Millisecond))
+		}
+		bound := func(field string, ok bool, want string) { add(subject, field, want, actual, ok, nil, "") }
+		if ex.Min != nil {
+			bound("min", v >= *ex.Min, ">= "+formatFloat(*ex.Min))
+		}
+		if ex.Max != nil {
+			bound("max", v <= *ex.Max, "<= "+formatFloat(*ex.Max))
+		}
+		if ex.MinDuration != nil {
+			bound("min_duration", d >= ex.MinDuration.D(), ">= "+ex.MinDuration.String())
+		}
+		if ex.MaxDuration != nil {
+			bound("max_duration", d <= ex.MaxDuration.D(), "<= "+ex.MaxDuration.String())
+		}
+	case ex.Drift != "":
+		n := 0
+		for _, d := range r.res.Drift {
+			if ex.Drift == "any" || d.Kind == ex.Drift {
+				n++
+			}
+		}
+		if ex.Count != nil {
+			eq("drift "+ex.Drift, "count", strconv.Itoa(*ex.Count), strconv.Itoa(n), nil, "")
+		}
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func formatFloat(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatInt(int64(v), 10)
+	}
+	return strconv.FormatFloat(v, 'f', 3, 64)
+}
+
+// conversationTimeline keeps the lines of one conversation, plus the
+// customer's lines that belong to no conversation (rejected webhooks).
+func conversationTimeline(all []Line, conv string) []Line {
+	var out []Line
+	for _, l := range all {
+		if l.Conversation == conv || l.Conversation == "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// metrics computes fairness and waits at now.
+func (r *run) metrics(now time.Time) Metrics {
+	var m Metrics
+	var xs []float64
+	for _, a := range r.engine.Agents(now) {
+		if a.OnlineTime <= 0 {
+			continue
+		}
+		xs = append(xs, float64(a.Assignments)/(float64(a.Capacity)*a.OnlineTime.Hours()))
+	}
+	m.Jain, m.Spread = Jain(xs), Spread(xs)
+	var waits []time.Duration
+	r.engine.Conversations(func(c router.Conversation) {
+		if w, ok := c.Wait(); ok {
+			waits = append(waits, w)
+		}
+	})
+	slices.Sort(waits)
+	m.Assigned = len(waits)
+	m.WaitP50 = Percentile(waits, 50)
+	m.WaitP90 = Percentile(waits, 90)
+	m.WaitP99 = Percentile(waits, 99)
+	m.WaitMax = Percentile(waits, 100)
+	return m
+}
+
+// Jain is Jain's fairness index (sum x)^2 / (n * sum x^2): 1 when all are
+// equal, 1/n when one takes everything. It is 1 for no values or all zero.
+func Jain(xs []float64) float64 {
+	var sum, sq float64
+	for _, x := range xs {
+		sum += x
+		sq += x * x
+	}
+	if len(xs) == 0 || sq == 0 {
+		return 1
+	}
+	return sum * sum / (float64(len(xs)) * sq)
+}
+
+// Spread is max minus min; 0 for no values.
+func Spread(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	return slices.Max(xs) - slices.Min(xs)
+}
+
+// Percentile returns the nearest-rank p-th percentile of sorted values; 0
+// for none.
+func Percentile(sorted []time.Duration, p float64) time.Duration {
+	n := len(sorted)
+	if n == 0 {
+		return 0
+	}
+	rank := int(math.Ceil(p / 100 * float64(n)))
+	rank = min(max(rank, 1), n)
+	return sorted[rank-1]
+}
+
+func (r *run) totals() Totals {
+	var t Totals
+	r.engine.Conversations(func(c router.Conversation) {
+		t.Conversations++
+		switch c.State {
+		case router.Closed:
+			t.Closed++
+		case router.Waiting:
+			t.Waiting++
+		}
+	})
+	t.Inbound, t.Sent, t.Refused, t.Failed = r.counts[router.EventInbound], r.counts[router.EventSent], r.counts[router.EventRefused], r.counts[router.EventFailed]
+	fc := r.fake.Counts()
+	t.Delivered = fc.Deliveries
+	t.Webhooks = fc.Webhooks
+	as := r.adapter.Stats()
+	t.Rejected = as.Rejected
+	t.Duplicates = as.Duplicates
+	return t
+}
+
+// finish checks the end-of-run expectations and fills in the figures.
+func (r *run) finish() {
+	now := r.clock.Now()
+	r.res.End = now
+	if r.res.Error == "" {
+		for i := range r.sc.Expect {
+			if ex := &r.sc.Expect[i]; !ex.HasAt {
+				r.expect(ex)
+			}
+		}
+	}
+	r.res.Totals = r.totals()
+	r.res.Metrics = r.metrics(now)
+	for _, a := range r.engine.Agents(now) {
+		ag := Agent{ID: a.ID, Capacity: a.Capacity, Assignments: a.Assignments, PeakActive: a.PeakActive, OnlineTime: a.OnlineTime}
+		if h := a.OnlineTime.Hours(); h > 0 {
+			ag.PerCapacityHour = float64(a.Assignments) / (float64(a.Capacity) * h)
+			ag.Utilization = a.BusyTime.Hours() / (float64(a.Capacity) * h)
+		}
+		r.res.Agents = append(r.res.Agents, ag)
+	}
+	r.res.Passed = r.res.Error == ""
+	for _, c := range r.res.Expectations {
+		r.res.Passed = r.res.Passed && c.Passed
+	}
+	for _, d := range r.res.Drift {
+		r.res.Passed = r.res.Passed && d.Expected
+	}
+}
+
+// String formats a check on one line, for logs and errors.
+func (c Check) String() string {
+	verdict := "ok"
+	if !c.Passed {
+		verdict = "FAIL"
+	}
+	return fmt.Sprintf("%s line %d: %s %s: expected %s, got %s", verdict, c.Line, c.Subject, c.Field, c.Expected, c.Actual)
+}

@@ -1,0 +1,600 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	fakewa "github.com/omnisim/omnisim/fakes/whatsapp"
+	"github.com/omnisim/omnisim/router"
+	routerwa "github.com/omnisim/omnisim/router/whatsapp"
+	"github.com/omnisim/omnisim/sim/scenario"
+)
+
+// Transport names how the fakes and the router talk.
+const (
+	// Memory calls HTTP handlers directly through [Transport].
+	Memory = "memory"
+	// Loopback uses real sockets on 127.0.0.1.
+	Loopback = "loopback"
+)
+
+// Options tune a run.
+type Options struct {
+	// Seed, when set, replaces the scenario's seed.
+	Seed *uint64
+	// Transport is Memory (the default) or Loopback.
+	Transport string
+	// Trace keeps the whole event log in Result.Trace.
+	Trace bool
+}
+
+// Host names of the in-memory network.
+const (
+	routerHost   = "router.omnisim"
+	whatsappHost = "graph.whatsapp.omnisim"
+	webhookPath  = "/webhooks/whatsapp"
+)
+
+// run is the state of one scenario run.
+type run struct {
+	sc    *scenario.Scenario
+	opt   Options
+	seed  uint64
+	ctx   context.Context
+	clock *Clock
+	queue Queue
+	end   time.Time // zero: no bound
+
+	engine  *router.Engine
+	fake    *fakewa.Server
+	adapter *routerwa.Adapter
+	closers []func()
+
+	people   map[router.CustomerKey]*person
+	byID     map[string]*person
+	traffic  *rand.Rand
+	phones   int
+	events   []router.Event
+	driftSet map[string]bool // drift kinds covered by expectations ("any" covers all)
+	counts   map[router.EventKind]int
+
+	res Result
+}
+
+// person is a customer of the run, scripted or generated.
+type person struct {
+	id          string
+	key         router.CustomerKey
+	phone       string // wa_id: digits of the E.164 number
+	name        string
+	scripted    bool
+	timeline    []Line
+	lastError   string
+	lastRefusal string
+	// Generated customers: how many messages they send.
+	flow     *scenario.Traffic
+	messages int
+}
+
+// Run plays a scenario and returns its result. Errors that stop the run
+// (a fake that cannot start, a webhook handshake that fails) are reported in
+// Result.Error, and the result does not pass.
+func Run(ctx context.Context, sc *scenario.Scenario, opt Options) Result {
+	r := &run{sc: sc, opt: opt, seed: sc.Seed, ctx: ctx, people: map[router.CustomerKey]*person{}, byID: map[string]*person{}, driftSet: map[string]bool{}, counts: map[router.EventKind]int{}}
+	if opt.Seed != nil {
+		r.seed = *opt.Seed
+	}
+	r.res = Result{Name: sc.Name, File: sc.File, Description: sc.Description, Seed: r.seed, Start: sc.Start, Expectations: []Check{}, Drift: []Drift{}, Agents: []Agent{}}
+	defer func() {
+		for i := len(r.closers) - 1; i >= 0; i-- {
+			r.closers[i]()
+		}
+	}()
+	if err := r.setup(); err != nil {
+		r.res.Error = err.Error()
+		r.res.End = sc.Start
+		return r.res
+	}
+	if err := r.play(); err != nil {
+		r.res.Error = err.Error()
+	}
+	r.finish()
+	return r.res
+}
+
+func (r *run) setup() error {
+	sc := r.sc
+	r.clock = NewClock(sc.Start)
+	if sc.Duration > 0 {
+		r.end = sc.Start.Add(sc.Duration.D())
+	}
+	r.traffic = Stream(r.seed, "traffic")
+
+	ch := sc.Channels["whatsapp"]
+	if ch == nil {
+		ch = &scenario.Channel{}
+	}
+	// The platform and the router's adapter share the account's
+	// credentials, as an operator would configure them.
+	acct := firstNonEmpty(ch.PhoneNumberID, "106540352242922")
+	secret := firstNonEmpty(ch.AppSecret, "omnisim-app-secret")
+	verify := firstNonEmpty(ch.VerifyToken, "omnisim-verify-token")
+	token := firstNonEmpty(ch.AccessToken, "omnisim-whatsapp-token")
+	fcfg := fakewa.Config{
+		PhoneNumberID:      acct,
+		DisplayPhoneNumber: ch.DisplayPhoneNumber,
+		BusinessAccountID:  ch.BusinessAccountID,
+		AccessToken:        token,
+		AppSecret:          secret,
+		VerifyToken:        verify,
+		Templates:          ch.Templates,
+		Clock:              r.clock.Now,
+		Seed:               Stream(r.seed, "whatsapp").Uint64(),
+		DisableStatuses:    ch.StatusWebhooks != nil && !*ch.StatusWebhooks,
+		JournalLimit:       10000,
+	}
+	if ch.WindowErrors == "async" {
+		fcfg.WindowErrors = fakewa.Async
+	}
+	platformRules(ch.Rules, &fcfg)
+
+	policy := routerwa.Policy()
+	applyRules(&policy, ch.Rules)
+	if ch.Router != nil {
+		applyRules(&policy, *ch.Router)
+	}
+	cfg := router.Config{
+		Split:       router.Split(sc.Tenant.Split),
+		Strategy:    router.Strategy(sc.Tenant.Strategy),
+		Overflow:    router.Overflow(sc.Tenant.Overflow),
+		MissedAfter: sc.Tenant.MissedAfter.D(),
+		IdleAfter:   sc.Tenant.IdleAfter.D(),
+		Policies:    map[string]router.Policy{routerwa.Channel: policy},
+		Seed:        Stream(r.seed, "router").Uint64(),
+	}
+	for _, g := range sc.Groups {
+		cfg.Groups = append(cfg.Groups, router.GroupConfig{Name: g.Name, Priority: g.Priority, Regions: g.Regions, EntryPages: g.EntryPages})
+	}
+	for _, a := range sc.Agents {
+		cfg.Agents = append(cfg.Agents, router.AgentConfig{ID: a.ID, Capacity: a.Capacity, Groups: a.Groups, NoReception: a.Reception != nil && !*a.Reception})
+	}
+	eng, err := router.New(cfg)
+	if err != nil {
+		return err
+	}
+	r.engine = eng
+
+	acfg := routerwa.Config{
+		AppSecret:     secret,
+		VerifyToken:   verify,
+		AccessToken:   token,
+		PhoneNumberID: acct,
+		APIVersion:    ch.APIVersion,
+		Clock:         r.clock.Now,
+	}
+	mux := http.NewServeMux()
+	switch r.opt.Transport {
+	case "", Memory:
+		t := NewTransport()
+		client := &http.Client{Transport: t}
+		fcfg.WebhookURL, fcfg.Client = "http://"+routerHost+webhookPath, client
+		r.fake = fakewa.New(fcfg)
+		acfg.BaseURL, acfg.Client = "http://"+whatsappHost, client
+		t.Handle(routerHost, mux)
+		t.Handle(whatsappHost, r.fake)
+	case Loopback:
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("starting the router's listener: %w", err)
+		}
+		srv := &http.Server{Handler: mux}
+		go srv.Serve(ln)
+		r.closers = append(r.closers, func() { srv.Close() })
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
+		r.closers = append(r.closers, client.CloseIdleConnections)
+		fcfg.WebhookURL, fcfg.Client = "http://"+ln.Addr().String()+webhookPath, client
+		r.fake = fakewa.New(fcfg)
+		if err := r.fake.Start(); err != nil {
+			return fmt.Errorf("starting the WhatsApp fake: %w", err)
+		}
+		r.closers = append(r.closers, r.fake.Close)
+		acfg.BaseURL, acfg.Client = r.fake.URL, client
+	default:
+		return fmt.Errorf("unknown transport %q (want %s or %s)", r.opt.Transport, Memory, Loopback)
+	}
+	r.adapter = routerwa.New(acfg, eng)
+	mux.Handle(webhookPath, r.adapter)
+	eng.Handle(routerwa.Channel, r.adapter)
+
+	if err := r.fake.Verify(r.ctx); err != nil {
+		return fmt.Errorf("webhook verification handshake: %w", err)
+	}
+
+	for _, a := range sc.Agents {
+		if a.Online == nil || *a.Online {
+			if err := eng.SetOnline(sc.Start, a.ID, true); err != nil {
+				return err
+			}
+		}
+	}
+	for _, c := range sc.Customers {
+		phone := strings.TrimPrefix(c.Phone, "+")
+		if phone == "" {
+			phone = r.newPhone()
+		}
+		p := &person{id: c.ID, phone: phone, name: firstNonEmpty(c.Name, c.ID), scripted: true,
+			key: router.CustomerKey{Channel: routerwa.Channel, Account: acct, Customer: phone}}
+		if _, dup := r.people[p.key]; dup {
+			return fmt.Errorf("customers: two customers have the phone number +%s", phone)
+		}
+		r.people[p.key] = p
+		r.byID[c.ID] = p
+		eng.SetProfile(p.key, router.Profile{Region: c.Region, EntryPage: c.EntryPage})
+	}
+	for _, e := range sc.Expect {
+		if e.Drift != "" {
+			r.driftSet[e.Drift] = true
+		}
+	}
+	r.schedule(acct)
+	return nil
+}
+
+// newPhone makes a valid, unused North American number for a customer.
+func (r *run) newPhone() string {
+	r.phones++
+	n := r.phones
+	return fmt.Sprintf("1650%03d%04d", 200+(n/10000)%800, n%10000)
+}
+
+func (r *run) schedule(acct string) {
+	sc := r.sc
+	for i := range sc.Steps {
+		st := &sc.Steps[i]
+		times := st.Repeat
+		if times < 1 {
+			times = 1
+		}
+		k := 0
+		for rep := 0; rep < times; rep++ {
+			actions := max(len(st.Says), 1)
+			for j := 0; j < actions; j++ {
+				at := sc.Start.Add(st.At.D() + time.Duration(k)*st.Every.D())
+				k++
+				idx := j
+				r.queue.At(at, func() { r.step(st, idx) })
+			}
+		}
+	}
+	for i := range sc.Expect {
+		ex := &sc.Expect[i]
+		if ex.HasAt {
+			r.queue.At(sc.Start.Add(ex.At.D()), func() { r.expect(ex) })
+		}
+	}
+	for i := range sc.Traffic {
+		tr := &sc.Traffic[i]
+		from := sc.Start.Add(tr.Start.D())
+		r.arrive(tr, acct, from, from.Add(tr.For.D()))
+	}
+}
+
+// arrive schedules the next Poisson arrival of a traffic flow.
+func (r *run) arrive(tr *scenario.Traffic, acct string, after, until time.Time) {
+	gap := draw(r.traffic, scenario.Distribution{Kind: "exp", Mean: tr.Arrivals.Mean()})
+	at := after.Add(gap)
+	if !at.Before(until) {
+		return
+	}
+	r.queue.At(at, func() {
+		phone := r.newPhone()
+		p := &person{id: "t" + strconv.Itoa(r.phones), phone: phone,
+			key:  router.CustomerKey{Channel: routerwa.Channel, Account: acct, Customer: phone},
+			flow: tr, messages: tr.Messages.Min + r.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1)}
+		p.name = p.id
+		r.people[p.key] = p
+		var prof router.Profile
+		if len(tr.Regions) > 0 {
+			prof.Region = tr.Regions[r.traffic.IntN(len(tr.Regions))]
+		}
+		if len(tr.Pages) > 0 {
+			prof.EntryPage = tr.Pages[r.traffic.IntN(len(tr.Pages))]
+		}
+		if prof != (router.Profile{}) {
+			r.engine.SetProfile(p.key, prof)
+		}
+		r.customerText(p, "message 1")
+		r.arrive(tr, acct, at, until)
+	})
+}
+
+// play runs the queue to its end.
+func (r *run) play() error {
+	for {
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
+		next, ok := r.queue.Peek()
+		if !ok {
+			break
+		}
+		if !r.end.IsZero() && next.After(r.end) {
+			break
+		}
+		r.fireDeadlines(next)
+		at, fn := r.queue.Pop()
+		r.clock.Set(at)
+		fn()
+		r.settle()
+	}
+	if !r.end.IsZero() {
+		r.fireDeadlines(r.end)
+		r.clock.Set(r.end)
+	}
+	return nil
+}
+
+// fireDeadlines lets the router close what is due up to t, each at its own
+// time.
+func (r *run) fireDeadlines(t time.Time) {
+	for {
+		d, ok := r.engine.NextDeadline()
+		if !ok || d.After(t) {
+			return
+		}
+		d = d.In(r.sc.Start.Location())
+		r.clock.Set(d)
+		r.engine.Advance(d)
+		r.settle()
+	}
+}
+
+// settle delivers what the fake queued (status webhooks) and reacts to the
+// router's new events.
+func (r *run) settle() {
+	if _, err := r.fake.Flush(r.ctx); err != nil {
+		r.note(nil, "error", "", "status webhooks: "+err.Error())
+	}
+	r.events = r.engine.Events(r.events[:0])
+	for _, ev := range r.events {
+		r.observe(ev)
+	}
+}
+
+// observe records an engine event and drives generated customers.
+func (r *run) observe(ev router.Event) {
+	r.counts[ev.Kind]++
+	p := r.people[ev.Customer]
+	loc := r.sc.Start.Location()
+	line := Line{At: ev.At.In(loc), Kind: string(ev.Kind), Agent: ev.Agent, Group: ev.Group, Detail: ev.Detail}
+	if ev.Conversation != 0 {
+		line.Conversation = ev.Conversation.String()
+	}
+	if p != nil {
+		line.Customer = p.id
+	}
+	if r.opt.Trace {
+		r.res.Trace = append(r.res.Trace, line)
+	}
+	if p == nil {
+		return
+	}
+	if p.scripted {
+		p.timeline = append(p.timeline, line)
+	}
+	switch ev.Kind {
+	case router.EventFailed:
+		if isCode(ev.Detail) {
+			p.lastError = ev.Detail
+			r.drift(ev.At, DriftSentRefused, p, ev.Agent, "sent", ev.Detail)
+		}
+	case router.EventAssigned:
+		if p.flow != nil {
+			r.converse(p, ev)
+		}
+	}
+}
+
+// converse scripts a generated conversation once it is assigned: a handle
+// time H is drawn, the customer's messages and the agent's replies alternate
+// evenly over H, and the agent closes at H.
+func (r *run) converse(p *person, ev router.Event) {
+	h := draw(r.traffic, p.flow.Handle)
+	n := p.messages
+	step := h / time.Duration(2*n)
+	agent := ev.Agent
+	for i := 1; i <= n; i++ {
+		i := i
+		r.queue.At(ev.At.Add(time.Duration(2*i-1)*step), func() {
+			r.agentSend(p, agent, router.Outbound{Kind: router.KindText, Text: "reply " + strconv.Itoa(i)})
+		})
+		if i < n {
+			r.queue.At(ev.At.Add(time.Duration(2*i)*step), func() { r.customerText(p, "message "+strconv.Itoa(i+1)) })
+		}
+	}
+	r.queue.At(ev.At.Add(h), func() {
+		// The conversation may have closed on its own already.
+		if c, _, ok := r.engine.Latest(p.key); ok && c.State == router.Assigned && c.ID == ev.Conversation {
+			r.engine.Close(r.clock.Now(), agent, p.key)
+		}
+	})
+}
+
+// draw samples a duration distribution.
+// Draws are rounded to the millisecond, the clock's resolution in reports.
+func draw(rng *rand.Rand, d scenario.Distribution) time.Duration {
+	var v time.Duration
+	switch d.Kind {
+	case "exp":
+		v = time.Duration(rng.ExpFloat64() * float64(d.Mean))
+	case "uniform":
+		v = d.Low + time.Duration(rng.Float64()*float64(d.High-d.Low))
+	default:
+		v = d.Mean
+	}
+	return v.Round(time.Millisecond)
+}
+
+// step runs the idx-th action of a scripted step.
+func (r *run) step(st *scenario.Step, idx int) {
+	if st.Customer != "" {
+		p := r.byID[st.Customer]
+		switch {
+		case st.Attaches != nil:
+			f := st.Attaches
+			in, err := r.fake.CustomerMedia(r.ctx, p.phone, p.name, f.Kind, f.Format, st.Caption, int64(f.Size))
+			r.afterWebhook(p, in, err)
+		default:
+			r.customerText(p, st.Says[idx])
+		}
+		return
+	}
+	now := r.clock.Now()
+	switch {
+	case st.Presence != "":
+		if err := r.engine.SetOnline(now, st.Agent, st.Presence == "online"); err != nil {
+			r.note(nil, "step_failed", st.Agent, err.Error())
+		}
+		return
+	case st.Close:
+		p := r.byID[st.To]
+		if err := r.engine.Close(now, st.Agent, p.key); err != nil {
+			r.note(p, "step_failed", st.Agent, fmt.Sprintf("line %d: close: %v", st.Line, err))
+		}
+		return
+	}
+	p := r.byID[st.To]
+	var m router.Outbound
+	switch {
+	case st.Template != nil:
+		m = router.Outbound{Kind: router.KindTemplate, Template: &router.Template{Name: st.Template.Name, Language: st.Template.Language, Params: st.Template.Params}}
+	case st.Attaches != nil:
+		f := st.Attaches
+		m = router.Outbound{Kind: router.KindAttachment, Text: st.Caption, Attachment: &router.Attachment{Kind: f.Kind, Format: f.Format, Size: int64(f.Size), Name: f.Name}}
+	default:
+		m = router.Outbound{Kind: router.KindText, Text: st.Says[idx]}
+	}
+	r.agentSend(p, st.Agent, m)
+}
+
+func (r *run) customerText(p *person, text string) {
+	in, err := r.fake.CustomerText(r.ctx, p.phone, p.name, text)
+	r.afterWebhook(p, in, err)
+}
+
+func (r *run) afterWebhook(p *person, in fakewa.Inbound, err error) {
+	switch {
+	case err != nil:
+		r.note(p, "error", "", "customer message: "+err.Error())
+	case in.Status != http.StatusOK:
+		r.note(p, "rejected", "", fmt.Sprintf("router answered the webhook with HTTP %d", in.Status))
+	}
+}
+
+// agentSend sends through the router and checks the router's decision
+// against the platform's rules.
+func (r *run) agentSend(p *person, agent string, m router.Outbound) {
+	now := r.clock.Now()
+	res, err := r.engine.Send(r.ctx, now, agent, p.key, m)
+	if err != nil {
+		r.note(p, "step_failed", agent, err.Error())
+		return
+	}
+	if res.Refusal == "" {
+		return
+	}
+	p.lastRefusal = string(res.Refusal)
+	switch res.Refusal {
+	case router.ReasonNotAssigned, router.ReasonNoConversation:
+		return // routing refusals: the platform has no say
+	}
+	if verdict := r.platformVerdict(p, m); verdict == nil {
+		r.drift(now, DriftRefusedAccepted, p, agent, string(res.Refusal), "accepted")
+	} else {
+		p.lastError = strconv.Itoa(verdict.Code)
+	}
+}
+
+// platformVerdict asks the fake whether it would accept m now.
+func (r *run) platformVerdict(p *person, m router.Outbound) *fakewa.Error {
+	req := fakewa.SendRequest{MessagingProduct: "whatsapp", RecipientType: "individual", To: p.phone}
+	switch m.Kind {
+	case router.KindText:
+		req.Type = "text"
+		req.Text = &fakewa.Text{Body: m.Text}
+	case router.KindTemplate:
+		req.Type = "template"
+		req.Template = &fakewa.Template{Name: m.Template.Name, Language: fakewa.TemplateLanguage{Code: firstNonEmpty(m.Template.Language, "en_US"), Policy: "deterministic"}}
+	case router.KindAttachment:
+		a := m.Attachment
+		if e := r.fake.CheckMedia(a.Kind, a.Format, a.Size); e != nil {
+			return e
+		}
+		req.Type = a.Kind
+		media := &fakewa.Media{Link: "https://media.omnisim.invalid/file." + a.Format, Caption: m.Text}
+		switch a.Kind {
+		case "image":
+			req.Image = media
+		case "audio":
+			media.Caption = ""
+			req.Audio = media
+		case "video":
+			req.Video = media
+		case "document":
+			req.Document = media
+		case "sticker":
+			media.Caption = ""
+			req.Sticker = media
+		}
+	}
+	return r.fake.Check(req)
+}
+
+func (r *run) drift(at time.Time, kind string, p *person, agent, routerSaid, platformSaid string) {
+	r.res.Drift = append(r.res.Drift, Drift{
+		At: at.In(r.sc.Start.Location()), Kind: kind, Channel: p.key.Channel, Customer: p.id, Agent: agent,
+		Router: routerSaid, Platform: platformSaid, Expected: r.driftSet[kind] || r.driftSet["any"],
+	})
+}
+
+// note adds a line the router's log does not have (a failed step, a
+// rejected webhook) to the trace and the customer's timeline.
+func (r *run) note(p *person, kind, agent, detail string) {
+	line := Line{At: r.clock.Now(), Kind: kind, Agent: agent, Detail: detail}
+	if p != nil {
+		line.Customer = p.id
+		if p.scripted {
+			p.timeline = append(p.timeline, line)
+		}
+	}
+	if r.opt.Trace {
+		r.res.Trace = append(r.res.Trace, line)
+	}
+}
+
+func isCode(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,96 @@
+package scenario
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Encode writes the scenario as TOML that [Parse] reads back to an equal
+// scenario (File and the Line fields aside). Defaults are written out.
+func (s *Scenario) Encode() ([]byte, error) {
+	out := encScenario{
+		Name:        s.Name,
+		Description: s.Description,
+		Seed:        s.Seed,
+		Start:       s.Start,
+		Duration:    s.Duration,
+		Tenant:      s.Tenant,
+		Channels:    s.Channels,
+		Agents:      s.Agents,
+		Groups:      s.Groups,
+		Customers:   s.Customers,
+		Steps:       s.Steps,
+		Traffic:     s.Traffic,
+	}
+	for _, e := range s.Expect {
+		x := encExpect{
+			Customer: e.Customer, State: e.State, AssignedTo: e.AssignedTo, Group: e.Group,
+			CloseReason: e.CloseReason, Received: e.Received, LastReceived: e.LastReceived,
+			LastError: e.LastError, LastRefusal: e.LastRefusal, Conversations: e.Conversations,
+			Agent: e.Agent, Assignments: e.Assignments, Active: e.Active,
+			Metric: e.Metric, Min: e.Min, Max: e.Max, MinDuration: e.MinDuration, MaxDuration: e.MaxDuration,
+			Drift: e.Drift, Count: e.Count,
+		}
+		if e.HasAt {
+			x.At = ptr(e.At)
+		}
+		out.Expect = append(out.Expect, x)
+	}
+	var buf bytes.Buffer
+	enc := toml.NewEncoder(&buf)
+	enc.Indent = ""
+	if err := enc.Encode(out); err != nil {
+		return nil, fmt.Errorf("scenario: encode %s: %w", s.Name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// encScenario is Scenario as Encode writes it: the same keys, with
+// expectations that write at whenever it was given (even "0s").
+type encScenario struct {
+	Name        string              `toml:"name,omitempty"`
+	Description string              `toml:"description,omitempty"`
+	Seed        uint64              `toml:"seed,omitzero"`
+	Start       time.Time           `toml:"start"`
+	Duration    Duration            `toml:"duration,omitzero"`
+	Tenant      Tenant              `toml:"tenant"`
+	Channels    map[string]*Channel `toml:"channels,omitempty"`
+	Agents      []Agent             `toml:"agents,omitempty"`
+	Groups      []Group             `toml:"groups,omitempty"`
+	Customers   []Customer          `toml:"customers,omitempty"`
+	Steps       []Step              `toml:"steps,omitempty"`
+	Expect      []encExpect         `toml:"expect,omitempty"`
+	Traffic     []Traffic           `toml:"traffic,omitempty"`
+}
+
+// encExpect is Expect as Encode writes it.
+type encExpect struct {
+	At *Duration `toml:"at"`
+
+	Customer      string `toml:"customer,omitempty"`
+	State         string `toml:"state,omitempty"`
+	AssignedTo    string `toml:"assigned_to,omitempty"`
+	Group         string `toml:"group,omitempty"`
+	CloseReason   string `toml:"close_reason,omitempty"`
+	Received      *int   `toml:"received"`
+	LastReceived  string `toml:"last_received,omitempty"`
+	LastError     string `toml:"last_error,omitempty"`
+	LastRefusal   string `toml:"last_refusal,omitempty"`
+	Conversations *int   `toml:"conversations"`
+
+	Agent       string `toml:"agent,omitempty"`
+	Assignments *int   `toml:"assignments"`
+	Active      *int   `toml:"active"`
+
+	Metric      string    `toml:"metric,omitempty"`
+	Min         *float64  `toml:"min"`
+	Max         *float64  `toml:"max"`
+	MinDuration *Duration `toml:"min_duration"`
+	MaxDuration *Duration `toml:"max_duration"`
+
+	Drift string `toml:"drift,omitempty"`
+	Count *int   `toml:"count"`
+}

@@ -1,0 +1,140 @@
+package scenario
+
+import (
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// withoutSource returns a copy of s without File and the Line fields, for
+// round-trip comparisons.
+func withoutSource(s *Scenario) *Scenario {
+	c := *s
+	c.File = ""
+	c.Steps = slices.Clone(s.Steps)
+	for i := range c.Steps {
+		c.Steps[i].Line = 0
+	}
+	c.Expect = slices.Clone(s.Expect)
+	for i := range c.Expect {
+		c.Expect[i].Line = 0
+	}
+	c.Traffic = slices.Clone(s.Traffic)
+	for i := range c.Traffic {
+		c.Traffic[i].Line = 0
+	}
+	return &c
+}
+
+// roundTrip encodes s, parses the result and checks it is equal.
+func roundTrip(t *testing.T, s *Scenario) {
+	t.Helper()
+	out, err := s.Encode()
+	if err != nil {
+		t.Fatalf("Encode: %v", err)
+	}
+	back, err := Parse("encoded.toml", out)
+	if err != nil {
+		t.Fatalf("Parse(Encode(s)): %v\n%s", err, out)
+	}
+	if !reflect.DeepEqual(withoutSource(s), withoutSource(back)) {
+		t.Fatalf("round trip changed the scenario\nbefore: %s\nafter: %s", dump(s), dump(back))
+	}
+	again, err := back.Encode()
+	if err != nil {
+		t.Fatalf("Encode again: %v", err)
+	}
+	if string(again) != string(out) {
+		t.Fatalf("Encode is not stable:\n%s\n---\n%s", out, again)
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	full, err := os.ReadFile("testdata/full.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, src string }{
+		{"full", string(full)},
+		{"empty", ""},
+		{"expect at zero", "[[expect]]\nat = \"0s\"\nmetric = \"closed\"\nmax = 0\n[[expect]]\nmetric = \"waiting\"\nmax = 0\n"},
+		{"inline arrays of tables", `agents = [{id = "a"}, {id = "b", capacity = 2}]
+customers = [{id = "c"}]
+steps = [{customer = "c", says = "x"}, {at = "1ms", agent = "a", to = "c", says = ["y", "z"]}]
+`},
+		{"empty tables", "[channels.whatsapp]\n[channels.whatsapp.router]\n[channels.whatsapp.rules.media.sticker]\n"},
+		{"odd values", `seed = 9223372036854775807
+start = "0001-01-01T00:00:00.123456789-23:59"
+duration = "106751d23h47m16s854ms775us807ns"
+description = "tab\there, quote \" backslash \\ newline\n unicode é 你好 \u0001 \u007f"
+[[traffic]]
+channel = "whatsapp"
+arrivals = "poisson 0.1/s"
+for = "1ns"
+messages = 1000
+handle = "uniform 0s..1.5ms"
+[[expect]]
+metric = "fairness.spread"
+min = -0.0
+max = 1e300
+`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Parse("rt.toml", []byte(tt.src))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			roundTrip(t, s)
+		})
+	}
+}
+
+// TestEncodeMirrors checks that the encoding types have the same keys as
+// Scenario and Expect, so Encode cannot silently drop a field.
+func TestEncodeMirrors(t *testing.T) {
+	for _, tt := range []struct{ orig, mirror reflect.Type }{
+		{reflect.TypeFor[Scenario](), reflect.TypeFor[encScenario]()},
+		{reflect.TypeFor[Expect](), reflect.TypeFor[encExpect]()},
+	} {
+		var a, b []string
+		for _, f := range fieldsOf(tt.orig) {
+			a = append(a, f.name)
+		}
+		for _, f := range fieldsOf(tt.mirror) {
+			b = append(b, f.name)
+		}
+		if strings.Join(a, " ") != strings.Join(b, " ") {
+			t.Errorf("%v keys %v\n%v keys %v", tt.orig, a, tt.mirror, b)
+		}
+	}
+}
+
+func TestEncodeOmitsUnset(t *testing.T) {
+	s, err := Parse("x.toml", []byte("[[agents]]\nid = \"li\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `name = "x"
+start = 2026-01-05T09:00:00Z
+
+[tenant]
+split = "none"
+strategy = "least-loaded"
+overflow = "none"
+
+[[agents]]
+id = "li"
+capacity = 1
+reception = true
+online = true
+`
+	if string(out) != want {
+		t.Errorf("Encode =\n%s\nwant\n%s", out, want)
+	}
+}

@@ -1,0 +1,574 @@
+package scenario
+
+import (
+	"errors"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+func dur(s string) Duration {
+	d, err := ParseDuration(s)
+	if err != nil {
+		panic(err)
+	}
+	return Duration(d)
+}
+
+func size(s string) Size {
+	var v Size
+	if err := v.UnmarshalText([]byte(s)); err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func TestParseFull(t *testing.T) {
+	src, err := os.ReadFile("testdata/full.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Parse("testdata/full.toml", src)
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	yes, no := ptr(true), ptr(false)
+	want := &Scenario{
+		File:        "testdata/full.toml",
+		Name:        "Full scenario",
+		Description: "Exercises every table and key.",
+		Seed:        42,
+		Start:       time.Date(2026, 3, 2, 9, 0, 0, 0, time.FixedZone("", 8*3600)),
+		Duration:    dur("26h"),
+		Tenant: Tenant{Split: "region", Strategy: "longest-idle", Overflow: "default",
+			MissedAfter: dur("10m"), IdleAfter: dur("30m")},
+		Channels: map[string]*Channel{"whatsapp": {
+			PhoneNumberID: "1065550001", DisplayPhoneNumber: "+1 555 0001", BusinessAccountID: "waba-1",
+			AccessToken: "token", AppSecret: "secret", VerifyToken: "verify", APIVersion: "v21.0",
+			Templates: []string{"order_update", "reopen"}, WindowErrors: "async", StatusWebhooks: no,
+			Rules: Rules{
+				Window: ptr(dur("24h")), WindowAnchor: "last_inbound", ReplyLimit: ptr(0),
+				ReplyLimitReset: "inbound", TemplatesOutsideWindow: yes, MaxTextLength: ptr(4096),
+				Media: map[string]*MediaRule{"image": {Formats: []string{"jpeg", "png"}, MaxSize: ptr(size("5MB"))}},
+			},
+			Router: &Rules{
+				Window: ptr(dur("48h")),
+				Media:  map[string]*MediaRule{"sticker": {Formats: []string{"webp"}, MaxSize: ptr(size("1MB"))}},
+			},
+		}},
+		Agents: []Agent{
+			{ID: "li", Capacity: 3, Groups: []string{"hangzhou"}, Reception: yes, Online: yes},
+			{ID: "wang", Capacity: 1, Groups: []string{"hangzhou", "default"}, Reception: no, Online: no},
+		},
+		Groups: []Group{{Name: "hangzhou", Priority: 1, Regions: []string{"hangzhou", "wenzhou"}, EntryPages: []string{"product"}}},
+		Customers: []Customer{
+			{ID: "u1", Channel: "whatsapp", Phone: "+8613800000001", Name: "Xiao Ming", Region: "hangzhou", EntryPage: "product"},
+			{ID: "u2", Channel: "whatsapp"},
+		},
+		Steps: []Step{
+			{At: 0, Customer: "u1", Says: Strings{"Is the shop open today?"}, Repeat: 1, Line: 71},
+			{At: dur("1m"), Agent: "li", To: "u1", Says: Strings{"Yes", "until 9pm"}, Repeat: 2, Every: dur("10s"), Line: 76},
+			{At: dur("2m"), Customer: "u2", Attaches: &File{Kind: "image", Format: "jpeg", Size: 512 << 10, Name: "receipt.jpg"},
+				Caption: "my receipt", Repeat: 1, Line: 84},
+			{At: dur("3m"), Agent: "wang", Presence: "online", Repeat: 1, Line: 90},
+			{At: dur("25h"), Agent: "li", To: "u1", Template: &Template{Name: "reopen", Language: "zh_CN", Params: []string{"Xiao Ming"}},
+				Repeat: 1, Line: 95},
+			{At: dur("25h1m"), Agent: "li", To: "u1", Close: true, Repeat: 1, Line: 101},
+		},
+		Expect: []Expect{
+			{At: dur("2m"), HasAt: true, Line: 107, Customer: "u1", State: "assigned", AssignedTo: "li", Group: "hangzhou",
+				Received: ptr(4), LastReceived: "until 9pm", Conversations: ptr(1)},
+			{Line: 117, Customer: "u1", State: "closed", CloseReason: "agent", LastError: "131047", LastRefusal: "window_closed"},
+			{Line: 124, Agent: "li", Assignments: ptr(1), Active: ptr(0)},
+			{Line: 129, Metric: "fairness.jain", Min: ptr(0.5), Max: ptr(1.0)},
+			{Line: 134, Metric: "wait.p90", MinDuration: ptr(Duration(0)), MaxDuration: ptr(dur("5m"))},
+			{HasAt: true, Line: 139, Drift: "any", Count: ptr(0)},
+		},
+		Traffic: []Traffic{{
+			Channel: "whatsapp", Start: dur("1h"), For: dur("6h"), Arrivals: Rate{PerHour: 120},
+			Messages: IntRange{2, 6}, Handle: Distribution{Kind: "exp", Mean: 6 * time.Minute},
+			Regions: []string{"hangzhou", "wenzhou"}, Pages: []string{"product", "order"}, Line: 144,
+		}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Parse mismatch\n got: %s\nwant: %s", dump(got), dump(want))
+	}
+}
+
+// dump encodes a scenario for failure messages, with its lines.
+func dump(s *Scenario) string {
+	b, err := s.Encode()
+	if err != nil {
+		return err.Error()
+	}
+	var lines []string
+	for _, st := range s.Steps {
+		lines = append(lines, "step@"+strconv.Itoa(st.Line))
+	}
+	for _, e := range s.Expect {
+		lines = append(lines, "expect@"+strconv.Itoa(e.Line)+" hasAt="+map[bool]string{true: "y", false: "n"}[e.HasAt])
+	}
+	for _, tr := range s.Traffic {
+		lines = append(lines, "traffic@"+strconv.Itoa(tr.Line))
+	}
+	return "file=" + s.File + " " + strings.Join(lines, " ") + "\n" + string(b)
+}
+
+func TestDefaults(t *testing.T) {
+	src := `
+[[agents]]
+id = "li"
+
+[[customers]]
+id = "u1"
+
+[[steps]]
+customer = "u1"
+says = "hi"
+
+[[steps]]
+at = "1m"
+agent = "li"
+to = "u1"
+template = { name = "hello" }
+
+[[traffic]]
+channel = "whatsapp"
+arrivals = "poisson 2/m"
+for = "1h"
+messages = 3
+handle = "30s"
+`
+	s, err := Parse("dir/sub/my-scenario.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"name", s.Name, "my-scenario"},
+		{"start", s.Start, DefaultStart},
+		{"split", s.Tenant.Split, "none"},
+		{"strategy", s.Tenant.Strategy, "least-loaded"},
+		{"overflow", s.Tenant.Overflow, "none"},
+		{"capacity", s.Agents[0].Capacity, 1},
+		{"reception", *s.Agents[0].Reception, true},
+		{"online", *s.Agents[0].Online, true},
+		{"customer channel", s.Customers[0].Channel, "whatsapp"},
+		{"channels", len(s.Channels), 1},
+		{"channel entry", *s.Channels["whatsapp"], Channel{}},
+		{"repeat", s.Steps[0].Repeat, 1},
+		{"language", s.Steps[1].Template.Language, "en_US"},
+		{"rate", s.Traffic[0].Arrivals.PerHour, 120.0},
+		{"messages", s.Traffic[0].Messages, IntRange{3, 3}},
+		{"handle", s.Traffic[0].Handle, Distribution{Kind: "const", Mean: 30 * time.Second}},
+		{"step line", s.Steps[1].Line, 12},
+		{"traffic line", s.Traffic[0].Line, 18},
+	}
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s = %#v, want %#v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestStartForms(t *testing.T) {
+	want := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
+	for _, src := range []string{
+		`start = 2026-03-02T09:00:00+08:00`,
+		`start = "2026-03-02T09:00:00+08:00"`,
+		`start = 2026-03-02T01:00:00Z`,
+		`start = '2026-03-02T01:00:00Z'`,
+		`start = 2026-03-02 01:00:00Z`,
+	} {
+		s, err := Parse("s.toml", []byte(src))
+		if err != nil {
+			t.Errorf("%s: %v", src, err)
+			continue
+		}
+		if !s.Start.Equal(want) {
+			t.Errorf("%s: start = %v, want %v", src, s.Start, want)
+		}
+	}
+	s, err := Parse("s.toml", []byte(`start = "2026-03-02T09:00:00+08:00"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, off := s.Start.Zone(); off != 8*3600 {
+		t.Errorf("offset = %d, want +08:00 kept", off)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	fsys := fstest.MapFS{"scenarios/a.toml": {Data: []byte("seed = 3\n")}}
+	s, err := Load(fsys, "scenarios/a.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Name != "a" || s.Seed != 3 || s.File != "scenarios/a.toml" {
+		t.Errorf("got name %q seed %d file %q", s.Name, s.Seed, s.File)
+	}
+	if _, err := Load(fsys, "missing.toml"); err == nil {
+		t.Error("Load of a missing file: no error")
+	}
+	_, err = Load(fstest.MapFS{"b.toml": {Data: []byte("seed = -1\n")}}, "b.toml")
+	var list ErrorList
+	if !errors.As(err, &list) || list[0].File != "b.toml" {
+		t.Errorf("Load error = %v, want an ErrorList for b.toml", err)
+	}
+}
+
+func TestErrorFormat(t *testing.T) {
+	e := &Error{File: "scen.toml", Line: 12, Col: 1, Field: "steps[3].agnet", Msg: `unknown key "agnet" in [[steps]]`, Hint: `did you mean "agent"?`}
+	if got, want := e.Error(), `scen.toml:12:1: unknown key "agnet" in [[steps]] (did you mean "agent"?)`; got != want {
+		t.Errorf("Error() = %s, want %s", got, want)
+	}
+	l := ErrorList{e, {File: "f", Line: 1, Col: 2, Msg: "m"}}
+	if got, want := l.Error(), e.Error()+"\nf:1:2: m"; got != want {
+		t.Errorf("ErrorList.Error() = %q, want %q", got, want)
+	}
+	var target *Error
+	if !errors.As(error(l), &target) || target != e {
+		t.Error("errors.As does not find the first *Error")
+	}
+}
+
+// base is the start of most error cases: two agents, a group and a
+// customer. The case's text starts at line 12.
+const base = `[[agents]]
+id = "li"
+
+[[agents]]
+id = "wang"
+
+[[groups]]
+name = "vip"
+
+[[customers]]
+id = "u1"
+`
+
+type wantErr struct {
+	at   string // file:line:col
+	msg  string // substring of Msg
+	hint string // substring of Hint
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string // without base unless it starts with "+"
+		want []wantErr
+	}{
+		// Syntax.
+		{"syntax/unterminated string", "name = \"x\nseed = 1\n",
+			[]wantErr{{"scen.toml:1:10", "syntax error: strings cannot contain newlines", ""}}},
+		{"syntax/duplicate key", "seed = 1\nseed = 2\n",
+			[]wantErr{{"scen.toml:2:1", "already been defined", ""}}},
+		{"syntax/bad table header", "seed = 1\n\n  [tenant\n",
+			[]wantErr{{"scen.toml:3:10", "syntax error", ""}}},
+		{"syntax/NUL byte", "name = \"a\x00\"\n",
+			[]wantErr{{"scen.toml:1:9", "control characters", ""}}},
+
+		// Unknown keys.
+		{"unknown/top level", "nmae = \"x\"\n",
+			[]wantErr{{"scen.toml:1:1", `unknown key "nmae" in the top level`, `did you mean "name"?`}}},
+		{"unknown/4th step", "+[[steps]]\ncustomer = \"u1\"\nsays = \"a\"\n[[steps]]\ncustomer = \"u1\"\nsays = \"b\"\n[[steps]]\ncustomer = \"u1\"\nsays = \"c\"\n[[steps]]\nagnet = \"li\"\nto = \"u1\"\nclose = true\n",
+			[]wantErr{{"scen.toml:22:1", `unknown key "agnet" in [[steps]]`, `did you mean "agent"?`}}},
+		{"unknown/no close key lists keys", "[tenant]\nfavourite = 1\n",
+			[]wantErr{{"scen.toml:2:1", `unknown key "favourite" in [tenant]`, "valid keys: split, strategy, overflow, missed_after, idle_after"}}},
+		{"unknown/case differs", "NAME = \"x\"\n",
+			[]wantErr{{"scen.toml:1:1", `unknown key "NAME"`, `did you mean "name"? keys are case-sensitive`}}},
+		{"unknown/inline table", "+[[steps]]\ncustomer = \"u1\"\nattaches = { kind = \"image\", fromat = \"jpeg\" }\n",
+			[]wantErr{{"scen.toml:14:30", `unknown key "fromat" in [steps.attaches]`, `did you mean "format"?`}}},
+		{"unknown/dotted key", "[channels.whatsapp]\nrules.windw = \"1h\"\n",
+			[]wantErr{{"scen.toml:2:7", `unknown key "windw" in [channels.whatsapp.rules]`, `did you mean "window"?`}}},
+		{"unknown/table header", "[tenantt]\nsplit = \"none\"\n",
+			[]wantErr{{"scen.toml:1:2", `unknown key "tenantt" in the top level`, `did you mean "tenant"?`}}},
+
+		// Wrong types.
+		{"type/string for integer", "[[agents]]\nid = \"li\"\ncapacity = \"two\"\n",
+			[]wantErr{{"scen.toml:3:12", "agents[0].capacity: want an integer, got a string", ""}}},
+		{"type/quoted number", "[[agents]]\nid = \"li\"\ncapacity = \"2\"\n",
+			[]wantErr{{"scen.toml:3:12", "want an integer, got a string", "without quotes"}}},
+		{"type/string for array", "[[agents]]\nid = \"li\"\ngroups = \"vip\"\n",
+			[]wantErr{{"scen.toml:3:10", "agents[0].groups: want an array, got a string", ""}}},
+		{"type/array element", "[[agents]]\nid = \"li\"\ngroups = [\"vip\", 3]\n",
+			[]wantErr{{"scen.toml:3:18", "agents[0].groups[1]: want a string, got an integer", ""}}},
+		{"type/string for table", "tenant = \"x\"\n",
+			[]wantErr{{"scen.toml:1:10", "tenant: want a table, got a string", ""}}},
+		{"type/table for array of tables", "[agents]\nid = \"li\"\n",
+			[]wantErr{{"scen.toml:1:2", "agents: want an array of tables, got a table", ""}}},
+		{"type/integer for duration", "duration = 5\n",
+			[]wantErr{{"scen.toml:1:12", `duration: want a duration string such as "30s"`, ""}}},
+		{"type/boolean", "[[agents]]\nid = \"li\"\nonline = \"yes\"\n",
+			[]wantErr{{"scen.toml:3:10", "agents[0].online: want a boolean, got a string", ""}}},
+		{"type/negative seed", "seed = -1\n",
+			[]wantErr{{"scen.toml:1:8", "seed: want a non-negative integer", ""}}},
+		{"type/says", "+[[steps]]\ncustomer = \"u1\"\nsays = 3\n",
+			[]wantErr{{"scen.toml:14:8", "steps[0].says: want a string or an array of strings, got an integer", ""}}},
+		{"type/start local", "start = 2026-01-05T09:00:00\n",
+			[]wantErr{{"scen.toml:1:9", "start: want a date-time with a time zone offset, got a local date-time", "2026-03-02T09:00:00+08:00"}}},
+		{"type/start string", "start = \"monday\"\n",
+			[]wantErr{{"scen.toml:1:9", `start: bad date-time "monday"`, "e.g."}}},
+		{"type/min nan", "+[[expect]]\nmetric = \"closed\"\nmin = nan\n",
+			[]wantErr{{"scen.toml:14:7", "expect[0].min: want a finite number", ""}}},
+
+		// Bad values.
+		{"value/duration", "duration = \"5x\"\n",
+			[]wantErr{{"scen.toml:1:12", `duration: bad duration "5x": unknown unit "x"`, ""}}},
+		{"value/size", "[channels.whatsapp.rules.media.image]\nmax_size = \"5 parsecs\"\n",
+			[]wantErr{{"scen.toml:2:12", `channels.whatsapp.rules.media.image.max_size: bad size "5 parsecs"`, ""}}},
+		{"value/rate", "[[traffic]]\nchannel = \"whatsapp\"\nfor = \"1h\"\nmessages = 2\nhandle = \"1m\"\narrivals = \"120/h\"\n",
+			[]wantErr{{"scen.toml:6:12", `traffic[0].arrivals: bad arrivals "120/h"`, ""}}},
+		{"value/range", "[[traffic]]\nmessages = \"6..2\"\n",
+			[]wantErr{{"scen.toml:2:12", `traffic[0].messages: bad range "6..2"`, ""}}},
+		{"value/distribution", "[[traffic]]\nhandle = \"gauss 5m\"\n",
+			[]wantErr{{"scen.toml:2:10", `traffic[0].handle: bad distribution "gauss 5m"`, ""}}},
+
+		// References.
+		{"ref/step agent", "+[[steps]]\nagent = \"lii\"\npresence = \"online\"\n",
+			[]wantErr{{"scen.toml:13:9", `steps[0].agent: unknown agent "lii"`, `did you mean "li"?`}}},
+		{"ref/step customer", "+[[steps]]\ncustomer = \"u9\"\nsays = \"x\"\n",
+			[]wantErr{{"scen.toml:13:12", `steps[0].customer: unknown customer "u9"`, `did you mean "u1"?`}}},
+		{"ref/step to", "+[[steps]]\nagent = \"li\"\nto = \"someone\"\nclose = true\n",
+			[]wantErr{{"scen.toml:14:6", `steps[0].to: unknown customer "someone"`, "customers: u1"}}},
+		{"ref/agent group", "[[agents]]\nid = \"li\"\ngroups = [\"default\", \"vpi\"]\n[[groups]]\nname = \"vip\"\n",
+			[]wantErr{{"scen.toml:3:22", `agents[0].groups[1]: unknown group "vpi"`, `did you mean "vip"?`}}},
+		{"ref/expect customer", "+[[expect]]\ncustomer = \"u2\"\nstate = \"waiting\"\n",
+			[]wantErr{{"scen.toml:13:12", `expect[0].customer: unknown customer "u2"`, `did you mean "u1"?`}}},
+		{"ref/expect agent", "+[[expect]]\nagent = \"wagn\"\nactive = 1\n",
+			[]wantErr{{"scen.toml:13:9", `expect[0].agent: unknown agent "wagn"`, `did you mean "wang"?`}}},
+		{"ref/expect group", "+[[expect]]\ncustomer = \"u1\"\ngroup = \"vp\"\n",
+			[]wantErr{{"scen.toml:14:9", `expect[0].group: unknown group "vp"`, `did you mean "vip"?`}}},
+		{"ref/expect assigned_to", "+[[expect]]\ncustomer = \"u1\"\nassigned_to = \"zhao\"\n",
+			[]wantErr{{"scen.toml:14:15", `expect[0].assigned_to: unknown agent "zhao"`, "agents: li, wang"}}},
+
+		// Duplicates and ranges.
+		{"dup/agent", "[[agents]]\nid = \"li\"\n[[agents]]\nid = \"li\"\n",
+			[]wantErr{{"scen.toml:4:6", `agents[1].id: duplicate agent id "li" (also agents[0])`, ""}}},
+		{"dup/customer", "+[[customers]]\nid = \"u1\"\n",
+			[]wantErr{{"scen.toml:13:6", `customers[1].id: duplicate customer id "u1"`, ""}}},
+		{"dup/group", "+[[groups]]\nname = \"vip\"\n",
+			[]wantErr{{"scen.toml:13:8", `groups[1].name: duplicate group name "vip"`, ""}}},
+		{"range/capacity", "[[agents]]\nid = \"li\"\ncapacity = 0\n",
+			[]wantErr{{"scen.toml:3:12", "agents[0].capacity: must be at least 1, got 0", ""}}},
+		{"range/priority", "[[groups]]\nname = \"g\"\npriority = -1\n",
+			[]wantErr{{"scen.toml:3:12", "groups[0].priority: must be 0 or more, got -1", ""}}},
+		{"range/repeat", "+[[steps]]\ncustomer = \"u1\"\nsays = \"x\"\nrepeat = -2\n",
+			[]wantErr{{"scen.toml:15:10", "steps[0].repeat: must be 0 or more, got -2", ""}}},
+		{"range/agent id missing", "[[agents]]\ncapacity = 2\n",
+			[]wantErr{{"scen.toml:1:1", "agents[0].id: missing", `id = "li"`}}},
+		{"range/phone", "[[customers]]\nid = \"u1\"\nphone = \"call me\"\n",
+			[]wantErr{{"scen.toml:3:9", `customers[0].phone: bad phone number "call me"`, "E.164"}}},
+
+		// Enumerations.
+		{"enum/split", "[tenant]\nsplit = \"regoin\"\n",
+			[]wantErr{{"scen.toml:2:9", `tenant.split: unknown value "regoin"; want one of: none, entry_page, region`, `did you mean "region"?`}}},
+		{"enum/strategy", "[tenant]\nstrategy = \"round-robin\"\n",
+			[]wantErr{{"scen.toml:2:12", `tenant.strategy: unknown value "round-robin"; want one of: least-loaded, longest-idle`, ""}}},
+		{"enum/overflow", "[tenant]\noverflow = \"defualt\"\n",
+			[]wantErr{{"scen.toml:2:12", `tenant.overflow: unknown value "defualt"`, `did you mean "default"?`}}},
+		{"enum/presence", "+[[steps]]\nagent = \"li\"\npresence = \"away\"\n",
+			[]wantErr{{"scen.toml:14:12", `steps[0].presence: unknown value "away"; want one of: online, offline`, ""}}},
+		{"enum/state", "+[[expect]]\ncustomer = \"u1\"\nstate = \"asigned\"\n",
+			[]wantErr{{"scen.toml:14:9", `expect[0].state: unknown value "asigned"`, `did you mean "assigned"?`}}},
+		{"enum/close_reason", "+[[expect]]\ncustomer = \"u1\"\nclose_reason = \"timeout\"\n",
+			[]wantErr{{"scen.toml:14:16", `expect[0].close_reason: unknown value "timeout"; want one of: agent, idle, missed, window`, ""}}},
+		{"enum/last_refusal", "+[[expect]]\ncustomer = \"u1\"\nlast_refusal = \"window\"\n",
+			[]wantErr{{"scen.toml:14:16", `expect[0].last_refusal: unknown value "window"`, ""}}},
+		{"enum/metric", "+[[expect]]\nmetric = \"fairness.jian\"\nmin = 0.9\n",
+			[]wantErr{{"scen.toml:13:10", `expect[0].metric: unknown value "fairness.jian"`, `did you mean "fairness.jain"?`}}},
+		{"enum/drift", "+[[expect]]\ndrift = \"all\"\ncount = 0\n",
+			[]wantErr{{"scen.toml:13:9", `expect[0].drift: unknown value "all"; want one of: sent_refused, refused_accepted, any`, ""}}},
+		{"enum/file kind", "+[[steps]]\ncustomer = \"u1\"\nattaches = { kind = \"imag\", format = \"jpeg\" }\n",
+			[]wantErr{{"scen.toml:14:21", `steps[0].attaches.kind: unknown value "imag"`, `did you mean "image"?`}}},
+		{"enum/channel table", "[channels.whatsap]\n",
+			[]wantErr{{"scen.toml:1:11", `unknown channel "whatsap"`, `did you mean "whatsapp"?`}}},
+		{"enum/customer channel", "[[customers]]\nid = \"u1\"\nchannel = \"wechat\"\n",
+			[]wantErr{{"scen.toml:3:11", `customers[0].channel: unknown channel "wechat"`, "channels: whatsapp"}}},
+		{"enum/window_errors", "[channels.whatsapp]\nwindow_errors = \"later\"\n",
+			[]wantErr{{"scen.toml:2:17", `channels.whatsapp.window_errors: unknown value "later"; want one of: sync, async`, ""}}},
+		{"enum/window_anchor", "[channels.whatsapp.router]\nwindow_anchor = \"last_inbund\"\n",
+			[]wantErr{{"scen.toml:2:17", `channels.whatsapp.router.window_anchor: unknown value "last_inbund"`, `did you mean "last_inbound"?`}}},
+		{"enum/reply_limit_reset", "[channels.whatsapp.rules]\nreply_limit_reset = \"never\"\n",
+			[]wantErr{{"scen.toml:2:21", `channels.whatsapp.rules.reply_limit_reset: unknown value "never"; want one of: inbound, window`, ""}}},
+		{"enum/media kind", "[channels.whatsapp.rules.media.gif]\nmax_size = \"1MB\"\n",
+			[]wantErr{{"scen.toml:1:32", `unknown attachment kind "gif"`, "attachment kinds: image, audio"}}},
+
+		// Steps.
+		{"step/both subjects", "+[[steps]]\ncustomer = \"u1\"\nagent = \"li\"\nsays = \"x\"\n",
+			[]wantErr{{"scen.toml:14:9", "steps[0]: a step is either a customer's or an agent's, not both", ""}}},
+		{"step/no subject", "+[[steps]]\nat = \"1m\"\nsays = \"x\"\n",
+			[]wantErr{{"scen.toml:12:1", "steps[0]: a step needs customer or agent", ""}}},
+		{"step/customer template", "+[[steps]]\ncustomer = \"u1\"\nsays = \"x\"\ntemplate = { name = \"t\" }\n",
+			[]wantErr{{"scen.toml:15:12", "steps[0].template: only agent steps use template", ""}}},
+		{"step/customer to", "+[[steps]]\ncustomer = \"u1\"\nto = \"u1\"\nsays = \"x\"\n",
+			[]wantErr{{"scen.toml:14:6", "steps[0].to: only agent steps use to", ""}}},
+		{"step/customer nothing", "+[[steps]]\ncustomer = \"u1\"\n",
+			[]wantErr{{"scen.toml:12:1", "steps[0]: a customer step needs says or attaches", ""}}},
+		{"step/customer says and attaches", "+[[steps]]\ncustomer = \"u1\"\nsays = \"x\"\nattaches = { kind = \"image\", format = \"png\" }\n",
+			[]wantErr{{"scen.toml:15:12", "steps[0]: a customer step has says and attaches", "one step for each"}}},
+		{"step/agent nothing", "+[[steps]]\nagent = \"li\"\nto = \"u1\"\n",
+			[]wantErr{{"scen.toml:12:1", "steps[0]: an agent step needs one of says, attaches, template, close = true, presence", ""}}},
+		{"step/agent two actions", "+[[steps]]\nagent = \"li\"\nto = \"u1\"\nsays = \"bye\"\nclose = true\n",
+			[]wantErr{{"scen.toml:16:9", "steps[0]: an agent step does one thing, got says and close", ""}}},
+		{"step/agent without to", "+[[steps]]\nagent = \"li\"\nsays = \"hello\"\n",
+			[]wantErr{{"scen.toml:12:1", "steps[0]: missing to: the customer the agent's says is for", `to = "CUSTOMER"`}}},
+		{"step/presence with to", "+[[steps]]\nagent = \"li\"\nto = \"u1\"\npresence = \"offline\"\n",
+			[]wantErr{{"scen.toml:14:6", "steps[0].to: a presence step has no to", ""}}},
+		{"step/empty says", "+[[steps]]\ncustomer = \"u1\"\nsays = []\n",
+			[]wantErr{{"scen.toml:14:8", "steps[0].says: empty array", ""}}},
+		{"step/caption without file", "+[[steps]]\ncustomer = \"u1\"\nsays = \"x\"\ncaption = \"c\"\n",
+			[]wantErr{{"scen.toml:15:11", "steps[0].caption: a caption goes with attaches", ""}}},
+		{"step/file format missing", "+[[steps]]\ncustomer = \"u1\"\n[steps.attaches]\nkind = \"document\"\n",
+			[]wantErr{{"scen.toml:14:8", "steps[0].attaches.format: missing", "file extension"}}},
+
+		// Expectations.
+		{"expect/no subject", "+[[expect]]\nat = \"1m\"\nstate = \"closed\"\n",
+			[]wantErr{{"scen.toml:12:1", "expect[0]: an expectation needs a subject", ""}}},
+		{"expect/two subjects", "+[[expect]]\ncustomer = \"u1\"\nagent = \"li\"\nstate = \"closed\"\n",
+			[]wantErr{{"scen.toml:14:9", "expect[0]: an expectation has one subject, got customer and agent", ""}}},
+		{"expect/nothing to check", "+[[expect]]\nagent = \"li\"\n",
+			[]wantErr{{"scen.toml:12:1", "expect[0]: nothing to check for agent", "set one of: assignments, active"}}},
+		{"expect/foreign check", "+[[expect]]\ncustomer = \"u1\"\nstate = \"closed\"\ncount = 1\n",
+			[]wantErr{{"scen.toml:15:9", "expect[0].count: count is a check for drift expectations, not customer ones", "checks for customer: state"}}},
+		{"expect/min above max", "+[[expect]]\nmetric = \"fairness.jain\"\nmin = 0.9\nmax = 0.5\n",
+			[]wantErr{{"scen.toml:15:7", "expect[0]: min 0.9 is above max 0.5", ""}}},
+		{"expect/min_duration above max", "+[[expect]]\nmetric = \"wait.max\"\nmin_duration = \"5m\"\nmax_duration = \"1m\"\n",
+			[]wantErr{{"scen.toml:15:16", "expect[0]: min_duration 5m is above max_duration 1m", ""}}},
+		{"expect/duration bound on a count", "+[[expect]]\nmetric = \"closed\"\nmax_duration = \"1m\"\n",
+			[]wantErr{{"scen.toml:14:16", "expect[0].max_duration: only wait.* metrics are durations", "use max"}}},
+		{"expect/number bound on a wait", "+[[expect]]\nmetric = \"wait.p50\"\nmax = 60\n",
+			[]wantErr{{"scen.toml:14:7", "expect[0].max: wait.p50 is a duration", "use max_duration"}}},
+		{"expect/at after duration", "duration = \"1h\"\n[[expect]]\nat = \"2h\"\ndrift = \"any\"\ncount = 0\n",
+			[]wantErr{{"scen.toml:3:6", `expect[0].at: 2h is after the end of the scenario (duration = "1h")`, ""}}},
+		{"expect/negative count", "+[[expect]]\ndrift = \"any\"\ncount = -1\n",
+			[]wantErr{{"scen.toml:14:9", "expect[0].count: must be 0 or more, got -1", ""}}},
+
+		// Traffic.
+		{"traffic/missing keys", "[[traffic]]\nchannel = \"whatsapp\"\nfor = \"1h\"\n",
+			[]wantErr{
+				{"scen.toml:1:1", "traffic[0]: missing arrivals", `arrivals = "poisson 120/h"`},
+				{"scen.toml:1:1", "traffic[0]: missing handle", `handle = "exp 6m"`},
+				{"scen.toml:1:1", "traffic[0]: missing messages", `messages = "2..6"`},
+			}},
+		{"traffic/unknown channel", "[[traffic]]\nchannel = \"wechat\"\narrivals = \"poisson 1/m\"\nfor = \"1h\"\nmessages = 2\nhandle = \"exp 1m\"\n",
+			[]wantErr{{"scen.toml:2:11", `traffic[0].channel: unknown channel "wechat"`, ""}}},
+		{"traffic/zero for", "[[traffic]]\nchannel = \"whatsapp\"\narrivals = \"poisson 1/m\"\nfor = \"0s\"\nmessages = 2\nhandle = \"exp 1m\"\n",
+			[]wantErr{{"scen.toml:4:7", "traffic[0].for: must not be empty or zero", ""}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := tt.src
+			if strings.HasPrefix(src, "+") {
+				src = base + src[1:]
+			}
+			s, err := Parse("scen.toml", []byte(src))
+			if err == nil {
+				t.Fatalf("no error; parsed %s", dump(s))
+			}
+			var list ErrorList
+			if !errors.As(err, &list) {
+				t.Fatalf("error %T is not an ErrorList: %v", err, err)
+			}
+			if len(list) != len(tt.want) {
+				t.Fatalf("got %d errors, want %d:\n%v", len(list), len(tt.want), err)
+			}
+			for i, w := range tt.want {
+				e := list[i]
+				at := e.File + ":" + strconv.Itoa(e.Line) + ":" + strconv.Itoa(e.Col)
+				if at != w.at || !strings.Contains(e.Msg, w.msg) || !strings.Contains(e.Hint, w.hint) {
+					t.Errorf("error %d = %v\nwant %s: ...%s... (...%s...)", i, e, w.at, w.msg, w.hint)
+				}
+			}
+		})
+	}
+}
+
+func TestMultipleErrors(t *testing.T) {
+	src := `nmae = "x"
+seed = 1
+
+[tenant]
+split = "regoin"
+
+[[agents]]
+id = "li"
+capacity = 0
+
+[[customers]]
+id = "u1"
+
+[[steps]]
+agent = "Li"
+to = "u2"
+says = "hi"
+
+[[expect]]
+customer = "u1"
+`
+	_, err := Parse("m.toml", []byte(src))
+	want := []string{
+		`m.toml:1:1: unknown key "nmae" in the top level (did you mean "name"?)`,
+		`m.toml:5:9: tenant.split: unknown value "regoin"; want one of: none, entry_page, region (did you mean "region"?)`,
+		`m.toml:9:12: agents[0].capacity: must be at least 1, got 0`,
+		`m.toml:15:9: steps[0].agent: unknown agent "Li" (did you mean "li"?)`,
+		`m.toml:16:6: steps[0].to: unknown customer "u2" (did you mean "u1"?)`,
+		`m.toml:19:1: expect[0]: nothing to check for customer (set one of: state, assigned_to, group, close_reason, received, last_received, last_error, last_refusal, conversations)`,
+	}
+	if err == nil || err.Error() != strings.Join(want, "\n") {
+		t.Errorf("got:\n%v\nwant:\n%s", err, strings.Join(want, "\n"))
+	}
+}
+
+func TestMultipleTypeErrors(t *testing.T) {
+	src := "seed = \"1\"\nduration = \"1 week\"\n[[agents]]\nid = 7\ncapacity = 1.5\n"
+	_, err := Parse("t.toml", []byte(src))
+	want := []string{
+		`t.toml:1:8: seed: want an integer, got a string (write the number without quotes)`,
+		`t.toml:2:12: duration: bad duration "1 week": unknown unit "week" (d, h, m, s, ms)`,
+		`t.toml:4:6: agents[0].id: want a string, got an integer`,
+		`t.toml:5:12: agents[0].capacity: want an integer, got a float`,
+	}
+	if err == nil || err.Error() != strings.Join(want, "\n") {
+		t.Errorf("got:\n%v\nwant:\n%s", err, strings.Join(want, "\n"))
+	}
+}
+
+func TestUnknownKeySuppressesItsTable(t *testing.T) {
+	// The misspelt key explains the step's other problems; they are not
+	// reported. The expectation's problem is.
+	src := base + "[[steps]]\nagnet = \"li\"\nto = \"u1\"\nsays = \"x\"\n[[expect]]\nagent = \"nobody\"\nactive = 1\n"
+	_, err := Parse("scen.toml", []byte(src))
+	want := []string{
+		`scen.toml:13:1: unknown key "agnet" in [[steps]] (did you mean "agent"?)`,
+		`scen.toml:17:9: expect[0].agent: unknown agent "nobody" (agents: li, wang)`,
+	}
+	if err == nil || err.Error() != strings.Join(want, "\n") {
+		t.Errorf("got:\n%v\nwant:\n%s", err, strings.Join(want, "\n"))
+	}
+}
+
+func TestTooManyErrors(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 30; i++ {
+		b.WriteString("[[agents]]\nid = \"a\"\ncapacity = 0\n")
+	}
+	_, err := Parse("x.toml", []byte(b.String()))
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("err = %v", err)
+	}
+	if len(list) != maxErrors+1 {
+		t.Fatalf("got %d errors, want %d", len(list), maxErrors+1)
+	}
+	if last := list[maxErrors]; !strings.Contains(last.Msg, "too many errors") || last.Line < 1 {
+		t.Errorf("last error = %v", last)
+	}
+}

@@ -1,0 +1,471 @@
+package scenario
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// KnownChannels lists the channel names a scenario may use, for customers,
+// traffic and [channels.NAME] tables. A channel is added here once the
+// simulator has its fake platform and router adapter.
+var KnownChannels = []string{"whatsapp"}
+
+// The allowed values of the enumerated keys.
+var (
+	splitMethods     = []string{"none", "entry_page", "region"}
+	strategies       = []string{"least-loaded", "longest-idle"}
+	overflows        = []string{"none", "default"}
+	presences        = []string{"online", "offline"}
+	states           = []string{"waiting", "assigned", "closed"}
+	closeReasons     = []string{"agent", "idle", "missed", "window"}
+	refusalReasons   = []string{"window_closed", "reply_limit", "attachment_type", "attachment_size", "text_too_long", "not_assigned", "no_conversation"}
+	metrics          = []string{"fairness.jain", "fairness.spread", "wait.p50", "wait.p90", "wait.p99", "wait.max", "conversations", "messages", "closed", "waiting"}
+	driftKinds       = []string{"sent_refused", "refused_accepted", "any"}
+	fileKinds        = []string{"image", "audio", "video", "document", "sticker"}
+	windowErrorModes = []string{"sync", "async"}
+	windowAnchors    = []string{"last_inbound", "first_inbound"}
+	replyLimitResets = []string{"inbound", "window"}
+)
+
+// The checks each expectation subject takes, in documentation order.
+var subjectChecks = map[string][]string{
+	"customer": {"state", "assigned_to", "group", "close_reason", "received", "last_received", "last_error", "last_refusal", "conversations"},
+	"agent":    {"assignments", "active"},
+	"metric":   {"min", "max", "min_duration", "max_duration"},
+	"drift":    {"count"},
+}
+
+var subjects = []string{"customer", "agent", "metric", "drift"}
+
+type validator struct {
+	r     *reporter
+	given map[string]bool
+}
+
+func (v *validator) errf(path, hint, format string, args ...any) {
+	v.r.atVal(path, hint, format, args...)
+}
+
+// enum checks an optional enumerated value.
+func (v *validator) enum(path, val string, allowed []string) {
+	if val == "" && !v.given[path] || slices.Contains(allowed, val) {
+		return
+	}
+	hint := ""
+	if n, ok := nearest(val, allowed); ok {
+		hint = fmt.Sprintf("did you mean %q?", n)
+	}
+	v.errf(path, hint, "%s: unknown value %q; want one of: %s", path, val, strings.Join(allowed, ", "))
+}
+
+// ref checks a reference to a named thing.
+func (v *validator) ref(path, val string, names []string, what string) {
+	if slices.Contains(names, val) {
+		return
+	}
+	v.errf(path, suggest(val, names, what+"s"), "%s: unknown %s %q", path, what, val)
+}
+
+// nonEmpty rejects a string key that is present but empty.
+func (v *validator) nonEmpty(path, val string) {
+	if val == "" && v.given[path] {
+		v.errf(path, "leave the key out instead", "%s: empty value", path)
+	}
+}
+
+func (v *validator) nonNegative(path string, n *int) {
+	if n != nil && *n < 0 {
+		v.errf(path, "", "%s: must be 0 or more, got %d", path, *n)
+	}
+}
+
+// validate checks references, ranges and the combinations of keys.
+func (s *Scenario) validate(r *reporter, given map[string]bool) {
+	v := &validator{r: r, given: given}
+
+	v.enum("tenant.split", s.Tenant.Split, splitMethods)
+	v.enum("tenant.strategy", s.Tenant.Strategy, strategies)
+	v.enum("tenant.overflow", s.Tenant.Overflow, overflows)
+
+	names := make([]string, 0, len(s.Channels))
+	for name := range s.Channels {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		p := joinPath("channels", name)
+		if !slices.Contains(KnownChannels, name) {
+			r.atKey(p, suggest(name, KnownChannels, "known channels"), "unknown channel %q", name)
+		}
+		ch := s.Channels[name]
+		v.enum(p+".window_errors", ch.WindowErrors, windowErrorModes)
+		for i, t := range ch.Templates {
+			if t == "" {
+				v.errf(indexPath(p+".templates", i), "", "%s: empty template name", indexPath(p+".templates", i))
+			}
+		}
+		v.rules(p+".rules", &ch.Rules)
+		if ch.Router != nil {
+			v.rules(p+".router", ch.Router)
+		}
+	}
+
+	groups := v.groups(s.Groups)
+	agents := v.agents(s.Agents, groups)
+	customers := v.customers(s.Customers)
+	for i := range s.Steps {
+		v.step(indexPath("steps", i), &s.Steps[i], agents, customers)
+	}
+	for i := range s.Expect {
+		v.expect(indexPath("expect", i), &s.Expect[i], s, agents, customers, groups)
+	}
+	for i := range s.Traffic {
+		v.traffic(indexPath("traffic", i), &s.Traffic[i])
+	}
+}
+
+func (v *validator) rules(p string, r *Rules) {
+	v.enum(p+".window_anchor", r.WindowAnchor, windowAnchors)
+	v.enum(p+".reply_limit_reset", r.ReplyLimitReset, replyLimitResets)
+	v.nonNegative(p+".reply_limit", r.ReplyLimit)
+	v.nonNegative(p+".max_text_length", r.MaxTextLength)
+	kinds := make([]string, 0, len(r.Media))
+	for k := range r.Media {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		mp := joinPath(p+".media", k)
+		if !slices.Contains(fileKinds, k) {
+			v.r.atKey(mp, suggest(k, fileKinds, "attachment kinds"), "%s: unknown attachment kind %q", mp, k)
+		}
+		for i, f := range r.Media[k].Formats {
+			if f == "" {
+				v.errf(indexPath(mp+".formats", i), "", "%s: empty format", indexPath(mp+".formats", i))
+			}
+		}
+	}
+}
+
+// groups checks the groups and returns the names a reference may use.
+func (v *validator) groups(gs []Group) []string {
+	var names []string
+	first := map[string]int{}
+	for i, g := range gs {
+		p := indexPath("groups", i)
+		switch j, dup := first[g.Name]; {
+		case g.Name == "":
+			v.errf(p+".name", `e.g. name = "vip"`, "%s.name: missing; every group needs a name", p)
+		case dup:
+			v.errf(p+".name", "", "%s.name: duplicate group name %q (also groups[%d])", p, g.Name, j)
+		default:
+			first[g.Name] = i
+			names = append(names, g.Name)
+		}
+		if g.Priority < 0 {
+			v.errf(p+".priority", "1 is first", "%s.priority: must be 0 or more, got %d", p, g.Priority)
+		}
+	}
+	if !slices.Contains(names, "default") {
+		names = append(names, "default")
+	}
+	return names
+}
+
+// agents checks the agents and returns their ids.
+func (v *validator) agents(as []Agent, groups []string) []string {
+	var ids []string
+	first := map[string]int{}
+	for i, a := range as {
+		p := indexPath("agents", i)
+		switch j, dup := first[a.ID]; {
+		case a.ID == "":
+			v.errf(p+".id", `e.g. id = "li"`, "%s.id: missing; every agent needs an id", p)
+		case dup:
+			v.errf(p+".id", "", "%s.id: duplicate agent id %q (also agents[%d])", p, a.ID, j)
+		default:
+			first[a.ID] = i
+			ids = append(ids, a.ID)
+		}
+		if a.Capacity < 1 {
+			v.errf(p+".capacity", "", "%s.capacity: must be at least 1, got %d", p, a.Capacity)
+		}
+		seen := map[string]bool{}
+		for k, g := range a.Groups {
+			gp := indexPath(p+".groups", k)
+			if seen[g] {
+				v.errf(gp, "", "%s: group %q listed twice", gp, g)
+				continue
+			}
+			seen[g] = true
+			v.ref(gp, g, groups, "group")
+		}
+	}
+	return ids
+}
+
+// customers checks the customers and returns their ids.
+func (v *validator) customers(cs []Customer) []string {
+	var ids []string
+	first := map[string]int{}
+	for i, c := range cs {
+		p := indexPath("customers", i)
+		switch j, dup := first[c.ID]; {
+		case c.ID == "":
+			v.errf(p+".id", `e.g. id = "u1"`, "%s.id: missing; every customer needs an id", p)
+		case dup:
+			v.errf(p+".id", "", "%s.id: duplicate customer id %q (also customers[%d])", p, c.ID, j)
+		default:
+			first[c.ID] = i
+			ids = append(ids, c.ID)
+		}
+		v.ref(p+".channel", c.Channel, KnownChannels, "channel")
+		if v.given[p+".phone"] {
+			if c.Phone == "" || !(c.Phone[0] == '+' || c.Phone[0] >= '0' && c.Phone[0] <= '9') {
+				v.errf(p+".phone", `E.164, e.g. "+8613800000001"`, "%s.phone: bad phone number %q", p, c.Phone)
+			}
+		}
+	}
+	return ids
+}
+
+func (v *validator) step(p string, st *Step, agents, customers []string) {
+	for _, k := range []struct{ key, val string }{{"customer", st.Customer}, {"agent", st.Agent}, {"to", st.To}, {"presence", st.Presence}} {
+		v.nonEmpty(p+"."+k.key, k.val)
+	}
+	if st.Customer != "" {
+		v.ref(p+".customer", st.Customer, customers, "customer")
+	}
+	if st.Agent != "" {
+		v.ref(p+".agent", st.Agent, agents, "agent")
+	}
+	if st.Says != nil && len(st.Says) == 0 {
+		v.errf(p+".says", "", "%s.says: empty array", p)
+	}
+	if st.Repeat < 0 {
+		v.errf(p+".repeat", "", "%s.repeat: must be 0 or more, got %d", p, st.Repeat)
+	}
+	if st.Repeat > 1 && st.Says == nil {
+		v.errf(p+".repeat", "", "%s.repeat: repeat applies to says", p)
+	}
+	if st.Every > 0 && st.Says == nil {
+		v.errf(p+".every", "", "%s.every: every applies to says", p)
+	}
+	if st.Caption != "" && st.Attaches == nil {
+		v.errf(p+".caption", "", "%s.caption: a caption goes with attaches", p)
+	}
+	if f := st.Attaches; f != nil {
+		fp := p + ".attaches"
+		if f.Kind == "" {
+			v.errf(fp+".kind", "one of: "+strings.Join(fileKinds, ", "), "%s.kind: missing", fp)
+		} else {
+			v.enum(fp+".kind", f.Kind, fileKinds)
+		}
+		if f.Format == "" {
+			v.errf(fp+".format", `a file extension, e.g. "jpeg", "pdf"`, "%s.format: missing", fp)
+		}
+	}
+	if t := st.Template; t != nil && t.Name == "" {
+		v.errf(p+".template.name", "", "%s.template.name: missing", p)
+	}
+	v.enum(p+".presence", st.Presence, presences)
+
+	switch {
+	case st.Customer != "" && st.Agent != "":
+		v.errf(p+".agent", "use one step for each", "%s: a step is either a customer's or an agent's, not both", p)
+		return
+	case st.Customer == "" && st.Agent == "":
+		if !v.given[p+".customer"] && !v.given[p+".agent"] {
+			v.errf(p, `customer = "ID" for a customer message, agent = "ID" for an agent action`, "%s: a step needs customer or agent", p)
+		}
+		return
+	case st.Customer != "":
+		for _, k := range []string{"template", "close", "presence", "to"} {
+			if v.given[p+"."+k] {
+				v.errf(p+"."+k, "", "%s.%s: only agent steps use %s", p, k, k)
+			}
+		}
+		switch {
+		case st.Says == nil && st.Attaches == nil:
+			v.errf(p, "", "%s: a customer step needs says or attaches", p)
+		case st.Says != nil && st.Attaches != nil:
+			v.errf(p+".attaches", "use one step for each", "%s: a customer step has says and attaches", p)
+		}
+		return
+	}
+
+	// An agent step.
+	var actions []string
+	if st.Says != nil {
+		actions = append(actions, "says")
+	}
+	if st.Attaches != nil {
+		actions = append(actions, "attaches")
+	}
+	if st.Template != nil {
+		actions = append(actions, "template")
+	}
+	if st.Close {
+		actions = append(actions, "close")
+	}
+	if st.Presence != "" {
+		actions = append(actions, "presence")
+	}
+	switch len(actions) {
+	case 0:
+		v.errf(p, "", "%s: an agent step needs one of says, attaches, template, close = true, presence", p)
+		return
+	case 1:
+	default:
+		v.errf(p+"."+actions[1], "use one step for each", "%s: an agent step does one thing, got %s", p, strings.Join(actions, " and "))
+		return
+	}
+	if actions[0] == "presence" {
+		if v.given[p+".to"] {
+			v.errf(p+".to", "", "%s.to: a presence step has no to", p)
+		}
+		return
+	}
+	switch {
+	case st.To != "":
+		v.ref(p+".to", st.To, customers, "customer")
+	case !v.given[p+".to"]:
+		v.errf(p, `to = "CUSTOMER"`, "%s: missing to: the customer the agent's %s is for", p, actions[0])
+	}
+}
+
+func (v *validator) expect(p string, e *Expect, s *Scenario, agents, customers, groups []string) {
+	for _, k := range []struct{ key, val string }{
+		{"customer", e.Customer}, {"agent", e.Agent}, {"metric", e.Metric}, {"drift", e.Drift},
+		{"state", e.State}, {"assigned_to", e.AssignedTo}, {"group", e.Group}, {"close_reason", e.CloseReason},
+		{"last_received", e.LastReceived}, {"last_error", e.LastError}, {"last_refusal", e.LastRefusal},
+	} {
+		v.nonEmpty(p+"."+k.key, k.val)
+	}
+	set := map[string]bool{
+		"customer": e.Customer != "", "agent": e.Agent != "", "metric": e.Metric != "", "drift": e.Drift != "",
+		"state": e.State != "", "assigned_to": e.AssignedTo != "", "group": e.Group != "", "close_reason": e.CloseReason != "",
+		"received": e.Received != nil, "last_received": e.LastReceived != "", "last_error": e.LastError != "",
+		"last_refusal": e.LastRefusal != "", "conversations": e.Conversations != nil,
+		"assignments": e.Assignments != nil, "active": e.Active != nil,
+		"min": e.Min != nil, "max": e.Max != nil, "min_duration": e.MinDuration != nil, "max_duration": e.MaxDuration != nil,
+		"count": e.Count != nil,
+	}
+	if e.HasAt && s.Duration > 0 && e.At > s.Duration {
+		v.errf(p+".at", "", "%s.at: %s is after the end of the scenario (duration = %q)", p, e.At, s.Duration)
+	}
+
+	var subj []string
+	for _, k := range subjects {
+		if set[k] {
+			subj = append(subj, k)
+		}
+	}
+	switch len(subj) {
+	case 0:
+		if !v.given[p+".customer"] && !v.given[p+".agent"] && !v.given[p+".metric"] && !v.given[p+".drift"] {
+			v.errf(p, "", "%s: an expectation needs a subject: one of customer, agent, metric, drift", p)
+		}
+		return
+	case 1:
+	default:
+		v.errf(p+"."+subj[1], "use one [[expect]] for each", "%s: an expectation has one subject, got %s", p, strings.Join(subj, " and "))
+		return
+	}
+	subject := subj[0]
+	own := subjectChecks[subject]
+	for _, other := range subjects {
+		if other == subject {
+			continue
+		}
+		for _, k := range subjectChecks[other] {
+			if set[k] {
+				v.errf(p+"."+k, "checks for "+subject+": "+strings.Join(own, ", "),
+					"%s.%s: %s is a check for %s expectations, not %s ones", p, k, k, other, subject)
+			}
+		}
+	}
+	n := 0
+	for _, k := range own {
+		if set[k] {
+			n++
+		}
+	}
+	if n == 0 {
+		v.errf(p, "set one of: "+strings.Join(own, ", "), "%s: nothing to check for %s", p, subject)
+	}
+
+	switch subject {
+	case "customer":
+		v.ref(p+".customer", e.Customer, customers, "customer")
+		v.enum(p+".state", e.State, states)
+		v.enum(p+".close_reason", e.CloseReason, closeReasons)
+		v.enum(p+".last_refusal", e.LastRefusal, refusalReasons)
+		if e.AssignedTo != "" {
+			v.ref(p+".assigned_to", e.AssignedTo, agents, "agent")
+		}
+		if e.Group != "" {
+			v.ref(p+".group", e.Group, groups, "group")
+		}
+		v.nonNegative(p+".received", e.Received)
+		v.nonNegative(p+".conversations", e.Conversations)
+	case "agent":
+		v.ref(p+".agent", e.Agent, agents, "agent")
+		v.nonNegative(p+".assignments", e.Assignments)
+		v.nonNegative(p+".active", e.Active)
+	case "metric":
+		if !slices.Contains(metrics, e.Metric) {
+			v.enum(p+".metric", e.Metric, metrics)
+			return
+		}
+		if strings.HasPrefix(e.Metric, "wait.") {
+			for _, k := range []string{"min", "max"} {
+				if set[k] {
+					v.errf(p+"."+k, "use "+k+"_duration", "%s.%s: %s is a duration", p, k, e.Metric)
+				}
+			}
+		} else {
+			for _, k := range []string{"min_duration", "max_duration"} {
+				if set[k] {
+					v.errf(p+"."+k, "use "+strings.TrimSuffix(k, "_duration"), "%s.%s: only wait.* metrics are durations", p, k)
+				}
+			}
+		}
+		if e.Min != nil && e.Max != nil && *e.Min > *e.Max {
+			v.errf(p+".max", "", "%s: min %v is above max %v", p, *e.Min, *e.Max)
+		}
+		if e.MinDuration != nil && e.MaxDuration != nil && *e.MinDuration > *e.MaxDuration {
+			v.errf(p+".max_duration", "", "%s: min_duration %s is above max_duration %s", p, *e.MinDuration, *e.MaxDuration)
+		}
+	case "drift":
+		v.enum(p+".drift", e.Drift, driftKinds)
+		v.nonNegative(p+".count", e.Count)
+	}
+}
+
+func (v *validator) traffic(p string, t *Traffic) {
+	required := []struct {
+		key, example string
+		ok           bool
+	}{
+		{"channel", `channel = "whatsapp"`, t.Channel != ""},
+		{"arrivals", `arrivals = "poisson 120/h"`, t.Arrivals.PerHour > 0},
+		{"for", `for = "8h"`, t.For > 0},
+		{"messages", `messages = "2..6"`, t.Messages.Min > 0},
+		{"handle", `handle = "exp 6m"`, t.Handle.Kind != ""},
+	}
+	for _, k := range required {
+		switch {
+		case k.ok:
+		case v.given[p+"."+k.key]:
+			v.errf(p+"."+k.key, k.example, "%s.%s: must not be empty or zero", p, k.key)
+		default:
+			v.errf(p, k.example, "%s: missing %s", p, k.key)
+		}
+	}
+	if t.Channel != "" {
+		v.ref(p+".channel", t.Channel, KnownChannels, "channel")
+	}
+}
