@@ -383,9 +383,9 @@ func TestPolicy(t *testing.T) {
 		{"text too long", wa, []time.Duration{0}, []send{{time.Minute, "a", Outbound{Kind: KindText, Text: "ééééééééééé"}, ReasonTextTooLong}}},
 		{"text at the limit", wa, []time.Duration{0}, []send{{time.Minute, "a", Outbound{Kind: KindText, Text: "éééééééééé"}, ""}}},
 		{"attachments", wa, []time.Duration{0}, []send{
-			{time.Minute, "a", img("jpeg", 5 << 20), ""},
+			{time.Minute, "a", img("jpeg", 5<<20), ""},
 			{time.Minute, "a", img("gif", 10), ReasonAttachmentType},
-			{time.Minute, "a", img("png", 5<<20 + 1), ReasonAttachmentSize},
+			{time.Minute, "a", img("png", 5<<20+1), ReasonAttachmentSize},
 			{time.Minute, "a", Outbound{Kind: KindAttachment, Attachment: &Attachment{Kind: "video", Format: "mp4"}}, ReasonAttachmentType},
 		}},
 		{"reply limit and its reset", wechat, []time.Duration{0, time.Hour}, []send{

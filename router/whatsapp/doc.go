@@ -24,8 +24,19 @@
 //   - Otherwise 200, after handing the content to the [router.Receiver].
 //
 // A refused webhook (401, 403, 413, 400) changes no state: the Receiver is not
-// called and no message id is remembered. The whole body is parsed before any
-// message is processed, so a malformed body has no partial effect either.
+// called and no message id is remembered; it only counts in [Stats.Rejected].
+// The whole body is parsed before any message is processed, so a malformed
+// body has no partial effect either.
+//
+// The body is decoded by a small strict JSON scanner (no reflection, few
+// allocations): it must be one valid JSON value (RFC 8259; nesting deeper
+// than 10000 is refused, as by encoding/json). Keys match exactly (unlike
+// encoding/json, case-insensitively matching keys are not read), a repeated
+// key's last value wins, null counts as an absent field, escapes and invalid
+// UTF-8 decode as in encoding/json, and unknown fields are skipped. Only in
+// changes with field "messages" must the fields read have their documented
+// types; the values of other fields are only checked to be JSON, since Meta
+// puts "value" before "field".
 //
 // Of an accepted envelope only object "whatsapp_business_account", changes
 // with field "messages", and changes whose metadata.phone_number_id is
@@ -35,7 +46,10 @@
 //
 // Messages are deduplicated by their wamid: an id is remembered for
 // [Config.DedupeWindow] of [Config.Clock] time, and a message whose id was
-// seen within the window is dropped and counted in [Stats.Duplicates]. Each
+// seen within the window is dropped and counted in [Stats.Duplicates]. The
+// ids are kept in a map plus an insertion-ordered ring, and expired ones are
+// forgotten from the ring's head as new messages arrive, so memory is
+// proportional to the messages of one window. Each
 // new message is passed to [router.Receiver.Receive] with the customer key
 // (whatsapp, PhoneNumberID, from), the wamid, the contact's profile name, and:
 //
@@ -69,6 +83,10 @@
 // Size zero bytes of the format's MIME type, see [MIMEType], streamed without
 // being held in memory), then sent by media id, with the caption for image,
 // video and document and the file name for document.
+//
+// The recipient is to.Customer; a key naming another channel or another
+// business number is refused locally (an ordinary error), while empty
+// Channel and Account fields mean this adapter's.
 //
 // A non-2xx answer carrying a Graph error envelope becomes a
 // *[router.PlatformError] with the error's code, the HTTP status, and

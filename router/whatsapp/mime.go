@@ -112,3 +112,14 @@ func extension(name string) string {
 	}
 	return strings.ToLower(ext)
 }
+
+// formatOfBytes is FormatOf for a mime_type read from a webhook; known
+// reports whether the MIME type is in the format table.
+func formatOfBytes(v []byte) (format string, known bool) {
+	if f, ok := formatOfMIME[string(v)]; ok {
+		return f, true
+	}
+	m := string(v)
+	_, known = formatOfMIME[mimeBase(m)]
+	return FormatOf(m), known
+}

@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -147,15 +148,79 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 	if status < 200 || status > 299 {
 		return "", graphError(status, answer.Bytes())
 	}
-	var ok struct {
-		Messages []struct {
-			ID string `json:"id"`
-		} `json:"messages"`
-	}
-	if err := json.Unmarshal(answer.Bytes(), &ok); err != nil || len(ok.Messages) == 0 || ok.Messages[0].ID == "" {
+	id, err := messageID(answer.Bytes())
+	if err != nil || id == "" {
 		return "", fmt.Errorf("whatsapp: send: HTTP %d: unparseable answer %q", status, truncate(answer.Bytes()))
 	}
-	return ok.Messages[0].ID, nil
+	return id, nil
+}
+
+// messageID returns messages[0].id of a send answer.
+func messageID(answer []byte) (string, error) {
+	var s scanner
+	s.reset(answer)
+	id := ""
+	isNull, err := s.beginObject()
+	if err != nil || isNull {
+		return "", errMalformed
+	}
+	for first := true; ; first = false {
+		k, more, err := s.key(first)
+		if err != nil {
+			return "", err
+		}
+		if !more {
+			break
+		}
+		if string(k) != "messages" {
+			if err := s.skip(); err != nil {
+				return "", err
+			}
+			continue
+		}
+		if isNull, err := s.beginArray(); err != nil || isNull {
+			return "", errMalformed
+		}
+		for i := 0; ; i++ {
+			more, err := s.elem(i == 0)
+			if err != nil {
+				return "", err
+			}
+			if !more {
+				break
+			}
+			if i > 0 {
+				if err := s.skip(); err != nil {
+					return "", err
+				}
+				continue
+			}
+			if isNull, err := s.beginObject(); err != nil || isNull {
+				return "", errMalformed
+			}
+			for first := true; ; first = false {
+				k, more, err := s.key(first)
+				if err != nil {
+					return "", err
+				}
+				if !more {
+					break
+				}
+				if string(k) == "id" {
+					id, err = s.str()
+				} else {
+					err = s.skip()
+				}
+				if err != nil {
+					return "", err
+				}
+			}
+		}
+	}
+	if !s.end() {
+		return "", errMalformed
+	}
+	return id, nil
 }
 
 // upload posts a file of size zero bytes to the media endpoint and returns
@@ -231,19 +296,26 @@ func (z *zeros) Read(p []byte) (int, error) {
 // post sends a request to the Graph API and returns the status and the body
 // of the answer (in a pooled buffer the caller returns with putAnswer).
 // newBody returns a fresh reader of the request body each time it is called.
-func (a *Adapter) post(ctx context.Context, url, contentType string, length int64, newBody func() io.Reader) (int, *bytes.Buffer, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
-	if err != nil {
-		return 0, nil, fmt.Errorf("whatsapp: send: %w", err)
+func (a *Adapter) post(ctx context.Context, target *url.URL, contentType string, length int64, newBody func() io.Reader) (int, *bytes.Buffer, error) {
+	if target == nil {
+		return 0, nil, fmt.Errorf("whatsapp: send: bad base URL %q", a.cfg.BaseURL)
 	}
-	req.Body = io.NopCloser(newBody())
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(newBody()), nil }
-	req.ContentLength = length
+	u := *target
+	req := (&http.Request{
+		Method:        http.MethodPost,
+		URL:           &u,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        http.Header{"Authorization": {a.auth}, "Content-Type": {contentType}},
+		Body:          io.NopCloser(newBody()),
+		GetBody:       func() (io.ReadCloser, error) { return io.NopCloser(newBody()), nil },
+		ContentLength: length,
+		Host:          u.Host,
+	}).WithContext(ctx)
 	if length == 0 {
 		req.Body = http.NoBody
 	}
-	req.Header["Authorization"] = []string{a.auth}
-	req.Header["Content-Type"] = []string{contentType}
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
 		return 0, nil, fmt.Errorf("whatsapp: send: %w", err)

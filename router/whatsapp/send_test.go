@@ -238,31 +238,31 @@ func TestSendErrors(t *testing.T) {
 	image := router.Outbound{Kind: router.KindAttachment, Attachment: &router.Attachment{Kind: "image", Format: "png", Size: 10}}
 	tests := []struct {
 		name       string
-		g          graph
+		g          *graph
 		m          router.Outbound
 		want       *router.PlatformError // nil: an ordinary error
 		wantSubstr string
 		messages   int
 	}{
-		{"re-engagement", graph{failStatus: 400, failBody: reengage}, text,
+		{"re-engagement", &graph{failStatus: 400, failBody: reengage}, text,
 			&router.PlatformError{Code: "131047", HTTPStatus: 400, Message: "Message failed to send because more than 24 hours have passed since the customer last replied to this number."}, "", 1},
-		{"rate limit without details", graph{failStatus: 429, failBody: `{"error":{"message":"(#130429) Rate limit hit","type":"OAuthException","code":130429,"fbtrace_id":"B"}}`}, text,
+		{"rate limit without details", &graph{failStatus: 429, failBody: `{"error":{"message":"(#130429) Rate limit hit","type":"OAuthException","code":130429,"fbtrace_id":"B"}}`}, text,
 			&router.PlatformError{Code: "130429", HTTPStatus: 429, Message: "(#130429) Rate limit hit"}, "", 1},
-		{"upload refused", graph{failStatus: 400, failUpload: true, failBody: `{"error":{"message":"(#131053) Media upload error","type":"OAuthException","code":131053,"error_data":{"details":"Unsupported file type"},"fbtrace_id":"C"}}`}, image,
+		{"upload refused", &graph{failStatus: 400, failUpload: true, failBody: `{"error":{"message":"(#131053) Media upload error","type":"OAuthException","code":131053,"error_data":{"details":"Unsupported file type"},"fbtrace_id":"C"}}`}, image,
 			&router.PlatformError{Code: "131053", HTTPStatus: 400, Message: "Unsupported file type"}, "", 0},
-		{"non-graph error body", graph{failStatus: 502, failBody: `<html>Bad Gateway</html>`}, text, nil, "HTTP 502", 1},
-		{"error body without error", graph{failStatus: 500, failBody: `{"ok":false}`}, text, nil, "HTTP 500", 1},
-		{"2xx unparseable", graph{failStatus: 200, failBody: `{"messages":[]}`}, text, nil, "unparseable", 1},
-		{"2xx garbage", graph{failStatus: 200, failBody: `not json`}, text, nil, "unparseable", 1},
-		{"upload 2xx without id", graph{failStatus: 200, failUpload: true, failBody: `{}`}, image, nil, "unparseable", 0},
-		{"template missing", graph{}, router.Outbound{Kind: router.KindTemplate}, nil, "without a template", 0},
-		{"attachment missing", graph{}, router.Outbound{Kind: router.KindAttachment}, nil, "without an attachment", 0},
-		{"bad attachment kind", graph{}, router.Outbound{Kind: router.KindAttachment, Attachment: &router.Attachment{Kind: "hologram"}}, nil, "attachment kind", 0},
-		{"bad kind", graph{}, router.Outbound{Kind: "carrier-pigeon"}, nil, "message kind", 0},
+		{"non-graph error body", &graph{failStatus: 502, failBody: `<html>Bad Gateway</html>`}, text, nil, "HTTP 502", 1},
+		{"error body without error", &graph{failStatus: 500, failBody: `{"ok":false}`}, text, nil, "HTTP 500", 1},
+		{"2xx unparseable", &graph{failStatus: 200, failBody: `{"messages":[]}`}, text, nil, "unparseable", 1},
+		{"2xx garbage", &graph{failStatus: 200, failBody: `not json`}, text, nil, "unparseable", 1},
+		{"upload 2xx without id", &graph{failStatus: 200, failUpload: true, failBody: `{}`}, image, nil, "unparseable", 0},
+		{"template missing", &graph{}, router.Outbound{Kind: router.KindTemplate}, nil, "without a template", 0},
+		{"attachment missing", &graph{}, router.Outbound{Kind: router.KindAttachment}, nil, "without an attachment", 0},
+		{"bad attachment kind", &graph{}, router.Outbound{Kind: router.KindAttachment, Attachment: &router.Attachment{Kind: "hologram"}}, nil, "attachment kind", 0},
+		{"bad kind", &graph{}, router.Outbound{Kind: "carrier-pigeon"}, nil, "message kind", 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			g := &tc.g
+			g := tc.g
 			a := newSendAdapter(t, g)
 			id, err := a.Send(context.Background(), customer("16505555555"), tc.m)
 			if err == nil {
@@ -333,10 +333,16 @@ func TestSendTransportError(t *testing.T) {
 	}
 
 	// A cancelled context is a wrapped context error.
+	done := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		<-r.Context().Done()
+		io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-done:
+		}
 	}))
 	defer srv.Close()
+	defer close(done)
 	a = New(Config{AccessToken: testToken, PhoneNumberID: testPhoneID, BaseURL: srv.URL}, &recorder{})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -382,4 +388,12 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatalf("%q round-trips to %q, want %q", s, got, wantStr)
 		}
 	})
+}
+
+func TestSendBadBaseURL(t *testing.T) {
+	a := New(Config{AccessToken: testToken, PhoneNumberID: testPhoneID, BaseURL: "http://bad host\x7f"}, &recorder{})
+	_, err := a.Send(context.Background(), customer("1"), router.Outbound{Text: "x"})
+	if err == nil || !strings.Contains(err.Error(), "bad base URL") {
+		t.Fatalf("error %v", err)
+	}
 }

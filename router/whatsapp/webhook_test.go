@@ -111,9 +111,9 @@ func post(a *Adapter, body []byte, sig string) int {
 
 func postSigned(a *Adapter, body []byte) int { return post(a, body, sign(testSecret, body)) }
 
-// envelope wraps change values (JSON objects without metadata) in a
+// envelopeOf wraps change values (JSON objects without metadata) in a
 // notification for phone number id phoneID.
-func notification(phoneID string, values ...string) []byte {
+func envelopeOf(phoneID string, values ...string) []byte {
 	var changes []string
 	for _, v := range values {
 		changes = append(changes, fmt.Sprintf(`{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":%q},%s},"field":"messages"}`, phoneID, v))
@@ -126,7 +126,7 @@ func textValue(from, name, id, body string) string {
 }
 
 func textMessage(from, id, body string) []byte {
-	return notification(testPhoneID, textValue(from, "Sheena Nelson", id, body))
+	return envelopeOf(testPhoneID, textValue(from, "Sheena Nelson", id, body))
 }
 
 func customer(id string) router.CustomerKey {
@@ -322,7 +322,7 @@ func TestInboundMessages(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			a, rec, _ := newTestAdapter(t)
-			if got := postSigned(a, notification(testPhoneID, tc.value)); got != 200 {
+			if got := postSigned(a, envelopeOf(testPhoneID, tc.value)); got != 200 {
 				t.Fatalf("status %d", got)
 			}
 			if len(rec.received) != 1 {
@@ -357,7 +357,7 @@ func TestDuplicates(t *testing.T) {
 		}
 	}
 	// The same wamid twice in one envelope, plus a new one.
-	two := notification(testPhoneID,
+	two := envelopeOf(testPhoneID,
 		`"messages":[{"from":"1","id":"wamid.E","type":"text","text":{"body":"a"}},{"from":"1","id":"wamid.E","type":"text","text":{"body":"a"}},{"from":"1","id":"wamid.D","type":"text","text":{"body":"a"}}]`)
 	if got := postSigned(a, two); got != 200 {
 		t.Fatalf("status %d", got)
@@ -427,7 +427,7 @@ func TestStatuses(t *testing.T) {
 		`{"id":"wamid.S1","status":"sent","timestamp":"1749416383","recipient_id":"16505551234","conversation":{"id":"c","origin":{"type":"service"}},"pricing":{"billable":true,"pricing_model":"CBP","category":"service"}},` +
 		`{"id":"wamid.S2","status":"read","timestamp":"1749416384","recipient_id":"16505551234"},` +
 		`{"id":"wamid.S3","status":"failed","timestamp":"1749416385","recipient_id":"447700900000","errors":[{"code":131047,"title":"Re-engagement message","message":"Re-engagement message","error_data":{"details":"Message failed to send because more than 24 hours have passed since the customer last replied to this number."},"href":"https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"},{"code":1}]}]`
-	if got := postSigned(a, notification(testPhoneID, value)); got != 200 {
+	if got := postSigned(a, envelopeOf(testPhoneID, value)); got != 200 {
 		t.Fatalf("status %d", got)
 	}
 	want := []statusCall{
@@ -451,17 +451,17 @@ func TestIgnoredChanges(t *testing.T) {
 		name string
 		body []byte
 	}{
-		{"other phone number id", notification("999999999999999", textValue("1", "n", "w", "x"))},
+		{"other phone number id", envelopeOf("999999999999999", textValue("1", "n", "w", "x"))},
 		{"other object", []byte(`{"object":"page","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"` + testPhoneID + `"},"messages":[{"from":"1","id":"w","type":"text"}]}}]}]}`)},
 		{"other field", []byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"account_update","value":{"metadata":{"phone_number_id":"` + testPhoneID + `"},"messages":"not an array","event":"VERIFIED_ACCOUNT"}}]}]}`)},
 		{"template status field", []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","time":1749416383,"changes":[{"value":{"event":"APPROVED","message_template_id":12345,"message_template_name":"hello","message_template_language":"en_US","reason":"NONE"},"field":"message_template_status_update"}]}]}`)},
-		{"system errors", notification(testPhoneID, `"errors":[{"code":131000,"title":"Something went wrong"}]`)},
+		{"system errors", envelopeOf(testPhoneID, `"errors":[{"code":131000,"title":"Something went wrong"}]`)},
 		{"empty object", []byte(`{}`)},
 		{"null", []byte(`null`)},
 		{"no entries", []byte(`{"object":"whatsapp_business_account","entry":[]}`)},
 		{"null value", []byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":null}]}]}`)},
-		{"message without from", notification(testPhoneID, `"messages":[{"id":"w","type":"text","text":{"body":"x"}}]`)},
-		{"message without id", notification(testPhoneID, `"messages":[{"from":"1","type":"text","text":{"body":"x"}}]`)},
+		{"message without from", envelopeOf(testPhoneID, `"messages":[{"id":"w","type":"text","text":{"body":"x"}}]`)},
+		{"message without id", envelopeOf(testPhoneID, `"messages":[{"from":"1","type":"text","text":{"body":"x"}}]`)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -481,8 +481,8 @@ func TestIgnoredChanges(t *testing.T) {
 
 func TestMixedPhoneNumbers(t *testing.T) {
 	a, rec, _ := newTestAdapter(t)
-	body := notification(testPhoneID, textValue("1", "a", "w1", "mine"))
-	other := notification("2", textValue("2", "b", "w2", "theirs"))
+	body := envelopeOf(testPhoneID, textValue("1", "a", "w1", "mine"))
+	other := envelopeOf("2", textValue("2", "b", "w2", "theirs"))
 	// Splice the other change into the same entry.
 	body = []byte(strings.Replace(string(body), `"field":"messages"}]`, `"field":"messages"},`+string(other[strings.Index(string(other), `{"value"`):strings.LastIndex(string(other), "]}]}")])+`]`, 1))
 	if got := postSigned(a, body); got != 200 {
@@ -508,7 +508,7 @@ func TestMalformed(t *testing.T) {
 		{"from a number", `{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"` + testPhoneID + `"},"messages":[{"from":1,"id":"w","type":"text"}]}}]}]}`},
 		{"bad error code", `{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"` + testPhoneID + `"},"statuses":[{"id":"w","status":"failed","errors":[{"code":"abc"}]}]}}]}]}`},
 		// The first change is fine, the second is not: nothing may be delivered.
-		{"second change bad", string(notification(testPhoneID, textValue("1", "n", "w", "x"), `"messages":[{"from":1}]`))},
+		{"second change bad", string(envelopeOf(testPhoneID, textValue("1", "n", "w", "x"), `"messages":[{"from":1}]`))},
 		{"trailing garbage", string(textMessage("1", "w", "x")) + "}"},
 	}
 	for _, tc := range tests {
@@ -639,6 +639,126 @@ func TestMIMETypes(t *testing.T) {
 	for _, f := range formats {
 		if got := FormatOf(f.in); got != f.want {
 			t.Errorf("FormatOf(%q) = %q, want %q", f.in, got, f.want)
+		}
+	}
+}
+
+func TestEnvelopeShapes(t *testing.T) {
+	meta := `"metadata":{"phone_number_id":"` + testPhoneID + `"}`
+	wrap := func(value string) []byte {
+		return []byte(`{"entry":[{"changes":[{"value":{` + value + `},"field":"messages"}]}],"object":"whatsapp_business_account"}`)
+	}
+	tests := []struct {
+		name string
+		body []byte
+		want []router.Inbound // Customer is filled in as customer("1")
+	}{
+		{"object and field last, metadata after messages",
+			wrap(`"messages":[{"text":{"body":"hi"},"type":"text","id":"w1","from":"1"}],"contacts":[{"wa_id":"1","profile":{"name":"N"}}],` + meta),
+			[]router.Inbound{{MessageID: "w1", Name: "N", Text: "hi"}}},
+		{"metadata of another number after messages",
+			wrap(`"messages":[{"from":"1","id":"w1","type":"text","text":{"body":"hi"}}],"metadata":{"phone_number_id":"999"}`),
+			nil},
+		{"media object before type, other media ignored",
+			wrap(meta + `,"messages":[{"from":"1","id":"w1","image":{"caption":"wrong","mime_type":"image/png"},"video":{"caption":"clip","mime_type":"video/mp4"},"type":"video"}]`),
+			[]router.Inbound{{MessageID: "w1", Text: "clip", Attachment: &router.Attachment{Kind: "video", Format: "mp4"}}}},
+		{"null elements and fields",
+			wrap(meta + `,"contacts":null,"messages":[null,{"from":"1","id":"w1","type":"text","text":null},null],"statuses":null`),
+			[]router.Inbound{{MessageID: "w1"}}},
+		{"escaped keys and values",
+			wrap(meta + `,"messages":[{"\u0066rom":"1","id":"w\u0031","type":"te\u0078t","text":{"body":"a\nb\u0000c"}}]`),
+			[]router.Inbound{{MessageID: "w1", Text: "a\nb\x00c"}}},
+		{"keys are case-sensitive",
+			wrap(meta + `,"messages":[{"from":"1","id":"w1","Type":"text","type":"text","text":{"Body":"x"}}]`),
+			[]router.Inbound{{MessageID: "w1"}}},
+		{"duplicate keys: last wins",
+			wrap(meta + `,"messages":[{"from":"2","from":"1","id":"w1","type":"text","text":{"body":"a"},"text":{"body":"b"}}]`),
+			[]router.Inbound{{MessageID: "w1", Text: "b"}}},
+		{"invalid UTF-8 becomes U+FFFD",
+			wrap(meta + ",\"messages\":[{\"from\":\"1\",\"id\":\"w1\",\"type\":\"text\",\"text\":{\"body\":\"a\xffb\"}}]"),
+			[]router.Inbound{{MessageID: "w1", Text: "a\uFFFDb"}}},
+		{"two changes, two entries",
+			[]byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{` + meta + `,"messages":[{"from":"1","id":"w1","type":"text","text":{"body":"a"}}]}}]},{"changes":[{"field":"messages","value":{` + meta + `,"messages":[{"from":"1","id":"w2","type":"text","text":{"body":"b"}}]}}]}]}`),
+			[]router.Inbound{{MessageID: "w1", Text: "a"}, {MessageID: "w2", Text: "b"}}},
+		{"contacts belong to their change",
+			[]byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{` + meta + `,"contacts":[{"wa_id":"1","profile":{"name":"First"}}],"messages":[]}},{"field":"messages","value":{` + meta + `,"messages":[{"from":"1","id":"w2","type":"text"}]}}]}]}`),
+			[]router.Inbound{{MessageID: "w2"}}},
+		{"white space everywhere",
+			[]byte(" \n{ \"object\" : \"whatsapp_business_account\" ,\t\"entry\" : [ { \"changes\" : [ { \"field\" : \"messages\" , \"value\" : { " + meta + " , \"messages\" : [ { \"from\" : \"1\" , \"id\" : \"w1\" , \"type\" : \"text\" , \"text\" : { \"body\" : \"x\" } } ] } } ] } ] }\r\n"),
+			[]router.Inbound{{MessageID: "w1", Text: "x"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, rec, _ := newTestAdapter(t)
+			if got := postSigned(a, tc.body); got != 200 {
+				t.Fatalf("status %d", got)
+			}
+			var got []router.Inbound
+			for _, c := range rec.received {
+				got = append(got, c.In)
+			}
+			for i := range tc.want {
+				tc.want[i].Customer = customer("1")
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("inbound\n got %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestMalformedStructure(t *testing.T) {
+	meta := `"metadata":{"phone_number_id":"` + testPhoneID + `"}`
+	wrap := func(value string) string {
+		return `{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{` + value + `}}]}]}`
+	}
+	tests := []string{
+		wrap(meta + `,"messages":[{"from":"1","id":"w","type":"text","text":"hi"}]`),
+		wrap(meta + `,"messages":[{"from":"1","id":"w","type":"image","image":[]}]`),
+		wrap(meta + `,"messages":["x"]`),
+		wrap(meta + `,"contacts":[{"wa_id":1}]`),
+		wrap(meta + `,"statuses":[{"id":"s","errors":{}}]`),
+		wrap(`"metadata":{"phone_number_id":106540352242922}`),
+		wrap(meta + `,"messages":[{"from":"1","id":"w",}]`),
+		wrap(meta + `,"messages":[{"from":"1","id":"w"},]`),
+		`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"other","value":{"a":[1,2,}}]}]}`,
+		`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"other","value":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}]}]}`,
+		`{"object":1}`,
+		`{"object":"whatsapp_business_account","entry":[1]}`,
+		`{"object":"whatsapp_business_account"}{}`,
+		"{\"object\":\"whatsapp_business_account\x01\"}",
+	}
+	for i, body := range tests {
+		a, rec, _ := newTestAdapter(t)
+		if got := postSigned(a, []byte(body)); got != 400 {
+			t.Errorf("%d: status %d, want 400 for %.200s", i, got, body)
+		}
+		if len(rec.received)+len(rec.statuses) != 0 {
+			t.Errorf("%d: receiver called", i)
+		}
+	}
+}
+
+func TestMessageID(t *testing.T) {
+	tests := []struct {
+		answer string
+		want   string
+		ok     bool
+	}{
+		{`{"messaging_product":"whatsapp","contacts":[{"input":"1","wa_id":"1"}],"messages":[{"id":"wamid.A"}]}`, "wamid.A", true},
+		{`{"messages":[{"message_status":"accepted","id":"wamid.B"},{"id":"wamid.C"}]}`, "wamid.B", true},
+		{`{"messages":[{"id":"wamid.\u0041="}]}`, "wamid.A=", true},
+		{`{"messages":[]}`, "", true},
+		{`{"messages":null}`, "", false},
+		{`{"messages":[{"id":1}]}`, "", false},
+		{`{"messages":[{"id":"x"}]`, "", false},
+		{`[]`, "", false},
+		{`{"messages":[{"id":"x"}]} x`, "", false},
+	}
+	for _, tc := range tests {
+		got, err := messageID([]byte(tc.answer))
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("%s: %q, %v; want %q, ok %v", tc.answer, got, err, tc.want, tc.ok)
 		}
 	}
 }

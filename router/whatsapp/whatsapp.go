@@ -6,10 +6,10 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"hash"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -67,8 +67,8 @@ type Adapter struct {
 	cfg      Config
 	rcv      router.Receiver
 	secret   []byte
-	msgURL   string
-	mediaURL string
+	msgURL   *url.URL // nil when BaseURL does not parse
+	mediaURL *url.URL
 	auth     string
 	window   int64 // dedupe window in nanoseconds
 
@@ -114,8 +114,8 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		seen:   make(map[string]int64),
 	}
 	base := cfg.BaseURL + "/" + cfg.APIVersion + "/" + cfg.PhoneNumberID
-	a.msgURL = base + "/messages"
-	a.mediaURL = base + "/media"
+	a.msgURL, _ = url.Parse(base + "/messages")
+	a.mediaURL, _ = url.Parse(base + "/media")
 	a.macs.New = func() any { return hmac.New(sha256.New, a.secret) }
 	return a
 }
@@ -207,16 +207,33 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "bad signature", http.StatusForbidden)
 		return
 	}
-	var env envelope
-	values, err := env.parse(body)
-	if err != nil {
+	n := notePool.Get().(*notification)
+	defer putNote(n)
+	if err := n.parse(body, a.cfg.PhoneNumberID); err != nil {
 		a.reject(w, "malformed notification", http.StatusBadRequest)
 		return
 	}
-	if len(values) > 0 {
-		a.deliver(values)
+	if len(n.msgs)+len(n.statuses) > 0 {
+		a.deliver(n)
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+var notePool = sync.Pool{New: func() any { return new(notification) }}
+
+func putNote(n *notification) {
+	n.reset()
+	clear(n.msgs[:cap(n.msgs)])
+	clear(n.statuses[:cap(n.statuses)])
+	clear(n.contacts[:cap(n.contacts)])
+	if cap(n.sc.scratch) > maxPooledBuf {
+		n.sc.scratch = nil
+	}
+	n.sc.b = nil
+	if cap(n.msgs) > 1024 || cap(n.statuses) > 1024 || cap(n.contacts) > 1024 {
+		return
+	}
+	notePool.Put(n)
 }
 
 // verify reports whether sig is "sha256=<hex HMAC-SHA256(secret, body)>".
@@ -237,38 +254,29 @@ func (a *Adapter) verify(sig string, body []byte) bool {
 	return hmac.Equal(sum, want[:])
 }
 
-// deliver hands the messages and statuses of the parsed changes to the
+// deliver hands the messages and statuses of a parsed notification to the
 // Receiver, dropping messages already seen.
-func (a *Adapter) deliver(values []*changeValue) {
+func (a *Adapter) deliver(n *notification) {
 	now := a.cfg.Clock()
 	nowNano := now.UnixNano()
-	for _, v := range values {
-		if v.Metadata.PhoneNumberID != a.cfg.PhoneNumberID {
+	for i := range n.msgs {
+		m := &n.msgs[i]
+		if m.from == "" || m.id == "" {
 			continue
 		}
-		for i := range v.Messages {
-			m := &v.Messages[i]
-			if m.From == "" || m.ID == "" {
-				continue
-			}
-			if !a.remember(m.ID, nowNano) {
-				continue
-			}
-			a.rcv.Receive(now, a.inbound(v, m))
+		if !a.remember(m.id, nowNano) {
+			continue
 		}
-		if len(v.Statuses) > 0 {
-			a.mu.Lock()
-			a.stats.Statuses += len(v.Statuses)
-			a.mu.Unlock()
-		}
-		for i := range v.Statuses {
-			s := &v.Statuses[i]
-			code := ""
-			if len(s.Errors) > 0 {
-				code = s.Errors[0].Code.String()
-			}
-			a.rcv.Status(now, a.key(s.RecipientID), s.ID, s.Status, code)
-		}
+		a.rcv.Receive(now, a.inbound(n, m))
+	}
+	if len(n.statuses) > 0 {
+		a.mu.Lock()
+		a.stats.Statuses += len(n.statuses)
+		a.mu.Unlock()
+	}
+	for i := range n.statuses {
+		st := &n.statuses[i]
+		a.rcv.Status(now, a.key(st.recipient), st.id, st.status, st.code)
 	}
 }
 
@@ -328,67 +336,55 @@ func (a *Adapter) push(e seenEntry) {
 }
 
 // inbound normalizes a webhook message.
-func (a *Adapter) inbound(v *changeValue, m *wireMessage) router.Inbound {
-	in := router.Inbound{Customer: a.key(m.From), MessageID: m.ID}
-	for i := range v.Contacts {
-		if v.Contacts[i].WaID == m.From {
-			in.Name = v.Contacts[i].Profile.Name
+func (a *Adapter) inbound(n *notification, m *wireMsg) router.Inbound {
+	in := router.Inbound{Customer: a.key(m.from), MessageID: m.id}
+	single, count := -1, 0
+	for i := range n.contacts {
+		c := &n.contacts[i]
+		if c.value != m.value {
+			continue
+		}
+		if c.waID == m.from {
+			in.Name = c.name
 			break
 		}
+		single = i
+		count++
 	}
-	if in.Name == "" && len(v.Contacts) == 1 {
-		in.Name = v.Contacts[0].Profile.Name
+	if in.Name == "" && count == 1 {
+		in.Name = n.contacts[single].name
 	}
-	var media *wireMedia
-	switch m.Type {
-	case "text":
-		if m.Text != nil {
-			in.Text = m.Text.Body
+	switch m.typ {
+	case typeText:
+		in.Text = m.text
+	case typeButton:
+		in.Text = m.button
+	case typeInteractive:
+		if m.hasButton {
+			in.Text = m.buttonReply
+		} else {
+			in.Text = m.listReply
 		}
-	case "image":
-		media = m.Image
-	case "audio":
-		media = m.Audio
-	case "video":
-		media = m.Video
-	case "document":
-		media = m.Document
-	case "sticker":
-		media = m.Sticker
-	case "button":
-		if m.Button != nil {
-			in.Text = m.Button.Text
-		}
-	case "interactive":
-		if it := m.Interactive; it != nil {
-			switch {
-			case it.ButtonReply != nil:
-				in.Text = it.ButtonReply.Title
-			case it.ListReply != nil:
-				in.Text = it.ListReply.Title
-			}
-		}
-	default:
-		// reaction, location, contacts, order, system, unsupported, ...:
-		// customer activity without content the router understands.
-		return in
-	}
-	switch m.Type {
-	case "image", "audio", "video", "document", "sticker":
-		att := &router.Attachment{Kind: m.Type}
-		if media != nil {
-			in.Text = media.Caption
-			att.Format = FormatOf(media.MimeType)
-			if m.Type == "document" {
-				att.Name = media.Filename
-				if _, known := formatOfMIME[mimeBase(media.MimeType)]; !known {
-					if ext := extension(media.Filename); ext != "" {
+	case typeImage, typeAudio, typeVideo, typeDocument, typeSticker:
+		k := mediaIndex(m.typ)
+		md := &m.media[k]
+		att := &router.Attachment{Kind: mediaKinds[k]}
+		if md.present {
+			in.Text = md.caption
+			att.Format = md.format
+			if m.typ == typeDocument {
+				att.Name = md.filename
+				if !md.mimeKnown {
+					if ext := extension(md.filename); ext != "" {
 						att.Format = ext
 					}
 				}
 			}
 		}
 		in.Attachment = att
+	default:
+		// reaction, location, contacts, order, system, unsupported, ...:
+		// customer activity without content the router understands.
 	}
 	return in
 }
@@ -399,108 +395,4 @@ func mimeBase(t string) string {
 		t = t[:i]
 	}
 	return strings.ToLower(strings.TrimSpace(t))
-}
-
-// Wire types of the webhook envelope; only the fields the adapter uses.
-
-type envelope struct {
-	Object string `json:"object"`
-	Entry  []struct {
-		Changes []struct {
-			Field string   `json:"field"`
-			Value rawValue `json:"value"`
-		} `json:"changes"`
-	} `json:"entry"`
-}
-
-// rawValue holds a change's value undecoded until its field is known (Meta
-// puts "value" before "field"). It aliases the body it was parsed from.
-type rawValue []byte
-
-func (r *rawValue) UnmarshalJSON(b []byte) error {
-	*r = b
-	return nil
-}
-
-type changeValue struct {
-	Metadata struct {
-		PhoneNumberID string `json:"phone_number_id"`
-	} `json:"metadata"`
-	Contacts []struct {
-		Profile struct {
-			Name string `json:"name"`
-		} `json:"profile"`
-		WaID string `json:"wa_id"`
-	} `json:"contacts"`
-	Messages []wireMessage `json:"messages"`
-	Statuses []wireStatus  `json:"statuses"`
-}
-
-type wireMessage struct {
-	From     string     `json:"from"`
-	ID       string     `json:"id"`
-	Type     string     `json:"type"`
-	Text     *wireText  `json:"text"`
-	Image    *wireMedia `json:"image"`
-	Audio    *wireMedia `json:"audio"`
-	Video    *wireMedia `json:"video"`
-	Document *wireMedia `json:"document"`
-	Sticker  *wireMedia `json:"sticker"`
-	Button   *struct {
-		Text string `json:"text"`
-	} `json:"button"`
-	Interactive *struct {
-		ButtonReply *wireTitle `json:"button_reply"`
-		ListReply   *wireTitle `json:"list_reply"`
-	} `json:"interactive"`
-}
-
-type wireText struct {
-	Body string `json:"body"`
-}
-
-type wireTitle struct {
-	Title string `json:"title"`
-}
-
-type wireMedia struct {
-	MimeType string `json:"mime_type"`
-	Caption  string `json:"caption"`
-	Filename string `json:"filename"`
-}
-
-type wireStatus struct {
-	ID          string `json:"id"`
-	Status      string `json:"status"`
-	RecipientID string `json:"recipient_id"`
-	Errors      []struct {
-		Code json.Number `json:"code"`
-	} `json:"errors"`
-}
-
-// parse decodes a notification body and returns the values of its
-// "messages" changes. Any JSON error, or a "messages" value of the wrong
-// shape, is an error; nothing is returned then.
-func (env *envelope) parse(body []byte) ([]*changeValue, error) {
-	if err := json.Unmarshal(body, env); err != nil {
-		return nil, err
-	}
-	if env.Object != "whatsapp_business_account" {
-		return nil, nil
-	}
-	var values []*changeValue
-	for i := range env.Entry {
-		for j := range env.Entry[i].Changes {
-			c := &env.Entry[i].Changes[j]
-			if c.Field != "messages" || len(c.Value) == 0 {
-				continue
-			}
-			v := new(changeValue)
-			if err := json.Unmarshal(c.Value, v); err != nil {
-				return nil, err
-			}
-			values = append(values, v)
-		}
-	}
-	return values, nil
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/BurntSushi/toml"
 )
 
 func dur(s string) Duration {
@@ -398,6 +400,14 @@ func TestErrors(t *testing.T) {
 			[]wantErr{{"scen.toml:2:17", `channels.whatsapp.router.window_anchor: unknown value "last_inbund"`, `did you mean "last_inbound"?`}}},
 		{"enum/reply_limit_reset", "[channels.whatsapp.rules]\nreply_limit_reset = \"never\"\n",
 			[]wantErr{{"scen.toml:2:21", `channels.whatsapp.rules.reply_limit_reset: unknown value "never"; want one of: inbound, window`, ""}}},
+		{"range/window", "[channels.whatsapp.router]\nwindow = \"0s\"\n",
+			[]wantErr{{"scen.toml:2:10", "channels.whatsapp.router.window: must be longer than 0s", "leave it out"}}},
+		{"range/max_text_length", "[channels.whatsapp.rules]\nmax_text_length = 0\n",
+			[]wantErr{{"scen.toml:2:19", "channels.whatsapp.rules.max_text_length: must be at least 1, got 0", ""}}},
+		{"range/max_size", "[channels.whatsapp.rules.media.image]\nmax_size = \"0B\"\n",
+			[]wantErr{{"scen.toml:2:12", "channels.whatsapp.rules.media.image.max_size: must be more than 0B", ""}}},
+		{"range/reply_limit", "[channels.whatsapp.rules]\nreply_limit = -1\n",
+			[]wantErr{{"scen.toml:2:15", "channels.whatsapp.rules.reply_limit: must be 0 or more, got -1", ""}}},
 		{"enum/media kind", "[channels.whatsapp.rules.media.gif]\nmax_size = \"1MB\"\n",
 			[]wantErr{{"scen.toml:1:32", `unknown attachment kind "gif"`, "attachment kinds: image, audio"}}},
 
@@ -570,5 +580,60 @@ func TestTooManyErrors(t *testing.T) {
 	}
 	if last := list[maxErrors]; !strings.Contains(last.Msg, "too many errors") || last.Line < 1 {
 		t.Errorf("last error = %v", last)
+	}
+}
+
+// TestDecodeErrorFallback checks the translation of the decoder's own
+// errors, which Parse reports if the shape check ever lets one through.
+func TestDecodeErrorFallback(t *testing.T) {
+	for _, tt := range []struct {
+		src  string
+		want string
+	}{
+		{"seed = 1\n[[agents]]\ncapacity = \"x\"\n", `d.toml:3:1: agents.capacity: want an integer, got a string`},
+		{"seed = 1\nduration = \"5x\"\n", `d.toml:2:13: duration: bad duration "5x": unknown unit "x" (d, h, m, s, ms)`},
+	} {
+		_, err := toml.Decode(tt.src, &Scenario{})
+		if err == nil {
+			t.Fatalf("%q: the decoder accepted it", tt.src)
+		}
+		r := &reporter{file: "d.toml", ix: indexPositions(tt.src)}
+		r.decodeError(tt.src, err)
+		if got := r.errs.Error(); got != tt.want {
+			t.Errorf("decoder error %q\n got %s\nwant %s", err, got, tt.want)
+		}
+	}
+}
+
+func TestErrorFields(t *testing.T) {
+	src := base + "[[steps]]\ncustomer = \"u1\"\nsays = \"a\"\n[[steps]]\ncustomer = \"u1\"\nsays = 1\n"
+	_, err := Parse("scen.toml", []byte(src))
+	var list ErrorList
+	if !errors.As(err, &list) || len(list) != 1 {
+		t.Fatalf("err = %v", err)
+	}
+	if e := list[0]; e.Field != "steps[1].says" || e.Line != 17 || e.Col != 8 {
+		t.Errorf("got %+v", *e)
+	}
+}
+
+// TestDocExamples parses every TOML block of docs/scenarios.md.
+func TestDocExamples(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/scenarios.md")
+	if err != nil {
+		t.Skipf("no docs: %v", err)
+	}
+	blocks := strings.Split(string(doc), "```toml\n")[1:]
+	if len(blocks) < 3 {
+		t.Fatalf("found %d TOML blocks", len(blocks))
+	}
+	for i, b := range blocks {
+		src, _, _ := strings.Cut(b, "```")
+		s, err := Parse("doc.toml", []byte(src))
+		if err != nil {
+			t.Errorf("block %d: %v\n%s", i, err, src)
+			continue
+		}
+		roundTrip(t, s)
 	}
 }

@@ -546,7 +546,8 @@ func (s *posScanner) literalString() string {
 	return v
 }
 
-// multiline skips a """...""" or '''...''' string; q is the quote.
+// multiline skips a multi-line string (basic or literal); q is its quote
+// character.
 func (s *posScanner) multiline(q string) {
 	delim := q + q + q
 	s.advanceN(3)

@@ -130,7 +130,12 @@ func (v *validator) rules(p string, r *Rules) {
 	v.enum(p+".window_anchor", r.WindowAnchor, windowAnchors)
 	v.enum(p+".reply_limit_reset", r.ReplyLimitReset, replyLimitResets)
 	v.nonNegative(p+".reply_limit", r.ReplyLimit)
-	v.nonNegative(p+".max_text_length", r.MaxTextLength)
+	if r.Window != nil && *r.Window <= 0 {
+		v.errf(p+".window", "leave it out to keep the platform's window", "%s.window: must be longer than 0s", p)
+	}
+	if n := r.MaxTextLength; n != nil && *n < 1 {
+		v.errf(p+".max_text_length", "leave it out to keep the platform's limit", "%s.max_text_length: must be at least 1, got %d", p, *n)
+	}
 	kinds := make([]string, 0, len(r.Media))
 	for k := range r.Media {
 		kinds = append(kinds, k)
@@ -140,6 +145,9 @@ func (v *validator) rules(p string, r *Rules) {
 		mp := joinPath(p+".media", k)
 		if !slices.Contains(fileKinds, k) {
 			v.r.atKey(mp, suggest(k, fileKinds, "attachment kinds"), "%s: unknown attachment kind %q", mp, k)
+		}
+		if m := r.Media[k].MaxSize; m != nil && *m <= 0 {
+			v.errf(mp+".max_size", "leave it out to keep the platform's limit", "%s.max_size: must be more than 0B", mp)
 		}
 		for i, f := range r.Media[k].Formats {
 			if f == "" {
