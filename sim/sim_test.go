@@ -1,0 +1,271 @@
+package sim_test
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"math"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/omnisim/omnisim/report"
+	"github.com/omnisim/omnisim/scenarios"
+	"github.com/omnisim/omnisim/sim"
+	"github.com/omnisim/omnisim/sim/scenario"
+)
+
+func parse(t *testing.T, src string) *scenario.Scenario {
+	t.Helper()
+	sc, err := scenario.Parse("test.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+func jsonReport(t *testing.T, res sim.Result) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := report.WriteJSON(&b, []sim.Result{res}, report.Options{Version: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+const trafficScenario = `
+name = "determinism"
+seed = 11
+[tenant]
+strategy = "longest-idle"
+idle_after = "20m"
+[channels.whatsapp]
+window_errors = "async"
+[[agents]]
+id = "a"
+capacity = 2
+[[agents]]
+id = "b"
+capacity = 2
+[[agents]]
+id = "c"
+[[customers]]
+id = "known"
+[[steps]]
+at = "0s"
+customer = "known"
+says = "héllo, ça va? 😀 <b>&"
+[[steps]]
+at = "30m"
+agent = "a"
+to = "known"
+says = "maybe"
+[[traffic]]
+channel = "whatsapp"
+arrivals = "poisson 60/h"
+for = "3h"
+messages = "1..4"
+handle = "exp 7m"
+regions = ["north", "south"]
+`
+
+// TestDeterministicReport is the determinism promise: the same scenario and
+// seed give a byte-identical JSON report, over the in-memory transport and
+// over real loopback sockets alike; a different seed gives a different run.
+func TestDeterministicReport(t *testing.T) {
+	sc := parse(t, trafficScenario)
+	first := jsonReport(t, sim.Run(context.Background(), sc, sim.Options{Trace: true}))
+	again := jsonReport(t, sim.Run(context.Background(), parse(t, trafficScenario), sim.Options{Trace: true}))
+	if !bytes.Equal(first, again) {
+		t.Fatal("two in-memory runs of the same scenario and seed differ")
+	}
+	loop := jsonReport(t, sim.Run(context.Background(), parse(t, trafficScenario), sim.Options{Trace: true, Transport: sim.Loopback}))
+	if !bytes.Equal(first, loop) {
+		t.Fatal("the loopback run differs from the in-memory run")
+	}
+	seed := uint64(12)
+	other := jsonReport(t, sim.Run(context.Background(), parse(t, trafficScenario), sim.Options{Trace: true, Seed: &seed}))
+	if bytes.Equal(first, other) {
+		t.Fatal("another seed gave the same report")
+	}
+	if !bytes.Contains(first, []byte(`"kind": "assigned"`)) {
+		t.Fatal("the trace has no assignments: the test is not exercising the run")
+	}
+}
+
+// TestLibraryPasses plays every built-in scenario but the month-long load
+// scenario (its own benchmark covers it), as 'omnisim run' does.
+func TestLibraryPasses(t *testing.T) {
+	names, err := fs.Glob(scenarios.Library, "*.toml")
+	if err != nil || len(names) < 12 {
+		t.Fatalf("library has %d scenarios (%v); want at least 12", len(names), err)
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			sc, err := scenario.Load(scenarios.Library, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := sim.Run(context.Background(), sc, sim.Options{})
+			if !res.Passed {
+				var b bytes.Buffer
+				report.WriteText(&b, []sim.Result{res}, report.Options{})
+				t.Fatalf("scenario failed:\n%s", b.String())
+			}
+			if len(res.Expectations) == 0 {
+				t.Fatal("scenario checks nothing")
+			}
+		})
+	}
+}
+
+func TestFailingExpectationFailsTheRun(t *testing.T) {
+	res := sim.Run(context.Background(), parse(t, `
+[[agents]]
+id = "a"
+[[customers]]
+id = "c"
+[[steps]]
+at = "0s"
+customer = "c"
+says = "hi"
+[[expect]]
+at = "1s"
+customer = "c"
+state = "waiting"
+`), sim.Options{})
+	if res.Passed {
+		t.Fatal("the run passed although the conversation was assigned, not waiting")
+	}
+	c := res.Expectations[0]
+	if c.Passed || c.Expected != "waiting" || c.Actual != "assigned" || c.Line != 10 || len(c.Timeline) == 0 {
+		t.Errorf("check = %+v", c)
+	}
+}
+
+func TestUnexpectedDriftFailsTheRun(t *testing.T) {
+	src := `
+[channels.whatsapp.router]
+window = "48h"
+[[agents]]
+id = "a"
+[[customers]]
+id = "c"
+[[steps]]
+at = "0s"
+customer = "c"
+says = "hi"
+[[steps]]
+at = "25h"
+agent = "a"
+to = "c"
+says = "late"
+`
+	for _, mode := range []string{"sync", "async"} {
+		t.Run(mode, func(t *testing.T) {
+			res := sim.Run(context.Background(), parse(t, src+"[channels.whatsapp]\nwindow_errors = \""+mode+"\"\n"), sim.Options{})
+			if res.Passed || len(res.Drift) != 1 {
+				t.Fatalf("passed=%v drift=%+v; want one unexpected drift", res.Passed, res.Drift)
+			}
+			d := res.Drift[0]
+			if d.Kind != sim.DriftSentRefused || d.Platform != "131047" || d.Router != "sent" || d.Expected {
+				t.Errorf("drift = %+v", d)
+			}
+		})
+	}
+}
+
+func TestTransportRoutesByHost(t *testing.T) {
+	tr := sim.NewTransport()
+	tr.Handle("a.test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Path", r.URL.Path)
+		w.WriteHeader(http.StatusTeapot)
+		w.Write([]byte("brewed"))
+	}))
+	c := &http.Client{Transport: tr}
+	resp, err := c.Post("http://a.test/pot?x=1", "text/plain", strings.NewReader("tea"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	if resp.StatusCode != http.StatusTeapot || b.String() != "brewed" || resp.Header.Get("X-Path") != "/pot" {
+		t.Errorf("got %d %q %q", resp.StatusCode, b.String(), resp.Header.Get("X-Path"))
+	}
+	if _, err := c.Get("http://nowhere.test/"); err == nil {
+		t.Error("unknown host: no error")
+	}
+}
+
+func TestQueueOrdersByTimeThenInsertion(t *testing.T) {
+	var q sim.Queue
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var got []string
+	q.At(t0.Add(2*time.Second), func() { got = append(got, "c") })
+	q.At(t0.Add(time.Second), func() { got = append(got, "a") })
+	q.At(t0.Add(time.Second), func() { got = append(got, "b") })
+	for q.Len() > 0 {
+		_, fn := q.Pop()
+		fn()
+	}
+	if strings.Join(got, "") != "abc" {
+		t.Errorf("order %v, want a b c", got)
+	}
+}
+
+func TestStreamsAreIndependent(t *testing.T) {
+	a1 := sim.Stream(7, "traffic").Uint64()
+	b := sim.Stream(7, "router")
+	b.Uint64()
+	a2 := sim.Stream(7, "traffic").Uint64()
+	if a1 != a2 {
+		t.Error("the same stream gave different values")
+	}
+	if sim.Stream(7, "router").Uint64() == a1 || sim.Stream(8, "traffic").Uint64() == a1 {
+		t.Error("different streams or seeds gave the same value")
+	}
+}
+
+func TestJainAndSpread(t *testing.T) {
+	// The OptaPlanner schedules of research/routing-engines.md: Jain gives D
+	// and E the same score, max-min spread tells them apart.
+	tests := []struct {
+		loads  []float64
+		jain   float64
+		spread float64
+	}{
+		{[]float64{3, 3, 3, 3, 3}, 1.000, 0},
+		{[]float64{4, 4, 3, 2, 2}, 0.918, 2},
+		{[]float64{5, 3, 3, 2, 2}, 0.882, 3},
+		{[]float64{5, 5, 2, 2, 1}, 0.763, 4},
+		{[]float64{6, 3, 3, 2, 1}, 0.763, 5},
+		{[]float64{6, 5, 2, 1, 1}, 0.672, 5},
+		{[]float64{11, 1, 1, 1, 1}, 0.360, 10},
+		{nil, 1, 0},
+	}
+	for _, tt := range tests {
+		if j := sim.Jain(tt.loads); math.Abs(j-tt.jain) > 0.0005 {
+			t.Errorf("Jain(%v) = %.4f, want %.3f", tt.loads, j, tt.jain)
+		}
+		if s := sim.Spread(tt.loads); s != tt.spread {
+			t.Errorf("Spread(%v) = %v, want %v", tt.loads, s, tt.spread)
+		}
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	ds := []time.Duration{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	for _, tt := range []struct {
+		p    float64
+		want time.Duration
+	}{{50, 5}, {90, 9}, {99, 10}, {100, 10}, {0, 1}} {
+		if got := sim.Percentile(ds, tt.p); got != tt.want {
+			t.Errorf("p%v = %v, want %v", tt.p, got, tt.want)
+		}
+	}
+	if sim.Percentile(nil, 50) != 0 {
+		t.Error("percentile of nothing is not 0")
+	}
+}
