@@ -9,6 +9,7 @@ require (
 )
 
 require (
+	github.com/google/gofuzz v1.2.0 // indirect
 	golang.org/x/sys v0.26.0 // indirect
 	golang.org/x/text v0.23.0 // indirect
 	golang.org/x/tools v0.26.0 // indirect
