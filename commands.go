@@ -323,7 +323,7 @@ func load(e *env, cmd string, args []string) ([]*scenario.Scenario, bool) {
 		fmt.Fprintln(e.stderr, strings.TrimRight(err.Error(), "\n"))
 	}
 	if len(errs) > 0 {
-		fmt.Fprintf(e.stderr, "omnisim %s: %d scenario files have errors\n", cmd, countFiles(errs))
+		fmt.Fprintf(e.stderr, "omnisim %s: %d scenario files have errors\n", cmd, len(errs))
 		return nil, false
 	}
 	if len(scs) == 0 {
@@ -332,8 +332,6 @@ func load(e *env, cmd string, args []string) ([]*scenario.Scenario, bool) {
 	}
 	return scs, true
 }
-
-func countFiles(errs []error) int { return len(errs) }
 
 // tomlFiles lists path if it is a file, or the *.toml files below it if it
 // is a directory, sorted.

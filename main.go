@@ -19,6 +19,8 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+
+	"github.com/omnisim/omnisim/sim/scenario"
 )
 
 // Exit codes.
@@ -82,7 +84,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := lookup(name)
 	if c == nil {
 		fmt.Fprintf(stderr, "omnisim: unknown command %q\n", name)
-		if s := nearest(name, commandNames()); s != "" {
+		if s, ok := scenario.Nearest(name, commandNames()); ok {
 			fmt.Fprintf(stderr, "Did you mean %q?\n", s)
 		}
 		fmt.Fprintln(stderr, "Run 'omnisim help' for usage.")
@@ -146,35 +148,4 @@ func commandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 		fs.SetOutput(w)
 		fs.PrintDefaults()
 	}
-}
-
-// nearest returns the candidate closest to s by edit distance, if close.
-func nearest(s string, candidates []string) string {
-	best, bestD := "", len(s)/2+2
-	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

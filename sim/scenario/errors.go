@@ -125,9 +125,9 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// nearest returns the candidate closest to s when it is close enough to be
+// Nearest returns the candidate closest to s when it is close enough to be
 // a likely typo: at most 2 edits, and at most a third of the longer word.
-func nearest(s string, candidates []string) (string, bool) {
+func Nearest(s string, candidates []string) (string, bool) {
 	best, bestD := "", 1<<30
 	for _, c := range candidates {
 		if d := editDistance(s, c); d < bestD {
@@ -148,7 +148,7 @@ func nearest(s string, candidates []string) (string, bool) {
 // nearest one when close, else the list (what names the kind of thing, as
 // in "agents: li, wang").
 func suggest(s string, candidates []string, what string) string {
-	if n, ok := nearest(s, candidates); ok {
+	if n, ok := Nearest(s, candidates); ok {
 		return fmt.Sprintf("did you mean %q?", n)
 	}
 	if len(candidates) == 0 {

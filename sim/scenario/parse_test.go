@@ -367,7 +367,11 @@ func TestErrors(t *testing.T) {
 		{"range/agent id missing", "[[agents]]\ncapacity = 2\n",
 			[]wantErr{{"scen.toml:1:1", "agents[0].id: missing", `id = "li"`}}},
 		{"range/phone", "[[customers]]\nid = \"u1\"\nphone = \"call me\"\n",
-			[]wantErr{{"scen.toml:3:9", `customers[0].phone: bad phone number "call me"`, "E.164"}}},
+			[]wantErr{{"scen.toml:3:9", `customers[0].phone: "call me" is not a valid phone number`, "E.164"}}},
+		{"range/phone without country code", "[[customers]]\nid = \"u1\"\nphone = \"6505551234\"\n",
+			[]wantErr{{"scen.toml:3:9", `customers[0].phone: "6505551234" is not a valid phone number`, "E.164"}}},
+		{"range/phone not in the numbering plan", "[[customers]]\nid = \"u1\"\nphone = \"+1555\"\n",
+			[]wantErr{{"scen.toml:3:9", `customers[0].phone: "+1555" is not a valid phone number`, "+8613800138000"}}},
 
 		// Enumerations.
 		{"enum/split", "[tenant]\nsplit = \"regoin\"\n",

@@ -94,9 +94,9 @@ func TestNearest(t *testing.T) {
 		{"xyz", "", false},
 		{"favourite", "", false},
 	} {
-		got, ok := nearest(tt.in, keys)
+		got, ok := Nearest(tt.in, keys)
 		if got != tt.want || ok != tt.ok {
-			t.Errorf("nearest(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+			t.Errorf("Nearest(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package scenario
 
 import (
+	"github.com/nyaruka/phonenumbers"
+
 	"fmt"
 	"slices"
 	"sort"
@@ -54,7 +56,7 @@ func (v *validator) enum(path, val string, allowed []string) {
 		return
 	}
 	hint := ""
-	if n, ok := nearest(val, allowed); ok {
+	if n, ok := Nearest(val, allowed); ok {
 		hint = fmt.Sprintf("did you mean %q?", n)
 	}
 	v.errf(path, hint, "%s: unknown value %q; want one of: %s", path, val, strings.Join(allowed, ", "))
@@ -231,8 +233,8 @@ func (v *validator) customers(cs []Customer) []string {
 		}
 		v.ref(p+".channel", c.Channel, KnownChannels, "channel")
 		if v.given[p+".phone"] {
-			if c.Phone == "" || !(c.Phone[0] == '+' || c.Phone[0] >= '0' && c.Phone[0] <= '9') {
-				v.errf(p+".phone", `E.164, e.g. "+8613800000001"`, "%s.phone: bad phone number %q", p, c.Phone)
+			if !validPhone(c.Phone) {
+				v.errf(p+".phone", `write it in E.164 form, e.g. "+8613800138000"`, "%s.phone: %q is not a valid phone number", p, c.Phone)
 			}
 		}
 	}
@@ -476,4 +478,14 @@ func (v *validator) traffic(p string, t *Traffic) {
 	if t.Channel != "" {
 		v.ref(p+".channel", t.Channel, KnownChannels, "channel")
 	}
+}
+
+// validPhone reports whether s is a valid E.164 number: a "+", the country
+// code and the national number, valid for that country's numbering plan.
+func validPhone(s string) bool {
+	if !strings.HasPrefix(s, "+") || len(s) > 17 {
+		return false
+	}
+	n, err := phonenumbers.Parse(s, "")
+	return err == nil && phonenumbers.IsValidNumber(n)
 }
