@@ -27,7 +27,7 @@ capacity = 1000
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := &run{sc: sc, ctx: context.Background(), people: map[router.CustomerKey]*person{}, byID: map[string]*person{}, driftSet: map[string]bool{}, counts: map[router.EventKind]int{}}
+	r := newRun(context.Background(), sc, Options{})
 	if err := r.setup(); err != nil {
 		b.Fatal(err)
 	}

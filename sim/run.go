@@ -77,20 +77,18 @@ type person struct {
 	timeline    []Line
 	lastError   string
 	lastRefusal string
-	// Generated customers: how many messages they send.
-	flow     *scenario.Traffic
-	messages int
+	// Generated customers: how many messages they send, and whether their
+	// conversation has been scripted (it is, once, at its first assignment).
+	flow      *scenario.Traffic
+	messages  int
+	conversed bool
 }
 
 // Run plays a scenario and returns its result. Errors that stop the run
 // (a fake that cannot start, a webhook handshake that fails) are reported in
 // Result.Error, and the result does not pass.
 func Run(ctx context.Context, sc *scenario.Scenario, opt Options) Result {
-	r := &run{sc: sc, opt: opt, seed: sc.Seed, ctx: ctx, people: map[router.CustomerKey]*person{}, byID: map[string]*person{}, driftSet: map[string]bool{}, counts: map[router.EventKind]int{}}
-	if opt.Seed != nil {
-		r.seed = *opt.Seed
-	}
-	r.res = Result{Name: sc.Name, File: sc.File, Description: sc.Description, Seed: r.seed, Start: sc.Start, Expectations: []Check{}, Drift: []Drift{}, Agents: []Agent{}}
+	r := newRun(ctx, sc, opt)
 	defer func() {
 		for i := len(r.closers) - 1; i >= 0; i-- {
 			r.closers[i]()
@@ -106,6 +104,15 @@ func Run(ctx context.Context, sc *scenario.Scenario, opt Options) Result {
 	}
 	r.finish()
 	return r.res
+}
+
+func newRun(ctx context.Context, sc *scenario.Scenario, opt Options) *run {
+	r := &run{sc: sc, opt: opt, seed: sc.Seed, ctx: ctx, people: map[router.CustomerKey]*person{}, byID: map[string]*person{}, driftSet: map[string]bool{}, counts: map[router.EventKind]int{}}
+	if opt.Seed != nil {
+		r.seed = *opt.Seed
+	}
+	r.res = Result{Name: sc.Name, File: sc.File, Description: sc.Description, Seed: r.seed, Start: sc.Start, Expectations: []Check{}, Drift: []Drift{}, Agents: []Agent{}}
+	return r
 }
 
 func (r *run) setup() error {
@@ -395,7 +402,8 @@ func (r *run) observe(ev router.Event) {
 			r.drift(ev.At, DriftSentRefused, p, ev.Agent, "sent", ev.Detail)
 		}
 	case router.EventAssigned:
-		if p.flow != nil {
+		if p.flow != nil && !p.conversed {
+			p.conversed = true
 			r.converse(p, ev)
 		}
 	}
