@@ -39,8 +39,8 @@
 //
 // A conversation is waiting, then assigned, then closed; every close has a
 // [CloseReason]. Missed conversations (no agent reply within
-// [Config.MissedAfter] of the customer's first unanswered message) and idle
-// ones (no message either way for [Config.IdleAfter]) close on their own.
+// [Config.MissedAfter] of the conversation opening) and idle ones (no message
+// either way for [Config.IdleAfter]) close on their own.
 //
 // # Channel policy
 //

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -310,7 +311,7 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	}
 	cv.inbound++
 	cv.lastActivity = now
-	e.log(Event{At: now, Kind: EventInbound, Conversation: cv.id, Customer: c.key, Agent: agentID(cv.agent), Group: cv.group.name, Detail: in.MessageID})
+	e.log(Event{At: now, Kind: EventInbound, Conversation: cv.id, Customer: c.key, Agent: agentID(cv.agent), Group: cv.group.name, Message: in.MessageID})
 	if pol.Window > 0 && pol.NewConversationAfterWindow {
 		e.setDeadline(e.windowEnd(c, pol), cv, deadlineWindow)
 	}
@@ -691,7 +692,7 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 	}
 	if m.Kind == KindAttachment && pol.Attachments != nil {
 		rule, ok := pol.Attachments[m.Attachment.Kind]
-		if !ok || len(rule.Formats) > 0 && !slices.Contains(rule.Formats, m.Attachment.Format) {
+		if !ok || len(rule.Formats) > 0 && !slices.Contains(rule.Formats, strings.ToLower(m.Attachment.Format)) {
 			return cv, ReasonAttachmentType, nil
 		}
 		if rule.MaxBytes > 0 && m.Attachment.Size > rule.MaxBytes {
@@ -705,7 +706,7 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 	if !open {
 		return cv, ReasonWindowClosed, nil
 	}
-	if pol.ReplyLimit > 0 && c.sent >= pol.ReplyLimit {
+	if pol.ReplyLimit > 0 && c != nil && c.sent >= pol.ReplyLimit {
 		return cv, ReasonReplyLimit, nil
 	}
 	return cv, "", nil
@@ -714,58 +715,85 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 // Send checks m against the channel's policy and, when allowed, hands it to
 // the channel's [Sender]. The error is for calls that make no sense (an
 // unknown agent, no sender for the channel); refusals and platform errors are
-// in the result.
+// in the result. The engine is not locked while the sender runs.
 func (e *Engine) Send(ctx context.Context, now time.Time, agentID string, to CustomerKey, m Outbound) (SendResult, error) {
-	e.mu.Lock()
-	e.advance(now)
-	cv, reason, err := e.check(now, agentID, to, m)
-	var res SendResult
-	if cv != nil {
-		res.Conversation = cv.id
+	p, err := e.decide(now, agentID, to, m)
+	if err != nil || p.res.Refusal != "" {
+		return p.res, err
 	}
-	if err != nil {
-		e.mu.Unlock()
-		return res, err
-	}
-	if reason != "" {
-		res.Refusal = reason
-		e.log(Event{At: now, Kind: EventRefused, Conversation: res.Conversation, Customer: to, Agent: agentID, Detail: string(reason)})
-		e.mu.Unlock()
-		return res, nil
-	}
-	sender := e.senders[to.Channel]
-	e.mu.Unlock()
-	if sender == nil {
-		return res, fmt.Errorf("router: no sender for channel %q", to.Channel)
-	}
+	id, sendErr := p.sender.Send(ctx, to, m)
+	return e.record(now, agentID, to, p, id, sendErr), nil
+}
 
-	id, sendErr := sender.Send(ctx, to, m)
+// pendingSend is a send the policy allowed, on its way to the sender.
+type pendingSend struct {
+	res    SendResult
+	conv   *conv
+	sender Sender
+	// counted: the send took a slot of the reply limit, to be given back if
+	// the platform refuses it.
+	counted bool
+}
 
+// decide checks a send and, when it is allowed, takes its reply-limit slot
+// at once, so that concurrent sends cannot exceed the limit.
+func (e *Engine) decide(now time.Time, agentID string, to CustomerKey, m Outbound) (pendingSend, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.advance(now)
+	cv, reason, err := e.check(now, agentID, to, m)
+	p := pendingSend{conv: cv}
+	if cv != nil {
+		p.res.Conversation = cv.id
+	}
+	if err != nil {
+		return p, err
+	}
+	if reason != "" {
+		p.res.Refusal = reason
+		e.log(Event{At: now, Kind: EventRefused, Conversation: p.res.Conversation, Customer: to, Agent: agentID, Detail: string(reason)})
+		return p, nil
+	}
+	if p.sender = e.senders[to.Channel]; p.sender == nil {
+		return p, fmt.Errorf("router: no sender for channel %q", to.Channel)
+	}
+	c := e.customer(to)
+	pol := e.policies[to.Channel]
+	// Only sends inside the window count: templates outside it do not.
+	if pol.Window == 0 || c.hasInbound && now.Before(e.windowEnd(c, pol)) {
+		c.sent++
+		p.counted = true
+	}
+	return p, nil
+}
+
+// record logs the outcome of a send.
+func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pendingSend, id string, sendErr error) SendResult {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	res := p.res
 	res.MessageID, res.Err = id, sendErr
 	if sendErr != nil {
+		if p.counted {
+			e.customers[to].sent--
+		}
 		detail := sendErr.Error()
 		var pe *PlatformError
 		if errors.As(sendErr, &pe) {
 			detail = pe.Code
 		}
 		e.log(Event{At: now, Kind: EventFailed, Conversation: res.Conversation, Customer: to, Agent: agentID, Detail: detail})
-		return res, nil
+		return res
 	}
-	c := e.customer(to)
-	pol := e.policies[to.Channel]
-	inWindow := pol.Window == 0 || c.hasInbound && now.Before(e.windowEnd(c, pol))
-	if inWindow {
-		c.sent++
-	}
-	if cv != nil && cv.state != Closed {
+	if cv := p.conv; cv != nil && cv.state != Closed {
 		cv.outbound++
 		cv.answered = true
-		cv.lastActivity = now
+		if now.After(cv.lastActivity) {
+			cv.lastActivity = now
+		}
 	}
-	e.log(Event{At: now, Kind: EventSent, Conversation: res.Conversation, Customer: to, Agent: agentID, Detail: id})
-	return res, nil
+	e.log(Event{At: now, Kind: EventSent, Conversation: res.Conversation, Customer: to, Agent: agentID, Message: id})
+	return res
 }
 
 // Status implements [Receiver]: it logs a platform's delivery status.
@@ -778,10 +806,10 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 		id = c.last.id
 	}
 	if status == "failed" {
-		e.log(Event{At: now, Kind: EventFailed, Conversation: id, Customer: to, Detail: code})
+		e.log(Event{At: now, Kind: EventFailed, Conversation: id, Customer: to, Message: messageID, Detail: code})
 		return
 	}
-	e.log(Event{At: now, Kind: EventStatus, Conversation: id, Customer: to, Detail: status})
+	e.log(Event{At: now, Kind: EventStatus, Conversation: id, Customer: to, Message: messageID, Detail: status})
 }
 
 func (e *Engine) log(ev Event) { e.events = append(e.events, ev) }

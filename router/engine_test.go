@@ -395,6 +395,22 @@ func TestPolicy(t *testing.T) {
 			{time.Hour + time.Minute, "a", text, ""},
 		}},
 		{"another agent's conversation", wa, []time.Duration{0}, []send{{time.Minute, "b", text, ReasonNotAssigned}}},
+		{"first_inbound: later messages do not extend the window", Policy{Window: 48 * time.Hour, WindowAnchor: AnchorFirstInbound},
+			[]time.Duration{0, 40 * time.Hour}, []send{
+				{47 * time.Hour, "a", text, ""},
+				{48 * time.Hour, "a", text, ReasonWindowClosed},
+			}},
+		{"last_inbound: every message restarts the window", Policy{Window: 48 * time.Hour},
+			[]time.Duration{0, 40 * time.Hour}, []send{{87 * time.Hour, "a", text, ""}}},
+		{"reset on window: a message inside the window gives nothing back", Policy{Window: 24 * time.Hour, WindowAnchor: AnchorFirstInbound, ReplyLimit: 2, ReplyLimitReset: ResetOnWindow},
+			[]time.Duration{0, time.Hour, 30 * time.Hour}, []send{
+				{time.Minute, "a", text, ""}, {time.Minute, "a", text, ""},
+				{2 * time.Hour, "a", text, ReasonReplyLimit},
+				{31 * time.Hour, "a", text, ""},
+			}},
+		{"reply limit with no window", Policy{ReplyLimit: 1}, []time.Duration{0}, []send{
+			{time.Minute, "a", text, ""}, {time.Minute, "a", text, ReasonReplyLimit},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -431,6 +447,75 @@ func TestSendWithoutConversation(t *testing.T) {
 	}
 	if _, err := e.Send(context.Background(), t0, "ghost", key("nobody"), Outbound{Kind: KindText}); err == nil {
 		t.Error("unknown agent: no error")
+	}
+}
+
+// gateSender blocks every send until its gate opens.
+type gateSender struct {
+	gate chan struct{}
+	mu   sync.Mutex
+	n    int
+}
+
+func (g *gateSender) Send(context.Context, CustomerKey, Outbound) (string, error) {
+	<-g.gate
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.n++
+	return fmt.Sprintf("m%d", g.n), nil
+}
+
+// TestReplyLimitHoldsUnderConcurrentSends: the engine is unlocked while a
+// sender runs, so the limit's slot is taken before the send.
+func TestReplyLimitHoldsUnderConcurrentSends(t *testing.T) {
+	e := newEngine(t, Config{Policies: map[string]Policy{"whatsapp": {ReplyLimit: 2}}, Agents: agents(1, 1)}, "a1")
+	g := &gateSender{gate: make(chan struct{})}
+	e.Handle("whatsapp", g)
+	receive(t, e, t0, "u")
+	results := make(chan SendResult, 5)
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Go(func() {
+			r, _ := e.Send(context.Background(), at(time.Minute), "a1", key("u"), Outbound{Kind: KindText, Text: "x"})
+			results <- r
+		})
+	}
+	// Let the refused sends return (a broken limit refuses none: then give
+	// up waiting after a while), then release the allowed ones.
+	for range 2000 {
+		time.Sleep(time.Millisecond)
+		refused := 0
+		for _, ev := range e.Events(nil) {
+			if ev.Kind == EventRefused {
+				refused++
+			}
+		}
+		if refused > 0 || len(results) == 3 {
+			break
+		}
+	}
+	close(g.gate)
+	wg.Wait()
+	close(results)
+	sent := 0
+	for r := range results {
+		if r.Refusal == "" {
+			sent++
+		}
+	}
+	if sent != 2 {
+		t.Errorf("%d of 5 concurrent sends went out; the limit is 2", sent)
+	}
+}
+
+// TestProactiveTemplateWithoutWindow: a template to a customer never seen,
+// under a policy with a reply limit and no window, is allowed (and does not
+// crash the engine).
+func TestProactiveTemplateWithoutWindow(t *testing.T) {
+	e := newEngine(t, Config{Policies: map[string]Policy{"whatsapp": {ReplyLimit: 3}}, Agents: agents(1, 1)}, "a1")
+	r, err := e.Send(context.Background(), t0, "a1", key("stranger"), Outbound{Kind: KindTemplate, Template: &Template{Name: "hi"}})
+	if err != nil || r.Refusal != "" {
+		t.Fatalf("refusal %q, err %v", r.Refusal, err)
 	}
 }
 

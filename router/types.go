@@ -131,8 +131,10 @@ type Policy struct {
 
 // AttachmentRule is what a channel accepts for one attachment kind.
 type AttachmentRule struct {
-	Formats  []string // allowed formats (file extensions, lower case); empty allows all
-	MaxBytes int64    // 0 is unlimited
+	// Formats lists the allowed formats as lower-case file extensions (an
+	// attachment's format is compared in lower case); empty allows all.
+	Formats  []string
+	MaxBytes int64 // 0 is unlimited
 }
 
 // Reason is why the router refused to send a message.
@@ -315,10 +317,10 @@ const (
 	EventQueued   EventKind = "queued"   // it waits in Group
 	EventAssigned EventKind = "assigned" // it went to Agent in Group
 	EventInbound  EventKind = "inbound"  // the customer wrote
-	EventSent     EventKind = "sent"     // an agent's message was accepted by the platform
+	EventSent     EventKind = "sent"     // an agent's message was accepted by the platform (Message: its id)
 	EventRefused  EventKind = "refused"  // the policy refused an agent's message (Detail: reason)
 	EventFailed   EventKind = "failed"   // the platform refused or the send failed (Detail: code)
-	EventStatus   EventKind = "status"   // the platform reported a message status (Detail)
+	EventStatus   EventKind = "status"   // the platform reported a message's status (Detail: sent, delivered, read)
 	EventClosed   EventKind = "closed"   // the conversation closed (Detail: reason)
 	EventOnline   EventKind = "online"   // an agent came online
 	EventOffline  EventKind = "offline"  // an agent went offline
@@ -332,7 +334,10 @@ type Event struct {
 	Customer     CustomerKey
 	Agent        string
 	Group        string
-	Detail       string
+	// Message is the platform's message id, for inbound, sent and status
+	// events.
+	Message string
+	Detail  string
 }
 
 // Receiver is what a channel adapter hands inbound traffic to; [Engine]

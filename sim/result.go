@@ -89,16 +89,19 @@ type Totals struct {
 // Metrics are the fairness and service figures of a run.
 type Metrics struct {
 	// Jain is Jain's fairness index over each agent's assignments per
-	// capacity-hour online; 1 is perfectly fair. Zero when no agent was
-	// online.
+	// capacity-hour online; 1 is perfectly fair. Zero when there is nothing
+	// to compare (no agent online, or no assignment).
 	Jain float64 `json:"fairness_jain"`
 	// Spread is max minus min of the same normalized figures.
-	Spread  float64       `json:"fairness_spread"`
+	Spread float64 `json:"fairness_spread"`
+	// The waits are over every conversation: the time to its first
+	// assignment, or, for one never assigned, the time it waited until it
+	// closed or the run ended.
 	WaitP50 time.Duration `json:"wait_p50_ns"`
 	WaitP90 time.Duration `json:"wait_p90_ns"`
 	WaitP99 time.Duration `json:"wait_p99_ns"`
 	WaitMax time.Duration `json:"wait_max_ns"`
-	// Assigned is the number of conversations the waits are taken over.
+	// Assigned is the number of conversations that were assigned.
 	Assigned int `json:"assigned"`
 }
 

@@ -94,6 +94,76 @@ func TestDeterministicReport(t *testing.T) {
 	}
 }
 
+// TestVirtualTimeNeverRunsBackwards checks the event loop's order: router
+// deadlines and queued events interleave by time, so the trace is sorted.
+func TestVirtualTimeNeverRunsBackwards(t *testing.T) {
+	res := sim.Run(context.Background(), parse(t, `
+name = "order"
+seed = 3
+[tenant]
+missed_after = "2m"
+idle_after = "5m"
+[[agents]]
+id = "a"
+capacity = 2
+[[agents]]
+id = "b"
+[[traffic]]
+channel = "whatsapp"
+arrivals = "poisson 90/h"
+for = "6h"
+messages = "1..3"
+handle = "exp 6m"
+`), sim.Options{Trace: true})
+	closes := 0
+	for i, l := range res.Trace {
+		if i > 0 && l.At.Before(res.Trace[i-1].At) {
+			t.Fatalf("trace line %d at %v comes after %v: time ran backwards", i, l.At, res.Trace[i-1].At)
+		}
+		if l.Kind == "closed" && l.Detail != "agent" {
+			closes++
+		}
+	}
+	if closes == 0 {
+		t.Fatal("no timer closed anything: the test is not exercising deadlines")
+	}
+}
+
+// TestTimersFireAfterTheLastEvent: without a duration, the run goes on
+// while the router has deadlines.
+func TestTimersFireAfterTheLastEvent(t *testing.T) {
+	res := sim.Run(context.Background(), parse(t, `
+start = "2026-03-02T09:00:00Z"
+[tenant]
+missed_after = "10m"
+[[agents]]
+id = "a"
+online = false
+[[customers]]
+id = "c"
+[[steps]]
+at = "0s"
+customer = "c"
+says = "anyone?"
+[[expect]]
+customer = "c"
+state = "closed"
+close_reason = "missed"
+[[expect]]
+metric = "wait.max"
+min_duration = "10m"
+`), sim.Options{})
+	if !res.Passed {
+		t.Fatalf("expectations: %v", res.Expectations)
+	}
+	if want := time.Date(2026, 3, 2, 9, 10, 0, 0, time.UTC); !res.End.Equal(want) {
+		t.Errorf("run ended at %v, want %v", res.End, want)
+	}
+	if res.Metrics.Jain != 0 {
+		t.Errorf("Jain = %v with nothing assigned, want 0", res.Metrics.Jain)
+	}
+}
+
 // TestLibraryPasses plays every built-in scenario but the month-long load
 // scenario (its own benchmark covers it), as 'omnisim run' does.
 func TestLibraryPasses(t *testing.T) {
@@ -169,10 +239,102 @@ says = "late"
 				t.Fatalf("passed=%v drift=%+v; want one unexpected drift", res.Passed, res.Drift)
 			}
 			d := res.Drift[0]
-			if d.Kind != sim.DriftSentRefused || d.Platform != "131047" || d.Router != "sent" || d.Expected {
+			if d.Kind != sim.DriftSentRefused || d.Platform != "131047" || d.Router != "sent" || d.Agent != "a" || d.Expected {
 				t.Errorf("drift = %+v", d)
 			}
 		})
+	}
+}
+
+// TestDriftExpectationCoversOnlyEarlierFindings: a drift expectation checked
+// at 1h does not excuse drift at 25h.
+func TestDriftExpectationCoversOnlyEarlierFindings(t *testing.T) {
+	src := `
+[channels.whatsapp.router]
+window = "48h"
+[[agents]]
+id = "a"
+[[customers]]
+id = "c"
+[[steps]]
+at = "0s"
+customer = "c"
+says = "hi"
+[[steps]]
+at = "25h"
+agent = "a"
+to = "c"
+says = "late"
+`
+	for _, tt := range []struct {
+		expect string
+		pass   bool
+	}{
+		{"[[expect]]\nat = \"1h\"\ndrift = \"any\"\ncount = 0\n", false},
+		{"[[expect]]\nat = \"26h\"\ndrift = \"sent_refused\"\ncount = 1\n", true},
+		{"[[expect]]\ndrift = \"refused_accepted\"\ncount = 0\n", false},
+		{"[[expect]]\ndrift = \"any\"\ncount = 1\n", true},
+	} {
+		res := sim.Run(context.Background(), parse(t, src+tt.expect), sim.Options{})
+		if res.Passed != tt.pass {
+			t.Errorf("with %q: passed = %v, want %v (drift %+v)", tt.expect, res.Passed, tt.pass, res.Drift)
+		}
+	}
+}
+
+// TestFormatSpellings: the router and the platform agree on how formats are
+// spelt (jpg is jpeg, case does not matter), so no drift.
+func TestFormatSpellings(t *testing.T) {
+	res := sim.Run(context.Background(), parse(t, `
+[[agents]]
+id = "a"
+[[customers]]
+id = "c"
+[[steps]]
+at = "0s"
+customer = "c"
+says = "photo please"
+[[steps]]
+at = "1m"
+agent = "a"
+to = "c"
+attaches = { kind = "image", format = "jpg", size = "1MB" }
+[[steps]]
+at = "2m"
+agent = "a"
+to = "c"
+attaches = { kind = "image", format = "PNG", size = "1MB" }
+[[expect]]
+customer = "c"
+received = 2
+`), sim.Options{})
+	if !res.Passed {
+		t.Fatalf("drift %+v, checks %v", res.Drift, res.Expectations)
+	}
+}
+
+// TestUnapprovedTemplateIsNotDrift: the router keeps no template list, so a
+// platform's 132001 is the customer's last error, not policy drift.
+func TestUnapprovedTemplateIsNotDrift(t *testing.T) {
+	res := sim.Run(context.Background(), parse(t, `
+[channels.whatsapp]
+templates = ["approved"]
+[[agents]]
+id = "a"
+[[customers]]
+id = "c"
+[[steps]]
+at = "0s"
+agent = "a"
+to = "c"
+template = { name = "unheard_of" }
+[[expect]]
+customer = "c"
+last_error = "132001"
+received = 0
+`), sim.Options{})
+	if !res.Passed || len(res.Drift) != 0 {
+		t.Fatalf("passed %v, drift %+v, checks %v", res.Passed, res.Drift, res.Expectations)
 	}
 }
 
@@ -243,7 +405,8 @@ func TestJainAndSpread(t *testing.T) {
 		{[]float64{6, 3, 3, 2, 1}, 0.763, 5},
 		{[]float64{6, 5, 2, 1, 1}, 0.672, 5},
 		{[]float64{11, 1, 1, 1, 1}, 0.360, 10},
-		{nil, 1, 0},
+		{nil, 0, 0},
+		{[]float64{0, 0}, 0, 0},
 	}
 	for _, tt := range tests {
 		if j := sim.Jain(tt.loads); math.Abs(j-tt.jain) > 0.0005 {

@@ -18,8 +18,8 @@
 //     configured AppSecret: 403. The HMAC is computed over the exact raw bytes
 //     as received (Meta signs its escaped-unicode JSON) and compared with
 //     [hmac.Equal] before anything is parsed.
-//   - POST whose body is not JSON, not a JSON object, or whose "messages"
-//     changes do not have the documented shapes: 400.
+//   - POST whose body is not JSON, not a JSON object (or null), or whose
+//     envelope or "messages" changes do not have the documented shapes: 400.
 //   - Any other method: 405.
 //   - Otherwise 200, after handing the content to the [router.Receiver].
 //
@@ -28,21 +28,39 @@
 // The whole body is parsed before any message is processed, so a malformed
 // body has no partial effect either.
 //
-// The body is decoded by a small strict JSON scanner (no reflection, few
-// allocations): it must be one valid JSON value (RFC 8259; nesting deeper
-// than 10000 is refused, as by encoding/json). Keys match exactly (unlike
-// encoding/json, case-insensitively matching keys are not read), a repeated
-// key's last value wins, null counts as an absent field, escapes and invalid
-// UTF-8 decode as in encoding/json, and unknown fields are skipped. Only in
-// changes with field "messages" must the fields read have their documented
-// types; the values of other fields are only checked to be JSON, since Meta
-// puts "value" before "field".
+// The verified body is decoded with [encoding/json.Unmarshal] into typed
+// structs named after Meta's fields, so the rules of encoding/json apply: it
+// must be one valid JSON value (nesting deeper than 10000 is refused); keys
+// match case-insensitively ("From" reads as "from"), while values such as
+// the type "text" match exactly; a repeated key is decoded again over the
+// earlier value (the last string or number wins, objects merge); null counts
+// as an absent field, and a null element of an array is skipped; invalid
+// UTF-8 and lone surrogates decode as U+FFFD; unknown fields are skipped,
+// whatever their type.
+//
+// The fields the adapter declares must have their documented types, or the
+// whole webhook is malformed (400) and nothing of it is delivered. In the
+// envelope, object, entry[].id and changes[].field are strings, and entry
+// and changes arrays of objects. Every change's value is decoded in one pass
+// (Meta puts "value" before "field"), so a value, whatever its field, object
+// or phone number, must be an object whose fields of these names are typed as
+// Meta documents them for "messages" changes, whether the adapter uses them
+// or not; fields of other names are ignored: messaging_product,
+// metadata{display_phone_number, phone_number_id},
+// contacts[]{profile{name}, wa_id}, messages[]{from, id, timestamp, type,
+// text{body}, image, audio, video, document and sticker{id, mime_type,
+// sha256, caption, filename}, button{text}, interactive{button_reply{title},
+// list_reply{title}}} and statuses[]{id, status, timestamp, recipient_id,
+// errors[]{code, title}} are strings, objects and arrays of objects as
+// shown, except the error code: a JSON number, or a string holding one (as
+// encoding/json allows for an [encoding/json.Number]). So a timestamp sent as
+// a number, or a message whose text is a string, makes the webhook 400.
 //
 // Of an accepted envelope only object "whatsapp_business_account", changes
 // with field "messages", and changes whose metadata.phone_number_id is
-// [Config.PhoneNumberID] are processed; everything else (other fields, other
-// business numbers, value.errors) is ignored and still answered 200, since
-// Meta retries any non-200 answer.
+// [Config.PhoneNumberID] (which must not be empty) are processed; everything
+// else (other fields, other business numbers, value.errors) is ignored and
+// still answered 200, since Meta retries any non-200 answer.
 //
 // Messages are deduplicated by their wamid: an id is remembered for
 // [Config.DedupeWindow] of [Config.Clock] time, and a message whose id was
@@ -70,13 +88,16 @@
 //
 // Each entry of value.statuses is passed to [router.Receiver.Status] with
 // the key of its recipient_id, its wamid, its status as Meta names it (sent,
-// delivered, read, failed) and the code of its first error as a decimal
-// string ("" when it has none). Statuses are not deduplicated.
+// delivered, read, failed) and the code of its first error as the number's
+// literal text, e.g. "131047" ("" when it has no error or the first error
+// no code). Statuses are not deduplicated.
 //
 // # Sending
 //
 // [Adapter.Send] posts to {BaseURL}/{APIVersion}/{PhoneNumberID}/messages
-// with the bearer token. Text goes as type text with preview_url false;
+// with the bearer token and a JSON body encoded by encoding/json from typed
+// structs (without HTML escaping). Text goes as type text with preview_url
+// false;
 // templates with language policy "deterministic" and one body component
 // holding the parameters (none when there are no parameters). An attachment
 // is first uploaded to the /media endpoint as multipart/form-data (a file of

@@ -113,13 +113,21 @@ func extension(name string) string {
 	return strings.ToLower(ext)
 }
 
-// formatOfBytes is FormatOf for a mime_type read from a webhook; known
-// reports whether the MIME type is in the format table.
-func formatOfBytes(v []byte) (format string, known bool) {
-	if f, ok := formatOfMIME[string(v)]; ok {
+// mediaFormat is FormatOf for a mime_type read from a webhook; known
+// reports whether the MIME type (without parameters, case-insensitively) is
+// in the format table.
+func mediaFormat(mimeType string) (format string, known bool) {
+	if f, ok := formatOfMIME[mimeType]; ok {
 		return f, true
 	}
-	m := string(v)
-	_, known = formatOfMIME[mimeBase(m)]
-	return FormatOf(m), known
+	_, known = formatOfMIME[mimeBase(mimeType)]
+	return FormatOf(mimeType), known
+}
+
+// mimeBase strips parameters and case from a MIME type.
+func mimeBase(t string) string {
+	if i := strings.IndexByte(t, ';'); i >= 0 {
+		t = t[:i]
+	}
+	return strings.ToLower(strings.TrimSpace(t))
 }

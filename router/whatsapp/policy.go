@@ -20,7 +20,7 @@ func Policy() router.Policy {
 		Attachments: map[string]router.AttachmentRule{
 			"audio":    {Formats: []string{"aac", "amr", "mp3", "m4a", "ogg"}, MaxBytes: 16 * mb},
 			"document": {Formats: []string{"txt", "xls", "xlsx", "doc", "docx", "ppt", "pptx", "pdf"}, MaxBytes: 100 * mb},
-			"image":    {Formats: []string{"jpeg", "png"}, MaxBytes: 5 * mb},
+			"image":    {Formats: []string{"jpeg", "jpg", "png"}, MaxBytes: 5 * mb},
 			"sticker":  {Formats: []string{"webp"}, MaxBytes: 500 << 10},
 			"video":    {Formats: []string{"mp4", "3gp"}, MaxBytes: 16 * mb},
 		},

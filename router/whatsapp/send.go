@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/router"
 )
@@ -52,46 +51,24 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		}
 	}
 
-	var b []byte
-	head := func(size int) {
-		b = make([]byte, 0, 128+len(to.Customer)+size)
-		b = append(b, `{"messaging_product":"whatsapp","recipient_type":"individual","to":`...)
-		b = appendString(b, to.Customer)
-	}
+	req := sendRequest{MessagingProduct: "whatsapp", RecipientType: "individual", To: to.Customer, Type: string(kind)}
 	switch kind {
 	case router.KindText:
-		head(len(m.Text) + len(m.Text)/8)
-		b = append(b, `,"type":"text","text":{"preview_url":false,"body":`...)
-		b = appendString(b, m.Text)
-		b = append(b, "}}"...)
+		req.Text = &sendText{Body: m.Text}
 	case router.KindTemplate:
 		t := m.Template
 		if t == nil {
 			return "", errors.New("whatsapp: send: template message without a template")
 		}
-		size := len(t.Name) + len(t.Language)
-		for _, p := range t.Params {
-			size += len(p) + 24
-		}
-		head(size + 96)
-		b = append(b, `,"type":"template","template":{"name":`...)
-		b = appendString(b, t.Name)
-		b = append(b, `,"language":{"code":`...)
-		b = appendString(b, t.Language)
-		b = append(b, `,"policy":"deterministic"}`...)
+		st := &sendTemplate{Name: t.Name, Language: sendLanguage{Code: t.Language, Policy: "deterministic"}}
 		if len(t.Params) > 0 {
-			b = append(b, `,"components":[{"type":"body","parameters":[`...)
+			params := make([]sendParameter, len(t.Params))
 			for i, p := range t.Params {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = append(b, `{"type":"text","text":`...)
-				b = appendString(b, p)
-				b = append(b, '}')
+				params[i] = sendParameter{Type: "text", Text: p}
 			}
-			b = append(b, "]}]"...)
+			st.Components = []sendComponent{{Type: "body", Parameters: params}}
 		}
-		b = append(b, '}', '}')
+		req.Template = st
 	case router.KindAttachment:
 		att := m.Attachment
 		if att == nil {
@@ -117,27 +94,26 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		if err != nil {
 			return "", err
 		}
-		head(len(id) + len(m.Text) + len(filename) + 64)
-		b = append(b, `,"type":`...)
-		b = appendString(b, att.Kind)
-		b = append(b, ',')
-		b = appendString(b, att.Kind)
-		b = append(b, `:{"id":`...)
-		b = appendString(b, id)
+		md := &sendMedia{ID: id}
+		req.Type = att.Kind
 		switch att.Kind {
-		case "image", "video", "document":
-			if m.Text != "" {
-				b = append(b, `,"caption":`...)
-				b = appendString(b, m.Text)
-			}
+		case "image":
+			md.Caption, req.Image = m.Text, md
+		case "video":
+			md.Caption, req.Video = m.Text, md
+		case "document":
+			md.Caption, md.Filename, req.Document = m.Text, filename, md
+		case "audio":
+			req.Audio = md
+		case "sticker":
+			req.Sticker = md
 		}
-		if att.Kind == "document" {
-			b = append(b, `,"filename":`...)
-			b = appendString(b, filename)
-		}
-		b = append(b, "}}"...)
 	default:
 		return "", fmt.Errorf("whatsapp: send: unsupported message kind %q", kind)
+	}
+	b, err := encodeJSON(&req)
+	if err != nil {
+		return "", fmt.Errorf("whatsapp: send: %w", err)
 	}
 
 	status, answer, err := a.post(ctx, a.msgURL, "application/json", int64(len(b)), func() io.Reader { return bytes.NewReader(b) })
@@ -155,72 +131,18 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 	return id, nil
 }
 
-// messageID returns messages[0].id of a send answer.
+// messageID returns messages[0].id of a send answer ("" when there is
+// none).
 func messageID(answer []byte) (string, error) {
-	var s scanner
-	s.reset(answer)
-	id := ""
-	isNull, err := s.beginObject()
-	if err != nil || isNull {
-		return "", errMalformed
+	var ok struct {
+		Messages []struct {
+			ID string `json:"id"`
+		} `json:"messages"`
 	}
-	for first := true; ; first = false {
-		k, more, err := s.key(first)
-		if err != nil {
-			return "", err
-		}
-		if !more {
-			break
-		}
-		if string(k) != "messages" {
-			if err := s.skip(); err != nil {
-				return "", err
-			}
-			continue
-		}
-		if isNull, err := s.beginArray(); err != nil || isNull {
-			return "", errMalformed
-		}
-		for i := 0; ; i++ {
-			more, err := s.elem(i == 0)
-			if err != nil {
-				return "", err
-			}
-			if !more {
-				break
-			}
-			if i > 0 {
-				if err := s.skip(); err != nil {
-					return "", err
-				}
-				continue
-			}
-			if isNull, err := s.beginObject(); err != nil || isNull {
-				return "", errMalformed
-			}
-			for first := true; ; first = false {
-				k, more, err := s.key(first)
-				if err != nil {
-					return "", err
-				}
-				if !more {
-					break
-				}
-				if string(k) == "id" {
-					id, err = s.str()
-				} else {
-					err = s.skip()
-				}
-				if err != nil {
-					return "", err
-				}
-			}
-		}
+	if err := json.Unmarshal(answer, &ok); err != nil || len(ok.Messages) == 0 {
+		return "", err
 	}
-	if !s.end() {
-		return "", errMalformed
-	}
-	return id, nil
+	return ok.Messages[0].ID, nil
 }
 
 // upload posts a file of size zero bytes to the media endpoint and returns
@@ -370,53 +292,61 @@ func truncate(b []byte) []byte {
 	return b
 }
 
-// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, as
-// encoding/json does.
-func appendString(b []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
+// The body of a POST to /messages: the message types this adapter sends.
+type sendRequest struct {
+	MessagingProduct string        `json:"messaging_product"`
+	RecipientType    string        `json:"recipient_type"`
+	To               string        `json:"to"`
+	Type             string        `json:"type"`
+	Text             *sendText     `json:"text,omitempty"`
+	Template         *sendTemplate `json:"template,omitempty"`
+	Image            *sendMedia    `json:"image,omitempty"`
+	Audio            *sendMedia    `json:"audio,omitempty"`
+	Video            *sendMedia    `json:"video,omitempty"`
+	Document         *sendMedia    `json:"document,omitempty"`
+	Sticker          *sendMedia    `json:"sticker,omitempty"`
+}
+
+type sendText struct {
+	PreviewURL bool   `json:"preview_url"`
+	Body       string `json:"body"`
+}
+
+type sendTemplate struct {
+	Name       string          `json:"name"`
+	Language   sendLanguage    `json:"language"`
+	Components []sendComponent `json:"components,omitempty"`
+}
+
+type sendLanguage struct {
+	Code   string `json:"code"`
+	Policy string `json:"policy"`
+}
+
+type sendComponent struct {
+	Type       string          `json:"type"`
+	Parameters []sendParameter `json:"parameters"`
+}
+
+type sendParameter struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+type sendMedia struct {
+	ID       string `json:"id"`
+	Caption  string `json:"caption,omitempty"`
+	Filename string `json:"filename,omitempty"`
+}
+
+// encodeJSON encodes v with encoding/json, without escaping <, > and & (the
+// Graph API does not need it) and without the encoder's trailing newline.
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

@@ -371,25 +371,6 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain", "quote\"back\\slash", "\x00\x1f\x7f", "ä😀", "\xff\xfe", "\u2028\u2029", "<&>"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		enc := appendString(nil, s)
-		var got string
-		if err := json.Unmarshal(enc, &got); err != nil {
-			t.Fatalf("%q encoded as %s: %v", s, enc, err)
-		}
-		want, _ := json.Marshal(s)
-		var wantStr string
-		json.Unmarshal(want, &wantStr)
-		if got != wantStr {
-			t.Fatalf("%q round-trips to %q, want %q", s, got, wantStr)
-		}
-	})
-}
-
 func TestSendBadBaseURL(t *testing.T) {
 	a := New(Config{AccessToken: testToken, PhoneNumberID: testPhoneID, BaseURL: "http://bad host\x7f"}, &recorder{})
 	_, err := a.Send(context.Background(), customer("1"), router.Outbound{Text: "x"})

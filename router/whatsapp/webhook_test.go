@@ -446,6 +446,30 @@ func TestStatuses(t *testing.T) {
 	}
 }
 
+func TestStatusEdgeCases(t *testing.T) {
+	a, rec, _ := newTestAdapter(t)
+	value := `"statuses":[null,` +
+		`{"id":"wamid.S1","status":"failed","recipient_id":"1","errors":[{"code":"131047"}]},` +
+		`{"id":"wamid.S2","status":"failed","recipient_id":"1","errors":[{"title":"no code"},{"code":2}]},` +
+		`{"id":"wamid.S3","status":"failed","recipient_id":"1","errors":[{"code":-1.5e3}]},` +
+		`{"id":"wamid.S4","status":"deleted","recipient_id":"1","errors":null},null]`
+	if got := postSigned(a, envelopeOf(testPhoneID, value)); got != 200 {
+		t.Fatalf("status %d", got)
+	}
+	want := []statusCall{
+		{t0, customer("1"), "wamid.S1", "failed", "131047"}, // a string holding a number is a number
+		{t0, customer("1"), "wamid.S2", "failed", ""},
+		{t0, customer("1"), "wamid.S3", "failed", "-1.5e3"}, // the literal as sent
+		{t0, customer("1"), "wamid.S4", "deleted", ""},
+	}
+	if !reflect.DeepEqual(rec.statuses, want) {
+		t.Fatalf("statuses\n got %+v\nwant %+v", rec.statuses, want)
+	}
+	if s := a.Stats(); s != (Stats{Statuses: 4}) {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
 func TestIgnoredChanges(t *testing.T) {
 	tests := []struct {
 		name string
@@ -453,7 +477,7 @@ func TestIgnoredChanges(t *testing.T) {
 	}{
 		{"other phone number id", envelopeOf("999999999999999", textValue("1", "n", "w", "x"))},
 		{"other object", []byte(`{"object":"page","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"` + testPhoneID + `"},"messages":[{"from":"1","id":"w","type":"text"}]}}]}]}`)},
-		{"other field", []byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"account_update","value":{"metadata":{"phone_number_id":"` + testPhoneID + `"},"messages":"not an array","event":"VERIFIED_ACCOUNT"}}]}]}`)},
+		{"other field", []byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"account_update","value":{"phone_number":"15550783881","event":"VERIFIED_ACCOUNT"}}]}]}`)},
 		{"template status field", []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","time":1749416383,"changes":[{"value":{"event":"APPROVED","message_template_id":12345,"message_template_name":"hello","message_template_language":"en_US","reason":"NONE"},"field":"message_template_status_update"}]}]}`)},
 		{"system errors", envelopeOf(testPhoneID, `"errors":[{"code":131000,"title":"Something went wrong"}]`)},
 		{"empty object", []byte(`{}`)},
@@ -462,6 +486,7 @@ func TestIgnoredChanges(t *testing.T) {
 		{"null value", []byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":null}]}]}`)},
 		{"message without from", envelopeOf(testPhoneID, `"messages":[{"id":"w","type":"text","text":{"body":"x"}}]`)},
 		{"message without id", envelopeOf(testPhoneID, `"messages":[{"from":"1","type":"text","text":{"body":"x"}}]`)},
+		{"unknown fields of any type", envelopeOf(testPhoneID, `"extra":[1,{"a":null}],"messages":[{"from":"1","type":"text","context":7}],"statuses":[null]`)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -668,9 +693,15 @@ func TestEnvelopeShapes(t *testing.T) {
 		{"escaped keys and values",
 			wrap(meta + `,"messages":[{"\u0066rom":"1","id":"w\u0031","type":"te\u0078t","text":{"body":"a\nb\u0000c"}}]`),
 			[]router.Inbound{{MessageID: "w1", Text: "a\nb\x00c"}}},
-		{"keys are case-sensitive",
-			wrap(meta + `,"messages":[{"from":"1","id":"w1","Type":"text","type":"text","text":{"Body":"x"}}]`),
+		{"keys match case-insensitively, as in encoding/json",
+			wrap(`"Metadata":{"Phone_Number_ID":"` + testPhoneID + `"},"MESSAGES":[{"From":"1","ID":"w1","Type":"text","text":{"Body":"x"}}]`),
+			[]router.Inbound{{MessageID: "w1", Text: "x"}}},
+		{"values match exactly",
+			wrap(meta + `,"messages":[{"from":"1","id":"w1","type":"Text","text":{"body":"x"}}]`),
 			[]router.Inbound{{MessageID: "w1"}}},
+		{"null contacts are skipped",
+			wrap(meta + `,"contacts":[null,{"wa_id":"2","profile":{"name":"Only"}},null],"messages":[{"from":"1","id":"w1","type":"text"}]`),
+			[]router.Inbound{{MessageID: "w1", Name: "Only"}}},
 		{"duplicate keys: last wins",
 			wrap(meta + `,"messages":[{"from":"2","from":"1","id":"w1","type":"text","text":{"body":"a"},"text":{"body":"b"}}]`),
 			[]router.Inbound{{MessageID: "w1", Text: "b"}}},
@@ -727,6 +758,23 @@ func TestMalformedStructure(t *testing.T) {
 		`{"object":"whatsapp_business_account","entry":[1]}`,
 		`{"object":"whatsapp_business_account"}{}`,
 		"{\"object\":\"whatsapp_business_account\x01\"}",
+		// Every field the adapter declares must have its type, read or not.
+		wrap(meta + `,"messages":[{"from":"1","id":"w","timestamp":1749416383,"type":"text"}]`),
+		wrap(meta + `,"messages":[{"from":"1","id":"w","type":"image","image":{"id":123}}]`),
+		wrap(meta + `,"messages":[{"from":"1","id":"w","type":"interactive","interactive":{"button_reply":{"title":true}}}]`),
+		wrap(meta + `,"contacts":[{"wa_id":"1","profile":{"name":["x"]}}]`),
+		wrap(meta + `,"statuses":[{"id":"s","errors":[{"code":1,"title":2}]}]`),
+		wrap(meta + `,"statuses":[{"id":"s","errors":[{"code":1.5e}]}]`),
+		wrap(`"messaging_product":1,` + meta),
+		// A "messages" change is checked whatever number or object it is for.
+		wrap(`"metadata":{"phone_number_id":"999"},"messages":[{"from":1}]`),
+		`{"object":"page","entry":[{"changes":[{"field":"messages","value":{"messages":[{"from":1}]}}]}]}`,
+		`{"object":"whatsapp_business_account","entry":[{"id":102290129340398,"changes":[]}]}`,
+		`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":"x"}]}]}`,
+		`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":1}]}]}`,
+		// Every change's value is decoded with the same shape, whatever its field.
+		`{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"metadata":{"phone_number_id":1},"messages":[{"from":1}]},"field":"statuses"}]}]}`,
+		`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"account_update","value":{"messages":"not an array"}}]}]}`,
 	}
 	for i, body := range tests {
 		a, rec, _ := newTestAdapter(t)
@@ -749,7 +797,7 @@ func TestMessageID(t *testing.T) {
 		{`{"messages":[{"message_status":"accepted","id":"wamid.B"},{"id":"wamid.C"}]}`, "wamid.B", true},
 		{`{"messages":[{"id":"wamid.\u0041="}]}`, "wamid.A=", true},
 		{`{"messages":[]}`, "", true},
-		{`{"messages":null}`, "", false},
+		{`{"messages":null}`, "", true},
 		{`{"messages":[{"id":1}]}`, "", false},
 		{`{"messages":[{"id":"x"}]`, "", false},
 		{`[]`, "", false},

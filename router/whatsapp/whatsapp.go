@@ -207,33 +207,13 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "bad signature", http.StatusForbidden)
 		return
 	}
-	n := notePool.Get().(*notification)
-	defer putNote(n)
-	if err := n.parse(body, a.cfg.PhoneNumberID); err != nil {
+	values, err := parse(body, a.cfg.PhoneNumberID)
+	if err != nil {
 		a.reject(w, "malformed notification", http.StatusBadRequest)
 		return
 	}
-	if len(n.msgs)+len(n.statuses) > 0 {
-		a.deliver(n)
-	}
+	a.deliver(values)
 	w.WriteHeader(http.StatusOK)
-}
-
-var notePool = sync.Pool{New: func() any { return new(notification) }}
-
-func putNote(n *notification) {
-	n.reset()
-	clear(n.msgs[:cap(n.msgs)])
-	clear(n.statuses[:cap(n.statuses)])
-	clear(n.contacts[:cap(n.contacts)])
-	if cap(n.sc.scratch) > maxPooledBuf {
-		n.sc.scratch = nil
-	}
-	n.sc.b = nil
-	if cap(n.msgs) > 1024 || cap(n.statuses) > 1024 || cap(n.contacts) > 1024 {
-		return
-	}
-	notePool.Put(n)
 }
 
 // verify reports whether sig is "sha256=<hex HMAC-SHA256(secret, body)>".
@@ -254,29 +234,36 @@ func (a *Adapter) verify(sig string, body []byte) bool {
 	return hmac.Equal(sum, want[:])
 }
 
-// deliver hands the messages and statuses of a parsed notification to the
-// Receiver, dropping messages already seen.
-func (a *Adapter) deliver(n *notification) {
+// deliver hands the messages and then the statuses of the parsed change
+// values to the Receiver, dropping messages already seen.
+func (a *Adapter) deliver(values []*changeValue) {
+	if len(values) == 0 {
+		return
+	}
 	now := a.cfg.Clock()
 	nowNano := now.UnixNano()
-	for i := range n.msgs {
-		m := &n.msgs[i]
-		if m.from == "" || m.id == "" {
-			continue
+	for _, v := range values {
+		for i := range v.Messages {
+			m := &v.Messages[i]
+			if m.From == "" || m.ID == "" {
+				continue
+			}
+			if !a.remember(m.ID, nowNano) {
+				continue
+			}
+			a.rcv.Receive(now, a.inbound(v, m))
 		}
-		if !a.remember(m.id, nowNano) {
-			continue
+	}
+	for _, v := range values {
+		for _, st := range v.Statuses {
+			if st == nil {
+				continue
+			}
+			a.mu.Lock()
+			a.stats.Statuses++
+			a.mu.Unlock()
+			a.rcv.Status(now, a.key(st.RecipientID), st.ID, st.Status, st.errorCode())
 		}
-		a.rcv.Receive(now, a.inbound(n, m))
-	}
-	if len(n.statuses) > 0 {
-		a.mu.Lock()
-		a.stats.Statuses += len(n.statuses)
-		a.mu.Unlock()
-	}
-	for i := range n.statuses {
-		st := &n.statuses[i]
-		a.rcv.Status(now, a.key(st.recipient), st.id, st.status, st.code)
 	}
 }
 
@@ -335,47 +322,36 @@ func (a *Adapter) push(e seenEntry) {
 	a.n++
 }
 
-// inbound normalizes a webhook message.
-func (a *Adapter) inbound(n *notification, m *wireMsg) router.Inbound {
-	in := router.Inbound{Customer: a.key(m.from), MessageID: m.id}
-	single, count := -1, 0
-	for i := range n.contacts {
-		c := &n.contacts[i]
-		if c.value != m.value {
-			continue
+// inbound normalizes a webhook message of change value v.
+func (a *Adapter) inbound(v *changeValue, m *message) router.Inbound {
+	in := router.Inbound{Customer: a.key(m.From), MessageID: m.ID, Name: contactName(v.Contacts, m.From)}
+	switch m.Type {
+	case "text":
+		if m.Text != nil {
+			in.Text = m.Text.Body
 		}
-		if c.waID == m.from {
-			in.Name = c.name
-			break
+	case "button":
+		if m.Button != nil {
+			in.Text = m.Button.Text
 		}
-		single = i
-		count++
-	}
-	if in.Name == "" && count == 1 {
-		in.Name = n.contacts[single].name
-	}
-	switch m.typ {
-	case typeText:
-		in.Text = m.text
-	case typeButton:
-		in.Text = m.button
-	case typeInteractive:
-		if m.hasButton {
-			in.Text = m.buttonReply
-		} else {
-			in.Text = m.listReply
+	case "interactive":
+		if i := m.Interactive; i != nil {
+			if i.ButtonReply != nil {
+				in.Text = i.ButtonReply.Title
+			} else if i.ListReply != nil {
+				in.Text = i.ListReply.Title
+			}
 		}
-	case typeImage, typeAudio, typeVideo, typeDocument, typeSticker:
-		k := mediaIndex(m.typ)
-		md := &m.media[k]
-		att := &router.Attachment{Kind: mediaKinds[k]}
-		if md.present {
-			in.Text = md.caption
-			att.Format = md.format
-			if m.typ == typeDocument {
-				att.Name = md.filename
-				if !md.mimeKnown {
-					if ext := extension(md.filename); ext != "" {
+	case "image", "audio", "video", "document", "sticker":
+		att := &router.Attachment{Kind: m.Type}
+		if md := m.media(); md != nil {
+			in.Text = md.Caption
+			var known bool
+			att.Format, known = mediaFormat(md.MIMEType)
+			if m.Type == "document" {
+				att.Name = md.Filename
+				if !known {
+					if ext := extension(md.Filename); ext != "" {
 						att.Format = ext
 					}
 				}
@@ -387,12 +363,4 @@ func (a *Adapter) inbound(n *notification, m *wireMsg) router.Inbound {
 		// customer activity without content the router understands.
 	}
 	return in
-}
-
-// mimeBase strips parameters and case from a MIME type.
-func mimeBase(t string) string {
-	if i := strings.IndexByte(t, ';'); i >= 0 {
-		t = t[:i]
-	}
-	return strings.ToLower(strings.TrimSpace(t))
 }

@@ -368,6 +368,8 @@ func TestErrors(t *testing.T) {
 			[]wantErr{{"scen.toml:1:1", "agents[0].id: missing", `id = "li"`}}},
 		{"range/phone", "[[customers]]\nid = \"u1\"\nphone = \"call me\"\n",
 			[]wantErr{{"scen.toml:3:9", `customers[0].phone: "call me" is not a valid phone number`, "E.164"}}},
+		{"range/phone twice", "[[customers]]\nid = \"u1\"\nphone = \"+16505551234\"\n[[customers]]\nid = \"u2\"\nphone = \"+16505551234\"\n",
+			[]wantErr{{"scen.toml:6:9", `customers[1].phone: +16505551234 is also customers[0]'s number`, "of its own"}}},
 		{"range/phone without country code", "[[customers]]\nid = \"u1\"\nphone = \"6505551234\"\n",
 			[]wantErr{{"scen.toml:3:9", `customers[0].phone: "6505551234" is not a valid phone number`, "E.164"}}},
 		{"range/phone not in the numbering plan", "[[customers]]\nid = \"u1\"\nphone = \"+1555\"\n",

@@ -220,6 +220,7 @@ func (v *validator) agents(as []Agent, groups []string) []string {
 func (v *validator) customers(cs []Customer) []string {
 	var ids []string
 	first := map[string]int{}
+	phones := map[string]int{}
 	for i, c := range cs {
 		p := indexPath("customers", i)
 		switch j, dup := first[c.ID]; {
@@ -233,8 +234,13 @@ func (v *validator) customers(cs []Customer) []string {
 		}
 		v.ref(p+".channel", c.Channel, KnownChannels, "channel")
 		if v.given[p+".phone"] {
-			if !validPhone(c.Phone) {
+			switch j, dup := phones[c.Phone]; {
+			case !validPhone(c.Phone):
 				v.errf(p+".phone", `write it in E.164 form, e.g. "+8613800138000"`, "%s.phone: %q is not a valid phone number", p, c.Phone)
+			case dup:
+				v.errf(p+".phone", "each customer needs a number of its own", "%s.phone: %s is also customers[%d]'s number", p, c.Phone, j)
+			default:
+				phones[c.Phone] = i
 			}
 		}
 	}
