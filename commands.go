@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
@@ -198,9 +197,10 @@ var cmdInit = &command{
 	usage: "[-force] DIR",
 	short: "write a starter set of scenarios to edit",
 	long: `Init writes a starter set of scenario files into DIR (created if needed):
-a WhatsApp reply-window scenario, a routing scenario with groups, and a
-traffic scenario. Run them with 'omnisim run DIR'. Existing files are never
-overwritten unless -force is given.`,
+three scenarios of the built-in library, a WhatsApp reply-window scenario, a
+routing scenario with groups, and a traffic scenario. Run them with
+'omnisim run DIR'. Existing files are never overwritten unless -force is
+given.`,
 	flags: func(fs *flag.FlagSet) any {
 		f := &initFlags{}
 		fs.BoolVar(&f.force, "force", false, "overwrite existing files")
@@ -213,14 +213,9 @@ overwritten unless -force is given.`,
 			return exitUsage
 		}
 		dir := args[0]
-		names, err := fs.Glob(scenarios.Starter, "starter/*.toml")
-		if err != nil || len(names) == 0 {
-			fmt.Fprintln(e.stderr, "omnisim init: no starter scenarios built in")
-			return exitUsage
-		}
 		if !f.force {
-			for _, n := range names {
-				target := filepath.Join(dir, path.Base(n))
+			for _, n := range scenarios.Starter {
+				target := filepath.Join(dir, n)
 				if _, err := os.Stat(target); err == nil {
 					fmt.Fprintf(e.stderr, "omnisim init: %s exists; use -force to overwrite\n", target)
 					return exitUsage
@@ -231,9 +226,13 @@ overwritten unless -force is given.`,
 			fmt.Fprintf(e.stderr, "omnisim init: %v\n", err)
 			return exitUsage
 		}
-		for _, n := range names {
-			data, _ := fs.ReadFile(scenarios.Starter, n)
-			target := filepath.Join(dir, path.Base(n))
+		for _, n := range scenarios.Starter {
+			data, err := fs.ReadFile(scenarios.Library, n)
+			if err != nil {
+				fmt.Fprintf(e.stderr, "omnisim init: %v\n", err)
+				return exitUsage
+			}
+			target := filepath.Join(dir, n)
 			if err := os.WriteFile(target, data, 0o644); err != nil {
 				fmt.Fprintf(e.stderr, "omnisim init: %v\n", err)
 				return exitUsage

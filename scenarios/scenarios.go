@@ -1,6 +1,6 @@
 // Package scenarios is the scenario library built into omnisim: the files
-// 'omnisim run' plays when given no path, and the starter set 'omnisim init'
-// writes.
+// 'omnisim run' plays when given no path, some of which 'omnisim init'
+// writes as a starter set.
 package scenarios
 
 import "embed"
@@ -11,7 +11,7 @@ import "embed"
 //go:embed *.toml load/*.toml
 var Library embed.FS
 
-// Starter holds the files 'omnisim init' writes, under starter/.
-//
-//go:embed starter/*.toml
-var Starter embed.FS
+// Starter names the library files 'omnisim init' writes, in order: a
+// WhatsApp window scenario, a routing scenario with groups, and a traffic
+// scenario.
+var Starter = []string{"whatsapp-window.toml", "douyin-region-priority.toml", "traffic-day.toml"}
