@@ -93,6 +93,10 @@ type customer struct {
 	lastInbound time.Time
 	windowStart time.Time
 	sent        int // sends counted against the reply limit
+	// allowance numbers the reply allowances: it moves on at every reset, so
+	// a refused send gives its slot back only to the allowance it took it
+	// from.
+	allowance uint64
 }
 
 type conv struct {
@@ -297,12 +301,14 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 		c.windowStart = now
 		if pol.ReplyLimitReset == ResetOnWindow {
 			c.sent = 0
+			c.allowance++
 		}
 	}
 	c.hasInbound = true
 	c.lastInbound = now
 	if pol.ReplyLimitReset != ResetOnWindow {
 		c.sent = 0
+		c.allowance++
 	}
 
 	cv := c.open
@@ -730,9 +736,10 @@ type pendingSend struct {
 	res    SendResult
 	conv   *conv
 	sender Sender
-	// counted: the send took a slot of the reply limit, to be given back if
-	// the platform refuses it.
-	counted bool
+	// counted: the send took a slot of allowance, to be given back if the
+	// platform refuses it while that allowance lasts.
+	counted   bool
+	allowance uint64
 }
 
 // decide checks a send and, when it is allowed, takes its reply-limit slot
@@ -762,7 +769,7 @@ func (e *Engine) decide(now time.Time, agentID string, to CustomerKey, m Outboun
 	// Only sends inside the window count: templates outside it do not.
 	if pol.Window == 0 || c.hasInbound && now.Before(e.windowEnd(c, pol)) {
 		c.sent++
-		p.counted = true
+		p.counted, p.allowance = true, c.allowance
 	}
 	return p, nil
 }
@@ -774,8 +781,8 @@ func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pending
 	res := p.res
 	res.MessageID, res.Err = id, sendErr
 	if sendErr != nil {
-		if p.counted {
-			e.customers[to].sent--
+		if c := e.customers[to]; p.counted && c.allowance == p.allowance {
+			c.sent--
 		}
 		detail := sendErr.Error()
 		var pe *PlatformError

@@ -17,13 +17,21 @@ package router
 //     policy), and
 //   - the public snapshots (Conversations, Agents, Latest) against that model.
 //
+// The sender accepts every message, or refuses every n-th with a
+// *PlatformError; and while a message is on its way it may call the engine
+// again (the same send, a customer message, or the agent's close), as
+// another goroutine may while Engine.Send runs the sender unlocked.
+//
 // Finally the same bytes are run again and must give the same event log.
+//
+// Bugs found so far stay in the checked-in corpus under
+// testdata/fuzz/FuzzRouting (refund_after_reset: a refused send gave its
+// reply-limit slot back to an allowance reset while it was on its way).
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -57,25 +65,6 @@ var (
 	fzRunes = []rune("ab z.é中😀")
 )
 
-// fzSkip lists engine bugs this target has found and reported, for a long
-// fuzzing session to step around so that it can look for new ones:
-// ROUTER_FUZZ_SKIP_KNOWN=all, or a comma-separated list of the names used
-// with fzKnownBug. It is empty by default: plain `go test` exposes every
-// known bug.
-var fzSkip = os.Getenv("ROUTER_FUZZ_SKIP_KNOWN")
-
-// fzKnownBug reports whether the known bug named bug is to be stepped
-// around; see fzSkip. The names:
-//
-//   - "refund-after-reset": a send the platform refuses gives its reply-limit
-//     slot back even when a customer message reset the count while the send
-//     was on its way, leaving the count at -1 (one message too many in the
-//     new allowance). Stepped around by not letting the customer write
-//     during a send when the sender refuses messages.
-func fzKnownBug(bug string) bool {
-	return fzSkip == "all" || slices.Contains(strings.Split(fzSkip, ","), bug)
-}
-
 // fzScenario is one generated input: a tenant and what happens to it.
 type fzScenario struct {
 	Config Config
@@ -97,6 +86,7 @@ const (
 	fzAdvance                  // the clock moves forward
 )
 
+// String names the operation kind.
 func (k fzOpKind) String() string {
 	switch k {
 	case fzMessage:
@@ -151,6 +141,8 @@ type fzOp struct {
 	CallAdvance bool
 }
 
+// String describes the operation as generated, before the runner resolves
+// its agent and customer (the failure report's call list has those).
 func (op fzOp) String() string {
 	switch op.Kind {
 	case fzMessage:
@@ -396,13 +388,6 @@ func fzFuncs() []any {
 func fzGenerate(data []byte) *fzScenario {
 	var s fzScenario
 	fuzz.NewFromGoFuzz(data).Funcs(fzFuncs()...).Fuzz(&s)
-	if s.FailEvery > 0 && fzKnownBug("refund-after-reset") {
-		for i := range s.Ops {
-			if s.Ops[i].Concurrent == fzCustomerIn {
-				s.Ops[i].Concurrent = fzNothing
-			}
-		}
-	}
 	return &s
 }
 
@@ -892,6 +877,14 @@ type fzAgent struct {
 	last        time.Time
 }
 
+// lastString formats the agent's last assignment for failure reports.
+func (a *fzAgent) lastString() string {
+	if !a.assigned {
+		return "never"
+	}
+	return "+" + a.last.Sub(fzEpoch).String()
+}
+
 // eligible reports whether the agent can take a conversation now.
 func (a *fzAgent) eligible() bool { return a.online && a.active < a.capacity }
 
@@ -1187,8 +1180,8 @@ func (m *fzModel) apply(ev Event) error {
 		// The strategy: nobody eligible in the group comes before a.
 		for id := range m.members[ev.Group] {
 			if b := m.agents[id]; b.eligible() && m.before(b, a) {
-				return fmt.Errorf("%s strategy: picked %s (active %d/%d, last +%v, assigned=%v) over %s (active %d/%d, last +%v, assigned=%v)",
-					m.strategy, a.id, a.active, a.capacity, a.last.Sub(fzEpoch), a.assigned, b.id, b.active, b.capacity, b.last.Sub(fzEpoch), b.assigned)
+				return fmt.Errorf("%s strategy: picked %s (active %d/%d, last assigned %s) over %s (active %d/%d, last assigned %s)",
+					m.strategy, a.id, a.active, a.capacity, a.lastString(), b.id, b.active, b.capacity, b.lastString())
 			}
 		}
 		// Draining order: nothing the agent could take should be waiting
@@ -1492,8 +1485,8 @@ func (m *fzModel) checkSnapshots(e *Engine, now time.Time) error {
 		}
 		if s.Capacity != a.capacity || s.Online != a.online || s.Active != a.active || s.Assignments != a.assignments ||
 			s.PeakActive != a.peak || !s.LastAssigned.Equal(last) || s.OnlineTime != online || s.BusyTime != busy[s.ID] {
-			return fmt.Errorf("agent stats %+v; model: online=%v active=%d assignments=%d peak=%d last=+%v online time %v busy time %v",
-				s, a.online, a.active, a.assignments, a.peak, last.Sub(fzEpoch), online, busy[s.ID])
+			return fmt.Errorf("agent stats %+v; model: online=%v active=%d assignments=%d peak=%d last=%s online time %v busy time %v",
+				s, a.online, a.active, a.assignments, a.peak, a.lastString(), online, busy[s.ID])
 		}
 	}
 	return nil
