@@ -622,3 +622,27 @@ func TestOffset(t *testing.T) {
 		t.Errorf("offset with no start = %q", got)
 	}
 }
+
+// TestTextTimelineOncePerExpectation: the failed checks of one [[expect]]
+// share the conversation's timeline, printed once.
+func TestTextTimelineOncePerExpectation(t *testing.T) {
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	tl := []sim.Line{{At: start, Kind: "opened", Conversation: "c1", Customer: "u"}}
+	r := sim.Result{Name: "x", File: "x.toml", Start: start, End: start,
+		Expectations: []sim.Check{
+			{Line: 7, At: start, Subject: "customer u", Field: "state", Expected: "closed", Actual: "assigned", Conversation: "c1", Timeline: tl},
+			{Line: 7, At: start, Subject: "customer u", Field: "received", Expected: "2", Actual: "1", Conversation: "c1", Timeline: tl},
+			{Line: 9, At: start, Subject: "customer u", Field: "received", Expected: "3", Actual: "1", Conversation: "c1", Timeline: tl},
+		}}
+	var b bytes.Buffer
+	if err := WriteText(&b, []sim.Result{r}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if n := strings.Count(out, "timeline of conversation c1:"); n != 2 {
+		t.Errorf("timeline printed %d times, want 2 (once for each of lines 7 and 9):\n%s", n, out)
+	}
+	if !strings.Contains(out, "(timeline of conversation c1 above)") {
+		t.Errorf("the second check of line 7 does not refer to the timeline above:\n%s", out)
+	}
+}

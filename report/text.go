@@ -215,6 +215,14 @@ func writeChecks(b *bufio.Writer, r *sim.Result) {
 		lineW = max(lineW, len(lineLabel(c.Line)))
 		atW = max(atW, len(offset(r.Start, c.At)))
 	}
+	// A timeline is printed once per expectation and conversation: the
+	// other failed checks of the same [[expect]] refer to it.
+	type shownKey struct {
+		line int
+		at   time.Time
+		conv string
+	}
+	shown := map[shownKey]bool{}
 	for _, c := range r.Expectations {
 		what := oneLine(strings.TrimSpace(c.Subject + " " + c.Field))
 		head := fmt.Sprintf("%-*s  %-*s  %s", lineW, lineLabel(c.Line), atW, offset(r.Start, c.At), what)
@@ -225,6 +233,12 @@ func writeChecks(b *bufio.Writer, r *sim.Result) {
 		fmt.Fprintf(b, "    FAIL  %s\n", head)
 		fmt.Fprintf(b, "            expected: %s\n", show(c.Expected))
 		fmt.Fprintf(b, "            actual:   %s\n", show(c.Actual))
+		k := shownKey{c.Line, c.At, c.Conversation}
+		if len(c.Timeline) > 0 && shown[k] {
+			fmt.Fprintf(b, "            (timeline of conversation %s above)\n", oneLine(c.Conversation))
+			continue
+		}
+		shown[k] = true
 		if len(c.Timeline) > 0 {
 			if c.Conversation != "" {
 				fmt.Fprintf(b, "            timeline of conversation %s:\n", oneLine(c.Conversation))

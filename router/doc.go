@@ -13,8 +13,9 @@
 //
 // Conversation identity is (channel, business account, customer). A tenant
 // splits conversations by exactly one method ([Split]): none, entry page or
-// region. Groups carry a priority (1 is first); a conversation matching
-// several groups goes to the first by priority, then by definition order. The
+// region. Groups carry a priority, the lower number first (0 before 1); a
+// conversation matching several groups goes to the first by priority, then
+// by definition order. The
 // default group always exists; unless defined, it holds every agent with
 // reception permission. A conversation that matches no group goes to the
 // default group.

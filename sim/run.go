@@ -63,9 +63,12 @@ type run struct {
 	account string // the WhatsApp business number's id
 	// asyncErrors: the platform reports window errors by status webhook.
 	asyncErrors bool
-	sentBy      map[string]string // message id -> agent, to name the agent of an asynchronous failure
-	events      []router.Event
-	counts      map[router.EventKind]int
+	// texts holds what scripted customers and their agents said, by
+	// message id, for their timelines.
+	texts  map[string]string
+	sentBy map[string]string // message id -> agent, to name the agent of an asynchronous failure
+	events []router.Event
+	counts map[router.EventKind]int
 
 	res Result
 }
@@ -111,7 +114,7 @@ func Run(ctx context.Context, sc *scenario.Scenario, opt Options) Result {
 }
 
 func newRun(ctx context.Context, sc *scenario.Scenario, opt Options) *run {
-	r := &run{sc: sc, opt: opt, seed: sc.Seed, ctx: ctx, people: map[router.CustomerKey]*person{}, byID: map[string]*person{}, sentBy: map[string]string{}, counts: map[router.EventKind]int{}}
+	r := &run{sc: sc, opt: opt, seed: sc.Seed, ctx: ctx, people: map[router.CustomerKey]*person{}, byID: map[string]*person{}, sentBy: map[string]string{}, texts: map[string]string{}, counts: map[router.EventKind]int{}}
 	if opt.Seed != nil {
 		r.seed = *opt.Seed
 	}
@@ -403,6 +406,9 @@ func (r *run) observe(ev router.Event) {
 		return
 	}
 	if p.scripted {
+		if text, ok := r.texts[ev.Message]; ok && (ev.Kind == router.EventInbound || ev.Kind == router.EventSent) {
+			line.Detail = text
+		}
 		p.timeline = append(p.timeline, line)
 	}
 	switch ev.Kind {
@@ -481,6 +487,7 @@ func (r *run) step(st *scenario.Step, idx int) {
 		case st.Attaches != nil:
 			f := st.Attaches
 			in, err := r.fake.CustomerMedia(r.ctx, p.phone, p.name, f.Kind, f.Format, st.Caption, int64(f.Size))
+			r.texts[in.ID] = fmt.Sprintf("%s %s %s", f.Kind, f.Format, f.Size)
 			r.afterWebhook(p, in, err)
 		default:
 			r.customerText(p, st.Says[idx])
@@ -517,6 +524,9 @@ func (r *run) step(st *scenario.Step, idx int) {
 
 func (r *run) customerText(p *person, text string) {
 	in, err := r.fake.CustomerText(r.ctx, p.phone, p.name, text)
+	if p.scripted {
+		r.texts[in.ID] = strconv.Quote(text)
+	}
 	r.afterWebhook(p, in, err)
 }
 
@@ -538,6 +548,9 @@ func (r *run) agentSend(p *person, agent string, m router.Outbound) {
 		r.note(p, "step_failed", agent, err.Error())
 		return
 	}
+	if p.scripted && res.MessageID != "" {
+		r.texts[res.MessageID] = describe(m)
+	}
 	if res.Refusal == "" {
 		return
 	}
@@ -551,6 +564,17 @@ func (r *run) agentSend(p *person, agent string, m router.Outbound) {
 	} else {
 		p.lastError = strconv.Itoa(verdict.Code)
 	}
+}
+
+// describe writes an outbound message for a timeline.
+func describe(m router.Outbound) string {
+	switch m.Kind {
+	case router.KindTemplate:
+		return "template " + m.Template.Name
+	case router.KindAttachment:
+		return fmt.Sprintf("%s %s %s", m.Attachment.Kind, m.Attachment.Format, scenario.Size(m.Attachment.Size))
+	}
+	return strconv.Quote(m.Text)
 }
 
 // platformVerdict asks the fake whether it would accept m now.
