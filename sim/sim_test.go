@@ -214,8 +214,9 @@ state = "waiting"
 	}
 }
 
-func TestUnexpectedDriftFailsTheRun(t *testing.T) {
-	src := `
+// driftScenario has a router that believes in a 48-hour WhatsApp window
+// reply 25 hours after the customer wrote: WhatsApp refuses with 131047.
+const driftScenario = `
 [channels.whatsapp.router]
 window = "48h"
 [[agents]]
@@ -232,6 +233,9 @@ agent = "a"
 to = "c"
 says = "late"
 `
+
+func TestUnexpectedDriftFailsTheRun(t *testing.T) {
+	src := driftScenario
 	for _, mode := range []string{"sync", "async"} {
 		t.Run(mode, func(t *testing.T) {
 			res := sim.Run(context.Background(), parse(t, src+"[channels.whatsapp]\nwindow_errors = \""+mode+"\"\n"), sim.Options{})
@@ -249,23 +253,7 @@ says = "late"
 // TestDriftExpectationCoversOnlyEarlierFindings: a drift expectation checked
 // at 1h does not excuse drift at 25h.
 func TestDriftExpectationCoversOnlyEarlierFindings(t *testing.T) {
-	src := `
-[channels.whatsapp.router]
-window = "48h"
-[[agents]]
-id = "a"
-[[customers]]
-id = "c"
-[[steps]]
-at = "0s"
-customer = "c"
-says = "hi"
-[[steps]]
-at = "25h"
-agent = "a"
-to = "c"
-says = "late"
-`
+	src := driftScenario
 	for _, tt := range []struct {
 		expect string
 		pass   bool
