@@ -214,8 +214,8 @@ state = "waiting"
 	}
 }
 
-// driftScenario has a router that believes in a 48-hour WhatsApp window
-// reply 25 hours after the customer wrote: WhatsApp refuses with 131047.
+// driftScenario: a router that believes in a 48-hour WhatsApp window replies
+// 25 hours after the customer wrote, and WhatsApp refuses with 131047.
 const driftScenario = `
 [channels.whatsapp.router]
 window = "48h"
