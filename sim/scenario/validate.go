@@ -159,19 +159,34 @@ func (v *validator) rules(p string, r *Rules) {
 	}
 }
 
+// unique checks the name (or id) of the i-th entry at path p: it must be
+// given and not taken by an earlier entry. It reports whether the name is
+// new, and records it in first.
+func (v *validator) unique(p, key, val string, i int, first map[string]int, what, example string) bool {
+	j, dup := first[val]
+	switch {
+	case val == "":
+		a := "a"
+		if strings.ContainsRune("aeiou", rune(key[0])) {
+			a = "an"
+		}
+		v.errf(p+"."+key, "e.g. "+example, "%s.%s: missing; every %s needs %s %s", p, key, what, a, key)
+	case dup:
+		v.errf(p+"."+key, "", "%s.%s: duplicate %s %s %q (also %s[%d])", p, key, what, key, val, strings.SplitN(p, "[", 2)[0], j)
+	default:
+		first[val] = i
+		return true
+	}
+	return false
+}
+
 // groups checks the groups and returns the names a reference may use.
 func (v *validator) groups(gs []Group) []string {
 	var names []string
 	first := map[string]int{}
 	for i, g := range gs {
 		p := indexPath("groups", i)
-		switch j, dup := first[g.Name]; {
-		case g.Name == "":
-			v.errf(p+".name", `e.g. name = "vip"`, "%s.name: missing; every group needs a name", p)
-		case dup:
-			v.errf(p+".name", "", "%s.name: duplicate group name %q (also groups[%d])", p, g.Name, j)
-		default:
-			first[g.Name] = i
+		if v.unique(p, "name", g.Name, i, first, "group", `name = "vip"`) {
 			names = append(names, g.Name)
 		}
 		if g.Priority < 0 {
@@ -190,13 +205,7 @@ func (v *validator) agents(as []Agent, groups []string) []string {
 	first := map[string]int{}
 	for i, a := range as {
 		p := indexPath("agents", i)
-		switch j, dup := first[a.ID]; {
-		case a.ID == "":
-			v.errf(p+".id", `e.g. id = "li"`, "%s.id: missing; every agent needs an id", p)
-		case dup:
-			v.errf(p+".id", "", "%s.id: duplicate agent id %q (also agents[%d])", p, a.ID, j)
-		default:
-			first[a.ID] = i
+		if v.unique(p, "id", a.ID, i, first, "agent", `id = "li"`) {
 			ids = append(ids, a.ID)
 		}
 		if a.Capacity < 1 {
@@ -223,13 +232,7 @@ func (v *validator) customers(cs []Customer) []string {
 	phones := map[string]int{}
 	for i, c := range cs {
 		p := indexPath("customers", i)
-		switch j, dup := first[c.ID]; {
-		case c.ID == "":
-			v.errf(p+".id", `e.g. id = "u1"`, "%s.id: missing; every customer needs an id", p)
-		case dup:
-			v.errf(p+".id", "", "%s.id: duplicate customer id %q (also customers[%d])", p, c.ID, j)
-		default:
-			first[c.ID] = i
+		if v.unique(p, "id", c.ID, i, first, "customer", `id = "u1"`) {
 			ids = append(ids, c.ID)
 		}
 		v.ref(p+".channel", c.Channel, KnownChannels, "channel")
