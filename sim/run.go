@@ -88,7 +88,11 @@ type person struct {
 	flow      *scenario.Traffic
 	messages  int
 	handle    time.Duration
+	reply     time.Duration // first-response time; 0 spreads replies evenly
 	conversed bool
+	// open is the customer's open conversation as the router's events tell
+	// it; 0 when there is none.
+	open router.ConversationID
 }
 
 // Run plays a scenario and returns its result. Errors that stop the run
@@ -319,6 +323,9 @@ func (r *run) arrive(tr *scenario.Traffic, acct string, after, until time.Time) 
 			key:  router.CustomerKey{Channel: routerwa.Channel, Account: acct, Customer: phone},
 			flow: tr, messages: tr.Messages.Min + r.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1),
 			handle: draw(r.traffic, tr.Handle)}
+		if tr.Reply.Kind != "" {
+			p.reply = max(draw(r.traffic, tr.Reply), time.Millisecond)
+		}
 		p.name = p.id
 		r.people[p.key] = p
 		var prof router.Profile
@@ -412,6 +419,12 @@ func (r *run) observe(ev router.Event) {
 		p.timeline = append(p.timeline, line)
 	}
 	switch ev.Kind {
+	case router.EventOpened:
+		p.open = ev.Conversation
+	case router.EventClosed:
+		if p.open == ev.Conversation {
+			p.open = 0
+		}
 	case router.EventSent:
 		if r.asyncErrors {
 			r.sentBy[ev.Message] = ev.Agent
@@ -439,26 +452,41 @@ func (r *run) observe(ev router.Event) {
 	}
 }
 
-// converse scripts a generated conversation once it is assigned: over the
-// customer's handle time H the customer's messages and the agent's replies
-// alternate evenly, and the agent closes at H.
+// converse scripts a generated conversation once it is assigned. The
+// agent's first reply comes at the customer's first-response time R (or, with
+// none, at H/2n for handle time H and n messages); then the customer's other
+// messages and the agent's other replies alternate evenly until H, when the
+// agent closes the conversation (at R, if R is longer than H).
 func (r *run) converse(p *person, ev router.Event) {
-	h := p.handle
 	n := p.messages
-	step := h / time.Duration(2*n)
+	first := p.reply
+	if first == 0 {
+		first = p.handle / time.Duration(2*n)
+	}
+	end := max(p.handle, first)
+	// After the first reply: n-1 customer messages, n-1 replies and the close.
+	step := (end - first) / time.Duration(2*n-1)
 	agent := ev.Agent
+	// Each action first checks that the conversation is still the open one:
+	// one that closed on its own gets no more of its script.
+	alive := func() bool { return p.open == ev.Conversation }
 	for i := 1; i <= n; i++ {
 		i := i
-		r.queue.At(ev.At.Add(time.Duration(2*i-1)*step), func() {
-			r.agentSend(p, agent, router.Outbound{Kind: router.KindText, Text: "reply " + strconv.Itoa(i)})
+		r.queue.At(ev.At.Add(first+time.Duration(2*i-2)*step), func() {
+			if alive() {
+				r.agentSend(p, agent, router.Outbound{Kind: router.KindText, Text: "reply " + strconv.Itoa(i)})
+			}
 		})
 		if i < n {
-			r.queue.At(ev.At.Add(time.Duration(2*i)*step), func() { r.customerText(p, "message "+strconv.Itoa(i+1)) })
+			r.queue.At(ev.At.Add(first+time.Duration(2*i-1)*step), func() {
+				if alive() {
+					r.customerText(p, "message "+strconv.Itoa(i+1))
+				}
+			})
 		}
 	}
-	r.queue.At(ev.At.Add(h), func() {
-		// The conversation may have closed on its own already.
-		if c, _, ok := r.engine.Latest(p.key); ok && c.State == router.Assigned && c.ID == ev.Conversation {
+	r.queue.At(ev.At.Add(end), func() {
+		if alive() {
 			r.engine.Close(r.clock.Now(), agent, p.key)
 		}
 	})

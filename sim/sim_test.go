@@ -326,6 +326,47 @@ received = 0
 	}
 }
 
+// TestFirstResponseTime: traffic whose agents first reply after 10 minutes,
+// under a 5-minute missed limit, has every conversation closed as missed
+// before any reply; with a 1-minute first response none is missed.
+func TestFirstResponseTime(t *testing.T) {
+	for _, tt := range []struct {
+		reply  string
+		missed bool
+	}{{"10m", true}, {"exp 1m", false}} {
+		res := sim.Run(context.Background(), parse(t, `
+seed = 4
+[tenant]
+missed_after = "5m"
+[[agents]]
+id = "a"
+capacity = 50
+[[traffic]]
+channel = "whatsapp"
+arrivals = "poisson 30/h"
+for = "2h"
+messages = "1..2"
+handle = "exp 20m"
+reply = "`+tt.reply+`"
+`), sim.Options{Trace: true})
+		missed := 0
+		for _, l := range res.Trace {
+			if l.Kind == "closed" && l.Detail == "missed" {
+				missed++
+			}
+		}
+		c := res.Totals.Conversations
+		switch {
+		case c < 30:
+			t.Fatalf("reply %s: only %d conversations", tt.reply, c)
+		case tt.missed && (missed != c || res.Totals.Sent != 0):
+			t.Errorf("reply %s: %d of %d missed, %d sent; want all missed, none sent", tt.reply, missed, c, res.Totals.Sent)
+		case !tt.missed && missed > c/10:
+			t.Errorf("reply %s: %d of %d missed; want almost none", tt.reply, missed, c)
+		}
+	}
+}
+
 func TestTransportRoutesByHost(t *testing.T) {
 	tr := sim.NewTransport()
 	tr.Handle("a.test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -36,8 +36,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, fmt.Errorf("sim: no handler for host %q", req.URL.Host)
 	}
-	// Present the request as a server would see it.
-	in := req.Clone(req.Context())
+	// Present the request as a server would see it: a shallow copy, as
+	// Request.WithContext makes, so the caller's request is not modified.
+	// Headers and URL are shared, not cloned: a handler reads them.
+	in := req.WithContext(req.Context())
 	in.RequestURI = req.URL.RequestURI()
 	in.RemoteAddr = "192.0.2.1:1234"
 	in.Host = req.URL.Host

@@ -144,6 +144,7 @@ arrivals = "poisson 2/m"
 for = "1h"
 messages = 3
 handle = "30s"
+reply = "uniform 5s..20s"
 `
 	s, err := Parse("dir/sub/my-scenario.toml", []byte(src))
 	if err != nil {
@@ -332,6 +333,8 @@ func TestErrors(t *testing.T) {
 			[]wantErr{{"scen.toml:2:12", `traffic[0].messages: bad range "6..2"`, ""}}},
 		{"value/distribution", "[[traffic]]\nhandle = \"gauss 5m\"\n",
 			[]wantErr{{"scen.toml:2:10", `traffic[0].handle: bad distribution "gauss 5m"`, ""}}},
+		{"value/reply distribution", "[[traffic]]\nreply = \"uniform 5m..1m\"\n",
+			[]wantErr{{"scen.toml:2:9", `traffic[0].reply: bad distribution "uniform 5m..1m": HIGH is below LOW`, ""}}},
 
 		// References.
 		{"ref/step agent", "+[[steps]]\nagent = \"lii\"\npresence = \"online\"\n",

@@ -185,7 +185,10 @@ type Traffic struct {
 	Arrivals Rate         `toml:"arrivals,omitempty"` // "poisson 120/h"
 	Messages IntRange     `toml:"messages,omitempty"` // customer messages per conversation, "2..6"
 	Handle   Distribution `toml:"handle,omitempty"`   // handle time from assignment to close, "exp 6m"
-	Regions  []string     `toml:"regions,omitempty"`  // drawn uniformly for each customer
-	Pages    []string     `toml:"entry_pages,omitempty"`
-	Line     int          `toml:"-"` // source line of the [[traffic]] header
+	// Reply is the agent's first-response time, from assignment to the
+	// first reply, "exp 40s"; unset spreads the replies evenly over Handle.
+	Reply   Distribution `toml:"reply,omitempty"`
+	Regions []string     `toml:"regions,omitempty"` // drawn uniformly for each customer
+	Pages   []string     `toml:"entry_pages,omitempty"`
+	Line    int          `toml:"-"` // source line of the [[traffic]] header
 }
