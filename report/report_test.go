@@ -646,3 +646,26 @@ func TestTextTimelineOncePerExpectation(t *testing.T) {
 		t.Errorf("the second check of line 7 does not refer to the timeline above:\n%s", out)
 	}
 }
+
+// TestTextWaitsCountUnassigned: waits are shown whenever there were
+// conversations, assigned or not.
+func TestTextWaitsCountUnassigned(t *testing.T) {
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		convs, assigned int
+		want            string
+	}{
+		{0, 0, "waits none (no conversations)"},
+		{1, 0, "max 10m (0 of 1 assigned)"},
+	} {
+		r := sim.Result{Name: "x", Start: start, End: start.Add(10 * time.Minute),
+			Totals: sim.Totals{Conversations: tt.convs}, Metrics: sim.Metrics{WaitMax: 10 * time.Minute, Assigned: tt.assigned}}
+		var b bytes.Buffer
+		if err := WriteText(&b, []sim.Result{r}, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), tt.want) {
+			t.Errorf("%d conversations: no %q in\n%s", tt.convs, tt.want, b.String())
+		}
+	}
+}

@@ -69,7 +69,7 @@ func writeTextResult(b *bufio.Writer, r *sim.Result, opt Options) {
 	t := r.Totals
 	field(b, "totals", fmt.Sprintf("conversations %d (closed %d, waiting %d), inbound %d, sent %d, delivered %d, refused %d, failed %d, webhooks %d, rejected %d, duplicates %d",
 		t.Conversations, t.Closed, t.Waiting, t.Inbound, t.Sent, t.Delivered, t.Refused, t.Failed, t.Webhooks, t.Rejected, t.Duplicates))
-	field(b, "metrics", metricsLine(&r.Metrics))
+	field(b, "metrics", metricsLine(r))
 	writeAgents(b, r.Agents, opt.Verbose)
 	writeChecks(b, r)
 	writeDrift(b, r)
@@ -123,14 +123,18 @@ func span(r *sim.Result) string {
 	return fmt.Sprintf("%s → %s (%s)", s, r.End.Format(time.RFC3339Nano), scenario.FormatDuration(r.End.Sub(r.Start)))
 }
 
-func metricsLine(m *sim.Metrics) string {
+// metricsLine writes the fairness figures and the waits of the run's
+// conversations (never-assigned ones included, counted until they closed or
+// the run ended).
+func metricsLine(r *sim.Result) string {
+	m := &r.Metrics
 	s := fmt.Sprintf("jain %.3f, spread %.3f, ", m.Jain, m.Spread)
-	if m.Assigned == 0 {
-		return s + "waits none (0 assigned)"
+	if r.Totals.Conversations == 0 {
+		return s + "waits none (no conversations)"
 	}
 	f := scenario.FormatDuration
-	return s + fmt.Sprintf("waits p50 %s, p90 %s, p99 %s, max %s (%d assigned)",
-		f(m.WaitP50), f(m.WaitP90), f(m.WaitP99), f(m.WaitMax), m.Assigned)
+	return s + fmt.Sprintf("waits p50 %s, p90 %s, p99 %s, max %s (%d of %d assigned)",
+		f(m.WaitP50), f(m.WaitP90), f(m.WaitP99), f(m.WaitMax), m.Assigned, r.Totals.Conversations)
 }
 
 // writeAgents writes the agent table, or a summary of it when there are more

@@ -316,7 +316,9 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 		cv = e.open(now, c)
 	}
 	cv.inbound++
-	cv.lastActivity = now
+	if now.After(cv.lastActivity) {
+		cv.lastActivity = now
+	}
 	e.log(Event{At: now, Kind: EventInbound, Conversation: cv.id, Customer: c.key, Agent: agentID(cv.agent), Group: cv.group.name, Message: in.MessageID})
 	if pol.Window > 0 && pol.NewConversationAfterWindow {
 		e.setDeadline(e.windowEnd(c, pol), cv, deadlineWindow)
@@ -614,10 +616,16 @@ func (e *Engine) setDeadline(at time.Time, cv *conv, k deadlineKind) {
 func (e *Engine) NextDeadline() (t time.Time, ok bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if len(e.deadlines) == 0 {
-		return time.Time{}, false
+	// Deadlines that can no longer close anything go first, so that a caller
+	// never wakes for nothing.
+	for len(e.deadlines) > 0 {
+		d := e.deadlines[0]
+		if d.conv.state != Closed && (d.kind != deadlineMissed || !d.conv.answered) {
+			return time.Unix(0, d.at), true
+		}
+		e.deadlines.pop()
 	}
-	return time.Unix(0, e.deadlines[0].at), true
+	return time.Time{}, false
 }
 
 // Advance fires every deadline due at or before now: missed, idle and window

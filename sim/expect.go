@@ -127,6 +127,8 @@ func (r *run) expect(ex *scenario.Expect) {
 			bound("max_duration", d <= ex.MaxDuration.D(), "<= "+ex.MaxDuration.String())
 		}
 	case ex.Drift != "":
+		// The findings so far are the ones this check counted (and covers).
+		r.driftChecks = append(r.driftChecks, driftCheck{kind: ex.Drift, seen: len(r.res.Drift)})
 		n := 0
 		for _, d := range r.res.Drift {
 			if ex.Drift == "any" || d.Kind == ex.Drift {
@@ -276,7 +278,7 @@ func (r *run) finish() {
 		}
 		r.res.Agents = append(r.res.Agents, ag)
 	}
-	r.markExpectedDrift(now)
+	r.markExpectedDrift()
 	r.res.Passed = r.res.Error == ""
 	for _, c := range r.res.Expectations {
 		r.res.Passed = r.res.Passed && c.Passed
@@ -295,23 +297,24 @@ func (c Check) String() string {
 	return fmt.Sprintf("%s line %d: %s %s: expected %s, got %s", verdict, c.Line, c.Subject, c.Field, c.Expected, c.Actual)
 }
 
-// markExpectedDrift marks the drift findings a [[expect]] drift entry covers:
-// one of its kind (or "any") checked at or after the finding.
-func (r *run) markExpectedDrift(end time.Time) {
+// markExpectedDrift marks the drift findings a [[expect]] drift entry
+// covers: one of its kind (or "any") that counted the finding, because it
+// was checked after the finding was made.
+func (r *run) markExpectedDrift() {
 	for i := range r.res.Drift {
 		d := &r.res.Drift[i]
-		for _, ex := range r.sc.Expect {
-			if ex.Drift != "any" && ex.Drift != d.Kind {
-				continue
-			}
-			at := end
-			if ex.HasAt {
-				at = r.sc.Start.Add(ex.At.D())
-			}
-			if !at.Before(d.At) {
+		for _, c := range r.driftChecks {
+			if (c.kind == "any" || c.kind == d.Kind) && i < c.seen {
 				d.Expected = true
 				break
 			}
 		}
 	}
+}
+
+// driftCheck records a drift expectation that ran: its kind, and how many
+// findings there were when it did.
+type driftCheck struct {
+	kind string
+	seen int
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	fakewa "github.com/omnisim/omnisim/fakes/whatsapp"
 	"github.com/omnisim/omnisim/router"
@@ -69,6 +71,8 @@ type run struct {
 	sentBy map[string]string // message id -> agent, to name the agent of an asynchronous failure
 	events []router.Event
 	counts map[router.EventKind]int
+	// driftChecks are the drift expectations that ran, in order.
+	driftChecks []driftCheck
 
 	res Result
 }
@@ -264,12 +268,17 @@ func (r *run) setup() error {
 	return nil
 }
 
-// newPhone makes a valid North American number no customer has yet.
+// areaCodes are the North American area codes generated numbers use.
+var areaCodes = []string{"650", "415", "408", "510", "925", "707", "831", "209", "559", "805"}
+
+// newPhone makes a valid North American number no customer has yet: up to
+// 80,000,000 of them, more than validation lets traffic ask for.
 func (r *run) newPhone() string {
 	for {
 		r.phones++
 		n := r.phones
-		phone := fmt.Sprintf("1650%03d%04d", 200+(n/10000)%800, n%10000)
+		area := areaCodes[(n/8_000_000)%len(areaCodes)]
+		phone := fmt.Sprintf("1%s%03d%04d", area, 200+(n/10000)%800, n%10000)
 		if _, used := r.people[router.CustomerKey{Channel: routerwa.Channel, Account: r.account, Customer: phone}]; !used {
 			return phone
 		}
@@ -392,6 +401,9 @@ func (r *run) settle() {
 	for _, ev := range r.events {
 		r.observe(ev)
 	}
+	// An asynchronous failure comes with the Flush right after its send, so
+	// the map of who sent what is needed within one settle only.
+	clear(r.sentBy)
 }
 
 // observe records an engine event and drives generated customers.
@@ -429,20 +441,15 @@ func (r *run) observe(ev router.Event) {
 		if r.asyncErrors {
 			r.sentBy[ev.Message] = ev.Agent
 		}
-	case router.EventStatus:
-		delete(r.sentBy, ev.Message)
 	case router.EventFailed:
 		if !isCode(ev.Detail) {
 			break // a transport failure, not the platform's answer
 		}
 		p.lastError = ev.Detail
-		agent := ev.Agent
-		if agent == "" {
-			agent = r.sentBy[ev.Message]
-			delete(r.sentBy, ev.Message)
-		}
-		if policyCodes[ev.Detail] {
-			r.drift(ev.At, DriftSentRefused, p, agent, "sent", ev.Detail)
+		// A synchronous refusal is judged where the send is made, which
+		// knows the message; an asynchronous one (a failed status) here.
+		if ev.Agent == "" && asyncPolicyCodes[ev.Detail] {
+			r.drift(ev.At, DriftSentRefused, p, r.sentBy[ev.Message], "sent", ev.Detail)
 		}
 	case router.EventAssigned:
 		if p.flow != nil && !p.conversed {
@@ -579,6 +586,10 @@ func (r *run) agentSend(p *person, agent string, m router.Outbound) {
 	if p.scripted && res.MessageID != "" {
 		r.texts[res.MessageID] = describe(m)
 	}
+	var pe *router.PlatformError
+	if errors.As(res.Err, &pe) && r.modelled(pe.Code, m) {
+		r.drift(now, DriftSentRefused, p, agent, "sent", pe.Code)
+	}
 	if res.Refusal == "" {
 		return
 	}
@@ -640,12 +651,27 @@ func (r *run) platformVerdict(p *person, m router.Outbound) *fakewa.Error {
 	return r.fake.Check(req)
 }
 
-// policyCodes are the WhatsApp error codes of rules the router's policy
-// models (the window, media, text): a send the router allowed and the
-// platform refused with one of them is policy drift. Other refusals (an
-// unapproved template, a bad token) are the platform's own business: they
-// show as the customer's last_error, not as drift.
-var policyCodes = map[string]bool{"131047": true, "131053": true, "100": true}
+// asyncPolicyCodes are the WhatsApp error codes a failed status can carry
+// for a rule the router's policy models: the window.
+var asyncPolicyCodes = map[string]bool{"131047": true}
+
+// modelled reports whether the platform refused m, which the router let
+// through, for a rule the router's policy models: the window (131047),
+// attachment types and sizes (131053), or the text length (100, which
+// WhatsApp also answers for other invalid parameters, so only for a text
+// over the platform's limit). Other refusals, such as an unapproved
+// template, are the platform's own business: they show as the customer's
+// last_error, not as drift.
+func (r *run) modelled(code string, m router.Outbound) bool {
+	switch code {
+	case "131047", "131053":
+		return true
+	case "100":
+		limit := r.fake.Config().MaxTextLength
+		return m.Kind == router.KindText && limit > 0 && utf8.RuneCountInString(m.Text) > limit
+	}
+	return false
+}
 
 // drift records a finding; whether an expectation covers it is decided at
 // the end of the run.

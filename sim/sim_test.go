@@ -367,6 +367,96 @@ reply = "`+tt.reply+`"
 	}
 }
 
+// TestRunEndsAtTheLastRealEvent: timers of closed conversations, and missed
+// timers of answered ones, do not stretch a run without a duration.
+func TestRunEndsAtTheLastRealEvent(t *testing.T) {
+	res := sim.Run(context.Background(), parse(t, `
+start = "2026-03-02T09:00:00Z"
+[tenant]
+missed_after = "24h"
+idle_after = "7d"
+[[agents]]
+id = "a"
+[[customers]]
+id = "u"
+[[steps]]
+at = "0s"
+customer = "u"
+says = "hi"
+[[steps]]
+at = "1m"
+agent = "a"
+to = "u"
+says = "hello"
+[[steps]]
+at = "2m"
+agent = "a"
+close = true
+to = "u"
+`), sim.Options{})
+	if want := time.Date(2026, 3, 2, 9, 2, 0, 0, time.UTC); !res.End.Equal(want) {
+		t.Errorf("run ended at %v, want %v", res.End, want)
+	}
+}
+
+// TestDriftAtTheInstantOfACheck: a drift check counts only the findings made
+// before it ran; a finding at the same instant, made after, is not covered.
+func TestDriftAtTheInstantOfACheck(t *testing.T) {
+	res := sim.Run(context.Background(), parse(t, `
+seed = 3
+duration = "26m1.182s"
+start = "2026-03-02T09:00:00Z"
+[channels.whatsapp.router]
+window = "1m"
+[[agents]]
+id = "a1"
+capacity = 5
+[[traffic]]
+channel = "whatsapp"
+arrivals = "poisson 6/h"
+for = "1h"
+messages = "1"
+handle = "10m"
+reply = "2m"
+[[expect]]
+at = "26m1.182s"
+drift = "any"
+count = 0
+`), sim.Options{})
+	if len(res.Drift) == 0 || !res.Drift[len(res.Drift)-1].At.Equal(time.Date(2026, 3, 2, 9, 26, 1, 182e6, time.UTC)) {
+		t.Fatalf("drift %+v: the scenario no longer makes a finding at the check's instant", res.Drift)
+	}
+	if res.Passed {
+		t.Error("the run passed: a check that counted 0 findings excused one made after it")
+	}
+}
+
+// TestEmptyTextIsNotDrift: WhatsApp answers code 100 to an empty text; the
+// router has no rule about it, so it is the customer's last error, not drift.
+func TestEmptyTextIsNotDrift(t *testing.T) {
+	res := sim.Run(context.Background(), parse(t, `
+[[agents]]
+id = "a"
+[[customers]]
+id = "u"
+[[steps]]
+at = "0s"
+customer = "u"
+says = "hi"
+[[steps]]
+at = "1m"
+agent = "a"
+to = "u"
+says = ""
+[[expect]]
+customer = "u"
+last_error = "100"
+`), sim.Options{})
+	if !res.Passed || len(res.Drift) != 0 {
+		t.Fatalf("passed %v, drift %+v, checks %v", res.Passed, res.Drift, res.Expectations)
+	}
+}
+
 func TestTransportRoutesByHost(t *testing.T) {
 	tr := sim.NewTransport()
 	tr.Handle("a.test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

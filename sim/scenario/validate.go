@@ -190,7 +190,7 @@ func (v *validator) groups(gs []Group) []string {
 			names = append(names, g.Name)
 		}
 		if g.Priority < 0 {
-			v.errf(p+".priority", "1 is first", "%s.priority: must be 0 or more, got %d", p, g.Priority)
+			v.errf(p+".priority", "the lower number comes first", "%s.priority: must be 0 or more, got %d", p, g.Priority)
 		}
 	}
 	if !slices.Contains(names, "default") {
