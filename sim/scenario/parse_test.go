@@ -481,6 +481,8 @@ func TestErrors(t *testing.T) {
 				{"scen.toml:1:1", "traffic[0]: missing handle", `handle = "exp 6m"`},
 				{"scen.toml:1:1", "traffic[0]: missing messages", `messages = "2..6"`},
 			}},
+		{"traffic/too many customers", "[[traffic]]\nchannel = \"whatsapp\"\narrivals = \"poisson 1000/s\"\nfor = \"3h\"\nmessages = 2\nhandle = \"exp 1m\"\n",
+			[]wantErr{{"scen.toml:3:12", "traffic[0]: poisson 3600000/h for 3h is about 10800000 customers; a flow may generate at most 10000000", "lower the rate"}}},
 		{"traffic/unknown channel", "[[traffic]]\nchannel = \"wechat\"\narrivals = \"poisson 1/m\"\nfor = \"1h\"\nmessages = 2\nhandle = \"exp 1m\"\n",
 			[]wantErr{{"scen.toml:2:11", `traffic[0].channel: unknown channel "wechat"`, ""}}},
 		{"traffic/zero for", "[[traffic]]\nchannel = \"whatsapp\"\narrivals = \"poisson 1/m\"\nfor = \"0s\"\nmessages = 2\nhandle = \"exp 1m\"\n",

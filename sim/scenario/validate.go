@@ -487,7 +487,13 @@ func (v *validator) traffic(p string, t *Traffic) {
 	if t.Channel != "" {
 		v.ref(p+".channel", t.Channel, KnownChannels, "channel")
 	}
+	if n := t.Arrivals.PerHour * t.For.D().Hours(); n > maxArrivals {
+		v.errf(p+".arrivals", "lower the rate or shorten for", "%s: %s for %s is about %.0f customers; a flow may generate at most %d", p, t.Arrivals, t.For, n, maxArrivals)
+	}
 }
+
+// maxArrivals bounds the customers one traffic flow may generate.
+const maxArrivals = 10_000_000
 
 // validPhone reports whether s is a valid E.164 number: a "+", the country
 // code and the national number, valid for that country's numbering plan.
