@@ -42,44 +42,32 @@ func indexPositions(src string) *posIndex {
 
 // key returns where the key of path is written, falling back to its value,
 // then to the nearest ancestor, then to 1:1.
-func (ix *posIndex) key(path string) pos {
-	for p := path; ; p = parentPath(p) {
-		if e, ok := ix.at[p]; ok {
-			if e.key.known() {
-				return e.key
-			}
-			if e.val.known() {
-				return e.val
-			}
-		}
-		if p == "" {
-			return pos{1, 1}
-		}
-	}
-}
+func (ix *posIndex) key(path string) pos { return ix.find(path, false) }
 
 // val returns where the value of path starts (for a table, its header or
 // opening brace), falling back like key.
-func (ix *posIndex) val(path string) pos {
+func (ix *posIndex) val(path string) pos { return ix.find(path, true) }
+
+// find looks path up, then its ancestors, and returns the first position
+// known: the value's or the key's, in the order valueFirst says.
+func (ix *posIndex) find(path string, valueFirst bool) pos {
 	for p := path; ; p = parentPath(p) {
 		if e, ok := ix.at[p]; ok {
-			if e.val.known() {
-				return e.val
+			first, second := e.key, e.val
+			if valueFirst {
+				first, second = second, first
 			}
-			if e.key.known() {
-				return e.key
+			if first.known() {
+				return first
+			}
+			if second.known() {
+				return second
 			}
 		}
 		if p == "" {
 			return pos{1, 1}
 		}
 	}
-}
-
-// has reports whether path occurs in the source.
-func (ix *posIndex) has(path string) bool {
-	_, ok := ix.at[path]
-	return ok
 }
 
 func (ix *posIndex) setKey(path string, p pos) {
@@ -196,13 +184,6 @@ func (s *posScanner) eof() bool { return s.i >= len(s.src) }
 func (s *posScanner) peek() byte {
 	if s.i < len(s.src) {
 		return s.src[s.i]
-	}
-	return 0
-}
-
-func (s *posScanner) peekAt(n int) byte {
-	if s.i+n < len(s.src) {
-		return s.src[s.i+n]
 	}
 	return 0
 }
