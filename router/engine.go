@@ -52,8 +52,8 @@ type agent struct {
 	active       int
 	assignments  int
 	peak         int
-	lastAssigned int64 // unix ns, or never
-	slots        []slot
+	lastAssigned int64  // unix ns, or never
+	slots        []slot // memberships, in group priority order
 
 	onlineSince time.Time
 	onlineTotal time.Duration
@@ -190,15 +190,7 @@ func New(cfg Config) (*Engine, error) {
 		e.byName[DefaultGroup] = e.deflt
 		e.groups = append(e.groups, e.deflt)
 	}
-	slices.SortStableFunc(e.groups, func(a, b *group) int {
-		if a.priority != b.priority {
-			if a.priority < b.priority {
-				return -1
-			}
-			return 1
-		}
-		return a.order - b.order
-	})
+	slices.SortStableFunc(e.groups, compareGroups)
 	// Classification tables: the first group (by priority) for each key.
 	e.regions = make(map[string]*group)
 	e.pages = make(map[string]*group)
@@ -237,18 +229,35 @@ func New(cfg Config) (*Engine, error) {
 			a.slots = append(a.slots, slot{g: g, heapPos: -1, freshPos: -1})
 			g.members = append(g.members, member{a: a, slot: len(a.slots) - 1})
 		}
+		// Memberships are kept in priority order, the order drain wants.
+		var gs []*group
 		for _, name := range ac.Groups {
 			g, ok := e.byName[name]
 			if !ok {
 				return nil, fmt.Errorf("router: agent %q is in unknown group %q", ac.ID, name)
 			}
-			join(g)
+			gs = append(gs, g)
 		}
 		if !definedDefault && !ac.NoReception {
-			join(e.deflt)
+			gs = append(gs, e.deflt)
+		}
+		slices.SortStableFunc(gs, compareGroups)
+		for _, g := range gs {
+			join(g)
 		}
 	}
 	return e, nil
+}
+
+// compareGroups orders groups by priority, then definition order.
+func compareGroups(g, h *group) int {
+	switch {
+	case before(g, h):
+		return -1
+	case before(h, g):
+		return 1
+	}
+	return 0
 }
 
 // before reports whether g comes before h in priority order.
@@ -480,23 +489,9 @@ func (e *Engine) drain(now time.Time, a *agent) {
 		}
 		return
 	}
-	// a.slots is in join order; drain in priority order.
-	var buf [8]*group
-	gs := buf[:0]
+	// a.slots is in priority order.
 	for i := range a.slots {
-		gs = append(gs, a.slots[i].g)
-	}
-	slices.SortFunc(gs, func(x, y *group) int {
-		if before(x, y) {
-			return -1
-		}
-		if before(y, x) {
-			return 1
-		}
-		return 0
-	})
-	for _, g := range gs {
-		e.drainGroup(now, g)
+		e.drainGroup(now, a.slots[i].g)
 	}
 }
 
