@@ -410,25 +410,18 @@ func (r *run) settle() {
 func (r *run) observe(ev router.Event) {
 	r.counts[ev.Kind]++
 	p := r.people[ev.Customer]
-	loc := r.sc.Start.Location()
-	line := Line{At: ev.At.In(loc), Kind: string(ev.Kind), Agent: ev.Agent, Group: ev.Group, Detail: ev.Detail}
-	if ev.Conversation != 0 {
-		line.Conversation = ev.Conversation.String()
-	}
-	if p != nil {
-		line.Customer = p.id
-	}
-	if r.opt.Trace {
-		r.res.Trace = append(r.res.Trace, line)
+	scripted := p != nil && p.scripted
+	if r.opt.Trace || scripted {
+		line := r.line(ev, p)
+		if r.opt.Trace {
+			r.res.Trace = append(r.res.Trace, line)
+		}
+		if scripted {
+			p.timeline = append(p.timeline, line)
+		}
 	}
 	if p == nil {
 		return
-	}
-	if p.scripted {
-		if text, ok := r.texts[ev.Message]; ok && (ev.Kind == router.EventInbound || ev.Kind == router.EventSent) {
-			line.Detail = text
-		}
-		p.timeline = append(p.timeline, line)
 	}
 	switch ev.Kind {
 	case router.EventOpened:
@@ -457,6 +450,22 @@ func (r *run) observe(ev router.Event) {
 			r.converse(p, ev)
 		}
 	}
+}
+
+// line writes an event for a trace or a timeline, with what a scripted
+// customer or their agent said.
+func (r *run) line(ev router.Event, p *person) Line {
+	l := Line{At: ev.At.In(r.sc.Start.Location()), Kind: string(ev.Kind), Agent: ev.Agent, Group: ev.Group, Detail: ev.Detail}
+	if ev.Conversation != 0 {
+		l.Conversation = ev.Conversation.String()
+	}
+	if p != nil {
+		l.Customer = p.id
+	}
+	if text, ok := r.texts[ev.Message]; ok && (ev.Kind == router.EventInbound || ev.Kind == router.EventSent) {
+		l.Detail = text
+	}
+	return l
 }
 
 // converse scripts a generated conversation once it is assigned. The
