@@ -15,9 +15,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/report"
 	"github.com/omnisim/omnisim/scenarios"
 	"github.com/omnisim/omnisim/sim"
+	"github.com/omnisim/omnisim/sim/result"
 	"github.com/omnisim/omnisim/sim/scenario"
 )
 
@@ -52,7 +54,7 @@ input or usage.`,
 		fs.StringVar(&f.format, "format", "text", "report format: text, json or junit")
 		fs.StringVar(&f.out, "o", "", "write the report to `FILE` instead of standard output")
 		fs.StringVar(&f.run, "run", "", "play only the scenarios whose name or file matches `REGEXP`")
-		fs.StringVar(&f.transport, "transport", sim.Memory, "how fakes and router talk: memory (handlers called directly) or loopback (real sockets)")
+		fs.StringVar(&f.transport, "transport", string(sim.Memory), "how fakes and router talk: memory (handlers called directly) or loopback (real sockets)")
 		fs.BoolVar(&f.verbose, "v", false, "include the full event trace in the report")
 		return f
 	},
@@ -66,11 +68,10 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 		fmt.Fprintf(e.stderr, "omnisim run: %v\n", err)
 		return exitUsage
 	}
-	var opt sim.Options
-	opt.Trace = f.verbose
-	switch f.transport {
+	opt := sim.Options{Platforms: platforms.All, Trace: f.verbose}
+	switch n := sim.Network(f.transport); n {
 	case sim.Memory, sim.Loopback:
-		opt.Transport = f.transport
+		opt.Network = n
 	default:
 		fmt.Fprintf(e.stderr, "omnisim run: unknown transport %q (want memory or loopback)\n", f.transport)
 		return exitUsage
@@ -108,7 +109,7 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 		scs = kept
 	}
 
-	results := make([]sim.Result, 0, len(scs))
+	results := make([]result.Result, 0, len(scs))
 	failed := 0
 	for _, sc := range scs {
 		res := sim.Run(ctx, sc, opt)
@@ -290,7 +291,7 @@ func load(e *env, cmd string, args []string) ([]*scenario.Scenario, bool) {
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			sc, err := scenario.Load(scenarios.Library, n)
+			sc, err := platforms.Format.Load(scenarios.Library, n)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -310,7 +311,7 @@ func load(e *env, cmd string, args []string) ([]*scenario.Scenario, bool) {
 				errs = append(errs, err)
 				continue
 			}
-			sc, err := scenario.Parse(file, src)
+			sc, err := platforms.Format.Parse(file, src)
 			if err != nil {
 				errs = append(errs, err)
 				continue

@@ -7,7 +7,7 @@ import (
 	"io"
 	"math"
 
-	"github.com/omnisim/omnisim/sim"
+	"github.com/omnisim/omnisim/sim/result"
 )
 
 // jsonReport is the top-level object of the JSON report. Field order is the
@@ -17,21 +17,21 @@ type jsonReport struct {
 	Version   string       `json:"version"`
 	Passed    bool         `json:"passed"`
 	Summary   summary      `json:"summary"`
-	Scenarios []sim.Result `json:"scenarios"`
+	Scenarios []result.Result `json:"scenarios"`
 }
 
 // WriteJSON writes results as the versioned JSON report: one object with the
 // schema id, the omnisim version, the overall verdict, a summary and every
-// result in sim.Result's JSON form, indented by two spaces and ending in a
+// result in result.Result's JSON form, indented by two spaces and ending in a
 // newline. Arrays that are not optional are written as [] rather than null.
 // It fails, writing nothing, when a figure is NaN or infinite, which JSON
 // cannot represent.
-func WriteJSON(w io.Writer, results []sim.Result, opt Options) error {
+func WriteJSON(w io.Writer, results []result.Result, opt Options) error {
 	rep := jsonReport{
 		Schema:    Schema,
 		Version:   opt.Version,
 		Summary:   summarize(results),
-		Scenarios: make([]sim.Result, len(results)),
+		Scenarios: make([]result.Result, len(results)),
 	}
 	rep.Passed = rep.Summary.Failed == 0
 	for i, r := range results {
@@ -39,13 +39,13 @@ func WriteJSON(w io.Writer, results []sim.Result, opt Options) error {
 			return fmt.Errorf("json report: scenario %d %q (%s): %w", i+1, r.Name, r.File, err)
 		}
 		if r.Expectations == nil {
-			r.Expectations = []sim.Check{}
+			r.Expectations = []result.Check{}
 		}
 		if r.Drift == nil {
-			r.Drift = []sim.Drift{}
+			r.Drift = []result.Drift{}
 		}
 		if r.Agents == nil {
-			r.Agents = []sim.Agent{}
+			r.Agents = []result.Agent{}
 		}
 		rep.Scenarios[i] = r
 	}
@@ -61,7 +61,7 @@ func WriteJSON(w io.Writer, results []sim.Result, opt Options) error {
 }
 
 // checkFinite names the first float of r that JSON cannot encode.
-func checkFinite(r *sim.Result) error {
+func checkFinite(r *result.Result) error {
 	bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
 	switch {
 	case bad(r.Metrics.Jain):

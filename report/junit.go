@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/omnisim/omnisim/sim"
+	"github.com/omnisim/omnisim/sim/result"
 )
 
 type junitSuites struct {
@@ -84,7 +84,7 @@ func (t junitText) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 // "policy drift" testcase that fails on unexpected drift, and an <error>
 // testcase for a run that could not complete. Every time attribute is "0":
 // runs are virtual.
-func WriteJUnit(w io.Writer, results []sim.Result, opt Options) error {
+func WriteJUnit(w io.Writer, results []result.Result, opt Options) error {
 	doc := junitSuites{Name: "omnisim", Time: "0", Suites: make([]junitSuite, 0, len(results))}
 	for i := range results {
 		s := junitSuiteOf(&results[i], opt)
@@ -105,7 +105,7 @@ func WriteJUnit(w io.Writer, results []sim.Result, opt Options) error {
 	return err
 }
 
-func junitSuiteOf(r *sim.Result, opt Options) junitSuite {
+func junitSuiteOf(r *result.Result, opt Options) junitSuite {
 	name := r.Name
 	if r.File != "" {
 		name += " (" + r.File + ")"
@@ -151,7 +151,7 @@ func junitSuiteOf(r *sim.Result, opt Options) junitSuite {
 
 	drift := newCase("policy drift")
 	if len(r.Drift) > 0 {
-		text := formatDrift("", r.Start, r.Drift, func(*sim.Drift) string { return "" })
+		text := formatDrift("", r.Start, r.Drift, func(*result.Drift) string { return "" })
 		if n := unexpectedDrift(r); n > 0 {
 			drift.Failure = &junitProblem{
 				Message: plural(n, "unexpected policy drift finding", "unexpected policy drift findings"),
@@ -191,7 +191,7 @@ func junitSuiteOf(r *sim.Result, opt Options) junitSuite {
 }
 
 // checkDetail is the body of a failed expectation's <failure>.
-func checkDetail(r *sim.Result, c *sim.Check) string {
+func checkDetail(r *result.Result, c *result.Check) string {
 	var s strings.Builder
 	where := lineLabel(c.Line)
 	fmt.Fprintf(&s, "%s: %s, checked at %s", where, strings.TrimSpace(c.Subject+" "+c.Field), offset(r.Start, c.At))

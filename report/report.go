@@ -1,4 +1,4 @@
-// Package report renders the results of scenario runs ([sim.Result]) as
+// Package report renders the results of scenario runs ([result.Result]) as
 // text for people, as versioned JSON for programs and as JUnit XML for CI
 // dashboards.
 //
@@ -18,7 +18,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/omnisim/omnisim/sim"
+	"github.com/omnisim/omnisim/sim/result"
 )
 
 // Format names an output format.
@@ -75,7 +75,7 @@ type Options struct {
 }
 
 // Write writes results to w in format f. The zero Format means Text.
-func Write(w io.Writer, f Format, results []sim.Result, opt Options) error {
+func Write(w io.Writer, f Format, results []result.Result, opt Options) error {
 	switch f {
 	case Text, "":
 		return WriteText(w, results, opt)
@@ -88,7 +88,7 @@ func Write(w io.Writer, f Format, results []sim.Result, opt Options) error {
 }
 
 // passed reports whether a scenario counts as passed.
-func passed(r *sim.Result) bool { return r.Passed && r.Error == "" }
+func passed(r *result.Result) bool { return r.Passed && r.Error == "" }
 
 // summary counts scenarios by verdict.
 type summary struct {
@@ -97,7 +97,7 @@ type summary struct {
 	Failed    int `json:"failed"`
 }
 
-func summarize(results []sim.Result) summary {
+func summarize(results []result.Result) summary {
 	s := summary{Scenarios: len(results)}
 	for i := range results {
 		if passed(&results[i]) {
@@ -110,7 +110,7 @@ func summarize(results []sim.Result) summary {
 }
 
 // unexpectedDrift counts the drift findings no expectation covers.
-func unexpectedDrift(r *sim.Result) int {
+func unexpectedDrift(r *result.Result) int {
 	n := 0
 	for _, d := range r.Drift {
 		if !d.Expected {
@@ -121,7 +121,7 @@ func unexpectedDrift(r *sim.Result) int {
 }
 
 // failedChecks counts the expectations that did not hold.
-func failedChecks(r *sim.Result) int {
+func failedChecks(r *result.Result) int {
 	n := 0
 	for _, c := range r.Expectations {
 		if !c.Passed {

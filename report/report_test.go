@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omnisim/omnisim/sim"
+	"github.com/omnisim/omnisim/sim/result"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -27,8 +27,8 @@ var (
 func at(d time.Duration) time.Time { return start.Add(d) }
 
 // passing is a run where everything held.
-func passing() sim.Result {
-	return sim.Result{
+func passing() result.Result {
+	return result.Result{
 		Name:        "WhatsApp: 24-hour customer service window",
 		File:        "scenarios/whatsapp_window.toml",
 		Description: "Replies inside the window are delivered.",
@@ -36,21 +36,21 @@ func passing() sim.Result {
 		Start:       start,
 		End:         at(30 * 24 * time.Hour),
 		Passed:      true,
-		Expectations: []sim.Check{
+		Expectations: []result.Check{
 			{Line: 31, At: at(2 * time.Minute), Subject: "customer u1", Field: "received", Expected: "2", Actual: "2", Passed: true, Conversation: "wa-1"},
 			{Line: 38, At: at(30 * 24 * time.Hour), Subject: "metric fairness.jain", Field: "min", Expected: ">= 0.95", Actual: "0.987", Passed: true},
 		},
-		Totals: sim.Totals{Conversations: 3, Closed: 2, Waiting: 1, Inbound: 12, Sent: 10, Delivered: 10, Webhooks: 22},
-		Metrics: sim.Metrics{
+		Totals: result.Totals{Conversations: 3, Closed: 2, Waiting: 1, Inbound: 12, Sent: 10, Delivered: 10, Webhooks: 22},
+		Metrics: result.Metrics{
 			Jain: 0.98712, Spread: 0.12,
 			WaitP50: 90 * time.Second, WaitP90: 5 * time.Minute, WaitP99: 12*time.Minute + 250*time.Millisecond, WaitMax: 15 * time.Minute,
 			Assigned: 3,
 		},
-		Agents: []sim.Agent{
+		Agents: []result.Agent{
 			{ID: "ana", Capacity: 3, Assignments: 2, PeakActive: 2, OnlineTime: 8 * time.Hour, PerCapacityHour: 0.0833, Utilization: 0.41},
 			{ID: "li", Capacity: 2, Assignments: 1, PeakActive: 1, OnlineTime: 4*time.Hour + 30*time.Minute, PerCapacityHour: 0.111, Utilization: 0.2},
 		},
-		Trace: []sim.Line{
+		Trace: []result.Line{
 			{At: at(0), Kind: "inbound", Conversation: "wa-1", Customer: "u1", Detail: "hello"},
 			{At: at(0), Kind: "assigned", Conversation: "wa-1", Customer: "u1", Agent: "ana", Group: "default"},
 			{At: at(time.Minute + 5*time.Second), Kind: "sent", Conversation: "wa-1", Agent: "ana", Detail: "Hi, how can I help?"},
@@ -59,17 +59,17 @@ func passing() sim.Result {
 }
 
 // failing is a run with a failed customer expectation and its timeline.
-func failing() sim.Result {
-	return sim.Result{
+func failing() result.Result {
+	return result.Result{
 		Name:   "WeChat: 5 replies per customer message, then the 48-hour window",
 		File:   "scenarios/wechat_replies.toml",
 		Seed:   42,
 		Start:  start,
 		End:    at(49*time.Hour + 2*time.Minute + 3*time.Second),
 		Passed: false,
-		Expectations: []sim.Check{
+		Expectations: []result.Check{
 			{Line: 12, At: at(2 * time.Minute), Subject: "customer u1", Field: "received", Expected: "5", Actual: "6", Passed: false, Conversation: "wc-1",
-				Timeline: []sim.Line{
+				Timeline: []result.Line{
 					{At: at(0), Kind: "inbound", Conversation: "wc-1", Customer: "u1", Detail: "Is the shop open today?"},
 					{At: at(0), Kind: "assigned", Conversation: "wc-1", Customer: "u1", Agent: "li", Group: "hangzhou"},
 					{At: at(time.Minute), Kind: "sent", Conversation: "wc-1", Agent: "li", Detail: "1"},
@@ -78,38 +78,38 @@ func failing() sim.Result {
 			{Line: 18, At: at(2 * time.Minute), Subject: "customer u1", Field: "last_error", Expected: "45047", Actual: "", Passed: false, Conversation: "wc-1"},
 			{Line: 25, At: at(49*time.Hour + 2*time.Minute + 3*time.Second), Subject: "agent li", Field: "state", Expected: "online", Actual: "online", Passed: true},
 		},
-		Drift:   []sim.Drift{},
-		Totals:  sim.Totals{Conversations: 1, Closed: 1, Inbound: 1, Sent: 6, Delivered: 6, Webhooks: 1},
-		Metrics: sim.Metrics{Jain: 1, WaitP50: 0, WaitP90: 0, WaitP99: 0, WaitMax: 0, Assigned: 1},
-		Agents:  []sim.Agent{{ID: "li", Capacity: 3, Assignments: 1, PeakActive: 1, OnlineTime: 49 * time.Hour, PerCapacityHour: 0.0068, Utilization: 0.5}},
+		Drift:   []result.Drift{},
+		Totals:  result.Totals{Conversations: 1, Closed: 1, Inbound: 1, Sent: 6, Delivered: 6, Webhooks: 1},
+		Metrics: result.Metrics{Jain: 1, WaitP50: 0, WaitP90: 0, WaitP99: 0, WaitMax: 0, Assigned: 1},
+		Agents:  []result.Agent{{ID: "li", Capacity: 3, Assignments: 1, PeakActive: 1, OnlineTime: 49 * time.Hour, PerCapacityHour: 0.0068, Utilization: 0.5}},
 	}
 }
 
 // drifting is a run where the router and the platform disagreed.
-func drifting() sim.Result {
-	return sim.Result{
+func drifting() result.Result {
+	return result.Result{
 		Name:   "LINE: reply token expiry drift",
 		File:   "scenarios/line_drift.toml",
 		Seed:   3,
 		Start:  start,
 		End:    at(2 * time.Hour),
 		Passed: false,
-		Expectations: []sim.Check{
+		Expectations: []result.Check{
 			{Line: 40, At: at(2 * time.Hour), Subject: "drift any", Field: "count", Expected: "1", Actual: "1", Passed: true},
 		},
-		Drift: []sim.Drift{
-			{At: at(time.Hour + 2*time.Minute + 3*time.Second), Kind: sim.DriftSentRefused, Channel: "line", Customer: "u7", Agent: "mei", Router: "sent", Platform: "400 Invalid reply token", Expected: true},
-			{At: at(time.Hour + 30*time.Minute), Kind: sim.DriftRefusedAccepted, Channel: "line", Customer: "u8", Agent: "mei", Router: "window_closed", Platform: "accepted", Expected: false},
+		Drift: []result.Drift{
+			{At: at(time.Hour + 2*time.Minute + 3*time.Second), Kind: result.DriftSentRefused, Channel: "line", Customer: "u7", Agent: "mei", Router: "sent", Platform: "400 Invalid reply token", Expected: true},
+			{At: at(time.Hour + 30*time.Minute), Kind: result.DriftRefusedAccepted, Channel: "line", Customer: "u8", Agent: "mei", Router: "window_closed", Platform: "accepted", Expected: false},
 		},
-		Totals:  sim.Totals{Conversations: 2, Inbound: 2, Sent: 1, Delivered: 1, Refused: 1, Failed: 1, Webhooks: 3, Rejected: 1, Duplicates: 1},
-		Metrics: sim.Metrics{Jain: 1, WaitP50: time.Second, WaitP90: time.Second, WaitP99: time.Second, WaitMax: time.Second, Assigned: 2},
-		Agents:  []sim.Agent{{ID: "mei", Capacity: 5, Assignments: 2, PeakActive: 2, OnlineTime: 2 * time.Hour, PerCapacityHour: 0.2, Utilization: 0.15}},
+		Totals:  result.Totals{Conversations: 2, Inbound: 2, Sent: 1, Delivered: 1, Refused: 1, Failed: 1, Webhooks: 3, Rejected: 1, Duplicates: 1},
+		Metrics: result.Metrics{Jain: 1, WaitP50: time.Second, WaitP90: time.Second, WaitP99: time.Second, WaitMax: time.Second, Assigned: 2},
+		Agents:  []result.Agent{{ID: "mei", Capacity: 5, Assignments: 2, PeakActive: 2, OnlineTime: 2 * time.Hour, PerCapacityHour: 0.2, Utilization: 0.15}},
 	}
 }
 
 // broken is a run that could not complete.
-func broken() sim.Result {
-	return sim.Result{
+func broken() result.Result {
+	return result.Result{
 		Name:  "Douyin: bad webhook secret",
 		File:  "scenarios/douyin_secret.toml",
 		Seed:  1,
@@ -118,23 +118,23 @@ func broken() sim.Result {
 }
 
 // crowded is a passing run with 200 agents.
-func crowded() sim.Result {
-	r := sim.Result{
+func crowded() result.Result {
+	r := result.Result{
 		Name:   "Load: 200 agents, least-loaded",
 		File:   "scenarios/load_200.toml",
 		Seed:   99,
 		Start:  start,
 		End:    at(8 * time.Hour),
 		Passed: true,
-		Expectations: []sim.Check{
+		Expectations: []result.Check{
 			{Line: 9, At: at(8 * time.Hour), Subject: "metric fairness.jain", Field: "min", Expected: ">= 0.9", Actual: "0.993", Passed: true},
 		},
-		Totals:  sim.Totals{Conversations: 1600, Closed: 1600, Inbound: 5000, Sent: 5000, Delivered: 5000, Webhooks: 10000},
-		Metrics: sim.Metrics{Jain: 0.9931, Spread: 0.25, WaitP50: 0, WaitP90: 2 * time.Second, WaitP99: 30 * time.Second, WaitMax: time.Minute, Assigned: 1600},
+		Totals:  result.Totals{Conversations: 1600, Closed: 1600, Inbound: 5000, Sent: 5000, Delivered: 5000, Webhooks: 10000},
+		Metrics: result.Metrics{Jain: 0.9931, Spread: 0.25, WaitP50: 0, WaitP90: 2 * time.Second, WaitP99: 30 * time.Second, WaitMax: time.Minute, Assigned: 1600},
 	}
 	for i := range 200 {
 		n := 5 + i%7
-		r.Agents = append(r.Agents, sim.Agent{
+		r.Agents = append(r.Agents, result.Agent{
 			ID: fmt.Sprintf("agent-%03d", i), Capacity: 2, Assignments: n, PeakActive: 2,
 			OnlineTime: 8 * time.Hour, PerCapacityHour: float64(n) / 16, Utilization: 0.5,
 		})
@@ -142,8 +142,8 @@ func crowded() sim.Result {
 	return r
 }
 
-func all() []sim.Result {
-	return []sim.Result{passing(), failing(), drifting(), broken(), crowded()}
+func all() []result.Result {
+	return []result.Result{passing(), failing(), drifting(), broken(), crowded()}
 }
 
 func golden(t *testing.T, name string, got []byte) {
@@ -171,16 +171,16 @@ func TestGolden(t *testing.T) {
 	tests := []struct {
 		name    string
 		format  Format
-		results []sim.Result
+		results []result.Result
 		opt     Options
 	}{
 		{"text", Text, all(), Options{Version: "v0.1.0"}},
-		{"text_verbose", Text, []sim.Result{passing(), crowded()}, Options{Version: "v0.1.0", Verbose: true}},
+		{"text_verbose", Text, []result.Result{passing(), crowded()}, Options{Version: "v0.1.0", Verbose: true}},
 		{"text_empty", Text, nil, Options{}},
 		{"json", JSON, all(), Options{Version: "v0.1.0"}},
 		{"json_empty", JSON, nil, Options{Version: "v0.1.0"}},
 		{"junit", JUnit, all(), Options{Version: "v0.1.0"}},
-		{"junit_verbose", JUnit, []sim.Result{passing()}, Options{Version: "v0.1.0", Verbose: true}},
+		{"junit_verbose", JUnit, []result.Result{passing()}, Options{Version: "v0.1.0", Verbose: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -204,14 +204,14 @@ func TestGolden(t *testing.T) {
 
 func TestTextSummaryLine(t *testing.T) {
 	tests := []struct {
-		results []sim.Result
+		results []result.Result
 		want    string
 	}{
 		{nil, "0 scenarios, 0 passed, 0 failed"},
-		{[]sim.Result{passing()}, "1 scenarios, 1 passed, 0 failed"},
+		{[]result.Result{passing()}, "1 scenarios, 1 passed, 0 failed"},
 		{all(), "5 scenarios, 2 passed, 3 failed"},
 		// An error fails a run even when Passed is set.
-		{[]sim.Result{func() sim.Result { r := broken(); r.Passed = true; return r }()}, "1 scenarios, 0 passed, 1 failed"},
+		{[]result.Result{func() result.Result { r := broken(); r.Passed = true; return r }()}, "1 scenarios, 0 passed, 1 failed"},
 	}
 	for _, tt := range tests {
 		var buf bytes.Buffer
@@ -228,7 +228,7 @@ func TestTextSummaryLine(t *testing.T) {
 func TestTextContent(t *testing.T) {
 	tests := []struct {
 		name    string
-		result  sim.Result
+		result  result.Result
 		opt     Options
 		want    []string
 		notWant []string
@@ -265,7 +265,7 @@ func TestTextContent(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := WriteText(&buf, []sim.Result{tt.result}, tt.opt); err != nil {
+			if err := WriteText(&buf, []result.Result{tt.result}, tt.opt); err != nil {
 				t.Fatal(err)
 			}
 			out := buf.String()
@@ -345,7 +345,7 @@ func TestJSONDecodes(t *testing.T) {
 
 	// Every result passing makes the report pass.
 	buf.Reset()
-	if err := WriteJSON(&buf, []sim.Result{passing(), crowded()}, Options{}); err != nil {
+	if err := WriteJSON(&buf, []result.Result{passing(), crowded()}, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal(buf.Bytes(), &rep); err != nil {
@@ -359,18 +359,18 @@ func TestJSONDecodes(t *testing.T) {
 func TestJSONNonFinite(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
-		mutate func(*sim.Result)
+		mutate func(*result.Result)
 		want   string
 	}{
-		{"jain", func(r *sim.Result) { r.Metrics.Jain = math.NaN() }, "fairness_jain is NaN"},
-		{"spread", func(r *sim.Result) { r.Metrics.Spread = math.Inf(1) }, "fairness_spread is +Inf"},
-		{"agent", func(r *sim.Result) { r.Agents[1].Utilization = math.NaN() }, `agent "li": utilization is NaN`},
+		{"jain", func(r *result.Result) { r.Metrics.Jain = math.NaN() }, "fairness_jain is NaN"},
+		{"spread", func(r *result.Result) { r.Metrics.Spread = math.Inf(1) }, "fairness_spread is +Inf"},
+		{"agent", func(r *result.Result) { r.Agents[1].Utilization = math.NaN() }, `agent "li": utilization is NaN`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := passing()
 			tt.mutate(&r)
 			var buf bytes.Buffer
-			err := WriteJSON(&buf, []sim.Result{r}, Options{})
+			err := WriteJSON(&buf, []result.Result{r}, Options{})
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "whatsapp_window.toml") {
 				t.Errorf("err = %v, want it to name the file and %q", err, tt.want)
 			}
@@ -509,7 +509,7 @@ func TestJUnitInvalidCharacters(t *testing.T) {
 	r.Error = "bad byte \x00 and escape \x1b[31m]]> <end>"
 	r.Name = "name with \x01"
 	var buf bytes.Buffer
-	if err := WriteJUnit(&buf, []sim.Result{r}, Options{}); err != nil {
+	if err := WriteJUnit(&buf, []result.Result{r}, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	var doc parsedJUnit
@@ -526,7 +526,7 @@ func TestJUnitBareFailure(t *testing.T) {
 	r := passing()
 	r.Passed = false
 	var buf bytes.Buffer
-	if err := WriteJUnit(&buf, []sim.Result{r}, Options{}); err != nil {
+	if err := WriteJUnit(&buf, []result.Result{r}, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	var doc parsedJUnit
@@ -579,7 +579,7 @@ func TestWriteUnknownFormat(t *testing.T) {
 	}
 	// The zero Format is text.
 	buf.Reset()
-	if err := Write(&buf, "", []sim.Result{passing()}, Options{}); err != nil || !strings.HasPrefix(buf.String(), "PASS  ") {
+	if err := Write(&buf, "", []result.Result{passing()}, Options{}); err != nil || !strings.HasPrefix(buf.String(), "PASS  ") {
 		t.Errorf("zero format: %v\n%s", err, buf.String())
 	}
 }
@@ -627,15 +627,15 @@ func TestOffset(t *testing.T) {
 // share the conversation's timeline, printed once.
 func TestTextTimelineOncePerExpectation(t *testing.T) {
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	tl := []sim.Line{{At: start, Kind: "opened", Conversation: "c1", Customer: "u"}}
-	r := sim.Result{Name: "x", File: "x.toml", Start: start, End: start,
-		Expectations: []sim.Check{
+	tl := []result.Line{{At: start, Kind: "opened", Conversation: "c1", Customer: "u"}}
+	r := result.Result{Name: "x", File: "x.toml", Start: start, End: start,
+		Expectations: []result.Check{
 			{Line: 7, At: start, Subject: "customer u", Field: "state", Expected: "closed", Actual: "assigned", Conversation: "c1", Timeline: tl},
 			{Line: 7, At: start, Subject: "customer u", Field: "received", Expected: "2", Actual: "1", Conversation: "c1", Timeline: tl},
 			{Line: 9, At: start, Subject: "customer u", Field: "received", Expected: "3", Actual: "1", Conversation: "c1", Timeline: tl},
 		}}
 	var b bytes.Buffer
-	if err := WriteText(&b, []sim.Result{r}, Options{}); err != nil {
+	if err := WriteText(&b, []result.Result{r}, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -658,10 +658,10 @@ func TestTextWaitsCountUnassigned(t *testing.T) {
 		{0, 0, "waits none (no conversations)"},
 		{1, 0, "max 10m (0 of 1 assigned)"},
 	} {
-		r := sim.Result{Name: "x", Start: start, End: start.Add(10 * time.Minute),
-			Totals: sim.Totals{Conversations: tt.convs}, Metrics: sim.Metrics{WaitMax: 10 * time.Minute, Assigned: tt.assigned}}
+		r := result.Result{Name: "x", Start: start, End: start.Add(10 * time.Minute),
+			Totals: result.Totals{Conversations: tt.convs}, Metrics: result.Metrics{WaitMax: 10 * time.Minute, Assigned: tt.assigned}}
 		var b bytes.Buffer
-		if err := WriteText(&b, []sim.Result{r}, Options{}); err != nil {
+		if err := WriteText(&b, []result.Result{r}, Options{}); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(b.String(), tt.want) {

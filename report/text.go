@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/omnisim/omnisim/sim"
+	"github.com/omnisim/omnisim/sim/result"
 	"github.com/omnisim/omnisim/sim/scenario"
 )
 
@@ -22,7 +22,7 @@ const maxAgentRows = 20
 // scenario (verdict, file, seed, virtual span, totals, metrics, agents,
 // expectations, drift, error and, when verbose, the trace) and a last line
 // "N scenarios, N passed, N failed".
-func WriteText(w io.Writer, results []sim.Result, opt Options) error {
+func WriteText(w io.Writer, results []result.Result, opt Options) error {
 	b := bufio.NewWriter(w)
 	if opt.Version != "" {
 		fmt.Fprintf(b, "omnisim %s\n\n", opt.Version)
@@ -43,7 +43,7 @@ func field(b *bufio.Writer, label, value string) {
 	fmt.Fprintf(b, "  %-8s %s\n", label, value)
 }
 
-func writeTextResult(b *bufio.Writer, r *sim.Result, opt Options) {
+func writeTextResult(b *bufio.Writer, r *result.Result, opt Options) {
 	verdict := "PASS"
 	if !passed(r) {
 		verdict = "FAIL"
@@ -87,7 +87,7 @@ func writeTextResult(b *bufio.Writer, r *sim.Result, opt Options) {
 }
 
 // failReasons says why a scenario failed.
-func failReasons(r *sim.Result) []string {
+func failReasons(r *result.Result) []string {
 	var why []string
 	if n := failedChecks(r); n > 0 {
 		why = append(why, fmt.Sprintf("%d of %d expectations failed", n, len(r.Expectations)))
@@ -112,7 +112,7 @@ func plural(n int, one, many string) string {
 }
 
 // span writes the virtual time span of a run.
-func span(r *sim.Result) string {
+func span(r *result.Result) string {
 	if r.Start.IsZero() {
 		return "not started"
 	}
@@ -126,7 +126,7 @@ func span(r *sim.Result) string {
 // metricsLine writes the fairness figures and the waits of the run's
 // conversations (never-assigned ones included, counted until they closed or
 // the run ended).
-func metricsLine(r *sim.Result) string {
+func metricsLine(r *result.Result) string {
 	m := &r.Metrics
 	s := fmt.Sprintf("jain %.3f, spread %.3f, ", m.Jain, m.Spread)
 	if r.Totals.Conversations == 0 {
@@ -139,7 +139,7 @@ func metricsLine(r *sim.Result) string {
 
 // writeAgents writes the agent table, or a summary of it when there are more
 // than maxAgentRows agents and the report is not verbose.
-func writeAgents(b *bufio.Writer, agents []sim.Agent, verbose bool) {
+func writeAgents(b *bufio.Writer, agents []result.Agent, verbose bool) {
 	if len(agents) == 0 {
 		field(b, "agents", "none")
 		return
@@ -208,7 +208,7 @@ func writeTable(b *bufio.Writer, indent string, rows [][]string, left map[int]bo
 
 // writeChecks writes one line per expectation; a failed one also gets its
 // expected and actual values and the timeline of its conversation.
-func writeChecks(b *bufio.Writer, r *sim.Result) {
+func writeChecks(b *bufio.Writer, r *result.Result) {
 	if len(r.Expectations) == 0 {
 		field(b, "expect", "none")
 		return
@@ -264,13 +264,13 @@ func lineLabel(n int) string {
 }
 
 // writeDrift writes each drift finding; unexpected ones are marked FAIL.
-func writeDrift(b *bufio.Writer, r *sim.Result) {
+func writeDrift(b *bufio.Writer, r *result.Result) {
 	if len(r.Drift) == 0 {
 		field(b, "drift", "none")
 		return
 	}
 	b.WriteString("  drift\n")
-	text := formatDrift("    ", r.Start, r.Drift, func(d *sim.Drift) string {
+	text := formatDrift("    ", r.Start, r.Drift, func(d *result.Drift) string {
 		if d.Expected {
 			return "ok    "
 		}
@@ -280,7 +280,7 @@ func writeDrift(b *bufio.Writer, r *sim.Result) {
 }
 
 // formatDrift writes one line per drift finding, prefixed by mark.
-func formatDrift(indent string, start time.Time, drift []sim.Drift, mark func(*sim.Drift) string) string {
+func formatDrift(indent string, start time.Time, drift []result.Drift, mark func(*result.Drift) string) string {
 	atW, kindW := 0, 0
 	for _, d := range drift {
 		atW = max(atW, len(offset(start, d.At)))
@@ -304,11 +304,11 @@ func formatDrift(indent string, start time.Time, drift []sim.Drift, mark func(*s
 // writeLines writes a timeline or trace, one entry a line: offset from the
 // run's start, kind, and the entry's details. The conversation is named only
 // when it differs from conv.
-func writeLines(b *bufio.Writer, indent string, start time.Time, conv string, lines []sim.Line) {
+func writeLines(b *bufio.Writer, indent string, start time.Time, conv string, lines []result.Line) {
 	b.WriteString(formatLines(indent, start, conv, lines))
 }
 
-func formatLines(indent string, start time.Time, conv string, lines []sim.Line) string {
+func formatLines(indent string, start time.Time, conv string, lines []result.Line) string {
 	atW, kindW := 0, 0
 	for _, l := range lines {
 		atW = max(atW, len(offset(start, l.At)))

@@ -1,12 +1,13 @@
-package sim
+package sim_test
 
 import (
 	"context"
 	"fmt"
 	"testing"
 
+	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/router"
-	"github.com/omnisim/omnisim/sim/scenario"
+	"github.com/omnisim/omnisim/sim"
 )
 
 // BenchmarkWirePath measures the full wire path in memory: the fake signs
@@ -16,40 +17,51 @@ import (
 // it. Each iteration is two messages (one in, one out); msgs/s is reported.
 // Run it on one core with -cpu 1.
 func BenchmarkWirePath(b *testing.B) {
-	sc, err := scenario.Parse("bench.toml", []byte(`
+	for _, p := range platforms.All {
+		b.Run(p.Name(), func(b *testing.B) { benchWire(b, p.Name()) })
+	}
+}
+
+func benchWire(b *testing.B, channel string) {
+	sc, err := platforms.Format.Parse("bench.toml", []byte(fmt.Sprintf(`
 name = "wire path"
-[channels.whatsapp]
-status_webhooks = false
+[channels.%s]
 [[agents]]
 id = "a"
 capacity = 1000
-`))
+`, channel)))
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := newRun(context.Background(), sc, Options{})
-	if err := r.setup(); err != nil {
+	w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All})
+	if err != nil {
 		b.Fatal(err)
 	}
+	defer w.Close()
+	bind, _ := w.Binding(channel)
 	const customers = 500
-	people := make([]*person, customers)
-	for i := range people {
-		phone := r.newPhone()
-		people[i] = &person{id: fmt.Sprint(i), phone: phone, name: "bench", key: router.CustomerKey{Channel: "whatsapp", Account: "106540352242922", Customer: phone}}
-		r.people[people[i].key] = people[i]
+	keys := make([]router.CustomerKey, customers)
+	for i := range keys {
+		if keys[i], err = w.Customer(channel, bind.NewHandle(i+1)); err != nil {
+			b.Fatal(err)
+		}
 	}
 	reply := router.Outbound{Kind: router.KindText, Text: "Thanks, looking into it now."}
+	hello := sim.Message{Text: "Hello, where is my order?"}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		p := people[i%customers]
-		r.customerText(p, "Hello, where is my order?")
-		r.agentSend(p, "a", reply)
-		r.settle()
+		k := keys[i%customers]
+		if _, err := w.Say(k, hello); err != nil {
+			b.Fatal(err)
+		}
+		if res, err := w.Send("a", k, reply); err != nil || res.Err != nil || res.Refusal != "" {
+			b.Fatalf("send: %+v %v", res, err)
+		}
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(2*b.N)/b.Elapsed().Seconds(), "msgs/s")
-	if got := r.fake.Counts().Deliveries; got != b.N {
+	if got := bind.Stats().Delivered; got != b.N {
 		b.Fatalf("%d deliveries for %d replies", got, b.N)
 	}
 }

@@ -1,4 +1,4 @@
-package sim
+package sim_test
 
 import (
 	"context"
@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/router"
-	"github.com/omnisim/omnisim/sim/scenario"
+	"github.com/omnisim/omnisim/sim"
 )
 
 // erlangC returns the probability that an arrival waits in an M/M/c queue
@@ -105,21 +106,24 @@ handle = "exp 3m"
 	for i := range c {
 		src += fmt.Sprintf("[[agents]]\nid = \"a%02d\"\n", i)
 	}
-	sc, err := scenario.Parse("mmc.toml", []byte(src))
+	sc, err := platforms.Format.Parse("mmc.toml", []byte(src))
 	if err != nil {
 		f.err = err
 		return f
 	}
-	r := newRun(context.Background(), sc, Options{})
-	if f.err = r.setup(); f.err != nil {
+	w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All})
+	if err != nil {
+		f.err = err
 		return f
 	}
-	if f.err = r.play(); f.err != nil {
+	defer w.Close()
+	w.Schedule()
+	if f.err = w.RunUntil(time.Time{}); f.err != nil {
 		return f
 	}
 	var waited, within int
 	var total time.Duration
-	r.engine.Conversations(func(cv router.Conversation) {
+	w.Engine().Conversations(func(cv router.Conversation) {
 		w, ok := cv.Wait()
 		if !ok {
 			return

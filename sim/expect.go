@@ -1,7 +1,7 @@
 package sim
 
 import (
-	"fmt"
+	"github.com/omnisim/omnisim/sim/result"
 	"math"
 	"slices"
 	"strconv"
@@ -12,24 +12,24 @@ import (
 )
 
 // expect checks one expectation now and records every comparison it makes.
-func (r *run) expect(ex *scenario.Expect) {
-	now := r.clock.Now()
+func (w *World) expect(ex *scenario.Expect) {
+	now := w.clock.Now()
 	add := func(subject, field, expected, actual string, ok bool, p *person, conv string) {
-		c := Check{Line: ex.Line, At: now, Subject: subject, Field: field, Expected: expected, Actual: actual, Passed: ok}
+		c := result.Check{Line: ex.Line, At: now, Subject: subject, Field: field, Expected: expected, Actual: actual, Passed: ok}
 		if !ok && p != nil && p.scripted {
 			c.Conversation = conv
 			c.Timeline = conversationTimeline(p.timeline, conv)
 		}
-		r.res.Expectations = append(r.res.Expectations, c)
+		w.res.Expectations = append(w.res.Expectations, c)
 	}
 	eq := func(subject, field, want, got string, p *person, conv string) {
 		add(subject, field, want, got, want == got, p, conv)
 	}
 	switch {
 	case ex.Customer != "":
-		p := r.byID[ex.Customer]
+		p := w.byID[ex.Customer]
 		subject := "customer " + p.id
-		c, count, ok := r.engine.Latest(p.key)
+		c, count, ok := w.engine.Latest(p.key)
 		conv, state, agent, group, reason := "", "none", "", "", ""
 		if ok {
 			conv, state, agent, group, reason = c.ID.String(), string(c.State), c.Agent, c.Group, string(c.CloseReason)
@@ -50,14 +50,14 @@ func (r *run) expect(ex *scenario.Expect) {
 			eq(subject, "conversations", strconv.Itoa(*ex.Conversations), strconv.Itoa(count), p, conv)
 		}
 		if ex.Received != nil || ex.LastReceived != "" {
-			got := r.fake.Deliveries(p.phone)
+			got := w.bindings[p.key.Channel].Device(p.key.Customer)
 			if ex.Received != nil {
 				eq(subject, "received", strconv.Itoa(*ex.Received), strconv.Itoa(len(got)), p, conv)
 			}
 			if ex.LastReceived != "" {
 				last := "none"
 				if n := len(got); n > 0 {
-					last = firstNonEmpty(got[n-1].Text, got[n-1].Template, got[n-1].Caption, got[n-1].Type)
+					last = firstNonEmpty(got[n-1].Text, got[n-1].Kind)
 				}
 				eq(subject, "last_received", ex.LastReceived, last, p, conv)
 			}
@@ -69,7 +69,7 @@ func (r *run) expect(ex *scenario.Expect) {
 			eq(subject, "last_refusal", ex.LastRefusal, orNone(p.lastRefusal), p, conv)
 		}
 	case ex.Agent != "":
-		s, _ := r.engine.Agent(now, ex.Agent)
+		s, _ := w.engine.Agent(now, ex.Agent)
 		subject := "agent " + ex.Agent
 		if ex.Assignments != nil {
 			eq(subject, "assignments", strconv.Itoa(*ex.Assignments), strconv.Itoa(s.Assignments), nil, "")
@@ -79,8 +79,8 @@ func (r *run) expect(ex *scenario.Expect) {
 		}
 	case ex.Metric != "":
 		subject := "metric " + ex.Metric
-		m := r.metrics(now)
-		t := r.totals()
+		m := w.metrics(now)
+		t := w.totals()
 		var v float64
 		var d time.Duration
 		isDur := false
@@ -128,9 +128,9 @@ func (r *run) expect(ex *scenario.Expect) {
 		}
 	case ex.Drift != "":
 		// The findings so far are the ones this check counted (and covers).
-		r.driftChecks = append(r.driftChecks, driftCheck{kind: ex.Drift, seen: len(r.res.Drift)})
+		w.driftChecks = append(w.driftChecks, driftCheck{kind: ex.Drift, seen: len(w.res.Drift)})
 		n := 0
-		for _, d := range r.res.Drift {
+		for _, d := range w.res.Drift {
 			if ex.Drift == "any" || d.Kind == ex.Drift {
 				n++
 			}
@@ -157,8 +157,8 @@ func formatFloat(v float64) string {
 
 // conversationTimeline keeps the lines of one conversation, plus the
 // customer's lines that belong to no conversation (rejected webhooks).
-func conversationTimeline(all []Line, conv string) []Line {
-	var out []Line
+func conversationTimeline(all []result.Line, conv string) []result.Line {
+	var out []result.Line
 	for _, l := range all {
 		if l.Conversation == conv || l.Conversation == "" {
 			out = append(out, l)
@@ -168,10 +168,10 @@ func conversationTimeline(all []Line, conv string) []Line {
 }
 
 // metrics computes fairness and waits at now.
-func (r *run) metrics(now time.Time) Metrics {
-	var m Metrics
+func (w *World) metrics(now time.Time) result.Metrics {
+	var m result.Metrics
 	var xs []float64
-	for _, a := range r.engine.Agents(now) {
+	for _, a := range w.engine.Agents(now) {
 		if a.OnlineTime <= 0 {
 			continue
 		}
@@ -181,7 +181,7 @@ func (r *run) metrics(now time.Time) Metrics {
 	// A conversation never assigned counts with the time it waited until it
 	// closed or until now, so a queue nobody serves cannot look fast.
 	var waits []time.Duration
-	r.engine.Conversations(func(c router.Conversation) {
+	w.engine.Conversations(func(c router.Conversation) {
 		w, ok := c.Wait()
 		switch {
 		case ok:
@@ -236,9 +236,9 @@ func Percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[rank-1]
 }
 
-func (r *run) totals() Totals {
-	var t Totals
-	r.engine.Conversations(func(c router.Conversation) {
+func (w *World) totals() result.Totals {
+	var t result.Totals
+	w.engine.Conversations(func(c router.Conversation) {
 		t.Conversations++
 		switch c.State {
 		case router.Closed:
@@ -247,63 +247,57 @@ func (r *run) totals() Totals {
 			t.Waiting++
 		}
 	})
-	t.Inbound, t.Sent, t.Refused, t.Failed = r.counts[router.EventInbound], r.counts[router.EventSent], r.counts[router.EventRefused], r.counts[router.EventFailed]
-	fc := r.fake.Counts()
-	t.Delivered = fc.Deliveries
-	t.Webhooks = fc.Webhooks
-	as := r.adapter.Stats()
-	t.Rejected = as.Rejected
-	t.Duplicates = as.Duplicates
+	t.Inbound, t.Sent, t.Refused, t.Failed = w.counts[router.EventInbound], w.counts[router.EventSent], w.counts[router.EventRefused], w.counts[router.EventFailed]
+	for _, b := range w.bindings {
+		s := b.Stats()
+		t.Delivered += s.Delivered
+		t.Webhooks += s.Webhooks
+		t.Rejected += s.Rejected
+		t.Duplicates += s.Duplicates
+	}
 	return t
 }
 
-// finish checks the end-of-run expectations and fills in the figures.
-func (r *run) finish() {
-	now := r.clock.Now()
-	r.res.End = now
-	if r.res.Error == "" {
-		for i := range r.sc.Expect {
-			if ex := &r.sc.Expect[i]; !ex.HasAt {
-				r.expect(ex)
+// Finish checks the end-of-run expectations and returns the result with
+// its figures at the world's time.
+func (w *World) Finish() result.Result {
+	now := w.clock.Now()
+	w.res.End = now
+	if w.res.Error == "" {
+		for i := range w.sc.Expect {
+			if ex := &w.sc.Expect[i]; !ex.HasAt {
+				w.expect(ex)
 			}
 		}
 	}
-	r.res.Totals = r.totals()
-	r.res.Metrics = r.metrics(now)
-	for _, a := range r.engine.Agents(now) {
-		ag := Agent{ID: a.ID, Capacity: a.Capacity, Assignments: a.Assignments, PeakActive: a.PeakActive, OnlineTime: a.OnlineTime}
+	w.res.Totals = w.totals()
+	w.res.Metrics = w.metrics(now)
+	for _, a := range w.engine.Agents(now) {
+		ag := result.Agent{ID: a.ID, Capacity: a.Capacity, Assignments: a.Assignments, PeakActive: a.PeakActive, OnlineTime: a.OnlineTime}
 		if h := a.OnlineTime.Hours(); h > 0 {
 			ag.PerCapacityHour = float64(a.Assignments) / (float64(a.Capacity) * h)
 			ag.Utilization = a.BusyTime.Hours() / (float64(a.Capacity) * h)
 		}
-		r.res.Agents = append(r.res.Agents, ag)
+		w.res.Agents = append(w.res.Agents, ag)
 	}
-	r.markExpectedDrift()
-	r.res.Passed = r.res.Error == ""
-	for _, c := range r.res.Expectations {
-		r.res.Passed = r.res.Passed && c.Passed
+	w.markExpectedDrift()
+	w.res.Passed = w.res.Error == ""
+	for _, c := range w.res.Expectations {
+		w.res.Passed = w.res.Passed && c.Passed
 	}
-	for _, d := range r.res.Drift {
-		r.res.Passed = r.res.Passed && d.Expected
+	for _, d := range w.res.Drift {
+		w.res.Passed = w.res.Passed && d.Expected
 	}
-}
-
-// String formats a check on one line, for logs and errors.
-func (c Check) String() string {
-	verdict := "ok"
-	if !c.Passed {
-		verdict = "FAIL"
-	}
-	return fmt.Sprintf("%s line %d: %s %s: expected %s, got %s", verdict, c.Line, c.Subject, c.Field, c.Expected, c.Actual)
+	return w.res
 }
 
 // markExpectedDrift marks the drift findings a [[expect]] drift entry
 // covers: one of its kind (or "any") that counted the finding, because it
 // was checked after the finding was made.
-func (r *run) markExpectedDrift() {
-	for i := range r.res.Drift {
-		d := &r.res.Drift[i]
-		for _, c := range r.driftChecks {
+func (w *World) markExpectedDrift() {
+	for i := range w.res.Drift {
+		d := &w.res.Drift[i]
+		for _, c := range w.driftChecks {
 			if (c.kind == "any" || c.kind == d.Kind) && i < c.seen {
 				d.Expected = true
 				break

@@ -3,6 +3,8 @@ package sim_test
 import (
 	"bytes"
 	"context"
+	"github.com/omnisim/omnisim/platforms"
+	"github.com/omnisim/omnisim/sim/result"
 	"io/fs"
 	"math"
 	"net/http"
@@ -18,17 +20,17 @@ import (
 
 func parse(t *testing.T, src string) *scenario.Scenario {
 	t.Helper()
-	sc, err := scenario.Parse("test.toml", []byte(src))
+	sc, err := platforms.Format.Parse("test.toml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return sc
 }
 
-func jsonReport(t *testing.T, res sim.Result) []byte {
+func jsonReport(t *testing.T, res result.Result) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := report.WriteJSON(&b, []sim.Result{res}, report.Options{Version: "test"}); err != nil {
+	if err := report.WriteJSON(&b, []result.Result{res}, report.Options{Version: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
@@ -75,17 +77,17 @@ regions = ["north", "south"]
 // over real loopback sockets alike; a different seed gives a different run.
 func TestDeterministicReport(t *testing.T) {
 	sc := parse(t, trafficScenario)
-	first := jsonReport(t, sim.Run(context.Background(), sc, sim.Options{Trace: true}))
-	again := jsonReport(t, sim.Run(context.Background(), parse(t, trafficScenario), sim.Options{Trace: true}))
+	first := jsonReport(t, sim.Run(context.Background(), sc, sim.Options{Platforms: platforms.All, Trace: true}))
+	again := jsonReport(t, sim.Run(context.Background(), parse(t, trafficScenario), sim.Options{Platforms: platforms.All, Trace: true}))
 	if !bytes.Equal(first, again) {
 		t.Fatal("two in-memory runs of the same scenario and seed differ")
 	}
-	loop := jsonReport(t, sim.Run(context.Background(), parse(t, trafficScenario), sim.Options{Trace: true, Transport: sim.Loopback}))
+	loop := jsonReport(t, sim.Run(context.Background(), parse(t, trafficScenario), sim.Options{Platforms: platforms.All, Trace: true, Network: sim.Loopback}))
 	if !bytes.Equal(first, loop) {
 		t.Fatal("the loopback run differs from the in-memory run")
 	}
 	seed := uint64(12)
-	other := jsonReport(t, sim.Run(context.Background(), parse(t, trafficScenario), sim.Options{Trace: true, Seed: &seed}))
+	other := jsonReport(t, sim.Run(context.Background(), parse(t, trafficScenario), sim.Options{Platforms: platforms.All, Trace: true, Seed: &seed}))
 	if bytes.Equal(first, other) {
 		t.Fatal("another seed gave the same report")
 	}
@@ -114,7 +116,7 @@ arrivals = "poisson 90/h"
 for = "6h"
 messages = "1..3"
 handle = "exp 6m"
-`), sim.Options{Trace: true})
+`), sim.Options{Platforms: platforms.All, Trace: true})
 	closes := 0
 	for i, l := range res.Trace {
 		if i > 0 && l.At.Before(res.Trace[i-1].At) {
@@ -152,7 +154,7 @@ close_reason = "missed"
 [[expect]]
 metric = "wait.max"
 min_duration = "10m"
-`), sim.Options{})
+`), sim.Options{Platforms: platforms.All})
 	if !res.Passed {
 		t.Fatalf("expectations: %v", res.Expectations)
 	}
@@ -173,14 +175,14 @@ func TestLibraryPasses(t *testing.T) {
 	}
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
-			sc, err := scenario.Load(scenarios.Library, name)
+			sc, err := platforms.Format.Load(scenarios.Library, name)
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := sim.Run(context.Background(), sc, sim.Options{})
+			res := sim.Run(context.Background(), sc, sim.Options{Platforms: platforms.All})
 			if !res.Passed {
 				var b bytes.Buffer
-				report.WriteText(&b, []sim.Result{res}, report.Options{})
+				report.WriteText(&b, []result.Result{res}, report.Options{})
 				t.Fatalf("scenario failed:\n%s", b.String())
 			}
 			if len(res.Expectations) == 0 {
@@ -204,7 +206,7 @@ says = "hi"
 at = "1s"
 customer = "c"
 state = "waiting"
-`), sim.Options{})
+`), sim.Options{Platforms: platforms.All})
 	if res.Passed {
 		t.Fatal("the run passed although the conversation was assigned, not waiting")
 	}
@@ -238,12 +240,12 @@ func TestUnexpectedDriftFailsTheRun(t *testing.T) {
 	src := driftScenario
 	for _, mode := range []string{"sync", "async"} {
 		t.Run(mode, func(t *testing.T) {
-			res := sim.Run(context.Background(), parse(t, src+"[channels.whatsapp]\nwindow_errors = \""+mode+"\"\n"), sim.Options{})
+			res := sim.Run(context.Background(), parse(t, src+"[channels.whatsapp]\nwindow_errors = \""+mode+"\"\n"), sim.Options{Platforms: platforms.All})
 			if res.Passed || len(res.Drift) != 1 {
 				t.Fatalf("passed=%v drift=%+v; want one unexpected drift", res.Passed, res.Drift)
 			}
 			d := res.Drift[0]
-			if d.Kind != sim.DriftSentRefused || d.Platform != "131047" || d.Router != "sent" || d.Agent != "a" || d.Expected {
+			if d.Kind != result.DriftSentRefused || d.Platform != "131047" || d.Router != "sent" || d.Agent != "a" || d.Expected {
 				t.Errorf("drift = %+v", d)
 			}
 		})
@@ -263,7 +265,7 @@ func TestDriftExpectationCoversOnlyEarlierFindings(t *testing.T) {
 		{"[[expect]]\ndrift = \"refused_accepted\"\ncount = 0\n", false},
 		{"[[expect]]\ndrift = \"any\"\ncount = 1\n", true},
 	} {
-		res := sim.Run(context.Background(), parse(t, src+tt.expect), sim.Options{})
+		res := sim.Run(context.Background(), parse(t, src+tt.expect), sim.Options{Platforms: platforms.All})
 		if res.Passed != tt.pass {
 			t.Errorf("with %q: passed = %v, want %v (drift %+v)", tt.expect, res.Passed, tt.pass, res.Drift)
 		}
@@ -295,7 +297,7 @@ attaches = { kind = "image", format = "PNG", size = "1MB" }
 [[expect]]
 customer = "c"
 received = 2
-`), sim.Options{})
+`), sim.Options{Platforms: platforms.All})
 	if !res.Passed {
 		t.Fatalf("drift %+v, checks %v", res.Drift, res.Expectations)
 	}
@@ -320,7 +322,7 @@ template = { name = "unheard_of" }
 customer = "c"
 last_error = "132001"
 received = 0
-`), sim.Options{})
+`), sim.Options{Platforms: platforms.All})
 	if !res.Passed || len(res.Drift) != 0 {
 		t.Fatalf("passed %v, drift %+v, checks %v", res.Passed, res.Drift, res.Expectations)
 	}
@@ -348,7 +350,7 @@ for = "2h"
 messages = "1..2"
 handle = "exp 20m"
 reply = "`+tt.reply+`"
-`), sim.Options{Trace: true})
+`), sim.Options{Platforms: platforms.All, Trace: true})
 		missed := 0
 		for _, l := range res.Trace {
 			if l.Kind == "closed" && l.Detail == "missed" {
@@ -393,7 +395,7 @@ at = "2m"
 agent = "a"
 close = true
 to = "u"
-`), sim.Options{})
+`), sim.Options{Platforms: platforms.All})
 	if want := time.Date(2026, 3, 2, 9, 2, 0, 0, time.UTC); !res.End.Equal(want) {
 		t.Errorf("run ended at %v, want %v", res.End, want)
 	}
@@ -422,7 +424,7 @@ reply = "2m"
 at = "26m1.182s"
 drift = "any"
 count = 0
-`), sim.Options{})
+`), sim.Options{Platforms: platforms.All})
 	if len(res.Drift) == 0 || !res.Drift[len(res.Drift)-1].At.Equal(time.Date(2026, 3, 2, 9, 26, 1, 182e6, time.UTC)) {
 		t.Fatalf("drift %+v: the scenario no longer makes a finding at the check's instant", res.Drift)
 	}
@@ -451,7 +453,7 @@ says = ""
 [[expect]]
 customer = "u"
 last_error = "100"
-`), sim.Options{})
+`), sim.Options{Platforms: platforms.All})
 	if !res.Passed || len(res.Drift) != 0 {
 		t.Fatalf("passed %v, drift %+v, checks %v", res.Passed, res.Drift, res.Expectations)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,6 +24,8 @@ type reporter struct {
 	file string
 	ix   *posIndex
 	errs ErrorList
+	// noPos: the scenario was built in Go, so its errors have no position.
+	noPos bool
 }
 
 // atKey reports a problem with the key of path.
@@ -36,7 +39,11 @@ func (r *reporter) atVal(path, hint, format string, args ...any) {
 }
 
 func (r *reporter) add(p pos, path, hint, msg string) {
-	r.errs = append(r.errs, &Error{File: r.file, Line: max(p.line, 1), Col: max(p.col, 1), Field: path, Msg: msg, Hint: hint})
+	e := &Error{File: r.file, Line: max(p.line, 1), Col: max(p.col, 1), Field: path, Msg: msg, Hint: hint}
+	if r.noPos {
+		e.Line, e.Col = 0, 0
+	}
+	r.errs = append(r.errs, e)
 }
 
 // field is one TOML key of a struct type.
@@ -68,20 +75,13 @@ func fieldsOf(t reflect.Type) []field {
 	return fs
 }
 
-func fieldNames(t reflect.Type) []string {
-	fs := fieldsOf(t)
-	names := make([]string, len(fs))
-	for i, f := range fs {
-		names[i] = f.name
-	}
-	return names
-}
-
 var (
 	timeType      = reflect.TypeFor[time.Time]()
 	stringsType   = reflect.TypeFor[Strings]()
 	textUnmarshal = reflect.TypeFor[encoding.TextUnmarshaler]()
 	intRangeType  = reflect.TypeFor[IntRange]()
+	channelsType  = reflect.TypeFor[map[string]*Channel]()
+	customerType  = reflect.TypeFor[Customer]()
 )
 
 // textExample names what a text-typed value should look like.
@@ -103,6 +103,8 @@ type checker struct {
 	blocking bool
 	// unknownIn holds the paths of the tables that had unknown keys.
 	unknownIn []string
+	// format names the channels and their settings.
+	format *Format
 }
 
 // tomlType names the TOML type of a decoded value, with an article.
@@ -207,6 +209,9 @@ func (c *checker) walk(path string, v any, t reflect.Type) {
 	case reflect.PointerTo(t).Implements(textUnmarshal):
 		c.walkText(path, v, t)
 		return
+	case t == channelsType:
+		c.walkChannels(path, v)
+		return
 	}
 	switch t.Kind() {
 	case reflect.Struct:
@@ -297,9 +302,41 @@ func (c *checker) walk(path string, v any, t reflect.Type) {
 	}
 }
 
-// walkStruct checks the keys of a table against struct type t.
+// walkChannels checks the [channels] table: each channel by its platform's
+// shape.
+func (c *checker) walkChannels(path string, v any) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		c.typeErr(path, "a table", v)
+		return
+	}
+	for _, name := range sortedKeys(m) {
+		p := joinPath(path, name)
+		spec, ok := c.format.Channel(name)
+		if !ok {
+			// Reported by validation, with the known names.
+			c.given[p] = true
+			continue
+		}
+		c.walk(p, m[name], spec.channelType())
+	}
+}
+
+// walkStruct checks the keys of a table against struct type t. A customer
+// also takes the handle key of the platforms (checked against its channel
+// by validation).
 func (c *checker) walkStruct(path string, m map[string]any, t reflect.Type) {
 	fs := fieldsOf(t)
+	if t == customerType {
+		fs = slices.Clone(fs)
+		for _, k := range c.format.handleKeys() {
+			fs = append(fs, field{k, reflect.TypeFor[string]()})
+		}
+	}
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.name
+	}
 	for _, k := range sortedKeys(m) {
 		kp := joinPath(path, k)
 		var match, fold *field
@@ -324,7 +361,7 @@ func (c *checker) walkStruct(path string, m map[string]any, t reflect.Type) {
 		default:
 			c.given[kp] = true
 			c.unknownIn = append(c.unknownIn, path)
-			c.atKey(kp, suggest(k, fieldNames(t), "valid keys"), "unknown key %q in %s", k, tableName(path))
+			c.atKey(kp, suggest(k, names, "valid keys"), "unknown key %q in %s", k, tableName(path))
 		}
 	}
 }

@@ -3,14 +3,23 @@ package scenario
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/BurntSushi/toml"
 )
 
-// Encode writes the scenario as TOML that [Parse] reads back to an equal
-// scenario (File and the Line fields aside). Defaults are written out.
-func (s *Scenario) Encode() ([]byte, error) {
+// Encode writes the scenario as TOML that [Format.Parse] reads back to an
+// equal scenario (File and the Line fields aside). Defaults are written out.
+func (f *Format) Encode(s *Scenario) ([]byte, error) {
+	channels, err := f.encodeChannels(s.Channels)
+	if err != nil {
+		return nil, fmt.Errorf("scenario: encode %s: %w", s.Name, err)
+	}
+	customers, err := f.encodeCustomers(s.Customers)
+	if err != nil {
+		return nil, fmt.Errorf("scenario: encode %s: %w", s.Name, err)
+	}
 	out := encScenario{
 		Name:        s.Name,
 		Description: s.Description,
@@ -18,10 +27,10 @@ func (s *Scenario) Encode() ([]byte, error) {
 		Start:       s.Start,
 		Duration:    s.Duration,
 		Tenant:      s.Tenant,
-		Channels:    s.Channels,
+		Channels:    channels,
 		Agents:      s.Agents,
 		Groups:      s.Groups,
-		Customers:   s.Customers,
+		Customers:   customers,
 		Steps:       s.Steps,
 		Traffic:     s.Traffic,
 	}
@@ -51,19 +60,19 @@ func (s *Scenario) Encode() ([]byte, error) {
 // encScenario is Scenario as Encode writes it: the same keys, with
 // expectations that write at whenever it was given (even "0s").
 type encScenario struct {
-	Name        string              `toml:"name,omitempty"`
-	Description string              `toml:"description,omitempty"`
-	Seed        uint64              `toml:"seed,omitzero"`
-	Start       time.Time           `toml:"start"`
-	Duration    Duration            `toml:"duration,omitzero"`
-	Tenant      Tenant              `toml:"tenant"`
-	Channels    map[string]*Channel `toml:"channels,omitempty"`
-	Agents      []Agent             `toml:"agents,omitempty"`
-	Groups      []Group             `toml:"groups,omitempty"`
-	Customers   []Customer          `toml:"customers,omitempty"`
-	Steps       []Step              `toml:"steps,omitempty"`
-	Expect      []encExpect         `toml:"expect,omitempty"`
-	Traffic     []Traffic           `toml:"traffic,omitempty"`
+	Name        string                    `toml:"name,omitempty"`
+	Description string                    `toml:"description,omitempty"`
+	Seed        uint64                    `toml:"seed,omitzero"`
+	Start       time.Time                 `toml:"start"`
+	Duration    Duration                  `toml:"duration,omitzero"`
+	Tenant      Tenant                    `toml:"tenant"`
+	Channels    map[string]map[string]any `toml:"channels,omitempty"`
+	Agents      []Agent                   `toml:"agents,omitempty"`
+	Groups      []Group                   `toml:"groups,omitempty"`
+	Customers   []map[string]any          `toml:"customers,omitempty"`
+	Steps       []Step                    `toml:"steps,omitempty"`
+	Expect      []encExpect               `toml:"expect,omitempty"`
+	Traffic     []Traffic                 `toml:"traffic,omitempty"`
 }
 
 // encExpect is Expect as Encode writes it.
@@ -93,4 +102,66 @@ type encExpect struct {
 
 	Drift string `toml:"drift,omitempty"`
 	Count *int   `toml:"count"`
+}
+
+// encodeChannels writes each channel as one table: the platform's settings
+// beside the rules.
+func (f *Format) encodeChannels(chans map[string]*Channel) (map[string]map[string]any, error) {
+	if len(chans) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]map[string]any, len(chans))
+	for name, ch := range chans {
+		table := map[string]any{}
+		if ch != nil {
+			if ch.Settings != nil {
+				m, err := asTable(ch.Settings)
+				if err != nil {
+					return nil, fmt.Errorf("channel %s: %w", name, err)
+				}
+				table = m
+			}
+			rules, err := asTable(struct {
+				Rules  Rules  `toml:"rules,omitempty"`
+				Router *Rules `toml:"router"`
+			}{ch.Rules, ch.Router})
+			if err != nil {
+				return nil, fmt.Errorf("channel %s: %w", name, err)
+			}
+			maps.Copy(table, rules)
+		}
+		out[name] = table
+	}
+	return out, nil
+}
+
+// encodeCustomers writes each customer with its handle under its channel's
+// handle key.
+func (f *Format) encodeCustomers(cs []Customer) ([]map[string]any, error) {
+	out := make([]map[string]any, 0, len(cs))
+	for _, c := range cs {
+		m, err := asTable(c)
+		if err != nil {
+			return nil, fmt.Errorf("customer %s: %w", c.ID, err)
+		}
+		if spec, ok := f.Channel(c.Channel); ok && c.Handle != "" {
+			m[spec.Handle] = c.Handle
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// asTable turns a struct with toml tags into the generic table the decoder
+// would read from its encoding.
+func asTable(v any) (map[string]any, error) {
+	var b bytes.Buffer
+	if err := toml.NewEncoder(&b).Encode(v); err != nil {
+		return nil, err
+	}
+	m := map[string]any{}
+	if _, err := toml.Decode(b.String(), &m); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

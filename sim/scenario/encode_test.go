@@ -31,18 +31,18 @@ func withoutSource(s *Scenario) *Scenario {
 // roundTrip encodes s, parses the result and checks it is equal.
 func roundTrip(t *testing.T, s *Scenario) {
 	t.Helper()
-	out, err := s.Encode()
+	out, err := testFormat.Encode(s)
 	if err != nil {
 		t.Fatalf("Encode: %v", err)
 	}
-	back, err := Parse("encoded.toml", out)
+	back, err := testFormat.Parse("encoded.toml", out)
 	if err != nil {
 		t.Fatalf("Parse(Encode(s)): %v\n%s", err, out)
 	}
 	if !reflect.DeepEqual(withoutSource(s), withoutSource(back)) {
 		t.Fatalf("round trip changed the scenario\nbefore: %s\nafter: %s", dump(s), dump(back))
 	}
-	again, err := back.Encode()
+	again, err := testFormat.Encode(back)
 	if err != nil {
 		t.Fatalf("Encode again: %v", err)
 	}
@@ -82,7 +82,7 @@ max = 1e300
 `},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := Parse("rt.toml", []byte(tt.src))
+			s, err := testFormat.Parse("rt.toml", []byte(tt.src))
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
@@ -112,11 +112,11 @@ func TestEncodeMirrors(t *testing.T) {
 }
 
 func TestEncodeOmitsUnset(t *testing.T) {
-	s, err := Parse("x.toml", []byte("[[agents]]\nid = \"li\"\n"))
+	s, err := testFormat.Parse("x.toml", []byte("[[agents]]\nid = \"li\"\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := s.Encode()
+	out, err := testFormat.Encode(s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,14 +17,21 @@ type Error struct {
 	Hint  string // how to fix it, e.g. `did you mean "agent"?`; may be ""
 }
 
-// Error formats the error as file:line:col: msg (hint).
+// Error formats the error as file:line:col: msg (hint); an error without a
+// position (in a scenario built in Go) as file: msg (hint).
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.File != "" {
 		b.WriteString(e.File)
 		b.WriteByte(':')
+		if e.Line == 0 {
+			b.WriteByte(' ')
+		}
 	}
-	fmt.Fprintf(&b, "%d:%d: %s", e.Line, e.Col, e.Msg)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, "%d:%d: ", e.Line, e.Col)
+	}
+	b.WriteString(e.Msg)
 	if e.Hint != "" {
 		b.WriteString(" (")
 		b.WriteString(e.Hint)

@@ -82,7 +82,7 @@ func FuzzParse(f *testing.F) {
 
 func TestFuzzSeedsAreValid(t *testing.T) {
 	for i, src := range fuzzSeeds {
-		if _, err := Parse("seed.toml", []byte(src)); err != nil {
+		if _, err := testFormat.Parse("seed.toml", []byte(src)); err != nil {
 			t.Errorf("seed %d: %v", i, err)
 		}
 	}

@@ -3,7 +3,6 @@ package scenario
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"path"
 	"path/filepath"
 	"reflect"
@@ -19,15 +18,6 @@ import (
 // DefaultStart is the virtual start time of a scenario that sets none.
 var DefaultStart = time.Date(2026, time.January, 5, 9, 0, 0, 0, time.UTC)
 
-// Load reads the scenario file name from fsys and parses it with [Parse].
-func Load(fsys fs.FS, name string) (*Scenario, error) {
-	src, err := fs.ReadFile(fsys, name)
-	if err != nil {
-		return nil, fmt.Errorf("scenario: %w", err)
-	}
-	return Parse(name, src)
-}
-
 // Parse decodes, completes and validates the scenario in src; file names it
 // in errors, in Scenario.File and in the default name. Any error is an
 // [ErrorList] of every problem found (up to about twenty), in source order.
@@ -35,7 +25,7 @@ func Load(fsys fs.FS, name string) (*Scenario, error) {
 // Parsing is strict: unknown keys (also keys that differ from a known key
 // only in case), wrong types, malformed values, unknown references and
 // out-of-range values are all errors.
-func Parse(file string, src []byte) (*Scenario, error) {
+func (f *Format) Parse(file string, src []byte) (*Scenario, error) {
 	text := string(src)
 	r := &reporter{file: file}
 
@@ -53,7 +43,7 @@ func Parse(file string, src []byte) (*Scenario, error) {
 	r.ix = indexPositions(text)
 
 	// 2. Shape: unknown keys, types and values, checked on the generic tree.
-	c := &checker{reporter: r, given: map[string]bool{}}
+	c := &checker{reporter: r, given: map[string]bool{}, format: f}
 	c.walkStruct("", tree, reflect.TypeFor[Scenario]())
 	if c.blocking {
 		return nil, r.errs.sortAndCap()
@@ -66,23 +56,79 @@ func Parse(file string, src []byte) (*Scenario, error) {
 		r.decodeError(text, err)
 		return nil, r.errs.sortAndCap()
 	}
+	f.decodeChannels(s, tree)
+	f.decodeHandles(s, tree)
 	if len(r.errs) == 0 {
 		// The shape check reports every unknown key; this only guards
-		// against the two disagreeing.
+		// against the two disagreeing. Channel settings and customer
+		// handles are decoded on their own.
 		for _, k := range md.Undecoded() {
+			if len(k) > 0 && k[0] == "channels" || len(k) > 1 && k[0] == "customers" && slices.Contains(f.handleKeys(), k[len(k)-1]) {
+				continue
+			}
 			r.atKey(k.String(), "", "unknown key %q", k.String())
 		}
 	}
 
 	// 4. Defaults, then 5. validation.
-	s.complete(c.given, r.ix)
+	s.complete(f, c.given, r.ix)
 	shape := len(r.errs)
-	s.validate(r, c.given)
+	s.validate(r, f, c.given)
 	r.errs = suppress(r.errs, shape, c.unknownIn)
 	if len(r.errs) > 0 {
 		return nil, r.errs.sortAndCap()
 	}
 	return s, nil
+}
+
+// decodeChannels decodes each known channel's own keys into its platform's
+// settings; the rules every channel has are decoded with the scenario. The
+// shape check has already refused every key and type the decoder could
+// trip on.
+func (f *Format) decodeChannels(s *Scenario, tree map[string]any) {
+	chans, _ := tree["channels"].(map[string]any)
+	for name, ch := range s.Channels {
+		spec, ok := f.Channel(name)
+		table, _ := chans[name].(map[string]any)
+		if !ok || spec.Settings == nil {
+			continue
+		}
+		if ch == nil {
+			ch = &Channel{}
+			s.Channels[name] = ch
+		}
+		ch.Settings = spec.Settings()
+		// Decode the table again, from the generic tree written back as
+		// text, so that the decoder's own rules apply to every type.
+		if buf, err := encodeTable(table); err == nil {
+			toml.Decode(buf, ch.Settings)
+		}
+	}
+}
+
+// encodeTable writes a generic TOML table back as text.
+func encodeTable(table map[string]any) (string, error) {
+	var b strings.Builder
+	if err := toml.NewEncoder(&b).Encode(table); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// decodeHandles reads each customer's handle key from the generic tree.
+func (f *Format) decodeHandles(s *Scenario, tree map[string]any) {
+	cs, _ := tree["customers"].([]map[string]any)
+	keys := f.handleKeys()
+	for i := range s.Customers {
+		if i >= len(cs) {
+			break
+		}
+		for _, k := range keys {
+			if h, ok := cs[i][k].(string); ok {
+				s.Customers[i].Handle = h
+			}
+		}
+	}
 }
 
 // suppress drops validation errors (those from index from on) about tables
@@ -194,7 +240,7 @@ func article(t string) string {
 
 // complete fills in the defaults; given holds the paths present in the
 // source and ix their positions.
-func (s *Scenario) complete(given map[string]bool, ix *posIndex) {
+func (s *Scenario) complete(f *Format, given map[string]bool, ix *posIndex) {
 	if s.Name == "" && s.File != "" {
 		base := path.Base(filepath.ToSlash(s.File))
 		if base != "." && base != "/" {
@@ -221,7 +267,12 @@ func (s *Scenario) complete(given map[string]bool, ix *posIndex) {
 			ch = &Channel{}
 			s.Channels[name] = ch
 		}
-		ch.Templates = nilIfEmpty(ch.Templates)
+		if spec, ok := f.Channel(name); ok && ch.Settings == nil && spec.Settings != nil {
+			ch.Settings = spec.Settings()
+		}
+		if n, ok := ch.Settings.(interface{ Normalize() }); ok {
+			n.Normalize()
+		}
 		ch.Rules.normalize()
 		if ch.Router != nil {
 			ch.Router.normalize()
@@ -247,9 +298,9 @@ func (s *Scenario) complete(given map[string]bool, ix *posIndex) {
 	}
 	for i := range s.Customers {
 		if s.Customers[i].Channel == "" {
-			s.Customers[i].Channel = "whatsapp"
+			s.Customers[i].Channel = f.DefaultChannel()
 		}
-		s.useChannel(s.Customers[i].Channel)
+		s.useChannel(f, s.Customers[i].Channel)
 	}
 	for i := range s.Steps {
 		st := &s.Steps[i]
@@ -274,7 +325,7 @@ func (s *Scenario) complete(given map[string]bool, ix *posIndex) {
 		t.Line = ix.val(indexPath("traffic", i)).line
 		t.Regions = nilIfEmpty(t.Regions)
 		t.Pages = nilIfEmpty(t.Pages)
-		s.useChannel(t.Channel)
+		s.useChannel(f, t.Channel)
 	}
 	if len(s.Channels) == 0 {
 		s.Channels = nil
@@ -301,15 +352,20 @@ func (s *Scenario) complete(given map[string]bool, ix *posIndex) {
 
 // useChannel makes sure Channels has an entry for a channel in use.
 // Unknown channels are left out: they are reported where they are used.
-func (s *Scenario) useChannel(name string) {
-	if !slices.Contains(KnownChannels, name) {
+func (s *Scenario) useChannel(f *Format, name string) {
+	spec, ok := f.Channel(name)
+	if !ok {
 		return
 	}
 	if s.Channels == nil {
 		s.Channels = map[string]*Channel{}
 	}
 	if s.Channels[name] == nil {
-		s.Channels[name] = &Channel{}
+		ch := &Channel{}
+		if spec.Settings != nil {
+			ch.Settings = spec.Settings()
+		}
+		s.Channels[name] = ch
 	}
 }
 

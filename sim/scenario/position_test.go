@@ -145,7 +145,7 @@ func TestHostileInputs(t *testing.T) {
 // checkParse runs Parse and checks the invariants the fuzzer checks.
 func checkParse(t *testing.T, src []byte) {
 	t.Helper()
-	s, err := Parse("fuzz.toml", src)
+	s, err := testFormat.Parse("fuzz.toml", src)
 	if err != nil {
 		list, ok := err.(ErrorList)
 		if !ok {
@@ -179,7 +179,7 @@ func TestTooDeep(t *testing.T) {
 		t.Errorf("tooDeep(ok) = %v, want false", p)
 	}
 	bad := "seed = 1\nx = " + strings.Repeat("{a = ", maxNesting+1) + "1" + strings.Repeat("}", maxNesting+1)
-	_, err := Parse("d.toml", []byte(bad))
+	_, err := testFormat.Parse("d.toml", []byte(bad))
 	want := "d.toml:2:" + strconv.Itoa(5+5*maxNesting) + ": arrays and inline tables nest more than 32 levels deep"
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v, want %s", err, want)

@@ -28,31 +28,23 @@ type Scenario struct {
 
 // Tenant is the routing configuration.
 type Tenant struct {
-	Split       string   `toml:"split,omitempty"`       // none | entry_page | region
-	Strategy    string   `toml:"strategy,omitempty"`    // least-loaded | longest-idle
+	Split       string   `toml:"split,omitempty"`       // see router.Splits
+	Strategy    string   `toml:"strategy,omitempty"`    // see router.Strategies
 	Overflow    string   `toml:"overflow,omitempty"`    // none | default
 	MissedAfter Duration `toml:"missed_after,omitzero"` // 0 disables
 	IdleAfter   Duration `toml:"idle_after,omitzero"`   // 0 disables
 }
 
-// Channel holds one channel's account settings and rule overrides. The
-// top-level overrides apply to the platform (the fake) and the router alike;
-// Router overrides apply to the router's policy only, to model a router whose
-// idea of the rules differs from the platform's.
+// Channel holds one channel's settings and rule overrides. Settings are
+// the platform's own keys of [channels.NAME] (credentials, platform
+// behaviour), decoded by the platform's [ChannelSpec]. Rules apply to the
+// platform (the fake) and the router alike; Router overrides apply to the
+// router's policy only, to model a router whose idea of the rules differs
+// from the platform's.
 type Channel struct {
-	// Account credentials (WhatsApp).
-	PhoneNumberID      string `toml:"phone_number_id,omitempty"`
-	DisplayPhoneNumber string `toml:"display_phone_number,omitempty"`
-	BusinessAccountID  string `toml:"business_account_id,omitempty"`
-	AccessToken        string `toml:"access_token,omitempty"`
-	AppSecret          string `toml:"app_secret,omitempty"`
-	VerifyToken        string `toml:"verify_token,omitempty"`
-	APIVersion         string `toml:"api_version,omitempty"`
-
-	// Platform behaviour.
-	Templates      []string `toml:"templates,omitempty"`     // approved template names; empty approves any
-	WindowErrors   string   `toml:"window_errors,omitempty"` // sync | async
-	StatusWebhooks *bool    `toml:"status_webhooks"`         // send sent/delivered statuses; default true
+	// Settings is a pointer to the platform's settings struct (as its
+	// ChannelSpec.Settings returns it), nil when the platform has none.
+	Settings any `toml:"-"`
 
 	Rules  Rules  `toml:"rules,omitempty"`
 	Router *Rules `toml:"router"`
@@ -94,9 +86,11 @@ type Group struct {
 
 // Customer is one scripted customer.
 type Customer struct {
-	ID        string `toml:"id,omitempty"`
-	Channel   string `toml:"channel,omitempty"`
-	Phone     string `toml:"phone,omitempty"` // E.164 (WhatsApp); generated when empty
+	ID      string `toml:"id,omitempty"`
+	Channel string `toml:"channel,omitempty"`
+	// Handle names the customer on its channel: the value of the channel's
+	// handle key (phone, openid, ...). Empty: the simulator generates one.
+	Handle    string `toml:"-"`
 	Name      string `toml:"name,omitempty"`
 	Region    string `toml:"region,omitempty"`
 	EntryPage string `toml:"entry_page,omitempty"`

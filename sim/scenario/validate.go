@@ -1,18 +1,11 @@
 package scenario
 
 import (
-	"github.com/nyaruka/phonenumbers"
-
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 )
-
-// KnownChannels lists the channel names a scenario may use, for customers,
-// traffic and [channels.NAME] tables. A channel is added here once the
-// simulator has its fake platform and router adapter.
-var KnownChannels = []string{"whatsapp"}
 
 // The allowed values of the enumerated keys.
 var (
@@ -26,7 +19,6 @@ var (
 	metrics          = []string{"fairness.jain", "fairness.spread", "wait.p50", "wait.p90", "wait.p99", "wait.max", "conversations", "messages", "closed", "waiting"}
 	driftKinds       = []string{"sent_refused", "refused_accepted", "any"}
 	fileKinds        = []string{"image", "audio", "video", "document", "sticker"}
-	windowErrorModes = []string{"sync", "async"}
 	windowAnchors    = []string{"last_inbound", "first_inbound"}
 	replyLimitResets = []string{"inbound", "window"}
 )
@@ -42,8 +34,9 @@ var subjectChecks = map[string][]string{
 var subjects = []string{"customer", "agent", "metric", "drift"}
 
 type validator struct {
-	r     *reporter
-	given map[string]bool
+	r      *reporter
+	given  map[string]bool
+	format *Format
 }
 
 func (v *validator) errf(path, hint, format string, args ...any) {
@@ -84,8 +77,9 @@ func (v *validator) nonNegative(path string, n *int) {
 }
 
 // validate checks references, ranges and the combinations of keys.
-func (s *Scenario) validate(r *reporter, given map[string]bool) {
-	v := &validator{r: r, given: given}
+func (s *Scenario) validate(r *reporter, f *Format, given map[string]bool) {
+	v := &validator{r: r, given: given, format: f}
+	known := f.Names()
 
 	v.enum("tenant.split", s.Tenant.Split, splitMethods)
 	v.enum("tenant.strategy", s.Tenant.Strategy, strategies)
@@ -98,14 +92,19 @@ func (s *Scenario) validate(r *reporter, given map[string]bool) {
 	sort.Strings(names)
 	for _, name := range names {
 		p := joinPath("channels", name)
-		if !slices.Contains(KnownChannels, name) {
-			r.atKey(p, suggest(name, KnownChannels, "known channels"), "unknown channel %q", name)
+		spec, ok := f.Channel(name)
+		if !ok {
+			r.atKey(p, suggest(name, known, "known channels"), "unknown channel %q", name)
+			continue
 		}
 		ch := s.Channels[name]
-		v.enum(p+".window_errors", ch.WindowErrors, windowErrorModes)
-		for i, t := range ch.Templates {
-			if t == "" {
-				v.errf(indexPath(p+".templates", i), "", "%s: empty template name", indexPath(p+".templates", i))
+		if ch == nil {
+			continue
+		}
+		if spec.Validate != nil && ch.Settings != nil {
+			for _, pr := range spec.Validate(ch.Settings) {
+				kp := joinPath(p, pr.Key)
+				v.errf(kp, pr.Hint, "%s: %s", kp, pr.Msg)
 			}
 		}
 		v.rules(p+".rules", &ch.Rules)
@@ -229,23 +228,42 @@ func (v *validator) agents(as []Agent, groups []string) []string {
 func (v *validator) customers(cs []Customer) []string {
 	var ids []string
 	first := map[string]int{}
-	phones := map[string]int{}
+	handles := map[string]int{}
 	for i, c := range cs {
 		p := indexPath("customers", i)
 		if v.unique(p, "id", c.ID, i, first, "customer", `id = "u1"`) {
 			ids = append(ids, c.ID)
 		}
-		v.ref(p+".channel", c.Channel, KnownChannels, "channel")
-		if v.given[p+".phone"] {
-			switch j, dup := phones[c.Phone]; {
-			case !validPhone(c.Phone):
-				v.errf(p+".phone", `write it in E.164 form, e.g. "+8613800138000"`, "%s.phone: %q is not a valid phone number", p, c.Phone)
-			case dup:
-				v.errf(p+".phone", "each customer needs a number of its own", "%s.phone: %s is also customers[%d]'s number", p, c.Phone, j)
-			default:
-				phones[c.Phone] = i
+		v.ref(p+".channel", c.Channel, v.format.Names(), "channel")
+		spec, ok := v.format.Channel(c.Channel)
+		if !ok {
+			continue
+		}
+		for _, k := range v.format.handleKeys() {
+			if k != spec.Handle && v.given[p+"."+k] {
+				v.errf(p+"."+k, fmt.Sprintf("%s customers are named by %s, e.g. %s = %q", c.Channel, spec.Handle, spec.Handle, spec.HandleExample),
+					"%s.%s: a %s customer has no %s", p, k, c.Channel, k)
 			}
 		}
+		hp := p + "." + spec.Handle
+		if c.Handle == "" {
+			if v.given[hp] {
+				v.errf(hp, "leave the key out to have one generated", "%s: empty value", hp)
+			}
+			continue
+		}
+		if spec.CheckHandle != nil {
+			if problem, hint := spec.CheckHandle(c.Handle); problem != "" {
+				v.errf(hp, hint, "%s: %s", hp, problem)
+				continue
+			}
+		}
+		key := c.Channel + "\x00" + c.Handle
+		if j, dup := handles[key]; dup {
+			v.errf(hp, "each customer needs a "+spec.Handle+" of its own", "%s: %s is also customers[%d]'s %s", hp, c.Handle, j, spec.Handle)
+			continue
+		}
+		handles[key] = i
 	}
 	return ids
 }
@@ -485,7 +503,7 @@ func (v *validator) traffic(p string, t *Traffic) {
 		}
 	}
 	if t.Channel != "" {
-		v.ref(p+".channel", t.Channel, KnownChannels, "channel")
+		v.ref(p+".channel", t.Channel, v.format.Names(), "channel")
 	}
 	if n := t.Arrivals.PerHour * t.For.D().Hours(); n > maxArrivals {
 		v.errf(p+".arrivals", "lower the rate or shorten for", "%s: %s for %s is about %.0f customers; a flow may generate at most %d", p, t.Arrivals, t.For, n, maxArrivals)
@@ -494,13 +512,3 @@ func (v *validator) traffic(p string, t *Traffic) {
 
 // maxArrivals bounds the customers one traffic flow may generate.
 const maxArrivals = 10_000_000
-
-// validPhone reports whether s is a valid E.164 number: a "+", the country
-// code and the national number, valid for that country's numbering plan.
-func validPhone(s string) bool {
-	if !strings.HasPrefix(s, "+") || len(s) > 17 {
-		return false
-	}
-	n, err := phonenumbers.Parse(s, "")
-	return err == nil && phonenumbers.IsValidNumber(n)
-}

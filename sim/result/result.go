@@ -1,6 +1,12 @@
-package sim
+// Package result holds what a scenario run produced: the stable, versioned
+// report format that every renderer reads. It is a leaf: it imports nothing
+// of omnisim.
+package result
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Result is what one scenario run produced. Its JSON form is the stable,
 // versioned report format (see report.Schema); every field is deterministic
@@ -21,6 +27,15 @@ type Result struct {
 	Agents       []Agent `json:"agents"`
 	Trace        []Line  `json:"trace,omitempty"` // the event log, when asked for
 	Error        string  `json:"error,omitempty"` // a run that could not complete
+}
+
+// String formats a check on one line, for logs and errors.
+func (c Check) String() string {
+	verdict := "ok"
+	if !c.Passed {
+		verdict = "FAIL"
+	}
+	return fmt.Sprintf("%s line %d: %s %s: expected %s, got %s", verdict, c.Line, c.Subject, c.Field, c.Expected, c.Actual)
 }
 
 // Check is one expectation and what was found.

@@ -1,0 +1,321 @@
+// Package whatsapp binds the WhatsApp Cloud API to the simulator: it is the
+// only place where the fake platform (fakes/whatsapp) and the router's
+// adapter (router/whatsapp) meet. It reads a scenario's [channels.whatsapp]
+// settings, configures both sides alike (as an operator would configure the
+// account on Meta's side and in the router), and answers the simulator's
+// questions about the platform: what a customer's phone received, and
+// whether Meta would accept a message the router refused.
+package whatsapp
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+
+	fakewa "github.com/omnisim/omnisim/fakes/whatsapp"
+	"github.com/omnisim/omnisim/router"
+	routerwa "github.com/omnisim/omnisim/router/whatsapp"
+	"github.com/omnisim/omnisim/sim"
+	"github.com/omnisim/omnisim/sim/scenario"
+)
+
+// Settings are the keys of [channels.whatsapp]: the account's credentials,
+// shared by the platform and the router, and the platform's behaviour.
+type Settings struct {
+	PhoneNumberID      string `toml:"phone_number_id,omitempty"`
+	DisplayPhoneNumber string `toml:"display_phone_number,omitempty"`
+	BusinessAccountID  string `toml:"business_account_id,omitempty"`
+	AccessToken        string `toml:"access_token,omitempty"`
+	AppSecret          string `toml:"app_secret,omitempty"`
+	VerifyToken        string `toml:"verify_token,omitempty"`
+	APIVersion         string `toml:"api_version,omitempty"`
+
+	// Templates lists the approved template names; empty approves any.
+	Templates []string `toml:"templates,omitempty"`
+	// WindowErrors is how a send outside the window fails: sync (HTTP 400)
+	// or async (accepted, then a failed status webhook).
+	WindowErrors string `toml:"window_errors,omitempty"`
+	// StatusWebhooks sends sent and delivered statuses; default true.
+	StatusWebhooks *bool `toml:"status_webhooks"`
+}
+
+// Normalize gives equal settings one form.
+func (s *Settings) Normalize() {
+	if len(s.Templates) == 0 {
+		s.Templates = nil
+	}
+}
+
+var windowErrorModes = []string{"sync", "async"}
+
+// validate checks the settings' values.
+func validate(v any) []scenario.SettingsProblem {
+	s := v.(*Settings)
+	var out []scenario.SettingsProblem
+	if s.WindowErrors != "" && !slices.Contains(windowErrorModes, s.WindowErrors) {
+		hint := ""
+		if n, ok := scenario.Nearest(s.WindowErrors, windowErrorModes); ok {
+			hint = fmt.Sprintf("did you mean %q?", n)
+		}
+		out = append(out, scenario.SettingsProblem{Key: "window_errors", Hint: hint,
+			Msg: fmt.Sprintf("unknown value %q; want one of: %s", s.WindowErrors, strings.Join(windowErrorModes, ", "))})
+	}
+	for i, t := range s.Templates {
+		if t == "" {
+			out = append(out, scenario.SettingsProblem{Key: fmt.Sprintf("templates[%d]", i), Msg: "empty template name"})
+		}
+	}
+	return out
+}
+
+// checkPhone accepts an E.164 number valid in its country's numbering plan.
+func checkPhone(h string) (problem, hint string) {
+	const hintE164 = `write it in E.164 form: "+", the country code and the number, e.g. "+8613800138000"`
+	if !strings.HasPrefix(h, "+") || len(h) > 17 {
+		return fmt.Sprintf("%q is not a phone number in E.164 form", h), hintE164
+	}
+	n, err := phonenumbers.Parse(h, "")
+	if err != nil {
+		return fmt.Sprintf("%q is not a phone number in E.164 form", h), hintE164
+	}
+	if !phonenumbers.IsValidNumber(n) {
+		return fmt.Sprintf("%q is in E.164 form but not a valid number of its country's numbering plan", h),
+			"check the digits after the country code (+1 numbers, for example, need a valid area code)"
+	}
+	return "", ""
+}
+
+// Platform is WhatsApp in the platform table.
+var Platform = &sim.Platform{
+	Spec: scenario.ChannelSpec{
+		Name:          routerwa.Channel,
+		Handle:        "phone",
+		HandleExample: "+16505551234",
+		CheckHandle:   checkPhone,
+		Settings:      func() any { return &Settings{} },
+		Validate:      validate,
+	},
+	Title:  "WhatsApp Cloud API",
+	Policy: routerwa.Policy,
+	Open:   open,
+}
+
+// binding is WhatsApp opened in one world.
+type binding struct {
+	fake    *fakewa.Server
+	adapter *routerwa.Adapter
+	account string
+}
+
+func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
+	s, _ := ch.Settings.(*Settings)
+	if s == nil {
+		s = &Settings{}
+	}
+	// The platform and the router's adapter share the account's
+	// credentials, as an operator would configure them.
+	acct := cmpOr(s.PhoneNumberID, fakewa.DefaultPhoneNumberID)
+	secret := cmpOr(s.AppSecret, fakewa.DefaultAppSecret)
+	verify := cmpOr(s.VerifyToken, fakewa.DefaultVerifyToken)
+	token := cmpOr(s.AccessToken, fakewa.DefaultAccessToken)
+	fcfg := fakewa.Config{
+		PhoneNumberID:      acct,
+		DisplayPhoneNumber: s.DisplayPhoneNumber,
+		BusinessAccountID:  s.BusinessAccountID,
+		AccessToken:        token,
+		AppSecret:          secret,
+		VerifyToken:        verify,
+		Templates:          s.Templates,
+		Clock:              env.Clock,
+		Seed:               env.Seed,
+		DisableStatuses:    s.StatusWebhooks != nil && !*s.StatusWebhooks,
+		JournalLimit:       10000,
+		Client:             env.Client,
+	}
+	if s.WindowErrors == "async" {
+		fcfg.WindowErrors = fakewa.Async
+	}
+	platformRules(ch.Rules, &fcfg)
+	b := &binding{account: acct}
+
+	acfg := routerwa.Config{
+		AppSecret:     secret,
+		VerifyToken:   verify,
+		AccessToken:   token,
+		PhoneNumberID: acct,
+		APIVersion:    s.APIVersion,
+		Clock:         env.Clock,
+		Client:        env.Client,
+	}
+	// Each side needs the other's URL: the fake's API is mounted first,
+	// and the fake itself built once the router's webhook URL is known.
+	var err error
+	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.fake.ServeHTTP(w, r) }))
+	if err != nil {
+		return nil, err
+	}
+	b.adapter = routerwa.New(acfg, env.Receiver)
+	hook, err := env.Mount("webhook", b.adapter)
+	if err != nil {
+		return nil, err
+	}
+	fcfg.WebhookURL = cmpOr(env.Webhook, hook)
+	b.fake = fakewa.New(fcfg)
+	if err := b.fake.Verify(ctx); err != nil {
+		return nil, fmt.Errorf("webhook verification handshake: %w", err)
+	}
+	return b, nil
+}
+
+func cmpOr(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// platformRules applies a scenario's channel rules to the fake's
+// configuration. The platform has no reply-count limit and no choice of
+// window anchor; those rules bind the router alone.
+func platformRules(rules scenario.Rules, cfg *fakewa.Config) {
+	if rules.Window != nil {
+		cfg.Window = rules.Window.D()
+	}
+	if rules.MaxTextLength != nil {
+		cfg.MaxTextLength = *rules.MaxTextLength
+	}
+	if len(rules.Media) > 0 {
+		cfg.Media = fakewa.DefaultMedia()
+		for kind, m := range rules.Media {
+			lim := cfg.Media[kind]
+			if m.Formats != nil {
+				lim.Formats = m.Formats
+			}
+			if m.MaxSize != nil {
+				lim.MaxBytes = int64(*m.MaxSize)
+			}
+			cfg.Media[kind] = lim
+		}
+	}
+}
+
+func (b *binding) Account() string        { return b.account }
+func (b *binding) Sender() router.Sender  { return b.adapter }
+func (b *binding) Handle(w string) string { return strings.TrimPrefix(w, "+") }
+func (b *binding) Close()                 {}
+func (b *binding) Flush(ctx context.Context) error {
+	_, err := b.fake.Flush(ctx)
+	return err
+}
+
+// NextDeadline: the fake has nothing of its own due.
+func (b *binding) NextDeadline() (time.Time, bool) { return time.Time{}, false }
+
+// areaCodes are the North American area codes generated numbers use.
+var areaCodes = []string{"650", "415", "408", "510", "925", "707", "831", "209", "559", "805"}
+
+// NewHandle makes the n-th valid North American number: up to 80,000,000
+// of them, more than a scenario may ask for.
+func (b *binding) NewHandle(n int) string {
+	area := areaCodes[(n/8_000_000)%len(areaCodes)]
+	return fmt.Sprintf("1%s%03d%04d", area, 200+(n/10000)%800, n%10000)
+}
+
+func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Message) (sim.Inbound, error) {
+	var in fakewa.Inbound
+	var err error
+	switch {
+	case m.Event != "":
+		return sim.Inbound{}, fmt.Errorf("whatsapp has no %q event", m.Event)
+	case m.Attachment != nil:
+		a := m.Attachment
+		in, err = b.fake.CustomerMedia(ctx, customer, name, a.Kind, a.Format, m.Text, a.Size)
+	default:
+		in, err = b.fake.CustomerText(ctx, customer, name, m.Text)
+	}
+	return sim.Inbound{ID: in.ID, Status: in.Status}, err
+}
+
+// Judge asks the fake whether it would accept m now.
+func (b *binding) Judge(to string, m router.Outbound) *sim.Verdict {
+	req := fakewa.SendRequest{MessagingProduct: "whatsapp", RecipientType: "individual", To: to}
+	switch m.Kind {
+	case router.KindText:
+		req.Type = "text"
+		req.Text = &fakewa.Text{Body: m.Text}
+	case router.KindTemplate:
+		req.Type = "template"
+		req.Template = &fakewa.Template{Name: m.Template.Name, Language: fakewa.TemplateLanguage{Code: cmpOr(m.Template.Language, "en_US"), Policy: "deterministic"}}
+	case router.KindAttachment:
+		a := m.Attachment
+		if e := b.fake.CheckMedia(a.Kind, a.Format, a.Size); e != nil {
+			return verdict(e)
+		}
+		req.Type = a.Kind
+		media := &fakewa.Media{Link: "https://media.omnisim.invalid/file." + a.Format, Caption: m.Text}
+		switch a.Kind {
+		case "image":
+			req.Image = media
+		case "audio":
+			media.Caption = ""
+			req.Audio = media
+		case "video":
+			req.Video = media
+		case "document":
+			req.Document = media
+		case "sticker":
+			media.Caption = ""
+			req.Sticker = media
+		}
+	}
+	return verdict(b.fake.Check(req))
+}
+
+func verdict(e *fakewa.Error) *sim.Verdict {
+	if e == nil {
+		return nil
+	}
+	return &sim.Verdict{Code: strconv.Itoa(e.Code), HTTPStatus: e.HTTPStatus, Message: e.Title()}
+}
+
+// Modelled reports whether WhatsApp refused a message the router let
+// through for a rule the router's policy models: the window (131047),
+// attachment types and sizes (131053), or the text length (100, which
+// WhatsApp also answers for other invalid parameters, so only for a text
+// over the platform's limit). Other refusals, such as an unapproved
+// template, are the platform's own business: they show as the customer's
+// last_error, not as drift.
+func (b *binding) Modelled(code string, m *router.Outbound) bool {
+	switch code {
+	case "131047", "131053":
+		return true
+	case "100":
+		limit := b.fake.Config().MaxTextLength
+		return m != nil && m.Kind == router.KindText && limit > 0 && utf8.RuneCountInString(m.Text) > limit
+	}
+	return false
+}
+
+func (b *binding) Device(customer string) []sim.Delivery {
+	ds := b.fake.Deliveries(customer)
+	out := make([]sim.Delivery, len(ds))
+	for i, d := range ds {
+		out[i] = sim.Delivery{At: d.At, Kind: d.Type, Text: cmpOr(d.Text, d.Template, d.Caption)}
+	}
+	return out
+}
+
+func (b *binding) Stats() sim.Stats {
+	fc := b.fake.Counts()
+	as := b.adapter.Stats()
+	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates}
+}

@@ -1,0 +1,152 @@
+package sim
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/sim/scenario"
+)
+
+// Platform is one messaging platform as the simulator drives it: its fake,
+// its router adapter and the glue between them. Each platform's glue package
+// builds one; the platform table lists them. Nothing in sim names a
+// platform.
+type Platform struct {
+	// Spec is the platform's part of the scenario format: its channel name,
+	// customer handle and settings.
+	Spec scenario.ChannelSpec
+	// Title names the platform for people ("WhatsApp Cloud API").
+	Title string
+	// Policy returns the router's default policy for the channel; a
+	// scenario's rules override it.
+	Policy func() router.Policy
+	// Open starts the platform's fake and router adapter for one world, on
+	// env's network, with the scenario's settings for the channel (never
+	// nil: Settings holds the platform's defaults when the scenario sets
+	// none).
+	Open func(ctx context.Context, env Env, ch *scenario.Channel) (Binding, error)
+}
+
+// Name is the platform's channel name.
+func (p *Platform) Name() string { return p.Spec.Name }
+
+// Network is how a world's fakes and router talk.
+type Network string
+
+// The networks.
+const (
+	// Memory calls HTTP handlers directly, through an in-memory
+	// http.RoundTripper: real bytes, no sockets.
+	Memory Network = "memory"
+	// Loopback uses real sockets on 127.0.0.1.
+	Loopback Network = "loopback"
+	// Serve is Loopback on one listener that people and apps reach: each
+	// platform under its own path prefix, the clock following real time.
+	Serve Network = "serve"
+)
+
+// Env is what a world gives a platform it opens.
+type Env struct {
+	// Clock is the world's time: the only clock the fake and the adapter
+	// read.
+	Clock func() time.Time
+	// Seed seeds the platform's own ids and draws; it is derived from the
+	// run's seed and the platform's name.
+	Seed uint64
+	// Network says how the fake and the router reach each other.
+	Network Network
+	// Client makes the HTTP calls in both directions: the fake's webhooks
+	// and the adapter's API calls.
+	Client *http.Client
+	// Mount serves h as the named part of the platform ("api" for the
+	// fake's API, "webhook" for the router's endpoint) and returns the base
+	// URL the other side calls, without a trailing slash.
+	Mount func(part string, h http.Handler) (baseURL string, err error)
+	// Receiver takes the adapter's normalized inbound traffic: the engine.
+	Receiver router.Receiver
+	// Webhook, when set, is where the fake sends its webhooks instead of
+	// the embedded router (serve's --webhook): an app developer's own app.
+	Webhook string
+}
+
+// Binding is one platform opened in a world.
+type Binding interface {
+	// Account is the business account id in the customer keys of the
+	// channel (the phone number id, the app id, ...).
+	Account() string
+	// Sender is the adapter's send client, which the engine sends through.
+	Sender() router.Sender
+	// NewHandle returns the n-th generated customer id (n from 1 on):
+	// valid on the platform, and different for every n. The world skips one
+	// a scripted customer already has.
+	NewHandle(n int) string
+	// Handle converts a scripted customer's handle, as written in a
+	// scenario, to the platform's customer id (the id in customer keys).
+	Handle(written string) string
+	// Inbound has the customer send m through the fake: the platform's real
+	// webhook to the router (or to Env.Webhook).
+	Inbound(ctx context.Context, customer, name string, m Message) (Inbound, error)
+	// Judge is the fake's dry-run verdict on an outbound message to a
+	// customer now: nil when the platform would accept it. It changes no
+	// state.
+	Judge(customer string, m router.Outbound) *Verdict
+	// Modelled reports whether a platform refusal with code is for a rule
+	// the router's policy models (a window, a reply limit, attachment
+	// limits), so that a refused send the router let through is drift. m is
+	// nil for a refusal reported later by webhook.
+	Modelled(code string, m *router.Outbound) bool
+	// Device lists what a customer's device received, oldest first.
+	Device(customer string) []Delivery
+	// Stats counts what went through the platform and the adapter.
+	Stats() Stats
+	// Flush sends what the fake has due at the current time: status
+	// webhooks, retries.
+	Flush(ctx context.Context) error
+	// NextDeadline is when the fake next has something due (a retry), ok
+	// false when nothing is.
+	NextDeadline() (t time.Time, ok bool)
+	// Close stops the fake and the adapter.
+	Close()
+}
+
+// Message is what a customer sends.
+type Message struct {
+	Text string
+	// Attachment is a file the customer sends, with Text as its caption.
+	Attachment *router.Attachment
+	// Event is a platform event instead of a message (a follow, a menu
+	// click), with its key.
+	Event, EventKey string
+}
+
+// Inbound is the fate of a customer's message on the wire.
+type Inbound struct {
+	ID     string // the platform's message id
+	Status int    // the router's HTTP answer; 0 when no try got an answer
+}
+
+// Verdict is the platform's refusal of a message.
+type Verdict struct {
+	Code       string // the platform's error code, as it writes it
+	HTTPStatus int
+	Message    string
+}
+
+// Delivery is one message that reached a customer's device.
+type Delivery struct {
+	At   time.Time
+	Kind string // text, template, image, audio, video, document, sticker, ...
+	// Text is what a person sees first: the text, the template's name, the
+	// caption, or else the kind.
+	Text string
+}
+
+// Stats counts a platform's traffic.
+type Stats struct {
+	Delivered  int // messages that reached customers' devices
+	Webhooks   int // webhooks the fake sent, every try
+	Rejected   int // webhooks the adapter refused (signature, shape, size)
+	Duplicates int // webhooks the adapter dropped as already seen
+}

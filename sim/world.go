@@ -1,0 +1,798 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/sim/result"
+	"github.com/omnisim/omnisim/sim/scenario"
+)
+
+// Options tune a world.
+type Options struct {
+	// Platforms is the platform table: every channel a scenario may use.
+	Platforms []*Platform
+	// Seed, when set, replaces the scenario's seed.
+	Seed *uint64
+	// Network is Memory (the default), Loopback or Serve.
+	Network Network
+	// Trace keeps the whole event log in the result.
+	Trace bool
+	// Mount and Client are the network of a Serve world, which its server
+	// owns: Mount serves a platform's part under the server's listener and
+	// returns its base URL.
+	Mount  func(platform, part string, h http.Handler) (baseURL string, err error)
+	Client *http.Client
+	// Webhooks sends a platform's webhooks to an app's own URL instead of
+	// the embedded router, by channel name.
+	Webhooks map[string]string
+}
+
+// World is the simulated world of one scenario: the virtual clock, the
+// routing engine, the platforms bound to it and the queue of what happens
+// next. [Run] plays a scenario to its end; a server drives a world along
+// real time with [World.RunUntil] and acts in it between calls. A world is
+// not safe for concurrent use: its driver serializes calls.
+type World struct {
+	sc    *scenario.Scenario
+	opt   Options
+	seed  uint64
+	ctx   context.Context
+	clock *Clock
+	queue Queue
+	end   time.Time // zero: no bound
+
+	engine   *router.Engine
+	bindings map[string]Binding // by channel name
+	closers  []func()
+
+	people    map[router.CustomerKey]*person
+	byID      map[string]*person
+	traffic   *rand.Rand
+	generated int // generated customer handles so far
+	// texts holds what scripted customers and their agents said, by
+	// message id, for their timelines.
+	texts  map[string]string
+	sentBy map[string]string // message id -> agent, to name the agent of an asynchronous failure
+	events []router.Event
+	counts map[router.EventKind]int
+	// driftChecks are the drift expectations that ran, in order.
+	driftChecks []driftCheck
+
+	res result.Result
+}
+
+// person is a customer of the world, scripted or generated.
+type person struct {
+	id          string
+	key         router.CustomerKey
+	name        string
+	scripted    bool
+	timeline    []result.Line
+	lastError   string
+	lastRefusal string
+	// Generated customers: how many messages they send, and whether their
+	// conversation has been scripted (it is, once, at its first assignment).
+	flow      *scenario.Traffic
+	messages  int
+	handle    time.Duration
+	reply     time.Duration // first-response time; 0 spreads replies evenly
+	conversed bool
+	// open is the customer's open conversation as the router's events tell
+	// it; 0 when there is none.
+	open router.ConversationID
+}
+
+// Run plays a scenario to its end and returns its result. Errors that stop
+// the run (a fake that cannot start, a webhook handshake that fails) are
+// reported in the result's Error, and the result does not pass.
+func Run(ctx context.Context, sc *scenario.Scenario, opt Options) result.Result {
+	w, err := NewWorld(ctx, sc, opt)
+	if err != nil {
+		res := w.res
+		res.Error = err.Error()
+		res.End = sc.Start
+		return res
+	}
+	defer w.Close()
+	w.Schedule()
+	if err := w.RunUntil(time.Time{}); err != nil {
+		w.res.Error = err.Error()
+	}
+	if !w.end.IsZero() {
+		w.clock.Set(w.end)
+	}
+	return w.Finish()
+}
+
+// NewWorld builds the world of a scenario: the engine with the tenant's
+// groups and agents, each channel the scenario uses opened on the network,
+// and the scripted customers. Nothing is scheduled yet: see
+// [World.Schedule]. On error the world is closed already.
+func NewWorld(ctx context.Context, sc *scenario.Scenario, opt Options) (*World, error) {
+	w := &World{sc: sc, opt: opt, seed: sc.Seed, ctx: ctx, people: map[router.CustomerKey]*person{}, byID: map[string]*person{},
+		sentBy: map[string]string{}, texts: map[string]string{}, counts: map[router.EventKind]int{}, bindings: map[string]Binding{}}
+	if opt.Seed != nil {
+		w.seed = *opt.Seed
+	}
+	w.res = result.Result{Name: sc.Name, File: sc.File, Description: sc.Description, Seed: w.seed, Start: sc.Start,
+		Expectations: []result.Check{}, Drift: []result.Drift{}, Agents: []result.Agent{}}
+	if err := w.setup(); err != nil {
+		w.Close()
+		return w, err
+	}
+	return w, nil
+}
+
+// platform finds a channel's platform in the table.
+func (w *World) platform(name string) *Platform {
+	for _, p := range w.opt.Platforms {
+		if p.Name() == name {
+			return p
+		}
+	}
+	return nil
+}
+
+func (w *World) setup() error {
+	sc := w.sc
+	w.clock = NewClock(sc.Start)
+	if sc.Duration > 0 {
+		w.end = sc.Start.Add(sc.Duration.D())
+	}
+	w.traffic = Stream(w.seed, "traffic")
+
+	// The channels in use, in table order.
+	var used []*Platform
+	for _, p := range w.opt.Platforms {
+		if _, ok := sc.Channels[p.Name()]; ok {
+			used = append(used, p)
+		}
+	}
+	for name := range sc.Channels {
+		if w.platform(name) == nil {
+			return fmt.Errorf("channel %q: no such platform", name)
+		}
+	}
+
+	policies := make(map[string]router.Policy, len(used))
+	for _, p := range used {
+		ch := sc.Channels[p.Name()]
+		pol := p.Policy()
+		applyRules(&pol, ch.Rules)
+		if ch.Router != nil {
+			applyRules(&pol, *ch.Router)
+		}
+		policies[p.Name()] = pol
+	}
+	cfg := router.Config{
+		Split:       router.Split(sc.Tenant.Split),
+		Strategy:    router.Strategy(sc.Tenant.Strategy),
+		Overflow:    router.Overflow(sc.Tenant.Overflow),
+		MissedAfter: sc.Tenant.MissedAfter.D(),
+		IdleAfter:   sc.Tenant.IdleAfter.D(),
+		Policies:    policies,
+		Seed:        Stream(w.seed, "router").Uint64(),
+	}
+	for _, g := range sc.Groups {
+		cfg.Groups = append(cfg.Groups, router.GroupConfig{Name: g.Name, Priority: g.Priority, Regions: g.Regions, EntryPages: g.EntryPages})
+	}
+	for _, a := range sc.Agents {
+		cfg.Agents = append(cfg.Agents, router.AgentConfig{ID: a.ID, Capacity: a.Capacity, Groups: a.Groups, NoReception: a.Reception != nil && !*a.Reception})
+	}
+	eng, err := router.New(cfg)
+	if err != nil {
+		return err
+	}
+	w.engine = eng
+
+	mount, client, err := w.network()
+	if err != nil {
+		return err
+	}
+	for _, p := range used {
+		name := p.Name()
+		env := Env{
+			Clock:    w.clock.Now,
+			Seed:     Stream(w.seed, name).Uint64(),
+			Network:  w.networkName(),
+			Client:   client,
+			Mount:    func(part string, h http.Handler) (string, error) { return mount(name, part, h) },
+			Receiver: eng,
+			Webhook:  w.opt.Webhooks[name],
+		}
+		b, err := p.Open(w.ctx, env, sc.Channels[name])
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.Title, err)
+		}
+		w.closers = append(w.closers, b.Close)
+		w.bindings[name] = b
+		eng.Handle(name, b.Sender())
+	}
+
+	for _, a := range sc.Agents {
+		if a.Online == nil || *a.Online {
+			if err := eng.SetOnline(sc.Start, a.ID, true); err != nil {
+				return err
+			}
+		}
+	}
+	for _, c := range sc.Customers {
+		b := w.bindings[c.Channel]
+		if b == nil || c.Handle == "" {
+			continue
+		}
+		w.addScripted(c, b.Handle(c.Handle))
+	}
+	// Customers without a handle get a generated one that no scripted
+	// customer has.
+	for _, c := range sc.Customers {
+		if b := w.bindings[c.Channel]; b != nil && c.Handle == "" {
+			w.addScripted(c, w.newHandle(c.Channel))
+		}
+	}
+	return nil
+}
+
+func (w *World) addScripted(c scenario.Customer, handle string) {
+	b := w.bindings[c.Channel]
+	p := &person{id: c.ID, name: firstNonEmpty(c.Name, c.ID), scripted: true,
+		key: router.CustomerKey{Channel: c.Channel, Account: b.Account(), Customer: handle}}
+	w.people[p.key] = p
+	w.byID[c.ID] = p
+	w.engine.SetProfile(p.key, router.Profile{Region: c.Region, EntryPage: c.EntryPage})
+}
+
+// newHandle generates a customer id on a channel that nobody has yet.
+func (w *World) newHandle(channel string) string {
+	b := w.bindings[channel]
+	for {
+		w.generated++
+		h := b.NewHandle(w.generated)
+		if _, used := w.people[router.CustomerKey{Channel: channel, Account: b.Account(), Customer: h}]; !used {
+			return h
+		}
+	}
+}
+
+// networkName is the world's network, Memory when unset.
+func (w *World) networkName() Network {
+	if w.opt.Network == "" {
+		return Memory
+	}
+	return w.opt.Network
+}
+
+// network sets up how the world's fakes and router reach each other.
+func (w *World) network() (mount func(platform, part string, h http.Handler) (string, error), client *http.Client, err error) {
+	switch w.networkName() {
+	case Memory:
+		t := NewTransport()
+		return func(platform, part string, h http.Handler) (string, error) {
+			host := part + "." + platform + ".omnisim"
+			t.Handle(host, h)
+			return "http://" + host, nil
+		}, &http.Client{Transport: t}, nil
+	case Loopback:
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, nil, fmt.Errorf("starting the world's listener: %w", err)
+		}
+		mux := http.NewServeMux()
+		srv := NewServer(mux)
+		go srv.Serve(ln)
+		w.closers = append(w.closers, func() { srv.Close() })
+		tr := &http.Transport{MaxIdleConnsPerHost: 8}
+		w.closers = append(w.closers, tr.CloseIdleConnections)
+		base := "http://" + ln.Addr().String()
+		return func(platform, part string, h http.Handler) (string, error) {
+			return base + MountPrefix(mux, platform, part, h), nil
+		}, &http.Client{Transport: tr}, nil
+	case Serve:
+		if w.opt.Mount == nil || w.opt.Client == nil {
+			return nil, nil, errors.New("a serve world needs its server's Mount and Client")
+		}
+		return w.opt.Mount, w.opt.Client, nil
+	}
+	return nil, nil, fmt.Errorf("unknown network %q (want %s or %s)", w.opt.Network, Memory, Loopback)
+}
+
+// MountPrefix serves h under /platform/part on mux, with the prefix
+// stripped, and returns the prefix.
+func MountPrefix(mux *http.ServeMux, platform, part string, h http.Handler) string {
+	prefix := "/" + platform + "/" + part
+	strip := http.StripPrefix(prefix, h)
+	mux.Handle(prefix, strip)
+	mux.Handle(prefix+"/", strip)
+	return prefix
+}
+
+// NewServer returns an HTTP server for h with the timeouts a server facing
+// the network needs: a slow client cannot hold a connection open.
+func NewServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// Close stops every platform of the world and its network.
+func (w *World) Close() {
+	for i := len(w.closers) - 1; i >= 0; i-- {
+		w.closers[i]()
+	}
+	w.closers = nil
+}
+
+// Now is the world's virtual time.
+func (w *World) Now() time.Time { return w.clock.Now() }
+
+// Engine is the world's routing engine.
+func (w *World) Engine() *router.Engine { return w.engine }
+
+// Binding returns the binding of a channel the world has opened.
+func (w *World) Binding(channel string) (Binding, bool) {
+	b, ok := w.bindings[channel]
+	return b, ok
+}
+
+// Schedule queues the scenario's scripted steps, timed expectations and
+// traffic flows.
+func (w *World) Schedule() {
+	sc := w.sc
+	for i := range sc.Steps {
+		st := &sc.Steps[i]
+		times := max(st.Repeat, 1)
+		k := 0
+		for rep := 0; rep < times; rep++ {
+			actions := max(len(st.Says), 1)
+			for j := 0; j < actions; j++ {
+				at := sc.Start.Add(st.At.D() + time.Duration(k)*st.Every.D())
+				k++
+				idx := j
+				w.queue.At(at, func() { w.step(st, idx) })
+			}
+		}
+	}
+	for i := range sc.Expect {
+		ex := &sc.Expect[i]
+		if ex.HasAt {
+			w.queue.At(sc.Start.Add(ex.At.D()), func() { w.expect(ex) })
+		}
+	}
+	for i := range sc.Traffic {
+		tr := &sc.Traffic[i]
+		from := sc.Start.Add(tr.Start.D())
+		w.arrive(tr, from, from.Add(tr.For.D()))
+	}
+}
+
+// arrive schedules the next Poisson arrival of a traffic flow.
+func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
+	gap := draw(w.traffic, scenario.Distribution{Kind: "exp", Mean: tr.Arrivals.Mean()})
+	at := after.Add(gap)
+	if !at.Before(until) {
+		return
+	}
+	w.queue.At(at, func() {
+		// Everything about the customer is drawn now, so the generated load
+		// is the same whatever the routing does with it.
+		b := w.bindings[tr.Channel]
+		handle := w.newHandle(tr.Channel)
+		p := &person{id: "t" + strconv.Itoa(w.generated),
+			key:  router.CustomerKey{Channel: tr.Channel, Account: b.Account(), Customer: handle},
+			flow: tr, messages: tr.Messages.Min + w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1),
+			handle: draw(w.traffic, tr.Handle)}
+		if tr.Reply.Kind != "" {
+			p.reply = max(draw(w.traffic, tr.Reply), time.Millisecond)
+		}
+		p.name = p.id
+		w.people[p.key] = p
+		var prof router.Profile
+		if len(tr.Regions) > 0 {
+			prof.Region = tr.Regions[w.traffic.IntN(len(tr.Regions))]
+		}
+		if len(tr.Pages) > 0 {
+			prof.EntryPage = tr.Pages[w.traffic.IntN(len(tr.Pages))]
+		}
+		if prof != (router.Profile{}) {
+			w.engine.SetProfile(p.key, prof)
+		}
+		w.customerSays(p, Message{Text: "message 1"})
+		w.arrive(tr, at, until)
+	})
+}
+
+// RunUntil plays the queue, the router's deadlines and the platforms' own
+// deadlines in time order until t (inclusive): whichever comes first goes
+// next, and a deadline goes before a queued event at the same time, as the
+// engine fires due deadlines before any call. A zero t runs until nothing
+// is left or the scenario's duration ends. The clock stands at the last
+// thing played, or at t when t is set.
+func (w *World) RunUntil(t time.Time) error {
+	loc := w.sc.Start.Location()
+	past := func(at time.Time) bool {
+		return !w.end.IsZero() && at.After(w.end) || !t.IsZero() && at.After(t)
+	}
+	for {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+		next, queued := w.queue.Peek()
+		due, timed := w.engine.NextDeadline()
+		for _, b := range w.bindings {
+			if d, ok := b.NextDeadline(); ok && (!timed || d.Before(due)) {
+				due, timed = d, true
+			}
+		}
+		if timed && (!queued || !due.After(next)) {
+			if past(due) {
+				break
+			}
+			due = due.In(loc)
+			w.clock.Set(due)
+			w.engine.Advance(due)
+			w.settle()
+			continue
+		}
+		if !queued || past(next) {
+			break
+		}
+		at, fn := w.queue.Pop()
+		w.clock.Set(at)
+		fn()
+		w.settle()
+	}
+	if !t.IsZero() && t.After(w.clock.Now()) {
+		w.clock.Set(t.In(loc))
+		w.engine.Advance(t)
+		w.settle()
+	}
+	return nil
+}
+
+// settle delivers what the platforms have due (status webhooks, retries)
+// and reacts to the router's new events.
+func (w *World) settle() {
+	for _, name := range w.channelNames() {
+		if err := w.bindings[name].Flush(w.ctx); err != nil {
+			w.note(nil, "error", "", name+" webhooks: "+err.Error())
+		}
+	}
+	w.events = w.engine.Events(w.events[:0])
+	for _, ev := range w.events {
+		w.observe(ev)
+	}
+	// An asynchronous failure comes with the Flush right after its send, so
+	// the map of who sent what is needed within one settle only.
+	clear(w.sentBy)
+}
+
+// channelNames lists the open channels in table order, so that everything
+// done per channel happens in the same order on every run.
+func (w *World) channelNames() []string {
+	names := make([]string, 0, len(w.bindings))
+	for _, p := range w.opt.Platforms {
+		if _, ok := w.bindings[p.Name()]; ok {
+			names = append(names, p.Name())
+		}
+	}
+	return names
+}
+
+// observe records an engine event and drives generated customers.
+func (w *World) observe(ev router.Event) {
+	w.counts[ev.Kind]++
+	p := w.people[ev.Customer]
+	scripted := p != nil && p.scripted
+	if w.opt.Trace || scripted {
+		line := w.line(ev, p)
+		if w.opt.Trace {
+			w.res.Trace = append(w.res.Trace, line)
+		}
+		if scripted {
+			p.timeline = append(p.timeline, line)
+		}
+	}
+	if p == nil {
+		return
+	}
+	switch ev.Kind {
+	case router.EventOpened:
+		p.open = ev.Conversation
+	case router.EventClosed:
+		if p.open == ev.Conversation {
+			p.open = 0
+		}
+	case router.EventSent:
+		w.sentBy[ev.Message] = ev.Agent
+	case router.EventFailed:
+		if ev.Agent != "" {
+			break // a send's failure: judged where the send is made
+		}
+		// A failed status: the platform's code, reported by webhook.
+		p.lastError = ev.Detail
+		if w.bindings[ev.Customer.Channel].Modelled(ev.Detail, nil) {
+			w.drift(ev.At, result.DriftSentRefused, p, w.sentBy[ev.Message], "sent", ev.Detail)
+		}
+	case router.EventAssigned:
+		if p.flow != nil && !p.conversed {
+			p.conversed = true
+			w.converse(p, ev)
+		}
+	}
+}
+
+// line writes an event for a trace or a timeline, with what a scripted
+// customer or their agent said.
+func (w *World) line(ev router.Event, p *person) result.Line {
+	l := result.Line{At: ev.At.In(w.sc.Start.Location()), Kind: string(ev.Kind), Agent: ev.Agent, Group: ev.Group, Detail: ev.Detail}
+	if ev.Conversation != 0 {
+		l.Conversation = ev.Conversation.String()
+	}
+	if p != nil {
+		l.Customer = p.id
+	}
+	if text, ok := w.texts[ev.Message]; ok && (ev.Kind == router.EventInbound || ev.Kind == router.EventSent) {
+		l.Detail = text
+	}
+	return l
+}
+
+// converse scripts a generated conversation once it is assigned. The
+// agent's first reply comes at the customer's first-response time R (or, with
+// none, at H/2n for handle time H and n messages); then the customer's other
+// messages and the agent's other replies alternate evenly until H, when the
+// agent closes the conversation (at R, if R is longer than H).
+func (w *World) converse(p *person, ev router.Event) {
+	n := p.messages
+	first := p.reply
+	if first == 0 {
+		first = p.handle / time.Duration(2*n)
+	}
+	end := max(p.handle, first)
+	// After the first reply: n-1 customer messages, n-1 replies and the close.
+	step := (end - first) / time.Duration(2*n-1)
+	agent := ev.Agent
+	// Each action first checks that the conversation is still the open one:
+	// one that closed on its own gets no more of its script.
+	alive := func() bool { return p.open == ev.Conversation }
+	for i := 1; i <= n; i++ {
+		w.queue.At(ev.At.Add(first+time.Duration(2*i-2)*step), func() {
+			if alive() {
+				w.agentSend(p, agent, router.Outbound{Kind: router.KindText, Text: "reply " + strconv.Itoa(i)})
+			}
+		})
+		if i < n {
+			w.queue.At(ev.At.Add(first+time.Duration(2*i-1)*step), func() {
+				if alive() {
+					w.customerSays(p, Message{Text: "message " + strconv.Itoa(i+1)})
+				}
+			})
+		}
+	}
+	w.queue.At(ev.At.Add(end), func() {
+		if alive() {
+			w.engine.Close(w.clock.Now(), agent, p.key)
+		}
+	})
+}
+
+// draw samples a duration distribution.
+// Draws are rounded to the millisecond, the clock's resolution in reports.
+func draw(rng *rand.Rand, d scenario.Distribution) time.Duration {
+	var v time.Duration
+	switch d.Kind {
+	case "exp":
+		v = time.Duration(rng.ExpFloat64() * float64(d.Mean))
+	case "uniform":
+		v = d.Low + time.Duration(rng.Float64()*float64(d.High-d.Low))
+	default:
+		v = d.Mean
+	}
+	return v.Round(time.Millisecond)
+}
+
+// step runs the idx-th action of a scripted step.
+func (w *World) step(st *scenario.Step, idx int) {
+	if st.Customer != "" {
+		p := w.byID[st.Customer]
+		if f := st.Attaches; f != nil {
+			w.customerSays(p, Message{Text: st.Caption, Attachment: &router.Attachment{Kind: f.Kind, Format: f.Format, Size: int64(f.Size), Name: f.Name}})
+			return
+		}
+		w.customerSays(p, Message{Text: st.Says[idx]})
+		return
+	}
+	now := w.clock.Now()
+	switch {
+	case st.Presence != "":
+		if err := w.engine.SetOnline(now, st.Agent, st.Presence == "online"); err != nil {
+			w.note(nil, "step_failed", st.Agent, err.Error())
+		}
+		return
+	case st.Close:
+		p := w.byID[st.To]
+		if err := w.engine.Close(now, st.Agent, p.key); err != nil {
+			w.note(p, "step_failed", st.Agent, fmt.Sprintf("line %d: close: %v", st.Line, err))
+		}
+		return
+	}
+	p := w.byID[st.To]
+	var m router.Outbound
+	switch {
+	case st.Template != nil:
+		m = router.Outbound{Kind: router.KindTemplate, Template: &router.Template{Name: st.Template.Name, Language: st.Template.Language, Params: st.Template.Params}}
+	case st.Attaches != nil:
+		f := st.Attaches
+		m = router.Outbound{Kind: router.KindAttachment, Text: st.Caption, Attachment: &router.Attachment{Kind: f.Kind, Format: f.Format, Size: int64(f.Size), Name: f.Name}}
+	default:
+		m = router.Outbound{Kind: router.KindText, Text: st.Says[idx]}
+	}
+	w.agentSend(p, st.Agent, m)
+}
+
+// customerSays has a customer send a message through their platform.
+func (w *World) customerSays(p *person, m Message) {
+	in, err := w.bindings[p.key.Channel].Inbound(w.ctx, p.key.Customer, p.name, m)
+	w.record(p, m, in, err)
+}
+
+// record keeps what a scripted customer said for their timeline, and notes
+// a message the router did not take.
+func (w *World) record(p *person, m Message, in Inbound, err error) {
+	if p.scripted && in.ID != "" {
+		switch {
+		case m.Attachment != nil:
+			a := m.Attachment
+			w.texts[in.ID] = fmt.Sprintf("%s %s %s", a.Kind, a.Format, scenario.Size(a.Size))
+		case m.Event != "":
+			w.texts[in.ID] = "event " + m.Event
+		default:
+			w.texts[in.ID] = strconv.Quote(m.Text)
+		}
+	}
+	switch {
+	case err != nil:
+		w.note(p, "error", "", "customer message: "+err.Error())
+	case in.Status != http.StatusOK:
+		w.note(p, "rejected", "", fmt.Sprintf("router answered the webhook with HTTP %d", in.Status))
+	}
+}
+
+// agentSend sends through the router and checks the router's decision
+// against the platform's rules.
+func (w *World) agentSend(p *person, agent string, m router.Outbound) (router.SendResult, error) {
+	now := w.clock.Now()
+	res, err := w.engine.Send(w.ctx, now, agent, p.key, m)
+	if err != nil {
+		w.note(p, "step_failed", agent, err.Error())
+		return res, err
+	}
+	if p.scripted && res.MessageID != "" {
+		w.texts[res.MessageID] = describe(m)
+	}
+	b := w.bindings[p.key.Channel]
+	var pe *router.PlatformError
+	if errors.As(res.Err, &pe) {
+		p.lastError = pe.Code
+		if b.Modelled(pe.Code, &m) {
+			w.drift(now, result.DriftSentRefused, p, agent, "sent", pe.Code)
+		}
+	}
+	if res.Refusal == "" {
+		return res, nil
+	}
+	p.lastRefusal = string(res.Refusal)
+	switch res.Refusal {
+	case router.ReasonNotAssigned, router.ReasonNoConversation:
+		return res, nil // routing refusals: the platform has no say
+	}
+	if verdict := b.Judge(p.key.Customer, m); verdict == nil {
+		w.drift(now, result.DriftRefusedAccepted, p, agent, string(res.Refusal), "accepted")
+	} else {
+		p.lastError = verdict.Code
+	}
+	return res, nil
+}
+
+// describe writes an outbound message for a timeline.
+func describe(m router.Outbound) string {
+	switch m.Kind {
+	case router.KindTemplate:
+		return "template " + m.Template.Name
+	case router.KindAttachment:
+		return fmt.Sprintf("%s %s %s", m.Attachment.Kind, m.Attachment.Format, scenario.Size(m.Attachment.Size))
+	}
+	return strconv.Quote(m.Text)
+}
+
+// drift records a finding; whether an expectation covers it is decided at
+// the end of the run.
+func (w *World) drift(at time.Time, kind string, p *person, agent, routerSaid, platformSaid string) {
+	w.res.Drift = append(w.res.Drift, result.Drift{
+		At: at.In(w.sc.Start.Location()), Kind: kind, Channel: p.key.Channel, Customer: p.id, Agent: agent,
+		Router: routerSaid, Platform: platformSaid,
+	})
+}
+
+// note adds a line the router's log does not have (a failed step, a
+// rejected webhook) to the trace and the customer's timeline.
+func (w *World) note(p *person, kind, agent, detail string) {
+	line := result.Line{At: w.clock.Now(), Kind: kind, Agent: agent, Detail: detail}
+	if p != nil {
+		line.Customer = p.id
+		if p.scripted {
+			p.timeline = append(p.timeline, line)
+		}
+	}
+	if w.opt.Trace {
+		w.res.Trace = append(w.res.Trace, line)
+	}
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// Customer returns the key of a customer on an open channel, known to the
+// world from now on: a scripted customer by id, or anyone by the platform's
+// customer id (a phone number's digits, an openid, ...).
+func (w *World) Customer(channel, handle string) (router.CustomerKey, error) {
+	if p := w.byID[handle]; p != nil && p.key.Channel == channel {
+		return p.key, nil
+	}
+	b, ok := w.bindings[channel]
+	if !ok {
+		return router.CustomerKey{}, fmt.Errorf("channel %q is not open in this world", channel)
+	}
+	key := router.CustomerKey{Channel: channel, Account: b.Account(), Customer: b.Handle(handle)}
+	if w.people[key] == nil {
+		p := &person{id: key.Customer, key: key, name: key.Customer, scripted: true}
+		w.people[key] = p
+		w.byID[p.id] = p
+	}
+	return key, nil
+}
+
+// Say has a customer send m through the platform now, and lets the world
+// react.
+func (w *World) Say(key router.CustomerKey, m Message) (Inbound, error) {
+	p := w.people[key]
+	if p == nil {
+		return Inbound{}, fmt.Errorf("unknown customer %s", key)
+	}
+	in, err := w.bindings[key.Channel].Inbound(w.ctx, key.Customer, p.name, m)
+	w.record(p, m, in, err)
+	w.settle()
+	return in, err
+}
+
+// Send has an agent send m to a customer through the router now, judges
+// the router's decision against the platform's rules, and lets the world
+// react.
+func (w *World) Send(agent string, key router.CustomerKey, m router.Outbound) (router.SendResult, error) {
+	p := w.people[key]
+	if p == nil {
+		return router.SendResult{}, fmt.Errorf("unknown customer %s", key)
+	}
+	res, err := w.agentSend(p, agent, m)
+	w.settle()
+	return res, err
+}
