@@ -5,6 +5,7 @@
 package platforms
 
 import (
+	"github.com/omnisim/omnisim/platforms/wechat"
 	"github.com/omnisim/omnisim/platforms/whatsapp"
 	"github.com/omnisim/omnisim/sim"
 	"github.com/omnisim/omnisim/sim/scenario"
@@ -14,6 +15,7 @@ import (
 // scenario's customers that name none.
 var All = []*sim.Platform{
 	whatsapp.Platform,
+	wechat.Platform,
 }
 
 // Format is the scenario language over every platform of the table.

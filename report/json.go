@@ -13,10 +13,10 @@ import (
 // jsonReport is the top-level object of the JSON report. Field order is the
 // output order.
 type jsonReport struct {
-	Schema    string       `json:"schema"`
-	Version   string       `json:"version"`
-	Passed    bool         `json:"passed"`
-	Summary   summary      `json:"summary"`
+	Schema    string          `json:"schema"`
+	Version   string          `json:"version"`
+	Passed    bool            `json:"passed"`
+	Summary   summary         `json:"summary"`
 	Scenarios []result.Result `json:"scenarios"`
 }
 

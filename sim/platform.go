@@ -101,6 +101,10 @@ type Binding interface {
 	Device(customer string) []Delivery
 	// Stats counts what went through the platform and the adapter.
 	Stats() Stats
+	// Journal returns the records of the fake's journal that pass f, in
+	// Seq order. A fake that keeps only its newest entries returns only
+	// those.
+	Journal(f JournalFilter) []Record
 	// Flush sends what the fake has due at the current time: status
 	// webhooks, retries.
 	Flush(ctx context.Context) error

@@ -1,9 +1,10 @@
 // Package whatsapp is a fake WhatsApp Business Cloud API platform (Meta
-// Graph API) that speaks the real wire protocol: the send and media-upload
-// endpoints with bearer-token auth and Graph error envelopes on one side,
-// and signed webhooks (inbound messages, statuses, the GET verification
-// handshake) to the router on the other. It is an independent oracle of the
-// platform's rules: it imports only the standard library and
+// Graph API) that speaks the real wire protocol: the send, mark-as-read,
+// media-upload and media-download endpoints with bearer-token auth and
+// Graph error envelopes on one side, and signed webhooks (inbound messages,
+// statuses, the GET verification handshake), retried on failure, to the
+// router on the other. It is an independent oracle of the platform's
+// rules: it imports only the standard library and
 // github.com/nyaruka/phonenumbers.
 //
 // Like net/http/httptest it needs no setup:
@@ -14,8 +15,13 @@
 //	wa.Verify(ctx)        // GET handshake
 //	wa.CustomerText(ctx, "+16505551234", "Sheena", "hi") // inbound webhook; opens the window
 //	// ... the router calls wa.URL + "/v21.0/106540352242922/messages" ...
-//	wa.Flush(ctx)         // sent/delivered (or failed) status webhooks
-//	wa.Deliveries("16505551234"), wa.LastError(...), wa.Journal(), wa.Counts()
+//	wa.Flush(ctx)         // sent/delivered (or failed) status webhooks, and due retries
+//	wa.Deliveries("16505551234"), wa.LastError(...), wa.Read(wamid), wa.Journal(), wa.Counts()
+//
+// A simulator drives Flush with its virtual clock. A long-running server
+// (omnisim serve) sets AutoFlush instead, so that status webhooks and
+// retries go out by themselves, and a Seed taken from the wall clock at
+// start.
 //
 // # Configuration
 //
@@ -25,18 +31,23 @@
 //     BusinessAccountID (WABA id, the webhook entry id) "102290129340398".
 //   - AccessToken "omnisim-whatsapp-token": required as
 //     "Authorization: Bearer <token>" (scheme case-insensitive) or as the
-//     access_token query parameter.
+//     access_token query parameter, on every route including media
+//     downloads.
 //   - AppSecret "omnisim-app-secret": the HMAC key of X-Hub-Signature-256.
 //   - VerifyToken "omnisim-verify-token": hub.verify_token of the handshake.
 //   - WebhookURL: where webhooks go; Client (default http.DefaultClient)
 //     makes those calls.
 //   - Clock (default time.Now): the platform's time, used for windows,
-//     timestamps and the journal. The fake never reads the wall clock
-//     otherwise.
+//     timestamps, retry due times and the journal. The fake never reads the
+//     wall clock otherwise (the AutoFlush timer waits in real time for a
+//     retry's Clock due time).
 //   - Seed: seeds every generated id (wamids, media ids, fbtrace_ids,
 //     conversation ids, hub.challenge). Each kind of id has its own counter,
 //     so the same seed and the same sequence of calls give the same ids, and
-//     Check or error answers do not shift the wamids.
+//     Check or error answers do not shift the wamids. See Ids below: servers
+//     with different seeds never share an id, so omnisim serve seeds from
+//     the wall clock at start (the caller passes the seed) and ids do not
+//     repeat across restarts.
 //   - Window (default 24h; negative disables the window).
 //   - MaxTextLength (default 4096 runes; negative is unlimited).
 //   - Media: limits by kind; nil is [DefaultMedia] (image jpeg,png 5 MB;
@@ -51,50 +62,71 @@
 //   - DisableStatuses: no sent/delivered status webhooks (failed statuses of
 //     Async window errors are still sent).
 //   - JournalLimit: each [Journal] list keeps only its newest entries
-//     (0 keeps all). [Server.Counts], [Server.Deliveries] and
-//     [Server.LastError] stay exact.
+//     (0 keeps all). [Server.Counts], [Server.Deliveries],
+//     [Server.LastError] and [Server.Read] stay exact.
+//   - AutoFlush (default false): post status webhooks and retries from a
+//     goroutine instead of waiting for Flush; see Webhooks.
+//   - RetrySchedule: the delays between the tries of a failed webhook; nil
+//     is [DefaultRetrySchedule] (15s, 1m, 5m, 15m, 1h, 3h, 6h, 12h, then
+//     24h six times), an empty non-nil slice disables retries. No retry
+//     comes later than [MaxRetryAge] (7 days) after the first try.
+//   - WebhookTimeout (default 10s; negative: none): the limit of each
+//     webhook try, the verification GET included.
+//   - MediaStore (default 64 MiB; negative keeps none): how much uploaded
+//     file content is kept to be served back; see Media download.
 //
 // # API routes
 //
 //	POST /{version}/{phone-number-id}/messages   send; answers SendResponse
+//	                                             or mark as read; answers {"success":true}
 //	POST /{version}/{phone-number-id}/media      multipart upload; answers {"id":"<media id>"}
+//	GET  /{version}/{media-id}                   media URL; answers MediaURLResponse
+//	GET  /media-download/{opaque}                the file (the URL the previous route gives)
 //
 // version is "v<digits>.<digits>" (any); a trailing slash is tolerated.
 // Uploads take the fields messaging_product=whatsapp, type (the MIME type;
-// the file part's Content-Type serves when it is missing) and file; only the
-// size, kind and format are kept, the bytes are read and discarded.
+// the file part's Content-Type serves when it is missing) and file.
 //
 // Checks run in this order; the first failure answers:
 //
 //  1. Token missing or wrong: HTTP 401, code 190 "Invalid OAuth access
 //     token" (with a WWW-Authenticate header).
-//  2. Path not of the shape above (no version, unknown edge, extra
-//     components, e.g. GET /v21.0/{media-id} which the fake does not model):
-//     HTTP 400, code 2500 "Unknown path components".
+//  2. Path not of the shapes above (no version, unknown edge, extra
+//     components): HTTP 400, code 2500 "Unknown path components".
 //  3. Known edge but wrong method or a phone-number-id other than
-//     Config.PhoneNumberID: HTTP 400, code 100, error_subcode 33
-//     "Unsupported request" ("Unsupported post request. Object with ID
-//     '...' does not exist ..." in details).
+//     Config.PhoneNumberID, or a /{version}/{id} that is not a media id the
+//     fake knows or is called with a method other than GET (DELETE of media
+//     is not modelled): HTTP 400, code 100, error_subcode 33 "Unsupported
+//     request" ("Unsupported post request. Object with ID '...' does not
+//     exist ..." in details). A GET /{version}/{media-id} whose
+//     phone_number_id query parameter names another number: 100.
 //  4. Body not JSON (or a field of the wrong JSON type), larger than 1 MiB,
 //     or not a multipart upload: HTTP 400, code 100 "Invalid parameter".
 //  5. Send rules ([Server.Check] runs exactly these, shared code):
-//     messaging_product must be "whatsapp"; recipient_type, when present,
-//     "individual"; to must be a valid number (digits with an optional
-//     leading "+", valid for libphonenumber) — all code 100, HTTP 400. type
-//     defaults to "text". text needs a non-empty body of at most
-//     MaxTextLength runes (code 100, details "Param text['body'] must be at
-//     most N characters long."). template needs name and language.code
-//     (100); a name not in Templates gets code 132001 "Template name does not
-//     exist in the translation", HTTP 404. Media (image, audio, video,
-//     document, sticker) needs exactly one of id and link (both or neither:
-//     100); an id must come from an upload or a customer's media (else 100),
-//     and its format and size must suit the message kind; a link must be an
-//     http(s) URL (else 100) and, when its path extension names a media
-//     format, that format must suit the kind (links are never fetched, so
-//     their size is not checked). A format or size the kind does not accept,
-//     in an upload or a send, is HTTP 400 code 131053 "Media upload error",
-//     with details naming the supported formats or the byte limit. Other
-//     types (interactive, location, reaction, ...) are not modelled: 100.
+//     messaging_product must be "whatsapp". A body with a status field is a
+//     mark-as-read request (see below). Otherwise recipient_type, when
+//     present, must be "individual"; to must be a valid number — all code
+//     100, HTTP 400. to may be written as Meta accepts it: surrounding
+//     spaces, an optional leading "+", digits mixed with the separators
+//     space, "-", "(", ")" and "." ("+1 (650) 555-1234", "1-650-555-1234",
+//     "+1.650.555.1234"); the digits must then be a valid number for
+//     libphonenumber. Letters, other characters or a second "+" are 100.
+//     The answer's contacts[].input echoes to as sent and wa_id is the E.164
+//     digits. type defaults to "text". text needs a non-empty body of at
+//     most MaxTextLength runes (code 100, details "Param text['body'] must
+//     be at most N characters long."). template needs name and
+//     language.code (100); a name not in Templates gets code 132001
+//     "Template name does not exist in the translation", HTTP 404. Media
+//     (image, audio, video, document, sticker) needs exactly one of id and
+//     link (both or neither: 100); an id must come from an upload or a
+//     customer's media (else 100), and its format and size must suit the
+//     message kind; a link must be an http(s) URL (else 100) and, when its
+//     path extension names a media format, that format must suit the kind
+//     (links are never fetched, so their size is not checked). A format or
+//     size the kind does not accept, in an upload or a send, is HTTP 400
+//     code 131053 "Media upload error", with details naming the supported
+//     formats or the byte limit. Other types (interactive, location,
+//     reaction, ...) are not modelled: 100.
 //  6. The customer-service window: every non-template send needs the
 //     customer's window open (see below), else code 131047 "Re-engagement
 //     message" with details [DetailsReEngagement].
@@ -103,7 +135,46 @@
 // error_data:{messaging_product, details}, error_subcode, fbtrace_id}}
 // where message is always "(#<code>) <title>", type is always
 // "OAuthException", error_data is always present, error_subcode only for
-// 33, and fbtrace_id is a seeded 23-character id.
+// 33, and fbtrace_id is a seeded 23-character id. (The media download URL
+// is not a Graph route; its errors are plain text, see below.)
+//
+// # Mark as read
+//
+// POST /{version}/{phone-number-id}/messages with
+// {"messaging_product":"whatsapp","status":"read","message_id":"wamid..."}
+// (optionally "typing_indicator":{"type":"text"}) answers 200
+// {"success":true} when message_id is a wamid of a message a customer sent
+// to this number (by CustomerText or CustomerMedia). status other than
+// "read", a missing message_id or a typing_indicator type other than
+// "text" is 100; any other message_id (unknown, another server's, the
+// business's own outbound message, a different spelling) is HTTP 400 code
+// 131009 "Parameter value is not valid". Marking a message read marks the
+// customer's earlier messages read too. An accepted request is journaled
+// (Journal.Reads, Counts.Reads, a Request entry) and [Server.Read] reports
+// it; it sends no webhook, needs no open window and does not reopen it.
+//
+// # Media download
+//
+// GET /{version}/{media-id} with the token answers
+// {"messaging_product":"whatsapp","url":"<base>/media-download/<opaque>",
+// "mime_type":...,"sha256":<lower-case hex>,"file_size":<number>,"id":...}
+// for media ids from uploads and from customer media. <base> is built from
+// the request: "https" when it came over TLS or carries
+// X-Forwarded-Proto: https, else "http", and the request's Host, so a
+// client that reached the fake under some name (behind omnisim serve, a
+// port forward or a proxy) can follow the URL. A GET (or HEAD) of the URL
+// with the same bearer token serves the file with its MIME type,
+// Content-Length and Range support; sha256 is always the hash of exactly
+// what is served. Without a valid token it answers 401, for a URL the fake
+// did not hand out 404, for other methods 405, all as plain text. The URL
+// does not expire.
+//
+// What is served: the uploaded bytes when they were kept, else zero bytes
+// of the file's size. Uploaded content is kept while it fits in
+// Config.MediaStore (in total, first come first kept, never evicted); files
+// of only zero bytes (such as the router's uploads) take no room. Customer
+// media (CustomerMedia) is size zero bytes; its webhook's sha256 is the
+// hash of that.
 //
 // # Window
 //
@@ -114,11 +185,10 @@
 // closed and never reopen it.
 //
 // With [Sync] a send outside the window answers HTTP 400 with 131047. With
-// [Async] it answers 200 with a wamid and nothing is delivered; Flush later
-// sends a statuses[].status="failed" webhook with errors[0].code 131047,
-// and only then does the error reach the journal and LastError
-// (HTTPStatus 200, Async true). [Server.Check] returns this error with
-// HTTPStatus 200.
+// [Async] it answers 200 with a wamid and nothing is delivered; the failed
+// status webhook then carries errors[0].code 131047, and at its first try
+// the error reaches the journal and LastError (HTTPStatus 200, Async true).
+// [Server.Check] returns this error with HTTPStatus 200.
 //
 // # Webhooks
 //
@@ -127,10 +197,48 @@
 // as \/, "%" as \u0025, "@" as \u0040, plus encoding/json's \u003c, \u003e,
 // \u0026. They carry Content-Type application/json and X-Hub-Signature-256:
 // [Sign] over exactly the bytes sent. Inbound message timestamps are strings
-// of Unix seconds. Sends never call the webhook from inside ServeHTTP: each
-// accepted send queues a "sent" and a "delivered" status (one status per
-// webhook), and [Server.Flush] posts the queue in order. The verification
-// GET carries no signature.
+// of Unix seconds. The verification GET carries no signature.
+//
+// Sends never call the webhook from inside ServeHTTP: each accepted send
+// queues a "sent" and a "delivered" status (one status per webhook). By
+// default [Server.Flush] posts the queue in order. With Config.AutoFlush a
+// goroutine posts them instead, in the order of the sends, each send's
+// statuses only after its answer has been written (and flushed to the
+// client): a later send's statuses wait behind an earlier send whose answer
+// is still being written. [Server.Close] stops that goroutine: the webhook
+// it is posting is cancelled and stays queued, nothing else is posted in
+// the background, and Flush still works. [Server.Pending] counts the
+// statuses not tried yet.
+//
+// Retries: a try of an inbound message or status webhook fails when the
+// router answers anything but 2xx, the call fails, or no answer comes
+// within WebhookTimeout. The webhook is then retried on Config.RetrySchedule
+// at Clock times, with the same body and signature (the same wamid), so the
+// router's dedupe sees a duplicate only when an earlier try actually got
+// through (processed, but answered late). A 2xx answer is never retried.
+// [Server.NextRetry] says when the earliest retry is due and
+// [Server.Retrying] how many wait; Flush posts the retries due at
+// Clock().Now before the queued statuses, and with AutoFlush a real-time
+// timer does. Every try is journaled as a Webhook with Try (1, 2, ...),
+// Status and, when a retry follows, NextTry; Counts.Webhooks counts every
+// try and Counts.Retries the retries. At most 65536 webhooks wait for a
+// retry; beyond that a failed webhook is dropped (journaled without
+// NextTry). The customer-side calls make the first try themselves and
+// return its result (Inbound.Status, the error) and Inbound.Retrying. Flush
+// returns the number of tries it made and the first transport error; it
+// goes on after a failed try, and when its context ends it stops, leaving
+// the webhook it was posting (not counted as a try) and the rest queued.
+//
+// # Ids
+//
+// Wamids, media ids, fbtrace_ids and conversation ids are 128-bit values:
+// a bijection of the seed and a bijection of the id kind's counter, mixed
+// by a Feistel network (a bijection too). So a server never repeats an id
+// and two servers with different seeds never produce the same one, while
+// the ids look random. Wamids follow Meta's layout with 32 hex digits:
+// base64 of 1c 18 <len> <wa_id> 15 02 00 <11 outbound | 12 inbound> 18 20
+// <32 hex digits> 00. Media ids are 40 decimal digits ("1" and the value
+// in 39 digits); fbtrace_ids 23 characters; conversation ids 32 hex digits.
 //
 // # Choices and UNCONFIRMED behaviour
 //
@@ -145,12 +253,32 @@
 //     also seen).
 //   - Invalid "to": code 100 "Invalid parameter", HTTP 400, not 131026
 //     (which Meta uses for numbers that are not on WhatsApp, mostly by
-//     webhook). Formatted numbers ("+1 650-555-...") are refused.
+//     webhook).
+//   - Formatted numbers (UNCONFIRMED, not in the research): "+", spaces,
+//     "-", "(", ")" and "." are accepted and dropped before validation; any
+//     other character is 100. libphonenumber decides what the digits mean
+//     (it drops a trunk 0 after the country code: "+44 (0)7911 123456" is
+//     447911123456).
 //   - Media: unsupported format or size over the limit is 131053 "Media
 //     upload error" (HTTP 400) for uploads and sends alike; an unknown media
 //     id, both id and link, or a non-http(s) link is 100. Sticker limit is
 //     the animated 500 KB (the static 100 KB limit is not modelled). Empty
-//     (0-byte) files are accepted.
+//     (0-byte) files are accepted. Media ids do not expire (Meta: 30 days
+//     for uploads, 7 days for webhook media).
+//   - Mark as read (not in the research; Meta's "Mark messages as read"
+//     page): an invalid message_id is 131009 "Parameter value is not valid"
+//     as that page says (not 100); earlier messages are marked read too, as
+//     it says. UNCONFIRMED: the other error answers (100), that typing
+//     indicators are only checked for type "text", and that there is no 30
+//     day limit.
+//   - Media URL (not in the research; third-party docs): file_size is a
+//     JSON number (some references show a string); sha256 is lower-case hex,
+//     as in the fake's webhooks (Meta's webhooks have been seen with
+//     base64); the URL is on the fake's own host (Meta: lookaside.fbsbx.com),
+//     does not expire (Meta: 5 minutes), takes the access_token query
+//     parameter as well as the bearer header, and its errors are plain text
+//     (UNCONFIRMED). GET /{version}/{media-id} of an unknown id is 100/33 as
+//     for other unknown Graph objects.
 //   - Error messages are uniformly "(#<code>) <title>" with error_data, also
 //     for 190 and 2500 where the real Graph API words them differently.
 //   - The API version is required in the path; unversioned calls get 2500.
@@ -161,8 +289,13 @@
 //     "read" statuses. Statuses are sent in order, although Meta does not
 //     order them.
 //   - Throughput limits (130429, 131056) are not modelled.
-//   - Webhooks that the router answers with a non-2xx status are not
-//     retried; a transport error stops Flush and keeps the rest queued.
-//   - wamids follow Meta's layout: base64 of 1c 18 <len> <wa_id> 15 02 00
-//     <11 outbound | 12 inbound> 18 14 <20 hex digits> 00.
+//   - Webhook retries (UNCONFIRMED; Meta only says it retries with
+//     decreasing frequency for up to 7 days): the schedule of
+//     [DefaultRetrySchedule], a 10s timeout per try, any non-2xx answer
+//     (3xx included) counts as a failure, and retries are not ordered with
+//     respect to other webhooks.
+//   - The verification GET is not retried.
+//   - Ids are longer than Meta's where the seed needs the room: media ids
+//     have 40 digits (Meta: 15-16), wamids 32 hex digits (Meta uses several
+//     lengths).
 package whatsapp

@@ -2,7 +2,9 @@ package whatsapp
 
 import (
 	"encoding/base64"
+	"math/bits"
 	"strconv"
+	"strings"
 )
 
 // Id streams: each kind of id has its own counter so that, for example,
@@ -16,11 +18,23 @@ const (
 	numStreams
 )
 
-// idgen is a counter-based splitmix64 generator. It is not safe for
-// concurrent use; the Server guards it with its mutex.
+// idgen is a counter-based generator. It is not safe for concurrent use;
+// the Server guards it with its mutex.
+//
+// Wamids, media ids, fbtrace_ids and conversation ids are 128-bit values
+// permute(tag, part): tag is a bijection of the seed (the same for every id
+// of a server), part a bijection of the stream's counter, and permute a
+// Feistel network, itself a bijection. So a server never repeats an id, and
+// two servers with different seeds never produce the same id, while the ids
+// still look random.
 type idgen struct {
 	seed uint64
+	tag  uint64
 	ctr  [numStreams]uint64
+}
+
+func newIDGen(seed uint64) idgen {
+	return idgen{seed: seed, tag: mix64(seed ^ 0x6a09e667f3bcc909)}
 }
 
 func mix64(z uint64) uint64 {
@@ -29,32 +43,46 @@ func mix64(z uint64) uint64 {
 	return z ^ z>>31
 }
 
+// next returns the stream's next counter part: a bijection of the counter.
 func (g *idgen) next(stream int) uint64 {
 	g.ctr[stream]++
 	base := mix64(g.seed ^ (uint64(stream)+1)*0xd1b54a32d192ed03)
 	return mix64(base + g.ctr[stream]*0x9e3779b97f4a7c15)
 }
 
+// permute is a 4-round Feistel network over (hi, lo) keyed by the stream:
+// a bijection of the 128-bit input for each stream.
+func permute(hi, lo uint64, stream int) (uint64, uint64) {
+	k := (uint64(stream) + 1) * 0xa0761d6478bd642f
+	for r := uint64(0); r < 4; r++ {
+		hi, lo = lo, hi^mix64(lo+k+r*0xe7037ed1a0b428db)
+	}
+	return hi, lo
+}
+
+// id128 draws the next 128-bit id of a stream.
+func (g *idgen) id128(stream int) (uint64, uint64) {
+	return permute(g.tag, g.next(stream), stream)
+}
+
 const upperHex = "0123456789ABCDEF"
 
 // wamid draws a new wamid for waID.
 func (g *idgen) wamid(waID string, outbound bool) string {
-	r1, r2 := g.wamidBits()
-	return formatWamid(waID, r1, r2, outbound)
+	return g.formatWamid(waID, g.wamidPart(), outbound)
 }
 
-// wamidBits draws the random part of a wamid: 64 + 16 bits.
-func (g *idgen) wamidBits() (uint64, uint16) {
-	r1, r2 := g.next(streamWamid), g.next(streamWamid)
-	return r1, uint16(r2 >> 48)
-}
+// wamidPart draws the counter part of a wamid; formatWamid rebuilds the
+// wamid from it.
+func (g *idgen) wamidPart() uint64 { return g.next(streamWamid) }
 
 // formatWamid builds "wamid." + base64 of Meta's id layout:
-// 1c 18 <len> <wa_id> 15 02 00 <11 outbound | 12 inbound> 18 14 <20 hex> 00.
-func formatWamid(waID string, r1 uint64, r2 uint16, outbound bool) string {
+// 1c 18 <len> <wa_id> 15 02 00 <11 outbound | 12 inbound> 18 20 <32 hex> 00.
+func (g *idgen) formatWamid(waID string, part uint64, outbound bool) string {
 	if len(waID) > 200 {
 		waID = waID[:200]
 	}
+	hi, lo := permute(g.tag, part, streamWamid)
 	var raw [256]byte
 	b := append(raw[:0], 0x1c, 0x18, byte(len(waID)))
 	b = append(b, waID...)
@@ -62,13 +90,9 @@ func formatWamid(waID string, r1 uint64, r2 uint16, outbound bool) string {
 	if outbound {
 		dir = 0x11
 	}
-	b = append(b, 0x15, 0x02, 0x00, dir, 0x18, 20)
-	for i := 0; i < 16; i++ {
-		b = append(b, upperHex[r1>>(60-4*i)&0xf])
-	}
-	for i := 0; i < 4; i++ {
-		b = append(b, upperHex[r2>>(12-4*i)&0xf])
-	}
+	b = append(b, 0x15, 0x02, 0x00, dir, 0x18, 32)
+	b = appendHex64(b, hi, upperHex)
+	b = appendHex64(b, lo, upperHex)
 	b = append(b, 0x00)
 	out := make([]byte, 6+base64.StdEncoding.EncodedLen(len(b)))
 	copy(out, "wamid.")
@@ -76,25 +100,52 @@ func formatWamid(waID string, r1 uint64, r2 uint16, outbound bool) string {
 	return string(out)
 }
 
-// mediaID is a 16-digit decimal id, like Meta's media ids.
+func appendHex64(b []byte, v uint64, digits string) []byte {
+	for i := 0; i < 16; i++ {
+		b = append(b, digits[v>>(60-4*i)&0xf])
+	}
+	return b
+}
+
+// mediaID is a 40-digit decimal id: "1" and the 128-bit id as 39 decimal
+// digits. (Meta's media ids are 15-16 digits; 128 bits are needed so that
+// servers with different seeds never share an id.)
 func (g *idgen) mediaID() string {
-	return strconv.FormatUint(1_000_000_000_000_000+g.next(streamMedia)%9_000_000_000_000_000, 10)
+	hi, lo := g.id128(streamMedia)
+	const e19 = 10_000_000_000_000_000_000
+	// (hi, lo) = q*1e19 + r0, with q = qh<<64 | ql; then q = d*1e19 + r1.
+	qh, rh := hi/e19, hi%e19
+	ql, r0 := bits.Div64(rh, lo, e19)
+	d, r1 := bits.Div64(qh, ql, e19)
+	var buf [40]byte
+	b := append(buf[:0], '1', byte('0'+d))
+	b = appendPadded(b, r1, 19)
+	b = appendPadded(b, r0, 19)
+	return string(b)
+}
+
+func appendPadded(b []byte, v uint64, width int) []byte {
+	var tmp [20]byte
+	s := strconv.AppendUint(tmp[:0], v, 10)
+	for i := len(s); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, s...)
 }
 
 const traceAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 // fbtraceID is a 23-character id like "AaBcD3fG...": 'A' then 22 url-safe
-// base64 characters.
+// base64 characters, 11 for each half of the 128-bit id.
 func (g *idgen) fbtraceID() string {
 	var b [23]byte
 	b[0] = 'A'
-	r := g.next(streamTrace)
-	for i := 1; i < len(b); i++ {
-		if i == 11 {
-			r = g.next(streamTrace)
-		}
-		b[i] = traceAlphabet[r&63]
-		r >>= 6
+	hi, lo := g.id128(streamTrace)
+	for i := 1; i < 12; i++ {
+		b[i] = traceAlphabet[hi&63]
+		hi >>= 6
+		b[i+11] = traceAlphabet[lo&63]
+		lo >>= 6
 	}
 	return string(b[:])
 }
@@ -106,15 +157,56 @@ func (g *idgen) challenge() string {
 
 // conversationID is 32 lower-case hex digits.
 func (g *idgen) conversationID() string {
-	const lowerHex = "0123456789abcdef"
-	var b [32]byte
-	r := g.next(streamConversation)
-	for i := range b {
-		if i == 16 {
-			r = g.next(streamConversation)
-		}
-		b[i] = lowerHex[r>>60]
-		r <<= 4
+	hi, lo := g.id128(streamConversation)
+	var buf [32]byte
+	b := appendHex64(buf[:0], hi, lowerHex)
+	return string(appendHex64(b, lo, lowerHex))
+}
+
+// unpermute inverts permute.
+func unpermute(hi, lo uint64, stream int) (uint64, uint64) {
+	k := (uint64(stream) + 1) * 0xa0761d6478bd642f
+	for r := uint64(4); r > 0; r-- {
+		hi, lo = lo^mix64(hi+k+(r-1)*0xe7037ed1a0b428db), hi
 	}
-	return string(b[:])
+	return hi, lo
+}
+
+// parseWamid inverts formatWamid: it returns the wa_id, the direction and
+// the counter part of a wamid this generator made; ok is false for
+// anything else (another layout, or another seed's wamid).
+func (g *idgen) parseWamid(id string) (waID string, part uint64, outbound, ok bool) {
+	rest, found := strings.CutPrefix(id, "wamid.")
+	if !found || len(rest) > base64.StdEncoding.EncodedLen(256) {
+		return "", 0, false, false
+	}
+	var raw [256]byte
+	n, err := base64.StdEncoding.Decode(raw[:], []byte(rest))
+	if err != nil || n < 3 {
+		return "", 0, false, false
+	}
+	b := raw[:n]
+	if b[0] != 0x1c || b[1] != 0x18 {
+		return "", 0, false, false
+	}
+	l := int(b[2])
+	if len(b) != 3+l+6+32+1 {
+		return "", 0, false, false
+	}
+	waID = string(b[3 : 3+l])
+	t := b[3+l:]
+	if t[0] != 0x15 || t[1] != 0x02 || t[2] != 0x00 || (t[3] != 0x11 && t[3] != 0x12) || t[4] != 0x18 || t[5] != 32 || t[38] != 0 {
+		return "", 0, false, false
+	}
+	hi, err1 := strconv.ParseUint(string(t[6:22]), 16, 64)
+	lo, err2 := strconv.ParseUint(string(t[22:38]), 16, 64)
+	if err1 != nil || err2 != nil {
+		return "", 0, false, false
+	}
+	tag, part := unpermute(hi, lo, streamWamid)
+	outbound = t[3] == 0x11
+	if tag != g.tag || g.formatWamid(waID, part, outbound) != id { // another seed, or not the canonical spelling
+		return "", 0, false, false
+	}
+	return waID, part, outbound, true
 }

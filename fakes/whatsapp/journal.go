@@ -9,6 +9,7 @@ type Journal struct {
 	Webhooks   []Webhook
 	Deliveries []Delivery
 	Errors     []ErrorEntry
+	Reads      []ReadReceipt
 }
 
 // Request is one API call the platform answered.
@@ -20,13 +21,27 @@ type Request struct {
 	Code   int // Graph error code; 0 on success
 }
 
-// Webhook is one call the platform made to Config.WebhookURL.
+// Webhook is one call (one try) the platform made to Config.WebhookURL.
 type Webhook struct {
 	At     time.Time
 	Kind   string // "verify", "messages" or "statuses"
 	Status int    // the router's HTTP status; 0 when the call failed
 	ID     string // wamid of the message or status; "" for verify
 	Err    string // transport error, or Verify's complaint
+	// Try numbers the tries of one webhook: 1 for the first, 2 for the
+	// first retry, ... (always 1 for verify).
+	Try int
+	// NextTry is when the webhook is due to be retried after this try
+	// failed (a non-2xx answer, a transport error or a timeout); zero when
+	// it succeeded or will not be retried.
+	NextTry time.Time
+}
+
+// ReadReceipt is one mark-as-read request the platform accepted.
+type ReadReceipt struct {
+	At   time.Time
+	From string // wa_id of the customer who sent the message
+	ID   string // the wamid, as given in message_id
 }
 
 // Delivery is one message that reached a customer's device.
@@ -59,9 +74,11 @@ type ErrorEntry struct {
 // Counts are exact totals, independent of Config.JournalLimit.
 type Counts struct {
 	Requests   int
-	Webhooks   int
+	Webhooks   int // every try, retries included
 	Deliveries int
 	Errors     int
+	Retries    int // tries after the first (Webhook.Try > 1)
+	Reads      int // accepted mark-as-read requests
 }
 
 // ring keeps the newest limit entries (all when limit <= 0).

@@ -18,6 +18,7 @@ const (
 	CodeInvalidParameter  = 100    // "Invalid parameter" (also 100/33 "Unsupported post request")
 	CodeInvalidToken      = 190    // "Invalid OAuth access token"
 	CodeUnknownPath       = 2500   // "Unknown path components"
+	CodeInvalidValue      = 131009 // "Parameter value is not valid" (mark as read of an unknown message)
 	CodeReEngagement      = 131047 // "Re-engagement message" (24 h window)
 	CodeMediaUpload       = 131053 // "Media upload error"
 	CodeTemplateNotExists = 132001 // "Template name does not exist in the translation"
@@ -33,6 +34,7 @@ const (
 	titleUnsupported       = "Unsupported request"
 	titleInvalidToken      = "Invalid OAuth access token"
 	titleUnknownPath       = "Unknown path components"
+	titleInvalidValue      = "Parameter value is not valid"
 	titleReEngagement      = "Re-engagement message"
 	titleMediaUpload       = "Media upload error"
 	titleTemplateNotExists = "Template name does not exist in the translation"
@@ -241,8 +243,9 @@ func (s *Server) classifyMIME(mime string) (kind, format string) {
 	return kind, format
 }
 
-// waID validates a phone number ("+" optional, digits only) with
-// libphonenumber and returns its wa_id (E.164 digits without "+").
+// waID validates a phone number with libphonenumber and returns its wa_id
+// (E.164 digits without "+"). The number may be written with a leading "+"
+// and the separators space, "-", "(", ")" and "."; see normalizePhone.
 func (s *Server) waID(to string) (string, bool) {
 	s.pmu.Lock()
 	v, hit := s.phones[to]
@@ -261,15 +264,40 @@ func (s *Server) waID(to string) (string, bool) {
 
 const maxPhoneCache = 1 << 17
 
-func parsePhone(to string) string {
-	d := strings.TrimPrefix(to, "+")
-	if len(d) < 4 || len(d) > 15 {
-		return ""
+// normalizePhone returns the digits of a number written as Meta accepts
+// it: surrounding spaces, an optional leading "+", then digits mixed with
+// the separators space, "-", "(", ")" and ".". Any other character (a
+// letter, a second "+", ...) makes it invalid: "".
+func normalizePhone(to string) string {
+	t := strings.TrimSpace(to)
+	t = strings.TrimPrefix(t, "+")
+	plain := true
+	for i := 0; i < len(t); i++ {
+		if t[i] < '0' || t[i] > '9' {
+			plain = false
+			break
+		}
 	}
-	for i := 0; i < len(d); i++ {
-		if d[i] < '0' || d[i] > '9' {
+	if plain {
+		return t
+	}
+	d := make([]byte, 0, len(t))
+	for i := 0; i < len(t); i++ {
+		switch c := t[i]; {
+		case c >= '0' && c <= '9':
+			d = append(d, c)
+		case c == ' ' || c == '-' || c == '(' || c == ')' || c == '.':
+		default:
 			return ""
 		}
+	}
+	return string(d)
+}
+
+func parsePhone(to string) string {
+	d := normalizePhone(to)
+	if len(d) < 4 || len(d) > 15 {
+		return ""
 	}
 	num, err := phonenumbers.Parse("+"+d, "ZZ")
 	if err != nil || !phonenumbers.IsValidNumber(num) {
@@ -288,10 +316,12 @@ type plan struct {
 	mediaID  string
 	link     string
 	replyTo  string
+	read     bool       // a mark-as-read request
+	in       inboundRec // the message it marks (read only)
 }
 
-// Check reports whether a send of req would be accepted now, and with which
-// error; nil means accepted. It runs the same rules, in the same order, as a
+// Check reports whether a send (or a mark-as-read request) of req would be
+// accepted now, and with which error; nil means accepted. It runs the same rules, in the same order, as a
 // POST to the messages endpoint with a valid token; the returned error
 // differs from the wire answer only in having no FBTraceID. In [Async] mode a
 // window error is returned with HTTPStatus 200: the call succeeds and the
@@ -318,6 +348,9 @@ func (s *Server) checkSendLocked(req *SendRequest, now time.Time) (plan, *Error)
 	if req.MessagingProduct != "whatsapp" {
 		return p, errParam(`The parameter messaging_product is required and must be "whatsapp".`)
 	}
+	if req.Status != "" {
+		return s.checkReadLocked(req)
+	}
 	if req.RecipientType != "" && req.RecipientType != "individual" {
 		return p, errParamf(`Param recipient_type must be "individual"; got %q.`, req.RecipientType)
 	}
@@ -326,7 +359,7 @@ func (s *Server) checkSendLocked(req *SendRequest, now time.Time) (plan, *Error)
 	}
 	waID, ok := s.waID(req.To)
 	if !ok {
-		return p, errParamf("Param to must be a valid phone number in international format (digits, optional leading +); got %q.", req.To)
+		return p, errParamf("Param to must be a valid phone number in international format (digits, optional leading +, separators space - ( ) .); got %q.", req.To)
 	}
 	p.waID = waID
 	if req.Context != nil {
@@ -371,8 +404,8 @@ func (s *Server) checkSendLocked(req *SendRequest, now time.Time) (plan, *Error)
 		case m.ID == "" && m.Link == "":
 			return p, errParamf("The parameter %s['id'] or %s['link'] is required.", p.kind, p.kind)
 		case m.ID != "":
-			up, ok := s.uploads[m.ID]
-			if !ok {
+			up := s.uploads[m.ID]
+			if up == nil {
 				return p, errParamf("Param %s['id'] is not a valid media id: %q was not uploaded.", p.kind, m.ID)
 			}
 			if e := s.checkMedia(p.kind, up.format, up.size); e != nil {
@@ -466,4 +499,27 @@ func (s *Server) windowOpenLocked(waID string, now time.Time) bool {
 		return false
 	}
 	return now.Before(c.lastInbound.Add(s.window))
+}
+
+// checkReadLocked checks a mark-as-read request: status "read", a
+// message_id that is a wamid of a message a customer sent to this number,
+// and, when present, a typing_indicator of type "text". s.mu must be held.
+func (s *Server) checkReadLocked(req *SendRequest) (plan, *Error) {
+	p := plan{read: true}
+	if req.Status != "read" {
+		return p, errParamf(`Param status must be "read"; got %q.`, req.Status)
+	}
+	if req.MessageID == "" {
+		return p, errParam("The parameter message_id is required.")
+	}
+	if t := req.TypingIndicator; t != nil && t.Type != "text" {
+		return p, errParamf(`Param typing_indicator['type'] must be "text"; got %q.`, t.Type)
+	}
+	in, ok := s.inboundLocked(req.MessageID)
+	if !ok {
+		return p, newError(http.StatusBadRequest, CodeInvalidValue, 0, titleInvalidValue,
+			fmt.Sprintf("Param message_id %q is not the id of a message received by this business number.", req.MessageID))
+	}
+	p.in, p.waID = in, in.c.waID
+	return p, nil
 }

@@ -27,7 +27,11 @@ type Config struct {
 	// Clock is the platform's time; default time.Now.
 	Clock func() time.Time
 	// Seed seeds wamids, media ids, fbtrace_ids, conversation ids and
-	// challenges: the same seed and the same calls give the same ids.
+	// challenges: the same seed and the same calls give the same ids, and
+	// servers with different seeds never give the same wamid, media id,
+	// fbtrace_id or conversation id (the seed is encoded in them). A
+	// long-running server (omnisim serve) passes a seed taken from the wall
+	// clock at start, so that its ids do not repeat across restarts.
 	Seed uint64
 	// Window is the customer-service window; 0 means 24h, negative disables
 	// the window (every send is inside it).
@@ -52,6 +56,27 @@ type Config struct {
 	// JournalLimit keeps at most this many entries per Journal list, the
 	// newest; 0 keeps all. Counts, Deliveries and LastError stay exact.
 	JournalLimit int
+	// AutoFlush posts each accepted send's status webhooks from a
+	// goroutine as soon as the send's response is written, and retries
+	// when they fall due (by a real-time timer); Close stops it. False
+	// (the default) queues them for Flush.
+	AutoFlush bool
+	// RetrySchedule is the delay before each retry of a webhook whose try
+	// failed (non-2xx answer, transport error or timeout): the first retry
+	// comes RetrySchedule[0] after the first try, the second
+	// RetrySchedule[1] after the first retry, and so on; no retry is made
+	// later than [MaxRetryAge] after the first try. Nil means
+	// [DefaultRetrySchedule]; an empty non-nil slice disables retries.
+	RetrySchedule []time.Duration
+	// WebhookTimeout bounds each webhook try (POSTs and the verification
+	// GET); 0 means [DefaultWebhookTimeout], negative means no limit other
+	// than the caller's context and Client.
+	WebhookTimeout time.Duration
+	// MediaStore is how many bytes of uploaded file content are kept to be
+	// served back by the media download URL; 0 means [DefaultMediaStore],
+	// negative keeps none. Files of only zero bytes take no room; a file
+	// that does not fit is served as zero bytes of its size.
+	MediaStore int64
 }
 
 // MediaLimit is what the platform accepts for one media kind.
@@ -82,6 +107,11 @@ const (
 	DefaultVerifyToken        = "omnisim-verify-token"
 	DefaultWindow             = 24 * time.Hour
 	DefaultMaxTextLength      = 4096
+	DefaultWebhookTimeout     = 10 * time.Second
+	DefaultMediaStore         = 64 << 20
+	// MaxRetryAge is how long after its first try a webhook may still be
+	// retried.
+	MaxRetryAge = 7 * 24 * time.Hour
 )
 
 // Server is a fake WhatsApp Business Cloud API platform. Use it unstarted
@@ -97,20 +127,34 @@ type Server struct {
 	media     map[string]*mediaRule
 	templates map[string]bool
 
+	schedule []time.Duration
+	timeout  time.Duration
+
 	pmu    sync.Mutex
 	phones map[string]string // raw "to" -> wa_id ("" = invalid)
+
+	// flushMu serializes the posting of queued and retried webhooks
+	// (Flush and the AutoFlush goroutine), so they go out in order.
+	flushMu sync.Mutex
 
 	mu        sync.Mutex
 	ids       idgen
 	customers map[string]*customer
-	uploads   map[string]upload
+	inbound   map[uint64]inboundRec // counter part of an inbound wamid -> its sender
+	uploads   map[string]*upload
+	mediaLeft int64 // MediaStore bytes still free
 	queue     []pending
+	retries   retryHeap
+	hookSeq   uint64
 	requests  ring[Request]
 	webhooks  ring[Webhook]
 	delivs    ring[Delivery]
 	errs      ring[ErrorEntry]
+	reads     ring[ReadReceipt]
 	counts    Counts
 	srv       *http.Server
+	closed    bool
+	worker    *worker
 }
 
 type customer struct {
@@ -119,14 +163,21 @@ type customer struct {
 	deliveries  []delivRec
 	lastErr     *ErrorEntry
 	conv        conversation
+	inSeq       uint32 // inbound messages so far
+	readSeq     uint32 // inbound messages 1..readSeq are marked read
+}
+
+// inboundRec is a customer message the business may mark as read.
+type inboundRec struct {
+	c   *customer
+	seq uint32
 }
 
 // delivRec is a compact Delivery kept per customer (the wamid is rebuilt
-// from its random bits and the customer's wa_id).
+// from its counter part and the customer's wa_id).
 type delivRec struct {
 	at      time.Time
-	r1      uint64
-	r2      uint16
+	part    uint64
 	kind    uint8 // index in kindNames
 	link    bool  // media is a link, not a media id
 	content string
@@ -145,8 +196,8 @@ func kindIndex(k string) uint8 {
 	return 0
 }
 
-func (c *customer) delivery(r *delivRec) Delivery {
-	d := Delivery{At: r.at, To: c.waID, ID: formatWamid(c.waID, r.r1, r.r2, true), Type: kindNames[r.kind], ReplyTo: r.replyTo}
+func (c *customer) delivery(g *idgen, r *delivRec) Delivery {
+	d := Delivery{At: r.at, To: c.waID, ID: g.formatWamid(c.waID, r.part, true), Type: kindNames[r.kind], ReplyTo: r.replyTo}
 	switch d.Type {
 	case "text":
 		d.Text = r.content
@@ -169,11 +220,14 @@ type conversation struct {
 	expires  time.Time
 }
 
+// upload is a media file: uploaded, or sent by a customer.
 type upload struct {
 	kind   string
 	format string
 	mime   string
 	size   int64
+	data   []byte // the content when kept; nil: size zero bytes
+	sum    string // hex sha256 of what is served; "" until computed
 }
 
 // pending is a queued status webhook.
@@ -186,7 +240,13 @@ type pending struct {
 	category string
 	convExp  int64 // sent only
 	err      *Error
+	// hold, when not nil, keeps the status (and those after it) from
+	// being posted until the send's response is written (AutoFlush).
+	hold *hold
 }
+
+// hold is released once a send's response has been written.
+type hold struct{ released bool }
 
 // New returns an unstarted fake platform.
 func New(cfg Config) *Server {
@@ -207,15 +267,30 @@ func New(cfg Config) *Server {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
+	if cfg.RetrySchedule == nil {
+		cfg.RetrySchedule = DefaultRetrySchedule()
+	} else {
+		cfg.RetrySchedule = append([]time.Duration{}, cfg.RetrySchedule...)
+	}
+	if cfg.WebhookTimeout == 0 {
+		cfg.WebhookTimeout = DefaultWebhookTimeout
+	}
+	if cfg.MediaStore == 0 {
+		cfg.MediaStore = DefaultMediaStore
+	}
 	s := &Server{
 		cfg:       cfg,
 		window:    cfg.Window,
 		maxText:   cfg.MaxTextLength,
 		media:     buildMedia(cfg.Media),
+		schedule:  cfg.RetrySchedule,
+		timeout:   cfg.WebhookTimeout,
 		phones:    map[string]string{},
-		ids:       idgen{seed: cfg.Seed},
+		ids:       newIDGen(cfg.Seed),
 		customers: map[string]*customer{},
-		uploads:   map[string]upload{},
+		inbound:   map[uint64]inboundRec{},
+		uploads:   map[string]*upload{},
+		mediaLeft: max(cfg.MediaStore, 0),
 	}
 	if s.window == 0 {
 		s.window = DefaultWindow
@@ -233,11 +308,16 @@ func New(cfg Config) *Server {
 	s.webhooks.limit = cfg.JournalLimit
 	s.delivs.limit = cfg.JournalLimit
 	s.errs.limit = cfg.JournalLimit
+	s.reads.limit = cfg.JournalLimit
 	return s
 }
 
 // Config returns the effective configuration (defaults filled in).
-func (s *Server) Config() Config { return s.cfg }
+func (s *Server) Config() Config {
+	c := s.cfg
+	c.RetrySchedule = append([]time.Duration{}, c.RetrySchedule...)
+	return c
+}
 
 func (s *Server) now() time.Time { return s.cfg.Clock() }
 
@@ -258,13 +338,20 @@ func (s *Server) Start() error {
 	return nil
 }
 
-// Close stops a started server; it does nothing on an unstarted one.
+// Close stops a started server and the AutoFlush goroutine: a webhook it
+// is posting is cancelled and stays queued (not counted as a try), and
+// nothing is posted in the background afterwards; Flush still works. On an
+// unstarted server without AutoFlush it does nothing.
 func (s *Server) Close() {
 	s.mu.Lock()
-	srv := s.srv
+	srv, w := s.srv, s.worker
+	s.closed = true
 	s.mu.Unlock()
 	if srv != nil {
 		srv.Close()
+	}
+	if w != nil {
+		w.stop()
 	}
 }
 
@@ -275,11 +362,17 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // ServeHTTP answers the Graph API routes the fake models:
 //
-//	POST /{version}/{phone-number-id}/messages
-//	POST /{version}/{phone-number-id}/media
+//	POST /{version}/{phone-number-id}/messages   send, or mark as read
+//	POST /{version}/{phone-number-id}/media      upload
+//	GET  /{version}/{media-id}                   media URL
+//	GET  /media-download/{opaque}                the file at that URL
 //
 // See the package documentation for the error answers.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, downloadPrefix) {
+		s.handleDownload(w, r)
+		return
+	}
 	if !s.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token"`)
 		s.fail(w, r, newError(http.StatusUnauthorized, CodeInvalidToken, 0, titleInvalidToken,
@@ -288,15 +381,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p := strings.TrimSuffix(r.URL.Path, "/")
 	seg := strings.Split(strings.TrimPrefix(p, "/"), "/")
-	if len(seg) != 3 || !validVersion(seg[0]) || (seg[2] != "messages" && seg[2] != "media") {
+	switch {
+	case len(seg) == 2 && validVersion(seg[0]) && seg[1] != "":
+		if r.Method != http.MethodGet {
+			s.fail(w, r, errUnsupported(r.Method, seg[1]), "")
+			return
+		}
+		s.handleMediaURL(w, r, seg[1])
+		return
+	case len(seg) != 3 || !validVersion(seg[0]) || (seg[2] != "messages" && seg[2] != "media"):
 		s.fail(w, r, newError(http.StatusBadRequest, CodeUnknownPath, 0, titleUnknownPath,
 			"Unknown path components: "+r.URL.Path), "")
 		return
 	}
 	if r.Method != http.MethodPost || seg[1] != s.cfg.PhoneNumberID {
-		s.fail(w, r, newError(http.StatusBadRequest, CodeInvalidParameter, SubcodeUnsupportedRequest, titleUnsupported,
-			"Unsupported "+strings.ToLower(r.Method)+" request. Object with ID '"+seg[1]+
-				"' does not exist, cannot be loaded due to missing permissions, or does not support this operation."), "")
+		s.fail(w, r, errUnsupported(r.Method, seg[1]), "")
 		return
 	}
 	if seg[2] == "media" {
@@ -304,6 +403,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.handleSend(w, r)
+}
+
+// errUnsupported is Graph's answer for an object that does not exist or
+// does not support the method: 100 with subcode 33.
+func errUnsupported(method, id string) *Error {
+	return newError(http.StatusBadRequest, CodeInvalidParameter, SubcodeUnsupportedRequest, titleUnsupported,
+		"Unsupported "+strings.ToLower(method)+" request. Object with ID '"+id+
+			"' does not exist, cannot be loaded due to missing permissions, or does not support this operation.")
 }
 
 func validVersion(v string) bool {
@@ -425,7 +532,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	p, e := s.checkSendLocked(&req, now)
 	if e != nil && e.HTTPStatus != http.StatusOK {
 		to, c := req.To, (*customer)(nil)
-		if p.waID != "" {
+		if p.waID != "" && !p.read {
 			to, c = p.waID, s.customerLocked(p.waID)
 		}
 		s.recordErrorLocked(now, r, e, to, c)
@@ -433,13 +540,24 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
+	if p.read {
+		s.markReadLocked(now, p.in, req.MessageID)
+		s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, []byte(`{"success":true}`))
+		return
+	}
 	c := s.customerLocked(p.waID)
-	r1, r2 := s.ids.wamidBits()
-	id := formatWamid(c.waID, r1, r2, true)
+	part := s.ids.wamidPart()
+	id := s.ids.formatWamid(c.waID, part, true)
+	var h *hold
+	if s.cfg.AutoFlush {
+		h = &hold{}
+	}
 	if e != nil { // Async window error: accepted now, failed status later.
-		s.queue = append(s.queue, pending{status: "failed", id: id, to: c.waID, at: now, err: e})
+		s.queue = append(s.queue, pending{status: "failed", id: id, to: c.waID, at: now, err: e, hold: h})
 	} else {
-		rec := delivRec{at: now, r1: r1, r2: r2, kind: kindIndex(p.kind), content: p.text + p.template + p.caption,
+		rec := delivRec{at: now, part: part, kind: kindIndex(p.kind), content: p.text + p.template + p.caption,
 			media: p.mediaID, replyTo: p.replyTo}
 		if p.link != "" {
 			rec.media, rec.link = p.link, true
@@ -460,8 +578,8 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 			}
 			exp = c.conv.expires.Unix()
 			s.queue = append(s.queue,
-				pending{status: "sent", id: id, to: c.waID, at: now, convID: c.conv.id, category: category, convExp: exp},
-				pending{status: "delivered", id: id, to: c.waID, at: now, convID: c.conv.id, category: category})
+				pending{status: "sent", id: id, to: c.waID, at: now, convID: c.conv.id, category: category, convExp: exp, hold: h},
+				pending{status: "delivered", id: id, to: c.waID, at: now, convID: c.conv.id, category: category, hold: h})
 		}
 	}
 	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
@@ -470,6 +588,17 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	out := buf.Bytes()[:0]
 	out = appendSendResponse(out, req.To, p.waID, id)
 	writeJSON(w, http.StatusOK, out)
+	if h != nil {
+		// The statuses go out only after the answer: flush it to the
+		// client, release them and wake the AutoFlush goroutine.
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		s.mu.Lock()
+		h.released = true
+		s.mu.Unlock()
+		s.kick()
+	}
 }
 
 // appendSendResponse writes the SendResponse JSON without reflection; it
@@ -495,6 +624,10 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	var product, typ, fileType string
 	var size int64
+	var keep keeper
+	s.mu.Lock()
+	keep.limit = s.mediaLeft
+	s.mu.Unlock()
 	haveFile := false
 	for {
 		part, err := mr.NextPart()
@@ -509,7 +642,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		case name == "file" && !haveFile:
 			haveFile = true
 			fileType = part.Header.Get("Content-Type")
-			size, err = io.Copy(io.Discard, part)
+			size, err = io.Copy(&keep, part)
 		case name == "messaging_product" || name == "type":
 			var v []byte
 			v, err = io.ReadAll(io.LimitReader(part, maxFieldBytes))
@@ -551,10 +684,22 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, e, "")
 		return
 	}
+	up := &upload{kind: kind, format: format, mime: typ, size: size}
+	if data := keep.kept(); data != nil {
+		up.data = data
+		up.sum = hexSum(data)
+	}
 	now := s.now()
 	s.mu.Lock()
+	if up.data != nil {
+		if int64(len(up.data)) <= s.mediaLeft {
+			s.mediaLeft -= int64(len(up.data))
+		} else { // another upload took the room meanwhile
+			up.data, up.sum = nil, ""
+		}
+	}
 	id := s.ids.mediaID()
-	s.uploads[id] = upload{kind: kind, format: format, mime: typ, size: size}
+	s.uploads[id] = up
 	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
 	s.mu.Unlock()
 	b := append([]byte(`{"id":`), appendString(nil, id)...)
@@ -570,6 +715,7 @@ func (s *Server) Journal() Journal {
 		Webhooks:   s.webhooks.snapshot(),
 		Deliveries: s.delivs.snapshot(),
 		Errors:     s.errs.snapshot(),
+		Reads:      s.reads.snapshot(),
 	}
 }
 
@@ -603,7 +749,7 @@ func (s *Server) Deliveries(to string) []Delivery {
 	}
 	out := make([]Delivery, len(c.deliveries))
 	for i := range c.deliveries {
-		out[i] = c.delivery(&c.deliveries[i])
+		out[i] = c.delivery(&s.ids, &c.deliveries[i])
 	}
 	return out
 }
@@ -634,7 +780,9 @@ func (s *Server) WindowOpen(to string) bool {
 	return s.windowOpenLocked(c.waID, now)
 }
 
-// Pending returns how many status webhooks wait for Flush.
+// Pending returns how many status webhooks wait for their first try (by
+// Flush, or by the AutoFlush goroutine); see Retrying for those waiting for
+// a retry.
 func (s *Server) Pending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -4,19 +4,49 @@ import "strconv"
 
 // SendRequest is the JSON body of POST /{version}/{phone-number-id}/messages.
 // Field names are Meta's. Only the message types the fake models are listed.
+// A body with a status field is not a send but a mark-as-read request
+// ({"messaging_product":"whatsapp","status":"read","message_id":"wamid..."});
+// it answers [SuccessResponse].
 type SendRequest struct {
-	MessagingProduct string    `json:"messaging_product"`
-	RecipientType    string    `json:"recipient_type,omitempty"`
-	To               string    `json:"to"`
-	Type             string    `json:"type,omitempty"`
-	Context          *Context  `json:"context,omitempty"`
-	Text             *Text     `json:"text,omitempty"`
-	Template         *Template `json:"template,omitempty"`
-	Image            *Media    `json:"image,omitempty"`
-	Audio            *Media    `json:"audio,omitempty"`
-	Video            *Media    `json:"video,omitempty"`
-	Document         *Media    `json:"document,omitempty"`
-	Sticker          *Media    `json:"sticker,omitempty"`
+	MessagingProduct string `json:"messaging_product"`
+	RecipientType    string `json:"recipient_type,omitempty"`
+	To               string `json:"to"`
+	Status           string `json:"status,omitempty"`     // "read": mark MessageID as read
+	MessageID        string `json:"message_id,omitempty"` // the customer's wamid to mark as read
+	// TypingIndicator may accompany a mark-as-read; its type must be "text".
+	TypingIndicator *TypingIndicator `json:"typing_indicator,omitempty"`
+	Type            string           `json:"type,omitempty"`
+	Context         *Context         `json:"context,omitempty"`
+	Text            *Text            `json:"text,omitempty"`
+	Template        *Template        `json:"template,omitempty"`
+	Image           *Media           `json:"image,omitempty"`
+	Audio           *Media           `json:"audio,omitempty"`
+	Video           *Media           `json:"video,omitempty"`
+	Document        *Media           `json:"document,omitempty"`
+	Sticker         *Media           `json:"sticker,omitempty"`
+}
+
+// TypingIndicator is the typing_indicator object of a mark-as-read request.
+type TypingIndicator struct {
+	Type string `json:"type"`
+}
+
+// SuccessResponse is the 200 answer of a mark-as-read request:
+// {"success":true}.
+type SuccessResponse struct {
+	Success bool `json:"success"`
+}
+
+// MediaURLResponse is the 200 answer of GET /{version}/{media-id}. URL is
+// where the file can be downloaded with the same bearer token. FileSize is
+// a JSON number.
+type MediaURLResponse struct {
+	MessagingProduct string `json:"messaging_product"`
+	URL              string `json:"url"`
+	MimeType         string `json:"mime_type"`
+	SHA256           string `json:"sha256"`
+	FileSize         int64  `json:"file_size"`
+	ID               string `json:"id"`
 }
 
 // Context marks a send as a reply to an earlier message.

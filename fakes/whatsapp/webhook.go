@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -157,14 +158,19 @@ func appendString(b []byte, s string) []byte {
 // Inbound is the result of a customer-side message.
 type Inbound struct {
 	ID     string // the message's wamid
-	Status int    // the router's HTTP status; 0 when the webhook call failed
+	Status int    // the router's HTTP status to the first try; 0 when that call failed
+	// Retrying reports that the first try failed (a non-2xx answer, a
+	// transport error or a timeout) and the webhook is queued for a retry
+	// (see Config.RetrySchedule, Flush and NextRetry).
+	Retrying bool
 }
 
 // CustomerText makes the customer from (phone number, "+" optional) named
 // name send text: it builds the inbound "messages" webhook, signs it and
 // POSTs it to Config.WebhookURL. The customer's window (re)starts at the
 // platform's time even when the router refuses the webhook or cannot be
-// reached. It returns the wamid and the router's HTTP status.
+// reached. It returns the wamid and the router's HTTP status to this first
+// try; a failed try is retried later on the retry schedule.
 func (s *Server) CustomerText(ctx context.Context, from, name, text string) (Inbound, error) {
 	return s.customerMessage(ctx, from, name, "text", "", text, 0)
 }
@@ -189,11 +195,18 @@ func (s *Server) customerMessage(ctx context.Context, from, name, kind, format, 
 	if !ok {
 		return Inbound{}, fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
 	}
+	var sum string
+	if kind != "text" {
+		sum = zeroSum(size) // the media URL serves size zero bytes
+	}
 	now := s.now()
 	s.mu.Lock()
 	c := s.customerLocked(waID)
 	c.lastInbound = now
-	id := s.ids.wamid(waID, false)
+	part := s.ids.wamidPart()
+	id := s.ids.formatWamid(waID, part, false)
+	c.inSeq++
+	s.inbound[part] = inboundRec{c: c, seq: c.inSeq}
 	m := InboundMessage{From: waID, ID: id, Timestamp: strconv.FormatInt(now.Unix(), 10), Type: kind}
 	if kind == "text" {
 		m.Text = &Text{Body: body}
@@ -203,9 +216,8 @@ func (s *Server) customerMessage(ctx context.Context, from, name, kind, format, 
 		if mime == "" {
 			mime = kind + "/" + format
 		}
-		s.uploads[mediaID] = upload{kind: kind, format: format, mime: mime, size: size}
-		sum := sha256.Sum256([]byte(mediaID))
-		im := &InboundMedia{Caption: body, MimeType: mime, SHA256: hex.EncodeToString(sum[:]), ID: mediaID}
+		s.uploads[mediaID] = &upload{kind: kind, format: format, mime: mime, size: size, sum: sum}
+		im := &InboundMedia{Caption: body, MimeType: mime, SHA256: sum, ID: mediaID}
 		switch kind {
 		case "image":
 			m.Image = im
@@ -230,9 +242,13 @@ func (s *Server) customerMessage(ctx context.Context, from, name, kind, format, 
 	if err != nil {
 		return Inbound{ID: id}, err
 	}
-	status, err := s.post(ctx, b)
-	s.journalWebhook(now, "messages", status, id, err)
-	return Inbound{ID: id, Status: status}, err
+	if s.cfg.WebhookURL == "" {
+		s.journalWebhook(now, "messages", 0, id, ErrNoWebhookURL)
+		return Inbound{ID: id}, ErrNoWebhookURL
+	}
+	h := hook{kind: "messages", id: id, body: b, first: now}
+	res := s.attempt(ctx, &h, true)
+	return Inbound{ID: id, Status: res.status, Retrying: res.retry}, res.err
 }
 
 func (s *Server) envelope(v WebhookValue) *WebhookPayload {
@@ -245,7 +261,7 @@ func (s *Server) envelope(v WebhookValue) *WebhookPayload {
 }
 
 func (s *Server) journalWebhook(at time.Time, kind string, status int, id string, err error) {
-	wh := Webhook{At: at, Kind: kind, Status: status, ID: id}
+	wh := Webhook{At: at, Kind: kind, Status: status, ID: id, Try: 1}
 	if err != nil {
 		wh.Err = err.Error()
 	}
@@ -254,18 +270,36 @@ func (s *Server) journalWebhook(at time.Time, kind string, status int, id string
 	s.mu.Unlock()
 }
 
-// post sends a signed webhook body and returns the router's status.
+// withTimeout bounds one webhook try by Config.WebhookTimeout.
+func (s *Server) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.timeout < 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.timeout)
+}
+
+// Header values shared by every webhook (never modified: a header Add
+// appends to a copy, since their capacity is their length).
+var (
+	hdrJSON = []string{"application/json"}
+	hdrUA   = []string{"facebookexternalua"}
+)
+
+// post sends a signed webhook body and returns the router's status. The
+// try is bounded by Config.WebhookTimeout.
 func (s *Server) post(ctx context.Context, body []byte) (int, error) {
 	if s.cfg.WebhookURL == "" {
 		return 0, ErrNoWebhookURL
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, strings.NewReader(string(body)))
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Hub-Signature-256", Sign(s.cfg.AppSecret, body))
-	req.Header.Set("User-Agent", "facebookexternalua")
+	req.Header["Content-Type"] = hdrJSON
+	req.Header["X-Hub-Signature-256"] = []string{Sign(s.cfg.AppSecret, body)}
+	req.Header["User-Agent"] = hdrUA
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
 		return 0, err
@@ -278,7 +312,8 @@ func (s *Server) post(ctx context.Context, body []byte) (int, error) {
 // Verify performs the subscription handshake against Config.WebhookURL:
 // GET ?hub.mode=subscribe&hub.challenge=<seeded random>&hub.verify_token=<VerifyToken>
 // without a signature header. It fails unless the answer is 200 with
-// exactly the challenge as body.
+// exactly the challenge as body. The call is bounded by
+// Config.WebhookTimeout and is not retried.
 func (s *Server) Verify(ctx context.Context) error {
 	if s.cfg.WebhookURL == "" {
 		return ErrNoWebhookURL
@@ -293,6 +328,8 @@ func (s *Server) Verify(ctx context.Context) error {
 }
 
 func (s *Server) verify(ctx context.Context, ch string) (int, error) {
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
 	u, err := url.Parse(s.cfg.WebhookURL)
 	if err != nil {
 		return 0, err
@@ -330,49 +367,6 @@ func truncate(b []byte, n int) string {
 		return string(b[:n]) + "…"
 	}
 	return string(b)
-}
-
-// Flush POSTs the queued status webhooks, one status per webhook, in the
-// order they were queued: "sent" then "delivered" for each accepted message
-// (unless Config.DisableStatuses), "failed" for each Async window error. It
-// returns how many were sent. A router's non-2xx answer is journaled and not
-// retried; a transport error stops Flush and leaves that webhook and the
-// rest queued for the next Flush. Errors reported by failed statuses become
-// the customers' LastError and enter the journal when they are sent.
-func (s *Server) Flush(ctx context.Context) (int, error) {
-	if s.cfg.WebhookURL == "" {
-		return 0, ErrNoWebhookURL
-	}
-	s.mu.Lock()
-	q := s.queue
-	s.queue = nil
-	s.mu.Unlock()
-	var buf []byte
-	for i := range q {
-		p := &q[i]
-		buf = s.appendStatusPayload(buf[:0], p)
-		status, err := s.post(ctx, buf)
-		now := s.now()
-		wh := Webhook{At: now, Kind: "statuses", Status: status, ID: p.id}
-		if err != nil {
-			wh.Err = err.Error()
-		}
-		s.mu.Lock()
-		s.addWebhookLocked(wh)
-		if err != nil {
-			rest := q[i:len(q):len(q)]
-			s.queue = append(rest, s.queue...)
-			s.mu.Unlock()
-			return i, err
-		}
-		if p.err != nil {
-			s.addErrorLocked(ErrorEntry{At: p.at, To: p.to, Code: p.err.Code, HTTPStatus: http.StatusOK,
-				Details: p.err.Details(), Async: true, ID: p.id}, s.customerLocked(p.to))
-		}
-		s.mu.Unlock()
-		q[i] = pending{} // release strings
-	}
-	return len(q), nil
 }
 
 // statusPayload returns the webhook payload of a queued status.

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -298,19 +299,48 @@ func TestStatusWebhooks(t *testing.T) {
 	}
 }
 
-func TestFlushTransportErrorKeepsQueue(t *testing.T) {
+func TestFlushTransportErrorRetries(t *testing.T) {
 	rt := newRouter(t, DefaultAppSecret)
-	s, _ := newTest(Config{WebhookURL: "http://127.0.0.1:1/nowhere"})
-	s.CustomerText(context.Background(), cust, "S", "hi") // fails, opens the window
+	s, clk := newTest(Config{WebhookURL: "http://127.0.0.1:1/nowhere"})
+	in, err := s.CustomerText(context.Background(), cust, "S", "hi") // fails, opens the window
+	if err == nil || !in.Retrying || in.Status != 0 {
+		t.Fatalf("%+v %v", in, err)
+	}
 
 	wantOK(t, sendReq(s, text(cust, "a")))
 	n, err := s.Flush(context.Background())
-	if err == nil || n != 0 || s.Pending() != 2 {
-		t.Fatalf("flush %d %v pending %d", n, err, s.Pending())
+	if err == nil || n != 2 || s.Pending() != 0 || s.Retrying() != 3 {
+		t.Fatalf("flush %d %v pending %d retrying %d", n, err, s.Pending(), s.Retrying())
 	}
+	if next, ok := s.NextRetry(); !ok || !next.Equal(t0.Add(15*time.Second)) {
+		t.Fatalf("next retry %v %v", next, ok)
+	}
+	// Not due yet.
 	s.cfg.WebhookURL = rt.srv.URL
-	if n, err := s.Flush(context.Background()); err != nil || n != 2 {
+	if n, err := s.Flush(context.Background()); err != nil || n != 0 {
+		t.Fatalf("early flush %d %v", n, err)
+	}
+	clk.Add(15 * time.Second)
+	if n, err := s.Flush(context.Background()); err != nil || n != 3 {
 		t.Fatalf("flush %d %v", n, err)
+	}
+	if s.Retrying() != 0 {
+		t.Fatalf("retrying %d", s.Retrying())
+	}
+	if _, ok := s.NextRetry(); ok {
+		t.Fatal("a retry is still scheduled")
+	}
+	j := s.Journal()
+	var tries []string
+	for _, w := range j.Webhooks {
+		tries = append(tries, fmt.Sprintf("%s/%d/%d/%v", w.Kind, w.Try, w.Status, !w.NextTry.IsZero()))
+	}
+	want := "messages/1/0/true statuses/1/0/true statuses/1/0/true messages/2/200/false statuses/2/200/false statuses/2/200/false"
+	if strings.Join(tries, " ") != want {
+		t.Fatalf("tries %s\nwant  %s", strings.Join(tries, " "), want)
+	}
+	if c := s.Counts(); c.Webhooks != 6 || c.Retries != 3 {
+		t.Fatalf("counts %+v", c)
 	}
 }
 
@@ -718,15 +748,15 @@ func TestStartClose(t *testing.T) {
 }
 
 func TestWamidLayout(t *testing.T) {
-	g := idgen{seed: 1}
+	g := newIDGen(1)
 	id := g.wamid(cust, true)
-	if !strings.HasPrefix(id, "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBQ") {
+	if !strings.HasPrefix(id, "wamid.HBgLMTY1MDU1NTEyMzQVAgARGC") || len(id) != 6+72 {
 		t.Fatal(id)
 	}
-	if in := g.wamid(cust, false); !strings.HasPrefix(in, "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQ") {
+	if in := g.wamid(cust, false); !strings.HasPrefix(in, "wamid.HBgLMTY1MDU1NTEyMzQVAgASGC") {
 		t.Fatal(in)
 	}
-	if m := g.mediaID(); len(m) != 16 {
+	if m := g.mediaID(); len(m) != 40 || m[0] != '1' || strings.Trim(m, "0123456789") != "" {
 		t.Fatal(m)
 	}
 	if f := g.fbtraceID(); len(f) != 23 || f[0] != 'A' {

@@ -78,7 +78,8 @@ func validate(v any) []scenario.SettingsProblem {
 // checkPhone accepts an E.164 number valid in its country's numbering plan.
 func checkPhone(h string) (problem, hint string) {
 	const hintE164 = `write it in E.164 form: "+", the country code and the number, e.g. "+8613800138000"`
-	if !strings.HasPrefix(h, "+") || len(h) > 17 {
+	digits, ok := strings.CutPrefix(h, "+")
+	if !ok || len(h) > 17 || digits == "" || strings.Trim(digits, "0123456789") != "" {
 		return fmt.Sprintf("%q is not a phone number in E.164 form", h), hintE164
 	}
 	n, err := phonenumbers.Parse(h, "")

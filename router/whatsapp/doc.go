@@ -1,7 +1,8 @@
 // Package whatsapp is the WhatsApp Business Cloud API channel adapter of the
 // routing engine: the webhook endpoint Meta calls (verification handshake,
 // signature check, envelope parsing, dedupe) and the send client
-// ([router.Sender]) that talks to the Graph API.
+// ([router.Sender]) that talks to the Graph API, with read receipts
+// ([Adapter.MarkRead]).
 //
 // # Webhook
 //
@@ -12,7 +13,14 @@
 //     body. Anything else, or an empty configured VerifyToken: 403. The GET
 //     carries no signature and none is required.
 //   - POST without X-Hub-Signature-256: 401.
-//   - POST with a body over 3 MB ([MaxBodySize]): 413.
+//   - POST with a body over 3 MB ([MaxBodySize]): 413. A declared
+//     Content-Length over the limit is refused before anything is read;
+//     otherwise the body is read as it arrives, through
+//     [net/http.MaxBytesReader], into a buffer that starts small and grows
+//     with the bytes actually received (never sized by the declared
+//     Content-Length, which is not trusted before the signature is
+//     checked), and at most MaxBodySize+1 bytes are read. An unreadable
+//     body is 400.
 //   - POST whose signature is malformed, or is not
 //     sha256=<hex HMAC-SHA256(AppSecret, raw body)>, or with an empty
 //     configured AppSecret: 403. The HMAC is computed over the exact raw bytes
@@ -108,6 +116,13 @@
 // The recipient is to.Customer; a key naming another channel or another
 // business number is refused locally (an ordinary error), while empty
 // Channel and Account fields mean this adapter's.
+//
+// [Adapter.MarkRead] marks a customer's message (a wamid received by
+// webhook) as read: it posts
+// {"messaging_product":"whatsapp","status":"read","message_id":"<wamid>"}
+// to the same messages endpoint, and succeeds on a 2xx answer of
+// {"success":true} (Meta then shows the customer blue ticks on that message
+// and the earlier ones). An empty message id is refused locally.
 //
 // A non-2xx answer carrying a Graph error envelope becomes a
 // *[router.PlatformError] with the error's code, the HTTP status, and

@@ -131,6 +131,46 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 	return id, nil
 }
 
+// MarkRead tells WhatsApp that the business has read the customer message
+// messageID (a wamid received by webhook): it posts
+// {"messaging_product":"whatsapp","status":"read","message_id":...} to the
+// messages endpoint, which answers {"success":true}. The customer sees blue
+// ticks on that message and, as Meta documents, on the earlier ones. A
+// platform refusal (for example an unknown message id) is a
+// *[router.PlatformError]; a transport failure or an answer without
+// "success":true is an ordinary error.
+func (a *Adapter) MarkRead(ctx context.Context, messageID string) error {
+	if messageID == "" {
+		return errors.New("whatsapp: mark read: empty message id")
+	}
+	b, err := encodeJSON(&readRequest{MessagingProduct: "whatsapp", Status: "read", MessageID: messageID})
+	if err != nil {
+		return fmt.Errorf("whatsapp: mark read: %w", err)
+	}
+	status, answer, err := a.post(ctx, a.msgURL, "application/json", int64(len(b)), func() io.Reader { return bytes.NewReader(b) })
+	if err != nil {
+		return err
+	}
+	defer putAnswer(answer)
+	if status < 200 || status > 299 {
+		return graphError(status, answer.Bytes())
+	}
+	var ok struct {
+		Success bool `json:"success"`
+	}
+	if err := json.Unmarshal(answer.Bytes(), &ok); err != nil || !ok.Success {
+		return fmt.Errorf("whatsapp: mark read: HTTP %d: unexpected answer %q", status, truncate(answer.Bytes()))
+	}
+	return nil
+}
+
+// readRequest is the body of a mark-as-read POST to /messages.
+type readRequest struct {
+	MessagingProduct string `json:"messaging_product"`
+	Status           string `json:"status"`
+	MessageID        string `json:"message_id"`
+}
+
 // messageID returns messages[0].id of a send answer ("" when there is
 // none).
 func messageID(answer []byte) (string, error) {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"hash"
 	"io"
 	"net/http"
@@ -183,6 +184,9 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
+	// The body is read as it arrives, into a buffer that starts small and
+	// grows with what was actually received: a declared Content-Length is
+	// never trusted for allocation, since the signature is not checked yet.
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {
@@ -190,16 +194,14 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 			bufPool.Put(buf)
 		}
 	}()
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength) + bytes.MinRead)
-	}
-	_, err := buf.ReadFrom(io.LimitReader(r.Body, MaxBodySize+1))
-	if buf.Len() > MaxBodySize {
-		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
-		return
-	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodySize))
 	if err != nil {
-		a.reject(w, "cannot read body", http.StatusBadRequest)
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
+		} else {
+			a.reject(w, "cannot read body", http.StatusBadRequest)
+		}
 		return
 	}
 	body := buf.Bytes()

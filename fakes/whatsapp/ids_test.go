@@ -1,0 +1,74 @@
+package whatsapp
+
+import (
+	"math"
+	"testing"
+)
+
+// TestIDsNeverRepeat: servers with different seeds (as omnisim serve gets
+// from the wall clock at each start) never share a wamid, media id,
+// fbtrace_id or conversation id, and one server never repeats one.
+func TestIDsNeverRepeat(t *testing.T) {
+	const start = 1_749_463_200_000_000_000 // a wall-clock seed in nanoseconds
+	seeds := map[uint64]bool{}
+	for i := uint64(0); i < 200; i++ {
+		for _, s := range []uint64{start + i, i, math.MaxUint64 - i, i << 32, i << 56} {
+			seeds[s] = true
+		}
+	}
+	seen := map[string]uint64{}
+	for seed := range seeds {
+		g := newIDGen(seed)
+		for i := 0; i < 20; i++ {
+			for _, id := range []string{g.wamid(cust, true), g.wamid(cust, false), g.mediaID(), g.fbtraceID(), g.conversationID()} {
+				if prev, dup := seen[id]; dup {
+					t.Fatalf("id %s from seed %d repeats one of seed %d", id, seed, prev)
+				}
+				seen[id] = seed
+			}
+		}
+	}
+}
+
+// TestIDsDeterministic: a fixed seed gives the same ids.
+func TestIDsDeterministic(t *testing.T) {
+	a, b := newIDGen(42), newIDGen(42)
+	for i := 0; i < 10; i++ {
+		if a.wamid(cust, true) != b.wamid(cust, true) || a.mediaID() != b.mediaID() || a.fbtraceID() != b.fbtraceID() ||
+			a.conversationID() != b.conversationID() {
+			t.Fatal("same seed, different ids")
+		}
+	}
+}
+
+func TestPermuteInverts(t *testing.T) {
+	for _, v := range [][2]uint64{{0, 0}, {1, 2}, {math.MaxUint64, 7}, {0x0123456789abcdef, 0xfedcba9876543210}} {
+		for stream := 0; stream < numStreams; stream++ {
+			hi, lo := permute(v[0], v[1], stream)
+			if h, l := unpermute(hi, lo, stream); h != v[0] || l != v[1] {
+				t.Fatalf("stream %d: %x -> %x %x -> %x %x", stream, v, hi, lo, h, l)
+			}
+		}
+	}
+}
+
+func TestParseWamid(t *testing.T) {
+	g := newIDGen(7)
+	part := g.wamidPart()
+	for _, out := range []bool{true, false} {
+		id := g.formatWamid(cust2, part, out)
+		waID, p, o, ok := g.parseWamid(id)
+		if !ok || waID != cust2 || p != part || o != out {
+			t.Fatalf("%s: %q %d %v %v", id, waID, p, o, ok)
+		}
+		other := newIDGen(8)
+		if _, _, _, ok := other.parseWamid(id); ok {
+			t.Fatal("another seed's generator accepted the wamid")
+		}
+	}
+	for _, bad := range []string{"", "wamid.", "wamid.!!", "wamid.HBgL", "xwamid.HBgLMTY1MDU1NTEyMzQVAgASGCA", "wamid.AAAA"} {
+		if _, _, _, ok := g.parseWamid(bad); ok {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

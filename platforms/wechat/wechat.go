@@ -1,0 +1,300 @@
+// Package wechat binds the WeChat Official Account platform to the
+// simulator: it is the only place where the fake platform (fakes/wechat)
+// and the router's adapter (router/wechat) meet. It reads a scenario's
+// [channels.wechat] settings, configures both sides with the same account
+// (AppID, secret, token, EncodingAESKey, message mode), and answers the
+// simulator's questions about the platform: what a customer's WeChat
+// received, and whether WeChat would accept a message the router refused.
+//
+// Customers are named by their openid. Router attachment kinds map to
+// WeChat's media types: image to image, audio to voice, video to video;
+// documents and stickers have no WeChat customer-service type. The router's
+// templates have no counterpart in the customer-service API either: the
+// fake judges one as a text message of the template's name, so that its
+// window and reply rules still apply.
+package wechat
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	fakewc "github.com/omnisim/omnisim/fakes/wechat"
+	"github.com/omnisim/omnisim/router"
+	routerwc "github.com/omnisim/omnisim/router/wechat"
+	"github.com/omnisim/omnisim/sim"
+	"github.com/omnisim/omnisim/sim/scenario"
+)
+
+// Settings are the keys of [channels.wechat]: the Official Account's
+// credentials, which the platform and the router share, and its message
+// encryption mode.
+type Settings struct {
+	AppID          string `toml:"app_id,omitempty"`
+	AppSecret      string `toml:"app_secret,omitempty"`
+	Token          string `toml:"token,omitempty"`
+	EncodingAESKey string `toml:"encoding_aes_key,omitempty"`
+	OriginalID     string `toml:"original_id,omitempty"`
+	// Mode is how webhooks travel: plaintext, compatible (plaintext and
+	// ciphertext together) or safe (AES-256-CBC only).
+	Mode string `toml:"mode,omitempty"`
+}
+
+var modes = []string{"plaintext", "compatible", "safe"}
+
+func validate(v any) []scenario.SettingsProblem {
+	s := v.(*Settings)
+	var out []scenario.SettingsProblem
+	if s.Mode != "" && !slices.Contains(modes, s.Mode) {
+		hint := ""
+		if n, ok := scenario.Nearest(s.Mode, modes); ok {
+			hint = fmt.Sprintf("did you mean %q?", n)
+		}
+		out = append(out, scenario.SettingsProblem{Key: "mode", Hint: hint,
+			Msg: fmt.Sprintf("unknown value %q; want one of: %s", s.Mode, strings.Join(modes, ", "))})
+	}
+	if k := s.EncodingAESKey; k != "" {
+		if _, err := fakewc.AESKey(k); err != nil || len(k) != 43 {
+			out = append(out, scenario.SettingsProblem{Key: "encoding_aes_key",
+				Msg:  fmt.Sprintf("%q is not an EncodingAESKey", k),
+				Hint: "43 characters of base64 (A-Z, a-z, 0-9, + and /), as the WeChat console generates"})
+		}
+	}
+	if id := s.AppID; id != "" && !strings.HasPrefix(id, "wx") {
+		out = append(out, scenario.SettingsProblem{Key: "app_id", Msg: fmt.Sprintf("%q is not an AppID", id), Hint: `AppIDs start with "wx", e.g. "wx5f2a3b4c5d6e7f80"`})
+	}
+	if id := s.OriginalID; id != "" && !strings.HasPrefix(id, "gh_") {
+		out = append(out, scenario.SettingsProblem{Key: "original_id", Msg: fmt.Sprintf("%q is not an original id", id), Hint: `original ids start with "gh_", e.g. "gh_7f3a9c2e1b4d"`})
+	}
+	return out
+}
+
+// checkOpenID accepts what WeChat's openids are made of.
+func checkOpenID(h string) (problem, hint string) {
+	if len(h) > 64 || strings.IndexFunc(h, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	}) >= 0 {
+		return fmt.Sprintf("%q is not an openid", h), "up to 64 letters, digits, '_' and '-', e.g. \"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o\""
+	}
+	return "", ""
+}
+
+// Platform is WeChat in the platform table.
+var Platform = &sim.Platform{
+	Spec: scenario.ChannelSpec{
+		Name:          routerwc.Channel,
+		Handle:        "openid",
+		HandleExample: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+		CheckHandle:   checkOpenID,
+		Settings:      func() any { return &Settings{} },
+		Validate:      validate,
+	},
+	Title:  "WeChat Official Account",
+	Policy: routerwc.Policy,
+	Open:   open,
+}
+
+// binding is WeChat opened in one world.
+type binding struct {
+	fake      *fakewc.Server
+	adapter   *routerwc.Adapter
+	account   string
+	numbering sim.JournalNumbering
+}
+
+func cmpOr(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
+	s, _ := ch.Settings.(*Settings)
+	if s == nil {
+		s = &Settings{}
+	}
+	appID := cmpOr(s.AppID, fakewc.DefaultAppID)
+	secret := cmpOr(s.AppSecret, fakewc.DefaultAppSecret)
+	token := cmpOr(s.Token, fakewc.DefaultToken)
+	key := cmpOr(s.EncodingAESKey, fakewc.DefaultEncodingAESKey)
+	orig := cmpOr(s.OriginalID, fakewc.DefaultOriginalID)
+	fcfg := fakewc.Config{
+		AppID: appID, AppSecret: secret, Token: token, EncodingAESKey: key, OriginalID: orig,
+		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: 10000,
+	}
+	switch s.Mode {
+	case "compatible":
+		fcfg.Mode = fakewc.Compatible
+	case "safe":
+		fcfg.Mode = fakewc.Safe
+	}
+	platformRules(ch.Rules, &fcfg)
+	b := &binding{account: appID}
+
+	var err error
+	acfg := routerwc.Config{
+		AppID: appID, AppSecret: secret, Token: token, EncodingAESKey: key, OriginalID: orig,
+		Client: env.Client, Clock: env.Clock,
+	}
+	// Each side needs the other's URL: the fake's API is mounted first,
+	// and the fake itself built once the router's webhook URL is known.
+	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.fake.ServeHTTP(w, r) }))
+	if err != nil {
+		return nil, err
+	}
+	b.adapter = routerwc.New(acfg, env.Receiver)
+	hook, err := env.Mount("webhook", b.adapter)
+	if err != nil {
+		return nil, err
+	}
+	fcfg.WebhookURL = cmpOr(env.Webhook, hook)
+	b.fake = fakewc.New(fcfg)
+	if err := b.fake.Verify(ctx); err != nil {
+		return nil, fmt.Errorf("URL verification handshake: %w", err)
+	}
+	return b, nil
+}
+
+// mediaType is WeChat's media type for a router attachment kind.
+func mediaType(kind string) string {
+	if kind == "audio" {
+		return "voice"
+	}
+	return kind
+}
+
+// platformRules applies a scenario's channel rules to the fake. The window
+// anchor and the reply limit's reset bind the router alone.
+func platformRules(rules scenario.Rules, cfg *fakewc.Config) {
+	if rules.Window != nil {
+		cfg.Window = rules.Window.D()
+	}
+	if rules.ReplyLimit != nil {
+		cfg.ReplyLimit = *rules.ReplyLimit
+		if cfg.ReplyLimit == 0 {
+			cfg.ReplyLimit = -1 // the scenario's 0 is unlimited
+		}
+	}
+	if rules.MaxTextLength != nil {
+		cfg.MaxTextLength = *rules.MaxTextLength
+	}
+	if len(rules.Media) > 0 {
+		cfg.Media = fakewc.DefaultMedia()
+		for kind, m := range rules.Media {
+			t := mediaType(kind)
+			lim, ok := cfg.Media[t]
+			if !ok {
+				continue // a kind WeChat has no type for
+			}
+			if m.Formats != nil {
+				lim.Formats = m.Formats
+			}
+			if m.MaxSize != nil {
+				lim.MaxBytes = int64(*m.MaxSize)
+			}
+			cfg.Media[t] = lim
+		}
+	}
+}
+
+func (b *binding) Account() string                 { return b.account }
+func (b *binding) Sender() router.Sender           { return b.adapter }
+func (b *binding) Handle(w string) string          { return w }
+func (b *binding) Close()                          {}
+func (b *binding) Flush(context.Context) error     { return nil }
+func (b *binding) NextDeadline() (time.Time, bool) { return time.Time{}, false }
+
+// NewHandle makes the n-th openid: "o" and 27 characters, as WeChat's are.
+func (b *binding) NewHandle(n int) string {
+	var raw [20]byte
+	x := uint64(n)
+	for i := 0; i < len(raw); i += 8 {
+		// splitmix64: distinct n give distinct, random-looking ids.
+		x += 0x9e3779b97f4a7c15
+		z := x
+		z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+		z = (z ^ z>>27) * 0x94d049bb133111eb
+		z ^= z >> 31
+		var w [8]byte
+		binary.BigEndian.PutUint64(w[:], z)
+		copy(raw[i:], w[:])
+	}
+	binary.BigEndian.PutUint32(raw[16:], uint32(n)) // keeps them distinct
+	return "o" + base64.RawURLEncoding.EncodeToString(raw[:])
+}
+
+func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Message) (sim.Inbound, error) {
+	var in fakewc.Inbound
+	var err error
+	switch {
+	case m.Event != "":
+		in, err = b.fake.CustomerEvent(ctx, customer, m.Event, m.EventKey)
+	case m.Attachment != nil:
+		a := m.Attachment
+		in, err = b.fake.CustomerMedia(ctx, customer, mediaType(a.Kind), a.Format, a.Size)
+	default:
+		in, err = b.fake.CustomerText(ctx, customer, m.Text)
+	}
+	return sim.Inbound{ID: in.ID, Status: in.Status}, err
+}
+
+// Judge asks the fake whether it would accept m now. An attachment is
+// judged by the upload's rules (type, format, size), then by the send's
+// (window, quota); a template as a text of its name.
+func (b *binding) Judge(to string, m router.Outbound) *sim.Verdict {
+	req := fakewc.SendRequest{ToUser: to, MsgType: "text", Text: &fakewc.Text{Content: m.Text}}
+	switch m.Kind {
+	case router.KindTemplate:
+		req.Text.Content = m.Template.Name
+	case router.KindAttachment:
+		a := m.Attachment
+		if e := b.fake.CheckMedia(mediaType(a.Kind), a.Format, a.Size); e != nil {
+			return verdict(e)
+		}
+		req.Text.Content = a.Kind
+	}
+	return verdict(b.fake.Check(req))
+}
+
+func verdict(e *fakewc.Error) *sim.Verdict {
+	if e == nil {
+		return nil
+	}
+	return &sim.Verdict{Code: strconv.Itoa(e.Code), HTTPStatus: http.StatusOK, Message: e.Title()}
+}
+
+// Modelled reports whether WeChat refused a message the router let through
+// for a rule the router's policy models: the 48-hour window (45015), the
+// reply quota (45047), media types, formats and sizes (40004, 40005,
+// 40006), and the text length (45002).
+func (b *binding) Modelled(code string, m *router.Outbound) bool {
+	switch code {
+	case "45015", "45047", "40004", "40005", "40006", "45002":
+		return true
+	}
+	return false
+}
+
+func (b *binding) Device(customer string) []sim.Delivery {
+	ds := b.fake.Deliveries(customer)
+	out := make([]sim.Delivery, len(ds))
+	for i, d := range ds {
+		out[i] = sim.Delivery{At: d.At, Kind: d.Type, Text: cmpOr(d.Text, d.Title)}
+	}
+	return out
+}
+
+func (b *binding) Stats() sim.Stats {
+	fc := b.fake.Counts()
+	as := b.adapter.Stats()
+	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates}
+}

@@ -1,0 +1,482 @@
+package wechat
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/omnisim/omnisim/router"
+)
+
+// maxAnswer caps how much of an API answer is read.
+const maxAnswer = 1 << 20
+
+// TokenRefreshMargin is how long before its expiry an access token is
+// replaced (at most half its lifetime). WeChat keeps the old token valid for
+// 5 minutes after a refresh, so refreshing early never strands a request.
+const TokenRefreshMargin = 5 * time.Minute
+
+// The errcodes that mean the access token is no longer valid: a request
+// that fails with one fetches a new token and is retried once.
+const (
+	codeInvalidCredential = "40001"
+	codeTokenExpired      = "42001"
+)
+
+// accessToken is a cached access token and the Clock time to replace it.
+type accessToken struct {
+	value     string
+	refreshAt time.Time
+}
+
+// Send delivers m to the WeChat user to.Customer (an openid) as a
+// customer-service message and returns a local message id ("wechat-<n>",
+// numbering the adapter's successful sends from 1): WeChat's answer carries
+// no id. It implements [router.Sender]. A Kind of "" means attachment when
+// m.Attachment is set, template when m.Template is set, and text otherwise.
+//
+// A platform refusal (a non-zero errcode, from the token, upload or send
+// endpoint) is a *[router.PlatformError]; a transport failure, an
+// unparseable answer, or a message this adapter cannot express (a key of
+// another channel or account, a template, a missing attachment, a document
+// or sticker) is an ordinary error.
+func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outbound) (string, error) {
+	id, err := a.send(ctx, to, m)
+	a.mu.Lock()
+	if err != nil {
+		a.stats.Failed++
+	} else {
+		a.stats.Sent++
+	}
+	a.mu.Unlock()
+	return id, err
+}
+
+func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outbound) (string, error) {
+	if to.Channel != "" && to.Channel != Channel {
+		return "", fmt.Errorf("wechat: send: customer %s is not on channel %s", to, Channel)
+	}
+	if to.Account != "" && to.Account != a.cfg.AppID {
+		return "", fmt.Errorf("wechat: send: customer %s is not on account %s", to, a.cfg.AppID)
+	}
+	if to.Customer == "" {
+		return "", errors.New("wechat: send: empty recipient")
+	}
+	kind := m.Kind
+	if kind == "" {
+		switch {
+		case m.Attachment != nil:
+			kind = router.KindAttachment
+		case m.Template != nil:
+			kind = router.KindTemplate
+		default:
+			kind = router.KindText
+		}
+	}
+
+	req := sendRequest{ToUser: to.Customer}
+	switch kind {
+	case router.KindText:
+		req.MsgType, req.Text = "text", &sendText{Content: m.Text}
+	case router.KindTemplate:
+		return "", errors.New("wechat: send: template messages are not supported (WeChat's template messages are a separate API)")
+	case router.KindAttachment:
+		att := m.Attachment
+		if att == nil {
+			return "", errors.New("wechat: send: attachment message without an attachment")
+		}
+		var mediaType string
+		switch att.Kind {
+		case "image":
+			mediaType = "image"
+		case "audio":
+			mediaType = "voice"
+		case "video":
+			mediaType = "video"
+		default:
+			return "", fmt.Errorf("wechat: send: unsupported attachment kind %q", att.Kind)
+		}
+		format := strings.ToLower(att.Format)
+		if format == "" {
+			format = extension(att.Name)
+		}
+		filename, mimeType := mediaFile(format, att.Name)
+		id, err := a.upload(ctx, mediaType, filename, mimeType, att.Size)
+		if err != nil {
+			return "", err
+		}
+		req.MsgType = mediaType
+		switch mediaType {
+		case "image":
+			req.Image = &sendMedia{MediaID: id}
+		case "voice":
+			req.Voice = &sendMedia{MediaID: id}
+		case "video":
+			req.Video = &sendVideo{MediaID: id, Description: m.Text}
+		}
+	default:
+		return "", fmt.Errorf("wechat: send: unsupported message kind %q", kind)
+	}
+	body, err := encodeJSON(&req)
+	if err != nil {
+		return "", fmt.Errorf("wechat: send: %w", err)
+	}
+	err = a.withToken(ctx, func(token string) error {
+		status, answer, err := a.call(ctx, "send", http.MethodPost, "/cgi-bin/message/custom/send",
+			url.Values{"access_token": {token}}, "application/json", int64(len(body)),
+			func() io.Reader { return bytes.NewReader(body) })
+		if err != nil {
+			return err
+		}
+		defer putBuf(answer)
+		var ans apiAnswer
+		return ans.check("send", status, answer.Bytes(), true)
+	})
+	if err != nil {
+		return "", err
+	}
+	return "wechat-" + strconv.FormatUint(a.sent.Add(1), 10), nil
+}
+
+// upload posts a file of size zero bytes as temporary media of mediaType
+// (image, voice, video) and returns its media_id. The body is streamed: only
+// the multipart framing is held in memory.
+func (a *Adapter) upload(ctx context.Context, mediaType, filename, mimeType string, size int64) (string, error) {
+	if size < 0 {
+		return "", fmt.Errorf("wechat: upload: negative size %d", size)
+	}
+	var frame bytes.Buffer
+	mw := multipart.NewWriter(&frame)
+	h := make(textproto.MIMEHeader, 2)
+	h.Set("Content-Disposition", multipart.FileContentDisposition("media", filename))
+	h.Set("Content-Type", mimeType)
+	if _, err := mw.CreatePart(h); err != nil {
+		return "", fmt.Errorf("wechat: upload: %w", err)
+	}
+	headLen := frame.Len()
+	mw.Close() // writes the closing boundary after the (empty) part
+	framing := frame.Bytes()
+	head, tail := framing[:headLen], framing[headLen:]
+	newBody := func() io.Reader {
+		return io.MultiReader(bytes.NewReader(head), &zeros{n: size}, bytes.NewReader(tail))
+	}
+
+	var id string
+	err := a.withToken(ctx, func(token string) error {
+		status, answer, err := a.call(ctx, "upload", http.MethodPost, "/cgi-bin/media/upload",
+			url.Values{"access_token": {token}, "type": {mediaType}}, mw.FormDataContentType(),
+			int64(len(framing))+size, newBody)
+		if err != nil {
+			return err
+		}
+		defer putBuf(answer)
+		var ans apiAnswer
+		if err := ans.check("upload", status, answer.Bytes(), false); err != nil {
+			return err
+		}
+		if ans.MediaID == "" {
+			return fmt.Errorf("wechat: upload: HTTP %d: answer without media_id: %q", status, truncate(answer.Bytes()))
+		}
+		id = ans.MediaID
+		return nil
+	})
+	return id, err
+}
+
+// withToken runs do with the current access token. When do fails with
+// errcode 40001 or 42001 it fetches a new token (unless another request
+// already replaced the one that failed) and runs do once more.
+func (a *Adapter) withToken(ctx context.Context, do func(token string) error) error {
+	token, err := a.accessToken(ctx, "")
+	if err != nil {
+		return err
+	}
+	err = do(token)
+	var pe *router.PlatformError
+	if !errors.As(err, &pe) || (pe.Code != codeInvalidCredential && pe.Code != codeTokenExpired) {
+		return err
+	}
+	token, err = a.accessToken(ctx, token)
+	if err != nil {
+		return err
+	}
+	return do(token)
+}
+
+// accessToken returns a valid access token other than stale: the cached one
+// while Clock is before its refresh time, otherwise a new one. One request
+// fetches at a time; the others wait for it (or for ctx).
+func (a *Adapter) accessToken(ctx context.Context, stale string) (string, error) {
+	select {
+	case a.tokenSem <- struct{}{}:
+	case <-ctx.Done():
+		return "", fmt.Errorf("wechat: access token: %w", ctx.Err())
+	}
+	defer func() { <-a.tokenSem }()
+	now := a.cfg.Clock()
+	if t := a.tok; t.value != "" && t.value != stale && now.Before(t.refreshAt) {
+		return t.value, nil
+	}
+	if stale != "" && a.tok.value == stale {
+		a.tok = accessToken{}
+	}
+	tok, err := a.fetchToken(ctx, now)
+	if err != nil {
+		return "", err
+	}
+	a.tok = tok
+	return tok.value, nil
+}
+
+// fetchToken asks the token endpoint for a new access token; now is the
+// Clock time its lifetime counts from.
+func (a *Adapter) fetchToken(ctx context.Context, now time.Time) (accessToken, error) {
+	a.mu.Lock()
+	a.stats.TokenFetches++
+	a.mu.Unlock()
+	q := url.Values{"grant_type": {"client_credential"}, "appid": {a.cfg.AppID}, "secret": {a.cfg.AppSecret}}
+	status, answer, err := a.call(ctx, "access token", http.MethodGet, "/cgi-bin/token", q, "", 0, nil)
+	if err != nil {
+		return accessToken{}, err
+	}
+	defer putBuf(answer)
+	var ans apiAnswer
+	if err := ans.check("access token", status, answer.Bytes(), false); err != nil {
+		return accessToken{}, err
+	}
+	if ans.AccessToken == "" {
+		return accessToken{}, fmt.Errorf("wechat: access token: HTTP %d: answer without access_token: %q", status, truncate(answer.Bytes()))
+	}
+	// A lifetime that is missing or not positive makes the token good for
+	// this request only.
+	ttl := time.Duration(min(max(ans.ExpiresIn, 0), 1<<31)) * time.Second
+	return accessToken{value: ans.AccessToken, refreshAt: now.Add(ttl - min(TokenRefreshMargin, ttl/2))}, nil
+}
+
+// apiAnswer holds the fields of every answer this adapter reads: the error
+// envelope, the token and the media upload's.
+type apiAnswer struct {
+	ErrCode     *int64 `json:"errcode"`
+	ErrMsg      string `json:"errmsg"`
+	AccessToken string `json:"access_token"`
+	ExpiresIn   int64  `json:"expires_in"`
+	Type        string `json:"type"`
+	MediaID     string `json:"media_id"`
+	CreatedAt   int64  `json:"created_at"`
+}
+
+// check decodes body into ans and returns the error it means: a
+// *router.PlatformError for a non-zero errcode (whatever the HTTP status),
+// an ordinary error for an undecodable body, a non-2xx status, or (when
+// needCode is set) a missing errcode.
+func (ans *apiAnswer) check(op string, status int, body []byte, needCode bool) error {
+	if err := json.Unmarshal(body, ans); err != nil {
+		return fmt.Errorf("wechat: %s: HTTP %d: unparseable answer %q: %w", op, status, truncate(body), err)
+	}
+	if ans.ErrCode != nil && *ans.ErrCode != 0 {
+		return &router.PlatformError{Code: strconv.FormatInt(*ans.ErrCode, 10), HTTPStatus: status, Message: ans.ErrMsg}
+	}
+	if status < 200 || status > 299 {
+		return fmt.Errorf("wechat: %s: HTTP %d: %q", op, status, truncate(body))
+	}
+	if needCode && ans.ErrCode == nil {
+		return fmt.Errorf("wechat: %s: HTTP %d: answer without errcode: %q", op, status, truncate(body))
+	}
+	return nil
+}
+
+// call makes an API request to {BaseURL}{path}?{query} and returns the status
+// and the body of the answer (in a pooled buffer the caller returns with
+// putBuf). newBody returns a fresh reader of the request body each time it is
+// called; nil means no body. Errors never contain the query, which holds the
+// app secret or the access token.
+func (a *Adapter) call(ctx context.Context, op, method, path string, query url.Values, contentType string, length int64, newBody func() io.Reader) (int, *bytes.Buffer, error) {
+	u, err := url.Parse(a.cfg.BaseURL + path)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return 0, nil, fmt.Errorf("wechat: %s: bad base URL %q", op, a.cfg.BaseURL)
+	}
+	u.RawQuery = query.Encode()
+	req := (&http.Request{
+		Method:     method,
+		URL:        u,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     http.Header{},
+		Body:       http.NoBody,
+		Host:       u.Host,
+	}).WithContext(ctx)
+	if newBody != nil {
+		req.Header.Set("Content-Type", contentType)
+		req.ContentLength = length
+		if length != 0 {
+			req.Body = io.NopCloser(newBody())
+			req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(newBody()), nil }
+		}
+	}
+	resp, err := a.cfg.Client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = &url.Error{Op: ue.Op, URL: a.cfg.BaseURL + path, Err: ue.Err}
+		}
+		return 0, nil, fmt.Errorf("wechat: %s: %w", op, err)
+	}
+	defer resp.Body.Close()
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxAnswer)); err != nil {
+		putBuf(buf)
+		return 0, nil, fmt.Errorf("wechat: %s: reading answer: %w", op, err)
+	}
+	return resp.StatusCode, buf, nil
+}
+
+// truncate shortens an answer for an error message.
+func truncate(b []byte) []byte {
+	if len(b) > 256 {
+		return b[:256]
+	}
+	return b
+}
+
+// zeros reads n zero bytes.
+type zeros struct{ n int64 }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	if z.n <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > z.n {
+		p = p[:z.n]
+	}
+	clear(p)
+	z.n -= int64(len(p))
+	return len(p), nil
+}
+
+// mediaTypes maps an attachment format to the file extension and MIME type
+// it is uploaded with. "mpeg" is audio/mpeg, uploaded as an .mp3 file.
+var mediaTypes = map[string]struct{ ext, mime string }{
+	"jpeg": {"jpeg", "image/jpeg"},
+	"jpg":  {"jpg", "image/jpeg"},
+	"png":  {"png", "image/png"},
+	"gif":  {"gif", "image/gif"},
+	"mp3":  {"mp3", "audio/mpeg"},
+	"mpeg": {"mp3", "audio/mpeg"},
+	"amr":  {"amr", "audio/amr"},
+	"mp4":  {"mp4", "video/mp4"},
+}
+
+// octetStream is the MIME type of a format not in mediaTypes.
+const octetStream = "application/octet-stream"
+
+// mediaFile returns the file name and MIME type an attachment of format
+// (lower case) named name is uploaded with: name itself when its extension is
+// the format's, otherwise "media.<ext>" ("media" for an unknown format that
+// is not a short alphanumeric word).
+func mediaFile(format, name string) (filename, mimeType string) {
+	ext, mimeType := format, octetStream
+	if t, ok := mediaTypes[format]; ok {
+		ext, mimeType = t.ext, t.mime
+	} else if !isWord(format) {
+		ext = ""
+	}
+	switch {
+	case ext == "":
+		filename = "media"
+	case name != "" && extension(name) == ext:
+		filename = sanitizeFilename(name)
+	default:
+		filename = "media." + ext
+	}
+	return filename, mimeType
+}
+
+// isWord reports whether s is 1 to 16 lower-case letters and digits.
+func isWord(s string) bool {
+	if s == "" || len(s) > 16 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// extension returns the lower-case extension of a file name, without the dot,
+// or "" when it has none.
+func extension(name string) string {
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 || i == len(name)-1 {
+		return ""
+	}
+	ext := name[i+1:]
+	if strings.ContainsAny(ext, `/\`) {
+		return ""
+	}
+	return strings.ToLower(ext)
+}
+
+// sanitizeFilename drops the characters that cannot appear in a header value.
+func sanitizeFilename(name string) string {
+	if !strings.ContainsAny(name, "\r\n\x00") {
+		return name
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' || r == 0 {
+			return -1
+		}
+		return r
+	}, name)
+}
+
+// The body of a customer-service send: the message types this adapter
+// sends.
+type sendRequest struct {
+	ToUser  string     `json:"touser"`
+	MsgType string     `json:"msgtype"`
+	Text    *sendText  `json:"text,omitempty"`
+	Image   *sendMedia `json:"image,omitempty"`
+	Voice   *sendMedia `json:"voice,omitempty"`
+	Video   *sendVideo `json:"video,omitempty"`
+}
+
+type sendText struct {
+	Content string `json:"content"`
+}
+
+type sendMedia struct {
+	MediaID string `json:"media_id"`
+}
+
+type sendVideo struct {
+	MediaID      string `json:"media_id"`
+	ThumbMediaID string `json:"thumb_media_id,omitempty"`
+	Title        string `json:"title"`
+	Description  string `json:"description"`
+}
+
+// encodeJSON encodes v with encoding/json, without escaping <, > and & and
+// without the encoder's trailing newline.
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

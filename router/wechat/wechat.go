@@ -1,0 +1,425 @@
+package wechat
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/omnisim/omnisim/router"
+)
+
+// Channel is the channel name in [router.CustomerKey].
+const Channel = "wechat"
+
+// The defaults of [Config].
+const (
+	DefaultBaseURL = "https://api.weixin.qq.com"
+	// DefaultDedupeWindow covers WeChat's three tries (a 5-second wait each)
+	// many times over, with room for delays and a clock that runs fast.
+	DefaultDedupeWindow = 5 * time.Minute
+)
+
+// MaxBodySize is the largest webhook body accepted; a larger one is answered
+// 413. WeChat's notifications are a few kilobytes.
+const MaxBodySize = 1 << 20
+
+// Success is the body of the answer to an accepted webhook; it stops WeChat's
+// retries.
+const Success = "success"
+
+// Config configures an [Adapter].
+type Config struct {
+	AppID     string // the account's AppID: the account of its customer keys, checked in safe-mode payloads
+	AppSecret string // fetches access tokens
+	// Token is the server token: it signs the URL handshake and every
+	// webhook. An empty Token refuses them all.
+	Token string
+	// EncodingAESKey is the 43-character key of safe mode. Without a valid
+	// one every encrypted webhook is refused (403).
+	EncodingAESKey string
+	// OriginalID is the account's original id (gh_…), the ToUserName of the
+	// webhooks this adapter serves; messages addressed to anything else
+	// (or with an empty OriginalID, to anything) are ignored.
+	OriginalID string
+	BaseURL    string // API base; default "https://api.weixin.qq.com"
+	// Client sends API requests; default http.DefaultClient.
+	Client *http.Client
+	// Clock is the adapter's only time source: the time passed to the
+	// Receiver, dedupe, the timestamp check and the access token's
+	// lifetime. Default time.Now.
+	Clock func() time.Time
+	// DedupeWindow is how long message ids and event keys are remembered;
+	// default [DefaultDedupeWindow].
+	DedupeWindow time.Duration
+	// MaxTimestampSkew, when positive, refuses (403) a handshake or webhook
+	// whose timestamp parameter is not a decimal number of Unix seconds
+	// within this much of Clock. Zero does not check timestamps.
+	MaxTimestampSkew time.Duration
+	// OnEvent, when set, receives each new event (after dedupe), from the
+	// goroutine serving the webhook. It must be safe for concurrent use.
+	OnEvent func(now time.Time, e Event)
+}
+
+// Stats counts what an [Adapter] has seen and done.
+type Stats struct {
+	Received   int // customer messages handed to the Receiver
+	Duplicates int // messages and events dropped as already seen
+	Rejected   int // webhook POSTs refused: 400, 401, 403 or 413
+	Events     int // events accepted (passed to OnEvent when it is set)
+	// Ignored counts accepted webhooks addressed to another account (or
+	// to an adapter without OriginalID), or without a sender.
+	Ignored      int
+	Sent         int // Send calls that succeeded
+	Failed       int // Send calls that returned an error, local refusals included
+	TokenFetches int // access-token requests made, whatever their outcome
+}
+
+// Adapter is the WeChat Official Account channel adapter of one account: an
+// [http.Handler] for its webhook and a [router.Sender]. It is safe for
+// concurrent use.
+type Adapter struct {
+	cfg    Config
+	rcv    router.Receiver
+	aesKey []byte       // AES key; nil when EncodingAESKey is invalid
+	block  cipher.Block // AES cipher of key; nil with it
+	keyErr error        // why key is nil
+	rand   io.Reader    // random bytes for EncryptReply
+	window int64        // dedupe window in nanoseconds
+
+	// tokenSem serializes access-token use and refresh; tok is guarded by it.
+	tokenSem chan struct{}
+	tok      accessToken
+	sent     atomic.Uint64 // numbers the local message ids
+
+	mu    sync.Mutex
+	seen  map[string]int64 // dedupe key -> Clock time (UnixNano) it was remembered
+	ring  []seenEntry      // insertion-ordered queue of remembered keys
+	head  int              // index of the oldest entry in ring
+	n     int              // entries in ring
+	stats Stats
+}
+
+type seenEntry struct {
+	key string
+	at  int64
+}
+
+// New returns an adapter for cfg that hands customer messages to rcv.
+func New(cfg Config, rcv router.Receiver) *Adapter {
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.Client == nil {
+		cfg.Client = http.DefaultClient
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.DedupeWindow <= 0 {
+		cfg.DedupeWindow = DefaultDedupeWindow
+	}
+	a := &Adapter{
+		cfg:      cfg,
+		rcv:      rcv,
+		rand:     rand.Reader,
+		window:   int64(cfg.DedupeWindow),
+		tokenSem: make(chan struct{}, 1),
+		seen:     make(map[string]int64),
+	}
+	a.aesKey, a.keyErr = decodeAESKey(cfg.EncodingAESKey)
+	if a.keyErr == nil {
+		a.block, a.keyErr = aes.NewCipher(a.aesKey)
+		if a.keyErr != nil {
+			a.aesKey = nil
+		}
+	}
+	return a
+}
+
+// Stats returns the adapter's counters.
+func (a *Adapter) Stats() Stats {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.stats
+}
+
+// key is the customer key of a WeChat user of this account.
+func (a *Adapter) key(openID string) router.CustomerKey {
+	return router.CustomerKey{Channel: Channel, Account: a.cfg.AppID, Customer: openID}
+}
+
+// ServeHTTP is the webhook endpoint: the GET URL verification and the POST
+// notifications. See the package documentation for the answers.
+func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodPost:
+		a.serveNotification(w, r)
+	case http.MethodGet:
+		a.serveVerify(w, r)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	}
+}
+
+func writeText(w http.ResponseWriter, s string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, s)
+}
+
+// fresh reports whether timestamp passes the MaxTimestampSkew check.
+func (a *Adapter) fresh(timestamp string) bool {
+	if a.cfg.MaxTimestampSkew <= 0 {
+		return true
+	}
+	ts, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return false
+	}
+	skew := a.cfg.Clock().Sub(time.Unix(ts, 0))
+	return skew <= a.cfg.MaxTimestampSkew && skew >= -a.cfg.MaxTimestampSkew
+}
+
+func (a *Adapter) serveVerify(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	ts := q.Get("timestamp")
+	if a.cfg.Token == "" || !checkSignature(q.Get("signature"), a.cfg.Token, ts, q.Get("nonce")) || !a.fresh(ts) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	writeText(w, q.Get("echostr"))
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuf is the largest buffer kept in bufPool or bodyPool.
+const maxPooledBuf = 64 << 10
+
+func putBuf(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBuf {
+		bufPool.Put(buf)
+	}
+}
+
+// bodyPool holds *[]byte buffers for webhook bodies.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+// readBody reads r to its end into buf's storage, growing it by doubling but
+// never past MaxBodySize+1 bytes, and never reading more than that: a result
+// longer than MaxBodySize means the body is too large. The declared
+// Content-Length plays no part.
+func readBody(r io.Reader, buf []byte) ([]byte, error) {
+	b := buf[:0]
+	for {
+		if len(b) == cap(b) {
+			if len(b) > MaxBodySize {
+				return b, nil
+			}
+			grown := make([]byte, len(b), min(max(2*cap(b), 4<<10), MaxBodySize+1))
+			copy(grown, b)
+			b = grown
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
+func (a *Adapter) reject(w http.ResponseWriter, msg string, code int) {
+	a.mu.Lock()
+	a.stats.Rejected++
+	a.mu.Unlock()
+	http.Error(w, msg, code)
+}
+
+func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	sig, msgSig := q.Get("signature"), q.Get("msg_signature")
+	ts, nonce := q.Get("timestamp"), q.Get("nonce")
+	safe := q.Get("encrypt_type") == "aes"
+
+	// Authentication that needs no body: the query's signatures.
+	switch {
+	case safe && msgSig == "":
+		a.reject(w, "missing msg_signature", http.StatusUnauthorized)
+		return
+	case !safe && sig == "":
+		a.reject(w, "missing signature", http.StatusUnauthorized)
+		return
+	case a.cfg.Token == "":
+		a.reject(w, "no token configured", http.StatusForbidden)
+		return
+	case sig != "" && !checkSignature(sig, a.cfg.Token, ts, nonce):
+		a.reject(w, "bad signature", http.StatusForbidden)
+		return
+	case !a.fresh(ts):
+		a.reject(w, "stale timestamp", http.StatusForbidden)
+		return
+	}
+
+	// The body, read incrementally up to the limit.
+	if r.ContentLength > MaxBodySize {
+		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	pooled := bodyPool.Get().(*[]byte)
+	body, err := readBody(r.Body, *pooled)
+	defer func() {
+		if cap(body) <= maxPooledBuf {
+			*pooled = body[:0]
+			bodyPool.Put(pooled)
+		}
+	}()
+	if len(body) > MaxBodySize {
+		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	if err != nil {
+		a.reject(w, "cannot read body", http.StatusBadRequest)
+		return
+	}
+
+	var outer message
+	if err := decodeXML(body, &outer); err != nil {
+		a.reject(w, "malformed XML", http.StatusBadRequest)
+		return
+	}
+	m := &outer
+	if safe || outer.Encrypt != nil {
+		var enc string
+		if outer.Encrypt != nil {
+			enc = *outer.Encrypt
+		}
+		switch {
+		case msgSig == "":
+			a.reject(w, "missing msg_signature", http.StatusUnauthorized)
+			return
+		case !checkSignature(msgSig, a.cfg.Token, ts, nonce, enc):
+			a.reject(w, "bad msg_signature", http.StatusForbidden)
+			return
+		case enc == "":
+			a.reject(w, "no encrypted payload", http.StatusBadRequest)
+			return
+		case a.block == nil:
+			a.reject(w, "no valid EncodingAESKey configured", http.StatusForbidden)
+			return
+		}
+		plain, err := open(a.block, a.aesKey, a.cfg.AppID, enc)
+		if err != nil {
+			if errors.Is(err, errMalformed) {
+				a.reject(w, "malformed encrypted payload", http.StatusBadRequest)
+			} else {
+				a.reject(w, "encrypted payload does not open", http.StatusForbidden)
+			}
+			return
+		}
+		var inner message
+		if err := decodeXML(plain, &inner); err != nil {
+			a.reject(w, "malformed decrypted XML", http.StatusBadRequest)
+			return
+		}
+		m = &inner
+	}
+	a.deliver(m)
+	writeText(w, Success)
+}
+
+// deliver routes an authenticated, parsed notification: a customer message
+// to the Receiver, an event to OnEvent, after the address check and dedupe.
+func (a *Adapter) deliver(m *message) {
+	now := a.cfg.Clock()
+	if a.cfg.OriginalID == "" || m.ToUserName != a.cfg.OriginalID || m.FromUserName == "" {
+		a.mu.Lock()
+		a.stats.Ignored++
+		a.mu.Unlock()
+		return
+	}
+	if !a.remember(m.dedupeKey(), now.UnixNano(), m.isEvent()) {
+		return
+	}
+	if m.isEvent() {
+		if a.cfg.OnEvent != nil {
+			a.cfg.OnEvent(now, a.event(m))
+		}
+		return
+	}
+	a.rcv.Receive(now, a.inbound(m))
+}
+
+// remember records key as seen at now and reports whether it is new (not seen
+// within the dedupe window); it counts the notification as received (or an
+// event) or as a duplicate.
+func (a *Adapter) remember(key string, now int64, event bool) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.prune(now)
+	if at, ok := a.seen[key]; ok && now-at < a.window {
+		a.stats.Duplicates++
+		return false
+	}
+	a.seen[key] = now
+	a.push(seenEntry{key, now})
+	if event {
+		a.stats.Events++
+	} else {
+		a.stats.Received++
+	}
+	return true
+}
+
+// prune forgets the oldest keys whose window has passed. Entries are visited
+// in insertion order and pruning stops at the first one still in its window,
+// so the cost is proportional to what is forgotten. (With a clock that moves
+// backwards an expired key can stay behind a younger one for a while; the
+// lookup in remember checks the age itself, so that is harmless.)
+func (a *Adapter) prune(now int64) {
+	for a.n > 0 {
+		e := &a.ring[a.head]
+		if now-e.at < a.window {
+			return
+		}
+		if at, ok := a.seen[e.key]; ok && at == e.at {
+			delete(a.seen, e.key)
+		}
+		*e = seenEntry{}
+		a.head++
+		if a.head == len(a.ring) {
+			a.head = 0
+		}
+		a.n--
+	}
+}
+
+func (a *Adapter) push(e seenEntry) {
+	if a.n == len(a.ring) {
+		grown := make([]seenEntry, max(64, 2*len(a.ring)))
+		k := copy(grown, a.ring[a.head:])
+		copy(grown[k:], a.ring[:a.head])
+		a.ring = grown
+		a.head = 0
+	}
+	i := a.head + a.n
+	if i >= len(a.ring) {
+		i -= len(a.ring)
+	}
+	a.ring[i] = e
+	a.n++
+}
