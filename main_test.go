@@ -3,10 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -25,7 +35,138 @@ func TestScript(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       os.Getenv("OMNISIM_UPDATE_SCRIPTS") != "",
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"waitfile": cmdWaitfile,
+			"httpc":    cmdHTTPC,
+		},
 	})
+}
+
+// scriptWait bounds how long the serve scripts' commands wait for
+// something to happen.
+const scriptWait = 30 * time.Second
+
+// cmdWaitfile implements "waitfile FILE": wait until FILE exists (a
+// background "omnisim serve -ready-file FILE" is listening), for at most
+// scriptWait.
+func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitfile FILE")
+	}
+	name := ts.MkAbs(args[0])
+	deadline := time.Now().Add(scriptWait)
+	for {
+		if _, err := os.Stat(name); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s did not appear within %v", args[0], scriptWait)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// cmdHTTPC implements
+//
+//	httpc [-ready FILE] [-H 'Name: value']... [-until REGEXP] METHOD URL [BODY]
+//
+// an HTTP call to a server whose URLs are in a ready file (default
+// ready.json). URL is a path, resolved against the file's "base"; or
+// starts with {key.key...}, replaced by that string of the file (for
+// example {platforms.whatsapp.api}/v21.0/...); or is absolute. It prints
+// "HTTP <status>" and the answer's body to stdout. It fails on a status of
+// 400 or more, and "! httpc" on a status under 400. With -until it repeats
+// the call (for at most scriptWait) until the body matches REGEXP.
+func cmdHTTPC(ts *testscript.TestScript, neg bool, args []string) {
+	const usage = "usage: httpc [-ready FILE] [-H 'Name: value']... [-until REGEXP] METHOD URL [BODY]"
+	ready := "ready.json"
+	header := http.Header{}
+	var until *regexp.Regexp
+	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "-ready":
+			ready = args[1]
+		case "-H":
+			name, value, ok := strings.Cut(args[1], ":")
+			if !ok {
+				ts.Fatalf("httpc: -H %q: want 'Name: value'", args[1])
+			}
+			header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+		case "-until":
+			until = regexp.MustCompile("(?m)" + args[1])
+		default:
+			ts.Fatalf("%s", usage)
+		}
+		args = args[2:]
+	}
+	if len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("%s", usage)
+	}
+	method, target := args[0], args[1]
+	var urls map[string]any
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(ready)), &urls))
+	switch {
+	case strings.HasPrefix(target, "/"):
+		target = lookupString(ts, urls, "base") + target
+	case strings.HasPrefix(target, "{"):
+		key, rest, ok := strings.Cut(target[1:], "}")
+		if !ok {
+			ts.Fatalf("httpc: %q: want {key.key...} followed by a path", target)
+		}
+		target = lookupString(ts, urls, key) + rest
+	}
+	var status int
+	var body []byte
+	deadline := time.Now().Add(scriptWait)
+	for {
+		var r io.Reader
+		if len(args) == 3 {
+			r = strings.NewReader(args[2])
+		}
+		req, err := http.NewRequest(method, target, r)
+		ts.Check(err)
+		maps.Copy(req.Header, header)
+		resp, err := http.DefaultClient.Do(req)
+		ts.Check(err)
+		body, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		ts.Check(err)
+		status = resp.StatusCode
+		if until == nil || until.Match(body) {
+			break
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("httpc: %s %s: no answer matched %q within %v; the last:\nHTTP %d\n%s", method, target, until, scriptWait, status, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	fmt.Fprintf(ts.Stdout(), "HTTP %d\n%s", status, body)
+	if len(body) > 0 && body[len(body)-1] != '\n' {
+		fmt.Fprintln(ts.Stdout())
+	}
+	switch {
+	case status >= 400 && !neg:
+		ts.Fatalf("httpc: %s %s: HTTP %d", method, target, status)
+	case status < 400 && neg:
+		ts.Fatalf("httpc: %s %s: HTTP %d, want an error", method, target, status)
+	}
+}
+
+// lookupString finds a dotted key's string in a decoded JSON object.
+func lookupString(ts *testscript.TestScript, doc map[string]any, key string) string {
+	var v any = doc
+	for _, k := range strings.Split(key, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			ts.Fatalf("httpc: %q: %q is not an object", key, k)
+		}
+		v = m[k]
+	}
+	s, ok := v.(string)
+	if !ok {
+		ts.Fatalf("httpc: the ready file has no string at %q", key)
+	}
+	return s
 }
 
 // TestReadmeExample plays the scenario shown in README.md: it must pass.
@@ -50,5 +191,75 @@ func TestReadmeExample(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := Main(context.Background(), []string{"run", file}, &out, &errOut); code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+}
+
+// TestServeExitCodes checks serve's exit codes: 2 for bad usage and bad
+// input, 1 for a start that fails.
+func TestServeExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.toml")
+	if err := os.WriteFile(bad, []byte("name = \"bad\"\n[[agents]]\nid = 7\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"serve", "-webhook", "telegram=http://localhost:3000/webhook"}, exitUsage},
+		{[]string{"serve", "-webhook", "whatsapp=localhost:3000"}, exitUsage},
+		{[]string{"serve", "-addr", ":8080"}, exitUsage},
+		{[]string{"serve", "-speed", "-1"}, exitUsage},
+		{[]string{"serve", "-seed", "x"}, exitUsage},
+		{[]string{"serve", filepath.Join(dir, "missing.toml")}, exitUsage},
+		{[]string{"serve", bad}, exitUsage},
+		{[]string{"serve", bad, bad}, exitUsage},
+		{[]string{"serve", "-webhook", "whatsapp=http://127.0.0.1:1/webhook"}, exitFailed},
+		{[]string{"serve", "-ready-file", filepath.Join(dir, "no", "such", "dir", "ready.json")}, exitFailed},
+	} {
+		var out, errOut bytes.Buffer
+		if code := Main(context.Background(), tc.args, &out, &errOut); code != tc.code {
+			t.Errorf("omnisim %s: exit %d, want %d\n%s%s", strings.Join(tc.args, " "), code, tc.code, out.String(), errOut.String())
+		}
+	}
+}
+
+// TestServeSIGTERM checks that serve stops gracefully on SIGTERM, as
+// service managers stop it, and exits 0.
+func TestServeSIGTERM(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGTERM on Windows")
+	}
+	bin, err := exec.LookPath("omnisim") // installed by testscript.Main
+	if err != nil {
+		t.Skip("omnisim is not in PATH: ", err)
+	}
+	ready := filepath.Join(t.TempDir(), "ready.json")
+	cmd := exec.Command(bin, "serve", "-speed", "0", "-ready-file", ready)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(scriptWait)
+	for {
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("no ready file within %v\n%s%s", scriptWait, out.String(), errOut.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "omnisim serve: stopping") {
+		t.Errorf("stdout:\n%s", out.String())
 	}
 }

@@ -3,11 +3,8 @@ package whatsapp
 import (
 	"encoding/base64"
 	"net/url"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"weak"
 
 	fakewa "github.com/omnisim/omnisim/fakes/whatsapp"
 	"github.com/omnisim/omnisim/sim"
@@ -56,7 +53,7 @@ func (b *binding) Journal(f sim.JournalFilter) []sim.Record {
 		}
 		lists[3] = append(lists[3], r)
 	}
-	numbering(b.fake).Number(lists, []int{counts.Requests, counts.Errors, counts.Deliveries, counts.Webhooks}, cfg.JournalLimit)
+	b.numbering.Number(lists, []int{counts.Requests, counts.Errors, counts.Deliveries, counts.Webhooks}, cfg.JournalLimit)
 	return sim.Select(Platform.Name(), lists, f)
 }
 
@@ -73,34 +70,6 @@ func consistentJournal(f *fakewa.Server) (fakewa.Journal, fakewa.Counts) {
 			return j, after
 		}
 	}
-}
-
-// numberings holds the numbering of each fake's journal for as long as the
-// fake lives (the binding has no room for it).
-var numberings struct {
-	sync.Mutex
-	m map[weak.Pointer[fakewa.Server]]*sim.JournalNumbering
-}
-
-// numbering returns the numbering of f's journal.
-func numbering(f *fakewa.Server) *sim.JournalNumbering {
-	key := weak.Make(f)
-	numberings.Lock()
-	defer numberings.Unlock()
-	if n := numberings.m[key]; n != nil {
-		return n
-	}
-	if numberings.m == nil {
-		numberings.m = map[weak.Pointer[fakewa.Server]]*sim.JournalNumbering{}
-	}
-	n := &sim.JournalNumbering{}
-	numberings.m[key] = n
-	runtime.AddCleanup(f, func(key weak.Pointer[fakewa.Server]) {
-		numberings.Lock()
-		delete(numberings.m, key)
-		numberings.Unlock()
-	}, key)
-	return n
 }
 
 func code(c int) string {

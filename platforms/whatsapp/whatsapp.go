@@ -110,9 +110,10 @@ var Platform = &sim.Platform{
 
 // binding is WhatsApp opened in one world.
 type binding struct {
-	fake    *fakewa.Server
-	adapter *routerwa.Adapter
-	account string
+	fake      *fakewa.Server
+	adapter   *routerwa.Adapter
+	account   string
+	numbering sim.JournalNumbering
 }
 
 func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
@@ -142,6 +143,9 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	}
 	if s.WindowErrors == "async" {
 		fcfg.WindowErrors = fakewa.Async
+	}
+	if env.Network == sim.Memory {
+		fcfg.WebhookTimeout = -1 // handlers are called directly: nothing can hang
 	}
 	platformRules(ch.Rules, &fcfg)
 	b := &binding{account: acct}
