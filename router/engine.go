@@ -17,15 +17,23 @@ import (
 const never = math.MinInt64
 
 // Engine is the routing engine. Build it with [New].
+//
+// Engine time never goes backwards: every method that takes the current time
+// and acts on it (Receive, Status, Check, Send, SetOnline, Close, Advance)
+// treats a time before the latest one it accepted as that latest time, so
+// the event log is in time order. Agent and Agents read their snapshot at the
+// latest accepted time when given an earlier one.
 type Engine struct {
 	mu sync.Mutex
 
-	strategy Strategy
-	split    Split
-	overflow Overflow
-	missed   time.Duration
-	idle     time.Duration
-	rng      *rand.Rand
+	strategy    Strategy
+	split       Split
+	overflow    Overflow
+	missed      time.Duration
+	closeMissed time.Duration
+	idle        time.Duration
+	horizon     time.Duration
+	rng         *rand.Rand
 
 	agents  map[string]*agent
 	groups  []*group // by priority, then definition order; the default group is among them
@@ -40,9 +48,46 @@ type Engine struct {
 	customers map[CustomerKey]*customer
 	convs     []*conv // by id-1
 	deadlines deadlineHeap
-	seq       uint64
+	seq       uint64 // numbers deadlines in the order they are set
 
-	events []Event
+	// now is the latest accepted time (unix ns), once started.
+	now     int64
+	started bool
+
+	// ring is the event log: it grows up to logCap events, then each event
+	// overwrites the oldest, at ringNext. The event with Seq s is in slot
+	// (s-1) % logCap.
+	ring     []Event
+	logCap   int
+	ringNext int
+	lastSeq  uint64 // Seq of the newest event; 0 before the first
+	cursor   uint64 // the Seq Events has handed out up to
+
+	// sentIn remembers the conversation of each sent message for Status;
+	// sentLog holds the same entries in insertion (time) order from
+	// sentHead on, to forget them past the horizon.
+	sentIn   map[sentKey]sentConv
+	sentLog  []sentEntry
+	sentHead int
+	sentN    uint64
+}
+
+// sentKey is a message id on one channel.
+type sentKey struct {
+	channel, id string
+}
+
+// sentConv is the conversation a message was sent in (nil for none).
+type sentConv struct {
+	conv *conv
+	to   CustomerKey
+	n    uint64 // which sentLog entry set it
+}
+
+type sentEntry struct {
+	key sentKey
+	at  int64 // unix ns
+	n   uint64
 }
 
 type agent struct {
@@ -113,23 +158,32 @@ type conv struct {
 	outbound     int
 	answered     bool
 	lastActivity time.Time
+	missed       bool
+	missedAt     time.Time
+	// due holds the heap position of each kind of the conversation's
+	// deadlines, or -1.
+	due [numDeadlineKinds]int32
 }
 
 // New builds an engine from cfg. It checks the configuration and returns
 // an error naming the first problem.
 func New(cfg Config) (*Engine, error) {
 	e := &Engine{
-		strategy:  cfg.Strategy,
-		split:     cfg.Split,
-		overflow:  cfg.Overflow,
-		missed:    cfg.MissedAfter,
-		idle:      cfg.IdleAfter,
-		rng:       rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
-		agents:    make(map[string]*agent, len(cfg.Agents)),
-		byName:    make(map[string]*group, len(cfg.Groups)+1),
-		policies:  make(map[string]Policy, len(cfg.Policies)),
-		senders:   make(map[string]Sender),
-		customers: make(map[CustomerKey]*customer),
+		strategy:    cfg.Strategy,
+		split:       cfg.Split,
+		overflow:    cfg.Overflow,
+		missed:      cfg.MissedAfter,
+		closeMissed: cfg.CloseMissedAfter,
+		idle:        cfg.IdleAfter,
+		horizon:     cfg.StatusHorizon,
+		logCap:      cfg.EventLog,
+		rng:         rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+		agents:      make(map[string]*agent, len(cfg.Agents)),
+		byName:      make(map[string]*group, len(cfg.Groups)+1),
+		policies:    make(map[string]Policy, len(cfg.Policies)),
+		senders:     make(map[string]Sender),
+		customers:   make(map[CustomerKey]*customer),
+		sentIn:      make(map[sentKey]sentConv),
 	}
 	if e.strategy == "" {
 		e.strategy = LeastLoaded
@@ -140,26 +194,35 @@ func New(cfg Config) (*Engine, error) {
 	if e.overflow == "" {
 		e.overflow = OverflowNone
 	}
+	if e.horizon == 0 {
+		e.horizon = DefaultStatusHorizon
+	}
+	if e.logCap == 0 {
+		e.logCap = DefaultEventLog
+	}
+	if !slices.Contains(Strategies(), e.strategy) {
+		return nil, fmt.Errorf("router: unknown strategy %q (want one of %s)", e.strategy, oneOf(Strategies()))
+	}
 	less := leastLoadedLess
-	switch e.strategy {
-	case LeastLoaded:
-	case LongestIdle:
+	if e.strategy == LongestIdle {
 		less = longestIdleLess
-	default:
-		return nil, fmt.Errorf("router: unknown strategy %q (want %q or %q)", e.strategy, LeastLoaded, LongestIdle)
 	}
-	switch e.split {
-	case SplitNone, SplitRegion, SplitEntryPage:
-	default:
-		return nil, fmt.Errorf("router: unknown split %q", e.split)
+	if !slices.Contains(Splits(), e.split) {
+		return nil, fmt.Errorf("router: unknown split %q (want one of %s)", e.split, oneOf(Splits()))
 	}
-	switch e.overflow {
-	case OverflowNone, OverflowDefault:
-	default:
-		return nil, fmt.Errorf("router: unknown overflow %q", e.overflow)
+	if !slices.Contains(Overflows(), e.overflow) {
+		return nil, fmt.Errorf("router: unknown overflow %q (want one of %s)", e.overflow, oneOf(Overflows()))
 	}
-	if cfg.MissedAfter < 0 || cfg.IdleAfter < 0 {
-		return nil, errors.New("router: negative auto-close limit")
+	for _, d := range []struct {
+		name string
+		d    time.Duration
+	}{{"MissedAfter", cfg.MissedAfter}, {"CloseMissedAfter", cfg.CloseMissedAfter}, {"IdleAfter", cfg.IdleAfter}, {"StatusHorizon", cfg.StatusHorizon}} {
+		if d.d < 0 {
+			return nil, fmt.Errorf("router: negative %s %v", d.name, d.d)
+		}
+	}
+	if cfg.EventLog < 0 {
+		return nil, fmt.Errorf("router: negative EventLog capacity %d", cfg.EventLog)
 	}
 	for name, p := range cfg.Policies {
 		e.policies[name] = p
@@ -249,6 +312,15 @@ func New(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
+// oneOf lists allowed values for an error message: "a", "b", "c".
+func oneOf[T ~string](xs []T) string {
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = fmt.Sprintf("%q", x)
+	}
+	return strings.Join(q, ", ")
+}
+
 // compareGroups orders groups by priority, then definition order.
 func compareGroups(g, h *group) int {
 	switch {
@@ -300,6 +372,7 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	now = e.accept(now)
 	e.advance(now)
 	c := e.customer(in.Customer)
 	pol := e.policies[in.Customer.Channel]
@@ -325,9 +398,7 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 		cv = e.open(now, c)
 	}
 	cv.inbound++
-	if now.After(cv.lastActivity) {
-		cv.lastActivity = now
-	}
+	e.touch(now, cv)
 	e.log(Event{At: now, Kind: EventInbound, Conversation: cv.id, Customer: c.key, Agent: agentID(cv.agent), Group: cv.group.name, Message: in.MessageID})
 	if pol.Window > 0 && pol.NewConversationAfterWindow {
 		e.setDeadline(e.windowEnd(c, pol), cv, deadlineWindow)
@@ -345,6 +416,9 @@ func (e *Engine) windowEnd(c *customer, pol Policy) time.Time {
 // open starts a conversation for c and routes it.
 func (e *Engine) open(now time.Time, c *customer) *conv {
 	cv := &conv{id: ConversationID(len(e.convs) + 1), cust: c, state: Waiting, opened: now, lastActivity: now}
+	for k := range cv.due {
+		cv.due[k] = -1
+	}
 	e.convs = append(e.convs, cv)
 	c.open, c.last = cv, cv
 	c.count++
@@ -539,6 +613,7 @@ func (g *group) pop() {
 func (e *Engine) SetOnline(now time.Time, agentID string, online bool) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	now = e.accept(now)
 	e.advance(now)
 	a, ok := e.agents[agentID]
 	if !ok {
@@ -566,6 +641,7 @@ func (e *Engine) SetOnline(now time.Time, agentID string, online bool) error {
 func (e *Engine) Close(now time.Time, agentID string, key CustomerKey) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	now = e.accept(now)
 	e.advance(now)
 	if _, ok := e.agents[agentID]; !ok {
 		return fmt.Errorf("router: unknown agent %q", agentID)
@@ -589,6 +665,9 @@ func (e *Engine) close(now time.Time, cv *conv, why CloseReason) {
 	if cv.cust.open == cv {
 		cv.cust.open = nil
 	}
+	for k := range cv.due {
+		e.clearDeadline(cv, deadlineKind(k))
+	}
 	e.log(Event{At: now, Kind: EventClosed, Conversation: cv.id, Customer: cv.cust.key, Agent: agentID(cv.agent), Group: cv.group.name, Detail: string(why)})
 	if wasWaiting {
 		cv.group.live--
@@ -601,38 +680,81 @@ func (e *Engine) close(now time.Time, cv *conv, why CloseReason) {
 	}
 }
 
+// setDeadline sets the conversation's deadline of kind k to at, replacing
+// the pending one of that kind. A deadline set again to the same time keeps
+// its place among deadlines of that time.
 func (e *Engine) setDeadline(at time.Time, cv *conv, k deadlineKind) {
+	n := at.UnixNano()
+	if i := cv.due[k]; i >= 0 && e.deadlines[i].at == n {
+		return
+	}
 	e.seq++
-	e.deadlines.push(deadline{at: at.UnixNano(), seq: e.seq, conv: cv, kind: k})
+	e.deadlines.set(deadline{at: n, seq: e.seq, conv: cv, kind: k})
 }
 
-// NextDeadline is when the engine next needs [Engine.Advance]; ok is false
-// when nothing is pending.
+// clearDeadline drops the conversation's pending deadline of kind k.
+func (e *Engine) clearDeadline(cv *conv, k deadlineKind) {
+	if i := cv.due[k]; i >= 0 {
+		e.deadlines.remove(int(i))
+	}
+}
+
+// touch records a message either way at now: it restarts the idle timer.
+func (e *Engine) touch(now time.Time, cv *conv) {
+	if !now.After(cv.lastActivity) {
+		return
+	}
+	cv.lastActivity = now
+	if e.idle > 0 {
+		e.setDeadline(now.Add(e.idle), cv, deadlineIdle)
+	}
+}
+
+// accept applies the engine's clock rule to the time of a call: a time
+// before the latest accepted one is taken as that one (in now's location).
+func (e *Engine) accept(now time.Time) time.Time {
+	n := now.UnixNano()
+	if e.started && n < e.now {
+		return time.Unix(0, e.now).In(now.Location())
+	}
+	e.started, e.now = true, n
+	return now
+}
+
+// view is now for a snapshot: never before the latest accepted time.
+func (e *Engine) view(now time.Time) time.Time {
+	if e.started && now.UnixNano() < e.now {
+		return time.Unix(0, e.now).In(now.Location())
+	}
+	return now
+}
+
+// NextDeadline is when the engine next needs [Engine.Advance]: the time at
+// which the earliest pending timer (a conversation becoming missed, or
+// closing as missed, idle or at its window's end) fires. ok is false when
+// nothing is pending. Every pending timer is live, so the caller never wakes
+// for nothing.
 func (e *Engine) NextDeadline() (t time.Time, ok bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	// Deadlines that can no longer close anything go first, so that a caller
-	// never wakes for nothing.
-	for len(e.deadlines) > 0 {
-		d := e.deadlines[0]
-		if d.conv.state != Closed && (d.kind != deadlineMissed || !d.conv.answered) {
-			return time.Unix(0, d.at), true
-		}
-		e.deadlines.pop()
+	if len(e.deadlines) == 0 {
+		return time.Time{}, false
 	}
-	return time.Time{}, false
+	return time.Unix(0, e.deadlines[0].at), true
 }
 
-// Advance fires every deadline due at or before now: missed, idle and window
-// closes.
+// Advance fires every deadline due at or before now, in time order: missed
+// conversations and their closes, idle and window closes.
 func (e *Engine) Advance(now time.Time) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	now = e.accept(now)
 	e.advance(now)
 }
 
 func (e *Engine) advance(now time.Time) {
 	n := now.UnixNano()
+	e.forget(n)
 	for len(e.deadlines) > 0 && e.deadlines[0].at <= n {
 		d := e.deadlines.pop()
 		cv := d.conv
@@ -642,9 +764,18 @@ func (e *Engine) advance(now time.Time) {
 		at := time.Unix(0, d.at).In(now.Location())
 		switch d.kind {
 		case deadlineMissed:
-			if !cv.answered {
-				e.close(at, cv, ClosedMissed)
+			if cv.answered {
+				continue
 			}
+			if !cv.missed {
+				cv.missed, cv.missedAt = true, at
+				e.log(Event{At: at, Kind: EventMissed, Conversation: cv.id, Customer: cv.cust.key, Agent: agentID(cv.agent), Group: cv.group.name})
+				if e.closeMissed > 0 {
+					e.setDeadline(at.Add(e.closeMissed), cv, deadlineMissed)
+					continue
+				}
+			}
+			e.close(at, cv, ClosedMissed)
 		case deadlineIdle:
 			if due := cv.lastActivity.Add(e.idle); due.After(at) {
 				e.setDeadline(due, cv, deadlineIdle)
@@ -667,6 +798,7 @@ func (e *Engine) advance(now time.Time) {
 func (e *Engine) Check(now time.Time, agentID string, to CustomerKey, m Outbound) (Reason, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	now = e.accept(now)
 	e.advance(now)
 	_, r, err := e.check(now, agentID, to, m)
 	return r, err
@@ -731,12 +863,13 @@ func (e *Engine) Send(ctx context.Context, now time.Time, agentID string, to Cus
 		return p.res, err
 	}
 	id, sendErr := p.sender.Send(ctx, to, m)
-	return e.record(now, agentID, to, p, id, sendErr), nil
+	return e.record(p.at, agentID, to, p, id, sendErr), nil
 }
 
 // pendingSend is a send the policy allowed, on its way to the sender.
 type pendingSend struct {
 	res    SendResult
+	at     time.Time // the accepted time of the decision
 	conv   *conv
 	sender Sender
 	// counted: the send took a slot of allowance, to be given back if the
@@ -750,9 +883,10 @@ type pendingSend struct {
 func (e *Engine) decide(now time.Time, agentID string, to CustomerKey, m Outbound) (pendingSend, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	now = e.accept(now)
 	e.advance(now)
 	cv, reason, err := e.check(now, agentID, to, m)
-	p := pendingSend{conv: cv}
+	p := pendingSend{conv: cv, at: now}
 	if cv != nil {
 		p.res.Conversation = cv.id
 	}
@@ -777,10 +911,13 @@ func (e *Engine) decide(now time.Time, agentID string, to CustomerKey, m Outboun
 	return p, nil
 }
 
-// record logs the outcome of a send.
+// record logs the outcome of a send, at the decision's time unless another
+// call moved the engine's time on while the sender ran.
 func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pendingSend, id string, sendErr error) SendResult {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	now = e.accept(now)
+	e.advance(now)
 	res := p.res
 	res.MessageID, res.Err = id, sendErr
 	if sendErr != nil {
@@ -798,21 +935,63 @@ func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pending
 	if cv := p.conv; cv != nil && cv.state != Closed {
 		cv.outbound++
 		cv.answered = true
-		if now.After(cv.lastActivity) {
-			cv.lastActivity = now
-		}
+		e.clearDeadline(cv, deadlineMissed)
+		e.touch(now, cv)
+	}
+	if id != "" {
+		e.remember(now, to, id, p.conv)
 	}
 	e.log(Event{At: now, Kind: EventSent, Conversation: res.Conversation, Customer: to, Agent: agentID, Message: id})
 	return res
 }
 
-// Status implements [Receiver]: it logs a platform's delivery status.
+// remember notes the conversation a message was sent in, for Status.
+func (e *Engine) remember(now time.Time, to CustomerKey, id string, cv *conv) {
+	k := sentKey{channel: to.Channel, id: id}
+	e.sentN++
+	e.sentIn[k] = sentConv{conv: cv, to: to, n: e.sentN}
+	e.sentLog = append(e.sentLog, sentEntry{key: k, at: now.UnixNano(), n: e.sentN})
+}
+
+// forget drops the remembered messages sent before now minus the horizon.
+func (e *Engine) forget(now int64) {
+	cutoff := int64(math.MinInt64)
+	if now > math.MinInt64+int64(e.horizon) {
+		cutoff = now - int64(e.horizon)
+	}
+	for e.sentHead < len(e.sentLog) && e.sentLog[e.sentHead].at < cutoff {
+		s := e.sentLog[e.sentHead]
+		if r, ok := e.sentIn[s.key]; ok && r.n == s.n {
+			delete(e.sentIn, s.key)
+		}
+		e.sentLog[e.sentHead] = sentEntry{}
+		e.sentHead++
+	}
+	switch {
+	case e.sentHead == len(e.sentLog):
+		e.sentLog, e.sentHead = e.sentLog[:0], 0
+	case e.sentHead > 64 && e.sentHead*2 > len(e.sentLog):
+		n := copy(e.sentLog, e.sentLog[e.sentHead:])
+		clear(e.sentLog[n:])
+		e.sentLog, e.sentHead = e.sentLog[:n], 0
+	}
+}
+
+// Status implements [Receiver]: it logs a platform's delivery status against
+// the conversation the message was sent in (0 if it was sent outside any),
+// when the engine still remembers it ([Config.StatusHorizon]); otherwise
+// against the customer's latest conversation.
 func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	now = e.accept(now)
 	e.advance(now)
 	var id ConversationID
-	if c := e.customers[to]; c != nil && c.last != nil {
+	if s, ok := e.sentIn[sentKey{channel: to.Channel, id: messageID}]; ok && s.to == to {
+		if s.conv != nil {
+			id = s.conv.id
+		}
+	} else if c := e.customers[to]; c != nil && c.last != nil {
 		id = c.last.id
 	}
 	if status == "failed" {
@@ -822,16 +1001,62 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 	e.log(Event{At: now, Kind: EventStatus, Conversation: id, Customer: to, Message: messageID, Detail: status})
 }
 
-func (e *Engine) log(ev Event) { e.events = append(e.events, ev) }
+// log numbers an event and puts it in the ring, over the oldest when full.
+func (e *Engine) log(ev Event) {
+	e.lastSeq++
+	ev.Seq = e.lastSeq
+	if len(e.ring) < e.logCap {
+		e.ring = append(e.ring, ev)
+		return
+	}
+	e.ring[e.ringNext] = ev
+	if e.ringNext++; e.ringNext == e.logCap {
+		e.ringNext = 0
+	}
+}
 
-// Events appends the events logged since the last call to dst and forgets
-// them; call it regularly, since the engine keeps events until taken.
+// EventsSince appends to dst the logged events with Seq greater than seq
+// that the log still holds, oldest first. next is the seq to pass next time
+// (the newest event's Seq, or seq when there is nothing newer), and lost
+// counts the events after seq that were already overwritten (the log keeps
+// the latest [Config.EventLog] events). Any number of readers may call it,
+// each with its own seq; start from 0.
+func (e *Engine) EventsSince(seq uint64, dst []Event) (events []Event, next uint64, lost uint64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.eventsSince(seq, dst)
+}
+
+func (e *Engine) eventsSince(seq uint64, dst []Event) ([]Event, uint64, uint64) {
+	last := e.lastSeq
+	if seq >= last {
+		return dst, seq, 0
+	}
+	from := seq + 1
+	var lost uint64
+	if oldest := last - uint64(len(e.ring)) + 1; from < oldest {
+		lost, from = oldest-from, oldest
+	}
+	i := int((from - 1) % uint64(e.logCap))
+	n := int(last - from + 1)
+	if i+n <= len(e.ring) {
+		dst = append(dst, e.ring[i:i+n]...)
+	} else {
+		dst = append(dst, e.ring[i:]...)
+		dst = append(dst, e.ring[:n-(len(e.ring)-i)]...)
+	}
+	return dst, last, lost
+}
+
+// Events appends to dst the events logged since its previous call: the
+// single-consumer convenience over [Engine.EventsSince], with a cursor kept
+// by the engine. Other readers use EventsSince and do not disturb it. Call it
+// at least once every [Config.EventLog] events: older ones are overwritten
+// and skipped.
 func (e *Engine) Events(dst []Event) []Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	dst = append(dst, e.events...)
-	clear(e.events)
-	e.events = e.events[:0]
+	dst, e.cursor, _ = e.eventsSince(e.cursor, dst)
 	return dst
 }
 
@@ -846,7 +1071,7 @@ func (cv *conv) snapshot() Conversation {
 	return Conversation{
 		ID: cv.id, Customer: cv.cust.key, Group: cv.group.name, State: cv.state, Agent: agentID(cv.agent),
 		OpenedAt: cv.opened, AssignedAt: cv.assigned, ClosedAt: cv.closed, CloseReason: cv.reason,
-		Inbound: cv.inbound, Outbound: cv.outbound,
+		Inbound: cv.inbound, Outbound: cv.outbound, Missed: cv.missed, MissedAt: cv.missedAt,
 	}
 }
 
@@ -881,7 +1106,8 @@ func (e *Engine) Conversations(fn func(Conversation)) {
 	}
 }
 
-// Agent returns a snapshot of one agent's figures at now.
+// Agent returns a snapshot of one agent's figures at now (at the latest
+// accepted time, if now is before it). It fires no deadlines.
 func (e *Engine) Agent(now time.Time, id string) (AgentStats, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -889,13 +1115,15 @@ func (e *Engine) Agent(now time.Time, id string) (AgentStats, bool) {
 	if !ok {
 		return AgentStats{}, false
 	}
-	return a.stats(now), true
+	return a.stats(e.view(now)), true
 }
 
-// Agents returns every agent's figures at now, sorted by id.
+// Agents returns every agent's figures at now (at the latest accepted time,
+// if now is before it), sorted by id. It fires no deadlines.
 func (e *Engine) Agents(now time.Time) []AgentStats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	now = e.view(now)
 	out := make([]AgentStats, 0, len(e.agents))
 	for _, a := range e.agents {
 		out = append(out, a.stats(now))

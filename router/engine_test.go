@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -633,6 +634,532 @@ func BenchmarkAssign(b *testing.B) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// deadlinesOf counts the pending deadlines of conversation id, by kind.
+func deadlinesOf(e *Engine, id ConversationID) map[deadlineKind]int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := map[deadlineKind]int{}
+	for _, d := range e.deadlines {
+		if d.conv.id == id {
+			n[d.kind]++
+		}
+	}
+	return n
+}
+
+// TestOneLiveDeadlinePerKind: every message moves the conversation's window
+// and idle deadlines; NextDeadline is the real next one, and the heap holds
+// one entry per kind.
+func TestOneLiveDeadlinePerKind(t *testing.T) {
+	window := func(d time.Duration, anchor Anchor) map[string]Policy {
+		return map[string]Policy{"whatsapp": {Window: d, WindowAnchor: anchor, NewConversationAfterWindow: true}}
+	}
+	hours := func(n int) []time.Duration {
+		var out []time.Duration
+		for i := range n {
+			out = append(out, time.Duration(i)*time.Hour)
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		cfg     Config
+		inbound []time.Duration
+		want    time.Duration // NextDeadline after the messages
+		wantWhy CloseReason   // what closes the conversation then
+	}{
+		{"last_inbound window: three messages", Config{Policies: window(24*time.Hour, "")},
+			hours(3), 26 * time.Hour, ClosedWindow},
+		{"last_inbound window: a hundred messages", Config{Policies: window(24*time.Hour, AnchorLastInbound)},
+			hours(100), 123 * time.Hour, ClosedWindow},
+		{"first_inbound window", Config{Policies: window(24*time.Hour, AnchorFirstInbound)},
+			hours(3), 24 * time.Hour, ClosedWindow},
+		{"idle", Config{IdleAfter: 30 * time.Minute},
+			[]time.Duration{0, 10 * time.Minute, 20 * time.Minute}, 50 * time.Minute, ClosedIdle},
+		{"idle before the window", Config{IdleAfter: 3 * time.Hour, Policies: window(24*time.Hour, "")},
+			hours(3), 5 * time.Hour, ClosedIdle},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.cfg.Agents = agents(1, 1)
+			e := newEngine(t, tt.cfg, "a1")
+			var c Conversation
+			for _, d := range tt.inbound {
+				c = receive(t, e, at(d), "u")
+			}
+			if got, ok := e.NextDeadline(); !ok || !got.Equal(at(tt.want)) {
+				t.Errorf("NextDeadline = +%v (ok=%v), want +%v", got.Sub(t0), ok, tt.want)
+			}
+			for kind, n := range deadlinesOf(e, c.ID) {
+				if n > 1 {
+					t.Errorf("%d pending deadlines of kind %d for %v; want at most one", n, kind, c.ID)
+				}
+			}
+			e.Advance(at(tt.want - time.Nanosecond))
+			if c, _ := e.Conversation(c.ID); c.State == Closed {
+				t.Fatalf("closed (%s) before its deadline", c.CloseReason)
+			}
+			e.Advance(at(tt.want))
+			if c, _ := e.Conversation(c.ID); c.State != Closed || c.CloseReason != tt.wantWhy || !c.ClosedAt.Equal(at(tt.want)) {
+				t.Errorf("at +%v: %s (%q) at +%v; want closed (%q)", tt.want, c.State, c.CloseReason, c.ClosedAt.Sub(t0), tt.wantWhy)
+			}
+			if n := len(deadlinesOf(e, c.ID)); n != 0 {
+				t.Errorf("%d deadlines left for a closed conversation", n)
+			}
+			if _, ok := e.NextDeadline(); ok {
+				t.Error("a deadline is pending with no open conversation")
+			}
+		})
+	}
+}
+
+// TestAnswerDropsMissedDeadline: once answered, the missed limit is no
+// longer the next deadline.
+func TestAnswerDropsMissedDeadline(t *testing.T) {
+	e := newEngine(t, Config{MissedAfter: 15 * time.Minute, IdleAfter: time.Hour, Agents: agents(1, 1)}, "a1")
+	c := receive(t, e, t0, "u")
+	if r, err := e.Send(context.Background(), at(time.Minute), "a1", key("u"), Outbound{Kind: KindText, Text: "hi"}); err != nil || r.Refusal != "" {
+		t.Fatal(r.Refusal, err)
+	}
+	if d, ok := e.NextDeadline(); !ok || !d.Equal(at(61*time.Minute)) {
+		t.Errorf("NextDeadline = +%v, want +61m (idle)", d.Sub(t0))
+	}
+	if n := deadlinesOf(e, c.ID)[deadlineMissed]; n != 0 {
+		t.Errorf("%d missed deadlines pending for an answered conversation", n)
+	}
+}
+
+// TestEarlierTimeIsClamped: a call with a time before the engine's last
+// accepted time is treated as made at that time.
+func TestEarlierTimeIsClamped(t *testing.T) {
+	ctx := context.Background()
+	text := Outbound{Kind: KindText, Text: "hi"}
+	late, early := at(10*time.Minute), at(5*time.Minute)
+	tests := []struct {
+		name string
+		cfg  Config
+		// call is made at early, after the setup (u writes at late, a1 is
+		// online and has it).
+		call     func(e *Engine) error
+		wantKind EventKind // the event the call logs at late; "" for none
+		check    func(t *testing.T, e *Engine)
+	}{
+		{"Send", Config{}, func(e *Engine) error {
+			_, err := e.Send(ctx, early, "a1", key("u"), text)
+			return err
+		}, EventSent, nil},
+		{"Receive", Config{}, func(e *Engine) error {
+			_, err := e.Receive(early, Inbound{Customer: key("u"), MessageID: "w2"})
+			return err
+		}, EventInbound, nil},
+		{"Receive opening a conversation", Config{}, func(e *Engine) error {
+			_, err := e.Receive(early, Inbound{Customer: key("v"), MessageID: "w2"})
+			return err
+		}, EventOpened, func(t *testing.T, e *Engine) {
+			c, _, _ := e.Latest(key("v"))
+			if !c.OpenedAt.Equal(late) {
+				t.Errorf("opened at +%v, want +10m", c.OpenedAt.Sub(t0))
+			}
+		}},
+		{"Status", Config{}, func(e *Engine) error {
+			e.Status(early, key("u"), "m1", "delivered", "")
+			return nil
+		}, EventStatus, nil},
+		{"SetOnline", Config{}, func(e *Engine) error { return e.SetOnline(early, "a2", true) }, EventOnline, nil},
+		{"SetOnline offline", Config{}, func(e *Engine) error { return e.SetOnline(early, "a1", false) }, EventOffline,
+			func(t *testing.T, e *Engine) {
+				if s, _ := e.Agent(late, "a1"); s.OnlineTime != 10*time.Minute {
+					t.Errorf("online time %v, want 10m", s.OnlineTime)
+				}
+			}},
+		{"Close", Config{}, func(e *Engine) error { return e.Close(early, "a1", key("u")) }, EventClosed,
+			func(t *testing.T, e *Engine) {
+				if c, _, _ := e.Latest(key("u")); !c.ClosedAt.Equal(late) {
+					t.Errorf("closed at +%v, want +10m", c.ClosedAt.Sub(t0))
+				}
+				if s, _ := e.Agent(late, "a1"); s.BusyTime != 0 {
+					t.Errorf("busy time %v, want 0 (assigned and closed at +10m)", s.BusyTime)
+				}
+			}},
+		{"Advance", Config{}, func(e *Engine) error { e.Advance(early); return nil }, "", nil},
+		{"Check sees the window as at the last accepted time",
+			Config{Policies: map[string]Policy{"whatsapp": {Window: 8 * time.Minute}}},
+			func(e *Engine) error {
+				r, err := e.Check(early, "a1", key("u"), text)
+				if err == nil && r != ReasonWindowClosed {
+					err = fmt.Errorf("Check at +5m after +10m: refusal %q, want %q (window closed at +8m)", r, ReasonWindowClosed)
+				}
+				return err
+			}, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.cfg.Agents = agents(2, 2)
+			e := newEngine(t, tt.cfg, "a1")
+			if tt.name == "Check sees the window as at the last accepted time" {
+				receive(t, e, t0, "u")
+				e.Advance(late)
+			} else {
+				receive(t, e, late, "u")
+			}
+			before := e.Events(nil)
+			if err := tt.call(e); err != nil {
+				t.Fatal(err)
+			}
+			evs := e.Events(nil)
+			all := append(before, evs...)
+			for i := 1; i < len(all); i++ {
+				if all[i].At.Before(all[i-1].At) {
+					t.Errorf("event %d (%s at +%v) before event %d (%s at +%v)", i, all[i].Kind, all[i].At.Sub(t0), i-1, all[i-1].Kind, all[i-1].At.Sub(t0))
+				}
+			}
+			if tt.wantKind != "" {
+				found := false
+				for _, ev := range evs {
+					if ev.Kind == tt.wantKind {
+						found = true
+						if !ev.At.Equal(late) {
+							t.Errorf("%s logged at +%v, want +10m", ev.Kind, ev.At.Sub(t0))
+						}
+					}
+				}
+				if !found {
+					t.Errorf("no %s event in %v", tt.wantKind, evs)
+				}
+			}
+			if tt.check != nil {
+				tt.check(t, e)
+			}
+		})
+	}
+}
+
+// TestStatusCreditsSendingConversation: a status is logged against the
+// conversation its message was sent in, as long as the engine remembers it.
+func TestStatusCreditsSendingConversation(t *testing.T) {
+	tests := []struct {
+		name    string
+		horizon time.Duration
+		message string        // the status is for this message id
+		status  string        // sent, delivered, read, failed
+		after   time.Duration // after the second conversation opened (at +1h)
+		want    ConversationID
+	}{
+		{"delivered after the conversation closed", 0, "m1", "delivered", time.Minute, 1},
+		{"failed after the conversation closed", 0, "m1", "failed", time.Minute, 1},
+		{"unknown message: the latest conversation", 0, "zz", "read", time.Minute, 2},
+		{"inside the default horizon of a week", 0, "m1", "read", 6 * 24 * time.Hour, 1},
+		{"past the default horizon of a week", 0, "m1", "read", 7*24*time.Hour + time.Minute, 2},
+		{"at a configured horizon", 2 * time.Hour, "m1", "read", time.Hour, 1},
+		{"past a configured horizon", 2 * time.Hour, "m1", "read", time.Hour + time.Second, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEngine(t, Config{StatusHorizon: tt.horizon, Agents: agents(1, 2)}, "a1")
+			receive(t, e, t0, "u")
+			r, err := e.Send(context.Background(), t0, "a1", key("u"), Outbound{Kind: KindText, Text: "hi"})
+			if err != nil || r.MessageID != "m1" || r.Conversation != 1 {
+				t.Fatalf("send: %+v %v", r, err)
+			}
+			if err := e.Close(at(time.Minute), "a1", key("u")); err != nil {
+				t.Fatal(err)
+			}
+			if c := receive(t, e, at(time.Hour), "u"); c.ID != 2 {
+				t.Fatalf("second conversation is %v", c.ID)
+			}
+			e.Events(nil)
+			e.Status(at(time.Hour+tt.after), key("u"), tt.message, tt.status, "131047")
+			evs := e.Events(nil)
+			last := evs[len(evs)-1]
+			if last.Conversation != tt.want || last.Message != tt.message {
+				t.Errorf("status logged as %s for %v (message %q), want %v", last.Kind, last.Conversation, last.Message, tt.want)
+			}
+		})
+	}
+}
+
+// TestStatusMemoryIsBounded: message ids are forgotten once older than the
+// horizon.
+func TestStatusMemoryIsBounded(t *testing.T) {
+	e := newEngine(t, Config{StatusHorizon: time.Hour, Agents: agents(1, 1)}, "a1")
+	receive(t, e, t0, "u")
+	for i := range 24 * 60 {
+		now := at(time.Duration(i) * time.Minute)
+		if _, err := e.Send(context.Background(), now, "a1", key("u"), Outbound{Kind: KindText, Text: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.mu.Lock()
+	n := len(e.sentIn)
+	e.mu.Unlock()
+	if n < 1 || n > 61 {
+		t.Errorf("%d message ids remembered with a 1h horizon and one send a minute; want 1 to 61", n)
+	}
+}
+
+// TestEventsSince: several readers, each with its own cursor, over a
+// bounded log.
+func TestEventsSince(t *testing.T) {
+	kinds := func(evs []Event) []EventKind {
+		var out []EventKind
+		for _, ev := range evs {
+			out = append(out, ev.Kind)
+		}
+		return out
+	}
+	seqs := func(evs []Event) []uint64 {
+		var out []uint64
+		for _, ev := range evs {
+			out = append(out, ev.Seq)
+		}
+		return out
+	}
+	// Setup logs: online(1) opened(2) assigned(3) inbound(4) opened(5)
+	// assigned(6) inbound(7).
+	tests := []struct {
+		name     string
+		capacity int
+		since    uint64
+		wantSeqs []uint64
+		wantNext uint64
+		wantLost uint64
+	}{
+		{"from the start", 0, 0, []uint64{1, 2, 3, 4, 5, 6, 7}, 7, 0},
+		{"from the middle", 0, 4, []uint64{5, 6, 7}, 7, 0},
+		{"up to date", 0, 7, nil, 7, 0},
+		{"ahead of the log", 0, 9, nil, 9, 0},
+		{"overflow from the start", 3, 0, []uint64{5, 6, 7}, 7, 4},
+		{"overflow from the middle", 3, 2, []uint64{5, 6, 7}, 7, 2},
+		{"just kept", 3, 4, []uint64{5, 6, 7}, 7, 0},
+		{"capacity one", 1, 0, []uint64{7}, 7, 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEngine(t, Config{EventLog: tt.capacity, Agents: agents(1, 2)}, "a1")
+			receive(t, e, t0, "u1")
+			receive(t, e, t0, "u2")
+			got, next, lost := e.EventsSince(tt.since, nil)
+			if !slices.Equal(seqs(got), tt.wantSeqs) || next != tt.wantNext || lost != tt.wantLost {
+				t.Errorf("EventsSince(%d) = seqs %v next %d lost %d; want %v %d %d", tt.since, seqs(got), next, lost, tt.wantSeqs, tt.wantNext, tt.wantLost)
+			}
+		})
+	}
+
+	t.Run("two readers and the single consumer", func(t *testing.T) {
+		e := newEngine(t, Config{Agents: agents(1, 2)}, "a1")
+		receive(t, e, t0, "u1")
+		a, na, _ := e.EventsSince(0, nil)
+		receive(t, e, t0, "u2")
+		b, nb, _ := e.EventsSince(0, nil)
+		a2, na2, _ := e.EventsSince(na, nil)
+		if want := []EventKind{EventOnline, EventOpened, EventAssigned, EventInbound}; !slices.Equal(kinds(a), want) || na != 4 {
+			t.Errorf("reader A: %v next %d", kinds(a), na)
+		}
+		if !slices.Equal(seqs(b), []uint64{1, 2, 3, 4, 5, 6, 7}) || nb != 7 {
+			t.Errorf("reader B: %v next %d", seqs(b), nb)
+		}
+		if !slices.Equal(seqs(a2), []uint64{5, 6, 7}) || na2 != 7 || !slices.Equal(a2, b[4:]) {
+			t.Errorf("reader A again: %v next %d", seqs(a2), na2)
+		}
+		// Events is one more reader, with its own cursor.
+		if got := e.Events(nil); !slices.Equal(got, b) {
+			t.Errorf("Events = %v, want %v", seqs(got), seqs(b))
+		}
+		if got := e.Events(nil); len(got) != 0 {
+			t.Errorf("Events again = %v, want none", seqs(got))
+		}
+		if got, _, _ := e.EventsSince(0, nil); len(got) != 7 {
+			t.Errorf("Events consumed the log for the other readers: %d left", len(got))
+		}
+	})
+
+	t.Run("concurrent readers", func(t *testing.T) {
+		const writes = 300
+		e := newEngine(t, Config{EventLog: 16, Agents: agents(4, 1000)}, ids(4)...)
+		var wg sync.WaitGroup
+		done := make(chan struct{})
+		for r := range 4 {
+			wg.Go(func() {
+				var cursor, seen, lost uint64
+				var buf []Event
+				for finished := false; !finished; {
+					select {
+					case <-done:
+						finished = true
+					default:
+					}
+					evs, next, l := e.EventsSince(cursor, buf[:0])
+					for i, ev := range evs {
+						if want := cursor + l + uint64(i) + 1; ev.Seq != want {
+							t.Errorf("reader %d: seq %d, want %d", r, ev.Seq, want)
+							return
+						}
+					}
+					seen += uint64(len(evs))
+					lost += l
+					cursor, buf = next, evs
+				}
+				if seen+lost != cursor {
+					t.Errorf("reader %d: %d seen + %d lost != %d", r, seen, lost, cursor)
+				}
+			})
+		}
+		for i := range writes {
+			receive(t, e, t0, fmt.Sprintf("u%d", i))
+		}
+		close(done)
+		wg.Wait()
+	})
+}
+
+// TestMissed: a conversation nobody answers within MissedAfter becomes
+// missed, and closes CloseMissedAfter later unless answered by then.
+func TestMissed(t *testing.T) {
+	const limit = 15 * time.Minute
+	type step struct {
+		at   time.Duration
+		what string // "reply", "online"
+	}
+	tests := []struct {
+		name        string
+		closeAfter  time.Duration
+		idle        time.Duration
+		online      bool // the agent is online from the start
+		steps       []step
+		check       time.Duration
+		wantState   State
+		wantWhy     CloseReason
+		wantMissed  bool
+		wantClosed  time.Duration // when closed
+		wantNext    time.Duration // NextDeadline at check; 0 for none
+		wantMissedN int           // missed events logged
+	}{
+		{"closes when missed by default", 0, 0, false, nil, limit, Closed, ClosedMissed, true, limit, 0, 1},
+		{"missed, open until the close limit", 30 * time.Minute, 0, false, nil, limit, Waiting, "", true, 0, 45 * time.Minute, 1},
+		{"missed, then closed", 30 * time.Minute, 0, false, nil, 45 * time.Minute, Closed, ClosedMissed, true, 45 * time.Minute, 0, 1},
+		{"missed while assigned", 30 * time.Minute, 0, true, nil, 45 * time.Minute, Closed, ClosedMissed, true, 45 * time.Minute, 0, 1},
+		{"answered after it was missed", 30 * time.Minute, 0, true, []step{{20 * time.Minute, "reply"}}, 24 * time.Hour, Assigned, "", true, 0, 0, 1},
+		{"answered in time", 30 * time.Minute, 0, true, []step{{10 * time.Minute, "reply"}}, 24 * time.Hour, Assigned, "", false, 0, 0, 0},
+		{"a missed waiting chat can still be assigned", 30 * time.Minute, 0, false, []step{{20 * time.Minute, "online"}}, 30 * time.Minute, Assigned, "", true, 0, 45 * time.Minute, 1},
+		{"assigned after it was missed, then answered", 30 * time.Minute, 0, false, []step{{20 * time.Minute, "online"}, {25 * time.Minute, "reply"}}, 24 * time.Hour, Assigned, "", true, 0, 0, 1},
+		{"assigned after it was missed, still unanswered", 30 * time.Minute, 0, false, []step{{20 * time.Minute, "online"}}, 45 * time.Minute, Closed, ClosedMissed, true, 45 * time.Minute, 0, 1},
+		{"idle closes it first", 30 * time.Minute, 20 * time.Minute, false, nil, time.Hour, Closed, ClosedIdle, true, 20 * time.Minute, 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := Config{MissedAfter: limit, CloseMissedAfter: tt.closeAfter, IdleAfter: tt.idle, Agents: agents(1, 1)}
+			var online []string
+			if tt.online {
+				online = append(online, "a1")
+			}
+			e := newEngine(t, cfg, online...)
+			c := receive(t, e, t0, "u")
+			for _, s := range tt.steps {
+				switch s.what {
+				case "reply":
+					if r, err := e.Send(context.Background(), at(s.at), "a1", key("u"), Outbound{Kind: KindText, Text: "sorry"}); err != nil || r.Refusal != "" {
+						t.Fatalf("reply at +%v: %q %v", s.at, r.Refusal, err)
+					}
+				case "online":
+					if err := e.SetOnline(at(s.at), "a1", true); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			e.Advance(at(tt.check))
+			c, _ = e.Conversation(c.ID)
+			if c.State != tt.wantState || c.CloseReason != tt.wantWhy || c.Missed != tt.wantMissed {
+				t.Errorf("%s (%q) missed=%v; want %s (%q) missed=%v", c.State, c.CloseReason, c.Missed, tt.wantState, tt.wantWhy, tt.wantMissed)
+			}
+			if tt.wantMissed && !c.MissedAt.Equal(at(limit)) || !tt.wantMissed && !c.MissedAt.IsZero() {
+				t.Errorf("missed at %v", c.MissedAt)
+			}
+			if tt.wantState == Closed && !c.ClosedAt.Equal(at(tt.wantClosed)) {
+				t.Errorf("closed at +%v, want +%v", c.ClosedAt.Sub(t0), tt.wantClosed)
+			}
+			d, ok := e.NextDeadline()
+			if tt.wantNext == 0 && ok || tt.wantNext != 0 && (!ok || !d.Equal(at(tt.wantNext))) {
+				t.Errorf("NextDeadline +%v (ok=%v), want +%v", d.Sub(t0), ok, tt.wantNext)
+			}
+			var missed []Event
+			for _, ev := range e.Events(nil) {
+				if ev.Kind == EventMissed {
+					missed = append(missed, ev)
+				}
+			}
+			if len(missed) != tt.wantMissedN {
+				t.Fatalf("%d missed events, want %d", len(missed), tt.wantMissedN)
+			}
+			if len(missed) == 1 && (!missed[0].At.Equal(at(limit)) || missed[0].Conversation != c.ID) {
+				t.Errorf("missed event %+v", missed[0])
+			}
+		})
+	}
+}
+
+// TestMissedEventComesBeforeItsClose: with CloseMissedAfter 0 the missed
+// event and the close are logged together, missed first.
+func TestMissedEventComesBeforeItsClose(t *testing.T) {
+	e := newEngine(t, Config{MissedAfter: time.Minute, Agents: agents(1, 1)})
+	receive(t, e, t0, "u")
+	e.Advance(at(time.Hour))
+	evs := e.Events(nil)
+	var got []EventKind
+	for _, ev := range evs[len(evs)-2:] {
+		got = append(got, ev.Kind)
+	}
+	if want := []EventKind{EventMissed, EventClosed}; !slices.Equal(got, want) {
+		t.Errorf("last events %v, want %v", got, want)
+	}
+}
+
+func TestEnumerations(t *testing.T) {
+	str := func(xs any) string { return fmt.Sprint(xs) }
+	tests := []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"Splits", Splits(), []Split{SplitNone, SplitEntryPage, SplitRegion}},
+		{"Strategies", Strategies(), []Strategy{LeastLoaded, LongestIdle}},
+		{"Overflows", Overflows(), []Overflow{OverflowNone, OverflowDefault}},
+		{"Reasons", Reasons(), []Reason{ReasonWindowClosed, ReasonReplyLimit, ReasonAttachmentType, ReasonAttachmentSize, ReasonTextTooLong, ReasonNotAssigned, ReasonNoConversation}},
+		{"CloseReasons", CloseReasons(), []CloseReason{ClosedByAgent, ClosedIdle, ClosedMissed, ClosedWindow}},
+		{"States", States(), []State{Waiting, Assigned, Closed}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if str(tt.got) != str(tt.want) {
+				t.Errorf("%s() = %v, want %v", tt.name, tt.got, tt.want)
+			}
+		})
+	}
+	// The lists are copies: a caller cannot change the engine's.
+	Splits()[0] = "x"
+	if Splits()[0] != SplitNone {
+		t.Error("Splits returns the package's own slice")
+	}
+	// New names every allowed value when it refuses one.
+	for _, tt := range []struct {
+		cfg  Config
+		want []string
+	}{
+		{Config{Strategy: "fastest"}, []string{"least-loaded", "longest-idle"}},
+		{Config{Split: "store-ish"}, []string{"none", "entry_page", "region"}},
+		{Config{Overflow: "anywhere"}, []string{"none", "default"}},
+	} {
+		_, err := New(tt.cfg)
+		if err == nil {
+			t.Fatalf("%+v: no error", tt.cfg)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("error %q does not name %q", err, w)
+			}
 		}
 	}
 }

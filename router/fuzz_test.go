@@ -22,6 +22,15 @@ package router
 // again (the same send, a customer message, or the agent's close), as
 // another goroutine may while Engine.Send runs the sender unlocked.
 //
+// Every event must carry the next Seq and a time no earlier than the one
+// before it; a second reader following the log with EventsSince must see the
+// same events as Events. NextDeadline must be exactly the model's next timer,
+// and the deadline heap must hold at most one entry per conversation and
+// kind. Now and then a customer writes with a time before the engine's last
+// accepted one (the engine clamps it), and advances deliver platform
+// statuses for sent messages (logged against the conversation the message
+// was sent in while the engine remembers it).
+//
 // Finally the same bytes are run again and must give the same event log.
 //
 // Bugs found so far stay in the checked-in corpus under
@@ -123,7 +132,8 @@ type fzOp struct {
 	PickOpen bool
 	Agent    int // a0..a11, taken modulo the tenant's agents unless Stray
 	// Stray uses Agent as it is, so it may name an agent the tenant does
-	// not have.
+	// not have. On a message it makes the customer write with a time before
+	// the engine's last accepted one.
 	Stray bool
 	// ToAssigned makes send and close act as the agent the customer's open
 	// conversation is assigned to, when there is one, instead of Agent.
@@ -146,10 +156,14 @@ type fzOp struct {
 func (op fzOp) String() string {
 	switch op.Kind {
 	case fzMessage:
-		if op.Profile != nil {
-			return fmt.Sprintf("message from c%d with profile %+v", op.Customer, *op.Profile)
+		late := ""
+		if op.Stray {
+			late = " (with an earlier time)"
 		}
-		return fmt.Sprintf("message from c%d", op.Customer)
+		if op.Profile != nil {
+			return fmt.Sprintf("message from c%d with profile %+v%s", op.Customer, *op.Profile, late)
+		}
+		return fmt.Sprintf("message from c%d%s", op.Customer, late)
 	case fzPresence:
 		return fmt.Sprintf("a%d online=%v", op.Agent, op.Online)
 	case fzSend:
@@ -257,6 +271,11 @@ func fzFuncs() []any {
 			if c.RandBool() {
 				cfg.IdleAfter = time.Duration(1+c.Intn(30)) * time.Minute
 			}
+			// Derived from the seed rather than drawn, so that the inputs
+			// in the corpus keep generating the scenarios they were found
+			// with.
+			cfg.CloseMissedAfter = []time.Duration{0, 0, 5 * time.Minute, 20 * time.Minute}[cfg.Seed>>20%4]
+			cfg.StatusHorizon = []time.Duration{0, 10 * time.Minute, 30 * time.Minute, 2 * time.Hour}[cfg.Seed>>24%4]
 			var p Policy
 			c.Fuzz(&p)
 			cfg.Policies = map[string]Policy{fzChannel: p}
@@ -488,8 +507,8 @@ func fzDescribe(sc *fzScenario) string {
 func fzConfigString(sc *fzScenario) string {
 	var b strings.Builder
 	cfg := sc.Config
-	fmt.Fprintf(&b, "config: split=%q strategy=%q overflow=%q missed=%v idle=%v seed=%d failEvery=%d\n",
-		cfg.Split, cfg.Strategy, cfg.Overflow, cfg.MissedAfter, cfg.IdleAfter, cfg.Seed, sc.FailEvery)
+	fmt.Fprintf(&b, "config: split=%q strategy=%q overflow=%q missed=%v closeMissed=%v idle=%v statusHorizon=%v seed=%d failEvery=%d\n",
+		cfg.Split, cfg.Strategy, cfg.Overflow, cfg.MissedAfter, cfg.CloseMissedAfter, cfg.IdleAfter, cfg.StatusHorizon, cfg.Seed, sc.FailEvery)
 	for _, g := range cfg.Groups {
 		fmt.Fprintf(&b, "  group %+v\n", g)
 	}
@@ -510,16 +529,32 @@ type fzRunner struct {
 	sender *fzSender
 	m      *fzModel
 	now    time.Time
-	// advanced is the latest time the engine was asked to fire deadlines at.
+	// advanced is the latest time the engine was asked to fire deadlines at:
+	// its last accepted time, once called is set.
 	advanced time.Time
+	called   bool
 	log      []Event
-	op       int // index of the operation being applied
+	// since is the cursor of a second reader of the log (EventsSince).
+	since   uint64
+	lastSeq uint64 // of the last event seen
+	// delivered lists the messages the platform accepted and has not yet
+	// reported a status for.
+	delivered []fzDelivered
+	op        int // index of the operation being applied
 	// calls are the engine calls made so far, for failure reports.
 	calls []string
 	// pre holds the events logged before a send's decision, taken by the
 	// sender's hook; hooked says the hook ran.
 	pre    []Event
 	hooked bool
+}
+
+// fzDelivered is a message the platform accepted.
+type fzDelivered struct {
+	customer CustomerKey
+	id       string
+	conv     ConversationID // the conversation it was sent in
+	at       time.Time
 }
 
 // fzRun runs sc and returns the engine's whole event log.
@@ -619,9 +654,18 @@ func (r *fzRunner) apply(op fzOp) {
 			e.SetProfile(key, *op.Profile)
 			m.customer(key.Customer).profile = *op.Profile
 		}
-		r.record("Receive(%s)", key.Customer)
-		id, err := e.Receive(r.now, Inbound{Customer: key, MessageID: fmt.Sprintf("w%d", r.op), Text: "hello"})
-		r.advanced = r.now
+		at := r.now
+		if op.Stray && r.called {
+			// Before the last accepted time: the engine takes it as that.
+			at = r.advanced.Add(-time.Minute)
+			r.record("Receive(%s) at +%v", key.Customer, at.Sub(fzEpoch))
+		} else {
+			r.record("Receive(%s)", key.Customer)
+		}
+		id, err := e.Receive(at, Inbound{Customer: key, MessageID: fmt.Sprintf("w%d", r.op), Text: "hello"})
+		if !at.Before(r.advanced) {
+			r.advanced = at
+		}
 		after = func([]Event) {
 			if err != nil {
 				r.fail("Receive: %v", err)
@@ -741,15 +785,47 @@ func (r *fzRunner) apply(op fzOp) {
 			r.record("Advance()")
 			e.Advance(r.now)
 			r.advanced = r.now
+			// The platform reports on some of the messages it accepted.
+			kept := r.delivered[:0]
+			for i, d := range r.delivered {
+				if (i+op.Customer)%2 != 0 {
+					kept = append(kept, d)
+					continue
+				}
+				r.record("Status(%s, %s, delivered)", d.customer.Customer, d.id)
+				m.statuses = append(m.statuses, d)
+				e.Status(r.now, d.customer, d.id, "delivered", "")
+			}
+			r.delivered = kept
 		}
+	}
+	if op.Kind != fzAdvance || op.CallAdvance {
+		r.called = true
 	}
 	pre, evs := r.pre, e.Events(nil)
 	evs = append(slices.Clip(pre), evs...)
 	r.log = append(r.log, evs...)
+	for _, ev := range evs {
+		if ev.Kind == EventSent {
+			r.delivered = append(r.delivered, fzDelivered{customer: ev.Customer, id: ev.Message, conv: ev.Conversation, at: ev.At})
+		}
+	}
 	if !r.check {
-		m.sends, m.closing = nil, nil
+		m.sends, m.closing, m.statuses = nil, nil, nil
 		return
 	}
+	// The log: Seq counts on by one, and a second reader sees the same.
+	for _, ev := range evs {
+		if want := r.lastSeq + 1; ev.Seq != want {
+			r.fail("event %s has Seq %d, want %d", fzEventString(ev), ev.Seq, want)
+		}
+		r.lastSeq = ev.Seq
+	}
+	other, next, lost := e.EventsSince(r.since, nil)
+	if lost != 0 || !slices.Equal(other, evs) || len(evs) > 0 && next != evs[len(evs)-1].Seq {
+		r.fail("EventsSince(%d): %d events (next %d, lost %d); Events gave %d", r.since, len(other), next, lost, len(evs))
+	}
+	r.since = next
 	for i, ev := range evs {
 		if i == len(pre) && r.hooked {
 			mid()
@@ -763,6 +839,9 @@ func (r *fzRunner) apply(op fzOp) {
 	}
 	if after != nil {
 		after(evs)
+	}
+	if len(m.statuses) > 0 {
+		r.fail("%d statuses reported, none logged", len(m.statuses))
 	}
 	m.sends, m.closing = nil, nil
 	r.checkAll()
@@ -832,8 +911,12 @@ func (r *fzRunner) checkAll() {
 	if err := r.m.checkDue(r.advanced); err != nil {
 		r.fail("timers: %v", err)
 	}
-	if d, ok := r.e.NextDeadline(); ok && !d.After(r.advanced) {
+	d, ok := r.e.NextDeadline()
+	if ok && !d.After(r.advanced) {
 		r.fail("next deadline +%v is not after the last advance +%v", d.Sub(fzEpoch), r.advanced.Sub(fzEpoch))
+	}
+	if want, wantOK := r.m.nextTimer(); ok != wantOK || !d.Equal(want) {
+		r.fail("NextDeadline +%v (ok=%v); the model's next timer is +%v (ok=%v)", d.Sub(fzEpoch), ok, want.Sub(fzEpoch), wantOK)
 	}
 	if err := r.m.checkSnapshots(r.e, r.now); err != nil {
 		r.fail("snapshots: %v", err)
@@ -860,7 +943,10 @@ type fzModel struct {
 	// inboundID is the message id of the current operation's Receive.
 	inboundID string
 	closing   *fzClosing // the close of the current operation
-	events    []Event    // the current operation's events, for failure reports
+	// statuses are the statuses reported in the current operation, in the
+	// order they log.
+	statuses []fzDelivered
+	events   []Event // the current operation's events, for failure reports
 }
 
 // fzAgent is the model of one agent.
@@ -904,6 +990,8 @@ type fzConv struct {
 	outbound     int
 	lastActivity time.Time
 	answered     bool // an agent's message to it was accepted
+	missed       bool // no agent replied within MissedAfter
+	missedAt     time.Time
 }
 
 // fzCustomer is the model of one customer.
@@ -1237,8 +1325,9 @@ func (m *fzModel) apply(ev Event) error {
 			}
 			cl.done = true
 		case ClosedMissed:
-			if m.cfg.MissedAfter == 0 || cv.answered || !cv.opened.Add(m.cfg.MissedAfter).Equal(ev.At) {
-				return fmt.Errorf("missed close: MissedAfter %v, opened +%v, answered=%v", m.cfg.MissedAfter, cv.opened.Sub(fzEpoch), cv.answered)
+			if m.cfg.MissedAfter == 0 || cv.answered || !cv.missed || !cv.missedAt.Add(m.cfg.CloseMissedAfter).Equal(ev.At) {
+				return fmt.Errorf("missed close: MissedAfter %v, CloseMissedAfter %v, opened +%v, answered=%v, missed=%v at +%v",
+					m.cfg.MissedAfter, m.cfg.CloseMissedAfter, cv.opened.Sub(fzEpoch), cv.answered, cv.missed, cv.missedAt.Sub(fzEpoch))
 			}
 		case ClosedIdle:
 			if m.cfg.IdleAfter == 0 || !cv.lastActivity.Add(m.cfg.IdleAfter).Equal(ev.At) {
@@ -1259,6 +1348,37 @@ func (m *fzModel) apply(ev Event) error {
 		}
 		cv.state, cv.closed, cv.reason = Closed, ev.At, CloseReason(ev.Detail)
 		cv.cust.open = nil
+	case EventMissed:
+		if cv == nil || cv.state == Closed || cv.missed || cv.answered || m.cfg.MissedAfter == 0 || !cv.opened.Add(m.cfg.MissedAfter).Equal(ev.At) {
+			return fmt.Errorf("missed: MissedAfter %v; conversation opened +%v, answered=%v, already missed=%v",
+				m.cfg.MissedAfter, cv.opened.Sub(fzEpoch), cv.answered, cv.missed)
+		}
+		if ev.Agent != cv.agent || ev.Group != cv.group {
+			return fmt.Errorf("missed logged with agent %q group %q; conversation has %q %q", ev.Agent, ev.Group, cv.agent, cv.group)
+		}
+		cv.missed, cv.missedAt = true, ev.At
+	case EventStatus:
+		if len(m.statuses) == 0 || ev.Message != m.statuses[0].id || ev.Customer != m.statuses[0].customer || ev.Detail != "delivered" {
+			return fmt.Errorf("status without a matching Status call")
+		}
+		d := m.statuses[0]
+		m.statuses = m.statuses[1:]
+		horizon := m.cfg.StatusHorizon
+		if horizon == 0 {
+			horizon = DefaultStatusHorizon
+		}
+		want := d.conv
+		if ev.At.Sub(d.at) > horizon {
+			// Forgotten: the customer's latest conversation.
+			want = 0
+			if c := m.customers[d.customer.Customer]; c != nil && c.last != nil {
+				want = c.last.id
+			}
+		}
+		if ev.Conversation != want {
+			return fmt.Errorf("status for %s (sent +%v in %v, horizon %v) logged for %v, want %v",
+				d.id, d.at.Sub(fzEpoch), d.conv, horizon, ev.Conversation, want)
+		}
 	case EventOnline, EventOffline:
 		a := m.agents[ev.Agent]
 		if a == nil || a.online == (ev.Kind == EventOnline) || ev.Conversation != 0 {
@@ -1376,8 +1496,11 @@ func (m *fzModel) checkDue(t time.Time) error {
 		if cv.state == Closed {
 			continue
 		}
-		if d := m.cfg.MissedAfter; d > 0 && !cv.answered && !cv.opened.Add(d).After(t) {
-			return fmt.Errorf("%v is still %s, unanswered %v after it opened (MissedAfter %v)", cv.id, cv.state, t.Sub(cv.opened), d)
+		if d := m.cfg.MissedAfter; d > 0 && !cv.answered && !cv.missed && !cv.opened.Add(d).After(t) {
+			return fmt.Errorf("%v is not missed, unanswered %v after it opened (MissedAfter %v)", cv.id, t.Sub(cv.opened), d)
+		}
+		if d := m.cfg.CloseMissedAfter; cv.missed && !cv.answered && !cv.missedAt.Add(d).After(t) {
+			return fmt.Errorf("%v is still %s, missed since +%v (CloseMissedAfter %v)", cv.id, cv.state, cv.missedAt.Sub(fzEpoch), d)
 		}
 		if d := m.cfg.IdleAfter; d > 0 && !cv.lastActivity.Add(d).After(t) {
 			return fmt.Errorf("%v is still %s after %v without a message (IdleAfter %v)", cv.id, cv.state, t.Sub(cv.lastActivity), d)
@@ -1400,6 +1523,37 @@ func (m *fzModel) checkDue(t time.Time) error {
 	return nil
 }
 
+// nextTimer is the earliest time one of the open conversations' timers
+// fires: it becomes missed or closes as missed, idle, or at its window's end.
+func (m *fzModel) nextTimer() (time.Time, bool) {
+	var next time.Time
+	found := false
+	consider := func(t time.Time) {
+		if !found || t.Before(next) {
+			next, found = t, true
+		}
+	}
+	for _, cv := range m.convs {
+		if cv.state == Closed {
+			continue
+		}
+		if m.cfg.MissedAfter > 0 && !cv.answered {
+			if cv.missed {
+				consider(cv.missedAt.Add(m.cfg.CloseMissedAfter))
+			} else {
+				consider(cv.opened.Add(m.cfg.MissedAfter))
+			}
+		}
+		if m.cfg.IdleAfter > 0 {
+			consider(cv.lastActivity.Add(m.cfg.IdleAfter))
+		}
+		if m.pol.Window > 0 && m.pol.NewConversationAfterWindow {
+			consider(m.windowEnd(cv.cust))
+		}
+	}
+	return next, found
+}
+
 // checkSnapshots compares the engine's public snapshots with the model.
 func (m *fzModel) checkSnapshots(e *Engine, now time.Time) error {
 	var convs []Conversation
@@ -1413,7 +1567,10 @@ func (m *fzModel) checkSnapshots(e *Engine, now time.Time) error {
 		want := Conversation{
 			ID: w.id, Customer: fzKeyOf(w.cust.id), Group: w.group, State: w.state, Agent: w.agent,
 			OpenedAt: w.opened, AssignedAt: w.assigned, ClosedAt: w.closed, CloseReason: w.reason,
-			Inbound: w.inbound, Outbound: w.outbound,
+			Inbound: w.inbound, Outbound: w.outbound, Missed: w.missed, MissedAt: w.missedAt,
+		}
+		if c.Missed != want.Missed || !c.MissedAt.Equal(want.MissedAt) {
+			return fmt.Errorf("conversation %v: missed=%v at +%v, model missed=%v at +%v", c.ID, c.Missed, c.MissedAt.Sub(fzEpoch), want.Missed, want.MissedAt.Sub(fzEpoch))
 		}
 		if c.ID != want.ID || c.Customer != want.Customer || c.Group != want.Group || c.State != want.State ||
 			c.Agent != want.Agent || !c.OpenedAt.Equal(want.OpenedAt) || !c.AssignedAt.Equal(want.AssignedAt) ||
@@ -1615,7 +1772,29 @@ func fzCheckInternal(e *Engine, m *fzModel) error {
 		if pending[d.conv] == nil {
 			pending[d.conv] = map[deadlineKind]bool{}
 		}
+		if pending[d.conv][d.kind] {
+			return fmt.Errorf("%v has two pending deadlines of kind %d", d.conv.id, d.kind)
+		}
 		pending[d.conv][d.kind] = true
+		if int(d.conv.due[d.kind]) != j {
+			return fmt.Errorf("deadline %d of %v (kind %d) is recorded at %d", j, d.conv.id, d.kind, d.conv.due[d.kind])
+		}
+		if d.conv.state == Closed {
+			return fmt.Errorf("closed %v has a pending deadline of kind %d", d.conv.id, d.kind)
+		}
+		if d.kind == deadlineMissed && d.conv.answered {
+			return fmt.Errorf("answered %v has a pending missed deadline", d.conv.id)
+		}
+	}
+	for _, cv := range e.convs {
+		for k, j := range cv.due {
+			if j >= 0 && (int(j) >= len(e.deadlines) || e.deadlines[j].conv != cv || int(e.deadlines[j].kind) != k) {
+				return fmt.Errorf("%v: deadline of kind %d recorded at %d, which is not it", cv.id, k, j)
+			}
+		}
+	}
+	if len(e.sentIn) > len(e.sentLog)-e.sentHead {
+		return fmt.Errorf("%d remembered messages, %d in the log", len(e.sentIn), len(e.sentLog)-e.sentHead)
 	}
 	total := 0
 	for i, cv := range e.convs {

@@ -115,15 +115,21 @@ func longestIdleLess(a, b *agent) bool {
 	return a.id < b.id
 }
 
-// deadlineKind says what a deadline closes a conversation for.
+// deadlineKind says what a deadline is for.
 type deadlineKind uint8
 
 const (
+	// deadlineMissed: the conversation becomes missed, or (once missed) it
+	// closes as missed.
 	deadlineMissed deadlineKind = iota
 	deadlineIdle
 	deadlineWindow
+
+	numDeadlineKinds = iota
 )
 
+// deadline is a conversation's pending timer of one kind. A conversation has
+// at most one of each kind; its position in the heap is conv.due[kind].
 type deadline struct {
 	at   int64 // unix nanoseconds
 	seq  uint64
@@ -131,7 +137,9 @@ type deadline struct {
 	kind deadlineKind
 }
 
-// deadlineHeap orders deadlines by time, then by the order they were set.
+// deadlineHeap is an indexed binary min-heap of deadlines ordered by time,
+// then by the order they were (last) set. Every entry is live: a deadline
+// that moves is fixed in place, and one that can no longer fire is removed.
 type deadlineHeap []deadline
 
 func (h deadlineHeap) less(i, j int) bool {
@@ -141,42 +149,76 @@ func (h deadlineHeap) less(i, j int) bool {
 	return h[i].seq < h[j].seq
 }
 
-func (h *deadlineHeap) push(d deadline) {
-	*h = append(*h, d)
-	s := *h
-	j := len(s) - 1
+func (h deadlineHeap) swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].conv.due[h[i].kind] = int32(i)
+	h[j].conv.due[h[j].kind] = int32(j)
+}
+
+func (h deadlineHeap) up(j int) {
 	for j > 0 {
 		i := (j - 1) / 2
-		if !s.less(j, i) {
+		if !h.less(j, i) {
 			break
 		}
-		s[i], s[j] = s[j], s[i]
+		h.swap(i, j)
 		j = i
 	}
 }
 
-func (h *deadlineHeap) pop() deadline {
-	s := *h
-	top := s[0]
-	n := len(s) - 1
-	s[0] = s[n]
-	s = s[:n]
-	i := 0
+func (h deadlineHeap) down(i0 int) bool {
+	i := i0
+	n := len(h)
 	for {
 		l := 2*i + 1
 		if l >= n {
 			break
 		}
 		j := l
-		if r := l + 1; r < n && s.less(r, l) {
+		if r := l + 1; r < n && h.less(r, l) {
 			j = r
 		}
-		if !s.less(j, i) {
+		if !h.less(j, i) {
 			break
 		}
-		s[i], s[j] = s[j], s[i]
+		h.swap(i, j)
 		i = j
 	}
-	*h = s
-	return top
+	return i > i0
 }
+
+// set puts the conversation's deadline of d.kind at d.at: it moves the
+// pending one, or adds one.
+func (h *deadlineHeap) set(d deadline) {
+	if i := int(d.conv.due[d.kind]); i >= 0 {
+		(*h)[i].at, (*h)[i].seq = d.at, d.seq
+		if !h.down(i) {
+			h.up(i)
+		}
+		return
+	}
+	*h = append(*h, d)
+	i := len(*h) - 1
+	d.conv.due[d.kind] = int32(i)
+	h.up(i)
+}
+
+// remove takes the deadline at i out of the heap and returns it.
+func (h *deadlineHeap) remove(i int) deadline {
+	s := *h
+	n := len(s) - 1
+	gone := s[i]
+	if i != n {
+		s.swap(i, n)
+	}
+	s[n] = deadline{}
+	*h = s[:n]
+	gone.conv.due[gone.kind] = -1
+	if i != n && !h.down(i) {
+		h.up(i)
+	}
+	return gone
+}
+
+// pop removes and returns the earliest deadline.
+func (h *deadlineHeap) pop() deadline { return h.remove(0) }

@@ -11,19 +11,27 @@ type Split string
 
 // The split methods. A tenant uses exactly one.
 const (
-	SplitNone      Split = "none"
-	SplitEntryPage Split = "entry_page"
-	SplitRegion    Split = "region"
+	SplitNone      Split = "none"       // every conversation goes to the default group
+	SplitEntryPage Split = "entry_page" // by the customer's entry page ([Profile.EntryPage])
+	SplitRegion    Split = "region"     // by the customer's region ([Profile.Region])
 )
+
+// Splits lists the split methods in documentation order. The slice is a new
+// copy on every call.
+func Splits() []Split { return []Split{SplitNone, SplitEntryPage, SplitRegion} }
 
 // Strategy orders the eligible agents of a group; the first is assigned.
 type Strategy string
 
 // The assignment strategies; see the package documentation for their keys.
 const (
-	LeastLoaded Strategy = "least-loaded"
-	LongestIdle Strategy = "longest-idle"
+	LeastLoaded Strategy = "least-loaded" // the least saturated agent first
+	LongestIdle Strategy = "longest-idle" // the agent assigned longest ago first
 )
+
+// Strategies lists the assignment strategies in documentation order. The
+// slice is a new copy on every call.
+func Strategies() []Strategy { return []Strategy{LeastLoaded, LongestIdle} }
 
 // Overflow says where a conversation goes when its group has nobody eligible.
 type Overflow string
@@ -37,8 +45,18 @@ const (
 	OverflowDefault Overflow = "default"
 )
 
+// Overflows lists the overflow rules in documentation order. The slice is a
+// new copy on every call.
+func Overflows() []Overflow { return []Overflow{OverflowNone, OverflowDefault} }
+
 // DefaultGroup is the name of the group that always exists.
 const DefaultGroup = "default"
+
+// DefaultStatusHorizon is the [Config.StatusHorizon] of a zero Config.
+const DefaultStatusHorizon = 7 * 24 * time.Hour
+
+// DefaultEventLog is the [Config.EventLog] capacity of a zero Config.
+const DefaultEventLog = 1 << 16
 
 // Config is everything an [Engine] is built from.
 type Config struct {
@@ -50,17 +68,34 @@ type Config struct {
 	// the implicit default group (which holds every agent with reception
 	// permission).
 	Groups []GroupConfig
+	// Agents are the tenant's agents; each starts offline.
 	Agents []AgentConfig
 
 	// Policies holds each channel's policy by channel name.
 	Policies map[string]Policy
 
-	// MissedAfter closes a conversation whose customer has waited this long
-	// for an agent's reply. Zero disables it.
+	// MissedAfter is the response limit: a conversation that no agent has
+	// replied to this long after it opened becomes missed ([EventMissed],
+	// [Conversation.Missed]). Zero disables it.
 	MissedAfter time.Duration
+	// CloseMissedAfter is how long a missed conversation stays open before it
+	// closes with reason [ClosedMissed], unless an agent replies first. Zero
+	// closes it at the moment it becomes missed. Ignored when MissedAfter is
+	// zero.
+	CloseMissedAfter time.Duration
 	// IdleAfter closes a conversation after this long with no message either
 	// way. Zero disables it.
 	IdleAfter time.Duration
+
+	// StatusHorizon is how long, in engine time, the engine remembers which
+	// conversation each sent message belongs to, so that a platform's status
+	// for it is logged against that conversation. A status for a message
+	// older than that (or never sent through the engine) is logged against
+	// the customer's latest conversation. Zero means [DefaultStatusHorizon].
+	StatusHorizon time.Duration
+	// EventLog is the capacity of the event log, in events: once full, each
+	// new event overwrites the oldest. Zero means [DefaultEventLog].
+	EventLog int
 
 	// Seed seeds the engine's random source (the random pick among
 	// never-assigned agents).
@@ -69,15 +104,15 @@ type Config struct {
 
 // GroupConfig describes one group.
 type GroupConfig struct {
-	Name       string
-	Priority   int      // 1 is first; ties go by definition order
+	Name       string   // unique; [DefaultGroup] defines the default group
+	Priority   int      // the lower first (0 before 1); ties go by definition order
 	Regions    []string // matched when the tenant splits by region
 	EntryPages []string // matched when the tenant splits by entry page
 }
 
 // AgentConfig describes one agent.
 type AgentConfig struct {
-	ID       string
+	ID       string   // unique, non-empty
 	Capacity int      // concurrent conversations; at least 1
 	Groups   []string // groups the agent belongs to, besides the default group
 	// NoReception removes the agent from the implicit default group: an
@@ -151,6 +186,13 @@ const (
 	ReasonNoConversation Reason = "no_conversation"
 )
 
+// Reasons lists the refusal reasons in documentation order. The slice is a
+// new copy on every call.
+func Reasons() []Reason {
+	return []Reason{ReasonWindowClosed, ReasonReplyLimit, ReasonAttachmentType, ReasonAttachmentSize,
+		ReasonTextTooLong, ReasonNotAssigned, ReasonNoConversation}
+}
+
 // CloseReason is why a conversation closed.
 type CloseReason string
 
@@ -162,6 +204,12 @@ const (
 	ClosedWindow  CloseReason = "window"
 )
 
+// CloseReasons lists the close reasons in documentation order. The slice is
+// a new copy on every call.
+func CloseReasons() []CloseReason {
+	return []CloseReason{ClosedByAgent, ClosedIdle, ClosedMissed, ClosedWindow}
+}
+
 // State is where a conversation is in its lifecycle.
 type State string
 
@@ -172,9 +220,13 @@ const (
 	Closed   State = "closed"
 )
 
+// States lists the conversation states in lifecycle order. The slice is a
+// new copy on every call.
+func States() []State { return []State{Waiting, Assigned, Closed} }
+
 // CustomerKey identifies a customer on one business account of one channel.
 type CustomerKey struct {
-	Channel  string
+	Channel  string // the channel's name, as in [Config.Policies] and [Engine.Handle]
 	Account  string // the business account (phone number id, app id, ...)
 	Customer string // the platform's customer id (wa_id, openid, ...)
 }
@@ -186,8 +238,8 @@ func (k CustomerKey) String() string {
 
 // Profile holds what the tenant knows of a customer, for classification.
 type Profile struct {
-	Region    string
-	EntryPage string
+	Region    string // matched against [GroupConfig.Regions]
+	EntryPage string // matched against [GroupConfig.EntryPages]
 }
 
 // Attachment is a file in a message.
@@ -200,11 +252,11 @@ type Attachment struct {
 
 // Inbound is a customer message as an adapter normalizes it.
 type Inbound struct {
-	Customer   CustomerKey
-	MessageID  string
-	Name       string // the customer's display name, when the platform gives one
-	Text       string
-	Attachment *Attachment
+	Customer   CustomerKey // who wrote, on which channel and account
+	MessageID  string      // the platform's message id
+	Name       string      // the customer's display name, when the platform gives one
+	Text       string      // the text, or an attachment's caption
+	Attachment *Attachment // nil for a text message
 }
 
 // Kind is the kind of an outbound message.
@@ -212,33 +264,34 @@ type Kind string
 
 // The outbound message kinds.
 const (
-	KindText       Kind = "text"
-	KindTemplate   Kind = "template"
-	KindAttachment Kind = "attachment"
+	KindText       Kind = "text"       // Text
+	KindTemplate   Kind = "template"   // Template
+	KindAttachment Kind = "attachment" // Attachment, with Text as its caption
 )
 
 // Template is a pre-approved message template with its parameters.
 type Template struct {
-	Name     string
-	Language string
-	Params   []string
+	Name     string   // the approved template's name
+	Language string   // its language code, e.g. "en"
+	Params   []string // the values of its placeholders, in order
 }
 
 // Outbound is a message an agent sends.
 type Outbound struct {
-	Kind       Kind
-	Text       string // text, or the caption of an attachment
-	Template   *Template
-	Attachment *Attachment
+	Kind       Kind        // what the message is
+	Text       string      // text, or the caption of an attachment
+	Template   *Template   // for [KindTemplate]
+	Attachment *Attachment // for [KindAttachment]
 }
 
 // PlatformError is an error a channel's platform answered a send with.
 type PlatformError struct {
 	Code       string // the platform's own error code, e.g. "131047"
-	HTTPStatus int
-	Message    string
+	HTTPStatus int    // the HTTP status of the platform's answer
+	Message    string // the platform's error message
 }
 
+// Error formats the code, status and message.
 func (e *PlatformError) Error() string {
 	return fmt.Sprintf("platform error %s (HTTP %d): %s", e.Code, e.HTTPStatus, e.Message)
 }
@@ -270,17 +323,21 @@ func (id ConversationID) String() string { return fmt.Sprintf("c%d", int64(id)) 
 
 // Conversation is a snapshot of one conversation.
 type Conversation struct {
-	ID          ConversationID
-	Customer    CustomerKey
-	Group       string
-	State       State
-	Agent       string // the assigned (or last assigned) agent
-	OpenedAt    time.Time
-	AssignedAt  time.Time // zero while waiting
-	ClosedAt    time.Time
-	CloseReason CloseReason
-	Inbound     int // customer messages
-	Outbound    int // messages sent by agents
+	ID          ConversationID // numbered from 1 in opening order
+	Customer    CustomerKey    // whose conversation it is
+	Group       string         // the group it waits in, or was assigned in
+	State       State          // waiting, assigned or closed
+	Agent       string         // the assigned (or last assigned) agent
+	OpenedAt    time.Time      // when the customer's first message opened it
+	AssignedAt  time.Time      // zero while waiting
+	ClosedAt    time.Time      // zero while open
+	CloseReason CloseReason    // "" while open
+	Inbound     int            // customer messages
+	Outbound    int            // messages sent by agents
+	// Missed is set once no agent replied within [Config.MissedAfter]; it
+	// stays set if an agent replies later.
+	Missed   bool
+	MissedAt time.Time // when it became missed; zero if never
 }
 
 // Wait is how long the conversation waited for its first assignment; ok is
@@ -294,12 +351,12 @@ func (c Conversation) Wait() (d time.Duration, ok bool) {
 
 // AgentStats is a snapshot of one agent's figures.
 type AgentStats struct {
-	ID          string
-	Capacity    int
-	Online      bool
-	Active      int // open conversations assigned now
-	Assignments int // conversations ever assigned
-	PeakActive  int
+	ID          string // the agent's id
+	Capacity    int    // concurrent conversations
+	Online      bool   // online at the snapshot
+	Active      int    // open conversations assigned now
+	Assignments int    // conversations ever assigned
+	PeakActive  int    // the most conversations assigned at once
 	// OnlineTime is how long the agent has been online up to the snapshot.
 	OnlineTime time.Duration
 	// BusyTime integrates active conversations over time (conversation-time).
@@ -321,6 +378,7 @@ const (
 	EventRefused  EventKind = "refused"  // the policy refused an agent's message (Detail: reason)
 	EventFailed   EventKind = "failed"   // the platform refused or the send failed (Detail: code)
 	EventStatus   EventKind = "status"   // the platform reported a message's status (Detail: sent, delivered, read)
+	EventMissed   EventKind = "missed"   // no agent replied within [Config.MissedAfter] of its opening
 	EventClosed   EventKind = "closed"   // the conversation closed (Detail: reason)
 	EventOnline   EventKind = "online"   // an agent came online
 	EventOffline  EventKind = "offline"  // an agent went offline
@@ -328,16 +386,19 @@ const (
 
 // Event is one entry of the engine's event log.
 type Event struct {
-	At           time.Time
-	Kind         EventKind
+	// Seq numbers the events from 1 in the order they were logged, with no
+	// gaps; see [Engine.EventsSince].
+	Seq          uint64
+	At           time.Time      // engine time: never before the previous event's
+	Kind         EventKind      // what happened
 	Conversation ConversationID // 0 for agent events
-	Customer     CustomerKey
-	Agent        string
-	Group        string
+	Customer     CustomerKey    // zero for agent events
+	Agent        string         // the agent involved, if any
+	Group        string         // the conversation's group, where it matters
 	// Message is the platform's message id, for inbound, sent and status
 	// events.
 	Message string
-	Detail  string
+	Detail  string // see the event kinds
 }
 
 // Receiver is what a channel adapter hands inbound traffic to; [Engine]
