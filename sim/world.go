@@ -173,13 +173,14 @@ func (w *World) setup() error {
 		policies[p.Name()] = pol
 	}
 	cfg := router.Config{
-		Split:       router.Split(sc.Tenant.Split),
-		Strategy:    router.Strategy(sc.Tenant.Strategy),
-		Overflow:    router.Overflow(sc.Tenant.Overflow),
-		MissedAfter: sc.Tenant.MissedAfter.D(),
-		IdleAfter:   sc.Tenant.IdleAfter.D(),
-		Policies:    policies,
-		Seed:        Stream(w.seed, "router").Uint64(),
+		Split:            router.Split(sc.Tenant.Split),
+		Strategy:         router.Strategy(sc.Tenant.Strategy),
+		Overflow:         router.Overflow(sc.Tenant.Overflow),
+		MissedAfter:      sc.Tenant.MissedAfter.D(),
+		CloseMissedAfter: sc.Tenant.CloseMissedAfter.D(),
+		IdleAfter:        sc.Tenant.IdleAfter.D(),
+		Policies:         policies,
+		Seed:             Stream(w.seed, "router").Uint64(),
 	}
 	for _, g := range sc.Groups {
 		cfg.Groups = append(cfg.Groups, router.GroupConfig{Name: g.Name, Priority: g.Priority, Regions: g.Regions, EntryPages: g.EntryPages})

@@ -28,11 +28,16 @@ type Scenario struct {
 
 // Tenant is the routing configuration.
 type Tenant struct {
-	Split       string   `toml:"split,omitempty"`       // see router.Splits
-	Strategy    string   `toml:"strategy,omitempty"`    // see router.Strategies
-	Overflow    string   `toml:"overflow,omitempty"`    // none | default
-	MissedAfter Duration `toml:"missed_after,omitzero"` // 0 disables
-	IdleAfter   Duration `toml:"idle_after,omitzero"`   // 0 disables
+	Split    string `toml:"split,omitempty"`    // see router.Splits
+	Strategy string `toml:"strategy,omitempty"` // see router.Strategies
+	Overflow string `toml:"overflow,omitempty"` // none | default
+	// MissedAfter is the response limit: a conversation no agent has
+	// answered this long after it opened becomes missed. 0 disables.
+	MissedAfter Duration `toml:"missed_after,omitzero"`
+	// CloseMissedAfter closes a missed conversation this long after it
+	// became missed; 0 closes it at once.
+	CloseMissedAfter Duration `toml:"close_missed_after,omitzero"`
+	IdleAfter        Duration `toml:"idle_after,omitzero"` // 0 disables
 }
 
 // Channel holds one channel's settings and rule overrides. Settings are

@@ -2,6 +2,9 @@ package scenario
 
 import (
 	"fmt"
+	"time"
+
+	"github.com/omnisim/omnisim/router"
 	"slices"
 	"sort"
 	"strings"
@@ -9,19 +12,29 @@ import (
 
 // The allowed values of the enumerated keys.
 var (
-	splitMethods     = []string{"none", "entry_page", "region"}
-	strategies       = []string{"least-loaded", "longest-idle"}
-	overflows        = []string{"none", "default"}
+	splitMethods     = names(router.Splits())
+	strategies       = names(router.Strategies())
+	overflows        = names(router.Overflows())
 	presences        = []string{"online", "offline"}
-	states           = []string{"waiting", "assigned", "closed"}
-	closeReasons     = []string{"agent", "idle", "missed", "window"}
-	refusalReasons   = []string{"window_closed", "reply_limit", "attachment_type", "attachment_size", "text_too_long", "not_assigned", "no_conversation"}
+	states           = names(router.States())
+	closeReasons     = names(router.CloseReasons())
+	refusalReasons   = names(router.Reasons())
 	metrics          = []string{"fairness.jain", "fairness.spread", "wait.p50", "wait.p90", "wait.p99", "wait.max", "conversations", "messages", "closed", "waiting"}
 	driftKinds       = []string{"sent_refused", "refused_accepted", "any"}
 	fileKinds        = []string{"image", "audio", "video", "document", "sticker"}
 	windowAnchors    = []string{"last_inbound", "first_inbound"}
 	replyLimitResets = []string{"inbound", "window"}
 )
+
+// names turns the router's enumerated values into the strings a scenario
+// writes: the router is their one source of truth.
+func names[T ~string](vals []T) []string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = string(v)
+	}
+	return out
+}
 
 // The checks each expectation subject takes, in documentation order.
 var subjectChecks = map[string][]string{
@@ -82,6 +95,16 @@ func (s *Scenario) validate(r *reporter, f *Format, given map[string]bool) {
 	known := f.Names()
 
 	v.enum("tenant.split", s.Tenant.Split, splitMethods)
+	if c := s.Tenant.CloseMissedAfter; c != 0 {
+		switch {
+		case s.Tenant.MissedAfter == 0:
+			v.errf("tenant.close_missed_after", "set missed_after, the response limit after which a chat is missed",
+				"tenant.close_missed_after: no chat is ever missed without missed_after")
+		case c.D() < minCloseMissed || c.D() > maxCloseMissed:
+			v.errf("tenant.close_missed_after", "leave it out to close missed chats at once",
+				"tenant.close_missed_after: %s is out of range: a missed chat closes after 15m to 30d", c)
+		}
+	}
 	v.enum("tenant.strategy", s.Tenant.Strategy, strategies)
 	v.enum("tenant.overflow", s.Tenant.Overflow, overflows)
 
@@ -509,6 +532,13 @@ func (v *validator) traffic(p string, t *Traffic) {
 		v.errf(p+".arrivals", "lower the rate or shorten for", "%s: %s for %s is about %.0f customers; a flow may generate at most %d", p, t.Arrivals, t.For, n, maxArrivals)
 	}
 }
+
+// The range of tenant.close_missed_after (the Zoho document: 15 minutes to
+// one month).
+const (
+	minCloseMissed = 15 * time.Minute
+	maxCloseMissed = 30 * 24 * time.Hour
+)
 
 // maxArrivals bounds the customers one traffic flow may generate.
 const maxArrivals = 10_000_000
