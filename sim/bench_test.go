@@ -16,20 +16,25 @@ import (
 // through the adapter's send client to the fake's send API, which delivers
 // it. Each iteration is two messages (one in, one out); msgs/s is reported.
 // Run it on one core with -cpu 1.
+//
+// wechat-safe is WeChat in safe mode: every webhook encrypted with
+// AES-256-CBC and signed with msg_signature.
 func BenchmarkWirePath(b *testing.B) {
 	for _, p := range platforms.All {
-		b.Run(p.Name(), func(b *testing.B) { benchWire(b, p.Name()) })
+		b.Run(p.Name(), func(b *testing.B) { benchWire(b, p.Name(), "") })
 	}
+	b.Run("wechat-safe", func(b *testing.B) { benchWire(b, "wechat", `mode = "safe"`) })
 }
 
-func benchWire(b *testing.B, channel string) {
+func benchWire(b *testing.B, channel, settings string) {
 	sc, err := platforms.Format.Parse("bench.toml", []byte(fmt.Sprintf(`
 name = "wire path"
 [channels.%s]
+%s
 [[agents]]
 id = "a"
 capacity = 1000
-`, channel)))
+`, channel, settings)))
 	if err != nil {
 		b.Fatal(err)
 	}
