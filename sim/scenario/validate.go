@@ -510,7 +510,7 @@ func (v *validator) traffic(p string, t *Traffic) {
 		key, example string
 		ok           bool
 	}{
-		{"channel", `channel = "whatsapp"`, t.Channel != ""},
+		{"channel", fmt.Sprintf("channel = %q", v.format.DefaultChannel()), t.Channel != ""},
 		{"arrivals", `arrivals = "poisson 120/h"`, t.Arrivals.PerHour > 0},
 		{"for", `for = "8h"`, t.For > 0},
 		{"messages", `messages = "2..6"`, t.Messages.Min > 0},
