@@ -24,9 +24,15 @@ type testSettings struct {
 
 func (s *testSettings) Normalize() { s.Templates = nilIfEmpty(s.Templates) }
 
-// testOpenIDSettings is a second platform's settings.
+// testOpenIDSettings is a second platform's settings, shaped like WeChat's
+// (the docs' examples are parsed with them).
 type testOpenIDSettings struct {
-	AppID string `toml:"app_id,omitempty"`
+	AppID          string `toml:"app_id,omitempty"`
+	AppSecret      string `toml:"app_secret,omitempty"`
+	Token          string `toml:"token,omitempty"`
+	EncodingAESKey string `toml:"encoding_aes_key,omitempty"`
+	OriginalID     string `toml:"original_id,omitempty"`
+	Mode           string `toml:"mode,omitempty"`
 }
 
 // testFormat is the format the package's tests parse with: a phone-number
@@ -66,6 +72,7 @@ func TestHandleKeyBelongsToTheChannel(t *testing.T) {
 		{"bad phone", "[[customers]]\nid = \"a\"\nphone = \"+1650\"\n", `customers[0].phone: "+1650" is not a valid phone number`},
 		{"duplicate openid", "[[customers]]\nid = \"a\"\nchannel = \"wechat\"\nopenid = \"o1\"\n[[customers]]\nid = \"b\"\nchannel = \"wechat\"\nopenid = \"o1\"\n", `customers[1].openid: o1 is also customers[0]'s openid`},
 		{"unknown channel setting", "[channels.wechat]\napp_idd = \"x\"\n", `unknown key "app_idd" in [channels.wechat] (did you mean "app_id"?)`},
+		{"unknown channel setting, far from any", "[channels.wechat]\nfavourite = \"x\"\n", `unknown key "favourite" in [channels.wechat]`},
 		{"other platform's setting", "[channels.wechat]\ntemplates = [\"x\"]\n", `unknown key "templates" in [channels.wechat]`},
 		{"platform validation", "[channels.whatsapp]\nwindow_errors = \"later\"\n", `channels.whatsapp.window_errors: unknown value "later"`},
 	}
