@@ -180,24 +180,15 @@ func (w *World) metrics(now time.Time) result.Metrics {
 	m.Jain, m.Spread = Jain(xs), Spread(xs)
 	// A conversation never assigned counts with the time it waited until it
 	// closed or until now, so a queue nobody serves cannot look fast.
-	var waits []time.Duration
-	w.engine.Conversations(func(c router.Conversation) {
-		w, ok := c.Wait()
-		switch {
-		case ok:
-			m.Assigned++
-		case c.State == router.Closed:
-			w = c.ClosedAt.Sub(c.OpenedAt)
-		default:
-			w = now.Sub(c.OpenedAt)
+	var pending []time.Duration
+	for _, c := range w.live {
+		if !c.assigned {
+			pending = append(pending, now.Sub(c.opened))
 		}
-		waits = append(waits, w)
-	})
-	slices.Sort(waits)
-	m.WaitP50 = Percentile(waits, 50)
-	m.WaitP90 = Percentile(waits, 90)
-	m.WaitP99 = Percentile(waits, 99)
-	m.WaitMax = Percentile(waits, 100)
+	}
+	ps := w.waits.percentiles(pending, 50, 90, 99, 100)
+	m.WaitP50, m.WaitP90, m.WaitP99, m.WaitMax = ps[0], ps[1], ps[2], ps[3]
+	m.Assigned = w.assigned
 	return m
 }
 
@@ -238,15 +229,13 @@ func Percentile(sorted []time.Duration, p float64) time.Duration {
 
 func (w *World) totals() result.Totals {
 	var t result.Totals
-	w.engine.Conversations(func(c router.Conversation) {
-		t.Conversations++
-		switch c.State {
-		case router.Closed:
-			t.Closed++
-		case router.Waiting:
+	t.Conversations = w.counts[router.EventOpened]
+	t.Closed = w.counts[router.EventClosed]
+	for _, c := range w.live {
+		if c.waiting {
 			t.Waiting++
 		}
-	})
+	}
 	t.Inbound, t.Sent, t.Refused, t.Failed = w.counts[router.EventInbound], w.counts[router.EventSent], w.counts[router.EventRefused], w.counts[router.EventFailed]
 	for _, b := range w.bindings {
 		s := b.Stats()
@@ -272,6 +261,7 @@ func (w *World) Finish() result.Result {
 	}
 	w.res.Totals = w.totals()
 	w.res.Metrics = w.metrics(now)
+	w.res.Series = w.seriesResult(now)
 	for _, a := range w.engine.Agents(now) {
 		ag := result.Agent{ID: a.ID, Capacity: a.Capacity, Assignments: a.Assignments, PeakActive: a.PeakActive, OnlineTime: a.OnlineTime}
 		if h := a.OnlineTime.Hours(); h > 0 {

@@ -25,6 +25,9 @@ type Options struct {
 	Network Network
 	// Trace keeps the whole event log in the result.
 	Trace bool
+	// Series records the run's time series in the result (result.Series),
+	// for the HTML report's charts; see series.go.
+	Series bool
 	// Mount and Client are the network of a Serve world, which its server
 	// owns: Mount serves a platform's part under the server's listener and
 	// returns its base URL.
@@ -65,8 +68,23 @@ type World struct {
 	counts map[router.EventKind]int
 	// driftChecks are the drift expectations that ran, in order.
 	driftChecks []driftCheck
+	// live holds the conversations that have not closed; waits the waits
+	// of those assigned or closed, and assigned how many were assigned.
+	// Closed conversations leave nothing else behind, so memory follows
+	// the open conversations, not the length of the run.
+	live     map[router.ConversationID]*liveConv
+	waits    waitHist
+	assigned int
+	series   *seriesRecorder // when Options.Series is set
 
 	res result.Result
+}
+
+// liveConv is what the world tracks of an open conversation.
+type liveConv struct {
+	opened   time.Time
+	assigned bool // assigned at least once
+	waiting  bool // waiting in a queue now
 }
 
 // person is a customer of the world, scripted or generated.
@@ -118,7 +136,8 @@ func Run(ctx context.Context, sc *scenario.Scenario, opt Options) result.Result 
 // [World.Schedule]. On error the world is closed already.
 func NewWorld(ctx context.Context, sc *scenario.Scenario, opt Options) (*World, error) {
 	w := &World{sc: sc, opt: opt, seed: sc.Seed, ctx: ctx, people: map[router.CustomerKey]*person{}, byID: map[string]*person{},
-		sentBy: map[string]string{}, texts: map[string]string{}, counts: map[router.EventKind]int{}, bindings: map[string]Binding{}}
+		sentBy: map[string]string{}, texts: map[string]string{}, counts: map[router.EventKind]int{}, bindings: map[string]Binding{},
+		live: map[router.ConversationID]*liveConv{}}
 	if opt.Seed != nil {
 		w.seed = *opt.Seed
 	}
@@ -495,6 +514,8 @@ func (w *World) channelNames() []string {
 // observe records an engine event and drives generated customers.
 func (w *World) observe(ev router.Event) {
 	w.counts[ev.Kind]++
+	w.track(ev)
+	w.recordSeries(ev)
 	p := w.people[ev.Customer]
 	scripted := p != nil && p.scripted
 	if w.opt.Trace || scripted {
@@ -516,6 +537,11 @@ func (w *World) observe(ev router.Event) {
 		if p.open == ev.Conversation {
 			p.open = 0
 		}
+		if p.flow != nil && p.conversed {
+			// A generated customer writes in one conversation only: once
+			// it is over, nothing of the customer is needed.
+			delete(w.people, p.key)
+		}
 	case router.EventSent:
 		w.sentBy[ev.Message] = ev.Agent
 	case router.EventFailed:
@@ -531,6 +557,34 @@ func (w *World) observe(ev router.Event) {
 		if p.flow != nil && !p.conversed {
 			p.conversed = true
 			w.converse(p, ev)
+		}
+	}
+}
+
+// track follows each conversation's state for the waits and totals.
+func (w *World) track(ev router.Event) {
+	switch ev.Kind {
+	case router.EventOpened:
+		w.live[ev.Conversation] = &liveConv{opened: ev.At, waiting: true}
+	case router.EventQueued:
+		if c := w.live[ev.Conversation]; c != nil {
+			c.waiting = true
+		}
+	case router.EventAssigned:
+		if c := w.live[ev.Conversation]; c != nil {
+			if !c.assigned {
+				c.assigned = true
+				w.assigned++
+				w.waits.add(ev.At.Sub(c.opened))
+			}
+			c.waiting = false
+		}
+	case router.EventClosed:
+		if c := w.live[ev.Conversation]; c != nil {
+			if !c.assigned {
+				w.waits.add(ev.At.Sub(c.opened))
+			}
+			delete(w.live, ev.Conversation)
 		}
 	}
 }

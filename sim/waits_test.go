@@ -1,0 +1,64 @@
+package sim
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestWaitHistExactWhileSmall(t *testing.T) {
+	var h waitHist
+	waits := []time.Duration{0, 0, 3 * time.Second, time.Minute, 1500 * time.Millisecond}
+	for _, d := range waits {
+		h.add(d)
+	}
+	extra := []time.Duration{2 * time.Minute}
+	got := h.percentiles(extra, 50, 90, 100)
+	all := append(slices.Clone(waits), extra...)
+	slices.Sort(all)
+	for i, p := range []float64{50, 90, 100} {
+		if want := Percentile(all, p); got[i] != want {
+			t.Errorf("p%v = %v, want %v", p, got[i], want)
+		}
+	}
+	if got := (&waitHist{}).percentiles(nil, 50); got[0] != 0 {
+		t.Errorf("no waits: %v", got)
+	}
+}
+
+func TestWaitHistBoundedError(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var h waitHist
+	n := exactLimit + exactLimit/2
+	all := make([]time.Duration, 0, n)
+	for i := 0; i < n; i++ {
+		d := time.Duration(0)
+		if rng.IntN(3) > 0 { // a third wait nothing
+			d = time.Duration(rng.ExpFloat64() * float64(40*time.Second))
+		}
+		h.add(d)
+		all = append(all, d)
+	}
+	if h.exact != nil || len(h.buckets) > 4000 {
+		t.Fatalf("still exact, or %d buckets", len(h.buckets))
+	}
+	slices.Sort(all)
+	ps := []float64{10, 50, 90, 99, 99.9, 100}
+	got := h.percentiles(nil, ps...)
+	for i, p := range ps {
+		want := Percentile(all, p)
+		if want == 0 {
+			if got[i] != 0 {
+				t.Errorf("p%v = %v, want exactly 0", p, got[i])
+			}
+			continue
+		}
+		if rel := float64(got[i]-want) / float64(want); rel > relErr || rel < -relErr {
+			t.Errorf("p%v = %v, want %v within %v (off by %.4f)", p, got[i], want, relErr, rel)
+		}
+	}
+	if got[len(got)-1] != all[len(all)-1] {
+		t.Errorf("max %v, want exactly %v", got[len(got)-1], all[len(all)-1])
+	}
+}
