@@ -25,9 +25,6 @@ type Options struct {
 	Network Network
 	// Trace keeps the whole event log in the result.
 	Trace bool
-	// Series records the run's time series in the result (result.Series),
-	// for the HTML report's charts; see series.go.
-	Series bool
 	// Mount and Client are the network of a Serve world, which its server
 	// owns: Mount serves a platform's part under the server's listener and
 	// returns its base URL.
@@ -75,7 +72,6 @@ type World struct {
 	live     map[router.ConversationID]*liveConv
 	waits    waitHist
 	assigned int
-	series   *seriesRecorder // when Options.Series is set
 
 	res result.Result
 }
@@ -515,7 +511,6 @@ func (w *World) channelNames() []string {
 func (w *World) observe(ev router.Event) {
 	w.counts[ev.Kind]++
 	w.track(ev)
-	w.recordSeries(ev)
 	p := w.people[ev.Customer]
 	scripted := p != nil && p.scripted
 	if w.opt.Trace || scripted {
