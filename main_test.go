@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -36,8 +37,9 @@ func TestScript(t *testing.T) {
 		RequireUniqueNames:  true,
 		UpdateScripts:       os.Getenv("OMNISIM_UPDATE_SCRIPTS") != "",
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitfile": cmdWaitfile,
-			"httpc":    cmdHTTPC,
+			"waitfile":  cmdWaitfile,
+			"httpc":     cmdHTTPC,
+			"waitmatch": cmdWaitmatch,
 		},
 	})
 }
@@ -261,5 +263,69 @@ func TestServeSIGTERM(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "omnisim serve: stopping") {
 		t.Errorf("stdout:\n%s", out.String())
+	}
+}
+
+// cmdWaitmatch implements "waitmatch [-count=N] FILE REGEXP": wait until
+// FILE holds at least N (default 1) matches of REGEXP (multi-line: ^ and $
+// match at lines), for at most scriptWait. It is for the output of a
+// background command that writes to a file, such as "omnisim watch -o
+// FILE", whose stdout a script sees only after "wait".
+func cmdWaitmatch(ts *testscript.TestScript, neg bool, args []string) {
+	const usage = "usage: waitmatch [-count=N] FILE REGEXP"
+	count := 1
+	if len(args) > 0 && strings.HasPrefix(args[0], "-count=") {
+		n, err := strconv.Atoi(strings.TrimPrefix(args[0], "-count="))
+		if err != nil || n < 1 {
+			ts.Fatalf("%s", usage)
+		}
+		count, args = n, args[1:]
+	}
+	if neg || len(args) != 2 {
+		ts.Fatalf("%s", usage)
+	}
+	re, err := regexp.Compile("(?m)" + args[1])
+	ts.Check(err)
+	name := ts.MkAbs(args[0])
+	deadline := time.Now().Add(scriptWait)
+	for {
+		data, _ := os.ReadFile(name)
+		if len(re.FindAllIndex(data, -1)) >= count {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s: %d matches of %q within %v, want %d; it holds:\n%s", args[0], len(re.FindAllIndex(data, -1)), args[1], scriptWait, count, data)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestWatchExitCodes checks watch's exit codes: 2 for bad usage and bad
+// input, 0 when it is stopped (here before it starts).
+func TestWatchExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.toml"), []byte("name = \"a\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"watch", "-frobnicate"}, exitUsage},
+		{[]string{"watch", filepath.Join(dir, "missing")}, exitUsage},
+		{[]string{"watch", "-debounce", "-1s", dir}, exitUsage},
+		{[]string{"watch", "-poll-interval", "0s", dir}, exitUsage},
+		{[]string{"watch", "-transport", "x", dir}, exitUsage},
+		{[]string{"watch", "-seed", "-1", dir}, exitUsage},
+		{[]string{"watch", "-run", "(", dir}, exitUsage},
+		{[]string{"watch", dir}, exitOK},
+		{[]string{"watch", "-poll", dir}, exitOK},
+	} {
+		var out, errOut bytes.Buffer
+		if code := Main(stopped, tc.args, &out, &errOut); code != tc.code {
+			t.Errorf("omnisim %s: exit %d, want %d\n%s%s", strings.Join(tc.args, " "), code, tc.code, out.String(), errOut.String())
+		}
 	}
 }
