@@ -13,52 +13,167 @@
 // methods are safe for concurrent use.
 //
 // Engine time never goes backwards. Every method that acts at a time
-// (Receive, Status, Check, Send, SetOnline, Close, Advance) first takes a time
-// earlier than the latest one it accepted as that latest time, then fires the
-// deadlines due by then; so the event log is in time order whatever order the
-// callers' clocks arrive in. Agent and Agents take their snapshot at the
+// (Receive, Status, Check, Send, SetOnline, Close, Transfer, Take, Handoff,
+// Advance) first takes a time earlier than the latest one it accepted as
+// that latest time, then fires the deadlines due by then; so the event log
+// is in time order whatever order the callers' clocks arrive in. Agent and Agents take their snapshot at the
 // latest accepted time when given an earlier one. Send logs its outcome at
 // the time of its decision, or later if another call moved the engine's time
 // on while the [Sender] ran.
 //
 // [Engine.NextDeadline] is the exact time of the earliest pending timer, so a
 // caller that sleeps until then and calls [Engine.Advance] never wakes for
-// nothing. A conversation has at most one pending timer of each kind (missed,
-// idle, window); a message that moves one moves it in place.
+// nothing. The timers belong to conversations (missed, idle, window,
+// overflow, reassignment, bot hand-off) and to agents (shift start or end);
+// an owner has at most one pending timer of each kind, and a change that
+// moves one moves it in place.
 //
 // # Routing contract
 //
 // Conversation identity is (channel, business account, customer). A tenant
-// splits conversations by exactly one method ([Splits]): none, entry page or
-// region. Groups carry a priority, the lower number first (0 before 1); a
-// conversation matching several groups goes to the first by priority, then
-// by definition order. The default group always exists; unless defined, it
-// holds every agent with reception permission. A conversation that matches no
-// group goes to the default group.
+// splits conversations by exactly one method ([Splits]): none, entry page,
+// region or store. A group listing keys of another method (entry pages
+// under the region split, regions under none, ...) is a configuration
+// error naming both methods. Groups carry a priority, the lower number
+// first (0 before 1); a conversation matching several groups goes to the
+// first by priority, then by definition order. The default group always
+// exists; unless defined, it holds every agent with reception permission. A
+// conversation that matches no group goes to the default group.
 //
-// An agent is eligible for a conversation in a group when it is a member of
-// the group, online, and below capacity. The strategies ([Strategies]) order
-// eligible agents by these keys, smallest first:
+// The store split follows Douyin (1.4.4 and FAQ 9). An agent's scope is the
+// headquarters ([AgentConfig.Store] "") or one store. A conversation goes
+// to the first group listing the customer's store ([Profile.Store],
+// [GroupConfig.Stores]); a store that no defined group lists but that has
+// agents of its own gets an implicit group, [StoreGroup] ("store/<id>"),
+// holding them. A customer without location permission (no store), a store
+// with no group, or a store whose group has no agents goes to the
+// headquarters' default group. Under the store split the implicit default
+// group holds the headquarters' agents only, and a store's agent may join
+// only groups that serve its store alone (New refuses other memberships).
+//
+// Workstreams (Dynamics 365) come before the split: a conversation on a
+// channel bound to a [Workstream] is classified by its rules, tried in
+// order, the first match winning, and goes to the workstream's fallback
+// group when none matches. A [Rule] matches on channel, entry page, region,
+// store, language, ad source and customer attributes (the key "name" also
+// matches the display name the platform sent, [Inbound.Name]). The opened
+// event's Detail says which rule matched ("workstream/rule name", or
+// "workstream/fallback").
+//
+// # Eligibility and strategies
+//
+// Eligibility and strategies are separate seams. An agent is eligible for
+// a conversation in a group when it is a member of the group, online,
+// inside its working hours (unless the group has
+// [GroupConfig.IgnoreHours]), below capacity, and not excluded by the
+// conversation (see Reassignment and transfers). Each group keeps its
+// eligible agents in an index of the tenant's strategy; the engine tells
+// the index when an agent's eligibility or key changes, and one decision
+// costs O(log n) in the group's size (plus O(log n) for each agent the
+// conversation excludes). The strategies ([Strategies]) order eligible
+// agents by these keys, smallest first:
 //
 //   - [LeastLoaded]: (active/capacity, active, last assigned at, agent id).
+//     Never-assigned agents have the earliest last-assigned time.
 //   - [LongestIdle]: agents never assigned first, chosen uniformly at random
 //     among them from the engine's seeded source; then (last assigned at,
-//     agent id).
+//     agent id). The web shop's rule.
+//   - [RoundRobin]: a fixed rotation per group, the members in the order of
+//     [Config.Agents]; the group's cursor sits at the member it assigned
+//     last, and the next conversation goes to the first eligible member
+//     after it, wrapping around. Ineligible members (offline, out of hours,
+//     full) are skipped and keep their place; assignments in one group do
+//     not move another group's cursor. Load does not count.
+//   - [MostFreeCapacity]: (free slots descending, last assigned at, agent
+//     id), free slots being capacity minus active; never-assigned agents
+//     have the earliest last-assigned time, so a tie between them goes by
+//     id.
 //
-// Every group keeps its eligible agents in an indexed heap ordered by the
-// strategy's key, so one decision costs O(log n) in the group's size.
+// # Waiting and overflow
 //
-// With no eligible agent a conversation waits in its group, or overflows to
-// the default group when [Config.Overflow] is [OverflowDefault] ([Overflows]).
-// Whenever an agent becomes eligible (comes online, or a conversation of
-// theirs closes), waiting conversations of that agent's groups drain: groups
-// in priority order, oldest conversation first; with overflow, an agent of the
-// default group drains every group.
+// With no eligible agent a conversation waits in its group. Whenever an
+// agent becomes eligible (comes online, a shift starts, a conversation of
+// theirs closes or leaves them), waiting conversations of that agent's
+// groups drain: groups in priority order, oldest conversation first (by
+// opening; a conversation that comes back to a queue takes its place by
+// age). A waiting conversation only excluded agents could take is passed
+// over for the next.
+//
+// Overflow follows Douyin FAQ 8 (a rule group with nobody online, or
+// everyone saturated). [Config.Overflow] [OverflowNone] waits.
+// [OverflowDefault] with [Config.OverflowAfter] zero overflows at once: the
+// conversation stays in its group, and the default group's agents can take
+// it whenever its own group has nobody (an agent of the default group
+// drains every group). With OverflowAfter set, the conversation waits that
+// long in its group first; then it moves to the default group
+// ([EventOverflowed]), is assigned there if someone is eligible, and
+// otherwise waits there from then on.
+//
+// # Working hours
+//
+// Working hours follow the web shop's automatic assignment (SHOPLINE,
+// section 10). A [Schedule] is named and holds intervals per weekday
+// (several per day; a weekday without any is a day off), overnight
+// intervals (End at or before Start ends the next day), and holidays. An
+// agent names its schedule ([AgentConfig.Schedule]) and is inside working
+// hours during the union of its intervals, half-open: from a start to just
+// before an end. Intervals are clock times read in the agent's time zone
+// ([AgentConfig.Location]), else the schedule's, else the tenant's
+// ([Config.Location], UTC by default), as *time.Location values (the
+// binary embeds the zone database). Clock times are wall-clock times, so
+// across a daylight-saving change an overnight shift 22:00-06:00 lasts 7
+// or 9 hours; a clock time the change skips is normalized as time.Date
+// does. A holiday is a date in that zone on which no interval starts; a
+// shift that started the evening before runs to its end. An agent without
+// a schedule is always inside working hours.
+//
+// The engine reads each scheduled agent's hours at its first call and then
+// keeps one timer per agent at its next shift start or end (an engine
+// deadline, so [Engine.NextDeadline] includes it), logging
+// [EventShiftStarted] and [EventShiftEnded]. A shift that starts drains the
+// agent's groups: with auto-assignment on and nobody in hours,
+// conversations stay pending and are assigned when a shift starts, oldest
+// first. A shift that ends keeps the agent's open conversations; it just
+// gets no new ones. By default an agent must also be online; with
+// [Config.OnlineByHours] the agent's presence follows its hours instead
+// (online at a shift's start, offline at its end; the web shop's staff
+// have no presence of their own).
+//
+// # Reassignment, transfers and the unassigned inbox
+//
+// With [Config.ReassignAfter], an assigned conversation its agent has not
+// answered (no message sent by that agent) that long after the assignment
+// goes back to routing in its group ([EventReassigned]); that agent is
+// excluded from it for the rest of its life, so it waits if nobody else can
+// take it. [Engine.Transfer] is an agent handing its conversation to a
+// group (routed there without the transferring agent, waiting if the group
+// is saturated) or to a named agent (who must be online, in hours and
+// below capacity, or the transfer fails and nothing changes).
+//
+// Auto-assignment is per channel: on a channel whose [Policy] has
+// ManualAssignment (the web shop auto-assigns only social messages), new
+// conversations wait in the unassigned inbox ([Conversation.Inbox]; the
+// queued event's Detail is "inbox") until an agent takes one with
+// [Engine.Take]. Take also takes a conversation waiting in a queue; it
+// needs a free slot but ignores presence, hours, membership and exclusions.
+//
+// # Bot first
+//
+// With a [Bot] (Douyin's robot service), a new conversation on the bot's
+// channels is answered by the bot first: state [WithBot], [EventBot]. It
+// goes to routing ([EventHandoff]) when a customer message contains one of
+// the bot's keywords (case-insensitive), on request ([Engine.Handoff]), or
+// [Bot.HandoffAfter] after it opened. The missed timer starts at the
+// hand-off. The bot's idle limit replaces the tenant's for every
+// conversation on its channels (Zoho: when a bot is on, the bot's idle
+// settings apply).
 //
 // # Lifecycle
 //
-// A conversation is waiting, then assigned, then closed ([States]); every
-// close has a [CloseReason] ([CloseReasons]): agent, idle, missed or window.
+// A conversation is with the bot (if any), waiting, then assigned, then
+// closed ([States]); reassignment and transfers may take it back to
+// waiting. Every close has a [CloseReason] ([CloseReasons]): agent, idle,
+// missed or window.
 //
 // Missed chats follow Zoho SalesIQ. [Config.MissedAfter] is the response
 // limit: a conversation that no agent has replied to that long after it
@@ -73,7 +188,9 @@
 // the missed event.
 //
 // An idle conversation (no message either way for [Config.IdleAfter]) closes
-// with reason [ClosedIdle]; every message restarts that timer. Under a
+// with reason [ClosedIdle]; every message restarts that timer. Zoho allows
+// idle closing after up to 24 hours: New refuses a longer IdleAfter (or
+// [Bot.IdleAfter]), stating the allowed range ([MaxIdleAfter]). Under a
 // [Policy] with NewConversationAfterWindow, an open conversation closes with
 // reason [ClosedWindow] when its reply window ends, and the customer's next
 // message opens a new one.

@@ -1,9 +1,11 @@
 package router
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -19,21 +21,30 @@ const never = math.MinInt64
 // Engine is the routing engine. Build it with [New].
 //
 // Engine time never goes backwards: every method that takes the current time
-// and acts on it (Receive, Status, Check, Send, SetOnline, Close, Advance)
-// treats a time before the latest one it accepted as that latest time, so
-// the event log is in time order. Agent and Agents read their snapshot at the
+// and acts on it (Receive, Status, Check, Send, SetOnline, Close, Transfer,
+// Take, Handoff, Advance) treats a time before the latest one it accepted as
+// that latest time, so the event log is in time order. Agent and Agents read their snapshot at the
 // latest accepted time when given an earlier one.
 type Engine struct {
 	mu sync.Mutex
 
-	strategy    Strategy
-	split       Split
-	overflow    Overflow
-	missed      time.Duration
-	closeMissed time.Duration
-	idle        time.Duration
-	horizon     time.Duration
-	rng         *rand.Rand
+	strategy      Strategy
+	picker        picker // the strategy's seam
+	split         Split
+	overflow      Overflow
+	overflowAfter time.Duration
+	reassign      time.Duration
+	onlineByHours bool
+	missed        time.Duration
+	closeMissed   time.Duration
+	idle          time.Duration
+	horizon       time.Duration
+	rng           *rand.Rand
+	location      *time.Location // the tenant's zone; never nil
+	scheduled     []*agent       // agents with a schedule, in definition order
+
+	bot         *bot
+	workstreams []*workstream
 
 	agents  map[string]*agent
 	groups  []*group // by priority, then definition order; the default group is among them
@@ -41,6 +52,7 @@ type Engine struct {
 	deflt   *group
 	regions map[string]*group // split by region: the first group for each region
 	pages   map[string]*group // split by entry page: the first group for each page
+	stores  map[string]*group // split by store: the first group for each store
 
 	policies map[string]Policy
 	senders  map[string]Sender
@@ -99,6 +111,12 @@ type agent struct {
 	peak         int
 	lastAssigned int64  // unix ns, or never
 	slots        []slot // memberships, in group priority order
+	store        string // scope: "" for the headquarters
+
+	sched   *schedule      // nil: always in hours
+	loc     *time.Location // where sched is read
+	onShift bool           // inside working hours (always, without sched)
+	due     dues           // the agent's timers (shift changes)
 
 	onlineSince time.Time
 	onlineTotal time.Duration
@@ -109,19 +127,26 @@ type agent struct {
 // slot is an agent's membership in one group, with its positions there.
 type slot struct {
 	g        *group
+	pos      int // in g.members: the agent's place in the group's rotation
 	heapPos  int // in g.eligible, or -1
 	freshPos int // in g.fresh, or -1
 }
 
 type group struct {
-	name     string
-	priority int
-	order    int
-	members  []member
-	eligible agentHeap
+	name        string
+	priority    int
+	order       int
+	ignoreHours bool
+	members     []member
+	eligible    agentHeap
 	// fresh holds eligible never-assigned agents (longest-idle only).
 	fresh []member
-	// waiting is a FIFO of conversations; closed or assigned ones are
+	// rotation holds the eligible members' positions and cursor the
+	// position of the member assigned last (round-robin only).
+	rotation rotation
+	cursor   int
+	// waiting holds the conversations that wait in the group, in id order
+	// (oldest first); entries of conversations that no longer wait here are
 	// skipped when reached.
 	waiting []*conv
 	head    int
@@ -134,6 +159,9 @@ type customer struct {
 	open        *conv
 	last        *conv
 	count       int
+	name        string // the display name of the latest message that had one
+	attrs       map[string]string
+	manual      bool // its channel has no auto-assignment
 	hasInbound  bool
 	lastInbound time.Time
 	windowStart time.Time
@@ -160,30 +188,39 @@ type conv struct {
 	lastActivity time.Time
 	missed       bool
 	missedAt     time.Time
+	idle         time.Duration // the idle limit that applies to it
+	queued       bool          // in group.waiting of its group
+	inbox        bool          // in the unassigned inbox
+	replied      bool          // an agent answered since the latest assignment
+	excluded     []*agent      // agents routing skips for it
 	// due holds the heap position of each kind of the conversation's
 	// deadlines, or -1.
-	due [numDeadlineKinds]int32
+	due dues
 }
 
 // New builds an engine from cfg. It checks the configuration and returns
 // an error naming the first problem.
 func New(cfg Config) (*Engine, error) {
 	e := &Engine{
-		strategy:    cfg.Strategy,
-		split:       cfg.Split,
-		overflow:    cfg.Overflow,
-		missed:      cfg.MissedAfter,
-		closeMissed: cfg.CloseMissedAfter,
-		idle:        cfg.IdleAfter,
-		horizon:     cfg.StatusHorizon,
-		logCap:      cfg.EventLog,
-		rng:         rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
-		agents:      make(map[string]*agent, len(cfg.Agents)),
-		byName:      make(map[string]*group, len(cfg.Groups)+1),
-		policies:    make(map[string]Policy, len(cfg.Policies)),
-		senders:     make(map[string]Sender),
-		customers:   make(map[CustomerKey]*customer),
-		sentIn:      make(map[sentKey]sentConv),
+		strategy:      cfg.Strategy,
+		split:         cfg.Split,
+		overflow:      cfg.Overflow,
+		overflowAfter: cfg.OverflowAfter,
+		reassign:      cfg.ReassignAfter,
+		onlineByHours: cfg.OnlineByHours,
+		missed:        cfg.MissedAfter,
+		closeMissed:   cfg.CloseMissedAfter,
+		idle:          cfg.IdleAfter,
+		horizon:       cfg.StatusHorizon,
+		logCap:        cfg.EventLog,
+		location:      cfg.Location,
+		rng:           rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+		agents:        make(map[string]*agent, len(cfg.Agents)),
+		byName:        make(map[string]*group, len(cfg.Groups)+1),
+		policies:      make(map[string]Policy, len(cfg.Policies)),
+		senders:       make(map[string]Sender),
+		customers:     make(map[CustomerKey]*customer),
+		sentIn:        make(map[sentKey]sentConv),
 	}
 	if e.strategy == "" {
 		e.strategy = LeastLoaded
@@ -200,12 +237,19 @@ func New(cfg Config) (*Engine, error) {
 	if e.logCap == 0 {
 		e.logCap = DefaultEventLog
 	}
+	if e.location == nil {
+		e.location = time.UTC
+	}
 	if !slices.Contains(Strategies(), e.strategy) {
 		return nil, fmt.Errorf("router: unknown strategy %q (want one of %s)", e.strategy, oneOf(Strategies()))
 	}
+	e.picker = newPicker(e.strategy)
 	less := leastLoadedLess
-	if e.strategy == LongestIdle {
+	switch e.strategy {
+	case LongestIdle:
 		less = longestIdleLess
+	case MostFreeCapacity:
+		less = mostFreeCapacityLess
 	}
 	if !slices.Contains(Splits(), e.split) {
 		return nil, fmt.Errorf("router: unknown split %q (want one of %s)", e.split, oneOf(Splits()))
@@ -216,16 +260,36 @@ func New(cfg Config) (*Engine, error) {
 	for _, d := range []struct {
 		name string
 		d    time.Duration
-	}{{"MissedAfter", cfg.MissedAfter}, {"CloseMissedAfter", cfg.CloseMissedAfter}, {"IdleAfter", cfg.IdleAfter}, {"StatusHorizon", cfg.StatusHorizon}} {
+	}{
+		{"MissedAfter", cfg.MissedAfter}, {"CloseMissedAfter", cfg.CloseMissedAfter}, {"IdleAfter", cfg.IdleAfter},
+		{"StatusHorizon", cfg.StatusHorizon}, {"OverflowAfter", cfg.OverflowAfter}, {"ReassignAfter", cfg.ReassignAfter},
+	} {
 		if d.d < 0 {
 			return nil, fmt.Errorf("router: negative %s %v", d.name, d.d)
 		}
+	}
+	if cfg.IdleAfter > MaxIdleAfter {
+		return nil, fmt.Errorf("router: IdleAfter %v is out of range: idle chats close after 0 (never) to %v", cfg.IdleAfter, MaxIdleAfter)
+	}
+	if cfg.OverflowAfter > 0 && e.overflow != OverflowDefault {
+		return nil, fmt.Errorf("router: OverflowAfter %v without overflow %q", cfg.OverflowAfter, OverflowDefault)
 	}
 	if cfg.EventLog < 0 {
 		return nil, fmt.Errorf("router: negative EventLog capacity %d", cfg.EventLog)
 	}
 	for name, p := range cfg.Policies {
 		e.policies[name] = p
+	}
+	schedules := make(map[string]*schedule, len(cfg.Schedules))
+	for _, sc := range cfg.Schedules {
+		s, err := newSchedule(sc)
+		if err != nil {
+			return nil, fmt.Errorf("router: %w", err)
+		}
+		if _, dup := schedules[s.name]; dup {
+			return nil, fmt.Errorf("router: schedule %q defined twice", s.name)
+		}
+		schedules[s.name] = s
 	}
 
 	definedDefault := false
@@ -239,7 +303,16 @@ func New(cfg Config) (*Engine, error) {
 		if gc.Priority < 0 {
 			return nil, fmt.Errorf("router: group %q has a negative priority", gc.Name)
 		}
-		g := &group{name: gc.Name, priority: gc.Priority, order: i, eligible: agentHeap{less: less}}
+		for _, k := range []struct {
+			split Split
+			n     int
+		}{{SplitEntryPage, len(gc.EntryPages)}, {SplitRegion, len(gc.Regions)}, {SplitStore, len(gc.Stores)}} {
+			if k.n > 0 && k.split != e.split {
+				return nil, fmt.Errorf("router: group %q lists %s keys, but the tenant splits by %q: a tenant uses one split method, not both %q and %q",
+					gc.Name, k.split, e.split, e.split, k.split)
+			}
+		}
+		g := &group{name: gc.Name, priority: gc.Priority, order: i, ignoreHours: gc.IgnoreHours, eligible: agentHeap{less: less}, cursor: -1}
 		e.byName[gc.Name] = g
 		e.groups = append(e.groups, g)
 		if gc.Name == DefaultGroup {
@@ -247,9 +320,33 @@ func New(cfg Config) (*Engine, error) {
 			e.deflt = g
 		}
 	}
+	// Under the store split, a store whose agents no group serves gets an
+	// implicit group of its own, after the defined groups.
+	served := map[string]bool{}
+	for _, gc := range cfg.Groups {
+		for _, st := range gc.Stores {
+			served[st] = true
+		}
+	}
+	if e.split == SplitStore {
+		for _, ac := range cfg.Agents {
+			if ac.Store == "" || served[ac.Store] {
+				continue
+			}
+			served[ac.Store] = true
+			name := StoreGroup(ac.Store)
+			if _, dup := e.byName[name]; dup {
+				return nil, fmt.Errorf("router: group %q is the implicit group of store %q; rename it", name, ac.Store)
+			}
+			g := &group{name: name, priority: math.MaxInt, order: len(e.groups), eligible: agentHeap{less: less}, cursor: -1}
+			e.byName[name] = g
+			e.groups = append(e.groups, g)
+			cfg.Groups = append(cfg.Groups, GroupConfig{Name: name, Stores: []string{ac.Store}})
+		}
+	}
 	if !definedDefault {
 		// The implicit default group comes after every defined group.
-		e.deflt = &group{name: DefaultGroup, priority: math.MaxInt, order: len(cfg.Groups), eligible: agentHeap{less: less}}
+		e.deflt = &group{name: DefaultGroup, priority: math.MaxInt, order: len(e.groups), eligible: agentHeap{less: less}, cursor: -1}
 		e.byName[DefaultGroup] = e.deflt
 		e.groups = append(e.groups, e.deflt)
 	}
@@ -257,18 +354,21 @@ func New(cfg Config) (*Engine, error) {
 	// Classification tables: the first group (by priority) for each key.
 	e.regions = make(map[string]*group)
 	e.pages = make(map[string]*group)
+	e.stores = make(map[string]*group)
+	storesOf := map[*group][]string{}
 	for _, gc := range cfg.Groups {
 		g := e.byName[gc.Name]
-		for _, r := range gc.Regions {
-			if cur, ok := e.regions[r]; !ok || before(g, cur) {
-				e.regions[r] = g
+		for _, tab := range []struct {
+			m    map[string]*group
+			keys []string
+		}{{e.regions, gc.Regions}, {e.pages, gc.EntryPages}, {e.stores, gc.Stores}} {
+			for _, k := range tab.keys {
+				if cur, ok := tab.m[k]; !ok || before(g, cur) {
+					tab.m[k] = g
+				}
 			}
 		}
-		for _, p := range gc.EntryPages {
-			if cur, ok := e.pages[p]; !ok || before(g, cur) {
-				e.pages[p] = g
-			}
-		}
+		storesOf[g] = gc.Stores
 	}
 
 	for _, ac := range cfg.Agents {
@@ -281,7 +381,16 @@ func New(cfg Config) (*Engine, error) {
 		if ac.Capacity < 1 {
 			return nil, fmt.Errorf("router: agent %q has capacity %d; want at least 1", ac.ID, ac.Capacity)
 		}
-		a := &agent{id: ac.ID, capacity: ac.Capacity, lastAssigned: never}
+		a := &agent{id: ac.ID, capacity: ac.Capacity, lastAssigned: never, store: ac.Store, onShift: true, due: newDues()}
+		if ac.Schedule != "" {
+			s, ok := schedules[ac.Schedule]
+			if !ok {
+				return nil, fmt.Errorf("router: agent %q has unknown schedule %q", ac.ID, ac.Schedule)
+			}
+			a.sched, a.onShift = s, false
+			a.loc = cmp.Or(ac.Location, s.loc, e.location)
+			e.scheduled = append(e.scheduled, a)
+		}
 		e.agents[ac.ID] = a
 		seen := map[*group]bool{}
 		join := func(g *group) {
@@ -289,7 +398,7 @@ func New(cfg Config) (*Engine, error) {
 				return
 			}
 			seen[g] = true
-			a.slots = append(a.slots, slot{g: g, heapPos: -1, freshPos: -1})
+			a.slots = append(a.slots, slot{g: g, pos: len(g.members), heapPos: -1, freshPos: -1})
 			g.members = append(g.members, member{a: a, slot: len(a.slots) - 1})
 		}
 		// Memberships are kept in priority order, the order drain wants.
@@ -299,9 +408,17 @@ func New(cfg Config) (*Engine, error) {
 			if !ok {
 				return nil, fmt.Errorf("router: agent %q is in unknown group %q", ac.ID, name)
 			}
+			if e.split == SplitStore && ac.Store != "" && g != e.deflt && !slices.Equal(storesOf[g], []string{ac.Store}) {
+				return nil, fmt.Errorf("router: agent %q of store %q is in group %q, which serves stores %q: a store's agent may only join groups of its own store",
+					ac.ID, ac.Store, name, storesOf[g])
+			}
 			gs = append(gs, g)
 		}
-		if !definedDefault && !ac.NoReception {
+		if e.split == SplitStore && ac.Store != "" {
+			if g := e.byName[StoreGroup(ac.Store)]; g != nil && !ac.NoReception && len(storesOf[g]) == 1 && storesOf[g][0] == ac.Store {
+				gs = append(gs, g)
+			}
+		} else if !definedDefault && !ac.NoReception {
 			gs = append(gs, e.deflt)
 		}
 		slices.SortStableFunc(gs, compareGroups)
@@ -309,8 +426,23 @@ func New(cfg Config) (*Engine, error) {
 			join(g)
 		}
 	}
+	for _, g := range e.groups {
+		if e.strategy == RoundRobin {
+			g.rotation = newRotation(len(g.members))
+		}
+	}
+	if err := e.configureBot(cfg.Bot); err != nil {
+		return nil, err
+	}
+	if err := e.configureWorkstreams(cfg.Workstreams); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
+
+// StoreGroup is the name of the implicit group of a store's agents under
+// [SplitStore], when no defined group serves the store.
+func StoreGroup(store string) string { return "store/" + store }
 
 // oneOf lists allowed values for an error message: "a", "b", "c".
 func oneOf[T ~string](xs []T) string {
@@ -355,10 +487,19 @@ func (e *Engine) SetProfile(key CustomerKey, p Profile) {
 	e.customer(key).profile = p
 }
 
+// SetAttributes records the customer's attributes (a copy of attrs) for
+// workstream rules ([Rule.Attributes]); classification reads them when the
+// customer's next conversation opens.
+func (e *Engine) SetAttributes(key CustomerKey, attrs map[string]string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.customer(key).attrs = maps.Clone(attrs)
+}
+
 func (e *Engine) customer(key CustomerKey) *customer {
 	c, ok := e.customers[key]
 	if !ok {
-		c = &customer{key: key}
+		c = &customer{key: key, manual: e.policies[key.Channel].ManualAssignment}
 		e.customers[key] = c
 	}
 	return c
@@ -375,6 +516,9 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	now = e.accept(now)
 	e.advance(now)
 	c := e.customer(in.Customer)
+	if in.Name != "" {
+		c.name = in.Name
+	}
 	pol := e.policies[in.Customer.Channel]
 
 	// The window and the reply allowance.
@@ -403,6 +547,9 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	if pol.Window > 0 && pol.NewConversationAfterWindow {
 		e.setDeadline(e.windowEnd(c, pol), cv, deadlineWindow)
 	}
+	if cv.state == WithBot && e.bot.matches(in.Text) {
+		e.handoff(now, cv, "keyword")
+	}
 	return cv.id, nil
 }
 
@@ -413,84 +560,187 @@ func (e *Engine) windowEnd(c *customer, pol Policy) time.Time {
 	return c.lastInbound.Add(pol.Window)
 }
 
-// open starts a conversation for c and routes it.
+// open starts a conversation for c and routes it, or gives it to the bot.
 func (e *Engine) open(now time.Time, c *customer) *conv {
-	cv := &conv{id: ConversationID(len(e.convs) + 1), cust: c, state: Waiting, opened: now, lastActivity: now}
-	for k := range cv.due {
-		cv.due[k] = -1
-	}
+	cv := &conv{id: ConversationID(len(e.convs) + 1), cust: c, state: Waiting, opened: now, lastActivity: now, due: newDues(), idle: e.idle}
 	e.convs = append(e.convs, cv)
 	c.open, c.last = cv, cv
 	c.count++
-	cv.group = e.classify(c)
-	e.log(Event{At: now, Kind: EventOpened, Conversation: cv.id, Customer: c.key, Group: cv.group.name})
+	var how string
+	cv.group, how = e.classify(c)
+	botOn := e.bot.on(c.key.Channel)
+	if botOn {
+		cv.idle = e.bot.idle
+		cv.state = WithBot
+	}
+	e.log(Event{At: now, Kind: EventOpened, Conversation: cv.id, Customer: c.key, Group: cv.group.name, Detail: how})
+	if cv.idle > 0 {
+		e.setDeadline(now.Add(cv.idle), cv, deadlineIdle)
+	}
+	if botOn {
+		e.log(Event{At: now, Kind: EventBot, Conversation: cv.id, Customer: c.key, Group: cv.group.name})
+		if e.bot.after > 0 {
+			e.setDeadline(now.Add(e.bot.after), cv, deadlineBot)
+		}
+		return cv
+	}
 	if e.missed > 0 {
 		e.setDeadline(now.Add(e.missed), cv, deadlineMissed)
 	}
-	if e.idle > 0 {
-		e.setDeadline(now.Add(e.idle), cv, deadlineIdle)
-	}
-	if a, g := e.pickFor(cv.group); a != nil {
-		e.assign(now, cv, a, g)
-	} else {
-		e.enqueue(now, cv)
-	}
+	e.route(now, cv, cv.group)
 	return cv
 }
 
-// classify finds the conversation's group.
-func (e *Engine) classify(c *customer) *group {
+// route assigns a waiting conversation in group g, or queues it there (or
+// in the unassigned inbox, on a channel without auto-assignment).
+func (e *Engine) route(now time.Time, cv *conv, g *group) {
+	cv.state = Waiting
+	cv.group = g
+	if cv.cust.manual {
+		cv.inbox = true
+		e.log(Event{At: now, Kind: EventQueued, Conversation: cv.id, Customer: cv.cust.key, Group: g.name, Detail: "inbox"})
+		return
+	}
+	if a, to := e.pickFor(cv, g); a != nil {
+		e.assign(now, cv, a, to, "")
+	} else {
+		e.enqueue(now, cv, g)
+	}
+}
+
+// classify finds the conversation's group, and says how for the opened
+// event's Detail (the workstream and rule, or "").
+func (e *Engine) classify(c *customer) (*group, string) {
+	if ws := e.workstreamOf(c.key.Channel); ws != nil {
+		return ws.classify(c)
+	}
 	var g *group
 	switch e.split {
 	case SplitRegion:
 		g = e.regions[c.profile.Region]
 	case SplitEntryPage:
 		g = e.pages[c.profile.EntryPage]
+	case SplitStore:
+		// No location permission, no group for the store, or a store
+		// without agents: the headquarters' default group.
+		if g = e.stores[c.profile.Store]; g != nil && len(g.members) == 0 {
+			g = nil
+		}
 	}
 	if g == nil {
-		return e.deflt
+		return e.deflt, ""
 	}
-	return g
+	return g, ""
 }
 
-// pickFor picks the agent for a conversation of group g, overflowing to the
-// default group when the tenant allows it.
-func (e *Engine) pickFor(g *group) (*agent, *group) {
-	if a := e.pick(g); a != nil {
+// pickFor picks the agent for conversation cv of group g, skipping the
+// agents it excludes, and overflowing at once to the default group when the
+// tenant says so.
+func (e *Engine) pickFor(cv *conv, g *group) (*agent, *group) {
+	if a := e.pick(g, cv.excluded); a != nil {
 		return a, g
 	}
-	if e.overflow == OverflowDefault && g != e.deflt {
-		if a := e.pick(e.deflt); a != nil {
+	if e.overflow == OverflowDefault && e.overflowAfter == 0 && g != e.deflt {
+		if a := e.pick(e.deflt, cv.excluded); a != nil {
 			return a, e.deflt
 		}
 	}
 	return nil, nil
 }
 
-// pick returns the first eligible agent of g by the strategy, or nil.
-func (e *Engine) pick(g *group) *agent {
-	if n := len(g.fresh); n > 0 {
-		return g.fresh[e.rng.IntN(n)].a
+// pick returns the first eligible agent of g by the strategy, skipping the
+// excluded agents, or nil. The excluded agents leave g's index for the
+// decision and come back after it: O(k log n) for k of them.
+func (e *Engine) pick(g *group, excluded []*agent) *agent {
+	if len(excluded) == 0 {
+		return e.picker.pick(g, e.rng)
 	}
-	return g.eligible.top()
+	var out [4]member
+	gone := out[:0]
+	for _, a := range excluded {
+		if i := a.slotIn(g); i >= 0 && e.eligibleIn(a, &a.slots[i]) {
+			m := member{a: a, slot: i}
+			e.picker.set(g, m, false)
+			gone = append(gone, m)
+		}
+	}
+	a := e.picker.pick(g, e.rng)
+	for _, m := range gone {
+		e.picker.set(g, m, true)
+	}
+	return a
 }
 
-func (e *Engine) enqueue(now time.Time, cv *conv) {
-	g := cv.group
-	g.waiting = append(g.waiting, cv)
+// slotIn is the index of the agent's membership of g, or -1.
+func (a *agent) slotIn(g *group) int {
+	for i := range a.slots {
+		if a.slots[i].g == g {
+			return i
+		}
+	}
+	return -1
+}
+
+// eligibleIn is the eligibility seam: whether agent a can take a
+// conversation in the group of its membership s. Online, inside working
+// hours (unless the group ignores hours) and below capacity.
+func (e *Engine) eligibleIn(a *agent, s *slot) bool {
+	return a.online && a.active < a.capacity && (a.onShift || s.g.ignoreHours)
+}
+
+// enqueue makes cv wait in g's queue, in id order (oldest first).
+func (e *Engine) enqueue(now time.Time, cv *conv, g *group) {
+	cv.group = g
+	cv.queued = true
+	n := len(g.waiting)
+	if n == g.head || g.waiting[n-1].id < cv.id {
+		g.waiting = append(g.waiting, cv)
+	} else {
+		// A conversation coming back (reassigned, transferred) goes to its
+		// place by age; its own stale entry, if still there, is reused.
+		i, found := slices.BinarySearchFunc(g.waiting[g.head:], cv.id, func(x *conv, id ConversationID) int {
+			return cmp.Compare(x.id, id)
+		})
+		if !found {
+			g.waiting = slices.Insert(g.waiting, g.head+i, cv)
+		}
+	}
 	g.live++
 	e.log(Event{At: now, Kind: EventQueued, Conversation: cv.id, Customer: cv.cust.key, Group: g.name})
+	if e.overflowAfter > 0 && g != e.deflt {
+		e.setDeadline(now.Add(e.overflowAfter), cv, deadlineOverflow)
+	}
 }
 
-func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group) {
+// dequeue takes a waiting conversation out of its queue or the inbox.
+func (e *Engine) dequeue(cv *conv) {
+	if cv.queued {
+		cv.queued = false
+		cv.group.live--
+	}
+	cv.inbox = false
+	e.clearDeadline(cv, deadlineOverflow)
+}
+
+func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail string) {
+	e.dequeue(cv)
 	cv.state = Assigned
 	cv.agent = a
 	cv.group = g
-	cv.assigned = now
+	if cv.assigned.IsZero() {
+		cv.assigned = now
+	}
+	cv.replied = false
 	a.assignments++
 	a.lastAssigned = now.UnixNano()
 	e.setActive(now, a, a.active+1)
-	e.log(Event{At: now, Kind: EventAssigned, Conversation: cv.id, Customer: cv.cust.key, Agent: a.id, Group: g.name})
+	if i := a.slotIn(g); i >= 0 {
+		e.picker.assigned(g, member{a: a, slot: i})
+	}
+	e.log(Event{At: now, Kind: EventAssigned, Conversation: cv.id, Customer: cv.cust.key, Agent: a.id, Group: g.name, Detail: detail})
+	if e.reassign > 0 {
+		e.setDeadline(now.Add(e.reassign), cv, deadlineReassign)
+	}
 }
 
 // setActive changes an agent's open-conversation count and keeps every
@@ -507,37 +757,12 @@ func (e *Engine) setActive(now time.Time, a *agent, n int) {
 	e.reindex(a)
 }
 
-// reindex puts the agent where it belongs in each of its groups after its
-// eligibility or key changed.
+// reindex puts the agent where it belongs in each of its groups' picker
+// after its eligibility or key changed.
 func (e *Engine) reindex(a *agent) {
-	eligible := a.online && a.active < a.capacity
-	fresh := e.strategy == LongestIdle && a.lastAssigned == never
 	for i := range a.slots {
 		s := &a.slots[i]
-		g := s.g
-		switch {
-		case !eligible:
-			if s.heapPos >= 0 {
-				g.eligible.remove(s.heapPos)
-			}
-			if s.freshPos >= 0 {
-				g.removeFresh(s.freshPos)
-			}
-		case fresh:
-			if s.freshPos < 0 {
-				s.freshPos = len(g.fresh)
-				g.fresh = append(g.fresh, member{a: a, slot: i})
-			}
-		default:
-			if s.freshPos >= 0 {
-				g.removeFresh(s.freshPos)
-			}
-			if s.heapPos >= 0 {
-				g.eligible.fix(s.heapPos)
-			} else {
-				g.eligible.push(member{a: a, slot: i})
-			}
-		}
+		e.picker.set(s.g, member{a: a, slot: i}, e.eligibleIn(a, s))
 	}
 }
 
@@ -553,10 +778,10 @@ func (g *group) removeFresh(i int) {
 	gone.a.slots[gone.slot].freshPos = -1
 }
 
-// drain assigns waiting conversations of the given groups to eligible
+// drain assigns waiting conversations of the agent's groups to eligible
 // agents: groups in priority order, oldest conversation first.
 func (e *Engine) drain(now time.Time, a *agent) {
-	if e.overflow == OverflowDefault && e.inDefault(a) {
+	if e.overflow == OverflowDefault && e.overflowAfter == 0 && e.inDefault(a) {
 		// A default-group agent can take any group's overflow.
 		for _, g := range e.groups {
 			e.drainGroup(now, g)
@@ -569,31 +794,35 @@ func (e *Engine) drain(now time.Time, a *agent) {
 	}
 }
 
-func (e *Engine) inDefault(a *agent) bool {
-	for i := range a.slots {
-		if a.slots[i].g == e.deflt {
-			return true
-		}
-	}
-	return false
-}
+func (e *Engine) inDefault(a *agent) bool { return a.slotIn(e.deflt) >= 0 }
 
 func (e *Engine) drainGroup(now time.Time, g *group) {
-	for g.live > 0 {
-		cv := g.waiting[g.head]
-		if cv.state != Waiting {
-			g.pop()
+	i := g.head
+	for g.live > 0 && i < len(g.waiting) {
+		cv := g.waiting[i]
+		if cv.state != Waiting || !cv.queued || cv.group != g {
+			// No longer waits here.
+			if i == g.head {
+				g.pop()
+				i = g.head
+			} else {
+				i++
+			}
 			continue
 		}
-		ag, to := e.pickFor(g)
+		ag, to := e.pickFor(cv, g)
 		if ag == nil {
-			return
+			if len(cv.excluded) == 0 {
+				break
+			}
+			// Only agents it excludes could take it: the next may go.
+			i++
+			continue
 		}
-		g.pop()
-		g.live--
-		e.assign(now, cv, ag, to)
+		e.assign(now, cv, ag, to, "")
 	}
 	if g.live == 0 {
+		clear(g.waiting)
 		g.waiting, g.head = g.waiting[:0], 0
 	}
 }
@@ -637,6 +866,22 @@ func (e *Engine) SetOnline(now time.Time, agentID string, online bool) error {
 	return nil
 }
 
+// setOnline changes a scheduled agent's presence with its hours
+// ([Config.OnlineByHours]).
+func (e *Engine) setOnline(now time.Time, a *agent, online bool) {
+	if a.online == online {
+		return
+	}
+	a.online = online
+	if online {
+		a.onlineSince = now
+		e.log(Event{At: now, Kind: EventOnline, Agent: a.id, Detail: "hours"})
+	} else {
+		a.onlineTotal += now.Sub(a.onlineSince)
+		e.log(Event{At: now, Kind: EventOffline, Agent: a.id, Detail: "hours"})
+	}
+}
+
 // Close closes the customer's open conversation on the agent's behalf.
 func (e *Engine) Close(now time.Time, agentID string, key CustomerKey) error {
 	e.mu.Lock()
@@ -658,7 +903,8 @@ func (e *Engine) Close(now time.Time, agentID string, key CustomerKey) error {
 }
 
 func (e *Engine) close(now time.Time, cv *conv, why CloseReason) {
-	wasWaiting := cv.state == Waiting
+	wasAssigned := cv.state == Assigned
+	e.dequeue(cv)
 	cv.state = Closed
 	cv.closed = now
 	cv.reason = why
@@ -669,8 +915,7 @@ func (e *Engine) close(now time.Time, cv *conv, why CloseReason) {
 		e.clearDeadline(cv, deadlineKind(k))
 	}
 	e.log(Event{At: now, Kind: EventClosed, Conversation: cv.id, Customer: cv.cust.key, Agent: agentID(cv.agent), Group: cv.group.name, Detail: string(why)})
-	if wasWaiting {
-		cv.group.live--
+	if !wasAssigned {
 		return
 	}
 	a := cv.agent
@@ -692,6 +937,16 @@ func (e *Engine) setDeadline(at time.Time, cv *conv, k deadlineKind) {
 	e.deadlines.set(deadline{at: n, seq: e.seq, conv: cv, kind: k})
 }
 
+// setAgentDeadline is setDeadline for an agent's timer.
+func (e *Engine) setAgentDeadline(at time.Time, a *agent, k deadlineKind) {
+	n := at.UnixNano()
+	if i := a.due[k]; i >= 0 && e.deadlines[i].at == n {
+		return
+	}
+	e.seq++
+	e.deadlines.set(deadline{at: n, seq: e.seq, agent: a, kind: k})
+}
+
 // clearDeadline drops the conversation's pending deadline of kind k.
 func (e *Engine) clearDeadline(cv *conv, k deadlineKind) {
 	if i := cv.due[k]; i >= 0 {
@@ -705,8 +960,8 @@ func (e *Engine) touch(now time.Time, cv *conv) {
 		return
 	}
 	cv.lastActivity = now
-	if e.idle > 0 {
-		e.setDeadline(now.Add(e.idle), cv, deadlineIdle)
+	if cv.idle > 0 {
+		e.setDeadline(now.Add(cv.idle), cv, deadlineIdle)
 	}
 }
 
@@ -717,7 +972,11 @@ func (e *Engine) accept(now time.Time) time.Time {
 	if e.started && n < e.now {
 		return time.Unix(0, e.now).In(now.Location())
 	}
+	first := !e.started
 	e.started, e.now = true, n
+	if first {
+		e.startShifts(now)
+	}
 	return now
 }
 
@@ -757,11 +1016,15 @@ func (e *Engine) advance(now time.Time) {
 	e.forget(n)
 	for len(e.deadlines) > 0 && e.deadlines[0].at <= n {
 		d := e.deadlines.pop()
+		at := time.Unix(0, d.at).In(now.Location())
+		if d.conv == nil {
+			e.shiftChange(at, d.agent)
+			continue
+		}
 		cv := d.conv
 		if cv.state == Closed {
 			continue
 		}
-		at := time.Unix(0, d.at).In(now.Location())
 		switch d.kind {
 		case deadlineMissed:
 			if cv.answered {
@@ -777,7 +1040,7 @@ func (e *Engine) advance(now time.Time) {
 			}
 			e.close(at, cv, ClosedMissed)
 		case deadlineIdle:
-			if due := cv.lastActivity.Add(e.idle); due.After(at) {
+			if due := cv.lastActivity.Add(cv.idle); due.After(at) {
 				e.setDeadline(due, cv, deadlineIdle)
 			} else {
 				e.close(at, cv, ClosedIdle)
@@ -788,6 +1051,16 @@ func (e *Engine) advance(now time.Time) {
 				e.setDeadline(due, cv, deadlineWindow)
 			} else {
 				e.close(at, cv, ClosedWindow)
+			}
+		case deadlineOverflow:
+			e.overflowNow(at, cv)
+		case deadlineReassign:
+			if cv.state == Assigned && !cv.replied {
+				e.reassignNow(at, cv)
+			}
+		case deadlineBot:
+			if cv.state == WithBot {
+				e.handoff(at, cv, "timeout")
 			}
 		}
 	}
@@ -935,6 +1208,10 @@ func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pending
 	if cv := p.conv; cv != nil && cv.state != Closed {
 		cv.outbound++
 		cv.answered = true
+		if cv.state == Assigned && cv.agent != nil && cv.agent.id == agentID {
+			cv.replied = true
+			e.clearDeadline(cv, deadlineReassign)
+		}
 		e.clearDeadline(cv, deadlineMissed)
 		e.touch(now, cv)
 	}
@@ -1071,8 +1348,20 @@ func (cv *conv) snapshot() Conversation {
 	return Conversation{
 		ID: cv.id, Customer: cv.cust.key, Group: cv.group.name, State: cv.state, Agent: agentID(cv.agent),
 		OpenedAt: cv.opened, AssignedAt: cv.assigned, ClosedAt: cv.closed, CloseReason: cv.reason,
-		Inbound: cv.inbound, Outbound: cv.outbound, Missed: cv.missed, MissedAt: cv.missedAt,
+		Inbound: cv.inbound, Outbound: cv.outbound, Missed: cv.missed, MissedAt: cv.missedAt, Inbox: cv.inbox,
+		Excluded: agentIDs(cv.excluded),
 	}
+}
+
+func agentIDs(as []*agent) []string {
+	if len(as) == 0 {
+		return nil
+	}
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.id
+	}
+	return out
 }
 
 // Conversation returns a snapshot of a conversation by id.
@@ -1142,7 +1431,7 @@ func (e *Engine) Agents(now time.Time) []AgentStats {
 
 func (a *agent) stats(now time.Time) AgentStats {
 	s := AgentStats{
-		ID: a.id, Capacity: a.capacity, Online: a.online, Active: a.active,
+		ID: a.id, Capacity: a.capacity, Online: a.online, InHours: a.onShift, Active: a.active,
 		Assignments: a.assignments, PeakActive: a.peak, OnlineTime: a.onlineTotal, BusyTime: a.busyTotal,
 	}
 	if a.online {

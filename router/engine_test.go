@@ -605,17 +605,52 @@ func TestConcurrentCallers(t *testing.T) {
 	}
 }
 
+// benchTenant is the benchmark's tenant: n agents of capacity 4 under the
+// strategy, split by region into four groups (each agent in two of them and
+// the default group), working hours for everyone (a quarter of the agents
+// are off shift during the run), in two time zones.
+func benchTenant(b testing.TB, strategy Strategy, n int) Config {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := Config{
+		Strategy: strategy,
+		Split:    SplitRegion,
+		Schedules: []Schedule{
+			// t0 is 17:00 in Shanghai: inside 08:00-20:00, outside 22:00-06:00.
+			{Name: "day", Location: shanghai, Days: every(iv(8*time.Hour, 20*time.Hour))},
+			{Name: "night", Location: shanghai, Days: every(iv(22*time.Hour, 6*time.Hour))},
+		},
+	}
+	for g := range 4 {
+		cfg.Groups = append(cfg.Groups, GroupConfig{Name: fmt.Sprintf("g%d", g), Priority: g, Regions: []string{fmt.Sprintf("r%d", g)}})
+	}
+	for i := range n {
+		a := AgentConfig{ID: fmt.Sprintf("a%d", i+1), Capacity: 4, Schedule: "day",
+			Groups: []string{fmt.Sprintf("g%d", i%4), fmt.Sprintf("g%d", (i+1)%4)}}
+		if i%4 == 3 {
+			a.Schedule = "night"
+		}
+		cfg.Agents = append(cfg.Agents, a)
+	}
+	return cfg
+}
+
 // BenchmarkAssign measures one assignment decision (a new conversation
-// routed to the least-loaded agent of a group) and its release.
+// classified by region and routed to the first eligible agent of its group
+// by the strategy, with working hours and several groups in play) and its
+// release.
 func BenchmarkAssign(b *testing.B) {
-	for _, strategy := range []Strategy{LeastLoaded, LongestIdle} {
+	for _, strategy := range Strategies() {
 		for _, n := range []int{10, 1000, 10000} {
 			b.Run(fmt.Sprintf("%s/agents=%d", strategy, n), func(b *testing.B) {
-				e := newEngine(b, Config{Strategy: strategy, Agents: agents(n, 4)}, ids(n)...)
+				e := newEngine(b, benchTenant(b, strategy, n), ids(n)...)
 				// Preload so agents carry mixed loads.
 				keys := make([]CustomerKey, 2*n)
 				for i := range keys {
 					keys[i] = key(fmt.Sprintf("u%d", i))
+					e.SetProfile(keys[i], Profile{Region: fmt.Sprintf("r%d", i%5)})
 					if i < n {
 						e.Receive(t0, Inbound{Customer: keys[i]})
 					}
@@ -628,7 +663,9 @@ func BenchmarkAssign(b *testing.B) {
 					now = now.Add(time.Millisecond)
 					id, _ := e.Receive(now, Inbound{Customer: k})
 					cv := e.convs[id-1]
-					e.Close(now, cv.agent.id, k)
+					if cv.state == Assigned {
+						e.Close(now, cv.agent.id, k)
+					}
 					if i%1024 == 0 {
 						e.Events(nil)
 					}
@@ -1124,12 +1161,12 @@ func TestEnumerations(t *testing.T) {
 		got  any
 		want any
 	}{
-		{"Splits", Splits(), []Split{SplitNone, SplitEntryPage, SplitRegion}},
-		{"Strategies", Strategies(), []Strategy{LeastLoaded, LongestIdle}},
+		{"Splits", Splits(), []Split{SplitNone, SplitEntryPage, SplitRegion, SplitStore}},
+		{"Strategies", Strategies(), []Strategy{LeastLoaded, LongestIdle, RoundRobin, MostFreeCapacity}},
 		{"Overflows", Overflows(), []Overflow{OverflowNone, OverflowDefault}},
 		{"Reasons", Reasons(), []Reason{ReasonWindowClosed, ReasonReplyLimit, ReasonAttachmentType, ReasonAttachmentSize, ReasonTextTooLong, ReasonNotAssigned, ReasonNoConversation}},
 		{"CloseReasons", CloseReasons(), []CloseReason{ClosedByAgent, ClosedIdle, ClosedMissed, ClosedWindow}},
-		{"States", States(), []State{Waiting, Assigned, Closed}},
+		{"States", States(), []State{WithBot, Waiting, Assigned, Closed}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1148,8 +1185,8 @@ func TestEnumerations(t *testing.T) {
 		cfg  Config
 		want []string
 	}{
-		{Config{Strategy: "fastest"}, []string{"least-loaded", "longest-idle"}},
-		{Config{Split: "store-ish"}, []string{"none", "entry_page", "region"}},
+		{Config{Strategy: "fastest"}, []string{"least-loaded", "longest-idle", "round-robin", "most-free-capacity"}},
+		{Config{Split: "store-ish"}, []string{"none", "entry_page", "region", "store"}},
 		{Config{Overflow: "anywhere"}, []string{"none", "default"}},
 	} {
 		_, err := New(tt.cfg)

@@ -7,12 +7,26 @@ type member struct {
 	slot int
 }
 
+// heapItem is an agent in a group's heap, with a copy of its strategy key
+// fields, so that comparisons read the heap's own array and not the agents.
+type heapItem struct {
+	a        *agent
+	slot     int32
+	active   int32
+	capacity int32
+	last     int64 // the agent's lastAssigned
+}
+
+func (it *heapItem) load() {
+	it.active, it.capacity, it.last = int32(it.a.active), int32(it.a.capacity), it.a.lastAssigned
+}
+
 // agentHeap is a binary min-heap of a group's eligible agents ordered by the
 // group's strategy key. Each agent records its position in every heap it is
 // in (agent.slots[slot].heapPos), so a change of key is fixed in O(log n).
 type agentHeap struct {
-	items []member
-	less  func(a, b *agent) bool
+	items []heapItem
+	less  func(x, y *heapItem) bool
 }
 
 func (h *agentHeap) len() int { return len(h.items) }
@@ -25,7 +39,9 @@ func (h *agentHeap) top() *agent {
 }
 
 func (h *agentHeap) push(m member) {
-	h.items = append(h.items, m)
+	it := heapItem{a: m.a, slot: int32(m.slot)}
+	it.load()
+	h.items = append(h.items, it)
 	i := len(h.items) - 1
 	m.a.slots[m.slot].heapPos = i
 	h.up(i)
@@ -37,6 +53,7 @@ func (h *agentHeap) remove(i int) {
 	if i != n {
 		h.swap(i, n)
 	}
+	h.items[n] = heapItem{}
 	h.items = h.items[:n]
 	gone.a.slots[gone.slot].heapPos = -1
 	if i != n {
@@ -48,6 +65,7 @@ func (h *agentHeap) remove(i int) {
 
 // fix restores the order after the key of the agent at i changed.
 func (h *agentHeap) fix(i int) {
+	h.items[i].load()
 	if !h.down(i) {
 		h.up(i)
 	}
@@ -62,7 +80,7 @@ func (h *agentHeap) swap(i, j int) {
 func (h *agentHeap) up(j int) {
 	for j > 0 {
 		i := (j - 1) / 2
-		if !h.less(h.items[j].a, h.items[i].a) {
+		if !h.less(&h.items[j], &h.items[i]) {
 			break
 		}
 		h.swap(i, j)
@@ -79,10 +97,10 @@ func (h *agentHeap) down(i0 int) bool {
 			break
 		}
 		j := l
-		if r := l + 1; r < n && h.less(h.items[r].a, h.items[l].a) {
+		if r := l + 1; r < n && h.less(&h.items[r], &h.items[l]) {
 			j = r
 		}
-		if !h.less(h.items[j].a, h.items[i].a) {
+		if !h.less(&h.items[j], &h.items[i]) {
 			break
 		}
 		h.swap(i, j)
@@ -92,27 +110,39 @@ func (h *agentHeap) down(i0 int) bool {
 }
 
 // leastLoadedLess orders by (active/capacity, active, last assigned at, id).
-func leastLoadedLess(a, b *agent) bool {
+func leastLoadedLess(a, b *heapItem) bool {
 	// Compare active/capacity exactly by cross-multiplying.
-	if x, y := a.active*b.capacity, b.active*a.capacity; x != y {
+	if x, y := int64(a.active)*int64(b.capacity), int64(b.active)*int64(a.capacity); x != y {
 		return x < y
 	}
 	if a.active != b.active {
 		return a.active < b.active
 	}
-	if a.lastAssigned != b.lastAssigned {
-		return a.lastAssigned < b.lastAssigned
+	if a.last != b.last {
+		return a.last < b.last
 	}
-	return a.id < b.id
+	return a.a.id < b.a.id
 }
 
 // longestIdleLess orders assigned-before agents by (last assigned at, id).
 // Never-assigned agents are kept apart and drawn at random.
-func longestIdleLess(a, b *agent) bool {
-	if a.lastAssigned != b.lastAssigned {
-		return a.lastAssigned < b.lastAssigned
+func longestIdleLess(a, b *heapItem) bool {
+	if a.last != b.last {
+		return a.last < b.last
 	}
-	return a.id < b.id
+	return a.a.id < b.a.id
+}
+
+// mostFreeCapacityLess orders by (free slots descending, last assigned at,
+// id).
+func mostFreeCapacityLess(a, b *heapItem) bool {
+	if x, y := a.capacity-a.active, b.capacity-b.active; x != y {
+		return x > y
+	}
+	if a.last != b.last {
+		return a.last < b.last
+	}
+	return a.a.id < b.a.id
 }
 
 // deadlineKind says what a deadline is for.
@@ -124,17 +154,49 @@ const (
 	deadlineMissed deadlineKind = iota
 	deadlineIdle
 	deadlineWindow
+	// deadlineOverflow: a waiting conversation overflows to the default
+	// group.
+	deadlineOverflow
+	// deadlineReassign: an assigned conversation its agent has not answered
+	// goes back to routing.
+	deadlineReassign
+	// deadlineBot: the bot hands the conversation to a human.
+	deadlineBot
+	// deadlineShift: an agent's working hours start or end (an agent timer).
+	deadlineShift
 
 	numDeadlineKinds = iota
 )
 
-// deadline is a conversation's pending timer of one kind. A conversation has
-// at most one of each kind; its position in the heap is conv.due[kind].
+// dues holds, for each deadline kind, the heap position of its owner's
+// pending deadline of that kind, or -1.
+type dues [numDeadlineKinds]int32
+
+func newDues() dues {
+	var d dues
+	for k := range d {
+		d[k] = -1
+	}
+	return d
+}
+
+// deadline is a pending timer of one kind, owned by a conversation (conv)
+// or an agent (agent; conv is nil). An owner has at most one of each kind;
+// its position in the heap is owner.due[kind].
 type deadline struct {
-	at   int64 // unix nanoseconds
-	seq  uint64
-	conv *conv
-	kind deadlineKind
+	at    int64 // unix nanoseconds
+	seq   uint64
+	conv  *conv
+	agent *agent
+	kind  deadlineKind
+}
+
+// pos is where the owner records the deadline's heap position.
+func (d *deadline) pos() *int32 {
+	if d.conv != nil {
+		return &d.conv.due[d.kind]
+	}
+	return &d.agent.due[d.kind]
 }
 
 // deadlineHeap is an indexed binary min-heap of deadlines ordered by time,
@@ -151,8 +213,8 @@ func (h deadlineHeap) less(i, j int) bool {
 
 func (h deadlineHeap) swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].conv.due[h[i].kind] = int32(i)
-	h[j].conv.due[h[j].kind] = int32(j)
+	*h[i].pos() = int32(i)
+	*h[j].pos() = int32(j)
 }
 
 func (h deadlineHeap) up(j int) {
@@ -187,10 +249,10 @@ func (h deadlineHeap) down(i0 int) bool {
 	return i > i0
 }
 
-// set puts the conversation's deadline of d.kind at d.at: it moves the
-// pending one, or adds one.
+// set puts the owner's deadline of d.kind at d.at: it moves the pending
+// one, or adds one.
 func (h *deadlineHeap) set(d deadline) {
-	if i := int(d.conv.due[d.kind]); i >= 0 {
+	if i := int(*d.pos()); i >= 0 {
 		(*h)[i].at, (*h)[i].seq = d.at, d.seq
 		if !h.down(i) {
 			h.up(i)
@@ -199,7 +261,7 @@ func (h *deadlineHeap) set(d deadline) {
 	}
 	*h = append(*h, d)
 	i := len(*h) - 1
-	d.conv.due[d.kind] = int32(i)
+	*d.pos() = int32(i)
 	h.up(i)
 }
 
@@ -213,7 +275,7 @@ func (h *deadlineHeap) remove(i int) deadline {
 	}
 	s[n] = deadline{}
 	*h = s[:n]
-	gone.conv.due[gone.kind] = -1
+	*gone.pos() = -1
 	if i != n && !h.down(i) {
 		h.up(i)
 	}

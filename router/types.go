@@ -14,11 +14,12 @@ const (
 	SplitNone      Split = "none"       // every conversation goes to the default group
 	SplitEntryPage Split = "entry_page" // by the customer's entry page ([Profile.EntryPage])
 	SplitRegion    Split = "region"     // by the customer's region ([Profile.Region])
+	SplitStore     Split = "store"      // by the customer's store ([Profile.Store]), with headquarters fallback
 )
 
 // Splits lists the split methods in documentation order. The slice is a new
 // copy on every call.
-func Splits() []Split { return []Split{SplitNone, SplitEntryPage, SplitRegion} }
+func Splits() []Split { return []Split{SplitNone, SplitEntryPage, SplitRegion, SplitStore} }
 
 // Strategy orders the eligible agents of a group; the first is assigned.
 type Strategy string
@@ -27,11 +28,16 @@ type Strategy string
 const (
 	LeastLoaded Strategy = "least-loaded" // the least saturated agent first
 	LongestIdle Strategy = "longest-idle" // the agent assigned longest ago first
+	RoundRobin  Strategy = "round-robin"  // a fixed rotation per group, skipping ineligible agents
+	// MostFreeCapacity: the agent with the most free slots first.
+	MostFreeCapacity Strategy = "most-free-capacity"
 )
 
 // Strategies lists the assignment strategies in documentation order. The
 // slice is a new copy on every call.
-func Strategies() []Strategy { return []Strategy{LeastLoaded, LongestIdle} }
+func Strategies() []Strategy {
+	return []Strategy{LeastLoaded, LongestIdle, RoundRobin, MostFreeCapacity}
+}
 
 // Overflow says where a conversation goes when its group has nobody eligible.
 type Overflow string
@@ -58,11 +64,45 @@ const DefaultStatusHorizon = 7 * 24 * time.Hour
 // DefaultEventLog is the [Config.EventLog] capacity of a zero Config.
 const DefaultEventLog = 1 << 16
 
+// MaxIdleAfter is the longest [Config.IdleAfter] (and [Bot.IdleAfter]) New
+// accepts: Zoho SalesIQ closes idle chats after at most 24 hours.
+const MaxIdleAfter = 24 * time.Hour
+
 // Config is everything an [Engine] is built from.
 type Config struct {
 	Split    Split    // classification method; "" means [SplitNone]
 	Strategy Strategy // assignment strategy; "" means [LeastLoaded]
 	Overflow Overflow // "" means [OverflowNone]
+	// OverflowAfter is how long a conversation waits in its own group
+	// before it overflows to the default group, under [OverflowDefault].
+	// Zero overflows at once.
+	OverflowAfter time.Duration
+
+	// Schedules are the tenant's named working-hours schedules; agents
+	// name theirs in [AgentConfig.Schedule].
+	Schedules []Schedule
+	// Location is the tenant's time zone: working hours are read in it
+	// unless the agent or the schedule has its own. Nil means UTC.
+	Location *time.Location
+	// OnlineByHours makes a scheduled agent's presence follow its working
+	// hours: online when a shift starts, offline when it ends (the web
+	// shop's reading, where staff have no presence of their own). Without
+	// it an agent must be online and inside its hours to be assigned.
+	OnlineByHours bool
+
+	// ReassignAfter sends a conversation back to routing when its agent has
+	// not answered it this long after the assignment, excluding that agent
+	// ([EventReassigned]). Zero disables it.
+	ReassignAfter time.Duration
+
+	// Bot, when set, answers new conversations first on its channels and
+	// hands them to a human on a keyword, a request or a timeout.
+	Bot *Bot
+
+	// Workstreams bind channels to routing rules and a fallback group; a
+	// conversation on a bound channel is classified by its workstream
+	// instead of by [Config.Split].
+	Workstreams []Workstream
 
 	// Groups are the tenant's groups. A group named [DefaultGroup] replaces
 	// the implicit default group (which holds every agent with reception
@@ -84,7 +124,8 @@ type Config struct {
 	// zero.
 	CloseMissedAfter time.Duration
 	// IdleAfter closes a conversation after this long with no message either
-	// way. Zero disables it.
+	// way. Zero disables it; at most [MaxIdleAfter]. On a channel where the
+	// [Bot] is on, the bot's IdleAfter applies instead.
 	IdleAfter time.Duration
 
 	// StatusHorizon is how long, in engine time, the engine remembers which
@@ -108,6 +149,10 @@ type GroupConfig struct {
 	Priority   int      // the lower first (0 before 1); ties go by definition order
 	Regions    []string // matched when the tenant splits by region
 	EntryPages []string // matched when the tenant splits by entry page
+	Stores     []string // matched when the tenant splits by store
+	// IgnoreHours makes the group's members eligible in it outside their
+	// working hours too.
+	IgnoreHours bool
 }
 
 // AgentConfig describes one agent.
@@ -119,6 +164,98 @@ type AgentConfig struct {
 	// account without reception permission is never assigned there.
 	// Agents start offline; bring them online with [Engine.SetOnline].
 	NoReception bool
+	// Store is the agent's scope: "" for the headquarters, or the store it
+	// belongs to. Under [SplitStore] a store's agent is left out of the
+	// implicit default group (the headquarters group) and may only join
+	// groups that serve its store alone.
+	Store string
+	// Schedule names the agent's working hours in [Config.Schedules]; ""
+	// means always inside working hours.
+	Schedule string
+	// Location is the agent's time zone for its schedule; nil means the
+	// schedule's, then the tenant's.
+	Location *time.Location
+}
+
+// Schedule is a named set of working hours: intervals per weekday, read in
+// a time zone, with holidays.
+type Schedule struct {
+	Name string // unique, non-empty
+	// Location is the schedule's time zone; nil means the tenant's
+	// ([Config.Location]). An agent's own Location comes first.
+	Location *time.Location
+	// Days holds each weekday's intervals; a weekday without any is a day
+	// off.
+	Days map[time.Weekday][]Interval
+	// Holidays are dates (in the schedule's zone) on which no interval
+	// starts. A shift that started the day before runs to its end.
+	Holidays []Date
+}
+
+// Interval is a span of working time within a day, as clock times (time
+// since midnight, in wall-clock terms). An End at or before Start ends on
+// the next day (an overnight shift); End may be 24h (midnight).
+type Interval struct {
+	Start time.Duration // 0 to 24h (exclusive)
+	End   time.Duration // 0 to 24h; not equal to Start
+}
+
+// Date is a civil date.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// String formats the date as YYYY-MM-DD.
+func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
+
+// Bot is the robot service that answers conversations before a human.
+type Bot struct {
+	// Channels lists the channels the bot is on; empty means every channel.
+	Channels []string
+	// Keywords hand the conversation to a human when a customer message
+	// contains one (case-insensitive).
+	Keywords []string
+	// HandoffAfter hands the conversation to a human this long after it
+	// opened, if it is still with the bot. Zero: no timeout.
+	HandoffAfter time.Duration
+	// IdleAfter replaces [Config.IdleAfter] for every conversation on the
+	// bot's channels (Zoho: the bot's idle settings apply when a bot is
+	// on). Zero disables idle closing there; at most [MaxIdleAfter].
+	IdleAfter time.Duration
+}
+
+// Workstream binds channels to routing rules and a fallback group
+// (Dynamics 365 unified routing).
+type Workstream struct {
+	Name string // unique, non-empty
+	// Channels lists the channels bound to it; a channel is bound to the
+	// first workstream listing it. Empty binds every channel not bound to
+	// an earlier workstream.
+	Channels []string
+	// Rules are tried in order; the first that matches names the group.
+	Rules []Rule
+	// Fallback is the group of a conversation no rule matches; "" means
+	// [DefaultGroup].
+	Fallback string
+}
+
+// Rule is one routing rule of a [Workstream]. Every non-empty field must
+// match; within a field, any listed value matches.
+type Rule struct {
+	Name       string   // for the log ([EventOpened]'s Detail); optional
+	Group      string   // where matching conversations go
+	Channels   []string // the conversation's channel
+	EntryPages []string // [Profile.EntryPage]
+	Regions    []string // [Profile.Region]
+	Stores     []string // [Profile.Store]
+	Languages  []string // [Profile.Language]
+	AdSources  []string // [Profile.AdSource]
+	// Attributes must all equal the customer's ([Engine.SetAttributes]);
+	// the key "name" matches the customer's display name ([Inbound.Name])
+	// when the customer has no "name" attribute.
+	Attributes map[string]string
 }
 
 // Anchor is what starts (and restarts) a channel's reply window.
@@ -154,6 +291,10 @@ type Policy struct {
 	// TemplatesOutsideWindow allows templates when the window is closed.
 	// Templates never reopen the window.
 	TemplatesOutsideWindow bool
+	// ManualAssignment turns auto-assignment off for the channel: its new
+	// conversations wait in the unassigned inbox until an agent takes one
+	// ([Engine.Take]). The web shop auto-assigns social messages only.
+	ManualAssignment bool
 	// NewConversationAfterWindow closes an open conversation when its window
 	// expires (reason [ClosedWindow]); the customer's next message opens a
 	// new one.
@@ -215,6 +356,7 @@ type State string
 
 // The conversation states.
 const (
+	WithBot  State = "bot" // the bot answers it; no human yet
 	Waiting  State = "waiting"
 	Assigned State = "assigned"
 	Closed   State = "closed"
@@ -222,7 +364,7 @@ const (
 
 // States lists the conversation states in lifecycle order. The slice is a
 // new copy on every call.
-func States() []State { return []State{Waiting, Assigned, Closed} }
+func States() []State { return []State{WithBot, Waiting, Assigned, Closed} }
 
 // CustomerKey identifies a customer on one business account of one channel.
 type CustomerKey struct {
@@ -240,6 +382,13 @@ func (k CustomerKey) String() string {
 type Profile struct {
 	Region    string // matched against [GroupConfig.Regions]
 	EntryPage string // matched against [GroupConfig.EntryPages]
+	// Store is the customer's store, from location permission; "" when the
+	// customer gave none (the conversation goes to the headquarters).
+	Store string
+	// Language and AdSource are for workstream rules, with the attributes
+	// set by [Engine.SetAttributes].
+	Language string
+	AdSource string // e.g. the Facebook ad the customer came from
 }
 
 // Attachment is a file in a message.
@@ -329,7 +478,7 @@ type Conversation struct {
 	State       State          // waiting, assigned or closed
 	Agent       string         // the assigned (or last assigned) agent
 	OpenedAt    time.Time      // when the customer's first message opened it
-	AssignedAt  time.Time      // zero while waiting
+	AssignedAt  time.Time      // when it was first assigned; zero until then
 	ClosedAt    time.Time      // zero while open
 	CloseReason CloseReason    // "" while open
 	Inbound     int            // customer messages
@@ -338,6 +487,12 @@ type Conversation struct {
 	// stays set if an agent replies later.
 	Missed   bool
 	MissedAt time.Time // when it became missed; zero if never
+	// Inbox is set while it waits in the unassigned inbox (a channel with
+	// [Policy.ManualAssignment]) for an agent to take it.
+	Inbox bool
+	// Excluded lists the agents routing skips for it: those it was
+	// reassigned away from or transferred away by.
+	Excluded []string
 }
 
 // Wait is how long the conversation waited for its first assignment; ok is
@@ -354,6 +509,7 @@ type AgentStats struct {
 	ID          string // the agent's id
 	Capacity    int    // concurrent conversations
 	Online      bool   // online at the snapshot
+	InHours     bool   // inside working hours (always, without a schedule)
 	Active      int    // open conversations assigned now
 	Assignments int    // conversations ever assigned
 	PeakActive  int    // the most conversations assigned at once
@@ -371,8 +527,8 @@ type EventKind string
 // The event kinds.
 const (
 	EventOpened   EventKind = "opened"   // a conversation opened
-	EventQueued   EventKind = "queued"   // it waits in Group
-	EventAssigned EventKind = "assigned" // it went to Agent in Group
+	EventQueued   EventKind = "queued"   // it waits in Group (Detail "inbox": in the unassigned inbox)
+	EventAssigned EventKind = "assigned" // it went to Agent in Group (Detail "take" when the agent took it)
 	EventInbound  EventKind = "inbound"  // the customer wrote
 	EventSent     EventKind = "sent"     // an agent's message was accepted by the platform (Message: its id)
 	EventRefused  EventKind = "refused"  // the policy refused an agent's message (Detail: reason)
@@ -382,6 +538,24 @@ const (
 	EventClosed   EventKind = "closed"   // the conversation closed (Detail: reason)
 	EventOnline   EventKind = "online"   // an agent came online
 	EventOffline  EventKind = "offline"  // an agent went offline
+	// EventShiftStarted and EventShiftEnded: an agent's working hours began
+	// or ended.
+	EventShiftStarted EventKind = "shift_started"
+	EventShiftEnded   EventKind = "shift_ended"
+	// EventOverflowed: the conversation waited [Config.OverflowAfter] and
+	// moved to the default group (Group; Detail: the group it left).
+	EventOverflowed EventKind = "overflowed"
+	// EventReassigned: its agent (Agent) did not answer within
+	// [Config.ReassignAfter]; it goes back to routing without that agent.
+	EventReassigned EventKind = "reassigned"
+	// EventTransferred: Agent transferred it to Group (Detail: the target
+	// agent, if one was named).
+	EventTransferred EventKind = "transferred"
+	// EventBot: the bot answers it first.
+	EventBot EventKind = "bot"
+	// EventHandoff: the bot handed it to a human (Detail: keyword, request
+	// or timeout).
+	EventHandoff EventKind = "handoff"
 )
 
 // Event is one entry of the engine's event log.

@@ -376,7 +376,7 @@ func TestRunEndsAtTheLastRealEvent(t *testing.T) {
 start = "2026-03-02T09:00:00Z"
 [tenant]
 missed_after = "24h"
-idle_after = "7d"
+idle_after = "24h"
 [[agents]]
 id = "a"
 [[customers]]

@@ -198,10 +198,10 @@ func (w *World) setup() error {
 		Seed:             Stream(w.seed, "router").Uint64(),
 	}
 	for _, g := range sc.Groups {
-		cfg.Groups = append(cfg.Groups, router.GroupConfig{Name: g.Name, Priority: g.Priority, Regions: g.Regions, EntryPages: g.EntryPages})
+		cfg.Groups = append(cfg.Groups, router.GroupConfig{Name: g.Name, Priority: g.Priority, Regions: g.Regions, EntryPages: g.EntryPages, Stores: g.Stores})
 	}
 	for _, a := range sc.Agents {
-		cfg.Agents = append(cfg.Agents, router.AgentConfig{ID: a.ID, Capacity: a.Capacity, Groups: a.Groups, NoReception: a.Reception != nil && !*a.Reception})
+		cfg.Agents = append(cfg.Agents, router.AgentConfig{ID: a.ID, Capacity: a.Capacity, Groups: a.Groups, NoReception: a.Reception != nil && !*a.Reception, Store: a.Store})
 	}
 	eng, err := router.New(cfg)
 	if err != nil {
@@ -263,7 +263,7 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 		key: router.CustomerKey{Channel: c.Channel, Account: b.Account(), Customer: handle}}
 	w.people[p.key] = p
 	w.byID[c.ID] = p
-	w.engine.SetProfile(p.key, router.Profile{Region: c.Region, EntryPage: c.EntryPage})
+	w.engine.SetProfile(p.key, router.Profile{Region: c.Region, EntryPage: c.EntryPage, Store: c.Store})
 }
 
 // newHandle generates a customer id on a channel that nobody has yet.
@@ -421,6 +421,9 @@ func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
 		}
 		if len(tr.Pages) > 0 {
 			prof.EntryPage = tr.Pages[w.traffic.IntN(len(tr.Pages))]
+		}
+		if len(tr.Stores) > 0 {
+			prof.Store = tr.Stores[w.traffic.IntN(len(tr.Stores))]
 		}
 		if prof != (router.Profile{}) {
 			w.engine.SetProfile(p.key, prof)

@@ -27,7 +27,8 @@ at = "1m"
 customer = "u1"
 received = 2
 `,
-	`agents = [{id = "a", capacity = 2, groups = ["g"]}, {id = "b", online = false}]
+	`tenant = {split = "region"}
+agents = [{id = "a", capacity = 2, groups = ["g"]}, {id = "b", online = false}]
 groups = [{name = "g", priority = 1, regions = ["north"]}]
 customers = [{id = "c", region = "north"}]
 steps = [

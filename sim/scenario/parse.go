@@ -295,6 +295,7 @@ func (s *Scenario) complete(f *Format, given map[string]bool, ix *posIndex) {
 		g := &s.Groups[i]
 		g.Regions = nilIfEmpty(g.Regions)
 		g.EntryPages = nilIfEmpty(g.EntryPages)
+		g.Stores = nilIfEmpty(g.Stores)
 	}
 	for i := range s.Customers {
 		if s.Customers[i].Channel == "" {
@@ -325,6 +326,7 @@ func (s *Scenario) complete(f *Format, given map[string]bool, ix *posIndex) {
 		t.Line = ix.val(indexPath("traffic", i)).line
 		t.Regions = nilIfEmpty(t.Regions)
 		t.Pages = nilIfEmpty(t.Pages)
+		t.Stores = nilIfEmpty(t.Stores)
 		s.useChannel(f, t.Channel)
 	}
 	if len(s.Channels) == 0 {

@@ -68,7 +68,7 @@ func TestParseFull(t *testing.T) {
 			{ID: "li", Capacity: 3, Groups: []string{"hangzhou"}, Reception: yes, Online: yes},
 			{ID: "wang", Capacity: 1, Groups: []string{"hangzhou", "default"}, Reception: no, Online: no},
 		},
-		Groups: []Group{{Name: "hangzhou", Priority: 1, Regions: []string{"hangzhou", "wenzhou"}, EntryPages: []string{"product"}}},
+		Groups: []Group{{Name: "hangzhou", Priority: 1, Regions: []string{"hangzhou", "wenzhou"}}},
 		Customers: []Customer{
 			{ID: "u1", Channel: "whatsapp", Handle: "+8613800000001", Name: "Xiao Ming", Region: "hangzhou", EntryPage: "product"},
 			{ID: "u2", Channel: "whatsapp"},
@@ -386,9 +386,9 @@ func TestErrors(t *testing.T) {
 
 		// Enumerations.
 		{"enum/split", "[tenant]\nsplit = \"regoin\"\n",
-			[]wantErr{{"scen.toml:2:9", `tenant.split: unknown value "regoin"; want one of: none, entry_page, region`, `did you mean "region"?`}}},
-		{"enum/strategy", "[tenant]\nstrategy = \"round-robin\"\n",
-			[]wantErr{{"scen.toml:2:12", `tenant.strategy: unknown value "round-robin"; want one of: least-loaded, longest-idle`, ""}}},
+			[]wantErr{{"scen.toml:2:9", `tenant.split: unknown value "regoin"; want one of: none, entry_page, region, store`, `did you mean "region"?`}}},
+		{"enum/strategy", "[tenant]\nstrategy = \"fifo\"\n",
+			[]wantErr{{"scen.toml:2:12", `tenant.strategy: unknown value "fifo"; want one of: least-loaded, longest-idle, round-robin, most-free-capacity`, ""}}},
 		{"enum/overflow", "[tenant]\noverflow = \"defualt\"\n",
 			[]wantErr{{"scen.toml:2:12", `tenant.overflow: unknown value "defualt"`, `did you mean "default"?`}}},
 		{"enum/presence", "+[[steps]]\nagent = \"li\"\npresence = \"away\"\n",
@@ -413,6 +413,12 @@ func TestErrors(t *testing.T) {
 			[]wantErr{{"scen.toml:3:22", `tenant.close_missed_after: 1m is out of range: a missed chat closes after 15m to 30d`, ""}}},
 		{"range/close_missed_after too long", "[tenant]\nmissed_after = \"5m\"\nclose_missed_after = \"31d\"\n",
 			[]wantErr{{"scen.toml:3:22", `31d is out of range`, ""}}},
+		{"range/idle_after over 24h", "[tenant]\nidle_after = \"48h\"\n",
+			[]wantErr{{"scen.toml:2:14", `tenant.idle_after: 2d is out of range: idle chats close after at most 24h`, "at most 24 hours"}}},
+		{"split/entry pages under region", "[tenant]\nsplit = \"region\"\n[[groups]]\nname = \"g\"\nentry_pages = [\"product\"]\n",
+			[]wantErr{{"scen.toml:5:15", `groups[0].entry_pages: this tenant splits by region, but the group lists entry pages, which only split = "entry_page" uses`, `to split by entry_page, remove the groups of the old method and set split = "entry_page"`}}},
+		{"split/regions without a split", "[[groups]]\nname = \"g\"\nregions = [\"north\"]\n",
+			[]wantErr{{"scen.toml:3:11", `groups[0].regions: this tenant splits by none, but the group lists regions, which only split = "region" uses`, ""}}},
 		{"enum/customer channel", "[[customers]]\nid = \"u1\"\nchannel = \"line\"\n",
 			[]wantErr{{"scen.toml:3:11", `customers[0].channel: unknown channel "line"`, "channels: whatsapp, wechat"}}},
 		{"enum/window_errors", "[channels.whatsapp]\nwindow_errors = \"later\"\n",
@@ -549,7 +555,7 @@ customer = "u1"
 	_, err := testFormat.Parse("m.toml", []byte(src))
 	want := []string{
 		`m.toml:1:1: unknown key "nmae" in the top level (did you mean "name"?)`,
-		`m.toml:5:9: tenant.split: unknown value "regoin"; want one of: none, entry_page, region (did you mean "region"?)`,
+		`m.toml:5:9: tenant.split: unknown value "regoin"; want one of: none, entry_page, region, store (did you mean "region"?)`,
 		`m.toml:9:12: agents[0].capacity: must be at least 1, got 0`,
 		`m.toml:15:9: steps[0].agent: unknown agent "Li" (did you mean "li"?)`,
 		`m.toml:16:6: steps[0].to: unknown customer "u2" (did you mean "u1"?)`,

@@ -79,6 +79,9 @@ type Agent struct {
 	Groups    []string `toml:"groups,omitempty"`
 	Reception *bool    `toml:"reception"` // default true
 	Online    *bool    `toml:"online"`    // presence at the start; default true
+	// Store is the agent's scope when the tenant splits by store: the store
+	// it serves, or "" for the headquarters.
+	Store string `toml:"store,omitempty"`
 }
 
 // Group is one routing group.
@@ -87,6 +90,7 @@ type Group struct {
 	Priority   int      `toml:"priority,omitzero"`
 	Regions    []string `toml:"regions,omitempty"`
 	EntryPages []string `toml:"entry_pages,omitempty"`
+	Stores     []string `toml:"stores,omitempty"` // matched when the tenant splits by store
 }
 
 // Customer is one scripted customer.
@@ -99,6 +103,9 @@ type Customer struct {
 	Name      string `toml:"name,omitempty"`
 	Region    string `toml:"region,omitempty"`
 	EntryPage string `toml:"entry_page,omitempty"`
+	// Store is the customer's store, known from location permission; ""
+	// when the customer gave none.
+	Store string `toml:"store,omitempty"`
 }
 
 // Step is one scripted action at a virtual time. Exactly one of Customer and
@@ -189,5 +196,6 @@ type Traffic struct {
 	Reply   Distribution `toml:"reply,omitempty"`
 	Regions []string     `toml:"regions,omitempty"` // drawn uniformly for each customer
 	Pages   []string     `toml:"entry_pages,omitempty"`
+	Stores  []string     `toml:"stores,omitempty"`
 	Line    int          `toml:"-"` // source line of the [[traffic]] header
 }

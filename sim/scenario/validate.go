@@ -137,6 +137,11 @@ func (s *Scenario) validate(r *reporter, f *Format, given map[string]bool) {
 	}
 
 	groups := v.groups(s.Groups)
+	v.oneSplit(s.Tenant.Split, s.Groups)
+	if d := s.Tenant.IdleAfter; d.D() > router.MaxIdleAfter {
+		v.errf("tenant.idle_after", "the Zoho document closes idle chats after at most 24 hours",
+			"tenant.idle_after: %s is out of range: idle chats close after at most 24h", d)
+	}
 	agents := v.agents(s.Agents, groups)
 	customers := v.customers(s.Customers)
 	for i := range s.Steps {
@@ -219,6 +224,30 @@ func (v *validator) groups(gs []Group) []string {
 		names = append(names, "default")
 	}
 	return names
+}
+
+// splitKeys names the group key each split method classifies by.
+var splitKeys = map[string]string{"region": "regions", "entry_page": "entry_pages", "store": "stores"}
+
+// oneSplit checks that the groups list only the keys of the tenant's split
+// method: a shop has exactly one (the Douyin document, FAQ 2 and 3).
+func (v *validator) oneSplit(split string, gs []Group) {
+	for i, g := range gs {
+		p := indexPath("groups", i)
+		for key, set := range map[string]bool{"regions": g.Regions != nil, "entry_pages": g.EntryPages != nil, "stores": g.Stores != nil} {
+			if !set || splitKeys[split] == key {
+				continue
+			}
+			method := ""
+			for m, k := range splitKeys {
+				if k == key {
+					method = m
+				}
+			}
+			v.errf(p+"."+key, fmt.Sprintf("a tenant splits by one method; to split by %s, remove the groups of the old method and set split = %q", method, method),
+				"%s.%s: this tenant splits by %s, but the group lists %s, which only split = %q uses", p, key, split, strings.ReplaceAll(key, "_", " "), method)
+		}
+	}
 }
 
 // agents checks the agents and returns their ids.
