@@ -32,7 +32,10 @@ const testScenario = `name = "serve test"
 start = "2026-03-02T09:00:00Z"
 
 [tenant]
-idle_after = "48h"
+idle_after = "24h"
+
+[channels.whatsapp.rules]
+window = "12h"
 
 [[agents]]
 id = "ana"
@@ -246,22 +249,22 @@ func TestConversation(t *testing.T) {
 		return strings.Join(statuses, " ") == "sent delivered"
 	})
 
-	// A day and an hour later the window is closed: the router refuses.
+	// 13 hours later the (12-hour) window is closed: the router refuses.
 	var ck clock
-	c.must("POST", "/clock", `{"advance":"25h"}`, &ck)
-	if want := start.Add(25 * time.Hour); !ck.Now.Equal(want) {
+	c.must("POST", "/clock", `{"advance":"13h"}`, &ck)
+	if want := start.Add(13 * time.Hour); !ck.Now.Equal(want) {
 		t.Fatalf("clock after the jump: %v, want %v", ck.Now, want)
 	}
 	c.must("POST", "/agents/ana/send", `{"platform":"whatsapp","customer":"34612345678","text":"Sorry for the wait"}`, &sent)
 	if sent.Refusal != "window_closed" || sent.MessageID != "" {
-		t.Fatalf("send after 25h: %+v, want refusal window_closed", sent)
+		t.Fatalf("send after 13h: %+v, want refusal window_closed", sent)
 	}
 
-	// The idle timer (48h after the last message) is the next deadline;
+	// The idle timer (24h after the last message) is the next deadline;
 	// jumping past it fires it.
 	c.must("GET", "/clock", "", &ck)
-	if len(ck.Next) != 1 || !ck.Next[0].At.Equal(start.Add(48*time.Hour)) || ck.Speed != 0 {
-		t.Fatalf("clock: %+v, want the idle close at +48h", ck)
+	if len(ck.Next) != 1 || !ck.Next[0].At.Equal(start.Add(24*time.Hour)) || ck.Speed != 0 {
+		t.Fatalf("clock: %+v, want the idle close at +24h", ck)
 	}
 	c.must("POST", "/clock", `{"to":"2026-03-05T09:00:00Z"}`, &ck)
 	if ck.Fired == 0 {
@@ -275,8 +278,8 @@ func TestConversation(t *testing.T) {
 		}
 	}
 	c.must("GET", "/conversations", "", &convs)
-	if cv := convs.Conversations; len(cv) != 1 || cv[0].State != "closed" || !cv[0].ClosedAt.Equal(start.Add(48*time.Hour)) {
-		t.Fatalf("conversations: %+v, want c1 closed at +48h", cv)
+	if cv := convs.Conversations; len(cv) != 1 || cv[0].State != "closed" || !cv[0].ClosedAt.Equal(start.Add(24*time.Hour)) {
+		t.Fatalf("conversations: %+v, want c1 closed at +24h", cv)
 	}
 
 	// The clock does not go back.
@@ -291,7 +294,7 @@ func TestClockRuns(t *testing.T) {
 	// A hundred virtual hours per wall second.
 	c := newServer(t, serve.Config{Speed: 360000})
 	c.must("POST", "/customers/whatsapp/maria/messages", `{"text":"hello"}`, nil)
-	eventually(t, "the idle close, 48 virtual hours later", func() bool {
+	eventually(t, "the idle close, 24 virtual hours later", func() bool {
 		var convs struct {
 			Conversations []struct {
 				CloseReason string `json:"close_reason"`
@@ -300,8 +303,8 @@ func TestClockRuns(t *testing.T) {
 		c.must("GET", "/conversations", "", &convs)
 		return len(convs.Conversations) == 1 && convs.Conversations[0].CloseReason == "idle"
 	})
-	if now := c.srv.Now(); now.Before(start.Add(48 * time.Hour)) {
-		t.Errorf("now %v, want 48h after the start at least", now)
+	if now := c.srv.Now(); now.Before(start.Add(24 * time.Hour)) {
+		t.Errorf("now %v, want 24h after the start at least", now)
 	}
 }
 
