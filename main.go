@@ -50,7 +50,7 @@ type env struct {
 var commands []*command
 
 func init() {
-	commands = []*command{cmdRun, cmdCheck, cmdList, cmdInit, cmdServe, cmdWatch, cmdVersion}
+	commands = []*command{cmdRun, cmdCheck, cmdList, cmdInit, cmdServe, cmdWatch, cmdFuzz, cmdVersion}
 }
 
 func main() {

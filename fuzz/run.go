@@ -1,0 +1,176 @@
+package fuzz
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/omnisim/omnisim/platforms"
+	"github.com/omnisim/omnisim/report"
+	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/sim"
+	"github.com/omnisim/omnisim/sim/result"
+	"github.com/omnisim/omnisim/sim/scenario"
+)
+
+// Trace is what one run of a scenario left behind, for the invariants to
+// judge: the engine's event log, what each platform's fake saw and
+// delivered, the drift findings and the JSON report.
+type Trace struct {
+	Scenario *scenario.Scenario
+	// Events is the engine's whole event log, read with EventsSince; Lost
+	// counts the events the log had overwritten (a trace with lost events
+	// is judged on what is left).
+	Events []router.Event
+	Lost   uint64
+	// Customers holds every customer that wrote or was written to, by key;
+	// Keys lists them in a stable order.
+	Customers map[router.CustomerKey]*Customer
+	Keys      []router.CustomerKey
+	// Result is the run's result, Report its JSON report.
+	Result result.Result
+	Report []byte
+	// Again is the JSON report of a second run of the same scenario, when
+	// one was made (see [Check]).
+	Again []byte
+	// Panic is the value and stack of a panic that stopped the run.
+	Panic string
+}
+
+// Customer is what the platforms saw of one customer.
+type Customer struct {
+	// ID is a scripted customer's id in the scenario; "" for a customer a
+	// traffic flow generated.
+	ID string
+	// Profile is a scripted customer's profile; nil for a generated one,
+	// whose region and entry page were drawn from its flow.
+	Profile *router.Profile
+	// Inbound lists the messages the customer sent, as the platform's
+	// webhooks carried them to the router, in the order they were sent.
+	Inbound []Message
+	// Device lists what the customer's device received, oldest first.
+	Device []sim.Delivery
+}
+
+// Message is one customer message on the wire.
+type Message struct {
+	ID string    // the platform's message id
+	At time.Time // when the platform sent its first webhook for it
+	// Accepted is set when the router answered one of the webhook's tries
+	// with a 2xx status.
+	Accepted bool
+	Tries    int
+}
+
+// name is how a failure report names the customer.
+func (c *Customer) name(key router.CustomerKey) string {
+	if c != nil && c.ID != "" {
+		return c.ID
+	}
+	return key.Channel + " customer " + key.Customer
+}
+
+// play runs a scenario through the World on the in-memory network and
+// collects its trace. A panic anywhere in the run is caught and kept in the
+// trace. The error is for a run that could not start.
+func play(ctx context.Context, sc *scenario.Scenario) (tr *Trace, err error) {
+	tr = &Trace{Scenario: sc, Customers: map[router.CustomerKey]*Customer{}}
+	defer func() {
+		if v := recover(); v != nil {
+			tr.Panic = fmt.Sprintf("%v\n%s", v, debug.Stack())
+			err = nil
+		}
+	}()
+	w, err := sim.NewWorld(ctx, sc, sim.Options{Platforms: platforms.All})
+	if err != nil {
+		return tr, err
+	}
+	defer w.Close()
+	w.Schedule()
+	var until time.Time
+	if sc.Duration > 0 {
+		until = sc.Start.Add(sc.Duration.D())
+	}
+	if err := w.RunUntil(until); err != nil {
+		return tr, err
+	}
+	tr.Result = w.Finish()
+	var buf bytes.Buffer
+	if err := report.WriteJSON(&buf, []result.Result{tr.Result}, report.Options{Version: "fuzz"}); err != nil {
+		return tr, fmt.Errorf("writing the report: %w", err)
+	}
+	tr.Report = buf.Bytes()
+	tr.Events, _, tr.Lost = w.Engine().EventsSince(0, nil)
+
+	customer := func(key router.CustomerKey) *Customer {
+		c := tr.Customers[key]
+		if c == nil {
+			c = &Customer{}
+			tr.Customers[key] = c
+			tr.Keys = append(tr.Keys, key)
+		}
+		return c
+	}
+	for _, sc := range sc.Customers {
+		key, err := w.Customer(sc.Channel, sc.ID)
+		if err != nil {
+			continue
+		}
+		c := customer(key)
+		c.ID = sc.ID
+		c.Profile = &router.Profile{Region: sc.Region, EntryPage: sc.EntryPage}
+	}
+	for _, ev := range tr.Events {
+		if ev.Customer.Customer != "" {
+			customer(ev.Customer)
+		}
+	}
+	// What each platform sent to the router and delivered.
+	for _, p := range platforms.All {
+		b, ok := w.Binding(p.Name())
+		if !ok {
+			continue
+		}
+		byID := map[string]int{}
+		for _, r := range b.Journal(sim.JournalFilter{Kind: sim.RecordWebhook}) {
+			kind, id, ok := webhookMessage(r)
+			if !ok || kind != "messages" && kind != "message" || r.Customer == "" {
+				continue
+			}
+			key := router.CustomerKey{Channel: p.Name(), Account: b.Account(), Customer: r.Customer}
+			c := customer(key)
+			k := key.String() + "\x00" + id
+			i, seen := byID[k]
+			if !seen {
+				i = len(c.Inbound)
+				byID[k] = i
+				c.Inbound = append(c.Inbound, Message{ID: id, At: r.At})
+			}
+			c.Inbound[i].Tries++
+			if r.Status >= 200 && r.Status < 300 {
+				c.Inbound[i].Accepted = true
+			}
+		}
+	}
+	slices.SortFunc(tr.Keys, func(a, b router.CustomerKey) int { return strings.Compare(a.String(), b.String()) })
+	for _, key := range tr.Keys {
+		if b, ok := w.Binding(key.Channel); ok {
+			tr.Customers[key].Device = b.Device(key.Customer)
+		}
+	}
+	return tr, nil
+}
+
+// webhookMessage reads a webhook record's kind and message id from its
+// text ("messages wamid.X", "message 1234 (try 2)", ...).
+func webhookMessage(r sim.Record) (kind, id string, ok bool) {
+	f := strings.Fields(r.Text)
+	if len(f) < 2 {
+		return "", "", false
+	}
+	return f[0], strings.TrimSuffix(f[1], ":"), true
+}
