@@ -1101,7 +1101,8 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 		return cv, ReasonNotAssigned, nil
 	}
 	pol := e.policies[to.Channel]
-	if m.Kind == KindText && pol.MaxTextLength > 0 && utf8.RuneCountInString(m.Text) > pol.MaxTextLength {
+	if m.Kind == KindText && (pol.MaxTextLength > 0 && utf8.RuneCountInString(m.Text) > pol.MaxTextLength ||
+		pol.MaxTextBytes > 0 && len(m.Text) > pol.MaxTextBytes) {
 		return cv, ReasonTextTooLong, nil
 	}
 	if m.Kind == KindAttachment && pol.Attachments != nil {

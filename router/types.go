@@ -300,6 +300,9 @@ type Policy struct {
 	// new one.
 	NewConversationAfterWindow bool
 	MaxTextLength              int // in characters; 0 is unlimited
+	// MaxTextBytes limits a text's length in bytes of UTF-8, for
+	// platforms that count bytes (WeChat); 0 is unlimited.
+	MaxTextBytes int
 	// Attachments lists the allowed attachment kinds; a kind not listed is
 	// refused. Nil allows every kind without limits.
 	Attachments map[string]AttachmentRule

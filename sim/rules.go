@@ -23,7 +23,13 @@ func applyRules(p *router.Policy, rules scenario.Rules) {
 		p.TemplatesOutsideWindow = *rules.TemplatesOutsideWindow
 	}
 	if rules.MaxTextLength != nil {
-		p.MaxTextLength = *rules.MaxTextLength
+		// In the platform's own unit: bytes where its policy counts
+		// bytes, characters otherwise.
+		if p.MaxTextBytes > 0 {
+			p.MaxTextBytes = *rules.MaxTextLength
+		} else {
+			p.MaxTextLength = *rules.MaxTextLength
+		}
 	}
 	if len(rules.Media) > 0 {
 		att := make(map[string]router.AttachmentRule, len(p.Attachments)+len(rules.Media))

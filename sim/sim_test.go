@@ -553,3 +553,42 @@ func TestPercentile(t *testing.T) {
 		t.Error("percentile of nothing is not 0")
 	}
 }
+
+// TestWeChatCountsTextInBytes: WeChat's 2048-character limit is in bytes,
+// so a long Chinese text is refused by the router as the platform would
+// refuse it (45002), without drift; the same count of ASCII goes through.
+func TestWeChatCountsTextInBytes(t *testing.T) {
+	src := `
+[[agents]]
+id = "li"
+[[customers]]
+id = "u"
+channel = "wechat"
+[[steps]]
+customer = "u"
+says = "你好"
+[[steps]]
+at = "1s"
+agent = "li"
+to = "u"
+says = ["` + strings.Repeat("好", 700) + `", "` + strings.Repeat("a", 2048) + `"]
+[[expect]]
+at = "1s"
+customer = "u"
+last_refusal = "text_too_long"
+last_error = "45002"
+[[expect]]
+customer = "u"
+received = 1
+[[expect]]
+drift = "any"
+count = 0
+`
+	res := sim.Run(context.Background(), parse(t, src), sim.Options{Platforms: platforms.All})
+	if !res.Passed {
+		for _, c := range res.Expectations {
+			t.Log(c)
+		}
+		t.Fatalf("drift %+v, error %q", res.Drift, res.Error)
+	}
+}

@@ -6,11 +6,10 @@ import (
 	"github.com/omnisim/omnisim/router"
 )
 
-// MaxTextLength is the longest text, in characters, [Policy] lets the router
-// send. WeChat documents no limit for customer-service text; 2048 is a
-// conservative figure (longer texts are commonly reported to be refused or
-// cut), so the router refuses longer ones as text_too_long rather than
-// letting the platform decide.
+// MaxTextLength is the longest text, in bytes of UTF-8, [Policy] lets the
+// router send: WeChat counts a text's length in bytes (2048), so a Chinese
+// text reaches it at 683 characters. The router refuses longer ones as
+// text_too_long rather than letting the platform decide.
 const MaxTextLength = 2048
 
 // Policy returns the router's policy for WeChat Official Accounts: a 48-hour
@@ -18,7 +17,7 @@ const MaxTextLength = 2048
 // messages sent per customer message (a customer message gives the allowance
 // back), no templates (template messages are a different WeChat API, not
 // modelled here), a new conversation when a customer writes after the window
-// expired, texts of at most [MaxTextLength] characters, and the attachments
+// expired, texts of at most [MaxTextLength] bytes, and the attachments
 // WeChat accepts for customer-service messages: images (jpeg, jpg, png) up to
 // 10 MB, audio (mp3, mpeg, amr) up to 2 MB and video (mp4) up to 10 MB.
 // Documents and stickers are not listed, so the router refuses them
@@ -32,7 +31,7 @@ func Policy() router.Policy {
 		ReplyLimitReset:            router.ResetOnInbound,
 		TemplatesOutsideWindow:     false,
 		NewConversationAfterWindow: true,
-		MaxTextLength:              MaxTextLength,
+		MaxTextBytes:               MaxTextLength,
 		Attachments: map[string]router.AttachmentRule{
 			"image": {Formats: []string{"jpeg", "png", "jpg"}, MaxBytes: 10 * mb},
 			"audio": {Formats: []string{"mp3", "mpeg", "amr"}, MaxBytes: 2 * mb},

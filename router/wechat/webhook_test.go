@@ -1125,7 +1125,7 @@ func TestPolicy(t *testing.T) {
 		ReplyLimit:                 5,
 		ReplyLimitReset:            router.ResetOnInbound,
 		NewConversationAfterWindow: true,
-		MaxTextLength:              2048,
+		MaxTextBytes:               2048,
 		Attachments: map[string]router.AttachmentRule{
 			"image": {Formats: []string{"jpeg", "png", "jpg"}, MaxBytes: 10 * mb},
 			"audio": {Formats: []string{"mp3", "mpeg", "amr"}, MaxBytes: 2 * mb},
