@@ -1,19 +1,24 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/report"
@@ -23,77 +28,242 @@ import (
 	"github.com/omnisim/omnisim/sim/scenario"
 )
 
-type runFlags struct {
-	seed      string
-	format    string
-	out       string
-	run       string
-	transport string
-	verbose   bool
+// flagsAnywhere names the commands whose flags may follow their
+// arguments (see parseArgs); the others stop at the first argument, as the
+// flag package does.
+var flagsAnywhere = map[string]bool{"run": true, "check": true, "list": true, "init": true, "version": true}
+
+// parseCommandLine parses a command's flags and returns its arguments.
+func parseCommandLine(c *command, fs *flag.FlagSet, args []string) ([]string, error) {
+	if flagsAnywhere[c.name] {
+		return parseArgs(fs, args)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return fs.Args(), nil
 }
+
+// parseArgs parses a command's flags wherever they are among its
+// arguments, as "omnisim run FILE -format json" means, and returns the
+// other arguments in order. "--" ends the flags: everything after it is an
+// argument, even when it starts with "-". A lone "-" is an argument.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var flags, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			rest = append(rest, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		// A flag that takes a value takes the next argument as it.
+		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) && i+1 < len(args) {
+			flags = append(flags, args[i+1])
+			i++
+		}
+	}
+	if err := fs.Parse(flags); err != nil {
+		return nil, err
+	}
+	return append(rest, fs.Args()...), nil
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+type runFlags struct {
+	seed        string
+	seeds       string
+	format      string
+	out         string
+	junit       string
+	json        string
+	html        string
+	markdown    string
+	run         string
+	transport   string
+	verbose     bool
+	trace       string
+	maxMessages int64
+	timeout     time.Duration
+	strict      bool
+	parallel    int
+	shard       string
+}
+
+const runUsage = "[-seed N | -seeds LIST] [-format text|json|junit|html|markdown] [-o FILE] [-junit FILE] [-json FILE] [-html FILE] [-markdown FILE] [-run REGEXP] [-shard I/N] [-p N] [-timeout D] [-max-messages N] [-strict] [-transport memory|loopback] [-v] [-trace WHAT] [PATH...]"
 
 var cmdRun = &command{
 	name:  "run",
-	usage: "[-seed N] [-format text|json|junit] [-o FILE] [-run REGEXP] [-transport memory|loopback] [-v] [PATH...]",
+	usage: runUsage,
 	short: "play scenarios and report whether their expectations held",
 	long: `Run plays scenario files on a virtual clock and reports what happened.
 
 Each PATH is a scenario file or a directory, searched recursively for *.toml
 files. With no PATH, run plays the scenario library built into omnisim (see
-'omnisim list').
+'omnisim list'). Flags may come before or after the paths; "--" ends them.
 
-Every file is loaded and checked before anything runs; a bad file stops the
-run with exit status 2 and a file:line:col error for each problem.
+Every file is loaded and checked before anything runs, as 'omnisim check'
+does: a bad file, one larger than 4 MiB, or one asking for more messages than
+-max-messages stops the run with exit status 2 and a file:line:col error for
+each problem. Warnings (a step after the scenario's duration, a scenario
+with no expectation) go to standard error; -strict makes them errors.
+
+Results are printed as each scenario finishes, in input order: the text
+report's block for each, or with -o one line each while the report goes to
+the file. JSON, JUnit, HTML and Markdown reports are documents written when
+the run ends; every output file is created before anything runs, so a bad
+path fails at once. -junit, -json, -html and -markdown write more reports
+besides the one -format and -o choose. On a terminal a progress line on
+standard error shows a long scenario's virtual time and speed (no colours
+with NO_COLOR set).
+
+Scenarios run in parallel, -p at a time (GOMAXPROCS by default); results
+and reports are the same as a run one at a time. -shard I/N runs the I-th of
+N shards: the scenarios (one per file and seed) sorted by file, every N-th
+from the I-th, so that N CI machines split a suite. -seeds runs every
+scenario once per seed (1..100, 1,5,9 or both: 1..3,7), naming each result
+"NAME (seed N)".
+
+-v adds the event trace to the report, up to 10,000 events per scenario;
+-trace chooses what it holds: all (every event), failing (the
+conversations of failing customer expectations), customer=ID or agent=ID.
+
+-timeout stops the run when it passes, like 'go test -timeout': the scenario
+running is reported as an error, those not started as skipped, and the exit
+status is 1. Ctrl-C does the same.
 
 The exit status is 0 when every expectation of every scenario held, 1 when
-one failed (or a run met policy drift it did not expect), and 2 for bad
-input or usage.`,
+one failed (or a run met policy drift it did not expect, was interrupted or
+timed out), and 2 for bad input or usage.`,
 	flags: func(fs *flag.FlagSet) any {
 		f := &runFlags{}
 		fs.StringVar(&f.seed, "seed", "", "replace every scenario's seed with `N`")
-		fs.StringVar(&f.format, "format", "text", "report format: text, json or junit")
+		fs.StringVar(&f.seeds, "seeds", "", "run every scenario once per seed in `LIST` (1..100, 1,5,9)")
+		fs.StringVar(&f.format, "format", "text", "report format: text, json, junit, html or markdown")
 		fs.StringVar(&f.out, "o", "", "write the report to `FILE` instead of standard output")
+		fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to `FILE`")
+		fs.StringVar(&f.json, "json", "", "also write a JSON report to `FILE`")
+		fs.StringVar(&f.html, "html", "", "also write an HTML report to `FILE`")
+		fs.StringVar(&f.markdown, "markdown", "", "also write a Markdown report to `FILE`")
 		fs.StringVar(&f.run, "run", "", "play only the scenarios whose name or file matches `REGEXP`")
+		fs.StringVar(&f.shard, "shard", "", "play only shard `I/N` of the suite (1/3, 2/3, 3/3)")
+		fs.IntVar(&f.parallel, "p", 0, "play up to `N` scenarios at once (0: GOMAXPROCS)")
+		fs.DurationVar(&f.timeout, "timeout", 10*time.Minute, "stop the run after `D` (0: no limit)")
+		fs.Int64Var(&f.maxMessages, "max-messages", scenario.DefaultMaxMessages, "refuse a scenario that asks for more than `N` messages (0: no limit)")
+		fs.BoolVar(&f.strict, "strict", false, "treat warnings as errors")
 		fs.StringVar(&f.transport, "transport", string(sim.Memory), "how fakes and router talk: memory (handlers called directly) or loopback (real sockets)")
-		fs.BoolVar(&f.verbose, "v", false, "include the full event trace in the report")
+		fs.BoolVar(&f.verbose, "v", false, "include the event trace (up to 10,000 events a scenario) and every agent in the report")
+		fs.StringVar(&f.trace, "trace", "", "keep `WHAT` in the trace: all, failing, customer=ID or agent=ID (implies -v)")
 		return f
 	},
 	run: runRun,
 }
 
+// traceLimit is how many events -v alone keeps in a scenario's trace.
+const traceLimit = 10_000
+
+// maxSeeds bounds -seeds.
+const maxSeeds = 10_000
+
 func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	f := opts.(*runFlags)
-	format, err := report.ParseFormat(f.format)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "omnisim run: %v\n", err)
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(e.stderr, "omnisim run: "+format+"\n", a...)
 		return exitUsage
 	}
-	opt := sim.Options{Platforms: platforms.All, Trace: f.verbose}
+	format, err := report.ParseFormat(f.format)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	opt := sim.Options{Platforms: platforms.All, Trace: f.verbose || f.trace != ""}
 	switch n := sim.Network(f.transport); n {
 	case sim.Memory, sim.Loopback:
 		opt.Network = n
 	default:
-		fmt.Fprintf(e.stderr, "omnisim run: unknown transport %q (want memory or loopback)\n", f.transport)
-		return exitUsage
+		return usageErr("unknown transport %q (want memory or loopback)", f.transport)
 	}
-	if f.seed != "" {
+	var seeds []uint64
+	switch {
+	case f.seed != "" && f.seeds != "":
+		return usageErr("-seed and -seeds do not go together: -seeds %s runs every scenario with each seed", f.seeds)
+	case f.seed != "":
 		s, err := strconv.ParseUint(f.seed, 10, 64)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "omnisim run: bad -seed %q: want a whole number from 0 to %d\n", f.seed, uint64(1<<64-1))
-			return exitUsage
+			return usageErr("bad -seed %q: want a whole number from 0 to %d", f.seed, uint64(math.MaxUint64))
 		}
 		opt.Seed = &s
+	case f.seeds != "":
+		if seeds, err = parseSeeds(f.seeds); err != nil {
+			return usageErr("bad -seeds %q: %v", f.seeds, err)
+		}
 	}
 	var filter *regexp.Regexp
 	if f.run != "" {
 		if filter, err = regexp.Compile(f.run); err != nil {
-			fmt.Fprintf(e.stderr, "omnisim run: bad -run pattern: %v\n", err)
-			return exitUsage
+			return usageErr("bad -run pattern: %v", err)
 		}
 	}
-	scs, ok := load(e, "run", args)
-	if !ok {
-		return exitUsage
+	sel, err := parseTrace(f.trace)
+	if err != nil {
+		return usageErr("bad -trace %q: %v", f.trace, err)
+	}
+	shard, shards := 0, 0
+	if f.shard != "" {
+		if shard, shards, err = parseShard(f.shard); err != nil {
+			return usageErr("bad -shard %q: %v", f.shard, err)
+		}
+	}
+	switch {
+	case f.parallel < 0:
+		return usageErr("bad -p %d: want 1 or more (0: GOMAXPROCS)", f.parallel)
+	case f.parallel == 0:
+		f.parallel = runtime.GOMAXPROCS(0)
+	}
+	if f.maxMessages < 0 {
+		return usageErr("bad -max-messages %d: want 0 (no limit) or more", f.maxMessages)
+	}
+	if f.timeout < 0 {
+		return usageErr("bad -timeout %v: want 0 (no limit) or more", f.timeout)
+	}
+
+	// Every output is created now, before anything runs: a bad path fails
+	// at once, not after an hour of simulation.
+	outs, err := openOutputs(f, format)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	defer outs.close()
+
+	// The HTML report charts the runs' time series; they are recorded
+	// only for it, and left out of every other report, so that those are
+	// the same whatever else a run writes.
+	for _, o := range outs.all() {
+		opt.Series = opt.Series || o.format == report.HTML
+	}
+	opt.Series = opt.Series || outs.main == nil && format == report.HTML
+
+	if f.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, f.timeout, errTimedOut)
+		defer cancel()
+	}
+
+	scs, code := load(ctx, e, "run", args, loadOptions{maxMessages: f.maxMessages, strict: f.strict})
+	if code != exitOK {
+		outs.discard()
+		return code
 	}
 	if filter != nil {
 		var kept []*scenario.Scenario
@@ -103,40 +273,92 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 			}
 		}
 		if len(kept) == 0 {
-			fmt.Fprintf(e.stderr, "omnisim run: no scenario matches -run %q\n", f.run)
-			return exitUsage
+			outs.discard()
+			return usageErr("no scenario matches -run %q", f.run)
 		}
 		scs = kept
 	}
+	jobs := makeJobs(scs, seeds)
+	if shards > 0 {
+		jobs = shardJobs(jobs, shard, shards)
+		if len(jobs) == 0 {
+			fmt.Fprintf(e.stderr, "omnisim run: shard %d/%d is empty: the suite has fewer runs than shards\n", shard, shards)
+		}
+	}
 
-	results := make([]result.Result, 0, len(scs))
-	failed := 0
-	for _, sc := range scs {
-		res := sim.Run(ctx, sc, opt)
-		if !res.Passed {
+	ropt := report.Options{Version: version(), Verbose: f.verbose || f.trace != ""}
+	// Results stream as they come, in input order: the text report's
+	// blocks, or one line each when the report goes to a file.
+	var text *report.TextWriter
+	var lines io.Writer
+	switch {
+	case outs.main != nil && outs.main.format == report.Text:
+		outs.main.file.Truncate(0)
+		text = report.NewTextWriter(outs.main.file, ropt)
+		lines = e.stdout
+	case outs.main != nil:
+		lines = e.stdout
+	case format == report.Text:
+		text = report.NewTextWriter(e.stdout, ropt)
+	}
+
+	prog := newProgress(e.stderr)
+	r := &runner{ctx: ctx, opt: opt, sel: sel, verbose: f.verbose, prog: prog, timeout: f.timeout}
+	results := make([]result.Result, len(jobs))
+	failed, skipped, unfinished := 0, 0, 0
+	r.start(jobs, results, f.parallel, func(i int) {
+		res := &results[i]
+		if !res.Passed || res.Error != "" {
 			failed++
 		}
-		results = append(results, res)
-		if ctx.Err() != nil {
-			break
+		if res.Skipped != "" {
+			skipped++
+		}
+		if r.stopped[i] {
+			unfinished++
+		}
+		prog.pause(func() {
+			if text != nil {
+				text.Result(res)
+			}
+			if lines != nil {
+				fmt.Fprintln(lines, resultLine(res))
+			}
+		})
+	})
+	prog.stop()
+
+	var writeErr error
+	if text != nil {
+		writeErr = text.Close()
+	}
+	for _, o := range outs.docs() {
+		if err := o.write(forFormat(results, o.format), ropt); err != nil && writeErr == nil {
+			writeErr = err
 		}
 	}
-	var buf bytes.Buffer
-	if err := report.Write(&buf, format, results, report.Options{Version: version(), Verbose: f.verbose}); err != nil {
-		fmt.Fprintf(e.stderr, "omnisim run: writing the report: %v\n", err)
+	if outs.main == nil && format != report.Text {
+		if err := report.Write(e.stdout, format, forFormat(results, format), ropt); err != nil && writeErr == nil {
+			writeErr = err
+		}
+	}
+	if writeErr != nil {
+		fmt.Fprintf(e.stderr, "omnisim run: writing the report: %v\n", writeErr)
 		return exitUsage
 	}
-	if f.out != "" {
-		if err := os.WriteFile(f.out, buf.Bytes(), 0o644); err != nil {
-			fmt.Fprintf(e.stderr, "omnisim run: %v\n", err)
-			return exitUsage
+	if outs.main != nil {
+		note := ""
+		if skipped > 0 {
+			note = fmt.Sprintf("%d not run; ", skipped)
 		}
-		fmt.Fprintf(e.stdout, "%d scenarios, %d passed, %d failed (report in %s)\n", len(results), len(results)-failed, failed, f.out)
-	} else {
-		e.stdout.Write(buf.Bytes())
+		fmt.Fprintf(e.stdout, "%d scenarios, %d passed, %d failed (%sreport in %s)\n", len(results), len(results)-failed, failed, note, outs.main.path)
 	}
-	if ctx.Err() != nil {
-		fmt.Fprintln(e.stderr, "omnisim run: interrupted")
+	if unfinished > 0 {
+		if errors.Is(context.Cause(ctx), errTimedOut) {
+			fmt.Fprintf(e.stderr, "omnisim run: timed out after %v (-timeout); %d of %d scenarios did not finish\n", f.timeout, unfinished, len(results))
+		} else {
+			fmt.Fprintf(e.stderr, "omnisim run: interrupted; %d of %d scenarios did not finish\n", unfinished, len(results))
+		}
 		return exitFailed
 	}
 	if failed > 0 {
@@ -145,17 +367,700 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	return exitOK
 }
 
+// errTimedOut is the cause of a run's context when -timeout passes.
+var errTimedOut = errors.New("timed out")
+
+// forFormat returns the results a report of format f gets: the time series
+// only for HTML, which charts them.
+func forFormat(results []result.Result, f report.Format) []result.Result {
+	if f == report.HTML {
+		return results
+	}
+	out := make([]result.Result, len(results))
+	for i, r := range results {
+		r.Series = nil
+		out[i] = r
+	}
+	return out
+}
+
+// resultLine is one scenario's line while the report goes to a file.
+func resultLine(r *result.Result) string {
+	verdict := "PASS"
+	switch {
+	case r.Skipped != "":
+		verdict = "SKIP"
+	case !r.Passed || r.Error != "":
+		verdict = "FAIL"
+	}
+	line := fmt.Sprintf("%s  %s  (%s", verdict, r.Name, r.File)
+	if r.Skipped == "" {
+		line += ", " + r.Wall.Round(time.Millisecond).String()
+	}
+	return line + ")"
+}
+
+// A job is one run of a scenario: with the scenario's seed, or one of
+// -seeds.
+type job struct {
+	sc   *scenario.Scenario
+	seed *uint64
+}
+
+// makeJobs lists the runs: each scenario once, or once per seed.
+func makeJobs(scs []*scenario.Scenario, seeds []uint64) []job {
+	var jobs []job
+	for _, sc := range scs {
+		if len(seeds) == 0 {
+			jobs = append(jobs, job{sc: sc})
+			continue
+		}
+		for _, s := range seeds {
+			jobs = append(jobs, job{sc: sc, seed: &s})
+		}
+	}
+	return jobs
+}
+
+// shardJobs keeps the i-th of n shards (from 1): the runs sorted by file
+// (stably, so that a file's seeds keep their order), then every n-th from
+// the i-th.
+func shardJobs(jobs []job, i, n int) []job {
+	sorted := append([]job(nil), jobs...)
+	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].sc.File < sorted[b].sc.File })
+	var out []job
+	for k, j := range sorted {
+		if k%n == i-1 {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// parseShard reads "I/N", 1 <= I <= N.
+func parseShard(s string) (i, n int, err error) {
+	a, b, ok := strings.Cut(s, "/")
+	if ok {
+		i, err = strconv.Atoi(a)
+		if err == nil {
+			n, err = strconv.Atoi(b)
+		}
+	}
+	if !ok || err != nil {
+		return 0, 0, errors.New("want I/N, the I-th of N shards, e.g. 1/3")
+	}
+	if n < 1 || i < 1 || i > n {
+		return 0, 0, fmt.Errorf("want 1 <= I <= N, got %d/%d", i, n)
+	}
+	return i, n, nil
+}
+
+// parseSeeds reads a list of seeds: numbers and ranges A..B separated by
+// commas, in order, without repeats.
+func parseSeeds(s string) ([]uint64, error) {
+	var out []uint64
+	seen := map[uint64]bool{}
+	add := func(v uint64) error {
+		if seen[v] {
+			return fmt.Errorf("seed %d is listed twice", v)
+		}
+		if len(out) == maxSeeds {
+			return fmt.Errorf("more than %d seeds", maxSeeds)
+		}
+		seen[v] = true
+		out = append(out, v)
+		return nil
+	}
+	num := func(t string) (uint64, error) {
+		v, err := strconv.ParseUint(strings.TrimSpace(t), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a whole number from 0 to %d", strings.TrimSpace(t), uint64(math.MaxUint64))
+		}
+		return v, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "..")
+		a, err := num(lo)
+		if err != nil {
+			return nil, err
+		}
+		b := a
+		if isRange {
+			if b, err = num(hi); err != nil {
+				return nil, err
+			}
+			if b < a {
+				return nil, fmt.Errorf("range %s..%s goes down", strings.TrimSpace(lo), strings.TrimSpace(hi))
+			}
+			if b-a >= maxSeeds {
+				return nil, fmt.Errorf("more than %d seeds", maxSeeds)
+			}
+		}
+		for v := a; ; v++ {
+			if err := add(v); err != nil {
+				return nil, err
+			}
+			if v == b {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// runner plays jobs, p at a time, and hands their results over in input
+// order.
+type runner struct {
+	ctx     context.Context
+	opt     sim.Options
+	sel     traceSelect
+	verbose bool
+	prog    *progress
+	timeout time.Duration
+	// stopped marks the jobs the run's end cut short or skipped.
+	stopped []bool
+}
+
+// start plays the jobs into results with p workers and calls done(i) for
+// each result in input order, as soon as it and every one before it are
+// there. Once ctx is done, the jobs not started are marked skipped.
+func (r *runner) start(jobs []job, results []result.Result, p int, done func(i int)) {
+	r.stopped = make([]bool, len(jobs))
+	ready := make([]chan struct{}, len(jobs))
+	for i := range ready {
+		ready[i] = make(chan struct{})
+	}
+	next := make(chan int, len(jobs))
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(p, len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i], r.stopped[i] = r.play(i, jobs[i])
+				close(ready[i])
+			}
+		}()
+	}
+	for i := range jobs {
+		<-ready[i]
+		done(i)
+	}
+	wg.Wait()
+}
+
+// play runs one job; stopped is set when the run's end (Ctrl-C,
+// -timeout) cut it short or skipped it.
+func (r *runner) play(i int, j job) (res result.Result, stopped bool) {
+	sc := j.sc
+	name := sc.Name
+	seed := sc.Seed
+	opt := r.opt
+	if j.seed != nil {
+		name = fmt.Sprintf("%s (seed %d)", sc.Name, *j.seed)
+		opt.Seed, seed = j.seed, *j.seed
+	} else if opt.Seed != nil {
+		seed = *opt.Seed
+	}
+	if err := r.ctx.Err(); err != nil {
+		return result.Result{Name: name, File: sc.File, Description: sc.Description, Seed: seed,
+			Skipped: r.reason(), Expectations: []result.Check{}, Drift: []result.Drift{}, Agents: []result.Agent{}}, true
+	}
+	var tr *tracer
+	if opt.Trace {
+		tr = newTracer(r.sel, r.verbose, sc)
+		opt.TraceTo = tr.add
+	}
+	began := time.Now()
+	if r.prog != nil {
+		r.prog.begin(i, name, sc.Start)
+		defer r.prog.end(i)
+		opt.Progress = func(now time.Time, events int) { r.prog.update(i, now, events) }
+	}
+	res = sim.Run(r.ctx, sc, opt)
+	res.Wall = time.Since(began)
+	res.Name = name
+	if tr != nil {
+		tr.finish(&res)
+	}
+	if res.Error != "" && r.ctx.Err() != nil {
+		// The run stopped because the whole run did: say so, instead of
+		// "context canceled".
+		res.Error = fmt.Sprintf("%s at virtual time %s, before the scenario finished", r.reason(), res.End.Format(time.RFC3339Nano))
+		stopped = true
+	}
+	return res, stopped
+}
+
+// reason says why the run stopped early.
+func (r *runner) reason() string {
+	if errors.Is(context.Cause(r.ctx), errTimedOut) {
+		return fmt.Sprintf("timed out (-timeout %v)", r.timeout)
+	}
+	return "interrupted"
+}
+
+// traceSelect is what -trace asks for.
+type traceSelect struct {
+	mode string // "" (-v: the first traceLimit events), all, failing, customer, agent
+	id   string
+}
+
+func parseTrace(s string) (traceSelect, error) {
+	switch {
+	case s == "":
+		return traceSelect{}, nil
+	case s == "all" || s == "failing":
+		return traceSelect{mode: s}, nil
+	}
+	k, v, ok := strings.Cut(s, "=")
+	if ok && (k == "customer" || k == "agent") {
+		if v == "" {
+			return traceSelect{}, fmt.Errorf("%s= needs an id", k)
+		}
+		return traceSelect{mode: k, id: v}, nil
+	}
+	return traceSelect{}, errors.New("want all, failing, customer=ID or agent=ID")
+}
+
+// tracer keeps the trace lines -v or -trace ask for, as the run makes
+// them, so that a long run's trace never has to be held whole.
+type tracer struct {
+	sel     traceSelect
+	limit   int // -v alone: keep this many
+	lines   []result.Line
+	dropped int
+	cutAt   time.Time // when the first line left out happened
+	// agent=ID: the conversations the agent has had, and the lines of the
+	// open conversations it has not (yet).
+	convs   map[string]bool
+	pending map[string][]result.Line
+	// failing: the customers that are subjects of customer expectations.
+	subjects map[string]bool
+}
+
+func newTracer(sel traceSelect, verbose bool, sc *scenario.Scenario) *tracer {
+	t := &tracer{sel: sel}
+	switch sel.mode {
+	case "":
+		t.limit = traceLimit
+	case "agent":
+		t.convs, t.pending = map[string]bool{}, map[string][]result.Line{}
+	case "failing":
+		t.subjects = map[string]bool{}
+		for _, ex := range sc.Expect {
+			if ex.Customer != "" {
+				t.subjects[ex.Customer] = true
+			}
+		}
+	}
+	return t
+}
+
+func (t *tracer) add(l result.Line) {
+	switch t.sel.mode {
+	case "":
+		if len(t.lines) >= t.limit {
+			if t.dropped == 0 {
+				t.cutAt = l.At
+			}
+			t.dropped++
+			return
+		}
+	case "customer":
+		if l.Customer != t.sel.id {
+			return
+		}
+	case "failing":
+		if !t.subjects[l.Customer] {
+			return
+		}
+	case "agent":
+		c := l.Conversation
+		switch {
+		case l.Agent == t.sel.id:
+			if c != "" && !t.convs[c] {
+				t.convs[c] = true
+				t.lines = append(t.lines, t.pending[c]...)
+				delete(t.pending, c)
+			}
+		case c != "" && t.convs[c]:
+		case c != "":
+			if l.Kind == "closed" {
+				delete(t.pending, c)
+			} else {
+				t.pending[c] = append(t.pending[c], l)
+			}
+			return
+		default:
+			return
+		}
+	}
+	t.lines = append(t.lines, l)
+}
+
+// finish puts the kept lines in the result's trace.
+func (t *tracer) finish(res *result.Result) {
+	lines := t.lines
+	if t.sel.mode == "failing" {
+		convs, customers := map[string]bool{}, map[string]bool{}
+		for _, c := range res.Expectations {
+			if !c.Passed && c.Conversation != "" {
+				convs[c.Conversation] = true
+				customers[strings.TrimPrefix(c.Subject, "customer ")] = true
+			}
+		}
+		lines = lines[:0:0]
+		for _, l := range t.lines {
+			if convs[l.Conversation] || l.Conversation == "" && customers[l.Customer] {
+				lines = append(lines, l)
+			}
+		}
+	}
+	if t.sel.mode == "agent" {
+		// A conversation's lines from before the agent had it were held
+		// back until it did: put them back in time order.
+		sort.SliceStable(lines, func(i, j int) bool { return lines[i].At.Before(lines[j].At) })
+	}
+	if t.dropped > 0 {
+		lines = append(lines, result.Line{At: t.cutAt, Kind: "trace_cut",
+			Detail: fmt.Sprintf("%s events from here on not kept: -v keeps the first %s; -trace all keeps every one",
+				scenario.GroupDigits(int64(t.dropped)), scenario.GroupDigits(traceLimit))})
+	}
+	res.Trace = lines
+}
+
+// output is one report file.
+type output struct {
+	flag    string // -o, -junit, ...
+	format  report.Format
+	path    string
+	file    *os.File
+	created bool // the file did not exist before
+}
+
+// outputs are the report files of a run.
+type outputs struct {
+	main  *output // -o
+	extra []*output
+}
+
+// openOutputs creates (or opens, without truncating yet) every report file
+// the flags name.
+func openOutputs(f *runFlags, format report.Format) (*outputs, error) {
+	outs := &outputs{}
+	want := []struct {
+		flag, path string
+		format     report.Format
+	}{
+		{"-o", f.out, format},
+		{"-junit", f.junit, report.JUnit},
+		{"-json", f.json, report.JSON},
+		{"-html", f.html, report.HTML},
+		{"-markdown", f.markdown, report.Markdown},
+	}
+	seen := map[string]string{}
+	for _, w := range want {
+		if w.path == "" {
+			continue
+		}
+		if _, err := report.ParseFormat(string(w.format)); err != nil {
+			outs.discard()
+			return nil, fmt.Errorf("%s: this omnisim cannot write %s reports yet", w.flag, w.format)
+		}
+		key := filepath.Clean(w.path)
+		if other, dup := seen[key]; dup {
+			outs.discard()
+			return nil, fmt.Errorf("%s and %s both write to %s", other, w.flag, w.path)
+		}
+		seen[key] = w.flag
+		_, statErr := os.Stat(w.path)
+		file, err := os.OpenFile(w.path, os.O_WRONLY|os.O_CREATE, 0o644)
+		if err != nil {
+			outs.discard()
+			return nil, fmt.Errorf("%s: %v", w.flag, err)
+		}
+		o := &output{flag: w.flag, format: w.format, path: w.path, file: file, created: errors.Is(statErr, fs.ErrNotExist)}
+		if w.flag == "-o" {
+			outs.main = o
+		} else {
+			outs.extra = append(outs.extra, o)
+		}
+	}
+	return outs, nil
+}
+
+func (o *outputs) all() []*output {
+	if o == nil {
+		return nil
+	}
+	if o.main != nil {
+		return append([]*output{o.main}, o.extra...)
+	}
+	return o.extra
+}
+
+// docs are the outputs written at the end, as whole documents: every one
+// but a text report, which streams.
+func (o *outputs) docs() []*output {
+	var out []*output
+	for _, x := range o.all() {
+		if x.format != report.Text {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// discard closes the outputs and removes the files that did not exist
+// before: nothing ran.
+func (o *outputs) discard() {
+	for _, x := range o.all() {
+		x.file.Close()
+		if x.created {
+			os.Remove(x.path)
+		}
+	}
+	if o != nil {
+		o.main, o.extra = nil, nil
+	}
+}
+
+func (o *outputs) close() {
+	for _, x := range o.all() {
+		x.file.Close()
+	}
+}
+
+// write writes the report document to the output's file.
+func (x *output) write(results []result.Result, opt report.Options) error {
+	if err := x.file.Truncate(0); err != nil {
+		return fmt.Errorf("%s: %v", x.path, err)
+	}
+	if _, err := x.file.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("%s: %v", x.path, err)
+	}
+	if err := report.Write(x.file, x.format, results, opt); err != nil {
+		return fmt.Errorf("%s: %v", x.path, err)
+	}
+	return nil
+}
+
+// progress shows, on a terminal, one line on standard error with the
+// scenario the output waits for: its name, the virtual time it has
+// reached and its speed in events a second. It appears once a scenario
+// has run for a second, is redrawn at most ten times a second, and is
+// cleared before anything else is printed. Off a terminal it does
+// nothing.
+type progress struct {
+	w      io.Writer
+	ansi   bool
+	mu     sync.Mutex
+	runs   map[int]*progressRun
+	shown  int // width of the line on screen; 0 when none
+	ticker *time.Ticker
+	quit   chan struct{}
+	wg     sync.WaitGroup
+}
+
+type progressRun struct {
+	name   string
+	began  time.Time
+	start  time.Time // virtual
+	now    time.Time // virtual
+	events int
+}
+
+// progressDelay is how long a scenario runs before its progress shows.
+const progressDelay = time.Second
+
+func newProgress(w io.Writer) *progress {
+	if !terminalWriter(w) {
+		return nil
+	}
+	p := &progress{w: w, ansi: os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb",
+		runs: map[int]*progressRun{}, ticker: time.NewTicker(100 * time.Millisecond), quit: make(chan struct{})}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		for {
+			select {
+			case <-p.quit:
+				return
+			case <-p.ticker.C:
+				p.draw()
+			}
+		}
+	}()
+	return p
+}
+
+// terminalWriter reports whether w is a terminal (a character device).
+func terminalWriter(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+func (p *progress) begin(i int, name string, start time.Time) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.runs[i] = &progressRun{name: name, began: time.Now(), start: start, now: start}
+	p.mu.Unlock()
+}
+
+func (p *progress) update(i int, now time.Time, events int) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	if r := p.runs[i]; r != nil {
+		r.now, r.events = now, events
+	}
+	p.mu.Unlock()
+}
+
+func (p *progress) end(i int) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	delete(p.runs, i)
+	p.mu.Unlock()
+}
+
+// line is the progress line for now, "" when nothing is worth showing.
+func (p *progress) line() string {
+	first := -1
+	for i := range p.runs {
+		if first < 0 || i < first {
+			first = i
+		}
+	}
+	if first < 0 {
+		return ""
+	}
+	r := p.runs[first]
+	wall := time.Since(r.began)
+	if wall < progressDelay {
+		return ""
+	}
+	name := r.name
+	if utf8.RuneCountInString(name) > 40 {
+		name = string([]rune(name)[:39]) + "…"
+	}
+	s := fmt.Sprintf("%s  virtual +%s  %s events/s", name, scenario.FormatDuration(r.now.Sub(r.start).Round(time.Second)),
+		scenario.GroupDigits(int64(float64(r.events)/wall.Seconds())))
+	if n := len(p.runs) - 1; n > 0 {
+		s += fmt.Sprintf("  (%d more running)", n)
+	}
+	return s
+}
+
+func (p *progress) draw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.line()
+	if s == "" {
+		p.clearLocked()
+		return
+	}
+	if p.ansi {
+		fmt.Fprintf(p.w, "\r\x1b[2K\x1b[2m%s\x1b[0m", s)
+	} else {
+		n := utf8.RuneCountInString(s)
+		fmt.Fprintf(p.w, "\r%s%s", s, strings.Repeat(" ", max(p.shown-n, 0)))
+	}
+	p.shown = utf8.RuneCountInString(s)
+}
+
+func (p *progress) clearLocked() {
+	if p.shown == 0 {
+		return
+	}
+	if p.ansi {
+		fmt.Fprint(p.w, "\r\x1b[2K")
+	} else {
+		fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.shown))
+	}
+	p.shown = 0
+}
+
+// pause clears the line and runs fn, which prints, before the line can
+// come back.
+func (p *progress) pause(fn func()) {
+	if p == nil {
+		fn()
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLocked()
+	fn()
+}
+
+// stop clears the line for good.
+func (p *progress) stop() {
+	if p == nil {
+		return
+	}
+	p.ticker.Stop()
+	close(p.quit)
+	p.wg.Wait()
+	p.mu.Lock()
+	p.clearLocked()
+	p.mu.Unlock()
+}
+
+type checkFlags struct {
+	maxMessages int64
+	strict      bool
+}
+
 var cmdCheck = &command{
 	name:  "check",
-	usage: "[PATH...]",
+	usage: "[-max-messages N] [-strict] [PATH...]",
 	short: "validate scenario files without running them",
 	long: `Check loads and validates scenario files, reporting every problem as
 file:line:col with a hint, and exits 2 if there is any. With no PATH it checks
-the built-in library. Directories are searched recursively for *.toml files.`,
-	run: func(ctx context.Context, e *env, _ any, args []string) int {
-		scs, ok := load(e, "check", args)
-		if !ok {
+the built-in library. Directories are searched recursively for *.toml files.
+Flags may come before or after the paths.
+
+Besides the format's rules (docs/scenarios.md), check refuses what a run
+cannot do: a file larger than 4 MiB (4,194,304 bytes), a time outside the
+years 1678 to 2261 (start, the end of duration, any step, expectation,
+arrival or timer), and a scenario that asks for more than -max-messages
+messages: the steps' says × repeat, and each traffic flow's expected
+arrivals × its most messages.
+
+Warnings go to standard error as file:line: warning: ... and do not change
+the exit status: a step or traffic flow after the scenario's duration
+(never played), and a scenario without an [[expect]] (it passes whatever
+happens). -strict makes them errors.`,
+	flags: func(fs *flag.FlagSet) any {
+		f := &checkFlags{}
+		fs.Int64Var(&f.maxMessages, "max-messages", scenario.DefaultMaxMessages, "refuse a scenario that asks for more than `N` messages (0: no limit)")
+		fs.BoolVar(&f.strict, "strict", false, "treat warnings as errors")
+		return f
+	},
+	run: func(ctx context.Context, e *env, opts any, args []string) int {
+		f := opts.(*checkFlags)
+		if f.maxMessages < 0 {
+			fmt.Fprintf(e.stderr, "omnisim check: bad -max-messages %d: want 0 (no limit) or more\n", f.maxMessages)
 			return exitUsage
+		}
+		scs, code := load(ctx, e, "check", args, loadOptions{maxMessages: f.maxMessages, strict: f.strict})
+		if code != exitOK {
+			return code
 		}
 		fmt.Fprintf(e.stdout, "ok: %d scenarios\n", len(scs))
 		return exitOK
@@ -166,15 +1071,18 @@ var cmdList = &command{
 	name:  "list",
 	usage: "",
 	short: "list the built-in scenarios",
-	long:  `List prints the scenarios built into omnisim, one a line: file, name and description.`,
+	long: `List prints the scenarios built into omnisim, one a line: the file (as
+'omnisim run' and 'omnisim init' name it) and the first line of its
+description, or its name when it has none. 'omnisim run' with no PATH plays
+them all; 'omnisim run -run REGEXP' plays those whose name or file matches.`,
 	run: func(ctx context.Context, e *env, _ any, args []string) int {
 		if len(args) > 0 {
 			fmt.Fprintln(e.stderr, "omnisim list: takes no arguments")
 			return exitUsage
 		}
-		scs, ok := load(e, "list", nil)
-		if !ok {
-			return exitUsage
+		scs, code := load(ctx, e, "list", nil, loadOptions{})
+		if code != exitOK {
+			return code
 		}
 		width := 0
 		for _, sc := range scs {
@@ -198,10 +1106,14 @@ var cmdInit = &command{
 	usage: "[-force] DIR",
 	short: "write a starter set of scenarios to edit",
 	long: `Init writes a starter set of scenario files into DIR (created if needed):
-three scenarios of the built-in library, a WhatsApp reply-window scenario, a
-routing scenario with groups, and a traffic scenario. Run them with
-'omnisim run DIR'. Existing files are never overwritten unless -force is
-given.`,
+three scenarios of the built-in library to edit and build on,
+whatsapp-window.toml (WhatsApp's 24-hour reply window),
+douyin-region-priority.toml (routing by region with group priorities) and
+traffic-day.toml (a day of generated traffic, checked for fairness and
+waits). Run them with 'omnisim run DIR'.
+
+No file is written when any of them exists already, unless -force is given;
+then those three files are overwritten and nothing else in DIR is touched.`,
 	flags: func(fs *flag.FlagSet) any {
 		f := &initFlags{}
 		fs.BoolVar(&f.force, "force", false, "overwrite existing files")
@@ -277,12 +1189,48 @@ func firstLine(s string) string {
 	return s
 }
 
+// loadOptions are the limits a load applies besides the format's rules.
+type loadOptions struct {
+	maxMessages int64 // see scenario.Scenario.CheckBudget; 0 is no limit
+	strict      bool  // warnings are errors
+}
+
 // load reads the scenarios named by args (files and directories), or the
-// built-in library when there are none. It prints every error and reports
-// whether all loaded.
-func load(e *env, cmd string, args []string) ([]*scenario.Scenario, bool) {
+// built-in library when there are none. It prints every error and warning
+// and returns exitOK when every file loaded, exitUsage when one did not,
+// and exitFailed when ctx ended first (Ctrl-C).
+func load(ctx context.Context, e *env, cmd string, args []string, lo loadOptions) ([]*scenario.Scenario, int) {
 	var scs []*scenario.Scenario
-	var errs []error
+	bad, warned := 0, 0
+	take := func(sc *scenario.Scenario, err error) {
+		if err == nil {
+			if be := sc.CheckBudget(lo.maxMessages); be != nil {
+				be.Hint = "raise the budget with -max-messages N, or lift it with -max-messages 0"
+				err = be
+			}
+		}
+		if err != nil {
+			fmt.Fprintln(e.stderr, strings.TrimRight(err.Error(), "\n"))
+			bad++
+			return
+		}
+		ws := sc.Warnings()
+		for _, w := range ws {
+			fmt.Fprintln(e.stderr, w.String())
+		}
+		if len(ws) > 0 {
+			warned++
+			if lo.strict {
+				bad++
+				return
+			}
+		}
+		scs = append(scs, sc)
+	}
+	interrupted := func() ([]*scenario.Scenario, int) {
+		fmt.Fprintf(e.stderr, "omnisim %s: interrupted\n", cmd)
+		return nil, exitFailed
+	}
 	if len(args) == 0 {
 		names, err := fs.Glob(scenarios.Library, "*.toml")
 		if err == nil {
@@ -291,46 +1239,91 @@ func load(e *env, cmd string, args []string) ([]*scenario.Scenario, bool) {
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			sc, err := platforms.Format.Load(scenarios.Library, n)
+			src, err := fs.ReadFile(scenarios.Library, n)
 			if err != nil {
-				errs = append(errs, err)
+				take(nil, err)
 				continue
 			}
-			scs = append(scs, sc)
+			take(parse(ctx, n, src))
 		}
 	}
 	for _, arg := range args {
 		files, err := tomlFiles(arg)
 		if err != nil {
-			errs = append(errs, err)
+			take(nil, err)
 			continue
 		}
 		for _, file := range files {
-			src, err := os.ReadFile(file)
+			if ctx.Err() != nil {
+				return interrupted()
+			}
+			src, err := readScenario(file)
 			if err != nil {
-				errs = append(errs, err)
+				take(nil, err)
 				continue
 			}
-			sc, err := platforms.Format.Parse(file, src)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			scs = append(scs, sc)
+			take(parse(ctx, file, src))
 		}
 	}
-	for _, err := range errs {
-		fmt.Fprintln(e.stderr, strings.TrimRight(err.Error(), "\n"))
+	if ctx.Err() != nil {
+		return interrupted()
 	}
-	if len(errs) > 0 {
-		fmt.Fprintf(e.stderr, "omnisim %s: %d scenario files have errors\n", cmd, len(errs))
-		return nil, false
+	if bad > 0 {
+		why := ""
+		if lo.strict && warned > 0 {
+			why = " (-strict: warnings are errors)"
+		}
+		fmt.Fprintf(e.stderr, "omnisim %s: %d scenario files have errors%s\n", cmd, bad, why)
+		return nil, exitUsage
 	}
 	if len(scs) == 0 {
 		fmt.Fprintf(e.stderr, "omnisim %s: no scenario files found\n", cmd)
-		return nil, false
+		return nil, exitUsage
 	}
-	return scs, true
+	return scs, exitOK
+}
+
+// readScenario reads a scenario file, refusing one larger than
+// scenario.MaxFileSize before reading it.
+func readScenario(file string) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err == nil && info.Size() > scenario.MaxFileSize {
+		return nil, scenario.TooLarge(file, info.Size())
+	}
+	// A file that grows, or that has no size (a pipe), is still read no
+	// further than one byte past the limit.
+	src, err := io.ReadAll(io.LimitReader(f, scenario.MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(src) > scenario.MaxFileSize {
+		return nil, scenario.TooLarge(file, int64(len(src)))
+	}
+	return src, nil
+}
+
+// parse parses a scenario, returning early when ctx ends (the parse goes
+// on in the background until it is done; the process is about to exit).
+func parse(ctx context.Context, file string, src []byte) (*scenario.Scenario, error) {
+	type parsed struct {
+		sc  *scenario.Scenario
+		err error
+	}
+	ch := make(chan parsed, 1)
+	go func() {
+		sc, err := platforms.Format.Parse(file, src)
+		ch <- parsed{sc, err}
+	}()
+	select {
+	case p := <-ch:
+		return p.sc, p.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // tomlFiles lists path if it is a file, or the *.toml files below it if it

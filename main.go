@@ -96,7 +96,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if c.flags != nil {
 		opts = c.flags(fs)
 	}
-	if err := fs.Parse(args[1:]); err != nil {
+	rest, err := parseCommandLine(c, fs, args[1:])
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			commandUsage(stdout, c, fs)
 			return exitOK
@@ -105,7 +106,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "usage: omnisim %s %s\nRun 'omnisim %s -h' for details.\n", c.name, c.usage, c.name)
 		return exitUsage
 	}
-	return c.run(ctx, e, opts, fs.Args())
+	return c.run(ctx, e, opts, rest)
 }
 
 func lookup(name string) *command {

@@ -17,6 +17,7 @@ type junitSuites struct {
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
 	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
 	Time     string       `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
@@ -26,10 +27,11 @@ type junitSuite struct {
 	Tests      int             `xml:"tests,attr"`
 	Failures   int             `xml:"failures,attr"`
 	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
 	Time       string          `xml:"time,attr"`
 	Properties []junitProperty `xml:"properties>property"`
 	Cases      []junitCase     `xml:"testcase"`
-	SystemOut  junitText       `xml:"system-out,omitempty"`
+	wall       time.Duration
 }
 
 type junitProperty struct {
@@ -38,12 +40,19 @@ type junitProperty struct {
 }
 
 type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitProblem `xml:"failure,omitempty"`
-	Error     *junitProblem `xml:"error,omitempty"`
-	SystemOut junitText     `xml:"system-out,omitempty"`
+	Name       string          `xml:"name,attr"`
+	Classname  string          `xml:"classname,attr"`
+	Time       string          `xml:"time,attr"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Skipped    *junitSkipped   `xml:"skipped,omitempty"`
+	Error      *junitProblem   `xml:"error,omitempty"`
+	Failures   []*junitProblem `xml:"failure"`
+	SystemOut  junitText       `xml:"system-out,omitempty"`
+}
+
+// junitSkipped is a <skipped>: a scenario that was not run.
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 // junitProblem is a <failure> or <error>.
@@ -79,20 +88,66 @@ func (t junitText) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 }
 
 // WriteJUnit writes results as JUnit XML: a <testsuites name="omnisim">
-// holding one <testsuite> per scenario, one <testcase> per expectation
-// (failed ones carry a <failure> with the conversation's timeline), a
-// "policy drift" testcase that fails on unexpected drift, and an <error>
-// testcase for a run that could not complete. Every time attribute is "0":
-// runs are virtual.
+// holding one <testsuite> per scenario file and one <testcase> per
+// scenario run (a file run with several seeds has one per seed). A
+// failing expectation is a <failure> of its testcase, with the virtual
+// time it was checked, expected and actual, and the conversation's
+// timeline; unexpected policy drift is one more <failure>; a run that
+// could not complete is an <error>, and a scenario not run (an interrupted
+// or timed-out run) is <skipped>. Time attributes are the runs' wall
+// times (result.Result.Wall) in seconds, so unlike the other formats the
+// JUnit report differs from one run to the next in its times.
+//
+// The classname is the file's path with every "." replaced by "_"
+// (load/month.toml is load/month_toml), so that tools that split a
+// classname at its last dot into package and class (Jenkins) keep it
+// whole.
 func WriteJUnit(w io.Writer, results []result.Result, opt Options) error {
-	doc := junitSuites{Name: "omnisim", Time: "0", Suites: make([]junitSuite, 0, len(results))}
+	doc := junitSuites{Name: "omnisim"}
+	var order []string
+	suites := map[string]*junitSuite{}
 	for i := range results {
-		s := junitSuiteOf(&results[i], opt)
+		r := &results[i]
+		key := r.File
+		if key == "" {
+			key = r.Name
+		}
+		s := suites[key]
+		if s == nil {
+			s = &junitSuite{Name: key}
+			if opt.Version != "" {
+				s.Properties = append(s.Properties, junitProperty{"omnisim.version", opt.Version})
+			}
+			s.Properties = append(s.Properties, junitProperty{"file", r.File})
+			suites[key] = s
+			order = append(order, key)
+		}
+		c := junitCaseOf(r, opt)
+		s.Cases = append(s.Cases, c)
+		s.Tests++
+		switch {
+		case c.Skipped != nil:
+			s.Skipped++
+		case c.Error != nil:
+			s.Errors++
+		case len(c.Failures) > 0:
+			s.Failures++
+		}
+		s.wall += r.Wall
+	}
+	var total time.Duration
+	doc.Suites = make([]junitSuite, 0, len(order))
+	for _, key := range order {
+		s := suites[key]
+		s.Time = seconds(s.wall)
+		total += s.wall
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
 		doc.Errors += s.Errors
-		doc.Suites = append(doc.Suites, s)
+		doc.Skipped += s.Skipped
+		doc.Suites = append(doc.Suites, *s)
 	}
+	doc.Time = seconds(total)
 	b, err := xml.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return fmt.Errorf("junit report: %w", err)
@@ -105,89 +160,103 @@ func WriteJUnit(w io.Writer, results []result.Result, opt Options) error {
 	return err
 }
 
-func junitSuiteOf(r *result.Result, opt Options) junitSuite {
+// seconds writes a wall time as JUnit does: seconds, to the millisecond.
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', 3, 64)
+}
+
+// JUnitClassname is the classname of a scenario file's testcases: its
+// path with every "." replaced by "_".
+func JUnitClassname(file string) string {
+	return strings.ReplaceAll(file, ".", "_")
+}
+
+func junitCaseOf(r *result.Result, opt Options) junitCase {
 	name := r.Name
-	if r.File != "" {
-		name += " (" + r.File + ")"
+	if name == "" {
+		name = "(unnamed scenario)"
 	}
-	s := junitSuite{Name: name, Time: "0"}
-	if opt.Version != "" {
-		s.Properties = append(s.Properties, junitProperty{"omnisim.version", opt.Version})
+	cls := r.File
+	if cls == "" {
+		cls = name
 	}
-	s.Properties = append(s.Properties,
-		junitProperty{"file", r.File},
-		junitProperty{"seed", strconv.FormatUint(r.Seed, 10)},
-	)
+	c := junitCase{Name: name, Classname: JUnitClassname(cls), Time: seconds(r.Wall)}
+	c.Properties = append(c.Properties, junitProperty{"seed", strconv.FormatUint(r.Seed, 10)})
+	if r.Skipped != "" {
+		c.Skipped = &junitSkipped{Message: "not run: " + r.Skipped}
+		return c
+	}
 	if !r.Start.IsZero() {
-		s.Properties = append(s.Properties, junitProperty{"start", r.Start.Format(time.RFC3339Nano)})
+		c.Properties = append(c.Properties, junitProperty{"start", r.Start.Format(time.RFC3339Nano)})
 	}
 	if !r.End.IsZero() {
-		s.Properties = append(s.Properties, junitProperty{"end", r.End.Format(time.RFC3339Nano)})
+		c.Properties = append(c.Properties, junitProperty{"end", r.End.Format(time.RFC3339Nano)})
 	}
-	newCase := func(name string) junitCase {
-		return junitCase{Name: name, Classname: r.File, Time: "0"}
-	}
-
 	if r.Error != "" {
-		c := newCase("scenario run")
 		c.Error = &junitProblem{Message: r.Error, Type: "error", Text: junitText(r.Error)}
-		s.Cases = append(s.Cases, c)
 	}
-	for _, ch := range r.Expectations {
-		name := strings.TrimSpace(ch.Subject + " " + ch.Field)
-		if ch.Line > 0 {
-			name = fmt.Sprintf("line %d: %s", ch.Line, name)
+	for i := range r.Expectations {
+		ch := &r.Expectations[i]
+		if ch.Passed {
+			continue
 		}
-		c := newCase(name)
-		if !ch.Passed {
-			c.Failure = &junitProblem{
-				Message: fmt.Sprintf("expected %s, got %s", show(ch.Expected), show(ch.Actual)),
-				Type:    "expectation",
-				Text:    junitText(checkDetail(r, &ch)),
-			}
-		}
-		s.Cases = append(s.Cases, c)
+		c.Failures = append(c.Failures, &junitProblem{
+			Message: fmt.Sprintf("%s at %s: %s: expected %s, got %s", lineLabel(ch.Line), offset(r.Start, ch.At),
+				strings.TrimSpace(ch.Subject+" "+ch.Field), show(ch.Expected), show(ch.Actual)),
+			Type: "expectation",
+			Text: junitText(checkDetail(r, ch)),
+		})
 	}
-
-	drift := newCase("policy drift")
-	if len(r.Drift) > 0 {
-		text := formatDrift("", r.Start, r.Drift, func(*result.Drift) string { return "" })
-		if n := unexpectedDrift(r); n > 0 {
-			drift.Failure = &junitProblem{
-				Message: plural(n, "unexpected policy drift finding", "unexpected policy drift findings"),
-				Type:    "drift",
-				Text:    junitText(text),
-			}
-		} else {
-			drift.SystemOut = junitText(text)
-		}
+	if n := unexpectedDrift(r); n > 0 {
+		c.Failures = append(c.Failures, &junitProblem{
+			Message: plural(n, "unexpected policy drift finding", "unexpected policy drift findings"),
+			Type:    "drift",
+			Text:    junitText(formatDrift("", r.Start, r.Drift, func(*result.Drift) string { return "" })),
+		})
 	}
-	s.Cases = append(s.Cases, drift)
-
 	// A failed scenario always shows as a failure, even when the simulator
 	// gave no failing expectation, drift or error to pin it on.
-	if !passed(r) && failedChecks(r) == 0 && unexpectedDrift(r) == 0 && r.Error == "" {
-		c := newCase("scenario verdict")
-		c.Failure = &junitProblem{
+	if !passed(r) && c.Error == nil && len(c.Failures) == 0 {
+		c.Failures = append(c.Failures, &junitProblem{
 			Message: "the simulator marked the run failed without a failed expectation",
 			Type:    "verdict",
-		}
-		s.Cases = append(s.Cases, c)
+		})
 	}
+	c.SystemOut = junitText(junitSummary(r, opt))
+	return c
+}
 
-	for _, c := range s.Cases {
-		switch {
-		case c.Error != nil:
-			s.Errors++
-		case c.Failure != nil:
-			s.Failures++
+// junitSummary is a testcase's <system-out>: the virtual span, every
+// expectation with its verdict, the drift findings and, when verbose, the
+// trace.
+func junitSummary(r *result.Result, opt Options) string {
+	var s strings.Builder
+	fmt.Fprintf(&s, "virtual %s\n", span(r))
+	if len(r.Expectations) > 0 {
+		s.WriteString("expect\n")
+		for _, ch := range r.Expectations {
+			verdict := "ok  "
+			if !ch.Passed {
+				verdict = "FAIL"
+			}
+			fmt.Fprintf(&s, "  %s  %s  %s  %s: %s (expected %s)\n", verdict, lineLabel(ch.Line), offset(r.Start, ch.At),
+				oneLine(strings.TrimSpace(ch.Subject+" "+ch.Field)), show(ch.Actual), show(ch.Expected))
 		}
 	}
-	s.Tests = len(s.Cases)
-	if opt.Verbose && len(r.Trace) > 0 {
-		s.SystemOut = junitText(formatLines("", r.Start, "", r.Trace))
+	if len(r.Drift) > 0 {
+		s.WriteString("drift\n")
+		s.WriteString(formatDrift("  ", r.Start, r.Drift, func(d *result.Drift) string {
+			if d.Expected {
+				return "ok    "
+			}
+			return "FAIL  "
+		}))
 	}
-	return s
+	if opt.Verbose && len(r.Trace) > 0 {
+		s.WriteString("trace\n")
+		s.WriteString(formatLines("  ", r.Start, "", r.Trace))
+	}
+	return s.String()
 }
 
 // checkDetail is the body of a failed expectation's <failure>.

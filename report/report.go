@@ -1,13 +1,20 @@
 // Package report renders the results of scenario runs ([result.Result]) as
-// text for people, as versioned JSON for programs and as JUnit XML for CI
-// dashboards.
+// text for people, as versioned JSON for programs, as JUnit XML for CI
+// dashboards, as a self-contained HTML page with charts and as a Markdown
+// summary for CI step summaries.
 //
 // Every format is deterministic: equal results give byte-identical output,
 // so reports can be diffed, golden-tested and cached. Times are the run's
-// virtual times; nothing reads the wall clock.
+// virtual times; nothing here reads the wall clock. The one real time is
+// Result.Wall, measured by the caller, which only the JUnit report shows
+// (its time attributes); the JSON report never holds it.
 //
 // A scenario counts as passed when its Result.Passed is set and it has no
-// Result.Error: a run that could not complete never passes.
+// Result.Error: a run that could not complete never passes. A result with
+// Result.Skipped was not run at all; it counts as failed.
+//
+// [TextWriter] writes the text report a scenario at a time, for a run that
+// prints results as they finish.
 //
 // The JSON form is a stable contract identified by [Schema]; the text form
 // is for humans and may change. docs/report.md documents all three formats.
@@ -32,14 +39,19 @@ const (
 	JSON Format = "json"
 	// JUnit is JUnit XML for CI dashboards.
 	JUnit Format = "junit"
+	// HTML is a self-contained HTML page with charts, for people.
+	HTML Format = "html"
+	// Markdown is a compact GitHub-flavoured Markdown summary, for CI step
+	// summaries.
+	Markdown Format = "markdown"
 )
 
 // formats lists the valid formats in the order error messages name them.
-var formats = []Format{Text, JSON, JUnit}
+var formats = []Format{Text, JSON, JUnit, HTML, Markdown}
 
-// ParseFormat returns the format named s ("text", "json" or "junit", in any
-// case). The empty string means Text. The error for any other name lists the
-// valid formats.
+// ParseFormat returns the format named s ("text", "json", "junit", "html"
+// or "markdown", in any case). The empty string means Text. The error for
+// any other name lists the valid formats.
 func ParseFormat(s string) (Format, error) {
 	name := strings.ToLower(strings.TrimSpace(s))
 	if name == "" {
@@ -72,6 +84,16 @@ type Options struct {
 	// agent's row however many agents there are; the JUnit report then adds
 	// the Trace as each suite's system-out.
 	Verbose bool
+	// Title heads the HTML and Markdown reports; empty means
+	// "omnisim report".
+	Title string
+	// Generated, when set, is printed in the HTML and Markdown reports as
+	// when they were made. It is empty by default, so that equal results
+	// give byte-identical reports.
+	Generated string
+	// ChartAgents caps the per-agent charts of the HTML report to that many
+	// of the busiest agents; 0 means 24.
+	ChartAgents int
 }
 
 // Write writes results to w in format f. The zero Format means Text.
@@ -83,6 +105,10 @@ func Write(w io.Writer, f Format, results []result.Result, opt Options) error {
 		return WriteJSON(w, results, opt)
 	case JUnit:
 		return WriteJUnit(w, results, opt)
+	case HTML:
+		return WriteHTML(w, results, opt)
+	case Markdown:
+		return WriteMarkdown(w, results, opt)
 	}
 	return unknownFormat(string(f))
 }
@@ -95,6 +121,9 @@ type summary struct {
 	Scenarios int `json:"scenarios"`
 	Passed    int `json:"passed"`
 	Failed    int `json:"failed"`
+	// Skipped counts the failed scenarios that were not run at all (the run
+	// was interrupted or timed out first); left out when zero.
+	Skipped int `json:"skipped,omitempty"`
 }
 
 func summarize(results []result.Result) summary {
@@ -104,6 +133,9 @@ func summarize(results []result.Result) summary {
 			s.Passed++
 		} else {
 			s.Failed++
+		}
+		if results[i].Skipped != "" {
+			s.Skipped++
 		}
 	}
 	return s

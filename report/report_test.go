@@ -179,8 +179,9 @@ func TestGolden(t *testing.T) {
 		{"text_empty", Text, nil, Options{}},
 		{"json", JSON, all(), Options{Version: "v0.1.0"}},
 		{"json_empty", JSON, nil, Options{Version: "v0.1.0"}},
-		{"junit", JUnit, all(), Options{Version: "v0.1.0"}},
-		{"junit_verbose", JUnit, []result.Result{passing()}, Options{Version: "v0.1.0", Verbose: true}},
+		{"junit", JUnit, append(withWalls(all()), skipped()), Options{Version: "v0.1.0"}},
+		{"junit_verbose", JUnit, withWalls([]result.Result{passing()}), Options{Version: "v0.1.0", Verbose: true}},
+		{"text_skipped", Text, []result.Result{passing(), skipped()}, Options{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -235,7 +236,7 @@ func TestTextContent(t *testing.T) {
 	}{
 		{"passing", passing(), Options{},
 			[]string{"PASS  WhatsApp", "virtual  2026-03-02T09:00:00+08:00 → 2026-04-01T09:00:00+08:00 (30d)",
-				"jain 0.987, spread 0.120", "p50 1m30s", "p99 12m250ms",
+				"jain 0.987, spread 0.120", "p50 1m30s", "p99 12m,",
 				"ok    line 31  +2m00s         customer u1 received: 2 (expected 2)", "ok    line 38  +30d00h00m00s"},
 			[]string{"trace", "FAIL"}},
 		{"passing verbose", passing(), Options{Verbose: true},
@@ -243,7 +244,7 @@ func TestTextContent(t *testing.T) {
 		{"failing", failing(), Options{},
 			[]string{"FAIL  WeChat", "why      2 of 3 expectations failed",
 				"FAIL  line 12  +2m00s        customer u1 received\n            expected: 5\n            actual:   6\n            timeline of conversation wc-1:\n              +0s",
-				"+1m01.500s  refused   agent li  \"reply_limit <\\\"6\\\"> & more\\nsecond line\"",
+				"+1m02s  refused   agent li  \"reply_limit <\\\"6\\\"> & more\\nsecond line\"",
 				"actual:   \"\""},
 			nil},
 		{"drift", drifting(), Options{},
@@ -351,7 +352,7 @@ func TestJSONDecodes(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Passed || rep.Summary != (summary{2, 2, 0}) {
+	if !rep.Passed || rep.Summary != (summary{Scenarios: 2, Passed: 2}) {
 		t.Errorf("passed, summary = %v, %+v", rep.Passed, rep.Summary)
 	}
 }
@@ -389,12 +390,14 @@ type parsedJUnit struct {
 	Tests    int      `xml:"tests,attr"`
 	Failures int      `xml:"failures,attr"`
 	Errors   int      `xml:"errors,attr"`
+	Skipped  int      `xml:"skipped,attr"`
 	Time     string   `xml:"time,attr"`
 	Suites   []struct {
 		Name     string `xml:"name,attr"`
 		Tests    int    `xml:"tests,attr"`
 		Failures int    `xml:"failures,attr"`
 		Errors   int    `xml:"errors,attr"`
+		Skipped  int    `xml:"skipped,attr"`
 		Time     string `xml:"time,attr"`
 		Props    []struct {
 			Name  string `xml:"name,attr"`
@@ -404,20 +407,49 @@ type parsedJUnit struct {
 			Name      string `xml:"name,attr"`
 			Classname string `xml:"classname,attr"`
 			Time      string `xml:"time,attr"`
-			Failure   *struct {
+			Props     []struct {
+				Name  string `xml:"name,attr"`
+				Value string `xml:"value,attr"`
+			} `xml:"properties>property"`
+			Failures []struct {
 				Message string `xml:"message,attr"`
+				Type    string `xml:"type,attr"`
 				Text    string `xml:",chardata"`
 			} `xml:"failure"`
 			Error *struct {
 				Message string `xml:"message,attr"`
 			} `xml:"error"`
+			Skipped *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"skipped"`
+			SystemOut string `xml:"system-out"`
 		} `xml:"testcase"`
 	} `xml:"testsuite"`
 }
 
+// withWalls gives results wall times, as the CLI records them.
+func withWalls(rs []result.Result) []result.Result {
+	for i := range rs {
+		rs[i].Wall = time.Duration(i+1)*1250*time.Millisecond + 7*time.Microsecond
+	}
+	return rs
+}
+
+// skipped is a scenario an interrupted run never started.
+func skipped() result.Result {
+	return result.Result{Name: "Load: a month", File: "scenarios/load/month.toml", Seed: 30, Skipped: "interrupted"}
+}
+
 func TestJUnitParses(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteJUnit(&buf, all(), Options{Version: "v0.1.0"}); err != nil {
+	rs := withWalls(all())
+	// A second seed of the first scenario's file joins its suite.
+	again := passing()
+	again.Name += " (seed 8)"
+	again.Seed = 8
+	again.Wall = 500 * time.Millisecond
+	rs = append(rs, again, skipped())
+	if err := WriteJUnit(&buf, rs, Options{Version: "v0.1.0"}); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.HasPrefix(buf.Bytes(), []byte(xml.Header)) {
@@ -427,20 +459,24 @@ func TestJUnitParses(t *testing.T) {
 	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Name != "omnisim" || doc.Time != "0" {
+	// Times are the wall times, in seconds: 1.25+2.5+3.75+5+6.25+0.5.
+	if doc.Name != "omnisim" || doc.Time != "19.250" {
 		t.Errorf("testsuites name, time = %q, %q", doc.Name, doc.Time)
 	}
 
-	type counts struct{ tests, failures, errors int }
+	type counts struct{ tests, failures, errors, skipped int }
 	want := []struct {
-		name string
+		name  string
+		cases []string
 		counts
 	}{
-		{"WhatsApp: 24-hour customer service window (scenarios/whatsapp_window.toml)", counts{3, 0, 0}}, // 2 checks + drift
-		{"WeChat: 5 replies per customer message, then the 48-hour window (scenarios/wechat_replies.toml)", counts{4, 2, 0}},
-		{"LINE: reply token expiry drift (scenarios/line_drift.toml)", counts{2, 1, 0}},
-		{"Douyin: bad webhook secret (scenarios/douyin_secret.toml)", counts{2, 0, 1}}, // error + drift
-		{"Load: 200 agents, least-loaded (scenarios/load_200.toml)", counts{2, 0, 0}},
+		// One suite per file; one case per scenario run.
+		{"scenarios/whatsapp_window.toml", []string{"WhatsApp: 24-hour customer service window", "WhatsApp: 24-hour customer service window (seed 8)"}, counts{2, 0, 0, 0}},
+		{"scenarios/wechat_replies.toml", []string{"WeChat: 5 replies per customer message, then the 48-hour window"}, counts{1, 1, 0, 0}},
+		{"scenarios/line_drift.toml", []string{"LINE: reply token expiry drift"}, counts{1, 1, 0, 0}},
+		{"scenarios/douyin_secret.toml", []string{"Douyin: bad webhook secret"}, counts{1, 0, 1, 0}},
+		{"scenarios/load_200.toml", []string{"Load: 200 agents, least-loaded"}, counts{1, 0, 0, 0}},
+		{"scenarios/load/month.toml", []string{"Load: a month"}, counts{1, 0, 0, 1}},
 	}
 	if len(doc.Suites) != len(want) {
 		t.Fatalf("%d suites, want %d", len(doc.Suites), len(want))
@@ -448,58 +484,80 @@ func TestJUnitParses(t *testing.T) {
 	var total counts
 	for i, s := range doc.Suites {
 		var seen counts
+		var names []string
 		for _, c := range s.Cases {
+			names = append(names, c.Name)
 			seen.tests++
-			if c.Failure != nil {
+			switch {
+			case c.Skipped != nil:
+				seen.skipped++
+			case c.Error != nil:
+				seen.errors++
+			case len(c.Failures) > 0:
 				seen.failures++
 			}
-			if c.Error != nil {
-				seen.errors++
-			}
-			if c.Time != "0" {
-				t.Errorf("suite %d case %q: time %q", i, c.Name, c.Time)
+			if strings.Contains(c.Classname, ".") {
+				t.Errorf("suite %d case %q: classname %q has a dot", i, c.Name, c.Classname)
 			}
 		}
-		if s.Name != want[i].name {
-			t.Errorf("suite %d name = %q, want %q", i, s.Name, want[i].name)
+		if s.Name != want[i].name || fmt.Sprint(names) != fmt.Sprint(want[i].cases) {
+			t.Errorf("suite %d = %q with %q, want %q with %q", i, s.Name, names, want[i].name, want[i].cases)
 		}
-		if seen != want[i].counts || (counts{s.Tests, s.Failures, s.Errors}) != want[i].counts {
-			t.Errorf("suite %q: attributes %d/%d/%d, testcases %+v, want %+v", s.Name, s.Tests, s.Failures, s.Errors, seen, want[i].counts)
+		if seen != want[i].counts || (counts{s.Tests, s.Failures, s.Errors, s.Skipped}) != want[i].counts {
+			t.Errorf("suite %q: attributes %d/%d/%d/%d, testcases %+v, want %+v", s.Name, s.Tests, s.Failures, s.Errors, s.Skipped, seen, want[i].counts)
 		}
 		total.tests += seen.tests
 		total.failures += seen.failures
 		total.errors += seen.errors
+		total.skipped += seen.skipped
 	}
-	if (counts{doc.Tests, doc.Failures, doc.Errors}) != total {
-		t.Errorf("testsuites counts %d/%d/%d, want %+v", doc.Tests, doc.Failures, doc.Errors, total)
+	if (counts{doc.Tests, doc.Failures, doc.Errors, doc.Skipped}) != total {
+		t.Errorf("testsuites counts %d/%d/%d/%d, want %+v", doc.Tests, doc.Failures, doc.Errors, doc.Skipped, total)
+	}
+	if s := doc.Suites[0]; s.Time != "1.750" || s.Cases[0].Time != "1.250" || s.Cases[1].Time != "0.500" {
+		t.Errorf("suite time %q, case times %q %q; want 1.750, 1.250, 0.500", s.Time, s.Cases[0].Time, s.Cases[1].Time)
 	}
 
+	// The failing scenario: one testcase, a failure per failed expectation
+	// with the virtual time, expected and actual.
 	wc := doc.Suites[1]
 	c := wc.Cases[0]
-	if c.Name != "line 12: customer u1 received" || c.Classname != "scenarios/wechat_replies.toml" {
-		t.Errorf("case name, classname = %q, %q", c.Name, c.Classname)
+	if c.Classname != "scenarios/wechat_replies_toml" {
+		t.Errorf("classname = %q", c.Classname)
 	}
-	if c.Failure == nil || c.Failure.Message != "expected 5, got 6" {
-		t.Fatalf("failure = %+v", c.Failure)
+	if len(c.Failures) != 2 {
+		t.Fatalf("failures = %+v", c.Failures)
+	}
+	if m := c.Failures[0].Message; m != "line 12 at +2m00s: customer u1 received: expected 5, got 6" {
+		t.Errorf("failure message %q", m)
 	}
 	// Escaped markup and newlines survive the round trip.
-	if !strings.Contains(c.Failure.Text, "timeline of conversation wc-1:\n  +0s") ||
-		!strings.Contains(c.Failure.Text, `reply_limit <\"6\"> & more\nsecond line`) {
-		t.Errorf("failure text:\n%s", c.Failure.Text)
+	if !strings.Contains(c.Failures[0].Text, "timeline of conversation wc-1:\n  +0s") ||
+		!strings.Contains(c.Failures[0].Text, `reply_limit <\"6\"> & more\nsecond line`) {
+		t.Errorf("failure text:\n%s", c.Failures[0].Text)
 	}
-	if m := wc.Cases[1].Failure.Message; m != `expected 45047, got ""` {
+	if m := c.Failures[1].Message; m != `line 18 at +2m00s: customer u1 last_error: expected 45047, got ""` {
 		t.Errorf("empty actual: message %q", m)
 	}
-	if got := doc.Suites[2].Cases[1]; got.Name != "policy drift" || got.Failure == nil ||
-		got.Failure.Message != "1 unexpected policy drift finding" {
-		t.Errorf("drift case = %+v", got)
+	// Passed expectations are listed in system-out.
+	if !strings.Contains(c.SystemOut, "ok    line 25  +2d01h02m03s  agent li state: online (expected online)") {
+		t.Errorf("system-out:\n%s", c.SystemOut)
 	}
-	if got := doc.Suites[3].Cases[0]; got.Name != "scenario run" || got.Error == nil ||
-		!strings.Contains(got.Error.Message, "status 403\nthe app secret") {
+	if got := doc.Suites[2].Cases[0].Failures; len(got) != 1 || got[0].Type != "drift" ||
+		got[0].Message != "1 unexpected policy drift finding" {
+		t.Errorf("drift failures = %+v", got)
+	}
+	if got := doc.Suites[3].Cases[0]; got.Error == nil || !strings.Contains(got.Error.Message, "status 403\nthe app secret") {
 		t.Errorf("error case = %+v", got)
+	}
+	if got := doc.Suites[5].Cases[0]; got.Skipped == nil || got.Skipped.Message != "not run: interrupted" {
+		t.Errorf("skipped case = %+v", got)
 	}
 	if p := doc.Suites[0].Props; len(p) == 0 || p[0].Name != "omnisim.version" || p[0].Value != "v0.1.0" {
 		t.Errorf("properties = %+v", p)
+	}
+	if p := doc.Suites[0].Cases[1].Props; len(p) == 0 || p[0].Name != "seed" || p[0].Value != "8" {
+		t.Errorf("case properties = %+v", p)
 	}
 }
 
@@ -533,8 +591,8 @@ func TestJUnitBareFailure(t *testing.T) {
 	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Failures != 1 || doc.Tests != 4 {
-		t.Errorf("tests, failures = %d, %d; want 4, 1", doc.Tests, doc.Failures)
+	if doc.Failures != 1 || doc.Tests != 1 || doc.Suites[0].Cases[0].Failures[0].Type != "verdict" {
+		t.Errorf("tests, failures = %d, %d; want 1, 1 (a verdict failure)", doc.Tests, doc.Failures)
 	}
 }
 
@@ -550,7 +608,9 @@ func TestParseFormat(t *testing.T) {
 		{" JSON ", JSON, false},
 		{"", Text, false},
 		{"xml", "", true},
-		{"html", "", true},
+		{"html", HTML, false},
+		{"Markdown", Markdown, false},
+		{"md", "", true},
 		{"jsonl", "", true},
 	}
 	for _, tt := range tests {
@@ -609,8 +669,14 @@ func TestOffset(t *testing.T) {
 		{2*time.Minute + 5*time.Second, "+2m05s"},
 		{time.Hour + 2*time.Minute + 3*time.Second, "+1h02m03s"},
 		{2*24*time.Hour + 3*time.Hour, "+2d03h00m00s"},
-		{time.Minute + 5*time.Second + 250*time.Millisecond, "+1m05.250s"},
-		{time.Second + 7, "+1.000000007s"},
+		// Rounded for people: to the millisecond below a minute, to the
+		// second above.
+		{time.Minute + 5*time.Second + 250*time.Millisecond, "+1m05s"},
+		{3*time.Minute + 3*time.Second + 371666666, "+3m03s"},
+		{time.Minute + 59*time.Second + 600*time.Millisecond, "+2m00s"},
+		{59*time.Second + 999600*time.Microsecond, "+1m00s"},
+		{time.Second + 7, "+1s"},
+		{time.Second + 1500*time.Microsecond, "+1.002s"},
 		{-90 * time.Second, "-1m30s"},
 	}
 	for _, tt := range tests {
@@ -620,6 +686,38 @@ func TestOffset(t *testing.T) {
 	}
 	if got := offset(time.Time{}, start); got != "2026-03-02T09:00:00+08:00" {
 		t.Errorf("offset with no start = %q", got)
+	}
+}
+
+// TestHumanDuration: lengths of time in text reports are rounded for
+// people and drop zero units; JSON keeps them exact.
+func TestHumanDuration(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0s"},
+		{250 * time.Millisecond, "250ms"},
+		{1500*time.Millisecond + 400*time.Microsecond, "1s500ms"},
+		{12*time.Minute + 250*time.Millisecond, "12m"},
+		{3*time.Minute + 6*time.Second + 781*time.Millisecond, "3m7s"},
+		{5*24*time.Hour + 4*time.Hour + 18*time.Minute + 51*time.Second + 566*time.Millisecond + 625000, "5d4h18m52s"},
+		{8*time.Hour + 7*time.Minute + 59*time.Second + 316*time.Millisecond, "8h7m59s"},
+		{2 * 24 * time.Hour, "2d"},
+	} {
+		if got := human(tt.d); got != tt.want {
+			t.Errorf("human(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+	// The JSON report keeps the exact figure.
+	r := passing()
+	r.Metrics.WaitP99 = 12*time.Minute + 250*time.Millisecond
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, []result.Result{r}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"wait_p99_ns": 720250000000`) {
+		t.Errorf("JSON lost the exact wait:\n%s", buf.String())
 	}
 }
 

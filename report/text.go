@@ -21,19 +21,67 @@ const maxAgentRows = 20
 // WriteText writes results as the human-readable report: one block per
 // scenario (verdict, file, seed, virtual span, totals, metrics, agents,
 // expectations, drift, error and, when verbose, the trace) and a last line
-// "N scenarios, N passed, N failed".
+// "N scenarios, N passed, N failed". It writes what [TextWriter] writes
+// when given the same results one by one.
 func WriteText(w io.Writer, results []result.Result, opt Options) error {
-	b := bufio.NewWriter(w)
-	if opt.Version != "" {
-		fmt.Fprintf(b, "omnisim %s\n\n", opt.Version)
-	}
+	t := NewTextWriter(w, opt)
 	for i := range results {
-		writeTextResult(b, &results[i], opt)
-		b.WriteString("\n")
+		t.Result(&results[i])
 	}
-	s := summarize(results)
-	fmt.Fprintf(b, "%d scenarios, %d passed, %d failed\n", s.Scenarios, s.Passed, s.Failed)
-	return b.Flush()
+	return t.Close()
+}
+
+// TextWriter writes the text report a scenario at a time, as runs finish:
+// [NewTextWriter] writes the header, [TextWriter.Result] a scenario's
+// block, [TextWriter.Close] the summary line. Each call writes whole
+// lines, so a block appears as soon as its run ends.
+type TextWriter struct {
+	b   *bufio.Writer
+	opt Options
+	sum summary
+	err error
+}
+
+// NewTextWriter starts a text report on w.
+func NewTextWriter(w io.Writer, opt Options) *TextWriter {
+	t := &TextWriter{b: bufio.NewWriter(w), opt: opt}
+	if opt.Version != "" {
+		fmt.Fprintf(t.b, "omnisim %s\n\n", opt.Version)
+	}
+	t.flush()
+	return t
+}
+
+func (t *TextWriter) flush() {
+	if err := t.b.Flush(); err != nil && t.err == nil {
+		t.err = err
+	}
+}
+
+// Result writes one scenario's block. It returns the first write error so
+// far.
+func (t *TextWriter) Result(r *result.Result) error {
+	one := summarize([]result.Result{*r})
+	t.sum.Scenarios++
+	t.sum.Passed += one.Passed
+	t.sum.Failed += one.Failed
+	t.sum.Skipped += one.Skipped
+	writeTextResult(t.b, r, t.opt)
+	t.b.WriteString("\n")
+	t.flush()
+	return t.err
+}
+
+// Close writes the summary line and returns the first write error.
+func (t *TextWriter) Close() error {
+	s := t.sum
+	fmt.Fprintf(t.b, "%d scenarios, %d passed, %d failed", s.Scenarios, s.Passed, s.Failed)
+	if s.Skipped > 0 {
+		fmt.Fprintf(t.b, " (%d not run)", s.Skipped)
+	}
+	t.b.WriteString("\n")
+	t.flush()
+	return t.err
 }
 
 // field writes one labelled line of a scenario block; further lines of value
@@ -48,11 +96,20 @@ func writeTextResult(b *bufio.Writer, r *result.Result, opt Options) {
 	if !passed(r) {
 		verdict = "FAIL"
 	}
+	if r.Skipped != "" {
+		verdict = "SKIP"
+	}
 	name := r.Name
 	if name == "" {
 		name = "(unnamed scenario)"
 	}
 	fmt.Fprintf(b, "%s  %s\n", verdict, oneLine(name))
+	if r.Skipped != "" {
+		field(b, "why", "not run: "+r.Skipped)
+		field(b, "file", show(r.File))
+		field(b, "seed", strconv.FormatUint(r.Seed, 10))
+		return
+	}
 	if !passed(r) {
 		field(b, "why", strings.Join(failReasons(r), ", "))
 	}
@@ -120,7 +177,7 @@ func span(r *result.Result) string {
 	if r.End.IsZero() {
 		return s + " → (no end)"
 	}
-	return fmt.Sprintf("%s → %s (%s)", s, r.End.Format(time.RFC3339Nano), scenario.FormatDuration(r.End.Sub(r.Start)))
+	return fmt.Sprintf("%s → %s (%s)", s, r.End.Format(time.RFC3339Nano), human(r.End.Sub(r.Start)))
 }
 
 // metricsLine writes the fairness figures and the waits of the run's
@@ -132,7 +189,7 @@ func metricsLine(r *result.Result) string {
 	if r.Totals.Conversations == 0 {
 		return s + "waits none (no conversations)"
 	}
-	f := scenario.FormatDuration
+	f := human
 	return s + fmt.Sprintf("waits p50 %s, p90 %s, p99 %s, max %s (%d of %d assigned)",
 		f(m.WaitP50), f(m.WaitP90), f(m.WaitP99), f(m.WaitMax), m.Assigned, r.Totals.Conversations)
 }
@@ -167,7 +224,7 @@ func writeAgents(b *bufio.Writer, agents []result.Agent, verbose bool) {
 			strconv.Itoa(a.Capacity),
 			strconv.Itoa(a.Assignments),
 			strconv.Itoa(a.PeakActive),
-			scenario.FormatDuration(a.OnlineTime),
+			human(a.OnlineTime),
 			strconv.FormatFloat(a.PerCapacityHour, 'f', 3, 64),
 			strconv.FormatFloat(a.Utilization, 'f', 3, 64),
 		})
@@ -340,9 +397,27 @@ func formatLines(indent string, start time.Time, conv string, lines []result.Lin
 	return s.String()
 }
 
+// human writes a length of time for people, in the units scenario files
+// use: rounded to the millisecond below a minute and to the second above,
+// without zero units: 5d4h18m52s, 1m30s, 1s250ms, 0s. JSON keeps the exact
+// figure.
+func human(d time.Duration) string {
+	return scenario.FormatDuration(roundHuman(d))
+}
+
+// roundHuman rounds d to the millisecond below a minute, to the second
+// above.
+func roundHuman(d time.Duration) time.Duration {
+	if d > -time.Minute && d < time.Minute {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Second)
+}
+
 // offset formats at as an offset from the run's start with fixed two-digit
 // fields after the first: +0s, +45s, +2m05s, +1h02m03s, +2d03h00m00s,
-// +1m05.250s. With no start it gives the absolute time.
+// +0.250s. It is rounded like human: to the millisecond below a minute, to
+// the second above. With no start it gives the absolute time.
 func offset(start, at time.Time) string {
 	if start.IsZero() {
 		return at.Format(time.RFC3339Nano)
@@ -352,6 +427,7 @@ func offset(start, at time.Time) string {
 	if d < 0 {
 		sign, d = "-", -d
 	}
+	d = roundHuman(d)
 	days := d / (24 * time.Hour)
 	d -= days * 24 * time.Hour
 	h := d / time.Hour
@@ -371,12 +447,8 @@ func offset(start, at time.Time) string {
 	default:
 		s = strconv.Itoa(int(sec))
 	}
-	switch {
-	case frac == 0:
-	case frac%time.Millisecond == 0:
+	if frac != 0 {
 		s += fmt.Sprintf(".%03d", frac/time.Millisecond)
-	default:
-		s += fmt.Sprintf(".%09d", frac)
 	}
 	return sign + s + "s"
 }

@@ -78,6 +78,22 @@ func (q *Queue) At(t time.Time, fn func()) {
 	heap.Push(&q.items, queued{at: t, seq: q.seq, fn: fn})
 }
 
+// Reserve sets aside n places in the order of events at equal times and
+// returns the first: [Queue.AtSeq] with base, base+1, ... base+n-1 later
+// queues events exactly where n calls to [Queue.At] now would have. A
+// source of many events (a step's repeats) queues one at a time this way,
+// keeping the queue small and the order unchanged.
+func (q *Queue) Reserve(n uint64) (base uint64) {
+	base = q.seq + 1
+	q.seq += n
+	return base
+}
+
+// AtSeq schedules fn at t in a place set aside by [Queue.Reserve].
+func (q *Queue) AtSeq(t time.Time, seq uint64, fn func()) {
+	heap.Push(&q.items, queued{at: t, seq: seq, fn: fn})
+}
+
 // Len is the number of events waiting.
 func (q *Queue) Len() int { return len(q.items) }
 

@@ -261,6 +261,7 @@ func (w *World) Finish() result.Result {
 	}
 	w.res.Totals = w.totals()
 	w.res.Metrics = w.metrics(now)
+	w.res.Series = w.seriesResult(now)
 	for _, a := range w.engine.Agents(now) {
 		ag := result.Agent{ID: a.ID, Capacity: a.Capacity, Assignments: a.Assignments, PeakActive: a.PeakActive, OnlineTime: a.OnlineTime}
 		if h := a.OnlineTime.Hours(); h > 0 {

@@ -25,6 +25,9 @@ type Options struct {
 	Network Network
 	// Trace keeps the whole event log in the result.
 	Trace bool
+	// Series records the run's time series in the result (result.Series),
+	// for the HTML report's charts; see series.go.
+	Series bool
 	// Mount and Client are the network of a Serve world, which its server
 	// owns: Mount serves a platform's part under the server's listener and
 	// returns its base URL.
@@ -33,7 +36,19 @@ type Options struct {
 	// Webhooks sends a platform's webhooks to an app's own URL instead of
 	// the embedded router, by channel name.
 	Webhooks map[string]string
+	// Progress, when set, is called every progressEvery events a run plays
+	// (queued events and timers), with the virtual time reached and the
+	// events played so far, for a progress display. It must be quick.
+	Progress func(now time.Time, events int)
+	// TraceTo, when set with Trace, receives each line of the event log
+	// instead of the result's Trace, so that a caller can filter or cap a
+	// long trace as it is made.
+	TraceTo func(result.Line)
 }
+
+// progressEvery is how many events a run plays between calls of
+// Options.Progress.
+const progressEvery = 1024
 
 // World is the simulated world of one scenario: the virtual clock, the
 // routing engine, the platforms bound to it and the queue of what happens
@@ -72,6 +87,7 @@ type World struct {
 	live     map[router.ConversationID]*liveConv
 	waits    waitHist
 	assigned int
+	series   *seriesRecorder // when Options.Series is set
 
 	res result.Result
 }
@@ -368,18 +384,13 @@ func (w *World) Binding(channel string) (Binding, bool) {
 func (w *World) Schedule() {
 	sc := w.sc
 	for i := range sc.Steps {
+		// A step's k-th message (counting across repeats) goes at
+		// at + k*every. Only the next one waits in the queue, in the place
+		// it would have had with all of them queued now: a step that
+		// repeats two billion times costs one entry, not two billion.
 		st := &sc.Steps[i]
-		times := max(st.Repeat, 1)
-		k := 0
-		for rep := 0; rep < times; rep++ {
-			actions := max(len(st.Says), 1)
-			for j := 0; j < actions; j++ {
-				at := sc.Start.Add(st.At.D() + time.Duration(k)*st.Every.D())
-				k++
-				idx := j
-				w.queue.At(at, func() { w.step(st, idx) })
-			}
-		}
+		n := max(st.Repeat, 1) * max(len(st.Says), 1)
+		w.stepAt(st, 0, n, w.queue.Reserve(uint64(n)))
 	}
 	for i := range sc.Expect {
 		ex := &sc.Expect[i]
@@ -392,6 +403,18 @@ func (w *World) Schedule() {
 		from := sc.Start.Add(tr.Start.D())
 		w.arrive(tr, from, from.Add(tr.For.D()))
 	}
+}
+
+// stepAt queues the k-th of the n messages of a step, in the queue's place
+// base+k; when it fires it queues the next.
+func (w *World) stepAt(st *scenario.Step, k, n int, base uint64) {
+	at := w.sc.Start.Add(st.At.D() + time.Duration(k)*st.Every.D())
+	w.queue.AtSeq(at, base+uint64(k), func() {
+		if k+1 < n {
+			w.stepAt(st, k+1, n, base)
+		}
+		w.step(st, k%max(len(st.Says), 1))
+	})
 }
 
 // arrive schedules the next Poisson arrival of a traffic flow.
@@ -444,9 +467,13 @@ func (w *World) RunUntil(t time.Time) error {
 	past := func(at time.Time) bool {
 		return !w.end.IsZero() && at.After(w.end) || !t.IsZero() && at.After(t)
 	}
+	played := 0
 	for {
 		if err := w.ctx.Err(); err != nil {
 			return err
+		}
+		if played++; w.opt.Progress != nil && played%progressEvery == 0 {
+			w.opt.Progress(w.clock.Now(), played)
 		}
 		next, queued := w.queue.Peek()
 		due, timed := w.engine.NextDeadline()
@@ -514,12 +541,13 @@ func (w *World) channelNames() []string {
 func (w *World) observe(ev router.Event) {
 	w.counts[ev.Kind]++
 	w.track(ev)
+	w.recordSeries(ev)
 	p := w.people[ev.Customer]
 	scripted := p != nil && p.scripted
 	if w.opt.Trace || scripted {
 		line := w.line(ev, p)
 		if w.opt.Trace {
-			w.res.Trace = append(w.res.Trace, line)
+			w.trace(line)
 		}
 		if scripted {
 			p.timeline = append(p.timeline, line)
@@ -791,8 +819,17 @@ func (w *World) note(p *person, kind, agent, detail string) {
 		}
 	}
 	if w.opt.Trace {
-		w.res.Trace = append(w.res.Trace, line)
+		w.trace(line)
 	}
+}
+
+// trace adds a line to the event log: the result's, or Options.TraceTo.
+func (w *World) trace(line result.Line) {
+	if w.opt.TraceTo != nil {
+		w.opt.TraceTo(line)
+		return
+	}
+	w.res.Trace = append(w.res.Trace, line)
 }
 
 func firstNonEmpty(s ...string) string {

@@ -27,6 +27,17 @@ type Result struct {
 	Agents       []Agent `json:"agents"`
 	Trace        []Line  `json:"trace,omitempty"` // the event log, when asked for
 	Error        string  `json:"error,omitempty"` // a run that could not complete
+	// Skipped says why a scenario was not run at all (the run was
+	// interrupted or timed out before it began); such a result has no
+	// figures and does not pass.
+	Skipped string `json:"skipped,omitempty"`
+	// Wall is the real time the run took. It is not part of the JSON
+	// report, which stays deterministic; the JUnit report carries it.
+	Wall time.Duration `json:"-"`
+	// Series holds the run's figures over virtual time, for charts. It is
+	// recorded only when the run is asked for it (sim.Options.Series), so
+	// reports of runs that did not ask are unchanged.
+	Series *Series `json:"series,omitempty"`
 }
 
 // String formats a check on one line, for logs and errors.
@@ -132,4 +143,51 @@ type Agent struct {
 	PerCapacityHour float64 `json:"per_capacity_hour"`
 	// Utilization is conversation-time over capacity-time online.
 	Utilization float64 `json:"utilization"`
+}
+
+// Series is a run's figures over virtual time, sampled on the virtual clock
+// into Buckets equal buckets of Bucket each from the run's Start: bucket i
+// covers [Start+i·Bucket, Start+(i+1)·Bucket), and the last one holds End.
+// Each value of a time series is the largest the figure was at any moment
+// of its bucket, so a short peak is never lost. Every slice of a time series
+// has Buckets values.
+type Series struct {
+	Bucket  time.Duration `json:"bucket_ns"`
+	Buckets int           `json:"buckets"`
+	// Waiting counts the conversations waiting for an agent, in every group.
+	Waiting []int `json:"waiting"`
+	// Active counts the conversations assigned to an agent and not yet
+	// closed, over all agents.
+	Active []int `json:"active"`
+	// Groups is the waiting queue of each group, in the scenario's group
+	// order, then the default group.
+	Groups []GroupSeries `json:"groups"`
+	// Agents holds each agent's active conversations, in the scenario's
+	// agent order.
+	Agents []AgentSeries `json:"agents"`
+	// Waits is the distribution of the same waits as the metrics' (see
+	// Metrics): fixed, roughly logarithmic bins from zero up to the bin that
+	// holds the longest wait. Empty when there were no conversations.
+	Waits []WaitBin `json:"waits"`
+}
+
+// GroupSeries is one group's waiting queue over time.
+type GroupSeries struct {
+	Name    string `json:"name"`
+	Waiting []int  `json:"waiting"`
+}
+
+// AgentSeries is one agent's active conversations over time.
+type AgentSeries struct {
+	ID     string `json:"id"`
+	Active []int  `json:"active"`
+}
+
+// WaitBin counts the conversations whose wait w was in (Low, High]; the
+// first bin, with Low and High zero, counts the waits of zero (conversations
+// assigned at once).
+type WaitBin struct {
+	Low   time.Duration `json:"low_ns"`
+	High  time.Duration `json:"high_ns"`
+	Count int           `json:"count"`
 }

@@ -66,7 +66,7 @@ steps = [{customer = "c", says = "x"}, {at = "1ms", agent = "a", to = "c", says 
 `},
 		{"empty tables", "[channels.whatsapp]\n[channels.whatsapp.router]\n[channels.whatsapp.rules.media.sticker]\n"},
 		{"odd values", `seed = 9223372036854775807
-start = "0001-01-01T00:00:00.123456789-23:59"
+start = "1678-01-01T00:00:00.123456789-23:59"
 duration = "106751d23h47m16s854ms775us807ns"
 description = "tab\there, quote \" backslash \\ newline\n unicode é 你好 \u0001 \u007f"
 [[traffic]]

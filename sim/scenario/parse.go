@@ -21,13 +21,17 @@ var DefaultStart = time.Date(2026, time.January, 5, 9, 0, 0, 0, time.UTC)
 // Parse decodes, completes and validates the scenario in src; file names it
 // in errors, in Scenario.File and in the default name. Any error is an
 // [ErrorList] of every problem found (up to about twenty), in source order.
+// A source larger than [MaxFileSize] is refused before it is read.
 //
 // Parsing is strict: unknown keys (also keys that differ from a known key
 // only in case), wrong types, malformed values, unknown references and
 // out-of-range values are all errors.
 func (f *Format) Parse(file string, src []byte) (*Scenario, error) {
-	text := string(src)
 	r := &reporter{file: file}
+	if len(src) > MaxFileSize {
+		return nil, ErrorList{TooLarge(file, int64(len(src)))}
+	}
+	text := string(src)
 
 	// 1. Syntax.
 	if p, deep := tooDeep(text); deep {
@@ -379,6 +383,11 @@ func (r *Rules) normalize() {
 		if m == nil {
 			m = &MediaRule{}
 			r.Media[kind] = m
+		}
+		// Formats are file extensions in lower case, for the router and the
+		// platform alike: "JPEG" is "jpeg".
+		for i, f := range m.Formats {
+			m.Formats[i] = strings.ToLower(strings.TrimSpace(f))
 		}
 		m.Formats = nilIfEmpty(m.Formats)
 	}

@@ -153,6 +153,7 @@ func (s *Scenario) validate(r *reporter, f *Format, given map[string]bool) {
 	for i := range s.Traffic {
 		v.traffic(indexPath("traffic", i), &s.Traffic[i])
 	}
+	v.bounds(s)
 }
 
 func (v *validator) rules(p string, r *Rules) {

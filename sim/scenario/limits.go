@@ -1,0 +1,371 @@
+package scenario
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// This file holds the limits that keep a scenario within what a run can do:
+// the size of a file, the span of virtual time the engine can represent,
+// and the work (messages) a file asks for; and the warnings about parts of
+// a file that are never played.
+
+// MaxFileSize is the largest scenario file Parse accepts, in bytes: 4 MiB,
+// far above any hand-written scenario (the 200-agent load scenario is
+// 3 KB), and small enough to check in about a second.
+const MaxFileSize = 4 << 20
+
+// TooLarge is the error for a scenario file of size bytes, more than
+// MaxFileSize. A reader that knows a file's size refuses it with this error
+// before reading it.
+func TooLarge(file string, size int64) *Error {
+	return &Error{File: file, Line: 1, Col: 1, Hint: "a scenario that needs more is better generated with [[traffic]] or repeat",
+		Msg: fmt.Sprintf("the file is %s bytes; a scenario file may be at most %s bytes (4 MiB)", GroupDigits(size), GroupDigits(MaxFileSize))}
+}
+
+// The span of virtual time a run can represent: the engine keeps times as
+// nanoseconds since 1970 in 64 bits, which reach from 1677-09-21 to
+// 2262-04-11. Scenarios keep to whole years inside that, with a margin:
+// every time a run plays is from MinTime up to, not including, EndTime.
+var (
+	MinTime = time.Date(1678, time.January, 1, 0, 0, 0, 0, time.UTC)
+	EndTime = time.Date(2262, time.January, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// timeRange names the span for messages.
+const timeRange = "1678-01-01 to 2261-12-31"
+
+// DefaultMaxMessages is the default budget of messages one scenario may ask
+// for (see [Scenario.Demand]): about five minutes of the full wire path on
+// one core.
+const DefaultMaxMessages = 20_000_000
+
+// outOfRange reports whether t is before MinTime or at or after EndTime.
+func outOfRange(t time.Time) bool { return t.Before(MinTime) || !t.Before(EndTime) }
+
+// stepOffset returns at + k×every, the offset of a step's k-th message,
+// or ok false when it overflows what a time.Duration can carry.
+func stepOffset(at, every time.Duration, k int) (time.Duration, bool) {
+	if k <= 0 || every <= 0 {
+		return at, true
+	}
+	hi, lo := bits.Mul64(uint64(k), uint64(every))
+	if hi != 0 || lo > uint64(math.MaxInt64-at) {
+		return 0, false
+	}
+	return at + time.Duration(lo), true
+}
+
+// messages is how many messages (or actions) a step sends: says × repeat.
+func (st *Step) messages() int {
+	n := max(len(st.Says), 1)
+	r := max(st.Repeat, 1)
+	if r > math.MaxInt/n {
+		return math.MaxInt
+	}
+	return n * r
+}
+
+// reach is how long after its start a distribution's draws end, for the
+// bounds: exponential draws beyond 50 means are left out (their chance is
+// e^-50).
+func (d Distribution) reach() time.Duration {
+	switch d.Kind {
+	case "exp":
+		if d.Mean > math.MaxInt64/50 {
+			return math.MaxInt64
+		}
+		return 50 * d.Mean
+	case "uniform":
+		return d.High
+	}
+	return d.Mean
+}
+
+// bounds checks that every time the scenario plays lies within the span
+// the engine can represent, and that a step's repeats do not overflow.
+func (v *validator) bounds(s *Scenario) {
+	if s.Start.IsZero() && v.r.noPos {
+		return // a scenario built in Go without a start: nothing to place
+	}
+	const hint = "the virtual clock counts nanoseconds since 1970 in 64 bits"
+	if outOfRange(s.Start) {
+		v.errf("start", hint, "start: %s is outside the years omnisim can simulate, %s", s.Start.Format(time.RFC3339), timeRange)
+		return
+	}
+	at := func(d time.Duration) time.Time { return s.Start.Add(d) }
+	late := func(t time.Time) bool { return !t.Before(EndTime) }
+	end := time.Time{}
+	if s.Duration > 0 {
+		end = at(s.Duration.D())
+		if late(end) {
+			v.errf("duration", hint, "duration: the scenario would end at %s, after 2261-12-31, the last day omnisim can simulate", end.Format(time.RFC3339))
+			return
+		}
+	}
+	// played reports whether a time is played at all: not after the end.
+	played := func(t time.Time) bool { return end.IsZero() || !t.After(end) }
+	var last time.Time // the latest time something is played
+	note := func(t time.Time) {
+		if played(t) && t.After(last) {
+			last = t
+		}
+	}
+	note(s.Start)
+	for i := range s.Steps {
+		st := &s.Steps[i]
+		p := indexPath("steps", i)
+		n := st.messages()
+		lastOff, ok := stepOffset(st.At.D(), st.Every.D(), n-1)
+		if !ok {
+			v.errf(p+".every", "", "%s: its last message would come %s × %s after at, past the longest span omnisim can represent (about 292 years)",
+				p, st.Every, GroupDigits(int64(n-1)))
+			continue
+		}
+		first, lastAt := at(st.At.D()), at(lastOff)
+		switch {
+		case played(first) && late(first):
+			v.errf(p+".at", hint, "%s.at: the step comes at %s, after 2261-12-31, the last day omnisim can simulate", p, first.Format(time.RFC3339))
+			continue
+		case played(lastAt) && late(lastAt):
+			v.errf(p+".every", hint, "%s: its last message comes at %s, after 2261-12-31, the last day omnisim can simulate", p, lastAt.Format(time.RFC3339))
+			continue
+		}
+		note(first)
+		note(lastAt)
+	}
+	for i := range s.Expect {
+		e := &s.Expect[i]
+		if !e.HasAt {
+			continue
+		}
+		t := at(e.At.D())
+		if late(t) {
+			v.errf(indexPath("expect", i)+".at", hint, "%s.at: %s is after 2261-12-31, the last day omnisim can simulate", indexPath("expect", i), t.Format(time.RFC3339))
+			continue
+		}
+		note(t)
+	}
+	for i := range s.Traffic {
+		tr := &s.Traffic[i]
+		p := indexPath("traffic", i)
+		from := at(tr.Start.D())
+		until := from.Add(tr.For.D())
+		if !end.IsZero() && until.After(end) {
+			until = end
+		}
+		if late(until) {
+			v.errf(p+".for", hint, "%s: arrivals go on until %s, after 2261-12-31, the last day omnisim can simulate", p, until.Format(time.RFC3339))
+			continue
+		}
+		// A generated conversation goes on after its arrival for its handle
+		// (or first-response) time.
+		tail := until.Add(max(tr.Handle.reach(), tr.Reply.reach()))
+		if !end.IsZero() && tail.After(end) {
+			tail = end
+		}
+		if late(tail) {
+			v.errf(p+".handle", hint, "%s: conversations arriving until %s go on past 2261-12-31, the last day omnisim can simulate", p, until.Format(time.RFC3339))
+			continue
+		}
+		note(tail)
+	}
+	// The router's timers run from the last thing played: a timer set then
+	// must fall within the span too.
+	timer, key := time.Duration(0), ""
+	consider := func(d time.Duration, k string) {
+		if d > timer {
+			timer, key = d, k
+		}
+	}
+	if m := s.Tenant.MissedAfter.D(); m > 0 {
+		consider(satAdd(m, s.Tenant.CloseMissedAfter.D()), "tenant.missed_after")
+	}
+	consider(s.Tenant.IdleAfter.D(), "tenant.idle_after")
+	for _, name := range sortedChannels(s) {
+		ch := s.Channels[name]
+		if ch == nil {
+			continue
+		}
+		if w := ch.Rules.Window; w != nil {
+			consider(w.D(), joinPath("channels", name)+".rules.window")
+		}
+		if ch.Router != nil && ch.Router.Window != nil {
+			consider(ch.Router.Window.D(), joinPath("channels", name)+".router.window")
+		}
+	}
+	if timer > 0 && late(last.Add(timer)) {
+		v.errf(key, hint, "%s: %s after the last event (%s) is past 2261-12-31, the last day omnisim can simulate",
+			key, FormatDuration(timer), last.Format(time.RFC3339))
+	}
+}
+
+func satAdd(a, b time.Duration) time.Duration {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+func sortedChannels(s *Scenario) []string {
+	names := make([]string, 0, len(s.Channels))
+	for name := range s.Channels {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Demand is the work a scenario asks for, counted in messages: each
+// step's says × repeat (one for any other action), and for each traffic
+// flow its expected arrivals × the most messages a customer sends. The
+// agents' replies to generated customers come on top; the figure is a
+// bound on what the file asks for, not a prediction of the run.
+type Demand struct {
+	Messages float64
+	// Largest names the part of the file asking for the most: "steps[3]"
+	// or "traffic[0]"; Line is its line and Detail how its figure comes
+	// about ("1 × 2,000,000,000 repeats").
+	Largest      string
+	Line         int
+	LargestCount float64
+	Detail       string
+}
+
+// Demand counts the messages the scenario asks for.
+func (s *Scenario) Demand() Demand {
+	var d Demand
+	consider := func(n float64, path string, line int, detail string) {
+		d.Messages += n
+		if n > d.LargestCount {
+			d.LargestCount, d.Largest, d.Line, d.Detail = n, path, line, detail
+		}
+	}
+	for i := range s.Steps {
+		st := &s.Steps[i]
+		n := float64(max(len(st.Says), 1)) * float64(max(st.Repeat, 1))
+		consider(n, indexPath("steps", i), st.Line,
+			fmt.Sprintf("%s × %s repeats", GroupDigits(int64(max(len(st.Says), 1))), GroupDigits(int64(max(st.Repeat, 1)))))
+	}
+	for i := range s.Traffic {
+		tr := &s.Traffic[i]
+		arrivals := tr.Arrivals.PerHour * tr.For.D().Hours()
+		if s.Duration > 0 && tr.Start < s.Duration && tr.Start+tr.For > s.Duration {
+			arrivals = tr.Arrivals.PerHour * (s.Duration - tr.Start).D().Hours()
+		} else if s.Duration > 0 && tr.Start >= s.Duration {
+			arrivals = 0
+		}
+		consider(arrivals*float64(tr.Messages.Max), indexPath("traffic", i), tr.Line,
+			fmt.Sprintf("about %s arrivals × up to %d messages", GroupDigits(int64(math.Round(arrivals))), tr.Messages.Max))
+	}
+	return d
+}
+
+// CheckBudget returns an error, at the part of the file asking for the
+// most, when the scenario asks for more than max messages (see
+// [Scenario.Demand]); max 0 is no limit. The error has no hint: the caller
+// says how to raise the budget.
+func (s *Scenario) CheckBudget(max int64) *Error {
+	d := s.Demand()
+	if max <= 0 || d.Messages <= float64(max) {
+		return nil
+	}
+	e := &Error{File: s.File, Line: d.Line, Col: 1, Field: d.Largest,
+		Msg: fmt.Sprintf("this scenario asks for about %s messages (%s: %s); the budget is %s",
+			formatCount(d.Messages), d.Largest, d.Detail, GroupDigits(max))}
+	if d.Line == 0 {
+		e.Col = 0
+	}
+	return e
+}
+
+// formatCount writes a count with thousands separators, or in powers of
+// ten when it is too large for an int64.
+func formatCount(f float64) string {
+	if f >= math.MaxInt64 {
+		return strconv.FormatFloat(f, 'g', 3, 64)
+	}
+	return GroupDigits(int64(math.Round(f)))
+}
+
+// GroupDigits writes n with commas between groups of three digits:
+// 20000000 is "20,000,000".
+func GroupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// Warning is something in a scenario file that is allowed but probably not
+// meant: a step after the end, a scenario that checks nothing.
+type Warning struct {
+	File string
+	Line int // 1 when it is about the whole file
+	Msg  string
+}
+
+// String formats the warning as file:line: warning: msg.
+func (w Warning) String() string {
+	if w.Line > 0 {
+		return fmt.Sprintf("%s:%d: warning: %s", w.File, w.Line, w.Msg)
+	}
+	return fmt.Sprintf("%s: warning: %s", w.File, w.Msg)
+}
+
+// Warnings lists what the scenario says that a run does not do: steps and
+// traffic after the end of the scenario (never played), and a scenario
+// without an expectation (it passes whatever happens, unless the run meets
+// unexpected policy drift or cannot complete).
+func (s *Scenario) Warnings() []Warning {
+	var out []Warning
+	add := func(line int, format string, args ...any) {
+		out = append(out, Warning{File: s.File, Line: line, Msg: fmt.Sprintf(format, args...)})
+	}
+	if d := s.Duration; d > 0 {
+		for i := range s.Steps {
+			st := &s.Steps[i]
+			p := indexPath("steps", i)
+			n := st.messages()
+			if st.At > d {
+				add(st.Line, "%s at %s comes after the end of the scenario (duration = %q): it is never played", p, st.At, d)
+				continue
+			}
+			if n > 1 && st.Every > 0 {
+				// The messages at at + k*every with k > (d-at)/every come
+				// after the end.
+				inside := int64((d-st.At)/st.Every) + 1
+				if inside < int64(n) {
+					add(st.Line, "%s: %s of its %s messages come after the end of the scenario (duration = %q): they are never played",
+						p, GroupDigits(int64(n)-inside), GroupDigits(int64(n)), d)
+				}
+			}
+		}
+		for i := range s.Traffic {
+			tr := &s.Traffic[i]
+			if tr.Start >= d {
+				add(tr.Line, "%s starts at %s, at or after the end of the scenario (duration = %q): it generates nobody", indexPath("traffic", i), tr.Start, d)
+			}
+		}
+	}
+	if len(s.Expect) == 0 {
+		add(1, "the scenario has no [[expect]]: it passes whatever happens, unless the run meets unexpected policy drift or cannot complete")
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+	return out
+}

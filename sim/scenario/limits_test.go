@@ -1,0 +1,191 @@
+package scenario
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFileSizeLimit(t *testing.T) {
+	src := []byte("name = \"x\"\n" + strings.Repeat("#", MaxFileSize))
+	_, err := testFormat.Parse("big.toml", src)
+	want := "big.toml:1:1: the file is 4,194,315 bytes; a scenario file may be at most 4,194,304 bytes (4 MiB)"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("err = %v, want %s", err, want)
+	}
+	if _, err := testFormat.Parse("ok.toml", src[:MaxFileSize]); err != nil {
+		t.Errorf("a file of exactly MaxFileSize: %v", err)
+	}
+}
+
+// Every time a run plays must lie within what the engine can represent;
+// check refuses the rest with the time in the message.
+func TestTimeBounds(t *testing.T) {
+	steps := "[[agents]]\nid = \"a\"\n[[customers]]\nid = \"c\"\n"
+	for _, tt := range []struct{ name, src, want string }{
+		{"start far ahead", "start = 9999-01-01T00:00:00Z\n", "t.toml:1:9: start: 9999-01-01T00:00:00Z is outside the years omnisim can simulate, 1678-01-01 to 2261-12-31"},
+		{"start long ago", "start = 1677-12-31T23:59:59Z\n", "start: 1677-12-31T23:59:59Z is outside"},
+		{"start at the last instant", "start = 2262-01-01T00:00:00Z\n", "start: 2262-01-01T00:00:00Z is outside"},
+		{"duration", "start = 2261-01-01T00:00:00Z\nduration = \"400d\"\n", "duration: the scenario would end at 2262-02-05T00:00:00Z"},
+		{"step", "start = 2261-01-01T00:00:00Z\n" + steps + "[[steps]]\nat = \"400d\"\ncustomer = \"c\"\nsays = \"x\"\n", "steps[0].at: the step comes at 2262-02-05T00:00:00Z"},
+		{"repeats", "start = 2261-01-01T00:00:00Z\n" + steps + "[[steps]]\ncustomer = \"c\"\nsays = [\"x\", \"y\"]\nrepeat = 300\nevery = \"1d\"\n", "steps[0]: its last message comes at 2262-08-23T00:00:00Z"},
+		{"overflow", steps + "[[steps]]\ncustomer = \"c\"\nsays = \"x\"\nrepeat = 9000000\nevery = \"100000d\"\n", "steps[0]: its last message would come 100000d × 8,999,999 after at, past the longest span omnisim can represent"},
+		{"expect", "start = 2261-01-01T00:00:00Z\n[[expect]]\nat = \"400d\"\nmetric = \"closed\"\nmax = 0\n", "expect[0].at: 2262-02-05T00:00:00Z is after 2261-12-31"},
+		{"traffic", "start = 2261-01-01T00:00:00Z\n[[traffic]]\nchannel = \"whatsapp\"\narrivals = \"poisson 1/d\"\nfor = \"400d\"\nmessages = 1\nhandle = \"1m\"\n", "traffic[0]: arrivals go on until 2262-02-05T00:00:00Z"},
+		{"idle timer", "start = 2261-12-31T00:00:00Z\n[tenant]\nmissed_after = \"2d\"\n", "tenant.missed_after: 2d after the last event (2261-12-31T00:00:00Z) is past 2261-12-31"},
+		{"window", "start = 2261-12-01T00:00:00Z\n[channels.whatsapp.router]\nwindow = \"90d\"\n", "channels.whatsapp.router.window: 90d after the last event"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := testFormat.Parse("t.toml", []byte(tt.src))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v\nwant %q", err, tt.want)
+			}
+		})
+	}
+	// The edges are fine, and so is what duration cuts off.
+	for _, src := range []string{
+		"start = 1678-01-01T00:00:00Z\n",
+		"start = 2261-12-31T23:59:59Z\n",
+		"start = 2261-01-01T00:00:00Z\nduration = \"300d\"\n" + steps + "[[steps]]\nat = \"400d\"\ncustomer = \"c\"\nsays = \"x\"\n",
+	} {
+		if _, err := testFormat.Parse("t.toml", []byte(src)); err != nil {
+			t.Errorf("%s: %v", src, err)
+		}
+	}
+}
+
+func TestDemandAndBudget(t *testing.T) {
+	s, err := testFormat.Parse("b.toml", []byte(`
+[[agents]]
+id = "a"
+[[customers]]
+id = "c"
+[[steps]]
+customer = "c"
+says = ["x", "y"]
+repeat = 1000
+[[steps]]
+at = "1m"
+agent = "a"
+to = "c"
+close = true
+[[traffic]]
+channel = "whatsapp"
+arrivals = "poisson 100/h"
+for = "10h"
+messages = "2..6"
+handle = "1m"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := s.Demand()
+	if d.Messages != 2000+1+6000 || d.Largest != "traffic[0]" || d.Line != 15 {
+		t.Errorf("demand = %+v, want 8001 messages, the most from traffic[0] at line 15", d)
+	}
+	if e := s.CheckBudget(8001); e != nil {
+		t.Errorf("a budget of exactly the demand: %v", e)
+	}
+	if e := s.CheckBudget(0); e != nil {
+		t.Errorf("budget 0 (no limit): %v", e)
+	}
+	e := s.CheckBudget(8000)
+	want := "b.toml:15:1: this scenario asks for about 8,001 messages (traffic[0]: about 1,000 arrivals × up to 6 messages); the budget is 8,000"
+	if e == nil || e.Error() != want {
+		t.Errorf("CheckBudget(8000) = %v, want %s", e, want)
+	}
+
+	// The issue's two files: 2,000,000,000 repeats, and 7 million
+	// customers of 1000 messages.
+	for _, tt := range []struct{ src, want string }{
+		{"[[customers]]\nid = \"c\"\n[[steps]]\ncustomer = \"c\"\nsays = \"x\"\nrepeat = 2000000000\nevery = \"1ms\"\n",
+			"about 2,000,000,000 messages (steps[0]: 1 × 2,000,000,000 repeats); the budget is 20,000,000"},
+		{"[[traffic]]\nchannel = \"whatsapp\"\narrivals = \"poisson 7000000/d\"\nfor = \"1d\"\nmessages = \"1000\"\nhandle = \"1m\"\n",
+			"about 7,000,000,000 messages (traffic[0]: about 7,000,000 arrivals × up to 1000 messages)"},
+	} {
+		s, err := testFormat.Parse("i.toml", []byte(tt.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := s.CheckBudget(DefaultMaxMessages); e == nil || !strings.Contains(e.Error(), tt.want) {
+			t.Errorf("CheckBudget = %v, want %q", e, tt.want)
+		}
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	s, err := testFormat.Parse("w.toml", []byte(`duration = "1h"
+[[customers]]
+id = "c"
+[[steps]]
+at = "2h"
+customer = "c"
+says = "late"
+[[steps]]
+customer = "c"
+says = "x"
+repeat = 10
+every = "10m"
+[[steps]]
+at = "1h"
+customer = "c"
+says = "just in time"
+[[traffic]]
+channel = "whatsapp"
+start = "1h"
+arrivals = "poisson 1/h"
+for = "1h"
+messages = 1
+handle = "1m"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range s.Warnings() {
+		got = append(got, w.String())
+	}
+	want := []string{
+		`w.toml:1: warning: the scenario has no [[expect]]: it passes whatever happens, unless the run meets unexpected policy drift or cannot complete`,
+		`w.toml:4: warning: steps[0] at 2h comes after the end of the scenario (duration = "1h"): it is never played`,
+		`w.toml:8: warning: steps[1]: 3 of its 10 messages come after the end of the scenario (duration = "1h"): they are never played`,
+		`w.toml:17: warning: traffic[0] starts at 1h, at or after the end of the scenario (duration = "1h"): it generates nobody`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	s, err = testFormat.Parse("ok.toml", []byte("[[expect]]\nmetric = \"closed\"\nmax = 0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := s.Warnings(); len(w) != 0 {
+		t.Errorf("warnings %v", w)
+	}
+}
+
+// Formats in rules are lower case whatever the file says, for the router
+// and the platform alike.
+func TestRuleFormatsLowerCase(t *testing.T) {
+	s, err := testFormat.Parse("f.toml", []byte("[channels.whatsapp.rules.media.image]\nformats = [\"JPEG\", \" Png \"]\n[channels.whatsapp.router.media.video]\nformats = [\"MP4\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := s.Channels["whatsapp"]
+	if got := ch.Rules.Media["image"].Formats; !reflect.DeepEqual(got, []string{"jpeg", "png"}) {
+		t.Errorf("rules formats = %q", got)
+	}
+	if got := ch.Router.Media["video"].Formats; !reflect.DeepEqual(got, []string{"mp4"}) {
+		t.Errorf("router formats = %q", got)
+	}
+}
+
+// A scenario built in Go without a start is not placed in time.
+func TestBoundsSkipUnplacedGoScenario(t *testing.T) {
+	if err := testFormat.Validate(&Scenario{Name: "go"}); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	if err := testFormat.Validate(&Scenario{Name: "go", Start: time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)}); err == nil {
+		t.Error("a start in 3000 validates")
+	}
+}
