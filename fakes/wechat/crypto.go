@@ -10,8 +10,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
 )
 
 // Errors of [Encrypt] and [Decrypt]; the fake journals them, for refused
@@ -42,10 +40,40 @@ const blockPad = 32
 // Signature(token, timestamp, nonce); "msg_signature" is
 // Signature(token, timestamp, nonce, encrypt).
 func Signature(parts ...string) string {
-	p := append([]string(nil), parts...)
-	sort.Strings(p)
-	sum := sha1.Sum([]byte(strings.Join(p, "")))
+	sum, _ := sortedSum(parts, nil)
 	return hex.EncodeToString(sum[:])
+}
+
+// sortedSum returns the SHA-1 of parts sorted byte-wise and joined. The
+// join is made in buf's storage (grown when too small, and returned for
+// reuse), or on the stack when buf is nil; parts is not reordered.
+func sortedSum[T string | []byte](parts []T, buf []byte) ([sha1.Size]byte, []byte) {
+	var arr [4]T
+	s := arr[:0]
+	if len(parts) <= len(arr) {
+		s = append(s, parts...)
+	} else {
+		s = make([]T, len(parts))
+		copy(s, parts)
+	}
+	for i := 1; i < len(s); i++ { // insertion sort: three or four parts
+		for j := i; j > 0 && string(s[j]) < string(s[j-1]); j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	if buf == nil {
+		var stack [128]byte
+		b := stack[:0]
+		for _, p := range s {
+			b = append(b, p...)
+		}
+		return sha1.Sum(b), nil
+	}
+	b := buf[:0]
+	for _, p := range s {
+		b = append(b, p...)
+	}
+	return sha1.Sum(b), b[:0]
 }
 
 // signatureEqual compares two hex signatures in constant time.
@@ -94,6 +122,41 @@ func Encrypt(key, appID string, random []byte, msg []byte) (string, error) {
 	}
 	cipher.NewCBCEncrypter(block, k[:aes.BlockSize]).CryptBlocks(buf, buf)
 	return base64.StdEncoding.EncodeToString(buf), nil
+}
+
+// cbcMode is a pooled AES-CBC mode of a Server's key; SetIV restarts it.
+type cbcMode interface {
+	cipher.BlockMode
+	SetIV([]byte)
+}
+
+// appendEncrypt appends [Encrypt] of msg under the server's key to dst: the
+// same bytes, without deriving the key again and, with scratch (returned
+// for reuse) holding the plaintext, without allocating.
+func (s *Server) appendEncrypt(dst []byte, random *[16]byte, msg, scratch []byte) ([]byte, []byte) {
+	appID := s.cfg.AppID
+	n := 20 + len(msg) + len(appID)
+	pad := blockPad - n%blockPad
+	buf := append(scratch[:0], random[:]...)
+	buf = binary.BigEndian.AppendUint32(buf, uint32(len(msg)))
+	buf = append(buf, msg...)
+	buf = append(buf, appID...)
+	for range pad {
+		buf = append(buf, byte(pad))
+	}
+	iv := s.aesKey[:aes.BlockSize]
+	var m cipher.BlockMode
+	if v, ok := s.cbcPool.Get().(cbcMode); ok {
+		v.SetIV(iv)
+		m = v
+	} else {
+		m = cipher.NewCBCEncrypter(s.block, iv)
+	}
+	m.CryptBlocks(buf, buf)
+	if v, ok := m.(cbcMode); ok {
+		s.cbcPool.Put(v)
+	}
+	return base64.StdEncoding.AppendEncode(dst, buf), buf[:0]
 }
 
 // Decrypt reverses [Encrypt]: it returns the message of an Encrypt text

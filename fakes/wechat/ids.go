@@ -84,7 +84,12 @@ func (g *idgen) accessToken() string {
 
 // nonce is a 10-digit decimal string, like WeChat's webhook nonces.
 func (g *idgen) nonce() string {
-	return strconv.FormatUint(1_000_000_000+g.next(streamNonce)%9_000_000_000, 10)
+	return string(g.appendNonce(nil))
+}
+
+// appendNonce appends the next nonce to b.
+func (g *idgen) appendNonce(b []byte) []byte {
+	return strconv.AppendUint(b, 1_000_000_000+g.next(streamNonce)%9_000_000_000, 10)
 }
 
 // echostr is a 19-digit decimal string, like WeChat's verification echostr.
@@ -113,10 +118,8 @@ func (g *idgen) rid(now time.Time) string {
 }
 
 // random16 is the 16-byte alphanumeric prefix of an encrypted message.
-func (g *idgen) random16() []byte {
-	b := make([]byte, 16)
-	g.fill(b, streamRandom, alnum)
-	return b
+func (g *idgen) random16(b *[16]byte) {
+	g.fill(b[:], streamRandom, alnum)
 }
 
 // ticket is a QR-code ticket ("gQ" + 94 base64 characters).

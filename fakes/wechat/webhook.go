@@ -3,6 +3,9 @@ package wechat
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -11,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -147,11 +151,12 @@ func (s *Server) CustomerText(ctx context.Context, openid, text string) (Inbound
 	s.mu.Lock()
 	s.openMessageGrantLocked(openid, now)
 	id := s.ids.msgID()
-	b := s.appendHead(nil, openid, now, "text")
+	b, pb := s.plainBuf(pushSize + len(s.cfg.OriginalID) + len(openid) + len(text))
+	b = s.appendHead(b, openid, now, "text")
 	b = appendElem(b, "Content", text)
 	b = appendMsgID(b, id)
 	s.mu.Unlock()
-	return s.push(ctx, "message", openid, strconv.FormatInt(id, 10), "", b, now)
+	return s.push(ctx, "message", openid, strconv.FormatInt(id, 10), "", b, pb, now)
 }
 
 // CustomerMedia makes customer openid send media of kind image, voice or
@@ -181,7 +186,8 @@ func (s *Server) CustomerMedia(ctx context.Context, openid, kind, format string,
 	id := s.ids.msgID()
 	mediaID := s.ids.mediaID()
 	s.mediaStore[mediaID] = &media{kind: kind, format: format, size: size, created: now}
-	b := s.appendHead(nil, openid, now, kind)
+	b, pb := s.plainBuf(pushSize + len(s.cfg.OriginalID) + len(openid) + 256)
+	b = s.appendHead(b, openid, now, kind)
 	switch kind {
 	case "image":
 		b = appendElem(b, "PicUrl", "http://mmbiz.qpic.cn/mmbiz_jpg/"+mediaID+"/0")
@@ -197,7 +203,7 @@ func (s *Server) CustomerMedia(ctx context.Context, openid, kind, format string,
 	}
 	b = appendMsgID(b, id)
 	s.mu.Unlock()
-	return s.push(ctx, "message", openid, strconv.FormatInt(id, 10), "", b, now)
+	return s.push(ctx, "message", openid, strconv.FormatInt(id, 10), "", b, pb, now)
 }
 
 // CustomerEvent makes customer openid trigger event: "subscribe" (follow;
@@ -227,7 +233,8 @@ func (s *Server) CustomerEvent(ctx context.Context, openid, event, key string) (
 	} else {
 		c.evt = grant{at: now, left: s.cfg.EventReplyLimit}
 	}
-	b := s.appendHead(nil, openid, now, "event")
+	b, pb := s.plainBuf(pushSize + len(s.cfg.OriginalID) + len(openid) + 128 + len(key))
+	b = s.appendHead(b, openid, now, "event")
 	b = appendElem(b, "Event", event)
 	switch {
 	case event == EventSubscribe && key != "":
@@ -244,7 +251,7 @@ func (s *Server) CustomerEvent(ctx context.Context, openid, event, key string) (
 	}
 	b = append(b, "</xml>"...)
 	s.mu.Unlock()
-	return s.push(ctx, "event", openid, "", event, b, now)
+	return s.push(ctx, "event", openid, "", event, b, pb, now)
 }
 
 // openMessageGrantLocked starts a new message grant: the window restarts and
@@ -254,60 +261,135 @@ func (s *Server) openMessageGrantLocked(openid string, now time.Time) {
 	c.msg = grant{at: now, left: s.cfg.ReplyLimit}
 }
 
-// envelope returns the query and body of a push of plain XML in the
-// configured mode.
-func (s *Server) envelope(plain []byte, now time.Time, openid string) (string, []byte, error) {
-	s.mu.Lock()
-	nonce := s.ids.nonce()
-	var random []byte
-	if s.cfg.Mode != Plaintext {
-		random = s.ids.random16()
-	}
-	s.mu.Unlock()
-	ts := strconv.FormatInt(now.Unix(), 10)
-	q := "signature=" + Signature(s.cfg.Token, ts, nonce) + "&timestamp=" + ts + "&nonce=" + nonce +
-		"&openid=" + url.QueryEscape(openid)
+// pushSize is the length of a text push's XML without its ToUserName,
+// FromUserName and Content values, rounded up.
+const pushSize = 256
+
+// plainBuf returns an empty slice of capacity n for the plain XML of a
+// push, and the pooled buffer holding it: in Plaintext mode a new slice and
+// no buffer (the XML is the body, which the journal keeps); in the other
+// modes a pooled buffer, which push returns to the pool once the XML is
+// encrypted.
+func (s *Server) plainBuf(n int) ([]byte, *buffer) {
 	if s.cfg.Mode == Plaintext {
-		return q, plain, nil
+		return make([]byte, 0, n), nil
 	}
-	enc, err := Encrypt(s.cfg.EncodingAESKey, s.cfg.AppID, random, plain)
-	if err != nil {
-		return "", nil, fmt.Errorf("wechat: %s mode: %w", s.cfg.Mode, err)
-	}
-	q += "&encrypt_type=aes&msg_signature=" + Signature(s.cfg.Token, ts, nonce, enc)
-	var b []byte
-	if s.cfg.Mode == Safe {
-		b = append(b, "<xml>"...)
-		b = appendElem(b, "ToUserName", s.cfg.OriginalID)
-	} else {
-		b = append(b, bytes.TrimSuffix(plain, []byte("</xml>"))...)
-	}
-	b = appendElem(b, "Encrypt", enc)
-	return q, append(b, "</xml>"...), nil
+	pb := getBuf()
+	return pb.b, pb
 }
 
-// webhookURL appends query to Config.WebhookURL.
-func (s *Server) webhookURL(query string) string {
-	u := s.cfg.WebhookURL
-	if strings.Contains(u, "?") {
-		return u + "&" + query
+// buffer is a pooled scratch buffer: plain XML, AES input, bodies read.
+type buffer struct{ b []byte }
+
+var bufPool = sync.Pool{New: func() any { return &buffer{b: make([]byte, 0, 1<<10)} }}
+
+// maxPooledBuf is the largest buffer kept in bufPool.
+const maxPooledBuf = 64 << 10
+
+// getBuf returns a pooled buffer, empty.
+func getBuf() *buffer {
+	pb := bufPool.Get().(*buffer)
+	pb.b = pb.b[:0]
+	return pb
+}
+
+// putBuf returns pb to the pool with b, the last use of its storage (which
+// may have grown), unless that is larger than maxPooledBuf.
+func putBuf(pb *buffer, b []byte) {
+	if cap(b) <= maxPooledBuf {
+		pb.b = b[:0]
+		bufPool.Put(pb)
 	}
-	return u + "?" + query
+}
+
+// envelope returns the URL (WebhookURL and the query) and body of a push
+// of plain XML in the configured mode.
+func (s *Server) envelope(plain []byte, now time.Time, openid string) (string, []byte, error) {
+	var random [16]byte
+	var tsBuf, nonceBuf [24]byte
+	ts := strconv.AppendInt(tsBuf[:0], now.Unix(), 10)
+	s.mu.Lock()
+	nonce := s.ids.appendNonce(nonceBuf[:0])
+	if s.cfg.Mode != Plaintext {
+		s.ids.random16(&random)
+	}
+	s.mu.Unlock()
+	sig, _ := sortedSum([][]byte{s.tokenBytes, ts, nonce}, nil)
+
+	// The body: in Plaintext mode the XML, otherwise with Encrypt written
+	// in place (a base64 text holds no "]]>", so it needs one CDATA
+	// section).
+	body := plain
+	var msgSig [sha1.Size]byte
+	if s.cfg.Mode != Plaintext {
+		if s.keyErr != nil {
+			return "", nil, fmt.Errorf("wechat: %s mode: %w", s.cfg.Mode, s.keyErr)
+		}
+		sb := getBuf()
+		scratch := sb.b
+		encLen := base64.StdEncoding.EncodedLen((20 + len(plain) + len(s.cfg.AppID) + blockPad) / blockPad * blockPad)
+		if s.cfg.Mode == Safe {
+			body = make([]byte, 0, 96+len(s.cfg.OriginalID)+encLen)
+			body = append(body, "<xml>"...)
+			body = appendElem(body, "ToUserName", s.cfg.OriginalID)
+		} else {
+			xml := bytes.TrimSuffix(plain, []byte("</xml>"))
+			body = make([]byte, 0, len(xml)+48+encLen)
+			body = append(body, xml...)
+		}
+		body = append(body, "<Encrypt><![CDATA["...)
+		encAt := len(body)
+		body, scratch = s.appendEncrypt(body, &random, plain, scratch)
+		enc := body[encAt:]
+		body = append(body, "]]></Encrypt></xml>"...)
+		msgSig, scratch = sortedSum([][]byte{s.tokenBytes, ts, nonce, enc}, scratch)
+		putBuf(sb, scratch)
+	}
+
+	// The URL: ?signature=&timestamp=&nonce=&openid=[&encrypt_type=aes&msg_signature=].
+	var hexBuf [2 * sha1.Size]byte
+	var u strings.Builder
+	u.Grow(len(s.cfg.WebhookURL) + 200 + len(openid))
+	u.WriteString(s.cfg.WebhookURL)
+	if strings.Contains(s.cfg.WebhookURL, "?") {
+		u.WriteByte('&')
+	} else {
+		u.WriteByte('?')
+	}
+	u.WriteString("signature=")
+	hex.Encode(hexBuf[:], sig[:])
+	u.Write(hexBuf[:])
+	u.WriteString("&timestamp=")
+	u.Write(ts)
+	u.WriteString("&nonce=")
+	u.Write(nonce)
+	u.WriteString("&openid=")
+	u.WriteString(url.QueryEscape(openid))
+	if s.cfg.Mode != Plaintext {
+		u.WriteString("&encrypt_type=aes&msg_signature=")
+		hex.Encode(hexBuf[:], msgSig[:])
+		u.Write(hexBuf[:])
+	}
+	return u.String(), body, nil
 }
 
 // push delivers a message or event: up to WebhookTries POSTs of the same
 // bytes, each with a WebhookTimeout, until the router answers 200. A 200
 // body other than "" or "success" is a passive reply.
-func (s *Server) push(ctx context.Context, kind, openid, msgID, event string, plain []byte, now time.Time) (Inbound, error) {
+//
+// plain is the XML; pb, when not nil, the pooled buffer that holds it.
+func (s *Server) push(ctx context.Context, kind, openid, msgID, event string, plain []byte, pb *buffer, now time.Time) (Inbound, error) {
 	in := Inbound{ID: msgID}
 	if s.cfg.WebhookURL == "" {
 		return in, ErrNoWebhookURL
 	}
-	query, body, err := s.envelope(plain, now, openid)
+	target, body, err := s.envelope(plain, now, openid)
+	if pb != nil {
+		putBuf(pb, plain)
+	}
 	if err != nil {
 		return in, err
 	}
-	target := s.webhookURL(query)
 	var last error
 	for try := 1; try <= s.cfg.WebhookTries; try++ {
 		if err := ctx.Err(); err != nil {
@@ -325,7 +407,7 @@ func (s *Server) push(ctx context.Context, kind, openid, msgID, event string, pl
 		s.addWebhookLocked(wh)
 		s.mu.Unlock()
 		if err == nil && status == http.StatusOK {
-			if t := strings.TrimSpace(string(reply)); t != "" && t != "success" {
+			if t := bytes.TrimSpace(reply); len(t) != 0 && string(t) != "success" {
 				s.passiveReply(openid, reply)
 			}
 			return in, nil
@@ -337,35 +419,142 @@ func (s *Server) push(ctx context.Context, kind, openid, msgID, event string, pl
 	return in, nil
 }
 
+// webhookURL appends query to Config.WebhookURL.
+func (s *Server) webhookURL(query string) string {
+	u := s.cfg.WebhookURL
+	if strings.Contains(u, "?") {
+		return u + "&" + query
+	}
+	return u + "?" + query
+}
+
+// callHeader returns the headers of a call to the router: User-Agent
+// Mozilla/4.0 and, for a body, Content-Type text/xml.
+func callHeader(withBody bool) http.Header {
+	v := &[2]string{"Mozilla/4.0", "text/xml"}
+	if !withBody {
+		return http.Header{"User-Agent": v[0:1:1]}
+	}
+	return http.Header{"User-Agent": v[0:1:1], "Content-Type": v[1:2:2]}
+}
+
 // call makes one HTTP call to the router with a WebhookTimeout; it returns
 // the status, the answer body and the headers sent. A body is sent as
 // text/xml.
 func (s *Server) call(ctx context.Context, method, target string, body []byte) (int, []byte, http.Header, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.WebhookTimeout)
 	defer cancel()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	req, err := s.newRequest(ctx, method, target, body)
 	if err != nil {
 		return 0, nil, nil, err
 	}
+	// The journal's copy of the headers sent, the same for every call: one
+	// map kept by all the entries.
+	hdr := s.sentHeader[0]
 	if body != nil {
-		req.Header.Set("Content-Type", "text/xml")
+		hdr = s.sentHeader[1]
 	}
-	req.Header.Set("User-Agent", "Mozilla/4.0")
-	hdr := req.Header.Clone()
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
 		return 0, nil, hdr, err
 	}
 	defer resp.Body.Close()
-	reply, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
+	reply, err := readReply(resp.Body)
 	if err != nil {
 		return 0, nil, hdr, fmt.Errorf("reading the answer: %w", err)
 	}
 	return resp.StatusCode, reply, hdr, nil
+}
+
+// newRequest is http.NewRequestWithContext(ctx, method, target, body) with
+// the push headers: Content-Type text/xml when there is a body, User-Agent
+// Mozilla/4.0. A POST to the webhook, whose URL is WebhookURL and a query,
+// reuses the parse of WebhookURL made by New (the same URL: url.Parse cuts
+// the query off before parsing the rest).
+func (s *Server) newRequest(ctx context.Context, method, target string, body []byte) (*http.Request, error) {
+	base := s.hookBase
+	if body == nil || method != http.MethodPost || base == nil || !strings.HasPrefix(target, s.cfg.WebhookURL) {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, target, rd)
+		if err != nil {
+			return nil, err
+		}
+		req.Header = callHeader(body != nil)
+		return req, nil
+	}
+	u := new(url.URL)
+	*u = *base
+	_, u.RawQuery, _ = strings.Cut(target, "?")
+	rd := &bodyReader{}
+	rd.Reset(body)
+	req := &http.Request{
+		Method:        method,
+		URL:           u,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        callHeader(true),
+		Body:          rd,
+		ContentLength: int64(len(body)),
+		GetBody: func() (io.ReadCloser, error) {
+			rd := &bodyReader{}
+			rd.Reset(body)
+			return rd, nil
+		},
+		Host: u.Host,
+	}
+	if len(body) == 0 {
+		req.Body = http.NoBody
+		req.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
+	}
+	return req.WithContext(ctx), nil
+}
+
+// parseHookBase parses the part of a webhook URL before its query, as
+// url.Parse parses it within the URL of a push; nil when it does not parse
+// or when the URL is one that newRequest leaves to http.NewRequest: one with
+// a fragment or a control character.
+func parseHookBase(webhookURL string) *url.URL {
+	if webhookURL == "" || strings.ContainsFunc(webhookURL, func(r rune) bool { return r < ' ' || r == 0x7f || r == '#' }) {
+		return nil
+	}
+	base, _, _ := strings.Cut(webhookURL, "?")
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil
+	}
+	u.Host = removeEmptyPort(u.Host)
+	return u
+}
+
+// removeEmptyPort strips an empty port (a trailing ':'), as
+// http.NewRequest normalizes the host.
+func removeEmptyPort(host string) string {
+	if strings.LastIndex(host, ":") > strings.LastIndex(host, "]") {
+		return strings.TrimSuffix(host, ":")
+	}
+	return host
+}
+
+// bodyReader is a request body of bytes.
+type bodyReader struct{ bytes.Reader }
+
+func (*bodyReader) Close() error { return nil }
+
+// readReply reads the router's answer, up to maxReply bytes, into a slice
+// of its own size (never nil), as io.ReadAll(io.LimitReader(r, maxReply))
+// does.
+func readReply(r io.Reader) ([]byte, error) {
+	pb := getBuf()
+	b, err := readLimited(r, pb.b, maxReply)
+	defer putBuf(pb, b)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte{}, b...), nil
 }
 
 // replyXML is a passive reply, plain or encrypted.

@@ -12,8 +12,9 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
-	"slices"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -30,40 +31,103 @@ const blockSize = 32
 // signature returns hex(sha1(concatenation of parts sorted byte-wise)), the
 // form of both WeChat's signature and msg_signature.
 func signature(parts ...string) string {
-	sum := signatureSum(parts)
+	sum := sortedSum(parts)
 	return hex.EncodeToString(sum[:])
 }
 
-func signatureSum(parts []string) [sha1.Size]byte {
-	var sorted [4]string
-	s := sorted[:0]
-	if len(parts) <= len(sorted) {
+// sha1State is a pooled SHA-1 digest with room for its sum.
+type sha1State struct {
+	h   hash.Hash
+	out [sha1.Size]byte
+}
+
+// sha1Pool holds sha1States for sortedSum.
+var sha1Pool = sync.Pool{New: func() any { return &sha1State{h: sha1.New()} }}
+
+// sortedSum returns sha1 of the concatenation of parts sorted byte-wise;
+// parts itself is not reordered. Short parts are joined on the stack; long
+// ones are hashed in place (by a pooled digest), which for []byte parts
+// allocates nothing.
+func sortedSum[T string | []byte](parts []T) [sha1.Size]byte {
+	var arr [4]T
+	s := arr[:0]
+	if len(parts) <= len(arr) {
 		s = append(s, parts...)
 	} else {
-		s = slices.Clone(parts)
+		s = make([]T, len(parts))
+		copy(s, parts)
 	}
-	slices.Sort(s)
-	h := sha1.New()
+	// Insertion sort: there are three or four parts.
+	n := 0
+	for i := range s {
+		n += len(s[i])
+		for j := i; j > 0 && string(s[j]) < string(s[j-1]); j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	if n <= 256 {
+		var stack [256]byte
+		b := stack[:0]
+		for _, p := range s {
+			b = append(b, p...)
+		}
+		return sha1.Sum(b)
+	}
+	st := sha1Pool.Get().(*sha1State)
+	st.h.Reset()
 	for _, p := range s {
-		io.WriteString(h, p)
+		st.h.Write([]byte(p))
 	}
-	var sum [sha1.Size]byte
-	h.Sum(sum[:0])
+	st.h.Sum(st.out[:0])
+	sum := st.out
+	sha1Pool.Put(st)
 	return sum
 }
 
 // checkSignature reports whether got is the hex signature of parts (upper- or
 // lower-case hex), comparing in constant time.
 func checkSignature(got string, parts ...string) bool {
-	if len(got) != 2*sha1.Size {
-		return false
-	}
+	sum := sortedSum(parts)
+	return sumEqual(got, &sum)
+}
+
+// sumEqual reports whether got is the hex (either case) of sum, comparing
+// in constant time.
+func sumEqual(got string, sum *[sha1.Size]byte) bool {
 	var want [sha1.Size]byte
-	if _, err := hex.Decode(want[:], []byte(got)); err != nil {
+	if !decodeHex(want[:], got) {
 		return false
 	}
-	sum := signatureSum(parts)
 	return subtle.ConstantTimeCompare(sum[:], want[:]) == 1
+}
+
+// decodeHex decodes s, which must be exactly 2*len(dst) hex digits of
+// either case, into dst.
+func decodeHex(dst []byte, s string) bool {
+	if len(s) != 2*len(dst) {
+		return false
+	}
+	for i := range dst {
+		hi, ok1 := fromHex(s[2*i])
+		lo, ok2 := fromHex(s[2*i+1])
+		if !ok1 || !ok2 {
+			return false
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return true
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // decodeAESKey decodes a 43-character EncodingAESKey into the 32-byte AES key:
@@ -82,36 +146,65 @@ func decodeAESKey(encodingAESKey string) ([]byte, error) {
 	return key, nil
 }
 
-// open decrypts a safe-mode Encrypt value with key and returns the message it
-// carries, checking that the trailing app id is appID. Errors are errMalformed
-// (not base64, or not whole AES blocks) or errForged (anything found wrong
-// after decryption: padding, length, app id), wrapped with the detail.
-func open(block cipher.Block, key []byte, appID, encrypt string) ([]byte, error) {
-	ct, err := base64.StdEncoding.DecodeString(encrypt)
+// open decrypts a safe-mode Encrypt value with the adapter's key and
+// returns the message it carries, checking that the trailing app id is
+// AppID. The ciphertext is decoded and decrypted in buf's storage (grown
+// when too small, and returned for reuse); msg is a part of it. Errors are
+// errMalformed (not base64, or not whole AES blocks) or errForged (anything
+// found wrong after decryption: padding, length, app id), wrapped with the
+// detail.
+func (a *Adapter) open(encrypt, buf []byte) (msg, out []byte, err error) {
+	n := base64.StdEncoding.DecodedLen(len(encrypt))
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	ct := buf[:n]
+	n, err = base64.StdEncoding.Decode(ct, encrypt)
 	if err != nil {
-		return nil, fmt.Errorf("%w: base64: %v", errMalformed, err)
+		return nil, buf, fmt.Errorf("%w: base64: %v", errMalformed, err)
 	}
+	ct = ct[:n]
 	if len(ct) == 0 || len(ct)%aes.BlockSize != 0 {
-		return nil, fmt.Errorf("%w: %d bytes is not a whole number of AES blocks", errMalformed, len(ct))
+		return nil, buf, fmt.Errorf("%w: %d bytes is not a whole number of AES blocks", errMalformed, len(ct))
 	}
-	// Decrypt in place: ct is our own copy.
-	cipher.NewCBCDecrypter(block, key[:aes.BlockSize]).CryptBlocks(ct, ct)
+	a.decryptCBC(ct)
 	pt, ok := unpad(ct)
 	if !ok {
-		return nil, fmt.Errorf("%w: bad padding", errForged)
+		return nil, buf, fmt.Errorf("%w: bad padding", errForged)
 	}
 	if len(pt) < 20 {
-		return nil, fmt.Errorf("%w: %d bytes of plaintext is too short", errForged, len(pt))
+		return nil, buf, fmt.Errorf("%w: %d bytes of plaintext is too short", errForged, len(pt))
 	}
-	n := binary.BigEndian.Uint32(pt[16:20])
-	if uint64(n) > uint64(len(pt)-20) {
-		return nil, fmt.Errorf("%w: message length %d exceeds the %d bytes left", errForged, n, len(pt)-20)
+	l := binary.BigEndian.Uint32(pt[16:20])
+	if uint64(l) > uint64(len(pt)-20) {
+		return nil, buf, fmt.Errorf("%w: message length %d exceeds the %d bytes left", errForged, l, len(pt)-20)
 	}
-	msg, id := pt[20:20+n], pt[20+n:]
-	if appID == "" || subtle.ConstantTimeCompare(id, []byte(appID)) != 1 {
-		return nil, fmt.Errorf("%w: app id does not match", errForged)
+	msg, id := pt[20:20+l], pt[20+l:]
+	if a.cfg.AppID == "" || subtle.ConstantTimeCompare(id, []byte(a.cfg.AppID)) != 1 {
+		return nil, buf, fmt.Errorf("%w: app id does not match", errForged)
 	}
-	return msg, nil
+	return msg, buf, nil
+}
+
+// ivSetter is implemented by the standard library's CBC modes: it restarts
+// one with a new IV, so that a decrypter can be reused.
+type ivSetter interface{ SetIV([]byte) }
+
+// decryptCBC decrypts ct in place with AES-256-CBC, IV aesKey[:16], using a
+// pooled decrypter.
+func (a *Adapter) decryptCBC(ct []byte) {
+	iv := a.aesKey[:aes.BlockSize]
+	var m cipher.BlockMode
+	if v := a.cbcPool.Get(); v != nil {
+		m = v.(cipher.BlockMode)
+		m.(ivSetter).SetIV(iv)
+	} else {
+		m = cipher.NewCBCDecrypter(a.block, iv)
+	}
+	m.CryptBlocks(ct, ct)
+	if _, ok := m.(ivSetter); ok {
+		a.cbcPool.Put(m)
+	}
 }
 
 // unpad strips PKCS#7 padding to a 32-byte block: the last byte p is 1..32 and

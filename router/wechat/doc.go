@@ -78,7 +78,10 @@
 //
 // # Decoding
 //
-// Bodies are decoded with encoding/xml (strict mode). The document's root
+// Bodies are decoded as encoding/xml decodes them (strict mode): WeChat's
+// own flat form (CDATA or text in elements without attributes directly
+// under <xml>) by a one-pass reader, anything else by encoding/xml itself,
+// which makes the two one decoder. The document's root
 // element must be named xml (in any namespace); before it only white space,
 // comments and the XML declaration may appear, after it only white space
 // and comments. A DOCTYPE, other text or markup outside the root, a second
@@ -159,8 +162,8 @@
 // that request is retried once.
 //
 // Text goes to POST {BaseURL}/cgi-bin/message/custom/send?access_token=… as
-// {"touser":openid,"msgtype":"text","text":{"content":…}}, encoded by
-// encoding/json without HTML escaping. Templates are refused locally (an
+// {"touser":openid,"msgtype":"text","text":{"content":…}}, encoded as
+// encoding/json encodes it without HTML escaping. Templates are refused locally (an
 // ordinary error): WeChat's template messages are another API, not modelled.
 //
 // An attachment is first uploaded as temporary media: POST

@@ -102,14 +102,13 @@ func (m *message) isEvent() bool { return m.MsgType == "event" }
 // separated by NUL bytes, and each key kind has its own prefix, so keys of
 // different kinds never collide.
 func (m *message) dedupeKey() string {
-	ct := strconv.FormatInt(m.CreateTime, 10)
 	switch {
 	case m.isEvent():
-		return "e\x00" + m.FromUserName + "\x00" + ct + "\x00" + m.Event + "\x00" + m.EventKey
+		return "e\x00" + m.FromUserName + "\x00" + strconv.FormatInt(m.CreateTime, 10) + "\x00" + m.Event + "\x00" + m.EventKey
 	case m.MsgID != "":
 		return "m\x00" + m.MsgID
 	default:
-		return "t\x00" + m.FromUserName + "\x00" + ct + "\x00" + m.MsgType
+		return "t\x00" + m.FromUserName + "\x00" + strconv.FormatInt(m.CreateTime, 10) + "\x00" + m.MsgType
 	}
 }
 

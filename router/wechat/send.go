@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/router"
 )
@@ -127,26 +128,64 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 	default:
 		return "", fmt.Errorf("wechat: send: unsupported message kind %q", kind)
 	}
-	body, err := encodeJSON(&req)
-	if err != nil {
-		return "", fmt.Errorf("wechat: send: %w", err)
-	}
-	err = a.withToken(ctx, func(token string) error {
-		status, answer, err := a.call(ctx, "send", http.MethodPost, "/cgi-bin/message/custom/send",
-			url.Values{"access_token": {token}}, "application/json", int64(len(body)),
-			func() io.Reader { return bytes.NewReader(body) })
+	body := appendSendRequest(make([]byte, 0, sendRequestSize(&req)), &req)
+	err := a.withToken(ctx, func(token string) error {
+		status, answer, err := a.call(ctx, "send", http.MethodPost, pathSend,
+			a.tokenQuery(token), jsonType, int64(len(body)), body, nil)
 		if err != nil {
 			return err
 		}
 		defer putBuf(answer)
-		var ans apiAnswer
-		return ans.check("send", status, answer.Bytes(), true)
+		return checkSendAnswer(status, answer.Bytes())
 	})
 	if err != nil {
 		return "", err
 	}
 	return "wechat-" + strconv.FormatUint(a.sent.Add(1), 10), nil
 }
+
+// The API paths the adapter calls, indexes into Adapter.urls.
+const (
+	pathToken = iota
+	pathSend
+	pathUpload
+	numPaths
+)
+
+var apiPaths = [numPaths]string{
+	pathToken:  "/cgi-bin/token",
+	pathSend:   "/cgi-bin/message/custom/send",
+	pathUpload: "/cgi-bin/media/upload",
+}
+
+// parseURLs parses BaseURL plus each API path once; a nil entry means that
+// the URL is bad, which each call reports.
+func parseURLs(base string) (urls [numPaths]*url.URL) {
+	for i, p := range apiPaths {
+		u, err := url.Parse(base + p)
+		if err == nil && u.Scheme != "" && u.Host != "" {
+			urls[i] = u
+		}
+	}
+	return urls
+}
+
+// jsonType is the Content-Type of a send, shared by every request: nothing
+// modifies header values in place.
+var jsonType = []string{"application/json"}
+
+// tokenQuery returns the query "access_token=<token>", as url.Values
+// encodes it, remembering the last one made.
+func (a *Adapter) tokenQuery(token string) string {
+	if q := a.lastQuery.Load(); q != nil && q.token == token {
+		return q.query
+	}
+	q := &tokenQuery{token, "access_token=" + url.QueryEscape(token)}
+	a.lastQuery.Store(q)
+	return q.query
+}
+
+type tokenQuery struct{ token, query string }
 
 // upload posts a file of size zero bytes as temporary media of mediaType
 // (image, voice, video) and returns its media_id. The body is streamed: only
@@ -173,9 +212,9 @@ func (a *Adapter) upload(ctx context.Context, mediaType, filename, mimeType stri
 
 	var id string
 	err := a.withToken(ctx, func(token string) error {
-		status, answer, err := a.call(ctx, "upload", http.MethodPost, "/cgi-bin/media/upload",
-			url.Values{"access_token": {token}, "type": {mediaType}}, mw.FormDataContentType(),
-			int64(len(framing))+size, newBody)
+		status, answer, err := a.call(ctx, "upload", http.MethodPost, pathUpload,
+			url.Values{"access_token": {token}, "type": {mediaType}}.Encode(), []string{mw.FormDataContentType()},
+			int64(len(framing))+size, nil, newBody)
 		if err != nil {
 			return err
 		}
@@ -201,7 +240,9 @@ func (a *Adapter) withToken(ctx context.Context, do func(token string) error) er
 	if err != nil {
 		return err
 	}
-	err = do(token)
+	if err = do(token); err == nil {
+		return nil
+	}
 	var pe *router.PlatformError
 	if !errors.As(err, &pe) || (pe.Code != codeInvalidCredential && pe.Code != codeTokenExpired) {
 		return err
@@ -245,7 +286,7 @@ func (a *Adapter) fetchToken(ctx context.Context, now time.Time) (accessToken, e
 	a.stats.TokenFetches++
 	a.mu.Unlock()
 	q := url.Values{"grant_type": {"client_credential"}, "appid": {a.cfg.AppID}, "secret": {a.cfg.AppSecret}}
-	status, answer, err := a.call(ctx, "access token", http.MethodGet, "/cgi-bin/token", q, "", 0, nil)
+	status, answer, err := a.call(ctx, "access token", http.MethodGet, pathToken, q.Encode(), nil, 0, nil, nil)
 	if err != nil {
 		return accessToken{}, err
 	}
@@ -297,49 +338,91 @@ func (ans *apiAnswer) check(op string, status int, body []byte, needCode bool) e
 
 // call makes an API request to {BaseURL}{path}?{query} and returns the status
 // and the body of the answer (in a pooled buffer the caller returns with
-// putBuf). newBody returns a fresh reader of the request body each time it is
-// called; nil means no body. Errors never contain the query, which holds the
-// app secret or the access token.
-func (a *Adapter) call(ctx context.Context, op, method, path string, query url.Values, contentType string, length int64, newBody func() io.Reader) (int, *bytes.Buffer, error) {
-	u, err := url.Parse(a.cfg.BaseURL + path)
-	if err != nil || u.Scheme == "" || u.Host == "" {
+// putBuf). The request body is body, or, when newBody is set, what newBody
+// returns: a fresh reader of the body each time it is called; neither means
+// no body. Errors never contain the query, which holds the app secret or the
+// access token.
+func (a *Adapter) call(ctx context.Context, op, method string, path int, query string, contentType []string, length int64, body []byte, newBody func() io.Reader) (int, *bytes.Buffer, error) {
+	base := a.urls[path]
+	if base == nil {
 		return 0, nil, fmt.Errorf("wechat: %s: bad base URL %q", op, a.cfg.BaseURL)
 	}
-	u.RawQuery = query.Encode()
-	req := (&http.Request{
+	u := new(url.URL)
+	*u = *base
+	u.RawQuery = query
+	req := &http.Request{
 		Method:     method,
 		URL:        u,
 		Proto:      "HTTP/1.1",
 		ProtoMajor: 1,
 		ProtoMinor: 1,
-		Header:     http.Header{},
 		Body:       http.NoBody,
 		Host:       u.Host,
-	}).WithContext(ctx)
-	if newBody != nil {
-		req.Header.Set("Content-Type", contentType)
+	}
+	if body != nil || newBody != nil {
+		req.Header = http.Header{"Content-Type": contentType}
 		req.ContentLength = length
-		if length != 0 {
-			req.Body = io.NopCloser(newBody())
-			req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(newBody()), nil }
+	} else {
+		req.Header = http.Header{}
+	}
+	if ctx != context.Background() {
+		req = req.WithContext(ctx)
+	}
+	switch {
+	case length == 0:
+	case body != nil:
+		rd := &bodyReader{}
+		rd.Reset(body)
+		req.Body = rd
+		req.GetBody = func() (io.ReadCloser, error) {
+			rd := &bodyReader{}
+			rd.Reset(body)
+			return rd, nil
 		}
+	case newBody != nil:
+		req.Body = io.NopCloser(newBody())
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(newBody()), nil }
 	}
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			err = &url.Error{Op: ue.Op, URL: a.cfg.BaseURL + path, Err: ue.Err}
+			err = &url.Error{Op: ue.Op, URL: a.cfg.BaseURL + apiPaths[path], Err: ue.Err}
 		}
 		return 0, nil, fmt.Errorf("wechat: %s: %w", op, err)
 	}
 	defer resp.Body.Close()
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
-	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxAnswer)); err != nil {
+	if err := readAnswer(buf, resp.Body); err != nil {
 		putBuf(buf)
 		return 0, nil, fmt.Errorf("wechat: %s: reading answer: %w", op, err)
 	}
 	return resp.StatusCode, buf, nil
+}
+
+// bodyReader is a request body of bytes.
+type bodyReader struct{ bytes.Reader }
+
+func (*bodyReader) Close() error { return nil }
+
+// readAnswer appends r to buf up to maxAnswer bytes in all (what
+// io.LimitReader(r, maxAnswer) gives).
+func readAnswer(buf *bytes.Buffer, r io.Reader) error {
+	for buf.Len() < maxAnswer {
+		buf.Grow(512)
+		b := buf.AvailableBuffer()
+		b = b[:min(cap(b), maxAnswer-buf.Len())]
+		n, err := r.Read(b)
+		buf.Write(b[:n])
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // truncate shortens an answer for an error message.
@@ -469,14 +552,221 @@ type sendVideo struct {
 	Description  string `json:"description"`
 }
 
-// encodeJSON encodes v with encoding/json, without escaping <, > and & and
-// without the encoder's trailing newline.
-func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
+// sendRequestSize is a capacity for the JSON of req: enough unless strings
+// need escaping.
+func sendRequestSize(req *sendRequest) int {
+	n := 96 + len(req.ToUser) + len(req.MsgType)
+	if req.Text != nil {
+		n += len(req.Text.Content)
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	if req.Video != nil {
+		n += len(req.Video.Description) + len(req.Video.MediaID) + len(req.Video.ThumbMediaID) + len(req.Video.Title)
+	}
+	return n + 128
+}
+
+// appendSendRequest appends req as JSON, exactly as encoding/json encodes it
+// without HTML escaping (see appendJSONString).
+func appendSendRequest(b []byte, req *sendRequest) []byte {
+	b = append(b, `{"touser":`...)
+	b = appendJSONString(b, req.ToUser)
+	b = append(b, `,"msgtype":`...)
+	b = appendJSONString(b, req.MsgType)
+	if t := req.Text; t != nil {
+		b = append(b, `,"text":{"content":`...)
+		b = appendJSONString(b, t.Content)
+		b = append(b, '}')
+	}
+	if m := req.Image; m != nil {
+		b = append(b, `,"image":{"media_id":`...)
+		b = appendJSONString(b, m.MediaID)
+		b = append(b, '}')
+	}
+	if m := req.Voice; m != nil {
+		b = append(b, `,"voice":{"media_id":`...)
+		b = appendJSONString(b, m.MediaID)
+		b = append(b, '}')
+	}
+	if v := req.Video; v != nil {
+		b = append(b, `,"video":{"media_id":`...)
+		b = appendJSONString(b, v.MediaID)
+		if v.ThumbMediaID != "" {
+			b = append(b, `,"thumb_media_id":`...)
+			b = appendJSONString(b, v.ThumbMediaID)
+		}
+		b = append(b, `,"title":`...)
+		b = appendJSONString(b, v.Title)
+		b = append(b, `,"description":`...)
+		b = appendJSONString(b, v.Description)
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+const lowerHex = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string the way encoding/json does
+// with HTML escaping off: '"' and '\\' escaped with a backslash; \b, \f,
+// \n, \r and \t by name; other control characters as \u00XX; invalid
+// UTF-8 bytes as \ufffd; U+2028 and U+2029 as \u2028 and \u2029;
+// everything else as is.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', lowerHex[c>>4], lowerHex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', lowerHex[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// checkSendAnswer is what apiAnswer.check("send", status, body, true)
+// returns, read without reflection when the answer is in the form WeChat
+// gives (see scanErrAnswer), with encoding/json otherwise.
+func checkSendAnswer(status int, body []byte) error {
+	code, hasCode, msg, ok := scanErrAnswer(body)
+	if !ok {
+		var ans apiAnswer
+		return ans.check("send", status, body, true)
+	}
+	if hasCode && code != 0 {
+		return &router.PlatformError{Code: strconv.FormatInt(code, 10), HTTPStatus: status, Message: string(msg)}
+	}
+	if status < 200 || status > 299 {
+		return fmt.Errorf("wechat: %s: HTTP %d: %q", "send", status, truncate(body))
+	}
+	if !hasCode {
+		return fmt.Errorf("wechat: %s: HTTP %d: answer without errcode: %q", "send", status, truncate(body))
+	}
+	return nil
+}
+
+// scanErrAnswer reads an answer of the form {"errcode":N,"errmsg":"..."}:
+// a JSON object whose keys are exactly errcode and errmsg (either absent,
+// repeated ones count last, as in encoding/json), errcode an integer without
+// fraction or exponent that fits int64, errmsg a string without escapes or
+// control characters, in valid UTF-8. For such an answer the results are
+// what encoding/json decodes into apiAnswer; for any other ok is false.
+func scanErrAnswer(b []byte) (code int64, hasCode bool, msg []byte, ok bool) {
+	i := skipJSONSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return 0, false, nil, false
+	}
+	i = skipJSONSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return 0, false, nil, skipJSONSpace(b, i+1) == len(b)
+	}
+	for {
+		// A key.
+		if i >= len(b) || b[i] != '"' {
+			return 0, false, nil, false
+		}
+		end := bytes.IndexByte(b[i+1:], '"')
+		if end < 0 {
+			return 0, false, nil, false
+		}
+		key := b[i+1 : i+1+end]
+		i = skipJSONSpace(b, i+2+end)
+		if i >= len(b) || b[i] != ':' {
+			return 0, false, nil, false
+		}
+		i = skipJSONSpace(b, i+1)
+		switch string(key) {
+		case "errcode":
+			j := i
+			if j < len(b) && b[j] == '-' {
+				j++
+			}
+			d := j
+			for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+				j++
+			}
+			if j == d || b[d] == '0' && j-d > 1 || j < len(b) && (b[j] == '.' || b[j] == 'e' || b[j] == 'E') {
+				return 0, false, nil, false
+			}
+			n, err := strconv.ParseInt(string(b[i:j]), 10, 64)
+			if err != nil {
+				return 0, false, nil, false
+			}
+			code, hasCode, i = n, true, j
+		case "errmsg":
+			if i >= len(b) || b[i] != '"' {
+				return 0, false, nil, false
+			}
+			end := bytes.IndexByte(b[i+1:], '"')
+			if end < 0 {
+				return 0, false, nil, false
+			}
+			s := b[i+1 : i+1+end]
+			if bytes.IndexByte(s, '\\') >= 0 || !utf8.Valid(s) {
+				return 0, false, nil, false
+			}
+			for _, c := range s {
+				if c < 0x20 {
+					return 0, false, nil, false
+				}
+			}
+			msg, i = s, i+2+end
+		default:
+			return 0, false, nil, false
+		}
+		i = skipJSONSpace(b, i)
+		if i >= len(b) {
+			return 0, false, nil, false
+		}
+		switch b[i] {
+		case ',':
+			i = skipJSONSpace(b, i+1)
+		case '}':
+			return code, hasCode, msg, skipJSONSpace(b, i+1) == len(b)
+		default:
+			return 0, false, nil, false
+		}
+	}
+}
+
+func skipJSONSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+		i++
+	}
+	return i
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -94,11 +95,17 @@ type Adapter struct {
 	keyErr error        // why key is nil
 	rand   io.Reader    // random bytes for EncryptReply
 	window int64        // dedupe window in nanoseconds
+	// cbcPool holds AES-CBC decrypters of block, reused with a reset IV.
+	cbcPool sync.Pool
+
+	urls [numPaths]*url.URL // BaseURL plus each API path; nil when bad
 
 	// tokenSem serializes access-token use and refresh; tok is guarded by it.
 	tokenSem chan struct{}
 	tok      accessToken
 	sent     atomic.Uint64 // numbers the local message ids
+	// lastQuery is the send query of the last token used (tokenQuery).
+	lastQuery atomic.Pointer[tokenQuery]
 
 	mu    sync.Mutex
 	seen  map[string]int64 // dedupe key -> Clock time (UnixNano) it was remembered
@@ -136,6 +143,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		tokenSem: make(chan struct{}, 1),
 		seen:     make(map[string]int64),
 	}
+	a.urls = parseURLs(cfg.BaseURL)
 	a.aesKey, a.keyErr = decodeAESKey(cfg.EncodingAESKey)
 	if a.keyErr == nil {
 		a.block, a.keyErr = aes.NewCipher(a.aesKey)
@@ -172,12 +180,26 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// The header values of a text answer, shared by every answer: nothing
+// modifies header values in place.
+var (
+	textPlain = []string{"text/plain; charset=utf-8"}
+	noSniff   = []string{"nosniff"}
+)
+
+// successBody is [Success], written as is.
+var successBody = []byte(Success)
+
 func writeText(w http.ResponseWriter, s string) {
 	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["Content-Type"] = textPlain
+	h["X-Content-Type-Options"] = noSniff
 	w.WriteHeader(http.StatusOK)
-	io.WriteString(w, s)
+	if s == Success {
+		w.Write(successBody)
+	} else {
+		io.WriteString(w, s)
+	}
 }
 
 // fresh reports whether timestamp passes the MaxTimestampSkew check.
@@ -194,13 +216,12 @@ func (a *Adapter) fresh(timestamp string) bool {
 }
 
 func (a *Adapter) serveVerify(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	ts := q.Get("timestamp")
-	if a.cfg.Token == "" || !checkSignature(q.Get("signature"), a.cfg.Token, ts, q.Get("nonce")) || !a.fresh(ts) {
+	q := parseParams(r.URL.RawQuery)
+	if a.cfg.Token == "" || !checkSignature(q.signature, a.cfg.Token, q.timestamp, q.nonce) || !a.fresh(q.timestamp) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	writeText(w, q.Get("echostr"))
+	writeText(w, q.echostr)
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -214,8 +235,27 @@ func putBuf(buf *bytes.Buffer) {
 	}
 }
 
-// bodyPool holds *[]byte buffers for webhook bodies.
-var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+// scratch holds the working buffers of one webhook: the body, the decoded
+// element text, the ciphertext (decrypted in place) and the signature
+// input. They are pooled, so a webhook allocates only what it keeps.
+type scratch struct {
+	body, text, ct, sig []byte
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{body: make([]byte, 0, 4<<10)} }}
+
+// putScratch returns sc to the pool, dropping a buffer that grew past
+// maxPooledBuf.
+func putScratch(sc *scratch) {
+	for _, b := range []*[]byte{&sc.body, &sc.text, &sc.ct, &sc.sig} {
+		if cap(*b) > maxPooledBuf {
+			*b = nil
+		} else {
+			*b = (*b)[:0]
+		}
+	}
+	scratchPool.Put(sc)
+}
 
 // readBody reads r to its end into buf's storage, growing it by doubling but
 // never past MaxBodySize+1 bytes, and never reading more than that: a result
@@ -251,10 +291,9 @@ func (a *Adapter) reject(w http.ResponseWriter, msg string, code int) {
 }
 
 func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	sig, msgSig := q.Get("signature"), q.Get("msg_signature")
-	ts, nonce := q.Get("timestamp"), q.Get("nonce")
-	safe := q.Get("encrypt_type") == "aes"
+	q := parseParams(r.URL.RawQuery)
+	sig, msgSig, ts, nonce := q.signature, q.msgSignature, q.timestamp, q.nonce
+	safe := q.encryptType == "aes"
 
 	// Authentication that needs no body: the query's signatures.
 	switch {
@@ -280,14 +319,10 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	pooled := bodyPool.Get().(*[]byte)
-	body, err := readBody(r.Body, *pooled)
-	defer func() {
-		if cap(body) <= maxPooledBuf {
-			*pooled = body[:0]
-			bodyPool.Put(pooled)
-		}
-	}()
+	sc := scratchPool.Get().(*scratch)
+	defer putScratch(sc)
+	body, err := readBody(r.Body, sc.body)
+	sc.body = body
 	if len(body) > MaxBodySize {
 		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
@@ -297,32 +332,39 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	var outer message
-	if err := decodeXML(body, &outer); err != nil {
+	d := doc{buf: sc.text}
+	defer func() { sc.text = d.buf }()
+	if err := parseBody(body, &d); err != nil {
 		a.reject(w, "malformed XML", http.StatusBadRequest)
 		return
 	}
-	m := &outer
-	if safe || outer.Encrypt != nil {
-		var enc string
-		if outer.Encrypt != nil {
-			enc = *outer.Encrypt
+	if safe || d.has[fEncrypt] {
+		enc := d.text(fEncrypt)
+		var sum [20]byte
+		if msgSig != "" {
+			// The signature input: Token, timestamp and nonce, then
+			// Encrypt, each sorted into place by sortedSum.
+			in := append(append(append(sc.sig[:0], a.cfg.Token...), ts...), nonce...)
+			sc.sig = in
+			t, n := len(a.cfg.Token), len(ts)
+			sum = sortedSum([][]byte{in[:t], in[t : t+n], in[t+n:], enc})
 		}
 		switch {
 		case msgSig == "":
 			a.reject(w, "missing msg_signature", http.StatusUnauthorized)
 			return
-		case !checkSignature(msgSig, a.cfg.Token, ts, nonce, enc):
+		case !sumEqual(msgSig, &sum):
 			a.reject(w, "bad msg_signature", http.StatusForbidden)
 			return
-		case enc == "":
+		case len(enc) == 0:
 			a.reject(w, "no encrypted payload", http.StatusBadRequest)
 			return
 		case a.block == nil:
 			a.reject(w, "no valid EncodingAESKey configured", http.StatusForbidden)
 			return
 		}
-		plain, err := open(a.block, a.aesKey, a.cfg.AppID, enc)
+		plain, ct, err := a.open(enc, sc.ct)
+		sc.ct = ct
 		if err != nil {
 			if errors.Is(err, errMalformed) {
 				a.reject(w, "malformed encrypted payload", http.StatusBadRequest)
@@ -331,14 +373,13 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 			}
 			return
 		}
-		var inner message
-		if err := decodeXML(plain, &inner); err != nil {
+		if err := parseBody(plain, &d); err != nil {
 			a.reject(w, "malformed decrypted XML", http.StatusBadRequest)
 			return
 		}
-		m = &inner
 	}
-	a.deliver(m)
+	m := d.message()
+	a.deliver(&m)
 	writeText(w, Success)
 }
 
