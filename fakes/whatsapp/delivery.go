@@ -191,10 +191,11 @@ func (s *Server) drain(ctx context.Context) (int, error) {
 	s.mu.Unlock()
 	for i := range q {
 		p := &q[i]
-		body, err := EncodeEscaped(s.statusPayload(p))
-		if err != nil {
-			panic(err) // only strings, ints and bools
-		}
+		scratch := scratchPool.Get().(*[]byte)
+		enc := s.appendStatusWebhook((*scratch)[:0], p)
+		body := append([]byte(nil), enc...) // kept by a retry; read by the transport
+		*scratch = enc
+		scratchPool.Put(scratch)
 		h := hook{kind: "statuses", id: p.id, body: body, first: s.now()}
 		if p.err != nil {
 			h.async = p

@@ -94,7 +94,8 @@ func (g *idgen) formatWamid(waID string, part uint64, outbound bool) string {
 	b = appendHex64(b, hi, upperHex)
 	b = appendHex64(b, lo, upperHex)
 	b = append(b, 0x00)
-	out := make([]byte, 6+base64.StdEncoding.EncodedLen(len(b)))
+	var buf [6 + (len(raw)+2)/3*4]byte
+	out := buf[:6+base64.StdEncoding.EncodedLen(len(b))]
 	copy(out, "wamid.")
 	base64.StdEncoding.Encode(out[6:], b)
 	return string(out)

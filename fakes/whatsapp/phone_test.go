@@ -1,6 +1,9 @@
 package whatsapp
 
 import (
+	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -68,6 +71,80 @@ func TestNormalizePhone(t *testing.T) {
 	} {
 		if got := normalizePhone(in); got != want {
 			t.Errorf("normalizePhone(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestWaIDAgreesWithLibphonenumber: whatever path answers (a known
+// customer, the cache, a parse), waID says what libphonenumber says.
+func TestWaIDAgreesWithLibphonenumber(t *testing.T) {
+	s, _ := newTest(Config{Window: -1})
+	var numbers []string
+	for n := 0; n < 300; n++ { // the simulator's numbers: 1 + area + exchange + line
+		numbers = append(numbers, fmt.Sprintf("1%s%03d%04d", []string{"650", "415", "408", "510"}[n%4], 200+n%800, n*37%10000))
+	}
+	numbers = append(numbers, cust, cust2, "+"+cust, "+1 (650) 555-1234", "4407911123456", "+44 (0)7911 123456",
+		"390612345678", "+39 06 1234 5678", "12345", "1", "", "+", "1650555123", "999999999999999", "16505551234x",
+		"861012345678", "8613800138000", "+49 30 123456", "4930123456", "0016505551234")
+	check := func(stage string) {
+		for _, n := range numbers {
+			want := parsePhone(n)
+			got, ok := s.waID(n)
+			if got != want || ok != (want != "") {
+				t.Fatalf("%s: waID(%q) = %q, %v; libphonenumber %q", stage, n, got, ok, want)
+			}
+		}
+	}
+	check("unknown numbers")
+	for _, n := range numbers { // they become customers
+		if v := parsePhone(n); v != "" {
+			s.CustomerText(context.Background(), n, "c", "hi") //nolint:errcheck // no webhook URL
+		}
+	}
+	check("known customers")
+	for _, c := range s.customers {
+		if !c.canonical {
+			t.Errorf("customer %s is not canonical", c.waID)
+		}
+	}
+	s.phones = phoneCache{} // forgotten spellings are parsed again
+	check("empty cache")
+}
+
+// TestPhoneCacheBounded: the cache keeps at most two generations, and the
+// spellings in use stay cached.
+func TestPhoneCacheBounded(t *testing.T) {
+	var c phoneCache
+	for i := 0; i < 5*phoneCacheGeneration; i++ {
+		k := strconv.Itoa(i)
+		c.put(k, k)
+		if i%1000 == 0 {
+			c.put("hot", "v") // used now and then: it moves to the current generation
+		}
+		if _, ok := c.get("hot"); !ok && i > 0 {
+			t.Fatalf("hot spelling forgotten at %d", i)
+		}
+		if c.len() > 2*phoneCacheGeneration {
+			t.Fatalf("%d entries", c.len())
+		}
+	}
+	if v, ok := c.get(strconv.Itoa(5*phoneCacheGeneration - 1)); !ok || v != strconv.Itoa(5*phoneCacheGeneration-1) {
+		t.Fatalf("newest entry: %q %v", v, ok)
+	}
+	if _, ok := c.get("0"); ok {
+		t.Fatal("the oldest entry is still there")
+	}
+}
+
+// TestDeliveriesByAnySpelling: a customer is found by any accepted
+// spelling of the number, whether or not it was used before.
+func TestDeliveriesByAnySpelling(t *testing.T) {
+	s, _ := newTest(Config{})
+	openWindow(t, s, cust)
+	wantOK(t, sendReq(s, text(cust, "hi")))
+	for _, sp := range []string{cust, "+" + cust, "+1 (650) 555-1234", "1.650.555.1234"} {
+		if d := s.Deliveries(sp); len(d) != 1 {
+			t.Errorf("%q: %d deliveries", sp, len(d))
 		}
 	}
 }

@@ -246,23 +246,91 @@ func (s *Server) classifyMIME(mime string) (kind, format string) {
 // waID validates a phone number with libphonenumber and returns its wa_id
 // (E.164 digits without "+"). The number may be written with a leading "+"
 // and the separators space, "-", "(", ")" and "."; see normalizePhone.
+//
+// libphonenumber decides; its answers are reused two ways. The wa_id of a
+// known customer, written as the digits with or without "+", is that
+// customer's when libphonenumber has said the wa_id is its own E.164 form
+// (customer.canonical): every number the simulator generates, after its
+// first message. Other spellings and numbers go through a bounded cache
+// (phoneCache), so memory stays bounded and nothing falls off a cliff.
 func (s *Server) waID(to string) (string, bool) {
+	s.mu.Lock()
+	v, ok := s.knownLocked(to)
+	s.mu.Unlock()
+	if ok {
+		return v, true
+	}
+	return s.parseCached(to)
+}
+
+// waIDLocked is waID with s.mu held.
+func (s *Server) waIDLocked(to string) (string, bool) {
+	if v, ok := s.knownLocked(to); ok {
+		return v, true
+	}
+	return s.parseCached(to)
+}
+
+// knownLocked is waID's fast path: to is "<wa_id>" or "+<wa_id>" of a
+// customer whose wa_id is canonical, so that parsePhone(to) is that wa_id.
+func (s *Server) knownLocked(to string) (string, bool) {
+	d := to
+	if len(d) > 0 && d[0] == '+' {
+		d = d[1:]
+	}
+	if c := s.customers[d]; c != nil && c.canonical {
+		return c.waID, true
+	}
+	return "", false
+}
+
+// parseCached is parsePhone through the bounded cache.
+func (s *Server) parseCached(to string) (string, bool) {
 	s.pmu.Lock()
-	v, hit := s.phones[to]
+	v, hit := s.phones.get(to)
 	s.pmu.Unlock()
 	if hit {
 		return v, v != ""
 	}
 	v = parsePhone(to)
 	s.pmu.Lock()
-	if len(s.phones) < maxPhoneCache {
-		s.phones[to] = v
-	}
+	s.phones.put(to, v)
 	s.pmu.Unlock()
 	return v, v != ""
 }
 
-const maxPhoneCache = 1 << 17
+// phoneCacheGeneration bounds each generation of phoneCache.
+const phoneCacheGeneration = 1 << 14
+
+// phoneCache maps number spellings to their wa_id ("" = invalid) in two
+// generations: when the current one is full it becomes the old one and the
+// older is dropped; a hit in the old generation moves the entry to the
+// current one. So at most 2*phoneCacheGeneration entries are kept, and
+// the spellings in use stay cached however many there were before.
+type phoneCache struct {
+	cur, old map[string]string
+}
+
+func (c *phoneCache) get(k string) (string, bool) {
+	if v, ok := c.cur[k]; ok {
+		return v, true
+	}
+	if v, ok := c.old[k]; ok {
+		delete(c.old, k)
+		c.put(k, v)
+		return v, true
+	}
+	return "", false
+}
+
+func (c *phoneCache) put(k, v string) {
+	if c.cur == nil || len(c.cur) >= phoneCacheGeneration {
+		c.old, c.cur = c.cur, make(map[string]string)
+	}
+	c.cur[k] = v
+}
+
+func (c *phoneCache) len() int { return len(c.cur) + len(c.old) }
 
 // normalizePhone returns the digits of a number written as Meta accepts
 // it: surrounding spaces, an optional leading "+", then digits mixed with
@@ -357,7 +425,7 @@ func (s *Server) checkSendLocked(req *SendRequest, now time.Time) (plan, *Error)
 	if req.To == "" {
 		return p, errParam("The parameter to is required.")
 	}
-	waID, ok := s.waID(req.To)
+	waID, ok := s.waIDLocked(req.To)
 	if !ok {
 		return p, errParamf("Param to must be a valid phone number in international format (digits, optional leading +, separators space - ( ) .); got %q.", req.To)
 	}

@@ -3,11 +3,11 @@ package whatsapp
 import (
 	"bytes"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -131,7 +131,12 @@ type Server struct {
 	timeout  time.Duration
 
 	pmu    sync.Mutex
-	phones map[string]string // raw "to" -> wa_id ("" = invalid)
+	phones phoneCache // raw "to" -> wa_id ("" = invalid); bounded
+
+	envHead []byte    // the webhook envelope up to a change value's metadata
+	hookURL *url.URL  // hookRaw parsed once; nil: empty or invalid
+	hookRaw string    // Config.WebhookURL when New parsed it
+	macs    sync.Pool // *keyedMAC: HMAC-SHA256 keyed with Config.AppSecret
 
 	// flushMu serializes the posting of queued and retried webhooks
 	// (Flush and the AutoFlush goroutine), so they go out in order.
@@ -163,6 +168,7 @@ type customer struct {
 	deliveries  []delivRec
 	lastErr     *ErrorEntry
 	conv        conversation
+	canonical   bool   // parsePhone(waID) == waID (see Server.waID)
 	inSeq       uint32 // inbound messages so far
 	readSeq     uint32 // inbound messages 1..readSeq are marked read
 }
@@ -285,13 +291,15 @@ func New(cfg Config) *Server {
 		media:     buildMedia(cfg.Media),
 		schedule:  cfg.RetrySchedule,
 		timeout:   cfg.WebhookTimeout,
-		phones:    map[string]string{},
 		ids:       newIDGen(cfg.Seed),
 		customers: map[string]*customer{},
 		inbound:   map[uint64]inboundRec{},
 		uploads:   map[string]*upload{},
 		mediaLeft: max(cfg.MediaStore, 0),
 	}
+	s.buildEnvelope()
+	s.hookURL, s.hookRaw = parseHookURL(cfg.WebhookURL), cfg.WebhookURL
+	s.macs.New = s.newMAC
 	if s.window == 0 {
 		s.window = DefaultWindow
 	}
@@ -358,7 +366,14 @@ func (s *Server) Close() {
 // maxBody bounds request bodies of the send endpoint.
 const maxBody = 1 << 20
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// sendBuf is a send's body buffer (answer written in it too) and the limit
+// on reading the body; pooled.
+type sendBuf struct {
+	bytes.Buffer
+	lr io.LimitedReader
+}
+
+var bufPool = sync.Pool{New: func() any { return new(sendBuf) }}
 
 // ServeHTTP answers the Graph API routes the fake models:
 //
@@ -379,17 +394,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"Invalid OAuth access token - Cannot parse access token"), "")
 		return
 	}
-	p := strings.TrimSuffix(r.URL.Path, "/")
-	seg := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	var seg [3]string
+	n := splitPath(strings.TrimPrefix(strings.TrimSuffix(r.URL.Path, "/"), "/"), &seg)
 	switch {
-	case len(seg) == 2 && validVersion(seg[0]) && seg[1] != "":
+	case n == 2 && validVersion(seg[0]) && seg[1] != "":
 		if r.Method != http.MethodGet {
 			s.fail(w, r, errUnsupported(r.Method, seg[1]), "")
 			return
 		}
 		s.handleMediaURL(w, r, seg[1])
 		return
-	case len(seg) != 3 || !validVersion(seg[0]) || (seg[2] != "messages" && seg[2] != "media"):
+	case n != 3 || !validVersion(seg[0]) || (seg[2] != "messages" && seg[2] != "media"):
 		s.fail(w, r, newError(http.StatusBadRequest, CodeUnknownPath, 0, titleUnknownPath,
 			"Unknown path components: "+r.URL.Path), "")
 		return
@@ -403,6 +418,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.handleSend(w, r)
+}
+
+// splitPath splits p at "/" as strings.Split does, into seg, and returns
+// the number of parts; 4 stands for more than three (seg then holds the
+// first three).
+func splitPath(p string, seg *[3]string) int {
+	for n := 0; ; n++ {
+		if n == len(seg) {
+			return n + 1
+		}
+		i := strings.IndexByte(p, '/')
+		if i < 0 {
+			seg[n] = p
+			return n + 1
+		}
+		seg[n], p = p[:i], p[i+1:]
+	}
 }
 
 // errUnsupported is Graph's answer for an object that does not exist or
@@ -488,7 +520,11 @@ func (s *Server) addWebhookLocked(wh Webhook) {
 func (s *Server) customerLocked(waID string) *customer {
 	c := s.customers[waID]
 	if c == nil {
-		c = &customer{waID: waID}
+		// waID came from libphonenumber; canonical when it is also its
+		// own answer (always, short of a number that loses a national
+		// prefix twice), which lets waID skip the parse for it.
+		v, _ := s.parseCached(waID)
+		c = &customer{waID: waID, canonical: v == waID}
 		s.customers[waID] = c
 	}
 	return c
@@ -502,18 +538,27 @@ func writeError(w http.ResponseWriter, e *Error) {
 	writeJSON(w, e.HTTPStatus, b)
 }
 
+// hdrJSONUTF8 is the Content-Type of every Graph answer (shared like
+// hdrJSON).
+var hdrJSONUTF8 = []string{"application/json; charset=UTF-8"}
+
 func writeJSON(w http.ResponseWriter, status int, b []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=UTF-8")
+	w.Header()["Content-Type"] = hdrJSONUTF8
 	w.WriteHeader(status)
 	w.Write(b) //nolint:errcheck // client went away
 }
 
 func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
-	buf := bufPool.Get().(*bytes.Buffer)
+	buf := bufPool.Get().(*sendBuf)
 	buf.Reset()
-	defer bufPool.Put(buf)
-	n, err := buf.ReadFrom(io.LimitReader(r.Body, maxBody+1))
+	defer func() {
+		buf.lr.R = nil
+		if buf.Cap() <= 64<<10 {
+			bufPool.Put(buf)
+		}
+	}()
+	buf.lr = io.LimitedReader{R: r.Body, N: maxBody + 1}
+	n, err := buf.ReadFrom(&buf.lr)
 	if err != nil {
 		s.fail(w, r, errParam("Could not read the request body: "+err.Error()), "")
 		return
@@ -523,7 +568,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req SendRequest
-	if err := json.Unmarshal(buf.Bytes(), &req); err != nil {
+	if err := decodeSendRequest(buf.Bytes(), &req); err != nil {
 		s.fail(w, r, errParam("Invalid JSON in the request body: "+err.Error()), "")
 		return
 	}
@@ -732,9 +777,10 @@ func (s *Server) lookupCustomerLocked(to string) *customer {
 	if c := s.customers[strings.TrimPrefix(to, "+")]; c != nil {
 		return c
 	}
-	s.pmu.Lock()
-	v := s.phones[to]
-	s.pmu.Unlock()
+	v, ok := s.waIDLocked(to)
+	if !ok {
+		return nil
+	}
 	return s.customers[v]
 }
 

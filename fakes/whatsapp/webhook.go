@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -108,6 +109,18 @@ func escapeMeta(dst, src []byte) []byte {
 	return append(dst, src[start:]...)
 }
 
+// metaSafe marks the bytes appendString writes as they are: printable
+// ASCII other than " \ < > & / % @.
+var metaSafe = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = true
+	}
+	for _, c := range `"\<>&/%@` {
+		t[c] = false
+	}
+	return t
+}()
+
 // appendString appends s as a JSON string in Meta's escaped form: the same
 // bytes EncodeEscaped produces for a string.
 func appendString(b []byte, s string) []byte {
@@ -115,11 +128,11 @@ func appendString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if metaSafe[c] {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c != '/' && c != '%' && c != '@' {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"':
@@ -207,9 +220,11 @@ func (s *Server) customerMessage(ctx context.Context, from, name, kind, format, 
 	id := s.ids.formatWamid(waID, part, false)
 	c.inSeq++
 	s.inbound[part] = inboundRec{c: c, seq: c.inSeq}
-	m := InboundMessage{From: waID, ID: id, Timestamp: strconv.FormatInt(now.Unix(), 10), Type: kind}
+	m := InboundMessage{From: waID, ID: id, Type: kind} // Timestamp: now.Unix(), encoded directly
+	var txt Text
 	if kind == "text" {
-		m.Text = &Text{Body: body}
+		txt.Body = body
+		m.Text = &txt
 	} else {
 		mediaID := s.ids.mediaID()
 		mime := formatMIME[format]
@@ -234,14 +249,11 @@ func (s *Server) customerMessage(ctx context.Context, from, name, kind, format, 
 	}
 	s.mu.Unlock()
 
-	payload := s.envelope(WebhookValue{
-		Contacts: []Contact{{Profile: Profile{Name: name}, WaID: waID}},
-		Messages: []InboundMessage{m},
-	})
-	b, err := EncodeEscaped(payload)
-	if err != nil {
-		return Inbound{ID: id}, err
-	}
+	scratch := scratchPool.Get().(*[]byte)
+	enc := s.appendInboundWebhook((*scratch)[:0], name, &m, now.Unix())
+	b := append([]byte(nil), enc...) // the body outlives the scratch buffer (retries, the transport)
+	*scratch = enc
+	scratchPool.Put(scratch)
 	if s.cfg.WebhookURL == "" {
 		s.journalWebhook(now, "messages", 0, id, ErrNoWebhookURL)
 		return Inbound{ID: id}, ErrNoWebhookURL
@@ -293,18 +305,28 @@ func (s *Server) post(ctx context.Context, body []byte) (int, error) {
 	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
-	if err != nil {
-		return 0, err
+	var req *http.Request
+	var h *hookReq
+	if s.hookURL == nil || s.cfg.WebhookURL != s.hookRaw || ctx == nil {
+		// Not a URL parsed in New, or something http.NewRequest refuses:
+		// let it say why.
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
+		if err != nil {
+			return 0, err
+		}
+		r.Header["Content-Type"] = hdrJSON
+		r.Header["X-Hub-Signature-256"] = []string{s.sign(body)}
+		r.Header["User-Agent"] = hdrUA
+		req, h = r, &hookReq{}
+	} else {
+		req, h = s.newHookRequest(ctx, body)
 	}
-	req.Header["Content-Type"] = hdrJSON
-	req.Header["X-Hub-Signature-256"] = []string{Sign(s.cfg.AppSecret, body)}
-	req.Header["User-Agent"] = hdrUA
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
 		return 0, err
 	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) //nolint:errcheck // draining only
+	h.lr = io.LimitedReader{R: resp.Body, N: 1 << 20}
+	io.Copy(io.Discard, &h.lr) //nolint:errcheck // draining only
 	resp.Body.Close()
 	return resp.StatusCode, nil
 }
@@ -387,9 +409,70 @@ func (s *Server) statusPayload(p *pending) *WebhookPayload {
 
 // appendStatusPayload appends the escaped JSON of statusPayload(p).
 func (s *Server) appendStatusPayload(b []byte, p *pending) []byte {
-	enc, err := EncodeEscaped(s.statusPayload(p))
-	if err != nil {
-		panic(err) // only strings, ints and bools
+	return s.appendStatusWebhook(b, p)
+}
+
+// scratchPool holds buffers webhook bodies are encoded in before they are
+// copied to a body of their exact size.
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// hookReq is what one webhook request needs besides the request itself,
+// in one allocation: the body's reader (itself the request's Body), the
+// URL, the signature header's value and the limit on the answer.
+type hookReq struct {
+	rd  bytes.Reader
+	u   url.URL
+	sig [1]string
+	lr  io.LimitedReader
+}
+
+func (h *hookReq) Read(p []byte) (int, error) { return h.rd.Read(p) }
+func (h *hookReq) Close() error               { return nil }
+
+// newHookRequest is http.NewRequestWithContext(ctx, "POST",
+// Config.WebhookURL, bytes.NewReader(body)) with the URL parsed once, in
+// New, and the webhook's headers set.
+func (s *Server) newHookRequest(ctx context.Context, body []byte) (*http.Request, *hookReq) {
+	h := &hookReq{u: *s.hookURL}
+	h.rd.Reset(body)
+	h.sig[0] = s.sign(body)
+	r := http.Request{
+		Method:     http.MethodPost,
+		URL:        &h.u,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header: http.Header{
+			"Content-Type":        hdrJSON,
+			"X-Hub-Signature-256": h.sig[:],
+			"User-Agent":          hdrUA,
+		},
+		Body:          h,
+		ContentLength: int64(len(body)),
+		Host:          h.u.Host,
+		GetBody: func() (io.ReadCloser, error) {
+			return io.NopCloser(bytes.NewReader(body)), nil
+		},
 	}
-	return append(b, enc...)
+	if len(body) == 0 {
+		r.Body = http.NoBody
+		r.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
+	}
+	return r.WithContext(ctx), h
+}
+
+// parseHookURL parses Config.WebhookURL as http.NewRequest does; nil when
+// it is empty or does not parse (post then lets http.NewRequest fail).
+func parseHookURL(raw string) *url.URL {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	if h := u.Host; strings.LastIndex(h, ":") > strings.LastIndex(h, "]") { // removeEmptyPort
+		u.Host = strings.TrimSuffix(h, ":")
+	}
+	return u
 }

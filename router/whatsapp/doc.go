@@ -36,15 +36,20 @@
 // The whole body is parsed before any message is processed, so a malformed
 // body has no partial effect either.
 //
-// The verified body is decoded with [encoding/json.Unmarshal] into typed
-// structs named after Meta's fields, so the rules of encoding/json apply: it
-// must be one valid JSON value (nesting deeper than 10000 is refused); keys
-// match case-insensitively ("From" reads as "from"), while values such as
-// the type "text" match exactly; a repeated key is decoded again over the
-// earlier value (the last string or number wins, objects merge); null counts
-// as an absent field, and a null element of an array is skipped; invalid
-// UTF-8 and lone surrogates decode as U+FFFD; unknown fields are skipped,
-// whatever their type.
+// The verified body is decoded as [encoding/json.Unmarshal] decodes it into
+// typed structs named after Meta's fields: a one-pass decoder reads the
+// usual bodies, and leaves any body it cannot decode exactly as
+// encoding/json would (one with a null, a repeated, escaped or case-folded
+// key, a declared field of another type, an error code written as a
+// string, deep nesting or a syntax error) to encoding/json itself.
+// So the rules of encoding/json apply: it must be one valid JSON value
+// (nesting deeper than 10000 is refused); keys match case-insensitively
+// ("From" reads as "from"), while values such as the type "text" match
+// exactly; a repeated key is decoded again over the earlier value (the last
+// string or number wins, objects merge); null counts as an absent field,
+// and a null element of an array is skipped; invalid UTF-8 and lone
+// surrogates decode as U+FFFD; unknown fields are skipped, whatever their
+// type.
 //
 // The fields the adapter declares must have their documented types, or the
 // whole webhook is malformed (400) and nothing of it is delivered. In the
@@ -103,9 +108,9 @@
 // # Sending
 //
 // [Adapter.Send] posts to {BaseURL}/{APIVersion}/{PhoneNumberID}/messages
-// with the bearer token and a JSON body encoded by encoding/json from typed
-// structs (without HTML escaping). Text goes as type text with preview_url
-// false;
+// with the bearer token and a JSON body: the bytes encoding/json gives for
+// typed structs (without HTML escaping), written by an append encoder.
+// Text goes as type text with preview_url false;
 // templates with language policy "deterministic" and one body component
 // holding the parameters (none when there are no parameters). An attachment
 // is first uploaded to the /media endpoint as multipart/form-data (a file of

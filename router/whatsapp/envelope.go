@@ -2,7 +2,9 @@ package whatsapp
 
 import "encoding/json"
 
-// The webhook envelope as Meta documents it, decoded with encoding/json:
+// The webhook envelope as Meta documents it, decoded by the scanner's
+// one-pass decoder (decode.go) or, when that gives up, by encoding/json into
+// the same types:
 //
 //	{"object":"whatsapp_business_account","entry":[{"id":..,"changes":[{
 //	  "value":{"messaging_product":"whatsapp",
@@ -12,9 +14,9 @@ import "encoding/json"
 //	           "statuses":[{"id":..,"status":..,"timestamp":..,"recipient_id":..,"errors":[{"code":..,"title":..}]}]},
 //	  "field":"messages"}]}]}
 //
-// Meta puts "value" before "field", and the values of other fields have
-// other shapes, so a change's value is kept raw and decoded as a
-// [changeValue] only when its field is "messages".
+// Meta puts "value" before "field", so every change's value is decoded as a
+// [changeValue] in one pass, whatever its field (see the package
+// documentation), and only those of "messages" changes are used.
 
 // webhook is a notification body.
 type webhook struct {
@@ -56,25 +58,31 @@ type contact struct {
 }
 
 type message struct {
-	From      string `json:"from"`
-	ID        string `json:"id"`
-	Timestamp string `json:"timestamp"`
-	Type      string `json:"type"`
-	Text      *struct {
-		Body string `json:"body"`
-	} `json:"text"`
-	Image    *media `json:"image"`
-	Audio    *media `json:"audio"`
-	Video    *media `json:"video"`
-	Document *media `json:"document"`
-	Sticker  *media `json:"sticker"`
-	Button   *struct {
-		Text string `json:"text"`
-	} `json:"button"`
-	Interactive *struct {
-		ButtonReply *reply `json:"button_reply"`
-		ListReply   *reply `json:"list_reply"`
-	} `json:"interactive"`
+	From        string       `json:"from"`
+	ID          string       `json:"id"`
+	Timestamp   string       `json:"timestamp"`
+	Type        string       `json:"type"`
+	Text        *textBody    `json:"text"`
+	Image       *media       `json:"image"`
+	Audio       *media       `json:"audio"`
+	Video       *media       `json:"video"`
+	Document    *media       `json:"document"`
+	Sticker     *media       `json:"sticker"`
+	Button      *buttonText  `json:"button"`
+	Interactive *interactive `json:"interactive"`
+}
+
+type textBody struct {
+	Body string `json:"body"`
+}
+
+type buttonText struct {
+	Text string `json:"text"`
+}
+
+type interactive struct {
+	ButtonReply *reply `json:"button_reply"`
+	ListReply   *reply `json:"list_reply"`
 }
 
 type media struct {
@@ -90,14 +98,16 @@ type reply struct {
 }
 
 type status struct {
-	ID          string `json:"id"`
-	Status      string `json:"status"`
-	Timestamp   string `json:"timestamp"`
-	RecipientID string `json:"recipient_id"`
-	Errors      []struct {
-		Code  json.Number `json:"code"`
-		Title string      `json:"title"`
-	} `json:"errors"`
+	ID          string        `json:"id"`
+	Status      string        `json:"status"`
+	Timestamp   string        `json:"timestamp"`
+	RecipientID string        `json:"recipient_id"`
+	Errors      []statusError `json:"errors"`
+}
+
+type statusError struct {
+	Code  json.Number `json:"code"`
+	Title string      `json:"title"`
 }
 
 // media returns the media object of a message of an attachment type: the
@@ -149,11 +159,18 @@ func contactName(contacts []*contact, waID string) string {
 }
 
 // parse decodes a (verified) webhook body and returns the values of its
-// "messages" changes for phone number id phoneID, in order. Every
-// "messages" change is decoded, whatever its object and phone number id, so
-// that a malformed one is an error however it is addressed; an error means
-// nothing of the body is to be processed.
+// "messages" changes for phone number id phoneID, in order. Every change is
+// decoded, whatever its object, field and phone number id, so that a
+// malformed one is an error however it is addressed; an error means nothing
+// of the body is to be processed. The fast decoder answers when it can, and
+// encoding/json (parseReference) otherwise; both give the same result.
 func parse(body []byte, phoneID string) ([]*changeValue, error) {
+	return new(scanner).parse(body, phoneID)
+}
+
+// parseReference is parse with encoding/json alone: the definition of what
+// is accepted and how it is decoded.
+func parseReference(body []byte, phoneID string) ([]*changeValue, error) {
 	var w webhook
 	if err := json.Unmarshal(body, &w); err != nil {
 		return nil, err

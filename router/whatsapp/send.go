@@ -111,12 +111,9 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 	default:
 		return "", fmt.Errorf("whatsapp: send: unsupported message kind %q", kind)
 	}
-	b, err := encodeJSON(&req)
-	if err != nil {
-		return "", fmt.Errorf("whatsapp: send: %w", err)
-	}
+	b := appendSendRequest(make([]byte, 0, 192+len(m.Text)), &req)
 
-	status, answer, err := a.post(ctx, a.msgURL, "application/json", int64(len(b)), func() io.Reader { return bytes.NewReader(b) })
+	status, answer, err := a.postJSON(ctx, a.msgURL, b)
 	if err != nil {
 		return "", err
 	}
@@ -143,17 +140,17 @@ func (a *Adapter) MarkRead(ctx context.Context, messageID string) error {
 	if messageID == "" {
 		return errors.New("whatsapp: mark read: empty message id")
 	}
-	b, err := encodeJSON(&readRequest{MessagingProduct: "whatsapp", Status: "read", MessageID: messageID})
-	if err != nil {
-		return fmt.Errorf("whatsapp: mark read: %w", err)
-	}
-	status, answer, err := a.post(ctx, a.msgURL, "application/json", int64(len(b)), func() io.Reader { return bytes.NewReader(b) })
+	b := appendReadRequest(make([]byte, 0, 80+len(messageID)), &readRequest{MessagingProduct: "whatsapp", Status: "read", MessageID: messageID})
+	status, answer, err := a.postJSON(ctx, a.msgURL, b)
 	if err != nil {
 		return err
 	}
 	defer putAnswer(answer)
 	if status < 200 || status > 299 {
 		return graphError(status, answer.Bytes())
+	}
+	if string(answer.Bytes()) == `{"success":true}` { // the usual answer, decoded
+		return nil
 	}
 	var ok struct {
 		Success bool `json:"success"`
@@ -174,6 +171,12 @@ type readRequest struct {
 // messageID returns messages[0].id of a send answer ("" when there is
 // none).
 func messageID(answer []byte) (string, error) {
+	d := scanners.Get().(*scanner)
+	id, fast := d.sendAnswer(answer)
+	d.release()
+	if fast {
+		return id, nil
+	}
 	var ok struct {
 		Messages []struct {
 			ID string `json:"id"`
@@ -210,7 +213,7 @@ func (a *Adapter) upload(ctx context.Context, mimeType, filename string, size in
 	body := func() io.Reader {
 		return io.MultiReader(bytes.NewReader(head), &zeros{n: size}, bytes.NewReader(tail))
 	}
-	status, answer, err := a.post(ctx, a.mediaURL, mw.FormDataContentType(), int64(len(framing))+size, body)
+	status, answer, err := a.post(ctx, a.mediaURL, []string{mw.FormDataContentType()}, int64(len(framing))+size, nil, body)
 	if err != nil {
 		return "", err
 	}
@@ -255,25 +258,57 @@ func (z *zeros) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// outgoing is what one Graph API request needs besides the request itself,
+// in one allocation: the body's reader (itself the request's Body), the
+// URL, and the limit on the answer.
+type outgoing struct {
+	rd   bytes.Reader // the body of postJSON
+	body io.Reader
+	u    url.URL
+	lr   io.LimitedReader
+}
+
+func (o *outgoing) Read(p []byte) (int, error) { return o.body.Read(p) }
+func (o *outgoing) Close() error               { return nil }
+
+// hdrJSON is the Content-Type of JSON requests (never modified: a header
+// Add appends to a copy, since its capacity is its length).
+var hdrJSON = []string{"application/json"}
+
+// postJSON posts the JSON body b to target; see post.
+func (a *Adapter) postJSON(ctx context.Context, target *url.URL, b []byte) (int, *bytes.Buffer, error) {
+	return a.post(ctx, target, hdrJSON, int64(len(b)), b, nil)
+}
+
 // post sends a request to the Graph API and returns the status and the body
-// of the answer (in a pooled buffer the caller returns with putAnswer).
-// newBody returns a fresh reader of the request body each time it is called.
-func (a *Adapter) post(ctx context.Context, target *url.URL, contentType string, length int64, newBody func() io.Reader) (int, *bytes.Buffer, error) {
+// of the answer (in a pooled buffer the caller returns with putAnswer). The
+// body is b, or when newBody is not nil what it returns: a fresh reader of
+// the body each time it is called.
+func (a *Adapter) post(ctx context.Context, target *url.URL, contentType []string, length int64, b []byte, newBody func() io.Reader) (int, *bytes.Buffer, error) {
 	if target == nil {
 		return 0, nil, fmt.Errorf("whatsapp: send: bad base URL %q", a.cfg.BaseURL)
 	}
-	u := *target
+	o := &outgoing{u: *target}
+	var getBody func() (io.ReadCloser, error)
+	if newBody == nil {
+		o.rd.Reset(b)
+		o.body = &o.rd
+		getBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	} else {
+		o.body = newBody()
+		getBody = func() (io.ReadCloser, error) { return io.NopCloser(newBody()), nil }
+	}
 	req := (&http.Request{
 		Method:        http.MethodPost,
-		URL:           &u,
+		URL:           &o.u,
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,
-		Header:        http.Header{"Authorization": {a.auth}, "Content-Type": {contentType}},
-		Body:          io.NopCloser(newBody()),
-		GetBody:       func() (io.ReadCloser, error) { return io.NopCloser(newBody()), nil },
+		Header:        http.Header{"Authorization": a.authHdr, "Content-Type": contentType},
+		Body:          o,
+		GetBody:       getBody,
 		ContentLength: length,
-		Host:          u.Host,
+		Host:          o.u.Host,
 	}).WithContext(ctx)
 	if length == 0 {
 		req.Body = http.NoBody
@@ -285,7 +320,8 @@ func (a *Adapter) post(ctx context.Context, target *url.URL, contentType string,
 	defer resp.Body.Close()
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
-	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxAnswer)); err != nil {
+	o.lr = io.LimitedReader{R: resp.Body, N: maxAnswer}
+	if _, err := buf.ReadFrom(&o.lr); err != nil {
 		putAnswer(buf)
 		return 0, nil, fmt.Errorf("whatsapp: send: reading answer: %w", err)
 	}
@@ -377,16 +413,4 @@ type sendMedia struct {
 	ID       string `json:"id"`
 	Caption  string `json:"caption,omitempty"`
 	Filename string `json:"filename,omitempty"`
-}
-
-// encodeJSON encodes v with encoding/json, without escaping <, > and & (the
-// Graph API does not need it) and without the encoder's trailing newline.
-func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

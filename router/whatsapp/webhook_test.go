@@ -99,6 +99,11 @@ func sign(secret string, body []byte) string {
 // post POSTs body to the adapter with the given signature header ("" for
 // none) and returns the status.
 func post(a *Adapter, body []byte, sig string) int {
+	// Every body a test posts also checks the fast decoder against
+	// encoding/json (decode_test.go).
+	if _, msg := diffWebhookDecode(body, a.cfg.PhoneNumberID); msg != "" {
+		panic("decoders differ: " + msg)
+	}
 	req := httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/json")
 	if sig != "" {

@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"hash"
 	"io"
@@ -71,9 +70,10 @@ type Adapter struct {
 	msgURL   *url.URL // nil when BaseURL does not parse
 	mediaURL *url.URL
 	auth     string
-	window   int64 // dedupe window in nanoseconds
+	authHdr  []string // {auth}, shared by requests (never modified)
+	window   int64    // dedupe window in nanoseconds
 
-	macs sync.Pool // hash.Hash: HMAC-SHA256 keyed with the app secret
+	macs sync.Pool // *keyedMAC: HMAC-SHA256 keyed with the app secret
 
 	mu    sync.Mutex
 	seen  map[string]int64 // wamid -> Clock time (UnixNano) it was remembered
@@ -117,7 +117,8 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	base := cfg.BaseURL + "/" + cfg.APIVersion + "/" + cfg.PhoneNumberID
 	a.msgURL, _ = url.Parse(base + "/messages")
 	a.mediaURL, _ = url.Parse(base + "/media")
-	a.macs.New = func() any { return hmac.New(sha256.New, a.secret) }
+	a.macs.New = func() any { return &keyedMAC{h: hmac.New(sha256.New, a.secret)} }
+	a.authHdr = []string{a.auth}
 	return a
 }
 
@@ -209,12 +210,15 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "bad signature", http.StatusForbidden)
 		return
 	}
-	values, err := parse(body, a.cfg.PhoneNumberID)
+	d := scanners.Get().(*scanner)
+	values, err := d.parse(body, a.cfg.PhoneNumberID)
 	if err != nil {
+		d.release()
 		a.reject(w, "malformed notification", http.StatusBadRequest)
 		return
 	}
 	a.deliver(values)
+	d.release()
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -224,16 +228,16 @@ func (a *Adapter) verify(sig string, body []byte) bool {
 	if len(a.secret) == 0 || len(sig) != len(prefix)+2*sha256.Size || sig[:len(prefix)] != prefix {
 		return false
 	}
-	var want, got [sha256.Size]byte
-	if _, err := hex.Decode(want[:], []byte(sig[len(prefix):])); err != nil {
+	var want [sha256.Size]byte
+	if !decodeHex(want[:], sig[len(prefix):]) {
 		return false
 	}
-	mac := a.macs.Get().(hash.Hash)
-	mac.Reset()
-	mac.Write(body)
-	sum := mac.Sum(got[:0])
+	mac := a.macs.Get().(*keyedMAC)
+	mac.h.Reset()
+	mac.h.Write(body)
+	ok := hmac.Equal(mac.h.Sum(mac.sum[:0]), want[:])
 	a.macs.Put(mac)
-	return hmac.Equal(sum, want[:])
+	return ok
 }
 
 // deliver hands the messages and then the statuses of the parsed change
@@ -365,4 +369,39 @@ func (a *Adapter) inbound(v *changeValue, m *message) router.Inbound {
 		// customer activity without content the router understands.
 	}
 	return in
+}
+
+// keyedMAC is a keyed HMAC, reused with Reset, and room for its sum.
+type keyedMAC struct {
+	h   hash.Hash
+	sum [sha256.Size]byte
+}
+
+// decodeHex decodes the 2*len(dst) hex digits of s (either case) into dst,
+// as hex.Decode does, without converting s to a byte slice.
+func decodeHex(dst []byte, s string) bool {
+	if len(s) != 2*len(dst) {
+		return false
+	}
+	for i := range dst {
+		hi, ok1 := fromHex(s[2*i])
+		lo, ok2 := fromHex(s[2*i+1])
+		if !ok1 || !ok2 {
+			return false
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return true
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }

@@ -1,0 +1,357 @@
+package whatsapp
+
+import (
+	"bytes"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	fuzz "github.com/google/gofuzz"
+)
+
+// encodeStrings are strings that exercise every escape of Meta's form.
+var encodeStrings = []string{
+	"", "hi", "Hello, where is my order?", "äöå", "Jörg", "😀", "a/b", "100%", "me@example.com",
+	"<script>&amp;</script>", `quote " and back\slash`, "tab\tnew\nline\rcr", "\b\f\x00\x01\x1f\x7f",
+	"\u2028\u2029", "\xff\xfe invalid", "a\xc3", "\xed\xa0\x80 surrogate bytes", "日本語のテキスト",
+	"\U0001F468\u200D\U0001F469\u200D\U0001F467", "+1 (650) 555-1234", "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQ5QTNDQTVCM0Q0Q0Q2RTY3RTcyMwA=",
+}
+
+// oldInbound is the inbound webhook body as the fake built it before the
+// append encoders: the payload structs through EncodeEscaped.
+func oldInbound(t testing.TB, s *Server, name string, m InboundMessage, unix int64) []byte {
+	m.Timestamp = strconv.FormatInt(unix, 10)
+	b, err := EncodeEscaped(s.envelope(WebhookValue{
+		Contacts: []Contact{{Profile: Profile{Name: name}, WaID: m.From}},
+		Messages: []InboundMessage{m},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func oldStatus(t testing.TB, s *Server, p *pending) []byte {
+	b, err := EncodeEscaped(s.statusPayload(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func checkInbound(t testing.TB, s *Server, name string, m InboundMessage, unix int64) {
+	t.Helper()
+	want := oldInbound(t, s, name, m, unix)
+	got := s.appendInboundWebhook([]byte("prefix"), name, &m, unix)
+	if !bytes.Equal(got[6:], want) || string(got[:6]) != "prefix" {
+		t.Fatalf("inbound webhook\n got %s\nwant %s", got[6:], want)
+	}
+}
+
+func checkStatus(t testing.TB, s *Server, p *pending) {
+	t.Helper()
+	want := oldStatus(t, s, p)
+	if got := s.appendStatusWebhook(nil, p); !bytes.Equal(got, want) {
+		t.Fatalf("status webhook\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestWebhookEncodersMatchEncodeEscaped(t *testing.T) {
+	for _, cfgStr := range []string{"", "ä/@%<", "\xff"} {
+		cfg := Config{}
+		if cfgStr != "" {
+			cfg = Config{BusinessAccountID: "1" + cfgStr, DisplayPhoneNumber: "2" + cfgStr, PhoneNumberID: "3" + cfgStr}
+		}
+		s, _ := newTest(cfg)
+		for _, str := range encodeStrings {
+			for _, unix := range []int64{0, 1749463200, -5} {
+				checkInbound(t, s, str, InboundMessage{From: cust, ID: str, Type: "text", Text: &Text{Body: str}}, unix)
+				checkInbound(t, s, "n", InboundMessage{From: str, ID: "w", Type: str, Text: &Text{Body: "b", PreviewURL: true}}, unix)
+				for _, kind := range []string{"image", "audio", "video", "document", "sticker"} {
+					im := &InboundMedia{Caption: str, MimeType: "image/" + str, SHA256: str, ID: "1" + str}
+					if kind == "document" {
+						im.Filename = str + ".pdf"
+					}
+					m := InboundMessage{From: cust, ID: "w", Type: kind}
+					switch kind {
+					case "image":
+						m.Image = im
+					case "audio":
+						im.Voice = true
+						m.Audio = im
+					case "video":
+						m.Video = im
+					case "document":
+						m.Document = im
+					case "sticker":
+						im.Animated = true
+						m.Sticker = im
+					}
+					checkInbound(t, s, str, m, unix)
+				}
+				at := time.Unix(unix, 0)
+				for _, st := range []string{"sent", "delivered", "failed", str} {
+					checkStatus(t, s, &pending{status: st, id: str, to: cust, at: at, convID: str, category: "service", convExp: unix})
+					checkStatus(t, s, &pending{status: st, id: "w", to: str, at: at, convID: "c", category: str})
+					e := newError(200, CodeReEngagement, 0, str, str)
+					checkStatus(t, s, &pending{status: st, id: "w", to: str, at: at, err: e})
+				}
+			}
+		}
+	}
+}
+
+// TestAppendWebhookPayload checks the generic encoder against EncodeEscaped
+// on random payloads.
+func TestAppendWebhookPayload(t *testing.T) {
+	f := fuzz.NewWithSeed(1).NilChance(0.2).NumElements(0, 3).Funcs(func(s *string, c fuzz.Continue) {
+		if c.Intn(3) == 0 {
+			*s = encodeStrings[c.Intn(len(encodeStrings))]
+		} else {
+			c.Fuzz(s)
+		}
+	})
+	for i := 0; i < 3000; i++ {
+		var p WebhookPayload
+		f.Fuzz(&p)
+		want, err := EncodeEscaped(&p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendWebhookPayload(nil, &p); !bytes.Equal(got, want) {
+			t.Fatalf("payload %+v\n got %s\nwant %s", p, got, want)
+		}
+	}
+}
+
+// FuzzWebhookEncoders compares the append encoders with EncodeEscaped.
+func FuzzWebhookEncoders(f *testing.F) {
+	for _, s := range encodeStrings {
+		f.Add(s, s, s, s, int64(1749463200), uint8(0))
+	}
+	f.Add("Sheena", cust, "wamid.X", "hello", int64(0), uint8(3))
+	f.Fuzz(func(t *testing.T, name, from, id, body string, unix int64, kind uint8) {
+		s, _ := newTest(Config{BusinessAccountID: id, DisplayPhoneNumber: name})
+		m := InboundMessage{From: from, ID: id, Type: "text", Text: &Text{Body: body}}
+		if k := kind % 6; k > 0 {
+			m.Type, m.Text = MediaKinds[k-1], nil
+			im := &InboundMedia{Caption: body, MimeType: name, SHA256: id, ID: from, Filename: body}
+			switch m.Type {
+			case "image":
+				m.Image = im
+			case "audio":
+				m.Audio = im
+			case "video":
+				m.Video = im
+			case "document":
+				m.Document = im
+			case "sticker":
+				m.Sticker = im
+			}
+		}
+		checkInbound(t, s, name, m, unix)
+		at := time.Unix(unix, 0)
+		checkStatus(t, s, &pending{status: body, id: id, to: from, at: at, convID: name, category: body, convExp: unix})
+		checkStatus(t, s, &pending{status: "failed", id: id, to: from, at: at, err: newError(200, int(unix), 0, body, name)})
+		var p WebhookPayload
+		fuzz.NewFromGoFuzz([]byte(name+from+id+body)).NilChance(0.2).NumElements(0, 2).Fuzz(&p)
+		want, _ := EncodeEscaped(&p)
+		if got := appendWebhookPayload(nil, &p); !bytes.Equal(got, want) {
+			t.Fatalf("payload\n got %s\nwant %s", got, want)
+		}
+	})
+}
+
+// TestSignPooled: the pooled keyed HMAC gives Sign's answer, also when
+// reused.
+func TestSignPooled(t *testing.T) {
+	s, _ := newTest(Config{AppSecret: "k\xff"})
+	for _, str := range encodeStrings {
+		for i := 0; i < 2; i++ {
+			if got, want := s.sign([]byte(str)), Sign("k\xff", []byte(str)); got != want {
+				t.Fatalf("%q: %s, want %s", str, got, want)
+			}
+		}
+	}
+}
+
+func TestSplitPath(t *testing.T) {
+	for _, p := range []string{"", "a", "a/", "/a", "a/b", "a//b", "a/b/c", "a/b/c/", "a/b/c/d", "a/b/c/d/e", "//", "///"} {
+		want := strings.Split(p, "/")
+		var seg [3]string
+		n := splitPath(p, &seg)
+		if len(want) > 3 {
+			if n != 4 || seg != [3]string(want[:3]) {
+				t.Errorf("%q: %d %q", p, n, seg)
+			}
+			continue
+		}
+		if n != len(want) || !slices.Equal(seg[:n], want) {
+			t.Errorf("%q: %d %q, want %q", p, n, seg, want)
+		}
+	}
+}
+
+// The generic encoder of any WebhookPayload, from the pieces the hot paths
+// use (appendContact, appendText, appendInboundMedia, appendPricing,
+// appendStatusError, appendString): TestAppendWebhookPayload and
+// FuzzWebhookEncoders check it against EncodeEscaped.
+
+// appendWebhookPayload appends EncodeEscaped(p).
+func appendWebhookPayload(b []byte, p *WebhookPayload) []byte {
+	b = append(b, `{"object":`...)
+	b = appendString(b, p.Object)
+	b = append(b, `,"entry":`...)
+	if p.Entry == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range p.Entry {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendWebhookEntry(b, &p.Entry[i])
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
+}
+
+func appendWebhookEntry(b []byte, e *WebhookEntry) []byte {
+	b = append(b, `{"id":`...)
+	b = appendString(b, e.ID)
+	b = append(b, `,"changes":`...)
+	if e.Changes == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range e.Changes {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			c := &e.Changes[i]
+			b = append(b, `{"value":`...)
+			b = appendWebhookValue(b, &c.Value)
+			b = append(b, `,"field":`...)
+			b = appendString(b, c.Field)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
+}
+
+func appendWebhookValue(b []byte, v *WebhookValue) []byte {
+	b = append(b, `{"messaging_product":`...)
+	b = appendString(b, v.MessagingProduct)
+	b = append(b, `,"metadata":{"display_phone_number":`...)
+	b = appendString(b, v.Metadata.DisplayPhoneNumber)
+	b = append(b, `,"phone_number_id":`...)
+	b = appendString(b, v.Metadata.PhoneNumberID)
+	b = append(b, '}')
+	if len(v.Contacts) > 0 {
+		b = append(b, `,"contacts":[`...)
+		for i := range v.Contacts {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendContact(b, v.Contacts[i].Profile.Name, v.Contacts[i].WaID)
+		}
+		b = append(b, ']')
+	}
+	if len(v.Messages) > 0 {
+		b = append(b, `,"messages":[`...)
+		for i := range v.Messages {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendInboundMessage(b, &v.Messages[i])
+		}
+		b = append(b, ']')
+	}
+	if len(v.Statuses) > 0 {
+		b = append(b, `,"statuses":[`...)
+		for i := range v.Statuses {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendStatus(b, &v.Statuses[i])
+		}
+		b = append(b, ']')
+	}
+	if len(v.Errors) > 0 {
+		b = append(b, `,"errors":`...)
+		b = appendStatusErrors(b, v.Errors)
+	}
+	return append(b, '}')
+}
+
+func appendInboundMessage(b []byte, m *InboundMessage) []byte {
+	b = append(b, `{"from":`...)
+	b = appendString(b, m.From)
+	b = append(b, `,"id":`...)
+	b = appendString(b, m.ID)
+	b = append(b, `,"timestamp":`...)
+	b = appendString(b, m.Timestamp)
+	b = append(b, `,"type":`...)
+	b = appendString(b, m.Type)
+	if m.Text != nil {
+		b = append(b, `,"text":`...)
+		b = appendText(b, m.Text)
+	}
+	for _, md := range [...]struct {
+		name string
+		m    *InboundMedia
+	}{{`,"image":`, m.Image}, {`,"audio":`, m.Audio}, {`,"video":`, m.Video}, {`,"document":`, m.Document}, {`,"sticker":`, m.Sticker}} {
+		if md.m != nil {
+			b = append(b, md.name...)
+			b = appendInboundMedia(b, md.m)
+		}
+	}
+	return append(b, '}')
+}
+
+func appendStatus(b []byte, st *Status) []byte {
+	b = append(b, `{"id":`...)
+	b = appendString(b, st.ID)
+	b = append(b, `,"status":`...)
+	b = appendString(b, st.Status)
+	b = append(b, `,"timestamp":`...)
+	b = appendString(b, st.Timestamp)
+	b = append(b, `,"recipient_id":`...)
+	b = appendString(b, st.RecipientID)
+	if c := st.Conversation; c != nil {
+		b = append(b, `,"conversation":{"id":`...)
+		b = appendString(b, c.ID)
+		if c.ExpirationTimestamp != "" {
+			b = append(b, `,"expiration_timestamp":`...)
+			b = appendString(b, c.ExpirationTimestamp)
+		}
+		b = append(b, `,"origin":{"type":`...)
+		b = appendString(b, c.Origin.Type)
+		b = append(b, `}}`...)
+	}
+	if p := st.Pricing; p != nil {
+		b = append(b, `,"pricing":`...)
+		b = appendPricing(b, p.Billable, p.PricingModel, p.Category)
+	}
+	if len(st.Errors) > 0 {
+		b = append(b, `,"errors":`...)
+		b = appendStatusErrors(b, st.Errors)
+	}
+	return append(b, '}')
+}
+
+func appendStatusErrors(b []byte, errs []StatusError) []byte {
+	b = append(b, '[')
+	for i := range errs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		e := &errs[i]
+		b = appendStatusError(b, e.Code, e.Title, e.Message, e.ErrorData.Details, e.Href)
+	}
+	return append(b, ']')
+}

@@ -1,0 +1,659 @@
+package whatsapp
+
+import (
+	"encoding/json"
+	"sync"
+)
+
+// The fast decoders: one pass over the body with the scanner, into the same
+// types encoding/json fills (envelope.go). They give up (ok false) on
+// anything they cannot decode exactly as encoding/json would, and the caller
+// then asks encoding/json; decode_test.go checks both agree.
+
+// scanners keeps scanners with their buffers and memo.
+var scanners = sync.Pool{New: func() any { return new(scanner) }}
+
+// Memo slots: strings that repeat from one webhook to the next (the business
+// number, the second of a timestamp, the customer, the wamid of a sent and a
+// delivered status) are allocated once. A string equal to the memo's is the
+// memo's.
+const (
+	memoDisplay = iota
+	memoAccount
+	memoTime
+	memoPhone
+	memoID
+	numMemo
+)
+
+type memo [numMemo]string
+
+// arena holds what the webhook decoder decodes into, reused from one
+// webhook to the next: the values parse returns point into it until the
+// scanner is released.
+type arena struct {
+	values   []changeValue
+	vptrs    []*changeValue
+	contacts []contact
+	cptrs    []*contact
+	msgs     []message
+	texts    []textBody
+	statuses []status
+	sptrs    []*status
+}
+
+// maxArena is the largest arena slice kept for the next webhook.
+const maxArena = 256
+
+func resetArena[T any](s []T) []T {
+	if cap(s) > maxArena {
+		return nil
+	}
+	clear(s) // let go of the strings
+	return s[:0]
+}
+
+// release returns the scanner to the pool; what it decoded is not to be
+// used afterwards.
+func (d *scanner) release() {
+	d.b, d.i, d.bad = nil, 0, false
+	if cap(d.tmp) > 4096 {
+		d.tmp = nil
+	}
+	a := &d.arena
+	a.values, a.vptrs, a.contacts, a.cptrs = resetArena(a.values), resetArena(a.vptrs), resetArena(a.contacts), resetArena(a.cptrs)
+	a.msgs, a.texts, a.statuses, a.sptrs = resetArena(a.msgs), resetArena(a.texts), resetArena(a.statuses), resetArena(a.sptrs)
+	scanners.Put(d)
+}
+
+// parse is the package's parse with the fast decoder's values in the
+// scanner's arena.
+func (d *scanner) parse(body []byte, phoneID string) ([]*changeValue, error) {
+	if values, ok := d.webhook(body, phoneID); ok {
+		return values, nil
+	}
+	return parseReference(body, phoneID)
+}
+
+// memoStr decodes a string value through memo slot i.
+func (d *scanner) memoStr(i int) string {
+	b, ok := d.strBytes()
+	if !ok {
+		return ""
+	}
+	if d.memo[i] == string(b) {
+		return d.memo[i]
+	}
+	s := string(b)
+	d.memo[i] = s
+	return s
+}
+
+// internStr decodes a string value, returning the static copy when it is
+// one of the known values.
+func (d *scanner) internStr(known []string) string {
+	b, ok := d.strBytes()
+	if !ok {
+		return ""
+	}
+	for _, k := range known {
+		if k == string(b) {
+			return k
+		}
+	}
+	return string(b)
+}
+
+var (
+	namesRoot        = []string{"object", "entry"}
+	namesEntry       = []string{"id", "changes"}
+	namesChange      = []string{"field", "value"}
+	namesValue       = []string{"messaging_product", "metadata", "contacts", "messages", "statuses"}
+	namesMetadata    = []string{"display_phone_number", "phone_number_id"}
+	namesContact     = []string{"profile", "wa_id"}
+	namesProfile     = []string{"name"}
+	namesMessage     = []string{"from", "id", "timestamp", "type", "text", "image", "audio", "video", "document", "sticker", "button", "interactive"}
+	namesBody        = []string{"body"}
+	namesText        = []string{"text"}
+	namesMedia       = []string{"id", "mime_type", "sha256", "caption", "filename"}
+	namesInteractive = []string{"button_reply", "list_reply"}
+	namesTitle       = []string{"title"}
+	namesStatus      = []string{"id", "status", "timestamp", "recipient_id", "errors"}
+	namesError       = []string{"code", "title"}
+
+	knownProducts = []string{"whatsapp"}
+	knownTypes    = []string{"text", "image", "audio", "video", "document", "sticker", "button", "interactive", "reaction", "location", "contacts", "order", "system", "unsupported"}
+	knownStatuses = []string{"sent", "delivered", "read", "failed"}
+	knownMIME     = []string{"image/jpeg", "image/png", "image/webp", "audio/ogg", "audio/mpeg", "audio/aac", "audio/amr", "audio/mp4", "video/mp4", "video/3gpp", "application/pdf", "text/plain"}
+)
+
+// webhook is parse's fast path.
+func (d *scanner) webhook(body []byte, phoneID string) ([]*changeValue, bool) {
+	d.b, d.i, d.bad = body, 0, false
+	values := d.arena.vptrs[:0]
+	waba := false
+	var mask uint32
+	if !d.open('{') {
+		return nil, false
+	}
+	for n := 0; ; n++ {
+		key, more := d.member(n)
+		if !more {
+			break
+		}
+		switch string(key) {
+		case "object":
+			if d.seen(&mask, 1) {
+				b, ok := d.strBytes()
+				waba = ok && string(b) == "whatsapp_business_account"
+			}
+		case "entry":
+			if d.seen(&mask, 2) {
+				values = d.entries(phoneID, values)
+			}
+		default:
+			d.unknown(key, namesRoot...)
+		}
+	}
+	if !d.end() {
+		return nil, false
+	}
+	d.arena.vptrs = values
+	if !waba || len(values) == 0 {
+		return nil, true
+	}
+	return values, true
+}
+
+func (d *scanner) entries(phoneID string, values []*changeValue) []*changeValue {
+	if !d.open('[') {
+		return values
+	}
+	for n := 0; d.element(n); n++ {
+		if !d.open('{') {
+			return values
+		}
+		var mask uint32
+		for m := 0; ; m++ {
+			key, more := d.member(m)
+			if !more {
+				break
+			}
+			switch string(key) {
+			case "id":
+				if d.seen(&mask, 1) {
+					d.strBytes()
+				}
+			case "changes":
+				if d.seen(&mask, 2) {
+					values = d.changes(phoneID, values)
+				}
+			default:
+				d.unknown(key, namesEntry...)
+			}
+		}
+	}
+	return values
+}
+
+func (d *scanner) changes(phoneID string, values []*changeValue) []*changeValue {
+	if !d.open('[') {
+		return values
+	}
+	for n := 0; d.element(n); n++ {
+		if !d.open('{') {
+			return values
+		}
+		var mask uint32
+		messages := false
+		var v *changeValue
+		for m := 0; ; m++ {
+			key, more := d.member(m)
+			if !more {
+				break
+			}
+			switch string(key) {
+			case "field":
+				if d.seen(&mask, 1) {
+					b, ok := d.strBytes()
+					messages = ok && string(b) == "messages"
+				}
+			case "value":
+				if d.seen(&mask, 2) {
+					v = d.changeValue()
+				}
+			default:
+				d.unknown(key, namesChange...)
+			}
+		}
+		if messages && v != nil && v.Metadata.PhoneNumberID != "" && v.Metadata.PhoneNumberID == phoneID {
+			values = append(values, v)
+		}
+	}
+	return values
+}
+
+func (d *scanner) changeValue() *changeValue {
+	if !d.open('{') {
+		return nil
+	}
+	a := &d.arena
+	a.values = append(a.values, changeValue{})
+	v := &a.values[len(a.values)-1]
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.member(n)
+		if !more {
+			break
+		}
+		switch string(key) {
+		case "messaging_product":
+			if d.seen(&mask, 1) {
+				v.MessagingProduct = d.internStr(knownProducts)
+			}
+		case "metadata":
+			if d.seen(&mask, 2) {
+				d.metadata(&v.Metadata)
+			}
+		case "contacts":
+			if d.seen(&mask, 4) {
+				v.Contacts = d.contacts()
+			}
+		case "messages":
+			if d.seen(&mask, 8) {
+				v.Messages = d.messages()
+			}
+		case "statuses":
+			if d.seen(&mask, 16) {
+				v.Statuses = d.statuses()
+			}
+		default:
+			d.unknown(key, namesValue...)
+		}
+	}
+	return v
+}
+
+func (d *scanner) metadata(md *metadata) {
+	if !d.open('{') {
+		return
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.member(n)
+		if !more {
+			break
+		}
+		switch string(key) {
+		case "display_phone_number":
+			if d.seen(&mask, 1) {
+				md.DisplayPhoneNumber = d.memoStr(memoDisplay)
+			}
+		case "phone_number_id":
+			if d.seen(&mask, 2) {
+				md.PhoneNumberID = d.memoStr(memoAccount)
+			}
+		default:
+			d.unknown(key, namesMetadata...)
+		}
+	}
+}
+
+func (d *scanner) contacts() []*contact {
+	if !d.open('[') {
+		return nil
+	}
+	a := &d.arena
+	if a.cptrs == nil {
+		a.cptrs = make([]*contact, 0, 4) // an empty array decodes as an empty slice, not nil
+	}
+	start := len(a.cptrs)
+	for n := 0; d.element(n); n++ {
+		if !d.open('{') {
+			return nil
+		}
+		a.contacts = append(a.contacts, contact{})
+		c := &a.contacts[len(a.contacts)-1]
+		var mask uint32
+		for m := 0; ; m++ {
+			key, more := d.member(m)
+			if !more {
+				break
+			}
+			switch string(key) {
+			case "profile":
+				if d.seen(&mask, 1) {
+					c.Profile.Name = d.oneString("name", namesProfile)
+				}
+			case "wa_id":
+				if d.seen(&mask, 2) {
+					c.WaID = d.memoStr(memoPhone)
+				}
+			default:
+				d.unknown(key, namesContact...)
+			}
+		}
+		a.cptrs = append(a.cptrs, c)
+	}
+	return a.cptrs[start:len(a.cptrs):len(a.cptrs)]
+}
+
+// oneString decodes an object whose only declared field is the string
+// name, and returns it.
+func (d *scanner) oneString(name string, names []string) string {
+	if !d.open('{') {
+		return ""
+	}
+	var s string
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.member(n)
+		if !more {
+			break
+		}
+		if string(key) == name {
+			if d.seen(&mask, 1) {
+				s = d.str()
+			}
+		} else {
+			d.unknown(key, names...)
+		}
+	}
+	return s
+}
+
+func (d *scanner) messages() []message {
+	if !d.open('[') {
+		return nil
+	}
+	a := &d.arena
+	if a.msgs == nil {
+		a.msgs = make([]message, 0, 4)
+	}
+	start := len(a.msgs)
+	for n := 0; d.element(n); n++ {
+		a.msgs = append(a.msgs, message{})
+		d.message(&a.msgs[len(a.msgs)-1])
+	}
+	return a.msgs[start:len(a.msgs):len(a.msgs)]
+}
+
+func (d *scanner) message(m *message) {
+	if !d.open('{') {
+		return
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.member(n)
+		if !more {
+			break
+		}
+		switch string(key) {
+		case "from":
+			if d.seen(&mask, 1<<0) {
+				m.From = d.memoStr(memoPhone)
+			}
+		case "id":
+			if d.seen(&mask, 1<<1) {
+				m.ID = d.memoStr(memoID)
+			}
+		case "timestamp":
+			if d.seen(&mask, 1<<2) {
+				m.Timestamp = d.memoStr(memoTime)
+			}
+		case "type":
+			if d.seen(&mask, 1<<3) {
+				m.Type = d.internStr(knownTypes)
+			}
+		case "text":
+			if d.seen(&mask, 1<<4) {
+				body := d.oneString("body", namesBody)
+				d.arena.texts = append(d.arena.texts, textBody{Body: body})
+				m.Text = &d.arena.texts[len(d.arena.texts)-1]
+			}
+		case "image":
+			if d.seen(&mask, 1<<5) {
+				m.Image = d.media()
+			}
+		case "audio":
+			if d.seen(&mask, 1<<6) {
+				m.Audio = d.media()
+			}
+		case "video":
+			if d.seen(&mask, 1<<7) {
+				m.Video = d.media()
+			}
+		case "document":
+			if d.seen(&mask, 1<<8) {
+				m.Document = d.media()
+			}
+		case "sticker":
+			if d.seen(&mask, 1<<9) {
+				m.Sticker = d.media()
+			}
+		case "button":
+			if d.seen(&mask, 1<<10) {
+				m.Button = &buttonText{Text: d.oneString("text", namesText)}
+			}
+		case "interactive":
+			if d.seen(&mask, 1<<11) {
+				m.Interactive = d.interactive()
+			}
+		default:
+			d.unknown(key, namesMessage...)
+		}
+	}
+}
+
+func (d *scanner) media() *media {
+	if !d.open('{') {
+		return nil
+	}
+	md := new(media)
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.member(n)
+		if !more {
+			break
+		}
+		switch string(key) {
+		case "id":
+			if d.seen(&mask, 1) {
+				md.ID = d.str()
+			}
+		case "mime_type":
+			if d.seen(&mask, 2) {
+				md.MIMEType = d.internStr(knownMIME)
+			}
+		case "sha256":
+			if d.seen(&mask, 4) {
+				md.SHA256 = d.str()
+			}
+		case "caption":
+			if d.seen(&mask, 8) {
+				md.Caption = d.str()
+			}
+		case "filename":
+			if d.seen(&mask, 16) {
+				md.Filename = d.str()
+			}
+		default:
+			d.unknown(key, namesMedia...)
+		}
+	}
+	return md
+}
+
+func (d *scanner) interactive() *interactive {
+	if !d.open('{') {
+		return nil
+	}
+	it := new(interactive)
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.member(n)
+		if !more {
+			break
+		}
+		switch string(key) {
+		case "button_reply":
+			if d.seen(&mask, 1) {
+				it.ButtonReply = &reply{Title: d.oneString("title", namesTitle)}
+			}
+		case "list_reply":
+			if d.seen(&mask, 2) {
+				it.ListReply = &reply{Title: d.oneString("title", namesTitle)}
+			}
+		default:
+			d.unknown(key, namesInteractive...)
+		}
+	}
+	return it
+}
+
+func (d *scanner) statuses() []*status {
+	if !d.open('[') {
+		return nil
+	}
+	a := &d.arena
+	if a.sptrs == nil {
+		a.sptrs = make([]*status, 0, 4)
+	}
+	start := len(a.sptrs)
+	for n := 0; d.element(n); n++ {
+		if !d.open('{') {
+			return nil
+		}
+		a.statuses = append(a.statuses, status{})
+		st := &a.statuses[len(a.statuses)-1]
+		var mask uint32
+		for m := 0; ; m++ {
+			key, more := d.member(m)
+			if !more {
+				break
+			}
+			switch string(key) {
+			case "id":
+				if d.seen(&mask, 1) {
+					st.ID = d.memoStr(memoID)
+				}
+			case "status":
+				if d.seen(&mask, 2) {
+					st.Status = d.internStr(knownStatuses)
+				}
+			case "timestamp":
+				if d.seen(&mask, 4) {
+					st.Timestamp = d.memoStr(memoTime)
+				}
+			case "recipient_id":
+				if d.seen(&mask, 8) {
+					st.RecipientID = d.memoStr(memoPhone)
+				}
+			case "errors":
+				if d.seen(&mask, 16) {
+					st.Errors = d.statusErrors()
+				}
+			default:
+				d.unknown(key, namesStatus...)
+			}
+		}
+		a.sptrs = append(a.sptrs, st)
+	}
+	return a.sptrs[start:len(a.sptrs):len(a.sptrs)]
+}
+
+func (d *scanner) statusErrors() []statusError {
+	if !d.open('[') {
+		return nil
+	}
+	out := []statusError{}
+	for n := 0; d.element(n); n++ {
+		if !d.open('{') {
+			return nil
+		}
+		var e statusError
+		var mask uint32
+		for m := 0; ; m++ {
+			key, more := d.member(m)
+			if !more {
+				break
+			}
+			switch string(key) {
+			case "code":
+				// A number; a string holding one is left to encoding/json.
+				if d.seen(&mask, 1) {
+					if d.peek() == '"' {
+						d.fail()
+						break
+					}
+					e.Code = json.Number(d.number())
+				}
+			case "title":
+				if d.seen(&mask, 2) {
+					e.Title = d.str()
+				}
+			default:
+				d.unknown(key, namesError...)
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+var (
+	namesAnswer   = []string{"messages"}
+	namesMessage0 = []string{"id"}
+)
+
+// sendAnswer is messageID's fast path: messages[0].id of a send answer,
+// every messages[].id checked to be a string as encoding/json does.
+func (d *scanner) sendAnswer(answer []byte) (string, bool) {
+	d.b, d.i, d.bad = answer, 0, false
+	var id string
+	var mask uint32
+	if !d.open('{') {
+		return "", false
+	}
+	for n := 0; ; n++ {
+		key, more := d.member(n)
+		if !more {
+			break
+		}
+		if string(key) != "messages" {
+			d.unknown(key, namesAnswer...)
+			continue
+		}
+		if !d.seen(&mask, 1) || !d.open('[') {
+			break
+		}
+		for m := 0; d.element(m); m++ {
+			if !d.open('{') {
+				break
+			}
+			var seen uint32
+			for k := 0; ; k++ {
+				key, more := d.member(k)
+				if !more {
+					break
+				}
+				if string(key) != "id" {
+					d.unknown(key, namesMessage0...)
+					continue
+				}
+				if !d.seen(&seen, 1) {
+					break
+				}
+				if m == 0 {
+					id = d.str()
+				} else {
+					d.strBytes()
+				}
+			}
+		}
+	}
+	if !d.end() {
+		return "", false
+	}
+	return id, true
+}

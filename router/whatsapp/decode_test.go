@@ -1,0 +1,179 @@
+package whatsapp
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// metaStatus is a status webhook as the fake (and Meta) sends it.
+const metaStatus = `{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"statuses":[{"id":"wamid.HBgLMTY1MDU1NTEyMzQVAgARGCA5QTNDQTVCM0Q0Q0Q2RTY3RTcyMwA=","status":"sent","timestamp":"1749463200","recipient_id":"16505551234","conversation":{"id":"ee1d6e5a3b4f1c6b8e5f3f0b7a2d0c91","expiration_timestamp":"1749549600","origin":{"type":"service"}},"pricing":{"billable":true,"pricing_model":"CBP","category":"service"}}]},"field":"messages"}]}]}`
+
+const metaFailed = `{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"statuses":[{"id":"wamid.X","status":"failed","timestamp":"1749463200","recipient_id":"16505551234","errors":[{"code":131047,"title":"Re-engagement message","message":"Re-engagement message","error_data":{"details":"Message failed to send because more than 24 hours have passed since the customer last replied to this number."},"href":"https:\/\/developers.facebook.com\/docs\/whatsapp\/cloud-api\/support\/error-codes\/"}]}]},"field":"messages"}]}]}`
+
+const metaMedia = `{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"J\u00f6rg"},"wa_id":"16505551234"}],"messages":[{"from":"16505551234","id":"wamid.M","timestamp":"1749463200","type":"document","document":{"caption":"\u00e4 \ud83d\ude00","filename":"1.pdf","mime_type":"application\/pdf","sha256":"e3b0","id":"1"}},{"from":"16505551234","id":"wamid.B","type":"button","button":{"text":"Yes","payload":"p"}},{"from":"16505551234","id":"wamid.I","type":"interactive","interactive":{"type":"list_reply","list_reply":{"id":"l","title":"T"},"button_reply":{"title":"B"}}},{"from":"1","id":"w","type":"image","image":{"id":"9","mime_type":"image\/jpeg","sha256":"x","voice":true}}]},"field":"messages"}]}]}`
+
+// decodeBodies are the bodies of the decoder tests: Meta's ordinary ones
+// first (decodeFast of them), then the odd ones.
+var decodeBodies = []string{
+	string(textMessage("16505551234", "wamid.HBgLMTY1MDUwNzY1MjAVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=", "Hello")),
+	`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Sheena"},"wa_id":"16505551234"}],"messages":[{"from":"16505551234","id":"wamid.A","timestamp":"1749463200","type":"text","text":{"body":"\u00e4\u00f6\u00e5 \u0040 a\/b \u003c \u0025 \ud83d\ude00 \"q\" \\ \n"}}]},"field":"messages"}]}]}`,
+	metaStatus,
+	metaFailed,
+	metaMedia,
+	string(envelopeOf(testPhoneID, textValue("1", "a", "w1", "x"), textValue("2", "b", "w2", "y"))),
+	string(envelopeOf("other", textValue("1", "n", "w", "x"))),
+	`{"object":"page","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"106540352242922"},"messages":[{"from":"1","id":"w"}]}}]}]}`,
+	`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"statuses","value":{"metadata":{"phone_number_id":"106540352242922"},"messages":[{"from":"1","id":"w"}]}}]}]}`,
+	`{"object":"whatsapp_business_account","entry":[],"x":{"y":[1,-2.5e+3,true,false,null,"s"]}}`,
+	`{"object":"whatsapp_business_account","entry":[{"changes":[]}]}`,
+	`{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"messages":[],"contacts":[],"statuses":[]},"field":"messages"}]}]}`,
+	`{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"106540352242922"},"statuses":[{"id":"s","errors":[{"code":-1.5E3},{"title":"t"},{}]},{"id":"t","errors":[]}]},"field":"messages"}]}]}`,
+	`{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"106540352242922"},"messages":[{"from":"1","id":"w","type":"reaction","reaction":{"message_id":"w0","emoji":"\ud83d\udc4d"}}]},"field":"messages"}]}]}`,
+	// Left to encoding/json.
+	`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":null}]}]}`,
+	`{"entry":[{"changes":[{"value":{"messages":[{}]}}]}]}`,
+	`null`, `[`, ``, `[]`, `"x"`, `{}`, `{"object":1}`, `{"object":"whatsapp_business_account"}{}`,
+	`{"object":"whatsapp_business_account","object":"x"}`,
+	`{"OBJECT":"whatsapp_business_account"}`,
+	`{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"106540352242922"},"statuses":[{"id":"s","errors":[{"code":"131047"}]}]},"field":"messages"}]}]}`,
+	`{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"106540352242922"},"statuses":[{"id":"s","errors":[{"code":"x"}]}]},"field":"messages"}]}]}`,
+	`{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"106540352242922"},"messages":[{"from":"1","id":"w","type":"text","text":{"body":"a\xffb \ud800 \udc00x \ud800\u0041"}}]},"field":"messages"}]}]}`,
+	`{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"106540352242922"},"messages":[{"ſrom":"1","id":"w"}]},"field":"messages"}]}]}`,
+	`{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"106540352242922"},"messages":[{"from":"1","id":"w","text":{"body":"a"},"text":{"body":"b"}}]},"field":"messages"}]}]}`,
+	`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"other","value":` + strings.Repeat("[", 2000) + strings.Repeat("]", 2000) + `}]}]}`,
+	`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"other","value":{"a":` + strings.Repeat("[", 600) + strings.Repeat("]", 600) + `}}]}]}`,
+}
+
+// fastParse runs only the scanner: ok false means it gave up.
+func fastParse(body []byte, phoneID string) ([]*changeValue, bool) {
+	d := &scanner{}
+	return d.webhook(body, phoneID)
+}
+
+// checkWebhookDecode compares parse, and the scanner alone when it
+// answers, with parseReference (encoding/json).
+func checkWebhookDecode(t *testing.T, body []byte, phoneID string) (fast bool) {
+	t.Helper()
+	fast, msg := diffWebhookDecode(body, phoneID)
+	if msg != "" {
+		t.Fatal(msg)
+	}
+	return fast
+}
+
+// diffWebhookDecode returns what differs between the decoders ("" when
+// nothing) and whether the scanner answered.
+func diffWebhookDecode(body []byte, phoneID string) (fast bool, msg string) {
+	want, werr := parseReference(body, phoneID)
+	got, gerr := parse(body, phoneID)
+	if (gerr == nil) != (werr == nil) {
+		return false, fmt.Sprintf("%.300q: error %v, encoding/json %v", body, gerr, werr)
+	}
+	if werr == nil && !reflect.DeepEqual(got, want) {
+		return false, fmt.Sprintf("%.300q:\n got %s\nwant %s", body, dump(got), dump(want))
+	}
+	f, ok := fastParse(body, phoneID)
+	if ok {
+		if werr != nil {
+			return ok, fmt.Sprintf("%.300q: the scanner accepted what encoding/json refuses: %v", body, werr)
+		}
+		if !reflect.DeepEqual(f, want) {
+			return ok, fmt.Sprintf("%.300q: scanner\n got %s\nwant %s", body, dump(f), dump(want))
+		}
+	}
+	return ok, ""
+}
+
+func dump(vs []*changeValue) string {
+	var b strings.Builder
+	for _, v := range vs {
+		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(reflectString(v), "\n", " "), "  ", " "))
+		b.WriteString("; ")
+	}
+	return b.String()
+}
+
+func reflectString(v *changeValue) string {
+	s := ""
+	s += v.MessagingProduct + " " + v.Metadata.DisplayPhoneNumber + " " + v.Metadata.PhoneNumberID
+	for _, c := range v.Contacts {
+		if c == nil {
+			s += " <nil contact>"
+			continue
+		}
+		s += " contact{" + c.Profile.Name + "," + c.WaID + "}"
+	}
+	for _, m := range v.Messages {
+		s += " msg{" + m.From + "," + m.ID + "," + m.Timestamp + "," + m.Type + "}"
+	}
+	for _, st := range v.Statuses {
+		if st == nil {
+			s += " <nil status>"
+			continue
+		}
+		s += " status{" + st.ID + "," + st.Status + "," + st.errorCode() + "}"
+	}
+	return s
+}
+
+func TestWebhookDecoderMatchesEncodingJSON(t *testing.T) {
+	for i, b := range decodeBodies {
+		for _, id := range []string{testPhoneID, "other", ""} {
+			fast := checkWebhookDecode(t, []byte(b), id)
+			if i < 14 && !fast {
+				t.Errorf("%d: the scanner gave up on an ordinary body: %.200s", i, b)
+			}
+		}
+	}
+	// The bodies the other tests post are compared too: see post.
+}
+
+// FuzzWebhookDecode: the fast decoder against encoding/json, for
+// accept/reject and the decoded values.
+func FuzzWebhookDecode(f *testing.F) {
+	for _, b := range decodeBodies {
+		f.Add([]byte(b))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkWebhookDecode(t, body, testPhoneID)
+	})
+}
+
+func TestMessageIDMatchesEncodingJSON(t *testing.T) {
+	for _, a := range []string{
+		`{"messaging_product":"whatsapp","contacts":[{"input":"16505551234","wa_id":"16505551234"}],"messages":[{"id":"wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"}]}`,
+		`{"messages":[{"message_status":"accepted","id":"wamid.B"},{"id":"wamid.C"}]}`,
+		`{"messages":[{"id":"wamid.\u0041="}]}`, `{"messages":[]}`, `{"messages":null}`, `{"messages":[{"id":1}]}`,
+		`{"messages":[{"id":"x"}]`, `[]`, `{"messages":[{"id":"x"}]} x`, `{"messages":[{"id":"x"},{"id":2}]}`,
+		`{"Messages":[{"ID":"y"}]}`, `{"messages":[{"id":"x","id":"y"}]}`, `{"messages":[{}]}`, `{}`, `null`,
+	} {
+		checkMessageID(t, []byte(a))
+	}
+}
+
+func checkMessageID(t *testing.T, answer []byte) {
+	t.Helper()
+	got, gerr := messageID(answer)
+	var ok struct {
+		Messages []struct {
+			ID string `json:"id"`
+		} `json:"messages"`
+	}
+	werr := json.Unmarshal(answer, &ok)
+	want := ""
+	if werr == nil && len(ok.Messages) > 0 {
+		want = ok.Messages[0].ID
+	}
+	if (gerr == nil) != (werr == nil) || got != want {
+		t.Fatalf("%q: %q %v, encoding/json %q %v", answer, got, gerr, want, werr)
+	}
+}
+
+func FuzzMessageID(f *testing.F) {
+	f.Add([]byte(`{"messaging_product":"whatsapp","contacts":[{"input":"1","wa_id":"1"}],"messages":[{"id":"wamid.A"}]}`))
+	f.Add([]byte(`{"messages":[{"id":"x"},{"id":"\u00e4"}]}`))
+	f.Fuzz(func(t *testing.T, answer []byte) { checkMessageID(t, answer) })
+}
