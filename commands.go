@@ -100,9 +100,10 @@ type runFlags struct {
 	strict      bool
 	parallel    int
 	shard       string
+	compare     string
 }
 
-const runUsage = "[-seed N | -seeds LIST] [-format text|json|junit|html|markdown] [-o FILE] [-junit FILE] [-json FILE] [-html FILE] [-markdown FILE] [-run REGEXP] [-shard I/N] [-p N] [-timeout D] [-max-messages N] [-strict] [-transport memory|loopback] [-v] [-trace WHAT] [PATH...]"
+const runUsage = "[-seed N | -seeds LIST] [-format text|json|junit|html|markdown] [-o FILE] [-junit FILE] [-json FILE] [-html FILE] [-markdown FILE] [-run REGEXP] [-shard I/N] [-p N] [-timeout D] [-max-messages N] [-strict] [-transport memory|loopback] [-v] [-trace WHAT] [-compare STRATEGY,...] [PATH...]"
 
 var cmdRun = &command{
 	name:  "run",
@@ -146,7 +147,15 @@ status is 1. Ctrl-C does the same.
 
 The exit status is 0 when every expectation of every scenario held, 1 when
 one failed (or a run met policy drift it did not expect, was interrupted or
-timed out), and 2 for bad input or usage.`,
+timed out), and 2 for bad input or usage.
+
+-compare least-loaded,longest-idle,... plays each scenario once per routing
+strategy, with the same seed and so the same traffic, only tenant.strategy
+replaced, and prints the figures side by side (Jain's index, spread, wait
+p50/p90/max, P(wait), ASA, service level, utilization spread): a table per
+scenario, or a JSON array with -format json. It does not judge the
+expectations (the table shows whether they held): the exit status is 1 only
+when a run could not complete.`,
 	flags: func(fs *flag.FlagSet) any {
 		f := &runFlags{}
 		fs.StringVar(&f.seed, "seed", "", "replace every scenario's seed with `N`")
@@ -166,6 +175,7 @@ timed out), and 2 for bad input or usage.`,
 		fs.StringVar(&f.transport, "transport", string(sim.Memory), "how fakes and router talk: memory (handlers called directly) or loopback (real sockets)")
 		fs.BoolVar(&f.verbose, "v", false, "include the event trace (up to 10,000 events a scenario) and every agent in the report")
 		fs.StringVar(&f.trace, "trace", "", "keep `WHAT` in the trace: all, failing, customer=ID or agent=ID (implies -v)")
+		fs.StringVar(&f.compare, "compare", "", "play each scenario once per strategy in `LIST` and compare the figures")
 		return f
 	},
 	run: runRun,
@@ -240,6 +250,15 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 
 	// Every output is created now, before anything runs: a bad path fails
 	// at once, not after an hour of simulation.
+	var strategies []string
+	if f.compare != "" {
+		if strategies, err = parseStrategies(f.compare); err != nil {
+			return usageErr("bad -compare %q: %v", f.compare, err)
+		}
+		if format != report.Text && format != report.JSON || f.out != "" || f.junit != "" || f.json != "" || f.html != "" || f.markdown != "" || f.seeds != "" || f.shard != "" || opt.Trace {
+			return usageErr("-compare prints its table (or JSON with -format json) to standard output: it takes no -o, -junit, -json, -html, -markdown, -seeds, -shard, -v or -trace")
+		}
+	}
 	outs, err := openOutputs(f, format)
 	if err != nil {
 		return usageErr("%v", err)
@@ -277,6 +296,10 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 			return usageErr("no scenario matches -run %q", f.run)
 		}
 		scs = kept
+	}
+	if strategies != nil {
+		outs.discard()
+		return runCompare(ctx, e.stdout, scs, strategies, opt, f.parallel, format == report.JSON)
 	}
 	jobs := makeJobs(scs, seeds)
 	if shards > 0 {

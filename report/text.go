@@ -127,6 +127,9 @@ func writeTextResult(b *bufio.Writer, r *result.Result, opt Options) {
 	field(b, "totals", fmt.Sprintf("conversations %d (closed %d, waiting %d), inbound %d, sent %d, delivered %d, refused %d, failed %d, webhooks %d, rejected %d, duplicates %d",
 		t.Conversations, t.Closed, t.Waiting, t.Inbound, t.Sent, t.Delivered, t.Refused, t.Failed, t.Webhooks, t.Rejected, t.Duplicates))
 	field(b, "metrics", metricsLine(r))
+	if sv := r.Metrics.Service; sv != nil {
+		field(b, "service", serviceLine(sv))
+	}
 	writeAgents(b, r.Agents, opt.Verbose)
 	writeChecks(b, r)
 	writeDrift(b, r)
@@ -192,6 +195,12 @@ func metricsLine(r *result.Result) string {
 	f := human
 	return s + fmt.Sprintf("waits p50 %s, p90 %s, p99 %s, max %s (%d of %d assigned)",
 		f(m.WaitP50), f(m.WaitP90), f(m.WaitP99), f(m.WaitMax), m.Assigned, r.Totals.Conversations)
+}
+
+// serviceLine writes the queueing figures of a run that reports them.
+func serviceLine(sv *result.Service) string {
+	return fmt.Sprintf("P(wait) %.4f, ASA %s, service level %.4f within %s, abandoned %d (%.4f) of %d",
+		sv.WaitProbability, human(sv.ASA), sv.ServiceLevel, human(sv.Target), sv.Abandoned, sv.Abandonment, sv.Ended)
 }
 
 // writeAgents writes the agent table, or a summary of it when there are more

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/omnisim/omnisim/router"
@@ -68,6 +69,30 @@ func (w *World) expect(ex *scenario.Expect) {
 		if ex.LastRefusal != "" {
 			eq(subject, "last_refusal", ex.LastRefusal, orNone(p.lastRefusal), p, conv)
 		}
+		if ex.SameAgentAs != "" || ex.OtherAgentThan != "" {
+			other := firstNonEmpty(ex.SameAgentAs, ex.OtherAgentThan)
+			oc, _, ook := w.engine.Latest(w.byID[other].key)
+			oagent := ""
+			if ook {
+				oagent = oc.Agent
+			}
+			mine, theirs := orNone(agent), orNone(oagent)
+			both := agent != "" && oagent != ""
+			if ex.SameAgentAs != "" {
+				add(subject, "same_agent_as", "the agent of "+other+" ("+theirs+")", mine, both && agent == oagent, p, conv)
+			} else {
+				add(subject, "other_agent_than", "not the agent of "+other+" ("+theirs+")", mine, both && agent != oagent, p, conv)
+			}
+		}
+		if ex.NeverAssignedTo != nil {
+			var hit []string
+			for _, a := range w.assignments(p) {
+				if slices.Contains(ex.NeverAssignedTo, a.Agent) && !slices.Contains(hit, a.Agent) {
+					hit = append(hit, a.Agent)
+				}
+			}
+			add(subject, "never_assigned_to", "never "+strings.Join(ex.NeverAssignedTo, ", "), orNone(strings.Join(hit, ", ")), len(hit) == 0, p, conv)
+		}
 	case ex.Agent != "":
 		s, _ := w.engine.Agent(now, ex.Agent)
 		subject := "agent " + ex.Agent
@@ -76,6 +101,16 @@ func (w *World) expect(ex *scenario.Expect) {
 		}
 		if ex.Active != nil {
 			eq(subject, "active", strconv.Itoa(*ex.Active), strconv.Itoa(s.Active), nil, "")
+		}
+		if ex.InHours != nil {
+			eq(subject, "in_hours", strconv.FormatBool(*ex.InHours), strconv.FormatBool(s.InHours), nil, "")
+		}
+		if ex.AssignedOrder != nil {
+			var got []string
+			for _, l := range w.assignedOrder(ex.Agent) {
+				got = append(got, l.Customer)
+			}
+			eq(subject, "assigned_order", strings.Join(ex.AssignedOrder, ", "), orNone(strings.Join(got, ", ")), nil, "")
 		}
 	case ex.Metric != "":
 		subject := "metric " + ex.Metric
@@ -97,6 +132,16 @@ func (w *World) expect(ex *scenario.Expect) {
 			d, isDur = m.WaitP99, true
 		case "wait.max":
 			d, isDur = m.WaitMax, true
+		case "wait.probability":
+			v = m.Service.WaitProbability
+		case "wait.asa":
+			d, isDur = m.Service.ASA, true
+		case "service_level":
+			v = m.Service.ServiceLevel
+		case "abandoned":
+			v = float64(m.Service.Abandoned)
+		case "abandonment":
+			v = m.Service.Abandonment
 		case "conversations":
 			v = float64(t.Conversations)
 		case "messages":
@@ -189,6 +234,9 @@ func (w *World) metrics(now time.Time) result.Metrics {
 	ps := w.waits.percentiles(pending, 50, 90, 99, 100)
 	m.WaitP50, m.WaitP90, m.WaitP99, m.WaitMax = ps[0], ps[1], ps[2], ps[3]
 	m.Assigned = w.assigned
+	if w.service != nil {
+		m.Service = w.service.result()
+	}
 	return m
 }
 
@@ -301,4 +349,42 @@ func (w *World) markExpectedDrift() {
 type driftCheck struct {
 	kind string
 	seen int
+}
+
+// assignments returns the "assigned" lines of a scripted customer's
+// timeline: every assignment of any of its conversations, in order.
+func (w *World) assignments(p *person) []result.Line {
+	var out []result.Line
+	for _, l := range p.timeline {
+		if l.Kind == string(router.EventAssigned) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// assignedOrder returns the assignments of scripted customers to agent, in
+// time order; assignments at the same instant go in the order their
+// conversations opened.
+func (w *World) assignedOrder(agent string) []result.Line {
+	var out []result.Line
+	for _, c := range w.sc.Customers {
+		p := w.byID[c.ID]
+		if p == nil {
+			continue
+		}
+		for _, l := range w.assignments(p) {
+			if l.Agent == agent {
+				out = append(out, l)
+			}
+		}
+	}
+	convNum := func(id string) int { n, _ := strconv.Atoi(strings.TrimPrefix(id, "c")); return n }
+	slices.SortStableFunc(out, func(a, b result.Line) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return convNum(a.Conversation) - convNum(b.Conversation)
+	})
+	return out
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -28,6 +30,9 @@ type Options struct {
 	// Series records the run's time series in the result (result.Series),
 	// for the HTML report's charts; see series.go.
 	Series bool
+	// Service reports the run's queueing figures (result.Metrics.Service)
+	// even when no expectation reads them, as a comparison does.
+	Service bool
 	// Mount and Client are the network of a Serve world, which its server
 	// owns: Mount serves a platform's part under the server's listener and
 	// returns its base URL.
@@ -88,6 +93,9 @@ type World struct {
 	waits    waitHist
 	assigned int
 	series   *seriesRecorder // when Options.Series is set
+	// service follows the queueing figures; nil when the run does not
+	// report them (see wantsService).
+	service *serviceFigures
 
 	res result.Result
 }
@@ -155,6 +163,9 @@ func NewWorld(ctx context.Context, sc *scenario.Scenario, opt Options) (*World, 
 	}
 	w.res = result.Result{Name: sc.Name, File: sc.File, Description: sc.Description, Seed: w.seed, Start: sc.Start,
 		Expectations: []result.Check{}, Drift: []result.Drift{}, Agents: []result.Agent{}}
+	if opt.Service || wantsService(sc) {
+		w.service = &serviceFigures{target: DefaultServiceTarget}
+	}
 	if err := w.setup(); err != nil {
 		w.Close()
 		return w, err
@@ -200,6 +211,9 @@ func (w *World) setup() error {
 		applyRules(&pol, ch.Rules)
 		if ch.Router != nil {
 			applyRules(&pol, *ch.Router)
+			if m := ch.Router.ManualAssignment; m != nil {
+				pol.ManualAssignment = *m
+			}
 		}
 		policies[p.Name()] = pol
 	}
@@ -207,17 +221,49 @@ func (w *World) setup() error {
 		Split:            router.Split(sc.Tenant.Split),
 		Strategy:         router.Strategy(sc.Tenant.Strategy),
 		Overflow:         router.Overflow(sc.Tenant.Overflow),
+		OverflowAfter:    sc.Tenant.OverflowAfter.D(),
+		ReassignAfter:    sc.Tenant.ReassignAfter.D(),
 		MissedAfter:      sc.Tenant.MissedAfter.D(),
 		CloseMissedAfter: sc.Tenant.CloseMissedAfter.D(),
 		IdleAfter:        sc.Tenant.IdleAfter.D(),
 		Policies:         policies,
 		Seed:             Stream(w.seed, "router").Uint64(),
 	}
+	// Working hours: zones and schedules, validated by the scenario.
+	loc, err := scenario.LoadZone(sc.Tenant.Zone)
+	if err != nil {
+		return fmt.Errorf("tenant: %w", err)
+	}
+	cfg.Location = loc
+	cfg.OnlineByHours = sc.Tenant.OnlineByHours
+	for _, ws := range sc.Workstreams {
+		rw := router.Workstream{Name: ws.Name, Channels: ws.Channels, Fallback: ws.Fallback}
+		for _, r := range ws.Rules {
+			rw.Rules = append(rw.Rules, router.Rule{Name: r.Name, Group: r.Group, Channels: r.Channels, EntryPages: r.EntryPages,
+				Regions: r.Regions, Stores: r.Stores, Languages: r.Languages, AdSources: r.AdSources, Attributes: r.Attributes})
+		}
+		cfg.Workstreams = append(cfg.Workstreams, rw)
+	}
+	if b := sc.Bot; b != nil {
+		cfg.Bot = &router.Bot{Channels: b.Channels, Keywords: b.Keywords, HandoffAfter: b.HandoffAfter.D(), IdleAfter: b.IdleAfter.D()}
+	}
+	for _, name := range slices.Sorted(maps.Keys(sc.Schedules)) {
+		sch := sc.Schedules[name]
+		rs, err := sch.Router(name)
+		if err != nil {
+			return fmt.Errorf("schedule %q: %w", name, err)
+		}
+		cfg.Schedules = append(cfg.Schedules, rs)
+	}
 	for _, g := range sc.Groups {
-		cfg.Groups = append(cfg.Groups, router.GroupConfig{Name: g.Name, Priority: g.Priority, Regions: g.Regions, EntryPages: g.EntryPages, Stores: g.Stores})
+		cfg.Groups = append(cfg.Groups, router.GroupConfig{Name: g.Name, Priority: g.Priority, Regions: g.Regions, EntryPages: g.EntryPages, Stores: g.Stores, IgnoreHours: g.IgnoreHours})
 	}
 	for _, a := range sc.Agents {
-		cfg.Agents = append(cfg.Agents, router.AgentConfig{ID: a.ID, Capacity: a.Capacity, Groups: a.Groups, NoReception: a.Reception != nil && !*a.Reception, Store: a.Store})
+		aloc, err := scenario.LoadZone(a.Zone)
+		if err != nil {
+			return fmt.Errorf("agent %q: %w", a.ID, err)
+		}
+		cfg.Agents = append(cfg.Agents, router.AgentConfig{ID: a.ID, Capacity: a.Capacity, Groups: a.Groups, NoReception: a.Reception != nil && !*a.Reception, Store: a.Store, Schedule: a.Schedule, Location: aloc})
 	}
 	eng, err := router.New(cfg)
 	if err != nil {
@@ -279,7 +325,10 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 		key: router.CustomerKey{Channel: c.Channel, Account: b.Account(), Customer: handle}}
 	w.people[p.key] = p
 	w.byID[c.ID] = p
-	w.engine.SetProfile(p.key, router.Profile{Region: c.Region, EntryPage: c.EntryPage, Store: c.Store})
+	w.engine.SetProfile(p.key, router.Profile{Region: c.Region, EntryPage: c.EntryPage, Store: c.Store, Language: c.Language, AdSource: c.AdSource})
+	if len(c.Attributes) > 0 {
+		w.engine.SetAttributes(p.key, c.Attributes)
+	}
 }
 
 // newHandle generates a customer id on a channel that nobody has yet.
@@ -602,6 +651,9 @@ func (w *World) track(ev router.Event) {
 				c.assigned = true
 				w.assigned++
 				w.waits.add(ev.At.Sub(c.opened))
+				if w.service != nil {
+					w.service.assign(ev.At.Sub(c.opened))
+				}
 			}
 			c.waiting = false
 		}
@@ -609,6 +661,9 @@ func (w *World) track(ev router.Event) {
 		if c := w.live[ev.Conversation]; c != nil {
 			if !c.assigned {
 				w.waits.add(ev.At.Sub(c.opened))
+				if w.service != nil {
+					w.service.unassigned(ev.At.Sub(c.opened))
+				}
 			}
 			delete(w.live, ev.Conversation)
 		}
@@ -707,6 +762,18 @@ func (w *World) step(st *scenario.Step, idx int) {
 		p := w.byID[st.To]
 		if err := w.engine.Close(now, st.Agent, p.key); err != nil {
 			w.note(p, "step_failed", st.Agent, fmt.Sprintf("line %d: close: %v", st.Line, err))
+		}
+		return
+	case st.Take:
+		p := w.byID[st.To]
+		if err := w.engine.Take(now, st.Agent, p.key); err != nil {
+			w.note(p, "step_failed", st.Agent, fmt.Sprintf("line %d: take: %v", st.Line, err))
+		}
+		return
+	case st.Transfer != nil:
+		p := w.byID[st.To]
+		if err := w.engine.Transfer(now, st.Agent, p.key, st.Transfer.Group, st.Transfer.Agent); err != nil {
+			w.note(p, "step_failed", st.Agent, fmt.Sprintf("line %d: transfer: %v", st.Line, err))
 		}
 		return
 	}

@@ -129,6 +129,35 @@ type Metrics struct {
 	WaitMax time.Duration `json:"wait_max_ns"`
 	// Assigned is the number of conversations that were assigned.
 	Assigned int `json:"assigned"`
+	// Service holds the queueing figures (probability of waiting, average
+	// speed of answer, service level, abandonment). It is present when the
+	// run asks for them (a metric expectation reads one, or a comparison),
+	// so the reports of other runs are unchanged.
+	Service *Service `json:"service,omitempty"`
+}
+
+// Service are the queueing figures of a run, computed as it goes from the
+// router's events.
+type Service struct {
+	// Target is the answer-time target of ServiceLevel.
+	Target time.Duration `json:"target_ns"`
+	// Ended counts the conversations whose first wait is over: assigned,
+	// or closed before any assignment. Waited counts those of them that
+	// waited more than zero.
+	Ended  int `json:"ended"`
+	Waited int `json:"waited"`
+	// WaitProbability is Waited over Ended.
+	WaitProbability float64 `json:"wait_probability"`
+	// ASA, the average speed of answer, is the mean wait of the
+	// conversations assigned, rounded to the millisecond.
+	ASA time.Duration `json:"asa_ns"`
+	// ServiceLevel is the share of the conversations assigned whose wait
+	// was at most Target.
+	ServiceLevel float64 `json:"service_level"`
+	// Abandoned counts the conversations whose customer gave up waiting;
+	// Abandonment is Abandoned over Ended.
+	Abandoned   int     `json:"abandoned"`
+	Abandonment float64 `json:"abandonment"`
 }
 
 // Agent is one agent's figures.

@@ -27,6 +27,9 @@ func (f *Format) Encode(s *Scenario) ([]byte, error) {
 		Start:       s.Start,
 		Duration:    s.Duration,
 		Tenant:      s.Tenant,
+		Schedules:   s.Schedules,
+		Bot:         s.Bot,
+		Workstreams: s.Workstreams,
 		Channels:    channels,
 		Agents:      s.Agents,
 		Groups:      s.Groups,
@@ -39,7 +42,8 @@ func (f *Format) Encode(s *Scenario) ([]byte, error) {
 			Customer: e.Customer, State: e.State, AssignedTo: e.AssignedTo, Group: e.Group,
 			CloseReason: e.CloseReason, Received: e.Received, LastReceived: e.LastReceived,
 			LastError: e.LastError, LastRefusal: e.LastRefusal, Conversations: e.Conversations,
-			Agent: e.Agent, Assignments: e.Assignments, Active: e.Active,
+			SameAgentAs: e.SameAgentAs, OtherAgentThan: e.OtherAgentThan, NeverAssignedTo: e.NeverAssignedTo,
+			Agent: e.Agent, Assignments: e.Assignments, Active: e.Active, AssignedOrder: e.AssignedOrder, InHours: e.InHours,
 			Metric: e.Metric, Min: e.Min, Max: e.Max, MinDuration: e.MinDuration, MaxDuration: e.MaxDuration,
 			Drift: e.Drift, Count: e.Count,
 		}
@@ -66,6 +70,9 @@ type encScenario struct {
 	Start       time.Time                 `toml:"start"`
 	Duration    Duration                  `toml:"duration,omitzero"`
 	Tenant      Tenant                    `toml:"tenant"`
+	Schedules   map[string]Schedule       `toml:"schedules,omitempty"`
+	Bot         *Bot                      `toml:"bot"`
+	Workstreams []Workstream              `toml:"workstreams,omitempty"`
 	Channels    map[string]map[string]any `toml:"channels,omitempty"`
 	Agents      []Agent                   `toml:"agents,omitempty"`
 	Groups      []Group                   `toml:"groups,omitempty"`
@@ -90,9 +97,15 @@ type encExpect struct {
 	LastRefusal   string `toml:"last_refusal,omitempty"`
 	Conversations *int   `toml:"conversations"`
 
-	Agent       string `toml:"agent,omitempty"`
-	Assignments *int   `toml:"assignments"`
-	Active      *int   `toml:"active"`
+	SameAgentAs     string   `toml:"same_agent_as,omitempty"`
+	OtherAgentThan  string   `toml:"other_agent_than,omitempty"`
+	NeverAssignedTo []string `toml:"never_assigned_to,omitempty"`
+
+	Agent         string   `toml:"agent,omitempty"`
+	Assignments   *int     `toml:"assignments"`
+	Active        *int     `toml:"active"`
+	AssignedOrder []string `toml:"assigned_order,omitempty"`
+	InHours       *bool    `toml:"in_hours"`
 
 	Metric      string    `toml:"metric,omitempty"`
 	Min         *float64  `toml:"min"`

@@ -64,6 +64,71 @@ func TestRoundTrip(t *testing.T) {
 customers = [{id = "c"}]
 steps = [{customer = "c", says = "x"}, {at = "1ms", agent = "a", to = "c", says = ["y", "z"]}]
 `},
+		{"working hours", `duration = "3d"
+[tenant]
+overflow = "default"
+overflow_after = "2m"
+reassign_after = "5m"
+zone = "Asia/Shanghai"
+online_by_hours = true
+[schedules.office]
+zone = "Europe/Berlin"
+mon = ["09:00-12:00", "13:00-18:00"]
+wed = ["22:00-06:00"]
+sun = ["00:00-24:00"]
+off = ["sat"]
+holidays = ["2026-10-01", "2026-12-25"]
+[schedules.empty]
+[[workstreams]]
+name = "social"
+channels = ["whatsapp"]
+fallback = "g"
+rules = [{name = "vip", group = "g", channels = ["whatsapp"], entry_pages = ["p"], regions = ["r"], stores = ["s"], languages = ["es"], ad_sources = ["fb"], attributes = {tier = "gold", "odd key" = "x"}}]
+[[workstreams]]
+name = "rest"
+[bot]
+channels = ["whatsapp", "wechat"]
+keywords = ["human", "人工"]
+handoff_after = "10m"
+idle_after = "30m"
+[channels.whatsapp.router]
+manual_assignment = true
+[[customers]]
+id = "u1"
+[[steps]]
+agent = "li"
+to = "u1"
+take = true
+[[steps]]
+agent = "li"
+to = "u1"
+transfer = {group = "g", agent = "li2"}
+[[groups]]
+name = "g"
+ignore_hours = true
+[[agents]]
+id = "li"
+schedule = "office"
+zone = "America/New_York"
+[[agents]]
+id = "li2"
+groups = ["g"]
+[[customers]]
+id = "u2"
+language = "es"
+ad_source = "fb"
+attributes = {tier = "gold"}
+[[expect]]
+customer = "u1"
+same_agent_as = "u2"
+other_agent_than = "u2"
+never_assigned_to = ["li", "li2"]
+[[expect]]
+at = "1h"
+agent = "li"
+assigned_order = ["u1", "u2", "u1"]
+in_hours = false
+`},
 		{"empty tables", "[channels.whatsapp]\n[channels.whatsapp.router]\n[channels.whatsapp.rules.media.sticker]\n"},
 		{"odd values", `seed = 9223372036854775807
 start = "1678-01-01T00:00:00.123456789-23:59"

@@ -8,6 +8,18 @@ import (
 // fuzzSeeds are valid scenarios in the forms the format allows.
 var fuzzSeeds = []string{
 	"",
+	`duration = "2d"
+tenant = {zone = "Asia/Shanghai", online_by_hours = true, overflow = "default", overflow_after = "2m", reassign_after = "5m"}
+schedules = {office = {mon = ["09:00-18:00"], tue = ["22:00-06:00"], off = ["sun"], holidays = ["2026-10-01"]}}
+groups = [{name = "g", ignore_hours = true}]
+agents = [{id = "a", schedule = "office", zone = "UTC", groups = ["g"]}, {id = "b"}]
+customers = [{id = "c", language = "es", ad_source = "fb", attributes = {tier = "gold"}}, {id = "d"}]
+steps = [{agent = "a", to = "c", take = true}, {agent = "a", to = "c", transfer = {group = "g", agent = "b"}}]
+channels = {whatsapp = {router = {manual_assignment = true}}}
+bot = {keywords = ["human"], handoff_after = "1m", idle_after = "1h", channels = ["whatsapp"]}
+workstreams = [{name = "w", channels = ["whatsapp"], fallback = "g", rules = [{group = "g", languages = ["es"], attributes = {tier = "gold"}}]}]
+expect = [{customer = "c", same_agent_as = "d", never_assigned_to = ["a"]}, {agent = "a", assigned_order = ["c", "d"], in_hours = true}]
+`,
 	`name = "minimal"
 [[agents]]
 id = "li"

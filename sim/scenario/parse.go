@@ -282,6 +282,41 @@ func (s *Scenario) complete(f *Format, given map[string]bool, ix *posIndex) {
 			ch.Router.normalize()
 		}
 	}
+	for name, sch := range s.Schedules {
+		for _, l := range []*[]string{&sch.Mon, &sch.Tue, &sch.Wed, &sch.Thu, &sch.Fri, &sch.Sat, &sch.Sun, &sch.Off, &sch.Holidays} {
+			*l = nilIfEmpty(*l)
+		}
+		s.Schedules[name] = sch
+	}
+	if len(s.Schedules) == 0 {
+		s.Schedules = nil
+	}
+	for i := range s.Workstreams {
+		ws := &s.Workstreams[i]
+		ws.Channels = nilIfEmpty(ws.Channels)
+		ws.Rules = nilIfEmpty(ws.Rules)
+		for k := range ws.Rules {
+			r := &ws.Rules[k]
+			for _, l := range []*[]string{&r.Channels, &r.EntryPages, &r.Regions, &r.Stores, &r.Languages, &r.AdSources} {
+				*l = nilIfEmpty(*l)
+			}
+			if len(r.Attributes) == 0 {
+				r.Attributes = nil
+			}
+		}
+	}
+	if len(s.Workstreams) == 0 {
+		s.Workstreams = nil
+	}
+	for i := range s.Customers {
+		if len(s.Customers[i].Attributes) == 0 {
+			s.Customers[i].Attributes = nil
+		}
+	}
+	if b := s.Bot; b != nil {
+		b.Channels = nilIfEmpty(b.Channels)
+		b.Keywords = nilIfEmpty(b.Keywords)
+	}
 	for i := range s.Agents {
 		a := &s.Agents[i]
 		if !given[indexPath("agents", i)+".capacity"] {
@@ -324,6 +359,8 @@ func (s *Scenario) complete(f *Format, given map[string]bool, ix *posIndex) {
 		e := &s.Expect[i]
 		e.Line = ix.val(indexPath("expect", i)).line
 		e.HasAt = given[indexPath("expect", i)+".at"]
+		e.NeverAssignedTo = nilIfEmpty(e.NeverAssignedTo)
+		e.AssignedOrder = nilIfEmpty(e.AssignedOrder)
 	}
 	for i := range s.Traffic {
 		t := &s.Traffic[i]

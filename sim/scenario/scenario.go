@@ -17,13 +17,17 @@ type Scenario struct {
 	Duration Duration `toml:"duration,omitzero"`
 
 	Tenant    Tenant              `toml:"tenant"`
-	Channels  map[string]*Channel `toml:"channels,omitempty"`
-	Agents    []Agent             `toml:"agents,omitempty"`
-	Groups    []Group             `toml:"groups,omitempty"`
-	Customers []Customer          `toml:"customers,omitempty"`
-	Steps     []Step              `toml:"steps,omitempty"`
-	Expect    []Expect            `toml:"expect,omitempty"`
-	Traffic   []Traffic           `toml:"traffic,omitempty"`
+	Schedules map[string]Schedule `toml:"schedules,omitempty"` // working hours by name
+	Bot       *Bot                `toml:"bot"`                 // the bot that answers first; nil: none
+	// Workstreams bind channels to routing rules and a fallback group.
+	Workstreams []Workstream        `toml:"workstreams,omitempty"`
+	Channels    map[string]*Channel `toml:"channels,omitempty"`
+	Agents      []Agent             `toml:"agents,omitempty"`
+	Groups      []Group             `toml:"groups,omitempty"`
+	Customers   []Customer          `toml:"customers,omitempty"`
+	Steps       []Step              `toml:"steps,omitempty"`
+	Expect      []Expect            `toml:"expect,omitempty"`
+	Traffic     []Traffic           `toml:"traffic,omitempty"`
 }
 
 // Tenant is the routing configuration.
@@ -31,6 +35,14 @@ type Tenant struct {
 	Split    string `toml:"split,omitempty"`    // see router.Splits
 	Strategy string `toml:"strategy,omitempty"` // see router.Strategies
 	Overflow string `toml:"overflow,omitempty"` // none | default
+	// OverflowAfter is how long a conversation waits in its own group
+	// before it moves to the default group (overflow = "default"); 0
+	// overflows at once.
+	OverflowAfter Duration `toml:"overflow_after,omitzero"`
+	// ReassignAfter sends a conversation its agent has not answered this
+	// long after the assignment back to routing, without that agent. 0
+	// disables.
+	ReassignAfter Duration `toml:"reassign_after,omitzero"`
 	// MissedAfter is the response limit: a conversation no agent has
 	// answered this long after it opened becomes missed. 0 disables.
 	MissedAfter Duration `toml:"missed_after,omitzero"`
@@ -38,6 +50,70 @@ type Tenant struct {
 	// became missed; 0 closes it at once.
 	CloseMissedAfter Duration `toml:"close_missed_after,omitzero"`
 	IdleAfter        Duration `toml:"idle_after,omitzero"` // 0 disables
+	// Zone is the tenant's IANA time zone ("Asia/Shanghai"): working hours
+	// are read in it unless the schedule or the agent has its own. "" is
+	// UTC.
+	Zone string `toml:"zone,omitempty"`
+	// OnlineByHours makes a scheduled agent's presence follow its working
+	// hours: online when a shift starts, offline when it ends.
+	OnlineByHours bool `toml:"online_by_hours,omitempty"`
+}
+
+// Workstream binds channels to routing rules and a fallback group
+// (Dynamics 365 unified routing): a conversation on a bound channel is
+// classified by the first rule that matches instead of by tenant.split.
+type Workstream struct {
+	Name string `toml:"name,omitempty"`
+	// Channels bound to it; a channel is bound to the first workstream
+	// listing it. Empty binds every channel no earlier workstream binds.
+	Channels []string `toml:"channels,omitempty"`
+	Rules    []Rule   `toml:"rules,omitempty"`
+	Fallback string   `toml:"fallback,omitempty"` // group of unmatched conversations; "" is default
+}
+
+// Rule is one routing rule of a workstream: every key given must match,
+// any listed value within a key.
+type Rule struct {
+	Name       string            `toml:"name,omitempty"`
+	Group      string            `toml:"group,omitempty"` // where matching conversations go
+	Channels   []string          `toml:"channels,omitempty"`
+	EntryPages []string          `toml:"entry_pages,omitempty"`
+	Regions    []string          `toml:"regions,omitempty"`
+	Stores     []string          `toml:"stores,omitempty"`
+	Languages  []string          `toml:"languages,omitempty"`
+	AdSources  []string          `toml:"ad_sources,omitempty"`
+	Attributes map[string]string `toml:"attributes,omitempty"` // all must equal the customer's
+}
+
+// Bot is the robot service that answers new conversations before a human
+// ([bot]). It hands a conversation to routing when a customer message
+// contains one of its keywords (case-insensitive) or handoff_after after
+// the conversation opened.
+type Bot struct {
+	Channels     []string `toml:"channels,omitempty"` // the channels it is on; empty: every channel
+	Keywords     []string `toml:"keywords,omitempty"`
+	HandoffAfter Duration `toml:"handoff_after,omitzero"` // 0: no timeout
+	// IdleAfter replaces tenant.idle_after on the bot's channels (for
+	// every conversation there, also after the hand-off); 0 disables idle
+	// closing there.
+	IdleAfter Duration `toml:"idle_after,omitzero"`
+}
+
+// Schedule is one named set of working hours ([schedules.NAME]). Each
+// weekday lists its intervals as "HH:MM-HH:MM" clock times; an end at or
+// before the start ends on the next day (an overnight shift), and "24:00"
+// is midnight. A weekday without intervals is a day off.
+type Schedule struct {
+	Zone     string   `toml:"zone,omitempty"` // IANA zone; "" is the tenant's
+	Mon      []string `toml:"mon,omitempty"`
+	Tue      []string `toml:"tue,omitempty"`
+	Wed      []string `toml:"wed,omitempty"`
+	Thu      []string `toml:"thu,omitempty"`
+	Fri      []string `toml:"fri,omitempty"`
+	Sat      []string `toml:"sat,omitempty"`
+	Sun      []string `toml:"sun,omitempty"`
+	Off      []string `toml:"off,omitempty"`      // weekdays off ("sat"), which must list no intervals
+	Holidays []string `toml:"holidays,omitempty"` // dates "YYYY-MM-DD" in the schedule's zone
 }
 
 // Channel holds one channel's settings and rule overrides. Settings are
@@ -64,6 +140,11 @@ type Rules struct {
 	TemplatesOutsideWindow *bool                 `toml:"templates_outside_window"`
 	MaxTextLength          *int                  `toml:"max_text_length"`
 	Media                  map[string]*MediaRule `toml:"media,omitempty"` // by kind: image, audio, video, document, sticker
+	// ManualAssignment turns auto-assignment off for the channel: its new
+	// conversations wait in the unassigned inbox until an agent takes one
+	// (a take step). The router's setting: only [channels.NAME.router]
+	// takes it.
+	ManualAssignment *bool `toml:"manual_assignment"`
 }
 
 // MediaRule overrides one attachment kind's limits.
@@ -82,6 +163,11 @@ type Agent struct {
 	// Store is the agent's scope when the tenant splits by store: the store
 	// it serves, or "" for the headquarters.
 	Store string `toml:"store,omitempty"`
+	// Schedule names the agent's working hours in [schedules]; "" means
+	// always in hours.
+	Schedule string `toml:"schedule,omitempty"`
+	// Zone is the agent's own IANA time zone for its schedule.
+	Zone string `toml:"zone,omitempty"`
 }
 
 // Group is one routing group.
@@ -91,6 +177,9 @@ type Group struct {
 	Regions    []string `toml:"regions,omitempty"`
 	EntryPages []string `toml:"entry_pages,omitempty"`
 	Stores     []string `toml:"stores,omitempty"` // matched when the tenant splits by store
+	// IgnoreHours makes the members eligible here outside their working
+	// hours too.
+	IgnoreHours bool `toml:"ignore_hours,omitempty"`
 }
 
 // Customer is one scripted customer.
@@ -106,6 +195,10 @@ type Customer struct {
 	// Store is the customer's store, known from location permission; ""
 	// when the customer gave none.
 	Store string `toml:"store,omitempty"`
+	// Language, AdSource and Attributes are matched by workstream rules.
+	Language   string            `toml:"language,omitempty"`
+	AdSource   string            `toml:"ad_source,omitempty"`
+	Attributes map[string]string `toml:"attributes,omitempty"`
 }
 
 // Step is one scripted action at a virtual time. Exactly one of Customer and
@@ -120,11 +213,20 @@ type Step struct {
 	Attaches *File     `toml:"attaches"`           // an attachment
 	Template *Template `toml:"template"`           // agent only
 	Close    bool      `toml:"close,omitempty"`    // agent closes the conversation with To
+	Take     bool      `toml:"take,omitempty"`     // agent takes To's waiting conversation
+	Transfer *Transfer `toml:"transfer"`           // agent hands its conversation with To on
 	Presence string    `toml:"presence,omitempty"` // agent only: online | offline
 	Caption  string    `toml:"caption,omitempty"`  // caption of Attaches
 	Repeat   int       `toml:"repeat,omitzero"`    // send Says this many times (default 1)
 	Every    Duration  `toml:"every,omitzero"`     // spacing of repeats and of several Says
 	Line     int       `toml:"-"`                  // source line of the [[steps]] header
+}
+
+// Transfer is where an agent step hands a conversation: a group, an
+// agent, or an agent in a group.
+type Transfer struct {
+	Group string `toml:"group,omitempty"` // routed in this group, without the transferring agent
+	Agent string `toml:"agent,omitempty"` // taken by this agent at once (online, in hours, below capacity)
 }
 
 // File is an attachment in a step.
@@ -152,7 +254,7 @@ type Expect struct {
 	// Customer subject: the customer's current (or last) conversation and
 	// device.
 	Customer      string `toml:"customer,omitempty"`
-	State         string `toml:"state,omitempty"`         // waiting | assigned | closed
+	State         string `toml:"state,omitempty"`         // bot | waiting | assigned | closed
 	AssignedTo    string `toml:"assigned_to,omitempty"`   // agent id; "" unchecked
 	Group         string `toml:"group,omitempty"`         // group the conversation is in
 	CloseReason   string `toml:"close_reason,omitempty"`  // agent | idle | missed | window
@@ -161,11 +263,23 @@ type Expect struct {
 	LastError     string `toml:"last_error,omitempty"`    // platform error code of the last failed send
 	LastRefusal   string `toml:"last_refusal,omitempty"`  // router refusal reason of the last refused send
 	Conversations *int   `toml:"conversations"`           // conversations opened for this customer
+	// SameAgentAs and OtherAgentThan compare the agent of this customer's
+	// latest conversation with another customer's: both must be assigned.
+	SameAgentAs    string `toml:"same_agent_as,omitempty"`
+	OtherAgentThan string `toml:"other_agent_than,omitempty"`
+	// NeverAssignedTo lists agents none of the customer's conversations
+	// was ever assigned to, over the whole run up to the check.
+	NeverAssignedTo []string `toml:"never_assigned_to,omitempty"`
 
 	// Agent subject.
 	Agent       string `toml:"agent,omitempty"`
 	Assignments *int   `toml:"assignments"` // conversations ever assigned
 	Active      *int   `toml:"active"`      // open conversations now
+	// AssignedOrder lists scripted customers in the order the agent was
+	// assigned their conversations, over the run up to the check (generated
+	// customers are left out; a customer assigned twice appears twice).
+	AssignedOrder []string `toml:"assigned_order,omitempty"`
+	InHours       *bool    `toml:"in_hours"` // inside working hours now
 
 	// Metric subject: one of fairness.jain, fairness.spread, wait.p50,
 	// wait.p90, wait.p99, wait.max, conversations, messages, closed, waiting.

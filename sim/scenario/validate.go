@@ -19,7 +19,7 @@ var (
 	states           = names(router.States())
 	closeReasons     = names(router.CloseReasons())
 	refusalReasons   = names(router.Reasons())
-	metrics          = []string{"fairness.jain", "fairness.spread", "wait.p50", "wait.p90", "wait.p99", "wait.max", "conversations", "messages", "closed", "waiting"}
+	metrics          = []string{"fairness.jain", "fairness.spread", "wait.p50", "wait.p90", "wait.p99", "wait.max", "wait.asa", "wait.probability", "service_level", "abandoned", "abandonment", "conversations", "messages", "closed", "waiting"}
 	driftKinds       = []string{"sent_refused", "refused_accepted", "any"}
 	fileKinds        = []string{"image", "audio", "video", "document", "sticker"}
 	windowAnchors    = []string{"last_inbound", "first_inbound"}
@@ -38,8 +38,8 @@ func names[T ~string](vals []T) []string {
 
 // The checks each expectation subject takes, in documentation order.
 var subjectChecks = map[string][]string{
-	"customer": {"state", "assigned_to", "group", "close_reason", "received", "last_received", "last_error", "last_refusal", "conversations"},
-	"agent":    {"assignments", "active"},
+	"customer": {"state", "assigned_to", "group", "close_reason", "received", "last_received", "last_error", "last_refusal", "conversations", "same_agent_as", "other_agent_than", "never_assigned_to"},
+	"agent":    {"assignments", "active", "assigned_order", "in_hours"},
 	"metric":   {"min", "max", "min_duration", "max_duration"},
 	"drift":    {"count"},
 }
@@ -107,6 +107,12 @@ func (s *Scenario) validate(r *reporter, f *Format, given map[string]bool) {
 	}
 	v.enum("tenant.strategy", s.Tenant.Strategy, strategies)
 	v.enum("tenant.overflow", s.Tenant.Overflow, overflows)
+	if s.Tenant.OverflowAfter > 0 && s.Tenant.Overflow != "default" {
+		v.errf("tenant.overflow_after", `set overflow = "default"`,
+			"tenant.overflow_after: nothing overflows with overflow = %q", s.Tenant.Overflow)
+	}
+	v.zone("tenant.zone", s.Tenant.Zone)
+	schedules := v.schedules(s.Schedules)
 
 	names := make([]string, 0, len(s.Channels))
 	for name := range s.Channels {
@@ -131,6 +137,10 @@ func (s *Scenario) validate(r *reporter, f *Format, given map[string]bool) {
 			}
 		}
 		v.rules(p+".rules", &ch.Rules)
+		if ch.Rules.ManualAssignment != nil {
+			v.errf(p+".rules.manual_assignment", "auto-assignment is the router's: put it under [channels."+name+".router]",
+				"%s.rules.manual_assignment: not a platform rule", p)
+		}
 		if ch.Router != nil {
 			v.rules(p+".router", ch.Router)
 		}
@@ -142,10 +152,22 @@ func (s *Scenario) validate(r *reporter, f *Format, given map[string]bool) {
 		v.errf("tenant.idle_after", "the Zoho document closes idle chats after at most 24 hours",
 			"tenant.idle_after: %s is out of range: idle chats close after at most 24h", d)
 	}
-	agents := v.agents(s.Agents, groups)
+	v.bot(s.Bot)
+	v.workstreams(s.Workstreams, groups)
+	agents := v.agents(s.Agents, groups, schedules)
+	if s.Duration == 0 {
+		for i, a := range s.Agents {
+			if a.Schedule != "" {
+				p := indexPath("agents", i)
+				v.errf(p+".schedule", `set duration, e.g. duration = "3d"`,
+					"%s.schedule: a scenario with working hours needs a duration: shifts start and end for ever", p)
+				break
+			}
+		}
+	}
 	customers := v.customers(s.Customers)
 	for i := range s.Steps {
-		v.step(indexPath("steps", i), &s.Steps[i], agents, customers)
+		v.step(indexPath("steps", i), &s.Steps[i], agents, customers, groups)
 	}
 	for i := range s.Expect {
 		v.expect(indexPath("expect", i), &s.Expect[i], s, agents, customers, groups)
@@ -252,7 +274,7 @@ func (v *validator) oneSplit(split string, gs []Group) {
 }
 
 // agents checks the agents and returns their ids.
-func (v *validator) agents(as []Agent, groups []string) []string {
+func (v *validator) agents(as []Agent, groups, schedules []string) []string {
 	var ids []string
 	first := map[string]int{}
 	for i, a := range as {
@@ -272,6 +294,14 @@ func (v *validator) agents(as []Agent, groups []string) []string {
 			}
 			seen[g] = true
 			v.ref(gp, g, groups, "group")
+		}
+		v.nonEmpty(p+".schedule", a.Schedule)
+		if a.Schedule != "" {
+			v.ref(p+".schedule", a.Schedule, schedules, "schedule")
+		}
+		v.zone(p+".zone", a.Zone)
+		if a.Zone != "" && a.Schedule == "" {
+			v.errf(p+".zone", "give the agent a schedule, or leave zone out", "%s.zone: the zone applies to the agent's schedule, and it has none", p)
 		}
 	}
 	return ids
@@ -321,7 +351,7 @@ func (v *validator) customers(cs []Customer) []string {
 	return ids
 }
 
-func (v *validator) step(p string, st *Step, agents, customers []string) {
+func (v *validator) step(p string, st *Step, agents, customers, groups []string) {
 	for _, k := range []struct{ key, val string }{{"customer", st.Customer}, {"agent", st.Agent}, {"to", st.To}, {"presence", st.Presence}} {
 		v.nonEmpty(p+"."+k.key, k.val)
 	}
@@ -372,7 +402,7 @@ func (v *validator) step(p string, st *Step, agents, customers []string) {
 		}
 		return
 	case st.Customer != "":
-		for _, k := range []string{"template", "close", "presence", "to"} {
+		for _, k := range []string{"template", "close", "presence", "to", "take", "transfer"} {
 			if v.given[p+"."+k] {
 				v.errf(p+"."+k, "", "%s.%s: only agent steps use %s", p, k, k)
 			}
@@ -403,9 +433,33 @@ func (v *validator) step(p string, st *Step, agents, customers []string) {
 	if st.Presence != "" {
 		actions = append(actions, "presence")
 	}
+	if st.Take {
+		actions = append(actions, "take")
+	}
+	if st.Transfer != nil {
+		actions = append(actions, "transfer")
+		tp := p + ".transfer"
+		t := st.Transfer
+		v.nonEmpty(tp+".group", t.Group)
+		v.nonEmpty(tp+".agent", t.Agent)
+		switch {
+		case t.Group == "" && t.Agent == "":
+			if !v.given[tp+".group"] && !v.given[tp+".agent"] {
+				v.errf(tp, `transfer = {group = "vip"} or transfer = {agent = "li"}`, "%s: a transfer needs group or agent", tp)
+			}
+		case t.Agent != "" && t.Agent == st.Agent:
+			v.errf(tp+".agent", "", "%s.agent: %q transfers to itself", tp, t.Agent)
+		}
+		if t.Group != "" {
+			v.ref(tp+".group", t.Group, groups, "group")
+		}
+		if t.Agent != "" {
+			v.ref(tp+".agent", t.Agent, agents, "agent")
+		}
+	}
 	switch len(actions) {
 	case 0:
-		v.errf(p, "", "%s: an agent step needs one of says, attaches, template, close = true, presence", p)
+		v.errf(p, "", "%s: an agent step needs one of says, attaches, template, close = true, presence, take = true, transfer", p)
 		return
 	case 1:
 	default:
@@ -431,6 +485,7 @@ func (v *validator) expect(p string, e *Expect, s *Scenario, agents, customers, 
 		{"customer", e.Customer}, {"agent", e.Agent}, {"metric", e.Metric}, {"drift", e.Drift},
 		{"state", e.State}, {"assigned_to", e.AssignedTo}, {"group", e.Group}, {"close_reason", e.CloseReason},
 		{"last_received", e.LastReceived}, {"last_error", e.LastError}, {"last_refusal", e.LastRefusal},
+		{"same_agent_as", e.SameAgentAs}, {"other_agent_than", e.OtherAgentThan},
 	} {
 		v.nonEmpty(p+"."+k.key, k.val)
 	}
@@ -440,6 +495,8 @@ func (v *validator) expect(p string, e *Expect, s *Scenario, agents, customers, 
 		"received": e.Received != nil, "last_received": e.LastReceived != "", "last_error": e.LastError != "",
 		"last_refusal": e.LastRefusal != "", "conversations": e.Conversations != nil,
 		"assignments": e.Assignments != nil, "active": e.Active != nil,
+		"same_agent_as": e.SameAgentAs != "", "other_agent_than": e.OtherAgentThan != "", "never_assigned_to": e.NeverAssignedTo != nil || v.given[p+".never_assigned_to"],
+		"assigned_order": e.AssignedOrder != nil || v.given[p+".assigned_order"], "in_hours": e.InHours != nil,
 		"min": e.Min != nil, "max": e.Max != nil, "min_duration": e.MinDuration != nil, "max_duration": e.MaxDuration != nil,
 		"count": e.Count != nil,
 	}
@@ -501,16 +558,37 @@ func (v *validator) expect(p string, e *Expect, s *Scenario, agents, customers, 
 		}
 		v.nonNegative(p+".received", e.Received)
 		v.nonNegative(p+".conversations", e.Conversations)
+		for _, k := range []struct{ key, val string }{{"same_agent_as", e.SameAgentAs}, {"other_agent_than", e.OtherAgentThan}} {
+			if k.val == "" {
+				continue
+			}
+			v.ref(p+"."+k.key, k.val, customers, "customer")
+			if k.val == e.Customer {
+				v.errf(p+"."+k.key, "name another customer", "%s.%s: compares %q with itself", p, k.key, k.val)
+			}
+		}
+		if v.given[p+".never_assigned_to"] && len(e.NeverAssignedTo) == 0 {
+			v.errf(p+".never_assigned_to", "list at least one agent", "%s.never_assigned_to: empty array", p)
+		}
+		for k, a := range e.NeverAssignedTo {
+			v.ref(indexPath(p+".never_assigned_to", k), a, agents, "agent")
+		}
 	case "agent":
 		v.ref(p+".agent", e.Agent, agents, "agent")
 		v.nonNegative(p+".assignments", e.Assignments)
 		v.nonNegative(p+".active", e.Active)
+		if v.given[p+".assigned_order"] && len(e.AssignedOrder) == 0 {
+			v.errf(p+".assigned_order", "for an agent that got nothing, check assignments = 0", "%s.assigned_order: empty array", p)
+		}
+		for k, c := range e.AssignedOrder {
+			v.ref(indexPath(p+".assigned_order", k), c, customers, "customer")
+		}
 	case "metric":
 		if !slices.Contains(metrics, e.Metric) {
 			v.enum(p+".metric", e.Metric, metrics)
 			return
 		}
-		if strings.HasPrefix(e.Metric, "wait.") {
+		if strings.HasPrefix(e.Metric, "wait.") && e.Metric != "wait.probability" {
 			for _, k := range []string{"min", "max"} {
 				if set[k] {
 					v.errf(p+"."+k, "use "+k+"_duration", "%s.%s: %s is a duration", p, k, e.Metric)
@@ -572,3 +650,77 @@ const (
 
 // maxArrivals bounds the customers one traffic flow may generate.
 const maxArrivals = 10_000_000
+
+// bot checks the [bot] table.
+func (v *validator) bot(b *Bot) {
+	if b == nil {
+		return
+	}
+	seen := map[string]bool{}
+	for k, c := range b.Channels {
+		cp := indexPath("bot.channels", k)
+		if seen[c] {
+			v.errf(cp, "", "%s: channel %q listed twice", cp, c)
+			continue
+		}
+		seen[c] = true
+		v.ref(cp, c, v.format.Names(), "channel")
+	}
+	for k, w := range b.Keywords {
+		if strings.TrimSpace(w) == "" {
+			kp := indexPath("bot.keywords", k)
+			v.errf(kp, "", "%s: empty keyword", kp)
+		}
+	}
+	if len(b.Keywords) == 0 && b.HandoffAfter == 0 {
+		v.errf("bot", `set keywords = ["human"] or handoff_after = "5m"`,
+			"bot: no conversation ever reaches a human: the bot needs keywords or handoff_after")
+	}
+	if d := b.IdleAfter; d.D() > router.MaxIdleAfter {
+		v.errf("bot.idle_after", "the Zoho document closes idle chats after at most 24 hours",
+			"bot.idle_after: %s is out of range: idle chats close after at most 24h", d)
+	}
+}
+
+// workstreams checks the [[workstreams]].
+func (v *validator) workstreams(ws []Workstream, groups []string) {
+	first := map[string]int{}
+	bound := map[string]string{}
+	for i, w := range ws {
+		p := indexPath("workstreams", i)
+		v.unique(p, "name", w.Name, i, first, "workstream", `name = "sales"`)
+		for k, c := range w.Channels {
+			cp := indexPath(p+".channels", k)
+			v.ref(cp, c, v.format.Names(), "channel")
+			if prev, dup := bound[c]; dup {
+				v.errf(cp, "a channel belongs to one workstream", "%s: channel %q is already bound to workstream %q", cp, c, prev)
+				continue
+			}
+			bound[c] = w.Name
+		}
+		if w.Fallback != "" {
+			v.ref(p+".fallback", w.Fallback, groups, "group")
+		}
+		v.nonEmpty(p+".fallback", w.Fallback)
+		for k, r := range w.Rules {
+			rp := indexPath(p+".rules", k)
+			switch {
+			case r.Group == "":
+				v.errf(rp+".group", `e.g. group = "vip"`, "%s.group: missing; a rule names the group its conversations go to", rp)
+			default:
+				v.ref(rp+".group", r.Group, groups, "group")
+			}
+			for j, c := range r.Channels {
+				v.ref(indexPath(rp+".channels", j), c, v.format.Names(), "channel")
+			}
+			for key, vals := range map[string][]string{"entry_pages": r.EntryPages, "regions": r.Regions, "stores": r.Stores, "languages": r.Languages, "ad_sources": r.AdSources} {
+				for j, val := range vals {
+					if val == "" {
+						vp := indexPath(rp+"."+key, j)
+						v.errf(vp, "", "%s: empty value", vp)
+					}
+				}
+			}
+		}
+	}
+}
