@@ -105,3 +105,36 @@ func converse(t *testing.T, p *sim.Platform, network sim.Network) {
 		t.Errorf("nothing new, yet Since gives %v", again)
 	}
 }
+
+// A webhook record carries the exact bytes sent and their headers, on
+// every platform.
+func TestJournalKeepsWebhookBytes(t *testing.T) {
+	for _, p := range platforms.All {
+		t.Run(p.Name(), func(t *testing.T) {
+			sc, err := platforms.Format.Parse("t.toml", []byte(fmt.Sprintf("[channels.%s]\n[[agents]]\nid = \"a\"\n", p.Name())))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			b, _ := w.Binding(p.Name())
+			key, _ := w.Customer(p.Name(), b.NewHandle(7))
+			if _, err := w.Say(key, sim.Message{Text: "héllo"}); err != nil {
+				t.Fatal(err)
+			}
+			recs := b.Journal(sim.JournalFilter{Kind: sim.RecordWebhook})
+			var got *sim.Record
+			for i := range recs {
+				if recs[i].Method == "POST" {
+					got = &recs[i]
+				}
+			}
+			if got == nil || got.Body == "" || len(got.Header) == 0 {
+				t.Fatalf("webhook records %+v", recs)
+			}
+		})
+	}
+}

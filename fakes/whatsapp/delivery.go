@@ -91,7 +91,7 @@ func (s *Server) attempt(ctx context.Context, h *hook, countCancel bool) tryResu
 	}
 	h.tries++
 	h.due = time.Time{}
-	wh := Webhook{At: at, Kind: h.kind, Status: status, ID: h.id, Try: h.tries}
+	wh := Webhook{At: at, Kind: h.kind, Status: status, ID: h.id, Try: h.tries, Body: h.body}
 	if err != nil {
 		wh.Err = err.Error()
 	}

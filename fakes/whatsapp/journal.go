@@ -35,6 +35,9 @@ type Webhook struct {
 	// failed (a non-2xx answer, a transport error or a timeout); zero when
 	// it succeeded or will not be retried.
 	NextTry time.Time
+	// Body is the exact bytes sent (nil for verify); Server.WebhookHeader
+	// gives the headers they were sent with.
+	Body []byte
 }
 
 // ReadReceipt is one mark-as-read request the platform accepted.

@@ -297,6 +297,17 @@ var (
 	hdrUA   = []string{"facebookexternalua"}
 )
 
+// WebhookHeader returns the headers a webhook with body is sent with:
+// Content-Type, X-Hub-Signature-256 (computed again, the same bytes) and
+// User-Agent.
+func (s *Server) WebhookHeader(body []byte) http.Header {
+	return http.Header{
+		"Content-Type":        {hdrJSON[0]},
+		"X-Hub-Signature-256": {s.sign(body)},
+		"User-Agent":          {hdrUA[0]},
+	}
+}
+
 // post sends a signed webhook body and returns the router's status. The
 // try is bounded by Config.WebhookTimeout.
 func (s *Server) post(ctx context.Context, body []byte) (int, error) {

@@ -39,6 +39,9 @@ func (b *binding) Journal(f sim.JournalFilter) []sim.Record {
 	for _, w := range j.Webhooks {
 		r := sim.Record{At: w.At, Kind: sim.RecordWebhook, Method: "POST", Path: hookPath, Status: w.Status,
 			Customer: wamidCustomer(w.ID), Text: w.Kind}
+		if w.Body != nil {
+			r.Header, r.Body = b.fake.WebhookHeader(w.Body), string(w.Body)
+		}
 		if w.Kind == "verify" {
 			r.Method = "GET"
 		}
