@@ -182,7 +182,7 @@ func runServe(ctx context.Context, e *env, opts any, args []string) int {
 			fmt.Fprintf(e.stderr, "omnisim serve: %s is a directory; serve takes one scenario file\n", file)
 			return exitUsage
 		}
-		src, err := os.ReadFile(file)
+		src, err := readScenario(file)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "omnisim serve: %v\n", err)
 			return exitUsage
