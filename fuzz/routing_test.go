@@ -255,6 +255,7 @@ func fzFuncs() []any {
 				Strategy: fzPick(c, []router.Strategy{"", router.LeastLoaded, router.LongestIdle}),
 				Overflow: fzPick(c, []router.Overflow{"", router.OverflowNone, router.OverflowDefault}),
 				Seed:     c.RandUint64(),
+				Retain:   true,
 			}
 			perm := c.Perm(len(fzGroupNames))
 			for _, i := range perm[:c.Intn(5)] {

@@ -208,9 +208,49 @@
 //
 // A platform's status for a sent message ([Engine.Status]) is logged against
 // the conversation the message was sent in (0 for a message sent outside
-// any conversation), which the engine remembers per message id for [Config.StatusHorizon] of engine time ([DefaultStatusHorizon]
-// by default), forgetting the oldest first; a status for a message it does
-// not remember is logged against the customer's latest conversation.
+// any conversation), which the engine remembers per message id for
+// [Config.StatusHorizon] of engine time, forgetting the oldest first. By
+// default the horizon is the longest reply window among the policies plus
+// [StatusMargin], and at least [DefaultStatusHorizon] (25 hours for
+// WhatsApp's 24-hour window, 49 for WeChat's 48). A status for a message the
+// engine does not remember is logged against the customer's latest
+// conversation, or 0 once the engine no longer holds the customer (see
+// Memory).
+//
+// The log's memory is its capacity times 168 bytes (on 64-bit platforms),
+// plus the strings its events name: 10.5 MiB at [DefaultEventLog], whatever
+// the length of the run.
+//
+// # Memory
+//
+// Without [Config.Retain] the engine holds what a decision, a timer or a
+// status can still need, and its memory follows the open conversations and
+// the traffic of the latest reply window and status horizon, not the
+// length of the run. It releases:
+//
+//   - a closed conversation, when its customer opens the next one (its
+//     timers went with its close, and statuses name it by id);
+//   - a customer, with its latest conversation, once it has no open
+//     conversation and no send on its way, the status horizon has passed
+//     since its conversation closed (or since the last send to it), and
+//     its reply window is over. On a channel without a window but with a
+//     reply limit, a customer whose count is not zero is held until its
+//     next message resets it, and one whose count only a window resets
+//     (ResetOnWindow) is held for good once it has written. A customer
+//     given a profile or attributes ([Engine.SetProfile],
+//     [Engine.SetAttributes]) is held for good, and so is one with a
+//     display name when a workstream rule reads the name.
+//
+// Releasing changes no decision: a released customer who writes again (or
+// is sent a template) gets a new record that answers every check, routes
+// and counts exactly as the old one would have. What changes is what the
+// snapshots see: [Engine.Conversation] and [Engine.Conversations] find only
+// the conversations held, [Engine.Latest] finds nothing for a released
+// customer and its count starts over when the customer comes back, and a
+// status the engine cannot credit by message id is logged against
+// conversation 0. [Engine.Footprint] counts what is held. Count totals from
+// the event log; keep everything with [Config.Retain] where a caller needs
+// every conversation (a server listing them, tests).
 //
 // # Channel policy
 //

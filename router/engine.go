@@ -57,8 +57,18 @@ type Engine struct {
 	policies map[string]Policy
 	senders  map[string]Sender
 
+	// customers and convs hold what a decision, a status or a snapshot
+	// can still need: with retain everything, otherwise the customers not
+	// yet released and their open and latest conversations (see release).
 	customers map[CustomerKey]*customer
-	convs     []*conv // by id-1
+	convs     map[ConversationID]*conv
+	lastID    ConversationID // the id of the newest conversation
+	openN     int            // open conversations
+	retain    bool
+	usesName  bool // a workstream rule reads the display name
+	// releases holds the customers that may be released, by the time from
+	// which they may be.
+	releases  releaseHeap
 	deadlines deadlineHeap
 	seq       uint64 // numbers deadlines in the order they are set
 
@@ -89,11 +99,13 @@ type sentKey struct {
 	channel, id string
 }
 
-// sentConv is the conversation a message was sent in (nil for none).
+// sentConv is the conversation a message was sent in (0 for none) and to
+// whom on the key's channel. It holds the id, not the conversation, so that
+// remembering a message keeps no conversation.
 type sentConv struct {
-	conv *conv
-	to   CustomerKey
-	n    uint64 // which sentLog entry set it
+	conv              ConversationID
+	account, customer string
+	n                 uint64 // which sentLog entry set it
 }
 
 type sentEntry struct {
@@ -170,6 +182,15 @@ type customer struct {
 	// a refused send gives its slot back only to the allowance it took it
 	// from.
 	allowance uint64
+	// pinned: the caller set a profile or attributes; the customer is held
+	// for the engine's life.
+	pinned bool
+	// pending counts the sends decided and not yet recorded: they hold the
+	// customer.
+	pending  int
+	relAt    int64 // when it may be released, while relPos >= 0 (unix ns)
+	relPos   int32 // position in Engine.releases, or -1
+	released bool  // the engine no longer holds it
 }
 
 type conv struct {
@@ -220,6 +241,8 @@ func New(cfg Config) (*Engine, error) {
 		policies:      make(map[string]Policy, len(cfg.Policies)),
 		senders:       make(map[string]Sender),
 		customers:     make(map[CustomerKey]*customer),
+		convs:         make(map[ConversationID]*conv),
+		retain:        cfg.Retain,
 		sentIn:        make(map[sentKey]sentConv),
 	}
 	if e.strategy == "" {
@@ -232,7 +255,7 @@ func New(cfg Config) (*Engine, error) {
 		e.overflow = OverflowNone
 	}
 	if e.horizon == 0 {
-		e.horizon = DefaultStatusHorizon
+		e.horizon = defaultHorizon(cfg.Policies)
 	}
 	if e.logCap == 0 {
 		e.logCap = DefaultEventLog
@@ -480,29 +503,131 @@ func (e *Engine) Handle(channel string, s Sender) {
 }
 
 // SetProfile records what the tenant knows of a customer; classification
-// reads it when the customer's next conversation opens.
+// reads it when the customer's next conversation opens. The engine holds a
+// customer with a profile for its whole life.
 func (e *Engine) SetProfile(key CustomerKey, p Profile) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.customer(key).profile = p
+	c := e.customer(key)
+	c.profile, c.pinned = p, true
 }
 
 // SetAttributes records the customer's attributes (a copy of attrs) for
 // workstream rules ([Rule.Attributes]); classification reads them when the
-// customer's next conversation opens.
+// customer's next conversation opens. The engine holds a customer with
+// attributes for its whole life.
 func (e *Engine) SetAttributes(key CustomerKey, attrs map[string]string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.customer(key).attrs = maps.Clone(attrs)
+	c := e.customer(key)
+	c.attrs, c.pinned = maps.Clone(attrs), true
 }
 
+// customer returns the customer's record, making a new one for a customer
+// the engine does not hold (never seen, or released).
 func (e *Engine) customer(key CustomerKey) *customer {
 	c, ok := e.customers[key]
 	if !ok {
-		c = &customer{key: key, manual: e.policies[key.Channel].ManualAssignment}
+		c = &customer{key: key, manual: e.policies[key.Channel].ManualAssignment, relPos: -1}
 		e.customers[key] = c
 	}
 	return c
+}
+
+// mayRelease notes that c may have become releasable at now (its
+// conversation closed, or a send to it was recorded): it goes into the
+// release heap for the status horizon later, or the end of its reply window
+// if that is later. Until then a status for a message the engine no longer
+// remembers still finds the customer's latest conversation, and Latest
+// answers. The heap is swept as the engine's time passes, and releasable
+// checks everything again then.
+func (e *Engine) mayRelease(now time.Time, c *customer) {
+	if e.retain || c.pinned || c.open != nil || c.pending > 0 || c.released {
+		return
+	}
+	n := now.UnixNano()
+	at := int64(math.MaxInt64)
+	if n < math.MaxInt64-int64(e.horizon) {
+		at = n + int64(e.horizon)
+	}
+	if pol := e.policies[c.key.Channel]; pol.Window > 0 && c.hasInbound {
+		at = max(at, e.windowEndNano(c, pol))
+	}
+	e.releases.set(c, at)
+}
+
+// sweep releases the customers of the release heap whose time has come and
+// that are still releasable. One that is not (it wrote again) comes back to
+// the heap when its conversation closes.
+func (e *Engine) sweep(now int64) {
+	for len(e.releases) > 0 && e.releases[0].relAt <= now {
+		if c := e.releases.pop(); e.releasable(c, now) {
+			e.release(c)
+		}
+	}
+}
+
+// releasable reports whether forgetting c now changes nothing the engine
+// decides: a new record made for the customer later (it writes again, an
+// agent sends it a template) would give every decision the same answer.
+// That is so when c has no open conversation, no send on its way, and no
+// profile or attributes; its reply window is over (on a channel without a
+// window but with a reply limit: its count is zero and, when only a window
+// resets it, the customer never wrote); and no workstream rule reads the
+// display name it keeps. Its latest conversation, closed, goes with it.
+func (e *Engine) releasable(c *customer, now int64) bool {
+	if e.retain || c.pinned || c.open != nil || c.pending > 0 {
+		return false
+	}
+	pol := e.policies[c.key.Channel]
+	switch {
+	case pol.Window > 0:
+		// Past the window a send is refused or allowed as for a customer
+		// never seen (the reply count only matters inside it), and the
+		// next message opens a new window, resetting the count either way.
+		if c.hasInbound && now < e.windowEndNano(c, pol) {
+			return false
+		}
+	case pol.ReplyLimit > 0 && c.sent > 0:
+		// No window: the count stands until the customer writes (and for
+		// ResetOnWindow, for good).
+		return false
+	case pol.ReplyLimit > 0 && pol.ReplyLimitReset == ResetOnWindow && c.hasInbound:
+		// No window and a count only a new window resets: the customer's
+		// first message opened the only window there is. A new record
+		// would open another at its next message and reset the count.
+		return false
+	}
+	return !(e.usesName && c.name != "")
+}
+
+// release forgets a customer and its latest conversation. Every customer
+// in the release heap is the record the engine holds for its key, and its
+// latest conversation the one held under its id: it came in from a close
+// of its open conversation or the record of a send to it, and until then
+// the conversation or the send kept it from being released.
+func (e *Engine) release(c *customer) {
+	c.released = true
+	delete(e.customers, c.key)
+	if c.last != nil {
+		delete(e.convs, c.last.id)
+	}
+}
+
+// defaultHorizon is the status horizon of a zero Config.StatusHorizon: the
+// longest reply window plus StatusMargin, and at least
+// DefaultStatusHorizon.
+func defaultHorizon(policies map[string]Policy) time.Duration {
+	h := DefaultStatusHorizon
+	for _, p := range policies {
+		if p.Window > h-StatusMargin {
+			h = p.Window + StatusMargin
+			if h < p.Window { // overflow
+				return math.MaxInt64
+			}
+		}
+	}
+	return h
 }
 
 // Receive implements [Receiver]: it opens or continues the customer's
@@ -560,10 +685,31 @@ func (e *Engine) windowEnd(c *customer, pol Policy) time.Time {
 	return c.lastInbound.Add(pol.Window)
 }
 
+// windowEndNano is windowEnd in unix nanoseconds, saturated: a window that
+// ends past what int64 holds ends at math.MaxInt64.
+func (e *Engine) windowEndNano(c *customer, pol Policy) int64 {
+	from := c.lastInbound
+	if pol.WindowAnchor == AnchorFirstInbound {
+		from = c.windowStart
+	}
+	n := from.UnixNano()
+	if n > math.MaxInt64-int64(pol.Window) {
+		return math.MaxInt64
+	}
+	return n + int64(pol.Window)
+}
+
 // open starts a conversation for c and routes it, or gives it to the bot.
 func (e *Engine) open(now time.Time, c *customer) *conv {
-	cv := &conv{id: ConversationID(len(e.convs) + 1), cust: c, state: Waiting, opened: now, lastActivity: now, due: newDues(), idle: e.idle}
-	e.convs = append(e.convs, cv)
+	e.lastID++
+	cv := &conv{id: e.lastID, cust: c, state: Waiting, opened: now, lastActivity: now, due: newDues(), idle: e.idle}
+	if prev := c.last; prev != nil && !e.retain {
+		// The customer's previous conversation, closed: nothing reaches it
+		// any more (its timers went with its close, statuses name it by id).
+		delete(e.convs, prev.id)
+	}
+	e.convs[cv.id] = cv
+	e.openN++
 	c.open, c.last = cv, cv
 	c.count++
 	var how string
@@ -908,8 +1054,10 @@ func (e *Engine) close(now time.Time, cv *conv, why CloseReason) {
 	cv.state = Closed
 	cv.closed = now
 	cv.reason = why
+	e.openN--
 	if cv.cust.open == cv {
 		cv.cust.open = nil
+		e.mayRelease(now, cv.cust)
 	}
 	for k := range cv.due {
 		e.clearDeadline(cv, deadlineKind(k))
@@ -1014,6 +1162,7 @@ func (e *Engine) Advance(now time.Time) {
 func (e *Engine) advance(now time.Time) {
 	n := now.UnixNano()
 	e.forget(n)
+	e.sweep(n)
 	for len(e.deadlines) > 0 && e.deadlines[0].at <= n {
 		d := e.deadlines.pop()
 		at := time.Unix(0, d.at).In(now.Location())
@@ -1145,6 +1294,7 @@ type pendingSend struct {
 	res    SendResult
 	at     time.Time // the accepted time of the decision
 	conv   *conv
+	cust   *customer // held until the send is recorded
 	sender Sender
 	// counted: the send took a slot of allowance, to be given back if the
 	// platform refuses it while that allowance lasts.
@@ -1176,6 +1326,8 @@ func (e *Engine) decide(now time.Time, agentID string, to CustomerKey, m Outboun
 		return p, fmt.Errorf("router: no sender for channel %q", to.Channel)
 	}
 	c := e.customer(to)
+	c.pending++
+	p.cust = c
 	pol := e.policies[to.Channel]
 	// Only sends inside the window count: templates outside it do not.
 	if pol.Window == 0 || c.hasInbound && now.Before(e.windowEnd(c, pol)) {
@@ -1194,8 +1346,11 @@ func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pending
 	e.advance(now)
 	res := p.res
 	res.MessageID, res.Err = id, sendErr
+	c := p.cust
+	c.pending--
+	defer e.mayRelease(now, c)
 	if sendErr != nil {
-		if c := e.customers[to]; p.counted && c.allowance == p.allowance {
+		if p.counted && c.allowance == p.allowance {
 			c.sent--
 		}
 		detail := sendErr.Error()
@@ -1217,17 +1372,17 @@ func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pending
 		e.touch(now, cv)
 	}
 	if id != "" {
-		e.remember(now, to, id, p.conv)
+		e.remember(now, to, id, res.Conversation)
 	}
 	e.log(Event{At: now, Kind: EventSent, Conversation: res.Conversation, Customer: to, Agent: agentID, Message: id})
 	return res
 }
 
 // remember notes the conversation a message was sent in, for Status.
-func (e *Engine) remember(now time.Time, to CustomerKey, id string, cv *conv) {
+func (e *Engine) remember(now time.Time, to CustomerKey, id string, cv ConversationID) {
 	k := sentKey{channel: to.Channel, id: id}
 	e.sentN++
-	e.sentIn[k] = sentConv{conv: cv, to: to, n: e.sentN}
+	e.sentIn[k] = sentConv{conv: cv, account: to.Account, customer: to.Customer, n: e.sentN}
 	e.sentLog = append(e.sentLog, sentEntry{key: k, at: now.UnixNano(), n: e.sentN})
 }
 
@@ -1258,17 +1413,16 @@ func (e *Engine) forget(now int64) {
 // Status implements [Receiver]: it logs a platform's delivery status against
 // the conversation the message was sent in (0 if it was sent outside any),
 // when the engine still remembers it ([Config.StatusHorizon]); otherwise
-// against the customer's latest conversation.
+// against the customer's latest conversation, or 0 when the engine no
+// longer holds the customer.
 func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now = e.accept(now)
 	e.advance(now)
 	var id ConversationID
-	if s, ok := e.sentIn[sentKey{channel: to.Channel, id: messageID}]; ok && s.to == to {
-		if s.conv != nil {
-			id = s.conv.id
-		}
+	if s, ok := e.sentIn[sentKey{channel: to.Channel, id: messageID}]; ok && s.account == to.Account && s.customer == to.Customer {
+		id = s.conv
 	} else if c := e.customers[to]; c != nil && c.last != nil {
 		id = c.last.id
 	}
@@ -1365,18 +1519,26 @@ func agentIDs(as []*agent) []string {
 	return out
 }
 
-// Conversation returns a snapshot of a conversation by id.
+// Conversation returns a snapshot of a conversation by id, if the engine
+// holds it: with [Config.Retain] every conversation; otherwise an open one,
+// or the latest of a customer the engine holds (see the package
+// documentation, Memory). ok is false for a conversation released or never
+// opened.
 func (e *Engine) Conversation(id ConversationID) (Conversation, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if id < 1 || int(id) > len(e.convs) {
+	cv, ok := e.convs[id]
+	if !ok {
 		return Conversation{}, false
 	}
-	return e.convs[id-1].snapshot(), true
+	return cv.snapshot(), true
 }
 
 // Latest returns the customer's open conversation, or else the most recent
-// one, and how many conversations the customer has had.
+// one, and how many conversations the customer has had, while the engine
+// holds the customer (always with [Config.Retain]). A customer the engine
+// released has none (ok is false) until it writes again, and its count
+// starts over.
 func (e *Engine) Latest(key CustomerKey) (c Conversation, count int, ok bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -1387,14 +1549,37 @@ func (e *Engine) Latest(key CustomerKey) (c Conversation, count int, ok bool) {
 	return cu.last.snapshot(), cu.count, true
 }
 
-// Conversations calls fn with a snapshot of every conversation, in id order.
+// Conversations calls fn with a snapshot of every conversation the engine
+// holds, in id order: with [Config.Retain] every conversation; otherwise the
+// open ones and the latest of each customer it holds, not every one ever
+// opened (count those from the event log). The engine is locked while fn
+// runs.
 func (e *Engine) Conversations(fn func(Conversation)) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	held := make([]*conv, 0, len(e.convs))
 	for _, cv := range e.convs {
+		held = append(held, cv)
+	}
+	slices.SortFunc(held, func(x, y *conv) int { return cmp.Compare(x.id, y.id) })
+	for _, cv := range held {
 		fn(cv.snapshot())
 	}
 }
+
+// Footprint counts what the engine holds now: it stays in proportion to
+// the open conversations and the traffic of the latest reply window and
+// status horizon, not to the length of the run (unless [Config.Retain]).
+func (e *Engine) Footprint() Footprint {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return Footprint{Customers: len(e.customers), Conversations: len(e.convs), Open: e.openN,
+		Messages: len(e.sentIn), Events: len(e.ring)}
+}
+
+// StatusHorizon is how long the engine remembers the conversation of a
+// sent message: [Config.StatusHorizon], or the default it stands for.
+func (e *Engine) StatusHorizon() time.Duration { return e.horizon }
 
 // Agent returns a snapshot of one agent's figures at now (at the latest
 // accepted time, if now is before it). It fires no deadlines.

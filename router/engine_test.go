@@ -662,7 +662,7 @@ func BenchmarkAssign(b *testing.B) {
 					k := keys[n+i%n]
 					now = now.Add(time.Millisecond)
 					id, _ := e.Receive(now, Inbound{Customer: k})
-					cv := e.convs[id-1]
+					cv := e.convs[id]
 					if cv.state == Assigned {
 						e.Close(now, cv.agent.id, k)
 					}
@@ -889,8 +889,8 @@ func TestStatusCreditsSendingConversation(t *testing.T) {
 		{"delivered after the conversation closed", 0, "m1", "delivered", time.Minute, 1},
 		{"failed after the conversation closed", 0, "m1", "failed", time.Minute, 1},
 		{"unknown message: the latest conversation", 0, "zz", "read", time.Minute, 2},
-		{"inside the default horizon of a week", 0, "m1", "read", 6 * 24 * time.Hour, 1},
-		{"past the default horizon of a week", 0, "m1", "read", 7*24*time.Hour + time.Minute, 2},
+		{"inside the default horizon of a day", 0, "m1", "read", 23 * time.Hour, 1},
+		{"past the default horizon of a day", 0, "m1", "read", 24*time.Hour + time.Minute, 2},
 		{"at a configured horizon", 2 * time.Hour, "m1", "read", time.Hour, 1},
 		{"past a configured horizon", 2 * time.Hour, "m1", "read", time.Hour + time.Second, 2},
 	}

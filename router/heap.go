@@ -284,3 +284,79 @@ func (h *deadlineHeap) remove(i int) deadline {
 
 // pop removes and returns the earliest deadline.
 func (h *deadlineHeap) pop() deadline { return h.remove(0) }
+
+// releaseHeap is an indexed binary min-heap of customers by the time from
+// which they may be released (customer.relAt); each customer records its
+// position (customer.relPos) and is in the heap at most once. Release is
+// invisible to decisions, so the order among equal times does not matter.
+type releaseHeap []*customer
+
+func (h releaseHeap) swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].relPos = int32(i)
+	h[j].relPos = int32(j)
+}
+
+func (h releaseHeap) up(j int) {
+	for j > 0 {
+		i := (j - 1) / 2
+		if h[j].relAt >= h[i].relAt {
+			break
+		}
+		h.swap(i, j)
+		j = i
+	}
+}
+
+func (h releaseHeap) down(i0 int) bool {
+	i := i0
+	n := len(h)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		j := l
+		if r := l + 1; r < n && h[r].relAt < h[l].relAt {
+			j = r
+		}
+		if h[j].relAt >= h[i].relAt {
+			break
+		}
+		h.swap(i, j)
+		i = j
+	}
+	return i > i0
+}
+
+// set puts c in the heap at time at, moving it if it is there already.
+func (h *releaseHeap) set(c *customer, at int64) {
+	c.relAt = at
+	if i := int(c.relPos); i >= 0 {
+		if !h.down(i) {
+			h.up(i)
+		}
+		return
+	}
+	*h = append(*h, c)
+	i := len(*h) - 1
+	c.relPos = int32(i)
+	h.up(i)
+}
+
+// pop removes and returns the customer with the earliest time.
+func (h *releaseHeap) pop() *customer {
+	s := *h
+	n := len(s) - 1
+	c := s[0]
+	if n > 0 {
+		s.swap(0, n)
+	}
+	s[n] = nil
+	*h = s[:n]
+	c.relPos = -1
+	if n > 0 {
+		h.down(0)
+	}
+	return c
+}

@@ -304,6 +304,9 @@ func (e *Engine) configureWorkstreams(wss []Workstream) error {
 				name = fmt.Sprintf("rule %d", i+1)
 			}
 			ws.rules = append(ws.rules, rule{Rule: r, name: name, group: g})
+			if _, ok := r.Attributes["name"]; ok {
+				e.usesName = true
+			}
 		}
 		e.workstreams = append(e.workstreams, ws)
 	}

@@ -58,8 +58,14 @@ func Overflows() []Overflow { return []Overflow{OverflowNone, OverflowDefault} }
 // DefaultGroup is the name of the group that always exists.
 const DefaultGroup = "default"
 
-// DefaultStatusHorizon is the [Config.StatusHorizon] of a zero Config.
-const DefaultStatusHorizon = 7 * 24 * time.Hour
+// DefaultStatusHorizon is the shortest [Config.StatusHorizon] a zero
+// Config gets: the horizon is the longest reply window among the policies
+// plus [StatusMargin], and at least a day.
+const DefaultStatusHorizon = 24 * time.Hour
+
+// StatusMargin is what a zero [Config.StatusHorizon] adds to the longest
+// reply window among the policies.
+const StatusMargin = time.Hour
 
 // DefaultEventLog is the [Config.EventLog] capacity of a zero Config.
 const DefaultEventLog = 1 << 16
@@ -132,11 +138,26 @@ type Config struct {
 	// conversation each sent message belongs to, so that a platform's status
 	// for it is logged against that conversation. A status for a message
 	// older than that (or never sent through the engine) is logged against
-	// the customer's latest conversation. Zero means [DefaultStatusHorizon].
+	// the customer's latest conversation (0 once the engine no longer
+	// holds the customer). Zero means the longest Window among Policies
+	// plus [StatusMargin], and at least [DefaultStatusHorizon]: platforms
+	// report sent and delivered within seconds and read mostly while the
+	// window is open. WhatsApp retries a failing webhook for up to 7 days;
+	// a horizon of 7 days credits those late statuses too, at the cost of
+	// remembering a week of message ids.
 	StatusHorizon time.Duration
 	// EventLog is the capacity of the event log, in events: once full, each
 	// new event overwrites the oldest. Zero means [DefaultEventLog].
 	EventLog int
+
+	// Retain keeps every customer and conversation for the engine's life,
+	// so that [Engine.Conversation], [Engine.Latest] and
+	// [Engine.Conversations] answer for all of them (a server listing
+	// every conversation, tests). Without it the engine releases what no
+	// decision can need any more (see the package documentation, Memory),
+	// and its memory follows the open conversations, not the length of
+	// the run.
+	Retain bool
 
 	// Seed seeds the engine's random source (the random pick among
 	// never-assigned agents).
@@ -522,6 +543,15 @@ type AgentStats struct {
 	BusyTime time.Duration
 	// LastAssigned is the time of the last assignment; zero if never.
 	LastAssigned time.Time
+}
+
+// Footprint counts what an engine holds; see [Engine.Footprint].
+type Footprint struct {
+	Customers     int // customers held
+	Conversations int // conversations held, open ones included
+	Open          int // open conversations
+	Messages      int // sent message ids remembered for [Engine.Status]
+	Events        int // events in the log
 }
 
 // EventKind names an entry of the engine's event log.

@@ -111,7 +111,7 @@ handle = "exp 3m"
 		f.err = err
 		return f
 	}
-	w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All})
+	w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, Retain: true})
 	if err != nil {
 		f.err = err
 		return f

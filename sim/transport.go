@@ -1,36 +1,100 @@
 package sim
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
 // Transport is an http.RoundTripper that serves requests by calling the
 // handler registered for the request's host directly, without sockets.
+//
+// It builds only what the handler and the caller use: the handler gets a
+// copy of the request as a server would present it (RequestURI, Host and
+// RemoteAddr set; the caller's URL, Header and Body shared, not cloned) and
+// a ResponseWriter that buffers the body; the caller gets an
+// *http.Response whose Body reads that buffer. The request copy, the
+// writer, its buffer and its header map are recycled: the request copy
+// when ServeHTTP returns (a handler must not keep the *http.Request; its
+// URL and Header are the caller's and may be kept), the rest when the
+// caller closes the response's Body (read Header and Body before; the
+// Response itself, StatusCode included, stays valid).
+//
+// The writer implements http.Flusher (a no-op: the caller gets the whole
+// body when the handler returns) and io.StringWriter. As a server does, it
+// ignores informational (1xx) status codes, takes the first final one, and
+// sends the headers as they are when the status is written: changes made
+// through Header after that are not seen. A handler that panics with
+// http.ErrAbortHandler fails the round trip with an error; any other panic
+// goes on to the caller.
 type Transport struct {
-	mu    sync.RWMutex
-	hosts map[string]http.Handler
+	mu    sync.Mutex                       // serializes Handle
+	hosts atomic.Pointer[map[string]*host] // copied on write
+}
+
+// host is a registered handler and the request URI of its latest request,
+// which callers mostly send to the same URL.
+type host struct {
+	h   http.Handler
+	uri atomic.Pointer[uriMemo]
+}
+
+type uriMemo struct {
+	opaque, path, rawPath, rawQuery string
+	forceQuery                      bool
+	uri                             string
+}
+
+// requestURI is u.RequestURI(), built once for a URL seen last time.
+func (h *host) requestURI(u *url.URL) string {
+	if m := h.uri.Load(); m != nil && m.path == u.Path && m.rawQuery == u.RawQuery && m.rawPath == u.RawPath &&
+		m.opaque == u.Opaque && m.forceQuery == u.ForceQuery {
+		return m.uri
+	}
+	m := &uriMemo{opaque: u.Opaque, path: u.Path, rawPath: u.RawPath, rawQuery: u.RawQuery, forceQuery: u.ForceQuery, uri: u.RequestURI()}
+	h.uri.Store(m)
+	return m.uri
 }
 
 // NewTransport returns a transport with no hosts.
-func NewTransport() *Transport { return &Transport{hosts: map[string]http.Handler{}} }
-
-// Handle routes requests for host (as in a URL: "name" or "name:port") to h.
-func (t *Transport) Handle(host string, h http.Handler) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.hosts[host] = h
+func NewTransport() *Transport {
+	t := &Transport{}
+	t.hosts.Store(&map[string]*host{})
+	return t
 }
 
+// Handle routes requests for the host name (as in a URL: "name" or
+// "name:port") to h.
+func (t *Transport) Handle(name string, h http.Handler) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	hosts := map[string]*host{}
+	if old := t.hosts.Load(); old != nil {
+		for k, v := range *old {
+			hosts[k] = v
+		}
+	}
+	hosts[name] = &host{h: h}
+	t.hosts.Store(&hosts)
+}
+
+// remoteAddr is the client address handlers see (TEST-NET-1, RFC 5737).
+const remoteAddr = "192.0.2.1:1234"
+
+var requests = sync.Pool{New: func() any { return new(http.Request) }}
+
 // RoundTrip implements http.RoundTripper.
-func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	t.mu.RLock()
-	h, ok := t.hosts[req.URL.Host]
-	t.mu.RUnlock()
-	if !ok {
+func (t *Transport) RoundTrip(req *http.Request) (resp *http.Response, err error) {
+	var h *host
+	if hs := t.hosts.Load(); hs != nil {
+		h = (*hs)[req.URL.Host]
+	}
+	if h == nil {
 		if req.Body != nil {
 			req.Body.Close()
 		}
@@ -39,52 +103,196 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// Present the request as a server would see it: a shallow copy, as
 	// Request.WithContext makes, so the caller's request is not modified.
 	// Headers and URL are shared, not cloned: a handler reads them.
-	in := req.WithContext(req.Context())
-	in.RequestURI = req.URL.RequestURI()
-	in.RemoteAddr = "192.0.2.1:1234"
+	in := requests.Get().(*http.Request)
+	*in = *req
+	in.RequestURI = h.requestURI(req.URL)
+	in.RemoteAddr = remoteAddr
 	in.Host = req.URL.Host
 	if in.Body == nil {
 		in.Body = http.NoBody
 	}
-	w := &response{header: make(http.Header)}
-	h.ServeHTTP(w, in)
-	if req.Body != nil {
-		req.Body.Close()
+	w := writers.Get().(*response)
+	defer func() {
+		*in = http.Request{}
+		requests.Put(in)
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		if err != nil {
+			w.recycle()
+		}
+	}()
+	if err = serve(h.h, w, in); err != nil {
+		return nil, err
 	}
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	return &http.Response{
-		Status:        fmt.Sprintf("%d %s", w.status, http.StatusText(w.status)),
+	x := &exchange{body: body{w: w}}
+	x.resp = http.Response{
+		Status:        statusLine(w.status),
 		StatusCode:    w.status,
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        w.header,
-		Body:          io.NopCloser(bytes.NewReader(w.body.Bytes())),
-		ContentLength: int64(w.body.Len()),
+		Body:          &x.body,
+		ContentLength: int64(len(w.buf)),
 		Request:       req,
-	}, nil
+	}
+	return &x.resp, nil
+}
+
+// serve calls the handler; a panic with http.ErrAbortHandler, which a
+// server answers by dropping the connection, becomes an error.
+func serve(h http.Handler, w *response, r *http.Request) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler { //nolint:errorlint // the sentinel itself, as net/http compares it
+				panic(v)
+			}
+			err = fmt.Errorf("sim: handler for %q aborted the response", r.Host)
+		}
+	}()
+	h.ServeHTTP(w, r)
+	return nil
+}
+
+// exchange is the caller's side of one round trip: the response and its
+// body, in one allocation. It is not recycled: the caller may keep the
+// Response.
+type exchange struct {
+	resp http.Response
+	body body
+}
+
+// body is a response's Body: it reads the writer's buffer and gives the
+// writer back to the pool on Close, once.
+type body struct {
+	w *response
+}
+
+var errClosed = errors.New("sim: read on a closed response body")
+
+func (b *body) Read(p []byte) (int, error) {
+	w := b.w
+	if w == nil {
+		return 0, errClosed
+	}
+	if w.off >= len(w.buf) {
+		return 0, io.EOF
+	}
+	n := copy(p, w.buf[w.off:])
+	w.off += n
+	return n, nil
+}
+
+// WriteTo lets io.Copy (and io.ReadAll's callers that use it) take the
+// buffer at once.
+func (b *body) WriteTo(dst io.Writer) (int64, error) {
+	w := b.w
+	if w == nil {
+		return 0, errClosed
+	}
+	n, err := dst.Write(w.buf[w.off:])
+	w.off += n
+	return int64(n), err
+}
+
+func (b *body) Close() error {
+	if w := b.w; w != nil {
+		b.w = nil
+		w.recycle()
+	}
+	return nil
 }
 
 // response is the http.ResponseWriter of the in-memory transport.
 type response struct {
-	header http.Header
+	header http.Header // the headers sent: what the handler set before the status
+	// late is what Header returns once the status is written: a copy, so
+	// that later changes are not sent, as with a server.
+	late   http.Header
 	status int
-	body   bytes.Buffer
+	wrote  bool
+	buf    []byte
+	off    int // read offset of the body
 }
 
-func (w *response) Header() http.Header { return w.header }
+var writers = sync.Pool{New: func() any { return &response{header: make(http.Header)} }}
+
+// maxPooledBody bounds the buffer a recycled writer keeps.
+const maxPooledBody = 64 << 10
+
+func (w *response) recycle() {
+	clear(w.header)
+	w.late, w.status, w.wrote, w.off = nil, 0, false, 0
+	if cap(w.buf) > maxPooledBody {
+		w.buf = nil
+	}
+	w.buf = w.buf[:0]
+	writers.Put(w)
+}
+
+func (w *response) Header() http.Header {
+	if !w.wrote {
+		return w.header
+	}
+	if w.late == nil {
+		w.late = w.header.Clone()
+	}
+	return w.late
+}
 
 func (w *response) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
+	if w.wrote {
+		return
 	}
+	if code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols {
+		return // informational: a server sends it and waits for the final one
+	}
+	w.status, w.wrote = code, true
 }
 
 func (w *response) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
 	}
-	return w.body.Write(b)
+	w.buf = append(w.buf, b...)
+	return len(b), nil
+}
+
+func (w *response) WriteString(s string) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	w.buf = append(w.buf, s...)
+	return len(s), nil
+}
+
+// Flush implements http.Flusher: the body is the caller's when the handler
+// returns, so there is nothing to push early.
+func (w *response) Flush() {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+// statusLines holds "200 OK" and the like for the codes net/http names.
+var statusLines = func() map[int]string {
+	m := map[int]string{}
+	for code := 100; code < 600; code++ {
+		if text := http.StatusText(code); text != "" {
+			m[code] = strconv.Itoa(code) + " " + text
+		}
+	}
+	return m
+}()
+
+func statusLine(code int) string {
+	if s, ok := statusLines[code]; ok {
+		return s
+	}
+	// As net/http's client reads a server's line for a code it does not name.
+	return fmt.Sprintf("%d status code %d", code, code)
 }

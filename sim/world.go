@@ -45,6 +45,9 @@ type Options struct {
 	// (queued events and timers), with the virtual time reached and the
 	// events played so far, for a progress display. It must be quick.
 	Progress func(now time.Time, events int)
+	// Retain keeps every conversation in the engine (router.Config.Retain),
+	// for callers that list them all; a Serve world always does.
+	Retain bool
 	// TraceTo, when set with Trace, receives each line of the event log
 	// instead of the result's Trace, so that a caller can filter or cap a
 	// long trace as it is made.
@@ -228,6 +231,7 @@ func (w *World) setup() error {
 		IdleAfter:        sc.Tenant.IdleAfter.D(),
 		Policies:         policies,
 		Seed:             Stream(w.seed, "router").Uint64(),
+		Retain:           w.opt.Retain || w.networkName() == Serve,
 	}
 	// Working hours: zones and schedules, validated by the scenario.
 	loc, err := scenario.LoadZone(sc.Tenant.Zone)

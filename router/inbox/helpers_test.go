@@ -47,7 +47,7 @@ func newWorld(t testing.TB, agents int, cfg Config) *world {
 	for k := range agents {
 		acs = append(acs, router.AgentConfig{ID: fmt.Sprintf("a%d", k+1), Capacity: 10})
 	}
-	e, err := router.New(router.Config{
+	e, err := router.New(router.Config{Retain: true,
 		Agents:   acs,
 		Policies: map[string]router.Policy{"whatsapp": {}, "webshop": {}},
 		Seed:     1,

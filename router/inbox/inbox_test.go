@@ -501,7 +501,7 @@ func TestApplySkipsSeenEvents(t *testing.T) {
 }
 
 func TestSyncAfterLostEvents(t *testing.T) {
-	e, err := router.New(router.Config{
+	e, err := router.New(router.Config{Retain: true,
 		Agents:   []router.AgentConfig{{ID: "a1", Capacity: 10}},
 		Policies: map[string]router.Policy{"whatsapp": {}},
 		EventLog: 4,
