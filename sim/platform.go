@@ -45,6 +45,16 @@ const (
 	// Serve is Loopback on one listener that people and apps reach: each
 	// platform under its own path prefix, the clock following real time.
 	Serve Network = "serve"
+	// Direct plays a world without bytes: Env.Mount and Env.Client are nil,
+	// and a platform's Open connects its fake and its adapter by values. A
+	// customer's message is recorded by the fake's own rules (windows,
+	// counters, ids) exactly as its webhook would be, and reaches
+	// Env.Receiver through the adapter's value path (dedupe and
+	// normalization, no signature); the Sender judges each outbound message
+	// by the fake's own rule API and records its delivery, returning the
+	// errors the wire path would. Routing, deliveries, refusals and drift
+	// are those of Memory; only wire counters differ.
+	Direct Network = "direct"
 )
 
 // Env is what a world gives a platform it opens.
