@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/router/inbox"
 	"github.com/omnisim/omnisim/sim"
 	"github.com/omnisim/omnisim/sim/scenario"
 )
@@ -62,6 +62,16 @@ func (s *Server) controlMux() *http.ServeMux {
 	route("/agents/{id}/close", post(s.with(s.postClose)))
 	route("/conversations", get(s.with(s.getConversations)))
 	route("/events", get(s.with(s.getEvents)))
+	route("/stream", get(s.stream))
+	route("/inbox", get(s.with(s.getInbox)))
+	route("/inbox/{action}", post(s.with(s.postInbox)))
+	route("/conversations/{id}", get(s.with(s.getConversation)))
+	route("/conversations/{id}/tags", post(s.with(s.postTag)))
+	route("/tags/{tag}", post(s.with(s.postTagColour)))
+	route("/quick-replies", map[string]http.HandlerFunc{http.MethodGet: s.with(s.getQuickReplies), http.MethodPost: s.with(s.postQuickReply)})
+	route("/agents/{id}/quick-reply", post(s.with(s.postAgentQuickReply)))
+	route("/agents/{id}/transfer", post(s.with(s.postTransfer)))
+	route("/figures", get(s.with(s.getFigures)))
 	mux.HandleFunc(ControlPrefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: %s %s (see docs/serve.md for the control API)", r.Method, r.URL.Path)
 	})
@@ -81,7 +91,9 @@ func (s *Server) with(h handler) http.HandlerFunc {
 			writeError(w, http.StatusServiceUnavailable, "no world: %v; POST %s/reset to try again", s.worldErr, ControlPrefix)
 			return
 		}
-		h(w, r, s.world)
+		world := s.world
+		h(w, r, world)
+		s.syncInbox(world)
 	}
 }
 
@@ -138,6 +150,13 @@ func (s *Server) serveURLs(w http.ResponseWriter, r *http.Request) {
 type deadlineJSON struct {
 	At   time.Time `json:"at"`
 	What string    `json:"what"`
+	// Kind is a router timer's kind (see router.Deadline), or "retry" for
+	// a platform's webhook retry.
+	Kind         string `json:"kind"`
+	Conversation string `json:"conversation,omitempty"`
+	Platform     string `json:"platform,omitempty"`
+	Customer     string `json:"customer,omitempty"`
+	Agent        string `json:"agent,omitempty"`
 }
 
 func (s *Server) getClock(w http.ResponseWriter, r *http.Request, world *sim.World) {
@@ -145,13 +164,13 @@ func (s *Server) getClock(w http.ResponseWriter, r *http.Request, world *sim.Wor
 		return
 	}
 	next := []deadlineJSON{}
-	if t, ok := world.Engine().NextDeadline(); ok {
-		next = append(next, deadlineJSON{t.In(loc(world)), "router: a conversation timer (missed, idle or window close)"})
+	for _, d := range world.Engine().Deadlines(maxDeadlines) {
+		next = append(next, deadlineView(d, loc(world)))
 	}
 	for _, p := range s.platforms {
 		if b, ok := world.Binding(p.Name()); ok {
 			if t, ok := b.NextDeadline(); ok {
-				next = append(next, deadlineJSON{t.In(loc(world)), p.Name() + ": a webhook retry"})
+				next = append(next, deadlineJSON{At: t.In(loc(world)), What: p.Name() + ": a webhook retry", Kind: "retry", Platform: p.Name()})
 			}
 		}
 	}
@@ -372,6 +391,9 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, world *sim.
 		m = sim.Message{Text: req.Text}
 	}
 	in, err := world.Say(key, m)
+	if c, _, ok := world.Engine().Latest(key); ok && in.ID != "" && s.inbox != nil {
+		s.inbox.AddMessage(world.Now(), c.ID, inbox.FromCustomer, describeInbound(m))
+	}
 	if err != nil && in.ID == "" {
 		// The platform sent nothing: the customer or the message is not
 		// one it takes.
@@ -531,27 +553,10 @@ func (s *Server) postSend(w http.ResponseWriter, r *http.Request, world *sim.Wor
 		}
 		m = router.Outbound{Kind: router.KindAttachment, Text: req.Caption, Attachment: a}
 	}
-	res, err := world.Send(agent, key, m)
+	out, err := s.send(world, agent, key, m)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return
-	}
-	out := struct {
-		Conversation  string             `json:"conversation"`
-		MessageID     string             `json:"message_id"`
-		Refusal       string             `json:"refusal"`
-		PlatformError *platformErrorJSON `json:"platform_error"`
-		Error         string             `json:"error,omitempty"`
-	}{MessageID: res.MessageID, Refusal: string(res.Refusal)}
-	if res.Conversation != 0 {
-		out.Conversation = res.Conversation.String()
-	}
-	var pe *router.PlatformError
-	switch {
-	case errors.As(res.Err, &pe):
-		out.PlatformError = &platformErrorJSON{Code: pe.Code, Status: pe.HTTPStatus, Message: pe.Message}
-	case res.Err != nil:
-		out.Error = res.Err.Error()
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/platforms"
+	"github.com/omnisim/omnisim/serve/console"
 	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/router/inbox"
 	"github.com/omnisim/omnisim/sim"
 	"github.com/omnisim/omnisim/sim/scenario"
 )
@@ -62,6 +64,9 @@ type Config struct {
 	// Tick is how often the ticker plays the world up to the current
 	// virtual time; 0 means DefaultTick.
 	Tick time.Duration
+	// Standard is the service standard the console's live figures warn
+	// against; nil means DefaultStandard.
+	Standard *inbox.Standard
 }
 
 // URLs are where a server serves what: the document of a ready file and of
@@ -114,6 +119,12 @@ type Server struct {
 	// events is a buffer for looking.
 	seen   uint64
 	events []router.Event
+	// inbox is the current world's message center, kept up with the
+	// router's event log; rung is the Seq of the newest event the live
+	// streams were told about, and bell tells them.
+	inbox *inbox.Inbox
+	rung  uint64
+	bell  *bell
 }
 
 // Start listens on cfg.Addr, opens the world on it (running every
@@ -124,7 +135,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg.Webhooks = maps.Clone(cfg.Webhooks)
-	s := &Server{cfg: cfg, platforms: cfg.Platforms, stopTick: make(chan struct{}), tickDone: make(chan struct{})}
+	s := &Server{cfg: cfg, platforms: cfg.Platforms, stopTick: make(chan struct{}), tickDone: make(chan struct{}), bell: newBell()}
 	if s.platforms == nil {
 		s.platforms = platforms.All
 	}
@@ -271,14 +282,18 @@ func (s *Server) Now() time.Time {
 	return s.world.Now()
 }
 
-// serveHTTP sends the control API's paths to the control mux and every
-// other path to the current world's platform endpoints.
+// serveHTTP sends the control API's paths to the control mux, the
+// console's to the console, and every other path to the current world's
+// platform endpoints.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == ControlPrefix || strings.HasPrefix(r.URL.Path, ControlPrefix+"/") {
+	switch {
+	case r.URL.Path == ControlPrefix || strings.HasPrefix(r.URL.Path, ControlPrefix+"/"):
 		s.control.ServeHTTP(w, r)
-		return
+	case console.Serves(r.URL.Path):
+		console.Handler.ServeHTTP(w, r)
+	default:
+		s.worlds.Load().ServeHTTP(w, r)
 	}
-	s.worlds.Load().ServeHTTP(w, r)
 }
 
 // platform finds a platform of the table by name.
@@ -331,11 +346,15 @@ func (s *Server) open(seed uint64) error {
 	}
 	w, err := sim.NewWorld(s.ctx, sc, opt)
 	if err != nil {
-		s.world, s.worldErr = nil, err
+		s.world, s.worldErr, s.inbox = nil, err, nil
+		s.bell.ring()
 		return err
 	}
 	s.world, s.worldErr, s.seed, s.urls = w, nil, seed, urls
-	s.seen, s.events = 0, nil
+	s.seen, s.events, s.rung = 0, nil, 0
+	s.inbox = s.newInbox(w)
+	s.syncInbox(w)
+	s.bell.ring()
 	s.clock = virtualClock{speed: s.cfg.Speed, stopped: s.cfg.Stopped, virtual: w.Now(), wall: time.Now()}
 	return nil
 }
@@ -434,6 +453,7 @@ func (s *Server) advance() {
 	if w == nil || s.ctx.Err() != nil {
 		return
 	}
+	defer s.syncInbox(w)
 	if target := s.clock.at(time.Now()); target.After(w.Now()) {
 		w.RunUntil(target) //nolint:errcheck // only fails when the server stops
 		return
