@@ -136,7 +136,9 @@ func TestConsoleInChromium(t *testing.T) {
 		}
 	}
 	click := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
-	keys := func(sel, text string) chromedp.Action[chromedp.Void] { return chromedp.SendKeys(chromedp.CSS(sel), text) }
+	keys := func(sel, text string) chromedp.Action[chromedp.Void] {
+		return chromedp.SendKeys(chromedp.CSS(sel), text)
+	}
 
 	step("open", chromedp.Navigate(base+"/"), waitText("#live", "live"), shot("1-empty"))
 

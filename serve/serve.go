@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/platforms"
-	"github.com/omnisim/omnisim/serve/console"
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/router/inbox"
+	"github.com/omnisim/omnisim/serve/console"
 	"github.com/omnisim/omnisim/sim"
 	"github.com/omnisim/omnisim/sim/scenario"
 )
