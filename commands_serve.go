@@ -113,6 +113,13 @@ The control API, under /_omnisim (JSON in and out, errors as {"error":…}):
 	POST /_omnisim/agents/{id}/close          {"platform":"whatsapp","customer":"16505551234"}
 	GET  /_omnisim/conversations
 	GET  /_omnisim/events                     ?since=N
+	GET  /_omnisim/stream                     server-sent events, one per change
+	GET  /_omnisim/inbox                      the message center (and /inbox/{action},
+	                                          /conversations/{id}, tags, quick replies, /figures)
+
+The web console is at the base URL (/): the message center, an agent's
+seat, each customer's phone, the clock with the next timers, and the live
+dashboard, in any browser.
 
 docs/serve.md is the reference, with examples.
 

@@ -115,16 +115,20 @@ func TestConsoleInChromium(t *testing.T) {
 			return chromedp.Void{}, os.WriteFile(path, buf, 0o644)
 		}
 	}
-	// waitText waits until the element's text contains want.
-	waitText := func(sel, want string) chromedp.Action[chromedp.Void] {
-		poll := chromedp.Poll[bool](fmt.Sprintf(`(document.querySelector(%q)||{textContent:""}).textContent.includes(%q)`, sel, want),
-			chromedp.WithPollingTimeout(15*time.Second))
+	// waitJS waits until the expression is true.
+	waitJS := func(expr, what string) chromedp.Action[chromedp.Void] {
+		poll := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(15*time.Second))
 		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 			if _, err := poll(ctx, tg); err != nil {
-				return chromedp.Void{}, fmt.Errorf("waiting for %s to show %q: %w", sel, want, err)
+				return chromedp.Void{}, fmt.Errorf("waiting for %s: %w", what, err)
 			}
 			return chromedp.Void{}, nil
 		}
+	}
+	// waitText waits until the element's text contains want.
+	waitText := func(sel, want string) chromedp.Action[chromedp.Void] {
+		return waitJS(fmt.Sprintf(`(document.querySelector(%q)||{textContent:""}).textContent.includes(%q)`, sel, want),
+			fmt.Sprintf("%s to show %q", sel, want))
 	}
 	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -164,7 +168,12 @@ func TestConsoleInChromium(t *testing.T) {
 		waitText(`[data-count="starred"]`, "1"),
 	)
 
-	step("archive",
+	step("tag and archive",
+		keys("#tag-name", "vip"),
+		chromedp.SetValue(chromedp.CSS("#tag-colour"), "#15803D"),
+		click(`#tag-form button[type="submit"]`),
+		waitText("#list li .tag", "vip"),
+		waitJS(`getComputedStyle(document.querySelector("#list li .tag")).backgroundColor === "rgb(21, 128, 61)"`, "the tag's colour"),
 		click("#archive"),
 		waitText(`[data-count="archived"]`, "1"),
 		waitText("#archive", "Unarchive"),
@@ -195,6 +204,24 @@ func TestConsoleInChromium(t *testing.T) {
 
 	// Every text the page shows meets WCAG AA: 4.5:1 against the colour
 	// behind it (3:1 for large text).
+	// The server restarts on the same address with a new world: the page
+	// reconnects on its own and shows the new world.
+	addr := srv.Addr().String()
+	srv.Close()
+	step("server gone", waitText("#live", "reconnecting"))
+	seed2 := uint64(8)
+	srv2, err := serve.Start(context.Background(), serve.Config{Addr: addr, Scenario: sc, Seed: &seed2, Stopped: true})
+	if err != nil {
+		t.Fatalf("restarting on %s: %v", addr, err)
+	}
+	defer srv2.Close()
+	step("server back",
+		waitText("#live", "live"),
+		waitText("#now", "2026-03-02 09:00"),
+		waitJS(`document.getElementById("list-empty").hidden === false`, "the new world's empty list"),
+		shot("6-restarted"),
+	)
+
 	bad, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](contrastScript))
 	if err != nil {
 		t.Fatalf("contrast: %v", err)

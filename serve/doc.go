@@ -25,6 +25,19 @@
 //	POST /_omnisim/agents/{id}/close     {"platform","customer"}
 //	GET  /_omnisim/conversations                          every conversation
 //	GET  /_omnisim/events?since=N                         the router's event log
+//	GET  /_omnisim/stream                                 server-sent events, one per change
+//	GET  /_omnisim/inbox?view=&phone=&ad=&q=…             the message center
+//	POST /_omnisim/inbox/{action}        {"ids":[…]}      read, unread, star, unstar, archive, unarchive
+//	GET  /_omnisim/conversations/{id}                     a conversation, its transcript and timers
+//	POST /_omnisim/conversations/{id}/tags  {"tag"[,"remove"]}
+//	POST /_omnisim/tags/{tag}            {"colour":"#RRGGBB"}
+//	GET|POST /_omnisim/quick-replies                      saved replies with {name}
+//	POST /_omnisim/agents/{id}/quick-reply  {"conversation","quick_reply"}
+//	POST /_omnisim/agents/{id}/transfer     {"platform","customer","agent"|"group"}
+//	GET  /_omnisim/figures                                the live dashboard
+//
+// The web console (package console) is served at /: a page on the control
+// API that follows the stream.
 //
 // Errors are answered as {"error":"…"} with status 400 (bad request), 404
 // (unknown platform, agent or endpoint), 405 (wrong method), 413 (body over

@@ -113,6 +113,14 @@ async function loadInbox() {
   dl.replaceChildren(...data.tags.map((t) => el("option", { value: t.name })));
   state.tags = data.tags;
   state.palette = data.palette;
+  const sel = $("tag-colour");
+  if (sel.options.length !== data.palette.length + 1) {
+    sel.replaceChildren(el("option", { value: "", text: "as it is" }), ...data.palette.map((c) => {
+      const o = el("option", { value: c, text: c });
+      o.style.color = c;
+      return o;
+    }));
+  }
   drawList();
 }
 
@@ -219,9 +227,10 @@ async function loadConversation() {
   if (c.agent && !$("as-agent").dataset.touched) $("as-agent").value = c.agent;
 }
 
-async function tag(name, remove) {
+async function tag(name, remove, colour) {
   try {
     await api("POST", `/conversations/${state.selected}/tags`, { tag: name, remove: !!remove });
+    if (colour) await api("POST", `/tags/${encodeURIComponent(name)}`, { colour });
     await refresh();
   } catch (e) { notice(e.message); }
 }
@@ -451,7 +460,7 @@ function wire() {
   $("star").addEventListener("click", () => state.conv && act(state.conv.starred ? "unstar" : "star", [state.conv.id]));
   $("archive").addEventListener("click", () => state.conv && act(state.conv.archived ? "unarchive" : "archive", [state.conv.id]));
   $("mark-unread").addEventListener("click", () => state.conv && act("unread", [state.conv.id]));
-  $("tag-form").addEventListener("submit", (e) => { e.preventDefault(); const n = $("tag-name").value.trim(); if (n) { tag(n, false); $("tag-name").value = ""; } });
+  $("tag-form").addEventListener("submit", (e) => { e.preventDefault(); const n = $("tag-name").value.trim(); if (n) { tag(n, false, $("tag-colour").value); $("tag-name").value = ""; } });
   $("as-agent").addEventListener("change", (e) => { e.target.dataset.touched = "1"; });
   $("reply-form").addEventListener("submit", async (e) => {
     e.preventDefault();
