@@ -186,6 +186,7 @@ func TestConsoleInChromium(t *testing.T) {
 		click(`#reply-form button[type="submit"]`),
 		waitText("#send-result", "Sent"),
 		waitText("#device", "your order ships today"),
+		waitText("#seat-assigned", "Mei Lin"),
 		waitText(`[data-count="archived"]`, "0"), // a reply un-archives
 		waitText("#timers", "reply window ends"),
 		shot("4-replied"),

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/omnisim/omnisim/router/inbox"
 	"github.com/omnisim/omnisim/serve"
 )
 
@@ -268,5 +269,31 @@ func TestConsoleFiles(t *testing.T) {
 		if status != tt.status || !strings.Contains(string(body), tt.want) {
 			t.Errorf("%s %s: HTTP %d %.80q, want %d with %q", tt.method, tt.path, status, body, tt.status, tt.want)
 		}
+	}
+}
+
+// TestFiguresWarn raises the service warning: with the only agent offline,
+// two waiting conversations break a standard of at most one.
+func TestFiguresWarn(t *testing.T) {
+	c := newServer(t, serve.Config{Stopped: true, Standard: &inbox.Standard{MaxWaiting: 1}})
+	c.must("POST", "/agents/ana/presence", `{"online":false}`, nil)
+	var f struct {
+		Waiting  int
+		Warnings []struct {
+			Metric string
+			Raised bool
+			Value  float64
+			Limit  float64
+		}
+	}
+	c.must("POST", "/customers/whatsapp/maria/messages", `{"text":"hi"}`, nil)
+	c.must("GET", "/figures", "", &f)
+	if f.Waiting != 1 || len(f.Warnings) != 0 {
+		t.Fatalf("one waiting: %+v, want no warning", f)
+	}
+	c.must("POST", "/customers/whatsapp/+16505551234/messages", `{"text":"hello"}`, nil)
+	c.must("GET", "/figures", "", &f)
+	if f.Waiting != 2 || len(f.Warnings) != 1 || !f.Warnings[0].Raised || f.Warnings[0].Value != 2 || f.Warnings[0].Limit != 1 {
+		t.Fatalf("two waiting: %+v, want a raised warning 2 over 1", f)
 	}
 }

@@ -320,6 +320,19 @@ async function loadAgents() {
   }
 }
 
+async function loadSeat() {
+  const agent = $("as-agent").value;
+  $("seat-title").textContent = agent ? "Seat of " + agent : "Seat";
+  const item = (r) => el("li", {}, el("button", { type: "button", onclick: () => select(r.id) }, mark(r.platform), " ", r.name, r.unread ? " (" + r.unread + " unread)" : ""));
+  const none = () => el("li", { class: "muted", text: "none" });
+  const [mine, waiting] = await Promise.all([
+    agent ? api("GET", `/inbox?agent=${encodeURIComponent(agent)}&state=assigned&view=all&limit=50`) : { rows: [] },
+    api("GET", "/inbox?state=waiting&limit=50"),
+  ]);
+  $("seat-assigned").replaceChildren(...(mine.rows.length ? mine.rows.map(item) : [none()]));
+  $("seat-waiting").replaceChildren(...(waiting.rows.length ? waiting.rows.map(item) : [none()]));
+}
+
 function deadlineItem(d) {
   return el("li", {}, el("time", { datetime: d.at, text: fmtShort(d.at) }), d.what);
 }
@@ -404,7 +417,7 @@ async function refresh() {
   refreshing = (async () => {
     try {
       await Promise.all([loadInbox(), loadAgents(), loadClock(), loadFigures(), loadQuickReplies()]);
-      await Promise.all([loadConversation(), loadPhone()]);
+      await Promise.all([loadConversation(), loadPhone(), loadSeat()]);
       notice("");
     } catch (e) {
       notice(e.message);
@@ -461,7 +474,7 @@ function wire() {
   $("archive").addEventListener("click", () => state.conv && act(state.conv.archived ? "unarchive" : "archive", [state.conv.id]));
   $("mark-unread").addEventListener("click", () => state.conv && act("unread", [state.conv.id]));
   $("tag-form").addEventListener("submit", (e) => { e.preventDefault(); const n = $("tag-name").value.trim(); if (n) { tag(n, false, $("tag-colour").value); $("tag-name").value = ""; } });
-  $("as-agent").addEventListener("change", (e) => { e.target.dataset.touched = "1"; });
+  $("as-agent").addEventListener("change", (e) => { e.target.dataset.touched = "1"; loadSeat(); });
   $("reply-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const text = $("reply-text").value;
