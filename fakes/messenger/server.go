@@ -846,4 +846,3 @@ func (h *retryHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return x
 }
-

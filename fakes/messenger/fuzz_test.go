@@ -1,0 +1,55 @@
+package messenger
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// FuzzSendAPI: whatever the path, content type and body, the fake answers
+// 200 with a send response or Graph's error envelope with an fbtrace_id,
+// and only an accepted message is delivered.
+func FuzzSendAPI(f *testing.F) {
+	f.Add("/v25.0/me/messages", "application/json", `{"recipient":{"id":"7240412345678901"},"messaging_type":"RESPONSE","message":{"text":"hi"}}`)
+	f.Add("/v25.0/me/messages", "application/x-www-form-urlencoded", `recipient=%7B%22id%22%3A%227240412345678901%22%7D&messaging_type=RESPONSE&message=%7B%22text%22%3A%22hi%22%7D`)
+	f.Add("/v25.0/me/message_attachments", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\n{\"attachment\":{\"type\":\"image\"}}\r\n--x--\r\n")
+	f.Fuzz(func(t *testing.T, path, ctype, body string) {
+		s := New(Config{WebhookURL: "http://hook.invalid/", Client: &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 200, Body: http.NoBody, Header: http.Header{}}, nil
+		})}})
+		s.CustomerText(context.Background(), "7240412345678901", "hi")
+		if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " \x00\r\n#") {
+			path = "/" + strings.NewReplacer(" ", "", "\x00", "", "\r", "", "\n", "", "#", "").Replace(path)
+		}
+		r, err := http.NewRequest(http.MethodPost, "http://graph.invalid"+path+"?access_token="+DefaultAccessToken, strings.NewReader(body))
+		if err != nil {
+			return
+		}
+		r.Header.Set("Content-Type", ctype)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		var v struct {
+			RecipientID  string `json:"recipient_id"`
+			MessageID    string `json:"message_id"`
+			AttachmentID string `json:"attachment_id"`
+			Error        *Error `json:"error"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
+			t.Fatalf("answer %q is not JSON: %v", w.Body.String(), err)
+		}
+		switch {
+		case w.Code == 200:
+			if v.Error != nil || v.RecipientID == "" && v.AttachmentID == "" {
+				t.Fatalf("200 with %q", w.Body.String())
+			}
+		case v.Error == nil || v.Error.FBTraceID == "" || v.Error.Code == 0:
+			t.Fatalf("HTTP %d with %q", w.Code, w.Body.String())
+		}
+		if d := s.Counts().Deliveries; d > 1 || d == 1 && v.MessageID == "" {
+			t.Fatalf("%d deliveries for %q", d, w.Body.String())
+		}
+	})
+}
