@@ -33,7 +33,7 @@
 //
 // # API routes
 //
-//	POST /{version}/{page-id|me}/messages              Send API; answers {"recipient_id","message_id"}
+//	POST /{version}/{page-id|me}/messages              Send API (JSON, form, or multipart with the file in filedata); answers {"recipient_id","message_id"}
 //	POST /{version}/{page-id|me}/message_attachments   Attachment Upload API (multipart message + filedata); answers {"attachment_id"}
 //
 // The version ("v25.0") may be left out, as Graph allows. The token is the
@@ -89,6 +89,9 @@
 //     are 25 MB for every type (Attachments).
 //   - The error messages other than the window's are plausible texts, not
 //     copies of Meta's; branch on code and error_subcode.
+//   - A message without messaging_type is taken as RESPONSE (client
+//     libraries written before the parameter still send none);
+//     RequireMessagingType refuses it with 100.
 //   - Delivery receipts are sent at Flush, one webhook per accepted message
 //     (DisableDeliveries); read receipts are not sent.
 //   - The messaging window opened by a Click-to-Messenger ad (said to

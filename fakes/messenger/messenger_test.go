@@ -182,7 +182,9 @@ func TestSendRules(t *testing.T) {
 		{"unknown edge", time.Hour, Config{}, "/v25.0/me/feed" + tok, `{}`, 400, 2500, 0},
 		{"bad json", time.Hour, Config{}, "/v25.0/me/messages" + tok, `{"recipient":`, 400, 100, 0},
 		{"no recipient", time.Hour, Config{}, "/v25.0/me/messages" + tok, `{"messaging_type":"RESPONSE","message":{"text":"hi"}}`, 400, 100, 0},
-		{"no messaging type", time.Hour, Config{}, "/v25.0/me/messages" + tok, `{"recipient":{"id":"` + psid + `"},"message":{"text":"hi"}}`, 400, 100, 0},
+		{"no messaging type", time.Hour, Config{}, "/v25.0/me/messages" + tok, `{"recipient":{"id":"` + psid + `"},"message":{"text":"hi"}}`, 200, 0, 0},
+		{"no messaging type, required", time.Hour, Config{RequireMessagingType: true}, "/v25.0/me/messages" + tok, `{"recipient":{"id":"` + psid + `"},"message":{"text":"hi"}}`, 400, 100, 0},
+		{"no messaging type at 24h", 24 * time.Hour, Config{}, "/v25.0/me/messages" + tok, `{"recipient":{"id":"` + psid + `"},"message":{"text":"hi"}}`, 400, 10, 2018278},
 		{"bad messaging type", time.Hour, Config{}, "/v25.0/me/messages" + tok, `{"recipient":{"id":"` + psid + `"},"messaging_type":"PUSH","message":{"text":"hi"}}`, 400, 100, 0},
 		{"tag missing", time.Hour, Config{}, "/v25.0/me/messages" + tok, `{"recipient":{"id":"` + psid + `"},"messaging_type":"MESSAGE_TAG","message":{"text":"hi"}}`, 400, 100, 0},
 		{"unknown tag", time.Hour, Config{}, "/v25.0/me/messages" + tok, `{"recipient":{"id":"` + psid + `"},"messaging_type":"MESSAGE_TAG","tag":"ISSUE_RESOLUTION","message":{"text":"hi"}}`, 400, 100, 0},
@@ -355,5 +357,33 @@ func TestPSIDChecked(t *testing.T) {
 		if _, err := s.CustomerText(context.Background(), bad, "x"); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// A send with its file in the same multipart request, as client libraries
+// (paked/messenger's AttachmentData) make it.
+func TestMultipartSend(t *testing.T) {
+	s, _, _ := newFake(t, Config{})
+	s.CustomerText(context.Background(), psid, "hi")
+	send := func(size int) (int, map[string]any) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile("filedata", "meme.jpg")
+		fw.Write(make([]byte, size))
+		mw.WriteField("recipient", `{"id":"`+psid+`"}`)
+		mw.WriteField("message", `{"attachment":{"type":"image", "payload":{}}}`)
+		mw.Close()
+		return post(t, s, "/v11.0/me/messages"+tok, mw.FormDataContentType(), buf.String())
+	}
+	if status, v := send(1000); status != 200 || v["message_id"] == nil {
+		t.Fatalf("HTTP %d %v", status, v)
+	}
+	if d := s.Deliveries(psid); len(d) != 1 || d[0].Type != "image" || d[0].AttachmentID == "" {
+		t.Errorf("deliveries %+v", d)
+	}
+	if status, v := send(25<<20 + 1); status != 400 {
+		t.Errorf("a file over 25 MB: HTTP %d %v", status, v)
+	} else if code, sub, _ := errOf(v); code != 100 || sub != 2018047 {
+		t.Errorf("a file over 25 MB: %v", v)
 	}
 }

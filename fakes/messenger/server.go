@@ -84,6 +84,9 @@ type Config struct {
 	// video, file); nil is [DefaultAttachments]. A type given overrides the
 	// default field by field.
 	Attachments map[string]AttachmentLimit
+	// RequireMessagingType refuses a message without messaging_type (100);
+	// by default one is taken as RESPONSE.
+	RequireMessagingType bool
 	// NoLegacySignature stops the X-Hub-Signature (sha1) header that Meta
 	// sends beside X-Hub-Signature-256.
 	NoLegacySignature bool
@@ -341,7 +344,7 @@ func (s *Server) checkLocked(req *SendRequest, now time.Time) *Error {
 			return errParamLocked(s, "Param tag is required when messaging_type is MESSAGE_TAG")
 		}
 	case "":
-		if req.SenderAction == "" {
+		if req.SenderAction == "" && s.cfg.RequireMessagingType {
 			return errParamLocked(s, "The parameter messaging_type is required")
 		}
 	default:
@@ -546,13 +549,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch segs[1] {
 	case "messages":
-		req, e := s.readSend(r)
+		var req SendRequest
+		var file *fileUpload
+		var e *Error
+		if isMultipart(r) {
+			req, file, e = s.readMultipartSend(r)
+		} else {
+			req, e = s.readSend(r)
+		}
 		if e != nil {
 			fail(e, "")
 			return
 		}
 		s.mu.Lock()
-		resp, e := s.sendLocked(&req, now, r.URL.Path)
+		if file != nil {
+			// An attachment uploaded with the send: the file is
+			// checked and stored first, as by the upload API.
+			var id string
+			if id, e = s.uploadLocked(file.typ, file.format, file.size, now, r.URL.Path); e == nil {
+				req.Message.Attachment.Payload.AttachmentID = id
+			}
+		}
+		var resp SendResponse
+		if e == nil {
+			resp, e = s.sendLocked(&req, now, r.URL.Path)
+		}
 		s.mu.Unlock()
 		if e != nil {
 			writeError(w, e)
@@ -681,6 +702,82 @@ func DecodeSend(body []byte, req *SendRequest) string {
 	return ""
 }
 
+// fileUpload is a file sent in a multipart request.
+type fileUpload struct {
+	typ, format string
+	size        int64
+}
+
+// readMultipartSend reads a send with its attachment's file: the
+// multipart fields recipient, message (JSON), messaging_type, tag and the
+// file in "filedata".
+func (s *Server) readMultipartSend(r *http.Request) (SendRequest, *fileUpload, *Error) {
+	var req SendRequest
+	fields, file, msg := s.readMultipart(r)
+	if msg != "" {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return req, nil, errParamLocked(s, msg)
+	}
+	req, e := s.formSend(r.URL.Query(), fields)
+	if e != nil {
+		return req, nil, e
+	}
+	if file != nil {
+		if req.Message == nil || req.Message.Attachment == nil || req.Message.Text != "" {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return req, nil, errParamLocked(s, "Param message must be an attachment when filedata is sent")
+		}
+		file.typ = req.Message.Attachment.Type
+		if _, ok := s.limits[file.typ]; !ok {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return req, nil, errParamLocked(s, fmt.Sprintf("Param message[attachment][type] must be one of {image, audio, video, file, template} - got %q", file.typ))
+		}
+	}
+	return req, file, nil
+}
+
+// readMultipart reads a multipart/form-data body: its short fields, and
+// the file in "filedata" (counted, not kept). msg says what is wrong.
+func (s *Server) readMultipart(r *http.Request) (fields url.Values, file *fileUpload, msg string) {
+	ct, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || ct != "multipart/form-data" || params["boundary"] == "" {
+		return nil, nil, "The body must be multipart/form-data"
+	}
+	fields = url.Values{}
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	for n := 0; ; n++ {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return fields, file, ""
+		}
+		if err != nil || n == 32 {
+			return nil, nil, "Malformed multipart body"
+		}
+		if p.FormName() == "filedata" {
+			size, err := io.Copy(io.Discard, p)
+			if err != nil {
+				return nil, nil, "Malformed multipart body"
+			}
+			format := normFormat(extension(p.FileName()))
+			if format == "" {
+				if exts, _ := mime.ExtensionsByType(p.Header.Get("Content-Type")); len(exts) > 0 {
+					format = normFormat(exts[0])
+				}
+			}
+			file = &fileUpload{format: format, size: size}
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(p, 64<<10))
+		if err != nil {
+			return nil, nil, "Malformed multipart body"
+		}
+		fields.Set(p.FormName(), string(b))
+	}
+}
+
 // readUpload reads an Attachment Upload API request: the multipart field
 // "message" ({"attachment":{"type":...,"payload":{"is_reusable":true}}})
 // and the file in "filedata", whose bytes are counted.
@@ -690,45 +787,18 @@ func (s *Server) readUpload(r *http.Request) (typ, format string, size int64, e 
 		defer s.mu.Unlock()
 		return "", "", 0, errParamLocked(s, msg)
 	}
-	ct, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || ct != "multipart/form-data" || params["boundary"] == "" {
-		return bad("The upload must be multipart/form-data with message and filedata")
+	fields, file, msg := s.readMultipart(r)
+	if msg != "" {
+		return bad(msg)
 	}
-	mr := multipart.NewReader(r.Body, params["boundary"])
-	var msg Message
-	var gotFile bool
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return bad("Malformed multipart body")
-		}
-		switch p.FormName() {
-		case "message":
-			b, err := io.ReadAll(io.LimitReader(p, 64<<10))
-			if err != nil || json.Unmarshal(b, &msg) != nil || msg.Attachment == nil {
-				return bad("Param message must be a JSON object with an attachment")
-			}
-		case "filedata":
-			n, err := io.Copy(io.Discard, p)
-			if err != nil {
-				return bad("Malformed multipart body")
-			}
-			size, gotFile = n, true
-			format = normFormat(extension(p.FileName()))
-			if format == "" {
-				if exts, _ := mime.ExtensionsByType(p.Header.Get("Content-Type")); len(exts) > 0 {
-					format = normFormat(exts[0])
-				}
-			}
-		}
+	var m Message
+	if json.Unmarshal([]byte(fields.Get("message")), &m) != nil || m.Attachment == nil {
+		return bad("Param message must be a JSON object with an attachment")
 	}
-	if msg.Attachment == nil || !gotFile {
-		return bad("The parameters message and filedata are required")
+	if file == nil {
+		return bad("The parameter filedata is required")
 	}
-	return msg.Attachment.Type, format, size, nil
+	return m.Attachment.Type, file.format, file.size, nil
 }
 
 func extension(name string) string {
