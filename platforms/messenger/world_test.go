@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -163,5 +164,27 @@ func TestServe(t *testing.T) {
 	_, j := do("GET", urls.Control+"/journal?platform=messenger&kind=webhook", "", "")
 	if !strings.Contains(j, "120210000000000042") {
 		t.Errorf("the ad referral is not in the journal: %s", j)
+	}
+}
+
+// The Messenger example of docs/scenarios.md parses with the real table.
+func TestDocExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/scenarios.md")
+	if err != nil {
+		t.Skipf("no docs: %v", err)
+	}
+	found := false
+	for _, b := range strings.Split(string(doc), "```toml\n")[1:] {
+		src, _, _ := strings.Cut(b, "```")
+		if !strings.Contains(src, "[channels.messenger") {
+			continue
+		}
+		found = true
+		if _, err := platforms.Format.Parse("doc.toml", []byte(src)); err != nil {
+			t.Errorf("%v\n%s", err, src)
+		}
+	}
+	if !found {
+		t.Error("no Messenger example in docs/scenarios.md")
 	}
 }
