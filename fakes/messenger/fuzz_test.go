@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -50,6 +51,29 @@ func FuzzSendAPI(f *testing.F) {
 		}
 		if d := s.Counts().Deliveries; d > 1 || d == 1 && v.MessageID == "" {
 			t.Fatalf("%d deliveries for %q", d, w.Body.String())
+		}
+	})
+}
+
+// FuzzSendDecoders holds the one-pass send-body decoder to encoding/json's
+// answers.
+func FuzzSendDecoders(f *testing.F) {
+	f.Add(`{"recipient":{"id":"7240412345678901"},"messaging_type":"RESPONSE","message":{"text":"hi \u00e9"}}`)
+	f.Add(`{"recipient":{"id":"1"},"message":{"attachment":{"type":"image","payload":{"url":"https://x","is_reusable":true}}}}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		if !json.Valid([]byte(body)) {
+			return
+		}
+		fast, ok := decodeSendFast([]byte(body))
+		if !ok {
+			return
+		}
+		var std SendRequest
+		if msg := decodeSendStd([]byte(body), &std); msg != "" {
+			t.Fatalf("fast decoded what encoding/json refuses: %q", body)
+		}
+		if !reflect.DeepEqual(fast, std) {
+			t.Fatalf("body %q\nfast %+v\nstd  %+v", body, fast, std)
 		}
 	})
 }

@@ -387,3 +387,11 @@ func TestMultipartSend(t *testing.T) {
 		t.Errorf("a file over 25 MB: %v", v)
 	}
 }
+
+// The common send body takes the one-pass path.
+func TestSendFastPath(t *testing.T) {
+	r, ok := decodeSendFast([]byte(`{"recipient":{"id":"7240412345678901"},"messaging_type":"RESPONSE","message":{"text":"Thanks"}}`))
+	if !ok || r.Recipient.ID != psid || r.Message == nil || r.Message.Text != "Thanks" {
+		t.Errorf("%+v %v", r, ok)
+	}
+}

@@ -695,11 +695,85 @@ func (s *Server) formSend(q, form url.Values) (SendRequest, *Error) {
 
 // DecodeSend decodes a JSON Send API body into req; it returns the Graph
 // error message for a body it refuses, "" on success.
+//
+// The common body is read in one pass without reflection; anything the
+// scanner cannot decode exactly as encoding/json would is decoded by
+// encoding/json, which then decides.
 func DecodeSend(body []byte, req *SendRequest) string {
+	if json.Valid(body) {
+		if r, ok := decodeSendFast(body); ok {
+			*req = r
+			return ""
+		}
+	}
+	return decodeSendStd(body, req)
+}
+
+func decodeSendStd(body []byte, req *SendRequest) string {
 	if err := json.Unmarshal(body, req); err != nil {
 		return "Invalid JSON in the request body"
 	}
 	return ""
+}
+
+var (
+	keysSend       = []string{"recipient", "messaging_type", "tag", "message", "sender_action", "notification_type"}
+	keysRecipient  = []string{"id"}
+	keysMessage    = []string{"text", "attachment", "metadata"}
+	keysAttachment = []string{"type", "payload"}
+	keysPayload    = []string{"attachment_id", "url", "is_reusable"}
+)
+
+// decodeSendFast decodes a valid JSON body as encoding/json would into a
+// SendRequest; ok is false where encoding/json must decide.
+func decodeSendFast(body []byte) (req SendRequest, ok bool) {
+	d := &scanner{b: body}
+	d.object(keysSend, func(k string) {
+		switch k {
+		case "recipient":
+			d.object(keysRecipient, func(string) { req.Recipient.ID = d.str() })
+		case "messaging_type":
+			req.MessagingType = d.str()
+		case "tag":
+			req.Tag = d.str()
+		case "sender_action":
+			req.SenderAction = d.str()
+		case "notification_type":
+			req.NotificationType = d.str()
+		case "message":
+			m := &Message{}
+			req.Message = m
+			d.object(keysMessage, func(k string) {
+				switch k {
+				case "text":
+					m.Text = d.str()
+				case "metadata":
+					m.Metadata = d.str()
+				case "attachment":
+					a := &Attachment{}
+					m.Attachment = a
+					d.object(keysAttachment, func(k string) {
+						if k == "type" {
+							a.Type = d.str()
+							return
+						}
+						d.object(keysPayload, func(k string) {
+							switch k {
+							case "attachment_id":
+								a.Payload.AttachmentID = d.str()
+							case "url":
+								a.Payload.URL = d.str()
+							case "is_reusable":
+								a.Payload.IsReusable = d.boolean()
+							}
+						})
+					})
+				}
+			})
+		}
+	})
+	d.ws()
+	return req, !d.bad && d.i == len(d.b)
 }
 
 // fileUpload is a file sent in a multipart request.

@@ -253,3 +253,16 @@ func TestSend(t *testing.T) {
 		t.Error("another channel's customer accepted")
 	}
 }
+
+// The common payloads take the one-pass path.
+func TestFastPath(t *testing.T) {
+	if _, ok := decodeWebhookFast([]byte(msgBody)); !ok {
+		t.Error("a message webhook falls back")
+	}
+	if _, ok := decodeWebhookFast([]byte(`{"Object":"page","entry":[]}`)); ok {
+		t.Error("a case-folded key is decoded by the fast path")
+	}
+	if id := messageID([]byte(`{"recipient_id":"1","message_id":"m_\u00e9"}`)); id != "m_é" {
+		t.Errorf("messageID = %q", id)
+	}
+}

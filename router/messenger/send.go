@@ -104,13 +104,34 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 	if status != http.StatusOK {
 		return "", graphError(status, answer)
 	}
+	id := messageID(answer)
+	if id == "" {
+		return "", fmt.Errorf("messenger: send: unexpected answer %q", truncate(answer))
+	}
+	return id, nil
+}
+
+var keysAnswer = []string{"message_id"}
+
+// messageID reads message_id from a send answer as encoding/json would
+// ("" when there is none or the answer is not such an object): by the
+// one-pass scanner, or by encoding/json where it gives up.
+func messageID(answer []byte) string {
+	if json.Valid(answer) {
+		d := &scanner{b: answer}
+		var id string
+		d.object(keysAnswer, func(string) { id = d.str() })
+		if d.ws(); !d.bad && d.i == len(d.b) {
+			return id
+		}
+	}
 	var ok struct {
 		MessageID string `json:"message_id"`
 	}
-	if json.Unmarshal(answer, &ok) != nil || ok.MessageID == "" {
-		return "", fmt.Errorf("messenger: send: unexpected answer %q", truncate(answer))
+	if json.Unmarshal(answer, &ok) != nil {
+		return ""
 	}
-	return ok.MessageID, nil
+	return ok.MessageID
 }
 
 // AppendSendBody appends the JSON Send API body of req, with the

@@ -33,12 +33,14 @@ type Referral struct {
 }
 
 type wirePayload struct {
-	Object string `json:"object"`
-	Entry  []struct {
-		ID        string          `json:"id"`
-		Time      int64           `json:"time"`
-		Messaging []wireMessaging `json:"messaging"`
-	} `json:"entry"`
+	Object string      `json:"object"`
+	Entry  []wireEntry `json:"entry"`
+}
+
+type wireEntry struct {
+	ID        string          `json:"id"`
+	Time      int64           `json:"time"`
+	Messaging []wireMessaging `json:"messaging"`
 }
 
 type wireID struct {
@@ -46,36 +48,50 @@ type wireID struct {
 }
 
 type wireMessaging struct {
-	Sender    wireID `json:"sender"`
-	Recipient wireID `json:"recipient"`
-	Timestamp int64  `json:"timestamp"`
-	Message   *struct {
-		MID         string `json:"mid"`
-		Text        string `json:"text"`
-		IsEcho      bool   `json:"is_echo"`
-		Attachments []struct {
-			Type    string `json:"type"`
-			Payload struct {
-				URL string `json:"url"`
-			} `json:"payload"`
-		} `json:"attachments"`
-		QuickReply *struct {
-			Payload string `json:"payload"`
-		} `json:"quick_reply"`
-	} `json:"message"`
-	Postback *struct {
-		Title   string `json:"title"`
-		Payload string `json:"payload"`
-		MID     string `json:"mid"`
-	} `json:"postback"`
-	Referral *Referral `json:"referral"`
-	Delivery *struct {
-		MIDs      []string `json:"mids"`
-		Watermark int64    `json:"watermark"`
-	} `json:"delivery"`
-	Read *struct {
-		Watermark int64 `json:"watermark"`
-	} `json:"read"`
+	Sender    wireID        `json:"sender"`
+	Recipient wireID        `json:"recipient"`
+	Timestamp int64         `json:"timestamp"`
+	Message   *wireMessage  `json:"message"`
+	Postback  *wirePostback `json:"postback"`
+	Referral  *Referral     `json:"referral"`
+	Delivery  *wireDelivery `json:"delivery"`
+	Read      *wireRead     `json:"read"`
+}
+
+type wireMessage struct {
+	MID         string           `json:"mid"`
+	Text        string           `json:"text"`
+	IsEcho      bool             `json:"is_echo"`
+	Attachments []wireAttachment `json:"attachments"`
+	QuickReply  *wireQuickReply  `json:"quick_reply"`
+}
+
+type wireAttachment struct {
+	Type    string         `json:"type"`
+	Payload wirePayloadURL `json:"payload"`
+}
+
+type wirePayloadURL struct {
+	URL string `json:"url"`
+}
+
+type wireQuickReply struct {
+	Payload string `json:"payload"`
+}
+
+type wirePostback struct {
+	Title   string `json:"title"`
+	Payload string `json:"payload"`
+	MID     string `json:"mid"`
+}
+
+type wireDelivery struct {
+	MIDs      []string `json:"mids"`
+	Watermark int64    `json:"watermark"`
+}
+
+type wireRead struct {
+	Watermark int64 `json:"watermark"`
 }
 
 // maxEvents bounds the events one webhook may carry.
@@ -85,9 +101,9 @@ const maxEvents = 1000
 // [{"id","time","messaging":[...]}]}) into its events, in order. A body
 // that is not such a notification is an error.
 func ParseWebhook(body []byte) ([]Event, error) {
-	var p wirePayload
-	if err := json.Unmarshal(body, &p); err != nil {
-		return nil, fmt.Errorf("not JSON: %w", err)
+	p, err := decodeWebhook(body)
+	if err != nil {
+		return nil, err
 	}
 	if p.Object != "page" {
 		return nil, fmt.Errorf("object %q is not \"page\"", p.Object)
@@ -126,4 +142,170 @@ func ParseWebhook(body []byte) ([]Event, error) {
 		}
 	}
 	return out, nil
+}
+
+// decodeWebhook decodes a body as encoding/json would into wirePayload:
+// by the one-pass scanner, or by encoding/json where the scanner gives up.
+func decodeWebhook(body []byte) (wirePayload, error) {
+	if json.Valid(body) {
+		if p, ok := decodeWebhookFast(body); ok {
+			return p, nil
+		}
+	}
+	return decodeWebhookStd(body)
+}
+
+func decodeWebhookStd(body []byte) (wirePayload, error) {
+	var p wirePayload
+	if err := json.Unmarshal(body, &p); err != nil {
+		return p, fmt.Errorf("not JSON: %w", err)
+	}
+	return p, nil
+}
+
+var (
+	keysPayload   = []string{"object", "entry"}
+	keysEntry     = []string{"id", "time", "messaging"}
+	keysID        = []string{"id"}
+	keysMessaging = []string{"sender", "recipient", "timestamp", "message", "postback", "referral", "delivery", "read"}
+	keysMessage   = []string{"mid", "text", "is_echo", "attachments", "quick_reply"}
+	keysAttach    = []string{"type", "payload"}
+	keysURL       = []string{"url"}
+	keysPayloadQR = []string{"payload"}
+	keysPostback  = []string{"title", "payload", "mid"}
+	keysReferral  = []string{"ref", "ad_id", "source", "type"}
+	keysDelivery  = []string{"mids", "watermark"}
+	keysRead      = []string{"watermark"}
+)
+
+// decodeWebhookFast decodes body (valid JSON) without reflection; ok is
+// false where encoding/json must decide.
+func decodeWebhookFast(body []byte) (p wirePayload, ok bool) {
+	d := &scanner{b: body}
+	d.object(keysPayload, func(k string) {
+		switch k {
+		case "object":
+			p.Object = d.str()
+		case "entry":
+			if d.peek() != '[' {
+				d.fail()
+				return
+			}
+			p.Entry = []wireEntry{}
+			d.array(func() {
+				var e wireEntry
+				d.object(keysEntry, func(k string) {
+					switch k {
+					case "id":
+						e.ID = d.str()
+					case "time":
+						e.Time = d.int()
+					case "messaging":
+						if d.peek() != '[' {
+							d.fail()
+							return
+						}
+						e.Messaging = []wireMessaging{}
+						d.array(func() { e.Messaging = append(e.Messaging, decodeMessaging(d)) })
+					}
+				})
+				p.Entry = append(p.Entry, e)
+			})
+		}
+	})
+	d.ws()
+	return p, !d.bad && d.i == len(d.b)
+}
+
+func decodeID(d *scanner, dst *wireID) {
+	d.object(keysID, func(string) { dst.ID = d.str() })
+}
+
+func decodeMessaging(d *scanner) (m wireMessaging) {
+	d.object(keysMessaging, func(k string) {
+		switch k {
+		case "sender":
+			decodeID(d, &m.Sender)
+		case "recipient":
+			decodeID(d, &m.Recipient)
+		case "timestamp":
+			m.Timestamp = d.int()
+		case "message":
+			m.Message = &wireMessage{}
+			d.object(keysMessage, func(k string) {
+				switch k {
+				case "mid":
+					m.Message.MID = d.str()
+				case "text":
+					m.Message.Text = d.str()
+				case "is_echo":
+					m.Message.IsEcho = d.boolean()
+				case "attachments":
+					if d.peek() != '[' {
+						d.fail()
+						return
+					}
+					m.Message.Attachments = []wireAttachment{}
+					d.array(func() {
+						var a wireAttachment
+						d.object(keysAttach, func(k string) {
+							if k == "type" {
+								a.Type = d.str()
+								return
+							}
+							d.object(keysURL, func(string) { a.Payload.URL = d.str() })
+						})
+						m.Message.Attachments = append(m.Message.Attachments, a)
+					})
+				case "quick_reply":
+					m.Message.QuickReply = &wireQuickReply{}
+					d.object(keysPayloadQR, func(string) { m.Message.QuickReply.Payload = d.str() })
+				}
+			})
+		case "postback":
+			m.Postback = &wirePostback{}
+			d.object(keysPostback, func(k string) {
+				switch k {
+				case "title":
+					m.Postback.Title = d.str()
+				case "payload":
+					m.Postback.Payload = d.str()
+				case "mid":
+					m.Postback.MID = d.str()
+				}
+			})
+		case "referral":
+			m.Referral = &Referral{}
+			d.object(keysReferral, func(k string) {
+				switch k {
+				case "ref":
+					m.Referral.Ref = d.str()
+				case "ad_id":
+					m.Referral.AdID = d.str()
+				case "source":
+					m.Referral.Source = d.str()
+				case "type":
+					m.Referral.Type = d.str()
+				}
+			})
+		case "delivery":
+			m.Delivery = &wireDelivery{}
+			d.object(keysDelivery, func(k string) {
+				if k == "watermark" {
+					m.Delivery.Watermark = d.int()
+					return
+				}
+				if d.peek() != '[' {
+					d.fail()
+					return
+				}
+				m.Delivery.MIDs = []string{}
+				d.array(func() { m.Delivery.MIDs = append(m.Delivery.MIDs, d.str()) })
+			})
+		case "read":
+			m.Read = &wireRead{}
+			d.object(keysRead, func(string) { m.Read.Watermark = d.int() })
+		}
+	})
+	return m
 }
