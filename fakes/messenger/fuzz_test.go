@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -74,6 +75,19 @@ func FuzzSendDecoders(f *testing.F) {
 		}
 		if !reflect.DeepEqual(fast, std) {
 			t.Fatalf("body %q\nfast %+v\nstd  %+v", body, fast, std)
+		}
+	})
+}
+
+// FuzzQueryToken holds the token's reading to url.ParseQuery's.
+func FuzzQueryToken(f *testing.F) {
+	f.Add("access_token=abc&x=1")
+	f.Add("x=1&access%5Ftoken=a%20b+c")
+	f.Add("access_token=a;b&access_token=c")
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, _ := url.ParseQuery(raw)
+		if got, want := queryToken(raw), q.Get("access_token"); got != want {
+			t.Fatalf("%q: %q, url.ParseQuery %q", raw, got, want)
 		}
 	})
 }

@@ -49,7 +49,10 @@ func (g *idgen) mid() string {
 	copy(raw[:], b[:])
 	binary.BigEndian.PutUint64(raw[16:], mix64(binary.BigEndian.Uint64(b[8:])))
 	binary.BigEndian.PutUint64(raw[24:], mix64(binary.BigEndian.Uint64(b[:8])^g.seed))
-	return "m_" + base64.RawURLEncoding.EncodeToString(raw[:])
+	var out [2 + 43]byte
+	out[0], out[1] = 'm', '_'
+	base64.RawURLEncoding.Encode(out[2:], raw[:])
+	return string(out[:])
 }
 
 // trace is an fbtrace_id: 11 characters of base64url.

@@ -504,7 +504,8 @@ func (s *Server) uploadLocked(typ, format string, size int64, now time.Time, pat
 // documentation.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
-	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	var segBuf [3]string
+	segs := splitPath(r.URL.Path, segBuf[:0])
 	if len(segs) == 3 && validVersion(segs[0]) {
 		segs = segs[1:]
 	}
@@ -603,6 +604,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// splitPath appends the segments of p (without empty ones at its ends) to
+// dst, up to four: a longer path is unknown anyway.
+func splitPath(p string, dst []string) []string {
+	p = strings.Trim(p, "/")
+	for len(dst) < 4 {
+		seg, rest, more := strings.Cut(p, "/")
+		dst = append(dst, seg)
+		if !more {
+			break
+		}
+		p = rest
+	}
+	return dst
+}
+
 func isMultipart(r *http.Request) bool {
 	return strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/")
 }
@@ -618,7 +634,7 @@ func validVersion(v string) bool {
 // authorize checks the page access token: the access_token query (or form)
 // parameter, or an "Authorization: Bearer" (or "OAuth") header.
 func (s *Server) authorize(r *http.Request) *Error {
-	tok := r.URL.Query().Get("access_token")
+	tok := queryToken(r.URL.RawQuery)
 	if tok == "" {
 		if h := r.Header.Get("Authorization"); h != "" {
 			scheme, rest, _ := strings.Cut(h, " ")
@@ -638,17 +654,61 @@ func (s *Server) authorize(r *http.Request) *Error {
 	return nil
 }
 
+// queryToken is the access_token query parameter, as url.ParseQuery would
+// read it (the first value), without building the whole map.
+func queryToken(raw string) string {
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		if strings.Contains(kv, ";") {
+			continue // url.ParseQuery refuses such a pair
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		if k != "access_token" {
+			if strings.ContainsAny(k, "%+") {
+				if uk, err := url.QueryUnescape(k); err == nil && uk == "access_token" {
+					uv, _ := url.QueryUnescape(v)
+					return uv
+				}
+			}
+			continue
+		}
+		if strings.ContainsAny(v, "%+") {
+			uv, err := url.QueryUnescape(v)
+			if err != nil {
+				continue // url.ParseQuery drops a pair it cannot unescape
+			}
+			return uv
+		}
+		return v
+	}
+	return ""
+}
+
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // readSend decodes a Send API body: JSON, or form fields (recipient and
 // message as JSON) merged with the query.
 func (s *Server) readSend(r *http.Request) (SendRequest, *Error) {
 	var req SendRequest
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodySize+1))
+	buf := bodyPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			bodyPool.Put(buf)
+		}
+	}()
+	_, err := buf.ReadFrom(io.LimitReader(r.Body, MaxBodySize+1))
+	body := buf.Bytes() // decoding copies every string out of it
 	if err != nil || len(body) > MaxBodySize {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return req, errParamLocked(s, "Request body too large or unreadable")
 	}
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	ct := r.Header.Get("Content-Type")
+	if ct != "application/json" {
+		ct, _, _ = mime.ParseMediaType(ct)
+	}
 	if ct == "application/x-www-form-urlencoded" || len(bytes.TrimSpace(body)) == 0 {
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
@@ -716,6 +776,9 @@ func decodeSendStd(body []byte, req *SendRequest) string {
 	return ""
 }
 
+// sendWords are the values a send body repeats.
+var sendWords = []string{Response, Update, MessageTag, HumanAgent, "image", "audio", "video", "file"}
+
 var (
 	keysSend       = []string{"recipient", "messaging_type", "tag", "message", "sender_action", "notification_type"}
 	keysRecipient  = []string{"id"}
@@ -727,7 +790,7 @@ var (
 // decodeSendFast decodes a valid JSON body as encoding/json would into a
 // SendRequest; ok is false where encoding/json must decide.
 func decodeSendFast(body []byte) (req SendRequest, ok bool) {
-	d := &scanner{b: body}
+	d := &scanner{b: body, intern: sendWords}
 	d.object(keysSend, func(k string) {
 		switch k {
 		case "recipient":

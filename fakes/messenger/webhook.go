@@ -34,25 +34,26 @@ func Sign1(secret string, body []byte) string {
 	return "sha1=" + hex.EncodeToString(m.Sum(nil))
 }
 
-// signatures computes both headers with the server's reused keyed hashes.
+// signatures computes both headers with the server's reused keyed
+// hashes, in one allocation.
 func (s *Server) signatures(body []byte) (sig256, sig1 string) {
 	s.macMu.Lock()
 	defer s.macMu.Unlock()
 	var sum [sha256.Size]byte
-	out := make([]byte, 0, 7+2*sha256.Size)
+	var buf [7 + 2*sha256.Size + 5 + 2*sha1.Size]byte
+	out := append(buf[:0], "sha256="...)
 	s.mac256.Reset()
 	s.mac256.Write(body)
-	out = append(out, "sha256="...)
 	out = hex.AppendEncode(out, s.mac256.Sum(sum[:0]))
-	sig256 = string(out)
+	n := len(out)
 	if !s.cfg.NoLegacySignature {
 		s.mac1.Reset()
 		s.mac1.Write(body)
-		out = append(out[:0], "sha1="...)
+		out = append(out, "sha1="...)
 		out = hex.AppendEncode(out, s.mac1.Sum(sum[:0]))
-		sig1 = string(out)
 	}
-	return sig256, sig1
+	both := string(out)
+	return both[:n], both[n:]
 }
 
 // WebhookHeader returns the headers a webhook with body is sent with:

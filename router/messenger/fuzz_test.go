@@ -42,7 +42,7 @@ func FuzzWebhookDecoders(f *testing.F) {
 		if !json.Valid([]byte(body)) {
 			return
 		}
-		fast, ok := decodeWebhookFast([]byte(body))
+		fast, ok := decodeWebhookFast([]byte(body), webhookWords)
 		if !ok {
 			return
 		}

@@ -18,6 +18,9 @@ type scanner struct {
 	b   []byte
 	i   int
 	bad bool
+	// intern lists strings that str returns as they are, without a copy,
+	// when a value equals one.
+	intern []string
 }
 
 func (d *scanner) fail() { d.bad = true; d.i = len(d.b) }
@@ -185,9 +188,14 @@ func (d *scanner) str() string {
 	for d.i < len(d.b) {
 		c := d.b[d.i]
 		if c == '"' {
-			s := string(d.b[start:d.i])
+			raw := d.b[start:d.i]
 			d.i++
-			return s
+			for _, s := range d.intern {
+				if string(raw) == s {
+					return s
+				}
+			}
+			return string(raw)
 		}
 		if c == '\\' {
 			return d.unquote(start)

@@ -10,6 +10,7 @@ import (
 	"hash"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -112,6 +113,7 @@ type Adapter struct {
 	stats   Stats
 	window  int64
 	buffers sync.Pool
+	words   []string // strings the webhook decoder interns: the page id and webhookWords
 }
 
 type seenEntry struct {
@@ -151,11 +153,13 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	a := &Adapter{cfg: cfg, rcv: rcv, secret: []byte(cfg.AppSecret), seen: map[string]int64{},
 		last: map[string]time.Time{}, ads: map[string]string{}, window: int64(cfg.DedupeWindow)}
 	base := cfg.BaseURL + "/" + cfg.APIVersion + "/" + cfg.PageID
-	a.msgURL, a.attURL = base+"/messages", base+"/message_attachments"
+	tok := "?access_token=" + url.QueryEscape(cfg.AccessToken)
+	a.msgURL, a.attURL = base+"/messages"+tok, base+"/message_attachments"+tok
 	a.macs.New = func() any {
 		return &keyedMACs{h256: hmac.New(sha256.New, a.secret), h1: hmac.New(sha1.New, a.secret)}
 	}
 	a.buffers.New = func() any { return new(bytes.Buffer) }
+	a.words = append([]string{cfg.PageID}, webhookWords...)
 	return a
 }
 
@@ -234,7 +238,7 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "bad signature", http.StatusForbidden)
 		return
 	}
-	events, err := ParseWebhook(body)
+	events, err := parseWebhook(body, a.words)
 	if err != nil {
 		a.reject(w, "malformed notification: "+err.Error(), http.StatusBadRequest)
 		return

@@ -256,10 +256,10 @@ func TestSend(t *testing.T) {
 
 // The common payloads take the one-pass path.
 func TestFastPath(t *testing.T) {
-	if _, ok := decodeWebhookFast([]byte(msgBody)); !ok {
+	if _, ok := decodeWebhookFast([]byte(msgBody), webhookWords); !ok {
 		t.Error("a message webhook falls back")
 	}
-	if _, ok := decodeWebhookFast([]byte(`{"Object":"page","entry":[]}`)); ok {
+	if _, ok := decodeWebhookFast([]byte(`{"Object":"page","entry":[]}`), webhookWords); ok {
 		t.Error("a case-folded key is decoded by the fast path")
 	}
 	if id := messageID([]byte(`{"recipient_id":"1","message_id":"m_\u00e9"}`)); id != "m_é" {

@@ -10,7 +10,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
-	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -251,10 +250,10 @@ func (zeros) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// post sends body to u with the page access token as the access_token
-// query parameter and returns the answer.
+// post sends body to u (which carries the page access token as the
+// access_token query parameter) and returns the answer.
 func (a *Adapter) post(ctx context.Context, u, contentType string, body io.Reader) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u+"?access_token="+url.QueryEscape(a.cfg.AccessToken), body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, body)
 	if err != nil {
 		return 0, nil, fmt.Errorf("messenger: %w", err)
 	}

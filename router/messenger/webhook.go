@@ -100,8 +100,15 @@ const maxEvents = 1000
 // ParseWebhook reads a Messenger webhook body ({"object":"page","entry":
 // [{"id","time","messaging":[...]}]}) into its events, in order. A body
 // that is not such a notification is an error.
-func ParseWebhook(body []byte) ([]Event, error) {
-	p, err := decodeWebhook(body)
+func ParseWebhook(body []byte) ([]Event, error) { return parseWebhook(body, webhookWords) }
+
+// webhookWords are the values every webhook repeats.
+var webhookWords = []string{"page", "message", "ADS", "OPEN_THREAD", "image", "audio", "video", "file"}
+
+// parseWebhook is ParseWebhook with the strings to intern (the adapter
+// adds its page id).
+func parseWebhook(body []byte, intern []string) ([]Event, error) {
+	p, err := decodeWebhook(body, intern)
 	if err != nil {
 		return nil, err
 	}
@@ -146,9 +153,9 @@ func ParseWebhook(body []byte) ([]Event, error) {
 
 // decodeWebhook decodes a body as encoding/json would into wirePayload:
 // by the one-pass scanner, or by encoding/json where the scanner gives up.
-func decodeWebhook(body []byte) (wirePayload, error) {
+func decodeWebhook(body []byte, intern []string) (wirePayload, error) {
 	if json.Valid(body) {
-		if p, ok := decodeWebhookFast(body); ok {
+		if p, ok := decodeWebhookFast(body, intern); ok {
 			return p, nil
 		}
 	}
@@ -180,8 +187,8 @@ var (
 
 // decodeWebhookFast decodes body (valid JSON) without reflection; ok is
 // false where encoding/json must decide.
-func decodeWebhookFast(body []byte) (p wirePayload, ok bool) {
-	d := &scanner{b: body}
+func decodeWebhookFast(body []byte, intern []string) (p wirePayload, ok bool) {
+	d := &scanner{b: body, intern: intern}
 	d.object(keysPayload, func(k string) {
 		switch k {
 		case "object":
