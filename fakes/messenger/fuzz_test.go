@@ -62,9 +62,6 @@ func FuzzSendDecoders(f *testing.F) {
 	f.Add(`{"recipient":{"id":"7240412345678901"},"messaging_type":"RESPONSE","message":{"text":"hi \u00e9"}}`)
 	f.Add(`{"recipient":{"id":"1"},"message":{"attachment":{"type":"image","payload":{"url":"https://x","is_reusable":true}}}}`)
 	f.Fuzz(func(t *testing.T, body string) {
-		if !json.Valid([]byte(body)) {
-			return
-		}
 		fast, ok := decodeSendFast([]byte(body))
 		if !ok {
 			return

@@ -1,14 +1,16 @@
 package messenger
 
 import (
+	"encoding/json"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// scanner reads JSON that json.Valid has accepted, in one pass, for the
-// fast decoders. It decodes only what it can decode exactly as
-// encoding/json would into the same Go values; on anything else (a null
+// scanner reads JSON in one pass for the fast decoders, checking its
+// syntax as it goes (a skipped value is checked by json.Valid). It decodes
+// only what it can decode exactly as encoding/json would into the same Go
+// values; on anything else (a syntax error, a null
 // or a value of another type in a declared field, a repeated or
 // case-folded key, an escaped key, a lone surrogate, invalid UTF-8, a
 // number that is not a plain integer) it gives up, setting bad, and the
@@ -67,7 +69,7 @@ func (d *scanner) object(known []string, field func(key string)) {
 		start := d.i + 1
 		end := start
 		for end < len(d.b) && d.b[end] != '"' {
-			if d.b[end] == '\\' || d.b[end] >= utf8.RuneSelf {
+			if d.b[end] == '\\' || d.b[end] >= utf8.RuneSelf || d.b[end] < 0x20 {
 				d.fail() // escaped or non-ASCII keys: encoding/json decides
 				return
 			}
@@ -138,9 +140,18 @@ func (d *scanner) array(elem func()) {
 	}
 }
 
-// skip passes over one value (the input is valid JSON).
+// skip passes over one value and checks it with json.Valid.
 func (d *scanner) skip() {
 	d.ws()
+	start := d.i
+	d.skipLax()
+	if d.i > len(d.b) || !json.Valid(d.b[start:d.i]) {
+		d.fail()
+	}
+}
+
+// skipLax finds the end of the value that starts at d.i, were it valid.
+func (d *scanner) skipLax() {
 	depth := 0
 	for d.i < len(d.b) {
 		c := d.b[d.i]
@@ -208,6 +219,10 @@ func (d *scanner) str() string {
 			}
 			d.i += size
 			continue
+		}
+		if c < 0x20 {
+			d.fail() // not JSON
+			return ""
 		}
 		d.i++
 	}
@@ -278,6 +293,9 @@ func (d *scanner) unquote(start int) string {
 			}
 			out = append(out, d.b[d.i:d.i+size]...)
 			d.i += size
+		case c < 0x20:
+			d.fail() // not JSON
+			return ""
 		default:
 			out = append(out, c)
 			d.i++
@@ -308,8 +326,13 @@ func (d *scanner) int() int64 {
 	if d.i < len(d.b) && d.b[d.i] == '-' {
 		d.i++
 	}
+	digits := d.i
 	for d.i < len(d.b) && d.b[d.i] >= '0' && d.b[d.i] <= '9' {
 		d.i++
+	}
+	if d.i == digits || d.b[digits] == '0' && d.i-digits > 1 {
+		d.fail() // no digits, or a leading zero: not JSON
+		return 0
 	}
 	if d.i < len(d.b) {
 		switch d.b[d.i] {

@@ -760,11 +760,9 @@ func (s *Server) formSend(q, form url.Values) (SendRequest, *Error) {
 // scanner cannot decode exactly as encoding/json would is decoded by
 // encoding/json, which then decides.
 func DecodeSend(body []byte, req *SendRequest) string {
-	if json.Valid(body) {
-		if r, ok := decodeSendFast(body); ok {
-			*req = r
-			return ""
-		}
+	if r, ok := decodeSendFast(body); ok {
+		*req = r
+		return ""
 	}
 	return decodeSendStd(body, req)
 }
@@ -787,8 +785,9 @@ var (
 	keysPayload    = []string{"attachment_id", "url", "is_reusable"}
 )
 
-// decodeSendFast decodes a valid JSON body as encoding/json would into a
-// SendRequest; ok is false where encoding/json must decide.
+// decodeSendFast decodes a body as encoding/json would into a
+// SendRequest; ok is false where encoding/json must decide (also for a
+// body that is not JSON).
 func decodeSendFast(body []byte) (req SendRequest, ok bool) {
 	d := &scanner{b: body, intern: sendWords}
 	d.object(keysSend, func(k string) {

@@ -39,9 +39,6 @@ func FuzzWebhookDecoders(f *testing.F) {
 	f.Add(`{"object":"page","Entry":[]}`)
 	f.Add(`{"object":"page","entry":[{"id":"1","messaging":[{"message":{"mid":"m","text":"\ud83d\ude00 \u00e9 \n"}}]}]}`)
 	f.Fuzz(func(t *testing.T, body string) {
-		if !json.Valid([]byte(body)) {
-			return
-		}
 		fast, ok := decodeWebhookFast([]byte(body), webhookWords)
 		if !ok {
 			return

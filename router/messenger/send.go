@@ -116,13 +116,11 @@ var keysAnswer = []string{"message_id"}
 // ("" when there is none or the answer is not such an object): by the
 // one-pass scanner, or by encoding/json where it gives up.
 func messageID(answer []byte) string {
-	if json.Valid(answer) {
-		d := &scanner{b: answer}
-		var id string
-		d.object(keysAnswer, func(string) { id = d.str() })
-		if d.ws(); !d.bad && d.i == len(d.b) {
-			return id
-		}
+	d := &scanner{b: answer}
+	var id string
+	d.object(keysAnswer, func(string) { id = d.str() })
+	if d.ws(); !d.bad && d.i == len(d.b) {
+		return id
 	}
 	var ok struct {
 		MessageID string `json:"message_id"`

@@ -154,10 +154,8 @@ func parseWebhook(body []byte, intern []string) ([]Event, error) {
 // decodeWebhook decodes a body as encoding/json would into wirePayload:
 // by the one-pass scanner, or by encoding/json where the scanner gives up.
 func decodeWebhook(body []byte, intern []string) (wirePayload, error) {
-	if json.Valid(body) {
-		if p, ok := decodeWebhookFast(body, intern); ok {
-			return p, nil
-		}
+	if p, ok := decodeWebhookFast(body, intern); ok {
+		return p, nil
 	}
 	return decodeWebhookStd(body)
 }
@@ -185,8 +183,8 @@ var (
 	keysRead      = []string{"watermark"}
 )
 
-// decodeWebhookFast decodes body (valid JSON) without reflection; ok is
-// false where encoding/json must decide.
+// decodeWebhookFast decodes body without reflection; ok is false where
+// encoding/json must decide (also for a body that is not JSON).
 func decodeWebhookFast(body []byte, intern []string) (p wirePayload, ok bool) {
 	d := &scanner{b: body, intern: intern}
 	d.object(keysPayload, func(k string) {
