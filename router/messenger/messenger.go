@@ -104,16 +104,47 @@ type Adapter struct {
 
 	macs sync.Pool // *keyedMACs
 
-	mu      sync.Mutex
-	seen    map[string]int64 // message id -> when remembered (UnixNano)
-	order   []seenEntry
-	head    int
-	last    map[string]time.Time // PSID -> the customer's last message
-	ads     map[string]string    // PSID -> ad of a referral not yet attached to a message
+	mu    sync.Mutex
+	seen  map[string]int64 // message id -> when remembered (UnixNano)
+	order []seenEntry
+	head  int
+	last  map[string]time.Time // PSID -> the customer's last message
+	ads   map[string]pendingAd // PSID -> a referral not yet attached to a message
+	// sweepAt is the size of last (plus ads) at which stale entries are
+	// next swept out: twice what the previous sweep kept, so that sweeping
+	// costs O(1) per message.
+	sweepAt int
 	stats   Stats
 	window  int64
 	buffers sync.Pool
 	words   []string // strings the webhook decoder interns: the page id and webhookWords
+}
+
+// pendingAd is an ad referral that came without a message.
+type pendingAd struct {
+	ad string
+	at time.Time
+}
+
+// sweepLocked forgets the customers whose last message is older than any
+// window the adapter chooses by, and referrals as old, once the maps have
+// doubled since the last sweep.
+func (a *Adapter) sweepLocked(now time.Time) {
+	if len(a.last)+len(a.ads) < a.sweepAt {
+		return
+	}
+	keep := max(a.cfg.Window, a.cfg.HumanAgentWindow)
+	for psid, at := range a.last {
+		if now.Sub(at) >= keep {
+			delete(a.last, psid)
+		}
+	}
+	for psid, p := range a.ads {
+		if now.Sub(p.at) >= keep {
+			delete(a.ads, psid)
+		}
+	}
+	a.sweepAt = max(1024, 2*(len(a.last)+len(a.ads)))
 }
 
 type seenEntry struct {
@@ -151,7 +182,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		cfg.HumanAgentWindow = DefaultHumanAgentWindow
 	}
 	a := &Adapter{cfg: cfg, rcv: rcv, secret: []byte(cfg.AppSecret), seen: map[string]int64{},
-		last: map[string]time.Time{}, ads: map[string]string{}, window: int64(cfg.DedupeWindow)}
+		last: map[string]time.Time{}, ads: map[string]pendingAd{}, window: int64(cfg.DedupeWindow), sweepAt: 1024}
 	base := cfg.BaseURL + "/" + cfg.APIVersion + "/" + cfg.PageID
 	tok := "?access_token=" + url.QueryEscape(cfg.AccessToken)
 	a.msgURL, a.attURL = base+"/messages"+tok, base+"/message_attachments"+tok
@@ -331,13 +362,14 @@ func (a *Adapter) Receive(ev Event) {
 			return
 		}
 		a.stats.Received++
+		a.sweepLocked(now)
 		a.last[ev.Sender] = now
 		ad := ""
 		if ev.Referral != nil && ev.Referral.Source == "ADS" {
 			ad = ev.Referral.AdID
 		}
 		if ad == "" {
-			ad = a.ads[ev.Sender]
+			ad = a.ads[ev.Sender].ad
 		}
 		delete(a.ads, ev.Sender)
 		a.mu.Unlock()
@@ -346,7 +378,8 @@ func (a *Adapter) Receive(ev Event) {
 	case "referral":
 		if r := ev.Referral; r != nil && r.Source == "ADS" && r.AdID != "" {
 			a.mu.Lock()
-			a.ads[ev.Sender] = r.AdID
+			a.sweepLocked(now)
+			a.ads[ev.Sender] = pendingAd{ad: r.AdID, at: now}
 			a.mu.Unlock()
 		}
 	case "delivery":

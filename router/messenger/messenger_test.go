@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -264,5 +265,24 @@ func TestFastPath(t *testing.T) {
 	}
 	if id := messageID([]byte(`{"recipient_id":"1","message_id":"m_\u00e9"}`)); id != "m_é" {
 		t.Errorf("messageID = %q", id)
+	}
+}
+
+// The adapter forgets customers whose windows are all over, so its
+// memory follows the live customers.
+func TestSweep(t *testing.T) {
+	a, _, clk := newAdapter(Config{})
+	for i := range 3000 {
+		a.Receive(Event{Page: page, Sender: strconv.Itoa(7240400000000000 + i), Kind: "message", MID: "m" + strconv.Itoa(i)})
+		clk.now = clk.now.Add(time.Hour)
+	}
+	a.mu.Lock()
+	n := len(a.last)
+	a.mu.Unlock()
+	if n > 2*168+1024 {
+		t.Errorf("%d customers held", n)
+	}
+	if typ, tag := a.MessagingType(strconv.Itoa(7240400000000000 + 2999)); typ != Response || tag != "" {
+		t.Errorf("the latest customer: %s %s", typ, tag)
 	}
 }
