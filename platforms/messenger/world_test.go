@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/scenarios"
@@ -186,5 +187,34 @@ func TestDocExample(t *testing.T) {
 	}
 	if !found {
 		t.Error("no Messenger example in docs/scenarios.md")
+	}
+}
+
+// In messenger-human-agent.toml the reply at 30 hours goes with the
+// HUMAN_AGENT tag and the one inside 24 hours as RESPONSE: the platform's
+// journal says how each was sent.
+func TestHumanAgentTagOnTheWire(t *testing.T) {
+	b, _ := fs.ReadFile(scenarios.Library, "messenger-human-agent.toml")
+	sc, err := platforms.Format.Parse("messenger-human-agent.toml", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	w.Schedule()
+	if err := w.RunUntil(time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	bind, _ := w.Binding("messenger")
+	var got []string
+	for _, r := range bind.Journal(sim.JournalFilter{Kind: sim.RecordDelivery}) {
+		got = append(got, r.Text)
+	}
+	want := []string{"有的，明天可以出貨。", "您的外套已經出貨了。 [HUMAN_AGENT]"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("deliveries %q, want %q", got, want)
 	}
 }
