@@ -644,6 +644,9 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	if in.Name != "" {
 		c.name = in.Name
 	}
+	if in.AdSource != "" {
+		c.profile.AdSource = in.AdSource
+	}
 	pol := e.policies[in.Customer.Channel]
 
 	// The window and the reply allowance.
@@ -668,7 +671,7 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	}
 	cv.inbound++
 	e.touch(now, cv)
-	e.log(Event{At: now, Kind: EventInbound, Conversation: cv.id, Customer: c.key, Agent: agentID(cv.agent), Group: cv.group.name, Message: in.MessageID})
+	e.log(Event{At: now, Kind: EventInbound, Conversation: cv.id, Customer: c.key, Agent: agentID(cv.agent), Group: cv.group.name, Message: in.MessageID, Detail: in.AdSource})
 	if pol.Window > 0 && pol.NewConversationAfterWindow {
 		e.setDeadline(e.windowEnd(c, pol), cv, deadlineWindow)
 	}

@@ -430,6 +430,12 @@ type Inbound struct {
 	Name       string      // the customer's display name, when the platform gives one
 	Text       string      // the text, or an attachment's caption
 	Attachment *Attachment // nil for a text message
+	// AdSource is the ad the customer came from, when the platform reports
+	// one with the message (a Messenger ad referral's ad id). The engine
+	// records it as the customer's [Profile.AdSource] before routing, so
+	// that workstream rules match it, and logs it as the inbound event's
+	// Detail, where the inbox lists it.
+	AdSource string
 }
 
 // Kind is the kind of an outbound message.
@@ -562,7 +568,7 @@ const (
 	EventOpened   EventKind = "opened"   // a conversation opened
 	EventQueued   EventKind = "queued"   // it waits in Group (Detail "inbox": in the unassigned inbox)
 	EventAssigned EventKind = "assigned" // it went to Agent in Group (Detail "take" when the agent took it)
-	EventInbound  EventKind = "inbound"  // the customer wrote
+	EventInbound  EventKind = "inbound"  // the customer wrote (Detail: the ad source, when the message came from an ad)
 	EventSent     EventKind = "sent"     // an agent's message was accepted by the platform (Message: its id)
 	EventRefused  EventKind = "refused"  // the policy refused an agent's message (Detail: reason)
 	EventFailed   EventKind = "failed"   // the platform refused or the send failed (Detail: code)

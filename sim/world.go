@@ -23,7 +23,8 @@ type Options struct {
 	Platforms []*Platform
 	// Seed, when set, replaces the scenario's seed.
 	Seed *uint64
-	// Network is Memory (the default), Loopback or Serve.
+	// Network is Memory (the default), Loopback, Serve or Direct (for the
+	// platforms whose Open supports it).
 	Network Network
 	// Trace keeps the whole event log in the result.
 	Trace bool
@@ -290,6 +291,9 @@ func (w *World) setup() error {
 			Receiver: eng,
 			Webhook:  w.opt.Webhooks[name],
 		}
+		if mount == nil { // Direct: no bytes
+			env.Mount = nil
+		}
 		b, err := p.Open(w.ctx, env, sc.Channels[name])
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.Title, err)
@@ -380,6 +384,8 @@ func (w *World) network() (mount func(platform, part string, h http.Handler) (st
 		return func(platform, part string, h http.Handler) (string, error) {
 			return base + MountPrefix(mux, platform, part, h), nil
 		}, &http.Client{Transport: tr}, nil
+	case Direct:
+		return nil, nil, nil
 	case Serve:
 		if w.opt.Mount == nil || w.opt.Client == nil {
 			return nil, nil, errors.New("a serve world needs its server's Mount and Client")

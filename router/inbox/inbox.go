@@ -451,6 +451,9 @@ func (i *Inbox) apply(ev router.Event, gaps bool) bool {
 		c.unread++
 		c.archived = false
 		c.lastActivity = at
+		if ev.Detail != "" { // the ad the message came from
+			c.cust.ads = pushFront(c.cust.ads, ev.Detail, MaxAdSources)
+		}
 		i.textOf(c, ev, FromCustomer, at)
 	case router.EventSent:
 		c.outbound++

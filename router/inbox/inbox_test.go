@@ -637,3 +637,18 @@ func TestConfigValidate(t *testing.T) {
 		t.Errorf("palette = %v", got)
 	}
 }
+
+// An inbound message from an ad (router.Inbound.AdSource) lists its ad on
+// the customer's conversations through the engine's event, without a
+// SetAdSource call.
+func TestAdSourceFromInbound(t *testing.T) {
+	w := newWorld(t, 1, Config{})
+	id, err := w.e.Receive(at(0), router.Inbound{Customer: key("u1"), MessageID: "m1", Text: "from the ad", AdSource: "120210000000000042"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.ib.Sync(w.e)
+	if got := w.row(id).AdSources; !slices.Equal(got, []string{"120210000000000042"}) {
+		t.Errorf("ad sources = %v", got)
+	}
+}

@@ -746,6 +746,9 @@ func TestDocExamples(t *testing.T) {
 	}
 	for i, b := range blocks {
 		src, _, _ := strings.Cut(b, "```")
+		if strings.Contains(src, "[channels.messenger") {
+			continue // testFormat has no such channel; platforms/messenger parses it with the real table
+		}
 		s, err := testFormat.Parse("doc.toml", []byte(src))
 		if err != nil {
 			t.Errorf("block %d: %v\n%s", i, err, src)

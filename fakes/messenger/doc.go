@@ -1,0 +1,100 @@
+// Package messenger is a fake Facebook Messenger Platform (Meta Graph API)
+// for one Facebook Page that speaks the real wire protocol: the Send API
+// and the Attachment Upload API with the page access token and Graph's
+// error envelope on one side, and signed webhooks (the GET verification
+// handshake, messages, postbacks, ad referrals, delivery receipts),
+// retried on failure, to the router on the other. It is an independent
+// oracle of the platform's rules: it imports only the standard library.
+//
+//	ms := messenger.New(messenger.Config{WebhookURL: routerURL, Clock: clk.Now})
+//	ms.Start()            // or use ms as an http.Handler, in memory
+//	defer ms.Close()
+//	ms.Verify(ctx)        // GET handshake
+//	ms.CustomerText(ctx, "7240412345678901", "hi") // signed webhook; opens the window
+//	ms.CustomerAdText(ctx, "7240412345678901", "hi", "120210000000000042", "spring")
+//	// ... the router calls ms.URL + "/v25.0/me/messages?access_token=..." ...
+//	ms.Flush(ctx)         // delivery receipts and due retries
+//	ms.Deliveries(psid), ms.LastError(psid), ms.Journal(), ms.Counts()
+//
+// # Configuration
+//
+// Every [Config] field has a default for its zero value: PageID
+// "104857392016483", AccessToken "omnisim-messenger-page-token", AppSecret
+// "omnisim-messenger-app-secret", VerifyToken
+// "omnisim-messenger-verify-token", Window 24h, HumanAgentWindow 7 days,
+// MaxTextLength 2000 characters, Attachments [DefaultAttachments] (image,
+// audio, video and file of any format up to 25 MB), RetrySchedule
+// [DefaultRetrySchedule], WebhookTimeout 20s. Clock (default time.Now) is
+// the only time the fake reads; Seed seeds every id (message ids "m_" and
+// 43 base64url characters, fbtrace_ids, attachment ids, challenges), each
+// kind from its own counter, so that errors do not shift message ids.
+// Deliver, when set, takes every webhook as an [Event] value instead of an
+// HTTP POST: the simulator's Direct network.
+//
+// # API routes
+//
+//	POST /{version}/{page-id|me}/messages              Send API (JSON, form, or multipart with the file in filedata); answers {"recipient_id","message_id"}
+//	POST /{version}/{page-id|me}/message_attachments   Attachment Upload API (multipart message + filedata); answers {"attachment_id"}
+//
+// The version ("v25.0") may be left out, as Graph allows. The token is the
+// access_token query parameter or an "Authorization: Bearer" (or "OAuth")
+// header. The send body is JSON, or form fields whose recipient and message
+// are JSON (the documented curl form). Errors are Graph's envelope
+// {"error":{"message","type","code","error_subcode","fbtrace_id"}}:
+//
+//	104          no access token (HTTP 400)
+//	190          wrong access token (HTTP 400)
+//	100/33       another page's id (HTTP 400)
+//	2500         unknown path (HTTP 400)
+//	100          a missing or invalid parameter: recipient, messaging_type (RESPONSE, UPDATE, MESSAGE_TAG),
+//	             tag (required with MESSAGE_TAG; HUMAN_AGENT, ACCOUNT_UPDATE, CONFIRMED_EVENT_UPDATE,
+//	             POST_PURCHASE_UPDATE), message (text or one attachment), sender_action, a text over
+//	             MaxTextLength, an attachment type other than image, audio, video, file
+//	100/2018001  "No matching user found": the customer never wrote to the page
+//	100/2018047  upload attachment failure: an attachment over its type's size or of a format not accepted,
+//	             an unknown attachment id, or one uploaded as another type
+//	10/2018278   outside of the allowed window (HTTP 400)
+//
+// # Rules
+//
+// Every customer message or postback (re)starts the customer's window.
+// RESPONSE and UPDATE messages (and sender actions) are accepted within
+// Window of it; MESSAGE_TAG with HUMAN_AGENT within HumanAgentWindow;
+// the other tags at any time after the customer's first message.
+//
+// # Webhooks
+//
+// Every webhook is one entry of object "page" with one messaging event,
+// millisecond timestamps, in Meta's escaped-unicode JSON (non-ASCII as
+// \uXXXX, "/" as \/, < > & % @ as \u escapes), signed over the exact bytes
+// sent: X-Hub-Signature-256 "sha256=" hex HMAC-SHA256 and, beside it, the
+// legacy X-Hub-Signature "sha1=" hex HMAC-SHA1 (NoLegacySignature stops it).
+// A message from an ad carries "referral":{"ref","ad_id","source":"ADS",
+// "type":"OPEN_THREAD"} in its messaging event. Every webhook goes through
+// one delivery function, which applies the retry schedule.
+//
+// # Unconfirmed choices
+//
+// Where Meta's behaviour is not confirmed by its documentation, the fake
+// chooses, and a scenario can change the choice:
+//
+//   - Retries: 15s, 1m, 5m and 8m after a failed try (within the 15
+//     minutes after which Meta is said to give up); RetrySchedule.
+//   - A page not approved for HUMAN_AGENT (HumanAgentWindow < 0): the tag
+//     extends nothing, and a tagged message after the standard window gets
+//     10/2018278 like any other.
+//   - The tags other than HUMAN_AGENT are accepted at any time after the
+//     customer's first message (their content rules cannot be checked).
+//   - Attachment errors are 100/2018047 for size and format alike; sizes
+//     are 25 MB for every type (Attachments).
+//   - The error messages other than the window's are plausible texts, not
+//     copies of Meta's; branch on code and error_subcode.
+//   - A message without messaging_type is taken as RESPONSE (client
+//     libraries written before the parameter still send none);
+//     RequireMessagingType refuses it with 100.
+//   - Delivery receipts are sent at Flush, one webhook per accepted message
+//     (DisableDeliveries); read receipts are not sent.
+//   - The messaging window opened by a Click-to-Messenger ad (said to
+//     extend to 7 days for the first message) is not modelled: an ad
+//     message opens the standard window.
+package messenger

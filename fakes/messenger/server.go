@@ -1,0 +1,1054 @@
+package messenger
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// The defaults of [Config].
+const (
+	DefaultPageID             = "104857392016483"
+	DefaultAccessToken        = "omnisim-messenger-page-token"
+	DefaultAppSecret          = "omnisim-messenger-app-secret"
+	DefaultVerifyToken        = "omnisim-messenger-verify-token"
+	DefaultWindow             = 24 * time.Hour
+	DefaultHumanAgentWindow   = 7 * 24 * time.Hour
+	DefaultMaxTextLength      = 2000
+	DefaultMaxAttachmentBytes = 25 << 20
+	DefaultWebhookTimeout     = 20 * time.Second
+)
+
+// The messaging types of the Send API.
+const (
+	Response   = "RESPONSE"
+	Update     = "UPDATE"
+	MessageTag = "MESSAGE_TAG"
+)
+
+// HumanAgent is the message tag that lets a person reply for 7 days.
+const HumanAgent = "HUMAN_AGENT"
+
+// Tags lists the message tags the Send API knows, HUMAN_AGENT first.
+func Tags() []string {
+	return []string{HumanAgent, "ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE"}
+}
+
+// MaxBodySize is the largest Send API body read; a larger one is refused.
+const MaxBodySize = 1 << 20
+
+// Config configures a [Server]; every field has a default for its zero
+// value (see the package documentation).
+type Config struct {
+	PageID      string
+	AccessToken string
+	AppSecret   string
+	VerifyToken string
+	// WebhookURL is where webhooks go; Client makes those calls.
+	WebhookURL string
+	Client     *http.Client
+	// Deliver, when set, takes every webhook as a value instead of an HTTP
+	// POST (the Direct network): it returns the status the receiver
+	// answered.
+	Deliver func(ctx context.Context, ev Event) int
+	Clock   func() time.Time
+	Seed    uint64
+	// Window is the standard messaging window after the customer's last
+	// message (default 24h; negative: no window).
+	Window time.Duration
+	// HumanAgentWindow is how long after the customer's last message the
+	// HUMAN_AGENT tag may be used (default 7 days); negative: the page is
+	// not approved for the tag, which then extends nothing.
+	HumanAgentWindow time.Duration
+	// MaxTextLength is the longest message text in characters (default
+	// 2000; negative: unlimited).
+	MaxTextLength int
+	// Attachments holds the limits by attachment type (image, audio,
+	// video, file); nil is [DefaultAttachments]. A type given overrides the
+	// default field by field.
+	Attachments map[string]AttachmentLimit
+	// RequireMessagingType refuses a message without messaging_type (100);
+	// by default one is taken as RESPONSE.
+	RequireMessagingType bool
+	// NoLegacySignature stops the X-Hub-Signature (sha1) header that Meta
+	// sends beside X-Hub-Signature-256.
+	NoLegacySignature bool
+	// DisableDeliveries stops the message_deliveries webhooks Flush sends
+	// for accepted messages.
+	DisableDeliveries bool
+	// RetrySchedule is the delays between the tries of a failed webhook;
+	// nil is [DefaultRetrySchedule], an empty non-nil slice disables
+	// retries.
+	RetrySchedule []time.Duration
+	// WebhookTimeout bounds each webhook try (default 20s; negative: none).
+	WebhookTimeout time.Duration
+	// JournalLimit keeps only the newest entries of each journal list
+	// (0 keeps all).
+	JournalLimit int
+}
+
+// AttachmentLimit is what the platform accepts for one attachment type.
+type AttachmentLimit struct {
+	Formats  []string // lower-case extensions; empty accepts any
+	MaxBytes int64    // <= 0 keeps the default
+}
+
+// DefaultAttachments returns the default limits: image, audio, video and
+// file of any format up to 25 MB each.
+func DefaultAttachments() map[string]AttachmentLimit {
+	m := map[string]AttachmentLimit{}
+	for _, t := range []string{"image", "audio", "video", "file"} {
+		m[t] = AttachmentLimit{MaxBytes: DefaultMaxAttachmentBytes}
+	}
+	return m
+}
+
+// DefaultRetrySchedule returns the delays between the tries of a failed
+// webhook: 15s, 1m, 5m and 8m, four retries within 15 minutes of the
+// first try.
+func DefaultRetrySchedule() []time.Duration {
+	return []time.Duration{15 * time.Second, time.Minute, 5 * time.Minute, 8 * time.Minute}
+}
+
+// Server is a fake Messenger Platform for one Facebook Page. It is safe for
+// concurrent use.
+type Server struct {
+	cfg     Config
+	limits  map[string]AttachmentLimit
+	timeout time.Duration
+	// URL is the Graph base URL once Start has been called.
+	URL string
+	ln  net.Listener
+	srv *http.Server
+
+	macMu  sync.Mutex
+	mac256 hash.Hash
+	mac1   hash.Hash
+
+	mu        sync.Mutex
+	ids       idgen
+	customers map[string]*customer
+	uploads   map[string]upload
+	receipts  []receipt
+	retries   retryHeap
+	hookSeq   uint64
+	journal   journal
+	counts    Counts
+}
+
+type customer struct {
+	psid        string
+	hasInbound  bool
+	lastInbound time.Time
+	deliveries  []Delivery
+	lastError   *ErrorEntry
+}
+
+type upload struct {
+	kind, format string
+	size         int64
+}
+
+type receipt struct {
+	psid, mid string
+	at        time.Time
+}
+
+// New returns a server for cfg. It serves in memory as an http.Handler;
+// Start listens on loopback.
+func New(cfg Config) *Server {
+	if cfg.PageID == "" {
+		cfg.PageID = DefaultPageID
+	}
+	if cfg.AccessToken == "" {
+		cfg.AccessToken = DefaultAccessToken
+	}
+	if cfg.AppSecret == "" {
+		cfg.AppSecret = DefaultAppSecret
+	}
+	if cfg.VerifyToken == "" {
+		cfg.VerifyToken = DefaultVerifyToken
+	}
+	if cfg.Client == nil {
+		cfg.Client = http.DefaultClient
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Window == 0 {
+		cfg.Window = DefaultWindow
+	}
+	if cfg.HumanAgentWindow == 0 {
+		cfg.HumanAgentWindow = DefaultHumanAgentWindow
+	}
+	if cfg.MaxTextLength == 0 {
+		cfg.MaxTextLength = DefaultMaxTextLength
+	}
+	if cfg.RetrySchedule == nil {
+		cfg.RetrySchedule = DefaultRetrySchedule()
+	}
+	s := &Server{cfg: cfg, ids: newIDGen(cfg.Seed), customers: map[string]*customer{}, uploads: map[string]upload{},
+		mac256: hmac.New(sha256.New, []byte(cfg.AppSecret)), mac1: hmac.New(sha1.New, []byte(cfg.AppSecret))}
+	s.timeout = cfg.WebhookTimeout
+	if s.timeout == 0 {
+		s.timeout = DefaultWebhookTimeout
+	}
+	s.limits = DefaultAttachments()
+	for t, l := range cfg.Attachments {
+		d, ok := s.limits[t]
+		if !ok {
+			d = AttachmentLimit{MaxBytes: DefaultMaxAttachmentBytes}
+		}
+		if l.Formats != nil {
+			d.Formats = l.Formats
+		}
+		if l.MaxBytes > 0 {
+			d.MaxBytes = l.MaxBytes
+		}
+		s.limits[t] = d
+	}
+	s.journal.setLimit(cfg.JournalLimit)
+	return s
+}
+
+// Config returns the configuration with its defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+func (s *Server) now() time.Time { return s.cfg.Clock() }
+
+// Start listens on 127.0.0.1 and sets URL.
+func (s *Server) Start() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.URL = "http://" + ln.Addr().String()
+	go s.srv.Serve(ln) //nolint:errcheck // ends with Close
+	return nil
+}
+
+// Close stops a started server.
+func (s *Server) Close() {
+	if s.srv != nil {
+		s.srv.Close()
+	}
+}
+
+func (s *Server) customerLocked(psid string) *customer {
+	c := s.customers[psid]
+	if c == nil {
+		c = &customer{psid: psid}
+		s.customers[psid] = c
+	}
+	return c
+}
+
+// graphError builds an error envelope's body with a fresh fbtrace_id.
+func (s *Server) graphErrorLocked(status, code, subcode int, typ, msg string) *Error {
+	return &Error{Message: msg, Type: typ, Code: code, Subcode: subcode, FBTraceID: s.ids.trace(), HTTPStatus: status}
+}
+
+func errParamLocked(s *Server, msg string) *Error {
+	return s.graphErrorLocked(http.StatusBadRequest, 100, 0, "OAuthException", "(#100) "+msg)
+}
+
+// WindowMessage is the message of the error a send outside the allowed
+// window gets (code 10, subcode 2018278).
+const WindowMessage = "(#10) This message is sent outside of allowed window. Learn more about the new policy here: https://developers.facebook.com/docs/messenger-platform/policy-overview"
+
+// Check is the platform's dry-run verdict on req now: nil when it would
+// accept it. It changes no state (the error's fbtrace_id is not drawn from
+// the id stream).
+func (s *Server) Check(req SendRequest) *Error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	saved := s.ids
+	e := s.checkLocked(&req, s.now())
+	s.ids = saved
+	return e
+}
+
+// CheckAttachment is the platform's verdict on uploading a file of type
+// (image, audio, video, file), format and size. It changes no state.
+func (s *Server) CheckAttachment(typ, format string, size int64) *Error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	saved := s.ids
+	e := s.checkAttachmentLocked(typ, format, size)
+	s.ids = saved
+	return e
+}
+
+func (s *Server) checkAttachmentLocked(typ, format string, size int64) *Error {
+	lim, ok := s.limits[typ]
+	if !ok {
+		return errParamLocked(s, fmt.Sprintf("Param message[attachment][type] must be one of {image, audio, video, file, template} - got %q", typ))
+	}
+	format = normFormat(format)
+	if len(lim.Formats) > 0 && !containsFold(lim.Formats, format) {
+		return s.graphErrorLocked(http.StatusBadRequest, 100, 2018047, "OAuthException",
+			fmt.Sprintf("(#100) Upload attachment failure: %s files are not accepted as %s attachments", format, typ))
+	}
+	if size > lim.MaxBytes {
+		return s.graphErrorLocked(http.StatusBadRequest, 100, 2018047, "OAuthException",
+			fmt.Sprintf("(#100) Upload attachment failure: the file is %d bytes, over the %d bytes allowed for %s attachments", size, lim.MaxBytes, typ))
+	}
+	return nil
+}
+
+func normFormat(f string) string {
+	f = strings.ToLower(strings.TrimPrefix(f, "."))
+	if f == "jpg" {
+		return "jpeg"
+	}
+	return f
+}
+
+func containsFold(list []string, f string) bool {
+	for _, x := range list {
+		if normFormat(x) == f {
+			return true
+		}
+	}
+	return false
+}
+
+// checkLocked applies the Send API's rules to req at now.
+func (s *Server) checkLocked(req *SendRequest, now time.Time) *Error {
+	if req.Recipient.ID == "" {
+		return errParamLocked(s, "The parameter recipient is required")
+	}
+	switch req.MessagingType {
+	case Response, Update:
+	case MessageTag:
+		if req.Tag == "" {
+			return errParamLocked(s, "Param tag is required when messaging_type is MESSAGE_TAG")
+		}
+	case "":
+		if req.SenderAction == "" && s.cfg.RequireMessagingType {
+			return errParamLocked(s, "The parameter messaging_type is required")
+		}
+	default:
+		return errParamLocked(s, fmt.Sprintf("Param messaging_type must be one of {RESPONSE, UPDATE, MESSAGE_TAG} - got %q", req.MessagingType))
+	}
+	if req.Tag != "" {
+		known := false
+		for _, t := range Tags() {
+			known = known || t == req.Tag
+		}
+		if !known {
+			return errParamLocked(s, fmt.Sprintf("Param tag must be one of {%s} - got %q", strings.Join(Tags(), ", "), req.Tag))
+		}
+	}
+	m := req.Message
+	switch {
+	case req.SenderAction != "":
+		if m != nil {
+			return errParamLocked(s, "sender_action cannot be sent with message")
+		}
+		switch req.SenderAction {
+		case "typing_on", "typing_off", "mark_seen":
+		default:
+			return errParamLocked(s, fmt.Sprintf("Param sender_action must be one of {typing_on, typing_off, mark_seen} - got %q", req.SenderAction))
+		}
+	case m == nil || m.Text == "" && m.Attachment == nil:
+		return errParamLocked(s, "Must send either message or sender_action")
+	case m.Text != "" && m.Attachment != nil:
+		return errParamLocked(s, "Only one of the text or attachment parameters can be set")
+	case m.Text != "":
+		if s.cfg.MaxTextLength > 0 && utf8.RuneCountInString(m.Text) > s.cfg.MaxTextLength {
+			return errParamLocked(s, fmt.Sprintf("Length of param message[text] must be less than or equal to %d", s.cfg.MaxTextLength))
+		}
+	default:
+		a := m.Attachment
+		if _, ok := s.limits[a.Type]; !ok {
+			return errParamLocked(s, fmt.Sprintf("Param message[attachment][type] must be one of {image, audio, video, file, template} - got %q", a.Type))
+		}
+		switch {
+		case a.Payload.AttachmentID != "":
+			u, ok := s.uploads[a.Payload.AttachmentID]
+			if !ok {
+				return s.graphErrorLocked(http.StatusBadRequest, 100, 2018047, "OAuthException", "(#100) Upload attachment failure: no attachment with id "+strconv.Quote(a.Payload.AttachmentID))
+			}
+			if u.kind != a.Type {
+				return s.graphErrorLocked(http.StatusBadRequest, 100, 2018047, "OAuthException",
+					fmt.Sprintf("(#100) Upload attachment failure: attachment %s is a %s, not a %s", a.Payload.AttachmentID, u.kind, a.Type))
+			}
+		case a.Payload.URL != "":
+			if u, err := url.Parse(a.Payload.URL); err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+				return errParamLocked(s, "Param message[attachment][payload][url] must be a valid URL")
+			}
+		default:
+			return errParamLocked(s, "Param message[attachment][payload] must have an attachment_id or a url")
+		}
+	}
+	c := s.customers[req.Recipient.ID]
+	if c == nil || !c.hasInbound {
+		return s.graphErrorLocked(http.StatusBadRequest, 100, 2018001, "OAuthException", "(#100) No matching user found")
+	}
+	return s.windowLocked(c, req, now)
+}
+
+// windowLocked applies the messaging window: RESPONSE and UPDATE within
+// Window of the customer's last message, HUMAN_AGENT within
+// HumanAgentWindow (or Window when the page is not approved for it), the
+// other tags at any time.
+func (s *Server) windowLocked(c *customer, req *SendRequest, now time.Time) *Error {
+	if s.cfg.Window < 0 {
+		return nil
+	}
+	limit := s.cfg.Window
+	if req.MessagingType == MessageTag {
+		if req.Tag != HumanAgent {
+			return nil
+		}
+		if s.cfg.HumanAgentWindow > limit {
+			limit = s.cfg.HumanAgentWindow
+		}
+	}
+	if now.Sub(c.lastInbound) < limit {
+		return nil
+	}
+	return s.graphErrorLocked(http.StatusBadRequest, 10, 2018278, "OAuthException", WindowMessage)
+}
+
+// Send is the Send API by value (the Direct network): it judges req now
+// and records its delivery, exactly as a POST would, and answers what the
+// POST would. The call is journaled as a request to path.
+func (s *Server) Send(req SendRequest) (SendResponse, *Error) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sendLocked(&req, now, "/"+s.cfg.PageID+"/messages")
+}
+
+func (s *Server) sendLocked(req *SendRequest, now time.Time, path string) (SendResponse, *Error) {
+	if e := s.checkLocked(req, now); e != nil {
+		s.recordErrorLocked(now, http.MethodPost, path, e, req.Recipient.ID)
+		return SendResponse{}, e
+	}
+	s.counts.Requests++
+	s.journal.requests.add(Request{At: now, Method: http.MethodPost, Path: path, Status: http.StatusOK})
+	c := s.customers[req.Recipient.ID]
+	if req.SenderAction != "" {
+		return SendResponse{RecipientID: c.psid}, nil
+	}
+	mid := s.ids.mid()
+	d := Delivery{At: now, To: c.psid, ID: mid, MessagingType: req.MessagingType, Tag: req.Tag}
+	if m := req.Message; m.Attachment != nil {
+		d.Type, d.AttachmentID, d.URL = m.Attachment.Type, m.Attachment.Payload.AttachmentID, m.Attachment.Payload.URL
+	} else {
+		d.Type, d.Text = "text", m.Text
+	}
+	c.deliveries = append(c.deliveries, d)
+	s.counts.Deliveries++
+	s.journal.deliveries.add(d)
+	if !s.cfg.DisableDeliveries {
+		s.receipts = append(s.receipts, receipt{psid: c.psid, mid: mid, at: now})
+	}
+	return SendResponse{RecipientID: c.psid, MessageID: mid}, nil
+}
+
+func (s *Server) recordErrorLocked(now time.Time, method, path string, e *Error, to string) {
+	s.counts.Requests++
+	s.journal.requests.add(Request{At: now, Method: method, Path: path, Status: e.HTTPStatus, Code: e.Code})
+	ent := ErrorEntry{At: now, To: to, Code: e.Code, Subcode: e.Subcode, HTTPStatus: e.HTTPStatus, Message: e.Message}
+	s.counts.Errors++
+	s.journal.errors.add(ent)
+	if c := s.customers[to]; c != nil {
+		c.lastError = &ent
+	}
+}
+
+// Upload is the Attachment Upload API by value: a file of type, format and
+// size; it returns the attachment id.
+func (s *Server) Upload(typ, format string, size int64) (string, *Error) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.uploadLocked(typ, format, size, now, "/"+s.cfg.PageID+"/message_attachments")
+}
+
+func (s *Server) uploadLocked(typ, format string, size int64, now time.Time, path string) (string, *Error) {
+	if e := s.checkAttachmentLocked(typ, format, size); e != nil {
+		s.recordErrorLocked(now, http.MethodPost, path, e, "")
+		return "", e
+	}
+	s.counts.Requests++
+	s.journal.requests.add(Request{At: now, Method: http.MethodPost, Path: path, Status: http.StatusOK})
+	id := s.ids.attachmentID()
+	s.uploads[id] = upload{kind: typ, format: normFormat(format), size: size}
+	return id, nil
+}
+
+// ServeHTTP serves the Graph API routes of the page: see the package
+// documentation.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := s.now()
+	var segBuf [3]string
+	segs := splitPath(r.URL.Path, segBuf[:0])
+	if len(segs) == 3 && validVersion(segs[0]) {
+		segs = segs[1:]
+	}
+	fail := func(e *Error, to string) {
+		s.mu.Lock()
+		s.recordErrorLocked(now, r.Method, r.URL.Path, e, to)
+		s.mu.Unlock()
+		writeError(w, e)
+	}
+	if r.Method != http.MethodPost {
+		s.mu.Lock()
+		e := s.graphErrorLocked(http.StatusBadRequest, 100, 0, "GraphMethodException", fmt.Sprintf("(#100) Unsupported %s request.", strings.ToLower(r.Method)))
+		s.mu.Unlock()
+		fail(e, "")
+		return
+	}
+	if r.ContentLength > MaxBodySize && !isMultipart(r) {
+		s.mu.Lock()
+		e := errParamLocked(s, "Request body too large")
+		s.mu.Unlock()
+		fail(e, "")
+		return
+	}
+	if e := s.authorize(r); e != nil {
+		fail(e, "")
+		return
+	}
+	if len(segs) != 2 {
+		s.mu.Lock()
+		e := s.graphErrorLocked(http.StatusBadRequest, 2500, 0, "OAuthException", "(#2500) Unknown path components: "+r.URL.Path)
+		s.mu.Unlock()
+		fail(e, "")
+		return
+	}
+	if segs[0] != "me" && segs[0] != s.cfg.PageID {
+		s.mu.Lock()
+		e := s.graphErrorLocked(http.StatusBadRequest, 100, 33, "GraphMethodException",
+			fmt.Sprintf("Unsupported post request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", segs[0]))
+		s.mu.Unlock()
+		fail(e, "")
+		return
+	}
+	switch segs[1] {
+	case "messages":
+		var req SendRequest
+		var file *fileUpload
+		var e *Error
+		if isMultipart(r) {
+			req, file, e = s.readMultipartSend(r)
+		} else {
+			req, e = s.readSend(r)
+		}
+		if e != nil {
+			fail(e, "")
+			return
+		}
+		s.mu.Lock()
+		if file != nil {
+			// An attachment uploaded with the send: the file is
+			// checked and stored first, as by the upload API.
+			var id string
+			if id, e = s.uploadLocked(file.typ, file.format, file.size, now, r.URL.Path); e == nil {
+				req.Message.Attachment.Payload.AttachmentID = id
+			}
+		}
+		var resp SendResponse
+		if e == nil {
+			resp, e = s.sendLocked(&req, now, r.URL.Path)
+		}
+		s.mu.Unlock()
+		if e != nil {
+			writeError(w, e)
+			return
+		}
+		b := appendSendResponse(make([]byte, 0, 96), resp)
+		writeJSON(w, http.StatusOK, b)
+	case "message_attachments":
+		typ, format, size, e := s.readUpload(r)
+		if e != nil {
+			fail(e, "")
+			return
+		}
+		s.mu.Lock()
+		id, e := s.uploadLocked(typ, format, size, now, r.URL.Path)
+		s.mu.Unlock()
+		if e != nil {
+			writeError(w, e)
+			return
+		}
+		writeJSON(w, http.StatusOK, []byte(`{"attachment_id":"`+id+`"}`))
+	default:
+		s.mu.Lock()
+		e := s.graphErrorLocked(http.StatusBadRequest, 2500, 0, "OAuthException", "(#2500) Unknown path components: /"+segs[1])
+		s.mu.Unlock()
+		fail(e, "")
+	}
+}
+
+// splitPath appends the segments of p (without empty ones at its ends) to
+// dst, up to four: a longer path is unknown anyway.
+func splitPath(p string, dst []string) []string {
+	p = strings.Trim(p, "/")
+	for len(dst) < 4 {
+		seg, rest, more := strings.Cut(p, "/")
+		dst = append(dst, seg)
+		if !more {
+			break
+		}
+		p = rest
+	}
+	return dst
+}
+
+func isMultipart(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/")
+}
+
+func validVersion(v string) bool {
+	if len(v) < 4 || v[0] != 'v' {
+		return false
+	}
+	maj, min, ok := strings.Cut(v[1:], ".")
+	return ok && maj != "" && min != "" && strings.Trim(maj, "0123456789") == "" && strings.Trim(min, "0123456789") == ""
+}
+
+// authorize checks the page access token: the access_token query (or form)
+// parameter, or an "Authorization: Bearer" (or "OAuth") header.
+func (s *Server) authorize(r *http.Request) *Error {
+	tok := queryToken(r.URL.RawQuery)
+	if tok == "" {
+		if h := r.Header.Get("Authorization"); h != "" {
+			scheme, rest, _ := strings.Cut(h, " ")
+			if strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "OAuth") {
+				tok = strings.TrimSpace(rest)
+			}
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case tok == "":
+		return s.graphErrorLocked(http.StatusBadRequest, 104, 0, "OAuthException", "An access token is required to request this resource.")
+	case !hmac.Equal([]byte(tok), []byte(s.cfg.AccessToken)):
+		return s.graphErrorLocked(http.StatusBadRequest, 190, 0, "OAuthException", "Invalid OAuth access token - Cannot parse access token")
+	}
+	return nil
+}
+
+// queryToken is the access_token query parameter, as url.ParseQuery would
+// read it (the first value), without building the whole map.
+func queryToken(raw string) string {
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		if strings.Contains(kv, ";") {
+			continue // url.ParseQuery refuses such a pair
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		if k != "access_token" {
+			if strings.ContainsAny(k, "%+") {
+				if uk, err := url.QueryUnescape(k); err == nil && uk == "access_token" {
+					uv, _ := url.QueryUnescape(v)
+					return uv
+				}
+			}
+			continue
+		}
+		if strings.ContainsAny(v, "%+") {
+			uv, err := url.QueryUnescape(v)
+			if err != nil {
+				continue // url.ParseQuery drops a pair it cannot unescape
+			}
+			return uv
+		}
+		return v
+	}
+	return ""
+}
+
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readSend decodes a Send API body: JSON, or form fields (recipient and
+// message as JSON) merged with the query.
+func (s *Server) readSend(r *http.Request) (SendRequest, *Error) {
+	var req SendRequest
+	buf := bodyPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			bodyPool.Put(buf)
+		}
+	}()
+	_, err := buf.ReadFrom(io.LimitReader(r.Body, MaxBodySize+1))
+	body := buf.Bytes() // decoding copies every string out of it
+	if err != nil || len(body) > MaxBodySize {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return req, errParamLocked(s, "Request body too large or unreadable")
+	}
+	ct := r.Header.Get("Content-Type")
+	if ct != "application/json" {
+		ct, _, _ = mime.ParseMediaType(ct)
+	}
+	if ct == "application/x-www-form-urlencoded" || len(bytes.TrimSpace(body)) == 0 {
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return req, errParamLocked(s, "Malformed form body")
+		}
+		return s.formSend(r.URL.Query(), form)
+	}
+	if e := DecodeSend(body, &req); e != "" {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return req, errParamLocked(s, e)
+	}
+	return req, nil
+}
+
+func (s *Server) formSend(q, form url.Values) (SendRequest, *Error) {
+	var req SendRequest
+	get := func(k string) string {
+		if v := form.Get(k); v != "" {
+			return v
+		}
+		return q.Get(k)
+	}
+	req.MessagingType, req.Tag, req.SenderAction, req.NotificationType = get("messaging_type"), get("tag"), get("sender_action"), get("notification_type")
+	if v := get("recipient"); v != "" {
+		if err := json.Unmarshal([]byte(v), &req.Recipient); err != nil {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return req, errParamLocked(s, "Param recipient must be a JSON object")
+		}
+	}
+	if v := get("message"); v != "" {
+		req.Message = new(Message)
+		if err := json.Unmarshal([]byte(v), req.Message); err != nil {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return req, errParamLocked(s, "Param message must be a JSON object")
+		}
+	}
+	return req, nil
+}
+
+// DecodeSend decodes a JSON Send API body into req; it returns the Graph
+// error message for a body it refuses, "" on success.
+//
+// The common body is read in one pass without reflection; anything the
+// scanner cannot decode exactly as encoding/json would is decoded by
+// encoding/json, which then decides.
+func DecodeSend(body []byte, req *SendRequest) string {
+	if r, ok := decodeSendFast(body); ok {
+		*req = r
+		return ""
+	}
+	return decodeSendStd(body, req)
+}
+
+func decodeSendStd(body []byte, req *SendRequest) string {
+	if err := json.Unmarshal(body, req); err != nil {
+		return "Invalid JSON in the request body"
+	}
+	return ""
+}
+
+// sendWords are the values a send body repeats.
+var sendWords = []string{Response, Update, MessageTag, HumanAgent, "image", "audio", "video", "file"}
+
+var (
+	keysSend       = []string{"recipient", "messaging_type", "tag", "message", "sender_action", "notification_type"}
+	keysRecipient  = []string{"id"}
+	keysMessage    = []string{"text", "attachment", "metadata"}
+	keysAttachment = []string{"type", "payload"}
+	keysPayload    = []string{"attachment_id", "url", "is_reusable"}
+)
+
+// decodeSendFast decodes a body as encoding/json would into a
+// SendRequest; ok is false where encoding/json must decide (also for a
+// body that is not JSON).
+func decodeSendFast(body []byte) (req SendRequest, ok bool) {
+	d := &scanner{b: body, intern: sendWords}
+	d.object(keysSend, func(k string) {
+		switch k {
+		case "recipient":
+			d.object(keysRecipient, func(string) { req.Recipient.ID = d.str() })
+		case "messaging_type":
+			req.MessagingType = d.str()
+		case "tag":
+			req.Tag = d.str()
+		case "sender_action":
+			req.SenderAction = d.str()
+		case "notification_type":
+			req.NotificationType = d.str()
+		case "message":
+			m := &Message{}
+			req.Message = m
+			d.object(keysMessage, func(k string) {
+				switch k {
+				case "text":
+					m.Text = d.str()
+				case "metadata":
+					m.Metadata = d.str()
+				case "attachment":
+					a := &Attachment{}
+					m.Attachment = a
+					d.object(keysAttachment, func(k string) {
+						if k == "type" {
+							a.Type = d.str()
+							return
+						}
+						d.object(keysPayload, func(k string) {
+							switch k {
+							case "attachment_id":
+								a.Payload.AttachmentID = d.str()
+							case "url":
+								a.Payload.URL = d.str()
+							case "is_reusable":
+								a.Payload.IsReusable = d.boolean()
+							}
+						})
+					})
+				}
+			})
+		}
+	})
+	d.ws()
+	return req, !d.bad && d.i == len(d.b)
+}
+
+// fileUpload is a file sent in a multipart request.
+type fileUpload struct {
+	typ, format string
+	size        int64
+}
+
+// readMultipartSend reads a send with its attachment's file: the
+// multipart fields recipient, message (JSON), messaging_type, tag and the
+// file in "filedata".
+func (s *Server) readMultipartSend(r *http.Request) (SendRequest, *fileUpload, *Error) {
+	var req SendRequest
+	fields, file, msg := s.readMultipart(r)
+	if msg != "" {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return req, nil, errParamLocked(s, msg)
+	}
+	req, e := s.formSend(r.URL.Query(), fields)
+	if e != nil {
+		return req, nil, e
+	}
+	if file != nil {
+		if req.Message == nil || req.Message.Attachment == nil || req.Message.Text != "" {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return req, nil, errParamLocked(s, "Param message must be an attachment when filedata is sent")
+		}
+		file.typ = req.Message.Attachment.Type
+		if _, ok := s.limits[file.typ]; !ok {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return req, nil, errParamLocked(s, fmt.Sprintf("Param message[attachment][type] must be one of {image, audio, video, file, template} - got %q", file.typ))
+		}
+	}
+	return req, file, nil
+}
+
+// readMultipart reads a multipart/form-data body: its short fields, and
+// the file in "filedata" (counted, not kept). msg says what is wrong.
+func (s *Server) readMultipart(r *http.Request) (fields url.Values, file *fileUpload, msg string) {
+	ct, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || ct != "multipart/form-data" || params["boundary"] == "" {
+		return nil, nil, "The body must be multipart/form-data"
+	}
+	fields = url.Values{}
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	for n := 0; ; n++ {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return fields, file, ""
+		}
+		if err != nil || n == 32 {
+			return nil, nil, "Malformed multipart body"
+		}
+		if p.FormName() == "filedata" {
+			size, err := io.Copy(io.Discard, p)
+			if err != nil {
+				return nil, nil, "Malformed multipart body"
+			}
+			format := normFormat(extension(p.FileName()))
+			if format == "" {
+				if exts, _ := mime.ExtensionsByType(p.Header.Get("Content-Type")); len(exts) > 0 {
+					format = normFormat(exts[0])
+				}
+			}
+			file = &fileUpload{format: format, size: size}
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(p, 64<<10))
+		if err != nil {
+			return nil, nil, "Malformed multipart body"
+		}
+		fields.Set(p.FormName(), string(b))
+	}
+}
+
+// readUpload reads an Attachment Upload API request: the multipart field
+// "message" ({"attachment":{"type":...,"payload":{"is_reusable":true}}})
+// and the file in "filedata", whose bytes are counted.
+func (s *Server) readUpload(r *http.Request) (typ, format string, size int64, e *Error) {
+	bad := func(msg string) (string, string, int64, *Error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return "", "", 0, errParamLocked(s, msg)
+	}
+	fields, file, msg := s.readMultipart(r)
+	if msg != "" {
+		return bad(msg)
+	}
+	var m Message
+	if json.Unmarshal([]byte(fields.Get("message")), &m) != nil || m.Attachment == nil {
+		return bad("Param message must be a JSON object with an attachment")
+	}
+	if file == nil {
+		return bad("The parameter filedata is required")
+	}
+	return m.Attachment.Type, file.format, file.size, nil
+}
+
+func extension(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 && i < len(name)-1 {
+		return name[i+1:]
+	}
+	return ""
+}
+
+func writeError(w http.ResponseWriter, e *Error) {
+	writeJSON(w, e.HTTPStatus, AppendError(make([]byte, 0, 256), e))
+}
+
+func writeJSON(w http.ResponseWriter, status int, b []byte) {
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json; charset=UTF-8"}
+	w.WriteHeader(status)
+	w.Write(b) //nolint:errcheck // the client went away
+}
+
+func appendSendResponse(b []byte, r SendResponse) []byte {
+	b = append(b, `{"recipient_id":`...)
+	b = appendString(b, r.RecipientID)
+	if r.MessageID != "" {
+		b = append(b, `,"message_id":`...)
+		b = appendString(b, r.MessageID)
+	}
+	return append(b, '}')
+}
+
+// AppendError appends Graph's error envelope for e:
+// {"error":{"message","type","code","error_subcode","fbtrace_id"}}.
+func AppendError(b []byte, e *Error) []byte {
+	b = append(b, `{"error":{"message":`...)
+	b = appendString(b, e.Message)
+	b = append(b, `,"type":`...)
+	b = appendString(b, e.Type)
+	b = append(b, `,"code":`...)
+	b = strconv.AppendInt(b, int64(e.Code), 10)
+	if e.Subcode != 0 {
+		b = append(b, `,"error_subcode":`...)
+		b = strconv.AppendInt(b, int64(e.Subcode), 10)
+	}
+	b = append(b, `,"fbtrace_id":`...)
+	b = appendString(b, e.FBTraceID)
+	return append(b, "}}"...)
+}
+
+// Deliveries lists what the customer's Messenger received, oldest first.
+func (s *Server) Deliveries(psid string) []Delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.customers[psid]
+	if c == nil {
+		return nil
+	}
+	return append([]Delivery(nil), c.deliveries...)
+}
+
+// LastError is the last error a send to the customer got; nil if none.
+func (s *Server) LastError(psid string) *ErrorEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.customers[psid]; c != nil && c.lastError != nil {
+		e := *c.lastError
+		return &e
+	}
+	return nil
+}
+
+// Journal returns a copy of the journal.
+func (s *Server) Journal() Journal {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Journal{Requests: s.journal.requests.snapshot(), Webhooks: s.journal.webhooks.snapshot(),
+		Deliveries: s.journal.deliveries.snapshot(), Errors: s.journal.errors.snapshot()}
+}
+
+// Counts returns the exact totals.
+func (s *Server) Counts() Counts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts
+}
+
+// NextRetry is when the next failed webhook is due to be retried.
+func (s *Server) NextRetry() (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.retries) == 0 {
+		return time.Time{}, false
+	}
+	return s.retries[0].due, true
+}
+
+// errNoWebhookURL is returned by the customer-side calls when neither a
+// WebhookURL nor Deliver is configured.
+var errNoWebhookURL = errors.New("messenger: Config.WebhookURL is empty")
+
+// retryHeap orders the webhooks waiting for a retry by due time.
+type retryHeap []*hook
+
+func (h retryHeap) Len() int { return len(h) }
+func (h retryHeap) Less(i, j int) bool {
+	if !h[i].due.Equal(h[j].due) {
+		return h[i].due.Before(h[j].due)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h retryHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *retryHeap) Push(x any)   { *h = append(*h, x.(*hook)) }
+func (h *retryHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}

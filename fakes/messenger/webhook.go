@@ -1,0 +1,464 @@
+package messenger
+
+import (
+	"bytes"
+	"container/heap"
+	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// Sign256 returns the X-Hub-Signature-256 value for body:
+// "sha256=" + lower-case hex HMAC-SHA256(secret, body).
+func Sign256(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Sign1 returns the legacy X-Hub-Signature value for body:
+// "sha1=" + lower-case hex HMAC-SHA1(secret, body).
+func Sign1(secret string, body []byte) string {
+	m := hmac.New(sha1.New, []byte(secret))
+	m.Write(body)
+	return "sha1=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// signatures computes both headers with the server's reused keyed
+// hashes, in one allocation.
+func (s *Server) signatures(body []byte) (sig256, sig1 string) {
+	s.macMu.Lock()
+	defer s.macMu.Unlock()
+	var sum [sha256.Size]byte
+	var buf [7 + 2*sha256.Size + 5 + 2*sha1.Size]byte
+	out := append(buf[:0], "sha256="...)
+	s.mac256.Reset()
+	s.mac256.Write(body)
+	out = hex.AppendEncode(out, s.mac256.Sum(sum[:0]))
+	n := len(out)
+	if !s.cfg.NoLegacySignature {
+		s.mac1.Reset()
+		s.mac1.Write(body)
+		out = append(out, "sha1="...)
+		out = hex.AppendEncode(out, s.mac1.Sum(sum[:0]))
+	}
+	both := string(out)
+	return both[:n], both[n:]
+}
+
+// WebhookHeader returns the headers a webhook with body is sent with:
+// Content-Type, X-Hub-Signature-256, X-Hub-Signature (unless
+// NoLegacySignature) and User-Agent.
+func (s *Server) WebhookHeader(body []byte) http.Header {
+	sig256, sig1 := s.signatures(body)
+	h := http.Header{"Content-Type": {"application/json"}, "X-Hub-Signature-256": {sig256}, "User-Agent": {userAgent}}
+	if sig1 != "" {
+		h["X-Hub-Signature"] = []string{sig1}
+	}
+	return h
+}
+
+const userAgent = "facebookexternalua"
+
+const lowerHex = "0123456789abcdef"
+
+func appendU(b []byte, r rune) []byte {
+	return append(b, '\\', 'u', lowerHex[r>>12&0xf], lowerHex[r>>8&0xf], lowerHex[r>>4&0xf], lowerHex[r&0xf])
+}
+
+// metaSafe marks the bytes appendString writes as they are: printable
+// ASCII other than " \ < > & / % @.
+var metaSafe = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = true
+	}
+	for _, c := range `"\<>&/%@` {
+		t[c] = false
+	}
+	return t
+}()
+
+// appendString appends s as a JSON string in Meta's escaped-unicode form:
+// every non-ASCII rune as \uXXXX (lower-case hex, surrogate pairs above
+// U+FFFF), "/" as \/, and < > & % @ as \u escapes.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if metaSafe[c] {
+			i++
+			continue
+		}
+		b = append(b, s[start:i]...)
+		if c < utf8.RuneSelf {
+			switch c {
+			case '"':
+				b = append(b, '\\', '"')
+			case '\\':
+				b = append(b, '\\', '\\')
+			case '/':
+				b = append(b, '\\', '/')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = appendU(b, rune(c))
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r >= 0x10000 {
+			r1, r2 := utf16.EncodeRune(r)
+			b = appendU(appendU(b, r1), r2)
+		} else {
+			b = appendU(b, r)
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// AppendWebhook appends the webhook body of ev for page: one entry with
+// one messaging event, in Meta's escaped form.
+func AppendWebhook(b []byte, page string, ev *Event) []byte {
+	ms := ev.Timestamp.UnixMilli()
+	b = append(b, `{"object":"page","entry":[{"id":`...)
+	b = appendString(b, page)
+	b = append(b, `,"time":`...)
+	b = strconv.AppendInt(b, ms, 10)
+	b = append(b, `,"messaging":[{"sender":{"id":`...)
+	b = appendString(b, ev.Sender)
+	b = append(b, `},"recipient":{"id":`...)
+	b = appendString(b, page)
+	b = append(b, `},"timestamp":`...)
+	b = strconv.AppendInt(b, ms, 10)
+	switch ev.Kind {
+	case "message":
+		b = append(b, `,"message":{"mid":`...)
+		b = appendString(b, ev.MID)
+		if ev.Text != "" {
+			b = append(b, `,"text":`...)
+			b = appendString(b, ev.Text)
+		}
+		if a := ev.Attachment; a != nil {
+			b = append(b, `,"attachments":[{"type":`...)
+			b = appendString(b, a.Type)
+			b = append(b, `,"payload":{"url":`...)
+			b = appendString(b, a.URL)
+			b = append(b, "}}]"...)
+		}
+		b = append(b, '}')
+	case "postback":
+		b = append(b, `,"postback":{"title":`...)
+		b = appendString(b, ev.Text)
+		b = append(b, `,"payload":`...)
+		b = appendString(b, ev.Payload)
+		b = append(b, `,"mid":`...)
+		b = appendString(b, ev.MID)
+		b = append(b, '}')
+	case "delivery":
+		b = append(b, `,"delivery":{"mids":[`...)
+		for i, m := range ev.Delivered {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, m)
+		}
+		b = append(b, `],"watermark":`...)
+		b = strconv.AppendInt(b, ms, 10)
+		b = append(b, '}')
+	}
+	if r := ev.Referral; r != nil {
+		b = append(b, `,"referral":{`...)
+		if r.Ref != "" {
+			b = append(b, `"ref":`...)
+			b = appendString(b, r.Ref)
+			b = append(b, ',')
+		}
+		if r.AdID != "" {
+			b = append(b, `"ad_id":`...)
+			b = appendString(b, r.AdID)
+			b = append(b, ',')
+		}
+		b = append(b, `"source":`...)
+		b = appendString(b, r.Source)
+		b = append(b, `,"type":`...)
+		b = appendString(b, r.Type)
+		b = append(b, '}')
+	}
+	return append(b, "}]}]}"...)
+}
+
+// hook is one webhook being delivered: the same event and bytes on every
+// try.
+type hook struct {
+	ev    Event
+	body  []byte // nil on the Direct network
+	first time.Time
+	tries int
+	due   time.Time
+	seq   uint64
+}
+
+// Inbound is the fate of a customer-side event's first try.
+type Inbound struct {
+	ID       string // the message id
+	Status   int    // the receiver's HTTP status; 0 when the call failed
+	Retrying bool   // the first try failed and a retry is queued
+}
+
+// CustomerText has the customer psid send text. The customer's window
+// (re)starts at the platform's time even when the webhook fails.
+func (s *Server) CustomerText(ctx context.Context, psid, text string) (Inbound, error) {
+	return s.customerEvent(ctx, Event{Sender: psid, Kind: "message", Text: text})
+}
+
+// CustomerAdText has the customer send text from a Click-to-Messenger ad:
+// the message's messaging entry carries the ad referral (source ADS, type
+// OPEN_THREAD, the ad's id and the ref the ad was given).
+func (s *Server) CustomerAdText(ctx context.Context, psid, text, adID, ref string) (Inbound, error) {
+	return s.customerEvent(ctx, Event{Sender: psid, Kind: "message", Text: text,
+		Referral: &Referral{AdID: adID, Ref: ref, Source: "ADS", Type: "OPEN_THREAD"}})
+}
+
+// CustomerAttachment has the customer send a file of type (image, audio,
+// video, file) and format; its payload url points at the platform's CDN.
+func (s *Server) CustomerAttachment(ctx context.Context, psid, typ, format string) (Inbound, error) {
+	if _, ok := s.limits[typ]; !ok {
+		return Inbound{}, fmt.Errorf("messenger: no attachment type %q", typ)
+	}
+	return s.customerEvent(ctx, Event{Sender: psid, Kind: "message", Attachment: &InboundAttachment{Type: typ}, Payload: normFormat(format)})
+}
+
+// CustomerPostback has the customer tap a button (or Get Started) with
+// title and payload.
+func (s *Server) CustomerPostback(ctx context.Context, psid, title, payload string) (Inbound, error) {
+	return s.customerEvent(ctx, Event{Sender: psid, Kind: "postback", Text: title, Payload: payload})
+}
+
+func (s *Server) customerEvent(ctx context.Context, ev Event) (Inbound, error) {
+	if !validPSID(ev.Sender) {
+		return Inbound{}, fmt.Errorf("messenger: %q is not a page-scoped id (15 to 17 digits)", ev.Sender)
+	}
+	now := s.now()
+	s.mu.Lock()
+	c := s.customerLocked(ev.Sender)
+	c.hasInbound, c.lastInbound = true, now
+	ev.Timestamp = now
+	ev.MID = s.ids.mid()
+	if a := ev.Attachment; a != nil {
+		a.URL = "https://scontent.xx.fbcdn.net/v/" + a.Type + "/" + ev.MID[2:14] + "." + ev.Payload
+		ev.Payload = ""
+	}
+	s.mu.Unlock()
+	h := &hook{ev: ev, first: now}
+	res := s.deliver(ctx, h)
+	return Inbound{ID: ev.MID, Status: res.status, Retrying: res.retry}, res.err
+}
+
+// validPSID accepts 15 to 17 digits without a leading zero.
+func validPSID(s string) bool {
+	if len(s) < 15 || len(s) > 17 || s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+type tryResult struct {
+	status int
+	err    error
+	retry  bool
+}
+
+// deliver makes one try of h, journals it and queues a retry when it
+// fails: the one place where the fake sends a webhook.
+func (s *Server) deliver(ctx context.Context, h *hook) tryResult {
+	at := s.now()
+	var status int
+	var err error
+	switch {
+	case s.cfg.Deliver != nil:
+		status = s.cfg.Deliver(ctx, h.ev)
+	case s.cfg.WebhookURL == "":
+		err = errNoWebhookURL
+	default:
+		if h.body == nil {
+			h.body = AppendWebhook(make([]byte, 0, 320+len(h.ev.Text)), s.cfg.PageID, &h.ev)
+		}
+		status, err = s.post(ctx, h.body)
+	}
+	h.tries++
+	wh := Webhook{At: at, Kind: h.ev.Kind, Status: status, ID: h.ev.MID, PSID: h.ev.Sender, Try: h.tries, Body: h.body}
+	if h.ev.Kind == "delivery" && len(h.ev.Delivered) > 0 {
+		wh.ID = h.ev.Delivered[0]
+	}
+	if err != nil {
+		wh.Err = err.Error()
+	}
+	res := tryResult{status: status, err: err}
+	s.mu.Lock()
+	if h.tries > 1 {
+		s.counts.Retries++
+	}
+	if err != nil || status < 200 || status > 299 {
+		if i := h.tries - 1; i < len(s.cfg.RetrySchedule) {
+			s.hookSeq++
+			h.due, h.seq = at.Add(max(s.cfg.RetrySchedule[i], time.Nanosecond)), s.hookSeq
+			heap.Push(&s.retries, h)
+			wh.NextTry, res.retry = h.due, true
+		}
+	}
+	s.counts.Webhooks++
+	s.journal.webhooks.add(wh)
+	s.mu.Unlock()
+	return res
+}
+
+func (s *Server) post(ctx context.Context, body []byte) (int, error) {
+	if s.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	sig256, sig1 := s.signatures(body)
+	req.Header["Content-Type"] = []string{"application/json"}
+	req.Header["X-Hub-Signature-256"] = []string{sig256}
+	if sig1 != "" {
+		req.Header["X-Hub-Signature"] = []string{sig1}
+	}
+	req.Header["User-Agent"] = []string{userAgent}
+	resp, err := s.cfg.Client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) //nolint:errcheck // draining only
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// Flush sends what is due at the platform's time: the retries of failed
+// webhooks, oldest first, then a message_deliveries webhook for each
+// message accepted since the last Flush. It returns how many tries it made
+// and the first transport error.
+func (s *Server) Flush(ctx context.Context) (int, error) {
+	n := 0
+	var first error
+	for {
+		now := s.now()
+		s.mu.Lock()
+		if len(s.retries) == 0 || s.retries[0].due.After(now) {
+			s.mu.Unlock()
+			break
+		}
+		h := heap.Pop(&s.retries).(*hook)
+		s.mu.Unlock()
+		if res := s.deliver(ctx, h); res.err != nil && first == nil {
+			first = res.err
+		}
+		n++
+	}
+	s.mu.Lock()
+	due := s.receipts
+	s.receipts = nil
+	s.mu.Unlock()
+	for _, r := range due {
+		h := &hook{ev: Event{Sender: r.psid, Kind: "delivery", Timestamp: s.now(), Delivered: []string{r.mid}}, first: s.now()}
+		if res := s.deliver(ctx, h); res.err != nil && first == nil {
+			first = res.err
+		}
+		n++
+	}
+	return n, first
+}
+
+// Verify performs the subscription handshake against WebhookURL: GET
+// ?hub.mode=subscribe&hub.challenge=<seeded>&hub.verify_token=<token>,
+// unsigned; it fails unless the answer is 200 with exactly the challenge.
+func (s *Server) Verify(ctx context.Context) error {
+	now := s.now()
+	s.mu.Lock()
+	ch := s.ids.challenge()
+	s.mu.Unlock()
+	status, err := s.verify(ctx, ch)
+	wh := Webhook{At: now, Kind: "verify", Status: status, Try: 1}
+	if err != nil {
+		wh.Err = err.Error()
+	}
+	s.mu.Lock()
+	s.counts.Webhooks++
+	s.journal.webhooks.add(wh)
+	s.mu.Unlock()
+	return err
+}
+
+func (s *Server) verify(ctx context.Context, ch string) (int, error) {
+	if s.cfg.WebhookURL == "" {
+		return 0, errNoWebhookURL
+	}
+	u, err := url.Parse(s.cfg.WebhookURL)
+	if err != nil {
+		return 0, err
+	}
+	q := u.Query()
+	q.Set("hub.mode", "subscribe")
+	q.Set("hub.challenge", ch)
+	q.Set("hub.verify_token", s.cfg.VerifyToken)
+	u.RawQuery = q.Encode()
+	if s.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("User-Agent", "facebookplatform/1.0 (+http://developers.facebook.com)")
+	resp, err := s.cfg.Client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK {
+		return resp.StatusCode, fmt.Errorf("messenger: verification failed: the webhook answered HTTP %d", resp.StatusCode)
+	}
+	if string(body) != ch {
+		return resp.StatusCode, fmt.Errorf("messenger: verification failed: the webhook answered %q, want the challenge %q", truncate(body, 64), ch)
+	}
+	return resp.StatusCode, nil
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
+}

@@ -1,0 +1,220 @@
+package messenger_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/omnisim/omnisim/platforms"
+	"github.com/omnisim/omnisim/scenarios"
+	"github.com/omnisim/omnisim/serve"
+	"github.com/omnisim/omnisim/sim"
+)
+
+// Every shipped Messenger scenario gives the same routing, deliveries,
+// refusals, expectations and drift in Memory and in Direct (only the wire
+// counters differ), and passes in both.
+func TestDirectMatchesMemory(t *testing.T) {
+	names, _ := fs.Glob(scenarios.Library, "messenger-*.toml")
+	if len(names) < 3 {
+		t.Fatalf("scenarios %v", names)
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			b, _ := fs.ReadFile(scenarios.Library, name)
+			sc, err := platforms.Format.Parse(name, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mem := sim.Run(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: sim.Memory, Trace: true})
+			dir := sim.Run(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: sim.Direct, Trace: true})
+			if mem.Error != "" || dir.Error != "" || !mem.Passed || !dir.Passed {
+				t.Fatalf("memory %q passed %v; direct %q passed %v", mem.Error, mem.Passed, dir.Error, dir.Passed)
+			}
+			mt, dt := mem.Totals, dir.Totals
+			mt.Webhooks, dt.Webhooks = 0, 0
+			if mt != dt {
+				t.Errorf("totals: memory %+v, direct %+v", mt, dt)
+			}
+			for _, pair := range [][2]any{{mem.Expectations, dir.Expectations}, {mem.Drift, dir.Drift}, {mem.Agents, dir.Agents}, {mem.Trace, dir.Trace}} {
+				mj, _ := json.Marshal(pair[0])
+				dj, _ := json.Marshal(pair[1])
+				if string(mj) != string(dj) {
+					t.Errorf("memory\n%s\ndirect\n%s", mj, dj)
+				}
+			}
+		})
+	}
+}
+
+const serveScenario = `name = "messenger serve"
+start = "2026-03-02T09:00:00Z"
+
+[channels.messenger.ad_referrals]
+"7240412345678901" = "120210000000000042"
+
+[[agents]]
+id = "ana"
+capacity = 5
+
+[[customers]]
+id = "wang"
+channel = "messenger"
+psid = "7240412345678901"
+`
+
+// serve reaches the fake and the router over plain HTTP, as an app and
+// as Meta would: the handshake, a signed webhook (and a forged and a
+// replayed one), and a send through the Graph API.
+func TestServe(t *testing.T) {
+	sc, err := platforms.Format.Parse("s.toml", []byte(serveScenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := uint64(1)
+	srv, err := serve.Start(context.Background(), serve.Config{Scenario: sc, Seed: &seed, Stopped: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	urls := srv.URLs()
+	api, hook := urls.Platforms["messenger"]["api"], urls.Platforms["messenger"]["webhook"]
+	do := func(method, u, ctype, body string, hdr ...string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, u, strings.NewReader(body))
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+
+	// The handshake, as Meta makes it.
+	if st, body := do("GET", hook+"?hub.mode=subscribe&hub.verify_token=omnisim-messenger-verify-token&hub.challenge=4242", "", ""); st != 200 || body != "4242" {
+		t.Fatalf("handshake: %d %q", st, body)
+	}
+	if st, _ := do("GET", hook+"?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1", "", ""); st != 403 {
+		t.Errorf("wrong verify token: %d", st)
+	}
+	// A signed webhook, as Meta sends it; then forged and unsigned ones.
+	body := `{"object":"page","entry":[{"id":"104857392016483","time":1772442000000,"messaging":[{"sender":{"id":"7240498765432109"},"recipient":{"id":"104857392016483"},"timestamp":1772442000000,"message":{"mid":"m_from_meta","text":"hello"}}]}]}`
+	m := hmac.New(sha256.New, []byte("omnisim-messenger-app-secret"))
+	m.Write([]byte(body))
+	m1 := hmac.New(sha1.New, []byte("omnisim-messenger-app-secret"))
+	m1.Write([]byte(body))
+	sig, sig1 := "sha256="+hex.EncodeToString(m.Sum(nil)), "sha1="+hex.EncodeToString(m1.Sum(nil))
+	if st, _ := do("POST", hook, "application/json", body, "X-Hub-Signature-256", sig, "X-Hub-Signature", sig1); st != 200 {
+		t.Fatalf("signed webhook: %d", st)
+	}
+	if st, _ := do("POST", hook, "application/json", body, "X-Hub-Signature-256", "sha256="+strings.Repeat("0", 64)); st != 403 {
+		t.Errorf("forged webhook: %d", st)
+	}
+	if st, _ := do("POST", hook, "application/json", body); st != 401 {
+		t.Errorf("unsigned webhook: %d", st)
+	}
+	do("POST", hook, "application/json", body, "X-Hub-Signature-256", sig) // replayed
+	var convs struct {
+		Conversations []json.RawMessage `json:"conversations"`
+	}
+	_, cj := do("GET", urls.Control+"/conversations", "", "")
+	json.Unmarshal([]byte(cj), &convs)
+	if len(convs.Conversations) != 1 {
+		t.Errorf("conversations after a replay: %s", cj)
+	}
+
+	// The scripted customer writes through the fake (from the ad), and an
+	// app answers through the Send API with the token in the query.
+	if st, body := do("POST", urls.Control+"/customers/messenger/wang/messages", "application/json", `{"text":"from the ad"}`); st != 200 {
+		t.Fatalf("customer message: %d %s", st, body)
+	}
+	st, ans := do("POST", api+"/v25.0/me/messages?access_token=omnisim-messenger-page-token", "application/json",
+		`{"recipient":{"id":"7240412345678901"},"messaging_type":"RESPONSE","message":{"text":"Hello from my app"}}`)
+	var ok struct {
+		RecipientID string `json:"recipient_id"`
+		MessageID   string `json:"message_id"`
+	}
+	if st != 200 || json.Unmarshal([]byte(ans), &ok) != nil || ok.RecipientID != "7240412345678901" || !strings.HasPrefix(ok.MessageID, "m_") {
+		t.Fatalf("send: %d %s", st, ans)
+	}
+	st, ans = do("POST", api+"/v25.0/me/messages", "application/json", `{}`, "Authorization", "Bearer wrong")
+	if st != 400 || !strings.Contains(ans, `"code":190`) || !strings.Contains(ans, "fbtrace_id") {
+		t.Errorf("wrong token: %d %s", st, ans)
+	}
+	_, dev := do("GET", urls.Control+"/customers/messenger/wang/device", "", "")
+	if !strings.Contains(dev, "Hello from my app") {
+		t.Errorf("device: %s", dev)
+	}
+	_, j := do("GET", urls.Control+"/journal?platform=messenger&kind=webhook", "", "")
+	if !strings.Contains(j, "120210000000000042") {
+		t.Errorf("the ad referral is not in the journal: %s", j)
+	}
+}
+
+// The Messenger example of docs/scenarios.md parses with the real table.
+func TestDocExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/scenarios.md")
+	if err != nil {
+		t.Skipf("no docs: %v", err)
+	}
+	found := false
+	for _, b := range strings.Split(string(doc), "```toml\n")[1:] {
+		src, _, _ := strings.Cut(b, "```")
+		if !strings.Contains(src, "[channels.messenger") {
+			continue
+		}
+		found = true
+		if _, err := platforms.Format.Parse("doc.toml", []byte(src)); err != nil {
+			t.Errorf("%v\n%s", err, src)
+		}
+	}
+	if !found {
+		t.Error("no Messenger example in docs/scenarios.md")
+	}
+}
+
+// In messenger-human-agent.toml the reply at 30 hours goes with the
+// HUMAN_AGENT tag and the one inside 24 hours as RESPONSE: the platform's
+// journal says how each was sent.
+func TestHumanAgentTagOnTheWire(t *testing.T) {
+	b, _ := fs.ReadFile(scenarios.Library, "messenger-human-agent.toml")
+	sc, err := platforms.Format.Parse("messenger-human-agent.toml", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	w.Schedule()
+	if err := w.RunUntil(time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	bind, _ := w.Binding("messenger")
+	var got []string
+	for _, r := range bind.Journal(sim.JournalFilter{Kind: sim.RecordDelivery}) {
+		got = append(got, r.Text)
+	}
+	want := []string{"有的，明天可以出貨。", "您的外套已經出貨了。 [HUMAN_AGENT]"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("deliveries %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,439 @@
+package messenger
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"hash"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/omnisim/omnisim/router"
+)
+
+// Channel is the channel name in [router.CustomerKey].
+const Channel = "messenger"
+
+// The defaults of [Config].
+const (
+	DefaultBaseURL      = "https://graph.facebook.com"
+	DefaultAPIVersion   = "v25.0"
+	DefaultDedupeWindow = 7 * 24 * time.Hour
+)
+
+// MaxBodySize is the largest webhook body accepted; a larger one is
+// answered 413.
+const MaxBodySize = 3 << 20
+
+// The signature headers.
+const (
+	SignatureHeader       = "X-Hub-Signature-256"
+	LegacySignatureHeader = "X-Hub-Signature"
+)
+
+// Config configures an [Adapter].
+type Config struct {
+	AppSecret   string // verifies the signatures
+	VerifyToken string // answers the GET handshake
+	AccessToken string // the page access token of the Send API
+	PageID      string // the page this adapter serves (account of CustomerKey)
+	BaseURL     string // default "https://graph.facebook.com"
+	APIVersion  string // default "v25.0"
+	// Client sends to the Graph API; default http.DefaultClient.
+	Client *http.Client
+	// Clock gives the time passed to the Receiver and used for dedupe and
+	// windows; default time.Now.
+	Clock func() time.Time
+	// DedupeWindow is how long message ids are remembered; default 7 days.
+	DedupeWindow time.Duration
+	// Window is the standard messaging window (default 24h): inside it a
+	// reply goes as RESPONSE.
+	Window time.Duration
+	// HumanAgentWindow is how long after the customer's last message a
+	// reply goes with the HUMAN_AGENT tag once Window has passed (default
+	// 7 days); negative never tags.
+	HumanAgentWindow time.Duration
+	// LegacySignature accepts a POST signed only with X-Hub-Signature
+	// (sha1) when X-Hub-Signature-256 is missing. Either way a sha1
+	// signature that is present must be right.
+	LegacySignature bool
+	// Direct, when set, sends by value instead of HTTP (the Direct
+	// network): it answers a [SendRequest] with the message id, or a
+	// *[router.PlatformError].
+	Direct func(req SendRequest) (messageID string, err error)
+}
+
+// SendRequest is what the adapter sends, as a value.
+type SendRequest struct {
+	Recipient     string // PSID
+	MessagingType string // RESPONSE or MESSAGE_TAG
+	Tag           string // HUMAN_AGENT with MESSAGE_TAG
+	Text          string
+	// Attachment is a file to upload and send (Text is then empty).
+	Attachment *router.Attachment
+	// AttachmentType is Messenger's type for it: image, audio, video, file.
+	AttachmentType string
+}
+
+// Stats counts what an [Adapter]'s webhook endpoint has seen.
+type Stats struct {
+	Received   int // messages and postbacks handed to the Receiver
+	Rejected   int // webhook POSTs refused: 401, 403, 413 or 400
+	Duplicates int // messages dropped because their id was already seen
+	Statuses   int // delivery receipts handed to the Receiver
+	Reads      int // read receipts seen
+}
+
+// Adapter is the Messenger channel adapter of one Facebook Page: an
+// [http.Handler] for its webhook and a [router.Sender]. It is safe for
+// concurrent use.
+type Adapter struct {
+	cfg    Config
+	rcv    router.Receiver
+	secret []byte
+	msgURL string
+	attURL string
+
+	macs sync.Pool // *keyedMACs
+
+	mu    sync.Mutex
+	seen  map[string]int64 // message id -> when remembered (UnixNano)
+	order []seenEntry
+	head  int
+	last  map[string]time.Time // PSID -> the customer's last message
+	ads   map[string]pendingAd // PSID -> a referral not yet attached to a message
+	// sweepAt is the size of last (plus ads) at which stale entries are
+	// next swept out: twice what the previous sweep kept, so that sweeping
+	// costs O(1) per message.
+	sweepAt int
+	stats   Stats
+	window  int64
+	buffers sync.Pool
+	words   []string // strings the webhook decoder interns: the page id and webhookWords
+}
+
+// pendingAd is an ad referral that came without a message.
+type pendingAd struct {
+	ad string
+	at time.Time
+}
+
+// sweepLocked forgets the customers whose last message is older than any
+// window the adapter chooses by, and referrals as old, once the maps have
+// doubled since the last sweep.
+func (a *Adapter) sweepLocked(now time.Time) {
+	if len(a.last)+len(a.ads) < a.sweepAt {
+		return
+	}
+	keep := max(a.cfg.Window, a.cfg.HumanAgentWindow)
+	for psid, at := range a.last {
+		if now.Sub(at) >= keep {
+			delete(a.last, psid)
+		}
+	}
+	for psid, p := range a.ads {
+		if now.Sub(p.at) >= keep {
+			delete(a.ads, psid)
+		}
+	}
+	a.sweepAt = max(1024, 2*(len(a.last)+len(a.ads)))
+}
+
+type seenEntry struct {
+	id string
+	at int64
+}
+
+type keyedMACs struct {
+	h256, h1 hash.Hash
+	sum      [sha256.Size]byte
+}
+
+// New returns an adapter for cfg that hands inbound traffic to rcv.
+func New(cfg Config, rcv router.Receiver) *Adapter {
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.APIVersion == "" {
+		cfg.APIVersion = DefaultAPIVersion
+	}
+	if cfg.Client == nil {
+		cfg.Client = http.DefaultClient
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.DedupeWindow <= 0 {
+		cfg.DedupeWindow = DefaultDedupeWindow
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = DefaultWindow
+	}
+	if cfg.HumanAgentWindow == 0 {
+		cfg.HumanAgentWindow = DefaultHumanAgentWindow
+	}
+	a := &Adapter{cfg: cfg, rcv: rcv, secret: []byte(cfg.AppSecret), seen: map[string]int64{},
+		last: map[string]time.Time{}, ads: map[string]pendingAd{}, window: int64(cfg.DedupeWindow), sweepAt: 1024}
+	base := cfg.BaseURL + "/" + cfg.APIVersion + "/" + cfg.PageID
+	tok := "?access_token=" + url.QueryEscape(cfg.AccessToken)
+	a.msgURL, a.attURL = base+"/messages"+tok, base+"/message_attachments"+tok
+	a.macs.New = func() any {
+		return &keyedMACs{h256: hmac.New(sha256.New, a.secret), h1: hmac.New(sha1.New, a.secret)}
+	}
+	a.buffers.New = func() any { return new(bytes.Buffer) }
+	a.words = append([]string{cfg.PageID}, webhookWords...)
+	return a
+}
+
+// Stats returns the adapter's counters.
+func (a *Adapter) Stats() Stats {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.stats
+}
+
+func (a *Adapter) key(psid string) router.CustomerKey {
+	return router.CustomerKey{Channel: Channel, Account: a.cfg.PageID, Customer: psid}
+}
+
+// ServeHTTP is the webhook endpoint: the GET verification handshake and
+// the signed POST notifications.
+func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodPost:
+		a.serveNotification(w, r)
+	case http.MethodGet:
+		a.serveVerify(w, r)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	}
+}
+
+func (a *Adapter) serveVerify(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("hub.mode") != "subscribe" || a.cfg.VerifyToken == "" ||
+		subtle.ConstantTimeCompare([]byte(q.Get("hub.verify_token")), []byte(a.cfg.VerifyToken)) != 1 {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, q.Get("hub.challenge")) //nolint:errcheck // the caller went away
+}
+
+func (a *Adapter) reject(w http.ResponseWriter, msg string, code int) {
+	a.mu.Lock()
+	a.stats.Rejected++
+	a.mu.Unlock()
+	http.Error(w, msg, code)
+}
+
+func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
+	sig256, sig1 := r.Header.Get(SignatureHeader), r.Header.Get(LegacySignatureHeader)
+	if sig256 == "" && (sig1 == "" || !a.cfg.LegacySignature) {
+		a.reject(w, "missing "+SignatureHeader, http.StatusUnauthorized)
+		return
+	}
+	if r.ContentLength > MaxBodySize {
+		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	buf := a.buffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			a.buffers.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodySize)); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
+		} else {
+			a.reject(w, "cannot read body", http.StatusBadRequest)
+		}
+		return
+	}
+	body := buf.Bytes()
+	if !a.verify(sig256, sig1, body) {
+		a.reject(w, "bad signature", http.StatusForbidden)
+		return
+	}
+	events, err := parseWebhook(body, a.words)
+	if err != nil {
+		a.reject(w, "malformed notification: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	for i := range events {
+		if events[i].Page == a.cfg.PageID {
+			a.Receive(events[i])
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// verify checks X-Hub-Signature-256 (when given, else the legacy sha1
+// one, which the caller allowed) and a present X-Hub-Signature as well.
+func (a *Adapter) verify(sig256, sig1 string, body []byte) bool {
+	if len(a.secret) == 0 {
+		return false
+	}
+	m := a.macs.Get().(*keyedMACs)
+	defer a.macs.Put(m)
+	ok := true
+	if sig256 != "" {
+		m.h256.Reset()
+		m.h256.Write(body)
+		ok = checkSig(sig256, "sha256=", m.h256.Sum(m.sum[:0]))
+	}
+	if ok && sig1 != "" {
+		m.h1.Reset()
+		m.h1.Write(body)
+		ok = checkSig(sig1, "sha1=", m.h1.Sum(m.sum[:0]))
+	}
+	return ok
+}
+
+func checkSig(sig, prefix string, sum []byte) bool {
+	hexPart, ok := strings.CutPrefix(sig, prefix)
+	if !ok || len(hexPart) != 2*len(sum) {
+		return false
+	}
+	var want [sha256.Size]byte
+	for i := range sum {
+		hi, ok1 := fromHex(hexPart[2*i])
+		lo, ok2 := fromHex(hexPart[2*i+1])
+		if !ok1 || !ok2 {
+			return false
+		}
+		want[i] = hi<<4 | lo
+	}
+	return hmac.Equal(want[:len(sum)], sum)
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// Receive is the adapter's value path (the Direct network uses it without
+// bytes, the webhook after the signature check): it dedupes ev by its
+// message id, notes the customer's last message for the window, and hands
+// a message or postback to the Receiver as a [router.Inbound] (an ad
+// referral becomes its AdSource) and a delivery receipt as statuses.
+// Echoes of the page's own messages and events for no customer are
+// dropped; a referral without a message is kept for the customer's next
+// message.
+func (a *Adapter) Receive(ev Event) {
+	if ev.Sender == "" {
+		return
+	}
+	now := a.cfg.Clock()
+	switch ev.Kind {
+	case "message", "postback":
+		in := router.Inbound{Customer: a.key(ev.Sender), MessageID: ev.MID, Text: ev.Text}
+		if in.MessageID == "" { // a postback of an old client carries no mid
+			in.MessageID = "postback:" + ev.Sender + ":" + itoa(ev.Timestamp)
+		}
+		if ev.AttachmentType != "" {
+			in.Attachment = attachment(ev.AttachmentType, ev.AttachmentURL)
+		}
+		a.mu.Lock()
+		if !a.rememberLocked(in.MessageID, now.UnixNano()) {
+			a.stats.Duplicates++
+			a.mu.Unlock()
+			return
+		}
+		a.stats.Received++
+		a.sweepLocked(now)
+		a.last[ev.Sender] = now
+		ad := ""
+		if ev.Referral != nil && ev.Referral.Source == "ADS" {
+			ad = ev.Referral.AdID
+		}
+		if ad == "" {
+			ad = a.ads[ev.Sender].ad
+		}
+		delete(a.ads, ev.Sender)
+		a.mu.Unlock()
+		in.AdSource = ad
+		a.rcv.Receive(now, in)
+	case "referral":
+		if r := ev.Referral; r != nil && r.Source == "ADS" && r.AdID != "" {
+			a.mu.Lock()
+			a.sweepLocked(now)
+			a.ads[ev.Sender] = pendingAd{ad: r.AdID, at: now}
+			a.mu.Unlock()
+		}
+	case "delivery":
+		a.mu.Lock()
+		a.stats.Statuses += len(ev.Delivered)
+		a.mu.Unlock()
+		for _, mid := range ev.Delivered {
+			a.rcv.Status(now, a.key(ev.Sender), mid, "delivered", "")
+		}
+	case "read":
+		a.mu.Lock()
+		a.stats.Reads++
+		a.mu.Unlock()
+	}
+}
+
+// rememberLocked records id as seen at now and reports whether it is new
+// within the dedupe window.
+func (a *Adapter) rememberLocked(id string, now int64) bool {
+	for a.head < len(a.order) && now-a.order[a.head].at >= a.window {
+		e := a.order[a.head]
+		if at, ok := a.seen[e.id]; ok && at == e.at {
+			delete(a.seen, e.id)
+		}
+		a.order[a.head] = seenEntry{}
+		a.head++
+	}
+	if a.head > 1024 && a.head*2 > len(a.order) {
+		a.order = append(a.order[:0], a.order[a.head:]...)
+		a.head = 0
+	}
+	if at, ok := a.seen[id]; ok && now-at < a.window {
+		return false
+	}
+	a.seen[id] = now
+	a.order = append(a.order, seenEntry{id, now})
+	return true
+}
+
+// attachment maps Messenger's attachment type to the router's kind, with
+// the format read from the URL's extension.
+func attachment(typ, u string) *router.Attachment {
+	kind := typ
+	if typ == "file" {
+		kind = "document"
+	}
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	format := ""
+	if i := strings.LastIndexByte(u, '.'); i >= 0 && !strings.Contains(u[i:], "/") {
+		format = strings.ToLower(u[i+1:])
+	}
+	return &router.Attachment{Kind: kind, Format: format}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
