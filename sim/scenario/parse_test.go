@@ -448,7 +448,7 @@ func TestErrors(t *testing.T) {
 		{"step/customer to", "+[[steps]]\ncustomer = \"u1\"\nto = \"u1\"\nsays = \"x\"\n",
 			[]wantErr{{"scen.toml:14:6", "steps[0].to: only agent steps use to", ""}}},
 		{"step/customer nothing", "+[[steps]]\ncustomer = \"u1\"\n",
-			[]wantErr{{"scen.toml:12:1", "steps[0]: a customer step needs says or attaches", ""}}},
+			[]wantErr{{"scen.toml:12:1", "steps[0]: a customer step needs says, attaches or event", ""}}},
 		{"step/customer says and attaches", "+[[steps]]\ncustomer = \"u1\"\nsays = \"x\"\nattaches = { kind = \"image\", format = \"png\" }\n",
 			[]wantErr{{"scen.toml:15:12", "steps[0]: a customer step has says and attaches", "one step for each"}}},
 		{"step/agent nothing", "+[[steps]]\nagent = \"li\"\nto = \"u1\"\n",
