@@ -313,7 +313,10 @@ func TestCustomerReplies(t *testing.T) {
 		func() error { _, err := s.CustomerReply(ctx, cust, "n", "x", ""); return err }(),
 		func() error { _, err := s.CustomerReaction(ctx, cust2, "n", out, "x"); return err }(),
 		func() error { _, err := s.CustomerReaction(ctx, cust, "n", got[0].ID, "x"); return err }(),
-		func() error { _, err := s.CustomerInteractive(ctx, cust, "n", out, "nfm_reply", "a", "b", ""); return err }(),
+		func() error {
+			_, err := s.CustomerInteractive(ctx, cust, "n", out, "nfm_reply", "a", "b", "")
+			return err
+		}(),
 	} {
 		if err == nil {
 			t.Error("accepted")

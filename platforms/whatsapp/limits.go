@@ -70,7 +70,7 @@ func validateLimits(s *Settings) []scenario.SettingsProblem {
 			if n, near := scenario.Nearest(p.Vertical, fakewa.VerticalNames()); near {
 				hint = fmt.Sprintf("did you mean %q?", n)
 			}
-			bad("profile.vertical", hint, "%q is not a WhatsApp vertical; want one of: %s", p.Vertical, strings.Join(fakewa.VerticalNames(), ", "))
+			bad("profile", hint, "vertical %q is not a WhatsApp vertical; want one of: %s", p.Vertical, strings.Join(fakewa.VerticalNames(), ", "))
 		} else if e := fakewa.CheckProfile(bp, nil); e != nil {
 			bad("profile", "", "%s", e.Details())
 		}
