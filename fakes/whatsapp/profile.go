@@ -168,8 +168,9 @@ func (u *profileUpdate) apply(p BusinessProfile) BusinessProfile {
 // profileFields are the fields GET may ask for.
 var profileFields = []string{"about", "address", "description", "email", "profile_picture_url", "websites", "vertical", "messaging_product"}
 
-// profileData is data[0] of a profile GET.
-type profileData struct {
+// ProfileData is data[0] of a profile GET: the fields asked for (all when
+// fields is not given) and messaging_product.
+type ProfileData struct {
 	About             string   `json:"about,omitempty"`
 	Address           string   `json:"address,omitempty"`
 	Description       string   `json:"description,omitempty"`
@@ -183,7 +184,7 @@ type profileData struct {
 // ProfileResponse is the 200 answer of GET
 // /{version}/{phone-number-id}/whatsapp_business_profile.
 type ProfileResponse struct {
-	Data []profileData `json:"data"`
+	Data []ProfileData `json:"data"`
 }
 
 // Profile returns the business profile now.
@@ -224,7 +225,7 @@ func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p := s.Profile()
-	d := profileData{MessagingProduct: "whatsapp"}
+	d := ProfileData{MessagingProduct: "whatsapp"}
 	if want["about"] {
 		d.About = p.About
 	}
@@ -246,7 +247,7 @@ func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) {
 	if want["vertical"] {
 		d.Vertical = p.Vertical
 	}
-	b, err := EncodeEscaped(ProfileResponse{Data: []profileData{d}})
+	b, err := EncodeEscaped(ProfileResponse{Data: []ProfileData{d}})
 	if err != nil { // cannot happen: strings only
 		s.fail(w, r, errParam(err.Error()), "")
 		return
