@@ -2,6 +2,9 @@ package whatsapp
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -343,5 +346,36 @@ func TestCustomerReplies(t *testing.T) {
 	clk2.Add(MaxReactionAge)
 	if _, err := s2.CustomerReaction(ctx, cust, "Sheena", out2, "x"); err == nil {
 		t.Fatal("reaction to a 30-day-old message")
+	}
+}
+
+// TestReplyWebhookKnownAnswer: the exact bytes of a reaction and a button
+// reply webhook in Meta's escaped form, and their signature computed here
+// with crypto/hmac.
+func TestReplyWebhookKnownAnswer(t *testing.T) {
+	s, _ := newTest(Config{})
+	ctx := &MessageContext{From: "15550783881", ID: "wamid.OUT="}
+	tests := []struct {
+		m    InboundMessage
+		want string
+	}{
+		{InboundMessage{From: cust, ID: "wamid.IN=", Type: "reaction", Reaction: &Reaction{MessageID: "wamid.OUT=", Emoji: "👍"}},
+			`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Zoë"},"wa_id":"16505551234"}],"messages":[{"from":"16505551234","id":"wamid.IN=","timestamp":"1749463200","type":"reaction","reaction":{"message_id":"wamid.OUT=","emoji":"\ud83d\udc4d"}}]},"field":"messages"}]}]}`},
+		{InboundMessage{Context: ctx, From: cust, ID: "wamid.IN=", Type: "button", Button: &InboundButton{Text: "Sí", Payload: "yes/1"}},
+			`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Zoë"},"wa_id":"16505551234"}],"messages":[{"context":{"from":"15550783881","id":"wamid.OUT="},"from":"16505551234","id":"wamid.IN=","timestamp":"1749463200","type":"button","button":{"text":"S\u00ed","payload":"yes\/1"}}]},"field":"messages"}]}]}`},
+		{InboundMessage{Context: ctx, From: cust, ID: "wamid.IN=", Type: "interactive", Interactive: &InboundInteractive{Type: "list_reply", ListReply: &ReplyItem{ID: "row@2", Title: "100%", Description: "<b>"}}},
+			`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Zoë"},"wa_id":"16505551234"}],"messages":[{"context":{"from":"15550783881","id":"wamid.OUT="},"from":"16505551234","id":"wamid.IN=","timestamp":"1749463200","type":"interactive","interactive":{"type":"list_reply","list_reply":{"id":"row\u00402","title":"100\u0025","description":"\u003cb\u003e"}}}]},"field":"messages"}]}]}`},
+	}
+	for _, tc := range tests {
+		got := s.appendInboundWebhook(nil, "Zoë", &tc.m, 1749463200)
+		want := strings.Replace(tc.want, `"Zoë"`, `"Zo\u00eb"`, 1)
+		if string(got) != want {
+			t.Fatalf("body\n got %s\nwant %s", got, want)
+		}
+		mac := hmac.New(sha256.New, []byte(DefaultAppSecret))
+		mac.Write([]byte(want))
+		if sig := s.WebhookHeader(got).Get("X-Hub-Signature-256"); sig != "sha256="+hex.EncodeToString(mac.Sum(nil)) {
+			t.Fatalf("signature %s", sig)
+		}
 	}
 }
