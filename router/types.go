@@ -436,6 +436,15 @@ type Inbound struct {
 	// that workstream rules match it, and logs it as the inbound event's
 	// Detail, where the inbox lists it.
 	AdSource string
+	// ReplyTo is the platform's id of the earlier message this one replies
+	// to (a quoted reply, a tapped button) or reacts to; "" when none.
+	ReplyTo string
+	// Reaction is the emoji of a reaction to ReplyTo. A reaction carries
+	// no Text; a removed reaction has ReplyTo and no Reaction.
+	Reaction string
+	// Payload is the id of a chosen reply button or list row, or the
+	// payload of a tapped template button; its title is the Text.
+	Payload string
 }
 
 // Kind is the kind of an outbound message.

@@ -758,7 +758,11 @@ func (w *World) step(st *scenario.Step, idx int) {
 			w.customerSays(p, Message{Text: st.Caption, Attachment: &router.Attachment{Kind: f.Kind, Format: f.Format, Size: int64(f.Size), Name: f.Name}})
 			return
 		}
-		w.customerSays(p, Message{Text: st.Says[idx]})
+		m := Message{Event: st.Event, EventKey: st.EventKey}
+		if len(st.Says) > 0 {
+			m.Text = st.Says[idx]
+		}
+		w.customerSays(p, m)
 		return
 	}
 	now := w.clock.Now()

@@ -15,8 +15,24 @@ func (w *nopWriter) Header() http.Header         { return w.h }
 func (w *nopWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *nopWriter) WriteHeader(int)             {}
 
+// BenchmarkSend sends to one customer at one instant: no throughput or
+// pair rate (BenchmarkSendLimited counts them).
 func BenchmarkSend(b *testing.B) {
-	s, _ := newTest(Config{DisableStatuses: false, JournalLimit: 1000})
+	benchSend(b, Limits{Throughput: -1, PairInterval: -1}, 0)
+}
+
+// BenchmarkSendLimited sends with the default throughput and pair rate
+// counted, one message every 6 seconds of Clock time (under both).
+func BenchmarkSendLimited(b *testing.B) {
+	benchSend(b, Limits{}, DefaultPairInterval)
+}
+
+func benchSend(b *testing.B, lim Limits, step time.Duration) {
+	cfg := Config{DisableStatuses: false, JournalLimit: 1000, Limits: lim}
+	if step > 0 {
+		cfg.Window = -1 // the clock runs past any window
+	}
+	s, clk := newTest(cfg)
 	openWindow(&testing.T{}, s, cust)
 	body := []byte(`{"messaging_product":"whatsapp","recipient_type":"individual","to":"16505551234","type":"text","text":{"body":"Hello, thanks for waiting. How can I help you today?"}}`)
 	r := httptest.NewRequest("POST", msgs, nil)
@@ -27,6 +43,9 @@ func BenchmarkSend(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		rd.Reset(body)
 		r.Body = io.NopCloser(rd)
+		if step > 0 {
+			clk.Add(step)
+		}
 		s.ServeHTTP(w, r)
 		if i%1024 == 0 {
 			s.mu.Lock()

@@ -149,6 +149,7 @@ func (s *Server) Flush(ctx context.Context) (int, error) {
 
 // drain is Flush with s.flushMu held.
 func (s *Server) drain(ctx context.Context) (int, error) {
+	s.releaseReads()
 	n := 0
 	var first error
 	note := func(err error) {
@@ -286,7 +287,7 @@ func (s *Server) run(ctx context.Context, w *worker) {
 			return
 		}
 		var due <-chan time.Time
-		if next, ok := s.NextRetry(); ok {
+		if next, ok := s.nextWake(); ok {
 			timer.Reset(max(next.Sub(s.now()), minRetryWait))
 			due = timer.C
 		}

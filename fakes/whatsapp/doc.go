@@ -57,7 +57,11 @@
 //     default field by field (nil Formats keeps the default formats, an
 //     empty non-nil slice accepts none; MaxBytes <= 0 keeps the default).
 //     "jpg" is read as "jpeg" everywhere.
-//   - Templates: approved template names; empty approves every name.
+//   - Templates: approved template names; empty approves every name
+//     (unless Limits.Templates registers some).
+//   - Limits: throughput, pair rate, template registry, undeliverable
+//     numbers, read statuses, reactions and the business profile; see
+//     [Limits] and the choices below.
 //   - WindowErrors: [Sync] (default) or [Async], see below.
 //   - DisableStatuses: no sent/delivered status webhooks (failed statuses of
 //     Async window errors are still sent).
@@ -80,6 +84,7 @@
 //	POST /{version}/{phone-number-id}/messages   send; answers SendResponse
 //	                                             or mark as read; answers {"success":true}
 //	POST /{version}/{phone-number-id}/media      multipart upload; answers {"id":"<media id>"}
+//	GET|POST /{version}/{phone-number-id}/whatsapp_business_profile   the business profile
 //	GET  /{version}/{media-id}                   media URL; answers MediaURLResponse
 //	GET  /media-download/{opaque}                the file (the URL the previous route gives)
 //
@@ -126,7 +131,9 @@
 //     size the kind does not accept, in an upload or a send, is HTTP 400
 //     code 131053 "Media upload error", with details naming the supported
 //     formats or the byte limit. Other types (interactive, location,
-//     reaction, ...) are not modelled: 100.
+//     reaction, ...) are not modelled: 100. Then the template registry
+//     (132001, 132000), the throughput (130429), the pair rate (131056)
+//     and undeliverable numbers (131026); see the choices below.
 //  6. The customer-service window: every non-template send needs the
 //     customer's window open (see below), else code 131047 "Re-engagement
 //     message" with details [DetailsReEngagement].
@@ -285,10 +292,67 @@
 //   - Statuses: pricing_model "CBP", billable true, category/origin
 //     "service" for free-form messages and "utility" for templates; a new
 //     conversation id per customer when the category changes or 24h after
-//     the previous one started; expiration_timestamp only on "sent". No
-//     "read" statuses. Statuses are sent in order, although Meta does not
-//     order them.
-//   - Throughput limits (130429, 131056) are not modelled.
+//     the previous one started; expiration_timestamp only on "sent". Read
+//     statuses as Limits sets them (below). Statuses are sent in order,
+//     although Meta does not order them.
+//   - Throughput (130429): Limits.Throughput messages per second of Clock
+//     time (default 80, Meta's default), counted in whole Unix seconds;
+//     only accepted sends count (Meta also counts inbound messages; the
+//     fake does not). HTTP 429, as YCloud's copy of Meta's table gives
+//     (UNCONFIRMED: samples also show 400).
+//   - Pair rate (131056, HTTP 429; "about 1 message per 6 s" is
+//     UNCONFIRMED): a token bucket per recipient, a burst of
+//     Limits.PairBurst (default 45) and then one message per
+//     Limits.PairInterval (default 6s), as third-party copies of Meta's
+//     throughput page describe it.
+//   - Limits are checked after the parameters and the template, in this
+//     order: throughput, pair rate, undeliverable recipient (131026), then
+//     the window; refused sends consume neither limit; Check reads them
+//     without consuming.
+//   - Template registry: 132001 (HTTP 404) for a name that is not
+//     approved or a language it is not approved in; 132000 "Number of
+//     parameters does not match the expected number of params" (HTTP 400)
+//     when the parameters, counted over all components, are not the
+//     registered count. A name in Config.Templates alone is approved in
+//     every language with any parameters.
+//   - 131026 "Message undeliverable" for the numbers of
+//     Limits.NotOnWhatsApp: accepted (200, a wamid) and failed by status
+//     webhook, as Meta mostly reports it; UndeliverableSync answers HTTP
+//     400 instead. A listed number's own messages are still delivered to
+//     the business (it may have left WhatsApp after writing).
+//   - Read statuses: a delivered message is read with
+//     Limits.ReadProbability (drawn from the Seed and the message's id
+//     counter, so deterministic), Limits.ReadAfter after its delivery;
+//     one read at once gets "read" instead of "delivered" (Meta: no
+//     delivered event then). Default: never read. Reads do not mark
+//     earlier messages read.
+//   - Inbound replies: CustomerReply (text with context), CustomerButton
+//     (template quick reply: button{text, payload}), CustomerInteractive
+//     (interactive button_reply{id, title} or list_reply{id, title,
+//     description}) carry context{from: the display number, id} and open
+//     the window. CustomerReaction sends reaction{message_id, emoji} (no
+//     emoji: removed), without context, and only to a message delivered
+//     at most 30 days earlier (Meta sends no webhook otherwise). Whether
+//     a reaction opens the customer-service window is not in Meta's docs,
+//     which speak of a user who "messages or calls" (UNCONFIRMED): by
+//     default it does not; Limits.ReactionOpensWindow makes it.
+//   - Business profile (Meta's reference and the Zendesk document):
+//     POST /{version}/{phone-number-id}/whatsapp_business_profile takes
+//     messaging_product "whatsapp" and any of about (at most 139
+//     characters), address (256), description (512), email (128, with an
+//     "@"), profile_picture_handle, vertical and websites (at most 2, each
+//     at most 256 characters, http:// or https://); the fields given
+//     replace the stored ones, and a refused update changes nothing.
+//     vertical is an industry code of the Zendesk document's fixed list
+//     ([Verticals]: AUTO, BEAUTY, APPAREL, EDU, ENTERTAIN, EVENT_PLAN,
+//     FINANCE, GROCERY, GOVT, HOTEL, HEALTH, NONPROFIT, PROF_SERVICES,
+//     RETAIL, TRAVEL, RESTAURANT; Limits.Verticals overrides it); the
+//     list's display names are not codes (100). Every refusal is 100.
+//     GET with fields=about,address,description,email,profile_picture_url,
+//     websites,vertical answers {"data":[{...,"messaging_product":
+//     "whatsapp"}]} (an unknown field: 100). UNCONFIRMED: the error codes,
+//     and the about/address/description/email limits, which the research
+//     does not give.
 //   - Webhook retries (UNCONFIRMED; Meta only says it retries with
 //     decreasing frequency for up to 7 days): the schedule of
 //     [DefaultRetrySchedule], a 10s timeout per try, any non-2xx answer

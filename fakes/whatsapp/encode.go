@@ -118,7 +118,11 @@ func (s *Server) appendInboundWebhook(b []byte, name string, m *InboundMessage, 
 	b = append(b, s.envHead...)
 	b = append(b, `,"contacts":[`...)
 	b = appendContact(b, name, m.From)
-	b = append(b, `],"messages":[{"from":`...)
+	b = append(b, `],"messages":[{`...)
+	if m.Context != nil {
+		b = appendContext(b, m.Context)
+	}
+	b = append(b, `"from":`...)
 	b = appendString(b, m.From)
 	b = append(b, `,"id":`...)
 	b = appendString(b, m.ID)
@@ -139,6 +143,7 @@ func (s *Server) appendInboundWebhook(b []byte, name string, m *InboundMessage, 
 			b = appendInboundMedia(b, md.m)
 		}
 	}
+	b = appendReplyContent(b, m)
 	b = append(b, "}]"...)
 	return append(b, envelopeTail...)
 }

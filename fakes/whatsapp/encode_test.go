@@ -91,6 +91,9 @@ func TestWebhookEncodersMatchEncodeEscaped(t *testing.T) {
 					}
 					checkInbound(t, s, str, m, unix)
 				}
+				for _, m := range replyMessages(str) {
+					checkInbound(t, s, str, m, unix)
+				}
 				at := time.Unix(unix, 0)
 				for _, st := range []string{"sent", "delivered", "failed", str} {
 					checkStatus(t, s, &pending{status: st, id: str, to: cust, at: at, convID: str, category: "service", convExp: unix})
@@ -135,7 +138,11 @@ func FuzzWebhookEncoders(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name, from, id, body string, unix int64, kind uint8) {
 		s, _ := newTest(Config{BusinessAccountID: id, DisplayPhoneNumber: name})
 		m := InboundMessage{From: from, ID: id, Type: "text", Text: &Text{Body: body}}
-		if k := kind % 6; k > 0 {
+		if k := kind % 10; k >= 6 {
+			rs := replyMessages(body)
+			m = rs[int(k-6)%len(rs)]
+			m.From, m.ID = from, id
+		} else if k > 0 {
 			m.Type, m.Text = MediaKinds[k-1], nil
 			im := &InboundMedia{Caption: body, MimeType: name, SHA256: id, ID: from, Filename: body}
 			switch m.Type {
@@ -289,7 +296,11 @@ func appendWebhookValue(b []byte, v *WebhookValue) []byte {
 }
 
 func appendInboundMessage(b []byte, m *InboundMessage) []byte {
-	b = append(b, `{"from":`...)
+	b = append(b, '{')
+	if m.Context != nil {
+		b = appendContext(b, m.Context)
+	}
+	b = append(b, `"from":`...)
 	b = appendString(b, m.From)
 	b = append(b, `,"id":`...)
 	b = appendString(b, m.ID)
@@ -310,6 +321,7 @@ func appendInboundMessage(b []byte, m *InboundMessage) []byte {
 			b = appendInboundMedia(b, md.m)
 		}
 	}
+	b = appendReplyContent(b, m)
 	return append(b, '}')
 }
 
@@ -354,4 +366,18 @@ func appendStatusErrors(b []byte, errs []StatusError) []byte {
 		b = appendStatusError(b, e.Code, e.Title, e.Message, e.ErrorData.Details, e.Href)
 	}
 	return append(b, ']')
+}
+
+// replyMessages are inbound messages with each kind of reply content, the
+// strings set to str.
+func replyMessages(str string) []InboundMessage {
+	ctx := &MessageContext{From: str, ID: "wamid." + str}
+	return []InboundMessage{
+		{Context: ctx, From: cust, ID: "w", Type: "text", Text: &Text{Body: str}},
+		{Context: ctx, From: cust, ID: "w", Type: "button", Button: &InboundButton{Text: str, Payload: str + "-payload"}},
+		{Context: ctx, From: cust, ID: str, Type: "interactive", Interactive: &InboundInteractive{Type: "button_reply", ButtonReply: &ReplyItem{ID: str, Title: str}}},
+		{Context: ctx, From: cust, ID: "w", Type: "interactive", Interactive: &InboundInteractive{Type: "list_reply", ListReply: &ReplyItem{ID: "row-1", Title: str, Description: str}}},
+		{From: cust, ID: "w", Type: "reaction", Reaction: &Reaction{MessageID: str, Emoji: str}},
+		{From: str, ID: "w", Type: "reaction", Reaction: &Reaction{MessageID: "wamid.x"}},
+	}
 }

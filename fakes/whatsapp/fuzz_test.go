@@ -29,10 +29,18 @@ func FuzzSendAPI(f *testing.F) {
 	f.Add("POST", msgs, "application/json", false, []byte(`{}`))
 	f.Add("GET", "/v21.0/1/messages", "", true, []byte(nil))
 	f.Add("POST", "/v21.0/"+DefaultPhoneNumberID+"/x/y", "", true, []byte(`[`))
+	f.Add("POST", msgs, "application/json", true, []byte(`{"messaging_product":"whatsapp","to":"16505551234","type":"template","template":{"name":"order_update","language":{"code":"es"},"components":[{"type":"header","parameters":[{"type":"text","text":"A"}]},{"type":"body","parameters":[{"type":"text","text":"B"}]}]}}`))
+	f.Add("POST", msgs, "application/json", true, []byte(`{"messaging_product":"whatsapp","to":"16505551234","type":"template","template":{"name":"order_update","language":{"code":"de"}}}`))
+	f.Add("POST", msgs, "application/json", true, []byte(`{"messaging_product":"whatsapp","to":"447911123456","type":"template","template":{"name":"hello_world","language":{"code":"en_US"}}}`))
+	f.Add("POST", "/v21.0/"+DefaultPhoneNumberID+"/whatsapp_business_profile", "application/json", true, []byte(`{"messaging_product":"whatsapp","vertical":"EDU","websites":["https://a.com"]}`))
+	f.Add("GET", "/v21.0/"+DefaultPhoneNumberID+"/whatsapp_business_profile?fields=about,websites", "", true, []byte(nil))
 	ct, b := uploadBody("whatsapp", "image/png", "", 64, true)
 	f.Add("POST", media, ct, true, b)
 	f.Fuzz(func(t *testing.T, method, path, ctype string, auth bool, body []byte) {
-		s, _ := newTest(Config{Templates: []string{"hello_world"}, MaxTextLength: 50})
+		s, _ := newTest(Config{Templates: []string{"hello_world"}, MaxTextLength: 50, Limits: Limits{
+			Templates:     []TemplateSpec{{Name: "order_update", Languages: []string{"en_US", "es"}, Params: 2}},
+			NotOnWhatsApp: []string{"+" + cust2},
+		}})
 		in, _ := s.CustomerText(context.Background(), cust, "Sheena", "hi")
 		body = bytes.ReplaceAll(body, []byte("$IN"), []byte(in.ID))
 		s.uploads["1000000000000001"] = &upload{kind: "image", format: "png", mime: "image/png", size: 10}

@@ -454,13 +454,12 @@ func (s *Server) checkSendLocked(req *SendRequest, now time.Time) (plan, *Error)
 		if t.Language.Code == "" {
 			return p, errParam("The parameter template['language']['code'] is required.")
 		}
-		if s.templates != nil && !s.templates[t.Name] {
-			return p, newError(http.StatusNotFound, CodeTemplateNotExists, 0, titleTemplateNotExists,
-				fmt.Sprintf("template name (%s) does not exist in %s", t.Name, t.Language.Code))
+		if e := s.checkTemplateLocked(t); e != nil {
+			return p, e
 		}
 		p.template = t.Name
 		// Templates may be sent outside the window and never reopen it.
-		return p, nil
+		return p, s.checkDeliveryLocked(waID, now)
 	case "image", "audio", "video", "document", "sticker":
 		m := req.media(p.kind)
 		if m == nil {
@@ -495,6 +494,9 @@ func (s *Server) checkSendLocked(req *SendRequest, now time.Time) (plan, *Error)
 		p.caption = m.Caption
 	default:
 		return p, errParamf("Param type must be one of text, template, image, audio, video, document, sticker; got %q.", req.Type)
+	}
+	if e := s.checkDeliveryLocked(waID, now); e != nil {
+		return p, e
 	}
 	if !s.windowOpenLocked(waID, now) {
 		status := http.StatusBadRequest

@@ -77,6 +77,11 @@ type Config struct {
 	// negative keeps none. Files of only zero bytes take no room; a file
 	// that does not fit is served as zero bytes of its size.
 	MediaStore int64
+
+	// Limits is the throughput, pair rate, template registry, undeliverable
+	// recipients, read statuses, reactions and business profile of the
+	// number; see [Limits].
+	Limits Limits
 }
 
 // MediaLimit is what the platform accepts for one media kind.
@@ -160,6 +165,8 @@ type Server struct {
 	srv       *http.Server
 	closed    bool
 	worker    *worker
+
+	lim limitState // Config.Limits resolved, and its counters (s.mu)
 }
 
 type customer struct {
@@ -312,6 +319,7 @@ func New(cfg Config) *Server {
 			s.templates[t] = true
 		}
 	}
+	s.lim = newLimitState(&s.cfg.Limits)
 	s.requests.limit = cfg.JournalLimit
 	s.webhooks.limit = cfg.JournalLimit
 	s.delivs.limit = cfg.JournalLimit
@@ -404,9 +412,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.handleMediaURL(w, r, seg[1])
 		return
-	case n != 3 || !validVersion(seg[0]) || (seg[2] != "messages" && seg[2] != "media"):
+	case n != 3 || !validVersion(seg[0]) || (seg[2] != "messages" && seg[2] != "media" && seg[2] != profileEdge):
 		s.fail(w, r, newError(http.StatusBadRequest, CodeUnknownPath, 0, titleUnknownPath,
 			"Unknown path components: "+r.URL.Path), "")
+		return
+	}
+	if seg[2] == profileEdge && seg[1] == s.cfg.PhoneNumberID {
+		s.handleProfile(w, r)
 		return
 	}
 	if r.Method != http.MethodPost || seg[1] != s.cfg.PhoneNumberID {
@@ -593,6 +605,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := s.customerLocked(p.waID)
+	s.commitSendLocked(c.waID, now)
 	part := s.ids.wamidPart()
 	id := s.ids.formatWamid(c.waID, part, true)
 	var h *hold
@@ -625,6 +638,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 			s.queue = append(s.queue,
 				pending{status: "sent", id: id, to: c.waID, at: now, convID: c.conv.id, category: category, convExp: exp, hold: h},
 				pending{status: "delivered", id: id, to: c.waID, at: now, convID: c.conv.id, category: category, hold: h})
+			s.scheduleReadLocked(part)
 		}
 	}
 	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})

@@ -228,16 +228,26 @@ type Profile struct {
 // InboundMessage is one messages[] entry of an inbound webhook. Timestamp is
 // a string of Unix seconds.
 type InboundMessage struct {
-	From      string        `json:"from"`
-	ID        string        `json:"id"`
-	Timestamp string        `json:"timestamp"`
-	Type      string        `json:"type"`
-	Text      *Text         `json:"text,omitempty"`
-	Image     *InboundMedia `json:"image,omitempty"`
-	Audio     *InboundMedia `json:"audio,omitempty"`
-	Video     *InboundMedia `json:"video,omitempty"`
-	Document  *InboundMedia `json:"document,omitempty"`
-	Sticker   *InboundMedia `json:"sticker,omitempty"`
+	// Context, on a reply, names the business message replied to (quick
+	// reply buttons and interactive replies always carry it).
+	Context   *MessageContext `json:"context,omitempty"`
+	From      string          `json:"from"`
+	ID        string          `json:"id"`
+	Timestamp string          `json:"timestamp"`
+	Type      string          `json:"type"`
+	Text      *Text           `json:"text,omitempty"`
+	Image     *InboundMedia   `json:"image,omitempty"`
+	Audio     *InboundMedia   `json:"audio,omitempty"`
+	Video     *InboundMedia   `json:"video,omitempty"`
+	Document  *InboundMedia   `json:"document,omitempty"`
+	Sticker   *InboundMedia   `json:"sticker,omitempty"`
+	// Button is a template's quick-reply button the customer tapped.
+	Button *InboundButton `json:"button,omitempty"`
+	// Interactive is the customer's answer to an interactive message: a
+	// reply button or a list row.
+	Interactive *InboundInteractive `json:"interactive,omitempty"`
+	// Reaction is an emoji reaction to a business message.
+	Reaction *Reaction `json:"reaction,omitempty"`
 }
 
 // InboundMedia describes media a customer sent.
@@ -295,4 +305,63 @@ type StatusError struct {
 // StatusErrorData holds a webhook error's details.
 type StatusErrorData struct {
 	Details string `json:"details"`
+}
+
+// MessageContext is the context of an inbound reply: the business number
+// (From, its display number) and the wamid of the message replied to.
+type MessageContext struct {
+	From string `json:"from"`
+	ID   string `json:"id"`
+}
+
+// InboundButton is a tapped quick-reply button of a template: its label
+// and the payload the template defined for it.
+type InboundButton struct {
+	Text    string `json:"text"`
+	Payload string `json:"payload"`
+}
+
+// InboundInteractive is the answer to an interactive message. Type is
+// "button_reply" or "list_reply"; the object of that name is set.
+type InboundInteractive struct {
+	Type        string     `json:"type"`
+	ButtonReply *ReplyItem `json:"button_reply,omitempty"`
+	ListReply   *ReplyItem `json:"list_reply,omitempty"`
+}
+
+// ReplyItem is a chosen reply button or list row: the id the business
+// gave it, its title and (list rows only) its description.
+type ReplyItem struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+}
+
+// Reaction is an emoji reaction to the message MessageID. A removed
+// reaction has no emoji.
+type Reaction struct {
+	MessageID string `json:"message_id"`
+	Emoji     string `json:"emoji,omitempty"`
+}
+
+// TemplateSpec is an approved template of the registry: its name, the
+// languages it was approved in (empty: any) and how many parameters it
+// takes, counted over all its components (a negative Params: any number).
+type TemplateSpec struct {
+	Name      string
+	Languages []string
+	Params    int
+}
+
+// BusinessProfile is the business profile of the phone number, as
+// POST /{version}/{phone-number-id}/whatsapp_business_profile sets it and
+// GET returns it (data[0]). Vertical is an industry code ([Verticals]).
+type BusinessProfile struct {
+	About                string   `json:"about,omitempty"`
+	Address              string   `json:"address,omitempty"`
+	Description          string   `json:"description,omitempty"`
+	Email                string   `json:"email,omitempty"`
+	ProfilePictureHandle string   `json:"profile_picture_handle,omitempty"`
+	Vertical             string   `json:"vertical,omitempty"`
+	Websites             []string `json:"websites,omitempty"`
 }

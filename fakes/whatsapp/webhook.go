@@ -248,9 +248,15 @@ func (s *Server) customerMessage(ctx context.Context, from, name, kind, format, 
 		}
 	}
 	s.mu.Unlock()
+	return s.postInbound(ctx, now, name, &m)
+}
 
+// postInbound encodes, signs and POSTs the inbound webhook of m (From and
+// ID set), making its first try.
+func (s *Server) postInbound(ctx context.Context, now time.Time, name string, m *InboundMessage) (Inbound, error) {
+	id := m.ID
 	scratch := scratchPool.Get().(*[]byte)
-	enc := s.appendInboundWebhook((*scratch)[:0], name, &m, now.Unix())
+	enc := s.appendInboundWebhook((*scratch)[:0], name, m, now.Unix())
 	b := append([]byte(nil), enc...) // the body outlives the scratch buffer (retries, the transport)
 	*scratch = enc
 	scratchPool.Put(scratch)

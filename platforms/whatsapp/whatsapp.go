@@ -44,6 +44,59 @@ type Settings struct {
 	WindowErrors string `toml:"window_errors,omitempty"`
 	// StatusWebhooks sends sent and delivered statuses; default true.
 	StatusWebhooks *bool `toml:"status_webhooks"`
+
+	// Template is the template registry: [[channels.whatsapp.template]]
+	// entries with a name, languages and a parameter count.
+	Template []TemplateSetting `toml:"template,omitempty"`
+	// Throughput is the number's messages per second (default 80; -1:
+	// unlimited).
+	Throughput *int `toml:"throughput"`
+	// PairInterval and PairBurst are the pair rate to one recipient
+	// (default one message per 6s after a burst of 45; pair_interval = "0s"
+	// disables it).
+	PairInterval *scenario.Duration `toml:"pair_interval"`
+	PairBurst    *int               `toml:"pair_burst"`
+	// NotOnWhatsApp lists numbers that are not on WhatsApp: sends to them
+	// fail with 131026, asynchronously unless undeliverable_errors = "sync".
+	NotOnWhatsApp       []string `toml:"not_on_whatsapp,omitempty"`
+	UndeliverableErrors string   `toml:"undeliverable_errors,omitempty"`
+	// ReadRate (0 to 1) is the share of delivered messages the customers
+	// read, ReadAfter how long after the delivery.
+	ReadRate  *float64           `toml:"read_rate"`
+	ReadAfter *scenario.Duration `toml:"read_after"`
+	// ReactionOpensWindow lets a customer's reaction open the window.
+	ReactionOpensWindow bool `toml:"reaction_opens_window,omitempty"`
+	// Profile is the business profile.
+	Profile *ProfileSetting `toml:"profile"`
+}
+
+// TemplateSetting is one approved template of the registry.
+type TemplateSetting struct {
+	Name      string   `toml:"name,omitempty"`
+	Languages []string `toml:"languages,omitempty"` // empty: any
+	Params    *int     `toml:"params"`              // unset: any number
+}
+
+// ProfileSetting is the business profile; vertical is one of the Zendesk
+// document's names ("Automotive") or its industry code ("AUTO").
+type ProfileSetting struct {
+	About       string   `toml:"about,omitempty"`
+	Address     string   `toml:"address,omitempty"`
+	Description string   `toml:"description,omitempty"`
+	Email       string   `toml:"email,omitempty"`
+	Vertical    string   `toml:"vertical,omitempty"`
+	Websites    []string `toml:"websites,omitempty"`
+}
+
+// profile converts the setting; ok is false for an unknown vertical.
+func (p *ProfileSetting) profile() (fakewa.BusinessProfile, bool) {
+	bp := fakewa.BusinessProfile{About: p.About, Address: p.Address, Description: p.Description, Email: p.Email, Websites: p.Websites}
+	if p.Vertical == "" {
+		return bp, true
+	}
+	code, ok := fakewa.VerticalCode(p.Vertical)
+	bp.Vertical = code
+	return bp, ok
 }
 
 // Normalize gives equal settings one form.
@@ -72,7 +125,7 @@ func validate(v any) []scenario.SettingsProblem {
 			out = append(out, scenario.SettingsProblem{Key: fmt.Sprintf("templates[%d]", i), Msg: "empty template name"})
 		}
 	}
-	return out
+	return append(out, validateLimits(s)...)
 }
 
 // checkPhone accepts an E.164 number valid in its country's numbering plan.
@@ -140,6 +193,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		DisableStatuses:    s.StatusWebhooks != nil && !*s.StatusWebhooks,
 		JournalLimit:       10000,
 		Client:             env.Client,
+		Limits:             s.limits(),
 	}
 	if s.WindowErrors == "async" {
 		fcfg.WindowErrors = fakewa.Async
@@ -222,8 +276,9 @@ func (b *binding) Flush(ctx context.Context) error {
 	return err
 }
 
-// NextDeadline: the fake has nothing of its own due.
-func (b *binding) NextDeadline() (time.Time, bool) { return time.Time{}, false }
+// NextDeadline is when a customer next reads a message (a read status
+// falls due).
+func (b *binding) NextDeadline() (time.Time, bool) { return b.fake.NextRead() }
 
 // areaCodes are the North American area codes generated numbers use.
 var areaCodes = []string{"650", "415", "408", "510", "925", "707", "831", "209", "559", "805"}
@@ -240,7 +295,7 @@ func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Mess
 	var err error
 	switch {
 	case m.Event != "":
-		return sim.Inbound{}, fmt.Errorf("whatsapp has no %q event", m.Event)
+		in, err = b.event(ctx, customer, name, m)
 	case m.Attachment != nil:
 		a := m.Attachment
 		in, err = b.fake.CustomerMedia(ctx, customer, name, a.Kind, a.Format, m.Text, a.Size)
@@ -260,6 +315,13 @@ func (b *binding) Judge(to string, m router.Outbound) *sim.Verdict {
 	case router.KindTemplate:
 		req.Type = "template"
 		req.Template = &fakewa.Template{Name: m.Template.Name, Language: fakewa.TemplateLanguage{Code: cmpOr(m.Template.Language, "en_US"), Policy: "deterministic"}}
+		if len(m.Template.Params) > 0 {
+			params := make([]fakewa.TemplateParameter, len(m.Template.Params))
+			for i, v := range m.Template.Params {
+				params[i] = fakewa.TemplateParameter{Type: "text", Text: v}
+			}
+			req.Template.Components = []fakewa.TemplateComponent{{Type: "body", Parameters: params}}
+		}
 	case router.KindAttachment:
 		a := m.Attachment
 		if e := b.fake.CheckMedia(a.Kind, a.Format, a.Size); e != nil {

@@ -112,12 +112,14 @@ var (
 	namesMetadata    = []string{"display_phone_number", "phone_number_id"}
 	namesContact     = []string{"profile", "wa_id"}
 	namesProfile     = []string{"name"}
-	namesMessage     = []string{"from", "id", "timestamp", "type", "text", "image", "audio", "video", "document", "sticker", "button", "interactive"}
+	namesMessage     = []string{"context", "from", "id", "timestamp", "type", "text", "image", "audio", "video", "document", "sticker", "button", "interactive", "reaction"}
+	namesContext     = []string{"from", "id"}
+	namesButton      = []string{"text", "payload"}
+	namesReply       = []string{"id", "title"}
+	namesReaction    = []string{"message_id", "emoji"}
 	namesBody        = []string{"body"}
-	namesText        = []string{"text"}
 	namesMedia       = []string{"id", "mime_type", "sha256", "caption", "filename"}
 	namesInteractive = []string{"button_reply", "list_reply"}
-	namesTitle       = []string{"title"}
 	namesStatus      = []string{"id", "status", "timestamp", "recipient_id", "errors"}
 	namesError       = []string{"code", "title"}
 
@@ -362,6 +364,35 @@ func (d *scanner) oneString(name string, names []string) string {
 	return s
 }
 
+// twoStrings decodes an object whose declared fields are the strings a
+// and b into *va and *vb; it reports whether an object was decoded (false
+// for null, which encoding/json leaves as a nil pointer).
+func (d *scanner) twoStrings(a, b string, names []string, va, vb *string) bool {
+	if !d.open('{') {
+		return false
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.member(n)
+		if !more {
+			break
+		}
+		switch string(key) {
+		case a:
+			if d.seen(&mask, 1) {
+				*va = d.str()
+			}
+		case b:
+			if d.seen(&mask, 2) {
+				*vb = d.str()
+			}
+		default:
+			d.unknown(key, names...)
+		}
+	}
+	return true
+}
+
 func (d *scanner) messages() []message {
 	if !d.open('[') {
 		return nil
@@ -433,11 +464,28 @@ func (d *scanner) message(m *message) {
 			}
 		case "button":
 			if d.seen(&mask, 1<<10) {
-				m.Button = &buttonText{Text: d.oneString("text", namesText)}
+				var bt buttonText
+				if d.twoStrings("text", "payload", namesButton, &bt.Text, &bt.Payload) {
+					m.Button = &bt
+				}
 			}
 		case "interactive":
 			if d.seen(&mask, 1<<11) {
 				m.Interactive = d.interactive()
+			}
+		case "context":
+			if d.seen(&mask, 1<<12) {
+				var c msgContext
+				if d.twoStrings("from", "id", namesContext, &c.From, &c.ID) {
+					m.Context = &c
+				}
+			}
+		case "reaction":
+			if d.seen(&mask, 1<<13) {
+				var r reaction
+				if d.twoStrings("message_id", "emoji", namesReaction, &r.MessageID, &r.Emoji) {
+					m.Reaction = &r
+				}
 			}
 		default:
 			d.unknown(key, namesMessage...)
@@ -498,11 +546,17 @@ func (d *scanner) interactive() *interactive {
 		switch string(key) {
 		case "button_reply":
 			if d.seen(&mask, 1) {
-				it.ButtonReply = &reply{Title: d.oneString("title", namesTitle)}
+				var r reply
+				if d.twoStrings("id", "title", namesReply, &r.ID, &r.Title) {
+					it.ButtonReply = &r
+				}
 			}
 		case "list_reply":
 			if d.seen(&mask, 2) {
-				it.ListReply = &reply{Title: d.oneString("title", namesTitle)}
+				var r reply
+				if d.twoStrings("id", "title", namesReply, &r.ID, &r.Title) {
+					it.ListReply = &r
+				}
 			}
 		default:
 			d.unknown(key, namesInteractive...)

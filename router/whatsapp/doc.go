@@ -62,8 +62,9 @@
 // metadata{display_phone_number, phone_number_id},
 // contacts[]{profile{name}, wa_id}, messages[]{from, id, timestamp, type,
 // text{body}, image, audio, video, document and sticker{id, mime_type,
-// sha256, caption, filename}, button{text}, interactive{button_reply{title},
-// list_reply{title}}} and statuses[]{id, status, timestamp, recipient_id,
+// sha256, caption, filename}, context{from, id}, button{text, payload},
+// interactive{button_reply{id, title}, list_reply{id, title}},
+// reaction{message_id, emoji}} and statuses[]{id, status, timestamp, recipient_id,
 // errors[]{code, title}} are strings, objects and arrays of objects as
 // shown, except the error code: a JSON number, or a string holding one (as
 // encoding/json allows for an [encoding/json.Number]). So a timestamp sent as
@@ -89,11 +90,19 @@
 //     kind, the format derived from mime_type by [FormatOf] (for documents of
 //     an unknown type, from the file name's extension), size 0 (unknown), the
 //     document's file name, and the caption as text;
-//   - button: the button's text; interactive: the title of the button or list
-//     reply;
-//   - every other type (reaction, location, contacts, order, system,
-//     unsupported, and types not known yet): a message with neither text nor
-//     attachment, because it is still customer activity.
+//   - button: the button's text, with its payload as [router.Inbound].Payload;
+//     interactive: the title of the button or list reply, with its id as
+//     Payload;
+//   - reaction: no text; ReplyTo is reaction.message_id and Reaction the
+//     emoji ("" when the customer removed the reaction). The engine takes
+//     it as customer activity and restarts its window, while WhatsApp's
+//     own window is not known to restart on a reaction (the fake, by
+//     default, does not): a reply that relies on a reaction alone is drift;
+//   - every other type (location, contacts, order, system, unsupported, and
+//     types not known yet): a message with neither text nor attachment,
+//     because it is still customer activity.
+//
+// Any message with context.id (a quoted reply, a button) has it as ReplyTo.
 //
 // A message without a from or id field cannot be routed and is skipped.
 // An error returned by Receive does not change the answer (200): a redelivery

@@ -58,6 +58,7 @@ type contact struct {
 }
 
 type message struct {
+	Context     *msgContext  `json:"context"`
 	From        string       `json:"from"`
 	ID          string       `json:"id"`
 	Timestamp   string       `json:"timestamp"`
@@ -70,6 +71,19 @@ type message struct {
 	Sticker     *media       `json:"sticker"`
 	Button      *buttonText  `json:"button"`
 	Interactive *interactive `json:"interactive"`
+	Reaction    *reaction    `json:"reaction"`
+}
+
+// msgContext names the message a customer's message replies to.
+type msgContext struct {
+	From string `json:"from"`
+	ID   string `json:"id"`
+}
+
+// reaction is a customer's emoji reaction; a removed reaction has no emoji.
+type reaction struct {
+	MessageID string `json:"message_id"`
+	Emoji     string `json:"emoji"`
 }
 
 type textBody struct {
@@ -77,7 +91,8 @@ type textBody struct {
 }
 
 type buttonText struct {
-	Text string `json:"text"`
+	Text    string `json:"text"`
+	Payload string `json:"payload"`
 }
 
 type interactive struct {
@@ -94,6 +109,7 @@ type media struct {
 }
 
 type reply struct {
+	ID    string `json:"id"`
 	Title string `json:"title"`
 }
 

@@ -331,6 +331,9 @@ func (a *Adapter) push(e seenEntry) {
 // inbound normalizes a webhook message of change value v.
 func (a *Adapter) inbound(v *changeValue, m *message) router.Inbound {
 	in := router.Inbound{Customer: a.key(m.From), MessageID: m.ID, Name: contactName(v.Contacts, m.From)}
+	if m.Context != nil {
+		in.ReplyTo = m.Context.ID
+	}
 	switch m.Type {
 	case "text":
 		if m.Text != nil {
@@ -338,15 +341,19 @@ func (a *Adapter) inbound(v *changeValue, m *message) router.Inbound {
 		}
 	case "button":
 		if m.Button != nil {
-			in.Text = m.Button.Text
+			in.Text, in.Payload = m.Button.Text, m.Button.Payload
 		}
 	case "interactive":
 		if i := m.Interactive; i != nil {
 			if i.ButtonReply != nil {
-				in.Text = i.ButtonReply.Title
+				in.Text, in.Payload = i.ButtonReply.Title, i.ButtonReply.ID
 			} else if i.ListReply != nil {
-				in.Text = i.ListReply.Title
+				in.Text, in.Payload = i.ListReply.Title, i.ListReply.ID
 			}
+		}
+	case "reaction":
+		if r := m.Reaction; r != nil {
+			in.ReplyTo, in.Reaction = r.MessageID, r.Emoji
 		}
 	case "image", "audio", "video", "document", "sticker":
 		att := &router.Attachment{Kind: m.Type}
@@ -365,7 +372,7 @@ func (a *Adapter) inbound(v *changeValue, m *message) router.Inbound {
 		}
 		in.Attachment = att
 	default:
-		// reaction, location, contacts, order, system, unsupported, ...:
+		// location, contacts, order, system, unsupported, ...:
 		// customer activity without content the router understands.
 	}
 	return in

@@ -217,9 +217,14 @@ type Step struct {
 	Transfer *Transfer `toml:"transfer"`           // agent hands its conversation with To on
 	Presence string    `toml:"presence,omitempty"` // agent only: online | offline
 	Caption  string    `toml:"caption,omitempty"`  // caption of Attaches
-	Repeat   int       `toml:"repeat,omitzero"`    // send Says this many times (default 1)
-	Every    Duration  `toml:"every,omitzero"`     // spacing of repeats and of several Says
-	Line     int       `toml:"-"`                  // source line of the [[steps]] header
+	// Event is a platform event a customer sends instead of (or, for a
+	// reply, with) a message, with its key: a reaction, a tapped button,
+	// ... The platform names its events.
+	Event    string   `toml:"event,omitempty"`
+	EventKey string   `toml:"event_key,omitempty"`
+	Repeat   int      `toml:"repeat,omitzero"` // send Says this many times (default 1)
+	Every    Duration `toml:"every,omitzero"`  // spacing of repeats and of several Says
+	Line     int      `toml:"-"`               // source line of the [[steps]] header
 }
 
 // Transfer is where an agent step hands a conversation: a group, an

@@ -402,18 +402,28 @@ func (v *validator) step(p string, st *Step, agents, customers, groups []string)
 		}
 		return
 	case st.Customer != "":
+		if st.EventKey != "" && st.Event == "" {
+			v.errf(p+".event_key", "", "%s.event_key: an event_key goes with event", p)
+		}
 		for _, k := range []string{"template", "close", "presence", "to", "take", "transfer"} {
 			if v.given[p+"."+k] {
 				v.errf(p+"."+k, "", "%s.%s: only agent steps use %s", p, k, k)
 			}
 		}
 		switch {
-		case st.Says == nil && st.Attaches == nil:
-			v.errf(p, "", "%s: a customer step needs says or attaches", p)
+		case st.Says == nil && st.Attaches == nil && st.Event == "":
+			v.errf(p, "", "%s: a customer step needs says, attaches or event", p)
 		case st.Says != nil && st.Attaches != nil:
 			v.errf(p+".attaches", "use one step for each", "%s: a customer step has says and attaches", p)
+		case st.Event != "" && st.Attaches != nil:
+			v.errf(p+".event", "use one step for each", "%s: a customer step has event and attaches", p)
 		}
 		return
+	}
+	for _, k := range []string{"event", "event_key"} {
+		if v.given[p+"."+k] {
+			v.errf(p+"."+k, "", "%s.%s: only customer steps use %s", p, k, k)
+		}
 	}
 
 	// An agent step.
