@@ -430,6 +430,12 @@ type Inbound struct {
 	Name       string      // the customer's display name, when the platform gives one
 	Text       string      // the text, or an attachment's caption
 	Attachment *Attachment // nil for a text message
+	// Attributes is the context the platform sent with the message (for
+	// Business Messages: the entry point, the place, the locale). Each
+	// key is set on the customer's attributes ([Engine.SetAttributes])
+	// before the message is routed, so that workstream rules
+	// ([Rule.Attributes]) match on it; keys not present are left alone.
+	Attributes map[string]string
 }
 
 // Kind is the kind of an outbound message.
