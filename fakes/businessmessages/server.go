@@ -243,6 +243,14 @@ func (s *Server) SetBaseURL(u string) {
 	s.cfg.BaseURL = strings.TrimRight(u, "/")
 }
 
+// SetWebhookURL sets the partner's webhook URL, once known; call it before
+// any traffic.
+func (s *Server) SetWebhookURL(u string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.WebhookURL = u
+}
+
 // Agent is the agent's resource name, "brands/B/agents/A".
 func (s *Server) Agent() string { return "brands/" + s.cfg.BrandID + "/agents/" + s.cfg.AgentID }
 
