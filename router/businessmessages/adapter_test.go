@@ -99,6 +99,14 @@ func sign(body string) string {
 
 const message = `{"agent":"brands/B/agents/A","conversationId":"c1","customAgentId":"x","requestId":"r1","message":{"messageId":"m1","name":"conversations/c1/messages/m1","text":"hello","createTime":"2024-03-04T10:00:00Z"},"context":{"entryPoint":"MAPS","placeId":"P1","userInfo":{"displayName":"Ann","userDeviceLocale":"en-US"},"widget":{"url":"https://shop.example","widgetContext":"cart"},"resolvedLocale":"en"},"sendTime":"2024-03-04T10:00:00Z"}`
 
+// The fake's payloads take the one-pass decoder, not the fallback.
+func TestDecodeFastTakesPayloads(t *testing.T) {
+	var m UserMessage
+	if !decodeFast([]byte(message), &m) || m.Message.Text != "hello" || m.Context.Widget.WidgetContext != "cart" {
+		t.Fatalf("decodeFast: %+v", m)
+	}
+}
+
 func TestWebhook(t *testing.T) {
 	a, r := newAdapter(t)
 	cases := []struct {

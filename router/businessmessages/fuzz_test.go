@@ -2,7 +2,9 @@ package businessmessages
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -33,6 +35,41 @@ func FuzzUserMessage(f *testing.F) {
 		}
 		if w.Code != 200 && w.Code != 400 {
 			t.Fatalf("signed body answered %d", w.Code)
+		}
+	})
+}
+
+// The one-pass decoder agrees with encoding/json: whatever it decodes,
+// encoding/json decodes to the same value.
+func FuzzDecodeFast(f *testing.F) {
+	f.Add([]byte(message))
+	f.Add([]byte(`{"conversationId":"c","requestId":"r","receipts":{"receipts":[{"message":"m","receiptType":"READ"},{"message":"n"}],"createTime":"t"}}`))
+	f.Add([]byte(`{"conversationId":"c","requestId":"r","userStatus":{"isTyping":true,"x":[1,-2.5e3,null,{"a":"\u00e9"}]}}`))
+	f.Add([]byte(`{"ConversationId":"c","conversationid":"d"}`))
+	f.Add([]byte(`{"message":{"text":"a"},"message":{"name":"b"},"suggestionResponse":{"postbackData":"x"}}`))
+	f.Add([]byte(`{"message":null}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var fast, std UserMessage
+		ok := decodeFast(body, &fast)
+		err := json.Unmarshal(body, &std)
+		if ok && err != nil {
+			t.Fatalf("fast decoded what encoding/json refuses (%v): %q", err, body)
+		}
+		if ok && !reflect.DeepEqual(fast, std) {
+			t.Fatalf("fast %+v\nstd  %+v\nfrom %q", fast, std, body)
+		}
+	})
+}
+
+// appendString writes what encoding/json writes for every string.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain", "quote \" backslash \\", "<a&b>", "\u2028\u2029", "\x00\x1f\x7f", "\xff\xfe", "中文 ünï", "\t\n\r\b\f"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := appendString(nil, s); string(got) != string(want) {
+			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
 		}
 	})
 }

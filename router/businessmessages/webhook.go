@@ -168,6 +168,10 @@ func (c *Context) Attributes() map[string]string {
 // JSON object of the payload's shape.
 func ParseUserMessage(body []byte) (UserMessage, error) {
 	var m UserMessage
+	if decodeFast(body, &m) {
+		return m, nil
+	}
+	m = UserMessage{}
 	err := json.Unmarshal(body, &m)
 	return m, err
 }
