@@ -2,6 +2,7 @@ package businessmessages
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -28,6 +29,25 @@ func FuzzSendRequest(f *testing.F) {
 		s := New(Config{Clock: func() time.Time { return t0 }})
 		s.Check("c", req) // never panics
 		ParseEvent(body)
+	})
+}
+
+// The one-pass decoder agrees with the strict encoding/json decoder.
+func FuzzDecodeSendFast(f *testing.F) {
+	f.Add([]byte(`{"messageId":"m1","representative":{"representativeType":"HUMAN","displayName":"Maya"},"text":"hi"}`))
+	f.Add([]byte(`{"messageId":"m1","representative":{"representativeType":"BOT"},"image":{"contentInfo":{"fileUrl":"u","forceRefresh":true},"imageId":"i"},"containsRichText":false}`))
+	f.Add([]byte(`{"MessageId":"x"}`))
+	f.Add([]byte(`{"text":"a","text":"b"} `))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var fast, std SendRequest
+		ok := decodeSendFast(body, &fast)
+		e := decodeStrict(body, &std)
+		if ok && e != nil {
+			t.Fatalf("fast decoded what encoding/json refuses (%v): %q", e, body)
+		}
+		if ok && !reflect.DeepEqual(fast, std) {
+			t.Fatalf("fast %+v\nstd  %+v\nfrom %q", fast, std, body)
+		}
 	})
 }
 

@@ -84,8 +84,11 @@ func decodeStrict(body []byte, v any) *Error {
 // image or rich card). The messageId may come from the query instead.
 func ParseSendRequest(body []byte) (SendRequest, *Error) {
 	var req SendRequest
-	if e := decodeStrict(body, &req); e != nil {
-		return SendRequest{}, e
+	if !decodeSendFast(body, &req) {
+		req = SendRequest{}
+		if e := decodeStrict(body, &req); e != nil {
+			return SendRequest{}, e
+		}
 	}
 	return req, checkShape(&req)
 }
