@@ -395,7 +395,7 @@ func (s *Server) post(ctx context.Context, url string, h http.Header, body []byt
 	if err != nil {
 		return 0, err.Error()
 	}
-	req.Header = h.Clone()
+	req.Header = h // the journal keeps h; the receiver only reads it
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
 		if isTimeout(err) {

@@ -224,6 +224,25 @@ func TestSend(t *testing.T) {
 	}
 }
 
+func TestWebhookBodySize(t *testing.T) {
+	a, r := newAdapter(t)
+	big := `{"conversationId":"c","requestId":"r","message":{"text":"` + strings.Repeat("x", MaxBodySize) + `"}}`
+	if w := hook(a, big, sign(big)); w.Code != 413 {
+		t.Fatalf("a body over 1 MB: %d", w.Code)
+	}
+	w := httptest.NewRecorder()
+	req := httptest.NewRequest("POST", "/", io.MultiReader(strings.NewReader(`{"a":`), errReader{}))
+	req.Header.Set("X-Goog-Signature", knownSignature)
+	a.ServeHTTP(w, req)
+	if w.Code != 400 || len(r.in) != 0 {
+		t.Fatalf("a body that fails to read: %d", w.Code)
+	}
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
+
 func TestParseError(t *testing.T) {
 	pe := ParseError(502, []byte("<html>bad gateway</html>"))
 	if pe.Code != "502" || pe.HTTPStatus != 502 {

@@ -37,6 +37,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/omnisim/omnisim/router"
@@ -201,7 +202,12 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodySize+1))
+	bp := bodyPool.Get().(*[]byte)
+	body, err := readBody(r.Body, (*bp)[:0])
+	if cap(body) <= 64<<10 { // a large body's buffer is left to the collector
+		*bp = body[:0]
+		defer bodyPool.Put(bp)
+	}
 	if err != nil {
 		a.reject(w, "cannot read the body", http.StatusBadRequest)
 		return
@@ -226,6 +232,29 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	a.Deliver(&m)
 	w.WriteHeader(http.StatusOK)
+}
+
+// bodyPool holds webhook body buffers; nothing decoded keeps a reference
+// into one.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// readBody appends r to buf, reading at most MaxBodySize+1 bytes.
+func readBody(r io.Reader, buf []byte) ([]byte, error) {
+	for len(buf) <= MaxBodySize {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		end := min(cap(buf), MaxBodySize+1)
+		n, err := r.Read(buf[len(buf):end])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // serveVerification answers Google's verification request.
