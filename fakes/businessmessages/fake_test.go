@@ -194,6 +194,12 @@ func TestSendRules(t *testing.T) {
 			t.Fatalf("%s: body %s, want status %s", name, w.Body, code)
 		}
 	}
+	check("unknown path", post(s, tok, "/v1/brands", "{}"), 404, "NOT_FOUND")
+	check("unknown collection", post(s, tok, "/v1/conversations/"+conv+"/surveys", "{}"), 404, "NOT_FOUND")
+	if w := httptest.NewRecorder(); true {
+		s.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		check("GET", w, 404, "NOT_FOUND")
+	}
 	check("no token", post(s, "", path, msg("m1", "hi")), 401, "UNAUTHENTICATED")
 	check("bad token", post(s, "ya29.nope", path, msg("m1", "hi")), 401, "UNAUTHENTICATED")
 	check("no conversation", post(s, tok, path, msg("m1", "hi")), 403, "PERMISSION_DENIED")

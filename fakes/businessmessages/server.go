@@ -481,7 +481,8 @@ func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request, now t
 		return
 	}
 	if r.Method != http.MethodPost {
-		s.writeError(w, r, now, id, &Error{HTTPStatus: 405, Status: "METHOD_NOT_ALLOWED", Message: "Method " + r.Method + " is not allowed; use POST."})
+		// Google's front end knows no other method on these paths.
+		s.writeError(w, r, now, id, &Error{HTTPStatus: 404, Status: "NOT_FOUND", Message: "Method " + r.Method + " is not supported on " + r.URL.Path + "."})
 		return
 	}
 	if e := s.authorize(r, now); e != nil {

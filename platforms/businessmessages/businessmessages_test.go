@@ -18,6 +18,7 @@ import (
 
 	fakebm "github.com/omnisim/omnisim/fakes/businessmessages"
 	"github.com/omnisim/omnisim/platforms"
+	"github.com/omnisim/omnisim/router"
 	routerbm "github.com/omnisim/omnisim/router/businessmessages"
 	"github.com/omnisim/omnisim/scenarios"
 	"github.com/omnisim/omnisim/serve"
@@ -193,5 +194,50 @@ func TestServe(t *testing.T) {
 	}
 	if status, body = do("POST", api+"/v1/conversations/"+conv+"/messages", "application/json", "", send, nil); status != 401 || !strings.Contains(body, "UNAUTHENTICATED") {
 		t.Fatalf("send without a token: %d %s", status, body)
+	}
+}
+
+// A customer's typing and request for a live agent reach the router as
+// user statuses: signed, accepted, and not messages.
+func TestUserStatus(t *testing.T) {
+	sc, err := platforms.Format.Parse("t.toml", []byte("start = \"2024-05-06T09:00:00Z\"\n[channels.businessmessages]\nreceipts = true\n[[agents]]\nid = \"a\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	b, _ := w.Binding("businessmessages")
+	key, err := w.Customer("businessmessages", b.NewHandle(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range []string{"typing", "live_agent"} {
+		if in, err := w.Say(key, sim.Message{Event: ev}); err != nil || in.Status != 200 || in.ID != "" {
+			t.Fatalf("%s: %+v %v", ev, in, err)
+		}
+	}
+	if _, err := w.Say(key, sim.Message{Event: "subscribe"}); err == nil {
+		t.Fatal("an event Business Messages does not have was sent")
+	}
+	if st := b.Stats(); st.Webhooks != 3 || st.Rejected != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	// A message, a reply, and the reply's DELIVERED receipt as a webhook.
+	if _, err := w.Say(key, sim.Message{Text: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.Send("a", key, router.Outbound{Kind: router.KindText, Text: "hi"})
+	if err != nil || res.Err != nil {
+		t.Fatalf("send %+v %v", res, err)
+	}
+	var receipt bool
+	for _, r := range b.Journal(sim.JournalFilter{}) {
+		receipt = receipt || r.Kind == sim.RecordWebhook && strings.Contains(r.Body, `"receiptType":"DELIVERED"`)
+	}
+	if !receipt {
+		t.Fatal("no DELIVERED receipt")
 	}
 }
