@@ -241,3 +241,27 @@ func TestUserStatus(t *testing.T) {
 		t.Fatal("no DELIVERED receipt")
 	}
 }
+
+// The shipped scenarios survive the scenario encoder: Encode, then Parse,
+// gives the same settings.
+func TestEncodeRoundTrip(t *testing.T) {
+	files, _ := fs.Glob(scenarios.Library, "businessmessages-*.toml")
+	for _, f := range files {
+		src, _ := fs.ReadFile(scenarios.Library, f)
+		sc, err := platforms.Format.Parse(f, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := platforms.Format.Encode(sc)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		back, err := platforms.Format.Parse(f, out)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", f, err, out)
+		}
+		if !reflect.DeepEqual(back.Channels["businessmessages"].Settings, sc.Channels["businessmessages"].Settings) {
+			t.Fatalf("%s: settings %+v, then %+v", f, sc.Channels["businessmessages"].Settings, back.Channels["businessmessages"].Settings)
+		}
+	}
+}
