@@ -48,6 +48,9 @@ type Settings struct {
 	Retirement string `toml:"retirement,omitempty"`
 	// Receipts sends DELIVERED receipts for delivered messages.
 	Receipts bool `toml:"receipts,omitempty"`
+	// SignVerification signs the webhook verification request with
+	// X-Goog-Signature too (Google's guide does not say whether it is).
+	SignVerification bool `toml:"sign_verification,omitempty"`
 	// EntryPoint, PlaceID and Locale are the context of every customer's
 	// messages, unless Contexts says otherwise for the customer.
 	EntryPoint string `toml:"entry_point,omitempty"`
@@ -170,7 +173,8 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	token := cmpOr(s.ClientToken, fakebm.DefaultClientToken)
 	fcfg := fakebm.Config{
 		PartnerID: s.PartnerID, BrandID: brandID, AgentID: agentID, ClientToken: token,
-		Client: env.Client, Clock: env.Clock, Seed: env.Seed, Receipts: s.Receipts, JournalLimit: 10000,
+		Client: env.Client, Clock: env.Clock, Seed: env.Seed, Receipts: s.Receipts, SignVerification: s.SignVerification,
+		JournalLimit: 10000,
 	}
 	var err error
 	fcfg.Retirement, fcfg.NoRetirement, err = retirement(s.Retirement)

@@ -197,6 +197,26 @@ func TestServe(t *testing.T) {
 	}
 }
 
+// The verification request, signed or not, is answered by the router.
+func TestSignedVerification(t *testing.T) {
+	for _, net := range []sim.Network{sim.Memory, sim.Loopback} {
+		sc, err := platforms.Format.Parse("t.toml", []byte("[channels.businessmessages]\nsign_verification = true\n[[agents]]\nid = \"a\"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: net})
+		if err != nil {
+			t.Fatalf("%s: %v", net, err)
+		}
+		b, _ := w.Binding("businessmessages")
+		j := b.Journal(sim.JournalFilter{})
+		if len(j) != 1 || j[0].Header["X-Goog-Signature"] == nil || j[0].Status != 200 {
+			t.Fatalf("%s: journal %+v", net, j)
+		}
+		w.Close()
+	}
+}
+
 // A customer's typing and request for a live agent reach the router as
 // user statuses: signed, accepted, and not messages.
 func TestUserStatus(t *testing.T) {

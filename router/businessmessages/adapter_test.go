@@ -116,6 +116,7 @@ func TestWebhook(t *testing.T) {
 	}{
 		{"verification", `{"clientToken":"` + clientToken + `","secret":"s3cr3t"}`, "", 200, "s3cr3t"},
 		{"verification, wrong token", `{"clientToken":"other","secret":"s3cr3t"}`, "", 403, ""},
+		{"verification, signed", `{"clientToken":"` + clientToken + `","secret":"x1"}`, sign(`{"clientToken":"` + clientToken + `","secret":"x1"}`), 200, "x1"},
 		{"unsigned", message, "", 401, ""},
 		{"forged", message, knownSignature, 403, ""},
 		{"not base64", message, "!!!", 403, ""},
@@ -143,7 +144,7 @@ func TestWebhook(t *testing.T) {
 			t.Fatalf("attributes %v, want %v", in.Attributes, want)
 		}
 	}
-	if s := a.Stats(); s.Rejected != 6 || s.Duplicates != 1 || s.Received != 1 || s.Verified != 1 {
+	if s := a.Stats(); s.Rejected != 6 || s.Duplicates != 1 || s.Received != 1 || s.Verified != 2 {
 		t.Fatalf("stats %+v", s)
 	}
 	// Receipts become statuses; another agent's payloads are ignored.

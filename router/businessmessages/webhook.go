@@ -218,7 +218,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	sig := r.Header.Get("X-Goog-Signature")
 	if sig == "" {
-		a.serveVerification(w, body)
+		a.serveVerification(w, body, false)
 		return
 	}
 	if !a.verify(body, sig) {
@@ -226,6 +226,10 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m, err := ParseUserMessage(body)
+	if err == nil && m.ConversationID == "" && m.Secret != "" {
+		a.serveVerification(w, body, true) // a signed verification request
+		return
+	}
 	if err != nil || m.ConversationID == "" || m.RequestID == "" {
 		a.reject(w, "not a UserMessage", http.StatusBadRequest)
 		return
@@ -257,14 +261,19 @@ func readBody(r io.Reader, buf []byte) ([]byte, error) {
 	return buf, nil
 }
 
-// serveVerification answers Google's verification request.
-func (a *Adapter) serveVerification(w http.ResponseWriter, body []byte) {
+// serveVerification answers Google's verification request. A body that is
+// not one is refused: 400 when it was signed, 401 (unsigned) otherwise.
+func (a *Adapter) serveVerification(w http.ResponseWriter, body []byte, signed bool) {
 	var v struct {
 		ClientToken *string `json:"clientToken"`
 		Secret      *string `json:"secret"`
 	}
 	if json.Unmarshal(body, &v) != nil || v.ClientToken == nil || v.Secret == nil {
-		a.reject(w, "unsigned", http.StatusUnauthorized)
+		if signed {
+			a.reject(w, "not a verification request", http.StatusBadRequest)
+		} else {
+			a.reject(w, "unsigned", http.StatusUnauthorized)
+		}
 		return
 	}
 	if a.cfg.ClientToken == "" || !hmac.Equal([]byte(*v.ClientToken), []byte(a.cfg.ClientToken)) {
