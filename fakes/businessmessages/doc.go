@@ -47,9 +47,13 @@
 // # Rules, in the order they are checked
 //
 //   - A bearer token from /token, unexpired: else 401 UNAUTHENTICATED.
+//   - Body shape: unknown fields, a missing representative, a type other
+//     than BOT or HUMAN, not exactly one of text, image and richCard: 400
+//     INVALID_ARGUMENT.
 //   - The retirement: Google shut Business Messages down after 2024-07-31.
 //     From Config.Retirement on (default the end of that day, UTC), every
-//     call is answered 403 PERMISSION_DENIED with an ErrorInfo of reason
+//     message and event call is answered 403 PERMISSION_DENIED (the token
+//     endpoint, Google's OAuth service, keeps working) with an ErrorInfo of reason
 //     SERVICE_DISABLED (the answer of a Google API that is turned off;
 //     UNCONFIRMED for this API), no user message is sent
 //     ([ErrRetired]) and pending retries are dropped. It applies when the
@@ -60,9 +64,7 @@
 //   - The conversation must exist (its user has written): else 403
 //     PERMISSION_DENIED, as Google answers for a conversation the agent
 //     may not message.
-//   - Body shape: unknown fields, a missing representative, a type other
-//     than BOT or HUMAN, not exactly one of text, image and richCard, a
-//     missing messageId: 400 INVALID_ARGUMENT.
+//   - A missing messageId (in the body or the query): 400 INVALID_ARGUMENT.
 //   - The window: an agent can message a conversation for 30 days after
 //     the user's last message (Config.Window). Later: 400
 //     FAILED_PRECONDITION (the status is UNCONFIRMED; Google documents the
