@@ -48,6 +48,9 @@ type Settings struct {
 	Retirement string `toml:"retirement,omitempty"`
 	// Receipts sends DELIVERED receipts for delivered messages.
 	Receipts bool `toml:"receipts,omitempty"`
+	// RetryFor is how long an unanswered webhook is retried (Google: 7
+	// days); "0s" turns retries off.
+	RetryFor *scenario.Duration `toml:"retry_for,omitempty"`
 	// SignVerification signs the webhook verification request with
 	// X-Goog-Signature too (Google's guide does not say whether it is).
 	SignVerification bool `toml:"sign_verification,omitempty"`
@@ -175,6 +178,12 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		PartnerID: s.PartnerID, BrandID: brandID, AgentID: agentID, ClientToken: token,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, Receipts: s.Receipts, SignVerification: s.SignVerification,
 		JournalLimit: 10000,
+	}
+	if s.RetryFor != nil {
+		fcfg.RetryFor = s.RetryFor.D()
+		if fcfg.RetryFor == 0 {
+			fcfg.RetryFor = -1 // the scenario's 0 is no retries
+		}
 	}
 	var err error
 	fcfg.Retirement, fcfg.NoRetirement, err = retirement(s.Retirement)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strings"
@@ -283,5 +284,64 @@ func TestEncodeRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(back.Channels["businessmessages"].Settings, sc.Channels["businessmessages"].Settings) {
 			t.Fatalf("%s: settings %+v, then %+v", f, sc.Channels["businessmessages"].Settings, back.Channels["businessmessages"].Settings)
 		}
+	}
+}
+
+// A webhook the app does not take is retried at the world's time, for
+// retry_for, through the binding's deadline and Flush.
+func TestRetriesThroughTheWorld(t *testing.T) {
+	for _, c := range []struct {
+		retry string
+		tries int
+	}{{"", 2}, {`retry_for = "0s"`, 1}} {
+		sc, err := platforms.Format.Parse("t.toml", []byte("start = \"2024-05-06T09:00:00Z\"\n[channels.businessmessages]\n"+c.retry+"\n[[agents]]\nid = \"a\"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var calls int
+		app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			if strings.Contains(string(b), `"secret"`) {
+				var v struct{ Secret string }
+				json.Unmarshal(b, &v)
+				io.WriteString(w, v.Secret)
+				return
+			}
+			calls++
+			if calls == 1 {
+				w.WriteHeader(http.StatusServiceUnavailable)
+			}
+		}))
+		w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: sim.Loopback,
+			Webhooks: map[string]string{"businessmessages": app.URL}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := w.Binding("businessmessages")
+		key, _ := w.Customer("businessmessages", b.NewHandle(1))
+		if in, err := w.Say(key, sim.Message{Text: "hello"}); err != nil || in.Status != 503 {
+			t.Fatalf("first try %+v %v", in, err)
+		}
+		next, ok := b.NextDeadline()
+		if c.tries == 1 {
+			if ok {
+				t.Fatalf("%s: a retry is due at %v", c.retry, next)
+			}
+		} else {
+			if !ok || !next.Equal(time.Date(2024, 5, 6, 9, 0, 10, 0, time.UTC)) {
+				t.Fatalf("next retry %v %v", next, ok)
+			}
+			if err := w.RunUntil(next); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := b.NextDeadline(); ok {
+				t.Fatal("a retry is still due after the app took it")
+			}
+		}
+		if calls != c.tries {
+			t.Fatalf("%s: the app got %d calls, want %d", c.retry, calls, c.tries)
+		}
+		w.Close()
+		app.Close()
 	}
 }
