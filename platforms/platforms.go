@@ -5,6 +5,7 @@
 package platforms
 
 import (
+	"github.com/omnisim/omnisim/platforms/businessmessages"
 	"github.com/omnisim/omnisim/platforms/messenger"
 	"github.com/omnisim/omnisim/platforms/wechat"
 	"github.com/omnisim/omnisim/platforms/whatsapp"
@@ -17,6 +18,7 @@ import (
 var All = []*sim.Platform{
 	whatsapp.Platform,
 	wechat.Platform,
+	businessmessages.Platform,
 	messenger.Platform,
 }
 

@@ -523,6 +523,30 @@ func (e *Engine) SetAttributes(key CustomerKey, attrs map[string]string) {
 	c.attrs, c.pinned = maps.Clone(attrs), true
 }
 
+// mergeAttributes sets the keys of attrs on the customer's attributes,
+// copying the map first so that a map given to SetAttributes is never
+// written. Unlike SetAttributes it does not pin the customer: the platform
+// sends the context again with the customer's next message.
+func (c *customer) mergeAttributes(attrs map[string]string) {
+	if len(attrs) == 0 {
+		return
+	}
+	changed := false
+	for k, v := range attrs {
+		if got, ok := c.attrs[k]; !ok || got != v {
+			changed = true
+			break
+		}
+	}
+	if !changed {
+		return
+	}
+	m := make(map[string]string, len(c.attrs)+len(attrs))
+	maps.Copy(m, c.attrs)
+	maps.Copy(m, attrs)
+	c.attrs = m
+}
+
 // customer returns the customer's record, making a new one for a customer
 // the engine does not hold (never seen, or released).
 func (e *Engine) customer(key CustomerKey) *customer {
@@ -647,6 +671,7 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	if in.AdSource != "" {
 		c.profile.AdSource = in.AdSource
 	}
+	c.mergeAttributes(in.Attributes)
 	pol := e.policies[in.Customer.Channel]
 
 	// The window and the reply allowance.

@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -414,5 +415,50 @@ func TestWorkstreams(t *testing.T) {
 		if _, err := New(Config{Workstreams: []Workstream{bad}}); err == nil {
 			t.Errorf("workstream %+v: no error", bad)
 		}
+	}
+}
+
+// The attributes a platform sends with a message join the customer's
+// attributes before the conversation is classified; keys it does not
+// send keep their values, and the caller's map is not written.
+func TestInboundAttributes(t *testing.T) {
+	cfg := Config{
+		Groups: []GroupConfig{{Name: "maps"}, {Name: "gold-maps"}, {Name: "fallback"}},
+		Workstreams: []Workstream{{Name: "gbm", Fallback: "fallback", Rules: []Rule{
+			{Group: "gold-maps", Attributes: map[string]string{"tier": "gold", "entry_point": "MAPS"}},
+			{Group: "maps", Attributes: map[string]string{"entry_point": "MAPS"}},
+		}}},
+		Agents:    []AgentConfig{{ID: "a", Capacity: 99}},
+		IdleAfter: time.Hour,
+	}
+	tests := []struct {
+		name      string
+		set, sent map[string]string
+		wantGroup string
+	}{
+		{"context alone", nil, map[string]string{"entry_point": "MAPS"}, "maps"},
+		{"context and the scenario's attributes", map[string]string{"tier": "gold"}, map[string]string{"entry_point": "MAPS"}, "gold-maps"},
+		{"other context", map[string]string{"tier": "gold"}, map[string]string{"entry_point": "PLACESHEET"}, "fallback"},
+		{"no context", nil, nil, "fallback"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEngine(t, cfg, "a")
+			k := CustomerKey{Channel: "gbm", Account: "x", Customer: "u"}
+			if tt.set != nil {
+				e.SetAttributes(k, tt.set)
+			}
+			sent := maps.Clone(tt.sent)
+			id, err := e.Receive(t0, Inbound{Customer: k, Attributes: sent})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c, _ := e.Conversation(id); c.Group != tt.wantGroup {
+				t.Errorf("group %s, want %s", c.Group, tt.wantGroup)
+			}
+			if !maps.Equal(sent, tt.sent) {
+				t.Errorf("the inbound's map was written: %v", sent)
+			}
+		})
 	}
 }

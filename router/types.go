@@ -445,6 +445,12 @@ type Inbound struct {
 	// Payload is the id of a chosen reply button or list row, or the
 	// payload of a tapped template button; its title is the Text.
 	Payload string
+	// Attributes is the context the platform sent with the message (for
+	// Business Messages: the entry point, the place, the locale). Each
+	// key is set on the customer's attributes ([Engine.SetAttributes])
+	// before the message is routed, so that workstream rules
+	// ([Rule.Attributes]) match on it; keys not present are left alone.
+	Attributes map[string]string
 }
 
 // Kind is the kind of an outbound message.

@@ -287,12 +287,11 @@ func (w *World) setup() error {
 			Seed:     Stream(w.seed, name).Uint64(),
 			Network:  w.networkName(),
 			Client:   client,
-			Mount:    func(part string, h http.Handler) (string, error) { return mount(name, part, h) },
 			Receiver: eng,
 			Webhook:  w.opt.Webhooks[name],
 		}
-		if mount == nil { // Direct: no bytes
-			env.Mount = nil
+		if mount != nil {
+			env.Mount = func(part string, h http.Handler) (string, error) { return mount(name, part, h) }
 		}
 		b, err := p.Open(w.ctx, env, sc.Channels[name])
 		if err != nil {
@@ -385,7 +384,7 @@ func (w *World) network() (mount func(platform, part string, h http.Handler) (st
 			return base + MountPrefix(mux, platform, part, h), nil
 		}, &http.Client{Transport: tr}, nil
 	case Direct:
-		return nil, nil, nil
+		return nil, nil, nil // no network: Env.Mount and Env.Client stay nil
 	case Serve:
 		if w.opt.Mount == nil || w.opt.Client == nil {
 			return nil, nil, errors.New("a serve world needs its server's Mount and Client")

@@ -35,8 +35,34 @@ type testOpenIDSettings struct {
 	Mode           string `toml:"mode,omitempty"`
 }
 
+// testBMSettings mirror the keys of [channels.businessmessages], for the
+// examples of docs/scenarios.md.
+type testBMSettings struct {
+	PartnerID      string          `toml:"partner_id,omitempty"`
+	BrandID        string          `toml:"brand_id,omitempty"`
+	AgentID        string          `toml:"agent_id,omitempty"`
+	ClientToken    string          `toml:"client_token,omitempty"`
+	Representative string          `toml:"representative,omitempty"`
+	Retirement     string          `toml:"retirement,omitempty"`
+	Receipts       bool            `toml:"receipts,omitempty"`
+	EntryPoint     string          `toml:"entry_point,omitempty"`
+	PlaceID        string          `toml:"place_id,omitempty"`
+	Locale         string          `toml:"locale,omitempty"`
+	Contexts       []testBMContext `toml:"contexts,omitempty"`
+}
+
+type testBMContext struct {
+	Customer      string `toml:"customer"`
+	EntryPoint    string `toml:"entry_point,omitempty"`
+	PlaceID       string `toml:"place_id,omitempty"`
+	Locale        string `toml:"locale,omitempty"`
+	WidgetContext string `toml:"widget_context,omitempty"`
+	CustomContext string `toml:"custom_context,omitempty"`
+}
+
 // testFormat is the format the package's tests parse with: a phone-number
-// platform named whatsapp, first (the default channel), and an openid one.
+// platform named whatsapp, first (the default channel), an openid one, and
+// one named by conversation ids.
 var testFormat = &Format{Channels: []ChannelSpec{
 	{
 		Name: "whatsapp", Handle: "phone", HandleExample: "+16505551234",
@@ -60,6 +86,10 @@ var testFormat = &Format{Channels: []ChannelSpec{
 	{
 		Name: "wechat", Handle: "openid", HandleExample: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
 		Settings: func() any { return &testOpenIDSettings{} },
+	},
+	{
+		Name: "businessmessages", Handle: "conversation_id", HandleExample: "7b2a1c4e-3f5d-4e6a-9b8c-1d2e3f4a5b6c",
+		Settings: func() any { return &testBMSettings{} },
 	},
 }}
 

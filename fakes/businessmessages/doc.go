@@ -1,0 +1,85 @@
+// Package businessmessages is a fake of Google's Business Messages: the
+// API a partner's agent calls and the webhooks Google sends it, with the
+// platform's rules enforced on its own. Use a [Server] as an http.Handler
+// (omnisim mounts it as the API of the "businessmessages" channel).
+//
+// # What it speaks
+//
+//   - Webhook verification ([Server.Verify]): a POST of
+//     {"clientToken":"…","secret":"…"} to the partner's webhook URL,
+//     which must answer 200 with the secret as the whole body. The request
+//     is unsigned unless Config.SignVerification is set (UNCONFIRMED:
+//     Google's guide says only that the body carries the two values).
+//   - Webhooks: a UserMessage ({"agent":"brands/B/agents/A",
+//     "conversationId","customAgentId","requestId", one of "message"
+//     {messageId,name,text|image,createTime}, "receipts" or "userStatus",
+//     "context"{entryPoint,placeId,userInfo{displayName,userDeviceLocale},
+//     widget{url,widgetContext},resolvedLocale,customContext},"sendTime"}),
+//     POSTed with X-Goog-Signature = base64(HMAC-SHA512(clientToken, raw
+//     body)). Strings are escaped as encoding/json escapes them
+//     (UNCONFIRMED: Google's exact escaping of <, > and & was not seen).
+//     Fields go in the order of Google's documented examples; empty
+//     context fields are left out. A user's image arrives as
+//     message.image.contentInfo.fileUrl (UNCONFIRMED shape).
+//   - Retries: a webhook that gets no answer or any status but 2xx is
+//     retried, first after Config.RetryDelay (10 s), the wait doubling up
+//     to Config.RetryMaxDelay (1 h), for up to Config.RetryFor (7 days)
+//     after its first try; then it is dropped. Google documents the 7
+//     days; the schedule within them is UNCONFIRMED. Retries are made by
+//     [Server.Flush] when the world's clock reaches [Server.NextDeadline].
+//     Each retry carries the same requestId, which the receiver dedupes by.
+//   - OAuth: the fake issues a service account ([Server.Credentials], also
+//     served at GET /omnisim/service-account.json) whose token_uri is its
+//     own POST /token: the JWT-bearer grant (RFC 7523) with an RS256
+//     assertion signed by the account's key, checked as Google checks it
+//     ([CheckAssertion]); the answer is {"access_token","expires_in":3599,
+//     "token_type":"Bearer"}, errors are OAuth's {"error",
+//     "error_description"} with Google's wording. The key is a fixed test
+//     key, so that every run is the same.
+//   - POST /v1/conversations/{conversationId}/messages (messageId in the
+//     body or the query) with {"messageId","representative"
+//     {"representativeType":"BOT"|"HUMAN","displayName"},"text"} or an
+//     image by contentInfo.fileUrl; the answer is the created Message.
+//     POST /v1/conversations/{id}/events with TYPING_STARTED,
+//     TYPING_STOPPED, REPRESENTATIVE_JOINED or REPRESENTATIVE_LEFT.
+//   - Errors: Google's envelope {"error":{"code","message","status"}}.
+//
+// # Rules, in the order they are checked
+//
+//   - A bearer token from /token, unexpired: else 401 UNAUTHENTICATED.
+//   - Body shape: unknown fields, a missing representative, a type other
+//     than BOT or HUMAN, not exactly one of text, image and richCard: 400
+//     INVALID_ARGUMENT.
+//   - The retirement: Google shut Business Messages down after 2024-07-31.
+//     From Config.Retirement on (default the end of that day, UTC), every
+//     message and event call is answered 403 PERMISSION_DENIED (the token
+//     endpoint, Google's OAuth service, keeps working) with an ErrorInfo of reason
+//     SERVICE_DISABLED (the answer of a Google API that is turned off;
+//     UNCONFIRMED for this API), no user message is sent
+//     ([ErrRetired]) and pending retries are dropped. It applies when the
+//     world starts before the date and its clock passes it; a world that
+//     starts after it (the scenarios' default start is in 2026) models the
+//     platform as if it had not retired, or nothing could be simulated.
+//     Config.NoRetirement turns it off.
+//   - The conversation must exist (its user has written): else 403
+//     PERMISSION_DENIED, as Google answers for a conversation the agent
+//     may not message.
+//   - A missing messageId (in the body or the query): 400 INVALID_ARGUMENT.
+//   - The window: an agent can message a conversation for 30 days after
+//     the user's last message (Config.Window). Later: 400
+//     FAILED_PRECONDITION (the status is UNCONFIRMED; Google documents the
+//     30 days).
+//   - A messageId used before in the conversation: 409 ALREADY_EXISTS
+//     (UNCONFIRMED; Google says only that ids must be unique).
+//   - A text over 3072 characters (Config.MaxTextLength): 400
+//     INVALID_ARGUMENT.
+//   - Images: jpeg, jpg or png by the URL's extension, at most 5 MB
+//     (Config.ImageFormats, Config.ImageMaxBytes; both UNCONFIRMED); the
+//     size is what the simulated file host [FileHost] reports. Else 400
+//     INVALID_ARGUMENT.
+//
+// Receipts (DELIVERED) for delivered messages are sent when
+// Config.Receipts is on. The fake keeps a journal of requests, webhook
+// tries, deliveries and errors, and answers [Server.Check], the dry-run
+// verdict on a message, without changing state.
+package businessmessages

@@ -1,0 +1,94 @@
+package businessmessages
+
+import (
+	"net/http"
+	"time"
+)
+
+// Journal is a copy of everything the platform saw and did. With
+// Config.JournalLimit > 0 each list holds only the newest entries.
+type Journal struct {
+	Requests   []Request
+	Webhooks   []Webhook
+	Deliveries []Delivery
+	Errors     []ErrorEntry
+}
+
+// Request is one API call the platform answered.
+type Request struct {
+	At     time.Time
+	Method string
+	Path   string
+	Status int    // HTTP status answered
+	Code   string // Google's status ("INVALID_ARGUMENT", "invalid_grant"); "" on success
+}
+
+// Webhook is one call the platform made to Config.WebhookURL (or, on the
+// Direct network, to Config.Direct): each try of a delivery is its own
+// entry.
+type Webhook struct {
+	At           time.Time
+	Kind         string // "verify", "message", "receipts" or "userStatus"
+	Conversation string // the conversationId; "" for verify
+	RequestID    string // the payload's requestId; "" for verify
+	MessageID    string // the user's messageId, for a message
+	Try          int    // 1-based try number
+	URL          string
+	Header       http.Header
+	Body         []byte // exact bytes sent; nil on the Direct network
+	Status       int    // the receiver's HTTP status; 0 when the call failed
+	Err          string // transport error, or Verify's complaint
+}
+
+// Delivery is one message that reached a user's device.
+type Delivery struct {
+	At             time.Time
+	Conversation   string
+	MessageID      string
+	Type           string // "text" or "image"
+	Text           string // the text, or the image's URL
+	Representative string // BOT or HUMAN
+}
+
+// ErrorEntry is one error the platform answered.
+type ErrorEntry struct {
+	At           time.Time
+	Conversation string // "" when the request named none
+	Path         string
+	Status       int    // HTTP status
+	Code         string // Google's status string
+	Message      string
+}
+
+// Counts are exact totals, independent of Config.JournalLimit.
+type Counts struct {
+	Requests   int
+	Webhooks   int // calls, one per try
+	Deliveries int
+	Errors     int
+}
+
+// ring keeps the newest limit entries (all when limit <= 0).
+type ring[T any] struct {
+	buf   []T
+	next  int
+	limit int
+}
+
+func (r *ring[T]) add(v T) {
+	if r.limit <= 0 || len(r.buf) < r.limit {
+		r.buf = append(r.buf, v)
+		return
+	}
+	r.buf[r.next] = v
+	r.next++
+	if r.next == r.limit {
+		r.next = 0
+	}
+}
+
+func (r *ring[T]) snapshot() []T {
+	out := make([]T, 0, len(r.buf))
+	out = append(out, r.buf[r.next:]...)
+	return append(out, r.buf[:r.next]...)
+}

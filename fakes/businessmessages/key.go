@@ -1,0 +1,35 @@
+package businessmessages
+
+// defaultPrivateKey is the RSA key of the default service account: a fixed
+// 2048-bit test key, so that the credentials file, every assertion signed
+// with it and so every report are the same from run to run (Go 1.26 makes
+// key generation ignore a seeded random source). It signs nothing outside the
+// simulator.
+const defaultPrivateKey = `-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQC6CjMkfF/6cpMl
+CNZRppozqx1oOMh2xdyX9peMG/ngZS4loSjGhRbKKapoNT3dIGjKTqOXgkJ/+Qg3
+o3r9+SMbU9yEdi5UXSD2Sq9OLY7DvNnZC/dpawsSb/COeQ96QuQYxmWapKvfJMFp
+tBlBhUhjoYzZS70BEtl85uayrJGc1FzSbfeFTcsNx77e422Wzm4GYhdgq5kqoko/
+qBNZj/5pcZ/iN8/Xd2z3MWcz/JJnj0AEhC9FqZz5FC7+iz3kinWgVOMhmGjfBq14
+3XnwcmjZDVgMI6j0XuewbxW7sJ+K0siM/0F5QmnuzjtRNcAvNVxhujhwsAJ6H1VL
+E8AnqvD5AgMBAAECggEACZ3+HZJb5E6gtmsF6D/mbAoaGbGIxGIPWKA33pdyJARa
+/bk+aj/GSTJc86jf7zLOE/o7ePkz/plVMEogUSl8Q/0CcusIk1YinnTHKfGPNiVo
+thCJLE8LKht1CipuL0XutGyqIzPEykLkSDZ2EUXmc3cOGMwSY9Axg8RMc/tZhiu6
+F0EurDalDq3/VAsXCcHq4mAaA1VkWkVqsB9O1VRa0FnVyReOD9y4buSe0+YlKccz
+s3pxe3ZuW/dA8JbL3twnoK8yL+XLirUi7S/I3VQqODcTC4EV6RrerVPA7UPANQoT
+r4kekgVwjnvE7A/HKYpYxsCLfWP6eFm5Xdq5p6JDAQKBgQDqZCK5ltKlbskexvxO
+w/xtuJiM5E69tKsMYFwHSvvaazjaw8uIsDwKjvVZarVrGNGQQgGBORNU8f1WSmYw
+JOryQpa3PmLu/iUGUAj7t5p4ntIe94jYp5eZ6l61f+Zjwtz9NI1wxsEItuw2B/LB
+Eg7yK8AFIpm1e/O7f5kNuXMjAQKBgQDLMOzSPhA0OkE5gNamnQW7jn/FX6VzSyN/
+J/+9nI7SSKjW4b0Sdp5XSAMZmd0kf6Z2NsXljFy3IgJ60+uXNK26v1/45NgkB0+b
+VAlWIu2G63ZhCcoOilxNp6ek/FAFX01O6+mHPSUZ7grGg9sITv41wyJahwRpgxwa
+b5ix7l7l+QKBgQDcqTzPv5+7wtpwsSBi/rssiHaFXYKLsgS9+BFrhDoqXHr/6Qg6
+PL+pqQBuF7mHg6v2xU0pXJRIijDYBd7CQF83h1zgUklNedFdagerAiTYnZxvLtaU
+MOLWMgDLmgdJr+/gKJNnspWUILGsBDuTa+7KKknyC6rtYi4JPIzYkNhGAQKBgA+R
++jPKKbe21xSu+MPfuHa83rGjOKxzD49I42IGQzN9+eItfi2SBWQu0n39umJ3navl
+WpjSfrBR3NrIrn7xvHZY/+O0tZNdNA51DBobpxP1qyaYd3FRzOzucfxEkWU3/laT
+4VtJpjQsd4rqw7gJRZWdFF7XhdEICPlFn+/SklcRAoGBAI9oabsltKeT1VM2H8b5
+IWlTN3Ql33p1H6rBYm35vEkJCl3ZOORdloBT1JUTIlxA/xKp1kiJ91RwjofMQRl5
+l7k/Y5LYC/P4steDlBZN5gIaK480nV1AZ06Tj46RUAhuh5TZPePwfGASarboU5DX
+lyqrHB9ms/0KhCtOELk50SNY
+-----END PRIVATE KEY-----`

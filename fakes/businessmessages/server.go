@@ -1,0 +1,569 @@
+package businessmessages
+
+import (
+	"crypto/hmac"
+	"crypto/rsa"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config configures a fake platform; zero values get the defaults.
+type Config struct {
+	PartnerID string // default DefaultPartnerID
+	BrandID   string // default DefaultBrandID
+	AgentID   string // default DefaultAgentID
+	// ClientToken is the token shown at webhook setup: the verification
+	// request carries it, and it keys X-Goog-Signature. Default
+	// DefaultClientToken.
+	ClientToken string
+	// CustomAgentID is the partner's own id for the agent, echoed in every
+	// webhook as customAgentId; default DefaultCustomAgentID.
+	CustomAgentID string
+	// ProjectID, ClientEmail and PrivateKeyID describe the service
+	// account; PrivateKey is its key, nil for the built-in test key.
+	ProjectID    string
+	ClientEmail  string
+	PrivateKeyID string
+	PrivateKey   *rsa.PrivateKey
+	// BaseURL is where the fake's API is reached (no trailing slash): the
+	// credentials file's token_uri is BaseURL+PathToken. Set it with
+	// SetBaseURL once known; default DefaultBaseURL.
+	BaseURL string
+	// WebhookURL is the partner's webhook: Verify and every webhook go
+	// there.
+	WebhookURL string
+	// Client calls WebhookURL; default http.DefaultClient.
+	Client *http.Client
+	// Direct, when set, replaces the webhook's HTTP call: the fake hands
+	// each payload to it as a value and takes its answer as the HTTP
+	// status (the Direct network). Retries and the journal are the same.
+	Direct func(m *UserMessage) int
+	// Clock is the platform's time, default time.Now; the fake reads no
+	// other clock (webhook timeouts excepted, which are real durations).
+	Clock func() time.Time
+	// Seed seeds every generated id (message ids, request ids, tokens).
+	Seed uint64
+	// Window is how long after the user's last message the agent may
+	// send; 0 means 30 days, negative never closes.
+	Window time.Duration
+	// RetryFor is how long an undelivered webhook is retried after its
+	// first try; 0 means 7 days, negative means no retries.
+	RetryFor time.Duration
+	// RetryDelay is the wait before the first retry; it doubles per retry
+	// up to RetryMaxDelay. 0 means 10 s and 1 h.
+	RetryDelay, RetryMaxDelay time.Duration
+	// Retirement is when the platform shut down: from then on it refuses
+	// every API call (PERMISSION_DENIED) and sends no webhooks. Zero means
+	// DefaultRetirement. It applies only when the clock is before it at
+	// New: a world that starts after it models the platform as if it had
+	// not retired. NoRetirement disables it.
+	Retirement   time.Time
+	NoRetirement bool
+	// MaxTextLength limits a text in characters; 0 means 3072, negative
+	// is unlimited.
+	MaxTextLength int
+	// ImageFormats and ImageMaxBytes limit the images the fake accepts
+	// (by the file URL's extension and the size its file host reports);
+	// nil and 0 mean DefaultImageFormats and 5 MB, negative size is
+	// unlimited.
+	ImageFormats  []string
+	ImageMaxBytes int64
+	// Receipts sends a DELIVERED receipt webhook for every message
+	// delivered; off by default.
+	Receipts bool
+	// SignVerification signs the verification request with
+	// X-Goog-Signature too; off by default.
+	SignVerification bool
+	// WebhookTimeout is the per-try timeout of a webhook; 0 means 10 s,
+	// negative means none.
+	WebhookTimeout time.Duration
+	// JournalLimit keeps at most this many entries per Journal list, the
+	// newest; 0 keeps all. Counts and Deliveries stay exact.
+	JournalLimit int
+}
+
+// Defaults of Config.
+const (
+	DefaultPartnerID      = "omnisim-partner"
+	DefaultBrandID        = "5a6b7c8d-1e2f-4a3b-9c4d-5e6f7a8b9c0d"
+	DefaultAgentID        = "0f1e2d3c-4b5a-4697-8879-6a5b4c3d2e1f"
+	DefaultClientToken    = "omnisim-business-messages-client-token"
+	DefaultCustomAgentID  = "omnisim-agent"
+	DefaultProjectID      = "omnisim-bm"
+	DefaultClientEmail    = "omnisim-bm@omnisim-bm.iam.gserviceaccount.com"
+	DefaultPrivateKeyID   = "0b5e6c1d2a3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d"
+	DefaultBaseURL        = "https://businessmessages.googleapis.com"
+	DefaultWindow         = 30 * 24 * time.Hour
+	DefaultRetryFor       = 7 * 24 * time.Hour
+	DefaultRetryDelay     = 10 * time.Second
+	DefaultRetryMaxDelay  = time.Hour
+	DefaultMaxTextLength  = 3072
+	DefaultImageMaxBytes  = 5 << 20
+	DefaultTokenTTL       = 3599 * time.Second
+	DefaultWebhookTimeout = 10 * time.Second
+)
+
+// DefaultRetirement is when Google's Business Messages shut down: the end
+// of 2024-07-31 (UTC), the last day it could be used.
+var DefaultRetirement = time.Date(2024, time.August, 1, 0, 0, 0, 0, time.UTC)
+
+// DefaultImageFormats are the image file extensions the fake accepts.
+func DefaultImageFormats() []string { return []string{"jpeg", "jpg", "png"} }
+
+// API paths, as on businessmessages.googleapis.com (and
+// oauth2.googleapis.com for the token).
+const (
+	PathToken       = "/token"
+	PathCredentials = "/omnisim/service-account.json"
+	pathConvPrefix  = "/v1/conversations/"
+)
+
+// Server is a fake Business Messages platform. Use it unstarted as an
+// http.Handler. All methods are safe for concurrent use.
+type Server struct {
+	cfg     Config
+	key     *rsa.PrivateKey
+	retire  time.Time // zero: never
+	macPool sync.Pool // HMAC-SHA512 keyed with ClientToken
+
+	mu      sync.Mutex
+	rnd     uint64
+	convs   map[string]*conv
+	tokens  map[string]time.Time // access token -> expiry
+	pending []*pending
+	counts  Counts
+
+	requests   ring[Request]
+	webhooks   ring[Webhook]
+	deliveries ring[Delivery]
+	errs       ring[ErrorEntry]
+}
+
+// conv is what the platform knows of one conversation (one user and the
+// agent).
+type conv struct {
+	lastUser   time.Time // the user's last message
+	hasUser    bool
+	sent       map[string]bool // messageIds the agent used
+	deliveries []Delivery
+}
+
+// New returns a fake platform for cfg.
+func New(cfg Config) *Server {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&cfg.PartnerID, DefaultPartnerID)
+	def(&cfg.BrandID, DefaultBrandID)
+	def(&cfg.AgentID, DefaultAgentID)
+	def(&cfg.ClientToken, DefaultClientToken)
+	def(&cfg.CustomAgentID, DefaultCustomAgentID)
+	def(&cfg.ProjectID, DefaultProjectID)
+	def(&cfg.ClientEmail, DefaultClientEmail)
+	def(&cfg.PrivateKeyID, DefaultPrivateKeyID)
+	def(&cfg.BaseURL, DefaultBaseURL)
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.Client == nil {
+		cfg.Client = http.DefaultClient
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Window == 0 {
+		cfg.Window = DefaultWindow
+	}
+	if cfg.RetryFor == 0 {
+		cfg.RetryFor = DefaultRetryFor
+	}
+	if cfg.RetryDelay <= 0 {
+		cfg.RetryDelay = DefaultRetryDelay
+	}
+	if cfg.RetryMaxDelay <= 0 {
+		cfg.RetryMaxDelay = DefaultRetryMaxDelay
+	}
+	if cfg.MaxTextLength == 0 {
+		cfg.MaxTextLength = DefaultMaxTextLength
+	}
+	if cfg.ImageFormats == nil {
+		cfg.ImageFormats = DefaultImageFormats()
+	}
+	if cfg.ImageMaxBytes == 0 {
+		cfg.ImageMaxBytes = DefaultImageMaxBytes
+	}
+	if cfg.WebhookTimeout == 0 {
+		cfg.WebhookTimeout = DefaultWebhookTimeout
+	}
+	s := &Server{cfg: cfg, rnd: cfg.Seed, convs: map[string]*conv{}, tokens: map[string]time.Time{}}
+	s.key = cfg.PrivateKey
+	if s.key == nil {
+		k, err := ParsePrivateKey(defaultPrivateKey)
+		if err != nil {
+			panic("businessmessages: the built-in key: " + err.Error())
+		}
+		s.key = k
+	}
+	if !cfg.NoRetirement {
+		r := cfg.Retirement
+		if r.IsZero() {
+			r = DefaultRetirement
+		}
+		if cfg.Clock().Before(r) {
+			s.retire = r
+		}
+	}
+	token := []byte(cfg.ClientToken)
+	s.macPool.New = func() any { return hmac.New(sha512.New, token) }
+	lim := cfg.JournalLimit
+	s.requests.limit, s.webhooks.limit, s.deliveries.limit, s.errs.limit = lim, lim, lim, lim
+	return s
+}
+
+// Config returns the configuration with its defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+// SetBaseURL sets where the fake's API is reached, for the credentials
+// file's token_uri. Call it before handing out the credentials.
+func (s *Server) SetBaseURL(u string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.BaseURL = strings.TrimRight(u, "/")
+}
+
+// SetWebhookURL sets the partner's webhook URL, once known; call it before
+// any traffic.
+func (s *Server) SetWebhookURL(u string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.WebhookURL = u
+}
+
+// Agent is the agent's resource name, "brands/B/agents/A".
+func (s *Server) Agent() string { return "brands/" + s.cfg.BrandID + "/agents/" + s.cfg.AgentID }
+
+// TokenURI is the token endpoint's URL.
+func (s *Server) TokenURI() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.BaseURL + PathToken
+}
+
+// ServiceAccount returns the service account's credentials file, as the
+// partner downloads it: the private key in PKCS#8 PEM and token_uri
+// pointing at this fake.
+func (s *Server) ServiceAccount() ServiceAccount {
+	pem := defaultPrivateKey + "\n"
+	if s.cfg.PrivateKey != nil {
+		pem = encodePKCS8(s.cfg.PrivateKey)
+	}
+	return ServiceAccount{
+		Type: "service_account", ProjectID: s.cfg.ProjectID, PrivateKeyID: s.cfg.PrivateKeyID, PrivateKey: pem,
+		ClientEmail: s.cfg.ClientEmail, ClientID: "104857600000000000001",
+		AuthURI: "https://accounts.google.com/o/oauth2/auth", TokenURI: s.TokenURI(),
+		AuthProviderX509CertURL: "https://www.googleapis.com/oauth2/v1/certs",
+		ClientX509CertURL:       "https://www.googleapis.com/robot/v1/metadata/x509/" + s.cfg.ClientEmail,
+	}
+}
+
+// Credentials returns the service account's credentials file as JSON.
+func (s *Server) Credentials() []byte {
+	b, _ := json.MarshalIndent(s.ServiceAccount(), "", "  ")
+	return append(b, '\n')
+}
+
+// Retired reports whether the platform has shut down at the fake's time.
+func (s *Server) Retired() bool { return s.retiredAt(s.cfg.Clock()) }
+
+func (s *Server) retiredAt(now time.Time) bool { return !s.retire.IsZero() && !now.Before(s.retire) }
+
+// Retirement returns when the platform shuts down in this world; ok false
+// when it does not.
+func (s *Server) Retirement() (t time.Time, ok bool) { return s.retire, !s.retire.IsZero() }
+
+// next64 draws from the fake's seeded stream (splitmix64). s.mu is held.
+func (s *Server) next64() uint64 {
+	s.rnd += 0x9e3779b97f4a7c15
+	z := s.rnd
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// uuid draws a version-4 UUID. s.mu is held.
+func (s *Server) uuid() string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], s.next64())
+	binary.BigEndian.PutUint64(b[8:], s.next64())
+	return FormatUUID(b)
+}
+
+// FormatUUID writes 16 bytes as a version-4 UUID (the version and variant
+// bits are set).
+func FormatUUID(b [16]byte) string {
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	const hexd = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hexd[c>>4], hexd[c&15])
+	}
+	return string(out)
+}
+
+// Error is a Google API error: the HTTP status, the canonical status
+// string and a message, written as {"error":{"code","message","status"}}.
+type Error struct {
+	HTTPStatus int
+	Status     string // INVALID_ARGUMENT, UNAUTHENTICATED, PERMISSION_DENIED, ...
+	Message    string
+	// Reason, when set, adds a google.rpc.ErrorInfo detail (SERVICE_DISABLED
+	// for the retired platform).
+	Reason string
+}
+
+// Error formats the status and message.
+func (e *Error) Error() string {
+	return fmt.Sprintf("%d %s: %s", e.HTTPStatus, e.Status, e.Message)
+}
+
+// Body is the error's JSON envelope.
+func (e *Error) Body() []byte {
+	b := make([]byte, 0, 128+len(e.Message))
+	b = append(b, `{"error":{"code":`...)
+	b = strconv.AppendInt(b, int64(e.HTTPStatus), 10)
+	b = append(b, `,"message":`...)
+	b = appendString(b, e.Message)
+	b = append(b, `,"status":`...)
+	b = appendString(b, e.Status)
+	if e.Reason != "" {
+		b = append(b, `,"details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":`...)
+		b = appendString(b, e.Reason)
+		b = append(b, `,"domain":"googleapis.com","metadata":{"service":"businessmessages.googleapis.com"}}]`...)
+	}
+	return append(b, "}}"...)
+}
+
+func errInvalid(msg string) *Error {
+	return &Error{HTTPStatus: 400, Status: "INVALID_ARGUMENT", Message: msg}
+}
+
+// ServeHTTP serves the API: the token endpoint, messages and events of a
+// conversation, and the credentials file.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := s.cfg.Clock()
+	switch {
+	case r.URL.Path == PathToken:
+		s.serveToken(w, r, now)
+	case r.URL.Path == PathCredentials && r.Method == http.MethodGet:
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(s.Credentials())
+		s.logRequest(now, r, http.StatusOK, "")
+	case strings.HasPrefix(r.URL.Path, pathConvPrefix):
+		s.serveConversation(w, r, now)
+	default:
+		s.writeError(w, r, now, "", &Error{HTTPStatus: 404, Status: "NOT_FOUND", Message: "Requested entity was not found."})
+	}
+}
+
+func (s *Server) logRequest(now time.Time, r *http.Request, status int, code string) {
+	s.mu.Lock()
+	s.requests.add(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: status, Code: code})
+	s.counts.Requests++
+	s.mu.Unlock()
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, now time.Time, conv string, e *Error) {
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(e.HTTPStatus)
+	w.Write(e.Body())
+	s.mu.Lock()
+	s.requests.add(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: e.HTTPStatus, Code: e.Status})
+	s.counts.Requests++
+	s.errs.add(ErrorEntry{At: now, Conversation: conv, Path: r.URL.Path, Status: e.HTTPStatus, Code: e.Status, Message: e.Message})
+	s.counts.Errors++
+	s.mu.Unlock()
+}
+
+// maxBody is the largest request body the fake reads.
+const maxBody = 1 << 20
+
+// serveToken is the OAuth 2.0 token endpoint's JWT-bearer grant.
+func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, now time.Time) {
+	fail := func(e *tokenError) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(e.Status)
+		b := append([]byte(`{"error":`), appendString(nil, e.Code)...)
+		b = append(b, `,"error_description":`...)
+		b = appendString(b, e.Description)
+		w.Write(append(b, '}'))
+		s.logRequest(now, r, e.Status, e.Code)
+	}
+	if r.Method != http.MethodPost {
+		fail(&tokenError{Code: "invalid_request", Description: "The token endpoint takes POST.", Status: 405})
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		fail(&tokenError{Code: "invalid_request", Description: "The request body is not a form.", Status: 400})
+		return
+	}
+	if gt := r.PostForm.Get("grant_type"); gt != GrantTypeJWTBearer {
+		fail(&tokenError{Code: "unsupported_grant_type", Description: "Invalid grant_type: " + gt, Status: 400})
+		return
+	}
+	if e := CheckAssertion(r.PostForm.Get("assertion"), &s.key.PublicKey, s.cfg.PrivateKeyID, s.cfg.ClientEmail, s.TokenURI(), now); e != nil {
+		fail(e)
+		return
+	}
+	s.mu.Lock()
+	var raw [24]byte
+	for i := 0; i < len(raw); i += 8 {
+		binary.BigEndian.PutUint64(raw[i:], s.next64())
+	}
+	tok := "ya29.c." + base64.RawURLEncoding.EncodeToString(raw[:])
+	s.tokens[tok] = now.Add(DefaultTokenTTL)
+	for t, exp := range s.tokens { // forget expired tokens
+		if !now.Before(exp) {
+			delete(s.tokens, t)
+		}
+	}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	fmt.Fprintf(w, `{"access_token":%q,"expires_in":%d,"token_type":"Bearer"}`, tok, int(DefaultTokenTTL/time.Second))
+	s.logRequest(now, r, http.StatusOK, "")
+}
+
+// authorize checks the request's bearer token.
+func (s *Server) authorize(r *http.Request, now time.Time) *Error {
+	h := r.Header.Get("Authorization")
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || tok == "" {
+		return &Error{HTTPStatus: 401, Status: "UNAUTHENTICATED", Message: "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential."}
+	}
+	s.mu.Lock()
+	exp, known := s.tokens[tok]
+	s.mu.Unlock()
+	if !known || !now.Before(exp) {
+		return &Error{HTTPStatus: 401, Status: "UNAUTHENTICATED", Message: "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential."}
+	}
+	return nil
+}
+
+// retiredError is the answer of the shut-down platform.
+func retiredError() *Error {
+	return &Error{HTTPStatus: 403, Status: "PERMISSION_DENIED", Reason: "SERVICE_DISABLED",
+		Message: "Business Messages API has been shut down: Google's Business Messages was retired on 2024-07-31."}
+}
+
+// serveConversation serves POST /v1/conversations/{id}/messages and
+// /v1/conversations/{id}/events.
+func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request, now time.Time) {
+	rest := strings.TrimPrefix(r.URL.Path, pathConvPrefix)
+	id, coll, ok := strings.Cut(rest, "/")
+	if !ok || id == "" || (coll != "messages" && coll != "events") {
+		s.writeError(w, r, now, "", &Error{HTTPStatus: 404, Status: "NOT_FOUND", Message: "Requested entity was not found."})
+		return
+	}
+	if r.Method != http.MethodPost {
+		// Google's front end knows no other method on these paths.
+		s.writeError(w, r, now, id, &Error{HTTPStatus: 404, Status: "NOT_FOUND", Message: "Method " + r.Method + " is not supported on " + r.URL.Path + "."})
+		return
+	}
+	if e := s.authorize(r, now); e != nil {
+		s.writeError(w, r, now, id, e)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil || len(body) > maxBody {
+		s.writeError(w, r, now, id, errInvalid("The request body could not be read or is over 1 MB."))
+		return
+	}
+	if coll == "events" {
+		ev, e := ParseEvent(body)
+		if e == nil {
+			e = s.checkEvent(id, ev, now)
+		}
+		if e != nil {
+			s.writeError(w, r, now, id, e)
+			return
+		}
+		evID := cmpOr(r.URL.Query().Get("eventId"), ev.Name)
+		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+		b := append([]byte(`{"name":`), appendString(nil, "conversations/"+id+"/events/"+evID)...)
+		b = append(b, `,"eventType":`...)
+		b = appendString(b, ev.EventType)
+		w.Write(append(b, '}'))
+		s.logRequest(now, r, http.StatusOK, "")
+		return
+	}
+	req, e := ParseSendRequest(body)
+	if e == nil && req.MessageID == "" {
+		req.MessageID = r.URL.Query().Get("messageId")
+	}
+	if e != nil {
+		s.writeError(w, r, now, id, e)
+		return
+	}
+	msg, e := s.accept(id, req, now)
+	if e != nil {
+		s.writeError(w, r, now, id, e)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.Write(msg.AppendJSON(make([]byte, 0, 256)))
+	s.logRequest(now, r, http.StatusOK, "")
+	s.afterDelivery(r.Context(), msg)
+}
+
+func cmpOr(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// macSign returns base64(HMAC-SHA512(ClientToken, body)).
+func (s *Server) macSign(body []byte) string {
+	m := s.macPool.Get().(hash.Hash)
+	m.Reset()
+	m.Write(body)
+	var sum [sha512.Size]byte
+	out := base64.StdEncoding.EncodeToString(m.Sum(sum[:0]))
+	s.macPool.Put(m)
+	return out
+}
+
+// Sign returns the X-Goog-Signature of body under clientToken:
+// base64(HMAC-SHA512(clientToken, body)).
+func Sign(clientToken string, body []byte) string {
+	m := hmac.New(sha512.New, []byte(clientToken))
+	m.Write(body)
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// errTimeout reports a webhook that took longer than its timeout.
+var errTimeout = errors.New("webhook timed out")
+
+// isTimeout reports whether err is a timeout of the webhook's client.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}

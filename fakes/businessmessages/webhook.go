@@ -1,0 +1,525 @@
+package businessmessages
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"time"
+	"unicode/utf8"
+)
+
+// UserMessage is a webhook payload: a user's message, receipts or status,
+// with the conversation's context.
+type UserMessage struct {
+	Agent          string // "brands/B/agents/A"
+	ConversationID string
+	CustomAgentID  string
+	RequestID      string // unique per payload; the receiver dedupes by it
+	// Exactly one of Message, Receipts and UserStatus is set.
+	Message    *UserText
+	Receipts   *Receipts
+	UserStatus *UserStatus
+	Context    Context
+	SendTime   time.Time
+}
+
+// UserText is a user's message: a text or an image.
+type UserText struct {
+	MessageID  string
+	Name       string // "conversations/C/messages/M"
+	Text       string
+	ImageURL   string // an image's contentInfo.fileUrl, instead of Text
+	CreateTime time.Time
+}
+
+// Receipts reports what the user's device did with the agent's messages.
+type Receipts struct {
+	Receipts   []Receipt
+	CreateTime time.Time
+}
+
+// Receipt is one message's receipt.
+type Receipt struct {
+	Message     string // "conversations/C/messages/M"
+	ReceiptType string // DELIVERED, READ
+}
+
+// UserStatus is a user's typing state or request for a live agent.
+type UserStatus struct {
+	IsTyping           bool
+	RequestedLiveAgent bool
+	CreateTime         time.Time
+}
+
+// Context is where the user's message came from: the entry point (the
+// Maps or Search surface the user clicked), the place, the widget, the
+// user's name and locale.
+type Context struct {
+	EntryPoint       string // PLACESHEET, MAPS, NON_LOCAL, URL, ...
+	PlaceID          string
+	DisplayName      string // userInfo.displayName
+	UserDeviceLocale string // userInfo.userDeviceLocale
+	ResolvedLocale   string
+	WidgetURL        string // widget.url
+	WidgetContext    string // widget.widgetContext
+	CustomContext    string
+}
+
+func (c *Context) empty() bool { return *c == Context{} }
+
+// AppendJSON appends the payload as Google writes it, fields in the order
+// of Google's documented examples.
+func (m *UserMessage) AppendJSON(b []byte) []byte {
+	b = append(b, `{"agent":`...)
+	b = appendString(b, m.Agent)
+	b = append(b, `,"conversationId":`...)
+	b = appendString(b, m.ConversationID)
+	b = append(b, `,"customAgentId":`...)
+	b = appendString(b, m.CustomAgentID)
+	b = append(b, `,"requestId":`...)
+	b = appendString(b, m.RequestID)
+	switch {
+	case m.Message != nil:
+		t := m.Message
+		b = append(b, `,"message":{"messageId":`...)
+		b = appendString(b, t.MessageID)
+		b = append(b, `,"name":`...)
+		b = appendString(b, t.Name)
+		if t.ImageURL != "" {
+			b = append(b, `,"image":{"contentInfo":{"fileUrl":`...)
+			b = appendString(b, t.ImageURL)
+			b = append(b, "}}"...)
+		} else {
+			b = append(b, `,"text":`...)
+			b = appendString(b, t.Text)
+		}
+		b = append(b, `,"createTime":`...)
+		b = appendTime(b, t.CreateTime)
+		b = append(b, '}')
+	case m.Receipts != nil:
+		b = append(b, `,"receipts":{"receipts":[`...)
+		for i, r := range m.Receipts.Receipts {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"message":`...)
+			b = appendString(b, r.Message)
+			b = append(b, `,"receiptType":`...)
+			b = appendString(b, r.ReceiptType)
+			b = append(b, '}')
+		}
+		b = append(b, `],"createTime":`...)
+		b = appendTime(b, m.Receipts.CreateTime)
+		b = append(b, '}')
+	case m.UserStatus != nil:
+		b = append(b, `,"userStatus":{`...)
+		if m.UserStatus.RequestedLiveAgent {
+			b = append(b, `"requestedLiveAgent":true`...)
+		} else {
+			b = append(b, `"isTyping":`...)
+			b = appendBool(b, m.UserStatus.IsTyping)
+		}
+		b = append(b, `,"createTime":`...)
+		b = appendTime(b, m.UserStatus.CreateTime)
+		b = append(b, '}')
+	}
+	if c := &m.Context; !c.empty() {
+		b = append(b, `,"context":{`...)
+		n := 0
+		field := func(name, v string) {
+			if v == "" {
+				return
+			}
+			if n > 0 {
+				b = append(b, ',')
+			}
+			n++
+			b = append(b, '"')
+			b = append(b, name...)
+			b = append(b, `":`...)
+			b = appendString(b, v)
+		}
+		field("entryPoint", c.EntryPoint)
+		field("placeId", c.PlaceID)
+		if c.DisplayName != "" || c.UserDeviceLocale != "" {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `"userInfo":{`...)
+			n = 0
+			field("displayName", c.DisplayName)
+			field("userDeviceLocale", c.UserDeviceLocale)
+			b = append(b, '}')
+			n = 1
+		}
+		if c.WidgetURL != "" || c.WidgetContext != "" {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `"widget":{`...)
+			n = 0
+			field("url", c.WidgetURL)
+			field("widgetContext", c.WidgetContext)
+			b = append(b, '}')
+			n = 1
+		}
+		field("resolvedLocale", c.ResolvedLocale)
+		field("customContext", c.CustomContext)
+		b = append(b, '}')
+	}
+	b = append(b, `,"sendTime":`...)
+	b = appendTime(b, m.SendTime)
+	return append(b, '}')
+}
+
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, "true"...)
+	}
+	return append(b, "false"...)
+}
+
+// appendTime writes a timestamp as Google does: RFC 3339 in UTC with the
+// fraction it has.
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}
+
+// appendString appends s as a JSON string, escaped exactly as
+// encoding/json escapes it (HTML-safe: <, > and & as \u003c, \u003e,
+// \u0026; U+2028 and U+2029 escaped; invalid UTF-8 as U+FFFD).
+func appendString(b []byte, s string) []byte {
+	const hexd = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexd[c>>4], hexd[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexd[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// Inbound is the fate of a user's payload on its first try.
+type Inbound struct {
+	ID        string // the user's messageId ("" for a status)
+	RequestID string
+	Status    int // the receiver's answer to the first try; 0 when it failed
+}
+
+// ErrRetired is the error of a user's message after the platform shut down:
+// nothing is sent.
+var ErrRetired = errors.New("Google's Business Messages was shut down on 2024-07-31: the message was not sent")
+
+// CustomerText has the user of conversation conv send text from the place
+// and surface in c.
+func (s *Server) CustomerText(ctx context.Context, conv string, c Context, text string) (Inbound, error) {
+	return s.userMessage(ctx, conv, c, &UserText{Text: text})
+}
+
+// CustomerImage has the user send an image, given by its URL.
+func (s *Server) CustomerImage(ctx context.Context, conv string, c Context, fileURL string) (Inbound, error) {
+	return s.userMessage(ctx, conv, c, &UserText{ImageURL: fileURL})
+}
+
+// CustomerStatus has the user start typing, or ask for a live agent.
+func (s *Server) CustomerStatus(ctx context.Context, conv string, c Context, typing, liveAgent bool) (Inbound, error) {
+	now := s.cfg.Clock()
+	if s.retiredAt(now) {
+		return Inbound{}, ErrRetired
+	}
+	s.mu.Lock()
+	um := &UserMessage{Agent: s.Agent(), ConversationID: conv, CustomAgentID: s.cfg.CustomAgentID, RequestID: s.uuid(),
+		UserStatus: &UserStatus{IsTyping: typing && !liveAgent, RequestedLiveAgent: liveAgent, CreateTime: now},
+		Context:    c, SendTime: now}
+	s.mu.Unlock()
+	status, err := s.send(ctx, um)
+	return Inbound{RequestID: um.RequestID, Status: status}, err
+}
+
+func (s *Server) userMessage(ctx context.Context, id string, c Context, t *UserText) (Inbound, error) {
+	now := s.cfg.Clock()
+	if s.retiredAt(now) {
+		return Inbound{}, ErrRetired
+	}
+	if id == "" {
+		return Inbound{}, errors.New("businessmessages: a user message needs a conversation id")
+	}
+	s.mu.Lock()
+	cv := s.convs[id]
+	if cv == nil {
+		cv = &conv{}
+		s.convs[id] = cv
+	}
+	cv.hasUser, cv.lastUser = true, now
+	t.MessageID = s.uuid()
+	t.Name = "conversations/" + id + "/messages/" + t.MessageID
+	t.CreateTime = now
+	um := &UserMessage{Agent: s.Agent(), ConversationID: id, CustomAgentID: s.cfg.CustomAgentID, RequestID: s.uuid(),
+		Message: t, Context: c, SendTime: now}
+	s.mu.Unlock()
+	status, err := s.send(ctx, um)
+	return Inbound{ID: t.MessageID, RequestID: um.RequestID, Status: status}, err
+}
+
+// pending is a webhook waiting for its next try.
+type pending struct {
+	um    *UserMessage
+	body  []byte
+	first time.Time // the first try
+	next  time.Time
+	try   int // tries made
+	delay time.Duration
+}
+
+func kindOf(um *UserMessage) string {
+	switch {
+	case um.Message != nil:
+		return "message"
+	case um.Receipts != nil:
+		return "receipts"
+	}
+	return "userStatus"
+}
+
+// send delivers a payload: the first try now, and on failure (no answer,
+// or any status but 2xx) a retry later, until RetryFor has passed since
+// the first try. Every webhook of the fake goes through send and try.
+func (s *Server) send(ctx context.Context, um *UserMessage) (int, error) {
+	p := &pending{um: um, first: s.cfg.Clock(), delay: s.cfg.RetryDelay}
+	if s.cfg.Direct == nil {
+		p.body = um.AppendJSON(make([]byte, 0, 512))
+	}
+	status := s.try(ctx, p)
+	if status/100 != 2 {
+		s.reschedule(p)
+	}
+	return status, nil
+}
+
+// reschedule queues p's next try, or gives up when it would fall after
+// RetryFor.
+func (s *Server) reschedule(p *pending) {
+	if s.cfg.RetryFor < 0 {
+		return
+	}
+	next := s.cfg.Clock().Add(p.delay)
+	if next.Sub(p.first) > s.cfg.RetryFor {
+		return
+	}
+	p.next = next
+	p.delay = min(2*p.delay, s.cfg.RetryMaxDelay)
+	s.mu.Lock()
+	s.pending = append(s.pending, p)
+	s.mu.Unlock()
+}
+
+// try makes one call of p and journals it.
+func (s *Server) try(ctx context.Context, p *pending) int {
+	p.try++
+	now := s.cfg.Clock()
+	um := p.um
+	wh := Webhook{At: now, Kind: kindOf(um), Conversation: um.ConversationID, RequestID: um.RequestID, Try: p.try}
+	if um.Message != nil {
+		wh.MessageID = um.Message.MessageID
+	}
+	if s.cfg.Direct != nil {
+		wh.Status = s.cfg.Direct(um)
+	} else {
+		wh.URL, wh.Body = s.cfg.WebhookURL, p.body
+		wh.Header = http.Header{"Content-Type": {"application/json"}, "X-Goog-Signature": {s.macSign(p.body)}}
+		wh.Status, wh.Err = s.post(ctx, wh.URL, wh.Header, p.body)
+	}
+	s.mu.Lock()
+	s.webhooks.add(wh)
+	s.counts.Webhooks++
+	s.mu.Unlock()
+	return wh.Status
+}
+
+// post makes one HTTP call and returns the status, or the error text.
+func (s *Server) post(ctx context.Context, url string, h http.Header, body []byte) (int, string) {
+	if s.cfg.WebhookTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.WebhookTimeout)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err.Error()
+	}
+	req.Header = h // the journal keeps h; the receiver only reads it
+	resp, err := s.cfg.Client.Do(req)
+	if err != nil {
+		if isTimeout(err) {
+			return 0, errTimeout.Error()
+		}
+		return 0, err.Error()
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	return resp.StatusCode, ""
+}
+
+// Flush makes the retries due at the fake's time, oldest due first, and
+// reports how many it made. After the retirement it drops them all.
+func (s *Server) Flush(ctx context.Context) (int, error) {
+	now := s.cfg.Clock()
+	s.mu.Lock()
+	if s.retiredAt(now) {
+		s.pending = nil
+		s.mu.Unlock()
+		return 0, nil
+	}
+	var due []*pending
+	keep := s.pending[:0]
+	for _, p := range s.pending {
+		if !p.next.After(now) {
+			due = append(due, p)
+		} else {
+			keep = append(keep, p)
+		}
+	}
+	clear(s.pending[len(keep):])
+	s.pending = keep
+	s.mu.Unlock()
+	slices.SortStableFunc(due, func(a, b *pending) int { return a.next.Compare(b.next) })
+	for _, p := range due {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		if s.try(ctx, p)/100 != 2 {
+			s.reschedule(p)
+		}
+	}
+	return len(due), nil
+}
+
+// NextDeadline is when the next retry is due; ok false when none is.
+func (s *Server) NextDeadline() (t time.Time, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.pending {
+		if !ok || p.next.Before(t) {
+			t, ok = p.next, true
+		}
+	}
+	if ok && !s.retire.IsZero() && s.retire.Before(t) {
+		t = s.retire // the retries are dropped then
+	}
+	return t, ok
+}
+
+// Pending counts the webhooks waiting for a retry.
+func (s *Server) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.pending)
+}
+
+// Verify runs the webhook verification: a POST of {"clientToken","secret"}
+// to WebhookURL, which must answer 200 with the secret as its body.
+func (s *Server) Verify(ctx context.Context) error {
+	now := s.cfg.Clock()
+	s.mu.Lock()
+	secret := fmt.Sprintf("%016x", s.next64())
+	s.mu.Unlock()
+	body := []byte(`{"clientToken":`)
+	body = appendString(body, s.cfg.ClientToken)
+	body = append(body, `,"secret":`...)
+	body = appendString(body, secret)
+	body = append(body, '}')
+	h := http.Header{"Content-Type": {"application/json"}}
+	if s.cfg.SignVerification {
+		h.Set("X-Goog-Signature", s.macSign(body))
+	}
+	wh := Webhook{At: now, Kind: "verify", Try: 1, URL: s.cfg.WebhookURL, Header: h, Body: body}
+	var err error
+	if s.cfg.WebhookTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.WebhookTimeout)
+		defer cancel()
+	}
+	req, rerr := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
+	if rerr != nil {
+		err = rerr
+	} else {
+		req.Header = h.Clone()
+		resp, derr := s.cfg.Client.Do(req)
+		if derr != nil {
+			err = derr
+		} else {
+			got, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+			resp.Body.Close()
+			wh.Status = resp.StatusCode
+			switch {
+			case resp.StatusCode != http.StatusOK:
+				err = fmt.Errorf("the webhook answered HTTP %d", resp.StatusCode)
+			case string(got) != secret:
+				err = fmt.Errorf("the webhook answered %q, not the secret", truncate(string(got), 64))
+			}
+		}
+	}
+	if err != nil {
+		wh.Err = err.Error()
+	}
+	s.mu.Lock()
+	s.webhooks.add(wh)
+	s.counts.Webhooks++
+	s.mu.Unlock()
+	return err
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

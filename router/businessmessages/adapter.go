@@ -1,0 +1,480 @@
+package businessmessages
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/hmac"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/router"
+)
+
+// DefaultBaseURL is the Business Messages API.
+const DefaultBaseURL = "https://businessmessages.googleapis.com"
+
+// Scope is the OAuth scope the adapter asks for.
+const Scope = "https://www.googleapis.com/auth/businessmessages"
+
+// FileHost is where the adapter says an agent's attachment lives: the
+// simulator's file host, whose URLs carry the file's size
+// (https://files.omnisim.invalid/name.png?bytes=N).
+const FileHost = "files.omnisim.invalid"
+
+// Config configures an [Adapter].
+type Config struct {
+	// AgentID is the Business Messages agent: the account of the
+	// channel's customer keys. Agent, when set ("brands/B/agents/A"),
+	// makes the adapter ignore payloads for any other agent.
+	AgentID string
+	Agent   string
+	// ClientToken verifies the webhook and keys X-Goog-Signature. An empty
+	// ClientToken refuses every webhook.
+	ClientToken string
+	// ServiceAccount is the service account's credentials file (JSON): its
+	// key signs the token requests sent to its token_uri.
+	ServiceAccount []byte
+	BaseURL        string // API base; default DefaultBaseURL
+	// Client sends API and token requests; default http.DefaultClient.
+	Client *http.Client
+	// Clock is the adapter's only time source: the Receiver's time, dedupe,
+	// the assertion's iat and exp, the token's lifetime. Default time.Now.
+	Clock func() time.Time
+	// Seed seeds the messageIds the adapter makes.
+	Seed uint64
+	// Representative is who the agent's messages come from: HUMAN
+	// (default) or BOT.
+	Representative string
+	// DedupeWindow is how long requestIds are remembered; default
+	// DefaultDedupeWindow.
+	DedupeWindow time.Duration
+}
+
+// Adapter is the Business Messages channel adapter of one agent: an
+// [http.Handler] for its webhook and a [router.Sender]. It is safe for
+// concurrent use.
+type Adapter struct {
+	cfg     Config
+	rcv     router.Receiver
+	account string
+	window  int64
+	macPool sync.Pool
+
+	sa    serviceAccount
+	saErr error
+	key   *rsa.PrivateKey
+
+	tokenMu  sync.Mutex
+	token    string
+	tokenExp time.Time
+
+	mu    sync.Mutex
+	seen  seen
+	stats Stats
+	ids   uint64
+}
+
+type serviceAccount struct {
+	Type         string `json:"type"`
+	PrivateKeyID string `json:"private_key_id"`
+	PrivateKey   string `json:"private_key"`
+	ClientEmail  string `json:"client_email"`
+	TokenURI     string `json:"token_uri"`
+}
+
+// New returns an adapter for cfg that hands customer messages to rcv. A
+// bad service account is reported by every Send.
+func New(cfg Config, rcv router.Receiver) *Adapter {
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.Client == nil {
+		cfg.Client = http.DefaultClient
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.DedupeWindow <= 0 {
+		cfg.DedupeWindow = DefaultDedupeWindow
+	}
+	if cfg.Representative == "" {
+		cfg.Representative = "HUMAN"
+	}
+	a := &Adapter{cfg: cfg, rcv: rcv, account: cfg.AgentID, window: int64(cfg.DedupeWindow), ids: cfg.Seed}
+	a.seen.at = map[string]int64{}
+	token := []byte(cfg.ClientToken)
+	a.macPool.New = func() any { return hmac.New(sha512.New, token) }
+	a.sa, a.key, a.saErr = parseServiceAccount(cfg.ServiceAccount)
+	return a
+}
+
+func parseServiceAccount(b []byte) (serviceAccount, *rsa.PrivateKey, error) {
+	var sa serviceAccount
+	if len(b) == 0 {
+		return sa, nil, errors.New("businessmessages: no service account")
+	}
+	if err := json.Unmarshal(b, &sa); err != nil {
+		return sa, nil, fmt.Errorf("businessmessages: service account: %w", err)
+	}
+	if sa.Type != "service_account" || sa.ClientEmail == "" || sa.TokenURI == "" {
+		return sa, nil, errors.New("businessmessages: service account: want type service_account with client_email and token_uri")
+	}
+	block, _ := pem.Decode([]byte(sa.PrivateKey))
+	if block == nil {
+		return sa, nil, errors.New("businessmessages: service account: private_key is not PEM")
+	}
+	var key *rsa.PrivateKey
+	if k, err := x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
+		key, _ = k.(*rsa.PrivateKey)
+	} else if k, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
+		key = k
+	}
+	if key == nil {
+		return sa, nil, errors.New("businessmessages: service account: private_key is not an RSA key")
+	}
+	return sa, key, nil
+}
+
+// Stats returns the adapter's counters.
+func (a *Adapter) Stats() Stats {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.stats
+}
+
+// Assertion returns the RS256-signed JWT the adapter presents to the token
+// endpoint at now: header {"alg":"RS256","typ":"JWT","kid"}, claims iss
+// (the service account), scope, aud (token_uri), iat (now) and exp (an
+// hour later).
+func (a *Adapter) Assertion(now time.Time) (string, error) {
+	if a.saErr != nil {
+		return "", a.saErr
+	}
+	return SignAssertion(a.key, a.sa.PrivateKeyID, a.sa.ClientEmail, a.sa.TokenURI, now)
+}
+
+// SignAssertion signs a service account's JWT-bearer assertion for the
+// Business Messages scope.
+func SignAssertion(key *rsa.PrivateKey, keyID, email, aud string, now time.Time) (string, error) {
+	hdr, _ := json.Marshal(struct {
+		Alg string `json:"alg"`
+		Typ string `json:"typ"`
+		Kid string `json:"kid,omitempty"`
+	}{"RS256", "JWT", keyID})
+	claims, _ := json.Marshal(struct {
+		Iss   string `json:"iss"`
+		Scope string `json:"scope"`
+		Aud   string `json:"aud"`
+		Exp   int64  `json:"exp"`
+		Iat   int64  `json:"iat"`
+	}{email, Scope, aud, now.Unix() + 3600, now.Unix()})
+	enc := base64.RawURLEncoding
+	signing := enc.EncodeToString(hdr) + "." + enc.EncodeToString(claims)
+	sum := sha256.Sum256([]byte(signing))
+	sig, err := rsa.SignPKCS1v15(nil, key, crypto.SHA256, sum[:])
+	if err != nil {
+		return "", err
+	}
+	return signing + "." + enc.EncodeToString(sig), nil
+}
+
+// accessToken returns a token valid for at least a minute more, fetching
+// one from the service account's token_uri when needed.
+func (a *Adapter) accessToken(ctx context.Context) (string, error) {
+	a.tokenMu.Lock()
+	defer a.tokenMu.Unlock()
+	now := a.cfg.Clock()
+	if a.token != "" && now.Add(time.Minute).Before(a.tokenExp) {
+		return a.token, nil
+	}
+	assertion, err := a.Assertion(now)
+	if err != nil {
+		return "", err
+	}
+	a.count(func(s *Stats) { s.TokenFetches++ })
+	form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {assertion}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.sa.TokenURI, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := a.cfg.Client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("businessmessages: token: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	var tr struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int64  `json:"expires_in"`
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	if err := json.Unmarshal(body, &tr); err != nil || resp.StatusCode != http.StatusOK || tr.AccessToken == "" {
+		return "", &router.PlatformError{Code: cmpOr(tr.Error, "token_error"), HTTPStatus: resp.StatusCode, Message: cmpOr(tr.Description, "no access token")}
+	}
+	a.token, a.tokenExp = tr.AccessToken, now.Add(time.Duration(tr.ExpiresIn)*time.Second)
+	return a.token, nil
+}
+
+func cmpOr(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// NewMessageID makes a messageId: a version-4 UUID from the adapter's
+// seeded counter (splitmix64).
+func (a *Adapter) NewMessageID() string {
+	a.mu.Lock()
+	var b [16]byte
+	for i := 0; i < 16; i += 8 {
+		a.ids += 0x9e3779b97f4a7c15
+		z := a.ids
+		z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+		z = (z ^ z>>27) * 0x94d049bb133111eb
+		binary.BigEndian.PutUint64(b[i:], z^z>>31)
+	}
+	a.mu.Unlock()
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	const hexd = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hexd[c>>4], hexd[c&15])
+	}
+	return string(out)
+}
+
+// SendRequest is a message as the adapter sends it.
+type SendRequest struct {
+	MessageID      string
+	Representative string // HUMAN or BOT
+	Text           string
+	ImageURL       string // instead of Text
+}
+
+// Request makes the request the adapter sends for m: a text (a template
+// as the text of its name: Business Messages has no templates), or an
+// image on the simulator's file host.
+func (a *Adapter) Request(m router.Outbound) (SendRequest, error) {
+	req := SendRequest{Representative: a.cfg.Representative}
+	switch m.Kind {
+	case router.KindText:
+		req.Text = m.Text
+	case router.KindTemplate:
+		req.Text = m.Template.Name
+	case router.KindAttachment:
+		at := m.Attachment
+		if at.Kind != "image" {
+			return req, fmt.Errorf("businessmessages: cannot send a %s attachment", at.Kind)
+		}
+		name := cmpOr(at.Name, "file."+at.Format)
+		if !strings.HasSuffix(strings.ToLower(name), "."+strings.ToLower(at.Format)) {
+			name += "." + at.Format
+		}
+		req.ImageURL = "https://" + FileHost + "/" + url.PathEscape(name) + "?bytes=" + strconv.FormatInt(at.Size, 10)
+	default:
+		return req, fmt.Errorf("businessmessages: unknown message kind %q", m.Kind)
+	}
+	return req, nil
+}
+
+// AppendJSON appends the message body: {"messageId","representative"
+// {"representativeType"},"text"} or an image's contentInfo.
+func (r *SendRequest) AppendJSON(b []byte) []byte {
+	b = append(b, `{"messageId":`...)
+	b = appendString(b, r.MessageID)
+	b = append(b, `,"representative":{"representativeType":`...)
+	b = appendString(b, r.Representative)
+	b = append(b, '}')
+	if r.ImageURL != "" {
+		b = append(b, `,"image":{"contentInfo":{"fileUrl":`...)
+		b = appendString(b, r.ImageURL)
+		b = append(b, "}}"...)
+	} else {
+		b = append(b, `,"text":`...)
+		b = appendString(b, r.Text)
+	}
+	return append(b, '}')
+}
+
+// appendString appends s as a JSON string, escaped as encoding/json
+// escapes it (<, > and & as \u003c, \u003e, \u0026; U+2028 and U+2029
+// escaped; invalid UTF-8 as U+FFFD).
+func appendString(b []byte, s string) []byte {
+	const hexd = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexd[c>>4], hexd[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			if r == utf8.RuneError {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, '\\', 'u', '2', '0', '2', hexd[r&0xf])
+			}
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// Send posts m to the customer's conversation and returns its messageId.
+// Google's errors come back as *router.PlatformError with the status
+// string as the code (INVALID_ARGUMENT, FAILED_PRECONDITION, ...).
+func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outbound) (string, error) {
+	id, err := a.send(ctx, to.Customer, m)
+	a.count(func(s *Stats) {
+		if err != nil {
+			s.Failed++
+		} else {
+			s.Sent++
+		}
+	})
+	return id, err
+}
+
+func (a *Adapter) send(ctx context.Context, conv string, m router.Outbound) (string, error) {
+	req, err := a.Request(m)
+	if err != nil {
+		return "", err
+	}
+	req.MessageID = a.NewMessageID()
+	body := req.AppendJSON(make([]byte, 0, 128+len(req.Text)))
+	u := a.cfg.BaseURL + "/v1/conversations/" + url.PathEscape(conv) + "/messages?messageId=" + req.MessageID
+	if err := a.post(ctx, u, body); err != nil {
+		return "", err
+	}
+	return req.MessageID, nil
+}
+
+// SendEvent posts an event (TYPING_STARTED, TYPING_STOPPED,
+// REPRESENTATIVE_JOINED, REPRESENTATIVE_LEFT) to the customer's
+// conversation.
+func (a *Adapter) SendEvent(ctx context.Context, to router.CustomerKey, eventType string) error {
+	id := a.NewMessageID()
+	b := append([]byte(`{"eventType":`), appendString(nil, eventType)...)
+	b = append(b, `,"representative":{"representativeType":`...)
+	b = appendString(b, a.cfg.Representative)
+	b = append(b, "}}"...)
+	return a.post(ctx, a.cfg.BaseURL+"/v1/conversations/"+url.PathEscape(to.Customer)+"/events?eventId="+id, b)
+}
+
+// post sends an authenticated JSON body and reads Google's answer.
+func (a *Adapter) post(ctx context.Context, u string, body []byte) error {
+	tok, err := a.accessToken(ctx)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := a.cfg.Client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 == 2 {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		return nil
+	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		a.tokenMu.Lock()
+		a.token = "" // fetch a new one next time
+		a.tokenMu.Unlock()
+	}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	return ParseError(resp.StatusCode, raw)
+}
+
+// ParseError reads Google's error envelope {"error":{"code","message",
+// "status"}}; a body without one gives the HTTP status as the code.
+func ParseError(status int, body []byte) *router.PlatformError {
+	var env struct {
+		Error struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+			Status  string `json:"status"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &env) != nil || env.Error.Status == "" {
+		return &router.PlatformError{Code: strconv.Itoa(status), HTTPStatus: status, Message: strings.TrimSpace(string(body))}
+	}
+	return &router.PlatformError{Code: env.Error.Status, HTTPStatus: status, Message: env.Error.Message}
+}
+
+// Policy returns the router's policy for Business Messages: an agent may
+// message a conversation for 30 days after the customer's last message,
+// no reply-count limit, no templates, the conversation stays open when the
+// window closes, texts of at most 3072 characters, and images (jpeg, jpg,
+// png) up to 5 MB; other attachment kinds are refused.
+func Policy() router.Policy {
+	return router.Policy{
+		Window:        30 * 24 * time.Hour,
+		WindowAnchor:  router.AnchorLastInbound,
+		MaxTextLength: 3072,
+		Attachments: map[string]router.AttachmentRule{
+			"image": {Formats: []string{"jpeg", "jpg", "png"}, MaxBytes: 5 << 20},
+		},
+	}
+}
