@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/omnisim/omnisim/fakes/fault"
 )
 
 // Config configures a fake platform; zero values get the defaults.
@@ -77,6 +79,9 @@ type Config struct {
 	// negative keeps none. Files of only zero bytes take no room; a file
 	// that does not fit is served as zero bytes of its size.
 	MediaStore int64
+	// Faults makes the platform misbehave (see package fakes/fault and
+	// faults.go); the zero Plan, the default, has no fault.
+	Faults fault.Plan
 }
 
 // MediaLimit is what the platform accepts for one media kind.
@@ -160,6 +165,10 @@ type Server struct {
 	srv       *http.Server
 	closed    bool
 	worker    *worker
+
+	faults    *fault.Decider // nil: no fault plan
+	reordered []*hook        // reordered webhooks held until the next one
+	faultN    int            // faults caused so far
 }
 
 type customer struct {
@@ -297,6 +306,7 @@ func New(cfg Config) *Server {
 		uploads:   map[string]*upload{},
 		mediaLeft: max(cfg.MediaStore, 0),
 	}
+	s.faults = fault.New(cfg.Faults, cfg.Seed)
 	s.buildEnvelope()
 	s.hookURL, s.hookRaw = parseHookURL(cfg.WebhookURL), cfg.WebhookURL
 	s.macs.New = s.newMAC
@@ -549,6 +559,9 @@ func writeJSON(w http.ResponseWriter, status int, b []byte) {
 }
 
 func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
+	if s.sendFault(w, r) {
+		return
+	}
 	buf := bufPool.Get().(*sendBuf)
 	buf.Reset()
 	defer func() {
