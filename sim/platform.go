@@ -139,6 +139,10 @@ type Message struct {
 type Inbound struct {
 	ID     string // the platform's message id
 	Status int    // the router's HTTP answer; 0 when no try got an answer
+	// Pending reports that the channel's fault plan held the webhook back
+	// or failed its first try: the platform delivers it later (Flush, at
+	// NextDeadline), so Status says nothing of the router.
+	Pending bool
 }
 
 // Verdict is the platform's refusal of a message.

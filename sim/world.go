@@ -818,7 +818,7 @@ func (w *World) record(p *person, m Message, in Inbound, err error) {
 	switch {
 	case err != nil:
 		w.note(p, "error", "", "customer message: "+err.Error())
-	case in.Status != http.StatusOK:
+	case in.Status != http.StatusOK && !in.Pending:
 		w.note(p, "rejected", "", fmt.Sprintf("router answered the webhook with HTTP %d", in.Status))
 	}
 }

@@ -138,6 +138,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		fcfg.Mode = fakewc.Safe
 	}
 	platformRules(ch.Rules, &fcfg)
+	fcfg.Faults = ch.Faults.Plan()
 	b := &binding{account: appID}
 
 	var err error
@@ -206,12 +207,17 @@ func platformRules(rules scenario.Rules, cfg *fakewc.Config) {
 	}
 }
 
-func (b *binding) Account() string                 { return b.account }
-func (b *binding) Sender() router.Sender           { return b.adapter }
-func (b *binding) Handle(w string) string          { return w }
-func (b *binding) Close()                          {}
-func (b *binding) Flush(context.Context) error     { return nil }
-func (b *binding) NextDeadline() (time.Time, bool) { return time.Time{}, false }
+func (b *binding) Account() string        { return b.account }
+func (b *binding) Sender() router.Sender  { return b.adapter }
+func (b *binding) Handle(w string) string { return w }
+func (b *binding) Close()                 {}
+
+// Flush posts the pushes a fault plan held back that are due; without a
+// plan there are none.
+func (b *binding) Flush(ctx context.Context) error { return b.fake.FlushFaults(ctx) }
+
+// NextDeadline is when the next held push is due.
+func (b *binding) NextDeadline() (time.Time, bool) { return b.fake.NextFault() }
 
 // NewHandle makes the n-th openid: "o" and 27 characters, as WeChat's are.
 func (b *binding) NewHandle(n int) string {
@@ -244,7 +250,7 @@ func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Mess
 	default:
 		in, err = b.fake.CustomerText(ctx, customer, m.Text)
 	}
-	return sim.Inbound{ID: in.ID, Status: in.Status}, err
+	return sim.Inbound{ID: in.ID, Status: in.Status, Pending: in.Faulted}, err
 }
 
 // Judge asks the fake whether it would accept m now. An attachment is

@@ -114,6 +114,7 @@ type binding struct {
 	adapter   *routerwa.Adapter
 	account   string
 	numbering sim.JournalNumbering
+	faulty    bool // the channel has a fault plan
 }
 
 func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
@@ -148,7 +149,8 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		fcfg.WebhookTimeout = -1 // handlers are called directly: nothing can hang
 	}
 	platformRules(ch.Rules, &fcfg)
-	b := &binding{account: acct}
+	fcfg.Faults = ch.Faults.Plan()
+	b := &binding{account: acct, faulty: !fcfg.Faults.Zero()}
 
 	acfg := routerwa.Config{
 		AppSecret:     secret,
@@ -222,8 +224,15 @@ func (b *binding) Flush(ctx context.Context) error {
 	return err
 }
 
-// NextDeadline: the fake has nothing of its own due.
-func (b *binding) NextDeadline() (time.Time, bool) { return time.Time{}, false }
+// NextDeadline is when the fake's next held or retried webhook is due,
+// under a fault plan; without one the fake has nothing of its own due
+// (a retry waits for the world's next event).
+func (b *binding) NextDeadline() (time.Time, bool) {
+	if !b.faulty {
+		return time.Time{}, false
+	}
+	return b.fake.NextRetry()
+}
 
 // areaCodes are the North American area codes generated numbers use.
 var areaCodes = []string{"650", "415", "408", "510", "925", "707", "831", "209", "559", "805"}
@@ -247,7 +256,7 @@ func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Mess
 	default:
 		in, err = b.fake.CustomerText(ctx, customer, name, m.Text)
 	}
-	return sim.Inbound{ID: in.ID, Status: in.Status}, err
+	return sim.Inbound{ID: in.ID, Status: in.Status, Pending: in.Faulted}, err
 }
 
 // Judge asks the fake whether it would accept m now.
