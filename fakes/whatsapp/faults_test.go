@@ -43,10 +43,10 @@ func TestWebhookFaults(t *testing.T) {
 		name     string
 		plan     fault.Plan
 		schedule []time.Duration
-		at      []time.Duration // clock steps, each followed by a Flush
-		want    []int           // bodies the router has after the first try and after each step
-		faulted bool
-		tries   int // webhook tries journaled at the end
+		at       []time.Duration // clock steps, each followed by a Flush
+		want     []int           // bodies the router has after the first try and after each step
+		faulted  bool
+		tries    int // webhook tries journaled at the end
 	}{
 		{name: "no plan", at: []time.Duration{time.Hour}, want: []int{1, 1}, tries: 1},
 		{name: "duplicate at once", plan: fault.Plan{Duplicate: 1}, at: []time.Duration{0, time.Hour}, want: []int{1, 2, 2}, tries: 2},
