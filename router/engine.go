@@ -40,6 +40,7 @@ type Engine struct {
 	idle          time.Duration
 	horizon       time.Duration
 	rng           *rand.Rand
+	pcg           *rand.PCG      // rng's source, which Save and Restore carry
 	location      *time.Location // the tenant's zone; never nil
 	scheduled     []*agent       // agents with a schedule, in definition order
 
@@ -235,7 +236,7 @@ func New(cfg Config) (*Engine, error) {
 		horizon:       cfg.StatusHorizon,
 		logCap:        cfg.EventLog,
 		location:      cfg.Location,
-		rng:           rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+		pcg:           rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15),
 		agents:        make(map[string]*agent, len(cfg.Agents)),
 		byName:        make(map[string]*group, len(cfg.Groups)+1),
 		policies:      make(map[string]Policy, len(cfg.Policies)),
@@ -245,6 +246,7 @@ func New(cfg Config) (*Engine, error) {
 		retain:        cfg.Retain,
 		sentIn:        make(map[sentKey]sentConv),
 	}
+	e.rng = rand.New(e.pcg)
 	if e.strategy == "" {
 		e.strategy = LeastLoaded
 	}
