@@ -101,6 +101,9 @@ type World struct {
 	service *serviceFigures
 
 	res result.Result
+
+	routerCfg router.Config // the engine's configuration, to build it again on a restart
+	restarts  int           // router restarts so far
 }
 
 // liveConv is what the world tracks of an open conversation.
@@ -274,6 +277,7 @@ func (w *World) setup() error {
 		return err
 	}
 	w.engine = eng
+	w.routerCfg = cfg
 
 	mount, client, err := w.network()
 	if err != nil {
@@ -746,6 +750,10 @@ func draw(rng *rand.Rand, d scenario.Distribution) time.Duration {
 
 // step runs the idx-th action of a scripted step.
 func (w *World) step(st *scenario.Step, idx int) {
+	if st.RestartRouter {
+		w.restartStep()
+		return
+	}
 	if st.Customer != "" {
 		p := w.byID[st.Customer]
 		if f := st.Attaches; f != nil {

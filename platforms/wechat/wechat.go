@@ -106,6 +106,7 @@ type binding struct {
 	adapter   *routerwc.Adapter
 	account   string
 	numbering sim.JournalNumbering
+	acfg      routerwc.Config // the adapter's configuration, to build it again
 }
 
 func cmpOr(s ...string) string {
@@ -153,7 +154,10 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		return nil, err
 	}
 	b.adapter = routerwc.New(acfg, env.Receiver)
-	hook, err := env.Mount("webhook", b.adapter)
+	b.acfg = acfg
+	// The endpoint serves whichever adapter is current: a router restart
+	// replaces it (restart.go).
+	hook, err := env.Mount("webhook", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.adapter.ServeHTTP(w, r) }))
 	if err != nil {
 		return nil, err
 	}

@@ -115,7 +115,8 @@ type binding struct {
 	adapter   *routerwa.Adapter
 	account   string
 	numbering sim.JournalNumbering
-	faulty    bool // the channel has a fault plan
+	acfg      routerwa.Config // the adapter's configuration, to build it again
+	faulty    bool            // the channel has a fault plan
 }
 
 func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
@@ -170,7 +171,10 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		return nil, err
 	}
 	b.adapter = routerwa.New(acfg, env.Receiver)
-	hook, err := env.Mount("webhook", b.adapter)
+	b.acfg = acfg
+	// The endpoint serves whichever adapter is current: a router restart
+	// replaces it (restart.go).
+	hook, err := env.Mount("webhook", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.adapter.ServeHTTP(w, r) }))
 	if err != nil {
 		return nil, err
 	}
