@@ -167,4 +167,7 @@ type Stats struct {
 	Webhooks   int // webhooks the fake sent, every try
 	Rejected   int // webhooks the adapter refused (signature, shape, size)
 	Duplicates int // webhooks the adapter dropped as already seen
+	// Faults counts what the channel's fault plan did: webhooks held or
+	// duplicated, tries failed, send calls refused.
+	Faults int
 }

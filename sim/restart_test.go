@@ -94,7 +94,7 @@ func TestRestartChangesNothing(t *testing.T) {
 			if n == 0 {
 				t.Fatal("no restart happened")
 			}
-			a, b := jsonReport(t, plain), jsonReport(t, withoutRestarts(restarted))
+			a, b := jsonReport(t, withoutRestarts(plain)), jsonReport(t, withoutRestarts(restarted))
 			if !bytes.Equal(a, b) {
 				t.Errorf("%d restarts changed the run:\n%s", n, firstDiff(a, b))
 			}

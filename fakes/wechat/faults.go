@@ -164,8 +164,9 @@ func (s *Server) tryPush(ctx context.Context, p heldPush) (status int, faulted b
 }
 
 // FlushFaults posts the held pushes that are due at Clock().Now, in
-// order, and returns the first error of a try the plan did not fail. It
-// does nothing without a plan.
+// order, and returns the first error of a try the plan did not fail (the
+// plan's own failures are retried, not errors). It does nothing without a
+// plan.
 func (s *Server) FlushFaults(ctx context.Context) error {
 	var first error
 	for {
@@ -179,7 +180,7 @@ func (s *Server) FlushFaults(ctx context.Context) error {
 			return first
 		}
 		for _, p := range due {
-			if _, _, err := s.tryPush(ctx, p); err != nil && first == nil {
+			if _, faulted, err := s.tryPush(ctx, p); err != nil && !faulted && first == nil {
 				first = err
 			}
 		}

@@ -306,5 +306,6 @@ func (b *binding) Device(customer string) []sim.Delivery {
 func (b *binding) Stats() sim.Stats {
 	fc := b.fake.Counts()
 	as := b.adapter.Stats()
-	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates}
+	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates,
+		Faults: b.fake.FaultCount()}
 }
