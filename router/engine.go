@@ -647,18 +647,19 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 		c.name = in.Name
 	}
 	pol := e.policies[in.Customer.Channel]
+	at := e.inboundAt(c, now, in.Sent)
 
 	// The window and the reply allowance.
-	if !c.hasInbound || pol.Window > 0 && !now.Before(e.windowEnd(c, pol)) {
+	if !c.hasInbound || pol.Window > 0 && !at.Before(e.windowEnd(c, pol)) {
 		// A new window opens.
-		c.windowStart = now
+		c.windowStart = at
 		if pol.ReplyLimitReset == ResetOnWindow {
 			c.sent = 0
 			c.allowance++
 		}
 	}
 	c.hasInbound = true
-	c.lastInbound = now
+	c.lastInbound = at
 	if pol.ReplyLimitReset != ResetOnWindow {
 		c.sent = 0
 		c.allowance++

@@ -430,6 +430,12 @@ type Inbound struct {
 	Name       string      // the customer's display name, when the platform gives one
 	Text       string      // the text, or an attachment's caption
 	Attachment *Attachment // nil for a text message
+	// Sent is the platform's time of the message (its timestamp, in whole
+	// seconds), zero when the platform gives none. A message delivered late
+	// (held back, retried, overtaken by a later one) anchors the reply
+	// window at Sent, as the platform does, not at its arrival; see
+	// [Engine.Receive].
+	Sent time.Time
 }
 
 // Kind is the kind of an outbound message.
