@@ -179,6 +179,10 @@ type customer struct {
 	lastInbound time.Time
 	windowStart time.Time
 	sent        int // sends counted against the reply limit
+	// sentAt holds the times of those sends (unix ns) on a channel with a
+	// reply limit: a late customer message resets the allowance to the
+	// sends made after it (late.go).
+	sentAt []int64
 	// allowance numbers the reply allowances: it moves on at every reset, so
 	// a refused send gives its slot back only to the allowance it took it
 	// from.
@@ -654,15 +658,14 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 		// A new window opens.
 		c.windowStart = at
 		if pol.ReplyLimitReset == ResetOnWindow {
-			c.sent = 0
+			c.sent, c.sentAt = 0, c.sentAt[:0]
 			c.allowance++
 		}
 	}
 	c.hasInbound = true
 	c.lastInbound = at
 	if pol.ReplyLimitReset != ResetOnWindow {
-		c.sent = 0
-		c.allowance++
+		e.resetAllowance(c, now, in.Sent)
 	}
 
 	cv := c.open
@@ -1336,6 +1339,9 @@ func (e *Engine) decide(now time.Time, agentID string, to CustomerKey, m Outboun
 	if pol.Window == 0 || c.hasInbound && now.Before(e.windowEnd(c, pol)) {
 		c.sent++
 		p.counted, p.allowance = true, c.allowance
+		if pol.ReplyLimit > 0 {
+			c.sentAt = append(c.sentAt, now.UnixNano())
+		}
 	}
 	return p, nil
 }
@@ -1355,6 +1361,7 @@ func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pending
 	if sendErr != nil {
 		if p.counted && c.allowance == p.allowance {
 			c.sent--
+			c.unsent(p.at)
 		}
 		detail := sendErr.Error()
 		var pe *PlatformError

@@ -4,8 +4,8 @@ import "time"
 
 // lateAfter is how far behind its arrival a message's platform time must
 // be for the message to count as late. Platforms give whole seconds, so a
-// message on time can look up to a second old.
-const lateAfter = 2 * time.Second
+// message on time looks up to (not quite) a second old.
+const lateAfter = time.Second
 
 // inboundAt is the time a customer message anchors the customer's reply
 // window and allowance at. A message on time anchors at now. A late one
@@ -26,4 +26,38 @@ func (e *Engine) inboundAt(c *customer, now, sent time.Time) time.Time {
 		at = c.lastInbound
 	}
 	return at
+}
+
+// resetAllowance starts a new reply allowance for a customer message that
+// arrived at now and that the platform made at sent. The platform resets
+// its count when the customer writes, so the sends already made after a
+// late message count against the new allowance: those at or after its
+// platform second (a send in that second may have come before it; the
+// router counts it, and so never lets through a message the platform
+// would refuse). A message on time resets the count to zero.
+func (e *Engine) resetAllowance(c *customer, now, sent time.Time) {
+	c.allowance++
+	kept := c.sentAt[:0]
+	if !sent.IsZero() && !sent.Add(lateAfter).After(now) {
+		from := sent.UnixNano()
+		for _, t := range c.sentAt {
+			if t >= from {
+				kept = append(kept, t)
+			}
+		}
+	}
+	c.sentAt = kept
+	c.sent = len(kept)
+}
+
+// unsent forgets the send at at: the platform refused it, so it takes no
+// slot of the allowance.
+func (c *customer) unsent(at time.Time) {
+	n := at.UnixNano()
+	for i := len(c.sentAt) - 1; i >= 0; i-- {
+		if c.sentAt[i] == n {
+			c.sentAt = append(c.sentAt[:i], c.sentAt[i+1:]...)
+			return
+		}
+	}
 }

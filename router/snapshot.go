@@ -102,7 +102,7 @@ func (e *Engine) Save() ([]byte, error) {
 		_, held := e.customers[k]
 		cs := customerState{Key: c.key, Held: held, Profile: c.profile, Count: c.count, Name: c.name, Attrs: c.attrs,
 			Manual: c.manual, HasInbound: c.hasInbound, LastInbound: c.lastInbound, WindowStart: c.windowStart,
-			Sent: c.sent, Allowance: c.allowance, Pinned: c.pinned, Pending: c.pending, Released: c.released}
+			Sent: c.sent, SentAt: c.sentAt, Allowance: c.allowance, Pinned: c.pinned, Pending: c.pending, Released: c.released}
 		if c.open != nil {
 			cs.Open = c.open.id
 		}
@@ -189,7 +189,7 @@ func (e *Engine) Restore(b []byte) error {
 	custs := make(map[CustomerKey]*customer, len(s.Customers))
 	for _, cs := range s.Customers {
 		c := &customer{key: cs.Key, profile: cs.Profile, count: cs.Count, name: cs.Name, attrs: cs.Attrs, manual: cs.Manual,
-			hasInbound: cs.HasInbound, lastInbound: cs.LastInbound, windowStart: cs.WindowStart, sent: cs.Sent,
+			hasInbound: cs.HasInbound, lastInbound: cs.LastInbound, windowStart: cs.WindowStart, sent: cs.Sent, sentAt: cs.SentAt,
 			allowance: cs.Allowance, pinned: cs.Pinned, pending: cs.Pending, released: cs.Released, relPos: -1}
 		custs[cs.Key] = c
 		if cs.Held {
@@ -386,6 +386,7 @@ type customerState struct {
 	LastInbound time.Time         `json:"last_inbound"`
 	WindowStart time.Time         `json:"window_start"`
 	Sent        int               `json:"sent"`
+	SentAt      []int64           `json:"sent_at,omitempty"` // unix ns
 	Allowance   uint64            `json:"allowance"`
 	Pinned      bool              `json:"pinned,omitempty"`
 	Pending     int               `json:"pending,omitempty"`

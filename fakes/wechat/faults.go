@@ -44,9 +44,13 @@ const (
 	faultTimeoutText = "no answer within the webhook timeout (fault plan)"
 )
 
-// ErrFaultTimeout is the error of a push try that a fault plan timed out:
-// the router got it, the platform no answer.
-var ErrFaultTimeout = errors.New("wechat: " + faultTimeoutText)
+// The errors journaled for push tries a fault plan failed.
+var (
+	// ErrFaultTimeout: the router got the push, the platform no answer.
+	ErrFaultTimeout = errors.New("wechat: " + faultTimeoutText)
+	// ErrFaultEdge: the router's edge answered 502; the router got nothing.
+	ErrFaultEdge = errors.New("wechat: HTTP 502 from the webhook URL's edge (fault plan)")
+)
 
 // heldPush is a push waiting in the fault queue for its next try.
 type heldPush struct {
@@ -124,7 +128,7 @@ func (s *Server) tryPush(ctx context.Context, p heldPush) (status int, faulted b
 	var hdr http.Header
 	switch f {
 	case fault.TryError:
-		status, faulted = faultEdgeStatus, true
+		status, faulted, err = faultEdgeStatus, true, ErrFaultEdge
 		hdr = s.sentHeader[1]
 	case fault.TryTimeout:
 		_, _, hdr, _ = s.call(ctx, http.MethodPost, p.target, p.body)

@@ -106,7 +106,8 @@
 // used; FromUserName (in safe mode, the encrypted one) names the customer.
 //
 // Notifications are deduplicated for [Config.DedupeWindow] of Clock time
-// (default 5 minutes; WeChat tries three times, 5 seconds apart): a message
+// (default 48 hours, the reply window: WeChat tries three times, 5 seconds
+// apart, but a delayed or repeated push may come much later): a message
 // by its MsgId; an event by FromUserName, CreateTime, Event and EventKey
 // (WeChat documents FromUserName+CreateTime; Event and EventKey keep two
 // different events of one second apart, while a retry repeats them all); a
