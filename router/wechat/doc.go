@@ -206,4 +206,10 @@
 // 48-hour window from the customer's last message, 5 messages per customer
 // message, a new conversation after the window, texts up to [MaxTextLength]
 // characters, and the attachment kinds, formats and sizes above.
+//
+// Send tries a message again at once when WeChat answers errcode -1
+// (system busy) or 45011 (the per-minute frequency limit), up to
+// [SendTries] tries in all. [Adapter.SaveState] and [Adapter.RestoreState]
+// carry the dedupe keys, the message numbering and the access token across
+// a restart.
 package wechat
