@@ -318,6 +318,7 @@ func (g *gen) script(sc *scenario.Scenario, c gofuzz.Continue) {
 		c.Fuzz(&tr)
 		sc.Traffic = append(sc.Traffic, tr)
 	}
+	g.faults(sc, c)
 }
 
 // tenant draws the routing settings within their documented ranges, and

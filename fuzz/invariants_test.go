@@ -105,7 +105,8 @@ func expectViolation(t *testing.T, name string, good, bad *Trace, want string) {
 
 func TestEveryInvariantIsTested(t *testing.T) {
 	tested := map[string]bool{NoPanic: true, RunError: true, EligibleAgent: true, GroupPriority: true, WorkConserving: true,
-		StrategyOrder: true, LongestIdle: true, InboundOnce: true, PlatformRules: true, SentDelivered: true, Timers: true, NoDrift: true, Deterministic: true}
+		StrategyOrder: true, LongestIdle: true, InboundOnce: true, PlatformRules: true, SentDelivered: true, Timers: true, NoDrift: true, Deterministic: true,
+		AssignedOnce: true, ConversationsKept: true}
 	for _, inv := range Invariants() {
 		if !tested[inv.Name] {
 			t.Errorf("invariant %s has no test with a violating trace", inv.Name)

@@ -64,6 +64,11 @@ type Message struct {
 	// with a 2xx status.
 	Accepted bool
 	Tries    int
+	// Reached is set when a try reached the router although the platform
+	// saw no answer (a timeout of a fault plan); Edge counts the tries a
+	// fault plan failed before the router.
+	Reached bool
+	Edge    int
 }
 
 // name is how a failure report names the customer.
@@ -153,6 +158,11 @@ func play(ctx context.Context, sc *scenario.Scenario) (tr *Trace, err error) {
 			c.Inbound[i].Tries++
 			if r.Status >= 200 && r.Status < 300 {
 				c.Inbound[i].Accepted = true
+			}
+			if reached, edge := faultTry(r.Text); reached {
+				c.Inbound[i].Reached = true
+			} else if edge {
+				c.Inbound[i].Edge++
 			}
 		}
 	}

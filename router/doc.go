@@ -259,4 +259,17 @@
 // the window, the text length limit, and attachment types and sizes. A send
 // the policy forbids is refused with a typed [Reason] ([Reasons]) and never
 // reaches the channel's [Sender].
+//
+// # Late messages and restarts
+//
+// Platforms deliver webhooks late, out of order and more than once. A
+// message's [Inbound.Sent] (the platform's timestamp) anchors the reply
+// window when the message arrives a second or more after it was made, and
+// its reply allowance then counts the replies sent after it, as the
+// platform counts them; the anchor never moves back. Everything else
+// happens at the time of arrival: the engine's time never goes backwards.
+//
+// [Engine.Save] writes the engine's state as a versioned JSON snapshot and
+// [Engine.Restore] loads it into a new engine built from the same
+// [Config]: a router survives a deploy and decides on exactly as before.
 package router

@@ -40,6 +40,7 @@ type Engine struct {
 	idle          time.Duration
 	horizon       time.Duration
 	rng           *rand.Rand
+	pcg           *rand.PCG      // rng's source, which Save and Restore carry
 	location      *time.Location // the tenant's zone; never nil
 	scheduled     []*agent       // agents with a schedule, in definition order
 
@@ -178,6 +179,10 @@ type customer struct {
 	lastInbound time.Time
 	windowStart time.Time
 	sent        int // sends counted against the reply limit
+	// sentAt holds the times of those sends (unix ns) on a channel with a
+	// reply limit: a late customer message resets the allowance to the
+	// sends made after it (late.go).
+	sentAt []int64
 	// allowance numbers the reply allowances: it moves on at every reset, so
 	// a refused send gives its slot back only to the allowance it took it
 	// from.
@@ -235,7 +240,7 @@ func New(cfg Config) (*Engine, error) {
 		horizon:       cfg.StatusHorizon,
 		logCap:        cfg.EventLog,
 		location:      cfg.Location,
-		rng:           rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+		pcg:           rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15),
 		agents:        make(map[string]*agent, len(cfg.Agents)),
 		byName:        make(map[string]*group, len(cfg.Groups)+1),
 		policies:      make(map[string]Policy, len(cfg.Policies)),
@@ -245,6 +250,7 @@ func New(cfg Config) (*Engine, error) {
 		retain:        cfg.Retain,
 		sentIn:        make(map[sentKey]sentConv),
 	}
+	e.rng = rand.New(e.pcg)
 	if e.strategy == "" {
 		e.strategy = LeastLoaded
 	}
@@ -673,21 +679,21 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	}
 	c.mergeAttributes(in.Attributes)
 	pol := e.policies[in.Customer.Channel]
+	at := e.inboundAt(c, now, in.Sent)
 
 	// The window and the reply allowance.
-	if !c.hasInbound || pol.Window > 0 && !now.Before(e.windowEnd(c, pol)) {
+	if !c.hasInbound || pol.Window > 0 && !at.Before(e.windowEnd(c, pol)) {
 		// A new window opens.
-		c.windowStart = now
+		c.windowStart = at
 		if pol.ReplyLimitReset == ResetOnWindow {
-			c.sent = 0
+			c.sent, c.sentAt = 0, c.sentAt[:0]
 			c.allowance++
 		}
 	}
 	c.hasInbound = true
-	c.lastInbound = now
+	c.lastInbound = at
 	if pol.ReplyLimitReset != ResetOnWindow {
-		c.sent = 0
-		c.allowance++
+		e.resetAllowance(c, now, in.Sent)
 	}
 
 	cv := c.open
@@ -1361,6 +1367,9 @@ func (e *Engine) decide(now time.Time, agentID string, to CustomerKey, m Outboun
 	if pol.Window == 0 || c.hasInbound && now.Before(e.windowEnd(c, pol)) {
 		c.sent++
 		p.counted, p.allowance = true, c.allowance
+		if pol.ReplyLimit > 0 {
+			c.sentAt = append(c.sentAt, now.UnixNano())
+		}
 	}
 	return p, nil
 }
@@ -1380,6 +1389,7 @@ func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pending
 	if sendErr != nil {
 		if p.counted && c.allowance == p.allowance {
 			c.sent--
+			c.unsent(p.at)
 		}
 		detail := sendErr.Error()
 		var pe *PlatformError

@@ -451,6 +451,12 @@ type Inbound struct {
 	// before the message is routed, so that workstream rules
 	// ([Rule.Attributes]) match on it; keys not present are left alone.
 	Attributes map[string]string
+	// Sent is the platform's time of the message (its timestamp, in whole
+	// seconds), zero when the platform gives none. A message delivered late
+	// (held back, retried, overtaken by a later one) anchors the reply
+	// window at Sent, as the platform does, not at its arrival; see
+	// [Engine.Receive].
+	Sent time.Time
 }
 
 // Kind is the kind of an outbound message.

@@ -139,6 +139,10 @@ type Message struct {
 type Inbound struct {
 	ID     string // the platform's message id
 	Status int    // the router's HTTP answer; 0 when no try got an answer
+	// Pending reports that the channel's fault plan held the webhook back
+	// or failed its first try: the platform delivers it later (Flush, at
+	// NextDeadline), so Status says nothing of the router.
+	Pending bool
 }
 
 // Verdict is the platform's refusal of a message.
@@ -163,4 +167,7 @@ type Stats struct {
 	Webhooks   int // webhooks the fake sent, every try
 	Rejected   int // webhooks the adapter refused (signature, shape, size)
 	Duplicates int // webhooks the adapter dropped as already seen
+	// Faults counts what the channel's fault plan did: webhooks held or
+	// duplicated, tries failed, send calls refused.
+	Faults int
 }

@@ -102,6 +102,9 @@ type World struct {
 	service *serviceFigures
 
 	res result.Result
+
+	routerCfg router.Config // the engine's configuration, to build it again on a restart
+	restarts  int           // router restarts so far
 }
 
 // liveConv is what the world tracks of an open conversation.
@@ -275,6 +278,7 @@ func (w *World) setup() error {
 		return err
 	}
 	w.engine = eng
+	w.routerCfg = cfg
 
 	mount, client, err := w.network()
 	if err != nil {
@@ -751,6 +755,10 @@ func draw(rng *rand.Rand, d scenario.Distribution) time.Duration {
 
 // step runs the idx-th action of a scripted step.
 func (w *World) step(st *scenario.Step, idx int) {
+	if st.RestartRouter {
+		w.restartStep()
+		return
+	}
 	if st.Customer != "" {
 		p := w.byID[st.Customer]
 		if f := st.Attaches; f != nil {
@@ -827,7 +835,7 @@ func (w *World) record(p *person, m Message, in Inbound, err error) {
 	switch {
 	case err != nil:
 		w.note(p, "error", "", "customer message: "+err.Error())
-	case in.Status != http.StatusOK:
+	case in.Status != http.StatusOK && !in.Pending:
 		w.note(p, "rejected", "", fmt.Sprintf("router answered the webhook with HTTP %d", in.Status))
 	}
 }

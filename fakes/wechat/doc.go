@@ -232,4 +232,17 @@
 //     encrypted reply is refused, in Safe mode a plain one (-40002).
 //   - Customer openids are 1 to 64 characters of [A-Za-z0-9_-]; customer
 //     text must be valid XML text. Inbound media sizes are not limited.
+//
+// # Faults
+//
+// Config.Faults (package fakes/fault) makes the platform misbehave on
+// purpose: pushes repeated, held back behind the next one, delivered
+// late, or tries that time out (the router handles them) or fail with 502
+// at the router's edge; under such a plan a failed try is tried again
+// WebhookTimeout (5 s) later, WebhookTries in all, and the held pushes go
+// out with FlushFaults (NextFault says when). custom/send answers a
+// throttled call with errcode 45011 "api minute-quota reach limit" and a
+// failed one with -1 "system error" (WeChat's "system busy"), HTTP 200 as
+// always; neither code is in the research notes, both are WeChat's
+// documented global return codes. See faults.go.
 package wechat

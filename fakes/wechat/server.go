@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/omnisim/omnisim/fakes/fault"
 )
 
 // Mode is the message encryption mode of the official account (消息加解密方式).
@@ -103,6 +105,9 @@ type Config struct {
 	// JournalLimit keeps at most this many entries per Journal list, the
 	// newest; 0 keeps all. Counts, Deliveries and LastError stay exact.
 	JournalLimit int
+	// Faults makes the platform misbehave (see package fakes/fault and
+	// faults.go); the zero Plan, the default, has no fault.
+	Faults fault.Plan
 }
 
 // Defaults of Config.
@@ -165,6 +170,10 @@ type Server struct {
 	errs       ring[ErrorEntry]
 	counts     Counts
 	srv        *http.Server
+
+	faults *fault.Decider        // nil: no fault plan
+	held   fault.Queue[heldPush] // pushes a fault delays
+	faultN int                   // faults caused so far
 }
 
 type customer struct {
@@ -222,6 +231,7 @@ func New(cfg Config) *Server {
 		ids:        idgen{seed: cfg.Seed},
 		customers:  map[string]*customer{},
 		mediaStore: map[string]*media{},
+		faults:     fault.New(cfg.Faults, cfg.Seed),
 	}
 	s.aesKey, s.keyErr = AESKey(cfg.EncodingAESKey)
 	if s.keyErr == nil {
@@ -550,6 +560,9 @@ func (s *Server) handleSend(r *http.Request) answer {
 	defer s.mu.Unlock()
 	if e := s.authLocked(r, now); e != nil {
 		return s.failLocked(r, now, http.StatusOK, e, "", nil)
+	}
+	if a, ok := s.sendFaultLocked(r, now); ok {
+		return a
 	}
 	var req SendRequest
 	if quick {

@@ -31,6 +31,9 @@ type Inbound struct {
 	ID     string // MsgId as a decimal string; "" for events
 	Status int    // the router's HTTP status on the last try; 0 when that try failed
 	Tries  int    // webhook calls made
+	// Faulted reports that the fault plan (Config.Faults) held the push
+	// back or failed its first try: it is delivered later.
+	Faulted bool
 }
 
 // Event names of [Server.CustomerEvent], as WeChat writes them.
@@ -389,6 +392,9 @@ func (s *Server) push(ctx context.Context, kind, openid, msgID, event string, pl
 	}
 	if err != nil {
 		return in, err
+	}
+	if s.faults.Webhooks() {
+		return s.pushFaulted(ctx, heldPush{kind: kind, openid: openid, msgID: msgID, event: event, target: target, body: body}, now)
 	}
 	var last error
 	for try := 1; try <= s.cfg.WebhookTries; try++ {

@@ -85,7 +85,7 @@ type tryResult struct {
 // the try does not count: nothing is journaled and h is left as it was.
 func (s *Server) attempt(ctx context.Context, h *hook, countCancel bool) tryResult {
 	at := s.now()
-	status, err := s.post(ctx, h.body)
+	status, err := s.tryPost(ctx, h)
 	if err != nil && ctx.Err() != nil && !countCancel {
 		return tryResult{status: status, err: err, canceled: true}
 	}

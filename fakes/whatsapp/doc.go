@@ -362,4 +362,17 @@
 //   - Ids are longer than Meta's where the seed needs the room: media ids
 //     have 40 digits (Meta: 15-16), wamids 32 hex digits (Meta uses several
 //     lengths).
+//
+// # Faults
+//
+// Config.Faults (package fakes/fault) makes the platform misbehave on
+// purpose: customer "messages" webhooks duplicated, held back behind the
+// next one, delivered late, or tries that time out (the router handles
+// them; the platform retries) or fail with 502 at the router's edge,
+// retried on the retry schedule until it gives up; sends throttled (HTTP
+// 429, 130429 "Rate limit hit", details "Cloud API message throughput has
+// been reached.": Meta's throughput page and YCloud's copy of the error
+// table, whose HTTP status is UNCONFIRMED) or failed (HTTP 500, 131000
+// "Something went wrong"). Held webhooks wait in the retry queue: Flush
+// posts them, NextRetry says when. See faults.go.
 package whatsapp

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/omnisim/omnisim/fakes/fault"
 )
 
 // Config configures a fake platform; zero values get the defaults.
@@ -82,6 +84,9 @@ type Config struct {
 	// recipients, read statuses, reactions and business profile of the
 	// number; see [Limits].
 	Limits Limits
+	// Faults makes the platform misbehave (see package fakes/fault and
+	// faults.go); the zero Plan, the default, has no fault.
+	Faults fault.Plan
 }
 
 // MediaLimit is what the platform accepts for one media kind.
@@ -167,6 +172,9 @@ type Server struct {
 	worker    *worker
 
 	lim limitState // Config.Limits resolved, and its counters (s.mu)
+	faults    *fault.Decider // nil: no fault plan
+	reordered []*hook        // reordered webhooks held until the next one
+	faultN    int            // faults caused so far
 }
 
 type customer struct {
@@ -304,6 +312,7 @@ func New(cfg Config) *Server {
 		uploads:   map[string]*upload{},
 		mediaLeft: max(cfg.MediaStore, 0),
 	}
+	s.faults = fault.New(cfg.Faults, cfg.Seed)
 	s.buildEnvelope()
 	s.hookURL, s.hookRaw = parseHookURL(cfg.WebhookURL), cfg.WebhookURL
 	s.macs.New = s.newMAC
@@ -561,6 +570,9 @@ func writeJSON(w http.ResponseWriter, status int, b []byte) {
 }
 
 func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
+	if s.sendFault(w, r) {
+		return
+	}
 	buf := bufPool.Get().(*sendBuf)
 	buf.Reset()
 	defer func() {

@@ -176,6 +176,9 @@ type Inbound struct {
 	// transport error or a timeout) and the webhook is queued for a retry
 	// (see Config.RetrySchedule, Flush and NextRetry).
 	Retrying bool
+	// Faulted reports that the fault plan (Config.Faults) held the webhook
+	// back or failed its first try: it is delivered later.
+	Faulted bool
 }
 
 // CustomerText makes the customer from (phone number, "+" optional) named
@@ -265,6 +268,10 @@ func (s *Server) postInbound(ctx context.Context, now time.Time, name string, m 
 		return Inbound{ID: id}, ErrNoWebhookURL
 	}
 	h := hook{kind: "messages", id: id, body: b, first: now}
+	if s.faults.Webhooks() {
+		in, err := s.deliverFaulted(ctx, &h)
+		return in, err
+	}
 	res := s.attempt(ctx, &h, true)
 	return Inbound{ID: id, Status: res.status, Retrying: res.retry}, res.err
 }

@@ -106,6 +106,7 @@ type binding struct {
 	adapter   *routerwc.Adapter
 	account   string
 	numbering sim.JournalNumbering
+	acfg      routerwc.Config // the adapter's configuration, to build it again
 }
 
 func cmpOr(s ...string) string {
@@ -138,6 +139,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		fcfg.Mode = fakewc.Safe
 	}
 	platformRules(ch.Rules, &fcfg)
+	fcfg.Faults = ch.Faults.Plan()
 	b := &binding{account: appID}
 
 	var err error
@@ -152,7 +154,10 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		return nil, err
 	}
 	b.adapter = routerwc.New(acfg, env.Receiver)
-	hook, err := env.Mount("webhook", b.adapter)
+	b.acfg = acfg
+	// The endpoint serves whichever adapter is current: a router restart
+	// replaces it (restart.go).
+	hook, err := env.Mount("webhook", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.adapter.ServeHTTP(w, r) }))
 	if err != nil {
 		return nil, err
 	}
@@ -206,12 +211,17 @@ func platformRules(rules scenario.Rules, cfg *fakewc.Config) {
 	}
 }
 
-func (b *binding) Account() string                 { return b.account }
-func (b *binding) Sender() router.Sender           { return b.adapter }
-func (b *binding) Handle(w string) string          { return w }
-func (b *binding) Close()                          {}
-func (b *binding) Flush(context.Context) error     { return nil }
-func (b *binding) NextDeadline() (time.Time, bool) { return time.Time{}, false }
+func (b *binding) Account() string        { return b.account }
+func (b *binding) Sender() router.Sender  { return b.adapter }
+func (b *binding) Handle(w string) string { return w }
+func (b *binding) Close()                 {}
+
+// Flush posts the pushes a fault plan held back that are due; without a
+// plan there are none.
+func (b *binding) Flush(ctx context.Context) error { return b.fake.FlushFaults(ctx) }
+
+// NextDeadline is when the next held push is due.
+func (b *binding) NextDeadline() (time.Time, bool) { return b.fake.NextFault() }
 
 // NewHandle makes the n-th openid: "o" and 27 characters, as WeChat's are.
 func (b *binding) NewHandle(n int) string {
@@ -244,7 +254,7 @@ func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Mess
 	default:
 		in, err = b.fake.CustomerText(ctx, customer, m.Text)
 	}
-	return sim.Inbound{ID: in.ID, Status: in.Status}, err
+	return sim.Inbound{ID: in.ID, Status: in.Status, Pending: in.Faulted}, err
 }
 
 // Judge asks the fake whether it would accept m now. An attachment is
@@ -296,5 +306,6 @@ func (b *binding) Device(customer string) []sim.Delivery {
 func (b *binding) Stats() sim.Stats {
 	fc := b.fake.Counts()
 	as := b.adapter.Stats()
-	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates}
+	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates,
+		Faults: b.fake.FaultCount()}
 }

@@ -9,6 +9,7 @@ package whatsapp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -167,6 +168,8 @@ type binding struct {
 	adapter   *routerwa.Adapter
 	account   string
 	numbering sim.JournalNumbering
+	acfg      routerwa.Config // the adapter's configuration, to build it again
+	faulty    bool            // the channel has a fault plan
 }
 
 func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
@@ -202,7 +205,8 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		fcfg.WebhookTimeout = -1 // handlers are called directly: nothing can hang
 	}
 	platformRules(ch.Rules, &fcfg)
-	b := &binding{account: acct}
+	fcfg.Faults = ch.Faults.Plan()
+	b := &binding{account: acct, faulty: !fcfg.Faults.Zero()}
 
 	acfg := routerwa.Config{
 		AppSecret:     secret,
@@ -221,7 +225,10 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		return nil, err
 	}
 	b.adapter = routerwa.New(acfg, env.Receiver)
-	hook, err := env.Mount("webhook", b.adapter)
+	b.acfg = acfg
+	// The endpoint serves whichever adapter is current: a router restart
+	// replaces it (restart.go).
+	hook, err := env.Mount("webhook", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.adapter.ServeHTTP(w, r) }))
 	if err != nil {
 		return nil, err
 	}
@@ -273,12 +280,25 @@ func (b *binding) Handle(w string) string { return strings.TrimPrefix(w, "+") }
 func (b *binding) Close()                 {}
 func (b *binding) Flush(ctx context.Context) error {
 	_, err := b.fake.Flush(ctx)
+	if errors.Is(err, fakewa.ErrFaultTimeout) || errors.Is(err, fakewa.ErrFaultEdge) {
+		return nil // the fault plan's own failures: retried on schedule
+	}
 	return err
 }
 
-// NextDeadline is when a customer next reads a message (a read status
-// falls due).
-func (b *binding) NextDeadline() (time.Time, bool) { return b.fake.NextRead() }
+// NextDeadline is when the fake next has something of its own due: a
+// customer reading a message (a read status), or, under a fault plan, a
+// held or retried webhook. Without a plan a retry waits for the world's
+// next event.
+func (b *binding) NextDeadline() (time.Time, bool) {
+	t, ok := b.fake.NextRead()
+	if b.faulty {
+		if r, rok := b.fake.NextRetry(); rok && (!ok || r.Before(t)) {
+			t, ok = r, true
+		}
+	}
+	return t, ok
+}
 
 // areaCodes are the North American area codes generated numbers use.
 var areaCodes = []string{"650", "415", "408", "510", "925", "707", "831", "209", "559", "805"}
@@ -302,7 +322,7 @@ func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Mess
 	default:
 		in, err = b.fake.CustomerText(ctx, customer, name, m.Text)
 	}
-	return sim.Inbound{ID: in.ID, Status: in.Status}, err
+	return sim.Inbound{ID: in.ID, Status: in.Status, Pending: in.Faulted}, err
 }
 
 // Judge asks the fake whether it would accept m now.
@@ -384,5 +404,6 @@ func (b *binding) Device(customer string) []sim.Delivery {
 func (b *binding) Stats() sim.Stats {
 	fc := b.fake.Counts()
 	as := b.adapter.Stats()
-	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates}
+	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates,
+		Faults: b.fake.FaultCount()}
 }

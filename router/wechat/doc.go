@@ -106,7 +106,8 @@
 // used; FromUserName (in safe mode, the encrypted one) names the customer.
 //
 // Notifications are deduplicated for [Config.DedupeWindow] of Clock time
-// (default 5 minutes; WeChat tries three times, 5 seconds apart): a message
+// (default 48 hours, the reply window: WeChat tries three times, 5 seconds
+// apart, but a delayed or repeated push may come much later): a message
 // by its MsgId; an event by FromUserName, CreateTime, Event and EventKey
 // (WeChat documents FromUserName+CreateTime; Event and EventKey keep two
 // different events of one second apart, while a retry repeats them all); a
@@ -205,4 +206,10 @@
 // 48-hour window from the customer's last message, 5 messages per customer
 // message, a new conversation after the window, texts up to [MaxTextLength]
 // characters, and the attachment kinds, formats and sizes above.
+//
+// Send tries a message again at once when WeChat answers errcode -1
+// (system busy) or 45011 (the per-minute frequency limit), up to
+// [SendTries] tries in all. [Adapter.SaveState] and [Adapter.RestoreState]
+// carry the dedupe keys, the message numbering and the access token across
+// a restart.
 package wechat

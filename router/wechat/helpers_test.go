@@ -37,7 +37,9 @@ var t0 = time.Date(2025, 6, 9, 12, 0, 0, 0, time.UTC)
 
 type receiveCall struct {
 	Now time.Time
-	In  router.Inbound
+	In  router.Inbound // without Sent, which the tables of fixtures leave out
+	// Sent is In.Sent: the platform's time of the message (timestamp_test.go).
+	Sent time.Time
 }
 
 // recorder is a router.Receiver that records its calls.
@@ -51,7 +53,9 @@ type recorder struct {
 func (r *recorder) Receive(now time.Time, in router.Inbound) (router.ConversationID, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.received = append(r.received, receiveCall{now, in})
+	sent := in.Sent
+	in.Sent = time.Time{}
+	r.received = append(r.received, receiveCall{now, in, sent})
 	return router.ConversationID(len(r.received)), r.err
 }
 

@@ -114,7 +114,7 @@ func (m *message) dedupeKey() string {
 
 // inbound normalizes a customer message.
 func (a *Adapter) inbound(m *message) router.Inbound {
-	in := router.Inbound{Customer: a.key(m.FromUserName), MessageID: m.MsgID}
+	in := router.Inbound{Customer: a.key(m.FromUserName), MessageID: m.MsgID, Sent: sentAt(m.CreateTime)}
 	switch m.MsgType {
 	case "text":
 		in.Text = m.Content

@@ -130,13 +130,15 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 	}
 	body := appendSendRequest(make([]byte, 0, sendRequestSize(&req)), &req)
 	err := a.withToken(ctx, func(token string) error {
-		status, answer, err := a.call(ctx, "send", http.MethodPost, pathSend,
-			a.tokenQuery(token), jsonType, int64(len(body)), body, nil)
-		if err != nil {
-			return err
-		}
-		defer putBuf(answer)
-		return checkSendAnswer(status, answer.Bytes())
+		return retryTransient(func() error {
+			status, answer, err := a.call(ctx, "send", http.MethodPost, pathSend,
+				a.tokenQuery(token), jsonType, int64(len(body)), body, nil)
+			if err != nil {
+				return err
+			}
+			defer putBuf(answer)
+			return checkSendAnswer(status, answer.Bytes())
+		})
 	})
 	if err != nil {
 		return "", err

@@ -829,8 +829,8 @@ func TestDedupeWindow(t *testing.T) {
 		advance  time.Duration
 		received int
 	}{
-		{"default window, 4m59s later", 0, 4*time.Minute + 59*time.Second, 1},
-		{"default window, 5m later", 0, 5 * time.Minute, 2},
+		{"default window, 47h59m later", 0, 47*time.Hour + 59*time.Minute, 1},
+		{"default window, 48h later", 0, 48 * time.Hour, 2},
 		{"1h window, 59m later", time.Hour, 59 * time.Minute, 1},
 		{"1h window, 1h later", time.Hour, time.Hour, 2},
 		{"1h window, clock backwards", time.Hour, -2 * time.Hour, 1},

@@ -24,9 +24,12 @@ const Channel = "wechat"
 // The defaults of [Config].
 const (
 	DefaultBaseURL = "https://api.weixin.qq.com"
-	// DefaultDedupeWindow covers WeChat's three tries (a 5-second wait each)
-	// many times over, with room for delays and a clock that runs fast.
-	DefaultDedupeWindow = 5 * time.Minute
+	// DefaultDedupeWindow is the 48-hour reply window: WeChat's own three
+	// tries come within seconds, but a push delayed, repeated or retried
+	// by a platform at its worst (a fault plan) can come minutes or hours
+	// late, and a message counted twice within its window would reset the
+	// reply quota.
+	DefaultDedupeWindow = 48 * time.Hour
 )
 
 // MaxBodySize is the largest webhook body accepted; a larger one is answered

@@ -143,4 +143,9 @@
 // error_data.details (or message when there are no details). A transport
 // failure or an answer that cannot be understood is an ordinary wrapped
 // error.
+//
+// Send tries a message again at once when Meta answers with a transient
+// error (HTTP 5xx, or 429 with code 130429), up to [SendTries] tries in
+// all: such an answer means the message was not accepted. [Adapter.SaveState]
+// and [Adapter.RestoreState] carry the dedupe state across a restart.
 package whatsapp

@@ -113,7 +113,7 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 	}
 	b := appendSendRequest(make([]byte, 0, 192+len(m.Text)), &req)
 
-	status, answer, err := a.postJSON(ctx, a.msgURL, b)
+	status, answer, err := a.postMessage(ctx, b)
 	if err != nil {
 		return "", err
 	}

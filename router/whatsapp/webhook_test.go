@@ -26,7 +26,9 @@ const (
 
 type receiveCall struct {
 	Now time.Time
-	In  router.Inbound
+	In  router.Inbound // without Sent, which the tables of fixtures leave out
+	// Sent is In.Sent: the platform's time of the message (timestamp_test.go).
+	Sent time.Time
 }
 
 type statusCall struct {
@@ -46,7 +48,9 @@ type recorder struct {
 func (r *recorder) Receive(now time.Time, in router.Inbound) (router.ConversationID, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.received = append(r.received, receiveCall{now, in})
+	sent := in.Sent
+	in.Sent = time.Time{}
+	r.received = append(r.received, receiveCall{now, in, sent})
 	return router.ConversationID(len(r.received)), r.err
 }
 

@@ -330,7 +330,7 @@ func (a *Adapter) push(e seenEntry) {
 
 // inbound normalizes a webhook message of change value v.
 func (a *Adapter) inbound(v *changeValue, m *message) router.Inbound {
-	in := router.Inbound{Customer: a.key(m.From), MessageID: m.ID, Name: contactName(v.Contacts, m.From)}
+	in := router.Inbound{Customer: a.key(m.From), MessageID: m.ID, Name: contactName(v.Contacts, m.From), Sent: unixTime(m.Timestamp)}
 	if m.Context != nil {
 		in.ReplyTo = m.Context.ID
 	}

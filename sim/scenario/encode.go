@@ -135,9 +135,10 @@ func (f *Format) encodeChannels(chans map[string]*Channel) (map[string]map[strin
 				table = m
 			}
 			rules, err := asTable(struct {
-				Rules  Rules  `toml:"rules,omitempty"`
-				Router *Rules `toml:"router"`
-			}{ch.Rules, ch.Router})
+				Rules  Rules   `toml:"rules,omitempty"`
+				Router *Rules  `toml:"router"`
+				Faults *Faults `toml:"faults"`
+			}{ch.Rules, ch.Router, ch.Faults})
 			if err != nil {
 				return nil, fmt.Errorf("channel %s: %w", name, err)
 			}

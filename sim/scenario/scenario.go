@@ -129,6 +129,9 @@ type Channel struct {
 
 	Rules  Rules  `toml:"rules,omitempty"`
 	Router *Rules `toml:"router"`
+	// Faults makes the channel's fake platform misbehave: duplicated,
+	// reordered, late and failing webhooks, refused send calls. nil: none.
+	Faults *Faults `toml:"faults"`
 }
 
 // Rules overrides a channel's rules; unset fields keep the platform default.
@@ -225,6 +228,11 @@ type Step struct {
 	Repeat   int      `toml:"repeat,omitzero"` // send Says this many times (default 1)
 	Every    Duration `toml:"every,omitzero"`  // spacing of repeats and of several Says
 	Line     int      `toml:"-"`               // source line of the [[steps]] header
+	// RestartRouter restarts the router at At: the engine's and the
+	// adapters' state is saved, the router is dropped and built again, and
+	// the state restored, as a production router survives a deploy. Such a
+	// step has no customer or agent.
+	RestartRouter bool `toml:"restart_router,omitempty"`
 }
 
 // Transfer is where an agent step hands a conversation: a group, an

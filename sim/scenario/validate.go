@@ -144,6 +144,7 @@ func (s *Scenario) validate(r *reporter, f *Format, given map[string]bool) {
 		if ch.Router != nil {
 			v.rules(p+".router", ch.Router)
 		}
+		v.faults(p+".faults", ch.Faults)
 	}
 
 	groups := v.groups(s.Groups)
@@ -352,6 +353,10 @@ func (v *validator) customers(cs []Customer) []string {
 }
 
 func (v *validator) step(p string, st *Step, agents, customers, groups []string) {
+	if st.RestartRouter {
+		v.restartStep(p, st)
+		return
+	}
 	for _, k := range []struct{ key, val string }{{"customer", st.Customer}, {"agent", st.Agent}, {"to", st.To}, {"presence", st.Presence}} {
 		v.nonEmpty(p+"."+k.key, k.val)
 	}

@@ -1,0 +1,63 @@
+package router
+
+import "time"
+
+// lateAfter is how far behind its arrival a message's platform time must
+// be for the message to count as late. Platforms give whole seconds, so a
+// message on time looks up to (not quite) a second old.
+const lateAfter = time.Second
+
+// inboundAt is the time a customer message anchors the customer's reply
+// window and allowance at. A message on time anchors at now. A late one
+// (delivered a while after the platform made it: held back, retried after
+// a failed webhook, overtaken by a later message) anchors at the
+// platform's time sent, as the platform's own window does, so that the
+// router never thinks a window open that the platform has closed. The
+// anchor never moves back: a message older than one already seen leaves
+// the window where the newer one put it. Everything else about the
+// message (the conversation it joins, the idle timer, the event log)
+// happens at now: the engine's time does not go backwards.
+func (e *Engine) inboundAt(c *customer, now, sent time.Time) time.Time {
+	at := now
+	if !sent.IsZero() && !sent.Add(lateAfter).After(now) {
+		at = sent.In(now.Location())
+	}
+	if c.hasInbound && at.Before(c.lastInbound) {
+		at = c.lastInbound
+	}
+	return at
+}
+
+// resetAllowance starts a new reply allowance for a customer message that
+// arrived at now and that the platform made at sent. The platform resets
+// its count when the customer writes, so the sends already made after a
+// late message count against the new allowance: those at or after its
+// platform second (a send in that second may have come before it; the
+// router counts it, and so never lets through a message the platform
+// would refuse). A message on time resets the count to zero.
+func (e *Engine) resetAllowance(c *customer, now, sent time.Time) {
+	c.allowance++
+	kept := c.sentAt[:0]
+	if !sent.IsZero() && !sent.Add(lateAfter).After(now) {
+		from := sent.UnixNano()
+		for _, t := range c.sentAt {
+			if t >= from {
+				kept = append(kept, t)
+			}
+		}
+	}
+	c.sentAt = kept
+	c.sent = len(kept)
+}
+
+// unsent forgets the send at at: the platform refused it, so it takes no
+// slot of the allowance.
+func (c *customer) unsent(at time.Time) {
+	n := at.UnixNano()
+	for i := len(c.sentAt) - 1; i >= 0; i-- {
+		if c.sentAt[i] == n {
+			c.sentAt = append(c.sentAt[:i], c.sentAt[i+1:]...)
+			return
+		}
+	}
+}

@@ -1,0 +1,442 @@
+package router
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+)
+
+// SnapshotVersion is the version of the encoding [Engine.Save] writes and
+// [Engine.Restore] reads.
+const SnapshotVersion = 1
+
+// Save encodes the engine's state so that a new engine built by [New]
+// from the same [Config] and given it by [Engine.Restore] decides
+// everything from then on exactly as this one would: a production router
+// survives a deploy. The configuration itself (groups, agents, schedules,
+// policies, strategy) is not in the snapshot; the deploy brings it.
+// Senders are not either: register them again with [Engine.Handle].
+//
+// The encoding is JSON: an object with "version" (SnapshotVersion) and the
+// state, every time an RFC 3339 string and every reference by name (agent
+// id, group name, customer key, conversation id):
+//
+//   - now, started: the latest accepted time (unix nanoseconds) and
+//     whether a call was accepted yet; rng: the strategy's random source
+//     (math/rand/v2 PCG, binary-marshalled);
+//   - last_id, open, seq: the newest conversation id, how many are open,
+//     the deadline counter; last_seq, cursor, ring, ring_next: the event
+//     log and the position Events reads from;
+//   - agents: presence, load and figures of each agent;
+//   - groups: the agents each group's index holds as eligible, its
+//     waiting conversations (oldest first), its never-assigned agents in
+//     draw order (longest-idle) and its round-robin cursor;
+//   - customers and conversations the engine holds (held false: kept only
+//     because something held refers to them);
+//   - deadlines: the pending timers with their order numbers; releases:
+//     the customers that may be released and from when;
+//   - sent: the messages remembered for statuses, oldest first.
+//
+// A later version may add keys; Restore refuses a version it does not
+// know.
+func (e *Engine) Save() ([]byte, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	rng, err := e.pcg.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("router: save: %w", err)
+	}
+	s := snapshot{Version: SnapshotVersion, Now: e.now, Started: e.started, RNG: rng,
+		LastID: e.lastID, Open: e.openN, Seq: e.seq, LastSeq: e.lastSeq, Cursor: e.cursor,
+		Ring: e.ring, RingNext: e.ringNext}
+	for _, id := range slices.Sorted(maps.Keys(e.agents)) {
+		a := e.agents[id]
+		s.Agents = append(s.Agents, agentState{ID: a.id, Online: a.online, Active: a.active, Assignments: a.assignments,
+			Peak: a.peak, LastAssigned: a.lastAssigned, OnShift: a.onShift, OnlineSince: a.onlineSince,
+			OnlineTotal: a.onlineTotal, BusyAt: a.busyAt, BusyTotal: a.busyTotal})
+	}
+	for _, g := range e.groups {
+		gs := groupState{Name: g.name, Cursor: g.cursor}
+		for _, m := range g.members {
+			sl := &m.a.slots[m.slot]
+			if sl.heapPos >= 0 || sl.freshPos >= 0 || g.rotation.size > 0 && g.rotation.cnt[g.rotation.size+sl.pos] == 1 {
+				gs.Eligible = append(gs.Eligible, m.a.id)
+			}
+		}
+		for _, m := range g.fresh {
+			gs.Fresh = append(gs.Fresh, m.a.id)
+		}
+		for _, cv := range g.waiting[g.head:] {
+			if cv.state == Waiting && cv.queued && cv.group == g {
+				gs.Waiting = append(gs.Waiting, cv.id)
+			}
+		}
+		s.Groups = append(s.Groups, gs)
+	}
+	// Customers and conversations: those held, and those they refer to.
+	custs := map[CustomerKey]*customer{}
+	convs := map[ConversationID]*conv{}
+	for k, c := range e.customers {
+		custs[k] = c
+	}
+	for id, cv := range e.convs {
+		convs[id] = cv
+	}
+	for _, c := range e.customers {
+		for _, cv := range []*conv{c.open, c.last} {
+			if cv != nil {
+				convs[cv.id] = cv
+			}
+		}
+	}
+	for _, cv := range convs {
+		if _, ok := custs[cv.cust.key]; !ok {
+			custs[cv.cust.key] = cv.cust
+		}
+	}
+	for _, k := range slices.SortedFunc(maps.Keys(custs), compareKeys) {
+		c := custs[k]
+		_, held := e.customers[k]
+		cs := customerState{Key: c.key, Held: held, Profile: c.profile, Count: c.count, Name: c.name, Attrs: c.attrs,
+			Manual: c.manual, HasInbound: c.hasInbound, LastInbound: c.lastInbound, WindowStart: c.windowStart,
+			Sent: c.sent, SentAt: c.sentAt, Allowance: c.allowance, Pinned: c.pinned, Pending: c.pending, Released: c.released}
+		if c.open != nil {
+			cs.Open = c.open.id
+		}
+		if c.last != nil {
+			cs.Last = c.last.id
+		}
+		s.Customers = append(s.Customers, cs)
+	}
+	for _, id := range slices.Sorted(maps.Keys(convs)) {
+		cv := convs[id]
+		_, held := e.convs[id]
+		st := convState{ID: cv.id, Held: held, Customer: cv.cust.key, Group: cv.group.name, State: cv.state,
+			Agent: agentID(cv.agent), Opened: cv.opened, Assigned: cv.assigned, Closed: cv.closed, Reason: cv.reason,
+			Inbound: cv.inbound, Outbound: cv.outbound, Answered: cv.answered, LastActivity: cv.lastActivity,
+			Missed: cv.missed, MissedAt: cv.missedAt, Idle: cv.idle, Queued: cv.queued, Inbox: cv.inbox,
+			Replied: cv.replied, Excluded: agentIDs(cv.excluded)}
+		s.Conversations = append(s.Conversations, st)
+	}
+	for _, d := range e.deadlines {
+		ds := deadlineState{At: d.at, Seq: d.seq, Kind: int(d.kind)}
+		if d.conv != nil {
+			ds.Conversation = d.conv.id
+		} else {
+			ds.Agent = d.agent.id
+		}
+		s.Deadlines = append(s.Deadlines, ds)
+	}
+	for _, c := range e.releases {
+		s.Releases = append(s.Releases, releaseState{Customer: c.key, At: c.relAt})
+	}
+	for _, se := range e.sentLog[e.sentHead:] {
+		st := sentState{Channel: se.key.channel, ID: se.key.id, At: se.at, N: se.n}
+		if r, ok := e.sentIn[se.key]; ok && r.n == se.n {
+			st.Live, st.Conversation, st.Account, st.Customer = true, r.conv, r.account, r.customer
+		}
+		s.Sent = append(s.Sent, st)
+	}
+	s.SentN = e.sentN
+	return json.Marshal(s)
+}
+
+// Restore loads a snapshot that [Engine.Save] wrote into e, an engine
+// just built by [New] from the same configuration and not used yet
+// (senders may be registered). It fails, leaving e unusable, when the
+// snapshot is of another version, does not parse, or names an agent or
+// group the configuration does not have.
+func (e *Engine) Restore(b []byte) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.started || e.lastID != 0 || e.lastSeq != 0 {
+		return fmt.Errorf("router: restore: the engine is in use")
+	}
+	var s snapshot
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("router: restore: %w", err)
+	}
+	if s.Version != SnapshotVersion {
+		return fmt.Errorf("router: restore: snapshot version %d; this engine reads version %d", s.Version, SnapshotVersion)
+	}
+	if err := e.pcg.UnmarshalBinary(s.RNG); err != nil {
+		return fmt.Errorf("router: restore: rng: %w", err)
+	}
+	if len(s.Ring) > e.logCap || s.RingNext < 0 || s.RingNext > len(s.Ring) {
+		return fmt.Errorf("router: restore: an event log of %d events does not fit the engine's %d", len(s.Ring), e.logCap)
+	}
+	e.now, e.started, e.lastID, e.openN, e.seq = s.Now, s.Started, s.LastID, s.Open, s.Seq
+	e.lastSeq, e.cursor, e.ring, e.ringNext = s.LastSeq, s.Cursor, s.Ring, s.RingNext
+	agent := func(id string) (*agent, error) {
+		a, ok := e.agents[id]
+		if !ok {
+			return nil, fmt.Errorf("router: restore: unknown agent %q", id)
+		}
+		return a, nil
+	}
+	for _, as := range s.Agents {
+		a, err := agent(as.ID)
+		if err != nil {
+			return err
+		}
+		a.online, a.active, a.assignments, a.peak, a.lastAssigned = as.Online, as.Active, as.Assignments, as.Peak, as.LastAssigned
+		a.onShift, a.onlineSince, a.onlineTotal, a.busyAt, a.busyTotal = as.OnShift, as.OnlineSince, as.OnlineTotal, as.BusyAt, as.BusyTotal
+	}
+
+	custs := make(map[CustomerKey]*customer, len(s.Customers))
+	for _, cs := range s.Customers {
+		c := &customer{key: cs.Key, profile: cs.Profile, count: cs.Count, name: cs.Name, attrs: cs.Attrs, manual: cs.Manual,
+			hasInbound: cs.HasInbound, lastInbound: cs.LastInbound, windowStart: cs.WindowStart, sent: cs.Sent, sentAt: cs.SentAt,
+			allowance: cs.Allowance, pinned: cs.Pinned, pending: cs.Pending, released: cs.Released, relPos: -1}
+		custs[cs.Key] = c
+		if cs.Held {
+			e.customers[cs.Key] = c
+		}
+	}
+	convs := make(map[ConversationID]*conv, len(s.Conversations))
+	for _, st := range s.Conversations {
+		c := custs[st.Customer]
+		g := e.byName[st.Group]
+		if c == nil || g == nil {
+			return fmt.Errorf("router: restore: conversation %s: unknown customer %s or group %q", st.ID, st.Customer, st.Group)
+		}
+		cv := &conv{id: st.ID, cust: c, group: g, state: st.State, opened: st.Opened, assigned: st.Assigned, closed: st.Closed,
+			reason: st.Reason, inbound: st.Inbound, outbound: st.Outbound, answered: st.Answered, lastActivity: st.LastActivity,
+			missed: st.Missed, missedAt: st.MissedAt, idle: st.Idle, queued: st.Queued, inbox: st.Inbox, replied: st.Replied,
+			due: newDues()}
+		if st.Agent != "" {
+			a, err := agent(st.Agent)
+			if err != nil {
+				return err
+			}
+			cv.agent = a
+		}
+		for _, id := range st.Excluded {
+			a, err := agent(id)
+			if err != nil {
+				return err
+			}
+			cv.excluded = append(cv.excluded, a)
+		}
+		convs[st.ID] = cv
+		if st.Held {
+			e.convs[st.ID] = cv
+		}
+	}
+	for _, cs := range s.Customers {
+		c := custs[cs.Key]
+		for _, ref := range []struct {
+			id ConversationID
+			p  **conv
+		}{{cs.Open, &c.open}, {cs.Last, &c.last}} {
+			if ref.id == 0 {
+				continue
+			}
+			if *ref.p = convs[ref.id]; *ref.p == nil {
+				return fmt.Errorf("router: restore: customer %s: unknown conversation %s", cs.Key, ref.id)
+			}
+		}
+	}
+
+	// The groups' indexes: the agents they hold as eligible (as the saved
+	// engine held them), the draw order of the never-assigned ones, the
+	// queues.
+	for _, gs := range s.Groups {
+		g := e.byName[gs.Name]
+		if g == nil {
+			return fmt.Errorf("router: restore: unknown group %q", gs.Name)
+		}
+		for _, id := range gs.Eligible {
+			a, err := agent(id)
+			if err != nil {
+				return err
+			}
+			k := a.slotIn(g)
+			if k < 0 {
+				return fmt.Errorf("router: restore: group %q: agent %q is not a member", g.name, id)
+			}
+			e.picker.set(g, member{a: a, slot: k}, true)
+		}
+		g.cursor = gs.Cursor
+		if len(gs.Fresh) != len(g.fresh) {
+			return fmt.Errorf("router: restore: group %q: %d never-assigned eligible agents, the snapshot has %d", g.name, len(g.fresh), len(gs.Fresh))
+		}
+		for i, id := range gs.Fresh {
+			a, err := agent(id)
+			if err != nil {
+				return err
+			}
+			k := a.slotIn(g)
+			if k < 0 || a.slots[k].freshPos < 0 {
+				return fmt.Errorf("router: restore: group %q: agent %q is not a never-assigned eligible member", g.name, id)
+			}
+			g.fresh[i] = member{a: a, slot: k}
+			a.slots[k].freshPos = i
+		}
+		g.waiting, g.head, g.live = nil, 0, 0
+		for _, id := range gs.Waiting {
+			cv := convs[id]
+			if cv == nil {
+				return fmt.Errorf("router: restore: group %q: unknown conversation %s", g.name, id)
+			}
+			g.waiting = append(g.waiting, cv)
+			g.live++
+		}
+	}
+	for _, ds := range s.Deadlines {
+		d := deadline{at: ds.At, seq: ds.Seq, kind: deadlineKind(ds.Kind)}
+		if ds.Kind < 0 || ds.Kind >= numDeadlineKinds {
+			return fmt.Errorf("router: restore: deadline kind %d", ds.Kind)
+		}
+		if ds.Agent != "" {
+			a, err := agent(ds.Agent)
+			if err != nil {
+				return err
+			}
+			d.agent = a
+		} else if d.conv = convs[ds.Conversation]; d.conv == nil {
+			return fmt.Errorf("router: restore: deadline of unknown conversation %s", ds.Conversation)
+		}
+		if *d.pos() >= 0 {
+			return fmt.Errorf("router: restore: two deadlines of one kind for one owner")
+		}
+		e.deadlines.set(d)
+	}
+	for _, r := range s.Releases {
+		c := e.customers[r.Customer]
+		if c == nil {
+			return fmt.Errorf("router: restore: release of unknown customer %s", r.Customer)
+		}
+		e.releases.set(c, r.At)
+	}
+	for _, st := range s.Sent {
+		k := sentKey{channel: st.Channel, id: st.ID}
+		e.sentLog = append(e.sentLog, sentEntry{key: k, at: st.At, n: st.N})
+		if st.Live {
+			e.sentIn[k] = sentConv{conv: st.Conversation, account: st.Account, customer: st.Customer, n: st.N}
+		}
+	}
+	e.sentN = s.SentN
+	return nil
+}
+
+func compareKeys(x, y CustomerKey) int {
+	return cmp.Or(cmp.Compare(x.Channel, y.Channel), cmp.Compare(x.Account, y.Account), cmp.Compare(x.Customer, y.Customer))
+}
+
+// snapshot is the encoding of Save.
+type snapshot struct {
+	Version       int             `json:"version"`
+	Now           int64           `json:"now"`
+	Started       bool            `json:"started"`
+	RNG           []byte          `json:"rng"`
+	LastID        ConversationID  `json:"last_id"`
+	Open          int             `json:"open"`
+	Seq           uint64          `json:"seq"`
+	LastSeq       uint64          `json:"last_seq"`
+	Cursor        uint64          `json:"cursor"`
+	Ring          []Event         `json:"ring"`
+	RingNext      int             `json:"ring_next"`
+	Agents        []agentState    `json:"agents"`
+	Groups        []groupState    `json:"groups"`
+	Customers     []customerState `json:"customers"`
+	Conversations []convState     `json:"conversations"`
+	Deadlines     []deadlineState `json:"deadlines"`
+	Releases      []releaseState  `json:"releases"`
+	Sent          []sentState     `json:"sent"`
+	SentN         uint64          `json:"sent_n"`
+}
+
+type agentState struct {
+	ID           string        `json:"id"`
+	Online       bool          `json:"online"`
+	Active       int           `json:"active"`
+	Assignments  int           `json:"assignments"`
+	Peak         int           `json:"peak"`
+	LastAssigned int64         `json:"last_assigned"` // unix ns; math.MinInt64: never
+	OnShift      bool          `json:"on_shift"`
+	OnlineSince  time.Time     `json:"online_since"`
+	OnlineTotal  time.Duration `json:"online_total"`
+	BusyAt       time.Time     `json:"busy_at"`
+	BusyTotal    time.Duration `json:"busy_total"`
+}
+
+type groupState struct {
+	Name     string           `json:"name"`
+	Eligible []string         `json:"eligible,omitempty"` // the agents its index holds, in member order
+	Fresh    []string         `json:"fresh,omitempty"`
+	Cursor   int              `json:"cursor"`
+	Waiting  []ConversationID `json:"waiting,omitempty"`
+}
+
+type customerState struct {
+	Key         CustomerKey       `json:"key"`
+	Held        bool              `json:"held"`
+	Profile     Profile           `json:"profile"`
+	Open        ConversationID    `json:"open,omitempty"`
+	Last        ConversationID    `json:"last,omitempty"`
+	Count       int               `json:"count"`
+	Name        string            `json:"name,omitempty"`
+	Attrs       map[string]string `json:"attrs,omitempty"`
+	Manual      bool              `json:"manual,omitempty"`
+	HasInbound  bool              `json:"has_inbound,omitempty"`
+	LastInbound time.Time         `json:"last_inbound"`
+	WindowStart time.Time         `json:"window_start"`
+	Sent        int               `json:"sent"`
+	SentAt      []int64           `json:"sent_at,omitempty"` // unix ns
+	Allowance   uint64            `json:"allowance"`
+	Pinned      bool              `json:"pinned,omitempty"`
+	Pending     int               `json:"pending,omitempty"`
+	Released    bool              `json:"released,omitempty"`
+}
+
+type convState struct {
+	ID           ConversationID `json:"id"`
+	Held         bool           `json:"held"`
+	Customer     CustomerKey    `json:"customer"`
+	Group        string         `json:"group"`
+	State        State          `json:"state"`
+	Agent        string         `json:"agent,omitempty"`
+	Opened       time.Time      `json:"opened"`
+	Assigned     time.Time      `json:"assigned"`
+	Closed       time.Time      `json:"closed"`
+	Reason       CloseReason    `json:"reason,omitempty"`
+	Inbound      int            `json:"inbound"`
+	Outbound     int            `json:"outbound"`
+	Answered     bool           `json:"answered,omitempty"`
+	LastActivity time.Time      `json:"last_activity"`
+	Missed       bool           `json:"missed,omitempty"`
+	MissedAt     time.Time      `json:"missed_at"`
+	Idle         time.Duration  `json:"idle"`
+	Queued       bool           `json:"queued,omitempty"`
+	Inbox        bool           `json:"inbox,omitempty"`
+	Replied      bool           `json:"replied,omitempty"`
+	Excluded     []string       `json:"excluded,omitempty"`
+}
+
+type deadlineState struct {
+	At           int64          `json:"at"` // unix ns
+	Seq          uint64         `json:"seq"`
+	Kind         int            `json:"kind"`
+	Conversation ConversationID `json:"conversation,omitempty"`
+	Agent        string         `json:"agent,omitempty"`
+}
+
+type releaseState struct {
+	Customer CustomerKey `json:"customer"`
+	At       int64       `json:"at"` // unix ns
+}
+
+type sentState struct {
+	Channel      string         `json:"channel"`
+	ID           string         `json:"id"`
+	At           int64          `json:"at"` // unix ns
+	N            uint64         `json:"n"`
+	Live         bool           `json:"live,omitempty"` // still the message's entry for Status
+	Conversation ConversationID `json:"conversation,omitempty"`
+	Account      string         `json:"account,omitempty"`
+	Customer     string         `json:"customer,omitempty"`
+}

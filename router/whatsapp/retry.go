@@ -1,0 +1,45 @@
+package whatsapp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/omnisim/omnisim/router"
+)
+
+// SendTries is how many times Send posts a message in all when the Graph
+// API answers with a transient error: HTTP 5xx, or HTTP 429 with code
+// 130429 (the number's throughput is reached). Such an answer means Meta
+// did not accept the message, so posting it again cannot deliver it twice.
+// The tries follow one another at once: the router decides in the
+// caller's time, which does not move during a call (a simulated clock
+// stands still; a deployment behind a real clock would wait for
+// Retry-After). A refusal that a retry cannot change (the window, the pair
+// rate limit 131056, a bad parameter) is not retried. The last answer is
+// the one returned.
+const SendTries = 3
+
+// postMessage posts a message request, retrying transient answers.
+func (a *Adapter) postMessage(ctx context.Context, b []byte) (int, *bytes.Buffer, error) {
+	for try := 1; ; try++ {
+		status, answer, err := a.postJSON(ctx, a.msgURL, b)
+		if err != nil || try >= SendTries || !transient(status, answer.Bytes()) || ctx.Err() != nil {
+			return status, answer, err
+		}
+		putAnswer(answer)
+	}
+}
+
+// transient reports whether a Graph answer is worth another try.
+func transient(status int, body []byte) bool {
+	switch {
+	case status >= 500:
+		return true
+	case status == http.StatusTooManyRequests:
+		var pe *router.PlatformError
+		return errors.As(graphError(status, body), &pe) && pe.Code == "130429"
+	}
+	return false
+}

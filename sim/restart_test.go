@@ -1,0 +1,113 @@
+package sim_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/omnisim/omnisim/platforms"
+	"github.com/omnisim/omnisim/scenarios"
+	"github.com/omnisim/omnisim/sim"
+	"github.com/omnisim/omnisim/sim/result"
+)
+
+// withoutRestarts drops the trace lines of router restarts.
+func withoutRestarts(res result.Result) result.Result {
+	var kept []result.Line
+	for _, l := range res.Trace {
+		if l.Kind != "restart" {
+			kept = append(kept, l)
+		}
+	}
+	res.Trace = kept
+	return res
+}
+
+// TestRestartChangesNothing plays every shipped scenario as it is and
+// with the router restarted several times along the run (between events,
+// and at the very times of its steps): the JSON reports, traces included,
+// must be byte-identical but for the restart lines.
+func TestRestartChangesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays the library twice over")
+	}
+	names, err := fs.Glob(scenarios.Library, "*.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	opt := sim.Options{Platforms: platforms.All, Trace: true}
+	for _, name := range names {
+		t.Run(strings.TrimSuffix(name, ".toml"), func(t *testing.T) {
+			src, err := fs.ReadFile(scenarios.Library, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc, err := platforms.Format.Parse(name, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain := sim.Run(ctx, sc, opt)
+			if plain.Error != "" {
+				t.Fatalf("run: %s", plain.Error)
+			}
+			if len(plain.Trace) > 20000 {
+				t.Skip("a long run; the smaller ones cover restarts")
+			}
+			// Restarts at seven points of the run and at the time of every
+			// third step.
+			span := plain.End.Sub(sc.Start)
+			var extra strings.Builder
+			restart := func(at time.Duration) {
+				fmt.Fprintf(&extra, "\n[[steps]]\nat = %q\nrestart_router = true\n", at.String())
+			}
+			for i := 1; i <= 7; i++ {
+				restart((span * time.Duration(i) / 8).Truncate(time.Millisecond))
+			}
+			for i, st := range sc.Steps {
+				if i%3 == 0 {
+					restart(st.At.D())
+				}
+			}
+			src2 := append(bytes.Clone(src), extra.String()...)
+			sc2, err := platforms.Format.Parse(name, src2)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, extra.String())
+			}
+			restarted := sim.Run(ctx, sc2, opt)
+			if restarted.Error != "" {
+				t.Fatalf("run with restarts: %s", restarted.Error)
+			}
+			n := 0
+			for _, l := range restarted.Trace {
+				if l.Kind == "restart" {
+					n++
+				}
+				if l.Kind == "error" {
+					t.Errorf("error line: %+v", l)
+				}
+			}
+			if n == 0 {
+				t.Fatal("no restart happened")
+			}
+			a, b := jsonReport(t, withoutRestarts(plain)), jsonReport(t, withoutRestarts(restarted))
+			if !bytes.Equal(a, b) {
+				t.Errorf("%d restarts changed the run:\n%s", n, firstDiff(a, b))
+			}
+		})
+	}
+}
+
+// firstDiff shows where two reports part.
+func firstDiff(a, b []byte) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	lo := max(i-300, 0)
+	return fmt.Sprintf("at byte %d:\n--- without restarts\n%s\n--- with restarts\n%s", i, a[lo:min(i+300, len(a))], b[lo:min(i+300, len(b))])
+}
