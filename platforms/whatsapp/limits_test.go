@@ -139,7 +139,10 @@ func TestEvents(t *testing.T) {
 	}
 	for i := range want {
 		g := got[i]
-		g.Customer, g.MessageID, g.Name = router.CustomerKey{}, "", ""
+		if !g.Sent.Equal(now) {
+			t.Errorf("%d: sent at %v, want the platform's timestamp %v", i, g.Sent, now)
+		}
+		g.Customer, g.MessageID, g.Name, g.Sent = router.CustomerKey{}, "", "", time.Time{}
 		if !reflect.DeepEqual(g, want[i]) {
 			t.Errorf("%d: got %+v, want %+v", i, g, want[i])
 		}
