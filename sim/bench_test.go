@@ -22,7 +22,7 @@ import (
 // WeChat in safe mode: every webhook encrypted with AES-256-CBC and signed
 // with msg_signature.
 func BenchmarkWirePath(b *testing.B) {
-	settings := map[string]string{"whatsapp": "status_webhooks = false"}
+	settings := map[string]string{"whatsapp": "status_webhooks = false", "line": "rate_limit = 0"}
 	for _, p := range platforms.All {
 		b.Run(p.Name(), func(b *testing.B) { benchWire(b, p.Name(), settings[p.Name()]) })
 	}

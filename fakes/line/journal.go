@@ -31,6 +31,9 @@ type Webhook struct {
 	// EventID is the webhookEventId of the first event, which redeliveries
 	// keep.
 	EventID string
+	// MessageID is the message id of the first event's message; "" for
+	// other events.
+	MessageID string
 	// Try numbers the tries: 1 for the delivery, 2 for the first
 	// redelivery, ...
 	Try    int

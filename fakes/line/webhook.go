@@ -373,6 +373,9 @@ func (s *Server) deliver(ctx context.Context, p *pending) int {
 	wh := Webhook{Kind: p.kind, Try: p.try, URL: s.cfg.WebhookURL}
 	if len(events) > 0 {
 		wh.UserID, wh.EventID = events[0].UserID, events[0].WebhookEventID
+		if m := events[0].Message; m != nil {
+			wh.MessageID = m.ID
+		}
 	}
 	var status int
 	if s.cfg.Direct != nil {

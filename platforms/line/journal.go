@@ -30,7 +30,10 @@ func (b *binding) Journal(f sim.JournalFilter) []sim.Record {
 		if u, err := url.Parse(w.URL); err == nil {
 			r.Path = u.Path
 		}
-		if w.EventID != "" {
+		switch {
+		case w.MessageID != "":
+			r.Text += " " + w.MessageID + " event " + w.EventID
+		case w.EventID != "":
 			r.Text += " " + w.EventID
 		}
 		if w.Try > 1 {
