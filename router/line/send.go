@@ -350,6 +350,10 @@ func appendString(b []byte, s string) []byte {
 				b = append(b, `\r`...)
 			case '\t':
 				b = append(b, `\t`...)
+			case '\b':
+				b = append(b, `\b`...)
+			case '\f':
+				b = append(b, `\f`...)
 			default:
 				b = append(b, `\u00`...)
 				b = append(b, hexd[c>>4], hexd[c&15])
