@@ -2,6 +2,8 @@ package line
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -29,6 +31,32 @@ func FuzzSendBody(f *testing.F) {
 			}
 			if e == nil && s.Counts().Deliveries != before+len(p.Messages) {
 				t.Fatal("accepted push to a known user not delivered")
+			}
+		}
+	})
+}
+
+// FuzzDecoders holds the one-pass body decoders to encoding/json: whenever
+// the scanner decodes a body, encoding/json decodes it without error to
+// the same values.
+func FuzzDecoders(f *testing.F) {
+	f.Add([]byte(`{"to":"U4af4980629a1b2c3d4e5f60718293a4b","messages":[{"type":"text","text":"hi"}]}`))
+	f.Add([]byte(`{"replyToken":"x","messages":[{"type":"audio","originalContentUrl":"https://a/b.m4a","duration":60000}],"notificationDisabled":true,"extra":[null,{"a":1.5}]}`))
+	f.Add([]byte(`{"To":"x","MESSAGES":[]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if !json.Valid(body) {
+			return
+		}
+		var fr, sr ReplyRequest
+		if scanReply(body, &fr) {
+			if err := json.Unmarshal(body, &sr); err != nil || !reflect.DeepEqual(fr, sr) {
+				t.Fatalf("%s:\nscanner       %+v\nencoding/json %+v (%v)", body, fr, sr, err)
+			}
+		}
+		var fp, sp PushRequest
+		if scanPush(body, &fp) {
+			if err := json.Unmarshal(body, &sp); err != nil || !reflect.DeepEqual(fp, sp) {
+				t.Fatalf("%s:\nscanner       %+v\nencoding/json %+v (%v)", body, fp, sp, err)
 			}
 		}
 	})

@@ -310,12 +310,6 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) (status int, 
 	return http.StatusOK, res.RequestID, retryKey
 }
 
-// DecodeReply reads a reply request body.
-func DecodeReply(body []byte, req *ReplyRequest) error { return json.Unmarshal(body, req) }
-
-// DecodePush reads a push request body.
-func DecodePush(body []byte, req *PushRequest) error { return json.Unmarshal(body, req) }
-
 // AppendSendResponse appends {"sentMessages":[...]} to b.
 func AppendSendResponse(b []byte, sent []SentMessage) []byte {
 	b = append(b, `{"sentMessages":[`...)

@@ -3,6 +3,7 @@ package line
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"testing"
 	"unicode/utf8"
 )
@@ -79,4 +80,47 @@ func containsHTML(s string) bool {
 		}
 	}
 	return false
+}
+
+// FuzzDecoders holds the one-pass decoders to encoding/json: whenever the
+// scanner decodes a body, encoding/json decodes it without error to the
+// same values.
+func FuzzDecoders(f *testing.F) {
+	f.Add([]byte(payload(messageEvent("1", "E1", "t", "hello"))))
+	f.Add([]byte(`{"destination":"U1","events":[{"type":"message","message":{"id":"1","type":"file","fileName":"a\u00e9\"b","fileSize":-12}},{"source":{"type":"user","userId":"U2","x":[1,{"y":null}]},"deliveryContext":{"isRedelivery":true}}],"extra":{"a":[true,false,1.5e3]}}`))
+	f.Add([]byte(`{"sentMessages":[{"id":"461230966842064897","quoteToken":"IStG5h1Tz7b"}]}`))
+	f.Add([]byte(`{"DESTINATION":"x","events":[{"Type":"message"}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if !json.Valid(body) {
+			return
+		}
+		var fast, std Payload
+		if scanPayload(body, &fast) {
+			if err := json.Unmarshal(body, &std); err != nil {
+				t.Fatalf("scanner decoded %s; encoding/json: %v", body, err)
+			}
+			if !reflect.DeepEqual(fast, std) {
+				t.Fatalf("%s:\nscanner       %+v\nencoding/json %+v", body, fast, std)
+			}
+		}
+		var res APIResult
+		if scanAnswer(body, &res) {
+			var v struct {
+				SentMessages []struct {
+					ID string `json:"id"`
+				} `json:"sentMessages"`
+				Message string `json:"message"`
+			}
+			if err := json.Unmarshal(body, &v); err != nil || v.Message != "" {
+				t.Fatalf("scanner decoded %s; encoding/json: %v %+v", body, err, v)
+			}
+			var ids []string
+			for _, m := range v.SentMessages {
+				ids = append(ids, m.ID)
+			}
+			if !reflect.DeepEqual(ids, res.IDs) {
+				t.Fatalf("%s: ids %q, encoding/json %q", body, res.IDs, ids)
+			}
+		}
+	})
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"hash"
 	"net/http"
@@ -338,7 +337,7 @@ var ErrMalformed = errors.New("line: not a webhook payload")
 // an events array.
 func ParsePayload(body []byte) (*Payload, error) {
 	var p Payload
-	if err := json.Unmarshal(body, &p); err != nil {
+	if err := decodePayload(body, &p); err != nil {
 		return nil, errors.Join(ErrMalformed, err)
 	}
 	if p.Destination == "" || p.Events == nil {

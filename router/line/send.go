@@ -245,6 +245,10 @@ func (a *Adapter) call(ctx context.Context, retryKey, token, to string, msgs []M
 // status with an empty message.
 func ReadAnswer(status int, accepted string, body []byte) APIResult {
 	res := APIResult{Status: status, AcceptedRequestID: accepted}
+	if scanAnswer(body, &res) {
+		return res
+	}
+	res.IDs = nil
 	var v struct {
 		ErrorBody
 		SentMessages []struct {
