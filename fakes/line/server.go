@@ -287,15 +287,15 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) (status int, 
 	if r.URL.Path == PathReply {
 		var req ReplyRequest
 		if DecodeReply(body, &req) != nil {
-			rid := s.requestID()
-			return writeError(w, rid, &Error{Status: http.StatusBadRequest, Message: MsgBadJSON}), rid, retryKey
+			st, rid := s.badBody(w, r)
+			return st, rid, retryKey
 		}
 		res, e = s.Reply(retryKey, req)
 	} else {
 		var req PushRequest
 		if DecodePush(body, &req) != nil {
-			rid := s.requestID()
-			return writeError(w, rid, &Error{Status: http.StatusBadRequest, Message: MsgBadJSON}), rid, retryKey
+			st, rid := s.badBody(w, r)
+			return st, rid, retryKey
 		}
 		res, e = s.Push(retryKey, req)
 	}
@@ -308,6 +308,16 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) (status int, 
 	w.WriteHeader(http.StatusOK)
 	w.Write(AppendSendResponse(make([]byte, 0, 64+80*len(res.SentMessages)), res.SentMessages))
 	return http.StatusOK, res.RequestID, retryKey
+}
+
+// badBody answers a body that is not JSON of the request's shape.
+func (s *Server) badBody(w http.ResponseWriter, r *http.Request) (int, string) {
+	e := &Error{Status: http.StatusBadRequest, Message: MsgBadJSON}
+	s.mu.Lock()
+	rid := s.ids.requestID()
+	s.addErrorLocked(ErrorEntry{At: s.now(), Path: r.URL.Path, Status: e.Status, Message: e.Message})
+	s.mu.Unlock()
+	return writeError(w, rid, e), rid
 }
 
 // AppendSendResponse appends {"sentMessages":[...]} to b.
