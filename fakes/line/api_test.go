@@ -280,7 +280,10 @@ func TestOtherEndpoints(t *testing.T) {
 			t.Errorf("%s %s: HTTP %d %v, want %d %s=%q", tc.method, tc.path, resp.StatusCode, out, tc.status, tc.field, tc.want)
 		}
 	}
-	if n := s.Counts().Requests; n != 7 {
-		t.Errorf("%d requests journaled, want 7", n)
+	if resp, out := call(t, s, "POST", PathPush, strings.Repeat(" ", MaxBodySize+1), nil); resp.StatusCode != 413 || out["message"] == "" {
+		t.Errorf("large body: HTTP %d %v", resp.StatusCode, out)
+	}
+	if n := s.Counts().Requests; n != 8 {
+		t.Errorf("%d requests journaled, want 8", n)
 	}
 }

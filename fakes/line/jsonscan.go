@@ -79,7 +79,8 @@ func (s *scanner) str() string {
 	return ""
 }
 
-// intern returns the common values of LINE's JSON without allocating.
+// intern returns the keys and common values of LINE's JSON without
+// allocating.
 func intern(raw []byte) string {
 	switch string(raw) {
 	case "text":
@@ -100,6 +101,30 @@ func intern(raw []byte) string {
 		return "template"
 	case "imagemap":
 		return "imagemap"
+	case "to":
+		return "to"
+	case "replyToken":
+		return "replyToken"
+	case "messages":
+		return "messages"
+	case "notificationDisabled":
+		return "notificationDisabled"
+	case "type":
+		return "type"
+	case "originalContentUrl":
+		return "originalContentUrl"
+	case "previewImageUrl":
+		return "previewImageUrl"
+	case "duration":
+		return "duration"
+	case "packageId":
+		return "packageId"
+	case "stickerId":
+		return "stickerId"
+	case "title":
+		return "title"
+	case "altText":
+		return "altText"
 	}
 	return string(raw)
 }

@@ -298,6 +298,7 @@ func (s *Server) replyLocked(now time.Time, retryKey string, req *ReplyRequest, 
 		return SendResponse{}, &Error{Status: 400, Message: MsgInvalidReplyToken}
 	}
 	t.used = true
+	delete(s.tokens, t.token) // a used token answers as an unknown one
 	return s.deliverLocked(now, t.user, req.Messages, "reply", rid), nil
 }
 
@@ -420,7 +421,9 @@ func (s *Server) pruneTokensLocked(now time.Time) {
 		if now.Sub(t.issued) < s.cfg.ReplyTokenExpiry {
 			break
 		}
-		delete(s.tokens, t.token)
+		if !t.used {
+			delete(s.tokens, t.token)
+		}
 	}
 	s.tokenQueue = s.tokenQueue[i:]
 }

@@ -58,6 +58,11 @@ type Inbound struct {
 	Status     int    // the router's HTTP answer to the first try; 0 when it failed
 }
 
+var (
+	jsonUTF8  = []string{"application/json; charset=utf-8"}
+	userAgent = []string{UserAgent}
+)
+
 // pending is one webhook: its events, and its next try when it failed.
 type pending struct {
 	kind   string
@@ -417,12 +422,13 @@ func (s *Server) post(ctx context.Context, body []byte) (int, map[string][]strin
 	if err != nil {
 		return 0, nil, err
 	}
-	req.Header = http.Header{
-		"Content-Type":     {"application/json; charset=utf-8"},
-		"User-Agent":       {UserAgent},
-		"X-Line-Signature": {Sign(s.cfg.ChannelSecret, body)},
+	// The header is kept by the journal as sent; nothing changes it after.
+	hdr := http.Header{
+		"Content-Type":  jsonUTF8,
+		"User-Agent":    userAgent,
+		SignatureHeader: {Sign(s.cfg.ChannelSecret, body)},
 	}
-	hdr := map[string][]string{"Content-Type": req.Header["Content-Type"], "User-Agent": req.Header["User-Agent"], SignatureHeader: req.Header[SignatureHeader]}
+	req.Header = hdr
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {

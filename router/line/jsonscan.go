@@ -79,7 +79,8 @@ func (s *scanner) str() string {
 	return ""
 }
 
-// intern returns the common values of LINE's JSON without allocating.
+// intern returns the keys and common values of LINE's JSON without
+// allocating.
 func intern(raw []byte) string {
 	switch string(raw) {
 	case "message":
@@ -110,6 +111,46 @@ func intern(raw []byte) string {
 		return "group"
 	case "room":
 		return "room"
+	case "destination":
+		return "destination"
+	case "events":
+		return "events"
+	case "mode":
+		return "mode"
+	case "timestamp":
+		return "timestamp"
+	case "source":
+		return "source"
+	case "userId":
+		return "userId"
+	case "webhookEventId":
+		return "webhookEventId"
+	case "deliveryContext":
+		return "deliveryContext"
+	case "isRedelivery":
+		return "isRedelivery"
+	case "replyToken":
+		return "replyToken"
+	case "id":
+		return "id"
+	case "quoteToken":
+		return "quoteToken"
+	case "fileName":
+		return "fileName"
+	case "fileSize":
+		return "fileSize"
+	case "contentProvider":
+		return "contentProvider"
+	case "duration":
+		return "duration"
+	case "sentMessages":
+		return "sentMessages"
+	case "details":
+		return "details"
+	case "property":
+		return "property"
+	case "type":
+		return "type"
 	}
 	return string(raw)
 }

@@ -24,6 +24,8 @@ type Message struct {
 	Duration           int64 // audio, in milliseconds
 }
 
+var contentJSON = []string{"application/json"}
+
 // RetryKeyHeader is the header of a push's retry key.
 const RetryKeyHeader = "X-Line-Retry-Key"
 
@@ -224,7 +226,7 @@ func (a *Adapter) call(ctx context.Context, retryKey, token, to string, msgs []M
 	if err != nil {
 		return APIResult{}, err
 	}
-	req.Header = http.Header{"Authorization": a.auth, "Content-Type": {"application/json"}}
+	req.Header = http.Header{"Authorization": a.auth, "Content-Type": contentJSON}
 	if retryKey != "" {
 		req.Header[RetryKeyHeader] = []string{retryKey}
 	}
