@@ -261,7 +261,7 @@ func (s *Server) newEventLocked(typ, userID string, now time.Time) Event {
 // the platform issues its message id and reply token and posts the
 // message event to the webhook.
 func (s *Server) CustomerText(ctx context.Context, userID, name, text string) (Inbound, error) {
-	return s.customerMessage(ctx, userID, name, EventMessage{Type: "text", Text: text}, "")
+	return s.customerMessage(ctx, userID, name, EventMessage{Type: "text", Text: text}, "", 0)
 }
 
 // mimeTypes are the content types of the files users send.
@@ -298,7 +298,9 @@ func (s *Server) CustomerMedia(ctx context.Context, userID, name, kind, format s
 	return s.customerMessage(ctx, userID, name, m, mime, size)
 }
 
-func (s *Server) customerMessage(ctx context.Context, userID, name string, m EventMessage, mime string, size ...int64) (Inbound, error) {
+// customerMessage records a user's message m (for a file, its content's
+// mime type and size) and posts its webhook.
+func (s *Server) customerMessage(ctx context.Context, userID, name string, m EventMessage, mime string, size int64) (Inbound, error) {
 	if !IsUserID(userID) {
 		return Inbound{}, fmt.Errorf("line: %q is not a user id", userID)
 	}
@@ -311,8 +313,8 @@ func (s *Server) customerMessage(ctx context.Context, userID, name string, m Eve
 	if m.Type == "text" || m.Type == "image" || m.Type == "video" || m.Type == "sticker" {
 		m.QuoteToken = s.ids.quoteToken()
 	}
-	if m.Type != "text" && m.Type != "sticker" && len(size) > 0 {
-		s.content[m.ID] = content{mime: mime, size: size[0]}
+	if m.Type != "text" && m.Type != "sticker" {
+		s.content[m.ID] = content{mime: mime, size: size}
 	}
 	e.Message = &m
 	s.mu.Unlock()
