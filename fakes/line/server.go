@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -90,9 +91,10 @@ type Config struct {
 // for the API (api.line.me and api-data.line.me under one base URL) and
 // the webhook emitter. It is safe for concurrent use.
 type Server struct {
-	cfg Config
-	url string
-	srv *http.Server
+	cfg     Config
+	url     string
+	srv     *http.Server
+	hookURL *url.URL // Config.WebhookURL, parsed once
 
 	mu         sync.Mutex
 	ids        idgen
@@ -170,6 +172,7 @@ func New(cfg Config) *Server {
 	cfg.Redelivery = slices.Clone(cfg.Redelivery)
 	return &Server{
 		cfg:        cfg,
+		hookURL:    parseURL(cfg.WebhookURL),
 		ids:        idgen{seed: cfg.Seed},
 		users:      make(map[string]*user),
 		tokens:     make(map[string]*tokenState),

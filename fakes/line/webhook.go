@@ -11,8 +11,10 @@ import (
 	"hash"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -420,17 +422,28 @@ func (s *Server) post(ctx context.Context, body []byte) (int, map[string][]strin
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.WebhookTimeout)
 		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
-	if err != nil {
-		return 0, nil, err
-	}
+	h := &hookReq{}
+	h.sig[0] = Sign(s.cfg.ChannelSecret, body)
 	// The header is kept by the journal as sent; nothing changes it after.
-	hdr := http.Header{
-		"Content-Type":  jsonUTF8,
-		"User-Agent":    userAgent,
-		SignatureHeader: {Sign(s.cfg.ChannelSecret, body)},
+	hdr := http.Header{"Content-Type": jsonUTF8, "User-Agent": userAgent, SignatureHeader: h.sig[:]}
+	var req *http.Request
+	if s.hookURL == nil {
+		// Not a URL New could parse: let http.NewRequest say why.
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
+		if err != nil {
+			return 0, hdr, err
+		}
+		r.Header = hdr
+		req = r
+	} else {
+		h.u = *s.hookURL
+		h.rd.Reset(body)
+		req = (&http.Request{
+			Method: http.MethodPost, URL: &h.u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: hdr, Body: h, ContentLength: int64(len(body)), Host: h.u.Host,
+			GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
+		}).WithContext(ctx)
 	}
-	req.Header = hdr
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
@@ -438,9 +451,39 @@ func (s *Server) post(ctx context.Context, body []byte) (int, map[string][]strin
 		}
 		return 0, hdr, err
 	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	h.lr = io.LimitedReader{R: resp.Body, N: 1 << 20}
+	io.Copy(io.Discard, &h.lr)
 	resp.Body.Close()
 	return resp.StatusCode, hdr, nil
+}
+
+// hookReq holds what one webhook call needs, in one allocation: the URL,
+// the body's reader (it is the request's Body), the signature and the
+// answer's reader.
+type hookReq struct {
+	u   url.URL
+	rd  bytes.Reader
+	sig [1]string
+	lr  io.LimitedReader
+}
+
+func (h *hookReq) Read(p []byte) (int, error) { return h.rd.Read(p) }
+func (h *hookReq) Close() error               { return nil }
+
+// parseURL parses a URL as http.NewRequest does; nil when it is empty or
+// does not parse.
+func parseURL(raw string) *url.URL {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	if h := u.Host; strings.LastIndex(h, ":") > strings.LastIndex(h, "]") {
+		u.Host = strings.TrimSuffix(h, ":") // an empty port, as http.NewRequest drops it
+	}
+	return u
 }
 
 // Flush sends the redeliveries due now, oldest due first, and returns how

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"hash"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"sync"
@@ -129,6 +130,9 @@ type Adapter struct {
 	auth    []string
 	replyTo string
 	pushTo  string
+	// replyURL and pushURL are replyTo and pushTo parsed once; nil when
+	// they do not parse.
+	replyURL, pushURL *url.URL
 
 	mu      sync.Mutex
 	tokens  map[string]*replyToken // userId -> the newest reply token
@@ -193,6 +197,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		seen:    make(map[string]int64),
 		blocked: make(map[string]bool),
 	}
+	a.replyURL, a.pushURL = parseURL(a.replyTo), parseURL(a.pushTo)
 	key := []byte(cfg.ChannelSecret)
 	a.macs.New = func() any { return &keyedMAC{h: hmac.New(sha256.New, key)} }
 	return a

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -214,32 +215,83 @@ func (a *Adapter) call(ctx context.Context, retryKey, token, to string, msgs []M
 		}
 		return a.cfg.API.Push(retryKey, to, msgs), nil
 	}
-	b := make([]byte, 0, 128+64*len(msgs))
-	target := a.pushTo
+	o := &outReq{}
+	o.body = make([]byte, 0, 128+64*len(msgs))
+	target, u := a.pushTo, a.pushURL
 	if token != "" {
-		target = a.replyTo
-		b = AppendReply(b, token, msgs)
+		target, u = a.replyTo, a.replyURL
+		o.body = AppendReply(o.body, token, msgs)
 	} else {
-		b = AppendPush(b, to, msgs)
+		o.body = AppendPush(o.body, to, msgs)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(b))
-	if err != nil {
-		return APIResult{}, err
-	}
-	req.Header = http.Header{"Authorization": a.auth, "Content-Type": contentJSON}
+	hdr := http.Header{"Authorization": a.auth, "Content-Type": contentJSON}
 	if retryKey != "" {
-		req.Header[RetryKeyHeader] = []string{retryKey}
+		o.key[0] = retryKey
+		hdr[RetryKeyHeader] = o.key[:]
+	}
+	var req *http.Request
+	if u == nil {
+		// Not a URL New could parse: let http.NewRequest say why.
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(o.body))
+		if err != nil {
+			return APIResult{}, err
+		}
+		r.Header = hdr
+		req = r
+	} else {
+		o.u = *u
+		o.rd.Reset(o.body)
+		body := o.body
+		req = (&http.Request{
+			Method: http.MethodPost, URL: &o.u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: hdr, Body: o, ContentLength: int64(len(body)), Host: o.u.Host,
+			GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
+		}).WithContext(ctx)
 	}
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
 		return APIResult{}, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			bufPool.Put(buf)
+		}
+	}()
+	o.lr = io.LimitedReader{R: resp.Body, N: 1 << 20}
+	if _, err := buf.ReadFrom(&o.lr); err != nil {
 		return APIResult{}, err
 	}
-	return ReadAnswer(resp.StatusCode, resp.Header.Get("X-Line-Accepted-Request-Id"), body), nil
+	return ReadAnswer(resp.StatusCode, resp.Header.Get("X-Line-Accepted-Request-Id"), buf.Bytes()), nil
+}
+
+// outReq holds what one API call needs, in one allocation: the URL, the
+// body and its reader (the request's Body), the retry key and the
+// answer's reader.
+type outReq struct {
+	u    url.URL
+	body []byte
+	rd   bytes.Reader
+	key  [1]string
+	lr   io.LimitedReader
+}
+
+func (o *outReq) Read(p []byte) (int, error) { return o.rd.Read(p) }
+func (o *outReq) Close() error               { return nil }
+
+// parseURL parses a URL as http.NewRequest does; nil when it does not
+// parse.
+func parseURL(raw string) *url.URL {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	if h := u.Host; strings.LastIndex(h, ":") > strings.LastIndex(h, "]") {
+		u.Host = strings.TrimSuffix(h, ":") // an empty port, as http.NewRequest drops it
+	}
+	return u
 }
 
 // ReadAnswer reads an answer of the send API: sentMessages on success (and
