@@ -241,14 +241,17 @@ func TestModelled(t *testing.T) {
 	}
 }
 
-func TestRedeliveryDeadline(t *testing.T) {
-	b, _, now := openOn(t, sim.Direct, `redelivery = ["1m"]`)
-	if _, ok := b.NextDeadline(); ok {
-		t.Error("a deadline with nothing failed")
-	}
-	// A webhook for a wrong user id never leaves; nothing is due.
+func TestInboundErrors(t *testing.T) {
+	b, _, _ := openOn(t, sim.Direct, `redelivery = ["1m"]`)
 	if _, err := b.Inbound(context.Background(), "U1", "", sim.Message{Text: "x"}); err == nil {
-		t.Error("bad user id accepted")
+		t.Error("a bad user id accepted")
 	}
-	_ = now
+	u := b.NewHandle(1)
+	if _, err := b.Inbound(context.Background(), u, "", sim.Message{Attachment: &router.Attachment{Kind: "location"}}); err == nil {
+		t.Error("a location attachment accepted")
+	}
+	// The adapter answered every webhook: nothing is due again.
+	if _, ok := b.NextDeadline(); ok {
+		t.Error("a redelivery is due")
+	}
 }
