@@ -127,7 +127,7 @@ func cmpOr(s ...string) string {
 	return ""
 }
 
-// Config returns the fake's and the adapter's configurations for a
+// configs returns the fake's and the adapter's configurations for a
 // scenario's channel, before their URLs and networks are set.
 func configs(env sim.Env, ch *scenario.Channel) (fakeline.Config, routerline.Config) {
 	s, _ := ch.Settings.(*Settings)
