@@ -6,6 +6,7 @@ package platforms
 
 import (
 	"github.com/omnisim/omnisim/platforms/businessmessages"
+	"github.com/omnisim/omnisim/platforms/line"
 	"github.com/omnisim/omnisim/platforms/messenger"
 	"github.com/omnisim/omnisim/platforms/wechat"
 	"github.com/omnisim/omnisim/platforms/whatsapp"
@@ -19,6 +20,7 @@ var All = []*sim.Platform{
 	whatsapp.Platform,
 	wechat.Platform,
 	businessmessages.Platform,
+	line.Platform,
 	messenger.Platform,
 }
 

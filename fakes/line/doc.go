@@ -1,0 +1,101 @@
+// Package line is a fake LINE Messaging API: the platform's side of one
+// Messaging API channel, usable like net/http/httptest. It is an
+// independent oracle: it shares no code with the router's adapter
+// (router/line).
+//
+// # API
+//
+// [Server] is an http.Handler for the API. api.line.me and api-data.line.me
+// are served under one base URL:
+//
+//   - POST /v2/bot/message/reply: {"replyToken","messages","notificationDisabled"}
+//   - POST /v2/bot/message/push: {"to","messages","notificationDisabled"}, with
+//     an optional X-Line-Retry-Key header
+//   - GET /v2/bot/message/{messageId}/content: the file a user sent
+//   - GET /v2/bot/profile/{userId}: {"displayName","userId","language"}
+//   - GET /v2/bot/info: the bot's user id and basic id
+//
+// Every call needs "Authorization: Bearer <channel access token>"; without
+// it the answer is 401 "Authorization header required. ...", with a wrong
+// token 401 "Authentication failed. ...". Every answer carries
+// X-Line-Request-Id. A successful send answers
+// {"sentMessages":[{"id","quoteToken"}]}; errors answer LINE's body
+// {"message":...,"details":[{"message":...,"property":...}]}. Unknown paths
+// answer 404 {"message":"Not found"}.
+//
+// # Rules
+//
+// The rules are the fake's own, applied on the wire and on the value path
+// alike ([Server.Reply], [Server.Push]), in this order:
+//
+//   - Rate limit: each endpoint takes Config.RateLimit calls per second of
+//     the platform's clock (default 2,000, LINE's figure for most
+//     endpoints); more answer 429 "The API rate limit has been exceeded.
+//     Try again later.".
+//   - Retry keys: push takes X-Line-Retry-Key, a UUID in hexadecimal (else
+//     400); a key already accepted within 24 hours answers 409 "The retry
+//     key is already accepted" with X-Line-Accepted-Request-Id (the request
+//     id of the accepted call) and the accepted call's sentMessages; reply
+//     does not take the header (400).
+//   - Messages: 1 to Config.MaxMessages (5) message objects, else 400 "The
+//     request body has 1 error(s)" with {"message":"Size must be between 1
+//     and 5","property":"messages"}; a text of at most Config.MaxTextLength
+//     (5000) characters, else "Length must be between 0 and 5000" on
+//     messages[i].text; image, video and audio by HTTPS URLs with their
+//     required fields (previewImageUrl, duration).
+//   - Reply tokens: each message and follow event carries one. It answers
+//     one reply within Config.ReplyTokenExpiry (default one minute) of its
+//     event; an unknown, used or expired token answers 400 "Invalid reply
+//     token". A request refused before the token is checked (rate limit,
+//     body) does not spend it.
+//   - Recipients: a push goes to a user id ("U" and 32 lower-case hex
+//     digits) of a user who has talked to the account; another answers 400
+//     "Failed to send messages". A user who blocked the account (an
+//     unfollow event) is accepted (200) and receives nothing, as LINE's
+//     retry documentation says of blocked users.
+//   - Monthly limit: with Config.MonthlyLimit set, pushes stop at that many
+//     per calendar month in Japan time with 429 "You have reached your
+//     monthly limit."; replies do not count.
+//
+// # Webhooks
+//
+// The customer actions ([Server.CustomerText], [Server.CustomerMedia],
+// [Server.CustomerFollow], [Server.CustomerUnfollow]) record the user's
+// message (ids, reply token, content) and post a webhook
+// {"destination":<bot user id>,"events":[...]} with each event's type, mode,
+// timestamp, source, webhookEventId, deliveryContext.isRedelivery,
+// replyToken and message (or follow), signed with X-Line-Signature: the
+// base64 HMAC-SHA256 of the exact body keyed with the channel secret.
+// [Server.Verify] is the console's Verify button: a signed webhook with no
+// events. Every webhook leaves through one delivery function, which posts
+// it (or hands it to Config.Direct), journals the try and schedules its
+// redelivery.
+//
+// # Choices where LINE's behaviour is not confirmed
+//
+//   - Reply-token expiry: "must be used within one minute" is widely cited
+//     but not confirmed from LINE's reference; the default is one minute,
+//     and Config.ReplyTokenExpiry (reply_token_expiry in a scenario) changes
+//     it.
+//   - Redelivery: LINE redelivers failed webhooks only when the channel
+//     turns redelivery on, on a schedule it does not publish. The default is
+//     off; Config.Redelivery (redelivery in a scenario) lists the delays.
+//     A redelivery carries the same events with isRedelivery true and the
+//     same webhookEventId and reply token, however old.
+//   - Media: LINE fetches a media message's file from the business's HTTPS
+//     URL when the user opens it, and an unsuitable file fails on the
+//     device. The fake fetches nothing: it reads the format from the URL's
+//     extension and the size from its "size" query parameter ([MediaFile])
+//     and refuses an unsuitable file at send time with a 400 on
+//     messages[i].originalContentUrl, so that a scenario sees the failure.
+//     The limits are image JPEG/PNG 10 MB, video MP4 200 MB, audio M4A/MP3
+//     200 MB (Config.Media).
+//   - Text length is counted in Unicode code points.
+//   - The monthly count counts one per push request, whatever the number
+//     of message objects in it.
+//   - The error messages for an unparsable body, a bad retry key and a
+//     retry key on reply, and the detail messages of media problems, are
+//     the fake's own wording.
+//   - A user who writes after blocking the account is taken to have
+//     unblocked it.
+package line

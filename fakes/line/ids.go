@@ -1,0 +1,150 @@
+package line
+
+import "strconv"
+
+// Id streams: each kind of id has its own counter, so that, for example, a
+// refused call (which draws a request id) does not shift the message ids
+// that follow.
+const (
+	streamMessageID = iota
+	streamReplyToken
+	streamEventID
+	streamQuoteToken
+	streamRequestID
+	numStreams
+)
+
+// idgen is a counter-based splitmix64 generator. It is not safe for
+// concurrent use; the Server guards it with its mutex.
+type idgen struct {
+	seed uint64
+	ctr  [numStreams]uint64
+}
+
+func mix64(z uint64) uint64 {
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+func (g *idgen) next(stream int) uint64 {
+	g.ctr[stream]++
+	base := mix64(g.seed ^ (uint64(stream)+1)*0xd1b54a32d192ed03)
+	return mix64(base + g.ctr[stream]*0x9e3779b97f4a7c15)
+}
+
+const (
+	lowerHex  = "0123456789abcdef"
+	crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	alnum     = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+)
+
+// fill writes len(b) characters of alphabet (at most 64 symbols) drawn from
+// stream.
+func (g *idgen) fill(b []byte, stream int, alphabet string) {
+	var r uint64
+	for i := range b {
+		if i%10 == 0 {
+			r = g.next(stream)
+		}
+		b[i] = alphabet[(r&63)%uint64(len(alphabet))]
+		r >>= 6
+	}
+}
+
+// messageID is a message id: 18 decimal digits, as LINE's are.
+func (g *idgen) messageID() string {
+	return strconv.FormatUint(100000000000000000+g.next(streamMessageID)%900000000000000000, 10)
+}
+
+// replyToken is a reply token: 32 hexadecimal digits.
+func (g *idgen) replyToken() string {
+	var b [32]byte
+	g.fill(b[:], streamReplyToken, lowerHex)
+	return string(b[:])
+}
+
+// eventID is a webhook event id: a ULID of 26 Crockford base-32 characters
+// whose first ten encode the event's time in milliseconds.
+func (g *idgen) eventID(ms int64) string {
+	var b [26]byte
+	t := uint64(ms)
+	for i := 9; i >= 0; i-- {
+		b[i] = crockford[t&31]
+		t >>= 5
+	}
+	g.fill(b[10:], streamEventID, crockford)
+	return string(b[:])
+}
+
+// quoteToken is a message's quote token.
+func (g *idgen) quoteToken() string {
+	var b [43]byte
+	g.fill(b[:], streamQuoteToken, alnum)
+	return string(b[:])
+}
+
+// requestID is an X-Line-Request-Id: a UUID in lower-case hex.
+func (g *idgen) requestID() string {
+	return formatUUID(g.next(streamRequestID), g.next(streamRequestID))
+}
+
+// formatUUID formats 128 bits as a version-4 UUID.
+func formatUUID(hi, lo uint64) string {
+	hi = hi&^0xf000 | 0x4000
+	lo = lo&^(0xc<<60) | 0x8<<60
+	var b [36]byte
+	j := 0
+	for i := 0; i < 32; i++ {
+		if i == 8 || i == 12 || i == 16 || i == 20 {
+			b[j] = '-'
+			j++
+		}
+		var nib uint64
+		if i < 16 {
+			nib = hi >> (60 - 4*i) & 15
+		} else {
+			nib = lo >> (60 - 4*(i-16)) & 15
+		}
+		b[j] = lowerHex[nib]
+		j++
+	}
+	return string(b[:])
+}
+
+// IsUserID reports whether s is a LINE user id: "U" and 32 lower-case
+// hexadecimal digits.
+func IsUserID(s string) bool {
+	if len(s) != 33 || s[0] != 'U' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// IsRetryKey reports whether s is a UUID in hexadecimal, as
+// X-Line-Retry-Key requires (either case).
+func IsRetryKey(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,104 @@
+package line
+
+import "time"
+
+// Journal is a copy of everything the platform saw and did. With
+// Config.JournalLimit > 0 each list holds only the newest entries.
+type Journal struct {
+	Requests   []Request
+	Webhooks   []Webhook
+	Deliveries []Delivery
+	Errors     []ErrorEntry
+}
+
+// Request is one API call the platform answered.
+type Request struct {
+	At        time.Time
+	Method    string
+	Path      string
+	Status    int    // HTTP status answered
+	RequestID string // the X-Line-Request-Id answered
+	RetryKey  string // the X-Line-Retry-Key sent, if any
+}
+
+// Webhook is one try of one webhook the platform sent to Config.WebhookURL.
+type Webhook struct {
+	At time.Time
+	// Kind is "verify" (the console's Verify button: no events),
+	// "message", "follow" or "unfollow" (the first event's type).
+	Kind   string
+	UserID string // the user of the first event; "" for verify
+	// EventID is the webhookEventId of the first event, which redeliveries
+	// keep.
+	EventID string
+	// MessageID is the message id of the first event's message; "" for
+	// other events.
+	MessageID string
+	// Try numbers the tries: 1 for the delivery, 2 for the first
+	// redelivery, ...
+	Try    int
+	URL    string
+	Header map[string][]string // the headers sent (nil on the Direct path)
+	Body   []byte              // the exact bytes sent (nil on the Direct path)
+	Status int                 // the router's HTTP status; 0 when the call failed
+	Err    string              // transport error or timeout
+	// NextTry is when a failed try is redelivered; zero when it succeeded
+	// or will not be redelivered.
+	NextTry time.Time
+}
+
+// Delivery is one message object that reached a user's device.
+type Delivery struct {
+	At        time.Time
+	To        string // the user id
+	ID        string // the message id answered in sentMessages
+	Type      string // text, image, video, audio, sticker, location, flex, template, imagemap
+	Text      string // the text; altText of flex and template messages
+	URL       string // originalContentUrl of media
+	Via       string // "reply" or "push"
+	RequestID string // X-Line-Request-Id of the call that sent it
+}
+
+// ErrorEntry is one error the platform answered, or a push it accepted but
+// could not deliver (Status 200: the user has blocked the account).
+type ErrorEntry struct {
+	At      time.Time
+	To      string // the user of a push or reply, when known
+	Path    string
+	Status  int
+	Message string
+	Details []Detail
+}
+
+// Counts are exact totals, independent of Config.JournalLimit.
+type Counts struct {
+	Requests   int
+	Webhooks   int // every try, redeliveries included
+	Deliveries int
+	Errors     int
+}
+
+// ring keeps the newest limit entries (all when limit <= 0).
+type ring[T any] struct {
+	buf   []T
+	next  int
+	limit int
+}
+
+func (r *ring[T]) add(v T) {
+	if r.limit <= 0 || len(r.buf) < r.limit {
+		r.buf = append(r.buf, v)
+		return
+	}
+	r.buf[r.next] = v
+	r.next++
+	if r.next == r.limit {
+		r.next = 0
+	}
+}
+
+func (r *ring[T]) snapshot() []T {
+	out := make([]T, 0, len(r.buf))
+	out = append(out, r.buf[r.next:]...)
+	return append(out, r.buf[:r.next]...)
+}

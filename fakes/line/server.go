@@ -1,0 +1,482 @@
+package line
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The API paths the fake serves.
+const (
+	PathReply   = "/v2/bot/message/reply"
+	PathPush    = "/v2/bot/message/push"
+	PathInfo    = "/v2/bot/info"
+	prefixMsg   = "/v2/bot/message/" // + {messageId}/content
+	prefixUser  = "/v2/bot/profile/" // + {userId}
+	suffixBytes = "/content"
+)
+
+// The defaults of [Config].
+const (
+	DefaultChannelID          = "1656789012"
+	DefaultChannelSecret      = "8c5d1f2a9b3e4c6d7e8f9a0b1c2d3e4f"
+	DefaultChannelAccessToken = "omnisim-line-channel-access-token"
+	DefaultBotUserID          = "U0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+	DefaultReplyTokenExpiry   = time.Minute
+	DefaultRateLimit          = 2000
+	DefaultMaxTextLength      = 5000
+	DefaultMaxMessages        = 5
+	DefaultWebhookTimeout     = 10 * time.Second
+)
+
+// MaxBodySize is the largest request body the API reads.
+const MaxBodySize = 2 << 20
+
+// Config configures a [Server]. Zero fields take the defaults.
+type Config struct {
+	ChannelID          string // the Messaging API channel's id (numeric)
+	ChannelSecret      string // keys x-line-signature
+	ChannelAccessToken string // the bearer token the API requires
+	BotUserID          string // the bot's user id: the webhook's destination
+	BasicID            string // the account's "@" id in GET /v2/bot/info; default "@omnisim"
+	WebhookURL         string // where webhooks go
+	// Client sends the webhooks; default http.DefaultClient.
+	Client *http.Client
+	// Clock is the platform's time; default time.Now.
+	Clock func() time.Time
+	// Seed seeds the platform's ids.
+	Seed uint64
+	// ReplyTokenExpiry is how long a reply token can be used; default one
+	// minute.
+	ReplyTokenExpiry time.Duration
+	// RateLimit is the calls per second each endpoint takes before it
+	// answers 429; default 2000; negative is unlimited.
+	RateLimit int
+	// MonthlyLimit is the push messages per calendar month (Japan time)
+	// before pushes answer 429 "You have reached your monthly limit.";
+	// 0 is unlimited. Replies do not count.
+	MonthlyLimit int
+	// MaxTextLength is the longest text message in characters; default
+	// 5000; negative is unlimited.
+	MaxTextLength int
+	// MaxMessages is the most message objects per request; default 5.
+	MaxMessages int
+	// Media are the media limits by message type; nil is DefaultMedia().
+	Media map[string]MediaLimit
+	// Redelivery is the delays after a failed webhook at which it is
+	// redelivered (isRedelivery true, same webhookEventId); empty: no
+	// redelivery (the console's default).
+	Redelivery []time.Duration
+	// WebhookTimeout bounds each webhook call; default 10 s; negative: no
+	// timeout.
+	WebhookTimeout time.Duration
+	// Direct, when set, receives webhooks as values instead of an HTTP
+	// POST (the simulator's Direct network); it answers an HTTP status.
+	Direct func(ctx context.Context, destination string, events []Event) int
+	// JournalLimit keeps only the newest entries of each journal list; 0
+	// keeps all.
+	JournalLimit int
+}
+
+// Server is the fake LINE Messaging API of one channel: an http.Handler
+// for the API (api.line.me and api-data.line.me under one base URL) and
+// the webhook emitter. It is safe for concurrent use.
+type Server struct {
+	cfg     Config
+	url     string
+	srv     *http.Server
+	hookURL *url.URL // Config.WebhookURL, parsed once
+
+	mu         sync.Mutex
+	ids        idgen
+	users      map[string]*user
+	tokens     map[string]*tokenState
+	tokenQueue []*tokenState
+	keys       map[string]*keyState
+	keyQueue   []*keyState
+	rate       map[string]rateWindow
+	month      int
+	monthSent  int
+	content    map[string]content
+	pending    []*pending
+	requests   ring[Request]
+	webhooks   ring[Webhook]
+	deliveries ring[Delivery]
+	errors     ring[ErrorEntry]
+	counts     Counts
+}
+
+type rateWindow struct {
+	sec int64
+	n   int
+}
+
+// user is one LINE user the account knows.
+type user struct {
+	name       string
+	blocked    bool // unfollowed: pushes are accepted and not delivered
+	deliveries []Delivery
+}
+
+// content is a file a user sent, served by GET .../{messageId}/content.
+type content struct {
+	mime string
+	size int64
+}
+
+// New returns a fake for cfg.
+func New(cfg Config) *Server {
+	def := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	def(&cfg.ChannelID, DefaultChannelID)
+	def(&cfg.ChannelSecret, DefaultChannelSecret)
+	def(&cfg.ChannelAccessToken, DefaultChannelAccessToken)
+	def(&cfg.BotUserID, DefaultBotUserID)
+	def(&cfg.BasicID, "@omnisim")
+	if cfg.Client == nil {
+		cfg.Client = http.DefaultClient
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.ReplyTokenExpiry <= 0 {
+		cfg.ReplyTokenExpiry = DefaultReplyTokenExpiry
+	}
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = DefaultRateLimit
+	}
+	if cfg.MaxTextLength == 0 {
+		cfg.MaxTextLength = DefaultMaxTextLength
+	}
+	if cfg.MaxMessages <= 0 {
+		cfg.MaxMessages = DefaultMaxMessages
+	}
+	if cfg.Media == nil {
+		cfg.Media = DefaultMedia()
+	}
+	if cfg.WebhookTimeout == 0 {
+		cfg.WebhookTimeout = DefaultWebhookTimeout
+	}
+	cfg.Redelivery = slices.Clone(cfg.Redelivery)
+	return &Server{
+		cfg:        cfg,
+		hookURL:    parseURL(cfg.WebhookURL),
+		ids:        idgen{seed: cfg.Seed},
+		users:      make(map[string]*user),
+		tokens:     make(map[string]*tokenState),
+		keys:       make(map[string]*keyState),
+		rate:       make(map[string]rateWindow),
+		content:    make(map[string]content),
+		requests:   ring[Request]{limit: cfg.JournalLimit},
+		webhooks:   ring[Webhook]{limit: cfg.JournalLimit},
+		deliveries: ring[Delivery]{limit: cfg.JournalLimit},
+		errors:     ring[ErrorEntry]{limit: cfg.JournalLimit},
+	}
+}
+
+// Config returns the configuration in effect, defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+func (s *Server) now() time.Time { return s.cfg.Clock() }
+
+// Start serves the API on a loopback port; URL returns its base URL.
+func (s *Server) Start() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.url = "http://" + ln.Addr().String()
+	go s.srv.Serve(ln)
+	return nil
+}
+
+// URL is the base URL of a started server ("" before Start).
+func (s *Server) URL() string { return s.url }
+
+// Close stops a started server.
+func (s *Server) Close() {
+	if s.srv != nil {
+		s.srv.Close()
+	}
+}
+
+// ServeHTTP serves the API: reply, push, content, profile and bot info,
+// each behind the bearer channel access token. Every answer carries
+// X-Line-Request-Id; errors are LINE's {"message","details"} body.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	var status int
+	var rid, retryKey string
+	switch {
+	case p == PathReply || p == PathPush:
+		status, rid, retryKey = s.serveSend(w, r)
+	case strings.HasPrefix(p, prefixMsg) && strings.HasSuffix(p, suffixBytes):
+		status, rid = s.serveContent(w, r, strings.TrimSuffix(strings.TrimPrefix(p, prefixMsg), suffixBytes))
+	case strings.HasPrefix(p, prefixUser):
+		status, rid = s.serveProfile(w, r, strings.TrimPrefix(p, prefixUser))
+	case p == PathInfo:
+		status, rid = s.serveInfo(w, r)
+	default:
+		rid = s.requestID()
+		status = writeError(w, rid, &Error{Status: http.StatusNotFound, Message: MsgNotFound})
+	}
+	s.mu.Lock()
+	s.requests.add(Request{At: s.now(), Method: r.Method, Path: p, Status: status, RequestID: rid, RetryKey: retryKey})
+	s.counts.Requests++
+	s.mu.Unlock()
+}
+
+func (s *Server) requestID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ids.requestID()
+}
+
+// auth checks the bearer channel access token.
+func (s *Server) auth(r *http.Request) *Error {
+	h := r.Header.Get("Authorization")
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || tok == "" {
+		return &Error{Status: http.StatusUnauthorized, Message: MsgAuthRequired}
+	}
+	if subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.ChannelAccessToken)) != 1 {
+		return &Error{Status: http.StatusUnauthorized, Message: MsgAuthFailed}
+	}
+	return nil
+}
+
+// precheck answers the method and authorization errors of a call.
+func (s *Server) precheck(w http.ResponseWriter, r *http.Request, method string) (int, string, bool) {
+	if r.Method != method {
+		rid := s.requestID()
+		w.Header().Set("Allow", method)
+		return writeError(w, rid, &Error{Status: http.StatusMethodNotAllowed, Message: "Method not allowed"}), rid, false
+	}
+	if e := s.auth(r); e != nil {
+		rid := s.requestID()
+		s.mu.Lock()
+		s.addErrorLocked(ErrorEntry{At: s.now(), Path: r.URL.Path, Status: e.Status, Message: e.Message})
+		s.mu.Unlock()
+		return writeError(w, rid, e), rid, false
+	}
+	return 0, "", true
+}
+
+func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) (status int, rid, retryKey string) {
+	if st, rid, ok := s.precheck(w, r, http.MethodPost); !ok {
+		return st, rid, ""
+	}
+	retryKey = r.Header.Get("X-Line-Retry-Key")
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodySize+1))
+	if err != nil || len(body) > MaxBodySize {
+		rid := s.requestID()
+		return writeError(w, rid, &Error{Status: http.StatusRequestEntityTooLarge, Message: "Request entity too large"}), rid, retryKey
+	}
+	var res SendResponse
+	var e *Error
+	if r.URL.Path == PathReply {
+		var req ReplyRequest
+		if DecodeReply(body, &req) != nil {
+			st, rid := s.badBody(w, r)
+			return st, rid, retryKey
+		}
+		res, e = s.Reply(retryKey, req)
+	} else {
+		var req PushRequest
+		if DecodePush(body, &req) != nil {
+			st, rid := s.badBody(w, r)
+			return st, rid, retryKey
+		}
+		res, e = s.Push(retryKey, req)
+	}
+	if e != nil {
+		return writeError(w, e.RequestID, e), e.RequestID, retryKey
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Line-Request-Id", res.RequestID)
+	w.WriteHeader(http.StatusOK)
+	w.Write(AppendSendResponse(make([]byte, 0, 64+80*len(res.SentMessages)), res.SentMessages))
+	return http.StatusOK, res.RequestID, retryKey
+}
+
+// badBody answers a body that is not JSON of the request's shape.
+func (s *Server) badBody(w http.ResponseWriter, r *http.Request) (int, string) {
+	e := &Error{Status: http.StatusBadRequest, Message: MsgBadJSON}
+	s.mu.Lock()
+	rid := s.ids.requestID()
+	s.addErrorLocked(ErrorEntry{At: s.now(), Path: r.URL.Path, Status: e.Status, Message: e.Message})
+	s.mu.Unlock()
+	return writeError(w, rid, e), rid
+}
+
+// AppendSendResponse appends {"sentMessages":[...]} to b.
+func AppendSendResponse(b []byte, sent []SentMessage) []byte {
+	b = append(b, `{"sentMessages":[`...)
+	for i, m := range sent {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":`...)
+		b = strconv.AppendQuote(b, m.ID)
+		if m.QuoteToken != "" {
+			b = append(b, `,"quoteToken":`...)
+			b = strconv.AppendQuote(b, m.QuoteToken)
+		}
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
+// writeError writes LINE's error answer and returns its status.
+func writeError(w http.ResponseWriter, rid string, e *Error) int {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Line-Request-Id", rid)
+	if e.AcceptedRequestID != "" {
+		h.Set("X-Line-Accepted-Request-Id", e.AcceptedRequestID)
+	}
+	w.WriteHeader(e.Status)
+	b, _ := json.Marshal(e)
+	w.Write(b)
+	return e.Status
+}
+
+func (s *Server) serveContent(w http.ResponseWriter, r *http.Request, id string) (int, string) {
+	if st, rid, ok := s.precheck(w, r, http.MethodGet); !ok {
+		return st, rid
+	}
+	s.mu.Lock()
+	c, ok := s.content[id]
+	rid := s.ids.requestID()
+	s.mu.Unlock()
+	if !ok {
+		return writeError(w, rid, &Error{Status: http.StatusNotFound, Message: MsgNotFound}), rid
+	}
+	h := w.Header()
+	h.Set("Content-Type", c.mime)
+	h.Set("Content-Length", strconv.FormatInt(c.size, 10))
+	h.Set("X-Line-Request-Id", rid)
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		var zero [32 << 10]byte
+		for left := c.size; left > 0; {
+			n := min(left, int64(len(zero)))
+			if _, err := w.Write(zero[:n]); err != nil {
+				break
+			}
+			left -= n
+		}
+	}
+	return http.StatusOK, rid
+}
+
+func (s *Server) serveProfile(w http.ResponseWriter, r *http.Request, id string) (int, string) {
+	if st, rid, ok := s.precheck(w, r, http.MethodGet); !ok {
+		return st, rid
+	}
+	s.mu.Lock()
+	u, ok := s.users[id]
+	rid := s.ids.requestID()
+	var name string
+	if ok {
+		name = u.name
+	}
+	s.mu.Unlock()
+	if !ok {
+		return writeError(w, rid, &Error{Status: http.StatusNotFound, Message: MsgNotFound}), rid
+	}
+	b, _ := json.Marshal(struct {
+		DisplayName string `json:"displayName"`
+		UserID      string `json:"userId"`
+		Language    string `json:"language"`
+	}{name, id, "en"})
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Line-Request-Id", rid)
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
+	return http.StatusOK, rid
+}
+
+func (s *Server) serveInfo(w http.ResponseWriter, r *http.Request) (int, string) {
+	if st, rid, ok := s.precheck(w, r, http.MethodGet); !ok {
+		return st, rid
+	}
+	rid := s.requestID()
+	b, _ := json.Marshal(struct {
+		UserID         string `json:"userId"`
+		BasicID        string `json:"basicId"`
+		DisplayName    string `json:"displayName"`
+		ChatMode       string `json:"chatMode"`
+		MarkAsReadMode string `json:"markAsReadMode"`
+	}{s.cfg.BotUserID, s.cfg.BasicID, "omnisim", "chat", "auto"})
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Line-Request-Id", rid)
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
+	return http.StatusOK, rid
+}
+
+func (s *Server) addErrorLocked(e ErrorEntry) {
+	s.errors.add(e)
+	s.counts.Errors++
+}
+
+// Journal returns a copy of the journal.
+func (s *Server) Journal() Journal {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Journal{Requests: s.requests.snapshot(), Webhooks: s.webhooks.snapshot(), Deliveries: s.deliveries.snapshot(), Errors: s.errors.snapshot()}
+}
+
+// Counts returns the exact totals.
+func (s *Server) Counts() Counts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts
+}
+
+// Deliveries lists what a user's device received, oldest first.
+func (s *Server) Deliveries(userID string) []Delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.users[userID]; u != nil {
+		return slices.Clone(u.deliveries)
+	}
+	return nil
+}
+
+// Blocked reports whether a user has blocked the account (unfollowed).
+func (s *Server) Blocked(userID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[userID]
+	return u != nil && u.blocked
+}
+
+// Profile returns a user's display name, as GET /v2/bot/profile/{userId}
+// does; ok is false for a user the account does not know.
+func (s *Server) Profile(userID string) (name string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[userID]
+	if !ok {
+		return "", false
+	}
+	return u.name, true
+}

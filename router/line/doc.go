@@ -1,0 +1,54 @@
+// Package line is the router's LINE Messaging API adapter: the webhook
+// endpoint of one channel, which verifies, dedupes and normalizes what
+// LINE posts, and the send client ([Adapter.Send]) that implements
+// router.Sender.
+//
+// # Webhook
+//
+// [Adapter.ServeHTTP] takes POSTs only (else 405). X-Line-Signature must
+// be the base64 HMAC-SHA256 of the exact body keyed with the channel
+// secret: a missing or wrong one is answered 400 and nothing of the body
+// is read further, as LINE's SDKs answer an invalid signature. Bodies over
+// [MaxBodySize] get 413, bodies that are not a webhook payload or are for
+// another destination (bot user id) 400. The console's Verify (no events)
+// gets 200.
+//
+// Each event is deduplicated on its webhookEventId (a redelivery repeats
+// it) for Config.DedupeWindow; a duplicate is dropped and counted, and the
+// webhook still answers 200. Events from groups and rooms are skipped. A
+// user's newest reply token is kept for the next send to the user, except
+// in standby mode. Message events become router.Inbound: text as text;
+// image, video, audio and sticker as attachments of those kinds; a file as
+// a document with its name, size and extension as format. Follow and
+// unfollow events are noted (an unfollow drops the user's token). With
+// Config.Profiles the user's display name is fetched once
+// (GET /v2/bot/profile/{userId}), since LINE's webhooks carry no names.
+// [Adapter.Events] is the same work on values (the simulator's Direct
+// network).
+//
+// # Sending: reply or push
+//
+// A reply is free and needs the token of a recent event; a push reaches a
+// friend at any time and counts against the account's monthly messages.
+// As LINE routers do, Send replies while the user's token is fresh
+// (younger than Config.ReplyTokenTTL, one minute by default) and unused,
+// and pushes otherwise: after the token's one use, after its time, and
+// when LINE refuses the reply with 400 "Invalid reply token" (the
+// platform's expiry may be shorter than the router's). Every push carries
+// a new X-Line-Retry-Key (a UUID drawn from Config.Seed); a push without an
+// answer or with a 5xx is retried with the same key, and a 409 to a retry
+// means the first try went through.
+//
+// Outbound messages become LINE message objects ([Adapter.Messages]):
+// texts; templates as a text of their name and parameters; images, videos
+// and audio by HTTPS URLs under Config.MediaBaseURL that name the file's
+// format and size, with a caption sent as a text after the file (LINE's
+// media messages have none). Documents and stickers have no message type
+// a bot can send. LINE's errors have no code of their own: a refusal is a
+// router.PlatformError whose Code is the HTTP status ("400", "409", "429")
+// and whose Message is LINE's message and details.
+//
+// The router's policy for the channel ([Policy]) has no window and no
+// reply count; it limits texts to 5000 characters and media to LINE's
+// types and sizes.
+package line

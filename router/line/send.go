@@ -1,0 +1,440 @@
+package line
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/router"
+)
+
+// Message is a message object the router sends.
+type Message struct {
+	Type               string // text, image, video, audio
+	Text               string
+	OriginalContentURL string
+	PreviewImageURL    string
+	Duration           int64 // audio, in milliseconds
+}
+
+var contentJSON = []string{"application/json"}
+
+// RetryKeyHeader is the header of a push's retry key.
+const RetryKeyHeader = "X-Line-Retry-Key"
+
+// MsgInvalidReplyToken is LINE's message for a reply token that is
+// unknown, used or expired.
+const MsgInvalidReplyToken = "Invalid reply token"
+
+// Messages converts an outbound message to LINE message objects: a text;
+// a template as a text of its name and parameters (LINE has no approved
+// templates); an image, video or audio file by an HTTPS URL under
+// Config.MediaBaseURL that names its format and size, followed by a text
+// of its caption when it has one (LINE's media messages have no captions).
+func (a *Adapter) Messages(m router.Outbound) ([]Message, error) {
+	switch m.Kind {
+	case router.KindText:
+		return []Message{{Type: "text", Text: m.Text}}, nil
+	case router.KindTemplate:
+		if m.Template == nil {
+			return nil, errors.New("line: template message without a template")
+		}
+		text := m.Template.Name
+		if len(m.Template.Params) > 0 {
+			text += ": " + strings.Join(m.Template.Params, ", ")
+		}
+		return []Message{{Type: "text", Text: text}}, nil
+	case router.KindAttachment:
+		att := m.Attachment
+		if att == nil {
+			return nil, errors.New("line: attachment message without an attachment")
+		}
+		name := att.Name
+		if name == "" || strings.ContainsAny(name, "/?#%") {
+			name = "file"
+		}
+		name = strings.TrimSuffix(name, "."+att.Format)
+		u := a.cfg.MediaBaseURL + "/" + att.Kind + "/" + name + "." + att.Format + "?size=" + strconv.FormatInt(att.Size, 10)
+		preview := a.cfg.MediaBaseURL + "/preview/" + name + ".jpg?size=0"
+		var out []Message
+		switch att.Kind {
+		case "image":
+			out = []Message{{Type: "image", OriginalContentURL: u, PreviewImageURL: u}}
+		case "video":
+			out = []Message{{Type: "video", OriginalContentURL: u, PreviewImageURL: preview}}
+		case "audio":
+			out = []Message{{Type: "audio", OriginalContentURL: u, Duration: 60000}}
+		default:
+			return nil, fmt.Errorf("line: a bot cannot send %s attachments", att.Kind)
+		}
+		if m.Text != "" {
+			out = append(out, Message{Type: "text", Text: m.Text})
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("line: unknown outbound kind %q", m.Kind)
+}
+
+// Send delivers m to a user. It replies with the user's reply token while
+// the token is fresh (younger than Config.ReplyTokenTTL) and unused, and
+// pushes otherwise: a reply token is good for one request, and a reply the
+// platform refuses as "Invalid reply token" is pushed instead. Every push
+// carries a new X-Line-Retry-Key; a push that got no answer or a 5xx is
+// retried with the same key (Config.PushRetries times), and a 409 to a
+// retry means the first try was accepted. The id returned is the first
+// sent message's.
+func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outbound) (string, error) {
+	msgs, err := a.Messages(m)
+	if err != nil {
+		return "", err
+	}
+	user := to.Customer
+	now := a.cfg.Clock()
+	a.mu.Lock()
+	var token string
+	if t := a.tokens[user]; t != nil && !t.used && now.Sub(t.at) < a.cfg.ReplyTokenTTL {
+		t.used = true
+		token = t.token
+	}
+	a.mu.Unlock()
+	if token != "" {
+		res, err := a.call(ctx, "", token, user, msgs)
+		if err != nil {
+			return "", err
+		}
+		if res.Status == http.StatusOK {
+			a.count(func(s *Stats) { s.Replies++ })
+			return first(res.IDs), nil
+		}
+		if res.Status != http.StatusBadRequest || res.Error.Message != MsgInvalidReplyToken {
+			return "", platformError(res)
+		}
+		a.count(func(s *Stats) { s.ReplyFallbacks++ })
+	}
+	key := a.retryKey()
+	for try := 0; ; try++ {
+		res, err := a.call(ctx, key, "", user, msgs)
+		retryable := err != nil || res.Status >= 500
+		if retryable && try < a.cfg.PushRetries && ctx.Err() == nil {
+			a.count(func(s *Stats) { s.PushRetries++ })
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		switch {
+		case res.Status == http.StatusOK:
+			a.count(func(s *Stats) { s.Pushes++ })
+			return first(res.IDs), nil
+		case res.Status == http.StatusConflict && try > 0:
+			// The earlier try was accepted after all.
+			a.count(func(s *Stats) { s.Pushes++ })
+			if id := first(res.IDs); id != "" {
+				return id, nil
+			}
+			return res.AcceptedRequestID, nil
+		}
+		return "", platformError(res)
+	}
+}
+
+func first(ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return ids[0]
+}
+
+func (a *Adapter) count(f func(*Stats)) {
+	a.mu.Lock()
+	f(&a.stats)
+	a.mu.Unlock()
+}
+
+// platformError is the router's error for a refused send; its code is the
+// HTTP status, LINE's errors having no code of their own.
+func platformError(res APIResult) *router.PlatformError {
+	msg := res.Error.Message
+	for _, d := range res.Error.Details {
+		msg += "; " + d.Property + ": " + d.Message
+	}
+	return &router.PlatformError{Code: strconv.Itoa(res.Status), HTTPStatus: res.Status, Message: msg}
+}
+
+// retryKey returns a new X-Line-Retry-Key: a version-4 UUID drawn from the
+// adapter's seed.
+func (a *Adapter) retryKey() string {
+	a.mu.Lock()
+	a.keyCtr++
+	n := a.keyCtr
+	a.mu.Unlock()
+	hi := mix64(a.cfg.Seed ^ mix64(2*n))
+	lo := mix64(a.cfg.Seed ^ mix64(2*n+1))
+	hi = hi&^0xf000 | 0x4000
+	lo = lo&^(0xc<<60) | 0x8<<60
+	const hexd = "0123456789abcdef"
+	var b [36]byte
+	j := 0
+	for i := 0; i < 32; i++ {
+		if i == 8 || i == 12 || i == 16 || i == 20 {
+			b[j] = '-'
+			j++
+		}
+		v := hi
+		sh := 60 - 4*i
+		if i >= 16 {
+			v, sh = lo, 60-4*(i-16)
+		}
+		b[j] = hexd[v>>sh&15]
+		j++
+	}
+	return string(b[:])
+}
+
+func mix64(z uint64) uint64 {
+	z += 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// call makes one reply (token set) or push (retryKey set) call. An error
+// is a transport failure; a platform answer is in the result.
+func (a *Adapter) call(ctx context.Context, retryKey, token, to string, msgs []Message) (APIResult, error) {
+	if a.cfg.API != nil {
+		if token != "" {
+			return a.cfg.API.Reply(token, msgs), nil
+		}
+		return a.cfg.API.Push(retryKey, to, msgs), nil
+	}
+	o := &outReq{}
+	o.body = make([]byte, 0, 128+64*len(msgs))
+	target, u := a.pushTo, a.pushURL
+	if token != "" {
+		target, u = a.replyTo, a.replyURL
+		o.body = AppendReply(o.body, token, msgs)
+	} else {
+		o.body = AppendPush(o.body, to, msgs)
+	}
+	hdr := http.Header{"Authorization": a.auth, "Content-Type": contentJSON}
+	if retryKey != "" {
+		o.key[0] = retryKey
+		hdr[RetryKeyHeader] = o.key[:]
+	}
+	var req *http.Request
+	if u == nil {
+		// Not a URL New could parse: let http.NewRequest say why.
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(o.body))
+		if err != nil {
+			return APIResult{}, err
+		}
+		r.Header = hdr
+		req = r
+	} else {
+		o.u = *u
+		o.rd.Reset(o.body)
+		body := o.body
+		req = (&http.Request{
+			Method: http.MethodPost, URL: &o.u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: hdr, Body: o, ContentLength: int64(len(body)), Host: o.u.Host,
+			GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
+		}).WithContext(ctx)
+	}
+	resp, err := a.cfg.Client.Do(req)
+	if err != nil {
+		return APIResult{}, err
+	}
+	defer resp.Body.Close()
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			bufPool.Put(buf)
+		}
+	}()
+	o.lr = io.LimitedReader{R: resp.Body, N: 1 << 20}
+	if _, err := buf.ReadFrom(&o.lr); err != nil {
+		return APIResult{}, err
+	}
+	return ReadAnswer(resp.StatusCode, resp.Header.Get("X-Line-Accepted-Request-Id"), buf.Bytes()), nil
+}
+
+// outReq holds what one API call needs, in one allocation: the URL, the
+// body and its reader (the request's Body), the retry key and the
+// answer's reader.
+type outReq struct {
+	u    url.URL
+	body []byte
+	rd   bytes.Reader
+	key  [1]string
+	lr   io.LimitedReader
+}
+
+func (o *outReq) Read(p []byte) (int, error) { return o.rd.Read(p) }
+func (o *outReq) Close() error               { return nil }
+
+// parseURL parses a URL as http.NewRequest does; nil when it does not
+// parse.
+func parseURL(raw string) *url.URL {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	if h := u.Host; strings.LastIndex(h, ":") > strings.LastIndex(h, "]") {
+		u.Host = strings.TrimSuffix(h, ":") // an empty port, as http.NewRequest drops it
+	}
+	return u
+}
+
+// ReadAnswer reads an answer of the send API: sentMessages on success (and
+// on a 409), LINE's error body otherwise. A body that is neither keeps the
+// status with an empty message.
+func ReadAnswer(status int, accepted string, body []byte) APIResult {
+	res := APIResult{Status: status, AcceptedRequestID: accepted}
+	if scanAnswer(body, &res) {
+		return res
+	}
+	res.IDs = nil
+	var v struct {
+		ErrorBody
+		SentMessages []struct {
+			ID string `json:"id"`
+		} `json:"sentMessages"`
+	}
+	if json.Unmarshal(body, &v) == nil {
+		res.Error = v.ErrorBody
+		for _, m := range v.SentMessages {
+			res.IDs = append(res.IDs, m.ID)
+		}
+	}
+	return res
+}
+
+// profile fetches a user's display name, remembered from then on.
+func (a *Adapter) profile(ctx context.Context, user string) string {
+	var name string
+	if a.cfg.API != nil {
+		name, _ = a.cfg.API.Profile(user)
+	} else if req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.cfg.BaseURL+"/v2/bot/profile/"+user, nil); err == nil {
+		req.Header = http.Header{"Authorization": a.auth}
+		if resp, err := a.cfg.Client.Do(req); err == nil {
+			var p struct {
+				DisplayName string `json:"displayName"`
+			}
+			if resp.StatusCode == http.StatusOK {
+				json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&p)
+			}
+			resp.Body.Close()
+			name = p.DisplayName
+		}
+	}
+	a.mu.Lock()
+	a.names[user] = name
+	a.mu.Unlock()
+	return name
+}
+
+// AppendReply appends the body of a reply request to b.
+func AppendReply(b []byte, token string, msgs []Message) []byte {
+	b = append(b, `{"replyToken":`...)
+	b = appendString(b, token)
+	return appendMessages(b, msgs)
+}
+
+// AppendPush appends the body of a push request to b.
+func AppendPush(b []byte, to string, msgs []Message) []byte {
+	b = append(b, `{"to":`...)
+	b = appendString(b, to)
+	return appendMessages(b, msgs)
+}
+
+func appendMessages(b []byte, msgs []Message) []byte {
+	b = append(b, `,"messages":[`...)
+	for i, m := range msgs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"type":`...)
+		b = appendString(b, m.Type)
+		if m.Type == "text" {
+			b = append(b, `,"text":`...)
+			b = appendString(b, m.Text)
+		}
+		if m.OriginalContentURL != "" {
+			b = append(b, `,"originalContentUrl":`...)
+			b = appendString(b, m.OriginalContentURL)
+		}
+		if m.PreviewImageURL != "" {
+			b = append(b, `,"previewImageUrl":`...)
+			b = appendString(b, m.PreviewImageURL)
+		}
+		if m.Duration > 0 {
+			b = append(b, `,"duration":`...)
+			b = strconv.AppendInt(b, m.Duration, 10)
+		}
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
+// appendString appends s as a JSON string, as encoding/json writes it
+// without HTML escaping.
+func appendString(b []byte, s string) []byte {
+	const hexd = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, `\n`...)
+			case '\r':
+				b = append(b, `\r`...)
+			case '\t':
+				b = append(b, `\t`...)
+			case '\b':
+				b = append(b, `\b`...)
+			case '\f':
+				b = append(b, `\f`...)
+			default:
+				b = append(b, `\u00`...)
+				b = append(b, hexd[c>>4], hexd[c&15])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			if r == utf8.RuneError {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, `\u202`...)
+				b = append(b, hexd[r&15])
+			}
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
