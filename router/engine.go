@@ -681,19 +681,22 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	pol := e.policies[in.Customer.Channel]
 	at := e.inboundAt(c, now, in.Sent)
 
-	// The window and the reply allowance.
-	if !c.hasInbound || pol.Window > 0 && !at.Before(e.windowEnd(c, pol)) {
-		// A new window opens.
-		c.windowStart = at
-		if pol.ReplyLimitReset == ResetOnWindow {
-			c.sent, c.sentAt = 0, c.sentAt[:0]
-			c.allowance++
+	// The window and the reply allowance; a reaction moves neither unless
+	// the policy says it does.
+	if !in.isReaction() || pol.ReactionsOpenWindow {
+		if !c.hasInbound || pol.Window > 0 && !at.Before(e.windowEnd(c, pol)) {
+			// A new window opens.
+			c.windowStart = at
+			if pol.ReplyLimitReset == ResetOnWindow {
+				c.sent, c.sentAt = 0, c.sentAt[:0]
+				c.allowance++
+			}
 		}
-	}
-	c.hasInbound = true
-	c.lastInbound = at
-	if pol.ReplyLimitReset != ResetOnWindow {
-		e.resetAllowance(c, now, in.Sent)
+		c.hasInbound = true
+		c.lastInbound = at
+		if pol.ReplyLimitReset != ResetOnWindow {
+			e.resetAllowance(c, now, in.Sent)
+		}
 	}
 
 	cv := c.open

@@ -1200,3 +1200,36 @@ func TestEnumerations(t *testing.T) {
 		}
 	}
 }
+
+func TestReactionsMoveNoWindow(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		opens  bool
+		in     Inbound
+		closed bool // the window is closed at 25h
+	}{
+		{"a reaction", false, Inbound{ReplyTo: "m1", Reaction: "👍"}, true},
+		{"a removed reaction", false, Inbound{ReplyTo: "m1"}, true},
+		{"a quoted reply", false, Inbound{ReplyTo: "m1", Text: "yes"}, false},
+		{"a button", false, Inbound{ReplyTo: "m1", Text: "Confirm", Payload: "Confirm"}, false},
+		{"a reaction where reactions open the window", true, Inbound{ReplyTo: "m1", Reaction: "👍"}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			pol := Policy{Window: 24 * time.Hour, ReactionsOpenWindow: tt.opens}
+			e := newEngine(t, Config{Agents: agents(1, 5), Policies: map[string]Policy{"whatsapp": pol}}, "a1")
+			receive(t, e, at(0), "lee")
+			in := tt.in
+			in.Customer, in.MessageID = key("lee"), "later"
+			if _, err := e.Receive(at(20*time.Hour), in); err != nil {
+				t.Fatal(err)
+			}
+			reason, err := e.Check(at(25*time.Hour), "a1", key("lee"), Outbound{Kind: KindText, Text: "hi"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := reason == ReasonWindowClosed; got != tt.closed {
+				t.Errorf("window closed at 25h: %v (reason %q), want %v", got, reason, tt.closed)
+			}
+		})
+	}
+}

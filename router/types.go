@@ -320,7 +320,13 @@ type Policy struct {
 	// expires (reason [ClosedWindow]); the customer's next message opens a
 	// new one.
 	NewConversationAfterWindow bool
-	MaxTextLength              int // in characters; 0 is unlimited
+	// ReactionsOpenWindow lets a customer's reaction to a message (an
+	// [Inbound] with a Reaction, or a removed one) open or restart the
+	// window and reset the reply allowance like a message. Off, a reaction
+	// continues the conversation and moves no window: what WhatsApp's fake
+	// does by default, since Meta's documents do not say.
+	ReactionsOpenWindow bool
+	MaxTextLength       int // in characters; 0 is unlimited
 	// MaxTextBytes limits a text's length in bytes of UTF-8, for
 	// platforms that count bytes (WeChat); 0 is unlimited.
 	MaxTextBytes int
@@ -645,4 +651,11 @@ type Receiver interface {
 	// (sent, delivered, read, failed); code is the platform's error code for
 	// a failed one.
 	Status(now time.Time, to CustomerKey, messageID, status, code string)
+}
+
+// isReaction reports whether the message is a reaction to an earlier one,
+// or the removal of one: no text, payload or attachment, only what it
+// reacts to.
+func (in *Inbound) isReaction() bool {
+	return in.Reaction != "" || in.ReplyTo != "" && in.Text == "" && in.Payload == "" && in.Attachment == nil
 }
