@@ -369,8 +369,8 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, world *sim.
 	}
 	var m sim.Message
 	switch {
-	case count(req.Text != "", req.Attachment != nil, req.Event != "") != 1:
-		writeError(w, http.StatusBadRequest, `want one of "text", "attachment" (with an optional "caption") and "event" (with an optional "key")`)
+	case count(req.Text != "" && req.Event == "", req.Attachment != nil, req.Event != "") != 1:
+		writeError(w, http.StatusBadRequest, `want one of "text", "attachment" (with an optional "caption") and "event" (with an optional "key", and "text" for an event that carries one, such as a quoted reply)`)
 		return
 	case req.Caption != "" && req.Attachment == nil:
 		writeError(w, http.StatusBadRequest, `"caption" goes with "attachment"`)
@@ -386,7 +386,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, world *sim.
 		}
 		m = sim.Message{Text: req.Caption, Attachment: a}
 	case req.Event != "":
-		m = sim.Message{Event: req.Event, EventKey: req.Key}
+		m = sim.Message{Event: req.Event, EventKey: req.Key, Text: req.Text}
 	default:
 		m = sim.Message{Text: req.Text}
 	}
