@@ -68,11 +68,12 @@ type Env struct {
 	// Network says how the fake and the router reach each other.
 	Network Network
 	// Client makes the HTTP calls in both directions: the fake's webhooks
-	// and the adapter's API calls.
+	// and the adapter's API calls. Nil on the Direct network.
 	Client *http.Client
 	// Mount serves h as the named part of the platform ("api" for the
 	// fake's API, "webhook" for the router's endpoint) and returns the base
-	// URL the other side calls, without a trailing slash.
+	// URL the other side calls, without a trailing slash. Nil on the
+	// Direct network.
 	Mount func(part string, h http.Handler) (baseURL string, err error)
 	// Receiver takes the adapter's normalized inbound traffic: the engine.
 	Receiver router.Receiver

@@ -23,7 +23,7 @@ type Options struct {
 	Platforms []*Platform
 	// Seed, when set, replaces the scenario's seed.
 	Seed *uint64
-	// Network is Memory (the default), Loopback or Serve.
+	// Network is Memory (the default), Loopback, Direct or Serve.
 	Network Network
 	// Trace keeps the whole event log in the result.
 	Trace bool
@@ -286,9 +286,11 @@ func (w *World) setup() error {
 			Seed:     Stream(w.seed, name).Uint64(),
 			Network:  w.networkName(),
 			Client:   client,
-			Mount:    func(part string, h http.Handler) (string, error) { return mount(name, part, h) },
 			Receiver: eng,
 			Webhook:  w.opt.Webhooks[name],
+		}
+		if mount != nil {
+			env.Mount = func(part string, h http.Handler) (string, error) { return mount(name, part, h) }
 		}
 		b, err := p.Open(w.ctx, env, sc.Channels[name])
 		if err != nil {
@@ -385,8 +387,13 @@ func (w *World) network() (mount func(platform, part string, h http.Handler) (st
 			return nil, nil, errors.New("a serve world needs its server's Mount and Client")
 		}
 		return w.opt.Mount, w.opt.Client, nil
+	case Direct:
+		if len(w.opt.Webhooks) > 0 {
+			return nil, nil, errors.New("a direct world has no webhooks to send to an app")
+		}
+		return nil, nil, nil // the platforms connect fake and adapter by values
 	}
-	return nil, nil, fmt.Errorf("unknown network %q (want %s or %s)", w.opt.Network, Memory, Loopback)
+	return nil, nil, fmt.Errorf("unknown network %q (want %s, %s or %s)", w.opt.Network, Memory, Loopback, Direct)
 }
 
 // MountPrefix serves h under /platform/part on mux, with the prefix

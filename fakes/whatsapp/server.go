@@ -572,9 +572,49 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errParam("Invalid JSON in the request body: "+err.Error()), "")
 		return
 	}
+	a, e := s.accept(r, &req)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	if a.read {
+		writeJSON(w, http.StatusOK, []byte(`{"success":true}`))
+		return
+	}
+	h := a.hold
+	out := buf.Bytes()[:0]
+	out = appendSendResponse(out, req.To, a.waID, a.id)
+	writeJSON(w, http.StatusOK, out)
+	if h != nil {
+		// The statuses go out only after the answer: flush it to the
+		// client, release them and wake the AutoFlush goroutine.
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		s.mu.Lock()
+		h.released = true
+		s.mu.Unlock()
+		s.kick()
+	}
+}
+
+// accepted is what a send the platform accepted answers: the recipient's
+// wa_id and the wamid; read for a mark-as-read request. hold, when not nil,
+// holds the send's status webhooks until its answer is written.
+type accepted struct {
+	waID, id string
+	read     bool
+	hold     *hold
+}
+
+// accept runs a decoded send (or mark-as-read) request of r through the
+// rules and records it: a delivery and its status webhooks, or the error,
+// which it returns when the request fails synchronously. r gives the
+// journal its method and path.
+func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 	now := s.now()
 	s.mu.Lock()
-	p, e := s.checkSendLocked(&req, now)
+	p, e := s.checkSendLocked(req, now)
 	if e != nil && e.HTTPStatus != http.StatusOK {
 		to, c := req.To, (*customer)(nil)
 		if p.waID != "" && !p.read {
@@ -582,15 +622,13 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		}
 		s.recordErrorLocked(now, r, e, to, c)
 		s.mu.Unlock()
-		writeError(w, e)
-		return
+		return accepted{}, e
 	}
 	if p.read {
 		s.markReadLocked(now, p.in, req.MessageID)
 		s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
 		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, []byte(`{"success":true}`))
-		return
+		return accepted{read: true}, nil
 	}
 	c := s.customerLocked(p.waID)
 	part := s.ids.wamidPart()
@@ -629,21 +667,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	}
 	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
 	s.mu.Unlock()
-
-	out := buf.Bytes()[:0]
-	out = appendSendResponse(out, req.To, p.waID, id)
-	writeJSON(w, http.StatusOK, out)
-	if h != nil {
-		// The statuses go out only after the answer: flush it to the
-		// client, release them and wake the AutoFlush goroutine.
-		if f, ok := w.(http.Flusher); ok {
-			f.Flush()
-		}
-		s.mu.Lock()
-		h.released = true
-		s.mu.Unlock()
-		s.kick()
-	}
+	return accepted{waID: p.waID, id: id, hold: h}, nil
 }
 
 // appendSendResponse writes the SendResponse JSON without reflection; it
@@ -720,17 +744,36 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errParam("The parameter type is required."), "")
 		return
 	}
+	id, e := s.addUpload(r, typ, size, keep.kept())
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	b := append([]byte(`{"id":`), appendString(nil, id)...)
+	writeJSON(w, http.StatusOK, append(b, '}'))
+}
+
+// addUpload classifies, checks and stores an uploaded file of MIME type
+// typ and size bytes (data, its content when kept; nil: size zero bytes)
+// and returns its media id, or the error, which it has journaled. r gives
+// the journal its method and path.
+func (s *Server) addUpload(r *http.Request, typ string, size int64, data []byte) (string, *Error) {
+	fail := func(e *Error) (string, *Error) {
+		now := s.now()
+		s.mu.Lock()
+		s.recordErrorLocked(now, r, e, "", nil)
+		s.mu.Unlock()
+		return "", e
+	}
 	kind, format := s.classifyMIME(typ)
 	if kind == "" {
-		s.fail(w, r, errMedia("Unsupported file type %q.", typ), "")
-		return
+		return fail(errMedia("Unsupported file type %q.", typ))
 	}
 	if e := s.checkMedia(kind, format, size); e != nil {
-		s.fail(w, r, e, "")
-		return
+		return fail(e)
 	}
 	up := &upload{kind: kind, format: format, mime: typ, size: size}
-	if data := keep.kept(); data != nil {
+	if data != nil {
 		up.data = data
 		up.sum = hexSum(data)
 	}
@@ -747,8 +790,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	s.uploads[id] = up
 	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
 	s.mu.Unlock()
-	b := append([]byte(`{"id":`), appendString(nil, id)...)
-	writeJSON(w, http.StatusOK, append(b, '}'))
+	return id, nil
 }
 
 // Journal returns a copy of the journal.

@@ -12,7 +12,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -204,9 +203,32 @@ func (s *Server) CustomerMedia(ctx context.Context, from, name, kind, format, ca
 }
 
 func (s *Server) customerMessage(ctx context.Context, from, name, kind, format, body string, size int64) (Inbound, error) {
+	m, now, err := s.recordInbound(from, kind, format, body, size)
+	if err != nil {
+		return Inbound{}, err
+	}
+	id := m.ID
+	scratch := scratchPool.Get().(*[]byte)
+	enc := s.appendInboundWebhook((*scratch)[:0], name, &m, now.Unix())
+	b := append([]byte(nil), enc...) // the body outlives the scratch buffer (retries, the transport)
+	*scratch = enc
+	scratchPool.Put(scratch)
+	if s.cfg.WebhookURL == "" {
+		s.journalWebhook(now, "messages", 0, id, ErrNoWebhookURL)
+		return Inbound{ID: id}, ErrNoWebhookURL
+	}
+	h := hook{kind: "messages", id: id, body: b, first: now}
+	res := s.attempt(ctx, &h, true)
+	return Inbound{ID: id, Status: res.status, Retrying: res.retry}, res.err
+}
+
+// recordInbound records a customer's message on the platform (the
+// customer's window, the wamid, the media it carries) and returns the
+// message as its webhook carries it, and the platform's time.
+func (s *Server) recordInbound(from, kind, format, body string, size int64) (InboundMessage, time.Time, error) {
 	waID, ok := s.waID(from)
 	if !ok {
-		return Inbound{}, fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
+		return InboundMessage{}, time.Time{}, fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
 	}
 	var sum string
 	if kind != "text" {
@@ -248,19 +270,7 @@ func (s *Server) customerMessage(ctx context.Context, from, name, kind, format, 
 		}
 	}
 	s.mu.Unlock()
-
-	scratch := scratchPool.Get().(*[]byte)
-	enc := s.appendInboundWebhook((*scratch)[:0], name, &m, now.Unix())
-	b := append([]byte(nil), enc...) // the body outlives the scratch buffer (retries, the transport)
-	*scratch = enc
-	scratchPool.Put(scratch)
-	if s.cfg.WebhookURL == "" {
-		s.journalWebhook(now, "messages", 0, id, ErrNoWebhookURL)
-		return Inbound{ID: id}, ErrNoWebhookURL
-	}
-	h := hook{kind: "messages", id: id, body: b, first: now}
-	res := s.attempt(ctx, &h, true)
-	return Inbound{ID: id, Status: res.status, Retrying: res.retry}, res.err
+	return m, now, nil
 }
 
 func (s *Server) envelope(v WebhookValue) *WebhookPayload {
@@ -404,18 +414,7 @@ func truncate(b []byte, n int) string {
 
 // statusPayload returns the webhook payload of a queued status.
 func (s *Server) statusPayload(p *pending) *WebhookPayload {
-	st := Status{ID: p.id, Status: p.status, Timestamp: strconv.FormatInt(p.at.Unix(), 10), RecipientID: p.to}
-	if p.err != nil {
-		st.Errors = []StatusError{{Code: p.err.Code, Title: p.err.Title(), Message: p.err.Title(),
-			ErrorData: StatusErrorData{Details: p.err.Details()}, Href: errorHref}}
-	} else {
-		st.Conversation = &Conversation{ID: p.convID, Origin: ConversationOrigin{Type: p.category}}
-		if p.convExp != 0 {
-			st.Conversation.ExpirationTimestamp = strconv.FormatInt(p.convExp, 10)
-		}
-		st.Pricing = &Pricing{Billable: true, PricingModel: "CBP", Category: p.category}
-	}
-	return s.envelope(WebhookValue{Statuses: []Status{st}})
+	return s.envelope(WebhookValue{Statuses: []Status{statusOf(p)}})
 }
 
 // appendStatusPayload appends the escaped JSON of statusPayload(p).

@@ -112,6 +112,7 @@ var Platform = &sim.Platform{
 type binding struct {
 	fake      *fakewa.Server
 	adapter   *routerwa.Adapter
+	direct    *fakewa.Direct // on the Direct network
 	account   string
 	numbering sim.JournalNumbering
 }
@@ -158,6 +159,9 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		APIVersion:    s.APIVersion,
 		Clock:         env.Clock,
 		Client:        env.Client,
+	}
+	if env.Network == sim.Direct {
+		return openDirect(b, fcfg, acfg, env)
 	}
 	// Each side needs the other's URL: the fake's API is mounted first,
 	// and the fake itself built once the router's webhook URL is known.
@@ -218,6 +222,10 @@ func (b *binding) Sender() router.Sender  { return b.adapter }
 func (b *binding) Handle(w string) string { return strings.TrimPrefix(w, "+") }
 func (b *binding) Close()                 {}
 func (b *binding) Flush(ctx context.Context) error {
+	if b.direct != nil {
+		b.flushDirect()
+		return nil
+	}
 	_, err := b.fake.Flush(ctx)
 	return err
 }
@@ -236,6 +244,9 @@ func (b *binding) NewHandle(n int) string {
 }
 
 func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Message) (sim.Inbound, error) {
+	if b.direct != nil {
+		return b.inboundDirect(customer, name, m)
+	}
 	var in fakewa.Inbound
 	var err error
 	switch {
