@@ -86,7 +86,7 @@ func play(ctx context.Context, sc *scenario.Scenario, n sim.Network) (tr *Trace,
 			err = nil
 		}
 	}()
-	w, err := sim.NewWorld(ctx, sc, sim.Options{Platforms: platforms.All, Network: n})
+	w, err := sim.NewWorld(ctx, sc, sim.Options{Platforms: platforms.All, Network: n, Retain: true})
 	if err != nil {
 		return tr, err
 	}

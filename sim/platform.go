@@ -80,6 +80,14 @@ type Env struct {
 	// Webhook, when set, is where the fake sends its webhooks instead of
 	// the embedded router (serve's --webhook): an app developer's own app.
 	Webhook string
+	// Keep reports whether the world reads a customer's device
+	// (Binding.Device) at the end of the run: a scripted customer's. A
+	// platform may keep the others' delivery history as counts only, and
+	// forget a customer that nothing can reach any more, so that memory
+	// follows the customers in play, not the length of the run. Nil (a
+	// world that retains everything: Options.Retain, serve) keeps every
+	// customer's.
+	Keep func(customer string) bool
 }
 
 // Binding is one platform opened in a world.

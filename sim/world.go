@@ -292,6 +292,9 @@ func (w *World) setup() error {
 		if mount != nil {
 			env.Mount = func(part string, h http.Handler) (string, error) { return mount(name, part, h) }
 		}
+		if !cfg.Retain {
+			env.Keep = func(customer string) bool { return w.keeps(name, customer) }
+		}
 		b, err := p.Open(w.ctx, env, sc.Channels[name])
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.Title, err)
@@ -335,6 +338,17 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 	if len(c.Attributes) > 0 {
 		w.engine.SetAttributes(p.key, c.Attributes)
 	}
+}
+
+// keeps reports whether the world reads the device of a customer of a
+// channel at the end: a scripted customer's (Env.Keep).
+func (w *World) keeps(channel, customer string) bool {
+	b := w.bindings[channel]
+	if b == nil {
+		return true // still opening: nothing is delivered yet
+	}
+	p := w.people[router.CustomerKey{Channel: channel, Account: b.Account(), Customer: customer}]
+	return p != nil && p.scripted
 }
 
 // newHandle generates a customer id on a channel that nobody has yet.

@@ -103,6 +103,11 @@ type Config struct {
 	// JournalLimit keeps at most this many entries per Journal list, the
 	// newest; 0 keeps all. Counts, Deliveries and LastError stay exact.
 	JournalLimit int
+
+	// KeepDeliveries, when set, names the customers (by openid) whose
+	// deliveries Deliveries lists; the others' are counted but not kept.
+	// Nil keeps everyone's.
+	KeepDeliveries func(openid string) bool
 }
 
 // Defaults of Config.
@@ -593,7 +598,9 @@ func (s *Server) deliverLocked(c *customer, g *grant, now time.Time, req *SendRe
 		d.MediaID, d.ThumbMediaID = req.Video.MediaID, req.Video.ThumbMediaID
 		d.Title, d.Description = req.Video.Title, req.Video.Description
 	}
-	c.deliveries = append(c.deliveries, d)
+	if s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(c.openid) {
+		c.deliveries = append(c.deliveries, d)
+	}
 	s.delivs.add(d)
 	s.counts.Deliveries++
 }

@@ -72,6 +72,21 @@ type Config struct {
 	// GET); 0 means [DefaultWebhookTimeout], negative means no limit other
 	// than the caller's context and Client.
 	WebhookTimeout time.Duration
+	// KnownValid, when set, vouches for numbers without libphonenumber: a
+	// number of digits only (after an optional "+") for which it returns
+	// true is valid and is its own wa_id. A simulator passes the rule the
+	// numbers it generates follow, so that a new customer costs no parse;
+	// nil asks libphonenumber about every new number.
+	KnownValid func(digits string) bool
+	// KeepDeliveries, when set, names the customers (by wa_id) whose
+	// deliveries Deliveries lists; the others' are counted but not kept.
+	// Nil keeps everyone's.
+	KeepDeliveries func(waID string) bool
+	// ForgetAfter, when positive, forgets a customer whose deliveries are
+	// not kept once the customer's last message is this old and the
+	// customer's conversation has expired (see retain.go); it should be
+	// longer than Window. 0 forgets no one.
+	ForgetAfter time.Duration
 	// MediaStore is how many bytes of uploaded file content are kept to be
 	// served back by the media download URL; 0 means [DefaultMediaStore],
 	// negative keeps none. Files of only zero bytes take no room; a file
@@ -160,6 +175,10 @@ type Server struct {
 	srv       *http.Server
 	closed    bool
 	worker    *worker
+
+	// forget queues customer messages for ForgetAfter (retain.go).
+	forget     []forgetRec
+	forgetHead int
 }
 
 type customer struct {
@@ -171,6 +190,9 @@ type customer struct {
 	canonical   bool   // parsePhone(waID) == waID (see Server.waID)
 	inSeq       uint32 // inbound messages so far
 	readSeq     uint32 // inbound messages 1..readSeq are marked read
+
+	// parts are the wamid counter parts of its messages, with ForgetAfter.
+	parts []uint64
 }
 
 // inboundRec is a customer message the business may mark as read.
@@ -523,8 +545,12 @@ func (s *Server) customerLocked(waID string) *customer {
 		// waID came from libphonenumber; canonical when it is also its
 		// own answer (always, short of a number that loses a national
 		// prefix twice), which lets waID skip the parse for it.
-		v, _ := s.parseCached(waID)
-		c = &customer{waID: waID, canonical: v == waID}
+		canonical := s.vouched(waID)
+		if !canonical {
+			v, _ := s.parseCached(waID)
+			canonical = v == waID
+		}
+		c = &customer{waID: waID, canonical: canonical}
 		s.customers[waID] = c
 	}
 	return c
@@ -645,7 +671,9 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 		if p.link != "" {
 			rec.media, rec.link = p.link, true
 		}
-		c.deliveries = append(c.deliveries, rec)
+		if s.kept(c) {
+			c.deliveries = append(c.deliveries, rec)
+		}
 		d := Delivery{At: now, To: c.waID, ID: id, Type: p.kind, Text: p.text, Template: p.template,
 			Caption: p.caption, MediaID: p.mediaID, Link: p.link, ReplyTo: p.replyTo}
 		s.delivs.add(d)

@@ -242,6 +242,7 @@ func (s *Server) recordInbound(from, kind, format, body string, size int64) (Inb
 	id := s.ids.formatWamid(waID, part, false)
 	c.inSeq++
 	s.inbound[part] = inboundRec{c: c, seq: c.inSeq}
+	s.noteInboundLocked(c, part, now)
 	m := InboundMessage{From: waID, ID: id, Type: kind} // Timestamp: now.Unix(), encoded directly
 	var txt Text
 	if kind == "text" {

@@ -131,6 +131,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	fcfg := fakewc.Config{
 		AppID: appID, AppSecret: secret, Token: token, EncodingAESKey: key, OriginalID: orig,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: 10000,
+		KeepDeliveries: env.Keep, // nil keeps everyone's
 	}
 	switch s.Mode {
 	case "compatible":

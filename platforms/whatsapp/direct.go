@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	fakewa "github.com/omnisim/omnisim/fakes/whatsapp"
 	"github.com/omnisim/omnisim/router"
@@ -117,4 +118,16 @@ func (g graph) Upload(mimeType, _ string, size int64) (string, error) {
 // platformError is the adapter's error for a Graph error answer.
 func platformError(e *fakewa.Error) error {
 	return &router.PlatformError{Code: strconv.Itoa(e.Code), HTTPStatus: e.HTTPStatus, Message: cmpOr(e.Details(), e.Message)}
+}
+
+// retain tells the fake what the world reads at the end (env.Keep): only
+// those customers' deliveries are kept, and a customer the world does not
+// read is forgotten an hour after its window and its conversation (24
+// hours) have both ended.
+func retain(fcfg *fakewa.Config, env sim.Env) {
+	if env.Keep == nil {
+		return
+	}
+	fcfg.KeepDeliveries = env.Keep
+	fcfg.ForgetAfter = max(fcfg.Window, 24*time.Hour) + time.Hour
 }

@@ -141,6 +141,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		DisableStatuses:    s.StatusWebhooks != nil && !*s.StatusWebhooks,
 		JournalLimit:       10000,
 		Client:             env.Client,
+		KnownValid:         generated,
 	}
 	if s.WindowErrors == "async" {
 		fcfg.WindowErrors = fakewa.Async
@@ -149,6 +150,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		fcfg.WebhookTimeout = -1 // handlers are called directly: nothing can hang
 	}
 	platformRules(ch.Rules, &fcfg)
+	retain(&fcfg, env)
 	b := &binding{account: acct}
 
 	acfg := routerwa.Config{
@@ -235,6 +237,15 @@ func (b *binding) NextDeadline() (time.Time, bool) { return time.Time{}, false }
 
 // areaCodes are the North American area codes generated numbers use.
 var areaCodes = []string{"650", "415", "408", "510", "925", "707", "831", "209", "559", "805"}
+
+// generated reports whether d, a number of digits, has the form of those
+// NewHandle makes: "1", one of areaCodes, an exchange from 200 to 999 and
+// four digits. Every such number is valid in the North American numbering
+// plan and is its own E.164 form (TestGeneratedNumbers holds
+// libphonenumber to that), so the fake takes it without a parse.
+func generated(d string) bool {
+	return len(d) == 11 && d[0] == '1' && d[4] >= '2' && slices.Contains(areaCodes, d[1:4])
+}
 
 // NewHandle makes the n-th valid North American number: up to 80,000,000
 // of them, more than a scenario may ask for.
