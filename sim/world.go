@@ -74,6 +74,7 @@ type World struct {
 
 	engine   *router.Engine
 	bindings map[string]Binding // by channel name
+	open     []openChannel      // the same, in table order
 	closers  []func()
 
 	people    map[router.CustomerKey]*person
@@ -301,6 +302,7 @@ func (w *World) setup() error {
 		}
 		w.closers = append(w.closers, b.Close)
 		w.bindings[name] = b
+		w.open = append(w.open, openChannel{name, b})
 		eng.Handle(name, b.Sender())
 	}
 
@@ -551,8 +553,8 @@ func (w *World) RunUntil(t time.Time) error {
 		}
 		next, queued := w.queue.Peek()
 		due, timed := w.engine.NextDeadline()
-		for _, b := range w.bindings {
-			if d, ok := b.NextDeadline(); ok && (!timed || d.Before(due)) {
+		for _, c := range w.open {
+			if d, ok := c.b.NextDeadline(); ok && (!timed || d.Before(due)) {
 				due, timed = d, true
 			}
 		}
@@ -585,9 +587,9 @@ func (w *World) RunUntil(t time.Time) error {
 // settle delivers what the platforms have due (status webhooks, retries)
 // and reacts to the router's new events.
 func (w *World) settle() {
-	for _, name := range w.channelNames() {
-		if err := w.bindings[name].Flush(w.ctx); err != nil {
-			w.note(nil, "error", "", name+" webhooks: "+err.Error())
+	for _, c := range w.open {
+		if err := c.b.Flush(w.ctx); err != nil {
+			w.note(nil, "error", "", c.name+" webhooks: "+err.Error())
 		}
 	}
 	w.events = w.engine.Events(w.events[:0])
@@ -599,16 +601,12 @@ func (w *World) settle() {
 	clear(w.sentBy)
 }
 
-// channelNames lists the open channels in table order, so that everything
-// done per channel happens in the same order on every run.
-func (w *World) channelNames() []string {
-	names := make([]string, 0, len(w.bindings))
-	for _, p := range w.opt.Platforms {
-		if _, ok := w.bindings[p.Name()]; ok {
-			names = append(names, p.Name())
-		}
-	}
-	return names
+// openChannel is a channel the world has opened, with its binding. The
+// world lists them in table order, so that everything done per channel
+// happens in the same order on every run.
+type openChannel struct {
+	name string
+	b    Binding
 }
 
 // observe records an engine event and drives generated customers.

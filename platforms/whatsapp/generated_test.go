@@ -32,9 +32,11 @@ func TestGeneratedNumbers(t *testing.T) {
 		}
 	}
 	b := &binding{}
-	for _, n := range []int{1, 9999, 10000, 7_999_999, 8_000_000, 79_999_999, 80_000_000} {
-		if h := b.NewHandle(n); !generated(h) {
-			t.Errorf("NewHandle(%d) = %q, not of the generated form", n, h)
+	for _, n := range []int{1, 9999, 10000, 123_456, 7_999_999, 8_000_000, 79_999_999, 80_000_000} {
+		area := areaCodes[(n/8_000_000)%len(areaCodes)]
+		want := fmt.Sprintf("1%s%03d%04d", area, 200+(n/10000)%800, n%10000)
+		if h := b.NewHandle(n); h != want || !generated(h) {
+			t.Errorf("NewHandle(%d) = %q, want %q, of the generated form", n, h, want)
 		}
 	}
 	for _, d := range []string{"16501991234", "1212200123", "165020012345", "26502001234", "8613800138000", "16662001234"} {

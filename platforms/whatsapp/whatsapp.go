@@ -251,7 +251,13 @@ func generated(d string) bool {
 // of them, more than a scenario may ask for.
 func (b *binding) NewHandle(n int) string {
 	area := areaCodes[(n/8_000_000)%len(areaCodes)]
-	return fmt.Sprintf("1%s%03d%04d", area, 200+(n/10000)%800, n%10000)
+	var d [11]byte // "1", the area code, the exchange and the line
+	d[0] = '1'
+	copy(d[1:4], area)
+	ex, line := 200+(n/10000)%800, n%10000
+	d[4], d[5], d[6] = byte('0'+ex/100), byte('0'+ex/10%10), byte('0'+ex%10)
+	d[7], d[8], d[9], d[10] = byte('0'+line/1000), byte('0'+line/100%10), byte('0'+line/10%10), byte('0'+line%10)
+	return string(d[:])
 }
 
 func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Message) (sim.Inbound, error) {
