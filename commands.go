@@ -103,7 +103,7 @@ type runFlags struct {
 	compare     string
 }
 
-const runUsage = "[-seed N | -seeds LIST] [-format text|json|junit|html|markdown] [-o FILE] [-junit FILE] [-json FILE] [-html FILE] [-markdown FILE] [-run REGEXP] [-shard I/N] [-p N] [-timeout D] [-max-messages N] [-strict] [-transport memory|loopback] [-v] [-trace WHAT] [-compare STRATEGY,...] [PATH...]"
+const runUsage = "[-seed N | -seeds LIST] [-format text|json|junit|html|markdown] [-o FILE] [-junit FILE] [-json FILE] [-html FILE] [-markdown FILE] [-run REGEXP] [-shard I/N] [-p N] [-timeout D] [-max-messages N] [-strict] [-transport memory|loopback|direct] [-v] [-trace WHAT] [-compare STRATEGY,...] [PATH...]"
 
 var cmdRun = &command{
 	name:  "run",
@@ -141,6 +141,15 @@ scenario once per seed (1..100, 1,5,9 or both: 1..3,7), naming each result
 -trace chooses what it holds: all (every event), failing (the
 conversations of failing customer expectations), customer=ID or agent=ID.
 
+-transport chooses how each world's fakes and router talk: memory (the
+default: every message through the platforms' real HTTP handlers, in
+memory), loopback (real sockets on 127.0.0.1) or direct (no bytes: each
+fake's own rules judge every message, the router's adapters are called
+with values; the same routing, deliveries, refusals, drift and
+expectations as memory, only the webhook and rejection counters differ, and
+many times faster). -compare plays direct unless -transport says
+otherwise.
+
 -timeout stops the run when it passes, like 'go test -timeout': the scenario
 running is reported as an error, those not started as skipped, and the exit
 status is 1. Ctrl-C does the same.
@@ -172,7 +181,7 @@ when a run could not complete.`,
 		fs.DurationVar(&f.timeout, "timeout", 10*time.Minute, "stop the run after `D` (0: no limit)")
 		fs.Int64Var(&f.maxMessages, "max-messages", scenario.DefaultMaxMessages, "refuse a scenario that asks for more than `N` messages (0: no limit)")
 		fs.BoolVar(&f.strict, "strict", false, "treat warnings as errors")
-		fs.StringVar(&f.transport, "transport", string(sim.Memory), "how fakes and router talk: memory (handlers called directly) or loopback (real sockets)")
+		fs.StringVar(&f.transport, "transport", "", "how fakes and router talk: memory (handlers called directly; the default), loopback (real sockets) or direct (values, no bytes; the default with -compare)")
 		fs.BoolVar(&f.verbose, "v", false, "include the event trace (up to 10,000 events a scenario) and every agent in the report")
 		fs.StringVar(&f.trace, "trace", "", "keep `WHAT` in the trace: all, failing, customer=ID or agent=ID (implies -v)")
 		fs.StringVar(&f.compare, "compare", "", "play each scenario once per strategy in `LIST` and compare the figures")
@@ -199,10 +208,15 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	}
 	opt := sim.Options{Platforms: platforms.All, Trace: f.verbose || f.trace != ""}
 	switch n := sim.Network(f.transport); n {
-	case sim.Memory, sim.Loopback:
+	case "":
+		opt.Network = sim.Memory
+		if f.compare != "" {
+			opt.Network = sim.Direct // the wire is not the question
+		}
+	case sim.Memory, sim.Loopback, sim.Direct:
 		opt.Network = n
 	default:
-		return usageErr("unknown transport %q (want memory or loopback)", f.transport)
+		return usageErr("unknown transport %q (want memory, loopback or direct)", f.transport)
 	}
 	var seeds []uint64
 	switch {

@@ -1,7 +1,8 @@
 // Package fuzz is QA fuzzing of routing rules: it generates scenarios,
-// plays each through the simulator's World and the wire, checks the run
-// against the routing contract's invariants, and shrinks a violation to a
-// small scenario file that replays it. 'omnisim fuzz' is its command line.
+// plays each through the simulator's World (and, on a sample, the wire),
+// checks the run against the routing contract's invariants, and shrinks a
+// violation to a small scenario file that replays it. 'omnisim fuzz' is its
+// command line.
 //
 // # Cases
 //
@@ -28,9 +29,10 @@
 //
 // # Invariants
 //
-// [Check] plays a scenario on the in-memory network (real HTTP bytes,
-// signatures and webhooks between each fake platform and the router's
-// adapter) and reads the engine's event log with EventsSince, each
+// [Check] plays a scenario on the direct network (each fake's own rules
+// judge every message, the router's adapters are called with values; the
+// same routing, deliveries and refusals as the in-memory network, which
+// sim's TestDirectMatchesMemory holds the scenario library to) and reads the engine's event log with EventsSince, each
 // platform's webhook journal and each customer's device. [Invariants] lists
 // what must hold; each has a checker over a [Trace], so it can be tested on
 // a hand-built one:
@@ -63,7 +65,10 @@
 //   - no-drift: router and fake never disagree on a policy, unless the
 //     scenario set router-only rules for the channel.
 //   - deterministic: the same scenario and seed give byte-identical JSON
-//     reports (checked on a sample of cases: it takes a second run).
+//     reports but for the wire counters (checked on a sample of cases: it
+//     takes a second run, made on the in-memory network, with real HTTP
+//     bytes, signatures and webhooks between each fake and the router's
+//     adapter, so that the sample also holds direct runs to the wire's).
 //
 // # Shrinking and replay
 //

@@ -9,22 +9,27 @@ import (
 	"sync"
 	"time"
 
+	"github.com/omnisim/omnisim/sim"
 	"github.com/omnisim/omnisim/sim/scenario"
 )
 
-// Check plays a scenario through the World and the wire (the in-memory
-// network: real HTTP bytes, signatures and webhooks between each fake and
-// the router) and judges the run by invs (nil: every one of [Invariants]),
-// returning the violations (at most one per invariant, in the order of
-// invs) and the trace. When an invariant
-// asks for it, the scenario is played a second time for [Trace.Again]. A run
-// that panics or cannot complete is judged by the no-panic and run-error
-// invariants only. The error is the context's, when it ended the run.
+// Check plays a scenario through the World on the direct network (each
+// fake's own rules judge every message; the router's adapters are called
+// with values: the routing, deliveries, refusals and drift of the memory
+// network, much faster) and judges the run by invs (nil: every one of
+// [Invariants]), returning the violations (at most one per invariant, in
+// the order of invs) and the trace. When an invariant asks for it, the
+// scenario is played a second time for [Trace.Again], on the memory
+// network (real HTTP bytes, signatures and webhooks between each fake and
+// the router), so that the deterministic invariant also holds the direct
+// run to the wire's. A run that panics or cannot complete is judged by the
+// no-panic and run-error invariants only. The error is the context's, when
+// it ended the run.
 func Check(ctx context.Context, sc *scenario.Scenario, invs []Invariant) ([]*Violation, *Trace, error) {
 	if invs == nil {
 		invs = Invariants()
 	}
-	tr, err := play(ctx, sc)
+	tr, err := play(ctx, sc, sim.Direct)
 	if ctx.Err() != nil {
 		return nil, tr, ctx.Err()
 	}
@@ -37,7 +42,7 @@ func Check(ctx context.Context, sc *scenario.Scenario, invs []Invariant) ([]*Vio
 		twice = twice || inv.Twice
 	}
 	if twice && !broken {
-		again, err := play(ctx, sc)
+		again, err := play(ctx, sc, sim.Memory)
 		if ctx.Err() != nil {
 			return nil, tr, ctx.Err()
 		}

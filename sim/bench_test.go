@@ -3,11 +3,15 @@ package sim_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/scenarios"
 	"github.com/omnisim/omnisim/sim"
+	"github.com/omnisim/omnisim/sim/scenario"
 )
 
 // BenchmarkWirePath measures the full wire path in memory: the fake signs
@@ -78,5 +82,73 @@ capacity = 1000
 	b.ReportMetric(float64(2*b.N)/b.Elapsed().Seconds(), "msgs/s")
 	if got := bind.Stats().Delivered; got != b.N {
 		b.Fatalf("%d deliveries for %d replies", got, b.N)
+	}
+}
+
+// BenchmarkMM14 plays scenarios/erlang-c.toml, the M/M/14 queue (Poisson
+// arrivals at 200/h for 7 days, exponential handle times of mean 180 s, 14
+// agents of capacity 1, about 33,600 customers), once per iteration with
+// seeds 1, 2, ..., on the direct and the memory network, and reports
+// customers played per second and the wall time per customer. Each
+// customer sends one message and gets one reply.
+func BenchmarkMM14(b *testing.B) {
+	sc, err := platforms.Format.Load(scenarios.Library, "erlang-c.toml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []sim.Network{sim.Direct, sim.Memory} {
+		b.Run(string(n), func(b *testing.B) { benchScenario(b, sc, n, "customers") })
+	}
+}
+
+// benchScenario plays sc once per iteration on network n, seeds 1, 2, ...,
+// and reports conversations per second (named unit) and per conversation.
+func benchScenario(b *testing.B, sc *scenario.Scenario, n sim.Network, unit string) {
+	conversations := 0
+	b.ReportAllocs()
+	cpu0, cpuOK := cpuTime()
+	for i := 0; i < b.N; i++ {
+		seed := uint64(i + 1)
+		res := sim.Run(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: n, Seed: &seed})
+		if res.Error != "" {
+			b.Fatal(res.Error)
+		}
+		conversations += res.Totals.Conversations
+	}
+	cpu1, _ := cpuTime()
+	one := strings.TrimSuffix(unit, "s")
+	b.ReportMetric(float64(conversations)/b.Elapsed().Seconds(), unit+"/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(conversations), "ns/"+one)
+	if cpuOK {
+		// The process's CPU time (every goroutine, the collector's
+		// included): on a shared machine the figure to compare.
+		b.ReportMetric(float64(conversations)/(cpu1-cpu0).Seconds(), unit+"/cpu-s")
+	}
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkLoad plays the load scenario (scenarios/load/month.toml: 200
+// agents, about 139 conversations an hour of 2 to 4 customer messages,
+// each answered, with status webhooks) with its traffic lasting 1, 30 and
+// 365 days, on the direct and the memory network, and reports the cost per
+// conversation: a run whose memory follows the conversations in play, not
+// the length of the run, costs the same per conversation whatever its
+// length. The 365-day memory run takes minutes; select with -bench.
+func BenchmarkLoad(b *testing.B) {
+	sc, err := platforms.Format.Load(scenarios.Library, "load/month.toml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, days := range []int{1, 30, 365} {
+		for _, n := range []sim.Network{sim.Direct, sim.Memory} {
+			b.Run(fmt.Sprintf("%dd/%s", days, n), func(b *testing.B) {
+				c := *sc
+				c.Traffic = append([]scenario.Traffic(nil), sc.Traffic...)
+				for i := range c.Traffic {
+					c.Traffic[i].For = scenario.Duration(time.Duration(days) * 24 * time.Hour)
+				}
+				benchScenario(b, &c, n, "conversations")
+			})
+		}
 	}
 }

@@ -68,17 +68,26 @@ type Env struct {
 	// Network says how the fake and the router reach each other.
 	Network Network
 	// Client makes the HTTP calls in both directions: the fake's webhooks
-	// and the adapter's API calls.
+	// and the adapter's API calls. Nil on the Direct network.
 	Client *http.Client
 	// Mount serves h as the named part of the platform ("api" for the
 	// fake's API, "webhook" for the router's endpoint) and returns the base
-	// URL the other side calls, without a trailing slash.
+	// URL the other side calls, without a trailing slash. Nil on the
+	// Direct network.
 	Mount func(part string, h http.Handler) (baseURL string, err error)
 	// Receiver takes the adapter's normalized inbound traffic: the engine.
 	Receiver router.Receiver
 	// Webhook, when set, is where the fake sends its webhooks instead of
 	// the embedded router (serve's --webhook): an app developer's own app.
 	Webhook string
+	// Keep reports whether the world reads a customer's device
+	// (Binding.Device) at the end of the run: a scripted customer's. A
+	// platform may keep the others' delivery history as counts only, and
+	// forget a customer that nothing can reach any more, so that memory
+	// follows the customers in play, not the length of the run. Nil (a
+	// world that retains everything: Options.Retain, serve) keeps every
+	// customer's.
+	Keep func(customer string) bool
 }
 
 // Binding is one platform opened in a world.

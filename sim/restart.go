@@ -60,3 +60,14 @@ func (w *World) restartStep() {
 	}
 	w.note(nil, "restart", "", fmt.Sprintf("router restarted (%d): engine and adapters saved, rebuilt and restored", w.restarts))
 }
+
+// channelNames lists the world's open channels in table order.
+func (w *World) channelNames() []string {
+	names := make([]string, 0, len(w.bindings))
+	for _, p := range w.opt.Platforms {
+		if _, ok := w.bindings[p.Name()]; ok {
+			names = append(names, p.Name())
+		}
+	}
+	return names
+}

@@ -23,8 +23,7 @@ type Options struct {
 	Platforms []*Platform
 	// Seed, when set, replaces the scenario's seed.
 	Seed *uint64
-	// Network is Memory (the default), Loopback, Serve or Direct (for the
-	// platforms whose Open supports it).
+	// Network is Memory (the default), Loopback, Direct or Serve.
 	Network Network
 	// Trace keeps the whole event log in the result.
 	Trace bool
@@ -75,6 +74,7 @@ type World struct {
 
 	engine   *router.Engine
 	bindings map[string]Binding // by channel name
+	open     []openChannel      // the same, in table order
 	closers  []func()
 
 	people    map[router.CustomerKey]*person
@@ -297,12 +297,16 @@ func (w *World) setup() error {
 		if mount != nil {
 			env.Mount = func(part string, h http.Handler) (string, error) { return mount(name, part, h) }
 		}
+		if !cfg.Retain {
+			env.Keep = func(customer string) bool { return w.keeps(name, customer) }
+		}
 		b, err := p.Open(w.ctx, env, sc.Channels[name])
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.Title, err)
 		}
 		w.closers = append(w.closers, b.Close)
 		w.bindings[name] = b
+		w.open = append(w.open, openChannel{name, b})
 		eng.Handle(name, b.Sender())
 	}
 
@@ -340,6 +344,17 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 	if len(c.Attributes) > 0 {
 		w.engine.SetAttributes(p.key, c.Attributes)
 	}
+}
+
+// keeps reports whether the world reads the device of a customer of a
+// channel at the end: a scripted customer's (Env.Keep).
+func (w *World) keeps(channel, customer string) bool {
+	b := w.bindings[channel]
+	if b == nil {
+		return true // still opening: nothing is delivered yet
+	}
+	p := w.people[router.CustomerKey{Channel: channel, Account: b.Account(), Customer: customer}]
+	return p != nil && p.scripted
 }
 
 // newHandle generates a customer id on a channel that nobody has yet.
@@ -387,15 +402,18 @@ func (w *World) network() (mount func(platform, part string, h http.Handler) (st
 		return func(platform, part string, h http.Handler) (string, error) {
 			return base + MountPrefix(mux, platform, part, h), nil
 		}, &http.Client{Transport: tr}, nil
-	case Direct:
-		return nil, nil, nil // no network: Env.Mount and Env.Client stay nil
 	case Serve:
 		if w.opt.Mount == nil || w.opt.Client == nil {
 			return nil, nil, errors.New("a serve world needs its server's Mount and Client")
 		}
 		return w.opt.Mount, w.opt.Client, nil
+	case Direct:
+		if len(w.opt.Webhooks) > 0 {
+			return nil, nil, errors.New("a direct world has no webhooks to send to an app")
+		}
+		return nil, nil, nil // the platforms connect fake and adapter by values
 	}
-	return nil, nil, fmt.Errorf("unknown network %q (want %s or %s)", w.opt.Network, Memory, Loopback)
+	return nil, nil, fmt.Errorf("unknown network %q (want %s, %s or %s)", w.opt.Network, Memory, Loopback, Direct)
 }
 
 // MountPrefix serves h under /platform/part on mux, with the prefix
@@ -539,8 +557,8 @@ func (w *World) RunUntil(t time.Time) error {
 		}
 		next, queued := w.queue.Peek()
 		due, timed := w.engine.NextDeadline()
-		for _, b := range w.bindings {
-			if d, ok := b.NextDeadline(); ok && (!timed || d.Before(due)) {
+		for _, c := range w.open {
+			if d, ok := c.b.NextDeadline(); ok && (!timed || d.Before(due)) {
 				due, timed = d, true
 			}
 		}
@@ -573,9 +591,9 @@ func (w *World) RunUntil(t time.Time) error {
 // settle delivers what the platforms have due (status webhooks, retries)
 // and reacts to the router's new events.
 func (w *World) settle() {
-	for _, name := range w.channelNames() {
-		if err := w.bindings[name].Flush(w.ctx); err != nil {
-			w.note(nil, "error", "", name+" webhooks: "+err.Error())
+	for _, c := range w.open {
+		if err := c.b.Flush(w.ctx); err != nil {
+			w.note(nil, "error", "", c.name+" webhooks: "+err.Error())
 		}
 	}
 	w.events = w.engine.Events(w.events[:0])
@@ -587,16 +605,12 @@ func (w *World) settle() {
 	clear(w.sentBy)
 }
 
-// channelNames lists the open channels in table order, so that everything
-// done per channel happens in the same order on every run.
-func (w *World) channelNames() []string {
-	names := make([]string, 0, len(w.bindings))
-	for _, p := range w.opt.Platforms {
-		if _, ok := w.bindings[p.Name()]; ok {
-			names = append(names, p.Name())
-		}
-	}
-	return names
+// openChannel is a channel the world has opened, with its binding. The
+// world lists them in table order, so that everything done per channel
+// happens in the same order on every run.
+type openChannel struct {
+	name string
+	b    Binding
 }
 
 // observe records an engine event and drives generated customers.

@@ -113,21 +113,48 @@ func appendElem(b []byte, name, v string) []byte {
 	return append(b, '>')
 }
 
-// appendHead appends <xml> and the four fields every push starts with.
-func (s *Server) appendHead(b []byte, openid string, now time.Time, msgType string) []byte {
+// appendNotification appends the plain XML of a push: <xml>, the four
+// fields every push starts with, then the fields of its type in WeChat's
+// order, and the MsgId of a message.
+func appendNotification(b []byte, n *Notification) []byte {
 	b = append(b, "<xml>"...)
-	b = appendElem(b, "ToUserName", s.cfg.OriginalID)
-	b = appendElem(b, "FromUserName", openid)
+	b = appendElem(b, "ToUserName", n.ToUserName)
+	b = appendElem(b, "FromUserName", n.FromUserName)
 	b = append(b, "<CreateTime>"...)
-	b = strconv.AppendInt(b, now.Unix(), 10)
+	b = strconv.AppendInt(b, n.CreateTime, 10)
 	b = append(b, "</CreateTime>"...)
-	return appendElem(b, "MsgType", msgType)
+	b = appendElem(b, "MsgType", n.MsgType)
+	if n.MsgType == "event" {
+		b = appendElem(b, "Event", n.Event)
+		if n.HasEventKey {
+			b = appendElem(b, "EventKey", n.EventKey)
+		}
+		if n.Ticket != "" {
+			b = appendElem(b, "Ticket", n.Ticket)
+		}
+		return append(b, "</xml>"...)
+	}
+	switch n.MsgType {
+	case "text":
+		b = appendElem(b, "Content", n.Content)
+	case "image":
+		b = appendElem(b, "PicUrl", n.PicURL)
+		b = appendElem(b, "MediaId", n.MediaID)
+	case "voice":
+		b = appendElem(b, "MediaId", n.MediaID)
+		b = appendElem(b, "Format", n.Format)
+	case "video":
+		b = appendElem(b, "MediaId", n.MediaID)
+		b = appendElem(b, "ThumbMediaId", n.ThumbMediaID)
+	}
+	b = append(b, "<MsgId>"...)
+	b = strconv.AppendInt(b, n.MsgID, 10)
+	return append(b, "</MsgId></xml>"...)
 }
 
-func appendMsgID(b []byte, id int64) []byte {
-	b = append(b, "<MsgId>"...)
-	b = strconv.AppendInt(b, id, 10)
-	return append(b, "</MsgId></xml>"...)
+// notification starts the push of a customer's message or event at now.
+func (s *Server) notification(openid string, now time.Time, msgType string) Notification {
+	return Notification{ToUserName: s.cfg.OriginalID, FromUserName: openid, CreateTime: now.Unix(), MsgType: msgType}
 }
 
 // customerLocked returns the customer, creating it.
@@ -144,22 +171,29 @@ func (s *Server) customerLocked(openid string) *customer {
 // customer's message grant at the platform's time, even when the router
 // then refuses the webhook, and POSTs the text message to the router.
 func (s *Server) CustomerText(ctx context.Context, openid, text string) (Inbound, error) {
+	n, now, err := s.customerText(openid, text)
+	if err != nil {
+		return Inbound{}, err
+	}
+	return s.pushNotification(ctx, &n, now)
+}
+
+// customerText records a text message and returns its push.
+func (s *Server) customerText(openid, text string) (Notification, time.Time, error) {
 	if !validOpenID(openid) {
-		return Inbound{}, fmt.Errorf("wechat: customer text: openid %q is not 1-64 characters of [A-Za-z0-9_-]", openid)
+		return Notification{}, time.Time{}, fmt.Errorf("wechat: customer text: openid %q is not 1-64 characters of [A-Za-z0-9_-]", openid)
 	}
 	if text == "" || !validXMLText(text) {
-		return Inbound{}, fmt.Errorf("wechat: customer text from %s: text must be non-empty UTF-8 without XML-forbidden characters", openid)
+		return Notification{}, time.Time{}, fmt.Errorf("wechat: customer text from %s: text must be non-empty UTF-8 without XML-forbidden characters", openid)
 	}
 	now := s.now()
 	s.mu.Lock()
 	s.openMessageGrantLocked(openid, now)
-	id := s.ids.msgID()
-	b, pb := s.plainBuf(pushSize + len(s.cfg.OriginalID) + len(openid) + len(text))
-	b = s.appendHead(b, openid, now, "text")
-	b = appendElem(b, "Content", text)
-	b = appendMsgID(b, id)
+	n := s.notification(openid, now, "text")
+	n.Content = text
+	n.MsgID = s.ids.msgID()
 	s.mu.Unlock()
-	return s.push(ctx, "message", openid, strconv.FormatInt(id, 10), "", b, pb, now)
+	return n, now, nil
 }
 
 // CustomerMedia makes customer openid send media of kind image, voice or
@@ -169,44 +203,49 @@ func (s *Server) CustomerText(ctx context.Context, openid, text string) (Inbound
 // that media/get serves as size zero bytes and that sends may reuse. Like
 // CustomerText it opens the customer's message grant.
 func (s *Server) CustomerMedia(ctx context.Context, openid, kind, format string, size int64) (Inbound, error) {
+	n, now, err := s.customerMedia(openid, kind, format, size)
+	if err != nil {
+		return Inbound{}, err
+	}
+	return s.pushNotification(ctx, &n, now)
+}
+
+// customerMedia records a media message and returns its push.
+func (s *Server) customerMedia(openid, kind, format string, size int64) (Notification, time.Time, error) {
 	if !validOpenID(openid) {
-		return Inbound{}, fmt.Errorf("wechat: customer media: openid %q is not 1-64 characters of [A-Za-z0-9_-]", openid)
+		return Notification{}, time.Time{}, fmt.Errorf("wechat: customer media: openid %q is not 1-64 characters of [A-Za-z0-9_-]", openid)
 	}
 	format = normFormat(format)
 	switch {
 	case kind != "image" && kind != "voice" && kind != "video":
-		return Inbound{}, fmt.Errorf("wechat: customer media from %s: kind %q is not image, voice or video", openid, kind)
+		return Notification{}, time.Time{}, fmt.Errorf("wechat: customer media from %s: kind %q is not image, voice or video", openid, kind)
 	case kind == "voice" && format != "amr" && format != "speex":
-		return Inbound{}, fmt.Errorf("wechat: customer media from %s: voice format %q is not amr or speex", openid, format)
+		return Notification{}, time.Time{}, fmt.Errorf("wechat: customer media from %s: voice format %q is not amr or speex", openid, format)
 	case !validFormat(format):
-		return Inbound{}, fmt.Errorf("wechat: customer media from %s: bad format %q", openid, format)
+		return Notification{}, time.Time{}, fmt.Errorf("wechat: customer media from %s: bad format %q", openid, format)
 	case size < 0:
-		return Inbound{}, fmt.Errorf("wechat: customer media from %s: negative size %d", openid, size)
+		return Notification{}, time.Time{}, fmt.Errorf("wechat: customer media from %s: negative size %d", openid, size)
 	}
 	now := s.now()
 	s.mu.Lock()
 	s.openMessageGrantLocked(openid, now)
-	id := s.ids.msgID()
+	n := s.notification(openid, now, kind)
+	n.MsgID = s.ids.msgID()
 	mediaID := s.ids.mediaID()
 	s.mediaStore[mediaID] = &media{kind: kind, format: format, size: size, created: now}
-	b, pb := s.plainBuf(pushSize + len(s.cfg.OriginalID) + len(openid) + 256)
-	b = s.appendHead(b, openid, now, kind)
+	n.MediaID = mediaID
 	switch kind {
 	case "image":
-		b = appendElem(b, "PicUrl", "http://mmbiz.qpic.cn/mmbiz_jpg/"+mediaID+"/0")
-		b = appendElem(b, "MediaId", mediaID)
+		n.PicURL = "http://mmbiz.qpic.cn/mmbiz_jpg/" + mediaID + "/0"
 	case "voice":
-		b = appendElem(b, "MediaId", mediaID)
-		b = appendElem(b, "Format", format)
+		n.Format = format
 	case "video":
 		thumb := s.ids.mediaID()
 		s.mediaStore[thumb] = &media{kind: "thumb", format: "jpeg", size: 0, created: now}
-		b = appendElem(b, "MediaId", mediaID)
-		b = appendElem(b, "ThumbMediaId", thumb)
+		n.ThumbMediaID = thumb
 	}
-	b = appendMsgID(b, id)
 	s.mu.Unlock()
-	return s.push(ctx, "message", openid, strconv.FormatInt(id, 10), "", b, pb, now)
+	return n, now, nil
 }
 
 // CustomerEvent makes customer openid trigger event: "subscribe" (follow;
@@ -217,16 +256,25 @@ func (s *Server) CustomerMedia(ctx context.Context, openid, kind, format string,
 // grant until the customer writes or follows again. Events carry no MsgId,
 // so Inbound.ID is "".
 func (s *Server) CustomerEvent(ctx context.Context, openid, event, key string) (Inbound, error) {
+	n, now, err := s.customerEvent(openid, event, key)
+	if err != nil {
+		return Inbound{}, err
+	}
+	return s.pushNotification(ctx, &n, now)
+}
+
+// customerEvent records an event and returns its push.
+func (s *Server) customerEvent(openid, event, key string) (Notification, time.Time, error) {
 	if !validOpenID(openid) {
-		return Inbound{}, fmt.Errorf("wechat: customer event: openid %q is not 1-64 characters of [A-Za-z0-9_-]", openid)
+		return Notification{}, time.Time{}, fmt.Errorf("wechat: customer event: openid %q is not 1-64 characters of [A-Za-z0-9_-]", openid)
 	}
 	if !validXMLText(key) {
-		return Inbound{}, fmt.Errorf("wechat: customer event from %s: key is not valid XML text", openid)
+		return Notification{}, time.Time{}, fmt.Errorf("wechat: customer event from %s: key is not valid XML text", openid)
 	}
 	switch event {
 	case EventSubscribe, EventUnsubscribe, EventClick, EventScan:
 	default:
-		return Inbound{}, fmt.Errorf("wechat: customer event from %s: event %q is not subscribe, unsubscribe, CLICK or SCAN", openid, event)
+		return Notification{}, time.Time{}, fmt.Errorf("wechat: customer event from %s: event %q is not subscribe, unsubscribe, CLICK or SCAN", openid, event)
 	}
 	now := s.now()
 	s.mu.Lock()
@@ -236,25 +284,35 @@ func (s *Server) CustomerEvent(ctx context.Context, openid, event, key string) (
 	} else {
 		c.evt = grant{at: now, left: s.cfg.EventReplyLimit}
 	}
-	b, pb := s.plainBuf(pushSize + len(s.cfg.OriginalID) + len(openid) + 128 + len(key))
-	b = s.appendHead(b, openid, now, "event")
-	b = appendElem(b, "Event", event)
+	n := s.notification(openid, now, "event")
+	n.Event = event
 	switch {
 	case event == EventSubscribe && key != "":
 		if !strings.HasPrefix(key, "qrscene_") {
 			key = "qrscene_" + key
 		}
-		b = appendElem(b, "EventKey", key)
-		b = appendElem(b, "Ticket", s.ids.ticket())
+		n.EventKey, n.HasEventKey = key, true
+		n.Ticket = s.ids.ticket()
 	case event == EventClick:
-		b = appendElem(b, "EventKey", key)
+		n.EventKey, n.HasEventKey = key, true
 	case event == EventScan:
-		b = appendElem(b, "EventKey", key)
-		b = appendElem(b, "Ticket", s.ids.ticket())
+		n.EventKey, n.HasEventKey = key, true
+		n.Ticket = s.ids.ticket()
 	}
-	b = append(b, "</xml>"...)
 	s.mu.Unlock()
-	return s.push(ctx, "event", openid, "", event, b, pb, now)
+	return n, now, nil
+}
+
+// pushNotification encodes n as its plain XML and pushes it.
+func (s *Server) pushNotification(ctx context.Context, n *Notification, now time.Time) (Inbound, error) {
+	size := pushSize + len(n.ToUserName) + len(n.FromUserName) + len(n.Content) + 2*len(n.MediaID) + len(n.PicURL) +
+		len(n.ThumbMediaID) + len(n.EventKey) + len(n.Ticket)
+	b, pb := s.plainBuf(size)
+	b = appendNotification(b, n)
+	if n.MsgType == "event" {
+		return s.push(ctx, "event", n.FromUserName, "", n.Event, b, pb, now)
+	}
+	return s.push(ctx, "message", n.FromUserName, strconv.FormatInt(n.MsgID, 10), "", b, pb, now)
 }
 
 // openMessageGrantLocked starts a new message grant: the window restarts and

@@ -281,6 +281,9 @@ func (s *Server) knownLocked(to string) (string, bool) {
 	if c := s.customers[d]; c != nil && c.canonical {
 		return c.waID, true
 	}
+	if s.vouched(d) {
+		return d, true
+	}
 	return "", false
 }
 

@@ -74,6 +74,21 @@ type Config struct {
 	// GET); 0 means [DefaultWebhookTimeout], negative means no limit other
 	// than the caller's context and Client.
 	WebhookTimeout time.Duration
+	// KnownValid, when set, vouches for numbers without libphonenumber: a
+	// number of digits only (after an optional "+") for which it returns
+	// true is valid and is its own wa_id. A simulator passes the rule the
+	// numbers it generates follow, so that a new customer costs no parse;
+	// nil asks libphonenumber about every new number.
+	KnownValid func(digits string) bool
+	// KeepDeliveries, when set, names the customers (by wa_id) whose
+	// deliveries Deliveries lists; the others' are counted but not kept.
+	// Nil keeps everyone's.
+	KeepDeliveries func(waID string) bool
+	// ForgetAfter, when positive, forgets a customer whose deliveries are
+	// not kept once the customer's last message is this old and the
+	// customer's conversation has expired (see retain.go); it should be
+	// longer than Window. 0 forgets no one.
+	ForgetAfter time.Duration
 	// MediaStore is how many bytes of uploaded file content are kept to be
 	// served back by the media download URL; 0 means [DefaultMediaStore],
 	// negative keeps none. Files of only zero bytes take no room; a file
@@ -175,6 +190,9 @@ type Server struct {
 	faults    *fault.Decider // nil: no fault plan
 	reordered []*hook        // reordered webhooks held until the next one
 	faultN    int            // faults caused so far
+	// forget queues customer messages for ForgetAfter (retain.go).
+	forget     []forgetRec
+	forgetHead int
 }
 
 type customer struct {
@@ -186,6 +204,9 @@ type customer struct {
 	canonical   bool   // parsePhone(waID) == waID (see Server.waID)
 	inSeq       uint32 // inbound messages so far
 	readSeq     uint32 // inbound messages 1..readSeq are marked read
+
+	// parts are the wamid counter parts of its messages, with ForgetAfter.
+	parts []uint64
 }
 
 // inboundRec is a customer message the business may mark as read.
@@ -544,8 +565,12 @@ func (s *Server) customerLocked(waID string) *customer {
 		// waID came from libphonenumber; canonical when it is also its
 		// own answer (always, short of a number that loses a national
 		// prefix twice), which lets waID skip the parse for it.
-		v, _ := s.parseCached(waID)
-		c = &customer{waID: waID, canonical: v == waID}
+		canonical := s.vouched(waID)
+		if !canonical {
+			v, _ := s.parseCached(waID)
+			canonical = v == waID
+		}
+		c = &customer{waID: waID, canonical: canonical}
 		s.customers[waID] = c
 	}
 	return c
@@ -596,9 +621,49 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errParam("Invalid JSON in the request body: "+err.Error()), "")
 		return
 	}
+	a, e := s.accept(r, &req)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	if a.read {
+		writeJSON(w, http.StatusOK, []byte(`{"success":true}`))
+		return
+	}
+	h := a.hold
+	out := buf.Bytes()[:0]
+	out = appendSendResponse(out, req.To, a.waID, a.id)
+	writeJSON(w, http.StatusOK, out)
+	if h != nil {
+		// The statuses go out only after the answer: flush it to the
+		// client, release them and wake the AutoFlush goroutine.
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		s.mu.Lock()
+		h.released = true
+		s.mu.Unlock()
+		s.kick()
+	}
+}
+
+// accepted is what a send the platform accepted answers: the recipient's
+// wa_id and the wamid; read for a mark-as-read request. hold, when not nil,
+// holds the send's status webhooks until its answer is written.
+type accepted struct {
+	waID, id string
+	read     bool
+	hold     *hold
+}
+
+// accept runs a decoded send (or mark-as-read) request of r through the
+// rules and records it: a delivery and its status webhooks, or the error,
+// which it returns when the request fails synchronously. r gives the
+// journal its method and path.
+func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 	now := s.now()
 	s.mu.Lock()
-	p, e := s.checkSendLocked(&req, now)
+	p, e := s.checkSendLocked(req, now)
 	if e != nil && e.HTTPStatus != http.StatusOK {
 		to, c := req.To, (*customer)(nil)
 		if p.waID != "" && !p.read {
@@ -606,15 +671,13 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		}
 		s.recordErrorLocked(now, r, e, to, c)
 		s.mu.Unlock()
-		writeError(w, e)
-		return
+		return accepted{}, e
 	}
 	if p.read {
 		s.markReadLocked(now, p.in, req.MessageID)
 		s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
 		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, []byte(`{"success":true}`))
-		return
+		return accepted{read: true}, nil
 	}
 	c := s.customerLocked(p.waID)
 	s.commitSendLocked(c.waID, now)
@@ -632,7 +695,9 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		if p.link != "" {
 			rec.media, rec.link = p.link, true
 		}
-		c.deliveries = append(c.deliveries, rec)
+		if s.kept(c) {
+			c.deliveries = append(c.deliveries, rec)
+		}
 		d := Delivery{At: now, To: c.waID, ID: id, Type: p.kind, Text: p.text, Template: p.template,
 			Caption: p.caption, MediaID: p.mediaID, Link: p.link, ReplyTo: p.replyTo}
 		s.delivs.add(d)
@@ -655,21 +720,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	}
 	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
 	s.mu.Unlock()
-
-	out := buf.Bytes()[:0]
-	out = appendSendResponse(out, req.To, p.waID, id)
-	writeJSON(w, http.StatusOK, out)
-	if h != nil {
-		// The statuses go out only after the answer: flush it to the
-		// client, release them and wake the AutoFlush goroutine.
-		if f, ok := w.(http.Flusher); ok {
-			f.Flush()
-		}
-		s.mu.Lock()
-		h.released = true
-		s.mu.Unlock()
-		s.kick()
-	}
+	return accepted{waID: p.waID, id: id, hold: h}, nil
 }
 
 // appendSendResponse writes the SendResponse JSON without reflection; it
@@ -746,17 +797,36 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errParam("The parameter type is required."), "")
 		return
 	}
+	id, e := s.addUpload(r, typ, size, keep.kept())
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	b := append([]byte(`{"id":`), appendString(nil, id)...)
+	writeJSON(w, http.StatusOK, append(b, '}'))
+}
+
+// addUpload classifies, checks and stores an uploaded file of MIME type
+// typ and size bytes (data, its content when kept; nil: size zero bytes)
+// and returns its media id, or the error, which it has journaled. r gives
+// the journal its method and path.
+func (s *Server) addUpload(r *http.Request, typ string, size int64, data []byte) (string, *Error) {
+	fail := func(e *Error) (string, *Error) {
+		now := s.now()
+		s.mu.Lock()
+		s.recordErrorLocked(now, r, e, "", nil)
+		s.mu.Unlock()
+		return "", e
+	}
 	kind, format := s.classifyMIME(typ)
 	if kind == "" {
-		s.fail(w, r, errMedia("Unsupported file type %q.", typ), "")
-		return
+		return fail(errMedia("Unsupported file type %q.", typ))
 	}
 	if e := s.checkMedia(kind, format, size); e != nil {
-		s.fail(w, r, e, "")
-		return
+		return fail(e)
 	}
 	up := &upload{kind: kind, format: format, mime: typ, size: size}
-	if data := keep.kept(); data != nil {
+	if data != nil {
 		up.data = data
 		up.sum = hexSum(data)
 	}
@@ -773,8 +843,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	s.uploads[id] = up
 	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
 	s.mu.Unlock()
-	b := append([]byte(`{"id":`), appendString(nil, id)...)
-	writeJSON(w, http.StatusOK, append(b, '}'))
+	return id, nil
 }
 
 // Journal returns a copy of the journal.

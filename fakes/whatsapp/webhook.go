@@ -12,7 +12,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -207,9 +206,20 @@ func (s *Server) CustomerMedia(ctx context.Context, from, name, kind, format, ca
 }
 
 func (s *Server) customerMessage(ctx context.Context, from, name, kind, format, body string, size int64) (Inbound, error) {
+	m, now, err := s.recordInbound(from, kind, format, body, size)
+	if err != nil {
+		return Inbound{}, err
+	}
+	return s.postInbound(ctx, now, name, &m)
+}
+
+// recordInbound records a customer's message on the platform (the
+// customer's window, the wamid, the media it carries) and returns the
+// message as its webhook carries it, and the platform's time.
+func (s *Server) recordInbound(from, kind, format, body string, size int64) (InboundMessage, time.Time, error) {
 	waID, ok := s.waID(from)
 	if !ok {
-		return Inbound{}, fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
+		return InboundMessage{}, time.Time{}, fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
 	}
 	var sum string
 	if kind != "text" {
@@ -223,6 +233,7 @@ func (s *Server) customerMessage(ctx context.Context, from, name, kind, format, 
 	id := s.ids.formatWamid(waID, part, false)
 	c.inSeq++
 	s.inbound[part] = inboundRec{c: c, seq: c.inSeq}
+	s.noteInboundLocked(c, part, now)
 	m := InboundMessage{From: waID, ID: id, Type: kind} // Timestamp: now.Unix(), encoded directly
 	var txt Text
 	if kind == "text" {
@@ -251,7 +262,7 @@ func (s *Server) customerMessage(ctx context.Context, from, name, kind, format, 
 		}
 	}
 	s.mu.Unlock()
-	return s.postInbound(ctx, now, name, &m)
+	return m, now, nil
 }
 
 // postInbound encodes, signs and POSTs the inbound webhook of m (From and
@@ -417,18 +428,7 @@ func truncate(b []byte, n int) string {
 
 // statusPayload returns the webhook payload of a queued status.
 func (s *Server) statusPayload(p *pending) *WebhookPayload {
-	st := Status{ID: p.id, Status: p.status, Timestamp: strconv.FormatInt(p.at.Unix(), 10), RecipientID: p.to}
-	if p.err != nil {
-		st.Errors = []StatusError{{Code: p.err.Code, Title: p.err.Title(), Message: p.err.Title(),
-			ErrorData: StatusErrorData{Details: p.err.Details()}, Href: errorHref}}
-	} else {
-		st.Conversation = &Conversation{ID: p.convID, Origin: ConversationOrigin{Type: p.category}}
-		if p.convExp != 0 {
-			st.Conversation.ExpirationTimestamp = strconv.FormatInt(p.convExp, 10)
-		}
-		st.Pricing = &Pricing{Billable: true, PricingModel: "CBP", Category: p.category}
-	}
-	return s.envelope(WebhookValue{Statuses: []Status{st}})
+	return s.envelope(WebhookValue{Statuses: []Status{statusOf(p)}})
 }
 
 // appendStatusPayload appends the escaped JSON of statusPayload(p).

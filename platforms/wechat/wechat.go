@@ -104,6 +104,7 @@ var Platform = &sim.Platform{
 type binding struct {
 	fake      *fakewc.Server
 	adapter   *routerwc.Adapter
+	direct    *fakewc.Direct // on the Direct network
 	account   string
 	numbering sim.JournalNumbering
 	acfg      routerwc.Config // the adapter's configuration, to build it again
@@ -131,6 +132,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	fcfg := fakewc.Config{
 		AppID: appID, AppSecret: secret, Token: token, EncodingAESKey: key, OriginalID: orig,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: 10000,
+		KeepDeliveries: env.Keep, // nil keeps everyone's
 	}
 	switch s.Mode {
 	case "compatible":
@@ -146,6 +148,9 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	acfg := routerwc.Config{
 		AppID: appID, AppSecret: secret, Token: token, EncodingAESKey: key, OriginalID: orig,
 		Client: env.Client, Clock: env.Clock,
+	}
+	if env.Network == sim.Direct {
+		return openDirect(b, fcfg, acfg, env)
 	}
 	// Each side needs the other's URL: the fake's API is mounted first,
 	// and the fake itself built once the router's webhook URL is known.
@@ -243,6 +248,9 @@ func (b *binding) NewHandle(n int) string {
 }
 
 func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Message) (sim.Inbound, error) {
+	if b.direct != nil {
+		return b.inboundDirect(customer, m)
+	}
 	var in fakewc.Inbound
 	var err error
 	switch {

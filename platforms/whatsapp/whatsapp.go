@@ -166,6 +166,7 @@ var Platform = &sim.Platform{
 type binding struct {
 	fake      *fakewa.Server
 	adapter   *routerwa.Adapter
+	direct    *fakewa.Direct // on the Direct network
 	account   string
 	numbering sim.JournalNumbering
 	acfg      routerwa.Config // the adapter's configuration, to build it again
@@ -197,6 +198,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		JournalLimit:       10000,
 		Client:             env.Client,
 		Limits:             s.limits(),
+		KnownValid:         generated,
 	}
 	if s.WindowErrors == "async" {
 		fcfg.WindowErrors = fakewa.Async
@@ -206,6 +208,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	}
 	platformRules(ch.Rules, &fcfg)
 	fcfg.Faults = ch.Faults.Plan()
+	retain(&fcfg, env)
 	b := &binding{account: acct, faulty: !fcfg.Faults.Zero()}
 
 	acfg := routerwa.Config{
@@ -216,6 +219,9 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		APIVersion:    s.APIVersion,
 		Clock:         env.Clock,
 		Client:        env.Client,
+	}
+	if env.Network == sim.Direct {
+		return openDirect(b, fcfg, acfg, env)
 	}
 	// Each side needs the other's URL: the fake's API is mounted first,
 	// and the fake itself built once the router's webhook URL is known.
@@ -279,6 +285,10 @@ func (b *binding) Sender() router.Sender  { return b.adapter }
 func (b *binding) Handle(w string) string { return strings.TrimPrefix(w, "+") }
 func (b *binding) Close()                 {}
 func (b *binding) Flush(ctx context.Context) error {
+	if b.direct != nil {
+		b.flushDirect()
+		return nil
+	}
 	_, err := b.fake.Flush(ctx)
 	if errors.Is(err, fakewa.ErrFaultTimeout) || errors.Is(err, fakewa.ErrFaultEdge) {
 		return nil // the fault plan's own failures: retried on schedule
@@ -303,14 +313,32 @@ func (b *binding) NextDeadline() (time.Time, bool) {
 // areaCodes are the North American area codes generated numbers use.
 var areaCodes = []string{"650", "415", "408", "510", "925", "707", "831", "209", "559", "805"}
 
+// generated reports whether d, a number of digits, has the form of those
+// NewHandle makes: "1", one of areaCodes, an exchange from 200 to 999 and
+// four digits. Every such number is valid in the North American numbering
+// plan and is its own E.164 form (TestGeneratedNumbers holds
+// libphonenumber to that), so the fake takes it without a parse.
+func generated(d string) bool {
+	return len(d) == 11 && d[0] == '1' && d[4] >= '2' && slices.Contains(areaCodes, d[1:4])
+}
+
 // NewHandle makes the n-th valid North American number: up to 80,000,000
 // of them, more than a scenario may ask for.
 func (b *binding) NewHandle(n int) string {
 	area := areaCodes[(n/8_000_000)%len(areaCodes)]
-	return fmt.Sprintf("1%s%03d%04d", area, 200+(n/10000)%800, n%10000)
+	var d [11]byte // "1", the area code, the exchange and the line
+	d[0] = '1'
+	copy(d[1:4], area)
+	ex, line := 200+(n/10000)%800, n%10000
+	d[4], d[5], d[6] = byte('0'+ex/100), byte('0'+ex/10%10), byte('0'+ex%10)
+	d[7], d[8], d[9], d[10] = byte('0'+line/1000), byte('0'+line/100%10), byte('0'+line/10%10), byte('0'+line%10)
+	return string(d[:])
 }
 
 func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Message) (sim.Inbound, error) {
+	if b.direct != nil {
+		return b.inboundDirect(customer, name, m)
+	}
 	var in fakewa.Inbound
 	var err error
 	switch {

@@ -128,6 +128,12 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 	default:
 		return "", fmt.Errorf("wechat: send: unsupported message kind %q", kind)
 	}
+	if a.cfg.API != nil {
+		if err := a.cfg.API.Send(&req); err != nil {
+			return "", err
+		}
+		return "wechat-" + strconv.FormatUint(a.sent.Add(1), 10), nil
+	}
 	body := appendSendRequest(make([]byte, 0, sendRequestSize(&req)), &req)
 	err := a.withToken(ctx, func(token string) error {
 		return retryTransient(func() error {
@@ -195,6 +201,9 @@ type tokenQuery struct{ token, query string }
 func (a *Adapter) upload(ctx context.Context, mediaType, filename, mimeType string, size int64) (string, error) {
 	if size < 0 {
 		return "", fmt.Errorf("wechat: upload: negative size %d", size)
+	}
+	if a.cfg.API != nil {
+		return a.cfg.API.Upload(mediaType, filename, mimeType, size)
 	}
 	var frame bytes.Buffer
 	mw := multipart.NewWriter(&frame)

@@ -71,6 +71,9 @@ type Config struct {
 	// OnEvent, when set, receives each new event (after dedupe), from the
 	// goroutine serving the webhook. It must be safe for concurrent use.
 	OnEvent func(now time.Time, e Event)
+	// API, when set, takes the adapter's sends and uploads by values
+	// instead of Client and BaseURL, with no access token (see [API]).
+	API API
 }
 
 // Stats counts what an [Adapter] has seen and done.

@@ -111,6 +111,9 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 	default:
 		return "", fmt.Errorf("whatsapp: send: unsupported message kind %q", kind)
 	}
+	if a.cfg.Graph != nil {
+		return a.cfg.Graph.Message(&req)
+	}
 	b := appendSendRequest(make([]byte, 0, 192+len(m.Text)), &req)
 
 	status, answer, err := a.postMessage(ctx, b)
@@ -194,6 +197,9 @@ func messageID(answer []byte) (string, error) {
 func (a *Adapter) upload(ctx context.Context, mimeType, filename string, size int64) (string, error) {
 	if size < 0 {
 		return "", fmt.Errorf("whatsapp: upload: negative size %d", size)
+	}
+	if a.cfg.Graph != nil {
+		return a.cfg.Graph.Upload(mimeType, sanitizeFilename(filename), size)
 	}
 	var frame bytes.Buffer
 	mw := multipart.NewWriter(&frame)

@@ -50,6 +50,9 @@ type Config struct {
 	// DedupeWindow is how long message ids are remembered for dedupe;
 	// default 7 days.
 	DedupeWindow time.Duration
+	// Graph, when set, takes the adapter's sends and uploads by values
+	// instead of Client and BaseURL (see [Graph]).
+	Graph Graph
 }
 
 // Stats counts what an [Adapter]'s webhook endpoint has seen.

@@ -1,0 +1,130 @@
+package whatsapp
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Direct is the platform called with values instead of HTTP, for a
+// simulator that plays a world without bytes: the same rules, records,
+// ids and journal as the API and the webhooks, with no JSON, no signature
+// and no request. Each call does what its wire counterpart does to the
+// platform's state; webhooks are handed to the caller as the values they
+// would carry, and journaled as answered 200 (without a body) on their
+// first try. Retries, the verification handshake, AutoFlush and file
+// contents (uploads are sizes) have no direct form.
+type Direct struct {
+	s            *Server
+	msgs, upload *http.Request // what the journal records of a send and an upload
+}
+
+// Direct returns the platform's direct entry points; apiVersion
+// ("v21.0") is the version the journal records in request paths.
+func (s *Server) Direct(apiVersion string) *Direct {
+	base := "/" + apiVersion + "/" + s.cfg.PhoneNumberID
+	req := func(path string) *http.Request {
+		return &http.Request{Method: http.MethodPost, URL: &url.URL{Path: path}}
+	}
+	return &Direct{s: s, msgs: req(base + "/messages"), upload: req(base + "/media")}
+}
+
+// CustomerMessage records a message from the customer from as
+// CustomerText (kind "text", body the text) or CustomerMedia (body the
+// caption) does, and returns the message its webhook carries, without its
+// timestamp (the receiver reads its own clock). A media file must pass
+// [Server.CheckMedia]; otherwise the *Error is returned and nothing
+// happens.
+func (d *Direct) CustomerMessage(from, kind, format, body string, size int64) (InboundMessage, error) {
+	s := d.s
+	if kind != "text" {
+		kind = strings.ToLower(kind)
+		if e := s.CheckMedia(kind, format, size); e != nil {
+			return InboundMessage{}, e
+		}
+		format = normFormat(format)
+	}
+	m, now, err := s.recordInbound(from, kind, format, body, size)
+	if err != nil {
+		return m, err
+	}
+	s.mu.Lock()
+	s.addWebhookLocked(Webhook{At: now, Kind: "messages", Status: http.StatusOK, ID: m.ID, Try: 1})
+	s.mu.Unlock()
+	return m, nil
+}
+
+// Send runs a send (or mark-as-read) request through the rules as a POST
+// to the messages endpoint does, and records it. It returns the
+// recipient's wa_id and the wamid of an accepted send (both "" for a
+// mark-as-read), or the error the API answers; in [Async] mode a window
+// error is accepted here and fails later by status. The error's FBTraceID
+// is set as on the wire.
+func (d *Direct) Send(req *SendRequest) (waID, id string, e *Error) {
+	a, e := d.s.accept(d.msgs, req)
+	return a.waID, a.id, e
+}
+
+// Upload stores a file of MIME type mimeType and size bytes (zeros) as the
+// media endpoint does and returns its media id, or the error the endpoint
+// answers.
+func (d *Direct) Upload(mimeType string, size int64) (string, *Error) {
+	return d.s.addUpload(d.upload, mimeType, size, nil)
+}
+
+// Statuses hands the queued status webhooks to deliver in the order Flush
+// posts them, each as the status its webhook carries, and returns how many
+// it handed. As with Flush, the error of a failed status becomes the
+// customer's LastError and enters the journal.
+func (d *Direct) Statuses(deliver func(Status)) int {
+	s := d.s
+	s.mu.Lock()
+	q := s.queue
+	s.queue = nil
+	s.mu.Unlock()
+	for i := range q {
+		p := &q[i]
+		now := s.now()
+		deliver(statusOf(p))
+		s.mu.Lock()
+		if p.err != nil {
+			s.addErrorLocked(ErrorEntry{At: p.at, To: p.to, Code: p.err.Code, HTTPStatus: http.StatusOK,
+				Details: p.err.Details(), Async: true, ID: p.id}, s.customerLocked(p.to))
+		}
+		s.addWebhookLocked(Webhook{At: now, Kind: "statuses", Status: http.StatusOK, ID: p.id, Try: 1})
+		s.mu.Unlock()
+		q[i] = pending{}
+	}
+	return len(q)
+}
+
+// statusOf is the status a queued status webhook carries.
+func statusOf(p *pending) Status {
+	st := Status{ID: p.id, Status: p.status, Timestamp: strconv.FormatInt(p.at.Unix(), 10), RecipientID: p.to}
+	if p.err != nil {
+		st.Errors = []StatusError{{Code: p.err.Code, Title: p.err.Title(), Message: p.err.Title(),
+			ErrorData: StatusErrorData{Details: p.err.Details()}, Href: errorHref}}
+	} else {
+		st.Conversation = &Conversation{ID: p.convID, Origin: ConversationOrigin{Type: p.category}}
+		if p.convExp != 0 {
+			st.Conversation.ExpirationTimestamp = strconv.FormatInt(p.convExp, 10)
+		}
+		st.Pricing = &Pricing{Billable: true, PricingModel: "CBP", Category: p.category}
+	}
+	return st
+}
+
+// vouched reports whether Config.KnownValid vouches for d, a number of
+// digits only.
+func (s *Server) vouched(d string) bool {
+	if s.cfg.KnownValid == nil || d == "" || len(d) > 15 {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return false
+		}
+	}
+	return s.cfg.KnownValid(d)
+}

@@ -1,0 +1,186 @@
+package whatsapp
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// TestDirectMatchesWire makes the same calls on two platforms of the same
+// seed, through the API and through Direct, and compares what they
+// answer and record.
+func TestDirectMatchesWire(t *testing.T) {
+	ctx := context.Background()
+	wire, wclk := newTest(Config{Seed: 7})
+	dir, dclk := newTest(Config{Seed: 7})
+	d := dir.Direct("v21.0")
+	const who = "16505551234"
+
+	in, err := wire.CustomerText(ctx, who, "Ann", "hi")
+	if err != ErrNoWebhookURL {
+		t.Fatal(err)
+	}
+	m, err := d.CustomerMessage("+"+who, "text", "", "hi", 0)
+	if err != nil || m.ID != in.ID || m.From != who || m.Text == nil || m.Text.Body != "hi" {
+		t.Fatalf("CustomerMessage = %+v, %v; the wire's id %s", m, err, in.ID)
+	}
+	if _, err := d.CustomerMessage(who, "image", "bmp", "", 10); err == nil {
+		t.Error("a bmp image was sent")
+	}
+	if _, err := d.CustomerMessage("123", "text", "", "hi", 0); err == nil {
+		t.Error("a customer with a bad number wrote")
+	}
+
+	wid := uploadFile(t, wire, "image/jpeg", 0)
+	did, e := d.Upload("image/jpeg", 0)
+	if e != nil || did != wid {
+		t.Fatalf("Upload = %q, %v; the wire's %q", did, e, wid)
+	}
+	if _, e := d.Upload("application/x-unknown", 1); e == nil {
+		t.Error("an unknown type was uploaded")
+	}
+	do(wire, "POST", media, "multipart/form-data; boundary=x", []byte("--x\r\nContent-Disposition: form-data; name=\"messaging_product\"\r\n\r\nwhatsapp\r\n--x\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\napplication/x-unknown\r\n--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n\r\nx\r\n--x--\r\n"), bearer)
+
+	sends := []SendRequest{
+		text(who, "hello"),
+		text("+"+who, "again"),
+		tmpl(who, "order_update"),
+		{MessagingProduct: "whatsapp", To: who, Type: "image", Image: &Media{ID: wid, Caption: "look"}},
+		{MessagingProduct: "whatsapp", To: who, Type: "image", Image: &Media{ID: "nope"}},
+		text("12", "bad number"),
+		text(who, ""),
+	}
+	check := func(req SendRequest) {
+		t.Helper()
+		w := sendReq(wire, req)
+		waID, id, e := d.Send(&req)
+		if w.Code == 200 {
+			var r SendResponse
+			if err := json.Unmarshal(w.Body.Bytes(), &r); err != nil || e != nil || r.Messages[0].ID != id || r.Contacts[0].WaID != waID {
+				t.Errorf("send %+v: wire %s, direct %q %q %v", req, w.Body, waID, id, e)
+			}
+			return
+		}
+		we, _ := graphError(w.Body.Bytes())
+		if e == nil || we == nil || e.Code != we.Code || e.HTTPStatus != w.Code || e.Details() != we.Details() || e.FBTraceID != we.FBTraceID {
+			t.Errorf("send %+v: wire %d %s, direct %+v", req, w.Code, w.Body, e)
+		}
+	}
+	for _, req := range sends {
+		check(req)
+	}
+	wclk.Add(25 * time.Hour)
+	dclk.Add(25 * time.Hour)
+	check(text(who, "too late"))
+	check(tmpl(who, "order_update"))
+
+	if !reflect.DeepEqual(wire.Deliveries(who), dir.Deliveries(who)) {
+		t.Errorf("deliveries: wire %+v, direct %+v", wire.Deliveries(who), dir.Deliveries(who))
+	}
+	if !reflect.DeepEqual(wire.LastError(who), dir.LastError(who)) {
+		t.Errorf("last error: wire %+v, direct %+v", wire.LastError(who), dir.LastError(who))
+	}
+	wc, dc := wire.Counts(), dir.Counts()
+	if wc.Deliveries != dc.Deliveries || wc.Errors != dc.Errors || wc.Requests != dc.Requests {
+		t.Errorf("counts: wire %+v, direct %+v", wc, dc)
+	}
+	// Each delivery queued a sent and a delivered status.
+	var got []Status
+	if n := d.Statuses(func(st Status) { got = append(got, st) }); n != 2*dc.Deliveries || len(got) != n {
+		t.Fatalf("Statuses handed %d (%d), want %d", n, len(got), 2*dc.Deliveries)
+	}
+	if got[0].Status != "sent" || got[1].Status != "delivered" || got[0].RecipientID != who || got[0].Conversation == nil {
+		t.Errorf("statuses %+v", got[:2])
+	}
+	if n := d.Statuses(func(Status) {}); n != 0 {
+		t.Errorf("a second Statuses handed %d", n)
+	}
+}
+
+// TestDirectAsyncWindow: in Async mode a send outside the window is
+// accepted and fails by status, which becomes the customer's LastError.
+func TestDirectAsyncWindow(t *testing.T) {
+	s, clk := newTest(Config{WindowErrors: Async})
+	d := s.Direct("v21.0")
+	if _, err := d.CustomerMessage("16505551234", "text", "", "hi", 0); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(25 * time.Hour)
+	req := text("16505551234", "late")
+	if _, id, e := d.Send(&req); e != nil || id == "" {
+		t.Fatalf("Send = %q, %v", id, e)
+	}
+	var got []Status
+	d.Statuses(func(st Status) { got = append(got, st) })
+	if len(got) != 1 || got[0].Status != "failed" || len(got[0].Errors) != 1 || got[0].Errors[0].Code != CodeReEngagement {
+		t.Fatalf("statuses %+v", got)
+	}
+	if e := s.LastError("16505551234"); e == nil || e.Code != CodeReEngagement || !e.Async {
+		t.Errorf("LastError = %+v", e)
+	}
+}
+
+// TestKnownValid: a number Config.KnownValid vouches for is taken as its
+// own wa_id without libphonenumber (which rejects this one); others are
+// still parsed.
+func TestKnownValid(t *testing.T) {
+	s, _ := newTest(Config{KnownValid: func(d string) bool { return d == "10005550000" }})
+	d := s.Direct("v21.0")
+	if m, err := d.CustomerMessage("+10005550000", "text", "", "hi", 0); err != nil || m.From != "10005550000" {
+		t.Fatalf("vouched number: %+v, %v", m, err)
+	}
+	if _, err := d.CustomerMessage("10005550001", "text", "", "hi", 0); err == nil {
+		t.Error("an invalid number nobody vouched for wrote")
+	}
+	if _, err := d.CustomerMessage("+1 650 555 1234", "text", "", "hi", 0); err != nil {
+		t.Errorf("a valid spelled-out number: %v", err)
+	}
+}
+
+// TestRetention: KeepDeliveries keeps only the named customers' delivery
+// history (the counts stay exact), and ForgetAfter forgets a customer
+// whose last message is that old, after which a send is answered as
+// before: outside the window.
+func TestRetention(t *testing.T) {
+	const kept, other, later = "16505550001", "16505550002", "16505550003"
+	s, clk := newTest(Config{KeepDeliveries: func(w string) bool { return w == kept }, ForgetAfter: 25 * time.Hour})
+	d := s.Direct("v21.0")
+	for _, who := range []string{kept, other} {
+		if _, err := d.CustomerMessage(who, "text", "", "hi", 0); err != nil {
+			t.Fatal(err)
+		}
+		req := text(who, "hello")
+		if _, _, e := d.Send(&req); e != nil {
+			t.Fatal(e)
+		}
+	}
+	if n := len(s.Deliveries(kept)); n != 1 {
+		t.Errorf("kept customer's deliveries: %d", n)
+	}
+	if n := len(s.Deliveries(other)); n != 0 {
+		t.Errorf("other customer's deliveries: %d", n)
+	}
+	if c := s.Counts(); c.Deliveries != 2 {
+		t.Errorf("counted deliveries %d", c.Deliveries)
+	}
+	clk.Add(26 * time.Hour)
+	if _, err := d.CustomerMessage(later, "text", "", "hi", 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Customers(); n != 2 {
+		t.Errorf("%d customers after ForgetAfter, want the kept one and the new one", n)
+	}
+	req := text(other, "still there?")
+	if _, _, e := d.Send(&req); e == nil || e.Code != CodeReEngagement {
+		t.Errorf("send to a forgotten customer: %v", e)
+	}
+	if _, err := d.CustomerMessage(other, "text", "", "back", 0); err != nil {
+		t.Fatal(err)
+	}
+	req = text(other, "welcome back")
+	if _, _, e := d.Send(&req); e != nil {
+		t.Errorf("send after the forgotten customer wrote again: %v", e)
+	}
+}

@@ -1,0 +1,133 @@
+package whatsapp
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	fakewa "github.com/omnisim/omnisim/fakes/whatsapp"
+	"github.com/omnisim/omnisim/router"
+	routerwa "github.com/omnisim/omnisim/router/whatsapp"
+	"github.com/omnisim/omnisim/sim"
+)
+
+// openDirect connects the fake and the adapter by values (sim.Direct): the
+// adapter's sends and uploads go to the fake's direct entry points, which
+// judge them by the fake's own rules; the fake's webhooks reach the
+// adapter's value path (dedupe and normalization, no signature).
+func openDirect(b *binding, fcfg fakewa.Config, acfg routerwa.Config, env sim.Env) (sim.Binding, error) {
+	fcfg.WebhookURL, fcfg.Client, fcfg.AutoFlush = "", nil, false
+	b.fake = fakewa.New(fcfg)
+	b.direct = b.fake.Direct(cmpOr(acfg.APIVersion, routerwa.DefaultAPIVersion))
+	acfg.Client, acfg.BaseURL = nil, ""
+	acfg.Graph = graph{b.direct}
+	b.adapter = routerwa.New(acfg, env.Receiver)
+	return b, nil
+}
+
+// inboundDirect is Inbound on the Direct network.
+func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbound, error) {
+	kind, format := "text", ""
+	var size int64
+	switch {
+	case m.Event != "":
+		return sim.Inbound{}, fmt.Errorf("whatsapp has no %q event", m.Event)
+	case m.Attachment != nil:
+		kind, format, size = m.Attachment.Kind, m.Attachment.Format, m.Attachment.Size
+	}
+	msg, err := b.direct.CustomerMessage(customer, kind, format, m.Text, size)
+	if err != nil {
+		return sim.Inbound{}, err
+	}
+	v := routerwa.Message{From: msg.From, Name: name, ID: msg.ID, Type: msg.Type}
+	if msg.Text != nil {
+		v.Text = msg.Text.Body
+	}
+	for _, md := range [...]*fakewa.InboundMedia{msg.Image, msg.Audio, msg.Video, msg.Document, msg.Sticker} {
+		if md != nil {
+			v.Caption, v.MIMEType, v.Filename = md.Caption, md.MimeType, md.Filename
+		}
+	}
+	b.adapter.ReceiveMessage(v)
+	return sim.Inbound{ID: msg.ID, Status: http.StatusOK}, nil
+}
+
+// flushDirect hands the fake's queued statuses to the adapter.
+func (b *binding) flushDirect() {
+	b.direct.Statuses(func(st fakewa.Status) {
+		code := ""
+		if len(st.Errors) > 0 {
+			code = strconv.Itoa(st.Errors[0].Code)
+		}
+		b.adapter.ReceiveStatus(st.RecipientID, st.ID, st.Status, code)
+	})
+}
+
+// graph is the fake's Graph API as the adapter calls it by values.
+type graph struct{ d *fakewa.Direct }
+
+func (g graph) Message(req *routerwa.Request) (string, error) {
+	fr := fakewa.SendRequest{MessagingProduct: req.MessagingProduct, RecipientType: req.RecipientType, To: req.To, Type: req.Type}
+	if t := req.Text; t != nil {
+		fr.Text = &fakewa.Text{PreviewURL: t.PreviewURL, Body: t.Body}
+	}
+	if t := req.Template; t != nil {
+		ft := &fakewa.Template{Name: t.Name, Language: fakewa.TemplateLanguage{Code: t.Language.Code, Policy: t.Language.Policy}}
+		for _, c := range t.Components {
+			fc := fakewa.TemplateComponent{Type: c.Type}
+			for _, p := range c.Parameters {
+				fc.Parameters = append(fc.Parameters, fakewa.TemplateParameter{Type: p.Type, Text: p.Text})
+			}
+			ft.Components = append(ft.Components, fc)
+		}
+		fr.Template = ft
+	}
+	// The media objects, as the adapter fills them: an uploaded id, a
+	// caption, a document's filename.
+	if m := req.Image; m != nil {
+		fr.Image = &fakewa.Media{ID: m.ID, Caption: m.Caption, Filename: m.Filename}
+	}
+	if m := req.Audio; m != nil {
+		fr.Audio = &fakewa.Media{ID: m.ID, Caption: m.Caption, Filename: m.Filename}
+	}
+	if m := req.Video; m != nil {
+		fr.Video = &fakewa.Media{ID: m.ID, Caption: m.Caption, Filename: m.Filename}
+	}
+	if m := req.Document; m != nil {
+		fr.Document = &fakewa.Media{ID: m.ID, Caption: m.Caption, Filename: m.Filename}
+	}
+	if m := req.Sticker; m != nil {
+		fr.Sticker = &fakewa.Media{ID: m.ID, Caption: m.Caption, Filename: m.Filename}
+	}
+	_, id, e := g.d.Send(&fr)
+	if e != nil {
+		return "", platformError(e)
+	}
+	return id, nil
+}
+
+func (g graph) Upload(mimeType, _ string, size int64) (string, error) {
+	id, e := g.d.Upload(mimeType, size)
+	if e != nil {
+		return "", platformError(e)
+	}
+	return id, nil
+}
+
+// platformError is the adapter's error for a Graph error answer.
+func platformError(e *fakewa.Error) error {
+	return &router.PlatformError{Code: strconv.Itoa(e.Code), HTTPStatus: e.HTTPStatus, Message: cmpOr(e.Details(), e.Message)}
+}
+
+// retain tells the fake what the world reads at the end (env.Keep): only
+// those customers' deliveries are kept, and a customer the world does not
+// read is forgotten an hour after its window and its conversation (24
+// hours) have both ended.
+func retain(fcfg *fakewa.Config, env sim.Env) {
+	if env.Keep == nil {
+		return
+	}
+	fcfg.KeepDeliveries = env.Keep
+	fcfg.ForgetAfter = max(fcfg.Window, 24*time.Hour) + time.Hour
+}

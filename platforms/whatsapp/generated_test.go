@@ -1,0 +1,47 @@
+package whatsapp
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// TestGeneratedNumbers holds the fake's shortcut to libphonenumber: every
+// number of the form generated accepts (each area code, each exchange,
+// line numbers at both ends) is valid and its own E.164 form, every
+// handle NewHandle makes has that form, and numbers of other forms are
+// not vouched for.
+func TestGeneratedNumbers(t *testing.T) {
+	for _, area := range areaCodes {
+		for ex := 200; ex <= 999; ex++ {
+			for _, line := range []string{"0000", "4321", "9999"} {
+				d := fmt.Sprintf("1%s%03d%s", area, ex, line)
+				if !generated(d) {
+					t.Fatalf("generated(%q) = false", d)
+				}
+				n, err := phonenumbers.Parse("+"+d, "ZZ")
+				if err != nil || !phonenumbers.IsValidNumber(n) {
+					t.Fatalf("+%s: libphonenumber says it is not valid (%v)", d, err)
+				}
+				if e := strings.TrimPrefix(phonenumbers.Format(n, phonenumbers.E164), "+"); e != d {
+					t.Fatalf("+%s: E.164 form %s", d, e)
+				}
+			}
+		}
+	}
+	b := &binding{}
+	for _, n := range []int{1, 9999, 10000, 123_456, 7_999_999, 8_000_000, 79_999_999, 80_000_000} {
+		area := areaCodes[(n/8_000_000)%len(areaCodes)]
+		want := fmt.Sprintf("1%s%03d%04d", area, 200+(n/10000)%800, n%10000)
+		if h := b.NewHandle(n); h != want || !generated(h) {
+			t.Errorf("NewHandle(%d) = %q, want %q, of the generated form", n, h, want)
+		}
+	}
+	for _, d := range []string{"16501991234", "1212200123", "165020012345", "26502001234", "8613800138000", "16662001234"} {
+		if generated(d) {
+			t.Errorf("generated(%q) = true", d)
+		}
+	}
+}

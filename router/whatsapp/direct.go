@@ -1,0 +1,82 @@
+package whatsapp
+
+// Graph is the Graph API called with values instead of HTTP: what an
+// Adapter sends through when [Config.Graph] is set, for a simulator that
+// plays a world without bytes. Its calls take what the adapter would
+// encode and answer what it would decode: a refusal is a
+// *[router.PlatformError] formed as from the wire's Graph error (Code the
+// error's code, HTTPStatus the answer's status, Message its
+// error_data.details, else its message).
+type Graph interface {
+	// Message posts a send to the messages endpoint and returns the
+	// wamid.
+	Message(req *Request) (id string, err error)
+	// Upload posts a file of size zero bytes, of MIME type mimeType, named
+	// filename, to the media endpoint and returns the media id.
+	Upload(mimeType, filename string, size int64) (id string, err error)
+}
+
+// Request is the body of a send to the messages endpoint, as the adapter
+// builds it before encoding: Meta's field names, the message types the
+// adapter sends.
+type Request = sendRequest
+
+// Message is a customer message as a "messages" webhook carries it, for
+// [Adapter.ReceiveMessage]: the sender's wa_id and profile name, the
+// wamid, the type and its content (Text for text, Caption, MIMEType and
+// Filename for media).
+type Message struct {
+	From, Name, ID, Type string
+	Text                 string
+	Caption              string
+	MIMEType, Filename   string
+}
+
+// ReceiveMessage takes a customer message as the webhook endpoint takes
+// one that passed its signature check: dropped when its wamid was seen
+// within the dedupe window, otherwise normalized and handed to the
+// Receiver.
+func (a *Adapter) ReceiveMessage(m Message) {
+	if m.From == "" || m.ID == "" {
+		return
+	}
+	now := a.cfg.Clock()
+	if !a.remember(m.ID, now.UnixNano()) {
+		return
+	}
+	msg := message{From: m.From, ID: m.ID, Type: m.Type}
+	var md media
+	switch m.Type {
+	case "text":
+		msg.Text = &textBody{Body: m.Text}
+	case "image", "audio", "video", "document", "sticker":
+		md = media{Caption: m.Caption, MIMEType: m.MIMEType, Filename: m.Filename}
+		switch m.Type {
+		case "image":
+			msg.Image = &md
+		case "audio":
+			msg.Audio = &md
+		case "video":
+			msg.Video = &md
+		case "document":
+			msg.Document = &md
+		case "sticker":
+			msg.Sticker = &md
+		}
+	}
+	c := contact{WaID: m.From}
+	c.Profile.Name = m.Name
+	v := changeValue{Contacts: []*contact{&c}}
+	a.rcv.Receive(now, a.inbound(&v, &msg))
+}
+
+// ReceiveStatus takes a status as a "statuses" webhook carries it (the
+// recipient's wa_id, the wamid, the status and the code of its first
+// error, "" when none) and hands it to the Receiver.
+func (a *Adapter) ReceiveStatus(recipientID, id, status, errorCode string) {
+	now := a.cfg.Clock()
+	a.mu.Lock()
+	a.stats.Statuses++
+	a.mu.Unlock()
+	a.rcv.Status(now, a.key(recipientID), id, status, errorCode)
+}
