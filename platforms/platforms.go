@@ -5,6 +5,7 @@
 package platforms
 
 import (
+	"github.com/omnisim/omnisim/platforms/douyin"
 	"github.com/omnisim/omnisim/platforms/wechat"
 	"github.com/omnisim/omnisim/platforms/whatsapp"
 	"github.com/omnisim/omnisim/sim"
@@ -16,6 +17,7 @@ import (
 var All = []*sim.Platform{
 	whatsapp.Platform,
 	wechat.Platform,
+	douyin.Platform,
 }
 
 // Format is the scenario language over every platform of the table.

@@ -644,6 +644,10 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	if in.Name != "" {
 		c.name = in.Name
 	}
+	if p := in.Profile; p != nil {
+		// Not pinned: the platform tells it again with the next message.
+		c.profile.merge(*p)
+	}
 	pol := e.policies[in.Customer.Channel]
 
 	// The window and the reply allowance.

@@ -415,6 +415,21 @@ type Profile struct {
 	AdSource string // e.g. the Facebook ad the customer came from
 }
 
+// merge sets each non-empty field of p.
+func (pr *Profile) merge(p Profile) {
+	for _, f := range [...]struct {
+		dst *string
+		v   string
+	}{
+		{&pr.Region, p.Region}, {&pr.EntryPage, p.EntryPage}, {&pr.Store, p.Store},
+		{&pr.Language, p.Language}, {&pr.AdSource, p.AdSource},
+	} {
+		if f.v != "" {
+			*f.dst = f.v
+		}
+	}
+}
+
 // Attachment is a file in a message.
 type Attachment struct {
 	Kind   string // image, audio, video, document, sticker
@@ -430,6 +445,11 @@ type Inbound struct {
 	Name       string      // the customer's display name, when the platform gives one
 	Text       string      // the text, or an attachment's caption
 	Attachment *Attachment // nil for a text message
+	// Profile, when the platform tells what it knows of the customer with
+	// the message (Douyin's entry page, region and store), updates the
+	// customer's profile before the message is routed: each non-empty
+	// field replaces the one [Engine.SetProfile] gave. Nil leaves it.
+	Profile *Profile
 }
 
 // Kind is the kind of an outbound message.

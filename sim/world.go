@@ -119,6 +119,7 @@ type person struct {
 	timeline    []result.Line
 	lastError   string
 	lastRefusal string
+	profile     router.Profile // what the customer's app tells the platform
 	// Generated customers: how many messages they send, and whether their
 	// conversation has been scripted (it is, once, at its first assignment).
 	flow      *scenario.Traffic
@@ -329,7 +330,8 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 		key: router.CustomerKey{Channel: c.Channel, Account: b.Account(), Customer: handle}}
 	w.people[p.key] = p
 	w.byID[c.ID] = p
-	w.engine.SetProfile(p.key, router.Profile{Region: c.Region, EntryPage: c.EntryPage, Store: c.Store, Language: c.Language, AdSource: c.AdSource})
+	p.profile = router.Profile{Region: c.Region, EntryPage: c.EntryPage, Store: c.Store, Language: c.Language, AdSource: c.AdSource}
+	w.engine.SetProfile(p.key, p.profile)
 	if len(c.Attributes) > 0 {
 		w.engine.SetAttributes(p.key, c.Attributes)
 	}
@@ -502,6 +504,7 @@ func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
 			prof.Store = tr.Stores[w.traffic.IntN(len(tr.Stores))]
 		}
 		if prof != (router.Profile{}) {
+			p.profile = prof
 			w.engine.SetProfile(p.key, prof)
 		}
 		w.customerSays(p, Message{Text: "message 1"})
@@ -797,6 +800,7 @@ func (w *World) step(st *scenario.Step, idx int) {
 
 // customerSays has a customer send a message through their platform.
 func (w *World) customerSays(p *person, m Message) {
+	m.Profile = p.profile
 	in, err := w.bindings[p.key.Channel].Inbound(w.ctx, p.key.Customer, p.name, m)
 	w.record(p, m, in, err)
 }
@@ -938,6 +942,9 @@ func (w *World) Say(key router.CustomerKey, m Message) (Inbound, error) {
 	p := w.people[key]
 	if p == nil {
 		return Inbound{}, fmt.Errorf("unknown customer %s", key)
+	}
+	if m.Profile == (router.Profile{}) {
+		m.Profile = p.profile
 	}
 	in, err := w.bindings[key.Channel].Inbound(w.ctx, key.Customer, p.name, m)
 	w.record(p, m, in, err)
