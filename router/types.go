@@ -247,6 +247,10 @@ type Bot struct {
 	IdleAfter time.Duration
 }
 
+// BotID is the agent id of the bot's messages in the event log
+// ([Engine.BotSend]); no agent may have it.
+const BotID = "(bot)"
+
 // Workstream binds channels to routing rules and a fallback group
 // (Dynamics 365 unified routing).
 type Workstream struct {

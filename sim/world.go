@@ -85,6 +85,9 @@ type World struct {
 	texts  map[string]string
 	sentBy map[string]string // message id -> agent, to name the agent of an asynchronous failure
 	events []router.Event
+	// botDue lists the customers the bot answers once the events at hand
+	// are observed ([bot] reply).
+	botDue []*person
 	counts map[router.EventKind]int
 	// driftChecks are the drift expectations that ran, in order.
 	driftChecks []driftCheck
@@ -572,9 +575,19 @@ func (w *World) settle() {
 			w.note(nil, "error", "", name+" webhooks: "+err.Error())
 		}
 	}
-	w.events = w.engine.Events(w.events[:0])
-	for _, ev := range w.events {
-		w.observe(ev)
+	for {
+		w.events = w.engine.Events(w.events[:0])
+		for _, ev := range w.events {
+			w.observe(ev)
+		}
+		if len(w.botDue) == 0 {
+			break
+		}
+		due := w.botDue
+		w.botDue = nil
+		for _, p := range due {
+			w.botAnswer(p)
+		}
 	}
 	// An asynchronous failure comes with the Flush right after its send, so
 	// the map of who sent what is needed within one settle only.
@@ -613,6 +626,12 @@ func (w *World) observe(ev router.Event) {
 		return
 	}
 	switch ev.Kind {
+	case router.EventInbound:
+		if b := w.sc.Bot; b != nil && b.Reply != "" {
+			if cv, ok := w.engine.Conversation(ev.Conversation); ok && cv.State == router.WithBot {
+				w.botDue = append(w.botDue, p)
+			}
+		}
 	case router.EventOpened:
 		p.open = ev.Conversation
 	case router.EventClosed:
@@ -827,11 +846,26 @@ func (w *World) record(p *person, m Message, in Inbound, err error) {
 	}
 }
 
+// botAnswer sends the bot's reply to a customer whose conversation is
+// with the bot, through the router, and checks it as an agent's send.
+func (w *World) botAnswer(p *person) {
+	m := router.Outbound{Kind: router.KindText, Text: w.sc.Bot.Reply}
+	now := w.clock.Now()
+	res, err := w.engine.BotSend(w.ctx, now, p.key, m)
+	w.judgeSend(now, p, router.BotID, m, res, err)
+}
+
 // agentSend sends through the router and checks the router's decision
 // against the platform's rules.
 func (w *World) agentSend(p *person, agent string, m router.Outbound) (router.SendResult, error) {
 	now := w.clock.Now()
 	res, err := w.engine.Send(w.ctx, now, agent, p.key, m)
+	return w.judgeSend(now, p, agent, m, res, err)
+}
+
+// judgeSend notes a send that failed, and checks the router's decision
+// against the platform's rules.
+func (w *World) judgeSend(now time.Time, p *person, agent string, m router.Outbound, res router.SendResult, err error) (router.SendResult, error) {
 	if err != nil {
 		w.note(p, "step_failed", agent, err.Error())
 		return res, err

@@ -35,7 +35,9 @@ type Error struct {
 }
 
 // Error formats the code and description.
-func (e *Error) Error() string { return fmt.Sprintf("douyin: error_code %d: %s", e.Code, e.Description) }
+func (e *Error) Error() string {
+	return fmt.Sprintf("douyin: error_code %d: %s", e.Code, e.Description)
+}
 
 // Title is the code's meaning as Douyin's status-code table words it.
 func (e *Error) Title() string { return codeTitles[e.Code] }
