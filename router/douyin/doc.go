@@ -17,7 +17,8 @@
 //     challenge as it came (a number, or a string).
 //   - a client_key other than the app's, or a to_user_id other than the
 //     account's: 200, ignored.
-//   - an event whose create_time is more than MaxAge old: 403 (a replay
+//   - an event whose create_time is MaxAge (default DedupeWindow) old or
+//     older: 403 (a replay
 //     from outside the dedupe window), nothing recorded.
 //   - im_receive_msg: deduped on the Msg-Id header, and on the message's
 //     server_message_id, for DedupeWindow (Douyin retries 3 times, 5 s

@@ -176,7 +176,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ev.MsgID = r.Header.Get("Msg-Id")
 	status, answer := a.Accept(&ev)
 	if status != http.StatusOK {
-		a.reject(w, string(answer), status)
+		http.Error(w, string(answer), status) // counted by Accept
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -220,7 +220,7 @@ func (a *Adapter) Accept(ev *Event) (int, []byte) {
 		a.mu.Unlock()
 		return http.StatusOK, nil
 	}
-	if a.maxAge > 0 && ev.Content.CreateTime != 0 && now.Sub(time.UnixMilli(ev.Content.CreateTime)) > a.maxAge {
+	if a.maxAge > 0 && ev.Content.CreateTime != 0 && now.Sub(time.UnixMilli(ev.Content.CreateTime)) >= a.maxAge {
 		a.mu.Lock()
 		a.stats.Rejected++
 		a.mu.Unlock()
