@@ -17,13 +17,20 @@ func (b *binding) Journal(f sim.JournalFilter) []sim.Record {
 		lists[0] = append(lists[0], sim.Record{At: q.At, Kind: sim.RecordRequest, Method: q.Method, Path: q.Path, Status: q.Status, Code: code(q.Code)})
 	}
 	for _, w := range j.Webhooks {
+		// "message <server_message_id> ...", "event <name> ..." or
+		// "verify ...": the kind and id first, as on every platform.
 		r := sim.Record{At: w.At, Kind: sim.RecordWebhook, Method: "POST", Status: w.Status, Customer: w.OpenID,
-			Header: w.Header, Body: string(w.Body), Text: w.Event + " Msg-Id " + w.MsgID}
+			Header: w.Header, Body: string(w.Body)}
+		switch {
+		case w.ServerMessageID != "":
+			r.Text = "message " + w.ServerMessageID + " Msg-Id " + w.MsgID
+		case w.Event == fakedy.EventVerify:
+			r.Text = "verify " + w.Event + " Msg-Id " + w.MsgID
+		default:
+			r.Text = "event " + w.Event + " Msg-Id " + w.MsgID
+		}
 		if u, err := url.Parse(w.URL); err == nil {
 			r.Path = u.Path
-		}
-		if w.ServerMessageID != "" {
-			r.Text += " " + w.ServerMessageID
 		}
 		switch {
 		case w.Repeat:
