@@ -499,7 +499,7 @@ func TestErrors(t *testing.T) {
 		{"POST", "/customers/whatsapp/12/messages", `{"text":"hi"}`, 400, "not a valid phone number"},
 		{"POST", "/customers/whatsapp/maria/messages", `{"attachment":{"kind":"image","format":"jpeg","size":"200MB"}}`, 400, ""},
 		{"POST", "/customers/whatsapp/maria/messages", `{"attachment":{"kind":"image","format":"jpeg","size":"2 parsecs"}}`, 400, "unknown unit"},
-		{"POST", "/customers/telegram/maria/messages", `{"text":"hi"}`, 404, `unknown platform "telegram" (known: whatsapp, wechat)`},
+		{"POST", "/customers/telegram/maria/messages", `{"text":"hi"}`, 404, `unknown platform "telegram" (known: whatsapp, wechat, douyin)`},
 		{"GET", "/customers/telegram/maria/device", ``, 404, "unknown platform"},
 		{"POST", "/agents/zoe/send", `{"platform":"whatsapp","customer":"maria","text":"hi"}`, 404, `unknown agent "zoe" (known: ana)`},
 		{"POST", "/agents/zoe/presence", `{"online":true}`, 404, "unknown agent"},
