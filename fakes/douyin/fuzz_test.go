@@ -49,3 +49,22 @@ func FuzzSendAPI(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeSend holds the fast send decoder to encoding/json's answers.
+func FuzzDecodeSend(f *testing.F) {
+	f.Add(`{"msg_id":"@m","conversation_id":"1","to_user_id":"_000a","scene":"im_reply_msg","content":{"msg_type":"text","text":{"text":"hi\u00e9"}}}`)
+	f.Add(`{"content":{"text":null}}`)
+	f.Add(`{"content":{"text":{"Text":"x","text":"y"}},"extra":[1,2]}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		var fast, ref SendRequest
+		if !fastSend([]byte(body), &fast) {
+			return
+		}
+		if !decodeReference([]byte(body), &ref) {
+			t.Fatalf("fast decoded %+v; encoding/json refuses", fast)
+		}
+		if fast != ref {
+			t.Fatalf("fast %+v\nref  %+v", fast, ref)
+		}
+	})
+}

@@ -78,11 +78,16 @@ func (g *idgen) digits19(stream int) string {
 // logID is a log id: the time as yyyyMMddHHmmss (in China Standard Time)
 // and 18 upper-case hex digits, like "202008121419360101980821035705926A".
 func (g *idgen) logID(now time.Time) string {
-	b := make([]byte, 0, 32)
+	var b [32]byte
+	return string(g.appendLogID(b[:0], now))
+}
+
+// appendLogID appends a log id.
+func (g *idgen) appendLogID(b []byte, now time.Time) []byte {
 	b = now.In(cst).AppendFormat(b, "20060102150405")
 	var r [18]byte
 	g.fill(r[:], streamLog, upperHex)
-	return string(append(b, r[:]...))
+	return append(b, r[:]...)
 }
 
 // token is a client_token: "clt.", 32 hex digits and 28 alphanumerics.

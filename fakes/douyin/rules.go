@@ -75,6 +75,17 @@ type sendBody struct {
 // object whose members have the types of a send request. Missing members
 // stay empty (and fail the rules).
 func decodeSend(raw []byte, req *SendRequest) bool {
+	var fast SendRequest
+	if fastSend(raw, &fast) {
+		*req = fast
+		return true
+	}
+	return decodeReference(raw, req)
+}
+
+// decodeReference is decodeSend with encoding/json alone: the reference the
+// fast decoder is held to.
+func decodeReference(raw []byte, req *SendRequest) bool {
 	var b sendBody
 	if !utf8.Valid(raw) || json.Unmarshal(raw, &b) != nil {
 		return false

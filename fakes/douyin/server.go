@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -316,7 +317,7 @@ func (s *Server) handleSend(r *http.Request, raw []byte) (int, []byte, int) {
 	now := s.now()
 	var req SendRequest
 	decoded := decodeSend(raw, &req)
-	req.OpenID = r.URL.Query().Get("open_id")
+	req.OpenID = queryGet(r.URL.RawQuery, "open_id")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e := s.tokenErrLocked(headerValue(r.Header, "access-token"), now); e != nil {
@@ -330,8 +331,8 @@ func (s *Server) handleSend(r *http.Request, raw []byte) (int, []byte, int) {
 		return s.failLocked(now, PathSend, req.ToUserID, e)
 	}
 	b := appendField([]byte(`{"data":{`), "msg_id", id)
-	b = append(b, `},"extra":{"error_code":0,"description":"","sub_error_code":0,"sub_description":""`...)
-	b = appendField(b, "logid", s.ids.logID(now))
+	b = append(b, `},"extra":{"error_code":0,"description":"","sub_error_code":0,"sub_description":"","logid":"`...)
+	b = append(s.ids.appendLogID(b, now), '"')
 	b = appendIntField(b, "now", now.UnixMilli())
 	return http.StatusOK, append(b, "}}"...), 0
 }
@@ -472,6 +473,24 @@ func headerValue(h http.Header, name string) string {
 	for k, v := range h {
 		if len(v) > 0 && strings.EqualFold(k, name) {
 			return v[0]
+		}
+	}
+	return ""
+}
+
+// queryGet is url.Values.Get on the raw query: the first value of key. A
+// query that needs no unescaping and has no ';' is scanned in place; any
+// other goes through url.ParseQuery.
+func queryGet(raw, key string) string {
+	if strings.ContainsAny(raw, "%+;") || strings.Count(raw, "&") >= 1000 {
+		q, _ := url.ParseQuery(raw)
+		return q.Get(key)
+	}
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if k, v, _ := strings.Cut(pair, "="); k == key && pair != "" {
+			return v
 		}
 	}
 	return ""

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -81,21 +82,32 @@ type Adapter struct {
 	rcv    router.Receiver
 	window int64 // dedupe window in nanoseconds
 	maxAge time.Duration
+	intern []string // the strings events repeat: client_key, account open_id
+	// sendURL and tokenURL are the API's URLs, parsed once; nil when
+	// BaseURL does not parse.
+	sendURL, tokenURL *url.URL
 
-	tokenMu sync.Mutex
-	tok     token
+	tokenMu   sync.Mutex
+	tok       token
+	tokHeader []string // the Access-Token header value of tok
 
 	mu       sync.Mutex
-	seen     map[string]int64 // dedupe key -> Clock time (UnixNano) remembered
-	ring     []seenEntry      // insertion-ordered queue of remembered keys
+	seen     map[dedupeKey]int64 // dedupe key -> Clock time (UnixNano) remembered
+	ring     []seenEntry         // insertion-ordered queue of remembered keys
 	head, n  int
 	contexts map[string]replyContext // customer open_id -> what a reply names
 	stats    Stats
 }
 
 type seenEntry struct {
-	key string
+	key dedupeKey
 	at  int64
+}
+
+// dedupeKey is a Msg-Id (header) or a server_message_id (message).
+type dedupeKey struct {
+	message bool
+	id      string
 }
 
 // replyContext is what a reply to a customer names.
@@ -120,10 +132,13 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		cfg.DedupeWindow = DefaultDedupeWindow
 	}
 	a := &Adapter{cfg: cfg, rcv: rcv, window: int64(cfg.DedupeWindow), maxAge: cfg.MaxAge,
-		seen: map[string]int64{}, contexts: map[string]replyContext{}}
+		seen: map[dedupeKey]int64{}, contexts: map[string]replyContext{}}
 	if a.maxAge == 0 {
 		a.maxAge = cfg.DedupeWindow
 	}
+	a.intern = []string{cfg.ClientKey, cfg.AccountOpenID}
+	a.sendURL = parseURL(cfg.BaseURL + "/im/send/msg/?open_id=" + url.QueryEscape(cfg.AccountOpenID))
+	a.tokenURL = parseURL(cfg.BaseURL + "/oauth/client_token/")
 	return a
 }
 
@@ -150,7 +165,10 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodySize+1))
+	buf := bodyPool.Get().(*[]byte)
+	defer putBody(buf)
+	body, err := readBody(r.Body, *buf)
+	*buf = body
 	switch {
 	case len(body) > MaxBodySize:
 		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
@@ -169,7 +187,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var ev Event
-	if err := ParseEvent(body, &ev); err != nil {
+	if err := parseEvent(body, &ev, a.intern); err != nil {
 		a.reject(w, "malformed event: "+err.Error(), http.StatusBadRequest)
 		return
 	}
@@ -186,16 +204,25 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // signatureOK checks sig against the hex SHA-1 of the secret and body.
 func (a *Adapter) signatureOK(sig string, body []byte) bool {
-	h := sha1.New()
-	io.WriteString(h, a.cfg.ClientSecret)
-	h.Write(body)
-	var sum [sha1.Size]byte
+	buf := bodyPool.Get().(*[]byte)
+	in := append(append((*buf)[:0], a.cfg.ClientSecret...), body...)
+	sum := sha1.Sum(in)
+	*buf = in
+	putBody(buf)
 	var want [2 * sha1.Size]byte
-	hex.Encode(want[:], h.Sum(sum[:0]))
+	hex.Encode(want[:], sum[:])
 	if len(sig) != len(want) {
 		return false
 	}
-	return subtle.ConstantTimeCompare([]byte(strings.ToLower(sig)), want[:]) == 1
+	var got [2 * sha1.Size]byte
+	for i := range got {
+		c := sig[i]
+		if 'A' <= c && c <= 'F' {
+			c += 'a' - 'A'
+		}
+		got[i] = c
+	}
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
 }
 
 func (a *Adapter) reject(w http.ResponseWriter, msg string, code int) {
@@ -251,21 +278,15 @@ func (a *Adapter) remember(ev *Event, now int64, message bool) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.prune(now)
-	keys := [2]string{}
-	if ev.MsgID != "" {
-		keys[0] = "h:" + ev.MsgID
-	}
-	if id := ev.Content.ServerMessageID; id != "" {
-		keys[1] = "m:" + id
-	}
+	keys := [2]dedupeKey{{false, ev.MsgID}, {true, ev.Content.ServerMessageID}}
 	for _, k := range keys {
-		if at, ok := a.seen[k]; ok && k != "" && now-at < a.window {
+		if at, ok := a.seen[k]; ok && k.id != "" && now-at < a.window {
 			a.stats.Duplicates++
 			return false
 		}
 	}
 	for _, k := range keys {
-		if k != "" {
+		if k.id != "" {
 			a.seen[k] = now
 			a.push(seenEntry{k, now})
 		}
@@ -337,4 +358,44 @@ func (a *Adapter) inbound(ev *Event) router.Inbound {
 		in.Profile = &router.Profile{EntryPage: c.EntryPage, Region: c.Region, Store: c.POIID}
 	}
 	return in
+}
+
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 2<<10); return &b }}
+
+func putBody(b *[]byte) {
+	if cap(*b) <= 64<<10 {
+		*b = (*b)[:0]
+		bodyPool.Put(b)
+	}
+}
+
+// readBody reads r to its end into buf's storage, but never more than
+// MaxBodySize+1 bytes: a longer result means the body is too large.
+func readBody(r io.Reader, buf []byte) ([]byte, error) {
+	b := buf[:0]
+	for {
+		if len(b) == cap(b) {
+			if len(b) > MaxBodySize {
+				return b, nil
+			}
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):min(cap(b), MaxBodySize+1)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
+// parseURL parses an absolute URL; nil when it does not parse.
+func parseURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil
+	}
+	return u
 }

@@ -88,6 +88,24 @@ func ParseEvent(body []byte, ev *Event) error {
 	if !utf8.Valid(body) {
 		return errors.New("not UTF-8")
 	}
+	return parseEvent(body, ev, nil)
+}
+
+// parseEvent is ParseEvent, with the strings of intern (the app's
+// client_key, the account's open_id) shared rather than copied.
+func parseEvent(body []byte, ev *Event, intern []string) error {
+	if !utf8.Valid(body) {
+		return errors.New("not UTF-8")
+	}
+	if fastEvent(body, ev, intern) {
+		return nil
+	}
+	return parseReference(body, ev)
+}
+
+// parseReference is ParseEvent with encoding/json alone: the reference the
+// fast decoder is held to.
+func parseReference(body []byte, ev *Event) error {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		return err

@@ -1,7 +1,9 @@
 package douyin
 
 import (
+	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +47,48 @@ func FuzzWebhook(f *testing.F) {
 			}
 		default:
 			t.Fatalf("HTTP %d", w.Code)
+		}
+	})
+}
+
+// FuzzDecodeEvent holds the fast event decoder to encoding/json's answers:
+// whatever it decodes, ParseEvent's reference path decodes the same way.
+func FuzzDecodeEvent(f *testing.F) {
+	f.Add(textBody)
+	f.Add(`{"event":"im_receive_msg","from_user_id":"u","content":"{\"server_message_id\":\"m\",\"user_infos\":[{\"nick_name\":\"a\"},{\"nick_name\":\"b\"}],\"Text\":\"x\"}"}`)
+	f.Add(`{"event":"im_enter_direct_msg","content":"{\"create_time\":1.5}"}`)
+	f.Add(`{"event":"e","content":"{\"text\":\"\\u00e9\\ud83d\\ude00\"}","extra":[1,{"a":null}]}`)
+	f.Add(`{"event":"e","content":" {}"}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		var fast, ref Event
+		if !fastEvent([]byte(body), &fast, []string{"awkey", "_000biz"}) {
+			return
+		}
+		if err := parseReference([]byte(body), &ref); err != nil {
+			t.Fatalf("fast decoded %+v; encoding/json: %v", fast, err)
+		}
+		if fast != ref {
+			t.Fatalf("fast %+v\nref  %+v", fast, ref)
+		}
+	})
+}
+
+// FuzzDecodeAnswer holds the fast answer decoder to encoding/json's.
+func FuzzDecodeAnswer(f *testing.F) {
+	f.Add(`{"data":{"msg_id":"@x"},"extra":{"error_code":0,"description":"","sub_error_code":0,"logid":"x","now":1}}`)
+	f.Add(`{"data":{"error_code":28001008,"description":"access_token过期"},"extra":{"error_code":28001008}}`)
+	f.Add(`{"err_no":28003017,"err_msg":"quota","log_id":"x"}`)
+	f.Add(`{"data":{"access_token":"clt.x","expires_in":7200,"error_code":0},"message":"success"}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		var fast, ref apiAnswer
+		if !fastAnswer([]byte(body), &fast) {
+			return
+		}
+		if err := json.Unmarshal([]byte(body), &ref); err != nil {
+			t.Fatalf("fast decoded %+v; encoding/json: %v", fast, err)
+		}
+		if !reflect.DeepEqual(fast, ref) {
+			t.Fatalf("fast %+v\nref  %+v", fast, ref)
 		}
 	})
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -115,8 +114,7 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 
 // post makes one send call.
 func (a *Adapter) post(ctx context.Context, req *SendRequest, body []byte, tok string) (string, error) {
-	u := a.cfg.BaseURL + "/im/send/msg/?open_id=" + url.QueryEscape(req.OpenID)
-	status, answer, err := a.call(ctx, u, "application/json", tok, body)
+	status, answer, err := a.call(ctx, a.sendURL, tok, body)
 	if err != nil {
 		return "", fmt.Errorf("douyin: send: %w", err)
 	}
@@ -143,7 +141,7 @@ func (a *Adapter) token(ctx context.Context, stale string) (string, error) {
 	a.stats.TokenFetches++
 	a.mu.Unlock()
 	body, _ := json.Marshal(map[string]string{"client_key": a.cfg.ClientKey, "client_secret": a.cfg.ClientSecret, "grant_type": "client_credential"})
-	status, answer, err := a.call(ctx, a.cfg.BaseURL+"/oauth/client_token/", "application/json", "", body)
+	status, answer, err := a.call(ctx, a.tokenURL, "", body)
 	if err != nil {
 		return "", fmt.Errorf("douyin: client_token: %w", err)
 	}
@@ -156,6 +154,7 @@ func (a *Adapter) token(ctx context.Context, stale string) (string, error) {
 	}
 	ttl := time.Duration(min(max(ans.Data.ExpiresIn, 0), 1<<31)) * time.Second
 	a.tok = token{value: ans.Data.AccessToken, refreshAt: now.Add(ttl - min(TokenRefreshMargin, ttl/2))}
+	a.tokHeader = []string{a.tok.value}
 	return a.tok.value, nil
 }
 
@@ -182,8 +181,11 @@ type apiAnswer struct {
 // as err_no), an ordinary error for an undecodable body or a non-2xx
 // status.
 func (ans *apiAnswer) check(op string, status int, body []byte) error {
-	if err := json.Unmarshal(body, ans); err != nil {
-		return fmt.Errorf("douyin: %s: HTTP %d: unparseable answer %q: %w", op, status, truncate(body), err)
+	if !fastAnswer(body, ans) {
+		*ans = apiAnswer{}
+		if err := json.Unmarshal(body, ans); err != nil {
+			return fmt.Errorf("douyin: %s: HTTP %d: unparseable answer %q: %w", op, status, truncate(body), err)
+		}
 	}
 	for _, e := range []struct {
 		code *int64
@@ -199,25 +201,40 @@ func (ans *apiAnswer) check(op string, status int, body []byte) error {
 	return nil
 }
 
-// call POSTs body to u and returns the status and the answer. Errors never
-// contain the token.
-func (a *Adapter) call(ctx context.Context, u, contentType, tok string, body []byte) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
-	if err != nil {
-		return 0, nil, err
+// jsonType is the Content-Type of every call, shared: nothing modifies
+// header values in place.
+var jsonType = []string{"application/json"}
+
+// call POSTs a JSON body to u and returns the status and the answer.
+// Errors never contain the token.
+func (a *Adapter) call(ctx context.Context, u *url.URL, tok string, body []byte) (int, []byte, error) {
+	if u == nil {
+		return 0, nil, fmt.Errorf("bad BaseURL %q", a.cfg.BaseURL)
 	}
-	req.Header.Set("Content-Type", contentType)
+	cu := new(url.URL)
+	*cu = *u
+	h := http.Header{"Content-Type": jsonType}
 	if tok != "" {
-		req.Header.Set("access-token", tok)
+		h["Access-Token"] = a.tokenHeader(tok)
 	}
+	rd := &bodyReader{}
+	rd.Reset(body)
+	req := (&http.Request{Method: http.MethodPost, URL: cu, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h, Body: rd, ContentLength: int64(len(body)), Host: cu.Host}).WithContext(ctx)
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	buf := bodyPool.Get().(*[]byte)
+	defer putBody(buf)
+	answer, err := readBody(resp.Body, *buf)
+	*buf = answer
 	if err != nil {
 		return 0, nil, fmt.Errorf("reading the answer: %w", err)
+	}
+	if len(answer) > maxAnswer {
+		return 0, nil, fmt.Errorf("answer larger than %d bytes", maxAnswer)
 	}
 	return resp.StatusCode, answer, nil
 }
@@ -227,4 +244,20 @@ func truncate(b []byte) string {
 		return string(b[:256]) + "…"
 	}
 	return string(b)
+}
+
+// bodyReader is a request body over bytes.
+type bodyReader struct{ bytes.Reader }
+
+// Close does nothing.
+func (*bodyReader) Close() error { return nil }
+
+// tokenHeader is the header value of tok, made once per token.
+func (a *Adapter) tokenHeader(tok string) []string {
+	a.tokenMu.Lock()
+	defer a.tokenMu.Unlock()
+	if len(a.tokHeader) == 1 && a.tokHeader[0] == tok {
+		return a.tokHeader
+	}
+	return []string{tok}
 }
