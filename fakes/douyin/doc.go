@@ -51,6 +51,7 @@
 //
 //	POST /oauth/client_token/   {"client_key","client_secret","grant_type":"client_credential"}
 //	     (JSON or a form) -> {"data":{"access_token":"clt.…","description":"","error_code":0,"expires_in":7200},"message":"success"}
+//	GET  /oauth/client_token/?client_key=…&client_secret=…&grant_type=client_credential   (the older form, same answers)
 //	POST /im/send/msg/?open_id=ACCOUNT_OPEN_ID   headers access-token, content-type: application/json
 //	     {"msg_id","conversation_id","to_user_id","scene":"im_reply_msg","content":{"msg_type":"text","text":{"text":"…"}}}
 //	     -> {"data":{"msg_id":"…"},"extra":{"error_code":0,"description":"","sub_error_code":0,"sub_description":"","logid":"…","now":MS}}

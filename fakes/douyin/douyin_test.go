@@ -285,8 +285,14 @@ func TestSendErrors(t *testing.T) {
 	if _, v := call(t, s, sendPath(), tok, body(func(*map[string]any) {})); errorCode(v) != CodeTokenExpired {
 		t.Errorf("at the TTL: %v", v)
 	}
-	// Method and path.
+	// The older GET form of the token endpoint.
 	w := httptest.NewRecorder()
+	s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, PathClientToken+"?client_key="+DefaultClientKey+"&client_secret="+DefaultClientSecret+"&grant_type=client_credential", nil))
+	if !strings.Contains(w.Body.String(), `"access_token":"clt.`) {
+		t.Errorf("GET token: %s", w.Body)
+	}
+	// Method and path.
+	w = httptest.NewRecorder()
 	s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, PathSend, nil))
 	if w.Code != http.StatusMethodNotAllowed {
 		t.Errorf("GET: %d", w.Code)

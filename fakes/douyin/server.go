@@ -227,8 +227,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var code int
 	switch r.URL.Path {
 	case PathClientToken, PathSend:
+		if r.Method == http.MethodGet && r.URL.Path == PathClientToken {
+			// The older form of the token endpoint: the parameters in the
+			// query.
+			status, body, code = s.handleToken(r, "application/x-www-form-urlencoded", []byte(r.URL.RawQuery))
+			break
+		}
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
+			if r.URL.Path == PathClientToken {
+				w.Header().Set("Allow", "GET, POST")
+			}
 			status, body = http.StatusMethodNotAllowed, []byte(`{"message":"method not allowed"}`)
 			break
 		}
@@ -238,7 +247,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if r.URL.Path == PathClientToken {
-			status, body, code = s.handleToken(r, raw)
+			status, body, code = s.handleToken(r, r.Header.Get("Content-Type"), raw)
 		} else {
 			status, body, code = s.handleSend(r, raw)
 		}
@@ -278,8 +287,8 @@ func readBody(r *http.Request) ([]byte, error) {
 }
 
 // handleToken answers POST /oauth/client_token/.
-func (s *Server) handleToken(r *http.Request, raw []byte) (int, []byte, int) {
-	req, ok := parseTokenRequest(r.Header.Get("Content-Type"), raw)
+func (s *Server) handleToken(r *http.Request, contentType string, raw []byte) (int, []byte, int) {
+	req, ok := parseTokenRequest(contentType, raw)
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
