@@ -649,7 +649,7 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	}
 	if p := in.Profile; p != nil {
 		// Not pinned: the platform tells it again with the next message.
-		c.profile.merge(*p)
+		c.profile.update(*p)
 	}
 	pol := e.policies[in.Customer.Channel]
 

@@ -419,18 +419,14 @@ type Profile struct {
 	AdSource string // e.g. the Facebook ad the customer came from
 }
 
-// merge sets each non-empty field of p.
-func (pr *Profile) merge(p Profile) {
-	for _, f := range [...]struct {
-		dst *string
-		v   string
-	}{
-		{&pr.Region, p.Region}, {&pr.EntryPage, p.EntryPage}, {&pr.Store, p.Store},
-		{&pr.Language, p.Language}, {&pr.AdSource, p.AdSource},
-	} {
-		if f.v != "" {
-			*f.dst = f.v
-		}
+// update applies a profile that came with a message: see [Inbound.Profile].
+func (pr *Profile) update(p Profile) {
+	pr.Region, pr.EntryPage, pr.Store = p.Region, p.EntryPage, p.Store
+	if p.Language != "" {
+		pr.Language = p.Language
+	}
+	if p.AdSource != "" {
+		pr.AdSource = p.AdSource
 	}
 }
 
@@ -450,9 +446,13 @@ type Inbound struct {
 	Text       string      // the text, or an attachment's caption
 	Attachment *Attachment // nil for a text message
 	// Profile, when the platform tells what it knows of the customer with
-	// the message (Douyin's entry page, region and store), updates the
-	// customer's profile before the message is routed: each non-empty
-	// field replaces the one [Engine.SetProfile] gave. Nil leaves it.
+	// each message (Douyin's entry page, region and store), updates the
+	// customer's profile before the message is routed: its Region,
+	// EntryPage and Store replace the customer's, empty ones included (a
+	// customer who gave no location has no store), and a non-empty
+	// Language or AdSource replaces the customer's. Nil leaves the profile
+	// as [Engine.SetProfile] gave it. A profile that comes with every
+	// message does not hold the customer in memory.
 	Profile *Profile
 }
 

@@ -27,8 +27,9 @@
 //     (text), or as an image or video attachment with resource_type as its
 //     format and resource_size as its size; the customer is from_user_id,
 //     the name user_infos' nick_name, and entry_page, region and poi_id
-//     become [router.Inbound].Profile (the field names are UNCONFIRMED;
-//     see fakes/douyin). The conversation_short_id and the message's
+//     become [router.Inbound].Profile, on every message (a missing poi_id
+//     is no store: the customer gave no location; the field names are
+//     UNCONFIRMED, see fakes/douyin). The conversation_short_id and the message's
 //     server_message_id are kept per customer: a reply names them.
 //   - im_enter_direct_msg keeps the conversation too; it and every other
 //     event (im_send_msg, ...) go to OnEvent after dedupe.

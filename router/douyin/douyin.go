@@ -354,9 +354,8 @@ func (a *Adapter) inbound(ev *Event) router.Inbound {
 	default:
 		in.Text = c.Text
 	}
-	if c.EntryPage != "" || c.Region != "" || c.POIID != "" {
-		in.Profile = &router.Profile{EntryPage: c.EntryPage, Region: c.Region, Store: c.POIID}
-	}
+	// Douyin tells where each message comes from; no poi_id is no store.
+	in.Profile = &router.Profile{EntryPage: c.EntryPage, Region: c.Region, Store: c.POIID}
 	return in
 }
 

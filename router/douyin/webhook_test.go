@@ -176,7 +176,7 @@ func TestMediaInbound(t *testing.T) {
 		t.Fatalf("HTTP %d %s", w.Code, w.Body)
 	}
 	in := rcv.in[0]
-	if in.Attachment == nil || *in.Attachment != (router.Attachment{Kind: "video", Format: "mp4", Size: 1 << 20}) || in.Profile != nil {
+	if in.Attachment == nil || *in.Attachment != (router.Attachment{Kind: "video", Format: "mp4", Size: 1 << 20}) || *in.Profile != (router.Profile{}) {
 		t.Errorf("inbound %+v", in)
 	}
 }
