@@ -90,4 +90,3 @@ func TestBotSend(t *testing.T) {
 		t.Error("BotSend without a bot")
 	}
 }
-
