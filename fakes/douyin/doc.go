@@ -41,8 +41,8 @@
 //   - Scopes: the scopes the app holds; nil means [DefaultScopes]. Sending
 //     needs [ScopeIM].
 //   - TokenTTL 7200 s.
-//   - WebhookTimeout 5 s per try, WebhookRetries 3; Repeats 0 (see
-//     Webhooks).
+//   - WebhookTimeout 5 s per try, WebhookRetries 3; Repeats 0 and
+//     LostAnswers 0 (see Webhooks).
 //   - JournalLimit: each [Journal] list keeps only its newest entries (0
 //     keeps all); [Server.Counts], [Server.Deliveries] and
 //     [Server.LastError] stay exact.
@@ -121,9 +121,12 @@
 // "client_key":"…","content":{"challenge":N}} and is also signed; the
 // router must answer 200 with the JSON text {"challenge":N}.
 //
-// A try fails when the router does not answer 200 within WebhookTimeout;
-// Douyin then retries, up to WebhookRetries times, WebhookTimeout after
-// the failed try. Delivery is not ordered and may repeat: with Repeats N,
+// A try fails when the router does not answer 200 within WebhookTimeout
+// (or, with LostAnswers N, when it is one of the first N tries: the
+// router's answer is lost, though the router may have acted on the
+// webhook); Douyin then retries, up to WebhookRetries times,
+// WebhookTimeout after the failed try. The retry schedule is UNCONFIRMED
+// beyond "5 s, 3 retries". Delivery is not ordered and may repeat: with Repeats N,
 // every event is sent N more times after it was accepted, WebhookTimeout
 // apart (as when Douyin did not see the answer). Retries and repeats are
 // due at virtual times: [Server.Flush] sends what is due and

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -469,9 +468,6 @@ func (s *Server) Latest(openID string) (conversationID, msgID string, ok bool) {
 	}
 	return c.conversation, c.recent[(c.nrecent-1)%recentMessages], true
 }
-
-// itoa formats an int.
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // headerValue is the header's first value, its name matched without regard
 // to case (a header map built in memory may hold it as written).

@@ -275,9 +275,10 @@ func (s *Server) first(ctx context.Context, o *outgoing, id string) (Inbound, er
 // deliver is the one place a webhook is sent: one try (by HTTP, or by
 // value to Config.Deliver), journaled, and the rest of its schedule queued:
 // a retry WebhookTimeout after a failed try, while retries are left; a
-// repeat WebhookTimeout after an accepted one, while repeats are left. It
-// returns the router's status and answer, and an error for a try that got
-// no answer, or for the last try of a webhook that was never accepted.
+// repeat WebhookTimeout after an accepted one, while repeats are left. A
+// try whose answer LostAnswers loses counts as failed. It returns the
+// router's status and answer, and an error when the webhook is given up: a
+// try failed and no retry is left.
 func (s *Server) deliver(ctx context.Context, o *outgoing) (int, []byte, error) {
 	o.try++
 	var status int
