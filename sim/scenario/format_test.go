@@ -35,8 +35,22 @@ type testOpenIDSettings struct {
 	Mode           string `toml:"mode,omitempty"`
 }
 
+// testDouyinSettings is a third platform's settings, shaped like Douyin's
+// (the docs' examples are parsed with them).
+type testDouyinSettings struct {
+	ClientKey     string    `toml:"client_key,omitempty"`
+	ClientSecret  string    `toml:"client_secret,omitempty"`
+	AccountOpenID string    `toml:"account_open_id,omitempty"`
+	RateLimit     int       `toml:"rate_limit,omitzero"`
+	Scopes        *[]string `toml:"scopes"`
+	TokenTTL      Duration  `toml:"token_ttl,omitzero"`
+	Repeats       int       `toml:"repeats,omitzero"`
+	LostAnswers   int       `toml:"lost_answers,omitzero"`
+}
+
 // testFormat is the format the package's tests parse with: a phone-number
-// platform named whatsapp, first (the default channel), and an openid one.
+// platform named whatsapp, first (the default channel), an openid one and
+// an open_id one.
 var testFormat = &Format{Channels: []ChannelSpec{
 	{
 		Name: "whatsapp", Handle: "phone", HandleExample: "+16505551234",
@@ -60,6 +74,10 @@ var testFormat = &Format{Channels: []ChannelSpec{
 	{
 		Name: "wechat", Handle: "openid", HandleExample: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
 		Settings: func() any { return &testOpenIDSettings{} },
+	},
+	{
+		Name: "douyin", Handle: "open_id", HandleExample: "_000Iuoq1hxt4Kva16Y6szdms7qujIqiwvOx",
+		Settings: func() any { return &testDouyinSettings{} },
 	},
 }}
 
