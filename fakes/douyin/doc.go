@@ -40,7 +40,7 @@
 //   - RateLimit: sends per second per app; 0 (the default) does not limit.
 //   - Scopes: the scopes the app holds; nil means [DefaultScopes]. Sending
 //     needs [ScopeIM].
-//   - TokenTTL 7200 s.
+//   - TokenTTL 7200 s. SendEvents false (see Webhooks).
 //   - WebhookTimeout 5 s per try, WebhookRetries 3; Repeats 0 and
 //     LostAnswers 0 (see Webhooks).
 //   - JournalLimit: each [Journal] list keeps only its newest entries (0
@@ -117,7 +117,9 @@
 // list does not show where they travel.
 //
 // im_enter_direct_msg (the customer opened the chat) carries the same
-// content without a message. verify_webhook is {"event":"verify_webhook",
+// content without a message. With SendEvents, each delivered reply comes
+// back as im_send_msg (from_user_id the account, to_user_id the customer,
+// source the client_key), queued for Flush. verify_webhook is {"event":"verify_webhook",
 // "client_key":"…","content":{"challenge":N}} and is also signed; the
 // router must answer 200 with the JSON text {"challenge":N}.
 //

@@ -28,7 +28,7 @@ type Request struct {
 type Webhook struct {
 	At     time.Time
 	Event  string // verify_webhook, im_receive_msg, im_enter_direct_msg
-	OpenID string // the customer; "" for verify_webhook
+	OpenID string // the customer (to_user_id of im_send_msg); "" for verify_webhook
 	MsgID  string // the Msg-Id header
 	// ServerMessageID is the message's server_message_id; "" for events
 	// without a message.

@@ -173,6 +173,15 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time) (string, *Error) {
 	c.deliveries = append(c.deliveries, d)
 	s.deliveries.add(d)
 	s.counts.Deliveries++
+	if s.cfg.SendEvents {
+		// im_send_msg: the account sent a message, here by the API.
+		p := &Push{Event: EventSend, MsgID: s.ids.digits19(streamEvent), ClientKey: s.cfg.ClientKey,
+			FromUserID: s.cfg.AccountOpenID, ToUserID: c.openID, LogID: s.ids.logID(now),
+			Content: Content{ConversationShortID: c.conversation, ServerMessageID: id, ConversationType: 1,
+				CreateTime: now.UnixMilli(), MessageType: req.MsgType, Text: req.Text, Source: s.cfg.ClientKey,
+				OpenID: s.cfg.AccountOpenID}}
+		s.scheduleLocked(s.outgoingLocked(p), now)
+	}
 	return id, nil
 }
 

@@ -82,6 +82,10 @@ type Config struct {
 	// Repeats is how many more times each accepted webhook is sent (same
 	// Msg-Id), WebhookTimeout apart; 0 sends it once.
 	Repeats int
+	// SendEvents makes every delivered send also come back as an
+	// im_send_msg webhook (source: the client_key), queued at once and
+	// sent by Flush.
+	SendEvents bool
 	// LostAnswers makes the router's answers to the first this many tries
 	// of every webhook (verify_webhook excepted) count as lost: Douyin
 	// waited WebhookTimeout, dropped the connection and retries, though

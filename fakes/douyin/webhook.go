@@ -23,6 +23,7 @@ const (
 	EventVerify  = "verify_webhook"
 	EventReceive = "im_receive_msg"
 	EventEnter   = "im_enter_direct_msg"
+	EventSend    = "im_send_msg"
 )
 
 // Push is one webhook as values: what its body says and its Msg-Id header.
@@ -298,7 +299,11 @@ func (s *Server) deliver(ctx context.Context, o *outgoing) (int, []byte, error) 
 	now := s.now()
 	ok := err == nil && status == http.StatusOK && !lost
 	s.mu.Lock()
-	wh := Webhook{At: now, Event: o.push.Event, OpenID: o.push.FromUserID, MsgID: o.push.MsgID,
+	customer := o.push.FromUserID
+	if o.push.Event == EventSend {
+		customer = o.push.ToUserID
+	}
+	wh := Webhook{At: now, Event: o.push.Event, OpenID: customer, MsgID: o.push.MsgID,
 		ServerMessageID: o.push.Content.ServerMessageID, Try: o.try, Repeat: o.repeat, URL: target,
 		Header: o.header, Body: o.body, Status: status, Reply: reply}
 	switch {

@@ -222,3 +222,31 @@ func TestDeliverByValue(t *testing.T) {
 		t.Errorf("direct journal entry %+v", w)
 	}
 }
+
+// With SendEvents every delivered reply comes back as im_send_msg, queued
+// for Flush.
+func TestSendEvents(t *testing.T) {
+	ctx := context.Background()
+	s, rt, _ := newFake(t, Config{SendEvents: true})
+	tok := token(t, s)
+	s.CustomerText(ctx, User{OpenID: alice}, "你好")
+	if _, v := call(t, s, sendPath(), tok, reply(s, alice, "hi")); errorCode(v) != 0 {
+		t.Fatal(v)
+	}
+	if due, ok := s.NextDeadline(); !ok || !due.Equal(start) {
+		t.Fatalf("next deadline %v %v", due, ok)
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	body := string(rt.bodies[1])
+	for _, want := range []string{`"event":"im_send_msg"`, `"from_user_id":"` + DefaultAccountOpenID + `"`, `"to_user_id":"` + alice + `"`,
+		`\"source\":\"` + DefaultClientKey + `\"`, `\"text\":\"hi\"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("no %s in %s", want, body)
+		}
+	}
+	if w := s.Journal().Webhooks[1]; w.OpenID != alice || w.Event != EventSend {
+		t.Errorf("journal %+v", w)
+	}
+}

@@ -52,6 +52,9 @@ type Settings struct {
 	// Repeats is how many more times Douyin sends every webhook, 5 s
 	// apart, with the same Msg-Id (0 to 10).
 	Repeats int `toml:"repeats,omitzero"`
+	// SendEvents makes every delivered reply come back as an im_send_msg
+	// webhook.
+	SendEvents bool `toml:"send_events,omitzero"`
 	// LostAnswers is how many tries of every webhook lose the router's
 	// answer, so that Douyin retries (0 to 3: Douyin retries 3 times).
 	LostAnswers int `toml:"lost_answers,omitzero"`
@@ -170,7 +173,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	account := cmpOr(s.AccountOpenID, fakedy.DefaultAccountOpenID)
 	fcfg := fakedy.Config{ClientKey: key, ClientSecret: secret, AccountOpenID: account,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: 10000,
-		RateLimit: s.RateLimit, TokenTTL: s.TokenTTL.D(), Repeats: s.Repeats, LostAnswers: s.LostAnswers}
+		RateLimit: s.RateLimit, TokenTTL: s.TokenTTL.D(), Repeats: s.Repeats, LostAnswers: s.LostAnswers, SendEvents: s.SendEvents}
 	if s.Scopes != nil {
 		fcfg.Scopes = append([]string{}, *s.Scopes...)
 	}

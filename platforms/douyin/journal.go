@@ -22,7 +22,7 @@ func (b *binding) Journal(f sim.JournalFilter) []sim.Record {
 		r := sim.Record{At: w.At, Kind: sim.RecordWebhook, Method: "POST", Status: w.Status, Customer: w.OpenID,
 			Header: w.Header, Body: string(w.Body)}
 		switch {
-		case w.ServerMessageID != "":
+		case w.Event == fakedy.EventReceive && w.ServerMessageID != "":
 			r.Text = "message " + w.ServerMessageID + " Msg-Id " + w.MsgID
 		case w.Event == fakedy.EventVerify:
 			r.Text = "verify " + w.Event + " Msg-Id " + w.MsgID

@@ -306,7 +306,7 @@ func (d *scanner) answerObject(code **int64, desc, msgID, token *string, expires
 var (
 	dataKeys     = []string{"error_code", "description", "msg_id", "access_token", "expires_in"}
 	extraKeys    = []string{"error_code", "description"}
-	eventNames   = []string{EventReceive, EventEnter, "im_send_msg"}
+	eventNames   = []string{EventReceive, EventEnter, EventSend}
 	messageTypes = []string{"text", "image", "video", "emoji", "other"}
 )
 

@@ -16,7 +16,8 @@
 //   - verify_webhook: 200 with the JSON text {"challenge":N}, the
 //     challenge as it came (a number, or a string).
 //   - a client_key other than the app's, or a to_user_id other than the
-//     account's: 200, ignored.
+//     account's (a from_user_id, for im_send_msg: the account's own
+//     message): 200, ignored.
 //   - an event whose create_time is MaxAge (default DedupeWindow) old or
 //     older: 403 (a replay
 //     from outside the dedupe window), nothing recorded.

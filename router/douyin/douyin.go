@@ -241,7 +241,12 @@ func (a *Adapter) Accept(ev *Event) (int, []byte) {
 		return http.StatusOK, challengeAnswer(ev.Challenge)
 	}
 	now := a.cfg.Clock()
-	if ev.ClientKey != a.cfg.ClientKey || ev.ToUserID != a.cfg.AccountOpenID || ev.FromUserID == "" {
+	customer, account := ev.FromUserID, ev.ToUserID
+	if ev.Event == EventSend {
+		// The account's own message: from the account to the customer.
+		customer, account = ev.ToUserID, ev.FromUserID
+	}
+	if ev.ClientKey != a.cfg.ClientKey || account != a.cfg.AccountOpenID || customer == "" {
 		a.mu.Lock()
 		a.stats.Ignored++
 		a.mu.Unlock()
@@ -291,7 +296,7 @@ func (a *Adapter) remember(ev *Event, now int64, message bool) bool {
 			a.push(seenEntry{k, now})
 		}
 	}
-	if c := ev.Content.ConversationShortID; c != "" {
+	if c := ev.Content.ConversationShortID; c != "" && ev.Event != EventSend {
 		rc := a.contexts[ev.FromUserID]
 		rc.conversation = c
 		if message {

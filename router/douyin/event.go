@@ -14,6 +14,7 @@ const (
 	EventVerify  = "verify_webhook"
 	EventReceive = "im_receive_msg"
 	EventEnter   = "im_enter_direct_msg"
+	EventSend    = "im_send_msg" // the account sent a message (from the app, or by the API)
 )
 
 // Event is a Douyin webhook event as values.

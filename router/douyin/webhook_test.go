@@ -180,3 +180,24 @@ func TestMediaInbound(t *testing.T) {
 		t.Errorf("inbound %+v", in)
 	}
 }
+
+// im_send_msg is the account's own message: an event, from the account.
+func TestSendEvent(t *testing.T) {
+	rcv := &receiver{}
+	var events []string
+	a := New(Config{ClientKey: "awkey", ClientSecret: "s3cret", AccountOpenID: "_000biz", Clock: func() time.Time { return now },
+		OnEvent: func(_ time.Time, e *Event) { events = append(events, e.Event+" "+e.Content.Text) }}, rcv)
+	post(a, textBody, textSig, "1")
+	body := `{"event":"im_send_msg","client_key":"awkey","from_user_id":"_000biz","to_user_id":"_000u1","content":"{\"conversation_short_id\":\"9\",\"server_message_id\":\"@s\",\"conversation_type\":1,\"create_time\":1772416800000,\"message_type\":\"text\",\"text\":\"hi\",\"source\":\"awkey\",\"user_infos\":[]}","log_id":"x"}`
+	if w := post(a, body, sign(body), "2"); w.Code != 200 {
+		t.Fatalf("HTTP %d", w.Code)
+	}
+	s := a.Stats()
+	if len(rcv.in) != 1 || s.Events != 1 || s.Ignored != 0 || len(events) != 1 || events[0] != "im_send_msg hi" {
+		t.Errorf("%d received, stats %+v, events %v", len(rcv.in), s, events)
+	}
+	// The reply context is still the customer's message.
+	if rc := a.contexts["_000u1"]; rc.msgID != "@m1" || rc.conversation != "7000000000000000001" {
+		t.Errorf("context %+v", rc)
+	}
+}

@@ -46,6 +46,7 @@ type testDouyinSettings struct {
 	TokenTTL      Duration  `toml:"token_ttl,omitzero"`
 	Repeats       int       `toml:"repeats,omitzero"`
 	LostAnswers   int       `toml:"lost_answers,omitzero"`
+	SendEvents    bool      `toml:"send_events,omitzero"`
 }
 
 // testFormat is the format the package's tests parse with: a phone-number
