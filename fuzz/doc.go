@@ -55,7 +55,7 @@
 //     logged as inbound exactly once, per customer.
 //   - platform-rules: the devices received nothing outside the platform's
 //     window or past its reply limit (WhatsApp 24h since the customer's last
-//     message; WeChat 48h and 5 per customer message; scenario rules
+//     message; WeChat and Douyin 48h and 5 per customer message; scenario rules
 //     override both).
 //   - sent-delivered: the router never reports as sent what the platform
 //     refused: sent and not failed is what the device received.

@@ -72,7 +72,7 @@ func Invariants() []Invariant {
 		{Name: StrategyOrder, Doc: "the agent assigned comes first by the strategy's keys among the group's eligible agents", Check: checkStrategyOrder},
 		{Name: LongestIdle, Doc: "under longest-idle no agent gets a second conversation while an eligible agent of the group has had none", Check: checkLongestIdle},
 		{Name: InboundOnce, Doc: "every customer message the platform sent the router is logged as inbound exactly once, and nothing else is", Check: checkInboundOnce},
-		{Name: PlatformRules, Doc: "no message reaches a device outside its reply window or past the reply limit (WhatsApp: 24h since the customer's last message; WeChat: 48h, 5 per customer message; Business Messages: 30 days)", Check: checkPlatformRules},
+		{Name: PlatformRules, Doc: "no message reaches a device outside its reply window or past the reply limit (WhatsApp: 24h since the customer's last message; WeChat: 48h, 5 per customer message; Douyin: 48h, 5 per customer message; Business Messages: 30 days)", Check: checkPlatformRules},
 		{Name: SentDelivered, Doc: "what the router logs as sent (and not failed) is what reached the customer's device: it never reports as sent what the platform refused", Check: checkSentDelivered},
 		{Name: Timers, Doc: "missed and idle chats are marked and closed exactly when the tenant's timers say (missed_after, close_missed_after, idle_after), and none is left overdue", Check: checkTimers},
 		{Name: NoDrift, Doc: "router and platform never disagree on a policy, unless the scenario sets router-only rules for the channel", Check: checkNoDrift},
@@ -415,6 +415,7 @@ var knownRules = map[string]platformRule{
 	"wechat":   {window: 48 * time.Hour, limit: 5},
 	// Google's Business Messages: 30 days after the user's last message.
 	"businessmessages": {window: 30 * 24 * time.Hour},
+	"douyin":           {window: 48 * time.Hour, limit: 5},
 }
 
 // ruleOf is a channel's platform rule with the scenario's overrides (the

@@ -6,6 +6,7 @@ package platforms
 
 import (
 	"github.com/omnisim/omnisim/platforms/businessmessages"
+	"github.com/omnisim/omnisim/platforms/douyin"
 	"github.com/omnisim/omnisim/platforms/line"
 	"github.com/omnisim/omnisim/platforms/messenger"
 	"github.com/omnisim/omnisim/platforms/wechat"
@@ -20,6 +21,7 @@ var All = []*sim.Platform{
 	whatsapp.Platform,
 	wechat.Platform,
 	businessmessages.Platform,
+	douyin.Platform,
 	line.Platform,
 	messenger.Platform,
 }

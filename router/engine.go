@@ -404,6 +404,9 @@ func New(cfg Config) (*Engine, error) {
 		if ac.ID == "" {
 			return nil, errors.New("router: an agent has no id")
 		}
+		if ac.ID == BotID {
+			return nil, fmt.Errorf("router: agent id %q is the bot's", BotID)
+		}
 		if _, dup := e.agents[ac.ID]; dup {
 			return nil, fmt.Errorf("router: agent %q defined twice", ac.ID)
 		}
@@ -673,6 +676,10 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	c := e.customer(in.Customer)
 	if in.Name != "" {
 		c.name = in.Name
+	}
+	if p := in.Profile; p != nil {
+		// Not pinned: the platform tells it again with the next message.
+		c.profile.update(*p)
 	}
 	if in.AdSource != "" {
 		c.profile.AdSource = in.AdSource
@@ -1264,7 +1271,8 @@ func (e *Engine) Check(now time.Time, agentID string, to CustomerKey, m Outbound
 }
 
 func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound) (*conv, Reason, error) {
-	if _, ok := e.agents[agentID]; !ok {
+	bot := agentID == BotID
+	if _, ok := e.agents[agentID]; !ok && !(bot && e.bot != nil) {
 		return nil, "", fmt.Errorf("router: unknown agent %q", agentID)
 	}
 	switch m.Kind {
@@ -1283,7 +1291,9 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 	switch {
 	case cv == nil && m.Kind != KindTemplate:
 		return nil, ReasonNoConversation, nil
-	case cv != nil && (cv.agent == nil || cv.state != Assigned || cv.agent.id != agentID):
+	case bot && (cv == nil || cv.state != WithBot):
+		return cv, ReasonNotAssigned, nil // the bot answers its own conversations only
+	case !bot && cv != nil && (cv.agent == nil || cv.state != Assigned || cv.agent.id != agentID):
 		return cv, ReasonNotAssigned, nil
 	}
 	pol := e.policies[to.Channel]
@@ -1324,6 +1334,16 @@ func (e *Engine) Send(ctx context.Context, now time.Time, agentID string, to Cus
 	}
 	id, sendErr := p.sender.Send(ctx, to, m)
 	return e.record(p.at, agentID, to, p, id, sendErr), nil
+}
+
+// BotSend sends m from the bot ([Config.Bot]) to a customer whose open
+// conversation is with the bot, as [Engine.Send] does for an agent: the
+// channel's policy applies (the bot's answers count against the reply
+// limit) and the send is logged with Agent [BotID]. To a conversation not
+// with the bot it is refused with [ReasonNotAssigned]; without a bot it is
+// an error.
+func (e *Engine) BotSend(ctx context.Context, now time.Time, to CustomerKey, m Outbound) (SendResult, error) {
+	return e.Send(ctx, now, BotID, to, m)
 }
 
 // pendingSend is a send the policy allowed, on its way to the sender.

@@ -247,6 +247,10 @@ type Bot struct {
 	IdleAfter time.Duration
 }
 
+// BotID is the agent id of the bot's messages in the event log
+// ([Engine.BotSend]); no agent may have it.
+const BotID = "(bot)"
+
 // Workstream binds channels to routing rules and a fallback group
 // (Dynamics 365 unified routing).
 type Workstream struct {
@@ -421,6 +425,17 @@ type Profile struct {
 	AdSource string // e.g. the Facebook ad the customer came from
 }
 
+// update applies a profile that came with a message: see [Inbound.Profile].
+func (pr *Profile) update(p Profile) {
+	pr.Region, pr.EntryPage, pr.Store = p.Region, p.EntryPage, p.Store
+	if p.Language != "" {
+		pr.Language = p.Language
+	}
+	if p.AdSource != "" {
+		pr.AdSource = p.AdSource
+	}
+}
+
 // Attachment is a file in a message.
 type Attachment struct {
 	Kind   string // image, audio, video, document, sticker
@@ -463,6 +478,15 @@ type Inbound struct {
 	// window at Sent, as the platform does, not at its arrival; see
 	// [Engine.Receive].
 	Sent time.Time
+	// Profile, when the platform tells what it knows of the customer with
+	// each message (Douyin's entry page, region and store), updates the
+	// customer's profile before the message is routed: its Region,
+	// EntryPage and Store replace the customer's, empty ones included (a
+	// customer who gave no location has no store), and a non-empty
+	// Language or AdSource replaces the customer's. Nil leaves the profile
+	// as [Engine.SetProfile] gave it. A profile that comes with every
+	// message does not hold the customer in memory.
+	Profile *Profile
 }
 
 // Kind is the kind of an outbound message.

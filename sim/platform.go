@@ -142,6 +142,11 @@ type Message struct {
 	// Event is a platform event instead of a message (a follow, a menu
 	// click), with its key.
 	Event, EventKey string
+	// Profile is what the customer's app tells the platform of them
+	// (entry page, region, store): a platform whose webhooks carry such
+	// attributes (Douyin) puts them on the wire; others ignore it. The
+	// world fills it from the scenario's customer.
+	Profile router.Profile
 }
 
 // Inbound is the fate of a customer's message on the wire.

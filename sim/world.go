@@ -86,6 +86,9 @@ type World struct {
 	texts  map[string]string
 	sentBy map[string]string // message id -> agent, to name the agent of an asynchronous failure
 	events []router.Event
+	// botDue lists the customers the bot answers once the events at hand
+	// are observed ([bot] reply).
+	botDue []*person
 	counts map[router.EventKind]int
 	// driftChecks are the drift expectations that ran, in order.
 	driftChecks []driftCheck
@@ -123,6 +126,7 @@ type person struct {
 	timeline    []result.Line
 	lastError   string
 	lastRefusal string
+	profile     router.Profile // what the customer's app tells the platform
 	// Generated customers: how many messages they send, and whether their
 	// conversation has been scripted (it is, once, at its first assignment).
 	flow      *scenario.Traffic
@@ -340,7 +344,8 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 		key: router.CustomerKey{Channel: c.Channel, Account: b.Account(), Customer: handle}}
 	w.people[p.key] = p
 	w.byID[c.ID] = p
-	w.engine.SetProfile(p.key, router.Profile{Region: c.Region, EntryPage: c.EntryPage, Store: c.Store, Language: c.Language, AdSource: c.AdSource})
+	p.profile = router.Profile{Region: c.Region, EntryPage: c.EntryPage, Store: c.Store, Language: c.Language, AdSource: c.AdSource}
+	w.engine.SetProfile(p.key, p.profile)
 	if len(c.Attributes) > 0 {
 		w.engine.SetAttributes(p.key, c.Attributes)
 	}
@@ -529,6 +534,7 @@ func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
 			prof.Store = tr.Stores[w.traffic.IntN(len(tr.Stores))]
 		}
 		if prof != (router.Profile{}) {
+			p.profile = prof
 			w.engine.SetProfile(p.key, prof)
 		}
 		w.customerSays(p, Message{Text: "message 1"})
@@ -596,9 +602,19 @@ func (w *World) settle() {
 			w.note(nil, "error", "", c.name+" webhooks: "+err.Error())
 		}
 	}
-	w.events = w.engine.Events(w.events[:0])
-	for _, ev := range w.events {
-		w.observe(ev)
+	for {
+		w.events = w.engine.Events(w.events[:0])
+		for _, ev := range w.events {
+			w.observe(ev)
+		}
+		if len(w.botDue) == 0 {
+			break
+		}
+		due := w.botDue
+		w.botDue = nil
+		for _, p := range due {
+			w.botAnswer(p)
+		}
 	}
 	// An asynchronous failure comes with the Flush right after its send, so
 	// the map of who sent what is needed within one settle only.
@@ -633,6 +649,12 @@ func (w *World) observe(ev router.Event) {
 		return
 	}
 	switch ev.Kind {
+	case router.EventInbound:
+		if b := w.sc.Bot; b != nil && b.Reply != "" {
+			if cv, ok := w.engine.Conversation(ev.Conversation); ok && cv.State == router.WithBot {
+				w.botDue = append(w.botDue, p)
+			}
+		}
 	case router.EventOpened:
 		p.open = ev.Conversation
 	case router.EventClosed:
@@ -828,6 +850,7 @@ func (w *World) step(st *scenario.Step, idx int) {
 
 // customerSays has a customer send a message through their platform.
 func (w *World) customerSays(p *person, m Message) {
+	m.Profile = p.profile
 	in, err := w.bindings[p.key.Channel].Inbound(w.ctx, p.key.Customer, p.name, m)
 	w.record(p, m, in, err)
 }
@@ -854,11 +877,26 @@ func (w *World) record(p *person, m Message, in Inbound, err error) {
 	}
 }
 
+// botAnswer sends the bot's reply to a customer whose conversation is
+// with the bot, through the router, and checks it as an agent's send.
+func (w *World) botAnswer(p *person) {
+	m := router.Outbound{Kind: router.KindText, Text: w.sc.Bot.Reply}
+	now := w.clock.Now()
+	res, err := w.engine.BotSend(w.ctx, now, p.key, m)
+	w.judgeSend(now, p, router.BotID, m, res, err)
+}
+
 // agentSend sends through the router and checks the router's decision
 // against the platform's rules.
 func (w *World) agentSend(p *person, agent string, m router.Outbound) (router.SendResult, error) {
 	now := w.clock.Now()
 	res, err := w.engine.Send(w.ctx, now, agent, p.key, m)
+	return w.judgeSend(now, p, agent, m, res, err)
+}
+
+// judgeSend notes a send that failed, and checks the router's decision
+// against the platform's rules.
+func (w *World) judgeSend(now time.Time, p *person, agent string, m router.Outbound, res router.SendResult, err error) (router.SendResult, error) {
 	if err != nil {
 		w.note(p, "step_failed", agent, err.Error())
 		return res, err
@@ -969,6 +1007,9 @@ func (w *World) Say(key router.CustomerKey, m Message) (Inbound, error) {
 	p := w.people[key]
 	if p == nil {
 		return Inbound{}, fmt.Errorf("unknown customer %s", key)
+	}
+	if m.Profile == (router.Profile{}) {
+		m.Profile = p.profile
 	}
 	in, err := w.bindings[key.Channel].Inbound(w.ctx, key.Customer, p.name, m)
 	w.record(p, m, in, err)

@@ -60,9 +60,23 @@ type testBMContext struct {
 	CustomContext string `toml:"custom_context,omitempty"`
 }
 
+// testDouyinSettings is a third platform's settings, shaped like Douyin's
+// (the docs' examples are parsed with them).
+type testDouyinSettings struct {
+	ClientKey     string    `toml:"client_key,omitempty"`
+	ClientSecret  string    `toml:"client_secret,omitempty"`
+	AccountOpenID string    `toml:"account_open_id,omitempty"`
+	RateLimit     int       `toml:"rate_limit,omitzero"`
+	Scopes        *[]string `toml:"scopes"`
+	TokenTTL      Duration  `toml:"token_ttl,omitzero"`
+	Repeats       int       `toml:"repeats,omitzero"`
+	LostAnswers   int       `toml:"lost_answers,omitzero"`
+	SendEvents    bool      `toml:"send_events,omitzero"`
+}
+
 // testFormat is the format the package's tests parse with: a phone-number
-// platform named whatsapp, first (the default channel), an openid one, and
-// one named by conversation ids.
+// platform named whatsapp, first (the default channel), an openid one, one
+// named by conversation ids and an open_id one.
 var testFormat = &Format{Channels: []ChannelSpec{
 	{
 		Name: "whatsapp", Handle: "phone", HandleExample: "+16505551234",
@@ -90,6 +104,10 @@ var testFormat = &Format{Channels: []ChannelSpec{
 	{
 		Name: "businessmessages", Handle: "conversation_id", HandleExample: "7b2a1c4e-3f5d-4e6a-9b8c-1d2e3f4a5b6c",
 		Settings: func() any { return &testBMSettings{} },
+	},
+	{
+		Name: "douyin", Handle: "open_id", HandleExample: "_000Iuoq1hxt4Kva16Y6szdms7qujIqiwvOx",
+		Settings: func() any { return &testDouyinSettings{} },
 	},
 }}
 

@@ -97,6 +97,10 @@ type Bot struct {
 	// every conversation there, also after the hand-off); 0 disables idle
 	// closing there.
 	IdleAfter Duration `toml:"idle_after,omitzero"`
+	// Reply is the bot's answer to each customer message it keeps (not
+	// one that hands the conversation over), sent through the channel's
+	// platform under the channel's policy; "" answers nothing.
+	Reply string `toml:"reply,omitempty"`
 }
 
 // Schedule is one named set of working hours ([schedules.NAME]). Each

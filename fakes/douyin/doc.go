@@ -1,0 +1,137 @@
+// Package douyin is a fake Douyin Open Platform (抖音开放平台) for the IM
+// customer service of Douyin Laike (抖音来客) life-service merchants. It
+// speaks the platform's wire protocol on both sides: the client_token and
+// IM send endpoints of open.douyin.com, answered with Douyin's
+// {"data":...,"extra":...} envelopes, and signed JSON webhooks to the
+// router (the verify_webhook handshake, im_enter_direct_msg and
+// im_receive_msg), with Douyin's retry schedule and repeats. It is an
+// independent oracle of the platform's rules and imports only the standard
+// library.
+//
+// Like net/http/httptest it needs no setup:
+//
+//	dy := douyin.New(douyin.Config{WebhookURL: routerURL, Clock: clk.Now})
+//	dy.Start()        // or use dy as an http.Handler, in memory
+//	defer dy.Close()
+//	dy.Verify(ctx)    // verify_webhook: the router must echo the challenge
+//	dy.CustomerText(ctx, openID, "你好", douyin.Attributes{Region: "hangzhou"})
+//	// ... the router calls dy.URL + "/oauth/client_token/" and "/im/send/msg/?open_id=..." ...
+//	dy.Flush(ctx)     // repeats and retries that are due
+//	dy.Deliveries(openID), dy.LastError(openID), dy.Journal(), dy.Counts()
+//
+// # Configuration
+//
+// Every [Config] field has a default for its zero value:
+//
+//   - ClientKey [DefaultClientKey] and ClientSecret [DefaultClientSecret]:
+//     the app's credentials. The secret signs every webhook and the token
+//     endpoint checks both.
+//   - AccountOpenID [DefaultAccountOpenID]: the merchant account's open_id,
+//     the to_user_id of inbound messages and the open_id query parameter of
+//     sends.
+//   - WebhookURL; Client (default http.DefaultClient) makes the calls.
+//     Deliver, when set, replaces HTTP: webhooks are handed to it as
+//     values, without bytes (the simulator's direct network).
+//   - Clock (default time.Now) is the platform's only time source: windows,
+//     quotas, token expiry, create_time, log ids, retry times and the
+//     journal. Seed seeds every generated id.
+//   - Window 48 h and ReplyLimit 5 (see Rules); negative windows never
+//     close, negative limits are unlimited.
+//   - RateLimit: sends per second per app; 0 (the default) does not limit.
+//   - Scopes: the scopes the app holds; nil means [DefaultScopes]. Sending
+//     needs [ScopeIM].
+//   - TokenTTL 7200 s. SendEvents false (see Webhooks).
+//   - WebhookTimeout 5 s per try, WebhookRetries 3; Repeats 0 and
+//     LostAnswers 0 (see Webhooks).
+//   - JournalLimit: each [Journal] list keeps only its newest entries (0
+//     keeps all); [Server.Counts], [Server.Deliveries] and
+//     [Server.LastError] stay exact.
+//
+// # API routes
+//
+//	POST /oauth/client_token/   {"client_key","client_secret","grant_type":"client_credential"}
+//	     (JSON or a form) -> {"data":{"access_token":"clt.…","description":"","error_code":0,"expires_in":7200},"message":"success"}
+//	GET  /oauth/client_token/?client_key=…&client_secret=…&grant_type=client_credential   (the older form, same answers)
+//	POST /im/send/msg/?open_id=ACCOUNT_OPEN_ID   headers access-token, content-type: application/json
+//	     {"msg_id","conversation_id","to_user_id","scene":"im_reply_msg","content":{"msg_type":"text","text":{"text":"…"}}}
+//	     -> {"data":{"msg_id":"…"},"extra":{"error_code":0,"description":"","sub_error_code":0,"sub_description":"","logid":"…","now":MS}}
+//
+// Every answer is HTTP 200 (an unknown path 404, a wrong method 405); an
+// error is {"data":{"error_code":N,"description":"…"},"extra":{"error_code":N,
+// "description":"…","sub_error_code":0,"sub_description":"","logid":"…","now":MS}}
+// (the token endpoint: {"data":{"error_code":N,"description":"…"},"message":"error"}).
+// The send checks run in this order; the first failure answers:
+//
+//  1. access-token missing, unknown or older than TokenTTL: 28001008
+//     "access_token过期,请刷新或重新授权".
+//  2. The app does not hold ScopeIM: 28001012 "用户未授权该OpenAPI".
+//  3. More than RateLimit sends in the current second: 28003018
+//     "请求频率过高".
+//  4. A body that is not the JSON above, an open_id query that is not the
+//     account, an unknown to_user_id, a msg_id that is not one of the
+//     customer's messages, a conversation_id that is not the customer's,
+//     a scene other than im_reply_msg, a msg_type other than text or an
+//     empty text: 28001007 "参数不合法".
+//  5. The customer's last message is Window or more ago: 28003017 "quota
+//     已用完" (description "reply window closed: …").
+//  6. ReplyLimit replies already sent since the customer's last message:
+//     28003017 "quota 已用完" (description "reply quota used up: …").
+//
+// # Rules
+//
+// Each customer message opens a reply window of Window (48 h) and grants
+// ReplyLimit (5) replies; the customer's next message restarts both. The
+// values are Douyin's for its mini-game customer-service API ("用户发送信息后,
+// 可在48小时内,至多回复5条信息"); for the life-service IM they are
+// UNCONFIRMED, and third-party adapters of the private-message API assume
+// about 24 h and 6 replies, so both are configurable per scenario. Douyin
+// publishes no error code for a closed window: the fake answers the quota
+// code 28003017 for both the window and the count, and says which in the
+// description. A refused send changes nothing; an accepted one is
+// delivered to the customer's device at once.
+//
+// # Webhooks
+//
+// Every webhook is a POST of application/json with the headers
+// X-Douyin-Signature (lowercase hex of SHA-1 over the client secret
+// followed by the exact body bytes: not an HMAC) and Msg-Id (the event's
+// id, the same on every try and repeat). The body is
+//
+//	{"event":"im_receive_msg","client_key":"…","from_user_id":"<open_id>","to_user_id":"<account open_id>","content":"<JSON text>","log_id":"…"}
+//
+// with content a JSON-encoded string (the life-service variant), holding
+// conversation_short_id, server_message_id, conversation_type (1),
+// create_time (13-digit milliseconds), message_type (text, image, video),
+// text, source ("": sent from the app), user_infos [{open_id, nick_name,
+// avatar}], and for media resource_type and resource_size (no URL, as
+// Douyin sends none). Strings are written with raw UTF-8, escaping only
+// quotes, backslashes and control characters (UNCONFIRMED: Douyin's
+// escaping is not documented; the signature covers whatever bytes are
+// sent).
+//
+// The customer's routing attributes travel in content too: entry_page (the
+// mini-program page the consultation button was on), region (the city the
+// Douyin app reports) and poi_id (the store, present only when the customer
+// granted location permission). The 来客 document splits conversations by
+// exactly these, but the field names are UNCONFIRMED: Douyin's public event
+// list does not show where they travel.
+//
+// im_enter_direct_msg (the customer opened the chat) carries the same
+// content without a message. With SendEvents, each delivered reply comes
+// back as im_send_msg (from_user_id the account, to_user_id the customer,
+// source the client_key), queued for Flush. verify_webhook is {"event":"verify_webhook",
+// "client_key":"…","content":{"challenge":N}} and is also signed; the
+// router must answer 200 with the JSON text {"challenge":N}.
+//
+// A try fails when the router does not answer 200 within WebhookTimeout
+// (or, with LostAnswers N, when it is one of the first N tries: the
+// router's answer is lost, though the router may have acted on the
+// webhook); Douyin then retries, up to WebhookRetries times,
+// WebhookTimeout after the failed try. The retry schedule is UNCONFIRMED
+// beyond "5 s, 3 retries". Delivery is not ordered and may repeat: with Repeats N,
+// every event is sent N more times after it was accepted, WebhookTimeout
+// apart (as when Douyin did not see the answer). Retries and repeats are
+// due at virtual times: [Server.Flush] sends what is due and
+// [Server.NextDeadline] tells when the next is. All of it goes through one
+// delivery function.
+package douyin

@@ -1,0 +1,382 @@
+package douyin
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Known answers computed outside Go:
+//
+//	printf '%s' 'SECRET''BODY' | sha1sum
+func TestSignatureKnownAnswers(t *testing.T) {
+	tests := []struct{ secret, body, want string }{
+		{"5b8e2f9c41d37a06e1f4c8b2d9a35e70", `{"event":"im_receive_msg","content":"{\"text\":\"你好\"}"}`, "e982a3cb49598e846032b60aa08101d5f469d0c4"},
+		{"secret", `{"event":"verify_webhook","client_key":"awq3x8kd2m7v5npz","content":{"challenge":12345}}`, "0301bf23994c24651b5395d596de6040039e6906"},
+		{"secret", "", "e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4"},
+	}
+	for _, tt := range tests {
+		if got := Signature(tt.secret, []byte(tt.body)); got != tt.want {
+			t.Errorf("Signature(%q, %q) = %s, want %s", tt.secret, tt.body, got, tt.want)
+		}
+	}
+}
+
+// clock is a settable virtual clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+var start = time.Date(2026, 3, 2, 10, 0, 0, 0, cst)
+
+// router is a webhook receiver that records what it got and answers with
+// status (and the challenge for verify_webhook).
+type router struct {
+	mu     sync.Mutex
+	status int
+	got    []*http.Request
+	bodies [][]byte
+}
+
+func (r *router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	r.got = append(r.got, req)
+	r.bodies = append(r.bodies, body)
+	status := r.status
+	r.mu.Unlock()
+	if status == 0 {
+		status = 200
+	}
+	var v struct {
+		Event   string `json:"event"`
+		Content json.RawMessage
+	}
+	json.Unmarshal(body, &v)
+	w.WriteHeader(status)
+	if v.Event == EventVerify {
+		w.Write(v.Content) // {"challenge":N}
+	}
+}
+
+func newFake(t *testing.T, cfg Config) (*Server, *router, *clock) {
+	t.Helper()
+	clk := &clock{t: start}
+	rt := &router{}
+	hook := httptest.NewServer(rt)
+	t.Cleanup(hook.Close)
+	cfg.WebhookURL = hook.URL
+	cfg.Clock = clk.Now
+	cfg.Seed = 1
+	return New(cfg), rt, clk
+}
+
+// call makes an API request to the fake and decodes its answer.
+func call(t *testing.T, s *Server, path, token, body string) (int, map[string]any) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("access-token", token)
+	}
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, req)
+	var v map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
+		t.Fatalf("%s answered %q: %v", path, w.Body, err)
+	}
+	return w.Code, v
+}
+
+func errorCode(v map[string]any) int {
+	data, _ := v["data"].(map[string]any)
+	f, _ := data["error_code"].(float64)
+	return int(f)
+}
+
+func token(t *testing.T, s *Server) string {
+	t.Helper()
+	_, v := call(t, s, PathClientToken, "", `{"client_key":"`+DefaultClientKey+`","client_secret":"`+DefaultClientSecret+`","grant_type":"client_credential"}`)
+	tok, _ := v["data"].(map[string]any)["access_token"].(string)
+	if !strings.HasPrefix(tok, "clt.") || len(tok) != 64 {
+		t.Fatalf("token answer %v", v)
+	}
+	return tok
+}
+
+func TestClientToken(t *testing.T) {
+	s, _, _ := newFake(t, Config{})
+	tests := []struct {
+		name, ctype, body string
+		code              int
+	}{
+		{"json", "application/json", `{"client_key":"awq3x8kd2m7v5npz","client_secret":"5b8e2f9c41d37a06e1f4c8b2d9a35e70","grant_type":"client_credential"}`, 0},
+		{"form", "application/x-www-form-urlencoded", "client_key=awq3x8kd2m7v5npz&client_secret=5b8e2f9c41d37a06e1f4c8b2d9a35e70&grant_type=client_credential", 0},
+		{"grant", "application/json", `{"client_key":"awq3x8kd2m7v5npz","client_secret":"5b8e2f9c41d37a06e1f4c8b2d9a35e70","grant_type":"authorization_code"}`, CodeParam},
+		{"key", "application/json", `{"client_key":"awother","client_secret":"5b8e2f9c41d37a06e1f4c8b2d9a35e70","grant_type":"client_credential"}`, CodeParam},
+		{"secret", "application/json", `{"client_key":"awq3x8kd2m7v5npz","client_secret":"00","grant_type":"client_credential"}`, CodeParam},
+		{"not json", "application/json", `{`, CodeParam},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, PathClientToken, strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", tt.ctype)
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, req)
+			var v struct {
+				Data struct {
+					AccessToken string `json:"access_token"`
+					ErrorCode   *int   `json:"error_code"`
+					Description string `json:"description"`
+					ExpiresIn   int    `json:"expires_in"`
+				} `json:"data"`
+				Message string `json:"message"`
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil || w.Code != 200 || v.Data.ErrorCode == nil {
+				t.Fatalf("answer %d %s: %v", w.Code, w.Body, err)
+			}
+			if *v.Data.ErrorCode != tt.code {
+				t.Fatalf("error_code %d, want %d (%s)", *v.Data.ErrorCode, tt.code, w.Body)
+			}
+			if tt.code == 0 && (v.Message != "success" || v.Data.ExpiresIn != 7200 || v.Data.AccessToken == "") {
+				t.Errorf("success answer %s", w.Body)
+			}
+			if tt.code != 0 && (v.Message != "error" || !strings.HasPrefix(v.Data.Description, "参数不合法")) {
+				t.Errorf("error answer %s", w.Body)
+			}
+		})
+	}
+}
+
+// reply is a send body replying to the customer's latest message.
+func reply(s *Server, openID, text string) string {
+	conv, msg, _ := s.Latest(openID)
+	return `{"msg_id":"` + msg + `","conversation_id":"` + conv + `","to_user_id":"` + openID + `","scene":"im_reply_msg","content":{"msg_type":"text","text":{"text":"` + text + `"}}}`
+}
+
+const alice = "_000Iuoq1hxt4Kva16Y6szdms7qujIqiwvOx"
+
+func sendPath() string { return PathSend + "?open_id=" + DefaultAccountOpenID }
+
+func TestSendRules(t *testing.T) {
+	ctx := context.Background()
+	s, _, clk := newFake(t, Config{})
+	tok := token(t, s)
+	if _, err := s.CustomerText(ctx, User{OpenID: alice}, "在吗"); err != nil {
+		t.Fatal(err)
+	}
+	// Five replies, then the quota.
+	for i := 1; i <= 6; i++ {
+		code, v := call(t, s, sendPath(), tok, reply(s, alice, "hi"))
+		want := 0
+		if i == 6 {
+			want = CodeQuota
+		}
+		if code != 200 || errorCode(v) != want {
+			t.Fatalf("reply %d: HTTP %d, %v; want error_code %d", i, code, v, want)
+		}
+		if want == 0 {
+			if id, _ := v["data"].(map[string]any)["msg_id"].(string); !strings.HasPrefix(id, "@") {
+				t.Fatalf("reply %d: no msg_id in %v", i, v)
+			}
+			if extra, _ := v["extra"].(map[string]any); extra["logid"] == "" || extra["error_code"] != 0.0 {
+				t.Fatalf("reply %d: extra %v", i, extra)
+			}
+		}
+	}
+	if e := s.LastError(alice); e == nil || e.Code != CodeQuota || !strings.Contains(e.Message, "reply quota used up") {
+		t.Errorf("last error %+v", e)
+	}
+	// A new message resets the count to 5, not 5 more.
+	s.CustomerText(ctx, User{OpenID: alice}, "还在吗")
+	if n := s.RepliesLeft(alice); n != 5 {
+		t.Errorf("replies left %d, want 5", n)
+	}
+	// The window: open until 48h after the last message.
+	clk.Add(48*time.Hour - time.Second)
+	if _, v := call(t, s, sendPath(), tok, reply(s, alice, "x")); errorCode(v) != CodeTokenExpired {
+		t.Errorf("a token of 48h: %v, want expired", v)
+	}
+	tok = token(t, s)
+	if _, v := call(t, s, sendPath(), tok, reply(s, alice, "x")); errorCode(v) != 0 {
+		t.Errorf("at 47h59m59s: %v", v)
+	}
+	clk.Add(time.Second)
+	_, v := call(t, s, sendPath(), tok, reply(s, alice, "x"))
+	if errorCode(v) != CodeQuota || !strings.Contains(v["data"].(map[string]any)["description"].(string), "reply window closed") {
+		t.Errorf("at 48h: %v", v)
+	}
+	if got := len(s.Deliveries(alice)); got != 6 {
+		t.Errorf("%d deliveries, want 6", got)
+	}
+	if c := s.Counts(); c.Deliveries != 6 || c.Errors != 3 {
+		t.Errorf("counts %+v", c)
+	}
+}
+
+func TestSendErrors(t *testing.T) {
+	ctx := context.Background()
+	s, _, clk := newFake(t, Config{})
+	tok := token(t, s)
+	s.CustomerText(ctx, User{OpenID: alice}, "你好")
+	conv, msg, _ := s.Latest(alice)
+	body := func(f func(*map[string]any)) string {
+		m := map[string]any{"msg_id": msg, "conversation_id": conv, "to_user_id": alice, "scene": "im_reply_msg",
+			"content": map[string]any{"msg_type": "text", "text": map[string]any{"text": "ok"}}}
+		f(&m)
+		b, _ := json.Marshal(m)
+		return string(b)
+	}
+	tests := []struct {
+		name, path, token, body string
+		code                    int
+	}{
+		{"ok", sendPath(), tok, body(func(*map[string]any) {}), 0},
+		{"no token", sendPath(), "", body(func(*map[string]any) {}), CodeTokenExpired},
+		{"unknown token", sendPath(), "clt.nope", body(func(*map[string]any) {}), CodeTokenExpired},
+		{"other account", PathSend + "?open_id=_000other", tok, body(func(*map[string]any) {}), CodeParam},
+		{"unknown user", sendPath(), tok, body(func(m *map[string]any) { (*m)["to_user_id"] = "_000nobody" }), CodeParam},
+		{"scene", sendPath(), tok, body(func(m *map[string]any) { (*m)["scene"] = "im_send_msg" }), CodeParam},
+		{"conversation", sendPath(), tok, body(func(m *map[string]any) { (*m)["conversation_id"] = "1" }), CodeParam},
+		{"msg_id", sendPath(), tok, body(func(m *map[string]any) { (*m)["msg_id"] = "@x" }), CodeParam},
+		{"msg_type", sendPath(), tok, body(func(m *map[string]any) {
+			(*m)["content"] = map[string]any{"msg_type": "image", "image": map[string]any{"media_id": "x"}}
+		}), CodeParam},
+		{"empty text", sendPath(), tok, body(func(m *map[string]any) {
+			(*m)["content"] = map[string]any{"msg_type": "text", "text": map[string]any{"text": ""}}
+		}), CodeParam},
+		{"wrong types", sendPath(), tok, `{"msg_id":1}`, CodeParam},
+		{"not json", sendPath(), tok, `not json`, CodeParam},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, v := call(t, s, tt.path, tt.token, tt.body)
+			if code != 200 || errorCode(v) != tt.code {
+				t.Fatalf("HTTP %d %v, want error_code %d", code, v, tt.code)
+			}
+			if tt.code != 0 {
+				extra := v["extra"].(map[string]any)
+				if extra["error_code"] != float64(tt.code) || extra["logid"] == "" || extra["now"] != float64(start.UnixMilli()) {
+					t.Errorf("extra %v", extra)
+				}
+			}
+		})
+	}
+	// Expiry: the token works until its TTL.
+	clk.Add(DefaultTokenTTL - time.Second)
+	if _, v := call(t, s, sendPath(), tok, body(func(*map[string]any) {})); errorCode(v) != 0 {
+		t.Errorf("before the TTL: %v", v)
+	}
+	clk.Add(time.Second)
+	if _, v := call(t, s, sendPath(), tok, body(func(*map[string]any) {})); errorCode(v) != CodeTokenExpired {
+		t.Errorf("at the TTL: %v", v)
+	}
+	// The older GET form of the token endpoint.
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, PathClientToken+"?client_key="+DefaultClientKey+"&client_secret="+DefaultClientSecret+"&grant_type=client_credential", nil))
+	if !strings.Contains(w.Body.String(), `"access_token":"clt.`) {
+		t.Errorf("GET token: %s", w.Body)
+	}
+	// Method and path.
+	w = httptest.NewRecorder()
+	s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, PathSend, nil))
+	if w.Code != http.StatusMethodNotAllowed {
+		t.Errorf("GET: %d", w.Code)
+	}
+	w = httptest.NewRecorder()
+	s.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/im/other/", nil))
+	if w.Code != http.StatusNotFound {
+		t.Errorf("unknown path: %d", w.Code)
+	}
+}
+
+func TestScopeAndRate(t *testing.T) {
+	ctx := context.Background()
+	s, _, clk := newFake(t, Config{Scopes: []string{"user_info"}})
+	tok := token(t, s)
+	s.CustomerText(ctx, User{OpenID: alice}, "你好")
+	if _, v := call(t, s, sendPath(), tok, reply(s, alice, "x")); errorCode(v) != CodeScope {
+		t.Errorf("without the scope: %v", v)
+	}
+	if e := s.CheckReply(alice, "text", "x"); e == nil || e.Code != CodeScope {
+		t.Errorf("Check without the scope: %v", e)
+	}
+
+	s, _, clk = newFake(t, Config{RateLimit: 2})
+	tok = token(t, s)
+	s.CustomerText(ctx, User{OpenID: alice}, "你好")
+	var codes []int
+	for i := 0; i < 3; i++ {
+		_, v := call(t, s, sendPath(), tok, reply(s, alice, "x"))
+		codes = append(codes, errorCode(v))
+		clk.Add(300 * time.Millisecond)
+	}
+	clk.Add(100 * time.Millisecond) // the next second
+	_, v := call(t, s, sendPath(), tok, reply(s, alice, "x"))
+	codes = append(codes, errorCode(v))
+	if want := []int{0, 0, CodeRate, 0}; !equal(codes, want) {
+		t.Errorf("codes %v, want %v", codes, want)
+	}
+	// Check leaves the rate alone.
+	if e := s.CheckReply(alice, "text", "x"); e != nil {
+		t.Errorf("Check: %v", e)
+	}
+}
+
+func equal(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Limits from the config: a negative window never closes, a negative
+// limit is unlimited, and other values replace the defaults.
+func TestConfiguredLimits(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		window  time.Duration
+		limit   int
+		after   time.Duration
+		replies int
+		want    int // replies accepted
+	}{
+		{24 * time.Hour, 6, 23 * time.Hour, 8, 6},
+		{24 * time.Hour, 6, 24 * time.Hour, 1, 0},
+		{-1, -1, 1000 * time.Hour, 20, 20},
+	}
+	for _, tt := range tests {
+		s, _, clk := newFake(t, Config{Window: tt.window, ReplyLimit: tt.limit, TokenTTL: -1})
+		tok := token(t, s)
+		s.CustomerText(ctx, User{OpenID: alice}, "你好")
+		clk.Add(tt.after)
+		n := 0
+		for i := 0; i < tt.replies; i++ {
+			if _, v := call(t, s, sendPath(), tok, reply(s, alice, "x")); errorCode(v) == 0 {
+				n++
+			}
+		}
+		if n != tt.want {
+			t.Errorf("%+v: %d accepted", tt, n)
+		}
+	}
+}

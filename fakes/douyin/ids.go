@@ -1,0 +1,103 @@
+package douyin
+
+import (
+	"strconv"
+	"time"
+)
+
+// Id streams: each kind of id has its own counter, so that an error answer
+// (which draws a log id) does not shift the message ids that follow.
+const (
+	streamMessage = iota
+	streamConversation
+	streamEvent
+	streamLog
+	streamToken
+	streamSent
+	streamChallenge
+	numStreams
+)
+
+// idgen is a counter-based splitmix64 generator. It is not safe for
+// concurrent use; the Server guards it with its mutex.
+type idgen struct {
+	seed uint64
+	ctr  [numStreams]uint64
+}
+
+func mix64(z uint64) uint64 {
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+func (g *idgen) next(stream int) uint64 {
+	g.ctr[stream]++
+	base := mix64(g.seed ^ (uint64(stream)+1)*0xd1b54a32d192ed03)
+	return mix64(base + g.ctr[stream]*0x9e3779b97f4a7c15)
+}
+
+const (
+	lowerHex = "0123456789abcdef"
+	upperHex = "0123456789ABCDEF"
+	alnum    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	b64      = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+)
+
+// fill writes len(b) characters of alphabet (at most 64 symbols) drawn
+// from stream.
+func (g *idgen) fill(b []byte, stream int, alphabet string) {
+	var r uint64
+	for i := range b {
+		if i%10 == 0 {
+			r = g.next(stream)
+		}
+		b[i] = alphabet[(r&63)%uint64(len(alphabet))]
+		r >>= 6
+	}
+}
+
+// messageID is a server_message_id: "@" and 43 base64 characters and "=",
+// the shape of Douyin's ("@7211MqHzC5kqIEgB56229n1ntu80T/…==").
+func (g *idgen) messageID(stream int) string {
+	var b [46]byte
+	b[0] = '@'
+	g.fill(b[1:44], stream, b64)
+	b[44], b[45] = '=', '='
+	return string(b[:])
+}
+
+// digits19 is a 19-digit decimal id (conversation_short_id, Msg-Id), as
+// Douyin's 64-bit ids are written.
+func (g *idgen) digits19(stream int) string {
+	const lo = 1_000_000_000_000_000_000
+	v := lo + g.next(stream)%(9*lo)
+	return strconv.FormatUint(v, 10)
+}
+
+// logID is a log id: the time as yyyyMMddHHmmss (in China Standard Time)
+// and 18 upper-case hex digits, like "202008121419360101980821035705926A".
+func (g *idgen) logID(now time.Time) string {
+	var b [32]byte
+	return string(g.appendLogID(b[:0], now))
+}
+
+// appendLogID appends a log id.
+func (g *idgen) appendLogID(b []byte, now time.Time) []byte {
+	b = now.In(cst).AppendFormat(b, "20060102150405")
+	var r [18]byte
+	g.fill(r[:], streamLog, upperHex)
+	return append(b, r[:]...)
+}
+
+// token is a client_token: "clt.", 32 hex digits and 28 alphanumerics.
+func (g *idgen) token() string {
+	var b [64]byte
+	copy(b[:], "clt.")
+	g.fill(b[4:36], streamToken, lowerHex)
+	g.fill(b[36:], streamToken, alnum)
+	return string(b[:])
+}
+
+// cst is China Standard Time, UTC+8, without a zone database.
+var cst = time.FixedZone("CST", 8*3600)

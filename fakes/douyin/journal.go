@@ -1,0 +1,105 @@
+package douyin
+
+import (
+	"net/http"
+	"time"
+)
+
+// Journal is a copy of everything the platform saw and did. With
+// Config.JournalLimit > 0 each list holds only the newest entries.
+type Journal struct {
+	Requests   []Request
+	Webhooks   []Webhook
+	Deliveries []Delivery
+	Errors     []ErrorEntry
+}
+
+// Request is one API call the platform answered.
+type Request struct {
+	At     time.Time
+	Method string
+	Path   string
+	Status int // HTTP status answered
+	Code   int // error_code; 0 on success
+}
+
+// Webhook is one try of a webhook: each try, retry and repeat is its own
+// entry.
+type Webhook struct {
+	At     time.Time
+	Event  string // verify_webhook, im_receive_msg, im_enter_direct_msg
+	OpenID string // the customer (to_user_id of im_send_msg); "" for verify_webhook
+	MsgID  string // the Msg-Id header
+	// ServerMessageID is the message's server_message_id; "" for events
+	// without a message.
+	ServerMessageID string
+	Try             int    // 1 for the first send, then one more per retry or repeat
+	Repeat          bool   // a repeat of an accepted webhook
+	URL             string // "" on the direct path
+	Header          http.Header
+	Body            []byte // exact bytes sent; nil on the direct path
+	Status          int    // the router's HTTP status; 0 when the try failed
+	Reply           []byte // the router's answer body
+	Err             string // transport error or timeout, or Verify's complaint
+}
+
+// Delivery is one message that reached a customer's device.
+type Delivery struct {
+	At    time.Time
+	To    string // open_id
+	MsgID string // the msg_id the send answered
+	Type  string // text
+	Text  string
+}
+
+// ErrorEntry is one error the platform answered.
+type ErrorEntry struct {
+	At      time.Time
+	To      string // to_user_id of a send; "" otherwise
+	Path    string // API path
+	Code    int
+	Message string // the description
+}
+
+// Counts are exact totals, independent of Config.JournalLimit.
+type Counts struct {
+	Requests   int
+	Webhooks   int // tries, retries and repeats
+	Deliveries int
+	Errors     int
+}
+
+// ring keeps the newest limit entries (all when limit <= 0).
+type ring[T any] struct {
+	buf   []T
+	next  int
+	limit int
+}
+
+func (r *ring[T]) setLimit(n int) { r.limit = n }
+
+func (r *ring[T]) add(v T) {
+	if r.limit <= 0 || len(r.buf) < r.limit {
+		r.buf = append(r.buf, v)
+		return
+	}
+	r.buf[r.next] = v
+	r.next++
+	if r.next == r.limit {
+		r.next = 0
+	}
+}
+
+// last is the newest entry; the ring must not be empty.
+func (r *ring[T]) last() *T {
+	if r.limit > 0 && len(r.buf) == r.limit {
+		return &r.buf[(r.next+r.limit-1)%r.limit]
+	}
+	return &r.buf[len(r.buf)-1]
+}
+
+func (r *ring[T]) snapshot() []T {
+	out := make([]T, 0, len(r.buf))
+	out = append(out, r.buf[r.next:]...)
+	return append(out, r.buf[:r.next]...)
+}

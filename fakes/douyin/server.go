@@ -1,0 +1,506 @@
+package douyin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults of Config.
+const (
+	// DefaultClientKey is a client_key of Douyin's shape: "aw" and 14
+	// lower-case letters and digits.
+	DefaultClientKey = "awq3x8kd2m7v5npz"
+	// DefaultClientSecret is a client_secret of Douyin's shape: 32 hex
+	// digits.
+	DefaultClientSecret = "5b8e2f9c41d37a06e1f4c8b2d9a35e70"
+	// DefaultAccountOpenID is the merchant account's open_id.
+	DefaultAccountOpenID = "_000QbYWmPCKxRPn3Dk7BaNaDsF4KzPcuYtG"
+	DefaultWindow        = 48 * time.Hour
+	DefaultReplyLimit    = 5
+	DefaultTokenTTL      = 7200 * time.Second
+	// DefaultWebhookTimeout is how long Douyin waits for the router's
+	// answer before it drops the connection.
+	DefaultWebhookTimeout = 5 * time.Second
+	// DefaultWebhookRetries is how many times Douyin retries a webhook
+	// whose try failed.
+	DefaultWebhookRetries = 3
+)
+
+// ScopeIM is the scope the IM send API needs (私信消息管理).
+const ScopeIM = "im.direct_message"
+
+// DefaultScopes are the scopes an app holds unless Config.Scopes says.
+var DefaultScopes = []string{ScopeIM}
+
+// Config configures a fake platform; zero values get the defaults.
+type Config struct {
+	ClientKey     string // default DefaultClientKey
+	ClientSecret  string // signs webhooks; default DefaultClientSecret
+	AccountOpenID string // the merchant account; default DefaultAccountOpenID
+	WebhookURL    string // the router's URL; webhooks and Verify go there
+	// Client calls WebhookURL; default http.DefaultClient.
+	Client *http.Client
+	// Deliver, when set, takes every webhook as a value instead of an HTTP
+	// call, and answers with the HTTP status the router would. No bytes
+	// are written or signed.
+	Deliver func(ctx context.Context, p *Push) (status int, err error)
+	// Clock is the platform's time, default time.Now; the fake reads no
+	// other clock (webhook timeouts excepted, which are real durations on
+	// the HTTP path).
+	Clock func() time.Time
+	// Seed seeds every generated id.
+	Seed uint64
+	// Window is how long a customer message allows replies; 0 means 48 h,
+	// negative never closes.
+	Window time.Duration
+	// ReplyLimit is the replies allowed per customer message; 0 means 5,
+	// negative is unlimited.
+	ReplyLimit int
+	// RateLimit is the sends allowed per second (of Clock) per app; 0 or
+	// negative does not limit.
+	RateLimit int
+	// Scopes the app holds; nil means DefaultScopes.
+	Scopes []string
+	// TokenTTL is the client_token's lifetime; 0 means 7200 s, negative
+	// never expires.
+	TokenTTL time.Duration
+	// WebhookTimeout is the per-try timeout of a webhook and the gap
+	// before a retry or repeat; 0 or negative means 5 s.
+	WebhookTimeout time.Duration
+	// WebhookRetries is the retries after a failed try; 0 means 3,
+	// negative means none.
+	WebhookRetries int
+	// Repeats is how many more times each accepted webhook is sent (same
+	// Msg-Id), WebhookTimeout apart; 0 sends it once.
+	Repeats int
+	// SendEvents makes every delivered send also come back as an
+	// im_send_msg webhook (source: the client_key), queued at once and
+	// sent by Flush.
+	SendEvents bool
+	// LostAnswers makes the router's answers to the first this many tries
+	// of every webhook (verify_webhook excepted) count as lost: Douyin
+	// waited WebhookTimeout, dropped the connection and retries, though
+	// the router may have processed the try. 0 loses none.
+	LostAnswers int
+	// JournalLimit keeps at most this many entries per Journal list, the
+	// newest; 0 keeps all.
+	JournalLimit int
+}
+
+// Server is a fake Douyin Open Platform. It is an http.Handler for the
+// API; URL is set by Start. It is safe for concurrent use.
+type Server struct {
+	URL string
+
+	cfg Config
+
+	mu        sync.Mutex
+	ids       idgen
+	customers map[string]*customer
+	tokens    map[string]time.Time // client_token -> issued at
+	rateSec   int64                // the second RateLimit counts in
+	rateN     int
+	queue     []*outgoing // retries and repeats, by due time then seq
+	seq       uint64
+	srv       *http.Server
+
+	requests   ring[Request]
+	webhooks   ring[Webhook]
+	deliveries ring[Delivery]
+	errs       ring[ErrorEntry]
+	counts     Counts
+}
+
+// recentMessages is how many of a customer's message ids a reply may name.
+const recentMessages = 8
+
+// customer is what the platform knows of one customer of the account.
+type customer struct {
+	openID       string
+	conversation string // conversation_short_id
+	recent       [recentMessages]string
+	nrecent      int
+	hasMessage   bool
+	last         time.Time // the customer's last message
+	sent         int       // replies since it
+	deliveries   []Delivery
+	lastErr      *ErrorEntry
+}
+
+func (c *customer) knows(msgID string) bool {
+	return msgID != "" && slices.Contains(c.recent[:min(c.nrecent, recentMessages)], msgID)
+}
+
+// New returns a fake platform for cfg.
+func New(cfg Config) *Server {
+	orDefault(&cfg.ClientKey, DefaultClientKey)
+	orDefault(&cfg.ClientSecret, DefaultClientSecret)
+	orDefault(&cfg.AccountOpenID, DefaultAccountOpenID)
+	orDefault(&cfg.Window, DefaultWindow)
+	orDefault(&cfg.ReplyLimit, DefaultReplyLimit)
+	orDefault(&cfg.TokenTTL, DefaultTokenTTL)
+	orDefault(&cfg.WebhookRetries, DefaultWebhookRetries)
+	if cfg.WebhookTimeout <= 0 {
+		cfg.WebhookTimeout = DefaultWebhookTimeout
+	}
+	if cfg.WebhookRetries < 0 {
+		cfg.WebhookRetries = 0
+	}
+	if cfg.Repeats < 0 {
+		cfg.Repeats = 0
+	}
+	if cfg.Scopes == nil {
+		cfg.Scopes = DefaultScopes
+	}
+	if cfg.Client == nil {
+		cfg.Client = http.DefaultClient
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	s := &Server{cfg: cfg, customers: map[string]*customer{}, tokens: map[string]time.Time{}}
+	s.ids.seed = cfg.Seed
+	for _, l := range []interface{ setLimit(int) }{&s.requests, &s.webhooks, &s.deliveries, &s.errs} {
+		l.setLimit(cfg.JournalLimit)
+	}
+	return s
+}
+
+func orDefault[T comparable](p *T, v T) {
+	var zero T
+	if *p == zero {
+		*p = v
+	}
+}
+
+// Config returns the configuration with its defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+func (s *Server) now() time.Time { return s.cfg.Clock() }
+
+// Start serves the platform on 127.0.0.1 at a free port and sets URL.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv != nil {
+		return errors.New("douyin: server already started")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("douyin: start: %w", err)
+	}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	s.URL = "http://" + ln.Addr().String()
+	go s.srv.Serve(ln) //nolint:errcheck // ErrServerClosed after Close
+	return nil
+}
+
+// Close stops a started server; it does nothing on an unstarted one.
+func (s *Server) Close() {
+	s.mu.Lock()
+	srv := s.srv
+	s.mu.Unlock()
+	if srv != nil {
+		srv.Close()
+	}
+}
+
+// The API paths.
+const (
+	PathClientToken = "/oauth/client_token/"
+	PathSend        = "/im/send/msg/"
+)
+
+// maxBody is the largest request body read.
+const maxBody = 1 << 20
+
+// ServeHTTP serves the API; see the package documentation.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var status int
+	var body []byte
+	var code int
+	switch r.URL.Path {
+	case PathClientToken, PathSend:
+		if r.Method == http.MethodGet && r.URL.Path == PathClientToken {
+			// The older form of the token endpoint: the parameters in the
+			// query.
+			status, body, code = s.handleToken(r, "application/x-www-form-urlencoded", []byte(r.URL.RawQuery))
+			break
+		}
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			if r.URL.Path == PathClientToken {
+				w.Header().Set("Allow", "GET, POST")
+			}
+			status, body = http.StatusMethodNotAllowed, []byte(`{"message":"method not allowed"}`)
+			break
+		}
+		raw, err := readBody(r)
+		if err != nil {
+			status, body, code = s.fail(r.URL.Path, "", newError(CodeParam, "body: "+err.Error()))
+			break
+		}
+		if r.URL.Path == PathClientToken {
+			status, body, code = s.handleToken(r, r.Header.Get("Content-Type"), raw)
+		} else {
+			status, body, code = s.handleSend(r, raw)
+		}
+	default:
+		status, body = http.StatusNotFound, []byte(`{"message":"not found"}`)
+	}
+	s.mu.Lock()
+	s.addRequestLocked(Request{At: s.now(), Method: r.Method, Path: r.URL.Path, Status: status, Code: code})
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// readBody reads at most maxBody bytes; a longer body is an error.
+func readBody(r *http.Request) ([]byte, error) {
+	b := make([]byte, 0, 512)
+	for {
+		if len(b) == cap(b) {
+			if len(b) > maxBody {
+				return nil, errors.New("too large")
+			}
+			b = slices.Grow(b, len(b))
+		}
+		n, err := r.Body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				if len(b) > maxBody {
+					return nil, errors.New("too large")
+				}
+				return b, nil
+			}
+			return nil, err
+		}
+	}
+}
+
+// handleToken answers POST /oauth/client_token/.
+func (s *Server) handleToken(r *http.Request, contentType string, raw []byte) (int, []byte, int) {
+	req, ok := parseTokenRequest(contentType, raw)
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var e *Error
+	switch {
+	case !ok:
+		e = newError(CodeParam, "body is neither JSON nor a form")
+	case req.GrantType != "client_credential":
+		e = newError(CodeParam, "grant_type must be client_credential")
+	case req.ClientKey != s.cfg.ClientKey:
+		e = newError(CodeParam, "client_key is invalid")
+	case req.ClientSecret != s.cfg.ClientSecret:
+		e = newError(CodeParam, "client_secret is invalid")
+	}
+	if e != nil {
+		s.addErrorLocked(ErrorEntry{At: now, Path: PathClientToken, Code: e.Code, Message: e.Description}, nil)
+		b := appendIntField([]byte(`{"data":{`), "error_code", int64(e.Code))
+		b = appendField(b, "description", e.Description)
+		return http.StatusOK, append(b, `},"message":"error"}`...), e.Code
+	}
+	tok := s.ids.token()
+	s.tokens[tok] = now
+	b := appendField([]byte(`{"data":{`), "access_token", tok)
+	b = append(b, `,"description":"","error_code":0`...)
+	ttl := int64(s.cfg.TokenTTL / time.Second)
+	if s.cfg.TokenTTL < 0 {
+		ttl = 0
+	}
+	b = appendIntField(b, "expires_in", ttl)
+	return http.StatusOK, append(b, `},"message":"success"}`...), 0
+}
+
+// handleSend answers POST /im/send/msg/.
+func (s *Server) handleSend(r *http.Request, raw []byte) (int, []byte, int) {
+	now := s.now()
+	var req SendRequest
+	decoded := decodeSend(raw, &req)
+	req.OpenID = queryGet(r.URL.RawQuery, "open_id")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.tokenErrLocked(headerValue(r.Header, "access-token"), now); e != nil {
+		return s.failLocked(now, PathSend, req.ToUserID, e)
+	}
+	if !decoded {
+		return s.failLocked(now, PathSend, req.ToUserID, newError(CodeParam, "body is not a send request"))
+	}
+	id, e := s.sendLocked(&req, now)
+	if e != nil {
+		return s.failLocked(now, PathSend, req.ToUserID, e)
+	}
+	b := appendField([]byte(`{"data":{`), "msg_id", id)
+	b = append(b, `},"extra":{"error_code":0,"description":"","sub_error_code":0,"sub_description":"","logid":"`...)
+	b = append(s.ids.appendLogID(b, now), '"')
+	b = appendIntField(b, "now", now.UnixMilli())
+	return http.StatusOK, append(b, "}}"...), 0
+}
+
+func (s *Server) tokenErrLocked(tok string, now time.Time) *Error {
+	issued, ok := s.tokens[tok]
+	switch {
+	case tok == "":
+		return newError(CodeTokenExpired, "access-token header missing")
+	case !ok:
+		return newError(CodeTokenExpired, "access-token unknown")
+	case s.cfg.TokenTTL > 0 && !now.Before(issued.Add(s.cfg.TokenTTL)):
+		return newError(CodeTokenExpired, "access-token expired")
+	}
+	return nil
+}
+
+// fail answers an error outside the rules' lock.
+func (s *Server) fail(path, to string, e *Error) (int, []byte, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failLocked(s.now(), path, to, e)
+}
+
+// failLocked journals e and returns Douyin's error envelope.
+func (s *Server) failLocked(now time.Time, path, to string, e *Error) (int, []byte, int) {
+	s.addErrorLocked(ErrorEntry{At: now, To: to, Path: path, Code: e.Code, Message: e.Description}, s.customers[to])
+	return http.StatusOK, s.appendError(nil, now, e), e.Code
+}
+
+func (s *Server) appendError(b []byte, now time.Time, e *Error) []byte {
+	b = appendIntField(append(b, `{"data":{`...), "error_code", int64(e.Code))
+	b = appendField(b, "description", e.Description)
+	b = appendIntField(append(b, `},"extra":{`...), "error_code", int64(e.Code))
+	b = appendField(b, "description", e.Description)
+	b = append(b, `,"sub_error_code":0,"sub_description":""`...)
+	b = appendField(b, "logid", s.ids.logID(now))
+	b = appendIntField(b, "now", now.UnixMilli())
+	return append(b, "}}"...)
+}
+
+func (s *Server) addRequestLocked(q Request) {
+	s.requests.add(q)
+	s.counts.Requests++
+}
+
+func (s *Server) addErrorLocked(e ErrorEntry, c *customer) {
+	s.errs.add(e)
+	s.counts.Errors++
+	if c != nil {
+		c.lastErr = &e
+	}
+}
+
+func (s *Server) addWebhookLocked(w Webhook) {
+	s.webhooks.add(w)
+	s.counts.Webhooks++
+}
+
+// Journal returns a copy of the journal.
+func (s *Server) Journal() Journal {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Journal{Requests: s.requests.snapshot(), Webhooks: s.webhooks.snapshot(),
+		Deliveries: s.deliveries.snapshot(), Errors: s.errs.snapshot()}
+}
+
+// Counts returns the exact totals.
+func (s *Server) Counts() Counts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts
+}
+
+// Deliveries lists what a customer's device received, oldest first.
+func (s *Server) Deliveries(openID string) []Delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.customers[openID]; c != nil {
+		return slices.Clone(c.deliveries)
+	}
+	return nil
+}
+
+// LastError is the last error answered to a send to the customer; nil when
+// none was.
+func (s *Server) LastError(openID string) *ErrorEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.customers[openID]; c != nil && c.lastErr != nil {
+		e := *c.lastErr
+		return &e
+	}
+	return nil
+}
+
+// RepliesLeft is how many replies the customer can still receive now: 0
+// when the window is closed, -1 when unlimited.
+func (s *Server) RepliesLeft(openID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.customers[openID]
+	now := s.now()
+	if c == nil || !s.windowOpen(c, now) {
+		return 0
+	}
+	if s.cfg.ReplyLimit < 0 {
+		return -1
+	}
+	return max(s.cfg.ReplyLimit-c.sent, 0)
+}
+
+func (s *Server) windowOpen(c *customer, now time.Time) bool {
+	return c.hasMessage && (s.cfg.Window < 0 || now.Before(c.last.Add(s.cfg.Window)))
+}
+
+// Latest returns the customer's conversation_short_id and the
+// server_message_id of their last message: what a reply names.
+func (s *Server) Latest(openID string) (conversationID, msgID string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.customers[openID]
+	if c == nil || !c.hasMessage {
+		return "", "", false
+	}
+	return c.conversation, c.recent[(c.nrecent-1)%recentMessages], true
+}
+
+// headerValue is the header's first value, its name matched without regard
+// to case (a header map built in memory may hold it as written).
+func headerValue(h http.Header, name string) string {
+	if v := h.Get(name); v != "" {
+		return v
+	}
+	for k, v := range h {
+		if len(v) > 0 && strings.EqualFold(k, name) {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+// queryGet is url.Values.Get on the raw query: the first value of key. A
+// query that needs no unescaping and has no ';' is scanned in place; any
+// other goes through url.ParseQuery.
+func queryGet(raw, key string) string {
+	if strings.ContainsAny(raw, "%+;") || strings.Count(raw, "&") >= 1000 {
+		q, _ := url.ParseQuery(raw)
+		return q.Get(key)
+	}
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if k, v, _ := strings.Cut(pair, "="); k == key && pair != "" {
+			return v
+		}
+	}
+	return ""
+}

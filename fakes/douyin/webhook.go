@@ -1,0 +1,489 @@
+package douyin
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// ErrNoWebhookURL is returned when a webhook is due and neither
+// Config.WebhookURL nor Config.Deliver is set.
+var ErrNoWebhookURL = errors.New("douyin: Config.WebhookURL is empty")
+
+// The webhook events the fake sends.
+const (
+	EventVerify  = "verify_webhook"
+	EventReceive = "im_receive_msg"
+	EventEnter   = "im_enter_direct_msg"
+	EventSend    = "im_send_msg"
+)
+
+// Push is one webhook as values: what its body says and its Msg-Id header.
+type Push struct {
+	Event      string
+	MsgID      string // the Msg-Id header: the event's id, the same on every try
+	ClientKey  string
+	FromUserID string // the customer's open_id; "" for verify_webhook
+	ToUserID   string // the account's open_id; "" for verify_webhook
+	LogID      string
+	Content    Content
+	Challenge  int64 // verify_webhook's content.challenge
+}
+
+// Content is the content of an IM event (a JSON-encoded string on the
+// wire).
+type Content struct {
+	ConversationShortID string
+	ServerMessageID     string // "" for im_enter_direct_msg
+	ConversationType    int    // 1: private chat
+	CreateTime          int64  // Unix milliseconds
+	MessageType         string // text, image, video; "" for im_enter_direct_msg
+	Text                string
+	Source              string // "" when sent from the app
+	OpenID              string // user_infos[0].open_id
+	NickName            string // user_infos[0].nick_name
+	Avatar              string // user_infos[0].avatar
+	ResourceType        string // a media message's format (jpeg, mp4, ...)
+	ResourceSize        int64  // a media message's size in bytes
+	EntryPage           string // routing attributes; see the package documentation
+	Region              string
+	POIID               string
+}
+
+// User is a customer writing to the account, with the routing attributes
+// the Douyin app reports.
+type User struct {
+	OpenID    string
+	NickName  string
+	EntryPage string // the mini-program page the consultation started on
+	Region    string // the user's city
+	POIID     string // the store; "" without location permission
+}
+
+// Inbound is the fate of a customer's message or event.
+type Inbound struct {
+	ID     string // the server_message_id; the Msg-Id for an event
+	MsgID  string // the Msg-Id header
+	Status int    // the router's answer to the first try; 0 when it failed
+	Tries  int    // tries made so far (retries and repeats come with Flush)
+}
+
+// outgoing is a webhook on its way: its values, bytes, and what of its
+// schedule is left.
+type outgoing struct {
+	due         time.Time
+	seq         uint64
+	push        *Push
+	body        []byte // nil on the direct path
+	header      http.Header
+	try         int
+	repeat      bool
+	retriesLeft int
+	repeatsLeft int
+}
+
+// validOpenID accepts the characters of Douyin's open_ids, up to 128.
+func validOpenID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c == '=' || c == '+' || c == '/' || c == '@') {
+			return false
+		}
+	}
+	return true
+}
+
+// customerLocked returns the customer's record, starting a conversation
+// for a new one.
+func (s *Server) customerLocked(openID string) *customer {
+	c := s.customers[openID]
+	if c == nil {
+		c = &customer{openID: openID, conversation: s.ids.digits19(streamConversation)}
+		s.customers[openID] = c
+	}
+	return c
+}
+
+// CustomerText has the customer send a text: it opens the reply window,
+// and the webhook is sent at once.
+func (s *Server) CustomerText(ctx context.Context, u User, text string) (Inbound, error) {
+	if text == "" {
+		return Inbound{}, errors.New("douyin: empty text")
+	}
+	return s.customerMessage(ctx, u, "text", text, "", 0)
+}
+
+// CustomerMedia has the customer send an image or a video of a format and
+// size (Douyin's webhook carries no URL).
+func (s *Server) CustomerMedia(ctx context.Context, u User, kind, format string, size int64) (Inbound, error) {
+	if kind != "image" && kind != "video" {
+		return Inbound{}, fmt.Errorf("douyin: a user sends image or video, not %q", kind)
+	}
+	if size < 0 {
+		return Inbound{}, fmt.Errorf("douyin: negative size %d", size)
+	}
+	return s.customerMessage(ctx, u, kind, "", format, size)
+}
+
+// CustomerEnter has the customer open the chat (im_enter_direct_msg): no
+// message, no window.
+func (s *Server) CustomerEnter(ctx context.Context, u User) (Inbound, error) {
+	if !validOpenID(u.OpenID) {
+		return Inbound{}, fmt.Errorf("douyin: %q is not an open_id", u.OpenID)
+	}
+	now := s.now()
+	s.mu.Lock()
+	c := s.customerLocked(u.OpenID)
+	p := s.pushLocked(EventEnter, u, now)
+	p.Content.ConversationShortID = c.conversation
+	o := s.outgoingLocked(p)
+	s.mu.Unlock()
+	return s.first(ctx, o, p.MsgID)
+}
+
+func (s *Server) customerMessage(ctx context.Context, u User, kind, text, format string, size int64) (Inbound, error) {
+	if !validOpenID(u.OpenID) {
+		return Inbound{}, fmt.Errorf("douyin: %q is not an open_id", u.OpenID)
+	}
+	now := s.now()
+	s.mu.Lock()
+	c := s.customerLocked(u.OpenID)
+	id := s.ids.messageID(streamMessage)
+	c.recent[c.nrecent%recentMessages] = id
+	c.nrecent++
+	c.hasMessage, c.last, c.sent = true, now, 0
+	p := s.pushLocked(EventReceive, u, now)
+	p.Content.ConversationShortID = c.conversation
+	p.Content.ServerMessageID = id
+	p.Content.MessageType = kind
+	p.Content.Text = text
+	p.Content.ResourceType = format
+	p.Content.ResourceSize = size
+	o := s.outgoingLocked(p)
+	s.mu.Unlock()
+	return s.first(ctx, o, id)
+}
+
+func (s *Server) pushLocked(event string, u User, now time.Time) *Push {
+	return &Push{Event: event, MsgID: s.ids.digits19(streamEvent), ClientKey: s.cfg.ClientKey,
+		FromUserID: u.OpenID, ToUserID: s.cfg.AccountOpenID, LogID: s.ids.logID(now),
+		Content: Content{ConversationType: 1, CreateTime: now.UnixMilli(), OpenID: u.OpenID, NickName: u.NickName,
+			EntryPage: u.EntryPage, Region: u.Region, POIID: u.POIID}}
+}
+
+// outgoingLocked prepares a webhook: its bytes and signature, unless the
+// direct path takes values.
+func (s *Server) outgoingLocked(p *Push) *outgoing {
+	o := &outgoing{push: p, retriesLeft: s.cfg.WebhookRetries, repeatsLeft: s.cfg.Repeats}
+	if p.Event == EventVerify {
+		o.retriesLeft, o.repeatsLeft = 0, 0
+	}
+	if s.cfg.Deliver == nil {
+		o.body, o.header = s.sign(p)
+	}
+	return o
+}
+
+// AppendBody appends the exact JSON body Douyin sends for p.
+func AppendBody(b []byte, p *Push) []byte {
+	if p.Event == EventVerify {
+		b = appendField(append(b, '{'), "event", p.Event)
+		b = appendField(b, "client_key", p.ClientKey)
+		b = appendIntField(append(b, `,"content":{`...), "challenge", p.Challenge)
+		return append(b, "}}"...)
+	}
+	b = appendField(append(b, '{'), "event", p.Event)
+	b = appendField(b, "client_key", p.ClientKey)
+	b = appendField(b, "from_user_id", p.FromUserID)
+	b = appendField(b, "to_user_id", p.ToUserID)
+	inner := appendContent(make([]byte, 0, 384), &p.Content)
+	b = appendField(b, "content", string(inner))
+	b = appendField(b, "log_id", p.LogID)
+	return append(b, '}')
+}
+
+func appendContent(b []byte, c *Content) []byte {
+	b = appendField(append(b, '{'), "conversation_short_id", c.ConversationShortID)
+	if c.ServerMessageID != "" {
+		b = appendField(b, "server_message_id", c.ServerMessageID)
+	}
+	b = appendIntField(b, "conversation_type", int64(c.ConversationType))
+	b = appendIntField(b, "create_time", c.CreateTime)
+	if c.MessageType != "" {
+		b = appendField(b, "message_type", c.MessageType)
+		if c.MessageType == "text" {
+			b = appendField(b, "text", c.Text)
+		} else {
+			b = appendField(b, "resource_type", c.ResourceType)
+			b = appendIntField(b, "resource_size", c.ResourceSize)
+		}
+		b = appendField(b, "source", c.Source)
+	}
+	b = appendField(append(b, `,"user_infos":[{`...), "open_id", c.OpenID)
+	b = appendField(b, "nick_name", c.NickName)
+	b = appendField(b, "avatar", c.Avatar)
+	b = append(b, "}]"...)
+	if c.EntryPage != "" {
+		b = appendField(b, "entry_page", c.EntryPage)
+	}
+	if c.Region != "" {
+		b = appendField(b, "region", c.Region)
+	}
+	if c.POIID != "" {
+		b = appendField(b, "poi_id", c.POIID)
+	}
+	return append(b, '}')
+}
+
+// Signature is Douyin's X-Douyin-Signature of a body: the lowercase hex
+// SHA-1 of the client secret followed by the body bytes.
+func Signature(secret string, body []byte) string {
+	h := sha1.New()
+	io.WriteString(h, secret)
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// sign writes p's body after the secret in one buffer, so that the digest
+// needs no copy, and returns the body and the headers.
+func (s *Server) sign(p *Push) ([]byte, http.Header) {
+	buf := append(make([]byte, 0, len(s.cfg.ClientSecret)+640), s.cfg.ClientSecret...)
+	buf = AppendBody(buf, p)
+	sum := sha1.Sum(buf)
+	// One array holds the three values.
+	v := &[3]string{"application/json", hex.EncodeToString(sum[:]), p.MsgID}
+	h := http.Header{"Content-Type": v[0:1:1], "X-Douyin-Signature": v[1:2:2], "Msg-Id": v[2:3:3]}
+	return buf[len(s.cfg.ClientSecret):], h
+}
+
+// first sends a new webhook's first try and says how it went.
+func (s *Server) first(ctx context.Context, o *outgoing, id string) (Inbound, error) {
+	status, _, err := s.deliver(ctx, o)
+	return Inbound{ID: id, MsgID: o.push.MsgID, Status: status, Tries: o.try}, err
+}
+
+// deliver is the one place a webhook is sent: one try (by HTTP, or by
+// value to Config.Deliver), journaled, and the rest of its schedule queued:
+// a retry WebhookTimeout after a failed try, while retries are left; a
+// repeat WebhookTimeout after an accepted one, while repeats are left. A
+// try whose answer LostAnswers loses counts as failed. It returns the
+// router's status and answer, and an error when the webhook is given up: a
+// try failed and no retry is left.
+func (s *Server) deliver(ctx context.Context, o *outgoing) (int, []byte, error) {
+	o.try++
+	var status int
+	var reply []byte
+	var err error
+	target := ""
+	switch {
+	case s.cfg.Deliver != nil:
+		status, err = s.cfg.Deliver(ctx, o.push)
+	case s.cfg.WebhookURL == "":
+		err = ErrNoWebhookURL
+	default:
+		target = s.cfg.WebhookURL
+		status, reply, err = s.call(ctx, o.body, o.header)
+	}
+	lost := err == nil && o.push.Event != EventVerify && o.try <= s.cfg.LostAnswers
+	now := s.now()
+	ok := err == nil && status == http.StatusOK && !lost
+	s.mu.Lock()
+	customer := o.push.FromUserID
+	if o.push.Event == EventSend {
+		customer = o.push.ToUserID
+	}
+	wh := Webhook{At: now, Event: o.push.Event, OpenID: customer, MsgID: o.push.MsgID,
+		ServerMessageID: o.push.Content.ServerMessageID, Try: o.try, Repeat: o.repeat, URL: target,
+		Header: o.header, Body: o.body, Status: status, Reply: reply}
+	switch {
+	case err != nil:
+		wh.Err = err.Error()
+	case lost:
+		wh.Err = fmt.Sprintf("answer lost: no answer within %s", s.cfg.WebhookTimeout)
+	}
+	s.addWebhookLocked(wh)
+	retried := false
+	switch {
+	case !ok && o.retriesLeft > 0:
+		retried = true
+		o.retriesLeft--
+		o.repeat = false
+		s.scheduleLocked(o, now.Add(s.cfg.WebhookTimeout))
+	case ok && o.repeatsLeft > 0:
+		o.repeatsLeft--
+		o.repeat = true
+		s.scheduleLocked(o, now.Add(s.cfg.WebhookTimeout))
+	}
+	s.mu.Unlock()
+	if ok || retried {
+		return status, reply, nil
+	}
+	if err != nil {
+		return status, reply, fmt.Errorf("douyin: %s webhook Msg-Id %s: gave up after try %d: %w", o.push.Event, o.push.MsgID, o.try, err)
+	}
+	if lost {
+		return status, reply, fmt.Errorf("douyin: %s webhook Msg-Id %s: gave up after try %d: every answer lost", o.push.Event, o.push.MsgID, o.try)
+	}
+	return status, reply, fmt.Errorf("douyin: %s webhook Msg-Id %s: gave up after try %d: the router answered HTTP %d", o.push.Event, o.push.MsgID, o.try, status)
+}
+
+// scheduleLocked queues o for due, after everything due at the same time.
+func (s *Server) scheduleLocked(o *outgoing, due time.Time) {
+	s.seq++
+	o.due, o.seq = due, s.seq
+	i, _ := slices.BinarySearchFunc(s.queue, o, func(a, b *outgoing) int {
+		if c := a.due.Compare(b.due); c != 0 {
+			return c
+		}
+		return int(a.seq) - int(b.seq)
+	})
+	s.queue = slices.Insert(s.queue, i, o)
+}
+
+// Flush sends the retries and repeats due now, in due order. It returns
+// the first failure (a try without an answer, a webhook given up).
+func (s *Server) Flush(ctx context.Context) error {
+	var first error
+	for {
+		now := s.now()
+		s.mu.Lock()
+		if len(s.queue) == 0 || s.queue[0].due.After(now) {
+			s.mu.Unlock()
+			return first
+		}
+		o := s.queue[0]
+		s.queue[0] = nil
+		s.queue = s.queue[1:]
+		s.mu.Unlock()
+		if _, _, err := s.deliver(ctx, o); err != nil && first == nil {
+			first = err
+		}
+	}
+}
+
+// NextDeadline is when the next retry or repeat is due; ok is false when
+// none is queued.
+func (s *Server) NextDeadline() (t time.Time, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) == 0 {
+		return time.Time{}, false
+	}
+	return s.queue[0].due, true
+}
+
+// maxReply is the most of the router's answer read.
+const maxReply = 64 << 10
+
+// call makes one HTTP POST to the router with a WebhookTimeout.
+func (s *Server) call(ctx context.Context, body []byte, header http.Header) (int, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.WebhookTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := s.cfg.Client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	var buf [64]byte
+	reply, err := readAnswer(resp.Body, buf[:0])
+	if err != nil {
+		return 0, nil, fmt.Errorf("reading the answer: %w", err)
+	}
+	return resp.StatusCode, reply, nil
+}
+
+// Verify sends verify_webhook with a fresh challenge and checks that the
+// router answered 200 with the JSON text {"challenge":N}. On the direct
+// path the router is reached by value and only its status is checked.
+func (s *Server) Verify(ctx context.Context) error {
+	now := s.now()
+	s.mu.Lock()
+	p := &Push{Event: EventVerify, MsgID: s.ids.digits19(streamEvent), ClientKey: s.cfg.ClientKey, LogID: s.ids.logID(now),
+		Challenge: int64(s.ids.next(streamChallenge) % 100_000_000)}
+	o := s.outgoingLocked(p)
+	s.mu.Unlock()
+	status, reply, err := s.deliver(ctx, o)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("douyin: verify_webhook: the router answered HTTP %d", status)
+	}
+	if s.cfg.Deliver != nil {
+		return nil
+	}
+	want := `{"challenge":` + strconv.FormatInt(p.Challenge, 10) + `}`
+	if got := string(bytes.TrimSpace(reply)); !challengeEqual(got, p.Challenge) {
+		s.mu.Lock()
+		s.webhooks.last().Err = fmt.Sprintf("answer %q is not %s", truncate(got, 64), want)
+		s.mu.Unlock()
+		return fmt.Errorf("douyin: verify_webhook: the router answered %q, want %s", truncate(got, 64), want)
+	}
+	return nil
+}
+
+// challengeEqual reports whether the answer is a JSON object whose only
+// member is challenge with the value n (a number, or the number as a
+// string, which Douyin's check also accepts; UNCONFIRMED).
+func challengeEqual(answer string, n int64) bool {
+	var v map[string]any
+	if err := jsonUnmarshalNumber([]byte(answer), &v); err != nil || len(v) != 1 {
+		return false
+	}
+	switch c := v["challenge"].(type) {
+	case jsonNumber:
+		return string(c) == strconv.FormatInt(n, 10)
+	case string:
+		return c == strconv.FormatInt(n, 10)
+	}
+	return false
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// readAnswer reads at most maxReply bytes of r into buf's storage (growing
+// it when needed) and returns a copy only when there is something: most
+// answers to webhooks are empty.
+func readAnswer(r io.Reader, buf []byte) ([]byte, error) {
+	b := buf[:0]
+	for len(b) < maxReply {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):min(cap(b), maxReply)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	return append([]byte(nil), b...), nil
+}

@@ -1,0 +1,326 @@
+package douyin
+
+import (
+	"strconv"
+	"sync"
+)
+
+// The fast decoders: one pass over the bytes with the scanner, into the
+// values ParseEvent and the send client's answer check fill with
+// encoding/json. They give up (ok false) on anything they cannot decode
+// exactly as encoding/json would, and the caller then asks encoding/json;
+// FuzzDecodeEvent and FuzzDecodeAnswer hold both to the same answers.
+
+// scanners keeps scanners with their buffers.
+var scanners = sync.Pool{New: func() any { return new(scanner) }}
+
+func getScanner(b []byte) *scanner {
+	d := scanners.Get().(*scanner)
+	d.b, d.i, d.bad = b, 0, false
+	return d
+}
+
+func (d *scanner) release() {
+	d.b, d.i, d.bad = nil, 0, false
+	if cap(d.tmp) > 4096 {
+		d.tmp = nil
+	}
+	scanners.Put(d)
+}
+
+var envelopeKeys = []string{"event", "client_key", "from_user_id", "to_user_id", "log_id", "content"}
+
+// fastEvent decodes an IM event's body (not verify_webhook, which is left
+// to encoding/json) as ParseEvent does when ParseEvent succeeds.
+func fastEvent(body []byte, ev *Event, intern []string) bool {
+	d := getScanner(body)
+	defer d.release()
+	*ev = Event{}
+	var mask uint32
+	var content []byte
+	if !d.open('{') {
+		return false
+	}
+	for n := 0; ; n++ {
+		key, ok := d.member(n)
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "event":
+			if d.seen(&mask, 1) {
+				ev.Event = d.strKnown(eventNames)
+			}
+		case "client_key":
+			if d.seen(&mask, 2) {
+				ev.ClientKey = d.strKnown(intern)
+			}
+		case "from_user_id":
+			if d.seen(&mask, 4) {
+				ev.FromUserID = d.str()
+			}
+		case "to_user_id":
+			if d.seen(&mask, 8) {
+				ev.ToUserID = d.strKnown(intern)
+			}
+		case "log_id":
+			if d.seen(&mask, 16) {
+				ev.LogID = d.str()
+			}
+		case "content":
+			if d.seen(&mask, 32) {
+				// A JSON-encoded string; an object (verify_webhook) is
+				// left to encoding/json.
+				b, ok := d.strBytes()
+				if ok {
+					content = append([]byte(nil), b...)
+				}
+			}
+		default:
+			d.unknown(key, envelopeKeys...)
+		}
+	}
+	if !d.end() || ev.Event == "" || ev.Event == EventVerify || len(content) == 0 || content[0] != '{' {
+		return false
+	}
+	if !fastContent(content, &ev.Content) {
+		return false
+	}
+	return ev.Event != EventReceive || ev.Content.ServerMessageID != "" && ev.FromUserID != ""
+}
+
+var contentKeys = []string{"conversation_short_id", "server_message_id", "conversation_type", "create_time", "message_type",
+	"text", "source", "user_infos", "resource_type", "resource_size", "entry_page", "region", "poi_id", "challenge"}
+
+// fastContent decodes an IM event's content.
+func fastContent(b []byte, c *Content) bool {
+	d := getScanner(b)
+	defer d.release()
+	var mask uint32
+	d.open('{')
+	for n := 0; !d.bad; n++ {
+		key, ok := d.member(n)
+		if !ok {
+			break
+		}
+		var bit uint32
+		var dst *string
+		var num *int64
+		switch string(key) {
+		case "conversation_short_id":
+			bit, dst = 1<<0, &c.ConversationShortID
+		case "server_message_id":
+			bit, dst = 1<<1, &c.ServerMessageID
+		case "message_type":
+			bit, dst = 1<<2, &c.MessageType
+		case "text":
+			bit, dst = 1<<3, &c.Text
+		case "source":
+			bit, dst = 1<<4, &c.Source
+		case "resource_type":
+			bit, dst = 1<<5, &c.ResourceType
+		case "entry_page":
+			bit, dst = 1<<6, &c.EntryPage
+		case "region":
+			bit, dst = 1<<7, &c.Region
+		case "poi_id":
+			bit, dst = 1<<8, &c.POIID
+		case "create_time":
+			bit, num = 1<<9, &c.CreateTime
+		case "resource_size":
+			bit, num = 1<<10, &c.ResourceSize
+		case "conversation_type":
+			if !d.seen(&mask, 1<<11) {
+				return false
+			}
+			v, ok := d.integer()
+			if !ok || v != int64(int(v)) {
+				return false
+			}
+			c.ConversationType = int(v)
+			continue
+		case "user_infos":
+			if !d.seen(&mask, 1<<12) || !d.userInfos(c) {
+				return false
+			}
+			continue
+		default:
+			d.unknown(key, contentKeys...)
+			continue
+		}
+		if !d.seen(&mask, bit) {
+			return false
+		}
+		switch {
+		case bit == 1<<2 || bit == 1<<4: // message_type, source
+			*dst = d.strKnown(messageTypes)
+		case dst != nil:
+			*dst = d.str()
+		}
+		if num != nil {
+			if v, ok := d.integer(); ok {
+				*num = v
+			}
+		}
+	}
+	return d.end()
+}
+
+// userInfos decodes user_infos, keeping the first element's nick_name as
+// ParseEvent does.
+func (d *scanner) userInfos(c *Content) bool {
+	if !d.open('[') {
+		return false
+	}
+	for n := 0; d.element(n); n++ {
+		if !d.open('{') {
+			return false
+		}
+		var mask uint32
+		for m := 0; ; m++ {
+			key, ok := d.member(m)
+			if !ok {
+				break
+			}
+			switch string(key) {
+			case "open_id":
+				if d.seen(&mask, 1) {
+					d.strBytes()
+				}
+			case "nick_name":
+				if d.seen(&mask, 2) {
+					name := d.str()
+					if n == 0 {
+						c.NickName = name
+					}
+				}
+			default:
+				d.unknown(key, "open_id", "nick_name")
+			}
+		}
+	}
+	return !d.bad
+}
+
+// integer reads a number that encoding/json puts in an int64.
+func (d *scanner) integer() (int64, bool) {
+	t := d.number()
+	if d.bad {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(string(t), 10, 64)
+	if err != nil {
+		d.fail()
+		return 0, false
+	}
+	return v, true
+}
+
+var answerKeys = []string{"data", "extra", "err_no", "err_msg"}
+
+// fastAnswer decodes an API answer into ans as encoding/json does.
+func fastAnswer(body []byte, ans *apiAnswer) bool {
+	d := getScanner(body)
+	defer d.release()
+	*ans = apiAnswer{}
+	var mask uint32
+	if !d.open('{') {
+		return false
+	}
+	for n := 0; ; n++ {
+		key, ok := d.member(n)
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "data":
+			if d.seen(&mask, 1) {
+				d.answerObject(&ans.Data.ErrorCode, &ans.Data.Description, &ans.Data.MsgID, &ans.Data.AccessToken, &ans.Data.ExpiresIn)
+			}
+		case "extra":
+			if d.seen(&mask, 2) {
+				d.answerObject(&ans.Extra.ErrorCode, &ans.Extra.Description, nil, nil, nil)
+			}
+		case "err_no":
+			if d.seen(&mask, 4) {
+				if v, ok := d.integer(); ok {
+					ans.ErrNo = &v
+				}
+			}
+		case "err_msg":
+			if d.seen(&mask, 8) {
+				ans.ErrMsg = d.str()
+			}
+		default:
+			d.unknown(key, answerKeys...)
+		}
+	}
+	return d.end()
+}
+
+// answerObject decodes data or extra; nil destinations are fields the
+// object does not declare.
+func (d *scanner) answerObject(code **int64, desc, msgID, token *string, expires *int64) {
+	if !d.open('{') {
+		return
+	}
+	var mask uint32
+	declared := extraKeys
+	if msgID != nil {
+		declared = dataKeys
+	}
+	for n := 0; ; n++ {
+		key, ok := d.member(n)
+		if !ok {
+			return
+		}
+		switch k := string(key); {
+		case k == "error_code":
+			if d.seen(&mask, 1) {
+				if v, ok := d.integer(); ok {
+					*code = &v
+				}
+			}
+		case k == "description":
+			if d.seen(&mask, 2) {
+				*desc = d.str()
+			}
+		case k == "msg_id" && msgID != nil:
+			if d.seen(&mask, 4) {
+				*msgID = d.str()
+			}
+		case k == "access_token" && msgID != nil:
+			if d.seen(&mask, 8) {
+				*token = d.str()
+			}
+		case k == "expires_in" && msgID != nil:
+			if d.seen(&mask, 16) {
+				*expires, _ = d.integer()
+			}
+		default:
+			d.unknown(key, declared...)
+		}
+	}
+}
+
+var (
+	dataKeys     = []string{"error_code", "description", "msg_id", "access_token", "expires_in"}
+	extraKeys    = []string{"error_code", "description"}
+	eventNames   = []string{EventReceive, EventEnter, EventSend}
+	messageTypes = []string{"text", "image", "video", "emoji", "other"}
+)
+
+// strKnown decodes a string value, returning the one of known it equals
+// (no allocation) or a new string.
+func (d *scanner) strKnown(known []string) string {
+	b, ok := d.strBytes()
+	if !ok {
+		return ""
+	}
+	for _, k := range known {
+		if string(b) == k {
+			return k
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,405 @@
+package douyin
+
+import (
+	"crypto/sha1"
+	"crypto/subtle"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/omnisim/omnisim/router"
+)
+
+// Channel is the channel name in [router.CustomerKey].
+const Channel = "douyin"
+
+// The defaults of [Config].
+const (
+	DefaultBaseURL = "https://open.douyin.com"
+	// DefaultDedupeWindow covers Douyin's first try and three retries (5 s
+	// apart) and its repeats many times over.
+	DefaultDedupeWindow = 10 * time.Minute
+)
+
+// MaxBodySize is the largest webhook body accepted; a larger one is answered
+// 413. Douyin's events are a few kilobytes.
+const MaxBodySize = 1 << 20
+
+// Config configures an [Adapter].
+type Config struct {
+	ClientKey string // the app's client_key: checked in every event
+	// ClientSecret verifies X-Douyin-Signature and fetches client tokens.
+	// An empty secret refuses every webhook (403).
+	ClientSecret string
+	// AccountOpenID is the merchant account's open_id: the account of the
+	// customer keys, the to_user_id of the events served, the open_id of
+	// sends.
+	AccountOpenID string
+	BaseURL       string // API base; default DefaultBaseURL
+	// Client sends API requests; default http.DefaultClient.
+	Client *http.Client
+	// Clock is the adapter's only time source: the time passed to the
+	// Receiver, dedupe, MaxAge and the token's lifetime. Default time.Now.
+	Clock func() time.Time
+	// DedupeWindow is how long Msg-Ids and message ids are remembered;
+	// default DefaultDedupeWindow.
+	DedupeWindow time.Duration
+	// MaxAge refuses (403) an event whose create_time is older than this:
+	// a replay from beyond the dedupe window. Zero means DedupeWindow;
+	// negative does not check.
+	MaxAge time.Duration
+	// Post, when set, replaces the HTTP send client: Send hands it the
+	// request as values (the simulator's direct network). A platform
+	// refusal comes back as a *router.PlatformError.
+	Post func(req SendRequest) (msgID string, err error)
+	// OnEvent, when set, receives each new event that is not a customer
+	// message (after dedupe), from the goroutine serving the webhook.
+	OnEvent func(now time.Time, e *Event)
+}
+
+// Stats counts what an [Adapter] has seen and done.
+type Stats struct {
+	Received   int // customer messages handed to the Receiver
+	Duplicates int // events dropped as already seen
+	Rejected   int // webhooks refused: 400, 401, 403, 405 or 413
+	Events     int // other events accepted
+	Ignored    int // accepted webhooks for another app or account
+	Sent       int // Send calls that succeeded
+	Failed     int // Send calls that returned an error
+	// TokenFetches counts client_token requests, whatever their outcome.
+	TokenFetches int
+}
+
+// Adapter is the Douyin IM channel adapter of one app and merchant
+// account: an [http.Handler] for its webhook and a [router.Sender]. It is
+// safe for concurrent use.
+type Adapter struct {
+	cfg    Config
+	rcv    router.Receiver
+	window int64 // dedupe window in nanoseconds
+	maxAge time.Duration
+	intern []string // the strings events repeat: client_key, account open_id
+	// sendURL and tokenURL are the API's URLs, parsed once; nil when
+	// BaseURL does not parse.
+	sendURL, tokenURL *url.URL
+
+	tokenMu   sync.Mutex
+	tok       token
+	tokHeader []string // the Access-Token header value of tok
+
+	mu       sync.Mutex
+	seen     map[dedupeKey]int64 // dedupe key -> Clock time (UnixNano) remembered
+	ring     []seenEntry         // insertion-ordered queue of remembered keys
+	head, n  int
+	contexts map[string]replyContext // customer open_id -> what a reply names
+	stats    Stats
+}
+
+type seenEntry struct {
+	key dedupeKey
+	at  int64
+}
+
+// dedupeKey is a Msg-Id (header) or a server_message_id (message).
+type dedupeKey struct {
+	message bool
+	id      string
+}
+
+// replyContext is what a reply to a customer names.
+type replyContext struct {
+	conversation string // conversation_short_id
+	msgID        string // the last server_message_id
+}
+
+// New returns an adapter for cfg that hands customer messages to rcv.
+func New(cfg Config, rcv router.Receiver) *Adapter {
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.Client == nil {
+		cfg.Client = http.DefaultClient
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.DedupeWindow <= 0 {
+		cfg.DedupeWindow = DefaultDedupeWindow
+	}
+	a := &Adapter{cfg: cfg, rcv: rcv, window: int64(cfg.DedupeWindow), maxAge: cfg.MaxAge,
+		seen: map[dedupeKey]int64{}, contexts: map[string]replyContext{}}
+	if a.maxAge == 0 {
+		a.maxAge = cfg.DedupeWindow
+	}
+	a.intern = []string{cfg.ClientKey, cfg.AccountOpenID}
+	a.sendURL = parseURL(cfg.BaseURL + "/im/send/msg/?open_id=" + url.QueryEscape(cfg.AccountOpenID))
+	a.tokenURL = parseURL(cfg.BaseURL + "/oauth/client_token/")
+	return a
+}
+
+// Stats returns the adapter's counters.
+func (a *Adapter) Stats() Stats {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.stats
+}
+
+// Key is the customer key of a Douyin user of this account.
+func (a *Adapter) Key(openID string) router.CustomerKey {
+	return router.CustomerKey{Channel: Channel, Account: a.cfg.AccountOpenID, Customer: openID}
+}
+
+// ServeHTTP is the webhook endpoint; see the package documentation.
+func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		a.reject(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if r.ContentLength > MaxBodySize {
+		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	buf := bodyPool.Get().(*[]byte)
+	defer putBody(buf)
+	body, err := readBody(r.Body, *buf)
+	*buf = body
+	switch {
+	case len(body) > MaxBodySize:
+		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
+		return
+	case err != nil:
+		a.reject(w, "cannot read body", http.StatusBadRequest)
+		return
+	}
+	sig := r.Header.Get("X-Douyin-Signature")
+	switch {
+	case sig == "":
+		a.reject(w, "missing X-Douyin-Signature", http.StatusUnauthorized)
+		return
+	case a.cfg.ClientSecret == "" || !a.signatureOK(sig, body):
+		a.reject(w, "bad signature", http.StatusForbidden)
+		return
+	}
+	var ev Event
+	if err := parseEvent(body, &ev, a.intern); err != nil {
+		a.reject(w, "malformed event: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	ev.MsgID = r.Header.Get("Msg-Id")
+	status, answer := a.Accept(&ev)
+	if status != http.StatusOK {
+		http.Error(w, string(answer), status) // counted by Accept
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	w.Write(answer)
+}
+
+// signatureOK checks sig against the hex SHA-1 of the secret and body.
+func (a *Adapter) signatureOK(sig string, body []byte) bool {
+	buf := bodyPool.Get().(*[]byte)
+	in := append(append((*buf)[:0], a.cfg.ClientSecret...), body...)
+	sum := sha1.Sum(in)
+	*buf = in
+	putBody(buf)
+	var want [2 * sha1.Size]byte
+	hex.Encode(want[:], sum[:])
+	if len(sig) != len(want) {
+		return false
+	}
+	var got [2 * sha1.Size]byte
+	for i := range got {
+		c := sig[i]
+		if 'A' <= c && c <= 'F' {
+			c += 'a' - 'A'
+		}
+		got[i] = c
+	}
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+}
+
+func (a *Adapter) reject(w http.ResponseWriter, msg string, code int) {
+	a.mu.Lock()
+	a.stats.Rejected++
+	a.mu.Unlock()
+	http.Error(w, msg, code)
+}
+
+// Accept is the value path of an authenticated event (ServeHTTP's after
+// the signature, and the simulator's direct network): the handshake, the
+// address check, the age check, dedupe and normalization. It returns the
+// HTTP status and body the webhook is answered with.
+func (a *Adapter) Accept(ev *Event) (int, []byte) {
+	if ev.Event == EventVerify {
+		return http.StatusOK, challengeAnswer(ev.Challenge)
+	}
+	now := a.cfg.Clock()
+	customer, account := ev.FromUserID, ev.ToUserID
+	if ev.Event == EventSend {
+		// The account's own message: from the account to the customer.
+		customer, account = ev.ToUserID, ev.FromUserID
+	}
+	if ev.ClientKey != a.cfg.ClientKey || account != a.cfg.AccountOpenID || customer == "" {
+		a.mu.Lock()
+		a.stats.Ignored++
+		a.mu.Unlock()
+		return http.StatusOK, nil
+	}
+	if a.maxAge > 0 && ev.Content.CreateTime != 0 && now.Sub(time.UnixMilli(ev.Content.CreateTime)) >= a.maxAge {
+		a.mu.Lock()
+		a.stats.Rejected++
+		a.mu.Unlock()
+		return http.StatusForbidden, []byte("stale event")
+	}
+	message := ev.Event == EventReceive && ev.Content.ServerMessageID != ""
+	if !a.remember(ev, now.UnixNano(), message) {
+		return http.StatusOK, nil
+	}
+	if !message {
+		if a.cfg.OnEvent != nil {
+			a.cfg.OnEvent(now, ev)
+		}
+		return http.StatusOK, nil
+	}
+	a.rcv.Receive(now, a.inbound(ev))
+	return http.StatusOK, nil
+}
+
+// challengeAnswer is {"challenge":N}, N as it came.
+func challengeAnswer(c string) []byte {
+	return append(append([]byte(`{"challenge":`), c...), '}')
+}
+
+// remember records the event's dedupe keys and reports whether it is new;
+// it keeps the customer's reply context and counts the event.
+func (a *Adapter) remember(ev *Event, now int64, message bool) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.prune(now)
+	keys := [2]dedupeKey{{false, ev.MsgID}, {true, ev.Content.ServerMessageID}}
+	for _, k := range keys {
+		if at, ok := a.seen[k]; ok && k.id != "" && now-at < a.window {
+			a.stats.Duplicates++
+			return false
+		}
+	}
+	for _, k := range keys {
+		if k.id != "" {
+			a.seen[k] = now
+			a.push(seenEntry{k, now})
+		}
+	}
+	if c := ev.Content.ConversationShortID; c != "" && ev.Event != EventSend {
+		rc := a.contexts[ev.FromUserID]
+		rc.conversation = c
+		if message {
+			rc.msgID = ev.Content.ServerMessageID
+		}
+		a.contexts[ev.FromUserID] = rc
+	}
+	if message {
+		a.stats.Received++
+	} else {
+		a.stats.Events++
+	}
+	return true
+}
+
+// prune forgets the oldest keys whose window has passed.
+func (a *Adapter) prune(now int64) {
+	for a.n > 0 {
+		e := &a.ring[a.head]
+		if now-e.at < a.window {
+			return
+		}
+		if at, ok := a.seen[e.key]; ok && at == e.at {
+			delete(a.seen, e.key)
+		}
+		*e = seenEntry{}
+		a.head++
+		if a.head == len(a.ring) {
+			a.head = 0
+		}
+		a.n--
+	}
+}
+
+func (a *Adapter) push(e seenEntry) {
+	if a.n == len(a.ring) {
+		grown := make([]seenEntry, max(64, 2*len(a.ring)))
+		k := copy(grown, a.ring[a.head:])
+		copy(grown[k:], a.ring[:a.head])
+		a.ring = grown
+		a.head = 0
+	}
+	i := a.head + a.n
+	if i >= len(a.ring) {
+		i -= len(a.ring)
+	}
+	a.ring[i] = e
+	a.n++
+}
+
+// inbound normalizes a customer message.
+func (a *Adapter) inbound(ev *Event) router.Inbound {
+	c := &ev.Content
+	in := router.Inbound{Customer: a.Key(ev.FromUserID), MessageID: c.ServerMessageID, Name: c.NickName}
+	switch c.MessageType {
+	case "text":
+		in.Text = c.Text
+	case "image", "video":
+		in.Attachment = &router.Attachment{Kind: c.MessageType, Format: strings.ToLower(c.ResourceType), Size: c.ResourceSize}
+	default:
+		in.Text = c.Text
+	}
+	// Douyin tells where each message comes from; no poi_id is no store.
+	in.Profile = &router.Profile{EntryPage: c.EntryPage, Region: c.Region, Store: c.POIID}
+	return in
+}
+
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 2<<10); return &b }}
+
+func putBody(b *[]byte) {
+	if cap(*b) <= 64<<10 {
+		*b = (*b)[:0]
+		bodyPool.Put(b)
+	}
+}
+
+// readBody reads r to its end into buf's storage, but never more than
+// MaxBodySize+1 bytes: a longer result means the body is too large.
+func readBody(r io.Reader, buf []byte) ([]byte, error) {
+	b := buf[:0]
+	for {
+		if len(b) == cap(b) {
+			if len(b) > MaxBodySize {
+				return b, nil
+			}
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):min(cap(b), MaxBodySize+1)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
+// parseURL parses an absolute URL; nil when it does not parse.
+func parseURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil
+	}
+	return u
+}

@@ -1,0 +1,92 @@
+package router
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A profile that comes with a message classifies the conversation it opens:
+// region, entry page and store replace the customer's (an empty store is
+// no store), and language and ad source only when given.
+func TestInboundProfile(t *testing.T) {
+	e := newEngine(t, Config{Split: SplitStore,
+		Groups: []GroupConfig{{Name: "xihu", Stores: []string{"poi-1"}}},
+		Agents: []AgentConfig{{ID: "hq", Capacity: 5}, {ID: "s1", Capacity: 5, Store: "poi-1", Groups: []string{"xihu"}}}},
+		"hq", "s1")
+	e.SetProfile(key("u"), Profile{Language: "zh", Store: "poi-9"})
+	msg := func(at time.Duration, p *Profile) Conversation {
+		id, err := e.Receive(t0.Add(at), Inbound{Customer: key("u"), MessageID: at.String(), Text: "hi", Profile: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := e.Conversation(id)
+		return c
+	}
+	if c := msg(0, &Profile{Store: "poi-1", Region: "hangzhou"}); c.Group != "xihu" || c.Agent != "s1" {
+		t.Fatalf("with a store: %+v", c)
+	}
+	if err := e.Close(t0.Add(time.Minute), "s1", key("u")); err != nil {
+		t.Fatal(err)
+	}
+	if c := msg(2*time.Minute, &Profile{}); c.Group != DefaultGroup || c.Agent != "hq" {
+		t.Fatalf("without a store: %+v", c)
+	}
+	e.mu.Lock()
+	p := e.customers[key("u")].profile
+	e.mu.Unlock()
+	if p != (Profile{Language: "zh"}) {
+		t.Errorf("profile %+v, want the language kept and the rest replaced", p)
+	}
+	// Nil leaves the profile.
+	e.Close(t0.Add(3*time.Minute), "hq", key("u"))
+	e.SetProfile(key("u"), Profile{Store: "poi-1"})
+	if c := msg(4*time.Minute, nil); c.Group != "xihu" {
+		t.Fatalf("nil profile: %+v", c)
+	}
+}
+
+// The bot sends through the channel's sender under its policy, to its own
+// conversations only.
+func TestBotSend(t *testing.T) {
+	cfg := Config{Bot: &Bot{Keywords: []string{"human"}}, Agents: agents(1, 3),
+		Policies: map[string]Policy{"whatsapp": {Window: time.Hour, ReplyLimit: 2}}}
+	e := newEngine(t, cfg, "a1")
+	ctx := context.Background()
+	receive(t, e, t0, "u")
+	hi := Outbound{Kind: KindText, Text: "hello, I am the bot"}
+	for i, want := range []Reason{"", "", ReasonReplyLimit} {
+		r, err := e.BotSend(ctx, t0, key("u"), hi)
+		if err != nil || r.Refusal != want {
+			t.Fatalf("bot send %d: %+v, %v; want refusal %q", i, r, err, want)
+		}
+	}
+	var sent int
+	for _, ev := range e.Events(nil) {
+		if ev.Kind == EventSent && ev.Agent == BotID {
+			sent++
+		}
+	}
+	if sent != 2 {
+		t.Errorf("%d sends by %s logged", sent, BotID)
+	}
+	// After the hand-off the bot has no say; an agent cannot use its id.
+	if _, err := e.Receive(t0.Add(time.Second), Inbound{Customer: key("u"), MessageID: "h", Text: "a human please"}); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := e.BotSend(ctx, t0.Add(time.Second), key("u"), hi); r.Refusal != ReasonNotAssigned {
+		t.Errorf("after the hand-off: %+v", r)
+	}
+	if r, _ := e.BotSend(ctx, t0, key("nobody"), hi); r.Refusal != ReasonNotAssigned && r.Refusal != ReasonNoConversation {
+		t.Errorf("to nobody: %+v", r)
+	}
+	if _, err := New(Config{Agents: []AgentConfig{{ID: BotID, Capacity: 1}}}); err == nil || !strings.Contains(err.Error(), "bot") {
+		t.Errorf("agent %q: %v", BotID, err)
+	}
+	noBot := newEngine(t, Config{Agents: agents(1, 1)}, "a1")
+	receive(t, noBot, t0, "u")
+	if _, err := noBot.BotSend(ctx, t0, key("u"), hi); err == nil {
+		t.Error("BotSend without a bot")
+	}
+}
