@@ -223,6 +223,23 @@ func TestConsoleInChromium(t *testing.T) {
 		shot("6-restarted"),
 	)
 
+	// Another platform's customer: the phone takes that platform's style.
+	step("a LINE customer",
+		chromedp.SetValue(chromedp.CSS("#ph-platform"), "line"),
+		chromedp.SetValue(chromedp.CSS("#ph-customer"), "U0123456789abcdef0123456789abcdef"),
+		keys("#say-text", "こんにちは"),
+		click(`#say-form button[type="submit"]`),
+		waitText("#list", "LINE"),
+		click("#list li .open"),
+		chromedp.SetValue(chromedp.CSS("#as-agent"), "ana"),
+		chromedp.SetValue(chromedp.CSS("#reply-text"), ""), // the refused text stays for another try
+		keys("#reply-text", "いらっしゃいませ"),
+		click(`#reply-form button[type="submit"]`),
+		waitText("#device", "いらっしゃいませ"),
+		waitJS(`document.getElementById("phone").dataset.platform === "line"`, "the phone in LINE's style"),
+		shot("7-line-phone"),
+	)
+
 	bad, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](contrastScript))
 	if err != nil {
 		t.Fatalf("contrast: %v", err)
