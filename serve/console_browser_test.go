@@ -232,7 +232,7 @@ func TestConsoleInChromium(t *testing.T) {
 		waitText("#list", "LINE"),
 		click("#list li .open"),
 		chromedp.SetValue(chromedp.CSS("#as-agent"), "ana"),
-		chromedp.SetValue(chromedp.CSS("#reply-text"), ""), // the refused text stays for another try
+		waitJS(`(document.getElementById("reply-text").value = "") === ""`, "an empty reply box"), // the refused text stays for another try
 		keys("#reply-text", "いらっしゃいませ"),
 		click(`#reply-form button[type="submit"]`),
 		waitText("#device", "いらっしゃいませ"),
