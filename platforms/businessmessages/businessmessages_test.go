@@ -346,7 +346,7 @@ func TestRetriesThroughTheWorld(t *testing.T) {
 	}
 }
 
-// The shipped fault scenario passes on both networks, and the platform did
+// The shipped fault scenario passes on every network, and the platform did
 // misbehave: webhooks held, duplicated, timed out and refused at the edge,
 // sends refused with each transient status and retried with the same
 // messageId (never ALREADY_EXISTS), the router restarted mid-run.
@@ -360,7 +360,7 @@ func TestFaultScenarioMisbehaves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, network := range []sim.Network{sim.Memory, sim.Direct} {
+	for _, network := range []sim.Network{sim.Memory, sim.Direct, sim.Loopback} {
 		t.Run(string(network), func(t *testing.T) {
 			ctx := context.Background()
 			w, err := sim.NewWorld(ctx, sc, sim.Options{Platforms: platforms.All, Network: network, Trace: true})

@@ -172,3 +172,32 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Fatal("restored into an adapter in use")
 	}
 }
+
+// RestoreState never panics on any input; a state it takes is saved
+// again as it was read, and a webhook after it is handled.
+func FuzzRestoreState(f *testing.F) {
+	f.Add([]byte(`{"version":1,"seen":[{"key":"r1","at":1709546400000000000}],"ids":7,"stats":{"Received":1},"token":"ya29.t","token_exp":"2024-03-04T11:00:00Z"}`))
+	f.Add([]byte(`{"version":1,"seen":null}`))
+	f.Add([]byte(`{"version":2}`))
+	f.Fuzz(func(t *testing.T, state []byte) {
+		a, r := newAdapter(t)
+		if err := a.RestoreState(state); err != nil {
+			return
+		}
+		saved, err := a.SaveState()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := newAdapter(t)
+		if err := b.RestoreState(saved); err != nil {
+			t.Fatalf("a saved state is refused: %v\n%s", err, saved)
+		}
+		if again, _ := b.SaveState(); string(again) != string(saved) {
+			t.Fatalf("saved twice differently:\n%s\n%s", saved, again)
+		}
+		hook(a, message, sign(message))
+		if len(r.in) > 1 {
+			t.Fatalf("%d messages routed from one webhook", len(r.in))
+		}
+	})
+}
