@@ -12,6 +12,16 @@
 // agent. Router templates have no counterpart: they are judged and sent
 // as a text of the template's name. Images are the only attachments, on
 // the simulator's file host.
+//
+// A fault plan ([channels.businessmessages.faults]) is handed to the fake
+// on every network. On the Direct network it acts on the values the fake
+// hands the adapter, through the same delivery function (held, duplicated,
+// timed-out and edge-refused payloads, retried on Google's schedule), and
+// the sender by value draws the send API's refusals from the fake
+// ([fakebm.Server.SendFault]) and retries them as the adapter does, with
+// the same messageId: a run on Direct routes and delivers as on Memory.
+// The binding is a sim.Restarter (restart.go): the webhook endpoint and
+// the Direct value path call whichever adapter is current.
 package businessmessages
 
 import (
