@@ -28,6 +28,17 @@
 //     days; the schedule within them is UNCONFIRMED. Retries are made by
 //     [Server.Flush] when the world's clock reaches [Server.NextDeadline].
 //     Each retry carries the same requestId, which the receiver dedupes by.
+//   - Faults (Config.Faults, a fakes/fault plan; faults.go): webhooks
+//     duplicated with the same bytes and requestId, reordered, late (the
+//     payload keeps its createTime), tries timed out (the receiver got
+//     it, Google no answer) or answered 502 by the partner's edge, all
+//     retried on the schedule above; sends refused before the message is
+//     looked at with 429 RESOURCE_EXHAUSTED, or 503 UNAVAILABLE and 500
+//     INTERNAL in turn (which of the two a real outage gives is not
+//     documented for this API). A refused send was not accepted: the
+//     same messageId goes through on a retry, and is ALREADY_EXISTS only
+//     after a try that was. On the Direct network the plan applies by
+//     value alike ([Server.SendFault] for the sender).
 //   - OAuth: the fake issues a service account ([Server.Credentials], also
 //     served at GET /omnisim/service-account.json) whose token_uri is its
 //     own POST /token: the JWT-bearer grant (RFC 7523) with an RS256

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/omnisim/omnisim/fakes/fault"
 )
 
 // Config configures a fake platform; zero values get the defaults.
@@ -89,6 +91,9 @@ type Config struct {
 	// WebhookTimeout is the per-try timeout of a webhook; 0 means 10 s,
 	// negative means none.
 	WebhookTimeout time.Duration
+	// Faults makes the platform misbehave (see package fakes/fault and
+	// faults.go); the zero Plan, the default, has no fault.
+	Faults fault.Plan
 	// JournalLimit keeps at most this many entries per Journal list, the
 	// newest; 0 keeps all. Counts and Deliveries stay exact.
 	JournalLimit int
@@ -138,12 +143,15 @@ type Server struct {
 	retire  time.Time // zero: never
 	macPool sync.Pool // HMAC-SHA512 keyed with ClientToken
 
-	mu      sync.Mutex
-	rnd     uint64
-	convs   map[string]*conv
-	tokens  map[string]time.Time // access token -> expiry
-	pending []*pending
-	counts  Counts
+	mu       sync.Mutex
+	rnd      uint64
+	convs    map[string]*conv
+	tokens   map[string]time.Time  // access token -> expiry
+	queue    fault.Queue[*pending] // retries and held deliveries, by due time
+	counts   Counts
+	faults   *fault.Decider // nil: no fault plan
+	faultN   int            // faults the plan caused
+	sendErrN int            // server errors the plan gave sends
 
 	requests   ring[Request]
 	webhooks   ring[Webhook]
@@ -207,7 +215,8 @@ func New(cfg Config) *Server {
 	if cfg.WebhookTimeout == 0 {
 		cfg.WebhookTimeout = DefaultWebhookTimeout
 	}
-	s := &Server{cfg: cfg, rnd: cfg.Seed, convs: map[string]*conv{}, tokens: map[string]time.Time{}}
+	s := &Server{cfg: cfg, rnd: cfg.Seed, convs: map[string]*conv{}, tokens: map[string]time.Time{},
+		faults: fault.New(cfg.Faults, cfg.Seed)}
 	s.key = cfg.PrivateKey
 	if s.key == nil {
 		k, err := ParsePrivateKey(defaultPrivateKey)
@@ -488,6 +497,12 @@ func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request, now t
 	if e := s.authorize(r, now); e != nil {
 		s.writeError(w, r, now, id, e)
 		return
+	}
+	if coll == "messages" {
+		if e := s.sendFault(); e != nil {
+			s.writeError(w, r, now, id, e)
+			return
+		}
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil || len(body) > maxBody {

@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"time"
 	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/fakes/fault"
 )
 
 // UserMessage is a webhook payload: a user's message, receipts or status,
@@ -252,6 +253,10 @@ type Inbound struct {
 	ID        string // the user's messageId ("" for a status)
 	RequestID string
 	Status    int // the receiver's answer to the first try; 0 when it failed
+	// Faulted reports that the fault plan (Config.Faults) held the payload
+	// back or failed its first try: it is delivered later (Flush, at
+	// NextDeadline), so Status says nothing of the receiver.
+	Faulted bool
 }
 
 // ErrRetired is the error of a user's message after the platform shut down:
@@ -280,8 +285,8 @@ func (s *Server) CustomerStatus(ctx context.Context, conv string, c Context, typ
 		UserStatus: &UserStatus{IsTyping: typing && !liveAgent, RequestedLiveAgent: liveAgent, CreateTime: now},
 		Context:    c, SendTime: now}
 	s.mu.Unlock()
-	status, err := s.send(ctx, um)
-	return Inbound{RequestID: um.RequestID, Status: status}, err
+	status, faulted := s.send(ctx, um)
+	return Inbound{RequestID: um.RequestID, Status: status, Faulted: faulted}, nil
 }
 
 func (s *Server) userMessage(ctx context.Context, id string, c Context, t *UserText) (Inbound, error) {
@@ -305,17 +310,17 @@ func (s *Server) userMessage(ctx context.Context, id string, c Context, t *UserT
 	um := &UserMessage{Agent: s.Agent(), ConversationID: id, CustomAgentID: s.cfg.CustomAgentID, RequestID: s.uuid(),
 		Message: t, Context: c, SendTime: now}
 	s.mu.Unlock()
-	status, err := s.send(ctx, um)
-	return Inbound{ID: t.MessageID, RequestID: um.RequestID, Status: status}, err
+	status, faulted := s.send(ctx, um)
+	return Inbound{ID: t.MessageID, RequestID: um.RequestID, Status: status, Faulted: faulted}, nil
 }
 
-// pending is a webhook waiting for its next try.
+// pending is a webhook waiting for its next try: a retry, or, under a
+// fault plan, a delivery held back or a duplicate.
 type pending struct {
 	um    *UserMessage
 	body  []byte
 	first time.Time // the first try
-	next  time.Time
-	try   int // tries made
+	try   int       // tries made
 	delay time.Duration
 }
 
@@ -332,16 +337,22 @@ func kindOf(um *UserMessage) string {
 // send delivers a payload: the first try now, and on failure (no answer,
 // or any status but 2xx) a retry later, until RetryFor has passed since
 // the first try. Every webhook of the fake goes through send and try.
-func (s *Server) send(ctx context.Context, um *UserMessage) (int, error) {
-	p := &pending{um: um, first: s.cfg.Clock(), delay: s.cfg.RetryDelay}
+// Under a fault plan (faults.go) the payload may be held back, its first
+// try made later, and a duplicate queued; faulted reports a payload held
+// or a first try the plan failed.
+func (s *Server) send(ctx context.Context, um *UserMessage) (status int, faulted bool) {
+	p := &pending{um: um, delay: s.cfg.RetryDelay}
 	if s.cfg.Direct == nil {
 		p.body = um.AppendJSON(make([]byte, 0, 512))
 	}
-	status := s.try(ctx, p)
+	if s.faults.Webhooks() && s.hold(p) {
+		return 0, true
+	}
+	status, faulted = s.try(ctx, p)
 	if status/100 != 2 {
 		s.reschedule(p)
 	}
-	return status, nil
+	return status, faulted
 }
 
 // reschedule queues p's next try, or gives up when it would fall after
@@ -354,34 +365,48 @@ func (s *Server) reschedule(p *pending) {
 	if next.Sub(p.first) > s.cfg.RetryFor {
 		return
 	}
-	p.next = next
 	p.delay = min(2*p.delay, s.cfg.RetryMaxDelay)
 	s.mu.Lock()
-	s.pending = append(s.pending, p)
+	s.queue.Hold(p, next, false)
 	s.mu.Unlock()
 }
 
-// try makes one call of p and journals it.
-func (s *Server) try(ctx context.Context, p *pending) int {
+// try makes one call of p and journals it; faulted reports a try the
+// fault plan failed.
+func (s *Server) try(ctx context.Context, p *pending) (status int, faulted bool) {
 	p.try++
 	now := s.cfg.Clock()
+	if p.try == 1 {
+		p.first = now
+	}
+	f := s.tryFault()
 	um := p.um
 	wh := Webhook{At: now, Kind: kindOf(um), Conversation: um.ConversationID, RequestID: um.RequestID, Try: p.try}
 	if um.Message != nil {
 		wh.MessageID = um.Message.MessageID
 	}
-	if s.cfg.Direct != nil {
+	if f == fault.TryError {
+		// The partner's edge answers; the receiver never sees the call.
+		wh.URL, wh.Body, wh.Status, wh.Err = s.cfg.WebhookURL, p.body, faultEdgeStatus, ErrFaultEdge.Error()
+	} else if s.cfg.Direct != nil {
 		wh.Status = s.cfg.Direct(um)
 	} else {
 		wh.URL, wh.Body = s.cfg.WebhookURL, p.body
 		wh.Header = http.Header{"Content-Type": {"application/json"}, "X-Goog-Signature": {s.macSign(p.body)}}
 		wh.Status, wh.Err = s.post(ctx, wh.URL, wh.Header, p.body)
 	}
+	if f == fault.TryTimeout {
+		// The receiver handled it; Google saw no answer in time.
+		wh.Status, wh.Err = 0, ErrFaultTimeout.Error()
+	}
 	s.mu.Lock()
 	s.webhooks.add(wh)
 	s.counts.Webhooks++
+	if s.faults != nil {
+		s.queue.ReleaseNext(now)
+	}
 	s.mu.Unlock()
-	return wh.Status
+	return wh.Status, f != fault.TryOK
 }
 
 // post makes one HTTP call and returns the status, or the error text.
@@ -408,60 +433,53 @@ func (s *Server) post(ctx context.Context, url string, h http.Header, body []byt
 	return resp.StatusCode, ""
 }
 
-// Flush makes the retries due at the fake's time, oldest due first, and
+// Flush makes the tries due at the fake's time (retries and, under a
+// fault plan, held and duplicate deliveries), oldest due first, and
 // reports how many it made. After the retirement it drops them all.
 func (s *Server) Flush(ctx context.Context) (int, error) {
-	now := s.cfg.Clock()
-	s.mu.Lock()
-	if s.retiredAt(now) {
-		s.pending = nil
+	n := 0
+	for {
+		now := s.cfg.Clock()
+		s.mu.Lock()
+		if s.retiredAt(now) {
+			s.queue = fault.Queue[*pending]{}
+			s.mu.Unlock()
+			return n, nil
+		}
+		due := s.queue.Due(now)
 		s.mu.Unlock()
-		return 0, nil
-	}
-	var due []*pending
-	keep := s.pending[:0]
-	for _, p := range s.pending {
-		if !p.next.After(now) {
-			due = append(due, p)
-		} else {
-			keep = append(keep, p)
+		if len(due) == 0 {
+			return n, nil
+		}
+		for _, p := range due {
+			if err := ctx.Err(); err != nil {
+				return n, err
+			}
+			n++
+			if status, _ := s.try(ctx, p); status/100 != 2 {
+				s.reschedule(p)
+			}
 		}
 	}
-	clear(s.pending[len(keep):])
-	s.pending = keep
-	s.mu.Unlock()
-	slices.SortStableFunc(due, func(a, b *pending) int { return a.next.Compare(b.next) })
-	for _, p := range due {
-		if err := ctx.Err(); err != nil {
-			return 0, err
-		}
-		if s.try(ctx, p)/100 != 2 {
-			s.reschedule(p)
-		}
-	}
-	return len(due), nil
 }
 
-// NextDeadline is when the next retry is due; ok false when none is.
+// NextDeadline is when the next try is due; ok false when none is.
 func (s *Server) NextDeadline() (t time.Time, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, p := range s.pending {
-		if !ok || p.next.Before(t) {
-			t, ok = p.next, true
-		}
-	}
+	t, ok = s.queue.Next()
 	if ok && !s.retire.IsZero() && s.retire.Before(t) {
-		t = s.retire // the retries are dropped then
+		t = s.retire // the tries are dropped then
 	}
 	return t, ok
 }
 
-// Pending counts the webhooks waiting for a retry.
+// Pending counts the webhooks waiting for a try: retries, and deliveries
+// a fault plan holds back.
 func (s *Server) Pending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.pending)
+	return s.queue.Len()
 }
 
 // Verify runs the webhook verification: a POST of {"clientToken","secret"}

@@ -12,6 +12,16 @@
 // agent. Router templates have no counterpart: they are judged and sent
 // as a text of the template's name. Images are the only attachments, on
 // the simulator's file host.
+//
+// A fault plan ([channels.businessmessages.faults]) is handed to the fake
+// on every network. On the Direct network it acts on the values the fake
+// hands the adapter, through the same delivery function (held, duplicated,
+// timed-out and edge-refused payloads, retried on Google's schedule), and
+// the sender by value draws the send API's refusals from the fake
+// ([fakebm.Server.SendFault]) and retries them as the adapter does, with
+// the same messageId: a run on Direct routes and delivers as on Memory.
+// The binding is a sim.Restarter (restart.go): the webhook endpoint and
+// the Direct value path call whichever adapter is current.
 package businessmessages
 
 import (
@@ -164,6 +174,7 @@ type binding struct {
 	account   string
 	contexts  map[string]Context
 	numbering sim.JournalNumbering
+	acfg      routerbm.Config // the adapter's configuration, to build it again
 }
 
 func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
@@ -194,6 +205,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		fcfg.WebhookTimeout = -1 // handlers are called directly: nothing can hang
 	}
 	platformRules(ch.Rules, &fcfg)
+	fcfg.Faults = ch.Faults.Plan()
 	b := &binding{settings: s, account: agentID, contexts: map[string]Context{}}
 	for _, c := range s.Contexts {
 		b.contexts[c.Customer] = c
@@ -206,6 +218,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	if env.Network == sim.Direct || env.Mount == nil {
 		// No bytes: the fake hands each payload to the adapter's value path,
 		// and sends go to the fake's rule API.
+		// The current adapter: a router restart replaces it (restart.go).
 		fcfg.Direct = func(m *fakebm.UserMessage) int {
 			um := toAdapter(m)
 			b.adapter.Deliver(&um)
@@ -213,6 +226,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		}
 		b.fake = fakebm.New(fcfg)
 		acfg.ServiceAccount = b.fake.Credentials()
+		b.acfg = acfg
 		b.adapter = routerbm.New(acfg, env.Receiver)
 		b.sender = directSender{b}
 		return b, nil
@@ -227,9 +241,12 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	fcfg.BaseURL = acfg.BaseURL
 	b.fake = fakebm.New(fcfg)
 	acfg.ServiceAccount = b.fake.Credentials()
+	b.acfg = acfg
 	b.adapter = routerbm.New(acfg, env.Receiver)
 	b.sender = b.adapter
-	hook, err := env.Mount("webhook", b.adapter)
+	// The endpoint serves whichever adapter is current: a router restart
+	// replaces it (restart.go).
+	hook, err := env.Mount("webhook", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.adapter.ServeHTTP(w, r) }))
 	if err != nil {
 		return nil, err
 	}
@@ -271,20 +288,36 @@ func toAdapter(m *fakebm.UserMessage) routerbm.UserMessage {
 	return um
 }
 
-// directSender sends by value through the fake's rules.
+// directSender sends by value through the fake's rules: the fault plan's
+// refusals first, retried as the adapter retries them (with the same
+// messageId), then the rules.
 type directSender struct{ b *binding }
 
 func (d directSender) Send(ctx context.Context, to router.CustomerKey, m router.Outbound) (string, error) {
-	req, err := d.b.adapter.Request(m)
+	a := d.b.adapter
+	req, err := a.Request(m)
 	if err != nil {
 		return "", err
 	}
-	id := d.b.adapter.NewMessageID()
-	msg, e := d.b.fake.Accept(to.Customer, fakeRequest(req, id))
-	if e != nil {
-		return "", &router.PlatformError{Code: e.Status, HTTPStatus: e.HTTPStatus, Message: e.Message}
+	id := a.NewMessageID()
+	fr := fakeRequest(req, id)
+	err = routerbm.Retry(func() error {
+		if e := d.b.fake.SendFault(to.Customer); e != nil {
+			return platformError(e)
+		}
+		if _, e := d.b.fake.Accept(to.Customer, fr); e != nil {
+			return platformError(e)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
 	}
-	return msg.MessageID, nil
+	return id, nil
+}
+
+func platformError(e *fakebm.Error) error {
+	return &router.PlatformError{Code: e.Status, HTTPStatus: e.HTTPStatus, Message: e.Message}
 }
 
 func fakeRequest(r routerbm.SendRequest, id string) fakebm.SendRequest {
@@ -332,11 +365,14 @@ func (b *binding) Sender() router.Sender  { return b.sender }
 func (b *binding) Handle(w string) string { return w }
 func (b *binding) Close()                 {}
 
+// Flush makes the webhook tries due: Google's retries and, under a fault
+// plan, the deliveries it held back or duplicated.
 func (b *binding) Flush(ctx context.Context) error {
 	_, err := b.fake.Flush(ctx)
 	return err
 }
 
+// NextDeadline is when the fake's next webhook try is due.
 func (b *binding) NextDeadline() (time.Time, bool) { return b.fake.NextDeadline() }
 
 // NewHandle makes the n-th conversation id: a UUID drawn from n.
@@ -391,7 +427,7 @@ func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Mess
 	default:
 		in, err = b.fake.CustomerText(ctx, customer, c, m.Text)
 	}
-	return sim.Inbound{ID: in.ID, Status: in.Status}, err
+	return sim.Inbound{ID: in.ID, Status: in.Status, Pending: in.Faulted}, err
 }
 
 // Judge asks the fake whether it would accept m now.
@@ -448,5 +484,6 @@ func (b *binding) Device(customer string) []sim.Delivery {
 func (b *binding) Stats() sim.Stats {
 	fc := b.fake.Counts()
 	as := b.adapter.Stats()
-	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates}
+	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates,
+		Faults: b.fake.FaultCount()}
 }

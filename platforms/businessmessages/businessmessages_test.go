@@ -345,3 +345,70 @@ func TestRetriesThroughTheWorld(t *testing.T) {
 		app.Close()
 	}
 }
+
+// The shipped fault scenario passes on every network, and the platform did
+// misbehave: webhooks held, duplicated, timed out and refused at the edge,
+// sends refused with each transient status and retried with the same
+// messageId (never ALREADY_EXISTS), the router restarted mid-run.
+func TestFaultScenarioMisbehaves(t *testing.T) {
+	const file = "businessmessages-faults.toml"
+	src, err := fs.ReadFile(scenarios.Library, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := platforms.Format.Parse(file, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, network := range []sim.Network{sim.Memory, sim.Direct, sim.Loopback} {
+		t.Run(string(network), func(t *testing.T) {
+			ctx := context.Background()
+			w, err := sim.NewWorld(ctx, sc, sim.Options{Platforms: platforms.All, Network: network, Trace: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			w.Schedule()
+			if err := w.RunUntil(time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			res := w.Finish()
+			if !res.Passed {
+				t.Fatalf("the scenario fails: %s %+v", res.Error, res.Expectations)
+			}
+			restarts := 0
+			for _, l := range res.Trace {
+				if l.Kind == "restart" {
+					restarts++
+				}
+			}
+			b, _ := w.Binding("businessmessages")
+			s := b.Stats()
+			if restarts < 2 || s.Faults == 0 || s.Duplicates == 0 || s.Webhooks <= res.Totals.Inbound {
+				t.Fatalf("%d restarts, stats %+v for %d messages: the faults were not put to the test", restarts, s, res.Totals.Inbound)
+			}
+			codes := map[string]int{}
+			for _, r := range b.Journal(sim.JournalFilter{Kind: sim.RecordError}) {
+				codes[r.Code]++
+			}
+			if codes["RESOURCE_EXHAUSTED"] == 0 || codes["UNAVAILABLE"]+codes["INTERNAL"] == 0 || codes["ALREADY_EXISTS"] != 0 {
+				t.Fatalf("send refusals %v", codes)
+			}
+			if res.Totals.Failed != 0 || res.Totals.Delivered != res.Totals.Sent {
+				t.Fatalf("totals %+v: a refused send was not retried", res.Totals)
+			}
+			var timeouts, edge int
+			for _, r := range b.Journal(sim.JournalFilter{Kind: sim.RecordWebhook}) {
+				switch {
+				case strings.Contains(r.Text, fakebm.ErrFaultTimeout.Error()):
+					timeouts++
+				case strings.Contains(r.Text, fakebm.ErrFaultEdge.Error()):
+					edge++
+				}
+			}
+			if timeouts == 0 || edge == 0 {
+				t.Fatalf("%d timed-out and %d edge-refused tries", timeouts, edge)
+			}
+		})
+	}
+}

@@ -378,7 +378,9 @@ func appendString(b []byte, s string) []byte {
 
 // Send posts m to the customer's conversation and returns its messageId.
 // Google's errors come back as *router.PlatformError with the status
-// string as the code (INVALID_ARGUMENT, FAILED_PRECONDITION, ...).
+// string as the code (INVALID_ARGUMENT, FAILED_PRECONDITION, ...). A
+// transient refusal is retried at once with the same messageId, up to
+// SendTries tries in all (see [SendTries]).
 func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outbound) (string, error) {
 	id, err := a.send(ctx, to.Customer, m)
 	a.count(func(s *Stats) {
@@ -399,7 +401,8 @@ func (a *Adapter) send(ctx context.Context, conv string, m router.Outbound) (str
 	req.MessageID = a.NewMessageID()
 	body := req.AppendJSON(make([]byte, 0, 128+len(req.Text)))
 	u := a.cfg.BaseURL + "/v1/conversations/" + url.PathEscape(conv) + "/messages?messageId=" + req.MessageID
-	if err := a.post(ctx, u, body); err != nil {
+	// Transient refusals are retried with the same messageId (retry.go).
+	if err := Retry(func() error { return a.post(ctx, u, body) }); err != nil {
 		return "", err
 	}
 	return req.MessageID, nil

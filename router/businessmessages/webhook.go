@@ -18,7 +18,10 @@
 //  3. A body that is not a UserMessage (not JSON, no conversationId or
 //     requestId): 400.
 //  4. A requestId seen within the dedupe window (8 days: Google retries for
-//     7): 200, nothing routed.
+//     7): 200, nothing routed. Retries and duplicates keep the requestId,
+//     so a payload retried, duplicated, late or out of order is routed
+//     once; the message's createTime is its [router.Inbound.Sent], so a
+//     late one anchors the reply window at Google's time.
 //  5. A payload for another agent: 200, ignored.
 //  6. Otherwise 200 after routing: a message goes to the Receiver with the
 //     context as attributes ([Attributes]); receipts become statuses
@@ -331,7 +334,7 @@ func (a *Adapter) Deliver(m *UserMessage) {
 	switch {
 	case m.Message != nil:
 		in := router.Inbound{Customer: key, MessageID: m.Message.MessageID, Name: m.Context.UserInfo.DisplayName,
-			Text: m.Message.Text, Attributes: m.Context.Attributes()}
+			Text: m.Message.Text, Attributes: m.Context.Attributes(), Sent: createTime(m.Message.CreateTime)}
 		if img := m.Message.Image; img != nil && img.ContentInfo != nil {
 			in.Attachment = imageAttachment(img.ContentInfo.FileURL)
 		}
@@ -346,6 +349,17 @@ func (a *Adapter) Deliver(m *UserMessage) {
 	default:
 		a.count(func(s *Stats) { s.Events++ })
 	}
+}
+
+// createTime reads a message's createTime (RFC 3339, as Google writes
+// it): the platform's time of the message, zero when it is missing or
+// unreadable.
+func createTime(v string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
 
 func (a *Adapter) count(f func(*Stats)) {
