@@ -124,6 +124,7 @@ type agent struct {
 	lastAssigned int64  // unix ns, or never
 	slots        []slot // memberships, in group priority order
 	store        string // scope: "" for the headquarters
+	rank         int32  // the agent's place among all agents ordered by id
 
 	sched   *schedule      // nil: always in hours
 	loc     *time.Location // where sched is read
@@ -140,7 +141,6 @@ type agent struct {
 type slot struct {
 	g        *group
 	pos      int // in g.members: the agent's place in the group's rotation
-	heapPos  int // in g.eligible, or -1
 	freshPos int // in g.fresh, or -1
 }
 
@@ -421,7 +421,7 @@ func New(cfg Config) (*Engine, error) {
 				return
 			}
 			seen[g] = true
-			a.slots = append(a.slots, slot{g: g, pos: len(g.members), heapPos: -1, freshPos: -1})
+			a.slots = append(a.slots, slot{g: g, pos: len(g.members), freshPos: -1})
 			g.members = append(g.members, member{a: a, slot: len(a.slots) - 1})
 		}
 		// Memberships are kept in priority order, the order drain wants.
@@ -449,7 +449,13 @@ func New(cfg Config) (*Engine, error) {
 			join(g)
 		}
 	}
+	// Heaps order ties by id: rank the agents by id once.
+	byID := slices.Sorted(maps.Keys(e.agents))
+	for i, id := range byID {
+		e.agents[id].rank = int32(i)
+	}
 	for _, g := range e.groups {
+		g.eligible.init(len(g.members))
 		if e.strategy == RoundRobin {
 			g.rotation = newRotation(len(g.members))
 		}

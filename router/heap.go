@@ -8,28 +8,44 @@ type member struct {
 }
 
 // heapItem is an agent in a group's heap, with a copy of its strategy key
-// fields, so that comparisons read the heap's own array and not the agents.
+// fields, so that comparisons read the heap's own array and not the agents:
+// rank stands for the agent's id (agents ordered by id), and pos is the
+// agent's place in the group's members.
 type heapItem struct {
 	a        *agent
-	slot     int32
+	pos      int32
 	active   int32
 	capacity int32
+	rank     int32
 	last     int64 // the agent's lastAssigned
 }
 
 func (it *heapItem) load() {
-	it.active, it.capacity, it.last = int32(it.a.active), int32(it.a.capacity), it.a.lastAssigned
+	it.active, it.capacity, it.last, it.rank = int32(it.a.active), int32(it.a.capacity), it.a.lastAssigned, it.a.rank
 }
 
-// agentHeap is a binary min-heap of a group's eligible agents ordered by the
-// group's strategy key. Each agent records its position in every heap it is
-// in (agent.slots[slot].heapPos), so a change of key is fixed in O(log n).
+// agentHeap is a min-heap of a group's eligible agents ordered by the
+// group's strategy key. at holds each member's position in the heap (by its
+// place in the group's members), or -1, so a change of key is fixed in
+// O(log n) without leaving the heap's own arrays.
 type agentHeap struct {
 	items []heapItem
+	at    []int32
 	less  func(x, y *heapItem) bool
 }
 
+// init sizes the position index for a group of n members.
+func (h *agentHeap) init(n int) {
+	h.at = make([]int32, n)
+	for i := range h.at {
+		h.at[i] = -1
+	}
+}
+
 func (h *agentHeap) len() int { return len(h.items) }
+
+// posOf is the heap position of the member at pos, or -1.
+func (h *agentHeap) posOf(pos int) int { return int(h.at[pos]) }
 
 func (h *agentHeap) top() *agent {
 	if len(h.items) == 0 {
@@ -39,11 +55,12 @@ func (h *agentHeap) top() *agent {
 }
 
 func (h *agentHeap) push(m member) {
-	it := heapItem{a: m.a, slot: int32(m.slot)}
+	s := &m.a.slots[m.slot]
+	it := heapItem{a: m.a, pos: int32(s.pos)}
 	it.load()
 	h.items = append(h.items, it)
 	i := len(h.items) - 1
-	m.a.slots[m.slot].heapPos = i
+	h.at[s.pos] = int32(i)
 	h.up(i)
 }
 
@@ -55,7 +72,7 @@ func (h *agentHeap) remove(i int) {
 	}
 	h.items[n] = heapItem{}
 	h.items = h.items[:n]
-	gone.a.slots[gone.slot].heapPos = -1
+	h.at[gone.pos] = -1
 	if i != n {
 		if !h.down(i) {
 			h.up(i)
@@ -71,42 +88,82 @@ func (h *agentHeap) fix(i int) {
 	}
 }
 
+// put places it at position i of the heap and records where it is.
+func (h *agentHeap) put(i int, it heapItem) {
+	h.items[i] = it
+	h.at[it.pos] = int32(i)
+}
+
 func (h *agentHeap) swap(i, j int) {
 	h.items[i], h.items[j] = h.items[j], h.items[i]
-	h.items[i].a.slots[h.items[i].slot].heapPos = i
-	h.items[j].a.slots[h.items[j].slot].heapPos = j
+	h.at[h.items[i].pos] = int32(i)
+	h.at[h.items[j].pos] = int32(j)
 }
 
+// The heap is 4-ary: the children of i are arity*i+1 to arity*i+arity.
+// Half the levels of a binary heap, with a node's children side by side in
+// memory.
+const arity = 4
+
+// up moves the item at j towards the root while it comes before its
+// parent, shifting the parents down into the hole it leaves.
 func (h *agentHeap) up(j int) {
+	it := h.items[j]
 	for j > 0 {
-		i := (j - 1) / 2
-		if !h.less(&h.items[j], &h.items[i]) {
+		i := (j - 1) / arity
+		if !h.less(&it, &h.items[i]) {
 			break
 		}
-		h.swap(i, j)
+		h.put(j, h.items[i])
 		j = i
 	}
+	h.put(j, it)
 }
 
-func (h *agentHeap) down(i0 int) bool {
-	i := i0
+// first is the child of i that comes first, or -1 for a leaf.
+func (h *agentHeap) first(i int) int {
 	n := len(h.items)
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		j := l
-		if r := l + 1; r < n && h.less(&h.items[r], &h.items[l]) {
-			j = r
-		}
-		if !h.less(&h.items[j], &h.items[i]) {
-			break
-		}
-		h.swap(i, j)
-		i = j
+	l := arity*i + 1
+	if l >= n {
+		return -1
 	}
-	return i > i0
+	j := l
+	for c := l + 1; c < l+arity && c < n; c++ {
+		if h.less(&h.items[c], &h.items[j]) {
+			j = c
+		}
+	}
+	return j
+}
+
+// down moves the item at i0 towards the leaves while a child comes before
+// it, and reports whether it moved. An item that sinks (an agent just
+// assigned has the latest last-assigned time) is taken down the path of
+// the first children to a leaf, then back up to its place: it usually
+// belongs near the bottom, so this compares it far less often than
+// testing it at every level.
+func (h *agentHeap) down(i0 int) bool {
+	j := h.first(i0)
+	it := h.items[i0]
+	if j < 0 || !h.less(&h.items[j], &it) {
+		return false
+	}
+	i := i0
+	for j >= 0 {
+		h.put(i, h.items[j])
+		i = j
+		j = h.first(i)
+	}
+	for i > i0 {
+		p := (i - 1) / arity
+		if !h.less(&it, &h.items[p]) {
+			break
+		}
+		h.put(i, h.items[p])
+		i = p
+	}
+	h.put(i, it)
+	return true
 }
 
 // leastLoadedLess orders by (active/capacity, active, last assigned at, id).
@@ -121,7 +178,7 @@ func leastLoadedLess(a, b *heapItem) bool {
 	if a.last != b.last {
 		return a.last < b.last
 	}
-	return a.a.id < b.a.id
+	return a.rank < b.rank
 }
 
 // longestIdleLess orders assigned-before agents by (last assigned at, id).
@@ -130,7 +187,7 @@ func longestIdleLess(a, b *heapItem) bool {
 	if a.last != b.last {
 		return a.last < b.last
 	}
-	return a.a.id < b.a.id
+	return a.rank < b.rank
 }
 
 // mostFreeCapacityLess orders by (free slots descending, last assigned at,
@@ -142,7 +199,7 @@ func mostFreeCapacityLess(a, b *heapItem) bool {
 	if a.last != b.last {
 		return a.last < b.last
 	}
-	return a.a.id < b.a.id
+	return a.rank < b.rank
 }
 
 // deadlineKind says what a deadline is for.

@@ -43,8 +43,8 @@ func (p heapPicker) set(g *group, m member, eligible bool) {
 	s := &m.a.slots[m.slot]
 	switch {
 	case !eligible:
-		if s.heapPos >= 0 {
-			g.eligible.remove(s.heapPos)
+		if i := g.eligible.posOf(s.pos); i >= 0 {
+			g.eligible.remove(i)
 		}
 		if s.freshPos >= 0 {
 			g.removeFresh(s.freshPos)
@@ -58,8 +58,8 @@ func (p heapPicker) set(g *group, m member, eligible bool) {
 		if s.freshPos >= 0 {
 			g.removeFresh(s.freshPos)
 		}
-		if s.heapPos >= 0 {
-			g.eligible.fix(s.heapPos)
+		if i := g.eligible.posOf(s.pos); i >= 0 {
+			g.eligible.fix(i)
 		} else {
 			g.eligible.push(m)
 		}

@@ -139,7 +139,7 @@ func TestMostFreeCapacity(t *testing.T) {
 // documented key, field by field.
 func TestStrategyKeys(t *testing.T) {
 	ag := func(id string, active, capacity int, last int64) *heapItem {
-		it := &heapItem{a: &agent{id: id, active: active, capacity: capacity, lastAssigned: last}}
+		it := &heapItem{a: &agent{id: id, active: active, capacity: capacity, lastAssigned: last, rank: int32(id[0])}}
 		it.load()
 		return it
 	}
