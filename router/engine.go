@@ -135,6 +135,11 @@ type agent struct {
 	onlineTotal time.Duration
 	busyAt      time.Time
 	busyTotal   time.Duration
+	// eligible: online, in hours and below capacity, since eligibleSince;
+	// eligibleTotal sums the spans that ended.
+	eligible      bool
+	eligibleSince time.Time
+	eligibleTotal time.Duration
 }
 
 // slot is an agent's membership in one group, with its positions there.
@@ -906,12 +911,13 @@ func (e *Engine) setActive(now time.Time, a *agent, n int) {
 	if n > a.peak {
 		a.peak = n
 	}
-	e.reindex(a)
+	e.reindex(now, a)
 }
 
 // reindex puts the agent where it belongs in each of its groups' picker
 // after its eligibility or key changed.
-func (e *Engine) reindex(a *agent) {
+func (e *Engine) reindex(now time.Time, a *agent) {
+	a.trackEligible(now)
 	for i := range a.slots {
 		s := &a.slots[i]
 		e.picker.set(s.g, member{a: a, slot: i}, e.eligibleIn(a, s))
@@ -1011,7 +1017,7 @@ func (e *Engine) SetOnline(now time.Time, agentID string, online bool) error {
 		a.onlineTotal += now.Sub(a.onlineSince)
 		e.log(Event{At: now, Kind: EventOffline, Agent: a.id})
 	}
-	e.reindex(a)
+	e.reindex(now, a)
 	if online {
 		e.drain(now, a)
 	}
@@ -1631,6 +1637,10 @@ func (a *agent) stats(now time.Time) AgentStats {
 	}
 	if !a.busyAt.IsZero() {
 		s.BusyTime += time.Duration(a.active) * now.Sub(a.busyAt)
+	}
+	s.EligibleTime = a.eligibleTotal
+	if a.eligible {
+		s.EligibleTime += now.Sub(a.eligibleSince)
 	}
 	if a.lastAssigned != never {
 		s.LastAssigned = time.Unix(0, a.lastAssigned).In(now.Location())

@@ -367,12 +367,14 @@ const (
 	ClosedIdle    CloseReason = "idle"
 	ClosedMissed  CloseReason = "missed"
 	ClosedWindow  CloseReason = "window"
+	// ClosedAbandoned: the customer gave up waiting ([Engine.Abandon]).
+	ClosedAbandoned CloseReason = "abandoned"
 )
 
 // CloseReasons lists the close reasons in documentation order. The slice is
 // a new copy on every call.
 func CloseReasons() []CloseReason {
-	return []CloseReason{ClosedByAgent, ClosedIdle, ClosedMissed, ClosedWindow}
+	return []CloseReason{ClosedByAgent, ClosedIdle, ClosedMissed, ClosedWindow, ClosedAbandoned}
 }
 
 // State is where a conversation is in its lifecycle.
@@ -541,6 +543,13 @@ type AgentStats struct {
 	OnlineTime time.Duration
 	// BusyTime integrates active conversations over time (conversation-time).
 	BusyTime time.Duration
+	// EligibleTime is how long the agent could be assigned a conversation
+	// up to the snapshot: online, inside working hours and with a free
+	// slot. Assignments over it are the agent's assignments per eligible
+	// hour, the fair share's measure when agents work different hours.
+	// (A group with ignore_hours may assign a member outside its hours;
+	// that time is not counted.)
+	EligibleTime time.Duration
 	// LastAssigned is the time of the last assignment; zero if never.
 	LastAssigned time.Time
 }
