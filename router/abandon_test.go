@@ -85,7 +85,7 @@ func TestEligibleTime(t *testing.T) {
 	}
 	e.Advance(at(5 * time.Hour)) // a1's shift ends at +3h
 	want := map[string]time.Duration{
-		"a1": 3 * time.Hour,   // 09:00-12:00, full between +30m and +1h only if it took u1
+		"a1": 3 * time.Hour,    // 09:00-12:00, full between +30m and +1h only if it took u1
 		"a2": 90 * time.Minute, // online 09:00-10:30; with capacity 2, one conversation leaves a slot
 	}
 	if first == "a1" {
