@@ -21,21 +21,22 @@ func (f *Format) Encode(s *Scenario) ([]byte, error) {
 		return nil, fmt.Errorf("scenario: encode %s: %w", s.Name, err)
 	}
 	out := encScenario{
-		Name:        s.Name,
-		Description: s.Description,
-		Seed:        s.Seed,
-		Start:       s.Start,
-		Duration:    s.Duration,
-		Tenant:      s.Tenant,
-		Schedules:   s.Schedules,
-		Bot:         s.Bot,
-		Workstreams: s.Workstreams,
-		Channels:    channels,
-		Agents:      s.Agents,
-		Groups:      s.Groups,
-		Customers:   customers,
-		Steps:       s.Steps,
-		Traffic:     s.Traffic,
+		Name:         s.Name,
+		Description:  s.Description,
+		Seed:         s.Seed,
+		Start:        s.Start,
+		Duration:     s.Duration,
+		Tenant:       s.Tenant,
+		Schedules:    s.Schedules,
+		Bot:          s.Bot,
+		Workstreams:  s.Workstreams,
+		Channels:     channels,
+		Agents:       s.Agents,
+		Groups:       s.Groups,
+		Customers:    customers,
+		Steps:        s.Steps,
+		Traffic:      s.Traffic,
+		QuickReplies: s.QuickReplies,
 	}
 	for _, e := range s.Expect {
 		x := encExpect{
@@ -46,6 +47,9 @@ func (f *Format) Encode(s *Scenario) ([]byte, error) {
 			Agent: e.Agent, Assignments: e.Assignments, Active: e.Active, AssignedOrder: e.AssignedOrder, InHours: e.InHours,
 			Metric: e.Metric, Min: e.Min, Max: e.Max, MinDuration: e.MinDuration, MaxDuration: e.MaxDuration,
 			Drift: e.Drift, Count: e.Count,
+			Starred: e.Starred, Archived: e.Archived, Unread: e.Unread, Tags: e.Tags, TagColours: e.TagColours,
+			Phones: e.Phones, FromAd: e.FromAd, Rating: e.Rating,
+			Inbox: e.Inbox, Listed: e.Listed, WithPhone: e.WithPhone, WithAd: e.WithAd, WithTag: e.WithTag, Search: e.Search,
 		}
 		if e.HasAt {
 			x.At = ptr(e.At)
@@ -64,22 +68,23 @@ func (f *Format) Encode(s *Scenario) ([]byte, error) {
 // encScenario is Scenario as Encode writes it: the same keys, with
 // expectations that write at whenever it was given (even "0s").
 type encScenario struct {
-	Name        string                    `toml:"name,omitempty"`
-	Description string                    `toml:"description,omitempty"`
-	Seed        uint64                    `toml:"seed,omitzero"`
-	Start       time.Time                 `toml:"start"`
-	Duration    Duration                  `toml:"duration,omitzero"`
-	Tenant      Tenant                    `toml:"tenant"`
-	Schedules   map[string]Schedule       `toml:"schedules,omitempty"`
-	Bot         *Bot                      `toml:"bot"`
-	Workstreams []Workstream              `toml:"workstreams,omitempty"`
-	Channels    map[string]map[string]any `toml:"channels,omitempty"`
-	Agents      []Agent                   `toml:"agents,omitempty"`
-	Groups      []Group                   `toml:"groups,omitempty"`
-	Customers   []map[string]any          `toml:"customers,omitempty"`
-	Steps       []Step                    `toml:"steps,omitempty"`
-	Expect      []encExpect               `toml:"expect,omitempty"`
-	Traffic     []Traffic                 `toml:"traffic,omitempty"`
+	Name         string                    `toml:"name,omitempty"`
+	Description  string                    `toml:"description,omitempty"`
+	Seed         uint64                    `toml:"seed,omitzero"`
+	Start        time.Time                 `toml:"start"`
+	Duration     Duration                  `toml:"duration,omitzero"`
+	Tenant       Tenant                    `toml:"tenant"`
+	Schedules    map[string]Schedule       `toml:"schedules,omitempty"`
+	Bot          *Bot                      `toml:"bot"`
+	Workstreams  []Workstream              `toml:"workstreams,omitempty"`
+	Channels     map[string]map[string]any `toml:"channels,omitempty"`
+	Agents       []Agent                   `toml:"agents,omitempty"`
+	Groups       []Group                   `toml:"groups,omitempty"`
+	Customers    []map[string]any          `toml:"customers,omitempty"`
+	Steps        []Step                    `toml:"steps,omitempty"`
+	Expect       []encExpect               `toml:"expect,omitempty"`
+	Traffic      []Traffic                 `toml:"traffic,omitempty"`
+	QuickReplies []QuickReply              `toml:"quick_replies,omitempty"`
 }
 
 // encExpect is Expect as Encode writes it.
@@ -106,6 +111,22 @@ type encExpect struct {
 	Active        *int     `toml:"active"`
 	AssignedOrder []string `toml:"assigned_order,omitempty"`
 	InHours       *bool    `toml:"in_hours"`
+
+	Starred    *bool             `toml:"starred"`
+	Archived   *bool             `toml:"archived"`
+	Unread     *int              `toml:"unread"`
+	Tags       []string          `toml:"tags"`
+	TagColours map[string]string `toml:"tag_colours"`
+	Phones     []string          `toml:"phones"`
+	FromAd     *bool             `toml:"from_ad"`
+	Rating     *int              `toml:"rating"`
+
+	Inbox     string `toml:"inbox,omitempty"`
+	Listed    *int   `toml:"listed"`
+	WithPhone bool   `toml:"with_phone,omitempty"`
+	WithAd    bool   `toml:"with_ad,omitempty"`
+	WithTag   string `toml:"with_tag,omitempty"`
+	Search    string `toml:"search,omitempty"`
 
 	Metric      string    `toml:"metric,omitempty"`
 	Min         *float64  `toml:"min"`

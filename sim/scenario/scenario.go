@@ -28,6 +28,26 @@ type Scenario struct {
 	Steps       []Step              `toml:"steps,omitempty"`
 	Expect      []Expect            `toml:"expect,omitempty"`
 	Traffic     []Traffic           `toml:"traffic,omitempty"`
+	// QuickReplies are the message center's saved replies, sent by a
+	// quick_reply step.
+	QuickReplies []QuickReply `toml:"quick_replies,omitempty"`
+}
+
+// QuickReply is one saved reply of the message center ([[quick_replies]]):
+// a title and a body, both required, the body's {name} replaced by the
+// customer's name, and at most 10 images sent after it.
+type QuickReply struct {
+	ID     string  `toml:"id,omitempty"` // what a quick_reply step names
+	Title  string  `toml:"title,omitempty"`
+	Body   string  `toml:"body,omitempty"`
+	Images []Image `toml:"images,omitempty"`
+}
+
+// Image is one image of a quick reply.
+type Image struct {
+	Format string `toml:"format,omitempty"` // jpeg, png, ...
+	Size   Size   `toml:"size,omitzero"`
+	Name   string `toml:"name,omitempty"`
 }
 
 // Tenant is the routing configuration.
@@ -213,13 +233,27 @@ type Step struct {
 	Attaches *File     `toml:"attaches"`           // an attachment
 	Template *Template `toml:"template"`           // agent only
 	Close    bool      `toml:"close,omitempty"`    // agent closes the conversation with To
+	// Abandon: the customer gives up waiting (customer only); the waiting
+	// conversation closes as abandoned.
+	Abandon  bool      `toml:"abandon,omitempty"`
 	Take     bool      `toml:"take,omitempty"`     // agent takes To's waiting conversation
 	Transfer *Transfer `toml:"transfer"`           // agent hands its conversation with To on
 	Presence string    `toml:"presence,omitempty"` // agent only: online | offline
-	Caption  string    `toml:"caption,omitempty"`  // caption of Attaches
-	Repeat   int       `toml:"repeat,omitzero"`    // send Says this many times (default 1)
-	Every    Duration  `toml:"every,omitzero"`     // spacing of repeats and of several Says
-	Line     int       `toml:"-"`                  // source line of the [[steps]] header
+	// The message center's actions on the latest conversation of To
+	// (agent only): star or unstar, archive or unarchive, tag the customer
+	// (Colour sets the tag's colour, shared by every customer with it),
+	// mark read or unread, send a saved quick reply, record a rating.
+	Star       *bool    `toml:"star"`
+	Archive    *bool    `toml:"archive"`
+	Tag        string   `toml:"tag,omitempty"`
+	Colour     string   `toml:"colour,omitempty"`
+	Read       *bool    `toml:"read"`
+	QuickReply string   `toml:"quick_reply,omitempty"`
+	Rate       *int     `toml:"rate"`
+	Caption    string   `toml:"caption,omitempty"` // caption of Attaches
+	Repeat     int      `toml:"repeat,omitzero"`   // send Says this many times (default 1)
+	Every      Duration `toml:"every,omitzero"`    // spacing of repeats and of several Says
+	Line       int      `toml:"-"`                 // source line of the [[steps]] header
 }
 
 // Transfer is where an agent step hands a conversation: a group, an
@@ -281,6 +315,27 @@ type Expect struct {
 	AssignedOrder []string `toml:"assigned_order,omitempty"`
 	InHours       *bool    `toml:"in_hours"` // inside working hours now
 
+	// Customer subject, the message center's row of the customer's latest
+	// conversation.
+	Starred    *bool             `toml:"starred"`
+	Archived   *bool             `toml:"archived"`
+	Unread     *int              `toml:"unread"`      // unread customer messages
+	Tags       []string          `toml:"tags"`        // the customer's tags, in the order added
+	TagColours map[string]string `toml:"tag_colours"` // tag -> "#RRGGBB"
+	Phones     []string          `toml:"phones"`      // detected numbers (E.164), newest first
+	FromAd     *bool             `toml:"from_ad"`     // the ad mark
+	Rating     *int              `toml:"rating"`      // 0: not rated
+
+	// Inbox subject: the number of conversations (Listed) in a view of
+	// the message center (all, unread, starred, archived), narrowed by the
+	// filters WithPhone, WithAd, WithTag and Search.
+	Inbox     string `toml:"inbox,omitempty"`
+	Listed    *int   `toml:"listed"`
+	WithPhone bool   `toml:"with_phone,omitempty"`
+	WithAd    bool   `toml:"with_ad,omitempty"`
+	WithTag   string `toml:"with_tag,omitempty"`
+	Search    string `toml:"search,omitempty"`
+
 	// Metric subject: one of fairness.jain, fairness.spread, wait.p50,
 	// wait.p90, wait.p99, wait.max, conversations, messages, closed, waiting.
 	Metric string   `toml:"metric,omitempty"`
@@ -307,9 +362,14 @@ type Traffic struct {
 	Handle   Distribution `toml:"handle,omitempty"`   // handle time from assignment to close, "exp 6m"
 	// Reply is the agent's first-response time, from assignment to the
 	// first reply, "exp 40s"; unset spreads the replies evenly over Handle.
-	Reply   Distribution `toml:"reply,omitempty"`
-	Regions []string     `toml:"regions,omitempty"` // drawn uniformly for each customer
-	Pages   []string     `toml:"entry_pages,omitempty"`
-	Stores  []string     `toml:"stores,omitempty"`
-	Line    int          `toml:"-"` // source line of the [[traffic]] header
+	Reply Distribution `toml:"reply,omitempty"`
+	// Patience is how long each customer waits for an agent before giving
+	// up, "exp 60s": a conversation still waiting for its first assignment
+	// that long after it opened closes as abandoned. Unset: customers wait
+	// as long as it takes.
+	Patience Distribution `toml:"patience,omitempty"`
+	Regions  []string     `toml:"regions,omitempty"` // drawn uniformly for each customer
+	Pages    []string     `toml:"entry_pages,omitempty"`
+	Stores   []string     `toml:"stores,omitempty"`
+	Line     int          `toml:"-"` // source line of the [[traffic]] header
 }
