@@ -272,12 +272,12 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("router: unknown strategy %q (want one of %s)", e.strategy, oneOf(Strategies()))
 	}
 	e.picker = newPicker(e.strategy)
-	less := leastLoadedLess
+	key := keyFunc(leastLoadedKey)
 	switch e.strategy {
 	case LongestIdle:
-		less = longestIdleLess
+		key = longestIdleKey
 	case MostFreeCapacity:
-		less = mostFreeCapacityLess
+		key = mostFreeCapacityKey
 	}
 	if !slices.Contains(Splits(), e.split) {
 		return nil, fmt.Errorf("router: unknown split %q (want one of %s)", e.split, oneOf(Splits()))
@@ -340,7 +340,7 @@ func New(cfg Config) (*Engine, error) {
 					gc.Name, k.split, e.split, e.split, k.split)
 			}
 		}
-		g := &group{name: gc.Name, priority: gc.Priority, order: i, ignoreHours: gc.IgnoreHours, eligible: agentHeap{less: less}, cursor: -1}
+		g := &group{name: gc.Name, priority: gc.Priority, order: i, ignoreHours: gc.IgnoreHours, eligible: agentHeap{key: key}, cursor: -1}
 		e.byName[gc.Name] = g
 		e.groups = append(e.groups, g)
 		if gc.Name == DefaultGroup {
@@ -366,7 +366,7 @@ func New(cfg Config) (*Engine, error) {
 			if _, dup := e.byName[name]; dup {
 				return nil, fmt.Errorf("router: group %q is the implicit group of store %q; rename it", name, ac.Store)
 			}
-			g := &group{name: name, priority: math.MaxInt, order: len(e.groups), eligible: agentHeap{less: less}, cursor: -1}
+			g := &group{name: name, priority: math.MaxInt, order: len(e.groups), eligible: agentHeap{key: key}, cursor: -1}
 			e.byName[name] = g
 			e.groups = append(e.groups, g)
 			cfg.Groups = append(cfg.Groups, GroupConfig{Name: name, Stores: []string{ac.Store}})
@@ -374,7 +374,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if !definedDefault {
 		// The implicit default group comes after every defined group.
-		e.deflt = &group{name: DefaultGroup, priority: math.MaxInt, order: len(e.groups), eligible: agentHeap{less: less}, cursor: -1}
+		e.deflt = &group{name: DefaultGroup, priority: math.MaxInt, order: len(e.groups), eligible: agentHeap{key: key}, cursor: -1}
 		e.byName[DefaultGroup] = e.deflt
 		e.groups = append(e.groups, e.deflt)
 	}
@@ -460,7 +460,7 @@ func New(cfg Config) (*Engine, error) {
 		e.agents[id].rank = int32(i)
 	}
 	for _, g := range e.groups {
-		g.eligible.init(len(g.members))
+		g.eligible.init(g.members)
 		if e.strategy == RoundRobin {
 			g.rotation = newRotation(len(g.members))
 		}

@@ -1,5 +1,7 @@
 package router
 
+import "math"
+
 // member is an agent's place in one group: the agent, and which of the
 // agent's memberships this is (its index in agent.slots).
 type member struct {
@@ -7,21 +9,55 @@ type member struct {
 	slot int
 }
 
-// heapItem is an agent in a group's heap, with a copy of its strategy key
-// fields, so that comparisons read the heap's own array and not the agents:
-// rank stands for the agent's id (agents ordered by id), and pos is the
-// agent's place in the group's members.
+// heapItem is an agent in a group's heap with its strategy key, copied
+// out of the agent so that comparisons read the heap's own array and not
+// the agents: (k1, k2, last, rank), smallest first, with rank standing for
+// the agent's id (agents ordered by id). pos is the agent's place in the
+// group's members.
 type heapItem struct {
-	a        *agent
-	pos      int32
-	active   int32
-	capacity int32
-	rank     int32
-	last     int64 // the agent's lastAssigned
+	k1   uint64
+	last int64 // the agent's lastAssigned
+	k2   int32
+	rank int32
+	pos  int32
 }
 
-func (it *heapItem) load() {
-	it.active, it.capacity, it.last, it.rank = int32(it.a.active), int32(it.a.capacity), it.a.lastAssigned, it.a.rank
+// less orders heap items by their key. It is one inlined comparison chain
+// whatever the strategy: each strategy only chooses k1 and k2 ([keyFunc]).
+func (x *heapItem) less(y *heapItem) bool {
+	if x.k1 != y.k1 {
+		return x.k1 < y.k1
+	}
+	if x.k2 != y.k2 {
+		return x.k2 < y.k2
+	}
+	if x.last != y.last {
+		return x.last < y.last
+	}
+	return x.rank < y.rank
+}
+
+// keyFunc gives the leading components of an agent's key under a strategy;
+// the last assigned time and the id rank follow.
+type keyFunc func(a *agent) (k1 uint64, k2 int32)
+
+// leastLoadedKey orders by (active/capacity, active, last assigned at, id).
+// The load is compared as the bits of the float64 quotient: IEEE division
+// rounds correctly and monotonically, and two different quotients of
+// integers up to 2^26 differ by more than a rounding step, so the order is
+// the exact order of the fractions for any capacity up to 67 million.
+func leastLoadedKey(a *agent) (uint64, int32) {
+	return math.Float64bits(float64(a.active) / float64(a.capacity)), int32(a.active)
+}
+
+// longestIdleKey orders assigned-before agents by (last assigned at, id).
+// Never-assigned agents are kept apart and drawn at random.
+func longestIdleKey(*agent) (uint64, int32) { return 0, 0 }
+
+// mostFreeCapacityKey orders by (free slots descending, last assigned at,
+// id).
+func mostFreeCapacityKey(a *agent) (uint64, int32) {
+	return ^uint64(a.capacity - a.active), 0
 }
 
 // agentHeap is a min-heap of a group's eligible agents ordered by the
@@ -29,14 +65,16 @@ func (it *heapItem) load() {
 // place in the group's members), or -1, so a change of key is fixed in
 // O(log n) without leaving the heap's own arrays.
 type agentHeap struct {
-	items []heapItem
-	at    []int32
-	less  func(x, y *heapItem) bool
+	items   []heapItem
+	at      []int32
+	members []member // the group's, to name the agent of an item
+	key     keyFunc
 }
 
-// init sizes the position index for a group of n members.
-func (h *agentHeap) init(n int) {
-	h.at = make([]int32, n)
+// init sizes the position index for the group's members.
+func (h *agentHeap) init(members []member) {
+	h.members = members
+	h.at = make([]int32, len(members))
 	for i := range h.at {
 		h.at[i] = -1
 	}
@@ -51,16 +89,22 @@ func (h *agentHeap) top() *agent {
 	if len(h.items) == 0 {
 		return nil
 	}
-	return h.items[0].a
+	return h.members[h.items[0].pos].a
+}
+
+// load sets the item's key from its agent.
+func (h *agentHeap) load(it *heapItem) {
+	a := h.members[it.pos].a
+	it.k1, it.k2 = h.key(a)
+	it.last, it.rank = a.lastAssigned, a.rank
 }
 
 func (h *agentHeap) push(m member) {
-	s := &m.a.slots[m.slot]
-	it := heapItem{a: m.a, pos: int32(s.pos)}
-	it.load()
+	it := heapItem{pos: int32(m.a.slots[m.slot].pos)}
+	h.load(&it)
 	h.items = append(h.items, it)
 	i := len(h.items) - 1
-	h.at[s.pos] = int32(i)
+	h.at[it.pos] = int32(i)
 	h.up(i)
 }
 
@@ -82,7 +126,7 @@ func (h *agentHeap) remove(i int) {
 
 // fix restores the order after the key of the agent at i changed.
 func (h *agentHeap) fix(i int) {
-	h.items[i].load()
+	h.load(&h.items[i])
 	if !h.down(i) {
 		h.up(i)
 	}
@@ -111,7 +155,7 @@ func (h *agentHeap) up(j int) {
 	it := h.items[j]
 	for j > 0 {
 		i := (j - 1) / arity
-		if !h.less(&it, &h.items[i]) {
+		if !it.less(&h.items[i]) {
 			break
 		}
 		h.put(j, h.items[i])
@@ -129,7 +173,7 @@ func (h *agentHeap) first(i int) int {
 	}
 	j := l
 	for c := l + 1; c < l+arity && c < n; c++ {
-		if h.less(&h.items[c], &h.items[j]) {
+		if h.items[c].less(&h.items[j]) {
 			j = c
 		}
 	}
@@ -145,7 +189,7 @@ func (h *agentHeap) first(i int) int {
 func (h *agentHeap) down(i0 int) bool {
 	j := h.first(i0)
 	it := h.items[i0]
-	if j < 0 || !h.less(&h.items[j], &it) {
+	if j < 0 || !h.items[j].less(&it) {
 		return false
 	}
 	i := i0
@@ -156,7 +200,7 @@ func (h *agentHeap) down(i0 int) bool {
 	}
 	for i > i0 {
 		p := (i - 1) / arity
-		if !h.less(&it, &h.items[p]) {
+		if !it.less(&h.items[p]) {
 			break
 		}
 		h.put(i, h.items[p])
@@ -164,42 +208,6 @@ func (h *agentHeap) down(i0 int) bool {
 	}
 	h.put(i, it)
 	return true
-}
-
-// leastLoadedLess orders by (active/capacity, active, last assigned at, id).
-func leastLoadedLess(a, b *heapItem) bool {
-	// Compare active/capacity exactly by cross-multiplying.
-	if x, y := int64(a.active)*int64(b.capacity), int64(b.active)*int64(a.capacity); x != y {
-		return x < y
-	}
-	if a.active != b.active {
-		return a.active < b.active
-	}
-	if a.last != b.last {
-		return a.last < b.last
-	}
-	return a.rank < b.rank
-}
-
-// longestIdleLess orders assigned-before agents by (last assigned at, id).
-// Never-assigned agents are kept apart and drawn at random.
-func longestIdleLess(a, b *heapItem) bool {
-	if a.last != b.last {
-		return a.last < b.last
-	}
-	return a.rank < b.rank
-}
-
-// mostFreeCapacityLess orders by (free slots descending, last assigned at,
-// id).
-func mostFreeCapacityLess(a, b *heapItem) bool {
-	if x, y := a.capacity-a.active, b.capacity-b.active; x != y {
-		return x > y
-	}
-	if a.last != b.last {
-		return a.last < b.last
-	}
-	return a.rank < b.rank
 }
 
 // deadlineKind says what a deadline is for.

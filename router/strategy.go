@@ -22,20 +22,19 @@ type picker interface {
 func newPicker(s Strategy) picker {
 	switch s {
 	case LongestIdle:
-		return heapPicker{less: longestIdleLess, fresh: true}
+		return heapPicker{fresh: true}
 	case RoundRobin:
 		return rotationPicker{}
 	case MostFreeCapacity:
-		return heapPicker{less: mostFreeCapacityLess}
+		return heapPicker{}
 	}
-	return heapPicker{less: leastLoadedLess}
+	return heapPicker{}
 }
 
 // heapPicker keeps a group's eligible agents in its indexed heap, ordered
-// by less. With fresh, never-assigned agents are kept apart in the group's
+// by the strategy's key. With fresh, never-assigned agents are kept apart in the group's
 // fresh list and drawn at random first (longest-idle).
 type heapPicker struct {
-	less  func(a, b *heapItem) bool
 	fresh bool
 }
 
