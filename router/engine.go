@@ -406,8 +406,8 @@ func New(cfg Config) (*Engine, error) {
 		if _, dup := e.agents[ac.ID]; dup {
 			return nil, fmt.Errorf("router: agent %q defined twice", ac.ID)
 		}
-		if ac.Capacity < 1 {
-			return nil, fmt.Errorf("router: agent %q has capacity %d; want at least 1", ac.ID, ac.Capacity)
+		if ac.Capacity < 1 || ac.Capacity > MaxCapacity {
+			return nil, fmt.Errorf("router: agent %q has capacity %d; want 1 to %d", ac.ID, ac.Capacity, MaxCapacity)
 		}
 		a := &agent{id: ac.ID, capacity: ac.Capacity, lastAssigned: never, store: ac.Store, onShift: true, due: newDues()}
 		if ac.Schedule != "" {

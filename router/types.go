@@ -74,6 +74,10 @@ const DefaultEventLog = 1 << 16
 // accepts: Zoho SalesIQ closes idle chats after at most 24 hours.
 const MaxIdleAfter = 24 * time.Hour
 
+// MaxCapacity is the largest [AgentConfig.Capacity] New accepts: loads
+// (active over capacity) are ordered exactly up to it.
+const MaxCapacity = 1 << 26
+
 // Config is everything an [Engine] is built from.
 type Config struct {
 	Split    Split    // classification method; "" means [SplitNone]
@@ -179,7 +183,7 @@ type GroupConfig struct {
 // AgentConfig describes one agent.
 type AgentConfig struct {
 	ID       string   // unique, non-empty
-	Capacity int      // concurrent conversations; at least 1
+	Capacity int      // concurrent conversations; 1 to [MaxCapacity]
 	Groups   []string // groups the agent belongs to, besides the default group
 	// NoReception removes the agent from the implicit default group: an
 	// account without reception permission is never assigned there.

@@ -365,6 +365,8 @@ func TestErrors(t *testing.T) {
 			[]wantErr{{"scen.toml:13:8", `groups[1].name: duplicate group name "vip"`, ""}}},
 		{"range/capacity", "[[agents]]\nid = \"li\"\ncapacity = 0\n",
 			[]wantErr{{"scen.toml:3:12", "agents[0].capacity: must be at least 1, got 0", ""}}},
+		{"range/capacity too large", "[[agents]]\nid = \"li\"\ncapacity = 100000000\n",
+			[]wantErr{{"scen.toml:3:12", "agents[0].capacity: 100000000 is more than an agent can hold", "at most 67108864"}}},
 		{"range/priority", "[[groups]]\nname = \"g\"\npriority = -1\n",
 			[]wantErr{{"scen.toml:3:12", "groups[0].priority: must be 0 or more, got -1", ""}}},
 		{"range/repeat", "+[[steps]]\ncustomer = \"u1\"\nsays = \"x\"\nrepeat = -2\n",

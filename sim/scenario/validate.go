@@ -288,8 +288,11 @@ func (v *validator) agents(as []Agent, groups, schedules []string) []string {
 		if v.unique(p, "id", a.ID, i, first, "agent", `id = "li"`) {
 			ids = append(ids, a.ID)
 		}
-		if a.Capacity < 1 {
+		switch {
+		case a.Capacity < 1:
 			v.errf(p+".capacity", "", "%s.capacity: must be at least 1, got %d", p, a.Capacity)
+		case a.Capacity > router.MaxCapacity:
+			v.errf(p+".capacity", fmt.Sprintf("at most %d", router.MaxCapacity), "%s.capacity: %d is more than an agent can hold", p, a.Capacity)
 		}
 		seen := map[string]bool{}
 		for k, g := range a.Groups {
