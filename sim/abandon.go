@@ -14,8 +14,10 @@ import (
 // customer not yet served abandons).
 func (w *World) giveUpAfter(p *person, at time.Time, patience time.Duration) {
 	w.queue.At(at.Add(patience), func() {
+		// A generated customer opens one conversation only: the open one
+		// is it, unless it has not reached the router yet.
 		c := w.live[p.open]
-		if p.open == 0 || c == nil || c.assigned || !c.opened.Equal(at) {
+		if p.open == 0 || c == nil || c.assigned {
 			return
 		}
 		w.engine.Abandon(w.clock.Now(), p.key)
