@@ -92,16 +92,15 @@ func (h *agentHeap) top() *agent {
 	return h.members[h.items[0].pos].a
 }
 
-// load sets the item's key from its agent.
-func (h *agentHeap) load(it *heapItem) {
-	a := h.members[it.pos].a
+// load sets the item's key from its agent a.
+func (h *agentHeap) load(it *heapItem, a *agent) {
 	it.k1, it.k2 = h.key(a)
 	it.last, it.rank = a.lastAssigned, a.rank
 }
 
 func (h *agentHeap) push(m member) {
 	it := heapItem{pos: int32(m.a.slots[m.slot].pos)}
-	h.load(&it)
+	h.load(&it, m.a)
 	h.items = append(h.items, it)
 	i := len(h.items) - 1
 	h.at[it.pos] = int32(i)
@@ -124,9 +123,9 @@ func (h *agentHeap) remove(i int) {
 	}
 }
 
-// fix restores the order after the key of the agent at i changed.
-func (h *agentHeap) fix(i int) {
-	h.load(&h.items[i])
+// fix restores the order after the key of agent a, at i, changed.
+func (h *agentHeap) fix(i int, a *agent) {
+	h.load(&h.items[i], a)
 	if !h.down(i) {
 		h.up(i)
 	}

@@ -58,7 +58,7 @@ func (p heapPicker) set(g *group, m member, eligible bool) {
 			g.removeFresh(s.freshPos)
 		}
 		if i := g.eligible.posOf(s.pos); i >= 0 {
-			g.eligible.fix(i)
+			g.eligible.fix(i, m.a)
 		} else {
 			g.eligible.push(m)
 		}

@@ -148,7 +148,7 @@ func TestStrategyKeys(t *testing.T) {
 		a := &agent{id: x.id, active: x.active, capacity: x.capacity, lastAssigned: x.last, rank: int32(x.id[0])}
 		h := agentHeap{key: key, members: []member{{a: a}}}
 		it := &heapItem{}
-		h.load(it)
+		h.load(it, a)
 		return it
 	}
 	tests := []struct {
