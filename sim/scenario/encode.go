@@ -21,23 +21,23 @@ func (f *Format) Encode(s *Scenario) ([]byte, error) {
 		return nil, fmt.Errorf("scenario: encode %s: %w", s.Name, err)
 	}
 	out := encScenario{
-		Name:         s.Name,
-		Description:  s.Description,
-		Seed:         s.Seed,
-		Start:        s.Start,
-		Duration:     s.Duration,
-		Tenant:       s.Tenant,
-		Schedules:    s.Schedules,
-		Bot:          s.Bot,
-		Workstreams:  s.Workstreams,
-		Channels:     channels,
-		Agents:       s.Agents,
-		Groups:       s.Groups,
-		Customers:    customers,
-		Steps:        s.Steps,
-		Traffic:      s.Traffic,
-		QuickReplies: s.QuickReplies,
+		Name:        s.Name,
+		Description: s.Description,
+		Seed:        s.Seed,
+		Start:       s.Start,
+		Duration:    s.Duration,
+		Tenant:      s.Tenant,
+		Schedules:   s.Schedules,
+		Bot:         s.Bot,
+		Workstreams: s.Workstreams,
+		Channels:    channels,
+		Agents:      s.Agents,
+		Groups:      s.Groups,
+		Customers:   customers,
+		Steps:       s.Steps,
+		Traffic:     s.Traffic,
 	}
+	out.QuickReplies = s.QuickReplies
 	for _, e := range s.Expect {
 		x := encExpect{
 			Customer: e.Customer, State: e.State, AssignedTo: e.AssignedTo, Group: e.Group,
@@ -68,23 +68,25 @@ func (f *Format) Encode(s *Scenario) ([]byte, error) {
 // encScenario is Scenario as Encode writes it: the same keys, with
 // expectations that write at whenever it was given (even "0s").
 type encScenario struct {
-	Name         string                    `toml:"name,omitempty"`
-	Description  string                    `toml:"description,omitempty"`
-	Seed         uint64                    `toml:"seed,omitzero"`
-	Start        time.Time                 `toml:"start"`
-	Duration     Duration                  `toml:"duration,omitzero"`
-	Tenant       Tenant                    `toml:"tenant"`
-	Schedules    map[string]Schedule       `toml:"schedules,omitempty"`
-	Bot          *Bot                      `toml:"bot"`
-	Workstreams  []Workstream              `toml:"workstreams,omitempty"`
-	Channels     map[string]map[string]any `toml:"channels,omitempty"`
-	Agents       []Agent                   `toml:"agents,omitempty"`
-	Groups       []Group                   `toml:"groups,omitempty"`
-	Customers    []map[string]any          `toml:"customers,omitempty"`
-	Steps        []Step                    `toml:"steps,omitempty"`
-	Expect       []encExpect               `toml:"expect,omitempty"`
-	Traffic      []Traffic                 `toml:"traffic,omitempty"`
-	QuickReplies []QuickReply              `toml:"quick_replies,omitempty"`
+	Name        string                    `toml:"name,omitempty"`
+	Description string                    `toml:"description,omitempty"`
+	Seed        uint64                    `toml:"seed,omitzero"`
+	Start       time.Time                 `toml:"start"`
+	Duration    Duration                  `toml:"duration,omitzero"`
+	Tenant      Tenant                    `toml:"tenant"`
+	Schedules   map[string]Schedule       `toml:"schedules,omitempty"`
+	Bot         *Bot                      `toml:"bot"`
+	Workstreams []Workstream              `toml:"workstreams,omitempty"`
+	Channels    map[string]map[string]any `toml:"channels,omitempty"`
+	Agents      []Agent                   `toml:"agents,omitempty"`
+	Groups      []Group                   `toml:"groups,omitempty"`
+	Customers   []map[string]any          `toml:"customers,omitempty"`
+	Steps       []Step                    `toml:"steps,omitempty"`
+	Expect      []encExpect               `toml:"expect,omitempty"`
+	Traffic     []Traffic                 `toml:"traffic,omitempty"`
+
+	// The message center.
+	QuickReplies []QuickReply `toml:"quick_replies,omitempty"`
 }
 
 // encExpect is Expect as Encode writes it.

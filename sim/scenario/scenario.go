@@ -233,27 +233,26 @@ type Step struct {
 	Attaches *File     `toml:"attaches"`           // an attachment
 	Template *Template `toml:"template"`           // agent only
 	Close    bool      `toml:"close,omitempty"`    // agent closes the conversation with To
-	// Abandon: the customer gives up waiting (customer only); the waiting
-	// conversation closes as abandoned.
-	Abandon  bool      `toml:"abandon,omitempty"`
+	Abandon  bool      `toml:"abandon,omitempty"`  // customer gives up waiting (customer only)
 	Take     bool      `toml:"take,omitempty"`     // agent takes To's waiting conversation
 	Transfer *Transfer `toml:"transfer"`           // agent hands its conversation with To on
 	Presence string    `toml:"presence,omitempty"` // agent only: online | offline
+	Caption  string    `toml:"caption,omitempty"`  // caption of Attaches
+	Repeat   int       `toml:"repeat,omitzero"`    // send Says this many times (default 1)
+	Every    Duration  `toml:"every,omitzero"`     // spacing of repeats and of several Says
+	Line     int       `toml:"-"`                  // source line of the [[steps]] header
+
 	// The message center's actions on the latest conversation of To
 	// (agent only): star or unstar, archive or unarchive, tag the customer
 	// (Colour sets the tag's colour, shared by every customer with it),
 	// mark read or unread, send a saved quick reply, record a rating.
-	Star       *bool    `toml:"star"`
-	Archive    *bool    `toml:"archive"`
-	Tag        string   `toml:"tag,omitempty"`
-	Colour     string   `toml:"colour,omitempty"`
-	Read       *bool    `toml:"read"`
-	QuickReply string   `toml:"quick_reply,omitempty"`
-	Rate       *int     `toml:"rate"`
-	Caption    string   `toml:"caption,omitempty"` // caption of Attaches
-	Repeat     int      `toml:"repeat,omitzero"`   // send Says this many times (default 1)
-	Every      Duration `toml:"every,omitzero"`    // spacing of repeats and of several Says
-	Line       int      `toml:"-"`                 // source line of the [[steps]] header
+	Star       *bool  `toml:"star"`
+	Archive    *bool  `toml:"archive"`
+	Tag        string `toml:"tag,omitempty"`
+	Colour     string `toml:"colour,omitempty"`
+	Read       *bool  `toml:"read"`
+	QuickReply string `toml:"quick_reply,omitempty"`
+	Rate       *int   `toml:"rate"`
 }
 
 // Transfer is where an agent step hands a conversation: a group, an
@@ -362,14 +361,15 @@ type Traffic struct {
 	Handle   Distribution `toml:"handle,omitempty"`   // handle time from assignment to close, "exp 6m"
 	// Reply is the agent's first-response time, from assignment to the
 	// first reply, "exp 40s"; unset spreads the replies evenly over Handle.
-	Reply Distribution `toml:"reply,omitempty"`
+	Reply   Distribution `toml:"reply,omitempty"`
+	Regions []string     `toml:"regions,omitempty"` // drawn uniformly for each customer
+	Pages   []string     `toml:"entry_pages,omitempty"`
+	Stores  []string     `toml:"stores,omitempty"`
+	Line    int          `toml:"-"` // source line of the [[traffic]] header
+
 	// Patience is how long each customer waits for an agent before giving
-	// up, "exp 60s": a conversation still waiting for its first assignment
-	// that long after it opened closes as abandoned. Unset: customers wait
-	// as long as it takes.
+	// up, "exp 60s": a conversation not yet assigned that long after the
+	// customer's arrival closes as abandoned. Unset: customers wait as
+	// long as it takes.
 	Patience Distribution `toml:"patience,omitempty"`
-	Regions  []string     `toml:"regions,omitempty"` // drawn uniformly for each customer
-	Pages    []string     `toml:"entry_pages,omitempty"`
-	Stores   []string     `toml:"stores,omitempty"`
-	Line     int          `toml:"-"` // source line of the [[traffic]] header
 }
