@@ -171,7 +171,7 @@ type htmlDrift struct {
 }
 
 type htmlAgent struct {
-	ID, Capacity, Assignments, Peak, Online, PerCapHour, Util string
+	ID, Capacity, Assignments, Peak, Online, PerCapHour, Util, Eligible, PerEligHour string
 }
 
 type htmlLine struct {
@@ -284,7 +284,8 @@ func htmlScenarioOf(r *result.Result, n, of int, opt Options) htmlScenario {
 	for _, a := range r.Agents {
 		s.Agents = append(s.Agents, htmlAgent{ID: a.ID, Capacity: strconv.Itoa(a.Capacity), Assignments: strconv.Itoa(a.Assignments),
 			Peak: strconv.Itoa(a.PeakActive), Online: human(a.OnlineTime),
-			PerCapHour: strconv.FormatFloat(a.PerCapacityHour, 'f', 3, 64), Util: strconv.FormatFloat(a.Utilization, 'f', 3, 64)})
+			PerCapHour: strconv.FormatFloat(a.PerCapacityHour, 'f', 3, 64), Util: strconv.FormatFloat(a.Utilization, 'f', 3, 64),
+			Eligible: human(a.EligibleTime), PerEligHour: strconv.FormatFloat(a.PerEligibleHour, 'f', 3, 64)})
 	}
 	s.AgentCount = plural(len(r.Agents), "agent", "agents")
 	s.AgentsOpen = len(r.Agents) <= maxAgentRows || opt.Verbose
@@ -868,10 +869,10 @@ const htmlTemplateText = `<!DOCTYPE html>
 <details class="more"{{if .AgentsOpen}} open{{end}}>
 <summary>{{.AgentCount}}</summary>
 <div class="tablewrap"><table>
-<thead><tr><th scope="col">agent</th><th scope="col" class="num">capacity</th><th scope="col" class="num">assigned</th><th scope="col" class="num">peak</th><th scope="col">online</th><th scope="col" class="num">per capacity-hour</th><th scope="col" class="num">utilization</th></tr></thead>
+<thead><tr><th scope="col">agent</th><th scope="col" class="num">capacity</th><th scope="col" class="num">assigned</th><th scope="col" class="num">peak</th><th scope="col">online</th><th scope="col" class="num">per capacity-hour</th><th scope="col" class="num">utilization</th><th scope="col">eligible</th><th scope="col" class="num">per eligible hour</th></tr></thead>
 <tbody>
 {{- range .Agents}}
-<tr><th scope="row">{{.ID}}</th><td class="num">{{.Capacity}}</td><td class="num">{{.Assignments}}</td><td class="num">{{.Peak}}</td><td>{{.Online}}</td><td class="num">{{.PerCapHour}}</td><td class="num">{{.Util}}</td></tr>
+<tr><th scope="row">{{.ID}}</th><td class="num">{{.Capacity}}</td><td class="num">{{.Assignments}}</td><td class="num">{{.Peak}}</td><td>{{.Online}}</td><td class="num">{{.PerCapHour}}</td><td class="num">{{.Util}}</td><td>{{.Eligible}}</td><td class="num">{{.PerEligHour}}</td></tr>
 {{- end}}
 </tbody>
 </table></div>

@@ -68,6 +68,10 @@ func checkFinite(r *result.Result) error {
 		return fmt.Errorf("metrics.fairness_jain is %v, which JSON cannot represent", r.Metrics.Jain)
 	case bad(r.Metrics.Spread):
 		return fmt.Errorf("metrics.fairness_spread is %v, which JSON cannot represent", r.Metrics.Spread)
+	case bad(r.Metrics.EligibleJain):
+		return fmt.Errorf("metrics.fairness_eligible_jain is %v, which JSON cannot represent", r.Metrics.EligibleJain)
+	case bad(r.Metrics.EligibleSpread):
+		return fmt.Errorf("metrics.fairness_eligible_spread is %v, which JSON cannot represent", r.Metrics.EligibleSpread)
 	}
 	for _, a := range r.Agents {
 		switch {
@@ -75,6 +79,8 @@ func checkFinite(r *result.Result) error {
 			return fmt.Errorf("agent %q: per_capacity_hour is %v, which JSON cannot represent", a.ID, a.PerCapacityHour)
 		case bad(a.Utilization):
 			return fmt.Errorf("agent %q: utilization is %v, which JSON cannot represent", a.ID, a.Utilization)
+		case bad(a.PerEligibleHour):
+			return fmt.Errorf("agent %q: per_eligible_hour is %v, which JSON cannot represent", a.ID, a.PerEligibleHour)
 		}
 	}
 	return nil

@@ -226,7 +226,7 @@ func writeAgents(b *bufio.Writer, agents []result.Agent, verbose bool) {
 			len(agents), n[0], median, n[len(n)-1]))
 		return
 	}
-	rows := [][]string{{"agent", "cap", "assigned", "peak", "online", "per cap-h", "util"}}
+	rows := [][]string{{"agent", "cap", "assigned", "peak", "online", "per cap-h", "util", "eligible", "per elig-h"}}
 	for _, a := range agents {
 		rows = append(rows, []string{
 			oneLine(a.ID),
@@ -236,10 +236,12 @@ func writeAgents(b *bufio.Writer, agents []result.Agent, verbose bool) {
 			human(a.OnlineTime),
 			strconv.FormatFloat(a.PerCapacityHour, 'f', 3, 64),
 			strconv.FormatFloat(a.Utilization, 'f', 3, 64),
+			human(a.EligibleTime),
+			strconv.FormatFloat(a.PerEligibleHour, 'f', 3, 64),
 		})
 	}
 	b.WriteString("  agents\n")
-	writeTable(b, "    ", rows, map[int]bool{0: true, 4: true})
+	writeTable(b, "    ", rows, map[int]bool{0: true, 4: true, 7: true})
 }
 
 // writeTable writes rows as columns two spaces apart; columns in left are

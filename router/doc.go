@@ -89,6 +89,17 @@
 //     have the earliest last-assigned time, so a tie between them goes by
 //     id.
 //
+// The key-based strategies share one index: a 4-ary heap per group whose
+// items hold the key (the load as the bits of the float64 quotient
+// active/capacity, exactly ordered for capacities up to 2^26; the
+// last-assigned time; the agent's rank among the ids) and whose positions
+// live in an array of the group's own, so that a decision reads and writes
+// only the heap's arrays.
+//
+// Each agent's eligible time ([AgentStats.EligibleTime]) is the time it was
+// online, inside its working hours and below capacity: the measure of
+// assignments per eligible hour, fair across agents of different shifts.
+//
 // # Waiting and overflow
 //
 // With no eligible agent a conversation waits in its group. Whenever an
@@ -173,7 +184,7 @@
 // A conversation is with the bot (if any), waiting, then assigned, then
 // closed ([States]); reassignment and transfers may take it back to
 // waiting. Every close has a [CloseReason] ([CloseReasons]): agent, idle,
-// missed or window.
+// missed, window or abandoned.
 //
 // Missed chats follow Zoho SalesIQ. [Config.MissedAfter] is the response
 // limit: a conversation that no agent has replied to that long after it
@@ -194,6 +205,13 @@
 // [Policy] with NewConversationAfterWindow, an open conversation closes with
 // reason [ClosedWindow] when its reply window ends, and the customer's next
 // message opens a new one.
+//
+// A customer who gives up waiting ([Engine.Abandon]) closes the
+// conversation with reason [ClosedAbandoned]. Only a conversation waiting
+// for an agent (in a queue or the unassigned inbox) can be abandoned; the
+// engine holds no patience of its own (the caller knows when its customer
+// gives up), and the queue moves on as if the conversation had never been
+// there.
 //
 // # Event log
 //

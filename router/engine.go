@@ -125,6 +125,7 @@ type agent struct {
 	lastAssigned int64  // unix ns, or never
 	slots        []slot // memberships, in group priority order
 	store        string // scope: "" for the headquarters
+	rank         int32  // the agent's place among all agents ordered by id
 
 	sched   *schedule      // nil: always in hours
 	loc     *time.Location // where sched is read
@@ -135,13 +136,17 @@ type agent struct {
 	onlineTotal time.Duration
 	busyAt      time.Time
 	busyTotal   time.Duration
+	// eligible: online, in hours and below capacity, since eligibleSince;
+	// eligibleTotal sums the spans that ended.
+	eligible      bool
+	eligibleSince time.Time
+	eligibleTotal time.Duration
 }
 
 // slot is an agent's membership in one group, with its positions there.
 type slot struct {
 	g        *group
 	pos      int // in g.members: the agent's place in the group's rotation
-	heapPos  int // in g.eligible, or -1
 	freshPos int // in g.fresh, or -1
 }
 
@@ -273,12 +278,12 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("router: unknown strategy %q (want one of %s)", e.strategy, oneOf(Strategies()))
 	}
 	e.picker = newPicker(e.strategy)
-	less := leastLoadedLess
+	key := keyFunc(leastLoadedKey)
 	switch e.strategy {
 	case LongestIdle:
-		less = longestIdleLess
+		key = longestIdleKey
 	case MostFreeCapacity:
-		less = mostFreeCapacityLess
+		key = mostFreeCapacityKey
 	}
 	if !slices.Contains(Splits(), e.split) {
 		return nil, fmt.Errorf("router: unknown split %q (want one of %s)", e.split, oneOf(Splits()))
@@ -341,7 +346,7 @@ func New(cfg Config) (*Engine, error) {
 					gc.Name, k.split, e.split, e.split, k.split)
 			}
 		}
-		g := &group{name: gc.Name, priority: gc.Priority, order: i, ignoreHours: gc.IgnoreHours, eligible: agentHeap{less: less}, cursor: -1}
+		g := &group{name: gc.Name, priority: gc.Priority, order: i, ignoreHours: gc.IgnoreHours, eligible: agentHeap{key: key}, cursor: -1}
 		e.byName[gc.Name] = g
 		e.groups = append(e.groups, g)
 		if gc.Name == DefaultGroup {
@@ -367,7 +372,7 @@ func New(cfg Config) (*Engine, error) {
 			if _, dup := e.byName[name]; dup {
 				return nil, fmt.Errorf("router: group %q is the implicit group of store %q; rename it", name, ac.Store)
 			}
-			g := &group{name: name, priority: math.MaxInt, order: len(e.groups), eligible: agentHeap{less: less}, cursor: -1}
+			g := &group{name: name, priority: math.MaxInt, order: len(e.groups), eligible: agentHeap{key: key}, cursor: -1}
 			e.byName[name] = g
 			e.groups = append(e.groups, g)
 			cfg.Groups = append(cfg.Groups, GroupConfig{Name: name, Stores: []string{ac.Store}})
@@ -375,7 +380,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if !definedDefault {
 		// The implicit default group comes after every defined group.
-		e.deflt = &group{name: DefaultGroup, priority: math.MaxInt, order: len(e.groups), eligible: agentHeap{less: less}, cursor: -1}
+		e.deflt = &group{name: DefaultGroup, priority: math.MaxInt, order: len(e.groups), eligible: agentHeap{key: key}, cursor: -1}
 		e.byName[DefaultGroup] = e.deflt
 		e.groups = append(e.groups, e.deflt)
 	}
@@ -410,8 +415,8 @@ func New(cfg Config) (*Engine, error) {
 		if _, dup := e.agents[ac.ID]; dup {
 			return nil, fmt.Errorf("router: agent %q defined twice", ac.ID)
 		}
-		if ac.Capacity < 1 {
-			return nil, fmt.Errorf("router: agent %q has capacity %d; want at least 1", ac.ID, ac.Capacity)
+		if ac.Capacity < 1 || ac.Capacity > MaxCapacity {
+			return nil, fmt.Errorf("router: agent %q has capacity %d; want 1 to %d", ac.ID, ac.Capacity, MaxCapacity)
 		}
 		a := &agent{id: ac.ID, capacity: ac.Capacity, lastAssigned: never, store: ac.Store, onShift: true, due: newDues()}
 		if ac.Schedule != "" {
@@ -430,7 +435,7 @@ func New(cfg Config) (*Engine, error) {
 				return
 			}
 			seen[g] = true
-			a.slots = append(a.slots, slot{g: g, pos: len(g.members), heapPos: -1, freshPos: -1})
+			a.slots = append(a.slots, slot{g: g, pos: len(g.members), freshPos: -1})
 			g.members = append(g.members, member{a: a, slot: len(a.slots) - 1})
 		}
 		// Memberships are kept in priority order, the order drain wants.
@@ -458,7 +463,13 @@ func New(cfg Config) (*Engine, error) {
 			join(g)
 		}
 	}
+	// Heaps order ties by id: rank the agents by id once.
+	byID := slices.Sorted(maps.Keys(e.agents))
+	for i, id := range byID {
+		e.agents[id].rank = int32(i)
+	}
 	for _, g := range e.groups {
+		g.eligible.init(g.members)
 		if e.strategy == RoundRobin {
 			g.rotation = newRotation(len(g.members))
 		}
@@ -944,12 +955,13 @@ func (e *Engine) setActive(now time.Time, a *agent, n int) {
 	if n > a.peak {
 		a.peak = n
 	}
-	e.reindex(a)
+	e.reindex(now, a)
 }
 
 // reindex puts the agent where it belongs in each of its groups' picker
 // after its eligibility or key changed.
-func (e *Engine) reindex(a *agent) {
+func (e *Engine) reindex(now time.Time, a *agent) {
+	a.trackEligible(now)
 	for i := range a.slots {
 		s := &a.slots[i]
 		e.picker.set(s.g, member{a: a, slot: i}, e.eligibleIn(a, s))
@@ -1049,7 +1061,7 @@ func (e *Engine) SetOnline(now time.Time, agentID string, online bool) error {
 		a.onlineTotal += now.Sub(a.onlineSince)
 		e.log(Event{At: now, Kind: EventOffline, Agent: a.id})
 	}
-	e.reindex(a)
+	e.reindex(now, a)
 	if online {
 		e.drain(now, a)
 	}
@@ -1686,6 +1698,10 @@ func (a *agent) stats(now time.Time) AgentStats {
 	}
 	if !a.busyAt.IsZero() {
 		s.BusyTime += time.Duration(a.active) * now.Sub(a.busyAt)
+	}
+	s.EligibleTime = a.eligibleTotal
+	if a.eligible {
+		s.EligibleTime += now.Sub(a.eligibleSince)
 	}
 	if a.lastAssigned != never {
 		s.LastAssigned = time.Unix(0, a.lastAssigned).In(now.Location())

@@ -1165,7 +1165,7 @@ func TestEnumerations(t *testing.T) {
 		{"Strategies", Strategies(), []Strategy{LeastLoaded, LongestIdle, RoundRobin, MostFreeCapacity}},
 		{"Overflows", Overflows(), []Overflow{OverflowNone, OverflowDefault}},
 		{"Reasons", Reasons(), []Reason{ReasonWindowClosed, ReasonReplyLimit, ReasonAttachmentType, ReasonAttachmentSize, ReasonTextTooLong, ReasonNotAssigned, ReasonNoConversation}},
-		{"CloseReasons", CloseReasons(), []CloseReason{ClosedByAgent, ClosedIdle, ClosedMissed, ClosedWindow}},
+		{"CloseReasons", CloseReasons(), []CloseReason{ClosedByAgent, ClosedIdle, ClosedMissed, ClosedWindow, ClosedAbandoned}},
 		{"States", States(), []State{WithBot, Waiting, Assigned, Closed}},
 	}
 	for _, tt := range tests {

@@ -1,5 +1,7 @@
 package router
 
+import "math"
+
 // member is an agent's place in one group: the agent, and which of the
 // agent's memberships this is (its index in agent.slots).
 type member struct {
@@ -7,43 +9,101 @@ type member struct {
 	slot int
 }
 
-// heapItem is an agent in a group's heap, with a copy of its strategy key
-// fields, so that comparisons read the heap's own array and not the agents.
+// heapItem is an agent in a group's heap with its strategy key, copied
+// out of the agent so that comparisons read the heap's own array and not
+// the agents: (k1, k2, last, rank), smallest first, with rank standing for
+// the agent's id (agents ordered by id). pos is the agent's place in the
+// group's members.
 type heapItem struct {
-	a        *agent
-	slot     int32
-	active   int32
-	capacity int32
-	last     int64 // the agent's lastAssigned
+	k1   uint64
+	last int64 // the agent's lastAssigned
+	k2   int32
+	rank int32
+	pos  int32
 }
 
-func (it *heapItem) load() {
-	it.active, it.capacity, it.last = int32(it.a.active), int32(it.a.capacity), it.a.lastAssigned
+// less orders heap items by their key. It is one inlined comparison chain
+// whatever the strategy: each strategy only chooses k1 and k2 ([keyFunc]).
+func (x *heapItem) less(y *heapItem) bool {
+	if x.k1 != y.k1 {
+		return x.k1 < y.k1
+	}
+	if x.k2 != y.k2 {
+		return x.k2 < y.k2
+	}
+	if x.last != y.last {
+		return x.last < y.last
+	}
+	return x.rank < y.rank
 }
 
-// agentHeap is a binary min-heap of a group's eligible agents ordered by the
-// group's strategy key. Each agent records its position in every heap it is
-// in (agent.slots[slot].heapPos), so a change of key is fixed in O(log n).
+// keyFunc gives the leading components of an agent's key under a strategy;
+// the last assigned time and the id rank follow.
+type keyFunc func(a *agent) (k1 uint64, k2 int32)
+
+// leastLoadedKey orders by (active/capacity, active, last assigned at, id).
+// The load is compared as the bits of the float64 quotient: IEEE division
+// rounds correctly and monotonically, and two different quotients of
+// integers up to 2^26 differ by more than a rounding step, so the order is
+// the exact order of the fractions for any capacity up to 67 million.
+func leastLoadedKey(a *agent) (uint64, int32) {
+	return math.Float64bits(float64(a.active) / float64(a.capacity)), int32(a.active)
+}
+
+// longestIdleKey orders assigned-before agents by (last assigned at, id).
+// Never-assigned agents are kept apart and drawn at random.
+func longestIdleKey(*agent) (uint64, int32) { return 0, 0 }
+
+// mostFreeCapacityKey orders by (free slots descending, last assigned at,
+// id).
+func mostFreeCapacityKey(a *agent) (uint64, int32) {
+	return ^uint64(a.capacity - a.active), 0
+}
+
+// agentHeap is a min-heap of a group's eligible agents ordered by the
+// group's strategy key. at holds each member's position in the heap (by its
+// place in the group's members), or -1, so a change of key is fixed in
+// O(log n) without leaving the heap's own arrays.
 type agentHeap struct {
-	items []heapItem
-	less  func(x, y *heapItem) bool
+	items   []heapItem
+	at      []int32
+	members []member // the group's, to name the agent of an item
+	key     keyFunc
+}
+
+// init sizes the position index for the group's members.
+func (h *agentHeap) init(members []member) {
+	h.members = members
+	h.at = make([]int32, len(members))
+	for i := range h.at {
+		h.at[i] = -1
+	}
 }
 
 func (h *agentHeap) len() int { return len(h.items) }
+
+// posOf is the heap position of the member at pos, or -1.
+func (h *agentHeap) posOf(pos int) int { return int(h.at[pos]) }
 
 func (h *agentHeap) top() *agent {
 	if len(h.items) == 0 {
 		return nil
 	}
-	return h.items[0].a
+	return h.members[h.items[0].pos].a
+}
+
+// load sets the item's key from its agent a.
+func (h *agentHeap) load(it *heapItem, a *agent) {
+	it.k1, it.k2 = h.key(a)
+	it.last, it.rank = a.lastAssigned, a.rank
 }
 
 func (h *agentHeap) push(m member) {
-	it := heapItem{a: m.a, slot: int32(m.slot)}
-	it.load()
+	it := heapItem{pos: int32(m.a.slots[m.slot].pos)}
+	h.load(&it, m.a)
 	h.items = append(h.items, it)
 	i := len(h.items) - 1
-	m.a.slots[m.slot].heapPos = i
+	h.at[it.pos] = int32(i)
 	h.up(i)
 }
 
@@ -55,7 +115,7 @@ func (h *agentHeap) remove(i int) {
 	}
 	h.items[n] = heapItem{}
 	h.items = h.items[:n]
-	gone.a.slots[gone.slot].heapPos = -1
+	h.at[gone.pos] = -1
 	if i != n {
 		if !h.down(i) {
 			h.up(i)
@@ -63,86 +123,90 @@ func (h *agentHeap) remove(i int) {
 	}
 }
 
-// fix restores the order after the key of the agent at i changed.
-func (h *agentHeap) fix(i int) {
-	h.items[i].load()
+// fix restores the order after the key of agent a, at i, changed.
+func (h *agentHeap) fix(i int, a *agent) {
+	h.load(&h.items[i], a)
 	if !h.down(i) {
 		h.up(i)
 	}
 }
 
+// put places it at position i of the heap and records where it is.
+func (h *agentHeap) put(i int, it heapItem) {
+	h.items[i] = it
+	h.at[it.pos] = int32(i)
+}
+
 func (h *agentHeap) swap(i, j int) {
 	h.items[i], h.items[j] = h.items[j], h.items[i]
-	h.items[i].a.slots[h.items[i].slot].heapPos = i
-	h.items[j].a.slots[h.items[j].slot].heapPos = j
+	h.at[h.items[i].pos] = int32(i)
+	h.at[h.items[j].pos] = int32(j)
 }
 
+// The heap is 4-ary: the children of i are arity*i+1 to arity*i+arity.
+// Half the levels of a binary heap, with a node's children side by side in
+// memory.
+const arity = 4
+
+// up moves the item at j towards the root while it comes before its
+// parent, shifting the parents down into the hole it leaves.
 func (h *agentHeap) up(j int) {
+	it := h.items[j]
 	for j > 0 {
-		i := (j - 1) / 2
-		if !h.less(&h.items[j], &h.items[i]) {
+		i := (j - 1) / arity
+		if !it.less(&h.items[i]) {
 			break
 		}
-		h.swap(i, j)
+		h.put(j, h.items[i])
 		j = i
 	}
+	h.put(j, it)
 }
 
-func (h *agentHeap) down(i0 int) bool {
-	i := i0
+// first is the child of i that comes first, or -1 for a leaf.
+func (h *agentHeap) first(i int) int {
 	n := len(h.items)
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
+	l := arity*i + 1
+	if l >= n {
+		return -1
+	}
+	j := l
+	for c := l + 1; c < l+arity && c < n; c++ {
+		if h.items[c].less(&h.items[j]) {
+			j = c
 		}
-		j := l
-		if r := l + 1; r < n && h.less(&h.items[r], &h.items[l]) {
-			j = r
-		}
-		if !h.less(&h.items[j], &h.items[i]) {
-			break
-		}
-		h.swap(i, j)
+	}
+	return j
+}
+
+// down moves the item at i0 towards the leaves while a child comes before
+// it, and reports whether it moved. An item that sinks (an agent just
+// assigned has the latest last-assigned time) is taken down the path of
+// the first children to a leaf, then back up to its place: it usually
+// belongs near the bottom, so this compares it far less often than
+// testing it at every level.
+func (h *agentHeap) down(i0 int) bool {
+	j := h.first(i0)
+	it := h.items[i0]
+	if j < 0 || !h.items[j].less(&it) {
+		return false
+	}
+	i := i0
+	for j >= 0 {
+		h.put(i, h.items[j])
 		i = j
+		j = h.first(i)
 	}
-	return i > i0
-}
-
-// leastLoadedLess orders by (active/capacity, active, last assigned at, id).
-func leastLoadedLess(a, b *heapItem) bool {
-	// Compare active/capacity exactly by cross-multiplying.
-	if x, y := int64(a.active)*int64(b.capacity), int64(b.active)*int64(a.capacity); x != y {
-		return x < y
+	for i > i0 {
+		p := (i - 1) / arity
+		if !it.less(&h.items[p]) {
+			break
+		}
+		h.put(i, h.items[p])
+		i = p
 	}
-	if a.active != b.active {
-		return a.active < b.active
-	}
-	if a.last != b.last {
-		return a.last < b.last
-	}
-	return a.a.id < b.a.id
-}
-
-// longestIdleLess orders assigned-before agents by (last assigned at, id).
-// Never-assigned agents are kept apart and drawn at random.
-func longestIdleLess(a, b *heapItem) bool {
-	if a.last != b.last {
-		return a.last < b.last
-	}
-	return a.a.id < b.a.id
-}
-
-// mostFreeCapacityLess orders by (free slots descending, last assigned at,
-// id).
-func mostFreeCapacityLess(a, b *heapItem) bool {
-	if x, y := a.capacity-a.active, b.capacity-b.active; x != y {
-		return x > y
-	}
-	if a.last != b.last {
-		return a.last < b.last
-	}
-	return a.a.id < b.a.id
+	h.put(i, it)
+	return true
 }
 
 // deadlineKind says what a deadline is for.

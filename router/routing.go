@@ -16,6 +16,7 @@ func (e *Engine) startShifts(now time.Time) {
 		if e.onlineByHours && on {
 			e.setOnline(now, a, true)
 		}
+		a.trackEligible(now)
 		if ok {
 			e.setAgentDeadline(next, a, deadlineShift)
 		}
@@ -36,7 +37,7 @@ func (e *Engine) shiftChange(at time.Time, a *agent) {
 		if e.onlineByHours {
 			e.setOnline(at, a, on)
 		}
-		e.reindex(a)
+		e.reindex(at, a)
 		if on {
 			e.drain(at, a)
 		}

@@ -30,7 +30,7 @@ const SnapshotVersion = 1
 //   - last_id, open, seq: the newest conversation id, how many are open,
 //     the deadline counter; last_seq, cursor, ring, ring_next: the event
 //     log and the position Events reads from;
-//   - agents: presence, load and figures of each agent;
+//   - agents: presence, load, figures and eligible time of each agent;
 //   - groups: the agents each group's index holds as eligible, its
 //     waiting conversations (oldest first), its never-assigned agents in
 //     draw order (longest-idle) and its round-robin cursor;
@@ -56,13 +56,14 @@ func (e *Engine) Save() ([]byte, error) {
 		a := e.agents[id]
 		s.Agents = append(s.Agents, agentState{ID: a.id, Online: a.online, Active: a.active, Assignments: a.assignments,
 			Peak: a.peak, LastAssigned: a.lastAssigned, OnShift: a.onShift, OnlineSince: a.onlineSince,
-			OnlineTotal: a.onlineTotal, BusyAt: a.busyAt, BusyTotal: a.busyTotal})
+			OnlineTotal: a.onlineTotal, BusyAt: a.busyAt, BusyTotal: a.busyTotal,
+			Eligible: a.eligible, EligibleSince: a.eligibleSince, EligibleTotal: a.eligibleTotal})
 	}
 	for _, g := range e.groups {
 		gs := groupState{Name: g.name, Cursor: g.cursor}
 		for _, m := range g.members {
 			sl := &m.a.slots[m.slot]
-			if sl.heapPos >= 0 || sl.freshPos >= 0 || g.rotation.size > 0 && g.rotation.cnt[g.rotation.size+sl.pos] == 1 {
+			if g.eligible.posOf(sl.pos) >= 0 || sl.freshPos >= 0 || g.rotation.size > 0 && g.rotation.cnt[g.rotation.size+sl.pos] == 1 {
 				gs.Eligible = append(gs.Eligible, m.a.id)
 			}
 		}
@@ -184,6 +185,7 @@ func (e *Engine) Restore(b []byte) error {
 		}
 		a.online, a.active, a.assignments, a.peak, a.lastAssigned = as.Online, as.Active, as.Assignments, as.Peak, as.LastAssigned
 		a.onShift, a.onlineSince, a.onlineTotal, a.busyAt, a.busyTotal = as.OnShift, as.OnlineSince, as.OnlineTotal, as.BusyAt, as.BusyTotal
+		a.eligible, a.eligibleSince, a.eligibleTotal = as.Eligible, as.EligibleSince, as.EligibleTotal
 	}
 
 	custs := make(map[CustomerKey]*customer, len(s.Customers))
@@ -362,6 +364,11 @@ type agentState struct {
 	OnlineTotal  time.Duration `json:"online_total"`
 	BusyAt       time.Time     `json:"busy_at"`
 	BusyTotal    time.Duration `json:"busy_total"`
+	// Eligible (online, in hours, below capacity) since EligibleSince;
+	// EligibleTotal sums the spans that ended.
+	Eligible      bool          `json:"eligible"`
+	EligibleSince time.Time     `json:"eligible_since"`
+	EligibleTotal time.Duration `json:"eligible_total"`
 }
 
 type groupState struct {

@@ -22,20 +22,19 @@ type picker interface {
 func newPicker(s Strategy) picker {
 	switch s {
 	case LongestIdle:
-		return heapPicker{less: longestIdleLess, fresh: true}
+		return heapPicker{fresh: true}
 	case RoundRobin:
 		return rotationPicker{}
 	case MostFreeCapacity:
-		return heapPicker{less: mostFreeCapacityLess}
+		return heapPicker{}
 	}
-	return heapPicker{less: leastLoadedLess}
+	return heapPicker{}
 }
 
 // heapPicker keeps a group's eligible agents in its indexed heap, ordered
-// by less. With fresh, never-assigned agents are kept apart in the group's
+// by the strategy's key. With fresh, never-assigned agents are kept apart in the group's
 // fresh list and drawn at random first (longest-idle).
 type heapPicker struct {
-	less  func(a, b *heapItem) bool
 	fresh bool
 }
 
@@ -43,8 +42,8 @@ func (p heapPicker) set(g *group, m member, eligible bool) {
 	s := &m.a.slots[m.slot]
 	switch {
 	case !eligible:
-		if s.heapPos >= 0 {
-			g.eligible.remove(s.heapPos)
+		if i := g.eligible.posOf(s.pos); i >= 0 {
+			g.eligible.remove(i)
 		}
 		if s.freshPos >= 0 {
 			g.removeFresh(s.freshPos)
@@ -58,8 +57,8 @@ func (p heapPicker) set(g *group, m member, eligible bool) {
 		if s.freshPos >= 0 {
 			g.removeFresh(s.freshPos)
 		}
-		if s.heapPos >= 0 {
-			g.eligible.fix(s.heapPos)
+		if i := g.eligible.posOf(s.pos); i >= 0 {
+			g.eligible.fix(i, m.a)
 		} else {
 			g.eligible.push(m)
 		}

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -138,34 +139,72 @@ func TestMostFreeCapacity(t *testing.T) {
 // TestStrategyKeys checks each heap strategy's order against its
 // documented key, field by field.
 func TestStrategyKeys(t *testing.T) {
-	ag := func(id string, active, capacity int, last int64) *heapItem {
-		it := &heapItem{a: &agent{id: id, active: active, capacity: capacity, lastAssigned: last}}
-		it.load()
+	type ag struct {
+		id               string
+		active, capacity int
+		last             int64
+	}
+	item := func(key keyFunc, x ag) *heapItem {
+		a := &agent{id: x.id, active: x.active, capacity: x.capacity, lastAssigned: x.last, rank: int32(x.id[0])}
+		h := agentHeap{key: key, members: []member{{a: a}}}
+		it := &heapItem{}
+		h.load(it, a)
 		return it
 	}
 	tests := []struct {
 		name string
-		less func(a, b *heapItem) bool
-		a, b *heapItem // a must come first
+		key  keyFunc
+		a, b ag // a must come first
 	}{
-		{"least-loaded: active/capacity", leastLoadedLess, ag("z", 1, 4, 9), ag("a", 1, 2, 1)},
-		{"least-loaded: then active", leastLoadedLess, ag("z", 1, 2, 9), ag("a", 2, 4, 1)},
-		{"least-loaded: then last assigned", leastLoadedLess, ag("z", 1, 2, 1), ag("a", 1, 2, 2)},
-		{"least-loaded: never assigned first", leastLoadedLess, ag("z", 0, 2, never), ag("a", 0, 2, 1)},
-		{"least-loaded: then id", leastLoadedLess, ag("a", 1, 2, 1), ag("b", 1, 2, 1)},
-		{"most-free-capacity: free slots descending", mostFreeCapacityLess, ag("z", 3, 6, 9), ag("a", 0, 2, 1)},
-		{"most-free-capacity: then last assigned", mostFreeCapacityLess, ag("z", 1, 3, 1), ag("a", 0, 2, 2)},
-		{"most-free-capacity: never assigned first", mostFreeCapacityLess, ag("z", 0, 2, never), ag("a", 0, 2, 1)},
-		{"most-free-capacity: then id", mostFreeCapacityLess, ag("a", 0, 2, never), ag("b", 0, 2, never)},
-		{"longest-idle: last assigned", longestIdleLess, ag("z", 3, 4, 1), ag("a", 0, 4, 2)},
-		{"longest-idle: then id", longestIdleLess, ag("a", 3, 4, 1), ag("b", 0, 4, 1)},
+		{"least-loaded: active/capacity", leastLoadedKey, ag{"z", 1, 4, 9}, ag{"a", 1, 2, 1}},
+		{"least-loaded: then active", leastLoadedKey, ag{"z", 1, 2, 9}, ag{"a", 2, 4, 1}},
+		{"least-loaded: then last assigned", leastLoadedKey, ag{"z", 1, 2, 1}, ag{"a", 1, 2, 2}},
+		{"least-loaded: never assigned first", leastLoadedKey, ag{"z", 0, 2, never}, ag{"a", 0, 2, 1}},
+		{"least-loaded: then id", leastLoadedKey, ag{"a", 1, 2, 1}, ag{"b", 1, 2, 1}},
+		{"least-loaded: close fractions", leastLoadedKey, ag{"z", 33554431, 67108863, 9}, ag{"a", 33554432, 67108863, 1}},
+		{"least-loaded: equal fractions of large capacities", leastLoadedKey, ag{"z", 1 << 24, 1 << 25, 9}, ag{"a", 1 << 25, 1 << 26, 1}},
+		{"most-free-capacity: free slots descending", mostFreeCapacityKey, ag{"z", 3, 6, 9}, ag{"a", 0, 2, 1}},
+		{"most-free-capacity: then last assigned", mostFreeCapacityKey, ag{"z", 1, 3, 1}, ag{"a", 0, 2, 2}},
+		{"most-free-capacity: never assigned first", mostFreeCapacityKey, ag{"z", 0, 2, never}, ag{"a", 0, 2, 1}},
+		{"most-free-capacity: then id", mostFreeCapacityKey, ag{"a", 0, 2, never}, ag{"b", 0, 2, never}},
+		{"longest-idle: last assigned", longestIdleKey, ag{"z", 3, 4, 1}, ag{"a", 0, 4, 2}},
+		{"longest-idle: then id", longestIdleKey, ag{"a", 3, 4, 1}, ag{"b", 0, 4, 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if !tt.less(tt.a, tt.b) || tt.less(tt.b, tt.a) {
-				t.Errorf("%s must come before %s", tt.a.a.id, tt.b.a.id)
+			a, b := item(tt.key, tt.a), item(tt.key, tt.b)
+			if !a.less(b) || b.less(a) {
+				t.Errorf("%s must come before %s", tt.a.id, tt.b.id)
 			}
 		})
+	}
+}
+
+// TestLeastLoadedKeyIsExact compares the float key of least-loaded with
+// the exact order of the fractions, by cross-multiplying, over every
+// fraction of small capacities and random ones of large capacities.
+func TestLeastLoadedKeyIsExact(t *testing.T) {
+	type frac struct{ a, c int }
+	var fs []frac
+	for c := 1; c <= 40; c++ {
+		for a := 0; a < c; a++ {
+			fs = append(fs, frac{a, c})
+		}
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 2000 {
+		c := 1 + rng.IntN(1<<26)
+		fs = append(fs, frac{rng.IntN(c), c})
+	}
+	for i, x := range fs {
+		for _, y := range fs[max(0, i-200) : i+1] {
+			kx, _ := leastLoadedKey(&agent{active: x.a, capacity: x.c})
+			ky, _ := leastLoadedKey(&agent{active: y.a, capacity: y.c})
+			exact := cmp.Compare(int64(x.a)*int64(y.c), int64(y.a)*int64(x.c))
+			if got := cmp.Compare(kx, ky); got != exact {
+				t.Fatalf("%d/%d vs %d/%d: key order %d, exact order %d", x.a, x.c, y.a, y.c, got, exact)
+			}
+		}
 	}
 }
 

@@ -74,6 +74,10 @@ const DefaultEventLog = 1 << 16
 // accepts: Zoho SalesIQ closes idle chats after at most 24 hours.
 const MaxIdleAfter = 24 * time.Hour
 
+// MaxCapacity is the largest [AgentConfig.Capacity] New accepts: loads
+// (active over capacity) are ordered exactly up to it.
+const MaxCapacity = 1 << 26
+
 // Config is everything an [Engine] is built from.
 type Config struct {
 	Split    Split    // classification method; "" means [SplitNone]
@@ -179,7 +183,7 @@ type GroupConfig struct {
 // AgentConfig describes one agent.
 type AgentConfig struct {
 	ID       string   // unique, non-empty
-	Capacity int      // concurrent conversations; at least 1
+	Capacity int      // concurrent conversations; 1 to [MaxCapacity]
 	Groups   []string // groups the agent belongs to, besides the default group
 	// NoReception removes the agent from the implicit default group: an
 	// account without reception permission is never assigned there.
@@ -377,12 +381,14 @@ const (
 	ClosedIdle    CloseReason = "idle"
 	ClosedMissed  CloseReason = "missed"
 	ClosedWindow  CloseReason = "window"
+	// ClosedAbandoned: the customer gave up waiting ([Engine.Abandon]).
+	ClosedAbandoned CloseReason = "abandoned"
 )
 
 // CloseReasons lists the close reasons in documentation order. The slice is
 // a new copy on every call.
 func CloseReasons() []CloseReason {
-	return []CloseReason{ClosedByAgent, ClosedIdle, ClosedMissed, ClosedWindow}
+	return []CloseReason{ClosedByAgent, ClosedIdle, ClosedMissed, ClosedWindow, ClosedAbandoned}
 }
 
 // State is where a conversation is in its lifecycle.
@@ -598,6 +604,13 @@ type AgentStats struct {
 	OnlineTime time.Duration
 	// BusyTime integrates active conversations over time (conversation-time).
 	BusyTime time.Duration
+	// EligibleTime is how long the agent could be assigned a conversation
+	// up to the snapshot: online, inside working hours and with a free
+	// slot. Assignments over it are the agent's assignments per eligible
+	// hour, the fair share's measure when agents work different hours.
+	// (A group with ignore_hours may assign a member outside its hours;
+	// that time is not counted.)
+	EligibleTime time.Duration
 	// LastAssigned is the time of the last assignment; zero if never.
 	LastAssigned time.Time
 }

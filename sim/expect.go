@@ -93,6 +93,7 @@ func (w *World) expect(ex *scenario.Expect) {
 			}
 			add(subject, "never_assigned_to", "never "+strings.Join(ex.NeverAssignedTo, ", "), orNone(strings.Join(hit, ", ")), len(hit) == 0, p, conv)
 		}
+		w.expectInboxRow(ex, subject, p, c.ID, ok, eq)
 	case ex.Agent != "":
 		s, _ := w.engine.Agent(now, ex.Agent)
 		subject := "agent " + ex.Agent
@@ -124,6 +125,10 @@ func (w *World) expect(ex *scenario.Expect) {
 			v = m.Jain
 		case "fairness.spread":
 			v = m.Spread
+		case "fairness.eligible_jain":
+			v = m.EligibleJain
+		case "fairness.eligible_spread":
+			v = m.EligibleSpread
 		case "wait.p50":
 			d, isDur = m.WaitP50, true
 		case "wait.p90":
@@ -171,6 +176,8 @@ func (w *World) expect(ex *scenario.Expect) {
 		if ex.MaxDuration != nil {
 			bound("max_duration", d <= ex.MaxDuration.D(), "<= "+ex.MaxDuration.String())
 		}
+	case ex.Inbox != "":
+		w.expectInboxView(ex, eq)
 	case ex.Drift != "":
 		// The findings so far are the ones this check counted (and covers).
 		w.driftChecks = append(w.driftChecks, driftCheck{kind: ex.Drift, seen: len(w.res.Drift)})
@@ -215,14 +222,18 @@ func conversationTimeline(all []result.Line, conv string) []result.Line {
 // metrics computes fairness and waits at now.
 func (w *World) metrics(now time.Time) result.Metrics {
 	var m result.Metrics
-	var xs []float64
+	var xs, es []float64
 	for _, a := range w.engine.Agents(now) {
+		if a.EligibleTime > 0 {
+			es = append(es, float64(a.Assignments)/a.EligibleTime.Hours())
+		}
 		if a.OnlineTime <= 0 {
 			continue
 		}
 		xs = append(xs, float64(a.Assignments)/(float64(a.Capacity)*a.OnlineTime.Hours()))
 	}
 	m.Jain, m.Spread = Jain(xs), Spread(xs)
+	m.EligibleJain, m.EligibleSpread = Jain(es), Spread(es)
 	// A conversation never assigned counts with the time it waited until it
 	// closed or until now, so a queue nobody serves cannot look fast.
 	var pending []time.Duration
@@ -311,7 +322,11 @@ func (w *World) Finish() result.Result {
 	w.res.Metrics = w.metrics(now)
 	w.res.Series = w.seriesResult(now)
 	for _, a := range w.engine.Agents(now) {
-		ag := result.Agent{ID: a.ID, Capacity: a.Capacity, Assignments: a.Assignments, PeakActive: a.PeakActive, OnlineTime: a.OnlineTime}
+		ag := result.Agent{ID: a.ID, Capacity: a.Capacity, Assignments: a.Assignments, PeakActive: a.PeakActive, OnlineTime: a.OnlineTime,
+			EligibleTime: a.EligibleTime}
+		if h := a.EligibleTime.Hours(); h > 0 {
+			ag.PerEligibleHour = float64(a.Assignments) / h
+		}
 		if h := a.OnlineTime.Hours(); h > 0 {
 			ag.PerCapacityHour = float64(a.Assignments) / (float64(a.Capacity) * h)
 			ag.Utilization = a.BusyTime.Hours() / (float64(a.Capacity) * h)

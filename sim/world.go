@@ -104,6 +104,9 @@ type World struct {
 	// report them (see wantsService).
 	service *serviceFigures
 
+	// center is the message center, when the scenario uses it.
+	center *messageCenter
+
 	res result.Result
 
 	routerCfg router.Config // the engine's configuration, to build it again on a restart
@@ -335,7 +338,7 @@ func (w *World) setup() error {
 			w.addScripted(c, w.newHandle(c.Channel))
 		}
 	}
-	return nil
+	return w.setupInbox()
 }
 
 func (w *World) addScripted(c scenario.Customer, handle string) {
@@ -521,6 +524,11 @@ func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
 		if tr.Reply.Kind != "" {
 			p.reply = max(draw(w.traffic, tr.Reply), time.Millisecond)
 		}
+		if tr.Patience.Kind != "" {
+			// Drawn only when set, so that flows without patience keep
+			// their random stream.
+			w.giveUpAfter(p, at, draw(w.traffic, tr.Patience))
+		}
 		p.name = p.id
 		w.people[p.key] = p
 		var prof router.Profile
@@ -632,6 +640,7 @@ type openChannel struct {
 // observe records an engine event and drives generated customers.
 func (w *World) observe(ev router.Event) {
 	w.counts[ev.Kind]++
+	w.inboxApply(ev)
 	w.track(ev)
 	w.recordSeries(ev)
 	p := w.people[ev.Customer]
@@ -661,7 +670,7 @@ func (w *World) observe(ev router.Event) {
 		if p.open == ev.Conversation {
 			p.open = 0
 		}
-		if p.flow != nil && p.conversed {
+		if p.flow != nil && (p.conversed || ev.Detail == string(router.ClosedAbandoned)) {
 			// A generated customer writes in one conversation only: once
 			// it is over, nothing of the customer is needed.
 			delete(w.people, p.key)
@@ -713,6 +722,9 @@ func (w *World) track(ev router.Event) {
 				if w.service != nil {
 					w.service.unassigned(ev.At.Sub(c.opened))
 				}
+			}
+			if w.service != nil && ev.Detail == string(router.ClosedAbandoned) {
+				w.service.abandoned++
 			}
 			delete(w.live, ev.Conversation)
 		}
@@ -797,6 +809,10 @@ func (w *World) step(st *scenario.Step, idx int) {
 	}
 	if st.Customer != "" {
 		p := w.byID[st.Customer]
+		if st.Abandon {
+			w.abandon(p, st)
+			return
+		}
 		if f := st.Attaches; f != nil {
 			w.customerSays(p, Message{Text: st.Caption, Attachment: &router.Attachment{Kind: f.Kind, Format: f.Format, Size: int64(f.Size), Name: f.Name}})
 			return
@@ -832,6 +848,9 @@ func (w *World) step(st *scenario.Step, idx int) {
 		if err := w.engine.Transfer(now, st.Agent, p.key, st.Transfer.Group, st.Transfer.Agent); err != nil {
 			w.note(p, "step_failed", st.Agent, fmt.Sprintf("line %d: transfer: %v", st.Line, err))
 		}
+		return
+	}
+	if w.inboxStep(st) {
 		return
 	}
 	p := w.byID[st.To]

@@ -120,6 +120,13 @@ type Metrics struct {
 	Jain float64 `json:"fairness_jain"`
 	// Spread is max minus min of the same normalized figures.
 	Spread float64 `json:"fairness_spread"`
+	// EligibleJain and EligibleSpread are Jain's index and max minus min
+	// over each agent's assignments per eligible hour (Agent.
+	// PerEligibleHour), among the agents eligible for some time: fairness
+	// measured against the time each agent could be assigned, whatever
+	// its shift, presence and load.
+	EligibleJain   float64 `json:"fairness_eligible_jain"`
+	EligibleSpread float64 `json:"fairness_eligible_spread"`
 	// The waits are over every conversation: the time to its first
 	// assignment, or, for one never assigned, the time it waited until it
 	// closed or the run ended.
@@ -172,6 +179,12 @@ type Agent struct {
 	PerCapacityHour float64 `json:"per_capacity_hour"`
 	// Utilization is conversation-time over capacity-time online.
 	Utilization float64 `json:"utilization"`
+	// EligibleTime is how long the agent could be assigned a conversation:
+	// online, inside its working hours and with a free slot.
+	EligibleTime time.Duration `json:"eligible_ns"`
+	// PerEligibleHour is assignments per hour of EligibleTime; 0 when the
+	// agent was never eligible.
+	PerEligibleHour float64 `json:"per_eligible_hour"`
 }
 
 // Series is a run's figures over virtual time, sampled on the virtual clock

@@ -37,6 +37,7 @@ func (f *Format) Encode(s *Scenario) ([]byte, error) {
 		Steps:       s.Steps,
 		Traffic:     s.Traffic,
 	}
+	out.QuickReplies = s.QuickReplies
 	for _, e := range s.Expect {
 		x := encExpect{
 			Customer: e.Customer, State: e.State, AssignedTo: e.AssignedTo, Group: e.Group,
@@ -46,6 +47,9 @@ func (f *Format) Encode(s *Scenario) ([]byte, error) {
 			Agent: e.Agent, Assignments: e.Assignments, Active: e.Active, AssignedOrder: e.AssignedOrder, InHours: e.InHours,
 			Metric: e.Metric, Min: e.Min, Max: e.Max, MinDuration: e.MinDuration, MaxDuration: e.MaxDuration,
 			Drift: e.Drift, Count: e.Count,
+			Starred: e.Starred, Archived: e.Archived, Unread: e.Unread, Tags: e.Tags, TagColours: e.TagColours,
+			Phones: e.Phones, FromAd: e.FromAd, Rating: e.Rating,
+			Inbox: e.Inbox, Listed: e.Listed, WithPhone: e.WithPhone, WithAd: e.WithAd, WithTag: e.WithTag, Search: e.Search,
 		}
 		if e.HasAt {
 			x.At = ptr(e.At)
@@ -80,6 +84,9 @@ type encScenario struct {
 	Steps       []Step                    `toml:"steps,omitempty"`
 	Expect      []encExpect               `toml:"expect,omitempty"`
 	Traffic     []Traffic                 `toml:"traffic,omitempty"`
+
+	// The message center.
+	QuickReplies []QuickReply `toml:"quick_replies,omitempty"`
 }
 
 // encExpect is Expect as Encode writes it.
@@ -106,6 +113,22 @@ type encExpect struct {
 	Active        *int     `toml:"active"`
 	AssignedOrder []string `toml:"assigned_order,omitempty"`
 	InHours       *bool    `toml:"in_hours"`
+
+	Starred    *bool             `toml:"starred"`
+	Archived   *bool             `toml:"archived"`
+	Unread     *int              `toml:"unread"`
+	Tags       []string          `toml:"tags"`
+	TagColours map[string]string `toml:"tag_colours"`
+	Phones     []string          `toml:"phones"`
+	FromAd     *bool             `toml:"from_ad"`
+	Rating     *int              `toml:"rating"`
+
+	Inbox     string `toml:"inbox,omitempty"`
+	Listed    *int   `toml:"listed"`
+	WithPhone bool   `toml:"with_phone,omitempty"`
+	WithAd    bool   `toml:"with_ad,omitempty"`
+	WithTag   string `toml:"with_tag,omitempty"`
+	Search    string `toml:"search,omitempty"`
 
 	Metric      string    `toml:"metric,omitempty"`
 	Min         *float64  `toml:"min"`

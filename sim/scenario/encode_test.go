@@ -129,6 +129,77 @@ agent = "li"
 assigned_order = ["u1", "u2", "u1"]
 in_hours = false
 `},
+		{"message center, patience, abandonment", `[[agents]]
+id = "li"
+[[customers]]
+id = "u1"
+ad_source = "fb-spring"
+[[quick_replies]]
+id = "hello"
+title = "Greeting"
+body = "Hello {name}"
+images = [{format = "jpeg", size = "100KB", name = "a.jpg"}, {format = "png"}]
+[[quick_replies]]
+id = "bare"
+title = "t"
+body = "b"
+[[steps]]
+customer = "u1"
+abandon = true
+[[steps]]
+agent = "li"
+to = "u1"
+star = false
+[[steps]]
+agent = "li"
+to = "u1"
+archive = true
+[[steps]]
+agent = "li"
+to = "u1"
+tag = "VIP"
+colour = "#B91C1C"
+[[steps]]
+agent = "li"
+to = "u1"
+read = false
+[[steps]]
+agent = "li"
+to = "u1"
+quick_reply = "hello"
+[[steps]]
+agent = "li"
+to = "u1"
+rate = 5
+[[expect]]
+customer = "u1"
+starred = false
+archived = true
+unread = 0
+tags = []
+tag_colours = {VIP = "#B91C1C"}
+phones = ["+886912345678"]
+from_ad = true
+rating = 0
+close_reason = "abandoned"
+[[expect]]
+inbox = "archived"
+listed = 1
+with_phone = true
+with_ad = true
+with_tag = "VIP"
+search = "0912"
+[[expect]]
+metric = "fairness.eligible_spread"
+max = 2
+[[traffic]]
+channel = "whatsapp"
+arrivals = "poisson 200/h"
+for = "1h"
+messages = "1"
+handle = "exp 3m"
+patience = "uniform 10s..2m"
+`},
 		{"empty tables", "[channels.whatsapp]\n[channels.whatsapp.router]\n[channels.whatsapp.rules.media.sticker]\n"},
 		{"odd values", `seed = 9223372036854775807
 start = "1678-01-01T00:00:00.123456789-23:59"

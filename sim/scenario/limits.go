@@ -165,7 +165,7 @@ func (v *validator) bounds(s *Scenario) {
 		}
 		// A generated conversation goes on after its arrival for its handle
 		// (or first-response) time.
-		tail := until.Add(max(tr.Handle.reach(), tr.Reply.reach()))
+		tail := until.Add(max(tr.Handle.reach(), tr.Reply.reach(), tr.Patience.reach()))
 		if !end.IsZero() && tail.After(end) {
 			tail = end
 		}

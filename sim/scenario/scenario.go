@@ -28,6 +28,26 @@ type Scenario struct {
 	Steps       []Step              `toml:"steps,omitempty"`
 	Expect      []Expect            `toml:"expect,omitempty"`
 	Traffic     []Traffic           `toml:"traffic,omitempty"`
+	// QuickReplies are the message center's saved replies, sent by a
+	// quick_reply step.
+	QuickReplies []QuickReply `toml:"quick_replies,omitempty"`
+}
+
+// QuickReply is one saved reply of the message center ([[quick_replies]]):
+// a title and a body, both required, the body's {name} replaced by the
+// customer's name, and at most 10 images sent after it.
+type QuickReply struct {
+	ID     string  `toml:"id,omitempty"` // what a quick_reply step names
+	Title  string  `toml:"title,omitempty"`
+	Body   string  `toml:"body,omitempty"`
+	Images []Image `toml:"images,omitempty"`
+}
+
+// Image is one image of a quick reply.
+type Image struct {
+	Format string `toml:"format,omitempty"` // jpeg, png, ...
+	Size   Size   `toml:"size,omitzero"`
+	Name   string `toml:"name,omitempty"`
 }
 
 // Tenant is the routing configuration.
@@ -220,6 +240,7 @@ type Step struct {
 	Attaches *File     `toml:"attaches"`           // an attachment
 	Template *Template `toml:"template"`           // agent only
 	Close    bool      `toml:"close,omitempty"`    // agent closes the conversation with To
+	Abandon  bool      `toml:"abandon,omitempty"`  // customer gives up waiting (customer only)
 	Take     bool      `toml:"take,omitempty"`     // agent takes To's waiting conversation
 	Transfer *Transfer `toml:"transfer"`           // agent hands its conversation with To on
 	Presence string    `toml:"presence,omitempty"` // agent only: online | offline
@@ -237,6 +258,18 @@ type Step struct {
 	// the state restored, as a production router survives a deploy. Such a
 	// step has no customer or agent.
 	RestartRouter bool `toml:"restart_router,omitempty"`
+
+	// The message center's actions on the latest conversation of To
+	// (agent only): star or unstar, archive or unarchive, tag the customer
+	// (Colour sets the tag's colour, shared by every customer with it),
+	// mark read or unread, send a saved quick reply, record a rating.
+	Star       *bool  `toml:"star"`
+	Archive    *bool  `toml:"archive"`
+	Tag        string `toml:"tag,omitempty"`
+	Colour     string `toml:"colour,omitempty"`
+	Read       *bool  `toml:"read"`
+	QuickReply string `toml:"quick_reply,omitempty"`
+	Rate       *int   `toml:"rate"`
 }
 
 // Transfer is where an agent step hands a conversation: a group, an
@@ -298,6 +331,27 @@ type Expect struct {
 	AssignedOrder []string `toml:"assigned_order,omitempty"`
 	InHours       *bool    `toml:"in_hours"` // inside working hours now
 
+	// Customer subject, the message center's row of the customer's latest
+	// conversation.
+	Starred    *bool             `toml:"starred"`
+	Archived   *bool             `toml:"archived"`
+	Unread     *int              `toml:"unread"`      // unread customer messages
+	Tags       []string          `toml:"tags"`        // the customer's tags, in the order added
+	TagColours map[string]string `toml:"tag_colours"` // tag -> "#RRGGBB"
+	Phones     []string          `toml:"phones"`      // detected numbers (E.164), newest first
+	FromAd     *bool             `toml:"from_ad"`     // the ad mark
+	Rating     *int              `toml:"rating"`      // 0: not rated
+
+	// Inbox subject: the number of conversations (Listed) in a view of
+	// the message center (all, unread, starred, archived), narrowed by the
+	// filters WithPhone, WithAd, WithTag and Search.
+	Inbox     string `toml:"inbox,omitempty"`
+	Listed    *int   `toml:"listed"`
+	WithPhone bool   `toml:"with_phone,omitempty"`
+	WithAd    bool   `toml:"with_ad,omitempty"`
+	WithTag   string `toml:"with_tag,omitempty"`
+	Search    string `toml:"search,omitempty"`
+
 	// Metric subject: one of fairness.jain, fairness.spread, wait.p50,
 	// wait.p90, wait.p99, wait.max, conversations, messages, closed, waiting.
 	Metric string   `toml:"metric,omitempty"`
@@ -329,4 +383,10 @@ type Traffic struct {
 	Pages   []string     `toml:"entry_pages,omitempty"`
 	Stores  []string     `toml:"stores,omitempty"`
 	Line    int          `toml:"-"` // source line of the [[traffic]] header
+
+	// Patience is how long each customer waits for an agent before giving
+	// up, "exp 60s": a conversation not yet assigned that long after the
+	// customer's arrival closes as abandoned. Unset: customers wait as
+	// long as it takes.
+	Patience Distribution `toml:"patience,omitempty"`
 }

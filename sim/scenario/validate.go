@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/router/inbox"
 	"slices"
 	"sort"
 	"strings"
@@ -19,11 +20,13 @@ var (
 	states           = names(router.States())
 	closeReasons     = names(router.CloseReasons())
 	refusalReasons   = names(router.Reasons())
-	metrics          = []string{"fairness.jain", "fairness.spread", "wait.p50", "wait.p90", "wait.p99", "wait.max", "wait.asa", "wait.probability", "service_level", "abandoned", "abandonment", "conversations", "messages", "closed", "waiting"}
+	metrics          = []string{"fairness.jain", "fairness.spread", "fairness.eligible_jain", "fairness.eligible_spread", "wait.p50", "wait.p90", "wait.p99", "wait.max", "wait.asa", "wait.probability", "service_level", "abandoned", "abandonment", "conversations", "messages", "closed", "waiting"}
 	driftKinds       = []string{"sent_refused", "refused_accepted", "any"}
 	fileKinds        = []string{"image", "audio", "video", "document", "sticker"}
 	windowAnchors    = []string{"last_inbound", "first_inbound"}
 	replyLimitResets = []string{"inbound", "window"}
+	inboxViews       = names(inbox.Views())
+	tagColours       = inbox.DefaultPalette()
 )
 
 // names turns the router's enumerated values into the strings a scenario
@@ -38,13 +41,15 @@ func names[T ~string](vals []T) []string {
 
 // The checks each expectation subject takes, in documentation order.
 var subjectChecks = map[string][]string{
-	"customer": {"state", "assigned_to", "group", "close_reason", "received", "last_received", "last_error", "last_refusal", "conversations", "same_agent_as", "other_agent_than", "never_assigned_to"},
-	"agent":    {"assignments", "active", "assigned_order", "in_hours"},
-	"metric":   {"min", "max", "min_duration", "max_duration"},
-	"drift":    {"count"},
+	"customer": {"state", "assigned_to", "group", "close_reason", "received", "last_received", "last_error", "last_refusal", "conversations", "same_agent_as", "other_agent_than", "never_assigned_to",
+		"starred", "archived", "unread", "tags", "tag_colours", "phones", "from_ad", "rating"},
+	"agent":  {"assignments", "active", "assigned_order", "in_hours"},
+	"metric": {"min", "max", "min_duration", "max_duration"},
+	"drift":  {"count"},
+	"inbox":  {"listed", "with_phone", "with_ad", "with_tag", "search"},
 }
 
-var subjects = []string{"customer", "agent", "metric", "drift"}
+var subjects = []string{"customer", "agent", "metric", "drift", "inbox"}
 
 type validator struct {
 	r      *reporter
@@ -167,8 +172,9 @@ func (s *Scenario) validate(r *reporter, f *Format, given map[string]bool) {
 		}
 	}
 	customers := v.customers(s.Customers)
+	quick := v.quickReplies(s.QuickReplies)
 	for i := range s.Steps {
-		v.step(indexPath("steps", i), &s.Steps[i], agents, customers, groups)
+		v.step(indexPath("steps", i), &s.Steps[i], agents, customers, groups, quick)
 	}
 	for i := range s.Expect {
 		v.expect(indexPath("expect", i), &s.Expect[i], s, agents, customers, groups)
@@ -283,8 +289,11 @@ func (v *validator) agents(as []Agent, groups, schedules []string) []string {
 		if v.unique(p, "id", a.ID, i, first, "agent", `id = "li"`) {
 			ids = append(ids, a.ID)
 		}
-		if a.Capacity < 1 {
+		switch {
+		case a.Capacity < 1:
 			v.errf(p+".capacity", "", "%s.capacity: must be at least 1, got %d", p, a.Capacity)
+		case a.Capacity > router.MaxCapacity:
+			v.errf(p+".capacity", fmt.Sprintf("at most %d", router.MaxCapacity), "%s.capacity: %d is more than an agent can hold", p, a.Capacity)
 		}
 		seen := map[string]bool{}
 		for k, g := range a.Groups {
@@ -352,7 +361,7 @@ func (v *validator) customers(cs []Customer) []string {
 	return ids
 }
 
-func (v *validator) step(p string, st *Step, agents, customers, groups []string) {
+func (v *validator) step(p string, st *Step, agents, customers, groups, quick []string) {
 	if st.RestartRouter {
 		v.restartStep(p, st)
 		return
@@ -410,14 +419,19 @@ func (v *validator) step(p string, st *Step, agents, customers, groups []string)
 		if st.EventKey != "" && st.Event == "" {
 			v.errf(p+".event_key", "", "%s.event_key: an event_key goes with event", p)
 		}
-		for _, k := range []string{"template", "close", "presence", "to", "take", "transfer"} {
+		for _, k := range []string{"template", "close", "presence", "to", "take", "transfer", "star", "archive", "tag", "colour", "read", "quick_reply", "rate"} {
 			if v.given[p+"."+k] {
 				v.errf(p+"."+k, "", "%s.%s: only agent steps use %s", p, k, k)
 			}
 		}
 		switch {
+		case st.Abandon && (st.Says != nil || st.Attaches != nil || st.Event != ""):
+			v.errf(p+".abandon", "use one step for each", "%s: a customer step that abandons sends nothing", p)
+		case st.Abandon:
+		case v.given[p+".abandon"] && st.Says == nil && st.Attaches == nil && st.Event == "":
+			v.errf(p+".abandon", "abandon = true, or says to write", "%s.abandon: false does nothing; a customer step needs says, attaches, event or abandon = true", p)
 		case st.Says == nil && st.Attaches == nil && st.Event == "":
-			v.errf(p, "", "%s: a customer step needs says, attaches or event", p)
+			v.errf(p, "", "%s: a customer step needs says, attaches, event or abandon = true", p)
 		case st.Says != nil && st.Attaches != nil:
 			v.errf(p+".attaches", "use one step for each", "%s: a customer step has says and attaches", p)
 		case st.Event != "" && st.Attaches != nil:
@@ -432,6 +446,9 @@ func (v *validator) step(p string, st *Step, agents, customers, groups []string)
 	}
 
 	// An agent step.
+	if v.given[p+".abandon"] {
+		v.errf(p+".abandon", "a customer step gives up waiting", "%s.abandon: only customer steps use abandon", p)
+	}
 	var actions []string
 	if st.Says != nil {
 		actions = append(actions, "says")
@@ -451,6 +468,7 @@ func (v *validator) step(p string, st *Step, agents, customers, groups []string)
 	if st.Take {
 		actions = append(actions, "take")
 	}
+	actions = append(actions, v.inboxStep(p, st, quick)...)
 	if st.Transfer != nil {
 		actions = append(actions, "transfer")
 		tp := p + ".transfer"
@@ -474,7 +492,7 @@ func (v *validator) step(p string, st *Step, agents, customers, groups []string)
 	}
 	switch len(actions) {
 	case 0:
-		v.errf(p, "", "%s: an agent step needs one of says, attaches, template, close = true, presence, take = true, transfer", p)
+		v.errf(p, "", "%s: an agent step needs one of says, attaches, template, close = true, presence, take = true, transfer, star, archive, tag, read, quick_reply, rate", p)
 		return
 	case 1:
 	default:
@@ -501,6 +519,7 @@ func (v *validator) expect(p string, e *Expect, s *Scenario, agents, customers, 
 		{"state", e.State}, {"assigned_to", e.AssignedTo}, {"group", e.Group}, {"close_reason", e.CloseReason},
 		{"last_received", e.LastReceived}, {"last_error", e.LastError}, {"last_refusal", e.LastRefusal},
 		{"same_agent_as", e.SameAgentAs}, {"other_agent_than", e.OtherAgentThan},
+		{"inbox", e.Inbox}, {"with_tag", e.WithTag}, {"search", e.Search},
 	} {
 		v.nonEmpty(p+"."+k.key, k.val)
 	}
@@ -513,7 +532,12 @@ func (v *validator) expect(p string, e *Expect, s *Scenario, agents, customers, 
 		"same_agent_as": e.SameAgentAs != "", "other_agent_than": e.OtherAgentThan != "", "never_assigned_to": e.NeverAssignedTo != nil || v.given[p+".never_assigned_to"],
 		"assigned_order": e.AssignedOrder != nil || v.given[p+".assigned_order"], "in_hours": e.InHours != nil,
 		"min": e.Min != nil, "max": e.Max != nil, "min_duration": e.MinDuration != nil, "max_duration": e.MaxDuration != nil,
-		"count": e.Count != nil,
+		"count":   e.Count != nil,
+		"starred": e.Starred != nil, "archived": e.Archived != nil, "unread": e.Unread != nil,
+		"tags": e.Tags != nil || v.given[p+".tags"], "tag_colours": e.TagColours != nil || v.given[p+".tag_colours"],
+		"phones": e.Phones != nil || v.given[p+".phones"], "from_ad": e.FromAd != nil, "rating": e.Rating != nil,
+		"inbox": e.Inbox != "", "listed": e.Listed != nil, "with_phone": e.WithPhone || v.given[p+".with_phone"],
+		"with_ad": e.WithAd || v.given[p+".with_ad"], "with_tag": e.WithTag != "", "search": e.Search != "",
 	}
 	if e.HasAt && s.Duration > 0 && e.At > s.Duration {
 		v.errf(p+".at", "", "%s.at: %s is after the end of the scenario (duration = %q)", p, e.At, s.Duration)
@@ -527,8 +551,8 @@ func (v *validator) expect(p string, e *Expect, s *Scenario, agents, customers, 
 	}
 	switch len(subj) {
 	case 0:
-		if !v.given[p+".customer"] && !v.given[p+".agent"] && !v.given[p+".metric"] && !v.given[p+".drift"] {
-			v.errf(p, "", "%s: an expectation needs a subject: one of customer, agent, metric, drift", p)
+		if !v.given[p+".customer"] && !v.given[p+".agent"] && !v.given[p+".metric"] && !v.given[p+".drift"] && !v.given[p+".inbox"] {
+			v.errf(p, "", "%s: an expectation needs a subject: one of customer, agent, metric, drift, inbox", p)
 		}
 		return
 	case 1:
@@ -588,6 +612,7 @@ func (v *validator) expect(p string, e *Expect, s *Scenario, agents, customers, 
 		for k, a := range e.NeverAssignedTo {
 			v.ref(indexPath(p+".never_assigned_to", k), a, agents, "agent")
 		}
+		v.inboxChecks(p, e)
 	case "agent":
 		v.ref(p+".agent", e.Agent, agents, "agent")
 		v.nonNegative(p+".assignments", e.Assignments)
@@ -625,6 +650,17 @@ func (v *validator) expect(p string, e *Expect, s *Scenario, agents, customers, 
 	case "drift":
 		v.enum(p+".drift", e.Drift, driftKinds)
 		v.nonNegative(p+".count", e.Count)
+	case "inbox":
+		v.enum(p+".inbox", e.Inbox, inboxViews)
+		if e.Listed == nil {
+			v.errf(p, "e.g. listed = 2", "%s: an inbox expectation checks listed: the number of conversations in the view", p)
+		}
+		v.nonNegative(p+".listed", e.Listed)
+		for _, k := range []string{"with_phone", "with_ad"} {
+			if v.given[p+"."+k] && !(k == "with_phone" && e.WithPhone || k == "with_ad" && e.WithAd) {
+				v.errf(p+"."+k, "leave the key out to count every conversation", "%s.%s: false filters nothing", p, k)
+			}
+		}
 	}
 }
 

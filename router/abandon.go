@@ -1,0 +1,27 @@
+package router
+
+import (
+	"fmt"
+	"time"
+)
+
+// Abandon records that the customer gave up waiting: the customer's open
+// conversation, waiting for an agent (in a queue or the unassigned inbox),
+// closes with reason [ClosedAbandoned]. A conversation that is assigned,
+// with the bot, or absent is an error, and nothing changes: a customer who
+// is being served, or is talking to the bot, is not waiting for anyone.
+func (e *Engine) Abandon(now time.Time, key CustomerKey) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now = e.accept(now)
+	e.advance(now)
+	c, ok := e.customers[key]
+	if !ok || c.open == nil {
+		return fmt.Errorf("router: %s has no open conversation", key)
+	}
+	if cv := c.open; cv.state != Waiting {
+		return fmt.Errorf("router: conversation %s of %s is %s, not waiting", cv.id, key, cv.state)
+	}
+	e.close(now, c.open, ClosedAbandoned)
+	return nil
+}

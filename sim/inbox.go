@@ -1,0 +1,263 @@
+package sim
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/router/inbox"
+	"github.com/omnisim/omnisim/sim/scenario"
+)
+
+// usesInbox says whether a scenario reaches the message center: a quick
+// reply, an agent step on it, or an expectation on it. Other runs build
+// no inbox and pay nothing for it.
+func usesInbox(sc *scenario.Scenario) bool {
+	if len(sc.QuickReplies) > 0 {
+		return true
+	}
+	for i := range sc.Steps {
+		if inboxAction(&sc.Steps[i]) != "" {
+			return true
+		}
+	}
+	for i := range sc.Expect {
+		if ex := &sc.Expect[i]; ex.Inbox != "" || ex.Starred != nil || ex.Archived != nil || ex.Unread != nil ||
+			ex.Tags != nil || ex.TagColours != nil || ex.Phones != nil || ex.FromAd != nil || ex.Rating != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// inboxAction names a step's message-center action, or "".
+func inboxAction(st *scenario.Step) string {
+	switch {
+	case st.Star != nil:
+		return "star"
+	case st.Archive != nil:
+		return "archive"
+	case st.Tag != "":
+		return "tag"
+	case st.Read != nil:
+		return "read"
+	case st.QuickReply != "":
+		return "quick_reply"
+	case st.Rate != nil:
+		return "rate"
+	}
+	return ""
+}
+
+// messageCenter is the world's message center: a router/inbox following
+// the engine's events, with the scenario's quick replies.
+type messageCenter struct {
+	ib    *inbox.Inbox
+	quick map[string]inbox.QuickReply // by the scenario's id
+}
+
+// setupInbox builds the message center when the scenario uses it: texts
+// come from the world's record of what scripted customers and their agents
+// said, names and ad sources from the scripted customers.
+func (w *World) setupInbox() error {
+	if !usesInbox(w.sc) {
+		return nil
+	}
+	mc := &messageCenter{quick: map[string]inbox.QuickReply{}}
+	mc.ib = inbox.New(inbox.Config{Text: func(ev router.Event) (string, bool) {
+		t, ok := w.texts[ev.Message]
+		if !ok {
+			return "", false
+		}
+		if u, err := strconv.Unquote(t); err == nil {
+			t = u // customer texts are kept quoted for timelines
+		}
+		return t, true
+	}})
+	for _, q := range w.sc.QuickReplies {
+		qr := inbox.QuickReply{Title: q.Title, Body: q.Body}
+		for _, img := range q.Images {
+			qr.Images = append(qr.Images, router.Attachment{Kind: "image", Format: img.Format, Size: int64(img.Size), Name: img.Name})
+		}
+		saved, err := mc.ib.SaveQuickReply(qr)
+		if err != nil {
+			return fmt.Errorf("quick reply %q: %w", q.ID, err)
+		}
+		mc.quick[q.ID] = saved
+	}
+	now := w.sc.Start
+	for _, c := range w.sc.Customers {
+		p := w.byID[c.ID]
+		if p == nil {
+			continue
+		}
+		mc.ib.SetName(now, p.key, p.name)
+		if c.AdSource != "" {
+			mc.ib.SetAdSource(now, p.key, c.AdSource)
+		}
+	}
+	w.center = mc
+	return nil
+}
+
+// inboxApply hands an engine event to the message center.
+func (w *World) inboxApply(ev router.Event) {
+	if w.center != nil {
+		w.center.ib.Apply(ev)
+	}
+}
+
+// inboxStep runs an agent step's message-center action on the latest
+// conversation of its customer, and reports whether the step was one.
+// What the message center refuses shows as step_failed.
+func (w *World) inboxStep(st *scenario.Step) bool {
+	action := inboxAction(st)
+	if action == "" || w.center == nil {
+		return false
+	}
+	ib := w.center.ib
+	p := w.byID[st.To]
+	now := w.clock.Now()
+	fail := func(err error) {
+		w.note(p, "step_failed", st.Agent, fmt.Sprintf("line %d: %s: %v", st.Line, strings.ReplaceAll(action, "_", " "), err))
+	}
+	c, _, ok := w.engine.Latest(p.key)
+	if !ok {
+		fail(fmt.Errorf("%s has no conversation", p.id))
+		return true
+	}
+	var err error
+	switch action {
+	case "star":
+		if *st.Star {
+			err = ib.Star(now, c.ID)
+		} else {
+			err = ib.Unstar(now, c.ID)
+		}
+	case "archive":
+		if *st.Archive {
+			err = ib.Archive(now, c.ID)
+		} else {
+			err = ib.Unarchive(now, c.ID)
+		}
+	case "tag":
+		if err = ib.Tag(now, c.ID, st.Tag); err == nil && st.Colour != "" {
+			err = ib.SetTagColour(now, st.Tag, strings.ToUpper(st.Colour))
+		}
+	case "read":
+		if *st.Read {
+			err = ib.MarkRead(now, c.ID)
+		} else {
+			err = ib.MarkUnread(now, c.ID)
+		}
+	case "rate":
+		err = ib.SetRating(now, c.ID, *st.Rate)
+	case "quick_reply":
+		var msgs []router.Outbound
+		if msgs, err = ib.Render(w.center.quick[st.QuickReply], c.ID, ""); err == nil {
+			for _, m := range msgs {
+				w.agentSend(p, st.Agent, m)
+			}
+		}
+	}
+	if err != nil {
+		fail(err)
+	}
+	return true
+}
+
+// expectInboxRow checks a customer expectation's message-center checks
+// against the row of the customer's latest conversation (id; ok false when
+// there is none).
+func (w *World) expectInboxRow(ex *scenario.Expect, subject string, p *person, id router.ConversationID, ok bool,
+	eq func(subject, field, want, got string, p *person, conv string)) {
+	if w.center == nil {
+		return
+	}
+	var row inbox.Row
+	conv := ""
+	if ok {
+		row, ok = w.center.ib.Conversation(id)
+		conv = id.String()
+	}
+	check := func(field, want string, got func() string) {
+		if !ok {
+			eq(subject, field, want, "no conversation in the message center", p, conv)
+			return
+		}
+		eq(subject, field, want, got(), p, conv)
+	}
+	if ex.Starred != nil {
+		check("starred", strconv.FormatBool(*ex.Starred), func() string { return strconv.FormatBool(row.Starred) })
+	}
+	if ex.Archived != nil {
+		check("archived", strconv.FormatBool(*ex.Archived), func() string { return strconv.FormatBool(row.Archived) })
+	}
+	if ex.Unread != nil {
+		check("unread", strconv.Itoa(*ex.Unread), func() string { return strconv.Itoa(row.Unread) })
+	}
+	if ex.Rating != nil {
+		check("rating", strconv.Itoa(*ex.Rating), func() string { return strconv.Itoa(row.Rating) })
+	}
+	if ex.FromAd != nil {
+		check("from_ad", strconv.FormatBool(*ex.FromAd), func() string { return strconv.FormatBool(len(row.AdSources) > 0) })
+	}
+	if ex.Tags != nil {
+		check("tags", orNone(strings.Join(ex.Tags, ", ")), func() string {
+			var names []string
+			for _, t := range row.Tags {
+				names = append(names, t.Name)
+			}
+			return orNone(strings.Join(names, ", "))
+		})
+	}
+	if ex.TagColours != nil {
+		colours := map[string]string{}
+		for _, t := range w.center.ib.Tags() {
+			colours[t.Name] = t.Colour
+		}
+		for _, name := range slices.Sorted(maps.Keys(ex.TagColours)) {
+			eq(subject, "tag_colours."+name, strings.ToUpper(ex.TagColours[name]), orNone(colours[name]), p, conv)
+		}
+	}
+	if ex.Phones != nil {
+		check("phones", orNone(strings.Join(ex.Phones, ", ")), func() string {
+			var nums []string
+			for _, ph := range row.Phones {
+				nums = append(nums, ph.E164)
+			}
+			return orNone(strings.Join(nums, ", "))
+		})
+	}
+}
+
+// expectInboxView checks an inbox expectation: the conversations listed in
+// a view of the message center under its filters.
+func (w *World) expectInboxView(ex *scenario.Expect, eq func(subject, field, want, got string, p *person, conv string)) {
+	subject := "inbox " + ex.Inbox
+	var filters []string
+	f := inbox.Filter{HasPhone: ex.WithPhone, FromAd: ex.WithAd, Tag: ex.WithTag, Search: ex.Search}
+	if ex.WithPhone {
+		filters = append(filters, "with phone")
+	}
+	if ex.WithAd {
+		filters = append(filters, "with ad")
+	}
+	if ex.WithTag != "" {
+		filters = append(filters, "tag "+ex.WithTag)
+	}
+	if ex.Search != "" {
+		filters = append(filters, "search "+strconv.Quote(ex.Search))
+	}
+	if len(filters) > 0 {
+		subject += " (" + strings.Join(filters, ", ") + ")"
+	}
+	n := 0
+	if w.center != nil {
+		n = w.center.ib.Counts(f)[inbox.View(ex.Inbox)].Conversations
+	}
+	eq(subject, "listed", strconv.Itoa(*ex.Listed), strconv.Itoa(n), nil, "")
+}

@@ -1,0 +1,147 @@
+package scenario
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/router/inbox"
+)
+
+// The message center's limits, as router/inbox enforces them.
+const (
+	maxTagRunes = inbox.MaxTagLength
+	maxRating   = inbox.MaxRating
+	maxImages   = inbox.MaxImages
+)
+
+// quickReplies checks the [[quick_replies]] and returns their ids.
+func (v *validator) quickReplies(qs []QuickReply) []string {
+	var ids []string
+	first := map[string]int{}
+	for i, q := range qs {
+		p := indexPath("quick_replies", i)
+		if v.unique(p, "id", q.ID, i, first, "quick reply", `id = "greeting"`) {
+			ids = append(ids, q.ID)
+		}
+		for _, k := range []struct{ key, val, example string }{
+			{"title", q.Title, `title = "Greeting"`}, {"body", q.Body, `body = "Hello {name}, how can we help?"`},
+		} {
+			if strings.TrimSpace(k.val) == "" {
+				v.errf(p+"."+k.key, "e.g. "+k.example, "%s.%s: required, and not blank", p, k.key)
+			}
+		}
+		if len(q.Images) > maxImages {
+			ip := indexPath(p+".images", maxImages)
+			v.errf(ip, fmt.Sprintf("the web shop allows at most %d images in a quick reply", maxImages),
+				"%s: a quick reply has %d images; at most %d", ip, len(q.Images), maxImages)
+		}
+		for j, img := range q.Images {
+			if img.Format == "" {
+				ip := indexPath(p+".images", j)
+				v.errf(ip+".format", `a file extension, e.g. "jpeg"`, "%s.format: missing", ip)
+			}
+		}
+	}
+	return ids
+}
+
+// tagName checks a tag name as the message center takes it: 1 to 50
+// characters after trimming, no control characters.
+func (v *validator) tagName(path, tag string) {
+	t := strings.TrimSpace(tag)
+	switch {
+	case t == "":
+		v.errf(path, `e.g. "VIP"`, "%s: empty tag", path)
+	case utf8.RuneCountInString(t) > maxTagRunes:
+		v.errf(path, "", "%s: a tag has at most %d characters, got %d", path, maxTagRunes, utf8.RuneCountInString(t))
+	case strings.IndexFunc(t, unicode.IsControl) >= 0:
+		v.errf(path, "", "%s: control characters in a tag", path)
+	case t != tag:
+		v.errf(path, fmt.Sprintf("write %q", t), "%s: spaces around the tag", path)
+	}
+}
+
+// inboxStep checks an agent step's message-center actions and returns
+// their names (the caller refuses more than one action).
+func (v *validator) inboxStep(p string, st *Step, quick []string) []string {
+	var actions []string
+	for _, a := range []struct {
+		key string
+		set bool
+	}{
+		{"star", st.Star != nil}, {"archive", st.Archive != nil}, {"tag", st.Tag != "" || v.given[p+".tag"]},
+		{"read", st.Read != nil}, {"quick_reply", st.QuickReply != "" || v.given[p+".quick_reply"]}, {"rate", st.Rate != nil},
+	} {
+		if a.set {
+			actions = append(actions, a.key)
+		}
+	}
+	if v.given[p+".tag"] {
+		v.tagName(p+".tag", st.Tag)
+	}
+	if st.Colour != "" || v.given[p+".colour"] {
+		if !v.given[p+".tag"] {
+			v.errf(p+".colour", `tag = "VIP", colour = "`+tagColours[0]+`"`, "%s.colour: a colour goes with tag", p)
+		} else {
+			v.colour(p+".colour", st.Colour)
+		}
+	}
+	if st.QuickReply != "" {
+		v.ref(p+".quick_reply", st.QuickReply, quick, "quick reply")
+	} else if v.given[p+".quick_reply"] {
+		v.errf(p+".quick_reply", "", "%s.quick_reply: empty value", p)
+	}
+	if r := st.Rate; r != nil && (*r < 1 || *r > maxRating) {
+		v.errf(p+".rate", "", "%s.rate: a rating is 1 to %d, got %d", p, maxRating, *r)
+	}
+	return actions
+}
+
+// colour checks a tag colour: one of the message center's palette.
+func (v *validator) colour(path, c string) {
+	v.enum(path, strings.ToUpper(c), tagColours)
+	if c == "" {
+		v.errf(path, "one of: "+strings.Join(tagColours, ", "), "%s: empty colour", path)
+	}
+}
+
+// inboxChecks checks a customer expectation's message-center checks.
+func (v *validator) inboxChecks(p string, e *Expect) {
+	v.nonNegative(p+".unread", e.Unread)
+	if r := e.Rating; r != nil && (*r < 0 || *r > maxRating) {
+		v.errf(p+".rating", "0 is not rated", "%s.rating: a rating is 0 to %d, got %d", p, maxRating, *r)
+	}
+	for k, t := range e.Tags {
+		v.tagName(indexPath(p+".tags", k), t)
+	}
+	if v.given[p+".tag_colours"] && len(e.TagColours) == 0 {
+		v.errf(p+".tag_colours", "", "%s.tag_colours: empty table", p)
+	}
+	for _, t := range slices.Sorted(maps.Keys(e.TagColours)) {
+		tp := joinPath(p+".tag_colours", t)
+		v.tagName(tp, t)
+		v.colour(tp, e.TagColours[t])
+	}
+	for k, ph := range e.Phones {
+		if !isE164(ph) {
+			v.errf(indexPath(p+".phones", k), "numbers are listed in E.164, e.g. +886912345678", "%s: %q is not an E.164 number", indexPath(p+".phones", k), ph)
+		}
+	}
+}
+
+// isE164 reports whether s is '+' and 2 to 15 digits.
+func isE164(s string) bool {
+	if len(s) < 3 || len(s) > 16 || s[0] != '+' {
+		return false
+	}
+	for _, r := range s[1:] {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
