@@ -85,11 +85,15 @@ func (a *Adapter) Messages(m router.Outbound) ([]Message, error) {
 
 // Send delivers m to a user. It replies with the user's reply token while
 // the token is fresh (younger than Config.ReplyTokenTTL) and unused, and
-// pushes otherwise: a reply token is good for one request, and a reply the
-// platform refuses as "Invalid reply token" is pushed instead. Every push
-// carries a new X-Line-Retry-Key; a push that got no answer or a 5xx is
-// retried with the same key (Config.PushRetries times), and a 409 to a
-// retry means the first try was accepted. The id returned is the first
+// pushes otherwise: a reply token is good for one request and a reply has
+// no retry key, so a reply the platform refuses as "Invalid reply token"
+// or transiently (a 5xx, or 429 for the rate limit) is pushed instead. A
+// reply that got no answer at all is not: it may have been delivered, and
+// a push could show it twice; its error is returned. Every push carries a
+// new X-Line-Retry-Key; a push that got no answer, a 5xx or a rate-limit
+// 429 is retried at once with the same key (Config.PushRetries times), and
+// a 409 to a retry means an earlier try was accepted: it counts as sent,
+// with the accepted request's message ids. The id returned is the first
 // sent message's.
 func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outbound) (string, error) {
 	msgs, err := a.Messages(m)
@@ -114,15 +118,18 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 			a.count(func(s *Stats) { s.Replies++ })
 			return first(res.IDs), nil
 		}
-		if res.Status != http.StatusBadRequest || res.Error.Message != MsgInvalidReplyToken {
+		invalid := res.Status == http.StatusBadRequest && res.Error.Message == MsgInvalidReplyToken
+		if !invalid && !transient(res) {
 			return "", platformError(res)
 		}
+		// The token is spent or unusable (a reply token answers one
+		// request, and a reply has no retry key): push instead.
 		a.count(func(s *Stats) { s.ReplyFallbacks++ })
 	}
 	key := a.retryKey()
 	for try := 0; ; try++ {
 		res, err := a.call(ctx, key, "", user, msgs)
-		retryable := err != nil || res.Status >= 500
+		retryable := err != nil || transient(res)
 		if retryable && try < a.cfg.PushRetries && ctx.Err() == nil {
 			a.count(func(s *Stats) { s.PushRetries++ })
 			continue
@@ -144,6 +151,16 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		}
 		return "", platformError(res)
 	}
+}
+
+// MsgRateLimit is LINE's message for a call over the API's rate limit.
+const MsgRateLimit = "The API rate limit has been exceeded. Try again later."
+
+// transient reports whether an answer refuses a request for now only: a
+// 5xx, or a 429 for the rate limit (not the monthly limit, which the next
+// try would meet as well).
+func transient(res APIResult) bool {
+	return res.Status >= 500 || res.Status == http.StatusTooManyRequests && res.Error.Message == MsgRateLimit
 }
 
 func first(ids []string) string {
