@@ -116,6 +116,7 @@ type binding struct {
 	adapter   *routerline.Adapter
 	account   string
 	numbering sim.JournalNumbering
+	acfg      routerline.Config // the adapter's configuration, to build it again
 }
 
 func cmpOr(s ...string) string {
@@ -157,6 +158,7 @@ func configs(env sim.Env, ch *scenario.Channel) (fakeline.Config, routerline.Con
 		fcfg.WebhookTimeout = -1 // handlers are called directly: nothing can hang
 	}
 	platformRules(ch.Rules, &fcfg)
+	fcfg.Faults = ch.Faults.Plan()
 	acfg := routerline.Config{
 		ChannelSecret: secret, ChannelAccessToken: token, BotUserID: bot,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed ^ 0x4c494e45, Profiles: true,
@@ -171,6 +173,9 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		// Direct: the fake and the adapter meet by values.
 		acfg.API = directAPI{b}
 		b.adapter = routerline.New(acfg, env.Receiver)
+		b.acfg = acfg
+		// The webhook reaches whichever adapter is current: a router
+		// restart replaces it (restart.go).
 		fcfg.Direct = func(ctx context.Context, dest string, evs []fakeline.Event) int {
 			return b.adapter.Events(ctx, dest, adapterEvents(evs))
 		}
@@ -186,7 +191,10 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		return nil, err
 	}
 	b.adapter = routerline.New(acfg, env.Receiver)
-	hook, err := env.Mount("webhook", b.adapter)
+	b.acfg = acfg
+	// The endpoint serves whichever adapter is current: a router restart
+	// replaces it (restart.go).
+	hook, err := env.Mount("webhook", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.adapter.ServeHTTP(w, r) }))
 	if err != nil {
 		return nil, err
 	}
@@ -293,7 +301,8 @@ func (b *binding) Flush(ctx context.Context) error {
 	return err
 }
 
-// NextDeadline is the fake's next webhook redelivery.
+// NextDeadline is the fake's next webhook redelivery or, under a fault
+// plan, its next held webhook try.
 func (b *binding) NextDeadline() (time.Time, bool) { return b.fake.NextDeadline() }
 
 // NewHandle makes the n-th user id: "U" and 32 hex digits, the last eight
@@ -339,11 +348,12 @@ func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Mess
 			if t, err = b.fake.CustomerText(ctx, customer, name, m.Text); t.Status != http.StatusOK {
 				in.Status = t.Status
 			}
+			in.Faulted = in.Faulted || t.Faulted
 		}
 	default:
 		in, err = b.fake.CustomerText(ctx, customer, name, m.Text)
 	}
-	return sim.Inbound{ID: cmpOr(in.ID, in.EventID), Status: in.Status}, err
+	return sim.Inbound{ID: cmpOr(in.ID, in.EventID), Status: in.Status, Pending: in.Faulted}, err
 }
 
 // Judge asks the fake whether it would accept m as a push now.
@@ -388,5 +398,6 @@ func (b *binding) Device(customer string) []sim.Delivery {
 func (b *binding) Stats() sim.Stats {
 	fc := b.fake.Counts()
 	as := b.adapter.Stats()
-	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates}
+	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates,
+		Faults: b.fake.FaultCount()}
 }

@@ -255,3 +255,78 @@ func TestInboundErrors(t *testing.T) {
 		t.Error("a redelivery is due")
 	}
 }
+
+// TestMemoryDirectFaults plays the same traffic under a fault plan on the
+// wire and without bytes: the plan acts the same on both (the same draws,
+// the same held, duplicated and failed webhooks, the same refused sends),
+// and a restart in the middle changes neither.
+func TestMemoryDirectFaults(t *testing.T) {
+	play := func(n sim.Network) string {
+		b, rcv, now := openOn(t, n, `
+[channels.line.faults]
+duplicate = 0.4
+reorder = 0.2
+late = 0.3
+late_by = "1m"
+timeouts = 0.3
+errors = 0.2
+send_429 = 0.2
+send_5xx = 0.3`)
+		ctx := context.Background()
+		var log []string
+		for i := range 12 {
+			u := b.NewHandle(1 + i%3)
+			k := router.CustomerKey{Channel: "line", Account: b.Account(), Customer: u}
+			in, err := b.Inbound(ctx, u, "", sim.Message{Text: fmt.Sprint("message ", i)})
+			log = append(log, fmt.Sprintf("inbound %+v %v", in, err))
+			*now = now.Add(7 * time.Second)
+			b.Flush(ctx)
+			id, err := b.Sender().Send(ctx, k, router.Outbound{Kind: router.KindText, Text: fmt.Sprint("answer ", i)})
+			log = append(log, fmt.Sprintf("send %d: %s %v", i, id, err))
+			if i == 6 {
+				if err := b.(sim.Restarter).RestartRouter(rcv); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for range 20 {
+			*now = now.Add(time.Minute)
+			b.Flush(ctx)
+		}
+		if at, ok := b.NextDeadline(); ok {
+			log = append(log, fmt.Sprintf("still due at %v", at))
+		}
+		for _, r := range rcv.ins {
+			log = append(log, fmt.Sprintf("received %s %q sent %v", r.MessageID, r.Text, r.Sent))
+		}
+		for i := range 3 {
+			log = append(log, fmt.Sprintf("device %+v", b.Device(b.NewHandle(1+i))))
+		}
+		st := b.Stats()
+		log = append(log, fmt.Sprintf("stats %+v", st))
+		if st.Faults == 0 || st.Duplicates == 0 {
+			t.Errorf("%s: stats %+v: the plan did nothing", n, st)
+		}
+		return strings.Join(log, "\n")
+	}
+	mem, direct := play(sim.Memory), play(sim.Direct)
+	if mem != direct {
+		t.Errorf("memory and direct differ:\n--- memory\n%s\n--- direct\n%s", mem, direct)
+	}
+	// Each message reached the router once, each answer a device once.
+	seen := map[string]bool{}
+	for _, l := range strings.Split(mem, "\n") {
+		if strings.HasPrefix(l, "received ") {
+			id := strings.Fields(l)[1]
+			if seen[id] {
+				t.Errorf("message %s received twice", id)
+			}
+			seen[id] = true
+		}
+	}
+	for i := range 12 {
+		if strings.Count(mem, fmt.Sprintf("Text:answer %d}", i)) > 1 {
+			t.Errorf("answer %d delivered twice", i)
+		}
+	}
+}
