@@ -93,8 +93,10 @@ func (a *Adapter) Messages(m router.Outbound) ([]Message, error) {
 // new X-Line-Retry-Key; a push that got no answer, a 5xx or a rate-limit
 // 429 is retried at once with the same key (Config.PushRetries times), and
 // a 409 to a retry means an earlier try was accepted: it counts as sent,
-// with the accepted request's message ids. The id returned is the first
-// sent message's.
+// with the accepted request's message ids. A push whose last allowed try
+// got a 5xx or no answer may have been delivered: it is tried up to
+// SettleTries more times with the same key to learn whether it was. The id
+// returned is the first sent message's.
 func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outbound) (string, error) {
 	msgs, err := a.Messages(m)
 	if err != nil {
@@ -127,10 +129,15 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		a.count(func(s *Stats) { s.ReplyFallbacks++ })
 	}
 	key := a.retryKey()
+	unsure := false
 	for try := 0; ; try++ {
 		res, err := a.call(ctx, key, "", user, msgs)
 		retryable := err != nil || transient(res)
-		if retryable && try < a.cfg.PushRetries && ctx.Err() == nil {
+		// No answer or a 5xx: the push may have been accepted. A try more
+		// with the same key learns which (a 409 says it was), so that the
+		// answer Send acts on is a definite one where LINE gives one.
+		unsure = unsure || err != nil || res.Status >= 500
+		if retryable && ctx.Err() == nil && (try < a.cfg.PushRetries || unsure && try < a.cfg.PushRetries+SettleTries) {
 			a.count(func(s *Stats) { s.PushRetries++ })
 			continue
 		}
@@ -152,6 +159,12 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		return "", platformError(res)
 	}
 }
+
+// SettleTries is how many tries a push may take beyond Config.PushRetries
+// when its last answer was a 5xx or none at all: LINE warns that such a
+// push may have been delivered, and only a retry with the same
+// X-Line-Retry-Key tells (409: it was).
+const SettleTries = 2
 
 // MsgRateLimit is LINE's message for a call over the API's rate limit.
 const MsgRateLimit = "The API rate limit has been exceeded. Try again later."
