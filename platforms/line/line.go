@@ -375,15 +375,26 @@ func verdict(e *fakeline.Error) *sim.Verdict {
 
 // Modelled reports whether LINE refused a message the router let through
 // for a rule the router's policy models: a 400 for the message objects
-// themselves (text length, media types, formats and sizes). Rate limits,
-// the monthly limit and retry keys are the platform's business: they show
-// as the customer's last_error, not as drift.
+// themselves (a text's length, media types, formats and sizes). The policy
+// counts the length of texts only: a template goes as a text of its name
+// and parameters, and an attachment's caption as a text after the file,
+// and a refusal of those texts' length is not drift. Rate limits, the
+// monthly limit and retry keys are the platform's business: they show as
+// the customer's last_error, not as drift.
 func (b *binding) Modelled(code string, m *router.Outbound) bool {
 	if code != "400" || m == nil {
 		return false
 	}
 	msgs, err := b.adapter.Messages(*m)
-	return err != nil || b.fake.Validate(fakeMessages(msgs)) != nil
+	switch {
+	case err != nil:
+		return true
+	case m.Kind == router.KindTemplate:
+		return false
+	case m.Kind == router.KindAttachment:
+		msgs = msgs[:1]
+	}
+	return b.fake.Validate(fakeMessages(msgs)) != nil
 }
 
 func (b *binding) Device(customer string) []sim.Delivery {

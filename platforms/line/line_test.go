@@ -220,12 +220,16 @@ func TestModelled(t *testing.T) {
 	long := router.Outbound{Kind: router.KindText, Text: strings.Repeat("x", 5001)}
 	short := router.Outbound{Kind: router.KindText, Text: "ok"}
 	doc := router.Outbound{Kind: router.KindAttachment, Attachment: &router.Attachment{Kind: "document", Format: "pdf"}}
+	longTemplate := router.Outbound{Kind: router.KindTemplate, Template: &router.Template{Name: strings.Repeat("t", 5001)}}
+	longCaption := router.Outbound{Kind: router.KindAttachment, Text: strings.Repeat("c", 5001), Attachment: &router.Attachment{Kind: "image", Format: "png", Size: 1}}
+	bigImage := router.Outbound{Kind: router.KindAttachment, Text: "ok", Attachment: &router.Attachment{Kind: "image", Format: "png", Size: 11 << 20}}
 	for _, tc := range []struct {
 		code string
 		m    *router.Outbound
 		want bool
 	}{
 		{"400", &long, true}, {"400", &doc, true}, {"400", &short, false}, {"429", &long, false}, {"400", nil, false},
+		{"400", &longTemplate, false}, {"400", &longCaption, false}, {"400", &bigImage, true},
 	} {
 		if got := b.Modelled(tc.code, tc.m); got != tc.want {
 			t.Errorf("Modelled(%s, %+v) = %v", tc.code, tc.m, got)
