@@ -14,6 +14,15 @@
 // minute) and pushes when its token is older, or when LINE refuses the
 // reply as an invalid reply token. LINE's errors carry no code of their
 // own: a refusal's code is its HTTP status ("400", "409", "429").
+//
+// A channel's [channels.line.faults] plan goes to the fake, which applies
+// it in its one webhook-delivery function and in reply and push. On the
+// Direct network those are the very functions the values go through, so
+// the plan acts there as on the wire, with the same draws: the same
+// webhooks held, duplicated and redelivered, the same sends refused. The
+// webhook endpoint (or the Direct hand-over) calls whichever adapter is
+// current, so that a router restart (restart.go) swaps it; held webhooks
+// report as sim.Inbound.Pending and the plan's faults as sim.Stats.Faults.
 package line
 
 import (
