@@ -9,6 +9,7 @@ import (
 	gofuzz "github.com/google/gofuzz"
 
 	"github.com/omnisim/omnisim/platforms"
+	"github.com/omnisim/omnisim/platforms/line"
 	"github.com/omnisim/omnisim/platforms/wechat"
 	"github.com/omnisim/omnisim/platforms/whatsapp"
 	"github.com/omnisim/omnisim/sim/scenario"
@@ -398,6 +399,18 @@ func (g *gen) channelSettings(ch *scenario.Channel, c gofuzz.Continue) {
 		ch.Settings = s
 	case wechat.Platform.Name():
 		ch.Settings = &wechat.Settings{Mode: pick(c, []string{"", "plaintext", "compatible", "safe"})}
+	case line.Platform.Name():
+		// The platform's reply-token expiry, shorter than the router's
+		// minute now and then (the router then pushes after a 400), and a
+		// redelivery schedule of its own.
+		s := &line.Settings{}
+		if c.Intn(3) == 0 {
+			s.ReplyTokenExpiry = ptr(scenario.Duration(pick(c, []time.Duration{30 * time.Second, time.Minute, 5 * time.Minute})))
+		}
+		if c.Intn(4) == 0 {
+			s.Redelivery = pick(c, [][]scenario.Duration{{scenario.Duration(time.Minute)}, {scenario.Duration(10 * time.Second), scenario.Duration(30 * time.Minute)}})
+		}
+		ch.Settings = s
 	default:
 		if spec, ok := platforms.Format.Channel(g.channel); ok && spec.Settings != nil {
 			ch.Settings = spec.Settings()
@@ -451,6 +464,8 @@ func (g *gen) customer(cu *scenario.Customer, c gofuzz.Continue) {
 			cu.Handle = fmt.Sprintf("+346123456%02d", n)
 		case wechat.Platform.Name():
 			cu.Handle = fmt.Sprintf("oFuzzCustomer_%02d", n)
+		case line.Platform.Name():
+			cu.Handle = fmt.Sprintf("U0f0f0f0f0f0f0f0f0f0f0f0f0f0f%04x", n)
 		}
 	}
 	if c.Intn(3) == 0 {

@@ -72,7 +72,7 @@ func Invariants() []Invariant {
 		{Name: StrategyOrder, Doc: "the agent assigned comes first by the strategy's keys among the group's eligible agents", Check: checkStrategyOrder},
 		{Name: LongestIdle, Doc: "under longest-idle no agent gets a second conversation while an eligible agent of the group has had none", Check: checkLongestIdle},
 		{Name: InboundOnce, Doc: "every customer message the platform sent the router is logged as inbound exactly once, and nothing else is", Check: checkInboundOnce},
-		{Name: PlatformRules, Doc: "no message reaches a device outside its reply window or past the reply limit (WhatsApp: 24h since the customer's last message; WeChat: 48h, 5 per customer message; Douyin: 48h, 5 per customer message; Business Messages: 30 days)", Check: checkPlatformRules},
+		{Name: PlatformRules, Doc: "no message reaches a device outside its reply window or past the reply limit (WhatsApp: 24h since the customer's last message; WeChat: 48h, 5 per customer message; Douyin: 48h, 5 per customer message; Business Messages: 30 days; LINE: neither)", Check: checkPlatformRules},
 		{Name: SentDelivered, Doc: "what the router logs as sent (and not failed) is what reached the customer's device: it never reports as sent what the platform refused", Check: checkSentDelivered},
 		{Name: Timers, Doc: "missed and idle chats are marked and closed exactly when the tenant's timers say (missed_after, close_missed_after, idle_after), and none is left overdue", Check: checkTimers},
 		{Name: NoDrift, Doc: "router and platform never disagree on a policy, unless the scenario sets router-only rules for the channel", Check: checkNoDrift},
@@ -658,11 +658,16 @@ func checkSentDelivered(tr *Trace) *Violation {
 // setting it makes a router that deliberately disagrees with the platform.
 var platformKeys = map[string]struct {
 	replyLimit bool
+	noWindow   bool // the platform has no reply window: a window binds the router alone
 	media      []string
 }{
 	"whatsapp":         {media: []string{"image", "audio", "video", "document", "sticker"}},
 	"wechat":           {replyLimit: true, media: []string{"image", "audio", "video"}},
 	"businessmessages": {media: []string{"image"}},
+	// LINE has no reply window and no reply count (a reply token or a
+	// push reaches a friend at any time); its fake takes the text length
+	// and the media limits of images, videos and audio.
+	"line": {noWindow: true, media: []string{"image", "audio", "video"}},
 }
 
 // routerOnly reports whether a scenario sets rules for a channel that bind
@@ -682,7 +687,7 @@ func routerOnly(sc *scenario.Scenario, channel string) bool {
 		return !isZeroRules(r)
 	}
 	if r.WindowAnchor == "first_inbound" || r.ReplyLimitReset == "window" || r.TemplatesOutsideWindow != nil ||
-		r.ReplyLimit != nil && !keys.replyLimit {
+		r.ReplyLimit != nil && !keys.replyLimit || r.Window != nil && keys.noWindow {
 		return true
 	}
 	for kind := range r.Media {

@@ -71,6 +71,44 @@
 // it (or hands it to Config.Direct), journals the try and schedules its
 // redelivery.
 //
+// # Faults
+//
+// Config.Faults (a fault plan, package fakes/fault; [channels.line.faults]
+// in a scenario) makes the platform misbehave, with draws from Config.Seed:
+//
+//   - Duplicate: a webhook goes out a second time, the same bytes (same
+//     webhookEventId, isRedelivery false): LINE's delivery is at least
+//     once, and its documentation tells bots to dedupe on webhookEventId.
+//   - Reorder and Late: a webhook is held back; its events keep the
+//     timestamp of the moment the user wrote.
+//   - Timeouts: a try reaches the router, which handles it, but LINE sees
+//     no answer; Errors: the router's edge answers 502 and the router sees
+//     nothing. Either way the try failed and is redelivered (same events,
+//     same webhookEventId, isRedelivery true) on Config.Redelivery, or,
+//     when that is empty, on DefaultFaultRedelivery (10 s, 1 min and 5 min
+//     after the try before, four tries in all; LINE publishes no
+//     schedule). Then LINE gives up. The journal marks such tries with
+//     [ErrFaultTimeout] and [ErrFaultEdge].
+//   - Send429: a reply or push is answered 429 "The API rate limit has
+//     been exceeded. Try again later." (LINE's own rate-limit answer,
+//     the one refusal a retry clears) before anything else is looked at:
+//     a reply token is not spent, a push not counted. A push whose retry
+//     key was already accepted is answered 409 all the same.
+//   - Send5xx: 500 {"message":"Internal server error"} (LINE's error body;
+//     the wording is the fake's). A reply is refused before its token is
+//     checked. A push is answered 500 after it was accepted and delivered,
+//     its retry key recorded: LINE's documentation warns that a push
+//     answered with a 5xx or not at all may have been delivered, which is
+//     what X-Line-Retry-Key is for, so its retry with the same key gets
+//     409 with X-Line-Accepted-Request-Id and the accepted messages. A
+//     push without a retry key retried after it is delivered twice.
+//
+// The plan acts in [Server.Reply] and [Server.Push] and in the one
+// webhook-delivery function, which the wire and Config.Direct share: the
+// Direct network meets the same faults, with the same draws, as the wire.
+// [Server.Flush] sends what is due and [Server.NextDeadline] tells when;
+// [Server.FaultCount] counts the faults.
+//
 // # Choices where LINE's behaviour is not confirmed
 //
 //   - Reply-token expiry: "must be used within one minute" is widely cited

@@ -2,6 +2,7 @@ package line
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"path"
 	"slices"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/fakes/fault"
 )
 
 // Message is a message object of a reply or push request. Only the fields
@@ -267,7 +270,18 @@ func (s *Server) Reply(retryKey string, req ReplyRequest) (SendResponse, *Error)
 	defer s.mu.Unlock()
 	now := s.now()
 	rid := s.ids.requestID()
-	res, e := s.replyLocked(now, retryKey, &req, rid)
+	var res SendResponse
+	var e *Error
+	switch s.sendFaultLocked() {
+	case fault.SendThrottle:
+		s.faultN++
+		e = &Error{Status: http.StatusTooManyRequests, Message: MsgRateLimit}
+	case fault.SendError:
+		s.faultN++
+		e = &Error{Status: http.StatusInternalServerError, Message: MsgInternalError}
+	default:
+		res, e = s.replyLocked(now, retryKey, &req, rid)
+	}
 	if e != nil {
 		e.RequestID = rid
 		s.addErrorLocked(ErrorEntry{At: now, To: s.tokenUser(req.ReplyToken), Path: PathReply, Status: e.Status, Message: e.Message, Details: e.Details})
@@ -313,7 +327,20 @@ func (s *Server) Push(retryKey string, req PushRequest) (SendResponse, *Error) {
 	defer s.mu.Unlock()
 	now := s.now()
 	rid := s.ids.requestID()
-	res, e := s.pushLocked(now, retryKey, &req, rid)
+	var res SendResponse
+	var e *Error
+	switch f := s.sendFaultLocked(); {
+	case f == fault.SendThrottle && !s.acceptedLocked(retryKey, now):
+		s.faultN++
+		e = &Error{Status: http.StatusTooManyRequests, Message: MsgRateLimit}
+	default:
+		res, e = s.pushLocked(now, retryKey, &req, rid)
+		if e == nil && f == fault.SendError {
+			// Accepted and delivered, and answered 500 all the same.
+			s.faultN++
+			res, e = SendResponse{}, &Error{Status: http.StatusInternalServerError, Message: MsgInternalError}
+		}
+	}
 	if e != nil {
 		e.RequestID = rid
 		s.addErrorLocked(ErrorEntry{At: now, To: req.To, Path: PathPush, Status: e.Status, Message: e.Message, Details: e.Details})
@@ -321,10 +348,19 @@ func (s *Server) Push(retryKey string, req PushRequest) (SendResponse, *Error) {
 	return res, e
 }
 
-func (s *Server) pushLocked(now time.Time, retryKey string, req *PushRequest, rid string) (SendResponse, *Error) {
-	if e := s.rateLocked(PathPush, now); e != nil {
-		return SendResponse{}, e
+// acceptedLocked reports whether retryKey is a retry key accepted within
+// the last 24 hours.
+func (s *Server) acceptedLocked(retryKey string, now time.Time) bool {
+	if retryKey == "" || !IsRetryKey(retryKey) {
+		return false
 	}
+	s.pruneKeysLocked(now)
+	return s.keys[strings.ToLower(retryKey)] != nil
+}
+
+func (s *Server) pushLocked(now time.Time, retryKey string, req *PushRequest, rid string) (SendResponse, *Error) {
+	// The retry key is checked first: the retry of an accepted request is
+	// answered 409 whatever the rate.
 	if retryKey != "" {
 		if !IsRetryKey(retryKey) {
 			return SendResponse{}, &Error{Status: 400, Message: MsgRetryKeyInvalid}
@@ -333,6 +369,9 @@ func (s *Server) pushLocked(now time.Time, retryKey string, req *PushRequest, ri
 		if k := s.keys[strings.ToLower(retryKey)]; k != nil {
 			return SendResponse{}, &Error{Status: 409, Message: MsgRetryKeyAccepted, AcceptedRequestID: k.requestID, SentMessages: k.sent}
 		}
+	}
+	if e := s.rateLocked(PathPush, now); e != nil {
+		return SendResponse{}, e
 	}
 	var ds []Detail
 	if !IsUserID(req.To) {

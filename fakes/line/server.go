@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/omnisim/omnisim/fakes/fault"
 )
 
 // The API paths the fake serves.
@@ -85,6 +87,9 @@ type Config struct {
 	// JournalLimit keeps only the newest entries of each journal list; 0
 	// keeps all.
 	JournalLimit int
+	// Faults makes the platform misbehave (see package fakes/fault and
+	// faults.go); the zero Plan, the default, has no fault.
+	Faults fault.Plan
 }
 
 // Server is the fake LINE Messaging API of one channel: an http.Handler
@@ -113,6 +118,10 @@ type Server struct {
 	deliveries ring[Delivery]
 	errors     ring[ErrorEntry]
 	counts     Counts
+
+	faults *fault.Decider        // nil: no fault plan
+	held   fault.Queue[*pending] // webhook tries a fault plan delays
+	faultN int                   // faults caused so far
 }
 
 type rateWindow struct {
@@ -183,6 +192,7 @@ func New(cfg Config) *Server {
 		webhooks:   ring[Webhook]{limit: cfg.JournalLimit},
 		deliveries: ring[Delivery]{limit: cfg.JournalLimit},
 		errors:     ring[ErrorEntry]{limit: cfg.JournalLimit},
+		faults:     fault.New(cfg.Faults, cfg.Seed),
 	}
 }
 

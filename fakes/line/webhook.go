@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/fakes/fault"
 )
 
 // SignatureHeader is the header of a webhook's signature.
@@ -58,6 +60,9 @@ type Inbound struct {
 	EventID    string // webhookEventId
 	ReplyToken string // "" for unfollow
 	Status     int    // the router's HTTP answer to the first try; 0 when it failed
+	// Faulted reports that the fault plan (Config.Faults) held the webhook
+	// back or failed its first try: it is delivered later, if at all.
+	Faulted bool
 }
 
 var (
@@ -71,6 +76,7 @@ type pending struct {
 	events []Event
 	try    int
 	due    time.Time
+	drawn  bool // its fate under a fault plan is decided
 }
 
 // AppendPayload appends the webhook body of events to b, as LINE writes it:
@@ -320,8 +326,8 @@ func (s *Server) customerMessage(ctx context.Context, userID, name string, m Eve
 	}
 	e.Message = &m
 	s.mu.Unlock()
-	status := s.deliver(ctx, &pending{kind: "message", events: []Event{e}, try: 1})
-	return Inbound{ID: m.ID, EventID: e.WebhookEventID, ReplyToken: e.ReplyToken, Status: status}, nil
+	status, faulted := s.deliver(ctx, &pending{kind: "message", events: []Event{e}, try: 1})
+	return Inbound{ID: m.ID, EventID: e.WebhookEventID, ReplyToken: e.ReplyToken, Status: status, Faulted: faulted}, nil
 }
 
 // CustomerFollow has a user add the account as a friend (or unblock it):
@@ -350,14 +356,14 @@ func (s *Server) customerEvent(ctx context.Context, userID, name, typ string) (I
 	}
 	u.blocked = typ == "unfollow"
 	s.mu.Unlock()
-	status := s.deliver(ctx, &pending{kind: typ, events: []Event{e}, try: 1})
-	return Inbound{EventID: e.WebhookEventID, ReplyToken: e.ReplyToken, Status: status}, nil
+	status, faulted := s.deliver(ctx, &pending{kind: typ, events: []Event{e}, try: 1})
+	return Inbound{EventID: e.WebhookEventID, ReplyToken: e.ReplyToken, Status: status, Faulted: faulted}, nil
 }
 
 // Verify is the console's Verify button: a signed webhook with no events,
 // which the router must answer 200.
 func (s *Server) Verify(ctx context.Context) error {
-	status := s.deliver(ctx, &pending{kind: "verify", events: []Event{}, try: 1})
+	status, _ := s.deliver(ctx, &pending{kind: "verify", events: []Event{}, try: 1})
 	if status != http.StatusOK {
 		return fmt.Errorf("the webhook URL answered the verification webhook with HTTP %d, want 200", status)
 	}
@@ -368,10 +374,17 @@ var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b
 
 // deliver is the one place webhooks leave the platform: it sends p (a POST
 // of the signed body, or Config.Direct), journals the try and, when it
-// failed and Config.Redelivery has a delay left, schedules the
-// redelivery. It returns the router's HTTP status (0 when the call
-// failed).
-func (s *Server) deliver(ctx context.Context, p *pending) int {
+// failed and the redelivery schedule has a delay left, schedules the
+// redelivery. Under a fault plan it first draws the webhook's fate (held
+// back, duplicated) and each try's (a timeout, an edge error); see
+// faults.go. It returns the router's HTTP status (0 when the call failed
+// or the webhook is held) and whether the plan held the webhook or failed
+// its try.
+func (s *Server) deliver(ctx context.Context, p *pending) (int, bool) {
+	faulty := p.kind != "verify" && s.faults.Webhooks()
+	if faulty && !p.drawn && s.hold(p) {
+		return 0, true
+	}
 	events := p.events
 	if p.try > 1 {
 		events = slices.Clone(events)
@@ -386,10 +399,18 @@ func (s *Server) deliver(ctx context.Context, p *pending) int {
 			wh.MessageID = m.ID
 		}
 	}
+	try := fault.TryOK
+	if faulty {
+		try = s.drawTry()
+	}
 	var status int
-	if s.cfg.Direct != nil {
+	switch {
+	case try == fault.TryError:
+		// The router's edge answers; the router sees nothing.
+		status, wh.Err = faultEdgeStatus, ErrFaultEdge.Error()
+	case s.cfg.Direct != nil:
 		status = s.cfg.Direct(ctx, s.cfg.BotUserID, events)
-	} else {
+	default:
 		bp := bodyPool.Get().(*[]byte)
 		body := AppendPayload((*bp)[:0], s.cfg.BotUserID, events)
 		var err error
@@ -401,18 +422,30 @@ func (s *Server) deliver(ctx context.Context, p *pending) int {
 		*bp = body
 		bodyPool.Put(bp)
 	}
+	if try == fault.TryTimeout {
+		// The router got it and answered; the platform saw no answer.
+		status, wh.Err = 0, ErrFaultTimeout.Error()
+	}
 	wh.Status = status
 	s.mu.Lock()
 	wh.At = s.now()
-	if (status < 200 || status > 299) && p.kind != "verify" && p.try <= len(s.cfg.Redelivery) {
-		next := &pending{kind: p.kind, events: p.events, try: p.try + 1, due: wh.At.Add(s.cfg.Redelivery[p.try-1])}
+	schedule := s.redeliveryLocked()
+	if (status < 200 || status > 299) && p.kind != "verify" && p.try <= len(schedule) {
+		next := &pending{kind: p.kind, events: p.events, try: p.try + 1, due: wh.At.Add(schedule[p.try-1]), drawn: true}
 		wh.NextTry = next.due
-		s.pending = append(s.pending, next)
+		if faulty {
+			s.held.Hold(next, next.due, false)
+		} else {
+			s.pending = append(s.pending, next)
+		}
+	}
+	if faulty {
+		s.held.ReleaseNext(wh.At)
 	}
 	s.webhooks.add(wh)
 	s.counts.Webhooks++
 	s.mu.Unlock()
-	return status
+	return status, try != fault.TryOK
 }
 
 // post sends one signed body to the webhook URL.
@@ -486,8 +519,9 @@ func parseURL(raw string) *url.URL {
 	return u
 }
 
-// Flush sends the redeliveries due now, oldest due first, and returns how
-// many it sent.
+// Flush sends the redeliveries due now, oldest due first, and, under a
+// fault plan, the held webhook tries that are due; it returns how many it
+// sent.
 func (s *Server) Flush(ctx context.Context) (int, error) {
 	n := 0
 	for {
@@ -499,26 +533,33 @@ func (s *Server) Flush(ctx context.Context) (int, error) {
 				best = i
 			}
 		}
-		if best < 0 {
-			s.mu.Unlock()
+		var due []*pending
+		if best >= 0 {
+			due = []*pending{s.pending[best]}
+			s.pending = slices.Delete(s.pending, best, best+1)
+		} else {
+			due = s.held.Due(now)
+		}
+		s.mu.Unlock()
+		if len(due) == 0 {
 			return n, nil
 		}
-		p := s.pending[best]
-		s.pending = slices.Delete(s.pending, best, best+1)
-		s.mu.Unlock()
-		if err := ctx.Err(); err != nil {
-			return n, err
+		for _, p := range due {
+			if err := ctx.Err(); err != nil {
+				return n, err
+			}
+			s.deliver(ctx, p)
+			n++
 		}
-		s.deliver(ctx, p)
-		n++
 	}
 }
 
-// NextDeadline is when the next redelivery is due; ok is false when none
-// is.
+// NextDeadline is when the next redelivery or held webhook try is due;
+// ok is false when none is.
 func (s *Server) NextDeadline() (t time.Time, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	t, ok = s.held.Next()
 	for _, p := range s.pending {
 		if !ok || p.due.Before(t) {
 			t, ok = p.due, true

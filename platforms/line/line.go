@@ -14,6 +14,15 @@
 // minute) and pushes when its token is older, or when LINE refuses the
 // reply as an invalid reply token. LINE's errors carry no code of their
 // own: a refusal's code is its HTTP status ("400", "409", "429").
+//
+// A channel's [channels.line.faults] plan goes to the fake, which applies
+// it in its one webhook-delivery function and in reply and push. On the
+// Direct network those are the very functions the values go through, so
+// the plan acts there as on the wire, with the same draws: the same
+// webhooks held, duplicated and redelivered, the same sends refused. The
+// webhook endpoint (or the Direct hand-over) calls whichever adapter is
+// current, so that a router restart (restart.go) swaps it; held webhooks
+// report as sim.Inbound.Pending and the plan's faults as sim.Stats.Faults.
 package line
 
 import (
@@ -116,6 +125,7 @@ type binding struct {
 	adapter   *routerline.Adapter
 	account   string
 	numbering sim.JournalNumbering
+	acfg      routerline.Config // the adapter's configuration, to build it again
 }
 
 func cmpOr(s ...string) string {
@@ -157,6 +167,7 @@ func configs(env sim.Env, ch *scenario.Channel) (fakeline.Config, routerline.Con
 		fcfg.WebhookTimeout = -1 // handlers are called directly: nothing can hang
 	}
 	platformRules(ch.Rules, &fcfg)
+	fcfg.Faults = ch.Faults.Plan()
 	acfg := routerline.Config{
 		ChannelSecret: secret, ChannelAccessToken: token, BotUserID: bot,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed ^ 0x4c494e45, Profiles: true,
@@ -171,6 +182,9 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		// Direct: the fake and the adapter meet by values.
 		acfg.API = directAPI{b}
 		b.adapter = routerline.New(acfg, env.Receiver)
+		b.acfg = acfg
+		// The webhook reaches whichever adapter is current: a router
+		// restart replaces it (restart.go).
 		fcfg.Direct = func(ctx context.Context, dest string, evs []fakeline.Event) int {
 			return b.adapter.Events(ctx, dest, adapterEvents(evs))
 		}
@@ -186,7 +200,10 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		return nil, err
 	}
 	b.adapter = routerline.New(acfg, env.Receiver)
-	hook, err := env.Mount("webhook", b.adapter)
+	b.acfg = acfg
+	// The endpoint serves whichever adapter is current: a router restart
+	// replaces it (restart.go).
+	hook, err := env.Mount("webhook", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.adapter.ServeHTTP(w, r) }))
 	if err != nil {
 		return nil, err
 	}
@@ -293,7 +310,8 @@ func (b *binding) Flush(ctx context.Context) error {
 	return err
 }
 
-// NextDeadline is the fake's next webhook redelivery.
+// NextDeadline is the fake's next webhook redelivery or, under a fault
+// plan, its next held webhook try.
 func (b *binding) NextDeadline() (time.Time, bool) { return b.fake.NextDeadline() }
 
 // NewHandle makes the n-th user id: "U" and 32 hex digits, the last eight
@@ -339,11 +357,12 @@ func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Mess
 			if t, err = b.fake.CustomerText(ctx, customer, name, m.Text); t.Status != http.StatusOK {
 				in.Status = t.Status
 			}
+			in.Faulted = in.Faulted || t.Faulted
 		}
 	default:
 		in, err = b.fake.CustomerText(ctx, customer, name, m.Text)
 	}
-	return sim.Inbound{ID: cmpOr(in.ID, in.EventID), Status: in.Status}, err
+	return sim.Inbound{ID: cmpOr(in.ID, in.EventID), Status: in.Status, Pending: in.Faulted}, err
 }
 
 // Judge asks the fake whether it would accept m as a push now.
@@ -365,15 +384,26 @@ func verdict(e *fakeline.Error) *sim.Verdict {
 
 // Modelled reports whether LINE refused a message the router let through
 // for a rule the router's policy models: a 400 for the message objects
-// themselves (text length, media types, formats and sizes). Rate limits,
-// the monthly limit and retry keys are the platform's business: they show
-// as the customer's last_error, not as drift.
+// themselves (a text's length, media types, formats and sizes). The policy
+// counts the length of texts only: a template goes as a text of its name
+// and parameters, and an attachment's caption as a text after the file,
+// and a refusal of those texts' length is not drift. Rate limits, the
+// monthly limit and retry keys are the platform's business: they show as
+// the customer's last_error, not as drift.
 func (b *binding) Modelled(code string, m *router.Outbound) bool {
 	if code != "400" || m == nil {
 		return false
 	}
 	msgs, err := b.adapter.Messages(*m)
-	return err != nil || b.fake.Validate(fakeMessages(msgs)) != nil
+	switch {
+	case err != nil:
+		return true
+	case m.Kind == router.KindTemplate:
+		return false
+	case m.Kind == router.KindAttachment:
+		msgs = msgs[:1]
+	}
+	return b.fake.Validate(fakeMessages(msgs)) != nil
 }
 
 func (b *binding) Device(customer string) []sim.Delivery {
@@ -388,5 +418,6 @@ func (b *binding) Device(customer string) []sim.Delivery {
 func (b *binding) Stats() sim.Stats {
 	fc := b.fake.Counts()
 	as := b.adapter.Stats()
-	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates}
+	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates,
+		Faults: b.fake.FaultCount()}
 }

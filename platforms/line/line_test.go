@@ -220,12 +220,16 @@ func TestModelled(t *testing.T) {
 	long := router.Outbound{Kind: router.KindText, Text: strings.Repeat("x", 5001)}
 	short := router.Outbound{Kind: router.KindText, Text: "ok"}
 	doc := router.Outbound{Kind: router.KindAttachment, Attachment: &router.Attachment{Kind: "document", Format: "pdf"}}
+	longTemplate := router.Outbound{Kind: router.KindTemplate, Template: &router.Template{Name: strings.Repeat("t", 5001)}}
+	longCaption := router.Outbound{Kind: router.KindAttachment, Text: strings.Repeat("c", 5001), Attachment: &router.Attachment{Kind: "image", Format: "png", Size: 1}}
+	bigImage := router.Outbound{Kind: router.KindAttachment, Text: "ok", Attachment: &router.Attachment{Kind: "image", Format: "png", Size: 11 << 20}}
 	for _, tc := range []struct {
 		code string
 		m    *router.Outbound
 		want bool
 	}{
 		{"400", &long, true}, {"400", &doc, true}, {"400", &short, false}, {"429", &long, false}, {"400", nil, false},
+		{"400", &longTemplate, false}, {"400", &longCaption, false}, {"400", &bigImage, true},
 	} {
 		if got := b.Modelled(tc.code, tc.m); got != tc.want {
 			t.Errorf("Modelled(%s, %+v) = %v", tc.code, tc.m, got)
@@ -253,5 +257,80 @@ func TestInboundErrors(t *testing.T) {
 	// The adapter answered every webhook: nothing is due again.
 	if _, ok := b.NextDeadline(); ok {
 		t.Error("a redelivery is due")
+	}
+}
+
+// TestMemoryDirectFaults plays the same traffic under a fault plan on the
+// wire and without bytes: the plan acts the same on both (the same draws,
+// the same held, duplicated and failed webhooks, the same refused sends),
+// and a restart in the middle changes neither.
+func TestMemoryDirectFaults(t *testing.T) {
+	play := func(n sim.Network) string {
+		b, rcv, now := openOn(t, n, `
+[channels.line.faults]
+duplicate = 0.4
+reorder = 0.2
+late = 0.3
+late_by = "1m"
+timeouts = 0.3
+errors = 0.2
+send_429 = 0.2
+send_5xx = 0.3`)
+		ctx := context.Background()
+		var log []string
+		for i := range 12 {
+			u := b.NewHandle(1 + i%3)
+			k := router.CustomerKey{Channel: "line", Account: b.Account(), Customer: u}
+			in, err := b.Inbound(ctx, u, "", sim.Message{Text: fmt.Sprint("message ", i)})
+			log = append(log, fmt.Sprintf("inbound %+v %v", in, err))
+			*now = now.Add(7 * time.Second)
+			b.Flush(ctx)
+			id, err := b.Sender().Send(ctx, k, router.Outbound{Kind: router.KindText, Text: fmt.Sprint("answer ", i)})
+			log = append(log, fmt.Sprintf("send %d: %s %v", i, id, err))
+			if i == 6 {
+				if err := b.(sim.Restarter).RestartRouter(rcv); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for range 20 {
+			*now = now.Add(time.Minute)
+			b.Flush(ctx)
+		}
+		if at, ok := b.NextDeadline(); ok {
+			log = append(log, fmt.Sprintf("still due at %v", at))
+		}
+		for _, r := range rcv.ins {
+			log = append(log, fmt.Sprintf("received %s %q sent %v", r.MessageID, r.Text, r.Sent))
+		}
+		for i := range 3 {
+			log = append(log, fmt.Sprintf("device %+v", b.Device(b.NewHandle(1+i))))
+		}
+		st := b.Stats()
+		log = append(log, fmt.Sprintf("stats %+v", st))
+		if st.Faults == 0 || st.Duplicates == 0 {
+			t.Errorf("%s: stats %+v: the plan did nothing", n, st)
+		}
+		return strings.Join(log, "\n")
+	}
+	mem, direct := play(sim.Memory), play(sim.Direct)
+	if mem != direct {
+		t.Errorf("memory and direct differ:\n--- memory\n%s\n--- direct\n%s", mem, direct)
+	}
+	// Each message reached the router once, each answer a device once.
+	seen := map[string]bool{}
+	for _, l := range strings.Split(mem, "\n") {
+		if strings.HasPrefix(l, "received ") {
+			id := strings.Fields(l)[1]
+			if seen[id] {
+				t.Errorf("message %s received twice", id)
+			}
+			seen[id] = true
+		}
+	}
+	for i := range 12 {
+		if strings.Count(mem, fmt.Sprintf("Text:answer %d}", i)) > 1 {
+			t.Errorf("answer %d delivered twice", i)
+		}
 	}
 }

@@ -34,10 +34,30 @@
 // (younger than Config.ReplyTokenTTL, one minute by default) and unused,
 // and pushes otherwise: after the token's one use, after its time, and
 // when LINE refuses the reply with 400 "Invalid reply token" (the
-// platform's expiry may be shorter than the router's). Every push carries
-// a new X-Line-Retry-Key (a UUID drawn from Config.Seed); a push without an
-// answer or with a 5xx is retried with the same key, and a 409 to a retry
-// means the first try went through.
+// platform's expiry may be shorter than the router's), a 5xx or a
+// rate-limit 429: a reply token answers one request and a reply takes no
+// retry key, so a reply refused for now goes as a push with a retry key
+// instead. (A reply with no answer at all is not pushed: it may have been
+// delivered, and a push would show it twice; its error is returned.) Every
+// push carries a new X-Line-Retry-Key (a UUID drawn from Config.Seed); a
+// push without an answer, with a 5xx or with a rate-limit 429 is retried
+// at once with the same key, Config.PushRetries times (the monthly
+// limit's 429 is not retried), and a 409 to a retry means an earlier try
+// went through: it counts as sent, once. A push whose last try got a 5xx
+// or no answer may have been delivered; up to [SettleTries] more tries
+// with the same key tell.
+//
+// # Restarts
+//
+// [Adapter.SaveState] and [Adapter.RestoreState] carry across a restart
+// of the router what the adapter must not lose: the dedupe set (a
+// redelivery that straddles a deploy is still dropped), the customers'
+// unused reply tokens with their times (the reply after a deploy is still
+// free), the display names fetched, the users who blocked the account,
+// and the count of retry keys drawn (a new adapter never reuses a key,
+// which LINE would answer 409 for a new message). Each message event's
+// timestamp becomes router.Inbound.Sent, so that a late or redelivered
+// message is placed at the time the user wrote it.
 //
 // Outbound messages become LINE message objects ([Adapter.Messages]):
 // texts; templates as a text of their name and parameters; images, videos

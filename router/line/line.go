@@ -398,7 +398,11 @@ func (a *Adapter) Events(ctx context.Context, destination string, events []Event
 		if !known && a.cfg.Profiles {
 			name = a.profile(ctx, user)
 		}
-		a.rcv.Receive(now, a.inbound(user, name, e.Message))
+		in := a.inbound(user, name, e.Message)
+		if e.Timestamp > 0 {
+			in.Sent = time.UnixMilli(e.Timestamp)
+		}
+		a.rcv.Receive(now, in)
 	}
 	return http.StatusOK
 }

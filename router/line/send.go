@@ -85,12 +85,18 @@ func (a *Adapter) Messages(m router.Outbound) ([]Message, error) {
 
 // Send delivers m to a user. It replies with the user's reply token while
 // the token is fresh (younger than Config.ReplyTokenTTL) and unused, and
-// pushes otherwise: a reply token is good for one request, and a reply the
-// platform refuses as "Invalid reply token" is pushed instead. Every push
-// carries a new X-Line-Retry-Key; a push that got no answer or a 5xx is
-// retried with the same key (Config.PushRetries times), and a 409 to a
-// retry means the first try was accepted. The id returned is the first
-// sent message's.
+// pushes otherwise: a reply token is good for one request and a reply has
+// no retry key, so a reply the platform refuses as "Invalid reply token"
+// or transiently (a 5xx, or 429 for the rate limit) is pushed instead. A
+// reply that got no answer at all is not: it may have been delivered, and
+// a push could show it twice; its error is returned. Every push carries a
+// new X-Line-Retry-Key; a push that got no answer, a 5xx or a rate-limit
+// 429 is retried at once with the same key (Config.PushRetries times), and
+// a 409 to a retry means an earlier try was accepted: it counts as sent,
+// with the accepted request's message ids. A push whose last allowed try
+// got a 5xx or no answer may have been delivered: it is tried up to
+// SettleTries more times with the same key to learn whether it was. The id
+// returned is the first sent message's.
 func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outbound) (string, error) {
 	msgs, err := a.Messages(m)
 	if err != nil {
@@ -114,16 +120,24 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 			a.count(func(s *Stats) { s.Replies++ })
 			return first(res.IDs), nil
 		}
-		if res.Status != http.StatusBadRequest || res.Error.Message != MsgInvalidReplyToken {
+		invalid := res.Status == http.StatusBadRequest && res.Error.Message == MsgInvalidReplyToken
+		if !invalid && !transient(res) {
 			return "", platformError(res)
 		}
+		// The token is spent or unusable (a reply token answers one
+		// request, and a reply has no retry key): push instead.
 		a.count(func(s *Stats) { s.ReplyFallbacks++ })
 	}
 	key := a.retryKey()
+	unsure := false
 	for try := 0; ; try++ {
 		res, err := a.call(ctx, key, "", user, msgs)
-		retryable := err != nil || res.Status >= 500
-		if retryable && try < a.cfg.PushRetries && ctx.Err() == nil {
+		retryable := err != nil || transient(res)
+		// No answer or a 5xx: the push may have been accepted. A try more
+		// with the same key learns which (a 409 says it was), so that the
+		// answer Send acts on is a definite one where LINE gives one.
+		unsure = unsure || err != nil || res.Status >= 500
+		if retryable && ctx.Err() == nil && (try < a.cfg.PushRetries || unsure && try < a.cfg.PushRetries+SettleTries) {
 			a.count(func(s *Stats) { s.PushRetries++ })
 			continue
 		}
@@ -144,6 +158,22 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		}
 		return "", platformError(res)
 	}
+}
+
+// SettleTries is how many tries a push may take beyond Config.PushRetries
+// when its last answer was a 5xx or none at all: LINE warns that such a
+// push may have been delivered, and only a retry with the same
+// X-Line-Retry-Key tells (409: it was).
+const SettleTries = 2
+
+// MsgRateLimit is LINE's message for a call over the API's rate limit.
+const MsgRateLimit = "The API rate limit has been exceeded. Try again later."
+
+// transient reports whether an answer refuses a request for now only: a
+// 5xx, or a 429 for the rate limit (not the monthly limit, which the next
+// try would meet as well).
+func transient(res APIResult) bool {
+	return res.Status >= 500 || res.Status == http.StatusTooManyRequests && res.Error.Message == MsgRateLimit
 }
 
 func first(ids []string) string {

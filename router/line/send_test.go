@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +77,68 @@ func TestReplyFallback(t *testing.T) {
 	}
 }
 
+// TestReplyTransient: a reply refused for now (a 5xx, a rate-limit 429) is
+// pushed with a retry key, since the token answers one request; a reply
+// with no answer is not pushed, and other refusals are returned.
+func TestReplyTransient(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		reply     answer
+		paths     string
+		fallbacks int
+		code      string
+	}{
+		{"500", answer{500, `{"message":"Internal server error"}`, ""}, "reply push", 1, ""},
+		{"503 without a body", answer{503, ``, ""}, "reply push", 1, ""},
+		{"rate limit", answer{429, `{"message":"The API rate limit has been exceeded. Try again later."}`, ""}, "reply push", 1, ""},
+		{"invalid token", answer{400, `{"message":"Invalid reply token"}`, ""}, "reply push", 1, ""},
+		{"a bad message", answer{400, `{"message":"The request body has 1 error(s)"}`, ""}, "reply", 0, "400"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, _, api, _ := newAdapter(t, Config{})
+			receive(t, a, "E1", "tok1")
+			api.answers = []answer{tc.reply}
+			id, err := a.Send(context.Background(), key, textOut("hello"))
+			var paths []string
+			for _, c := range api.calls {
+				paths = append(paths, strings.TrimPrefix(c.path, "/v2/bot/message/"))
+				if c.path == "/v2/bot/message/push" && len(c.retryKey) != 36 {
+					t.Errorf("push without a retry key: %+v", c)
+				}
+			}
+			if got := strings.Join(paths, " "); got != tc.paths {
+				t.Errorf("calls %q, want %q", got, tc.paths)
+			}
+			if a.Stats().ReplyFallbacks != tc.fallbacks {
+				t.Errorf("stats %+v", a.Stats())
+			}
+			var pe *router.PlatformError
+			switch {
+			case tc.code == "" && (err != nil || id != "4615"):
+				t.Errorf("%q %v", id, err)
+			case tc.code != "" && (!errors.As(err, &pe) || pe.Code != tc.code):
+				t.Errorf("error %v, want code %s", err, tc.code)
+			}
+		})
+	}
+	// No answer at all: the reply may have been delivered; no push.
+	a, _, api, _ := newAdapter(t, Config{})
+	receive(t, a, "E1", "tok1")
+	a.cfg.Client = &http.Client{Transport: failingTransport{}}
+	if _, err := a.Send(context.Background(), key, textOut("hello")); err == nil {
+		t.Error("a reply with no answer succeeded")
+	}
+	if len(api.calls) != 0 || a.Stats().ReplyFallbacks != 0 {
+		t.Errorf("calls %+v, stats %+v", api.calls, a.Stats())
+	}
+}
+
+type failingTransport struct{}
+
+func (failingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("connection reset")
+}
+
 func TestPushRetry(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -87,9 +150,25 @@ func TestPushRetry(t *testing.T) {
 		{"5xx then ok", []answer{{500, `{"message":"Internal server error"}`, ""}}, 2, "4615", ""},
 		{"5xx then 409", []answer{{503, ``, ""}, {409, `{"message":"The retry key is already accepted","sentMessages":[{"id":"77"}]}`, "req-1"}}, 2, "77", ""},
 		{"409 without messages", []answer{{500, ``, ""}, {409, `{"message":"The retry key is already accepted"}`, "req-1"}}, 2, "req-1", ""},
-		{"5xx three times", []answer{{500, ``, ""}, {500, ``, ""}, {500, `{"message":"x"}`, ""}}, 3, "", "500"},
+		{"5xx three times, then ok", []answer{{500, ``, ""}, {500, ``, ""}, {500, `{"message":"x"}`, ""}}, 4, "4615", ""},
+		{"429, 429, 5xx, then 409", []answer{{429, `{"message":"The API rate limit has been exceeded. Try again later."}`, ""},
+			{429, `{"message":"The API rate limit has been exceeded. Try again later."}`, ""}, {500, ``, ""},
+			{409, `{"message":"The retry key is already accepted","sentMessages":[{"id":"79"}]}`, "req-3"}}, 4, "79", ""},
+		{"5xx five times", []answer{{500, ``, ""}, {500, ``, ""}, {500, ``, ""}, {502, ``, ""}, {500, `{"message":"x"}`, ""}}, 5, "", "500"},
+		{"5xx, then 429 until the settling tries are spent", []answer{{500, ``, ""},
+			{429, `{"message":"The API rate limit has been exceeded. Try again later."}`, ""},
+			{429, `{"message":"The API rate limit has been exceeded. Try again later."}`, ""},
+			{429, `{"message":"The API rate limit has been exceeded. Try again later."}`, ""},
+			{429, `{"message":"The API rate limit has been exceeded. Try again later."}`, ""}}, 5, "", "429"},
 		{"409 on the first try", []answer{{409, `{"message":"The retry key is already accepted"}`, "r"}}, 1, "", "409"},
-		{"429", []answer{{429, `{"message":"You have reached your monthly limit."}`, ""}}, 1, "", "429"},
+		{"429 monthly limit: not retried", []answer{{429, `{"message":"You have reached your monthly limit."}`, ""}}, 1, "", "429"},
+		{"429 rate limit then ok", []answer{{429, `{"message":"The API rate limit has been exceeded. Try again later."}`, ""}}, 2, "4615", ""},
+		{"429 rate limit three times", []answer{{429, `{"message":"The API rate limit has been exceeded. Try again later."}`, ""},
+			{429, `{"message":"The API rate limit has been exceeded. Try again later."}`, ""},
+			{429, `{"message":"The API rate limit has been exceeded. Try again later."}`, ""}}, 3, "", "429"},
+		{"5xx, 429, then 409", []answer{{500, `{"message":"Internal server error"}`, ""},
+			{429, `{"message":"The API rate limit has been exceeded. Try again later."}`, ""},
+			{409, `{"message":"The retry key is already accepted","sentMessages":[{"id":"78"}]}`, "req-2"}}, 3, "78", ""},
 		{"400 details", []answer{{400, `{"message":"The request body has 1 error(s)","details":[{"message":"Length must be between 0 and 5000","property":"messages[0].text"}]}`, ""}}, 1, "", "400"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

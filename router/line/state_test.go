@@ -1,0 +1,126 @@
+package line
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStateRoundTrip: after a restore, a redelivery of an event the saved
+// adapter handed on is a duplicate, the unused reply token is replied
+// with, the display name is not fetched again, and the retry keys go on
+// where they stopped.
+func TestStateRoundTrip(t *testing.T) {
+	a, rcv, api, clk := newAdapter(t, Config{Profiles: true})
+	ctx := context.Background()
+	receive(t, a, "E1", "tok1")
+	if _, err := a.Send(ctx, key, textOut("reply")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Send(ctx, key, textOut("push")); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = clk.t.Add(10 * time.Second)
+	receive(t, a, "E2", "tok2")
+	state, err := a.SaveState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := a.SaveState()
+	if string(again) != string(state) {
+		t.Errorf("two saves differ:\n%s\n%s", state, again)
+	}
+	if !strings.Contains(string(state), `"token":"tok2"`) || strings.Contains(string(state), "tok1") || !strings.Contains(string(state), `"Kenji"`) {
+		t.Errorf("state %s: want the unused token tok2 and the name, not the used tok1", state)
+	}
+
+	b := New(a.cfg, rcv)
+	if err := b.RestoreState(state); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = clk.t.Add(20 * time.Second)
+	// LINE redelivers E2 (isRedelivery true): a duplicate.
+	body := payload(strings.Replace(messageEvent("mE2", "E2", "tok2", "hi"), `"isRedelivery":false`, `"isRedelivery":true`, 1))
+	if st := post(b, body, sign(secret, body)); st != 200 {
+		t.Fatalf("HTTP %d", st)
+	}
+	if len(rcv.ins) != 2 {
+		t.Fatalf("%d inbound, want 2", len(rcv.ins))
+	}
+	if _, err := b.Send(ctx, key, textOut("second reply")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Send(ctx, key, textOut("second push")); err != nil {
+		t.Fatal(err)
+	}
+	var paths, keys []string
+	for _, c := range api.calls {
+		paths = append(paths, c.path)
+		if c.retryKey != "" {
+			keys = append(keys, c.retryKey)
+		}
+	}
+	want := []string{"/v2/bot/profile/" + userA, "/v2/bot/message/reply", "/v2/bot/message/push", "/v2/bot/message/reply", "/v2/bot/message/push"}
+	if strings.Join(paths, " ") != strings.Join(want, " ") {
+		t.Errorf("calls %v, want %v (one profile fetch, the saved token replied with)", paths, want)
+	}
+	if len(keys) != 2 || keys[0] == keys[1] {
+		t.Errorf("retry keys %v: the restored adapter drew a used one", keys)
+	}
+	if s := b.Stats(); s.Received != 2 || s.Duplicates != 1 || s.Replies != 2 || s.Pushes != 2 {
+		t.Errorf("stats %+v", s)
+	}
+	if rcv.ins[1].Sent.UnixMilli() != 1462629479859 {
+		t.Errorf("Sent %v, want the event's timestamp", rcv.ins[1].Sent)
+	}
+}
+
+func TestRestoreStateRefuses(t *testing.T) {
+	a, _, _, _ := newAdapter(t, Config{})
+	receive(t, a, "E1", "tok1")
+	good, _ := a.SaveState()
+	for _, tc := range []struct {
+		name  string
+		state string
+		used  bool
+		want  string
+	}{
+		{"not JSON", "[", false, "restore state"},
+		{"another version", strings.Replace(string(good), `"version":1`, `"version":2`, 1), false, "version 2"},
+		{"an empty id", strings.Replace(string(good), `"id":"E1"`, `"id":""`, 1), false, "seen[0]"},
+		{"a token without its user", strings.Replace(string(good), `"user":"`+userA+`"`, `"user":""`, 1), false, "reply token"},
+		{"an adapter in use", string(good), true, "in use"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, _, _, _ := newAdapter(t, Config{})
+			if tc.used {
+				receive(t, b, "E9", "tok9")
+			}
+			if err := b.RestoreState([]byte(tc.state)); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("RestoreState: %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzRestoreState: any bytes restore or are refused with an error, and a
+// state restored saves again to a state that restores.
+func FuzzRestoreState(f *testing.F) {
+	f.Add([]byte(`{"version":1,"seen":[{"id":"E1","at":1}],"tokens":[{"user":"U1","token":"t","at":"2026-03-02T01:00:00Z"}],"names":{"U1":"Kenji"},"blocked":["U2"],"keys":3,"stats":{}}`))
+	f.Add([]byte(`{"version":1}`))
+	f.Add([]byte(`{"version":1,"seen":[{"id":"E2","at":5},{"id":"E1","at":1}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a := New(Config{ChannelSecret: secret, BotUserID: bot}, &receiver{})
+		if a.RestoreState(b) != nil {
+			return
+		}
+		state, err := a.SaveState()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := New(Config{ChannelSecret: secret, BotUserID: bot}, &receiver{}).RestoreState(state); err != nil {
+			t.Fatalf("a saved state does not restore: %v\n%s", err, state)
+		}
+	})
+}
