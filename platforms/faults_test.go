@@ -19,6 +19,7 @@ func TestFaultScenariosMisbehave(t *testing.T) {
 	}{
 		{"whatsapp-faults.toml", "whatsapp"},
 		{"wechat-faults.toml", "wechat"},
+		{"messenger-faults.toml", "messenger"},
 		{"router-restart.toml", "whatsapp"},
 		{"router-restart.toml", "wechat"},
 	} {
