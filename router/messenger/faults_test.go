@@ -1,6 +1,7 @@
 package messenger
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -189,4 +190,32 @@ func TestStateRoundTrip(t *testing.T) {
 	if err := b.RestoreState(state); err == nil || !strings.Contains(err.Error(), "in use") {
 		t.Errorf("restored into an adapter in use: %v", err)
 	}
+}
+
+// FuzzRestoreState: any bytes are refused with an error or restored into
+// a state that saves and restores again unchanged; nothing panics.
+func FuzzRestoreState(f *testing.F) {
+	f.Add([]byte(`{"version":1,"seen":[{"id":"m_1","at":1772445600000000000}],"last":[{"psid":"7240412345678901","at":1772445600000000000}],"ads":[{"psid":"7240412345678902","ad":"77","at":1}],"stats":{"Received":1}}`))
+	f.Add([]byte(`{"version":1}`))
+	f.Add([]byte(`{"version":2,"seen":[]}`))
+	f.Add([]byte(`{"version":1,"seen":[{"id":"","at":0}]}`))
+	f.Add([]byte(`nul`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a, _, _ := newAdapter(Config{})
+		if a.RestoreState(b) != nil {
+			return
+		}
+		saved, err := a.SaveState()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _, _ := newAdapter(Config{})
+		if err := c.RestoreState(saved); err != nil {
+			t.Fatalf("a saved state is refused: %v\n%s", err, saved)
+		}
+		again, _ := c.SaveState()
+		if !bytes.Equal(again, saved) {
+			t.Fatalf("saved\n%s\nthen\n%s", saved, again)
+		}
+	})
 }
