@@ -21,6 +21,7 @@
 package messenger
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -226,12 +227,15 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 }
 
 // platformRules applies a scenario's channel rules to the fake: the
-// window is the longest one, the HUMAN_AGENT tag's.
+// window is the longest one, the HUMAN_AGENT tag's, and the standard
+// window is cut to it when longer.
 func platformRules(rules scenario.Rules, cfg *fakems.Config) {
 	if rules.Window != nil {
 		cfg.HumanAgentWindow = rules.Window.D()
 		if cfg.HumanAgentWindow <= 0 {
 			cfg.HumanAgentWindow, cfg.Window = -1, -1 // no window at all
+		} else if std := cmp.Or(cfg.Window, fakems.DefaultWindow); std > cfg.HumanAgentWindow {
+			cfg.Window = cfg.HumanAgentWindow // no window is longer than the longest
 		}
 	}
 	if rules.MaxTextLength != nil {
