@@ -255,6 +255,7 @@ func TestFaultScenarioDevices(t *testing.T) {
 		for _, r := range b.(journaler).Journal(sim.JournalFilter{Kind: sim.RecordError}) {
 			codes[fmt.Sprint(r.Status, " ", r.Code)]++
 		}
+		t.Logf("network %v: send errors %v, stats %+v", network, codes, b.Stats())
 		if codes["429 613"] == 0 || codes["500 2"] == 0 {
 			t.Errorf("network %v: errors %v, want 429 613 and 500 2 among them", network, codes)
 		}
