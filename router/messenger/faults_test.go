@@ -132,6 +132,14 @@ func TestLateMessageAnchorsAtPlatformTime(t *testing.T) {
 	if typ, tag := a.MessagingType(psid); typ != MessageTag || tag != HumanAgent {
 		t.Errorf("at 24h after the message: %s %s", typ, tag)
 	}
+	// On time (within its millisecond): the arrival anchors it, as before.
+	c, _, cclk := newAdapter(Config{})
+	cclk.now = t0.Add(500 * time.Microsecond)
+	post(c, hookAt("m_now", t0, psid))
+	cclk.now = t0.Add(24*time.Hour + 250*time.Microsecond)
+	if typ, _ := c.MessagingType(psid); typ != Response {
+		t.Errorf("a message on time anchored before its arrival: %s", typ)
+	}
 	// Reordered: the message of t0+1h arrives, then the one of t0+30m.
 	b, _, bclk := newAdapter(Config{})
 	bclk.now = t0.Add(time.Hour)

@@ -373,11 +373,13 @@ func (a *Adapter) Receive(ev Event) {
 		}
 		a.stats.Received++
 		a.sweepLocked(now)
-		// The window runs from the platform's time of the message: a
-		// late one anchors it where the platform does, and one overtaken
-		// by a later message moves nothing back.
+		// The window runs from the platform's time of the message: one
+		// that comes a millisecond or more late anchors it at its
+		// timestamp (the platform's time to the millisecond), one on time
+		// at its arrival, and one overtaken by a later message moves
+		// nothing back.
 		at := now
-		if !in.Sent.IsZero() && in.Sent.Before(now) {
+		if !in.Sent.IsZero() && now.Sub(in.Sent) >= time.Millisecond {
 			at = in.Sent
 		}
 		if prev, ok := a.last[ev.Sender]; !ok || at.After(prev) {
