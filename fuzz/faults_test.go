@@ -88,3 +88,41 @@ func TestFaultCasesHold(t *testing.T) {
 		t.Errorf("%d cases with faults and %d with restarts of %d", faulty, restarts, checked)
 	}
 }
+
+// TestMessengerFaultCases: generated cases give Messenger fault plans and
+// router restarts with Messenger customers writing, and keep every
+// invariant under them.
+func TestMessengerFaultCases(t *testing.T) {
+	checked, restarts := 0, 0
+	for seed := uint64(1); checked < 15 && seed < 600; seed++ {
+		c := NewCase(seed)
+		ch := c.Scenario.Channels["messenger"]
+		if ch == nil || ch.Faults == nil || c.Validate() != nil {
+			continue
+		}
+		writes := false
+		for _, cu := range c.Scenario.Customers {
+			writes = writes || cu.Channel == "messenger"
+		}
+		if !writes {
+			continue
+		}
+		checked++
+		for _, st := range c.Scenario.Steps {
+			if st.RestartRouter {
+				restarts++
+				break
+			}
+		}
+		vs, _, err := Check(context.Background(), c.Scenario, Invariants())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vs {
+			t.Errorf("seed %d: %v", seed, v)
+		}
+	}
+	if checked < 15 || restarts < 3 {
+		t.Errorf("%d cases with Messenger faults, %d with restarts", checked, restarts)
+	}
+}

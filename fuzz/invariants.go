@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/omnisim/omnisim/platforms/messenger"
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/sim/scenario"
 )
@@ -72,7 +73,7 @@ func Invariants() []Invariant {
 		{Name: StrategyOrder, Doc: "the agent assigned comes first by the strategy's keys among the group's eligible agents", Check: checkStrategyOrder},
 		{Name: LongestIdle, Doc: "under longest-idle no agent gets a second conversation while an eligible agent of the group has had none", Check: checkLongestIdle},
 		{Name: InboundOnce, Doc: "every customer message the platform sent the router is logged as inbound exactly once, and nothing else is", Check: checkInboundOnce},
-		{Name: PlatformRules, Doc: "no message reaches a device outside its reply window or past the reply limit (WhatsApp: 24h since the customer's last message; WeChat: 48h, 5 per customer message; Douyin: 48h, 5 per customer message; Business Messages: 30 days; LINE: neither)", Check: checkPlatformRules},
+		{Name: PlatformRules, Doc: "no message reaches a device outside its reply window or past the reply limit (WhatsApp: 24h since the customer's last message; WeChat: 48h, 5 per customer message; Douyin: 48h, 5 per customer message; Business Messages: 30 days; Messenger: 7 days with the HUMAN_AGENT tag; LINE: neither)", Check: checkPlatformRules},
 		{Name: SentDelivered, Doc: "what the router logs as sent (and not failed) is what reached the customer's device: it never reports as sent what the platform refused", Check: checkSentDelivered},
 		{Name: Timers, Doc: "missed and idle chats are marked and closed exactly when the tenant's timers say (missed_after, close_missed_after, idle_after), and none is left overdue", Check: checkTimers},
 		{Name: NoDrift, Doc: "router and platform never disagree on a policy, unless the scenario sets router-only rules for the channel", Check: checkNoDrift},
@@ -416,6 +417,10 @@ var knownRules = map[string]platformRule{
 	// Google's Business Messages: 30 days after the user's last message.
 	"businessmessages": {window: 30 * 24 * time.Hour},
 	"douyin":           {window: 48 * time.Hour, limit: 5},
+	// Messenger: RESPONSE for 24 hours, then the HUMAN_AGENT tag for 7
+	// days after the customer's last message; no reply limit. A page not
+	// approved for the tag keeps to the standard window (ruleOf).
+	"messenger": {window: 7 * 24 * time.Hour},
 }
 
 // ruleOf is a channel's platform rule with the scenario's overrides (the
@@ -428,6 +433,12 @@ func ruleOf(sc *scenario.Scenario, channel string) (platformRule, bool) {
 	if ch := sc.Channels[channel]; ch != nil {
 		if ch.Rules.Window != nil {
 			r.window = ch.Rules.Window.D()
+		}
+		if s, ok := ch.Settings.(*messenger.Settings); ok && s.HumanAgent != nil && !*s.HumanAgent {
+			r.window = 24 * time.Hour // the tag extends nothing
+			if s.StandardWindow != nil {
+				r.window = s.StandardWindow.D()
+			}
 		}
 		if ch.Rules.ReplyLimit != nil && r.limit > 0 {
 			r.limit = *ch.Rules.ReplyLimit // 0: unlimited
@@ -667,7 +678,8 @@ var platformKeys = map[string]struct {
 	// LINE has no reply window and no reply count (a reply token or a
 	// push reaches a friend at any time); its fake takes the text length
 	// and the media limits of images, videos and audio.
-	"line": {noWindow: true, media: []string{"image", "audio", "video"}},
+	"line":      {noWindow: true, media: []string{"image", "audio", "video"}},
+	"messenger": {media: []string{"image", "audio", "video", "document"}},
 }
 
 // routerOnly reports whether a scenario sets rules for a channel that bind

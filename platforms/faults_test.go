@@ -20,6 +20,7 @@ func TestFaultScenariosMisbehave(t *testing.T) {
 		{"whatsapp-faults.toml", "whatsapp"},
 		{"wechat-faults.toml", "wechat"},
 		{"line-faults.toml", "line"},
+		{"messenger-faults.toml", "messenger"},
 		{"router-restart.toml", "whatsapp"},
 		{"router-restart.toml", "wechat"},
 	} {

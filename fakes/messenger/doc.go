@@ -73,6 +73,31 @@
 // "type":"OPEN_THREAD"} in its messaging event. Every webhook goes through
 // one delivery function, which applies the retry schedule.
 //
+// # Faults
+//
+// Config.Faults (package fakes/fault) makes the platform misbehave, drawn
+// from Seed: customer webhooks (messages and postbacks) duplicated (the
+// same bytes, mid and signature), reordered, late (keeping the platform's
+// timestamp), or a try timing out (the receiver handled it; the platform
+// saw no answer) or failing at the receiver's edge (502; the receiver saw
+// nothing), each failed try retried on RetrySchedule until it gives up.
+// Delivery receipts go out as without a plan. A Send API call the plan
+// refuses is answered before the message is looked at, with Graph's
+// envelope and "is_transient":true, naming no customer:
+//
+//	613  (#613) Calls to this api have exceeded the rate limit.   HTTP 429 (ThrottleStatus; 400 as Graph has also answered)
+//	2    An unexpected error has occurred. Please retry your request later.   HTTP 500
+//
+// Code 613 is the Send API's own rate limit in Meta's error table (code 4,
+// the application's request limit, is the other throttle a client meets);
+// code 2 is Graph's temporary service error, which asks for the same call
+// again. Code 1 ("An unknown error occurred") is not used: Meta documents
+// it also for messages that were sent, so it promises nothing to a client
+// retrying. The upload endpoint is not refused. On the Direct network
+// (Deliver, Send and Upload by value) the plan acts the same, on values:
+// the same decisions in the same order, so that a Direct run matches one
+// on the wire. FaultCount counts what the plan did.
+//
 // # Unconfirmed choices
 //
 // Where Meta's behaviour is not confirmed by its documentation, the fake
@@ -80,6 +105,7 @@
 //
 //   - Retries: 15s, 1m, 5m and 8m after a failed try (within the 15
 //     minutes after which Meta is said to give up); RetrySchedule.
+//   - The HTTP status of a throttled send (code 613): 429; ThrottleStatus.
 //   - A page not approved for HUMAN_AGENT (HumanAgentWindow < 0): the tag
 //     extends nothing, and a tagged message after the standard window gets
 //     10/2018278 like any other.

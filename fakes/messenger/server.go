@@ -21,6 +21,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/fakes/fault"
 )
 
 // The defaults of [Config].
@@ -102,6 +104,13 @@ type Config struct {
 	// JournalLimit keeps only the newest entries of each journal list
 	// (0 keeps all).
 	JournalLimit int
+	// Faults makes the platform misbehave (see package fakes/fault and
+	// faults.go); the zero Plan, the default, has no fault.
+	Faults fault.Plan
+	// ThrottleStatus is the HTTP status of a send the fault plan throttles
+	// (code 613); default 429. Graph has answered rate limits with 400 as
+	// well.
+	ThrottleStatus int
 }
 
 // AttachmentLimit is what the platform accepts for one attachment type.
@@ -151,6 +160,11 @@ type Server struct {
 	hookSeq   uint64
 	journal   journal
 	counts    Counts
+
+	faults         *fault.Decider // nil: no fault plan
+	reordered      []*hook        // reordered webhooks held until the next one
+	faultN         int            // faults caused so far
+	throttleStatus int
 }
 
 type customer struct {
@@ -225,6 +239,11 @@ func New(cfg Config) *Server {
 		s.limits[t] = d
 	}
 	s.journal.setLimit(cfg.JournalLimit)
+	s.faults = fault.New(cfg.Faults, cfg.Seed)
+	s.throttleStatus = cfg.ThrottleStatus
+	if s.throttleStatus == 0 {
+		s.throttleStatus = http.StatusTooManyRequests
+	}
 	return s
 }
 
@@ -438,7 +457,11 @@ func (s *Server) Send(req SendRequest) (SendResponse, *Error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.sendLocked(&req, now, "/"+s.cfg.PageID+"/messages")
+	path := "/" + s.cfg.PageID + "/messages"
+	if e := s.sendFaultLocked(now, http.MethodPost, path); e != nil {
+		return SendResponse{}, e
+	}
+	return s.sendLocked(&req, now, path)
 }
 
 func (s *Server) sendLocked(req *SendRequest, now time.Time, path string) (SendResponse, *Error) {
@@ -550,9 +573,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch segs[1] {
 	case "messages":
+		s.mu.Lock()
+		e := s.sendFaultLocked(now, r.Method, r.URL.Path)
+		s.mu.Unlock()
+		if e != nil {
+			writeError(w, e)
+			return
+		}
 		var req SendRequest
 		var file *fileUpload
-		var e *Error
 		if isMultipart(r) {
 			req, file, e = s.readMultipartSend(r)
 		} else {
@@ -966,12 +995,16 @@ func appendSendResponse(b []byte, r SendResponse) []byte {
 }
 
 // AppendError appends Graph's error envelope for e:
-// {"error":{"message","type","code","error_subcode","fbtrace_id"}}.
+// {"error":{"message","type","is_transient","code","error_subcode","fbtrace_id"}},
+// is_transient only when true and error_subcode only when not 0.
 func AppendError(b []byte, e *Error) []byte {
 	b = append(b, `{"error":{"message":`...)
 	b = appendString(b, e.Message)
 	b = append(b, `,"type":`...)
 	b = appendString(b, e.Type)
+	if e.IsTransient {
+		b = append(b, `,"is_transient":true`...)
+	}
 	b = append(b, `,"code":`...)
 	b = strconv.AppendInt(b, int64(e.Code), 10)
 	if e.Subcode != 0 {

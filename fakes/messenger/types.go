@@ -54,12 +54,14 @@ type SendResponse struct {
 // Error is a Graph API error: the body of the error envelope
 // {"error":{...}} and the HTTP status it is answered with.
 type Error struct {
-	Message    string `json:"message"`
-	Type       string `json:"type"`
-	Code       int    `json:"code"`
-	Subcode    int    `json:"error_subcode,omitempty"`
-	FBTraceID  string `json:"fbtrace_id"`
-	HTTPStatus int    `json:"-"`
+	Message   string `json:"message"`
+	Type      string `json:"type"`
+	Code      int    `json:"code"`
+	Subcode   int    `json:"error_subcode,omitempty"`
+	FBTraceID string `json:"fbtrace_id"`
+	// IsTransient is Graph's hint that the same call may succeed later.
+	IsTransient bool `json:"is_transient,omitempty"`
+	HTTPStatus  int  `json:"-"`
 }
 
 // Error formats the code, subcode and message.

@@ -223,6 +223,9 @@ type Inbound struct {
 	ID       string // the message id
 	Status   int    // the receiver's HTTP status; 0 when the call failed
 	Retrying bool   // the first try failed and a retry is queued
+	// Faulted reports that the fault plan (Config.Faults) held the webhook
+	// back or failed its first try: it is delivered later.
+	Faulted bool
 }
 
 // CustomerText has the customer psid send text. The customer's window
@@ -270,6 +273,9 @@ func (s *Server) customerEvent(ctx context.Context, ev Event) (Inbound, error) {
 	}
 	s.mu.Unlock()
 	h := &hook{ev: ev, first: now}
+	if s.faults.Webhooks() {
+		return s.deliverFaulted(ctx, h)
+	}
 	res := s.deliver(ctx, h)
 	return Inbound{ID: ev.MID, Status: res.status, Retrying: res.retry}, res.err
 }
@@ -299,16 +305,10 @@ func (s *Server) deliver(ctx context.Context, h *hook) tryResult {
 	at := s.now()
 	var status int
 	var err error
-	switch {
-	case s.cfg.Deliver != nil:
-		status = s.cfg.Deliver(ctx, h.ev)
-	case s.cfg.WebhookURL == "":
+	if s.cfg.Deliver == nil && s.cfg.WebhookURL == "" {
 		err = errNoWebhookURL
-	default:
-		if h.body == nil {
-			h.body = AppendWebhook(make([]byte, 0, 320+len(h.ev.Text)), s.cfg.PageID, &h.ev)
-		}
-		status, err = s.post(ctx, h.body)
+	} else {
+		status, err = s.tryHook(ctx, h)
 	}
 	h.tries++
 	wh := Webhook{At: at, Kind: h.ev.Kind, Status: status, ID: h.ev.MID, PSID: h.ev.Sender, Try: h.tries, Body: h.body}

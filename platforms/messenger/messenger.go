@@ -21,7 +21,9 @@
 package messenger
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -62,6 +64,9 @@ type Settings struct {
 	// AdReferrals maps customers (by psid) to the Click-to-Messenger ad
 	// (its ad id) their first message comes from.
 	AdReferrals map[string]string `toml:"ad_referrals,omitempty"`
+	// ThrottleStatus is the HTTP status of a send the fault plan
+	// throttles (code 613): 429 (the default) or 400.
+	ThrottleStatus int `toml:"throttle_status,omitempty"`
 }
 
 // Normalize gives equal settings one form.
@@ -82,6 +87,9 @@ func validate(v any) []scenario.SettingsProblem {
 	}
 	if v := s.APIVersion; v != "" && !validVersion(v) {
 		out = append(out, scenario.SettingsProblem{Key: "api_version", Msg: fmt.Sprintf("%q is not a Graph API version", v), Hint: `e.g. "v25.0"`})
+	}
+	if st := s.ThrottleStatus; st != 0 && st != http.StatusTooManyRequests && st != http.StatusBadRequest {
+		out = append(out, scenario.SettingsProblem{Key: "throttle_status", Msg: fmt.Sprintf("%d is not a status Graph throttles with", st), Hint: "429 or 400"})
 	}
 	for psid, ad := range s.AdReferrals {
 		if p, _ := checkPSID(psid); p != "" {
@@ -132,6 +140,7 @@ type binding struct {
 	adapter   *routerms.Adapter
 	account   string
 	numbering sim.JournalNumbering
+	acfg      routerms.Config // the adapter's configuration, to build it again
 
 	mu  sync.Mutex
 	ads map[string]string // psid -> ad id, until the customer's first message
@@ -160,6 +169,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: 10000,
 		NoLegacySignature: s.LegacySignature != nil && !*s.LegacySignature,
 		DisableDeliveries: s.DeliveryWebhooks != nil && !*s.DeliveryWebhooks,
+		Faults:            ch.Faults.Plan(), ThrottleStatus: s.ThrottleStatus,
 	}
 	acfg := routerms.Config{
 		AppSecret: secret, VerifyToken: verify, AccessToken: token, PageID: page, APIVersion: s.APIVersion,
@@ -186,13 +196,15 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		b.ads[psid] = ad
 	}
 
+	// The webhook reaches whichever adapter is current, by value or on the
+	// wire: a router restart replaces it (restart.go).
 	if env.Network == sim.Direct {
 		fcfg.Deliver = func(_ context.Context, ev fakems.Event) int {
 			b.adapter.Receive(routerEvent(page, ev))
 			return http.StatusOK
 		}
-		acfg.Direct = b.sendDirect
-		b.adapter = routerms.New(acfg, env.Receiver)
+		acfg.Direct, acfg.DirectUpload = b.sendDirect, b.uploadDirect
+		b.adapter, b.acfg = routerms.New(acfg, env.Receiver), acfg
 		b.fake = fakems.New(fcfg)
 		return b, nil
 	}
@@ -201,8 +213,8 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	if err != nil {
 		return nil, err
 	}
-	b.adapter = routerms.New(acfg, env.Receiver)
-	hook, err := env.Mount("webhook", b.adapter)
+	b.adapter, b.acfg = routerms.New(acfg, env.Receiver), acfg
+	hook, err := env.Mount("webhook", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.adapter.ServeHTTP(w, r) }))
 	if err != nil {
 		return nil, err
 	}
@@ -215,12 +227,15 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 }
 
 // platformRules applies a scenario's channel rules to the fake: the
-// window is the longest one, the HUMAN_AGENT tag's.
+// window is the longest one, the HUMAN_AGENT tag's, and the standard
+// window is cut to it when longer.
 func platformRules(rules scenario.Rules, cfg *fakems.Config) {
 	if rules.Window != nil {
 		cfg.HumanAgentWindow = rules.Window.D()
 		if cfg.HumanAgentWindow <= 0 {
 			cfg.HumanAgentWindow, cfg.Window = -1, -1 // no window at all
+		} else if std := cmp.Or(cfg.Window, fakems.DefaultWindow); std > cfg.HumanAgentWindow {
+			cfg.Window = cfg.HumanAgentWindow // no window is longer than the longest
 		}
 	}
 	if rules.MaxTextLength != nil {
@@ -272,14 +287,26 @@ func routerEvent(page string, ev fakems.Event) routerms.Event {
 	return out
 }
 
+// uploadDirect is the adapter's attachment upload by value.
+func (b *binding) uploadDirect(typ string, a *router.Attachment) (string, error) {
+	id, e := b.fake.Upload(typ, a.Format, a.Size)
+	if e != nil {
+		return "", platformError(e)
+	}
+	return id, nil
+}
+
 // sendDirect is the adapter's send by value: the fake's upload and send
 // rules, without bytes.
 func (b *binding) sendDirect(req routerms.SendRequest) (string, error) {
 	fr := fakems.SendRequest{Recipient: fakems.Recipient{ID: req.Recipient}, MessagingType: req.MessagingType, Tag: req.Tag, Message: &fakems.Message{Text: req.Text}}
 	if a := req.Attachment; a != nil {
-		id, e := b.fake.Upload(req.AttachmentType, a.Format, a.Size)
-		if e != nil {
-			return "", platformError(e)
+		id := req.AttachmentID
+		if id == "" {
+			var err error
+			if id, err = b.uploadDirect(req.AttachmentType, a); err != nil {
+				return "", err
+			}
 		}
 		fr.Message = &fakems.Message{Attachment: &fakems.Attachment{Type: req.AttachmentType, Payload: fakems.AttachmentPayload{AttachmentID: id}}}
 	}
@@ -312,10 +339,14 @@ func (b *binding) Handle(w string) string { return w }
 func (b *binding) Close()                 {}
 func (b *binding) Flush(ctx context.Context) error {
 	_, err := b.fake.Flush(ctx)
+	if errors.Is(err, fakems.ErrFaultTimeout) || errors.Is(err, fakems.ErrFaultEdge) {
+		return nil // the fault plan's own failures: retried on schedule
+	}
 	return err
 }
 
-// NextDeadline is the fake's next webhook retry.
+// NextDeadline is the fake's next webhook retry, or under a fault plan
+// its next held or duplicated webhook.
 func (b *binding) NextDeadline() (time.Time, bool) { return b.fake.NextRetry() }
 
 // NewHandle makes the n-th psid: "7" and 15 digits, n*7919 + 1234567
@@ -352,7 +383,7 @@ func (b *binding) Inbound(ctx context.Context, customer, _ string, m sim.Message
 			in, err = b.fake.CustomerText(ctx, customer, m.Text)
 		}
 	}
-	return sim.Inbound{ID: in.ID, Status: in.Status}, err
+	return sim.Inbound{ID: in.ID, Status: in.Status, Pending: in.Faulted}, err
 }
 
 // Judge asks the fake whether it would accept m now, sent as the adapter
@@ -420,5 +451,6 @@ func (b *binding) Device(customer string) []sim.Delivery {
 func (b *binding) Stats() sim.Stats {
 	fc := b.fake.Counts()
 	as := b.adapter.Stats()
-	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates}
+	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates,
+		Faults: b.fake.FaultCount()}
 }

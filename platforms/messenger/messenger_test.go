@@ -21,6 +21,8 @@ func TestValidate(t *testing.T) {
 		{"window", Settings{StandardWindow: &zero}, "standard_window"},
 		{"ad key", Settings{AdReferrals: map[string]string{"123": "9"}}, "ad_referrals"},
 		{"ad value", Settings{AdReferrals: map[string]string{"7240412345678901": ""}}, "ad_referrals"},
+		{"throttle 400", Settings{ThrottleStatus: 400}, ""},
+		{"throttle 503", Settings{ThrottleStatus: 503}, "throttle_status"},
 	}
 	for _, tt := range tests {
 		ps := validate(&tt.s)

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -216,5 +217,64 @@ func TestHumanAgentTagOnTheWire(t *testing.T) {
 	want := []string{"有的，明天可以出貨。", "您的外套已經出貨了。 [HUMAN_AGENT]"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("deliveries %q, want %q", got, want)
+	}
+}
+
+// journaler is a binding that shows the platform's journal.
+type journaler interface {
+	Journal(sim.JournalFilter) []sim.Record
+}
+
+// messenger-faults: the platform refused sends with its transient errors
+// (613 throttled, 500 code 2), and yet each Messenger received each reply
+// exactly once, the one at 30 hours with the HUMAN_AGENT tag; in Memory and
+// in Direct alike.
+func TestFaultScenarioDevices(t *testing.T) {
+	src, err := fs.ReadFile(scenarios.Library, "messenger-faults.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := platforms.Format.Parse("messenger-faults.toml", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, network := range []sim.Network{sim.Memory, sim.Direct} {
+		w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: network})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Schedule()
+		if err := w.RunUntil(time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		if res := w.Finish(); !res.Passed {
+			t.Errorf("network %v: the scenario fails: %s", network, res.Error)
+		}
+		b, _ := w.Binding("messenger")
+		codes := map[string]int{}
+		for _, r := range b.(journaler).Journal(sim.JournalFilter{Kind: sim.RecordError}) {
+			codes[fmt.Sprint(r.Status, " ", r.Code)]++
+		}
+		t.Logf("network %v: send errors %v, stats %+v", network, codes, b.Stats())
+		if codes["429 613"] == 0 || codes["500 2"] == 0 {
+			t.Errorf("network %v: errors %v, want 429 613 and 500 2 among them", network, codes)
+		}
+		seen := map[string]int{}
+		var tagged []string
+		for _, r := range b.(journaler).Journal(sim.JournalFilter{Kind: sim.RecordDelivery}) {
+			seen[r.Customer+" "+r.Text]++
+			if strings.HasSuffix(r.Text, "[HUMAN_AGENT]") {
+				tagged = append(tagged, r.Text)
+			}
+		}
+		for k, n := range seen {
+			if n != 1 {
+				t.Errorf("network %v: %q delivered %d times", network, k, n)
+			}
+		}
+		if len(seen) != 7 || len(tagged) != 1 || tagged[0] != "您的外套已經出貨了。 [HUMAN_AGENT]" {
+			t.Errorf("network %v: %d deliveries, tagged %q", network, len(seen), tagged)
+		}
+		w.Close()
 	}
 }

@@ -29,4 +29,18 @@
 // attachment id; templates are sent as texts of their names. A Graph error
 // becomes a *[router.PlatformError] whose Code is "code/subcode"
 // ("10/2018278") or the code alone.
+//
+// Under a platform at its worst: a message is deduped by its mid however
+// often, late or out of order it comes (Meta retries a failed webhook and
+// may deliver one twice, with the same mid). Its [router.Inbound.Sent] is
+// the webhook's timestamp, and the window that chooses RESPONSE or
+// HUMAN_AGENT runs from that platform time, never moved back by an older
+// message arriving after a newer one. Messenger has no idempotency key, so
+// Send posts a message again only after a refusal that guarantees it was
+// not sent: the rate limits (codes 4 and 613) and Graph's temporary errors
+// that ask for the same call again (2, 1200), up to [SendTries] tries in
+// all (see SendTries for what is not retried and why).
+// [Adapter.SaveState] and [Adapter.RestoreState] carry the dedupe set, the
+// window anchors, the waiting ad referrals and the counters across a
+// restart of the router.
 package messenger

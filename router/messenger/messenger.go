@@ -69,6 +69,10 @@ type Config struct {
 	// network): it answers a [SendRequest] with the message id, or a
 	// *[router.PlatformError].
 	Direct func(req SendRequest) (messageID string, err error)
+	// DirectUpload, with Direct, uploads an attachment by value and
+	// returns its attachment id, which the SendRequest then carries;
+	// without it Direct gets the attachment itself.
+	DirectUpload func(typ string, att *router.Attachment) (attachmentID string, err error)
 }
 
 // SendRequest is what the adapter sends, as a value.
@@ -81,6 +85,9 @@ type SendRequest struct {
 	Attachment *router.Attachment
 	// AttachmentType is Messenger's type for it: image, audio, video, file.
 	AttachmentType string
+	// AttachmentID is the uploaded attachment's id (Direct with
+	// DirectUpload).
+	AttachmentID string
 }
 
 // Stats counts what an [Adapter]'s webhook endpoint has seen.
@@ -90,6 +97,9 @@ type Stats struct {
 	Duplicates int // messages dropped because their id was already seen
 	Statuses   int // delivery receipts handed to the Receiver
 	Reads      int // read receipts seen
+	// SendRetries counts the Send API calls made again after a transient
+	// refusal (see SendTries).
+	SendRetries int
 }
 
 // Adapter is the Messenger channel adapter of one Facebook Page: an
@@ -348,7 +358,7 @@ func (a *Adapter) Receive(ev Event) {
 	now := a.cfg.Clock()
 	switch ev.Kind {
 	case "message", "postback":
-		in := router.Inbound{Customer: a.key(ev.Sender), MessageID: ev.MID, Text: ev.Text}
+		in := router.Inbound{Customer: a.key(ev.Sender), MessageID: ev.MID, Text: ev.Text, Sent: sentAt(ev.Timestamp)}
 		if in.MessageID == "" { // a postback of an old client carries no mid
 			in.MessageID = "postback:" + ev.Sender + ":" + itoa(ev.Timestamp)
 		}
@@ -363,7 +373,18 @@ func (a *Adapter) Receive(ev Event) {
 		}
 		a.stats.Received++
 		a.sweepLocked(now)
-		a.last[ev.Sender] = now
+		// The window runs from the platform's time of the message: one
+		// that comes a millisecond or more late anchors it at its
+		// timestamp (the platform's time to the millisecond), one on time
+		// at its arrival, and one overtaken by a later message moves
+		// nothing back.
+		at := now
+		if !in.Sent.IsZero() && now.Sub(in.Sent) >= time.Millisecond {
+			at = in.Sent
+		}
+		if prev, ok := a.last[ev.Sender]; !ok || at.After(prev) {
+			a.last[ev.Sender] = at
+		}
 		ad := ""
 		if ev.Referral != nil && ev.Referral.Source == "ADS" {
 			ad = ev.Referral.AdID
@@ -437,3 +458,11 @@ func attachment(typ, u string) *router.Attachment {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// sentAt is the time of a webhook's millisecond timestamp; zero for none.
+func sentAt(ms int64) time.Time {
+	if ms <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}

@@ -85,7 +85,15 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		req.Text = m.Text
 	}
 	if a.cfg.Direct != nil {
-		return a.cfg.Direct(req)
+		if req.Attachment != nil && a.cfg.DirectUpload != nil {
+			// Uploaded once, as on the wire; only the send is retried.
+			id, err := a.cfg.DirectUpload(req.AttachmentType, req.Attachment)
+			if err != nil {
+				return "", err
+			}
+			req.AttachmentID = id
+		}
+		return a.retryTransient(func() (string, error) { return a.cfg.Direct(req) })
 	}
 	var attachmentID string
 	if req.Attachment != nil {
@@ -96,18 +104,20 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		attachmentID = id
 	}
 	body := AppendSendBody(make([]byte, 0, 160+len(req.Text)), &req, attachmentID)
-	status, answer, err := a.post(ctx, a.msgURL, "application/json", bytes.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	if status != http.StatusOK {
-		return "", graphError(status, answer)
-	}
-	id := messageID(answer)
-	if id == "" {
-		return "", fmt.Errorf("messenger: send: unexpected answer %q", truncate(answer))
-	}
-	return id, nil
+	return a.retryTransient(func() (string, error) {
+		status, answer, err := a.post(ctx, a.msgURL, "application/json", bytes.NewReader(body))
+		if err != nil {
+			return "", err
+		}
+		if status != http.StatusOK {
+			return "", graphError(status, answer)
+		}
+		id := messageID(answer)
+		if id == "" {
+			return "", fmt.Errorf("messenger: send: unexpected answer %q", truncate(answer))
+		}
+		return id, nil
+	})
 }
 
 var keysAnswer = []string{"message_id"}
