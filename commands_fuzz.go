@@ -80,7 +80,9 @@ against invariants of the routing contract:
                    of the group has had none
   inbound-once     every customer message is logged once, none is lost
   platform-rules   no device received a message outside its window or past
-                   its reply limit (WhatsApp 24h; WeChat 48h, 5 a message)
+                   its reply limit (WhatsApp 24h; WeChat and Douyin 48h, 5 a
+                   message; Business Messages 30 days; Messenger 7 days with
+                   the HUMAN_AGENT tag; LINE none)
   sent-delivered   the router never reports as sent what the platform refused
   timers           missed and idle chats close exactly when the tenant's
                    timers say, and none is left overdue

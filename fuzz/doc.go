@@ -55,7 +55,9 @@
 //     logged as inbound exactly once, per customer.
 //   - platform-rules: the devices received nothing outside the platform's
 //     window or past its reply limit (WhatsApp 24h since the customer's last
-//     message; WeChat and Douyin 48h and 5 per customer message; scenario rules
+//     message; WeChat and Douyin 48h and 5 per customer message; Business
+//     Messages 30 days; Messenger 7 days with the HUMAN_AGENT tag; LINE has
+//     neither; scenario rules
 //     override both).
 //   - sent-delivered: the router never reports as sent what the platform
 //     refused: sent and not failed is what the device received.
