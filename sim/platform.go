@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -56,6 +57,17 @@ const (
 	// are those of Memory; only wire counters differ.
 	Direct Network = "direct"
 )
+
+// FaultsNeedWire is the error a platform's Open returns on the Direct
+// network for a channel with a fault plan ([channels.NAME.faults]): the
+// fakes apply their faults in their webhook deliveries and send handlers,
+// which the Direct network does not run, so the channel would play
+// differently from Memory. Such a scenario plays on Memory or Loopback.
+func FaultsNeedWire(channel string) error {
+	return fmt.Errorf("channel %s has a fault plan ([channels.%s.faults]): faults act on the wire "+
+		"(webhook deliveries and API calls), which the %s network does not make; use -transport %s or %s",
+		channel, channel, Direct, Memory, Loopback)
+}
 
 // Env is what a world gives a platform it opens.
 type Env struct {

@@ -186,7 +186,7 @@ type Server struct {
 	closed    bool
 	worker    *worker
 
-	lim limitState // Config.Limits resolved, and its counters (s.mu)
+	lim       limitState     // Config.Limits resolved, and its counters (s.mu)
 	faults    *fault.Decider // nil: no fault plan
 	reordered []*hook        // reordered webhooks held until the next one
 	faultN    int            // faults caused so far
