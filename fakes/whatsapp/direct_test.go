@@ -215,13 +215,19 @@ func TestDirectEventsMatchWire(t *testing.T) {
 			func() (InboundMessage, error) { return d.CustomerReply(who, "yes", out) }},
 		{"button", func() (Inbound, error) { return wire.CustomerButton(ctx, who, "Ann", out, "Confirm", "c") },
 			func() (InboundMessage, error) { return d.CustomerButton(who, out, "Confirm", "c") }},
-		{"button_reply", func() (Inbound, error) { return wire.CustomerInteractive(ctx, who, "Ann", out, ButtonReply, "b", "Yes", "") },
+		{"button_reply", func() (Inbound, error) {
+			return wire.CustomerInteractive(ctx, who, "Ann", out, ButtonReply, "b", "Yes", "")
+		},
 			func() (InboundMessage, error) { return d.CustomerInteractive(who, out, ButtonReply, "b", "Yes", "") }},
-		{"list_reply", func() (Inbound, error) { return wire.CustomerInteractive(ctx, who, "Ann", out, ListReply, "r", "Tue", "9-12") },
+		{"list_reply", func() (Inbound, error) {
+			return wire.CustomerInteractive(ctx, who, "Ann", out, ListReply, "r", "Tue", "9-12")
+		},
 			func() (InboundMessage, error) { return d.CustomerInteractive(who, out, ListReply, "r", "Tue", "9-12") }},
 		{"reaction", func() (Inbound, error) { return wire.CustomerReaction(ctx, who, "Ann", out, "👍") },
 			func() (InboundMessage, error) { return d.CustomerReaction(who, out, "👍") }},
-		{"bad kind", func() (Inbound, error) { return wire.CustomerInteractive(ctx, who, "Ann", out, "carousel", "r", "Tue", "") },
+		{"bad kind", func() (Inbound, error) {
+			return wire.CustomerInteractive(ctx, who, "Ann", out, "carousel", "r", "Tue", "")
+		},
 			func() (InboundMessage, error) { return d.CustomerInteractive(who, out, "carousel", "r", "Tue", "") }},
 		{"not delivered", func() (Inbound, error) { return wire.CustomerReply(ctx, who, "Ann", "yes", "wamid.nope") },
 			func() (InboundMessage, error) { return d.CustomerReply(who, "yes", "wamid.nope") }},
