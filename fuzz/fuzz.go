@@ -77,10 +77,8 @@ func Check(ctx context.Context, sc *scenario.Scenario, invs []Invariant) ([]*Vio
 // [sim.Direct] otherwise, router restarts included. The second run of the
 // deterministic invariant is on the memory network either way.
 func First(sc *scenario.Scenario) sim.Network {
-	for _, ch := range sc.Channels {
-		if !ch.Faults.Plan().Zero() {
-			return sim.Memory
-		}
+	if sim.FaultyChannel(sc) != "" {
+		return sim.Memory
 	}
 	return sim.Direct
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io/fs"
-	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -124,17 +123,8 @@ func TestDirectMatchesMemory(t *testing.T) {
 	}
 }
 
-// faulty names the first channel of sc with a fault plan, "" when none
-// has one.
-func faulty(sc *scenario.Scenario) string {
-	names := slices.Sorted(maps.Keys(sc.Channels))
-	for _, name := range names {
-		if !sc.Channels[name].Faults.Plan().Zero() {
-			return name
-		}
-	}
-	return ""
-}
+// faulty names the first channel of sc with a fault plan.
+var faulty = sim.FaultyChannel
 
 // TestDirectRefusesFaults: a channel with a fault plan does not open on
 // the direct network, with an error that names the channel and sends the

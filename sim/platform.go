@@ -3,7 +3,9 @@ package sim
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/omnisim/omnisim/router"
@@ -57,6 +59,18 @@ const (
 	// are those of Memory; only wire counters differ.
 	Direct Network = "direct"
 )
+
+// FaultyChannel names the first channel of sc (in name order) with a fault
+// plan, "" when none has one: a scenario the Direct network refuses
+// ([FaultsNeedWire]).
+func FaultyChannel(sc *scenario.Scenario) string {
+	for _, name := range slices.Sorted(maps.Keys(sc.Channels)) {
+		if !sc.Channels[name].Faults.Plan().Zero() {
+			return name
+		}
+	}
+	return ""
+}
 
 // FaultsNeedWire is the error a platform's Open returns on the Direct
 // network for a channel with a fault plan ([channels.NAME.faults]): the
