@@ -56,7 +56,8 @@ const (
 	// normalization, no signature); the Sender judges each outbound message
 	// by the fake's own rule API and records its delivery, returning the
 	// errors the wire path would. Routing, deliveries, refusals and drift
-	// are those of Memory; only wire counters differ.
+	// are those of Memory; only wire counters differ. A channel with a
+	// fault plan does not open on it ([FaultsNeedWire]).
 	Direct Network = "direct"
 )
 

@@ -13,8 +13,9 @@ import (
 // and no request. Each call does what its wire counterpart does to the
 // platform's state; webhooks are handed to the caller as the values they
 // would carry, and journaled as answered 200 (without a body) on their
-// first try. Retries, the verification handshake, AutoFlush and file
-// contents (uploads are sizes) have no direct form.
+// first try. Retries, the fault plan (Config.Faults, which acts in the
+// webhook deliveries and the send handler), the verification handshake,
+// AutoFlush and file contents (uploads are sizes) have no direct form.
 type Direct struct {
 	s            *Server
 	msgs, upload *http.Request // what the journal records of a send and an upload
