@@ -147,8 +147,9 @@ memory), loopback (real sockets on 127.0.0.1) or direct (no bytes: each
 fake's own rules judge every message, the router's adapters are called
 with values; the same routing, deliveries, refusals, drift and
 expectations as memory, only the webhook and rejection counters differ, and
-many times faster). -compare plays direct unless -transport says
-otherwise.
+many times faster); a channel with a fault plan does not open on direct
+(faults act on the wire). -compare plays direct unless -transport says
+otherwise, and memory for a scenario with a fault plan.
 
 -timeout stops the run when it passes, like 'go test -timeout': the scenario
 running is reported as an error, those not started as skipped, and the exit
@@ -211,7 +212,7 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	case "":
 		opt.Network = sim.Memory
 		if f.compare != "" {
-			opt.Network = sim.Direct // the wire is not the question
+			opt.Network = "" // direct, unless faults need the wire (runCompare)
 		}
 	case sim.Memory, sim.Loopback, sim.Direct:
 		opt.Network = n

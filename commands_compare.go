@@ -96,7 +96,9 @@ func compareFigs(strategy string, r *result.Result) CompareFigs {
 // writes the figures side by side: a table per scenario in text, a JSON
 // array with json. The expectations are not judged (a scenario written for
 // one strategy may not hold under another): the exit status is 1 only when
-// a run could not complete.
+// a run could not complete. An opt.Network of "" (no -transport) plays
+// direct, and memory for a scenario with a fault plan, which the direct
+// network refuses.
 func runCompare(ctx context.Context, out io.Writer, scs []*scenario.Scenario, strategies []string, opt sim.Options, p int, asJSON bool) int {
 	opt.Service = true
 	opt.Series = false
@@ -121,7 +123,16 @@ func runCompare(ctx context.Context, out io.Writer, scs []*scenario.Scenario, st
 			defer func() { <-sem }()
 			sc := *scs[t.i] // a shallow copy: only the tenant, a value, changes
 			sc.Tenant.Strategy = strategies[t.k]
-			res := sim.Run(ctx, &sc, opt)
+			o := opt
+			if o.Network == "" {
+				// No -transport: the wire is not the question, unless a
+				// fault plan makes it one.
+				o.Network = sim.Direct
+				if sim.FaultyChannel(&sc) != "" {
+					o.Network = sim.Memory
+				}
+			}
+			res := sim.Run(ctx, &sc, o)
 			cmp[t.i].Runs[t.k] = compareFigs(strategies[t.k], &res)
 		})
 	}

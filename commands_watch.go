@@ -32,7 +32,7 @@ type watchFlags struct {
 	out          string
 }
 
-const watchUsage = "[-debounce D] [-poll] [-poll-interval D] [-seed N] [-run REGEXP] [-transport memory|loopback] [-o FILE] [PATH...]"
+const watchUsage = "[-debounce D] [-poll] [-poll-interval D] [-seed N] [-run REGEXP] [-transport memory|loopback|direct] [-o FILE] [PATH...]"
 
 var cmdWatch = &command{
 	name:  "watch",
@@ -73,6 +73,10 @@ raise it, and carries on with what it could watch. -poll looks at every
 file each -poll-interval instead, for network mounts and containers where
 inotify does not work. docs/watch.md has the details.
 
+-transport chooses how the fakes and the router talk, as for run: memory
+(the default), loopback or direct (values, no bytes; a channel with a
+fault plan does not open on it: faults act on the wire).
+
 Ctrl-C (or SIGTERM) stops watch at once, also in the middle of a run, and
 it exits 0. The exit status is 2 for bad usage, a PATH that does not exist,
 or nothing that could be watched.`,
@@ -83,7 +87,7 @@ or nothing that could be watched.`,
 		fs.DurationVar(&f.pollInterval, "poll-interval", watch.DefaultPollInterval, "with -poll, look at the files every `D`")
 		fs.StringVar(&f.seed, "seed", "", "replace every scenario's seed with `N`")
 		fs.StringVar(&f.run, "run", "", "run only the scenarios whose name or file matches `REGEXP`")
-		fs.StringVar(&f.transport, "transport", string(sim.Memory), "how fakes and router talk: memory (handlers called directly) or loopback (real sockets)")
+		fs.StringVar(&f.transport, "transport", string(sim.Memory), "how fakes and router talk, as for run: memory (handlers called directly), loopback (real sockets) or direct (values, no bytes)")
 		fs.StringVar(&f.out, "o", "", "write the summaries to `FILE` instead of standard output")
 		return f
 	},
@@ -105,10 +109,10 @@ func runWatch(ctx context.Context, e *env, opts any, args []string) int {
 	}
 	simOpt := sim.Options{Platforms: platforms.All}
 	switch n := sim.Network(f.transport); n {
-	case sim.Memory, sim.Loopback:
+	case sim.Memory, sim.Loopback, sim.Direct:
 		simOpt.Network = n
 	default:
-		return usageErr("unknown transport %q (want memory or loopback)", f.transport)
+		return usageErr("unknown transport %q (want memory, loopback or direct)", f.transport)
 	}
 	if f.seed != "" {
 		s, err := strconv.ParseUint(f.seed, 10, 64)

@@ -95,6 +95,12 @@ func TestDirectMatchesMemory(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if ch := faulty(sc); ch != "" {
+				// The fakes apply fault plans in their webhook deliveries
+				// and send handlers, which the direct network does not
+				// run: it refuses such a channel (TestDirectRefusesFaults).
+				t.Skipf("channel %s has a fault plan: faults act on the wire, which the direct network does not make", ch)
+			}
 			// A load scenario's event log is millions of lines: its
 			// report, with every figure, stands for it.
 			trace := !strings.HasPrefix(name, "load/")
@@ -114,5 +120,98 @@ func TestDirectMatchesMemory(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// faulty names the first channel of sc with a fault plan.
+var faulty = sim.FaultyChannel
+
+// TestDirectRefusesFaults: a channel with a fault plan does not open on
+// the direct network, with an error that names the channel and sends the
+// scenario to a wire network; without the plan the same scenario opens.
+func TestDirectRefusesFaults(t *testing.T) {
+	for _, tc := range []struct{ name, channel string }{
+		{"whatsapp-faults.toml", "whatsapp"},
+		{"wechat-faults.toml", "wechat"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sc, err := platforms.Format.Load(scenarios.Library, tc.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := faulty(sc); got != tc.channel {
+				t.Fatalf("the scenario's faulty channel: %q, want %q", got, tc.channel)
+			}
+			_, err = sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: sim.Direct})
+			if err == nil {
+				t.Fatal("the direct network opened a channel with a fault plan")
+			}
+			for _, want := range []string{"channel " + tc.channel + " has a fault plan", "faults act on the wire", "memory"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+			sc.Channels[tc.channel].Faults = nil
+			w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: sim.Direct})
+			if err != nil {
+				t.Fatalf("without the plan: %v", err)
+			}
+			w.Close()
+		})
+	}
+}
+
+// TestDirectRestarts plays router-restart.toml without its fault plans on
+// the memory and the direct network: the router restarts four times on
+// WhatsApp and WeChat, the restarted adapters keep the configuration and
+// the values path of the first ones, and the two networks agree as in
+// TestDirectMatchesMemory, with the scenario's expectations met.
+func TestDirectRestarts(t *testing.T) {
+	sc, err := platforms.Format.Load(scenarios.Library, "router-restart.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarts := 0
+	for _, st := range sc.Steps {
+		if st.RestartRouter {
+			restarts++
+		}
+	}
+	if restarts == 0 {
+		t.Fatal("router-restart.toml restarts nothing")
+	}
+	for _, ch := range sc.Channels {
+		ch.Faults = nil
+	}
+	mem, dir := play(t, sc, sim.Memory, true), play(t, sc, sim.Direct, true)
+	if string(mem.report) != string(dir.report) {
+		t.Errorf("reports differ:\nmemory: %s\ndirect: %s", mem.report, dir.report)
+	}
+	if mem.trace != dir.trace || mem.lines != dir.lines {
+		t.Errorf("event logs differ: memory %d lines, direct %d", mem.lines, dir.lines)
+	}
+	for id, md := range mem.devices {
+		if dd := dir.devices[id]; !slices.Equal(md, dd) {
+			t.Errorf("customer %s's device: memory %v, direct %v", id, md, dd)
+		}
+	}
+	res := sim.Run(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: sim.Direct, Trace: true})
+	if res.Error != "" {
+		t.Fatal(res.Error)
+	}
+	n := 0
+	for _, l := range res.Trace {
+		switch l.Kind {
+		case "restart":
+			n++
+		case "error":
+			t.Errorf("error line: %+v", l)
+		}
+	}
+	if n != restarts {
+		t.Errorf("%d restarts, want %d", n, restarts)
+	}
+	if !res.Passed {
+		t.Errorf("expectations failed on the direct network: %s", jsonReport(t, res))
 	}
 }

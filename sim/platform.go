@@ -2,7 +2,10 @@ package sim
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/omnisim/omnisim/router"
@@ -53,9 +56,33 @@ const (
 	// normalization, no signature); the Sender judges each outbound message
 	// by the fake's own rule API and records its delivery, returning the
 	// errors the wire path would. Routing, deliveries, refusals and drift
-	// are those of Memory; only wire counters differ.
+	// are those of Memory; only wire counters differ. A channel with a
+	// fault plan does not open on it ([FaultsNeedWire]).
 	Direct Network = "direct"
 )
+
+// FaultyChannel names the first channel of sc (in name order) with a fault
+// plan, "" when none has one: a scenario the Direct network refuses
+// ([FaultsNeedWire]).
+func FaultyChannel(sc *scenario.Scenario) string {
+	for _, name := range slices.Sorted(maps.Keys(sc.Channels)) {
+		if !sc.Channels[name].Faults.Plan().Zero() {
+			return name
+		}
+	}
+	return ""
+}
+
+// FaultsNeedWire is the error a platform's Open returns on the Direct
+// network for a channel with a fault plan ([channels.NAME.faults]): the
+// fakes apply their faults in their webhook deliveries and send handlers,
+// which the Direct network does not run, so the channel would play
+// differently from Memory. Such a scenario plays on Memory or Loopback.
+func FaultsNeedWire(channel string) error {
+	return fmt.Errorf("channel %s has a fault plan ([channels.%s.faults]): faults act on the wire "+
+		"(webhook deliveries and API calls), which the %s network does not make; use -transport %s or %s",
+		channel, channel, Direct, Memory, Loopback)
+}
 
 // Env is what a world gives a platform it opens.
 type Env struct {

@@ -30,7 +30,8 @@ func withoutRestarts(res result.Result) result.Result {
 // TestRestartChangesNothing plays every shipped scenario as it is and
 // with the router restarted several times along the run (between events,
 // and at the very times of its steps): the JSON reports, traces included,
-// must be byte-identical but for the restart lines.
+// must be byte-identical but for the restart lines, on the memory network
+// and, for a scenario without fault plans, on the direct network.
 func TestRestartChangesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("plays the library twice over")
@@ -110,6 +111,21 @@ func TestRestartChangesNothing(t *testing.T) {
 			a, b := jsonReport(t, withoutRestarts(plain)), jsonReport(t, withoutRestarts(restarted))
 			if !bytes.Equal(a, b) {
 				t.Errorf("%d restarts changed the run:\n%s", n, firstDiff(a, b))
+			}
+			// The same on the direct network, which opens no channel
+			// with a fault plan (TestDirectRefusesFaults).
+			if faulty(sc) != "" {
+				return
+			}
+			dopt := opt
+			dopt.Network = sim.Direct
+			dplain, drestarted := sim.Run(ctx, sc, dopt), sim.Run(ctx, sc2, dopt)
+			if dplain.Error != "" || drestarted.Error != "" {
+				t.Fatalf("direct: %q, with restarts %q", dplain.Error, drestarted.Error)
+			}
+			a, b = jsonReport(t, withoutRestarts(dplain)), jsonReport(t, withoutRestarts(drestarted))
+			if !bytes.Equal(a, b) {
+				t.Errorf("direct: %d restarts changed the run:\n%s", n, firstDiff(a, b))
 			}
 		})
 	}

@@ -35,8 +35,9 @@ type Notification struct {
 // platform's state what its wire counterpart does, to a caller with a
 // valid access token from an allowed address; a push is handed to the
 // caller as a [Notification] and journaled as answered 200 "success" on
-// its first try, with no URL, header or body. Passive replies and file
-// contents (uploads are sizes) have no direct form.
+// its first try, with no URL, header or body. Passive replies, retries,
+// the fault plan (Config.Faults, which acts in the push deliveries and the
+// send handler) and file contents (uploads are sizes) have no direct form.
 type Direct struct{ s *Server }
 
 // Direct returns the platform's direct entry points.

@@ -13,8 +13,9 @@ import (
 // and no request. Each call does what its wire counterpart does to the
 // platform's state; webhooks are handed to the caller as the values they
 // would carry, and journaled as answered 200 (without a body) on their
-// first try. Retries, the verification handshake, AutoFlush and file
-// contents (uploads are sizes) have no direct form.
+// first try. Retries, the fault plan (Config.Faults, which acts in the
+// webhook deliveries and the send handler), the verification handshake,
+// AutoFlush and file contents (uploads are sizes) have no direct form.
 type Direct struct {
 	s            *Server
 	msgs, upload *http.Request // what the journal records of a send and an upload
@@ -55,6 +56,52 @@ func (d *Direct) CustomerMessage(from, kind, format, body string, size int64) (I
 	return m, nil
 }
 
+// CustomerReply records the customer from's text reply to the business
+// message contextID as [Server.CustomerReply] does, and returns the
+// message its webhook carries.
+func (d *Direct) CustomerReply(from, text, contextID string) (InboundMessage, error) {
+	e, err := replyEvent(text, contextID)
+	return d.event(from, e, err)
+}
+
+// CustomerButton records the customer from's tap on a quick-reply button
+// of the template contextID as [Server.CustomerButton] does.
+func (d *Direct) CustomerButton(from, contextID, text, payload string) (InboundMessage, error) {
+	e, err := buttonEvent(contextID, text, payload)
+	return d.event(from, e, err)
+}
+
+// CustomerInteractive records the customer from's answer to the
+// interactive message contextID as [Server.CustomerInteractive] does.
+func (d *Direct) CustomerInteractive(from, contextID, kind, id, title, description string) (InboundMessage, error) {
+	e, err := interactiveEvent(contextID, kind, id, title, description)
+	return d.event(from, e, err)
+}
+
+// CustomerReaction records the customer from's reaction with emoji to the
+// business message messageID as [Server.CustomerReaction] does.
+func (d *Direct) CustomerReaction(from, messageID, emoji string) (InboundMessage, error) {
+	e, err := d.s.reactionEvent(messageID, emoji)
+	return d.event(from, e, err)
+}
+
+// event records the message of event e (unless err is set) and journals
+// its webhook as answered 200.
+func (d *Direct) event(from string, e event, err error) (InboundMessage, error) {
+	if err != nil {
+		return InboundMessage{}, err
+	}
+	s := d.s
+	m, now, err := s.recordEvent(from, e)
+	if err != nil {
+		return InboundMessage{}, err
+	}
+	s.mu.Lock()
+	s.addWebhookLocked(Webhook{At: now, Kind: "messages", Status: http.StatusOK, ID: m.ID, Try: 1})
+	s.mu.Unlock()
+	return m, nil
+}
+
 // Send runs a send (or mark-as-read) request through the rules as a POST
 // to the messages endpoint does, and records it. It returns the
 // recipient's wa_id and the wamid of an accepted send (both "" for a
@@ -75,13 +122,24 @@ func (d *Direct) Upload(mimeType string, size int64) (string, *Error) {
 
 // Statuses hands the queued status webhooks to deliver in the order Flush
 // posts them, each as the status its webhook carries, and returns how many
-// it handed. As with Flush, the error of a failed status becomes the
-// customer's LastError and enters the journal.
+// it handed. As with Flush, the read statuses due by now are queued first,
+// a status still held by its send waits (with those after it), and the
+// error of a failed status becomes the customer's LastError and enters the
+// journal.
 func (d *Direct) Statuses(deliver func(Status)) int {
 	s := d.s
+	s.releaseReads()
 	s.mu.Lock()
-	q := s.queue
-	s.queue = nil
+	k := 0
+	for k < len(s.queue) && (s.queue[k].hold == nil || s.queue[k].hold.released) {
+		k++
+	}
+	q := s.queue[:k:k]
+	if k == len(s.queue) {
+		s.queue = nil
+	} else {
+		s.queue = s.queue[k:]
+	}
 	s.mu.Unlock()
 	for i := range q {
 		p := &q[i]

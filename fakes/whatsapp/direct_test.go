@@ -184,3 +184,105 @@ func TestRetention(t *testing.T) {
 		t.Errorf("send after the forgotten customer wrote again: %v", e)
 	}
 }
+
+// TestDirectEventsMatchWire: a customer's reply, button, interactive
+// replies and reactions made through Direct get the ids, contexts and
+// errors the webhook path gives, on two platforms of the same seed.
+func TestDirectEventsMatchWire(t *testing.T) {
+	ctx := context.Background()
+	wire, _ := newTest(Config{Seed: 3})
+	dir, _ := newTest(Config{Seed: 3})
+	d := dir.Direct("v21.0")
+	const who = "16505551234"
+	if _, err := wire.CustomerText(ctx, who, "Ann", "hi"); err != ErrNoWebhookURL {
+		t.Fatal(err)
+	}
+	if _, err := d.CustomerMessage(who, "text", "", "hi", 0); err != nil {
+		t.Fatal(err)
+	}
+	req := text(who, "hello")
+	sendReq(wire, req)
+	_, out, e := d.Send(&req)
+	if e != nil || wire.Deliveries(who)[0].ID != out {
+		t.Fatalf("send: %q, %v; the wire's %+v", out, e, wire.Deliveries(who))
+	}
+	for _, tc := range []struct {
+		name string
+		wire func() (Inbound, error)
+		dir  func() (InboundMessage, error)
+	}{
+		{"reply", func() (Inbound, error) { return wire.CustomerReply(ctx, who, "Ann", "yes", out) },
+			func() (InboundMessage, error) { return d.CustomerReply(who, "yes", out) }},
+		{"button", func() (Inbound, error) { return wire.CustomerButton(ctx, who, "Ann", out, "Confirm", "c") },
+			func() (InboundMessage, error) { return d.CustomerButton(who, out, "Confirm", "c") }},
+		{"button_reply", func() (Inbound, error) {
+			return wire.CustomerInteractive(ctx, who, "Ann", out, ButtonReply, "b", "Yes", "")
+		},
+			func() (InboundMessage, error) { return d.CustomerInteractive(who, out, ButtonReply, "b", "Yes", "") }},
+		{"list_reply", func() (Inbound, error) {
+			return wire.CustomerInteractive(ctx, who, "Ann", out, ListReply, "r", "Tue", "9-12")
+		},
+			func() (InboundMessage, error) { return d.CustomerInteractive(who, out, ListReply, "r", "Tue", "9-12") }},
+		{"reaction", func() (Inbound, error) { return wire.CustomerReaction(ctx, who, "Ann", out, "👍") },
+			func() (InboundMessage, error) { return d.CustomerReaction(who, out, "👍") }},
+		{"bad kind", func() (Inbound, error) {
+			return wire.CustomerInteractive(ctx, who, "Ann", out, "carousel", "r", "Tue", "")
+		},
+			func() (InboundMessage, error) { return d.CustomerInteractive(who, out, "carousel", "r", "Tue", "") }},
+		{"not delivered", func() (Inbound, error) { return wire.CustomerReply(ctx, who, "Ann", "yes", "wamid.nope") },
+			func() (InboundMessage, error) { return d.CustomerReply(who, "yes", "wamid.nope") }},
+		{"no reference", func() (Inbound, error) { return wire.CustomerReaction(ctx, who, "Ann", "", "👍") },
+			func() (InboundMessage, error) { return d.CustomerReaction(who, "", "👍") }},
+	} {
+		in, werr := tc.wire()
+		m, derr := tc.dir()
+		if werr == ErrNoWebhookURL {
+			werr = nil
+		}
+		if (werr == nil) != (derr == nil) || werr != nil && werr.Error() != derr.Error() {
+			t.Errorf("%s: errors: wire %v, direct %v", tc.name, werr, derr)
+			continue
+		}
+		if derr != nil {
+			continue
+		}
+		if m.ID != in.ID || m.From != who {
+			t.Errorf("%s: direct %s from %s, the wire's %s", tc.name, m.ID, m.From, in.ID)
+		}
+		if (m.Reaction == nil) == (m.Context == nil) || m.Context != nil && m.Context.ID != out || m.Reaction != nil && m.Reaction.MessageID != out {
+			t.Errorf("%s: context %+v, reaction %+v; want the reference %s", tc.name, m.Context, m.Reaction, out)
+		}
+	}
+	if wc, dc := wire.Counts(), dir.Counts(); wc.Webhooks != dc.Webhooks {
+		t.Errorf("webhooks journaled: wire %d, direct %d", wc.Webhooks, dc.Webhooks)
+	}
+}
+
+// TestDirectReadStatuses: Statuses hands the read statuses due by now, as
+// Flush posts them, and then no read is left waiting.
+func TestDirectReadStatuses(t *testing.T) {
+	s, clk := newTest(Config{Limits: Limits{ReadProbability: 1, ReadAfter: time.Minute}})
+	d := s.Direct("v21.0")
+	const who = "16505551234"
+	if _, err := d.CustomerMessage(who, "text", "", "hi", 0); err != nil {
+		t.Fatal(err)
+	}
+	req := text(who, "hello")
+	if _, _, e := d.Send(&req); e != nil {
+		t.Fatal(e)
+	}
+	var got []string
+	d.Statuses(func(st Status) { got = append(got, st.Status) })
+	at, ok := s.NextRead()
+	if !ok || !at.Equal(clk.Now().Add(time.Minute)) {
+		t.Fatalf("NextRead = %v, %v; statuses %v", at, ok, got)
+	}
+	clk.Add(time.Minute)
+	d.Statuses(func(st Status) { got = append(got, st.Status) })
+	if !reflect.DeepEqual(got, []string{"sent", "delivered", "read"}) {
+		t.Errorf("statuses %v", got)
+	}
+	if _, ok := s.NextRead(); ok {
+		t.Error("a read is still waiting")
+	}
+}

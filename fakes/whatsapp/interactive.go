@@ -17,33 +17,35 @@ const (
 	ListReply   = "list_reply"
 )
 
-// CustomerReply makes the customer reply to the business message
-// contextID (a wamid the fake delivered to them) with text: a text message
-// whose context names that message. It opens the window as any message.
-func (s *Server) CustomerReply(ctx context.Context, from, name, text, contextID string) (Inbound, error) {
-	if contextID == "" {
-		return Inbound{}, errors.New("whatsapp: a reply needs the id of the message it replies to")
-	}
-	return s.customerSend(ctx, from, name, InboundMessage{Type: "text", Text: &Text{Body: text}}, contextID, true)
+// event is a customer's message that refers to a business message: its
+// content, the message it refers to (ref, which must be one the fake
+// delivered to the customer) and whether it opens the window.
+type event struct {
+	m     InboundMessage
+	ref   string
+	opens bool
 }
 
-// CustomerButton makes the customer tap a quick-reply button of the
-// template message contextID: a "button" message with the button's text
-// and payload, replying to that message. It opens the window.
-func (s *Server) CustomerButton(ctx context.Context, from, name, contextID, text, payload string) (Inbound, error) {
+// replyEvent is a text reply to contextID.
+func replyEvent(text, contextID string) (event, error) {
 	if contextID == "" {
-		return Inbound{}, errors.New("whatsapp: a button reply needs the id of the template message")
+		return event{}, errors.New("whatsapp: a reply needs the id of the message it replies to")
 	}
-	return s.customerSend(ctx, from, name, InboundMessage{Type: "button", Button: &InboundButton{Text: text, Payload: payload}}, contextID, true)
+	return event{m: InboundMessage{Type: "text", Text: &Text{Body: text}}, ref: contextID, opens: true}, nil
 }
 
-// CustomerInteractive makes the customer answer the interactive message
-// contextID: kind [ButtonReply] (a reply button: id and title) or
-// [ListReply] (a list row: id, title and description). It opens the
-// window.
-func (s *Server) CustomerInteractive(ctx context.Context, from, name, contextID, kind, id, title, description string) (Inbound, error) {
+// buttonEvent is a tap on a quick-reply button of the template contextID.
+func buttonEvent(contextID, text, payload string) (event, error) {
 	if contextID == "" {
-		return Inbound{}, errors.New("whatsapp: an interactive reply needs the id of the interactive message")
+		return event{}, errors.New("whatsapp: a button reply needs the id of the template message")
+	}
+	return event{m: InboundMessage{Type: "button", Button: &InboundButton{Text: text, Payload: payload}}, ref: contextID, opens: true}, nil
+}
+
+// interactiveEvent is an answer to the interactive message contextID.
+func interactiveEvent(contextID, kind, id, title, description string) (event, error) {
+	if contextID == "" {
+		return event{}, errors.New("whatsapp: an interactive reply needs the id of the interactive message")
 	}
 	it := &InboundInteractive{Type: kind}
 	item := &ReplyItem{ID: id, Title: title}
@@ -54,9 +56,43 @@ func (s *Server) CustomerInteractive(ctx context.Context, from, name, contextID,
 		item.Description = description
 		it.ListReply = item
 	default:
-		return Inbound{}, fmt.Errorf("whatsapp: interactive reply kind %q: want %s or %s", kind, ButtonReply, ListReply)
+		return event{}, fmt.Errorf("whatsapp: interactive reply kind %q: want %s or %s", kind, ButtonReply, ListReply)
 	}
-	return s.customerSend(ctx, from, name, InboundMessage{Type: "interactive", Interactive: it}, contextID, true)
+	return event{m: InboundMessage{Type: "interactive", Interactive: it}, ref: contextID, opens: true}, nil
+}
+
+// reactionEvent is a reaction with emoji to messageID.
+func (s *Server) reactionEvent(messageID, emoji string) (event, error) {
+	if messageID == "" {
+		return event{}, errors.New("whatsapp: a reaction needs the id of the message it reacts to")
+	}
+	m := InboundMessage{Type: "reaction", Reaction: &Reaction{MessageID: messageID, Emoji: emoji}}
+	return event{m: m, ref: messageID, opens: s.lim.reactionOpens}, nil
+}
+
+// CustomerReply makes the customer reply to the business message
+// contextID (a wamid the fake delivered to them) with text: a text message
+// whose context names that message. It opens the window as any message.
+func (s *Server) CustomerReply(ctx context.Context, from, name, text, contextID string) (Inbound, error) {
+	e, err := replyEvent(text, contextID)
+	return s.customerSend(ctx, from, name, e, err)
+}
+
+// CustomerButton makes the customer tap a quick-reply button of the
+// template message contextID: a "button" message with the button's text
+// and payload, replying to that message. It opens the window.
+func (s *Server) CustomerButton(ctx context.Context, from, name, contextID, text, payload string) (Inbound, error) {
+	e, err := buttonEvent(contextID, text, payload)
+	return s.customerSend(ctx, from, name, e, err)
+}
+
+// CustomerInteractive makes the customer answer the interactive message
+// contextID: kind [ButtonReply] (a reply button: id and title) or
+// [ListReply] (a list row: id, title and description). It opens the
+// window.
+func (s *Server) CustomerInteractive(ctx context.Context, from, name, contextID, kind, id, title, description string) (Inbound, error) {
+	e, err := interactiveEvent(contextID, kind, id, title, description)
+	return s.customerSend(ctx, from, name, e, err)
 }
 
 // CustomerReaction makes the customer react with emoji ("" removes the
@@ -64,49 +100,59 @@ func (s *Server) CustomerInteractive(ctx context.Context, from, name, contextID,
 // fake delivered to them at most [MaxReactionAge] ago. A reaction opens
 // the window only with Limits.ReactionOpensWindow.
 func (s *Server) CustomerReaction(ctx context.Context, from, name, messageID, emoji string) (Inbound, error) {
-	if messageID == "" {
-		return Inbound{}, errors.New("whatsapp: a reaction needs the id of the message it reacts to")
-	}
-	m := InboundMessage{Type: "reaction", Reaction: &Reaction{MessageID: messageID, Emoji: emoji}}
-	return s.customerSend(ctx, from, name, m, messageID, s.lim.reactionOpens)
+	e, err := s.reactionEvent(messageID, emoji)
+	return s.customerSend(ctx, from, name, e, err)
 }
 
-// customerSend posts an inbound message of the customer from whose content
-// m holds. ref, when not empty, must be a message the fake delivered to
-// that customer: a reply's context (set in m unless m is a reaction) or
-// the message reacted to. opens says whether the message opens the window.
-func (s *Server) customerSend(ctx context.Context, from, name string, m InboundMessage, ref string, opens bool) (Inbound, error) {
+// customerSend posts the inbound message of event e (unless err, the
+// event's own error, is set) from the customer from.
+func (s *Server) customerSend(ctx context.Context, from, name string, e event, err error) (Inbound, error) {
+	if err != nil {
+		return Inbound{}, err
+	}
+	m, now, err := s.recordEvent(from, e)
+	if err != nil {
+		return Inbound{}, err
+	}
+	return s.postInbound(ctx, now, name, &m)
+}
+
+// recordEvent records the customer from's message of event e on the
+// platform (the window when it opens it, the wamid) and returns the
+// message as its webhook carries it, and the platform's time. e.ref must
+// be a message the fake delivered to that customer: a reply's context
+// (set in the message unless it is a reaction) or the message reacted to.
+func (s *Server) recordEvent(from string, e event) (InboundMessage, time.Time, error) {
+	m := e.m
 	waID, ok := s.waID(from)
 	if !ok {
-		return Inbound{}, fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
+		return m, time.Time{}, fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
 	}
 	now := s.now()
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	c := s.customers[waID]
-	if ref != "" {
-		at, ok := s.deliveredLocked(c, ref)
+	if e.ref != "" {
+		at, ok := s.deliveredLocked(c, e.ref)
 		if !ok {
-			s.mu.Unlock()
-			return Inbound{}, fmt.Errorf("whatsapp: %q is not a message delivered to %s", ref, waID)
+			return m, now, fmt.Errorf("whatsapp: %q is not a message delivered to %s", e.ref, waID)
 		}
 		if m.Reaction != nil && now.Sub(at) > MaxReactionAge {
-			s.mu.Unlock()
-			return Inbound{}, fmt.Errorf("whatsapp: message %q is older than %s: a reaction to it is not delivered", ref, MaxReactionAge)
+			return m, now, fmt.Errorf("whatsapp: message %q is older than %s: a reaction to it is not delivered", e.ref, MaxReactionAge)
 		}
 		if m.Reaction == nil {
-			m.Context = &MessageContext{From: s.cfg.DisplayPhoneNumber, ID: ref}
+			m.Context = &MessageContext{From: s.cfg.DisplayPhoneNumber, ID: e.ref}
 		}
 	}
 	c = s.customerLocked(waID)
-	if opens {
+	if e.opens {
 		c.lastInbound = now
 	}
 	part := s.ids.wamidPart()
 	m.From, m.ID = waID, s.ids.formatWamid(waID, part, false)
 	c.inSeq++
 	s.inbound[part] = inboundRec{c: c, seq: c.inSeq}
-	s.mu.Unlock()
-	return s.postInbound(ctx, now, name, &m)
+	return m, now, nil
 }
 
 // deliveredLocked finds the business message wamid among those delivered

@@ -15,12 +15,17 @@ import (
 // judge them by the fake's own rules, with no access token; the fake's
 // pushes reach the adapter's value path (address check, dedupe and
 // normalization; no signature, no encryption).
+// A channel with a fault plan is refused (sim.FaultsNeedWire).
 func openDirect(b *binding, fcfg fakewc.Config, acfg routerwc.Config, env sim.Env) (sim.Binding, error) {
+	if !fcfg.Faults.Zero() {
+		return nil, sim.FaultsNeedWire(routerwc.Channel)
+	}
 	fcfg.WebhookURL, fcfg.Client = "", nil
 	b.fake = fakewc.New(fcfg)
 	b.direct = b.fake.Direct()
 	acfg.Client, acfg.BaseURL = nil, ""
 	acfg.API = api{b.direct}
+	b.acfg = acfg // a restarted adapter calls the same entry points
 	b.adapter = routerwc.New(acfg, env.Receiver)
 	return b, nil
 }

@@ -1,7 +1,7 @@
 package whatsapp
 
 import (
-	"fmt"
+	"cmp"
 	"net/http"
 	"strconv"
 	"time"
@@ -16,31 +16,67 @@ import (
 // adapter's sends and uploads go to the fake's direct entry points, which
 // judge them by the fake's own rules; the fake's webhooks reach the
 // adapter's value path (dedupe and normalization, no signature).
+// A channel with a fault plan is refused (sim.FaultsNeedWire).
 func openDirect(b *binding, fcfg fakewa.Config, acfg routerwa.Config, env sim.Env) (sim.Binding, error) {
+	if !fcfg.Faults.Zero() {
+		return nil, sim.FaultsNeedWire(routerwa.Channel)
+	}
 	fcfg.WebhookURL, fcfg.Client, fcfg.AutoFlush = "", nil, false
 	b.fake = fakewa.New(fcfg)
 	b.direct = b.fake.Direct(cmpOr(acfg.APIVersion, routerwa.DefaultAPIVersion))
 	acfg.Client, acfg.BaseURL = nil, ""
 	acfg.Graph = graph{b.direct}
+	b.acfg = acfg // a restarted adapter calls the same entry points
 	b.adapter = routerwa.New(acfg, env.Receiver)
 	return b, nil
 }
 
 // inboundDirect is Inbound on the Direct network.
 func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbound, error) {
-	kind, format := "text", ""
-	var size int64
+	var msg fakewa.InboundMessage
+	var err error
 	switch {
 	case m.Event != "":
-		return sim.Inbound{}, fmt.Errorf("whatsapp has no %q event", m.Event)
+		msg, err = b.eventDirect(customer, m)
 	case m.Attachment != nil:
-		kind, format, size = m.Attachment.Kind, m.Attachment.Format, m.Attachment.Size
+		a := m.Attachment
+		msg, err = b.direct.CustomerMessage(customer, a.Kind, a.Format, m.Text, a.Size)
+	default:
+		msg, err = b.direct.CustomerMessage(customer, "text", "", m.Text, 0)
 	}
-	msg, err := b.direct.CustomerMessage(customer, kind, format, m.Text, size)
 	if err != nil {
 		return sim.Inbound{}, err
 	}
+	b.adapter.ReceiveMessage(message(msg, name))
+	return sim.Inbound{ID: msg.ID, Status: http.StatusOK}, nil
+}
+
+// eventDirect is event (limits.go) on the Direct network: the customer
+// answers the last message the business sent them.
+func (b *binding) eventDirect(customer string, m sim.Message) (fakewa.InboundMessage, error) {
+	last, err := b.answered(customer, m.Event)
+	if err != nil {
+		return fakewa.InboundMessage{}, err
+	}
+	switch m.Event {
+	case EventReply:
+		return b.direct.CustomerReply(customer, m.Text, last)
+	case EventReaction:
+		return b.direct.CustomerReaction(customer, last, cmpOr(m.EventKey, defaultReaction))
+	case EventButton:
+		return b.direct.CustomerButton(customer, last, m.EventKey, m.EventKey)
+	default:
+		return b.direct.CustomerInteractive(customer, last, m.Event, m.EventKey, m.EventKey, "")
+	}
+}
+
+// message is the adapter's value of the message msg's webhook carries,
+// from a customer named name.
+func message(msg fakewa.InboundMessage, name string) routerwa.Message {
 	v := routerwa.Message{From: msg.From, Name: name, ID: msg.ID, Type: msg.Type}
+	if msg.Context != nil {
+		v.Context = msg.Context.ID
+	}
 	if msg.Text != nil {
 		v.Text = msg.Text.Body
 	}
@@ -49,8 +85,19 @@ func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbou
 			v.Caption, v.MIMEType, v.Filename = md.Caption, md.MimeType, md.Filename
 		}
 	}
-	b.adapter.ReceiveMessage(v)
-	return sim.Inbound{ID: msg.ID, Status: http.StatusOK}, nil
+	if bt := msg.Button; bt != nil {
+		v.Text, v.Payload = bt.Text, bt.Payload
+	}
+	if it := msg.Interactive; it != nil {
+		v.Interactive = it.Type
+		if r := cmp.Or(it.ButtonReply, it.ListReply); r != nil {
+			v.Text, v.Payload = r.Title, r.ID
+		}
+	}
+	if r := msg.Reaction; r != nil {
+		v.ReactionTo, v.Emoji = r.MessageID, r.Emoji
+	}
+	return v
 }
 
 // flushDirect hands the fake's queued statuses to the adapter.

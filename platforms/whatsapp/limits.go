@@ -134,22 +134,34 @@ func Events() []string {
 // event has the customer send an event message about the last message the
 // business delivered to them.
 func (b *binding) event(ctx context.Context, customer, name string, m sim.Message) (fakewa.Inbound, error) {
-	if !slices.Contains(Events(), m.Event) {
-		return fakewa.Inbound{}, fmt.Errorf("whatsapp has no %q event (events: %s)", m.Event, strings.Join(Events(), ", "))
+	last, err := b.answered(customer, m.Event)
+	if err != nil {
+		return fakewa.Inbound{}, err
 	}
-	ds := b.fake.Deliveries(customer)
-	if len(ds) == 0 {
-		return fakewa.Inbound{}, fmt.Errorf("whatsapp %s: the business has sent the customer nothing to answer", m.Event)
-	}
-	last := ds[len(ds)-1].ID
 	switch m.Event {
 	case EventReply:
 		return b.fake.CustomerReply(ctx, customer, name, m.Text, last)
 	case EventReaction:
-		return b.fake.CustomerReaction(ctx, customer, name, last, cmpOr(m.EventKey, "\U0001F44D"))
+		return b.fake.CustomerReaction(ctx, customer, name, last, cmpOr(m.EventKey, defaultReaction))
 	case EventButton:
 		return b.fake.CustomerButton(ctx, customer, name, last, m.EventKey, m.EventKey)
 	default:
 		return b.fake.CustomerInteractive(ctx, customer, name, last, m.Event, m.EventKey, m.EventKey, "")
 	}
+}
+
+// defaultReaction is the emoji of a reaction step without one.
+const defaultReaction = "\U0001F44D"
+
+// answered checks that event is one of Events and returns the wamid of the
+// last message the business sent the customer, which the event answers.
+func (b *binding) answered(customer, event string) (string, error) {
+	if !slices.Contains(Events(), event) {
+		return "", fmt.Errorf("whatsapp has no %q event (events: %s)", event, strings.Join(Events(), ", "))
+	}
+	ds := b.fake.Deliveries(customer)
+	if len(ds) == 0 {
+		return "", fmt.Errorf("whatsapp %s: the business has sent the customer nothing to answer", event)
+	}
+	return ds[len(ds)-1].ID, nil
 }

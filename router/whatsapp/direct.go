@@ -24,12 +24,20 @@ type Request = sendRequest
 // Message is a customer message as a "messages" webhook carries it, for
 // [Adapter.ReceiveMessage]: the sender's wa_id and profile name, the
 // wamid, the type and its content (Text for text, Caption, MIMEType and
-// Filename for media).
+// Filename for media; for a "button" Text and Payload are the button's
+// text and payload; for an "interactive" Interactive is button_reply or
+// list_reply and Text and Payload the item's title and id; for a
+// "reaction" ReactionTo and Emoji are its message_id and emoji), and
+// Context, the id of the business message it replies to ("" when none).
 type Message struct {
 	From, Name, ID, Type string
 	Text                 string
 	Caption              string
 	MIMEType, Filename   string
+	Payload              string
+	Interactive          string
+	ReactionTo, Emoji    string
+	Context              string
 }
 
 // ReceiveMessage takes a customer message as the webhook endpoint takes
@@ -46,9 +54,24 @@ func (a *Adapter) ReceiveMessage(m Message) {
 	}
 	msg := message{From: m.From, ID: m.ID, Type: m.Type}
 	var md media
+	if m.Context != "" {
+		msg.Context = &msgContext{ID: m.Context}
+	}
 	switch m.Type {
 	case "text":
 		msg.Text = &textBody{Body: m.Text}
+	case "button":
+		msg.Button = &buttonText{Text: m.Text, Payload: m.Payload}
+	case "interactive":
+		r := &reply{ID: m.Payload, Title: m.Text}
+		switch m.Interactive {
+		case "button_reply":
+			msg.Interactive = &interactive{ButtonReply: r}
+		case "list_reply":
+			msg.Interactive = &interactive{ListReply: r}
+		}
+	case "reaction":
+		msg.Reaction = &reaction{MessageID: m.ReactionTo, Emoji: m.Emoji}
 	case "image", "audio", "video", "document", "sticker":
 		md = media{Caption: m.Caption, MIMEType: m.MIMEType, Filename: m.Filename}
 		switch m.Type {
