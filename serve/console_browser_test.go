@@ -117,7 +117,7 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 	// waitJS waits until the expression is true.
 	waitJS := func(expr, what string) chromedp.Action[chromedp.Void] {
-		poll := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(15*time.Second))
+		poll := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(45*time.Second))
 		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 			if _, err := poll(ctx, tg); err != nil {
 				return chromedp.Void{}, fmt.Errorf("waiting for %s: %w", what, err)
@@ -132,7 +132,7 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		sctx, cancel := context.WithTimeout(ctx, 120*time.Second)
 		defer cancel()
 		if err := chromedp.Do(sctx, actions...); err != nil {
 			html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
