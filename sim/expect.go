@@ -178,6 +178,8 @@ func (w *World) expect(ex *scenario.Expect) {
 		}
 	case ex.Inbox != "":
 		w.expectInboxView(ex, eq)
+	case ex.History != "":
+		w.expectHistory(ex, eq)
 	case ex.Drift != "":
 		// The findings so far are the ones this check counted (and covers).
 		w.driftChecks = append(w.driftChecks, driftCheck{kind: ex.Drift, seen: len(w.res.Drift)})

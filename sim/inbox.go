@@ -25,7 +25,7 @@ func usesInbox(sc *scenario.Scenario) bool {
 		}
 	}
 	for i := range sc.Expect {
-		if ex := &sc.Expect[i]; ex.Inbox != "" || ex.Starred != nil || ex.Archived != nil || ex.Unread != nil ||
+		if ex := &sc.Expect[i]; ex.Inbox != "" || ex.History != "" || ex.Starred != nil || ex.Archived != nil || ex.Unread != nil ||
 			ex.Tags != nil || ex.TagColours != nil || ex.Phones != nil || ex.FromAd != nil || ex.Rating != nil {
 			return true
 		}
@@ -258,6 +258,41 @@ func (w *World) expectInboxView(ex *scenario.Expect, eq func(subject, field, wan
 	n := 0
 	if w.center != nil {
 		n = w.center.ib.Counts(f)[inbox.View(ex.Inbox)].Conversations
+	}
+	eq(subject, "listed", strconv.Itoa(*ex.Listed), strconv.Itoa(n), nil, "")
+}
+
+// expectHistory counts what an agent finds in the message center's
+// history.
+func (w *World) expectHistory(ex *scenario.Expect, eq func(subject, field, want, got string, p *person, conv string)) {
+	subject := "history of " + ex.History
+	q := inbox.HistoryQuery{Nickname: ex.Nickname, Keyword: ex.Keyword, Unrated: ex.Unrated, ClosedOnly: ex.ClosedOnly}
+	var filters []string
+	if ex.AllConversations {
+		filters = append(filters, "all conversations")
+	}
+	if ex.Nickname != "" {
+		filters = append(filters, "nickname "+strconv.Quote(ex.Nickname))
+	}
+	if ex.Keyword != "" {
+		filters = append(filters, "keyword "+strconv.Quote(ex.Keyword))
+	}
+	if ex.Rating != nil {
+		q.Rating = *ex.Rating
+		filters = append(filters, "rating "+strconv.Itoa(*ex.Rating))
+	}
+	if ex.Unrated {
+		filters = append(filters, "unrated")
+	}
+	if ex.ClosedOnly {
+		filters = append(filters, "closed only")
+	}
+	if len(filters) > 0 {
+		subject += " (" + strings.Join(filters, ", ") + ")"
+	}
+	n := 0
+	if w.center != nil {
+		n = w.center.ib.History(inbox.Viewer{Agent: ex.History, AllConversations: ex.AllConversations}, q, inbox.Page{Limit: inbox.MaxLimit}).Total
 	}
 	eq(subject, "listed", strconv.Itoa(*ex.Listed), strconv.Itoa(n), nil, "")
 }

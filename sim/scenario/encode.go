@@ -50,6 +50,8 @@ func (f *Format) Encode(s *Scenario) ([]byte, error) {
 			Starred: e.Starred, Archived: e.Archived, Unread: e.Unread, Tags: e.Tags, TagColours: e.TagColours,
 			Phones: e.Phones, FromAd: e.FromAd, Rating: e.Rating,
 			Inbox: e.Inbox, Listed: e.Listed, WithPhone: e.WithPhone, WithAd: e.WithAd, WithTag: e.WithTag, Search: e.Search,
+			History: e.History, AllConversations: e.AllConversations, Nickname: e.Nickname, Keyword: e.Keyword,
+			Unrated: e.Unrated, ClosedOnly: e.ClosedOnly,
 		}
 		if e.HasAt {
 			x.At = ptr(e.At)
@@ -129,6 +131,13 @@ type encExpect struct {
 	WithAd    bool   `toml:"with_ad,omitempty"`
 	WithTag   string `toml:"with_tag,omitempty"`
 	Search    string `toml:"search,omitempty"`
+
+	History          string `toml:"history,omitempty"`
+	AllConversations bool   `toml:"all_conversations,omitempty"`
+	Nickname         string `toml:"nickname,omitempty"`
+	Keyword          string `toml:"keyword,omitempty"`
+	Unrated          bool   `toml:"unrated,omitempty"`
+	ClosedOnly       bool   `toml:"closed_only,omitempty"`
 
 	Metric      string    `toml:"metric,omitempty"`
 	Min         *float64  `toml:"min"`

@@ -190,6 +190,14 @@ with_ad = true
 with_tag = "VIP"
 search = "0912"
 [[expect]]
+history = "li"
+all_conversations = true
+nickname = "Lee"
+keyword = "refund"
+unrated = true
+closed_only = true
+listed = 0
+[[expect]]
 metric = "fairness.eligible_spread"
 max = 2
 [[traffic]]

@@ -352,6 +352,20 @@ type Expect struct {
 	WithTag   string `toml:"with_tag,omitempty"`
 	Search    string `toml:"search,omitempty"`
 
+	// History subject: the number of conversations (Listed) the agent
+	// History finds in the message center's history (the Douyin
+	// document's history search): without AllConversations, the
+	// permission to see everyone's, an agent sees only the conversations
+	// it was ever assigned. Filters: Nickname (a substring of the
+	// customer's name), Keyword (a substring of a kept message), Rating
+	// (also a customer check) or Unrated, ClosedOnly.
+	History          string `toml:"history,omitempty"`
+	AllConversations bool   `toml:"all_conversations,omitempty"`
+	Nickname         string `toml:"nickname,omitempty"`
+	Keyword          string `toml:"keyword,omitempty"`
+	Unrated          bool   `toml:"unrated,omitempty"`
+	ClosedOnly       bool   `toml:"closed_only,omitempty"`
+
 	// Metric subject: one of fairness.jain, fairness.spread, wait.p50,
 	// wait.p90, wait.p99, wait.max, conversations, messages, closed, waiting.
 	Metric string   `toml:"metric,omitempty"`

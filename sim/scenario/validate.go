@@ -43,13 +43,14 @@ func names[T ~string](vals []T) []string {
 var subjectChecks = map[string][]string{
 	"customer": {"state", "assigned_to", "group", "close_reason", "received", "last_received", "last_error", "last_refusal", "conversations", "same_agent_as", "other_agent_than", "never_assigned_to",
 		"starred", "archived", "unread", "tags", "tag_colours", "phones", "from_ad", "rating"},
-	"agent":  {"assignments", "active", "assigned_order", "in_hours"},
-	"metric": {"min", "max", "min_duration", "max_duration"},
-	"drift":  {"count"},
-	"inbox":  {"listed", "with_phone", "with_ad", "with_tag", "search"},
+	"agent":   {"assignments", "active", "assigned_order", "in_hours"},
+	"metric":  {"min", "max", "min_duration", "max_duration"},
+	"drift":   {"count"},
+	"inbox":   {"listed", "with_phone", "with_ad", "with_tag", "search"},
+	"history": {"listed", "all_conversations", "nickname", "keyword", "rating", "unrated", "closed_only"},
 }
 
-var subjects = []string{"customer", "agent", "metric", "drift", "inbox"}
+var subjects = []string{"customer", "agent", "metric", "drift", "inbox", "history"}
 
 type validator struct {
 	r      *reporter
@@ -520,6 +521,7 @@ func (v *validator) expect(p string, e *Expect, s *Scenario, agents, customers, 
 		{"last_received", e.LastReceived}, {"last_error", e.LastError}, {"last_refusal", e.LastRefusal},
 		{"same_agent_as", e.SameAgentAs}, {"other_agent_than", e.OtherAgentThan},
 		{"inbox", e.Inbox}, {"with_tag", e.WithTag}, {"search", e.Search},
+		{"history", e.History}, {"nickname", e.Nickname}, {"keyword", e.Keyword},
 	} {
 		v.nonEmpty(p+"."+k.key, k.val)
 	}
@@ -538,6 +540,9 @@ func (v *validator) expect(p string, e *Expect, s *Scenario, agents, customers, 
 		"phones": e.Phones != nil || v.given[p+".phones"], "from_ad": e.FromAd != nil, "rating": e.Rating != nil,
 		"inbox": e.Inbox != "", "listed": e.Listed != nil, "with_phone": e.WithPhone || v.given[p+".with_phone"],
 		"with_ad": e.WithAd || v.given[p+".with_ad"], "with_tag": e.WithTag != "", "search": e.Search != "",
+		"history": e.History != "", "all_conversations": e.AllConversations || v.given[p+".all_conversations"],
+		"nickname": e.Nickname != "", "keyword": e.Keyword != "", "unrated": e.Unrated || v.given[p+".unrated"],
+		"closed_only": e.ClosedOnly || v.given[p+".closed_only"],
 	}
 	if e.HasAt && s.Duration > 0 && e.At > s.Duration {
 		v.errf(p+".at", "", "%s.at: %s is after the end of the scenario (duration = %q)", p, e.At, s.Duration)
@@ -551,8 +556,8 @@ func (v *validator) expect(p string, e *Expect, s *Scenario, agents, customers, 
 	}
 	switch len(subj) {
 	case 0:
-		if !v.given[p+".customer"] && !v.given[p+".agent"] && !v.given[p+".metric"] && !v.given[p+".drift"] && !v.given[p+".inbox"] {
-			v.errf(p, "", "%s: an expectation needs a subject: one of customer, agent, metric, drift, inbox", p)
+		if !v.given[p+".customer"] && !v.given[p+".agent"] && !v.given[p+".metric"] && !v.given[p+".drift"] && !v.given[p+".inbox"] && !v.given[p+".history"] {
+			v.errf(p, "", "%s: an expectation needs a subject: one of customer, agent, metric, drift, inbox, history", p)
 		}
 		return
 	case 1:
@@ -567,7 +572,7 @@ func (v *validator) expect(p string, e *Expect, s *Scenario, agents, customers, 
 			continue
 		}
 		for _, k := range subjectChecks[other] {
-			if set[k] {
+			if set[k] && !slices.Contains(own, k) {
 				v.errf(p+"."+k, "checks for "+subject+": "+strings.Join(own, ", "),
 					"%s.%s: %s is a check for %s expectations, not %s ones", p, k, k, other, subject)
 			}
@@ -660,6 +665,26 @@ func (v *validator) expect(p string, e *Expect, s *Scenario, agents, customers, 
 			if v.given[p+"."+k] && !(k == "with_phone" && e.WithPhone || k == "with_ad" && e.WithAd) {
 				v.errf(p+"."+k, "leave the key out to count every conversation", "%s.%s: false filters nothing", p, k)
 			}
+		}
+	case "history":
+		v.ref(p+".history", e.History, agents, "agent")
+		if e.Listed == nil {
+			v.errf(p, "e.g. listed = 2", "%s: a history expectation checks listed: the number of conversations the agent finds", p)
+		}
+		v.nonNegative(p+".listed", e.Listed)
+		for _, k := range []struct {
+			key string
+			on  bool
+		}{{"all_conversations", e.AllConversations}, {"unrated", e.Unrated}, {"closed_only", e.ClosedOnly}} {
+			if v.given[p+"."+k.key] && !k.on {
+				v.errf(p+"."+k.key, "leave the key out", "%s.%s: false is the default", p, k.key)
+			}
+		}
+		if e.Rating != nil && (*e.Rating < 1 || *e.Rating > 5) {
+			v.errf(p+".rating", "a rating is 1 to 5", "%s.rating: %d is not a rating", p, *e.Rating)
+		}
+		if e.Rating != nil && e.Unrated {
+			v.errf(p+".unrated", "use one of rating and unrated", "%s: rating and unrated together find nothing", p)
 		}
 	}
 }
