@@ -113,7 +113,8 @@ type dedupeKey struct {
 // replyContext is what a reply to a customer names.
 type replyContext struct {
 	conversation string // conversation_short_id
-	msgID        string // the last server_message_id
+	msgID        string // the server_message_id of the latest message
+	created      int64  // its create_time: a late message does not replace a newer one
 }
 
 // New returns an adapter for cfg that hands customer messages to rcv.
@@ -299,8 +300,8 @@ func (a *Adapter) remember(ev *Event, now int64, message bool) bool {
 	if c := ev.Content.ConversationShortID; c != "" && ev.Event != EventSend {
 		rc := a.contexts[ev.FromUserID]
 		rc.conversation = c
-		if message {
-			rc.msgID = ev.Content.ServerMessageID
+		if message && (rc.msgID == "" || ev.Content.CreateTime >= rc.created) {
+			rc.msgID, rc.created = ev.Content.ServerMessageID, ev.Content.CreateTime
 		}
 		a.contexts[ev.FromUserID] = rc
 	}
@@ -351,6 +352,11 @@ func (a *Adapter) push(e seenEntry) {
 func (a *Adapter) inbound(ev *Event) router.Inbound {
 	c := &ev.Content
 	in := router.Inbound{Customer: a.Key(ev.FromUserID), MessageID: c.ServerMessageID, Name: c.NickName}
+	if c.CreateTime > 0 {
+		// Douyin's time of the message: a late one anchors the reply
+		// window there.
+		in.Sent = time.UnixMilli(c.CreateTime)
+	}
 	switch c.MessageType {
 	case "text":
 		in.Text = c.Text
