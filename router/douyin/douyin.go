@@ -21,8 +21,13 @@ const Channel = "douyin"
 const (
 	DefaultBaseURL = "https://open.douyin.com"
 	// DefaultDedupeWindow covers Douyin's first try and three retries (5 s
-	// apart) and its repeats many times over.
-	DefaultDedupeWindow = 10 * time.Minute
+	// apart) and its repeats many times over, and a webhook delivered late
+	// or repeated days later: Douyin promises neither order nor a single
+	// delivery, and an event older than the window is refused (MaxAge),
+	// so the window bounds how late a message may come and still be
+	// taken. Seven days, as long as a platform's retries last (WhatsApp's)
+	// and the longest delay a scenario's fault plan may ask for.
+	DefaultDedupeWindow = 7 * 24 * time.Hour
 )
 
 // MaxBodySize is the largest webhook body accepted; a larger one is answered
