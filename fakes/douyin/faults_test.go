@@ -41,10 +41,10 @@ func TestWebhookFaults(t *testing.T) {
 	}{
 		{name: "no plan", calls: 1, tries: 1, errs: "-"},
 		{name: "timeouts until Douyin gives up", plan: fault.Plan{Timeouts: 1}, pending: true, calls: 4, tries: 4,
-			due: []time.Duration{5 * time.Second, 10 * time.Second, 15 * time.Second},
+			due:  []time.Duration{5 * time.Second, 10 * time.Second, 15 * time.Second},
 			errs: "timeout timeout timeout timeout"},
 		{name: "5xx at the edge until Douyin gives up", plan: fault.Plan{Errors: 1}, pending: true, calls: 0, tries: 4,
-			due: []time.Duration{5 * time.Second, 10 * time.Second, 15 * time.Second},
+			due:  []time.Duration{5 * time.Second, 10 * time.Second, 15 * time.Second},
 			errs: "edge edge edge edge"},
 		{name: "duplicate at once", plan: fault.Plan{Duplicate: 1}, calls: 2, tries: 2, due: []time.Duration{0}, errs: "- -"},
 		{name: "duplicate later", plan: fault.Plan{Duplicate: 1, LateBy: time.Minute}, calls: 2, tries: 2, errs: "- -"},
