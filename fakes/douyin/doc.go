@@ -43,6 +43,7 @@
 //   - TokenTTL 7200 s. SendEvents false (see Webhooks).
 //   - WebhookTimeout 5 s per try, WebhookRetries 3; Repeats 0 and
 //     LostAnswers 0 (see Webhooks).
+//   - Faults: a fault plan, none by default (see Faults).
 //   - JournalLimit: each [Journal] list keeps only its newest entries (0
 //     keeps all); [Server.Counts], [Server.Deliveries] and
 //     [Server.LastError] stay exact.
