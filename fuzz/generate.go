@@ -9,6 +9,7 @@ import (
 	gofuzz "github.com/google/gofuzz"
 
 	"github.com/omnisim/omnisim/platforms"
+	"github.com/omnisim/omnisim/platforms/douyin"
 	"github.com/omnisim/omnisim/platforms/line"
 	"github.com/omnisim/omnisim/platforms/wechat"
 	"github.com/omnisim/omnisim/platforms/whatsapp"
@@ -399,6 +400,11 @@ func (g *gen) channelSettings(ch *scenario.Channel, c gofuzz.Continue) {
 		ch.Settings = s
 	case wechat.Platform.Name():
 		ch.Settings = &wechat.Settings{Mode: pick(c, []string{"", "plaintext", "compatible", "safe"})}
+	case douyin.Platform.Name():
+		// Douyin's own delivery knobs: repeats of accepted webhooks and
+		// lost answers, on the same schedule as a fault plan's.
+		ch.Settings = &douyin.Settings{Repeats: pick(c, []int{0, 0, 0, 1, 2}), LostAnswers: pick(c, []int{0, 0, 0, 1, 4}),
+			SendEvents: c.Intn(3) == 0}
 	case line.Platform.Name():
 		// The platform's reply-token expiry, shorter than the router's
 		// minute now and then (the router then pushes after a 400), and a
@@ -464,6 +470,8 @@ func (g *gen) customer(cu *scenario.Customer, c gofuzz.Continue) {
 			cu.Handle = fmt.Sprintf("+346123456%02d", n)
 		case wechat.Platform.Name():
 			cu.Handle = fmt.Sprintf("oFuzzCustomer_%02d", n)
+		case douyin.Platform.Name():
+			cu.Handle = fmt.Sprintf("_000FuzzCustomer%02d", n)
 		case line.Platform.Name():
 			cu.Handle = fmt.Sprintf("U0f0f0f0f0f0f0f0f0f0f0f0f0f0f%04x", n)
 		}

@@ -43,6 +43,7 @@
 //   - TokenTTL 7200 s. SendEvents false (see Webhooks).
 //   - WebhookTimeout 5 s per try, WebhookRetries 3; Repeats 0 and
 //     LostAnswers 0 (see Webhooks).
+//   - Faults: a fault plan, none by default (see Faults).
 //   - JournalLimit: each [Journal] list keeps only its newest entries (0
 //     keeps all); [Server.Counts], [Server.Deliveries] and
 //     [Server.LastError] stay exact.
@@ -134,4 +135,25 @@
 // due at virtual times: [Server.Flush] sends what is due and
 // [Server.NextDeadline] tells when the next is. All of it goes through one
 // delivery function.
+//
+// # Faults
+//
+// Config.Faults (package fakes/fault) makes the platform misbehave on
+// purpose, in the same delivery function and on the same schedule as
+// Repeats and LostAnswers: webhooks duplicated (the same body, signature
+// and Msg-Id), held behind the next webhook try, delivered up to LateBy
+// late (create_time stays the platform's), or tries that time out (the
+// router got them; Douyin saw no answer) or are answered 502 by the
+// router's edge (the router got nothing), each retried WebhookTimeout
+// later while WebhookRetries last, then given up. The plan's failures are
+// not errors of Flush; [Inbound].Pending says the first try was held or
+// failed. The send API refuses a call the plan throttles with 28003018
+// "请求频率过高" (the status-code table's code for calling too often) and
+// one it fails with 2100004 "系统繁忙,此时请开发者稍候再试" (the code Douyin's
+// OpenAPI pages give for an internal error the developer should retry;
+// it is not in the research notes and is used by the fault plan only),
+// HTTP 200 in the usual envelope, after the token check and before the
+// request is read: nothing is delivered, so a client may send it again.
+// The direct path (Deliver, [Server.Send]) goes through the same
+// functions, so a plan acts the same on it. See faults.go.
 package douyin

@@ -17,6 +17,7 @@ const (
 	CodeScope        = 28001012 // 用户未授权该OpenAPI: the app lacks the scope
 	CodeQuota        = 28003017 // quota 已用完: the reply window closed or the reply count is used up
 	CodeRate         = 28003018 // 请求频率过高: more than RateLimit sends in a second
+	CodeBusy         = 2100004  // 系统繁忙: an internal error; the call may be retried (fault plans only)
 )
 
 var codeTitles = map[int]string{
@@ -25,6 +26,7 @@ var codeTitles = map[int]string{
 	CodeScope:        "用户未授权该OpenAPI",
 	CodeQuota:        "quota 已用完",
 	CodeRate:         "请求频率过高",
+	CodeBusy:         "系统繁忙,此时请开发者稍候再试",
 }
 
 // Error is an error the platform answers: Douyin's error_code and
@@ -185,7 +187,7 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time) (string, *Error) {
 	return id, nil
 }
 
-// Send is the direct path's send: the rate limit and the rules of the IM
+// Send is the direct path's send: the fault plan, the rate limit and the rules of the IM
 // send API applied to req as values (no token: the direct path has no
 // bytes to authenticate), with its delivery or its error journaled as on
 // the wire. It returns the sent message's msg_id.
@@ -193,7 +195,11 @@ func (s *Server) Send(req SendRequest) (string, *Error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id, e := s.sendLocked(&req, now)
+	e := s.sendFaultLocked()
+	var id string
+	if e == nil {
+		id, e = s.sendLocked(&req, now)
+	}
 	if e != nil {
 		s.addErrorLocked(ErrorEntry{At: now, To: req.ToUserID, Path: PathSend, Code: e.Code, Message: e.Description}, s.customers[req.ToUserID])
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/omnisim/omnisim/fakes/fault"
 )
 
 // Defaults of Config.
@@ -94,6 +96,9 @@ type Config struct {
 	// JournalLimit keeps at most this many entries per Journal list, the
 	// newest; 0 keeps all.
 	JournalLimit int
+	// Faults makes the platform misbehave (see package fakes/fault and
+	// faults.go); the zero Plan has no fault.
+	Faults fault.Plan
 }
 
 // Server is a fake Douyin Open Platform. It is an http.Handler for the
@@ -112,6 +117,8 @@ type Server struct {
 	queue     []*outgoing // retries and repeats, by due time then seq
 	seq       uint64
 	srv       *http.Server
+	faults    *fault.Decider // nil: no fault plan
+	faultN    int            // faults caused so far
 
 	requests   ring[Request]
 	webhooks   ring[Webhook]
@@ -167,7 +174,7 @@ func New(cfg Config) *Server {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	s := &Server{cfg: cfg, customers: map[string]*customer{}, tokens: map[string]time.Time{}}
+	s := &Server{cfg: cfg, customers: map[string]*customer{}, tokens: map[string]time.Time{}, faults: fault.New(cfg.Faults, cfg.Seed)}
 	s.ids.seed = cfg.Seed
 	for _, l := range []interface{ setLimit(int) }{&s.requests, &s.webhooks, &s.deliveries, &s.errs} {
 		l.setLimit(cfg.JournalLimit)
@@ -333,6 +340,9 @@ func (s *Server) handleSend(r *http.Request, raw []byte) (int, []byte, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e := s.tokenErrLocked(headerValue(r.Header, "access-token"), now); e != nil {
+		return s.failLocked(now, PathSend, req.ToUserID, e)
+	}
+	if e := s.sendFaultLocked(); e != nil {
 		return s.failLocked(now, PathSend, req.ToUserID, e)
 	}
 	if !decoded {

@@ -2,6 +2,7 @@ package douyin
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
@@ -12,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/omnisim/omnisim/fakes/fault"
 )
 
 // ErrNoWebhookURL is returned when a webhook is due and neither
@@ -74,6 +77,9 @@ type Inbound struct {
 	MsgID  string // the Msg-Id header
 	Status int    // the router's answer to the first try; 0 when it failed
 	Tries  int    // tries made so far (retries and repeats come with Flush)
+	// Pending reports that the fault plan (Config.Faults) held the webhook
+	// back or failed its first try: Flush delivers it later.
+	Pending bool
 }
 
 // outgoing is a webhook on its way: its values, bytes, and what of its
@@ -88,6 +94,8 @@ type outgoing struct {
 	repeat      bool
 	retriesLeft int
 	repeatsLeft int
+	afterNext   bool // held until the next webhook try (a reorder)
+	faulted     bool // the fault plan failed the last try
 }
 
 // validOpenID accepts the characters of Douyin's open_ids, up to 128.
@@ -267,33 +275,56 @@ func (s *Server) sign(p *Push) ([]byte, http.Header) {
 	return buf[len(s.cfg.ClientSecret):], h
 }
 
-// first sends a new webhook's first try and says how it went.
+// first sends a new webhook's first try, unless the fault plan holds it,
+// and says how it went.
 func (s *Server) first(ctx context.Context, o *outgoing, id string) (Inbound, error) {
+	now := s.now()
+	s.mu.Lock()
+	held := s.holdLocked(o, now)
+	s.mu.Unlock()
+	if held {
+		return Inbound{ID: id, MsgID: o.push.MsgID, Pending: true}, nil
+	}
 	status, _, err := s.deliver(ctx, o)
-	return Inbound{ID: id, MsgID: o.push.MsgID, Status: status, Tries: o.try}, err
+	return Inbound{ID: id, MsgID: o.push.MsgID, Status: status, Tries: o.try, Pending: o.faulted}, err
 }
 
 // deliver is the one place a webhook is sent: one try (by HTTP, or by
 // value to Config.Deliver), journaled, and the rest of its schedule queued:
 // a retry WebhookTimeout after a failed try, while retries are left; a
 // repeat WebhookTimeout after an accepted one, while repeats are left. A
-// try whose answer LostAnswers loses counts as failed. It returns the
-// router's status and answer, and an error when the webhook is given up: a
-// try failed and no retry is left.
+// try whose answer LostAnswers loses counts as failed, and so does a try
+// the fault plan times out (the router got it) or fails at the router's
+// edge (the router did not). Every try releases the webhooks a reorder
+// held until the next one. It returns the router's status and answer, and
+// an error when the webhook is given up: a try failed and no retry is
+// left (but not when the plan failed it: the plan's failures are the
+// platform's own).
 func (s *Server) deliver(ctx context.Context, o *outgoing) (int, []byte, error) {
 	o.try++
+	s.mu.Lock()
+	f := s.tryFaultLocked(o)
+	s.mu.Unlock()
+	o.faulted = f != fault.TryOK
 	var status int
 	var reply []byte
 	var err error
 	target := ""
+	if s.cfg.Deliver == nil {
+		target = s.cfg.WebhookURL
+	}
 	switch {
+	case f == fault.TryError:
+		status, err = faultEdgeStatus, ErrFaultEdge
 	case s.cfg.Deliver != nil:
 		status, err = s.cfg.Deliver(ctx, o.push)
 	case s.cfg.WebhookURL == "":
 		err = ErrNoWebhookURL
 	default:
-		target = s.cfg.WebhookURL
 		status, reply, err = s.call(ctx, o.body, o.header)
+	}
+	if f == fault.TryTimeout {
+		status, reply, err = 0, nil, ErrFaultTimeout
 	}
 	lost := err == nil && o.push.Event != EventVerify && o.try <= s.cfg.LostAnswers
 	now := s.now()
@@ -325,8 +356,9 @@ func (s *Server) deliver(ctx context.Context, o *outgoing) (int, []byte, error) 
 		o.repeat = true
 		s.scheduleLocked(o, now.Add(s.cfg.WebhookTimeout))
 	}
+	s.releaseNextLocked(now)
 	s.mu.Unlock()
-	if ok || retried {
+	if ok || retried || o.faulted {
 		return status, reply, nil
 	}
 	if err != nil {
@@ -342,13 +374,16 @@ func (s *Server) deliver(ctx context.Context, o *outgoing) (int, []byte, error) 
 func (s *Server) scheduleLocked(o *outgoing, due time.Time) {
 	s.seq++
 	o.due, o.seq = due, s.seq
-	i, _ := slices.BinarySearchFunc(s.queue, o, func(a, b *outgoing) int {
-		if c := a.due.Compare(b.due); c != 0 {
-			return c
-		}
-		return int(a.seq) - int(b.seq)
-	})
+	i, _ := slices.BinarySearchFunc(s.queue, o, compareOutgoing)
 	s.queue = slices.Insert(s.queue, i, o)
+}
+
+// compareOutgoing orders the queue: by due time, then by seq.
+func compareOutgoing(a, b *outgoing) int {
+	if c := a.due.Compare(b.due); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.seq, b.seq)
 }
 
 // Flush sends the retries and repeats due now, in due order. It returns

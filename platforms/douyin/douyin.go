@@ -17,6 +17,15 @@
 // On the direct network (sim.Direct) the fake hands its webhooks to the
 // adapter's value path (Accept) and the adapter's sends go to the fake's
 // Send: the same rules, no bytes, no signatures and no client_token.
+//
+// A fault plan ([channels.douyin.faults]) is applied by the fake in its one
+// delivery function and its send API, which both networks share: on the
+// direct network a held, duplicated, timed-out or failed webhook and a
+// refused send happen exactly as on the wire (a try the plan fails at the
+// edge does not reach Accept; one it times out does), so a run with a plan
+// is the same on both. The router can be restarted (sim.Restarter): the
+// adapter's state is saved, a new adapter built on the same endpoint and
+// the state restored.
 package douyin
 
 import (
@@ -150,6 +159,7 @@ var Platform = &sim.Platform{
 type binding struct {
 	fake      *fakedy.Server
 	adapter   *routerdy.Adapter
+	acfg      routerdy.Config // the adapter's configuration, to build it again
 	account   string
 	numbering sim.JournalNumbering
 }
@@ -173,7 +183,8 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	account := cmpOr(s.AccountOpenID, fakedy.DefaultAccountOpenID)
 	fcfg := fakedy.Config{ClientKey: key, ClientSecret: secret, AccountOpenID: account,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: 10000,
-		RateLimit: s.RateLimit, TokenTTL: s.TokenTTL.D(), Repeats: s.Repeats, LostAnswers: s.LostAnswers, SendEvents: s.SendEvents}
+		RateLimit: s.RateLimit, TokenTTL: s.TokenTTL.D(), Repeats: s.Repeats, LostAnswers: s.LostAnswers, SendEvents: s.SendEvents,
+		Faults: ch.Faults.Plan()}
 	if s.Scopes != nil {
 		fcfg.Scopes = append([]string{}, *s.Scopes...)
 	}
@@ -190,7 +201,9 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 			}
 			return id, nil
 		}
+		b.acfg = acfg
 		b.adapter = routerdy.New(acfg, env.Receiver)
+		// b.adapter is read at each delivery: a restart replaces it.
 		fcfg.Deliver = func(_ context.Context, p *fakedy.Push) (int, error) {
 			ev := event(p)
 			status, _ := b.adapter.Accept(&ev)
@@ -205,8 +218,11 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		if err != nil {
 			return nil, err
 		}
+		b.acfg = acfg
 		b.adapter = routerdy.New(acfg, env.Receiver)
-		hook, err := env.Mount("webhook", b.adapter)
+		// The endpoint serves whichever adapter is current: a router
+		// restart replaces it (restart.go).
+		hook, err := env.Mount("webhook", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.adapter.ServeHTTP(w, r) }))
 		if err != nil {
 			return nil, err
 		}
@@ -252,11 +268,17 @@ func platformRules(rules scenario.Rules, cfg *fakedy.Config) {
 	}
 }
 
-func (b *binding) Account() string                 { return b.account }
-func (b *binding) Sender() router.Sender           { return b.adapter }
-func (b *binding) Handle(w string) string          { return w }
-func (b *binding) Close()                          {}
+func (b *binding) Account() string        { return b.account }
+func (b *binding) Sender() router.Sender  { return b.adapter }
+func (b *binding) Handle(w string) string { return w }
+func (b *binding) Close()                 {}
+
+// Flush sends the webhooks due: Douyin's retries and repeats, and under a
+// fault plan the held, duplicated and retried ones (the plan's own
+// failures are the platform's, not errors).
 func (b *binding) Flush(ctx context.Context) error { return b.fake.Flush(ctx) }
+
+// NextDeadline is when the next retry, repeat or held webhook is due.
 func (b *binding) NextDeadline() (time.Time, bool) { return b.fake.NextDeadline() }
 func (b *binding) user(customer, name string, m sim.Message) fakedy.User {
 	return fakedy.User{OpenID: customer, NickName: name, EntryPage: m.Profile.EntryPage, Region: m.Profile.Region, POIID: m.Profile.Store}
@@ -297,7 +319,7 @@ func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Mess
 	default:
 		in, err = b.fake.CustomerText(ctx, u, m.Text)
 	}
-	return sim.Inbound{ID: in.ID, Status: in.Status}, err
+	return sim.Inbound{ID: in.ID, Status: in.Status, Pending: in.Pending}, err
 }
 
 // Judge asks the fake whether it would accept m now, as a reply to the
@@ -345,5 +367,6 @@ func (b *binding) Device(customer string) []sim.Delivery {
 func (b *binding) Stats() sim.Stats {
 	fc := b.fake.Counts()
 	as := b.adapter.Stats()
-	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates}
+	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates,
+		Faults: b.fake.FaultCount()}
 }

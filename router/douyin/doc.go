@@ -50,5 +50,18 @@
 // templates); attachments are refused before any call (the reply API takes
 // text here). An answer with a non-zero error_code (in data or extra) is a
 // *router.PlatformError with the code as a decimal string; on 28001008 (an
-// expired token) the adapter fetches a new token and tries once more.
+// expired token) the adapter fetches a new token and tries once more. A
+// transient refusal (28003018, the app called too often, or 2100004, 系统
+// 繁忙) means Douyin did not take the message: the reply is posted again,
+// [SendTries] tries in all; a transport failure is not retried, since the
+// message may have gone out and the send API has no idempotency key.
+//
+// # Late messages and restarts
+//
+// Each message's create_time becomes [router.Inbound].Sent, so that a
+// message Douyin delivers late anchors the reply window at Douyin's time;
+// a late message does not replace the newer message a reply names.
+// [Adapter.SaveState] and [Adapter.RestoreState] carry the dedupe keys,
+// the reply contexts, the counters and the client_token across a restart
+// of the router.
 package douyin

@@ -21,8 +21,13 @@ const Channel = "douyin"
 const (
 	DefaultBaseURL = "https://open.douyin.com"
 	// DefaultDedupeWindow covers Douyin's first try and three retries (5 s
-	// apart) and its repeats many times over.
-	DefaultDedupeWindow = 10 * time.Minute
+	// apart) and its repeats many times over, and a webhook delivered late
+	// or repeated days later: Douyin promises neither order nor a single
+	// delivery, and an event older than the window is refused (MaxAge),
+	// so the window bounds how late a message may come and still be
+	// taken. Seven days, as long as a platform's retries last (WhatsApp's)
+	// and the longest delay a scenario's fault plan may ask for.
+	DefaultDedupeWindow = 7 * 24 * time.Hour
 )
 
 // MaxBodySize is the largest webhook body accepted; a larger one is answered
@@ -113,7 +118,8 @@ type dedupeKey struct {
 // replyContext is what a reply to a customer names.
 type replyContext struct {
 	conversation string // conversation_short_id
-	msgID        string // the last server_message_id
+	msgID        string // the server_message_id of the latest message
+	created      int64  // its create_time: a late message does not replace a newer one
 }
 
 // New returns an adapter for cfg that hands customer messages to rcv.
@@ -299,8 +305,8 @@ func (a *Adapter) remember(ev *Event, now int64, message bool) bool {
 	if c := ev.Content.ConversationShortID; c != "" && ev.Event != EventSend {
 		rc := a.contexts[ev.FromUserID]
 		rc.conversation = c
-		if message {
-			rc.msgID = ev.Content.ServerMessageID
+		if message && (rc.msgID == "" || ev.Content.CreateTime >= rc.created) {
+			rc.msgID, rc.created = ev.Content.ServerMessageID, ev.Content.CreateTime
 		}
 		a.contexts[ev.FromUserID] = rc
 	}
@@ -351,6 +357,11 @@ func (a *Adapter) push(e seenEntry) {
 func (a *Adapter) inbound(ev *Event) router.Inbound {
 	c := &ev.Content
 	in := router.Inbound{Customer: a.Key(ev.FromUserID), MessageID: c.ServerMessageID, Name: c.NickName}
+	if c.CreateTime > 0 {
+		// Douyin's time of the message: a late one anchors the reply
+		// window there.
+		in.Sent = time.UnixMilli(c.CreateTime)
+	}
 	switch c.MessageType {
 	case "text":
 		in.Text = c.Text

@@ -94,22 +94,24 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 	req := SendRequest{OpenID: a.cfg.AccountOpenID, MsgID: rc.msgID, ConversationID: rc.conversation,
 		ToUserID: to.Customer, Scene: "im_reply_msg", MsgType: "text", Text: text}
 	if a.cfg.Post != nil {
-		return a.cfg.Post(req)
+		return retryTransient(func() (string, error) { return a.cfg.Post(req) })
 	}
 	body := req.AppendJSON(make([]byte, 0, 192+len(text)))
-	tok, err := a.token(ctx, "")
-	if err != nil {
-		return "", err
-	}
-	id, err := a.post(ctx, &req, body, tok)
-	var pe *router.PlatformError
-	if errors.As(err, &pe) && pe.Code == codeTokenExpired {
-		if tok, err = a.token(ctx, tok); err != nil {
+	return retryTransient(func() (string, error) {
+		tok, err := a.token(ctx, "")
+		if err != nil {
 			return "", err
 		}
-		id, err = a.post(ctx, &req, body, tok)
-	}
-	return id, err
+		id, err := a.post(ctx, &req, body, tok)
+		var pe *router.PlatformError
+		if errors.As(err, &pe) && pe.Code == codeTokenExpired {
+			if tok, err = a.token(ctx, tok); err != nil {
+				return "", err
+			}
+			id, err = a.post(ctx, &req, body, tok)
+		}
+		return id, err
+	})
 }
 
 // post makes one send call.

@@ -108,11 +108,10 @@ func TestSendErrors(t *testing.T) {
 		code   string
 	}{
 		{envelope(28003017, "quota 已用完"), "28003017"},
-		{envelope(28003018, "请求频率过高"), "28003018"},
 		{envelope(28001012, "用户未授权该OpenAPI"), "28001012"},
 		{envelope(28001007, "参数不合法"), "28001007"},
 		{`{"err_no":28003017,"err_msg":"quota","log_id":"x"}`, "28003017"},
-		{`{"data":{},"extra":{"error_code":28003018,"description":"rate"}}`, "28003018"},
+		{`{"data":{},"extra":{"error_code":28003017,"description":"quota"}}`, "28003017"},
 	} {
 		a, _, _ := sendSetup(t, tt.answer)
 		_, err := a.Send(ctx, u1, router.Outbound{Kind: router.KindText, Text: "x"})
@@ -155,6 +154,69 @@ func TestSendErrors(t *testing.T) {
 	var pe *router.PlatformError
 	if err == nil || errors.As(err, &pe) {
 		t.Errorf("unparseable: %v", err)
+	}
+}
+
+// Transient refusals (28003018, 2100004) are posted again, up to SendTries
+// tries in all; nothing else is.
+func TestSendRetriesTransient(t *testing.T) {
+	ctx := context.Background()
+	envelope := func(code int) string {
+		c := strconv.Itoa(code)
+		return `{"data":{"error_code":` + c + `,"description":"x"},"extra":{"error_code":` + c + `,"description":"x","sub_error_code":0,"sub_description":"","logid":"x","now":1}}`
+	}
+	rate, busy, quota, expired := envelope(28003018), envelope(2100004), envelope(28003017), envelope(28001008)
+	for _, tt := range []struct {
+		name    string
+		answers []string
+		sends   int
+		code    string // "" for success
+	}{
+		{"rate, then sent", []string{rate}, 2, ""},
+		{"busy twice, then sent", []string{busy, busy}, 3, ""},
+		{"rate and busy until the tries are used", []string{rate, busy, rate}, SendTries, "28003018"},
+		{"busy three times", []string{busy, busy, busy, busy}, SendTries, "2100004"},
+		{"quota is not retried", []string{quota}, 1, "28003017"},
+		{"busy, then an expired token refreshed", []string{busy, expired}, 3, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a, srv, _ := sendSetup(t, tt.answers...)
+			id, err := a.Send(ctx, u1, router.Outbound{Kind: router.KindText, Text: "x"})
+			var pe *router.PlatformError
+			switch {
+			case tt.code == "" && (err != nil || id != "@sent"):
+				t.Errorf("Send = %q, %v", id, err)
+			case tt.code != "" && (!errors.As(err, &pe) || pe.Code != tt.code):
+				t.Errorf("Send error %v, want %s", err, tt.code)
+			}
+			if len(srv.sends) != tt.sends {
+				t.Errorf("%d sends, want %d", len(srv.sends), tt.sends)
+			}
+			for i, b := range srv.bodies {
+				if b != srv.bodies[0] {
+					t.Errorf("try %d posted %s, not the same reply", i+1, b)
+				}
+			}
+		})
+	}
+	// The direct path retries the same way.
+	answers := []error{&router.PlatformError{Code: "2100004"}, &router.PlatformError{Code: "28003018"}}
+	tries := 0
+	a := New(Config{ClientKey: "awkey", ClientSecret: "s3cret", AccountOpenID: "_000biz", Clock: func() time.Time { return now },
+		Post: func(SendRequest) (string, error) {
+			tries++
+			if len(answers) > 0 {
+				e := answers[0]
+				answers = answers[1:]
+				return "", e
+			}
+			return "@v", nil
+		}}, &receiver{})
+	ev := Event{Event: EventReceive, MsgID: "h1", ClientKey: "awkey", FromUserID: "_000u1", ToUserID: "_000biz",
+		Content: Content{ConversationShortID: "7", ServerMessageID: "@m", MessageType: "text", Text: "hi", CreateTime: now.UnixMilli()}}
+	a.Accept(&ev)
+	if id, err := a.Send(ctx, u1, router.Outbound{Kind: router.KindText, Text: "yo"}); err != nil || id != "@v" || tries != 3 {
+		t.Errorf("direct Send = %q, %v after %d tries", id, err, tries)
 	}
 }
 

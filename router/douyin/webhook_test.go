@@ -142,18 +142,19 @@ func TestDedupe(t *testing.T) {
 		status      int
 	}{
 		{textBody, "m1", 0, 200},
-		{textBody, "m1", 5 * time.Second, 200},   // a retry
-		{textBody, "m2", 10 * time.Second, 200},  // a replay under a new Msg-Id
-		{textBody, "", 15 * time.Second, 200},    // without the header
-		{textBody, "m1", 10 * time.Minute, 403},  // stale
-		{textBody, "m9", 100 * time.Minute, 403}, // stale
+		{textBody, "m1", 5 * time.Second, 200},                       // a retry
+		{textBody, "m2", 10 * time.Second, 200},                      // a replay under a new Msg-Id
+		{textBody, "", 15 * time.Second, 200},                        // without the header
+		{textBody, "m3", 24 * time.Hour, 200},                        // a day late: still remembered
+		{textBody, "m1", DefaultDedupeWindow, 403},                   // stale
+		{textBody, "m9", DefaultDedupeWindow + 100*time.Minute, 403}, // stale
 	} {
 		clk = now.Add(try.after)
 		if w := post(a, try.body, sign(try.body), try.msgID); w.Code != try.status {
 			t.Errorf("try %d: HTTP %d, want %d", i, w.Code, try.status)
 		}
 	}
-	if s := a.Stats(); len(rcv.in) != 1 || s.Received != 1 || s.Duplicates != 3 || s.Rejected != 2 {
+	if s := a.Stats(); len(rcv.in) != 1 || s.Received != 1 || s.Duplicates != 4 || s.Rejected != 2 {
 		t.Errorf("%d received, stats %+v", len(rcv.in), s)
 	}
 	// An event is deduped on its Msg-Id too, and goes to OnEvent.
