@@ -423,8 +423,11 @@ const maxReply = 64 << 10
 
 // call makes one HTTP POST to the router with a WebhookTimeout.
 func (s *Server) call(ctx context.Context, body []byte, header http.Header) (int, []byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.WebhookTimeout)
-	defer cancel()
+	if !s.cfg.NoCallTimeout {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.WebhookTimeout)
+		defer cancel()
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err

@@ -99,6 +99,12 @@ type Config struct {
 	// WebhookTimeout is the per-try timeout of a webhook and of Verify; 0
 	// or negative means 5 s.
 	WebhookTimeout time.Duration
+	// NoCallTimeout lets an HTTP try run as long as the router takes, for
+	// an in-memory network where the router's handler is called directly
+	// and nothing can hang: the wall clock then never decides what happens
+	// in a run, however loaded the machine. WebhookTimeout stays the
+	// virtual time between tries.
+	NoCallTimeout bool
 	// WebhookTries is the number of tries in total; 0 means 3, negative
 	// means 1.
 	WebhookTries int

@@ -506,8 +506,11 @@ func callHeader(withBody bool) http.Header {
 // the status, the answer body and the headers sent. A body is sent as
 // text/xml.
 func (s *Server) call(ctx context.Context, method, target string, body []byte) (int, []byte, http.Header, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.WebhookTimeout)
-	defer cancel()
+	if !s.cfg.NoCallTimeout {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.WebhookTimeout)
+		defer cancel()
+	}
 	req, err := s.newRequest(ctx, method, target, body)
 	if err != nil {
 		return 0, nil, nil, err

@@ -183,7 +183,8 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	account := cmpOr(s.AccountOpenID, fakedy.DefaultAccountOpenID)
 	fcfg := fakedy.Config{ClientKey: key, ClientSecret: secret, AccountOpenID: account,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: 10000,
-		RateLimit: s.RateLimit, TokenTTL: s.TokenTTL.D(), Repeats: s.Repeats, LostAnswers: s.LostAnswers, SendEvents: s.SendEvents,
+		NoCallTimeout: env.Network == sim.Memory, // handlers are called directly: nothing can hang
+		RateLimit:     s.RateLimit, TokenTTL: s.TokenTTL.D(), Repeats: s.Repeats, LostAnswers: s.LostAnswers, SendEvents: s.SendEvents,
 		Faults: ch.Faults.Plan()}
 	if s.Scopes != nil {
 		fcfg.Scopes = append([]string{}, *s.Scopes...)

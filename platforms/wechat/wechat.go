@@ -132,7 +132,8 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	fcfg := fakewc.Config{
 		AppID: appID, AppSecret: secret, Token: token, EncodingAESKey: key, OriginalID: orig,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: 10000,
-		KeepDeliveries: env.Keep, // nil keeps everyone's
+		NoCallTimeout:  env.Network == sim.Memory, // handlers are called directly: nothing can hang
+		KeepDeliveries: env.Keep,                  // nil keeps everyone's
 	}
 	switch s.Mode {
 	case "compatible":
