@@ -409,8 +409,8 @@ func New(cfg Config) (*Engine, error) {
 		if ac.ID == "" {
 			return nil, errors.New("router: an agent has no id")
 		}
-		if ac.ID == BotID {
-			return nil, fmt.Errorf("router: agent id %q is the bot's", BotID)
+		if ac.ID == BotID || ac.ID == AutoID {
+			return nil, fmt.Errorf("router: agent id %q is the router's own", ac.ID)
 		}
 		if _, dup := e.agents[ac.ID]; dup {
 			return nil, fmt.Errorf("router: agent %q defined twice", ac.ID)
@@ -1283,8 +1283,8 @@ func (e *Engine) Check(now time.Time, agentID string, to CustomerKey, m Outbound
 }
 
 func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound) (*conv, Reason, error) {
-	bot := agentID == BotID
-	if _, ok := e.agents[agentID]; !ok && !(bot && e.bot != nil) {
+	bot, auto := agentID == BotID, agentID == AutoID
+	if _, ok := e.agents[agentID]; !ok && !(bot && e.bot != nil) && !auto {
 		return nil, "", fmt.Errorf("router: unknown agent %q", agentID)
 	}
 	switch m.Kind {
@@ -1305,6 +1305,9 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 		return nil, ReasonNoConversation, nil
 	case bot && (cv == nil || cv.state != WithBot):
 		return cv, ReasonNotAssigned, nil // the bot answers its own conversations only
+	case auto && cv == nil:
+		return nil, ReasonNoConversation, nil // an auto-reply answers an open conversation
+	case auto:
 	case !bot && cv != nil && (cv.agent == nil || cv.state != Assigned || cv.agent.id != agentID):
 		return cv, ReasonNotAssigned, nil
 	}
@@ -1356,6 +1359,16 @@ func (e *Engine) Send(ctx context.Context, now time.Time, agentID string, to Cus
 // an error.
 func (e *Engine) BotSend(ctx context.Context, now time.Time, to CustomerKey, m Outbound) (SendResult, error) {
 	return e.Send(ctx, now, BotID, to, m)
+}
+
+// AutoSend sends an automatic reply (the message center's auto-replies) to
+// the customer's open conversation, whoever holds it, under the channel's
+// policy (window, reply limit, text and attachments), logged with Agent
+// [AutoID]. It answers nobody: the conversation's missed and reassignment
+// timers go on, as a person still has to answer. Without an open
+// conversation it is refused as [ReasonNoConversation].
+func (e *Engine) AutoSend(ctx context.Context, now time.Time, to CustomerKey, m Outbound) (SendResult, error) {
+	return e.Send(ctx, now, AutoID, to, m)
 }
 
 // pendingSend is a send the policy allowed, on its way to the sender.
@@ -1434,7 +1447,9 @@ func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pending
 		e.log(Event{At: now, Kind: EventFailed, Conversation: res.Conversation, Customer: to, Agent: agentID, Detail: detail})
 		return res
 	}
-	if cv := p.conv; cv != nil && cv.state != Closed {
+	if cv := p.conv; cv != nil && cv.state != Closed && agentID == AutoID {
+		cv.outbound++ // an automatic reply answers nobody: no timer stops
+	} else if cv != nil && cv.state != Closed {
 		cv.outbound++
 		cv.answered = true
 		if cv.state == Assigned && cv.agent != nil && cv.agent.id == agentID {

@@ -1233,3 +1233,38 @@ func TestReactionsMoveNoWindow(t *testing.T) {
 		})
 	}
 }
+
+func TestAutoSendAnswersNobody(t *testing.T) {
+	e := newEngine(t, Config{Agents: agents(1, 1), MissedAfter: 10 * time.Minute}, "a1")
+	if _, err := New(Config{Agents: []AgentConfig{{ID: AutoID, Capacity: 1}}}); err == nil {
+		t.Error("an agent named (auto) was accepted")
+	}
+	res, err := e.AutoSend(context.Background(), at(0), key("nobody"), Outbound{Kind: KindText, Text: "hi"})
+	if err != nil || res.Refusal != ReasonNoConversation {
+		t.Fatalf("to a customer without a conversation: %+v %v", res, err)
+	}
+	receive(t, e, at(0), "lee")
+	receive(t, e, at(time.Minute), "kim") // waits: a1 is full
+	for _, who := range []string{"lee", "kim"} {
+		res, err := e.AutoSend(context.Background(), at(2*time.Minute), key(who), Outbound{Kind: KindText, Text: "We answer soon."})
+		if err != nil || res.Refusal != "" || res.MessageID == "" {
+			t.Fatalf("auto-reply to %s: %+v %v", who, res, err)
+		}
+	}
+	e.Advance(at(11 * time.Minute))
+	for _, who := range []string{"lee", "kim"} {
+		c, _, _ := e.Latest(key(who))
+		if !c.Missed {
+			t.Errorf("%s's conversation is not missed: an auto-reply answered it", who)
+		}
+	}
+	var autos int
+	for _, ev := range e.Events(nil) {
+		if ev.Kind == EventSent && ev.Agent == AutoID {
+			autos++
+		}
+	}
+	if autos != 2 {
+		t.Errorf("%d sent events by %s, want 2", autos, AutoID)
+	}
+}

@@ -255,6 +255,10 @@ type Bot struct {
 // ([Engine.BotSend]); no agent may have it.
 const BotID = "(bot)"
 
+// AutoID is the agent id of automatic replies in the event log
+// ([Engine.AutoSend]); no agent may use it.
+const AutoID = "(auto)"
+
 // Workstream binds channels to routing rules and a fallback group
 // (Dynamics 365 unified routing).
 type Workstream struct {

@@ -155,6 +155,11 @@ func (w *World) expect(ex *scenario.Expect) {
 			v = float64(t.Closed)
 		case "waiting":
 			v = float64(t.Waiting)
+		case "service.warnings":
+			if w.center != nil {
+				w.center.ib.Advance(w.clock.Now())
+				v = float64(w.center.warnings)
+			}
 		}
 		if isDur {
 			v = d.Seconds()

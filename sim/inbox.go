@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/router/inbox"
@@ -16,7 +17,7 @@ import (
 // reply, an agent step on it, or an expectation on it. Other runs build
 // no inbox and pay nothing for it.
 func usesInbox(sc *scenario.Scenario) bool {
-	if len(sc.QuickReplies) > 0 {
+	if len(sc.QuickReplies) > 0 || len(sc.AutoReplies) > 0 || sc.Service != nil {
 		return true
 	}
 	for i := range sc.Steps {
@@ -57,6 +58,16 @@ func inboxAction(st *scenario.Step) string {
 type messageCenter struct {
 	ib    *inbox.Inbox
 	quick map[string]inbox.QuickReply // by the scenario's id
+	// due are the auto-replies to send once the events at hand are
+	// observed; warnings counts the service warnings raised.
+	due      []autoReply
+	warnings int
+}
+
+// autoReply is an auto-reply waiting to be sent.
+type autoReply struct {
+	p *person
+	m router.Outbound
 }
 
 // setupInbox builds the message center when the scenario uses it: texts
@@ -67,7 +78,22 @@ func (w *World) setupInbox() error {
 		return nil
 	}
 	mc := &messageCenter{quick: map[string]inbox.QuickReply{}}
-	mc.ib = inbox.New(inbox.Config{Text: func(ev router.Event) (string, bool) {
+	var rules []inbox.AutoReply
+	for _, r := range w.sc.AutoReplies {
+		rules = append(rules, inbox.AutoReply{Name: r.Name, Channels: r.Channels, Keywords: r.Keywords,
+			Hours: inbox.Hours(r.Hours), Every: r.Every.D(), Text: r.Text})
+	}
+	var std inbox.Standard
+	if s := w.sc.Service; s != nil {
+		std = inbox.Standard{FirstResponseP90: s.FirstResponseP90.D(), FirstResponseMean: s.FirstResponseMean.D(),
+			MaxWaiting: s.MaxWaiting, MinAnswered: s.MinAnswered}
+	}
+	mc.ib = inbox.New(inbox.Config{AutoReplies: rules, Standard: std, OnWarning: func(wn inbox.Warning) {
+		if wn.Raised {
+			mc.warnings++
+			w.note(nil, "warning", "", fmt.Sprintf("service: %s %v over the standard's %v", wn.Metric, wn.Value, wn.Limit))
+		}
+	}, Text: func(ev router.Event) (string, bool) {
 		t, ok := w.texts[ev.Message]
 		if !ok {
 			return "", false
@@ -105,9 +131,59 @@ func (w *World) setupInbox() error {
 
 // inboxApply hands an engine event to the message center.
 func (w *World) inboxApply(ev router.Event) {
-	if w.center != nil {
-		w.center.ib.Apply(ev)
+	mc := w.center
+	if mc == nil {
+		return
 	}
+	mc.ib.Apply(ev)
+	if ev.Kind != router.EventInbound || len(w.sc.AutoReplies) == 0 {
+		return
+	}
+	p := w.people[ev.Customer]
+	if p == nil {
+		return
+	}
+	text := w.texts[ev.Message]
+	if u, err := strconv.Unquote(text); err == nil {
+		text = u
+	}
+	in := router.Inbound{Customer: ev.Customer, MessageID: ev.Message, Name: p.name, Text: text}
+	if r, ok := mc.ib.AutoReply(ev.At, ev.Conversation, in, w.outsideHours(ev.At)); ok {
+		mc.due = append(mc.due, autoReply{p: p, m: r.Message})
+	}
+}
+
+// outsideHours reports whether no agent of the tenant is in working hours
+// at t: the auto-replies' "outside" (an agent without a schedule is always
+// in hours).
+func (w *World) outsideHours(t time.Time) bool {
+	for _, a := range w.engine.Agents(t) {
+		if a.InHours {
+			return false
+		}
+	}
+	return true
+}
+
+// sendAutoReplies sends the auto-replies due, through the router, judged
+// against the platform's rules like any send; it reports whether it sent
+// any.
+func (w *World) sendAutoReplies() bool {
+	mc := w.center
+	if mc == nil || len(mc.due) == 0 {
+		return false
+	}
+	due := mc.due
+	mc.due = nil
+	for _, a := range due {
+		now := w.clock.Now()
+		res, err := w.engine.AutoSend(w.ctx, now, a.p.key, a.m)
+		res, _ = w.judgeSend(now, a.p, router.AutoID, a.m, res, err)
+		if res.MessageID != "" && res.Conversation != 0 {
+			mc.ib.MarkAutoReply(now, res.Conversation, res.MessageID)
+		}
+	}
+	return true
 }
 
 // inboxStep runs an agent step's message-center action on the latest

@@ -615,6 +615,16 @@ func (w *World) settle() {
 		for _, ev := range w.events {
 			w.observe(ev)
 		}
+		if w.sendAutoReplies() {
+			// Their statuses come now, as a step's do, not with whatever
+			// happens next.
+			for _, c := range w.open {
+				if err := c.b.Flush(w.ctx); err != nil {
+					w.note(nil, "error", "", c.name+" webhooks: "+err.Error())
+				}
+			}
+			continue
+		}
 		if len(w.botDue) == 0 {
 			break
 		}

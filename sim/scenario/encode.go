@@ -38,6 +38,7 @@ func (f *Format) Encode(s *Scenario) ([]byte, error) {
 		Traffic:     s.Traffic,
 	}
 	out.QuickReplies = s.QuickReplies
+	out.AutoReplies, out.Service = s.AutoReplies, s.Service
 	for _, e := range s.Expect {
 		x := encExpect{
 			Customer: e.Customer, State: e.State, AssignedTo: e.AssignedTo, Group: e.Group,
@@ -89,6 +90,8 @@ type encScenario struct {
 
 	// The message center.
 	QuickReplies []QuickReply `toml:"quick_replies,omitempty"`
+	AutoReplies  []AutoReply  `toml:"auto_replies,omitempty"`
+	Service      *Service     `toml:"service"`
 }
 
 // encExpect is Expect as Encode writes it.

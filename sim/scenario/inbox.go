@@ -145,3 +145,58 @@ func isE164(s string) bool {
 	}
 	return true
 }
+
+// autoHours are the hours conditions of an auto-reply.
+var autoHours = []string{"inside", "outside"}
+
+// autoReplies checks [[auto_replies]].
+func (v *validator) autoReplies(rs []AutoReply) {
+	first := map[string]int{}
+	for i, r := range rs {
+		p := indexPath("auto_replies", i)
+		v.unique(p, "name", r.Name, i, first, "auto-reply", `name = "after-hours"`)
+		if strings.TrimSpace(r.Text) == "" {
+			v.errf(p+".text", `e.g. text = "Hello {name}, we answer from 9 to 18."`, "%s.text: required, and not blank", p)
+		}
+		if r.Hours != "" {
+			v.enum(p+".hours", r.Hours, autoHours)
+		}
+		for j, ch := range r.Channels {
+			v.ref(indexPath(p+".channels", j), ch, v.format.Names(), "channel")
+		}
+		for j, k := range r.Keywords {
+			if strings.TrimSpace(k) == "" {
+				v.errf(indexPath(p+".keywords", j), "", "%s: empty keyword", indexPath(p+".keywords", j))
+			}
+		}
+		if r.Every < 0 {
+			v.errf(p+".every", "", "%s.every: negative", p)
+		}
+	}
+}
+
+// service checks [service].
+func (v *validator) service(s *Service) {
+	if s == nil {
+		return
+	}
+	for _, d := range []struct {
+		key string
+		val Duration
+	}{{"first_response_p90", s.FirstResponseP90}, {"first_response_mean", s.FirstResponseMean}} {
+		if d.val < 0 {
+			v.errf("service."+d.key, "", "service.%s: negative", d.key)
+		}
+	}
+	for _, n := range []struct {
+		key string
+		val int
+	}{{"max_waiting", s.MaxWaiting}, {"min_answered", s.MinAnswered}} {
+		if n.val < 0 {
+			v.errf("service."+n.key, "", "service.%s: negative", n.key)
+		}
+	}
+	if *s == (Service{}) {
+		v.errf("service", "e.g. max_waiting = 10", "service: no limit set: a standard checks first_response_p90, first_response_mean or max_waiting")
+	}
+}

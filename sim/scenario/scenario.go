@@ -31,6 +31,37 @@ type Scenario struct {
 	// QuickReplies are the message center's saved replies, sent by a
 	// quick_reply step.
 	QuickReplies []QuickReply `toml:"quick_replies,omitempty"`
+	// AutoReplies answer customers' messages automatically (Zendesk's
+	// auto-replies on inbound messages), tried in order.
+	AutoReplies []AutoReply `toml:"auto_replies,omitempty"`
+	// Service is the service standard the message center's live figures
+	// are held to; a breach raises a warning (the Douyin document's
+	// service warnings), counted by the service.warnings metric.
+	Service *Service `toml:"service"`
+}
+
+// AutoReply is one automatic reply ([[auto_replies]]): every set condition
+// must hold for a customer's message. Text is required; {name} is the
+// customer's name.
+type AutoReply struct {
+	Name     string   `toml:"name,omitempty"`     // required, unique
+	Channels []string `toml:"channels,omitempty"` // empty: every channel
+	Keywords []string `toml:"keywords,omitempty"` // empty: every message
+	// Hours: "inside" or "outside" working hours (outside: no agent of the
+	// tenant is in hours), "" any time.
+	Hours string   `toml:"hours,omitempty"`
+	Every Duration `toml:"every,omitzero"` // 0: once per conversation
+	Text  string   `toml:"text,omitempty"`
+}
+
+// Service is the service standard ([service]); a zero limit is not checked.
+type Service struct {
+	FirstResponseP90  Duration `toml:"first_response_p90,omitzero"`
+	FirstResponseMean Duration `toml:"first_response_mean,omitzero"`
+	MaxWaiting        int      `toml:"max_waiting,omitzero"`
+	// MinAnswered is how many first responses the figures' hour must hold
+	// before the first-response limits are read; 0 means 1.
+	MinAnswered int `toml:"min_answered,omitzero"`
 }
 
 // QuickReply is one saved reply of the message center ([[quick_replies]]):

@@ -20,7 +20,7 @@ var (
 	states           = names(router.States())
 	closeReasons     = names(router.CloseReasons())
 	refusalReasons   = names(router.Reasons())
-	metrics          = []string{"fairness.jain", "fairness.spread", "fairness.eligible_jain", "fairness.eligible_spread", "wait.p50", "wait.p90", "wait.p99", "wait.max", "wait.asa", "wait.probability", "service_level", "abandoned", "abandonment", "conversations", "messages", "closed", "waiting"}
+	metrics          = []string{"service.warnings", "fairness.jain", "fairness.spread", "fairness.eligible_jain", "fairness.eligible_spread", "wait.p50", "wait.p90", "wait.p99", "wait.max", "wait.asa", "wait.probability", "service_level", "abandoned", "abandonment", "conversations", "messages", "closed", "waiting"}
 	driftKinds       = []string{"sent_refused", "refused_accepted", "any"}
 	fileKinds        = []string{"image", "audio", "video", "document", "sticker"}
 	windowAnchors    = []string{"last_inbound", "first_inbound"}
@@ -174,6 +174,8 @@ func (s *Scenario) validate(r *reporter, f *Format, given map[string]bool) {
 	}
 	customers := v.customers(s.Customers)
 	quick := v.quickReplies(s.QuickReplies)
+	v.autoReplies(s.AutoReplies)
+	v.service(s.Service)
 	for i := range s.Steps {
 		v.step(indexPath("steps", i), &s.Steps[i], agents, customers, groups, quick)
 	}
