@@ -238,7 +238,9 @@ func (a *Adapter) call(ctx context.Context, u *url.URL, tok string, body []byte)
 	if len(answer) > maxAnswer {
 		return 0, nil, fmt.Errorf("answer larger than %d bytes", maxAnswer)
 	}
-	return resp.StatusCode, answer, nil
+	// The buffer goes back to the pool when this returns: the caller gets
+	// its own copy.
+	return resp.StatusCode, bytes.Clone(answer), nil
 }
 
 func truncate(b []byte) string {
