@@ -24,8 +24,7 @@ type testSettings struct {
 
 func (s *testSettings) Normalize() { s.Templates = nilIfEmpty(s.Templates) }
 
-// testOpenIDSettings is a second platform's settings, shaped like WeChat's
-// (the docs' examples are parsed with them).
+// testOpenIDSettings is a second platform's settings, shaped like WeChat's.
 type testOpenIDSettings struct {
 	AppID          string `toml:"app_id,omitempty"`
 	AppSecret      string `toml:"app_secret,omitempty"`
@@ -35,48 +34,10 @@ type testOpenIDSettings struct {
 	Mode           string `toml:"mode,omitempty"`
 }
 
-// testBMSettings mirror the keys of [channels.businessmessages], for the
-// examples of docs/scenarios.md.
-type testBMSettings struct {
-	PartnerID      string          `toml:"partner_id,omitempty"`
-	BrandID        string          `toml:"brand_id,omitempty"`
-	AgentID        string          `toml:"agent_id,omitempty"`
-	ClientToken    string          `toml:"client_token,omitempty"`
-	Representative string          `toml:"representative,omitempty"`
-	Retirement     string          `toml:"retirement,omitempty"`
-	Receipts       bool            `toml:"receipts,omitempty"`
-	EntryPoint     string          `toml:"entry_point,omitempty"`
-	PlaceID        string          `toml:"place_id,omitempty"`
-	Locale         string          `toml:"locale,omitempty"`
-	Contexts       []testBMContext `toml:"contexts,omitempty"`
-}
-
-type testBMContext struct {
-	Customer      string `toml:"customer"`
-	EntryPoint    string `toml:"entry_point,omitempty"`
-	PlaceID       string `toml:"place_id,omitempty"`
-	Locale        string `toml:"locale,omitempty"`
-	WidgetContext string `toml:"widget_context,omitempty"`
-	CustomContext string `toml:"custom_context,omitempty"`
-}
-
-// testDouyinSettings is a third platform's settings, shaped like Douyin's
-// (the docs' examples are parsed with them).
-type testDouyinSettings struct {
-	ClientKey     string    `toml:"client_key,omitempty"`
-	ClientSecret  string    `toml:"client_secret,omitempty"`
-	AccountOpenID string    `toml:"account_open_id,omitempty"`
-	RateLimit     int       `toml:"rate_limit,omitzero"`
-	Scopes        *[]string `toml:"scopes"`
-	TokenTTL      Duration  `toml:"token_ttl,omitzero"`
-	Repeats       int       `toml:"repeats,omitzero"`
-	LostAnswers   int       `toml:"lost_answers,omitzero"`
-	SendEvents    bool      `toml:"send_events,omitzero"`
-}
-
 // testFormat is the format the package's tests parse with: a phone-number
-// platform named whatsapp, first (the default channel), an openid one, one
-// named by conversation ids and an open_id one.
+// platform named whatsapp, first (the default channel), and an openid one.
+// The docs' examples are parsed with the real platform table
+// (platforms.TestDocExamples).
 var testFormat = &Format{Channels: []ChannelSpec{
 	{
 		Name: "whatsapp", Handle: "phone", HandleExample: "+16505551234",
@@ -100,14 +61,6 @@ var testFormat = &Format{Channels: []ChannelSpec{
 	{
 		Name: "wechat", Handle: "openid", HandleExample: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
 		Settings: func() any { return &testOpenIDSettings{} },
-	},
-	{
-		Name: "businessmessages", Handle: "conversation_id", HandleExample: "7b2a1c4e-3f5d-4e6a-9b8c-1d2e3f4a5b6c",
-		Settings: func() any { return &testBMSettings{} },
-	},
-	{
-		Name: "douyin", Handle: "open_id", HandleExample: "_000Iuoq1hxt4Kva16Y6szdms7qujIqiwvOx",
-		Settings: func() any { return &testDouyinSettings{} },
 	},
 }}
 

@@ -806,27 +806,3 @@ func TestErrorFields(t *testing.T) {
 		t.Errorf("got %+v", *e)
 	}
 }
-
-// TestDocExamples parses every TOML block of docs/scenarios.md.
-func TestDocExamples(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/scenarios.md")
-	if err != nil {
-		t.Skipf("no docs: %v", err)
-	}
-	blocks := strings.Split(string(doc), "```toml\n")[1:]
-	if len(blocks) < 3 {
-		t.Fatalf("found %d TOML blocks", len(blocks))
-	}
-	for i, b := range blocks {
-		src, _, _ := strings.Cut(b, "```")
-		if strings.Contains(src, "[channels.messenger") {
-			continue // testFormat has no such channel; platforms/messenger parses it with the real table
-		}
-		s, err := testFormat.Parse("doc.toml", []byte(src))
-		if err != nil {
-			t.Errorf("block %d: %v\n%s", i, err, src)
-			continue
-		}
-		roundTrip(t, s)
-	}
-}
