@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"container/heap"
 	"hash/fnv"
 	"math/rand/v2"
 	"sync"
@@ -41,41 +40,79 @@ func Stream(seed uint64, name string) *rand.Rand {
 }
 
 // Queue holds the events of a run ordered by time, then by insertion.
+//
+// It is a 4-ary heap of events kept by value, ordered by the time in unix
+// nanoseconds (every time a scenario may hold, 1678 to 2261, fits) and then
+// by sequence number: queuing and playing an event allocate nothing but the
+// heap's own growth.
 type Queue struct {
-	items queueItems
+	items []queued
 	seq   uint64
 }
 
 type queued struct {
-	at  time.Time
+	key int64 // at.UnixNano()
 	seq uint64
+	at  time.Time
 	fn  func()
 }
 
-type queueItems []queued
-
-func (q queueItems) Len() int { return len(q) }
-func (q queueItems) Less(i, j int) bool {
-	if !q[i].at.Equal(q[j].at) {
-		return q[i].at.Before(q[j].at)
-	}
-	return q[i].seq < q[j].seq
+func (a *queued) before(b *queued) bool {
+	return a.key < b.key || a.key == b.key && a.seq < b.seq
 }
-func (q queueItems) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *queueItems) Push(x any)   { *q = append(*q, x.(queued)) }
-func (q *queueItems) Pop() any {
-	old := *q
-	n := len(old) - 1
-	it := old[n]
-	old[n] = queued{}
-	*q = old[:n]
-	return it
+
+func (q *Queue) push(it queued) {
+	q.items = append(q.items, it)
+	items := q.items
+	i := len(items) - 1
+	for i > 0 {
+		parent := (i - 1) / 4
+		if !it.before(&items[parent]) {
+			break
+		}
+		items[i] = items[parent]
+		i = parent
+	}
+	items[i] = it
+}
+
+func (q *Queue) pop() queued {
+	items := q.items
+	top := items[0]
+	n := len(items) - 1
+	last := items[n]
+	items[n] = queued{}
+	items = items[:n]
+	q.items = items
+	if n == 0 {
+		return top
+	}
+	i := 0
+	for {
+		first := 4*i + 1
+		if first >= n {
+			break
+		}
+		least := first
+		for c := first + 1; c < first+4 && c < n; c++ {
+			if items[c].before(&items[least]) {
+				least = c
+			}
+		}
+		if !items[least].before(&last) {
+			break
+		}
+		items[i] = items[least]
+		i = least
+	}
+	items[i] = last
+	return top
 }
 
 // At schedules fn at t.
 func (q *Queue) At(t time.Time, fn func()) {
 	q.seq++
-	heap.Push(&q.items, queued{at: t, seq: q.seq, fn: fn})
+	q.push(queued{key: t.UnixNano(), seq: q.seq, at: t, fn: fn})
 }
 
 // Reserve sets aside n places in the order of events at equal times and
@@ -91,7 +128,7 @@ func (q *Queue) Reserve(n uint64) (base uint64) {
 
 // AtSeq schedules fn at t in a place set aside by [Queue.Reserve].
 func (q *Queue) AtSeq(t time.Time, seq uint64, fn func()) {
-	heap.Push(&q.items, queued{at: t, seq: seq, fn: fn})
+	q.push(queued{key: t.UnixNano(), seq: seq, at: t, fn: fn})
 }
 
 // Len is the number of events waiting.
@@ -108,6 +145,6 @@ func (q *Queue) Peek() (t time.Time, ok bool) {
 
 // Pop removes the next event and returns its time and action.
 func (q *Queue) Pop() (time.Time, func()) {
-	it := heap.Pop(&q.items).(queued)
+	it := q.pop()
 	return it.at, it.fn
 }

@@ -104,6 +104,10 @@ type World struct {
 	// report them (see wantsService).
 	service *serviceFigures
 
+	// replyTexts and messageTexts hold "reply i" and "message i", what
+	// generated conversations say, by i.
+	replyTexts, messageTexts []string
+
 	// center is the message center, when the scenario uses it.
 	center *messageCenter
 
@@ -507,47 +511,71 @@ func (w *World) stepAt(st *scenario.Step, k, n int, base uint64) {
 
 // arrive schedules the next Poisson arrival of a traffic flow.
 func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
+	f := &flow{w: w, tr: tr, until: until}
+	f.play = f.arrive
+	f.next(after)
+}
+
+// flow is a traffic flow's stream of arrivals: one is queued at a time, the
+// next when it plays.
+type flow struct {
+	w     *World
+	tr    *scenario.Traffic
+	at    time.Time // the queued arrival's
+	until time.Time
+	play  func() // f.arrive, made once
+}
+
+// next queues the arrival after the one at after, if it comes before the
+// flow ends.
+func (f *flow) next(after time.Time) {
+	w, tr := f.w, f.tr
 	gap := draw(w.traffic, scenario.Distribution{Kind: "exp", Mean: tr.Arrivals.Mean()})
 	at := after.Add(gap)
-	if !at.Before(until) {
+	if !at.Before(f.until) {
 		return
 	}
-	w.queue.At(at, func() {
-		// Everything about the customer is drawn now, so the generated load
-		// is the same whatever the routing does with it.
-		b := w.bindings[tr.Channel]
-		handle := w.newHandle(tr.Channel)
-		p := &person{id: "t" + strconv.Itoa(w.generated),
-			key:  router.CustomerKey{Channel: tr.Channel, Account: b.Account(), Customer: handle},
-			flow: tr, messages: tr.Messages.Min + w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1),
-			handle: draw(w.traffic, tr.Handle)}
-		if tr.Reply.Kind != "" {
-			p.reply = max(draw(w.traffic, tr.Reply), time.Millisecond)
-		}
-		if tr.Patience.Kind != "" {
-			// Drawn only when set, so that flows without patience keep
-			// their random stream.
-			w.giveUpAfter(p, at, draw(w.traffic, tr.Patience))
-		}
-		p.name = p.id
-		w.people[p.key] = p
-		var prof router.Profile
-		if len(tr.Regions) > 0 {
-			prof.Region = tr.Regions[w.traffic.IntN(len(tr.Regions))]
-		}
-		if len(tr.Pages) > 0 {
-			prof.EntryPage = tr.Pages[w.traffic.IntN(len(tr.Pages))]
-		}
-		if len(tr.Stores) > 0 {
-			prof.Store = tr.Stores[w.traffic.IntN(len(tr.Stores))]
-		}
-		if prof != (router.Profile{}) {
-			p.profile = prof
-			w.engine.SetProfile(p.key, prof)
-		}
-		w.customerSays(p, Message{Text: "message 1"})
-		w.arrive(tr, at, until)
-	})
+	f.at = at
+	w.queue.At(at, f.play)
+}
+
+// arrive plays the queued arrival: a generated customer writes.
+func (f *flow) arrive() {
+	// Everything about the customer is drawn now, so the generated load
+	// is the same whatever the routing does with it.
+	w, tr, at := f.w, f.tr, f.at
+	b := w.bindings[tr.Channel]
+	handle := w.newHandle(tr.Channel)
+	p := &person{id: "t" + strconv.Itoa(w.generated),
+		key:  router.CustomerKey{Channel: tr.Channel, Account: b.Account(), Customer: handle},
+		flow: tr, messages: tr.Messages.Min + w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1),
+		handle: draw(w.traffic, tr.Handle)}
+	if tr.Reply.Kind != "" {
+		p.reply = max(draw(w.traffic, tr.Reply), time.Millisecond)
+	}
+	if tr.Patience.Kind != "" {
+		// Drawn only when set, so that flows without patience keep
+		// their random stream.
+		w.giveUpAfter(p, at, draw(w.traffic, tr.Patience))
+	}
+	p.name = p.id
+	w.people[p.key] = p
+	var prof router.Profile
+	if len(tr.Regions) > 0 {
+		prof.Region = tr.Regions[w.traffic.IntN(len(tr.Regions))]
+	}
+	if len(tr.Pages) > 0 {
+		prof.EntryPage = tr.Pages[w.traffic.IntN(len(tr.Pages))]
+	}
+	if len(tr.Stores) > 0 {
+		prof.Store = tr.Stores[w.traffic.IntN(len(tr.Stores))]
+	}
+	if prof != (router.Profile{}) {
+		p.profile = prof
+		w.engine.SetProfile(p.key, prof)
+	}
+	w.customerSays(p, Message{Text: "message 1"})
+	f.next(at)
 }
 
 // RunUntil plays the queue, the router's deadlines and the platforms' own
@@ -762,6 +790,11 @@ func (w *World) line(ev router.Event, p *person) result.Line {
 // none, at H/2n for handle time H and n messages); then the customer's other
 // messages and the agent's other replies alternate evenly until H, when the
 // agent closes the conversation (at R, if R is longer than H).
+//
+// The 2n actions take 2n places in the queue set aside now, and each is
+// queued when the one before it plays: they play exactly where queuing them
+// all now would put them (their times do not decrease), and the queue holds
+// one action per conversation, not 2n.
 func (w *World) converse(p *person, ev router.Event) {
 	n := p.messages
 	first := p.reply
@@ -769,31 +802,65 @@ func (w *World) converse(p *person, ev router.Event) {
 		first = p.handle / time.Duration(2*n)
 	}
 	end := max(p.handle, first)
-	// After the first reply: n-1 customer messages, n-1 replies and the close.
-	step := (end - first) / time.Duration(2*n-1)
-	agent := ev.Agent
-	// Each action first checks that the conversation is still the open one:
-	// one that closed on its own gets no more of its script.
-	alive := func() bool { return p.open == ev.Conversation }
-	for i := 1; i <= n; i++ {
-		w.queue.At(ev.At.Add(first+time.Duration(2*i-2)*step), func() {
-			if alive() {
-				w.agentSend(p, agent, router.Outbound{Kind: router.KindText, Text: "reply " + strconv.Itoa(i)})
-			}
-		})
-		if i < n {
-			w.queue.At(ev.At.Add(first+time.Duration(2*i-1)*step), func() {
-				if alive() {
-					w.customerSays(p, Message{Text: "message " + strconv.Itoa(i+1)})
-				}
-			})
-		}
+	s := &script{w: w, p: p, conv: ev.Conversation, agent: ev.Agent, at: ev.At, n: n,
+		first: first, end: end,
+		// After the first reply: n-1 customer messages, n-1 replies and the close.
+		step: (end - first) / time.Duration(2*n-1),
+		base: w.queue.Reserve(uint64(2 * n))}
+	s.play = s.next
+	w.queue.AtSeq(s.when(0), s.base, s.play)
+}
+
+// script is what is left of a generated conversation: action k of 2n is
+// the agent's reply k/2+1 (k even), the customer's message (k+1)/2+1 (k
+// odd), and the agent's close (the last).
+type script struct {
+	w                *World
+	p                *person
+	conv             router.ConversationID
+	agent            string
+	at               time.Time // the assignment
+	first, step, end time.Duration
+	n, k             int    // k: the next action
+	base             uint64 // the queue place of action 0
+	play             func() // s.next, made once
+}
+
+// when is the time of action k.
+func (s *script) when(k int) time.Time {
+	if k == 2*s.n-1 {
+		return s.at.Add(s.end)
 	}
-	w.queue.At(ev.At.Add(end), func() {
-		if alive() {
-			w.engine.Close(w.clock.Now(), agent, p.key)
-		}
-	})
+	return s.at.Add(s.first + time.Duration(k)*s.step)
+}
+
+// next plays the next action, unless the conversation closed on its own:
+// then nothing more of the script plays.
+func (s *script) next() {
+	w, p := s.w, s.p
+	if p.open != s.conv {
+		return
+	}
+	k := s.k
+	if s.k++; s.k < 2*s.n {
+		w.queue.AtSeq(s.when(s.k), s.base+uint64(s.k), s.play)
+	}
+	switch {
+	case k == 2*s.n-1:
+		w.engine.Close(w.clock.Now(), s.agent, p.key)
+	case k%2 == 0:
+		w.agentSend(p, s.agent, router.Outbound{Kind: router.KindText, Text: numbered(&w.replyTexts, "reply ", k/2+1)})
+	default:
+		w.customerSays(p, Message{Text: numbered(&w.messageTexts, "message ", (k+1)/2+1)})
+	}
+}
+
+// numbered returns prefix+i, made once per i and kept in *texts.
+func numbered(texts *[]string, prefix string, i int) string {
+	for len(*texts) <= i {
+		*texts = append(*texts, prefix+strconv.Itoa(len(*texts)))
+	}
+	return (*texts)[i]
 }
 
 // draw samples a duration distribution.
@@ -934,11 +1001,13 @@ func (w *World) judgeSend(now time.Time, p *person, agent string, m router.Outbo
 		w.texts[res.MessageID] = describe(m)
 	}
 	b := w.bindings[p.key.Channel]
-	var pe *router.PlatformError
-	if errors.As(res.Err, &pe) {
-		p.lastError = pe.Code
-		if b.Modelled(pe.Code, &m) {
-			w.drift(now, result.DriftSentRefused, p, agent, "sent", pe.Code)
+	if res.Err != nil {
+		var pe *router.PlatformError
+		if errors.As(res.Err, &pe) {
+			p.lastError = pe.Code
+			if b.Modelled(pe.Code, &m) {
+				w.drift(now, result.DriftSentRefused, p, agent, "sent", pe.Code)
+			}
 		}
 	}
 	if res.Refusal == "" {
