@@ -16,8 +16,8 @@ func (w *World) giveUpAfter(p *person, at time.Time, patience time.Duration) {
 	w.queue.At(at.Add(patience), func() {
 		// A generated customer opens one conversation only: the open one
 		// is it, unless it has not reached the router yet.
-		c := w.live[p.open]
-		if p.open == 0 || c == nil || c.assigned {
+		c, ok := w.live[p.open]
+		if p.open == 0 || !ok || c.assigned {
 			return
 		}
 		w.engine.Abandon(w.clock.Now(), p.key)

@@ -82,7 +82,7 @@ type World struct {
 	traffic   *rand.Rand
 	generated int // generated customer handles so far
 	// texts holds what scripted customers and their agents said, by
-	// message id, for their timelines.
+	// message id, for their timelines, until the message is logged.
 	texts  map[string]string
 	sentBy map[string]string // message id -> agent, to name the agent of an asynchronous failure
 	events []router.Event
@@ -96,7 +96,7 @@ type World struct {
 	// of those assigned or closed, and assigned how many were assigned.
 	// Closed conversations leave nothing else behind, so memory follows
 	// the open conversations, not the length of the run.
-	live     map[router.ConversationID]*liveConv
+	live     map[router.ConversationID]liveConv
 	waits    waitHist
 	assigned int
 	series   *seriesRecorder // when Options.Series is set
@@ -175,7 +175,7 @@ func Run(ctx context.Context, sc *scenario.Scenario, opt Options) result.Result 
 func NewWorld(ctx context.Context, sc *scenario.Scenario, opt Options) (*World, error) {
 	w := &World{sc: sc, opt: opt, seed: sc.Seed, ctx: ctx, people: map[router.CustomerKey]*person{}, byID: map[string]*person{},
 		sentBy: map[string]string{}, texts: map[string]string{}, counts: map[router.EventKind]int{}, bindings: map[string]Binding{},
-		live: map[router.ConversationID]*liveConv{}}
+		live: map[router.ConversationID]liveConv{}}
 	if opt.Seed != nil {
 		w.seed = *opt.Seed
 	}
@@ -692,6 +692,11 @@ func (w *World) observe(ev router.Event) {
 			p.timeline = append(p.timeline, line)
 		}
 	}
+	if len(w.texts) > 0 && (ev.Kind == router.EventInbound || ev.Kind == router.EventSent) {
+		// A message is logged once: its text has served the timeline and
+		// the message center.
+		delete(w.texts, ev.Message)
+	}
 	if p == nil {
 		return
 	}
@@ -736,13 +741,14 @@ func (w *World) observe(ev router.Event) {
 func (w *World) track(ev router.Event) {
 	switch ev.Kind {
 	case router.EventOpened:
-		w.live[ev.Conversation] = &liveConv{opened: ev.At, waiting: true}
+		w.live[ev.Conversation] = liveConv{opened: ev.At, waiting: true}
 	case router.EventQueued:
-		if c := w.live[ev.Conversation]; c != nil {
+		if c, ok := w.live[ev.Conversation]; ok {
 			c.waiting = true
+			w.live[ev.Conversation] = c
 		}
 	case router.EventAssigned:
-		if c := w.live[ev.Conversation]; c != nil {
+		if c, ok := w.live[ev.Conversation]; ok {
 			if !c.assigned {
 				c.assigned = true
 				w.assigned++
@@ -752,9 +758,10 @@ func (w *World) track(ev router.Event) {
 				}
 			}
 			c.waiting = false
+			w.live[ev.Conversation] = c
 		}
 	case router.EventClosed:
-		if c := w.live[ev.Conversation]; c != nil {
+		if c, ok := w.live[ev.Conversation]; ok {
 			if !c.assigned {
 				w.waits.add(ev.At.Sub(c.opened))
 				if w.service != nil {
@@ -1005,7 +1012,8 @@ func (w *World) judgeSend(now time.Time, p *person, agent string, m router.Outbo
 		var pe *router.PlatformError
 		if errors.As(res.Err, &pe) {
 			p.lastError = pe.Code
-			if b.Modelled(pe.Code, &m) {
+			// A copy, so that m itself does not escape on every send.
+			if sent := m; b.Modelled(pe.Code, &sent) {
 				w.drift(now, result.DriftSentRefused, p, agent, "sent", pe.Code)
 			}
 		}
