@@ -295,14 +295,14 @@ func Percentile(sorted []time.Duration, p float64) time.Duration {
 
 func (w *World) totals() result.Totals {
 	var t result.Totals
-	t.Conversations = w.counts[router.EventOpened]
-	t.Closed = w.counts[router.EventClosed]
+	t.Conversations = w.counts.opened
+	t.Closed = w.counts.closed
 	for _, c := range w.live {
 		if c.waiting {
 			t.Waiting++
 		}
 	}
-	t.Inbound, t.Sent, t.Refused, t.Failed = w.counts[router.EventInbound], w.counts[router.EventSent], w.counts[router.EventRefused], w.counts[router.EventFailed]
+	t.Inbound, t.Sent, t.Refused, t.Failed = w.counts.inbound, w.counts.sent, w.counts.refused, w.counts.failed
 	for _, b := range w.bindings {
 		s := b.Stats()
 		t.Delivered += s.Delivered

@@ -77,10 +77,11 @@ type World struct {
 	open     []openChannel      // the same, in table order
 	closers  []func()
 
-	people    map[router.CustomerKey]*person
-	byID      map[string]*person
-	traffic   *rand.Rand
-	generated int // generated customer handles so far
+	people     map[router.CustomerKey]*person
+	lastPerson *person // see person
+	byID       map[string]*person
+	traffic    *rand.Rand
+	generated  int // generated customer handles so far
 	// texts holds what scripted customers and their agents said, by
 	// message id, for their timelines, until the message is logged.
 	texts  map[string]string
@@ -89,7 +90,7 @@ type World struct {
 	// botDue lists the customers the bot answers once the events at hand
 	// are observed ([bot] reply).
 	botDue []*person
-	counts map[router.EventKind]int
+	counts eventCounts
 	// driftChecks are the drift expectations that ran, in order.
 	driftChecks []driftCheck
 	// live holds the conversations that have not closed; waits the waits
@@ -128,6 +129,7 @@ type liveConv struct {
 type person struct {
 	id          string
 	key         router.CustomerKey
+	b           Binding // the binding of key.Channel
 	name        string
 	scripted    bool
 	timeline    []result.Line
@@ -174,7 +176,7 @@ func Run(ctx context.Context, sc *scenario.Scenario, opt Options) result.Result 
 // [World.Schedule]. On error the world is closed already.
 func NewWorld(ctx context.Context, sc *scenario.Scenario, opt Options) (*World, error) {
 	w := &World{sc: sc, opt: opt, seed: sc.Seed, ctx: ctx, people: map[router.CustomerKey]*person{}, byID: map[string]*person{},
-		sentBy: map[string]string{}, texts: map[string]string{}, counts: map[router.EventKind]int{}, bindings: map[string]Binding{},
+		sentBy: map[string]string{}, texts: map[string]string{}, bindings: map[string]Binding{},
 		live: map[router.ConversationID]liveConv{}}
 	if opt.Seed != nil {
 		w.seed = *opt.Seed
@@ -347,7 +349,7 @@ func (w *World) setup() error {
 
 func (w *World) addScripted(c scenario.Customer, handle string) {
 	b := w.bindings[c.Channel]
-	p := &person{id: c.ID, name: firstNonEmpty(c.Name, c.ID), scripted: true,
+	p := &person{id: c.ID, name: firstNonEmpty(c.Name, c.ID), scripted: true, b: b,
 		key: router.CustomerKey{Channel: c.Channel, Account: b.Account(), Customer: handle}}
 	w.people[p.key] = p
 	w.byID[c.ID] = p
@@ -546,7 +548,7 @@ func (f *flow) arrive() {
 	w, tr, at := f.w, f.tr, f.at
 	b := w.bindings[tr.Channel]
 	handle := w.newHandle(tr.Channel)
-	p := &person{id: "t" + strconv.Itoa(w.generated),
+	p := &person{id: "t" + strconv.Itoa(w.generated), b: b,
 		key:  router.CustomerKey{Channel: tr.Channel, Account: b.Account(), Customer: handle},
 		flow: tr, messages: tr.Messages.Min + w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1),
 		handle: draw(w.traffic, tr.Handle)}
@@ -677,11 +679,11 @@ type openChannel struct {
 
 // observe records an engine event and drives generated customers.
 func (w *World) observe(ev router.Event) {
-	w.counts[ev.Kind]++
+	w.counts.add(ev.Kind)
 	w.inboxApply(ev)
 	w.track(ev)
 	w.recordSeries(ev)
-	p := w.people[ev.Customer]
+	p := w.person(ev.Customer)
 	scripted := p != nil && p.scripted
 	if w.opt.Trace || scripted {
 		line := w.line(ev, p)
@@ -716,7 +718,7 @@ func (w *World) observe(ev router.Event) {
 		if p.flow != nil && (p.conversed || ev.Detail == string(router.ClosedAbandoned)) {
 			// A generated customer writes in one conversation only: once
 			// it is over, nothing of the customer is needed.
-			delete(w.people, p.key)
+			w.forget(p)
 		}
 	case router.EventSent:
 		w.sentBy[ev.Message] = ev.Agent
@@ -726,7 +728,7 @@ func (w *World) observe(ev router.Event) {
 		}
 		// A failed status: the platform's code, reported by webhook.
 		p.lastError = ev.Detail
-		if w.bindings[ev.Customer.Channel].Modelled(ev.Detail, nil) {
+		if p.b.Modelled(ev.Detail, nil) {
 			w.drift(ev.At, result.DriftSentRefused, p, w.sentBy[ev.Message], "sent", ev.Detail)
 		}
 	case router.EventAssigned:
@@ -954,7 +956,7 @@ func (w *World) step(st *scenario.Step, idx int) {
 // customerSays has a customer send a message through their platform.
 func (w *World) customerSays(p *person, m Message) {
 	m.Profile = p.profile
-	in, err := w.bindings[p.key.Channel].Inbound(w.ctx, p.key.Customer, p.name, m)
+	in, err := p.b.Inbound(w.ctx, p.key.Customer, p.name, m)
 	w.record(p, m, in, err)
 }
 
@@ -1007,7 +1009,7 @@ func (w *World) judgeSend(now time.Time, p *person, agent string, m router.Outbo
 	if p.scripted && res.MessageID != "" {
 		w.texts[res.MessageID] = describe(m)
 	}
-	b := w.bindings[p.key.Channel]
+	b := p.b
 	if res.Err != nil {
 		var pe *router.PlatformError
 		if errors.As(res.Err, &pe) {
@@ -1100,7 +1102,7 @@ func (w *World) Customer(channel, handle string) (router.CustomerKey, error) {
 	}
 	key := router.CustomerKey{Channel: channel, Account: b.Account(), Customer: b.Handle(handle)}
 	if w.people[key] == nil {
-		p := &person{id: key.Customer, key: key, name: key.Customer, scripted: true}
+		p := &person{id: key.Customer, key: key, name: key.Customer, scripted: true, b: b}
 		w.people[key] = p
 		w.byID[p.id] = p
 	}
@@ -1117,7 +1119,7 @@ func (w *World) Say(key router.CustomerKey, m Message) (Inbound, error) {
 	if m.Profile == (router.Profile{}) {
 		m.Profile = p.profile
 	}
-	in, err := w.bindings[key.Channel].Inbound(w.ctx, key.Customer, p.name, m)
+	in, err := p.b.Inbound(w.ctx, key.Customer, p.name, m)
 	w.record(p, m, in, err)
 	w.settle()
 	return in, err
@@ -1134,4 +1136,48 @@ func (w *World) Send(agent string, key router.CustomerKey, m router.Outbound) (r
 	res, err := w.agentSend(p, agent, m)
 	w.settle()
 	return res, err
+}
+
+// eventCounts counts the engine's events of the kinds the totals report.
+type eventCounts struct {
+	opened, closed, inbound, sent, refused, failed int
+}
+
+func (c *eventCounts) add(k router.EventKind) {
+	switch k {
+	case router.EventOpened:
+		c.opened++
+	case router.EventClosed:
+		c.closed++
+	case router.EventInbound:
+		c.inbound++
+	case router.EventSent:
+		c.sent++
+	case router.EventRefused:
+		c.refused++
+	case router.EventFailed:
+		c.failed++
+	}
+}
+
+// person returns the world's customer of key, or nil. The engine logs a
+// customer's events in runs (opened, queued, assigned, inbound), so the
+// last customer found is kept at hand.
+func (w *World) person(key router.CustomerKey) *person {
+	if p := w.lastPerson; p != nil && p.key == key {
+		return p
+	}
+	p := w.people[key]
+	if p != nil {
+		w.lastPerson = p
+	}
+	return p
+}
+
+// forget drops a generated customer whose conversation is over.
+func (w *World) forget(p *person) {
+	delete(w.people, p.key)
+	if w.lastPerson == p {
+		w.lastPerson = nil
+	}
 }
