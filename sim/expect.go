@@ -17,7 +17,7 @@ func (w *World) expect(ex *scenario.Expect) {
 	now := w.clock.Now()
 	add := func(subject, field, expected, actual string, ok bool, p *person, conv string) {
 		c := result.Check{Line: ex.Line, At: now, Subject: subject, Field: field, Expected: expected, Actual: actual, Passed: ok}
-		if !ok && p != nil && p.scripted {
+		if !ok && p != nil && p.listed {
 			c.Conversation = conv
 			c.Timeline = conversationTimeline(p.timeline, conv)
 		}

@@ -127,11 +127,15 @@ type liveConv struct {
 
 // person is a customer of the world, scripted or generated.
 type person struct {
-	id          string
-	key         router.CustomerKey
-	b           Binding // the binding of key.Channel
-	name        string
-	scripted    bool
+	id       string
+	key      router.CustomerKey
+	b        Binding // the binding of key.Channel
+	name     string
+	scripted bool
+	// listed: the scenario lists the customer, so its expectations may
+	// read the customer's timeline; a customer met through the API
+	// ([World.Customer]) keeps none.
+	listed      bool
 	timeline    []result.Line
 	lastError   string
 	lastRefusal string
@@ -349,7 +353,7 @@ func (w *World) setup() error {
 
 func (w *World) addScripted(c scenario.Customer, handle string) {
 	b := w.bindings[c.Channel]
-	p := &person{id: c.ID, name: firstNonEmpty(c.Name, c.ID), scripted: true, b: b,
+	p := &person{id: c.ID, name: firstNonEmpty(c.Name, c.ID), scripted: true, listed: true, b: b,
 		key: router.CustomerKey{Channel: c.Channel, Account: b.Account(), Customer: handle}}
 	w.people[p.key] = p
 	w.byID[c.ID] = p
@@ -684,13 +688,13 @@ func (w *World) observe(ev router.Event) {
 	w.track(ev)
 	w.recordSeries(ev)
 	p := w.person(ev.Customer)
-	scripted := p != nil && p.scripted
-	if w.opt.Trace || scripted {
+	listed := p != nil && p.listed
+	if w.opt.Trace || listed {
 		line := w.line(ev, p)
 		if w.opt.Trace {
 			w.trace(line)
 		}
-		if scripted {
+		if listed {
 			p.timeline = append(p.timeline, line)
 		}
 	}
@@ -1062,7 +1066,7 @@ func (w *World) note(p *person, kind, agent, detail string) {
 	line := result.Line{At: w.clock.Now(), Kind: kind, Agent: agent, Detail: detail}
 	if p != nil {
 		line.Customer = p.id
-		if p.scripted {
+		if p.listed {
 			p.timeline = append(p.timeline, line)
 		}
 	}
