@@ -77,12 +77,15 @@ type Engine struct {
 	now     int64
 	started bool
 
-	// ring is the event log: it grows up to logCap events, then each event
-	// overwrites the oldest, at ringNext. The event with Seq s is in slot
-	// (s-1) % logCap.
+	// ring is the event log. It holds the events with Seq first to
+	// lastSeq, the one with Seq s in slot s&(len(ring)-1); its length is a
+	// power of two, or zero before the first event. It keeps the latest
+	// history events and, for a consumer, every event after cursor, and
+	// grows (never overwriting) when it must hold more than it can.
 	ring     []Event
-	logCap   int
-	ringNext int
+	first    uint64 // Seq of the oldest event held; lastSeq+1 when none
+	history  int    // Config.EventLog, or its default
+	consumer bool   // Config.Consumer
 	lastSeq  uint64 // Seq of the newest event; 0 before the first
 	cursor   uint64 // the Seq Events has handed out up to
 
@@ -243,7 +246,9 @@ func New(cfg Config) (*Engine, error) {
 		closeMissed:   cfg.CloseMissedAfter,
 		idle:          cfg.IdleAfter,
 		horizon:       cfg.StatusHorizon,
-		logCap:        cfg.EventLog,
+		history:       cfg.EventLog,
+		consumer:      cfg.Consumer,
+		first:         1,
 		location:      cfg.Location,
 		pcg:           rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15),
 		agents:        make(map[string]*agent, len(cfg.Agents)),
@@ -268,8 +273,8 @@ func New(cfg Config) (*Engine, error) {
 	if e.horizon == 0 {
 		e.horizon = defaultHorizon(cfg.Policies)
 	}
-	if e.logCap == 0 {
-		e.logCap = DefaultEventLog
+	if e.history == 0 {
+		e.history = DefaultEventLog
 	}
 	if e.location == nil {
 		e.location = time.UTC
@@ -1521,26 +1526,57 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 	e.log(Event{At: now, Kind: EventStatus, Conversation: id, Customer: to, Message: messageID, Detail: status})
 }
 
-// log numbers an event and puts it in the ring, over the oldest when full.
+// log numbers an event and puts it in the ring, after dropping the oldest
+// events no reader is owed; the ring grows when it holds that many.
 func (e *Engine) log(ev Event) {
 	e.lastSeq++
 	ev.Seq = e.lastSeq
-	if len(e.ring) < e.logCap {
-		e.ring = append(e.ring, ev)
-		return
+	e.trim()
+	if e.lastSeq-e.first >= uint64(len(e.ring)) {
+		e.grow()
 	}
-	e.ring[e.ringNext] = ev
-	if e.ringNext++; e.ringNext == e.logCap {
-		e.ringNext = 0
+	e.ring[e.lastSeq&uint64(len(e.ring)-1)] = ev
+}
+
+// minRing is the length of the ring the first event makes.
+const minRing = 64
+
+// trim drops the oldest events that no reader is owed any more: those
+// before the latest history events and, for a consumer, handed out by
+// Events already.
+func (e *Engine) trim() {
+	keep := uint64(1)
+	if h := uint64(e.history); e.lastSeq > h {
+		keep = e.lastSeq - h + 1
 	}
+	if e.consumer && e.cursor+1 < keep {
+		keep = e.cursor + 1
+	}
+	if keep > e.first {
+		e.first = keep
+	}
+}
+
+// grow doubles the ring, keeping the events it holds (first to
+// lastSeq-1: the newest is not in it yet).
+func (e *Engine) grow() {
+	n := uint64(max(2*len(e.ring), minRing))
+	ring := make([]Event, n)
+	old := uint64(len(e.ring)) - 1
+	for s := e.first; s < e.lastSeq; s++ {
+		ring[s&(n-1)] = e.ring[s&old]
+	}
+	e.ring = ring
 }
 
 // EventsSince appends to dst the logged events with Seq greater than seq
 // that the log still holds, oldest first. next is the seq to pass next time
 // (the newest event's Seq, or seq when there is nothing newer), and lost
-// counts the events after seq that were already overwritten (the log keeps
-// the latest [Config.EventLog] events). Any number of readers may call it,
-// each with its own seq; start from 0.
+// counts the events after seq that the log no longer holds: it keeps at
+// least the latest [Config.EventLog] events (and, with [Config.Consumer],
+// every event [Engine.Events] has not handed out yet), so a reader that
+// falls further behind loses the oldest. Any number of readers may call
+// it, each with its own seq; start from 0.
 func (e *Engine) EventsSince(seq uint64, dst []Event) (events []Event, next uint64, lost uint64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -1554,25 +1590,29 @@ func (e *Engine) eventsSince(seq uint64, dst []Event) ([]Event, uint64, uint64) 
 	}
 	from := seq + 1
 	var lost uint64
-	if oldest := last - uint64(len(e.ring)) + 1; from < oldest {
-		lost, from = oldest-from, oldest
+	if from < e.first {
+		lost, from = e.first-from, e.first
 	}
-	i := int((from - 1) % uint64(e.logCap))
-	n := int(last - from + 1)
-	if i+n <= len(e.ring) {
-		dst = append(dst, e.ring[i:i+n]...)
+	if from > last {
+		return dst, last, lost
+	}
+	mask := uint64(len(e.ring) - 1)
+	if i, j := from&mask, last&mask; i <= j {
+		dst = append(dst, e.ring[i:j+1]...)
 	} else {
 		dst = append(dst, e.ring[i:]...)
-		dst = append(dst, e.ring[:n-(len(e.ring)-i)]...)
+		dst = append(dst, e.ring[:j+1]...)
 	}
 	return dst, last, lost
 }
 
 // Events appends to dst the events logged since its previous call: the
 // single-consumer convenience over [Engine.EventsSince], with a cursor kept
-// by the engine. Other readers use EventsSince and do not disturb it. Call it
-// at least once every [Config.EventLog] events: older ones are overwritten
-// and skipped.
+// by the engine. Other readers use EventsSince and do not disturb it. With
+// [Config.Consumer] it never loses an event: the log keeps every event
+// Events has not handed out, however many are logged between two calls.
+// Without it Events is one more reader of the history: call it at least
+// once every [Config.EventLog] events, or the oldest are skipped.
 func (e *Engine) Events(dst []Event) []Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -1662,7 +1702,7 @@ func (e *Engine) Footprint() Footprint {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return Footprint{Customers: len(e.customers), Conversations: len(e.convs), Open: e.openN,
-		Messages: len(e.sentIn), Events: len(e.ring)}
+		Messages: len(e.sentIn), Events: int(e.lastSeq + 1 - e.first)}
 }
 
 // StatusHorizon is how long the engine remembers the conversation of a

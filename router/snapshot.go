@@ -9,9 +9,12 @@ import (
 	"time"
 )
 
-// SnapshotVersion is the version of the encoding [Engine.Save] writes and
-// [Engine.Restore] reads.
-const SnapshotVersion = 1
+// SnapshotVersion is the version of the encoding [Engine.Save] writes.
+// [Engine.Restore] reads it and every earlier version: version 1 kept the
+// event log as a ring of fixed capacity ("ring", in slot order, and
+// "ring_next", the slot of the oldest event once full); version 2 keeps
+// the events the log holds, oldest first ("log").
+const SnapshotVersion = 2
 
 // Save encodes the engine's state so that a new engine built by [New]
 // from the same [Config] and given it by [Engine.Restore] decides
@@ -28,8 +31,9 @@ const SnapshotVersion = 1
 //     whether a call was accepted yet; rng: the strategy's random source
 //     (math/rand/v2 PCG, binary-marshalled);
 //   - last_id, open, seq: the newest conversation id, how many are open,
-//     the deadline counter; last_seq, cursor, ring, ring_next: the event
-//     log and the position Events reads from;
+//     the deadline counter; last_seq, cursor, log: the newest event's
+//     Seq, the position Events reads from and the events the log holds,
+//     oldest first;
 //   - agents: presence, load, figures and eligible time of each agent;
 //   - groups: the agents each group's index holds as eligible, its
 //     waiting conversations (oldest first), its never-assigned agents in
@@ -40,8 +44,8 @@ const SnapshotVersion = 1
 //     the customers that may be released and from when;
 //   - sent: the messages remembered for statuses, oldest first.
 //
-// A later version may add keys; Restore refuses a version it does not
-// know.
+// A later version may add keys; Restore reads every version up to
+// SnapshotVersion and refuses one it does not know.
 func (e *Engine) Save() ([]byte, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -50,8 +54,8 @@ func (e *Engine) Save() ([]byte, error) {
 		return nil, fmt.Errorf("router: save: %w", err)
 	}
 	s := snapshot{Version: SnapshotVersion, Now: e.now, Started: e.started, RNG: rng,
-		LastID: e.lastID, Open: e.openN, Seq: e.seq, LastSeq: e.lastSeq, Cursor: e.cursor,
-		Ring: e.ring, RingNext: e.ringNext}
+		LastID: e.lastID, Open: e.openN, Seq: e.seq, LastSeq: e.lastSeq, Cursor: e.cursor}
+	s.Log, _, _ = e.eventsSince(e.first-1, make([]Event, 0, e.lastSeq+1-e.first))
 	for _, id := range slices.Sorted(maps.Keys(e.agents)) {
 		a := e.agents[id]
 		s.Agents = append(s.Agents, agentState{ID: a.id, Online: a.online, Active: a.active, Assignments: a.assignments,
@@ -160,17 +164,24 @@ func (e *Engine) Restore(b []byte) error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("router: restore: %w", err)
 	}
-	if s.Version != SnapshotVersion {
-		return fmt.Errorf("router: restore: snapshot version %d; this engine reads version %d", s.Version, SnapshotVersion)
+	if s.Version < 1 || s.Version > SnapshotVersion {
+		return fmt.Errorf("router: restore: snapshot version %d; this engine reads versions 1 to %d", s.Version, SnapshotVersion)
 	}
 	if err := e.pcg.UnmarshalBinary(s.RNG); err != nil {
 		return fmt.Errorf("router: restore: rng: %w", err)
 	}
-	if len(s.Ring) > e.logCap || s.RingNext < 0 || s.RingNext > len(s.Ring) {
-		return fmt.Errorf("router: restore: an event log of %d events does not fit the engine's %d", len(s.Ring), e.logCap)
+	events := s.Log
+	if s.Version == 1 {
+		// The ring in slot order: the oldest event at ring_next.
+		if s.RingNext < 0 || s.RingNext > len(s.Ring) {
+			return fmt.Errorf("router: restore: ring_next %d out of a ring of %d events", s.RingNext, len(s.Ring))
+		}
+		events = append(slices.Clone(s.Ring[s.RingNext:]), s.Ring[:s.RingNext]...)
+	}
+	if err := e.restoreLog(events, s.LastSeq, s.Cursor); err != nil {
+		return err
 	}
 	e.now, e.started, e.lastID, e.openN, e.seq = s.Now, s.Started, s.LastID, s.Open, s.Seq
-	e.lastSeq, e.cursor, e.ring, e.ringNext = s.LastSeq, s.Cursor, s.Ring, s.RingNext
 	agent := func(id string) (*agent, error) {
 		a, ok := e.agents[id]
 		if !ok {
@@ -325,23 +336,53 @@ func (e *Engine) Restore(b []byte) error {
 	return nil
 }
 
+// restoreLog loads the events a log held, oldest first, the newest with
+// Seq last, into e's empty log.
+func (e *Engine) restoreLog(events []Event, last, cursor uint64) error {
+	n := uint64(len(events))
+	if n > last || cursor > last {
+		return fmt.Errorf("router: restore: %d events and cursor %d up to seq %d", n, cursor, last)
+	}
+	for i, ev := range events {
+		if want := last - n + 1 + uint64(i); ev.Seq != want {
+			return fmt.Errorf("router: restore: event %d of the log has seq %d, want %d", i, ev.Seq, want)
+		}
+	}
+	e.lastSeq, e.cursor, e.first = last, cursor, last-n+1
+	if n == 0 {
+		return nil
+	}
+	size := uint64(minRing)
+	for size < n {
+		size *= 2
+	}
+	e.ring = make([]Event, size)
+	for _, ev := range events {
+		e.ring[ev.Seq&(size-1)] = ev
+	}
+	return nil
+}
+
 func compareKeys(x, y CustomerKey) int {
 	return cmp.Or(cmp.Compare(x.Channel, y.Channel), cmp.Compare(x.Account, y.Account), cmp.Compare(x.Customer, y.Customer))
 }
 
 // snapshot is the encoding of Save.
 type snapshot struct {
-	Version       int             `json:"version"`
-	Now           int64           `json:"now"`
-	Started       bool            `json:"started"`
-	RNG           []byte          `json:"rng"`
-	LastID        ConversationID  `json:"last_id"`
-	Open          int             `json:"open"`
-	Seq           uint64          `json:"seq"`
-	LastSeq       uint64          `json:"last_seq"`
-	Cursor        uint64          `json:"cursor"`
-	Ring          []Event         `json:"ring"`
-	RingNext      int             `json:"ring_next"`
+	Version int            `json:"version"`
+	Now     int64          `json:"now"`
+	Started bool           `json:"started"`
+	RNG     []byte         `json:"rng"`
+	LastID  ConversationID `json:"last_id"`
+	Open    int            `json:"open"`
+	Seq     uint64         `json:"seq"`
+	LastSeq uint64         `json:"last_seq"`
+	Cursor  uint64         `json:"cursor"`
+	Log     []Event        `json:"log"` // version 2
+	// Ring and RingNext are version 1's log: the ring in slot order, its
+	// oldest event at RingNext.
+	Ring          []Event         `json:"ring,omitempty"`
+	RingNext      int             `json:"ring_next,omitempty"`
 	Agents        []agentState    `json:"agents"`
 	Groups        []groupState    `json:"groups"`
 	Customers     []customerState `json:"customers"`
