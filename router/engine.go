@@ -96,6 +96,11 @@ type Engine struct {
 	sentLog  []sentEntry
 	sentHead int
 	sentN    uint64
+
+	// freeCusts and freeConvs hold released records for reuse (see
+	// release); nothing the engine holds or hands out points at them.
+	freeCusts []*customer
+	freeConvs []*conv
 }
 
 // sentKey is a message id on one channel.
@@ -169,9 +174,25 @@ type group struct {
 	// waiting holds the conversations that wait in the group, in id order
 	// (oldest first); entries of conversations that no longer wait here are
 	// skipped when reached.
-	waiting []*conv
+	waiting []waiter
 	head    int
 	live    int // conversations in waiting that still wait
+}
+
+// waiter is an entry of a group's queue: the conversation with the id it
+// had when it was queued. An entry left behind by a conversation that no
+// longer waits may outlive the conversation, whose record is then reused
+// under another id: the id tells the entry is stale without reading
+// anything else of the record.
+type waiter struct {
+	cv *conv
+	id ConversationID
+}
+
+// waits reports whether the entry's conversation still waits in g.
+func (w waiter) waits(g *group) bool {
+	cv := w.cv
+	return cv.id == w.id && cv.state == Waiting && cv.queued && cv.group == g
 }
 
 type customer struct {
@@ -577,10 +598,53 @@ func (c *customer) mergeAttributes(attrs map[string]string) {
 func (e *Engine) customer(key CustomerKey) *customer {
 	c, ok := e.customers[key]
 	if !ok {
-		c = &customer{key: key, manual: e.policies[key.Channel].ManualAssignment, relPos: -1}
+		c = e.newCustomer()
+		c.key, c.manual, c.relPos = key, e.policies[key.Channel].ManualAssignment, -1
 		e.customers[key] = c
 	}
 	return c
+}
+
+// maxFree is how many released records of each kind the engine keeps for
+// reuse.
+const maxFree = 256
+
+// newCustomer returns a zero customer record, a released one if any.
+func (e *Engine) newCustomer() *customer {
+	n := len(e.freeCusts)
+	if n == 0 {
+		return new(customer)
+	}
+	c := e.freeCusts[n-1]
+	e.freeCusts[n-1] = nil
+	e.freeCusts = e.freeCusts[:n-1]
+	sentAt := c.sentAt[:0]
+	*c = customer{sentAt: sentAt}
+	return c
+}
+
+// newConv returns a zero conversation record, a released one if any.
+func (e *Engine) newConv() *conv {
+	n := len(e.freeConvs)
+	if n == 0 {
+		return new(conv)
+	}
+	cv := e.freeConvs[n-1]
+	e.freeConvs[n-1] = nil
+	e.freeConvs = e.freeConvs[:n-1]
+	excluded := cv.excluded[:0]
+	*cv = conv{excluded: excluded}
+	return cv
+}
+
+// recycleConv keeps a conversation the engine no longer holds for reuse.
+// The caller knows that nothing but stale queue entries (see waiter) can
+// reach it: it is closed (its timers went with its close), held in no
+// map, and no send on its way names it (its customer has none pending).
+func (e *Engine) recycleConv(cv *conv) {
+	if len(e.freeConvs) < maxFree {
+		e.freeConvs = append(e.freeConvs, cv)
+	}
 }
 
 // mayRelease notes that c may have become releasable at now (its
@@ -655,11 +719,20 @@ func (e *Engine) releasable(c *customer, now int64) bool {
 // latest conversation the one held under its id: it came in from a close
 // of its open conversation or the record of a send to it, and until then
 // the conversation or the send kept it from being released.
+//
+// Nothing reaches the two records afterwards (a released customer is out
+// of the release heap, has no send pending and no open conversation; its
+// earlier conversations, released before, may only be named by stale
+// queue entries), so they are kept for reuse.
 func (e *Engine) release(c *customer) {
 	c.released = true
 	delete(e.customers, c.key)
 	if c.last != nil {
 		delete(e.convs, c.last.id)
+		e.recycleConv(c.last)
+	}
+	if len(e.freeCusts) < maxFree {
+		e.freeCusts = append(e.freeCusts, c)
 	}
 }
 
@@ -762,11 +835,16 @@ func (e *Engine) windowEndNano(c *customer, pol Policy) int64 {
 // open starts a conversation for c and routes it, or gives it to the bot.
 func (e *Engine) open(now time.Time, c *customer) *conv {
 	e.lastID++
-	cv := &conv{id: e.lastID, cust: c, state: Waiting, opened: now, lastActivity: now, due: newDues(), idle: e.idle}
+	cv := e.newConv()
+	cv.id, cv.cust, cv.state, cv.opened, cv.lastActivity, cv.due, cv.idle = e.lastID, c, Waiting, now, now, newDues(), e.idle
 	if prev := c.last; prev != nil && !e.retain {
 		// The customer's previous conversation, closed: nothing reaches it
-		// any more (its timers went with its close, statuses name it by id).
+		// any more (its timers went with its close, statuses name it by
+		// id), unless a send to the customer is on its way.
 		delete(e.convs, prev.id)
+		if c.pending == 0 {
+			e.recycleConv(prev)
+		}
 	}
 	e.convs[cv.id] = cv
 	e.openN++
@@ -900,15 +978,15 @@ func (e *Engine) enqueue(now time.Time, cv *conv, g *group) {
 	cv.queued = true
 	n := len(g.waiting)
 	if n == g.head || g.waiting[n-1].id < cv.id {
-		g.waiting = append(g.waiting, cv)
+		g.waiting = append(g.waiting, waiter{cv, cv.id})
 	} else {
 		// A conversation coming back (reassigned, transferred) goes to its
 		// place by age; its own stale entry, if still there, is reused.
-		i, found := slices.BinarySearchFunc(g.waiting[g.head:], cv.id, func(x *conv, id ConversationID) int {
+		i, found := slices.BinarySearchFunc(g.waiting[g.head:], cv.id, func(x waiter, id ConversationID) int {
 			return cmp.Compare(x.id, id)
 		})
 		if !found {
-			g.waiting = slices.Insert(g.waiting, g.head+i, cv)
+			g.waiting = slices.Insert(g.waiting, g.head+i, waiter{cv, cv.id})
 		}
 	}
 	g.live++
@@ -1006,8 +1084,9 @@ func (e *Engine) inDefault(a *agent) bool { return a.slotIn(e.deflt) >= 0 }
 func (e *Engine) drainGroup(now time.Time, g *group) {
 	i := g.head
 	for g.live > 0 && i < len(g.waiting) {
-		cv := g.waiting[i]
-		if cv.state != Waiting || !cv.queued || cv.group != g {
+		w := g.waiting[i]
+		cv := w.cv
+		if !w.waits(g) {
 			// No longer waits here.
 			if i == g.head {
 				g.pop()
@@ -1035,7 +1114,7 @@ func (e *Engine) drainGroup(now time.Time, g *group) {
 }
 
 func (g *group) pop() {
-	g.waiting[g.head] = nil
+	g.waiting[g.head] = waiter{}
 	g.head++
 	if g.head > 64 && g.head*2 > len(g.waiting) {
 		n := copy(g.waiting, g.waiting[g.head:])

@@ -74,9 +74,9 @@ func (e *Engine) Save() ([]byte, error) {
 		for _, m := range g.fresh {
 			gs.Fresh = append(gs.Fresh, m.a.id)
 		}
-		for _, cv := range g.waiting[g.head:] {
-			if cv.state == Waiting && cv.queued && cv.group == g {
-				gs.Waiting = append(gs.Waiting, cv.id)
+		for _, w := range g.waiting[g.head:] {
+			if w.waits(g) {
+				gs.Waiting = append(gs.Waiting, w.id)
 			}
 		}
 		s.Groups = append(s.Groups, gs)
@@ -295,7 +295,7 @@ func (e *Engine) Restore(b []byte) error {
 			if cv == nil {
 				return fmt.Errorf("router: restore: group %q: unknown conversation %s", g.name, id)
 			}
-			g.waiting = append(g.waiting, cv)
+			g.waiting = append(g.waiting, waiter{cv, cv.id})
 			g.live++
 		}
 	}
