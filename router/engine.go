@@ -69,7 +69,7 @@ type Engine struct {
 	usesName  bool // a workstream rule reads the display name
 	// releases holds the customers that may be released, by the time from
 	// which they may be.
-	releases  releaseHeap
+	releases  releaseQueue
 	deadlines deadlineHeap
 	seq       uint64 // numbers deadlines in the order they are set
 
@@ -221,10 +221,10 @@ type customer struct {
 	pinned bool
 	// pending counts the sends decided and not yet recorded: they hold the
 	// customer.
-	pending  int
-	relAt    int64 // when it may be released, while relPos >= 0 (unix ns)
-	relPos   int32 // position in Engine.releases, or -1
-	released bool  // the engine no longer holds it
+	pending   int
+	relAt     int64 // when it may be released, while relQueued (unix ns)
+	relQueued bool  // in Engine.releases
+	released  bool  // the engine no longer holds it
 }
 
 type conv struct {
@@ -599,7 +599,7 @@ func (e *Engine) customer(key CustomerKey) *customer {
 	c, ok := e.customers[key]
 	if !ok {
 		c = e.newCustomer()
-		c.key, c.manual, c.relPos = key, e.policies[key.Channel].ManualAssignment, -1
+		c.key, c.manual = key, e.policies[key.Channel].ManualAssignment
 		e.customers[key] = c
 	}
 	return c
@@ -649,10 +649,10 @@ func (e *Engine) recycleConv(cv *conv) {
 
 // mayRelease notes that c may have become releasable at now (its
 // conversation closed, or a send to it was recorded): it goes into the
-// release heap for the status horizon later, or the end of its reply window
+// release queue for the status horizon later, or the end of its reply window
 // if that is later. Until then a status for a message the engine no longer
 // remembers still finds the customer's latest conversation, and Latest
-// answers. The heap is swept as the engine's time passes, and releasable
+// answers. The queue is swept as the engine's time passes, and releasable
 // checks everything again then.
 func (e *Engine) mayRelease(now time.Time, c *customer) {
 	if e.retain || c.pinned || c.open != nil || c.pending > 0 || c.released {
@@ -669,12 +669,22 @@ func (e *Engine) mayRelease(now time.Time, c *customer) {
 	e.releases.set(c, at)
 }
 
-// sweep releases the customers of the release heap whose time has come and
+// sweep releases the customers of the release queue whose time has come and
 // that are still releasable. One that is not (it wrote again) comes back to
-// the heap when its conversation closes.
+// the queue when its conversation closes.
 func (e *Engine) sweep(now int64) {
-	for len(e.releases) > 0 && e.releases[0].relAt <= now {
-		if c := e.releases.pop(); e.releasable(c, now) {
+	for {
+		if at, ok := e.releases.next(); !ok || at > now {
+			return
+		}
+		en := e.releases.pop()
+		c := en.c
+		if en.at < c.relAt {
+			e.releases.push(relEntry{c.relAt, c}) // its time moved on
+			continue
+		}
+		c.relQueued = false
+		if e.releasable(c, now) {
 			e.release(c)
 		}
 	}
@@ -715,13 +725,13 @@ func (e *Engine) releasable(c *customer, now int64) bool {
 }
 
 // release forgets a customer and its latest conversation. Every customer
-// in the release heap is the record the engine holds for its key, and its
+// in the release queue is the record the engine holds for its key, and its
 // latest conversation the one held under its id: it came in from a close
 // of its open conversation or the record of a send to it, and until then
 // the conversation or the send kept it from being released.
 //
 // Nothing reaches the two records afterwards (a released customer is out
-// of the release heap, has no send pending and no open conversation; its
+// of the release queue, has no send pending and no open conversation; its
 // earlier conversations, released before, may only be named by stale
 // queue entries), so they are kept for reuse.
 func (e *Engine) release(c *customer) {

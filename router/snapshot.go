@@ -135,9 +135,12 @@ func (e *Engine) Save() ([]byte, error) {
 		}
 		s.Deadlines = append(s.Deadlines, ds)
 	}
-	for _, c := range e.releases {
+	e.releases.all(func(c *customer) {
 		s.Releases = append(s.Releases, releaseState{Customer: c.key, At: c.relAt})
-	}
+	})
+	slices.SortFunc(s.Releases, func(x, y releaseState) int {
+		return cmp.Or(cmp.Compare(x.At, y.At), compareKeys(x.Customer, y.Customer))
+	})
 	for _, se := range e.sentLog[e.sentHead:] {
 		st := sentState{Channel: se.key.channel, ID: se.key.id, At: se.at, N: se.n}
 		if r, ok := e.sentIn[se.key]; ok && r.n == se.n {
@@ -203,7 +206,7 @@ func (e *Engine) Restore(b []byte) error {
 	for _, cs := range s.Customers {
 		c := &customer{key: cs.Key, profile: cs.Profile, count: cs.Count, name: cs.Name, attrs: cs.Attrs, manual: cs.Manual,
 			hasInbound: cs.HasInbound, lastInbound: cs.LastInbound, windowStart: cs.WindowStart, sent: cs.Sent, sentAt: cs.SentAt,
-			allowance: cs.Allowance, pinned: cs.Pinned, pending: cs.Pending, released: cs.Released, relPos: -1}
+			allowance: cs.Allowance, pinned: cs.Pinned, pending: cs.Pending, released: cs.Released}
 		custs[cs.Key] = c
 		if cs.Held {
 			e.customers[cs.Key] = c
