@@ -96,6 +96,10 @@ type Engine struct {
 	sentLog  []sentEntry
 	sentHead int
 	sentN    uint64
+	// sentStale counts the sentLog entries whose key a later entry took
+	// over in sentIn (a message id remembered twice): while there are
+	// none, forget deletes each entry's key without looking it up.
+	sentStale int
 
 	// freeCusts and freeConvs hold released records for reuse (see
 	// release); nothing the engine holds or hands out points at them.
@@ -1564,7 +1568,11 @@ func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pending
 func (e *Engine) remember(now time.Time, to CustomerKey, id string, cv ConversationID) {
 	k := sentKey{channel: to.Channel, id: id}
 	e.sentN++
+	held := len(e.sentIn)
 	e.sentIn[k] = sentConv{conv: cv, account: to.Account, customer: to.Customer, n: e.sentN}
+	if len(e.sentIn) == held {
+		e.sentStale++ // the key's previous entry no longer speaks for it
+	}
 	e.sentLog = append(e.sentLog, sentEntry{key: k, at: now.UnixNano(), n: e.sentN})
 }
 
@@ -1576,8 +1584,13 @@ func (e *Engine) forget(now int64) {
 	}
 	for e.sentHead < len(e.sentLog) && e.sentLog[e.sentHead].at < cutoff {
 		s := e.sentLog[e.sentHead]
-		if r, ok := e.sentIn[s.key]; ok && r.n == s.n {
+		switch {
+		case e.sentStale == 0:
 			delete(e.sentIn, s.key)
+		case e.sentIn[s.key].n == s.n:
+			delete(e.sentIn, s.key)
+		default:
+			e.sentStale--
 		}
 		e.sentLog[e.sentHead] = sentEntry{}
 		e.sentHead++

@@ -83,3 +83,56 @@ func TestSendOnItsWayKeepsItsConversation(t *testing.T) {
 		t.Errorf("u2's conversation after u1's send: %+v", c)
 	}
 }
+
+// constSender gives every message the same id, as a platform that reuses
+// ids would.
+type constSender struct{}
+
+func (constSender) Send(context.Context, CustomerKey, Outbound) (string, error) { return "m1", nil }
+
+// TestMessageIDRememberedTwice: a message id sent again (to another
+// customer) speaks for the later send until that one is forgotten, also
+// after the earlier one expired, and across a save and restore.
+func TestMessageIDRememberedTwice(t *testing.T) {
+	cfg := Config{StatusHorizon: 2 * time.Hour, Agents: agents(1, 5)}
+	for _, restart := range []bool{false, true} {
+		e := newEngine(t, cfg, "a1")
+		e.Handle("whatsapp", constSender{})
+		send := func(now time.Time, c string) {
+			if r, err := e.Send(context.Background(), now, "a1", key(c), Outbound{Kind: KindText, Text: "x"}); err != nil || r.MessageID != "m1" {
+				t.Fatalf("send to %s: %+v %v", c, r, err)
+			}
+		}
+		receive(t, e, at(0), "u1")
+		send(at(0), "u1")
+		c2 := receive(t, e, at(10*time.Minute), "u2")
+		send(at(10*time.Minute), "u2")
+		if err := e.Close(at(20*time.Minute), "a1", key("u2")); err != nil {
+			t.Fatal(err)
+		}
+		c3 := receive(t, e, at(30*time.Minute), "u2")
+		if restart {
+			e = restarted(t, cfg, e, constSender{})
+		}
+		status := func(now time.Time) ConversationID {
+			e.Events(nil)
+			e.Status(now, key("u2"), "m1", "read", "")
+			evs := e.Events(nil)
+			return evs[len(evs)-1].Conversation
+		}
+		// The first send is past the horizon, the second is not.
+		if got := status(at(2*time.Hour + 5*time.Minute)); got != c2.ID {
+			t.Errorf("restart %v: status of the second send logged for %v, want %v", restart, got, c2.ID)
+		}
+		// Both past it: the customer's latest conversation.
+		if got := status(at(2*time.Hour + 15*time.Minute)); got != c3.ID {
+			t.Errorf("restart %v: status after both expired logged for %v, want %v", restart, got, c3.ID)
+		}
+		e.mu.Lock()
+		n, stale := len(e.sentIn), e.sentStale
+		e.mu.Unlock()
+		if n != 0 || stale != 0 {
+			t.Errorf("restart %v: %d ids and %d stale entries remembered after the horizon", restart, n, stale)
+		}
+	}
+}

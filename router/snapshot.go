@@ -333,6 +333,8 @@ func (e *Engine) Restore(b []byte) error {
 		e.sentLog = append(e.sentLog, sentEntry{key: k, at: st.At, n: st.N})
 		if st.Live {
 			e.sentIn[k] = sentConv{conv: st.Conversation, account: st.Account, customer: st.Customer, n: st.N}
+		} else {
+			e.sentStale++
 		}
 	}
 	e.sentN = s.SentN
