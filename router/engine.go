@@ -55,7 +55,8 @@ type Engine struct {
 	pages   map[string]*group // split by entry page: the first group for each page
 	stores  map[string]*group // split by store: the first group for each store
 
-	policies map[string]Policy
+	policies map[string]*Policy // each channel's, as configured; see policy
+	noPolicy Policy             // the policy of a channel without one
 	senders  map[string]Sender
 
 	// customers and convs hold what a decision, a status or a snapshot
@@ -201,6 +202,7 @@ func (w waiter) waits(g *group) bool {
 
 type customer struct {
 	key         CustomerKey
+	pol         *Policy // its channel's
 	profile     Profile
 	open        *conv
 	last        *conv
@@ -278,7 +280,7 @@ func New(cfg Config) (*Engine, error) {
 		pcg:           rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15),
 		agents:        make(map[string]*agent, len(cfg.Agents)),
 		byName:        make(map[string]*group, len(cfg.Groups)+1),
-		policies:      make(map[string]Policy, len(cfg.Policies)),
+		policies:      make(map[string]*Policy, len(cfg.Policies)),
 		senders:       make(map[string]Sender),
 		customers:     make(map[CustomerKey]*customer),
 		convs:         make(map[ConversationID]*conv),
@@ -342,7 +344,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("router: negative EventLog capacity %d", cfg.EventLog)
 	}
 	for name, p := range cfg.Policies {
-		e.policies[name] = p
+		e.policies[name] = &p
 	}
 	schedules := make(map[string]*schedule, len(cfg.Schedules))
 	for _, sc := range cfg.Schedules {
@@ -603,10 +605,20 @@ func (e *Engine) customer(key CustomerKey) *customer {
 	c, ok := e.customers[key]
 	if !ok {
 		c = e.newCustomer()
-		c.key, c.manual = key, e.policies[key.Channel].ManualAssignment
+		c.key, c.pol = key, e.policy(key.Channel)
+		c.manual = c.pol.ManualAssignment
 		e.customers[key] = c
 	}
 	return c
+}
+
+// policy is the channel's policy; a channel without one has the zero
+// Policy. The engine never writes it.
+func (e *Engine) policy(channel string) *Policy {
+	if p := e.policies[channel]; p != nil {
+		return p
+	}
+	return &e.noPolicy
 }
 
 // maxFree is how many released records of each kind the engine keeps for
@@ -667,7 +679,7 @@ func (e *Engine) mayRelease(now time.Time, c *customer) {
 	if n < math.MaxInt64-int64(e.horizon) {
 		at = n + int64(e.horizon)
 	}
-	if pol := e.policies[c.key.Channel]; pol.Window > 0 && c.hasInbound {
+	if pol := c.pol; pol.Window > 0 && c.hasInbound {
 		at = max(at, e.windowEndNano(c, pol))
 	}
 	e.releases.set(c, at)
@@ -706,7 +718,7 @@ func (e *Engine) releasable(c *customer, now int64) bool {
 	if e.retain || c.pinned || c.open != nil || c.pending > 0 {
 		return false
 	}
-	pol := e.policies[c.key.Channel]
+	pol := c.pol
 	switch {
 	case pol.Window > 0:
 		// Past the window a send is refused or allowed as for a customer
@@ -788,7 +800,7 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 		c.profile.AdSource = in.AdSource
 	}
 	c.mergeAttributes(in.Attributes)
-	pol := e.policies[in.Customer.Channel]
+	pol := c.pol
 	at := e.inboundAt(c, now, in.Sent)
 
 	// The window and the reply allowance; a reaction moves neither unless
@@ -825,7 +837,7 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	return cv.id, nil
 }
 
-func (e *Engine) windowEnd(c *customer, pol Policy) time.Time {
+func (e *Engine) windowEnd(c *customer, pol *Policy) time.Time {
 	if pol.WindowAnchor == AnchorFirstInbound {
 		return c.windowStart.Add(pol.Window)
 	}
@@ -834,7 +846,7 @@ func (e *Engine) windowEnd(c *customer, pol Policy) time.Time {
 
 // windowEndNano is windowEnd in unix nanoseconds, saturated: a window that
 // ends past what int64 holds ends at math.MaxInt64.
-func (e *Engine) windowEndNano(c *customer, pol Policy) int64 {
+func (e *Engine) windowEndNano(c *customer, pol *Policy) int64 {
 	from := c.lastInbound
 	if pol.WindowAnchor == AnchorFirstInbound {
 		from = c.windowStart
@@ -1349,8 +1361,7 @@ func (e *Engine) advance(now time.Time) {
 				e.close(at, cv, ClosedIdle)
 			}
 		case deadlineWindow:
-			pol := e.policies[cv.cust.key.Channel]
-			if due := e.windowEnd(cv.cust, pol); due.After(at) {
+			if due := e.windowEnd(cv.cust, cv.cust.pol); due.After(at) {
 				e.setDeadline(due, cv, deadlineWindow)
 			} else {
 				e.close(at, cv, ClosedWindow)
@@ -1409,7 +1420,10 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 	case !bot && cv != nil && (cv.agent == nil || cv.state != Assigned || cv.agent.id != agentID):
 		return cv, ReasonNotAssigned, nil
 	}
-	pol := e.policies[to.Channel]
+	pol := e.policy(to.Channel)
+	if c != nil {
+		pol = c.pol
+	}
 	if m.Kind == KindText && (pol.MaxTextLength > 0 && utf8.RuneCountInString(m.Text) > pol.MaxTextLength ||
 		pol.MaxTextBytes > 0 && len(m.Text) > pol.MaxTextBytes) {
 		return cv, ReasonTextTooLong, nil
@@ -1505,10 +1519,15 @@ func (e *Engine) decide(now time.Time, agentID string, to CustomerKey, m Outboun
 	if p.sender = e.senders[to.Channel]; p.sender == nil {
 		return p, fmt.Errorf("router: no sender for channel %q", to.Channel)
 	}
-	c := e.customer(to)
+	var c *customer
+	if cv != nil {
+		c = cv.cust // the customer's open conversation
+	} else {
+		c = e.customer(to)
+	}
 	c.pending++
 	p.cust = c
-	pol := e.policies[to.Channel]
+	pol := c.pol
 	// Only sends inside the window count: templates outside it do not.
 	if pol.Window == 0 || c.hasInbound && now.Before(e.windowEnd(c, pol)) {
 		c.sent++

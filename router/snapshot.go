@@ -204,7 +204,7 @@ func (e *Engine) Restore(b []byte) error {
 
 	custs := make(map[CustomerKey]*customer, len(s.Customers))
 	for _, cs := range s.Customers {
-		c := &customer{key: cs.Key, profile: cs.Profile, count: cs.Count, name: cs.Name, attrs: cs.Attrs, manual: cs.Manual,
+		c := &customer{key: cs.Key, pol: e.policy(cs.Key.Channel), profile: cs.Profile, count: cs.Count, name: cs.Name, attrs: cs.Attrs, manual: cs.Manual,
 			hasInbound: cs.HasInbound, lastInbound: cs.LastInbound, windowStart: cs.WindowStart, sent: cs.Sent, sentAt: cs.SentAt,
 			allowance: cs.Allowance, pinned: cs.Pinned, pending: cs.Pending, released: cs.Released}
 		custs[cs.Key] = c
