@@ -1592,6 +1592,15 @@ func (e *Engine) remember(now time.Time, to CustomerKey, id string, cv Conversat
 	if len(e.sentIn) == held {
 		e.sentStale++ // the key's previous entry no longer speaks for it
 	}
+	if len(e.sentLog) == cap(e.sentLog) {
+		// Double the log (append grows a long slice by a quarter, copying
+		// it over and over while it fills to its horizon), keeping what
+		// is live.
+		live := e.sentLog[e.sentHead:]
+		grown := make([]sentEntry, len(live), max(2*cap(e.sentLog), 64))
+		copy(grown, live)
+		e.sentLog, e.sentHead = grown, 0
+	}
 	e.sentLog = append(e.sentLog, sentEntry{key: k, at: now.UnixNano(), n: e.sentN})
 }
 
