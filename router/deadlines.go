@@ -68,7 +68,7 @@ func (e *Engine) Deadlines(n int) []Deadline {
 				at = max(at, cv.lastActivity.Add(cv.idle).UnixNano())
 			case deadlineWindow:
 				out.Kind = "window"
-				at = max(at, e.windowEnd(cv.cust, e.policies[cv.cust.key.Channel]).UnixNano())
+				at = max(at, e.windowEnd(cv.cust, cv.cust.pol).UnixNano())
 			case deadlineOverflow:
 				out.Kind = "overflow"
 			case deadlineReassign:
@@ -87,7 +87,7 @@ func (e *Engine) Deadlines(n int) []Deadline {
 		all = append(all, due{at, d.seq, out})
 	}
 	for _, cv := range e.convs {
-		pol := e.policies[cv.cust.key.Channel]
+		pol := cv.cust.pol
 		if cv.state == Closed || pol.Window <= 0 || pol.NewConversationAfterWindow {
 			continue
 		}

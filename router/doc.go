@@ -216,13 +216,17 @@
 // # Event log
 //
 // Everything the engine does is logged as an [Event]. Events are numbered by
-// [Event.Seq] from 1, without gaps, and kept in a ring of the latest
-// [Config.EventLog] events ([DefaultEventLog] by default). Any number of
-// readers follow the log with [Engine.EventsSince], each with its own
-// sequence cursor; a reader that falls more than the ring's capacity behind
-// is told how many events it lost. [Engine.Events] is the single-consumer
-// convenience: it hands out what was logged since its previous call, from a
-// cursor the engine keeps for it.
+// [Event.Seq] from 1, without gaps. Any number of readers follow the log
+// with [Engine.EventsSince], each with its own sequence cursor; the log
+// keeps the latest [Config.EventLog] events for them ([DefaultEventLog] by
+// default), and a reader that falls further behind is told how many events
+// it lost. [Engine.Events] is the single-consumer convenience: it hands out
+// what was logged since its previous call, from a cursor the engine keeps
+// for it. An owner that reads every event with Events says so
+// ([Config.Consumer]): the log then keeps every event Events has not handed
+// out yet, growing past its history if it must, so that Events never loses
+// one (a clock jump may close thousands of conversations between two
+// calls); such an owner, with no other reader, asks for a small history.
 //
 // A platform's status for a sent message ([Engine.Status]) is logged against
 // the conversation the message was sent in (0 for a message sent outside
@@ -235,9 +239,11 @@
 // conversation, or 0 once the engine no longer holds the customer (see
 // Memory).
 //
-// The log's memory is its capacity times 168 bytes (on 64-bit platforms),
-// plus the strings its events name: 10.5 MiB at [DefaultEventLog], whatever
-// the length of the run.
+// The log's memory is what it holds times 168 bytes (on 64-bit platforms),
+// rounded up to a power of two, plus the strings its events name: 10.5 MiB
+// at [DefaultEventLog] once that many events were logged, whatever the
+// length of the run; with a small history and a consumer, about the most
+// events logged between two calls of Events.
 //
 // # Memory
 //

@@ -55,7 +55,8 @@ type Engine struct {
 	pages   map[string]*group // split by entry page: the first group for each page
 	stores  map[string]*group // split by store: the first group for each store
 
-	policies map[string]Policy
+	policies map[string]*Policy // each channel's, as configured; see policy
+	noPolicy Policy             // the policy of a channel without one
 	senders  map[string]Sender
 
 	// customers and convs hold what a decision, a status or a snapshot
@@ -69,7 +70,7 @@ type Engine struct {
 	usesName  bool // a workstream rule reads the display name
 	// releases holds the customers that may be released, by the time from
 	// which they may be.
-	releases  releaseHeap
+	releases  releaseQueue
 	deadlines deadlineHeap
 	seq       uint64 // numbers deadlines in the order they are set
 
@@ -77,12 +78,15 @@ type Engine struct {
 	now     int64
 	started bool
 
-	// ring is the event log: it grows up to logCap events, then each event
-	// overwrites the oldest, at ringNext. The event with Seq s is in slot
-	// (s-1) % logCap.
+	// ring is the event log. It holds the events with Seq first to
+	// lastSeq, the one with Seq s in slot s&(len(ring)-1); its length is a
+	// power of two, or zero before the first event. It keeps the latest
+	// history events and, for a consumer, every event after cursor, and
+	// grows (never overwriting) when it must hold more than it can.
 	ring     []Event
-	logCap   int
-	ringNext int
+	first    uint64 // Seq of the oldest event held; lastSeq+1 when none
+	history  int    // Config.EventLog, or its default
+	consumer bool   // Config.Consumer
 	lastSeq  uint64 // Seq of the newest event; 0 before the first
 	cursor   uint64 // the Seq Events has handed out up to
 
@@ -93,6 +97,15 @@ type Engine struct {
 	sentLog  []sentEntry
 	sentHead int
 	sentN    uint64
+	// sentStale counts the sentLog entries whose key a later entry took
+	// over in sentIn (a message id remembered twice): while there are
+	// none, forget deletes each entry's key without looking it up.
+	sentStale int
+
+	// freeCusts and freeConvs hold released records for reuse (see
+	// release); nothing the engine holds or hands out points at them.
+	freeCusts []*customer
+	freeConvs []*conv
 }
 
 // sentKey is a message id on one channel.
@@ -166,13 +179,30 @@ type group struct {
 	// waiting holds the conversations that wait in the group, in id order
 	// (oldest first); entries of conversations that no longer wait here are
 	// skipped when reached.
-	waiting []*conv
+	waiting []waiter
 	head    int
 	live    int // conversations in waiting that still wait
 }
 
+// waiter is an entry of a group's queue: the conversation with the id it
+// had when it was queued. An entry left behind by a conversation that no
+// longer waits may outlive the conversation, whose record is then reused
+// under another id: the id tells the entry is stale without reading
+// anything else of the record.
+type waiter struct {
+	cv *conv
+	id ConversationID
+}
+
+// waits reports whether the entry's conversation still waits in g.
+func (w waiter) waits(g *group) bool {
+	cv := w.cv
+	return cv.id == w.id && cv.state == Waiting && cv.queued && cv.group == g
+}
+
 type customer struct {
 	key         CustomerKey
+	pol         *Policy // its channel's
 	profile     Profile
 	open        *conv
 	last        *conv
@@ -197,10 +227,10 @@ type customer struct {
 	pinned bool
 	// pending counts the sends decided and not yet recorded: they hold the
 	// customer.
-	pending  int
-	relAt    int64 // when it may be released, while relPos >= 0 (unix ns)
-	relPos   int32 // position in Engine.releases, or -1
-	released bool  // the engine no longer holds it
+	pending   int
+	relAt     int64 // when it may be released, while relQueued (unix ns)
+	relQueued bool  // in Engine.releases
+	released  bool  // the engine no longer holds it
 }
 
 type conv struct {
@@ -243,12 +273,14 @@ func New(cfg Config) (*Engine, error) {
 		closeMissed:   cfg.CloseMissedAfter,
 		idle:          cfg.IdleAfter,
 		horizon:       cfg.StatusHorizon,
-		logCap:        cfg.EventLog,
+		history:       cfg.EventLog,
+		consumer:      cfg.Consumer,
+		first:         1,
 		location:      cfg.Location,
 		pcg:           rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15),
 		agents:        make(map[string]*agent, len(cfg.Agents)),
 		byName:        make(map[string]*group, len(cfg.Groups)+1),
-		policies:      make(map[string]Policy, len(cfg.Policies)),
+		policies:      make(map[string]*Policy, len(cfg.Policies)),
 		senders:       make(map[string]Sender),
 		customers:     make(map[CustomerKey]*customer),
 		convs:         make(map[ConversationID]*conv),
@@ -268,8 +300,8 @@ func New(cfg Config) (*Engine, error) {
 	if e.horizon == 0 {
 		e.horizon = defaultHorizon(cfg.Policies)
 	}
-	if e.logCap == 0 {
-		e.logCap = DefaultEventLog
+	if e.history == 0 {
+		e.history = DefaultEventLog
 	}
 	if e.location == nil {
 		e.location = time.UTC
@@ -312,7 +344,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("router: negative EventLog capacity %d", cfg.EventLog)
 	}
 	for name, p := range cfg.Policies {
-		e.policies[name] = p
+		e.policies[name] = &p
 	}
 	schedules := make(map[string]*schedule, len(cfg.Schedules))
 	for _, sc := range cfg.Schedules {
@@ -572,18 +604,71 @@ func (c *customer) mergeAttributes(attrs map[string]string) {
 func (e *Engine) customer(key CustomerKey) *customer {
 	c, ok := e.customers[key]
 	if !ok {
-		c = &customer{key: key, manual: e.policies[key.Channel].ManualAssignment, relPos: -1}
+		c = e.newCustomer()
+		c.key, c.pol = key, e.policy(key.Channel)
+		c.manual = c.pol.ManualAssignment
 		e.customers[key] = c
 	}
 	return c
 }
 
+// policy is the channel's policy; a channel without one has the zero
+// Policy. The engine never writes it.
+func (e *Engine) policy(channel string) *Policy {
+	if p := e.policies[channel]; p != nil {
+		return p
+	}
+	return &e.noPolicy
+}
+
+// maxFree is how many released records of each kind the engine keeps for
+// reuse.
+const maxFree = 256
+
+// newCustomer returns a zero customer record, a released one if any.
+func (e *Engine) newCustomer() *customer {
+	n := len(e.freeCusts)
+	if n == 0 {
+		return new(customer)
+	}
+	c := e.freeCusts[n-1]
+	e.freeCusts[n-1] = nil
+	e.freeCusts = e.freeCusts[:n-1]
+	sentAt := c.sentAt[:0]
+	*c = customer{sentAt: sentAt}
+	return c
+}
+
+// newConv returns a zero conversation record, a released one if any.
+func (e *Engine) newConv() *conv {
+	n := len(e.freeConvs)
+	if n == 0 {
+		return new(conv)
+	}
+	cv := e.freeConvs[n-1]
+	e.freeConvs[n-1] = nil
+	e.freeConvs = e.freeConvs[:n-1]
+	excluded := cv.excluded[:0]
+	*cv = conv{excluded: excluded}
+	return cv
+}
+
+// recycleConv keeps a conversation the engine no longer holds for reuse.
+// The caller knows that nothing but stale queue entries (see waiter) can
+// reach it: it is closed (its timers went with its close), held in no
+// map, and no send on its way names it (its customer has none pending).
+func (e *Engine) recycleConv(cv *conv) {
+	if len(e.freeConvs) < maxFree {
+		e.freeConvs = append(e.freeConvs, cv)
+	}
+}
+
 // mayRelease notes that c may have become releasable at now (its
 // conversation closed, or a send to it was recorded): it goes into the
-// release heap for the status horizon later, or the end of its reply window
+// release queue for the status horizon later, or the end of its reply window
 // if that is later. Until then a status for a message the engine no longer
 // remembers still finds the customer's latest conversation, and Latest
-// answers. The heap is swept as the engine's time passes, and releasable
+// answers. The queue is swept as the engine's time passes, and releasable
 // checks everything again then.
 func (e *Engine) mayRelease(now time.Time, c *customer) {
 	if e.retain || c.pinned || c.open != nil || c.pending > 0 || c.released {
@@ -594,18 +679,28 @@ func (e *Engine) mayRelease(now time.Time, c *customer) {
 	if n < math.MaxInt64-int64(e.horizon) {
 		at = n + int64(e.horizon)
 	}
-	if pol := e.policies[c.key.Channel]; pol.Window > 0 && c.hasInbound {
+	if pol := c.pol; pol.Window > 0 && c.hasInbound {
 		at = max(at, e.windowEndNano(c, pol))
 	}
 	e.releases.set(c, at)
 }
 
-// sweep releases the customers of the release heap whose time has come and
+// sweep releases the customers of the release queue whose time has come and
 // that are still releasable. One that is not (it wrote again) comes back to
-// the heap when its conversation closes.
+// the queue when its conversation closes.
 func (e *Engine) sweep(now int64) {
-	for len(e.releases) > 0 && e.releases[0].relAt <= now {
-		if c := e.releases.pop(); e.releasable(c, now) {
+	for {
+		if at, ok := e.releases.next(); !ok || at > now {
+			return
+		}
+		en := e.releases.pop()
+		c := en.c
+		if en.at < c.relAt {
+			e.releases.push(relEntry{c.relAt, c}) // its time moved on
+			continue
+		}
+		c.relQueued = false
+		if e.releasable(c, now) {
 			e.release(c)
 		}
 	}
@@ -623,7 +718,7 @@ func (e *Engine) releasable(c *customer, now int64) bool {
 	if e.retain || c.pinned || c.open != nil || c.pending > 0 {
 		return false
 	}
-	pol := e.policies[c.key.Channel]
+	pol := c.pol
 	switch {
 	case pol.Window > 0:
 		// Past the window a send is refused or allowed as for a customer
@@ -646,15 +741,24 @@ func (e *Engine) releasable(c *customer, now int64) bool {
 }
 
 // release forgets a customer and its latest conversation. Every customer
-// in the release heap is the record the engine holds for its key, and its
+// in the release queue is the record the engine holds for its key, and its
 // latest conversation the one held under its id: it came in from a close
 // of its open conversation or the record of a send to it, and until then
 // the conversation or the send kept it from being released.
+//
+// Nothing reaches the two records afterwards (a released customer is out
+// of the release queue, has no send pending and no open conversation; its
+// earlier conversations, released before, may only be named by stale
+// queue entries), so they are kept for reuse.
 func (e *Engine) release(c *customer) {
 	c.released = true
 	delete(e.customers, c.key)
 	if c.last != nil {
 		delete(e.convs, c.last.id)
+		e.recycleConv(c.last)
+	}
+	if len(e.freeCusts) < maxFree {
+		e.freeCusts = append(e.freeCusts, c)
 	}
 }
 
@@ -696,7 +800,7 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 		c.profile.AdSource = in.AdSource
 	}
 	c.mergeAttributes(in.Attributes)
-	pol := e.policies[in.Customer.Channel]
+	pol := c.pol
 	at := e.inboundAt(c, now, in.Sent)
 
 	// The window and the reply allowance; a reaction moves neither unless
@@ -733,7 +837,7 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	return cv.id, nil
 }
 
-func (e *Engine) windowEnd(c *customer, pol Policy) time.Time {
+func (e *Engine) windowEnd(c *customer, pol *Policy) time.Time {
 	if pol.WindowAnchor == AnchorFirstInbound {
 		return c.windowStart.Add(pol.Window)
 	}
@@ -742,7 +846,7 @@ func (e *Engine) windowEnd(c *customer, pol Policy) time.Time {
 
 // windowEndNano is windowEnd in unix nanoseconds, saturated: a window that
 // ends past what int64 holds ends at math.MaxInt64.
-func (e *Engine) windowEndNano(c *customer, pol Policy) int64 {
+func (e *Engine) windowEndNano(c *customer, pol *Policy) int64 {
 	from := c.lastInbound
 	if pol.WindowAnchor == AnchorFirstInbound {
 		from = c.windowStart
@@ -757,11 +861,16 @@ func (e *Engine) windowEndNano(c *customer, pol Policy) int64 {
 // open starts a conversation for c and routes it, or gives it to the bot.
 func (e *Engine) open(now time.Time, c *customer) *conv {
 	e.lastID++
-	cv := &conv{id: e.lastID, cust: c, state: Waiting, opened: now, lastActivity: now, due: newDues(), idle: e.idle}
+	cv := e.newConv()
+	cv.id, cv.cust, cv.state, cv.opened, cv.lastActivity, cv.due, cv.idle = e.lastID, c, Waiting, now, now, newDues(), e.idle
 	if prev := c.last; prev != nil && !e.retain {
 		// The customer's previous conversation, closed: nothing reaches it
-		// any more (its timers went with its close, statuses name it by id).
+		// any more (its timers went with its close, statuses name it by
+		// id), unless a send to the customer is on its way.
 		delete(e.convs, prev.id)
+		if c.pending == 0 {
+			e.recycleConv(prev)
+		}
 	}
 	e.convs[cv.id] = cv
 	e.openN++
@@ -895,15 +1004,15 @@ func (e *Engine) enqueue(now time.Time, cv *conv, g *group) {
 	cv.queued = true
 	n := len(g.waiting)
 	if n == g.head || g.waiting[n-1].id < cv.id {
-		g.waiting = append(g.waiting, cv)
+		g.waiting = append(g.waiting, waiter{cv, cv.id})
 	} else {
 		// A conversation coming back (reassigned, transferred) goes to its
 		// place by age; its own stale entry, if still there, is reused.
-		i, found := slices.BinarySearchFunc(g.waiting[g.head:], cv.id, func(x *conv, id ConversationID) int {
+		i, found := slices.BinarySearchFunc(g.waiting[g.head:], cv.id, func(x waiter, id ConversationID) int {
 			return cmp.Compare(x.id, id)
 		})
 		if !found {
-			g.waiting = slices.Insert(g.waiting, g.head+i, cv)
+			g.waiting = slices.Insert(g.waiting, g.head+i, waiter{cv, cv.id})
 		}
 	}
 	g.live++
@@ -1001,8 +1110,9 @@ func (e *Engine) inDefault(a *agent) bool { return a.slotIn(e.deflt) >= 0 }
 func (e *Engine) drainGroup(now time.Time, g *group) {
 	i := g.head
 	for g.live > 0 && i < len(g.waiting) {
-		cv := g.waiting[i]
-		if cv.state != Waiting || !cv.queued || cv.group != g {
+		w := g.waiting[i]
+		cv := w.cv
+		if !w.waits(g) {
 			// No longer waits here.
 			if i == g.head {
 				g.pop()
@@ -1030,7 +1140,7 @@ func (e *Engine) drainGroup(now time.Time, g *group) {
 }
 
 func (g *group) pop() {
-	g.waiting[g.head] = nil
+	g.waiting[g.head] = waiter{}
 	g.head++
 	if g.head > 64 && g.head*2 > len(g.waiting) {
 		n := copy(g.waiting, g.waiting[g.head:])
@@ -1251,8 +1361,7 @@ func (e *Engine) advance(now time.Time) {
 				e.close(at, cv, ClosedIdle)
 			}
 		case deadlineWindow:
-			pol := e.policies[cv.cust.key.Channel]
-			if due := e.windowEnd(cv.cust, pol); due.After(at) {
+			if due := e.windowEnd(cv.cust, cv.cust.pol); due.After(at) {
 				e.setDeadline(due, cv, deadlineWindow)
 			} else {
 				e.close(at, cv, ClosedWindow)
@@ -1311,7 +1420,10 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 	case !bot && cv != nil && (cv.agent == nil || cv.state != Assigned || cv.agent.id != agentID):
 		return cv, ReasonNotAssigned, nil
 	}
-	pol := e.policies[to.Channel]
+	pol := e.policy(to.Channel)
+	if c != nil {
+		pol = c.pol
+	}
 	if m.Kind == KindText && (pol.MaxTextLength > 0 && utf8.RuneCountInString(m.Text) > pol.MaxTextLength ||
 		pol.MaxTextBytes > 0 && len(m.Text) > pol.MaxTextBytes) {
 		return cv, ReasonTextTooLong, nil
@@ -1407,10 +1519,15 @@ func (e *Engine) decide(now time.Time, agentID string, to CustomerKey, m Outboun
 	if p.sender = e.senders[to.Channel]; p.sender == nil {
 		return p, fmt.Errorf("router: no sender for channel %q", to.Channel)
 	}
-	c := e.customer(to)
+	var c *customer
+	if cv != nil {
+		c = cv.cust // the customer's open conversation
+	} else {
+		c = e.customer(to)
+	}
 	c.pending++
 	p.cust = c
-	pol := e.policies[to.Channel]
+	pol := c.pol
 	// Only sends inside the window count: templates outside it do not.
 	if pol.Window == 0 || c.hasInbound && now.Before(e.windowEnd(c, pol)) {
 		c.sent++
@@ -1470,7 +1587,20 @@ func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pending
 func (e *Engine) remember(now time.Time, to CustomerKey, id string, cv ConversationID) {
 	k := sentKey{channel: to.Channel, id: id}
 	e.sentN++
+	held := len(e.sentIn)
 	e.sentIn[k] = sentConv{conv: cv, account: to.Account, customer: to.Customer, n: e.sentN}
+	if len(e.sentIn) == held {
+		e.sentStale++ // the key's previous entry no longer speaks for it
+	}
+	if len(e.sentLog) == cap(e.sentLog) {
+		// Double the log (append grows a long slice by a quarter, copying
+		// it over and over while it fills to its horizon), keeping what
+		// is live.
+		live := e.sentLog[e.sentHead:]
+		grown := make([]sentEntry, len(live), max(2*cap(e.sentLog), 64))
+		copy(grown, live)
+		e.sentLog, e.sentHead = grown, 0
+	}
 	e.sentLog = append(e.sentLog, sentEntry{key: k, at: now.UnixNano(), n: e.sentN})
 }
 
@@ -1482,8 +1612,13 @@ func (e *Engine) forget(now int64) {
 	}
 	for e.sentHead < len(e.sentLog) && e.sentLog[e.sentHead].at < cutoff {
 		s := e.sentLog[e.sentHead]
-		if r, ok := e.sentIn[s.key]; ok && r.n == s.n {
+		switch {
+		case e.sentStale == 0:
 			delete(e.sentIn, s.key)
+		case e.sentIn[s.key].n == s.n:
+			delete(e.sentIn, s.key)
+		default:
+			e.sentStale--
 		}
 		e.sentLog[e.sentHead] = sentEntry{}
 		e.sentHead++
@@ -1521,26 +1656,57 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 	e.log(Event{At: now, Kind: EventStatus, Conversation: id, Customer: to, Message: messageID, Detail: status})
 }
 
-// log numbers an event and puts it in the ring, over the oldest when full.
+// log numbers an event and puts it in the ring, after dropping the oldest
+// events no reader is owed; the ring grows when it holds that many.
 func (e *Engine) log(ev Event) {
 	e.lastSeq++
 	ev.Seq = e.lastSeq
-	if len(e.ring) < e.logCap {
-		e.ring = append(e.ring, ev)
-		return
+	e.trim()
+	if e.lastSeq-e.first >= uint64(len(e.ring)) {
+		e.grow()
 	}
-	e.ring[e.ringNext] = ev
-	if e.ringNext++; e.ringNext == e.logCap {
-		e.ringNext = 0
+	e.ring[e.lastSeq&uint64(len(e.ring)-1)] = ev
+}
+
+// minRing is the length of the ring the first event makes.
+const minRing = 64
+
+// trim drops the oldest events that no reader is owed any more: those
+// before the latest history events and, for a consumer, handed out by
+// Events already.
+func (e *Engine) trim() {
+	keep := uint64(1)
+	if h := uint64(e.history); e.lastSeq > h {
+		keep = e.lastSeq - h + 1
 	}
+	if e.consumer && e.cursor+1 < keep {
+		keep = e.cursor + 1
+	}
+	if keep > e.first {
+		e.first = keep
+	}
+}
+
+// grow doubles the ring, keeping the events it holds (first to
+// lastSeq-1: the newest is not in it yet).
+func (e *Engine) grow() {
+	n := uint64(max(2*len(e.ring), minRing))
+	ring := make([]Event, n)
+	old := uint64(len(e.ring)) - 1
+	for s := e.first; s < e.lastSeq; s++ {
+		ring[s&(n-1)] = e.ring[s&old]
+	}
+	e.ring = ring
 }
 
 // EventsSince appends to dst the logged events with Seq greater than seq
 // that the log still holds, oldest first. next is the seq to pass next time
 // (the newest event's Seq, or seq when there is nothing newer), and lost
-// counts the events after seq that were already overwritten (the log keeps
-// the latest [Config.EventLog] events). Any number of readers may call it,
-// each with its own seq; start from 0.
+// counts the events after seq that the log no longer holds: it keeps at
+// least the latest [Config.EventLog] events (and, with [Config.Consumer],
+// every event [Engine.Events] has not handed out yet), so a reader that
+// falls further behind loses the oldest. Any number of readers may call
+// it, each with its own seq; start from 0.
 func (e *Engine) EventsSince(seq uint64, dst []Event) (events []Event, next uint64, lost uint64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -1554,25 +1720,29 @@ func (e *Engine) eventsSince(seq uint64, dst []Event) ([]Event, uint64, uint64) 
 	}
 	from := seq + 1
 	var lost uint64
-	if oldest := last - uint64(len(e.ring)) + 1; from < oldest {
-		lost, from = oldest-from, oldest
+	if from < e.first {
+		lost, from = e.first-from, e.first
 	}
-	i := int((from - 1) % uint64(e.logCap))
-	n := int(last - from + 1)
-	if i+n <= len(e.ring) {
-		dst = append(dst, e.ring[i:i+n]...)
+	if from > last {
+		return dst, last, lost
+	}
+	mask := uint64(len(e.ring) - 1)
+	if i, j := from&mask, last&mask; i <= j {
+		dst = append(dst, e.ring[i:j+1]...)
 	} else {
 		dst = append(dst, e.ring[i:]...)
-		dst = append(dst, e.ring[:n-(len(e.ring)-i)]...)
+		dst = append(dst, e.ring[:j+1]...)
 	}
 	return dst, last, lost
 }
 
 // Events appends to dst the events logged since its previous call: the
 // single-consumer convenience over [Engine.EventsSince], with a cursor kept
-// by the engine. Other readers use EventsSince and do not disturb it. Call it
-// at least once every [Config.EventLog] events: older ones are overwritten
-// and skipped.
+// by the engine. Other readers use EventsSince and do not disturb it. With
+// [Config.Consumer] it never loses an event: the log keeps every event
+// Events has not handed out, however many are logged between two calls.
+// Without it Events is one more reader of the history: call it at least
+// once every [Config.EventLog] events, or the oldest are skipped.
 func (e *Engine) Events(dst []Event) []Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -1662,7 +1832,7 @@ func (e *Engine) Footprint() Footprint {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return Footprint{Customers: len(e.customers), Conversations: len(e.convs), Open: e.openN,
-		Messages: len(e.sentIn), Events: len(e.ring)}
+		Messages: len(e.sentIn), Events: int(e.lastSeq + 1 - e.first)}
 }
 
 // StatusHorizon is how long the engine remembers the conversation of a

@@ -349,78 +349,118 @@ func (h *deadlineHeap) remove(i int) deadline {
 // pop removes and returns the earliest deadline.
 func (h *deadlineHeap) pop() deadline { return h.remove(0) }
 
-// releaseHeap is an indexed binary min-heap of customers by the time from
-// which they may be released (customer.relAt); each customer records its
-// position (customer.relPos) and is in the heap at most once. Release is
-// invisible to decisions, so the order among equal times does not matter.
-type releaseHeap []*customer
-
-func (h releaseHeap) swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].relPos = int32(i)
-	h[j].relPos = int32(j)
+// releaseQueue orders the customers that may be released by the time
+// from which they may be. A customer has at most one entry (relQueued),
+// at a time no later than its relAt: a customer whose time moves on keeps
+// its entry, which, once due, goes back in at relAt. Times only move on:
+// the horizon counts from the engine's time, and a window's end never
+// moves back. Release is invisible to decisions, so the order among equal
+// times does not matter.
+//
+// Entries mostly come in time order (the status horizon after now): those
+// go to the back of a FIFO, in O(1); one earlier than the FIFO's back goes
+// to a binary min-heap. The earliest entry is at the front of one of the
+// two.
+type releaseQueue struct {
+	fifo []relEntry // in time order, from head
+	head int
+	heap []relEntry
 }
 
-func (h releaseHeap) up(j int) {
-	for j > 0 {
+// relEntry is a customer's entry in the release queue.
+type relEntry struct {
+	at int64 // unix ns
+	c  *customer
+}
+
+// len counts the entries.
+func (q *releaseQueue) len() int { return len(q.fifo) - q.head + len(q.heap) }
+
+// set puts c in the queue at time at, or moves it there if it is in the
+// queue already at an earlier time.
+func (q *releaseQueue) set(c *customer, at int64) {
+	if c.relQueued {
+		c.relAt = max(c.relAt, at)
+		return
+	}
+	c.relAt, c.relQueued = at, true
+	q.push(relEntry{at, c})
+}
+
+func (q *releaseQueue) push(en relEntry) {
+	if n := len(q.fifo); n == q.head || q.fifo[n-1].at <= en.at {
+		q.fifo = append(q.fifo, en)
+		return
+	}
+	q.heap = append(q.heap, en)
+	h := q.heap
+	for j := len(h) - 1; j > 0; {
 		i := (j - 1) / 2
-		if h[j].relAt >= h[i].relAt {
+		if h[i].at <= h[j].at {
 			break
 		}
-		h.swap(i, j)
+		h[i], h[j] = h[j], h[i]
 		j = i
 	}
 }
 
-func (h releaseHeap) down(i0 int) bool {
-	i := i0
-	n := len(h)
-	for {
-		l := 2*i + 1
-		if l >= n {
+// next is the time of the earliest entry; ok is false when there is none.
+func (q *releaseQueue) next() (at int64, ok bool) {
+	switch {
+	case q.head < len(q.fifo) && (len(q.heap) == 0 || q.fifo[q.head].at <= q.heap[0].at):
+		return q.fifo[q.head].at, true
+	case len(q.heap) > 0:
+		return q.heap[0].at, true
+	}
+	return 0, false
+}
+
+// pop removes and returns the earliest entry; the queue is not empty.
+func (q *releaseQueue) pop() relEntry {
+	if q.head < len(q.fifo) && (len(q.heap) == 0 || q.fifo[q.head].at <= q.heap[0].at) {
+		en := q.fifo[q.head]
+		q.fifo[q.head] = relEntry{}
+		q.head++
+		switch {
+		case q.head == len(q.fifo):
+			q.fifo, q.head = q.fifo[:0], 0
+		case q.head > 64 && q.head*2 > len(q.fifo):
+			n := copy(q.fifo, q.fifo[q.head:])
+			clear(q.fifo[n:])
+			q.fifo, q.head = q.fifo[:n], 0
+		}
+		return en
+	}
+	h := q.heap
+	en := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h[n] = relEntry{}
+	h = h[:n]
+	for i := 0; ; {
+		j := 2*i + 1
+		if j >= n {
 			break
 		}
-		j := l
-		if r := l + 1; r < n && h[r].relAt < h[l].relAt {
+		if r := j + 1; r < n && h[r].at < h[j].at {
 			j = r
 		}
-		if h[j].relAt >= h[i].relAt {
+		if h[i].at <= h[j].at {
 			break
 		}
-		h.swap(i, j)
+		h[i], h[j] = h[j], h[i]
 		i = j
 	}
-	return i > i0
+	q.heap = h
+	return en
 }
 
-// set puts c in the heap at time at, moving it if it is there already.
-func (h *releaseHeap) set(c *customer, at int64) {
-	c.relAt = at
-	if i := int(c.relPos); i >= 0 {
-		if !h.down(i) {
-			h.up(i)
-		}
-		return
+// all calls fn with each customer in the queue.
+func (q *releaseQueue) all(fn func(*customer)) {
+	for _, en := range q.fifo[q.head:] {
+		fn(en.c)
 	}
-	*h = append(*h, c)
-	i := len(*h) - 1
-	c.relPos = int32(i)
-	h.up(i)
-}
-
-// pop removes and returns the customer with the earliest time.
-func (h *releaseHeap) pop() *customer {
-	s := *h
-	n := len(s) - 1
-	c := s[0]
-	if n > 0 {
-		s.swap(0, n)
+	for _, en := range q.heap {
+		fn(en.c)
 	}
-	s[n] = nil
-	*h = s[:n]
-	c.relPos = -1
-	if n > 0 {
-		h.down(0)
-	}
-	return c
 }

@@ -263,6 +263,10 @@ func playTwin(t *testing.T, base Config, pol Policy, seed uint64) int {
 		case op < 97:
 			p := Profile{Region: []string{"north", "south"}[rng.IntN(2)]}
 			tw.do(name+"profile "+c.Customer, func(e *Engine) any { e.SetProfile(c, p); return nil })
+		case op < 98:
+			// A waiting conversation closes and leaves its queue entry
+			// behind, for a record the releasing engine reuses.
+			tw.do(name+"abandon "+c.Customer, func(e *Engine) any { return fmt.Sprint(e.Abandon(now, c)) })
 		default:
 			m := Outbound{Kind: KindText, Text: "check"}
 			tw.do(name+"check "+a+" "+c.Customer, func(e *Engine) any {

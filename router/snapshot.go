@@ -9,9 +9,12 @@ import (
 	"time"
 )
 
-// SnapshotVersion is the version of the encoding [Engine.Save] writes and
-// [Engine.Restore] reads.
-const SnapshotVersion = 1
+// SnapshotVersion is the version of the encoding [Engine.Save] writes.
+// [Engine.Restore] reads it and every earlier version: version 1 kept the
+// event log as a ring of fixed capacity ("ring", in slot order, and
+// "ring_next", the slot of the oldest event once full); version 2 keeps
+// the events the log holds, oldest first ("log").
+const SnapshotVersion = 2
 
 // Save encodes the engine's state so that a new engine built by [New]
 // from the same [Config] and given it by [Engine.Restore] decides
@@ -28,8 +31,9 @@ const SnapshotVersion = 1
 //     whether a call was accepted yet; rng: the strategy's random source
 //     (math/rand/v2 PCG, binary-marshalled);
 //   - last_id, open, seq: the newest conversation id, how many are open,
-//     the deadline counter; last_seq, cursor, ring, ring_next: the event
-//     log and the position Events reads from;
+//     the deadline counter; last_seq, cursor, log: the newest event's
+//     Seq, the position Events reads from and the events the log holds,
+//     oldest first;
 //   - agents: presence, load, figures and eligible time of each agent;
 //   - groups: the agents each group's index holds as eligible, its
 //     waiting conversations (oldest first), its never-assigned agents in
@@ -40,8 +44,8 @@ const SnapshotVersion = 1
 //     the customers that may be released and from when;
 //   - sent: the messages remembered for statuses, oldest first.
 //
-// A later version may add keys; Restore refuses a version it does not
-// know.
+// A later version may add keys; Restore reads every version up to
+// SnapshotVersion and refuses one it does not know.
 func (e *Engine) Save() ([]byte, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -50,8 +54,8 @@ func (e *Engine) Save() ([]byte, error) {
 		return nil, fmt.Errorf("router: save: %w", err)
 	}
 	s := snapshot{Version: SnapshotVersion, Now: e.now, Started: e.started, RNG: rng,
-		LastID: e.lastID, Open: e.openN, Seq: e.seq, LastSeq: e.lastSeq, Cursor: e.cursor,
-		Ring: e.ring, RingNext: e.ringNext}
+		LastID: e.lastID, Open: e.openN, Seq: e.seq, LastSeq: e.lastSeq, Cursor: e.cursor}
+	s.Log, _, _ = e.eventsSince(e.first-1, make([]Event, 0, e.lastSeq+1-e.first))
 	for _, id := range slices.Sorted(maps.Keys(e.agents)) {
 		a := e.agents[id]
 		s.Agents = append(s.Agents, agentState{ID: a.id, Online: a.online, Active: a.active, Assignments: a.assignments,
@@ -70,9 +74,9 @@ func (e *Engine) Save() ([]byte, error) {
 		for _, m := range g.fresh {
 			gs.Fresh = append(gs.Fresh, m.a.id)
 		}
-		for _, cv := range g.waiting[g.head:] {
-			if cv.state == Waiting && cv.queued && cv.group == g {
-				gs.Waiting = append(gs.Waiting, cv.id)
+		for _, w := range g.waiting[g.head:] {
+			if w.waits(g) {
+				gs.Waiting = append(gs.Waiting, w.id)
 			}
 		}
 		s.Groups = append(s.Groups, gs)
@@ -131,9 +135,12 @@ func (e *Engine) Save() ([]byte, error) {
 		}
 		s.Deadlines = append(s.Deadlines, ds)
 	}
-	for _, c := range e.releases {
+	e.releases.all(func(c *customer) {
 		s.Releases = append(s.Releases, releaseState{Customer: c.key, At: c.relAt})
-	}
+	})
+	slices.SortFunc(s.Releases, func(x, y releaseState) int {
+		return cmp.Or(cmp.Compare(x.At, y.At), compareKeys(x.Customer, y.Customer))
+	})
 	for _, se := range e.sentLog[e.sentHead:] {
 		st := sentState{Channel: se.key.channel, ID: se.key.id, At: se.at, N: se.n}
 		if r, ok := e.sentIn[se.key]; ok && r.n == se.n {
@@ -160,17 +167,24 @@ func (e *Engine) Restore(b []byte) error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("router: restore: %w", err)
 	}
-	if s.Version != SnapshotVersion {
-		return fmt.Errorf("router: restore: snapshot version %d; this engine reads version %d", s.Version, SnapshotVersion)
+	if s.Version < 1 || s.Version > SnapshotVersion {
+		return fmt.Errorf("router: restore: snapshot version %d; this engine reads versions 1 to %d", s.Version, SnapshotVersion)
 	}
 	if err := e.pcg.UnmarshalBinary(s.RNG); err != nil {
 		return fmt.Errorf("router: restore: rng: %w", err)
 	}
-	if len(s.Ring) > e.logCap || s.RingNext < 0 || s.RingNext > len(s.Ring) {
-		return fmt.Errorf("router: restore: an event log of %d events does not fit the engine's %d", len(s.Ring), e.logCap)
+	events := s.Log
+	if s.Version == 1 {
+		// The ring in slot order: the oldest event at ring_next.
+		if s.RingNext < 0 || s.RingNext > len(s.Ring) {
+			return fmt.Errorf("router: restore: ring_next %d out of a ring of %d events", s.RingNext, len(s.Ring))
+		}
+		events = append(slices.Clone(s.Ring[s.RingNext:]), s.Ring[:s.RingNext]...)
+	}
+	if err := e.restoreLog(events, s.LastSeq, s.Cursor); err != nil {
+		return err
 	}
 	e.now, e.started, e.lastID, e.openN, e.seq = s.Now, s.Started, s.LastID, s.Open, s.Seq
-	e.lastSeq, e.cursor, e.ring, e.ringNext = s.LastSeq, s.Cursor, s.Ring, s.RingNext
 	agent := func(id string) (*agent, error) {
 		a, ok := e.agents[id]
 		if !ok {
@@ -190,9 +204,9 @@ func (e *Engine) Restore(b []byte) error {
 
 	custs := make(map[CustomerKey]*customer, len(s.Customers))
 	for _, cs := range s.Customers {
-		c := &customer{key: cs.Key, profile: cs.Profile, count: cs.Count, name: cs.Name, attrs: cs.Attrs, manual: cs.Manual,
+		c := &customer{key: cs.Key, pol: e.policy(cs.Key.Channel), profile: cs.Profile, count: cs.Count, name: cs.Name, attrs: cs.Attrs, manual: cs.Manual,
 			hasInbound: cs.HasInbound, lastInbound: cs.LastInbound, windowStart: cs.WindowStart, sent: cs.Sent, sentAt: cs.SentAt,
-			allowance: cs.Allowance, pinned: cs.Pinned, pending: cs.Pending, released: cs.Released, relPos: -1}
+			allowance: cs.Allowance, pinned: cs.Pinned, pending: cs.Pending, released: cs.Released}
 		custs[cs.Key] = c
 		if cs.Held {
 			e.customers[cs.Key] = c
@@ -284,7 +298,7 @@ func (e *Engine) Restore(b []byte) error {
 			if cv == nil {
 				return fmt.Errorf("router: restore: group %q: unknown conversation %s", g.name, id)
 			}
-			g.waiting = append(g.waiting, cv)
+			g.waiting = append(g.waiting, waiter{cv, cv.id})
 			g.live++
 		}
 	}
@@ -319,9 +333,38 @@ func (e *Engine) Restore(b []byte) error {
 		e.sentLog = append(e.sentLog, sentEntry{key: k, at: st.At, n: st.N})
 		if st.Live {
 			e.sentIn[k] = sentConv{conv: st.Conversation, account: st.Account, customer: st.Customer, n: st.N}
+		} else {
+			e.sentStale++
 		}
 	}
 	e.sentN = s.SentN
+	return nil
+}
+
+// restoreLog loads the events a log held, oldest first, the newest with
+// Seq last, into e's empty log.
+func (e *Engine) restoreLog(events []Event, last, cursor uint64) error {
+	n := uint64(len(events))
+	if n > last || cursor > last {
+		return fmt.Errorf("router: restore: %d events and cursor %d up to seq %d", n, cursor, last)
+	}
+	for i, ev := range events {
+		if want := last - n + 1 + uint64(i); ev.Seq != want {
+			return fmt.Errorf("router: restore: event %d of the log has seq %d, want %d", i, ev.Seq, want)
+		}
+	}
+	e.lastSeq, e.cursor, e.first = last, cursor, last-n+1
+	if n == 0 {
+		return nil
+	}
+	size := uint64(minRing)
+	for size < n {
+		size *= 2
+	}
+	e.ring = make([]Event, size)
+	for _, ev := range events {
+		e.ring[ev.Seq&(size-1)] = ev
+	}
 	return nil
 }
 
@@ -331,17 +374,20 @@ func compareKeys(x, y CustomerKey) int {
 
 // snapshot is the encoding of Save.
 type snapshot struct {
-	Version       int             `json:"version"`
-	Now           int64           `json:"now"`
-	Started       bool            `json:"started"`
-	RNG           []byte          `json:"rng"`
-	LastID        ConversationID  `json:"last_id"`
-	Open          int             `json:"open"`
-	Seq           uint64          `json:"seq"`
-	LastSeq       uint64          `json:"last_seq"`
-	Cursor        uint64          `json:"cursor"`
-	Ring          []Event         `json:"ring"`
-	RingNext      int             `json:"ring_next"`
+	Version int            `json:"version"`
+	Now     int64          `json:"now"`
+	Started bool           `json:"started"`
+	RNG     []byte         `json:"rng"`
+	LastID  ConversationID `json:"last_id"`
+	Open    int            `json:"open"`
+	Seq     uint64         `json:"seq"`
+	LastSeq uint64         `json:"last_seq"`
+	Cursor  uint64         `json:"cursor"`
+	Log     []Event        `json:"log"` // version 2
+	// Ring and RingNext are version 1's log: the ring in slot order, its
+	// oldest event at RingNext.
+	Ring          []Event         `json:"ring,omitempty"`
+	RingNext      int             `json:"ring_next,omitempty"`
 	Agents        []agentState    `json:"agents"`
 	Groups        []groupState    `json:"groups"`
 	Customers     []customerState `json:"customers"`

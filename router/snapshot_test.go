@@ -195,7 +195,7 @@ func TestRestoreRefuses(t *testing.T) {
 		want string
 	}{
 		{"not JSON", cfg, false, []byte("{"), "restore"},
-		{"another version", cfg, false, bytes.Replace(good, []byte(`"version":1`), []byte(`"version":99`), 1), "version 99"},
+		{"another version", cfg, false, bytes.Replace(good, []byte(`"version":2`), []byte(`"version":99`), 1), "version 99"},
 		{"an engine in use", cfg, true, good, "in use"},
 		{"an agent the configuration lacks", other, false, good, `unknown agent "a2"`},
 	} {

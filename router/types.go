@@ -67,7 +67,7 @@ const DefaultStatusHorizon = 24 * time.Hour
 // reply window among the policies.
 const StatusMargin = time.Hour
 
-// DefaultEventLog is the [Config.EventLog] capacity of a zero Config.
+// DefaultEventLog is the [Config.EventLog] history of a zero Config.
 const DefaultEventLog = 1 << 16
 
 // MaxIdleAfter is the longest [Config.IdleAfter] (and [Bot.IdleAfter]) New
@@ -150,9 +150,24 @@ type Config struct {
 	// a horizon of 7 days credits those late statuses too, at the cost of
 	// remembering a week of message ids.
 	StatusHorizon time.Duration
-	// EventLog is the capacity of the event log, in events: once full, each
-	// new event overwrites the oldest. Zero means [DefaultEventLog].
+	// EventLog is the history the event log keeps for readers of
+	// [Engine.EventsSince], in events: at least the latest EventLog
+	// events, so that a reader at most that far behind loses nothing (one
+	// further behind is told how many it lost). Zero means
+	// [DefaultEventLog]. The log's memory follows what its readers need:
+	// an owner whose only reader is [Engine.Events] (with Consumer) asks
+	// for a small history, and the log then stays about as small as the
+	// most events logged between two calls of Events.
 	EventLog int
+	// Consumer says that the engine's owner reads every event with
+	// [Engine.Events]: the log then also keeps each event Events has not
+	// handed out yet, growing past EventLog if it must, so that Events
+	// never loses one however many are logged between two calls (a clock
+	// jump that closes thousands of conversations at once). The log's
+	// memory is then the larger of EventLog and the most events logged
+	// between two calls, and it does not shrink. Without it Events is one
+	// more reader of the history, and skips what it no longer holds.
+	Consumer bool
 
 	// Retain keeps every customer and conversation for the engine's life,
 	// so that [Engine.Conversation], [Engine.Latest] and
@@ -625,7 +640,7 @@ type Footprint struct {
 	Conversations int // conversations held, open ones included
 	Open          int // open conversations
 	Messages      int // sent message ids remembered for [Engine.Status]
-	Events        int // events in the log
+	Events        int // events the log holds
 }
 
 // EventKind names an entry of the engine's event log.

@@ -253,6 +253,13 @@ func (w *World) setup() error {
 		Policies:         policies,
 		Seed:             Stream(w.seed, "router").Uint64(),
 		Retain:           w.opt.Retain || w.networkName() == Serve,
+		// The world reads every event as it is logged (Events, in settle).
+		Consumer: true,
+	}
+	if !cfg.Retain {
+		// Only a world that retains (serve, fuzzing) has readers of the
+		// log's history (EventsSince): any other keeps a small one.
+		cfg.EventLog = 64
 	}
 	// Working hours: zones and schedules, validated by the scenario.
 	loc, err := scenario.LoadZone(sc.Tenant.Zone)

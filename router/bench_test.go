@@ -1,0 +1,87 @@
+package router
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// idSender accepts every message and gives it the next of a fixed set of
+// ids, so that the benchmark counts the engine's work, not the sender's.
+type idSender struct {
+	ids []string
+	n   int
+}
+
+func (s *idSender) Send(context.Context, CustomerKey, Outbound) (string, error) {
+	s.n++
+	return s.ids[s.n%len(s.ids)], nil
+}
+
+// BenchmarkCustomer plays, in the engine alone, a customer's life as the
+// M/M/14 scenario's world does (scenarios/erlang-c.toml): a new customer
+// every 18 s (200 an hour) writes once, is routed to one of 14 agents of
+// capacity 1 (or waits), gets one reply whose statuses (sent, delivered)
+// come back, and is closed 180 s after the reply, with a WhatsApp-like
+// policy (a 24-hour window, so customers are released 25 hours after their
+// close) and every event read as it is logged (Consumer, a small history).
+// One iteration is one customer; allocations per op are per customer.
+func BenchmarkCustomer(b *testing.B) {
+	const agentsN, every, handle = 14, 18 * time.Second, 180 * time.Second
+	e := newEngine(b, Config{Agents: agents(agentsN, 1), EventLog: 64, Consumer: true,
+		Policies: map[string]Policy{"whatsapp": {Window: 24 * time.Hour}}}, ids(agentsN)...)
+	// Keys and message ids come back after 65,536 customers: 13.6 days, long
+	// after the engine released them.
+	keys := make([]CustomerKey, 1<<16)
+	msgs := make([]string, 1<<16)
+	for i := range keys {
+		keys[i] = key(fmt.Sprintf("+1555%07d", i))
+		msgs[i] = fmt.Sprintf("wamid.%d", i)
+	}
+	s := &idSender{ids: msgs}
+	e.Handle("whatsapp", s)
+	type due struct {
+		at time.Time
+		k  CustomerKey
+	}
+	var closing []due // replied customers, in the order their close is due
+	var evs []Event
+	ctx := context.Background()
+	now := t0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		now = now.Add(every)
+		for len(closing) > 0 && !closing[0].at.After(now) {
+			d := closing[0]
+			closing = closing[1:]
+			// The agent closes; its next waiting customer is assigned.
+			cv, _, _ := e.Latest(d.k)
+			if err := e.Close(d.at, cv.Agent, d.k); err != nil {
+				b.Fatal(err)
+			}
+		}
+		k := keys[i%len(keys)]
+		if _, err := e.Receive(now, Inbound{Customer: k, MessageID: msgs[i%len(msgs)], Text: "hi", Sent: now}); err != nil {
+			b.Fatal(err)
+		}
+		evs = e.Events(evs[:0])
+		for _, ev := range evs {
+			if ev.Kind != EventAssigned {
+				continue
+			}
+			r, err := e.Send(ctx, now, ev.Agent, ev.Customer, Outbound{Kind: KindText, Text: "reply"})
+			if err != nil || r.Refusal != "" {
+				b.Fatal(r, err)
+			}
+			e.Status(now, ev.Customer, r.MessageID, "sent", "")
+			e.Status(now, ev.Customer, r.MessageID, "delivered", "")
+			closing = append(closing, due{now.Add(handle), ev.Customer})
+		}
+	}
+	b.StopTimer()
+	if fp := e.Footprint(); b.N > 1<<14 && fp.Customers > 6000 {
+		b.Errorf("the engine holds %d customers after %d: they are not released", fp.Customers, b.N)
+	}
+}

@@ -1,0 +1,226 @@
+package router
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"testing"
+	"time"
+)
+
+// burst opens n conversations with no agent online, reading Events after
+// each, and returns the engine: the clock jump past IdleAfter that follows
+// closes all n in one call.
+func burst(t *testing.T, cfg Config, n int) *Engine {
+	t.Helper()
+	cfg.IdleAfter = 10 * time.Minute
+	cfg.Agents = agents(1, 1)
+	e := newEngine(t, cfg)
+	for i := range n {
+		receive(t, e, at(time.Duration(i)*time.Millisecond), fmt.Sprintf("u%d", i))
+		e.Events(nil)
+	}
+	return e
+}
+
+// checkSeqs fails unless evs carry the Seqs from, from+1, ... to.
+func checkSeqs(t *testing.T, what string, evs []Event, from, to uint64) {
+	t.Helper()
+	if uint64(len(evs)) != to-from+1 {
+		t.Fatalf("%s: %d events, want %d (seq %d to %d)", what, len(evs), to-from+1, from, to)
+	}
+	for i, ev := range evs {
+		if ev.Seq != from+uint64(i) {
+			t.Fatalf("%s: event %d has seq %d, want %d", what, i, ev.Seq, from+uint64(i))
+		}
+	}
+}
+
+// TestConsumerLosesNothing: with Consumer, Events hands out every event
+// of a burst far bigger than the history (a clock jump closing thousands
+// of conversations at once), and the log shrinks back to the history once
+// they are read, in what it holds.
+func TestConsumerLosesNothing(t *testing.T) {
+	const n, history = 3000, 16
+	e := burst(t, Config{EventLog: history, Consumer: true}, n)
+	if got := e.Footprint().Events; got > history {
+		t.Errorf("the log holds %d events with everything read; want at most the history, %d", got, history)
+	}
+	_, last, _ := e.EventsSince(0, nil)
+	e.Advance(at(time.Hour)) // every conversation closes as idle
+	evs := e.Events(nil)
+	checkSeqs(t, "Events after the jump", evs, last+1, last+n)
+	for _, ev := range evs {
+		if ev.Kind != EventClosed || ev.Detail != string(ClosedIdle) {
+			t.Fatalf("event %d: %s %s, want closed idle", ev.Seq, ev.Kind, ev.Detail)
+		}
+	}
+	if got := e.Events(nil); len(got) != 0 {
+		t.Errorf("Events again: %d events", len(got))
+	}
+
+	// A reader of the history meanwhile: it finds what the log holds and
+	// is told what it lost.
+	got, next, lost := e.EventsSince(0, nil)
+	if next != last+n || lost+uint64(len(got)) != next || len(got) < n {
+		t.Errorf("EventsSince(0) after the burst: %d events, next %d, lost %d; want at least %d, next %d, none missing", len(got), next, lost, n, last+n)
+	}
+
+	// The next event lets the log forget what Events handed out.
+	receive(t, e, at(2*time.Hour), "late")
+	e.Events(nil)
+	if got := e.Footprint().Events; got > history {
+		t.Errorf("the log holds %d events after the burst was read; want at most %d", got, history)
+	}
+	got, next, lost = e.EventsSince(0, nil)
+	checkSeqs(t, "EventsSince(0) after the burst was read", got, next-uint64(history)+1, next)
+	if lost != next-history {
+		t.Errorf("lost %d, want %d", lost, next-history)
+	}
+}
+
+// TestConsumerHoldsUnread: with Consumer, the log holds events Events has
+// not handed out past the history, for Events and for every other
+// reader; without it, Events loses them like any reader does.
+func TestConsumerHoldsUnread(t *testing.T) {
+	for _, consumer := range []bool{true, false} {
+		t.Run(fmt.Sprint("consumer=", consumer), func(t *testing.T) {
+			e := newEngine(t, Config{EventLog: 4, Consumer: consumer, Agents: agents(1, 100)}, "a1")
+			for i := range 10 {
+				receive(t, e, t0, fmt.Sprintf("u%d", i))
+			}
+			// 1 online + 10 x (opened, assigned, inbound) = 31 events.
+			other, next, lost := e.EventsSince(5, nil)
+			evs := e.Events(nil)
+			if consumer {
+				checkSeqs(t, "Events", evs, 1, 31)
+				checkSeqs(t, "EventsSince(5)", other, 6, 31)
+				if next != 31 || lost != 0 {
+					t.Errorf("EventsSince(5): next %d lost %d, want 31 and 0", next, lost)
+				}
+				return
+			}
+			checkSeqs(t, "Events", evs, 28, 31)
+			checkSeqs(t, "EventsSince(5)", other, 28, 31)
+			if next != 31 || lost != 22 {
+				t.Errorf("EventsSince(5): next %d lost %d, want 31 and 22", next, lost)
+			}
+		})
+	}
+}
+
+// TestEventLogGrowsAcrossTheWrap: the ring grows while the oldest events
+// it holds are not in slot order from zero, and readers still see them in
+// order.
+func TestEventLogGrowsAcrossTheWrap(t *testing.T) {
+	e := newEngine(t, Config{EventLog: 3, Consumer: true, Agents: agents(1, 1000)}, "a1")
+	var all []Event
+	for round := range 5 {
+		for i := range 50 * (round + 1) {
+			receive(t, e, t0, fmt.Sprintf("r%d-%d", round, i))
+		}
+		all = e.Events(all)
+	}
+	checkSeqs(t, "Events", all, 1, uint64(len(all)))
+}
+
+// TestSnapshotKeepsUnreadEvents: a consumer's unread events, more than the
+// history, survive a save and restore, and the restored log saves the same.
+func TestSnapshotKeepsUnreadEvents(t *testing.T) {
+	const n = 500
+	cfg := Config{EventLog: 8, Consumer: true, IdleAfter: 10 * time.Minute, Agents: agents(1, 1)}
+	e := burst(t, cfg, n)
+	e.Advance(at(time.Hour))
+	n2 := restarted(t, cfg, e, &okSender{})
+	want := e.Events(nil)
+	if got := n2.Events(nil); len(want) != n || !slices.Equal(got, want) {
+		t.Fatalf("restored Events: %d events, the original %d (want %d)", len(got), len(want), n)
+	}
+	for _, eng := range []*Engine{e, n2} {
+		receive(t, eng, at(2*time.Hour), "late")
+	}
+	if a, b := e.Events(nil), n2.Events(nil); !slices.Equal(a, b) {
+		t.Errorf("after the restore: %v, want %v", b, a)
+	}
+}
+
+// TestRestoreVersion1 restores a snapshot version 1 wrote (its event log a
+// ring of 8 in slot order, wrapped): testdata/snapshot-v1.json, saved after
+// the calls below. The engine restored from it saves what an engine that
+// made the same calls saves, and goes on alike.
+func TestRestoreVersion1(t *testing.T) {
+	old, err := os.ReadFile("testdata/snapshot-v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := snapshotConfigs()["least-loaded"]
+	cfg.EventLog = 8
+	var cust []string
+	for i := range 12 {
+		cust = append(cust, fmt.Sprintf("u%d", i))
+	}
+	d := &driver{rng: rand.New(rand.NewPCG(7, 1)), now: at(0), ctx: context.Background(), ids: ids(4), cust: cust}
+	ref := newEngine(t, cfg)
+	for i := range 60 {
+		d.op(ref)
+		if i < 57 {
+			ref.Events(nil)
+		}
+	}
+	re, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	re.Handle("whatsapp", &okSender{})
+	if err := re.Restore(old); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := ref.Save()
+	b, _ := re.Save()
+	if !bytes.Equal(a, b) {
+		t.Fatalf("restored from version 1, the engine saves\n%s\nwant\n%s", b, a)
+	}
+	// Events lost what the ring of 8 had overwritten (139 and 140), as
+	// version 1 did, and both go on alike.
+	if x, y := ref.Events(nil), re.Events(nil); len(x) != 8 || !slices.Equal(x, y) {
+		t.Fatalf("Events: %d events, restored %d", len(x), len(y))
+	}
+	d2 := *d
+	d2.rng = rand.New(rand.NewPCG(8, 1))
+	d.rng = rand.New(rand.NewPCG(8, 1))
+	for i := range 100 {
+		if x, y := d.op(ref), d2.op(re); x != y {
+			t.Fatalf("call %d: %s, restored %s", i, y, x)
+		}
+		if x, y := ref.Events(nil), re.Events(nil); !slices.Equal(x, y) {
+			t.Fatalf("call %d: events differ", i)
+		}
+	}
+}
+
+// TestRestoreRefusesBrokenLogs: a log whose Seqs do not end at last_seq
+// or leave a gap is refused.
+func TestRestoreRefusesBrokenLogs(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		snap string
+	}{
+		{"a gap", `{"version":2,"last_seq":3,"log":[{"Seq":1},{"Seq":3}]}`},
+		{"past last_seq", `{"version":2,"last_seq":1,"log":[{"Seq":1},{"Seq":2}]}`},
+		{"cursor past last_seq", `{"version":2,"last_seq":1,"cursor":5,"log":[{"Seq":1}]}`},
+		{"version 1 ring_next", `{"version":1,"last_seq":1,"ring":[{"Seq":1}],"ring_next":3}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := New(Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Restore([]byte(tc.snap)); err == nil {
+				t.Error("restored")
+			}
+		})
+	}
+}
