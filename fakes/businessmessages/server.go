@@ -47,7 +47,7 @@ type Config struct {
 	// there.
 	WebhookURL string
 	// Client calls WebhookURL; default http.DefaultClient.
-	Client *http.Client
+	Client Doer
 	// Direct, when set, replaces the webhook's HTTP call: the fake hands
 	// each payload to it as a value and takes its answer as the HTTP
 	// status (the Direct network). Retries and the journal are the same.
@@ -185,9 +185,7 @@ func New(cfg Config) *Server {
 	def(&cfg.PrivateKeyID, DefaultPrivateKeyID)
 	def(&cfg.BaseURL, DefaultBaseURL)
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
-	}
+	cfg.Client = defaultClient(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -581,4 +579,19 @@ var errTimeout = errors.New("webhook timed out")
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// Doer makes HTTP calls: an *http.Client, or anything with its Do method,
+// such as an in-memory transport that serves a call without a client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
+// or a nil *http.Client).
+func defaultClient(c Doer) Doer {
+	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
+		return http.DefaultClient
+	}
+	return c
 }

@@ -50,7 +50,7 @@ type Config struct {
 	AccountOpenID string // the merchant account; default DefaultAccountOpenID
 	WebhookURL    string // the router's URL; webhooks and Verify go there
 	// Client calls WebhookURL; default http.DefaultClient.
-	Client *http.Client
+	Client Doer
 	// Deliver, when set, takes every webhook as a value instead of an HTTP
 	// call, and answers with the HTTP status the router would. No bytes
 	// are written or signed.
@@ -174,9 +174,7 @@ func New(cfg Config) *Server {
 	if cfg.Scopes == nil {
 		cfg.Scopes = DefaultScopes
 	}
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
-	}
+	cfg.Client = defaultClient(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -519,4 +517,19 @@ func queryGet(raw, key string) string {
 		}
 	}
 	return ""
+}
+
+// Doer makes HTTP calls: an *http.Client, or anything with its Do method,
+// such as an in-memory transport that serves a call without a client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
+// or a nil *http.Client).
+func defaultClient(c Doer) Doer {
+	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
+		return http.DefaultClient
+	}
+	return c
 }

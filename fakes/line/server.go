@@ -52,7 +52,7 @@ type Config struct {
 	BasicID            string // the account's "@" id in GET /v2/bot/info; default "@omnisim"
 	WebhookURL         string // where webhooks go
 	// Client sends the webhooks; default http.DefaultClient.
-	Client *http.Client
+	Client Doer
 	// Clock is the platform's time; default time.Now.
 	Clock func() time.Time
 	// Seed seeds the platform's ids.
@@ -154,9 +154,7 @@ func New(cfg Config) *Server {
 	def(&cfg.ChannelAccessToken, DefaultChannelAccessToken)
 	def(&cfg.BotUserID, DefaultBotUserID)
 	def(&cfg.BasicID, "@omnisim")
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
-	}
+	cfg.Client = defaultClient(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -489,4 +487,19 @@ func (s *Server) Profile(userID string) (name string, ok bool) {
 		return "", false
 	}
 	return u.name, true
+}
+
+// Doer makes HTTP calls: an *http.Client, or anything with its Do method,
+// such as an in-memory transport that serves a call without a client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
+// or a nil *http.Client).
+func defaultClient(c Doer) Doer {
+	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
+		return http.DefaultClient
+	}
+	return c
 }

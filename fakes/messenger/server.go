@@ -65,7 +65,7 @@ type Config struct {
 	VerifyToken string
 	// WebhookURL is where webhooks go; Client makes those calls.
 	WebhookURL string
-	Client     *http.Client
+	Client     Doer
 	// Deliver, when set, takes every webhook as a value instead of an HTTP
 	// POST (the Direct network): it returns the status the receiver
 	// answered.
@@ -200,9 +200,7 @@ func New(cfg Config) *Server {
 	if cfg.VerifyToken == "" {
 		cfg.VerifyToken = DefaultVerifyToken
 	}
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
-	}
+	cfg.Client = defaultClient(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -1084,4 +1082,19 @@ func (h *retryHeap) Pop() any {
 	x := old[len(old)-1]
 	*h = old[:len(old)-1]
 	return x
+}
+
+// Doer makes HTTP calls: an *http.Client, or anything with its Do method,
+// such as an in-memory transport that serves a call without a client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
+// or a nil *http.Client).
+func defaultClient(c Doer) Doer {
+	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
+		return http.DefaultClient
+	}
+	return c
 }

@@ -53,7 +53,7 @@ type Config struct {
 	ServiceAccount []byte
 	BaseURL        string // API base; default DefaultBaseURL
 	// Client sends API and token requests; default http.DefaultClient.
-	Client *http.Client
+	Client Doer
 	// Clock is the adapter's only time source: the Receiver's time, dedupe,
 	// the assertion's iat and exp, the token's lifetime. Default time.Now.
 	Clock func() time.Time
@@ -106,9 +106,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		cfg.BaseURL = DefaultBaseURL
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
-	}
+	cfg.Client = defaultClient(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -480,4 +478,19 @@ func Policy() router.Policy {
 			"image": {Formats: []string{"jpeg", "jpg", "png"}, MaxBytes: 5 << 20},
 		},
 	}
+}
+
+// Doer makes HTTP calls: an *http.Client, or anything with its Do method,
+// such as an in-memory transport that serves a call without a client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
+// or a nil *http.Client).
+func defaultClient(c Doer) Doer {
+	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
+		return http.DefaultClient
+	}
+	return c
 }

@@ -53,7 +53,7 @@ type Config struct {
 	// "https://media.omnisim.invalid/line".
 	MediaBaseURL string
 	// Client calls the API; default http.DefaultClient.
-	Client *http.Client
+	Client Doer
 	// Clock gives the time of reply tokens, dedupe and the Receiver;
 	// default time.Now.
 	Clock func() time.Time
@@ -171,9 +171,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		cfg.MediaBaseURL = DefaultMediaBaseURL
 	}
 	cfg.MediaBaseURL = strings.TrimRight(cfg.MediaBaseURL, "/")
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
-	}
+	cfg.Client = defaultClient(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -459,4 +457,19 @@ func (a *Adapter) remember(id string, now int64) bool {
 	a.seen[id] = now
 	a.queue = append(a.queue, seenEntry{id, now})
 	return true
+}
+
+// Doer makes HTTP calls: an *http.Client, or anything with its Do method,
+// such as an in-memory transport that serves a call without a client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
+// or a nil *http.Client).
+func defaultClient(c Doer) Doer {
+	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
+		return http.DefaultClient
+	}
+	return c
 }

@@ -48,7 +48,7 @@ type Config struct {
 	BaseURL     string // default "https://graph.facebook.com"
 	APIVersion  string // default "v25.0"
 	// Client sends to the Graph API; default http.DefaultClient.
-	Client *http.Client
+	Client Doer
 	// Clock gives the time passed to the Receiver and used for dedupe and
 	// windows; default time.Now.
 	Clock func() time.Time
@@ -176,9 +176,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	if cfg.APIVersion == "" {
 		cfg.APIVersion = DefaultAPIVersion
 	}
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
-	}
+	cfg.Client = defaultClient(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -465,4 +463,19 @@ func sentAt(ms int64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMilli(ms).UTC()
+}
+
+// Doer makes HTTP calls: an *http.Client, or anything with its Do method,
+// such as an in-memory transport that serves a call without a client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
+// or a nil *http.Client).
+func defaultClient(c Doer) Doer {
+	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
+		return http.DefaultClient
+	}
+	return c
 }
