@@ -326,7 +326,7 @@ func TestTransportDoAnswersAsTheClient(t *testing.T) {
 	tr.Handle("abort.test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { panic(http.ErrAbortHandler) }))
 	tests := []struct {
 		name, method, url, body string
-		nilHeader                bool
+		nilHeader               bool
 	}{
 		{name: "get", method: "GET", url: "http://svc.test/a?b=c"},
 		{name: "post", method: "POST", url: "http://svc.test/p", body: `{"x":1}`},
@@ -345,7 +345,7 @@ func TestTransportDoAnswersAsTheClient(t *testing.T) {
 	}
 	call := func(do func(*http.Request) (*http.Response, error), tc struct {
 		name, method, url, body string
-		nilHeader                bool
+		nilHeader               bool
 	}) answer {
 		var rd io.Reader
 		if tc.body != "" {
