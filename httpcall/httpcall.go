@@ -1,0 +1,166 @@
+// Package httpcall builds the HTTP requests that the fakes send to the
+// router and the adapters send to the fakes, and recycles them: one
+// request, URL, header map and body reader for many calls, so that a call
+// costs no allocation of its own.
+//
+// A Request is taken with New, filled with Prepare (and Set for headers of
+// one value), sent with any client's Do, and given back with Release once
+// the answer's body is closed. A Request is given back to the pool only
+// when the client has closed its body too (an http.Transport may do so in
+// a goroutine of its own after Do returns): until then nothing of it is
+// reused. The server side must keep neither the *http.Request nor its URL
+// or Header, and must not modify them, as an http.Handler served by a real
+// server cannot.
+package httpcall
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+)
+
+// maxValues is how many header values of one string a Request holds
+// without allocating.
+const maxValues = 4
+
+// Request is one outgoing request with a body of bytes, reusable.
+type Request struct {
+	r      *http.Request // its context is ctx
+	ctx    context.Context
+	u      url.URL
+	header http.Header
+	rd     bytes.Reader
+	body   []byte
+	vals   [maxValues]string
+	nvals  int
+	lr     io.LimitedReader
+	closed atomic.Bool // the client closed the body
+	// getBody is r.GetBody: a new reader of the body, as a client asks
+	// for when it sends the request again.
+	getBody func() (io.ReadCloser, error)
+}
+
+var pool = sync.Pool{New: func() any {
+	q := &Request{header: make(http.Header, 4)}
+	q.getBody = q.newBody
+	return q
+}}
+
+// New returns a Request from the pool.
+func New() *Request {
+	q := pool.Get().(*Request)
+	q.closed.Store(false)
+	return q
+}
+
+// Prepare makes the request: method to a copy of u (which may be shared
+// by many calls and is not modified), with body as its Body (nil or empty
+// for none), in ctx (nil for context.Background), as
+// http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+// makes it (with no body at all for a GET or HEAD without one), without
+// parsing the URL. Its Header is empty: fill it with Set
+// or through Header. body must stay unchanged until Release.
+func (q *Request) Prepare(ctx context.Context, method string, u *url.URL, body []byte) *http.Request {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	clear(q.header)
+	q.nvals = 0
+	q.u = *u
+	q.body = body
+	q.rd.Reset(body)
+	if q.r == nil || !sameContext(q.ctx, ctx) {
+		q.r = new(http.Request).WithContext(ctx)
+		q.ctx = ctx
+	}
+	r := q.r
+	ctxReq := *r // keeps the context; every other field is set below
+	ctxReq.Method = method
+	ctxReq.URL = &q.u
+	ctxReq.Proto, ctxReq.ProtoMajor, ctxReq.ProtoMinor = "HTTP/1.1", 1, 1
+	ctxReq.Header = q.header
+	ctxReq.Host = q.u.Host
+	if len(body) == 0 {
+		ctxReq.Body, ctxReq.GetBody, ctxReq.ContentLength = nil, nil, 0
+		if method != http.MethodGet && method != http.MethodHead {
+			ctxReq.Body, ctxReq.GetBody = http.NoBody, noBody
+		}
+	} else {
+		ctxReq.Body, ctxReq.GetBody, ctxReq.ContentLength = (*reqBody)(q), q.getBody, int64(len(body))
+	}
+	ctxReq.TransferEncoding, ctxReq.Close, ctxReq.Form, ctxReq.PostForm, ctxReq.MultipartForm = nil, false, nil, nil, nil
+	ctxReq.Trailer, ctxReq.RemoteAddr, ctxReq.RequestURI, ctxReq.TLS, ctxReq.Cancel, ctxReq.Response = nil, "", "", nil, nil, nil
+	ctxReq.Pattern = ""
+	*r = ctxReq
+	return r
+}
+
+func noBody() (io.ReadCloser, error) { return http.NoBody, nil }
+
+// sameContext reports whether a and b are the same context; false when
+// their dynamic type cannot be compared.
+func sameContext(a, b context.Context) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
+}
+
+// Limit returns a reader of at most n bytes of r, kept in q (no
+// allocation): for reading the answer, until Release.
+func (q *Request) Limit(r io.Reader, n int64) io.Reader {
+	q.lr = io.LimitedReader{R: r, N: n}
+	return &q.lr
+}
+
+// Header is the request's header map, to fill before the call.
+func (q *Request) Header() http.Header { return q.header }
+
+// Set sets the header key (in canonical form) to the one value v, without
+// allocating for the first few values of a call.
+func (q *Request) Set(key, v string) {
+	if q.nvals == maxValues {
+		q.header[key] = []string{v}
+		return
+	}
+	i := q.nvals
+	q.vals[i] = v
+	q.nvals++
+	q.header[key] = q.vals[i : i+1 : i+1]
+}
+
+// Release gives q back to the pool once the client is done with it: call
+// it after closing the answer's body, and use neither q nor its request
+// after. A request whose body the client has not closed (a transport that
+// closes it in a goroutine of its own, later) is left to the collector.
+func (q *Request) Release() {
+	if len(q.body) != 0 && !q.closed.Load() {
+		return
+	}
+	q.body = nil
+	q.rd.Reset(nil)
+	q.lr = io.LimitedReader{}
+	clear(q.vals[:q.nvals])
+	pool.Put(q)
+}
+
+func (q *Request) newBody() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(q.body)), nil
+}
+
+// reqBody is a Request as the request's Body: it reads the body and
+// records its closing.
+type reqBody Request
+
+func (b *reqBody) Read(p []byte) (int, error) { return b.rd.Read(p) }
+
+func (b *reqBody) Close() error {
+	b.closed.Store(true)
+	return nil
+}
