@@ -19,6 +19,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -35,6 +36,7 @@ type Request struct {
 	header http.Header
 	rd     bytes.Reader
 	body   []byte
+	buf    []byte // Scratch's buffer, kept across calls
 	vals   [maxValues]string
 	nvals  int
 	lr     io.LimitedReader
@@ -72,6 +74,9 @@ func (q *Request) Prepare(ctx context.Context, method string, u *url.URL, body [
 	q.nvals = 0
 	q.u = *u
 	q.body = body
+	if cap(body) != 0 && cap(q.buf) != 0 && &body[:1][0] == &q.buf[:1][0] {
+		q.buf = body[:0] // grown in place: keep the larger buffer
+	}
 	q.rd.Reset(body)
 	if q.r == nil || !sameContext(q.ctx, ctx) {
 		q.r = new(http.Request).WithContext(ctx)
@@ -119,6 +124,22 @@ func (q *Request) Limit(r io.Reader, n int64) io.Reader {
 	return &q.lr
 }
 
+// maxScratch bounds the buffer a pooled Request keeps for Scratch.
+const maxScratch = 64 << 10
+
+// Scratch returns an empty buffer of q's own to build the body in before
+// Prepare; it stays q's, and is reused after Release.
+func (q *Request) Scratch() []byte {
+	if q.buf == nil {
+		q.buf = make([]byte, 0, 512)
+	}
+	return q.buf[:0]
+}
+
+// URL is the request's own copy of the URL, which the caller may change
+// (a query of its own) before the call.
+func (q *Request) URL() *url.URL { return &q.u }
+
 // Header is the request's header map, to fill before the call.
 func (q *Request) Header() http.Header { return q.header }
 
@@ -144,6 +165,9 @@ func (q *Request) Release() {
 		return
 	}
 	q.body = nil
+	if cap(q.buf) > maxScratch {
+		q.buf = nil
+	}
 	q.rd.Reset(nil)
 	q.lr = io.LimitedReader{}
 	clear(q.vals[:q.nvals])
@@ -163,4 +187,41 @@ func (b *reqBody) Read(p []byte) (int, error) { return b.rd.Read(p) }
 func (b *reqBody) Close() error {
 	b.closed.Store(true)
 	return nil
+}
+
+// URLCache keeps the parse of the URL it was last asked for, for a caller
+// that sends to one URL many times. Its methods may be called
+// concurrently.
+type URLCache struct {
+	last atomic.Pointer[parsedURL]
+}
+
+type parsedURL struct {
+	raw string
+	u   *url.URL
+}
+
+// Parse returns raw parsed as http.NewRequest parses it (an empty port
+// dropped), nil when it does not parse: the caller then leaves the request
+// to http.NewRequest, which says why. The URL is shared: do not modify it.
+func (c *URLCache) Parse(raw string) *url.URL {
+	if p := c.last.Load(); p != nil && p.raw == raw {
+		return p.u
+	}
+	p := &parsedURL{raw: raw, u: ParseURL(raw)}
+	c.last.Store(p)
+	return p.u
+}
+
+// ParseURL parses raw as http.NewRequest does (url.Parse, then an empty
+// port dropped from the host); nil when it does not parse.
+func ParseURL(raw string) *url.URL {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	if h := u.Host; strings.LastIndex(h, ":") > strings.LastIndex(h, "]") {
+		u.Host = strings.TrimSuffix(h, ":")
+	}
+	return u
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // Config configures a fake platform; zero values get the defaults.
@@ -139,6 +140,7 @@ const (
 // http.Handler. All methods are safe for concurrent use.
 type Server struct {
 	cfg     Config
+	hookURL httpcall.URLCache // Config.WebhookURL parsed once
 	key     *rsa.PrivateKey
 	retire  time.Time // zero: never
 	macPool sync.Pool // HMAC-SHA512 keyed with ClientToken

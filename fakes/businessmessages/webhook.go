@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // UserMessage is a webhook payload: a user's message, receipts or status,
@@ -416,9 +417,18 @@ func (s *Server) post(ctx context.Context, url string, h http.Header, body []byt
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.WebhookTimeout)
 		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return 0, err.Error()
+	var req *http.Request
+	var q *httpcall.Request
+	if u := s.hookURL.Parse(url); u != nil && ctx != nil && len(body) != 0 {
+		// Recycled: the request and a copy of the URL parsed once.
+		q = httpcall.New()
+		defer q.Release()
+		req = q.Prepare(ctx, http.MethodPost, u, body)
+	} else {
+		var err error
+		if req, err = http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body)); err != nil {
+			return 0, err.Error()
+		}
 	}
 	req.Header = h // the journal keeps h; the receiver only reads it
 	resp, err := s.cfg.Client.Do(req)
@@ -428,7 +438,11 @@ func (s *Server) post(ctx context.Context, url string, h http.Header, body []byt
 		}
 		return 0, err.Error()
 	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	if q != nil {
+		io.Copy(io.Discard, q.Limit(resp.Body, 1<<20))
+	} else {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	}
 	resp.Body.Close()
 	return resp.StatusCode, ""
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // Defaults of Config.
@@ -112,7 +113,8 @@ type Config struct {
 type Server struct {
 	URL string
 
-	cfg Config
+	cfg     Config
+	hookURL httpcall.URLCache // Config.WebhookURL parsed once
 
 	mu        sync.Mutex
 	ids       idgen

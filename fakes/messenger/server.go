@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // The defaults of [Config].
@@ -140,6 +141,7 @@ func DefaultRetrySchedule() []time.Duration {
 // concurrent use.
 type Server struct {
 	cfg     Config
+	hookURL httpcall.URLCache // Config.WebhookURL parsed once
 	limits  map[string]AttachmentLimit
 	timeout time.Duration
 	// URL is the Graph base URL once Start has been called.

@@ -24,6 +24,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -84,6 +85,8 @@ type Adapter struct {
 	tokenMu  sync.Mutex
 	token    string
 	tokenExp time.Time
+	bearer   []string // the Authorization value of bearerOf, made once per token
+	bearerOf string
 
 	mu    sync.Mutex
 	seen  seen
@@ -418,18 +421,38 @@ func (a *Adapter) SendEvent(ctx context.Context, to router.CustomerKey, eventTyp
 	return a.post(ctx, a.cfg.BaseURL+"/v1/conversations/"+url.PathEscape(to.Customer)+"/events?eventId="+id, b)
 }
 
+// hdrJSON is the Content-Type of a call, shared by every call (never
+// modified: a header Add appends to a copy, since its capacity is its
+// length).
+var hdrJSON = []string{"application/json"}
+
+// bearerHeader is the Authorization value of tok, made once per token.
+func (a *Adapter) bearerHeader(tok string) []string {
+	a.tokenMu.Lock()
+	defer a.tokenMu.Unlock()
+	if a.bearerOf != tok || a.bearer == nil {
+		a.bearer, a.bearerOf = []string{"Bearer " + tok}, tok
+	}
+	return a.bearer
+}
+
 // post sends an authenticated JSON body and reads Google's answer.
 func (a *Adapter) post(ctx context.Context, u string, body []byte) error {
 	tok, err := a.accessToken(ctx)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
-	if err != nil {
+	var req *http.Request
+	if pu := httpcall.ParseURL(u); pu != nil && ctx != nil && len(body) != 0 {
+		// Recycled: the request and its header map.
+		q := httpcall.New()
+		defer q.Release()
+		req = q.Prepare(ctx, http.MethodPost, pu, body)
+	} else if req, err = http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body)); err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header["Content-Type"] = hdrJSON
+	req.Header["Authorization"] = a.bearerHeader(tok)
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
 		return err

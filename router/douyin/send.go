@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -213,16 +214,15 @@ func (a *Adapter) call(ctx context.Context, u *url.URL, tok string, body []byte)
 	if u == nil {
 		return 0, nil, fmt.Errorf("bad BaseURL %q", a.cfg.BaseURL)
 	}
-	cu := new(url.URL)
-	*cu = *u
-	h := http.Header{"Content-Type": jsonType}
+	// Recycled: the request, a copy of u and the header map.
+	q := httpcall.New()
+	defer q.Release()
+	req := q.Prepare(ctx, http.MethodPost, u, body)
+	h := q.Header()
+	h["Content-Type"] = jsonType
 	if tok != "" {
 		h["Access-Token"] = a.tokenHeader(tok)
 	}
-	rd := &bodyReader{}
-	rd.Reset(body)
-	req := (&http.Request{Method: http.MethodPost, URL: cu, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: h, Body: rd, ContentLength: int64(len(body)), Host: cu.Host}).WithContext(ctx)
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
 		return 0, nil, err
@@ -249,12 +249,6 @@ func truncate(b []byte) string {
 	}
 	return string(b)
 }
-
-// bodyReader is a request body over bytes.
-type bodyReader struct{ bytes.Reader }
-
-// Close does nothing.
-func (*bodyReader) Close() error { return nil }
 
 // tokenHeader is the header value of tok, made once per token.
 func (a *Adapter) tokenHeader(tok string) []string {

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -106,11 +107,12 @@ type Stats struct {
 // [http.Handler] for its webhook and a [router.Sender]. It is safe for
 // concurrent use.
 type Adapter struct {
-	cfg    Config
-	rcv    router.Receiver
-	secret []byte
-	msgURL string
-	attURL string
+	cfg     Config
+	rcv     router.Receiver
+	secret  []byte
+	msgURL  string
+	msgURLs httpcall.URLCache // msgURL parsed once
+	attURL  string
 
 	macs sync.Pool // *keyedMACs
 
