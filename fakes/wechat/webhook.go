@@ -377,7 +377,7 @@ func (s *Server) envelope(plain []byte, now time.Time, openid string) (string, [
 		s.ids.random16(&random)
 	}
 	s.mu.Unlock()
-	sig, _ := sortedSum([][]byte{s.tokenBytes, ts, nonce}, nil)
+	sig, _ := sortedSumBytes([][]byte{s.tokenBytes, ts, nonce}, nil)
 
 	// The body: in Plaintext mode the XML, otherwise with Encrypt written
 	// in place (a base64 text holds no "]]>", so it needs one CDATA
@@ -405,7 +405,7 @@ func (s *Server) envelope(plain []byte, now time.Time, openid string) (string, [
 		body, scratch = s.appendEncrypt(body, &random, plain, scratch)
 		enc := body[encAt:]
 		body = append(body, "]]></Encrypt></xml>"...)
-		msgSig, scratch = sortedSum([][]byte{s.tokenBytes, ts, nonce, enc}, scratch)
+		msgSig, scratch = sortedSumBytes([][]byte{s.tokenBytes, ts, nonce, enc}, scratch)
 		putBuf(sb, scratch)
 	}
 

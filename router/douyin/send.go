@@ -104,8 +104,7 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 			return "", err
 		}
 		id, err := a.post(ctx, &req, body, tok)
-		var pe *router.PlatformError
-		if errors.As(err, &pe) && pe.Code == codeTokenExpired {
+		if err != nil && tokenExpired(err) {
 			if tok, err = a.token(ctx, tok); err != nil {
 				return "", err
 			}
@@ -258,4 +257,10 @@ func (a *Adapter) tokenHeader(tok string) []string {
 		return a.tokHeader
 	}
 	return []string{tok}
+}
+
+// tokenExpired reports whether err is the refusal of an expired token.
+func tokenExpired(err error) bool {
+	var pe *router.PlatformError
+	return errors.As(err, &pe) && pe.Code == codeTokenExpired
 }

@@ -113,11 +113,15 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		return "", fmt.Errorf("whatsapp: send: unsupported message kind %q", kind)
 	}
 	if a.cfg.Graph != nil {
-		return a.cfg.Graph.Message(&req)
+		r := req // req itself stays on the stack for the wire path
+		return a.cfg.Graph.Message(&r)
 	}
-	b := appendSendRequest(make([]byte, 0, 192+len(m.Text)), &req)
+	// The body is built in the request's own buffer, recycled with it.
+	q := httpcall.New()
+	defer q.Release()
+	b := appendSendRequest(q.Scratch(), &req)
 
-	status, answer, err := a.postMessage(ctx, b)
+	status, answer, err := a.postMessage(ctx, q, b)
 	if err != nil {
 		return "", err
 	}
@@ -285,11 +289,18 @@ var hdrJSON = []string{"application/json"}
 // postJSON posts the JSON body b to target; see post.
 // The request is recycled (httpcall); the body b stays the caller's.
 func (a *Adapter) postJSON(ctx context.Context, target *url.URL, b []byte) (int, *bytes.Buffer, error) {
+	return a.postJSONWith(ctx, nil, target, b)
+}
+
+// postJSONWith is postJSON through q, when set, which stays the caller's.
+func (a *Adapter) postJSONWith(ctx context.Context, q *httpcall.Request, target *url.URL, b []byte) (int, *bytes.Buffer, error) {
 	if target == nil || ctx == nil || len(b) == 0 {
 		return a.post(ctx, target, hdrJSON, int64(len(b)), b, nil)
 	}
-	q := httpcall.New()
-	defer q.Release()
+	if q == nil {
+		q = httpcall.New()
+		defer q.Release()
+	}
 	req := q.Prepare(ctx, http.MethodPost, target, b)
 	h := q.Header()
 	h["Authorization"] = a.authHdr
