@@ -225,3 +225,27 @@ func ParseURL(raw string) *url.URL {
 	}
 	return u
 }
+
+// ReadAll is io.ReadAll(io.LimitReader(r, n)) without the limiter (which
+// escapes to the heap): the first n bytes of r, in a new slice.
+func ReadAll(r io.Reader, n int64) ([]byte, error) {
+	b := make([]byte, 0, 512)
+	for int64(len(b)) < n {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // let append grow the buffer
+		}
+		room := b[len(b):cap(b)]
+		if rest := n - int64(len(b)); int64(len(room)) > rest {
+			room = room[:rest]
+		}
+		k, err := r.Read(room)
+		b = b[:len(b)+k]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+	}
+	return b, nil
+}

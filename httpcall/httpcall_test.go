@@ -161,3 +161,46 @@ type uncomparable struct {
 	context.Context
 	_ []int
 }
+
+// TestReadAll: ReadAll gives what io.ReadAll(io.LimitReader(r, n)) gives,
+// at every limit around the length and with readers of odd chunk sizes.
+func TestReadAll(t *testing.T) {
+	for _, size := range []int{0, 1, 511, 512, 513, 4096, 70000} {
+		data := bytes.Repeat([]byte("abcdefghij"), size/10+1)[:size]
+		for _, n := range []int64{0, 1, int64(size) - 1, int64(size), int64(size) + 1, 1 << 20} {
+			if n < 0 {
+				continue
+			}
+			for _, chunk := range []int{1, 7, 1 << 20} {
+				want, werr := io.ReadAll(io.LimitReader(&chunky{data: data, n: chunk}, n))
+				got, gerr := ReadAll(&chunky{data: data, n: chunk}, n)
+				if !bytes.Equal(got, want) || (werr == nil) != (gerr == nil) {
+					t.Errorf("size %d, limit %d, chunk %d: got %d bytes (%v), want %d (%v)", size, n, chunk, len(got), gerr, len(want), werr)
+				}
+			}
+		}
+	}
+	if _, err := ReadAll(&chunky{err: io.ErrUnexpectedEOF}, 10); err != io.ErrUnexpectedEOF {
+		t.Errorf("error: %v", err)
+	}
+}
+
+// chunky reads data n bytes at a time, then ends with err (io.EOF when
+// nil).
+type chunky struct {
+	data []byte
+	n    int
+	err  error
+}
+
+func (c *chunky) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		if c.err != nil {
+			return 0, c.err
+		}
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), c.n)], c.data)
+	c.data = c.data[k:]
+	return k, nil
+}

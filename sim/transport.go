@@ -323,20 +323,20 @@ func (w *response) Flush() {
 	}
 }
 
-// statusLines holds "200 OK" and the like for the codes net/http names.
-var statusLines = func() map[int]string {
-	m := map[int]string{}
-	for code := 100; code < 600; code++ {
+// statusLines holds "200 OK" and the like for the codes net/http names,
+// by code.
+var statusLines = func() (lines [600]string) {
+	for code := 100; code < len(lines); code++ {
 		if text := http.StatusText(code); text != "" {
-			m[code] = strconv.Itoa(code) + " " + text
+			lines[code] = strconv.Itoa(code) + " " + text
 		}
 	}
-	return m
+	return lines
 }()
 
 func statusLine(code int) string {
-	if s, ok := statusLines[code]; ok {
-		return s
+	if code >= 0 && code < len(statusLines) && statusLines[code] != "" {
+		return statusLines[code]
 	}
 	// As net/http's client reads a server's line for a code it does not name.
 	return fmt.Sprintf("%d status code %d", code, code)

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -504,7 +503,7 @@ func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request, now t
 			return
 		}
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	body, err := httpcall.ReadAll(r.Body, maxBody+1)
 	if err != nil || len(body) > maxBody {
 		s.writeError(w, r, now, id, errInvalid("The request body could not be read or is over 1 MB."))
 		return
@@ -540,7 +539,7 @@ func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request, now t
 		s.writeError(w, r, now, id, e)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.Header()["Content-Type"] = hdrJSONUTF8
 	w.Write(msg.AppendJSON(make([]byte, 0, 256)))
 	s.logRequest(now, r, http.StatusOK, "")
 	s.afterDelivery(r.Context(), msg)
@@ -597,3 +596,8 @@ func defaultClient(c Doer) Doer {
 	}
 	return c
 }
+
+// hdrJSONUTF8 is the Content-Type of a send's answer, shared by every
+// answer (never modified: a header Add appends to a copy, since its
+// capacity is its length).
+var hdrJSONUTF8 = []string{"application/json; charset=UTF-8"}

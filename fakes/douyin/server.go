@@ -273,7 +273,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.addRequestLocked(Request{At: s.now(), Method: r.Method, Path: r.URL.Path, Status: status, Code: code})
 	s.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header()["Content-Type"] = hdrJSONUTF8
 	w.WriteHeader(status)
 	w.Write(body)
 }
@@ -535,3 +535,8 @@ func defaultClient(c Doer) Doer {
 	}
 	return c
 }
+
+// hdrJSONUTF8 is the Content-Type of the API's answers, shared by every
+// answer (never modified: a header Add appends to a copy, since its
+// capacity is its length).
+var hdrJSONUTF8 = []string{"application/json; charset=utf-8"}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // The API paths the fake serves.
@@ -288,7 +288,7 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) (status int, 
 		return st, rid, ""
 	}
 	retryKey = r.Header.Get("X-Line-Retry-Key")
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodySize+1))
+	body, err := httpcall.ReadAll(r.Body, MaxBodySize+1)
 	if err != nil || len(body) > MaxBodySize {
 		rid := s.requestID()
 		return writeError(w, rid, &Error{Status: http.StatusRequestEntityTooLarge, Message: "Request entity too large"}), rid, retryKey
@@ -314,8 +314,8 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) (status int, 
 		return writeError(w, e.RequestID, e), e.RequestID, retryKey
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Line-Request-Id", res.RequestID)
+	h["Content-Type"] = hdrJSON
+	h["X-Line-Request-Id"] = []string{res.RequestID}
 	w.WriteHeader(http.StatusOK)
 	w.Write(AppendSendResponse(make([]byte, 0, 64+80*len(res.SentMessages)), res.SentMessages))
 	return http.StatusOK, res.RequestID, retryKey
@@ -503,3 +503,8 @@ func defaultClient(c Doer) Doer {
 	}
 	return c
 }
+
+// hdrJSON is the Content-Type of the API's answers, shared by every answer
+// (never modified: a header Add appends to a copy, since its capacity is
+// its length).
+var hdrJSON = []string{"application/json"}

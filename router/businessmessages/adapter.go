@@ -443,9 +443,10 @@ func (a *Adapter) post(ctx context.Context, u string, body []byte) error {
 		return err
 	}
 	var req *http.Request
+	var q *httpcall.Request
 	if pu := httpcall.ParseURL(u); pu != nil && ctx != nil && len(body) != 0 {
 		// Recycled: the request and its header map.
-		q := httpcall.New()
+		q = httpcall.New()
 		defer q.Release()
 		req = q.Prepare(ctx, http.MethodPost, pu, body)
 	} else if req, err = http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body)); err != nil {
@@ -459,7 +460,11 @@ func (a *Adapter) post(ctx context.Context, u string, body []byte) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 == 2 {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		if q != nil {
+			io.Copy(io.Discard, q.Limit(resp.Body, 1<<20))
+		} else {
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		}
 		return nil
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
