@@ -249,3 +249,33 @@ func ReadAll(r io.Reader, n int64) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// ReadBody appends a request body r to buf as
+// buf.ReadFrom(http.MaxBytesReader(w, r, limit)) does, for a body whose
+// length the request declares (a server reads no more than that): no
+// limiter is allocated. A body of more than limit bytes is an
+// *http.MaxBytesError, after limit+1 bytes read.
+func ReadBody(buf *bytes.Buffer, r io.Reader, limit int64) error {
+	start := buf.Len()
+	for {
+		if int64(buf.Len()-start) > limit {
+			buf.Truncate(start + int(limit))
+			return &http.MaxBytesError{Limit: limit}
+		}
+		if buf.Available() == 0 {
+			buf.Grow(512)
+		}
+		room := buf.AvailableBuffer()[:buf.Available()]
+		if rest := limit + 1 - int64(buf.Len()-start); int64(len(room)) > rest {
+			room = room[:rest]
+		}
+		k, err := r.Read(room)
+		buf.Write(room[:k])
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}

@@ -3,6 +3,7 @@ package httpcall
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -203,4 +204,33 @@ func (c *chunky) Read(p []byte) (int, error) {
 	k := copy(p[:min(len(p), c.n)], c.data)
 	c.data = c.data[k:]
 	return k, nil
+}
+
+// TestReadBody: ReadBody leaves in the buffer and returns what
+// buf.ReadFrom(http.MaxBytesReader(nil, r, limit)) does.
+func TestReadBody(t *testing.T) {
+	for _, size := range []int{0, 1, 511, 512, 513, 4096, 70000} {
+		data := bytes.Repeat([]byte("abcdefghij"), size/10+1)[:size]
+		for _, limit := range []int64{0, 1, int64(size) - 1, int64(size), int64(size) + 1, 1 << 20} {
+			if limit < 0 {
+				continue
+			}
+			for _, chunk := range []int{1, 7, 1 << 20} {
+				var want, got bytes.Buffer
+				want.WriteString("prefix")
+				got.WriteString("prefix")
+				_, werr := want.ReadFrom(http.MaxBytesReader(nil, io.NopCloser(&chunky{data: data, n: chunk}), limit))
+				gerr := ReadBody(&got, &chunky{data: data, n: chunk}, limit)
+				var wm, gm *http.MaxBytesError
+				if !bytes.Equal(got.Bytes(), want.Bytes()) || (werr == nil) != (gerr == nil) ||
+					errors.As(werr, &wm) != errors.As(gerr, &gm) || wm != nil && gm != nil && wm.Limit != gm.Limit {
+					t.Errorf("size %d, limit %d, chunk %d: got %d bytes (%v), want %d (%v)", size, limit, chunk, got.Len(), gerr, want.Len(), werr)
+				}
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := ReadBody(&buf, &chunky{data: []byte("ab"), n: 1, err: io.ErrUnexpectedEOF}, 10); err != io.ErrUnexpectedEOF || buf.String() != "ab" {
+		t.Errorf("error: %v, %q", err, buf.String())
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -196,7 +197,7 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 			bufPool.Put(buf)
 		}
 	}()
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodySize))
+	err := readBody(w, r, buf)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -427,4 +428,16 @@ func defaultClient(c Doer) Doer {
 		return http.DefaultClient
 	}
 	return c
+}
+
+// readBody appends r's body to buf, at most MaxBodySize bytes (more is an
+// *http.MaxBytesError): through http.MaxBytesReader, or for a body of a
+// declared length within the limit, which a server reads no further,
+// without a limiter.
+func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) error {
+	if r.ContentLength >= 0 && r.ContentLength <= MaxBodySize {
+		return httpcall.ReadBody(buf, r.Body, MaxBodySize)
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodySize))
+	return err
 }
