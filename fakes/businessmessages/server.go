@@ -142,7 +142,8 @@ type Server struct {
 	hookURL httpcall.URLCache // Config.WebhookURL parsed once
 	key     *rsa.PrivateKey
 	retire  time.Time // zero: never
-	macPool sync.Pool // HMAC-SHA512 keyed with ClientToken
+	macPool sync.Pool // *macBuf: HMAC-SHA512 keyed with ClientToken
+	agent   string    // Agent(), made once
 
 	mu       sync.Mutex
 	rnd      uint64
@@ -234,7 +235,8 @@ func New(cfg Config) *Server {
 		}
 	}
 	token := []byte(cfg.ClientToken)
-	s.macPool.New = func() any { return hmac.New(sha512.New, token) }
+	s.macPool.New = func() any { return &macBuf{h: hmac.New(sha512.New, token)} }
+	s.agent = "brands/" + s.cfg.BrandID + "/agents/" + s.cfg.AgentID
 	lim := cfg.JournalLimit
 	s.requests.limit, s.webhooks.limit, s.deliveries.limit, s.errs.limit = lim, lim, lim, lim
 	return s
@@ -260,7 +262,7 @@ func (s *Server) SetWebhookURL(u string) {
 }
 
 // Agent is the agent's resource name, "brands/B/agents/A".
-func (s *Server) Agent() string { return "brands/" + s.cfg.BrandID + "/agents/" + s.cfg.AgentID }
+func (s *Server) Agent() string { return s.agent }
 
 // TokenURI is the token endpoint's URL.
 func (s *Server) TokenURI() string {
@@ -540,7 +542,7 @@ func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request, now t
 		return
 	}
 	w.Header()["Content-Type"] = hdrJSONUTF8
-	w.Write(msg.AppendJSON(make([]byte, 0, 256)))
+	w.Write(msg.AppendJSON(make([]byte, 0, 512)))
 	s.logRequest(now, r, http.StatusOK, "")
 	s.afterDelivery(r.Context(), msg)
 }
@@ -556,11 +558,10 @@ func cmpOr(v ...string) string {
 
 // macSign returns base64(HMAC-SHA512(ClientToken, body)).
 func (s *Server) macSign(body []byte) string {
-	m := s.macPool.Get().(hash.Hash)
-	m.Reset()
-	m.Write(body)
-	var sum [sha512.Size]byte
-	out := base64.StdEncoding.EncodeToString(m.Sum(sum[:0]))
+	m := s.macPool.Get().(*macBuf)
+	m.h.Reset()
+	m.h.Write(body)
+	out := base64.StdEncoding.EncodeToString(m.h.Sum(m.sum[:0]))
 	s.macPool.Put(m)
 	return out
 }
@@ -601,3 +602,11 @@ func defaultClient(c Doer) Doer {
 // answer (never modified: a header Add appends to a copy, since its
 // capacity is its length).
 var hdrJSONUTF8 = []string{"application/json; charset=UTF-8"}
+
+// macBuf is a keyed HMAC and the buffer its sums are written to (which on
+// the stack would escape through the hash.Hash interface), pooled
+// together.
+type macBuf struct {
+	h   hash.Hash
+	sum [sha512.Size]byte
+}

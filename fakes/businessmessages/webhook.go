@@ -393,7 +393,7 @@ func (s *Server) try(ctx context.Context, p *pending) (status int, faulted bool)
 		wh.Status = s.cfg.Direct(um)
 	} else {
 		wh.URL, wh.Body = s.cfg.WebhookURL, p.body
-		wh.Header = http.Header{"Content-Type": {"application/json"}, "X-Goog-Signature": {s.macSign(p.body)}}
+		wh.Header = http.Header{"Content-Type": hdrJSON, "X-Goog-Signature": {s.macSign(p.body)}}
 		wh.Status, wh.Err = s.post(ctx, wh.URL, wh.Header, p.body)
 	}
 	if f == fault.TryTimeout {
@@ -555,3 +555,8 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// hdrJSON is a webhook's Content-Type, shared by every webhook and the
+// journal's copies of their headers (never modified: a header Add appends
+// to a copy, since its capacity is its length).
+var hdrJSON = []string{"application/json"}

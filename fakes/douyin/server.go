@@ -358,7 +358,7 @@ func (s *Server) handleSend(r *http.Request, raw []byte) (int, []byte, int) {
 	if e != nil {
 		return s.failLocked(now, PathSend, req.ToUserID, e)
 	}
-	b := appendField([]byte(`{"data":{`), "msg_id", id)
+	b := appendField(append(make([]byte, 0, 256), `{"data":{`...), "msg_id", id)
 	b = append(b, `},"extra":{"error_code":0,"description":"","sub_error_code":0,"sub_description":"","logid":"`...)
 	b = append(s.ids.appendLogID(b, now), '"')
 	b = appendIntField(b, "now", now.UnixMilli())

@@ -430,10 +430,11 @@ func (s *Server) call(ctx context.Context, body []byte, header http.Header) (int
 		defer cancel()
 	}
 	var req *http.Request
+	var q *httpcall.Request
 	if u := s.hookURL.Parse(s.cfg.WebhookURL); u != nil && ctx != nil && len(body) != 0 {
 		// Recycled: the request, a copy of the URL parsed once, the
 		// header map.
-		q := httpcall.New()
+		q = httpcall.New()
 		defer q.Release()
 		req = q.Prepare(ctx, http.MethodPost, u, body)
 		h := q.Header()
@@ -454,8 +455,11 @@ func (s *Server) call(ctx context.Context, body []byte, header http.Header) (int
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	var buf [64]byte
-	reply, err := readAnswer(resp.Body, buf[:0])
+	var buf []byte // the answer is read into q's buffer, then copied
+	if q != nil {
+		buf = q.Scratch()
+	}
+	reply, err := readAnswer(resp.Body, buf)
 	if err != nil {
 		return 0, nil, fmt.Errorf("reading the answer: %w", err)
 	}

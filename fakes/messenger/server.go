@@ -152,6 +152,7 @@ type Server struct {
 	macMu  sync.Mutex
 	mac256 hash.Hash
 	mac1   hash.Hash
+	macSum [sha256.Size]byte // where the macs write their sums (a stack array would escape through hash.Hash)
 
 	mu        sync.Mutex
 	ids       idgen

@@ -41,7 +41,7 @@ func Sign1(secret string, body []byte) string {
 func (s *Server) signatures(body []byte) (sig256, sig1 string) {
 	s.macMu.Lock()
 	defer s.macMu.Unlock()
-	var sum [sha256.Size]byte
+	sum := &s.macSum // guarded by macMu
 	var buf [7 + 2*sha256.Size + 5 + 2*sha1.Size]byte
 	out := append(buf[:0], "sha256="...)
 	s.mac256.Reset()

@@ -15,6 +15,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"net/url"
@@ -122,7 +123,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	a := &Adapter{cfg: cfg, rcv: rcv, account: cfg.AgentID, window: int64(cfg.DedupeWindow), ids: cfg.Seed}
 	a.seen.at = map[string]int64{}
 	token := []byte(cfg.ClientToken)
-	a.macPool.New = func() any { return hmac.New(sha512.New, token) }
+	a.macPool.New = func() any { return &macBuf{h: hmac.New(sha512.New, token)} }
 	a.sa, a.key, a.saErr = parseServiceAccount(cfg.ServiceAccount)
 	return a
 }
@@ -521,4 +522,12 @@ func defaultClient(c Doer) Doer {
 		return http.DefaultClient
 	}
 	return c
+}
+
+// macBuf is a keyed HMAC and the buffer its sums are written to (which on
+// the stack would escape through the hash.Hash interface), pooled
+// together.
+type macBuf struct {
+	h   hash.Hash
+	sum [sha512.Size]byte
 }
