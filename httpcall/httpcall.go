@@ -1,7 +1,9 @@
 // Package httpcall builds the HTTP requests that the fakes send to the
 // router and the adapters send to the fakes, and recycles them: one
 // request, URL, header map and body reader for many calls, so that a call
-// costs no allocation of its own.
+// costs no allocation of its own. URLCache keeps the parse of a URL that
+// a caller sends to many times; ReadAll and ReadBody read a body up to a
+// limit without allocating the limiter.
 //
 // A Request is taken with New, filled with Prepare (and Set for headers of
 // one value), sent with any client's Do, and given back with Release once
