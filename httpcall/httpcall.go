@@ -32,7 +32,8 @@ const maxValues = 4
 
 // Request is one outgoing request with a body of bytes, reusable.
 type Request struct {
-	r      *http.Request // its context is ctx
+	r      *http.Request // the request handed out, reset from tmpl each call
+	tmpl   *http.Request // a request with only ctx set
 	ctx    context.Context
 	u      url.URL
 	header http.Header
@@ -80,29 +81,26 @@ func (q *Request) Prepare(ctx context.Context, method string, u *url.URL, body [
 		q.buf = body[:0] // grown in place: keep the larger buffer
 	}
 	q.rd.Reset(body)
-	if q.r == nil || !sameContext(q.ctx, ctx) {
-		q.r = new(http.Request).WithContext(ctx)
+	if q.tmpl == nil || !sameContext(q.ctx, ctx) {
+		q.tmpl = new(http.Request).WithContext(ctx) // nothing but the context
 		q.ctx = ctx
 	}
-	r := q.r
-	ctxReq := *r // keeps the context; every other field is set below
-	ctxReq.Method = method
-	ctxReq.URL = &q.u
-	ctxReq.Proto, ctxReq.ProtoMajor, ctxReq.ProtoMinor = "HTTP/1.1", 1, 1
-	ctxReq.Header = q.header
-	ctxReq.Host = q.u.Host
-	if len(body) == 0 {
-		ctxReq.Body, ctxReq.GetBody, ctxReq.ContentLength = nil, nil, 0
-		if method != http.MethodGet && method != http.MethodHead {
-			ctxReq.Body, ctxReq.GetBody = http.NoBody, noBody
-		}
-	} else {
-		ctxReq.Body, ctxReq.GetBody, ctxReq.ContentLength = (*reqBody)(q), q.getBody, int64(len(body))
+	if q.r == nil {
+		q.r = new(http.Request)
 	}
-	ctxReq.TransferEncoding, ctxReq.Close, ctxReq.Form, ctxReq.PostForm, ctxReq.MultipartForm = nil, false, nil, nil, nil
-	ctxReq.Trailer, ctxReq.RemoteAddr, ctxReq.RequestURI, ctxReq.TLS, ctxReq.Cancel, ctxReq.Response = nil, "", "", nil, nil, nil
-	ctxReq.Pattern = ""
-	*r = ctxReq
+	r := q.r
+	*r = *q.tmpl // every field zero but the context
+	r.Method = method
+	r.URL = &q.u
+	r.Proto, r.ProtoMajor, r.ProtoMinor = "HTTP/1.1", 1, 1
+	r.Header = q.header
+	r.Host = q.u.Host
+	switch {
+	case len(body) != 0:
+		r.Body, r.GetBody, r.ContentLength = (*reqBody)(q), q.getBody, int64(len(body))
+	case method != http.MethodGet && method != http.MethodHead:
+		r.Body, r.GetBody = http.NoBody, noBody
+	}
 	return r
 }
 
