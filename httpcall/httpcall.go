@@ -7,9 +7,10 @@
 //
 // A Request is taken with New, filled with Prepare (and Set for headers of
 // one value), sent with any client's Do, and given back with Release once
-// the answer's body is closed. A Request is given back to the pool only
-// when the client has closed its body too (an http.Transport may do so in
-// a goroutine of its own after Do returns): until then nothing of it is
+// the answer's body is closed (Abandon first when Do failed). A Request is
+// given back to the pool only when the call succeeded and the client has
+// closed every reader of its body too (an http.Transport may do so in a
+// goroutine of its own after Do returns): otherwise nothing of it is
 // reused. The server side must keep neither the *http.Request nor its URL
 // or Header, and must not modify them, as an http.Handler served by a real
 // server cannot.
@@ -43,7 +44,11 @@ type Request struct {
 	vals   [maxValues]string
 	nvals  int
 	lr     io.LimitedReader
-	closed atomic.Bool // the client closed the body
+	// open counts the readers of the body handed to the client (the
+	// Body, and each of GetBody's) that it has not closed yet.
+	open       atomic.Int32
+	bodyClosed atomic.Bool // the Body was closed (once per Prepare)
+	failed     bool        // the call failed: the client may still hold q's parts
 	// getBody is r.GetBody: a new reader of the body, as a client asks
 	// for when it sends the request again.
 	getBody func() (io.ReadCloser, error)
@@ -58,7 +63,8 @@ var pool = sync.Pool{New: func() any {
 // New returns a Request from the pool.
 func New() *Request {
 	q := pool.Get().(*Request)
-	q.closed.Store(false)
+	q.open.Store(0)
+	q.failed = false
 	return q
 }
 
@@ -97,6 +103,8 @@ func (q *Request) Prepare(ctx context.Context, method string, u *url.URL, body [
 	r.Host = q.u.Host
 	switch {
 	case len(body) != 0:
+		q.open.Store(1)
+		q.bodyClosed.Store(false)
 		r.Body, r.GetBody, r.ContentLength = (*reqBody)(q), q.getBody, int64(len(body))
 	case method != http.MethodGet && method != http.MethodHead:
 		r.Body, r.GetBody = http.NoBody, noBody
@@ -156,12 +164,23 @@ func (q *Request) Set(key, v string) {
 	q.header[key] = q.vals[i : i+1 : i+1]
 }
 
+// Abandon marks the call as failed: Release then leaves q to the
+// collector, since a transport may still be writing a request it gave up
+// on. Call it when Do returns an error; nil q is allowed.
+func (q *Request) Abandon() {
+	if q != nil {
+		q.failed = true
+	}
+}
+
 // Release gives q back to the pool once the client is done with it: call
 // it after closing the answer's body, and use neither q nor its request
-// after. A request whose body the client has not closed (a transport that
-// closes it in a goroutine of its own, later) is left to the collector.
+// after. A request whose call failed (Abandon), or one with a reader of
+// its body that the client has not closed (a transport closes it in a
+// goroutine of its own, after writing it), is left to the collector. Nil q
+// is allowed.
 func (q *Request) Release() {
-	if len(q.body) != 0 && !q.closed.Load() {
+	if q == nil || q.failed || q.open.Load() != 0 {
 		return
 	}
 	q.body = nil
@@ -175,17 +194,37 @@ func (q *Request) Release() {
 }
 
 func (q *Request) newBody() (io.ReadCloser, error) {
-	return io.NopCloser(bytes.NewReader(q.body)), nil
+	q.open.Add(1)
+	rb := &rewound{q: q}
+	rb.Reset(q.body)
+	return rb, nil
+}
+
+// rewound is a body GetBody hands out: a reader of the body that counts
+// its closing.
+type rewound struct {
+	bytes.Reader
+	q      *Request
+	closed atomic.Bool
+}
+
+func (b *rewound) Close() error {
+	if b.closed.CompareAndSwap(false, true) {
+		b.q.open.Add(-1)
+	}
+	return nil
 }
 
 // reqBody is a Request as the request's Body: it reads the body and
-// records its closing.
+// counts its closing, once.
 type reqBody Request
 
 func (b *reqBody) Read(p []byte) (int, error) { return b.rd.Read(p) }
 
 func (b *reqBody) Close() error {
-	b.closed.Store(true)
+	if b.bodyClosed.CompareAndSwap(false, true) {
+		b.open.Add(-1)
+	}
 	return nil
 }
 

@@ -234,3 +234,43 @@ func TestReadBody(t *testing.T) {
 		t.Errorf("error: %v, %q", err, buf.String())
 	}
 }
+
+// TestReleaseWaitsForRewoundBodies: a body GetBody handed out keeps the
+// request from reuse until it is closed, and Abandon keeps it for good.
+func TestReleaseWaitsForRewoundBodies(t *testing.T) {
+	u := mustParse(t, "http://h.test/p")
+	q := New()
+	r := q.Prepare(context.Background(), "POST", u, []byte("x"))
+	again, _ := r.GetBody()
+	r.Body.Close()
+	r.Body.Close() // a second Close counts nothing
+	q.Release()
+	for i := 0; i < 100; i++ {
+		if New() == q {
+			t.Fatal("reused while a rewound body was open")
+		}
+	}
+	b, _ := io.ReadAll(again)
+	if string(b) != "x" {
+		t.Errorf("rewound body %q", b)
+	}
+	again.Close()
+	again.Close()
+	if n := q.open.Load(); n != 0 {
+		t.Errorf("open readers %d after every Close", n)
+	}
+
+	q = New()
+	r = q.Prepare(context.Background(), "POST", u, []byte("y"))
+	r.Body.Close()
+	q.Abandon()
+	q.Release()
+	for i := 0; i < 100; i++ {
+		if New() == q {
+			t.Fatal("reused after Abandon")
+		}
+	}
+	var none *Request
+	none.Abandon()
+	none.Release()
+}

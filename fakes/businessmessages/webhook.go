@@ -433,6 +433,7 @@ func (s *Server) post(ctx context.Context, url string, h http.Header, body []byt
 	req.Header = h // the journal keeps h; the receiver only reads it
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		if isTimeout(err) {
 			return 0, errTimeout.Error()
 		}

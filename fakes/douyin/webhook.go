@@ -452,6 +452,7 @@ func (s *Server) call(ctx context.Context, body []byte, header http.Header) (int
 	}
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		return 0, nil, err
 	}
 	defer resp.Body.Close()

@@ -483,6 +483,7 @@ func (s *Server) post(ctx context.Context, body []byte) (int, map[string][]strin
 func (s *Server) do(req *http.Request, hdr http.Header, q *httpcall.Request) (int, map[string][]string, error) {
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("no answer within %v", s.cfg.WebhookTimeout)
 		}

@@ -397,6 +397,7 @@ func (s *Server) setHeaders(h http.Header, body []byte, q *httpcall.Request) {
 func (s *Server) do(req *http.Request, q *httpcall.Request) (int, error) {
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		return 0, err
 	}
 	if q != nil {

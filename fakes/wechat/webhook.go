@@ -528,6 +528,7 @@ func (s *Server) call(ctx context.Context, method, target string, body []byte) (
 	}
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		return 0, nil, hdr, err
 	}
 	defer resp.Body.Close()

@@ -370,6 +370,7 @@ func (s *Server) post(ctx context.Context, body []byte) (int, error) {
 	h["User-Agent"] = hdrUA
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		return 0, err
 	}
 	io.Copy(io.Discard, q.Limit(resp.Body, 1<<20)) //nolint:errcheck // draining only

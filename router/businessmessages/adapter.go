@@ -457,6 +457,7 @@ func (a *Adapter) post(ctx context.Context, u string, body []byte) error {
 	req.Header["Authorization"] = a.bearerHeader(tok)
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		return err
 	}
 	defer resp.Body.Close()

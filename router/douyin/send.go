@@ -224,6 +224,7 @@ func (a *Adapter) call(ctx context.Context, u *url.URL, tok string, body []byte)
 	}
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		return 0, nil, err
 	}
 	defer resp.Body.Close()

@@ -277,6 +277,7 @@ func (a *Adapter) call(ctx context.Context, retryKey, token, to string, msgs []M
 	}
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		return APIResult{}, err
 	}
 	defer resp.Body.Close()

@@ -297,6 +297,7 @@ func (a *Adapter) postJSON(ctx context.Context, body []byte) (int, []byte, error
 	req.Header["Content-Type"] = hdrJSON
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		return 0, nil, fmt.Errorf("messenger: %w", err)
 	}
 	defer resp.Body.Close()

@@ -360,9 +360,10 @@ func (a *Adapter) call(ctx context.Context, op, method string, path int, query s
 		return 0, nil, fmt.Errorf("wechat: %s: bad base URL %q", op, a.cfg.BaseURL)
 	}
 	var req *http.Request
+	var q *httpcall.Request
 	if len(body) != 0 && ctx != nil {
 		// Recycled: the request, the URL and the header map.
-		q := httpcall.New()
+		q = httpcall.New()
 		defer q.Release()
 		req = q.Prepare(ctx, method, base, body)
 		q.URL().RawQuery = query
@@ -372,6 +373,7 @@ func (a *Adapter) call(ctx context.Context, op, method string, path int, query s
 	}
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = &url.Error{Op: ue.Op, URL: a.cfg.BaseURL + apiPaths[path], Err: ue.Err}

@@ -307,6 +307,7 @@ func (a *Adapter) postJSONWith(ctx context.Context, q *httpcall.Request, target 
 	h["Content-Type"] = hdrJSON
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		return 0, nil, fmt.Errorf("whatsapp: send: %w", err)
 	}
 	defer resp.Body.Close()
