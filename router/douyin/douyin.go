@@ -62,7 +62,8 @@ type Config struct {
 	// refusal comes back as a *router.PlatformError.
 	Post func(req SendRequest) (msgID string, err error)
 	// OnEvent, when set, receives each new event that is not a customer
-	// message (after dedupe), from the goroutine serving the webhook.
+	// message (after dedupe), from the goroutine serving the webhook: a
+	// copy of the event, its own to keep.
 	OnEvent func(now time.Time, e *Event)
 }
 
@@ -268,7 +269,8 @@ func (a *Adapter) Accept(ev *Event) (int, []byte) {
 	}
 	if !message {
 		if a.cfg.OnEvent != nil {
-			a.cfg.OnEvent(now, ev)
+			e := *ev // the hook's own copy, so that ev itself stays off the heap
+			a.cfg.OnEvent(now, &e)
 		}
 		return http.StatusOK, nil
 	}

@@ -184,8 +184,10 @@ type apiAnswer struct {
 // status.
 func (ans *apiAnswer) check(op string, status int, body []byte) error {
 	if !fastAnswer(body, ans) {
-		*ans = apiAnswer{}
-		if err := json.Unmarshal(body, ans); err != nil {
+		var slow apiAnswer // on the heap (encoding/json) only on this path, not ans
+		err := json.Unmarshal(body, &slow)
+		*ans = slow
+		if err != nil {
 			return fmt.Errorf("douyin: %s: HTTP %d: unparseable answer %q: %w", op, status, truncate(body), err)
 		}
 	}
