@@ -95,8 +95,10 @@ type Env struct {
 	// Network says how the fake and the router reach each other.
 	Network Network
 	// Client makes the HTTP calls in both directions: the fake's webhooks
-	// and the adapter's API calls. Nil on the Direct network.
-	Client *http.Client
+	// and the adapter's API calls. On the Memory network it is the
+	// world's *Transport, which serves a call without an http.Client; on
+	// Loopback and Serve an *http.Client. Nil on the Direct network.
+	Client Doer
 	// Mount serves h as the named part of the platform ("api" for the
 	// fake's API, "webhook" for the router's endpoint) and returns the base
 	// URL the other side calls, without a trailing slash. Nil on the
@@ -115,6 +117,12 @@ type Env struct {
 	// world that retains everything: Options.Retain, serve) keeps every
 	// customer's.
 	Keep func(customer string) bool
+}
+
+// Doer makes HTTP calls: *http.Client's Do method. The fakes' and the
+// adapters' Config.Client take one.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
 }
 
 // Binding is one platform opened in a world.

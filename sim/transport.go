@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -32,6 +33,10 @@ import (
 // through Header after that are not seen. A handler that panics with
 // http.ErrAbortHandler fails the round trip with an error; any other panic
 // goes on to the caller.
+//
+// Its Do method serves a call as an http.Client over the transport would,
+// without the client's work for redirects; the Memory network hands the
+// transport itself to the platforms as their client (Env.Client).
 type Transport struct {
 	mu    sync.Mutex                       // serializes Handle
 	hosts atomic.Pointer[map[string]*host] // copied on write
@@ -111,6 +116,9 @@ func (t *Transport) RoundTrip(req *http.Request) (resp *http.Response, err error
 	if in.Body == nil {
 		in.Body = http.NoBody
 	}
+	if in.Header == nil {
+		in.Header = make(http.Header) // as http.Client gives the transport
+	}
 	w := writers.Get().(*response)
 	defer func() {
 		*in = http.Request{}
@@ -141,6 +149,43 @@ func (t *Transport) RoundTrip(req *http.Request) (resp *http.Response, err error
 		Request:       req,
 	}
 	return &x.resp, nil
+}
+
+// Do serves req as (&http.Client{Transport: t}).Do(req) would, without
+// the client: no copy of the headers kept for redirects, no request
+// forked. Its answers and errors are the client's (an error is a
+// *url.Error naming the method and URL), with one difference: Do does not
+// follow redirects, and returns a 3xx answer as it is (no handler on the
+// memory network answers with one). A request whose URL carries user
+// information goes through an http.Client, which turns it into a Basic
+// Authorization header. A call has no timeout: the handler runs in the
+// caller's goroutine.
+func (t *Transport) Do(req *http.Request) (*http.Response, error) {
+	if req.URL == nil || req.URL.User != nil || req.RequestURI != "" {
+		return (&http.Client{Transport: t}).Do(req) // its errors, its Authorization
+	}
+	resp, err := t.RoundTrip(req)
+	if err != nil {
+		return nil, &url.Error{Op: urlErrorOp(req.Method), URL: req.URL.String(), Err: err}
+	}
+	return resp, nil
+}
+
+// urlErrorOp is the Op of the *url.Error that http.Client returns for a
+// request with method m: "Post" for POST, "Get" for none.
+func urlErrorOp(m string) string {
+	switch m {
+	case "", http.MethodGet:
+		return "Get"
+	case http.MethodPost:
+		return "Post"
+	}
+	for i := 0; i < len(m); i++ {
+		if m[i] < ' ' || m[i] > '~' {
+			return m
+		}
+	}
+	return m[:1] + strings.ToLower(m[1:])
 }
 
 // serve calls the handler; a panic with http.ErrAbortHandler, which a
@@ -278,20 +323,20 @@ func (w *response) Flush() {
 	}
 }
 
-// statusLines holds "200 OK" and the like for the codes net/http names.
-var statusLines = func() map[int]string {
-	m := map[int]string{}
-	for code := 100; code < 600; code++ {
+// statusLines holds "200 OK" and the like for the codes net/http names,
+// by code.
+var statusLines = func() (lines [600]string) {
+	for code := 100; code < len(lines); code++ {
 		if text := http.StatusText(code); text != "" {
-			m[code] = strconv.Itoa(code) + " " + text
+			lines[code] = strconv.Itoa(code) + " " + text
 		}
 	}
-	return m
+	return lines
 }()
 
 func statusLine(code int) string {
-	if s, ok := statusLines[code]; ok {
-		return s
+	if code >= 0 && code < len(statusLines) && statusLines[code] != "" {
+		return statusLines[code]
 	}
 	// As net/http's client reads a server's line for a code it does not name.
 	return fmt.Sprintf("%d status code %d", code, code)

@@ -309,3 +309,88 @@ func TestTransportDoesNotModifyTheRequest(t *testing.T) {
 		t.Errorf("request modified: %+v", req)
 	}
 }
+
+// TestTransportDoAnswersAsTheClient: Transport.Do, which serves a call
+// without an http.Client, gives what (&http.Client{Transport: t}).Do
+// gives: the handler sees the same request, the caller the same answer or
+// the same error text.
+func TestTransportDoAnswersAsTheClient(t *testing.T) {
+	tr := sim.NewTransport()
+	tr.Handle("svc.test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("X-Seen", fmt.Sprintf("%s %s %s auth=%q ct=%q hdr=%v len=%d", r.Method, r.RequestURI, r.Host,
+			r.Header.Get("Authorization"), r.Header.Get("Content-Type"), r.Header != nil, r.ContentLength))
+		w.WriteHeader(http.StatusAccepted)
+		w.Write(b)
+	}))
+	tr.Handle("abort.test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { panic(http.ErrAbortHandler) }))
+	tests := []struct {
+		name, method, url, body string
+		nilHeader               bool
+	}{
+		{name: "get", method: "GET", url: "http://svc.test/a?b=c"},
+		{name: "post", method: "POST", url: "http://svc.test/p", body: `{"x":1}`},
+		{name: "user info", method: "POST", url: "http://u:secret@svc.test/p", body: "x"},
+		{name: "nil header", method: "GET", url: "http://svc.test/", nilHeader: true},
+		{name: "no method", method: "", url: "http://svc.test/"},
+		{name: "unknown host", method: "PUT", url: "http://nowhere.test/p", body: "x"},
+		{name: "unknown host, user info", method: "GET", url: "http://u:secret@nowhere.test/"},
+		{name: "lower-case method", method: "patch", url: "http://nowhere.test/"},
+		{name: "aborted", method: "DELETE", url: "http://abort.test/"},
+	}
+	type answer struct {
+		status     int
+		seen, body string
+		err        string
+	}
+	call := func(do func(*http.Request) (*http.Response, error), tc struct {
+		name, method, url, body string
+		nilHeader               bool
+	}) answer {
+		var rd io.Reader
+		if tc.body != "" {
+			rd = strings.NewReader(tc.body)
+		}
+		req, err := http.NewRequest(tc.method, tc.url, rd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "text/plain")
+		if tc.nilHeader {
+			req.Header = nil
+		}
+		resp, err := do(req)
+		if err != nil {
+			if resp != nil {
+				t.Errorf("%s: a response with the error", tc.name)
+			}
+			return answer{err: err.Error()}
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return answer{status: resp.StatusCode, seen: resp.Header.Get("X-Seen"), body: string(b)}
+	}
+	for _, tc := range tests {
+		want := call((&http.Client{Transport: tr}).Do, tc)
+		got := call(tr.Do, tc)
+		if got != want {
+			t.Errorf("%s: Do gave %+v, the client %+v", tc.name, got, want)
+		}
+	}
+}
+
+// TestTransportDoReturnsRedirects: Do does not follow a redirect (nothing
+// on the memory network answers with one): the caller gets the 3xx.
+func TestTransportDoReturnsRedirects(t *testing.T) {
+	tr := sim.NewTransport()
+	tr.Handle("r.test", http.RedirectHandler("/new", http.StatusFound))
+	req, _ := http.NewRequest("GET", "http://r.test/old", nil)
+	resp, err := tr.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close() // after reading Header, which the transport recycles
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/new" {
+		t.Errorf("got %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}

@@ -403,7 +403,7 @@ func (w *World) networkName() Network {
 }
 
 // network sets up how the world's fakes and router reach each other.
-func (w *World) network() (mount func(platform, part string, h http.Handler) (string, error), client *http.Client, err error) {
+func (w *World) network() (mount func(platform, part string, h http.Handler) (string, error), client Doer, err error) {
 	switch w.networkName() {
 	case Memory:
 		t := NewTransport()
@@ -411,7 +411,7 @@ func (w *World) network() (mount func(platform, part string, h http.Handler) (st
 			host := part + "." + platform + ".omnisim"
 			t.Handle(host, h)
 			return "http://" + host, nil
-		}, &http.Client{Transport: t}, nil
+		}, t, nil
 	case Loopback:
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

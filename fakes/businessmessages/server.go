@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // Config configures a fake platform; zero values get the defaults.
@@ -47,7 +47,7 @@ type Config struct {
 	// there.
 	WebhookURL string
 	// Client calls WebhookURL; default http.DefaultClient.
-	Client *http.Client
+	Client Doer
 	// Direct, when set, replaces the webhook's HTTP call: the fake hands
 	// each payload to it as a value and takes its answer as the HTTP
 	// status (the Direct network). Retries and the journal are the same.
@@ -139,9 +139,11 @@ const (
 // http.Handler. All methods are safe for concurrent use.
 type Server struct {
 	cfg     Config
+	hookURL httpcall.URLCache // Config.WebhookURL parsed once
 	key     *rsa.PrivateKey
 	retire  time.Time // zero: never
-	macPool sync.Pool // HMAC-SHA512 keyed with ClientToken
+	macPool sync.Pool // *macBuf: HMAC-SHA512 keyed with ClientToken
+	agent   string    // Agent(), made once
 
 	mu       sync.Mutex
 	rnd      uint64
@@ -185,9 +187,7 @@ func New(cfg Config) *Server {
 	def(&cfg.PrivateKeyID, DefaultPrivateKeyID)
 	def(&cfg.BaseURL, DefaultBaseURL)
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
-	}
+	cfg.Client = defaultClient(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -235,7 +235,8 @@ func New(cfg Config) *Server {
 		}
 	}
 	token := []byte(cfg.ClientToken)
-	s.macPool.New = func() any { return hmac.New(sha512.New, token) }
+	s.macPool.New = func() any { return &macBuf{h: hmac.New(sha512.New, token)} }
+	s.agent = "brands/" + s.cfg.BrandID + "/agents/" + s.cfg.AgentID
 	lim := cfg.JournalLimit
 	s.requests.limit, s.webhooks.limit, s.deliveries.limit, s.errs.limit = lim, lim, lim, lim
 	return s
@@ -261,7 +262,7 @@ func (s *Server) SetWebhookURL(u string) {
 }
 
 // Agent is the agent's resource name, "brands/B/agents/A".
-func (s *Server) Agent() string { return "brands/" + s.cfg.BrandID + "/agents/" + s.cfg.AgentID }
+func (s *Server) Agent() string { return s.agent }
 
 // TokenURI is the token endpoint's URL.
 func (s *Server) TokenURI() string {
@@ -504,7 +505,7 @@ func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request, now t
 			return
 		}
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	body, err := httpcall.ReadAll(r.Body, maxBody+1)
 	if err != nil || len(body) > maxBody {
 		s.writeError(w, r, now, id, errInvalid("The request body could not be read or is over 1 MB."))
 		return
@@ -540,8 +541,8 @@ func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request, now t
 		s.writeError(w, r, now, id, e)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-	w.Write(msg.AppendJSON(make([]byte, 0, 256)))
+	w.Header()["Content-Type"] = hdrJSONUTF8
+	w.Write(msg.AppendJSON(make([]byte, 0, 512)))
 	s.logRequest(now, r, http.StatusOK, "")
 	s.afterDelivery(r.Context(), msg)
 }
@@ -557,11 +558,10 @@ func cmpOr(v ...string) string {
 
 // macSign returns base64(HMAC-SHA512(ClientToken, body)).
 func (s *Server) macSign(body []byte) string {
-	m := s.macPool.Get().(hash.Hash)
-	m.Reset()
-	m.Write(body)
-	var sum [sha512.Size]byte
-	out := base64.StdEncoding.EncodeToString(m.Sum(sum[:0]))
+	m := s.macPool.Get().(*macBuf)
+	m.h.Reset()
+	m.h.Write(body)
+	out := base64.StdEncoding.EncodeToString(m.h.Sum(m.sum[:0]))
 	s.macPool.Put(m)
 	return out
 }
@@ -581,4 +581,32 @@ var errTimeout = errors.New("webhook timed out")
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// Doer makes HTTP calls: an *http.Client, or anything with its Do method,
+// such as an in-memory transport that serves a call without a client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
+// or a nil *http.Client).
+func defaultClient(c Doer) Doer {
+	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
+		return http.DefaultClient
+	}
+	return c
+}
+
+// hdrJSONUTF8 is the Content-Type of a send's answer, shared by every
+// answer (never modified: a header Add appends to a copy, since its
+// capacity is its length).
+var hdrJSONUTF8 = []string{"application/json; charset=UTF-8"}
+
+// macBuf is a keyed HMAC and the buffer its sums are written to (which on
+// the stack would escape through the hash.Hash interface), pooled
+// together.
+type macBuf struct {
+	h   hash.Hash
+	sum [sha512.Size]byte
 }

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // UserMessage is a webhook payload: a user's message, receipts or status,
@@ -392,7 +393,7 @@ func (s *Server) try(ctx context.Context, p *pending) (status int, faulted bool)
 		wh.Status = s.cfg.Direct(um)
 	} else {
 		wh.URL, wh.Body = s.cfg.WebhookURL, p.body
-		wh.Header = http.Header{"Content-Type": {"application/json"}, "X-Goog-Signature": {s.macSign(p.body)}}
+		wh.Header = http.Header{"Content-Type": hdrJSON, "X-Goog-Signature": {s.macSign(p.body)}}
 		wh.Status, wh.Err = s.post(ctx, wh.URL, wh.Header, p.body)
 	}
 	if f == fault.TryTimeout {
@@ -416,19 +417,33 @@ func (s *Server) post(ctx context.Context, url string, h http.Header, body []byt
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.WebhookTimeout)
 		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return 0, err.Error()
+	var req *http.Request
+	var q *httpcall.Request
+	if u := s.hookURL.Parse(url); u != nil && ctx != nil && len(body) != 0 {
+		// Recycled: the request and a copy of the URL parsed once.
+		q = httpcall.New()
+		defer q.Release()
+		req = q.Prepare(ctx, http.MethodPost, u, body)
+	} else {
+		var err error
+		if req, err = http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body)); err != nil {
+			return 0, err.Error()
+		}
 	}
 	req.Header = h // the journal keeps h; the receiver only reads it
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		if isTimeout(err) {
 			return 0, errTimeout.Error()
 		}
 		return 0, err.Error()
 	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	if q != nil {
+		io.Copy(io.Discard, q.Limit(resp.Body, 1<<20))
+	} else {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	}
 	resp.Body.Close()
 	return resp.StatusCode, ""
 }
@@ -541,3 +556,8 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// hdrJSON is a webhook's Content-Type, shared by every webhook and the
+// journal's copies of their headers (never modified: a header Add appends
+// to a copy, since its capacity is its length).
+var hdrJSON = []string{"application/json"}

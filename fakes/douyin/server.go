@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // Defaults of Config.
@@ -50,7 +51,7 @@ type Config struct {
 	AccountOpenID string // the merchant account; default DefaultAccountOpenID
 	WebhookURL    string // the router's URL; webhooks and Verify go there
 	// Client calls WebhookURL; default http.DefaultClient.
-	Client *http.Client
+	Client Doer
 	// Deliver, when set, takes every webhook as a value instead of an HTTP
 	// call, and answers with the HTTP status the router would. No bytes
 	// are written or signed.
@@ -112,7 +113,8 @@ type Config struct {
 type Server struct {
 	URL string
 
-	cfg Config
+	cfg     Config
+	hookURL httpcall.URLCache // Config.WebhookURL parsed once
 
 	mu        sync.Mutex
 	ids       idgen
@@ -174,9 +176,7 @@ func New(cfg Config) *Server {
 	if cfg.Scopes == nil {
 		cfg.Scopes = DefaultScopes
 	}
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
-	}
+	cfg.Client = defaultClient(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -273,7 +273,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.addRequestLocked(Request{At: s.now(), Method: r.Method, Path: r.URL.Path, Status: status, Code: code})
 	s.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header()["Content-Type"] = hdrJSONUTF8
 	w.WriteHeader(status)
 	w.Write(body)
 }
@@ -358,7 +358,7 @@ func (s *Server) handleSend(r *http.Request, raw []byte) (int, []byte, int) {
 	if e != nil {
 		return s.failLocked(now, PathSend, req.ToUserID, e)
 	}
-	b := appendField([]byte(`{"data":{`), "msg_id", id)
+	b := appendField(append(make([]byte, 0, 256), `{"data":{`...), "msg_id", id)
 	b = append(b, `},"extra":{"error_code":0,"description":"","sub_error_code":0,"sub_description":"","logid":"`...)
 	b = append(s.ids.appendLogID(b, now), '"')
 	b = appendIntField(b, "now", now.UnixMilli())
@@ -520,3 +520,23 @@ func queryGet(raw, key string) string {
 	}
 	return ""
 }
+
+// Doer makes HTTP calls: an *http.Client, or anything with its Do method,
+// such as an in-memory transport that serves a call without a client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
+// or a nil *http.Client).
+func defaultClient(c Doer) Doer {
+	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
+		return http.DefaultClient
+	}
+	return c
+}
+
+// hdrJSONUTF8 is the Content-Type of the API's answers, shared by every
+// answer (never modified: a header Add appends to a copy, since its
+// capacity is its length).
+var hdrJSONUTF8 = []string{"application/json; charset=utf-8"}

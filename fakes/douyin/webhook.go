@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // ErrNoWebhookURL is returned when a webhook is due and neither
@@ -428,20 +429,38 @@ func (s *Server) call(ctx context.Context, body []byte, header http.Header) (int
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.WebhookTimeout)
 		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
-	if err != nil {
-		return 0, nil, err
-	}
-	for k, v := range header {
-		req.Header[k] = v
+	var req *http.Request
+	var q *httpcall.Request
+	if u := s.hookURL.Parse(s.cfg.WebhookURL); u != nil && ctx != nil && len(body) != 0 {
+		// Recycled: the request, a copy of the URL parsed once, the
+		// header map.
+		q = httpcall.New()
+		defer q.Release()
+		req = q.Prepare(ctx, http.MethodPost, u, body)
+		h := q.Header()
+		for k, v := range header {
+			h[k] = v
+		}
+	} else {
+		var err error
+		if req, err = http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body)); err != nil {
+			return 0, nil, err
+		}
+		for k, v := range header {
+			req.Header[k] = v
+		}
 	}
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	var buf [64]byte
-	reply, err := readAnswer(resp.Body, buf[:0])
+	var buf []byte // the answer is read into q's buffer, then copied
+	if q != nil {
+		buf = q.Scratch()
+	}
+	reply, err := readAnswer(resp.Body, buf)
 	if err != nil {
 		return 0, nil, fmt.Errorf("reading the answer: %w", err)
 	}

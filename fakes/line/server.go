@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // The API paths the fake serves.
@@ -52,7 +52,7 @@ type Config struct {
 	BasicID            string // the account's "@" id in GET /v2/bot/info; default "@omnisim"
 	WebhookURL         string // where webhooks go
 	// Client sends the webhooks; default http.DefaultClient.
-	Client *http.Client
+	Client Doer
 	// Clock is the platform's time; default time.Now.
 	Clock func() time.Time
 	// Seed seeds the platform's ids.
@@ -154,9 +154,7 @@ func New(cfg Config) *Server {
 	def(&cfg.ChannelAccessToken, DefaultChannelAccessToken)
 	def(&cfg.BotUserID, DefaultBotUserID)
 	def(&cfg.BasicID, "@omnisim")
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
-	}
+	cfg.Client = defaultClient(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -290,7 +288,7 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) (status int, 
 		return st, rid, ""
 	}
 	retryKey = r.Header.Get("X-Line-Retry-Key")
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodySize+1))
+	body, err := httpcall.ReadAll(r.Body, MaxBodySize+1)
 	if err != nil || len(body) > MaxBodySize {
 		rid := s.requestID()
 		return writeError(w, rid, &Error{Status: http.StatusRequestEntityTooLarge, Message: "Request entity too large"}), rid, retryKey
@@ -316,8 +314,8 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) (status int, 
 		return writeError(w, e.RequestID, e), e.RequestID, retryKey
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Line-Request-Id", res.RequestID)
+	h["Content-Type"] = hdrJSON
+	h["X-Line-Request-Id"] = []string{res.RequestID}
 	w.WriteHeader(http.StatusOK)
 	w.Write(AppendSendResponse(make([]byte, 0, 64+80*len(res.SentMessages)), res.SentMessages))
 	return http.StatusOK, res.RequestID, retryKey
@@ -490,3 +488,23 @@ func (s *Server) Profile(userID string) (name string, ok bool) {
 	}
 	return u.name, true
 }
+
+// Doer makes HTTP calls: an *http.Client, or anything with its Do method,
+// such as an in-memory transport that serves a call without a client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
+// or a nil *http.Client).
+func defaultClient(c Doer) Doer {
+	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
+		return http.DefaultClient
+	}
+	return c
+}
+
+// hdrJSON is the Content-Type of the API's answers, shared by every answer
+// (never modified: a header Add appends to a copy, since its capacity is
+// its length).
+var hdrJSON = []string{"application/json"}

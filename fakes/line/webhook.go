@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // SignatureHeader is the header of a webhook's signature.
@@ -455,53 +456,47 @@ func (s *Server) post(ctx context.Context, body []byte) (int, map[string][]strin
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.WebhookTimeout)
 		defer cancel()
 	}
-	h := &hookReq{}
-	h.sig[0] = Sign(s.cfg.ChannelSecret, body)
 	// The header is kept by the journal as sent; nothing changes it after.
-	hdr := http.Header{"Content-Type": jsonUTF8, "User-Agent": userAgent, SignatureHeader: h.sig[:]}
-	var req *http.Request
-	if s.hookURL == nil {
+	hdr := http.Header{"Content-Type": jsonUTF8, "User-Agent": userAgent, SignatureHeader: {Sign(s.cfg.ChannelSecret, body)}}
+	if s.hookURL == nil || ctx == nil || len(body) == 0 {
 		// Not a URL New could parse: let http.NewRequest say why.
-		r, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
 		if err != nil {
 			return 0, hdr, err
 		}
-		r.Header = hdr
-		req = r
-	} else {
-		h.u = *s.hookURL
-		h.rd.Reset(body)
-		req = (&http.Request{
-			Method: http.MethodPost, URL: &h.u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-			Header: hdr, Body: h, ContentLength: int64(len(body)), Host: h.u.Host,
-			GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
-		}).WithContext(ctx)
+		req.Header = hdr
+		return s.do(req, hdr, nil)
 	}
+	// Recycled: the request and a copy of the URL parsed in New.
+	q := httpcall.New()
+	defer q.Release()
+	req := q.Prepare(ctx, http.MethodPost, s.hookURL, body)
+	h := q.Header()
+	for k, v := range hdr {
+		h[k] = v
+	}
+	return s.do(req, hdr, q)
+}
+
+// do makes the webhook call req and drains the answer (through q when
+// set).
+func (s *Server) do(req *http.Request, hdr http.Header, q *httpcall.Request) (int, map[string][]string, error) {
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("no answer within %v", s.cfg.WebhookTimeout)
 		}
 		return 0, hdr, err
 	}
-	h.lr = io.LimitedReader{R: resp.Body, N: 1 << 20}
-	io.Copy(io.Discard, &h.lr)
+	if q != nil {
+		io.Copy(io.Discard, q.Limit(resp.Body, 1<<20))
+	} else {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	}
 	resp.Body.Close()
 	return resp.StatusCode, hdr, nil
 }
-
-// hookReq holds what one webhook call needs, in one allocation: the URL,
-// the body's reader (it is the request's Body), the signature and the
-// answer's reader.
-type hookReq struct {
-	u   url.URL
-	rd  bytes.Reader
-	sig [1]string
-	lr  io.LimitedReader
-}
-
-func (h *hookReq) Read(p []byte) (int, error) { return h.rd.Read(p) }
-func (h *hookReq) Close() error               { return nil }
 
 // parseURL parses a URL as http.NewRequest does; nil when it is empty or
 // does not parse.

@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // The defaults of [Config].
@@ -65,7 +66,7 @@ type Config struct {
 	VerifyToken string
 	// WebhookURL is where webhooks go; Client makes those calls.
 	WebhookURL string
-	Client     *http.Client
+	Client     Doer
 	// Deliver, when set, takes every webhook as a value instead of an HTTP
 	// POST (the Direct network): it returns the status the receiver
 	// answered.
@@ -140,6 +141,7 @@ func DefaultRetrySchedule() []time.Duration {
 // concurrent use.
 type Server struct {
 	cfg     Config
+	hookURL httpcall.URLCache // Config.WebhookURL parsed once
 	limits  map[string]AttachmentLimit
 	timeout time.Duration
 	// URL is the Graph base URL once Start has been called.
@@ -150,6 +152,7 @@ type Server struct {
 	macMu  sync.Mutex
 	mac256 hash.Hash
 	mac1   hash.Hash
+	macSum [sha256.Size]byte // where the macs write their sums (a stack array would escape through hash.Hash)
 
 	mu        sync.Mutex
 	ids       idgen
@@ -200,9 +203,7 @@ func New(cfg Config) *Server {
 	if cfg.VerifyToken == "" {
 		cfg.VerifyToken = DefaultVerifyToken
 	}
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
-	}
+	cfg.Client = defaultClient(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -1084,4 +1085,19 @@ func (h *retryHeap) Pop() any {
 	x := old[len(old)-1]
 	*h = old[:len(old)-1]
 	return x
+}
+
+// Doer makes HTTP calls: an *http.Client, or anything with its Do method,
+// such as an in-memory transport that serves a call without a client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
+// or a nil *http.Client).
+func defaultClient(c Doer) Doer {
+	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
+		return http.DefaultClient
+	}
+	return c
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // Sign256 returns the X-Hub-Signature-256 value for body:
@@ -39,7 +41,7 @@ func Sign1(secret string, body []byte) string {
 func (s *Server) signatures(body []byte) (sig256, sig1 string) {
 	s.macMu.Lock()
 	defer s.macMu.Unlock()
-	var sum [sha256.Size]byte
+	sum := &s.macSum // guarded by macMu
 	var buf [7 + 2*sha256.Size + 5 + 2*sha1.Size]byte
 	out := append(buf[:0], "sha256="...)
 	s.mac256.Reset()
@@ -343,22 +345,66 @@ func (s *Server) post(ctx context.Context, body []byte) (int, error) {
 		ctx, cancel = context.WithTimeout(ctx, s.timeout)
 		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
-	if err != nil {
-		return 0, err
+	u := s.hookURL.Parse(s.cfg.WebhookURL)
+	if u == nil || ctx == nil || len(body) == 0 {
+		// Not a URL that parses, or a call http.NewRequest refuses: let
+		// it say why.
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
+		if err != nil {
+			return 0, err
+		}
+		s.setHeaders(req.Header, body, nil)
+		return s.do(req, nil)
 	}
+	// Recycled: the request, a copy of the URL parsed once, the header
+	// map and its values.
+	q := httpcall.New()
+	defer q.Release()
+	req := q.Prepare(ctx, http.MethodPost, u, body)
+	s.setHeaders(req.Header, body, q)
+	return s.do(req, q)
+}
+
+// The webhook's constant header values, shared by every call (never
+// modified: a header Add appends to a copy, since their capacity is their
+// length).
+var (
+	hdrJSON = []string{"application/json"}
+	hdrUA   = []string{userAgent}
+)
+
+// setHeaders sets a webhook's headers on h; the signatures through q when
+// set.
+func (s *Server) setHeaders(h http.Header, body []byte, q *httpcall.Request) {
 	sig256, sig1 := s.signatures(body)
-	req.Header["Content-Type"] = []string{"application/json"}
-	req.Header["X-Hub-Signature-256"] = []string{sig256}
-	if sig1 != "" {
-		req.Header["X-Hub-Signature"] = []string{sig1}
+	h["Content-Type"] = hdrJSON
+	if q != nil {
+		q.Set("X-Hub-Signature-256", sig256)
+		if sig1 != "" {
+			q.Set("X-Hub-Signature", sig1)
+		}
+	} else {
+		h["X-Hub-Signature-256"] = []string{sig256}
+		if sig1 != "" {
+			h["X-Hub-Signature"] = []string{sig1}
+		}
 	}
-	req.Header["User-Agent"] = []string{userAgent}
+	h["User-Agent"] = hdrUA
+}
+
+// do makes the webhook call req and drains the answer (through q when
+// set).
+func (s *Server) do(req *http.Request, q *httpcall.Request) (int, error) {
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		return 0, err
 	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) //nolint:errcheck // draining only
+	if q != nil {
+		io.Copy(io.Discard, q.Limit(resp.Body, 1<<20)) //nolint:errcheck // draining only
+	} else {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) //nolint:errcheck // draining only
+	}
 	resp.Body.Close()
 	return resp.StatusCode, nil
 }

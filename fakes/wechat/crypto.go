@@ -76,6 +76,41 @@ func sortedSum[T string | []byte](parts []T, buf []byte) ([sha1.Size]byte, []byt
 	return sha1.Sum(b), b[:0]
 }
 
+// sortedSumBytes is sortedSum of byte slices, written out: called through
+// the generic function's dictionary, the parts would escape to the heap
+// (and with them the caller's stack buffers of a push's timestamp and
+// nonce).
+func sortedSumBytes(parts [][]byte, buf []byte) ([sha1.Size]byte, []byte) {
+	// The order is sorted as indexes, so that no copy of the parts goes to
+	// the heap.
+	var arr [4]int
+	idx := arr[:0]
+	if len(parts) > len(arr) {
+		idx = make([]int, 0, len(parts))
+	}
+	for i := range parts {
+		idx = append(idx, i)
+	}
+	for i := 1; i < len(idx); i++ { // insertion sort: three or four parts
+		for j := i; j > 0 && string(parts[idx[j]]) < string(parts[idx[j-1]]); j-- {
+			idx[j], idx[j-1] = idx[j-1], idx[j]
+		}
+	}
+	if buf == nil {
+		var stack [128]byte
+		b := stack[:0]
+		for _, i := range idx {
+			b = append(b, parts[i]...)
+		}
+		return sha1.Sum(b), nil
+	}
+	b := buf[:0]
+	for _, i := range idx {
+		b = append(b, parts[i]...)
+	}
+	return sha1.Sum(b), b[:0]
+}
+
 // signatureEqual compares two hex signatures in constant time.
 func signatureEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1

@@ -57,7 +57,7 @@ type Config struct {
 	Mode           Mode   // Plaintext (default), Compatible or Safe
 	WebhookURL     string // the router's URL; webhooks and Verify go there
 	// Client calls WebhookURL; default http.DefaultClient.
-	Client *http.Client
+	Client Doer
 	// Clock is the platform's time, default time.Now; the fake reads no
 	// other clock (webhook timeouts excepted, which are real durations).
 	Clock func() time.Time
@@ -230,9 +230,7 @@ func New(cfg Config) *Server {
 	if cfg.WebhookTimeout < 0 {
 		cfg.WebhookTimeout = DefaultWebhookTimeout
 	}
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
-	}
+	cfg.Client = defaultClient(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -812,4 +810,19 @@ func (s *Server) RepliesLeft(openid string) int {
 		}
 	}
 	return n
+}
+
+// Doer makes HTTP calls: an *http.Client, or anything with its Do method,
+// such as an in-memory transport that serves a call without a client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
+// or a nil *http.Client).
+func defaultClient(c Doer) Doer {
+	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
+		return http.DefaultClient
+	}
+	return c
 }

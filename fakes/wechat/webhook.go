@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // ErrNoWebhookURL is returned by the customer-side calls and Verify when
@@ -375,7 +377,7 @@ func (s *Server) envelope(plain []byte, now time.Time, openid string) (string, [
 		s.ids.random16(&random)
 	}
 	s.mu.Unlock()
-	sig, _ := sortedSum([][]byte{s.tokenBytes, ts, nonce}, nil)
+	sig, _ := sortedSumBytes([][]byte{s.tokenBytes, ts, nonce}, nil)
 
 	// The body: in Plaintext mode the XML, otherwise with Encrypt written
 	// in place (a base64 text holds no "]]>", so it needs one CDATA
@@ -403,7 +405,7 @@ func (s *Server) envelope(plain []byte, now time.Time, openid string) (string, [
 		body, scratch = s.appendEncrypt(body, &random, plain, scratch)
 		enc := body[encAt:]
 		body = append(body, "]]></Encrypt></xml>"...)
-		msgSig, scratch = sortedSum([][]byte{s.tokenBytes, ts, nonce, enc}, scratch)
+		msgSig, scratch = sortedSumBytes([][]byte{s.tokenBytes, ts, nonce, enc}, scratch)
 		putBuf(sb, scratch)
 	}
 
@@ -511,9 +513,12 @@ func (s *Server) call(ctx context.Context, method, target string, body []byte) (
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.WebhookTimeout)
 		defer cancel()
 	}
-	req, err := s.newRequest(ctx, method, target, body)
+	req, q, err := s.newRequest(ctx, method, target, body)
 	if err != nil {
 		return 0, nil, nil, err
+	}
+	if q != nil {
+		defer q.Release()
 	}
 	// The journal's copy of the headers sent, the same for every call: one
 	// map kept by all the entries.
@@ -523,6 +528,7 @@ func (s *Server) call(ctx context.Context, method, target string, body []byte) (
 	}
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		return 0, nil, hdr, err
 	}
 	defer resp.Body.Close()
@@ -538,47 +544,36 @@ func (s *Server) call(ctx context.Context, method, target string, body []byte) (
 // Mozilla/4.0. A POST to the webhook, whose URL is WebhookURL and a query,
 // reuses the parse of WebhookURL made by New (the same URL: url.Parse cuts
 // the query off before parsing the rest).
-func (s *Server) newRequest(ctx context.Context, method, target string, body []byte) (*http.Request, error) {
+func (s *Server) newRequest(ctx context.Context, method, target string, body []byte) (*http.Request, *httpcall.Request, error) {
 	base := s.hookBase
-	if body == nil || method != http.MethodPost || base == nil || !strings.HasPrefix(target, s.cfg.WebhookURL) {
+	if len(body) == 0 || ctx == nil || method != http.MethodPost || base == nil || !strings.HasPrefix(target, s.cfg.WebhookURL) {
 		var rd io.Reader
 		if body != nil {
 			rd = bytes.NewReader(body)
 		}
 		req, err := http.NewRequestWithContext(ctx, method, target, rd)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		req.Header = callHeader(body != nil)
-		return req, nil
+		return req, nil, nil
 	}
-	u := new(url.URL)
-	*u = *base
-	_, u.RawQuery, _ = strings.Cut(target, "?")
-	rd := &bodyReader{}
-	rd.Reset(body)
-	req := &http.Request{
-		Method:        method,
-		URL:           u,
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        callHeader(true),
-		Body:          rd,
-		ContentLength: int64(len(body)),
-		GetBody: func() (io.ReadCloser, error) {
-			rd := &bodyReader{}
-			rd.Reset(body)
-			return rd, nil
-		},
-		Host: u.Host,
-	}
-	if len(body) == 0 {
-		req.Body = http.NoBody
-		req.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
-	}
-	return req.WithContext(ctx), nil
+	// Recycled: the URL parsed once, in New, with the push's query.
+	q := httpcall.New()
+	req := q.Prepare(ctx, method, base, body)
+	_, q.URL().RawQuery, _ = strings.Cut(target, "?")
+	h := q.Header()
+	h["User-Agent"] = hdrUA
+	h["Content-Type"] = hdrXML
+	return req, q, nil
 }
+
+// The push headers' values, shared by every call (never modified: a header
+// Add appends to a copy, since their capacity is their length).
+var (
+	hdrUA  = []string{"Mozilla/4.0"}
+	hdrXML = []string{"text/xml"}
+)
 
 // parseHookBase parses the part of a webhook URL before its query, as
 // url.Parse parses it within the URL of a push; nil when it does not parse
@@ -605,11 +600,6 @@ func removeEmptyPort(host string) string {
 	}
 	return host
 }
-
-// bodyReader is a request body of bytes.
-type bodyReader struct{ bytes.Reader }
-
-func (*bodyReader) Close() error { return nil }
 
 // readReply reads the router's answer, up to maxReply bytes, into a slice
 // of its own size (never nil), as io.ReadAll(io.LimitReader(r, maxReply))

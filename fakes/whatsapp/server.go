@@ -25,7 +25,7 @@ type Config struct {
 	VerifyToken        string // hub.verify_token of the GET handshake; default "omnisim-verify-token"
 	WebhookURL         string // where webhooks are sent
 	// Client calls WebhookURL; default http.DefaultClient.
-	Client *http.Client
+	Client Doer
 	// Clock is the platform's time; default time.Now.
 	Clock func() time.Time
 	// Seed seeds wamids, media ids, fbtrace_ids, conversation ids and
@@ -303,9 +303,7 @@ func New(cfg Config) *Server {
 	def(&cfg.AccessToken, DefaultAccessToken)
 	def(&cfg.AppSecret, DefaultAppSecret)
 	def(&cfg.VerifyToken, DefaultVerifyToken)
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
-	}
+	cfg.Client = defaultClient(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -928,4 +926,19 @@ func (s *Server) Pending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.queue)
+}
+
+// Doer makes HTTP calls: an *http.Client, or anything with its Do method,
+// such as an in-memory transport that serves a call without a client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
+// or a nil *http.Client).
+func defaultClient(c Doer) Doer {
+	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
+		return http.DefaultClient
+	}
+	return c
 }

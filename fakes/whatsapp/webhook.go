@@ -17,6 +17,8 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // ErrNoWebhookURL is returned by the customer-side calls, Verify and Flush
@@ -340,28 +342,38 @@ func (s *Server) post(ctx context.Context, body []byte) (int, error) {
 	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	var req *http.Request
-	var h *hookReq
 	if s.hookURL == nil || s.cfg.WebhookURL != s.hookRaw || ctx == nil {
 		// Not a URL parsed in New, or something http.NewRequest refuses:
 		// let it say why.
-		r, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
 		if err != nil {
 			return 0, err
 		}
-		r.Header["Content-Type"] = hdrJSON
-		r.Header["X-Hub-Signature-256"] = []string{s.sign(body)}
-		r.Header["User-Agent"] = hdrUA
-		req, h = r, &hookReq{}
-	} else {
-		req, h = s.newHookRequest(ctx, body)
+		req.Header["Content-Type"] = hdrJSON
+		req.Header["X-Hub-Signature-256"] = []string{s.sign(body)}
+		req.Header["User-Agent"] = hdrUA
+		resp, err := s.cfg.Client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) //nolint:errcheck // draining only
+		resp.Body.Close()
+		return resp.StatusCode, nil
 	}
+	// The URL parsed once, in New; the request recycled.
+	q := httpcall.New()
+	defer q.Release()
+	req := q.Prepare(ctx, http.MethodPost, s.hookURL, body)
+	h := q.Header()
+	h["Content-Type"] = hdrJSON
+	q.Set("X-Hub-Signature-256", s.sign(body))
+	h["User-Agent"] = hdrUA
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		return 0, err
 	}
-	h.lr = io.LimitedReader{R: resp.Body, N: 1 << 20}
-	io.Copy(io.Discard, &h.lr) //nolint:errcheck // draining only
+	io.Copy(io.Discard, q.Limit(resp.Body, 1<<20)) //nolint:errcheck // draining only
 	resp.Body.Close()
 	return resp.StatusCode, nil
 }
@@ -439,51 +451,6 @@ func (s *Server) appendStatusPayload(b []byte, p *pending) []byte {
 // scratchPool holds buffers webhook bodies are encoded in before they are
 // copied to a body of their exact size.
 var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
-
-// hookReq is what one webhook request needs besides the request itself,
-// in one allocation: the body's reader (itself the request's Body), the
-// URL, the signature header's value and the limit on the answer.
-type hookReq struct {
-	rd  bytes.Reader
-	u   url.URL
-	sig [1]string
-	lr  io.LimitedReader
-}
-
-func (h *hookReq) Read(p []byte) (int, error) { return h.rd.Read(p) }
-func (h *hookReq) Close() error               { return nil }
-
-// newHookRequest is http.NewRequestWithContext(ctx, "POST",
-// Config.WebhookURL, bytes.NewReader(body)) with the URL parsed once, in
-// New, and the webhook's headers set.
-func (s *Server) newHookRequest(ctx context.Context, body []byte) (*http.Request, *hookReq) {
-	h := &hookReq{u: *s.hookURL}
-	h.rd.Reset(body)
-	h.sig[0] = s.sign(body)
-	r := http.Request{
-		Method:     http.MethodPost,
-		URL:        &h.u,
-		Proto:      "HTTP/1.1",
-		ProtoMajor: 1,
-		ProtoMinor: 1,
-		Header: http.Header{
-			"Content-Type":        hdrJSON,
-			"X-Hub-Signature-256": h.sig[:],
-			"User-Agent":          hdrUA,
-		},
-		Body:          h,
-		ContentLength: int64(len(body)),
-		Host:          h.u.Host,
-		GetBody: func() (io.ReadCloser, error) {
-			return io.NopCloser(bytes.NewReader(body)), nil
-		},
-	}
-	if len(body) == 0 {
-		r.Body = http.NoBody
-		r.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
-	}
-	return r.WithContext(ctx), h
-}
 
 // parseHookURL parses Config.WebhookURL as http.NewRequest does; nil when
 // it is empty or does not parse (post then lets http.NewRequest fail).

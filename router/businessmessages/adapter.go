@@ -15,6 +15,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"net/url"
@@ -24,6 +25,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -53,7 +55,7 @@ type Config struct {
 	ServiceAccount []byte
 	BaseURL        string // API base; default DefaultBaseURL
 	// Client sends API and token requests; default http.DefaultClient.
-	Client *http.Client
+	Client Doer
 	// Clock is the adapter's only time source: the Receiver's time, dedupe,
 	// the assertion's iat and exp, the token's lifetime. Default time.Now.
 	Clock func() time.Time
@@ -72,6 +74,7 @@ type Config struct {
 // concurrent use.
 type Adapter struct {
 	cfg     Config
+	base    *url.URL // BaseURL parsed once (plainBase); nil: every call parses its URL
 	rcv     router.Receiver
 	account string
 	window  int64
@@ -84,6 +87,8 @@ type Adapter struct {
 	tokenMu  sync.Mutex
 	token    string
 	tokenExp time.Time
+	bearer   []string // the Authorization value of bearerOf, made once per token
+	bearerOf string
 
 	mu    sync.Mutex
 	seen  seen
@@ -106,9 +111,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		cfg.BaseURL = DefaultBaseURL
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
-	}
+	cfg.Client = defaultClient(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -120,8 +123,9 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	}
 	a := &Adapter{cfg: cfg, rcv: rcv, account: cfg.AgentID, window: int64(cfg.DedupeWindow), ids: cfg.Seed}
 	a.seen.at = map[string]int64{}
+	a.base = plainBase(cfg.BaseURL)
 	token := []byte(cfg.ClientToken)
-	a.macPool.New = func() any { return hmac.New(sha512.New, token) }
+	a.macPool.New = func() any { return &macBuf{h: hmac.New(sha512.New, token)} }
 	a.sa, a.key, a.saErr = parseServiceAccount(cfg.ServiceAccount)
 	return a
 }
@@ -400,9 +404,9 @@ func (a *Adapter) send(ctx context.Context, conv string, m router.Outbound) (str
 	}
 	req.MessageID = a.NewMessageID()
 	body := req.AppendJSON(make([]byte, 0, 128+len(req.Text)))
-	u := a.cfg.BaseURL + "/v1/conversations/" + url.PathEscape(conv) + "/messages?messageId=" + req.MessageID
+	c := call{conv: conv, coll: "/messages", param: "messageId=", id: req.MessageID}
 	// Transient refusals are retried with the same messageId (retry.go).
-	if err := Retry(func() error { return a.post(ctx, u, body) }); err != nil {
+	if err := Retry(func() error { return a.post(ctx, c, body) }); err != nil {
 		return "", err
 	}
 	return req.MessageID, nil
@@ -417,28 +421,100 @@ func (a *Adapter) SendEvent(ctx context.Context, to router.CustomerKey, eventTyp
 	b = append(b, `,"representative":{"representativeType":`...)
 	b = appendString(b, a.cfg.Representative)
 	b = append(b, "}}"...)
-	return a.post(ctx, a.cfg.BaseURL+"/v1/conversations/"+url.PathEscape(to.Customer)+"/events?eventId="+id, b)
+	return a.post(ctx, call{conv: to.Customer, coll: "/events", param: "eventId=", id: id}, b)
+}
+
+// hdrJSON is the Content-Type of a call, shared by every call (never
+// modified: a header Add appends to a copy, since its capacity is its
+// length).
+var hdrJSON = []string{"application/json"}
+
+// bearerHeader is the Authorization value of tok, made once per token.
+func (a *Adapter) bearerHeader(tok string) []string {
+	a.tokenMu.Lock()
+	defer a.tokenMu.Unlock()
+	if a.bearerOf != tok || a.bearer == nil {
+		a.bearer, a.bearerOf = []string{"Bearer " + tok}, tok
+	}
+	return a.bearer
+}
+
+// call is where a post goes: {BaseURL}/v1/conversations/{conv}{coll}?{param}{id}.
+type call struct {
+	conv, coll, param, id string
+}
+
+// plainBase is the base URL parsed as http.NewRequest parses it, when its
+// path, query and fragment are such that a path of unreserved characters
+// and a query added to it read as url.Parse reads the whole URL: nil
+// otherwise.
+func plainBase(raw string) *url.URL {
+	u := httpcall.ParseURL(raw)
+	if u == nil || u.Opaque != "" || u.RawPath != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" ||
+		u.RawFragment != "" || u.Host == "" || strings.ContainsAny(raw, "?#%") || u.String() != raw {
+		return nil
+	}
+	return u
+}
+
+// unreserved reports whether s is not empty and only of RFC 3986's
+// unreserved characters, which neither url.PathEscape nor url.Parse
+// change.
+func unreserved(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
+			return false
+		}
+	}
+	return true
 }
 
 // post sends an authenticated JSON body and reads Google's answer.
-func (a *Adapter) post(ctx context.Context, u string, body []byte) error {
+func (a *Adapter) post(ctx context.Context, c call, body []byte) error {
 	tok, err := a.accessToken(ctx)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
-	if err != nil {
-		return err
+	var req *http.Request
+	var q *httpcall.Request
+	if a.base != nil && ctx != nil && len(body) != 0 && unreserved(c.conv) && unreserved(c.id) {
+		// Recycled: the request and its header map; the URL is the base
+		// parsed once with the path and query added, as url.Parse reads
+		// them when they need no escaping.
+		q = httpcall.New()
+		defer q.Release()
+		req = q.Prepare(ctx, http.MethodPost, a.base, body)
+		u := q.URL()
+		u.Path = a.base.Path + "/v1/conversations/" + c.conv + c.coll
+		u.RawQuery = c.param + c.id
+	} else {
+		u := a.cfg.BaseURL + "/v1/conversations/" + url.PathEscape(c.conv) + c.coll + "?" + c.param + c.id
+		if pu := httpcall.ParseURL(u); pu != nil && ctx != nil && len(body) != 0 {
+			q = httpcall.New()
+			defer q.Release()
+			req = q.Prepare(ctx, http.MethodPost, pu, body)
+		} else if req, err = http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body)); err != nil {
+			return err
+		}
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header["Content-Type"] = hdrJSON
+	req.Header["Authorization"] = a.bearerHeader(tok)
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 == 2 {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		if q != nil {
+			io.Copy(io.Discard, q.Limit(resp.Body, 1<<20))
+		} else {
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		}
 		return nil
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
@@ -480,4 +556,27 @@ func Policy() router.Policy {
 			"image": {Formats: []string{"jpeg", "jpg", "png"}, MaxBytes: 5 << 20},
 		},
 	}
+}
+
+// Doer makes HTTP calls: an *http.Client, or anything with its Do method,
+// such as an in-memory transport that serves a call without a client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
+// or a nil *http.Client).
+func defaultClient(c Doer) Doer {
+	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
+		return http.DefaultClient
+	}
+	return c
+}
+
+// macBuf is a keyed HMAC and the buffer its sums are written to (which on
+// the stack would escape through the hash.Hash interface), pooled
+// together.
+type macBuf struct {
+	h   hash.Hash
+	sum [sha512.Size]byte
 }

@@ -35,8 +35,11 @@ func Transient(code string) bool {
 func Retry(post func() error) error {
 	for try := 1; ; try++ {
 		err := post()
-		var pe *router.PlatformError
-		if err == nil || !errors.As(err, &pe) {
+		if err == nil {
+			return nil
+		}
+		var pe *router.PlatformError // on the heap (errors.As): only for a failure
+		if !errors.As(err, &pe) {
 			return err
 		}
 		if try > 1 && pe.Code == "ALREADY_EXISTS" {

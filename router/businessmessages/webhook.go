@@ -36,7 +36,6 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
-	"hash"
 	"io"
 	"net/http"
 	"strings"
@@ -307,11 +306,10 @@ func (a *Adapter) verify(body []byte, sig string) bool {
 	if err != nil || n != sha512.Size {
 		return false
 	}
-	m := a.macPool.Get().(hash.Hash)
-	m.Reset()
-	m.Write(body)
-	var sum [sha512.Size]byte
-	ok := hmac.Equal(m.Sum(sum[:0]), got[:n])
+	m := a.macPool.Get().(*macBuf)
+	m.h.Reset()
+	m.h.Write(body)
+	ok := hmac.Equal(m.h.Sum(m.sum[:0]), got[:n])
 	a.macPool.Put(m)
 	return ok
 }

@@ -46,7 +46,7 @@ type Config struct {
 	AccountOpenID string
 	BaseURL       string // API base; default DefaultBaseURL
 	// Client sends API requests; default http.DefaultClient.
-	Client *http.Client
+	Client Doer
 	// Clock is the adapter's only time source: the time passed to the
 	// Receiver, dedupe, MaxAge and the token's lifetime. Default time.Now.
 	Clock func() time.Time
@@ -62,7 +62,8 @@ type Config struct {
 	// refusal comes back as a *router.PlatformError.
 	Post func(req SendRequest) (msgID string, err error)
 	// OnEvent, when set, receives each new event that is not a customer
-	// message (after dedupe), from the goroutine serving the webhook.
+	// message (after dedupe), from the goroutine serving the webhook: a
+	// copy of the event, its own to keep.
 	OnEvent func(now time.Time, e *Event)
 }
 
@@ -128,9 +129,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		cfg.BaseURL = DefaultBaseURL
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
-	}
+	cfg.Client = defaultClient(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -203,7 +202,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, string(answer), status) // counted by Accept
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonType
 	w.WriteHeader(http.StatusOK)
 	w.Write(answer)
 }
@@ -270,7 +269,8 @@ func (a *Adapter) Accept(ev *Event) (int, []byte) {
 	}
 	if !message {
 		if a.cfg.OnEvent != nil {
-			a.cfg.OnEvent(now, ev)
+			e := *ev // the hook's own copy, so that ev itself stays off the heap
+			a.cfg.OnEvent(now, &e)
 		}
 		return http.StatusOK, nil
 	}
@@ -413,4 +413,19 @@ func parseURL(s string) *url.URL {
 		return nil
 	}
 	return u
+}
+
+// Doer makes HTTP calls: an *http.Client, or anything with its Do method,
+// such as an in-memory transport that serves a call without a client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
+// or a nil *http.Client).
+func defaultClient(c Doer) Doer {
+	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
+		return http.DefaultClient
+	}
+	return c
 }

@@ -27,7 +27,10 @@ const (
 
 // transient reports whether err is a refusal a retry may clear.
 func transient(err error) bool {
-	var pe *router.PlatformError
+	if err == nil {
+		return false
+	}
+	var pe *router.PlatformError // on the heap (errors.As): only for a failure
 	return errors.As(err, &pe) && (pe.Code == codeRate || pe.Code == codeBusy)
 }
 

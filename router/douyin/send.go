@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -103,8 +104,7 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 			return "", err
 		}
 		id, err := a.post(ctx, &req, body, tok)
-		var pe *router.PlatformError
-		if errors.As(err, &pe) && pe.Code == codeTokenExpired {
+		if err != nil && tokenExpired(err) {
 			if tok, err = a.token(ctx, tok); err != nil {
 				return "", err
 			}
@@ -184,8 +184,10 @@ type apiAnswer struct {
 // status.
 func (ans *apiAnswer) check(op string, status int, body []byte) error {
 	if !fastAnswer(body, ans) {
-		*ans = apiAnswer{}
-		if err := json.Unmarshal(body, ans); err != nil {
+		var slow apiAnswer // on the heap (encoding/json) only on this path, not ans
+		err := json.Unmarshal(body, &slow)
+		*ans = slow
+		if err != nil {
 			return fmt.Errorf("douyin: %s: HTTP %d: unparseable answer %q: %w", op, status, truncate(body), err)
 		}
 	}
@@ -213,18 +215,18 @@ func (a *Adapter) call(ctx context.Context, u *url.URL, tok string, body []byte)
 	if u == nil {
 		return 0, nil, fmt.Errorf("bad BaseURL %q", a.cfg.BaseURL)
 	}
-	cu := new(url.URL)
-	*cu = *u
-	h := http.Header{"Content-Type": jsonType}
+	// Recycled: the request, a copy of u and the header map.
+	q := httpcall.New()
+	defer q.Release()
+	req := q.Prepare(ctx, http.MethodPost, u, body)
+	h := q.Header()
+	h["Content-Type"] = jsonType
 	if tok != "" {
 		h["Access-Token"] = a.tokenHeader(tok)
 	}
-	rd := &bodyReader{}
-	rd.Reset(body)
-	req := (&http.Request{Method: http.MethodPost, URL: cu, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: h, Body: rd, ContentLength: int64(len(body)), Host: cu.Host}).WithContext(ctx)
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
@@ -250,12 +252,6 @@ func truncate(b []byte) string {
 	return string(b)
 }
 
-// bodyReader is a request body over bytes.
-type bodyReader struct{ bytes.Reader }
-
-// Close does nothing.
-func (*bodyReader) Close() error { return nil }
-
 // tokenHeader is the header value of tok, made once per token.
 func (a *Adapter) tokenHeader(tok string) []string {
 	a.tokenMu.Lock()
@@ -264,4 +260,10 @@ func (a *Adapter) tokenHeader(tok string) []string {
 		return a.tokHeader
 	}
 	return []string{tok}
+}
+
+// tokenExpired reports whether err is the refusal of an expired token.
+func tokenExpired(err error) bool {
+	var pe *router.PlatformError
+	return errors.As(err, &pe) && pe.Code == codeTokenExpired
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -245,41 +246,38 @@ func (a *Adapter) call(ctx context.Context, retryKey, token, to string, msgs []M
 		}
 		return a.cfg.API.Push(retryKey, to, msgs), nil
 	}
-	o := &outReq{}
-	o.body = make([]byte, 0, 128+64*len(msgs))
+	// Recycled: the request, the body's buffer, a copy of the URL parsed
+	// in New, the header map.
+	q := httpcall.New()
+	defer q.Release()
+	body := q.Scratch()
 	target, u := a.pushTo, a.pushURL
 	if token != "" {
 		target, u = a.replyTo, a.replyURL
-		o.body = AppendReply(o.body, token, msgs)
+		body = AppendReply(body, token, msgs)
 	} else {
-		o.body = AppendPush(o.body, to, msgs)
-	}
-	hdr := http.Header{"Authorization": a.auth, "Content-Type": contentJSON}
-	if retryKey != "" {
-		o.key[0] = retryKey
-		hdr[RetryKeyHeader] = o.key[:]
+		body = AppendPush(body, to, msgs)
 	}
 	var req *http.Request
-	if u == nil {
+	if u == nil || ctx == nil {
 		// Not a URL New could parse: let http.NewRequest say why.
-		r, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(o.body))
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 		if err != nil {
 			return APIResult{}, err
 		}
-		r.Header = hdr
 		req = r
+		req.Header = http.Header{}
 	} else {
-		o.u = *u
-		o.rd.Reset(o.body)
-		body := o.body
-		req = (&http.Request{
-			Method: http.MethodPost, URL: &o.u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-			Header: hdr, Body: o, ContentLength: int64(len(body)), Host: o.u.Host,
-			GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
-		}).WithContext(ctx)
+		req = q.Prepare(ctx, http.MethodPost, u, body)
+	}
+	req.Header["Authorization"] = a.auth
+	req.Header["Content-Type"] = contentJSON
+	if retryKey != "" {
+		req.Header[RetryKeyHeader] = []string{retryKey}
 	}
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
+		q.Abandon() // the transport may still hold the request
 		return APIResult{}, err
 	}
 	defer resp.Body.Close()
@@ -290,26 +288,11 @@ func (a *Adapter) call(ctx context.Context, retryKey, token, to string, msgs []M
 			bufPool.Put(buf)
 		}
 	}()
-	o.lr = io.LimitedReader{R: resp.Body, N: 1 << 20}
-	if _, err := buf.ReadFrom(&o.lr); err != nil {
+	if _, err := buf.ReadFrom(q.Limit(resp.Body, 1<<20)); err != nil {
 		return APIResult{}, err
 	}
 	return ReadAnswer(resp.StatusCode, resp.Header.Get("X-Line-Accepted-Request-Id"), buf.Bytes()), nil
 }
-
-// outReq holds what one API call needs, in one allocation: the URL, the
-// body and its reader (the request's Body), the retry key and the
-// answer's reader.
-type outReq struct {
-	u    url.URL
-	body []byte
-	rd   bytes.Reader
-	key  [1]string
-	lr   io.LimitedReader
-}
-
-func (o *outReq) Read(p []byte) (int, error) { return o.rd.Read(p) }
-func (o *outReq) Close() error               { return nil }
 
 // parseURL parses a URL as http.NewRequest does; nil when it does not
 // parse.

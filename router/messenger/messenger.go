@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -48,7 +49,7 @@ type Config struct {
 	BaseURL     string // default "https://graph.facebook.com"
 	APIVersion  string // default "v25.0"
 	// Client sends to the Graph API; default http.DefaultClient.
-	Client *http.Client
+	Client Doer
 	// Clock gives the time passed to the Receiver and used for dedupe and
 	// windows; default time.Now.
 	Clock func() time.Time
@@ -106,11 +107,12 @@ type Stats struct {
 // [http.Handler] for its webhook and a [router.Sender]. It is safe for
 // concurrent use.
 type Adapter struct {
-	cfg    Config
-	rcv    router.Receiver
-	secret []byte
-	msgURL string
-	attURL string
+	cfg     Config
+	rcv     router.Receiver
+	secret  []byte
+	msgURL  string
+	msgURLs httpcall.URLCache // msgURL parsed once
+	attURL  string
 
 	macs sync.Pool // *keyedMACs
 
@@ -176,9 +178,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	if cfg.APIVersion == "" {
 		cfg.APIVersion = DefaultAPIVersion
 	}
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
-	}
+	cfg.Client = defaultClient(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -265,7 +265,7 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 			a.buffers.Put(buf)
 		}
 	}()
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodySize)); err != nil {
+	if err := readBody(w, r, buf); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
@@ -465,4 +465,31 @@ func sentAt(ms int64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMilli(ms).UTC()
+}
+
+// Doer makes HTTP calls: an *http.Client, or anything with its Do method,
+// such as an in-memory transport that serves a call without a client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
+// or a nil *http.Client).
+func defaultClient(c Doer) Doer {
+	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
+		return http.DefaultClient
+	}
+	return c
+}
+
+// readBody appends r's body to buf, at most MaxBodySize bytes (more is an
+// *http.MaxBytesError): through http.MaxBytesReader, or for a body of a
+// declared length within the limit, which a server reads no further,
+// without a limiter.
+func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) error {
+	if r.ContentLength >= 0 && r.ContentLength <= MaxBodySize {
+		return httpcall.ReadBody(buf, r.Body, MaxBodySize)
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodySize))
+	return err
 }

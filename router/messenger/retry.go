@@ -33,7 +33,10 @@ var transientCodes = []string{"4", "613", "2", "1200"}
 
 // transient reports whether err is a refusal worth another try.
 func transient(err error) bool {
-	var pe *router.PlatformError
+	if err == nil {
+		return false
+	}
+	var pe *router.PlatformError // on the heap (errors.As): only for a failure
 	if !errors.As(err, &pe) {
 		return false
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -105,7 +106,7 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 	}
 	body := AppendSendBody(make([]byte, 0, 160+len(req.Text)), &req, attachmentID)
 	return a.retryTransient(func() (string, error) {
-		status, answer, err := a.post(ctx, a.msgURL, "application/json", bytes.NewReader(body))
+		status, answer, err := a.postJSON(ctx, body)
 		if err != nil {
 			return "", err
 		}
@@ -272,6 +273,35 @@ func (a *Adapter) post(ctx context.Context, u, contentType string, body io.Reade
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return resp.StatusCode, nil, fmt.Errorf("messenger: reading the answer: %w", err)
+	}
+	return resp.StatusCode, answer, nil
+}
+
+// hdrJSON is the Content-Type of a message, shared by every call (never
+// modified: a header Add appends to a copy, since its capacity is its
+// length).
+var hdrJSON = []string{"application/json"}
+
+// postJSON sends a message's JSON body to the send API, as post does,
+// with the request recycled and the URL parsed once.
+func (a *Adapter) postJSON(ctx context.Context, body []byte) (int, []byte, error) {
+	u := a.msgURLs.Parse(a.msgURL)
+	if u == nil || ctx == nil || len(body) == 0 {
+		return a.post(ctx, a.msgURL, hdrJSON[0], bytes.NewReader(body))
+	}
+	q := httpcall.New()
+	defer q.Release()
+	req := q.Prepare(ctx, http.MethodPost, u, body)
+	req.Header["Content-Type"] = hdrJSON
+	resp, err := a.cfg.Client.Do(req)
+	if err != nil {
+		q.Abandon() // the transport may still hold the request
+		return 0, nil, fmt.Errorf("messenger: %w", err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(q.Limit(resp.Body, 1<<20))
 	if err != nil {
 		return resp.StatusCode, nil, fmt.Errorf("messenger: reading the answer: %w", err)
 	}

@@ -27,8 +27,11 @@ const (
 func retryTransient(do func() error) error {
 	for try := 1; ; try++ {
 		err := do()
-		var pe *router.PlatformError
-		if err == nil || try >= SendTries || !errors.As(err, &pe) || pe.Code != codeSystemBusy && pe.Code != codeMinuteQuota {
+		if err == nil || try >= SendTries {
+			return err
+		}
+		var pe *router.PlatformError // on the heap (errors.As): only for a failure
+		if !errors.As(err, &pe) || pe.Code != codeSystemBusy && pe.Code != codeMinuteQuota {
 			return err
 		}
 	}

@@ -56,7 +56,7 @@ type Config struct {
 	OriginalID string
 	BaseURL    string // API base; default "https://api.weixin.qq.com"
 	// Client sends API requests; default http.DefaultClient.
-	Client *http.Client
+	Client Doer
 	// Clock is the adapter's only time source: the time passed to the
 	// Receiver, dedupe, the timestamp check and the access token's
 	// lifetime. Default time.Now.
@@ -132,9 +132,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		cfg.BaseURL = DefaultBaseURL
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
-	}
+	cfg.Client = defaultClient(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -469,4 +467,19 @@ func (a *Adapter) push(e seenEntry) {
 	}
 	a.ring[i] = e
 	a.n++
+}
+
+// Doer makes HTTP calls: an *http.Client, or anything with its Do method,
+// such as an in-memory transport that serves a call without a client.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
+// or a nil *http.Client).
+func defaultClient(c Doer) Doer {
+	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
+		return http.DefaultClient
+	}
+	return c
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -112,11 +113,15 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		return "", fmt.Errorf("whatsapp: send: unsupported message kind %q", kind)
 	}
 	if a.cfg.Graph != nil {
-		return a.cfg.Graph.Message(&req)
+		r := req // req itself stays on the stack for the wire path
+		return a.cfg.Graph.Message(&r)
 	}
-	b := appendSendRequest(make([]byte, 0, 192+len(m.Text)), &req)
+	// The body is built in the request's own buffer, recycled with it.
+	q := httpcall.New()
+	defer q.Release()
+	b := appendSendRequest(q.Scratch(), &req)
 
-	status, answer, err := a.postMessage(ctx, b)
+	status, answer, err := a.postMessage(ctx, q, b)
 	if err != nil {
 		return "", err
 	}
@@ -282,8 +287,42 @@ func (o *outgoing) Close() error               { return nil }
 var hdrJSON = []string{"application/json"}
 
 // postJSON posts the JSON body b to target; see post.
+// The request is recycled (httpcall); the body b stays the caller's.
 func (a *Adapter) postJSON(ctx context.Context, target *url.URL, b []byte) (int, *bytes.Buffer, error) {
-	return a.post(ctx, target, hdrJSON, int64(len(b)), b, nil)
+	return a.postJSONWith(ctx, nil, target, b)
+}
+
+// postJSONWith is postJSON through q, when set, which stays the caller's.
+func (a *Adapter) postJSONWith(ctx context.Context, q *httpcall.Request, target *url.URL, b []byte) (int, *bytes.Buffer, error) {
+	if target == nil || ctx == nil || len(b) == 0 {
+		return a.post(ctx, target, hdrJSON, int64(len(b)), b, nil)
+	}
+	if q == nil {
+		q = httpcall.New()
+		defer q.Release()
+	}
+	req := q.Prepare(ctx, http.MethodPost, target, b)
+	h := q.Header()
+	h["Authorization"] = a.authHdr
+	h["Content-Type"] = hdrJSON
+	resp, err := a.cfg.Client.Do(req)
+	if err != nil {
+		q.Abandon() // the transport may still hold the request
+		return 0, nil, fmt.Errorf("whatsapp: send: %w", err)
+	}
+	defer resp.Body.Close()
+	return readAnswer(resp.StatusCode, q.Limit(resp.Body, maxAnswer))
+}
+
+// readAnswer reads an answer's body into a pooled buffer; see post.
+func readAnswer(status int, body io.Reader) (int, *bytes.Buffer, error) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	if _, err := buf.ReadFrom(body); err != nil {
+		putAnswer(buf)
+		return 0, nil, fmt.Errorf("whatsapp: send: reading answer: %w", err)
+	}
+	return status, buf, nil
 }
 
 // post sends a request to the Graph API and returns the status and the body
@@ -324,14 +363,8 @@ func (a *Adapter) post(ctx context.Context, target *url.URL, contentType []strin
 		return 0, nil, fmt.Errorf("whatsapp: send: %w", err)
 	}
 	defer resp.Body.Close()
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
 	o.lr = io.LimitedReader{R: resp.Body, N: maxAnswer}
-	if _, err := buf.ReadFrom(&o.lr); err != nil {
-		putAnswer(buf)
-		return 0, nil, fmt.Errorf("whatsapp: send: reading answer: %w", err)
-	}
-	return resp.StatusCode, buf, nil
+	return readAnswer(resp.StatusCode, &o.lr)
 }
 
 func putAnswer(buf *bytes.Buffer) {

@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -27,5 +28,25 @@ func TestSentIsTheTimestamp(t *testing.T) {
 				t.Fatalf("received %+v, want Sent %v", rec.received, tc.want)
 			}
 		})
+	}
+}
+
+// TestUnixTimeAsStrconv: unixTime reads every form as strconv.ParseInt
+// does, and the usual ones without allocating.
+func TestUnixTimeAsStrconv(t *testing.T) {
+	for _, s := range []string{"", "0", "1", "1749416383", "0001749416383", "-5", "+5", "+0", "12a", " 1", "1 ",
+		"999999999999999999", "9999999999999999999", "99999999999999999999", "9223372036854775807", "0x10", "1_000"} {
+		want := time.Time{}
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
+			want = time.Unix(n, 0)
+		}
+		if got := unixTime(s); !got.Equal(want) {
+			t.Errorf("unixTime(%q) = %v, want %v", s, got, want)
+		}
+	}
+	for _, s := range []string{"", "1749416383"} {
+		if n := testing.AllocsPerRun(100, func() { unixTime(s) }); n != 0 {
+			t.Errorf("unixTime(%q): %v allocations", s, n)
+		}
 	}
 }

@@ -1,0 +1,320 @@
+// Package httpcall builds the HTTP requests that the fakes send to the
+// router and the adapters send to the fakes, and recycles them: one
+// request, URL, header map and body reader for many calls, so that a call
+// costs no allocation of its own. URLCache keeps the parse of a URL that
+// a caller sends to many times; ReadAll and ReadBody read a body up to a
+// limit without allocating the limiter.
+//
+// A Request is taken with New, filled with Prepare (and Set for headers of
+// one value), sent with any client's Do, and given back with Release once
+// the answer's body is closed (Abandon first when Do failed). A Request is
+// given back to the pool only when the call succeeded and the client has
+// closed every reader of its body too (an http.Transport may do so in a
+// goroutine of its own after Do returns): otherwise nothing of it is
+// reused. The server side must keep neither the *http.Request nor its URL
+// or Header, and must not modify them, as an http.Handler served by a real
+// server cannot.
+package httpcall
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// maxValues is how many header values of one string a Request holds
+// without allocating.
+const maxValues = 4
+
+// Request is one outgoing request with a body of bytes, reusable.
+type Request struct {
+	r      *http.Request // the request handed out, reset from tmpl each call
+	tmpl   *http.Request // a request with only ctx set
+	ctx    context.Context
+	u      url.URL
+	header http.Header
+	rd     bytes.Reader
+	body   []byte
+	buf    []byte // Scratch's buffer, kept across calls
+	vals   [maxValues]string
+	nvals  int
+	lr     io.LimitedReader
+	// open counts the readers of the body handed to the client (the
+	// Body, and each of GetBody's) that it has not closed yet.
+	open       atomic.Int32
+	bodyClosed atomic.Bool // the Body was closed (once per Prepare)
+	failed     bool        // the call failed: the client may still hold q's parts
+	// getBody is r.GetBody: a new reader of the body, as a client asks
+	// for when it sends the request again.
+	getBody func() (io.ReadCloser, error)
+}
+
+var pool = sync.Pool{New: func() any {
+	q := &Request{header: make(http.Header, 4)}
+	q.getBody = q.newBody
+	return q
+}}
+
+// New returns a Request from the pool.
+func New() *Request {
+	q := pool.Get().(*Request)
+	q.open.Store(0)
+	q.failed = false
+	return q
+}
+
+// Prepare makes the request: method to a copy of u (which may be shared
+// by many calls and is not modified), with body as its Body (nil or empty
+// for none), in ctx (nil for context.Background), as
+// http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+// makes it (with no body at all for a GET or HEAD without one), without
+// parsing the URL. Its Header is empty: fill it with Set
+// or through Header. body must stay unchanged until Release.
+func (q *Request) Prepare(ctx context.Context, method string, u *url.URL, body []byte) *http.Request {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	clear(q.header)
+	q.nvals = 0
+	q.u = *u
+	q.body = body
+	if cap(body) != 0 && cap(q.buf) != 0 && &body[:1][0] == &q.buf[:1][0] {
+		q.buf = body[:0] // grown in place: keep the larger buffer
+	}
+	q.rd.Reset(body)
+	if q.tmpl == nil || !sameContext(q.ctx, ctx) {
+		q.tmpl = new(http.Request).WithContext(ctx) // nothing but the context
+		q.ctx = ctx
+	}
+	if q.r == nil {
+		q.r = new(http.Request)
+	}
+	r := q.r
+	*r = *q.tmpl // every field zero but the context
+	r.Method = method
+	r.URL = &q.u
+	r.Proto, r.ProtoMajor, r.ProtoMinor = "HTTP/1.1", 1, 1
+	r.Header = q.header
+	r.Host = q.u.Host
+	switch {
+	case len(body) != 0:
+		q.open.Store(1)
+		q.bodyClosed.Store(false)
+		r.Body, r.GetBody, r.ContentLength = (*reqBody)(q), q.getBody, int64(len(body))
+	case method != http.MethodGet && method != http.MethodHead:
+		r.Body, r.GetBody = http.NoBody, noBody
+	}
+	return r
+}
+
+func noBody() (io.ReadCloser, error) { return http.NoBody, nil }
+
+// sameContext reports whether a and b are the same context; false when
+// their dynamic type cannot be compared.
+func sameContext(a, b context.Context) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
+}
+
+// Limit returns a reader of at most n bytes of r, kept in q (no
+// allocation): for reading the answer, until Release.
+func (q *Request) Limit(r io.Reader, n int64) io.Reader {
+	q.lr = io.LimitedReader{R: r, N: n}
+	return &q.lr
+}
+
+// maxScratch bounds the buffer a pooled Request keeps for Scratch.
+const maxScratch = 64 << 10
+
+// Scratch returns an empty buffer of q's own to build the body in before
+// Prepare; it stays q's, and is reused after Release.
+func (q *Request) Scratch() []byte {
+	if q.buf == nil {
+		q.buf = make([]byte, 0, 512)
+	}
+	return q.buf[:0]
+}
+
+// URL is the request's own copy of the URL, which the caller may change
+// (a query of its own) before the call.
+func (q *Request) URL() *url.URL { return &q.u }
+
+// Header is the request's header map, to fill before the call.
+func (q *Request) Header() http.Header { return q.header }
+
+// Set sets the header key (in canonical form) to the one value v, without
+// allocating for the first few values of a call.
+func (q *Request) Set(key, v string) {
+	if q.nvals == maxValues {
+		q.header[key] = []string{v}
+		return
+	}
+	i := q.nvals
+	q.vals[i] = v
+	q.nvals++
+	q.header[key] = q.vals[i : i+1 : i+1]
+}
+
+// Abandon marks the call as failed: Release then leaves q to the
+// collector, since a transport may still be writing a request it gave up
+// on. Call it when Do returns an error; nil q is allowed.
+func (q *Request) Abandon() {
+	if q != nil {
+		q.failed = true
+	}
+}
+
+// Release gives q back to the pool once the client is done with it: call
+// it after closing the answer's body, and use neither q nor its request
+// after. A request whose call failed (Abandon), or one with a reader of
+// its body that the client has not closed (a transport closes it in a
+// goroutine of its own, after writing it), is left to the collector. Nil q
+// is allowed.
+func (q *Request) Release() {
+	if q == nil || q.failed || q.open.Load() != 0 {
+		return
+	}
+	q.body = nil
+	if cap(q.buf) > maxScratch {
+		q.buf = nil
+	}
+	q.rd.Reset(nil)
+	q.lr = io.LimitedReader{}
+	clear(q.vals[:q.nvals])
+	pool.Put(q)
+}
+
+func (q *Request) newBody() (io.ReadCloser, error) {
+	q.open.Add(1)
+	rb := &rewound{q: q}
+	rb.Reset(q.body)
+	return rb, nil
+}
+
+// rewound is a body GetBody hands out: a reader of the body that counts
+// its closing.
+type rewound struct {
+	bytes.Reader
+	q      *Request
+	closed atomic.Bool
+}
+
+func (b *rewound) Close() error {
+	if b.closed.CompareAndSwap(false, true) {
+		b.q.open.Add(-1)
+	}
+	return nil
+}
+
+// reqBody is a Request as the request's Body: it reads the body and
+// counts its closing, once.
+type reqBody Request
+
+func (b *reqBody) Read(p []byte) (int, error) { return b.rd.Read(p) }
+
+func (b *reqBody) Close() error {
+	if b.bodyClosed.CompareAndSwap(false, true) {
+		b.open.Add(-1)
+	}
+	return nil
+}
+
+// URLCache keeps the parse of the URL it was last asked for, for a caller
+// that sends to one URL many times. Its methods may be called
+// concurrently.
+type URLCache struct {
+	last atomic.Pointer[parsedURL]
+}
+
+type parsedURL struct {
+	raw string
+	u   *url.URL
+}
+
+// Parse returns raw parsed as http.NewRequest parses it (an empty port
+// dropped), nil when it does not parse: the caller then leaves the request
+// to http.NewRequest, which says why. The URL is shared: do not modify it.
+func (c *URLCache) Parse(raw string) *url.URL {
+	if p := c.last.Load(); p != nil && p.raw == raw {
+		return p.u
+	}
+	p := &parsedURL{raw: raw, u: ParseURL(raw)}
+	c.last.Store(p)
+	return p.u
+}
+
+// ParseURL parses raw as http.NewRequest does (url.Parse, then an empty
+// port dropped from the host); nil when it does not parse.
+func ParseURL(raw string) *url.URL {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	if h := u.Host; strings.LastIndex(h, ":") > strings.LastIndex(h, "]") {
+		u.Host = strings.TrimSuffix(h, ":")
+	}
+	return u
+}
+
+// ReadAll is io.ReadAll(io.LimitReader(r, n)) without the limiter (which
+// escapes to the heap): the first n bytes of r, in a new slice.
+func ReadAll(r io.Reader, n int64) ([]byte, error) {
+	b := make([]byte, 0, 512)
+	for int64(len(b)) < n {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // let append grow the buffer
+		}
+		room := b[len(b):cap(b)]
+		if rest := n - int64(len(b)); int64(len(room)) > rest {
+			room = room[:rest]
+		}
+		k, err := r.Read(room)
+		b = b[:len(b)+k]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+	}
+	return b, nil
+}
+
+// ReadBody appends a request body r to buf as
+// buf.ReadFrom(http.MaxBytesReader(w, r, limit)) does, for a body whose
+// length the request declares (a server reads no more than that): no
+// limiter is allocated. A body of more than limit bytes is an
+// *http.MaxBytesError, after limit+1 bytes read.
+func ReadBody(buf *bytes.Buffer, r io.Reader, limit int64) error {
+	start := buf.Len()
+	for {
+		if int64(buf.Len()-start) > limit {
+			buf.Truncate(start + int(limit))
+			return &http.MaxBytesError{Limit: limit}
+		}
+		if buf.Available() == 0 {
+			buf.Grow(512)
+		}
+		room := buf.AvailableBuffer()[:buf.Available()]
+		if rest := limit + 1 - int64(buf.Len()-start); int64(len(room)) > rest {
+			room = room[:rest]
+		}
+		k, err := r.Read(room)
+		buf.Write(room[:k])
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,276 @@
+package httpcall
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+type ctxKey struct{}
+
+// TestPrepareAsNewRequest: a prepared request has the fields
+// http.NewRequestWithContext gives the same call, its context included.
+func TestPrepareAsNewRequest(t *testing.T) {
+	ctx := context.WithValue(context.Background(), ctxKey{}, "v")
+	for _, tc := range []struct {
+		method, url, body string
+	}{
+		{"POST", "http://h.test/a/b?c=d", `{"x":1}`},
+		{"POST", "http://h.test:8080/p", ""},
+		{"PUT", "https://u.test/%2Fx", "body"},
+		{"GET", "http://h.test/", ""},
+	} {
+		u, err := url.Parse(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rd io.Reader
+		if tc.body != "" || tc.method != "GET" {
+			rd = bytes.NewReader([]byte(tc.body))
+		}
+		want, err := http.NewRequestWithContext(ctx, tc.method, tc.url, rd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := New()
+		got := q.Prepare(ctx, tc.method, u, []byte(tc.body))
+		if got.Method != want.Method || got.URL.String() != want.URL.String() || got.Host != want.Host ||
+			got.Proto != want.Proto || got.ContentLength != want.ContentLength || got.Context() != ctx ||
+			(got.Body == nil) != (want.Body == nil) || (got.GetBody == nil) != (want.GetBody == nil) ||
+			len(got.Header) != 0 || (want.Body == http.NoBody) != (got.Body == http.NoBody) {
+			t.Errorf("%s %s: got %+v, want %+v", tc.method, tc.url, got, want)
+		}
+		if got.Body != nil {
+			b, _ := io.ReadAll(got.Body)
+			if string(b) != tc.body {
+				t.Errorf("%s %s: body %q", tc.method, tc.url, b)
+			}
+			again, _ := got.GetBody()
+			b, _ = io.ReadAll(again)
+			if string(b) != tc.body {
+				t.Errorf("%s %s: GetBody %q", tc.method, tc.url, b)
+			}
+			got.Body.Close()
+		}
+		if *u != *mustParse(t, tc.url) {
+			t.Errorf("%s: the caller's URL modified", tc.url)
+		}
+		q.Release()
+	}
+}
+
+func mustParse(t *testing.T, s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// TestReuseStartsClean: what one call set shows in no later one.
+func TestReuseStartsClean(t *testing.T) {
+	u := mustParse(t, "http://h.test/p")
+	for i := 0; i < 50; i++ {
+		q := New()
+		r := q.Prepare(context.Background(), "POST", u, []byte("x"))
+		if len(r.Header) != 0 || r.RequestURI != "" || r.RemoteAddr != "" || r.Close || r.Response != nil {
+			t.Fatalf("call %d starts with %+v", i, r)
+		}
+		q.Set("X-A", "a")
+		q.Set("X-B", "b")
+		r.Close, r.RemoteAddr = true, "1.2.3.4:5"
+		r.Body.Close()
+		q.Release()
+	}
+}
+
+// TestReleaseWaitsForTheBody: a request whose body the client has not
+// closed is not reused.
+func TestReleaseWaitsForTheBody(t *testing.T) {
+	u := mustParse(t, "http://h.test/p")
+	q := New()
+	q.Prepare(context.Background(), "POST", u, []byte("x"))
+	q.Set("X-A", "kept")
+	q.Release() // body not closed: left alone
+	for i := 0; i < 100; i++ {
+		if New() == q {
+			t.Fatal("a request reused before its body was closed")
+		}
+	}
+	if got := q.Header().Get("X-A"); got != "kept" {
+		t.Errorf("header of the request left alone: %q", got)
+	}
+}
+
+// TestRealServer sends through net/http's own transport, concurrently
+// (run with -race): each call's headers and body arrive as set.
+func TestRealServer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		io.WriteString(w, r.Header.Get("X-N")+":"+string(b)+":"+r.URL.RawQuery)
+	}))
+	defer srv.Close()
+	u := mustParse(t, srv.URL+"/p?q=1")
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				n := strings.Repeat("n", g+1)
+				q := New()
+				req := q.Prepare(context.Background(), "POST", u, []byte("body"+n))
+				q.Set("X-N", n)
+				resp, err := srv.Client().Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				b, _ := io.ReadAll(q.Limit(resp.Body, 1<<10))
+				resp.Body.Close()
+				q.Release()
+				if want := n + ":body" + n + ":q=1"; string(b) != want {
+					t.Errorf("got %q, want %q", b, want)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestSameContext: an uncomparable context is not the same as itself
+// (no panic).
+func TestSameContext(t *testing.T) {
+	bg := context.Background()
+	if !sameContext(bg, bg) || sameContext(bg, context.TODO()) {
+		t.Error("comparable contexts")
+	}
+	a := uncomparable{Context: bg}
+	if sameContext(a, a) {
+		t.Error("uncomparable contexts compared equal")
+	}
+}
+
+type uncomparable struct {
+	context.Context
+	_ []int
+}
+
+// TestReadAll: ReadAll gives what io.ReadAll(io.LimitReader(r, n)) gives,
+// at every limit around the length and with readers of odd chunk sizes.
+func TestReadAll(t *testing.T) {
+	for _, size := range []int{0, 1, 511, 512, 513, 4096, 70000} {
+		data := bytes.Repeat([]byte("abcdefghij"), size/10+1)[:size]
+		for _, n := range []int64{0, 1, int64(size) - 1, int64(size), int64(size) + 1, 1 << 20} {
+			if n < 0 {
+				continue
+			}
+			for _, chunk := range []int{1, 7, 1 << 20} {
+				want, werr := io.ReadAll(io.LimitReader(&chunky{data: data, n: chunk}, n))
+				got, gerr := ReadAll(&chunky{data: data, n: chunk}, n)
+				if !bytes.Equal(got, want) || (werr == nil) != (gerr == nil) {
+					t.Errorf("size %d, limit %d, chunk %d: got %d bytes (%v), want %d (%v)", size, n, chunk, len(got), gerr, len(want), werr)
+				}
+			}
+		}
+	}
+	if _, err := ReadAll(&chunky{err: io.ErrUnexpectedEOF}, 10); err != io.ErrUnexpectedEOF {
+		t.Errorf("error: %v", err)
+	}
+}
+
+// chunky reads data n bytes at a time, then ends with err (io.EOF when
+// nil).
+type chunky struct {
+	data []byte
+	n    int
+	err  error
+}
+
+func (c *chunky) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		if c.err != nil {
+			return 0, c.err
+		}
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), c.n)], c.data)
+	c.data = c.data[k:]
+	return k, nil
+}
+
+// TestReadBody: ReadBody leaves in the buffer and returns what
+// buf.ReadFrom(http.MaxBytesReader(nil, r, limit)) does.
+func TestReadBody(t *testing.T) {
+	for _, size := range []int{0, 1, 511, 512, 513, 4096, 70000} {
+		data := bytes.Repeat([]byte("abcdefghij"), size/10+1)[:size]
+		for _, limit := range []int64{0, 1, int64(size) - 1, int64(size), int64(size) + 1, 1 << 20} {
+			if limit < 0 {
+				continue
+			}
+			for _, chunk := range []int{1, 7, 1 << 20} {
+				var want, got bytes.Buffer
+				want.WriteString("prefix")
+				got.WriteString("prefix")
+				_, werr := want.ReadFrom(http.MaxBytesReader(nil, io.NopCloser(&chunky{data: data, n: chunk}), limit))
+				gerr := ReadBody(&got, &chunky{data: data, n: chunk}, limit)
+				var wm, gm *http.MaxBytesError
+				if !bytes.Equal(got.Bytes(), want.Bytes()) || (werr == nil) != (gerr == nil) ||
+					errors.As(werr, &wm) != errors.As(gerr, &gm) || wm != nil && gm != nil && wm.Limit != gm.Limit {
+					t.Errorf("size %d, limit %d, chunk %d: got %d bytes (%v), want %d (%v)", size, limit, chunk, got.Len(), gerr, want.Len(), werr)
+				}
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := ReadBody(&buf, &chunky{data: []byte("ab"), n: 1, err: io.ErrUnexpectedEOF}, 10); err != io.ErrUnexpectedEOF || buf.String() != "ab" {
+		t.Errorf("error: %v, %q", err, buf.String())
+	}
+}
+
+// TestReleaseWaitsForRewoundBodies: a body GetBody handed out keeps the
+// request from reuse until it is closed, and Abandon keeps it for good.
+func TestReleaseWaitsForRewoundBodies(t *testing.T) {
+	u := mustParse(t, "http://h.test/p")
+	q := New()
+	r := q.Prepare(context.Background(), "POST", u, []byte("x"))
+	again, _ := r.GetBody()
+	r.Body.Close()
+	r.Body.Close() // a second Close counts nothing
+	q.Release()
+	for i := 0; i < 100; i++ {
+		if New() == q {
+			t.Fatal("reused while a rewound body was open")
+		}
+	}
+	b, _ := io.ReadAll(again)
+	if string(b) != "x" {
+		t.Errorf("rewound body %q", b)
+	}
+	again.Close()
+	again.Close()
+	if n := q.open.Load(); n != 0 {
+		t.Errorf("open readers %d after every Close", n)
+	}
+
+	q = New()
+	r = q.Prepare(context.Background(), "POST", u, []byte("y"))
+	r.Body.Close()
+	q.Abandon()
+	q.Release()
+	for i := 0; i < 100; i++ {
+		if New() == q {
+			t.Fatal("reused after Abandon")
+		}
+	}
+	var none *Request
+	none.Abandon()
+	none.Release()
+}
