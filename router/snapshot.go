@@ -143,8 +143,8 @@ func (e *Engine) Save() ([]byte, error) {
 	})
 	for _, se := range e.sentLog[e.sentHead:] {
 		st := sentState{Channel: se.key.channel, ID: se.key.id, At: se.at, N: se.n}
-		if r, ok := e.sentIn[se.key]; ok && r.n == se.n {
-			st.Live, st.Conversation, st.Account, st.Customer = true, r.conv, r.account, r.customer
+		if e.sent.findN(se.hash, se.n) >= 0 {
+			st.Live, st.Conversation, st.Account, st.Customer = true, se.conv, se.account, se.customer
 		}
 		s.Sent = append(s.Sent, st)
 	}
@@ -328,14 +328,18 @@ func (e *Engine) Restore(b []byte) error {
 		}
 		e.releases.set(c, r.At)
 	}
-	for _, st := range s.Sent {
-		k := sentKey{channel: st.Channel, id: st.ID}
-		e.sentLog = append(e.sentLog, sentEntry{key: k, at: st.At, n: st.N})
-		if st.Live {
-			e.sentIn[k] = sentConv{conv: st.Conversation, account: st.Account, customer: st.Customer, n: st.N}
-		} else {
-			e.sentStale++
+	for i, st := range s.Sent {
+		// The log is numbered 1, 2, ... in sending order, up to SentN.
+		if st.N == 0 || i > 0 && st.N != s.Sent[i-1].N+1 || i == len(s.Sent)-1 && st.N != s.SentN {
+			return fmt.Errorf("router: restore: sent message %q numbered %d out of order", st.ID, st.N)
 		}
+		k := sentKey{channel: st.Channel, id: st.ID}
+		h := e.sent.hash(st.ID)
+		if st.Live {
+			e.sent.put(e.sentLog, e.sentHead, k, h, st.N)
+		}
+		e.sentLog = append(e.sentLog, sentEntry{key: k, at: st.At, n: st.N, hash: h,
+			conv: st.Conversation, account: st.Account, customer: st.Customer})
 	}
 	e.sentN = s.SentN
 	return nil
