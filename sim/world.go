@@ -93,8 +93,9 @@ type World struct {
 	counts eventCounts
 	// driftChecks are the drift expectations that ran, in order.
 	driftChecks []driftCheck
-	// live holds the conversations that have not closed; waits the waits
-	// of those assigned or closed, and assigned how many were assigned.
+	// live holds the conversations that have not closed, but for those a
+	// person of the world tracks (person.live); waits the waits of those
+	// assigned or closed, and assigned how many were assigned.
 	// Closed conversations leave nothing else behind, so memory follows
 	// the open conversations, not the length of the run.
 	live     map[router.ConversationID]liveConv
@@ -150,6 +151,11 @@ type person struct {
 	// open is the customer's open conversation as the router's events tell
 	// it; 0 when there is none.
 	open router.ConversationID
+	// live is what the world tracks of the customer's conversation liveID
+	// while it is open (tracking), in place of an entry of World.live.
+	live     liveConv
+	liveID   router.ConversationID
+	tracking bool
 }
 
 // Run plays a scenario to its end and returns its result. Errors that stop
@@ -692,9 +698,9 @@ type openChannel struct {
 func (w *World) observe(ev router.Event) {
 	w.counts.add(ev.Kind)
 	w.inboxApply(ev)
-	w.track(ev)
-	w.recordSeries(ev)
 	p := w.person(ev.Customer)
+	w.track(ev, p)
+	w.recordSeries(ev)
 	listed := p != nil && p.listed
 	if w.opt.Trace || listed {
 		line := w.line(ev, p)
@@ -750,41 +756,88 @@ func (w *World) observe(ev router.Event) {
 	}
 }
 
-// track follows each conversation's state for the waits and totals.
-func (w *World) track(ev router.Event) {
+// track follows each conversation's state for the waits and totals, on
+// the customer's person p when the world knows the customer (a customer
+// has one open conversation at a time), else in World.live.
+func (w *World) track(ev router.Event, p *person) {
+	if ev.Kind == router.EventOpened {
+		c := liveConv{opened: ev.At, waiting: true}
+		if p != nil && !p.tracking {
+			p.live, p.liveID, p.tracking = c, ev.Conversation, true
+		} else {
+			w.live[ev.Conversation] = c
+		}
+		return
+	}
 	switch ev.Kind {
-	case router.EventOpened:
-		w.live[ev.Conversation] = liveConv{opened: ev.At, waiting: true}
+	case router.EventQueued, router.EventAssigned, router.EventClosed:
+	default:
+		return
+	}
+	var c liveConv
+	onPerson := p != nil && p.tracking && p.liveID == ev.Conversation
+	if onPerson {
+		c = p.live
+	} else {
+		var ok bool
+		if c, ok = w.live[ev.Conversation]; !ok {
+			return
+		}
+	}
+	switch ev.Kind {
 	case router.EventQueued:
-		if c, ok := w.live[ev.Conversation]; ok {
-			c.waiting = true
-			w.live[ev.Conversation] = c
-		}
+		c.waiting = true
 	case router.EventAssigned:
-		if c, ok := w.live[ev.Conversation]; ok {
-			if !c.assigned {
-				c.assigned = true
-				w.assigned++
-				w.waits.add(ev.At.Sub(c.opened))
-				if w.service != nil {
-					w.service.assign(ev.At.Sub(c.opened))
-				}
+		if !c.assigned {
+			c.assigned = true
+			w.assigned++
+			w.waits.add(ev.At.Sub(c.opened))
+			if w.service != nil {
+				w.service.assign(ev.At.Sub(c.opened))
 			}
-			c.waiting = false
-			w.live[ev.Conversation] = c
 		}
+		c.waiting = false
 	case router.EventClosed:
-		if c, ok := w.live[ev.Conversation]; ok {
-			if !c.assigned {
-				w.waits.add(ev.At.Sub(c.opened))
-				if w.service != nil {
-					w.service.unassigned(ev.At.Sub(c.opened))
-				}
+		if !c.assigned {
+			w.waits.add(ev.At.Sub(c.opened))
+			if w.service != nil {
+				w.service.unassigned(ev.At.Sub(c.opened))
 			}
-			if w.service != nil && ev.Detail == string(router.ClosedAbandoned) {
-				w.service.abandoned++
-			}
+		}
+		if w.service != nil && ev.Detail == string(router.ClosedAbandoned) {
+			w.service.abandoned++
+		}
+		if onPerson {
+			p.live, p.liveID, p.tracking = liveConv{}, 0, false
+		} else {
 			delete(w.live, ev.Conversation)
+		}
+		return
+	}
+	if onPerson {
+		p.live = c
+	} else {
+		w.live[ev.Conversation] = c
+	}
+}
+
+// lookLive returns what the world tracks of an open conversation of p.
+func (w *World) lookLive(p *person, id router.ConversationID) (liveConv, bool) {
+	if p.tracking && p.liveID == id {
+		return p.live, true
+	}
+	c, ok := w.live[id]
+	return c, ok
+}
+
+// eachLive calls fn with every conversation that has not closed.
+func (w *World) eachLive(fn func(liveConv)) {
+	for _, c := range w.live {
+		fn(c)
+	}
+	for _, p := range w.people {
+		if p.tracking {
+			fn(p.live)
 		}
 	}
 }
