@@ -62,7 +62,7 @@ type Engine struct {
 	// customers and convs hold what a decision, a status or a snapshot
 	// can still need: with retain everything, otherwise the customers not
 	// yet released and their open and latest conversations (see release).
-	customers map[CustomerKey]*customer
+	customers customerIndex
 	convs     map[ConversationID]*conv
 	lastID    ConversationID // the id of the newest conversation
 	openN     int            // open conversations
@@ -228,6 +228,9 @@ type customer struct {
 	relAt     int64 // when it may be released, while relQueued (unix ns)
 	relQueued bool  // in Engine.releases
 	released  bool  // the engine no longer holds it
+	// sameID is the next record held with the same customer id, on
+	// another channel or account (customerIndex).
+	sameID *customer
 }
 
 type conv struct {
@@ -279,7 +282,7 @@ func New(cfg Config) (*Engine, error) {
 		byName:        make(map[string]*group, len(cfg.Groups)+1),
 		policies:      make(map[string]*Policy, len(cfg.Policies)),
 		senders:       make(map[string]Sender),
-		customers:     make(map[CustomerKey]*customer),
+		customers:     newCustomerIndex(),
 		convs:         make(map[ConversationID]*conv),
 		retain:        cfg.Retain,
 		sent:          newSentIndex(),
@@ -599,12 +602,12 @@ func (c *customer) mergeAttributes(attrs map[string]string) {
 // customer returns the customer's record, making a new one for a customer
 // the engine does not hold (never seen, or released).
 func (e *Engine) customer(key CustomerKey) *customer {
-	c, ok := e.customers[key]
-	if !ok {
+	c := e.customers.get(key)
+	if c == nil {
 		c = e.newCustomer()
 		c.key, c.pol = key, e.policy(key.Channel)
 		c.manual = c.pol.ManualAssignment
-		e.customers[key] = c
+		e.customers.put(c)
 	}
 	return c
 }
@@ -749,7 +752,7 @@ func (e *Engine) releasable(c *customer, now int64) bool {
 // queue entries), so they are kept for reuse.
 func (e *Engine) release(c *customer) {
 	c.released = true
-	delete(e.customers, c.key)
+	e.customers.remove(c.key)
 	if c.last != nil {
 		delete(e.convs, c.last.id)
 		e.recycleConv(c.last)
@@ -1200,8 +1203,8 @@ func (e *Engine) Close(now time.Time, agentID string, key CustomerKey) error {
 	if _, ok := e.agents[agentID]; !ok {
 		return fmt.Errorf("router: unknown agent %q", agentID)
 	}
-	c, ok := e.customers[key]
-	if !ok || c.open == nil {
+	c := e.customers.get(key)
+	if c == nil || c.open == nil {
 		return fmt.Errorf("router: %s has no open conversation", key)
 	}
 	if c.open.agent == nil || c.open.agent.id != agentID {
@@ -1401,7 +1404,7 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 	if m.Kind == KindTemplate && m.Template == nil || m.Kind == KindAttachment && m.Attachment == nil {
 		return nil, "", fmt.Errorf("router: %s message without its %s", m.Kind, m.Kind)
 	}
-	c := e.customers[to]
+	c := e.customers.get(to)
 	var cv *conv
 	if c != nil {
 		cv = c.open
@@ -1637,7 +1640,7 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 	if p := e.sent.find(e.sentLog, e.sentHead, sentKey{channel: to.Channel, id: messageID}, e.sent.hash(messageID)); p >= 0 &&
 		e.sentLog[p].account == to.Account && e.sentLog[p].customer == to.Customer {
 		id = e.sentLog[p].conv
-	} else if c := e.customers[to]; c != nil && c.last != nil {
+	} else if c := e.customers.get(to); c != nil && c.last != nil {
 		id = c.last.id
 	}
 	if status == "failed" {
@@ -1791,7 +1794,7 @@ func (e *Engine) Conversation(id ConversationID) (Conversation, bool) {
 func (e *Engine) Latest(key CustomerKey) (c Conversation, count int, ok bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	cu := e.customers[key]
+	cu := e.customers.get(key)
 	if cu == nil || cu.last == nil {
 		return Conversation{}, 0, false
 	}
@@ -1822,7 +1825,7 @@ func (e *Engine) Conversations(fn func(Conversation)) {
 func (e *Engine) Footprint() Footprint {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return Footprint{Customers: len(e.customers), Conversations: len(e.convs), Open: e.openN,
+	return Footprint{Customers: e.customers.len(), Conversations: len(e.convs), Open: e.openN,
 		Messages: e.sent.len(), Events: int(e.lastSeq + 1 - e.first)}
 }
 

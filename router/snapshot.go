@@ -84,19 +84,17 @@ func (e *Engine) Save() ([]byte, error) {
 	// Customers and conversations: those held, and those they refer to.
 	custs := map[CustomerKey]*customer{}
 	convs := map[ConversationID]*conv{}
-	for k, c := range e.customers {
-		custs[k] = c
-	}
+	e.customers.all(func(c *customer) { custs[c.key] = c })
 	for id, cv := range e.convs {
 		convs[id] = cv
 	}
-	for _, c := range e.customers {
+	e.customers.all(func(c *customer) {
 		for _, cv := range []*conv{c.open, c.last} {
 			if cv != nil {
 				convs[cv.id] = cv
 			}
 		}
-	}
+	})
 	for _, cv := range convs {
 		if _, ok := custs[cv.cust.key]; !ok {
 			custs[cv.cust.key] = cv.cust
@@ -104,7 +102,7 @@ func (e *Engine) Save() ([]byte, error) {
 	}
 	for _, k := range slices.SortedFunc(maps.Keys(custs), compareKeys) {
 		c := custs[k]
-		_, held := e.customers[k]
+		held := e.customers.get(k) != nil
 		cs := customerState{Key: c.key, Held: held, Profile: c.profile, Count: c.count, Name: c.name, Attrs: c.attrs,
 			Manual: c.manual, HasInbound: c.hasInbound, LastInbound: c.lastInbound, WindowStart: c.windowStart,
 			Sent: c.sent, SentAt: c.sentAt, Allowance: c.allowance, Pinned: c.pinned, Pending: c.pending, Released: c.released}
@@ -209,7 +207,7 @@ func (e *Engine) Restore(b []byte) error {
 			allowance: cs.Allowance, pinned: cs.Pinned, pending: cs.Pending, released: cs.Released}
 		custs[cs.Key] = c
 		if cs.Held {
-			e.customers[cs.Key] = c
+			e.customers.put(c)
 		}
 	}
 	convs := make(map[ConversationID]*conv, len(s.Conversations))
@@ -322,7 +320,7 @@ func (e *Engine) Restore(b []byte) error {
 		e.deadlines.set(d)
 	}
 	for _, r := range s.Releases {
-		c := e.customers[r.Customer]
+		c := e.customers.get(r.Customer)
 		if c == nil {
 			return fmt.Errorf("router: restore: release of unknown customer %s", r.Customer)
 		}
