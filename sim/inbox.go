@@ -139,7 +139,7 @@ func (w *World) inboxApply(ev router.Event) {
 	if ev.Kind != router.EventInbound || len(w.sc.AutoReplies) == 0 {
 		return
 	}
-	p := w.people[ev.Customer]
+	p := w.people.get(ev.Customer)
 	if p == nil {
 		return
 	}

@@ -77,15 +77,17 @@ type World struct {
 	open     []openChannel      // the same, in table order
 	closers  []func()
 
-	people     map[router.CustomerKey]*person
+	people     people
 	lastPerson *person // see person
 	byID       map[string]*person
 	traffic    *rand.Rand
 	generated  int // generated customer handles so far
 	// texts holds what scripted customers and their agents said, by
 	// message id, for their timelines, until the message is logged.
-	texts  map[string]string
-	sentBy map[string]string // message id -> agent, to name the agent of an asynchronous failure
+	texts map[string]string
+	// sentBy lists the messages sent in the settle at hand, with their
+	// agents, to name the agent of an asynchronous failure.
+	sentBy []sentMessage
 	events []router.Event
 	// botDue lists the customers the bot answers once the events at hand
 	// are observed ([bot] reply).
@@ -156,6 +158,11 @@ type person struct {
 	live     liveConv
 	liveID   router.ConversationID
 	tracking bool
+	// sameID is the next person held with the same customer id, on
+	// another channel or account (people).
+	sameID *person
+	// script is a generated customer's conversation (converse).
+	script script
 }
 
 // Run plays a scenario to its end and returns its result. Errors that stop
@@ -185,8 +192,8 @@ func Run(ctx context.Context, sc *scenario.Scenario, opt Options) result.Result 
 // and the scripted customers. Nothing is scheduled yet: see
 // [World.Schedule]. On error the world is closed already.
 func NewWorld(ctx context.Context, sc *scenario.Scenario, opt Options) (*World, error) {
-	w := &World{sc: sc, opt: opt, seed: sc.Seed, ctx: ctx, people: map[router.CustomerKey]*person{}, byID: map[string]*person{},
-		sentBy: map[string]string{}, texts: map[string]string{}, bindings: map[string]Binding{},
+	w := &World{sc: sc, opt: opt, seed: sc.Seed, ctx: ctx, people: newPeople(), byID: map[string]*person{},
+		texts: map[string]string{}, bindings: map[string]Binding{},
 		live: map[router.ConversationID]liveConv{}}
 	if opt.Seed != nil {
 		w.seed = *opt.Seed
@@ -368,7 +375,7 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 	b := w.bindings[c.Channel]
 	p := &person{id: c.ID, name: firstNonEmpty(c.Name, c.ID), scripted: true, listed: true, b: b,
 		key: router.CustomerKey{Channel: c.Channel, Account: b.Account(), Customer: handle}}
-	w.people[p.key] = p
+	w.people.put(p)
 	w.byID[c.ID] = p
 	p.profile = router.Profile{Region: c.Region, EntryPage: c.EntryPage, Store: c.Store, Language: c.Language, AdSource: c.AdSource}
 	w.engine.SetProfile(p.key, p.profile)
@@ -384,7 +391,7 @@ func (w *World) keeps(channel, customer string) bool {
 	if b == nil {
 		return true // still opening: nothing is delivered yet
 	}
-	p := w.people[router.CustomerKey{Channel: channel, Account: b.Account(), Customer: customer}]
+	p := w.person(router.CustomerKey{Channel: channel, Account: b.Account(), Customer: customer})
 	return p != nil && p.scripted
 }
 
@@ -394,7 +401,7 @@ func (w *World) newHandle(channel string) string {
 	for {
 		w.generated++
 		h := b.NewHandle(w.generated)
-		if _, used := w.people[router.CustomerKey{Channel: channel, Account: b.Account(), Customer: h}]; !used {
+		if w.people.get(router.CustomerKey{Channel: channel, Account: b.Account(), Customer: h}) == nil {
 			return h
 		}
 	}
@@ -578,7 +585,7 @@ func (f *flow) arrive() {
 		w.giveUpAfter(p, at, draw(w.traffic, tr.Patience))
 	}
 	p.name = p.id
-	w.people[p.key] = p
+	w.people.put(p)
 	var prof router.Profile
 	if len(tr.Regions) > 0 {
 		prof.Region = tr.Regions[w.traffic.IntN(len(tr.Regions))]
@@ -589,7 +596,7 @@ func (f *flow) arrive() {
 	if len(tr.Stores) > 0 {
 		prof.Store = tr.Stores[w.traffic.IntN(len(tr.Stores))]
 	}
-	if prof != (router.Profile{}) {
+	if prof.Region != "" || prof.EntryPage != "" || prof.Store != "" {
 		p.profile = prof
 		w.engine.SetProfile(p.key, prof)
 	}
@@ -682,8 +689,25 @@ func (w *World) settle() {
 		}
 	}
 	// An asynchronous failure comes with the Flush right after its send, so
-	// the map of who sent what is needed within one settle only.
+	// the list of who sent what is needed within one settle only.
 	clear(w.sentBy)
+	w.sentBy = w.sentBy[:0]
+}
+
+// sentMessage is a message sent in the settle at hand and its agent.
+type sentMessage struct {
+	id, agent string
+}
+
+// sender is the agent of the latest message of id sent in the settle at
+// hand; "" for none.
+func (w *World) sender(id string) string {
+	for i := len(w.sentBy) - 1; i >= 0; i-- {
+		if w.sentBy[i].id == id {
+			return w.sentBy[i].agent
+		}
+	}
+	return ""
 }
 
 // openChannel is a channel the world has opened, with its binding. The
@@ -738,7 +762,7 @@ func (w *World) observe(ev router.Event) {
 			w.forget(p)
 		}
 	case router.EventSent:
-		w.sentBy[ev.Message] = ev.Agent
+		w.sentBy = append(w.sentBy, sentMessage{id: ev.Message, agent: ev.Agent})
 	case router.EventFailed:
 		if ev.Agent != "" {
 			break // a send's failure: judged where the send is made
@@ -746,7 +770,7 @@ func (w *World) observe(ev router.Event) {
 		// A failed status: the platform's code, reported by webhook.
 		p.lastError = ev.Detail
 		if p.b.Modelled(ev.Detail, nil) {
-			w.drift(ev.At, result.DriftSentRefused, p, w.sentBy[ev.Message], "sent", ev.Detail)
+			w.drift(ev.At, result.DriftSentRefused, p, w.sender(ev.Message), "sent", ev.Detail)
 		}
 	case router.EventAssigned:
 		if p.flow != nil && !p.conversed {
@@ -835,11 +859,11 @@ func (w *World) eachLive(fn func(liveConv)) {
 	for _, c := range w.live {
 		fn(c)
 	}
-	for _, p := range w.people {
+	w.people.all(func(p *person) {
 		if p.tracking {
 			fn(p.live)
 		}
-	}
+	})
 }
 
 // line writes an event for a trace or a timeline, with what a scripted
@@ -875,7 +899,8 @@ func (w *World) converse(p *person, ev router.Event) {
 		first = p.handle / time.Duration(2*n)
 	}
 	end := max(p.handle, first)
-	s := &script{w: w, p: p, conv: ev.Conversation, agent: ev.Agent, at: ev.At, n: n,
+	s := &p.script
+	*s = script{w: w, p: p, conv: ev.Conversation, agent: ev.Agent, at: ev.At, n: n,
 		first: first, end: end,
 		// After the first reply: n-1 customer messages, n-1 replies and the close.
 		step: (end - first) / time.Duration(2*n-1),
@@ -1020,6 +1045,10 @@ func (w *World) step(st *scenario.Step, idx int) {
 // customerSays has a customer send a message through their platform.
 func (w *World) customerSays(p *person, m Message) {
 	m.Profile = p.profile
+	// The platform asks about the customer (Env.Keep) and the engine logs
+	// its events now: keep it at hand. Every customer who writes is held
+	// in people (a generated one is forgotten once it writes no more).
+	w.lastPerson = p
 	in, err := p.b.Inbound(w.ctx, p.key.Customer, p.name, m)
 	w.record(p, m, in, err)
 }
@@ -1165,9 +1194,9 @@ func (w *World) Customer(channel, handle string) (router.CustomerKey, error) {
 		return router.CustomerKey{}, fmt.Errorf("channel %q is not open in this world", channel)
 	}
 	key := router.CustomerKey{Channel: channel, Account: b.Account(), Customer: b.Handle(handle)}
-	if w.people[key] == nil {
+	if w.people.get(key) == nil {
 		p := &person{id: key.Customer, key: key, name: key.Customer, scripted: true, b: b}
-		w.people[key] = p
+		w.people.put(p)
 		w.byID[p.id] = p
 	}
 	return key, nil
@@ -1176,7 +1205,7 @@ func (w *World) Customer(channel, handle string) (router.CustomerKey, error) {
 // Say has a customer send m through the platform now, and lets the world
 // react.
 func (w *World) Say(key router.CustomerKey, m Message) (Inbound, error) {
-	p := w.people[key]
+	p := w.people.get(key)
 	if p == nil {
 		return Inbound{}, fmt.Errorf("unknown customer %s", key)
 	}
@@ -1193,7 +1222,7 @@ func (w *World) Say(key router.CustomerKey, m Message) (Inbound, error) {
 // the router's decision against the platform's rules, and lets the world
 // react.
 func (w *World) Send(agent string, key router.CustomerKey, m router.Outbound) (router.SendResult, error) {
-	p := w.people[key]
+	p := w.people.get(key)
 	if p == nil {
 		return router.SendResult{}, fmt.Errorf("unknown customer %s", key)
 	}
@@ -1231,7 +1260,7 @@ func (w *World) person(key router.CustomerKey) *person {
 	if p := w.lastPerson; p != nil && p.key == key {
 		return p
 	}
-	p := w.people[key]
+	p := w.people.get(key)
 	if p != nil {
 		w.lastPerson = p
 	}
@@ -1240,7 +1269,7 @@ func (w *World) person(key router.CustomerKey) *person {
 
 // forget drops a generated customer whose conversation is over.
 func (w *World) forget(p *person) {
-	delete(w.people, p.key)
+	w.people.remove(p.key)
 	if w.lastPerson == p {
 		w.lastPerson = nil
 	}
