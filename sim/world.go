@@ -666,8 +666,8 @@ func (w *World) settle() {
 	}
 	for {
 		w.events = w.engine.Events(w.events[:0])
-		for _, ev := range w.events {
-			w.observe(ev)
+		for i := range w.events {
+			w.observe(&w.events[i])
 		}
 		if w.sendAutoReplies() {
 			// Their statuses come now, as a step's do, not with whatever
@@ -719,7 +719,7 @@ type openChannel struct {
 }
 
 // observe records an engine event and drives generated customers.
-func (w *World) observe(ev router.Event) {
+func (w *World) observe(ev *router.Event) {
 	w.counts.add(ev.Kind)
 	w.inboxApply(ev)
 	p := w.person(ev.Customer)
@@ -783,7 +783,7 @@ func (w *World) observe(ev router.Event) {
 // track follows each conversation's state for the waits and totals, on
 // the customer's person p when the world knows the customer (a customer
 // has one open conversation at a time), else in World.live.
-func (w *World) track(ev router.Event, p *person) {
+func (w *World) track(ev *router.Event, p *person) {
 	if ev.Kind == router.EventOpened {
 		c := liveConv{opened: ev.At, waiting: true}
 		if p != nil && !p.tracking {
@@ -868,7 +868,7 @@ func (w *World) eachLive(fn func(liveConv)) {
 
 // line writes an event for a trace or a timeline, with what a scripted
 // customer or their agent said.
-func (w *World) line(ev router.Event, p *person) result.Line {
+func (w *World) line(ev *router.Event, p *person) result.Line {
 	l := result.Line{At: ev.At.In(w.sc.Start.Location()), Kind: string(ev.Kind), Agent: ev.Agent, Group: ev.Group, Detail: ev.Detail}
 	if ev.Conversation != 0 {
 		l.Conversation = ev.Conversation.String()
@@ -892,7 +892,7 @@ func (w *World) line(ev router.Event, p *person) result.Line {
 // queued when the one before it plays: they play exactly where queuing them
 // all now would put them (their times do not decrease), and the queue holds
 // one action per conversation, not 2n.
-func (w *World) converse(p *person, ev router.Event) {
+func (w *World) converse(p *person, ev *router.Event) {
 	n := p.messages
 	first := p.reply
 	if first == 0 {
