@@ -15,8 +15,8 @@ func (e *Engine) Abandon(now time.Time, key CustomerKey) error {
 	defer e.mu.Unlock()
 	now = e.accept(now)
 	e.advance(now)
-	c, ok := e.customers[key]
-	if !ok || c.open == nil {
+	c := e.customers.get(key)
+	if c == nil || c.open == nil {
 		return fmt.Errorf("router: %s has no open conversation", key)
 	}
 	if cv := c.open; cv.state != Waiting {

@@ -62,7 +62,7 @@ type Engine struct {
 	// customers and convs hold what a decision, a status or a snapshot
 	// can still need: with retain everything, otherwise the customers not
 	// yet released and their open and latest conversations (see release).
-	customers map[CustomerKey]*customer
+	customers customerIndex
 	convs     map[ConversationID]*conv
 	lastID    ConversationID // the id of the newest conversation
 	openN     int            // open conversations
@@ -90,17 +90,15 @@ type Engine struct {
 	lastSeq  uint64 // Seq of the newest event; 0 before the first
 	cursor   uint64 // the Seq Events has handed out up to
 
-	// sentIn remembers the conversation of each sent message for Status;
-	// sentLog holds the same entries in insertion (time) order from
-	// sentHead on, to forget them past the horizon.
-	sentIn   map[sentKey]sentConv
+	// sentLog remembers the sent messages for Status, in sending order
+	// from sentHead on, numbered consecutively, until they pass the
+	// horizon; sent finds a message's live entry there by its key. An
+	// entry whose key a later one took over (a message id remembered
+	// twice) is stale: sent no longer points at it.
+	sent     sentIndex
 	sentLog  []sentEntry
 	sentHead int
 	sentN    uint64
-	// sentStale counts the sentLog entries whose key a later entry took
-	// over in sentIn (a message id remembered twice): while there are
-	// none, forget deletes each entry's key without looking it up.
-	sentStale int
 
 	// freeCusts and freeConvs hold released records for reuse (see
 	// release); nothing the engine holds or hands out points at them.
@@ -113,19 +111,18 @@ type sentKey struct {
 	channel, id string
 }
 
-// sentConv is the conversation a message was sent in (0 for none) and to
-// whom on the key's channel. It holds the id, not the conversation, so that
-// remembering a message keeps no conversation.
-type sentConv struct {
+// sentEntry is a sent message remembered for Status: its key, when it was
+// sent (unix ns), its number (1, 2, ... in sending order), the hash of its
+// id in the index, the conversation it was sent in (0 for none) and to whom
+// on the key's channel. It holds the conversation's id, not the
+// conversation, so that remembering a message keeps no conversation.
+type sentEntry struct {
+	key               sentKey
+	at                int64
+	n                 uint64
+	hash              uint64
 	conv              ConversationID
 	account, customer string
-	n                 uint64 // which sentLog entry set it
-}
-
-type sentEntry struct {
-	key sentKey
-	at  int64 // unix ns
-	n   uint64
 }
 
 type agent struct {
@@ -231,6 +228,9 @@ type customer struct {
 	relAt     int64 // when it may be released, while relQueued (unix ns)
 	relQueued bool  // in Engine.releases
 	released  bool  // the engine no longer holds it
+	// sameID is the next record held with the same customer id, on
+	// another channel or account (customerIndex).
+	sameID *customer
 }
 
 type conv struct {
@@ -282,10 +282,10 @@ func New(cfg Config) (*Engine, error) {
 		byName:        make(map[string]*group, len(cfg.Groups)+1),
 		policies:      make(map[string]*Policy, len(cfg.Policies)),
 		senders:       make(map[string]Sender),
-		customers:     make(map[CustomerKey]*customer),
+		customers:     newCustomerIndex(),
 		convs:         make(map[ConversationID]*conv),
 		retain:        cfg.Retain,
-		sentIn:        make(map[sentKey]sentConv),
+		sent:          newSentIndex(),
 	}
 	e.rng = rand.New(e.pcg)
 	if e.strategy == "" {
@@ -602,12 +602,12 @@ func (c *customer) mergeAttributes(attrs map[string]string) {
 // customer returns the customer's record, making a new one for a customer
 // the engine does not hold (never seen, or released).
 func (e *Engine) customer(key CustomerKey) *customer {
-	c, ok := e.customers[key]
-	if !ok {
+	c := e.customers.get(key)
+	if c == nil {
 		c = e.newCustomer()
 		c.key, c.pol = key, e.policy(key.Channel)
 		c.manual = c.pol.ManualAssignment
-		e.customers[key] = c
+		e.customers.put(c)
 	}
 	return c
 }
@@ -752,7 +752,7 @@ func (e *Engine) releasable(c *customer, now int64) bool {
 // queue entries), so they are kept for reuse.
 func (e *Engine) release(c *customer) {
 	c.released = true
-	delete(e.customers, c.key)
+	e.customers.remove(c.key)
 	if c.last != nil {
 		delete(e.convs, c.last.id)
 		e.recycleConv(c.last)
@@ -1203,8 +1203,8 @@ func (e *Engine) Close(now time.Time, agentID string, key CustomerKey) error {
 	if _, ok := e.agents[agentID]; !ok {
 		return fmt.Errorf("router: unknown agent %q", agentID)
 	}
-	c, ok := e.customers[key]
-	if !ok || c.open == nil {
+	c := e.customers.get(key)
+	if c == nil || c.open == nil {
 		return fmt.Errorf("router: %s has no open conversation", key)
 	}
 	if c.open.agent == nil || c.open.agent.id != agentID {
@@ -1404,7 +1404,7 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 	if m.Kind == KindTemplate && m.Template == nil || m.Kind == KindAttachment && m.Attachment == nil {
 		return nil, "", fmt.Errorf("router: %s message without its %s", m.Kind, m.Kind)
 	}
-	c := e.customers[to]
+	c := e.customers.get(to)
 	var cv *conv
 	if c != nil {
 		cv = c.open
@@ -1587,11 +1587,8 @@ func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pending
 func (e *Engine) remember(now time.Time, to CustomerKey, id string, cv ConversationID) {
 	k := sentKey{channel: to.Channel, id: id}
 	e.sentN++
-	held := len(e.sentIn)
-	e.sentIn[k] = sentConv{conv: cv, account: to.Account, customer: to.Customer, n: e.sentN}
-	if len(e.sentIn) == held {
-		e.sentStale++ // the key's previous entry no longer speaks for it
-	}
+	h := e.sent.hash(id)
+	e.sent.put(e.sentLog, e.sentHead, k, h, e.sentN)
 	if len(e.sentLog) == cap(e.sentLog) {
 		// Double the log (append grows a long slice by a quarter, copying
 		// it over and over while it fills to its horizon), keeping what
@@ -1601,7 +1598,8 @@ func (e *Engine) remember(now time.Time, to CustomerKey, id string, cv Conversat
 		copy(grown, live)
 		e.sentLog, e.sentHead = grown, 0
 	}
-	e.sentLog = append(e.sentLog, sentEntry{key: k, at: now.UnixNano(), n: e.sentN})
+	e.sentLog = append(e.sentLog, sentEntry{key: k, at: now.UnixNano(), n: e.sentN, hash: h,
+		conv: cv, account: to.Account, customer: to.Customer})
 }
 
 // forget drops the remembered messages sent before now minus the horizon.
@@ -1611,14 +1609,9 @@ func (e *Engine) forget(now int64) {
 		cutoff = now - int64(e.horizon)
 	}
 	for e.sentHead < len(e.sentLog) && e.sentLog[e.sentHead].at < cutoff {
-		s := e.sentLog[e.sentHead]
-		switch {
-		case e.sentStale == 0:
-			delete(e.sentIn, s.key)
-		case e.sentIn[s.key].n == s.n:
-			delete(e.sentIn, s.key)
-		default:
-			e.sentStale--
+		s := &e.sentLog[e.sentHead]
+		if i := e.sent.findN(s.hash, s.n); i >= 0 {
+			e.sent.remove(i) // else stale: a later entry holds the key
 		}
 		e.sentLog[e.sentHead] = sentEntry{}
 		e.sentHead++
@@ -1644,9 +1637,10 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 	now = e.accept(now)
 	e.advance(now)
 	var id ConversationID
-	if s, ok := e.sentIn[sentKey{channel: to.Channel, id: messageID}]; ok && s.account == to.Account && s.customer == to.Customer {
-		id = s.conv
-	} else if c := e.customers[to]; c != nil && c.last != nil {
+	if p := e.sent.find(e.sentLog, e.sentHead, sentKey{channel: to.Channel, id: messageID}, e.sent.hash(messageID)); p >= 0 &&
+		e.sentLog[p].account == to.Account && e.sentLog[p].customer == to.Customer {
+		id = e.sentLog[p].conv
+	} else if c := e.customers.get(to); c != nil && c.last != nil {
 		id = c.last.id
 	}
 	if status == "failed" {
@@ -1800,7 +1794,7 @@ func (e *Engine) Conversation(id ConversationID) (Conversation, bool) {
 func (e *Engine) Latest(key CustomerKey) (c Conversation, count int, ok bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	cu := e.customers[key]
+	cu := e.customers.get(key)
 	if cu == nil || cu.last == nil {
 		return Conversation{}, 0, false
 	}
@@ -1831,8 +1825,8 @@ func (e *Engine) Conversations(fn func(Conversation)) {
 func (e *Engine) Footprint() Footprint {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return Footprint{Customers: len(e.customers), Conversations: len(e.convs), Open: e.openN,
-		Messages: len(e.sentIn), Events: int(e.lastSeq + 1 - e.first)}
+	return Footprint{Customers: e.customers.len(), Conversations: len(e.convs), Open: e.openN,
+		Messages: e.sent.len(), Events: int(e.lastSeq + 1 - e.first)}
 }
 
 // StatusHorizon is how long the engine remembers the conversation of a

@@ -931,7 +931,7 @@ func TestStatusMemoryIsBounded(t *testing.T) {
 		}
 	}
 	e.mu.Lock()
-	n := len(e.sentIn)
+	n := e.sent.len()
 	e.mu.Unlock()
 	if n < 1 || n > 61 {
 		t.Errorf("%d message ids remembered with a 1h horizon and one send a minute; want 1 to 61", n)

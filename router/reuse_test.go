@@ -129,10 +129,10 @@ func TestMessageIDRememberedTwice(t *testing.T) {
 			t.Errorf("restart %v: status after both expired logged for %v, want %v", restart, got, c3.ID)
 		}
 		e.mu.Lock()
-		n, stale := len(e.sentIn), e.sentStale
+		n, logged := e.sent.len(), len(e.sentLog)-e.sentHead
 		e.mu.Unlock()
-		if n != 0 || stale != 0 {
-			t.Errorf("restart %v: %d ids and %d stale entries remembered after the horizon", restart, n, stale)
+		if n != 0 || logged != 0 {
+			t.Errorf("restart %v: %d ids and %d log entries remembered after the horizon", restart, n, logged)
 		}
 	}
 }

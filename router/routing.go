@@ -94,8 +94,8 @@ func (e *Engine) unassign(now time.Time, cv *conv) {
 
 // openOf returns the customer's open conversation, or an error.
 func (e *Engine) openOf(key CustomerKey) (*conv, error) {
-	c, ok := e.customers[key]
-	if !ok || c.open == nil {
+	c := e.customers.get(key)
+	if c == nil || c.open == nil {
 		return nil, fmt.Errorf("router: %s has no open conversation", key)
 	}
 	return c.open, nil

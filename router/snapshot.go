@@ -84,19 +84,17 @@ func (e *Engine) Save() ([]byte, error) {
 	// Customers and conversations: those held, and those they refer to.
 	custs := map[CustomerKey]*customer{}
 	convs := map[ConversationID]*conv{}
-	for k, c := range e.customers {
-		custs[k] = c
-	}
+	e.customers.all(func(c *customer) { custs[c.key] = c })
 	for id, cv := range e.convs {
 		convs[id] = cv
 	}
-	for _, c := range e.customers {
+	e.customers.all(func(c *customer) {
 		for _, cv := range []*conv{c.open, c.last} {
 			if cv != nil {
 				convs[cv.id] = cv
 			}
 		}
-	}
+	})
 	for _, cv := range convs {
 		if _, ok := custs[cv.cust.key]; !ok {
 			custs[cv.cust.key] = cv.cust
@@ -104,7 +102,7 @@ func (e *Engine) Save() ([]byte, error) {
 	}
 	for _, k := range slices.SortedFunc(maps.Keys(custs), compareKeys) {
 		c := custs[k]
-		_, held := e.customers[k]
+		held := e.customers.get(k) != nil
 		cs := customerState{Key: c.key, Held: held, Profile: c.profile, Count: c.count, Name: c.name, Attrs: c.attrs,
 			Manual: c.manual, HasInbound: c.hasInbound, LastInbound: c.lastInbound, WindowStart: c.windowStart,
 			Sent: c.sent, SentAt: c.sentAt, Allowance: c.allowance, Pinned: c.pinned, Pending: c.pending, Released: c.released}
@@ -143,8 +141,8 @@ func (e *Engine) Save() ([]byte, error) {
 	})
 	for _, se := range e.sentLog[e.sentHead:] {
 		st := sentState{Channel: se.key.channel, ID: se.key.id, At: se.at, N: se.n}
-		if r, ok := e.sentIn[se.key]; ok && r.n == se.n {
-			st.Live, st.Conversation, st.Account, st.Customer = true, r.conv, r.account, r.customer
+		if e.sent.findN(se.hash, se.n) >= 0 {
+			st.Live, st.Conversation, st.Account, st.Customer = true, se.conv, se.account, se.customer
 		}
 		s.Sent = append(s.Sent, st)
 	}
@@ -209,7 +207,7 @@ func (e *Engine) Restore(b []byte) error {
 			allowance: cs.Allowance, pinned: cs.Pinned, pending: cs.Pending, released: cs.Released}
 		custs[cs.Key] = c
 		if cs.Held {
-			e.customers[cs.Key] = c
+			e.customers.put(c)
 		}
 	}
 	convs := make(map[ConversationID]*conv, len(s.Conversations))
@@ -322,20 +320,24 @@ func (e *Engine) Restore(b []byte) error {
 		e.deadlines.set(d)
 	}
 	for _, r := range s.Releases {
-		c := e.customers[r.Customer]
+		c := e.customers.get(r.Customer)
 		if c == nil {
 			return fmt.Errorf("router: restore: release of unknown customer %s", r.Customer)
 		}
 		e.releases.set(c, r.At)
 	}
-	for _, st := range s.Sent {
-		k := sentKey{channel: st.Channel, id: st.ID}
-		e.sentLog = append(e.sentLog, sentEntry{key: k, at: st.At, n: st.N})
-		if st.Live {
-			e.sentIn[k] = sentConv{conv: st.Conversation, account: st.Account, customer: st.Customer, n: st.N}
-		} else {
-			e.sentStale++
+	for i, st := range s.Sent {
+		// The log is numbered 1, 2, ... in sending order, up to SentN.
+		if st.N == 0 || i > 0 && st.N != s.Sent[i-1].N+1 || i == len(s.Sent)-1 && st.N != s.SentN {
+			return fmt.Errorf("router: restore: sent message %q numbered %d out of order", st.ID, st.N)
 		}
+		k := sentKey{channel: st.Channel, id: st.ID}
+		h := e.sent.hash(st.ID)
+		if st.Live {
+			e.sent.put(e.sentLog, e.sentHead, k, h, st.N)
+		}
+		e.sentLog = append(e.sentLog, sentEntry{key: k, at: st.At, n: st.N, hash: h,
+			conv: st.Conversation, account: st.Account, customer: st.Customer})
 	}
 	e.sentN = s.SentN
 	return nil

@@ -16,7 +16,7 @@ func (w *World) giveUpAfter(p *person, at time.Time, patience time.Duration) {
 	w.queue.At(at.Add(patience), func() {
 		// A generated customer opens one conversation only: the open one
 		// is it, unless it has not reached the router yet.
-		c, ok := w.live[p.open]
+		c, ok := w.lookLive(p, p.open)
 		if p.open == 0 || !ok || c.assigned {
 			return
 		}

@@ -244,11 +244,11 @@ func (w *World) metrics(now time.Time) result.Metrics {
 	// A conversation never assigned counts with the time it waited until it
 	// closed or until now, so a queue nobody serves cannot look fast.
 	var pending []time.Duration
-	for _, c := range w.live {
+	w.eachLive(func(c liveConv) {
 		if !c.assigned {
 			pending = append(pending, now.Sub(c.opened))
 		}
-	}
+	})
 	ps := w.waits.percentiles(pending, 50, 90, 99, 100)
 	m.WaitP50, m.WaitP90, m.WaitP99, m.WaitMax = ps[0], ps[1], ps[2], ps[3]
 	m.Assigned = w.assigned
@@ -297,11 +297,11 @@ func (w *World) totals() result.Totals {
 	var t result.Totals
 	t.Conversations = w.counts.opened
 	t.Closed = w.counts.closed
-	for _, c := range w.live {
+	w.eachLive(func(c liveConv) {
 		if c.waiting {
 			t.Waiting++
 		}
-	}
+	})
 	t.Inbound, t.Sent, t.Refused, t.Failed = w.counts.inbound, w.counts.sent, w.counts.refused, w.counts.failed
 	for _, b := range w.bindings {
 		s := b.Stats()

@@ -130,16 +130,16 @@ func (w *World) setupInbox() error {
 }
 
 // inboxApply hands an engine event to the message center.
-func (w *World) inboxApply(ev router.Event) {
+func (w *World) inboxApply(ev *router.Event) {
 	mc := w.center
 	if mc == nil {
 		return
 	}
-	mc.ib.Apply(ev)
+	mc.ib.Apply(*ev)
 	if ev.Kind != router.EventInbound || len(w.sc.AutoReplies) == 0 {
 		return
 	}
-	p := w.people[ev.Customer]
+	p := w.people.get(ev.Customer)
 	if p == nil {
 		return
 	}

@@ -354,11 +354,11 @@ func (s *seriesRecorder) result(now time.Time) *result.Series {
 
 // recordSeries folds an engine event into the world's time series, when
 // the world records them.
-func (w *World) recordSeries(ev router.Event) {
+func (w *World) recordSeries(ev *router.Event) {
 	if !w.opt.Series {
 		return
 	}
-	w.seriesRecorder().observe(ev)
+	w.seriesRecorder().observe(*ev)
 }
 
 // seriesResult is the world's time series at now, or nil when the world

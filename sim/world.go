@@ -77,15 +77,17 @@ type World struct {
 	open     []openChannel      // the same, in table order
 	closers  []func()
 
-	people     map[router.CustomerKey]*person
+	people     people
 	lastPerson *person // see person
 	byID       map[string]*person
 	traffic    *rand.Rand
 	generated  int // generated customer handles so far
 	// texts holds what scripted customers and their agents said, by
 	// message id, for their timelines, until the message is logged.
-	texts  map[string]string
-	sentBy map[string]string // message id -> agent, to name the agent of an asynchronous failure
+	texts map[string]string
+	// sentBy lists the messages sent in the settle at hand, with their
+	// agents, to name the agent of an asynchronous failure.
+	sentBy []sentMessage
 	events []router.Event
 	// botDue lists the customers the bot answers once the events at hand
 	// are observed ([bot] reply).
@@ -93,8 +95,9 @@ type World struct {
 	counts eventCounts
 	// driftChecks are the drift expectations that ran, in order.
 	driftChecks []driftCheck
-	// live holds the conversations that have not closed; waits the waits
-	// of those assigned or closed, and assigned how many were assigned.
+	// live holds the conversations that have not closed, but for those a
+	// person of the world tracks (person.live); waits the waits of those
+	// assigned or closed, and assigned how many were assigned.
 	// Closed conversations leave nothing else behind, so memory follows
 	// the open conversations, not the length of the run.
 	live     map[router.ConversationID]liveConv
@@ -150,6 +153,16 @@ type person struct {
 	// open is the customer's open conversation as the router's events tell
 	// it; 0 when there is none.
 	open router.ConversationID
+	// live is what the world tracks of the customer's conversation liveID
+	// while it is open (tracking), in place of an entry of World.live.
+	live     liveConv
+	liveID   router.ConversationID
+	tracking bool
+	// sameID is the next person held with the same customer id, on
+	// another channel or account (people).
+	sameID *person
+	// script is a generated customer's conversation (converse).
+	script script
 }
 
 // Run plays a scenario to its end and returns its result. Errors that stop
@@ -179,8 +192,8 @@ func Run(ctx context.Context, sc *scenario.Scenario, opt Options) result.Result 
 // and the scripted customers. Nothing is scheduled yet: see
 // [World.Schedule]. On error the world is closed already.
 func NewWorld(ctx context.Context, sc *scenario.Scenario, opt Options) (*World, error) {
-	w := &World{sc: sc, opt: opt, seed: sc.Seed, ctx: ctx, people: map[router.CustomerKey]*person{}, byID: map[string]*person{},
-		sentBy: map[string]string{}, texts: map[string]string{}, bindings: map[string]Binding{},
+	w := &World{sc: sc, opt: opt, seed: sc.Seed, ctx: ctx, people: newPeople(), byID: map[string]*person{},
+		texts: map[string]string{}, bindings: map[string]Binding{},
 		live: map[router.ConversationID]liveConv{}}
 	if opt.Seed != nil {
 		w.seed = *opt.Seed
@@ -362,7 +375,7 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 	b := w.bindings[c.Channel]
 	p := &person{id: c.ID, name: firstNonEmpty(c.Name, c.ID), scripted: true, listed: true, b: b,
 		key: router.CustomerKey{Channel: c.Channel, Account: b.Account(), Customer: handle}}
-	w.people[p.key] = p
+	w.people.put(p)
 	w.byID[c.ID] = p
 	p.profile = router.Profile{Region: c.Region, EntryPage: c.EntryPage, Store: c.Store, Language: c.Language, AdSource: c.AdSource}
 	w.engine.SetProfile(p.key, p.profile)
@@ -378,7 +391,7 @@ func (w *World) keeps(channel, customer string) bool {
 	if b == nil {
 		return true // still opening: nothing is delivered yet
 	}
-	p := w.people[router.CustomerKey{Channel: channel, Account: b.Account(), Customer: customer}]
+	p := w.person(router.CustomerKey{Channel: channel, Account: b.Account(), Customer: customer})
 	return p != nil && p.scripted
 }
 
@@ -388,7 +401,7 @@ func (w *World) newHandle(channel string) string {
 	for {
 		w.generated++
 		h := b.NewHandle(w.generated)
-		if _, used := w.people[router.CustomerKey{Channel: channel, Account: b.Account(), Customer: h}]; !used {
+		if w.people.get(router.CustomerKey{Channel: channel, Account: b.Account(), Customer: h}) == nil {
 			return h
 		}
 	}
@@ -572,7 +585,7 @@ func (f *flow) arrive() {
 		w.giveUpAfter(p, at, draw(w.traffic, tr.Patience))
 	}
 	p.name = p.id
-	w.people[p.key] = p
+	w.people.put(p)
 	var prof router.Profile
 	if len(tr.Regions) > 0 {
 		prof.Region = tr.Regions[w.traffic.IntN(len(tr.Regions))]
@@ -583,7 +596,7 @@ func (f *flow) arrive() {
 	if len(tr.Stores) > 0 {
 		prof.Store = tr.Stores[w.traffic.IntN(len(tr.Stores))]
 	}
-	if prof != (router.Profile{}) {
+	if prof.Region != "" || prof.EntryPage != "" || prof.Store != "" {
 		p.profile = prof
 		w.engine.SetProfile(p.key, prof)
 	}
@@ -653,8 +666,8 @@ func (w *World) settle() {
 	}
 	for {
 		w.events = w.engine.Events(w.events[:0])
-		for _, ev := range w.events {
-			w.observe(ev)
+		for i := range w.events {
+			w.observe(&w.events[i])
 		}
 		if w.sendAutoReplies() {
 			// Their statuses come now, as a step's do, not with whatever
@@ -676,8 +689,25 @@ func (w *World) settle() {
 		}
 	}
 	// An asynchronous failure comes with the Flush right after its send, so
-	// the map of who sent what is needed within one settle only.
+	// the list of who sent what is needed within one settle only.
 	clear(w.sentBy)
+	w.sentBy = w.sentBy[:0]
+}
+
+// sentMessage is a message sent in the settle at hand and its agent.
+type sentMessage struct {
+	id, agent string
+}
+
+// sender is the agent of the latest message of id sent in the settle at
+// hand; "" for none.
+func (w *World) sender(id string) string {
+	for i := len(w.sentBy) - 1; i >= 0; i-- {
+		if w.sentBy[i].id == id {
+			return w.sentBy[i].agent
+		}
+	}
+	return ""
 }
 
 // openChannel is a channel the world has opened, with its binding. The
@@ -689,12 +719,12 @@ type openChannel struct {
 }
 
 // observe records an engine event and drives generated customers.
-func (w *World) observe(ev router.Event) {
+func (w *World) observe(ev *router.Event) {
 	w.counts.add(ev.Kind)
 	w.inboxApply(ev)
-	w.track(ev)
-	w.recordSeries(ev)
 	p := w.person(ev.Customer)
+	w.track(ev, p)
+	w.recordSeries(ev)
 	listed := p != nil && p.listed
 	if w.opt.Trace || listed {
 		line := w.line(ev, p)
@@ -732,7 +762,7 @@ func (w *World) observe(ev router.Event) {
 			w.forget(p)
 		}
 	case router.EventSent:
-		w.sentBy[ev.Message] = ev.Agent
+		w.sentBy = append(w.sentBy, sentMessage{id: ev.Message, agent: ev.Agent})
 	case router.EventFailed:
 		if ev.Agent != "" {
 			break // a send's failure: judged where the send is made
@@ -740,7 +770,7 @@ func (w *World) observe(ev router.Event) {
 		// A failed status: the platform's code, reported by webhook.
 		p.lastError = ev.Detail
 		if p.b.Modelled(ev.Detail, nil) {
-			w.drift(ev.At, result.DriftSentRefused, p, w.sentBy[ev.Message], "sent", ev.Detail)
+			w.drift(ev.At, result.DriftSentRefused, p, w.sender(ev.Message), "sent", ev.Detail)
 		}
 	case router.EventAssigned:
 		if p.flow != nil && !p.conversed {
@@ -750,48 +780,95 @@ func (w *World) observe(ev router.Event) {
 	}
 }
 
-// track follows each conversation's state for the waits and totals.
-func (w *World) track(ev router.Event) {
+// track follows each conversation's state for the waits and totals, on
+// the customer's person p when the world knows the customer (a customer
+// has one open conversation at a time), else in World.live.
+func (w *World) track(ev *router.Event, p *person) {
+	if ev.Kind == router.EventOpened {
+		c := liveConv{opened: ev.At, waiting: true}
+		if p != nil && !p.tracking {
+			p.live, p.liveID, p.tracking = c, ev.Conversation, true
+		} else {
+			w.live[ev.Conversation] = c
+		}
+		return
+	}
 	switch ev.Kind {
-	case router.EventOpened:
-		w.live[ev.Conversation] = liveConv{opened: ev.At, waiting: true}
-	case router.EventQueued:
-		if c, ok := w.live[ev.Conversation]; ok {
-			c.waiting = true
-			w.live[ev.Conversation] = c
-		}
-	case router.EventAssigned:
-		if c, ok := w.live[ev.Conversation]; ok {
-			if !c.assigned {
-				c.assigned = true
-				w.assigned++
-				w.waits.add(ev.At.Sub(c.opened))
-				if w.service != nil {
-					w.service.assign(ev.At.Sub(c.opened))
-				}
-			}
-			c.waiting = false
-			w.live[ev.Conversation] = c
-		}
-	case router.EventClosed:
-		if c, ok := w.live[ev.Conversation]; ok {
-			if !c.assigned {
-				w.waits.add(ev.At.Sub(c.opened))
-				if w.service != nil {
-					w.service.unassigned(ev.At.Sub(c.opened))
-				}
-			}
-			if w.service != nil && ev.Detail == string(router.ClosedAbandoned) {
-				w.service.abandoned++
-			}
-			delete(w.live, ev.Conversation)
+	case router.EventQueued, router.EventAssigned, router.EventClosed:
+	default:
+		return
+	}
+	var c liveConv
+	onPerson := p != nil && p.tracking && p.liveID == ev.Conversation
+	if onPerson {
+		c = p.live
+	} else {
+		var ok bool
+		if c, ok = w.live[ev.Conversation]; !ok {
+			return
 		}
 	}
+	switch ev.Kind {
+	case router.EventQueued:
+		c.waiting = true
+	case router.EventAssigned:
+		if !c.assigned {
+			c.assigned = true
+			w.assigned++
+			w.waits.add(ev.At.Sub(c.opened))
+			if w.service != nil {
+				w.service.assign(ev.At.Sub(c.opened))
+			}
+		}
+		c.waiting = false
+	case router.EventClosed:
+		if !c.assigned {
+			w.waits.add(ev.At.Sub(c.opened))
+			if w.service != nil {
+				w.service.unassigned(ev.At.Sub(c.opened))
+			}
+		}
+		if w.service != nil && ev.Detail == string(router.ClosedAbandoned) {
+			w.service.abandoned++
+		}
+		if onPerson {
+			p.live, p.liveID, p.tracking = liveConv{}, 0, false
+		} else {
+			delete(w.live, ev.Conversation)
+		}
+		return
+	}
+	if onPerson {
+		p.live = c
+	} else {
+		w.live[ev.Conversation] = c
+	}
+}
+
+// lookLive returns what the world tracks of an open conversation of p.
+func (w *World) lookLive(p *person, id router.ConversationID) (liveConv, bool) {
+	if p.tracking && p.liveID == id {
+		return p.live, true
+	}
+	c, ok := w.live[id]
+	return c, ok
+}
+
+// eachLive calls fn with every conversation that has not closed.
+func (w *World) eachLive(fn func(liveConv)) {
+	for _, c := range w.live {
+		fn(c)
+	}
+	w.people.all(func(p *person) {
+		if p.tracking {
+			fn(p.live)
+		}
+	})
 }
 
 // line writes an event for a trace or a timeline, with what a scripted
 // customer or their agent said.
-func (w *World) line(ev router.Event, p *person) result.Line {
+func (w *World) line(ev *router.Event, p *person) result.Line {
 	l := result.Line{At: ev.At.In(w.sc.Start.Location()), Kind: string(ev.Kind), Agent: ev.Agent, Group: ev.Group, Detail: ev.Detail}
 	if ev.Conversation != 0 {
 		l.Conversation = ev.Conversation.String()
@@ -815,14 +892,15 @@ func (w *World) line(ev router.Event, p *person) result.Line {
 // queued when the one before it plays: they play exactly where queuing them
 // all now would put them (their times do not decrease), and the queue holds
 // one action per conversation, not 2n.
-func (w *World) converse(p *person, ev router.Event) {
+func (w *World) converse(p *person, ev *router.Event) {
 	n := p.messages
 	first := p.reply
 	if first == 0 {
 		first = p.handle / time.Duration(2*n)
 	}
 	end := max(p.handle, first)
-	s := &script{w: w, p: p, conv: ev.Conversation, agent: ev.Agent, at: ev.At, n: n,
+	s := &p.script
+	*s = script{w: w, p: p, conv: ev.Conversation, agent: ev.Agent, at: ev.At, n: n,
 		first: first, end: end,
 		// After the first reply: n-1 customer messages, n-1 replies and the close.
 		step: (end - first) / time.Duration(2*n-1),
@@ -967,6 +1045,10 @@ func (w *World) step(st *scenario.Step, idx int) {
 // customerSays has a customer send a message through their platform.
 func (w *World) customerSays(p *person, m Message) {
 	m.Profile = p.profile
+	// The platform asks about the customer (Env.Keep) and the engine logs
+	// its events now: keep it at hand. Every customer who writes is held
+	// in people (a generated one is forgotten once it writes no more).
+	w.lastPerson = p
 	in, err := p.b.Inbound(w.ctx, p.key.Customer, p.name, m)
 	w.record(p, m, in, err)
 }
@@ -1112,9 +1194,9 @@ func (w *World) Customer(channel, handle string) (router.CustomerKey, error) {
 		return router.CustomerKey{}, fmt.Errorf("channel %q is not open in this world", channel)
 	}
 	key := router.CustomerKey{Channel: channel, Account: b.Account(), Customer: b.Handle(handle)}
-	if w.people[key] == nil {
+	if w.people.get(key) == nil {
 		p := &person{id: key.Customer, key: key, name: key.Customer, scripted: true, b: b}
-		w.people[key] = p
+		w.people.put(p)
 		w.byID[p.id] = p
 	}
 	return key, nil
@@ -1123,7 +1205,7 @@ func (w *World) Customer(channel, handle string) (router.CustomerKey, error) {
 // Say has a customer send m through the platform now, and lets the world
 // react.
 func (w *World) Say(key router.CustomerKey, m Message) (Inbound, error) {
-	p := w.people[key]
+	p := w.people.get(key)
 	if p == nil {
 		return Inbound{}, fmt.Errorf("unknown customer %s", key)
 	}
@@ -1140,7 +1222,7 @@ func (w *World) Say(key router.CustomerKey, m Message) (Inbound, error) {
 // the router's decision against the platform's rules, and lets the world
 // react.
 func (w *World) Send(agent string, key router.CustomerKey, m router.Outbound) (router.SendResult, error) {
-	p := w.people[key]
+	p := w.people.get(key)
 	if p == nil {
 		return router.SendResult{}, fmt.Errorf("unknown customer %s", key)
 	}
@@ -1178,7 +1260,7 @@ func (w *World) person(key router.CustomerKey) *person {
 	if p := w.lastPerson; p != nil && p.key == key {
 		return p
 	}
-	p := w.people[key]
+	p := w.people.get(key)
 	if p != nil {
 		w.lastPerson = p
 	}
@@ -1187,7 +1269,7 @@ func (w *World) person(key router.CustomerKey) *person {
 
 // forget drops a generated customer whose conversation is over.
 func (w *World) forget(p *person) {
-	delete(w.people, p.key)
+	w.people.remove(p.key)
 	if w.lastPerson == p {
 		w.lastPerson = nil
 	}

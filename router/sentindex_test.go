@@ -1,0 +1,78 @@
+package router
+
+import (
+	"math/rand/v2"
+	"strconv"
+	"testing"
+)
+
+// TestSentIndex plays random sends (remembered), forgets of the oldest
+// entry and lookups on a sentIndex over a log, and on a map, with few
+// distinct ids (so that keys are taken over and probe runs collide and
+// wrap) and, in two cases, the hash cut to a few values (so that lookups
+// compare keys), and compares them.
+func TestSentIndex(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		ids   int
+		fold  uint64 // hash values kept: hash % fold, or all when 0
+		steps int
+	}{
+		{"spread", 300, 0, 20000},
+		{"colliding", 40, 5, 20000},
+		{"one hash", 20, 1, 5000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			x := newSentIndex()
+			hash := func(id string) uint64 {
+				h := x.hash(id)
+				if tc.fold > 0 {
+					h %= tc.fold
+				}
+				return h
+			}
+			want := map[sentKey]uint64{} // the live entry's number
+			var log []sentEntry
+			head := 0
+			var n uint64
+			for step := 0; step < tc.steps; step++ {
+				switch op := rng.IntN(10); {
+				case op < 5: // remember
+					ch := []string{"a", "b"}[rng.IntN(2)]
+					k := sentKey{channel: ch, id: "m" + strconv.Itoa(rng.IntN(tc.ids))}
+					n++
+					x.put(log, head, k, hash(k.id), n)
+					log = append(log, sentEntry{key: k, n: n, hash: hash(k.id), conv: ConversationID(n)})
+					want[k] = n
+				case op < 8 && head < len(log): // forget the oldest
+					en := log[head]
+					i := x.findN(en.hash, en.n)
+					if want[en.key] == en.n {
+						if i < 0 {
+							t.Fatalf("step %d: entry %d of %v not found", step, en.n, en.key)
+						}
+						x.remove(i)
+						delete(want, en.key)
+					} else if i >= 0 {
+						t.Fatalf("step %d: stale entry %d of %v found", step, en.n, en.key)
+					}
+					head++
+				default: // look up
+					k := sentKey{channel: []string{"a", "b"}[rng.IntN(2)], id: "m" + strconv.Itoa(rng.IntN(tc.ids+5))}
+					p := x.find(log, head, k, hash(k.id))
+					wn, ok := want[k]
+					switch {
+					case ok != (p >= 0):
+						t.Fatalf("step %d: %v found %v, want %v", step, k, p >= 0, ok)
+					case ok && (log[p].n != wn || log[p].key != k):
+						t.Fatalf("step %d: %v found entry %d of %v, want %d", step, k, log[p].n, log[p].key, wn)
+					}
+				}
+				if x.len() != len(want) {
+					t.Fatalf("step %d: %d ids held, want %d", step, x.len(), len(want))
+				}
+			}
+		})
+	}
+}
