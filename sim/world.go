@@ -1053,10 +1053,17 @@ func (w *World) customerSays(p *person, m Message) {
 	w.record(p, m, in, err)
 }
 
+// keepsText reports whether what p and p's agents say is kept until it is
+// logged: for a timeline (a customer the scenario lists), the trace, or the
+// message center.
+func (w *World) keepsText(p *person) bool {
+	return p.listed || (p.scripted && (w.opt.Trace || w.center != nil))
+}
+
 // record keeps what a scripted customer said for their timeline, and notes
 // a message the router did not take.
 func (w *World) record(p *person, m Message, in Inbound, err error) {
-	if p.scripted && in.ID != "" {
+	if w.keepsText(p) && in.ID != "" {
 		switch {
 		case m.Attachment != nil:
 			a := m.Attachment
@@ -1099,7 +1106,7 @@ func (w *World) judgeSend(now time.Time, p *person, agent string, m router.Outbo
 		w.note(p, "step_failed", agent, err.Error())
 		return res, err
 	}
-	if p.scripted && res.MessageID != "" {
+	if w.keepsText(p) && res.MessageID != "" {
 		w.texts[res.MessageID] = describe(m)
 	}
 	b := p.b
