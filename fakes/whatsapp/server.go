@@ -348,11 +348,11 @@ func New(cfg Config) *Server {
 		}
 	}
 	s.lim = newLimitState(&s.cfg.Limits)
-	s.requests.limit = cfg.JournalLimit
-	s.webhooks.limit = cfg.JournalLimit
-	s.delivs.limit = cfg.JournalLimit
-	s.errs.limit = cfg.JournalLimit
-	s.reads.limit = cfg.JournalLimit
+	s.requests.SetLimit(cfg.JournalLimit)
+	s.webhooks.SetLimit(cfg.JournalLimit)
+	s.delivs.SetLimit(cfg.JournalLimit)
+	s.errs.SetLimit(cfg.JournalLimit)
+	s.reads.SetLimit(cfg.JournalLimit)
 	return s
 }
 
@@ -539,12 +539,12 @@ func (s *Server) recordErrorLocked(now time.Time, r *http.Request, e *Error, to 
 }
 
 func (s *Server) addRequestLocked(q Request) {
-	s.requests.add(q)
+	s.requests.Add(q)
 	s.counts.Requests++
 }
 
 func (s *Server) addErrorLocked(ent ErrorEntry, c *customer) {
-	s.errs.add(ent)
+	s.errs.Add(ent)
 	s.counts.Errors++
 	if c != nil {
 		e := ent
@@ -553,7 +553,7 @@ func (s *Server) addErrorLocked(ent ErrorEntry, c *customer) {
 }
 
 func (s *Server) addWebhookLocked(wh Webhook) {
-	s.webhooks.add(wh)
+	s.webhooks.Add(wh)
 	s.counts.Webhooks++
 }
 
@@ -698,7 +698,7 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 		}
 		d := Delivery{At: now, To: c.waID, ID: id, Type: p.kind, Text: p.text, Template: p.template,
 			Caption: p.caption, MediaID: p.mediaID, Link: p.link, ReplyTo: p.replyTo}
-		s.delivs.add(d)
+		s.delivs.Add(d)
 		s.counts.Deliveries++
 		if !s.cfg.DisableStatuses {
 			category := "service"
@@ -849,11 +849,11 @@ func (s *Server) Journal() Journal {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return Journal{
-		Requests:   s.requests.snapshot(),
-		Webhooks:   s.webhooks.snapshot(),
-		Deliveries: s.delivs.snapshot(),
-		Errors:     s.errs.snapshot(),
-		Reads:      s.reads.snapshot(),
+		Requests:   s.requests.Snapshot(),
+		Webhooks:   s.webhooks.Snapshot(),
+		Deliveries: s.delivs.Snapshot(),
+		Errors:     s.errs.Snapshot(),
+		Reads:      s.reads.Snapshot(),
 	}
 }
 
