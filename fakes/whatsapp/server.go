@@ -191,8 +191,7 @@ type Server struct {
 	reordered []*hook        // reordered webhooks held until the next one
 	faultN    int            // faults caused so far
 	// forget queues customer messages for ForgetAfter (retain.go).
-	forget     []forgetRec
-	forgetHead int
+	forget forgetQueue
 }
 
 type customer struct {
