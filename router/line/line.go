@@ -271,7 +271,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "bad signature", http.StatusBadRequest)
 		return
 	}
-	p, err := ParsePayload(body)
+	p, err := parsePayload(body, a.cfg.BotUserID)
 	if err != nil {
 		a.reject(w, "malformed webhook", http.StatusBadRequest)
 		return
@@ -339,9 +339,13 @@ var ErrMalformed = errors.New("line: not a webhook payload")
 
 // ParsePayload reads a webhook body: a JSON object with a destination and
 // an events array.
-func ParsePayload(body []byte) (*Payload, error) {
+func ParsePayload(body []byte) (*Payload, error) { return parsePayload(body, "") }
+
+// parsePayload is ParsePayload, with a string the body is expected to
+// repeat (the destination) reused rather than copied.
+func parsePayload(body []byte, known string) (*Payload, error) {
 	var p Payload
-	if err := decodePayload(body, &p); err != nil {
+	if err := decodePayload(body, &p, known); err != nil {
 		return nil, errors.Join(ErrMalformed, err)
 	}
 	if p.Destination == "" || p.Events == nil {
