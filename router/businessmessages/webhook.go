@@ -178,7 +178,13 @@ func parseUserMessage(body []byte, known string) (UserMessage, error) {
 	if decodeFast(body, &m, known) {
 		return m, nil
 	}
-	m = UserMessage{}
+	return unmarshalUserMessage(body)
+}
+
+// unmarshalUserMessage is encoding/json's answer, apart so that m above
+// stays on the stack: only this path hands its value to reflection.
+func unmarshalUserMessage(body []byte) (UserMessage, error) {
+	var m UserMessage
 	err := json.Unmarshal(body, &m)
 	return m, err
 }

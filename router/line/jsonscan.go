@@ -528,8 +528,17 @@ func decodePayload(body []byte, p *Payload, known string) error {
 	if scanPayload(body, p, known) {
 		return nil
 	}
-	*p = Payload{}
-	return json.Unmarshal(body, p)
+	std, err := unmarshalPayload(body)
+	*p = std
+	return err
+}
+
+// unmarshalPayload is encoding/json's answer, apart so that only this
+// path hands a Payload to reflection (and the heap).
+func unmarshalPayload(body []byte) (Payload, error) {
+	var p Payload
+	err := json.Unmarshal(body, &p)
+	return p, err
 }
 
 // scanAnswer reads a successful send's {"sentMessages":[{"id",...}]} in
