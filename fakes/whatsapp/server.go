@@ -256,9 +256,9 @@ func (c *customer) delivery(g *idgen, r *delivRec) Delivery {
 }
 
 type conversation struct {
-	id       string
-	category string
-	expires  time.Time
+	id      string
+	expires time.Time
+	utility bool // the category: utility (a template opened it), else service
 }
 
 // upload is a media file: uploaded, or sent by a customer.
@@ -705,8 +705,8 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 				category = "utility"
 			}
 			var exp int64
-			if c.conv.id == "" || c.conv.category != category || !now.Before(c.conv.expires) {
-				c.conv = conversation{id: s.ids.conversationID(), category: category, expires: now.Add(24 * time.Hour)}
+			if utility := category == "utility"; c.conv.id == "" || c.conv.utility != utility || !now.Before(c.conv.expires) {
+				c.conv = conversation{id: s.ids.conversationID(), expires: now.Add(24 * time.Hour), utility: utility}
 			}
 			exp = c.conv.expires.Unix()
 			s.queue = append(s.queue,
