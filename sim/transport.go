@@ -50,18 +50,34 @@ type host struct {
 }
 
 type uriMemo struct {
-	opaque, path, rawPath, rawQuery string
-	forceQuery                      bool
-	uri                             string
+	scheme, opaque, path, rawPath, rawQuery string
+	forceQuery                              bool
+	uri                                     string
+	base                                    string // uri without its "?query"
 }
 
-// requestURI is u.RequestURI(), built once for a URL seen last time.
+// requestURI is u.RequestURI(), built once for a URL seen last time. A URL
+// that differs from it only in its query (a webhook's signature, a token)
+// reuses the part before the query: one concatenation, the memo kept.
 func (h *host) requestURI(u *url.URL) string {
-	if m := h.uri.Load(); m != nil && m.path == u.Path && m.rawQuery == u.RawQuery && m.rawPath == u.RawPath &&
-		m.opaque == u.Opaque && m.forceQuery == u.ForceQuery {
-		return m.uri
+	m := h.uri.Load()
+	if m != nil && m.path == u.Path && m.rawPath == u.RawPath && m.opaque == u.Opaque && m.scheme == u.Scheme {
+		switch {
+		case m.rawQuery == u.RawQuery && m.forceQuery == u.ForceQuery:
+			return m.uri
+		case u.ForceQuery || u.RawQuery != "":
+			return m.base + "?" + u.RawQuery
+		default:
+			return m.base
+		}
 	}
-	m := &uriMemo{opaque: u.Opaque, path: u.Path, rawPath: u.RawPath, rawQuery: u.RawQuery, forceQuery: u.ForceQuery, uri: u.RequestURI()}
+	uri := u.RequestURI()
+	base := uri
+	if u.ForceQuery || u.RawQuery != "" { // RequestURI ends in "?" + RawQuery
+		base = uri[:len(uri)-len(u.RawQuery)-1]
+	}
+	m = &uriMemo{scheme: u.Scheme, opaque: u.Opaque, path: u.Path, rawPath: u.RawPath, rawQuery: u.RawQuery, forceQuery: u.ForceQuery,
+		uri: uri, base: base}
 	h.uri.Store(m)
 	return m.uri
 }

@@ -394,3 +394,38 @@ func TestTransportDoReturnsRedirects(t *testing.T) {
 		t.Errorf("got %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
+
+// The handler sees the RequestURI net/http would give it, call after call,
+// as the path, the query, or both change from one call to the next.
+func TestTransportRequestURISequence(t *testing.T) {
+	var got string
+	tr := sim.NewTransport()
+	tr.Handle("svc.test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.RequestURI }))
+	for _, target := range []string{
+		"/hook?signature=a&nonce=1",
+		"/hook?signature=b&nonce=2",
+		"/hook",
+		"/hook?",
+		"/hook?x=1",
+		"/hook",
+		"/a%2Fb?q=1",
+		"/a%2Fb?q=2",
+		"/a/b?q=2",
+		"/",
+		"/?q=3",
+		"/hook?signature=c",
+	} {
+		req, err := http.NewRequest(http.MethodGet, "http://svc.test"+target, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if want := req.URL.RequestURI(); got != want {
+			t.Errorf("%s: the handler saw RequestURI %q, want %q", target, got, want)
+		}
+	}
+}

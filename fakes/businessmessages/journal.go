@@ -3,6 +3,8 @@ package businessmessages
 import (
 	"net/http"
 	"time"
+
+	"github.com/omnisim/omnisim/fakes/journal"
 )
 
 // Journal is a copy of everything the platform saw and did. With
@@ -68,27 +70,5 @@ type Counts struct {
 	Errors     int
 }
 
-// ring keeps the newest limit entries (all when limit <= 0).
-type ring[T any] struct {
-	buf   []T
-	next  int
-	limit int
-}
-
-func (r *ring[T]) add(v T) {
-	if r.limit <= 0 || len(r.buf) < r.limit {
-		r.buf = append(r.buf, v)
-		return
-	}
-	r.buf[r.next] = v
-	r.next++
-	if r.next == r.limit {
-		r.next = 0
-	}
-}
-
-func (r *ring[T]) snapshot() []T {
-	out := make([]T, 0, len(r.buf))
-	out = append(out, r.buf[r.next:]...)
-	return append(out, r.buf[:r.next]...)
-}
+// ring keeps the newest entries of one journal list.
+type ring[T any] = journal.Ring[T]

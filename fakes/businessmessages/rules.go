@@ -231,7 +231,7 @@ func (s *Server) Accept(id string, req SendRequest) (Message, *Error) {
 
 func (s *Server) logValueError(now time.Time, id string, e *Error) {
 	s.mu.Lock()
-	s.errs.add(ErrorEntry{At: now, Conversation: id, Path: pathConvPrefix + id + "/messages", Status: e.HTTPStatus, Code: e.Status, Message: e.Message})
+	s.errs.Add(ErrorEntry{At: now, Conversation: id, Path: pathConvPrefix + id + "/messages", Status: e.HTTPStatus, Code: e.Status, Message: e.Message})
 	s.counts.Errors++
 	s.mu.Unlock()
 }
@@ -309,7 +309,7 @@ func (s *Server) accept(id string, req SendRequest, now time.Time) (Message, *Er
 	}
 	d := Delivery{At: now, Conversation: id, MessageID: m.MessageID, Type: m.Type, Text: m.Text, Representative: m.Rep}
 	c.deliveries = append(c.deliveries, d)
-	s.deliveries.add(d)
+	s.deliveries.Add(d)
 	s.counts.Deliveries++
 	return m, nil
 }
@@ -372,6 +372,6 @@ func (s *Server) Counts() Counts {
 func (s *Server) Journal() Journal {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Journal{Requests: s.requests.snapshot(), Webhooks: s.webhooks.snapshot(),
-		Deliveries: s.deliveries.snapshot(), Errors: s.errs.snapshot()}
+	return Journal{Requests: s.requests.Snapshot(), Webhooks: s.webhooks.Snapshot(),
+		Deliveries: s.deliveries.Snapshot(), Errors: s.errs.Snapshot()}
 }

@@ -238,7 +238,9 @@ func New(cfg Config) *Server {
 	s.macPool.New = func() any { return &macBuf{h: hmac.New(sha512.New, token)} }
 	s.agent = "brands/" + s.cfg.BrandID + "/agents/" + s.cfg.AgentID
 	lim := cfg.JournalLimit
-	s.requests.limit, s.webhooks.limit, s.deliveries.limit, s.errs.limit = lim, lim, lim, lim
+	for _, r := range []interface{ SetLimit(int) }{&s.requests, &s.webhooks, &s.deliveries, &s.errs} {
+		r.SetLimit(lim)
+	}
 	return s
 }
 
@@ -393,7 +395,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) logRequest(now time.Time, r *http.Request, status int, code string) {
 	s.mu.Lock()
-	s.requests.add(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: status, Code: code})
+	s.requests.Add(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: status, Code: code})
 	s.counts.Requests++
 	s.mu.Unlock()
 }
@@ -403,9 +405,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, now time.Tim
 	w.WriteHeader(e.HTTPStatus)
 	w.Write(e.Body())
 	s.mu.Lock()
-	s.requests.add(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: e.HTTPStatus, Code: e.Status})
+	s.requests.Add(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: e.HTTPStatus, Code: e.Status})
 	s.counts.Requests++
-	s.errs.add(ErrorEntry{At: now, Conversation: conv, Path: r.URL.Path, Status: e.HTTPStatus, Code: e.Status, Message: e.Message})
+	s.errs.Add(ErrorEntry{At: now, Conversation: conv, Path: r.URL.Path, Status: e.HTTPStatus, Code: e.Status, Message: e.Message})
 	s.counts.Errors++
 	s.mu.Unlock()
 }

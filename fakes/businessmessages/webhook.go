@@ -401,7 +401,7 @@ func (s *Server) try(ctx context.Context, p *pending) (status int, faulted bool)
 		wh.Status, wh.Err = 0, ErrFaultTimeout.Error()
 	}
 	s.mu.Lock()
-	s.webhooks.add(wh)
+	s.webhooks.Add(wh)
 	s.counts.Webhooks++
 	if s.faults != nil {
 		s.queue.ReleaseNext(now)
@@ -544,7 +544,7 @@ func (s *Server) Verify(ctx context.Context) error {
 		wh.Err = err.Error()
 	}
 	s.mu.Lock()
-	s.webhooks.add(wh)
+	s.webhooks.Add(wh)
 	s.counts.Webhooks++
 	s.mu.Unlock()
 	return err

@@ -173,7 +173,7 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time) (string, *Error) {
 	id := s.ids.messageID(streamSent)
 	d := Delivery{At: now, To: c.openID, MsgID: id, Type: req.MsgType, Text: req.Text}
 	c.deliveries = append(c.deliveries, d)
-	s.deliveries.add(d)
+	s.deliveries.Add(d)
 	s.counts.Deliveries++
 	if s.cfg.SendEvents {
 		// im_send_msg: the account sent a message, here by the API.

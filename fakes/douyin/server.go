@@ -182,8 +182,8 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, customers: map[string]*customer{}, tokens: map[string]time.Time{}, faults: fault.New(cfg.Faults, cfg.Seed)}
 	s.ids.seed = cfg.Seed
-	for _, l := range []interface{ setLimit(int) }{&s.requests, &s.webhooks, &s.deliveries, &s.errs} {
-		l.setLimit(cfg.JournalLimit)
+	for _, l := range []interface{ SetLimit(int) }{&s.requests, &s.webhooks, &s.deliveries, &s.errs} {
+		l.SetLimit(cfg.JournalLimit)
 	}
 	return s
 }
@@ -403,12 +403,12 @@ func (s *Server) appendError(b []byte, now time.Time, e *Error) []byte {
 }
 
 func (s *Server) addRequestLocked(q Request) {
-	s.requests.add(q)
+	s.requests.Add(q)
 	s.counts.Requests++
 }
 
 func (s *Server) addErrorLocked(e ErrorEntry, c *customer) {
-	s.errs.add(e)
+	s.errs.Add(e)
 	s.counts.Errors++
 	if c != nil {
 		c.lastErr = &e
@@ -416,7 +416,7 @@ func (s *Server) addErrorLocked(e ErrorEntry, c *customer) {
 }
 
 func (s *Server) addWebhookLocked(w Webhook) {
-	s.webhooks.add(w)
+	s.webhooks.Add(w)
 	s.counts.Webhooks++
 }
 
@@ -424,8 +424,8 @@ func (s *Server) addWebhookLocked(w Webhook) {
 func (s *Server) Journal() Journal {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Journal{Requests: s.requests.snapshot(), Webhooks: s.webhooks.snapshot(),
-		Deliveries: s.deliveries.snapshot(), Errors: s.errs.snapshot()}
+	return Journal{Requests: s.requests.Snapshot(), Webhooks: s.webhooks.Snapshot(),
+		Deliveries: s.deliveries.Snapshot(), Errors: s.errs.Snapshot()}
 }
 
 // Counts returns the exact totals.

@@ -490,7 +490,7 @@ func (s *Server) Verify(ctx context.Context) error {
 	want := `{"challenge":` + strconv.FormatInt(p.Challenge, 10) + `}`
 	if got := string(bytes.TrimSpace(reply)); !challengeEqual(got, p.Challenge) {
 		s.mu.Lock()
-		s.webhooks.last().Err = fmt.Sprintf("answer %q is not %s", truncate(got, 64), want)
+		s.webhooks.Last().Err = fmt.Sprintf("answer %q is not %s", truncate(got, 64), want)
 		s.mu.Unlock()
 		return fmt.Errorf("douyin: verify_webhook: the router answered %q, want %s", truncate(got, 64), want)
 	}

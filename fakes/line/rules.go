@@ -442,7 +442,7 @@ func (s *Server) deliverLocked(now time.Time, to string, msgs []Message, via, ri
 			d.Text = m.AltText
 		}
 		u.deliveries = append(u.deliveries, d)
-		s.deliveries.add(d)
+		s.deliveries.Add(d)
 		s.counts.Deliveries++
 	}
 	if u != nil && u.blocked {

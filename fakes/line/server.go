@@ -177,21 +177,22 @@ func New(cfg Config) *Server {
 		cfg.WebhookTimeout = DefaultWebhookTimeout
 	}
 	cfg.Redelivery = slices.Clone(cfg.Redelivery)
-	return &Server{
-		cfg:        cfg,
-		hookURL:    parseURL(cfg.WebhookURL),
-		ids:        idgen{seed: cfg.Seed},
-		users:      make(map[string]*user),
-		tokens:     make(map[string]*tokenState),
-		keys:       make(map[string]*keyState),
-		rate:       make(map[string]rateWindow),
-		content:    make(map[string]content),
-		requests:   ring[Request]{limit: cfg.JournalLimit},
-		webhooks:   ring[Webhook]{limit: cfg.JournalLimit},
-		deliveries: ring[Delivery]{limit: cfg.JournalLimit},
-		errors:     ring[ErrorEntry]{limit: cfg.JournalLimit},
-		faults:     fault.New(cfg.Faults, cfg.Seed),
+	s := &Server{
+		cfg:     cfg,
+		hookURL: parseURL(cfg.WebhookURL),
+		ids:     idgen{seed: cfg.Seed},
+		users:   make(map[string]*user),
+		tokens:  make(map[string]*tokenState),
+		keys:    make(map[string]*keyState),
+		rate:    make(map[string]rateWindow),
+		content: make(map[string]content),
+		faults:  fault.New(cfg.Faults, cfg.Seed),
 	}
+	s.requests.SetLimit(cfg.JournalLimit)
+	s.webhooks.SetLimit(cfg.JournalLimit)
+	s.deliveries.SetLimit(cfg.JournalLimit)
+	s.errors.SetLimit(cfg.JournalLimit)
+	return s
 }
 
 // Config returns the configuration in effect, defaults filled in.
@@ -242,7 +243,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status = writeError(w, rid, &Error{Status: http.StatusNotFound, Message: MsgNotFound})
 	}
 	s.mu.Lock()
-	s.requests.add(Request{At: s.now(), Method: r.Method, Path: p, Status: status, RequestID: rid, RetryKey: retryKey})
+	s.requests.Add(Request{At: s.now(), Method: r.Method, Path: p, Status: status, RequestID: rid, RetryKey: retryKey})
 	s.counts.Requests++
 	s.mu.Unlock()
 }
@@ -441,7 +442,7 @@ func (s *Server) serveInfo(w http.ResponseWriter, r *http.Request) (int, string)
 }
 
 func (s *Server) addErrorLocked(e ErrorEntry) {
-	s.errors.add(e)
+	s.errors.Add(e)
 	s.counts.Errors++
 }
 
@@ -449,7 +450,7 @@ func (s *Server) addErrorLocked(e ErrorEntry) {
 func (s *Server) Journal() Journal {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Journal{Requests: s.requests.snapshot(), Webhooks: s.webhooks.snapshot(), Deliveries: s.deliveries.snapshot(), Errors: s.errors.snapshot()}
+	return Journal{Requests: s.requests.Snapshot(), Webhooks: s.webhooks.Snapshot(), Deliveries: s.deliveries.Snapshot(), Errors: s.errors.Snapshot()}
 }
 
 // Counts returns the exact totals.

@@ -443,7 +443,7 @@ func (s *Server) deliver(ctx context.Context, p *pending) (int, bool) {
 	if faulty {
 		s.held.ReleaseNext(wh.At)
 	}
-	s.webhooks.add(wh)
+	s.webhooks.Add(wh)
 	s.counts.Webhooks++
 	s.mu.Unlock()
 	return status, try != fault.TryOK

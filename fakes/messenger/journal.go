@@ -1,6 +1,10 @@
 package messenger
 
-import "time"
+import (
+	"time"
+
+	bounded "github.com/omnisim/omnisim/fakes/journal"
+)
 
 // Journal is a copy of everything the platform saw and did. With
 // Config.JournalLimit > 0 each list holds only the newest entries.
@@ -77,30 +81,11 @@ type journal struct {
 }
 
 func (j *journal) setLimit(n int) {
-	j.requests.limit, j.webhooks.limit, j.deliveries.limit, j.errors.limit = n, n, n, n
+	j.requests.SetLimit(n)
+	j.webhooks.SetLimit(n)
+	j.deliveries.SetLimit(n)
+	j.errors.SetLimit(n)
 }
 
-// ring keeps the newest limit entries (all when limit <= 0).
-type ring[T any] struct {
-	buf   []T
-	next  int
-	limit int
-}
-
-func (r *ring[T]) add(v T) {
-	if r.limit <= 0 || len(r.buf) < r.limit {
-		r.buf = append(r.buf, v)
-		return
-	}
-	r.buf[r.next] = v
-	r.next++
-	if r.next == r.limit {
-		r.next = 0
-	}
-}
-
-func (r *ring[T]) snapshot() []T {
-	out := make([]T, 0, len(r.buf))
-	out = append(out, r.buf[r.next:]...)
-	return append(out, r.buf[:r.next]...)
-}
+// ring keeps the newest entries of one journal list.
+type ring[T any] = bounded.Ring[T]

@@ -471,7 +471,7 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time, path string) (SendR
 		return SendResponse{}, e
 	}
 	s.counts.Requests++
-	s.journal.requests.add(Request{At: now, Method: http.MethodPost, Path: path, Status: http.StatusOK})
+	s.journal.requests.Add(Request{At: now, Method: http.MethodPost, Path: path, Status: http.StatusOK})
 	c := s.customers[req.Recipient.ID]
 	if req.SenderAction != "" {
 		return SendResponse{RecipientID: c.psid}, nil
@@ -485,7 +485,7 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time, path string) (SendR
 	}
 	c.deliveries = append(c.deliveries, d)
 	s.counts.Deliveries++
-	s.journal.deliveries.add(d)
+	s.journal.deliveries.Add(d)
 	if !s.cfg.DisableDeliveries {
 		s.receipts = append(s.receipts, receipt{psid: c.psid, mid: mid, at: now})
 	}
@@ -494,10 +494,10 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time, path string) (SendR
 
 func (s *Server) recordErrorLocked(now time.Time, method, path string, e *Error, to string) {
 	s.counts.Requests++
-	s.journal.requests.add(Request{At: now, Method: method, Path: path, Status: e.HTTPStatus, Code: e.Code})
+	s.journal.requests.Add(Request{At: now, Method: method, Path: path, Status: e.HTTPStatus, Code: e.Code})
 	ent := ErrorEntry{At: now, To: to, Code: e.Code, Subcode: e.Subcode, HTTPStatus: e.HTTPStatus, Message: e.Message}
 	s.counts.Errors++
-	s.journal.errors.add(ent)
+	s.journal.errors.Add(ent)
 	if c := s.customers[to]; c != nil {
 		c.lastError = &ent
 	}
@@ -518,7 +518,7 @@ func (s *Server) uploadLocked(typ, format string, size int64, now time.Time, pat
 		return "", e
 	}
 	s.counts.Requests++
-	s.journal.requests.add(Request{At: now, Method: http.MethodPost, Path: path, Status: http.StatusOK})
+	s.journal.requests.Add(Request{At: now, Method: http.MethodPost, Path: path, Status: http.StatusOK})
 	id := s.ids.attachmentID()
 	s.uploads[id] = upload{kind: typ, format: normFormat(format), size: size}
 	return id, nil
@@ -1043,8 +1043,8 @@ func (s *Server) LastError(psid string) *ErrorEntry {
 func (s *Server) Journal() Journal {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Journal{Requests: s.journal.requests.snapshot(), Webhooks: s.journal.webhooks.snapshot(),
-		Deliveries: s.journal.deliveries.snapshot(), Errors: s.journal.errors.snapshot()}
+	return Journal{Requests: s.journal.requests.Snapshot(), Webhooks: s.journal.webhooks.Snapshot(),
+		Deliveries: s.journal.deliveries.Snapshot(), Errors: s.journal.errors.Snapshot()}
 }
 
 // Counts returns the exact totals.

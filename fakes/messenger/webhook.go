@@ -334,7 +334,7 @@ func (s *Server) deliver(ctx context.Context, h *hook) tryResult {
 		}
 	}
 	s.counts.Webhooks++
-	s.journal.webhooks.add(wh)
+	s.journal.webhooks.Add(wh)
 	s.mu.Unlock()
 	return res
 }
@@ -459,7 +459,7 @@ func (s *Server) Verify(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	s.counts.Webhooks++
-	s.journal.webhooks.add(wh)
+	s.journal.webhooks.Add(wh)
 	s.mu.Unlock()
 	return err
 }

@@ -262,10 +262,10 @@ func New(cfg Config) *Server {
 		// Entries that parse as nothing still turn the check on.
 		s.whitelist = []netip.Prefix{}
 	}
-	s.requests.limit = cfg.JournalLimit
-	s.webhooks.limit = cfg.JournalLimit
-	s.delivs.limit = cfg.JournalLimit
-	s.errs.limit = cfg.JournalLimit
+	s.requests.SetLimit(cfg.JournalLimit)
+	s.webhooks.SetLimit(cfg.JournalLimit)
+	s.delivs.SetLimit(cfg.JournalLimit)
+	s.errs.SetLimit(cfg.JournalLimit)
 	return s
 }
 
@@ -441,12 +441,12 @@ func (s *Server) okLocked(r *http.Request, now time.Time, body []byte) answer {
 }
 
 func (s *Server) addRequestLocked(q Request) {
-	s.requests.add(q)
+	s.requests.Add(q)
 	s.counts.Requests++
 }
 
 func (s *Server) addErrorLocked(ent ErrorEntry, c *customer) {
-	s.errs.add(ent)
+	s.errs.Add(ent)
 	s.counts.Errors++
 	if c != nil {
 		e := ent
@@ -455,7 +455,7 @@ func (s *Server) addErrorLocked(ent ErrorEntry, c *customer) {
 }
 
 func (s *Server) addWebhookLocked(wh Webhook) {
-	s.webhooks.add(wh)
+	s.webhooks.Add(wh)
 	s.counts.Webhooks++
 }
 
@@ -618,7 +618,7 @@ func (s *Server) deliverLocked(c *customer, g *grant, now time.Time, req *SendRe
 	if s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(c.openid) {
 		c.deliveries = append(c.deliveries, d)
 	}
-	s.delivs.add(d)
+	s.delivs.Add(d)
 	s.counts.Deliveries++
 }
 
@@ -737,10 +737,10 @@ func (s *Server) Journal() Journal {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return Journal{
-		Requests:   s.requests.snapshot(),
-		Webhooks:   s.webhooks.snapshot(),
-		Deliveries: s.delivs.snapshot(),
-		Errors:     s.errs.snapshot(),
+		Requests:   s.requests.Snapshot(),
+		Webhooks:   s.webhooks.Snapshot(),
+		Deliveries: s.delivs.Snapshot(),
+		Errors:     s.errs.Snapshot(),
 	}
 }
 

@@ -135,7 +135,8 @@ func (d *Direct) Statuses(deliver func(Status)) int {
 		k++
 	}
 	q := s.queue[:k:k]
-	if k == len(s.queue) {
+	whole := k == len(s.queue) // q is all of the queue's storage in use
+	if whole {
 		s.queue = nil
 	} else {
 		s.queue = s.queue[k:]
@@ -154,6 +155,15 @@ func (d *Direct) Statuses(deliver func(Status)) int {
 		s.mu.Unlock()
 		q[i] = pending{}
 	}
+	if whole && cap(q) > 0 {
+		// Every entry is cleared and nothing else refers to the storage:
+		// the queue reuses it unless a send has queued anew meanwhile.
+		s.mu.Lock()
+		if s.queue == nil {
+			s.queue = q[:0:cap(q)]
+		}
+		s.mu.Unlock()
+	}
 	return len(q)
 }
 
@@ -164,11 +174,16 @@ func statusOf(p *pending) Status {
 		st.Errors = []StatusError{{Code: p.err.Code, Title: p.err.Title(), Message: p.err.Title(),
 			ErrorData: StatusErrorData{Details: p.err.Details()}, Href: errorHref}}
 	} else {
-		st.Conversation = &Conversation{ID: p.convID, Origin: ConversationOrigin{Type: p.category}}
+		// One allocation for both: they live and die with the status.
+		x := &struct {
+			c Conversation
+			p Pricing
+		}{Conversation{ID: p.convID, Origin: ConversationOrigin{Type: p.category}},
+			Pricing{Billable: true, PricingModel: "CBP", Category: p.category}}
 		if p.convExp != 0 {
-			st.Conversation.ExpirationTimestamp = strconv.FormatInt(p.convExp, 10)
+			x.c.ExpirationTimestamp = strconv.FormatInt(p.convExp, 10)
 		}
-		st.Pricing = &Pricing{Billable: true, PricingModel: "CBP", Category: p.category}
+		st.Conversation, st.Pricing = &x.c, &x.p
 	}
 	return st
 }

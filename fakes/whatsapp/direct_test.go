@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -284,5 +285,64 @@ func TestDirectReadStatuses(t *testing.T) {
 	}
 	if _, ok := s.NextRead(); ok {
 		t.Error("a read is still waiting")
+	}
+}
+
+// TestDirectStatusesRounds: round after round of sends and Statuses, each
+// Statuses hands exactly the statuses of the sends since the last one,
+// the statuses handed earlier stay as they were, and a send made while
+// statuses are handed waits for the next Statuses.
+func TestDirectStatusesRounds(t *testing.T) {
+	s, _ := newTest(Config{})
+	d := s.Direct("v21.0")
+	const who = "16505551234"
+	if _, err := d.CustomerMessage(who, "text", "", "hi", 0); err != nil {
+		t.Fatal(err)
+	}
+	type handed struct {
+		st   Status
+		copy string
+	}
+	var all []handed
+	inside := ""
+	for round := range 4 {
+		var ids []string
+		for i := range round + 1 {
+			req := text(who, fmt.Sprintf("r%d m%d", round, i))
+			_, id, e := d.Send(&req)
+			if e != nil {
+				t.Fatal(e)
+			}
+			ids = append(ids, id)
+		}
+		if inside != "" {
+			ids = append([]string{inside}, ids...)
+			inside = ""
+		}
+		var got []string
+		d.Statuses(func(st Status) {
+			all = append(all, handed{st, fmt.Sprintf("%+v %+v %+v", st, *st.Conversation, *st.Pricing)})
+			got = append(got, st.ID+" "+st.Status)
+			if round == 1 && inside == "" { // a send from within the handler
+				req := text(who, "inside")
+				_, id, e := d.Send(&req)
+				if e != nil {
+					t.Fatal(e)
+				}
+				inside = id
+			}
+		})
+		var want []string
+		for _, id := range ids {
+			want = append(want, id+" sent", id+" delivered")
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("round %d: statuses %q, want %q", round, got, want)
+		}
+	}
+	for i, h := range all {
+		if now := fmt.Sprintf("%+v %+v %+v", h.st, *h.st.Conversation, *h.st.Pricing); now != h.copy {
+			t.Errorf("status %d changed after it was handed: %s, was %s", i, now, h.copy)
+		}
 	}
 }

@@ -22,7 +22,7 @@ func (s *Server) markReadLocked(now time.Time, in inboundRec, wamid string) {
 	if in.seq > in.c.readSeq {
 		in.c.readSeq = in.seq
 	}
-	s.reads.add(ReadReceipt{At: now, From: in.c.waID, ID: wamid})
+	s.reads.Add(ReadReceipt{At: now, From: in.c.waID, ID: wamid})
 	s.counts.Reads++
 }
 

@@ -34,9 +34,9 @@ func (s *Server) noteInboundLocked(c *customer, part uint64, now time.Time) {
 		return
 	}
 	c.parts = append(c.parts, part)
-	s.forget = append(s.forget, forgetRec{waID: c.waID, at: now})
-	for s.forgetHead < len(s.forget) {
-		r := &s.forget[s.forgetHead]
+	s.forget.push(forgetRec{waID: c.waID, at: now})
+	for s.forget.len() > 0 {
+		r := s.forget.front()
 		if now.Sub(r.at) < s.cfg.ForgetAfter {
 			break
 		}
@@ -46,14 +46,62 @@ func (s *Server) noteInboundLocked(c *customer, part uint64, now time.Time) {
 			}
 			delete(s.customers, r.waID)
 		}
-		*r = forgetRec{}
-		s.forgetHead++
+		s.forget.pop()
 	}
-	if s.forgetHead > 1024 && s.forgetHead*2 > len(s.forget) {
-		n := copy(s.forget, s.forget[s.forgetHead:])
-		clear(s.forget[n:])
-		s.forget, s.forgetHead = s.forget[:n], 0
+}
+
+// forgetBlock is the number of records in each block of a forgetQueue
+// after the first.
+const forgetBlock = 256
+
+// forgetQueue is a FIFO of forgetRecs kept in blocks: the first grows by
+// append up to forgetBlock records, later ones are made at that size and
+// a block emptied at the front is reused at the back, so the queue's
+// storage follows the records it holds and is never copied.
+type forgetQueue struct {
+	blocks [][]forgetRec
+	head   int // index of the front record in blocks[0]
+	n      int // records held
+	spare  []forgetRec
+}
+
+func (q *forgetQueue) len() int { return q.n }
+
+func (q *forgetQueue) front() *forgetRec { return &q.blocks[0][q.head] }
+
+func (q *forgetQueue) push(r forgetRec) {
+	last := len(q.blocks) - 1
+	if last < 0 || len(q.blocks[last]) >= forgetBlock && len(q.blocks[last]) == cap(q.blocks[last]) {
+		b := q.spare // nil for the first block, which grows by append
+		q.spare = nil
+		if b == nil && last >= 0 {
+			b = make([]forgetRec, 0, forgetBlock)
+		}
+		q.blocks = append(q.blocks, b)
+		last++
 	}
+	q.blocks[last] = append(q.blocks[last], r)
+	q.n++
+}
+
+func (q *forgetQueue) pop() {
+	b := q.blocks[0]
+	b[q.head] = forgetRec{}
+	q.head++
+	q.n--
+	if q.head < len(b) {
+		return
+	}
+	q.head = 0
+	if len(q.blocks) == 1 {
+		q.blocks[0] = b[:0]
+		return
+	}
+	if cap(b) == forgetBlock {
+		q.spare = b[:0]
+	}
+	q.blocks[0] = nil
+	q.blocks = append(q.blocks[:0], q.blocks[1:]...)
 }
 
 // Customers returns how many customers the platform has a record of.

@@ -191,8 +191,7 @@ type Server struct {
 	reordered []*hook        // reordered webhooks held until the next one
 	faultN    int            // faults caused so far
 	// forget queues customer messages for ForgetAfter (retain.go).
-	forget     []forgetRec
-	forgetHead int
+	forget forgetQueue
 }
 
 type customer struct {
@@ -257,9 +256,9 @@ func (c *customer) delivery(g *idgen, r *delivRec) Delivery {
 }
 
 type conversation struct {
-	id       string
-	category string
-	expires  time.Time
+	id      string
+	expires time.Time
+	utility bool // the category: utility (a template opened it), else service
 }
 
 // upload is a media file: uploaded, or sent by a customer.
@@ -348,11 +347,11 @@ func New(cfg Config) *Server {
 		}
 	}
 	s.lim = newLimitState(&s.cfg.Limits)
-	s.requests.limit = cfg.JournalLimit
-	s.webhooks.limit = cfg.JournalLimit
-	s.delivs.limit = cfg.JournalLimit
-	s.errs.limit = cfg.JournalLimit
-	s.reads.limit = cfg.JournalLimit
+	s.requests.SetLimit(cfg.JournalLimit)
+	s.webhooks.SetLimit(cfg.JournalLimit)
+	s.delivs.SetLimit(cfg.JournalLimit)
+	s.errs.SetLimit(cfg.JournalLimit)
+	s.reads.SetLimit(cfg.JournalLimit)
 	return s
 }
 
@@ -539,12 +538,12 @@ func (s *Server) recordErrorLocked(now time.Time, r *http.Request, e *Error, to 
 }
 
 func (s *Server) addRequestLocked(q Request) {
-	s.requests.add(q)
+	s.requests.Add(q)
 	s.counts.Requests++
 }
 
 func (s *Server) addErrorLocked(ent ErrorEntry, c *customer) {
-	s.errs.add(ent)
+	s.errs.Add(ent)
 	s.counts.Errors++
 	if c != nil {
 		e := ent
@@ -553,7 +552,7 @@ func (s *Server) addErrorLocked(ent ErrorEntry, c *customer) {
 }
 
 func (s *Server) addWebhookLocked(wh Webhook) {
-	s.webhooks.add(wh)
+	s.webhooks.Add(wh)
 	s.counts.Webhooks++
 }
 
@@ -698,7 +697,7 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 		}
 		d := Delivery{At: now, To: c.waID, ID: id, Type: p.kind, Text: p.text, Template: p.template,
 			Caption: p.caption, MediaID: p.mediaID, Link: p.link, ReplyTo: p.replyTo}
-		s.delivs.add(d)
+		s.delivs.Add(d)
 		s.counts.Deliveries++
 		if !s.cfg.DisableStatuses {
 			category := "service"
@@ -706,8 +705,8 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 				category = "utility"
 			}
 			var exp int64
-			if c.conv.id == "" || c.conv.category != category || !now.Before(c.conv.expires) {
-				c.conv = conversation{id: s.ids.conversationID(), category: category, expires: now.Add(24 * time.Hour)}
+			if utility := category == "utility"; c.conv.id == "" || c.conv.utility != utility || !now.Before(c.conv.expires) {
+				c.conv = conversation{id: s.ids.conversationID(), expires: now.Add(24 * time.Hour), utility: utility}
 			}
 			exp = c.conv.expires.Unix()
 			s.queue = append(s.queue,
@@ -849,11 +848,11 @@ func (s *Server) Journal() Journal {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return Journal{
-		Requests:   s.requests.snapshot(),
-		Webhooks:   s.webhooks.snapshot(),
-		Deliveries: s.delivs.snapshot(),
-		Errors:     s.errs.snapshot(),
-		Reads:      s.reads.snapshot(),
+		Requests:   s.requests.Snapshot(),
+		Webhooks:   s.webhooks.Snapshot(),
+		Deliveries: s.delivs.Snapshot(),
+		Errors:     s.errs.Snapshot(),
+		Reads:      s.reads.Snapshot(),
 	}
 }
 

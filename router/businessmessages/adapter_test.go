@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/omnisim/omnisim/router"
 )
@@ -99,7 +101,7 @@ const message = `{"agent":"brands/B/agents/A","conversationId":"c1","customAgent
 // The fake's payloads take the one-pass decoder, not the fallback.
 func TestDecodeFastTakesPayloads(t *testing.T) {
 	var m UserMessage
-	if !decodeFast([]byte(message), &m) || m.Message.Text != "hello" || m.Context.Widget.WidgetContext != "cart" {
+	if !decodeFast([]byte(message), &m, "") || m.Message.Text != "hello" || m.Context.Widget.WidgetContext != "cart" {
 		t.Fatalf("decodeFast: %+v", m)
 	}
 }
@@ -245,5 +247,22 @@ func TestParseError(t *testing.T) {
 	pe := ParseError(502, []byte("<html>bad gateway</html>"))
 	if pe.Code != "502" || pe.HTTPStatus != 502 {
 		t.Fatalf("%+v", pe)
+	}
+}
+
+// An agent equal to the known string is that string, not a copy; the
+// other fields are read as before.
+func TestDecodeFastReusesKnown(t *testing.T) {
+	known := strings.Clone("brands/B/agents/A")
+	var m UserMessage
+	if !decodeFast([]byte(message), &m, known) {
+		t.Fatal("decodeFast refused the message")
+	}
+	if m.Agent != known || unsafe.StringData(m.Agent) != unsafe.StringData(known) {
+		t.Errorf("agent %q is a copy, want the known string", m.Agent)
+	}
+	var plain UserMessage
+	if !decodeFast([]byte(message), &plain, "") || !reflect.DeepEqual(m, plain) {
+		t.Errorf("with a known string %+v\nwithout %+v", m, plain)
 	}
 }

@@ -169,12 +169,22 @@ func (c *Context) Attributes() map[string]string {
 
 // ParseUserMessage decodes a webhook body. It reports a body that is not a
 // JSON object of the payload's shape.
-func ParseUserMessage(body []byte) (UserMessage, error) {
+func ParseUserMessage(body []byte) (UserMessage, error) { return parseUserMessage(body, "") }
+
+// parseUserMessage is ParseUserMessage, with a string the body is expected
+// to repeat (the agent) reused rather than copied.
+func parseUserMessage(body []byte, known string) (UserMessage, error) {
 	var m UserMessage
-	if decodeFast(body, &m) {
+	if decodeFast(body, &m, known) {
 		return m, nil
 	}
-	m = UserMessage{}
+	return unmarshalUserMessage(body)
+}
+
+// unmarshalUserMessage is encoding/json's answer, apart so that m above
+// stays on the stack: only this path hands its value to reflection.
+func unmarshalUserMessage(body []byte) (UserMessage, error) {
+	var m UserMessage
 	err := json.Unmarshal(body, &m)
 	return m, err
 }
@@ -227,7 +237,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "bad signature", http.StatusForbidden)
 		return
 	}
-	m, err := ParseUserMessage(body)
+	m, err := parseUserMessage(body, a.cfg.Agent)
 	if err == nil && m.ConversationID == "" && m.Secret != "" {
 		a.serveVerification(w, body, true) // a signed verification request
 		return

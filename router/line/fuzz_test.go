@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // FuzzWebhook feeds arbitrary signed bodies to the webhook endpoint:
@@ -92,7 +94,7 @@ func FuzzDecoders(f *testing.F) {
 	f.Add([]byte(`{"DESTINATION":"x","events":[{"Type":"message"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var fast, std Payload
-		if scanPayload(body, &fast) {
+		if scanPayload(body, &fast, "U1") { // "U1" is also the seeds' destination
 			if err := json.Unmarshal(body, &std); err != nil {
 				t.Fatalf("scanner decoded %s; encoding/json: %v", body, err)
 			}
@@ -120,4 +122,20 @@ func FuzzDecoders(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A destination equal to the known string is that string, not a copy;
+// any other string is read as before.
+func TestScanPayloadReusesKnown(t *testing.T) {
+	known := strings.Clone("U1")
+	var p Payload
+	if !scanPayload([]byte(`{"destination":"U1","events":[{"type":"message","source":{"type":"user","userId":"U2"}}]}`), &p, known) {
+		t.Fatal("scanner refused the body")
+	}
+	if p.Destination != "U1" || unsafe.StringData(p.Destination) != unsafe.StringData(known) {
+		t.Errorf("destination %q is a copy, want the known string", p.Destination)
+	}
+	if p.Events[0].Source.UserID != "U2" {
+		t.Errorf("userId %q, want U2", p.Events[0].Source.UserID)
+	}
 }

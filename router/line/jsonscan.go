@@ -18,6 +18,10 @@ type scanner struct {
 	b  []byte
 	i  int
 	ok bool
+	// known is a string the body is expected to repeat (the bot's user
+	// id, every webhook's destination): read, it is returned as is
+	// rather than copied.
+	known string
 }
 
 func (s *scanner) ws() {
@@ -68,6 +72,9 @@ func (s *scanner) str() string {
 			if !utf8.Valid(raw) {
 				s.fail()
 				return ""
+			}
+			if s.known != "" && string(raw) == s.known {
+				return s.known
 			}
 			return intern(raw)
 		}
@@ -430,9 +437,9 @@ var (
 )
 
 // scanPayload reads a webhook body in one pass; ok is false when the body
-// needs encoding/json.
-func scanPayload(body []byte, p *Payload) bool {
-	s := scanner{b: body, ok: true}
+// needs encoding/json. A string equal to known is given known's storage.
+func scanPayload(body []byte, p *Payload, known string) bool {
+	s := scanner{b: body, ok: true, known: known}
 	seenEvents := false
 	s.object(payloadKeys, func(key string) {
 		switch key {
@@ -517,12 +524,21 @@ func scanEvent(s *scanner, e *Event) {
 
 // decodePayload reads a webhook body: one pass when it can, else
 // encoding/json.
-func decodePayload(body []byte, p *Payload) error {
-	if scanPayload(body, p) {
+func decodePayload(body []byte, p *Payload, known string) error {
+	if scanPayload(body, p, known) {
 		return nil
 	}
-	*p = Payload{}
-	return json.Unmarshal(body, p)
+	std, err := unmarshalPayload(body)
+	*p = std
+	return err
+}
+
+// unmarshalPayload is encoding/json's answer, apart so that only this
+// path hands a Payload to reflection (and the heap).
+func unmarshalPayload(body []byte) (Payload, error) {
+	var p Payload
+	err := json.Unmarshal(body, &p)
+	return p, err
 }
 
 // scanAnswer reads a successful send's {"sentMessages":[{"id",...}]} in

@@ -271,8 +271,8 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "bad signature", http.StatusBadRequest)
 		return
 	}
-	p, err := ParsePayload(body)
-	if err != nil {
+	var p Payload
+	if err := parsePayload(body, &p, a.cfg.BotUserID); err != nil {
 		a.reject(w, "malformed webhook", http.StatusBadRequest)
 		return
 	}
@@ -341,13 +341,22 @@ var ErrMalformed = errors.New("line: not a webhook payload")
 // an events array.
 func ParsePayload(body []byte) (*Payload, error) {
 	var p Payload
-	if err := decodePayload(body, &p); err != nil {
-		return nil, errors.Join(ErrMalformed, err)
-	}
-	if p.Destination == "" || p.Events == nil {
-		return nil, ErrMalformed
+	if err := parsePayload(body, &p, ""); err != nil {
+		return nil, err
 	}
 	return &p, nil
+}
+
+// parsePayload is ParsePayload into p, with a string the body is expected
+// to repeat (the destination) reused rather than copied.
+func parsePayload(body []byte, p *Payload, known string) error {
+	if err := decodePayload(body, p, known); err != nil {
+		return errors.Join(ErrMalformed, err)
+	}
+	if p.Destination == "" || p.Events == nil {
+		return ErrMalformed
+	}
+	return nil
 }
 
 // Events handles the events of a verified webhook for destination: the
