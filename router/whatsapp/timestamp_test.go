@@ -50,3 +50,19 @@ func TestUnixTimeAsStrconv(t *testing.T) {
 		}
 	}
 }
+
+// FuzzUnixTime holds the hand-read timestamp to strconv.ParseInt.
+func FuzzUnixTime(f *testing.F) {
+	for _, s := range []string{"", "0", "1749416383", "-5", "+5", "9223372036854775807", "99999999999999999999", "1_000"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := time.Time{}
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
+			want = time.Unix(n, 0)
+		}
+		if got := unixTime(s); !got.Equal(want) {
+			t.Errorf("unixTime(%q) = %v, want %v", s, got, want)
+		}
+	})
+}
