@@ -2,8 +2,10 @@
 // router and the adapters send to the fakes, and recycles them: one
 // request, URL, header map and body reader for many calls, so that a call
 // costs no allocation of its own. URLCache keeps the parse of a URL that
-// a caller sends to many times; ReadAll and ReadBody read a body up to a
-// limit without allocating the limiter.
+// a caller sends to many times; ReadAll, ReadBody and ReadRequestBody read
+// a body up to a limit without allocating the limiter. Doer is what the
+// fakes and adapters call with: an *http.Client, or the simulator's
+// in-memory transport (OrDefault: http.DefaultClient for none).
 //
 // A Request is taken with New, filled with Prepare (and Set for headers of
 // one value), sent with any client's Do, and given back with Release once
@@ -289,6 +291,18 @@ func ReadAll(r io.Reader, n int64) ([]byte, error) {
 	return b, nil
 }
 
+// ReadRequestBody appends r's body to buf, at most limit bytes (more is an
+// *http.MaxBytesError), as buf.ReadFrom(http.MaxBytesReader(w, r.Body,
+// limit)) does: for a body of a declared length within the limit, which a
+// server reads no further, without the limiter (ReadBody).
+func ReadRequestBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, limit int64) error {
+	if r.ContentLength >= 0 && r.ContentLength <= limit {
+		return ReadBody(buf, r.Body, limit)
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+	return err
+}
+
 // ReadBody appends a request body r to buf as
 // buf.ReadFrom(http.MaxBytesReader(w, r, limit)) does, for a body whose
 // length the request declares (a server reads no more than that): no
@@ -317,4 +331,20 @@ func ReadBody(buf *bytes.Buffer, r io.Reader, limit int64) error {
 			return err
 		}
 	}
+}
+
+// Doer makes HTTP calls: an *http.Client, or anything with its Do method,
+// such as an in-memory transport that serves a call without a client. The
+// fakes' and the adapters' Config.Client take one.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// OrDefault is c, or http.DefaultClient when c is nil (an untyped nil or a
+// nil *http.Client).
+func OrDefault(c Doer) Doer {
+	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
+		return http.DefaultClient
+	}
+	return c
 }

@@ -274,3 +274,59 @@ func TestReleaseWaitsForRewoundBodies(t *testing.T) {
 	none.Abandon()
 	none.Release()
 }
+
+// TestReadRequestBody: a request's body read as through
+// http.MaxBytesReader, whether it declares its length (within the limit or
+// not) or not.
+func TestReadRequestBody(t *testing.T) {
+	for _, tc := range []struct {
+		size, declared int64 // declared -1: unknown
+		limit          int64
+	}{
+		{0, 0, 10}, {5, 5, 10}, {10, 10, 10}, {11, 11, 10}, {11, -1, 10}, {5, -1, 10}, {3000, 3000, 1 << 20},
+	} {
+		data := bytes.Repeat([]byte("x"), int(tc.size))
+		r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(data))
+		r.ContentLength = tc.declared
+		var got bytes.Buffer
+		err := ReadRequestBody(httptest.NewRecorder(), r, &got, tc.limit)
+		var want bytes.Buffer
+		_, werr := want.ReadFrom(http.MaxBytesReader(nil, io.NopCloser(bytes.NewReader(data)), tc.limit))
+		var gm, wm *http.MaxBytesError
+		if got.String() != want.String() || errors.As(err, &gm) != errors.As(werr, &wm) || (err == nil) != (werr == nil) {
+			t.Errorf("%+v: %d bytes, %v; want %d, %v", tc, got.Len(), err, want.Len(), werr)
+		}
+	}
+}
+
+// TestOrDefault: a nil Doer, typed or not, is http.DefaultClient; any other
+// is itself.
+func TestOrDefault(t *testing.T) {
+	var nilClient *http.Client
+	own := &http.Client{}
+	for _, tc := range []struct {
+		name string
+		in   Doer
+		want Doer
+	}{
+		{"untyped nil", nil, http.DefaultClient},
+		{"nil *http.Client", nilClient, http.DefaultClient},
+		{"a client", own, own},
+		{"another Doer", doerFunc(nil), nil},
+	} {
+		got := OrDefault(tc.in)
+		if tc.want == nil {
+			if _, ok := got.(doerFunc); !ok {
+				t.Errorf("%s: got %T, want the Doer itself", tc.name, got)
+			}
+			continue
+		}
+		if got != tc.want {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+type doerFunc func(*http.Request) (*http.Response, error)
+
+func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/sim/scenario"
 )
@@ -121,9 +122,7 @@ type Env struct {
 
 // Doer makes HTTP calls: *http.Client's Do method. The fakes' and the
 // adapters' Config.Client take one.
-type Doer interface {
-	Do(*http.Request) (*http.Response, error)
-}
+type Doer = httpcall.Doer
 
 // Binding is one platform opened in a world.
 type Binding interface {

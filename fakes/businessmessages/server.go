@@ -187,7 +187,7 @@ func New(cfg Config) *Server {
 	def(&cfg.PrivateKeyID, DefaultPrivateKeyID)
 	def(&cfg.BaseURL, DefaultBaseURL)
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	cfg.Client = defaultClient(cfg.Client)
+	cfg.Client = httpcall.OrDefault(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -587,18 +587,7 @@ func isTimeout(err error) bool {
 
 // Doer makes HTTP calls: an *http.Client, or anything with its Do method,
 // such as an in-memory transport that serves a call without a client.
-type Doer interface {
-	Do(*http.Request) (*http.Response, error)
-}
-
-// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
-// or a nil *http.Client).
-func defaultClient(c Doer) Doer {
-	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
-		return http.DefaultClient
-	}
-	return c
-}
+type Doer = httpcall.Doer
 
 // hdrJSONUTF8 is the Content-Type of a send's answer, shared by every
 // answer (never modified: a header Add appends to a copy, since its

@@ -154,7 +154,7 @@ func New(cfg Config) *Server {
 	def(&cfg.ChannelAccessToken, DefaultChannelAccessToken)
 	def(&cfg.BotUserID, DefaultBotUserID)
 	def(&cfg.BasicID, "@omnisim")
-	cfg.Client = defaultClient(cfg.Client)
+	cfg.Client = httpcall.OrDefault(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -492,18 +492,7 @@ func (s *Server) Profile(userID string) (name string, ok bool) {
 
 // Doer makes HTTP calls: an *http.Client, or anything with its Do method,
 // such as an in-memory transport that serves a call without a client.
-type Doer interface {
-	Do(*http.Request) (*http.Response, error)
-}
-
-// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
-// or a nil *http.Client).
-func defaultClient(c Doer) Doer {
-	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
-		return http.DefaultClient
-	}
-	return c
-}
+type Doer = httpcall.Doer
 
 // hdrJSON is the Content-Type of the API's answers, shared by every answer
 // (never modified: a header Add appends to a copy, since its capacity is

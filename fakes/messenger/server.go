@@ -203,7 +203,7 @@ func New(cfg Config) *Server {
 	if cfg.VerifyToken == "" {
 		cfg.VerifyToken = DefaultVerifyToken
 	}
-	cfg.Client = defaultClient(cfg.Client)
+	cfg.Client = httpcall.OrDefault(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -1089,15 +1089,4 @@ func (h *retryHeap) Pop() any {
 
 // Doer makes HTTP calls: an *http.Client, or anything with its Do method,
 // such as an in-memory transport that serves a call without a client.
-type Doer interface {
-	Do(*http.Request) (*http.Response, error)
-}
-
-// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
-// or a nil *http.Client).
-func defaultClient(c Doer) Doer {
-	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
-		return http.DefaultClient
-	}
-	return c
-}
+type Doer = httpcall.Doer

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // Mode is the message encryption mode of the official account (消息加解密方式).
@@ -230,7 +231,7 @@ func New(cfg Config) *Server {
 	if cfg.WebhookTimeout < 0 {
 		cfg.WebhookTimeout = DefaultWebhookTimeout
 	}
-	cfg.Client = defaultClient(cfg.Client)
+	cfg.Client = httpcall.OrDefault(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -814,15 +815,4 @@ func (s *Server) RepliesLeft(openid string) int {
 
 // Doer makes HTTP calls: an *http.Client, or anything with its Do method,
 // such as an in-memory transport that serves a call without a client.
-type Doer interface {
-	Do(*http.Request) (*http.Response, error)
-}
-
-// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
-// or a nil *http.Client).
-func defaultClient(c Doer) Doer {
-	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
-		return http.DefaultClient
-	}
-	return c
-}
+type Doer = httpcall.Doer

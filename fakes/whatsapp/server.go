@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // Config configures a fake platform; zero values get the defaults.
@@ -302,7 +303,7 @@ func New(cfg Config) *Server {
 	def(&cfg.AccessToken, DefaultAccessToken)
 	def(&cfg.AppSecret, DefaultAppSecret)
 	def(&cfg.VerifyToken, DefaultVerifyToken)
-	cfg.Client = defaultClient(cfg.Client)
+	cfg.Client = httpcall.OrDefault(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -929,15 +930,4 @@ func (s *Server) Pending() int {
 
 // Doer makes HTTP calls: an *http.Client, or anything with its Do method,
 // such as an in-memory transport that serves a call without a client.
-type Doer interface {
-	Do(*http.Request) (*http.Response, error)
-}
-
-// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
-// or a nil *http.Client).
-func defaultClient(c Doer) Doer {
-	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
-		return http.DefaultClient
-	}
-	return c
-}
+type Doer = httpcall.Doer

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -129,7 +130,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		cfg.BaseURL = DefaultBaseURL
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	cfg.Client = defaultClient(cfg.Client)
+	cfg.Client = httpcall.OrDefault(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -417,15 +418,4 @@ func parseURL(s string) *url.URL {
 
 // Doer makes HTTP calls: an *http.Client, or anything with its Do method,
 // such as an in-memory transport that serves a call without a client.
-type Doer interface {
-	Do(*http.Request) (*http.Response, error)
-}
-
-// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
-// or a nil *http.Client).
-func defaultClient(c Doer) Doer {
-	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
-		return http.DefaultClient
-	}
-	return c
-}
+type Doer = httpcall.Doer

@@ -178,7 +178,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	if cfg.APIVersion == "" {
 		cfg.APIVersion = DefaultAPIVersion
 	}
-	cfg.Client = defaultClient(cfg.Client)
+	cfg.Client = httpcall.OrDefault(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -265,7 +265,7 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 			a.buffers.Put(buf)
 		}
 	}()
-	if err := readBody(w, r, buf); err != nil {
+	if err := httpcall.ReadRequestBody(w, r, buf, MaxBodySize); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
@@ -469,27 +469,4 @@ func sentAt(ms int64) time.Time {
 
 // Doer makes HTTP calls: an *http.Client, or anything with its Do method,
 // such as an in-memory transport that serves a call without a client.
-type Doer interface {
-	Do(*http.Request) (*http.Response, error)
-}
-
-// defaultClient is c, or http.DefaultClient when c is nil (an untyped nil
-// or a nil *http.Client).
-func defaultClient(c Doer) Doer {
-	if hc, ok := c.(*http.Client); c == nil || ok && hc == nil {
-		return http.DefaultClient
-	}
-	return c
-}
-
-// readBody appends r's body to buf, at most MaxBodySize bytes (more is an
-// *http.MaxBytesError): through http.MaxBytesReader, or for a body of a
-// declared length within the limit, which a server reads no further,
-// without a limiter.
-func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) error {
-	if r.ContentLength >= 0 && r.ContentLength <= MaxBodySize {
-		return httpcall.ReadBody(buf, r.Body, MaxBodySize)
-	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodySize))
-	return err
-}
+type Doer = httpcall.Doer
