@@ -28,3 +28,26 @@ func TestDecodeHexAsEncodingHex(t *testing.T) {
 		t.Error("decodeHex took 63 digits for 32 bytes")
 	}
 }
+
+// BenchmarkDecodeHex decodes signatures' 64 random digits.
+func BenchmarkDecodeHex(b *testing.B) {
+	sigs := make([]string, 256)
+	x := uint64(88172645463325252)
+	const digits = "0123456789abcdef"
+	for i := range sigs {
+		s := make([]byte, 64)
+		for j := range s {
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			s[j] = digits[x%16]
+		}
+		sigs[i] = string(s)
+	}
+	var dst [32]byte
+	for i := 0; b.Loop(); i++ {
+		if !decodeHex(dst[:], sigs[i%len(sigs)]) {
+			b.Fatal("refused")
+		}
+	}
+}
