@@ -3,7 +3,15 @@ package douyin
 import (
 	"sync"
 	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/jsonscan"
 )
+
+// scanner is the package's one-pass JSON reader: the decoders here are its
+// methods.
+type scanner struct {
+	jsonscan.Scanner
+}
 
 // The fast send decoder: one pass over the body with the scanner, into the
 // SendRequest decodeReference fills with encoding/json. It gives up (ok
@@ -21,85 +29,82 @@ func fastSend(raw []byte, req *SendRequest) bool {
 		return false
 	}
 	d := scanners.Get().(*scanner)
-	d.b, d.i, d.bad = raw, 0, false
+	d.Reset(raw)
 	defer func() {
-		d.b = nil
-		if cap(d.tmp) > 4096 {
-			d.tmp = nil
-		}
+		d.Clear()
 		scanners.Put(d)
 	}()
 	var mask uint32
-	if !d.open('{') {
+	if !d.Open('{') {
 		return false
 	}
 	for n := 0; ; n++ {
-		key, ok := d.member(n)
+		key, ok := d.Member(n)
 		if !ok {
 			break
 		}
 		switch string(key) {
 		case "msg_id":
-			if d.seen(&mask, 1) {
-				req.MsgID = d.str()
+			if d.Seen(&mask, 1) {
+				req.MsgID = d.Str()
 			}
 		case "conversation_id":
-			if d.seen(&mask, 2) {
-				req.ConversationID = d.str()
+			if d.Seen(&mask, 2) {
+				req.ConversationID = d.Str()
 			}
 		case "to_user_id":
-			if d.seen(&mask, 4) {
-				req.ToUserID = d.str()
+			if d.Seen(&mask, 4) {
+				req.ToUserID = d.Str()
 			}
 		case "scene":
-			if d.seen(&mask, 8) {
+			if d.Seen(&mask, 8) {
 				req.Scene = d.strKnown("im_reply_msg")
 			}
 		case "content":
-			if d.seen(&mask, 16) {
+			if d.Seen(&mask, 16) {
 				d.sendContent(req)
 			}
 		default:
-			d.unknown(key, sendKeys...)
+			d.Unknown(key, sendKeys...)
 		}
 	}
-	return d.end()
+	return d.End()
 }
 
 func (d *scanner) sendContent(req *SendRequest) {
-	if !d.open('{') {
+	if !d.Open('{') {
 		return
 	}
 	var mask uint32
 	for n := 0; ; n++ {
-		key, ok := d.member(n)
+		key, ok := d.Member(n)
 		if !ok {
 			return
 		}
 		switch string(key) {
 		case "msg_type":
-			if d.seen(&mask, 1) {
+			if d.Seen(&mask, 1) {
 				req.MsgType = d.strKnown("text")
 			}
 		case "text":
-			if d.seen(&mask, 2) && d.open('{') {
+			if d.Seen(&mask, 2) && d.Open('{') {
 				var tmask uint32
 				for m := 0; ; m++ {
-					key, ok := d.member(m)
+					key, ok := d.Member(m)
 					if !ok {
 						break
 					}
 					if string(key) == "text" {
-						if d.seen(&tmask, 1) {
-							req.Text = d.str()
+						if d.Seen(&tmask, 1) {
+							req.Text = d.Str()
 						}
 					} else {
-						d.unknown(key, "text")
+						d.Unknown(key, "text")
 					}
 				}
 			}
 		default:
-			d.unknown(key, "msg_type", "text")
+			d.Unknown(key, "msg_type", "text")
 		}
 	}
 }
@@ -107,7 +112,7 @@ func (d *scanner) sendContent(req *SendRequest) {
 // strKnown decodes a string value, returning known when it is equal (no
 // allocation) or a new string.
 func (d *scanner) strKnown(known string) string {
-	b, ok := d.strBytes()
+	b, ok := d.StrBytes()
 	if !ok {
 		return ""
 	}

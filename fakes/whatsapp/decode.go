@@ -3,19 +3,25 @@ package whatsapp
 import (
 	"encoding/json"
 	"sync"
+
+	"github.com/omnisim/omnisim/jsonscan"
 )
+
+// scanner is the package's one-pass JSON reader: the decoders here are its
+// methods.
+type scanner struct {
+	jsonscan.Scanner
+}
 
 // decodeSendRequest decodes a send (or mark-as-read) body into *req exactly
 // as json.Unmarshal does: the one-pass scanner answers when it can, and
 // encoding/json otherwise (its error is the one answered).
 func decodeSendRequest(body []byte, req *SendRequest) error {
 	d := sendScanners.Get().(*scanner)
-	d.b, d.i, d.bad = body, 0, false
-	ok := d.sendRequest(req) && d.end()
-	d.b = nil
-	if cap(d.tmp) <= 4096 {
-		sendScanners.Put(d)
-	}
+	d.Reset(body)
+	ok := d.sendRequest(req) && d.End()
+	d.Clear()
+	sendScanners.Put(d)
 	if ok {
 		return nil
 	}
@@ -42,7 +48,7 @@ var (
 // internStr decodes a string value, returning the static copy when it is
 // one of known.
 func (d *scanner) internStr(known []string) string {
-	b, ok := d.strBytes()
+	b, ok := d.StrBytes()
 	if !ok {
 		return ""
 	}
@@ -55,102 +61,102 @@ func (d *scanner) internStr(known []string) string {
 }
 
 func (d *scanner) sendRequest(r *SendRequest) bool {
-	if !d.open('{') {
+	if !d.Open('{') {
 		return false
 	}
 	var mask uint32
 	for n := 0; ; n++ {
-		key, more := d.member(n)
+		key, more := d.Member(n)
 		if !more {
 			break
 		}
 		switch string(key) {
 		case "messaging_product":
-			if d.seen(&mask, 1<<0) {
+			if d.Seen(&mask, 1<<0) {
 				r.MessagingProduct = d.internStr(knownSendStrings)
 			}
 		case "recipient_type":
-			if d.seen(&mask, 1<<1) {
+			if d.Seen(&mask, 1<<1) {
 				r.RecipientType = d.internStr(knownSendStrings)
 			}
 		case "to":
-			if d.seen(&mask, 1<<2) {
-				r.To = d.str()
+			if d.Seen(&mask, 1<<2) {
+				r.To = d.Str()
 			}
 		case "status":
-			if d.seen(&mask, 1<<3) {
+			if d.Seen(&mask, 1<<3) {
 				r.Status = d.internStr(knownSendStrings)
 			}
 		case "message_id":
-			if d.seen(&mask, 1<<4) {
-				r.MessageID = d.str()
+			if d.Seen(&mask, 1<<4) {
+				r.MessageID = d.Str()
 			}
 		case "typing_indicator":
-			if d.seen(&mask, 1<<5) {
+			if d.Seen(&mask, 1<<5) {
 				r.TypingIndicator = &TypingIndicator{Type: d.oneString("type", namesType)}
 			}
 		case "type":
-			if d.seen(&mask, 1<<6) {
+			if d.Seen(&mask, 1<<6) {
 				r.Type = d.internStr(knownSendStrings)
 			}
 		case "context":
-			if d.seen(&mask, 1<<7) {
+			if d.Seen(&mask, 1<<7) {
 				r.Context = &Context{MessageID: d.oneString("message_id", namesMessageID)}
 			}
 		case "text":
-			if d.seen(&mask, 1<<8) {
+			if d.Seen(&mask, 1<<8) {
 				r.Text = d.text()
 			}
 		case "template":
-			if d.seen(&mask, 1<<9) {
+			if d.Seen(&mask, 1<<9) {
 				r.Template = d.template()
 			}
 		case "image":
-			if d.seen(&mask, 1<<10) {
+			if d.Seen(&mask, 1<<10) {
 				r.Image = d.media()
 			}
 		case "audio":
-			if d.seen(&mask, 1<<11) {
+			if d.Seen(&mask, 1<<11) {
 				r.Audio = d.media()
 			}
 		case "video":
-			if d.seen(&mask, 1<<12) {
+			if d.Seen(&mask, 1<<12) {
 				r.Video = d.media()
 			}
 		case "document":
-			if d.seen(&mask, 1<<13) {
+			if d.Seen(&mask, 1<<13) {
 				r.Document = d.media()
 			}
 		case "sticker":
-			if d.seen(&mask, 1<<14) {
+			if d.Seen(&mask, 1<<14) {
 				r.Sticker = d.media()
 			}
 		default:
-			d.unknown(key, namesSend...)
+			d.Unknown(key, namesSend...)
 		}
 	}
-	return !d.bad
+	return d.OK()
 }
 
 // oneString decodes an object whose only declared field is the string
 // name, and returns it.
 func (d *scanner) oneString(name string, names []string) string {
-	if !d.open('{') {
+	if !d.Open('{') {
 		return ""
 	}
 	var s string
 	var mask uint32
 	for n := 0; ; n++ {
-		key, more := d.member(n)
+		key, more := d.Member(n)
 		if !more {
 			break
 		}
 		if string(key) == name {
-			if d.seen(&mask, 1) {
-				s = d.str()
+			if d.Seen(&mask, 1) {
+				s = d.Str()
 			}
 		} else {
-			d.unknown(key, names...)
+			d.Unknown(key, names...)
 		}
 	}
 	return s
@@ -158,135 +164,135 @@ func (d *scanner) oneString(name string, names []string) string {
 
 // boolean decodes true or false.
 func (d *scanner) boolean() bool {
-	switch d.peek() {
+	switch d.Peek() {
 	case 't':
-		return d.literal("true")
+		return d.Literal("true")
 	case 'f':
-		d.literal("false")
+		d.Literal("false")
 		return false
 	}
-	d.fail()
+	d.Fail()
 	return false
 }
 
 func (d *scanner) text() *Text {
-	if !d.open('{') {
+	if !d.Open('{') {
 		return nil
 	}
 	t := new(Text)
 	var mask uint32
 	for n := 0; ; n++ {
-		key, more := d.member(n)
+		key, more := d.Member(n)
 		if !more {
 			break
 		}
 		switch string(key) {
 		case "preview_url":
-			if d.seen(&mask, 1) {
+			if d.Seen(&mask, 1) {
 				t.PreviewURL = d.boolean()
 			}
 		case "body":
-			if d.seen(&mask, 2) {
-				t.Body = d.str()
+			if d.Seen(&mask, 2) {
+				t.Body = d.Str()
 			}
 		default:
-			d.unknown(key, namesText...)
+			d.Unknown(key, namesText...)
 		}
 	}
 	return t
 }
 
 func (d *scanner) template() *Template {
-	if !d.open('{') {
+	if !d.Open('{') {
 		return nil
 	}
 	t := new(Template)
 	var mask uint32
 	for n := 0; ; n++ {
-		key, more := d.member(n)
+		key, more := d.Member(n)
 		if !more {
 			break
 		}
 		switch string(key) {
 		case "name":
-			if d.seen(&mask, 1) {
-				t.Name = d.str()
+			if d.Seen(&mask, 1) {
+				t.Name = d.Str()
 			}
 		case "language":
-			if d.seen(&mask, 2) {
+			if d.Seen(&mask, 2) {
 				d.language(&t.Language)
 			}
 		case "components":
-			if d.seen(&mask, 4) {
+			if d.Seen(&mask, 4) {
 				t.Components = d.components()
 			}
 		default:
-			d.unknown(key, namesTemplate...)
+			d.Unknown(key, namesTemplate...)
 		}
 	}
 	return t
 }
 
 func (d *scanner) language(l *TemplateLanguage) {
-	if !d.open('{') {
+	if !d.Open('{') {
 		return
 	}
 	var mask uint32
 	for n := 0; ; n++ {
-		key, more := d.member(n)
+		key, more := d.Member(n)
 		if !more {
 			break
 		}
 		switch string(key) {
 		case "code":
-			if d.seen(&mask, 1) {
+			if d.Seen(&mask, 1) {
 				l.Code = d.internStr(knownSendStrings)
 			}
 		case "policy":
-			if d.seen(&mask, 2) {
+			if d.Seen(&mask, 2) {
 				l.Policy = d.internStr(knownSendStrings)
 			}
 		default:
-			d.unknown(key, namesLanguage...)
+			d.Unknown(key, namesLanguage...)
 		}
 	}
 }
 
 func (d *scanner) components() []TemplateComponent {
-	if !d.open('[') {
+	if !d.Open('[') {
 		return nil
 	}
 	out := []TemplateComponent{}
-	for n := 0; d.element(n); n++ {
-		if !d.open('{') {
+	for n := 0; d.Element(n); n++ {
+		if !d.Open('{') {
 			return nil
 		}
 		var c TemplateComponent
 		var mask uint32
 		for m := 0; ; m++ {
-			key, more := d.member(m)
+			key, more := d.Member(m)
 			if !more {
 				break
 			}
 			switch string(key) {
 			case "type":
-				if d.seen(&mask, 1) {
+				if d.Seen(&mask, 1) {
 					c.Type = d.internStr(knownSendStrings)
 				}
 			case "sub_type":
-				if d.seen(&mask, 2) {
-					c.SubType = d.str()
+				if d.Seen(&mask, 2) {
+					c.SubType = d.Str()
 				}
 			case "index":
-				if d.seen(&mask, 4) {
-					c.Index = d.str()
+				if d.Seen(&mask, 4) {
+					c.Index = d.Str()
 				}
 			case "parameters":
-				if d.seen(&mask, 8) {
+				if d.Seen(&mask, 8) {
 					c.Parameters = d.parameters()
 				}
 			default:
-				d.unknown(key, namesComponent...)
+				d.Unknown(key, namesComponent...)
 			}
 		}
 		out = append(out, c)
@@ -295,32 +301,32 @@ func (d *scanner) components() []TemplateComponent {
 }
 
 func (d *scanner) parameters() []TemplateParameter {
-	if !d.open('[') {
+	if !d.Open('[') {
 		return nil
 	}
 	out := []TemplateParameter{}
-	for n := 0; d.element(n); n++ {
-		if !d.open('{') {
+	for n := 0; d.Element(n); n++ {
+		if !d.Open('{') {
 			return nil
 		}
 		var p TemplateParameter
 		var mask uint32
 		for m := 0; ; m++ {
-			key, more := d.member(m)
+			key, more := d.Member(m)
 			if !more {
 				break
 			}
 			switch string(key) {
 			case "type":
-				if d.seen(&mask, 1) {
+				if d.Seen(&mask, 1) {
 					p.Type = d.internStr(knownSendStrings)
 				}
 			case "text":
-				if d.seen(&mask, 2) {
-					p.Text = d.str()
+				if d.Seen(&mask, 2) {
+					p.Text = d.Str()
 				}
 			default:
-				d.unknown(key, namesParameter...)
+				d.Unknown(key, namesParameter...)
 			}
 		}
 		out = append(out, p)
@@ -329,35 +335,35 @@ func (d *scanner) parameters() []TemplateParameter {
 }
 
 func (d *scanner) media() *Media {
-	if !d.open('{') {
+	if !d.Open('{') {
 		return nil
 	}
 	m := new(Media)
 	var mask uint32
 	for n := 0; ; n++ {
-		key, more := d.member(n)
+		key, more := d.Member(n)
 		if !more {
 			break
 		}
 		switch string(key) {
 		case "id":
-			if d.seen(&mask, 1) {
-				m.ID = d.str()
+			if d.Seen(&mask, 1) {
+				m.ID = d.Str()
 			}
 		case "link":
-			if d.seen(&mask, 2) {
-				m.Link = d.str()
+			if d.Seen(&mask, 2) {
+				m.Link = d.Str()
 			}
 		case "caption":
-			if d.seen(&mask, 4) {
-				m.Caption = d.str()
+			if d.Seen(&mask, 4) {
+				m.Caption = d.Str()
 			}
 		case "filename":
-			if d.seen(&mask, 8) {
-				m.Filename = d.str()
+			if d.Seen(&mask, 8) {
+				m.Filename = d.Str()
 			}
 		default:
-			d.unknown(key, namesMedia...)
+			d.Unknown(key, namesMedia...)
 		}
 	}
 	return m

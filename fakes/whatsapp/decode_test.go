@@ -9,8 +9,9 @@ import (
 // fastSend runs only the scanner: ok false means it gave up.
 func fastSend(body []byte) (SendRequest, bool) {
 	var req SendRequest
-	d := &scanner{b: body}
-	ok := d.sendRequest(&req) && d.end()
+	d := &scanner{}
+	d.Reset(body)
+	ok := d.sendRequest(&req) && d.End()
 	return req, ok
 }
 

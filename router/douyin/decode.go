@@ -3,7 +3,15 @@ package douyin
 import (
 	"strconv"
 	"sync"
+
+	"github.com/omnisim/omnisim/jsonscan"
 )
+
+// scanner is the package's one-pass JSON reader: the decoders here are its
+// methods.
+type scanner struct {
+	jsonscan.Scanner
+}
 
 // The fast decoders: one pass over the bytes with the scanner, into the
 // values ParseEvent and the send client's answer check fill with
@@ -16,15 +24,12 @@ var scanners = sync.Pool{New: func() any { return new(scanner) }}
 
 func getScanner(b []byte) *scanner {
 	d := scanners.Get().(*scanner)
-	d.b, d.i, d.bad = b, 0, false
+	d.Reset(b)
 	return d
 }
 
 func (d *scanner) release() {
-	d.b, d.i, d.bad = nil, 0, false
-	if cap(d.tmp) > 4096 {
-		d.tmp = nil
-	}
+	d.Clear()
 	scanners.Put(d)
 }
 
@@ -38,49 +43,49 @@ func fastEvent(body []byte, ev *Event, intern []string) bool {
 	*ev = Event{}
 	var mask uint32
 	var content []byte
-	if !d.open('{') {
+	if !d.Open('{') {
 		return false
 	}
 	for n := 0; ; n++ {
-		key, ok := d.member(n)
+		key, ok := d.Member(n)
 		if !ok {
 			break
 		}
 		switch string(key) {
 		case "event":
-			if d.seen(&mask, 1) {
+			if d.Seen(&mask, 1) {
 				ev.Event = d.strKnown(eventNames)
 			}
 		case "client_key":
-			if d.seen(&mask, 2) {
+			if d.Seen(&mask, 2) {
 				ev.ClientKey = d.strKnown(intern)
 			}
 		case "from_user_id":
-			if d.seen(&mask, 4) {
-				ev.FromUserID = d.str()
+			if d.Seen(&mask, 4) {
+				ev.FromUserID = d.Str()
 			}
 		case "to_user_id":
-			if d.seen(&mask, 8) {
+			if d.Seen(&mask, 8) {
 				ev.ToUserID = d.strKnown(intern)
 			}
 		case "log_id":
-			if d.seen(&mask, 16) {
-				ev.LogID = d.str()
+			if d.Seen(&mask, 16) {
+				ev.LogID = d.Str()
 			}
 		case "content":
-			if d.seen(&mask, 32) {
+			if d.Seen(&mask, 32) {
 				// A JSON-encoded string; an object (verify_webhook) is
 				// left to encoding/json.
-				b, ok := d.strBytes()
+				b, ok := d.StrBytes()
 				if ok {
 					content = append([]byte(nil), b...)
 				}
 			}
 		default:
-			d.unknown(key, envelopeKeys...)
+			d.Unknown(key, envelopeKeys...)
 		}
 	}
-	if !d.end() || ev.Event == "" || ev.Event == EventVerify || len(content) == 0 || content[0] != '{' {
+	if !d.End() || ev.Event == "" || ev.Event == EventVerify || len(content) == 0 || content[0] != '{' {
 		return false
 	}
 	if !fastContent(content, &ev.Content) {
@@ -97,9 +102,9 @@ func fastContent(b []byte, c *Content) bool {
 	d := getScanner(b)
 	defer d.release()
 	var mask uint32
-	d.open('{')
-	for n := 0; !d.bad; n++ {
-		key, ok := d.member(n)
+	d.Open('{')
+	for n := 0; d.OK(); n++ {
+		key, ok := d.Member(n)
 		if !ok {
 			break
 		}
@@ -130,7 +135,7 @@ func fastContent(b []byte, c *Content) bool {
 		case "resource_size":
 			bit, num = 1<<10, &c.ResourceSize
 		case "conversation_type":
-			if !d.seen(&mask, 1<<11) {
+			if !d.Seen(&mask, 1<<11) {
 				return false
 			}
 			v, ok := d.integer()
@@ -140,22 +145,22 @@ func fastContent(b []byte, c *Content) bool {
 			c.ConversationType = int(v)
 			continue
 		case "user_infos":
-			if !d.seen(&mask, 1<<12) || !d.userInfos(c) {
+			if !d.Seen(&mask, 1<<12) || !d.userInfos(c) {
 				return false
 			}
 			continue
 		default:
-			d.unknown(key, contentKeys...)
+			d.Unknown(key, contentKeys...)
 			continue
 		}
-		if !d.seen(&mask, bit) {
+		if !d.Seen(&mask, bit) {
 			return false
 		}
 		switch {
 		case bit == 1<<2 || bit == 1<<4: // message_type, source
 			*dst = d.strKnown(messageTypes)
 		case dst != nil:
-			*dst = d.str()
+			*dst = d.Str()
 		}
 		if num != nil {
 			if v, ok := d.integer(); ok {
@@ -163,54 +168,54 @@ func fastContent(b []byte, c *Content) bool {
 			}
 		}
 	}
-	return d.end()
+	return d.End()
 }
 
 // userInfos decodes user_infos, keeping the first element's nick_name as
 // ParseEvent does.
 func (d *scanner) userInfos(c *Content) bool {
-	if !d.open('[') {
+	if !d.Open('[') {
 		return false
 	}
-	for n := 0; d.element(n); n++ {
-		if !d.open('{') {
+	for n := 0; d.Element(n); n++ {
+		if !d.Open('{') {
 			return false
 		}
 		var mask uint32
 		for m := 0; ; m++ {
-			key, ok := d.member(m)
+			key, ok := d.Member(m)
 			if !ok {
 				break
 			}
 			switch string(key) {
 			case "open_id":
-				if d.seen(&mask, 1) {
-					d.strBytes()
+				if d.Seen(&mask, 1) {
+					d.StrBytes()
 				}
 			case "nick_name":
-				if d.seen(&mask, 2) {
-					name := d.str()
+				if d.Seen(&mask, 2) {
+					name := d.Str()
 					if n == 0 {
 						c.NickName = name
 					}
 				}
 			default:
-				d.unknown(key, "open_id", "nick_name")
+				d.Unknown(key, "open_id", "nick_name")
 			}
 		}
 	}
-	return !d.bad
+	return d.OK()
 }
 
 // integer reads a number that encoding/json puts in an int64.
 func (d *scanner) integer() (int64, bool) {
-	t := d.number()
-	if d.bad {
+	t := d.Number()
+	if !d.OK() {
 		return 0, false
 	}
 	v, err := strconv.ParseInt(string(t), 10, 64)
 	if err != nil {
-		d.fail()
+		d.Fail()
 		return 0, false
 	}
 	return v, true
@@ -224,44 +229,44 @@ func fastAnswer(body []byte, ans *apiAnswer) bool {
 	defer d.release()
 	*ans = apiAnswer{}
 	var mask uint32
-	if !d.open('{') {
+	if !d.Open('{') {
 		return false
 	}
 	for n := 0; ; n++ {
-		key, ok := d.member(n)
+		key, ok := d.Member(n)
 		if !ok {
 			break
 		}
 		switch string(key) {
 		case "data":
-			if d.seen(&mask, 1) {
+			if d.Seen(&mask, 1) {
 				d.answerObject(&ans.Data.ErrorCode, &ans.Data.Description, &ans.Data.MsgID, &ans.Data.AccessToken, &ans.Data.ExpiresIn)
 			}
 		case "extra":
-			if d.seen(&mask, 2) {
+			if d.Seen(&mask, 2) {
 				d.answerObject(&ans.Extra.ErrorCode, &ans.Extra.Description, nil, nil, nil)
 			}
 		case "err_no":
-			if d.seen(&mask, 4) {
+			if d.Seen(&mask, 4) {
 				if v, ok := d.integer(); ok {
 					ans.ErrNo = &v
 				}
 			}
 		case "err_msg":
-			if d.seen(&mask, 8) {
-				ans.ErrMsg = d.str()
+			if d.Seen(&mask, 8) {
+				ans.ErrMsg = d.Str()
 			}
 		default:
-			d.unknown(key, answerKeys...)
+			d.Unknown(key, answerKeys...)
 		}
 	}
-	return d.end()
+	return d.End()
 }
 
 // answerObject decodes data or extra; nil destinations are fields the
 // object does not declare.
 func (d *scanner) answerObject(code **int64, desc, msgID, token *string, expires *int64) {
-	if !d.open('{') {
+	if !d.Open('{') {
 		return
 	}
 	var mask uint32
@@ -270,35 +275,35 @@ func (d *scanner) answerObject(code **int64, desc, msgID, token *string, expires
 		declared = dataKeys
 	}
 	for n := 0; ; n++ {
-		key, ok := d.member(n)
+		key, ok := d.Member(n)
 		if !ok {
 			return
 		}
 		switch k := string(key); {
 		case k == "error_code":
-			if d.seen(&mask, 1) {
+			if d.Seen(&mask, 1) {
 				if v, ok := d.integer(); ok {
 					*code = &v
 				}
 			}
 		case k == "description":
-			if d.seen(&mask, 2) {
-				*desc = d.str()
+			if d.Seen(&mask, 2) {
+				*desc = d.Str()
 			}
 		case k == "msg_id" && msgID != nil:
-			if d.seen(&mask, 4) {
-				*msgID = d.str()
+			if d.Seen(&mask, 4) {
+				*msgID = d.Str()
 			}
 		case k == "access_token" && msgID != nil:
-			if d.seen(&mask, 8) {
-				*token = d.str()
+			if d.Seen(&mask, 8) {
+				*token = d.Str()
 			}
 		case k == "expires_in" && msgID != nil:
-			if d.seen(&mask, 16) {
+			if d.Seen(&mask, 16) {
 				*expires, _ = d.integer()
 			}
 		default:
-			d.unknown(key, declared...)
+			d.Unknown(key, declared...)
 		}
 	}
 }
@@ -313,7 +318,7 @@ var (
 // strKnown decodes a string value, returning the one of known it equals
 // (no allocation) or a new string.
 func (d *scanner) strKnown(known []string) string {
-	b, ok := d.strBytes()
+	b, ok := d.StrBytes()
 	if !ok {
 		return ""
 	}

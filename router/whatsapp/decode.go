@@ -3,7 +3,17 @@ package whatsapp
 import (
 	"encoding/json"
 	"sync"
+
+	"github.com/omnisim/omnisim/jsonscan"
 )
+
+// scanner is the package's one-pass JSON reader: the decoders here are its
+// methods.
+type scanner struct {
+	jsonscan.Scanner
+	memo  memo  // see decode.go
+	arena arena // see decode.go
+}
 
 // The fast decoders: one pass over the body with the scanner, into the same
 // types encoding/json fills (envelope.go). They give up (ok false) on
@@ -56,10 +66,7 @@ func resetArena[T any](s []T) []T {
 // release returns the scanner to the pool; what it decoded is not to be
 // used afterwards.
 func (d *scanner) release() {
-	d.b, d.i, d.bad = nil, 0, false
-	if cap(d.tmp) > 4096 {
-		d.tmp = nil
-	}
+	d.Clear()
 	a := &d.arena
 	a.values, a.vptrs, a.contacts, a.cptrs = resetArena(a.values), resetArena(a.vptrs), resetArena(a.contacts), resetArena(a.cptrs)
 	a.msgs, a.texts, a.statuses, a.sptrs = resetArena(a.msgs), resetArena(a.texts), resetArena(a.statuses), resetArena(a.sptrs)
@@ -77,7 +84,7 @@ func (d *scanner) parse(body []byte, phoneID string) ([]*changeValue, error) {
 
 // memoStr decodes a string value through memo slot i.
 func (d *scanner) memoStr(i int) string {
-	b, ok := d.strBytes()
+	b, ok := d.StrBytes()
 	if !ok {
 		return ""
 	}
@@ -92,7 +99,7 @@ func (d *scanner) memoStr(i int) string {
 // internStr decodes a string value, returning the static copy when it is
 // one of the known values.
 func (d *scanner) internStr(known []string) string {
-	b, ok := d.strBytes()
+	b, ok := d.StrBytes()
 	if !ok {
 		return ""
 	}
@@ -131,33 +138,33 @@ var (
 
 // webhook is parse's fast path.
 func (d *scanner) webhook(body []byte, phoneID string) ([]*changeValue, bool) {
-	d.b, d.i, d.bad = body, 0, false
+	d.Reset(body)
 	values := d.arena.vptrs[:0]
 	waba := false
 	var mask uint32
-	if !d.open('{') {
+	if !d.Open('{') {
 		return nil, false
 	}
 	for n := 0; ; n++ {
-		key, more := d.member(n)
+		key, more := d.Member(n)
 		if !more {
 			break
 		}
 		switch string(key) {
 		case "object":
-			if d.seen(&mask, 1) {
-				b, ok := d.strBytes()
+			if d.Seen(&mask, 1) {
+				b, ok := d.StrBytes()
 				waba = ok && string(b) == "whatsapp_business_account"
 			}
 		case "entry":
-			if d.seen(&mask, 2) {
+			if d.Seen(&mask, 2) {
 				values = d.entries(phoneID, values)
 			}
 		default:
-			d.unknown(key, namesRoot...)
+			d.Unknown(key, namesRoot...)
 		}
 	}
-	if !d.end() {
+	if !d.End() {
 		return nil, false
 	}
 	d.arena.vptrs = values
@@ -168,30 +175,30 @@ func (d *scanner) webhook(body []byte, phoneID string) ([]*changeValue, bool) {
 }
 
 func (d *scanner) entries(phoneID string, values []*changeValue) []*changeValue {
-	if !d.open('[') {
+	if !d.Open('[') {
 		return values
 	}
-	for n := 0; d.element(n); n++ {
-		if !d.open('{') {
+	for n := 0; d.Element(n); n++ {
+		if !d.Open('{') {
 			return values
 		}
 		var mask uint32
 		for m := 0; ; m++ {
-			key, more := d.member(m)
+			key, more := d.Member(m)
 			if !more {
 				break
 			}
 			switch string(key) {
 			case "id":
-				if d.seen(&mask, 1) {
-					d.strBytes()
+				if d.Seen(&mask, 1) {
+					d.StrBytes()
 				}
 			case "changes":
-				if d.seen(&mask, 2) {
+				if d.Seen(&mask, 2) {
 					values = d.changes(phoneID, values)
 				}
 			default:
-				d.unknown(key, namesEntry...)
+				d.Unknown(key, namesEntry...)
 			}
 		}
 	}
@@ -199,33 +206,33 @@ func (d *scanner) entries(phoneID string, values []*changeValue) []*changeValue 
 }
 
 func (d *scanner) changes(phoneID string, values []*changeValue) []*changeValue {
-	if !d.open('[') {
+	if !d.Open('[') {
 		return values
 	}
-	for n := 0; d.element(n); n++ {
-		if !d.open('{') {
+	for n := 0; d.Element(n); n++ {
+		if !d.Open('{') {
 			return values
 		}
 		var mask uint32
 		messages := false
 		var v *changeValue
 		for m := 0; ; m++ {
-			key, more := d.member(m)
+			key, more := d.Member(m)
 			if !more {
 				break
 			}
 			switch string(key) {
 			case "field":
-				if d.seen(&mask, 1) {
-					b, ok := d.strBytes()
+				if d.Seen(&mask, 1) {
+					b, ok := d.StrBytes()
 					messages = ok && string(b) == "messages"
 				}
 			case "value":
-				if d.seen(&mask, 2) {
+				if d.Seen(&mask, 2) {
 					v = d.changeValue()
 				}
 			default:
-				d.unknown(key, namesChange...)
+				d.Unknown(key, namesChange...)
 			}
 		}
 		if messages && v != nil && v.Metadata.PhoneNumberID != "" && v.Metadata.PhoneNumberID == phoneID {
@@ -236,7 +243,7 @@ func (d *scanner) changes(phoneID string, values []*changeValue) []*changeValue 
 }
 
 func (d *scanner) changeValue() *changeValue {
-	if !d.open('{') {
+	if !d.Open('{') {
 		return nil
 	}
 	a := &d.arena
@@ -244,65 +251,65 @@ func (d *scanner) changeValue() *changeValue {
 	v := &a.values[len(a.values)-1]
 	var mask uint32
 	for n := 0; ; n++ {
-		key, more := d.member(n)
+		key, more := d.Member(n)
 		if !more {
 			break
 		}
 		switch string(key) {
 		case "messaging_product":
-			if d.seen(&mask, 1) {
+			if d.Seen(&mask, 1) {
 				v.MessagingProduct = d.internStr(knownProducts)
 			}
 		case "metadata":
-			if d.seen(&mask, 2) {
+			if d.Seen(&mask, 2) {
 				d.metadata(&v.Metadata)
 			}
 		case "contacts":
-			if d.seen(&mask, 4) {
+			if d.Seen(&mask, 4) {
 				v.Contacts = d.contacts()
 			}
 		case "messages":
-			if d.seen(&mask, 8) {
+			if d.Seen(&mask, 8) {
 				v.Messages = d.messages()
 			}
 		case "statuses":
-			if d.seen(&mask, 16) {
+			if d.Seen(&mask, 16) {
 				v.Statuses = d.statuses()
 			}
 		default:
-			d.unknown(key, namesValue...)
+			d.Unknown(key, namesValue...)
 		}
 	}
 	return v
 }
 
 func (d *scanner) metadata(md *metadata) {
-	if !d.open('{') {
+	if !d.Open('{') {
 		return
 	}
 	var mask uint32
 	for n := 0; ; n++ {
-		key, more := d.member(n)
+		key, more := d.Member(n)
 		if !more {
 			break
 		}
 		switch string(key) {
 		case "display_phone_number":
-			if d.seen(&mask, 1) {
+			if d.Seen(&mask, 1) {
 				md.DisplayPhoneNumber = d.memoStr(memoDisplay)
 			}
 		case "phone_number_id":
-			if d.seen(&mask, 2) {
+			if d.Seen(&mask, 2) {
 				md.PhoneNumberID = d.memoStr(memoAccount)
 			}
 		default:
-			d.unknown(key, namesMetadata...)
+			d.Unknown(key, namesMetadata...)
 		}
 	}
 }
 
 func (d *scanner) contacts() []*contact {
-	if !d.open('[') {
+	if !d.Open('[') {
 		return nil
 	}
 	a := &d.arena
@@ -310,29 +317,29 @@ func (d *scanner) contacts() []*contact {
 		a.cptrs = make([]*contact, 0, 4) // an empty array decodes as an empty slice, not nil
 	}
 	start := len(a.cptrs)
-	for n := 0; d.element(n); n++ {
-		if !d.open('{') {
+	for n := 0; d.Element(n); n++ {
+		if !d.Open('{') {
 			return nil
 		}
 		a.contacts = append(a.contacts, contact{})
 		c := &a.contacts[len(a.contacts)-1]
 		var mask uint32
 		for m := 0; ; m++ {
-			key, more := d.member(m)
+			key, more := d.Member(m)
 			if !more {
 				break
 			}
 			switch string(key) {
 			case "profile":
-				if d.seen(&mask, 1) {
+				if d.Seen(&mask, 1) {
 					c.Profile.Name = d.oneString("name", namesProfile)
 				}
 			case "wa_id":
-				if d.seen(&mask, 2) {
+				if d.Seen(&mask, 2) {
 					c.WaID = d.memoStr(memoPhone)
 				}
 			default:
-				d.unknown(key, namesContact...)
+				d.Unknown(key, namesContact...)
 			}
 		}
 		a.cptrs = append(a.cptrs, c)
@@ -343,22 +350,22 @@ func (d *scanner) contacts() []*contact {
 // oneString decodes an object whose only declared field is the string
 // name, and returns it.
 func (d *scanner) oneString(name string, names []string) string {
-	if !d.open('{') {
+	if !d.Open('{') {
 		return ""
 	}
 	var s string
 	var mask uint32
 	for n := 0; ; n++ {
-		key, more := d.member(n)
+		key, more := d.Member(n)
 		if !more {
 			break
 		}
 		if string(key) == name {
-			if d.seen(&mask, 1) {
-				s = d.str()
+			if d.Seen(&mask, 1) {
+				s = d.Str()
 			}
 		} else {
-			d.unknown(key, names...)
+			d.Unknown(key, names...)
 		}
 	}
 	return s
@@ -368,33 +375,33 @@ func (d *scanner) oneString(name string, names []string) string {
 // and b into *va and *vb; it reports whether an object was decoded (false
 // for null, which encoding/json leaves as a nil pointer).
 func (d *scanner) twoStrings(a, b string, names []string, va, vb *string) bool {
-	if !d.open('{') {
+	if !d.Open('{') {
 		return false
 	}
 	var mask uint32
 	for n := 0; ; n++ {
-		key, more := d.member(n)
+		key, more := d.Member(n)
 		if !more {
 			break
 		}
 		switch string(key) {
 		case a:
-			if d.seen(&mask, 1) {
-				*va = d.str()
+			if d.Seen(&mask, 1) {
+				*va = d.Str()
 			}
 		case b:
-			if d.seen(&mask, 2) {
-				*vb = d.str()
+			if d.Seen(&mask, 2) {
+				*vb = d.Str()
 			}
 		default:
-			d.unknown(key, names...)
+			d.Unknown(key, names...)
 		}
 	}
 	return true
 }
 
 func (d *scanner) messages() []message {
-	if !d.open('[') {
+	if !d.Open('[') {
 		return nil
 	}
 	a := &d.arena
@@ -402,7 +409,7 @@ func (d *scanner) messages() []message {
 		a.msgs = make([]message, 0, 4)
 	}
 	start := len(a.msgs)
-	for n := 0; d.element(n); n++ {
+	for n := 0; d.Element(n); n++ {
 		a.msgs = append(a.msgs, message{})
 		d.message(&a.msgs[len(a.msgs)-1])
 	}
@@ -410,163 +417,163 @@ func (d *scanner) messages() []message {
 }
 
 func (d *scanner) message(m *message) {
-	if !d.open('{') {
+	if !d.Open('{') {
 		return
 	}
 	var mask uint32
 	for n := 0; ; n++ {
-		key, more := d.member(n)
+		key, more := d.Member(n)
 		if !more {
 			break
 		}
 		switch string(key) {
 		case "from":
-			if d.seen(&mask, 1<<0) {
+			if d.Seen(&mask, 1<<0) {
 				m.From = d.memoStr(memoPhone)
 			}
 		case "id":
-			if d.seen(&mask, 1<<1) {
+			if d.Seen(&mask, 1<<1) {
 				m.ID = d.memoStr(memoID)
 			}
 		case "timestamp":
-			if d.seen(&mask, 1<<2) {
+			if d.Seen(&mask, 1<<2) {
 				m.Timestamp = d.memoStr(memoTime)
 			}
 		case "type":
-			if d.seen(&mask, 1<<3) {
+			if d.Seen(&mask, 1<<3) {
 				m.Type = d.internStr(knownTypes)
 			}
 		case "text":
-			if d.seen(&mask, 1<<4) {
+			if d.Seen(&mask, 1<<4) {
 				body := d.oneString("body", namesBody)
 				d.arena.texts = append(d.arena.texts, textBody{Body: body})
 				m.Text = &d.arena.texts[len(d.arena.texts)-1]
 			}
 		case "image":
-			if d.seen(&mask, 1<<5) {
+			if d.Seen(&mask, 1<<5) {
 				m.Image = d.media()
 			}
 		case "audio":
-			if d.seen(&mask, 1<<6) {
+			if d.Seen(&mask, 1<<6) {
 				m.Audio = d.media()
 			}
 		case "video":
-			if d.seen(&mask, 1<<7) {
+			if d.Seen(&mask, 1<<7) {
 				m.Video = d.media()
 			}
 		case "document":
-			if d.seen(&mask, 1<<8) {
+			if d.Seen(&mask, 1<<8) {
 				m.Document = d.media()
 			}
 		case "sticker":
-			if d.seen(&mask, 1<<9) {
+			if d.Seen(&mask, 1<<9) {
 				m.Sticker = d.media()
 			}
 		case "button":
-			if d.seen(&mask, 1<<10) {
+			if d.Seen(&mask, 1<<10) {
 				var bt buttonText
 				if d.twoStrings("text", "payload", namesButton, &bt.Text, &bt.Payload) {
 					m.Button = &bt
 				}
 			}
 		case "interactive":
-			if d.seen(&mask, 1<<11) {
+			if d.Seen(&mask, 1<<11) {
 				m.Interactive = d.interactive()
 			}
 		case "context":
-			if d.seen(&mask, 1<<12) {
+			if d.Seen(&mask, 1<<12) {
 				var c msgContext
 				if d.twoStrings("from", "id", namesContext, &c.From, &c.ID) {
 					m.Context = &c
 				}
 			}
 		case "reaction":
-			if d.seen(&mask, 1<<13) {
+			if d.Seen(&mask, 1<<13) {
 				var r reaction
 				if d.twoStrings("message_id", "emoji", namesReaction, &r.MessageID, &r.Emoji) {
 					m.Reaction = &r
 				}
 			}
 		default:
-			d.unknown(key, namesMessage...)
+			d.Unknown(key, namesMessage...)
 		}
 	}
 }
 
 func (d *scanner) media() *media {
-	if !d.open('{') {
+	if !d.Open('{') {
 		return nil
 	}
 	md := new(media)
 	var mask uint32
 	for n := 0; ; n++ {
-		key, more := d.member(n)
+		key, more := d.Member(n)
 		if !more {
 			break
 		}
 		switch string(key) {
 		case "id":
-			if d.seen(&mask, 1) {
-				md.ID = d.str()
+			if d.Seen(&mask, 1) {
+				md.ID = d.Str()
 			}
 		case "mime_type":
-			if d.seen(&mask, 2) {
+			if d.Seen(&mask, 2) {
 				md.MIMEType = d.internStr(knownMIME)
 			}
 		case "sha256":
-			if d.seen(&mask, 4) {
-				md.SHA256 = d.str()
+			if d.Seen(&mask, 4) {
+				md.SHA256 = d.Str()
 			}
 		case "caption":
-			if d.seen(&mask, 8) {
-				md.Caption = d.str()
+			if d.Seen(&mask, 8) {
+				md.Caption = d.Str()
 			}
 		case "filename":
-			if d.seen(&mask, 16) {
-				md.Filename = d.str()
+			if d.Seen(&mask, 16) {
+				md.Filename = d.Str()
 			}
 		default:
-			d.unknown(key, namesMedia...)
+			d.Unknown(key, namesMedia...)
 		}
 	}
 	return md
 }
 
 func (d *scanner) interactive() *interactive {
-	if !d.open('{') {
+	if !d.Open('{') {
 		return nil
 	}
 	it := new(interactive)
 	var mask uint32
 	for n := 0; ; n++ {
-		key, more := d.member(n)
+		key, more := d.Member(n)
 		if !more {
 			break
 		}
 		switch string(key) {
 		case "button_reply":
-			if d.seen(&mask, 1) {
+			if d.Seen(&mask, 1) {
 				var r reply
 				if d.twoStrings("id", "title", namesReply, &r.ID, &r.Title) {
 					it.ButtonReply = &r
 				}
 			}
 		case "list_reply":
-			if d.seen(&mask, 2) {
+			if d.Seen(&mask, 2) {
 				var r reply
 				if d.twoStrings("id", "title", namesReply, &r.ID, &r.Title) {
 					it.ListReply = &r
 				}
 			}
 		default:
-			d.unknown(key, namesInteractive...)
+			d.Unknown(key, namesInteractive...)
 		}
 	}
 	return it
 }
 
 func (d *scanner) statuses() []*status {
-	if !d.open('[') {
+	if !d.Open('[') {
 		return nil
 	}
 	a := &d.arena
@@ -574,41 +581,41 @@ func (d *scanner) statuses() []*status {
 		a.sptrs = make([]*status, 0, 4)
 	}
 	start := len(a.sptrs)
-	for n := 0; d.element(n); n++ {
-		if !d.open('{') {
+	for n := 0; d.Element(n); n++ {
+		if !d.Open('{') {
 			return nil
 		}
 		a.statuses = append(a.statuses, status{})
 		st := &a.statuses[len(a.statuses)-1]
 		var mask uint32
 		for m := 0; ; m++ {
-			key, more := d.member(m)
+			key, more := d.Member(m)
 			if !more {
 				break
 			}
 			switch string(key) {
 			case "id":
-				if d.seen(&mask, 1) {
+				if d.Seen(&mask, 1) {
 					st.ID = d.memoStr(memoID)
 				}
 			case "status":
-				if d.seen(&mask, 2) {
+				if d.Seen(&mask, 2) {
 					st.Status = d.internStr(knownStatuses)
 				}
 			case "timestamp":
-				if d.seen(&mask, 4) {
+				if d.Seen(&mask, 4) {
 					st.Timestamp = d.memoStr(memoTime)
 				}
 			case "recipient_id":
-				if d.seen(&mask, 8) {
+				if d.Seen(&mask, 8) {
 					st.RecipientID = d.memoStr(memoPhone)
 				}
 			case "errors":
-				if d.seen(&mask, 16) {
+				if d.Seen(&mask, 16) {
 					st.Errors = d.statusErrors()
 				}
 			default:
-				d.unknown(key, namesStatus...)
+				d.Unknown(key, namesStatus...)
 			}
 		}
 		a.sptrs = append(a.sptrs, st)
@@ -617,37 +624,37 @@ func (d *scanner) statuses() []*status {
 }
 
 func (d *scanner) statusErrors() []statusError {
-	if !d.open('[') {
+	if !d.Open('[') {
 		return nil
 	}
 	out := []statusError{}
-	for n := 0; d.element(n); n++ {
-		if !d.open('{') {
+	for n := 0; d.Element(n); n++ {
+		if !d.Open('{') {
 			return nil
 		}
 		var e statusError
 		var mask uint32
 		for m := 0; ; m++ {
-			key, more := d.member(m)
+			key, more := d.Member(m)
 			if !more {
 				break
 			}
 			switch string(key) {
 			case "code":
 				// A number; a string holding one is left to encoding/json.
-				if d.seen(&mask, 1) {
-					if d.peek() == '"' {
-						d.fail()
+				if d.Seen(&mask, 1) {
+					if d.Peek() == '"' {
+						d.Fail()
 						break
 					}
-					e.Code = json.Number(d.number())
+					e.Code = json.Number(d.Number())
 				}
 			case "title":
-				if d.seen(&mask, 2) {
-					e.Title = d.str()
+				if d.Seen(&mask, 2) {
+					e.Title = d.Str()
 				}
 			default:
-				d.unknown(key, namesError...)
+				d.Unknown(key, namesError...)
 			}
 		}
 		out = append(out, e)
@@ -663,50 +670,50 @@ var (
 // sendAnswer is messageID's fast path: messages[0].id of a send answer,
 // every messages[].id checked to be a string as encoding/json does.
 func (d *scanner) sendAnswer(answer []byte) (string, bool) {
-	d.b, d.i, d.bad = answer, 0, false
+	d.Reset(answer)
 	var id string
 	var mask uint32
-	if !d.open('{') {
+	if !d.Open('{') {
 		return "", false
 	}
 	for n := 0; ; n++ {
-		key, more := d.member(n)
+		key, more := d.Member(n)
 		if !more {
 			break
 		}
 		if string(key) != "messages" {
-			d.unknown(key, namesAnswer...)
+			d.Unknown(key, namesAnswer...)
 			continue
 		}
-		if !d.seen(&mask, 1) || !d.open('[') {
+		if !d.Seen(&mask, 1) || !d.Open('[') {
 			break
 		}
-		for m := 0; d.element(m); m++ {
-			if !d.open('{') {
+		for m := 0; d.Element(m); m++ {
+			if !d.Open('{') {
 				break
 			}
 			var seen uint32
 			for k := 0; ; k++ {
-				key, more := d.member(k)
+				key, more := d.Member(k)
 				if !more {
 					break
 				}
 				if string(key) != "id" {
-					d.unknown(key, namesMessage0...)
+					d.Unknown(key, namesMessage0...)
 					continue
 				}
-				if !d.seen(&seen, 1) {
+				if !d.Seen(&seen, 1) {
 					break
 				}
 				if m == 0 {
-					id = d.str()
+					id = d.Str()
 				} else {
-					d.strBytes()
+					d.StrBytes()
 				}
 			}
 		}
 	}
-	if !d.end() {
+	if !d.End() {
 		return "", false
 	}
 	return id, true

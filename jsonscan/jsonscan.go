@@ -1,4 +1,9 @@
-package whatsapp
+// Package jsonscan is a one-pass reader of JSON for the fast decoders of
+// the fakes and the router's adapters. It reads syntax only: what a payload
+// means stays in each side's own decoder, so a fake still shares no
+// parsing of a platform's payload with the router it checks. Each decoder
+// is held to encoding/json by its differential fuzz target.
+package jsonscan
 
 import (
 	"bytes"
@@ -6,8 +11,7 @@ import (
 	"unicode/utf8"
 )
 
-// scanner is a one-pass reader of JSON for the fast decoders (a copy of the
-// router adapter's: the fake shares no code with the router). It accepts
+// Scanner is a one-pass reader of JSON for the fast decoders. It accepts
 // only what it can decode exactly as encoding/json would into the same Go
 // values; on anything else (a syntax error, a null or a value of another
 // type in a declared field, a repeated or case-folded key, an escaped key,
@@ -15,20 +19,40 @@ import (
 // input again with encoding/json, which then decides. So the fast path never
 // changes what is accepted or how it is decoded; it only makes the common
 // case cheap.
-type scanner struct {
+//
+// A decoder embeds a Scanner, starts it on its input with Reset, reads
+// with the methods below and checks OK at the end; Clear lets go of the
+// input before the Scanner goes back to a pool.
+type Scanner struct {
 	b   []byte
 	i   int
 	bad bool
 	tmp []byte // unquote's buffer, reused
 }
 
+// Reset starts d on b.
+func (d *Scanner) Reset(b []byte) { d.b, d.i, d.bad = b, 0, false }
+
+// Clear lets go of the input, and of an unquoting buffer grown large.
+func (d *Scanner) Clear() {
+	d.b, d.i, d.bad = nil, 0, false
+	if cap(d.tmp) > 4096 {
+		d.tmp = nil
+	}
+}
+
+// OK reports whether d has not given up.
+func (d *Scanner) OK() bool { return !d.bad }
+
 // maxSkipDepth bounds the nesting of skipped values; deeper input is left
 // to encoding/json (which refuses nesting beyond 10000).
 const maxSkipDepth = 512
 
-func (d *scanner) fail() { d.bad = true; d.i = len(d.b) }
+// Fail gives up: the caller leaves the input to encoding/json.
+func (d *Scanner) Fail() { d.bad = true; d.i = len(d.b) }
 
-func (d *scanner) ws() {
+// Space skips white space.
+func (d *Scanner) Space() {
 	for d.i < len(d.b) {
 		switch d.b[d.i] {
 		case ' ', '\t', '\n', '\r':
@@ -39,36 +63,36 @@ func (d *scanner) ws() {
 	}
 }
 
-// peek returns the next non-space byte (0 at the end).
-func (d *scanner) peek() byte {
-	d.ws()
+// Peek returns the next non-space byte (0 at the end).
+func (d *Scanner) Peek() byte {
+	d.Space()
 	if d.i < len(d.b) {
 		return d.b[d.i]
 	}
 	return 0
 }
 
-// end reports whether only white space is left.
-func (d *scanner) end() bool {
-	d.ws()
+// End reports whether only white space is left.
+func (d *Scanner) End() bool {
+	d.Space()
 	return !d.bad && d.i == len(d.b)
 }
 
-// open consumes c ('{' or '['), or fails.
-func (d *scanner) open(c byte) bool {
-	if d.peek() != c {
-		d.fail()
+// Open consumes c ('{' or '['), or fails.
+func (d *Scanner) Open(c byte) bool {
+	if d.Peek() != c {
+		d.Fail()
 		return false
 	}
 	d.i++
 	return true
 }
 
-// member reads the n-th member's key (n counts from 0) and its colon; it
+// Member reads the n-th member's key (n counts from 0) and its colon; it
 // returns false at the object's closing brace or on failure. The key is
 // returned raw: a key with an escape fails.
-func (d *scanner) member(n int) ([]byte, bool) {
-	c := d.peek()
+func (d *Scanner) Member(n int) ([]byte, bool) {
+	c := d.Peek()
 	if n > 0 {
 		switch c {
 		case '}':
@@ -76,9 +100,9 @@ func (d *scanner) member(n int) ([]byte, bool) {
 			return nil, false
 		case ',':
 			d.i++
-			c = d.peek()
+			c = d.Peek()
 		default:
-			d.fail()
+			d.Fail()
 			return nil, false
 		}
 	} else if c == '}' {
@@ -86,7 +110,7 @@ func (d *scanner) member(n int) ([]byte, bool) {
 		return nil, false
 	}
 	if c != '"' {
-		d.fail()
+		d.Fail()
 		return nil, false
 	}
 	start := d.i + 1
@@ -95,30 +119,30 @@ func (d *scanner) member(n int) ([]byte, bool) {
 		j++
 	}
 	if j >= len(d.b) || d.b[j] != '"' {
-		d.fail() // an escape, a control character or the end
+		d.Fail() // an escape, a control character or the end
 		return nil, false
 	}
 	key := d.b[start:j]
 	d.i = j + 1
-	if d.peek() != ':' {
-		d.fail()
+	if d.Peek() != ':' {
+		d.Fail()
 		return nil, false
 	}
 	d.i++
 	return key, true
 }
 
-// element reports whether the array has an n-th element (n counts from 0),
+// Element reports whether the array has an n-th element (n counts from 0),
 // consuming the comma before it or the closing bracket.
-func (d *scanner) element(n int) bool {
-	c := d.peek()
+func (d *Scanner) Element(n int) bool {
+	c := d.Peek()
 	if c == ']' {
 		d.i++
 		return false
 	}
 	if n > 0 {
 		if c != ',' {
-			d.fail()
+			d.Fail()
 			return false
 		}
 		d.i++
@@ -126,43 +150,43 @@ func (d *scanner) element(n int) bool {
 	return !d.bad
 }
 
-// seen marks field bit of *mask, failing when it was already set (a
+// Seen marks field bit of *mask, failing when it was already set (a
 // repeated key: encoding/json would merge, the fast path does not).
-func (d *scanner) seen(mask *uint32, bit uint32) bool {
+func (d *Scanner) Seen(mask *uint32, bit uint32) bool {
 	if *mask&bit != 0 {
-		d.fail()
+		d.Fail()
 		return false
 	}
 	*mask |= bit
 	return true
 }
 
-// unknown skips the value of a key that is not declared, failing when
+// Unknown skips the value of a key that is not declared, failing when
 // encoding/json would match it case-insensitively to a declared name.
-func (d *scanner) unknown(key []byte, names ...string) {
+func (d *Scanner) Unknown(key []byte, names ...string) {
 	for _, n := range names {
 		if bytes.EqualFold(key, []byte(n)) {
-			d.fail()
+			d.Fail()
 			return
 		}
 	}
-	d.skip()
+	d.Skip()
 }
 
-// str decodes a string value, as encoding/json does.
-func (d *scanner) str() string {
-	b, ok := d.strBytes()
+// Str decodes a string value, as encoding/json does.
+func (d *Scanner) Str() string {
+	b, ok := d.StrBytes()
 	if !ok {
 		return ""
 	}
 	return string(b)
 }
 
-// strBytes decodes a string value; the bytes are valid until the next call.
+// StrBytes decodes a string value; the bytes are valid until the next call.
 // For a string without escapes or non-ASCII bytes they alias the input.
-func (d *scanner) strBytes() ([]byte, bool) {
-	if d.peek() != '"' {
-		d.fail()
+func (d *Scanner) StrBytes() ([]byte, bool) {
+	if d.Peek() != '"' {
+		d.Fail()
 		return nil, false
 	}
 	start := d.i + 1
@@ -189,7 +213,7 @@ var plain = func() (t [256]bool) {
 // unquote decodes the string starting at start (after its quote) with
 // encoding/json's rules: escapes, invalid UTF-8 and unpaired surrogates
 // become U+FFFD.
-func (d *scanner) unquote(start int) ([]byte, bool) {
+func (d *Scanner) unquote(start int) ([]byte, bool) {
 	s := d.b
 	out := d.tmp[:0]
 	for r := start; r < len(s); {
@@ -200,11 +224,11 @@ func (d *scanner) unquote(start int) ([]byte, bool) {
 			d.tmp = out[:0]
 			return out, true
 		case c < 0x20:
-			d.fail()
+			d.Fail()
 			return nil, false
 		case c == '\\':
 			if r+1 >= len(s) {
-				d.fail()
+				d.Fail()
 				return nil, false
 			}
 			switch s[r+1] {
@@ -229,7 +253,7 @@ func (d *scanner) unquote(start int) ([]byte, bool) {
 			case 'u':
 				rr := getu4(s[r:])
 				if rr < 0 {
-					d.fail()
+					d.Fail()
 					return nil, false
 				}
 				r += 6
@@ -244,7 +268,7 @@ func (d *scanner) unquote(start int) ([]byte, bool) {
 				}
 				out = utf8.AppendRune(out, rr)
 			default:
-				d.fail()
+				d.Fail()
 				return nil, false
 			}
 		case c < utf8.RuneSelf:
@@ -256,7 +280,7 @@ func (d *scanner) unquote(start int) ([]byte, bool) {
 			out = utf8.AppendRune(out, rr) // RuneError for invalid bytes, as encoding/json
 		}
 	}
-	d.fail()
+	d.Fail()
 	return nil, false
 }
 
@@ -282,9 +306,9 @@ func getu4(s []byte) rune {
 	return r
 }
 
-// number reads a JSON number and returns its text.
-func (d *scanner) number() []byte {
-	d.ws()
+// Number reads a JSON number and returns its text.
+func (d *Scanner) Number() []byte {
+	d.Space()
 	s, i := d.b, d.i
 	start := i
 	if i < len(s) && s[i] == '-' {
@@ -298,13 +322,13 @@ func (d *scanner) number() []byte {
 			i++
 		}
 	default:
-		d.fail()
+		d.Fail()
 		return nil
 	}
 	if i < len(s) && s[i] == '.' {
 		i++
 		if i >= len(s) || s[i] < '0' || s[i] > '9' {
-			d.fail()
+			d.Fail()
 			return nil
 		}
 		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
@@ -317,7 +341,7 @@ func (d *scanner) number() []byte {
 			i++
 		}
 		if i >= len(s) || s[i] < '0' || s[i] > '9' {
-			d.fail()
+			d.Fail()
 			return nil
 		}
 		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
@@ -328,53 +352,53 @@ func (d *scanner) number() []byte {
 	return s[start:i]
 }
 
-// literal consumes the literal lit (true, false, null).
-func (d *scanner) literal(lit string) bool {
+// Literal consumes the literal lit (true, false, null).
+func (d *Scanner) Literal(lit string) bool {
 	if len(d.b)-d.i < len(lit) || string(d.b[d.i:d.i+len(lit)]) != lit {
-		d.fail()
+		d.Fail()
 		return false
 	}
 	d.i += len(lit)
 	return true
 }
 
-// skip consumes any value, checking its syntax.
-func (d *scanner) skip() { d.skipDepth(0) }
+// Skip consumes any value, checking its syntax.
+func (d *Scanner) Skip() { d.skipDepth(0) }
 
-func (d *scanner) skipDepth(depth int) {
+func (d *Scanner) skipDepth(depth int) {
 	if depth > maxSkipDepth {
-		d.fail()
+		d.Fail()
 		return
 	}
-	switch d.peek() {
+	switch d.Peek() {
 	case '{':
 		d.i++
 		for n := 0; ; n++ {
-			if _, ok := d.member(n); !ok {
+			if _, ok := d.Member(n); !ok {
 				break
 			}
 			d.skipDepth(depth + 1)
 		}
 	case '[':
 		d.i++
-		for n := 0; d.element(n); n++ {
+		for n := 0; d.Element(n); n++ {
 			d.skipDepth(depth + 1)
 		}
 	case '"':
 		d.skipString()
 	case 't':
-		d.literal("true")
+		d.Literal("true")
 	case 'f':
-		d.literal("false")
+		d.Literal("false")
 	case 'n':
-		d.literal("null")
+		d.Literal("null")
 	default:
-		d.number()
+		d.Number()
 	}
 }
 
 // skipString consumes a string value, checking its escapes.
-func (d *scanner) skipString() {
+func (d *Scanner) skipString() {
 	s := d.b
 	for r := d.i + 1; r < len(s); r++ {
 		for r < len(s) && (plain[s[r]] || s[r] >= utf8.RuneSelf) {
@@ -388,27 +412,27 @@ func (d *scanner) skipString() {
 			d.i = r + 1
 			return
 		case c < 0x20:
-			d.fail()
+			d.Fail()
 			return
 		case c == '\\':
 			r++
 			if r >= len(s) {
-				d.fail()
+				d.Fail()
 				return
 			}
 			switch s[r] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 			case 'u':
 				if getu4(s[r-1:]) < 0 {
-					d.fail()
+					d.Fail()
 					return
 				}
 				r += 4
 			default:
-				d.fail()
+				d.Fail()
 				return
 			}
 		}
 	}
-	d.fail()
+	d.Fail()
 }
