@@ -147,9 +147,9 @@ memory), loopback (real sockets on 127.0.0.1) or direct (no bytes: each
 fake's own rules judge every message, the router's adapters are called
 with values; the same routing, deliveries, refusals, drift and
 expectations as memory, only the webhook and rejection counters differ, and
-many times faster); a channel with a fault plan does not open on direct
-(faults act on the wire). -compare plays direct unless -transport says
-otherwise, and memory for a scenario with a fault plan.
+many times faster; a WhatsApp or WeChat channel with a fault plan, whose
+faults act on the wire, plays on memory inside a direct run). -compare
+plays direct unless -transport says otherwise.
 
 -timeout stops the run when it passes, like 'go test -timeout': the scenario
 running is reported as an error, those not started as skipped, and the exit

@@ -125,12 +125,7 @@ func runCompare(ctx context.Context, out io.Writer, scs []*scenario.Scenario, st
 			sc.Tenant.Strategy = strategies[t.k]
 			o := opt
 			if o.Network == "" {
-				// No -transport: the wire is not the question, unless a
-				// fault plan makes it one.
-				o.Network = sim.Direct
-				if sim.FaultyChannel(&sc) != "" {
-					o.Network = sim.Memory
-				}
+				o.Network = sim.Direct // no -transport: the wire is not the question
 			}
 			res := sim.Run(ctx, &sc, o)
 			cmp[t.i].Runs[t.k] = compareFigs(strategies[t.k], &res)

@@ -74,8 +74,9 @@ file each -poll-interval instead, for network mounts and containers where
 inotify does not work. docs/watch.md has the details.
 
 -transport chooses how the fakes and the router talk, as for run: memory
-(the default), loopback or direct (values, no bytes; a channel with a
-fault plan does not open on it: faults act on the wire).
+(the default), loopback or direct (values, no bytes; a WhatsApp or
+WeChat channel with a fault plan plays on memory inside it: its faults
+act on the wire).
 
 Ctrl-C (or SIGTERM) stops watch at once, also in the middle of a run, and
 it exits 0. The exit status is 2 for bad usage, a PATH that does not exist,

@@ -32,11 +32,10 @@
 // [Check] plays a scenario on the direct network (each fake's own rules
 // judge every message, the router's adapters are called with values; the
 // same routing, deliveries and refusals as the in-memory network, which
-// sim's TestDirectMatchesMemory holds the scenario library to), or, when a
-// channel has a fault plan, on the in-memory network: the fakes make their
-// faults (duplicated, held and retried webhooks, refused sends) on the
-// wire, which the direct network does not play, so it refuses such a
-// channel ([First] chooses; router restarts play on the direct network).
+// sim's TestDirectMatchesMemory holds the scenario library to). A channel
+// whose fake makes its faults on the wire (duplicated, held and retried
+// webhooks, refused sends) plays on the in-memory network inside the
+// direct world (sim.ErrNeedsWire).
 // It reads the engine's event log with EventsSince, each
 // platform's webhook journal and each customer's device. [Invariants] lists
 // what must hold; each has a checker over a [Trace], so it can be tested on
@@ -76,8 +75,7 @@
 //     takes a second run, always made on the in-memory network, with real
 //     HTTP bytes, signatures and webhooks between each fake and the
 //     router's adapter, so that the sample also holds direct runs to the
-//     wire's; a case with a fault plan plays on the in-memory network both
-//     times, so its two runs differ in nothing but the run itself).
+//     wire's).
 //
 // # Shrinking and replay
 //

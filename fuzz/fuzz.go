@@ -13,14 +13,14 @@ import (
 	"github.com/omnisim/omnisim/sim/scenario"
 )
 
-// Check plays a scenario through the World on the network [First]
-// chooses and judges the run by invs (nil: every one of [Invariants]),
-// returning the violations (at most one per invariant, in the order of
-// invs) and the trace. Most cases play on the direct network (each fake's
-// own rules judge every message; the router's adapters are called with
-// values: the routing, deliveries, refusals and drift of the memory
-// network, much faster); a case with a fault plan plays on the memory
-// network, since faults act on the wire. When an invariant asks for it,
+// Check plays a scenario through the World on the direct network and
+// judges the run by invs (nil: every one of [Invariants]), returning the
+// violations (at most one per invariant, in the order of invs) and the
+// trace. On the direct network each fake's own rules judge every message
+// and the router's adapters are called with values: the routing,
+// deliveries, refusals and drift of the memory network, much faster; a
+// channel whose fault plan acts on the wire plays on the memory network
+// inside it (sim.ErrNeedsWire). When an invariant asks for it,
 // the scenario is played a second time for [Trace.Again], always on the
 // memory network (real HTTP bytes, signatures and webhooks between each
 // fake and the router), so that the deterministic invariant also holds a
@@ -31,7 +31,7 @@ func Check(ctx context.Context, sc *scenario.Scenario, invs []Invariant) ([]*Vio
 	if invs == nil {
 		invs = Invariants()
 	}
-	tr, err := play(ctx, sc, First(sc))
+	tr, err := play(ctx, sc, sim.Direct)
 	if ctx.Err() != nil {
 		return nil, tr, ctx.Err()
 	}
@@ -68,19 +68,6 @@ func Check(ctx context.Context, sc *scenario.Scenario, invs []Invariant) ([]*Vio
 		}
 	}
 	return vs, tr, nil
-}
-
-// First is the network a case's first run plays on: [sim.Memory] when a
-// channel has a fault plan ([channels.NAME.faults]), whose duplicates,
-// delays, failed tries and refused sends the fakes make on the wire and
-// the direct network does not play (it refuses such a channel), and
-// [sim.Direct] otherwise, router restarts included. The second run of the
-// deterministic invariant is on the memory network either way.
-func First(sc *scenario.Scenario) sim.Network {
-	if sim.FaultyChannel(sc) != "" {
-		return sim.Memory
-	}
-	return sim.Direct
 }
 
 // Options configure a fuzzing session.

@@ -221,33 +221,3 @@ func mustLookup(t *testing.T, name string) Invariant {
 	}
 	return inv
 }
-
-// TestFirst: a case with a fault plan on any channel plays its first run
-// on the memory network (the direct network refuses such a channel); a
-// case without one, router restarts included, plays on the direct
-// network.
-func TestFirst(t *testing.T) {
-	restart := []scenario.Step{{RestartRouter: true, Repeat: 1}}
-	for _, tc := range []struct {
-		name   string
-		faults map[string]*scenario.Faults
-		steps  []scenario.Step
-		want   sim.Network
-	}{
-		{"no plan", map[string]*scenario.Faults{"whatsapp": nil}, nil, sim.Direct},
-		{"restarts", map[string]*scenario.Faults{"whatsapp": nil, "wechat": nil}, restart, sim.Direct},
-		{"an empty plan", map[string]*scenario.Faults{"whatsapp": {}}, restart, sim.Direct},
-		{"a plan", map[string]*scenario.Faults{"whatsapp": {Duplicate: 0.5}}, nil, sim.Memory},
-		{"a send fault on one of two", map[string]*scenario.Faults{"whatsapp": nil, "wechat": {Send429: 0.1}}, restart, sim.Memory},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			sc := &scenario.Scenario{Channels: map[string]*scenario.Channel{}, Steps: tc.steps}
-			for name, f := range tc.faults {
-				sc.Channels[name] = &scenario.Channel{Faults: f}
-			}
-			if got := First(sc); got != tc.want {
-				t.Errorf("First = %s, want %s", got, tc.want)
-			}
-		})
-	}
-}

@@ -95,12 +95,6 @@ func TestDirectMatchesMemory(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ch := faulty(sc); ch != "" {
-				// The fakes apply fault plans in their webhook deliveries
-				// and send handlers, which the direct network does not
-				// run: it refuses such a channel (TestDirectRefusesFaults).
-				t.Skipf("channel %s has a fault plan: faults act on the wire, which the direct network does not make", ch)
-			}
 			// A load scenario's event log is millions of lines: its
 			// report, with every figure, stands for it.
 			trace := !strings.HasPrefix(name, "load/")
@@ -123,13 +117,30 @@ func TestDirectMatchesMemory(t *testing.T) {
 	}
 }
 
-// faulty names the first channel of sc with a fault plan.
-var faulty = sim.FaultyChannel
-
-// TestDirectRefusesFaults: a channel with a fault plan does not open on
-// the direct network, with an error that names the channel and sends the
-// scenario to a wire network; without the plan the same scenario opens.
-func TestDirectRefusesFaults(t *testing.T) {
+// TestDirectPlaysFaultsOnTheWire: a WhatsApp or WeChat channel with a
+// fault plan, whose faults act on the wire, plays on the memory network
+// inside a direct world: its fake makes the verification handshake and
+// real webhooks, and its plan's faults, and the report is the memory
+// network's byte for byte. Without the plan the channel plays direct.
+func TestDirectPlaysFaultsOnTheWire(t *testing.T) {
+	type run struct {
+		report []byte
+		stats  sim.Stats
+	}
+	play := func(t *testing.T, sc *scenario.Scenario, channel string, n sim.Network) run {
+		t.Helper()
+		w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: n})
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		defer w.Close()
+		w.Schedule()
+		if err := w.RunUntil(time.Time{}); err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		b, _ := w.Binding(channel)
+		return run{jsonReport(t, w.Finish()), b.Stats()}
+	}
 	for _, tc := range []struct{ name, channel string }{
 		{"whatsapp-faults.toml", "whatsapp"},
 		{"wechat-faults.toml", "wechat"},
@@ -139,24 +150,21 @@ func TestDirectRefusesFaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := faulty(sc); got != tc.channel {
-				t.Fatalf("the scenario's faulty channel: %q, want %q", got, tc.channel)
+			if len(sc.Channels) != 1 || sc.Channels[tc.channel].Faults.Plan().Zero() {
+				t.Fatalf("%s: want one channel, %s, with a fault plan", tc.name, tc.channel)
 			}
-			_, err = sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: sim.Direct})
-			if err == nil {
-				t.Fatal("the direct network opened a channel with a fault plan")
+			mem, dir := play(t, sc, tc.channel, sim.Memory), play(t, sc, tc.channel, sim.Direct)
+			if string(mem.report) != string(dir.report) {
+				t.Errorf("reports differ:\nmemory: %s\ndirect: %s", mem.report, dir.report)
 			}
-			for _, want := range []string{"channel " + tc.channel + " has a fault plan", "faults act on the wire", "memory"} {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error %q does not say %q", err, want)
-				}
+			if dir.stats != mem.stats || dir.stats.Faults == 0 {
+				t.Errorf("the channel's figures: memory %+v, direct %+v", mem.stats, dir.stats)
 			}
 			sc.Channels[tc.channel].Faults = nil
-			w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: sim.Direct})
-			if err != nil {
-				t.Fatalf("without the plan: %v", err)
+			plain := play(t, sc, tc.channel, sim.Direct)
+			if plain.stats.Faults != 0 || plain.stats.Webhooks >= dir.stats.Webhooks {
+				t.Errorf("without the plan, direct: %+v; with it: %+v", plain.stats, dir.stats)
 			}
-			w.Close()
 		})
 	}
 }

@@ -2,10 +2,8 @@ package sim
 
 import (
 	"context"
-	"fmt"
-	"maps"
+	"errors"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/omnisim/omnisim/httpcall"
@@ -57,33 +55,19 @@ const (
 	// normalization, no signature); the Sender judges each outbound message
 	// by the fake's own rule API and records its delivery, returning the
 	// errors the wire path would. Routing, deliveries, refusals and drift
-	// are those of Memory; only wire counters differ. A channel with a
-	// fault plan does not open on it ([FaultsNeedWire]).
+	// are those of Memory; only wire counters differ. A channel whose
+	// platform cannot apply its fault plan by values plays on Memory
+	// inside a Direct world ([ErrNeedsWire]).
 	Direct Network = "direct"
 )
 
-// FaultyChannel names the first channel of sc (in name order) with a fault
-// plan, "" when none has one: a scenario the Direct network refuses
-// ([FaultsNeedWire]).
-func FaultyChannel(sc *scenario.Scenario) string {
-	for _, name := range slices.Sorted(maps.Keys(sc.Channels)) {
-		if !sc.Channels[name].Faults.Plan().Zero() {
-			return name
-		}
-	}
-	return ""
-}
-
-// FaultsNeedWire is the error a platform's Open returns on the Direct
-// network for a channel with a fault plan ([channels.NAME.faults]): the
-// fakes apply their faults in their webhook deliveries and send handlers,
-// which the Direct network does not run, so the channel would play
-// differently from Memory. Such a scenario plays on Memory or Loopback.
-func FaultsNeedWire(channel string) error {
-	return fmt.Errorf("channel %s has a fault plan ([channels.%s.faults]): faults act on the wire "+
-		"(webhook deliveries and API calls), which the %s network does not make; use -transport %s or %s",
-		channel, channel, Direct, Memory, Loopback)
-}
+// ErrNeedsWire is what a platform's Open returns (or wraps) on the Direct
+// network for a channel it cannot play by values: one with a fault plan
+// ([channels.NAME.faults]) that the fake applies only in its webhook
+// deliveries and send handlers. The world then opens that channel on the
+// Memory network, its fake and adapter talking HTTP in memory, and keeps
+// the other channels direct: the scenario plays as on Memory.
+var ErrNeedsWire = errors.New("the channel's fault plan acts on the wire (webhook deliveries and API calls)")
 
 // Env is what a world gives a platform it opens.
 type Env struct {

@@ -321,6 +321,9 @@ func (w *World) setup() error {
 	if err != nil {
 		return err
 	}
+	// A Direct world's Memory network, for the channels that need the wire.
+	var wire func(platform, part string, h http.Handler) (string, error)
+	var wireClient Doer
 	for _, p := range used {
 		name := p.Name()
 		env := Env{
@@ -338,6 +341,15 @@ func (w *World) setup() error {
 			env.Keep = func(customer string) bool { return w.keeps(name, customer) }
 		}
 		b, err := p.Open(w.ctx, env, sc.Channels[name])
+		if errors.Is(err, ErrNeedsWire) && env.Network == Direct {
+			// The channel's faults act on the wire: it plays on Memory.
+			if wire == nil {
+				wire, wireClient = memoryNetwork()
+			}
+			env.Network, env.Client = Memory, wireClient
+			env.Mount = func(part string, h http.Handler) (string, error) { return wire(name, part, h) }
+			b, err = p.Open(w.ctx, env, sc.Channels[name])
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.Title, err)
 		}
@@ -415,16 +427,23 @@ func (w *World) networkName() Network {
 	return w.opt.Network
 }
 
+// memoryNetwork returns the Mount and the Client of a new Memory network:
+// a Transport serving each part of a platform under a host name of its own.
+func memoryNetwork() (mount func(platform, part string, h http.Handler) (string, error), client Doer) {
+	t := NewTransport()
+	return func(platform, part string, h http.Handler) (string, error) {
+		host := part + "." + platform + ".omnisim"
+		t.Handle(host, h)
+		return "http://" + host, nil
+	}, t
+}
+
 // network sets up how the world's fakes and router reach each other.
 func (w *World) network() (mount func(platform, part string, h http.Handler) (string, error), client Doer, err error) {
 	switch w.networkName() {
 	case Memory:
-		t := NewTransport()
-		return func(platform, part string, h http.Handler) (string, error) {
-			host := part + "." + platform + ".omnisim"
-			t.Handle(host, h)
-			return "http://" + host, nil
-		}, t, nil
+		mount, client := memoryNetwork()
+		return mount, client, nil
 	case Loopback:
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

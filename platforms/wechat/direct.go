@@ -15,10 +15,11 @@ import (
 // judge them by the fake's own rules, with no access token; the fake's
 // pushes reach the adapter's value path (address check, dedupe and
 // normalization; no signature, no encryption).
-// A channel with a fault plan is refused (sim.FaultsNeedWire).
+// A channel with a fault plan, which the fake applies in its webhook
+// deliveries and send handler, is played on the wire (sim.ErrNeedsWire).
 func openDirect(b *binding, fcfg fakewc.Config, acfg routerwc.Config, env sim.Env) (sim.Binding, error) {
 	if !fcfg.Faults.Zero() {
-		return nil, sim.FaultsNeedWire(routerwc.Channel)
+		return nil, sim.ErrNeedsWire
 	}
 	fcfg.WebhookURL, fcfg.Client = "", nil
 	b.fake = fakewc.New(fcfg)

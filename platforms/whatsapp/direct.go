@@ -16,10 +16,11 @@ import (
 // adapter's sends and uploads go to the fake's direct entry points, which
 // judge them by the fake's own rules; the fake's webhooks reach the
 // adapter's value path (dedupe and normalization, no signature).
-// A channel with a fault plan is refused (sim.FaultsNeedWire).
+// A channel with a fault plan, which the fake applies in its webhook
+// deliveries and send handler, is played on the wire (sim.ErrNeedsWire).
 func openDirect(b *binding, fcfg fakewa.Config, acfg routerwa.Config, env sim.Env) (sim.Binding, error) {
 	if !fcfg.Faults.Zero() {
-		return nil, sim.FaultsNeedWire(routerwa.Channel)
+		return nil, sim.ErrNeedsWire
 	}
 	fcfg.WebhookURL, fcfg.Client, fcfg.AutoFlush = "", nil, false
 	b.fake = fakewa.New(fcfg)
