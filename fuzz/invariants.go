@@ -66,7 +66,7 @@ const (
 func Invariants() []Invariant {
 	return []Invariant{
 		{Name: NoPanic, Doc: "nothing panics: not the engine, an adapter, a fake or the simulator", Check: checkNoPanic},
-		{Name: RunError, Doc: "a valid scenario runs to its end: every platform starts and every webhook handshake succeeds", Check: checkRunError},
+		{Name: RunError, Doc: "a valid scenario runs to its end: every platform starts, every webhook handshake succeeds and every router restart restores the router", Check: checkRunError},
 		{Name: EligibleAgent, Doc: "no conversation is assigned to an agent who is offline, at capacity, or not a member of the group", Check: checkEligibleAgent},
 		{Name: GroupPriority, Doc: "a conversation goes to the highest-priority group it matches, is assigned there (or in the default group by overflow, when its own has nobody eligible), and queues drain by group priority, oldest first", Check: checkGroupPriority},
 		{Name: WorkConserving, Doc: "nobody waits while an eligible agent of its group (or, with overflow, of the default group) has room", Check: checkWorkConserving},

@@ -13,6 +13,7 @@ import (
 	"github.com/omnisim/omnisim/scenarios"
 	"github.com/omnisim/omnisim/sim"
 	"github.com/omnisim/omnisim/sim/result"
+	"github.com/omnisim/omnisim/sim/scenario"
 )
 
 // withoutRestarts drops the trace lines of router restarts.
@@ -136,4 +137,70 @@ func firstDiff(a, b []byte) string {
 	}
 	lo := max(i-300, 0)
 	return fmt.Sprintf("at byte %d:\n--- without restarts\n%s\n--- with restarts\n%s", i, a[lo:min(i+300, len(a))], b[lo:min(i+300, len(b))])
+}
+
+// unrestartable hides a binding's Restarter: its router cannot restart.
+type unrestartable struct{ sim.Binding }
+
+// TestFailedRestartStopsTheRun: a router restart that fails (here a
+// channel whose router cannot restart) stops the run with its error, at
+// the step: nothing after it plays, and the result does not pass.
+func TestFailedRestartStopsTheRun(t *testing.T) {
+	var table []*sim.Platform
+	for _, p := range platforms.All {
+		if p.Name() == "whatsapp" {
+			q, open := *p, p.Open
+			q.Open = func(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
+				b, err := open(ctx, env, ch)
+				if err != nil {
+					return nil, err
+				}
+				return unrestartable{b}, nil
+			}
+			p = &q
+		}
+		table = append(table, p)
+	}
+	sc, err := platforms.Format.Parse("restart.toml", []byte(`
+name = "restart"
+[[agents]]
+id = "ana"
+[[customers]]
+id = "bo"
+[[steps]]
+at = "0s"
+customer = "bo"
+says = "hello"
+[[steps]]
+at = "1m"
+restart_router = true
+[[steps]]
+at = "2m"
+agent = "ana"
+to = "bo"
+says = "hi"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []sim.Network{sim.Memory, sim.Direct} {
+		t.Run(string(n), func(t *testing.T) {
+			res := sim.Run(context.Background(), sc, sim.Options{Platforms: table, Network: n})
+			if want := "restart: channel whatsapp cannot restart its router"; res.Error != want {
+				t.Errorf("error %q, want %q", res.Error, want)
+			}
+			if res.Passed || res.Totals.Sent != 0 || res.Totals.Inbound != 1 {
+				t.Errorf("passed %v, %d inbound, %d sent: the run went on after the failed restart", res.Passed, res.Totals.Inbound, res.Totals.Sent)
+			}
+			if want := time.Minute; res.End.Sub(sc.Start) != want {
+				t.Errorf("the run ended at %v, want at the restart, %v", res.End.Sub(sc.Start), want)
+			}
+			// The same table without the restart step plays to its end.
+			plain := *sc
+			plain.Steps = append(plain.Steps[:1:1], sc.Steps[2])
+			if res := sim.Run(context.Background(), &plain, sim.Options{Platforms: table, Network: n}); res.Error != "" || res.Totals.Sent != 1 {
+				t.Errorf("without the restart: error %q, %d sent", res.Error, res.Totals.Sent)
+			}
+		})
+	}
 }

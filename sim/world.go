@@ -119,6 +119,9 @@ type World struct {
 
 	routerCfg router.Config // the engine's configuration, to build it again on a restart
 	restarts  int           // router restarts so far
+	// stop is the error of an action that the run cannot go on after (a
+	// router restart that failed): RunUntil returns it.
+	stop error
 }
 
 // liveConv is what the world tracks of an open conversation.
@@ -166,8 +169,9 @@ type person struct {
 }
 
 // Run plays a scenario to its end and returns its result. Errors that stop
-// the run (a fake that cannot start, a webhook handshake that fails) are
-// reported in the result's Error, and the result does not pass.
+// the run (a fake that cannot start, a webhook handshake that fails, a
+// router restart that fails) are reported in the result's Error, and the
+// result does not pass.
 func Run(ctx context.Context, sc *scenario.Scenario, opt Options) result.Result {
 	w, err := NewWorld(ctx, sc, opt)
 	if err != nil {
@@ -628,8 +632,13 @@ func (f *flow) arrive() {
 // next, and a deadline goes before a queued event at the same time, as the
 // engine fires due deadlines before any call. A zero t runs until nothing
 // is left or the scenario's duration ends. The clock stands at the last
-// thing played, or at t when t is set.
+// thing played, or at t when t is set. The error is the context's, or
+// that of an action the run cannot go on after (a router restart that
+// failed); a world that returned one plays no more.
 func (w *World) RunUntil(t time.Time) error {
+	if w.stop != nil {
+		return w.stop
+	}
 	loc := w.sc.Start.Location()
 	past := func(at time.Time) bool {
 		return !w.end.IsZero() && at.After(w.end) || !t.IsZero() && at.After(t)
@@ -665,6 +674,9 @@ func (w *World) RunUntil(t time.Time) error {
 		at, fn := w.queue.Pop()
 		w.clock.Set(at)
 		fn()
+		if w.stop != nil {
+			return w.stop
+		}
 		w.settle()
 	}
 	if !t.IsZero() && t.After(w.clock.Now()) {
