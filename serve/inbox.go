@@ -26,7 +26,11 @@ func (s *Server) newInbox(w *sim.World) *inbox.Inbox {
 	if s.cfg.Standard != nil {
 		std = *s.cfg.Standard
 	}
-	ib := inbox.New(inbox.Config{Standard: std})
+	cfg := inbox.Config{Standard: std}
+	if s.cfg.Scenario != nil {
+		cfg.Region = s.cfg.Scenario.Tenant.PhoneRegion
+	}
+	ib := inbox.New(cfg)
 	if s.cfg.Scenario != nil {
 		for _, c := range s.cfg.Scenario.Customers {
 			key, err := w.Customer(cmpOr(c.Channel, s.platforms[0].Name()), c.ID)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/router/inbox"
 	"github.com/omnisim/omnisim/serve"
 )
@@ -295,5 +296,34 @@ func TestFiguresWarn(t *testing.T) {
 	c.must("GET", "/figures", "", &f)
 	if f.Waiting != 2 || len(f.Warnings) != 1 || !f.Warnings[0].Raised || f.Warnings[0].Value != 2 || f.Warnings[0].Limit != 1 {
 		t.Fatalf("two waiting: %+v, want a raised warning 2 over 1", f)
+	}
+}
+
+// TestInboxPhoneRegion: the message center reads a number written without
+// a country code in the scenario's tenant.phone_region.
+func TestInboxPhoneRegion(t *testing.T) {
+	for _, tc := range []struct{ region, want string }{
+		{"", ""},
+		{"US", "+12015550123"},
+	} {
+		t.Run(tc.region, func(t *testing.T) {
+			sc, err := platforms.Format.Parse("region.toml", []byte("[tenant]\nphone_region = \""+tc.region+"\"\n[[agents]]\nid = \"ana\"\n"))
+			if tc.region == "" {
+				sc, err = platforms.Format.Parse("region.toml", []byte("[[agents]]\nid = \"ana\"\n"))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := newServer(t, serve.Config{Scenario: sc, Stopped: true})
+			c.must("POST", "/customers/whatsapp/+16505551234/messages", `{"text":"call me at 201-555-0123"}`, nil)
+			var l inboxList
+			c.must("GET", "/inbox", "", &l)
+			if len(l.Rows) != 1 {
+				t.Fatalf("%d rows, want 1", len(l.Rows))
+			}
+			if got := strings.Join(l.Rows[0].Phones, ","); got != tc.want {
+				t.Errorf("phones %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

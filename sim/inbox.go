@@ -88,7 +88,7 @@ func (w *World) setupInbox() error {
 		std = inbox.Standard{FirstResponseP90: s.FirstResponseP90.D(), FirstResponseMean: s.FirstResponseMean.D(),
 			MaxWaiting: s.MaxWaiting, MinAnswered: s.MinAnswered}
 	}
-	mc.ib = inbox.New(inbox.Config{AutoReplies: rules, Standard: std, OnWarning: func(wn inbox.Warning) {
+	mc.ib = inbox.New(inbox.Config{Region: w.sc.Tenant.PhoneRegion, AutoReplies: rules, Standard: std, OnWarning: func(wn inbox.Warning) {
 		if wn.Raised {
 			mc.warnings++
 			w.note(nil, "warning", "", fmt.Sprintf("service: %s %v over the standard's %v", wn.Metric, wn.Value, wn.Limit))

@@ -123,3 +123,42 @@ min = 0
 		})
 	}
 }
+
+// TestPhoneRegion: tenant.phone_region is the region the message center
+// reads a number written without a country code in; without it, Taiwan's.
+func TestPhoneRegion(t *testing.T) {
+	for _, tc := range []struct {
+		region string
+		want   string // the customer's phones expectation
+	}{
+		{"", `[]`},
+		{`phone_region = "TW"`, `[]`},
+		{`phone_region = "US"`, `["+12015550123"]`},
+		{`phone_region = "jp"`, `["+819012345678", "+812015550123"]`},
+	} {
+		t.Run(tc.region, func(t *testing.T) {
+			sc := parse(t, `
+[tenant]
+`+tc.region+`
+[[agents]]
+id = "li"
+[[customers]]
+id = "u1"
+[[steps]]
+customer = "u1"
+says = "call me at 201-555-0123 or 090-1234-5678"
+[[expect]]
+customer = "u1"
+phones = `+tc.want+`
+[[expect]]
+inbox = "all"
+with_phone = true
+listed = `+map[bool]string{true: "0", false: "1"}[tc.want == "[]"]+`
+`)
+			res := sim.Run(context.Background(), sc, sim.Options{Platforms: platforms.All})
+			if !res.Passed {
+				t.Errorf("did not pass: %s %+v", res.Error, res.Expectations)
+			}
+		})
+	}
+}

@@ -1,7 +1,9 @@
 package inbox
 
 import (
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -68,6 +70,12 @@ type group struct {
 	plus       bool   // a '+' right before it
 	joined     bool   // only separators (at most maxSepRun) since the previous group
 }
+
+// Regions lists the region codes phone numbers can be read in (the
+// regions libphonenumber has metadata for: "TW", "US", ...), sorted.
+func Regions() []string { return slices.Clone(regions) }
+
+var regions = slices.Sorted(maps.Keys(phonenumbers.GetSupportedRegions()))
 
 // DetectPhones finds the phone numbers in text: runs of digits whose groups
 // are separated by spaces, dots, dashes, slashes or parentheses (at most

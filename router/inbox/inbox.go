@@ -44,6 +44,7 @@ var (
 	ErrUnknownQuickReply   = errors.New("inbox: unknown quick reply")
 	ErrRating              = errors.New("inbox: rating out of range")
 	ErrAutoReply           = errors.New("inbox: invalid auto-reply rule")
+	ErrRegion              = errors.New("inbox: unknown phone region")
 )
 
 // From says who wrote a message.
@@ -65,7 +66,8 @@ type Message struct {
 // Config is what an [Inbox] is built from. The zero Config is usable.
 type Config struct {
 	// Region is the default region for phone numbers written without a
-	// country code; "" means [DefaultRegion].
+	// country code, a region code libphonenumber knows ([Regions]), in
+	// either case; "" means [DefaultRegion].
 	Region string
 	// Retention is how long a closed conversation stays in the inbox after
 	// it closed, in virtual time; zero means [DefaultRetention].
@@ -111,6 +113,9 @@ type Config struct {
 // duration or bound, a hysteresis ratio outside [0, 1). [New] does not
 // fail: it drops what Validate refuses and uses defaults instead.
 func (c Config) Validate() error {
+	if _, ok := slices.BinarySearch(regions, strings.ToUpper(c.Region)); c.Region != "" && !ok {
+		return fmt.Errorf("%w %q", ErrRegion, c.Region)
+	}
 	for _, col := range c.Palette {
 		if _, ok := normColour(col); !ok {
 			return fmt.Errorf("%w: palette colour %q is not #RRGGBB", ErrColour, col)

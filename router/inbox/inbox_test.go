@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -623,6 +624,10 @@ func TestConfigValidate(t *testing.T) {
 		{"negative retention", Config{Retention: -1}, false},
 		{"clear 1", Config{Standard: Standard{Clear: 1}}, false},
 		{"negative standard", Config{Standard: Standard{MaxWaiting: -1}}, false},
+		{"region", Config{Region: "US"}, true},
+		{"region in lower case", Config{Region: "jp"}, true},
+		{"unknown region", Config{Region: "XX"}, false},
+		{"a country code for a region", Config{Region: "886"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -635,6 +640,12 @@ func TestConfigValidate(t *testing.T) {
 	ib := New(Config{Palette: []string{"#00ff00", "red"}})
 	if got := ib.Palette(); !slices.Equal(got, []string{"#00FF00"}) {
 		t.Errorf("palette = %v", got)
+	}
+	if err := (Config{Region: "XX"}).Validate(); !errors.Is(err, ErrRegion) || !strings.Contains(err.Error(), `"XX"`) {
+		t.Errorf("Validate of region XX = %v, want ErrRegion naming it", err)
+	}
+	if r := Regions(); len(r) < 200 || !slices.IsSorted(r) || !slices.Contains(r, DefaultRegion) || !slices.Contains(r, "US") {
+		t.Errorf("Regions: %d, sorted %v, %s in it %v", len(r), slices.IsSorted(r), DefaultRegion, slices.Contains(r, DefaultRegion))
 	}
 }
 

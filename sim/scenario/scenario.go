@@ -108,6 +108,10 @@ type Tenant struct {
 	// OnlineByHours makes a scheduled agent's presence follow its working
 	// hours: online when a shift starts, offline when it ends.
 	OnlineByHours bool `toml:"online_by_hours,omitempty"`
+	// PhoneRegion is the region ("US", "JP") the message center reads a
+	// phone number in when a customer writes it without a country code;
+	// "" is the web shop's, Taiwan's (router/inbox.DefaultRegion).
+	PhoneRegion string `toml:"phone_region,omitempty"`
 }
 
 // Workstream binds channels to routing rules and a fallback group

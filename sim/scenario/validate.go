@@ -6,6 +6,7 @@ import (
 
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/router/inbox"
+	"golang.org/x/text/language"
 	"slices"
 	"sort"
 	"strings"
@@ -74,6 +75,34 @@ func (v *validator) enum(path, val string, allowed []string) {
 	v.errf(path, hint, "%s: unknown value %q; want one of: %s", path, val, strings.Join(allowed, ", "))
 }
 
+// phoneRegion checks an optional phone region at path p: a region code
+// the message center can read numbers in, in either case.
+func (v *validator) phoneRegion(p, region string) {
+	v.nonEmpty(p, region)
+	if region == "" || (inbox.Config{Region: region}).Validate() == nil {
+		return
+	}
+	hint := "a region code such as TW, US or JP"
+	switch up := strings.ToUpper(region); {
+	case up == "UK":
+		hint = `did you mean "GB"? the United Kingdom's region code is GB`
+	case strings.Trim(up, "+0123456789") == "":
+		hint = "a region code such as TW, US or JP, not a country calling code"
+	case len(up) == 3:
+		// An ISO 3166 alpha-3 code: its alpha-2 code is the one.
+		if r, err := language.ParseRegion(up); err == nil && r.IsCountry() {
+			hint = fmt.Sprintf("did you mean %q? region codes have two letters", r.String())
+			break
+		}
+		fallthrough
+	default:
+		if n, ok := Nearest(up, inbox.Regions()); ok {
+			hint = fmt.Sprintf("did you mean %q?", n)
+		}
+	}
+	v.errf(p, hint, "%s: unknown region %q: want the region code of a country or territory", p, region)
+}
+
 // ref checks a reference to a named thing.
 func (v *validator) ref(path, val string, names []string, what string) {
 	if slices.Contains(names, val) {
@@ -118,6 +147,7 @@ func (s *Scenario) validate(r *reporter, f *Format, given map[string]bool) {
 			"tenant.overflow_after: nothing overflows with overflow = %q", s.Tenant.Overflow)
 	}
 	v.zone("tenant.zone", s.Tenant.Zone)
+	v.phoneRegion("tenant.phone_region", s.Tenant.PhoneRegion)
 	schedules := v.schedules(s.Schedules)
 
 	names := make([]string, 0, len(s.Channels))
