@@ -822,12 +822,19 @@ type scanner struct {
 	jsonscan.Scanner
 }
 
+// scanners keeps scanners with their unquoting buffers.
+var scanners = sync.Pool{New: func() any { return new(scanner) }}
+
 // decodeSendFast decodes a body as encoding/json would into a
 // SendRequest; ok is false where encoding/json must decide (also for a
 // body that is not JSON).
 func decodeSendFast(body []byte) (req SendRequest, ok bool) {
-	var d scanner
+	d := scanners.Get().(*scanner)
 	d.Reset(body)
+	defer func() {
+		d.Clear()
+		scanners.Put(d)
+	}()
 	if !d.Open('{') {
 		return req, false
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/omnisim/omnisim/jsonscan"
 )
@@ -192,14 +193,30 @@ type scanner struct {
 	intern []string // the strings str returns without a copy
 }
 
+// scanners keeps scanners with their unquoting buffers.
+var scanners = sync.Pool{New: func() any { return new(scanner) }}
+
+func getScanner(b []byte, intern []string) *scanner {
+	d := scanners.Get().(*scanner)
+	d.Reset(b)
+	d.intern = intern
+	return d
+}
+
+func (d *scanner) release() {
+	d.Clear()
+	d.intern = nil
+	scanners.Put(d)
+}
+
 // str decodes a string value, interning it.
 func (d *scanner) str() string { return d.StrIn(d.intern) }
 
 // decodeWebhookFast decodes body without reflection; ok is false where
 // encoding/json must decide (also for a body that is not JSON).
 func decodeWebhookFast(body []byte, intern []string) (p wirePayload, ok bool) {
-	d := scanner{intern: intern}
-	d.Reset(body)
+	d := getScanner(body, intern)
+	defer d.release()
 	if !d.Open('{') {
 		return p, false
 	}
