@@ -7,6 +7,7 @@ package jsonscan
 
 import (
 	"bytes"
+	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -182,6 +183,21 @@ func (d *Scanner) Str() string {
 	return string(b)
 }
 
+// StrIn decodes a string value as Str does, returning the element of known
+// equal to it, without a copy, when there is one.
+func (d *Scanner) StrIn(known []string) string {
+	b, ok := d.StrBytes()
+	if !ok {
+		return ""
+	}
+	for _, k := range known {
+		if k == string(b) {
+			return k
+		}
+	}
+	return string(b)
+}
+
 // StrBytes decodes a string value; the bytes are valid until the next call.
 // For a string without escapes or non-ASCII bytes they alias the input.
 func (d *Scanner) StrBytes() ([]byte, bool) {
@@ -350,6 +366,35 @@ func (d *Scanner) Number() []byte {
 	}
 	d.i = i
 	return s[start:i]
+}
+
+// Int64 decodes a number into an int64 as encoding/json does, failing
+// where encoding/json refuses one (a fraction, an exponent, a value out of
+// range) or on a value that is not a number.
+func (d *Scanner) Int64() int64 {
+	t := d.Number()
+	if d.bad {
+		return 0
+	}
+	v, err := strconv.ParseInt(string(t), 10, 64)
+	if err != nil {
+		d.Fail()
+		return 0
+	}
+	return v
+}
+
+// Bool decodes true or false, failing on any other value.
+func (d *Scanner) Bool() bool {
+	switch d.Peek() {
+	case 't':
+		return d.Literal("true")
+	case 'f':
+		d.Literal("false")
+		return false
+	}
+	d.Fail()
+	return false
 }
 
 // Literal consumes the literal lit (true, false, null).

@@ -3,12 +3,17 @@ package jsonscan
 import (
 	"encoding/json"
 	"testing"
+	"unsafe"
 )
 
 var seeds = []string{
 	`"plain"`, `"\u00e4\ud83d\ude00 \/ \"q\" \\ \n"`, `"a\xffb"`, `"\ud800"`, `""`, `"x`, `12`, `-1.5e3`, `01`,
 	`true`, `null`, `[1,[2,{"a":"b"}]]`, `{"a":1,"b":[true,false,null]}`, `{"a":1,}`, `[`, ` [ ] `, `{"a" 1}`,
+	`-0`, `9223372036854775807`, `-9223372036854775808`, `9223372036854775808`, `1e3`, `1.0`, `- 1`, `false`, `tru`, `"page"`,
 }
+
+// known is what the tests intern.
+var known = []string{"page", "plain", ""}
 
 // checkStr holds Str to encoding/json: whatever the scanner accepts as a
 // string, encoding/json accepts and decodes alike.
@@ -26,6 +31,44 @@ func checkStr(t *testing.T, in string) {
 	if got != want {
 		t.Fatalf("%q: scanner %q, encoding/json %q", in, got, want)
 	}
+	d.Reset([]byte(in))
+	if s := d.StrIn(known); !d.OK() || !d.End() || s != want {
+		t.Fatalf("%q: StrIn %q (ok %v), Str %q", in, s, d.OK(), want)
+	}
+}
+
+// checkInt64 holds Int64 to encoding/json's decoding into an int64.
+func checkInt64(t *testing.T, in string) {
+	var d Scanner
+	d.Reset([]byte(in))
+	got := d.Int64()
+	if !d.OK() || !d.End() {
+		return // left to encoding/json
+	}
+	var want int64
+	if err := json.Unmarshal([]byte(in), &want); err != nil {
+		t.Fatalf("%q: the scanner read %d, encoding/json refused: %v", in, got, err)
+	}
+	if got != want {
+		t.Fatalf("%q: scanner %d, encoding/json %d", in, got, want)
+	}
+}
+
+// checkBool holds Bool to encoding/json's decoding into a bool.
+func checkBool(t *testing.T, in string) {
+	var d Scanner
+	d.Reset([]byte(in))
+	got := d.Bool()
+	if !d.OK() || !d.End() {
+		return // left to encoding/json
+	}
+	var want bool
+	if err := json.Unmarshal([]byte(in), &want); err != nil {
+		t.Fatalf("%q: the scanner read %v, encoding/json refused: %v", in, got, err)
+	}
+	if got != want {
+		t.Fatalf("%q: scanner %v, encoding/json %v", in, got, want)
+	}
 }
 
 // checkSkip: a value the scanner skips whole is valid JSON.
@@ -42,6 +85,8 @@ func TestAgainstEncodingJSON(t *testing.T) {
 	for _, in := range seeds {
 		checkStr(t, in)
 		checkSkip(t, in)
+		checkInt64(t, in)
+		checkBool(t, in)
 	}
 	// Cases the scanner must take, not only leave to encoding/json.
 	for _, in := range []string{`"plain"`, `"\u00e4\ud83d\ude00 \/ \"q\" \\ \n"`} {
@@ -60,11 +105,79 @@ func TestAgainstEncodingJSON(t *testing.T) {
 	}
 }
 
+func TestScalars(t *testing.T) {
+	tests := []struct {
+		in   string
+		read func(*Scanner) any
+		want any // nil: the scanner gives up
+	}{
+		{`0`, readInt64, int64(0)},
+		{` -0 `, readInt64, int64(0)},
+		{`-42`, readInt64, int64(-42)},
+		{`9223372036854775807`, readInt64, int64(9223372036854775807)},
+		{`-9223372036854775808`, readInt64, int64(-9223372036854775808)},
+		{`9223372036854775808`, readInt64, nil}, // out of range
+		{`1.0`, readInt64, nil},
+		{`1e2`, readInt64, nil},
+		{`01`, readInt64, nil},
+		{`"1"`, readInt64, nil},
+		{`null`, readInt64, nil},
+		{`true`, readBool, true},
+		{` false`, readBool, false},
+		{`truex`, readBool, nil},
+		{`fals`, readBool, nil},
+		{`null`, readBool, nil},
+		{`1`, readBool, nil},
+		{`"page"`, readStrIn, "page"},
+		{`"pa\u0067e"`, readStrIn, "page"},
+		{`"other"`, readStrIn, "other"},
+		{`null`, readStrIn, nil},
+	}
+	for _, tt := range tests {
+		var d Scanner
+		d.Reset([]byte(tt.in))
+		got := tt.read(&d)
+		ok := d.End()
+		switch {
+		case tt.want == nil && ok:
+			t.Errorf("%s: read %v, want to give up", tt.in, got)
+		case tt.want != nil && (!ok || got != tt.want):
+			t.Errorf("%s: read %v (ok %v), want %v", tt.in, got, ok, tt.want)
+		}
+	}
+	// An interned value is known's own string.
+	var d Scanner
+	d.Reset([]byte(`"page"`))
+	if s := d.StrIn(known); unsafe.StringData(s) != unsafe.StringData(known[0]) {
+		t.Errorf("StrIn copied %q", s)
+	}
+}
+
+var (
+	readInt64 = func(d *Scanner) any { return d.Int64() }
+	readBool  = func(d *Scanner) any { return d.Bool() }
+	readStrIn = func(d *Scanner) any { return d.StrIn(known) }
+)
+
 func FuzzStr(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s)
 	}
 	f.Fuzz(checkStr)
+}
+
+func FuzzInt64(f *testing.F) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkInt64)
+}
+
+func FuzzBool(f *testing.F) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkBool)
 }
 
 func FuzzSkip(f *testing.F) {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/omnisim/omnisim/fakes/fault"
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // The defaults of [Config].
@@ -815,57 +816,169 @@ var (
 	keysPayload    = []string{"attachment_id", "url", "is_reusable"}
 )
 
+// scanner is the package's one-pass JSON reader: the send decoder is its
+// methods.
+type scanner struct {
+	jsonscan.Scanner
+}
+
+// scanners keeps scanners with their unquoting buffers.
+var scanners = sync.Pool{New: func() any { return new(scanner) }}
+
 // decodeSendFast decodes a body as encoding/json would into a
 // SendRequest; ok is false where encoding/json must decide (also for a
 // body that is not JSON).
 func decodeSendFast(body []byte) (req SendRequest, ok bool) {
-	d := &scanner{b: body, intern: sendWords}
-	d.object(keysSend, func(k string) {
-		switch k {
-		case "recipient":
-			d.object(keysRecipient, func(string) { req.Recipient.ID = d.str() })
-		case "messaging_type":
-			req.MessagingType = d.str()
-		case "tag":
-			req.Tag = d.str()
-		case "sender_action":
-			req.SenderAction = d.str()
-		case "notification_type":
-			req.NotificationType = d.str()
-		case "message":
-			m := &Message{}
-			req.Message = m
-			d.object(keysMessage, func(k string) {
-				switch k {
-				case "text":
-					m.Text = d.str()
-				case "metadata":
-					m.Metadata = d.str()
-				case "attachment":
-					a := &Attachment{}
-					m.Attachment = a
-					d.object(keysAttachment, func(k string) {
-						if k == "type" {
-							a.Type = d.str()
-							return
-						}
-						d.object(keysPayload, func(k string) {
-							switch k {
-							case "attachment_id":
-								a.Payload.AttachmentID = d.str()
-							case "url":
-								a.Payload.URL = d.str()
-							case "is_reusable":
-								a.Payload.IsReusable = d.boolean()
-							}
-						})
-					})
-				}
-			})
+	d := scanners.Get().(*scanner)
+	d.Reset(body)
+	defer func() {
+		d.Clear()
+		scanners.Put(d)
+	}()
+	if !d.Open('{') {
+		return req, false
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			break
 		}
-	})
-	d.ws()
-	return req, !d.bad && d.i == len(d.b)
+		switch string(key) {
+		case "recipient":
+			if d.Seen(&mask, 1) {
+				d.recipient(&req.Recipient)
+			}
+		case "messaging_type":
+			if d.Seen(&mask, 2) {
+				req.MessagingType = d.StrIn(sendWords)
+			}
+		case "tag":
+			if d.Seen(&mask, 4) {
+				req.Tag = d.StrIn(sendWords)
+			}
+		case "message":
+			if d.Seen(&mask, 8) {
+				req.Message = d.message()
+			}
+		case "sender_action":
+			if d.Seen(&mask, 16) {
+				req.SenderAction = d.StrIn(sendWords)
+			}
+		case "notification_type":
+			if d.Seen(&mask, 32) {
+				req.NotificationType = d.StrIn(sendWords)
+			}
+		default:
+			d.Unknown(key, keysSend...)
+		}
+	}
+	return req, d.End()
+}
+
+func (d *scanner) recipient(r *Recipient) {
+	if !d.Open('{') {
+		return
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return
+		}
+		if string(key) == "id" {
+			if d.Seen(&mask, 1) {
+				r.ID = d.StrIn(sendWords)
+			}
+			continue
+		}
+		d.Unknown(key, keysRecipient...)
+	}
+}
+
+func (d *scanner) message() *Message {
+	m := &Message{}
+	if !d.Open('{') {
+		return m
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return m
+		}
+		switch string(key) {
+		case "text":
+			if d.Seen(&mask, 1) {
+				m.Text = d.StrIn(sendWords)
+			}
+		case "attachment":
+			if d.Seen(&mask, 2) {
+				m.Attachment = d.attachment()
+			}
+		case "metadata":
+			if d.Seen(&mask, 4) {
+				m.Metadata = d.StrIn(sendWords)
+			}
+		default:
+			d.Unknown(key, keysMessage...)
+		}
+	}
+}
+
+func (d *scanner) attachment() *Attachment {
+	a := &Attachment{}
+	if !d.Open('{') {
+		return a
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return a
+		}
+		switch string(key) {
+		case "type":
+			if d.Seen(&mask, 1) {
+				a.Type = d.StrIn(sendWords)
+			}
+		case "payload":
+			if d.Seen(&mask, 2) {
+				d.payload(&a.Payload)
+			}
+		default:
+			d.Unknown(key, keysAttachment...)
+		}
+	}
+}
+
+func (d *scanner) payload(p *AttachmentPayload) {
+	if !d.Open('{') {
+		return
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return
+		}
+		switch string(key) {
+		case "attachment_id":
+			if d.Seen(&mask, 1) {
+				p.AttachmentID = d.StrIn(sendWords)
+			}
+		case "url":
+			if d.Seen(&mask, 2) {
+				p.URL = d.StrIn(sendWords)
+			}
+		case "is_reusable":
+			if d.Seen(&mask, 4) {
+				p.IsReusable = d.Bool()
+			}
+		default:
+			d.Unknown(key, keysPayload...)
+		}
+	}
 }
 
 // fileUpload is a file sent in a multipart request.

@@ -127,10 +127,12 @@ var keysAnswer = []string{"message_id"}
 // ("" when there is none or the answer is not such an object): by the
 // one-pass scanner, or by encoding/json where it gives up.
 func messageID(answer []byte) string {
-	d := &scanner{b: answer}
+	d := getScanner(answer, nil)
 	var id string
-	d.object(keysAnswer, func(string) { id = d.str() })
-	if d.ws(); !d.bad && d.i == len(d.b) {
+	d.onlyStr("message_id", keysAnswer, &id)
+	fast := d.End()
+	d.release()
+	if fast {
 		return id
 	}
 	var ok struct {

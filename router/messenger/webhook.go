@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
+
+	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // Event is one entry of a webhook's messaging array, normalized: what
@@ -183,134 +186,345 @@ var (
 	keysRead      = []string{"watermark"}
 )
 
+// scanner is the package's one-pass JSON reader: the fast decoders are its
+// methods.
+type scanner struct {
+	jsonscan.Scanner
+	intern []string // the strings str returns without a copy
+}
+
+// scanners keeps scanners with their unquoting buffers.
+var scanners = sync.Pool{New: func() any { return new(scanner) }}
+
+func getScanner(b []byte, intern []string) *scanner {
+	d := scanners.Get().(*scanner)
+	d.Reset(b)
+	d.intern = intern
+	return d
+}
+
+func (d *scanner) release() {
+	d.Clear()
+	d.intern = nil
+	scanners.Put(d)
+}
+
+// str decodes a string value, interning it.
+func (d *scanner) str() string { return d.StrIn(d.intern) }
+
 // decodeWebhookFast decodes body without reflection; ok is false where
 // encoding/json must decide (also for a body that is not JSON).
 func decodeWebhookFast(body []byte, intern []string) (p wirePayload, ok bool) {
-	d := &scanner{b: body, intern: intern}
-	d.object(keysPayload, func(k string) {
-		switch k {
+	d := getScanner(body, intern)
+	defer d.release()
+	if !d.Open('{') {
+		return p, false
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			break
+		}
+		switch string(key) {
 		case "object":
-			p.Object = d.str()
-		case "entry":
-			if d.peek() != '[' {
-				d.fail()
-				return
+			if d.Seen(&mask, 1) {
+				p.Object = d.str()
 			}
-			p.Entry = []wireEntry{}
-			d.array(func() {
-				var e wireEntry
-				d.object(keysEntry, func(k string) {
-					switch k {
-					case "id":
-						e.ID = d.str()
-					case "time":
-						e.Time = d.int()
-					case "messaging":
-						if d.peek() != '[' {
-							d.fail()
-							return
-						}
-						e.Messaging = []wireMessaging{}
-						d.array(func() { e.Messaging = append(e.Messaging, decodeMessaging(d)) })
-					}
-				})
-				p.Entry = append(p.Entry, e)
-			})
+		case "entry":
+			if d.Seen(&mask, 2) && d.Open('[') {
+				p.Entry = []wireEntry{}
+				for i := 0; d.Element(i); i++ {
+					p.Entry = append(p.Entry, d.entry())
+				}
+			}
+		default:
+			d.Unknown(key, keysPayload...)
 		}
-	})
-	d.ws()
-	return p, !d.bad && d.i == len(d.b)
+	}
+	return p, d.End()
 }
 
-func decodeID(d *scanner, dst *wireID) {
-	d.object(keysID, func(string) { dst.ID = d.str() })
+func (d *scanner) entry() (e wireEntry) {
+	if !d.Open('{') {
+		return e
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return e
+		}
+		switch string(key) {
+		case "id":
+			if d.Seen(&mask, 1) {
+				e.ID = d.str()
+			}
+		case "time":
+			if d.Seen(&mask, 2) {
+				e.Time = d.Int64()
+			}
+		case "messaging":
+			if d.Seen(&mask, 4) && d.Open('[') {
+				e.Messaging = []wireMessaging{}
+				for i := 0; d.Element(i); i++ {
+					e.Messaging = append(e.Messaging, d.messaging())
+				}
+			}
+		default:
+			d.Unknown(key, keysEntry...)
+		}
+	}
 }
 
-func decodeMessaging(d *scanner) (m wireMessaging) {
-	d.object(keysMessaging, func(k string) {
-		switch k {
+func (d *scanner) messaging() (m wireMessaging) {
+	if !d.Open('{') {
+		return m
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return m
+		}
+		switch string(key) {
 		case "sender":
-			decodeID(d, &m.Sender)
+			if d.Seen(&mask, 1) {
+				d.onlyStr("id", keysID, &m.Sender.ID)
+			}
 		case "recipient":
-			decodeID(d, &m.Recipient)
+			if d.Seen(&mask, 2) {
+				d.onlyStr("id", keysID, &m.Recipient.ID)
+			}
 		case "timestamp":
-			m.Timestamp = d.int()
+			if d.Seen(&mask, 4) {
+				m.Timestamp = d.Int64()
+			}
 		case "message":
-			m.Message = &wireMessage{}
-			d.object(keysMessage, func(k string) {
-				switch k {
-				case "mid":
-					m.Message.MID = d.str()
-				case "text":
-					m.Message.Text = d.str()
-				case "is_echo":
-					m.Message.IsEcho = d.boolean()
-				case "attachments":
-					if d.peek() != '[' {
-						d.fail()
-						return
-					}
-					m.Message.Attachments = []wireAttachment{}
-					d.array(func() {
-						var a wireAttachment
-						d.object(keysAttach, func(k string) {
-							if k == "type" {
-								a.Type = d.str()
-								return
-							}
-							d.object(keysURL, func(string) { a.Payload.URL = d.str() })
-						})
-						m.Message.Attachments = append(m.Message.Attachments, a)
-					})
-				case "quick_reply":
-					m.Message.QuickReply = &wireQuickReply{}
-					d.object(keysPayloadQR, func(string) { m.Message.QuickReply.Payload = d.str() })
-				}
-			})
+			if d.Seen(&mask, 8) {
+				m.Message = d.message()
+			}
 		case "postback":
-			m.Postback = &wirePostback{}
-			d.object(keysPostback, func(k string) {
-				switch k {
-				case "title":
-					m.Postback.Title = d.str()
-				case "payload":
-					m.Postback.Payload = d.str()
-				case "mid":
-					m.Postback.MID = d.str()
-				}
-			})
+			if d.Seen(&mask, 16) {
+				m.Postback = d.postback()
+			}
 		case "referral":
-			m.Referral = &Referral{}
-			d.object(keysReferral, func(k string) {
-				switch k {
-				case "ref":
-					m.Referral.Ref = d.str()
-				case "ad_id":
-					m.Referral.AdID = d.str()
-				case "source":
-					m.Referral.Source = d.str()
-				case "type":
-					m.Referral.Type = d.str()
-				}
-			})
+			if d.Seen(&mask, 32) {
+				m.Referral = d.referral()
+			}
 		case "delivery":
-			m.Delivery = &wireDelivery{}
-			d.object(keysDelivery, func(k string) {
-				if k == "watermark" {
-					m.Delivery.Watermark = d.int()
-					return
-				}
-				if d.peek() != '[' {
-					d.fail()
-					return
-				}
-				m.Delivery.MIDs = []string{}
-				d.array(func() { m.Delivery.MIDs = append(m.Delivery.MIDs, d.str()) })
-			})
+			if d.Seen(&mask, 64) {
+				m.Delivery = d.delivery()
+			}
 		case "read":
-			m.Read = &wireRead{}
-			d.object(keysRead, func(string) { m.Read.Watermark = d.int() })
+			if d.Seen(&mask, 128) {
+				m.Read = d.read()
+			}
+		default:
+			d.Unknown(key, keysMessaging...)
 		}
-	})
-	return m
+	}
+}
+
+func (d *scanner) message() *wireMessage {
+	m := &wireMessage{}
+	if !d.Open('{') {
+		return m
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return m
+		}
+		switch string(key) {
+		case "mid":
+			if d.Seen(&mask, 1) {
+				m.MID = d.str()
+			}
+		case "text":
+			if d.Seen(&mask, 2) {
+				m.Text = d.str()
+			}
+		case "is_echo":
+			if d.Seen(&mask, 4) {
+				m.IsEcho = d.Bool()
+			}
+		case "attachments":
+			if d.Seen(&mask, 8) && d.Open('[') {
+				m.Attachments = []wireAttachment{}
+				for i := 0; d.Element(i); i++ {
+					m.Attachments = append(m.Attachments, d.attachment())
+				}
+			}
+		case "quick_reply":
+			if d.Seen(&mask, 16) {
+				m.QuickReply = &wireQuickReply{}
+				d.onlyStr("payload", keysPayloadQR, &m.QuickReply.Payload)
+			}
+		default:
+			d.Unknown(key, keysMessage...)
+		}
+	}
+}
+
+func (d *scanner) attachment() (a wireAttachment) {
+	if !d.Open('{') {
+		return a
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return a
+		}
+		switch string(key) {
+		case "type":
+			if d.Seen(&mask, 1) {
+				a.Type = d.str()
+			}
+		case "payload":
+			if d.Seen(&mask, 2) {
+				d.onlyStr("url", keysURL, &a.Payload.URL)
+			}
+		default:
+			d.Unknown(key, keysAttach...)
+		}
+	}
+}
+
+// onlyStr decodes an object whose one declared field, name, is a string,
+// into dst; names lists the declared names.
+func (d *scanner) onlyStr(name string, names []string, dst *string) {
+	if !d.Open('{') {
+		return
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return
+		}
+		if string(key) == name {
+			if d.Seen(&mask, 1) {
+				*dst = d.str()
+			}
+			continue
+		}
+		d.Unknown(key, names...)
+	}
+}
+
+func (d *scanner) postback() *wirePostback {
+	pb := &wirePostback{}
+	if !d.Open('{') {
+		return pb
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return pb
+		}
+		switch string(key) {
+		case "title":
+			if d.Seen(&mask, 1) {
+				pb.Title = d.str()
+			}
+		case "payload":
+			if d.Seen(&mask, 2) {
+				pb.Payload = d.str()
+			}
+		case "mid":
+			if d.Seen(&mask, 4) {
+				pb.MID = d.str()
+			}
+		default:
+			d.Unknown(key, keysPostback...)
+		}
+	}
+}
+
+func (d *scanner) referral() *Referral {
+	r := &Referral{}
+	if !d.Open('{') {
+		return r
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return r
+		}
+		switch string(key) {
+		case "ref":
+			if d.Seen(&mask, 1) {
+				r.Ref = d.str()
+			}
+		case "ad_id":
+			if d.Seen(&mask, 2) {
+				r.AdID = d.str()
+			}
+		case "source":
+			if d.Seen(&mask, 4) {
+				r.Source = d.str()
+			}
+		case "type":
+			if d.Seen(&mask, 8) {
+				r.Type = d.str()
+			}
+		default:
+			d.Unknown(key, keysReferral...)
+		}
+	}
+}
+
+func (d *scanner) delivery() *wireDelivery {
+	dl := &wireDelivery{}
+	if !d.Open('{') {
+		return dl
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return dl
+		}
+		switch string(key) {
+		case "mids":
+			if d.Seen(&mask, 1) && d.Open('[') {
+				dl.MIDs = []string{}
+				for i := 0; d.Element(i); i++ {
+					dl.MIDs = append(dl.MIDs, d.str())
+				}
+			}
+		case "watermark":
+			if d.Seen(&mask, 2) {
+				dl.Watermark = d.Int64()
+			}
+		default:
+			d.Unknown(key, keysDelivery...)
+		}
+	}
+}
+
+func (d *scanner) read() *wireRead {
+	r := &wireRead{}
+	if !d.Open('{') {
+		return r
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return r
+		}
+		if string(key) == "watermark" {
+			if d.Seen(&mask, 1) {
+				r.Watermark = d.Int64()
+			}
+			continue
+		}
+		d.Unknown(key, keysRead...)
+	}
 }
