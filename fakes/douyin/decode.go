@@ -58,7 +58,7 @@ func fastSend(raw []byte, req *SendRequest) bool {
 			}
 		case "scene":
 			if d.Seen(&mask, 8) {
-				req.Scene = d.strKnown("im_reply_msg")
+				req.Scene = d.StrIn(replyScene)
 			}
 		case "content":
 			if d.Seen(&mask, 16) {
@@ -84,7 +84,7 @@ func (d *scanner) sendContent(req *SendRequest) {
 		switch string(key) {
 		case "msg_type":
 			if d.Seen(&mask, 1) {
-				req.MsgType = d.strKnown("text")
+				req.MsgType = d.StrIn(textType)
 			}
 		case "text":
 			if d.Seen(&mask, 2) && d.Open('{') {
@@ -109,15 +109,9 @@ func (d *scanner) sendContent(req *SendRequest) {
 	}
 }
 
-// strKnown decodes a string value, returning known when it is equal (no
-// allocation) or a new string.
-func (d *scanner) strKnown(known string) string {
-	b, ok := d.StrBytes()
-	if !ok {
-		return ""
-	}
-	if string(b) == known {
-		return known
-	}
-	return string(b)
-}
+// The values a send request usually holds, which StrIn returns without a
+// copy.
+var (
+	replyScene = []string{"im_reply_msg"}
+	textType   = []string{"text"}
+)

@@ -1,7 +1,6 @@
 package douyin
 
 import (
-	"strconv"
 	"sync"
 
 	"github.com/omnisim/omnisim/jsonscan"
@@ -54,11 +53,11 @@ func fastEvent(body []byte, ev *Event, intern []string) bool {
 		switch string(key) {
 		case "event":
 			if d.Seen(&mask, 1) {
-				ev.Event = d.strKnown(eventNames)
+				ev.Event = d.StrIn(eventNames)
 			}
 		case "client_key":
 			if d.Seen(&mask, 2) {
-				ev.ClientKey = d.strKnown(intern)
+				ev.ClientKey = d.StrIn(intern)
 			}
 		case "from_user_id":
 			if d.Seen(&mask, 4) {
@@ -66,7 +65,7 @@ func fastEvent(body []byte, ev *Event, intern []string) bool {
 			}
 		case "to_user_id":
 			if d.Seen(&mask, 8) {
-				ev.ToUserID = d.strKnown(intern)
+				ev.ToUserID = d.StrIn(intern)
 			}
 		case "log_id":
 			if d.Seen(&mask, 16) {
@@ -138,7 +137,7 @@ func fastContent(b []byte, c *Content) bool {
 			if !d.Seen(&mask, 1<<11) {
 				return false
 			}
-			v, ok := d.integer()
+			v, ok := d.Int64(), d.OK()
 			if !ok || v != int64(int(v)) {
 				return false
 			}
@@ -158,12 +157,12 @@ func fastContent(b []byte, c *Content) bool {
 		}
 		switch {
 		case bit == 1<<2 || bit == 1<<4: // message_type, source
-			*dst = d.strKnown(messageTypes)
+			*dst = d.StrIn(messageTypes)
 		case dst != nil:
 			*dst = d.Str()
 		}
 		if num != nil {
-			if v, ok := d.integer(); ok {
+			if v := d.Int64(); d.OK() {
 				*num = v
 			}
 		}
@@ -207,20 +206,6 @@ func (d *scanner) userInfos(c *Content) bool {
 	return d.OK()
 }
 
-// integer reads a number that encoding/json puts in an int64.
-func (d *scanner) integer() (int64, bool) {
-	t := d.Number()
-	if !d.OK() {
-		return 0, false
-	}
-	v, err := strconv.ParseInt(string(t), 10, 64)
-	if err != nil {
-		d.Fail()
-		return 0, false
-	}
-	return v, true
-}
-
 var answerKeys = []string{"data", "extra", "err_no", "err_msg"}
 
 // fastAnswer decodes an API answer into ans as encoding/json does.
@@ -248,7 +233,7 @@ func fastAnswer(body []byte, ans *apiAnswer) bool {
 			}
 		case "err_no":
 			if d.Seen(&mask, 4) {
-				if v, ok := d.integer(); ok {
+				if v := d.Int64(); d.OK() {
 					ans.ErrNo = &v
 				}
 			}
@@ -282,7 +267,7 @@ func (d *scanner) answerObject(code **int64, desc, msgID, token *string, expires
 		switch k := string(key); {
 		case k == "error_code":
 			if d.Seen(&mask, 1) {
-				if v, ok := d.integer(); ok {
+				if v := d.Int64(); d.OK() {
 					*code = &v
 				}
 			}
@@ -300,7 +285,7 @@ func (d *scanner) answerObject(code **int64, desc, msgID, token *string, expires
 			}
 		case k == "expires_in" && msgID != nil:
 			if d.Seen(&mask, 16) {
-				*expires, _ = d.integer()
+				*expires = d.Int64()
 			}
 		default:
 			d.Unknown(key, declared...)
@@ -314,18 +299,3 @@ var (
 	eventNames   = []string{EventReceive, EventEnter, EventSend}
 	messageTypes = []string{"text", "image", "video", "emoji", "other"}
 )
-
-// strKnown decodes a string value, returning the one of known it equals
-// (no allocation) or a new string.
-func (d *scanner) strKnown(known []string) string {
-	b, ok := d.StrBytes()
-	if !ok {
-		return ""
-	}
-	for _, k := range known {
-		if string(b) == k {
-			return k
-		}
-	}
-	return string(b)
-}
