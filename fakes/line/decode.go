@@ -1,0 +1,191 @@
+package line
+
+import (
+	"encoding/json"
+	"sync"
+
+	"github.com/omnisim/omnisim/jsonscan"
+)
+
+// scanner is the package's one-pass JSON reader: the reply and push
+// decoders are its methods. It gives up on anything it does not decode
+// exactly as encoding/json would, and the caller then decodes the body
+// with encoding/json; FuzzDecoders holds the two to the same answers.
+type scanner struct {
+	jsonscan.Scanner
+}
+
+// scanners keeps scanners with their unquoting buffers.
+var scanners = sync.Pool{New: func() any { return new(scanner) }}
+
+func getScanner(body []byte) *scanner {
+	s := scanners.Get().(*scanner)
+	s.Reset(body)
+	return s
+}
+
+func (s *scanner) release() {
+	s.Clear()
+	scanners.Put(s)
+}
+
+var (
+	replyKeys   = []string{"replyToken", "messages", "notificationDisabled"}
+	pushKeys    = []string{"to", "messages", "notificationDisabled"}
+	messageKeys = []string{"type", "text", "originalContentUrl", "previewImageUrl", "duration", "packageId", "stickerId", "title", "altText"}
+	// sendWords are the strings read without a copy: the message types.
+	sendWords = []string{"text", "image", "video", "audio", "sticker", "location", "flex", "template", "imagemap"}
+)
+
+// messages reads a messages array.
+func (s *scanner) messages(msgs *[]Message) {
+	if !s.Open('[') {
+		return
+	}
+	*msgs = make([]Message, 0, 1)
+	for n := 0; s.Element(n); n++ {
+		*msgs = append(*msgs, Message{})
+		s.message(&(*msgs)[len(*msgs)-1])
+	}
+}
+
+func (s *scanner) message(m *Message) {
+	if !s.Open('{') {
+		return
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := s.Member(n)
+		if !more {
+			return
+		}
+		switch string(key) {
+		case "type":
+			if s.Seen(&mask, 1) {
+				m.Type = s.StrIn(sendWords)
+			}
+		case "text":
+			if s.Seen(&mask, 2) {
+				m.Text = s.StrIn(sendWords)
+			}
+		case "originalContentUrl":
+			if s.Seen(&mask, 4) {
+				m.OriginalContentURL = s.Str()
+			}
+		case "previewImageUrl":
+			if s.Seen(&mask, 8) {
+				m.PreviewImageURL = s.Str()
+			}
+		case "duration":
+			if s.Seen(&mask, 16) {
+				m.Duration = s.Int64()
+			}
+		case "packageId":
+			if s.Seen(&mask, 32) {
+				m.PackageID = s.Str()
+			}
+		case "stickerId":
+			if s.Seen(&mask, 64) {
+				m.StickerID = s.Str()
+			}
+		case "title":
+			if s.Seen(&mask, 128) {
+				m.Title = s.Str()
+			}
+		case "altText":
+			if s.Seen(&mask, 256) {
+				m.AltText = s.Str()
+			}
+		default:
+			s.Unknown(key, messageKeys...)
+		}
+	}
+}
+
+// scanReply reads a reply body in one pass; ok is false when it needs
+// encoding/json.
+func scanReply(body []byte, r *ReplyRequest) bool {
+	s := getScanner(body)
+	defer s.release()
+	if !s.Open('{') {
+		return false
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := s.Member(n)
+		if !more {
+			break
+		}
+		switch string(key) {
+		case "replyToken":
+			if s.Seen(&mask, 1) {
+				r.ReplyToken = s.Str()
+			}
+		case "messages":
+			if s.Seen(&mask, 2) {
+				s.messages(&r.Messages)
+			}
+		case "notificationDisabled":
+			if s.Seen(&mask, 4) {
+				r.NotificationDisabled = s.Bool()
+			}
+		default:
+			s.Unknown(key, replyKeys...)
+		}
+	}
+	return s.End()
+}
+
+// scanPush reads a push body in one pass; ok is false when it needs
+// encoding/json.
+func scanPush(body []byte, p *PushRequest) bool {
+	s := getScanner(body)
+	defer s.release()
+	if !s.Open('{') {
+		return false
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := s.Member(n)
+		if !more {
+			break
+		}
+		switch string(key) {
+		case "to":
+			if s.Seen(&mask, 1) {
+				p.To = s.Str()
+			}
+		case "messages":
+			if s.Seen(&mask, 2) {
+				s.messages(&p.Messages)
+			}
+		case "notificationDisabled":
+			if s.Seen(&mask, 4) {
+				p.NotificationDisabled = s.Bool()
+			}
+		default:
+			s.Unknown(key, pushKeys...)
+		}
+	}
+	return s.End()
+}
+
+// DecodeReply reads a reply request body: in one pass when it can, else
+// with encoding/json, to the same values.
+func DecodeReply(body []byte, req *ReplyRequest) error {
+	if scanReply(body, req) {
+		return nil
+	}
+	*req = ReplyRequest{}
+	return json.Unmarshal(body, req)
+}
+
+// DecodePush reads a push request body: in one pass when it can, else
+// with encoding/json, to the same values.
+func DecodePush(body []byte, req *PushRequest) error {
+	if scanPush(body, req) {
+		return nil
+	}
+	*req = PushRequest{}
+	return json.Unmarshal(body, req)
+}
