@@ -410,6 +410,19 @@ func (d *Scanner) Literal(lit string) bool {
 // Skip consumes any value, checking its syntax.
 func (d *Scanner) Skip() { d.skipDepth(0) }
 
+// Raw consumes any value as Skip does and returns its text, from its first
+// byte to its last, as encoding/json hands it to a json.RawMessage; the
+// bytes alias the input.
+func (d *Scanner) Raw() []byte {
+	d.Space()
+	start := d.i
+	d.Skip()
+	if d.bad {
+		return nil
+	}
+	return d.b[start:d.i]
+}
+
 func (d *Scanner) skipDepth(depth int) {
 	if depth > maxSkipDepth {
 		d.Fail()

@@ -81,10 +81,28 @@ func checkSkip(t *testing.T, in string) {
 	}
 }
 
+// checkRaw holds Raw to encoding/json's decoding into a json.RawMessage.
+func checkRaw(t *testing.T, in string) {
+	var d Scanner
+	d.Reset([]byte(in))
+	got := d.Raw()
+	if !d.OK() || !d.End() {
+		return // left to encoding/json
+	}
+	var want json.RawMessage
+	if err := json.Unmarshal([]byte(in), &want); err != nil {
+		t.Fatalf("%q: the scanner read %q, encoding/json refused: %v", in, got, err)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("%q: scanner %q, encoding/json %q", in, got, want)
+	}
+}
+
 func TestAgainstEncodingJSON(t *testing.T) {
 	for _, in := range seeds {
 		checkStr(t, in)
 		checkSkip(t, in)
+		checkRaw(t, in)
 		checkInt64(t, in)
 		checkBool(t, in)
 	}
@@ -153,6 +171,42 @@ func TestScalars(t *testing.T) {
 	}
 }
 
+func TestRaw(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // "": the scanner gives up
+	}{
+		{`null`, `null`},
+		{` "a\"b" `, `"a\"b"`},
+		{"\t-1.5e3\n", `-1.5e3`},
+		{` [1, {"a": [true]}] `, `[1, {"a": [true]}]`},
+		{`{}`, `{}`},
+		{`{"a":}`, ""},
+		{`[1,]`, ""},
+		{`"x`, ""},
+		{``, ""},
+	}
+	for _, tt := range tests {
+		var d Scanner
+		d.Reset([]byte(tt.in))
+		got := d.Raw()
+		ok := d.End()
+		switch {
+		case tt.want == "" && ok:
+			t.Errorf("%q: read %q, want to give up", tt.in, got)
+		case tt.want != "" && (!ok || string(got) != tt.want):
+			t.Errorf("%q: read %q (ok %v), want %q", tt.in, got, ok, tt.want)
+		}
+	}
+	// The value's text is the input's, not a copy.
+	in := []byte(` {"a":1}`)
+	var d Scanner
+	d.Reset(in)
+	if got := d.Raw(); len(got) == 0 || &got[0] != &in[1] {
+		t.Errorf("Raw copied %q", got)
+	}
+}
+
 var (
 	readInt64 = func(d *Scanner) any { return d.Int64() }
 	readBool  = func(d *Scanner) any { return d.Bool() }
@@ -185,4 +239,11 @@ func FuzzSkip(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(checkSkip)
+}
+
+func FuzzRaw(f *testing.F) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkRaw)
 }

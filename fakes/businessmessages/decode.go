@@ -1,184 +1,164 @@
 package businessmessages
 
-import "unicode/utf8"
+import (
+	"sync"
+
+	"github.com/omnisim/omnisim/jsonscan"
+)
+
+// scanner is the package's one-pass JSON reader: the message-body decoder
+// is its methods.
+type scanner struct {
+	jsonscan.Scanner
+}
+
+// scanners keeps scanners with their unquoting buffers.
+var scanners = sync.Pool{New: func() any { return new(scanner) }}
 
 // decodeSendFast decodes a message body in one pass without reflection. It
 // decodes only what it can decode exactly as the strict encoding/json
-// decoder would (known keys matched exactly, strings without escapes, no
-// nulls, no rich cards or suggestions, nothing after the object) and
-// reports false on anything else, leaving the body to encoding/json, which
-// then decides. A differential fuzz target holds the two to the same
-// answers.
+// decoder would (known keys matched exactly, each once, no nulls, no rich
+// cards or suggestions, nothing after the object) and reports false on
+// anything else, leaving the body to encoding/json, which then decides. A
+// differential fuzz target holds the two to the same answers.
 func decodeSendFast(b []byte, req *SendRequest) bool {
-	d := scanner{b: b}
-	if !d.object(func(k []byte) bool {
-		switch string(k) {
-		case "name":
-			return d.str(&req.Name)
-		case "messageId":
-			return d.str(&req.MessageID)
-		case "text":
-			return d.str(&req.Text)
-		case "fallback":
-			return d.str(&req.Fallback)
-		case "containsRichText":
-			return d.boolean(&req.ContainsRichText)
-		case "representative":
-			if req.Representative == nil {
-				req.Representative = &Representative{}
-			}
-			r := req.Representative
-			return d.object(func(k []byte) bool {
-				switch string(k) {
-				case "representativeType":
-					return d.str(&r.RepresentativeType)
-				case "displayName":
-					return d.str(&r.DisplayName)
-				case "avatarImage":
-					return d.str(&r.AvatarImage)
-				}
-				return false
-			})
-		case "image":
-			if req.Image == nil {
-				req.Image = &Image{}
-			}
-			img := req.Image
-			return d.object(func(k []byte) bool {
-				switch string(k) {
-				case "imageId":
-					return d.str(&img.ImageID)
-				case "contentInfo":
-					if img.ContentInfo == nil {
-						img.ContentInfo = &ContentInfo{}
-					}
-					ci := img.ContentInfo
-					return d.object(func(k []byte) bool {
-						switch string(k) {
-						case "fileUrl":
-							return d.str(&ci.FileURL)
-						case "thumbnailUrl":
-							return d.str(&ci.ThumbnailURL)
-						case "altText":
-							return d.str(&ci.AltText)
-						case "forceRefresh":
-							return d.boolean(&ci.ForceRefresh)
-						}
-						return false
-					})
-				}
-				return false
-			})
-		}
-		return false
-	}) {
+	d := scanners.Get().(*scanner)
+	d.Reset(b)
+	defer func() {
+		d.Clear()
+		scanners.Put(d)
+	}()
+	if !d.Open('{') {
 		return false
 	}
-	d.ws()
-	return d.i == len(d.b)
-}
-
-// scanner reads JSON for decodeSendFast.
-type scanner struct {
-	b []byte
-	i int
-}
-
-func (d *scanner) ws() {
-	for d.i < len(d.b) {
-		switch d.b[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			break
+		}
+		switch string(key) {
+		case "name":
+			if d.Seen(&mask, 1) {
+				req.Name = d.Str()
+			}
+		case "messageId":
+			if d.Seen(&mask, 2) {
+				req.MessageID = d.Str()
+			}
+		case "text":
+			if d.Seen(&mask, 4) {
+				req.Text = d.Str()
+			}
+		case "fallback":
+			if d.Seen(&mask, 8) {
+				req.Fallback = d.Str()
+			}
+		case "containsRichText":
+			if d.Seen(&mask, 16) {
+				req.ContainsRichText = d.Bool()
+			}
+		case "representative":
+			if d.Seen(&mask, 32) {
+				req.Representative = &Representative{}
+				d.representative(req.Representative)
+			}
+		case "image":
+			if d.Seen(&mask, 64) {
+				req.Image = &Image{}
+				d.image(req.Image)
+			}
 		default:
+			d.Fail() // an unknown field, or one left to encoding/json
+		}
+	}
+	return d.End()
+}
+
+func (d *scanner) representative(r *Representative) {
+	if !d.Open('{') {
+		return
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
 			return
 		}
-	}
-}
-
-// object reads an object, calling field for each key with the scanner at
-// its value.
-func (d *scanner) object(field func(k []byte) bool) bool {
-	d.ws()
-	if d.i >= len(d.b) || d.b[d.i] != '{' {
-		return false
-	}
-	d.i++
-	d.ws()
-	if d.i < len(d.b) && d.b[d.i] == '}' {
-		d.i++
-		return true
-	}
-	for {
-		d.ws()
-		k, ok := d.raw()
-		if !ok {
-			return false
-		}
-		d.ws()
-		if d.i >= len(d.b) || d.b[d.i] != ':' {
-			return false
-		}
-		d.i++
-		if !field(k) {
-			return false
-		}
-		d.ws()
-		if d.i >= len(d.b) {
-			return false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
-			return true
-		default:
-			return false
-		}
-	}
-}
-
-// raw reads a string without escapes, control characters or invalid UTF-8.
-func (d *scanner) raw() ([]byte, bool) {
-	if d.i >= len(d.b) || d.b[d.i] != '"' {
-		return nil, false
-	}
-	start := d.i + 1
-	for j := start; j < len(d.b); j++ {
-		switch c := d.b[j]; {
-		case c == '"':
-			s := d.b[start:j]
-			if !utf8.Valid(s) {
-				return nil, false
+		switch string(key) {
+		case "representativeType":
+			if d.Seen(&mask, 1) {
+				r.RepresentativeType = d.Str()
 			}
-			d.i = j + 1
-			return s, true
-		case c == '\\' || c < 0x20:
-			return nil, false
+		case "displayName":
+			if d.Seen(&mask, 2) {
+				r.DisplayName = d.Str()
+			}
+		case "avatarImage":
+			if d.Seen(&mask, 4) {
+				r.AvatarImage = d.Str()
+			}
+		default:
+			d.Fail()
 		}
 	}
-	return nil, false
 }
 
-func (d *scanner) str(v *string) bool {
-	d.ws()
-	s, ok := d.raw()
-	if ok {
-		*v = string(s)
+func (d *scanner) image(img *Image) {
+	if !d.Open('{') {
+		return
 	}
-	return ok
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return
+		}
+		switch string(key) {
+		case "imageId":
+			if d.Seen(&mask, 1) {
+				img.ImageID = d.Str()
+			}
+		case "contentInfo":
+			if d.Seen(&mask, 2) {
+				img.ContentInfo = &ContentInfo{}
+				d.contentInfo(img.ContentInfo)
+			}
+		default:
+			d.Fail()
+		}
+	}
 }
 
-func (d *scanner) boolean(v *bool) bool {
-	d.ws()
-	rest := d.b[d.i:]
-	switch {
-	case len(rest) >= 4 && string(rest[:4]) == "true":
-		*v, d.i = true, d.i+4
-	case len(rest) >= 5 && string(rest[:5]) == "false":
-		*v, d.i = false, d.i+5
-	default:
-		return false
+func (d *scanner) contentInfo(ci *ContentInfo) {
+	if !d.Open('{') {
+		return
 	}
-	return true
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return
+		}
+		switch string(key) {
+		case "fileUrl":
+			if d.Seen(&mask, 1) {
+				ci.FileURL = d.Str()
+			}
+		case "thumbnailUrl":
+			if d.Seen(&mask, 2) {
+				ci.ThumbnailURL = d.Str()
+			}
+		case "altText":
+			if d.Seen(&mask, 4) {
+				ci.AltText = d.Str()
+			}
+		case "forceRefresh":
+			if d.Seen(&mask, 8) {
+				ci.ForceRefresh = d.Bool()
+			}
+		default:
+			d.Fail()
+		}
+	}
 }

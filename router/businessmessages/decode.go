@@ -2,472 +2,396 @@ package businessmessages
 
 import (
 	"encoding/json"
-	"strings"
-	"unicode/utf8"
+	"sync"
+
+	"github.com/omnisim/omnisim/jsonscan"
+)
+
+// scanner is the package's one-pass JSON reader: the webhook decoder is its
+// methods.
+type scanner struct {
+	jsonscan.Scanner
+	known string // see decodeFast
+}
+
+// scanners keeps scanners with their unquoting buffers.
+var scanners = sync.Pool{New: func() any { return new(scanner) }}
+
+// The keys of each object of a UserMessage, for the case-insensitive
+// matches encoding/json would make.
+var (
+	keysMessage     = []string{"agent", "conversationId", "customAgentId", "requestId", "sendTime", "clientToken", "secret", "message", "receipts", "userStatus", "context", "suggestionResponse"}
+	keysUserText    = []string{"messageId", "name", "text", "createTime", "image"}
+	keysImage       = []string{"contentInfo"}
+	keysContentInfo = []string{"fileUrl"}
+	keysReceipts    = []string{"createTime", "receipts"}
+	keysReceipt     = []string{"message", "receiptType"}
+	keysUserStatus  = []string{"isTyping", "requestedLiveAgent", "createTime"}
+	keysContext     = []string{"entryPoint", "placeId", "nearPlaceId", "resolvedLocale", "customContext", "userInfo", "widget"}
+	keysUserInfo    = []string{"displayName", "userDeviceLocale"}
+	keysWidget      = []string{"url", "widgetContext"}
 )
 
 // decodeFast decodes a UserMessage in one pass without reflection. It
 // decodes only what it can decode exactly as encoding/json would (keys
-// matched exactly, strings without escapes, no nulls in declared fields,
-// well-formed skipped values) and reports false on anything else, leaving
-// the input to encoding/json, which then decides. A differential fuzz
-// target holds the two to the same answers.
+// matched exactly, each once, no nulls in declared fields, well-formed
+// skipped values) and reports false on anything else, leaving the input
+// to encoding/json, which then decides. A differential fuzz target holds
+// the two to the same answers.
 //
 // A string equal to known (the agent, which every payload repeats) is
 // given known's storage rather than a copy.
 func decodeFast(b []byte, m *UserMessage, known string) bool {
-	d := scanner{b: b, known: known}
-	if !d.object(func(k []byte) bool {
-		switch string(k) {
+	d := scanners.Get().(*scanner)
+	d.Reset(b)
+	d.known = known
+	defer func() {
+		d.Clear()
+		d.known = ""
+		scanners.Put(d)
+	}()
+	if !d.Open('{') {
+		return false
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			break
+		}
+		switch string(key) {
 		case "agent":
-			return d.str(&m.Agent)
+			if d.Seen(&mask, 1) {
+				m.Agent = d.str()
+			}
 		case "conversationId":
-			return d.str(&m.ConversationID)
+			if d.Seen(&mask, 2) {
+				m.ConversationID = d.str()
+			}
 		case "customAgentId":
-			return d.str(&m.CustomAgentID)
+			if d.Seen(&mask, 4) {
+				m.CustomAgentID = d.str()
+			}
 		case "requestId":
-			return d.str(&m.RequestID)
+			if d.Seen(&mask, 8) {
+				m.RequestID = d.str()
+			}
 		case "sendTime":
-			return d.str(&m.SendTime)
+			if d.Seen(&mask, 16) {
+				m.SendTime = d.str()
+			}
 		case "clientToken":
-			return d.str(&m.ClientToken)
+			if d.Seen(&mask, 32) {
+				m.ClientToken = d.str()
+			}
 		case "secret":
-			return d.str(&m.Secret)
+			if d.Seen(&mask, 64) {
+				m.Secret = d.str()
+			}
 		case "message":
-			if m.Message == nil {
+			if d.Seen(&mask, 128) {
 				m.Message = &UserText{}
+				d.userText(m.Message)
 			}
-			return d.userText(m.Message)
 		case "receipts":
-			if m.Receipts == nil {
+			if d.Seen(&mask, 256) {
 				m.Receipts = &Receipts{}
+				d.receipts(m.Receipts)
 			}
-			return d.receipts(m.Receipts)
 		case "userStatus":
-			if m.UserStatus == nil {
+			if d.Seen(&mask, 512) {
 				m.UserStatus = &UserStatus{}
+				d.userStatus(m.UserStatus)
 			}
-			return d.userStatus(m.UserStatus)
 		case "context":
-			return d.context(&m.Context)
+			if d.Seen(&mask, 1024) {
+				d.context(&m.Context)
+			}
 		case "suggestionResponse":
-			start := d.skip()
-			if start < 0 {
-				return false
-			}
-			raw := json.RawMessage(append([]byte(nil), d.b[start:d.i]...))
-			m.Suggestion = &raw
-			return true
-		}
-		return d.unknown(k, "agent", "conversationId", "customAgentId", "requestId", "sendTime", "clientToken",
-			"secret", "message", "receipts", "userStatus", "context", "suggestionResponse")
-	}) {
-		return false
-	}
-	d.ws()
-	return d.i == len(d.b)
-}
-
-func (d *scanner) userText(t *UserText) bool {
-	return d.object(func(k []byte) bool {
-		switch string(k) {
-		case "messageId":
-			return d.str(&t.MessageID)
-		case "name":
-			return d.str(&t.Name)
-		case "text":
-			return d.str(&t.Text)
-		case "createTime":
-			return d.str(&t.CreateTime)
-		case "image":
-			if t.Image == nil {
-				t.Image = &Image{}
-			}
-			return d.object(func(k []byte) bool {
-				if string(k) != "contentInfo" {
-					return d.unknown(k, "contentInfo")
-				}
-				if t.Image.ContentInfo == nil {
-					t.Image.ContentInfo = &ContentInfo{}
-				}
-				return d.object(func(k []byte) bool {
-					if string(k) != "fileUrl" {
-						return d.unknown(k, "fileUrl")
-					}
-					return d.str(&t.Image.ContentInfo.FileURL)
-				})
-			})
-		}
-		return d.unknown(k, "messageId", "name", "text", "createTime", "image")
-	})
-}
-
-func (d *scanner) receipts(r *Receipts) bool {
-	return d.object(func(k []byte) bool {
-		switch string(k) {
-		case "createTime":
-			return d.str(&r.CreateTime)
-		case "receipts":
-			if r.Receipts != nil {
-				return false // a repeated key: encoding/json merges into the old elements
-			}
-			d.ws()
-			if d.i >= len(d.b) || d.b[d.i] != '[' {
-				return false
-			}
-			d.i++
-			n := 0
-			d.ws()
-			if d.i < len(d.b) && d.b[d.i] == ']' {
-				d.i++
-				r.Receipts = []Receipt{}
-				return true
-			}
-			for {
-				r.Receipts = append(r.Receipts, Receipt{})
-				x := &r.Receipts[n]
-				n++
-				if !d.object(func(k []byte) bool {
-					switch string(k) {
-					case "message":
-						return d.str(&x.Message)
-					case "receiptType":
-						return d.str(&x.ReceiptType)
-					}
-					return d.unknown(k, "message", "receiptType")
-				}) {
-					return false
-				}
-				d.ws()
-				if d.i >= len(d.b) {
-					return false
-				}
-				if d.b[d.i] == ']' {
-					d.i++
-					return true
-				}
-				if d.b[d.i] != ',' {
-					return false
-				}
-				d.i++
-			}
-		}
-		return d.unknown(k, "createTime", "receipts")
-	})
-}
-
-func (d *scanner) userStatus(s *UserStatus) bool {
-	return d.object(func(k []byte) bool {
-		switch string(k) {
-		case "isTyping":
-			return d.boolean(&s.IsTyping)
-		case "requestedLiveAgent":
-			return d.boolean(&s.RequestedLiveAgent)
-		case "createTime":
-			return d.str(&s.CreateTime)
-		}
-		return d.unknown(k, "isTyping", "requestedLiveAgent", "createTime")
-	})
-}
-
-func (d *scanner) context(c *Context) bool {
-	return d.object(func(k []byte) bool {
-		switch string(k) {
-		case "entryPoint":
-			return d.str(&c.EntryPoint)
-		case "placeId":
-			return d.str(&c.PlaceID)
-		case "nearPlaceId":
-			return d.str(&c.NearPlaceID)
-		case "resolvedLocale":
-			return d.str(&c.ResolvedLocale)
-		case "customContext":
-			return d.str(&c.CustomContext)
-		case "userInfo":
-			return d.object(func(k []byte) bool {
-				switch string(k) {
-				case "displayName":
-					return d.str(&c.UserInfo.DisplayName)
-				case "userDeviceLocale":
-					return d.str(&c.UserInfo.UserDeviceLocale)
-				}
-				return d.unknown(k, "displayName", "userDeviceLocale")
-			})
-		case "widget":
-			return d.object(func(k []byte) bool {
-				switch string(k) {
-				case "url":
-					return d.str(&c.Widget.URL)
-				case "widgetContext":
-					return d.str(&c.Widget.WidgetContext)
-				}
-				return d.unknown(k, "url", "widgetContext")
-			})
-		}
-		return d.unknown(k, "entryPoint", "placeId", "nearPlaceId", "resolvedLocale", "customContext", "userInfo", "widget")
-	})
-}
-
-// scanner reads JSON for decodeFast.
-type scanner struct {
-	b     []byte
-	i     int
-	depth int
-	known string // see decodeFast
-}
-
-func (d *scanner) ws() {
-	for d.i < len(d.b) {
-		switch d.b[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
-		}
-	}
-}
-
-// object reads an object, calling field for each key with the scanner at
-// its value; field reads the value. A null is refused (encoding/json would
-// set a pointer to nil; the caller leaves that to it).
-func (d *scanner) object(field func(k []byte) bool) bool {
-	d.ws()
-	if d.i >= len(d.b) || d.b[d.i] != '{' {
-		return false
-	}
-	d.i++
-	d.ws()
-	if d.i < len(d.b) && d.b[d.i] == '}' {
-		d.i++
-		return true
-	}
-	for {
-		d.ws()
-		k, ok := d.raw()
-		if !ok {
-			return false
-		}
-		d.ws()
-		if d.i >= len(d.b) || d.b[d.i] != ':' {
-			return false
-		}
-		d.i++
-		if !field(k) {
-			return false
-		}
-		d.ws()
-		if d.i >= len(d.b) {
-			return false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
-			return true
-		default:
-			return false
-		}
-	}
-}
-
-// raw reads a string without escapes, control characters or invalid
-// UTF-8 and returns its bytes.
-func (d *scanner) raw() ([]byte, bool) {
-	if d.i >= len(d.b) || d.b[d.i] != '"' {
-		return nil, false
-	}
-	start := d.i + 1
-	for j := start; j < len(d.b); j++ {
-		c := d.b[j]
-		switch {
-		case c == '"':
-			s := d.b[start:j]
-			if !utf8.Valid(s) {
-				return nil, false
-			}
-			d.i = j + 1
-			return s, true
-		case c == '\\' || c < 0x20:
-			return nil, false
-		}
-	}
-	return nil, false
-}
-
-// str reads a string into v.
-func (d *scanner) str(v *string) bool {
-	d.ws()
-	s, ok := d.raw()
-	switch {
-	case !ok:
-	case d.known != "" && string(s) == d.known:
-		*v = d.known
-	default:
-		*v = string(s)
-	}
-	return ok
-}
-
-func (d *scanner) boolean(v *bool) bool {
-	d.ws()
-	switch {
-	case strings.HasPrefix(string(d.b[d.i:min(d.i+4, len(d.b))]), "true"):
-		*v, d.i = true, d.i+4
-	case strings.HasPrefix(string(d.b[d.i:min(d.i+5, len(d.b))]), "false"):
-		*v, d.i = false, d.i+5
-	default:
-		return false
-	}
-	return true
-}
-
-// unknown skips the value of key k, unless k matches a known key without
-// regard to case (encoding/json would decode it into that field).
-func (d *scanner) unknown(k []byte, known ...string) bool {
-	for _, n := range known {
-		if strings.EqualFold(string(k), n) {
-			return false
-		}
-	}
-	return d.skip() >= 0
-}
-
-// skip reads any well-formed value and returns where it starts, or -1.
-func (d *scanner) skip() int {
-	d.ws()
-	start := d.i
-	if d.i >= len(d.b) {
-		return -1
-	}
-	d.depth++
-	defer func() { d.depth-- }()
-	if d.depth > 256 {
-		return -1
-	}
-	switch c := d.b[d.i]; {
-	case c == '"':
-		if !d.skipString() {
-			return -1
-		}
-	case c == '{':
-		if !d.object(func([]byte) bool { return d.skip() >= 0 }) {
-			return -1
-		}
-	case c == '[':
-		d.i++
-		d.ws()
-		if d.i < len(d.b) && d.b[d.i] == ']' {
-			d.i++
-			return start
-		}
-		for {
-			if d.skip() < 0 {
-				return -1
-			}
-			d.ws()
-			if d.i >= len(d.b) {
-				return -1
-			}
-			if d.b[d.i] == ']' {
-				d.i++
+			if !d.Seen(&mask, 2048) {
 				break
 			}
-			if d.b[d.i] != ',' {
-				return -1
+			if d.Peek() == 'n' {
+				d.Fail() // encoding/json sets the pointer to nil
+				break
 			}
-			d.i++
-		}
-	case c == 't' || c == 'f' || c == 'n':
-		for _, lit := range []string{"true", "false", "null"} {
-			if strings.HasPrefix(string(d.b[d.i:min(d.i+len(lit), len(d.b))]), lit) {
-				d.i += len(lit)
-				return start
+			if v := d.Raw(); d.OK() {
+				raw := json.RawMessage(append([]byte(nil), v...))
+				m.Suggestion = &raw
 			}
+		default:
+			d.Unknown(key, keysMessage...)
 		}
-		return -1
-	case c == '-' || c >= '0' && c <= '9':
-		if !d.skipNumber() {
-			return -1
-		}
-	default:
-		return -1
 	}
-	return start
+	return d.End()
 }
 
-// skipString skips a string, escapes included, as encoding/json accepts
-// it.
-func (d *scanner) skipString() bool {
-	for j := d.i + 1; j < len(d.b); j++ {
-		switch c := d.b[j]; {
-		case c == '"':
-			d.i = j + 1
-			return true
-		case c < 0x20:
-			return false
-		case c == '\\':
-			j++
-			if j >= len(d.b) {
-				return false
-			}
-			switch d.b[j] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if j+4 >= len(d.b) {
-					return false
-				}
-				for _, h := range d.b[j+1 : j+5] {
-					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
-						return false
-					}
-				}
-				j += 4
-			default:
-				return false
-			}
-		}
-	}
-	return false
-}
-
-// skipNumber skips a number of JSON's grammar.
-func (d *scanner) skipNumber() bool {
-	b, i := d.b, d.i
-	digits := func() int {
-		n := 0
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-			n++
-		}
-		return n
-	}
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
+// str decodes a string value; one equal to the known string is returned
+// without a copy.
+func (d *scanner) str() string {
+	b, ok := d.StrBytes()
 	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		digits()
-	default:
-		return false
+	case !ok:
+		return ""
+	case d.known != "" && string(b) == d.known:
+		return d.known
 	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		if digits() == 0 {
-			return false
+	return string(b)
+}
+
+func (d *scanner) userText(t *UserText) {
+	if !d.Open('{') {
+		return
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return
+		}
+		switch string(key) {
+		case "messageId":
+			if d.Seen(&mask, 1) {
+				t.MessageID = d.str()
+			}
+		case "name":
+			if d.Seen(&mask, 2) {
+				t.Name = d.str()
+			}
+		case "text":
+			if d.Seen(&mask, 4) {
+				t.Text = d.str()
+			}
+		case "createTime":
+			if d.Seen(&mask, 8) {
+				t.CreateTime = d.str()
+			}
+		case "image":
+			if d.Seen(&mask, 16) {
+				t.Image = &Image{}
+				d.image(t.Image)
+			}
+		default:
+			d.Unknown(key, keysUserText...)
 		}
 	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
+}
+
+func (d *scanner) image(img *Image) {
+	if !d.Open('{') {
+		return
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return
 		}
-		if digits() == 0 {
-			return false
+		if string(key) != "contentInfo" {
+			d.Unknown(key, keysImage...)
+			continue
+		}
+		if d.Seen(&mask, 1) {
+			img.ContentInfo = &ContentInfo{}
+			d.contentInfo(img.ContentInfo)
 		}
 	}
-	d.i = i
-	return true
+}
+
+func (d *scanner) contentInfo(ci *ContentInfo) {
+	if !d.Open('{') {
+		return
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return
+		}
+		if string(key) != "fileUrl" {
+			d.Unknown(key, keysContentInfo...)
+			continue
+		}
+		if d.Seen(&mask, 1) {
+			ci.FileURL = d.str()
+		}
+	}
+}
+
+func (d *scanner) receipts(r *Receipts) {
+	if !d.Open('{') {
+		return
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return
+		}
+		switch string(key) {
+		case "createTime":
+			if d.Seen(&mask, 1) {
+				r.CreateTime = d.str()
+			}
+		case "receipts":
+			if d.Seen(&mask, 2) && d.Open('[') {
+				r.Receipts = []Receipt{}
+				for i := 0; d.Element(i); i++ {
+					r.Receipts = append(r.Receipts, Receipt{})
+					d.receipt(&r.Receipts[i])
+				}
+			}
+		default:
+			d.Unknown(key, keysReceipts...)
+		}
+	}
+}
+
+func (d *scanner) receipt(x *Receipt) {
+	if !d.Open('{') {
+		return
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return
+		}
+		switch string(key) {
+		case "message":
+			if d.Seen(&mask, 1) {
+				x.Message = d.str()
+			}
+		case "receiptType":
+			if d.Seen(&mask, 2) {
+				x.ReceiptType = d.str()
+			}
+		default:
+			d.Unknown(key, keysReceipt...)
+		}
+	}
+}
+
+func (d *scanner) userStatus(s *UserStatus) {
+	if !d.Open('{') {
+		return
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return
+		}
+		switch string(key) {
+		case "isTyping":
+			if d.Seen(&mask, 1) {
+				s.IsTyping = d.Bool()
+			}
+		case "requestedLiveAgent":
+			if d.Seen(&mask, 2) {
+				s.RequestedLiveAgent = d.Bool()
+			}
+		case "createTime":
+			if d.Seen(&mask, 4) {
+				s.CreateTime = d.str()
+			}
+		default:
+			d.Unknown(key, keysUserStatus...)
+		}
+	}
+}
+
+func (d *scanner) context(c *Context) {
+	if !d.Open('{') {
+		return
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return
+		}
+		switch string(key) {
+		case "entryPoint":
+			if d.Seen(&mask, 1) {
+				c.EntryPoint = d.str()
+			}
+		case "placeId":
+			if d.Seen(&mask, 2) {
+				c.PlaceID = d.str()
+			}
+		case "nearPlaceId":
+			if d.Seen(&mask, 4) {
+				c.NearPlaceID = d.str()
+			}
+		case "resolvedLocale":
+			if d.Seen(&mask, 8) {
+				c.ResolvedLocale = d.str()
+			}
+		case "customContext":
+			if d.Seen(&mask, 16) {
+				c.CustomContext = d.str()
+			}
+		case "userInfo":
+			if d.Seen(&mask, 32) {
+				d.userInfo(c)
+			}
+		case "widget":
+			if d.Seen(&mask, 64) {
+				d.widget(c)
+			}
+		default:
+			d.Unknown(key, keysContext...)
+		}
+	}
+}
+
+func (d *scanner) userInfo(c *Context) {
+	if !d.Open('{') {
+		return
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return
+		}
+		switch string(key) {
+		case "displayName":
+			if d.Seen(&mask, 1) {
+				c.UserInfo.DisplayName = d.str()
+			}
+		case "userDeviceLocale":
+			if d.Seen(&mask, 2) {
+				c.UserInfo.UserDeviceLocale = d.str()
+			}
+		default:
+			d.Unknown(key, keysUserInfo...)
+		}
+	}
+}
+
+func (d *scanner) widget(c *Context) {
+	if !d.Open('{') {
+		return
+	}
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return
+		}
+		switch string(key) {
+		case "url":
+			if d.Seen(&mask, 1) {
+				c.Widget.URL = d.str()
+			}
+		case "widgetContext":
+			if d.Seen(&mask, 2) {
+				c.Widget.WidgetContext = d.str()
+			}
+		default:
+			d.Unknown(key, keysWidget...)
+		}
+	}
 }
