@@ -228,9 +228,8 @@ type customer struct {
 	relAt     int64 // when it may be released, while relQueued (unix ns)
 	relQueued bool  // in Engine.releases
 	released  bool  // the engine no longer holds it
-	// sameID is the next record held with the same customer id, on
-	// another channel or account (customerIndex).
-	sameID *customer
+	// hash is the hash of the customer id it is held by (customerIndex).
+	hash uint64
 }
 
 type conv struct {
@@ -602,12 +601,13 @@ func (c *customer) mergeAttributes(attrs map[string]string) {
 // customer returns the customer's record, making a new one for a customer
 // the engine does not hold (never seen, or released).
 func (e *Engine) customer(key CustomerKey) *customer {
-	c := e.customers.get(key)
+	h := e.customers.hash(key.Customer)
+	c := e.customers.find(key, h)
 	if c == nil {
 		c = e.newCustomer()
 		c.key, c.pol = key, e.policy(key.Channel)
 		c.manual = c.pol.ManualAssignment
-		e.customers.put(c)
+		e.customers.putHashed(c, h)
 	}
 	return c
 }
@@ -752,7 +752,7 @@ func (e *Engine) releasable(c *customer, now int64) bool {
 // queue entries), so they are kept for reuse.
 func (e *Engine) release(c *customer) {
 	c.released = true
-	e.customers.remove(c.key)
+	e.customers.remove(c)
 	if c.last != nil {
 		delete(e.convs, c.last.id)
 		e.recycleConv(c.last)
