@@ -1200,14 +1200,19 @@ func (e *Engine) Close(now time.Time, agentID string, key CustomerKey) error {
 	defer e.mu.Unlock()
 	now = e.accept(now)
 	e.advance(now)
-	if _, ok := e.agents[agentID]; !ok {
-		return fmt.Errorf("router: unknown agent %q", agentID)
-	}
 	c := e.customers.get(key)
+	// An agent holding the conversation is known: the agents are looked up
+	// only to name the error.
+	holds := c != nil && c.open != nil && c.open.agent != nil && c.open.agent.id == agentID
+	if !holds {
+		if _, ok := e.agents[agentID]; !ok {
+			return fmt.Errorf("router: unknown agent %q", agentID)
+		}
+	}
 	if c == nil || c.open == nil {
 		return fmt.Errorf("router: %s has no open conversation", key)
 	}
-	if c.open.agent == nil || c.open.agent.id != agentID {
+	if !holds {
 		return fmt.Errorf("router: conversation %s of %s is not assigned to %s", c.open.id, key, agentID)
 	}
 	e.close(now, c.open, ClosedByAgent)
@@ -1393,8 +1398,17 @@ func (e *Engine) Check(now time.Time, agentID string, to CustomerKey, m Outbound
 
 func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound) (*conv, Reason, error) {
 	bot, auto := agentID == BotID, agentID == AutoID
-	if _, ok := e.agents[agentID]; !ok && !(bot && e.bot != nil) && !auto {
-		return nil, "", fmt.Errorf("router: unknown agent %q", agentID)
+	c := e.customers.get(to)
+	var cv *conv
+	if c != nil {
+		cv = c.open
+	}
+	// An agent holding the conversation is known: the agents are looked up
+	// only for another sender.
+	if holds := cv != nil && cv.agent != nil && cv.agent.id == agentID; !holds && !(bot && e.bot != nil) && !auto {
+		if _, ok := e.agents[agentID]; !ok {
+			return nil, "", fmt.Errorf("router: unknown agent %q", agentID)
+		}
 	}
 	switch m.Kind {
 	case KindText, KindTemplate, KindAttachment:
@@ -1403,11 +1417,6 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 	}
 	if m.Kind == KindTemplate && m.Template == nil || m.Kind == KindAttachment && m.Attachment == nil {
 		return nil, "", fmt.Errorf("router: %s message without its %s", m.Kind, m.Kind)
-	}
-	c := e.customers.get(to)
-	var cv *conv
-	if c != nil {
-		cv = c.open
 	}
 	switch {
 	case cv == nil && m.Kind != KindTemplate:
@@ -1720,6 +1729,10 @@ func (e *Engine) eventsSince(seq uint64, dst []Event) ([]Event, uint64, uint64) 
 	if from > last {
 		return dst, last, lost
 	}
+	// dst grows once to take every event, rather than doubling again
+	// and again: an Event holds pointers, and every copy of one goes
+	// through the write barrier while the collector runs.
+	dst = slices.Grow(dst, int(last-from+1))
 	mask := uint64(len(e.ring) - 1)
 	if i, j := from&mask, last&mask; i <= j {
 		dst = append(dst, e.ring[i:j+1]...)
