@@ -316,6 +316,9 @@ func New(cfg Config) (*Engine, error) {
 	case MostFreeCapacity:
 		key = mostFreeCapacityKey
 	}
+	// Under longest-idle an assignment gives the agent the newest key of
+	// all (engine time never goes back): the heaps keep a tail.
+	ordered := e.strategy == LongestIdle
 	if !slices.Contains(Splits(), e.split) {
 		return nil, fmt.Errorf("router: unknown split %q (want one of %s)", e.split, oneOf(Splits()))
 	}
@@ -377,7 +380,7 @@ func New(cfg Config) (*Engine, error) {
 					gc.Name, k.split, e.split, e.split, k.split)
 			}
 		}
-		g := &group{name: gc.Name, priority: gc.Priority, order: i, ignoreHours: gc.IgnoreHours, eligible: agentHeap{key: key}, cursor: -1}
+		g := &group{name: gc.Name, priority: gc.Priority, order: i, ignoreHours: gc.IgnoreHours, eligible: agentHeap{key: key, ordered: ordered}, cursor: -1}
 		e.byName[gc.Name] = g
 		e.groups = append(e.groups, g)
 		if gc.Name == DefaultGroup {
@@ -403,7 +406,7 @@ func New(cfg Config) (*Engine, error) {
 			if _, dup := e.byName[name]; dup {
 				return nil, fmt.Errorf("router: group %q is the implicit group of store %q; rename it", name, ac.Store)
 			}
-			g := &group{name: name, priority: math.MaxInt, order: len(e.groups), eligible: agentHeap{key: key}, cursor: -1}
+			g := &group{name: name, priority: math.MaxInt, order: len(e.groups), eligible: agentHeap{key: key, ordered: ordered}, cursor: -1}
 			e.byName[name] = g
 			e.groups = append(e.groups, g)
 			cfg.Groups = append(cfg.Groups, GroupConfig{Name: name, Stores: []string{ac.Store}})
@@ -411,7 +414,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if !definedDefault {
 		// The implicit default group comes after every defined group.
-		e.deflt = &group{name: DefaultGroup, priority: math.MaxInt, order: len(e.groups), eligible: agentHeap{key: key}, cursor: -1}
+		e.deflt = &group{name: DefaultGroup, priority: math.MaxInt, order: len(e.groups), eligible: agentHeap{key: key, ordered: ordered}, cursor: -1}
 		e.byName[DefaultGroup] = e.deflt
 		e.groups = append(e.groups, e.deflt)
 	}

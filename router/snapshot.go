@@ -67,7 +67,7 @@ func (e *Engine) Save() ([]byte, error) {
 		gs := groupState{Name: g.name, Cursor: g.cursor}
 		for _, m := range g.members {
 			sl := &m.a.slots[m.slot]
-			if g.eligible.posOf(sl.pos) >= 0 || sl.freshPos >= 0 || g.rotation.size > 0 && g.rotation.cnt[g.rotation.size+sl.pos] == 1 {
+			if g.eligible.has(sl.pos) || sl.freshPos >= 0 || g.rotation.size > 0 && g.rotation.cnt[g.rotation.size+sl.pos] == 1 {
 				gs.Eligible = append(gs.Eligible, m.a.id)
 			}
 		}
