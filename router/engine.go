@@ -63,7 +63,7 @@ type Engine struct {
 	// can still need: with retain everything, otherwise the customers not
 	// yet released and their open and latest conversations (see release).
 	customers customerIndex
-	convs     map[ConversationID]*conv
+	convs     convIndex
 	lastID    ConversationID // the id of the newest conversation
 	openN     int            // open conversations
 	retain    bool
@@ -282,7 +282,6 @@ func New(cfg Config) (*Engine, error) {
 		policies:      make(map[string]*Policy, len(cfg.Policies)),
 		senders:       make(map[string]Sender),
 		customers:     newCustomerIndex(),
-		convs:         make(map[ConversationID]*conv),
 		retain:        cfg.Retain,
 		sent:          newSentIndex(),
 	}
@@ -757,7 +756,7 @@ func (e *Engine) release(c *customer) {
 	c.released = true
 	e.customers.remove(c)
 	if c.last != nil {
-		delete(e.convs, c.last.id)
+		e.convs.remove(c.last.id)
 		e.recycleConv(c.last)
 	}
 	if len(e.freeCusts) < maxFree {
@@ -870,12 +869,12 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 		// The customer's previous conversation, closed: nothing reaches it
 		// any more (its timers went with its close, statuses name it by
 		// id), unless a send to the customer is on its way.
-		delete(e.convs, prev.id)
+		e.convs.remove(prev.id)
 		if c.pending == 0 {
 			e.recycleConv(prev)
 		}
 	}
-	e.convs[cv.id] = cv
+	e.convs.put(cv)
 	e.openN++
 	c.open, c.last = cv, cv
 	c.count++
@@ -1795,8 +1794,8 @@ func agentIDs(as []*agent) []string {
 func (e *Engine) Conversation(id ConversationID) (Conversation, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	cv, ok := e.convs[id]
-	if !ok {
+	cv := e.convs.get(id)
+	if cv == nil {
 		return Conversation{}, false
 	}
 	return cv.snapshot(), true
@@ -1825,10 +1824,8 @@ func (e *Engine) Latest(key CustomerKey) (c Conversation, count int, ok bool) {
 func (e *Engine) Conversations(fn func(Conversation)) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	held := make([]*conv, 0, len(e.convs))
-	for _, cv := range e.convs {
-		held = append(held, cv)
-	}
+	held := make([]*conv, 0, e.convs.len())
+	e.convs.all(func(cv *conv) { held = append(held, cv) })
 	slices.SortFunc(held, func(x, y *conv) int { return cmp.Compare(x.id, y.id) })
 	for _, cv := range held {
 		fn(cv.snapshot())
@@ -1841,7 +1838,7 @@ func (e *Engine) Conversations(fn func(Conversation)) {
 func (e *Engine) Footprint() Footprint {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return Footprint{Customers: e.customers.len(), Conversations: len(e.convs), Open: e.openN,
+	return Footprint{Customers: e.customers.len(), Conversations: e.convs.len(), Open: e.openN,
 		Messages: e.sent.len(), Events: int(e.lastSeq + 1 - e.first)}
 }
 
