@@ -1,57 +1,127 @@
 package router
 
-// customerIndex holds the engine's customer records by key. It hashes the
-// customer's id alone, what tells customers apart (a channel and account
-// are shared by many), and compares the whole key: records whose ids are
-// equal, on other channels or accounts, follow one another through
-// customer.sameID.
+import "hash/maphash"
+
+// customerIndex holds the engine's customer records by key: an
+// open-addressing table with linear probing whose slots hold a record and
+// the hash it was placed by. It hashes the customer's id alone, what tells
+// customers apart (a channel and account are shared by many), and compares
+// the whole key; records whose ids are equal, on other channels or
+// accounts, sit in one probe sequence.
+//
+// Each record keeps its own hash (customer.hash), so that growing never
+// hashes a key again and removing a record finds its slot without hashing
+// or comparing strings. A removed slot is filled by shifting the slots after
+// it back: the table has no tombstones, and a lookup stops at the first
+// empty slot.
 type customerIndex struct {
-	m map[string]*customer // by key.Customer
-	n int
+	seed  maphash.Seed
+	slots []custSlot // a power of two long, or empty
+	n     int        // full slots
 }
 
-func newCustomerIndex() customerIndex { return customerIndex{m: make(map[string]*customer)} }
+// custSlot is one place of a customerIndex: a record (nil: empty) and the
+// hash of its customer id.
+type custSlot struct {
+	hash uint64
+	c    *customer
+}
+
+func newCustomerIndex() customerIndex { return customerIndex{seed: maphash.MakeSeed()} }
+
+// hash is the hash of a customer id.
+func (x *customerIndex) hash(id string) uint64 { return maphash.String(x.seed, id) }
 
 // get returns the record of key k, or nil.
 func (x *customerIndex) get(k CustomerKey) *customer {
-	for c := x.m[k.Customer]; c != nil; c = c.sameID {
-		if c.key == k {
-			return c
+	return x.find(k, x.hash(k.Customer))
+}
+
+// find returns the record of key k, whose id hashes to h, or nil.
+func (x *customerIndex) find(k CustomerKey, h uint64) *customer {
+	if len(x.slots) == 0 {
+		return nil
+	}
+	mask := uint64(len(x.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := &x.slots[i]
+		if s.c == nil {
+			return nil
+		}
+		if s.hash == h && s.c.key == k {
+			return s.c
 		}
 	}
-	return nil
 }
 
 // put holds c under its key, in place of the record held there, if any.
 func (x *customerIndex) put(c *customer) {
-	id := c.key.Customer
-	head := x.m[id]
-	for p := &head; *p != nil; p = &(*p).sameID {
-		if old := *p; old.key == c.key {
-			c.sameID, old.sameID = old.sameID, nil
-			*p = c
-			x.m[id] = head
+	x.putHashed(c, x.hash(c.key.Customer))
+}
+
+// putHashed is put for a record whose id hashes to h.
+func (x *customerIndex) putHashed(c *customer, h uint64) {
+	c.hash = h
+	if 2*(x.n+1) > len(x.slots) {
+		x.grow()
+	}
+	mask := uint64(len(x.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := &x.slots[i]
+		if s.c == nil {
+			*s = custSlot{hash: h, c: c}
+			x.n++
+			return
+		}
+		if s.hash == h && s.c.key == c.key {
+			s.c = c
 			return
 		}
 	}
-	c.sameID = head
-	x.m[id] = c
-	x.n++
 }
 
-// remove drops the record of key k, if any.
-func (x *customerIndex) remove(k CustomerKey) {
-	head := x.m[k.Customer]
-	for p := &head; *p != nil; p = &(*p).sameID {
-		if c := *p; c.key == k {
-			*p, c.sameID = c.sameID, nil
-			if head == nil {
-				delete(x.m, k.Customer)
-			} else {
-				x.m[k.Customer] = head
-			}
-			x.n--
+// grow doubles the table (or makes its first), placing every record again
+// by the hash it keeps.
+func (x *customerIndex) grow() {
+	old := x.slots
+	x.slots = make([]custSlot, max(2*len(old), 16))
+	mask := uint64(len(x.slots) - 1)
+	for _, s := range old {
+		if s.c == nil {
+			continue
+		}
+		i := s.hash & mask
+		for x.slots[i].c != nil {
+			i = (i + 1) & mask
+		}
+		x.slots[i] = s
+	}
+}
+
+// remove drops c, if the index holds it, moving back the slots after its
+// own that probing would no longer reach.
+func (x *customerIndex) remove(c *customer) {
+	if len(x.slots) == 0 {
+		return
+	}
+	mask := uint64(len(x.slots) - 1)
+	hole := c.hash & mask
+	for x.slots[hole].c != c {
+		if x.slots[hole].c == nil {
 			return
+		}
+		hole = (hole + 1) & mask
+	}
+	x.slots[hole] = custSlot{}
+	x.n--
+	for j := (hole + 1) & mask; x.slots[j].c != nil; j = (j + 1) & mask {
+		// The slot at j may fill the hole if its home is not in (hole, j],
+		// cyclically: probing from its home passes the hole.
+		home := x.slots[j].hash & mask
+		if (j-home)&mask >= (j-hole)&mask {
+			x.slots[hole] = x.slots[j]
+			x.slots[j] = custSlot{}
+			hole = j
 		}
 	}
 }
@@ -61,9 +131,9 @@ func (x *customerIndex) len() int { return x.n }
 
 // all calls fn with every record held, in no particular order.
 func (x *customerIndex) all(fn func(*customer)) {
-	for _, c := range x.m {
-		for ; c != nil; c = c.sameID {
-			fn(c)
+	for _, s := range x.slots {
+		if s.c != nil {
+			fn(s.c)
 		}
 	}
 }

@@ -7,16 +7,24 @@ import (
 )
 
 // TestCustomerIndex plays random puts (new records and replacements) and
-// removals of keys that share few customer ids over several channels and
-// accounts, so that records of one id chain, on a customerIndex and on a
-// map, and compares every lookup, the count and the records listed.
+// removals of keys over several channels and accounts, on a customerIndex
+// and on a map, and compares every lookup, the count and the records
+// listed: with few customer ids, so that records of one id share a probe
+// sequence, and with many, so that the table grows and removals shift
+// long runs of slots back.
 func TestCustomerIndex(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
+	for _, ids := range []int{6, 400} {
+		testCustomerIndex(t, ids)
+	}
+}
+
+func testCustomerIndex(t *testing.T, ids int) {
+	rng := rand.New(rand.NewPCG(3, uint64(ids)))
 	x := newCustomerIndex()
 	want := map[CustomerKey]*customer{}
 	randKey := func() CustomerKey {
 		return CustomerKey{Channel: []string{"whatsapp", "line"}[rng.IntN(2)], Account: []string{"", "acct"}[rng.IntN(2)],
-			Customer: "u" + strconv.Itoa(rng.IntN(6))}
+			Customer: "u" + strconv.Itoa(rng.IntN(ids))}
 	}
 	for step := range 20000 {
 		k := randKey()
@@ -25,24 +33,26 @@ func TestCustomerIndex(t *testing.T) {
 			x.put(c)
 			want[k] = c
 		} else {
-			x.remove(k)
+			if c := x.get(k); c != nil {
+				x.remove(c)
+			}
 			delete(want, k)
 		}
 		if q := randKey(); x.get(q) != want[q] {
-			t.Fatalf("step %d: get(%v) = %p, want %p", step, q, x.get(q), want[q])
+			t.Fatalf("%d ids, step %d: get(%v) = %p, want %p", ids, step, q, x.get(q), want[q])
 		}
 		if x.len() != len(want) {
-			t.Fatalf("step %d: %d records held, want %d", step, x.len(), len(want))
+			t.Fatalf("%d ids, step %d: %d records held, want %d", ids, step, x.len(), len(want))
 		}
 		seen := 0
 		x.all(func(c *customer) {
 			seen++
 			if want[c.key] != c {
-				t.Fatalf("step %d: all lists %v's record %p, want %p", step, c.key, c, want[c.key])
+				t.Fatalf("%d ids, step %d: all lists %v's record %p, want %p", ids, step, c.key, c, want[c.key])
 			}
 		})
 		if seen != len(want) {
-			t.Fatalf("step %d: all lists %d records, want %d", step, seen, len(want))
+			t.Fatalf("%d ids, step %d: all lists %d records, want %d", ids, step, seen, len(want))
 		}
 	}
 }

@@ -86,21 +86,21 @@ func (e *Engine) Deadlines(n int) []Deadline {
 		out.At = time.Unix(0, at)
 		all = append(all, due{at, d.seq, out})
 	}
-	for _, cv := range e.convs {
+	e.convs.all(func(cv *conv) {
 		pol := cv.cust.pol
 		if cv.state == Closed || pol.Window <= 0 || pol.NewConversationAfterWindow {
-			continue
+			return
 		}
 		if cv.cust.lastInbound.IsZero() {
-			continue
+			return
 		}
 		end := e.windowEndNano(cv.cust, pol)
 		if end <= e.now {
-			continue // ended already: the policy refuses what needs it
+			return // ended already: the policy refuses what needs it
 		}
 		all = append(all, due{end, 0, Deadline{At: time.Unix(0, end), Kind: "window_end",
 			Conversation: cv.id, Customer: cv.cust.key, Agent: agentID(cv.agent)}})
-	}
+	})
 	slices.SortFunc(all, func(a, b due) int {
 		if c := cmp.Compare(a.at, b.at); c != 0 {
 			return c

@@ -94,7 +94,10 @@
 // active/capacity, exactly ordered for capacities up to 2^26; the
 // last-assigned time; the agent's rank among the ids) and whose positions
 // live in an array of the group's own, so that a decision reads and writes
-// only the heap's arrays.
+// only the heap's arrays. Under [LongestIdle] an assignment gives the agent
+// the newest key of all, so beside the heap each group keeps a tail of
+// agents in key order that such an agent joins at its end in O(1); the
+// first agent is the first of the heap's top and the tail's first.
 //
 // Each agent's eligible time ([AgentStats.EligibleTime]) is the time it was
 // online, inside its working hours and below capacity: the measure of

@@ -63,7 +63,7 @@ type Engine struct {
 	// can still need: with retain everything, otherwise the customers not
 	// yet released and their open and latest conversations (see release).
 	customers customerIndex
-	convs     map[ConversationID]*conv
+	convs     convIndex
 	lastID    ConversationID // the id of the newest conversation
 	openN     int            // open conversations
 	retain    bool
@@ -228,9 +228,8 @@ type customer struct {
 	relAt     int64 // when it may be released, while relQueued (unix ns)
 	relQueued bool  // in Engine.releases
 	released  bool  // the engine no longer holds it
-	// sameID is the next record held with the same customer id, on
-	// another channel or account (customerIndex).
-	sameID *customer
+	// hash is the hash of the customer id it is held by (customerIndex).
+	hash uint64
 }
 
 type conv struct {
@@ -283,7 +282,6 @@ func New(cfg Config) (*Engine, error) {
 		policies:      make(map[string]*Policy, len(cfg.Policies)),
 		senders:       make(map[string]Sender),
 		customers:     newCustomerIndex(),
-		convs:         make(map[ConversationID]*conv),
 		retain:        cfg.Retain,
 		sent:          newSentIndex(),
 	}
@@ -317,6 +315,9 @@ func New(cfg Config) (*Engine, error) {
 	case MostFreeCapacity:
 		key = mostFreeCapacityKey
 	}
+	// Under longest-idle an assignment gives the agent the newest key of
+	// all (engine time never goes back): the heaps keep a tail.
+	ordered := e.strategy == LongestIdle
 	if !slices.Contains(Splits(), e.split) {
 		return nil, fmt.Errorf("router: unknown split %q (want one of %s)", e.split, oneOf(Splits()))
 	}
@@ -378,7 +379,7 @@ func New(cfg Config) (*Engine, error) {
 					gc.Name, k.split, e.split, e.split, k.split)
 			}
 		}
-		g := &group{name: gc.Name, priority: gc.Priority, order: i, ignoreHours: gc.IgnoreHours, eligible: agentHeap{key: key}, cursor: -1}
+		g := &group{name: gc.Name, priority: gc.Priority, order: i, ignoreHours: gc.IgnoreHours, eligible: agentHeap{key: key, ordered: ordered}, cursor: -1}
 		e.byName[gc.Name] = g
 		e.groups = append(e.groups, g)
 		if gc.Name == DefaultGroup {
@@ -404,7 +405,7 @@ func New(cfg Config) (*Engine, error) {
 			if _, dup := e.byName[name]; dup {
 				return nil, fmt.Errorf("router: group %q is the implicit group of store %q; rename it", name, ac.Store)
 			}
-			g := &group{name: name, priority: math.MaxInt, order: len(e.groups), eligible: agentHeap{key: key}, cursor: -1}
+			g := &group{name: name, priority: math.MaxInt, order: len(e.groups), eligible: agentHeap{key: key, ordered: ordered}, cursor: -1}
 			e.byName[name] = g
 			e.groups = append(e.groups, g)
 			cfg.Groups = append(cfg.Groups, GroupConfig{Name: name, Stores: []string{ac.Store}})
@@ -412,7 +413,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if !definedDefault {
 		// The implicit default group comes after every defined group.
-		e.deflt = &group{name: DefaultGroup, priority: math.MaxInt, order: len(e.groups), eligible: agentHeap{key: key}, cursor: -1}
+		e.deflt = &group{name: DefaultGroup, priority: math.MaxInt, order: len(e.groups), eligible: agentHeap{key: key, ordered: ordered}, cursor: -1}
 		e.byName[DefaultGroup] = e.deflt
 		e.groups = append(e.groups, e.deflt)
 	}
@@ -602,12 +603,13 @@ func (c *customer) mergeAttributes(attrs map[string]string) {
 // customer returns the customer's record, making a new one for a customer
 // the engine does not hold (never seen, or released).
 func (e *Engine) customer(key CustomerKey) *customer {
-	c := e.customers.get(key)
+	h := e.customers.hash(key.Customer)
+	c := e.customers.find(key, h)
 	if c == nil {
 		c = e.newCustomer()
 		c.key, c.pol = key, e.policy(key.Channel)
 		c.manual = c.pol.ManualAssignment
-		e.customers.put(c)
+		e.customers.putHashed(c, h)
 	}
 	return c
 }
@@ -752,9 +754,9 @@ func (e *Engine) releasable(c *customer, now int64) bool {
 // queue entries), so they are kept for reuse.
 func (e *Engine) release(c *customer) {
 	c.released = true
-	e.customers.remove(c.key)
+	e.customers.remove(c)
 	if c.last != nil {
-		delete(e.convs, c.last.id)
+		e.convs.remove(c.last.id)
 		e.recycleConv(c.last)
 	}
 	if len(e.freeCusts) < maxFree {
@@ -867,12 +869,12 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 		// The customer's previous conversation, closed: nothing reaches it
 		// any more (its timers went with its close, statuses name it by
 		// id), unless a send to the customer is on its way.
-		delete(e.convs, prev.id)
+		e.convs.remove(prev.id)
 		if c.pending == 0 {
 			e.recycleConv(prev)
 		}
 	}
-	e.convs[cv.id] = cv
+	e.convs.put(cv)
 	e.openN++
 	c.open, c.last = cv, cv
 	c.count++
@@ -1200,14 +1202,19 @@ func (e *Engine) Close(now time.Time, agentID string, key CustomerKey) error {
 	defer e.mu.Unlock()
 	now = e.accept(now)
 	e.advance(now)
-	if _, ok := e.agents[agentID]; !ok {
-		return fmt.Errorf("router: unknown agent %q", agentID)
-	}
 	c := e.customers.get(key)
+	// An agent holding the conversation is known: the agents are looked up
+	// only to name the error.
+	holds := c != nil && c.open != nil && c.open.agent != nil && c.open.agent.id == agentID
+	if !holds {
+		if _, ok := e.agents[agentID]; !ok {
+			return fmt.Errorf("router: unknown agent %q", agentID)
+		}
+	}
 	if c == nil || c.open == nil {
 		return fmt.Errorf("router: %s has no open conversation", key)
 	}
-	if c.open.agent == nil || c.open.agent.id != agentID {
+	if !holds {
 		return fmt.Errorf("router: conversation %s of %s is not assigned to %s", c.open.id, key, agentID)
 	}
 	e.close(now, c.open, ClosedByAgent)
@@ -1393,8 +1400,17 @@ func (e *Engine) Check(now time.Time, agentID string, to CustomerKey, m Outbound
 
 func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound) (*conv, Reason, error) {
 	bot, auto := agentID == BotID, agentID == AutoID
-	if _, ok := e.agents[agentID]; !ok && !(bot && e.bot != nil) && !auto {
-		return nil, "", fmt.Errorf("router: unknown agent %q", agentID)
+	c := e.customers.get(to)
+	var cv *conv
+	if c != nil {
+		cv = c.open
+	}
+	// An agent holding the conversation is known: the agents are looked up
+	// only for another sender.
+	if holds := cv != nil && cv.agent != nil && cv.agent.id == agentID; !holds && !(bot && e.bot != nil) && !auto {
+		if _, ok := e.agents[agentID]; !ok {
+			return nil, "", fmt.Errorf("router: unknown agent %q", agentID)
+		}
 	}
 	switch m.Kind {
 	case KindText, KindTemplate, KindAttachment:
@@ -1403,11 +1419,6 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 	}
 	if m.Kind == KindTemplate && m.Template == nil || m.Kind == KindAttachment && m.Attachment == nil {
 		return nil, "", fmt.Errorf("router: %s message without its %s", m.Kind, m.Kind)
-	}
-	c := e.customers.get(to)
-	var cv *conv
-	if c != nil {
-		cv = c.open
 	}
 	switch {
 	case cv == nil && m.Kind != KindTemplate:
@@ -1720,6 +1731,10 @@ func (e *Engine) eventsSince(seq uint64, dst []Event) ([]Event, uint64, uint64) 
 	if from > last {
 		return dst, last, lost
 	}
+	// dst grows once to take every event, rather than doubling again
+	// and again: an Event holds pointers, and every copy of one goes
+	// through the write barrier while the collector runs.
+	dst = slices.Grow(dst, int(last-from+1))
 	mask := uint64(len(e.ring) - 1)
 	if i, j := from&mask, last&mask; i <= j {
 		dst = append(dst, e.ring[i:j+1]...)
@@ -1779,8 +1794,8 @@ func agentIDs(as []*agent) []string {
 func (e *Engine) Conversation(id ConversationID) (Conversation, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	cv, ok := e.convs[id]
-	if !ok {
+	cv := e.convs.get(id)
+	if cv == nil {
 		return Conversation{}, false
 	}
 	return cv.snapshot(), true
@@ -1809,10 +1824,8 @@ func (e *Engine) Latest(key CustomerKey) (c Conversation, count int, ok bool) {
 func (e *Engine) Conversations(fn func(Conversation)) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	held := make([]*conv, 0, len(e.convs))
-	for _, cv := range e.convs {
-		held = append(held, cv)
-	}
+	held := make([]*conv, 0, e.convs.len())
+	e.convs.all(func(cv *conv) { held = append(held, cv) })
 	slices.SortFunc(held, func(x, y *conv) int { return cmp.Compare(x.id, y.id) })
 	for _, cv := range held {
 		fn(cv.snapshot())
@@ -1825,7 +1838,7 @@ func (e *Engine) Conversations(fn func(Conversation)) {
 func (e *Engine) Footprint() Footprint {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return Footprint{Customers: e.customers.len(), Conversations: len(e.convs), Open: e.openN,
+	return Footprint{Customers: e.customers.len(), Conversations: e.convs.len(), Open: e.openN,
 		Messages: e.sent.len(), Events: int(e.lastSeq + 1 - e.first)}
 }
 

@@ -662,7 +662,7 @@ func BenchmarkAssign(b *testing.B) {
 					k := keys[n+i%n]
 					now = now.Add(time.Millisecond)
 					id, _ := e.Receive(now, Inbound{Customer: k})
-					cv := e.convs[id]
+					cv := e.convs.get(id)
 					if cv.state == Assigned {
 						e.Close(now, cv.agent.id, k)
 					}

@@ -37,6 +37,11 @@ func (x *heapItem) less(y *heapItem) bool {
 	return x.rank < y.rank
 }
 
+// sameKey reports whether x and y have the same key.
+func (x *heapItem) sameKey(y *heapItem) bool {
+	return x.k1 == y.k1 && x.k2 == y.k2 && x.last == y.last && x.rank == y.rank
+}
+
 // keyFunc gives the leading components of an agent's key under a strategy;
 // the last assigned time and the id rank follow.
 type keyFunc func(a *agent) (k1 uint64, k2 int32)
@@ -60,15 +65,31 @@ func mostFreeCapacityKey(a *agent) (uint64, int32) {
 	return ^uint64(a.capacity - a.active), 0
 }
 
-// agentHeap is a min-heap of a group's eligible agents ordered by the
-// group's strategy key. at holds each member's position in the heap (by its
-// place in the group's members), or -1, so a change of key is fixed in
-// O(log n) without leaving the heap's own arrays.
+// agentHeap is the index of a group's eligible agents ordered by the
+// group's strategy key: a min-heap and, for a strategy whose keys only
+// grow to the newest (ordered), a tail. at holds each member's place (by
+// its place in the group's members): i >= 0 at items[i] of the heap, -2-t
+// at tail[t], -1 for none, so a change of key is fixed without leaving the
+// index's own arrays.
+//
+// The tail holds items in key order from tailHead on, with holes (pos -1)
+// where items left; tailHead is live whenever the tail holds any. An item
+// that comes at or after the tail's last is appended there in O(1), so
+// under longest-idle, where an assignment gives the agent the newest key
+// of all, the agents just assigned do not sink through the heap: they queue
+// in the tail. An agent that comes back with an older key (below capacity
+// again, online, in hours) goes into the heap. The first agent is the first
+// of the heap's top and the tail's first.
 type agentHeap struct {
 	items   []heapItem
 	at      []int32
 	members []member // the group's, to name the agent of an item
 	key     keyFunc
+	ordered bool // keys only grow to the newest: use the tail
+
+	tail     []heapItem
+	tailHead int
+	tailLive int
 }
 
 // init sizes the position index for the group's members.
@@ -80,16 +101,23 @@ func (h *agentHeap) init(members []member) {
 	}
 }
 
-func (h *agentHeap) len() int { return len(h.items) }
-
-// posOf is the heap position of the member at pos, or -1.
-func (h *agentHeap) posOf(pos int) int { return int(h.at[pos]) }
+// has reports whether the member at pos is in the index.
+func (h *agentHeap) has(pos int) bool { return h.at[pos] != -1 }
 
 func (h *agentHeap) top() *agent {
-	if len(h.items) == 0 {
+	var first *heapItem
+	if len(h.items) > 0 {
+		first = &h.items[0]
+	}
+	if h.tailHead < len(h.tail) {
+		if t := &h.tail[h.tailHead]; first == nil || t.less(first) {
+			first = t
+		}
+	}
+	if first == nil {
 		return nil
 	}
-	return h.members[h.items[0].pos].a
+	return h.members[first.pos].a
 }
 
 // load sets the item's key from its agent a.
@@ -98,15 +126,110 @@ func (h *agentHeap) load(it *heapItem, a *agent) {
 	it.last, it.rank = a.lastAssigned, a.rank
 }
 
-func (h *agentHeap) push(m member) {
-	it := heapItem{pos: int32(m.a.slots[m.slot].pos)}
+// set puts member m in the index with its agent's key now, or moves it
+// to its place for that key.
+func (h *agentHeap) set(m member) {
+	pos := m.a.slots[m.slot].pos
+	it := heapItem{pos: int32(pos)}
 	h.load(&it, m.a)
+	switch i := int(h.at[pos]); {
+	case i >= 0:
+		cur := &h.items[i]
+		if cur.sameKey(&it) {
+			return
+		}
+		if h.takesTail(&it) {
+			h.remove(i)
+			h.appendTail(it)
+			return
+		}
+		*cur = it
+		if !h.down(i) {
+			h.up(i)
+		}
+	case i <= -2:
+		t := -2 - i
+		if h.tail[t].sameKey(&it) {
+			return
+		}
+		h.dropTail(t)
+		h.insert(it)
+	default:
+		h.insert(it)
+	}
+}
+
+// drop takes the member at pos out of the index, if it is there.
+func (h *agentHeap) drop(pos int) {
+	switch i := int(h.at[pos]); {
+	case i >= 0:
+		h.remove(i)
+	case i <= -2:
+		h.dropTail(-2 - i)
+	}
+}
+
+// insert adds an item that is not in the index: to the tail when it can go
+// there, else to the heap.
+func (h *agentHeap) insert(it heapItem) {
+	if h.takesTail(&it) {
+		h.appendTail(it)
+		return
+	}
 	h.items = append(h.items, it)
 	i := len(h.items) - 1
 	h.at[it.pos] = int32(i)
 	h.up(i)
 }
 
+// takesTail reports whether it can be appended to the tail: the index is
+// ordered and it does not come before the tail's last item.
+func (h *agentHeap) takesTail(it *heapItem) bool {
+	if !h.ordered {
+		return false
+	}
+	n := len(h.tail)
+	return n == 0 || !it.less(&h.tail[n-1])
+}
+
+// appendTail puts it at the end of the tail, first dropping the holes when
+// they are most of a full tail.
+func (h *agentHeap) appendTail(it heapItem) {
+	if len(h.tail) == cap(h.tail) && 2*h.tailLive < len(h.tail) {
+		n := 0
+		for _, x := range h.tail[h.tailHead:] {
+			if x.pos >= 0 {
+				h.tail[n] = x
+				h.at[x.pos] = int32(-2 - n)
+				n++
+			}
+		}
+		h.tail, h.tailHead = h.tail[:n], 0
+	}
+	h.tail = append(h.tail, it)
+	h.at[it.pos] = int32(-2 - (len(h.tail) - 1))
+	h.tailLive++
+}
+
+// dropTail takes the item at tail[t] out, leaving a hole; the tail's ends
+// stay live.
+func (h *agentHeap) dropTail(t int) {
+	h.at[h.tail[t].pos] = -1
+	h.tail[t].pos = -1
+	h.tailLive--
+	if h.tailLive == 0 {
+		h.tail, h.tailHead = h.tail[:0], 0
+		return
+	}
+	for h.tail[len(h.tail)-1].pos < 0 {
+		h.tail = h.tail[:len(h.tail)-1]
+	}
+	for h.tail[h.tailHead].pos < 0 {
+		h.tailHead++
+	}
+}
+
+// remove takes the item at i out of the heap.
 func (h *agentHeap) remove(i int) {
 	n := len(h.items) - 1
 	gone := h.items[i]
@@ -120,14 +243,6 @@ func (h *agentHeap) remove(i int) {
 		if !h.down(i) {
 			h.up(i)
 		}
-	}
-}
-
-// fix restores the order after the key of agent a, at i, changed.
-func (h *agentHeap) fix(i int, a *agent) {
-	h.load(&h.items[i], a)
-	if !h.down(i) {
-		h.up(i)
 	}
 }
 

@@ -19,12 +19,12 @@ func TestReusedRecordSkipsItsStaleQueueEntry(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.mu.Lock()
-	old := e.convs[c1.ID]
+	old := e.convs.get(c1.ID)
 	e.mu.Unlock()
 	// Past the horizon u1 goes, and its records are reused by u3.
 	c3 := receive(t, e, at(2*time.Hour), "u3")
 	e.mu.Lock()
-	reused := e.convs[c3.ID] == old
+	reused := e.convs.get(c3.ID) == old
 	e.mu.Unlock()
 	if !reused {
 		t.Fatal("the released conversation's record was not reused; the test shows nothing")

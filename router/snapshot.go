@@ -67,7 +67,7 @@ func (e *Engine) Save() ([]byte, error) {
 		gs := groupState{Name: g.name, Cursor: g.cursor}
 		for _, m := range g.members {
 			sl := &m.a.slots[m.slot]
-			if g.eligible.posOf(sl.pos) >= 0 || sl.freshPos >= 0 || g.rotation.size > 0 && g.rotation.cnt[g.rotation.size+sl.pos] == 1 {
+			if g.eligible.has(sl.pos) || sl.freshPos >= 0 || g.rotation.size > 0 && g.rotation.cnt[g.rotation.size+sl.pos] == 1 {
 				gs.Eligible = append(gs.Eligible, m.a.id)
 			}
 		}
@@ -85,9 +85,7 @@ func (e *Engine) Save() ([]byte, error) {
 	custs := map[CustomerKey]*customer{}
 	convs := map[ConversationID]*conv{}
 	e.customers.all(func(c *customer) { custs[c.key] = c })
-	for id, cv := range e.convs {
-		convs[id] = cv
-	}
+	e.convs.all(func(cv *conv) { convs[cv.id] = cv })
 	e.customers.all(func(c *customer) {
 		for _, cv := range []*conv{c.open, c.last} {
 			if cv != nil {
@@ -116,7 +114,7 @@ func (e *Engine) Save() ([]byte, error) {
 	}
 	for _, id := range slices.Sorted(maps.Keys(convs)) {
 		cv := convs[id]
-		_, held := e.convs[id]
+		held := e.convs.get(id) != nil
 		st := convState{ID: cv.id, Held: held, Customer: cv.cust.key, Group: cv.group.name, State: cv.state,
 			Agent: agentID(cv.agent), Opened: cv.opened, Assigned: cv.assigned, Closed: cv.closed, Reason: cv.reason,
 			Inbound: cv.inbound, Outbound: cv.outbound, Answered: cv.answered, LastActivity: cv.lastActivity,
@@ -237,7 +235,7 @@ func (e *Engine) Restore(b []byte) error {
 		}
 		convs[st.ID] = cv
 		if st.Held {
-			e.convs[st.ID] = cv
+			e.convs.put(cv)
 		}
 	}
 	for _, cs := range s.Customers {

@@ -42,9 +42,7 @@ func (p heapPicker) set(g *group, m member, eligible bool) {
 	s := &m.a.slots[m.slot]
 	switch {
 	case !eligible:
-		if i := g.eligible.posOf(s.pos); i >= 0 {
-			g.eligible.remove(i)
-		}
+		g.eligible.drop(s.pos)
 		if s.freshPos >= 0 {
 			g.removeFresh(s.freshPos)
 		}
@@ -57,11 +55,7 @@ func (p heapPicker) set(g *group, m member, eligible bool) {
 		if s.freshPos >= 0 {
 			g.removeFresh(s.freshPos)
 		}
-		if i := g.eligible.posOf(s.pos); i >= 0 {
-			g.eligible.fix(i, m.a)
-		} else {
-			g.eligible.push(m)
-		}
+		g.eligible.set(m)
 	}
 }
 
