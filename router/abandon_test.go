@@ -98,3 +98,27 @@ func TestEligibleTime(t *testing.T) {
 		}
 	}
 }
+
+// TestEligibleTimeIgnoringHours: an agent in a group that ignores working
+// hours can be assigned there at any hour, so its time out of hours counts
+// as eligible; an agent on the same shift in groups that keep hours does
+// not count it.
+func TestEligibleTimeIgnoringHours(t *testing.T) {
+	cfg := Config{
+		Schedules: []Schedule{{Name: "morning", Days: every(iv(8*time.Hour, 12*time.Hour))}},
+		Groups:    []GroupConfig{{Name: "night", IgnoreHours: true}, {Name: "day"}},
+		Agents: []AgentConfig{
+			{ID: "owl", Capacity: 1, Schedule: "morning", Groups: []string{"day", "night"}},
+			{ID: "lark", Capacity: 1, Schedule: "morning", Groups: []string{"day"}},
+		},
+	}
+	// t0 is Monday 09:00 UTC: both are in hours until 12:00.
+	e := newEngine(t, cfg, "owl", "lark")
+	e.Advance(at(5 * time.Hour))
+	for id, w := range map[string]time.Duration{"owl": 5 * time.Hour, "lark": 3 * time.Hour} {
+		st, _ := e.Agent(at(5*time.Hour), id)
+		if st.EligibleTime != w {
+			t.Errorf("%s: eligible %v, want %v", id, st.EligibleTime, w)
+		}
+	}
+}

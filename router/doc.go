@@ -100,8 +100,9 @@
 // first agent is the first of the heap's top and the tail's first.
 //
 // Each agent's eligible time ([AgentStats.EligibleTime]) is the time it was
-// online, inside its working hours and below capacity: the measure of
-// assignments per eligible hour, fair across agents of different shifts.
+// online, below capacity, and inside its working hours or a member of a
+// group that ignores them: the measure of assignments per eligible hour,
+// fair across agents of different shifts.
 //
 // # Waiting and overflow
 //

@@ -2,9 +2,12 @@ package router
 
 import "time"
 
-// eligibleNow says whether the agent can take a conversation in a group
-// that keeps working hours: online, inside its hours and below capacity.
-func (a *agent) eligibleNow() bool { return a.online && a.onShift && a.active < a.capacity }
+// eligibleNow says whether the agent can take a conversation in one of
+// its groups: online, below capacity, and inside its hours or a member of
+// a group that ignores them.
+func (a *agent) eligibleNow() bool {
+	return a.online && a.active < a.capacity && (a.onShift || a.anyHours)
+}
 
 // trackEligible brings the agent's eligible time up to now after its
 // presence, hours or load may have changed.

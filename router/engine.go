@@ -141,13 +141,17 @@ type agent struct {
 	loc     *time.Location // where sched is read
 	onShift bool           // inside working hours (always, without sched)
 	due     dues           // the agent's timers (shift changes)
+	// anyHours: a group of the agent's ignores working hours, so the
+	// agent can be assigned in it at any hour.
+	anyHours bool
 
 	onlineSince time.Time
 	onlineTotal time.Duration
 	busyAt      time.Time
 	busyTotal   time.Duration
-	// eligible: online, in hours and below capacity, since eligibleSince;
-	// eligibleTotal sums the spans that ended.
+	// eligible: online, in hours (or in a group that ignores them) and
+	// below capacity, since eligibleSince; eligibleTotal sums the spans
+	// that ended.
 	eligible      bool
 	eligibleSince time.Time
 	eligibleTotal time.Duration
@@ -468,6 +472,7 @@ func New(cfg Config) (*Engine, error) {
 				return
 			}
 			seen[g] = true
+			a.anyHours = a.anyHours || g.ignoreHours
 			a.slots = append(a.slots, slot{g: g, pos: len(g.members), freshPos: -1})
 			g.members = append(g.members, member{a: a, slot: len(a.slots) - 1})
 		}

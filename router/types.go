@@ -624,11 +624,11 @@ type AgentStats struct {
 	// BusyTime integrates active conversations over time (conversation-time).
 	BusyTime time.Duration
 	// EligibleTime is how long the agent could be assigned a conversation
-	// up to the snapshot: online, inside working hours and with a free
-	// slot. Assignments over it are the agent's assignments per eligible
-	// hour, the fair share's measure when agents work different hours.
-	// (A group with ignore_hours may assign a member outside its hours;
-	// that time is not counted.)
+	// up to the snapshot: online, with a free slot, and inside working
+	// hours or a member of a group that ignores them (IgnoreHours), which
+	// may assign it at any hour. Assignments over it are the agent's
+	// assignments per eligible hour, the fair share's measure when agents
+	// work different hours.
 	EligibleTime time.Duration
 	// LastAssigned is the time of the last assignment; zero if never.
 	LastAssigned time.Time
