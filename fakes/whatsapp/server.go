@@ -178,7 +178,7 @@ type Server struct {
 	retries   retryHeap
 	hookSeq   uint64
 	requests  ring[Request]
-	webhooks  ring[Webhook]
+	webhooks  ring[webhookRec]
 	delivs    ring[Delivery]
 	errs      ring[ErrorEntry]
 	reads     ring[ReadReceipt]
@@ -553,6 +553,10 @@ func (s *Server) addErrorLocked(ent ErrorEntry, c *customer) {
 }
 
 func (s *Server) addWebhookLocked(wh Webhook) {
+	s.addWebhookRecLocked(webhookRec{Webhook: wh})
+}
+
+func (s *Server) addWebhookRecLocked(wh webhookRec) {
 	s.webhooks.Add(wh)
 	s.counts.Webhooks++
 }
@@ -850,7 +854,7 @@ func (s *Server) Journal() Journal {
 	defer s.mu.Unlock()
 	return Journal{
 		Requests:   s.requests.Snapshot(),
-		Webhooks:   s.webhooks.Snapshot(),
+		Webhooks:   s.webhookJournal(),
 		Deliveries: s.delivs.Snapshot(),
 		Errors:     s.errs.Snapshot(),
 		Reads:      s.reads.Snapshot(),
