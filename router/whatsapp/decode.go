@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"bytes"
 	"encoding/json"
 	"sync"
 
@@ -88,6 +89,11 @@ func (d *scanner) memoStr(i int) string {
 	if !ok {
 		return ""
 	}
+	return d.memoBytes(i, b)
+}
+
+// memoBytes is b as a string, through memo slot i.
+func (d *scanner) memoBytes(i int, b []byte) string {
 	if d.memo[i] == string(b) {
 		return d.memo[i]
 	}
@@ -136,16 +142,93 @@ var (
 	knownMIME     = []string{"image/jpeg", "image/png", "image/webp", "audio/ogg", "audio/mpeg", "audio/aac", "audio/amr", "audio/mp4", "video/mp4", "video/3gpp", "application/pdf", "text/plain"}
 )
 
+// The head of the webhooks Meta sends, in Meta's order and without white
+// space, up to the end of the first change value's metadata:
+//
+//	{"object":"whatsapp_business_account","entry":[{"id":<id>,"changes":[{"value":{
+//	"messaging_product":"whatsapp","metadata":{"display_phone_number":<number>,
+//	"phone_number_id":<id>}
+//
+// with the three strings plain (printable ASCII without escapes). A body
+// that starts so is read from there on, in the state reading the head
+// member by member leaves the decoders in (see resume); any other body is
+// read from its start.
+const (
+	head0 = `{"object":"whatsapp_business_account","entry":[{"id":`
+	head1 = `,"changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":`
+	head2 = `,"phone_number_id":`
+)
+
+// head matches the head at the start of b and, when it does, returns its
+// length, display number and phone number id.
+func head(b []byte) (n int, display, account []byte, ok bool) {
+	if !bytes.HasPrefix(b, []byte(head0)) {
+		return 0, nil, nil, false
+	}
+	i := len(head0)
+	if i = plainString(b, i); i < 0 || !bytes.HasPrefix(b[i:], []byte(head1)) {
+		return 0, nil, nil, false
+	}
+	i += len(head1)
+	start := i
+	if i = plainString(b, i); i < 0 || !bytes.HasPrefix(b[i:], []byte(head2)) {
+		return 0, nil, nil, false
+	}
+	display = b[start+1 : i-1]
+	i += len(head2)
+	start = i
+	if i = plainString(b, i); i < 0 || i >= len(b) || b[i] != '}' {
+		return 0, nil, nil, false
+	}
+	account = b[start+1 : i-1]
+	return i + 1, display, account, true
+}
+
+// plainString returns the index after the plain JSON string starting at
+// b[i], or -1 when there is none.
+func plainString(b []byte, i int) int {
+	if i >= len(b) || b[i] != '"' {
+		return -1
+	}
+	for i++; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			return i + 1
+		case c < 0x20 || c >= 0x7f || c == '\\':
+			return -1
+		}
+	}
+	return -1
+}
+
+// resume is what reading the head leaves to the decoders: the first
+// change value with its messaging_product and metadata read, inside the
+// first change, of the first entry, whose id is read. Each decoder
+// given it takes the part of the head at its level as read, and hands it
+// on to the next.
+type resume struct {
+	display, account []byte
+}
+
 // webhook is parse's fast path.
 func (d *scanner) webhook(body []byte, phoneID string) ([]*changeValue, bool) {
 	d.Reset(body)
 	values := d.arena.vptrs[:0]
 	waba := false
 	var mask uint32
-	if !d.Open('{') {
+	var r *resume
+	n := 0
+	if k, display, account, ok := head(body); ok {
+		d.Reset(body[k:]) // the scanner reads the rest
+		r = &resume{display, account}
+		waba, mask, n = true, 1, 1
+		values = d.entries(phoneID, values, r) // the "entry" member
+		mask |= 2
+		n++
+	} else if !d.Open('{') {
 		return nil, false
 	}
-	for n := 0; ; n++ {
+	for ; ; n++ {
 		key, more := d.Member(n)
 		if !more {
 			break
@@ -158,7 +241,7 @@ func (d *scanner) webhook(body []byte, phoneID string) ([]*changeValue, bool) {
 			}
 		case "entry":
 			if d.Seen(&mask, 2) {
-				values = d.entries(phoneID, values)
+				values = d.entries(phoneID, values, nil)
 			}
 		default:
 			d.Unknown(key, namesRoot...)
@@ -174,16 +257,21 @@ func (d *scanner) webhook(body []byte, phoneID string) ([]*changeValue, bool) {
 	return values, true
 }
 
-func (d *scanner) entries(phoneID string, values []*changeValue) []*changeValue {
-	if !d.Open('[') {
+func (d *scanner) entries(phoneID string, values []*changeValue, r *resume) []*changeValue {
+	if r == nil && !d.Open('[') {
 		return values
 	}
-	for n := 0; d.Element(n); n++ {
-		if !d.Open('{') {
+	for n := 0; r != nil || d.Element(n); n++ {
+		var mask uint32
+		m := 0
+		if r != nil { // the first entry, its id read, at its "changes"
+			values = d.changes(phoneID, values, r)
+			r = nil
+			mask, m = 1|2, 2
+		} else if !d.Open('{') {
 			return values
 		}
-		var mask uint32
-		for m := 0; ; m++ {
+		for ; ; m++ {
 			key, more := d.Member(m)
 			if !more {
 				break
@@ -195,7 +283,7 @@ func (d *scanner) entries(phoneID string, values []*changeValue) []*changeValue 
 				}
 			case "changes":
 				if d.Seen(&mask, 2) {
-					values = d.changes(phoneID, values)
+					values = d.changes(phoneID, values, nil)
 				}
 			default:
 				d.Unknown(key, namesEntry...)
@@ -205,18 +293,23 @@ func (d *scanner) entries(phoneID string, values []*changeValue) []*changeValue 
 	return values
 }
 
-func (d *scanner) changes(phoneID string, values []*changeValue) []*changeValue {
-	if !d.Open('[') {
+func (d *scanner) changes(phoneID string, values []*changeValue, r *resume) []*changeValue {
+	if r == nil && !d.Open('[') {
 		return values
 	}
-	for n := 0; d.Element(n); n++ {
-		if !d.Open('{') {
-			return values
-		}
+	for n := 0; r != nil || d.Element(n); n++ {
 		var mask uint32
 		messages := false
 		var v *changeValue
-		for m := 0; ; m++ {
+		m := 0
+		if r != nil { // the first change, at its "value"
+			v = d.changeValue(r)
+			r = nil
+			mask, m = 2, 1
+		} else if !d.Open('{') {
+			return values
+		}
+		for ; ; m++ {
 			key, more := d.Member(m)
 			if !more {
 				break
@@ -229,7 +322,7 @@ func (d *scanner) changes(phoneID string, values []*changeValue) []*changeValue 
 				}
 			case "value":
 				if d.Seen(&mask, 2) {
-					v = d.changeValue()
+					v = d.changeValue(nil)
 				}
 			default:
 				d.Unknown(key, namesChange...)
@@ -242,15 +335,22 @@ func (d *scanner) changes(phoneID string, values []*changeValue) []*changeValue 
 	return values
 }
 
-func (d *scanner) changeValue() *changeValue {
-	if !d.Open('{') {
+func (d *scanner) changeValue(r *resume) *changeValue {
+	if r == nil && !d.Open('{') {
 		return nil
 	}
 	a := &d.arena
 	a.values = append(a.values, changeValue{})
 	v := &a.values[len(a.values)-1]
 	var mask uint32
-	for n := 0; ; n++ {
+	n := 0
+	if r != nil { // messaging_product and metadata read
+		v.MessagingProduct = knownProducts[0]
+		v.Metadata.DisplayPhoneNumber = d.memoBytes(memoDisplay, r.display)
+		v.Metadata.PhoneNumberID = d.memoBytes(memoAccount, r.account)
+		mask, n = 1|2, 2
+	}
+	for ; ; n++ {
 		key, more := d.Member(n)
 		if !more {
 			break

@@ -181,3 +181,65 @@ func FuzzMessageID(f *testing.F) {
 	f.Add([]byte(`{"messages":[{"id":"x"},{"id":"\u00e4"}]}`))
 	f.Fuzz(func(t *testing.T, answer []byte) { checkMessageID(t, answer) })
 }
+
+// headOf is the head of Meta's webhooks (see head) for this adapter's
+// number, up to the end of the metadata.
+const headOf = head0 + `"102290129340398"` + head1 + `"15550783881"` + head2 + `"` + testPhoneID + `"}`
+
+// headBodies start with the head and go on in every way that matters to
+// the decoders resumed after it: the ordinary ends, more changes and
+// entries, repeated and case-folded keys, trailing bytes, truncation.
+var headBodies = []string{
+	headOf + `},"field":"messages"}]}]}`,
+	headOf + `,"statuses":[{"id":"wamid.S","status":"read","timestamp":"1","recipient_id":"1"}]},"field":"messages"}]}]}`,
+	headOf + `,"contacts":[{"profile":{"name":"A"},"wa_id":"1"}],"messages":[{"from":"1","id":"w","timestamp":"2","type":"text","text":{"body":"x"}}]},"field":"messages"}]}]}` + "\n",
+	headOf + `},"field":"statuses"}]}]}`,
+	headOf + `,"messages":[{"from":"1","id":"w1"}]},"field":"messages"},{"value":{"metadata":{"phone_number_id":"` + testPhoneID + `"},"messages":[{"from":"1","id":"w2"}]},"field":"messages"}]}]}`,
+	headOf + `,"messages":[{"from":"1","id":"w1"}]},"field":"messages"}]},{"id":"2","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"` + testPhoneID + `"},"messages":[{"from":"2","id":"w2"}]}}]}]}`,
+	headOf + `,"messages":[{"from":"1","id":"w1"}]},"field":"messages"}]}],"x":[1,{"y":null}]}`,
+	headOf + `,"metadata":{}},"field":"messages"}]}]}`,
+	headOf + `,"messaging_product":"x"},"field":"messages"}]}]}`,
+	headOf + `,"Metadata":{}},"field":"messages"}]}]}`,
+	headOf + `},"field":"messages","value":{}}]}]}`,
+	headOf + `},"FIELD":"messages"}]}]}`,
+	headOf + `},"field":"messages"}],"id":"x"}]}`,
+	headOf + `},"field":"messages"}],"Changes":[]}]}`,
+	headOf + `,"messages":[{"from":"1","id":"w1"}]},"field":"messages"}],"changes":[]}]}`,
+	headOf + `},"field":"messages"}]}],"object":"x"}`,
+	headOf + `},"field":"messages"}]}],"entry":[]}`,
+	headOf + `},"field":"messages"}]}]}x`,
+	headOf + `},"field":"messages"}]}]`,
+	headOf + `,`,
+	headOf,
+	head0 + `"1"` + head1 + `""` + head2 + `"other"}},"field":"messages"}]}]}`,
+}
+
+// TestWebhookHead: bodies that start with the head are read from after it
+// (head matches them) and decode as encoding/json decodes them; a head
+// with an escape, a non-ASCII byte or white space is read member by
+// member.
+func TestWebhookHead(t *testing.T) {
+	for _, b := range headBodies {
+		if _, _, _, ok := head([]byte(b)); !ok {
+			t.Errorf("head does not match %.120q", b)
+		}
+		for _, id := range []string{testPhoneID, "other"} {
+			checkWebhookDecode(t, []byte(b), id)
+		}
+	}
+	for _, b := range []string{
+		head0 + `"1\u0030"` + head1 + `"1"` + head2 + `"` + testPhoneID + `"}},"field":"messages"}]}]}`,
+		head0 + `"1"` + head1 + `"1é"` + head2 + `"` + testPhoneID + `"}},"field":"messages"}]}]}`,
+		head0 + `"1"` + head1 + `"1"` + head2 + ` "` + testPhoneID + `"}},"field":"messages"}]}]}`,
+		head0 + `"1"` + head1 + `"1"` + head2 + `"` + testPhoneID + `"` + "\n}},\"field\":\"messages\"}]}]}",
+	} {
+		if _, _, _, ok := head([]byte(b)); ok {
+			t.Errorf("head matches %.120q", b)
+		}
+		if fast := checkWebhookDecode(t, []byte(b), testPhoneID); !fast {
+			t.Errorf("the scanner gave up on %.120q", b)
+		}
+	}
+}
+
+func init() { decodeBodies = append(decodeBodies, headBodies...) }
