@@ -80,16 +80,8 @@ type Adapter struct {
 	macs sync.Pool // *keyedMAC: HMAC-SHA256 keyed with the app secret
 
 	mu    sync.Mutex
-	seen  map[string]int64 // wamid -> Clock time (UnixNano) it was remembered
-	ring  []seenEntry      // insertion-ordered queue of remembered ids
-	head  int              // index of the oldest entry in ring
-	n     int              // entries in ring
+	seen  seenSet // wamids remembered for dedupe, with the Clock time of each
 	stats Stats
-}
-
-type seenEntry struct {
-	id string
-	at int64
 }
 
 // New returns an adapter for cfg that hands inbound traffic to rcv.
@@ -114,7 +106,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		secret: []byte(cfg.AppSecret),
 		auth:   "Bearer " + cfg.AccessToken,
 		window: int64(cfg.DedupeWindow),
-		seen:   make(map[string]int64),
+		seen:   newSeenSet(),
 	}
 	base := cfg.BaseURL + "/" + cfg.APIVersion + "/" + cfg.PhoneNumberID
 	a.msgURL, _ = url.Parse(base + "/messages")
@@ -280,54 +272,12 @@ func (a *Adapter) deliver(values []*changeValue) {
 func (a *Adapter) remember(id string, now int64) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.prune(now)
-	if at, ok := a.seen[id]; ok && now-at < a.window {
+	if !a.seen.add(id, now, a.window) {
 		a.stats.Duplicates++
 		return false
 	}
-	a.seen[id] = now
-	a.push(seenEntry{id, now})
 	a.stats.Received++
 	return true
-}
-
-// prune forgets the oldest ids whose window has passed. Entries are visited
-// in insertion order and pruning stops at the first one still in its window,
-// so the cost is proportional to what is forgotten. (With a clock that moves
-// backwards an expired id can stay behind a younger one for a while; the
-// lookup in remember checks the age itself, so that is harmless.)
-func (a *Adapter) prune(now int64) {
-	for a.n > 0 {
-		e := &a.ring[a.head]
-		if now-e.at < a.window {
-			return
-		}
-		if at, ok := a.seen[e.id]; ok && at == e.at {
-			delete(a.seen, e.id)
-		}
-		*e = seenEntry{}
-		a.head++
-		if a.head == len(a.ring) {
-			a.head = 0
-		}
-		a.n--
-	}
-}
-
-func (a *Adapter) push(e seenEntry) {
-	if a.n == len(a.ring) {
-		grown := make([]seenEntry, max(64, 2*len(a.ring)))
-		k := copy(grown, a.ring[a.head:])
-		copy(grown[k:], a.ring[:a.head])
-		a.ring = grown
-		a.head = 0
-	}
-	i := a.head + a.n
-	if i >= len(a.ring) {
-		i -= len(a.ring)
-	}
-	a.ring[i] = e
-	a.n++
 }
 
 // inbound normalizes a webhook message of change value v.
