@@ -171,7 +171,6 @@ type Server struct {
 	mu        sync.Mutex
 	ids       idgen
 	customers map[string]*customer
-	inbound   map[uint64]inboundRec // counter part of an inbound wamid -> its sender
 	uploads   map[string]*upload
 	mediaLeft int64 // MediaStore bytes still free
 	queue     []pending
@@ -202,12 +201,16 @@ type customer struct {
 	lastErr     *ErrorEntry
 	conv        conversation
 	canonical   bool   // parsePhone(waID) == waID (see Server.waID)
-	inSeq       uint32 // inbound messages so far
 	readSeq     uint32 // inbound messages 1..readSeq are marked read
 
-	// parts are the wamid counter parts of its messages, with ForgetAfter.
+	// parts are the wamid counter parts of its messages, in order: the
+	// message with parts[i] is its inbound message number i+1. A wamid is
+	// found from its wa_id and counter part (see inboundLocked).
 	parts []uint64
 }
+
+// addInbound gives c's next inbound message the wamid counter part part.
+func (c *customer) addInbound(part uint64) { c.parts = append(c.parts, part) }
 
 // inboundRec is a customer message the business may mark as read.
 type inboundRec struct {
@@ -327,7 +330,6 @@ func New(cfg Config) *Server {
 		timeout:   cfg.WebhookTimeout,
 		ids:       newIDGen(cfg.Seed),
 		customers: map[string]*customer{},
-		inbound:   map[uint64]inboundRec{},
 		uploads:   map[string]*upload{},
 		mediaLeft: max(cfg.MediaStore, 0),
 	}
@@ -681,7 +683,10 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 		s.mu.Unlock()
 		return accepted{read: true}, nil
 	}
-	c := s.customerLocked(p.waID)
+	c := p.c
+	if c == nil {
+		c = s.customerLocked(p.waID)
+	}
 	s.commitSendLocked(c.waID, now)
 	part := s.ids.wamidPart()
 	id := s.ids.formatWamid(c.waID, part, true)
@@ -874,7 +879,7 @@ func (s *Server) lookupCustomerLocked(to string) *customer {
 	if c := s.customers[strings.TrimPrefix(to, "+")]; c != nil {
 		return c
 	}
-	v, ok := s.waIDLocked(to)
+	v, _, ok := s.waIDLocked(to)
 	if !ok {
 		return nil
 	}

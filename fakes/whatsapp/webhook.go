@@ -218,22 +218,27 @@ func (s *Server) customerMessage(ctx context.Context, from, name, kind, format, 
 // customer's window, the wamid, the media it carries) and returns the
 // message as its webhook carries it, and the platform's time.
 func (s *Server) recordInbound(from, kind, format, body string, size int64) (InboundMessage, time.Time, error) {
-	waID, ok := s.waID(from)
-	if !ok {
-		return InboundMessage{}, time.Time{}, fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
-	}
 	var sum string
 	if kind != "text" {
 		sum = zeroSum(size) // the media URL serves size zero bytes
 	}
 	now := s.now()
 	s.mu.Lock()
-	c := s.customerLocked(waID)
+	waID, c, ok := s.knownLocked(from)
+	if !ok {
+		s.mu.Unlock()
+		if waID, ok = s.parseCached(from); !ok {
+			return InboundMessage{}, time.Time{}, fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
+		}
+		s.mu.Lock()
+	}
+	if c == nil {
+		c = s.customerLocked(waID)
+	}
 	c.lastInbound = now
 	part := s.ids.wamidPart()
 	id := s.ids.formatWamid(waID, part, false)
-	c.inSeq++
-	s.inbound[part] = inboundRec{c: c, seq: c.inSeq}
+	c.addInbound(part)
 	s.noteInboundLocked(c, part, now)
 	m := InboundMessage{From: waID, ID: id, Type: kind} // Timestamp: now.Unix(), encoded directly
 	var txt Text
