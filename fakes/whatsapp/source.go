@@ -14,7 +14,7 @@ import "time"
 const (
 	srcNone   = iota
 	srcStatus // a status webhook without an error
-	srcText   // a customer's text message without context
+	srcText   // a customer's text message (CustomerText: no context)
 )
 
 // bodySource is what a webhook body is encoded from.
@@ -31,18 +31,6 @@ type bodySource struct {
 // statusSource is the source of p's webhook; p has no error.
 func statusSource(p *pending) bodySource {
 	return bodySource{kind: srcStatus, unix: p.at.Unix(), exp: p.convExp, s: [5]string{p.status, p.id, p.to, p.convID, p.category}}
-}
-
-// textSource is the source of the webhook of m, sent by name at unix,
-// when m is a text message with nothing else (no context or reply
-// content); false otherwise.
-func textSource(name string, m *InboundMessage, unix int64) (bodySource, bool) {
-	if m.Type != "text" || m.Text == nil || m.Text.PreviewURL || m.Context != nil ||
-		m.Image != nil || m.Audio != nil || m.Video != nil || m.Document != nil || m.Sticker != nil ||
-		m.Button != nil || m.Interactive != nil || m.Reaction != nil {
-		return bodySource{}, false
-	}
-	return bodySource{kind: srcText, unix: unix, s: [5]string{name, m.From, m.ID, m.Text.Body}}, true
 }
 
 // appendSource appends the body src gives.

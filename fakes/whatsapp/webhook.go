@@ -211,12 +211,17 @@ func (s *Server) customerMessage(ctx context.Context, from, name, kind, format, 
 	if err != nil {
 		return Inbound{}, err
 	}
+	if kind == "text" { // encoded from its source: no Text to allocate
+		src := bodySource{kind: srcText, unix: now.Unix(), s: [5]string{name, m.From, m.ID, body}}
+		return s.postHook(ctx, now, hook{kind: "messages", id: m.ID, first: now, src: src})
+	}
 	return s.postInbound(ctx, now, name, &m)
 }
 
 // recordInbound records a customer's message on the platform (the
 // customer's window, the wamid, the media it carries) and returns the
-// message as its webhook carries it, and the platform's time.
+// message as its webhook carries it, but for a text message's Text, which
+// the caller sets to body, and the platform's time.
 func (s *Server) recordInbound(from, kind, format, body string, size int64) (InboundMessage, time.Time, error) {
 	var sum string
 	if kind != "text" {
@@ -241,11 +246,7 @@ func (s *Server) recordInbound(from, kind, format, body string, size int64) (Inb
 	c.addInbound(part)
 	s.noteInboundLocked(c, part, now)
 	m := InboundMessage{From: waID, ID: id, Type: kind} // Timestamp: now.Unix(), encoded directly
-	var txt Text
-	if kind == "text" {
-		txt.Body = body
-		m.Text = &txt
-	} else {
+	if kind != "text" {
 		mediaID := s.ids.mediaID()
 		mime := formatMIME[format]
 		if mime == "" {
@@ -274,16 +275,19 @@ func (s *Server) recordInbound(from, kind, format, body string, size int64) (Inb
 // postInbound encodes, signs and POSTs the inbound webhook of m (From and
 // ID set), making its first try.
 func (s *Server) postInbound(ctx context.Context, now time.Time, name string, m *InboundMessage) (Inbound, error) {
-	id := m.ID
+	var b []byte
+	if s.cfg.WebhookURL != "" {
+		b = s.appendInboundWebhook(nil, name, m, now.Unix())
+	}
+	return s.postHook(ctx, now, hook{kind: "messages", id: m.ID, body: b, first: now})
+}
+
+// postHook makes the first try of the "messages" webhook h.
+func (s *Server) postHook(ctx context.Context, now time.Time, h hook) (Inbound, error) {
+	id := h.id
 	if s.cfg.WebhookURL == "" {
 		s.journalWebhook(now, "messages", 0, id, ErrNoWebhookURL)
 		return Inbound{ID: id}, ErrNoWebhookURL
-	}
-	h := hook{kind: "messages", id: id, first: now}
-	if src, ok := textSource(name, m, now.Unix()); ok {
-		h.src = src
-	} else {
-		h.body = s.appendInboundWebhook(nil, name, m, now.Unix())
 	}
 	if s.faults.Webhooks() {
 		if h.body == nil { // held and duplicated webhooks keep their bytes

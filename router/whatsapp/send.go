@@ -55,7 +55,7 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 	req := sendRequest{MessagingProduct: "whatsapp", RecipientType: "individual", To: to.Customer, Type: string(kind)}
 	switch kind {
 	case router.KindText:
-		req.Text = &sendText{Body: m.Text}
+		// The text is set below, for the wire on the stack.
 	case router.KindTemplate:
 		t := m.Template
 		if t == nil {
@@ -113,13 +113,24 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		return "", fmt.Errorf("whatsapp: send: unsupported message kind %q", kind)
 	}
 	if a.cfg.Graph != nil {
-		r := req // req itself stays on the stack for the wire path
+		r := req
+		if kind == router.KindText {
+			r.Text = &sendText{Body: m.Text}
+		}
 		return a.cfg.Graph.Message(&r)
+	}
+	// Only wire, a copy of req the Graph branch never sees, points to the
+	// text: neither escapes to the heap with the Graph's request.
+	var text sendText
+	wire := req
+	if kind == router.KindText {
+		text.Body = m.Text
+		wire.Text = &text
 	}
 	// The body is built in the request's own buffer, recycled with it.
 	q := httpcall.New()
 	defer q.Release()
-	b := appendSendRequest(q.Scratch(), &req)
+	b := appendSendRequest(q.Scratch(), &wire)
 
 	status, answer, err := a.postMessage(ctx, q, b)
 	if err != nil {
