@@ -201,6 +201,192 @@ func plainString(b []byte, i int) int {
 	return -1
 }
 
+// The rest of the two webhooks Meta sends most, after the head: a status
+// without an error (a conversation and pricing, the expiration only on
+// "sent"), and a text message from one contact. In
+// each, <s> is a plain string; the head's change value ends there, and
+// its change is the only one, with field "messages".
+//
+//	,"statuses":[{"id":<s>,"status":<s>,"timestamp":<s>,"recipient_id":<s>,
+//	"conversation":{"id":<s>[,"expiration_timestamp":<s>],"origin":{"type":<s>}},
+//	"pricing":{"billable":true,"pricing_model":<s>,"category":<s>}}]}
+//
+//	,"contacts":[{"profile":{"name":<s>},"wa_id":<s>}],"messages":[{"from":<s>,
+//	"id":<s>,"timestamp":<s>,"type":"text","text":{"body":<s>}}]}
+const (
+	tailStatus0 = `,"statuses":[{"id":`
+	tailStatus1 = `,"status":`
+	tailStatus2 = `,"timestamp":`
+	tailStatus3 = `,"recipient_id":`
+	tailStatus4 = `,"conversation":{"id":`
+	tailStatus5 = `,"expiration_timestamp":`
+	tailStatus6 = `,"origin":{"type":`
+	tailStatus7 = `}},"pricing":{"billable":true,"pricing_model":`
+	tailStatus8 = `,"category":`
+	tailStatus9 = `}}]}`
+	tailText0   = `,"contacts":[{"profile":{"name":`
+	tailText1   = `},"wa_id":`
+	tailText2   = `}],"messages":[{"from":`
+	tailText3   = `,"id":`
+	tailText4   = `,"timestamp":`
+	tailText5   = `,"type":"text","text":{"body":`
+	tailText6   = `}}]}`
+	tailEnd     = `,"field":"messages"}]}]}`
+)
+
+// matcher reads a body against one of the forms above.
+type matcher struct {
+	b  []byte
+	i  int
+	ok bool
+}
+
+// lit consumes lit.
+func (m *matcher) lit(lit string) {
+	if m.ok && bytes.HasPrefix(m.b[m.i:], []byte(lit)) {
+		m.i += len(lit)
+	} else {
+		m.ok = false
+	}
+}
+
+// try consumes lit when it is next, and reports whether it was.
+func (m *matcher) try(lit string) bool {
+	if m.ok && bytes.HasPrefix(m.b[m.i:], []byte(lit)) {
+		m.i += len(lit)
+		return true
+	}
+	return false
+}
+
+// str consumes a plain string and returns its contents.
+func (m *matcher) str() []byte {
+	if !m.ok {
+		return nil
+	}
+	j := plainString(m.b, m.i)
+	if j < 0 {
+		m.ok = false
+		return nil
+	}
+	s := m.b[m.i+1 : j-1]
+	m.i = j
+	return s
+}
+
+// end checks that only white space is left.
+func (m *matcher) end() bool {
+	if !m.ok {
+		return false
+	}
+	for _, c := range m.b[m.i:] {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+// whole decodes rest, what follows the head, when it has one of the
+// forms above, into the change value reading it member by member gives;
+// nil when it has not.
+func (d *scanner) whole(rest, display, account []byte) *changeValue {
+	m := matcher{b: rest, ok: true}
+	if m.try(tailStatus0) {
+		id := m.str()
+		m.lit(tailStatus1)
+		st := m.str()
+		m.lit(tailStatus2)
+		ts := m.str()
+		m.lit(tailStatus3)
+		to := m.str()
+		m.lit(tailStatus4)
+		m.str()
+		if m.try(tailStatus5) {
+			m.str()
+		}
+		m.lit(tailStatus6)
+		m.str()
+		m.lit(tailStatus7)
+		m.str()
+		m.lit(tailStatus8)
+		m.str()
+		m.lit(tailStatus9)
+		m.lit(tailEnd)
+		if !m.end() {
+			return nil
+		}
+		v := d.newValue(display, account)
+		a := &d.arena
+		if a.sptrs == nil {
+			a.sptrs = make([]*status, 0, 4)
+		}
+		a.statuses = append(a.statuses, status{ID: d.memoBytes(memoID, id), Status: internBytes(st, knownStatuses),
+			Timestamp: d.memoBytes(memoTime, ts), RecipientID: d.memoBytes(memoPhone, to)})
+		start := len(a.sptrs)
+		a.sptrs = append(a.sptrs, &a.statuses[len(a.statuses)-1])
+		v.Statuses = a.sptrs[start:len(a.sptrs):len(a.sptrs)]
+		return v
+	}
+	m.lit(tailText0)
+	name := m.str()
+	m.lit(tailText1)
+	waID := m.str()
+	m.lit(tailText2)
+	from := m.str()
+	m.lit(tailText3)
+	id := m.str()
+	m.lit(tailText4)
+	ts := m.str()
+	m.lit(tailText5)
+	body := m.str()
+	m.lit(tailText6)
+	m.lit(tailEnd)
+	if !m.end() {
+		return nil
+	}
+	v := d.newValue(display, account)
+	a := &d.arena
+	if a.cptrs == nil {
+		a.cptrs = make([]*contact, 0, 4)
+	}
+	if a.msgs == nil {
+		a.msgs = make([]message, 0, 4)
+	}
+	a.contacts = append(a.contacts, contact{WaID: d.memoBytes(memoPhone, waID)})
+	c := &a.contacts[len(a.contacts)-1]
+	c.Profile.Name = string(name)
+	start := len(a.cptrs)
+	a.cptrs = append(a.cptrs, c)
+	v.Contacts = a.cptrs[start:len(a.cptrs):len(a.cptrs)]
+	a.texts = append(a.texts, textBody{Body: string(body)})
+	a.msgs = append(a.msgs, message{From: d.memoBytes(memoPhone, from), ID: d.memoBytes(memoID, id),
+		Timestamp: d.memoBytes(memoTime, ts), Type: knownTypes[0], Text: &a.texts[len(a.texts)-1]})
+	v.Messages = a.msgs[len(a.msgs)-1 : len(a.msgs) : len(a.msgs)]
+	return v
+}
+
+// newValue is a new change value in the arena with the head's product
+// and metadata.
+func (d *scanner) newValue(display, account []byte) *changeValue {
+	a := &d.arena
+	a.values = append(a.values, changeValue{MessagingProduct: knownProducts[0]})
+	v := &a.values[len(a.values)-1]
+	v.Metadata.DisplayPhoneNumber = d.memoBytes(memoDisplay, display)
+	v.Metadata.PhoneNumberID = d.memoBytes(memoAccount, account)
+	return v
+}
+
+// internBytes is b as a string, the static copy when it is one of known.
+func internBytes(b []byte, known []string) string {
+	for _, k := range known {
+		if k == string(b) {
+			return k
+		}
+	}
+	return string(b)
+}
+
 // resume is what reading the head leaves to the decoders: the first
 // change value with its messaging_product and metadata read, inside the
 // first change, of the first entry, whose id is read. Each decoder
@@ -219,6 +405,16 @@ func (d *scanner) webhook(body []byte, phoneID string) ([]*changeValue, bool) {
 	var r *resume
 	n := 0
 	if k, display, account, ok := head(body); ok {
+		if v := d.whole(body[k:], display, account); v != nil {
+			if v.Metadata.PhoneNumberID == phoneID {
+				values = append(values, v)
+			}
+			d.arena.vptrs = values
+			if len(values) == 0 {
+				return nil, true
+			}
+			return values, true
+		}
 		d.Reset(body[k:]) // the scanner reads the rest
 		r = &resume{display, account}
 		waba, mask, n = true, 1, 1

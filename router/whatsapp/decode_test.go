@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -243,3 +244,77 @@ func TestWebhookHead(t *testing.T) {
 }
 
 func init() { decodeBodies = append(decodeBodies, headBodies...) }
+
+// statusPieces and textPieces are the rests of the two webhooks the
+// decoder reads whole (see whole), after headOf: literals (odd indexes
+// are strings, the values).
+var (
+	statusPieces = []string{tailStatus0, `"wamid.HBgLMTY1MDU1NTEyMzQVAgARGCA5QTNDQTVCM0Q0Q0Q2RTY3RTcyMwA="`, tailStatus1, `"sent"`,
+		tailStatus2, `"1749463200"`, tailStatus3, `"16505551234"`, tailStatus4, `"ee1d6e5a3b4f1c6b8e5f3f0b7a2d0c91"`,
+		tailStatus5, `"1749549600"`, tailStatus6, `"service"`, tailStatus7, `"CBP"`, tailStatus8, `"service"`, tailStatus9 + tailEnd}
+	textPieces = []string{tailText0, `"Sheena"`, tailText1, `"16505551234"`, tailText2, `"16505551234"`, tailText3,
+		`"wamid.A"`, tailText4, `"1749463200"`, tailText5, `"Hello there"`, tailText6 + tailEnd}
+	wholeStatus = strings.Join(statusPieces, "")
+	wholeText   = strings.Join(textPieces, "")
+)
+
+// TestWholeWebhooks: the two webhooks Meta sends most are read whole and
+// decode as encoding/json decodes them; a body that differs from their
+// form in any piece (a byte of a literal, a value that is not a plain
+// string, what follows) is read member by member, with the same result as
+// encoding/json.
+func TestWholeWebhooks(t *testing.T) {
+	whole := []string{
+		wholeStatus,
+		strings.Replace(wholeStatus, `,"expiration_timestamp":"1749549600"`, ``, 1),
+		strings.Replace(wholeStatus, `"sent"`, `"delivered"`, 1),
+		strings.Replace(wholeStatus, `"sent"`, `"unknown"`, 1),
+		strings.Replace(wholeStatus, `"service"`, `""`, 2),
+		wholeText,
+		wholeText + " \n\t\r",
+		strings.Replace(wholeText, `"Sheena"`, `""`, 1),
+	}
+	var notWhole []string
+	for _, pieces := range [][]string{statusPieces, textPieces} {
+		for k := range pieces {
+			for i := 0; i < len(pieces[k]); i++ {
+				p := slices.Clone(pieces)
+				b := []byte(p[k])
+				if k%2 == 1 { // a value: escaped, non-ASCII, or no string
+					if i > 0 {
+						break
+					}
+					for _, v := range []string{`"\u0041"`, `"é"`, `null`, `1`, `{}`} {
+						p[k] = v
+						notWhole = append(notWhole, strings.Join(p, ""))
+					}
+					continue
+				}
+				b[i] ^= 0x20 // a literal: one byte changed
+				p[k] = string(b)
+				notWhole = append(notWhole, strings.Join(p, ""))
+			}
+		}
+	}
+	notWhole = append(notWhole, wholeStatus+"x", wholeText[:len(wholeText)-1],
+		strings.Replace(wholeStatus, `"billable":true`, `"billable":false`, 1),
+		strings.Replace(wholeStatus, `"recipient_id":"16505551234"`, `"recipient_id":"16505551234","errors":[]`, 1),
+		strings.Replace(wholeStatus, `"status":"sent"`, `"status":"sent","status":"read"`, 1),
+		strings.Replace(wholeText, `"type":"text"`, `"type":"text","type":"image"`, 1))
+	for _, rest := range whole {
+		if (&scanner{}).whole([]byte(rest), nil, nil) == nil {
+			t.Errorf("not read whole: %.300q", rest)
+		}
+		for _, id := range []string{testPhoneID, "other"} {
+			checkWebhookDecode(t, []byte(headOf+rest), id)
+		}
+	}
+	for _, rest := range notWhole {
+		if (&scanner{}).whole([]byte(rest), nil, nil) != nil {
+			t.Errorf("read whole: %.300q", rest)
+		}
+		checkWebhookDecode(t, []byte(headOf+rest), testPhoneID)
+	}
+}
+
+func init() { decodeBodies = append(decodeBodies, headOf+wholeStatus, headOf+wholeText) }
