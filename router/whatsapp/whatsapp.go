@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
-	"hash"
 	"io"
 	"net/http"
 	"net/url"
@@ -77,7 +76,7 @@ type Adapter struct {
 	authHdr  []string // {auth}, shared by requests (never modified)
 	window   int64    // dedupe window in nanoseconds
 
-	macs sync.Pool // *keyedMAC: HMAC-SHA256 keyed with the app secret
+	macs sync.Pool // *prefixMAC: HMAC-SHA256 keyed with the app secret
 
 	mu    sync.Mutex
 	seen  seenSet // wamids remembered for dedupe, with the Clock time of each
@@ -111,7 +110,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	base := cfg.BaseURL + "/" + cfg.APIVersion + "/" + cfg.PhoneNumberID
 	a.msgURL, _ = url.Parse(base + "/messages")
 	a.mediaURL, _ = url.Parse(base + "/media")
-	a.macs.New = func() any { return &keyedMAC{h: hmac.New(sha256.New, a.secret)} }
+	a.macs.New = func() any { return newPrefixMAC(a.secret) }
 	a.authHdr = []string{a.auth}
 	return a
 }
@@ -226,10 +225,9 @@ func (a *Adapter) verify(sig string, body []byte) bool {
 	if !decodeHex(want[:], sig[len(prefix):]) {
 		return false
 	}
-	mac := a.macs.Get().(*keyedMAC)
-	mac.h.Reset()
-	mac.h.Write(body)
-	ok := hmac.Equal(mac.h.Sum(mac.sum[:0]), want[:])
+	n, _, _, _ := head(body)
+	mac := a.macs.Get().(*prefixMAC)
+	ok := hmac.Equal(mac.mac(body, n), want[:])
 	a.macs.Put(mac)
 	return ok
 }
@@ -328,12 +326,6 @@ func (a *Adapter) inbound(v *changeValue, m *message) router.Inbound {
 		// customer activity without content the router understands.
 	}
 	return in
-}
-
-// keyedMAC is a keyed HMAC, reused with Reset, and room for its sum.
-type keyedMAC struct {
-	h   hash.Hash
-	sum [sha256.Size]byte
 }
 
 // decodeHex decodes the 2*len(dst) hex digits of s (either case) into dst,
