@@ -140,7 +140,7 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 	if status < 200 || status > 299 {
 		return "", graphError(status, answer.Bytes())
 	}
-	id, err := messageID(answer.Bytes())
+	id, err := sentID(answer.Bytes(), to.Customer)
 	if err != nil || id == "" {
 		return "", fmt.Errorf("whatsapp: send: HTTP %d: unparseable answer %q", status, truncate(answer.Bytes()))
 	}
@@ -189,9 +189,22 @@ type readRequest struct {
 
 // messageID returns messages[0].id of a send answer ("" when there is
 // none).
-func messageID(answer []byte) (string, error) {
+func messageID(answer []byte) (string, error) { return sentID(answer, "") }
+
+// sentID is messageID of the answer to a send to the wa_id to ("" when not
+// known).
+func sentID(answer []byte, to string) (string, error) {
 	d := scanners.Get().(*scanner)
 	id, fast := d.sendAnswer(answer)
+	if fast && id != "" {
+		// The message's statuses come next, most often to the scanner
+		// this goroutine gets back from the pool: they find the id and
+		// the recipient in the memo rather than allocate them again.
+		d.memo[memoID] = id
+		if to != "" {
+			d.memo[memoPhone] = to
+		}
+	}
 	d.release()
 	if fast {
 		return id, nil
