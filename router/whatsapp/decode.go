@@ -963,9 +963,31 @@ var (
 	namesMessage0 = []string{"id"}
 )
 
+// The pieces of Meta's answer to a send, around its three plain strings:
+//
+//	{"messaging_product":"whatsapp","contacts":[{"input":<s>,"wa_id":<s>}],"messages":[{"id":<s>}]}
+const (
+	answer0 = `{"messaging_product":"whatsapp","contacts":[{"input":`
+	answer1 = `,"wa_id":`
+	answer2 = `}],"messages":[{"id":`
+	answer3 = `}]}`
+)
+
 // sendAnswer is messageID's fast path: messages[0].id of a send answer,
-// every messages[].id checked to be a string as encoding/json does.
+// every messages[].id checked to be a string as encoding/json does. An
+// answer of Meta's form is matched whole.
 func (d *scanner) sendAnswer(answer []byte) (string, bool) {
+	m := matcher{b: answer, ok: true}
+	m.lit(answer0)
+	m.str()
+	m.lit(answer1)
+	m.str()
+	m.lit(answer2)
+	b := m.str()
+	m.lit(answer3)
+	if m.end() {
+		return string(b), true
+	}
 	d.Reset(answer)
 	var id string
 	var mask uint32

@@ -159,6 +159,40 @@ func TestMessageIDMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+// TestSendAnswerWhole: Meta's answer to a send is matched whole; one that
+// differs from its form in any piece is read member by member; both agree
+// with encoding/json.
+func TestSendAnswerWhole(t *testing.T) {
+	pieces := []string{answer0, `"16505551234"`, answer1, `"16505551234"`, answer2, `"wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"`, answer3}
+	answer := strings.Join(pieces, "")
+	if id, ok := (&scanner{}).sendAnswer([]byte(answer)); !ok || id != strings.Trim(pieces[5], `"`) {
+		t.Fatalf("%q: %q %v", answer, id, ok)
+	}
+	answers := []string{answer, answer + " \n", answer + "x", answer[:len(answer)-1]}
+	for k := range pieces {
+		for i := 0; i < len(pieces[k]); i++ {
+			p := slices.Clone(pieces)
+			if k%2 == 1 {
+				if i > 0 {
+					break
+				}
+				for _, v := range []string{`"\u0041"`, `"é"`, `null`, `1`, `""`} {
+					p[k] = v
+					answers = append(answers, strings.Join(p, ""))
+				}
+				continue
+			}
+			b := []byte(p[k])
+			b[i] ^= 0x20
+			p[k] = string(b)
+			answers = append(answers, strings.Join(p, ""))
+		}
+	}
+	for _, a := range answers {
+		checkMessageID(t, []byte(a))
+	}
+}
+
 func checkMessageID(t *testing.T, answer []byte) {
 	t.Helper()
 	got, gerr := messageID(answer)
