@@ -137,11 +137,17 @@ func (q *Request) Limit(r io.Reader, n int64) io.Reader {
 // maxScratch bounds the buffer a pooled Request keeps for Scratch.
 const maxScratch = 64 << 10
 
+// scratchSize is the capacity of a new Scratch buffer: room for the
+// webhooks the fakes post most (a WhatsApp status webhook is about 760
+// bytes), since a body that outgrows the buffer is built in a new one,
+// which the Request does not keep.
+const scratchSize = 1024
+
 // Scratch returns an empty buffer of q's own to build the body in before
 // Prepare; it stays q's, and is reused after Release.
 func (q *Request) Scratch() []byte {
 	if q.buf == nil {
-		q.buf = make([]byte, 0, 512)
+		q.buf = make([]byte, 0, scratchSize)
 	}
 	return q.buf[:0]
 }

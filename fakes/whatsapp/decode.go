@@ -25,8 +25,13 @@ func decodeSendRequest(body []byte, req *SendRequest) error {
 	if ok {
 		return nil
 	}
-	*req = SendRequest{}
-	return json.Unmarshal(body, req)
+	// Decoded in a value of its own, so that req (the caller's, on its
+	// stack) is not handed to encoding/json, which would move it to the
+	// heap on every call.
+	var r SendRequest
+	err := json.Unmarshal(body, &r)
+	*req = r
+	return err
 }
 
 var sendScanners = sync.Pool{New: func() any { return new(scanner) }}

@@ -27,9 +27,13 @@ const maxRetrying = 1 << 16
 // hook is a signed webhook being delivered: its body and signature are
 // the same on every try.
 type hook struct {
-	kind  string // "messages" or "statuses"
-	id    string // wamid
+	kind string // "messages" or "statuses"
+	id   string // wamid
+	// body is the bytes posted; nil when src gives them, in which case
+	// each try encodes them into a buffer of its own and a retry gets a
+	// copy.
 	body  []byte
+	src   bodySource
 	first time.Time // Clock time of the first try
 	tries int
 	due   time.Time // next try; zero when none is scheduled
@@ -91,7 +95,10 @@ func (s *Server) attempt(ctx context.Context, h *hook, countCancel bool) tryResu
 	}
 	h.tries++
 	h.due = time.Time{}
-	wh := Webhook{At: at, Kind: h.kind, Status: status, ID: h.id, Try: h.tries, Body: h.body}
+	wh := webhookRec{Webhook: Webhook{At: at, Kind: h.kind, Status: status, ID: h.id, Try: h.tries, Body: h.body}}
+	if h.body == nil {
+		wh.src = h.src
+	}
 	if err != nil {
 		wh.Err = err.Error()
 	}
@@ -112,6 +119,9 @@ func (s *Server) attempt(ctx context.Context, h *hook, countCancel bool) tryResu
 				s.hookSeq++
 				h.due, h.seq = due, s.hookSeq
 				queued := *h // a copy, so that h itself need not escape
+				if queued.body == nil {
+					queued.body = s.appendSource(nil, &h.src)
+				}
 				heap.Push(&s.retries, &queued)
 				wh.NextTry = due
 				res.retry = true
@@ -120,7 +130,7 @@ func (s *Server) attempt(ctx context.Context, h *hook, countCancel bool) tryResu
 			}
 		}
 	}
-	s.addWebhookLocked(wh)
+	s.addWebhookRecLocked(wh)
 	s.mu.Unlock()
 	if res.retry {
 		s.kick() // AutoFlush: arm the timer for the new retry
@@ -192,14 +202,12 @@ func (s *Server) drain(ctx context.Context) (int, error) {
 	s.mu.Unlock()
 	for i := range q {
 		p := &q[i]
-		scratch := scratchPool.Get().(*[]byte)
-		enc := s.appendStatusWebhook((*scratch)[:0], p)
-		body := append([]byte(nil), enc...) // kept by a retry; read by the transport
-		*scratch = enc
-		scratchPool.Put(scratch)
-		h := hook{kind: "statuses", id: p.id, body: body, first: s.now()}
+		h := hook{kind: "statuses", id: p.id, first: s.now()}
 		if p.err != nil {
 			h.async = p
+			h.body = s.appendStatusWebhook(nil, p)
+		} else {
+			h.src = statusSource(p)
 		}
 		res := s.attempt(ctx, &h, false)
 		if res.canceled {

@@ -50,6 +50,9 @@ func (d *Direct) CustomerMessage(from, kind, format, body string, size int64) (I
 	if err != nil {
 		return m, err
 	}
+	if kind == "text" {
+		m.Text = &Text{Body: body}
+	}
 	s.mu.Lock()
 	s.addWebhookLocked(Webhook{At: now, Kind: "messages", Status: http.StatusOK, ID: m.ID, Try: 1})
 	s.mu.Unlock()

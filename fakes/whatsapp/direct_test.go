@@ -148,9 +148,14 @@ func TestRetention(t *testing.T) {
 	const kept, other, later = "16505550001", "16505550002", "16505550003"
 	s, clk := newTest(Config{KeepDeliveries: func(w string) bool { return w == kept }, ForgetAfter: 25 * time.Hour})
 	d := s.Direct("v21.0")
+	var otherFirst string
 	for _, who := range []string{kept, other} {
-		if _, err := d.CustomerMessage(who, "text", "", "hi", 0); err != nil {
+		m, err := d.CustomerMessage(who, "text", "", "hi", 0)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if who == other {
+			otherFirst = m.ID
 		}
 		req := text(who, "hello")
 		if _, _, e := d.Send(&req); e != nil {
@@ -177,12 +182,28 @@ func TestRetention(t *testing.T) {
 	if _, _, e := d.Send(&req); e == nil || e.Code != CodeReEngagement {
 		t.Errorf("send to a forgotten customer: %v", e)
 	}
-	if _, err := d.CustomerMessage(other, "text", "", "back", 0); err != nil {
+	back, err := d.CustomerMessage(other, "text", "", "back", 0)
+	if err != nil {
 		t.Fatal(err)
 	}
 	req = text(other, "welcome back")
 	if _, _, e := d.Send(&req); e != nil {
 		t.Errorf("send after the forgotten customer wrote again: %v", e)
+	}
+	// The forgotten customer's messages can no longer be marked as read;
+	// the one written since can.
+	for _, tc := range []struct {
+		id   string
+		code int
+	}{{otherFirst, CodeInvalidValue}, {back.ID, 0}} {
+		req := SendRequest{MessagingProduct: "whatsapp", Status: "read", MessageID: tc.id}
+		_, _, e := d.Send(&req)
+		if (e == nil && tc.code != 0) || (e != nil && e.Code != tc.code) {
+			t.Errorf("mark %s read: %v, want code %d", tc.id, e, tc.code)
+		}
+	}
+	if s.Read(otherFirst) || !s.Read(back.ID) {
+		t.Errorf("read: forgotten message %v, later one %v", s.Read(otherFirst), s.Read(back.ID))
 	}
 }
 

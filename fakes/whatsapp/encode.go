@@ -1,10 +1,8 @@
 package whatsapp
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"hash"
 	"strconv"
 )
 
@@ -181,24 +179,17 @@ func (s *Server) appendStatusWebhook(b []byte, p *pending) []byte {
 	return append(b, envelopeTail...)
 }
 
-// sign is Sign with the server's AppSecret and a pooled keyed HMAC.
+// sign is Sign with the server's AppSecret and a pooled keyed HMAC that
+// skips the envelope head every webhook body starts with.
 func (s *Server) sign(body []byte) string {
-	m := s.macs.Get().(*keyedMAC)
-	m.h.Reset()
-	m.h.Write(body)
+	m := s.macs.Get().(*prefixMAC)
 	var out [7 + 2*sha256.Size]byte
 	copy(out[:], "sha256=")
-	hex.Encode(out[7:], m.h.Sum(m.sum[:0]))
+	hex.Encode(out[7:], m.mac(m.sum[:0], body))
 	s.macs.Put(m)
 	return string(out[:])
 }
 
-// keyedMAC is a keyed HMAC, reused with Reset, and room for its sum.
-type keyedMAC struct {
-	h   hash.Hash
-	sum [sha256.Size]byte
-}
-
 func (s *Server) newMAC() any {
-	return &keyedMAC{h: hmac.New(sha256.New, []byte(s.cfg.AppSecret))}
+	return newPrefixMAC([]byte(s.cfg.AppSecret), s.envHead)
 }

@@ -81,7 +81,7 @@ func (s *Server) sendFault(w http.ResponseWriter, r *http.Request) bool {
 // "messages" webhook.
 func (s *Server) tryPost(ctx context.Context, h *hook) (int, error) {
 	if s.faults == nil || h.kind != "messages" {
-		return s.post(ctx, h.body)
+		return s.post(ctx, h)
 	}
 	s.mu.Lock()
 	f := s.faults.Try()
@@ -93,10 +93,10 @@ func (s *Server) tryPost(ctx context.Context, h *hook) (int, error) {
 	case fault.TryError:
 		return http.StatusBadGateway, ErrFaultEdge
 	case fault.TryTimeout:
-		s.post(ctx, h.body) //nolint:errcheck // the platform never sees the answer
+		s.post(ctx, h) //nolint:errcheck // the platform never sees the answer
 		return 0, ErrFaultTimeout
 	}
-	return s.post(ctx, h.body)
+	return s.post(ctx, h)
 }
 
 // deliverFaulted delivers a new "messages" webhook under the plan: held,

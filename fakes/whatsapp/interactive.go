@@ -150,8 +150,7 @@ func (s *Server) recordEvent(from string, e event) (InboundMessage, time.Time, e
 	}
 	part := s.ids.wamidPart()
 	m.From, m.ID = waID, s.ids.formatWamid(waID, part, false)
-	c.inSeq++
-	s.inbound[part] = inboundRec{c: c, seq: c.inSeq}
+	c.addInbound(part)
 	return m, now, nil
 }
 

@@ -9,11 +9,16 @@ func (s *Server) inboundLocked(wamid string) (inboundRec, bool) {
 	if !ok || outbound {
 		return inboundRec{}, false
 	}
-	in, ok := s.inbound[part]
-	if !ok || in.c.waID != waID {
+	c := s.customers[waID]
+	if c == nil {
 		return inboundRec{}, false
 	}
-	return in, true
+	for i := len(c.parts) - 1; i >= 0; i-- { // the newest first
+		if c.parts[i] == part {
+			return inboundRec{c: c, seq: uint32(i + 1)}, true
+		}
+	}
+	return inboundRec{}, false
 }
 
 // markReadLocked records a read receipt. Marking a message read marks the

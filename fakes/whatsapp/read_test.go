@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -124,5 +125,33 @@ func TestMarkReadKeepsWindow(t *testing.T) {
 	}
 	if s.WindowOpen(cust) {
 		t.Fatal("read receipt reopened the window")
+	}
+}
+
+// TestMarkReadReplies: a customer's reply and reaction are inbound
+// messages like a text: marking the reaction read marks the reply and the
+// text before it read too.
+func TestMarkReadReplies(t *testing.T) {
+	s, _ := newTest(Config{})
+	ctx := context.Background()
+	first, _ := s.CustomerText(ctx, cust, "S", "hi")
+	out := wantOK(t, sendReq(s, text(cust, "hello"))).Messages[0].ID
+	// No webhook URL: the messages are recorded, not posted.
+	reply, err := s.CustomerReply(ctx, cust, "S", "thanks", out)
+	if !errors.Is(err, ErrNoWebhookURL) {
+		t.Fatal(err)
+	}
+	reaction, err := s.CustomerReaction(ctx, cust, "S", out, "👍")
+	if !errors.Is(err, ErrNoWebhookURL) {
+		t.Fatal(err)
+	}
+	if s.Read(first.ID) || s.Read(reply.ID) || s.Read(reaction.ID) {
+		t.Fatal("read before any mark-as-read")
+	}
+	if w := post(s, readBody(reaction.ID)); w.Code != 200 {
+		t.Fatalf("mark the reaction read: %d %s", w.Code, w.Body)
+	}
+	if !s.Read(first.ID) || !s.Read(reply.ID) || !s.Read(reaction.ID) {
+		t.Fatalf("read: %v %v %v", s.Read(first.ID), s.Read(reply.ID), s.Read(reaction.ID))
 	}
 }

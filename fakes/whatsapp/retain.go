@@ -33,7 +33,6 @@ func (s *Server) noteInboundLocked(c *customer, part uint64, now time.Time) {
 	if s.cfg.ForgetAfter <= 0 {
 		return
 	}
-	c.parts = append(c.parts, part)
 	s.forget.push(forgetRec{waID: c.waID, at: now})
 	for s.forget.len() > 0 {
 		r := s.forget.front()
@@ -41,10 +40,7 @@ func (s *Server) noteInboundLocked(c *customer, part uint64, now time.Time) {
 			break
 		}
 		if c := s.customers[r.waID]; c != nil && c.lastInbound.Equal(r.at) && !now.Before(c.conv.expires) && !s.kept(c) {
-			for _, p := range c.parts {
-				delete(s.inbound, p)
-			}
-			delete(s.customers, r.waID)
+			delete(s.customers, r.waID) // and with it the wamids of its messages
 		}
 		s.forget.pop()
 	}

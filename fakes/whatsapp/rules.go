@@ -255,7 +255,7 @@ func (s *Server) classifyMIME(mime string) (kind, format string) {
 // (phoneCache), so memory stays bounded and nothing falls off a cliff.
 func (s *Server) waID(to string) (string, bool) {
 	s.mu.Lock()
-	v, ok := s.knownLocked(to)
+	v, _, ok := s.knownLocked(to)
 	s.mu.Unlock()
 	if ok {
 		return v, true
@@ -263,28 +263,33 @@ func (s *Server) waID(to string) (string, bool) {
 	return s.parseCached(to)
 }
 
-// waIDLocked is waID with s.mu held.
-func (s *Server) waIDLocked(to string) (string, bool) {
-	if v, ok := s.knownLocked(to); ok {
-		return v, true
+// waIDLocked is waID with s.mu held; c is the customer with that wa_id
+// when knownLocked found it (nil otherwise: there may still be one).
+func (s *Server) waIDLocked(to string) (waID string, c *customer, ok bool) {
+	if v, c, ok := s.knownLocked(to); ok {
+		return v, c, true
 	}
-	return s.parseCached(to)
+	v, ok := s.parseCached(to)
+	return v, nil, ok
 }
 
 // knownLocked is waID's fast path: to is "<wa_id>" or "+<wa_id>" of a
-// customer whose wa_id is canonical, so that parsePhone(to) is that wa_id.
-func (s *Server) knownLocked(to string) (string, bool) {
+// customer whose wa_id is canonical, so that parsePhone(to) is that wa_id
+// (returned with the customer), or a number Config.KnownValid vouches for
+// (returned with the customer when there is one).
+func (s *Server) knownLocked(to string) (string, *customer, bool) {
 	d := to
 	if len(d) > 0 && d[0] == '+' {
 		d = d[1:]
 	}
-	if c := s.customers[d]; c != nil && c.canonical {
-		return c.waID, true
+	c := s.customers[d]
+	if c != nil && c.canonical {
+		return c.waID, c, true
 	}
 	if s.vouched(d) {
-		return d, true
+		return d, c, true
 	}
-	return "", false
+	return "", nil, false
 }
 
 // parseCached is parsePhone through the bounded cache.
@@ -389,6 +394,7 @@ type plan struct {
 	replyTo  string
 	read     bool       // a mark-as-read request
 	in       inboundRec // the message it marks (read only)
+	c        *customer  // the customer with wa_id waID, when found (nil: look it up)
 }
 
 // Check reports whether a send (or a mark-as-read request) of req would be
@@ -428,11 +434,11 @@ func (s *Server) checkSendLocked(req *SendRequest, now time.Time) (plan, *Error)
 	if req.To == "" {
 		return p, errParam("The parameter to is required.")
 	}
-	waID, ok := s.waIDLocked(req.To)
+	waID, c, ok := s.waIDLocked(req.To)
 	if !ok {
 		return p, errParamf("Param to must be a valid phone number in international format (digits, optional leading +, separators space - ( ) .); got %q.", req.To)
 	}
-	p.waID = waID
+	p.waID, p.c = waID, c
 	if req.Context != nil {
 		p.replyTo = req.Context.MessageID
 	}
@@ -501,7 +507,10 @@ func (s *Server) checkSendLocked(req *SendRequest, now time.Time) (plan, *Error)
 	if e := s.checkDeliveryLocked(waID, now); e != nil {
 		return p, e
 	}
-	if !s.windowOpenLocked(waID, now) {
+	if c == nil {
+		c = s.customers[waID]
+	}
+	if !s.windowOpenFor(c, now) {
 		status := http.StatusBadRequest
 		if s.cfg.WindowErrors == Async {
 			status = http.StatusOK
@@ -564,10 +573,14 @@ func (s *Server) isMediaFormat(f string) bool {
 // windowOpenLocked: the window is open while now < last customer message +
 // Window (it is closed at exactly Window).
 func (s *Server) windowOpenLocked(waID string, now time.Time) bool {
+	return s.windowOpenFor(s.customers[waID], now)
+}
+
+// windowOpenFor is windowOpenLocked of customer c (nil: none).
+func (s *Server) windowOpenFor(c *customer, now time.Time) bool {
 	if s.window < 0 {
 		return true
 	}
-	c := s.customers[waID]
 	if c == nil || c.lastInbound.IsZero() {
 		return false
 	}

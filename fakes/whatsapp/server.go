@@ -162,7 +162,7 @@ type Server struct {
 	envHead []byte    // the webhook envelope up to a change value's metadata
 	hookURL *url.URL  // hookRaw parsed once; nil: empty or invalid
 	hookRaw string    // Config.WebhookURL when New parsed it
-	macs    sync.Pool // *keyedMAC: HMAC-SHA256 keyed with Config.AppSecret
+	macs    sync.Pool // *prefixMAC: HMAC-SHA256 keyed with Config.AppSecret, after envHead
 
 	// flushMu serializes the posting of queued and retried webhooks
 	// (Flush and the AutoFlush goroutine), so they go out in order.
@@ -171,14 +171,13 @@ type Server struct {
 	mu        sync.Mutex
 	ids       idgen
 	customers map[string]*customer
-	inbound   map[uint64]inboundRec // counter part of an inbound wamid -> its sender
 	uploads   map[string]*upload
 	mediaLeft int64 // MediaStore bytes still free
 	queue     []pending
 	retries   retryHeap
 	hookSeq   uint64
 	requests  ring[Request]
-	webhooks  ring[Webhook]
+	webhooks  ring[webhookRec]
 	delivs    ring[Delivery]
 	errs      ring[ErrorEntry]
 	reads     ring[ReadReceipt]
@@ -202,12 +201,16 @@ type customer struct {
 	lastErr     *ErrorEntry
 	conv        conversation
 	canonical   bool   // parsePhone(waID) == waID (see Server.waID)
-	inSeq       uint32 // inbound messages so far
 	readSeq     uint32 // inbound messages 1..readSeq are marked read
 
-	// parts are the wamid counter parts of its messages, with ForgetAfter.
+	// parts are the wamid counter parts of its messages, in order: the
+	// message with parts[i] is its inbound message number i+1. A wamid is
+	// found from its wa_id and counter part (see inboundLocked).
 	parts []uint64
 }
+
+// addInbound gives c's next inbound message the wamid counter part part.
+func (c *customer) addInbound(part uint64) { c.parts = append(c.parts, part) }
 
 // inboundRec is a customer message the business may mark as read.
 type inboundRec struct {
@@ -327,7 +330,6 @@ func New(cfg Config) *Server {
 		timeout:   cfg.WebhookTimeout,
 		ids:       newIDGen(cfg.Seed),
 		customers: map[string]*customer{},
-		inbound:   map[uint64]inboundRec{},
 		uploads:   map[string]*upload{},
 		mediaLeft: max(cfg.MediaStore, 0),
 	}
@@ -553,6 +555,10 @@ func (s *Server) addErrorLocked(ent ErrorEntry, c *customer) {
 }
 
 func (s *Server) addWebhookLocked(wh Webhook) {
+	s.addWebhookRecLocked(webhookRec{Webhook: wh})
+}
+
+func (s *Server) addWebhookRecLocked(wh webhookRec) {
 	s.webhooks.Add(wh)
 	s.counts.Webhooks++
 }
@@ -677,7 +683,10 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 		s.mu.Unlock()
 		return accepted{read: true}, nil
 	}
-	c := s.customerLocked(p.waID)
+	c := p.c
+	if c == nil {
+		c = s.customerLocked(p.waID)
+	}
 	s.commitSendLocked(c.waID, now)
 	part := s.ids.wamidPart()
 	id := s.ids.formatWamid(c.waID, part, true)
@@ -850,7 +859,7 @@ func (s *Server) Journal() Journal {
 	defer s.mu.Unlock()
 	return Journal{
 		Requests:   s.requests.Snapshot(),
-		Webhooks:   s.webhooks.Snapshot(),
+		Webhooks:   s.webhookJournal(),
 		Deliveries: s.delivs.Snapshot(),
 		Errors:     s.errs.Snapshot(),
 		Reads:      s.reads.Snapshot(),
@@ -870,7 +879,7 @@ func (s *Server) lookupCustomerLocked(to string) *customer {
 	if c := s.customers[strings.TrimPrefix(to, "+")]; c != nil {
 		return c
 	}
-	v, ok := s.waIDLocked(to)
+	v, _, ok := s.waIDLocked(to)
 	if !ok {
 		return nil
 	}

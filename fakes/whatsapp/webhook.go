@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -212,36 +211,42 @@ func (s *Server) customerMessage(ctx context.Context, from, name, kind, format, 
 	if err != nil {
 		return Inbound{}, err
 	}
+	if kind == "text" { // encoded from its source: no Text to allocate
+		src := bodySource{kind: srcText, unix: now.Unix(), s: [5]string{name, m.From, m.ID, body}}
+		return s.postHook(ctx, now, hook{kind: "messages", id: m.ID, first: now, src: src})
+	}
 	return s.postInbound(ctx, now, name, &m)
 }
 
 // recordInbound records a customer's message on the platform (the
 // customer's window, the wamid, the media it carries) and returns the
-// message as its webhook carries it, and the platform's time.
+// message as its webhook carries it, but for a text message's Text, which
+// the caller sets to body, and the platform's time.
 func (s *Server) recordInbound(from, kind, format, body string, size int64) (InboundMessage, time.Time, error) {
-	waID, ok := s.waID(from)
-	if !ok {
-		return InboundMessage{}, time.Time{}, fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
-	}
 	var sum string
 	if kind != "text" {
 		sum = zeroSum(size) // the media URL serves size zero bytes
 	}
 	now := s.now()
 	s.mu.Lock()
-	c := s.customerLocked(waID)
+	waID, c, ok := s.knownLocked(from)
+	if !ok {
+		s.mu.Unlock()
+		if waID, ok = s.parseCached(from); !ok {
+			return InboundMessage{}, time.Time{}, fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
+		}
+		s.mu.Lock()
+	}
+	if c == nil {
+		c = s.customerLocked(waID)
+	}
 	c.lastInbound = now
 	part := s.ids.wamidPart()
 	id := s.ids.formatWamid(waID, part, false)
-	c.inSeq++
-	s.inbound[part] = inboundRec{c: c, seq: c.inSeq}
+	c.addInbound(part)
 	s.noteInboundLocked(c, part, now)
 	m := InboundMessage{From: waID, ID: id, Type: kind} // Timestamp: now.Unix(), encoded directly
-	var txt Text
-	if kind == "text" {
-		txt.Body = body
-		m.Text = &txt
-	} else {
+	if kind != "text" {
 		mediaID := s.ids.mediaID()
 		mime := formatMIME[format]
 		if mime == "" {
@@ -270,18 +275,24 @@ func (s *Server) recordInbound(from, kind, format, body string, size int64) (Inb
 // postInbound encodes, signs and POSTs the inbound webhook of m (From and
 // ID set), making its first try.
 func (s *Server) postInbound(ctx context.Context, now time.Time, name string, m *InboundMessage) (Inbound, error) {
-	id := m.ID
-	scratch := scratchPool.Get().(*[]byte)
-	enc := s.appendInboundWebhook((*scratch)[:0], name, m, now.Unix())
-	b := append([]byte(nil), enc...) // the body outlives the scratch buffer (retries, the transport)
-	*scratch = enc
-	scratchPool.Put(scratch)
+	var b []byte
+	if s.cfg.WebhookURL != "" {
+		b = s.appendInboundWebhook(nil, name, m, now.Unix())
+	}
+	return s.postHook(ctx, now, hook{kind: "messages", id: m.ID, body: b, first: now})
+}
+
+// postHook makes the first try of the "messages" webhook h.
+func (s *Server) postHook(ctx context.Context, now time.Time, h hook) (Inbound, error) {
+	id := h.id
 	if s.cfg.WebhookURL == "" {
 		s.journalWebhook(now, "messages", 0, id, ErrNoWebhookURL)
 		return Inbound{ID: id}, ErrNoWebhookURL
 	}
-	h := hook{kind: "messages", id: id, body: b, first: now}
 	if s.faults.Webhooks() {
+		if h.body == nil { // held and duplicated webhooks keep their bytes
+			h.body = s.appendSource(nil, &h.src)
+		}
 		in, err := s.deliverFaulted(ctx, &h)
 		return in, err
 	}
@@ -334,15 +345,19 @@ func (s *Server) WebhookHeader(body []byte) http.Header {
 	}
 }
 
-// post sends a signed webhook body and returns the router's status. The
-// try is bounded by Config.WebhookTimeout.
-func (s *Server) post(ctx context.Context, body []byte) (int, error) {
+// post sends h's signed body and returns the router's status. The try is
+// bounded by Config.WebhookTimeout.
+func (s *Server) post(ctx context.Context, h *hook) (int, error) {
 	if s.cfg.WebhookURL == "" {
 		return 0, ErrNoWebhookURL
 	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
+	body := h.body
 	if s.hookURL == nil || s.cfg.WebhookURL != s.hookRaw || ctx == nil {
+		if body == nil {
+			body = s.appendSource(nil, &h.src)
+		}
 		// Not a URL parsed in New, or something http.NewRequest refuses:
 		// let it say why.
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
@@ -360,14 +375,19 @@ func (s *Server) post(ctx context.Context, body []byte) (int, error) {
 		resp.Body.Close()
 		return resp.StatusCode, nil
 	}
-	// The URL parsed once, in New; the request recycled.
+	// The URL parsed once, in New; the request recycled, and with it the
+	// buffer a body is encoded in (reused only once the client is done
+	// with it).
 	q := httpcall.New()
 	defer q.Release()
+	if body == nil {
+		body = s.appendSource(q.Scratch(), &h.src)
+	}
 	req := q.Prepare(ctx, http.MethodPost, s.hookURL, body)
-	h := q.Header()
-	h["Content-Type"] = hdrJSON
+	hdr := q.Header()
+	hdr["Content-Type"] = hdrJSON
 	q.Set("X-Hub-Signature-256", s.sign(body))
-	h["User-Agent"] = hdrUA
+	hdr["User-Agent"] = hdrUA
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
 		q.Abandon() // the transport may still hold the request
@@ -447,10 +467,6 @@ func (s *Server) statusPayload(p *pending) *WebhookPayload {
 func (s *Server) appendStatusPayload(b []byte, p *pending) []byte {
 	return s.appendStatusWebhook(b, p)
 }
-
-// scratchPool holds buffers webhook bodies are encoded in before they are
-// copied to a body of their exact size.
-var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // parseHookURL parses Config.WebhookURL as http.NewRequest does; nil when
 // it is empty or does not parse (post then lets http.NewRequest fail).

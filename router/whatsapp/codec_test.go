@@ -82,6 +82,18 @@ func BenchmarkCodec(b *testing.B) {
 			d.release()
 		}
 	})
+	b.Run("decode/one-pass/status", func(b *testing.B) {
+		b.ReportAllocs()
+		body := []byte(metaStatus)
+		b.SetBytes(int64(len(body)))
+		d := &scanner{}
+		for b.Loop() {
+			if _, ok := d.webhook(body, testPhoneID); !ok {
+				b.Fatal("scanner refused the body")
+			}
+			d.release()
+		}
+	})
 	b.Run("encode/encoding-json", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

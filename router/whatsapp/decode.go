@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"bytes"
 	"encoding/json"
 	"sync"
 
@@ -88,6 +89,11 @@ func (d *scanner) memoStr(i int) string {
 	if !ok {
 		return ""
 	}
+	return d.memoBytes(i, b)
+}
+
+// memoBytes is b as a string, through memo slot i.
+func (d *scanner) memoBytes(i int, b []byte) string {
 	if d.memo[i] == string(b) {
 		return d.memo[i]
 	}
@@ -136,16 +142,289 @@ var (
 	knownMIME     = []string{"image/jpeg", "image/png", "image/webp", "audio/ogg", "audio/mpeg", "audio/aac", "audio/amr", "audio/mp4", "video/mp4", "video/3gpp", "application/pdf", "text/plain"}
 )
 
+// The head of the webhooks Meta sends, in Meta's order and without white
+// space, up to the end of the first change value's metadata:
+//
+//	{"object":"whatsapp_business_account","entry":[{"id":<id>,"changes":[{"value":{
+//	"messaging_product":"whatsapp","metadata":{"display_phone_number":<number>,
+//	"phone_number_id":<id>}
+//
+// with the three strings plain (printable ASCII without escapes). A body
+// that starts so is read from there on, in the state reading the head
+// member by member leaves the decoders in (see resume); any other body is
+// read from its start.
+const (
+	head0 = `{"object":"whatsapp_business_account","entry":[{"id":`
+	head1 = `,"changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":`
+	head2 = `,"phone_number_id":`
+)
+
+// head matches the head at the start of b and, when it does, returns its
+// length, display number and phone number id.
+func head(b []byte) (n int, display, account []byte, ok bool) {
+	if !bytes.HasPrefix(b, []byte(head0)) {
+		return 0, nil, nil, false
+	}
+	i := len(head0)
+	if i = plainString(b, i); i < 0 || !bytes.HasPrefix(b[i:], []byte(head1)) {
+		return 0, nil, nil, false
+	}
+	i += len(head1)
+	start := i
+	if i = plainString(b, i); i < 0 || !bytes.HasPrefix(b[i:], []byte(head2)) {
+		return 0, nil, nil, false
+	}
+	display = b[start+1 : i-1]
+	i += len(head2)
+	start = i
+	if i = plainString(b, i); i < 0 || i >= len(b) || b[i] != '}' {
+		return 0, nil, nil, false
+	}
+	account = b[start+1 : i-1]
+	return i + 1, display, account, true
+}
+
+// plainString returns the index after the plain JSON string starting at
+// b[i], or -1 when there is none.
+func plainString(b []byte, i int) int {
+	if i >= len(b) || b[i] != '"' {
+		return -1
+	}
+	for i++; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			return i + 1
+		case c < 0x20 || c >= 0x7f || c == '\\':
+			return -1
+		}
+	}
+	return -1
+}
+
+// The rest of the two webhooks Meta sends most, after the head: a status
+// without an error (a conversation and pricing, the expiration only on
+// "sent"), and a text message from one contact. In
+// each, <s> is a plain string; the head's change value ends there, and
+// its change is the only one, with field "messages".
+//
+//	,"statuses":[{"id":<s>,"status":<s>,"timestamp":<s>,"recipient_id":<s>,
+//	"conversation":{"id":<s>[,"expiration_timestamp":<s>],"origin":{"type":<s>}},
+//	"pricing":{"billable":true,"pricing_model":<s>,"category":<s>}}]}
+//
+//	,"contacts":[{"profile":{"name":<s>},"wa_id":<s>}],"messages":[{"from":<s>,
+//	"id":<s>,"timestamp":<s>,"type":"text","text":{"body":<s>}}]}
+const (
+	tailStatus0 = `,"statuses":[{"id":`
+	tailStatus1 = `,"status":`
+	tailStatus2 = `,"timestamp":`
+	tailStatus3 = `,"recipient_id":`
+	tailStatus4 = `,"conversation":{"id":`
+	tailStatus5 = `,"expiration_timestamp":`
+	tailStatus6 = `,"origin":{"type":`
+	tailStatus7 = `}},"pricing":{"billable":true,"pricing_model":`
+	tailStatus8 = `,"category":`
+	tailStatus9 = `}}]}`
+	tailText0   = `,"contacts":[{"profile":{"name":`
+	tailText1   = `},"wa_id":`
+	tailText2   = `}],"messages":[{"from":`
+	tailText3   = `,"id":`
+	tailText4   = `,"timestamp":`
+	tailText5   = `,"type":"text","text":{"body":`
+	tailText6   = `}}]}`
+	tailEnd     = `,"field":"messages"}]}]}`
+)
+
+// matcher reads a body against one of the forms above.
+type matcher struct {
+	b  []byte
+	i  int
+	ok bool
+}
+
+// lit consumes lit.
+func (m *matcher) lit(lit string) {
+	if m.ok && bytes.HasPrefix(m.b[m.i:], []byte(lit)) {
+		m.i += len(lit)
+	} else {
+		m.ok = false
+	}
+}
+
+// try consumes lit when it is next, and reports whether it was.
+func (m *matcher) try(lit string) bool {
+	if m.ok && bytes.HasPrefix(m.b[m.i:], []byte(lit)) {
+		m.i += len(lit)
+		return true
+	}
+	return false
+}
+
+// str consumes a plain string and returns its contents.
+func (m *matcher) str() []byte {
+	if !m.ok {
+		return nil
+	}
+	j := plainString(m.b, m.i)
+	if j < 0 {
+		m.ok = false
+		return nil
+	}
+	s := m.b[m.i+1 : j-1]
+	m.i = j
+	return s
+}
+
+// end checks that only white space is left.
+func (m *matcher) end() bool {
+	if !m.ok {
+		return false
+	}
+	for _, c := range m.b[m.i:] {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+// whole decodes rest, what follows the head, when it has one of the
+// forms above, into the change value reading it member by member gives;
+// nil when it has not.
+func (d *scanner) whole(rest, display, account []byte) *changeValue {
+	m := matcher{b: rest, ok: true}
+	if m.try(tailStatus0) {
+		id := m.str()
+		m.lit(tailStatus1)
+		st := m.str()
+		m.lit(tailStatus2)
+		ts := m.str()
+		m.lit(tailStatus3)
+		to := m.str()
+		m.lit(tailStatus4)
+		m.str()
+		if m.try(tailStatus5) {
+			m.str()
+		}
+		m.lit(tailStatus6)
+		m.str()
+		m.lit(tailStatus7)
+		m.str()
+		m.lit(tailStatus8)
+		m.str()
+		m.lit(tailStatus9)
+		m.lit(tailEnd)
+		if !m.end() {
+			return nil
+		}
+		v := d.newValue(display, account)
+		a := &d.arena
+		if a.sptrs == nil {
+			a.sptrs = make([]*status, 0, 4)
+		}
+		a.statuses = append(a.statuses, status{ID: d.memoBytes(memoID, id), Status: internBytes(st, knownStatuses),
+			Timestamp: d.memoBytes(memoTime, ts), RecipientID: d.memoBytes(memoPhone, to)})
+		start := len(a.sptrs)
+		a.sptrs = append(a.sptrs, &a.statuses[len(a.statuses)-1])
+		v.Statuses = a.sptrs[start:len(a.sptrs):len(a.sptrs)]
+		return v
+	}
+	m.lit(tailText0)
+	name := m.str()
+	m.lit(tailText1)
+	waID := m.str()
+	m.lit(tailText2)
+	from := m.str()
+	m.lit(tailText3)
+	id := m.str()
+	m.lit(tailText4)
+	ts := m.str()
+	m.lit(tailText5)
+	body := m.str()
+	m.lit(tailText6)
+	m.lit(tailEnd)
+	if !m.end() {
+		return nil
+	}
+	v := d.newValue(display, account)
+	a := &d.arena
+	if a.cptrs == nil {
+		a.cptrs = make([]*contact, 0, 4)
+	}
+	if a.msgs == nil {
+		a.msgs = make([]message, 0, 4)
+	}
+	a.contacts = append(a.contacts, contact{WaID: d.memoBytes(memoPhone, waID)})
+	c := &a.contacts[len(a.contacts)-1]
+	c.Profile.Name = string(name)
+	start := len(a.cptrs)
+	a.cptrs = append(a.cptrs, c)
+	v.Contacts = a.cptrs[start:len(a.cptrs):len(a.cptrs)]
+	a.texts = append(a.texts, textBody{Body: string(body)})
+	a.msgs = append(a.msgs, message{From: d.memoBytes(memoPhone, from), ID: d.memoBytes(memoID, id),
+		Timestamp: d.memoBytes(memoTime, ts), Type: knownTypes[0], Text: &a.texts[len(a.texts)-1]})
+	v.Messages = a.msgs[len(a.msgs)-1 : len(a.msgs) : len(a.msgs)]
+	return v
+}
+
+// newValue is a new change value in the arena with the head's product
+// and metadata.
+func (d *scanner) newValue(display, account []byte) *changeValue {
+	a := &d.arena
+	a.values = append(a.values, changeValue{MessagingProduct: knownProducts[0]})
+	v := &a.values[len(a.values)-1]
+	v.Metadata.DisplayPhoneNumber = d.memoBytes(memoDisplay, display)
+	v.Metadata.PhoneNumberID = d.memoBytes(memoAccount, account)
+	return v
+}
+
+// internBytes is b as a string, the static copy when it is one of known.
+func internBytes(b []byte, known []string) string {
+	for _, k := range known {
+		if k == string(b) {
+			return k
+		}
+	}
+	return string(b)
+}
+
+// resume is what reading the head leaves to the decoders: the first
+// change value with its messaging_product and metadata read, inside the
+// first change, of the first entry, whose id is read. Each decoder
+// given it takes the part of the head at its level as read, and hands it
+// on to the next.
+type resume struct {
+	display, account []byte
+}
+
 // webhook is parse's fast path.
 func (d *scanner) webhook(body []byte, phoneID string) ([]*changeValue, bool) {
 	d.Reset(body)
 	values := d.arena.vptrs[:0]
 	waba := false
 	var mask uint32
-	if !d.Open('{') {
+	var r *resume
+	n := 0
+	if k, display, account, ok := head(body); ok {
+		if v := d.whole(body[k:], display, account); v != nil {
+			if v.Metadata.PhoneNumberID == phoneID {
+				values = append(values, v)
+			}
+			d.arena.vptrs = values
+			if len(values) == 0 {
+				return nil, true
+			}
+			return values, true
+		}
+		d.Reset(body[k:]) // the scanner reads the rest
+		r = &resume{display, account}
+		waba, mask, n = true, 1, 1
+		values = d.entries(phoneID, values, r) // the "entry" member
+		mask |= 2
+		n++
+	} else if !d.Open('{') {
 		return nil, false
 	}
-	for n := 0; ; n++ {
+	for ; ; n++ {
 		key, more := d.Member(n)
 		if !more {
 			break
@@ -158,7 +437,7 @@ func (d *scanner) webhook(body []byte, phoneID string) ([]*changeValue, bool) {
 			}
 		case "entry":
 			if d.Seen(&mask, 2) {
-				values = d.entries(phoneID, values)
+				values = d.entries(phoneID, values, nil)
 			}
 		default:
 			d.Unknown(key, namesRoot...)
@@ -174,16 +453,21 @@ func (d *scanner) webhook(body []byte, phoneID string) ([]*changeValue, bool) {
 	return values, true
 }
 
-func (d *scanner) entries(phoneID string, values []*changeValue) []*changeValue {
-	if !d.Open('[') {
+func (d *scanner) entries(phoneID string, values []*changeValue, r *resume) []*changeValue {
+	if r == nil && !d.Open('[') {
 		return values
 	}
-	for n := 0; d.Element(n); n++ {
-		if !d.Open('{') {
+	for n := 0; r != nil || d.Element(n); n++ {
+		var mask uint32
+		m := 0
+		if r != nil { // the first entry, its id read, at its "changes"
+			values = d.changes(phoneID, values, r)
+			r = nil
+			mask, m = 1|2, 2
+		} else if !d.Open('{') {
 			return values
 		}
-		var mask uint32
-		for m := 0; ; m++ {
+		for ; ; m++ {
 			key, more := d.Member(m)
 			if !more {
 				break
@@ -195,7 +479,7 @@ func (d *scanner) entries(phoneID string, values []*changeValue) []*changeValue 
 				}
 			case "changes":
 				if d.Seen(&mask, 2) {
-					values = d.changes(phoneID, values)
+					values = d.changes(phoneID, values, nil)
 				}
 			default:
 				d.Unknown(key, namesEntry...)
@@ -205,18 +489,23 @@ func (d *scanner) entries(phoneID string, values []*changeValue) []*changeValue 
 	return values
 }
 
-func (d *scanner) changes(phoneID string, values []*changeValue) []*changeValue {
-	if !d.Open('[') {
+func (d *scanner) changes(phoneID string, values []*changeValue, r *resume) []*changeValue {
+	if r == nil && !d.Open('[') {
 		return values
 	}
-	for n := 0; d.Element(n); n++ {
-		if !d.Open('{') {
-			return values
-		}
+	for n := 0; r != nil || d.Element(n); n++ {
 		var mask uint32
 		messages := false
 		var v *changeValue
-		for m := 0; ; m++ {
+		m := 0
+		if r != nil { // the first change, at its "value"
+			v = d.changeValue(r)
+			r = nil
+			mask, m = 2, 1
+		} else if !d.Open('{') {
+			return values
+		}
+		for ; ; m++ {
 			key, more := d.Member(m)
 			if !more {
 				break
@@ -229,7 +518,7 @@ func (d *scanner) changes(phoneID string, values []*changeValue) []*changeValue 
 				}
 			case "value":
 				if d.Seen(&mask, 2) {
-					v = d.changeValue()
+					v = d.changeValue(nil)
 				}
 			default:
 				d.Unknown(key, namesChange...)
@@ -242,15 +531,22 @@ func (d *scanner) changes(phoneID string, values []*changeValue) []*changeValue 
 	return values
 }
 
-func (d *scanner) changeValue() *changeValue {
-	if !d.Open('{') {
+func (d *scanner) changeValue(r *resume) *changeValue {
+	if r == nil && !d.Open('{') {
 		return nil
 	}
 	a := &d.arena
 	a.values = append(a.values, changeValue{})
 	v := &a.values[len(a.values)-1]
 	var mask uint32
-	for n := 0; ; n++ {
+	n := 0
+	if r != nil { // messaging_product and metadata read
+		v.MessagingProduct = knownProducts[0]
+		v.Metadata.DisplayPhoneNumber = d.memoBytes(memoDisplay, r.display)
+		v.Metadata.PhoneNumberID = d.memoBytes(memoAccount, r.account)
+		mask, n = 1|2, 2
+	}
+	for ; ; n++ {
 		key, more := d.Member(n)
 		if !more {
 			break
@@ -667,9 +963,31 @@ var (
 	namesMessage0 = []string{"id"}
 )
 
+// The pieces of Meta's answer to a send, around its three plain strings:
+//
+//	{"messaging_product":"whatsapp","contacts":[{"input":<s>,"wa_id":<s>}],"messages":[{"id":<s>}]}
+const (
+	answer0 = `{"messaging_product":"whatsapp","contacts":[{"input":`
+	answer1 = `,"wa_id":`
+	answer2 = `}],"messages":[{"id":`
+	answer3 = `}]}`
+)
+
 // sendAnswer is messageID's fast path: messages[0].id of a send answer,
-// every messages[].id checked to be a string as encoding/json does.
+// every messages[].id checked to be a string as encoding/json does. An
+// answer of Meta's form is matched whole.
 func (d *scanner) sendAnswer(answer []byte) (string, bool) {
+	m := matcher{b: answer, ok: true}
+	m.lit(answer0)
+	m.str()
+	m.lit(answer1)
+	m.str()
+	m.lit(answer2)
+	b := m.str()
+	m.lit(answer3)
+	if m.end() {
+		return string(b), true
+	}
 	d.Reset(answer)
 	var id string
 	var mask uint32

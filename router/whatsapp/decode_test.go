@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -158,6 +159,40 @@ func TestMessageIDMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+// TestSendAnswerWhole: Meta's answer to a send is matched whole; one that
+// differs from its form in any piece is read member by member; both agree
+// with encoding/json.
+func TestSendAnswerWhole(t *testing.T) {
+	pieces := []string{answer0, `"16505551234"`, answer1, `"16505551234"`, answer2, `"wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"`, answer3}
+	answer := strings.Join(pieces, "")
+	if id, ok := (&scanner{}).sendAnswer([]byte(answer)); !ok || id != strings.Trim(pieces[5], `"`) {
+		t.Fatalf("%q: %q %v", answer, id, ok)
+	}
+	answers := []string{answer, answer + " \n", answer + "x", answer[:len(answer)-1]}
+	for k := range pieces {
+		for i := 0; i < len(pieces[k]); i++ {
+			p := slices.Clone(pieces)
+			if k%2 == 1 {
+				if i > 0 {
+					break
+				}
+				for _, v := range []string{`"\u0041"`, `"é"`, `null`, `1`, `""`} {
+					p[k] = v
+					answers = append(answers, strings.Join(p, ""))
+				}
+				continue
+			}
+			b := []byte(p[k])
+			b[i] ^= 0x20
+			p[k] = string(b)
+			answers = append(answers, strings.Join(p, ""))
+		}
+	}
+	for _, a := range answers {
+		checkMessageID(t, []byte(a))
+	}
+}
+
 func checkMessageID(t *testing.T, answer []byte) {
 	t.Helper()
 	got, gerr := messageID(answer)
@@ -181,3 +216,139 @@ func FuzzMessageID(f *testing.F) {
 	f.Add([]byte(`{"messages":[{"id":"x"},{"id":"\u00e4"}]}`))
 	f.Fuzz(func(t *testing.T, answer []byte) { checkMessageID(t, answer) })
 }
+
+// headOf is the head of Meta's webhooks (see head) for this adapter's
+// number, up to the end of the metadata.
+const headOf = head0 + `"102290129340398"` + head1 + `"15550783881"` + head2 + `"` + testPhoneID + `"}`
+
+// headBodies start with the head and go on in every way that matters to
+// the decoders resumed after it: the ordinary ends, more changes and
+// entries, repeated and case-folded keys, trailing bytes, truncation.
+var headBodies = []string{
+	headOf + `},"field":"messages"}]}]}`,
+	headOf + `,"statuses":[{"id":"wamid.S","status":"read","timestamp":"1","recipient_id":"1"}]},"field":"messages"}]}]}`,
+	headOf + `,"contacts":[{"profile":{"name":"A"},"wa_id":"1"}],"messages":[{"from":"1","id":"w","timestamp":"2","type":"text","text":{"body":"x"}}]},"field":"messages"}]}]}` + "\n",
+	headOf + `},"field":"statuses"}]}]}`,
+	headOf + `,"messages":[{"from":"1","id":"w1"}]},"field":"messages"},{"value":{"metadata":{"phone_number_id":"` + testPhoneID + `"},"messages":[{"from":"1","id":"w2"}]},"field":"messages"}]}]}`,
+	headOf + `,"messages":[{"from":"1","id":"w1"}]},"field":"messages"}]},{"id":"2","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"` + testPhoneID + `"},"messages":[{"from":"2","id":"w2"}]}}]}]}`,
+	headOf + `,"messages":[{"from":"1","id":"w1"}]},"field":"messages"}]}],"x":[1,{"y":null}]}`,
+	headOf + `,"metadata":{}},"field":"messages"}]}]}`,
+	headOf + `,"messaging_product":"x"},"field":"messages"}]}]}`,
+	headOf + `,"Metadata":{}},"field":"messages"}]}]}`,
+	headOf + `},"field":"messages","value":{}}]}]}`,
+	headOf + `},"FIELD":"messages"}]}]}`,
+	headOf + `},"field":"messages"}],"id":"x"}]}`,
+	headOf + `},"field":"messages"}],"Changes":[]}]}`,
+	headOf + `,"messages":[{"from":"1","id":"w1"}]},"field":"messages"}],"changes":[]}]}`,
+	headOf + `},"field":"messages"}]}],"object":"x"}`,
+	headOf + `},"field":"messages"}]}],"entry":[]}`,
+	headOf + `},"field":"messages"}]}]}x`,
+	headOf + `},"field":"messages"}]}]`,
+	headOf + `,`,
+	headOf,
+	head0 + `"1"` + head1 + `""` + head2 + `"other"}},"field":"messages"}]}]}`,
+}
+
+// TestWebhookHead: bodies that start with the head are read from after it
+// (head matches them) and decode as encoding/json decodes them; a head
+// with an escape, a non-ASCII byte or white space is read member by
+// member.
+func TestWebhookHead(t *testing.T) {
+	for _, b := range headBodies {
+		if _, _, _, ok := head([]byte(b)); !ok {
+			t.Errorf("head does not match %.120q", b)
+		}
+		for _, id := range []string{testPhoneID, "other"} {
+			checkWebhookDecode(t, []byte(b), id)
+		}
+	}
+	for _, b := range []string{
+		head0 + `"1\u0030"` + head1 + `"1"` + head2 + `"` + testPhoneID + `"}},"field":"messages"}]}]}`,
+		head0 + `"1"` + head1 + `"1é"` + head2 + `"` + testPhoneID + `"}},"field":"messages"}]}]}`,
+		head0 + `"1"` + head1 + `"1"` + head2 + ` "` + testPhoneID + `"}},"field":"messages"}]}]}`,
+		head0 + `"1"` + head1 + `"1"` + head2 + `"` + testPhoneID + `"` + "\n}},\"field\":\"messages\"}]}]}",
+	} {
+		if _, _, _, ok := head([]byte(b)); ok {
+			t.Errorf("head matches %.120q", b)
+		}
+		if fast := checkWebhookDecode(t, []byte(b), testPhoneID); !fast {
+			t.Errorf("the scanner gave up on %.120q", b)
+		}
+	}
+}
+
+func init() { decodeBodies = append(decodeBodies, headBodies...) }
+
+// statusPieces and textPieces are the rests of the two webhooks the
+// decoder reads whole (see whole), after headOf: literals (odd indexes
+// are strings, the values).
+var (
+	statusPieces = []string{tailStatus0, `"wamid.HBgLMTY1MDU1NTEyMzQVAgARGCA5QTNDQTVCM0Q0Q0Q2RTY3RTcyMwA="`, tailStatus1, `"sent"`,
+		tailStatus2, `"1749463200"`, tailStatus3, `"16505551234"`, tailStatus4, `"ee1d6e5a3b4f1c6b8e5f3f0b7a2d0c91"`,
+		tailStatus5, `"1749549600"`, tailStatus6, `"service"`, tailStatus7, `"CBP"`, tailStatus8, `"service"`, tailStatus9 + tailEnd}
+	textPieces = []string{tailText0, `"Sheena"`, tailText1, `"16505551234"`, tailText2, `"16505551234"`, tailText3,
+		`"wamid.A"`, tailText4, `"1749463200"`, tailText5, `"Hello there"`, tailText6 + tailEnd}
+	wholeStatus = strings.Join(statusPieces, "")
+	wholeText   = strings.Join(textPieces, "")
+)
+
+// TestWholeWebhooks: the two webhooks Meta sends most are read whole and
+// decode as encoding/json decodes them; a body that differs from their
+// form in any piece (a byte of a literal, a value that is not a plain
+// string, what follows) is read member by member, with the same result as
+// encoding/json.
+func TestWholeWebhooks(t *testing.T) {
+	whole := []string{
+		wholeStatus,
+		strings.Replace(wholeStatus, `,"expiration_timestamp":"1749549600"`, ``, 1),
+		strings.Replace(wholeStatus, `"sent"`, `"delivered"`, 1),
+		strings.Replace(wholeStatus, `"sent"`, `"unknown"`, 1),
+		strings.Replace(wholeStatus, `"service"`, `""`, 2),
+		wholeText,
+		wholeText + " \n\t\r",
+		strings.Replace(wholeText, `"Sheena"`, `""`, 1),
+	}
+	var notWhole []string
+	for _, pieces := range [][]string{statusPieces, textPieces} {
+		for k := range pieces {
+			for i := 0; i < len(pieces[k]); i++ {
+				p := slices.Clone(pieces)
+				b := []byte(p[k])
+				if k%2 == 1 { // a value: escaped, non-ASCII, or no string
+					if i > 0 {
+						break
+					}
+					for _, v := range []string{`"\u0041"`, `"é"`, `null`, `1`, `{}`} {
+						p[k] = v
+						notWhole = append(notWhole, strings.Join(p, ""))
+					}
+					continue
+				}
+				b[i] ^= 0x20 // a literal: one byte changed
+				p[k] = string(b)
+				notWhole = append(notWhole, strings.Join(p, ""))
+			}
+		}
+	}
+	notWhole = append(notWhole, wholeStatus+"x", wholeText[:len(wholeText)-1],
+		strings.Replace(wholeStatus, `"billable":true`, `"billable":false`, 1),
+		strings.Replace(wholeStatus, `"recipient_id":"16505551234"`, `"recipient_id":"16505551234","errors":[]`, 1),
+		strings.Replace(wholeStatus, `"status":"sent"`, `"status":"sent","status":"read"`, 1),
+		strings.Replace(wholeText, `"type":"text"`, `"type":"text","type":"image"`, 1))
+	for _, rest := range whole {
+		if (&scanner{}).whole([]byte(rest), nil, nil) == nil {
+			t.Errorf("not read whole: %.300q", rest)
+		}
+		for _, id := range []string{testPhoneID, "other"} {
+			checkWebhookDecode(t, []byte(headOf+rest), id)
+		}
+	}
+	for _, rest := range notWhole {
+		if (&scanner{}).whole([]byte(rest), nil, nil) != nil {
+			t.Errorf("read whole: %.300q", rest)
+		}
+		checkWebhookDecode(t, []byte(headOf+rest), testPhoneID)
+	}
+}
+
+func init() { decodeBodies = append(decodeBodies, headOf+wholeStatus, headOf+wholeText) }

@@ -55,7 +55,7 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 	req := sendRequest{MessagingProduct: "whatsapp", RecipientType: "individual", To: to.Customer, Type: string(kind)}
 	switch kind {
 	case router.KindText:
-		req.Text = &sendText{Body: m.Text}
+		// The text is set below, for the wire on the stack.
 	case router.KindTemplate:
 		t := m.Template
 		if t == nil {
@@ -113,13 +113,24 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		return "", fmt.Errorf("whatsapp: send: unsupported message kind %q", kind)
 	}
 	if a.cfg.Graph != nil {
-		r := req // req itself stays on the stack for the wire path
+		r := req
+		if kind == router.KindText {
+			r.Text = &sendText{Body: m.Text}
+		}
 		return a.cfg.Graph.Message(&r)
+	}
+	// Only wire, a copy of req the Graph branch never sees, points to the
+	// text: neither escapes to the heap with the Graph's request.
+	var text sendText
+	wire := req
+	if kind == router.KindText {
+		text.Body = m.Text
+		wire.Text = &text
 	}
 	// The body is built in the request's own buffer, recycled with it.
 	q := httpcall.New()
 	defer q.Release()
-	b := appendSendRequest(q.Scratch(), &req)
+	b := appendSendRequest(q.Scratch(), &wire)
 
 	status, answer, err := a.postMessage(ctx, q, b)
 	if err != nil {
@@ -129,7 +140,7 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 	if status < 200 || status > 299 {
 		return "", graphError(status, answer.Bytes())
 	}
-	id, err := messageID(answer.Bytes())
+	id, err := sentID(answer.Bytes(), to.Customer)
 	if err != nil || id == "" {
 		return "", fmt.Errorf("whatsapp: send: HTTP %d: unparseable answer %q", status, truncate(answer.Bytes()))
 	}
@@ -178,9 +189,22 @@ type readRequest struct {
 
 // messageID returns messages[0].id of a send answer ("" when there is
 // none).
-func messageID(answer []byte) (string, error) {
+func messageID(answer []byte) (string, error) { return sentID(answer, "") }
+
+// sentID is messageID of the answer to a send to the wa_id to ("" when not
+// known).
+func sentID(answer []byte, to string) (string, error) {
 	d := scanners.Get().(*scanner)
 	id, fast := d.sendAnswer(answer)
+	if fast && id != "" {
+		// The message's statuses come next, most often to the scanner
+		// this goroutine gets back from the pool: they find the id and
+		// the recipient in the memo rather than allocate them again.
+		d.memo[memoID] = id
+		if to != "" {
+			d.memo[memoPhone] = to
+		}
+	}
 	d.release()
 	if fast {
 		return id, nil

@@ -18,9 +18,9 @@ const StateVersion = 1
 func (a *Adapter) SaveState() ([]byte, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := adapterState{Version: StateVersion, Stats: a.stats, Seen: make([]seenState, 0, a.n)}
-	for i := range a.n {
-		e := a.ring[(a.head+i)%len(a.ring)]
+	s := adapterState{Version: StateVersion, Stats: a.stats, Seen: make([]seenState, 0, a.seen.len())}
+	for seq := a.seen.first; seq < a.seen.next; seq++ {
+		e := a.seen.entry(seq)
 		s.Seen = append(s.Seen, seenState{ID: e.id, At: e.at})
 	}
 	return json.Marshal(s)
@@ -38,12 +38,11 @@ func (a *Adapter) RestoreState(b []byte) error {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.n != 0 {
+	if a.seen.len() != 0 {
 		return fmt.Errorf("whatsapp: restore state: the adapter is in use")
 	}
 	for _, e := range s.Seen {
-		a.seen[e.ID] = e.At
-		a.push(seenEntry{e.ID, e.At})
+		a.seen.put(e.ID, e.At)
 	}
 	a.stats = s.Stats
 	return nil

@@ -423,7 +423,7 @@ func TestDedupePruning(t *testing.T) {
 		clock.Advance(time.Second)
 	}
 	a.mu.Lock()
-	seen, queued := len(a.seen), a.n
+	seen, queued := a.seen.used, a.seen.len()
 	a.mu.Unlock()
 	if seen > 61 || queued != seen {
 		t.Fatalf("remembered %d ids, %d queued; want at most 61", seen, queued)
@@ -564,7 +564,7 @@ func TestMalformed(t *testing.T) {
 				t.Fatalf("stats %+v", s)
 			}
 			a.mu.Lock()
-			n := len(a.seen)
+			n := a.seen.len()
 			a.mu.Unlock()
 			if n != 0 {
 				t.Fatal("malformed webhook remembered ids")

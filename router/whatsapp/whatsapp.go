@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
-	"hash"
 	"io"
 	"net/http"
 	"net/url"
@@ -77,19 +76,11 @@ type Adapter struct {
 	authHdr  []string // {auth}, shared by requests (never modified)
 	window   int64    // dedupe window in nanoseconds
 
-	macs sync.Pool // *keyedMAC: HMAC-SHA256 keyed with the app secret
+	macs sync.Pool // *prefixMAC: HMAC-SHA256 keyed with the app secret
 
 	mu    sync.Mutex
-	seen  map[string]int64 // wamid -> Clock time (UnixNano) it was remembered
-	ring  []seenEntry      // insertion-ordered queue of remembered ids
-	head  int              // index of the oldest entry in ring
-	n     int              // entries in ring
+	seen  seenSet // wamids remembered for dedupe, with the Clock time of each
 	stats Stats
-}
-
-type seenEntry struct {
-	id string
-	at int64
 }
 
 // New returns an adapter for cfg that hands inbound traffic to rcv.
@@ -114,12 +105,12 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		secret: []byte(cfg.AppSecret),
 		auth:   "Bearer " + cfg.AccessToken,
 		window: int64(cfg.DedupeWindow),
-		seen:   make(map[string]int64),
+		seen:   newSeenSet(),
 	}
 	base := cfg.BaseURL + "/" + cfg.APIVersion + "/" + cfg.PhoneNumberID
 	a.msgURL, _ = url.Parse(base + "/messages")
 	a.mediaURL, _ = url.Parse(base + "/media")
-	a.macs.New = func() any { return &keyedMAC{h: hmac.New(sha256.New, a.secret)} }
+	a.macs.New = func() any { return newPrefixMAC(a.secret) }
 	a.authHdr = []string{a.auth}
 	return a
 }
@@ -234,10 +225,9 @@ func (a *Adapter) verify(sig string, body []byte) bool {
 	if !decodeHex(want[:], sig[len(prefix):]) {
 		return false
 	}
-	mac := a.macs.Get().(*keyedMAC)
-	mac.h.Reset()
-	mac.h.Write(body)
-	ok := hmac.Equal(mac.h.Sum(mac.sum[:0]), want[:])
+	n, _, _, _ := head(body)
+	mac := a.macs.Get().(*prefixMAC)
+	ok := hmac.Equal(mac.mac(body, n), want[:])
 	a.macs.Put(mac)
 	return ok
 }
@@ -280,54 +270,12 @@ func (a *Adapter) deliver(values []*changeValue) {
 func (a *Adapter) remember(id string, now int64) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.prune(now)
-	if at, ok := a.seen[id]; ok && now-at < a.window {
+	if !a.seen.add(id, now, a.window) {
 		a.stats.Duplicates++
 		return false
 	}
-	a.seen[id] = now
-	a.push(seenEntry{id, now})
 	a.stats.Received++
 	return true
-}
-
-// prune forgets the oldest ids whose window has passed. Entries are visited
-// in insertion order and pruning stops at the first one still in its window,
-// so the cost is proportional to what is forgotten. (With a clock that moves
-// backwards an expired id can stay behind a younger one for a while; the
-// lookup in remember checks the age itself, so that is harmless.)
-func (a *Adapter) prune(now int64) {
-	for a.n > 0 {
-		e := &a.ring[a.head]
-		if now-e.at < a.window {
-			return
-		}
-		if at, ok := a.seen[e.id]; ok && at == e.at {
-			delete(a.seen, e.id)
-		}
-		*e = seenEntry{}
-		a.head++
-		if a.head == len(a.ring) {
-			a.head = 0
-		}
-		a.n--
-	}
-}
-
-func (a *Adapter) push(e seenEntry) {
-	if a.n == len(a.ring) {
-		grown := make([]seenEntry, max(64, 2*len(a.ring)))
-		k := copy(grown, a.ring[a.head:])
-		copy(grown[k:], a.ring[:a.head])
-		a.ring = grown
-		a.head = 0
-	}
-	i := a.head + a.n
-	if i >= len(a.ring) {
-		i -= len(a.ring)
-	}
-	a.ring[i] = e
-	a.n++
 }
 
 // inbound normalizes a webhook message of change value v.
@@ -378,12 +326,6 @@ func (a *Adapter) inbound(v *changeValue, m *message) router.Inbound {
 		// customer activity without content the router understands.
 	}
 	return in
-}
-
-// keyedMAC is a keyed HMAC, reused with Reset, and room for its sum.
-type keyedMAC struct {
-	h   hash.Hash
-	sum [sha256.Size]byte
 }
 
 // decodeHex decodes the 2*len(dst) hex digits of s (either case) into dst,

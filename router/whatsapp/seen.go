@@ -1,0 +1,174 @@
+package whatsapp
+
+import "hash/maphash"
+
+// seenSet is the message ids remembered for dedupe, in the order they were
+// remembered: a FIFO of entries numbered by sequence, and an
+// open-addressing index from each id's hash to the sequence number of its
+// newest entry. Looking an id up and remembering a new one share one probe,
+// and forgetting the oldest entry finds its slot by the hash kept with it,
+// without hashing or comparing the id again; ids are compared only when
+// their hashes are equal. (A Go map from id to time hashed each id twice and
+// probed three times: lookup, insert, and the delete when it expired.)
+type seenSet struct {
+	seed  maphash.Seed // the index's layout only: nothing depends on it
+	ring  []seenEntry  // entry seq at ring[seq&(len(ring)-1)]; len a power of two
+	first uint64       // seq of the oldest entry
+	next  uint64       // seq of the next entry
+	slots []seenSlot   // the index; len a power of two, at most half full
+	used  int          // occupied slots: the ids remembered
+}
+
+type seenEntry struct {
+	id   string
+	at   int64  // Clock time (UnixNano) it was remembered
+	hash uint64 // of id
+}
+
+// seenSlot is an index slot: seq+1 of an id's newest entry (0: empty), and
+// the id's hash.
+type seenSlot struct {
+	hash uint64
+	ref  uint64
+}
+
+func newSeenSet() seenSet { return seenSet{seed: maphash.MakeSeed()} }
+
+func (s *seenSet) hash(id string) uint64 { return maphash.String(s.seed, id) }
+
+// len is the number of entries (older remembrances of an id included).
+func (s *seenSet) len() int { return int(s.next - s.first) }
+
+// entry is the entry with sequence number seq.
+func (s *seenSet) entry(seq uint64) *seenEntry { return &s.ring[seq&uint64(len(s.ring)-1)] }
+
+// find returns the slot of id (hash h) or, when id is not indexed, the
+// empty slot where it goes.
+func (s *seenSet) find(id string, h uint64) (slot *seenSlot, found bool) {
+	mask := uint64(len(s.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		sl := &s.slots[i]
+		if sl.ref == 0 {
+			return sl, false
+		}
+		if sl.hash == h && s.entry(sl.ref-1).id == id {
+			return sl, true
+		}
+	}
+}
+
+// add remembers id at now unless its newest entry is younger than window
+// (which it reports as false), first forgetting the entries whose window
+// has passed.
+func (s *seenSet) add(id string, now, window int64) bool {
+	s.prune(now, window)
+	if s.used+1 > len(s.slots)/2 {
+		s.growIndex()
+	}
+	h := s.hash(id)
+	sl, found := s.find(id, h)
+	if found && now-s.entry(sl.ref-1).at < window {
+		return false
+	}
+	if !found {
+		s.used++
+	}
+	*sl = seenSlot{hash: h, ref: s.push(seenEntry{id: id, at: now, hash: h}) + 1}
+	return true
+}
+
+// put indexes an entry restored from a saved state (newest last).
+func (s *seenSet) put(id string, at int64) {
+	if s.used+1 > len(s.slots)/2 {
+		s.growIndex()
+	}
+	h := s.hash(id)
+	sl, found := s.find(id, h)
+	if !found {
+		s.used++
+	}
+	*sl = seenSlot{hash: h, ref: s.push(seenEntry{id: id, at: at, hash: h}) + 1}
+}
+
+// push appends e to the FIFO and returns its sequence number.
+func (s *seenSet) push(e seenEntry) uint64 {
+	if s.len() == len(s.ring) {
+		grown := make([]seenEntry, max(64, 2*len(s.ring)))
+		for seq := s.first; seq < s.next; seq++ {
+			grown[seq&uint64(len(grown)-1)] = *s.entry(seq)
+		}
+		s.ring = grown
+	}
+	seq := s.next
+	*s.entry(seq) = e
+	s.next++
+	return seq
+}
+
+// prune forgets the oldest entries whose window has passed. Entries are
+// visited in the order they were remembered and pruning stops at the first
+// one still in its window, so the cost is proportional to what is
+// forgotten. (With a clock that moves backwards an expired id can stay
+// behind a younger one for a while; add checks the age itself, so that is
+// harmless.)
+func (s *seenSet) prune(now, window int64) {
+	for s.first < s.next {
+		e := s.entry(s.first)
+		if now-e.at < window {
+			return
+		}
+		s.unindex(e.hash, s.first)
+		*e = seenEntry{}
+		s.first++
+	}
+}
+
+// unindex empties the slot of entry seq (hash h), when the index still
+// points to it and not to a newer entry of the same id, and closes the gap
+// (backward-shift deletion: the entries after it in the probe sequence
+// that may move into it do).
+func (s *seenSet) unindex(h, seq uint64) {
+	mask := uint64(len(s.slots) - 1)
+	i := h & mask
+	for {
+		sl := &s.slots[i]
+		if sl.ref == 0 {
+			return // not indexed: a newer entry of the id replaced it
+		}
+		if sl.ref == seq+1 {
+			break
+		}
+		i = (i + 1) & mask
+	}
+	s.used--
+	for j := (i + 1) & mask; ; j = (j + 1) & mask {
+		sl := s.slots[j]
+		if sl.ref == 0 {
+			break
+		}
+		// sl may fill the hole at i unless its home lies cyclically in
+		// (i, j].
+		if home := sl.hash & mask; (j-home)&mask >= (j-i)&mask {
+			s.slots[i] = sl
+			i = j
+		}
+	}
+	s.slots[i] = seenSlot{}
+}
+
+// growIndex doubles the index (from 64 slots).
+func (s *seenSet) growIndex() {
+	old := s.slots
+	s.slots = make([]seenSlot, max(64, 2*len(old)))
+	mask := uint64(len(s.slots) - 1)
+	for _, sl := range old {
+		if sl.ref == 0 {
+			continue
+		}
+		i := sl.hash & mask
+		for s.slots[i].ref != 0 {
+			i = (i + 1) & mask
+		}
+		s.slots[i] = sl
+	}
+}
