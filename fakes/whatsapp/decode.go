@@ -50,21 +50,6 @@ var (
 	knownSendStrings = []string{"whatsapp", "individual", "text", "template", "image", "audio", "video", "document", "sticker", "read", "body", "en_US", "en", "deterministic"}
 )
 
-// internStr decodes a string value, returning the static copy when it is
-// one of known.
-func (d *scanner) internStr(known []string) string {
-	b, ok := d.StrBytes()
-	if !ok {
-		return ""
-	}
-	for _, k := range known {
-		if k == string(b) {
-			return k
-		}
-	}
-	return string(b)
-}
-
 func (d *scanner) sendRequest(r *SendRequest) bool {
 	if !d.Open('{') {
 		return false
@@ -78,11 +63,11 @@ func (d *scanner) sendRequest(r *SendRequest) bool {
 		switch string(key) {
 		case "messaging_product":
 			if d.Seen(&mask, 1<<0) {
-				r.MessagingProduct = d.internStr(knownSendStrings)
+				r.MessagingProduct = d.StrIn(knownSendStrings)
 			}
 		case "recipient_type":
 			if d.Seen(&mask, 1<<1) {
-				r.RecipientType = d.internStr(knownSendStrings)
+				r.RecipientType = d.StrIn(knownSendStrings)
 			}
 		case "to":
 			if d.Seen(&mask, 1<<2) {
@@ -90,7 +75,7 @@ func (d *scanner) sendRequest(r *SendRequest) bool {
 			}
 		case "status":
 			if d.Seen(&mask, 1<<3) {
-				r.Status = d.internStr(knownSendStrings)
+				r.Status = d.StrIn(knownSendStrings)
 			}
 		case "message_id":
 			if d.Seen(&mask, 1<<4) {
@@ -102,7 +87,7 @@ func (d *scanner) sendRequest(r *SendRequest) bool {
 			}
 		case "type":
 			if d.Seen(&mask, 1<<6) {
-				r.Type = d.internStr(knownSendStrings)
+				r.Type = d.StrIn(knownSendStrings)
 			}
 		case "context":
 			if d.Seen(&mask, 1<<7) {
@@ -167,19 +152,6 @@ func (d *scanner) oneString(name string, names []string) string {
 	return s
 }
 
-// boolean decodes true or false.
-func (d *scanner) boolean() bool {
-	switch d.Peek() {
-	case 't':
-		return d.Literal("true")
-	case 'f':
-		d.Literal("false")
-		return false
-	}
-	d.Fail()
-	return false
-}
-
 func (d *scanner) text() *Text {
 	if !d.Open('{') {
 		return nil
@@ -194,7 +166,7 @@ func (d *scanner) text() *Text {
 		switch string(key) {
 		case "preview_url":
 			if d.Seen(&mask, 1) {
-				t.PreviewURL = d.boolean()
+				t.PreviewURL = d.Bool()
 			}
 		case "body":
 			if d.Seen(&mask, 2) {
@@ -251,11 +223,11 @@ func (d *scanner) language(l *TemplateLanguage) {
 		switch string(key) {
 		case "code":
 			if d.Seen(&mask, 1) {
-				l.Code = d.internStr(knownSendStrings)
+				l.Code = d.StrIn(knownSendStrings)
 			}
 		case "policy":
 			if d.Seen(&mask, 2) {
-				l.Policy = d.internStr(knownSendStrings)
+				l.Policy = d.StrIn(knownSendStrings)
 			}
 		default:
 			d.Unknown(key, namesLanguage...)
@@ -282,7 +254,7 @@ func (d *scanner) components() []TemplateComponent {
 			switch string(key) {
 			case "type":
 				if d.Seen(&mask, 1) {
-					c.Type = d.internStr(knownSendStrings)
+					c.Type = d.StrIn(knownSendStrings)
 				}
 			case "sub_type":
 				if d.Seen(&mask, 2) {
@@ -324,7 +296,7 @@ func (d *scanner) parameters() []TemplateParameter {
 			switch string(key) {
 			case "type":
 				if d.Seen(&mask, 1) {
-					p.Type = d.internStr(knownSendStrings)
+					p.Type = d.StrIn(knownSendStrings)
 				}
 			case "text":
 				if d.Seen(&mask, 2) {

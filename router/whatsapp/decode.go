@@ -102,21 +102,6 @@ func (d *scanner) memoBytes(i int, b []byte) string {
 	return s
 }
 
-// internStr decodes a string value, returning the static copy when it is
-// one of the known values.
-func (d *scanner) internStr(known []string) string {
-	b, ok := d.StrBytes()
-	if !ok {
-		return ""
-	}
-	for _, k := range known {
-		if k == string(b) {
-			return k
-		}
-	}
-	return string(b)
-}
-
 var (
 	namesRoot        = []string{"object", "entry"}
 	namesEntry       = []string{"id", "changes"}
@@ -554,7 +539,7 @@ func (d *scanner) changeValue(r *resume) *changeValue {
 		switch string(key) {
 		case "messaging_product":
 			if d.Seen(&mask, 1) {
-				v.MessagingProduct = d.internStr(knownProducts)
+				v.MessagingProduct = d.StrIn(knownProducts)
 			}
 		case "metadata":
 			if d.Seen(&mask, 2) {
@@ -737,7 +722,7 @@ func (d *scanner) message(m *message) {
 			}
 		case "type":
 			if d.Seen(&mask, 1<<3) {
-				m.Type = d.internStr(knownTypes)
+				m.Type = d.StrIn(knownTypes)
 			}
 		case "text":
 			if d.Seen(&mask, 1<<4) {
@@ -814,7 +799,7 @@ func (d *scanner) media() *media {
 			}
 		case "mime_type":
 			if d.Seen(&mask, 2) {
-				md.MIMEType = d.internStr(knownMIME)
+				md.MIMEType = d.StrIn(knownMIME)
 			}
 		case "sha256":
 			if d.Seen(&mask, 4) {
@@ -896,7 +881,7 @@ func (d *scanner) statuses() []*status {
 				}
 			case "status":
 				if d.Seen(&mask, 2) {
-					st.Status = d.internStr(knownStatuses)
+					st.Status = d.StrIn(knownStatuses)
 				}
 			case "timestamp":
 				if d.Seen(&mask, 4) {
