@@ -13,7 +13,13 @@ import (
 // abandoned (M/M/c+M: the patience clock runs from the arrival, and only a
 // customer not yet served abandons).
 func (w *World) giveUpAfter(p *person, at time.Time, patience time.Duration) {
+	p.pending++
 	w.queue.At(at.Add(patience), func() {
+		p.pending--
+		if p.forgotten {
+			w.release(p)
+			return
+		}
 		// A generated customer opens one conversation only: the open one
 		// is it, unless it has not reached the router yet.
 		c, ok := w.lookLive(p, p.open)

@@ -89,6 +89,8 @@ type World struct {
 	// agents, to name the agent of an asynchronous failure.
 	sentBy []sentMessage
 	events []router.Event
+	// spare holds released generated customers' records (release).
+	spare []*person
 	// botDue lists the customers the bot answers once the events at hand
 	// are observed ([bot] reply).
 	botDue []*person
@@ -166,6 +168,11 @@ type person struct {
 	sameID *person
 	// script is a generated customer's conversation (converse).
 	script script
+	// pending counts the queued actions that hold a generated customer
+	// (its script's next action, its patience); forgotten: the world let
+	// go of it (forget). Once both hold, the record is reused (release).
+	pending   int
+	forgotten bool
 }
 
 // Run plays a scenario to its end and returns its result. Errors that stop
@@ -595,10 +602,11 @@ func (f *flow) arrive() {
 	w, tr, at := f.w, f.tr, f.at
 	b := w.bindings[tr.Channel]
 	handle := w.newHandle(tr.Channel)
-	p := &person{id: "t" + strconv.Itoa(w.generated), b: b,
-		key:  router.CustomerKey{Channel: tr.Channel, Account: b.Account(), Customer: handle},
-		flow: tr, messages: tr.Messages.Min + w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1),
-		handle: draw(w.traffic, tr.Handle)}
+	p := w.newGenerated()
+	p.id, p.b = "t"+strconv.Itoa(w.generated), b
+	p.key = router.CustomerKey{Channel: tr.Channel, Account: b.Account(), Customer: handle}
+	p.flow, p.messages = tr, tr.Messages.Min+w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1)
+	p.handle = draw(w.traffic, tr.Handle)
 	if tr.Reply.Kind != "" {
 		p.reply = max(draw(w.traffic, tr.Reply), time.Millisecond)
 	}
@@ -931,12 +939,17 @@ func (w *World) converse(p *person, ev *router.Event) {
 	}
 	end := max(p.handle, first)
 	s := &p.script
+	play := s.play // a reused record's, bound to this very script
 	*s = script{w: w, p: p, conv: ev.Conversation, agent: ev.Agent, at: ev.At, n: n,
 		first: first, end: end,
 		// After the first reply: n-1 customer messages, n-1 replies and the close.
 		step: (end - first) / time.Duration(2*n-1),
-		base: w.queue.Reserve(uint64(2 * n))}
-	s.play = s.next
+		base: w.queue.Reserve(uint64(2 * n)),
+		play: play}
+	if s.play == nil {
+		s.play = s.next
+	}
+	p.pending++
 	w.queue.AtSeq(s.when(0), s.base, s.play)
 }
 
@@ -967,11 +980,14 @@ func (s *script) when(k int) time.Time {
 // then nothing more of the script plays.
 func (s *script) next() {
 	w, p := s.w, s.p
+	p.pending--
 	if p.open != s.conv {
+		w.release(p)
 		return
 	}
 	k := s.k
 	if s.k++; s.k < 2*s.n {
+		p.pending++
 		w.queue.AtSeq(s.when(s.k), s.base+uint64(s.k), s.play)
 	}
 	switch {
@@ -1311,4 +1327,33 @@ func (w *World) forget(p *person) {
 	if w.lastPerson == p {
 		w.lastPerson = nil
 	}
+	p.forgotten = true
+	w.release(p)
+}
+
+// release makes a forgotten generated customer the next arrival's record
+// once no queued action holds it any more (person.pending): an action
+// still queued plays on the record it was queued for, and finds its
+// conversation over.
+func (w *World) release(p *person) {
+	if p.forgotten && p.pending == 0 {
+		w.spare = append(w.spare, p)
+	}
+}
+
+// newGenerated returns a zero person for a generated customer: a released
+// one when there is one, which keeps its script's action (the method value
+// of its own script), else a new one.
+func (w *World) newGenerated() *person {
+	n := len(w.spare)
+	if n == 0 {
+		return &person{}
+	}
+	p := w.spare[n-1]
+	w.spare[n-1] = nil
+	w.spare = w.spare[:n-1]
+	play := p.script.play
+	*p = person{}
+	p.script.play = play
+	return p
 }
