@@ -89,8 +89,11 @@ type World struct {
 	// agents, to name the agent of an asynchronous failure.
 	sentBy []sentMessage
 	events []router.Event
-	// spare holds released generated customers' records (release).
-	spare []*person
+	// spare holds released generated customers' records (release);
+	// noReuse keeps none (a test's reference run).
+	spare   []*person
+	noReuse bool
+	reused  int // records released for reuse so far
 	// botDue lists the customers the bot answers once the events at hand
 	// are observed ([bot] reply).
 	botDue []*person
@@ -1336,8 +1339,9 @@ func (w *World) forget(p *person) {
 // still queued plays on the record it was queued for, and finds its
 // conversation over.
 func (w *World) release(p *person) {
-	if p.forgotten && p.pending == 0 {
+	if p.forgotten && p.pending == 0 && !w.noReuse {
 		w.spare = append(w.spare, p)
+		w.reused++
 	}
 }
 
