@@ -9,7 +9,9 @@
 //
 // A Request is taken with New, filled with Prepare (and Set for headers of
 // one value), sent with any client's Do, and given back with Release once
-// the answer's body is closed (Abandon first when Do failed). A Request is
+// the caller is done with the answer and has closed its body (Abandon first
+// when Do failed). An in-process transport may answer in the Request's own
+// Response (Respond), which Release recycles too. A Request is
 // given back to the pool only when the call succeeded and the client has
 // closed every reader of its body too (an http.Transport may do so in a
 // goroutine of its own after Do returns): otherwise nothing of it is
@@ -21,6 +23,7 @@ package httpcall
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -54,6 +57,9 @@ type Request struct {
 	// getBody is r.GetBody: a new reader of the body, as a client asks
 	// for when it sends the request again.
 	getBody func() (io.ReadCloser, error)
+	// resp and answer are the answer of an in-process transport (Respond).
+	resp   http.Response
+	answer answer
 }
 
 var pool = sync.Pool{New: func() any {
@@ -198,7 +204,77 @@ func (q *Request) Release() {
 	q.rd.Reset(nil)
 	q.lr = io.LimitedReader{}
 	clear(q.vals[:q.nvals])
+	q.resp, q.answer = http.Response{}, answer{}
 	pool.Put(q)
+}
+
+// Of returns the Request that prepared r, nil when r is not one's (or has
+// no body, which is how a Request is recognized).
+func Of(r *http.Request) *Request {
+	if b, ok := r.Body.(*reqBody); ok {
+		return (*Request)(b)
+	}
+	return nil
+}
+
+// Recycler takes back what an answer's body read, once the body is closed.
+type Recycler interface{ Recycle() }
+
+// Respond is for a transport that serves q's request in the caller's
+// process (the simulator's memory network): it returns q's own Response,
+// zero but for its Body, which reads body and, when closed (once), hands
+// it back to owner. The transport fills in the rest and returns it from
+// the call; no allocation is made. Like q, the Response is the caller's
+// until Release, which every caller makes only once done with the answer.
+func (q *Request) Respond(body []byte, owner Recycler) *http.Response {
+	q.answer = answer{b: body, owner: owner}
+	q.resp = http.Response{Body: &q.answer}
+	return &q.resp
+}
+
+// answer is the body of a Response made by Respond.
+type answer struct {
+	b      []byte
+	off    int
+	owner  Recycler
+	closed bool
+}
+
+// errClosedBody is what a read of a closed answer gets, as from net/http.
+var errClosedBody = errors.New("http: read on closed response body")
+
+func (a *answer) Read(p []byte) (int, error) {
+	if a.closed {
+		return 0, errClosedBody
+	}
+	if a.off >= len(a.b) {
+		return 0, io.EOF
+	}
+	n := copy(p, a.b[a.off:])
+	a.off += n
+	return n, nil
+}
+
+// WriteTo lets io.Copy take the body at once.
+func (a *answer) WriteTo(w io.Writer) (int64, error) {
+	if a.closed {
+		return 0, errClosedBody
+	}
+	n, err := w.Write(a.b[a.off:])
+	a.off += n
+	return int64(n), err
+}
+
+func (a *answer) Close() error {
+	if !a.closed {
+		a.closed = true
+		a.b = nil
+		if o := a.owner; o != nil {
+			a.owner = nil
+			o.Recycle()
+		}
+	}
+	return nil
 }
 
 func (q *Request) newBody() (io.ReadCloser, error) {

@@ -330,3 +330,52 @@ func TestOrDefault(t *testing.T) {
 type doerFunc func(*http.Request) (*http.Response, error)
 
 func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
+
+type countRecycler struct{ n int }
+
+func (c *countRecycler) Recycle() { c.n++ }
+
+// TestRespond: a Request recognized by Of answers in its own Response,
+// whose Body reads the bytes (also through WriteTo), hands them back to
+// their owner once on Close however often it is closed, and refuses reads
+// after; Release clears it.
+func TestRespond(t *testing.T) {
+	u, _ := url.Parse("http://svc.test/x")
+	q := New()
+	r := q.Prepare(context.Background(), http.MethodPost, u, []byte("ping"))
+	if Of(r) != q {
+		t.Fatal("Of does not find the Request of its own request")
+	}
+	if plain, _ := http.NewRequest(http.MethodPost, u.String(), strings.NewReader("ping")); Of(plain) != nil {
+		t.Error("Of finds a Request for http.NewRequest's request")
+	}
+	if get := New().Prepare(context.Background(), http.MethodGet, u, nil); Of(get) != nil {
+		t.Error("Of finds a Request for a request without a body")
+	}
+	owner := &countRecycler{}
+	resp := q.Respond([]byte("pong and more"), owner)
+	if resp != q.Respond([]byte("pong and more"), owner) {
+		t.Error("Respond does not answer in the Request's own Response")
+	}
+	head := make([]byte, 4)
+	if n, err := resp.Body.Read(head); n != 4 || err != nil || string(head) != "pong" {
+		t.Errorf("Read = %d %v %q", n, err, head)
+	}
+	var rest bytes.Buffer
+	if _, err := io.Copy(&rest, resp.Body); err != nil || rest.String() != " and more" {
+		t.Errorf("the rest = %q, %v", rest.String(), err)
+	}
+	resp.Body.Close()
+	resp.Body.Close()
+	if owner.n != 1 {
+		t.Errorf("the owner got the bytes back %d times, want 1", owner.n)
+	}
+	if _, err := resp.Body.Read(head); err == nil {
+		t.Error("a read after Close: no error")
+	}
+	r.Body.Close() // as the transport does once it has read the request
+	q.Release()
+	if q.resp.Body != nil || q.answer.owner != nil {
+		t.Error("Release keeps the answer")
+	}
+}

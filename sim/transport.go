@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // Transport is an http.RoundTripper that serves requests by calling the
@@ -23,8 +25,10 @@ import (
 // writer, its buffer and its header map are recycled: the request copy
 // when ServeHTTP returns (a handler must not keep the *http.Request; its
 // URL and Header are the caller's and may be kept), the rest when the
-// caller closes the response's Body (read Header and Body before; the
-// Response itself, StatusCode included, stays valid).
+// caller closes the response's Body (read Header and Body before). The
+// Response itself, StatusCode included, stays valid; to a request made
+// with httpcall, whose caller releases it once done with the answer, the
+// transport answers in the request's own Response, valid until then.
 //
 // The writer implements http.Flusher (a no-op: the caller gets the whole
 // body when the handler returns) and io.StringWriter. As a server does, it
@@ -152,19 +156,20 @@ func (t *Transport) RoundTrip(req *http.Request) (resp *http.Response, err error
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	x := &exchange{body: body{w: w}}
-	x.resp = http.Response{
-		Status:        statusLine(w.status),
-		StatusCode:    w.status,
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        w.header,
-		Body:          &x.body,
-		ContentLength: int64(len(w.buf)),
-		Request:       req,
+	// A request made with httpcall is answered in its own Response, valid
+	// until its caller releases it; any other in a new one.
+	var r *http.Response
+	if q := httpcall.Of(req); q != nil {
+		r = q.Respond(w.buf, w)
+	} else {
+		x := &exchange{body: body{w: w}}
+		r = &x.resp
+		r.Body = &x.body
 	}
-	return &x.resp, nil
+	r.Status, r.StatusCode = statusLine(w.status), w.status
+	r.Proto, r.ProtoMajor, r.ProtoMinor = "HTTP/1.1", 1, 1
+	r.Header, r.ContentLength, r.Request = w.header, int64(len(w.buf)), req
+	return r, nil
 }
 
 // Do serves req as (&http.Client{Transport: t}).Do(req) would, without
@@ -284,6 +289,10 @@ var writers = sync.Pool{New: func() any { return &response{header: make(http.Hea
 
 // maxPooledBody bounds the buffer a recycled writer keeps.
 const maxPooledBody = 64 << 10
+
+// Recycle gives the writer back once the body of an answer made with
+// httpcall.Request.Respond is closed.
+func (w *response) Recycle() { w.recycle() }
 
 func (w *response) recycle() {
 	clear(w.header)

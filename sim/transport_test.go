@@ -8,11 +8,13 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/sim"
 )
 
@@ -427,5 +429,64 @@ func TestTransportRequestURISequence(t *testing.T) {
 		if want := req.URL.RequestURI(); got != want {
 			t.Errorf("%s: the handler saw RequestURI %q, want %q", target, got, want)
 		}
+	}
+}
+
+// TestTransportAnswersInTheRequest: a request made with httpcall is
+// answered in the httpcall.Request's own Response, which reads the
+// handler's answer as any other; a request made otherwise gets a new one.
+func TestTransportAnswersInTheRequest(t *testing.T) {
+	tr := sim.NewTransport()
+	tr.Handle("svc.test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("X-Echo", string(b))
+		w.WriteHeader(http.StatusAccepted)
+		fmt.Fprintf(w, "got %s", b)
+	}))
+	u, _ := url.Parse("http://svc.test/echo")
+	for i := 0; i < 3; i++ {
+		q := httpcall.New()
+		resp, err := tr.Do(q.Prepare(context.Background(), http.MethodPost, u, []byte("hi")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusAccepted || resp.Status != "202 Accepted" || resp.Header.Get("X-Echo") != "hi" || string(b) != "got hi" || resp.ContentLength != 6 {
+			t.Errorf("answer %d %q %v %q", resp.StatusCode, resp.Status, resp.Header, b)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Error("the Response changed when its body was closed")
+		}
+		q.Release()
+	}
+	// A round trip with httpcall allocates nothing of its own: the
+	// request, the writer and the answer are all recycled.
+	tr.Handle("quiet.test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	quiet, _ := url.Parse("http://quiet.test/")
+	body := []byte("x")
+	n := testing.AllocsPerRun(100, func() {
+		q := httpcall.New()
+		resp, err := tr.Do(q.Prepare(context.Background(), http.MethodPost, quiet, body))
+		if err != nil || resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("quiet: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		q.Release()
+	})
+	if n != 0 && !raceEnabled {
+		t.Errorf("a round trip with httpcall: %v allocations, want 0", n)
+	}
+	req, _ := http.NewRequest(http.MethodPost, u.String(), strings.NewReader("hi"))
+	resp, err := tr.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "got hi" || resp.StatusCode != http.StatusAccepted {
+		t.Errorf("plain request: %d %q", resp.StatusCode, b)
 	}
 }
