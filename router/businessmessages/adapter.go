@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -94,6 +95,8 @@ type Adapter struct {
 	seen  seen
 	stats Stats
 	ids   uint64
+
+	customAgent atomic.Pointer[string] // the last webhook's customAgentId
 }
 
 type serviceAccount struct {
