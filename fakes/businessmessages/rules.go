@@ -145,7 +145,7 @@ type Message struct {
 // AppendJSON appends the created Message resource.
 func (m *Message) AppendJSON(b []byte) []byte {
 	b = append(b, `{"name":`...)
-	b = appendString(b, "conversations/"+m.Conversation+"/messages/"+m.MessageID)
+	b = appendStrings(b, "conversations/", m.Conversation, "/messages/", m.MessageID)
 	b = append(b, `,"messageId":`...)
 	b = appendString(b, m.MessageID)
 	b = append(b, `,"representative":{"representativeType":`...)

@@ -193,6 +193,20 @@ func appendTime(b []byte, t time.Time) []byte {
 	return append(b, '"')
 }
 
+// appendStrings appends the concatenation of parts as one JSON string, as
+// appendString would, without making the concatenation. Escaping is per
+// character, and the parts joined here meet at ASCII separators, so no
+// character spans two parts.
+func appendStrings(b []byte, parts ...string) []byte {
+	b = append(b, '"')
+	for _, p := range parts {
+		n := len(b)
+		b = appendString(b, p)
+		b = append(b[:n], b[n+1:len(b)-1]...) // the part without its quotes
+	}
+	return append(b, '"')
+}
+
 // appendString appends s as a JSON string, escaped exactly as
 // encoding/json escapes it (HTML-safe: <, > and & as \u003c, \u003e,
 // \u0026; U+2028 and U+2029 escaped; invalid UTF-8 as U+FFFD).
@@ -344,7 +358,7 @@ func kindOf(um *UserMessage) string {
 func (s *Server) send(ctx context.Context, um *UserMessage) (status int, faulted bool) {
 	p := &pending{um: um, delay: s.cfg.RetryDelay}
 	if s.cfg.Direct == nil {
-		p.body = um.AppendJSON(make([]byte, 0, 512))
+		p.body = um.AppendJSON(make([]byte, 0, 1024))
 	}
 	if s.faults.Webhooks() && s.hold(p) {
 		return 0, true
