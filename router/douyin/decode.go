@@ -10,6 +10,7 @@ import (
 // methods.
 type scanner struct {
 	jsonscan.Scanner
+	content []byte // fastEvent's copy of the content string, reused
 }
 
 // The fast decoders: one pass over the bytes with the scanner, into the
@@ -29,6 +30,9 @@ func getScanner(b []byte) *scanner {
 
 func (d *scanner) release() {
 	d.Clear()
+	if cap(d.content) > 4096 {
+		d.content = nil
+	}
 	scanners.Put(d)
 }
 
@@ -75,9 +79,13 @@ func fastEvent(body []byte, ev *Event, intern []string) bool {
 			if d.Seen(&mask, 32) {
 				// A JSON-encoded string; an object (verify_webhook) is
 				// left to encoding/json.
+				// Copied (into d's own buffer: nothing decoded
+				// from it keeps a reference), as b is the
+				// scanner's until the next string.
 				b, ok := d.StrBytes()
 				if ok {
-					content = append([]byte(nil), b...)
+					content = append(d.content[:0], b...)
+					d.content = content
 				}
 			}
 		default:
