@@ -345,7 +345,7 @@ func (s *Server) handleSend(r *http.Request, raw []byte) (int, []byte, int) {
 	req.OpenID = queryGet(r.URL.RawQuery, "open_id")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e := s.tokenErrLocked(headerValue(r.Header, "access-token"), now); e != nil {
+	if e := s.tokenErrLocked(headerValue(r.Header, "Access-Token"), now); e != nil {
 		return s.failLocked(now, PathSend, req.ToUserID, e)
 	}
 	if e := s.sendFaultLocked(); e != nil {

@@ -216,8 +216,9 @@ func AppendBody(b []byte, p *Push) []byte {
 	b = appendField(b, "client_key", p.ClientKey)
 	b = appendField(b, "from_user_id", p.FromUserID)
 	b = appendField(b, "to_user_id", p.ToUserID)
-	inner := appendContent(make([]byte, 0, 384), &p.Content)
-	b = appendField(b, "content", string(inner))
+	var buf [384]byte
+	inner := appendContent(buf[:0], &p.Content)
+	b = appendBytesField(b, "content", inner)
 	b = appendField(b, "log_id", p.LogID)
 	return append(b, '}')
 }
@@ -271,7 +272,9 @@ func (s *Server) sign(p *Push) ([]byte, http.Header) {
 	buf = AppendBody(buf, p)
 	sum := sha1.Sum(buf)
 	// One array holds the three values.
-	v := &[3]string{"application/json", hex.EncodeToString(sum[:]), p.MsgID}
+	var hx [2 * sha1.Size]byte
+	hex.Encode(hx[:], sum[:])
+	v := &[3]string{"application/json", string(hx[:]), p.MsgID}
 	h := http.Header{"Content-Type": v[0:1:1], "X-Douyin-Signature": v[1:2:2], "Msg-Id": v[2:3:3]}
 	return buf[len(s.cfg.ClientSecret):], h
 }
