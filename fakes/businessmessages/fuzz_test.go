@@ -112,3 +112,16 @@ func FuzzUserMessageEncode(f *testing.F) {
 		}
 	})
 }
+
+// appendStrings writes what appendString writes for the concatenation,
+// for parts that meet at an ASCII separator.
+func FuzzAppendStrings(f *testing.F) {
+	f.Add("c", "m")
+	f.Add("\xe2\x82", "\x80<&>\u2028")
+	f.Fuzz(func(t *testing.T, conv, id string) {
+		want := appendString(nil, "conversations/"+conv+"/messages/"+id)
+		if got := appendStrings(nil, "conversations/", conv, "/messages/", id); string(got) != string(want) {
+			t.Fatalf("appendStrings(%q, %q) = %s, want %s", conv, id, got, want)
+		}
+	})
+}

@@ -85,12 +85,22 @@ func decodeStrict(body []byte, v any) *Error {
 func ParseSendRequest(body []byte) (SendRequest, *Error) {
 	var req SendRequest
 	if !decodeSendFast(body, &req) {
-		req = SendRequest{}
-		if e := decodeStrict(body, &req); e != nil {
+		slow, e := parseStrict(body)
+		if e != nil {
 			return SendRequest{}, e
 		}
+		req = slow
 	}
 	return req, checkShape(&req)
+}
+
+// parseStrict is decodeStrict into a value of its own, apart so that
+// ParseSendRequest's stays on the stack: only this path hands its value
+// to reflection.
+func parseStrict(body []byte) (SendRequest, *Error) {
+	var req SendRequest
+	e := decodeStrict(body, &req)
+	return req, e
 }
 
 func checkShape(req *SendRequest) *Error {
@@ -145,7 +155,7 @@ type Message struct {
 // AppendJSON appends the created Message resource.
 func (m *Message) AppendJSON(b []byte) []byte {
 	b = append(b, `{"name":`...)
-	b = appendString(b, "conversations/"+m.Conversation+"/messages/"+m.MessageID)
+	b = appendStrings(b, "conversations/", m.Conversation, "/messages/", m.MessageID)
 	b = append(b, `,"messageId":`...)
 	b = appendString(b, m.MessageID)
 	b = append(b, `,"representative":{"representativeType":`...)
@@ -165,7 +175,7 @@ func (m *Message) AppendJSON(b []byte) []byte {
 		b = append(b, "}}"...)
 	}
 	b = append(b, `,"createTime":`...)
-	b = appendString(b, m.CreateTime.UTC().Format(time.RFC3339Nano))
+	b = appendTime(b, m.CreateTime) // RFC 3339 needs no escaping
 	return append(b, '}')
 }
 

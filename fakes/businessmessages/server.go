@@ -1,6 +1,7 @@
 package businessmessages
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rsa"
 	"crypto/sha512"
@@ -507,7 +508,18 @@ func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request, now t
 			return
 		}
 	}
-	body, err := httpcall.ReadAll(r.Body, maxBody+1)
+	// The body is read into a pooled buffer, put back when this returns:
+	// the decoders copy what they keep (the fast decoder's strings,
+	// encoding/json's values).
+	buf := bodyPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 64<<10 { // a larger one is left to the collector
+			bodyPool.Put(buf)
+		}
+	}()
+	err := httpcall.ReadBody(buf, r.Body, maxBody)
+	body := buf.Bytes()
 	if err != nil || len(body) > maxBody {
 		s.writeError(w, r, now, id, errInvalid("The request body could not be read or is over 1 MB."))
 		return
@@ -563,7 +575,8 @@ func (s *Server) macSign(body []byte) string {
 	m := s.macPool.Get().(*macBuf)
 	m.h.Reset()
 	m.h.Write(body)
-	out := base64.StdEncoding.EncodeToString(m.h.Sum(m.sum[:0]))
+	var enc [88]byte // base64 of a SHA-512 sum
+	out := string(base64.StdEncoding.AppendEncode(enc[:0], m.h.Sum(m.sum[:0])))
 	s.macPool.Put(m)
 	return out
 }
@@ -601,3 +614,6 @@ type macBuf struct {
 	h   hash.Hash
 	sum [sha512.Size]byte
 }
+
+// bodyPool holds the buffers conversation calls' bodies are read into.
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -193,6 +193,20 @@ func appendTime(b []byte, t time.Time) []byte {
 	return append(b, '"')
 }
 
+// appendStrings appends the concatenation of parts as one JSON string, as
+// appendString would, without making the concatenation. Escaping is per
+// character, and the parts joined here meet at ASCII separators, so no
+// character spans two parts.
+func appendStrings(b []byte, parts ...string) []byte {
+	b = append(b, '"')
+	for _, p := range parts {
+		n := len(b)
+		b = appendString(b, p)
+		b = append(b[:n], b[n+1:len(b)-1]...) // the part without its quotes
+	}
+	return append(b, '"')
+}
+
 // appendString appends s as a JSON string, escaped exactly as
 // encoding/json escapes it (HTML-safe: <, > and & as \u003c, \u003e,
 // \u0026; U+2028 and U+2029 escaped; invalid UTF-8 as U+FFFD).
@@ -267,12 +281,12 @@ var ErrRetired = errors.New("Google's Business Messages was shut down on 2024-07
 // CustomerText has the user of conversation conv send text from the place
 // and surface in c.
 func (s *Server) CustomerText(ctx context.Context, conv string, c Context, text string) (Inbound, error) {
-	return s.userMessage(ctx, conv, c, &UserText{Text: text})
+	return s.userMessage(ctx, conv, c, UserText{Text: text})
 }
 
 // CustomerImage has the user send an image, given by its URL.
 func (s *Server) CustomerImage(ctx context.Context, conv string, c Context, fileURL string) (Inbound, error) {
-	return s.userMessage(ctx, conv, c, &UserText{ImageURL: fileURL})
+	return s.userMessage(ctx, conv, c, UserText{ImageURL: fileURL})
 }
 
 // CustomerStatus has the user start typing, or ask for a live agent.
@@ -290,7 +304,15 @@ func (s *Server) CustomerStatus(ctx context.Context, conv string, c Context, typ
 	return Inbound{RequestID: um.RequestID, Status: status, Faulted: faulted}, nil
 }
 
-func (s *Server) userMessage(ctx context.Context, id string, c Context, t *UserText) (Inbound, error) {
+// userBlock holds a user message's payload, its text and its pending
+// webhook in one allocation.
+type userBlock struct {
+	um   UserMessage
+	text UserText
+	p    pending
+}
+
+func (s *Server) userMessage(ctx context.Context, id string, c Context, text UserText) (Inbound, error) {
 	now := s.cfg.Clock()
 	if s.retiredAt(now) {
 		return Inbound{}, ErrRetired
@@ -305,13 +327,17 @@ func (s *Server) userMessage(ctx context.Context, id string, c Context, t *UserT
 		s.convs[id] = cv
 	}
 	cv.hasUser, cv.lastUser = true, now
+	blk := &userBlock{text: text}
+	t := &blk.text
 	t.MessageID = s.uuid()
 	t.Name = "conversations/" + id + "/messages/" + t.MessageID
 	t.CreateTime = now
-	um := &UserMessage{Agent: s.Agent(), ConversationID: id, CustomAgentID: s.cfg.CustomAgentID, RequestID: s.uuid(),
+	um := &blk.um
+	*um = UserMessage{Agent: s.Agent(), ConversationID: id, CustomAgentID: s.cfg.CustomAgentID, RequestID: s.uuid(),
 		Message: t, Context: c, SendTime: now}
 	s.mu.Unlock()
-	status, faulted := s.send(ctx, um)
+	blk.p = pending{um: um}
+	status, faulted := s.sendPending(ctx, &blk.p)
 	return Inbound{ID: t.MessageID, RequestID: um.RequestID, Status: status, Faulted: faulted}, nil
 }
 
@@ -320,6 +346,7 @@ func (s *Server) userMessage(ctx context.Context, id string, c Context, t *UserT
 type pending struct {
 	um    *UserMessage
 	body  []byte
+	sig   [1]string // body's X-Goog-Signature, made at the first try that needs it
 	first time.Time // the first try
 	try   int       // tries made
 	delay time.Duration
@@ -342,9 +369,14 @@ func kindOf(um *UserMessage) string {
 // try made later, and a duplicate queued; faulted reports a payload held
 // or a first try the plan failed.
 func (s *Server) send(ctx context.Context, um *UserMessage) (status int, faulted bool) {
-	p := &pending{um: um, delay: s.cfg.RetryDelay}
+	return s.sendPending(ctx, &pending{um: um})
+}
+
+// sendPending is send of p, a new pending webhook of p.um.
+func (s *Server) sendPending(ctx context.Context, p *pending) (status int, faulted bool) {
+	p.delay = s.cfg.RetryDelay
 	if s.cfg.Direct == nil {
-		p.body = um.AppendJSON(make([]byte, 0, 512))
+		p.body = p.um.AppendJSON(make([]byte, 0, 1024))
 	}
 	if s.faults.Webhooks() && s.hold(p) {
 		return 0, true
@@ -393,7 +425,11 @@ func (s *Server) try(ctx context.Context, p *pending) (status int, faulted bool)
 		wh.Status = s.cfg.Direct(um)
 	} else {
 		wh.URL, wh.Body = s.cfg.WebhookURL, p.body
-		wh.Header = http.Header{"Content-Type": hdrJSON, "X-Goog-Signature": {s.macSign(p.body)}}
+		if p.sig[0] == "" {
+			p.sig[0] = s.macSign(p.body)
+		}
+		// Every try's header shares the value: nothing changes it.
+		wh.Header = http.Header{"Content-Type": hdrJSON, "X-Goog-Signature": p.sig[:]}
 		wh.Status, wh.Err = s.post(ctx, wh.URL, wh.Header, p.body)
 	}
 	if f == fault.TryTimeout {

@@ -11,7 +11,21 @@ import (
 // appendString appends s as a JSON string: raw UTF-8, with quotes,
 // backslashes and control characters escaped, and each byte of invalid
 // UTF-8 written as \ufffd.
-func appendString(b []byte, s string) []byte {
+func appendString(b []byte, s string) []byte { return appendText(b, s) }
+
+// appendBytesField is appendField for a value held in bytes.
+func appendBytesField(b []byte, key string, v []byte) []byte {
+	if b[len(b)-1] != '{' {
+		b = append(b, ',')
+	}
+	b = append(b, '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return appendText(b, v)
+}
+
+// appendText is appendString for a string or bytes.
+func appendText[T string | []byte](b []byte, s T) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -21,7 +35,7 @@ func appendString(b []byte, s string) []byte {
 			continue
 		}
 		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
+			r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
 			if r != utf8.RuneError || size != 1 {
 				i += size
 				continue

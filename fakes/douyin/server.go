@@ -257,16 +257,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status, body = http.StatusMethodNotAllowed, []byte(`{"message":"method not allowed"}`)
 			break
 		}
-		raw, err := readBody(r)
-		if err != nil {
-			status, body, code = s.fail(r.URL.Path, "", newError(CodeParam, "body: "+err.Error()))
-			break
-		}
-		if r.URL.Path == PathClientToken {
-			status, body, code = s.handleToken(r, r.Header.Get("Content-Type"), raw)
-		} else {
-			status, body, code = s.handleSend(r, raw)
-		}
+		status, body, code = s.handlePost(r)
 	default:
 		status, body = http.StatusNotFound, []byte(`{"message":"not found"}`)
 	}
@@ -278,15 +269,38 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
-// readBody reads at most maxBody bytes; a longer body is an error.
-func readBody(r *http.Request) ([]byte, error) {
-	b := make([]byte, 0, 512)
+// handlePost answers a POST to the token or the send endpoint. The body
+// is read into a pooled buffer: what the handlers keep of it they copy.
+func (s *Server) handlePost(r *http.Request) (status int, body []byte, code int) {
+	bp := bodyPool.Get().(*[]byte)
+	raw, err := readBody(r, (*bp)[:0])
+	defer func() {
+		if raw != nil && cap(raw) <= 64<<10 {
+			*bp = raw[:0] // a larger one is left to the collector
+		}
+		bodyPool.Put(bp)
+	}()
+	if err != nil {
+		return s.fail(r.URL.Path, "", newError(CodeParam, "body: "+err.Error()))
+	}
+	if r.URL.Path == PathClientToken {
+		return s.handleToken(r, r.Header.Get("Content-Type"), raw)
+	}
+	return s.handleSend(r, raw)
+}
+
+// bodyPool holds request body buffers.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// readBody reads at most maxBody bytes into b's storage; a longer body is
+// an error.
+func readBody(r *http.Request, b []byte) ([]byte, error) {
 	for {
 		if len(b) == cap(b) {
 			if len(b) > maxBody {
 				return nil, errors.New("too large")
 			}
-			b = slices.Grow(b, len(b))
+			b = slices.Grow(b, max(len(b), 512))
 		}
 		n, err := r.Body.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
@@ -345,7 +359,7 @@ func (s *Server) handleSend(r *http.Request, raw []byte) (int, []byte, int) {
 	req.OpenID = queryGet(r.URL.RawQuery, "open_id")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e := s.tokenErrLocked(headerValue(r.Header, "access-token"), now); e != nil {
+	if e := s.tokenErrLocked(headerValue(r.Header, "Access-Token"), now); e != nil {
 		return s.failLocked(now, PathSend, req.ToUserID, e)
 	}
 	if e := s.sendFaultLocked(); e != nil {

@@ -97,6 +97,7 @@ type outgoing struct {
 	repeatsLeft int
 	afterNext   bool // held until the next webhook try (a reorder)
 	faulted     bool // the fault plan failed the last try
+	own         Push // push's storage for a customer's event (pushLocked)
 }
 
 // validOpenID accepts the characters of Douyin's open_ids, up to 128.
@@ -154,9 +155,10 @@ func (s *Server) CustomerEnter(ctx context.Context, u User) (Inbound, error) {
 	now := s.now()
 	s.mu.Lock()
 	c := s.customerLocked(u.OpenID)
-	p := s.pushLocked(EventEnter, u, now)
+	o := s.pushLocked(EventEnter, u, now)
+	p := o.push
 	p.Content.ConversationShortID = c.conversation
-	o := s.outgoingLocked(p)
+	s.prepareLocked(o)
 	s.mu.Unlock()
 	return s.first(ctx, o, p.MsgID)
 }
@@ -172,36 +174,48 @@ func (s *Server) customerMessage(ctx context.Context, u User, kind, text, format
 	c.recent[c.nrecent%recentMessages] = id
 	c.nrecent++
 	c.hasMessage, c.last, c.sent = true, now, 0
-	p := s.pushLocked(EventReceive, u, now)
+	o := s.pushLocked(EventReceive, u, now)
+	p := o.push
 	p.Content.ConversationShortID = c.conversation
 	p.Content.ServerMessageID = id
 	p.Content.MessageType = kind
 	p.Content.Text = text
 	p.Content.ResourceType = format
 	p.Content.ResourceSize = size
-	o := s.outgoingLocked(p)
+	s.prepareLocked(o)
 	s.mu.Unlock()
 	return s.first(ctx, o, id)
 }
 
-func (s *Server) pushLocked(event string, u User, now time.Time) *Push {
-	return &Push{Event: event, MsgID: s.ids.digits19(streamEvent), ClientKey: s.cfg.ClientKey,
+// pushLocked makes a customer's event, held in the outgoing webhook it
+// returns: the caller completes the event and then calls prepareLocked.
+func (s *Server) pushLocked(event string, u User, now time.Time) *outgoing {
+	o := &outgoing{}
+	o.push = &o.own
+	*o.push = Push{Event: event, MsgID: s.ids.digits19(streamEvent), ClientKey: s.cfg.ClientKey,
 		FromUserID: u.OpenID, ToUserID: s.cfg.AccountOpenID, LogID: s.ids.logID(now),
 		Content: Content{ConversationType: 1, CreateTime: now.UnixMilli(), OpenID: u.OpenID, NickName: u.NickName,
 			EntryPage: u.EntryPage, Region: u.Region, POIID: u.POIID}}
+	return o
 }
 
 // outgoingLocked prepares a webhook: its bytes and signature, unless the
 // direct path takes values.
 func (s *Server) outgoingLocked(p *Push) *outgoing {
-	o := &outgoing{push: p, retriesLeft: s.cfg.WebhookRetries, repeatsLeft: s.cfg.Repeats}
-	if p.Event == EventVerify {
+	o := &outgoing{push: p}
+	s.prepareLocked(o)
+	return o
+}
+
+// prepareLocked readies o, whose push is complete, to be sent.
+func (s *Server) prepareLocked(o *outgoing) {
+	o.retriesLeft, o.repeatsLeft = s.cfg.WebhookRetries, s.cfg.Repeats
+	if o.push.Event == EventVerify {
 		o.retriesLeft, o.repeatsLeft = 0, 0
 	}
 	if s.cfg.Deliver == nil {
-		o.body, o.header = s.sign(p)
+		o.body, o.header = s.sign(o.push)
 	}
-	return o
 }
 
 // AppendBody appends the exact JSON body Douyin sends for p.
@@ -216,8 +230,9 @@ func AppendBody(b []byte, p *Push) []byte {
 	b = appendField(b, "client_key", p.ClientKey)
 	b = appendField(b, "from_user_id", p.FromUserID)
 	b = appendField(b, "to_user_id", p.ToUserID)
-	inner := appendContent(make([]byte, 0, 384), &p.Content)
-	b = appendField(b, "content", string(inner))
+	var buf [384]byte
+	inner := appendContent(buf[:0], &p.Content)
+	b = appendBytesField(b, "content", inner)
 	b = appendField(b, "log_id", p.LogID)
 	return append(b, '}')
 }
@@ -271,7 +286,9 @@ func (s *Server) sign(p *Push) ([]byte, http.Header) {
 	buf = AppendBody(buf, p)
 	sum := sha1.Sum(buf)
 	// One array holds the three values.
-	v := &[3]string{"application/json", hex.EncodeToString(sum[:]), p.MsgID}
+	var hx [2 * sha1.Size]byte
+	hex.Encode(hx[:], sum[:])
+	v := &[3]string{"application/json", string(hx[:]), p.MsgID}
 	h := http.Header{"Content-Type": v[0:1:1], "X-Douyin-Signature": v[1:2:2], "Msg-Id": v[2:3:3]}
 	return buf[len(s.cfg.ClientSecret):], h
 }

@@ -176,8 +176,10 @@ func DecodeReply(body []byte, req *ReplyRequest) error {
 	if scanReply(body, req) {
 		return nil
 	}
-	*req = ReplyRequest{}
-	return json.Unmarshal(body, req)
+	var slow ReplyRequest // on the heap (encoding/json) only on this path, not req
+	err := json.Unmarshal(body, &slow)
+	*req = slow
+	return err
 }
 
 // DecodePush reads a push request body: in one pass when it can, else
@@ -186,6 +188,8 @@ func DecodePush(body []byte, req *PushRequest) error {
 	if scanPush(body, req) {
 		return nil
 	}
-	*req = PushRequest{}
-	return json.Unmarshal(body, req)
+	var slow PushRequest // on the heap (encoding/json) only on this path, not req
+	err := json.Unmarshal(body, &slow)
+	*req = slow
+	return err
 }

@@ -1,6 +1,7 @@
 package line
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -289,7 +290,18 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) (status int, 
 		return st, rid, ""
 	}
 	retryKey = r.Header.Get("X-Line-Retry-Key")
-	body, err := httpcall.ReadAll(r.Body, MaxBodySize+1)
+	// The body is read into a pooled buffer, put back when this returns:
+	// the decoders copy what they keep (the fast decoders' strings,
+	// encoding/json's values).
+	buf := sendBodies.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 64<<10 { // a larger one is left to the collector
+			sendBodies.Put(buf)
+		}
+	}()
+	err := httpcall.ReadBody(buf, r.Body, MaxBodySize)
+	body := buf.Bytes()
 	if err != nil || len(body) > MaxBodySize {
 		rid := s.requestID()
 		return writeError(w, rid, &Error{Status: http.StatusRequestEntityTooLarge, Message: "Request entity too large"}), rid, retryKey
@@ -498,3 +510,6 @@ type Doer = httpcall.Doer
 // (never modified: a header Add appends to a copy, since its capacity is
 // its length).
 var hdrJSON = []string{"application/json"}
+
+// sendBodies holds the buffers send bodies are read into.
+var sendBodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -77,7 +77,18 @@ type pending struct {
 	events []Event
 	try    int
 	due    time.Time
-	drawn  bool // its fate under a fault plan is decided
+	drawn  bool         // its fate under a fault plan is decided
+	one    [1]Event     // events' storage for a single event (see oneEvent)
+	msg    EventMessage // that event's message's storage (customerMessage)
+}
+
+// oneEvent is a first try's pending webhook of the single event e, the
+// event held in the same allocation.
+func oneEvent(kind string, e Event) *pending {
+	p := &pending{kind: kind, try: 1}
+	p.one[0] = e
+	p.events = p.one[:]
+	return p
 }
 
 // AppendPayload appends the webhook body of events to b, as LINE writes it:
@@ -234,7 +245,8 @@ func Sign(secret string, body []byte) string {
 	m := pool.Get().(*keyedMAC)
 	m.h.Reset()
 	m.h.Write(body)
-	sig := base64.StdEncoding.EncodeToString(m.h.Sum(m.sum[:0]))
+	var enc [44]byte // base64 of a SHA-256 sum
+	sig := string(base64.StdEncoding.AppendEncode(enc[:0], m.h.Sum(m.sum[:0])))
 	pool.Put(m)
 	return sig
 }
@@ -325,9 +337,11 @@ func (s *Server) customerMessage(ctx context.Context, userID, name string, m Eve
 	if m.Type != "text" && m.Type != "sticker" {
 		s.content[m.ID] = content{mime: mime, size: size}
 	}
-	e.Message = &m
+	p := oneEvent("message", e)
+	p.msg = m
+	p.one[0].Message = &p.msg
 	s.mu.Unlock()
-	status, faulted := s.deliver(ctx, &pending{kind: "message", events: []Event{e}, try: 1})
+	status, faulted := s.deliver(ctx, p)
 	return Inbound{ID: m.ID, EventID: e.WebhookEventID, ReplyToken: e.ReplyToken, Status: status, Faulted: faulted}, nil
 }
 
@@ -357,7 +371,7 @@ func (s *Server) customerEvent(ctx context.Context, userID, name, typ string) (I
 	}
 	u.blocked = typ == "unfollow"
 	s.mu.Unlock()
-	status, faulted := s.deliver(ctx, &pending{kind: typ, events: []Event{e}, try: 1})
+	status, faulted := s.deliver(ctx, oneEvent(typ, e))
 	return Inbound{EventID: e.WebhookEventID, ReplyToken: e.ReplyToken, Status: status, Faulted: faulted}, nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -94,6 +95,8 @@ type Adapter struct {
 	seen  seen
 	stats Stats
 	ids   uint64
+
+	customAgent atomic.Pointer[string] // the last webhook's customAgentId
 }
 
 type serviceAccount struct {
@@ -489,8 +492,10 @@ func (a *Adapter) post(ctx context.Context, c call, body []byte) error {
 		defer q.Release()
 		req = q.Prepare(ctx, http.MethodPost, a.base, body)
 		u := q.URL()
-		u.Path = a.base.Path + "/v1/conversations/" + c.conv + c.coll
-		u.RawQuery = c.param + c.id
+		// The path and the query share one string.
+		pq := a.base.Path + "/v1/conversations/" + c.conv + c.coll + c.param + c.id
+		n := len(pq) - len(c.param) - len(c.id)
+		u.Path, u.RawQuery = pq[:n], pq[n:]
 	} else {
 		u := a.cfg.BaseURL + "/v1/conversations/" + url.PathEscape(c.conv) + c.coll + "?" + c.param + c.id
 		if pu := httpcall.ParseURL(u); pu != nil && ctx != nil && len(body) != 0 {

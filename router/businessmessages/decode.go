@@ -11,7 +11,8 @@ import (
 // methods.
 type scanner struct {
 	jsonscan.Scanner
-	known string // see decodeFast
+	known [2]string // see decodeFast
+	time  string    // the last time decoded, for a later equal one
 }
 
 // scanners keeps scanners with their unquoting buffers.
@@ -39,15 +40,17 @@ var (
 // to encoding/json, which then decides. A differential fuzz target holds
 // the two to the same answers.
 //
-// A string equal to known (the agent, which every payload repeats) is
-// given known's storage rather than a copy.
-func decodeFast(b []byte, m *UserMessage, known string) bool {
+// A string equal to one of known (the agent and the custom agent id,
+// which every payload repeats) is given known's storage rather than a
+// copy, and so is a time equal to a time decoded before it in the same
+// payload (sendTime is most often the message's createTime).
+func decodeFast(b []byte, m *UserMessage, known ...string) bool {
 	d := scanners.Get().(*scanner)
 	d.Reset(b)
-	d.known = known
+	copy(d.known[:], known) // at most two are kept
 	defer func() {
 		d.Clear()
-		d.known = ""
+		d.known, d.time = [2]string{}, ""
 		scanners.Put(d)
 	}()
 	if !d.Open('{') {
@@ -78,7 +81,7 @@ func decodeFast(b []byte, m *UserMessage, known string) bool {
 			}
 		case "sendTime":
 			if d.Seen(&mask, 16) {
-				m.SendTime = d.str()
+				m.SendTime = d.timeStr()
 			}
 		case "clientToken":
 			if d.Seen(&mask, 32) {
@@ -126,17 +129,33 @@ func decodeFast(b []byte, m *UserMessage, known string) bool {
 	return d.End()
 }
 
-// str decodes a string value; one equal to the known string is returned
+// str decodes a string value; one equal to a known string is returned
 // without a copy.
 func (d *scanner) str() string {
+	b, ok := d.StrBytes()
+	if !ok {
+		return ""
+	}
+	for _, k := range d.known {
+		if k != "" && string(b) == k {
+			return k
+		}
+	}
+	return string(b)
+}
+
+// timeStr decodes a time's string value; one equal to the time decoded
+// before it is returned without a copy.
+func (d *scanner) timeStr() string {
 	b, ok := d.StrBytes()
 	switch {
 	case !ok:
 		return ""
-	case d.known != "" && string(b) == d.known:
-		return d.known
+	case d.time != "" && string(b) == d.time:
+		return d.time
 	}
-	return string(b)
+	d.time = string(b)
+	return d.time
 }
 
 func (d *scanner) userText(t *UserText) {
@@ -164,7 +183,7 @@ func (d *scanner) userText(t *UserText) {
 			}
 		case "createTime":
 			if d.Seen(&mask, 8) {
-				t.CreateTime = d.str()
+				t.CreateTime = d.timeStr()
 			}
 		case "image":
 			if d.Seen(&mask, 16) {
@@ -231,7 +250,7 @@ func (d *scanner) receipts(r *Receipts) {
 		switch string(key) {
 		case "createTime":
 			if d.Seen(&mask, 1) {
-				r.CreateTime = d.str()
+				r.CreateTime = d.timeStr()
 			}
 		case "receipts":
 			if d.Seen(&mask, 2) && d.Open('[') {
@@ -293,7 +312,7 @@ func (d *scanner) userStatus(s *UserStatus) {
 			}
 		case "createTime":
 			if d.Seen(&mask, 4) {
-				s.CreateTime = d.str()
+				s.CreateTime = d.timeStr()
 			}
 		default:
 			d.Unknown(key, keysUserStatus...)

@@ -171,11 +171,11 @@ func (c *Context) Attributes() map[string]string {
 // JSON object of the payload's shape.
 func ParseUserMessage(body []byte) (UserMessage, error) { return parseUserMessage(body, "") }
 
-// parseUserMessage is ParseUserMessage, with a string the body is expected
-// to repeat (the agent) reused rather than copied.
-func parseUserMessage(body []byte, known string) (UserMessage, error) {
+// parseUserMessage is ParseUserMessage, with strings the body is expected
+// to repeat (the agent, the custom agent id) reused rather than copied.
+func parseUserMessage(body []byte, known ...string) (UserMessage, error) {
 	var m UserMessage
-	if decodeFast(body, &m, known) {
+	if decodeFast(body, &m, known...) {
 		return m, nil
 	}
 	return unmarshalUserMessage(body)
@@ -237,7 +237,15 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "bad signature", http.StatusForbidden)
 		return
 	}
-	m, err := parseUserMessage(body, a.cfg.Agent)
+	var custom string // the custom agent id of the last payload, reused when repeated
+	if p := a.customAgent.Load(); p != nil {
+		custom = *p
+	}
+	m, err := parseUserMessage(body, a.cfg.Agent, custom)
+	if err == nil && m.CustomAgentID != custom {
+		id := m.CustomAgentID
+		a.customAgent.Store(&id)
+	}
 	if err == nil && m.ConversationID == "" && m.Secret != "" {
 		a.serveVerification(w, body, true) // a signed verification request
 		return

@@ -10,6 +10,7 @@ import (
 // methods.
 type scanner struct {
 	jsonscan.Scanner
+	content []byte // fastEvent's copy of the content string, reused
 }
 
 // The fast decoders: one pass over the bytes with the scanner, into the
@@ -29,19 +30,29 @@ func getScanner(b []byte) *scanner {
 
 func (d *scanner) release() {
 	d.Clear()
+	if cap(d.content) > 4096 {
+		d.content = nil
+	}
 	scanners.Put(d)
 }
 
 var envelopeKeys = []string{"event", "client_key", "from_user_id", "to_user_id", "log_id", "content"}
 
+// knownFunc looks up a sender by open_id: the open_id and the
+// conversation_short_id already held for them, or empty strings.
+type knownFunc func(openID []byte) (id, conversation string)
+
 // fastEvent decodes an IM event's body (not verify_webhook, which is left
-// to encoding/json) as ParseEvent does when ParseEvent succeeds.
-func fastEvent(body []byte, ev *Event, intern []string) bool {
+// to encoding/json) as ParseEvent does when ParseEvent succeeds. When
+// known (which may be nil) knows the sender, their open_id and an equal
+// conversation_short_id are its strings rather than copies.
+func fastEvent(body []byte, ev *Event, intern []string, known knownFunc) bool {
 	d := getScanner(body)
 	defer d.release()
 	*ev = Event{}
 	var mask uint32
 	var content []byte
+	var conv string // the known sender's conversation_short_id
 	if !d.Open('{') {
 		return false
 	}
@@ -61,7 +72,7 @@ func fastEvent(body []byte, ev *Event, intern []string) bool {
 			}
 		case "from_user_id":
 			if d.Seen(&mask, 4) {
-				ev.FromUserID = d.Str()
+				ev.FromUserID = d.sender(known, &conv)
 			}
 		case "to_user_id":
 			if d.Seen(&mask, 8) {
@@ -75,9 +86,13 @@ func fastEvent(body []byte, ev *Event, intern []string) bool {
 			if d.Seen(&mask, 32) {
 				// A JSON-encoded string; an object (verify_webhook) is
 				// left to encoding/json.
+				// Copied (into d's own buffer: nothing decoded
+				// from it keeps a reference), as b is the
+				// scanner's until the next string.
 				b, ok := d.StrBytes()
 				if ok {
-					content = append([]byte(nil), b...)
+					content = append(d.content[:0], b...)
+					d.content = content
 				}
 			}
 		default:
@@ -87,7 +102,7 @@ func fastEvent(body []byte, ev *Event, intern []string) bool {
 	if !d.End() || ev.Event == "" || ev.Event == EventVerify || len(content) == 0 || content[0] != '{' {
 		return false
 	}
-	if !fastContent(content, &ev.Content) {
+	if !fastContent(content, &ev.Content, conv) {
 		return false
 	}
 	return ev.Event != EventReceive || ev.Content.ServerMessageID != "" && ev.FromUserID != ""
@@ -96,8 +111,25 @@ func fastEvent(body []byte, ev *Event, intern []string) bool {
 var contentKeys = []string{"conversation_short_id", "server_message_id", "conversation_type", "create_time", "message_type",
 	"text", "source", "user_infos", "resource_type", "resource_size", "entry_page", "region", "poi_id", "challenge"}
 
-// fastContent decodes an IM event's content.
-func fastContent(b []byte, c *Content) bool {
+// sender decodes from_user_id: known's string when it knows the sender,
+// whose conversation_short_id it then stores in *conv.
+func (d *scanner) sender(known knownFunc, conv *string) string {
+	b, ok := d.StrBytes()
+	if !ok {
+		return ""
+	}
+	if known != nil {
+		if id, c := known(b); id != "" && id == string(b) {
+			*conv = c
+			return id
+		}
+	}
+	return string(b)
+}
+
+// fastContent decodes an IM event's content; a conversation_short_id
+// equal to conv is conv rather than a copy.
+func fastContent(b []byte, c *Content, conv string) bool {
 	d := getScanner(b)
 	defer d.release()
 	var mask uint32
@@ -158,6 +190,8 @@ func fastContent(b []byte, c *Content) bool {
 		switch {
 		case bit == 1<<2 || bit == 1<<4: // message_type, source
 			*dst = d.StrIn(messageTypes)
+		case bit == 1<<0 && conv != "": // conversation_short_id
+			*dst = d.StrIn([]string{conv})
 		case dst != nil:
 			*dst = d.Str()
 		}

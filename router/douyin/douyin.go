@@ -119,6 +119,7 @@ type dedupeKey struct {
 
 // replyContext is what a reply to a customer names.
 type replyContext struct {
+	openID       string // the map's key, which webhooks repeat
 	conversation string // conversation_short_id
 	msgID        string // the server_message_id of the latest message
 	created      int64  // its create_time: a late message does not replace a newer one
@@ -193,7 +194,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var ev Event
-	if err := parseEvent(body, &ev, a.intern); err != nil {
+	if err := parseEvent(body, &ev, a.intern, a.knownSender); err != nil {
 		a.reject(w, "malformed event: "+err.Error(), http.StatusBadRequest)
 		return
 	}
@@ -206,6 +207,15 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header()["Content-Type"] = jsonType
 	w.WriteHeader(http.StatusOK)
 	w.Write(answer)
+}
+
+// knownSender is a knownFunc: the open_id and conversation_short_id kept
+// for a customer who has written before.
+func (a *Adapter) knownSender(openID []byte) (string, string) {
+	a.mu.Lock()
+	rc := a.contexts[string(openID)]
+	a.mu.Unlock()
+	return rc.openID, rc.conversation
 }
 
 // signatureOK checks sig against the hex SHA-1 of the secret and body.
@@ -305,7 +315,7 @@ func (a *Adapter) remember(ev *Event, now int64, message bool) bool {
 	}
 	if c := ev.Content.ConversationShortID; c != "" && ev.Event != EventSend {
 		rc := a.contexts[ev.FromUserID]
-		rc.conversation = c
+		rc.openID, rc.conversation = ev.FromUserID, c
 		if message && (rc.msgID == "" || ev.Content.CreateTime >= rc.created) {
 			rc.msgID, rc.created = ev.Content.ServerMessageID, ev.Content.CreateTime
 		}

@@ -89,16 +89,18 @@ func ParseEvent(body []byte, ev *Event) error {
 	if !utf8.Valid(body) {
 		return errors.New("not UTF-8")
 	}
-	return parseEvent(body, ev, nil)
+	return parseEvent(body, ev, nil, nil)
 }
 
 // parseEvent is ParseEvent, with the strings of intern (the app's
-// client_key, the account's open_id) shared rather than copied.
-func parseEvent(body []byte, ev *Event, intern []string) error {
+// client_key, the account's open_id) shared rather than copied, and so
+// the sender's open_id and conversation when known says it knows them
+// (see fastEvent).
+func parseEvent(body []byte, ev *Event, intern []string, known knownFunc) error {
 	if !utf8.Valid(body) {
 		return errors.New("not UTF-8")
 	}
-	if fastEvent(body, ev, intern) {
+	if fastEvent(body, ev, intern, known) {
 		return nil
 	}
 	return parseReference(body, ev)

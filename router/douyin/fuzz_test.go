@@ -59,9 +59,10 @@ func FuzzDecodeEvent(f *testing.F) {
 	f.Add(`{"event":"im_enter_direct_msg","content":"{\"create_time\":1.5}"}`)
 	f.Add(`{"event":"e","content":"{\"text\":\"\\u00e9\\ud83d\\ude00\"}","extra":[1,{"a":null}]}`)
 	f.Add(`{"event":"e","content":" {}"}`)
+	f.Add(`{"event":"im_receive_msg","from_user_id":"u","content":"{\"conversation_short_id\":\"c\",\"server_message_id\":\"m\"}"}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		var fast, ref Event
-		if !fastEvent([]byte(body), &fast, []string{"awkey", "_000biz"}) {
+		if !fastEvent([]byte(body), &fast, []string{"awkey", "_000biz"}, knownU) {
 			return
 		}
 		if err := parseReference([]byte(body), &ref); err != nil {
@@ -91,4 +92,12 @@ func FuzzDecodeAnswer(f *testing.F) {
 			t.Fatalf("fast %+v\nref  %+v", fast, ref)
 		}
 	})
+}
+
+// knownU knows one sender, "u", in conversation "c".
+func knownU(openID []byte) (string, string) {
+	if string(openID) == "u" {
+		return "u", "c"
+	}
+	return "", ""
 }

@@ -1,7 +1,6 @@
 package douyin
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -97,7 +96,8 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 	if a.cfg.Post != nil {
 		return retryTransient(func() (string, error) { return a.cfg.Post(req) })
 	}
-	body := req.AppendJSON(make([]byte, 0, 192+len(text)))
+	size := 128 + len(req.MsgID) + len(req.ConversationID) + len(req.ToUserID) + len(req.Scene) + len(req.MsgType) + len(text)
+	body := req.AppendJSON(make([]byte, 0, size))
 	return retryTransient(func() (string, error) {
 		tok, err := a.token(ctx, "")
 		if err != nil {
@@ -116,10 +116,11 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 
 // post makes one send call.
 func (a *Adapter) post(ctx context.Context, req *SendRequest, body []byte, tok string) (string, error) {
-	status, answer, err := a.call(ctx, a.sendURL, tok, body)
+	status, answer, buf, err := a.call(ctx, a.sendURL, tok, body)
 	if err != nil {
 		return "", fmt.Errorf("douyin: send: %w", err)
 	}
+	defer putBody(buf)
 	var ans apiAnswer
 	if err := ans.check("send", status, answer); err != nil {
 		return "", err
@@ -143,10 +144,11 @@ func (a *Adapter) token(ctx context.Context, stale string) (string, error) {
 	a.stats.TokenFetches++
 	a.mu.Unlock()
 	body, _ := json.Marshal(map[string]string{"client_key": a.cfg.ClientKey, "client_secret": a.cfg.ClientSecret, "grant_type": "client_credential"})
-	status, answer, err := a.call(ctx, a.tokenURL, "", body)
+	status, answer, buf, err := a.call(ctx, a.tokenURL, "", body)
 	if err != nil {
 		return "", fmt.Errorf("douyin: client_token: %w", err)
 	}
+	defer putBody(buf)
 	var ans apiAnswer
 	if err := ans.check("client_token", status, answer); err != nil {
 		return "", err
@@ -209,11 +211,13 @@ func (ans *apiAnswer) check(op string, status int, body []byte) error {
 // header values in place.
 var jsonType = []string{"application/json"}
 
-// call POSTs a JSON body to u and returns the status and the answer.
-// Errors never contain the token.
-func (a *Adapter) call(ctx context.Context, u *url.URL, tok string, body []byte) (int, []byte, error) {
+// call POSTs a JSON body to u and returns the status and the answer. The
+// answer is read into a pooled buffer, returned with it: the caller puts
+// it back with putBody once done with the answer (nothing decoded from
+// it keeps a reference). Errors never contain the token.
+func (a *Adapter) call(ctx context.Context, u *url.URL, tok string, body []byte) (int, []byte, *[]byte, error) {
 	if u == nil {
-		return 0, nil, fmt.Errorf("bad BaseURL %q", a.cfg.BaseURL)
+		return 0, nil, nil, fmt.Errorf("bad BaseURL %q", a.cfg.BaseURL)
 	}
 	// Recycled: the request, a copy of u and the header map.
 	q := httpcall.New()
@@ -227,22 +231,21 @@ func (a *Adapter) call(ctx context.Context, u *url.URL, tok string, body []byte)
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
 		q.Abandon() // the transport may still hold the request
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
 	buf := bodyPool.Get().(*[]byte)
-	defer putBody(buf)
 	answer, err := readBody(resp.Body, *buf)
 	*buf = answer
 	if err != nil {
-		return 0, nil, fmt.Errorf("reading the answer: %w", err)
+		putBody(buf)
+		return 0, nil, nil, fmt.Errorf("reading the answer: %w", err)
 	}
 	if len(answer) > maxAnswer {
-		return 0, nil, fmt.Errorf("answer larger than %d bytes", maxAnswer)
+		putBody(buf)
+		return 0, nil, nil, fmt.Errorf("answer larger than %d bytes", maxAnswer)
 	}
-	// The buffer goes back to the pool when this returns: the caller gets
-	// its own copy.
-	return resp.StatusCode, bytes.Clone(answer), nil
+	return resp.StatusCode, answer, buf, nil
 }
 
 func truncate(b []byte) string {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/omnisim/omnisim/router"
 )
@@ -200,5 +201,28 @@ func TestSendEvent(t *testing.T) {
 	// The reply context is still the customer's message.
 	if rc := a.contexts["_000u1"]; rc.msgID != "@m1" || rc.conversation != "7000000000000000001" {
 		t.Errorf("context %+v", rc)
+	}
+}
+
+// A known sender's open_id and an equal conversation_short_id are the
+// known strings, not copies; the event decodes as without them.
+func TestFastEventReusesKnownSender(t *testing.T) {
+	body := []byte(`{"event":"im_receive_msg","from_user_id":"u","content":"{\"conversation_short_id\":\"c\",\"server_message_id\":\"m\"}"}`)
+	id, conv := strings.Clone("u"), strings.Clone("c")
+	known := func(b []byte) (string, string) {
+		if string(b) == id {
+			return id, conv
+		}
+		return "", ""
+	}
+	var ev, plain Event
+	if !fastEvent(body, &ev, nil, known) || !fastEvent(body, &plain, nil, nil) {
+		t.Fatal("fastEvent refused the event")
+	}
+	if ev != plain {
+		t.Errorf("with a known sender %+v\nwithout %+v", ev, plain)
+	}
+	if unsafe.StringData(ev.FromUserID) != unsafe.StringData(id) || unsafe.StringData(ev.Content.ConversationShortID) != unsafe.StringData(conv) {
+		t.Error("the open_id or the conversation is a copy, want the known strings")
 	}
 }

@@ -87,10 +87,17 @@ func scanPayload(body []byte, p *Payload, known string) bool {
 			}
 		case "events":
 			if s.Seen(&mask, 2) && s.Open('[') {
-				p.Events = make([]Event, 0, 2)
+				// The first two events and the first one's message
+				// share one allocation.
+				blk := new(eventBlock)
+				p.Events = blk.events[:0]
 				for n := 0; s.Element(n); n++ {
 					p.Events = append(p.Events, Event{})
-					s.event(&p.Events[len(p.Events)-1])
+					var msg *EventMessage
+					if n < len(blk.msgs) {
+						msg = &blk.msgs[n]
+					}
+					s.event(&p.Events[len(p.Events)-1], msg)
 				}
 			}
 		default:
@@ -100,7 +107,16 @@ func scanPayload(body []byte, p *Payload, known string) bool {
 	return s.End()
 }
 
-func (s *scanner) event(e *Event) {
+// eventBlock holds a payload's first two events and the first one's
+// message.
+type eventBlock struct {
+	events [2]Event
+	msgs   [1]EventMessage
+}
+
+// event decodes an event; its message, if any, is decoded into msg when
+// msg is not nil.
+func (s *scanner) event(e *Event, msg *EventMessage) {
 	if !s.Open('{') {
 		return
 	}
@@ -141,7 +157,10 @@ func (s *scanner) event(e *Event) {
 			}
 		case "message":
 			if s.Seen(&mask, 128) {
-				e.Message = new(EventMessage)
+				if msg == nil {
+					msg = new(EventMessage)
+				}
+				e.Message = msg
 				s.message(e.Message)
 			}
 		default:
