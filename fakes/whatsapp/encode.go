@@ -1,9 +1,12 @@
 package whatsapp
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"strconv"
+
+	"github.com/omnisim/omnisim/headmac"
 )
 
 // Append encoders of the webhook payloads: they write Meta's escaped-unicode
@@ -182,14 +185,16 @@ func (s *Server) appendStatusWebhook(b []byte, p *pending) []byte {
 // sign is Sign with the server's AppSecret and a pooled keyed HMAC that
 // skips the envelope head every webhook body starts with.
 func (s *Server) sign(body []byte) string {
-	m := s.macs.Get().(*prefixMAC)
+	head := 0
+	if bytes.HasPrefix(body, s.envHead) {
+		head = len(s.envHead)
+	}
+	m := s.macs.Get().(*headmac.MAC)
 	var out [7 + 2*sha256.Size]byte
 	copy(out[:], "sha256=")
-	hex.Encode(out[7:], m.mac(m.sum[:0], body))
+	hex.Encode(out[7:], m.Sum(body, head))
 	s.macs.Put(m)
 	return string(out[:])
 }
 
-func (s *Server) newMAC() any {
-	return newPrefixMAC([]byte(s.cfg.AppSecret), s.envHead)
-}
+func (s *Server) newMAC() any { return headmac.New([]byte(s.cfg.AppSecret)) }

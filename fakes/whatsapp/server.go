@@ -162,7 +162,7 @@ type Server struct {
 	envHead []byte    // the webhook envelope up to a change value's metadata
 	hookURL *url.URL  // hookRaw parsed once; nil: empty or invalid
 	hookRaw string    // Config.WebhookURL when New parsed it
-	macs    sync.Pool // *prefixMAC: HMAC-SHA256 keyed with Config.AppSecret, after envHead
+	macs    sync.Pool // *headmac.MAC: HMAC-SHA256 keyed with Config.AppSecret, resuming after envHead
 
 	// flushMu serializes the posting of queued and retried webhooks
 	// (Flush and the AutoFlush goroutine), so they go out in order.

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/omnisim/omnisim/headmac"
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
 )
@@ -76,7 +77,7 @@ type Adapter struct {
 	authHdr  []string // {auth}, shared by requests (never modified)
 	window   int64    // dedupe window in nanoseconds
 
-	macs sync.Pool // *prefixMAC: HMAC-SHA256 keyed with the app secret
+	macs sync.Pool // *headmac.MAC: HMAC-SHA256 keyed with the app secret
 
 	mu    sync.Mutex
 	seen  seenSet // wamids remembered for dedupe, with the Clock time of each
@@ -110,7 +111,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	base := cfg.BaseURL + "/" + cfg.APIVersion + "/" + cfg.PhoneNumberID
 	a.msgURL, _ = url.Parse(base + "/messages")
 	a.mediaURL, _ = url.Parse(base + "/media")
-	a.macs.New = func() any { return newPrefixMAC(a.secret) }
+	a.macs.New = func() any { return headmac.New(a.secret) }
 	a.authHdr = []string{a.auth}
 	return a
 }
@@ -226,8 +227,8 @@ func (a *Adapter) verify(sig string, body []byte) bool {
 		return false
 	}
 	n, _, _, _ := head(body)
-	mac := a.macs.Get().(*prefixMAC)
-	ok := hmac.Equal(mac.mac(body, n), want[:])
+	mac := a.macs.Get().(*headmac.MAC)
+	ok := hmac.Equal(mac.Sum(body, n), want[:])
 	a.macs.Put(mac)
 	return ok
 }
