@@ -59,7 +59,7 @@ type Request struct {
 	getBody func() (io.ReadCloser, error)
 	// resp and answer are the answer of an in-process transport (Respond).
 	resp   http.Response
-	answer answer
+	answer Answer
 }
 
 var pool = sync.Pool{New: func() any {
@@ -204,7 +204,7 @@ func (q *Request) Release() {
 	q.rd.Reset(nil)
 	q.lr = io.LimitedReader{}
 	clear(q.vals[:q.nvals])
-	q.resp, q.answer = http.Response{}, answer{}
+	q.resp, q.answer = http.Response{}, Answer{}
 	pool.Put(q)
 }
 
@@ -227,23 +227,30 @@ type Recycler interface{ Recycle() }
 // the call; no allocation is made. Like q, the Response is the caller's
 // until Release, which every caller makes only once done with the answer.
 func (q *Request) Respond(body []byte, owner Recycler) *http.Response {
-	q.answer = answer{b: body, owner: owner}
+	q.answer.Reset(body, owner)
 	q.resp = http.Response{Body: &q.answer}
 	return &q.resp
 }
 
-// answer is the body of a Response made by Respond.
-type answer struct {
+// Answer is a response body of bytes that hands them back to their owner
+// when closed, once: the body of a Response made by Respond, and of any
+// response an in-process transport answers from a buffer it recycles.
+// Reads after Close fail, as net/http's do.
+type Answer struct {
 	b      []byte
 	off    int
 	owner  Recycler
 	closed bool
 }
 
+// Reset makes a an unread body of b, owned by owner (nil for none).
+func (a *Answer) Reset(b []byte, owner Recycler) { *a = Answer{b: b, owner: owner} }
+
 // errClosedBody is what a read of a closed answer gets, as from net/http.
 var errClosedBody = errors.New("http: read on closed response body")
 
-func (a *answer) Read(p []byte) (int, error) {
+// Read implements io.Reader.
+func (a *Answer) Read(p []byte) (int, error) {
 	if a.closed {
 		return 0, errClosedBody
 	}
@@ -256,7 +263,7 @@ func (a *answer) Read(p []byte) (int, error) {
 }
 
 // WriteTo lets io.Copy take the body at once.
-func (a *answer) WriteTo(w io.Writer) (int64, error) {
+func (a *Answer) WriteTo(w io.Writer) (int64, error) {
 	if a.closed {
 		return 0, errClosedBody
 	}
@@ -265,7 +272,8 @@ func (a *answer) WriteTo(w io.Writer) (int64, error) {
 	return int64(n), err
 }
 
-func (a *answer) Close() error {
+// Close hands the bytes back to their owner, the first time.
+func (a *Answer) Close() error {
 	if !a.closed {
 		a.closed = true
 		a.b = nil

@@ -1,9 +1,7 @@
 package sim
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -147,7 +145,7 @@ func (t *Transport) RoundTrip(req *http.Request) (resp *http.Response, err error
 			req.Body.Close()
 		}
 		if err != nil {
-			w.recycle()
+			w.Recycle()
 		}
 	}()
 	if err = serve(h.h, w, in); err != nil {
@@ -162,7 +160,8 @@ func (t *Transport) RoundTrip(req *http.Request) (resp *http.Response, err error
 	if q := httpcall.Of(req); q != nil {
 		r = q.Respond(w.buf, w)
 	} else {
-		x := &exchange{body: body{w: w}}
+		x := &exchange{}
+		x.body.Reset(w.buf, w)
 		r = &x.resp
 		r.Body = &x.body
 	}
@@ -225,52 +224,12 @@ func serve(h http.Handler, w *response, r *http.Request) (err error) {
 }
 
 // exchange is the caller's side of one round trip: the response and its
-// body, in one allocation. It is not recycled: the caller may keep the
-// Response.
+// body, which reads the writer's buffer and gives the writer back to the
+// pool on Close, in one allocation. It is not recycled: the caller may keep
+// the Response.
 type exchange struct {
 	resp http.Response
-	body body
-}
-
-// body is a response's Body: it reads the writer's buffer and gives the
-// writer back to the pool on Close, once.
-type body struct {
-	w *response
-}
-
-var errClosed = errors.New("sim: read on a closed response body")
-
-func (b *body) Read(p []byte) (int, error) {
-	w := b.w
-	if w == nil {
-		return 0, errClosed
-	}
-	if w.off >= len(w.buf) {
-		return 0, io.EOF
-	}
-	n := copy(p, w.buf[w.off:])
-	w.off += n
-	return n, nil
-}
-
-// WriteTo lets io.Copy (and io.ReadAll's callers that use it) take the
-// buffer at once.
-func (b *body) WriteTo(dst io.Writer) (int64, error) {
-	w := b.w
-	if w == nil {
-		return 0, errClosed
-	}
-	n, err := dst.Write(w.buf[w.off:])
-	w.off += n
-	return int64(n), err
-}
-
-func (b *body) Close() error {
-	if w := b.w; w != nil {
-		b.w = nil
-		w.recycle()
-	}
-	return nil
+	body httpcall.Answer
 }
 
 // response is the http.ResponseWriter of the in-memory transport.
@@ -282,7 +241,6 @@ type response struct {
 	status int
 	wrote  bool
 	buf    []byte
-	off    int // read offset of the body
 }
 
 var writers = sync.Pool{New: func() any { return &response{header: make(http.Header)} }}
@@ -290,13 +248,11 @@ var writers = sync.Pool{New: func() any { return &response{header: make(http.Hea
 // maxPooledBody bounds the buffer a recycled writer keeps.
 const maxPooledBody = 64 << 10
 
-// Recycle gives the writer back once the body of an answer made with
-// httpcall.Request.Respond is closed.
-func (w *response) Recycle() { w.recycle() }
-
-func (w *response) recycle() {
+// Recycle gives the writer back to the pool once the body of its answer
+// (an httpcall.Answer) is closed.
+func (w *response) Recycle() {
 	clear(w.header)
-	w.late, w.status, w.wrote, w.off = nil, 0, false, 0
+	w.late, w.status, w.wrote = nil, 0, false
 	if cap(w.buf) > maxPooledBody {
 		w.buf = nil
 	}
