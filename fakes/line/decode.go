@@ -105,40 +105,19 @@ func (s *scanner) message(m *Message) {
 // scanReply reads a reply body in one pass; ok is false when it needs
 // encoding/json.
 func scanReply(body []byte, r *ReplyRequest) bool {
-	s := getScanner(body)
-	defer s.release()
-	if !s.Open('{') {
-		return false
-	}
-	var mask uint32
-	for n := 0; ; n++ {
-		key, more := s.Member(n)
-		if !more {
-			break
-		}
-		switch string(key) {
-		case "replyToken":
-			if s.Seen(&mask, 1) {
-				r.ReplyToken = s.Str()
-			}
-		case "messages":
-			if s.Seen(&mask, 2) {
-				s.messages(&r.Messages)
-			}
-		case "notificationDisabled":
-			if s.Seen(&mask, 4) {
-				r.NotificationDisabled = s.Bool()
-			}
-		default:
-			s.Unknown(key, replyKeys...)
-		}
-	}
-	return s.End()
+	return scanSend(body, "replyToken", replyKeys, &r.ReplyToken, &r.Messages, &r.NotificationDisabled)
 }
 
 // scanPush reads a push body in one pass; ok is false when it needs
 // encoding/json.
 func scanPush(body []byte, p *PushRequest) bool {
+	return scanSend(body, "to", pushKeys, &p.To, &p.Messages, &p.NotificationDisabled)
+}
+
+// scanSend reads a reply or a push body, which differ in the key that
+// names the recipient (target, read into to): keys are the body's
+// declared keys.
+func scanSend(body []byte, target string, keys []string, to *string, msgs *[]Message, quiet *bool) bool {
 	s := getScanner(body)
 	defer s.release()
 	if !s.Open('{') {
@@ -151,20 +130,20 @@ func scanPush(body []byte, p *PushRequest) bool {
 			break
 		}
 		switch string(key) {
-		case "to":
+		case target:
 			if s.Seen(&mask, 1) {
-				p.To = s.Str()
+				*to = s.Str()
 			}
 		case "messages":
 			if s.Seen(&mask, 2) {
-				s.messages(&p.Messages)
+				s.messages(msgs)
 			}
 		case "notificationDisabled":
 			if s.Seen(&mask, 4) {
-				p.NotificationDisabled = s.Bool()
+				*quiet = s.Bool()
 			}
 		default:
-			s.Unknown(key, pushKeys...)
+			s.Unknown(key, keys...)
 		}
 	}
 	return s.End()
