@@ -183,6 +183,30 @@ func (d *Scanner) Str() string {
 	return string(b)
 }
 
+// OneStr decodes an object whose one declared member is the string name
+// (names lists every key the destination declares, for Unknown): its value
+// as StrIn(known) gives it, "" when the object has none.
+func (d *Scanner) OneStr(name string, names, known []string) string {
+	if !d.Open('{') {
+		return ""
+	}
+	var s string
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return s
+		}
+		if string(key) == name {
+			if d.Seen(&mask, 1) {
+				s = d.StrIn(known)
+			}
+			continue
+		}
+		d.Unknown(key, names...)
+	}
+}
+
 // StrIn decodes a string value as Str does, returning the element of known
 // equal to it, without a copy, when there is one.
 func (d *Scanner) StrIn(known []string) string {

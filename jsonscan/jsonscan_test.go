@@ -171,6 +171,42 @@ func TestScalars(t *testing.T) {
 	}
 }
 
+// TestOneStr: an object with one declared string member decodes as
+// encoding/json decodes it into a struct of that one field, or the scanner
+// gives up where encoding/json would decide otherwise.
+func TestOneStr(t *testing.T) {
+	names := []string{"id"}
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{`{"id":"x"}`, "x", true},
+		{` { "id" : "x" , "other" : [1, {"id": 2}] } `, "x", true},
+		{`{"other":true}`, "", true},
+		{`{}`, "", true},
+		{`{"id":"a","id":"b"}`, "", false}, // repeated: encoding/json takes the last
+		{`{"ID":"x"}`, "", false},          // case-folded: encoding/json matches it
+		{`{"id":1}`, "", false},
+		{`null`, "", false},
+		{`{"id":"x"`, "", false},
+	}
+	for _, tt := range tests {
+		var d Scanner
+		d.Reset([]byte(tt.in))
+		got := d.OneStr("id", names, nil)
+		ok := d.End()
+		if ok != tt.ok || ok && got != tt.want {
+			t.Errorf("%s: %q (ok %v), want %q (ok %v)", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+	known := []string{"x"}
+	var d Scanner
+	d.Reset([]byte(`{"id":"x"}`))
+	if got := d.OneStr("id", names, known); unsafe.StringData(got) != unsafe.StringData(known[0]) {
+		t.Error("OneStr copied a known value")
+	}
+}
+
 func TestRaw(t *testing.T) {
 	tests := []struct {
 		in   string

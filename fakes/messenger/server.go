@@ -847,7 +847,7 @@ func decodeSendFast(body []byte) (req SendRequest, ok bool) {
 		switch string(key) {
 		case "recipient":
 			if d.Seen(&mask, 1) {
-				d.recipient(&req.Recipient)
+				req.Recipient.ID = d.OneStr("id", keysRecipient, sendWords)
 			}
 		case "messaging_type":
 			if d.Seen(&mask, 2) {
@@ -874,26 +874,6 @@ func decodeSendFast(body []byte) (req SendRequest, ok bool) {
 		}
 	}
 	return req, d.End()
-}
-
-func (d *scanner) recipient(r *Recipient) {
-	if !d.Open('{') {
-		return
-	}
-	var mask uint32
-	for n := 0; ; n++ {
-		key, more := d.Member(n)
-		if !more {
-			return
-		}
-		if string(key) == "id" {
-			if d.Seen(&mask, 1) {
-				r.ID = d.StrIn(sendWords)
-			}
-			continue
-		}
-		d.Unknown(key, keysRecipient...)
-	}
 }
 
 func (d *scanner) message() *Message {

@@ -83,7 +83,7 @@ func (d *scanner) sendRequest(r *SendRequest) bool {
 			}
 		case "typing_indicator":
 			if d.Seen(&mask, 1<<5) {
-				r.TypingIndicator = &TypingIndicator{Type: d.oneString("type", namesType)}
+				r.TypingIndicator = &TypingIndicator{Type: d.OneStr("type", namesType, nil)}
 			}
 		case "type":
 			if d.Seen(&mask, 1<<6) {
@@ -91,7 +91,7 @@ func (d *scanner) sendRequest(r *SendRequest) bool {
 			}
 		case "context":
 			if d.Seen(&mask, 1<<7) {
-				r.Context = &Context{MessageID: d.oneString("message_id", namesMessageID)}
+				r.Context = &Context{MessageID: d.OneStr("message_id", namesMessageID, nil)}
 			}
 		case "text":
 			if d.Seen(&mask, 1<<8) {
@@ -126,30 +126,6 @@ func (d *scanner) sendRequest(r *SendRequest) bool {
 		}
 	}
 	return d.OK()
-}
-
-// oneString decodes an object whose only declared field is the string
-// name, and returns it.
-func (d *scanner) oneString(name string, names []string) string {
-	if !d.Open('{') {
-		return ""
-	}
-	var s string
-	var mask uint32
-	for n := 0; ; n++ {
-		key, more := d.Member(n)
-		if !more {
-			break
-		}
-		if string(key) == name {
-			if d.Seen(&mask, 1) {
-				s = d.Str()
-			}
-		} else {
-			d.Unknown(key, names...)
-		}
-	}
-	return s
 }
 
 func (d *scanner) text() *Text {

@@ -131,18 +131,7 @@ func decodeFast(b []byte, m *UserMessage, known ...string) bool {
 
 // str decodes a string value; one equal to a known string is returned
 // without a copy.
-func (d *scanner) str() string {
-	b, ok := d.StrBytes()
-	if !ok {
-		return ""
-	}
-	for _, k := range d.known {
-		if k != "" && string(b) == k {
-			return k
-		}
-	}
-	return string(b)
-}
+func (d *scanner) str() string { return d.StrIn(d.known[:]) }
 
 // timeStr decodes a time's string value; one equal to the time decoded
 // before it is returned without a copy.
@@ -211,28 +200,7 @@ func (d *scanner) image(img *Image) {
 			continue
 		}
 		if d.Seen(&mask, 1) {
-			img.ContentInfo = &ContentInfo{}
-			d.contentInfo(img.ContentInfo)
-		}
-	}
-}
-
-func (d *scanner) contentInfo(ci *ContentInfo) {
-	if !d.Open('{') {
-		return
-	}
-	var mask uint32
-	for n := 0; ; n++ {
-		key, more := d.Member(n)
-		if !more {
-			return
-		}
-		if string(key) != "fileUrl" {
-			d.Unknown(key, keysContentInfo...)
-			continue
-		}
-		if d.Seen(&mask, 1) {
-			ci.FileURL = d.str()
+			img.ContentInfo = &ContentInfo{FileURL: d.OneStr("fileUrl", keysContentInfo, d.known[:])}
 		}
 	}
 }

@@ -129,7 +129,7 @@ var keysAnswer = []string{"message_id"}
 func messageID(answer []byte) string {
 	d := getScanner(answer, nil)
 	var id string
-	d.onlyStr("message_id", keysAnswer, &id)
+	id = d.OneStr("message_id", keysAnswer, d.intern)
 	fast := d.End()
 	d.release()
 	if fast {

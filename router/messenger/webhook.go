@@ -290,11 +290,11 @@ func (d *scanner) messaging() (m wireMessaging) {
 		switch string(key) {
 		case "sender":
 			if d.Seen(&mask, 1) {
-				d.onlyStr("id", keysID, &m.Sender.ID)
+				m.Sender.ID = d.OneStr("id", keysID, d.intern)
 			}
 		case "recipient":
 			if d.Seen(&mask, 2) {
-				d.onlyStr("id", keysID, &m.Recipient.ID)
+				m.Recipient.ID = d.OneStr("id", keysID, d.intern)
 			}
 		case "timestamp":
 			if d.Seen(&mask, 4) {
@@ -360,7 +360,7 @@ func (d *scanner) message() *wireMessage {
 		case "quick_reply":
 			if d.Seen(&mask, 16) {
 				m.QuickReply = &wireQuickReply{}
-				d.onlyStr("payload", keysPayloadQR, &m.QuickReply.Payload)
+				m.QuickReply.Payload = d.OneStr("payload", keysPayloadQR, d.intern)
 			}
 		default:
 			d.Unknown(key, keysMessage...)
@@ -385,33 +385,11 @@ func (d *scanner) attachment() (a wireAttachment) {
 			}
 		case "payload":
 			if d.Seen(&mask, 2) {
-				d.onlyStr("url", keysURL, &a.Payload.URL)
+				a.Payload.URL = d.OneStr("url", keysURL, d.intern)
 			}
 		default:
 			d.Unknown(key, keysAttach...)
 		}
-	}
-}
-
-// onlyStr decodes an object whose one declared field, name, is a string,
-// into dst; names lists the declared names.
-func (d *scanner) onlyStr(name string, names []string, dst *string) {
-	if !d.Open('{') {
-		return
-	}
-	var mask uint32
-	for n := 0; ; n++ {
-		key, more := d.Member(n)
-		if !more {
-			return
-		}
-		if string(key) == name {
-			if d.Seen(&mask, 1) {
-				*dst = d.str()
-			}
-			continue
-		}
-		d.Unknown(key, names...)
 	}
 }
 

@@ -613,7 +613,7 @@ func (d *scanner) contacts() []*contact {
 			switch string(key) {
 			case "profile":
 				if d.Seen(&mask, 1) {
-					c.Profile.Name = d.oneString("name", namesProfile)
+					c.Profile.Name = d.OneStr("name", namesProfile, nil)
 				}
 			case "wa_id":
 				if d.Seen(&mask, 2) {
@@ -626,30 +626,6 @@ func (d *scanner) contacts() []*contact {
 		a.cptrs = append(a.cptrs, c)
 	}
 	return a.cptrs[start:len(a.cptrs):len(a.cptrs)]
-}
-
-// oneString decodes an object whose only declared field is the string
-// name, and returns it.
-func (d *scanner) oneString(name string, names []string) string {
-	if !d.Open('{') {
-		return ""
-	}
-	var s string
-	var mask uint32
-	for n := 0; ; n++ {
-		key, more := d.Member(n)
-		if !more {
-			break
-		}
-		if string(key) == name {
-			if d.Seen(&mask, 1) {
-				s = d.Str()
-			}
-		} else {
-			d.Unknown(key, names...)
-		}
-	}
-	return s
 }
 
 // twoStrings decodes an object whose declared fields are the strings a
@@ -726,7 +702,7 @@ func (d *scanner) message(m *message) {
 			}
 		case "text":
 			if d.Seen(&mask, 1<<4) {
-				body := d.oneString("body", namesBody)
+				body := d.OneStr("body", namesBody, nil)
 				d.arena.texts = append(d.arena.texts, textBody{Body: body})
 				m.Text = &d.arena.texts[len(d.arena.texts)-1]
 			}
