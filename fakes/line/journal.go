@@ -84,3 +84,13 @@ type Counts struct {
 
 // ring keeps the newest entries of one journal list.
 type ring[T any] = journal.Ring[T]
+
+// webhookRec is a Webhook journal entry. A webhook posted to the URL keeps
+// the events its body was encoded from rather than the bytes: Journal
+// encodes them again, and the same events, destination and secret give
+// the same body and signature.
+type webhookRec struct {
+	Webhook
+	events []Event // the events posted, when posted
+	posted bool    // Header and Body are those of events
+}

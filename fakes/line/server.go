@@ -115,7 +115,7 @@ type Server struct {
 	content    map[string]content
 	pending    []*pending
 	requests   ring[Request]
-	webhooks   ring[Webhook]
+	webhooks   ring[webhookRec]
 	deliveries ring[Delivery]
 	errors     ring[ErrorEntry]
 	counts     Counts
@@ -462,7 +462,17 @@ func (s *Server) addErrorLocked(e ErrorEntry) {
 func (s *Server) Journal() Journal {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Journal{Requests: s.requests.Snapshot(), Webhooks: s.webhooks.Snapshot(), Deliveries: s.deliveries.Snapshot(), Errors: s.errors.Snapshot()}
+	recs := s.webhooks.Snapshot()
+	webhooks := make([]Webhook, len(recs))
+	for i := range recs {
+		wh := &webhooks[i]
+		*wh = recs[i].Webhook
+		if recs[i].posted {
+			wh.Body = AppendPayload(nil, s.cfg.BotUserID, recs[i].events)
+			wh.Header = s.webhookHeader(wh.Body)
+		}
+	}
+	return Journal{Requests: s.requests.Snapshot(), Webhooks: webhooks, Deliveries: s.deliveries.Snapshot(), Errors: s.errors.Snapshot()}
 }
 
 // Counts returns the exact totals.

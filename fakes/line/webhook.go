@@ -407,7 +407,9 @@ func (s *Server) deliver(ctx context.Context, p *pending) (int, bool) {
 			events[i].IsRedelivery = true
 		}
 	}
-	wh := Webhook{Kind: p.kind, Try: p.try, URL: s.cfg.WebhookURL}
+	var rec webhookRec
+	wh := &rec.Webhook
+	wh.Kind, wh.Try, wh.URL = p.kind, p.try, s.cfg.WebhookURL
 	if len(events) > 0 {
 		wh.UserID, wh.EventID = events[0].UserID, events[0].WebhookEventID
 		if m := events[0].Message; m != nil {
@@ -429,13 +431,14 @@ func (s *Server) deliver(ctx context.Context, p *pending) (int, bool) {
 		bp := bodyPool.Get().(*[]byte)
 		body := AppendPayload((*bp)[:0], s.cfg.BotUserID, events)
 		var err error
-		status, wh.Header, err = s.post(ctx, body)
-		if err != nil {
+		if status, err = s.post(ctx, body); err != nil {
 			wh.Err = err.Error()
 		}
-		wh.Body = bytes.Clone(body)
 		*bp = body
 		bodyPool.Put(bp)
+		// The journal rebuilds the body and its headers from events when
+		// read (see webhookRec).
+		rec.events, rec.posted = events, true
 	}
 	if try == fault.TryTimeout {
 		// The router got it and answered; the platform saw no answer.
@@ -457,51 +460,54 @@ func (s *Server) deliver(ctx context.Context, p *pending) (int, bool) {
 	if faulty {
 		s.held.ReleaseNext(wh.At)
 	}
-	s.webhooks.Add(wh)
+	s.webhooks.Add(rec)
 	s.counts.Webhooks++
 	s.mu.Unlock()
 	return status, try != fault.TryOK
 }
 
-// post sends one signed body to the webhook URL.
-func (s *Server) post(ctx context.Context, body []byte) (int, map[string][]string, error) {
+// post sends one signed body to the webhook URL, with the headers
+// webhookHeader gives it.
+func (s *Server) post(ctx context.Context, body []byte) (int, error) {
 	if s.cfg.WebhookTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.WebhookTimeout)
 		defer cancel()
 	}
-	// The header is kept by the journal as sent; nothing changes it after.
-	hdr := http.Header{"Content-Type": jsonUTF8, "User-Agent": userAgent, SignatureHeader: {Sign(s.cfg.ChannelSecret, body)}}
 	if s.hookURL == nil || ctx == nil || len(body) == 0 {
 		// Not a URL New could parse: let http.NewRequest say why.
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body))
 		if err != nil {
-			return 0, hdr, err
+			return 0, err
 		}
-		req.Header = hdr
-		return s.do(req, hdr, nil)
+		req.Header = s.webhookHeader(body)
+		return s.do(req, nil)
 	}
 	// Recycled: the request and a copy of the URL parsed in New.
 	q := httpcall.New()
 	defer q.Release()
 	req := q.Prepare(ctx, http.MethodPost, s.hookURL, body)
 	h := q.Header()
-	for k, v := range hdr {
-		h[k] = v
-	}
-	return s.do(req, hdr, q)
+	h["Content-Type"], h["User-Agent"] = jsonUTF8, userAgent
+	h[SignatureHeader] = []string{Sign(s.cfg.ChannelSecret, body)}
+	return s.do(req, q)
+}
+
+// webhookHeader is the header of a webhook of body, as sent.
+func (s *Server) webhookHeader(body []byte) http.Header {
+	return http.Header{"Content-Type": jsonUTF8, "User-Agent": userAgent, SignatureHeader: {Sign(s.cfg.ChannelSecret, body)}}
 }
 
 // do makes the webhook call req and drains the answer (through q when
 // set).
-func (s *Server) do(req *http.Request, hdr http.Header, q *httpcall.Request) (int, map[string][]string, error) {
+func (s *Server) do(req *http.Request, q *httpcall.Request) (int, error) {
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
 		q.Abandon() // the transport may still hold the request
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("no answer within %v", s.cfg.WebhookTimeout)
 		}
-		return 0, hdr, err
+		return 0, err
 	}
 	if q != nil {
 		io.Copy(io.Discard, q.Limit(resp.Body, 1<<20))
@@ -509,7 +515,7 @@ func (s *Server) do(req *http.Request, hdr http.Header, q *httpcall.Request) (in
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	}
 	resp.Body.Close()
-	return resp.StatusCode, hdr, nil
+	return resp.StatusCode, nil
 }
 
 // parseURL parses a URL as http.NewRequest does; nil when it is empty or

@@ -1,6 +1,7 @@
 package line
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -185,5 +186,61 @@ func TestIDs(t *testing.T) {
 		if IsUserID(tc.s) != tc.ok {
 			t.Errorf("IsUserID(%q) = %v", tc.s, !tc.ok)
 		}
+	}
+}
+
+// TestJournalBodiesAreTheBytesSent holds the journal, which keeps a posted
+// webhook's events rather than its bytes, to the bytes and headers the
+// webhook URL received: every kind of event, escaping, and redeliveries.
+func TestJournalBodiesAreTheBytesSent(t *testing.T) {
+	s, h, clk := newFake(t, Config{Redelivery: []time.Duration{time.Minute}})
+	ctx := context.Background()
+	if err := s.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.status = 500 // the text's first try fails and is redelivered
+	text(t, s, userA, "Jörg / 100% <ok> & \"q\" 😀\n\u0001")
+	h.status = 200
+	for _, kind := range []string{"image", "video", "audio", "file", "sticker"} {
+		if _, err := s.CustomerMedia(ctx, userA, "Ann", kind, "jpeg", 2138); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.CustomerUnfollow(ctx, userA); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CustomerFollow(ctx, userA, "Ann"); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(time.Minute)
+	if n, _ := s.Flush(ctx); n != 1 {
+		t.Fatalf("%d redeliveries", n)
+	}
+	j := s.Journal()
+	if len(j.Webhooks) != len(h.bodies) || len(h.bodies) != 10 {
+		t.Fatalf("%d webhook tries journaled, %d received: the test no longer covers what it should", len(j.Webhooks), len(h.bodies))
+	}
+	for i, w := range j.Webhooks {
+		if !bytes.Equal(w.Body, h.bodies[i]) {
+			t.Errorf("try %d (%s, try %d): journal body\n%s\nwebhook URL got\n%s", i, w.Kind, w.Try, w.Body, h.bodies[i])
+		}
+		if got := http.Header(w.Header); got.Get(SignatureHeader) != h.sigs[i] || got.Get("User-Agent") != h.agents[i] ||
+			got.Get("Content-Type") != "application/json; charset=utf-8" || len(got) != 3 {
+			t.Errorf("try %d: journal header %v, sent signature %s", i, got, h.sigs[i])
+		}
+	}
+	if !strings.Contains(string(j.Webhooks[len(j.Webhooks)-1].Body), `"isRedelivery":true`) {
+		t.Error("the redelivery's journal body is not marked as one")
+	}
+}
+
+// TestDirectJournalsNoBytes: on the Direct path no bytes are sent, and the
+// journal has none.
+func TestDirectJournalsNoBytes(t *testing.T) {
+	s, _, _ := newFake(t, Config{Direct: func(context.Context, string, []Event) int { return 200 }})
+	text(t, s, userA, "hello")
+	j := s.Journal()
+	if len(j.Webhooks) != 1 || j.Webhooks[0].Body != nil || j.Webhooks[0].Header != nil || j.Webhooks[0].Status != 200 {
+		t.Fatalf("journal %+v", j.Webhooks)
 	}
 }
