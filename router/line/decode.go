@@ -68,7 +68,9 @@ func (s *scanner) str() string {
 
 // scanPayload reads a webhook body in one pass; ok is false when the body
 // needs encoding/json. A string equal to known is given known's storage.
-func scanPayload(body []byte, p *Payload, known string) bool {
+// The first events are stored in blk, a zero eventBlock, when it is not
+// nil.
+func scanPayload(body []byte, p *Payload, known string, blk *eventBlock) bool {
 	s := getScanner(body, known)
 	defer s.release()
 	if !s.Open('{') {
@@ -88,8 +90,10 @@ func scanPayload(body []byte, p *Payload, known string) bool {
 		case "events":
 			if s.Seen(&mask, 2) && s.Open('[') {
 				// The first two events and the first one's message
-				// share one allocation.
-				blk := new(eventBlock)
+				// share one allocation: blk's when given.
+				if blk == nil {
+					blk = new(eventBlock)
+				}
 				p.Events = blk.events[:0]
 				for n := 0; s.Element(n); n++ {
 					p.Events = append(p.Events, Event{})
@@ -253,8 +257,8 @@ func (s *scanner) message(m *EventMessage) {
 
 // decodePayload reads a webhook body: one pass when it can, else
 // encoding/json.
-func decodePayload(body []byte, p *Payload, known string) error {
-	if scanPayload(body, p, known) {
+func decodePayload(body []byte, p *Payload, known string, blk *eventBlock) error {
+	if scanPayload(body, p, known, blk) {
 		return nil
 	}
 	std, err := unmarshalPayload(body)

@@ -94,7 +94,7 @@ func FuzzDecoders(f *testing.F) {
 	f.Add([]byte(`{"DESTINATION":"x","events":[{"Type":"message"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var fast, std Payload
-		if scanPayload(body, &fast, "U1") { // "U1" is also the seeds' destination
+		if scanPayload(body, &fast, "U1", nil) { // "U1" is also the seeds' destination
 			if err := json.Unmarshal(body, &std); err != nil {
 				t.Fatalf("scanner decoded %s; encoding/json: %v", body, err)
 			}
@@ -129,7 +129,7 @@ func FuzzDecoders(f *testing.F) {
 func TestScanPayloadReusesKnown(t *testing.T) {
 	known := strings.Clone("U1")
 	var p Payload
-	if !scanPayload([]byte(`{"destination":"U1","events":[{"type":"message","source":{"type":"user","userId":"U2"}}]}`), &p, known) {
+	if !scanPayload([]byte(`{"destination":"U1","events":[{"type":"message","source":{"type":"user","userId":"U2"}}]}`), &p, known, nil) {
 		t.Fatal("scanner refused the body")
 	}
 	if p.Destination != "U1" || unsafe.StringData(p.Destination) != unsafe.StringData(known) {

@@ -272,7 +272,12 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var p Payload
-	if err := parsePayload(body, &p, a.cfg.BotUserID); err != nil {
+	blk := blocks.Get().(*eventBlock)
+	defer func() {
+		*blk = eventBlock{} // nothing Events handled keeps a pointer into it
+		blocks.Put(blk)
+	}()
+	if err := parsePayload(body, &p, a.cfg.BotUserID, blk); err != nil {
 		a.reject(w, "malformed webhook", http.StatusBadRequest)
 		return
 	}
@@ -301,6 +306,9 @@ func (a *Adapter) Verify(sig string, body []byte) bool {
 	a.macs.Put(m)
 	return ok
 }
+
+// blocks recycles the webhook handler's eventBlocks.
+var blocks = sync.Pool{New: func() any { return new(eventBlock) }}
 
 // Payload is a webhook body.
 type Payload struct {
@@ -341,16 +349,17 @@ var ErrMalformed = errors.New("line: not a webhook payload")
 // an events array.
 func ParsePayload(body []byte) (*Payload, error) {
 	var p Payload
-	if err := parsePayload(body, &p, ""); err != nil {
+	if err := parsePayload(body, &p, "", nil); err != nil {
 		return nil, err
 	}
 	return &p, nil
 }
 
 // parsePayload is ParsePayload into p, with a string the body is expected
-// to repeat (the destination) reused rather than copied.
-func parsePayload(body []byte, p *Payload, known string) error {
-	if err := decodePayload(body, p, known); err != nil {
+// to repeat (the destination) reused rather than copied, and the first
+// events stored in blk when it is not nil.
+func parsePayload(body []byte, p *Payload, known string, blk *eventBlock) error {
+	if err := decodePayload(body, p, known, blk); err != nil {
 		return errors.Join(ErrMalformed, err)
 	}
 	if p.Destination == "" || p.Events == nil {

@@ -139,3 +139,32 @@ func TestNormalize(t *testing.T) {
 		t.Error("unfollow not noted")
 	}
 }
+
+// TestWebhooksShareNoState posts webhooks one after another, each first
+// event with fewer fields than the one before: nothing of an earlier
+// webhook's events (held in recycled storage) reaches a later one's.
+func TestWebhooksShareNoState(t *testing.T) {
+	a, rcv, _, _ := newAdapter(t, Config{})
+	ev := func(id, msg string) string {
+		return `{"type":"message","mode":"active","timestamp":1,"source":{"type":"user","userId":"` + userA + `"},"webhookEventId":"` + id +
+			`","deliveryContext":{"isRedelivery":false},"message":` + msg + `}`
+	}
+	for _, body := range []string{
+		payload(ev("1", `{"id":"1","type":"file","fileName":"Invoice.PDF","fileSize":2138}`), ev("2", `{"id":"2","type":"text","text":"two"}`)),
+		payload(ev("3", `{"type":"text","text":"three"}`)),
+		payload(ev("4", `{"id":"4","type":"image"}`)),
+	} {
+		if st := post(a, body, sign(secret, body)); st != 200 {
+			t.Fatalf("HTTP %d", st)
+		}
+	}
+	if len(rcv.ins) != 4 {
+		t.Fatalf("%d inbound: %+v", len(rcv.ins), rcv.ins)
+	}
+	if in := rcv.ins[2]; in.MessageID != "" || in.Text != "three" || in.Attachment != nil {
+		t.Errorf("third message %+v", in)
+	}
+	if in := rcv.ins[3]; in.MessageID != "4" || in.Text != "" || in.Attachment == nil || in.Attachment.Kind != "image" || in.Attachment.Name != "" {
+		t.Errorf("fourth message %+v, attachment %+v", in, in.Attachment)
+	}
+}
