@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
@@ -84,6 +85,9 @@ func (s *Server) sendFaultLocked(now time.Time, method, path string) *Error {
 // customerHook reports whether h is a webhook the plan acts on.
 func customerHook(h *hook) bool { return h.ev.Kind == "message" || h.ev.Kind == "postback" }
 
+// bodies recycles the buffers webhook bodies are encoded in, one per try.
+var bodies = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
 // tryHook makes one try of h, failing it as the plan says for a customer
 // webhook: the delivery function's only call of the receiver.
 func (s *Server) tryHook(ctx context.Context, h *hook) (int, error) {
@@ -103,10 +107,15 @@ func (s *Server) tryHook(ctx context.Context, h *hook) (int, error) {
 	if s.cfg.Deliver != nil {
 		status = s.cfg.Deliver(ctx, h.ev)
 	} else {
-		if h.body == nil {
-			h.body = AppendWebhook(make([]byte, 0, 320+len(h.ev.Text)), s.cfg.PageID, &h.ev)
+		bp := bodies.Get().(*[]byte)
+		body := AppendWebhook((*bp)[:0], s.cfg.PageID, &h.ev)
+		h.sent = true
+		status, err = s.post(ctx, body)
+		if err == nil && cap(body) <= 64<<10 {
+			// After an error the transport may still be reading body.
+			*bp = body
+			bodies.Put(bp)
 		}
-		status, err = s.post(ctx, h.body)
 	}
 	if f == fault.TryTimeout {
 		return 0, ErrFaultTimeout // the router handled it; the platform never sees the answer
@@ -142,7 +151,7 @@ func (s *Server) deliverFaulted(ctx context.Context, h *hook) (Inbound, error) {
 		s.releaseReordered(now)
 	}
 	if d.Duplicate {
-		q := &hook{ev: h.ev, body: h.body, first: h.first}
+		q := &hook{ev: h.ev, sent: h.sent, first: h.first}
 		s.queueHook(q, first.Add(d.DuplicateAfter), false)
 	}
 	return in, err

@@ -77,6 +77,7 @@ func TestWebhookFaults(t *testing.T) {
 			if ids := mids(rcv); len(ids) > 0 && ids[0] != in.ID {
 				t.Errorf("mid %s, want %s", ids[0], in.ID)
 			}
+			journalIsWhatWasSent(t, s, rcv)
 			tries := 0
 			for _, wh := range s.Journal().Webhooks {
 				if wh.Kind == "message" {

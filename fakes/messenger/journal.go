@@ -75,7 +75,7 @@ type Counts struct {
 
 type journal struct {
 	requests   ring[Request]
-	webhooks   ring[Webhook]
+	webhooks   ring[webhookRec]
 	deliveries ring[Delivery]
 	errors     ring[ErrorEntry]
 }
@@ -89,3 +89,11 @@ func (j *journal) setLimit(n int) {
 
 // ring keeps the newest entries of one journal list.
 type ring[T any] = bounded.Ring[T]
+
+// webhookRec is a Webhook journal entry. A try that sent bytes keeps the
+// event they were encoded from rather than the bytes: Journal encodes it
+// again, and the same event and page give the same body.
+type webhookRec struct {
+	Webhook
+	ev *Event // the event sent, when the try sent bytes
+}

@@ -329,6 +329,34 @@ func TestRetriesAndDeliveries(t *testing.T) {
 	if !strings.Contains(last, `"delivery":{"mids":["`+resp.MessageID+`"]`) {
 		t.Errorf("delivery webhook %s", last)
 	}
+	journalIsWhatWasSent(t, s, rcv)
+}
+
+// journalIsWhatWasSent holds the webhook journal, which keeps the event
+// a try's bytes were encoded from, to the bytes the receiver got: every
+// journaled try that sent bytes, in order.
+func journalIsWhatWasSent(t *testing.T, s *Server, rcv *receiver) {
+	t.Helper()
+	var sent [][]byte
+	for _, wh := range s.Journal().Webhooks {
+		if wh.Body != nil {
+			sent = append(sent, wh.Body)
+		}
+	}
+	var posted [][]byte
+	for i, b := range rcv.bodies {
+		if rcv.heads[i].Get("X-Hub-Signature-256") != "" { // not a verify GET
+			posted = append(posted, b)
+		}
+	}
+	if len(sent) != len(posted) {
+		t.Fatalf("%d journaled bodies, %d received", len(sent), len(posted))
+	}
+	for i := range sent {
+		if !bytes.Equal(sent[i], posted[i]) {
+			t.Errorf("webhook %d: journal body\n%s\nreceived\n%s", i, sent[i], posted[i])
+		}
+	}
 }
 
 // The same seed gives the same ids; Check draws none.

@@ -1136,7 +1136,15 @@ func (s *Server) LastError(psid string) *ErrorEntry {
 func (s *Server) Journal() Journal {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Journal{Requests: s.journal.requests.Snapshot(), Webhooks: s.journal.webhooks.Snapshot(),
+	recs := s.journal.webhooks.Snapshot()
+	webhooks := make([]Webhook, len(recs))
+	for i := range recs {
+		webhooks[i] = recs[i].Webhook
+		if ev := recs[i].ev; ev != nil {
+			webhooks[i].Body = AppendWebhook(nil, s.cfg.PageID, ev)
+		}
+	}
+	return Journal{Requests: s.journal.requests.Snapshot(), Webhooks: webhooks,
 		Deliveries: s.journal.deliveries.Snapshot(), Errors: s.journal.errors.Snapshot()}
 }
 

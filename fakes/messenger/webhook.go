@@ -212,8 +212,10 @@ func AppendWebhook(b []byte, page string, ev *Event) []byte {
 // hook is one webhook being delivered: the same event and bytes on every
 // try.
 type hook struct {
-	ev    Event
-	body  []byte // nil on the Direct network
+	ev Event
+	// sent reports that a try of ev, or of the webhook it duplicates,
+	// sent its bytes (never on the Direct network).
+	sent  bool
 	first time.Time
 	tries int
 	due   time.Time
@@ -313,7 +315,12 @@ func (s *Server) deliver(ctx context.Context, h *hook) tryResult {
 		status, err = s.tryHook(ctx, h)
 	}
 	h.tries++
-	wh := Webhook{At: at, Kind: h.ev.Kind, Status: status, ID: h.ev.MID, PSID: h.ev.Sender, Try: h.tries, Body: h.body}
+	var rec webhookRec
+	wh := &rec.Webhook
+	*wh = Webhook{At: at, Kind: h.ev.Kind, Status: status, ID: h.ev.MID, PSID: h.ev.Sender, Try: h.tries}
+	if h.sent {
+		rec.ev = &h.ev
+	}
 	if h.ev.Kind == "delivery" && len(h.ev.Delivered) > 0 {
 		wh.ID = h.ev.Delivered[0]
 	}
@@ -334,7 +341,7 @@ func (s *Server) deliver(ctx context.Context, h *hook) tryResult {
 		}
 	}
 	s.counts.Webhooks++
-	s.journal.webhooks.Add(wh)
+	s.journal.webhooks.Add(rec)
 	s.mu.Unlock()
 	return res
 }
@@ -459,7 +466,7 @@ func (s *Server) Verify(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	s.counts.Webhooks++
-	s.journal.webhooks.Add(wh)
+	s.journal.webhooks.Add(webhookRec{Webhook: wh})
 	s.mu.Unlock()
 	return err
 }
