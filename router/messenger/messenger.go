@@ -258,13 +258,8 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	buf := a.buffers.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 64<<10 {
-			a.buffers.Put(buf)
-		}
-	}()
+	buf := a.buffer()
+	defer a.recycle(buf)
 	if err := httpcall.ReadRequestBody(w, r, buf, MaxBodySize); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -470,3 +465,17 @@ func sentAt(ms int64) time.Time {
 // Doer makes HTTP calls: an *http.Client, or anything with its Do method,
 // such as an in-memory transport that serves a call without a client.
 type Doer = httpcall.Doer
+
+// buffer is an empty buffer from the adapter's pool; recycle gives it back.
+func (a *Adapter) buffer() *bytes.Buffer {
+	buf := a.buffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	return buf
+}
+
+// recycle puts buf back in the pool, unless it grew past 64 KiB.
+func (a *Adapter) recycle(buf *bytes.Buffer) {
+	if buf.Cap() <= 64<<10 {
+		a.buffers.Put(buf)
+	}
+}

@@ -104,10 +104,24 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		}
 		attachmentID = id
 	}
-	body := AppendSendBody(make([]byte, 0, 160+len(req.Text)), &req, attachmentID)
+	// The body and each answer live in recycled buffers until the send
+	// returns (what it keeps of an answer is copied out), unless a call
+	// failed: the transport may still be reading the body then.
+	bb, ab := a.buffer(), a.buffer()
+	failed := false
+	defer func() {
+		if !failed {
+			a.recycle(bb)
+		}
+		a.recycle(ab)
+	}()
+	bb.Write(AppendSendBody(bb.AvailableBuffer(), &req, attachmentID))
+	body := bb.Bytes()
 	return a.retryTransient(func() (string, error) {
-		status, answer, err := a.postJSON(ctx, body)
+		ab.Reset()
+		status, answer, err := a.postJSON(ctx, body, ab)
 		if err != nil {
+			failed = true
 			return "", err
 		}
 		if status != http.StatusOK {
@@ -287,8 +301,9 @@ func (a *Adapter) post(ctx context.Context, u, contentType string, body io.Reade
 var hdrJSON = []string{"application/json"}
 
 // postJSON sends a message's JSON body to the send API, as post does,
-// with the request recycled and the URL parsed once.
-func (a *Adapter) postJSON(ctx context.Context, body []byte) (int, []byte, error) {
+// with the request recycled, the URL parsed once and the answer read into
+// buf (whose bytes it returns).
+func (a *Adapter) postJSON(ctx context.Context, body []byte, buf *bytes.Buffer) (int, []byte, error) {
 	u := a.msgURLs.Parse(a.msgURL)
 	if u == nil || ctx == nil || len(body) == 0 {
 		return a.post(ctx, a.msgURL, hdrJSON[0], bytes.NewReader(body))
@@ -303,11 +318,10 @@ func (a *Adapter) postJSON(ctx context.Context, body []byte) (int, []byte, error
 		return 0, nil, fmt.Errorf("messenger: %w", err)
 	}
 	defer resp.Body.Close()
-	answer, err := io.ReadAll(q.Limit(resp.Body, 1<<20))
-	if err != nil {
+	if _, err := buf.ReadFrom(q.Limit(resp.Body, 1<<20)); err != nil {
 		return resp.StatusCode, nil, fmt.Errorf("messenger: reading the answer: %w", err)
 	}
-	return resp.StatusCode, answer, nil
+	return resp.StatusCode, buf.Bytes(), nil
 }
 
 // graphError reads Graph's error envelope.
