@@ -411,8 +411,14 @@ func (s *Server) envelope(plain []byte, now time.Time, openid string) (string, [
 
 	// The URL: ?signature=&timestamp=&nonce=&openid=[&encrypt_type=aes&msg_signature=].
 	var hexBuf [2 * sha1.Size]byte
+	escaped := url.QueryEscape(openid)
+	// The URL's exact length, allocated once.
+	n := len(s.cfg.WebhookURL) + len("?signature=&timestamp=&nonce=&openid=") + 2*sha1.Size + len(ts) + len(nonce) + len(escaped)
+	if s.cfg.Mode != Plaintext {
+		n += len("&encrypt_type=aes&msg_signature=") + 2*sha1.Size
+	}
 	var u strings.Builder
-	u.Grow(len(s.cfg.WebhookURL) + 200 + len(openid))
+	u.Grow(n)
 	u.WriteString(s.cfg.WebhookURL)
 	if strings.Contains(s.cfg.WebhookURL, "?") {
 		u.WriteByte('&')
@@ -427,7 +433,7 @@ func (s *Server) envelope(plain []byte, now time.Time, openid string) (string, [
 	u.WriteString("&nonce=")
 	u.Write(nonce)
 	u.WriteString("&openid=")
-	u.WriteString(url.QueryEscape(openid))
+	u.WriteString(escaped)
 	if s.cfg.Mode != Plaintext {
 		u.WriteString("&encrypt_type=aes&msg_signature=")
 		hex.Encode(hexBuf[:], msgSig[:])
