@@ -136,18 +136,29 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 		}
 		return a.sentID(), nil
 	}
-	body := appendSendRequest(make([]byte, 0, sendRequestSize(&req)), &req)
+	// The body lives in a pooled buffer until the send returns, unless a
+	// call failed: the transport may still be reading it then.
+	bb := bufPool.Get().(*bytes.Buffer)
+	bb.Reset()
+	bb.Grow(sendRequestSize(&req))
+	bb.Write(appendSendRequest(bb.AvailableBuffer(), &req))
+	body := bb.Bytes()
+	failed := false
 	err := a.withToken(ctx, func(token string) error {
 		return retryTransient(func() error {
 			status, answer, err := a.call(ctx, "send", http.MethodPost, pathSend,
 				a.tokenQuery(token), jsonType, int64(len(body)), body, nil)
 			if err != nil {
+				failed = true
 				return err
 			}
 			defer putBuf(answer)
 			return checkSendAnswer(status, answer.Bytes())
 		})
 	})
+	if !failed {
+		putBuf(bb)
+	}
 	if err != nil {
 		return "", err
 	}
