@@ -17,6 +17,7 @@ import (
 
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/router/dedupe"
 )
 
 // Channel is the channel name in [router.CustomerKey].
@@ -139,8 +140,7 @@ type Adapter struct {
 	tokens  map[string]*replyToken // userId -> the newest reply token
 	swept   int                    // len(tokens) after the last sweep
 	names   map[string]string      // userId -> display name
-	seen    map[string]int64       // webhookEventId -> when it was remembered
-	queue   []seenEntry
+	seen    dedupe.Set             // webhookEventIds handed on
 	keyCtr  uint64
 	stats   Stats
 	blocked map[string]bool
@@ -150,11 +150,6 @@ type replyToken struct {
 	token string
 	at    time.Time
 	used  bool
-}
-
-type seenEntry struct {
-	id string
-	at int64
 }
 
 type keyedMAC struct {
@@ -193,7 +188,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		pushTo:  cfg.BaseURL + "/v2/bot/message/push",
 		tokens:  make(map[string]*replyToken),
 		names:   make(map[string]string),
-		seen:    make(map[string]int64),
+		seen:    dedupe.New(cfg.DedupeWindow),
 		blocked: make(map[string]bool),
 	}
 	a.replyURL, a.pushURL = parseURL(a.replyTo), parseURL(a.pushTo)
@@ -461,20 +456,10 @@ func (a *Adapter) inbound(user, name string, m *EventMessage) router.Inbound {
 func (a *Adapter) remember(id string, now int64) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	window := int64(a.cfg.DedupeWindow)
-	i := 0
-	for ; i < len(a.queue) && now-a.queue[i].at >= window; i++ {
-		if at, ok := a.seen[a.queue[i].id]; ok && at == a.queue[i].at {
-			delete(a.seen, a.queue[i].id)
-		}
-	}
-	a.queue = a.queue[i:]
-	if at, ok := a.seen[id]; ok && now-at < window {
+	if !a.seen.Add(id, now) {
 		a.stats.Duplicates++
 		return false
 	}
-	a.seen[id] = now
-	a.queue = append(a.queue, seenEntry{id, now})
 	return true
 }
 

@@ -29,11 +29,9 @@ func (a *Adapter) SaveState() ([]byte, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := adapterState{Version: StateVersion, Keys: a.keyCtr, Stats: a.stats, Names: a.names,
-		Seen: make([]seenState, 0, len(a.queue)), Tokens: []tokenState{}, Blocked: []string{}}
-	for _, e := range a.queue {
-		if at, ok := a.seen[e.id]; ok && at == e.at {
-			s.Seen = append(s.Seen, seenState{ID: e.id, At: e.at})
-		}
+		Seen: make([]seenState, 0, a.seen.Len()), Tokens: []tokenState{}, Blocked: []string{}}
+	for id, at := range a.seen.All() {
+		s.Seen = append(s.Seen, seenState{ID: id, At: at})
 	}
 	for user, t := range a.tokens {
 		if !t.used {
@@ -60,15 +58,14 @@ func (a *Adapter) RestoreState(b []byte) error {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if len(a.queue) != 0 || len(a.tokens) != 0 || a.keyCtr != 0 {
+	if a.seen.Len() != 0 || len(a.tokens) != 0 || a.keyCtr != 0 {
 		return fmt.Errorf("line: restore state: the adapter is in use")
 	}
 	for i, e := range s.Seen {
 		if e.ID == "" || i > 0 && e.At < s.Seen[i-1].At {
 			return fmt.Errorf("line: restore state: seen[%d]: an empty id or out of order", i)
 		}
-		a.seen[e.ID] = e.At
-		a.queue = append(a.queue, seenEntry{e.ID, e.At})
+		a.seen.Restore(e.ID, e.At)
 	}
 	for _, t := range s.Tokens {
 		if t.User == "" || t.Token == "" {

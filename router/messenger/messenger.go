@@ -18,6 +18,7 @@ import (
 
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/router/dedupe"
 )
 
 // Channel is the channel name in [router.CustomerKey].
@@ -116,18 +117,15 @@ type Adapter struct {
 
 	macs sync.Pool // *keyedMACs
 
-	mu    sync.Mutex
-	seen  map[string]int64 // message id -> when remembered (UnixNano)
-	order []seenEntry
-	head  int
-	last  map[string]time.Time // PSID -> the customer's last message
-	ads   map[string]pendingAd // PSID -> a referral not yet attached to a message
+	mu   sync.Mutex
+	seen dedupe.Set           // message ids handed on
+	last map[string]time.Time // PSID -> the customer's last message
+	ads  map[string]pendingAd // PSID -> a referral not yet attached to a message
 	// sweepAt is the size of last (plus ads) at which stale entries are
 	// next swept out: twice what the previous sweep kept, so that sweeping
 	// costs O(1) per message.
 	sweepAt int
 	stats   Stats
-	window  int64
 	buffers sync.Pool
 	words   []string // strings the webhook decoder interns: the page id and webhookWords
 }
@@ -159,11 +157,6 @@ func (a *Adapter) sweepLocked(now time.Time) {
 	a.sweepAt = max(1024, 2*(len(a.last)+len(a.ads)))
 }
 
-type seenEntry struct {
-	id string
-	at int64
-}
-
 type keyedMACs struct {
 	h256, h1 hash.Hash
 	sum      [sha256.Size]byte
@@ -191,8 +184,8 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	if cfg.HumanAgentWindow == 0 {
 		cfg.HumanAgentWindow = DefaultHumanAgentWindow
 	}
-	a := &Adapter{cfg: cfg, rcv: rcv, secret: []byte(cfg.AppSecret), seen: map[string]int64{},
-		last: map[string]time.Time{}, ads: map[string]pendingAd{}, window: int64(cfg.DedupeWindow), sweepAt: 1024}
+	a := &Adapter{cfg: cfg, rcv: rcv, secret: []byte(cfg.AppSecret), seen: dedupe.New(cfg.DedupeWindow),
+		last: map[string]time.Time{}, ads: map[string]pendingAd{}, sweepAt: 1024}
 	base := cfg.BaseURL + "/" + cfg.APIVersion + "/" + cfg.PageID
 	tok := "?access_token=" + url.QueryEscape(cfg.AccessToken)
 	a.msgURL, a.attURL = base+"/messages"+tok, base+"/message_attachments"+tok
@@ -361,7 +354,7 @@ func (a *Adapter) Receive(ev Event) {
 			in.Attachment = attachment(ev.AttachmentType, ev.AttachmentURL)
 		}
 		a.mu.Lock()
-		if !a.rememberLocked(in.MessageID, now.UnixNano()) {
+		if !a.seen.Add(in.MessageID, now.UnixNano()) {
 			a.stats.Duplicates++
 			a.mu.Unlock()
 			return
@@ -410,29 +403,6 @@ func (a *Adapter) Receive(ev Event) {
 		a.stats.Reads++
 		a.mu.Unlock()
 	}
-}
-
-// rememberLocked records id as seen at now and reports whether it is new
-// within the dedupe window.
-func (a *Adapter) rememberLocked(id string, now int64) bool {
-	for a.head < len(a.order) && now-a.order[a.head].at >= a.window {
-		e := a.order[a.head]
-		if at, ok := a.seen[e.id]; ok && at == e.at {
-			delete(a.seen, e.id)
-		}
-		a.order[a.head] = seenEntry{}
-		a.head++
-	}
-	if a.head > 1024 && a.head*2 > len(a.order) {
-		a.order = append(a.order[:0], a.order[a.head:]...)
-		a.head = 0
-	}
-	if at, ok := a.seen[id]; ok && now-at < a.window {
-		return false
-	}
-	a.seen[id] = now
-	a.order = append(a.order, seenEntry{id, now})
-	return true
 }
 
 // attachment maps Messenger's attachment type to the router's kind, with

@@ -26,12 +26,9 @@ const StateVersion = 1
 func (a *Adapter) SaveState() ([]byte, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := adapterState{Version: StateVersion, Stats: a.stats, Seen: make([]seenState, 0, len(a.order)-a.head)}
-	for _, e := range a.order[a.head:] {
-		// An entry superseded by a later remembering of its id is skipped.
-		if at, ok := a.seen[e.id]; ok && at == e.at {
-			s.Seen = append(s.Seen, seenState{ID: e.id, At: e.at})
-		}
+	s := adapterState{Version: StateVersion, Stats: a.stats, Seen: make([]seenState, 0, a.seen.Len())}
+	for id, at := range a.seen.All() {
+		s.Seen = append(s.Seen, seenState{ID: id, At: at})
 	}
 	for psid, at := range a.last {
 		s.Last = append(s.Last, lastState{PSID: psid, At: at.UnixNano()})
@@ -61,12 +58,11 @@ func (a *Adapter) RestoreState(b []byte) error {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if len(a.seen) != 0 || len(a.last) != 0 || len(a.ads) != 0 {
+	if a.seen.Len() != 0 || len(a.last) != 0 || len(a.ads) != 0 {
 		return fmt.Errorf("messenger: restore state: the adapter is in use")
 	}
 	for _, e := range s.Seen {
-		a.seen[e.ID] = e.At
-		a.order = append(a.order, seenEntry{e.ID, e.At})
+		a.seen.Restore(e.ID, e.At)
 	}
 	for _, l := range s.Last {
 		a.last[l.PSID] = time.Unix(0, l.At).UTC()

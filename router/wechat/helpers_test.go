@@ -223,7 +223,7 @@ func customer(openID string) router.CustomerKey {
 func remembered(a *Adapter) int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return len(a.seen)
+	return a.seen.Len()
 }
 
 // decryptBlocks AES-256-CBC-decrypts whole blocks with key and IV key[:16].

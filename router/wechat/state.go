@@ -27,10 +27,9 @@ func (a *Adapter) SaveState() ([]byte, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := adapterState{Version: StateVersion, Sent: a.sent.Load(), Stats: a.stats, Token: tok.value, RefreshAt: tok.refreshAt,
-		Seen: make([]seenState, 0, a.n)}
-	for i := range a.n {
-		e := a.ring[(a.head+i)%len(a.ring)]
-		s.Seen = append(s.Seen, seenState{Key: e.key, At: e.at})
+		Seen: make([]seenState, 0, a.seen.Len())}
+	for key, at := range a.seen.All() {
+		s.Seen = append(s.Seen, seenState{Key: key, At: at})
 	}
 	return json.Marshal(s)
 }
@@ -50,12 +49,11 @@ func (a *Adapter) RestoreState(b []byte) error {
 	<-a.tokenSem
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.n != 0 || a.sent.Load() != 0 {
+	if a.seen.Len() != 0 || a.sent.Load() != 0 {
 		return fmt.Errorf("wechat: restore state: the adapter is in use")
 	}
 	for _, e := range s.Seen {
-		a.seen[e.Key] = e.At
-		a.push(seenEntry{e.Key, e.At})
+		a.seen.Restore(e.Key, e.At)
 	}
 	a.sent.Store(s.Sent)
 	a.stats = s.Stats

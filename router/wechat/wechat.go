@@ -17,6 +17,7 @@ import (
 
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/router/dedupe"
 )
 
 // Channel is the channel name in [router.CustomerKey].
@@ -101,7 +102,6 @@ type Adapter struct {
 	block  cipher.Block // AES cipher of key; nil with it
 	keyErr error        // why key is nil
 	rand   io.Reader    // random bytes for EncryptReply
-	window int64        // dedupe window in nanoseconds
 	// cbcPool holds AES-CBC decrypters of block, reused with a reset IV.
 	cbcPool sync.Pool
 
@@ -115,16 +115,8 @@ type Adapter struct {
 	lastQuery atomic.Pointer[tokenQuery]
 
 	mu    sync.Mutex
-	seen  map[string]int64 // dedupe key -> Clock time (UnixNano) it was remembered
-	ring  []seenEntry      // insertion-ordered queue of remembered keys
-	head  int              // index of the oldest entry in ring
-	n     int              // entries in ring
+	seen  dedupe.Set // dedupe keys handed on
 	stats Stats
-}
-
-type seenEntry struct {
-	key string
-	at  int64
 }
 
 // New returns an adapter for cfg that hands customer messages to rcv.
@@ -144,9 +136,8 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		cfg:      cfg,
 		rcv:      rcv,
 		rand:     rand.Reader,
-		window:   int64(cfg.DedupeWindow),
 		tokenSem: make(chan struct{}, 1),
-		seen:     make(map[string]int64),
+		seen:     dedupe.New(cfg.DedupeWindow),
 	}
 	a.urls = parseURLs(cfg.BaseURL)
 	a.aesKey, a.keyErr = decodeAESKey(cfg.EncodingAESKey)
@@ -416,58 +407,16 @@ func (a *Adapter) deliver(m *message) {
 func (a *Adapter) remember(key string, now int64, event bool) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.prune(now)
-	if at, ok := a.seen[key]; ok && now-at < a.window {
+	if !a.seen.Add(key, now) {
 		a.stats.Duplicates++
 		return false
 	}
-	a.seen[key] = now
-	a.push(seenEntry{key, now})
 	if event {
 		a.stats.Events++
 	} else {
 		a.stats.Received++
 	}
 	return true
-}
-
-// prune forgets the oldest keys whose window has passed. Entries are visited
-// in insertion order and pruning stops at the first one still in its window,
-// so the cost is proportional to what is forgotten. (With a clock that moves
-// backwards an expired key can stay behind a younger one for a while; the
-// lookup in remember checks the age itself, so that is harmless.)
-func (a *Adapter) prune(now int64) {
-	for a.n > 0 {
-		e := &a.ring[a.head]
-		if now-e.at < a.window {
-			return
-		}
-		if at, ok := a.seen[e.key]; ok && at == e.at {
-			delete(a.seen, e.key)
-		}
-		*e = seenEntry{}
-		a.head++
-		if a.head == len(a.ring) {
-			a.head = 0
-		}
-		a.n--
-	}
-}
-
-func (a *Adapter) push(e seenEntry) {
-	if a.n == len(a.ring) {
-		grown := make([]seenEntry, max(64, 2*len(a.ring)))
-		k := copy(grown, a.ring[a.head:])
-		copy(grown[k:], a.ring[:a.head])
-		a.ring = grown
-		a.head = 0
-	}
-	i := a.head + a.n
-	if i >= len(a.ring) {
-		i -= len(a.ring)
-	}
-	a.ring[i] = e
-	a.n++
 }
 
 // Doer makes HTTP calls: an *http.Client, or anything with its Do method,

@@ -1,0 +1,138 @@
+package dedupe
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+// model is the dedupe memory as a map and a FIFO: what a Set is held to.
+type model struct {
+	seen  map[string]int64
+	queue []entry
+}
+
+func (r *model) add(id string, now, window int64) bool {
+	for len(r.queue) > 0 && now-r.queue[0].at >= window {
+		e := r.queue[0]
+		if at, ok := r.seen[e.id]; ok && at == e.at {
+			delete(r.seen, e.id)
+		}
+		r.queue = r.queue[1:]
+	}
+	if at, ok := r.seen[id]; ok && now-at < window {
+		return false
+	}
+	r.seen[id] = now
+	r.queue = append(r.queue, entry{id: id, at: now})
+	return true
+}
+
+// live is the model's newest remembrance of each id, oldest first.
+func (r *model) live() []entry {
+	var out []entry
+	for _, e := range r.queue {
+		if r.seen[e.id] == e.at {
+			out = append(out, entry{id: e.id, at: e.at})
+		}
+	}
+	return out
+}
+
+func all(s *Set) []entry {
+	var out []entry
+	for id, at := range s.All() {
+		out = append(out, entry{id: id, at: at})
+	}
+	return out
+}
+
+// TestSetMatchesModel drives a Set and the model with the same random ids
+// and times (the clock sometimes going backwards, ids coming back after
+// their window, bursts that grow the index and the FIFO and long gaps that
+// empty them) and compares every answer, what is kept, and what a state
+// saved and restored midway then answers.
+func TestSetMatchesModel(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 0))
+		window := int64(1 + rng.IntN(500))
+		s := New(time.Duration(window))
+		var restored *Set
+		ref := &model{seen: map[string]int64{}}
+		now := int64(0)
+		ids := 1 + rng.IntN(3000)
+		for op := range 20000 {
+			switch r := rng.IntN(100); {
+			case r < 2:
+				now -= int64(rng.IntN(50)) // backwards
+			case r < 3:
+				now += window * int64(1+rng.IntN(3)) // a gap
+			default:
+				now += int64(rng.IntN(3))
+			}
+			if op == 10000 {
+				r := New(time.Duration(window))
+				for id, at := range s.All() {
+					r.Restore(id, at)
+				}
+				restored = &r
+			}
+			id := fmt.Sprintf("wamid.%d", rng.IntN(ids))
+			want := ref.add(id, now, window)
+			if got := s.Add(id, now); got != want {
+				t.Fatalf("seed %d op %d: Add(%s, %d) = %v, model %v", seed, op, id, now, got, want)
+			}
+			if restored != nil {
+				if got := restored.Add(id, now); got != want {
+					t.Fatalf("seed %d op %d: restored Add(%s, %d) = %v, model %v", seed, op, id, now, got, want)
+				}
+			}
+			if s.Len() != len(ref.seen) || int(s.next-s.first) != len(ref.queue) {
+				t.Fatalf("seed %d op %d: %d ids in %d entries, model %d in %d", seed, op, s.Len(), s.next-s.first, len(ref.seen), len(ref.queue))
+			}
+		}
+		if got, want := all(&s), ref.live(); !slices.Equal(got, want) {
+			t.Fatalf("seed %d: All yields %d entries, model %d", seed, len(got), len(want))
+		}
+		for i, e := range ref.queue {
+			if got := s.entry(s.first + uint64(i)); got.id != e.id || got.at != e.at {
+				t.Fatalf("seed %d: entry %d is %s@%d, model %s@%d", seed, i, got.id, got.at, e.id, e.at)
+			}
+		}
+	}
+}
+
+func TestAddAndRestore(t *testing.T) {
+	s := New(10)
+	for _, tc := range []struct {
+		id   string
+		now  int64
+		want bool
+	}{
+		{"a", 0, true},
+		{"a", 9, false}, // within the window
+		{"b", 9, true},
+		{"a", 10, true}, // the window has passed: remembered again
+		{"b", 18, false},
+		{"b", 19, true},
+	} {
+		if got := s.Add(tc.id, tc.now); got != tc.want {
+			t.Errorf("Add(%s, %d) = %v, want %v", tc.id, tc.now, got, tc.want)
+		}
+	}
+	if got, want := all(&s), []entry{{id: "a", at: 10}, {id: "b", at: 19}}; !slices.Equal(got, want) {
+		t.Errorf("All = %v, want %v", got, want)
+	}
+	r := New(10)
+	r.Restore("a", 1)
+	r.Restore("b", 2)
+	r.Restore("a", 3) // supersedes a@1
+	if r.Len() != 2 || !slices.Equal(all(&r), []entry{{id: "b", at: 2}, {id: "a", at: 3}}) {
+		t.Errorf("restored: %d ids, %v", r.Len(), all(&r))
+	}
+	if r.Add("a", 12) || !r.Add("b", 12) {
+		t.Error("a restored at 3 must be a duplicate at 12, b restored at 2 not")
+	}
+}
