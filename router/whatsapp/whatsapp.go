@@ -307,26 +307,34 @@ func (a *Adapter) inbound(v *changeValue, m *message) router.Inbound {
 			in.ReplyTo, in.Reaction = r.MessageID, r.Emoji
 		}
 	case "image", "audio", "video", "document", "sticker":
-		att := &router.Attachment{Kind: m.Type}
 		if md := m.media(); md != nil {
 			in.Text = md.Caption
-			var known bool
-			att.Format, known = mediaFormat(md.MIMEType)
-			if m.Type == "document" {
-				att.Name = md.Filename
-				if !known {
-					if ext := extension(md.Filename); ext != "" {
-						att.Format = ext
-					}
-				}
-			}
+			in.Attachment = attachment(m.Type, md.MIMEType, md.Filename)
+		} else {
+			in.Attachment = &router.Attachment{Kind: m.Type}
 		}
-		in.Attachment = att
 	default:
 		// location, contacts, order, system, unsupported, ...:
 		// customer activity without content the router understands.
 	}
 	return in
+}
+
+// attachment is the Attachment of a customer's media message of type kind
+// whose media object has this MIME type and file name.
+func attachment(kind, mimeType, filename string) *router.Attachment {
+	att := &router.Attachment{Kind: kind}
+	var known bool
+	att.Format, known = mediaFormat(mimeType)
+	if kind == "document" {
+		att.Name = filename
+		if !known {
+			if ext := extension(filename); ext != "" {
+				att.Format = ext
+			}
+		}
+	}
+	return att
 }
 
 // decodeHex decodes the 2*len(dst) hex digits of s (either case) into dst,
