@@ -12,9 +12,13 @@ import (
 // methods.
 type scanner struct {
 	jsonscan.Scanner
-	memo  memo  // see decode.go
-	arena arena // see decode.go
+	memo    memo   // see decode.go
+	arena   arena  // see decode.go
+	scratch []byte // where whole gathers the strings it allocates at once
 }
+
+// maxScratch is the largest scratch kept for the next webhook.
+const maxScratch = 4 << 10
 
 // The fast decoders: one pass over the body with the scanner, into the same
 // types encoding/json fills (envelope.go). They give up (ok false) on
@@ -338,13 +342,37 @@ func (d *scanner) whole(rest, display, account []byte) *changeValue {
 	if a.msgs == nil {
 		a.msgs = make([]message, 0, 4)
 	}
-	a.contacts = append(a.contacts, contact{WaID: d.memoBytes(memoPhone, waID)})
+	// The name, the text, and the wa_id and timestamp when the memo does
+	// not hold them already, share one allocation: they are handed to the
+	// Receiver together and live about as long as each other. The wamid
+	// has its own, since dedupe keeps it for days.
+	phoneNew, stampNew := d.memo[memoPhone] != string(waID), d.memo[memoTime] != string(ts)
+	b := append(append(d.scratch[:0], name...), body...)
+	if phoneNew {
+		b = append(b, waID...)
+	}
+	if stampNew {
+		b = append(b, ts...)
+	}
+	all := string(b)
+	if cap(b) <= maxScratch {
+		d.scratch = b[:0]
+	}
+	nameStr, all := all[:len(name)], all[len(name):]
+	bodyStr, all := all[:len(body)], all[len(body):]
+	if phoneNew {
+		d.memo[memoPhone], all = all[:len(waID)], all[len(waID):]
+	}
+	if stampNew {
+		d.memo[memoTime] = all
+	}
+	a.contacts = append(a.contacts, contact{WaID: d.memo[memoPhone]})
 	c := &a.contacts[len(a.contacts)-1]
-	c.Profile.Name = string(name)
+	c.Profile.Name = nameStr
 	start := len(a.cptrs)
 	a.cptrs = append(a.cptrs, c)
 	v.Contacts = a.cptrs[start:len(a.cptrs):len(a.cptrs)]
-	a.texts = append(a.texts, textBody{Body: string(body)})
+	a.texts = append(a.texts, textBody{Body: bodyStr})
 	a.msgs = append(a.msgs, message{From: d.memoBytes(memoPhone, from), ID: d.memoBytes(memoID, id),
 		Timestamp: d.memoBytes(memoTime, ts), Type: knownTypes[0], Text: &a.texts[len(a.texts)-1]})
 	v.Messages = a.msgs[len(a.msgs)-1 : len(a.msgs) : len(a.msgs)]
