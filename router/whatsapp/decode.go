@@ -2,7 +2,9 @@ package whatsapp
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"sync"
 
 	"github.com/omnisim/omnisim/jsonscan"
@@ -174,12 +176,21 @@ func head(b []byte) (n int, display, account []byte, ok bool) {
 }
 
 // plainString returns the index after the plain JSON string starting at
-// b[i], or -1 when there is none.
+// b[i], or -1 when there is none. It reads eight bytes at a time while
+// eight are left, and the last few one by one.
 func plainString(b []byte, i int) int {
 	if i >= len(b) || b[i] != '"' {
 		return -1
 	}
-	for i++; i < len(b); i++ {
+	for i++; i+8 <= len(b); i += 8 {
+		if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			if j := i + bits.TrailingZeros64(m)/8; b[j] == '"' {
+				return j + 1
+			}
+			return -1
+		}
+	}
+	for ; i < len(b); i++ {
 		switch c := b[i]; {
 		case c == '"':
 			return i + 1
@@ -188,6 +199,21 @@ func plainString(b []byte, i int) int {
 		}
 	}
 	return -1
+}
+
+// special marks the bytes of x (little-endian) at which plainString
+// stops: '"', '\\', a control character or a byte from 0x7f up. Each
+// test sets the high bit of the lowest such byte; a borrow or carry from
+// it may mark the bytes after it too, but no byte before it, and no byte
+// of a word without one. So the lowest mark is the first such byte, and
+// a word without one has none.
+func special(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - ones) &^ v } // a byte of v is 0
+	quote, backslash := zero(x^(ones*'"')), zero(x^(ones*'\\'))
+	control := (x - ones*0x20) &^ x // a byte below 0x20
+	high := x | (x + ones)          // a byte from 0x7f up
+	return (quote | backslash | control | high) & highs
 }
 
 // The rest of the two webhooks Meta sends most, after the head: a status

@@ -170,7 +170,11 @@ func (a *Adapter) reject(w http.ResponseWriter, msg string, code int) {
 }
 
 func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
-	sig := r.Header.Get(SignatureHeader)
+	// SignatureHeader is in canonical form: the header's one key.
+	var sig string
+	if v := r.Header[SignatureHeader]; len(v) > 0 {
+		sig = v[0]
+	}
 	if sig == "" {
 		a.reject(w, "missing "+SignatureHeader, http.StatusUnauthorized)
 		return
