@@ -11,13 +11,22 @@ import "hash/maphash"
 // their hashes are equal. (A Go map from id to time hashed each id twice and
 // probed three times: lookup, insert, and the delete when it expired.)
 type seenSet struct {
-	seed  maphash.Seed // the index's layout only: nothing depends on it
-	ring  []seenEntry  // entry seq at ring[seq&(len(ring)-1)]; len a power of two
-	first uint64       // seq of the oldest entry
-	next  uint64       // seq of the next entry
-	slots []seenSlot   // the index; len a power of two, at most half full
-	used  int          // occupied slots: the ids remembered
+	seed maphash.Seed // the index's layout only: nothing depends on it
+	// The FIFO is in blocks of seenBlock entries: entry seq is in
+	// blocks[seq/seenBlock-base], which the FIFO gains at its end and
+	// loses at its start, so an entry never moves (a FIFO in one ring
+	// copied every entry each time it doubled).
+	blocks []*[seenBlock]seenEntry
+	base   uint64                // the block number of blocks[0]
+	spare  *[seenBlock]seenEntry // the last block let go, empty, for the next
+	first  uint64                // seq of the oldest entry
+	next   uint64                // seq of the next entry
+	slots  []seenSlot            // the index; len a power of two, at most half full
+	used   int                   // occupied slots: the ids remembered
 }
+
+// seenBlock is the number of entries in a block of the FIFO.
+const seenBlock = 256
 
 type seenEntry struct {
 	id   string
@@ -40,7 +49,9 @@ func (s *seenSet) hash(id string) uint64 { return maphash.String(s.seed, id) }
 func (s *seenSet) len() int { return int(s.next - s.first) }
 
 // entry is the entry with sequence number seq.
-func (s *seenSet) entry(seq uint64) *seenEntry { return &s.ring[seq&uint64(len(s.ring)-1)] }
+func (s *seenSet) entry(seq uint64) *seenEntry {
+	return &s.blocks[seq/seenBlock-s.base][seq%seenBlock]
+}
 
 // find returns the slot of id (hash h) or, when id is not indexed, the
 // empty slot where it goes.
@@ -92,12 +103,16 @@ func (s *seenSet) put(id string, at int64) {
 
 // push appends e to the FIFO and returns its sequence number.
 func (s *seenSet) push(e seenEntry) uint64 {
-	if s.len() == len(s.ring) {
-		grown := make([]seenEntry, max(64, 2*len(s.ring)))
-		for seq := s.first; seq < s.next; seq++ {
-			grown[seq&uint64(len(grown)-1)] = *s.entry(seq)
+	if s.next/seenBlock-s.base == uint64(len(s.blocks)) {
+		b := s.spare
+		if b == nil {
+			b = new([seenBlock]seenEntry)
 		}
-		s.ring = grown
+		s.spare = nil
+		if len(s.blocks) == 0 {
+			s.base = s.next / seenBlock
+		}
+		s.blocks = append(s.blocks, b)
 	}
 	seq := s.next
 	*s.entry(seq) = e
@@ -120,6 +135,12 @@ func (s *seenSet) prune(now, window int64) {
 		s.unindex(e.hash, s.first)
 		*e = seenEntry{}
 		s.first++
+		if s.first%seenBlock == 0 { // its block is empty
+			s.spare = s.blocks[0]
+			s.blocks[0] = nil
+			s.blocks = s.blocks[1:]
+			s.base++
+		}
 	}
 }
 
