@@ -64,8 +64,8 @@ func TestSeenSetMatchesModel(t *testing.T) {
 			}
 		}
 		for id, at := range ref.seen {
-			sl, found := s.find(id, s.hash(id))
-			if !found || s.entry(sl.ref-1).at != at {
+			sl, found := s.find(id, s.tag(id))
+			if !found || s.indexed(sl).at != at {
 				t.Fatalf("seed %d: %s not indexed at %d", seed, id, at)
 			}
 		}
