@@ -368,14 +368,17 @@ func (d *scanner) whole(rest, display, account []byte) *changeValue {
 	if a.msgs == nil {
 		a.msgs = make([]message, 0, 4)
 	}
-	// The name, the text, and the wa_id and timestamp when the memo does
-	// not hold them already, share one allocation: they are handed to the
-	// Receiver together and live about as long as each other. The wamid
-	// has its own, since dedupe keeps it for days.
-	phoneNew, stampNew := d.memo[memoPhone] != string(waID), d.memo[memoTime] != string(ts)
+	// The name, the text, and the wa_id, wamid and timestamp when the
+	// memo does not hold them already, share one allocation: they are
+	// handed to the Receiver together and live about as long as each
+	// other (dedupe keeps a copy of the wamid, see seenSet).
+	phoneNew, idNew, stampNew := d.memo[memoPhone] != string(waID), d.memo[memoID] != string(id), d.memo[memoTime] != string(ts)
 	b := append(append(d.scratch[:0], name...), body...)
 	if phoneNew {
 		b = append(b, waID...)
+	}
+	if idNew {
+		b = append(b, id...)
 	}
 	if stampNew {
 		b = append(b, ts...)
@@ -388,6 +391,9 @@ func (d *scanner) whole(rest, display, account []byte) *changeValue {
 	bodyStr, all := all[:len(body)], all[len(body):]
 	if phoneNew {
 		d.memo[memoPhone], all = all[:len(waID)], all[len(waID):]
+	}
+	if idNew {
+		d.memo[memoID], all = all[:len(id)], all[len(id):]
 	}
 	if stampNew {
 		d.memo[memoTime] = all

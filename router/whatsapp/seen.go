@@ -5,11 +5,12 @@ import "hash/maphash"
 // seenSet is the message ids remembered for dedupe, in the order they were
 // remembered: a FIFO of entries numbered by sequence, and an
 // open-addressing index from each id's hash to the sequence number of its
-// newest entry, in slots of eight bytes. Looking an id up and remembering a new one share one probe,
-// and forgetting the oldest entry finds its slot by the tag (31 bits of
-// the hash) kept with it, without hashing or comparing the id again; ids
-// are compared only when their tags are equal. (A Go map from id to time hashed each id twice and
-// probed three times: lookup, insert, and the delete when it expired.)
+// newest entry, in slots of eight bytes. Looking an id up and remembering
+// a new one share one probe, and forgetting the oldest entry finds its
+// slot by the tag (31 bits of the hash) kept with it, without hashing or
+// comparing the id again; ids are compared only when their tags are
+// equal. (A Go map from id to time hashed each id twice and probed three
+// times: lookup, insert, and the delete when it expired.)
 type seenSet struct {
 	seed maphash.Seed // the index's layout only: nothing depends on it
 	// The FIFO is in blocks of seenBlock entries: entry seq is in
@@ -23,15 +24,29 @@ type seenSet struct {
 	next   uint64                // seq of the next entry
 	slots  []seenSlot            // the index; len a power of two (< 2^31), at most half full
 	used   int                   // occupied slots: the ids remembered
+	// The ids' bytes are copied, in the order of their entries, into
+	// blocks of idBlock bytes (or one of an id's own size, when it is
+	// longer), numbered from idBase on and let go with their last entry:
+	// neither the entries nor the blocks hold a pointer, so the collector
+	// does not scan them, and the FIFO does not keep the strings it was
+	// given (a webhook's strings share an allocation, see whole).
+	ids    [][]byte
+	idBase uint32 // the number of ids[0]
+	idFree []byte // the last block of idBlock bytes let go, for the next
 }
+
+// idBlock is the size of a block of id bytes.
+const idBlock = 16 << 10
 
 // seenBlock is the number of entries in a block of the FIFO.
 const seenBlock = 256
 
 type seenEntry struct {
-	id  string
 	at  int64  // Clock time (UnixNano) it was remembered
-	tag uint32 // of id
+	tag uint32 // of the id
+	blk uint32 // the number of the block of the id's bytes
+	off uint32 // where they start in it
+	n   uint32 // how many
 }
 
 // seenSlot is an index slot: the tag of an id (0: the slot is empty), and
@@ -72,7 +87,7 @@ func (s *seenSet) find(id string, t uint32) (slot *seenSlot, found bool) {
 		if sl.tag == 0 {
 			return sl, false
 		}
-		if sl.tag == t && s.indexed(sl).id == id {
+		if sl.tag == t && string(s.id(s.indexed(sl))) == id {
 			return sl, true
 		}
 	}
@@ -94,7 +109,7 @@ func (s *seenSet) add(id string, now, window int64) bool {
 	if !found {
 		s.used++
 	}
-	*sl = seenSlot{tag: t, seq: uint32(s.push(seenEntry{id: id, at: now, tag: t}))}
+	*sl = seenSlot{tag: t, seq: uint32(s.push(id, now, t))}
 	return true
 }
 
@@ -108,11 +123,34 @@ func (s *seenSet) put(id string, at int64) {
 	if !found {
 		s.used++
 	}
-	*sl = seenSlot{tag: t, seq: uint32(s.push(seenEntry{id: id, at: at, tag: t}))}
+	*sl = seenSlot{tag: t, seq: uint32(s.push(id, at, t))}
 }
 
-// push appends e to the FIFO and returns its sequence number.
-func (s *seenSet) push(e seenEntry) uint64 {
+// id is the bytes of e's id.
+func (s *seenSet) id(e *seenEntry) []byte {
+	return s.ids[e.blk-s.idBase][e.off : e.off+e.n]
+}
+
+// push appends an entry of id (tag t) remembered at at to the FIFO and
+// returns its sequence number.
+func (s *seenSet) push(id string, at int64, t uint32) uint64 {
+	e := seenEntry{at: at, tag: t, n: uint32(len(id))}
+	last := len(s.ids) - 1
+	if last < 0 || cap(s.ids[last])-len(s.ids[last]) < len(id) {
+		var b []byte
+		if len(id) <= idBlock {
+			b, s.idFree = s.idFree, nil
+			if b == nil {
+				b = make([]byte, 0, idBlock)
+			}
+		} else {
+			b = make([]byte, 0, len(id))
+		}
+		s.ids = append(s.ids, b)
+		last++
+	}
+	e.blk, e.off = s.idBase+uint32(last), uint32(len(s.ids[last]))
+	s.ids[last] = append(s.ids[last], id...) // within its capacity
 	if s.next/seenBlock-s.base == uint64(len(s.blocks)) {
 		b := s.spare
 		if b == nil {
@@ -137,10 +175,11 @@ func (s *seenSet) push(e seenEntry) uint64 {
 // behind a younger one for a while; add checks the age itself, so that is
 // harmless.)
 func (s *seenSet) prune(now, window int64) {
+	first := s.first
 	for s.first < s.next {
 		e := s.entry(s.first)
 		if now-e.at < window {
-			return
+			break
 		}
 		s.unindex(e.tag, s.first)
 		*e = seenEntry{}
@@ -151,6 +190,26 @@ func (s *seenSet) prune(now, window int64) {
 			s.blocks = s.blocks[1:]
 			s.base++
 		}
+	}
+	if s.first != first {
+		s.releaseIDs()
+	}
+}
+
+// releaseIDs lets go of the blocks of id bytes before the oldest entry's
+// (all of them when the FIFO is empty).
+func (s *seenSet) releaseIDs() {
+	drop := uint32(len(s.ids))
+	if s.first < s.next {
+		drop = s.entry(s.first).blk - s.idBase
+	}
+	for range drop {
+		if b := s.ids[0]; cap(b) == idBlock {
+			s.idFree = b[:0]
+		}
+		s.ids[0] = nil
+		s.ids = s.ids[1:]
+		s.idBase++
 	}
 }
 
