@@ -83,7 +83,12 @@ func (d *scanner) release() {
 // parse is the package's parse with the fast decoder's values in the
 // scanner's arena.
 func (d *scanner) parse(body []byte, phoneID string) ([]*changeValue, error) {
-	if values, ok := d.webhook(body, phoneID); ok {
+	return d.parseHead(body, phoneID, readHead(body))
+}
+
+// parseHead is parse of a body whose head h is read.
+func (d *scanner) parseHead(body []byte, phoneID string, h envHead) ([]*changeValue, error) {
+	if values, ok := d.webhookHead(body, phoneID, h); ok {
 		return values, nil
 	}
 	return parseReference(body, phoneID)
@@ -149,6 +154,19 @@ const (
 	head1 = `,"changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":`
 	head2 = `,"phone_number_id":`
 )
+
+// envHead is what head returns.
+type envHead struct {
+	n                int
+	display, account []byte
+	ok               bool
+}
+
+// readHead is head's results.
+func readHead(b []byte) envHead {
+	n, display, account, ok := head(b)
+	return envHead{n, display, account, ok}
+}
 
 // head matches the head at the start of b and, when it does, returns its
 // length, display number and phone number id.
@@ -443,13 +461,18 @@ type resume struct {
 
 // webhook is parse's fast path.
 func (d *scanner) webhook(body []byte, phoneID string) ([]*changeValue, bool) {
+	return d.webhookHead(body, phoneID, readHead(body))
+}
+
+// webhookHead is webhook of a body whose head h is read.
+func (d *scanner) webhookHead(body []byte, phoneID string, h envHead) ([]*changeValue, bool) {
 	d.Reset(body)
 	values := d.arena.vptrs[:0]
 	waba := false
 	var mask uint32
 	var r *resume
 	n := 0
-	if k, display, account, ok := head(body); ok {
+	if k, display, account, ok := h.n, h.display, h.account, h.ok; ok {
 		if v := d.whole(body[k:], display, account); v != nil {
 			if v.Metadata.PhoneNumberID == phoneID {
 				values = append(values, v)

@@ -204,12 +204,13 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := buf.Bytes()
-	if !a.verify(sig, body) {
+	h := readHead(body) // read once, for the signature and the parse
+	if !a.verify(sig, body, h.n) {
 		a.reject(w, "bad signature", http.StatusForbidden)
 		return
 	}
 	d := scanners.Get().(*scanner)
-	values, err := d.parse(body, a.cfg.PhoneNumberID)
+	values, err := d.parseHead(body, a.cfg.PhoneNumberID, h)
 	if err != nil {
 		d.release()
 		a.reject(w, "malformed notification", http.StatusBadRequest)
@@ -220,8 +221,9 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// verify reports whether sig is "sha256=<hex HMAC-SHA256(secret, body)>".
-func (a *Adapter) verify(sig string, body []byte) bool {
+// verify reports whether sig is "sha256=<hex HMAC-SHA256(secret, body)>";
+// n is the length of body's head (0 when it has none).
+func (a *Adapter) verify(sig string, body []byte, n int) bool {
 	const prefix = "sha256="
 	if len(a.secret) == 0 || len(sig) != len(prefix)+2*sha256.Size || sig[:len(prefix)] != prefix {
 		return false
@@ -230,7 +232,6 @@ func (a *Adapter) verify(sig string, body []byte) bool {
 	if !decodeHex(want[:], sig[len(prefix):]) {
 		return false
 	}
-	n, _, _, _ := head(body)
 	mac := a.macs.Get().(*headmac.MAC)
 	ok := hmac.Equal(mac.Sum(body, n), want[:])
 	a.macs.Put(mac)
