@@ -31,13 +31,12 @@ const maxScratch = 4 << 10
 var scanners = sync.Pool{New: func() any { return new(scanner) }}
 
 // Memo slots: strings that repeat from one webhook to the next (the business
-// number, the second of a timestamp, the customer, the wamid of a sent and a
-// delivered status) are allocated once. A string equal to the memo's is the
+// number, the customer, the wamid of a sent and a delivered status) are
+// allocated once. A string equal to the memo's is the
 // memo's.
 const (
 	memoDisplay = iota
 	memoAccount
-	memoTime
 	memoPhone
 	memoID
 	numMemo
@@ -101,6 +100,15 @@ func (d *scanner) memoStr(i int) string {
 		return ""
 	}
 	return d.memoBytes(i, b)
+}
+
+// stamp decodes a timestamp: a string value (see stampOf).
+func (d *scanner) stamp() stamp {
+	b, ok := d.StrBytes()
+	if !ok {
+		return 0
+	}
+	return stampOf(b)
 }
 
 // memoBytes is b as a string, through memo slot i.
@@ -355,7 +363,7 @@ func (d *scanner) whole(rest, display, account []byte) *changeValue {
 			a.sptrs = make([]*status, 0, 4)
 		}
 		a.statuses = append(a.statuses, status{ID: d.memoBytes(memoID, id), Status: internBytes(st, knownStatuses),
-			Timestamp: d.memoBytes(memoTime, ts), RecipientID: d.memoBytes(memoPhone, to)})
+			Timestamp: stampOf(ts), RecipientID: d.memoBytes(memoPhone, to)})
 		start := len(a.sptrs)
 		a.sptrs = append(a.sptrs, &a.statuses[len(a.statuses)-1])
 		v.Statuses = a.sptrs[start:len(a.sptrs):len(a.sptrs)]
@@ -386,20 +394,17 @@ func (d *scanner) whole(rest, display, account []byte) *changeValue {
 	if a.msgs == nil {
 		a.msgs = make([]message, 0, 4)
 	}
-	// The name, the text, and the wa_id, wamid and timestamp when the
-	// memo does not hold them already, share one allocation: they are
-	// handed to the Receiver together and live about as long as each
-	// other (dedupe keeps a copy of the wamid, see seenSet).
-	phoneNew, idNew, stampNew := d.memo[memoPhone] != string(waID), d.memo[memoID] != string(id), d.memo[memoTime] != string(ts)
+	// The name, the text, and the wa_id and wamid when the memo does not
+	// hold them already, share one allocation: they are handed to the
+	// Receiver together and live about as long as each other (dedupe
+	// keeps a copy of the wamid, see seenSet).
+	phoneNew, idNew := d.memo[memoPhone] != string(waID), d.memo[memoID] != string(id)
 	b := append(append(d.scratch[:0], name...), body...)
 	if phoneNew {
 		b = append(b, waID...)
 	}
 	if idNew {
 		b = append(b, id...)
-	}
-	if stampNew {
-		b = append(b, ts...)
 	}
 	all := string(b)
 	if cap(b) <= maxScratch {
@@ -411,10 +416,7 @@ func (d *scanner) whole(rest, display, account []byte) *changeValue {
 		d.memo[memoPhone], all = all[:len(waID)], all[len(waID):]
 	}
 	if idNew {
-		d.memo[memoID], all = all[:len(id)], all[len(id):]
-	}
-	if stampNew {
-		d.memo[memoTime] = all
+		d.memo[memoID] = all[:len(id)]
 	}
 	a.contacts = append(a.contacts, contact{WaID: d.memo[memoPhone]})
 	c := &a.contacts[len(a.contacts)-1]
@@ -424,7 +426,7 @@ func (d *scanner) whole(rest, display, account []byte) *changeValue {
 	v.Contacts = a.cptrs[start:len(a.cptrs):len(a.cptrs)]
 	a.texts = append(a.texts, textBody{Body: bodyStr})
 	a.msgs = append(a.msgs, message{From: d.memoBytes(memoPhone, from), ID: d.memoBytes(memoID, id),
-		Timestamp: d.memoBytes(memoTime, ts), Type: knownTypes[0], Text: &a.texts[len(a.texts)-1]})
+		Timestamp: stampOf(ts), Type: knownTypes[0], Text: &a.texts[len(a.texts)-1]})
 	v.Messages = a.msgs[len(a.msgs)-1 : len(a.msgs) : len(a.msgs)]
 	return v
 }
@@ -777,7 +779,7 @@ func (d *scanner) message(m *message) {
 			}
 		case "timestamp":
 			if d.Seen(&mask, 1<<2) {
-				m.Timestamp = d.memoStr(memoTime)
+				m.Timestamp = d.stamp()
 			}
 		case "type":
 			if d.Seen(&mask, 1<<3) {
@@ -944,7 +946,7 @@ func (d *scanner) statuses() []*status {
 				}
 			case "timestamp":
 				if d.Seen(&mask, 4) {
-					st.Timestamp = d.memoStr(memoTime)
+					st.Timestamp = d.stamp()
 				}
 			case "recipient_id":
 				if d.Seen(&mask, 8) {

@@ -286,7 +286,7 @@ func (a *Adapter) remember(id string, now int64) bool {
 
 // inbound normalizes a webhook message of change value v.
 func (a *Adapter) inbound(v *changeValue, m *message) router.Inbound {
-	in := router.Inbound{Customer: a.key(m.From), MessageID: m.ID, Name: contactName(v.Contacts, m.From), Sent: unixTime(m.Timestamp)}
+	in := router.Inbound{Customer: a.key(m.From), MessageID: m.ID, Name: contactName(v.Contacts, m.From), Sent: m.Timestamp.time()}
 	if m.Context != nil {
 		in.ReplyTo = m.Context.ID
 	}
