@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	fakewa "github.com/omnisim/omnisim/fakes/whatsapp"
@@ -115,10 +116,26 @@ func (b *binding) flushDirect() {
 // graph is the fake's Graph API as the adapter calls it by values.
 type graph struct{ d *fakewa.Direct }
 
+// sendScratch is a send request to the fake with the text it points to,
+// recycled: the fake's Send keeps neither once it has returned.
+type sendScratch struct {
+	req  fakewa.SendRequest
+	text fakewa.Text
+}
+
+var sendScratches = sync.Pool{New: func() any { return new(sendScratch) }}
+
 func (g graph) Message(req *routerwa.Request) (string, error) {
-	fr := fakewa.SendRequest{MessagingProduct: req.MessagingProduct, RecipientType: req.RecipientType, To: req.To, Type: req.Type}
+	sc := sendScratches.Get().(*sendScratch)
+	defer func() {
+		*sc = sendScratch{}
+		sendScratches.Put(sc)
+	}()
+	fr := &sc.req
+	*fr = fakewa.SendRequest{MessagingProduct: req.MessagingProduct, RecipientType: req.RecipientType, To: req.To, Type: req.Type}
 	if t := req.Text; t != nil {
-		fr.Text = &fakewa.Text{PreviewURL: t.PreviewURL, Body: t.Body}
+		sc.text = fakewa.Text{PreviewURL: t.PreviewURL, Body: t.Body}
+		fr.Text = &sc.text
 	}
 	if t := req.Template; t != nil {
 		ft := &fakewa.Template{Name: t.Name, Language: fakewa.TemplateLanguage{Code: t.Language.Code, Policy: t.Language.Policy}}
@@ -148,7 +165,7 @@ func (g graph) Message(req *routerwa.Request) (string, error) {
 	if m := req.Sticker; m != nil {
 		fr.Sticker = &fakewa.Media{ID: m.ID, Caption: m.Caption, Filename: m.Filename}
 	}
-	_, id, e := g.d.Send(&fr)
+	_, id, e := g.d.Send(fr)
 	if e != nil {
 		return "", platformError(e)
 	}

@@ -45,3 +45,22 @@ func TestGeneratedNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestNewHandleInAnyOrder: the numbers made a block at a time are those of
+// the formula, whichever order they are asked for in (ascending as the
+// world does, with gaps another channel leaves, back to an earlier one).
+func TestNewHandleInAnyOrder(t *testing.T) {
+	b := &binding{}
+	ns := []int{}
+	for n := 1; n <= 100; n++ {
+		ns = append(ns, n)
+	}
+	ns = append(ns, 5, 31, 32, 33, 64, 63, 1000, 1031, 1032, 2, 79_999_990, 80_000_010, 7_999_999, 8_000_000)
+	for _, n := range ns {
+		area := areaCodes[(n/8_000_000)%len(areaCodes)]
+		want := fmt.Sprintf("1%s%03d%04d", area, 200+(n/10000)%800, n%10000)
+		if h := b.NewHandle(n); h != want {
+			t.Errorf("NewHandle(%d) = %q, want %q", n, h, want)
+		}
+	}
+}

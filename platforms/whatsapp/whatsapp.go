@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -171,6 +172,7 @@ type binding struct {
 	numbering sim.JournalNumbering
 	acfg      routerwa.Config // the adapter's configuration, to build it again
 	faulty    bool            // the channel has a fault plan
+	handles   handles         // the generated numbers made last
 }
 
 func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
@@ -323,16 +325,47 @@ func generated(d string) bool {
 }
 
 // NewHandle makes the n-th valid North American number: up to 80,000,000
-// of them, more than a scenario may ask for.
+// of them, more than a scenario may ask for. The world asks for them in
+// increasing order, so they are made handleBlock at a time, in one string
+// that the handles share.
 func (b *binding) NewHandle(n int) string {
+	h := &b.handles
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	i := n - h.first
+	if h.block == "" || i < 0 || i >= handleBlock {
+		var d [handleBlock * handleLen]byte
+		for k := range handleBlock {
+			putHandle(d[k*handleLen:(k+1)*handleLen], n+k)
+		}
+		h.block, h.first, i = string(d[:]), n, 0
+	}
+	return h.block[i*handleLen : (i+1)*handleLen]
+}
+
+// handleLen is the length of a generated number; handleBlock how many
+// NewHandle makes at once.
+const (
+	handleLen   = 11
+	handleBlock = 32
+)
+
+// handles is the block of numbers NewHandle made last: those from first on.
+type handles struct {
+	mu    sync.Mutex
+	first int
+	block string
+}
+
+// putHandle writes the n-th number into d: "1", the area code, the
+// exchange and the line.
+func putHandle(d []byte, n int) {
 	area := areaCodes[(n/8_000_000)%len(areaCodes)]
-	var d [11]byte // "1", the area code, the exchange and the line
 	d[0] = '1'
 	copy(d[1:4], area)
 	ex, line := 200+(n/10000)%800, n%10000
 	d[4], d[5], d[6] = byte('0'+ex/100), byte('0'+ex/10%10), byte('0'+ex%10)
 	d[7], d[8], d[9], d[10] = byte('0'+line/1000), byte('0'+line/100%10), byte('0'+line/10%10), byte('0'+line%10)
-	return string(d[:])
 }
 
 func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Message) (sim.Inbound, error) {

@@ -2,7 +2,9 @@ package whatsapp
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"sync"
 
 	"github.com/omnisim/omnisim/jsonscan"
@@ -12,9 +14,13 @@ import (
 // methods.
 type scanner struct {
 	jsonscan.Scanner
-	memo  memo  // see decode.go
-	arena arena // see decode.go
+	memo    memo   // see decode.go
+	arena   arena  // see decode.go
+	scratch []byte // where whole gathers the strings it allocates at once
 }
+
+// maxScratch is the largest scratch kept for the next webhook.
+const maxScratch = 4 << 10
 
 // The fast decoders: one pass over the body with the scanner, into the same
 // types encoding/json fills (envelope.go). They give up (ok false) on
@@ -25,13 +31,12 @@ type scanner struct {
 var scanners = sync.Pool{New: func() any { return new(scanner) }}
 
 // Memo slots: strings that repeat from one webhook to the next (the business
-// number, the second of a timestamp, the customer, the wamid of a sent and a
-// delivered status) are allocated once. A string equal to the memo's is the
+// number, the customer, the wamid of a sent and a delivered status) are
+// allocated once. A string equal to the memo's is the
 // memo's.
 const (
 	memoDisplay = iota
 	memoAccount
-	memoTime
 	memoPhone
 	memoID
 	numMemo
@@ -77,7 +82,12 @@ func (d *scanner) release() {
 // parse is the package's parse with the fast decoder's values in the
 // scanner's arena.
 func (d *scanner) parse(body []byte, phoneID string) ([]*changeValue, error) {
-	if values, ok := d.webhook(body, phoneID); ok {
+	return d.parseHead(body, phoneID, readHead(body))
+}
+
+// parseHead is parse of a body whose head h is read.
+func (d *scanner) parseHead(body []byte, phoneID string, h envHead) ([]*changeValue, error) {
+	if values, ok := d.webhookHead(body, phoneID, h); ok {
 		return values, nil
 	}
 	return parseReference(body, phoneID)
@@ -90,6 +100,15 @@ func (d *scanner) memoStr(i int) string {
 		return ""
 	}
 	return d.memoBytes(i, b)
+}
+
+// stamp decodes a timestamp: a string value (see stampOf).
+func (d *scanner) stamp() stamp {
+	b, ok := d.StrBytes()
+	if !ok {
+		return 0
+	}
+	return stampOf(b)
 }
 
 // memoBytes is b as a string, through memo slot i.
@@ -144,6 +163,19 @@ const (
 	head2 = `,"phone_number_id":`
 )
 
+// envHead is what head returns.
+type envHead struct {
+	n                int
+	display, account []byte
+	ok               bool
+}
+
+// readHead is head's results.
+func readHead(b []byte) envHead {
+	n, display, account, ok := head(b)
+	return envHead{n, display, account, ok}
+}
+
 // head matches the head at the start of b and, when it does, returns its
 // length, display number and phone number id.
 func head(b []byte) (n int, display, account []byte, ok bool) {
@@ -170,12 +202,21 @@ func head(b []byte) (n int, display, account []byte, ok bool) {
 }
 
 // plainString returns the index after the plain JSON string starting at
-// b[i], or -1 when there is none.
+// b[i], or -1 when there is none. It reads eight bytes at a time while
+// eight are left, and the last few one by one.
 func plainString(b []byte, i int) int {
 	if i >= len(b) || b[i] != '"' {
 		return -1
 	}
-	for i++; i < len(b); i++ {
+	for i++; i+8 <= len(b); i += 8 {
+		if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			if j := i + bits.TrailingZeros64(m)/8; b[j] == '"' {
+				return j + 1
+			}
+			return -1
+		}
+	}
+	for ; i < len(b); i++ {
 		switch c := b[i]; {
 		case c == '"':
 			return i + 1
@@ -184,6 +225,21 @@ func plainString(b []byte, i int) int {
 		}
 	}
 	return -1
+}
+
+// special marks the bytes of x (little-endian) at which plainString
+// stops: '"', '\\', a control character or a byte from 0x7f up. Each
+// test sets the high bit of the lowest such byte; a borrow or carry from
+// it may mark the bytes after it too, but no byte before it, and no byte
+// of a word without one. So the lowest mark is the first such byte, and
+// a word without one has none.
+func special(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - ones) &^ v } // a byte of v is 0
+	quote, backslash := zero(x^(ones*'"')), zero(x^(ones*'\\'))
+	control := (x - ones*0x20) &^ x // a byte below 0x20
+	high := x | (x + ones)          // a byte from 0x7f up
+	return (quote | backslash | control | high) & highs
 }
 
 // The rest of the two webhooks Meta sends most, after the head: a status
@@ -307,7 +363,7 @@ func (d *scanner) whole(rest, display, account []byte) *changeValue {
 			a.sptrs = make([]*status, 0, 4)
 		}
 		a.statuses = append(a.statuses, status{ID: d.memoBytes(memoID, id), Status: internBytes(st, knownStatuses),
-			Timestamp: d.memoBytes(memoTime, ts), RecipientID: d.memoBytes(memoPhone, to)})
+			Timestamp: stampOf(ts), RecipientID: d.memoBytes(memoPhone, to)})
 		start := len(a.sptrs)
 		a.sptrs = append(a.sptrs, &a.statuses[len(a.statuses)-1])
 		v.Statuses = a.sptrs[start:len(a.sptrs):len(a.sptrs)]
@@ -338,15 +394,39 @@ func (d *scanner) whole(rest, display, account []byte) *changeValue {
 	if a.msgs == nil {
 		a.msgs = make([]message, 0, 4)
 	}
-	a.contacts = append(a.contacts, contact{WaID: d.memoBytes(memoPhone, waID)})
+	// The name, the text, and the wa_id and wamid when the memo does not
+	// hold them already, share one allocation: they are handed to the
+	// Receiver together and live about as long as each other (dedupe
+	// keeps a copy of the wamid, see seenSet).
+	phoneNew, idNew := d.memo[memoPhone] != string(waID), d.memo[memoID] != string(id)
+	b := append(append(d.scratch[:0], name...), body...)
+	if phoneNew {
+		b = append(b, waID...)
+	}
+	if idNew {
+		b = append(b, id...)
+	}
+	all := string(b)
+	if cap(b) <= maxScratch {
+		d.scratch = b[:0]
+	}
+	nameStr, all := all[:len(name)], all[len(name):]
+	bodyStr, all := all[:len(body)], all[len(body):]
+	if phoneNew {
+		d.memo[memoPhone], all = all[:len(waID)], all[len(waID):]
+	}
+	if idNew {
+		d.memo[memoID] = all[:len(id)]
+	}
+	a.contacts = append(a.contacts, contact{WaID: d.memo[memoPhone]})
 	c := &a.contacts[len(a.contacts)-1]
-	c.Profile.Name = string(name)
+	c.Profile.Name = nameStr
 	start := len(a.cptrs)
 	a.cptrs = append(a.cptrs, c)
 	v.Contacts = a.cptrs[start:len(a.cptrs):len(a.cptrs)]
-	a.texts = append(a.texts, textBody{Body: string(body)})
+	a.texts = append(a.texts, textBody{Body: bodyStr})
 	a.msgs = append(a.msgs, message{From: d.memoBytes(memoPhone, from), ID: d.memoBytes(memoID, id),
-		Timestamp: d.memoBytes(memoTime, ts), Type: knownTypes[0], Text: &a.texts[len(a.texts)-1]})
+		Timestamp: stampOf(ts), Type: knownTypes[0], Text: &a.texts[len(a.texts)-1]})
 	v.Messages = a.msgs[len(a.msgs)-1 : len(a.msgs) : len(a.msgs)]
 	return v
 }
@@ -383,13 +463,18 @@ type resume struct {
 
 // webhook is parse's fast path.
 func (d *scanner) webhook(body []byte, phoneID string) ([]*changeValue, bool) {
+	return d.webhookHead(body, phoneID, readHead(body))
+}
+
+// webhookHead is webhook of a body whose head h is read.
+func (d *scanner) webhookHead(body []byte, phoneID string, h envHead) ([]*changeValue, bool) {
 	d.Reset(body)
 	values := d.arena.vptrs[:0]
 	waba := false
 	var mask uint32
 	var r *resume
 	n := 0
-	if k, display, account, ok := head(body); ok {
+	if k, display, account, ok := h.n, h.display, h.account, h.ok; ok {
 		if v := d.whole(body[k:], display, account); v != nil {
 			if v.Metadata.PhoneNumberID == phoneID {
 				values = append(values, v)
@@ -694,7 +779,7 @@ func (d *scanner) message(m *message) {
 			}
 		case "timestamp":
 			if d.Seen(&mask, 1<<2) {
-				m.Timestamp = d.memoStr(memoTime)
+				m.Timestamp = d.stamp()
 			}
 		case "type":
 			if d.Seen(&mask, 1<<3) {
@@ -861,7 +946,7 @@ func (d *scanner) statuses() []*status {
 				}
 			case "timestamp":
 				if d.Seen(&mask, 4) {
-					st.Timestamp = d.memoStr(memoTime)
+					st.Timestamp = d.stamp()
 				}
 			case "recipient_id":
 				if d.Seen(&mask, 8) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -112,7 +113,7 @@ func reflectString(v *changeValue) string {
 		s += " contact{" + c.Profile.Name + "," + c.WaID + "}"
 	}
 	for _, m := range v.Messages {
-		s += " msg{" + m.From + "," + m.ID + "," + m.Timestamp + "," + m.Type + "}"
+		s += " msg{" + m.From + "," + m.ID + "," + strconv.FormatInt(int64(m.Timestamp), 10) + "," + m.Type + "}"
 	}
 	for _, st := range v.Statuses {
 		if st == nil {

@@ -1,5 +1,7 @@
 package whatsapp
 
+import "github.com/omnisim/omnisim/router"
+
 // Graph is the Graph API called with values instead of HTTP: what an
 // Adapter sends through when [Config.Graph] is set, for a simulator that
 // plays a world without bytes. Its calls take what the adapter would
@@ -9,7 +11,8 @@ package whatsapp
 // error_data.details, else its message).
 type Graph interface {
 	// Message posts a send to the messages endpoint and returns the
-	// wamid.
+	// wamid. It does not keep req, or what req points to, once it has
+	// returned: the adapter reuses them.
 	Message(req *Request) (id string, err error)
 	// Upload posts a file of size zero bytes, of MIME type mimeType, named
 	// filename, to the media endpoint and returns the media id.
@@ -52,45 +55,31 @@ func (a *Adapter) ReceiveMessage(m Message) {
 	if !a.remember(m.ID, now.UnixNano()) {
 		return
 	}
-	msg := message{From: m.From, ID: m.ID, Type: m.Type}
-	var md media
-	if m.Context != "" {
-		msg.Context = &msgContext{ID: m.Context}
-	}
+	a.rcv.Receive(now, a.received(&m))
+}
+
+// received normalizes m as inbound normalizes the webhook message it
+// stands for: the same Inbound, but for Sent, which m does not carry. It
+// reads m's fields directly rather than through a message value, whose
+// pointers to its parts would each be allocated.
+func (a *Adapter) received(m *Message) router.Inbound {
+	in := router.Inbound{Customer: a.key(m.From), MessageID: m.ID, Name: m.Name, ReplyTo: m.Context}
 	switch m.Type {
 	case "text":
-		msg.Text = &textBody{Body: m.Text}
+		in.Text = m.Text
 	case "button":
-		msg.Button = &buttonText{Text: m.Text, Payload: m.Payload}
+		in.Text, in.Payload = m.Text, m.Payload
 	case "interactive":
-		r := &reply{ID: m.Payload, Title: m.Text}
-		switch m.Interactive {
-		case "button_reply":
-			msg.Interactive = &interactive{ButtonReply: r}
-		case "list_reply":
-			msg.Interactive = &interactive{ListReply: r}
+		if m.Interactive == "button_reply" || m.Interactive == "list_reply" {
+			in.Text, in.Payload = m.Text, m.Payload
 		}
 	case "reaction":
-		msg.Reaction = &reaction{MessageID: m.ReactionTo, Emoji: m.Emoji}
+		in.ReplyTo, in.Reaction = m.ReactionTo, m.Emoji
 	case "image", "audio", "video", "document", "sticker":
-		md = media{Caption: m.Caption, MIMEType: m.MIMEType, Filename: m.Filename}
-		switch m.Type {
-		case "image":
-			msg.Image = &md
-		case "audio":
-			msg.Audio = &md
-		case "video":
-			msg.Video = &md
-		case "document":
-			msg.Document = &md
-		case "sticker":
-			msg.Sticker = &md
-		}
+		in.Text = m.Caption
+		in.Attachment = attachment(m.Type, m.MIMEType, m.Filename)
 	}
-	c := contact{WaID: m.From}
-	c.Profile.Name = m.Name
-	v := changeValue{Contacts: []*contact{&c}}
-	a.rcv.Receive(now, a.inbound(&v, &msg))
+	return in
 }
 
 // ReceiveStatus takes a status as a "statuses" webhook carries it (the

@@ -61,7 +61,7 @@ type message struct {
 	Context     *msgContext  `json:"context"`
 	From        string       `json:"from"`
 	ID          string       `json:"id"`
-	Timestamp   string       `json:"timestamp"`
+	Timestamp   stamp        `json:"timestamp"`
 	Type        string       `json:"type"`
 	Text        *textBody    `json:"text"`
 	Image       *media       `json:"image"`
@@ -116,7 +116,7 @@ type reply struct {
 type status struct {
 	ID          string        `json:"id"`
 	Status      string        `json:"status"`
-	Timestamp   string        `json:"timestamp"`
+	Timestamp   stamp         `json:"timestamp"`
 	RecipientID string        `json:"recipient_id"`
 	Errors      []statusError `json:"errors"`
 }

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
@@ -113,11 +114,18 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		return "", fmt.Errorf("whatsapp: send: unsupported message kind %q", kind)
 	}
 	if a.cfg.Graph != nil {
-		r := req
+		// The request is handed over in a recycled value, which the
+		// Graph does not keep (see Graph.Message).
+		g := graphRequests.Get().(*graphRequest)
+		g.req = req
 		if kind == router.KindText {
-			r.Text = &sendText{Body: m.Text}
+			g.text = sendText{Body: m.Text}
+			g.req.Text = &g.text
 		}
-		return a.cfg.Graph.Message(&r)
+		id, err := a.cfg.Graph.Message(&g.req)
+		*g = graphRequest{}
+		graphRequests.Put(g)
+		return id, err
 	}
 	// Only wire, a copy of req the Graph branch never sees, points to the
 	// text: neither escapes to the heap with the Graph's request.
@@ -146,6 +154,16 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 	}
 	return id, nil
 }
+
+// graphRequest is a send's request to a Graph, with the text it points
+// to when it is a text message.
+type graphRequest struct {
+	req  Request
+	text sendText
+}
+
+// graphRequests recycles the requests handed to a Graph.
+var graphRequests = sync.Pool{New: func() any { return new(graphRequest) }}
 
 // MarkRead tells WhatsApp that the business has read the customer message
 // messageID (a wamid received by webhook): it posts

@@ -21,7 +21,7 @@ func (a *Adapter) SaveState() ([]byte, error) {
 	s := adapterState{Version: StateVersion, Stats: a.stats, Seen: make([]seenState, 0, a.seen.len())}
 	for seq := a.seen.first; seq < a.seen.next; seq++ {
 		e := a.seen.entry(seq)
-		s.Seen = append(s.Seen, seenState{ID: e.id, At: e.at})
+		s.Seen = append(s.Seen, seenState{ID: string(a.seen.id(e)), At: e.at})
 	}
 	return json.Marshal(s)
 }

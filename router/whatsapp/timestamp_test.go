@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"testing"
@@ -65,4 +66,26 @@ func FuzzUnixTime(f *testing.F) {
 			t.Errorf("unixTime(%q) = %v, want %v", s, got, want)
 		}
 	})
+}
+
+// TestStampDecodesAsString: encoding/json refuses a stamp where it would
+// refuse a string, and otherwise decodes what unixTime reads from the
+// string it would decode.
+func TestStampDecodesAsString(t *testing.T) {
+	for _, v := range []string{`"1749416383"`, `"\u0031\u0032"`, `"12a"`, `""`, `"-5"`, `"99999999999999999999"`,
+		`null`, `1749416383`, `true`, `{}`, `[]`, `"\ud800"`} {
+		body := []byte(`{"timestamp":"7","timestamp":` + v + `}`)
+		var s struct {
+			Timestamp string `json:"timestamp"`
+		}
+		var st struct {
+			Timestamp stamp `json:"timestamp"`
+		}
+		errS, errSt := json.Unmarshal(body, &s), json.Unmarshal(body, &st)
+		if (errS == nil) != (errSt == nil) {
+			t.Errorf("%s: string %v, stamp %v", v, errS, errSt)
+		} else if errS == nil && !st.Timestamp.time().Equal(unixTime(s.Timestamp)) {
+			t.Errorf("%s: stamp %d, string %q", v, st.Timestamp, s.Timestamp)
+		}
+	}
 }

@@ -170,7 +170,11 @@ func (a *Adapter) reject(w http.ResponseWriter, msg string, code int) {
 }
 
 func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
-	sig := r.Header.Get(SignatureHeader)
+	// SignatureHeader is in canonical form: the header's one key.
+	var sig string
+	if v := r.Header[SignatureHeader]; len(v) > 0 {
+		sig = v[0]
+	}
 	if sig == "" {
 		a.reject(w, "missing "+SignatureHeader, http.StatusUnauthorized)
 		return
@@ -200,12 +204,13 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := buf.Bytes()
-	if !a.verify(sig, body) {
+	h := readHead(body) // read once, for the signature and the parse
+	if !a.verify(sig, body, h.n) {
 		a.reject(w, "bad signature", http.StatusForbidden)
 		return
 	}
 	d := scanners.Get().(*scanner)
-	values, err := d.parse(body, a.cfg.PhoneNumberID)
+	values, err := d.parseHead(body, a.cfg.PhoneNumberID, h)
 	if err != nil {
 		d.release()
 		a.reject(w, "malformed notification", http.StatusBadRequest)
@@ -216,8 +221,9 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// verify reports whether sig is "sha256=<hex HMAC-SHA256(secret, body)>".
-func (a *Adapter) verify(sig string, body []byte) bool {
+// verify reports whether sig is "sha256=<hex HMAC-SHA256(secret, body)>";
+// n is the length of body's head (0 when it has none).
+func (a *Adapter) verify(sig string, body []byte, n int) bool {
 	const prefix = "sha256="
 	if len(a.secret) == 0 || len(sig) != len(prefix)+2*sha256.Size || sig[:len(prefix)] != prefix {
 		return false
@@ -226,7 +232,6 @@ func (a *Adapter) verify(sig string, body []byte) bool {
 	if !decodeHex(want[:], sig[len(prefix):]) {
 		return false
 	}
-	n, _, _, _ := head(body)
 	mac := a.macs.Get().(*headmac.MAC)
 	ok := hmac.Equal(mac.Sum(body, n), want[:])
 	a.macs.Put(mac)
@@ -281,7 +286,7 @@ func (a *Adapter) remember(id string, now int64) bool {
 
 // inbound normalizes a webhook message of change value v.
 func (a *Adapter) inbound(v *changeValue, m *message) router.Inbound {
-	in := router.Inbound{Customer: a.key(m.From), MessageID: m.ID, Name: contactName(v.Contacts, m.From), Sent: unixTime(m.Timestamp)}
+	in := router.Inbound{Customer: a.key(m.From), MessageID: m.ID, Name: contactName(v.Contacts, m.From), Sent: m.Timestamp.time()}
 	if m.Context != nil {
 		in.ReplyTo = m.Context.ID
 	}
@@ -307,26 +312,34 @@ func (a *Adapter) inbound(v *changeValue, m *message) router.Inbound {
 			in.ReplyTo, in.Reaction = r.MessageID, r.Emoji
 		}
 	case "image", "audio", "video", "document", "sticker":
-		att := &router.Attachment{Kind: m.Type}
 		if md := m.media(); md != nil {
 			in.Text = md.Caption
-			var known bool
-			att.Format, known = mediaFormat(md.MIMEType)
-			if m.Type == "document" {
-				att.Name = md.Filename
-				if !known {
-					if ext := extension(md.Filename); ext != "" {
-						att.Format = ext
-					}
-				}
-			}
+			in.Attachment = attachment(m.Type, md.MIMEType, md.Filename)
+		} else {
+			in.Attachment = &router.Attachment{Kind: m.Type}
 		}
-		in.Attachment = att
 	default:
 		// location, contacts, order, system, unsupported, ...:
 		// customer activity without content the router understands.
 	}
 	return in
+}
+
+// attachment is the Attachment of a customer's media message of type kind
+// whose media object has this MIME type and file name.
+func attachment(kind, mimeType, filename string) *router.Attachment {
+	att := &router.Attachment{Kind: kind}
+	var known bool
+	att.Format, known = mediaFormat(mimeType)
+	if kind == "document" {
+		att.Name = filename
+		if !known {
+			if ext := extension(filename); ext != "" {
+				att.Format = ext
+			}
+		}
+	}
+	return att
 }
 
 // decodeHex decodes the 2*len(dst) hex digits of s (either case) into dst,
