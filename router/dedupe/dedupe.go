@@ -5,12 +5,17 @@
 //
 // A [Set] keeps its ids in the order they were remembered, a FIFO of
 // entries numbered by sequence, and an open-addressing index from each
-// id's hash to the sequence number of its newest entry. Looking an id up
-// and remembering a new one share one probe; forgetting the oldest entry
-// finds its slot by the hash kept with it, without hashing or comparing
-// the id again; ids are compared only when their hashes are equal. (A Go
-// map from id to time hashes each id twice and probes three times: lookup,
-// insert, and the delete when it expires.)
+// id's tag (31 bits of its hash) to the sequence number of its newest
+// entry, in slots of eight bytes. Looking an id up and remembering a new
+// one share one probe; forgetting the oldest entry finds its slot by the
+// tag kept with it, without hashing or comparing the id again; ids are
+// compared only when their tags are equal. (A Go map from id to time
+// hashes each id twice and probes three times: lookup, insert, and the
+// delete when it expires.) The FIFO is in blocks that never move, and the
+// ids' bytes are copied into blocks of their own: neither holds a pointer,
+// so the collector does not scan them, and the Set keeps none of the
+// strings it is given (a webhook's strings may share an allocation that
+// would otherwise live as long as the window).
 package dedupe
 
 import (
@@ -19,29 +24,51 @@ import (
 	"time"
 )
 
-// Set remembers ids for a window of time. The zero Set is not usable;
-// make one with [New]. A Set is not safe for concurrent use.
+// Set remembers ids for a window of time. Make one with [New]. A Set is
+// not safe for concurrent use.
 type Set struct {
 	window int64        // nanoseconds
 	seed   maphash.Seed // the index's layout only: nothing depends on it
-	ring   []entry      // entry seq at ring[seq&(len(ring)-1)]; len a power of two
-	first  uint64       // seq of the oldest entry
-	next   uint64       // seq of the next entry
-	slots  []slot       // the index; len a power of two, at most half full
-	used   int          // occupied slots: the ids remembered
+	// The FIFO is in blocks of fifoBlock entries: entry seq is in
+	// blocks[seq/fifoBlock-base], which the FIFO gains at its end and
+	// loses at its start, so an entry never moves (a FIFO in one ring
+	// copied every entry each time it doubled).
+	blocks []*[fifoBlock]entry
+	base   uint64            // the block number of blocks[0]
+	spare  *[fifoBlock]entry // the last block let go, empty, for the next
+	first  uint64            // seq of the oldest entry
+	next   uint64            // seq of the next entry
+	slots  []slot            // the index; len a power of two (< 2^31), at most half full
+	used   int               // occupied slots: the ids remembered
+	// The ids' bytes are copied, in the order of their entries, into
+	// blocks of idBlock bytes (or one of an id's own size, when it is
+	// longer), numbered from idBase on and let go with their last entry.
+	ids    [][]byte
+	idBase uint32 // the number of ids[0]
+	idFree []byte // the last block of idBlock bytes let go, for the next
 }
+
+// idBlock is the size of a block of id bytes.
+const idBlock = 16 << 10
+
+// fifoBlock is the number of entries in a block of the FIFO.
+const fifoBlock = 256
 
 type entry struct {
-	id   string
-	at   int64  // the time it was remembered (nanoseconds)
-	hash uint64 // of id
+	at  int64  // the time it was remembered (nanoseconds)
+	tag uint32 // of the id
+	blk uint32 // the number of the block of the id's bytes
+	off uint32 // where they start in it
+	n   uint32 // how many
 }
 
-// slot is an index slot: seq+1 of an id's newest entry (0: empty), and the
-// id's hash.
+// slot is an index slot: the tag of an id (0: the slot is empty), and the
+// low 32 bits of the sequence number of its newest entry. The entries in
+// the FIFO, fewer than 2^32, differ in those bits, and the oldest one's
+// sequence number gives the rest (see indexed).
 type slot struct {
-	hash uint64
-	ref  uint64
+	tag uint32
+	seq uint32
 }
 
 // New returns an empty Set that remembers each id for window.
@@ -61,15 +88,15 @@ func (s *Set) Add(id string, now int64) bool {
 	if s.used+1 > len(s.slots)/2 {
 		s.growIndex()
 	}
-	h := maphash.String(s.seed, id)
-	sl, found := s.find(id, h)
-	if found && now-s.entry(sl.ref-1).at < s.window {
+	t := s.tag(id)
+	sl, found := s.find(id, t)
+	if found && now-s.indexed(sl).at < s.window {
 		return false
 	}
 	if !found {
 		s.used++
 	}
-	*sl = slot{hash: h, ref: s.push(entry{id: id, at: now, hash: h}) + 1}
+	*sl = slot{tag: t, seq: uint32(s.push(id, now, t))}
 	return true
 }
 
@@ -80,12 +107,12 @@ func (s *Set) Restore(id string, at int64) {
 	if s.used+1 > len(s.slots)/2 {
 		s.growIndex()
 	}
-	h := maphash.String(s.seed, id)
-	sl, found := s.find(id, h)
+	t := s.tag(id)
+	sl, found := s.find(id, t)
 	if !found {
 		s.used++
 	}
-	*sl = slot{hash: h, ref: s.push(entry{id: id, at: at, hash: h}) + 1}
+	*sl = slot{tag: t, seq: uint32(s.push(id, at, t))}
 }
 
 // All yields each id remembered with the time it was remembered, oldest
@@ -95,42 +122,82 @@ func (s *Set) All() iter.Seq2[string, int64] {
 	return func(yield func(string, int64) bool) {
 		for seq := s.first; seq < s.next; seq++ {
 			e := s.entry(seq)
-			if sl, _ := s.find(e.id, e.hash); sl.ref != seq+1 {
+			id := string(s.id(e))
+			if sl, _ := s.find(id, e.tag); sl.seq != uint32(seq) {
 				continue // superseded by a later remembrance
 			}
-			if !yield(e.id, e.at) {
+			if !yield(id, e.at) {
 				return
 			}
 		}
 	}
 }
 
-// entry is the entry with sequence number seq.
-func (s *Set) entry(seq uint64) *entry { return &s.ring[seq&uint64(len(s.ring)-1)] }
+// tag is the tag of id: 31 bits of its hash, which place it in the index,
+// and the top bit set, which tells a used slot from an empty one.
+func (s *Set) tag(id string) uint32 { return uint32(maphash.String(s.seed, id)) | 1<<31 }
 
-// find returns the slot of id (hash h) or, when id is not indexed, the
+// entry is the entry with sequence number seq.
+func (s *Set) entry(seq uint64) *entry {
+	return &s.blocks[seq/fifoBlock-s.base][seq%fifoBlock]
+}
+
+// indexed is the entry an index slot points to: the one in the FIFO whose
+// sequence number has the slot's low 32 bits.
+func (s *Set) indexed(sl *slot) *entry {
+	return s.entry(s.first + uint64(sl.seq-uint32(s.first)))
+}
+
+// find returns the slot of id (tag t) or, when id is not indexed, the
 // empty slot where it goes.
-func (s *Set) find(id string, h uint64) (sl *slot, found bool) {
-	mask := uint64(len(s.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
+func (s *Set) find(id string, t uint32) (sl *slot, found bool) {
+	mask := uint32(len(s.slots) - 1)
+	for i := t & mask; ; i = (i + 1) & mask {
 		sl := &s.slots[i]
-		if sl.ref == 0 {
+		if sl.tag == 0 {
 			return sl, false
 		}
-		if sl.hash == h && s.entry(sl.ref-1).id == id {
+		if sl.tag == t && string(s.id(s.indexed(sl))) == id {
 			return sl, true
 		}
 	}
 }
 
-// push appends e to the FIFO and returns its sequence number.
-func (s *Set) push(e entry) uint64 {
-	if int(s.next-s.first) == len(s.ring) {
-		grown := make([]entry, max(64, 2*len(s.ring)))
-		for seq := s.first; seq < s.next; seq++ {
-			grown[seq&uint64(len(grown)-1)] = *s.entry(seq)
+// id is the bytes of e's id.
+func (s *Set) id(e *entry) []byte {
+	return s.ids[e.blk-s.idBase][e.off : e.off+e.n]
+}
+
+// push appends an entry of id (tag t) remembered at at to the FIFO and
+// returns its sequence number.
+func (s *Set) push(id string, at int64, t uint32) uint64 {
+	e := entry{at: at, tag: t, n: uint32(len(id))}
+	last := len(s.ids) - 1
+	if last < 0 || cap(s.ids[last])-len(s.ids[last]) < len(id) {
+		var b []byte
+		if len(id) <= idBlock {
+			b, s.idFree = s.idFree, nil
+			if b == nil {
+				b = make([]byte, 0, idBlock)
+			}
+		} else {
+			b = make([]byte, 0, len(id))
 		}
-		s.ring = grown
+		s.ids = append(s.ids, b)
+		last++
+	}
+	e.blk, e.off = s.idBase+uint32(last), uint32(len(s.ids[last]))
+	s.ids[last] = append(s.ids[last], id...) // within its capacity
+	if s.next/fifoBlock-s.base == uint64(len(s.blocks)) {
+		b := s.spare
+		if b == nil {
+			b = new([fifoBlock]entry)
+		}
+		s.spare = nil
+		if len(s.blocks) == 0 {
+			s.base = s.next / fifoBlock
+		}
+		s.blocks = append(s.blocks, b)
 	}
 	seq := s.next
 	*s.entry(seq) = e
@@ -145,30 +212,57 @@ func (s *Set) push(e entry) uint64 {
 // behind a younger one for a while; Add checks the age itself, so that is
 // harmless.)
 func (s *Set) prune(now int64) {
+	first := s.first
 	for s.first < s.next {
 		e := s.entry(s.first)
 		if now-e.at < s.window {
-			return
+			break
 		}
-		s.unindex(e.hash, s.first)
+		s.unindex(e.tag, s.first)
 		*e = entry{}
 		s.first++
+		if s.first%fifoBlock == 0 { // its block is empty
+			s.spare = s.blocks[0]
+			s.blocks[0] = nil
+			s.blocks = s.blocks[1:]
+			s.base++
+		}
+	}
+	if s.first != first {
+		s.releaseIDs()
 	}
 }
 
-// unindex empties the slot of entry seq (hash h), when the index still
+// releaseIDs lets go of the blocks of id bytes before the oldest entry's
+// (all of them when the FIFO is empty).
+func (s *Set) releaseIDs() {
+	drop := uint32(len(s.ids))
+	if s.first < s.next {
+		drop = s.entry(s.first).blk - s.idBase
+	}
+	for range drop {
+		if b := s.ids[0]; cap(b) == idBlock {
+			s.idFree = b[:0]
+		}
+		s.ids[0] = nil
+		s.ids = s.ids[1:]
+		s.idBase++
+	}
+}
+
+// unindex empties the slot of entry seq (tag t), when the index still
 // points to it and not to a newer entry of the same id, and closes the gap
 // (backward-shift deletion: the entries after it in the probe sequence
 // that may move into it do).
-func (s *Set) unindex(h, seq uint64) {
-	mask := uint64(len(s.slots) - 1)
-	i := h & mask
+func (s *Set) unindex(t uint32, seq uint64) {
+	mask := uint32(len(s.slots) - 1)
+	i := t & mask
 	for {
 		sl := &s.slots[i]
-		if sl.ref == 0 {
+		if sl.tag == 0 {
 			return // not indexed: a newer entry of the id replaced it
 		}
-		if sl.ref == seq+1 {
+		if sl.seq == uint32(seq) {
 			break
 		}
 		i = (i + 1) & mask
@@ -176,12 +270,12 @@ func (s *Set) unindex(h, seq uint64) {
 	s.used--
 	for j := (i + 1) & mask; ; j = (j + 1) & mask {
 		sl := s.slots[j]
-		if sl.ref == 0 {
+		if sl.tag == 0 {
 			break
 		}
 		// sl may fill the hole at i unless its home lies cyclically in
 		// (i, j].
-		if home := sl.hash & mask; (j-home)&mask >= (j-i)&mask {
+		if home := sl.tag & mask; (j-home)&mask >= (j-i)&mask {
 			s.slots[i] = sl
 			i = j
 		}
@@ -193,13 +287,13 @@ func (s *Set) unindex(h, seq uint64) {
 func (s *Set) growIndex() {
 	old := s.slots
 	s.slots = make([]slot, max(64, 2*len(old)))
-	mask := uint64(len(s.slots) - 1)
+	mask := uint32(len(s.slots) - 1)
 	for _, sl := range old {
-		if sl.ref == 0 {
+		if sl.tag == 0 {
 			continue
 		}
-		i := sl.hash & mask
-		for s.slots[i].ref != 0 {
+		i := sl.tag & mask
+		for s.slots[i].tag != 0 {
 			i = (i + 1) & mask
 		}
 		s.slots[i] = sl

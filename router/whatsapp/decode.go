@@ -397,7 +397,7 @@ func (d *scanner) whole(rest, display, account []byte) *changeValue {
 	// The name, the text, and the wa_id and wamid when the memo does not
 	// hold them already, share one allocation: they are handed to the
 	// Receiver together and live about as long as each other (dedupe
-	// keeps a copy of the wamid, see seenSet).
+	// keeps a copy of the wamid, see package dedupe).
 	phoneNew, idNew := d.memo[memoPhone] != string(waID), d.memo[memoID] != string(id)
 	b := append(append(d.scratch[:0], name...), body...)
 	if phoneNew {

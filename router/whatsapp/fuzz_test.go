@@ -58,7 +58,7 @@ func FuzzWebhook(f *testing.F) {
 			if len(rec.received)+len(rec.statuses) != 0 {
 				t.Fatalf("refused body (%d) reached the receiver", w.Code)
 			}
-			if n := a.seen.len(); n != 0 {
+			if n := a.seen.Len(); n != 0 {
 				t.Fatalf("refused body remembered %d ids", n)
 			}
 		default:

@@ -18,10 +18,9 @@ const StateVersion = 1
 func (a *Adapter) SaveState() ([]byte, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := adapterState{Version: StateVersion, Stats: a.stats, Seen: make([]seenState, 0, a.seen.len())}
-	for seq := a.seen.first; seq < a.seen.next; seq++ {
-		e := a.seen.entry(seq)
-		s.Seen = append(s.Seen, seenState{ID: string(a.seen.id(e)), At: e.at})
+	s := adapterState{Version: StateVersion, Stats: a.stats, Seen: make([]seenState, 0, a.seen.Len())}
+	for id, at := range a.seen.All() {
+		s.Seen = append(s.Seen, seenState{ID: id, At: at})
 	}
 	return json.Marshal(s)
 }
@@ -38,11 +37,11 @@ func (a *Adapter) RestoreState(b []byte) error {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.seen.len() != 0 {
+	if a.seen.Len() != 0 {
 		return fmt.Errorf("whatsapp: restore state: the adapter is in use")
 	}
 	for _, e := range s.Seen {
-		a.seen.put(e.ID, e.At)
+		a.seen.Restore(e.ID, e.At)
 	}
 	a.stats = s.Stats
 	return nil

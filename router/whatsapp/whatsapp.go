@@ -16,6 +16,7 @@ import (
 	"github.com/omnisim/omnisim/headmac"
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/router/dedupe"
 )
 
 // Channel is the channel name in [router.CustomerKey].
@@ -75,12 +76,11 @@ type Adapter struct {
 	mediaURL *url.URL
 	auth     string
 	authHdr  []string // {auth}, shared by requests (never modified)
-	window   int64    // dedupe window in nanoseconds
 
 	macs sync.Pool // *headmac.MAC: HMAC-SHA256 keyed with the app secret
 
 	mu    sync.Mutex
-	seen  seenSet // wamids remembered for dedupe, with the Clock time of each
+	seen  dedupe.Set // wamids remembered for dedupe, with the Clock time of each
 	stats Stats
 }
 
@@ -105,8 +105,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		rcv:    rcv,
 		secret: []byte(cfg.AppSecret),
 		auth:   "Bearer " + cfg.AccessToken,
-		window: int64(cfg.DedupeWindow),
-		seen:   newSeenSet(),
+		seen:   dedupe.New(cfg.DedupeWindow),
 	}
 	base := cfg.BaseURL + "/" + cfg.APIVersion + "/" + cfg.PhoneNumberID
 	a.msgURL, _ = url.Parse(base + "/messages")
@@ -276,7 +275,7 @@ func (a *Adapter) deliver(values []*changeValue) {
 func (a *Adapter) remember(id string, now int64) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if !a.seen.add(id, now, a.window) {
+	if !a.seen.Add(id, now) {
 		a.stats.Duplicates++
 		return false
 	}
