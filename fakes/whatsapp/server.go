@@ -190,8 +190,10 @@ type Server struct {
 	faults    *fault.Decider // nil: no fault plan
 	reordered []*hook        // reordered webhooks held until the next one
 	faultN    int            // faults caused so far
-	// forget queues customer messages for ForgetAfter (retain.go).
+	// forget queues customer messages for ForgetAfter (retain.go); free
+	// holds the records of forgotten customers, for new ones to reuse.
 	forget forgetQueue
+	free   []*customer
 }
 
 type customer struct {
@@ -202,6 +204,9 @@ type customer struct {
 	conv        conversation
 	canonical   bool   // parsePhone(waID) == waID (see Server.waID)
 	readSeq     uint32 // inbound messages 1..readSeq are marked read
+	// gen counts the times the record was forgotten: a forgetRec names
+	// the record in the generation it was queued in.
+	gen uint32
 
 	// parts are the wamid counter parts of its messages, in order: the
 	// message with parts[i] is its inbound message number i+1. A wamid is
@@ -564,19 +569,41 @@ func (s *Server) addWebhookRecLocked(wh webhookRec) {
 }
 
 func (s *Server) customerLocked(waID string) *customer {
-	c := s.customers[waID]
-	if c == nil {
-		// waID came from libphonenumber; canonical when it is also its
-		// own answer (always, short of a number that loses a national
-		// prefix twice), which lets waID skip the parse for it.
-		canonical := s.vouched(waID)
-		if !canonical {
-			v, _ := s.parseCached(waID)
-			canonical = v == waID
-		}
-		c = &customer{waID: waID, canonical: canonical}
-		s.customers[waID] = c
+	if c := s.customers[waID]; c != nil {
+		return c
 	}
+	return s.newCustomerLocked(waID)
+}
+
+// maxReusedParts bounds the wamid parts a reused record keeps room for.
+const maxReusedParts = 16
+
+// newCustomerLocked makes the record of waID, which has none: a forgotten
+// customer's record when there is one (see retain.go).
+func (s *Server) newCustomerLocked(waID string) *customer {
+	// waID came from libphonenumber; canonical when it is also its
+	// own answer (always, short of a number that loses a national
+	// prefix twice), which lets waID skip the parse for it.
+	canonical := s.vouched(waID)
+	if !canonical {
+		v, _ := s.parseCached(waID)
+		canonical = v == waID
+	}
+	var c *customer
+	if n := len(s.free); n > 0 {
+		c = s.free[n-1]
+		s.free[n-1] = nil
+		s.free = s.free[:n-1]
+		parts := c.parts[:0]
+		if cap(parts) > maxReusedParts {
+			parts = nil
+		}
+		*c = customer{gen: c.gen, parts: parts}
+	} else {
+		c = new(customer)
+	}
+	c.waID, c.canonical = waID, canonical
+	s.customers[waID] = c
 	return c
 }
 
