@@ -113,7 +113,10 @@ func (d *Direct) event(from string, e event, err error) (InboundMessage, error) 
 // is set as on the wire.
 func (d *Direct) Send(req *SendRequest) (waID, id string, e *Error) {
 	a, e := d.s.accept(d.msgs, req)
-	return a.waID, a.id, e
+	if e != nil || a.read {
+		return a.waID, a.id, e
+	}
+	return a.waID, d.s.wamid(&a), nil
 }
 
 // Upload stores a file of MIME type mimeType and size bytes (zeros) as the

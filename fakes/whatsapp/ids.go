@@ -79,26 +79,33 @@ func (g *idgen) wamidPart() uint64 { return g.next(streamWamid) }
 // formatWamid builds "wamid." + base64 of Meta's id layout:
 // 1c 18 <len> <wa_id> 15 02 00 <11 outbound | 12 inbound> 18 20 <32 hex> 00.
 func (g *idgen) formatWamid(waID string, part uint64, outbound bool) string {
+	var buf [maxWamid]byte
+	return string(g.appendWamid(buf[:0], waID, part, outbound))
+}
+
+// maxWamid is the longest wamid formatWamid makes.
+const maxWamid = 6 + (256+2)/3*4
+
+// appendWamid appends the wamid formatWamid makes to b. It reads only the
+// generator's tag, which New sets once.
+func (g *idgen) appendWamid(b []byte, waID string, part uint64, outbound bool) []byte {
 	if len(waID) > 200 {
 		waID = waID[:200]
 	}
 	hi, lo := permute(g.tag, part, streamWamid)
 	var raw [256]byte
-	b := append(raw[:0], 0x1c, 0x18, byte(len(waID)))
-	b = append(b, waID...)
+	r := append(raw[:0], 0x1c, 0x18, byte(len(waID)))
+	r = append(r, waID...)
 	dir := byte(0x12)
 	if outbound {
 		dir = 0x11
 	}
-	b = append(b, 0x15, 0x02, 0x00, dir, 0x18, 32)
-	b = appendHex64(b, hi, upperHex)
-	b = appendHex64(b, lo, upperHex)
-	b = append(b, 0x00)
-	var buf [6 + (len(raw)+2)/3*4]byte
-	out := buf[:6+base64.StdEncoding.EncodedLen(len(b))]
-	copy(out, "wamid.")
-	base64.StdEncoding.Encode(out[6:], b)
-	return string(out)
+	r = append(r, 0x15, 0x02, 0x00, dir, 0x18, 32)
+	r = appendHex64(r, hi, upperHex)
+	r = appendHex64(r, lo, upperHex)
+	r = append(r, 0x00)
+	b = append(b, "wamid."...)
+	return base64.StdEncoding.AppendEncode(b, r)
 }
 
 func appendHex64(b []byte, v uint64, digits string) []byte {

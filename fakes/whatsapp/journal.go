@@ -90,3 +90,24 @@ type Counts struct {
 
 // ring keeps the newest entries of one journal list.
 type ring[T any] = journal.Ring[T]
+
+// delivEntry is a Deliveries journal entry; its Delivery's ID, when "",
+// is the outbound wamid of counter part part to Delivery.To.
+type delivEntry struct {
+	Delivery
+	part uint64
+}
+
+// deliveryJournal is the Deliveries list of the journal. s.mu must be
+// held.
+func (s *Server) deliveryJournal() []Delivery {
+	recs := s.delivs.Snapshot()
+	out := make([]Delivery, len(recs))
+	for i := range recs {
+		out[i] = recs[i].Delivery
+		if out[i].ID == "" {
+			out[i].ID = s.ids.formatWamid(out[i].To, recs[i].part, true)
+		}
+	}
+	return out
+}

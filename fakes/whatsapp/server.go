@@ -178,7 +178,7 @@ type Server struct {
 	hookSeq   uint64
 	requests  ring[Request]
 	webhooks  ring[webhookRec]
-	delivs    ring[Delivery]
+	delivs    ring[delivEntry]
 	errs      ring[ErrorEntry]
 	reads     ring[ReadReceipt]
 	counts    Counts
@@ -663,7 +663,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	}
 	h := a.hold
 	out := buf.Bytes()[:0]
-	out = appendSendResponse(out, req.To, a.waID, a.id)
+	out = s.appendSendResponse(out, req.To, &a)
 	writeJSON(w, http.StatusOK, out)
 	if h != nil {
 		// The statuses go out only after the answer: flush it to the
@@ -683,8 +683,17 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 // holds the send's status webhooks until its answer is written.
 type accepted struct {
 	waID, id string
+	part     uint64 // the wamid's counter part; id is "" until something needs it
 	read     bool
 	hold     *hold
+}
+
+// wamid is the accepted send's wamid.
+func (s *Server) wamid(a *accepted) string {
+	if a.id == "" {
+		a.id = s.ids.formatWamid(a.waID, a.part, true)
+	}
+	return a.id
 }
 
 // accept runs a decoded send (or mark-as-read) request of r through the
@@ -716,7 +725,10 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 	}
 	s.commitSendLocked(c.waID, now)
 	part := s.ids.wamidPart()
-	id := s.ids.formatWamid(c.waID, part, true)
+	var id string // the wamid; made only for what keeps it (a queued status)
+	if e != nil || !s.cfg.DisableStatuses {
+		id = s.ids.formatWamid(c.waID, part, true)
+	}
 	var h *hold
 	if s.cfg.AutoFlush {
 		h = &hold{}
@@ -734,7 +746,7 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 		}
 		d := Delivery{At: now, To: c.waID, ID: id, Type: p.kind, Text: p.text, Template: p.template,
 			Caption: p.caption, MediaID: p.mediaID, Link: p.link, ReplyTo: p.replyTo}
-		s.delivs.Add(d)
+		s.delivs.Add(delivEntry{Delivery: d, part: part})
 		s.counts.Deliveries++
 		if !s.cfg.DisableStatuses {
 			category := "service"
@@ -754,19 +766,37 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 	}
 	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
 	s.mu.Unlock()
-	return accepted{waID: p.waID, id: id, hold: h}, nil
+	return accepted{waID: c.waID, id: id, part: part, hold: h}, nil
 }
 
-// appendSendResponse writes the SendResponse JSON without reflection; it
-// produces the same bytes as EncodeEscaped(SendResponse{...}).
-func appendSendResponse(b []byte, input, waID, id string) []byte {
+// appendSendResponse writes the SendResponse JSON of the accepted send a
+// to input without reflection; it produces the same bytes as
+// EncodeEscaped(SendResponse{...}).
+func (s *Server) appendSendResponse(b []byte, input string, a *accepted) []byte {
 	b = append(b, `{"messaging_product":"whatsapp","contacts":[{"input":`...)
 	b = appendString(b, input)
 	b = append(b, `,"wa_id":`...)
-	b = appendString(b, waID)
-	b = append(b, `}],"messages":[{"id":`...)
-	b = appendString(b, id)
-	return append(b, `}]}`...)
+	b = appendString(b, a.waID)
+	b = append(b, `}],"messages":[{"id":"`...)
+	if a.id != "" {
+		b = appendWamidJSON(b, a.id)
+	} else {
+		var buf [maxWamid]byte
+		b = appendWamidJSON(b, s.ids.appendWamid(buf[:0], a.waID, a.part, true))
+	}
+	return append(b, `"}]}`...)
+}
+
+// appendWamidJSON appends a wamid inside a JSON string as appendString
+// does: of its characters ("wamid." and base64) only "/" is escaped.
+func appendWamidJSON[T string | []byte](b []byte, id T) []byte {
+	for i := 0; i < len(id); i++ {
+		if id[i] == '/' {
+			b = append(b, '\\')
+		}
+		b = append(b, id[i])
+	}
+	return b
 }
 
 // maxFieldBytes bounds the non-file fields of an upload.
@@ -887,7 +917,7 @@ func (s *Server) Journal() Journal {
 	return Journal{
 		Requests:   s.requests.Snapshot(),
 		Webhooks:   s.webhookJournal(),
-		Deliveries: s.delivs.Snapshot(),
+		Deliveries: s.deliveryJournal(),
 		Errors:     s.errs.Snapshot(),
 		Reads:      s.reads.Snapshot(),
 	}
