@@ -13,7 +13,8 @@ import "time"
 // longer be marked as read. A customer who writes again starts afresh, as
 // one whose window closed long ago: the rules answer every send as before,
 // since a window and a conversation that have ended leave nothing a later
-// send depends on.
+// send depends on, and a pair rate bucket that is not yet full is kept
+// aside for the wa_id's next record (limits.go).
 
 // forgetRec is a customer message, queued to be looked at ForgetAfter
 // later: the message of customer record c in generation gen at at. A
@@ -46,6 +47,7 @@ func (s *Server) noteInboundLocked(c *customer, part uint64, now time.Time) {
 		}
 		if c := r.c; c.gen == r.gen && c.lastInbound.Equal(r.at) && !now.Before(c.conv.expires) && !s.kept(c) {
 			delete(s.customers, c.waID) // and with it the wamids of its messages
+			s.forgetTatLocked(c, now)
 			c.gen++
 			s.free = append(s.free, c)
 		}

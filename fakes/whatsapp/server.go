@@ -202,8 +202,9 @@ type customer struct {
 	deliveries  []delivRec
 	lastErr     *ErrorEntry
 	conv        conversation
-	canonical   bool   // parsePhone(waID) == waID (see Server.waID)
-	readSeq     uint32 // inbound messages 1..readSeq are marked read
+	canonical   bool      // parsePhone(waID) == waID (see Server.waID)
+	readSeq     uint32    // inbound messages 1..readSeq are marked read
+	tat         time.Time // the pair rate's theoretical arrival time; zero: none
 	// gen counts the times the record was forgotten: a forgetRec names
 	// the record in the generation it was queued in.
 	gen uint32
@@ -603,6 +604,9 @@ func (s *Server) newCustomerLocked(waID string) *customer {
 		c = new(customer)
 	}
 	c.waID, c.canonical = waID, canonical
+	if len(s.lim.tat) > 0 {
+		s.takeTatLocked(c)
+	}
 	s.customers[waID] = c
 	return c
 }
@@ -723,7 +727,7 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 	if c == nil {
 		c = s.customerLocked(p.waID)
 	}
-	s.commitSendLocked(c.waID, now)
+	s.commitSendLocked(c, now)
 	part := s.ids.wamidPart()
 	var id string // the wamid; made only for what keeps it (a queued status)
 	if e != nil || !s.cfg.DisableStatuses {
