@@ -93,19 +93,29 @@ func (g *idgen) appendWamid(b []byte, waID string, part uint64, outbound bool) [
 		waID = waID[:200]
 	}
 	hi, lo := permute(g.tag, part, streamWamid)
-	var raw [256]byte
-	r := append(raw[:0], 0x1c, 0x18, byte(len(waID)))
-	r = append(r, waID...)
+	var raw [3 + 200 + 39]byte
+	n := len(waID)
+	raw[0], raw[1], raw[2] = 0x1c, 0x18, byte(n)
+	copy(raw[3:], waID)
+	t := (*[39]byte)(raw[3+n : 3+n+39])
 	dir := byte(0x12)
 	if outbound {
 		dir = 0x11
 	}
-	r = append(r, 0x15, 0x02, 0x00, dir, 0x18, 32)
-	r = appendHex64(r, hi, upperHex)
-	r = appendHex64(r, lo, upperHex)
-	r = append(r, 0x00)
+	t[0], t[1], t[2], t[3], t[4], t[5] = 0x15, 0x02, 0x00, dir, 0x18, 32
+	putHex64((*[16]byte)(t[6:22]), hi)
+	putHex64((*[16]byte)(t[22:38]), lo)
+	t[38] = 0x00
 	b = append(b, "wamid."...)
-	return base64.StdEncoding.AppendEncode(b, r)
+	return base64.StdEncoding.AppendEncode(b, raw[:3+n+39])
+}
+
+// putHex64 writes v as 16 upper-case hex digits.
+func putHex64(dst *[16]byte, v uint64) {
+	for i := 15; i >= 0; i-- {
+		dst[i] = upperHex[v&0xf]
+		v >>= 4
+	}
 }
 
 func appendHex64(b []byte, v uint64, digits string) []byte {
