@@ -414,7 +414,8 @@ const maxBody = 1 << 20
 // on reading the body; pooled.
 type sendBuf struct {
 	bytes.Buffer
-	lr io.LimitedReader
+	lr   io.LimitedReader
+	text Text // the send's text object, when the scanner decodes it
 }
 
 var bufPool = sync.Pool{New: func() any { return new(sendBuf) }}
@@ -636,7 +637,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	buf := bufPool.Get().(*sendBuf)
 	buf.Reset()
 	defer func() {
-		buf.lr.R = nil
+		buf.lr.R, buf.text = nil, Text{}
 		if buf.Cap() <= 64<<10 {
 			bufPool.Put(buf)
 		}
@@ -652,7 +653,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req SendRequest
-	if err := decodeSendRequest(buf.Bytes(), &req); err != nil {
+	if err := decodeSendRequest(buf.Bytes(), &req, &buf.text); err != nil {
 		s.fail(w, r, errParam("Invalid JSON in the request body: "+err.Error()), "")
 		return
 	}
