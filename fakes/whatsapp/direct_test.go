@@ -396,7 +396,7 @@ func TestReusedCustomerRecord(t *testing.T) {
 	if _, _, e := d.Send(&read); e != nil {
 		t.Fatal(e)
 	}
-	old := s.customers[a]
+	old := s.customers.get(a)
 	keep = false
 	clk.Add(26 * time.Hour)
 	if _, err := d.CustomerMessage(b, "text", "", "hi", 0); err != nil { // forgets a
@@ -407,7 +407,7 @@ func TestReusedCustomerRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	keep = true
-	if s.customers[c] != old {
+	if s.customers.get(c) != old {
 		t.Fatal("the new customer did not get the forgotten one's record")
 	}
 	if n := s.Customers(); n != 2 {
@@ -434,7 +434,7 @@ func TestReusedCustomerRecord(t *testing.T) {
 	if _, err := d.CustomerMessage("16505550004", "text", "", "hi", 0); err != nil {
 		t.Fatal(err)
 	}
-	if s.customers["16505550004"] == old || s.customers[c] != old {
+	if s.customers.get("16505550004") == old || s.customers.get(c) != old {
 		t.Error("two customers share a record")
 	}
 }

@@ -402,18 +402,18 @@ func TestPairRateOutlivesForgetting(t *testing.T) {
 	if _, _, e := d.Send(&req); e == nil || e.Code != CodePairRate {
 		t.Fatalf("third template at once: %v, want %d", e, CodePairRate)
 	}
-	old := s.customers[a]
+	old := s.customers.get(a)
 	clk.Add(2 * time.Second)
 	if _, err := d.CustomerMessage(b, "text", "", "hi", 0); err != nil { // forgets a
 		t.Fatal(err)
 	}
-	if s.customers[a] != nil {
+	if s.customers.get(a) != nil {
 		t.Fatal("a was not forgotten")
 	}
 	if _, err := d.CustomerMessage(c, "text", "", "hi", 0); err != nil { // takes a's record
 		t.Fatal(err)
 	}
-	if s.customers[c] != old {
+	if s.customers.get(c) != old {
 		t.Fatal("c did not get a's record")
 	}
 	for i := 0; i < 2; i++ {

@@ -46,7 +46,7 @@ func (s *Server) noteInboundLocked(c *customer, part uint64, now time.Time) {
 			break
 		}
 		if c := r.c; c.gen == r.gen && c.lastInbound.Equal(r.at) && !now.Before(c.conv.expires) && !s.kept(c) {
-			delete(s.customers, c.waID) // and with it the wamids of its messages
+			s.customers.remove(c) // and with it the wamids of its messages
 			s.forgetTatLocked(c, now)
 			c.gen++
 			s.free = append(s.free, c)
@@ -113,5 +113,5 @@ func (q *forgetQueue) pop() {
 func (s *Server) Customers() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.customers)
+	return s.customers.len()
 }

@@ -282,7 +282,7 @@ func (s *Server) knownLocked(to string) (string, *customer, bool) {
 	if len(d) > 0 && d[0] == '+' {
 		d = d[1:]
 	}
-	c := s.customers[d]
+	c := s.customers.get(d)
 	if c != nil && c.canonical {
 		return c.waID, c, true
 	}
@@ -439,7 +439,7 @@ func (s *Server) checkSendLocked(req *SendRequest, now time.Time) (plan, *Error)
 		return p, errParamf("Param to must be a valid phone number in international format (digits, optional leading +, separators space - ( ) .); got %q.", req.To)
 	}
 	if c == nil {
-		c = s.customers[waID]
+		c = s.customers.get(waID)
 	}
 	p.waID, p.c = waID, c
 	if req.Context != nil {
@@ -573,7 +573,7 @@ func (s *Server) isMediaFormat(f string) bool {
 // windowOpenLocked: the window is open while now < last customer message +
 // Window (it is closed at exactly Window).
 func (s *Server) windowOpenLocked(waID string, now time.Time) bool {
-	return s.windowOpenFor(s.customers[waID], now)
+	return s.windowOpenFor(s.customers.get(waID), now)
 }
 
 // windowOpenFor is windowOpenLocked of customer c (nil: none).

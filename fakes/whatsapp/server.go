@@ -170,7 +170,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	ids       idgen
-	customers map[string]*customer
+	customers customerTable
 	uploads   map[string]*upload
 	mediaLeft int64 // MediaStore bytes still free
 	queue     []pending
@@ -207,7 +207,8 @@ type customer struct {
 	tat         time.Time // the pair rate's theoretical arrival time; zero: none
 	// gen counts the times the record was forgotten: a forgetRec names
 	// the record in the generation it was queued in.
-	gen uint32
+	gen  uint32
+	hash uint64 // of waID, in s.customers
 
 	// parts are the wamid counter parts of its messages, in order: the
 	// message with parts[i] is its inbound message number i+1. A wamid is
@@ -335,7 +336,7 @@ func New(cfg Config) *Server {
 		schedule:  cfg.RetrySchedule,
 		timeout:   cfg.WebhookTimeout,
 		ids:       newIDGen(cfg.Seed),
-		customers: map[string]*customer{},
+		customers: newCustomerTable(),
 		uploads:   map[string]*upload{},
 		mediaLeft: max(cfg.MediaStore, 0),
 	}
@@ -571,7 +572,7 @@ func (s *Server) addWebhookRecLocked(wh webhookRec) {
 }
 
 func (s *Server) customerLocked(waID string) *customer {
-	if c := s.customers[waID]; c != nil {
+	if c := s.customers.get(waID); c != nil {
 		return c
 	}
 	return s.newCustomerLocked(waID)
@@ -608,7 +609,7 @@ func (s *Server) newCustomerLocked(waID string) *customer {
 	if len(s.lim.tat) > 0 {
 		s.takeTatLocked(c)
 	}
-	s.customers[waID] = c
+	s.customers.add(c)
 	return c
 }
 
@@ -938,14 +939,14 @@ func (s *Server) Counts() Counts {
 // lookupCustomerLocked finds a customer by wa_id, "+wa_id" or any accepted
 // spelling of the number.
 func (s *Server) lookupCustomerLocked(to string) *customer {
-	if c := s.customers[strings.TrimPrefix(to, "+")]; c != nil {
+	if c := s.customers.get(strings.TrimPrefix(to, "+")); c != nil {
 		return c
 	}
 	v, _, ok := s.waIDLocked(to)
 	if !ok {
 		return nil
 	}
-	return s.customers[v]
+	return s.customers.get(v)
 }
 
 // Deliveries returns, in order, the messages that customer's device
