@@ -575,19 +575,20 @@ func (s *Server) customerLocked(waID string) *customer {
 	if c := s.customers.get(waID); c != nil {
 		return c
 	}
-	return s.newCustomerLocked(waID)
+	return s.newCustomerLocked(waID, false)
 }
 
 // maxReusedParts bounds the wamid parts a reused record keeps room for.
 const maxReusedParts = 16
 
 // newCustomerLocked makes the record of waID, which has none: a forgotten
-// customer's record when there is one (see retain.go).
-func (s *Server) newCustomerLocked(waID string) *customer {
+// customer's record when there is one (see retain.go). vouched tells that
+// Config.KnownValid vouched for waID.
+func (s *Server) newCustomerLocked(waID string, vouched bool) *customer {
 	// waID came from libphonenumber; canonical when it is also its
 	// own answer (always, short of a number that loses a national
 	// prefix twice), which lets waID skip the parse for it.
-	canonical := s.vouched(waID)
+	canonical := vouched || s.vouched(waID)
 	if !canonical {
 		v, _ := s.parseCached(waID)
 		canonical = v == waID
@@ -742,12 +743,12 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 	if e != nil { // Async window error: accepted now, failed status later.
 		s.queue = append(s.queue, pending{status: "failed", id: id, to: c.waID, at: now, err: e, hold: h})
 	} else {
-		rec := delivRec{at: now, part: part, kind: kindIndex(p.kind), content: p.text + p.template + p.caption,
-			media: p.mediaID, replyTo: p.replyTo}
-		if p.link != "" {
-			rec.media, rec.link = p.link, true
-		}
 		if s.kept(c) {
+			rec := delivRec{at: now, part: part, kind: kindIndex(p.kind), content: p.text + p.template + p.caption,
+				media: p.mediaID, replyTo: p.replyTo}
+			if p.link != "" {
+				rec.media, rec.link = p.link, true
+			}
 			c.deliveries = append(c.deliveries, rec)
 		}
 		d := Delivery{At: now, To: c.waID, ID: id, Type: p.kind, Text: p.text, Template: p.template,

@@ -240,8 +240,8 @@ func (s *Server) recordInbound(from, kind, format, body string, size int64) (Inb
 	}
 	switch {
 	case c != nil:
-	case known: // knownLocked looked waID up: it has no record
-		c = s.newCustomerLocked(waID)
+	case known: // knownLocked looked waID up: it has no record, and vouched for it
+		c = s.newCustomerLocked(waID, true)
 	default:
 		c = s.customerLocked(waID)
 	}
