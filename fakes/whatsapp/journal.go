@@ -101,13 +101,22 @@ type delivEntry struct {
 // deliveryJournal is the Deliveries list of the journal. s.mu must be
 // held.
 func (s *Server) deliveryJournal() []Delivery {
-	recs := s.delivs.Snapshot()
-	out := make([]Delivery, len(recs))
-	for i := range recs {
-		out[i] = recs[i].Delivery
-		if out[i].ID == "" {
-			out[i].ID = s.ids.formatWamid(out[i].To, recs[i].part, true)
+	return journalList(&s.delivs, func(e *delivEntry) Delivery {
+		d := e.Delivery
+		if d.ID == "" {
+			d.ID = s.ids.formatWamid(d.To, e.part, true)
 		}
+		return d
+	})
+}
+
+// journalList is the entries of r, oldest first, each as entry makes it
+// from what r keeps.
+func journalList[R, T any](r *ring[R], entry func(*R) T) []T {
+	recs := r.Snapshot()
+	out := make([]T, len(recs))
+	for i := range recs {
+		out[i] = entry(&recs[i])
 	}
 	return out
 }
