@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -90,5 +91,34 @@ func BenchmarkInboundBuildSign(b *testing.B) {
 		buf = s.appendInboundWebhook(buf[:0], "Sheena", &m, 1749463200)
 		body := append([]byte(nil), buf...) // customerMessage keeps a copy of its exact size
 		_ = s.sign(body)
+	}
+}
+
+// BenchmarkDirectCustomer is the platform's share of one M/M/14 customer
+// on the direct network: a new customer (a number the simulator vouches
+// for) writes, the business answers, and the clock moves on 18 seconds
+// (200 customers an hour), so that customers whose window and last message
+// are 25 hours old are forgotten as in a simulated week.
+func BenchmarkDirectCustomer(b *testing.B) {
+	s, clk := newTest(Config{DisableStatuses: true, JournalLimit: 10000,
+		KnownValid:     func(string) bool { return true },
+		KeepDeliveries: func(string) bool { return false }, ForgetAfter: 25 * time.Hour})
+	d := s.Direct("v21.0")
+	numbers := make([]string, 1<<16)
+	for i := range numbers {
+		numbers[i] = "1650" + strconv.Itoa(1000000+i)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		who := numbers[i&(len(numbers)-1)]
+		if _, err := d.CustomerMessage(who, "text", "", "Hello, where is my order?", 0); err != nil {
+			b.Fatal(err)
+		}
+		req := SendRequest{MessagingProduct: "whatsapp", RecipientType: "individual", To: who, Type: "text",
+			Text: &Text{Body: "Thanks, looking into it now."}}
+		if _, _, e := d.Send(&req); e != nil {
+			b.Fatal(e)
+		}
+		clk.Add(18 * time.Second)
 	}
 }

@@ -11,15 +11,22 @@ import (
 // methods.
 type scanner struct {
 	jsonscan.Scanner
+	// textRoom, when not nil, is where the next text object is decoded
+	// instead of a new Text.
+	textRoom *Text
 }
 
 // decodeSendRequest decodes a send (or mark-as-read) body into *req exactly
 // as json.Unmarshal does: the one-pass scanner answers when it can, and
-// encoding/json otherwise (its error is the one answered).
-func decodeSendRequest(body []byte, req *SendRequest) error {
+// encoding/json otherwise (its error is the one answered). textRoom, when
+// not nil, is where the scanner may decode the text object (req.Text then
+// points to it) instead of a Text of its own.
+func decodeSendRequest(body []byte, req *SendRequest, textRoom *Text) error {
 	d := sendScanners.Get().(*scanner)
 	d.Reset(body)
+	d.textRoom = textRoom
 	ok := d.sendRequest(req) && d.End()
+	d.textRoom = nil
 	d.Clear()
 	sendScanners.Put(d)
 	if ok {
@@ -132,7 +139,13 @@ func (d *scanner) text() *Text {
 	if !d.Open('{') {
 		return nil
 	}
-	t := new(Text)
+	t := d.textRoom
+	if t != nil {
+		d.textRoom = nil
+		*t = Text{}
+	} else {
+		t = new(Text)
+	}
 	var mask uint32
 	for n := 0; ; n++ {
 		key, more := d.Member(n)

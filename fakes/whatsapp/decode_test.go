@@ -21,13 +21,15 @@ func checkSendDecode(t *testing.T, body []byte) (fast bool) {
 	t.Helper()
 	var want SendRequest
 	werr := json.Unmarshal(body, &want)
-	var got SendRequest
-	gerr := decodeSendRequest(body, &got)
-	if (gerr == nil) != (werr == nil) || (gerr != nil && gerr.Error() != werr.Error()) {
-		t.Fatalf("%q: error %v, json.Unmarshal %v", body, gerr, werr)
-	}
-	if werr == nil && !reflect.DeepEqual(got, want) {
-		t.Fatalf("%q:\n got %#v\nwant %#v", body, got, want)
+	for _, room := range []*Text{nil, {PreviewURL: true, Body: "left over"}} {
+		var got SendRequest
+		gerr := decodeSendRequest(body, &got, room)
+		if (gerr == nil) != (werr == nil) || (gerr != nil && gerr.Error() != werr.Error()) {
+			t.Fatalf("%q: error %v, json.Unmarshal %v", body, gerr, werr)
+		}
+		if werr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\n got %#v\nwant %#v", body, got, want)
+		}
 	}
 	f, ok := fastSend(body)
 	if ok {

@@ -19,6 +19,23 @@ import (
 type Direct struct {
 	s            *Server
 	msgs, upload *http.Request // what the journal records of a send and an upload
+	texts        []Text        // room for the Texts of returned messages (s.mu)
+}
+
+// textBlock is how many Texts Direct allocates at once.
+const textBlock = 256
+
+// newTextLocked returns a new Text of body body, allocated a block at a
+// time: each is handed out once, and a block lives as long as any of
+// its Texts. s.mu must be held.
+func (d *Direct) newTextLocked(body string) *Text {
+	if len(d.texts) == 0 {
+		d.texts = make([]Text, textBlock)
+	}
+	t := &d.texts[0]
+	d.texts = d.texts[1:]
+	t.Body = body
+	return t
 }
 
 // Direct returns the platform's direct entry points; apiVersion
@@ -50,10 +67,10 @@ func (d *Direct) CustomerMessage(from, kind, format, body string, size int64) (I
 	if err != nil {
 		return m, err
 	}
-	if kind == "text" {
-		m.Text = &Text{Body: body}
-	}
 	s.mu.Lock()
+	if kind == "text" {
+		m.Text = d.newTextLocked(body)
+	}
 	s.addWebhookLocked(Webhook{At: now, Kind: "messages", Status: http.StatusOK, ID: m.ID, Try: 1})
 	s.mu.Unlock()
 	return m, nil
@@ -113,7 +130,10 @@ func (d *Direct) event(from string, e event, err error) (InboundMessage, error) 
 // is set as on the wire.
 func (d *Direct) Send(req *SendRequest) (waID, id string, e *Error) {
 	a, e := d.s.accept(d.msgs, req)
-	return a.waID, a.id, e
+	if e != nil || a.read {
+		return a.waID, a.id, e
+	}
+	return a.waID, d.s.wamid(&a), nil
 }
 
 // Upload stores a file of MIME type mimeType and size bytes (zeros) as the

@@ -367,3 +367,74 @@ func TestDirectStatusesRounds(t *testing.T) {
 		}
 	}
 }
+
+// TestReusedCustomerRecord: a forgotten customer's record, reused for a
+// new customer, keeps nothing of the old one (window, last error,
+// deliveries, messages, reads), and a second message of the forgotten
+// customer at the same instant does not forget the record's new owner.
+func TestReusedCustomerRecord(t *testing.T) {
+	const a, b, c = "16505550001", "16505550002", "16505550003"
+	keep := true
+	s, clk := newTest(Config{KeepDeliveries: func(string) bool { return keep }, ForgetAfter: 25 * time.Hour})
+	d := s.Direct("v21.0")
+	first, err := d.CustomerMessage(a, "text", "", "hi", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CustomerMessage(a, "text", "", "again", 0); err != nil { // the same instant
+		t.Fatal(err)
+	}
+	req := text(a, "hello")
+	if _, _, e := d.Send(&req); e != nil {
+		t.Fatal(e)
+	}
+	bad := text(a, "")
+	if _, _, e := d.Send(&bad); e == nil {
+		t.Fatal("a send without a body was accepted")
+	}
+	read := SendRequest{MessagingProduct: "whatsapp", Status: "read", MessageID: first.ID}
+	if _, _, e := d.Send(&read); e != nil {
+		t.Fatal(e)
+	}
+	old := s.customers.get(a)
+	keep = false
+	clk.Add(26 * time.Hour)
+	if _, err := d.CustomerMessage(b, "text", "", "hi", 0); err != nil { // forgets a
+		t.Fatal(err)
+	}
+	m, err := d.CustomerMessage(c, "text", "", "hi", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep = true
+	if s.customers.get(c) != old {
+		t.Fatal("the new customer did not get the forgotten one's record")
+	}
+	if n := s.Customers(); n != 2 {
+		t.Errorf("%d customers, want 2", n)
+	}
+	if e := s.LastError(c); e != nil {
+		t.Errorf("new customer's last error: %+v", e)
+	}
+	if ds := s.Deliveries(c); len(ds) != 0 {
+		t.Errorf("new customer's deliveries: %+v", ds)
+	}
+	if s.Read(first.ID) || s.Read(m.ID) {
+		t.Errorf("read: the forgotten message %v, the new customer's %v", s.Read(first.ID), s.Read(m.ID))
+	}
+	if s.WindowOpen(a) || !s.WindowOpen(c) {
+		t.Errorf("windows: forgotten %v, new %v", s.WindowOpen(a), s.WindowOpen(c))
+	}
+	read.MessageID = m.ID
+	if _, _, e := d.Send(&read); e != nil || !s.Read(m.ID) {
+		t.Errorf("mark the new customer's message read: %v, read %v", e, s.Read(m.ID))
+	}
+	// a's second message, looked at after the first forgot a, must not
+	// free the record again: the next new customer gets one of its own.
+	if _, err := d.CustomerMessage("16505550004", "text", "", "hi", 0); err != nil {
+		t.Fatal(err)
+	}
+	if s.customers.get("16505550004") == old || s.customers.get(c) != old {
+		t.Error("two customers share a record")
+	}
+}

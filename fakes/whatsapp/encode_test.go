@@ -381,3 +381,63 @@ func replyMessages(str string) []InboundMessage {
 		{From: str, ID: "w", Type: "reaction", Reaction: &Reaction{MessageID: "wamid.x"}},
 	}
 }
+
+// TestSendResponseBytes: the send answer, with its wamid formatted
+// straight into it or kept as a string, is the bytes EncodeEscaped gives
+// (wamids with "/" in their base64 among them, which a wa_id of digits
+// never gives).
+func TestSendResponseBytes(t *testing.T) {
+	s := New(Config{Seed: 7})
+	slashes := 0
+	for part := uint64(0); part < 200; part++ {
+		for _, waID := range []string{"16505551234", "4915112345678", "??~~\xff\xfe"} { // the last makes slashes
+			id := s.ids.formatWamid(waID, part, true)
+			if strings.Contains(id, "/") {
+				slashes++
+			}
+			want, err := EncodeEscaped(SendResponse{MessagingProduct: "whatsapp",
+				Contacts: []ResponseContact{{Input: "+" + waID, WaID: waID}}, Messages: []ResponseMessage{{ID: id}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range []accepted{{waID: waID, part: part}, {waID: waID, part: part, id: id}} {
+				if got := s.appendSendResponse(nil, "+"+waID, &a); string(got) != string(want) {
+					t.Fatalf("part %d, id %q kept: %s, want %s", part, a.id, got, want)
+				}
+			}
+		}
+	}
+	if slashes == 0 {
+		t.Fatal("no wamid with a slash")
+	}
+}
+
+// TestJournalDeliveryIDs: the journal's deliveries carry the wamid the
+// send was answered with, whether or not a status needed it at the send.
+func TestJournalDeliveryIDs(t *testing.T) {
+	for _, off := range []bool{false, true} {
+		s, _ := newTest(Config{DisableStatuses: off})
+		openWindow(t, s, cust)
+		var ids []string
+		for _, body := range []string{"one", "two"} {
+			ids = append(ids, wantOK(t, sendReq(s, text(cust, body))).Messages[0].ID)
+		}
+		d := s.Direct("v21.0")
+		req := text(cust, "three")
+		_, id, e := d.Send(&req)
+		if e != nil {
+			t.Fatal(e)
+		}
+		ids = append(ids, id)
+		j := s.Journal().Deliveries
+		kept := s.Deliveries(cust)
+		if len(j) != 3 || len(kept) != 3 {
+			t.Fatalf("statuses off %v: %d journaled, %d kept", off, len(j), len(kept))
+		}
+		for i, id := range ids {
+			if j[i].ID != id || kept[i].ID != id {
+				t.Errorf("statuses off %v, send %d: journal %q, kept %q, answered %q", off, i, j[i].ID, kept[i].ID, id)
+			}
+		}
+	}
+}

@@ -79,26 +79,43 @@ func (g *idgen) wamidPart() uint64 { return g.next(streamWamid) }
 // formatWamid builds "wamid." + base64 of Meta's id layout:
 // 1c 18 <len> <wa_id> 15 02 00 <11 outbound | 12 inbound> 18 20 <32 hex> 00.
 func (g *idgen) formatWamid(waID string, part uint64, outbound bool) string {
+	var buf [maxWamid]byte
+	return string(g.appendWamid(buf[:0], waID, part, outbound))
+}
+
+// maxWamid is the longest wamid formatWamid makes.
+const maxWamid = 6 + (256+2)/3*4
+
+// appendWamid appends the wamid formatWamid makes to b. It reads only the
+// generator's tag, which New sets once.
+func (g *idgen) appendWamid(b []byte, waID string, part uint64, outbound bool) []byte {
 	if len(waID) > 200 {
 		waID = waID[:200]
 	}
 	hi, lo := permute(g.tag, part, streamWamid)
-	var raw [256]byte
-	b := append(raw[:0], 0x1c, 0x18, byte(len(waID)))
-	b = append(b, waID...)
+	var raw [3 + 200 + 39]byte
+	n := len(waID)
+	raw[0], raw[1], raw[2] = 0x1c, 0x18, byte(n)
+	copy(raw[3:], waID)
+	t := (*[39]byte)(raw[3+n : 3+n+39])
 	dir := byte(0x12)
 	if outbound {
 		dir = 0x11
 	}
-	b = append(b, 0x15, 0x02, 0x00, dir, 0x18, 32)
-	b = appendHex64(b, hi, upperHex)
-	b = appendHex64(b, lo, upperHex)
-	b = append(b, 0x00)
-	var buf [6 + (len(raw)+2)/3*4]byte
-	out := buf[:6+base64.StdEncoding.EncodedLen(len(b))]
-	copy(out, "wamid.")
-	base64.StdEncoding.Encode(out[6:], b)
-	return string(out)
+	t[0], t[1], t[2], t[3], t[4], t[5] = 0x15, 0x02, 0x00, dir, 0x18, 32
+	putHex64((*[16]byte)(t[6:22]), hi)
+	putHex64((*[16]byte)(t[22:38]), lo)
+	t[38] = 0x00
+	b = append(b, "wamid."...)
+	return base64.StdEncoding.AppendEncode(b, raw[:3+n+39])
+}
+
+// putHex64 writes v as 16 upper-case hex digits.
+func putHex64(dst *[16]byte, v uint64) {
+	for i := 15; i >= 0; i-- {
+		dst[i] = upperHex[v&0xf]
+		v >>= 4
+	}
 }
 
 func appendHex64(b []byte, v uint64, digits string) []byte {

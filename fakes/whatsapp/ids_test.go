@@ -72,3 +72,11 @@ func TestParseWamid(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkFormatWamid(b *testing.B) {
+	g := newIDGen(1)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = g.formatWamid("16505551234", uint64(i), i&1 == 0)
+	}
+}

@@ -131,7 +131,7 @@ func (s *Server) recordEvent(from string, e event) (InboundMessage, time.Time, e
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.customers[waID]
+	c := s.customers.get(waID)
 	if e.ref != "" {
 		at, ok := s.deliveredLocked(c, e.ref)
 		if !ok {

@@ -90,3 +90,33 @@ type Counts struct {
 
 // ring keeps the newest entries of one journal list.
 type ring[T any] = journal.Ring[T]
+
+// delivEntry is a Deliveries journal entry; its Delivery's ID, when "",
+// is the outbound wamid of counter part part to Delivery.To.
+type delivEntry struct {
+	Delivery
+	part uint64
+}
+
+// deliveryJournal is the Deliveries list of the journal. s.mu must be
+// held.
+func (s *Server) deliveryJournal() []Delivery {
+	return journalList(&s.delivs, func(e *delivEntry) Delivery {
+		d := e.Delivery
+		if d.ID == "" {
+			d.ID = s.ids.formatWamid(d.To, e.part, true)
+		}
+		return d
+	})
+}
+
+// journalList is the entries of r, oldest first, each as entry makes it
+// from what r keeps.
+func journalList[R, T any](r *ring[R], entry func(*R) T) []T {
+	recs := r.Snapshot()
+	out := make([]T, len(recs))
+	for i := range recs {
+		out[i] = entry(&recs[i])
+	}
+	return out
+}

@@ -109,8 +109,12 @@ type limitState struct {
 	reactionOpens bool
 	verticals     []string
 
-	sec      int64 // the Unix second of inSec
-	inSec    int   // messages sent in sec
+	sec   int64 // the Unix second of inSec
+	inSec int   // messages sent in sec
+	// tat is the pair rate's theoretical arrival time of the forgotten
+	// customers whose bucket was not full when they were forgotten (a
+	// customer's own is customer.tat); a new record of the wa_id takes
+	// it back.
 	tat      map[string]time.Time
 	tatPrune int // prune the expired tat entries when the map reaches this size
 
@@ -204,17 +208,18 @@ func (s *Server) checkTemplateLocked(t *Template) *Error {
 	return nil
 }
 
-// checkDeliveryLocked checks the limits of a message that passed the
-// parameter checks: throughput (130429), pair rate (131056), then an
-// undeliverable recipient (131026). It changes no state; commitSendLocked
-// counts an accepted send.
-func (s *Server) checkDeliveryLocked(waID string, now time.Time) *Error {
+// checkDeliveryLocked checks the limits of a message to waID (whose
+// record is c; nil: none) that passed the parameter checks: throughput
+// (130429), pair rate (131056), then an undeliverable recipient (131026).
+// It changes no state; commitSendLocked counts an accepted send.
+func (s *Server) checkDeliveryLocked(waID string, c *customer, now time.Time) *Error {
 	l := &s.lim
 	if l.throughput >= 0 && now.Unix() == l.sec && l.inSec >= l.throughput {
 		return newError(http.StatusTooManyRequests, CodeThroughput, 0, titleThroughput, DetailsThroughput)
 	}
 	if l.pairInterval > 0 {
-		if tat, ok := l.tat[waID]; ok && tat.Sub(now) > l.pairSlack {
+		tat := s.tatLocked(waID, c)
+		if !tat.IsZero() && tat.Sub(now) > l.pairSlack {
 			return newError(http.StatusTooManyRequests, CodePairRate, 0, titlePairRate, DetailsPairRate)
 		}
 	}
@@ -228,9 +233,21 @@ func (s *Server) checkDeliveryLocked(waID string, now time.Time) *Error {
 	return nil
 }
 
-// commitSendLocked counts an accepted send (a 200 answer) against the
-// throughput and the pair rate.
-func (s *Server) commitSendLocked(waID string, now time.Time) {
+// tatLocked is the pair rate's theoretical arrival time of waID, whose
+// record is c (nil: none); zero when there is none.
+func (s *Server) tatLocked(waID string, c *customer) time.Time {
+	if c != nil {
+		return c.tat
+	}
+	if len(s.lim.tat) == 0 {
+		return time.Time{}
+	}
+	return s.lim.tat[waID]
+}
+
+// commitSendLocked counts an accepted send (a 200 answer) to customer c
+// against the throughput and the pair rate.
+func (s *Server) commitSendLocked(c *customer, now time.Time) {
 	l := &s.lim
 	if sec := now.Unix(); sec != l.sec {
 		l.sec, l.inSec = sec, 0
@@ -239,18 +256,38 @@ func (s *Server) commitSendLocked(waID string, now time.Time) {
 	if l.pairInterval <= 0 {
 		return
 	}
-	tat, ok := l.tat[waID]
-	if !ok || tat.Before(now) {
+	tat := c.tat
+	if tat.IsZero() || tat.Before(now) {
 		tat = now
 	}
-	l.tat[waID] = tat.Add(l.pairInterval)
+	c.tat = tat.Add(l.pairInterval)
+}
+
+// forgetTatLocked keeps the pair rate of c, which is being forgotten, when
+// its bucket is not full at now: the same wa_id's next record takes it
+// back (takeTatLocked).
+func (s *Server) forgetTatLocked(c *customer, now time.Time) {
+	l := &s.lim
+	if !c.tat.After(now) {
+		return // a full bucket: as if there were none
+	}
+	l.tat[c.waID] = c.tat
 	if len(l.tat) >= l.tatPrune {
 		for k, t := range l.tat {
-			if !t.After(now) { // a full bucket: forget it
+			if !t.After(now) {
 				delete(l.tat, k)
 			}
 		}
 		l.tatPrune = max(1024, 2*len(l.tat))
+	}
+}
+
+// takeTatLocked gives c, a new record, the pair rate its wa_id had when
+// it was forgotten.
+func (s *Server) takeTatLocked(c *customer) {
+	if t, ok := s.lim.tat[c.waID]; ok {
+		c.tat = t
+		delete(s.lim.tat, c.waID)
 	}
 }
 

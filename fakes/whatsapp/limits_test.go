@@ -379,3 +379,58 @@ func TestReplyWebhookKnownAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestPairRateOutlivesForgetting: a customer forgotten while their pair
+// rate bucket is not full gets it back with their next record, as if the
+// record had never gone; a reused record starts with a full bucket.
+func TestPairRateOutlivesForgetting(t *testing.T) {
+	const a, b, c = "16505550001", "16505550002", "16505550003"
+	s, clk := newTest(Config{DisableStatuses: true, KeepDeliveries: func(string) bool { return false },
+		ForgetAfter: 25 * time.Hour, Limits: Limits{PairBurst: 2, PairInterval: time.Hour, Throughput: -1}})
+	d := s.Direct("v21.0")
+	if _, err := d.CustomerMessage(a, "text", "", "hi", 0); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(25*time.Hour - time.Second)
+	for i := 0; i < 2; i++ {
+		req := tmpl(a, "welcome")
+		if _, _, e := d.Send(&req); e != nil {
+			t.Fatalf("template %d: %v", i, e)
+		}
+	}
+	req := tmpl(a, "welcome")
+	if _, _, e := d.Send(&req); e == nil || e.Code != CodePairRate {
+		t.Fatalf("third template at once: %v, want %d", e, CodePairRate)
+	}
+	old := s.customers.get(a)
+	clk.Add(2 * time.Second)
+	if _, err := d.CustomerMessage(b, "text", "", "hi", 0); err != nil { // forgets a
+		t.Fatal(err)
+	}
+	if s.customers.get(a) != nil {
+		t.Fatal("a was not forgotten")
+	}
+	if _, err := d.CustomerMessage(c, "text", "", "hi", 0); err != nil { // takes a's record
+		t.Fatal(err)
+	}
+	if s.customers.get(c) != old {
+		t.Fatal("c did not get a's record")
+	}
+	for i := 0; i < 2; i++ {
+		req := tmpl(c, "welcome")
+		if _, _, e := d.Send(&req); e != nil {
+			t.Errorf("template %d to the reused record's customer: %v", i, e)
+		}
+	}
+	req = tmpl(a, "welcome")
+	if _, _, e := d.Send(&req); e == nil || e.Code != CodePairRate {
+		t.Fatalf("template to the forgotten customer: %v, want %d", e, CodePairRate)
+	}
+	clk.Add(time.Hour)
+	if _, _, e := d.Send(&req); e != nil {
+		t.Errorf("template once the bucket has room: %v", e)
+	}
+	if n := len(s.lim.tat); n != 0 {
+		t.Errorf("%d forgotten pair rates kept", n)
+	}
+}

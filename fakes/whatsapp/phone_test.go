@@ -102,8 +102,8 @@ func TestWaIDAgreesWithLibphonenumber(t *testing.T) {
 		}
 	}
 	check("known customers")
-	for _, c := range s.customers {
-		if !c.canonical {
+	for _, sl := range s.customers.slots {
+		if c := sl.c; c != nil && !c.canonical {
 			t.Errorf("customer %s is not canonical", c.waID)
 		}
 	}

@@ -9,7 +9,7 @@ func (s *Server) inboundLocked(wamid string) (inboundRec, bool) {
 	if !ok || outbound {
 		return inboundRec{}, false
 	}
-	c := s.customers[waID]
+	c := s.customers.get(waID)
 	if c == nil {
 		return inboundRec{}, false
 	}

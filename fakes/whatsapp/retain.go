@@ -13,13 +13,19 @@ import "time"
 // longer be marked as read. A customer who writes again starts afresh, as
 // one whose window closed long ago: the rules answer every send as before,
 // since a window and a conversation that have ended leave nothing a later
-// send depends on.
+// send depends on, and a pair rate bucket that is not yet full is kept
+// aside for the wa_id's next record (limits.go).
 
 // forgetRec is a customer message, queued to be looked at ForgetAfter
-// later.
+// later: the message of customer record c in generation gen at at. A
+// record leaves the customer table only when the record of its last
+// message is looked at, after which the queue holds no other record of
+// that generation but ones of the same instant, so that a record of the
+// current generation names the table's record of its wa_id.
 type forgetRec struct {
-	waID string
-	at   time.Time
+	c   *customer
+	gen uint32
+	at  time.Time
 }
 
 // kept reports whether c's deliveries are kept.
@@ -33,14 +39,17 @@ func (s *Server) noteInboundLocked(c *customer, part uint64, now time.Time) {
 	if s.cfg.ForgetAfter <= 0 {
 		return
 	}
-	s.forget.push(forgetRec{waID: c.waID, at: now})
+	s.forget.push(forgetRec{c: c, gen: c.gen, at: now})
 	for s.forget.len() > 0 {
 		r := s.forget.front()
 		if now.Sub(r.at) < s.cfg.ForgetAfter {
 			break
 		}
-		if c := s.customers[r.waID]; c != nil && c.lastInbound.Equal(r.at) && !now.Before(c.conv.expires) && !s.kept(c) {
-			delete(s.customers, r.waID) // and with it the wamids of its messages
+		if c := r.c; c.gen == r.gen && c.lastInbound.Equal(r.at) && !now.Before(c.conv.expires) && !s.kept(c) {
+			s.customers.remove(c) // and with it the wamids of its messages
+			s.forgetTatLocked(c, now)
+			c.gen++
+			s.free = append(s.free, c)
 		}
 		s.forget.pop()
 	}
@@ -104,5 +113,5 @@ func (q *forgetQueue) pop() {
 func (s *Server) Customers() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.customers)
+	return s.customers.len()
 }

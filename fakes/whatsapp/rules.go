@@ -282,7 +282,7 @@ func (s *Server) knownLocked(to string) (string, *customer, bool) {
 	if len(d) > 0 && d[0] == '+' {
 		d = d[1:]
 	}
-	c := s.customers[d]
+	c := s.customers.get(d)
 	if c != nil && c.canonical {
 		return c.waID, c, true
 	}
@@ -394,7 +394,7 @@ type plan struct {
 	replyTo  string
 	read     bool       // a mark-as-read request
 	in       inboundRec // the message it marks (read only)
-	c        *customer  // the customer with wa_id waID, when found (nil: look it up)
+	c        *customer  // the customer with wa_id waID; nil: none (or not looked up, on an error)
 }
 
 // Check reports whether a send (or a mark-as-read request) of req would be
@@ -438,6 +438,9 @@ func (s *Server) checkSendLocked(req *SendRequest, now time.Time) (plan, *Error)
 	if !ok {
 		return p, errParamf("Param to must be a valid phone number in international format (digits, optional leading +, separators space - ( ) .); got %q.", req.To)
 	}
+	if c == nil {
+		c = s.customers.get(waID)
+	}
 	p.waID, p.c = waID, c
 	if req.Context != nil {
 		p.replyTo = req.Context.MessageID
@@ -468,7 +471,7 @@ func (s *Server) checkSendLocked(req *SendRequest, now time.Time) (plan, *Error)
 		}
 		p.template = t.Name
 		// Templates may be sent outside the window and never reopen it.
-		return p, s.checkDeliveryLocked(waID, now)
+		return p, s.checkDeliveryLocked(waID, c, now)
 	case "image", "audio", "video", "document", "sticker":
 		m := req.media(p.kind)
 		if m == nil {
@@ -504,11 +507,8 @@ func (s *Server) checkSendLocked(req *SendRequest, now time.Time) (plan, *Error)
 	default:
 		return p, errParamf("Param type must be one of text, template, image, audio, video, document, sticker; got %q.", req.Type)
 	}
-	if e := s.checkDeliveryLocked(waID, now); e != nil {
+	if e := s.checkDeliveryLocked(waID, c, now); e != nil {
 		return p, e
-	}
-	if c == nil {
-		c = s.customers[waID]
 	}
 	if !s.windowOpenFor(c, now) {
 		status := http.StatusBadRequest
@@ -573,7 +573,7 @@ func (s *Server) isMediaFormat(f string) bool {
 // windowOpenLocked: the window is open while now < last customer message +
 // Window (it is closed at exactly Window).
 func (s *Server) windowOpenLocked(waID string, now time.Time) bool {
-	return s.windowOpenFor(s.customers[waID], now)
+	return s.windowOpenFor(s.customers.get(waID), now)
 }
 
 // windowOpenFor is windowOpenLocked of customer c (nil: none).

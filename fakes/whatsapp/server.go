@@ -170,7 +170,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	ids       idgen
-	customers map[string]*customer
+	customers customerTable
 	uploads   map[string]*upload
 	mediaLeft int64 // MediaStore bytes still free
 	queue     []pending
@@ -178,7 +178,7 @@ type Server struct {
 	hookSeq   uint64
 	requests  ring[Request]
 	webhooks  ring[webhookRec]
-	delivs    ring[Delivery]
+	delivs    ring[delivEntry]
 	errs      ring[ErrorEntry]
 	reads     ring[ReadReceipt]
 	counts    Counts
@@ -190,8 +190,10 @@ type Server struct {
 	faults    *fault.Decider // nil: no fault plan
 	reordered []*hook        // reordered webhooks held until the next one
 	faultN    int            // faults caused so far
-	// forget queues customer messages for ForgetAfter (retain.go).
+	// forget queues customer messages for ForgetAfter (retain.go); free
+	// holds the records of forgotten customers, for new ones to reuse.
 	forget forgetQueue
+	free   []*customer
 }
 
 type customer struct {
@@ -200,8 +202,13 @@ type customer struct {
 	deliveries  []delivRec
 	lastErr     *ErrorEntry
 	conv        conversation
-	canonical   bool   // parsePhone(waID) == waID (see Server.waID)
-	readSeq     uint32 // inbound messages 1..readSeq are marked read
+	canonical   bool      // parsePhone(waID) == waID (see Server.waID)
+	readSeq     uint32    // inbound messages 1..readSeq are marked read
+	tat         time.Time // the pair rate's theoretical arrival time; zero: none
+	// gen counts the times the record was forgotten: a forgetRec names
+	// the record in the generation it was queued in.
+	gen  uint32
+	hash uint64 // of waID, in s.customers
 
 	// parts are the wamid counter parts of its messages, in order: the
 	// message with parts[i] is its inbound message number i+1. A wamid is
@@ -329,7 +336,7 @@ func New(cfg Config) *Server {
 		schedule:  cfg.RetrySchedule,
 		timeout:   cfg.WebhookTimeout,
 		ids:       newIDGen(cfg.Seed),
-		customers: map[string]*customer{},
+		customers: newCustomerTable(),
 		uploads:   map[string]*upload{},
 		mediaLeft: max(cfg.MediaStore, 0),
 	}
@@ -408,7 +415,8 @@ const maxBody = 1 << 20
 // on reading the body; pooled.
 type sendBuf struct {
 	bytes.Buffer
-	lr io.LimitedReader
+	lr   io.LimitedReader
+	text Text // the send's text object, when the scanner decodes it
 }
 
 var bufPool = sync.Pool{New: func() any { return new(sendBuf) }}
@@ -564,19 +572,45 @@ func (s *Server) addWebhookRecLocked(wh webhookRec) {
 }
 
 func (s *Server) customerLocked(waID string) *customer {
-	c := s.customers[waID]
-	if c == nil {
-		// waID came from libphonenumber; canonical when it is also its
-		// own answer (always, short of a number that loses a national
-		// prefix twice), which lets waID skip the parse for it.
-		canonical := s.vouched(waID)
-		if !canonical {
-			v, _ := s.parseCached(waID)
-			canonical = v == waID
-		}
-		c = &customer{waID: waID, canonical: canonical}
-		s.customers[waID] = c
+	if c := s.customers.get(waID); c != nil {
+		return c
 	}
+	return s.newCustomerLocked(waID, false)
+}
+
+// maxReusedParts bounds the wamid parts a reused record keeps room for.
+const maxReusedParts = 16
+
+// newCustomerLocked makes the record of waID, which has none: a forgotten
+// customer's record when there is one (see retain.go). vouched tells that
+// Config.KnownValid vouched for waID.
+func (s *Server) newCustomerLocked(waID string, vouched bool) *customer {
+	// waID came from libphonenumber; canonical when it is also its
+	// own answer (always, short of a number that loses a national
+	// prefix twice), which lets waID skip the parse for it.
+	canonical := vouched || s.vouched(waID)
+	if !canonical {
+		v, _ := s.parseCached(waID)
+		canonical = v == waID
+	}
+	var c *customer
+	if n := len(s.free); n > 0 {
+		c = s.free[n-1]
+		s.free[n-1] = nil
+		s.free = s.free[:n-1]
+		parts := c.parts[:0]
+		if cap(parts) > maxReusedParts {
+			parts = nil
+		}
+		*c = customer{gen: c.gen, parts: parts}
+	} else {
+		c = new(customer)
+	}
+	c.waID, c.canonical = waID, canonical
+	if len(s.lim.tat) > 0 {
+		s.takeTatLocked(c)
+	}
+	s.customers.add(c)
 	return c
 }
 
@@ -605,7 +639,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	buf := bufPool.Get().(*sendBuf)
 	buf.Reset()
 	defer func() {
-		buf.lr.R = nil
+		buf.lr.R, buf.text = nil, Text{}
 		if buf.Cap() <= 64<<10 {
 			bufPool.Put(buf)
 		}
@@ -621,7 +655,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req SendRequest
-	if err := decodeSendRequest(buf.Bytes(), &req); err != nil {
+	if err := decodeSendRequest(buf.Bytes(), &req, &buf.text); err != nil {
 		s.fail(w, r, errParam("Invalid JSON in the request body: "+err.Error()), "")
 		return
 	}
@@ -636,7 +670,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	}
 	h := a.hold
 	out := buf.Bytes()[:0]
-	out = appendSendResponse(out, req.To, a.waID, a.id)
+	out = s.appendSendResponse(out, req.To, &a)
 	writeJSON(w, http.StatusOK, out)
 	if h != nil {
 		// The statuses go out only after the answer: flush it to the
@@ -656,8 +690,17 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 // holds the send's status webhooks until its answer is written.
 type accepted struct {
 	waID, id string
+	part     uint64 // the wamid's counter part; id is "" until something needs it
 	read     bool
 	hold     *hold
+}
+
+// wamid is the accepted send's wamid.
+func (s *Server) wamid(a *accepted) string {
+	if a.id == "" {
+		a.id = s.ids.formatWamid(a.waID, a.part, true)
+	}
+	return a.id
 }
 
 // accept runs a decoded send (or mark-as-read) request of r through the
@@ -687,9 +730,12 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 	if c == nil {
 		c = s.customerLocked(p.waID)
 	}
-	s.commitSendLocked(c.waID, now)
+	s.commitSendLocked(c, now)
 	part := s.ids.wamidPart()
-	id := s.ids.formatWamid(c.waID, part, true)
+	var id string // the wamid; made only for what keeps it (a queued status)
+	if e != nil || !s.cfg.DisableStatuses {
+		id = s.ids.formatWamid(c.waID, part, true)
+	}
 	var h *hold
 	if s.cfg.AutoFlush {
 		h = &hold{}
@@ -697,17 +743,17 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 	if e != nil { // Async window error: accepted now, failed status later.
 		s.queue = append(s.queue, pending{status: "failed", id: id, to: c.waID, at: now, err: e, hold: h})
 	} else {
-		rec := delivRec{at: now, part: part, kind: kindIndex(p.kind), content: p.text + p.template + p.caption,
-			media: p.mediaID, replyTo: p.replyTo}
-		if p.link != "" {
-			rec.media, rec.link = p.link, true
-		}
 		if s.kept(c) {
+			rec := delivRec{at: now, part: part, kind: kindIndex(p.kind), content: p.text + p.template + p.caption,
+				media: p.mediaID, replyTo: p.replyTo}
+			if p.link != "" {
+				rec.media, rec.link = p.link, true
+			}
 			c.deliveries = append(c.deliveries, rec)
 		}
 		d := Delivery{At: now, To: c.waID, ID: id, Type: p.kind, Text: p.text, Template: p.template,
 			Caption: p.caption, MediaID: p.mediaID, Link: p.link, ReplyTo: p.replyTo}
-		s.delivs.Add(d)
+		s.delivs.Add(delivEntry{Delivery: d, part: part})
 		s.counts.Deliveries++
 		if !s.cfg.DisableStatuses {
 			category := "service"
@@ -727,19 +773,37 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 	}
 	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
 	s.mu.Unlock()
-	return accepted{waID: p.waID, id: id, hold: h}, nil
+	return accepted{waID: c.waID, id: id, part: part, hold: h}, nil
 }
 
-// appendSendResponse writes the SendResponse JSON without reflection; it
-// produces the same bytes as EncodeEscaped(SendResponse{...}).
-func appendSendResponse(b []byte, input, waID, id string) []byte {
+// appendSendResponse writes the SendResponse JSON of the accepted send a
+// to input without reflection; it produces the same bytes as
+// EncodeEscaped(SendResponse{...}).
+func (s *Server) appendSendResponse(b []byte, input string, a *accepted) []byte {
 	b = append(b, `{"messaging_product":"whatsapp","contacts":[{"input":`...)
 	b = appendString(b, input)
 	b = append(b, `,"wa_id":`...)
-	b = appendString(b, waID)
-	b = append(b, `}],"messages":[{"id":`...)
-	b = appendString(b, id)
-	return append(b, `}]}`...)
+	b = appendString(b, a.waID)
+	b = append(b, `}],"messages":[{"id":"`...)
+	if a.id != "" {
+		b = appendWamidJSON(b, a.id)
+	} else {
+		var buf [maxWamid]byte
+		b = appendWamidJSON(b, s.ids.appendWamid(buf[:0], a.waID, a.part, true))
+	}
+	return append(b, `"}]}`...)
+}
+
+// appendWamidJSON appends a wamid inside a JSON string as appendString
+// does: of its characters ("wamid." and base64) only "/" is escaped.
+func appendWamidJSON[T string | []byte](b []byte, id T) []byte {
+	for i := 0; i < len(id); i++ {
+		if id[i] == '/' {
+			b = append(b, '\\')
+		}
+		b = append(b, id[i])
+	}
+	return b
 }
 
 // maxFieldBytes bounds the non-file fields of an upload.
@@ -860,7 +924,7 @@ func (s *Server) Journal() Journal {
 	return Journal{
 		Requests:   s.requests.Snapshot(),
 		Webhooks:   s.webhookJournal(),
-		Deliveries: s.delivs.Snapshot(),
+		Deliveries: s.deliveryJournal(),
 		Errors:     s.errs.Snapshot(),
 		Reads:      s.reads.Snapshot(),
 	}
@@ -876,14 +940,14 @@ func (s *Server) Counts() Counts {
 // lookupCustomerLocked finds a customer by wa_id, "+wa_id" or any accepted
 // spelling of the number.
 func (s *Server) lookupCustomerLocked(to string) *customer {
-	if c := s.customers[strings.TrimPrefix(to, "+")]; c != nil {
+	if c := s.customers.get(strings.TrimPrefix(to, "+")); c != nil {
 		return c
 	}
 	v, _, ok := s.waIDLocked(to)
 	if !ok {
 		return nil
 	}
-	return s.customers[v]
+	return s.customers.get(v)
 }
 
 // Deliveries returns, in order, the messages that customer's device

@@ -56,13 +56,11 @@ type webhookRec struct {
 
 // webhookJournal is the Webhooks list of the journal. s.mu must be held.
 func (s *Server) webhookJournal() []Webhook {
-	recs := s.webhooks.Snapshot()
-	out := make([]Webhook, len(recs))
-	for i := range recs {
-		out[i] = recs[i].Webhook
-		if out[i].Body == nil && recs[i].src.kind != srcNone {
-			out[i].Body = s.appendSource(nil, &recs[i].src)
+	return journalList(&s.webhooks, func(r *webhookRec) Webhook {
+		w := r.Webhook
+		if w.Body == nil && r.src.kind != srcNone {
+			w.Body = s.appendSource(nil, &r.src)
 		}
-	}
-	return out
+		return w
+	})
 }

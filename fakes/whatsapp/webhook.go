@@ -229,15 +229,20 @@ func (s *Server) recordInbound(from, kind, format, body string, size int64) (Inb
 	}
 	now := s.now()
 	s.mu.Lock()
-	waID, c, ok := s.knownLocked(from)
-	if !ok {
+	waID, c, known := s.knownLocked(from)
+	if !known {
 		s.mu.Unlock()
+		var ok bool
 		if waID, ok = s.parseCached(from); !ok {
 			return InboundMessage{}, time.Time{}, fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
 		}
 		s.mu.Lock()
 	}
-	if c == nil {
+	switch {
+	case c != nil:
+	case known: // knownLocked looked waID up: it has no record, and vouched for it
+		c = s.newCustomerLocked(waID, true)
+	default:
 		c = s.customerLocked(waID)
 	}
 	c.lastInbound = now

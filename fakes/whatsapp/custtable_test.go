@@ -1,0 +1,55 @@
+package whatsapp
+
+import (
+	"math/rand/v2"
+	"strconv"
+	"testing"
+)
+
+// TestCustomerTableMatchesMap drives the table with adds, lookups and
+// removals (of records and of records it no longer holds) against a map,
+// through growth and with the wa_ids of many collisions a small table
+// gives.
+func TestCustomerTableMatchesMap(t *testing.T) {
+	tab := newCustomerTable()
+	model := map[string]*customer{}
+	var gone []*customer
+	rng := rand.New(rand.NewPCG(1, 2))
+	for step := 0; step < 20000; step++ {
+		id := strconv.Itoa(rng.IntN(3000))
+		switch op := rng.IntN(10); {
+		case op < 5:
+			if model[id] == nil {
+				c := &customer{waID: id}
+				tab.add(c)
+				model[id] = c
+			}
+		case op < 8:
+			if c := model[id]; c != nil {
+				tab.remove(c)
+				delete(model, id)
+				gone = append(gone, c)
+			}
+		default:
+			if len(gone) > 0 { // removing what is not held changes nothing
+				tab.remove(gone[rng.IntN(len(gone))])
+			}
+		}
+		if got := tab.get(id); got != model[id] {
+			t.Fatalf("step %d: get(%s) = %p, want %p", step, id, got, model[id])
+		}
+		if tab.len() != len(model) {
+			t.Fatalf("step %d: len %d, want %d", step, tab.len(), len(model))
+		}
+	}
+	for id, c := range model {
+		if tab.get(id) != c {
+			t.Fatalf("get(%s) lost", id)
+		}
+	}
+	for i := 3000; i < 3100; i++ {
+		if tab.get(strconv.Itoa(i)) != nil {
+			t.Fatalf("get(%d) found a record never added", i)
+		}
+	}
+}
