@@ -140,6 +140,12 @@ func TestConsoleInChromium(t *testing.T) {
 		}
 	}
 	click := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+	// clickLive clicks an element of a list the page redraws as the world
+	// changes, in the page itself: found and clicked at once, where a
+	// pointer click may find a node that a redraw then replaces.
+	clickLive := func(sel string) chromedp.Action[chromedp.Void] {
+		return waitJS(fmt.Sprintf(`(e => e ? (e.click(), true) : false)(document.querySelector(%q))`, sel), "a click on "+sel)
+	}
 	keys := func(sel, text string) chromedp.Action[chromedp.Void] {
 		return chromedp.SendKeys(chromedp.CSS(sel), text)
 	}
@@ -230,7 +236,7 @@ func TestConsoleInChromium(t *testing.T) {
 		keys("#say-text", "こんにちは"),
 		click(`#say-form button[type="submit"]`),
 		waitText("#list", "LINE"),
-		click("#list li .open"),
+		clickLive("#list li .open"),
 		chromedp.SetValue(chromedp.CSS("#as-agent"), "ana"),
 		waitJS(`(document.getElementById("reply-text").value = "") === ""`, "an empty reply box"), // the refused text stays for another try
 		keys("#reply-text", "いらっしゃいませ"),
