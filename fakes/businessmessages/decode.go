@@ -21,7 +21,11 @@ var scanners = sync.Pool{New: func() any { return new(scanner) }}
 // cards or suggestions, nothing after the object) and reports false on
 // anything else, leaving the body to encoding/json, which then decides. A
 // differential fuzz target holds the two to the same answers.
-func decodeSendFast(b []byte, req *SendRequest) bool {
+//
+// The representative is decoded into *rep, and rep reports whether the
+// body has one: the caller points req at it, so that one on the caller's
+// stack can stay there.
+func decodeSendFast(b []byte, req *SendRequest, rep *Representative) (ok, hasRep bool) {
 	d := scanners.Get().(*scanner)
 	d.Reset(b)
 	defer func() {
@@ -29,7 +33,7 @@ func decodeSendFast(b []byte, req *SendRequest) bool {
 		scanners.Put(d)
 	}()
 	if !d.Open('{') {
-		return false
+		return false, false
 	}
 	var mask uint32
 	for n := 0; ; n++ {
@@ -60,8 +64,8 @@ func decodeSendFast(b []byte, req *SendRequest) bool {
 			}
 		case "representative":
 			if d.Seen(&mask, 32) {
-				req.Representative = &Representative{}
-				d.representative(req.Representative)
+				*rep, hasRep = Representative{}, true
+				d.representative(rep)
 			}
 		case "image":
 			if d.Seen(&mask, 64) {
@@ -72,8 +76,12 @@ func decodeSendFast(b []byte, req *SendRequest) bool {
 			d.Fail() // an unknown field, or one left to encoding/json
 		}
 	}
-	return d.End()
+	return d.End(), hasRep
 }
+
+// repTypes are the representative types, whose strings a decoded body
+// reuses.
+var repTypes = []string{"BOT", "HUMAN"}
 
 func (d *scanner) representative(r *Representative) {
 	if !d.Open('{') {
@@ -88,7 +96,7 @@ func (d *scanner) representative(r *Representative) {
 		switch string(key) {
 		case "representativeType":
 			if d.Seen(&mask, 1) {
-				r.RepresentativeType = d.Str()
+				r.RepresentativeType = d.StrIn(repTypes)
 			}
 		case "displayName":
 			if d.Seen(&mask, 2) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,9 +26,10 @@ func (c *clock) now() time.Time { return c.t }
 
 // receiver records the webhooks it gets and answers with status.
 type receiver struct {
-	status int
-	bodies [][]byte
-	sigs   []string
+	status  int
+	bodies  [][]byte
+	sigs    []string
+	headers []http.Header
 }
 
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -35,6 +37,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	b.ReadFrom(req.Body)
 	r.bodies = append(r.bodies, b.Bytes())
 	r.sigs = append(r.sigs, req.Header.Get("X-Goog-Signature"))
+	r.headers = append(r.headers, req.Header.Clone())
 	var v struct{ Secret string }
 	if json.Unmarshal(b.Bytes(), &v) == nil && v.Secret != "" {
 		w.Write([]byte(v.Secret))
@@ -266,6 +269,41 @@ func TestWebhookPayload(t *testing.T) {
 	var v map[string]any
 	if err := json.Unmarshal(rcv.bodies[0], &v); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The journal keeps each webhook try's exact bytes and the headers it was
+// sent with (it encodes them again from the payload): a first try, the
+// retries of a refused one, and the verification.
+func TestJournalBodiesAreTheBytesSent(t *testing.T) {
+	s, c, rcv := newFake(t, nil)
+	if err := s.Verify(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.CustomerText(context.Background(), "c1", Context{EntryPoint: "MAPS", DisplayName: "Ann <A&B>"}, "hi \u2028 \"x\"")
+	rcv.status = 500
+	s.CustomerText(context.Background(), "c2", Context{}, "again")
+	for i := 0; i < 2; i++ {
+		next, _ := s.NextDeadline()
+		c.t = next
+		s.Flush(context.Background())
+	}
+	j := s.Journal()
+	if len(j.Webhooks) != 5 || len(rcv.bodies) != 5 {
+		t.Fatalf("%d webhooks journaled, %d received", len(j.Webhooks), len(rcv.bodies))
+	}
+	for i, wh := range j.Webhooks {
+		if !bytes.Equal(wh.Body, rcv.bodies[i]) {
+			t.Errorf("webhook %d: journal body\n%s\nsent\n%s", i, wh.Body, rcv.bodies[i])
+		}
+		for k, v := range wh.Header {
+			if got := rcv.headers[i].Values(k); !slices.Equal(got, v) {
+				t.Errorf("webhook %d: header %s journaled %q, sent %q", i, k, v, got)
+			}
+		}
+		if i > 0 && (len(wh.Header) != 2 || wh.Header.Get("X-Goog-Signature") != Sign(DefaultClientToken, wh.Body)) {
+			t.Errorf("webhook %d: header %v", i, wh.Header)
+		}
 	}
 }
 
