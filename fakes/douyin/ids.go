@@ -61,18 +61,30 @@ func (g *idgen) fill(b []byte, stream int, alphabet string) {
 // the shape of Douyin's ("@7211MqHzC5kqIEgB56229n1ntu80T/…==").
 func (g *idgen) messageID(stream int) string {
 	var b [46]byte
-	b[0] = '@'
-	g.fill(b[1:44], stream, b64)
-	b[44], b[45] = '=', '='
-	return string(b[:])
+	return string(g.appendMessageID(b[:0], stream))
+}
+
+// appendMessageID appends a messageID.
+func (g *idgen) appendMessageID(b []byte, stream int) []byte {
+	var m [46]byte
+	m[0] = '@'
+	g.fill(m[1:44], stream, b64)
+	m[44], m[45] = '=', '='
+	return append(b, m[:]...)
 }
 
 // digits19 is a 19-digit decimal id (conversation_short_id, Msg-Id), as
 // Douyin's 64-bit ids are written.
 func (g *idgen) digits19(stream int) string {
+	var b [19]byte
+	return string(g.appendDigits19(b[:0], stream))
+}
+
+// appendDigits19 appends a digits19.
+func (g *idgen) appendDigits19(b []byte, stream int) []byte {
 	const lo = 1_000_000_000_000_000_000
 	v := lo + g.next(stream)%(9*lo)
-	return strconv.FormatUint(v, 10)
+	return strconv.AppendUint(b, v, 10)
 }
 
 // logID is a log id: the time as yyyyMMddHHmmss (in China Standard Time)
