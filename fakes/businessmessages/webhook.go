@@ -329,7 +329,7 @@ func (s *Server) userMessage(ctx context.Context, id string, c Context, text Use
 	cv.hasUser, cv.lastUser = true, now
 	// The name, the messageId (the name's end) and the requestId share
 	// one string: "conversations/{id}/messages/{messageId}{requestId}".
-	var arr [128]byte
+	var arr [160]byte // room for a UUID conversation id's
 	ids := append(arr[:0], "conversations/"...)
 	ids = append(ids, id...)
 	ids = append(ids, "/messages/"...)
