@@ -187,11 +187,6 @@ func (a *Adapter) attributes(c *Context) map[string]string {
 	if p := a.attrs.Load(); p != nil && p.v == v {
 		return p.m
 	}
-	// The values are copied: a decoded payload's strings share one
-	// allocation, which the memo would keep.
-	for i := range v {
-		v[i] = strings.Clone(v[i])
-	}
 	m := &attrMemo{v: v, m: v.attributes()}
 	a.attrs.Store(m)
 	return m.m
