@@ -11,6 +11,83 @@ import (
 type scanner struct {
 	jsonscan.Scanner
 	content []byte // fastEvent's copy of the content string, reused
+	strs    arena  // fastEvent's strings
+}
+
+// arena collects an event's strings that live and die together (the log
+// id, the text, the sender's name and where the message comes from):
+// their bytes one after the other, each field's span when its bit is set,
+// made one string at the end (fill). The ids the adapter remembers for
+// longer have strings of their own.
+type arena struct {
+	buf   []byte
+	spans [numFields]struct{ from, to int }
+	set   uint32
+}
+
+// field names a string of an Event that the arena holds.
+type field uint8
+
+const (
+	fLogID field = iota
+	fText
+	fNickName
+	fResourceType
+	fEntryPage
+	fRegion
+	fPOIID
+	numFields
+	noField = numFields
+)
+
+// keep holds b, a string of field f ("" stays ""), for fill.
+func (r *arena) keep(f field, b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	r.spans[f].from, r.spans[f].to = len(r.buf), len(r.buf)+len(b)
+	r.set |= 1 << f
+	r.buf = append(r.buf, b...)
+}
+
+// fill sets ev's fields that r holds, from one copy of them.
+func (r *arena) fill(ev *Event) {
+	if r.set == 0 {
+		return
+	}
+	all := string(r.buf)
+	c := &ev.Content
+	for f := field(0); f < numFields; f++ {
+		if r.set&(1<<f) == 0 {
+			continue
+		}
+		v := all[r.spans[f].from:r.spans[f].to]
+		switch f {
+		case fLogID:
+			ev.LogID = v
+		case fText:
+			c.Text = v
+		case fNickName:
+			c.NickName = v
+		case fResourceType:
+			c.ResourceType = v
+		case fEntryPage:
+			c.EntryPage = v
+		case fRegion:
+			c.Region = v
+		case fPOIID:
+			c.POIID = v
+		}
+	}
+}
+
+// reset empties r for the next event.
+func (r *arena) reset() {
+	r.set = 0
+	if cap(r.buf) > 4096 {
+		r.buf = nil
+	}
+	r.buf = r.buf[:0]
 }
 
 // The fast decoders: one pass over the bytes with the scanner, into the
@@ -30,6 +107,7 @@ func getScanner(b []byte) *scanner {
 
 func (d *scanner) release() {
 	d.Clear()
+	d.strs.reset()
 	if cap(d.content) > 4096 {
 		d.content = nil
 	}
@@ -80,7 +158,9 @@ func fastEvent(body []byte, ev *Event, intern []string, known knownFunc) bool {
 			}
 		case "log_id":
 			if d.Seen(&mask, 16) {
-				ev.LogID = d.Str()
+				if b, ok := d.StrBytes(); ok {
+					d.strs.keep(fLogID, b)
+				}
 			}
 		case "content":
 			if d.Seen(&mask, 32) {
@@ -102,9 +182,10 @@ func fastEvent(body []byte, ev *Event, intern []string, known knownFunc) bool {
 	if !d.End() || ev.Event == "" || ev.Event == EventVerify || len(content) == 0 || content[0] != '{' {
 		return false
 	}
-	if !fastContent(content, &ev.Content, conv) {
+	if !fastContent(content, &ev.Content, conv, &d.strs) {
 		return false
 	}
+	d.strs.fill(ev)
 	return ev.Event != EventReceive || ev.Content.ServerMessageID != "" && ev.FromUserID != ""
 }
 
@@ -128,8 +209,9 @@ func (d *scanner) sender(known knownFunc, conv *string) string {
 }
 
 // fastContent decodes an IM event's content; a conversation_short_id
-// equal to conv is conv rather than a copy.
-func fastContent(b []byte, c *Content, conv string) bool {
+// equal to conv is conv rather than a copy, and the strings an arena
+// holds are left to strs.
+func fastContent(b []byte, c *Content, conv string, strs *arena) bool {
 	d := getScanner(b)
 	defer d.release()
 	var mask uint32
@@ -142,6 +224,7 @@ func fastContent(b []byte, c *Content, conv string) bool {
 		var bit uint32
 		var dst *string
 		var num *int64
+		af := noField
 		switch string(key) {
 		case "conversation_short_id":
 			bit, dst = 1<<0, &c.ConversationShortID
@@ -150,17 +233,17 @@ func fastContent(b []byte, c *Content, conv string) bool {
 		case "message_type":
 			bit, dst = 1<<2, &c.MessageType
 		case "text":
-			bit, dst = 1<<3, &c.Text
+			bit, af = 1<<3, fText
 		case "source":
 			bit, dst = 1<<4, &c.Source
 		case "resource_type":
-			bit, dst = 1<<5, &c.ResourceType
+			bit, af = 1<<5, fResourceType
 		case "entry_page":
-			bit, dst = 1<<6, &c.EntryPage
+			bit, af = 1<<6, fEntryPage
 		case "region":
-			bit, dst = 1<<7, &c.Region
+			bit, af = 1<<7, fRegion
 		case "poi_id":
-			bit, dst = 1<<8, &c.POIID
+			bit, af = 1<<8, fPOIID
 		case "create_time":
 			bit, num = 1<<9, &c.CreateTime
 		case "resource_size":
@@ -176,7 +259,7 @@ func fastContent(b []byte, c *Content, conv string) bool {
 			c.ConversationType = int(v)
 			continue
 		case "user_infos":
-			if !d.Seen(&mask, 1<<12) || !d.userInfos(c) {
+			if !d.Seen(&mask, 1<<12) || !d.userInfos(strs) {
 				return false
 			}
 			continue
@@ -188,6 +271,10 @@ func fastContent(b []byte, c *Content, conv string) bool {
 			return false
 		}
 		switch {
+		case af != noField:
+			if b, ok := d.StrBytes(); ok {
+				strs.keep(af, b)
+			}
 		case bit == 1<<2 || bit == 1<<4: // message_type, source
 			*dst = d.StrIn(messageTypes)
 		case bit == 1<<0 && conv != "": // conversation_short_id
@@ -205,8 +292,8 @@ func fastContent(b []byte, c *Content, conv string) bool {
 }
 
 // userInfos decodes user_infos, keeping the first element's nick_name as
-// ParseEvent does.
-func (d *scanner) userInfos(c *Content) bool {
+// ParseEvent does (in strs).
+func (d *scanner) userInfos(strs *arena) bool {
 	if !d.Open('[') {
 		return false
 	}
@@ -227,9 +314,8 @@ func (d *scanner) userInfos(c *Content) bool {
 				}
 			case "nick_name":
 				if d.Seen(&mask, 2) {
-					name := d.Str()
-					if n == 0 {
-						c.NickName = name
+					if b, ok := d.StrBytes(); ok && n == 0 {
+						strs.keep(fNickName, b)
 					}
 				}
 			default:
@@ -238,6 +324,18 @@ func (d *scanner) userInfos(c *Content) bool {
 		}
 	}
 	return d.OK()
+}
+
+// zeroCode is the error_code 0 of every successful answer, shared:
+// nothing writes through an answer's code.
+var zeroCode int64
+
+// codeOf is a pointer to error code v: zeroCode for 0.
+func codeOf(v int64) *int64 {
+	if v == 0 {
+		return &zeroCode
+	}
+	return &v
 }
 
 var answerKeys = []string{"data", "extra", "err_no", "err_msg"}
@@ -268,7 +366,7 @@ func fastAnswer(body []byte, ans *apiAnswer) bool {
 		case "err_no":
 			if d.Seen(&mask, 4) {
 				if v := d.Int64(); d.OK() {
-					ans.ErrNo = &v
+					ans.ErrNo = codeOf(v)
 				}
 			}
 		case "err_msg":
@@ -302,7 +400,7 @@ func (d *scanner) answerObject(code **int64, desc, msgID, token *string, expires
 		case k == "error_code":
 			if d.Seen(&mask, 1) {
 				if v := d.Int64(); d.OK() {
-					*code = &v
+					*code = codeOf(v)
 				}
 			}
 		case k == "description":

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/omnisim/omnisim/httpcall"
@@ -104,6 +105,8 @@ type Adapter struct {
 	head, n  int
 	contexts map[string]replyContext // customer open_id -> what a reply names
 	stats    Stats
+
+	profile atomic.Pointer[router.Profile] // the last message's profile, handed out again
 }
 
 type seenEntry struct {
@@ -382,8 +385,21 @@ func (a *Adapter) inbound(ev *Event) router.Inbound {
 		in.Text = c.Text
 	}
 	// Douyin tells where each message comes from; no poi_id is no store.
-	in.Profile = &router.Profile{EntryPage: c.EntryPage, Region: c.Region, Store: c.POIID}
+	in.Profile = a.profileOf(c)
 	return in
+}
+
+// profileOf is the profile a message of content c comes with: the last
+// message's when it is the same (a customer's messages all are), since
+// nothing writes to one once made; the engine copies what it keeps.
+func (a *Adapter) profileOf(c *Content) *router.Profile {
+	want := router.Profile{EntryPage: c.EntryPage, Region: c.Region, Store: c.POIID}
+	if p := a.profile.Load(); p != nil && *p == want {
+		return p
+	}
+	p := &want
+	a.profile.Store(p)
+	return p
 }
 
 var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 2<<10); return &b }}
