@@ -11,6 +11,59 @@ import (
 // methods.
 type scanner struct {
 	jsonscan.Scanner
+	// The request's strings (but the ones StrIn reuses): their bytes one
+	// after the other in buf, each field's span in spans when its bit is
+	// set in set; fastSend makes them one string at the end.
+	buf   []byte
+	spans [numFields]struct{ from, to int }
+	set   uint32
+}
+
+// field names a string of a SendRequest that the scanner collects.
+type field uint8
+
+const (
+	fMsgID field = iota
+	fConversationID
+	fToUserID
+	fText
+	numFields
+)
+
+// str decodes the string value of field f into the scanner's buffer; a
+// value that is not a string fails. "" stays "".
+func (d *scanner) str(f field) {
+	b, ok := d.StrBytes()
+	if !ok || len(b) == 0 {
+		return
+	}
+	d.spans[f].from, d.spans[f].to = len(d.buf), len(d.buf)+len(b)
+	d.set |= 1 << f
+	d.buf = append(d.buf, b...)
+}
+
+// fill sets req's fields str collected, from one copy of them.
+func (d *scanner) fill(req *SendRequest) {
+	if d.set == 0 {
+		return
+	}
+	all := string(d.buf)
+	for f := field(0); f < numFields; f++ {
+		if d.set&(1<<f) == 0 {
+			continue
+		}
+		v := all[d.spans[f].from:d.spans[f].to]
+		switch f {
+		case fMsgID:
+			req.MsgID = v
+		case fConversationID:
+			req.ConversationID = v
+		case fToUserID:
+			req.ToUserID = v
+		case fText:
+			req.Text = v
+		}
+	}
 }
 
 // The fast send decoder: one pass over the body with the scanner, into the
@@ -23,7 +76,8 @@ var scanners = sync.Pool{New: func() any { return new(scanner) }}
 
 var sendKeys = []string{"msg_id", "conversation_id", "to_user_id", "scene", "content"}
 
-// fastSend decodes a send body into req.
+// fastSend decodes a send body into req. The strings it does not reuse
+// share one copy.
 func fastSend(raw []byte, req *SendRequest) bool {
 	if !utf8.Valid(raw) {
 		return false
@@ -32,6 +86,11 @@ func fastSend(raw []byte, req *SendRequest) bool {
 	d.Reset(raw)
 	defer func() {
 		d.Clear()
+		d.set = 0
+		if cap(d.buf) > 4096 {
+			d.buf = nil
+		}
+		d.buf = d.buf[:0]
 		scanners.Put(d)
 	}()
 	var mask uint32
@@ -46,15 +105,15 @@ func fastSend(raw []byte, req *SendRequest) bool {
 		switch string(key) {
 		case "msg_id":
 			if d.Seen(&mask, 1) {
-				req.MsgID = d.Str()
+				d.str(fMsgID)
 			}
 		case "conversation_id":
 			if d.Seen(&mask, 2) {
-				req.ConversationID = d.Str()
+				d.str(fConversationID)
 			}
 		case "to_user_id":
 			if d.Seen(&mask, 4) {
-				req.ToUserID = d.Str()
+				d.str(fToUserID)
 			}
 		case "scene":
 			if d.Seen(&mask, 8) {
@@ -68,7 +127,11 @@ func fastSend(raw []byte, req *SendRequest) bool {
 			d.Unknown(key, sendKeys...)
 		}
 	}
-	return d.End()
+	if !d.End() {
+		return false
+	}
+	d.fill(req)
+	return true
 }
 
 func (d *scanner) sendContent(req *SendRequest) {
@@ -96,7 +159,7 @@ func (d *scanner) sendContent(req *SendRequest) {
 					}
 					if string(key) == "text" {
 						if d.Seen(&tmask, 1) {
-							req.Text = d.Str()
+							d.str(fText)
 						}
 					} else {
 						d.Unknown(key, "text")
