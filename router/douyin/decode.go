@@ -335,7 +335,9 @@ func codeOf(v int64) *int64 {
 	if v == 0 {
 		return &zeroCode
 	}
-	return &v
+	p := new(int64) // not &v: v would be on the heap for 0 too
+	*p = v
+	return p
 }
 
 var answerKeys = []string{"data", "extra", "err_no", "err_msg"}

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/omnisim/omnisim/httpcall"
@@ -105,8 +104,6 @@ type Adapter struct {
 	head, n  int
 	contexts map[string]replyContext // customer open_id -> what a reply names
 	stats    Stats
-
-	profile atomic.Pointer[router.Profile] // the last message's profile, handed out again
 }
 
 type seenEntry struct {
@@ -126,6 +123,10 @@ type replyContext struct {
 	conversation string // conversation_short_id
 	msgID        string // the server_message_id of the latest message
 	created      int64  // its create_time: a late message does not replace a newer one
+	// profile is the profile of the customer's last message, handed out
+	// again while their messages come with the same (nothing writes to
+	// one once made; the engine copies what it keeps).
+	profile *router.Profile
 }
 
 // New returns an adapter for cfg that hands customer messages to rcv.
@@ -278,7 +279,8 @@ func (a *Adapter) Accept(ev *Event) (int, []byte) {
 		return http.StatusForbidden, []byte("stale event")
 	}
 	message := ev.Event == EventReceive && ev.Content.ServerMessageID != ""
-	if !a.remember(ev, now.UnixNano(), message) {
+	fresh, prof := a.remember(ev, now.UnixNano(), message)
+	if !fresh {
 		return http.StatusOK, nil
 	}
 	if !message {
@@ -288,7 +290,7 @@ func (a *Adapter) Accept(ev *Event) (int, []byte) {
 		}
 		return http.StatusOK, nil
 	}
-	a.rcv.Receive(now, a.inbound(ev))
+	a.rcv.Receive(now, a.inbound(ev, prof))
 	return http.StatusOK, nil
 }
 
@@ -298,8 +300,9 @@ func challengeAnswer(c string) []byte {
 }
 
 // remember records the event's dedupe keys and reports whether it is new;
-// it keeps the customer's reply context and counts the event.
-func (a *Adapter) remember(ev *Event, now int64, message bool) bool {
+// it keeps the customer's reply context and counts the event. For a
+// message it returns the customer's profile when it keeps one.
+func (a *Adapter) remember(ev *Event, now int64, message bool) (fresh bool, prof *router.Profile) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.prune(now)
@@ -307,7 +310,7 @@ func (a *Adapter) remember(ev *Event, now int64, message bool) bool {
 	for _, k := range keys {
 		if at, ok := a.seen[k]; ok && k.id != "" && now-at < a.window {
 			a.stats.Duplicates++
-			return false
+			return false, nil
 		}
 	}
 	for _, k := range keys {
@@ -322,6 +325,14 @@ func (a *Adapter) remember(ev *Event, now int64, message bool) bool {
 		if message && (rc.msgID == "" || ev.Content.CreateTime >= rc.created) {
 			rc.msgID, rc.created = ev.Content.ServerMessageID, ev.Content.CreateTime
 		}
+		if message {
+			if want := profileOf(&ev.Content); rc.profile == nil || *rc.profile != want {
+				p := new(router.Profile)
+				*p = want
+				rc.profile = p
+			}
+			prof = rc.profile
+		}
 		a.contexts[ev.FromUserID] = rc
 	}
 	if message {
@@ -329,7 +340,7 @@ func (a *Adapter) remember(ev *Event, now int64, message bool) bool {
 	} else {
 		a.stats.Events++
 	}
-	return true
+	return true, prof
 }
 
 // prune forgets the oldest keys whose window has passed.
@@ -367,8 +378,9 @@ func (a *Adapter) push(e seenEntry) {
 	a.n++
 }
 
-// inbound normalizes a customer message.
-func (a *Adapter) inbound(ev *Event) router.Inbound {
+// inbound normalizes a customer message, whose profile is prof (nil:
+// made from the content).
+func (a *Adapter) inbound(ev *Event, prof *router.Profile) router.Inbound {
 	c := &ev.Content
 	in := router.Inbound{Customer: a.Key(ev.FromUserID), MessageID: c.ServerMessageID, Name: c.NickName}
 	if c.CreateTime > 0 {
@@ -384,22 +396,18 @@ func (a *Adapter) inbound(ev *Event) router.Inbound {
 	default:
 		in.Text = c.Text
 	}
-	// Douyin tells where each message comes from; no poi_id is no store.
-	in.Profile = a.profileOf(c)
+	if prof == nil {
+		prof = new(router.Profile)
+		*prof = profileOf(c)
+	}
+	in.Profile = prof
 	return in
 }
 
-// profileOf is the profile a message of content c comes with: the last
-// message's when it is the same (a customer's messages all are), since
-// nothing writes to one once made; the engine copies what it keeps.
-func (a *Adapter) profileOf(c *Content) *router.Profile {
-	want := router.Profile{EntryPage: c.EntryPage, Region: c.Region, Store: c.POIID}
-	if p := a.profile.Load(); p != nil && *p == want {
-		return p
-	}
-	p := &want
-	a.profile.Store(p)
-	return p
+// profileOf is the profile a message of content c comes with: Douyin
+// tells where each message comes from; no poi_id is no store.
+func profileOf(c *Content) router.Profile {
+	return router.Profile{EntryPage: c.EntryPage, Region: c.Region, Store: c.POIID}
 }
 
 var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 2<<10); return &b }}
