@@ -10,6 +10,66 @@ import (
 // is its methods.
 type scanner struct {
 	jsonscan.Scanner
+	// The body's strings (but an image's and the ones StrIn reuses):
+	// their bytes one after the other in buf, each field's span in spans
+	// when its bit is set in set; decodeSendFast makes them one string at
+	// the end.
+	buf   []byte
+	spans [numFields]struct{ from, to int }
+	set   uint32
+}
+
+// field names a string of a SendRequest that the scanner collects.
+type field uint8
+
+const (
+	fName field = iota
+	fMessageID
+	fText
+	fFallback
+	fDisplayName
+	fAvatarImage
+	numFields
+)
+
+// str decodes the string value of field f into the scanner's buffer; a
+// value that is not a string fails. "" stays "".
+func (d *scanner) str(f field) {
+	b, ok := d.StrBytes()
+	if !ok || len(b) == 0 {
+		return
+	}
+	d.spans[f].from, d.spans[f].to = len(d.buf), len(d.buf)+len(b)
+	d.set |= 1 << f
+	d.buf = append(d.buf, b...)
+}
+
+// fill sets the fields str collected, from one copy of them.
+func (d *scanner) fill(req *SendRequest, rep *Representative) {
+	if d.set == 0 {
+		return
+	}
+	all := string(d.buf)
+	for f := field(0); f < numFields; f++ {
+		if d.set&(1<<f) == 0 {
+			continue
+		}
+		v := all[d.spans[f].from:d.spans[f].to]
+		switch f {
+		case fName:
+			req.Name = v
+		case fMessageID:
+			req.MessageID = v
+		case fText:
+			req.Text = v
+		case fFallback:
+			req.Fallback = v
+		case fDisplayName:
+			rep.DisplayName = v
+		case fAvatarImage:
+			rep.AvatarImage = v
+		}
+	}
 }
 
 // scanners keeps scanners with their unquoting buffers.
@@ -30,6 +90,11 @@ func decodeSendFast(b []byte, req *SendRequest, rep *Representative) (ok, hasRep
 	d.Reset(b)
 	defer func() {
 		d.Clear()
+		d.set = 0
+		if cap(d.buf) > 4096 {
+			d.buf = nil
+		}
+		d.buf = d.buf[:0]
 		scanners.Put(d)
 	}()
 	if !d.Open('{') {
@@ -44,19 +109,19 @@ func decodeSendFast(b []byte, req *SendRequest, rep *Representative) (ok, hasRep
 		switch string(key) {
 		case "name":
 			if d.Seen(&mask, 1) {
-				req.Name = d.Str()
+				d.str(fName)
 			}
 		case "messageId":
 			if d.Seen(&mask, 2) {
-				req.MessageID = d.Str()
+				d.str(fMessageID)
 			}
 		case "text":
 			if d.Seen(&mask, 4) {
-				req.Text = d.Str()
+				d.str(fText)
 			}
 		case "fallback":
 			if d.Seen(&mask, 8) {
-				req.Fallback = d.Str()
+				d.str(fFallback)
 			}
 		case "containsRichText":
 			if d.Seen(&mask, 16) {
@@ -76,7 +141,11 @@ func decodeSendFast(b []byte, req *SendRequest, rep *Representative) (ok, hasRep
 			d.Fail() // an unknown field, or one left to encoding/json
 		}
 	}
-	return d.End(), hasRep
+	if !d.End() {
+		return false, hasRep
+	}
+	d.fill(req, rep)
+	return true, hasRep
 }
 
 // repTypes are the representative types, whose strings a decoded body
@@ -100,11 +169,11 @@ func (d *scanner) representative(r *Representative) {
 			}
 		case "displayName":
 			if d.Seen(&mask, 2) {
-				r.DisplayName = d.Str()
+				d.str(fDisplayName)
 			}
 		case "avatarImage":
 			if d.Seen(&mask, 4) {
-				r.AvatarImage = d.Str()
+				d.str(fAvatarImage)
 			}
 		default:
 			d.Fail()
