@@ -99,8 +99,8 @@ type Adapter struct {
 	tokHeader []string // the Access-Token header value of tok
 
 	mu       sync.Mutex
-	seen     map[dedupeKey]int64 // dedupe key -> Clock time (UnixNano) remembered
-	ring     []seenEntry         // insertion-ordered queue of remembered keys
+	seen     seenMaps    // dedupe key -> Clock time (UnixNano) remembered
+	ring     []seenEntry // insertion-ordered queue of remembered keys
 	head, n  int
 	contexts map[string]replyContext // customer open_id -> what a reply names
 	stats    Stats
@@ -109,6 +109,18 @@ type Adapter struct {
 type seenEntry struct {
 	key dedupeKey
 	at  int64
+}
+
+// seenMaps are the dedupe keys remembered, one map per kind of key
+// (indexed by dedupeKey.message): maps keyed by strings alone, which hash
+// faster than by a struct.
+type seenMaps [2]map[string]int64
+
+func (m *seenMaps) of(k dedupeKey) map[string]int64 {
+	if k.message {
+		return m[1]
+	}
+	return m[0]
 }
 
 // dedupeKey is a Msg-Id (header) or a server_message_id (message).
@@ -143,7 +155,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		cfg.DedupeWindow = DefaultDedupeWindow
 	}
 	a := &Adapter{cfg: cfg, rcv: rcv, window: int64(cfg.DedupeWindow), maxAge: cfg.MaxAge,
-		seen: map[dedupeKey]int64{}, contexts: map[string]replyContext{}}
+		seen: seenMaps{{}, {}}, contexts: map[string]replyContext{}}
 	if a.maxAge == 0 {
 		a.maxAge = cfg.DedupeWindow
 	}
@@ -308,14 +320,14 @@ func (a *Adapter) remember(ev *Event, now int64, message bool) (fresh bool, prof
 	a.prune(now)
 	keys := [2]dedupeKey{{false, ev.MsgID}, {true, ev.Content.ServerMessageID}}
 	for _, k := range keys {
-		if at, ok := a.seen[k]; ok && k.id != "" && now-at < a.window {
+		if at, ok := a.seen.of(k)[k.id]; ok && k.id != "" && now-at < a.window {
 			a.stats.Duplicates++
 			return false, nil
 		}
 	}
 	for _, k := range keys {
 		if k.id != "" {
-			a.seen[k] = now
+			a.seen.of(k)[k.id] = now
 			a.push(seenEntry{k, now})
 		}
 	}
@@ -350,8 +362,9 @@ func (a *Adapter) prune(now int64) {
 		if now-e.at < a.window {
 			return
 		}
-		if at, ok := a.seen[e.key]; ok && at == e.at {
-			delete(a.seen, e.key)
+		m := a.seen.of(e.key)
+		if at, ok := m[e.key.id]; ok && at == e.at {
+			delete(m, e.key.id)
 		}
 		*e = seenEntry{}
 		a.head++

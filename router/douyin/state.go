@@ -73,7 +73,7 @@ func (a *Adapter) RestoreState(b []byte) error {
 	}
 	for _, e := range s.Seen {
 		k := dedupeKey{message: e.Message, id: e.ID}
-		a.seen[k] = e.At
+		a.seen.of(k)[k.id] = e.At
 		a.push(seenEntry{k, e.At})
 	}
 	for _, c := range s.Contexts {
