@@ -126,7 +126,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		cfg.Representative = "HUMAN"
 	}
 	a := &Adapter{cfg: cfg, rcv: rcv, account: cfg.AgentID, window: int64(cfg.DedupeWindow), ids: cfg.Seed}
-	a.seen.at = map[seenKey]int64{}
+	a.seen.ids, a.seen.other = map[[2]uint64]int64{}, map[string]int64{}
 	a.base = plainBase(cfg.BaseURL)
 	token := []byte(cfg.ClientToken)
 	a.macPool.New = func() any { return &macBuf{h: hmac.New(sha512.New, token)} }

@@ -29,7 +29,7 @@ func (a *Adapter) SaveState() ([]byte, error) {
 	d := &a.seen
 	s.Seen = make([]seenState, 0, len(d.order)-d.head)
 	for _, e := range d.order[d.head:] {
-		if d.at[e.key] == e.at { // the entry still remembered
+		if at, ok := d.get(e.key); ok && at == e.at { // the entry still remembered
 			s.Seen = append(s.Seen, seenState{Key: e.key.String(), At: e.at})
 		}
 	}
@@ -53,7 +53,7 @@ func (a *Adapter) RestoreState(b []byte) error {
 	}
 	for _, e := range s.Seen {
 		k := keyOf(e.Key)
-		a.seen.at[k] = e.At
+		a.seen.set(k, e.At)
 		a.seen.order = append(a.seen.order, seenEntry{k, e.At})
 	}
 	a.ids, a.stats = s.IDs, s.Stats

@@ -423,12 +423,42 @@ func imageAttachment(u string) *router.Attachment {
 	return &router.Attachment{Kind: "image", Format: format, Name: name}
 }
 
-// seen is the dedupe memory: requestIds with the time they were seen, and
-// their order of arrival for pruning.
+// seen is the dedupe memory: requestIds with the time they were seen (in
+// ids by their 128 bits, in other by their text: maps whose keys hash
+// faster than a struct's), and their order of arrival for pruning.
 type seen struct {
-	at    map[seenKey]int64
+	ids   map[[2]uint64]int64
+	other map[string]int64
 	order []seenEntry
 	head  int
+}
+
+// get is when k was seen; ok false when it is not remembered.
+func (d *seen) get(k seenKey) (at int64, ok bool) {
+	if k.s != "" {
+		at, ok = d.other[k.s]
+	} else {
+		at, ok = d.ids[[2]uint64{k.hi, k.lo}]
+	}
+	return at, ok
+}
+
+// set remembers k as seen at at.
+func (d *seen) set(k seenKey, at int64) {
+	if k.s != "" {
+		d.other[k.s] = at
+	} else {
+		d.ids[[2]uint64{k.hi, k.lo}] = at
+	}
+}
+
+// forget forgets k.
+func (d *seen) forget(k seenKey) {
+	if k.s != "" {
+		delete(d.other, k.s)
+	} else {
+		delete(d.ids, [2]uint64{k.hi, k.lo})
+	}
 }
 
 type seenEntry struct {
@@ -504,8 +534,8 @@ func (a *Adapter) remember(key string, now int64) bool {
 	d := &a.seen
 	for d.head < len(d.order) && now-d.order[d.head].at >= a.window {
 		e := d.order[d.head]
-		if d.at[e.key] == e.at {
-			delete(d.at, e.key)
+		if at, ok := d.get(e.key); ok && at == e.at {
+			d.forget(e.key)
 		}
 		d.order[d.head] = seenEntry{}
 		d.head++
@@ -515,11 +545,11 @@ func (a *Adapter) remember(key string, now int64) bool {
 		d.head = 0
 	}
 	k := keyOf(key)
-	if at, ok := d.at[k]; ok && now-at < a.window {
+	if at, ok := d.get(k); ok && now-at < a.window {
 		a.stats.Duplicates++
 		return false
 	}
-	d.at[k] = now
+	d.set(k, now)
 	d.order = append(d.order, seenEntry{k, now})
 	return true
 }
