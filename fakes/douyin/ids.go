@@ -47,12 +47,25 @@ const (
 // fill writes len(b) characters of alphabet (at most 64 symbols) drawn
 // from stream.
 func (g *idgen) fill(b []byte, stream int, alphabet string) {
+	n := uint64(len(alphabet))
+	if n&(n-1) == 0 {
+		// A power of two: (r&63)%n is r&(n-1), without a division.
+		var r uint64
+		for i := range b {
+			if i%10 == 0 {
+				r = g.next(stream)
+			}
+			b[i] = alphabet[r&(n-1)]
+			r >>= 6
+		}
+		return
+	}
 	var r uint64
 	for i := range b {
 		if i%10 == 0 {
 			r = g.next(stream)
 		}
-		b[i] = alphabet[(r&63)%uint64(len(alphabet))]
+		b[i] = alphabet[(r&63)%n]
 		r >>= 6
 	}
 }
@@ -96,10 +109,24 @@ func (g *idgen) logID(now time.Time) string {
 
 // appendLogID appends a log id.
 func (g *idgen) appendLogID(b []byte, now time.Time) []byte {
-	b = now.In(cst).AppendFormat(b, "20060102150405")
+	b = appendStamp(b, now.In(cst))
 	var r [18]byte
 	g.fill(r[:], streamLog, upperHex)
 	return append(b, r[:]...)
+}
+
+// appendStamp appends t as the layout "20060102150405" writes it,
+// without reading the layout: digits for a year of 0 to 9999, the layout
+// otherwise.
+func appendStamp(b []byte, t time.Time) []byte {
+	y, mo, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(b, "20060102150405")
+	}
+	h, mi, sec := t.Clock()
+	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10),
+		byte('0'+int(mo)/10), byte('0'+int(mo)%10), byte('0'+d/10), byte('0'+d%10),
+		byte('0'+h/10), byte('0'+h%10), byte('0'+mi/10), byte('0'+mi%10), byte('0'+sec/10), byte('0'+sec%10))
 }
 
 // token is a client_token: "clt.", 32 hex digits and 28 alphanumerics.
