@@ -392,3 +392,22 @@ func TestVerifyRefused(t *testing.T) {
 		t.Fatalf("Verify = %v", err)
 	}
 }
+
+// sendTime is written as its own instant, the message's createTime or
+// another, in UTC with the fraction it has.
+func TestSendTime(t *testing.T) {
+	at := time.Date(2024, 3, 4, 11, 0, 0, 500_000_000, time.FixedZone("X", 3600))
+	for _, c := range []struct {
+		send time.Time
+		want string
+	}{
+		{at, `"createTime":"2024-03-04T10:00:00.5Z"},"sendTime":"2024-03-04T10:00:00.5Z"}`},
+		{at.Add(time.Second), `"createTime":"2024-03-04T10:00:00.5Z"},"sendTime":"2024-03-04T10:00:01.5Z"}`},
+		{at.Add(-time.Second / 2).UTC(), `"createTime":"2024-03-04T10:00:00.5Z"},"sendTime":"2024-03-04T10:00:00Z"}`},
+	} {
+		m := &UserMessage{Message: &UserText{CreateTime: at}, SendTime: c.send}
+		if got := string(m.AppendJSON(nil)); !strings.HasSuffix(got, c.want) {
+			t.Errorf("sendTime %v: %s, want it to end %s", c.send, got, c.want)
+		}
+	}
+}

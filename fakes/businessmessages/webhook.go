@@ -84,6 +84,9 @@ func (m *UserMessage) AppendJSON(b []byte) []byte {
 	b = appendString(b, m.CustomAgentID)
 	b = append(b, `,"requestId":`...)
 	b = appendString(b, m.RequestID)
+	// A payload's time as written, for a sendTime equal to it.
+	var created time.Time
+	var createdAt, createdEnd int
 	switch {
 	case m.Message != nil:
 		t := m.Message
@@ -100,7 +103,9 @@ func (m *UserMessage) AppendJSON(b []byte) []byte {
 			b = appendString(b, t.Text)
 		}
 		b = append(b, `,"createTime":`...)
+		created, createdAt = t.CreateTime, len(b)
 		b = appendTime(b, t.CreateTime)
+		createdEnd = len(b)
 		b = append(b, '}')
 	case m.Receipts != nil:
 		b = append(b, `,"receipts":{"receipts":[`...)
@@ -174,7 +179,12 @@ func (m *UserMessage) AppendJSON(b []byte) []byte {
 		b = append(b, '}')
 	}
 	b = append(b, `,"sendTime":`...)
-	b = appendTime(b, m.SendTime)
+	if createdEnd != 0 && m.SendTime.Equal(created) {
+		// The same instant, written in UTC: the same bytes.
+		b = append(b, b[createdAt:createdEnd]...)
+	} else {
+		b = appendTime(b, m.SendTime)
+	}
 	return append(b, '}')
 }
 

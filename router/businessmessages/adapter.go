@@ -521,7 +521,8 @@ func (a *Adapter) post(ctx context.Context, c call, sr *SendRequest, body []byte
 	}
 	var req *http.Request
 	var q *httpcall.Request
-	if a.base != nil && ctx != nil && unreserved(c.conv) && unreserved(c.id) {
+	// c.pq is made only for a plain conversation id, and ends in a UUID.
+	if a.base != nil && ctx != nil && (c.pq != "" || unreserved(c.conv) && unreserved(c.id)) {
 		// Recycled: the request, its header map and its body buffer; the
 		// URL is the base parsed once with the path and query added, as
 		// url.Parse reads them when they need no escaping.
