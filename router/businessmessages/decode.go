@@ -12,6 +12,7 @@ import (
 type scanner struct {
 	jsonscan.Scanner
 	known [2]string // see decodeFast
+	slot  *UserText // the message's storage; nil: a new one
 	// The payload's strings: their bytes one after the other in arena,
 	// each field's span in spans when its bit is set in set (see str).
 	arena []byte
@@ -80,14 +81,15 @@ var (
 // A string equal to one of known (the agent and the custom agent id,
 // which every payload repeats) is given known's storage rather than a
 // copy; the payload's other strings (but a receipt's) share one copy,
-// made at the end.
-func decodeFast(b []byte, m *UserMessage, known ...string) bool {
+// made at the end. A message is decoded into slot, when it is not nil.
+func decodeFast(b []byte, m *UserMessage, slot *UserText, known ...string) bool {
 	d := scanners.Get().(*scanner)
 	d.Reset(b)
 	copy(d.known[:], known) // at most two are kept
+	d.slot = slot
 	defer func() {
 		d.Clear()
-		d.known, d.set = [2]string{}, 0
+		d.known, d.set, d.slot = [2]string{}, 0, nil
 		if cap(d.arena) > 4096 {
 			d.arena = nil
 		}
@@ -144,7 +146,9 @@ func (d *scanner) decode(m *UserMessage) bool {
 			}
 		case "message":
 			if d.Seen(&mask, 128) {
-				m.Message = &UserText{}
+				if m.Message = d.slot; m.Message == nil {
+					m.Message = &UserText{}
+				}
 				d.userText(m.Message)
 			}
 		case "receipts":

@@ -194,13 +194,14 @@ func (a *Adapter) attributes(c *Context) map[string]string {
 
 // ParseUserMessage decodes a webhook body. It reports a body that is not a
 // JSON object of the payload's shape.
-func ParseUserMessage(body []byte) (UserMessage, error) { return parseUserMessage(body, "") }
+func ParseUserMessage(body []byte) (UserMessage, error) { return parseUserMessage(body, nil, "") }
 
 // parseUserMessage is ParseUserMessage, with strings the body is expected
-// to repeat (the agent, the custom agent id) reused rather than copied.
-func parseUserMessage(body []byte, known ...string) (UserMessage, error) {
+// to repeat (the agent, the custom agent id) reused rather than copied,
+// and a message decoded into slot when it is not nil.
+func parseUserMessage(body []byte, slot *UserText, known ...string) (UserMessage, error) {
 	var m UserMessage
-	if decodeFast(body, &m, known...) {
+	if decodeFast(body, &m, slot, known...) {
 		return m, nil
 	}
 	return unmarshalUserMessage(body)
@@ -266,7 +267,14 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p := a.customAgent.Load(); p != nil {
 		custom = *p
 	}
-	m, err := parseUserMessage(body, a.cfg.Agent, custom)
+	// The message is decoded into a pooled UserText, which nothing keeps:
+	// Deliver hands the receiver its strings.
+	slot := textPool.Get().(*UserText)
+	defer func() {
+		*slot = UserText{}
+		textPool.Put(slot)
+	}()
+	m, err := parseUserMessage(body, slot, a.cfg.Agent, custom)
 	if err == nil && m.CustomAgentID != custom {
 		id := m.CustomAgentID
 		a.customAgent.Store(&id)
@@ -282,6 +290,9 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.Deliver(&m)
 	w.WriteHeader(http.StatusOK)
 }
+
+// textPool holds the UserTexts webhooks are decoded into.
+var textPool = sync.Pool{New: func() any { return new(UserText) }}
 
 // bodyPool holds webhook body buffers; nothing decoded keeps a reference
 // into one.
