@@ -10,51 +10,24 @@ import (
 // is its methods.
 type scanner struct {
 	jsonscan.Scanner
-	// The body's strings (but an image's and the ones StrIn reuses):
-	// their bytes one after the other in buf, each field's span in spans
-	// when its bit is set in set; decodeSendFast makes them one string at
-	// the end.
-	buf   []byte
-	spans [numFields]struct{ from, to int }
-	set   uint32
+	// The body's strings (but an image's and the ones StrIn reuses), made
+	// one string at the end.
+	strs jsonscan.Strings
 }
 
-// field names a string of a SendRequest that the scanner collects.
-type field uint8
-
+// The fields of a SendRequest the scanner keeps in strs.
 const (
-	fName field = iota
+	fName = iota
 	fMessageID
 	fText
 	fFallback
 	fDisplayName
 	fAvatarImage
-	numFields
 )
 
-// str decodes the string value of field f into the scanner's buffer; a
-// value that is not a string fails. "" stays "".
-func (d *scanner) str(f field) {
-	b, ok := d.StrBytes()
-	if !ok || len(b) == 0 {
-		return
-	}
-	d.spans[f].from, d.spans[f].to = len(d.buf), len(d.buf)+len(b)
-	d.set |= 1 << f
-	d.buf = append(d.buf, b...)
-}
-
-// fill sets the fields str collected, from one copy of them.
+// fill sets the fields kept in d.strs, from one copy of them.
 func (d *scanner) fill(req *SendRequest, rep *Representative) {
-	if d.set == 0 {
-		return
-	}
-	all := string(d.buf)
-	for f := field(0); f < numFields; f++ {
-		if d.set&(1<<f) == 0 {
-			continue
-		}
-		v := all[d.spans[f].from:d.spans[f].to]
+	d.strs.Fill(func(f int, v string) {
 		switch f {
 		case fName:
 			req.Name = v
@@ -69,7 +42,7 @@ func (d *scanner) fill(req *SendRequest, rep *Representative) {
 		case fAvatarImage:
 			rep.AvatarImage = v
 		}
-	}
+	})
 }
 
 // scanners keeps scanners with their unquoting buffers.
@@ -90,11 +63,7 @@ func decodeSendFast(b []byte, req *SendRequest, rep *Representative) (ok, hasRep
 	d.Reset(b)
 	defer func() {
 		d.Clear()
-		d.set = 0
-		if cap(d.buf) > 4096 {
-			d.buf = nil
-		}
-		d.buf = d.buf[:0]
+		d.strs.Reset()
 		scanners.Put(d)
 	}()
 	if !d.Open('{') {
@@ -109,19 +78,19 @@ func decodeSendFast(b []byte, req *SendRequest, rep *Representative) (ok, hasRep
 		switch string(key) {
 		case "name":
 			if d.Seen(&mask, 1) {
-				d.str(fName)
+				d.KeepStr(&d.strs, fName)
 			}
 		case "messageId":
 			if d.Seen(&mask, 2) {
-				d.str(fMessageID)
+				d.KeepStr(&d.strs, fMessageID)
 			}
 		case "text":
 			if d.Seen(&mask, 4) {
-				d.str(fText)
+				d.KeepStr(&d.strs, fText)
 			}
 		case "fallback":
 			if d.Seen(&mask, 8) {
-				d.str(fFallback)
+				d.KeepStr(&d.strs, fFallback)
 			}
 		case "containsRichText":
 			if d.Seen(&mask, 16) {
@@ -169,11 +138,11 @@ func (d *scanner) representative(r *Representative) {
 			}
 		case "displayName":
 			if d.Seen(&mask, 2) {
-				d.str(fDisplayName)
+				d.KeepStr(&d.strs, fDisplayName)
 			}
 		case "avatarImage":
 			if d.Seen(&mask, 4) {
-				d.str(fAvatarImage)
+				d.KeepStr(&d.strs, fAvatarImage)
 			}
 		default:
 			d.Fail()

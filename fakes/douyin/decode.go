@@ -11,48 +11,22 @@ import (
 // methods.
 type scanner struct {
 	jsonscan.Scanner
-	// The request's strings (but the ones StrIn reuses): their bytes one
-	// after the other in buf, each field's span in spans when its bit is
-	// set in set; fastSend makes them one string at the end.
-	buf   []byte
-	spans [numFields]struct{ from, to int }
-	set   uint32
+	// The request's strings (but the ones StrIn reuses), made one string
+	// at the end.
+	strs jsonscan.Strings
 }
 
-// field names a string of a SendRequest that the scanner collects.
-type field uint8
-
+// The fields of a SendRequest the scanner keeps in strs.
 const (
-	fMsgID field = iota
+	fMsgID = iota
 	fConversationID
 	fToUserID
 	fText
-	numFields
 )
 
-// str decodes the string value of field f into the scanner's buffer; a
-// value that is not a string fails. "" stays "".
-func (d *scanner) str(f field) {
-	b, ok := d.StrBytes()
-	if !ok || len(b) == 0 {
-		return
-	}
-	d.spans[f].from, d.spans[f].to = len(d.buf), len(d.buf)+len(b)
-	d.set |= 1 << f
-	d.buf = append(d.buf, b...)
-}
-
-// fill sets req's fields str collected, from one copy of them.
+// fill sets req's fields kept in d.strs, from one copy of them.
 func (d *scanner) fill(req *SendRequest) {
-	if d.set == 0 {
-		return
-	}
-	all := string(d.buf)
-	for f := field(0); f < numFields; f++ {
-		if d.set&(1<<f) == 0 {
-			continue
-		}
-		v := all[d.spans[f].from:d.spans[f].to]
+	d.strs.Fill(func(f int, v string) {
 		switch f {
 		case fMsgID:
 			req.MsgID = v
@@ -63,7 +37,7 @@ func (d *scanner) fill(req *SendRequest) {
 		case fText:
 			req.Text = v
 		}
-	}
+	})
 }
 
 // The fast send decoder: one pass over the body with the scanner, into the
@@ -86,11 +60,7 @@ func fastSend(raw []byte, req *SendRequest) bool {
 	d.Reset(raw)
 	defer func() {
 		d.Clear()
-		d.set = 0
-		if cap(d.buf) > 4096 {
-			d.buf = nil
-		}
-		d.buf = d.buf[:0]
+		d.strs.Reset()
 		scanners.Put(d)
 	}()
 	var mask uint32
@@ -105,15 +75,15 @@ func fastSend(raw []byte, req *SendRequest) bool {
 		switch string(key) {
 		case "msg_id":
 			if d.Seen(&mask, 1) {
-				d.str(fMsgID)
+				d.KeepStr(&d.strs, fMsgID)
 			}
 		case "conversation_id":
 			if d.Seen(&mask, 2) {
-				d.str(fConversationID)
+				d.KeepStr(&d.strs, fConversationID)
 			}
 		case "to_user_id":
 			if d.Seen(&mask, 4) {
-				d.str(fToUserID)
+				d.KeepStr(&d.strs, fToUserID)
 			}
 		case "scene":
 			if d.Seen(&mask, 8) {
@@ -159,7 +129,7 @@ func (d *scanner) sendContent(req *SendRequest) {
 					}
 					if string(key) == "text" {
 						if d.Seen(&tmask, 1) {
-							d.str(fText)
+							d.KeepStr(&d.strs, fText)
 						}
 					} else {
 						d.Unknown(key, "text")

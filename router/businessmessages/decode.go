@@ -13,19 +13,12 @@ type scanner struct {
 	jsonscan.Scanner
 	known [2]string // see decodeFast
 	slot  *UserText // the message's storage; nil: a new one
-	// The payload's strings: their bytes one after the other in arena,
-	// each field's span in spans when its bit is set in set (see str).
-	arena []byte
-	spans [numFields]span
-	set   uint32
+	// The payload's strings (see str), made one string at the end.
+	strs jsonscan.Strings
 }
 
-// span is where a field's string is in the arena.
-type span struct{ from, to int }
-
-// field names a string field of a UserMessage that str decodes into the
-// arena.
-type field uint8
+// field names a string field of a UserMessage that str keeps in strs.
+type field = int
 
 const (
 	fAgent field = iota
@@ -50,7 +43,6 @@ const (
 	fDeviceLocale
 	fWidgetURL
 	fWidgetContext
-	numFields
 )
 
 // scanners keeps scanners with their unquoting buffers.
@@ -89,11 +81,8 @@ func decodeFast(b []byte, m *UserMessage, slot *UserText, known ...string) bool 
 	d.slot = slot
 	defer func() {
 		d.Clear()
-		d.known, d.set, d.slot = [2]string{}, 0, nil
-		if cap(d.arena) > 4096 {
-			d.arena = nil
-		}
-		d.arena = d.arena[:0]
+		d.known, d.slot = [2]string{}, nil
+		d.strs.Reset()
 		scanners.Put(d)
 	}()
 	if !d.decode(m) {
@@ -185,11 +174,11 @@ func (d *scanner) decode(m *UserMessage) bool {
 }
 
 // str decodes the string value of field f. One equal to a known string
-// is returned without a copy; any other (but "") is returned as "" and
-// kept in the arena, and fill sets it.
+// is returned without a copy; any other is returned as "" and kept in
+// d.strs, and fill sets it.
 func (d *scanner) str(f field) string {
 	b, ok := d.StrBytes()
-	if !ok || len(b) == 0 {
+	if !ok {
 		return ""
 	}
 	for _, k := range d.known {
@@ -197,25 +186,15 @@ func (d *scanner) str(f field) string {
 			return k
 		}
 	}
-	d.spans[f] = span{len(d.arena), len(d.arena) + len(b)}
-	d.set |= 1 << f
-	d.arena = append(d.arena, b...)
+	d.strs.Keep(f, b)
 	return ""
 }
 
-// fill sets the fields str kept in the arena, from one copy of it. The
-// objects they are in exist: str was called in them.
+// fill sets the fields str kept, from one copy of them. The objects they
+// are in exist: str was called in them.
 func (d *scanner) fill(m *UserMessage) {
-	if d.set == 0 {
-		return
-	}
-	all := string(d.arena)
-	for f := field(0); f < numFields; f++ {
-		if d.set&(1<<f) == 0 {
-			continue
-		}
-		v := all[d.spans[f].from:d.spans[f].to]
-		c := &m.Context
+	c := &m.Context
+	d.strs.Fill(func(f int, v string) {
 		switch f {
 		case fAgent:
 			m.Agent = v
@@ -262,7 +241,7 @@ func (d *scanner) fill(m *UserMessage) {
 		case fWidgetContext:
 			c.Widget.WidgetContext = v
 		}
-	}
+	})
 }
 
 func (d *scanner) userText(t *UserText) {

@@ -10,58 +10,29 @@ import (
 // methods.
 type scanner struct {
 	jsonscan.Scanner
-	content []byte // fastEvent's copy of the content string, reused
-	strs    arena  // fastEvent's strings
+	content []byte           // fastEvent's copy of the content string, reused
+	strs    jsonscan.Strings // fastEvent's strings
 }
 
-// arena collects an event's strings that live and die together (the log
-// id, the text, the sender's name and where the message comes from):
-// their bytes one after the other, each field's span when its bit is set,
-// made one string at the end (fill). The ids the adapter remembers for
-// longer have strings of their own.
-type arena struct {
-	buf   []byte
-	spans [numFields]struct{ from, to int }
-	set   uint32
-}
-
-// field names a string of an Event that the arena holds.
-type field uint8
-
+// An event's strings that live and die together (the log id, the text,
+// the sender's name and where the message comes from) are kept in the
+// outer scanner's strs and made one string at the end; the ids the
+// adapter remembers for longer have strings of their own. The fields:
 const (
-	fLogID field = iota
+	fLogID = iota
 	fText
 	fNickName
 	fResourceType
 	fEntryPage
 	fRegion
 	fPOIID
-	numFields
-	noField = numFields
+	noField = -1
 )
 
-// keep holds b, a string of field f ("" stays ""), for fill.
-func (r *arena) keep(f field, b []byte) {
-	if len(b) == 0 {
-		return
-	}
-	r.spans[f].from, r.spans[f].to = len(r.buf), len(r.buf)+len(b)
-	r.set |= 1 << f
-	r.buf = append(r.buf, b...)
-}
-
-// fill sets ev's fields that r holds, from one copy of them.
-func (r *arena) fill(ev *Event) {
-	if r.set == 0 {
-		return
-	}
-	all := string(r.buf)
+// fill sets ev's fields kept in d.strs, from one copy of them.
+func (d *scanner) fill(ev *Event) {
 	c := &ev.Content
-	for f := field(0); f < numFields; f++ {
-		if r.set&(1<<f) == 0 {
-			continue
-		}
-		v := all[r.spans[f].from:r.spans[f].to]
+	d.strs.Fill(func(f int, v string) {
 		switch f {
 		case fLogID:
 			ev.LogID = v
@@ -78,16 +49,7 @@ func (r *arena) fill(ev *Event) {
 		case fPOIID:
 			c.POIID = v
 		}
-	}
-}
-
-// reset empties r for the next event.
-func (r *arena) reset() {
-	r.set = 0
-	if cap(r.buf) > 4096 {
-		r.buf = nil
-	}
-	r.buf = r.buf[:0]
+	})
 }
 
 // The fast decoders: one pass over the bytes with the scanner, into the
@@ -107,7 +69,7 @@ func getScanner(b []byte) *scanner {
 
 func (d *scanner) release() {
 	d.Clear()
-	d.strs.reset()
+	d.strs.Reset()
 	if cap(d.content) > 4096 {
 		d.content = nil
 	}
@@ -158,9 +120,7 @@ func fastEvent(body []byte, ev *Event, intern []string, known knownFunc) bool {
 			}
 		case "log_id":
 			if d.Seen(&mask, 16) {
-				if b, ok := d.StrBytes(); ok {
-					d.strs.keep(fLogID, b)
-				}
+				d.KeepStr(&d.strs, fLogID)
 			}
 		case "content":
 			if d.Seen(&mask, 32) {
@@ -185,7 +145,7 @@ func fastEvent(body []byte, ev *Event, intern []string, known knownFunc) bool {
 	if !fastContent(content, &ev.Content, conv, &d.strs) {
 		return false
 	}
-	d.strs.fill(ev)
+	d.fill(ev)
 	return ev.Event != EventReceive || ev.Content.ServerMessageID != "" && ev.FromUserID != ""
 }
 
@@ -209,9 +169,9 @@ func (d *scanner) sender(known knownFunc, conv *string) string {
 }
 
 // fastContent decodes an IM event's content; a conversation_short_id
-// equal to conv is conv rather than a copy, and the strings an arena
-// holds are left to strs.
-func fastContent(b []byte, c *Content, conv string, strs *arena) bool {
+// equal to conv is conv rather than a copy, and the strings kept with the
+// event's are left to strs.
+func fastContent(b []byte, c *Content, conv string, strs *jsonscan.Strings) bool {
 	d := getScanner(b)
 	defer d.release()
 	var mask uint32
@@ -272,9 +232,7 @@ func fastContent(b []byte, c *Content, conv string, strs *arena) bool {
 		}
 		switch {
 		case af != noField:
-			if b, ok := d.StrBytes(); ok {
-				strs.keep(af, b)
-			}
+			d.KeepStr(strs, af)
 		case bit == 1<<2 || bit == 1<<4: // message_type, source
 			*dst = d.StrIn(messageTypes)
 		case bit == 1<<0 && conv != "": // conversation_short_id
@@ -293,7 +251,7 @@ func fastContent(b []byte, c *Content, conv string, strs *arena) bool {
 
 // userInfos decodes user_infos, keeping the first element's nick_name as
 // ParseEvent does (in strs).
-func (d *scanner) userInfos(strs *arena) bool {
+func (d *scanner) userInfos(strs *jsonscan.Strings) bool {
 	if !d.Open('[') {
 		return false
 	}
@@ -315,7 +273,7 @@ func (d *scanner) userInfos(strs *arena) bool {
 			case "nick_name":
 				if d.Seen(&mask, 2) {
 					if b, ok := d.StrBytes(); ok && n == 0 {
-						strs.keep(fNickName, b)
+						strs.Keep(fNickName, b)
 					}
 				}
 			default:
