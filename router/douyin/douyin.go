@@ -339,8 +339,10 @@ func (a *Adapter) remember(ev *Event, now int64, message bool) (fresh bool, prof
 		}
 		if message {
 			if want := profileOf(&ev.Content); rc.profile == nil || *rc.profile != want {
-				p := new(router.Profile)
-				*p = want
+				// Copies: the event's strings share one allocation, which
+				// the context, kept for good, would keep alive.
+				p := &router.Profile{EntryPage: strings.Clone(want.EntryPage), Region: strings.Clone(want.Region),
+					Store: strings.Clone(want.Store)}
 				rc.profile = p
 			}
 			prof = rc.profile
