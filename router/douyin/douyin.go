@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -111,22 +112,77 @@ type seenEntry struct {
 	at  int64
 }
 
-// seenMaps are the dedupe keys remembered, one map per kind of key
-// (indexed by dedupeKey.message): maps keyed by strings alone, which hash
-// faster than by a struct.
-type seenMaps [2]map[string]int64
-
-func (m *seenMaps) of(k dedupeKey) map[string]int64 {
-	if k.message {
-		return m[1]
-	}
-	return m[0]
+// seenMaps are the dedupe keys remembered: Msg-Ids written as decimal
+// numbers (Douyin's 64-bit ids) by their value, any other by its text, one
+// map per kind of key (indexed by dedupeKey.message). Keys of one type
+// hash faster than a struct.
+type seenMaps struct {
+	nums map[uint64]int64
+	strs [2]map[string]int64
 }
 
-// dedupeKey is a Msg-Id (header) or a server_message_id (message).
+func (m *seenMaps) get(k dedupeKey) (at int64, ok bool) {
+	if k.isNum {
+		at, ok = m.nums[k.num]
+	} else {
+		at, ok = m.strs[b2i(k.message)][k.id]
+	}
+	return at, ok
+}
+
+func (m *seenMaps) set(k dedupeKey, at int64) {
+	if k.isNum {
+		m.nums[k.num] = at
+	} else {
+		m.strs[b2i(k.message)][k.id] = at
+	}
+}
+
+func (m *seenMaps) forget(k dedupeKey) {
+	if k.isNum {
+		delete(m.nums, k.num)
+	} else {
+		delete(m.strs[b2i(k.message)], k.id)
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// dedupeKey is a Msg-Id (header) or a server_message_id (message). A
+// Msg-Id in decimal as Douyin writes its ids is kept as its value (isNum,
+// num), which keeps no string alive for the dedupe window (on the memory
+// network the header's string is the fake's, shared with its other ids).
 type dedupeKey struct {
-	message bool
-	id      string
+	id             string
+	num            uint64
+	message, isNum bool
+}
+
+// keyOf is the dedupe key of id, a server_message_id when message, else a
+// Msg-Id.
+func keyOf(message bool, id string) dedupeKey {
+	if !message && id != "" && len(id) <= 19 && (id[0] != '0' || len(id) == 1) {
+		if n, err := strconv.ParseUint(id, 10, 64); err == nil {
+			return dedupeKey{isNum: true, num: n}
+		}
+	}
+	return dedupeKey{message: message, id: id}
+}
+
+// empty reports a key of an empty id, which is not remembered.
+func (k dedupeKey) empty() bool { return !k.isNum && k.id == "" }
+
+// text is the id the key is of.
+func (k dedupeKey) text() string {
+	if k.isNum {
+		return strconv.FormatUint(k.num, 10)
+	}
+	return k.id
 }
 
 // replyContext is what a reply to a customer names.
@@ -155,7 +211,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		cfg.DedupeWindow = DefaultDedupeWindow
 	}
 	a := &Adapter{cfg: cfg, rcv: rcv, window: int64(cfg.DedupeWindow), maxAge: cfg.MaxAge,
-		seen: seenMaps{{}, {}}, contexts: map[string]replyContext{}}
+		seen: seenMaps{nums: map[uint64]int64{}, strs: [2]map[string]int64{{}, {}}}, contexts: map[string]replyContext{}}
 	if a.maxAge == 0 {
 		a.maxAge = cfg.DedupeWindow
 	}
@@ -318,16 +374,16 @@ func (a *Adapter) remember(ev *Event, now int64, message bool) (fresh bool, prof
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.prune(now)
-	keys := [2]dedupeKey{{false, ev.MsgID}, {true, ev.Content.ServerMessageID}}
+	keys := [2]dedupeKey{keyOf(false, ev.MsgID), keyOf(true, ev.Content.ServerMessageID)}
 	for _, k := range keys {
-		if at, ok := a.seen.of(k)[k.id]; ok && k.id != "" && now-at < a.window {
+		if at, ok := a.seen.get(k); ok && !k.empty() && now-at < a.window {
 			a.stats.Duplicates++
 			return false, nil
 		}
 	}
 	for _, k := range keys {
-		if k.id != "" {
-			a.seen.of(k)[k.id] = now
+		if !k.empty() {
+			a.seen.set(k, now)
 			a.push(seenEntry{k, now})
 		}
 	}
@@ -364,9 +420,8 @@ func (a *Adapter) prune(now int64) {
 		if now-e.at < a.window {
 			return
 		}
-		m := a.seen.of(e.key)
-		if at, ok := m[e.key.id]; ok && at == e.at {
-			delete(m, e.key.id)
+		if at, ok := a.seen.get(e.key); ok && at == e.at {
+			a.seen.forget(e.key)
 		}
 		*e = seenEntry{}
 		a.head++
