@@ -99,11 +99,13 @@ type Adapter struct {
 	tok       token
 	tokHeader []string // the Access-Token header value of tok
 
-	mu       sync.Mutex
-	seen     seenMaps    // dedupe key -> Clock time (UnixNano) remembered
-	ring     []seenEntry // insertion-ordered queue of remembered keys
-	head, n  int
-	contexts map[string]replyContext // customer open_id -> what a reply names
+	mu      sync.Mutex
+	seen    seenMaps    // dedupe key -> Clock time (UnixNano) remembered
+	ring    []seenEntry // insertion-ordered queue of remembered keys
+	head, n int
+	// contexts: customer open_id -> what a reply names, changed in place
+	// under mu.
+	contexts map[string]*replyContext
 	stats    Stats
 }
 
@@ -211,7 +213,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		cfg.DedupeWindow = DefaultDedupeWindow
 	}
 	a := &Adapter{cfg: cfg, rcv: rcv, window: int64(cfg.DedupeWindow), maxAge: cfg.MaxAge,
-		seen: seenMaps{nums: map[uint64]int64{}, strs: [2]map[string]int64{{}, {}}}, contexts: map[string]replyContext{}}
+		seen: seenMaps{nums: map[uint64]int64{}, strs: [2]map[string]int64{{}, {}}}, contexts: map[string]*replyContext{}}
 	if a.maxAge == 0 {
 		a.maxAge = cfg.DedupeWindow
 	}
@@ -285,9 +287,11 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // for a customer who has written before.
 func (a *Adapter) knownSender(openID []byte) (string, string) {
 	a.mu.Lock()
-	rc := a.contexts[string(openID)]
-	a.mu.Unlock()
-	return rc.openID, rc.conversation
+	defer a.mu.Unlock()
+	if rc := a.contexts[string(openID)]; rc != nil {
+		return rc.openID, rc.conversation
+	}
+	return "", ""
 }
 
 // signatureOK checks sig against the hex SHA-1 of the secret and body.
@@ -389,6 +393,10 @@ func (a *Adapter) remember(ev *Event, now int64, message bool) (fresh bool, prof
 	}
 	if c := ev.Content.ConversationShortID; c != "" && ev.Event != EventSend {
 		rc := a.contexts[ev.FromUserID]
+		if rc == nil {
+			rc = &replyContext{}
+			a.contexts[ev.FromUserID] = rc
+		}
 		rc.openID, rc.conversation = ev.FromUserID, c
 		if message && (rc.msgID == "" || ev.Content.CreateTime >= rc.created) {
 			rc.msgID, rc.created = ev.Content.ServerMessageID, ev.Content.CreateTime
@@ -403,7 +411,6 @@ func (a *Adapter) remember(ev *Event, now int64, message bool) (fresh bool, prof
 			}
 			prof = rc.profile
 		}
-		a.contexts[ev.FromUserID] = rc
 	}
 	if message {
 		a.stats.Received++

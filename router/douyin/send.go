@@ -86,7 +86,12 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 		text = m.Template.Name
 	}
 	a.mu.Lock()
-	rc, ok := a.contexts[to.Customer]
+	var rc replyContext
+	p := a.contexts[to.Customer]
+	ok := p != nil
+	if ok {
+		rc = *p // a copy: a webhook may change the context
+	}
 	a.mu.Unlock()
 	if !ok || rc.msgID == "" {
 		return "", fmt.Errorf("douyin: send: %s has sent no message to reply to", to.Customer)

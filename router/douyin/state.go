@@ -77,7 +77,7 @@ func (a *Adapter) RestoreState(b []byte) error {
 		a.push(seenEntry{k, e.At})
 	}
 	for _, c := range s.Contexts {
-		a.contexts[c.OpenID] = replyContext{openID: c.OpenID, conversation: c.Conversation, msgID: c.MsgID, created: c.Created}
+		a.contexts[c.OpenID] = &replyContext{openID: c.OpenID, conversation: c.Conversation, msgID: c.MsgID, created: c.Created}
 	}
 	a.stats = s.Stats
 	a.tok = token{value: s.Token, refreshAt: s.RefreshAt}
