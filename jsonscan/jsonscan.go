@@ -312,8 +312,13 @@ func (d *Scanner) unquote(start int) ([]byte, bool) {
 				return nil, false
 			}
 		case c < utf8.RuneSelf:
-			out = append(out, c)
-			r++
+			// c is plain: copy it with the plain bytes after it.
+			j := r + 1
+			for j < len(s) && plain[s[j]] {
+				j++
+			}
+			out = append(out, s[r:j]...)
+			r = j
 		default:
 			rr, size := utf8.DecodeRune(s[r:])
 			r += size

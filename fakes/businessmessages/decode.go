@@ -10,6 +10,39 @@ import (
 // is its methods.
 type scanner struct {
 	jsonscan.Scanner
+	// The body's strings (but an image's and the ones StrIn reuses), made
+	// one string at the end.
+	strs jsonscan.Strings
+}
+
+// The fields of a SendRequest the scanner keeps in strs.
+const (
+	fName = iota
+	fMessageID
+	fText
+	fFallback
+	fDisplayName
+	fAvatarImage
+)
+
+// fill sets the fields kept in d.strs, from one copy of them.
+func (d *scanner) fill(req *SendRequest, rep *Representative) {
+	d.strs.Fill(func(f int, v string) {
+		switch f {
+		case fName:
+			req.Name = v
+		case fMessageID:
+			req.MessageID = v
+		case fText:
+			req.Text = v
+		case fFallback:
+			req.Fallback = v
+		case fDisplayName:
+			rep.DisplayName = v
+		case fAvatarImage:
+			rep.AvatarImage = v
+		}
+	})
 }
 
 // scanners keeps scanners with their unquoting buffers.
@@ -21,15 +54,20 @@ var scanners = sync.Pool{New: func() any { return new(scanner) }}
 // cards or suggestions, nothing after the object) and reports false on
 // anything else, leaving the body to encoding/json, which then decides. A
 // differential fuzz target holds the two to the same answers.
-func decodeSendFast(b []byte, req *SendRequest) bool {
+//
+// The representative is decoded into *rep, and rep reports whether the
+// body has one: the caller points req at it, so that one on the caller's
+// stack can stay there.
+func decodeSendFast(b []byte, req *SendRequest, rep *Representative) (ok, hasRep bool) {
 	d := scanners.Get().(*scanner)
 	d.Reset(b)
 	defer func() {
 		d.Clear()
+		d.strs.Reset()
 		scanners.Put(d)
 	}()
 	if !d.Open('{') {
-		return false
+		return false, false
 	}
 	var mask uint32
 	for n := 0; ; n++ {
@@ -40,19 +78,19 @@ func decodeSendFast(b []byte, req *SendRequest) bool {
 		switch string(key) {
 		case "name":
 			if d.Seen(&mask, 1) {
-				req.Name = d.Str()
+				d.KeepStr(&d.strs, fName)
 			}
 		case "messageId":
 			if d.Seen(&mask, 2) {
-				req.MessageID = d.Str()
+				d.KeepStr(&d.strs, fMessageID)
 			}
 		case "text":
 			if d.Seen(&mask, 4) {
-				req.Text = d.Str()
+				d.KeepStr(&d.strs, fText)
 			}
 		case "fallback":
 			if d.Seen(&mask, 8) {
-				req.Fallback = d.Str()
+				d.KeepStr(&d.strs, fFallback)
 			}
 		case "containsRichText":
 			if d.Seen(&mask, 16) {
@@ -60,8 +98,8 @@ func decodeSendFast(b []byte, req *SendRequest) bool {
 			}
 		case "representative":
 			if d.Seen(&mask, 32) {
-				req.Representative = &Representative{}
-				d.representative(req.Representative)
+				*rep, hasRep = Representative{}, true
+				d.representative(rep)
 			}
 		case "image":
 			if d.Seen(&mask, 64) {
@@ -72,8 +110,16 @@ func decodeSendFast(b []byte, req *SendRequest) bool {
 			d.Fail() // an unknown field, or one left to encoding/json
 		}
 	}
-	return d.End()
+	if !d.End() {
+		return false, hasRep
+	}
+	d.fill(req, rep)
+	return true, hasRep
 }
+
+// repTypes are the representative types, whose strings a decoded body
+// reuses.
+var repTypes = []string{"BOT", "HUMAN"}
 
 func (d *scanner) representative(r *Representative) {
 	if !d.Open('{') {
@@ -88,15 +134,15 @@ func (d *scanner) representative(r *Representative) {
 		switch string(key) {
 		case "representativeType":
 			if d.Seen(&mask, 1) {
-				r.RepresentativeType = d.Str()
+				r.RepresentativeType = d.StrIn(repTypes)
 			}
 		case "displayName":
 			if d.Seen(&mask, 2) {
-				r.DisplayName = d.Str()
+				d.KeepStr(&d.strs, fDisplayName)
 			}
 		case "avatarImage":
 			if d.Seen(&mask, 4) {
-				r.AvatarImage = d.Str()
+				d.KeepStr(&d.strs, fAvatarImage)
 			}
 		default:
 			d.Fail()

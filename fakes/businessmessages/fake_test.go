@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,9 +26,10 @@ func (c *clock) now() time.Time { return c.t }
 
 // receiver records the webhooks it gets and answers with status.
 type receiver struct {
-	status int
-	bodies [][]byte
-	sigs   []string
+	status  int
+	bodies  [][]byte
+	sigs    []string
+	headers []http.Header
 }
 
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -35,6 +37,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	b.ReadFrom(req.Body)
 	r.bodies = append(r.bodies, b.Bytes())
 	r.sigs = append(r.sigs, req.Header.Get("X-Goog-Signature"))
+	r.headers = append(r.headers, req.Header.Clone())
 	var v struct{ Secret string }
 	if json.Unmarshal(b.Bytes(), &v) == nil && v.Secret != "" {
 		w.Write([]byte(v.Secret))
@@ -269,6 +272,41 @@ func TestWebhookPayload(t *testing.T) {
 	}
 }
 
+// The journal keeps each webhook try's exact bytes and the headers it was
+// sent with (it encodes them again from the payload): a first try, the
+// retries of a refused one, and the verification.
+func TestJournalBodiesAreTheBytesSent(t *testing.T) {
+	s, c, rcv := newFake(t, nil)
+	if err := s.Verify(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.CustomerText(context.Background(), "c1", Context{EntryPoint: "MAPS", DisplayName: "Ann <A&B>"}, "hi \u2028 \"x\"")
+	rcv.status = 500
+	s.CustomerText(context.Background(), "c2", Context{}, "again")
+	for i := 0; i < 2; i++ {
+		next, _ := s.NextDeadline()
+		c.t = next
+		s.Flush(context.Background())
+	}
+	j := s.Journal()
+	if len(j.Webhooks) != 5 || len(rcv.bodies) != 5 {
+		t.Fatalf("%d webhooks journaled, %d received", len(j.Webhooks), len(rcv.bodies))
+	}
+	for i, wh := range j.Webhooks {
+		if !bytes.Equal(wh.Body, rcv.bodies[i]) {
+			t.Errorf("webhook %d: journal body\n%s\nsent\n%s", i, wh.Body, rcv.bodies[i])
+		}
+		for k, v := range wh.Header {
+			if got := rcv.headers[i].Values(k); !slices.Equal(got, v) {
+				t.Errorf("webhook %d: header %s journaled %q, sent %q", i, k, v, got)
+			}
+		}
+		if i > 0 && (len(wh.Header) != 2 || wh.Header.Get("X-Goog-Signature") != Sign(DefaultClientToken, wh.Body)) {
+			t.Errorf("webhook %d: header %v", i, wh.Header)
+		}
+	}
+}
+
 // A webhook that fails is retried with a doubling delay for 7 days, with
 // the same requestId; then dropped.
 func TestRetries(t *testing.T) {
@@ -352,5 +390,24 @@ func TestVerifyRefused(t *testing.T) {
 	s := New(Config{WebhookURL: hook.URL, Clock: func() time.Time { return t0 }})
 	if err := s.Verify(context.Background()); err == nil || !strings.Contains(err.Error(), "not the secret") {
 		t.Fatalf("Verify = %v", err)
+	}
+}
+
+// sendTime is written as its own instant, the message's createTime or
+// another, in UTC with the fraction it has.
+func TestSendTime(t *testing.T) {
+	at := time.Date(2024, 3, 4, 11, 0, 0, 500_000_000, time.FixedZone("X", 3600))
+	for _, c := range []struct {
+		send time.Time
+		want string
+	}{
+		{at, `"createTime":"2024-03-04T10:00:00.5Z"},"sendTime":"2024-03-04T10:00:00.5Z"}`},
+		{at.Add(time.Second), `"createTime":"2024-03-04T10:00:00.5Z"},"sendTime":"2024-03-04T10:00:01.5Z"}`},
+		{at.Add(-time.Second / 2).UTC(), `"createTime":"2024-03-04T10:00:00.5Z"},"sendTime":"2024-03-04T10:00:00Z"}`},
+	} {
+		m := &UserMessage{Message: &UserText{CreateTime: at}, SendTime: c.send}
+		if got := string(m.AppendJSON(nil)); !strings.HasSuffix(got, c.want) {
+			t.Errorf("sendTime %v: %s, want it to end %s", c.send, got, c.want)
+		}
 	}
 }

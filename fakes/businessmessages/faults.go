@@ -76,7 +76,7 @@ func (s *Server) hold(p *pending) bool {
 		s.queue.Hold(p, first, d.AfterNext)
 	}
 	if d.Duplicate {
-		c := &pending{um: p.um, body: p.body, delay: s.cfg.RetryDelay}
+		c := &pending{um: p.um, delay: s.cfg.RetryDelay}
 		s.queue.Hold(c, first.Add(d.DuplicateAfter), false)
 	}
 	return d.Hold

@@ -40,7 +40,11 @@ func FuzzDecodeSendFast(f *testing.F) {
 	f.Add([]byte(`{"text":"a","text":"b"} `))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var fast, std SendRequest
-		ok := decodeSendFast(body, &fast)
+		var rep Representative
+		ok, hasRep := decodeSendFast(body, &fast, &rep)
+		if hasRep {
+			fast.Representative = &rep
+		}
 		e := decodeStrict(body, &std)
 		if ok && e != nil {
 			t.Fatalf("fast decoded what encoding/json refuses (%v): %q", e, body)

@@ -70,5 +70,27 @@ type Counts struct {
 	Errors     int
 }
 
+// webhookRec is a Webhook as the journal keeps it: a payload's try keeps
+// the payload (um) rather than the bytes encoded from it, and its
+// signature rather than the header map; Journal encodes them again, which
+// gives the same bytes, since a payload does not change once made.
+type webhookRec struct {
+	Webhook
+	um  *UserMessage // the payload whose encoding was the body; nil: Body
+	sig []string     // X-Goog-Signature of a call; nil: Header
+}
+
+// webhook is the journal's entry.
+func (r *webhookRec) webhook() Webhook {
+	w := r.Webhook
+	if r.um != nil {
+		w.Body = r.um.AppendJSON(nil)
+	}
+	if r.sig != nil {
+		w.Header = http.Header{"Content-Type": hdrJSON, "X-Goog-Signature": r.sig}
+	}
+	return w
+}
+
 // ring keeps the newest entries of one journal list.
 type ring[T any] = journal.Ring[T]

@@ -83,15 +83,35 @@ func decodeStrict(body []byte, v any) *Error {
 // representative of type BOT or HUMAN and exactly one content (text,
 // image or rich card). The messageId may come from the query instead.
 func ParseSendRequest(body []byte) (SendRequest, *Error) {
-	var req SendRequest
-	if !decodeSendFast(body, &req) {
+	var rep Representative
+	req, hasRep, e := parseSend(body, &rep)
+	if hasRep {
+		req.Representative = &rep
+	}
+	return req, e
+}
+
+// parseSend is ParseSendRequest with the representative apart: in *rep,
+// and hasRep reports whether the body has one; req's is nil. The handler's
+// rep stays on its stack.
+func parseSend(body []byte, rep *Representative) (req SendRequest, hasRep bool, e *Error) {
+	var ok bool
+	if ok, hasRep = decodeSendFast(body, &req, rep); !ok {
 		slow, e := parseStrict(body)
 		if e != nil {
-			return SendRequest{}, e
+			return SendRequest{}, false, e
 		}
-		req = slow
+		req, hasRep = slow, slow.Representative != nil
+		if hasRep {
+			*rep = *slow.Representative
+		}
+		req.Representative = nil
 	}
-	return req, checkShape(&req)
+	var r *Representative
+	if hasRep {
+		r = rep
+	}
+	return req, hasRep, checkShapeOf(&req, r)
 }
 
 // parseStrict is decodeStrict into a value of its own, apart so that
@@ -103,11 +123,14 @@ func parseStrict(body []byte) (SendRequest, *Error) {
 	return req, e
 }
 
-func checkShape(req *SendRequest) *Error {
-	if req.Representative == nil {
+func checkShape(req *SendRequest) *Error { return checkShapeOf(req, req.Representative) }
+
+// checkShapeOf is checkShape of req with the representative rep.
+func checkShapeOf(req *SendRequest, rep *Representative) *Error {
+	if rep == nil {
 		return errInvalid("Invalid argument: representative is required.")
 	}
-	if t := req.Representative.RepresentativeType; t != "BOT" && t != "HUMAN" {
+	if t := rep.RepresentativeType; t != "BOT" && t != "HUMAN" {
 		return errInvalid(fmt.Sprintf("Invalid value at 'message.representative.representative_type' (type.googleapis.com/google.communications.businessmessages.v1.Representative.RepresentativeType), %q", t))
 	}
 	n := 0
@@ -232,7 +255,7 @@ func (s *Server) Accept(id string, req SendRequest) (Message, *Error) {
 		s.logValueError(now, id, e)
 		return Message{}, e
 	}
-	m, e := s.accept(id, req, now)
+	m, e := s.accept(id, req, req.Representative, now)
 	if e != nil {
 		s.logValueError(now, id, e)
 	}
@@ -290,8 +313,9 @@ func days(d time.Duration) string {
 	return d.String()
 }
 
-// accept judges req and, when the platform takes it, delivers it.
-func (s *Server) accept(id string, req SendRequest, now time.Time) (Message, *Error) {
+// accept judges req, from representative rep, and, when the platform
+// takes it, delivers it.
+func (s *Server) accept(id string, req SendRequest, rep *Representative, now time.Time) (Message, *Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, e := s.judge(id, &req, now)
@@ -302,8 +326,8 @@ func (s *Server) accept(id string, req SendRequest, now time.Time) (Message, *Er
 		c.sent = map[string]bool{}
 	}
 	c.sent[req.MessageID] = true
-	m := Message{Conversation: id, MessageID: req.MessageID, Rep: req.Representative.RepresentativeType,
-		DisplayName: req.Representative.DisplayName, CreateTime: now}
+	m := Message{Conversation: id, MessageID: req.MessageID, Rep: rep.RepresentativeType,
+		DisplayName: rep.DisplayName, CreateTime: now}
 	switch {
 	case req.Text != "":
 		m.Type, m.Text = "text", req.Text
@@ -382,6 +406,11 @@ func (s *Server) Counts() Counts {
 func (s *Server) Journal() Journal {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Journal{Requests: s.requests.Snapshot(), Webhooks: s.webhooks.Snapshot(),
+	recs := s.webhooks.Snapshot()
+	whs := make([]Webhook, len(recs))
+	for i := range recs {
+		whs[i] = recs[i].webhook()
+	}
+	return Journal{Requests: s.requests.Snapshot(), Webhooks: whs,
 		Deliveries: s.deliveries.Snapshot(), Errors: s.errs.Snapshot()}
 }

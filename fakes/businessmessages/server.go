@@ -157,7 +157,7 @@ type Server struct {
 	sendErrN int            // server errors the plan gave sends
 
 	requests   ring[Request]
-	webhooks   ring[Webhook]
+	webhooks   ring[webhookRec]
 	deliveries ring[Delivery]
 	errs       ring[ErrorEntry]
 }
@@ -317,26 +317,40 @@ func (s *Server) next64() uint64 {
 
 // uuid draws a version-4 UUID. s.mu is held.
 func (s *Server) uuid() string {
+	var b [uuidLen]byte
+	return string(s.appendUUID(b[:0]))
+}
+
+// appendUUID draws a version-4 UUID and appends it. s.mu is held.
+func (s *Server) appendUUID(out []byte) []byte {
 	var b [16]byte
 	binary.BigEndian.PutUint64(b[:8], s.next64())
 	binary.BigEndian.PutUint64(b[8:], s.next64())
-	return FormatUUID(b)
+	return appendUUID(out, b)
 }
+
+// uuidLen is the length of a UUID's text.
+const uuidLen = 36
 
 // FormatUUID writes 16 bytes as a version-4 UUID (the version and variant
 // bits are set).
 func FormatUUID(b [16]byte) string {
+	var out [uuidLen]byte
+	return string(appendUUID(out[:0], b))
+}
+
+// appendUUID appends FormatUUID(b).
+func appendUUID(out []byte, b [16]byte) []byte {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	const hexd = "0123456789abcdef"
-	out := make([]byte, 0, 36)
 	for i, c := range b {
 		if i == 4 || i == 6 || i == 8 || i == 10 {
 			out = append(out, '-')
 		}
 		out = append(out, hexd[c>>4], hexd[c&15])
 	}
-	return string(out)
+	return out
 }
 
 // Error is a Google API error: the HTTP status, the canonical status
@@ -542,7 +556,8 @@ func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request, now t
 		s.logRequest(now, r, http.StatusOK, "")
 		return
 	}
-	req, e := ParseSendRequest(body)
+	var rep Representative
+	req, _, e := parseSend(body, &rep)
 	if e == nil && req.MessageID == "" {
 		req.MessageID = r.URL.Query().Get("messageId")
 	}
@@ -550,13 +565,15 @@ func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request, now t
 		s.writeError(w, r, now, id, e)
 		return
 	}
-	msg, e := s.accept(id, req, now)
+	msg, e := s.accept(id, req, &rep, now)
 	if e != nil {
 		s.writeError(w, r, now, id, e)
 		return
 	}
 	w.Header()["Content-Type"] = hdrJSONUTF8
-	w.Write(msg.AppendJSON(make([]byte, 0, 512)))
+	// The answer is written into the body's buffer: nothing decoded from
+	// the body refers to it.
+	w.Write(msg.AppendJSON(body[:0]))
 	s.logRequest(now, r, http.StatusOK, "")
 	s.afterDelivery(r.Context(), msg)
 }

@@ -84,6 +84,9 @@ func (m *UserMessage) AppendJSON(b []byte) []byte {
 	b = appendString(b, m.CustomAgentID)
 	b = append(b, `,"requestId":`...)
 	b = appendString(b, m.RequestID)
+	// A payload's time as written, for a sendTime equal to it.
+	var created time.Time
+	var createdAt, createdEnd int
 	switch {
 	case m.Message != nil:
 		t := m.Message
@@ -100,7 +103,9 @@ func (m *UserMessage) AppendJSON(b []byte) []byte {
 			b = appendString(b, t.Text)
 		}
 		b = append(b, `,"createTime":`...)
+		created, createdAt = t.CreateTime, len(b)
 		b = appendTime(b, t.CreateTime)
+		createdEnd = len(b)
 		b = append(b, '}')
 	case m.Receipts != nil:
 		b = append(b, `,"receipts":{"receipts":[`...)
@@ -174,7 +179,12 @@ func (m *UserMessage) AppendJSON(b []byte) []byte {
 		b = append(b, '}')
 	}
 	b = append(b, `,"sendTime":`...)
-	b = appendTime(b, m.SendTime)
+	if createdEnd != 0 && m.SendTime.Equal(created) {
+		// The same instant, written in UTC: the same bytes.
+		b = append(b, b[createdAt:createdEnd]...)
+	} else {
+		b = appendTime(b, m.SendTime)
+	}
 	return append(b, '}')
 }
 
@@ -207,6 +217,15 @@ func appendStrings(b []byte, parts ...string) []byte {
 	return append(b, '"')
 }
 
+// htmlSafe marks the ASCII bytes appendString copies as they are:
+// printable, other than ", \, <, > and &.
+var htmlSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendString appends s as a JSON string, escaped exactly as
 // encoding/json escapes it (HTML-safe: <, > and & as \u003c, \u003e,
 // \u0026; U+2028 and U+2029 escaped; invalid UTF-8 as U+FFFD).
@@ -217,7 +236,7 @@ func appendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if htmlSafe[c] {
 				i++
 				continue
 			}
@@ -327,15 +346,24 @@ func (s *Server) userMessage(ctx context.Context, id string, c Context, text Use
 		s.convs[id] = cv
 	}
 	cv.hasUser, cv.lastUser = true, now
+	// The name, the messageId (the name's end) and the requestId share
+	// one string: "conversations/{id}/messages/{messageId}{requestId}".
+	var arr [160]byte // room for a UUID conversation id's
+	ids := append(arr[:0], "conversations/"...)
+	ids = append(ids, id...)
+	ids = append(ids, "/messages/"...)
+	ids = s.appendUUID(ids) // the messageId, drawn first
+	ids = s.appendUUID(ids) // the requestId
+	all := string(ids)
+	n := len(all) - uuidLen
+	s.mu.Unlock()
 	blk := &userBlock{text: text}
 	t := &blk.text
-	t.MessageID = s.uuid()
-	t.Name = "conversations/" + id + "/messages/" + t.MessageID
+	t.Name, t.MessageID = all[:n], all[n-uuidLen:n]
 	t.CreateTime = now
 	um := &blk.um
-	*um = UserMessage{Agent: s.Agent(), ConversationID: id, CustomAgentID: s.cfg.CustomAgentID, RequestID: s.uuid(),
+	*um = UserMessage{Agent: s.Agent(), ConversationID: id, CustomAgentID: s.cfg.CustomAgentID, RequestID: all[n:],
 		Message: t, Context: c, SendTime: now}
-	s.mu.Unlock()
 	blk.p = pending{um: um}
 	status, faulted := s.sendPending(ctx, &blk.p)
 	return Inbound{ID: t.MessageID, RequestID: um.RequestID, Status: status, Faulted: faulted}, nil
@@ -345,8 +373,7 @@ func (s *Server) userMessage(ctx context.Context, id string, c Context, text Use
 // fault plan, a delivery held back or a duplicate.
 type pending struct {
 	um    *UserMessage
-	body  []byte
-	sig   [1]string // body's X-Goog-Signature, made at the first try that needs it
+	sig   [1]string // the body's X-Goog-Signature, made at the first try that needs it
 	first time.Time // the first try
 	try   int       // tries made
 	delay time.Duration
@@ -375,9 +402,6 @@ func (s *Server) send(ctx context.Context, um *UserMessage) (status int, faulted
 // sendPending is send of p, a new pending webhook of p.um.
 func (s *Server) sendPending(ctx context.Context, p *pending) (status int, faulted bool) {
 	p.delay = s.cfg.RetryDelay
-	if s.cfg.Direct == nil {
-		p.body = p.um.AppendJSON(make([]byte, 0, 1024))
-	}
 	if s.faults.Webhooks() && s.hold(p) {
 		return 0, true
 	}
@@ -414,30 +438,31 @@ func (s *Server) try(ctx context.Context, p *pending) (status int, faulted bool)
 	}
 	f := s.tryFault()
 	um := p.um
-	wh := Webhook{At: now, Kind: kindOf(um), Conversation: um.ConversationID, RequestID: um.RequestID, Try: p.try}
+	rec := webhookRec{Webhook: Webhook{At: now, Kind: kindOf(um), Conversation: um.ConversationID, RequestID: um.RequestID, Try: p.try}}
+	wh := &rec.Webhook
 	if um.Message != nil {
 		wh.MessageID = um.Message.MessageID
 	}
 	if f == fault.TryError {
 		// The partner's edge answers; the receiver never sees the call.
-		wh.URL, wh.Body, wh.Status, wh.Err = s.cfg.WebhookURL, p.body, faultEdgeStatus, ErrFaultEdge.Error()
+		wh.URL, wh.Status, wh.Err = s.cfg.WebhookURL, faultEdgeStatus, ErrFaultEdge.Error()
+		if s.cfg.Direct == nil { // the body it would have sent
+			rec.um = um
+		}
 	} else if s.cfg.Direct != nil {
 		wh.Status = s.cfg.Direct(um)
 	} else {
-		wh.URL, wh.Body = s.cfg.WebhookURL, p.body
-		if p.sig[0] == "" {
-			p.sig[0] = s.macSign(p.body)
-		}
+		wh.URL = s.cfg.WebhookURL
+		wh.Status, wh.Err = s.post(ctx, wh.URL, p)
 		// Every try's header shares the value: nothing changes it.
-		wh.Header = http.Header{"Content-Type": hdrJSON, "X-Goog-Signature": p.sig[:]}
-		wh.Status, wh.Err = s.post(ctx, wh.URL, wh.Header, p.body)
+		rec.um, rec.sig = um, p.sig[:]
 	}
 	if f == fault.TryTimeout {
 		// The receiver handled it; Google saw no answer in time.
 		wh.Status, wh.Err = 0, ErrFaultTimeout.Error()
 	}
 	s.mu.Lock()
-	s.webhooks.Add(wh)
+	s.webhooks.Add(rec)
 	s.counts.Webhooks++
 	if s.faults != nil {
 		s.queue.ReleaseNext(now)
@@ -446,8 +471,11 @@ func (s *Server) try(ctx context.Context, p *pending) (status int, faulted bool)
 	return wh.Status, f != fault.TryOK
 }
 
-// post makes one HTTP call and returns the status, or the error text.
-func (s *Server) post(ctx context.Context, url string, h http.Header, body []byte) (int, string) {
+// post makes one HTTP call of p's payload, signed, and returns the
+// status, or the error text. The body is encoded for the call (into the
+// recycled request's buffer when it can be) and signed at the first try;
+// the journal keeps the payload it is encoded from.
+func (s *Server) post(ctx context.Context, url string, p *pending) (int, string) {
 	if s.cfg.WebhookTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.WebhookTimeout)
@@ -455,18 +483,25 @@ func (s *Server) post(ctx context.Context, url string, h http.Header, body []byt
 	}
 	var req *http.Request
 	var q *httpcall.Request
-	if u := s.hookURL.Parse(url); u != nil && ctx != nil && len(body) != 0 {
-		// Recycled: the request and a copy of the URL parsed once.
+	if u := s.hookURL.Parse(url); u != nil && ctx != nil {
+		// Recycled: the request, its header map, its body buffer and a copy
+		// of the URL parsed once.
 		q = httpcall.New()
 		defer q.Release()
+		body := p.um.AppendJSON(q.Scratch())
+		s.sign(p, body)
 		req = q.Prepare(ctx, http.MethodPost, u, body)
+		h := q.Header()
+		h["Content-Type"], h["X-Goog-Signature"] = hdrJSON, p.sig[:]
 	} else {
+		body := p.um.AppendJSON(nil)
+		s.sign(p, body)
 		var err error
 		if req, err = http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body)); err != nil {
 			return 0, err.Error()
 		}
+		req.Header = http.Header{"Content-Type": hdrJSON, "X-Goog-Signature": p.sig[:]}
 	}
-	req.Header = h // the journal keeps h; the receiver only reads it
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
 		q.Abandon() // the transport may still hold the request
@@ -482,6 +517,14 @@ func (s *Server) post(ctx context.Context, url string, h http.Header, body []byt
 	}
 	resp.Body.Close()
 	return resp.StatusCode, ""
+}
+
+// sign sets p's signature, the signature of body, unless an earlier try
+// set it (every try sends the same bytes).
+func (s *Server) sign(p *pending, body []byte) {
+	if p.sig[0] == "" {
+		p.sig[0] = s.macSign(body)
+	}
 }
 
 // Flush makes the tries due at the fake's time (retries and, under a
@@ -580,7 +623,7 @@ func (s *Server) Verify(ctx context.Context) error {
 		wh.Err = err.Error()
 	}
 	s.mu.Lock()
-	s.webhooks.Add(wh)
+	s.webhooks.Add(webhookRec{Webhook: wh})
 	s.counts.Webhooks++
 	s.mu.Unlock()
 	return err

@@ -11,6 +11,33 @@ import (
 // methods.
 type scanner struct {
 	jsonscan.Scanner
+	// The request's strings (but the ones StrIn reuses), made one string
+	// at the end.
+	strs jsonscan.Strings
+}
+
+// The fields of a SendRequest the scanner keeps in strs.
+const (
+	fMsgID = iota
+	fConversationID
+	fToUserID
+	fText
+)
+
+// fill sets req's fields kept in d.strs, from one copy of them.
+func (d *scanner) fill(req *SendRequest) {
+	d.strs.Fill(func(f int, v string) {
+		switch f {
+		case fMsgID:
+			req.MsgID = v
+		case fConversationID:
+			req.ConversationID = v
+		case fToUserID:
+			req.ToUserID = v
+		case fText:
+			req.Text = v
+		}
+	})
 }
 
 // The fast send decoder: one pass over the body with the scanner, into the
@@ -23,7 +50,8 @@ var scanners = sync.Pool{New: func() any { return new(scanner) }}
 
 var sendKeys = []string{"msg_id", "conversation_id", "to_user_id", "scene", "content"}
 
-// fastSend decodes a send body into req.
+// fastSend decodes a send body into req. The strings it does not reuse
+// share one copy.
 func fastSend(raw []byte, req *SendRequest) bool {
 	if !utf8.Valid(raw) {
 		return false
@@ -32,6 +60,7 @@ func fastSend(raw []byte, req *SendRequest) bool {
 	d.Reset(raw)
 	defer func() {
 		d.Clear()
+		d.strs.Reset()
 		scanners.Put(d)
 	}()
 	var mask uint32
@@ -46,15 +75,15 @@ func fastSend(raw []byte, req *SendRequest) bool {
 		switch string(key) {
 		case "msg_id":
 			if d.Seen(&mask, 1) {
-				req.MsgID = d.Str()
+				d.KeepStr(&d.strs, fMsgID)
 			}
 		case "conversation_id":
 			if d.Seen(&mask, 2) {
-				req.ConversationID = d.Str()
+				d.KeepStr(&d.strs, fConversationID)
 			}
 		case "to_user_id":
 			if d.Seen(&mask, 4) {
-				req.ToUserID = d.Str()
+				d.KeepStr(&d.strs, fToUserID)
 			}
 		case "scene":
 			if d.Seen(&mask, 8) {
@@ -68,7 +97,11 @@ func fastSend(raw []byte, req *SendRequest) bool {
 			d.Unknown(key, sendKeys...)
 		}
 	}
-	return d.End()
+	if !d.End() {
+		return false
+	}
+	d.fill(req)
+	return true
 }
 
 func (d *scanner) sendContent(req *SendRequest) {
@@ -96,7 +129,7 @@ func (d *scanner) sendContent(req *SendRequest) {
 					}
 					if string(key) == "text" {
 						if d.Seen(&tmask, 1) {
-							req.Text = d.Str()
+							d.KeepStr(&d.strs, fText)
 						}
 					} else {
 						d.Unknown(key, "text")

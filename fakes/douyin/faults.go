@@ -62,7 +62,7 @@ func (s *Server) holdLocked(o *outgoing, now time.Time) (held bool) {
 		s.scheduleLocked(o, first)
 	}
 	if d.Duplicate {
-		dup := &outgoing{push: o.push, body: o.body, header: o.header, retriesLeft: s.cfg.WebhookRetries}
+		dup := &outgoing{push: o.push, hv: o.hv, retriesLeft: s.cfg.WebhookRetries}
 		s.scheduleLocked(dup, first.Add(d.DuplicateAfter))
 	}
 	return d.Hold

@@ -47,12 +47,25 @@ const (
 // fill writes len(b) characters of alphabet (at most 64 symbols) drawn
 // from stream.
 func (g *idgen) fill(b []byte, stream int, alphabet string) {
+	n := uint64(len(alphabet))
+	if n&(n-1) == 0 {
+		// A power of two: (r&63)%n is r&(n-1), without a division.
+		var r uint64
+		for i := range b {
+			if i%10 == 0 {
+				r = g.next(stream)
+			}
+			b[i] = alphabet[r&(n-1)]
+			r >>= 6
+		}
+		return
+	}
 	var r uint64
 	for i := range b {
 		if i%10 == 0 {
 			r = g.next(stream)
 		}
-		b[i] = alphabet[(r&63)%uint64(len(alphabet))]
+		b[i] = alphabet[(r&63)%n]
 		r >>= 6
 	}
 }
@@ -61,18 +74,30 @@ func (g *idgen) fill(b []byte, stream int, alphabet string) {
 // the shape of Douyin's ("@7211MqHzC5kqIEgB56229n1ntu80T/…==").
 func (g *idgen) messageID(stream int) string {
 	var b [46]byte
-	b[0] = '@'
-	g.fill(b[1:44], stream, b64)
-	b[44], b[45] = '=', '='
-	return string(b[:])
+	return string(g.appendMessageID(b[:0], stream))
+}
+
+// appendMessageID appends a messageID.
+func (g *idgen) appendMessageID(b []byte, stream int) []byte {
+	var m [46]byte
+	m[0] = '@'
+	g.fill(m[1:44], stream, b64)
+	m[44], m[45] = '=', '='
+	return append(b, m[:]...)
 }
 
 // digits19 is a 19-digit decimal id (conversation_short_id, Msg-Id), as
 // Douyin's 64-bit ids are written.
 func (g *idgen) digits19(stream int) string {
+	var b [19]byte
+	return string(g.appendDigits19(b[:0], stream))
+}
+
+// appendDigits19 appends a digits19.
+func (g *idgen) appendDigits19(b []byte, stream int) []byte {
 	const lo = 1_000_000_000_000_000_000
 	v := lo + g.next(stream)%(9*lo)
-	return strconv.FormatUint(v, 10)
+	return strconv.AppendUint(b, v, 10)
 }
 
 // logID is a log id: the time as yyyyMMddHHmmss (in China Standard Time)
@@ -84,10 +109,24 @@ func (g *idgen) logID(now time.Time) string {
 
 // appendLogID appends a log id.
 func (g *idgen) appendLogID(b []byte, now time.Time) []byte {
-	b = now.In(cst).AppendFormat(b, "20060102150405")
+	b = appendStamp(b, now.In(cst))
 	var r [18]byte
 	g.fill(r[:], streamLog, upperHex)
 	return append(b, r[:]...)
+}
+
+// appendStamp appends t as the layout "20060102150405" writes it,
+// without reading the layout: digits for a year of 0 to 9999, the layout
+// otherwise.
+func appendStamp(b []byte, t time.Time) []byte {
+	y, mo, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(b, "20060102150405")
+	}
+	h, mi, sec := t.Clock()
+	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10),
+		byte('0'+int(mo)/10), byte('0'+int(mo)%10), byte('0'+d/10), byte('0'+d%10),
+		byte('0'+h/10), byte('0'+h%10), byte('0'+mi/10), byte('0'+mi%10), byte('0'+sec/10), byte('0'+sec%10))
 }
 
 // token is a client_token: "clt.", 32 hex digits and 28 alphanumerics.

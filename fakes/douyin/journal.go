@@ -71,5 +71,32 @@ type Counts struct {
 	Errors     int
 }
 
+// webhookRec is a Webhook as the journal keeps it: a try over HTTP keeps
+// the event it was encoded from (push) and its signature (sig, "" when no
+// call was made) rather than the bytes and the header map; Journal encodes
+// them again, which gives the same bytes, since an event does not change
+// once made.
+type webhookRec struct {
+	Webhook
+	push *Push // nil: Body and Header as they are (the direct path)
+	sig  string
+}
+
+// webhook is the journal's entry; secret signs the bodies.
+func (r *webhookRec) webhook(secret string) Webhook {
+	w := r.Webhook
+	if r.push == nil {
+		return w
+	}
+	b := AppendBody([]byte(secret), r.push)
+	w.Body = b[len(secret):]
+	sig := r.sig
+	if sig == "" {
+		sig = sign(b)
+	}
+	w.Header = http.Header{"Content-Type": {"application/json"}, "X-Douyin-Signature": {sig}, "Msg-Id": {r.push.MsgID}}
+	return w
+}
+
 // ring keeps the newest entries of one journal list.
 type ring[T any] = journal.Ring[T]

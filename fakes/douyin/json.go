@@ -24,13 +24,22 @@ func appendBytesField(b []byte, key string, v []byte) []byte {
 	return appendText(b, v)
 }
 
+// plain marks the bytes appendText copies as they are: printable ASCII
+// other than " and \.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // appendText is appendString for a string or bytes.
 func appendText[T string | []byte](b []byte, s T) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+		if plain[c] {
 			i++
 			continue
 		}

@@ -129,7 +129,7 @@ type Server struct {
 	faultN    int            // faults caused so far
 
 	requests   ring[Request]
-	webhooks   ring[Webhook]
+	webhooks   ring[webhookRec]
 	deliveries ring[Delivery]
 	errs       ring[ErrorEntry]
 	counts     Counts
@@ -257,7 +257,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status, body = http.StatusMethodNotAllowed, []byte(`{"message":"method not allowed"}`)
 			break
 		}
-		status, body, code = s.handlePost(r)
+		// The body is read into a pooled buffer, put back once the answer,
+		// which may be built in it, is written.
+		bp := bodyPool.Get().(*[]byte)
+		defer bodyPool.Put(bp)
+		status, body, code = s.handlePost(r, bp)
 	default:
 		status, body = http.StatusNotFound, []byte(`{"message":"not found"}`)
 	}
@@ -270,16 +274,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // handlePost answers a POST to the token or the send endpoint. The body
-// is read into a pooled buffer: what the handlers keep of it they copy.
-func (s *Server) handlePost(r *http.Request) (status int, body []byte, code int) {
-	bp := bodyPool.Get().(*[]byte)
+// is read into *bp, a pooled buffer: what the handlers keep of it they
+// copy, and the send's answer is built in it.
+func (s *Server) handlePost(r *http.Request, bp *[]byte) (status int, body []byte, code int) {
 	raw, err := readBody(r, (*bp)[:0])
-	defer func() {
-		if raw != nil && cap(raw) <= 64<<10 {
-			*bp = raw[:0] // a larger one is left to the collector
-		}
-		bodyPool.Put(bp)
-	}()
+	if raw != nil && cap(raw) <= 64<<10 {
+		*bp = raw[:0] // a larger one is left to the collector
+	}
 	if err != nil {
 		return s.fail(r.URL.Path, "", newError(CodeParam, "body: "+err.Error()))
 	}
@@ -372,7 +373,9 @@ func (s *Server) handleSend(r *http.Request, raw []byte) (int, []byte, int) {
 	if e != nil {
 		return s.failLocked(now, PathSend, req.ToUserID, e)
 	}
-	b := appendField(append(make([]byte, 0, 256), `{"data":{`...), "msg_id", id)
+	// The answer is built in the body's buffer: nothing decoded from it
+	// refers to it.
+	b := appendField(append(raw[:0], `{"data":{`...), "msg_id", id)
 	b = append(b, `},"extra":{"error_code":0,"description":"","sub_error_code":0,"sub_description":"","logid":"`...)
 	b = append(s.ids.appendLogID(b, now), '"')
 	b = appendIntField(b, "now", now.UnixMilli())
@@ -429,7 +432,7 @@ func (s *Server) addErrorLocked(e ErrorEntry, c *customer) {
 	}
 }
 
-func (s *Server) addWebhookLocked(w Webhook) {
+func (s *Server) addWebhookLocked(w webhookRec) {
 	s.webhooks.Add(w)
 	s.counts.Webhooks++
 }
@@ -438,7 +441,12 @@ func (s *Server) addWebhookLocked(w Webhook) {
 func (s *Server) Journal() Journal {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Journal{Requests: s.requests.Snapshot(), Webhooks: s.webhooks.Snapshot(),
+	recs := s.webhooks.Snapshot()
+	whs := make([]Webhook, len(recs))
+	for i := range recs {
+		whs[i] = recs[i].webhook(s.cfg.ClientSecret)
+	}
+	return Journal{Requests: s.requests.Snapshot(), Webhooks: whs,
 		Deliveries: s.deliveries.Snapshot(), Errors: s.errs.Snapshot()}
 }
 

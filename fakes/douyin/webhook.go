@@ -86,11 +86,12 @@ type Inbound struct {
 // outgoing is a webhook on its way: its values, bytes, and what of its
 // schedule is left.
 type outgoing struct {
-	due         time.Time
-	seq         uint64
-	push        *Push
-	body        []byte // nil on the direct path
-	header      http.Header
+	due  time.Time
+	seq  uint64
+	push *Push
+	// hv holds the header's values (Content-Type, X-Douyin-Signature,
+	// Msg-Id), set at the first call; the body is encoded for each call.
+	hv          [3]string
 	try         int
 	repeat      bool
 	retriesLeft int
@@ -155,7 +156,7 @@ func (s *Server) CustomerEnter(ctx context.Context, u User) (Inbound, error) {
 	now := s.now()
 	s.mu.Lock()
 	c := s.customerLocked(u.OpenID)
-	o := s.pushLocked(EventEnter, u, now)
+	o, _ := s.pushLocked(EventEnter, u, now, false)
 	p := o.push
 	p.Content.ConversationShortID = c.conversation
 	s.prepareLocked(o)
@@ -170,11 +171,10 @@ func (s *Server) customerMessage(ctx context.Context, u User, kind, text, format
 	now := s.now()
 	s.mu.Lock()
 	c := s.customerLocked(u.OpenID)
-	id := s.ids.messageID(streamMessage)
+	o, id := s.pushLocked(EventReceive, u, now, true)
 	c.recent[c.nrecent%recentMessages] = id
 	c.nrecent++
 	c.hasMessage, c.last, c.sent = true, now, 0
-	o := s.pushLocked(EventReceive, u, now)
 	p := o.push
 	p.Content.ConversationShortID = c.conversation
 	p.Content.ServerMessageID = id
@@ -189,18 +189,28 @@ func (s *Server) customerMessage(ctx context.Context, u User, kind, text, format
 
 // pushLocked makes a customer's event, held in the outgoing webhook it
 // returns: the caller completes the event and then calls prepareLocked.
-func (s *Server) pushLocked(event string, u User, now time.Time) *outgoing {
-	o := &outgoing{}
+// With message, it draws a server_message_id too, returned as id. The
+// Msg-Id, the log id and the server_message_id share one string.
+func (s *Server) pushLocked(event string, u User, now time.Time, message bool) (o *outgoing, id string) {
+	var arr [128]byte
+	b := s.ids.appendDigits19(arr[:0], streamEvent)
+	n1 := len(b)
+	b = s.ids.appendLogID(b, now)
+	n2 := len(b)
+	if message {
+		b = s.ids.appendMessageID(b, streamMessage)
+	}
+	ids := string(b)
+	o = &outgoing{}
 	o.push = &o.own
-	*o.push = Push{Event: event, MsgID: s.ids.digits19(streamEvent), ClientKey: s.cfg.ClientKey,
-		FromUserID: u.OpenID, ToUserID: s.cfg.AccountOpenID, LogID: s.ids.logID(now),
+	*o.push = Push{Event: event, MsgID: ids[:n1], ClientKey: s.cfg.ClientKey,
+		FromUserID: u.OpenID, ToUserID: s.cfg.AccountOpenID, LogID: ids[n1:n2],
 		Content: Content{ConversationType: 1, CreateTime: now.UnixMilli(), OpenID: u.OpenID, NickName: u.NickName,
 			EntryPage: u.EntryPage, Region: u.Region, POIID: u.POIID}}
-	return o
+	return o, ids[n2:]
 }
 
-// outgoingLocked prepares a webhook: its bytes and signature, unless the
-// direct path takes values.
+// outgoingLocked prepares a webhook.
 func (s *Server) outgoingLocked(p *Push) *outgoing {
 	o := &outgoing{push: p}
 	s.prepareLocked(o)
@@ -212,9 +222,6 @@ func (s *Server) prepareLocked(o *outgoing) {
 	o.retriesLeft, o.repeatsLeft = s.cfg.WebhookRetries, s.cfg.Repeats
 	if o.push.Event == EventVerify {
 		o.retriesLeft, o.repeatsLeft = 0, 0
-	}
-	if s.cfg.Deliver == nil {
-		o.body, o.header = s.sign(o.push)
 	}
 }
 
@@ -279,18 +286,30 @@ func Signature(secret string, body []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// sign writes p's body after the secret in one buffer, so that the digest
-// needs no copy, and returns the body and the headers.
-func (s *Server) sign(p *Push) ([]byte, http.Header) {
-	buf := append(make([]byte, 0, len(s.cfg.ClientSecret)+640), s.cfg.ClientSecret...)
-	buf = AppendBody(buf, p)
-	sum := sha1.Sum(buf)
-	// One array holds the three values.
+// encode appends o's body after the secret to buf, so that the digest
+// needs no copy, and returns the body; it signs o, unless an earlier call
+// did (every call sends the same bytes).
+func (s *Server) encode(buf []byte, o *outgoing) []byte {
+	buf = append(buf, s.cfg.ClientSecret...)
+	buf = AppendBody(buf, o.push)
+	if o.hv[1] == "" {
+		o.hv = [3]string{"application/json", sign(buf), o.push.MsgID}
+	}
+	return buf[len(s.cfg.ClientSecret):]
+}
+
+// sign is the lowercase hex SHA-1 of b, the secret followed by a body.
+func sign(b []byte) string {
+	sum := sha1.Sum(b)
 	var hx [2 * sha1.Size]byte
 	hex.Encode(hx[:], sum[:])
-	v := &[3]string{"application/json", string(hx[:]), p.MsgID}
-	h := http.Header{"Content-Type": v[0:1:1], "X-Douyin-Signature": v[1:2:2], "Msg-Id": v[2:3:3]}
-	return buf[len(s.cfg.ClientSecret):], h
+	return string(hx[:])
+}
+
+// setHeader sets o's header in h: its values shared, since nothing
+// changes them.
+func (o *outgoing) setHeader(h http.Header) {
+	h["Content-Type"], h["X-Douyin-Signature"], h["Msg-Id"] = o.hv[0:1:1], o.hv[1:2:2], o.hv[2:3:3]
 }
 
 // first sends a new webhook's first try, unless the fault plan holds it,
@@ -339,7 +358,7 @@ func (s *Server) deliver(ctx context.Context, o *outgoing) (int, []byte, error) 
 	case s.cfg.WebhookURL == "":
 		err = ErrNoWebhookURL
 	default:
-		status, reply, err = s.call(ctx, o.body, o.header)
+		status, reply, err = s.call(ctx, o)
 	}
 	if f == fault.TryTimeout {
 		status, reply, err = 0, nil, ErrFaultTimeout
@@ -352,16 +371,20 @@ func (s *Server) deliver(ctx context.Context, o *outgoing) (int, []byte, error) 
 	if o.push.Event == EventSend {
 		customer = o.push.ToUserID
 	}
-	wh := Webhook{At: now, Event: o.push.Event, OpenID: customer, MsgID: o.push.MsgID,
+	rec := webhookRec{Webhook: Webhook{At: now, Event: o.push.Event, OpenID: customer, MsgID: o.push.MsgID,
 		ServerMessageID: o.push.Content.ServerMessageID, Try: o.try, Repeat: o.repeat, URL: target,
-		Header: o.header, Body: o.body, Status: status, Reply: reply}
+		Status: status, Reply: reply}}
+	wh := &rec.Webhook
+	if s.cfg.Deliver == nil {
+		rec.push, rec.sig = o.push, o.hv[1]
+	}
 	switch {
 	case err != nil:
 		wh.Err = err.Error()
 	case lost:
 		wh.Err = fmt.Sprintf("answer lost: no answer within %s", s.cfg.WebhookTimeout)
 	}
-	s.addWebhookLocked(wh)
+	s.addWebhookLocked(rec)
 	retried := false
 	switch {
 	case !ok && o.retriesLeft > 0:
@@ -439,8 +462,8 @@ func (s *Server) NextDeadline() (t time.Time, ok bool) {
 // maxReply is the most of the router's answer read.
 const maxReply = 64 << 10
 
-// call makes one HTTP POST to the router with a WebhookTimeout.
-func (s *Server) call(ctx context.Context, body []byte, header http.Header) (int, []byte, error) {
+// call makes one HTTP POST of o to the router with a WebhookTimeout.
+func (s *Server) call(ctx context.Context, o *outgoing) (int, []byte, error) {
 	if !s.cfg.NoCallTimeout {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.WebhookTimeout)
@@ -448,24 +471,19 @@ func (s *Server) call(ctx context.Context, body []byte, header http.Header) (int
 	}
 	var req *http.Request
 	var q *httpcall.Request
-	if u := s.hookURL.Parse(s.cfg.WebhookURL); u != nil && ctx != nil && len(body) != 0 {
-		// Recycled: the request, a copy of the URL parsed once, the
-		// header map.
+	if u := s.hookURL.Parse(s.cfg.WebhookURL); u != nil && ctx != nil {
+		// Recycled: the request, its body buffer, a copy of the URL parsed
+		// once, the header map.
 		q = httpcall.New()
 		defer q.Release()
-		req = q.Prepare(ctx, http.MethodPost, u, body)
-		h := q.Header()
-		for k, v := range header {
-			h[k] = v
-		}
+		req = q.Prepare(ctx, http.MethodPost, u, s.encode(q.Scratch(), o))
+		o.setHeader(q.Header())
 	} else {
 		var err error
-		if req, err = http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(body)); err != nil {
+		if req, err = http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(s.encode(nil, o))); err != nil {
 			return 0, nil, err
 		}
-		for k, v := range header {
-			req.Header[k] = v
-		}
+		o.setHeader(req.Header)
 	}
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {

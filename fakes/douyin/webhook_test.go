@@ -250,3 +250,40 @@ func TestSendEvents(t *testing.T) {
 		t.Errorf("journal %+v", w)
 	}
 }
+
+// The journal keeps each try's exact bytes and the headers it was sent
+// with (it encodes them again from the event): verify_webhook, a message,
+// an entry, and the retries of a refused webhook.
+func TestJournalBodiesAreTheBytesSent(t *testing.T) {
+	ctx := context.Background()
+	s, rt, clk := newFake(t, Config{})
+	if err := s.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.CustomerText(ctx, User{OpenID: alice, NickName: "张\"三", EntryPage: "pages/poi/detail"}, "你好\n<b>&")
+	s.CustomerEnter(ctx, User{OpenID: alice, Region: "ningbo"})
+	rt.status = 500
+	s.CustomerText(ctx, User{OpenID: alice}, "again")
+	for i := 0; i < 2; i++ {
+		due, _ := s.NextDeadline()
+		clk.t = due
+		s.Flush(ctx)
+	}
+	j := s.Journal().Webhooks
+	if len(j) != 6 || len(rt.bodies) != 6 {
+		t.Fatalf("%d webhooks journaled, %d received", len(j), len(rt.bodies))
+	}
+	for i, w := range j {
+		if string(w.Body) != string(rt.bodies[i]) {
+			t.Errorf("webhook %d: journal body\n%s\nsent\n%s", i, w.Body, rt.bodies[i])
+		}
+		if len(w.Header) != 3 {
+			t.Errorf("webhook %d: header %v", i, w.Header)
+		}
+		for k, v := range w.Header {
+			if got := rt.got[i].Header.Values(k); strings.Join(got, "|") != strings.Join(v, "|") {
+				t.Errorf("webhook %d: header %s journaled %q, sent %q", i, k, v, got)
+			}
+		}
+	}
+}

@@ -260,8 +260,16 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 // toAdapter converts the fake's payload to the adapter's, field by field,
 // as the wire would.
 func toAdapter(m *fakebm.UserMessage) routerbm.UserMessage {
+	sent := m.SendTime.UTC().Format(time.RFC3339Nano)
+	// A time of the payload is most often its sendTime: the same text.
+	timeText := func(t time.Time) string {
+		if t.Equal(m.SendTime) {
+			return sent
+		}
+		return t.UTC().Format(time.RFC3339Nano)
+	}
 	um := routerbm.UserMessage{Agent: m.Agent, ConversationID: m.ConversationID, CustomAgentID: m.CustomAgentID,
-		RequestID: m.RequestID, SendTime: m.SendTime.UTC().Format(time.RFC3339Nano)}
+		RequestID: m.RequestID, SendTime: sent}
 	c := m.Context
 	um.Context.EntryPoint, um.Context.PlaceID, um.Context.ResolvedLocale, um.Context.CustomContext =
 		c.EntryPoint, c.PlaceID, c.ResolvedLocale, c.CustomContext
@@ -270,20 +278,20 @@ func toAdapter(m *fakebm.UserMessage) routerbm.UserMessage {
 	switch {
 	case m.Message != nil:
 		t := &routerbm.UserText{MessageID: m.Message.MessageID, Name: m.Message.Name, Text: m.Message.Text,
-			CreateTime: m.Message.CreateTime.UTC().Format(time.RFC3339Nano)}
+			CreateTime: timeText(m.Message.CreateTime)}
 		if m.Message.ImageURL != "" {
 			t.Image = routerbm.ImageOf(m.Message.ImageURL)
 		}
 		um.Message = t
 	case m.Receipts != nil:
-		r := &routerbm.Receipts{CreateTime: m.Receipts.CreateTime.UTC().Format(time.RFC3339Nano)}
+		r := &routerbm.Receipts{CreateTime: timeText(m.Receipts.CreateTime)}
 		for _, x := range m.Receipts.Receipts {
 			r.Receipts = append(r.Receipts, routerbm.Receipt{Message: x.Message, ReceiptType: x.ReceiptType})
 		}
 		um.Receipts = r
 	case m.UserStatus != nil:
 		um.UserStatus = &routerbm.UserStatus{IsTyping: m.UserStatus.IsTyping, RequestedLiveAgent: m.UserStatus.RequestedLiveAgent,
-			CreateTime: m.UserStatus.CreateTime.UTC().Format(time.RFC3339Nano)}
+			CreateTime: timeText(m.UserStatus.CreateTime)}
 	}
 	return um
 }

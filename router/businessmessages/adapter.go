@@ -96,7 +96,8 @@ type Adapter struct {
 	stats Stats
 	ids   uint64
 
-	customAgent atomic.Pointer[string] // the last webhook's customAgentId
+	customAgent atomic.Pointer[string]   // the last webhook's customAgentId
+	attrs       atomic.Pointer[attrMemo] // the attributes of the last message's context
 }
 
 type serviceAccount struct {
@@ -125,7 +126,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		cfg.Representative = "HUMAN"
 	}
 	a := &Adapter{cfg: cfg, rcv: rcv, account: cfg.AgentID, window: int64(cfg.DedupeWindow), ids: cfg.Seed}
-	a.seen.at = map[string]int64{}
+	a.seen.ids, a.seen.other = map[[2]uint64]int64{}, map[string]int64{}
 	a.base = plainBase(cfg.BaseURL)
 	token := []byte(cfg.ClientToken)
 	a.macPool.New = func() any { return &macBuf{h: hmac.New(sha512.New, token)} }
@@ -254,6 +255,12 @@ func cmpOr(v ...string) string {
 // NewMessageID makes a messageId: a version-4 UUID from the adapter's
 // seeded counter (splitmix64).
 func (a *Adapter) NewMessageID() string {
+	var out [36]byte
+	return string(a.appendMessageID(out[:0]))
+}
+
+// appendMessageID makes a messageId and appends it.
+func (a *Adapter) appendMessageID(out []byte) []byte {
 	a.mu.Lock()
 	var b [16]byte
 	for i := 0; i < 16; i += 8 {
@@ -266,15 +273,20 @@ func (a *Adapter) NewMessageID() string {
 	a.mu.Unlock()
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
+	return appendHexUUID(out, b)
+}
+
+// appendHexUUID appends b as a UUID's text: 32 lower-case hex digits in
+// groups of 8-4-4-4-12.
+func appendHexUUID(out []byte, b [16]byte) []byte {
 	const hexd = "0123456789abcdef"
-	out := make([]byte, 0, 36)
 	for i, c := range b {
 		if i == 4 || i == 6 || i == 8 || i == 10 {
 			out = append(out, '-')
 		}
 		out = append(out, hexd[c>>4], hexd[c&15])
 	}
-	return string(out)
+	return out
 }
 
 // SendRequest is a message as the adapter sends it.
@@ -330,6 +342,15 @@ func (r *SendRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// htmlSafe marks the ASCII bytes appendString copies as they are:
+// printable, other than ", \, <, > and &.
+var htmlSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendString appends s as a JSON string, escaped as encoding/json
 // escapes it (<, > and & as \u003c, \u003e, \u0026; U+2028 and U+2029
 // escaped; invalid UTF-8 as U+FFFD).
@@ -340,7 +361,7 @@ func appendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if htmlSafe[c] {
 				i++
 				continue
 			}
@@ -405,11 +426,23 @@ func (a *Adapter) send(ctx context.Context, conv string, m router.Outbound) (str
 	if err != nil {
 		return "", err
 	}
-	req.MessageID = a.NewMessageID()
-	body := req.AppendJSON(make([]byte, 0, 128+len(req.Text)))
-	c := call{conv: conv, coll: "/messages", param: "messageId=", id: req.MessageID}
+	c := call{conv: conv, coll: "/messages", param: "messageId="}
+	if a.base != nil && unreserved(conv) {
+		// The messageId is the end of the call's path and query, one
+		// string.
+		var arr [160]byte
+		pq := append(arr[:0], a.base.Path...)
+		pq = append(pq, "/v1/conversations/"...)
+		pq = append(pq, conv...)
+		pq = append(pq, "/messages?messageId="...)
+		c.pq = string(a.appendMessageID(pq))
+		c.id = c.pq[len(pq):]
+	} else {
+		c.id = a.NewMessageID()
+	}
+	req.MessageID = c.id
 	// Transient refusals are retried with the same messageId (retry.go).
-	if err := Retry(func() error { return a.post(ctx, c, body) }); err != nil {
+	if err := Retry(func() error { return a.post(ctx, c, &req, nil) }); err != nil {
 		return "", err
 	}
 	return req.MessageID, nil
@@ -424,7 +457,7 @@ func (a *Adapter) SendEvent(ctx context.Context, to router.CustomerKey, eventTyp
 	b = append(b, `,"representative":{"representativeType":`...)
 	b = appendString(b, a.cfg.Representative)
 	b = append(b, "}}"...)
-	return a.post(ctx, call{conv: to.Customer, coll: "/events", param: "eventId=", id: id}, b)
+	return a.post(ctx, call{conv: to.Customer, coll: "/events", param: "eventId=", id: id}, nil, b)
 }
 
 // hdrJSON is the Content-Type of a call, shared by every call (never
@@ -443,8 +476,11 @@ func (a *Adapter) bearerHeader(tok string) []string {
 }
 
 // call is where a post goes: {BaseURL}/v1/conversations/{conv}{coll}?{param}{id}.
+// pq, when set, is the URL's path and query after the base URL's, ending
+// in id.
 type call struct {
 	conv, coll, param, id string
+	pq                    string
 }
 
 // plainBase is the base URL parsed as http.NewRequest parses it, when its
@@ -476,27 +512,38 @@ func unreserved(s string) bool {
 	return true
 }
 
-// post sends an authenticated JSON body and reads Google's answer.
-func (a *Adapter) post(ctx context.Context, c call, body []byte) error {
+// post sends an authenticated JSON body, sr's or else body, and reads
+// Google's answer.
+func (a *Adapter) post(ctx context.Context, c call, sr *SendRequest, body []byte) error {
 	tok, err := a.accessToken(ctx)
 	if err != nil {
 		return err
 	}
 	var req *http.Request
 	var q *httpcall.Request
-	if a.base != nil && ctx != nil && len(body) != 0 && unreserved(c.conv) && unreserved(c.id) {
-		// Recycled: the request and its header map; the URL is the base
-		// parsed once with the path and query added, as url.Parse reads
-		// them when they need no escaping.
+	// c.pq is made only for a plain conversation id, and ends in a UUID.
+	if a.base != nil && ctx != nil && (c.pq != "" || unreserved(c.conv) && unreserved(c.id)) {
+		// Recycled: the request, its header map and its body buffer; the
+		// URL is the base parsed once with the path and query added, as
+		// url.Parse reads them when they need no escaping.
 		q = httpcall.New()
 		defer q.Release()
+		if sr != nil {
+			body = sr.AppendJSON(q.Scratch())
+		}
 		req = q.Prepare(ctx, http.MethodPost, a.base, body)
 		u := q.URL()
 		// The path and the query share one string.
-		pq := a.base.Path + "/v1/conversations/" + c.conv + c.coll + c.param + c.id
+		pq := c.pq
+		if pq == "" {
+			pq = a.base.Path + "/v1/conversations/" + c.conv + c.coll + "?" + c.param + c.id
+		}
 		n := len(pq) - len(c.param) - len(c.id)
-		u.Path, u.RawQuery = pq[:n], pq[n:]
+		u.Path, u.RawQuery = pq[:n-1], pq[n:]
 	} else {
+		if sr != nil {
+			body = sr.AppendJSON(make([]byte, 0, 128+len(sr.Text)))
+		}
 		u := a.cfg.BaseURL + "/v1/conversations/" + url.PathEscape(c.conv) + c.coll + "?" + c.param + c.id
 		if pu := httpcall.ParseURL(u); pu != nil && ctx != nil && len(body) != 0 {
 			q = httpcall.New()

@@ -101,7 +101,7 @@ const message = `{"agent":"brands/B/agents/A","conversationId":"c1","customAgent
 // The fake's payloads take the one-pass decoder, not the fallback.
 func TestDecodeFastTakesPayloads(t *testing.T) {
 	var m UserMessage
-	if !decodeFast([]byte(message), &m, "") || m.Message.Text != "hello" || m.Context.Widget.WidgetContext != "cart" {
+	if !decodeFast([]byte(message), &m, nil, "") || m.Message.Text != "hello" || m.Context.Widget.WidgetContext != "cart" {
 		t.Fatalf("decodeFast: %+v", m)
 	}
 }
@@ -255,14 +255,14 @@ func TestParseError(t *testing.T) {
 func TestDecodeFastReusesKnown(t *testing.T) {
 	known := strings.Clone("brands/B/agents/A")
 	var m UserMessage
-	if !decodeFast([]byte(message), &m, known) {
+	if !decodeFast([]byte(message), &m, nil, known) {
 		t.Fatal("decodeFast refused the message")
 	}
 	if m.Agent != known || unsafe.StringData(m.Agent) != unsafe.StringData(known) {
 		t.Errorf("agent %q is a copy, want the known string", m.Agent)
 	}
 	var plain UserMessage
-	if !decodeFast([]byte(message), &plain, "") || !reflect.DeepEqual(m, plain) {
+	if !decodeFast([]byte(message), &plain, nil, "") || !reflect.DeepEqual(m, plain) {
 		t.Errorf("with a known string %+v\nwithout %+v", m, plain)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"sync"
 	"testing"
+
+	"github.com/omnisim/omnisim/router"
 )
 
 // TestCallURL: the URL a post is sent to is the one url.Parse reads from
@@ -30,13 +32,24 @@ func TestCallURL(t *testing.T) {
 				return nil, errStop
 			})}, nil)
 			a.token, a.tokenExp = "tok", a.cfg.Clock().Add(24*60*60*1e9)
-			a.post(context.Background(), c, []byte("{}"))
+			a.post(context.Background(), c, nil, []byte("{}"))
 			want, err := url.Parse(a.cfg.BaseURL + "/v1/conversations/" + url.PathEscape(c.conv) + c.coll + "?" + c.param + c.id)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got == nil || *got != *want {
 				t.Errorf("%s %+v: sent to %#v, want %#v", base, c, got, want)
+			}
+			if c.coll != "/messages" {
+				continue
+			}
+			// A send, whose messageId is drawn with its URL.
+			id := New(Config{}, nil).NewMessageID()
+			got = nil
+			a.send(context.Background(), c.conv, router.Outbound{Kind: router.KindText, Text: "x"})
+			want, _ = url.Parse(a.cfg.BaseURL + "/v1/conversations/" + url.PathEscape(c.conv) + c.coll + "?" + c.param + id)
+			if got == nil || *got != *want {
+				t.Errorf("%s send to %q: sent to %#v, want %#v", base, c.conv, got, want)
 			}
 		}
 	}

@@ -12,8 +12,38 @@ import (
 type scanner struct {
 	jsonscan.Scanner
 	known [2]string // see decodeFast
-	time  string    // the last time decoded, for a later equal one
+	slot  *UserText // the message's storage; nil: a new one
+	// The payload's strings (see str), made one string at the end.
+	strs jsonscan.Strings
 }
+
+// field names a string field of a UserMessage that str keeps in strs.
+type field = int
+
+const (
+	fAgent field = iota
+	fConversationID
+	fCustomAgentID
+	fRequestID
+	fSendTime
+	fClientToken
+	fSecret
+	fMessageID
+	fName
+	fText
+	fCreateTime
+	fReceiptsTime
+	fStatusTime
+	fEntryPoint
+	fPlaceID
+	fNearPlaceID
+	fResolvedLocale
+	fCustomContext
+	fDisplayName
+	fDeviceLocale
+	fWidgetURL
+	fWidgetContext
+)
 
 // scanners keeps scanners with their unquoting buffers.
 var scanners = sync.Pool{New: func() any { return new(scanner) }}
@@ -42,17 +72,29 @@ var (
 //
 // A string equal to one of known (the agent and the custom agent id,
 // which every payload repeats) is given known's storage rather than a
-// copy, and so is a time equal to a time decoded before it in the same
-// payload (sendTime is most often the message's createTime).
-func decodeFast(b []byte, m *UserMessage, known ...string) bool {
+// copy; the payload's other strings (but a receipt's) share one copy,
+// made at the end. A message is decoded into slot, when it is not nil.
+func decodeFast(b []byte, m *UserMessage, slot *UserText, known ...string) bool {
 	d := scanners.Get().(*scanner)
 	d.Reset(b)
 	copy(d.known[:], known) // at most two are kept
+	d.slot = slot
 	defer func() {
 		d.Clear()
-		d.known, d.time = [2]string{}, ""
+		d.known, d.slot = [2]string{}, nil
+		d.strs.Reset()
 		scanners.Put(d)
 	}()
+	if !d.decode(m) {
+		return false
+	}
+	d.fill(m)
+	return true
+}
+
+// decode is decodeFast's pass over the payload; fill then sets the
+// strings.
+func (d *scanner) decode(m *UserMessage) bool {
 	if !d.Open('{') {
 		return false
 	}
@@ -65,35 +107,37 @@ func decodeFast(b []byte, m *UserMessage, known ...string) bool {
 		switch string(key) {
 		case "agent":
 			if d.Seen(&mask, 1) {
-				m.Agent = d.str()
+				m.Agent = d.str(fAgent)
 			}
 		case "conversationId":
 			if d.Seen(&mask, 2) {
-				m.ConversationID = d.str()
+				m.ConversationID = d.str(fConversationID)
 			}
 		case "customAgentId":
 			if d.Seen(&mask, 4) {
-				m.CustomAgentID = d.str()
+				m.CustomAgentID = d.str(fCustomAgentID)
 			}
 		case "requestId":
 			if d.Seen(&mask, 8) {
-				m.RequestID = d.str()
+				m.RequestID = d.str(fRequestID)
 			}
 		case "sendTime":
 			if d.Seen(&mask, 16) {
-				m.SendTime = d.timeStr()
+				m.SendTime = d.str(fSendTime)
 			}
 		case "clientToken":
 			if d.Seen(&mask, 32) {
-				m.ClientToken = d.str()
+				m.ClientToken = d.str(fClientToken)
 			}
 		case "secret":
 			if d.Seen(&mask, 64) {
-				m.Secret = d.str()
+				m.Secret = d.str(fSecret)
 			}
 		case "message":
 			if d.Seen(&mask, 128) {
-				m.Message = &UserText{}
+				if m.Message = d.slot; m.Message == nil {
+					m.Message = &UserText{}
+				}
 				d.userText(m.Message)
 			}
 		case "receipts":
@@ -129,22 +173,75 @@ func decodeFast(b []byte, m *UserMessage, known ...string) bool {
 	return d.End()
 }
 
-// str decodes a string value; one equal to a known string is returned
-// without a copy.
-func (d *scanner) str() string { return d.StrIn(d.known[:]) }
-
-// timeStr decodes a time's string value; one equal to the time decoded
-// before it is returned without a copy.
-func (d *scanner) timeStr() string {
+// str decodes the string value of field f. One equal to a known string
+// is returned without a copy; any other is returned as "" and kept in
+// d.strs, and fill sets it.
+func (d *scanner) str(f field) string {
 	b, ok := d.StrBytes()
-	switch {
-	case !ok:
+	if !ok {
 		return ""
-	case d.time != "" && string(b) == d.time:
-		return d.time
 	}
-	d.time = string(b)
-	return d.time
+	for _, k := range d.known {
+		if k == string(b) {
+			return k
+		}
+	}
+	d.strs.Keep(f, b)
+	return ""
+}
+
+// fill sets the fields str kept, from one copy of them. The objects they
+// are in exist: str was called in them.
+func (d *scanner) fill(m *UserMessage) {
+	c := &m.Context
+	d.strs.Fill(func(f int, v string) {
+		switch f {
+		case fAgent:
+			m.Agent = v
+		case fConversationID:
+			m.ConversationID = v
+		case fCustomAgentID:
+			m.CustomAgentID = v
+		case fRequestID:
+			m.RequestID = v
+		case fSendTime:
+			m.SendTime = v
+		case fClientToken:
+			m.ClientToken = v
+		case fSecret:
+			m.Secret = v
+		case fMessageID:
+			m.Message.MessageID = v
+		case fName:
+			m.Message.Name = v
+		case fText:
+			m.Message.Text = v
+		case fCreateTime:
+			m.Message.CreateTime = v
+		case fReceiptsTime:
+			m.Receipts.CreateTime = v
+		case fStatusTime:
+			m.UserStatus.CreateTime = v
+		case fEntryPoint:
+			c.EntryPoint = v
+		case fPlaceID:
+			c.PlaceID = v
+		case fNearPlaceID:
+			c.NearPlaceID = v
+		case fResolvedLocale:
+			c.ResolvedLocale = v
+		case fCustomContext:
+			c.CustomContext = v
+		case fDisplayName:
+			c.UserInfo.DisplayName = v
+		case fDeviceLocale:
+			c.UserInfo.UserDeviceLocale = v
+		case fWidgetURL:
+			c.Widget.URL = v
+		case fWidgetContext:
+			c.Widget.WidgetContext = v
+		}
+	})
 }
 
 func (d *scanner) userText(t *UserText) {
@@ -160,19 +257,19 @@ func (d *scanner) userText(t *UserText) {
 		switch string(key) {
 		case "messageId":
 			if d.Seen(&mask, 1) {
-				t.MessageID = d.str()
+				t.MessageID = d.str(fMessageID)
 			}
 		case "name":
 			if d.Seen(&mask, 2) {
-				t.Name = d.str()
+				t.Name = d.str(fName)
 			}
 		case "text":
 			if d.Seen(&mask, 4) {
-				t.Text = d.str()
+				t.Text = d.str(fText)
 			}
 		case "createTime":
 			if d.Seen(&mask, 8) {
-				t.CreateTime = d.timeStr()
+				t.CreateTime = d.str(fCreateTime)
 			}
 		case "image":
 			if d.Seen(&mask, 16) {
@@ -218,7 +315,7 @@ func (d *scanner) receipts(r *Receipts) {
 		switch string(key) {
 		case "createTime":
 			if d.Seen(&mask, 1) {
-				r.CreateTime = d.timeStr()
+				r.CreateTime = d.str(fReceiptsTime)
 			}
 		case "receipts":
 			if d.Seen(&mask, 2) && d.Open('[') {
@@ -247,11 +344,11 @@ func (d *scanner) receipt(x *Receipt) {
 		switch string(key) {
 		case "message":
 			if d.Seen(&mask, 1) {
-				x.Message = d.str()
+				x.Message = d.StrIn(d.known[:])
 			}
 		case "receiptType":
 			if d.Seen(&mask, 2) {
-				x.ReceiptType = d.str()
+				x.ReceiptType = d.StrIn(d.known[:])
 			}
 		default:
 			d.Unknown(key, keysReceipt...)
@@ -280,7 +377,7 @@ func (d *scanner) userStatus(s *UserStatus) {
 			}
 		case "createTime":
 			if d.Seen(&mask, 4) {
-				s.CreateTime = d.timeStr()
+				s.CreateTime = d.str(fStatusTime)
 			}
 		default:
 			d.Unknown(key, keysUserStatus...)
@@ -301,23 +398,23 @@ func (d *scanner) context(c *Context) {
 		switch string(key) {
 		case "entryPoint":
 			if d.Seen(&mask, 1) {
-				c.EntryPoint = d.str()
+				c.EntryPoint = d.str(fEntryPoint)
 			}
 		case "placeId":
 			if d.Seen(&mask, 2) {
-				c.PlaceID = d.str()
+				c.PlaceID = d.str(fPlaceID)
 			}
 		case "nearPlaceId":
 			if d.Seen(&mask, 4) {
-				c.NearPlaceID = d.str()
+				c.NearPlaceID = d.str(fNearPlaceID)
 			}
 		case "resolvedLocale":
 			if d.Seen(&mask, 8) {
-				c.ResolvedLocale = d.str()
+				c.ResolvedLocale = d.str(fResolvedLocale)
 			}
 		case "customContext":
 			if d.Seen(&mask, 16) {
-				c.CustomContext = d.str()
+				c.CustomContext = d.str(fCustomContext)
 			}
 		case "userInfo":
 			if d.Seen(&mask, 32) {
@@ -346,11 +443,11 @@ func (d *scanner) userInfo(c *Context) {
 		switch string(key) {
 		case "displayName":
 			if d.Seen(&mask, 1) {
-				c.UserInfo.DisplayName = d.str()
+				c.UserInfo.DisplayName = d.str(fDisplayName)
 			}
 		case "userDeviceLocale":
 			if d.Seen(&mask, 2) {
-				c.UserInfo.UserDeviceLocale = d.str()
+				c.UserInfo.UserDeviceLocale = d.str(fDeviceLocale)
 			}
 		default:
 			d.Unknown(key, keysUserInfo...)
@@ -371,11 +468,11 @@ func (d *scanner) widget(c *Context) {
 		switch string(key) {
 		case "url":
 			if d.Seen(&mask, 1) {
-				c.Widget.URL = d.str()
+				c.Widget.URL = d.str(fWidgetURL)
 			}
 		case "widgetContext":
 			if d.Seen(&mask, 2) {
-				c.Widget.WidgetContext = d.str()
+				c.Widget.WidgetContext = d.str(fWidgetContext)
 			}
 		default:
 			d.Unknown(key, keysWidget...)

@@ -53,7 +53,7 @@ func FuzzDecodeFast(f *testing.F) {
 	f.Add([]byte(`{"message":null}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var fast, std UserMessage
-		ok := decodeFast(body, &fast, "brands/B/agents/A") // the agent of the first seed
+		ok := decodeFast(body, &fast, nil, "brands/B/agents/A") // the agent of the first seed
 		err := json.Unmarshal(body, &std)
 		if ok && err != nil {
 			t.Fatalf("fast decoded what encoding/json refuses (%v): %q", err, body)

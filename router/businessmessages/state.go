@@ -29,8 +29,8 @@ func (a *Adapter) SaveState() ([]byte, error) {
 	d := &a.seen
 	s.Seen = make([]seenState, 0, len(d.order)-d.head)
 	for _, e := range d.order[d.head:] {
-		if d.at[e.key] == e.at { // the entry still remembered
-			s.Seen = append(s.Seen, seenState{Key: e.key, At: e.at})
+		if at, ok := d.get(e.key); ok && at == e.at { // the entry still remembered
+			s.Seen = append(s.Seen, seenState{Key: e.key.String(), At: e.at})
 		}
 	}
 	return json.Marshal(s)
@@ -52,8 +52,9 @@ func (a *Adapter) RestoreState(b []byte) error {
 		return fmt.Errorf("businessmessages: restore state: the adapter is in use")
 	}
 	for _, e := range s.Seen {
-		a.seen.at[e.Key] = e.At
-		a.seen.order = append(a.seen.order, seenEntry{e.Key, e.At})
+		k := keyOf(e.Key)
+		a.seen.set(k, e.At)
+		a.seen.order = append(a.seen.order, seenEntry{k, e.At})
 	}
 	a.ids, a.stats = s.IDs, s.Stats
 	a.tokenMu.Lock()

@@ -35,6 +35,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha512"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -143,39 +144,64 @@ type Context struct {
 // Attributes is the context as workstream attributes: entry_point,
 // place_id (or the near place), locale (the resolved locale, else the
 // device's), widget_context and custom_context, each when present.
-func (c *Context) Attributes() map[string]string {
-	m := map[string]string{}
-	set := func(k, v string) {
-		if v != "" {
-			m[k] = v
+func (c *Context) Attributes() map[string]string { return c.values().attributes() }
+
+// attrValues are the values of the attributes, in the order of attrKeys
+// ("" for one not present).
+type attrValues [5]string
+
+var attrKeys = attrValues{AttrEntryPoint, AttrPlaceID, AttrLocale, AttrWidgetContext, AttrCustomContext}
+
+func (c *Context) values() attrValues {
+	return attrValues{c.EntryPoint, cmpOr(c.PlaceID, c.NearPlaceID), cmpOr(c.ResolvedLocale, c.UserInfo.UserDeviceLocale),
+		c.Widget.WidgetContext, c.CustomContext}
+}
+
+// attributes is the map of v, nil when it is empty.
+func (v attrValues) attributes() map[string]string {
+	var m map[string]string
+	for i, x := range v {
+		if x == "" {
+			continue
 		}
-	}
-	set(AttrEntryPoint, c.EntryPoint)
-	set(AttrPlaceID, c.PlaceID)
-	if c.PlaceID == "" {
-		set(AttrPlaceID, c.NearPlaceID)
-	}
-	set(AttrLocale, c.ResolvedLocale)
-	if c.ResolvedLocale == "" {
-		set(AttrLocale, c.UserInfo.UserDeviceLocale)
-	}
-	set(AttrWidgetContext, c.Widget.WidgetContext)
-	set(AttrCustomContext, c.CustomContext)
-	if len(m) == 0 {
-		return nil
+		if m == nil {
+			m = map[string]string{}
+		}
+		m[attrKeys[i]] = x
 	}
 	return m
 }
 
+// attrMemo is the attributes of the last message's context, handed out
+// again while the context is the same: every message of a place and
+// surface has the same. Nothing writes to a map once made.
+type attrMemo struct {
+	v attrValues
+	m map[string]string
+}
+
+// attributes is c.Attributes(), the same map as the last message's when
+// its values are the same.
+func (a *Adapter) attributes(c *Context) map[string]string {
+	v := c.values()
+	if p := a.attrs.Load(); p != nil && p.v == v {
+		return p.m
+	}
+	m := &attrMemo{v: v, m: v.attributes()}
+	a.attrs.Store(m)
+	return m.m
+}
+
 // ParseUserMessage decodes a webhook body. It reports a body that is not a
 // JSON object of the payload's shape.
-func ParseUserMessage(body []byte) (UserMessage, error) { return parseUserMessage(body, "") }
+func ParseUserMessage(body []byte) (UserMessage, error) { return parseUserMessage(body, nil, "") }
 
 // parseUserMessage is ParseUserMessage, with strings the body is expected
-// to repeat (the agent, the custom agent id) reused rather than copied.
-func parseUserMessage(body []byte, known ...string) (UserMessage, error) {
+// to repeat (the agent, the custom agent id) reused rather than copied,
+// and a message decoded into slot when it is not nil.
+func parseUserMessage(body []byte, slot *UserText, known ...string) (UserMessage, error) {
 	var m UserMessage
-	if decodeFast(body, &m, known...) {
+	if decodeFast(body, &m, slot, known...) {
 		return m, nil
 	}
 	return unmarshalUserMessage(body)
@@ -241,7 +267,14 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p := a.customAgent.Load(); p != nil {
 		custom = *p
 	}
-	m, err := parseUserMessage(body, a.cfg.Agent, custom)
+	// The message is decoded into a pooled UserText, which nothing keeps:
+	// Deliver hands the receiver its strings.
+	slot := textPool.Get().(*UserText)
+	defer func() {
+		*slot = UserText{}
+		textPool.Put(slot)
+	}()
+	m, err := parseUserMessage(body, slot, a.cfg.Agent, custom)
 	if err == nil && m.CustomAgentID != custom {
 		id := m.CustomAgentID
 		a.customAgent.Store(&id)
@@ -257,6 +290,9 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.Deliver(&m)
 	w.WriteHeader(http.StatusOK)
 }
+
+// textPool holds the UserTexts webhooks are decoded into.
+var textPool = sync.Pool{New: func() any { return new(UserText) }}
 
 // bodyPool holds webhook body buffers; nothing decoded keeps a reference
 // into one.
@@ -350,7 +386,7 @@ func (a *Adapter) Deliver(m *UserMessage) {
 	switch {
 	case m.Message != nil:
 		in := router.Inbound{Customer: key, MessageID: m.Message.MessageID, Name: m.Context.UserInfo.DisplayName,
-			Text: m.Message.Text, Attributes: m.Context.Attributes(), Sent: createTime(m.Message.CreateTime)}
+			Text: m.Message.Text, Attributes: a.attributes(&m.Context), Sent: createTime(m.Message.CreateTime)}
 		if img := m.Message.Image; img != nil && img.ContentInfo != nil {
 			in.Attachment = imageAttachment(img.ContentInfo.FileURL)
 		}
@@ -398,17 +434,107 @@ func imageAttachment(u string) *router.Attachment {
 	return &router.Attachment{Kind: "image", Format: format, Name: name}
 }
 
-// seen is the dedupe memory: requestIds with the time they were seen, and
-// their order of arrival for pruning.
+// seen is the dedupe memory: requestIds with the time they were seen (in
+// ids by their 128 bits, in other by their text: maps whose keys hash
+// faster than a struct's), and their order of arrival for pruning.
 type seen struct {
-	at    map[string]int64
+	ids   map[[2]uint64]int64
+	other map[string]int64
 	order []seenEntry
 	head  int
 }
 
+// get is when k was seen; ok false when it is not remembered.
+func (d *seen) get(k seenKey) (at int64, ok bool) {
+	if k.s != "" {
+		at, ok = d.other[k.s]
+	} else {
+		at, ok = d.ids[[2]uint64{k.hi, k.lo}]
+	}
+	return at, ok
+}
+
+// set remembers k as seen at at.
+func (d *seen) set(k seenKey, at int64) {
+	if k.s != "" {
+		d.other[k.s] = at
+	} else {
+		d.ids[[2]uint64{k.hi, k.lo}] = at
+	}
+}
+
+// forget forgets k.
+func (d *seen) forget(k seenKey) {
+	if k.s != "" {
+		delete(d.other, k.s)
+	} else {
+		delete(d.ids, [2]uint64{k.hi, k.lo})
+	}
+}
+
 type seenEntry struct {
-	key string
+	key seenKey
 	at  int64
+}
+
+// seenKey is a requestId as the dedupe memory keeps it: a UUID in
+// lower-case hex (Google's requestIds) as its 128 bits, with s empty;
+// any other as s, a copy of its own (the decoded one shares its storage
+// with the rest of the payload).
+type seenKey struct {
+	hi, lo uint64
+	s      string
+}
+
+// keyOf is the seenKey of requestId id.
+func keyOf(id string) seenKey {
+	if hi, lo, ok := parseUUID(id); ok {
+		return seenKey{hi: hi, lo: lo}
+	}
+	return seenKey{s: strings.Clone(id)}
+}
+
+// String is the requestId.
+func (k seenKey) String() string {
+	if k.s != "" {
+		return k.s
+	}
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], k.hi)
+	binary.BigEndian.PutUint64(b[8:], k.lo)
+	var out [36]byte
+	return string(appendHexUUID(out[:0], b))
+}
+
+// parseUUID reads a UUID in lower-case hex, 8-4-4-4-12 digits, as the 128
+// bits it writes; ok false for anything else.
+func parseUUID(s string) (hi, lo uint64, ok bool) {
+	if len(s) != 36 {
+		return 0, 0, false
+	}
+	var v [2]uint64
+	n := 0
+	for i := 0; i < 36; i++ {
+		c := s[i]
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return 0, 0, false
+			}
+			continue
+		}
+		var x byte
+		switch {
+		case '0' <= c && c <= '9':
+			x = c - '0'
+		case 'a' <= c && c <= 'f':
+			x = c - 'a' + 10
+		default:
+			return 0, 0, false
+		}
+		v[n/16] = v[n/16]<<4 | uint64(x)
+		n++
+	}
+	return v[0], v[1], true
 }
 
 // remember records key at now and reports whether it is new within the
@@ -419,8 +545,8 @@ func (a *Adapter) remember(key string, now int64) bool {
 	d := &a.seen
 	for d.head < len(d.order) && now-d.order[d.head].at >= a.window {
 		e := d.order[d.head]
-		if d.at[e.key] == e.at {
-			delete(d.at, e.key)
+		if at, ok := d.get(e.key); ok && at == e.at {
+			d.forget(e.key)
 		}
 		d.order[d.head] = seenEntry{}
 		d.head++
@@ -429,11 +555,12 @@ func (a *Adapter) remember(key string, now int64) bool {
 		d.order = append(d.order[:0:0], d.order[d.head:]...)
 		d.head = 0
 	}
-	if at, ok := d.at[key]; ok && now-at < a.window {
+	k := keyOf(key)
+	if at, ok := d.get(k); ok && now-at < a.window {
 		a.stats.Duplicates++
 		return false
 	}
-	d.at[key] = now
-	d.order = append(d.order, seenEntry{key, now})
+	d.set(k, now)
+	d.order = append(d.order, seenEntry{k, now})
 	return true
 }

@@ -10,7 +10,46 @@ import (
 // methods.
 type scanner struct {
 	jsonscan.Scanner
-	content []byte // fastEvent's copy of the content string, reused
+	content []byte           // fastEvent's copy of the content string, reused
+	strs    jsonscan.Strings // fastEvent's strings
+}
+
+// An event's strings that live and die together (the log id, the text,
+// the sender's name and where the message comes from) are kept in the
+// outer scanner's strs and made one string at the end; the ids the
+// adapter remembers for longer have strings of their own. The fields:
+const (
+	fLogID = iota
+	fText
+	fNickName
+	fResourceType
+	fEntryPage
+	fRegion
+	fPOIID
+	noField = -1
+)
+
+// fill sets ev's fields kept in d.strs, from one copy of them.
+func (d *scanner) fill(ev *Event) {
+	c := &ev.Content
+	d.strs.Fill(func(f int, v string) {
+		switch f {
+		case fLogID:
+			ev.LogID = v
+		case fText:
+			c.Text = v
+		case fNickName:
+			c.NickName = v
+		case fResourceType:
+			c.ResourceType = v
+		case fEntryPage:
+			c.EntryPage = v
+		case fRegion:
+			c.Region = v
+		case fPOIID:
+			c.POIID = v
+		}
+	})
 }
 
 // The fast decoders: one pass over the bytes with the scanner, into the
@@ -30,6 +69,7 @@ func getScanner(b []byte) *scanner {
 
 func (d *scanner) release() {
 	d.Clear()
+	d.strs.Reset()
 	if cap(d.content) > 4096 {
 		d.content = nil
 	}
@@ -80,7 +120,7 @@ func fastEvent(body []byte, ev *Event, intern []string, known knownFunc) bool {
 			}
 		case "log_id":
 			if d.Seen(&mask, 16) {
-				ev.LogID = d.Str()
+				d.KeepStr(&d.strs, fLogID)
 			}
 		case "content":
 			if d.Seen(&mask, 32) {
@@ -102,9 +142,10 @@ func fastEvent(body []byte, ev *Event, intern []string, known knownFunc) bool {
 	if !d.End() || ev.Event == "" || ev.Event == EventVerify || len(content) == 0 || content[0] != '{' {
 		return false
 	}
-	if !fastContent(content, &ev.Content, conv) {
+	if !fastContent(content, &ev.Content, conv, &d.strs) {
 		return false
 	}
+	d.fill(ev)
 	return ev.Event != EventReceive || ev.Content.ServerMessageID != "" && ev.FromUserID != ""
 }
 
@@ -128,8 +169,9 @@ func (d *scanner) sender(known knownFunc, conv *string) string {
 }
 
 // fastContent decodes an IM event's content; a conversation_short_id
-// equal to conv is conv rather than a copy.
-func fastContent(b []byte, c *Content, conv string) bool {
+// equal to conv is conv rather than a copy, and the strings kept with the
+// event's are left to strs.
+func fastContent(b []byte, c *Content, conv string, strs *jsonscan.Strings) bool {
 	d := getScanner(b)
 	defer d.release()
 	var mask uint32
@@ -142,6 +184,7 @@ func fastContent(b []byte, c *Content, conv string) bool {
 		var bit uint32
 		var dst *string
 		var num *int64
+		af := noField
 		switch string(key) {
 		case "conversation_short_id":
 			bit, dst = 1<<0, &c.ConversationShortID
@@ -150,17 +193,17 @@ func fastContent(b []byte, c *Content, conv string) bool {
 		case "message_type":
 			bit, dst = 1<<2, &c.MessageType
 		case "text":
-			bit, dst = 1<<3, &c.Text
+			bit, af = 1<<3, fText
 		case "source":
 			bit, dst = 1<<4, &c.Source
 		case "resource_type":
-			bit, dst = 1<<5, &c.ResourceType
+			bit, af = 1<<5, fResourceType
 		case "entry_page":
-			bit, dst = 1<<6, &c.EntryPage
+			bit, af = 1<<6, fEntryPage
 		case "region":
-			bit, dst = 1<<7, &c.Region
+			bit, af = 1<<7, fRegion
 		case "poi_id":
-			bit, dst = 1<<8, &c.POIID
+			bit, af = 1<<8, fPOIID
 		case "create_time":
 			bit, num = 1<<9, &c.CreateTime
 		case "resource_size":
@@ -176,7 +219,7 @@ func fastContent(b []byte, c *Content, conv string) bool {
 			c.ConversationType = int(v)
 			continue
 		case "user_infos":
-			if !d.Seen(&mask, 1<<12) || !d.userInfos(c) {
+			if !d.Seen(&mask, 1<<12) || !d.userInfos(strs) {
 				return false
 			}
 			continue
@@ -188,6 +231,8 @@ func fastContent(b []byte, c *Content, conv string) bool {
 			return false
 		}
 		switch {
+		case af != noField:
+			d.KeepStr(strs, af)
 		case bit == 1<<2 || bit == 1<<4: // message_type, source
 			*dst = d.StrIn(messageTypes)
 		case bit == 1<<0 && conv != "": // conversation_short_id
@@ -205,8 +250,8 @@ func fastContent(b []byte, c *Content, conv string) bool {
 }
 
 // userInfos decodes user_infos, keeping the first element's nick_name as
-// ParseEvent does.
-func (d *scanner) userInfos(c *Content) bool {
+// ParseEvent does (in strs).
+func (d *scanner) userInfos(strs *jsonscan.Strings) bool {
 	if !d.Open('[') {
 		return false
 	}
@@ -227,9 +272,8 @@ func (d *scanner) userInfos(c *Content) bool {
 				}
 			case "nick_name":
 				if d.Seen(&mask, 2) {
-					name := d.Str()
-					if n == 0 {
-						c.NickName = name
+					if b, ok := d.StrBytes(); ok && n == 0 {
+						strs.Keep(fNickName, b)
 					}
 				}
 			default:
@@ -238,6 +282,20 @@ func (d *scanner) userInfos(c *Content) bool {
 		}
 	}
 	return d.OK()
+}
+
+// zeroCode is the error_code 0 of every successful answer, shared:
+// nothing writes through an answer's code.
+var zeroCode int64
+
+// codeOf is a pointer to error code v: zeroCode for 0.
+func codeOf(v int64) *int64 {
+	if v == 0 {
+		return &zeroCode
+	}
+	p := new(int64) // not &v: v would be on the heap for 0 too
+	*p = v
+	return p
 }
 
 var answerKeys = []string{"data", "extra", "err_no", "err_msg"}
@@ -268,7 +326,7 @@ func fastAnswer(body []byte, ans *apiAnswer) bool {
 		case "err_no":
 			if d.Seen(&mask, 4) {
 				if v := d.Int64(); d.OK() {
-					ans.ErrNo = &v
+					ans.ErrNo = codeOf(v)
 				}
 			}
 		case "err_msg":
@@ -302,7 +360,7 @@ func (d *scanner) answerObject(code **int64, desc, msgID, token *string, expires
 		case k == "error_code":
 			if d.Seen(&mask, 1) {
 				if v := d.Int64(); d.OK() {
-					*code = &v
+					*code = codeOf(v)
 				}
 			}
 		case k == "description":

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -98,11 +99,13 @@ type Adapter struct {
 	tok       token
 	tokHeader []string // the Access-Token header value of tok
 
-	mu       sync.Mutex
-	seen     map[dedupeKey]int64 // dedupe key -> Clock time (UnixNano) remembered
-	ring     []seenEntry         // insertion-ordered queue of remembered keys
-	head, n  int
-	contexts map[string]replyContext // customer open_id -> what a reply names
+	mu      sync.Mutex
+	seen    seenMaps    // dedupe key -> Clock time (UnixNano) remembered
+	ring    []seenEntry // insertion-ordered queue of remembered keys
+	head, n int
+	// contexts: customer open_id -> what a reply names, changed in place
+	// under mu.
+	contexts map[string]*replyContext
 	stats    Stats
 }
 
@@ -111,10 +114,77 @@ type seenEntry struct {
 	at  int64
 }
 
-// dedupeKey is a Msg-Id (header) or a server_message_id (message).
+// seenMaps are the dedupe keys remembered: Msg-Ids written as decimal
+// numbers (Douyin's 64-bit ids) by their value, any other by its text, one
+// map per kind of key (indexed by dedupeKey.message). Keys of one type
+// hash faster than a struct.
+type seenMaps struct {
+	nums map[uint64]int64
+	strs [2]map[string]int64
+}
+
+func (m *seenMaps) get(k dedupeKey) (at int64, ok bool) {
+	if k.isNum {
+		at, ok = m.nums[k.num]
+	} else {
+		at, ok = m.strs[b2i(k.message)][k.id]
+	}
+	return at, ok
+}
+
+func (m *seenMaps) set(k dedupeKey, at int64) {
+	if k.isNum {
+		m.nums[k.num] = at
+	} else {
+		m.strs[b2i(k.message)][k.id] = at
+	}
+}
+
+func (m *seenMaps) forget(k dedupeKey) {
+	if k.isNum {
+		delete(m.nums, k.num)
+	} else {
+		delete(m.strs[b2i(k.message)], k.id)
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// dedupeKey is a Msg-Id (header) or a server_message_id (message). A
+// Msg-Id in decimal as Douyin writes its ids is kept as its value (isNum,
+// num), which keeps no string alive for the dedupe window (on the memory
+// network the header's string is the fake's, shared with its other ids).
 type dedupeKey struct {
-	message bool
-	id      string
+	id             string
+	num            uint64
+	message, isNum bool
+}
+
+// keyOf is the dedupe key of id, a server_message_id when message, else a
+// Msg-Id.
+func keyOf(message bool, id string) dedupeKey {
+	if !message && id != "" && len(id) <= 19 && (id[0] != '0' || len(id) == 1) {
+		if n, err := strconv.ParseUint(id, 10, 64); err == nil {
+			return dedupeKey{isNum: true, num: n}
+		}
+	}
+	return dedupeKey{message: message, id: id}
+}
+
+// empty reports a key of an empty id, which is not remembered.
+func (k dedupeKey) empty() bool { return !k.isNum && k.id == "" }
+
+// text is the id the key is of.
+func (k dedupeKey) text() string {
+	if k.isNum {
+		return strconv.FormatUint(k.num, 10)
+	}
+	return k.id
 }
 
 // replyContext is what a reply to a customer names.
@@ -123,6 +193,10 @@ type replyContext struct {
 	conversation string // conversation_short_id
 	msgID        string // the server_message_id of the latest message
 	created      int64  // its create_time: a late message does not replace a newer one
+	// profile is the profile of the customer's last message, handed out
+	// again while their messages come with the same (nothing writes to
+	// one once made; the engine copies what it keeps).
+	profile *router.Profile
 }
 
 // New returns an adapter for cfg that hands customer messages to rcv.
@@ -139,7 +213,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		cfg.DedupeWindow = DefaultDedupeWindow
 	}
 	a := &Adapter{cfg: cfg, rcv: rcv, window: int64(cfg.DedupeWindow), maxAge: cfg.MaxAge,
-		seen: map[dedupeKey]int64{}, contexts: map[string]replyContext{}}
+		seen: seenMaps{nums: map[uint64]int64{}, strs: [2]map[string]int64{{}, {}}}, contexts: map[string]*replyContext{}}
 	if a.maxAge == 0 {
 		a.maxAge = cfg.DedupeWindow
 	}
@@ -213,9 +287,11 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // for a customer who has written before.
 func (a *Adapter) knownSender(openID []byte) (string, string) {
 	a.mu.Lock()
-	rc := a.contexts[string(openID)]
-	a.mu.Unlock()
-	return rc.openID, rc.conversation
+	defer a.mu.Unlock()
+	if rc := a.contexts[string(openID)]; rc != nil {
+		return rc.openID, rc.conversation
+	}
+	return "", ""
 }
 
 // signatureOK checks sig against the hex SHA-1 of the secret and body.
@@ -275,7 +351,8 @@ func (a *Adapter) Accept(ev *Event) (int, []byte) {
 		return http.StatusForbidden, []byte("stale event")
 	}
 	message := ev.Event == EventReceive && ev.Content.ServerMessageID != ""
-	if !a.remember(ev, now.UnixNano(), message) {
+	fresh, prof := a.remember(ev, now.UnixNano(), message)
+	if !fresh {
 		return http.StatusOK, nil
 	}
 	if !message {
@@ -285,7 +362,7 @@ func (a *Adapter) Accept(ev *Event) (int, []byte) {
 		}
 		return http.StatusOK, nil
 	}
-	a.rcv.Receive(now, a.inbound(ev))
+	a.rcv.Receive(now, a.inbound(ev, prof))
 	return http.StatusOK, nil
 }
 
@@ -295,38 +372,52 @@ func challengeAnswer(c string) []byte {
 }
 
 // remember records the event's dedupe keys and reports whether it is new;
-// it keeps the customer's reply context and counts the event.
-func (a *Adapter) remember(ev *Event, now int64, message bool) bool {
+// it keeps the customer's reply context and counts the event. For a
+// message it returns the customer's profile when it keeps one.
+func (a *Adapter) remember(ev *Event, now int64, message bool) (fresh bool, prof *router.Profile) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.prune(now)
-	keys := [2]dedupeKey{{false, ev.MsgID}, {true, ev.Content.ServerMessageID}}
+	keys := [2]dedupeKey{keyOf(false, ev.MsgID), keyOf(true, ev.Content.ServerMessageID)}
 	for _, k := range keys {
-		if at, ok := a.seen[k]; ok && k.id != "" && now-at < a.window {
+		if at, ok := a.seen.get(k); ok && !k.empty() && now-at < a.window {
 			a.stats.Duplicates++
-			return false
+			return false, nil
 		}
 	}
 	for _, k := range keys {
-		if k.id != "" {
-			a.seen[k] = now
+		if !k.empty() {
+			a.seen.set(k, now)
 			a.push(seenEntry{k, now})
 		}
 	}
 	if c := ev.Content.ConversationShortID; c != "" && ev.Event != EventSend {
 		rc := a.contexts[ev.FromUserID]
+		if rc == nil {
+			rc = &replyContext{}
+			a.contexts[ev.FromUserID] = rc
+		}
 		rc.openID, rc.conversation = ev.FromUserID, c
 		if message && (rc.msgID == "" || ev.Content.CreateTime >= rc.created) {
 			rc.msgID, rc.created = ev.Content.ServerMessageID, ev.Content.CreateTime
 		}
-		a.contexts[ev.FromUserID] = rc
+		if message {
+			if want := profileOf(&ev.Content); rc.profile == nil || *rc.profile != want {
+				// Copies: the event's strings share one allocation, which
+				// the context, kept for good, would keep alive.
+				p := &router.Profile{EntryPage: strings.Clone(want.EntryPage), Region: strings.Clone(want.Region),
+					Store: strings.Clone(want.Store)}
+				rc.profile = p
+			}
+			prof = rc.profile
+		}
 	}
 	if message {
 		a.stats.Received++
 	} else {
 		a.stats.Events++
 	}
-	return true
+	return true, prof
 }
 
 // prune forgets the oldest keys whose window has passed.
@@ -336,8 +427,8 @@ func (a *Adapter) prune(now int64) {
 		if now-e.at < a.window {
 			return
 		}
-		if at, ok := a.seen[e.key]; ok && at == e.at {
-			delete(a.seen, e.key)
+		if at, ok := a.seen.get(e.key); ok && at == e.at {
+			a.seen.forget(e.key)
 		}
 		*e = seenEntry{}
 		a.head++
@@ -364,8 +455,9 @@ func (a *Adapter) push(e seenEntry) {
 	a.n++
 }
 
-// inbound normalizes a customer message.
-func (a *Adapter) inbound(ev *Event) router.Inbound {
+// inbound normalizes a customer message, whose profile is prof (nil:
+// made from the content).
+func (a *Adapter) inbound(ev *Event, prof *router.Profile) router.Inbound {
 	c := &ev.Content
 	in := router.Inbound{Customer: a.Key(ev.FromUserID), MessageID: c.ServerMessageID, Name: c.NickName}
 	if c.CreateTime > 0 {
@@ -381,9 +473,18 @@ func (a *Adapter) inbound(ev *Event) router.Inbound {
 	default:
 		in.Text = c.Text
 	}
-	// Douyin tells where each message comes from; no poi_id is no store.
-	in.Profile = &router.Profile{EntryPage: c.EntryPage, Region: c.Region, Store: c.POIID}
+	if prof == nil {
+		prof = new(router.Profile)
+		*prof = profileOf(c)
+	}
+	in.Profile = prof
 	return in
+}
+
+// profileOf is the profile a message of content c comes with: Douyin
+// tells where each message comes from; no poi_id is no store.
+func profileOf(c *Content) router.Profile {
+	return router.Profile{EntryPage: c.EntryPage, Region: c.Region, Store: c.POIID}
 }
 
 var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 2<<10); return &b }}

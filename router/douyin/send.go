@@ -86,7 +86,12 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 		text = m.Template.Name
 	}
 	a.mu.Lock()
-	rc, ok := a.contexts[to.Customer]
+	var rc replyContext
+	p := a.contexts[to.Customer]
+	ok := p != nil
+	if ok {
+		rc = *p // a copy: a webhook may change the context
+	}
 	a.mu.Unlock()
 	if !ok || rc.msgID == "" {
 		return "", fmt.Errorf("douyin: send: %s has sent no message to reply to", to.Customer)
@@ -96,27 +101,25 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 	if a.cfg.Post != nil {
 		return retryTransient(func() (string, error) { return a.cfg.Post(req) })
 	}
-	size := 128 + len(req.MsgID) + len(req.ConversationID) + len(req.ToUserID) + len(req.Scene) + len(req.MsgType) + len(text)
-	body := req.AppendJSON(make([]byte, 0, size))
 	return retryTransient(func() (string, error) {
 		tok, err := a.token(ctx, "")
 		if err != nil {
 			return "", err
 		}
-		id, err := a.post(ctx, &req, body, tok)
+		id, err := a.post(ctx, &req, tok)
 		if err != nil && tokenExpired(err) {
 			if tok, err = a.token(ctx, tok); err != nil {
 				return "", err
 			}
-			id, err = a.post(ctx, &req, body, tok)
+			id, err = a.post(ctx, &req, tok)
 		}
 		return id, err
 	})
 }
 
-// post makes one send call.
-func (a *Adapter) post(ctx context.Context, req *SendRequest, body []byte, tok string) (string, error) {
-	status, answer, buf, err := a.call(ctx, a.sendURL, tok, body)
+// post makes one send call of req, encoded for it.
+func (a *Adapter) post(ctx context.Context, req *SendRequest, tok string) (string, error) {
+	status, answer, buf, err := a.call(ctx, a.sendURL, tok, req, nil)
 	if err != nil {
 		return "", fmt.Errorf("douyin: send: %w", err)
 	}
@@ -144,7 +147,7 @@ func (a *Adapter) token(ctx context.Context, stale string) (string, error) {
 	a.stats.TokenFetches++
 	a.mu.Unlock()
 	body, _ := json.Marshal(map[string]string{"client_key": a.cfg.ClientKey, "client_secret": a.cfg.ClientSecret, "grant_type": "client_credential"})
-	status, answer, buf, err := a.call(ctx, a.tokenURL, "", body)
+	status, answer, buf, err := a.call(ctx, a.tokenURL, "", nil, body)
 	if err != nil {
 		return "", fmt.Errorf("douyin: client_token: %w", err)
 	}
@@ -211,17 +214,22 @@ func (ans *apiAnswer) check(op string, status int, body []byte) error {
 // header values in place.
 var jsonType = []string{"application/json"}
 
-// call POSTs a JSON body to u and returns the status and the answer. The
-// answer is read into a pooled buffer, returned with it: the caller puts
-// it back with putBody once done with the answer (nothing decoded from
-// it keeps a reference). Errors never contain the token.
-func (a *Adapter) call(ctx context.Context, u *url.URL, tok string, body []byte) (int, []byte, *[]byte, error) {
+// call POSTs a JSON body (sr's, or else body) to u and returns the
+// status and the answer. The answer is read into a pooled buffer,
+// returned with it: the caller puts it back with putBody once done with
+// the answer (nothing decoded from it keeps a reference). Errors never
+// contain the token.
+func (a *Adapter) call(ctx context.Context, u *url.URL, tok string, sr *SendRequest, body []byte) (int, []byte, *[]byte, error) {
 	if u == nil {
 		return 0, nil, nil, fmt.Errorf("bad BaseURL %q", a.cfg.BaseURL)
 	}
-	// Recycled: the request, a copy of u and the header map.
+	// Recycled: the request, a copy of u, the header map, and the buffer
+	// sr's body is encoded into.
 	q := httpcall.New()
 	defer q.Release()
+	if sr != nil {
+		body = sr.AppendJSON(q.Scratch())
+	}
 	req := q.Prepare(ctx, http.MethodPost, u, body)
 	h := q.Header()
 	h["Content-Type"] = jsonType

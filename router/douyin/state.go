@@ -35,7 +35,7 @@ func (a *Adapter) SaveState() ([]byte, error) {
 		Seen: make([]seenState, 0, a.n), Contexts: make([]contextState, 0, len(a.contexts))}
 	for i := range a.n {
 		e := a.ring[(a.head+i)%len(a.ring)]
-		s.Seen = append(s.Seen, seenState{Message: e.key.message, ID: e.key.id, At: e.at})
+		s.Seen = append(s.Seen, seenState{Message: e.key.message, ID: e.key.text(), At: e.at})
 	}
 	for id, rc := range a.contexts {
 		s.Contexts = append(s.Contexts, contextState{OpenID: id, Conversation: rc.conversation, MsgID: rc.msgID, Created: rc.created})
@@ -72,12 +72,12 @@ func (a *Adapter) RestoreState(b []byte) error {
 		return fmt.Errorf("douyin: restore state: the adapter is in use")
 	}
 	for _, e := range s.Seen {
-		k := dedupeKey{message: e.Message, id: e.ID}
-		a.seen[k] = e.At
+		k := keyOf(e.Message, e.ID)
+		a.seen.set(k, e.At)
 		a.push(seenEntry{k, e.At})
 	}
 	for _, c := range s.Contexts {
-		a.contexts[c.OpenID] = replyContext{openID: c.OpenID, conversation: c.Conversation, msgID: c.MsgID, created: c.Created}
+		a.contexts[c.OpenID] = &replyContext{openID: c.OpenID, conversation: c.Conversation, msgID: c.MsgID, created: c.Created}
 	}
 	a.stats = s.Stats
 	a.tok = token{value: s.Token, refreshAt: s.RefreshAt}

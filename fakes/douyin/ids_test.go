@@ -1,0 +1,38 @@
+package douyin
+
+import (
+	"testing"
+	"time"
+)
+
+// fill draws alphabet[(r&63)%len(alphabet)] for each 6 bits of the
+// stream, ten characters per draw, whatever the alphabet's length.
+func TestFillDrawsAsDefined(t *testing.T) {
+	for _, alphabet := range []string{b64, upperHex, lowerHex, alnum, "ab", "abc"} {
+		got, want := idgen{seed: 7}, idgen{seed: 7}
+		for n := 0; n < 50; n++ {
+			b := make([]byte, n)
+			got.fill(b, streamLog, alphabet)
+			var r uint64
+			for i := 0; i < n; i++ {
+				if i%10 == 0 {
+					r = want.next(streamLog)
+				}
+				if c := alphabet[(r&63)%uint64(len(alphabet))]; b[i] != c {
+					t.Fatalf("alphabet %q, %d characters: [%d] = %q, want %q", alphabet, n, i, b[i], c)
+				}
+				r >>= 6
+			}
+		}
+	}
+}
+
+// appendStamp writes what the layout "20060102150405" writes.
+func TestAppendStamp(t *testing.T) {
+	for _, tm := range []time.Time{start, start.Add(-time.Hour * 24 * 400), time.Date(9, 1, 2, 3, 4, 5, 6, cst),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, cst), time.Date(10000, 1, 1, 0, 0, 0, 0, cst), time.Date(-1, 6, 1, 0, 0, 0, 0, cst), {}} {
+		if got, want := string(appendStamp(nil, tm)), tm.Format("20060102150405"); got != want {
+			t.Errorf("appendStamp(%v) = %q, want %q", tm, got, want)
+		}
+	}
+}
