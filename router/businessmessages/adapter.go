@@ -28,6 +28,7 @@ import (
 
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/router/dedupe"
 )
 
 // DefaultBaseURL is the Business Messages API.
@@ -78,7 +79,6 @@ type Adapter struct {
 	base    *url.URL // BaseURL parsed once (plainBase); nil: every call parses its URL
 	rcv     router.Receiver
 	account string
-	window  int64
 	macPool sync.Pool
 
 	sa    serviceAccount
@@ -92,7 +92,7 @@ type Adapter struct {
 	bearerOf string
 
 	mu    sync.Mutex
-	seen  seen
+	seen  dedupe.Set // requestIds handed on
 	stats Stats
 	ids   uint64
 
@@ -125,8 +125,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	if cfg.Representative == "" {
 		cfg.Representative = "HUMAN"
 	}
-	a := &Adapter{cfg: cfg, rcv: rcv, account: cfg.AgentID, window: int64(cfg.DedupeWindow), ids: cfg.Seed}
-	a.seen.ids, a.seen.other = map[[2]uint64]int64{}, map[string]int64{}
+	a := &Adapter{cfg: cfg, rcv: rcv, account: cfg.AgentID, seen: dedupe.New(cfg.DedupeWindow), ids: cfg.Seed}
 	a.base = plainBase(cfg.BaseURL)
 	token := []byte(cfg.ClientToken)
 	a.macPool.New = func() any { return &macBuf{h: hmac.New(sha512.New, token)} }

@@ -26,12 +26,9 @@ func (a *Adapter) SaveState() ([]byte, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := adapterState{Version: StateVersion, IDs: a.ids, Stats: a.stats, Token: tok, TokenExp: exp}
-	d := &a.seen
-	s.Seen = make([]seenState, 0, len(d.order)-d.head)
-	for _, e := range d.order[d.head:] {
-		if at, ok := d.get(e.key); ok && at == e.at { // the entry still remembered
-			s.Seen = append(s.Seen, seenState{Key: e.key.String(), At: e.at})
-		}
+	s.Seen = make([]seenState, 0, a.seen.Len())
+	for key, at := range a.seen.All() {
+		s.Seen = append(s.Seen, seenState{Key: key, At: at})
 	}
 	return json.Marshal(s)
 }
@@ -48,13 +45,11 @@ func (a *Adapter) RestoreState(b []byte) error {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if len(a.seen.order) != 0 || a.ids != a.cfg.Seed || a.stats != (Stats{}) {
+	if a.seen.Len() != 0 || a.ids != a.cfg.Seed || a.stats != (Stats{}) {
 		return fmt.Errorf("businessmessages: restore state: the adapter is in use")
 	}
 	for _, e := range s.Seen {
-		k := keyOf(e.Key)
-		a.seen.set(k, e.At)
-		a.seen.order = append(a.seen.order, seenEntry{k, e.At})
+		a.seen.Restore(e.Key, e.At)
 	}
 	a.ids, a.stats = s.IDs, s.Stats
 	a.tokenMu.Lock()

@@ -35,7 +35,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha512"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -434,133 +433,14 @@ func imageAttachment(u string) *router.Attachment {
 	return &router.Attachment{Kind: "image", Format: format, Name: name}
 }
 
-// seen is the dedupe memory: requestIds with the time they were seen (in
-// ids by their 128 bits, in other by their text: maps whose keys hash
-// faster than a struct's), and their order of arrival for pruning.
-type seen struct {
-	ids   map[[2]uint64]int64
-	other map[string]int64
-	order []seenEntry
-	head  int
-}
-
-// get is when k was seen; ok false when it is not remembered.
-func (d *seen) get(k seenKey) (at int64, ok bool) {
-	if k.s != "" {
-		at, ok = d.other[k.s]
-	} else {
-		at, ok = d.ids[[2]uint64{k.hi, k.lo}]
-	}
-	return at, ok
-}
-
-// set remembers k as seen at at.
-func (d *seen) set(k seenKey, at int64) {
-	if k.s != "" {
-		d.other[k.s] = at
-	} else {
-		d.ids[[2]uint64{k.hi, k.lo}] = at
-	}
-}
-
-// forget forgets k.
-func (d *seen) forget(k seenKey) {
-	if k.s != "" {
-		delete(d.other, k.s)
-	} else {
-		delete(d.ids, [2]uint64{k.hi, k.lo})
-	}
-}
-
-type seenEntry struct {
-	key seenKey
-	at  int64
-}
-
-// seenKey is a requestId as the dedupe memory keeps it: a UUID in
-// lower-case hex (Google's requestIds) as its 128 bits, with s empty;
-// any other as s, a copy of its own (the decoded one shares its storage
-// with the rest of the payload).
-type seenKey struct {
-	hi, lo uint64
-	s      string
-}
-
-// keyOf is the seenKey of requestId id.
-func keyOf(id string) seenKey {
-	if hi, lo, ok := parseUUID(id); ok {
-		return seenKey{hi: hi, lo: lo}
-	}
-	return seenKey{s: strings.Clone(id)}
-}
-
-// String is the requestId.
-func (k seenKey) String() string {
-	if k.s != "" {
-		return k.s
-	}
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], k.hi)
-	binary.BigEndian.PutUint64(b[8:], k.lo)
-	var out [36]byte
-	return string(appendHexUUID(out[:0], b))
-}
-
-// parseUUID reads a UUID in lower-case hex, 8-4-4-4-12 digits, as the 128
-// bits it writes; ok false for anything else.
-func parseUUID(s string) (hi, lo uint64, ok bool) {
-	if len(s) != 36 {
-		return 0, 0, false
-	}
-	var v [2]uint64
-	n := 0
-	for i := 0; i < 36; i++ {
-		c := s[i]
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			if c != '-' {
-				return 0, 0, false
-			}
-			continue
-		}
-		var x byte
-		switch {
-		case '0' <= c && c <= '9':
-			x = c - '0'
-		case 'a' <= c && c <= 'f':
-			x = c - 'a' + 10
-		default:
-			return 0, 0, false
-		}
-		v[n/16] = v[n/16]<<4 | uint64(x)
-		n++
-	}
-	return v[0], v[1], true
-}
-
 // remember records key at now and reports whether it is new within the
 // dedupe window, counting a duplicate.
 func (a *Adapter) remember(key string, now int64) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	d := &a.seen
-	for d.head < len(d.order) && now-d.order[d.head].at >= a.window {
-		e := d.order[d.head]
-		if at, ok := d.get(e.key); ok && at == e.at {
-			d.forget(e.key)
-		}
-		d.order[d.head] = seenEntry{}
-		d.head++
-	}
-	if d.head > 1024 && d.head*2 > len(d.order) {
-		d.order = append(d.order[:0:0], d.order[d.head:]...)
-		d.head = 0
-	}
-	k := keyOf(key)
-	if at, ok := d.get(k); ok && now-at < a.window {
+	if !a.seen.Add(key, now) {
 		a.stats.Duplicates++
 		return false
 	}
-	d.set(k, now)
-	d.order = append(d.order, seenEntry{k, now})
 	return true
 }

@@ -100,6 +100,16 @@ func (s *Set) Add(id string, now int64) bool {
 	return true
 }
 
+// Has reports whether id was remembered less than the window before now,
+// as Add would: without remembering it.
+func (s *Set) Has(id string, now int64) bool {
+	if s.used == 0 {
+		return false
+	}
+	sl, found := s.find(id, s.tag(id))
+	return found && now-s.indexed(sl).at < s.window
+}
+
 // Restore remembers id as remembered at at, as a saved state lists it:
 // oldest first, with no pruning and no duplicate check (a later Restore of
 // the same id supersedes an earlier one).

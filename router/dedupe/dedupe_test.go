@@ -36,6 +36,11 @@ func (r *model) add(id string, now, window int64) bool {
 	return true
 }
 
+func (r *model) has(id string, now, window int64) bool {
+	at, ok := r.seen[id]
+	return ok && now-at < window
+}
+
 // live is the model's newest remembrance of each id, oldest first.
 func (r *model) live() []modelEntry {
 	var out []modelEntry
@@ -89,6 +94,9 @@ func TestSetMatchesModel(t *testing.T) {
 			id := fmt.Sprintf("wamid.%d", n)
 			if n%97 == 0 { // longer than a block of id bytes
 				id = strings.Repeat("w", idBlock+n%7) + id
+			}
+			if got, seen := s.Has(id, now), ref.has(id, now, window); got != seen {
+				t.Fatalf("seed %d op %d: Has(%s, %d) = %v, model %v", seed, op, id, now, got, seen)
 			}
 			want := ref.add(id, now, window)
 			if got := s.Add(id, now); got != want {

@@ -7,13 +7,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/router/dedupe"
 )
 
 // Channel is the channel name in [router.CustomerKey].
@@ -88,7 +88,6 @@ type Stats struct {
 type Adapter struct {
 	cfg    Config
 	rcv    router.Receiver
-	window int64 // dedupe window in nanoseconds
 	maxAge time.Duration
 	intern []string // the strings events repeat: client_key, account open_id
 	// sendURL and tokenURL are the API's URLs, parsed once; nil when
@@ -99,92 +98,14 @@ type Adapter struct {
 	tok       token
 	tokHeader []string // the Access-Token header value of tok
 
-	mu      sync.Mutex
-	seen    seenMaps    // dedupe key -> Clock time (UnixNano) remembered
-	ring    []seenEntry // insertion-ordered queue of remembered keys
-	head, n int
+	mu sync.Mutex
+	// The dedupe keys handed on: Msg-Id headers, and messages'
+	// server_message_ids.
+	headers, messages dedupe.Set
 	// contexts: customer open_id -> what a reply names, changed in place
 	// under mu.
 	contexts map[string]*replyContext
 	stats    Stats
-}
-
-type seenEntry struct {
-	key dedupeKey
-	at  int64
-}
-
-// seenMaps are the dedupe keys remembered: Msg-Ids written as decimal
-// numbers (Douyin's 64-bit ids) by their value, any other by its text, one
-// map per kind of key (indexed by dedupeKey.message). Keys of one type
-// hash faster than a struct.
-type seenMaps struct {
-	nums map[uint64]int64
-	strs [2]map[string]int64
-}
-
-func (m *seenMaps) get(k dedupeKey) (at int64, ok bool) {
-	if k.isNum {
-		at, ok = m.nums[k.num]
-	} else {
-		at, ok = m.strs[b2i(k.message)][k.id]
-	}
-	return at, ok
-}
-
-func (m *seenMaps) set(k dedupeKey, at int64) {
-	if k.isNum {
-		m.nums[k.num] = at
-	} else {
-		m.strs[b2i(k.message)][k.id] = at
-	}
-}
-
-func (m *seenMaps) forget(k dedupeKey) {
-	if k.isNum {
-		delete(m.nums, k.num)
-	} else {
-		delete(m.strs[b2i(k.message)], k.id)
-	}
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// dedupeKey is a Msg-Id (header) or a server_message_id (message). A
-// Msg-Id in decimal as Douyin writes its ids is kept as its value (isNum,
-// num), which keeps no string alive for the dedupe window (on the memory
-// network the header's string is the fake's, shared with its other ids).
-type dedupeKey struct {
-	id             string
-	num            uint64
-	message, isNum bool
-}
-
-// keyOf is the dedupe key of id, a server_message_id when message, else a
-// Msg-Id.
-func keyOf(message bool, id string) dedupeKey {
-	if !message && id != "" && len(id) <= 19 && (id[0] != '0' || len(id) == 1) {
-		if n, err := strconv.ParseUint(id, 10, 64); err == nil {
-			return dedupeKey{isNum: true, num: n}
-		}
-	}
-	return dedupeKey{message: message, id: id}
-}
-
-// empty reports a key of an empty id, which is not remembered.
-func (k dedupeKey) empty() bool { return !k.isNum && k.id == "" }
-
-// text is the id the key is of.
-func (k dedupeKey) text() string {
-	if k.isNum {
-		return strconv.FormatUint(k.num, 10)
-	}
-	return k.id
 }
 
 // replyContext is what a reply to a customer names.
@@ -212,8 +133,8 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	if cfg.DedupeWindow <= 0 {
 		cfg.DedupeWindow = DefaultDedupeWindow
 	}
-	a := &Adapter{cfg: cfg, rcv: rcv, window: int64(cfg.DedupeWindow), maxAge: cfg.MaxAge,
-		seen: seenMaps{nums: map[uint64]int64{}, strs: [2]map[string]int64{{}, {}}}, contexts: map[string]*replyContext{}}
+	a := &Adapter{cfg: cfg, rcv: rcv, maxAge: cfg.MaxAge, contexts: map[string]*replyContext{},
+		headers: dedupe.New(cfg.DedupeWindow), messages: dedupe.New(cfg.DedupeWindow)}
 	if a.maxAge == 0 {
 		a.maxAge = cfg.DedupeWindow
 	}
@@ -377,19 +298,16 @@ func challengeAnswer(c string) []byte {
 func (a *Adapter) remember(ev *Event, now int64, message bool) (fresh bool, prof *router.Profile) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.prune(now)
-	keys := [2]dedupeKey{keyOf(false, ev.MsgID), keyOf(true, ev.Content.ServerMessageID)}
-	for _, k := range keys {
-		if at, ok := a.seen.get(k); ok && !k.empty() && now-at < a.window {
-			a.stats.Duplicates++
-			return false, nil
-		}
+	hdr, msg := ev.MsgID, ev.Content.ServerMessageID
+	if hdr != "" && a.headers.Has(hdr, now) || msg != "" && a.messages.Has(msg, now) {
+		a.stats.Duplicates++
+		return false, nil
 	}
-	for _, k := range keys {
-		if !k.empty() {
-			a.seen.set(k, now)
-			a.push(seenEntry{k, now})
-		}
+	if hdr != "" {
+		a.headers.Add(hdr, now)
+	}
+	if msg != "" {
+		a.messages.Add(msg, now)
 	}
 	if c := ev.Content.ConversationShortID; c != "" && ev.Event != EventSend {
 		rc := a.contexts[ev.FromUserID]
@@ -418,41 +336,6 @@ func (a *Adapter) remember(ev *Event, now int64, message bool) (fresh bool, prof
 		a.stats.Events++
 	}
 	return true, prof
-}
-
-// prune forgets the oldest keys whose window has passed.
-func (a *Adapter) prune(now int64) {
-	for a.n > 0 {
-		e := &a.ring[a.head]
-		if now-e.at < a.window {
-			return
-		}
-		if at, ok := a.seen.get(e.key); ok && at == e.at {
-			a.seen.forget(e.key)
-		}
-		*e = seenEntry{}
-		a.head++
-		if a.head == len(a.ring) {
-			a.head = 0
-		}
-		a.n--
-	}
-}
-
-func (a *Adapter) push(e seenEntry) {
-	if a.n == len(a.ring) {
-		grown := make([]seenEntry, max(64, 2*len(a.ring)))
-		k := copy(grown, a.ring[a.head:])
-		copy(grown[k:], a.ring[:a.head])
-		a.ring = grown
-		a.head = 0
-	}
-	i := a.head + a.n
-	if i >= len(a.ring) {
-		i -= len(a.ring)
-	}
-	a.ring[i] = e
-	a.n++
 }
 
 // inbound normalizes a customer message, whose profile is prof (nil:

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/omnisim/omnisim/router/dedupe"
 )
 
 // StateVersion is the version of the encoding [Adapter.SaveState] writes.
@@ -32,16 +34,33 @@ func (a *Adapter) SaveState() ([]byte, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := adapterState{Version: StateVersion, Stats: a.stats, Token: tok.value, RefreshAt: tok.refreshAt,
-		Seen: make([]seenState, 0, a.n), Contexts: make([]contextState, 0, len(a.contexts))}
-	for i := range a.n {
-		e := a.ring[(a.head+i)%len(a.ring)]
-		s.Seen = append(s.Seen, seenState{Message: e.key.message, ID: e.key.text(), At: e.at})
-	}
+		Seen: seenStates(&a.headers, &a.messages), Contexts: make([]contextState, 0, len(a.contexts))}
 	for id, rc := range a.contexts {
 		s.Contexts = append(s.Contexts, contextState{OpenID: id, Conversation: rc.conversation, MsgID: rc.msgID, Created: rc.created})
 	}
 	slices.SortFunc(s.Contexts, func(x, y contextState) int { return strings.Compare(x.OpenID, y.OpenID) })
 	return json.Marshal(s)
+}
+
+// seenStates lists the dedupe keys remembered, oldest first (a Msg-Id
+// before the server_message_id of its event).
+func seenStates(headers, messages *dedupe.Set) []seenState {
+	var hs, ms []seenState
+	for id, at := range headers.All() {
+		hs = append(hs, seenState{ID: id, At: at})
+	}
+	for id, at := range messages.All() {
+		ms = append(ms, seenState{Message: true, ID: id, At: at})
+	}
+	out := make([]seenState, 0, len(hs)+len(ms))
+	for len(hs) > 0 || len(ms) > 0 {
+		if len(ms) == 0 || len(hs) > 0 && hs[0].At <= ms[0].At {
+			out, hs = append(out, hs[0]), hs[1:]
+		} else {
+			out, ms = append(out, ms[0]), ms[1:]
+		}
+	}
+	return out
 }
 
 // RestoreState loads a state SaveState wrote into a new adapter, before it
@@ -68,13 +87,15 @@ func (a *Adapter) RestoreState(b []byte) error {
 	defer a.tokenMu.Unlock()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.n != 0 || len(a.contexts) != 0 || a.tok.value != "" {
+	if a.headers.Len()+a.messages.Len() != 0 || len(a.contexts) != 0 || a.tok.value != "" {
 		return fmt.Errorf("douyin: restore state: the adapter is in use")
 	}
 	for _, e := range s.Seen {
-		k := keyOf(e.Message, e.ID)
-		a.seen.set(k, e.At)
-		a.push(seenEntry{k, e.At})
+		if e.Message {
+			a.messages.Restore(e.ID, e.At)
+		} else {
+			a.headers.Restore(e.ID, e.At)
+		}
 	}
 	for _, c := range s.Contexts {
 		a.contexts[c.OpenID] = &replyContext{openID: c.OpenID, conversation: c.Conversation, msgID: c.MsgID, created: c.Created}

@@ -107,23 +107,3 @@ func TestLateMessage(t *testing.T) {
 		t.Errorf("inbound Sent %v", rcv.in)
 	}
 }
-
-// A Msg-Id is kept as its value only when its decimal text is the one
-// that value writes, so that the text it gives back is the one it got; a
-// server_message_id is always kept as text.
-func TestDedupeKeyText(t *testing.T) {
-	for _, c := range []struct {
-		id      string
-		message bool
-		num     bool
-	}{
-		{"6000000000000000001", false, true}, {"0", false, true}, {"9999999999999999999", false, true},
-		{"6000000000000000001", true, false}, {"01", false, false}, {"+1", false, false}, {"1_0", false, false},
-		{"18446744073709551615", false, false}, {"18446744073709551616", false, false}, {"abc", false, false}, {"", false, false},
-	} {
-		k := keyOf(c.message, c.id)
-		if k.isNum != c.num || k.text() != c.id || k.empty() != (c.id == "") {
-			t.Errorf("keyOf(%v, %q) = %+v: text %q", c.message, c.id, k, k.text())
-		}
-	}
-}
