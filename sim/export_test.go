@@ -1,9 +1,11 @@
 package sim
 
 import (
+	"context"
 	"time"
 
 	"github.com/omnisim/omnisim/sim/result"
+	"github.com/omnisim/omnisim/sim/scenario"
 )
 
 // ErlangA is erlangA for the tests of package sim_test.
@@ -22,4 +24,11 @@ func PlayReusing(w *World, reuse bool) (res result.Result, released int) {
 		w.clock.Set(w.end)
 	}
 	return w.Finish(), w.reused
+}
+
+// NewRunWorld is the world Run makes of sc: one whose journals nothing
+// reads.
+func NewRunWorld(ctx context.Context, sc *scenario.Scenario, opt Options) (*World, error) {
+	opt.unread = true
+	return NewWorld(ctx, sc, opt)
 }

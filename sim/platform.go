@@ -102,6 +102,11 @@ type Env struct {
 	// world that retains everything: Options.Retain, serve) keeps every
 	// customer's.
 	Keep func(customer string) bool
+	// JournalLimit is the fake's journal limit (each fake's
+	// Config.JournalLimit): JournalDepth where Binding.Journal may be read
+	// (serve, fuzzing, a world a caller holds), negative (none kept) in the
+	// world of Run, which nothing inspects.
+	JournalLimit int
 }
 
 // Doer makes HTTP calls: *http.Client's Do method. The fakes' and the

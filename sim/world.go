@@ -52,7 +52,15 @@ type Options struct {
 	// instead of the result's Trace, so that a caller can filter or cap a
 	// long trace as it is made.
 	TraceTo func(result.Line)
+
+	// unread marks the world of Run, whose journals nothing can read: its
+	// fakes keep none.
+	unread bool
 }
+
+// JournalDepth is how many of the newest entries of each journal list a
+// world's fakes keep for Binding.Journal (Env.JournalLimit).
+const JournalDepth = 10000
 
 // progressEvery is how many events a run plays between calls of
 // Options.Progress.
@@ -183,6 +191,9 @@ type person struct {
 // router restart that fails) are reported in the result's Error, and the
 // result does not pass.
 func Run(ctx context.Context, sc *scenario.Scenario, opt Options) result.Result {
+	// The world is Run's alone, and the result holds no journal: nothing
+	// can read one, so the fakes keep none.
+	opt.unread = true
 	w, err := NewWorld(ctx, sc, opt)
 	if err != nil {
 		res := w.res
@@ -347,6 +358,11 @@ func (w *World) setup() error {
 			Client:   client,
 			Receiver: eng,
 			Webhook:  w.opt.Webhooks[name],
+
+			JournalLimit: JournalDepth,
+		}
+		if w.opt.unread {
+			env.JournalLimit = -1
 		}
 		if mount != nil {
 			env.Mount = func(part string, h http.Handler) (string, error) { return mount(name, part, h) }

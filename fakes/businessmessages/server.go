@@ -96,7 +96,8 @@ type Config struct {
 	// faults.go); the zero Plan, the default, has no fault.
 	Faults fault.Plan
 	// JournalLimit keeps at most this many entries per Journal list, the
-	// newest; 0 keeps all. Counts and Deliveries stay exact.
+	// newest; 0 keeps all, a negative limit none. Counts and Deliveries
+	// stay exact.
 	JournalLimit int
 }
 

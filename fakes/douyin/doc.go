@@ -45,7 +45,7 @@
 //     LostAnswers 0 (see Webhooks).
 //   - Faults: a fault plan, none by default (see Faults).
 //   - JournalLimit: each [Journal] list keeps only its newest entries (0
-//     keeps all); [Server.Counts], [Server.Deliveries] and
+//     keeps all, a negative limit none); [Server.Counts], [Server.Deliveries] and
 //     [Server.LastError] stay exact.
 //
 // # API routes

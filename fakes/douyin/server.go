@@ -101,7 +101,7 @@ type Config struct {
 	// the router may have processed the try. 0 loses none.
 	LostAnswers int
 	// JournalLimit keeps at most this many entries per Journal list, the
-	// newest; 0 keeps all.
+	// newest; 0 keeps all, a negative limit none.
 	JournalLimit int
 	// Faults makes the platform misbehave (see package fakes/fault and
 	// faults.go); the zero Plan has no fault.

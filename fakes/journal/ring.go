@@ -12,8 +12,8 @@ const (
 	blockMask = blockLen - 1
 )
 
-// Ring keeps the newest Limit entries added, or all of them when the limit
-// is 0 or negative. The zero Ring keeps everything.
+// Ring keeps the newest Limit entries added, all of them when the limit is
+// 0, or none when it is negative. The zero Ring keeps everything.
 //
 // Entries live in blocks of blockLen: a growing Ring allocates one new
 // block at a time and never copies the entries it holds, so a full Ring of
@@ -26,7 +26,8 @@ type Ring[T any] struct {
 	limit  int
 }
 
-// SetLimit sets how many entries r keeps (all when n <= 0). It is meant
+// SetLimit sets how many entries r keeps: the newest n, all when n is 0,
+// none when it is negative (a journal nobody reads). It is meant
 // for a Ring not yet added to; on one that holds entries it takes effect
 // only while r is not yet full.
 func (r *Ring[T]) SetLimit(n int) { r.limit = n }
@@ -36,6 +37,9 @@ func (r *Ring[T]) Len() int { return r.n }
 
 // Add appends v, dropping the oldest entry when r holds its limit.
 func (r *Ring[T]) Add(v T) {
+	if r.limit < 0 {
+		return
+	}
 	if r.limit > 0 && r.n == r.limit {
 		r.blocks[r.next>>blockBits][r.next&blockMask] = v
 		if r.next++; r.next == r.limit {
@@ -64,7 +68,7 @@ func (r *Ring[T]) Add(v T) {
 func (r *Ring[T]) at(i int) *T { return &r.blocks[i>>blockBits][i&blockMask] }
 
 // Last is the newest entry, which the caller may change in place. r must
-// not be empty.
+// not be empty (see Len).
 func (r *Ring[T]) Last() *T {
 	if r.n == 0 {
 		panic("journal: Last of an empty Ring")

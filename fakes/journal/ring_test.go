@@ -19,7 +19,7 @@ func (m *model) add(v int) {
 }
 
 func TestRingMatchesModel(t *testing.T) {
-	limits := []int{-1, 0, 1, 2, 3, blockLen - 1, blockLen, blockLen + 1, 2*blockLen + 7, 10000}
+	limits := []int{0, 1, 2, 3, blockLen - 1, blockLen, blockLen + 1, 2*blockLen + 7, 10000}
 	for _, limit := range limits {
 		var r Ring[int]
 		r.SetLimit(limit)
@@ -111,4 +111,16 @@ func TestRingLastOfEmptyPanics(t *testing.T) {
 	}()
 	var r Ring[int]
 	r.Last()
+}
+
+// A Ring whose limit is negative keeps nothing.
+func TestRingKeepsNone(t *testing.T) {
+	var r Ring[int]
+	r.SetLimit(-1)
+	for i := range 1000 {
+		r.Add(i)
+	}
+	if r.Len() != 0 || len(r.Snapshot()) != 0 || len(r.blocks) != 0 {
+		t.Fatalf("kept %d entries in %d blocks", r.Len(), len(r.blocks))
+	}
 }

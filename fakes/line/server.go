@@ -86,7 +86,7 @@ type Config struct {
 	// POST (the simulator's Direct network); it answers an HTTP status.
 	Direct func(ctx context.Context, destination string, events []Event) int
 	// JournalLimit keeps only the newest entries of each journal list; 0
-	// keeps all.
+	// keeps all, a negative limit none.
 	JournalLimit int
 	// Faults makes the platform misbehave (see package fakes/fault and
 	// faults.go); the zero Plan, the default, has no fault.

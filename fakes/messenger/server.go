@@ -104,7 +104,7 @@ type Config struct {
 	// WebhookTimeout bounds each webhook try (default 20s; negative: none).
 	WebhookTimeout time.Duration
 	// JournalLimit keeps only the newest entries of each journal list
-	// (0 keeps all).
+	// (0 keeps all, a negative limit none).
 	JournalLimit int
 	// Faults makes the platform misbehave (see package fakes/fault and
 	// faults.go); the zero Plan, the default, has no fault.

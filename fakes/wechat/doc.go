@@ -46,7 +46,7 @@
 //   - MaxTextLength 2048 bytes of UTF-8 (negative: unlimited).
 //   - WebhookTimeout 5 s per try, WebhookTries 3 in total.
 //   - JournalLimit: each [Journal] list keeps only its newest entries (0
-//     keeps all); [Server.Counts], [Server.Deliveries] and
+//     keeps all, a negative limit none); [Server.Counts], [Server.Deliveries] and
 //     [Server.LastError] stay exact.
 //
 // # API routes

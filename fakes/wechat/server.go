@@ -110,7 +110,8 @@ type Config struct {
 	// means 1.
 	WebhookTries int
 	// JournalLimit keeps at most this many entries per Journal list, the
-	// newest; 0 keeps all. Counts, Deliveries and LastError stay exact.
+	// newest; 0 keeps all, a negative limit none. Counts, Deliveries and
+	// LastError stay exact.
 	JournalLimit int
 	// Faults makes the platform misbehave (see package fakes/fault and
 	// faults.go); the zero Plan, the default, has no fault.

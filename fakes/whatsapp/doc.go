@@ -66,7 +66,7 @@
 //   - DisableStatuses: no sent/delivered status webhooks (failed statuses of
 //     Async window errors are still sent).
 //   - JournalLimit: each [Journal] list keeps only its newest entries
-//     (0 keeps all). [Server.Counts], [Server.Deliveries],
+//     (0 keeps all, a negative limit none). [Server.Counts], [Server.Deliveries],
 //     [Server.LastError] and [Server.Read] stay exact.
 //   - AutoFlush (default false): post status webhooks and retries from a
 //     goroutine instead of waiting for Flush; see Webhooks.

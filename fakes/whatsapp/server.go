@@ -57,7 +57,8 @@ type Config struct {
 	// statuses of Async window errors are still sent).
 	DisableStatuses bool
 	// JournalLimit keeps at most this many entries per Journal list, the
-	// newest; 0 keeps all. Counts, Deliveries and LastError stay exact.
+	// newest; 0 keeps all, a negative limit none. Counts, Deliveries and
+	// LastError stay exact.
 	JournalLimit int
 	// AutoFlush posts each accepted send's status webhooks from a
 	// goroutine as soon as the send's response is written, and retries

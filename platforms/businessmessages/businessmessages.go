@@ -188,7 +188,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	fcfg := fakebm.Config{
 		PartnerID: s.PartnerID, BrandID: brandID, AgentID: agentID, ClientToken: token,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, Receipts: s.Receipts, SignVerification: s.SignVerification,
-		JournalLimit: 10000,
+		JournalLimit: env.JournalLimit,
 	}
 	if s.RetryFor != nil {
 		fcfg.RetryFor = s.RetryFor.D()

@@ -182,7 +182,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	secret := cmpOr(s.ClientSecret, fakedy.DefaultClientSecret)
 	account := cmpOr(s.AccountOpenID, fakedy.DefaultAccountOpenID)
 	fcfg := fakedy.Config{ClientKey: key, ClientSecret: secret, AccountOpenID: account,
-		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: 10000,
+		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: env.JournalLimit,
 		NoCallTimeout: env.Network == sim.Memory, // handlers are called directly: nothing can hang
 		RateLimit:     s.RateLimit, TokenTTL: s.TokenTTL.D(), Repeats: s.Repeats, LostAnswers: s.LostAnswers, SendEvents: s.SendEvents,
 		Faults: ch.Faults.Plan()}

@@ -149,7 +149,7 @@ func configs(env sim.Env, ch *scenario.Channel) (fakeline.Config, routerline.Con
 	bot := cmpOr(s.BotUserID, fakeline.DefaultBotUserID)
 	fcfg := fakeline.Config{
 		ChannelID: s.ChannelID, ChannelSecret: secret, ChannelAccessToken: token, BotUserID: bot,
-		Client: env.Client, Clock: env.Clock, Seed: env.Seed, MonthlyLimit: s.MonthlyLimit, JournalLimit: 10000,
+		Client: env.Client, Clock: env.Clock, Seed: env.Seed, MonthlyLimit: s.MonthlyLimit, JournalLimit: env.JournalLimit,
 	}
 	if s.ReplyTokenExpiry != nil {
 		fcfg.ReplyTokenExpiry = s.ReplyTokenExpiry.D()

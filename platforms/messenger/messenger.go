@@ -166,7 +166,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	token := cmpOr(s.AccessToken, fakems.DefaultAccessToken)
 	fcfg := fakems.Config{
 		PageID: page, AccessToken: token, AppSecret: secret, VerifyToken: verify,
-		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: 10000,
+		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: env.JournalLimit,
 		NoLegacySignature: s.LegacySignature != nil && !*s.LegacySignature,
 		DisableDeliveries: s.DeliveryWebhooks != nil && !*s.DeliveryWebhooks,
 		Faults:            ch.Faults.Plan(), ThrottleStatus: s.ThrottleStatus,

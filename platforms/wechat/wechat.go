@@ -131,7 +131,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	orig := cmpOr(s.OriginalID, fakewc.DefaultOriginalID)
 	fcfg := fakewc.Config{
 		AppID: appID, AppSecret: secret, Token: token, EncodingAESKey: key, OriginalID: orig,
-		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: 10000,
+		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: env.JournalLimit,
 		NoCallTimeout:  env.Network == sim.Memory, // handlers are called directly: nothing can hang
 		KeepDeliveries: env.Keep,                  // nil keeps everyone's
 	}
