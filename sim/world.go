@@ -89,7 +89,8 @@ type World struct {
 	lastPerson *person // see person
 	byID       map[string]*person
 	traffic    *rand.Rand
-	generated  int // generated customer handles so far
+	generated  int    // generated customer handles so far
+	genIDs     genIDs // their people's ids
 	// texts holds what scripted customers and their agents said, by
 	// message id, for their timelines, until the message is logged.
 	texts map[string]string
@@ -622,7 +623,7 @@ func (f *flow) arrive() {
 	b := w.bindings[tr.Channel]
 	handle := w.newHandle(tr.Channel)
 	p := w.newGenerated()
-	p.id, p.b = "t"+strconv.Itoa(w.generated), b
+	p.id, p.b = w.genIDs.id(w.generated), b
 	p.key = router.CustomerKey{Channel: tr.Channel, Account: b.Account(), Customer: handle}
 	p.flow, p.messages = tr, tr.Messages.Min+w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1)
 	p.handle = draw(w.traffic, tr.Handle)
