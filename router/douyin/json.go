@@ -1,9 +1,6 @@
 package douyin
 
-import (
-	"strconv"
-	"unicode/utf8"
-)
+import "unicode/utf8"
 
 // appendString appends s as a JSON string: raw UTF-8, with quotes,
 // backslashes and control characters escaped, and each byte of invalid
@@ -59,17 +56,6 @@ func appendField(b []byte, key, v string) []byte {
 	b = append(b, key...)
 	b = append(b, '"', ':')
 	return appendString(b, v)
-}
-
-// appendIntField appends "key": and an integer value.
-func appendIntField(b []byte, key string, v int64) []byte {
-	if b[len(b)-1] != '{' {
-		b = append(b, ',')
-	}
-	b = append(b, '"')
-	b = append(b, key...)
-	b = append(b, '"', ':')
-	return strconv.AppendInt(b, v, 10)
 }
 
 const hexDigits = "0123456789abcdef"
