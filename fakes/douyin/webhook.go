@@ -525,8 +525,8 @@ func (s *Server) Verify(ctx context.Context) error {
 	want := `{"challenge":` + strconv.FormatInt(p.Challenge, 10) + `}`
 	if got := string(bytes.TrimSpace(reply)); !challengeEqual(got, p.Challenge) {
 		s.mu.Lock()
-		if s.webhooks.Len() > 0 { // else a journal kept empty (JournalLimit < 0)
-			s.webhooks.Last().Err = fmt.Sprintf("answer %q is not %s", truncate(got, 64), want)
+		if wh := s.webhooks.Last(); wh != nil {
+			wh.Err = fmt.Sprintf("answer %q is not %s", truncate(got, 64), want)
 		}
 		s.mu.Unlock()
 		return fmt.Errorf("douyin: verify_webhook: the router answered %q, want %s", truncate(got, 64), want)

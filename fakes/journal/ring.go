@@ -67,11 +67,11 @@ func (r *Ring[T]) Add(v T) {
 // at is the entry at storage index i.
 func (r *Ring[T]) at(i int) *T { return &r.blocks[i>>blockBits][i&blockMask] }
 
-// Last is the newest entry, which the caller may change in place. r must
-// not be empty (see Len).
+// Last is the newest entry, which the caller may change in place; nil
+// when r holds none (it is empty, or keeps none).
 func (r *Ring[T]) Last() *T {
 	if r.n == 0 {
-		panic("journal: Last of an empty Ring")
+		return nil
 	}
 	i := r.n - 1
 	if r.limit > 0 && r.n == r.limit {
