@@ -729,9 +729,9 @@ func (s *Server) readSend(r *http.Request) (SendRequest, *Error) {
 			bodyPool.Put(buf)
 		}
 	}()
-	_, err := buf.ReadFrom(io.LimitReader(r.Body, MaxBodySize+1))
+	err := httpcall.ReadBody(buf, r.Body, MaxBodySize)
 	body := buf.Bytes() // decoding copies every string out of it
-	if err != nil || len(body) > MaxBodySize {
+	if err != nil {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return req, errParamLocked(s, "Request body too large or unreadable")
@@ -1071,9 +1071,13 @@ func writeError(w http.ResponseWriter, e *Error) {
 	writeJSON(w, e.HTTPStatus, AppendError(make([]byte, 0, 256), e))
 }
 
+// hdrAnswer is the Content-Type of every JSON answer, shared by all of
+// them (never modified: a header Add appends to a copy, since its capacity
+// is its length).
+var hdrAnswer = []string{"application/json; charset=UTF-8"}
+
 func writeJSON(w http.ResponseWriter, status int, b []byte) {
-	h := w.Header()
-	h["Content-Type"] = []string{"application/json; charset=UTF-8"}
+	w.Header()["Content-Type"] = hdrAnswer
 	w.WriteHeader(status)
 	w.Write(b) //nolint:errcheck // the client went away
 }
