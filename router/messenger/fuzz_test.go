@@ -33,13 +33,14 @@ func FuzzWebhook(f *testing.F) {
 }
 
 // FuzzWebhookDecoders holds the one-pass decoder to encoding/json's
-// answers: whatever it decodes, encoding/json decodes to the same value.
+// answers: whatever it decodes, encoding/json decodes to the same value,
+// whether or not it decodes into a webhookBlock.
 func FuzzWebhookDecoders(f *testing.F) {
 	f.Add(msgBody)
 	f.Add(`{"object":"page","Entry":[]}`)
 	f.Add(`{"object":"page","entry":[{"id":"1","messaging":[{"message":{"mid":"m","text":"\ud83d\ude00 \u00e9 \n"}}]}]}`)
 	f.Fuzz(func(t *testing.T, body string) {
-		fast, ok := decodeWebhookFast([]byte(body), webhookWords)
+		fast, ok := decodeWebhookFast([]byte(body), webhookWords, nil)
 		if !ok {
 			return
 		}
@@ -49,6 +50,11 @@ func FuzzWebhookDecoders(f *testing.F) {
 		}
 		if !reflect.DeepEqual(fast, std) {
 			t.Fatalf("body %q\nfast %+v\nstd  %+v", body, fast, std)
+		}
+		// Decoded into a block, the same value.
+		inBlock, ok := decodeWebhookFast([]byte(body), webhookWords, new(webhookBlock))
+		if !ok || !reflect.DeepEqual(inBlock, std) {
+			t.Fatalf("body %q (ok %v)\nin a block %+v\nstd        %+v", body, ok, inBlock, std)
 		}
 	})
 }

@@ -241,6 +241,9 @@ func (a *Adapter) reject(w http.ResponseWriter, msg string, code int) {
 	http.Error(w, msg, code)
 }
 
+// blocks recycles the webhook handler's webhookBlocks.
+var blocks = sync.Pool{New: func() any { return new(webhookBlock) }}
+
 func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 	sig256, sig1 := r.Header.Get(SignatureHeader), r.Header.Get(LegacySignatureHeader)
 	if sig256 == "" && (sig1 == "" || !a.cfg.LegacySignature) {
@@ -267,7 +270,12 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "bad signature", http.StatusForbidden)
 		return
 	}
-	events, err := parseWebhook(body, a.words)
+	blk := blocks.Get().(*webhookBlock)
+	defer func() {
+		*blk = webhookBlock{} // nothing Receive keeps points into it
+		blocks.Put(blk)
+	}()
+	events, err := parseWebhook(body, a.words, blk)
 	if err != nil {
 		a.reject(w, "malformed notification: "+err.Error(), http.StatusBadRequest)
 		return

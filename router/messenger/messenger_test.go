@@ -257,10 +257,10 @@ func TestSend(t *testing.T) {
 
 // The common payloads take the one-pass path.
 func TestFastPath(t *testing.T) {
-	if _, ok := decodeWebhookFast([]byte(msgBody), webhookWords); !ok {
+	if _, ok := decodeWebhookFast([]byte(msgBody), webhookWords, nil); !ok {
 		t.Error("a message webhook falls back")
 	}
-	if _, ok := decodeWebhookFast([]byte(`{"Object":"page","entry":[]}`), webhookWords); ok {
+	if _, ok := decodeWebhookFast([]byte(`{"Object":"page","entry":[]}`), webhookWords, nil); ok {
 		t.Error("a case-folded key is decoded by the fast path")
 	}
 	if id := messageID([]byte(`{"recipient_id":"1","message_id":"m_\u00e9"}`)); id != "m_é" {
@@ -284,5 +284,36 @@ func TestSweep(t *testing.T) {
 	}
 	if typ, tag := a.MessagingType(strconv.Itoa(7240400000000000 + 2999)); typ != Response || tag != "" {
 		t.Errorf("the latest customer: %s %s", typ, tag)
+	}
+}
+
+// Each webhook is decoded into a recycled block: nothing of one webhook's
+// message may show in the next one's.
+func TestWebhooksShareNoState(t *testing.T) {
+	a, rec, _ := newAdapter(Config{})
+	hook := func(mid, message, extra string) string {
+		return `{"object":"page","entry":[{"id":"` + page + `","time":1,"messaging":[{"sender":{"id":"` + psid + `"},"recipient":{"id":"` + page +
+			`"},"timestamp":1,"message":{"mid":"` + mid + `"` + message + `}` + extra + `}]}]}`
+	}
+	for _, body := range []string{
+		hook("m_1", `,"text":"one","attachments":[{"type":"file","payload":{"url":"https://cdn.example/a.pdf"}}]`, `,"referral":{"ad_id":"77","source":"ADS","type":"OPEN_THREAD"}`),
+		hook("m_2", `,"text":"two"`, ""),
+		hook("m_3", `,"attachments":[{"type":"image","payload":{"url":"https://cdn.example/b.png"}}]`, ""),
+	} {
+		if st := post(a, body); st != 200 {
+			t.Fatalf("HTTP %d", st)
+		}
+	}
+	if len(rec.in) != 3 {
+		t.Fatalf("%d inbound: %+v", len(rec.in), rec.in)
+	}
+	if in := rec.in[0]; in.Text != "one" || in.Attachment == nil || in.AdSource != "77" {
+		t.Errorf("first message %+v", in)
+	}
+	if in := rec.in[1]; in.MessageID != "m_2" || in.Text != "two" || in.Attachment != nil || in.AdSource != "" {
+		t.Errorf("second message %+v, attachment %+v", in, in.Attachment)
+	}
+	if in := rec.in[2]; in.MessageID != "m_3" || in.Text != "" || in.Attachment == nil || in.Attachment.Kind != "image" {
+		t.Errorf("third message %+v, attachment %+v", in, in.Attachment)
 	}
 }

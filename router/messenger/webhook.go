@@ -103,15 +103,17 @@ const maxEvents = 1000
 // ParseWebhook reads a Messenger webhook body ({"object":"page","entry":
 // [{"id","time","messaging":[...]}]}) into its events, in order. A body
 // that is not such a notification is an error.
-func ParseWebhook(body []byte) ([]Event, error) { return parseWebhook(body, webhookWords) }
+func ParseWebhook(body []byte) ([]Event, error) { return parseWebhook(body, webhookWords, nil) }
 
 // webhookWords are the values every webhook repeats.
 var webhookWords = []string{"page", "message", "ADS", "OPEN_THREAD", "image", "audio", "video", "file"}
 
 // parseWebhook is ParseWebhook with the strings to intern (the adapter
-// adds its page id).
-func parseWebhook(body []byte, intern []string) ([]Event, error) {
-	p, err := decodeWebhook(body, intern)
+// adds its page id). The first entry, event and message are decoded into
+// blk, a zero webhookBlock, when it is not nil: the events returned then
+// live in blk.
+func parseWebhook(body []byte, intern []string, blk *webhookBlock) ([]Event, error) {
+	p, err := decodeWebhook(body, intern, blk)
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +121,9 @@ func parseWebhook(body []byte, intern []string) ([]Event, error) {
 		return nil, fmt.Errorf("object %q is not \"page\"", p.Object)
 	}
 	var out []Event
+	if blk != nil {
+		out = blk.events[:0]
+	}
 	for _, e := range p.Entry {
 		if e.ID == "" {
 			return nil, errors.New("an entry has no id")
@@ -156,8 +161,8 @@ func parseWebhook(body []byte, intern []string) ([]Event, error) {
 
 // decodeWebhook decodes a body as encoding/json would into wirePayload:
 // by the one-pass scanner, or by encoding/json where the scanner gives up.
-func decodeWebhook(body []byte, intern []string) (wirePayload, error) {
-	if p, ok := decodeWebhookFast(body, intern); ok {
+func decodeWebhook(body []byte, intern []string, blk *webhookBlock) (wirePayload, error) {
+	if p, ok := decodeWebhookFast(body, intern, blk); ok {
 		return p, nil
 	}
 	return decodeWebhookStd(body)
@@ -191,6 +196,38 @@ var (
 type scanner struct {
 	jsonscan.Scanner
 	intern []string // the strings str returns without a copy
+	// blk, when not nil, holds what is decoded first: its entry, event
+	// and message, each given out once (used says which).
+	blk  *webhookBlock
+	used uint8
+}
+
+// webhookBlock holds a webhook's first entry, its first event and that
+// event's message, and the first event parsed from them, so that a
+// notification of one message costs no allocation for them. A block is
+// recycled zeroed: nothing decoded into it is kept past the webhook.
+type webhookBlock struct {
+	entries   [1]wireEntry
+	messaging [1]wireMessaging
+	message   wireMessage
+	events    [1]Event
+}
+
+// What a scanner's block has given out.
+const (
+	usedEntries = 1 << iota
+	usedMessaging
+	usedMessage
+)
+
+// take reports whether the part of the block that bit names is still to be
+// given out, and marks it given.
+func (d *scanner) take(bit uint8) bool {
+	if d.blk == nil || d.used&bit != 0 {
+		return false
+	}
+	d.used |= bit
+	return true
 }
 
 // scanners keeps scanners with their unquoting buffers.
@@ -206,6 +243,7 @@ func getScanner(b []byte, intern []string) *scanner {
 func (d *scanner) release() {
 	d.Clear()
 	d.intern = nil
+	d.blk, d.used = nil, 0
 	scanners.Put(d)
 }
 
@@ -214,9 +252,10 @@ func (d *scanner) str() string { return d.StrIn(d.intern) }
 
 // decodeWebhookFast decodes body without reflection; ok is false where
 // encoding/json must decide (also for a body that is not JSON).
-func decodeWebhookFast(body []byte, intern []string) (p wirePayload, ok bool) {
+func decodeWebhookFast(body []byte, intern []string, blk *webhookBlock) (p wirePayload, ok bool) {
 	d := getScanner(body, intern)
 	defer d.release()
+	d.blk = blk
 	if !d.Open('{') {
 		return p, false
 	}
@@ -234,6 +273,9 @@ func decodeWebhookFast(body []byte, intern []string) (p wirePayload, ok bool) {
 		case "entry":
 			if d.Seen(&mask, 2) && d.Open('[') {
 				p.Entry = []wireEntry{}
+				if d.take(usedEntries) {
+					p.Entry = d.blk.entries[:0]
+				}
 				for i := 0; d.Element(i); i++ {
 					p.Entry = append(p.Entry, d.entry())
 				}
@@ -267,6 +309,9 @@ func (d *scanner) entry() (e wireEntry) {
 		case "messaging":
 			if d.Seen(&mask, 4) && d.Open('[') {
 				e.Messaging = []wireMessaging{}
+				if d.take(usedMessaging) {
+					e.Messaging = d.blk.messaging[:0]
+				}
 				for i := 0; d.Element(i); i++ {
 					e.Messaging = append(e.Messaging, d.messaging())
 				}
@@ -327,7 +372,12 @@ func (d *scanner) messaging() (m wireMessaging) {
 }
 
 func (d *scanner) message() *wireMessage {
-	m := &wireMessage{}
+	var m *wireMessage
+	if d.take(usedMessage) {
+		m = &d.blk.message
+	} else {
+		m = &wireMessage{}
+	}
 	if !d.Open('{') {
 		return m
 	}
