@@ -306,7 +306,7 @@ func TestSendErrors(t *testing.T) {
 
 func TestScopeAndRate(t *testing.T) {
 	ctx := context.Background()
-	s, _, clk := newFake(t, Config{Scopes: []string{"user_info"}})
+	s, _, _ := newFake(t, Config{Scopes: []string{"user_info"}})
 	tok := token(t, s)
 	s.CustomerText(ctx, User{OpenID: alice}, "你好")
 	if _, v := call(t, s, sendPath(), tok, reply(s, alice, "x")); errorCode(v) != CodeScope {
@@ -316,7 +316,7 @@ func TestScopeAndRate(t *testing.T) {
 		t.Errorf("Check without the scope: %v", e)
 	}
 
-	s, _, clk = newFake(t, Config{RateLimit: 2})
+	s, _, clk := newFake(t, Config{RateLimit: 2})
 	tok = token(t, s)
 	s.CustomerText(ctx, User{OpenID: alice}, "你好")
 	var codes []int

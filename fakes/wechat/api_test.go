@@ -232,13 +232,12 @@ func TestSendRules(t *testing.T) {
 
 func TestWindow48h(t *testing.T) {
 	s, clk := newTest(Config{})
-	tok := token(t, s)
 	write(t, s, cust)
 	if !s.WindowOpen(cust) || s.RepliesLeft(cust) != 5 {
 		t.Fatal("window not open after a message")
 	}
 	clk.Add(47*time.Hour + 59*time.Minute)
-	tok = token(t, s) // tokens expire every 2 h
+	tok := token(t, s) // tokens expire every 2 h
 	wantCode(t, sendReq(s, tok, textReq(cust, "47h59m")), 200, 0)
 	clk.Add(time.Minute) // exactly 48h
 	wantCode(t, sendReq(s, tok, textReq(cust, "48h")), 200, CodeOutOfTimeLimit)

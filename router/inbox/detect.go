@@ -122,12 +122,12 @@ func scanGroups(text string) []group {
 	plus := false
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])
-		if d, ok := digitOf(r); ok {
+		if _, ok := digitOf(r); ok {
 			start := i
 			b.Reset()
 			for i < len(text) {
 				r, size = utf8.DecodeRuneInString(text[i:])
-				d, ok = digitOf(r)
+				d, ok := digitOf(r)
 				if !ok {
 					break
 				}
