@@ -1010,6 +1010,8 @@ func (s *script) next() {
 		p.pending++
 		w.queue.AtSeq(s.when(s.k), s.base+uint64(s.k), s.play)
 	}
+	// The engine logs the action's events now: keep p at hand (person).
+	w.lastPerson = p
 	switch {
 	case k == 2*s.n-1:
 		w.engine.Close(w.clock.Now(), s.agent, p.key)
