@@ -175,9 +175,8 @@ type person struct {
 	live     liveConv
 	liveID   router.ConversationID
 	tracking bool
-	// sameID is the next person held with the same customer id, on
-	// another channel or account (people).
-	sameID *person
+	// hash is the hash of key.Customer that people holds the person by.
+	hash uint64
 	// script is a generated customer's conversation (converse).
 	script script
 	// pending counts the queued actions that hold a generated customer
@@ -408,7 +407,8 @@ func (w *World) setup() error {
 	// customer has.
 	for _, c := range sc.Customers {
 		if b := w.bindings[c.Channel]; b != nil && c.Handle == "" {
-			w.addScripted(c, w.newHandle(c.Channel))
+			h, _ := w.newHandle(c.Channel)
+			w.addScripted(c, h)
 		}
 	}
 	return w.setupInbox()
@@ -438,14 +438,16 @@ func (w *World) keeps(channel, customer string) bool {
 	return p != nil && p.scripted
 }
 
-// newHandle generates a customer id on a channel that nobody has yet.
-func (w *World) newHandle(channel string) string {
+// newHandle generates a customer id on a channel that nobody has yet, and
+// returns it with its hash in people.
+func (w *World) newHandle(channel string) (handle string, hash uint64) {
 	b := w.bindings[channel]
 	for {
 		w.generated++
 		h := b.NewHandle(w.generated)
-		if w.people.get(router.CustomerKey{Channel: channel, Account: b.Account(), Customer: h}) == nil {
-			return h
+		hash := w.people.hash(h)
+		if w.people.find(router.CustomerKey{Channel: channel, Account: b.Account(), Customer: h}, hash) == nil {
+			return h, hash
 		}
 	}
 }
@@ -621,7 +623,7 @@ func (f *flow) arrive() {
 	// is the same whatever the routing does with it.
 	w, tr, at := f.w, f.tr, f.at
 	b := w.bindings[tr.Channel]
-	handle := w.newHandle(tr.Channel)
+	handle, hash := w.newHandle(tr.Channel)
 	p := w.newGenerated()
 	p.id, p.b = w.genIDs.id(w.generated), b
 	p.key = router.CustomerKey{Channel: tr.Channel, Account: b.Account(), Customer: handle}
@@ -636,7 +638,7 @@ func (f *flow) arrive() {
 		w.giveUpAfter(p, at, draw(w.traffic, tr.Patience))
 	}
 	p.name = p.id
-	w.people.put(p)
+	w.people.putHashed(p, hash)
 	var prof router.Profile
 	if len(tr.Regions) > 0 {
 		prof.Region = tr.Regions[w.traffic.IntN(len(tr.Regions))]
@@ -1345,7 +1347,7 @@ func (w *World) person(key router.CustomerKey) *person {
 
 // forget drops a generated customer whose conversation is over.
 func (w *World) forget(p *person) {
-	w.people.remove(p.key)
+	w.people.removeHashed(p.key, p.hash)
 	if w.lastPerson == p {
 		w.lastPerson = nil
 	}
