@@ -42,6 +42,7 @@ type Request struct {
 	tmpl   *http.Request // a request with only ctx set
 	ctx    context.Context
 	u      url.URL
+	pq     string // the path and query SetPathQuery set, "" for none
 	header http.Header
 	rd     bytes.Reader
 	body   []byte
@@ -90,6 +91,7 @@ func (q *Request) Prepare(ctx context.Context, method string, u *url.URL, body [
 	clear(q.header)
 	q.nvals = 0
 	q.u = *u
+	q.pq = ""
 	q.body = body
 	if cap(body) != 0 && cap(q.buf) != 0 && &body[:1][0] == &q.buf[:1][0] {
 		q.buf = body[:0] // grown in place: keep the larger buffer
@@ -162,6 +164,74 @@ func (q *Request) Scratch() []byte {
 // (a query of its own) before the call.
 func (q *Request) URL() *url.URL { return &q.u }
 
+// SetPathQuery sets the path and the query of the request's URL to the
+// two parts of pq, a path and a query joined by the '?' at pq[n], sharing
+// pq's bytes (RawPath is cleared): then RequestURI is pq itself, for a URL whose path needs no
+// escaping, and a transport serving the request in process need not build
+// it (a caller that posts to a path of its own per call, such as one per
+// conversation, would otherwise build a new one every call). pq[n] must be
+// '?' with a path before it and a query after it; otherwise the URL is
+// left as it is.
+func (q *Request) SetPathQuery(pq string, n int) {
+	if n <= 0 || n >= len(pq)-1 || pq[n] != '?' {
+		return
+	}
+	q.u.Path, q.u.RawPath, q.u.RawQuery = pq[:n], "", pq[n+1:]
+	q.pq = pq
+}
+
+// RequestURI returns u.RequestURI() without building it when u is q's own
+// URL and still holds the path and query SetPathQuery gave it, and its
+// path needs no escaping: the string SetPathQuery was given. It returns ""
+// otherwise, and the caller builds the request URI itself. Nil q is
+// allowed.
+func (q *Request) RequestURI(u *url.URL) string {
+	if q == nil {
+		return ""
+	}
+	pq := q.pq
+	if pq == "" || u != &q.u || u.Opaque != "" || u.RawPath != "" {
+		return ""
+	}
+	n := len(u.Path)
+	// Equal strings that share their bytes compare without reading them.
+	if n == 0 || n+1+len(u.RawQuery) != len(pq) || u.RawQuery == "" || pq[n] != '?' ||
+		u.Path != pq[:n] || u.RawQuery != pq[n+1:] {
+		return ""
+	}
+	if !plainPath(u.Path) && u.EscapedPath() != u.Path {
+		return ""
+	}
+	return pq
+}
+
+// plainPath reports whether every byte of p is one that url.URL.EscapedPath
+// leaves as it is in any path: a letter, a digit, or one of "-._~/".
+func plainPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		if !pathPlain[p[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+var pathPlain = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for _, c := range "-._~/" {
+		t[c] = true
+	}
+	return t
+}()
+
 // Header is the request's header map, to fill before the call.
 func (q *Request) Header() http.Header { return q.header }
 
@@ -197,7 +267,7 @@ func (q *Request) Release() {
 	if q == nil || q.failed || q.open.Load() != 0 {
 		return
 	}
-	q.body = nil
+	q.body, q.pq = nil, ""
 	if cap(q.buf) > maxScratch {
 		q.buf = nil
 	}

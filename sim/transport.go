@@ -126,9 +126,12 @@ func (t *Transport) RoundTrip(req *http.Request) (resp *http.Response, err error
 	// Present the request as a server would see it: a shallow copy, as
 	// Request.WithContext makes, so the caller's request is not modified.
 	// Headers and URL are shared, not cloned: a handler reads them.
+	q := httpcall.Of(req)
 	in := requests.Get().(*http.Request)
 	*in = *req
-	in.RequestURI = h.requestURI(req.URL)
+	if in.RequestURI = q.RequestURI(req.URL); in.RequestURI == "" {
+		in.RequestURI = h.requestURI(req.URL)
+	}
 	in.RemoteAddr = remoteAddr
 	in.Host = req.URL.Host
 	if in.Body == nil {
@@ -157,7 +160,7 @@ func (t *Transport) RoundTrip(req *http.Request) (resp *http.Response, err error
 	// A request made with httpcall is answered in its own Response, valid
 	// until its caller releases it; any other in a new one.
 	var r *http.Response
-	if q := httpcall.Of(req); q != nil {
+	if q != nil {
 		r = q.Respond(w.buf, w)
 	} else {
 		x := &exchange{}
