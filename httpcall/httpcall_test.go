@@ -156,6 +156,13 @@ func TestSameContext(t *testing.T) {
 	if sameContext(a, a) {
 		t.Error("uncomparable contexts compared equal")
 	}
+	c1, cancel1 := context.WithCancel(bg)
+	defer cancel1()
+	c2, cancel2 := context.WithCancel(bg)
+	defer cancel2()
+	if !sameContext(c1, c1) || sameContext(c1, c2) || sameContext(c1, a) || sameContext(a, c1) || sameContext(c1, bg) {
+		t.Error("pointer contexts")
+	}
 }
 
 type uncomparable struct {
