@@ -407,7 +407,7 @@ func (w *World) setup() error {
 	// customer has.
 	for _, c := range sc.Customers {
 		if b := w.bindings[c.Channel]; b != nil && c.Handle == "" {
-			h, _ := w.newHandle(c.Channel)
+			h, _ := w.newHandle(c.Channel, b)
 			w.addScripted(c, h)
 		}
 	}
@@ -430,7 +430,13 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 // keeps reports whether the world reads the device of a customer of a
 // channel at the end: a scripted customer's (Env.Keep).
 func (w *World) keeps(channel, customer string) bool {
-	b := w.bindings[channel]
+	var b Binding
+	for _, c := range w.open { // a few, where a map would hash the name
+		if c.name == channel {
+			b = c.b
+			break
+		}
+	}
 	if b == nil {
 		return true // still opening: nothing is delivered yet
 	}
@@ -438,10 +444,9 @@ func (w *World) keeps(channel, customer string) bool {
 	return p != nil && p.scripted
 }
 
-// newHandle generates a customer id on a channel that nobody has yet, and
-// returns it with its hash in people.
-func (w *World) newHandle(channel string) (handle string, hash uint64) {
-	b := w.bindings[channel]
+// newHandle generates a customer id on a channel, of binding b, that
+// nobody has yet, and returns it with its hash in people.
+func (w *World) newHandle(channel string, b Binding) (handle string, hash uint64) {
 	for {
 		w.generated++
 		h := b.NewHandle(w.generated)
@@ -589,7 +594,7 @@ func (w *World) stepAt(st *scenario.Step, k, n int, base uint64) {
 
 // arrive schedules the next Poisson arrival of a traffic flow.
 func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
-	f := &flow{w: w, tr: tr, until: until}
+	f := &flow{w: w, tr: tr, b: w.bindings[tr.Channel], until: until}
 	f.play = f.arrive
 	f.next(after)
 }
@@ -599,6 +604,7 @@ func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
 type flow struct {
 	w     *World
 	tr    *scenario.Traffic
+	b     Binding   // tr.Channel's
 	at    time.Time // the queued arrival's
 	until time.Time
 	play  func() // f.arrive, made once
@@ -621,9 +627,8 @@ func (f *flow) next(after time.Time) {
 func (f *flow) arrive() {
 	// Everything about the customer is drawn now, so the generated load
 	// is the same whatever the routing does with it.
-	w, tr, at := f.w, f.tr, f.at
-	b := w.bindings[tr.Channel]
-	handle, hash := w.newHandle(tr.Channel)
+	w, tr, at, b := f.w, f.tr, f.at, f.b
+	handle, hash := w.newHandle(tr.Channel, b)
 	p := w.newGenerated()
 	p.id, p.b = w.genIDs.id(w.generated), b
 	p.key = router.CustomerKey{Channel: tr.Channel, Account: b.Account(), Customer: handle}
