@@ -126,11 +126,17 @@ func (q *Request) Prepare(ctx context.Context, method string, u *url.URL, body [
 func noBody() (io.ReadCloser, error) { return http.NoBody, nil }
 
 // sameContext reports whether a and b are the same context; false when
-// their dynamic type cannot be compared. Contexts are pointers but for a
-// few: those compare without the deferred recover, which costs a call.
+// their dynamic type cannot be compared. Contexts are pointers, or of a
+// type without size (context.Background's, context.TODO's): those compare
+// without the deferred recover, which costs a call.
 func sameContext(a, b context.Context) bool {
-	if t := reflect.TypeOf(a); t != nil && t.Kind() == reflect.Pointer {
+	t := reflect.TypeOf(a)
+	switch {
+	case t == nil:
+	case t.Kind() == reflect.Pointer:
 		return a == b // a pointer compares with anything
+	case t.Size() == 0:
+		return reflect.TypeOf(b) == t // every value of the type is the same
 	}
 	return sameValueContext(a, b)
 }

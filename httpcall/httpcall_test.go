@@ -160,8 +160,11 @@ func TestSameContext(t *testing.T) {
 	defer cancel1()
 	c2, cancel2 := context.WithCancel(bg)
 	defer cancel2()
-	if !sameContext(c1, c1) || sameContext(c1, c2) || sameContext(c1, a) || sameContext(a, c1) || sameContext(c1, bg) {
+	if !sameContext(c1, c1) || sameContext(c1, c2) || sameContext(c1, a) || sameContext(a, c1) || sameContext(c1, bg) || sameContext(bg, c1) {
 		t.Error("pointer contexts")
+	}
+	if !sameContext(context.TODO(), context.TODO()) || sameContext(bg, a) || sameContext(a, bg) || !sameContext(nil, nil) || sameContext(nil, bg) || sameContext(bg, nil) {
+		t.Error("contexts without size, or nil")
 	}
 }
 
