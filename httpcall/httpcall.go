@@ -27,6 +27,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,6 +43,7 @@ type Request struct {
 	tmpl   *http.Request // a request with only ctx set
 	ctx    context.Context
 	u      url.URL
+	pq     string // the path and query SetPathQuery set, "" for none
 	header http.Header
 	rd     bytes.Reader
 	body   []byte
@@ -90,6 +92,7 @@ func (q *Request) Prepare(ctx context.Context, method string, u *url.URL, body [
 	clear(q.header)
 	q.nvals = 0
 	q.u = *u
+	q.pq = ""
 	q.body = body
 	if cap(body) != 0 && cap(q.buf) != 0 && &body[:1][0] == &q.buf[:1][0] {
 		q.buf = body[:0] // grown in place: keep the larger buffer
@@ -123,8 +126,23 @@ func (q *Request) Prepare(ctx context.Context, method string, u *url.URL, body [
 func noBody() (io.ReadCloser, error) { return http.NoBody, nil }
 
 // sameContext reports whether a and b are the same context; false when
-// their dynamic type cannot be compared.
-func sameContext(a, b context.Context) (same bool) {
+// their dynamic type cannot be compared. Contexts are pointers, or of a
+// type without size (context.Background's, context.TODO's): those compare
+// without the deferred recover, which costs a call.
+func sameContext(a, b context.Context) bool {
+	t := reflect.TypeOf(a)
+	switch {
+	case t == nil:
+	case t.Kind() == reflect.Pointer:
+		return a == b // a pointer compares with anything
+	case t.Size() == 0:
+		return reflect.TypeOf(b) == t // every value of the type is the same
+	}
+	return sameValueContext(a, b)
+}
+
+// sameValueContext is sameContext for any dynamic type.
+func sameValueContext(a, b context.Context) (same bool) {
 	defer func() {
 		if recover() != nil {
 			same = false
@@ -162,6 +180,74 @@ func (q *Request) Scratch() []byte {
 // (a query of its own) before the call.
 func (q *Request) URL() *url.URL { return &q.u }
 
+// SetPathQuery sets the path and the query of the request's URL to the
+// two parts of pq, a path and a query joined by the '?' at pq[n], sharing
+// pq's bytes (RawPath is cleared): then RequestURI is pq itself, for a URL whose path needs no
+// escaping, and a transport serving the request in process need not build
+// it (a caller that posts to a path of its own per call, such as one per
+// conversation, would otherwise build a new one every call). pq[n] must be
+// '?' with a path before it and a query after it; otherwise the URL is
+// left as it is.
+func (q *Request) SetPathQuery(pq string, n int) {
+	if n <= 0 || n >= len(pq)-1 || pq[n] != '?' {
+		return
+	}
+	q.u.Path, q.u.RawPath, q.u.RawQuery = pq[:n], "", pq[n+1:]
+	q.pq = pq
+}
+
+// RequestURI returns u.RequestURI() without building it when u is q's own
+// URL and still holds the path and query SetPathQuery gave it, and its
+// path needs no escaping: the string SetPathQuery was given. It returns ""
+// otherwise, and the caller builds the request URI itself. Nil q is
+// allowed.
+func (q *Request) RequestURI(u *url.URL) string {
+	if q == nil {
+		return ""
+	}
+	pq := q.pq
+	if pq == "" || u != &q.u || u.Opaque != "" || u.RawPath != "" {
+		return ""
+	}
+	n := len(u.Path)
+	// Equal strings that share their bytes compare without reading them.
+	if n == 0 || n+1+len(u.RawQuery) != len(pq) || u.RawQuery == "" || pq[n] != '?' ||
+		u.Path != pq[:n] || u.RawQuery != pq[n+1:] {
+		return ""
+	}
+	if !plainPath(u.Path) && u.EscapedPath() != u.Path {
+		return ""
+	}
+	return pq
+}
+
+// plainPath reports whether every byte of p is one that url.URL.EscapedPath
+// leaves as it is in any path: a letter, a digit, or one of "-._~/".
+func plainPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		if !pathPlain[p[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+var pathPlain = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for _, c := range "-._~/" {
+		t[c] = true
+	}
+	return t
+}()
+
 // Header is the request's header map, to fill before the call.
 func (q *Request) Header() http.Header { return q.header }
 
@@ -197,7 +283,7 @@ func (q *Request) Release() {
 	if q == nil || q.failed || q.open.Load() != 0 {
 		return
 	}
-	q.body = nil
+	q.body, q.pq = nil, ""
 	if cap(q.buf) > maxScratch {
 		q.buf = nil
 	}

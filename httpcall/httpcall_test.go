@@ -156,6 +156,16 @@ func TestSameContext(t *testing.T) {
 	if sameContext(a, a) {
 		t.Error("uncomparable contexts compared equal")
 	}
+	c1, cancel1 := context.WithCancel(bg)
+	defer cancel1()
+	c2, cancel2 := context.WithCancel(bg)
+	defer cancel2()
+	if !sameContext(c1, c1) || sameContext(c1, c2) || sameContext(c1, a) || sameContext(a, c1) || sameContext(c1, bg) || sameContext(bg, c1) {
+		t.Error("pointer contexts")
+	}
+	if !sameContext(context.TODO(), context.TODO()) || sameContext(bg, a) || sameContext(a, bg) || !sameContext(nil, nil) || sameContext(nil, bg) || sameContext(bg, nil) {
+		t.Error("contexts without size, or nil")
+	}
 }
 
 type uncomparable struct {
@@ -378,4 +388,74 @@ func TestRespond(t *testing.T) {
 	if q.resp.Body != nil || q.answer.owner != nil {
 		t.Error("Release keeps the answer")
 	}
+}
+
+// TestSetPathQuery: a path and query set from one string give that string
+// as the request URI, exactly url.URL.RequestURI's; a URL whose path needs
+// escaping, or that changed after, or that is not the request's own, gives
+// "" (the caller builds it); a pq without a '?' at n leaves the URL alone.
+func TestSetPathQuery(t *testing.T) {
+	base, _ := url.Parse("http://h.test")
+	for _, tc := range []struct {
+		pq   string
+		n    int
+		set  bool // the URL takes the parts
+		uri  bool // RequestURI answers without building
+		edit func(u *url.URL)
+	}{
+		{pq: "/v1/conversations/c-1/messages?messageId=m1", n: -1, set: true, uri: true},
+		{pq: "/a?b", n: 2, set: true, uri: true},
+		{pq: "/a.b_c~d-e/F9?x=1&y=2", n: -1, set: true, uri: true},
+		{pq: "/a:b@c$d?q=1", n: 8, set: true, uri: true},    // kept in a path by EscapedPath
+		{pq: "/a b?q=1", n: 4, set: true, uri: false},       // escaped: "/a%20b"
+		{pq: "/a%b?q=1", n: 4, set: true, uri: false},       // escaped: "/a%25b"
+		{pq: "/é?q=1", n: len("/é"), set: true, uri: false}, // escaped
+		{pq: "/a?b", n: 1, set: false},                      // pq[n] is not '?'
+		{pq: "/a?", n: 2, set: false},                       // no query
+		{pq: "?b", n: 0, set: false},                        // no path
+		{pq: "/a?b", n: 9, set: false},                      // n out of range
+		{pq: "/p?q=1", n: 2, set: true, edit: func(u *url.URL) { u.Path = "/other" }},
+		{pq: "/p?q=1", n: 2, set: true, edit: func(u *url.URL) { u.RawQuery = "q=2" }},
+		{pq: "/p?q=1", n: 2, set: true, edit: func(u *url.URL) { u.RawPath = "/%70" }},
+		{pq: "/p?q=1", n: 2, set: true, edit: func(u *url.URL) { u.Path = string([]byte("/p")) }, uri: true}, // equal, not shared
+	} {
+		q := New()
+		q.Prepare(context.Background(), http.MethodPost, base, []byte("x"))
+		if tc.n < 0 {
+			tc.n = strings.IndexByte(tc.pq, '?')
+		}
+		q.SetPathQuery(tc.pq, tc.n)
+		u := q.URL()
+		if got := u.Path != ""; got != tc.set {
+			t.Errorf("%q at %d: URL took the parts: %v, want %v (%v)", tc.pq, tc.n, got, tc.set, u)
+		}
+		if tc.set && tc.edit == nil && (u.Path != tc.pq[:tc.n] || u.RawQuery != tc.pq[tc.n+1:]) {
+			t.Errorf("%q at %d: path %q query %q", tc.pq, tc.n, u.Path, u.RawQuery)
+		}
+		if tc.edit != nil {
+			tc.edit(u)
+		}
+		got := q.RequestURI(u)
+		if tc.uri && got != u.RequestURI() || !tc.uri && got != "" {
+			t.Errorf("%q at %d: RequestURI %q, want %q from it (built: %q)", tc.pq, tc.n, got, map[bool]string{true: u.RequestURI()}[tc.uri], u.RequestURI())
+		}
+		other := *u
+		if got := q.RequestURI(&other); got != "" {
+			t.Errorf("%q: RequestURI of another URL = %q, want \"\"", tc.pq, got)
+		}
+		q.Release()
+	}
+	var nilq *Request
+	if got := nilq.RequestURI(base); got != "" {
+		t.Errorf("nil Request: %q", got)
+	}
+	// A new call forgets the path and query of the one before.
+	q := New()
+	q.Prepare(context.Background(), http.MethodPost, base, []byte("x"))
+	q.SetPathQuery("/a?b", 2)
+	q.Prepare(context.Background(), http.MethodPost, base, []byte("x"))
+	if got := q.RequestURI(q.URL()); got != "" {
+		t.Errorf("after Prepare again: %q", got)
+	}
+	q.Release()
 }

@@ -1,64 +1,65 @@
 package sim
 
-import "github.com/omnisim/omnisim/router"
+import (
+	"hash/maphash"
 
-// people holds the world's customers by key. It hashes the customer's
-// id alone, what tells customers apart (a channel and account are shared
-// by many), and compares the whole key: people whose ids are equal, on
-// other channels or accounts, follow one another through person.sameID.
+	"github.com/omnisim/omnisim/openaddr"
+	"github.com/omnisim/omnisim/router"
+)
+
+// people holds the world's customers by key, in an open-addressing table.
+// It hashes the customer's id alone, what tells customers apart (a channel
+// and account are shared by many), and compares the whole key; people whose
+// ids are equal, on other channels or accounts, sit in one probe sequence.
+// Each person keeps its hash (person.hash): a generated customer's key is
+// hashed once, for the check that nobody has it and the put, and
+// forgetting a person hashes nothing. (A map from customer id to person
+// hashed the id for every lookup, put and removal, and a run's stream of
+// arrivals and departures left it tombstones to clean.)
 type people struct {
-	m map[string]*person // by key.Customer
+	seed maphash.Seed
+	t    openaddr.Table[person]
 }
 
-func newPeople() people { return people{m: make(map[string]*person)} }
+func newPeople() people { return people{seed: maphash.MakeSeed()} }
+
+// hash is the hash of a customer id.
+func (x *people) hash(id string) uint64 { return maphash.String(x.seed, id) }
 
 // get returns the person of key k, or nil.
-func (x people) get(k router.CustomerKey) *person {
-	for p := x.m[k.Customer]; p != nil; p = p.sameID {
-		if p.key == k {
-			return p
-		}
+func (x *people) get(k router.CustomerKey) *person {
+	if x.t.Len() == 0 {
+		return nil
 	}
-	return nil
+	return x.find(k, x.hash(k.Customer))
+}
+
+// find returns the person of key k, whose id hashes to h, or nil.
+func (x *people) find(k router.CustomerKey, h uint64) *person {
+	return x.t.Find(h, func(p *person) bool { return p.key == k })
 }
 
 // put holds p under its key, in place of the person held there, if any.
-func (x people) put(p *person) {
-	id := p.key.Customer
-	head := x.m[id]
-	for q := &head; *q != nil; q = &(*q).sameID {
-		if old := *q; old.key == p.key {
-			p.sameID, old.sameID = old.sameID, nil
-			*q = p
-			x.m[id] = head
-			return
-		}
-	}
-	p.sameID = head
-	x.m[id] = p
+func (x *people) put(p *person) { x.putHashed(p, x.hash(p.key.Customer)) }
+
+// putHashed is put for a person whose id hashes to h.
+func (x *people) putHashed(p *person, h uint64) {
+	p.hash = h
+	x.t.Put(h, p, func(q *person) bool { return q.key == p.key })
 }
 
 // remove drops the person of key k, if any.
-func (x people) remove(k router.CustomerKey) {
-	head := x.m[k.Customer]
-	for q := &head; *q != nil; q = &(*q).sameID {
-		if p := *q; p.key == k {
-			*q, p.sameID = p.sameID, nil
-			if head == nil {
-				delete(x.m, k.Customer)
-			} else {
-				x.m[k.Customer] = head
-			}
-			return
-		}
+func (x *people) remove(k router.CustomerKey) {
+	if x.t.Len() == 0 {
+		return
 	}
+	x.removeHashed(k, x.hash(k.Customer))
+}
+
+// removeHashed is remove for a key whose id hashes to h.
+func (x *people) removeHashed(k router.CustomerKey, h uint64) {
+	x.t.Remove(h, func(p *person) bool { return p.key == k })
 }
 
 // all calls fn with every person held, in no particular order.
-func (x people) all(fn func(*person)) {
-	for _, p := range x.m {
-		for ; p != nil; p = p.sameID {
-			fn(p)
-		}
-	}
-}
+func (x *people) all(fn func(*person)) { x.t.All(fn) }

@@ -20,10 +20,11 @@ import (
 // RemoteAddr set; the caller's URL, Header and Body shared, not cloned) and
 // a ResponseWriter that buffers the body; the caller gets an
 // *http.Response whose Body reads that buffer. The request copy, the
-// writer, its buffer and its header map are recycled: the request copy
-// when ServeHTTP returns (a handler must not keep the *http.Request; its
-// URL and Header are the caller's and may be kept), the rest when the
-// caller closes the response's Body (read Header and Body before). The
+// writer, its buffer and its header map are one recycled object: the
+// request copy is cleared when ServeHTTP returns (a handler must not keep
+// the *http.Request; its URL and Header are the caller's and may be kept),
+// and the whole is reused once the caller closes the response's Body (read
+// Header and Body before). The
 // Response itself, StatusCode included, stays valid; to a request made
 // with httpcall, whose caller releases it once done with the answer, the
 // transport answers in the request's own Response, valid until then.
@@ -109,8 +110,6 @@ func (t *Transport) Handle(name string, h http.Handler) {
 // remoteAddr is the client address handlers see (TEST-NET-1, RFC 5737).
 const remoteAddr = "192.0.2.1:1234"
 
-var requests = sync.Pool{New: func() any { return new(http.Request) }}
-
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 	var h *host
@@ -126,9 +125,13 @@ func (t *Transport) RoundTrip(req *http.Request) (resp *http.Response, err error
 	// Present the request as a server would see it: a shallow copy, as
 	// Request.WithContext makes, so the caller's request is not modified.
 	// Headers and URL are shared, not cloned: a handler reads them.
-	in := requests.Get().(*http.Request)
+	q := httpcall.Of(req)
+	w := writers.Get().(*response)
+	in := &w.req
 	*in = *req
-	in.RequestURI = h.requestURI(req.URL)
+	if in.RequestURI = q.RequestURI(req.URL); in.RequestURI == "" {
+		in.RequestURI = h.requestURI(req.URL)
+	}
 	in.RemoteAddr = remoteAddr
 	in.Host = req.URL.Host
 	if in.Body == nil {
@@ -137,10 +140,8 @@ func (t *Transport) RoundTrip(req *http.Request) (resp *http.Response, err error
 	if in.Header == nil {
 		in.Header = make(http.Header) // as http.Client gives the transport
 	}
-	w := writers.Get().(*response)
 	defer func() {
 		*in = http.Request{}
-		requests.Put(in)
 		if req.Body != nil {
 			req.Body.Close()
 		}
@@ -157,7 +158,7 @@ func (t *Transport) RoundTrip(req *http.Request) (resp *http.Response, err error
 	// A request made with httpcall is answered in its own Response, valid
 	// until its caller releases it; any other in a new one.
 	var r *http.Response
-	if q := httpcall.Of(req); q != nil {
+	if q != nil {
 		r = q.Respond(w.buf, w)
 	} else {
 		x := &exchange{}
@@ -232,8 +233,11 @@ type exchange struct {
 	body httpcall.Answer
 }
 
-// response is the http.ResponseWriter of the in-memory transport.
+// response is the http.ResponseWriter of the in-memory transport, and the
+// request the handler is served: one recycled object for both, the
+// request cleared when the handler returns.
 type response struct {
+	req    http.Request
 	header http.Header // the headers sent: what the handler set before the status
 	// late is what Header returns once the status is written: a copy, so
 	// that later changes are not sent, as with a server.

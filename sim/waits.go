@@ -10,9 +10,11 @@ import (
 // report, deterministically and in bounded memory: exactly while there are
 // at most exactLimit waits, then in log-spaced buckets whose percentiles are
 // within relErr of the exact value (zero waits, the common case, stay
-// exact). The maximum is always exact.
+// exact). The maximum is always exact. While exact, zero waits (in a
+// well-staffed run most are) are counted, not kept.
 type waitHist struct {
-	exact   []time.Duration // nil once buckets are in use
+	exact   []time.Duration // the waits but zero ones; nil once buckets are in use
+	zeros   int64           // zero waits, while exact
 	buckets map[int32]int64 // bucket index -> count; index -1 holds zero waits
 	n       int64
 	max     time.Duration
@@ -33,15 +35,23 @@ func (h *waitHist) add(d time.Duration) {
 	h.n++
 	h.max = max(h.max, d)
 	if h.buckets == nil {
-		h.exact = append(h.exact, d)
-		if len(h.exact) <= exactLimit {
+		if h.n <= exactLimit {
+			if d == 0 {
+				h.zeros++
+			} else {
+				h.exact = append(h.exact, d)
+			}
 			return
 		}
 		h.buckets = map[int32]int64{}
+		if h.zeros > 0 {
+			h.buckets[bucket(0)] = h.zeros
+		}
 		for _, e := range h.exact {
 			h.buckets[bucket(e)]++
 		}
-		h.exact = nil
+		h.buckets[bucket(d)]++
+		h.exact, h.zeros = nil, 0
 		return
 	}
 	h.buckets[bucket(d)]++
@@ -73,10 +83,23 @@ func (h *waitHist) percentiles(extra []time.Duration, ps ...float64) []time.Dura
 		return out
 	}
 	if h.buckets == nil {
+		// The waits in order are those kept and extra, sorted, with the
+		// zero waits counted inserted where zero goes: before every
+		// positive wait.
 		all := append(slices.Clone(h.exact), extra...)
 		slices.Sort(all)
+		at, _ := slices.BinarySearch(all, 1)
 		for i, p := range ps {
-			out[i] = Percentile(all, p)
+			// Percentile's rank, over every wait.
+			rank := min(max(int(math.Ceil(p/100*float64(n))), 1), int(n))
+			switch j := rank - 1; {
+			case j < at:
+				out[i] = all[j]
+			case j < at+int(h.zeros):
+				out[i] = 0
+			default:
+				out[i] = all[j-int(h.zeros)]
+			}
 		}
 		return out
 	}

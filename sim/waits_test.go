@@ -62,3 +62,43 @@ func TestWaitHistBoundedError(t *testing.T) {
 		t.Errorf("max %v, want exactly %v", got[len(got)-1], all[len(all)-1])
 	}
 }
+
+// TestWaitHistZerosCounted: zero waits, which the histogram counts rather
+// than keeps while exact, take their places among the others (negative
+// ones included, and zeros among extra) at every percentile.
+func TestWaitHistZerosCounted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round := range 200 {
+		var h waitHist
+		var all []time.Duration
+		n := rng.IntN(40)
+		for range n {
+			var d time.Duration
+			switch rng.IntN(4) {
+			case 0, 1:
+			case 2:
+				d = time.Duration(rng.IntN(5)+1) * time.Second
+			default:
+				d = -time.Duration(rng.IntN(3)+1) * time.Second
+			}
+			h.add(d)
+			all = append(all, d)
+		}
+		var extra []time.Duration
+		for range rng.IntN(4) {
+			extra = append(extra, time.Duration(rng.IntN(3))*time.Second)
+		}
+		all = append(all, extra...)
+		slices.Sort(all)
+		var ps []float64
+		for p := 0.0; p <= 100; p += 2.5 {
+			ps = append(ps, p)
+		}
+		got := h.percentiles(extra, ps...)
+		for i, p := range ps {
+			if want := Percentile(all, p); got[i] != want {
+				t.Fatalf("round %d: p%v = %v, want %v (waits %v)", round, p, got[i], want, all)
+			}
+		}
+	}
+}

@@ -175,9 +175,8 @@ type person struct {
 	live     liveConv
 	liveID   router.ConversationID
 	tracking bool
-	// sameID is the next person held with the same customer id, on
-	// another channel or account (people).
-	sameID *person
+	// hash is the hash of key.Customer that people holds the person by.
+	hash uint64
 	// script is a generated customer's conversation (converse).
 	script script
 	// pending counts the queued actions that hold a generated customer
@@ -408,7 +407,8 @@ func (w *World) setup() error {
 	// customer has.
 	for _, c := range sc.Customers {
 		if b := w.bindings[c.Channel]; b != nil && c.Handle == "" {
-			w.addScripted(c, w.newHandle(c.Channel))
+			h, _ := w.newHandle(c.Channel, b)
+			w.addScripted(c, h)
 		}
 	}
 	return w.setupInbox()
@@ -430,7 +430,13 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 // keeps reports whether the world reads the device of a customer of a
 // channel at the end: a scripted customer's (Env.Keep).
 func (w *World) keeps(channel, customer string) bool {
-	b := w.bindings[channel]
+	var b Binding
+	for _, c := range w.open { // a few, where a map would hash the name
+		if c.name == channel {
+			b = c.b
+			break
+		}
+	}
 	if b == nil {
 		return true // still opening: nothing is delivered yet
 	}
@@ -438,14 +444,15 @@ func (w *World) keeps(channel, customer string) bool {
 	return p != nil && p.scripted
 }
 
-// newHandle generates a customer id on a channel that nobody has yet.
-func (w *World) newHandle(channel string) string {
-	b := w.bindings[channel]
+// newHandle generates a customer id on a channel, of binding b, that
+// nobody has yet, and returns it with its hash in people.
+func (w *World) newHandle(channel string, b Binding) (handle string, hash uint64) {
 	for {
 		w.generated++
 		h := b.NewHandle(w.generated)
-		if w.people.get(router.CustomerKey{Channel: channel, Account: b.Account(), Customer: h}) == nil {
-			return h
+		hash := w.people.hash(h)
+		if w.people.find(router.CustomerKey{Channel: channel, Account: b.Account(), Customer: h}, hash) == nil {
+			return h, hash
 		}
 	}
 }
@@ -587,7 +594,7 @@ func (w *World) stepAt(st *scenario.Step, k, n int, base uint64) {
 
 // arrive schedules the next Poisson arrival of a traffic flow.
 func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
-	f := &flow{w: w, tr: tr, until: until}
+	f := &flow{w: w, tr: tr, b: w.bindings[tr.Channel], until: until}
 	f.play = f.arrive
 	f.next(after)
 }
@@ -597,6 +604,7 @@ func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
 type flow struct {
 	w     *World
 	tr    *scenario.Traffic
+	b     Binding   // tr.Channel's
 	at    time.Time // the queued arrival's
 	until time.Time
 	play  func() // f.arrive, made once
@@ -619,9 +627,8 @@ func (f *flow) next(after time.Time) {
 func (f *flow) arrive() {
 	// Everything about the customer is drawn now, so the generated load
 	// is the same whatever the routing does with it.
-	w, tr, at := f.w, f.tr, f.at
-	b := w.bindings[tr.Channel]
-	handle := w.newHandle(tr.Channel)
+	w, tr, at, b := f.w, f.tr, f.at, f.b
+	handle, hash := w.newHandle(tr.Channel, b)
 	p := w.newGenerated()
 	p.id, p.b = w.genIDs.id(w.generated), b
 	p.key = router.CustomerKey{Channel: tr.Channel, Account: b.Account(), Customer: handle}
@@ -636,7 +643,7 @@ func (f *flow) arrive() {
 		w.giveUpAfter(p, at, draw(w.traffic, tr.Patience))
 	}
 	p.name = p.id
-	w.people.put(p)
+	w.people.putHashed(p, hash)
 	var prof router.Profile
 	if len(tr.Regions) > 0 {
 		prof.Region = tr.Regions[w.traffic.IntN(len(tr.Regions))]
@@ -1010,6 +1017,8 @@ func (s *script) next() {
 		p.pending++
 		w.queue.AtSeq(s.when(s.k), s.base+uint64(s.k), s.play)
 	}
+	// The engine logs the action's events now: keep p at hand (person).
+	w.lastPerson = p
 	switch {
 	case k == 2*s.n-1:
 		w.engine.Close(w.clock.Now(), s.agent, p.key)
@@ -1343,7 +1352,7 @@ func (w *World) person(key router.CustomerKey) *person {
 
 // forget drops a generated customer whose conversation is over.
 func (w *World) forget(p *person) {
-	w.people.remove(p.key)
+	w.people.removeHashed(p.key, p.hash)
 	if w.lastPerson == p {
 		w.lastPerson = nil
 	}

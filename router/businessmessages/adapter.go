@@ -531,14 +531,13 @@ func (a *Adapter) post(ctx context.Context, c call, sr *SendRequest, body []byte
 			body = sr.AppendJSON(q.Scratch())
 		}
 		req = q.Prepare(ctx, http.MethodPost, a.base, body)
-		u := q.URL()
-		// The path and the query share one string.
+		// The path and the query share one string, which is also the
+		// request URI an in-process transport presents.
 		pq := c.pq
 		if pq == "" {
 			pq = a.base.Path + "/v1/conversations/" + c.conv + c.coll + "?" + c.param + c.id
 		}
-		n := len(pq) - len(c.param) - len(c.id)
-		u.Path, u.RawQuery = pq[:n-1], pq[n:]
+		q.SetPathQuery(pq, len(pq)-len(c.param)-len(c.id)-1)
 	} else {
 		if sr != nil {
 			body = sr.AppendJSON(make([]byte, 0, 128+len(sr.Text)))

@@ -1,0 +1,127 @@
+// Package openaddr is an open-addressing hash table of records by a hash
+// the caller computes: linear probing, each slot holding a record and the
+// hash it was placed by, so that growing never hashes a key again and a
+// probe compares keys only where the hashes agree. A removed slot is filled
+// by shifting the slots after it back: the table has no tombstones, and a
+// probe stops at the first empty slot.
+//
+// The caller hashes a record's key (hash/maphash, once per call, or kept
+// with the record) and says which record is the one it looks for (eq);
+// records whose keys hash alike sit in one probe sequence. A Table is not
+// safe for concurrent use. Its zero value is an empty table.
+package openaddr
+
+// Table holds records *R by hash.
+type Table[R any] struct {
+	slots []slot[R] // a power of two long, or empty
+	n     int       // full slots
+}
+
+// slot is one place of a Table: a record (nil: empty) and its hash.
+type slot[R any] struct {
+	hash uint64
+	r    *R
+}
+
+// Len is how many records the table holds.
+func (t *Table[R]) Len() int { return t.n }
+
+// Find returns the first record of hash h for which eq is true, or nil.
+func (t *Table[R]) Find(h uint64, eq func(*R) bool) *R {
+	if t.n == 0 {
+		return nil
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.r == nil {
+			return nil
+		}
+		if s.hash == h && eq(s.r) {
+			return s.r
+		}
+	}
+}
+
+// Put holds r under hash h, in place of the first record of hash h for
+// which eq is true, if any.
+func (t *Table[R]) Put(h uint64, r *R, eq func(*R) bool) {
+	if 2*(t.n+1) > len(t.slots) {
+		t.grow()
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.r == nil {
+			*s = slot[R]{hash: h, r: r}
+			t.n++
+			return
+		}
+		if s.hash == h && eq(s.r) {
+			s.r = r
+			return
+		}
+	}
+}
+
+// grow doubles the table (or makes its first), placing every record again
+// by the hash it keeps.
+func (t *Table[R]) grow() {
+	old := t.slots
+	t.slots = make([]slot[R], max(2*len(old), 16))
+	mask := uint64(len(t.slots) - 1)
+	for _, s := range old {
+		if s.r == nil {
+			continue
+		}
+		i := s.hash & mask
+		for t.slots[i].r != nil {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = s
+	}
+}
+
+// Remove drops the first record of hash h for which eq is true, if any,
+// and reports whether there was one; the slots after its own that probing
+// would no longer reach move back.
+func (t *Table[R]) Remove(h uint64, eq func(*R) bool) bool {
+	if t.n == 0 {
+		return false
+	}
+	mask := uint64(len(t.slots) - 1)
+	hole := h & mask
+	for {
+		s := &t.slots[hole]
+		if s.r == nil {
+			return false
+		}
+		if s.hash == h && eq(s.r) {
+			break
+		}
+		hole = (hole + 1) & mask
+	}
+	t.slots[hole] = slot[R]{}
+	t.n--
+	for j := (hole + 1) & mask; t.slots[j].r != nil; j = (j + 1) & mask {
+		// The slot at j may fill the hole if its home is not in (hole, j],
+		// cyclically: probing from its home passes the hole.
+		home := t.slots[j].hash & mask
+		if (j-home)&mask >= (j-hole)&mask {
+			t.slots[hole] = t.slots[j]
+			t.slots[j] = slot[R]{}
+			hole = j
+		}
+	}
+	return true
+}
+
+// All calls fn with every record held, in no particular order; fn must not
+// change the table.
+func (t *Table[R]) All(fn func(*R)) {
+	for _, s := range t.slots {
+		if s.r != nil {
+			fn(s.r)
+		}
+	}
+}
