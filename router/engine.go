@@ -1675,7 +1675,13 @@ func (e *Engine) log(ev Event) {
 	if e.lastSeq-e.first >= uint64(len(e.ring)) {
 		e.grow()
 	}
-	e.ring[e.lastSeq&uint64(len(e.ring)-1)] = ev
+	// Field by field: a whole-struct copy of an Event, which holds
+	// pointers, is a call to typedmemmove and, while the collector runs,
+	// a bulk barrier over every pointer slot.
+	s := &e.ring[e.lastSeq&uint64(len(e.ring)-1)]
+	s.Seq, s.At, s.Kind, s.Conversation = ev.Seq, ev.At, ev.Kind, ev.Conversation
+	s.Customer.Channel, s.Customer.Account, s.Customer.Customer = ev.Customer.Channel, ev.Customer.Account, ev.Customer.Customer
+	s.Agent, s.Group, s.Message, s.Detail = ev.Agent, ev.Group, ev.Message, ev.Detail
 }
 
 // minRing is the length of the ring the first event makes.
