@@ -834,7 +834,7 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	}
 	cv.inbound++
 	e.touch(now, cv)
-	e.log(Event{At: now, Kind: EventInbound, Conversation: cv.id, Customer: c.key, Agent: agentID(cv.agent), Group: cv.group.name, Message: in.MessageID, Detail: in.AdSource})
+	e.log(now, EventInbound, cv.id, &c.key, agentID(cv.agent), cv.group.name, in.MessageID, in.AdSource)
 	if pol.Window > 0 && pol.NewConversationAfterWindow {
 		e.setDeadline(e.windowEnd(c, pol), cv, deadlineWindow)
 	}
@@ -890,12 +890,12 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 		cv.idle = e.bot.idle
 		cv.state = WithBot
 	}
-	e.log(Event{At: now, Kind: EventOpened, Conversation: cv.id, Customer: c.key, Group: cv.group.name, Detail: how})
+	e.log(now, EventOpened, cv.id, &c.key, "", cv.group.name, "", how)
 	if cv.idle > 0 {
 		e.setDeadline(now.Add(cv.idle), cv, deadlineIdle)
 	}
 	if botOn {
-		e.log(Event{At: now, Kind: EventBot, Conversation: cv.id, Customer: c.key, Group: cv.group.name})
+		e.log(now, EventBot, cv.id, &c.key, "", cv.group.name, "", "")
 		if e.bot.after > 0 {
 			e.setDeadline(now.Add(e.bot.after), cv, deadlineBot)
 		}
@@ -915,7 +915,7 @@ func (e *Engine) route(now time.Time, cv *conv, g *group) {
 	cv.group = g
 	if cv.cust.manual {
 		cv.inbox = true
-		e.log(Event{At: now, Kind: EventQueued, Conversation: cv.id, Customer: cv.cust.key, Group: g.name, Detail: "inbox"})
+		e.log(now, EventQueued, cv.id, &cv.cust.key, "", g.name, "", "inbox")
 		return
 	}
 	if a, to := e.pickFor(cv, g); a != nil {
@@ -1023,7 +1023,7 @@ func (e *Engine) enqueue(now time.Time, cv *conv, g *group) {
 		}
 	}
 	g.live++
-	e.log(Event{At: now, Kind: EventQueued, Conversation: cv.id, Customer: cv.cust.key, Group: g.name})
+	e.log(now, EventQueued, cv.id, &cv.cust.key, "", g.name, "", "")
 	if e.overflowAfter > 0 && g != e.deflt {
 		e.setDeadline(now.Add(e.overflowAfter), cv, deadlineOverflow)
 	}
@@ -1054,7 +1054,7 @@ func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail stri
 	if i := a.slotIn(g); i >= 0 {
 		e.picker.assigned(g, member{a: a, slot: i})
 	}
-	e.log(Event{At: now, Kind: EventAssigned, Conversation: cv.id, Customer: cv.cust.key, Agent: a.id, Group: g.name, Detail: detail})
+	e.log(now, EventAssigned, cv.id, &cv.cust.key, a.id, g.name, "", detail)
 	if e.reassign > 0 {
 		e.setDeadline(now.Add(e.reassign), cv, deadlineReassign)
 	}
@@ -1173,10 +1173,10 @@ func (e *Engine) SetOnline(now time.Time, agentID string, online bool) error {
 	a.online = online
 	if online {
 		a.onlineSince = now
-		e.log(Event{At: now, Kind: EventOnline, Agent: a.id})
+		e.log(now, EventOnline, 0, nil, a.id, "", "", "")
 	} else {
 		a.onlineTotal += now.Sub(a.onlineSince)
-		e.log(Event{At: now, Kind: EventOffline, Agent: a.id})
+		e.log(now, EventOffline, 0, nil, a.id, "", "", "")
 	}
 	e.reindex(now, a)
 	if online {
@@ -1194,10 +1194,10 @@ func (e *Engine) setOnline(now time.Time, a *agent, online bool) {
 	a.online = online
 	if online {
 		a.onlineSince = now
-		e.log(Event{At: now, Kind: EventOnline, Agent: a.id, Detail: "hours"})
+		e.log(now, EventOnline, 0, nil, a.id, "", "", "hours")
 	} else {
 		a.onlineTotal += now.Sub(a.onlineSince)
-		e.log(Event{At: now, Kind: EventOffline, Agent: a.id, Detail: "hours"})
+		e.log(now, EventOffline, 0, nil, a.id, "", "", "hours")
 	}
 }
 
@@ -1240,7 +1240,7 @@ func (e *Engine) close(now time.Time, cv *conv, why CloseReason) {
 	for k := range cv.due {
 		e.clearDeadline(cv, deadlineKind(k))
 	}
-	e.log(Event{At: now, Kind: EventClosed, Conversation: cv.id, Customer: cv.cust.key, Agent: agentID(cv.agent), Group: cv.group.name, Detail: string(why)})
+	e.log(now, EventClosed, cv.id, &cv.cust.key, agentID(cv.agent), cv.group.name, "", string(why))
 	if !wasAssigned {
 		return
 	}
@@ -1359,7 +1359,7 @@ func (e *Engine) advance(now time.Time) {
 			}
 			if !cv.missed {
 				cv.missed, cv.missedAt = true, at
-				e.log(Event{At: at, Kind: EventMissed, Conversation: cv.id, Customer: cv.cust.key, Agent: agentID(cv.agent), Group: cv.group.name})
+				e.log(at, EventMissed, cv.id, &cv.cust.key, agentID(cv.agent), cv.group.name, "", "")
 				if e.closeMissed > 0 {
 					e.setDeadline(at.Add(e.closeMissed), cv, deadlineMissed)
 					continue
@@ -1529,7 +1529,7 @@ func (e *Engine) decide(now time.Time, agentID string, to CustomerKey, m Outboun
 	}
 	if reason != "" {
 		p.res.Refusal = reason
-		e.log(Event{At: now, Kind: EventRefused, Conversation: p.res.Conversation, Customer: to, Agent: agentID, Detail: string(reason)})
+		e.log(now, EventRefused, p.res.Conversation, &to, agentID, "", "", string(reason))
 		return p, nil
 	}
 	if p.sender = e.senders[to.Channel]; p.sender == nil {
@@ -1577,7 +1577,7 @@ func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pending
 		if errors.As(sendErr, &pe) {
 			detail = pe.Code
 		}
-		e.log(Event{At: now, Kind: EventFailed, Conversation: res.Conversation, Customer: to, Agent: agentID, Detail: detail})
+		e.log(now, EventFailed, res.Conversation, &to, agentID, "", "", detail)
 		return res
 	}
 	if cv := p.conv; cv != nil && cv.state != Closed && agentID == AutoID {
@@ -1595,7 +1595,7 @@ func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pending
 	if id != "" {
 		e.remember(now, to, id, res.Conversation)
 	}
-	e.log(Event{At: now, Kind: EventSent, Conversation: res.Conversation, Customer: to, Agent: agentID, Message: id})
+	e.log(now, EventSent, res.Conversation, &to, agentID, "", id, "")
 	return res
 }
 
@@ -1660,28 +1660,33 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 		id = c.last.id
 	}
 	if status == "failed" {
-		e.log(Event{At: now, Kind: EventFailed, Conversation: id, Customer: to, Message: messageID, Detail: code})
+		e.log(now, EventFailed, id, &to, "", "", messageID, code)
 		return
 	}
-	e.log(Event{At: now, Kind: EventStatus, Conversation: id, Customer: to, Message: messageID, Detail: status})
+	e.log(now, EventStatus, id, &to, "", "", messageID, status)
 }
 
 // log numbers an event and puts it in the ring, after dropping the oldest
-// events no reader is owed; the ring grows when it holds that many.
-func (e *Engine) log(ev Event) {
+// events no reader is owed; the ring grows when it holds that many. The
+// event's fields come as arguments (cust nil for an agent event) and are
+// stored in the ring's slot one by one: an Event built by the caller and
+// copied in whole (168 bytes, ten pointer words) would be built twice and
+// copied by typedmemmove, with a bulk barrier over every pointer slot
+// while the collector runs.
+func (e *Engine) log(at time.Time, kind EventKind, conv ConversationID, cust *CustomerKey, agent, group, message, detail string) {
 	e.lastSeq++
-	ev.Seq = e.lastSeq
 	e.trim()
 	if e.lastSeq-e.first >= uint64(len(e.ring)) {
 		e.grow()
 	}
-	// Field by field: a whole-struct copy of an Event, which holds
-	// pointers, is a call to typedmemmove and, while the collector runs,
-	// a bulk barrier over every pointer slot.
 	s := &e.ring[e.lastSeq&uint64(len(e.ring)-1)]
-	s.Seq, s.At, s.Kind, s.Conversation = ev.Seq, ev.At, ev.Kind, ev.Conversation
-	s.Customer.Channel, s.Customer.Account, s.Customer.Customer = ev.Customer.Channel, ev.Customer.Account, ev.Customer.Customer
-	s.Agent, s.Group, s.Message, s.Detail = ev.Agent, ev.Group, ev.Message, ev.Detail
+	s.Seq, s.At, s.Kind, s.Conversation = e.lastSeq, at, kind, conv
+	if cust != nil {
+		s.Customer.Channel, s.Customer.Account, s.Customer.Customer = cust.Channel, cust.Account, cust.Customer
+	} else {
+		s.Customer.Channel, s.Customer.Account, s.Customer.Customer = "", "", ""
+	}
+	s.Agent, s.Group, s.Message, s.Detail = agent, group, message, detail
 }
 
 // minRing is the length of the ring the first event makes.
