@@ -47,3 +47,49 @@ func TestConvIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestConvIndexWindow plays the engine's own pattern: ids opened in order,
+// each released a window later, except some that stay open ten windows
+// long, so that the ids held span many lengths of the table and meet their
+// own low bits again; every lookup (held, released and never opened ids),
+// the count and the records listed are compared with a map.
+func TestConvIndexWindow(t *testing.T) {
+	const window, total = 700, 40000
+	var x convIndex
+	want := map[ConversationID]*conv{}
+	rng := rand.New(rand.NewPCG(9, 9))
+	for id := ConversationID(1); id <= total; id++ {
+		cv := &conv{id: id}
+		x.put(cv)
+		want[id] = cv
+		if old := id - window; old > 0 && old%97 != 0 {
+			x.remove(old)
+			delete(want, old)
+		}
+		if old := id - 10*window; old > 0 && old%97 == 0 {
+			x.remove(old)
+			delete(want, old)
+		}
+		for range 3 {
+			q := ConversationID(1 + rng.IntN(int(id)+window))
+			if x.get(q) != want[q] {
+				t.Fatalf("after %d: get(%d) = %p, want %p", id, q, x.get(q), want[q])
+			}
+		}
+		if x.len() != len(want) {
+			t.Fatalf("after %d: %d records held, want %d", id, x.len(), len(want))
+		}
+		if id%1000 == 0 {
+			seen := 0
+			x.all(func(cv *conv) {
+				seen++
+				if want[cv.id] != cv {
+					t.Fatalf("after %d: all lists %d's record %p, want %p", id, cv.id, cv, want[cv.id])
+				}
+			})
+			if seen != len(want) {
+				t.Fatalf("after %d: all lists %d records, want %d", id, seen, len(want))
+			}
+		}
+	}
+}
