@@ -202,42 +202,52 @@ func (w waiter) waits(g *group) bool {
 }
 
 type customer struct {
-	key         CustomerKey
-	pol         *Policy // its channel's
-	profile     Profile
-	open        *conv
-	last        *conv
-	count       int
-	name        string // the display name of the latest message that had one
-	attrs       map[string]string
-	manual      bool // its channel has no auto-assignment
-	hasInbound  bool
-	lastInbound time.Time
-	windowStart time.Time
+	// The fields the release queue, releasable and release read come
+	// first, in the record's first two cache lines (a customer record is
+	// 320 bytes, a multiple of 64, so records start on a line): they read
+	// it a status horizon after anything else did, when nothing of it is
+	// cached, and every other line of it would cost one more miss.
+	relAt   int64   // when it may be released, while relQueued (unix ns)
+	pol     *Policy // its channel's
+	open    *conv
+	last    *conv
+	pending int // sends decided and not yet recorded: they hold the customer
+	// hash is the hash of the customer id it is held by (customerIndex).
+	hash       uint64
+	relQueued  bool // in Engine.releases
+	released   bool // the engine no longer holds it
+	hasInbound bool
+	// pinned: the caller set a profile or attributes; the customer is held
+	// for the engine's life.
+	pinned      bool
 	sent        int // sends counted against the reply limit
+	lastInbound time.Time
 	// sentAt holds the times of those sends (unix ns) on a channel with a
 	// reply limit: a late customer message resets the allowance to the
-	// sends made after it (late.go).
+	// sends made after it (late.go). It is here because newCustomer reads
+	// it, to keep its array, right after release.
 	sentAt []int64
+	name   string // the display name of the latest message that had one
+
+	key         CustomerKey
+	windowStart time.Time
+	profile     Profile
+	count       int
+	attrs       map[string]string
+	manual      bool // its channel has no auto-assignment
 	// allowance numbers the reply allowances: it moves on at every reset, so
 	// a refused send gives its slot back only to the allowance it took it
 	// from.
 	allowance uint64
-	// pinned: the caller set a profile or attributes; the customer is held
-	// for the engine's life.
-	pinned bool
-	// pending counts the sends decided and not yet recorded: they hold the
-	// customer.
-	pending   int
-	relAt     int64 // when it may be released, while relQueued (unix ns)
-	relQueued bool  // in Engine.releases
-	released  bool  // the engine no longer holds it
-	// hash is the hash of the customer id it is held by (customerIndex).
-	hash uint64
 }
 
 type conv struct {
-	id           ConversationID
+	id ConversationID
+	// excluded holds the agents routing skips for it. It sits beside id:
+	// a released record is reused (newConv reads excluded to keep its
+	// array) right after release read its id, and no other line of it is
+	// cached then.
+	excluded     []*agent
 	cust         *customer
 	group        *group
 	state        State
@@ -256,7 +266,6 @@ type conv struct {
 	queued       bool          // in group.waiting of its group
 	inbox        bool          // in the unassigned inbox
 	replied      bool          // an agent answered since the latest assignment
-	excluded     []*agent      // agents routing skips for it
 	// due holds the heap position of each kind of the conversation's
 	// deadlines, or -1.
 	due dues
