@@ -822,7 +822,7 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	// The window and the reply allowance; a reaction moves neither unless
 	// the policy says it does.
 	if !in.isReaction() || pol.ReactionsOpenWindow {
-		if !c.hasInbound || pol.Window > 0 && !at.Before(e.windowEnd(c, pol)) {
+		if !c.hasInbound || pol.Window > 0 && at.UnixNano() >= e.windowEndNano(c, pol) {
 			// A new window opens.
 			c.windowStart = at
 			if pol.ReplyLimitReset == ResetOnWindow {
@@ -1462,7 +1462,7 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 			return cv, ReasonAttachmentSize, nil
 		}
 	}
-	open := pol.Window == 0 || c != nil && c.hasInbound && now.Before(e.windowEnd(c, pol))
+	open := pol.Window == 0 || c != nil && c.hasInbound && now.UnixNano() < e.windowEndNano(c, pol)
 	if m.Kind == KindTemplate && pol.TemplatesOutsideWindow && !open {
 		return cv, "", nil
 	}
@@ -1480,12 +1480,12 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 // unknown agent, no sender for the channel); refusals and platform errors are
 // in the result. The engine is not locked while the sender runs.
 func (e *Engine) Send(ctx context.Context, now time.Time, agentID string, to CustomerKey, m Outbound) (SendResult, error) {
-	p, err := e.decide(now, agentID, to, m)
-	if err != nil || p.res.Refusal != "" {
+	var p pendingSend
+	if err := e.decide(&p, now, agentID, to, m); err != nil || p.res.Refusal != "" {
 		return p.res, err
 	}
 	id, sendErr := p.sender.Send(ctx, to, m)
-	return e.record(p.at, agentID, to, p, id, sendErr), nil
+	return e.record(p.at, agentID, to, &p, id, sendErr), nil
 }
 
 // BotSend sends m from the bot ([Config.Bot]) to a customer whose open
@@ -1523,26 +1523,26 @@ type pendingSend struct {
 
 // decide checks a send and, when it is allowed, takes its reply-limit slot
 // at once, so that concurrent sends cannot exceed the limit.
-func (e *Engine) decide(now time.Time, agentID string, to CustomerKey, m Outbound) (pendingSend, error) {
+func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to CustomerKey, m Outbound) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now = e.accept(now)
 	e.advance(now)
 	cv, reason, err := e.check(now, agentID, to, m)
-	p := pendingSend{conv: cv, at: now}
+	p.conv, p.at = cv, now
 	if cv != nil {
 		p.res.Conversation = cv.id
 	}
 	if err != nil {
-		return p, err
+		return err
 	}
 	if reason != "" {
 		p.res.Refusal = reason
 		e.log(now, EventRefused, p.res.Conversation, &to, agentID, "", "", string(reason))
-		return p, nil
+		return nil
 	}
 	if p.sender = e.senders[to.Channel]; p.sender == nil {
-		return p, fmt.Errorf("router: no sender for channel %q", to.Channel)
+		return fmt.Errorf("router: no sender for channel %q", to.Channel)
 	}
 	var c *customer
 	if cv != nil {
@@ -1554,19 +1554,19 @@ func (e *Engine) decide(now time.Time, agentID string, to CustomerKey, m Outboun
 	p.cust = c
 	pol := c.pol
 	// Only sends inside the window count: templates outside it do not.
-	if pol.Window == 0 || c.hasInbound && now.Before(e.windowEnd(c, pol)) {
+	if pol.Window == 0 || c.hasInbound && now.UnixNano() < e.windowEndNano(c, pol) {
 		c.sent++
 		p.counted, p.allowance = true, c.allowance
 		if pol.ReplyLimit > 0 {
 			c.sentAt = append(c.sentAt, now.UnixNano())
 		}
 	}
-	return p, nil
+	return nil
 }
 
 // record logs the outcome of a send, at the decision's time unless another
 // call moved the engine's time on while the sender ran.
-func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pendingSend, id string, sendErr error) SendResult {
+func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p *pendingSend, id string, sendErr error) SendResult {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now = e.accept(now)
