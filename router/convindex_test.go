@@ -1,6 +1,7 @@
 package router
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -28,23 +29,30 @@ func TestConvIndex(t *testing.T) {
 			if q := ConversationID(1 + rng.IntN(ids)); x.get(q) != want[q] {
 				t.Fatalf("%d ids, step %d: get(%d) = %p, want %p", ids, step, q, x.get(q), want[q])
 			}
-			if x.len() != len(want) {
-				t.Fatalf("%d ids, step %d: %d records held, want %d", ids, step, x.len(), len(want))
-			}
-			if step%100 != 0 {
-				continue
-			}
-			seen := 0
-			x.all(func(cv *conv) {
-				seen++
-				if want[cv.id] != cv {
-					t.Fatalf("%d ids, step %d: all lists %d's record %p, want %p", ids, step, cv.id, cv, want[cv.id])
-				}
-			})
-			if seen != len(want) {
-				t.Fatalf("%d ids, step %d: all lists %d records, want %d", ids, step, seen, len(want))
-			}
+			checkConvIndex(t, fmt.Sprintf("%d ids, step %d", ids, step), &x, want, step%100 == 0)
 		}
+	}
+}
+
+// checkConvIndex compares what x holds with want: the count, and with all
+// every record listed.
+func checkConvIndex(t *testing.T, where string, x *convIndex, want map[ConversationID]*conv, all bool) {
+	t.Helper()
+	if x.len() != len(want) {
+		t.Fatalf("%s: %d records held, want %d", where, x.len(), len(want))
+	}
+	if !all {
+		return
+	}
+	seen := 0
+	x.all(func(cv *conv) {
+		seen++
+		if want[cv.id] != cv {
+			t.Fatalf("%s: all lists %d's record %p, want %p", where, cv.id, cv, want[cv.id])
+		}
+	})
+	if seen != len(want) {
+		t.Fatalf("%s: all lists %d records, want %d", where, seen, len(want))
 	}
 }
 
@@ -76,20 +84,6 @@ func TestConvIndexWindow(t *testing.T) {
 				t.Fatalf("after %d: get(%d) = %p, want %p", id, q, x.get(q), want[q])
 			}
 		}
-		if x.len() != len(want) {
-			t.Fatalf("after %d: %d records held, want %d", id, x.len(), len(want))
-		}
-		if id%1000 == 0 {
-			seen := 0
-			x.all(func(cv *conv) {
-				seen++
-				if want[cv.id] != cv {
-					t.Fatalf("after %d: all lists %d's record %p, want %p", id, cv.id, cv, want[cv.id])
-				}
-			})
-			if seen != len(want) {
-				t.Fatalf("after %d: all lists %d records, want %d", id, seen, len(want))
-			}
-		}
+		checkConvIndex(t, fmt.Sprintf("after %d", id), &x, want, id%1000 == 0)
 	}
 }
