@@ -1,19 +1,14 @@
 package router
 
 // convIndex holds the engine's conversation records by id: an
-// open-addressing table with linear probing in Robin Hood order. Ids are
-// numbered from 1 in opening order and the engine holds a recent run of
-// them (and a few older ones still open), so an id's home is its low bits:
-// consecutive ids sit in consecutive slots, and the records opened and
-// released in one stretch of a run touch neighbouring slots instead of one
-// cache line each anywhere in the table. Along a run of full slots the
-// homes never decrease (Robin Hood: an entry farther from its home takes
-// the place of one nearer to its own), so a lookup stops at a slot nearer
-// to its home than the probe is to the id's, and a removal shifts back
-// only the slots up to the next empty one or one at its home: the table
-// has no tombstones.
+// open-addressing table with linear probing. Ids are numbered from 1 in
+// opening order, so a multiplicative (Fibonacci) hash of the id spreads
+// them over the table without hashing bytes. A removed slot is filled by
+// shifting the slots after it back: the table has no tombstones, and a
+// lookup stops at the first empty slot.
 type convIndex struct {
 	slots []convSlot // a power of two long, or empty
+	shift uint       // 64 minus log2(len(slots)): the hash's top bits are the home
 	n     int        // full slots
 }
 
@@ -23,62 +18,41 @@ type convSlot struct {
 	cv *conv
 }
 
-// dist is how far slot i is from the home of id, along the probe.
-func (x *convIndex) dist(id ConversationID, i uint64) uint64 {
-	mask := uint64(len(x.slots) - 1)
-	return (i - uint64(id)) & mask
-}
-
-// find returns the slot holding id, or -1.
-func (x *convIndex) find(id ConversationID) int {
-	if len(x.slots) == 0 {
-		return -1
-	}
-	mask := uint64(len(x.slots) - 1)
-	for i, d := uint64(id)&mask, uint64(0); ; i, d = (i+1)&mask, d+1 {
-		s := &x.slots[i]
-		if s.cv == nil || x.dist(s.id, i) < d {
-			return -1
-		}
-		if s.id == id {
-			return int(i)
-		}
-	}
+// home is the slot where probing for id starts.
+func (x *convIndex) home(id ConversationID) uint64 {
+	return (uint64(id) * 0x9e3779b97f4a7c15) >> x.shift
 }
 
 // get returns the record of conversation id, or nil.
 func (x *convIndex) get(id ConversationID) *conv {
-	if i := x.find(id); i >= 0 {
-		return x.slots[i].cv
+	if len(x.slots) == 0 {
+		return nil
 	}
-	return nil
+	mask := uint64(len(x.slots) - 1)
+	for i := x.home(id); ; i = (i + 1) & mask {
+		s := &x.slots[i]
+		if s.cv == nil || s.id == id {
+			return s.cv
+		}
+	}
 }
 
 // put holds cv under its id, in place of the record held there, if any.
 func (x *convIndex) put(cv *conv) {
-	if i := x.find(cv.id); i >= 0 {
-		x.slots[i].cv = cv
-		return
-	}
 	if 2*(x.n+1) > len(x.slots) {
 		x.grow()
 	}
-	x.insert(convSlot{id: cv.id, cv: cv})
-	x.n++
-}
-
-// insert places s, whose id the table does not hold, in Robin Hood order.
-func (x *convIndex) insert(s convSlot) {
 	mask := uint64(len(x.slots) - 1)
-	for i, d := uint64(s.id)&mask, uint64(0); ; i, d = (i+1)&mask, d+1 {
-		t := &x.slots[i]
-		if t.cv == nil {
-			*t = s
+	for i := x.home(cv.id); ; i = (i + 1) & mask {
+		s := &x.slots[i]
+		if s.cv == nil {
+			*s = convSlot{id: cv.id, cv: cv}
+			x.n++
 			return
 		}
-		if td := x.dist(t.id, i); td < d {
-			*t, s = s, *t
-			d = td
+		if s.id == cv.id {
+			s.cv = cv
+			return
 		}
 	}
 }
@@ -86,29 +60,51 @@ func (x *convIndex) insert(s convSlot) {
 // grow doubles the table (or makes its first), placing every record again.
 func (x *convIndex) grow() {
 	old := x.slots
-	x.slots = make([]convSlot, max(2*len(old), 16))
+	n := max(2*len(old), 16)
+	x.slots = make([]convSlot, n)
+	x.shift = 64
+	for m := n; m > 1; m >>= 1 {
+		x.shift--
+	}
+	mask := uint64(n - 1)
 	for _, s := range old {
-		if s.cv != nil {
-			x.insert(s)
+		if s.cv == nil {
+			continue
 		}
+		i := x.home(s.id)
+		for x.slots[i].cv != nil {
+			i = (i + 1) & mask
+		}
+		x.slots[i] = s
 	}
 }
 
 // remove drops the record of conversation id, if any, moving back the
-// slots after its own that are away from their homes.
+// slots after its own that probing would no longer reach.
 func (x *convIndex) remove(id ConversationID) {
-	i := x.find(id)
-	if i < 0 {
+	if len(x.slots) == 0 {
 		return
 	}
 	mask := uint64(len(x.slots) - 1)
-	hole := uint64(i)
-	for j := (hole + 1) & mask; x.slots[j].cv != nil && x.dist(x.slots[j].id, j) > 0; j = (j + 1) & mask {
-		x.slots[hole] = x.slots[j]
-		hole = j
+	hole := x.home(id)
+	for x.slots[hole].id != id || x.slots[hole].cv == nil {
+		if x.slots[hole].cv == nil {
+			return
+		}
+		hole = (hole + 1) & mask
 	}
 	x.slots[hole] = convSlot{}
 	x.n--
+	for j := (hole + 1) & mask; x.slots[j].cv != nil; j = (j + 1) & mask {
+		// The slot at j may fill the hole if its home is not in (hole, j],
+		// cyclically: probing from its home passes the hole.
+		home := x.home(x.slots[j].id)
+		if (j-home)&mask >= (j-hole)&mask {
+			x.slots[hole] = x.slots[j]
+			x.slots[j] = convSlot{}
+			hole = j
+		}
+	}
 }
 
 // len is how many records the index holds.
