@@ -58,9 +58,9 @@ func checkConvIndex(t *testing.T, where string, x *convIndex, want map[Conversat
 
 // TestConvIndexWindow plays the engine's own pattern: ids opened in order,
 // each released a window later, except some that stay open ten windows
-// long, so that the ids held span many lengths of the table and meet their
-// own low bits again; every lookup (held, released and never opened ids),
-// the count and the records listed are compared with a map.
+// long, so that the ids held span many lengths of the table; every lookup
+// (held, released and never opened ids), the count and the records listed
+// are compared with a map.
 func TestConvIndexWindow(t *testing.T) {
 	const window, total = 700, 40000
 	var x convIndex

@@ -203,10 +203,11 @@ func (w waiter) waits(g *group) bool {
 
 type customer struct {
 	// The fields the release queue, releasable and release read come
-	// first, in the record's first two cache lines (a customer record is
-	// 320 bytes, a multiple of 64, so records start on a line): they read
-	// it a status horizon after anything else did, when nothing of it is
-	// cached, and every other line of it would cost one more miss.
+	// first, in the record's first two cache lines (a record is allocated
+	// in the 320-byte size class, a multiple of 64, so records start on a
+	// line; TestReleaseFieldsFirst): they read it a status horizon after
+	// anything else did, when nothing of it is cached, and every other
+	// line of it would cost one more miss.
 	relAt   int64   // when it may be released, while relQueued (unix ns)
 	pol     *Policy // its channel's
 	open    *conv
