@@ -1,6 +1,7 @@
 package router
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -28,22 +29,61 @@ func TestConvIndex(t *testing.T) {
 			if q := ConversationID(1 + rng.IntN(ids)); x.get(q) != want[q] {
 				t.Fatalf("%d ids, step %d: get(%d) = %p, want %p", ids, step, q, x.get(q), want[q])
 			}
-			if x.len() != len(want) {
-				t.Fatalf("%d ids, step %d: %d records held, want %d", ids, step, x.len(), len(want))
-			}
-			if step%100 != 0 {
-				continue
-			}
-			seen := 0
-			x.all(func(cv *conv) {
-				seen++
-				if want[cv.id] != cv {
-					t.Fatalf("%d ids, step %d: all lists %d's record %p, want %p", ids, step, cv.id, cv, want[cv.id])
-				}
-			})
-			if seen != len(want) {
-				t.Fatalf("%d ids, step %d: all lists %d records, want %d", ids, step, seen, len(want))
+			checkConvIndex(t, fmt.Sprintf("%d ids, step %d", ids, step), &x, want, step%100 == 0)
+		}
+	}
+}
+
+// checkConvIndex compares what x holds with want: the count, and with all
+// every record listed.
+func checkConvIndex(t *testing.T, where string, x *convIndex, want map[ConversationID]*conv, all bool) {
+	t.Helper()
+	if x.len() != len(want) {
+		t.Fatalf("%s: %d records held, want %d", where, x.len(), len(want))
+	}
+	if !all {
+		return
+	}
+	seen := 0
+	x.all(func(cv *conv) {
+		seen++
+		if want[cv.id] != cv {
+			t.Fatalf("%s: all lists %d's record %p, want %p", where, cv.id, cv, want[cv.id])
+		}
+	})
+	if seen != len(want) {
+		t.Fatalf("%s: all lists %d records, want %d", where, seen, len(want))
+	}
+}
+
+// TestConvIndexWindow plays the engine's own pattern: ids opened in order,
+// each released a window later, except some that stay open ten windows
+// long, so that the ids held span many lengths of the table; every lookup
+// (held, released and never opened ids), the count and the records listed
+// are compared with a map.
+func TestConvIndexWindow(t *testing.T) {
+	const window, total = 700, 40000
+	var x convIndex
+	want := map[ConversationID]*conv{}
+	rng := rand.New(rand.NewPCG(9, 9))
+	for id := ConversationID(1); id <= total; id++ {
+		cv := &conv{id: id}
+		x.put(cv)
+		want[id] = cv
+		if old := id - window; old > 0 && old%97 != 0 {
+			x.remove(old)
+			delete(want, old)
+		}
+		if old := id - 10*window; old > 0 && old%97 == 0 {
+			x.remove(old)
+			delete(want, old)
+		}
+		for range 3 {
+			q := ConversationID(1 + rng.IntN(int(id)+window))
+			if x.get(q) != want[q] {
+				t.Fatalf("after %d: get(%d) = %p, want %p", id, q, x.get(q), want[q])
 			}
 		}
+		checkConvIndex(t, fmt.Sprintf("after %d", id), &x, want, id%1000 == 0)
 	}
 }

@@ -202,42 +202,53 @@ func (w waiter) waits(g *group) bool {
 }
 
 type customer struct {
-	key         CustomerKey
-	pol         *Policy // its channel's
-	profile     Profile
-	open        *conv
-	last        *conv
-	count       int
-	name        string // the display name of the latest message that had one
-	attrs       map[string]string
-	manual      bool // its channel has no auto-assignment
-	hasInbound  bool
-	lastInbound time.Time
-	windowStart time.Time
+	// The fields the release queue, releasable and release read come
+	// first, in the record's first two cache lines (a record is allocated
+	// in the 320-byte size class, a multiple of 64, so records start on a
+	// line; TestReleaseFieldsFirst): they read it a status horizon after
+	// anything else did, when nothing of it is cached, and every other
+	// line of it would cost one more miss.
+	relAt   int64   // when it may be released, while relQueued (unix ns)
+	pol     *Policy // its channel's
+	open    *conv
+	last    *conv
+	pending int // sends decided and not yet recorded: they hold the customer
+	// hash is the hash of the customer id it is held by (customerIndex).
+	hash       uint64
+	relQueued  bool // in Engine.releases
+	released   bool // the engine no longer holds it
+	hasInbound bool
+	// pinned: the caller set a profile or attributes; the customer is held
+	// for the engine's life.
+	pinned      bool
 	sent        int // sends counted against the reply limit
+	lastInbound time.Time
 	// sentAt holds the times of those sends (unix ns) on a channel with a
 	// reply limit: a late customer message resets the allowance to the
-	// sends made after it (late.go).
+	// sends made after it (late.go). It is here because newCustomer reads
+	// it, to keep its array, right after release.
 	sentAt []int64
+	name   string // the display name of the latest message that had one
+
+	key         CustomerKey
+	windowStart time.Time
+	profile     Profile
+	count       int
+	attrs       map[string]string
+	manual      bool // its channel has no auto-assignment
 	// allowance numbers the reply allowances: it moves on at every reset, so
 	// a refused send gives its slot back only to the allowance it took it
 	// from.
 	allowance uint64
-	// pinned: the caller set a profile or attributes; the customer is held
-	// for the engine's life.
-	pinned bool
-	// pending counts the sends decided and not yet recorded: they hold the
-	// customer.
-	pending   int
-	relAt     int64 // when it may be released, while relQueued (unix ns)
-	relQueued bool  // in Engine.releases
-	released  bool  // the engine no longer holds it
-	// hash is the hash of the customer id it is held by (customerIndex).
-	hash uint64
 }
 
 type conv struct {
-	id           ConversationID
+	id ConversationID
+	// excluded holds the agents routing skips for it. It sits beside id:
+	// a released record is reused (newConv reads excluded to keep its
+	// array) right after release read its id, and no other line of it is
+	// cached then.
+	excluded     []*agent
 	cust         *customer
 	group        *group
 	state        State
@@ -256,7 +267,6 @@ type conv struct {
 	queued       bool          // in group.waiting of its group
 	inbox        bool          // in the unassigned inbox
 	replied      bool          // an agent answered since the latest assignment
-	excluded     []*agent      // agents routing skips for it
 	// due holds the heap position of each kind of the conversation's
 	// deadlines, or -1.
 	due dues
@@ -813,7 +823,7 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	// The window and the reply allowance; a reaction moves neither unless
 	// the policy says it does.
 	if !in.isReaction() || pol.ReactionsOpenWindow {
-		if !c.hasInbound || pol.Window > 0 && !at.Before(e.windowEnd(c, pol)) {
+		if !c.hasInbound || pol.Window > 0 && at.UnixNano() >= e.windowEndNano(c, pol) {
 			// A new window opens.
 			c.windowStart = at
 			if pol.ReplyLimitReset == ResetOnWindow {
@@ -834,7 +844,7 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	}
 	cv.inbound++
 	e.touch(now, cv)
-	e.log(Event{At: now, Kind: EventInbound, Conversation: cv.id, Customer: c.key, Agent: agentID(cv.agent), Group: cv.group.name, Message: in.MessageID, Detail: in.AdSource})
+	e.log(now, EventInbound, cv.id, &c.key, agentID(cv.agent), cv.group.name, in.MessageID, in.AdSource)
 	if pol.Window > 0 && pol.NewConversationAfterWindow {
 		e.setDeadline(e.windowEnd(c, pol), cv, deadlineWindow)
 	}
@@ -890,12 +900,12 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 		cv.idle = e.bot.idle
 		cv.state = WithBot
 	}
-	e.log(Event{At: now, Kind: EventOpened, Conversation: cv.id, Customer: c.key, Group: cv.group.name, Detail: how})
+	e.log(now, EventOpened, cv.id, &c.key, "", cv.group.name, "", how)
 	if cv.idle > 0 {
 		e.setDeadline(now.Add(cv.idle), cv, deadlineIdle)
 	}
 	if botOn {
-		e.log(Event{At: now, Kind: EventBot, Conversation: cv.id, Customer: c.key, Group: cv.group.name})
+		e.log(now, EventBot, cv.id, &c.key, "", cv.group.name, "", "")
 		if e.bot.after > 0 {
 			e.setDeadline(now.Add(e.bot.after), cv, deadlineBot)
 		}
@@ -915,7 +925,7 @@ func (e *Engine) route(now time.Time, cv *conv, g *group) {
 	cv.group = g
 	if cv.cust.manual {
 		cv.inbox = true
-		e.log(Event{At: now, Kind: EventQueued, Conversation: cv.id, Customer: cv.cust.key, Group: g.name, Detail: "inbox"})
+		e.log(now, EventQueued, cv.id, &cv.cust.key, "", g.name, "", "inbox")
 		return
 	}
 	if a, to := e.pickFor(cv, g); a != nil {
@@ -1023,7 +1033,7 @@ func (e *Engine) enqueue(now time.Time, cv *conv, g *group) {
 		}
 	}
 	g.live++
-	e.log(Event{At: now, Kind: EventQueued, Conversation: cv.id, Customer: cv.cust.key, Group: g.name})
+	e.log(now, EventQueued, cv.id, &cv.cust.key, "", g.name, "", "")
 	if e.overflowAfter > 0 && g != e.deflt {
 		e.setDeadline(now.Add(e.overflowAfter), cv, deadlineOverflow)
 	}
@@ -1054,7 +1064,7 @@ func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail stri
 	if i := a.slotIn(g); i >= 0 {
 		e.picker.assigned(g, member{a: a, slot: i})
 	}
-	e.log(Event{At: now, Kind: EventAssigned, Conversation: cv.id, Customer: cv.cust.key, Agent: a.id, Group: g.name, Detail: detail})
+	e.log(now, EventAssigned, cv.id, &cv.cust.key, a.id, g.name, "", detail)
 	if e.reassign > 0 {
 		e.setDeadline(now.Add(e.reassign), cv, deadlineReassign)
 	}
@@ -1173,10 +1183,10 @@ func (e *Engine) SetOnline(now time.Time, agentID string, online bool) error {
 	a.online = online
 	if online {
 		a.onlineSince = now
-		e.log(Event{At: now, Kind: EventOnline, Agent: a.id})
+		e.log(now, EventOnline, 0, nil, a.id, "", "", "")
 	} else {
 		a.onlineTotal += now.Sub(a.onlineSince)
-		e.log(Event{At: now, Kind: EventOffline, Agent: a.id})
+		e.log(now, EventOffline, 0, nil, a.id, "", "", "")
 	}
 	e.reindex(now, a)
 	if online {
@@ -1194,10 +1204,10 @@ func (e *Engine) setOnline(now time.Time, a *agent, online bool) {
 	a.online = online
 	if online {
 		a.onlineSince = now
-		e.log(Event{At: now, Kind: EventOnline, Agent: a.id, Detail: "hours"})
+		e.log(now, EventOnline, 0, nil, a.id, "", "", "hours")
 	} else {
 		a.onlineTotal += now.Sub(a.onlineSince)
-		e.log(Event{At: now, Kind: EventOffline, Agent: a.id, Detail: "hours"})
+		e.log(now, EventOffline, 0, nil, a.id, "", "", "hours")
 	}
 }
 
@@ -1240,7 +1250,7 @@ func (e *Engine) close(now time.Time, cv *conv, why CloseReason) {
 	for k := range cv.due {
 		e.clearDeadline(cv, deadlineKind(k))
 	}
-	e.log(Event{At: now, Kind: EventClosed, Conversation: cv.id, Customer: cv.cust.key, Agent: agentID(cv.agent), Group: cv.group.name, Detail: string(why)})
+	e.log(now, EventClosed, cv.id, &cv.cust.key, agentID(cv.agent), cv.group.name, "", string(why))
 	if !wasAssigned {
 		return
 	}
@@ -1359,7 +1369,7 @@ func (e *Engine) advance(now time.Time) {
 			}
 			if !cv.missed {
 				cv.missed, cv.missedAt = true, at
-				e.log(Event{At: at, Kind: EventMissed, Conversation: cv.id, Customer: cv.cust.key, Agent: agentID(cv.agent), Group: cv.group.name})
+				e.log(at, EventMissed, cv.id, &cv.cust.key, agentID(cv.agent), cv.group.name, "", "")
 				if e.closeMissed > 0 {
 					e.setDeadline(at.Add(e.closeMissed), cv, deadlineMissed)
 					continue
@@ -1453,7 +1463,7 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 			return cv, ReasonAttachmentSize, nil
 		}
 	}
-	open := pol.Window == 0 || c != nil && c.hasInbound && now.Before(e.windowEnd(c, pol))
+	open := pol.Window == 0 || c != nil && c.hasInbound && now.UnixNano() < e.windowEndNano(c, pol)
 	if m.Kind == KindTemplate && pol.TemplatesOutsideWindow && !open {
 		return cv, "", nil
 	}
@@ -1471,12 +1481,12 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 // unknown agent, no sender for the channel); refusals and platform errors are
 // in the result. The engine is not locked while the sender runs.
 func (e *Engine) Send(ctx context.Context, now time.Time, agentID string, to CustomerKey, m Outbound) (SendResult, error) {
-	p, err := e.decide(now, agentID, to, m)
-	if err != nil || p.res.Refusal != "" {
+	var p pendingSend
+	if err := e.decide(&p, now, agentID, to, m); err != nil || p.res.Refusal != "" {
 		return p.res, err
 	}
 	id, sendErr := p.sender.Send(ctx, to, m)
-	return e.record(p.at, agentID, to, p, id, sendErr), nil
+	return e.record(p.at, agentID, to, &p, id, sendErr), nil
 }
 
 // BotSend sends m from the bot ([Config.Bot]) to a customer whose open
@@ -1514,26 +1524,26 @@ type pendingSend struct {
 
 // decide checks a send and, when it is allowed, takes its reply-limit slot
 // at once, so that concurrent sends cannot exceed the limit.
-func (e *Engine) decide(now time.Time, agentID string, to CustomerKey, m Outbound) (pendingSend, error) {
+func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to CustomerKey, m Outbound) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now = e.accept(now)
 	e.advance(now)
 	cv, reason, err := e.check(now, agentID, to, m)
-	p := pendingSend{conv: cv, at: now}
+	p.conv, p.at = cv, now
 	if cv != nil {
 		p.res.Conversation = cv.id
 	}
 	if err != nil {
-		return p, err
+		return err
 	}
 	if reason != "" {
 		p.res.Refusal = reason
-		e.log(Event{At: now, Kind: EventRefused, Conversation: p.res.Conversation, Customer: to, Agent: agentID, Detail: string(reason)})
-		return p, nil
+		e.log(now, EventRefused, p.res.Conversation, &to, agentID, "", "", string(reason))
+		return nil
 	}
 	if p.sender = e.senders[to.Channel]; p.sender == nil {
-		return p, fmt.Errorf("router: no sender for channel %q", to.Channel)
+		return fmt.Errorf("router: no sender for channel %q", to.Channel)
 	}
 	var c *customer
 	if cv != nil {
@@ -1545,19 +1555,19 @@ func (e *Engine) decide(now time.Time, agentID string, to CustomerKey, m Outboun
 	p.cust = c
 	pol := c.pol
 	// Only sends inside the window count: templates outside it do not.
-	if pol.Window == 0 || c.hasInbound && now.Before(e.windowEnd(c, pol)) {
+	if pol.Window == 0 || c.hasInbound && now.UnixNano() < e.windowEndNano(c, pol) {
 		c.sent++
 		p.counted, p.allowance = true, c.allowance
 		if pol.ReplyLimit > 0 {
 			c.sentAt = append(c.sentAt, now.UnixNano())
 		}
 	}
-	return p, nil
+	return nil
 }
 
 // record logs the outcome of a send, at the decision's time unless another
 // call moved the engine's time on while the sender ran.
-func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pendingSend, id string, sendErr error) SendResult {
+func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p *pendingSend, id string, sendErr error) SendResult {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now = e.accept(now)
@@ -1577,7 +1587,7 @@ func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pending
 		if errors.As(sendErr, &pe) {
 			detail = pe.Code
 		}
-		e.log(Event{At: now, Kind: EventFailed, Conversation: res.Conversation, Customer: to, Agent: agentID, Detail: detail})
+		e.log(now, EventFailed, res.Conversation, &to, agentID, "", "", detail)
 		return res
 	}
 	if cv := p.conv; cv != nil && cv.state != Closed && agentID == AutoID {
@@ -1595,7 +1605,7 @@ func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p pending
 	if id != "" {
 		e.remember(now, to, id, res.Conversation)
 	}
-	e.log(Event{At: now, Kind: EventSent, Conversation: res.Conversation, Customer: to, Agent: agentID, Message: id})
+	e.log(now, EventSent, res.Conversation, &to, agentID, "", id, "")
 	return res
 }
 
@@ -1660,22 +1670,33 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 		id = c.last.id
 	}
 	if status == "failed" {
-		e.log(Event{At: now, Kind: EventFailed, Conversation: id, Customer: to, Message: messageID, Detail: code})
+		e.log(now, EventFailed, id, &to, "", "", messageID, code)
 		return
 	}
-	e.log(Event{At: now, Kind: EventStatus, Conversation: id, Customer: to, Message: messageID, Detail: status})
+	e.log(now, EventStatus, id, &to, "", "", messageID, status)
 }
 
 // log numbers an event and puts it in the ring, after dropping the oldest
-// events no reader is owed; the ring grows when it holds that many.
-func (e *Engine) log(ev Event) {
+// events no reader is owed; the ring grows when it holds that many. The
+// event's fields come as arguments (cust nil for an agent event) and are
+// stored in the ring's slot one by one: an Event built by the caller and
+// copied in whole (168 bytes, ten pointer words) would be built twice and
+// copied by typedmemmove, with a bulk barrier over every pointer slot
+// while the collector runs.
+func (e *Engine) log(at time.Time, kind EventKind, conv ConversationID, cust *CustomerKey, agent, group, message, detail string) {
 	e.lastSeq++
-	ev.Seq = e.lastSeq
 	e.trim()
 	if e.lastSeq-e.first >= uint64(len(e.ring)) {
 		e.grow()
 	}
-	e.ring[e.lastSeq&uint64(len(e.ring)-1)] = ev
+	s := &e.ring[e.lastSeq&uint64(len(e.ring)-1)]
+	s.Seq, s.At, s.Kind, s.Conversation = e.lastSeq, at, kind, conv
+	if cust != nil {
+		s.Customer.Channel, s.Customer.Account, s.Customer.Customer = cust.Channel, cust.Account, cust.Customer
+	} else {
+		s.Customer.Channel, s.Customer.Account, s.Customer.Customer = "", "", ""
+	}
+	s.Agent, s.Group, s.Message, s.Detail = agent, group, message, detail
 }
 
 // minRing is the length of the ring the first event makes.

@@ -33,7 +33,7 @@ func (e *Engine) shiftChange(at time.Time, a *agent) {
 		if on {
 			kind = EventShiftStarted
 		}
-		e.log(Event{At: at, Kind: kind, Agent: a.id})
+		e.log(at, kind, 0, nil, a.id, "", "", "")
 		if e.onlineByHours {
 			e.setOnline(at, a, on)
 		}
@@ -56,7 +56,7 @@ func (e *Engine) overflowNow(at time.Time, cv *conv) {
 	}
 	from := cv.group
 	e.dequeue(cv)
-	e.log(Event{At: at, Kind: EventOverflowed, Conversation: cv.id, Customer: cv.cust.key, Group: e.deflt.name, Detail: from.name})
+	e.log(at, EventOverflowed, cv.id, &cv.cust.key, "", e.deflt.name, "", from.name)
 	if a := e.pick(e.deflt, cv.excluded); a != nil {
 		e.assign(at, cv, a, e.deflt, "")
 	} else {
@@ -68,7 +68,7 @@ func (e *Engine) overflowNow(at time.Time, cv *conv) {
 // group, excluding the agent that did not answer.
 func (e *Engine) reassignNow(at time.Time, cv *conv) {
 	a := cv.agent
-	e.log(Event{At: at, Kind: EventReassigned, Conversation: cv.id, Customer: cv.cust.key, Agent: a.id, Group: cv.group.name, Detail: "unanswered"})
+	e.log(at, EventReassigned, cv.id, &cv.cust.key, a.id, cv.group.name, "", "unanswered")
 	e.exclude(cv, a)
 	e.unassign(at, cv)
 	e.route(at, cv, cv.group)
@@ -145,7 +145,7 @@ func (e *Engine) Transfer(now time.Time, by string, key CustomerKey, toGroup, to
 			return fmt.Errorf("router: agent %q cannot take %s now (online %v, in hours %v, %d of %d)", toAgent, cv.id, to.online, to.onShift, to.active, to.capacity)
 		}
 	}
-	e.log(Event{At: now, Kind: EventTransferred, Conversation: cv.id, Customer: key, Agent: by, Group: g.name, Detail: toAgent})
+	e.log(now, EventTransferred, cv.id, &key, by, g.name, "", toAgent)
 	e.exclude(cv, from)
 	e.unassign(now, cv)
 	if to != nil {
@@ -207,7 +207,7 @@ func (e *Engine) Handoff(now time.Time, key CustomerKey) error {
 // handoff gives a bot conversation to routing; the missed timer starts now.
 func (e *Engine) handoff(now time.Time, cv *conv, why string) {
 	e.clearDeadline(cv, deadlineBot)
-	e.log(Event{At: now, Kind: EventHandoff, Conversation: cv.id, Customer: cv.cust.key, Group: cv.group.name, Detail: why})
+	e.log(now, EventHandoff, cv.id, &cv.cust.key, "", cv.group.name, "", why)
 	if e.missed > 0 {
 		e.setDeadline(now.Add(e.missed), cv, deadlineMissed)
 	}
