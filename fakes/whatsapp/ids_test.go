@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -78,5 +79,28 @@ func BenchmarkFormatWamid(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		_ = g.formatWamid("16505551234", uint64(i), i&1 == 0)
+	}
+}
+
+// TestArenaWamids: a wamid made in an idArena is the one formatWamid
+// makes, and stays so while the arena fills block after block with wamids
+// of every length a wa_id can give them.
+func TestArenaWamids(t *testing.T) {
+	g := newIDGen(7)
+	var a idArena
+	type made struct {
+		id, want string
+	}
+	var all []made
+	for i := 0; i < 3*wamidBlock/40; i++ {
+		waID := strings.Repeat("1234567890", 25)[:1+i%250]
+		part := g.wamidPart()
+		out := i%3 == 0
+		all = append(all, made{a.wamid(&g, waID, part, out), g.formatWamid(waID, part, out)})
+	}
+	for i, m := range all {
+		if m.id != m.want {
+			t.Fatalf("wamid %d is %q after the arena filled, want %q", i, m.id, m.want)
+		}
 	}
 }

@@ -171,6 +171,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	ids       idgen
+	wamids    idArena // the wamids of inbound messages and accepted sends
 	customers customerTable
 	uploads   map[string]*upload
 	mediaLeft int64 // MediaStore bytes still free
@@ -699,7 +700,9 @@ type accepted struct {
 // wamid is the accepted send's wamid.
 func (s *Server) wamid(a *accepted) string {
 	if a.id == "" {
-		a.id = s.ids.formatWamid(a.waID, a.part, true)
+		s.mu.Lock()
+		a.id = s.wamids.wamid(&s.ids, a.waID, a.part, true)
+		s.mu.Unlock()
 	}
 	return a.id
 }
@@ -735,7 +738,7 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 	part := s.ids.wamidPart()
 	var id string // the wamid; made only for what keeps it (a queued status)
 	if e != nil || !s.cfg.DisableStatuses {
-		id = s.ids.formatWamid(c.waID, part, true)
+		id = s.wamids.wamid(&s.ids, c.waID, part, true)
 	}
 	var h *hold
 	if s.cfg.AutoFlush {

@@ -247,7 +247,7 @@ func (s *Server) recordInbound(from, kind, format, body string, size int64) (Inb
 	}
 	c.lastInbound = now
 	part := s.ids.wamidPart()
-	id := s.ids.formatWamid(waID, part, false)
+	id := s.wamids.wamid(&s.ids, waID, part, false)
 	c.addInbound(part)
 	s.noteInboundLocked(c, part, now)
 	m := InboundMessage{From: waID, ID: id, Type: kind} // Timestamp: now.Unix(), encoded directly
