@@ -71,7 +71,7 @@ func (d *Direct) CustomerMessage(from, kind, format, body string, size int64) (I
 	if kind == "text" {
 		m.Text = d.newTextLocked(body)
 	}
-	s.addWebhookLocked(Webhook{At: now, Kind: "messages", Status: http.StatusOK, ID: m.ID, Try: 1})
+	s.addAnsweredLocked(now, "messages", m.ID)
 	s.mu.Unlock()
 	return m, nil
 }
@@ -117,7 +117,7 @@ func (d *Direct) event(from string, e event, err error) (InboundMessage, error) 
 		return InboundMessage{}, err
 	}
 	s.mu.Lock()
-	s.addWebhookLocked(Webhook{At: now, Kind: "messages", Status: http.StatusOK, ID: m.ID, Try: 1})
+	s.addAnsweredLocked(now, "messages", m.ID)
 	s.mu.Unlock()
 	return m, nil
 }
@@ -174,7 +174,7 @@ func (d *Direct) Statuses(deliver func(Status)) int {
 			s.addErrorLocked(ErrorEntry{At: p.at, To: p.to, Code: p.err.Code, HTTPStatus: http.StatusOK,
 				Details: p.err.Details(), Async: true, ID: p.id}, s.customerLocked(p.to))
 		}
-		s.addWebhookLocked(Webhook{At: now, Kind: "statuses", Status: http.StatusOK, ID: p.id, Try: 1})
+		s.addAnsweredLocked(now, "statuses", p.id)
 		s.mu.Unlock()
 		q[i] = pending{}
 	}

@@ -201,7 +201,7 @@ type Server struct {
 type customer struct {
 	waID        string
 	lastInbound time.Time
-	deliveries  []delivRec
+	deliveries  ring[delivRec] // keeps all: grows in blocks, never copied
 	lastErr     *ErrorEntry
 	conv        conversation
 	canonical   bool      // parsePhone(waID) == waID (see Server.waID)
@@ -545,13 +545,17 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, e *Error, to strin
 // c, when not nil, is the customer whose LastError it becomes.
 func (s *Server) recordErrorLocked(now time.Time, r *http.Request, e *Error, to string, c *customer) {
 	e.FBTraceID = s.ids.fbtraceID()
-	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: e.HTTPStatus, Code: e.Code})
+	s.addRequestLocked(now, r, e.HTTPStatus, e.Code)
 	ent := ErrorEntry{At: now, To: to, Code: e.Code, HTTPStatus: e.HTTPStatus, Details: e.Details()}
 	s.addErrorLocked(ent, c)
 }
 
-func (s *Server) addRequestLocked(q Request) {
-	s.requests.Add(q)
+// addRequestLocked journals the request r, answered status (and Graph
+// error code, 0 on success) at now.
+func (s *Server) addRequestLocked(now time.Time, r *http.Request, status, code int) {
+	if s.requests.Keeps() {
+		s.requests.Add(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: status, Code: code})
+	}
 	s.counts.Requests++
 }
 
@@ -569,7 +573,18 @@ func (s *Server) addWebhookLocked(wh Webhook) {
 }
 
 func (s *Server) addWebhookRecLocked(wh webhookRec) {
-	s.webhooks.Add(wh)
+	if s.webhooks.Keeps() {
+		s.webhooks.Add(wh)
+	}
+	s.counts.Webhooks++
+}
+
+// addAnsweredLocked journals a webhook of kind and id handed on by value
+// at at, as a first try answered 200 (see Direct).
+func (s *Server) addAnsweredLocked(at time.Time, kind, id string) {
+	if s.webhooks.Keeps() {
+		s.webhooks.Add(webhookRec{Webhook: Webhook{At: at, Kind: kind, Status: http.StatusOK, ID: id, Try: 1}})
+	}
 	s.counts.Webhooks++
 }
 
@@ -726,7 +741,7 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 	}
 	if p.read {
 		s.markReadLocked(now, p.in, req.MessageID)
-		s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
+		s.addRequestLocked(now, r, http.StatusOK, 0)
 		s.mu.Unlock()
 		return accepted{read: true}, nil
 	}
@@ -753,11 +768,13 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 			if p.link != "" {
 				rec.media, rec.link = p.link, true
 			}
-			c.deliveries = append(c.deliveries, rec)
+			c.deliveries.Add(rec)
 		}
-		d := Delivery{At: now, To: c.waID, ID: id, Type: p.kind, Text: p.text, Template: p.template,
-			Caption: p.caption, MediaID: p.mediaID, Link: p.link, ReplyTo: p.replyTo}
-		s.delivs.Add(delivEntry{Delivery: d, part: part})
+		if s.delivs.Keeps() {
+			d := Delivery{At: now, To: c.waID, ID: id, Type: p.kind, Text: p.text, Template: p.template,
+				Caption: p.caption, MediaID: p.mediaID, Link: p.link, ReplyTo: p.replyTo}
+			s.delivs.Add(delivEntry{Delivery: d, part: part})
+		}
 		s.counts.Deliveries++
 		if !s.cfg.DisableStatuses {
 			category := "service"
@@ -775,7 +792,7 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 			s.scheduleReadLocked(part)
 		}
 	}
-	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
+	s.addRequestLocked(now, r, http.StatusOK, 0)
 	s.mu.Unlock()
 	return accepted{waID: c.waID, id: id, part: part, hold: h}, nil
 }
@@ -916,7 +933,7 @@ func (s *Server) addUpload(r *http.Request, typ string, size int64, data []byte)
 	}
 	id := s.ids.mediaID()
 	s.uploads[id] = up
-	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
+	s.addRequestLocked(now, r, http.StatusOK, 0)
 	s.mu.Unlock()
 	return id, nil
 }
@@ -963,9 +980,9 @@ func (s *Server) Deliveries(to string) []Delivery {
 	if c == nil {
 		return nil
 	}
-	out := make([]Delivery, len(c.deliveries))
-	for i := range c.deliveries {
-		out[i] = c.delivery(&s.ids, &c.deliveries[i])
+	out := make([]Delivery, c.deliveries.Len())
+	for i := range out {
+		out[i] = c.delivery(&s.ids, c.deliveries.At(i))
 	}
 	return out
 }
