@@ -676,7 +676,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errParam("Invalid JSON in the request body: "+err.Error()), "")
 		return
 	}
-	a, e := s.accept(r, &req)
+	a, e := s.accept(r, &req, false)
 	if e != nil {
 		writeError(w, e)
 		return
@@ -712,21 +712,12 @@ type accepted struct {
 	hold     *hold
 }
 
-// wamid is the accepted send's wamid.
-func (s *Server) wamid(a *accepted) string {
-	if a.id == "" {
-		s.mu.Lock()
-		a.id = s.wamids.wamid(&s.ids, a.waID, a.part, true)
-		s.mu.Unlock()
-	}
-	return a.id
-}
-
 // accept runs a decoded send (or mark-as-read) request of r through the
 // rules and records it: a delivery and its status webhooks, or the error,
 // which it returns when the request fails synchronously. r gives the
-// journal its method and path.
-func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
+// journal its method and path; withID asks for the wamid of an accepted
+// send even when nothing the platform keeps needs it.
+func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepted, *Error) {
 	now := s.now()
 	s.mu.Lock()
 	p, e := s.checkSendLocked(req, now)
@@ -751,8 +742,8 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 	}
 	s.commitSendLocked(c, now)
 	part := s.ids.wamidPart()
-	var id string // the wamid; made only for what keeps it (a queued status)
-	if e != nil || !s.cfg.DisableStatuses {
+	var id string // the wamid; made only for what keeps it (a queued status) or the caller asks for
+	if withID || e != nil || !s.cfg.DisableStatuses {
 		id = s.wamids.wamid(&s.ids, c.waID, part, true)
 	}
 	var h *hold
