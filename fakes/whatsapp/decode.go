@@ -14,6 +14,11 @@ type scanner struct {
 	// textRoom, when not nil, is where the next text object is decoded
 	// instead of a new Text.
 	textRoom *Text
+	// lastBody is the body of the last text object decoded, given to the
+	// next one equal to it rather than a copy: a business often sends the
+	// same text again (a canned reply), and the platform keeps each body
+	// it delivers.
+	lastBody string
 }
 
 // decodeSendRequest decodes a send (or mark-as-read) body into *req exactly
@@ -159,7 +164,12 @@ func (d *scanner) text() *Text {
 			}
 		case "body":
 			if d.Seen(&mask, 2) {
-				t.Body = d.Str()
+				if b, ok := d.StrBytes(); ok {
+					if string(b) != d.lastBody {
+						d.lastBody = string(b)
+					}
+					t.Body = d.lastBody
+				}
 			}
 		default:
 			d.Unknown(key, namesText...)
