@@ -82,17 +82,17 @@ func BenchmarkFormatWamid(b *testing.B) {
 	}
 }
 
-// TestArenaWamids: a wamid made in an idArena is the one formatWamid
+// TestArenaWamids: a wamid made in a stringArena is the one formatWamid
 // makes, and stays so while the arena fills block after block with wamids
 // of every length a wa_id can give them.
 func TestArenaWamids(t *testing.T) {
 	g := newIDGen(7)
-	var a idArena
+	var a stringArena
 	type made struct {
 		id, want string
 	}
 	var all []made
-	for i := 0; i < 3*wamidBlock/40; i++ {
+	for i := 0; i < 3*arenaBlock/40; i++ {
 		waID := strings.Repeat("1234567890", 25)[:1+i%250]
 		part := g.wamidPart()
 		out := i%3 == 0

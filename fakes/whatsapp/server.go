@@ -163,7 +163,7 @@ type Server struct {
 	envHead []byte    // the webhook envelope up to a change value's metadata
 	hookURL *url.URL  // hookRaw parsed once; nil: empty or invalid
 	hookRaw string    // Config.WebhookURL when New parsed it
-	macs    sync.Pool // *headmac.MAC: HMAC-SHA256 keyed with Config.AppSecret, resuming after envHead
+	macs    sync.Pool // *signer: HMAC-SHA256 keyed with Config.AppSecret, resuming after envHead
 
 	// flushMu serializes the posting of queued and retried webhooks
 	// (Flush and the AutoFlush goroutine), so they go out in order.
@@ -171,7 +171,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	ids       idgen
-	wamids    idArena // the wamids of inbound messages and accepted sends
+	wamids    stringArena // the wamids of inbound messages and accepted sends
 	customers customerTable
 	uploads   map[string]*upload
 	mediaLeft int64 // MediaStore bytes still free
