@@ -19,6 +19,9 @@ type scanner struct {
 	// same text again (a canned reply), and the platform keeps each body
 	// it delivers.
 	lastBody string
+	// strs makes the recipients ("to") decoded: read while the request
+	// is answered, and kept only in an error's journal entry.
+	strs jsonscan.Arena
 }
 
 // decodeSendRequest decodes a send (or mark-as-read) body into *req exactly
@@ -83,7 +86,9 @@ func (d *scanner) sendRequest(r *SendRequest) bool {
 			}
 		case "to":
 			if d.Seen(&mask, 1<<2) {
-				r.To = d.Str()
+				if b, ok := d.StrBytes(); ok {
+					r.To = d.strs.Make(b)
+				}
 			}
 		case "status":
 			if d.Seen(&mask, 1<<3) {

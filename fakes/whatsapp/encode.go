@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/omnisim/omnisim/headmac"
+	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // Append encoders of the webhook payloads: they write Meta's escaped-unicode
@@ -189,7 +190,7 @@ func (s *Server) sign(body []byte) string {
 	var out [7 + 2*sha256.Size]byte
 	copy(out[:], "sha256=")
 	hex.Encode(out[7:], m.mac.Sum(body, len(s.envHead)))
-	sig := m.sigs.make(out[:])
+	sig := m.sigs.Make(out[:])
 	s.macs.Put(m)
 	return sig
 }
@@ -198,7 +199,7 @@ func (s *Server) sign(body []byte) string {
 // together: a signature is a header value read once by the receiver.
 type signer struct {
 	mac  *headmac.MAC
-	sigs stringArena
+	sigs jsonscan.Arena
 }
 
 func (s *Server) newMAC() any { return &signer{mac: headmac.New([]byte(s.cfg.AppSecret))} }

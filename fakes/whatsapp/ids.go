@@ -5,6 +5,8 @@ import (
 	"math/bits"
 	"strconv"
 	"strings"
+
+	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // Id streams: each kind of id has its own counter so that, for example,
@@ -83,32 +85,10 @@ func (g *idgen) formatWamid(waID string, part uint64, outbound bool) string {
 	return string(g.appendWamid(buf[:0], waID, part, outbound))
 }
 
-// arenaBlock is the size of the blocks a stringArena carves strings from.
-const arenaBlock = 4096
-
-// stringArena makes short strings that the hot paths hand out (an inbound
-// message's wamid, an accepted send's, a webhook's signature) in shared
-// blocks, about fifty to an allocation instead of one each. Bytes written
-// are never written again, so each string is an ordinary immutable one; a
-// block lives as long as any of its strings, which live about as long as
-// their conversation or request. It is not safe for concurrent use.
-type stringArena struct{ b strings.Builder }
-
-// make returns a string of the bytes of b (at most arenaBlock long).
-func (a *stringArena) make(b []byte) string {
-	if a.b.Cap()-a.b.Len() < len(b) {
-		a.b = strings.Builder{}
-		a.b.Grow(arenaBlock)
-	}
-	from := a.b.Len()
-	a.b.Write(b)
-	return a.b.String()[from:]
-}
-
-// wamid is g.formatWamid(waID, part, outbound), made in a.
-func (a *stringArena) wamid(g *idgen, waID string, part uint64, outbound bool) string {
+// arenaWamid is g.formatWamid(waID, part, outbound), made in a.
+func arenaWamid(a *jsonscan.Arena, g *idgen, waID string, part uint64, outbound bool) string {
 	var buf [maxWamid]byte
-	return a.make(g.appendWamid(buf[:0], waID, part, outbound))
+	return a.Make(g.appendWamid(buf[:0], waID, part, outbound))
 }
 
 // maxWamid is the longest wamid formatWamid makes.

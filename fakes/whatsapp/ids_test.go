@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // TestIDsNeverRepeat: servers with different seeds (as omnisim serve gets
@@ -82,21 +84,21 @@ func BenchmarkFormatWamid(b *testing.B) {
 	}
 }
 
-// TestArenaWamids: a wamid made in a stringArena is the one formatWamid
-// makes, and stays so while the arena fills block after block with wamids
-// of every length a wa_id can give them.
+// TestArenaWamids: a wamid made in an arena is the one formatWamid makes,
+// and stays so while the arena fills block after block with wamids of
+// every length a wa_id can give them.
 func TestArenaWamids(t *testing.T) {
 	g := newIDGen(7)
-	var a stringArena
+	var a jsonscan.Arena
 	type made struct {
 		id, want string
 	}
 	var all []made
-	for i := 0; i < 3*arenaBlock/40; i++ {
+	for i := 0; i < 300; i++ {
 		waID := strings.Repeat("1234567890", 25)[:1+i%250]
 		part := g.wamidPart()
 		out := i%3 == 0
-		all = append(all, made{a.wamid(&g, waID, part, out), g.formatWamid(waID, part, out)})
+		all = append(all, made{arenaWamid(&a, &g, waID, part, out), g.formatWamid(waID, part, out)})
 	}
 	for i, m := range all {
 		if m.id != m.want {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/omnisim/omnisim/fakes/fault"
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // Config configures a fake platform; zero values get the defaults.
@@ -171,7 +172,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	ids       idgen
-	wamids    stringArena // the wamids of inbound messages and accepted sends
+	wamids    jsonscan.Arena // the wamids of inbound messages and accepted sends
 	customers customerTable
 	uploads   map[string]*upload
 	mediaLeft int64 // MediaStore bytes still free
@@ -744,7 +745,7 @@ func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepte
 	part := s.ids.wamidPart()
 	var id string // the wamid; made only for what keeps it (a queued status) or the caller asks for
 	if withID || e != nil || !s.cfg.DisableStatuses {
-		id = s.wamids.wamid(&s.ids, c.waID, part, true)
+		id = arenaWamid(&s.wamids, &s.ids, c.waID, part, true)
 	}
 	var h *hold
 	if s.cfg.AutoFlush {
