@@ -32,6 +32,21 @@ type Ring[T any] struct {
 // only while r is not yet full.
 func (r *Ring[T]) SetLimit(n int) { r.limit = n }
 
+// Keeps reports whether r keeps entries (its limit is not negative): a
+// caller may skip building an entry that Add would drop.
+func (r *Ring[T]) Keeps() bool { return r.limit >= 0 }
+
+// At is the entry i places after the oldest (0 <= i < Len), which the
+// caller may change in place.
+func (r *Ring[T]) At(i int) *T {
+	if r.limit > 0 && r.n == r.limit {
+		if i += r.next; i >= r.n {
+			i -= r.n
+		}
+	}
+	return r.at(i)
+}
+
 // Len is the number of entries r holds.
 func (r *Ring[T]) Len() int { return r.n }
 

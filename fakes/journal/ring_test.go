@@ -39,6 +39,11 @@ func TestRingMatchesModel(t *testing.T) {
 				if got := r.Snapshot(); !slices.Equal(got, m.entries) {
 					t.Fatalf("limit %d after %d adds: Snapshot %v, want %v", limit, i+1, got, m.entries)
 				}
+				for k, want := range m.entries {
+					if got := *r.At(k); got != want {
+						t.Fatalf("limit %d after %d adds: At(%d) %d, want %d", limit, i+1, k, got, want)
+					}
+				}
 			}
 		}
 		if got := r.Snapshot(); !slices.Equal(got, m.entries) {
@@ -105,6 +110,9 @@ func TestRingSnapshotIsACopy(t *testing.T) {
 
 func TestRingLastOfEmpty(t *testing.T) {
 	var r Ring[int]
+	if !r.Keeps() {
+		t.Fatal("the zero Ring keeps nothing")
+	}
 	if r.Last() != nil {
 		t.Fatal("Last of an empty Ring is not nil")
 	}
@@ -117,7 +125,7 @@ func TestRingKeepsNone(t *testing.T) {
 	for i := range 1000 {
 		r.Add(i)
 	}
-	if r.Len() != 0 || len(r.Snapshot()) != 0 || len(r.blocks) != 0 || r.Last() != nil {
+	if r.Keeps() || r.Len() != 0 || len(r.Snapshot()) != 0 || len(r.blocks) != 0 || r.Last() != nil {
 		t.Fatalf("kept %d entries in %d blocks", r.Len(), len(r.blocks))
 	}
 }

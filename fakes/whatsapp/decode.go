@@ -14,6 +14,14 @@ type scanner struct {
 	// textRoom, when not nil, is where the next text object is decoded
 	// instead of a new Text.
 	textRoom *Text
+	// lastBody is the body of the last text object decoded, given to the
+	// next one equal to it rather than a copy: a business often sends the
+	// same text again (a canned reply), and the platform keeps each body
+	// it delivers.
+	lastBody string
+	// strs makes the recipients ("to") decoded: read while the request
+	// is answered, and kept only in an error's journal entry.
+	strs jsonscan.Arena
 }
 
 // decodeSendRequest decodes a send (or mark-as-read) body into *req exactly
@@ -78,7 +86,9 @@ func (d *scanner) sendRequest(r *SendRequest) bool {
 			}
 		case "to":
 			if d.Seen(&mask, 1<<2) {
-				r.To = d.Str()
+				if b, ok := d.StrBytes(); ok {
+					r.To = d.strs.Make(b)
+				}
 			}
 		case "status":
 			if d.Seen(&mask, 1<<3) {
@@ -159,7 +169,12 @@ func (d *scanner) text() *Text {
 			}
 		case "body":
 			if d.Seen(&mask, 2) {
-				t.Body = d.Str()
+				if b, ok := d.StrBytes(); ok {
+					if string(b) != d.lastBody {
+						d.lastBody = string(b)
+					}
+					t.Body = d.lastBody
+				}
 			}
 		default:
 			d.Unknown(key, namesText...)

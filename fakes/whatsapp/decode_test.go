@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"unsafe"
 )
 
 // fastSend runs only the scanner: ok false means it gave up.
@@ -116,4 +117,44 @@ func FuzzDecodeSendRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkSendDecode(t, body)
 	})
+}
+
+// TestRepeatedBodyReused: a text body equal to the last one decoded is
+// given that body's string, not a copy of its own; any other body is
+// decoded as it is.
+func TestRepeatedBodyReused(t *testing.T) {
+	body := func(text string) string {
+		var req SendRequest
+		b := `{"messaging_product":"whatsapp","to":"16505551234","type":"text","text":{"body":` + text + `}}`
+		if err := decodeSendRequest([]byte(b), &req, nil); err != nil {
+			t.Fatal(err)
+		}
+		return req.Text.Body
+	}
+	first := body(`"Thanks, looking into it now."`)
+	again := body(`"Thanks, looking into it now."`)
+	if first != "Thanks, looking into it now." || again != first {
+		t.Fatalf("bodies %q and %q", first, again)
+	}
+	// The scanners are pooled, and a pool may drop one (the race detector
+	// drops some on purpose): a body is reused at least once in a while.
+	shared := unsafe.StringData(again) == unsafe.StringData(first)
+	for i := 0; i < 20 && !shared; i++ {
+		a, b := body(`"Thanks"`), body(`"Thanks"`)
+		shared = unsafe.StringData(a) == unsafe.StringData(b)
+	}
+	if !shared {
+		t.Error("a repeated body was copied every time")
+	}
+	for _, c := range []struct{ json, want string }{
+		{`"Thanks, looking into it now!"`, "Thanks, looking into it now!"},
+		{`"Thanks, looking into it now."`, "Thanks, looking into it now."},
+		{`"caf\u00e9 \"ok\""`, `café "ok"`},
+		{`"caf\u00e9 \"ok\""`, `café "ok"`},
+		{`""`, ""},
+	} {
+		if got := body(c.json); got != c.want {
+			t.Errorf("body %s decoded as %q, want %q", c.json, got, c.want)
+		}
+	}
 }

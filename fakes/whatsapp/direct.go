@@ -63,15 +63,18 @@ func (d *Direct) CustomerMessage(from, kind, format, body string, size int64) (I
 		}
 		format = normFormat(format)
 	}
-	m, now, err := s.recordInbound(from, kind, format, body, size)
+	sum := mediaSum(kind, size)
+	now := s.now()
+	s.mu.Lock()
+	m, err := s.recordInboundLocked(now, from, kind, format, body, sum, size)
 	if err != nil {
+		s.mu.Unlock()
 		return m, err
 	}
-	s.mu.Lock()
 	if kind == "text" {
 		m.Text = d.newTextLocked(body)
 	}
-	s.addWebhookLocked(Webhook{At: now, Kind: "messages", Status: http.StatusOK, ID: m.ID, Try: 1})
+	s.addAnsweredLocked(now, "messages", m.ID)
 	s.mu.Unlock()
 	return m, nil
 }
@@ -117,7 +120,7 @@ func (d *Direct) event(from string, e event, err error) (InboundMessage, error) 
 		return InboundMessage{}, err
 	}
 	s.mu.Lock()
-	s.addWebhookLocked(Webhook{At: now, Kind: "messages", Status: http.StatusOK, ID: m.ID, Try: 1})
+	s.addAnsweredLocked(now, "messages", m.ID)
 	s.mu.Unlock()
 	return m, nil
 }
@@ -129,11 +132,8 @@ func (d *Direct) event(from string, e event, err error) (InboundMessage, error) 
 // error is accepted here and fails later by status. The error's FBTraceID
 // is set as on the wire.
 func (d *Direct) Send(req *SendRequest) (waID, id string, e *Error) {
-	a, e := d.s.accept(d.msgs, req)
-	if e != nil || a.read {
-		return a.waID, a.id, e
-	}
-	return a.waID, d.s.wamid(&a), nil
+	a, e := d.s.accept(d.msgs, req, true)
+	return a.waID, a.id, e
 }
 
 // Upload stores a file of MIME type mimeType and size bytes (zeros) as the
@@ -151,8 +151,9 @@ func (d *Direct) Upload(mimeType string, size int64) (string, *Error) {
 // journal.
 func (d *Direct) Statuses(deliver func(Status)) int {
 	s := d.s
-	s.releaseReads()
+	now := s.now()
 	s.mu.Lock()
+	s.releaseReadsLocked(now)
 	k := 0
 	for k < len(s.queue) && (s.queue[k].hold == nil || s.queue[k].hold.released) {
 		k++
@@ -174,7 +175,7 @@ func (d *Direct) Statuses(deliver func(Status)) int {
 			s.addErrorLocked(ErrorEntry{At: p.at, To: p.to, Code: p.err.Code, HTTPStatus: http.StatusOK,
 				Details: p.err.Details(), Async: true, ID: p.id}, s.customerLocked(p.to))
 		}
-		s.addWebhookLocked(Webhook{At: now, Kind: "statuses", Status: http.StatusOK, ID: p.id, Try: 1})
+		s.addAnsweredLocked(now, "statuses", p.id)
 		s.mu.Unlock()
 		q[i] = pending{}
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/omnisim/omnisim/headmac"
+	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // Append encoders of the webhook payloads: they write Meta's escaped-unicode
@@ -185,12 +186,20 @@ func (s *Server) appendStatusWebhook(b []byte, p *pending) []byte {
 // resumes after the envelope head the webhook bodies start with (headmac
 // compares the head: a body that starts otherwise is signed all the same).
 func (s *Server) sign(body []byte) string {
-	m := s.macs.Get().(*headmac.MAC)
+	m := s.macs.Get().(*signer)
 	var out [7 + 2*sha256.Size]byte
 	copy(out[:], "sha256=")
-	hex.Encode(out[7:], m.Sum(body, len(s.envHead)))
+	hex.Encode(out[7:], m.mac.Sum(body, len(s.envHead)))
+	sig := m.sigs.Make(out[:])
 	s.macs.Put(m)
-	return string(out[:])
+	return sig
 }
 
-func (s *Server) newMAC() any { return headmac.New([]byte(s.cfg.AppSecret)) }
+// signer is a keyed HMAC and the arena of the signatures it makes, pooled
+// together: a signature is a header value read once by the receiver.
+type signer struct {
+	mac  *headmac.MAC
+	sigs jsonscan.Arena
+}
+
+func (s *Server) newMAC() any { return &signer{mac: headmac.New([]byte(s.cfg.AppSecret))} }

@@ -13,7 +13,7 @@ func TestForgetQueueIsFIFO(t *testing.T) {
 	next := 0
 	for round, burst := range []int{1, 3, 255, 256, 257, 600, 2, 1000, 5, 513} {
 		for range burst {
-			r := forgetRec{gen: uint32(next), at: time.Unix(int64(next), 0)}
+			r := forgetRec{gen: uint32(next), at: int64(next) * int64(time.Second)}
 			q.push(r)
 			model = append(model, r)
 			next++

@@ -3,8 +3,11 @@ package whatsapp
 import (
 	"encoding/base64"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // Id streams: each kind of id has its own counter so that, for example,
@@ -83,6 +86,12 @@ func (g *idgen) formatWamid(waID string, part uint64, outbound bool) string {
 	return string(g.appendWamid(buf[:0], waID, part, outbound))
 }
 
+// arenaWamid is g.formatWamid(waID, part, outbound), made in a.
+func arenaWamid(a *jsonscan.Arena, g *idgen, waID string, part uint64, outbound bool) string {
+	var buf [maxWamid]byte
+	return a.Make(g.appendWamid(buf[:0], waID, part, outbound))
+}
+
 // maxWamid is the longest wamid formatWamid makes.
 const maxWamid = 6 + (256+2)/3*4
 
@@ -107,15 +116,60 @@ func (g *idgen) appendWamid(b []byte, waID string, part uint64, outbound bool) [
 	putHex64((*[16]byte)(t[22:38]), lo)
 	t[38] = 0x00
 	b = append(b, "wamid."...)
-	return base64.StdEncoding.AppendEncode(b, raw[:3+n+39])
+	return appendBase64(b, raw[:3+n+39])
 }
 
-// putHex64 writes v as 16 upper-case hex digits.
+// putHex64 writes v as 16 upper-case hex digits, two at a time.
 func putHex64(dst *[16]byte, v uint64) {
-	for i := 15; i >= 0; i-- {
-		dst[i] = upperHex[v&0xf]
-		v >>= 4
+	for i := 14; i >= 0; i -= 2 {
+		p := &hexPairs[v&0xff]
+		dst[i], dst[i+1] = p[0], p[1]
+		v >>= 8
 	}
+}
+
+// hexPairs holds the two upper-case hex digits of each byte.
+var hexPairs = func() (t [256][2]byte) {
+	for i := range t {
+		t[i] = [2]byte{upperHex[i>>4], upperHex[i&0xf]}
+	}
+	return t
+}()
+
+const stdBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+// base64Pairs holds the two standard base64 characters of each 12 bits.
+var base64Pairs = func() (t [4096][2]byte) {
+	for i := range t {
+		t[i] = [2]byte{stdBase64[i>>6], stdBase64[i&63]}
+	}
+	return t
+}()
+
+// appendBase64 appends the padded standard base64 of src to b, as
+// base64.StdEncoding.AppendEncode does, two characters per table look-up.
+func appendBase64(b, src []byte) []byte {
+	n := (len(src) + 2) / 3 * 4
+	b = slices.Grow(b, n)
+	out := b[len(b) : len(b)+n]
+	for len(src) >= 3 && len(out) >= 4 {
+		v := uint(src[0])<<16 | uint(src[1])<<8 | uint(src[2])
+		p, q := &base64Pairs[v>>12], &base64Pairs[v&4095]
+		out[0], out[1], out[2], out[3] = p[0], p[1], q[0], q[1]
+		src, out = src[3:], out[4:]
+	}
+	if len(out) >= 4 {
+		switch len(src) {
+		case 2:
+			v := uint(src[0])<<16 | uint(src[1])<<8
+			p := &base64Pairs[v>>12]
+			out[0], out[1], out[2], out[3] = p[0], p[1], stdBase64[v>>6&63], '='
+		case 1:
+			p := &base64Pairs[uint(src[0])<<4]
+			out[0], out[1], out[2], out[3] = p[0], p[1], '=', '='
+		}
+	}
+	return b[:len(b)+n]
 }
 
 func appendHex64(b []byte, v uint64, digits string) []byte {

@@ -1,8 +1,13 @@
 package whatsapp
 
 import (
+	"encoding/base64"
+	"fmt"
 	"math"
+	"strings"
 	"testing"
+
+	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // TestIDsNeverRepeat: servers with different seeds (as omnisim serve gets
@@ -78,5 +83,56 @@ func BenchmarkFormatWamid(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		_ = g.formatWamid("16505551234", uint64(i), i&1 == 0)
+	}
+}
+
+// TestArenaWamids: a wamid made in an arena is the one formatWamid makes,
+// and stays so while the arena fills block after block with wamids of
+// every length a wa_id can give them.
+func TestArenaWamids(t *testing.T) {
+	g := newIDGen(7)
+	var a jsonscan.Arena
+	type made struct {
+		id, want string
+	}
+	var all []made
+	for i := 0; i < 300; i++ {
+		waID := strings.Repeat("1234567890", 25)[:1+i%250]
+		part := g.wamidPart()
+		out := i%3 == 0
+		all = append(all, made{arenaWamid(&a, &g, waID, part, out), g.formatWamid(waID, part, out)})
+	}
+	for i, m := range all {
+		if m.id != m.want {
+			t.Fatalf("wamid %d is %q after the arena filled, want %q", i, m.id, m.want)
+		}
+	}
+}
+
+// TestAppendBase64: appendBase64 writes what encoding/base64's standard
+// encoding does, for every length and after any prefix.
+func TestAppendBase64(t *testing.T) {
+	src := make([]byte, 300)
+	for i := range src {
+		src[i] = byte(i*151 + 7)
+	}
+	for n := 0; n <= len(src); n++ {
+		for _, prefix := range []string{"", "wamid."} {
+			got := string(appendBase64([]byte(prefix), src[:n]))
+			if want := prefix + base64.StdEncoding.EncodeToString(src[:n]); got != want {
+				t.Fatalf("%d bytes after %q: %q, want %q", n, prefix, got, want)
+			}
+		}
+	}
+}
+
+// TestPutHex64: putHex64 writes the 16 upper-case hex digits of v.
+func TestPutHex64(t *testing.T) {
+	for _, v := range []uint64{0, 1, 0xff, 0x0123456789abcdef, 0xfedcba9876543210, math.MaxUint64} {
+		var d [16]byte
+		putHex64(&d, v)
+		if got, want := string(d[:]), fmt.Sprintf("%016X", v); got != want {
+			t.Errorf("putHex64(%#x) = %s, want %s", v, got, want)
+		}
 	}
 }

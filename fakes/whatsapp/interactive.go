@@ -149,7 +149,7 @@ func (s *Server) recordEvent(from string, e event) (InboundMessage, time.Time, e
 		c.lastInbound = now
 	}
 	part := s.ids.wamidPart()
-	m.From, m.ID = waID, s.ids.formatWamid(waID, part, false)
+	m.From, m.ID = waID, arenaWamid(&s.wamids, &s.ids, waID, part, false)
 	c.addInbound(part)
 	return m, now, nil
 }
@@ -164,9 +164,9 @@ func (s *Server) deliveredLocked(c *customer, wamid string) (time.Time, bool) {
 	if !ok || !outbound || waID != c.waID {
 		return time.Time{}, false
 	}
-	for i := len(c.deliveries) - 1; i >= 0; i-- {
-		if c.deliveries[i].part == part {
-			return c.deliveries[i].at, true
+	for i := c.deliveries.Len() - 1; i >= 0; i-- {
+		if r := c.deliveries.At(i); r.part == part {
+			return r.at, true
 		}
 	}
 	return time.Time{}, false

@@ -173,7 +173,7 @@ func (s *Server) handleMediaURL(w http.ResponseWriter, r *http.Request, id strin
 		return
 	}
 	s.mu.Lock()
-	s.addRequestLocked(Request{At: s.now(), Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
+	s.addRequestLocked(s.now(), r, http.StatusOK, 0)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, b)
 }
@@ -185,7 +185,7 @@ func (s *Server) handleMediaURL(w http.ResponseWriter, r *http.Request, id strin
 func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 	status := s.download(w, r)
 	s.mu.Lock()
-	s.addRequestLocked(Request{At: s.now(), Method: r.Method, Path: r.URL.Path, Status: status})
+	s.addRequestLocked(s.now(), r, status, 0)
 	s.mu.Unlock()
 }
 

@@ -292,7 +292,7 @@ func (s *Server) setProfile(w http.ResponseWriter, r *http.Request) {
 func (s *Server) okRequest(r *http.Request) {
 	now := s.now()
 	s.mu.Lock()
-	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
+	s.addRequestLocked(now, r, http.StatusOK, 0)
 	s.mu.Unlock()
 }
 

@@ -48,7 +48,13 @@ func (s *Server) scheduleReadLocked(part uint64) {
 func (s *Server) releaseReads() {
 	now := s.now()
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.releaseReadsLocked(now)
+	s.mu.Unlock()
+}
+
+// releaseReadsLocked moves the read statuses due at now to the queue.
+// s.mu must be held.
+func (s *Server) releaseReadsLocked(now time.Time) {
 	l := &s.lim
 	k := 0
 	for k < len(l.reads) && !l.reads[k].at.After(now) {

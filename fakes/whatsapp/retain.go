@@ -25,7 +25,7 @@ import "time"
 type forgetRec struct {
 	c   *customer
 	gen uint32
-	at  time.Time
+	at  int64 // unix nanoseconds: the record holds one pointer, c
 }
 
 // kept reports whether c's deliveries are kept.
@@ -39,13 +39,14 @@ func (s *Server) noteInboundLocked(c *customer, part uint64, now time.Time) {
 	if s.cfg.ForgetAfter <= 0 {
 		return
 	}
-	s.forget.push(forgetRec{c: c, gen: c.gen, at: now})
+	ns := now.UnixNano()
+	s.forget.push(forgetRec{c: c, gen: c.gen, at: ns})
 	for s.forget.len() > 0 {
 		r := s.forget.front()
-		if now.Sub(r.at) < s.cfg.ForgetAfter {
+		if ns-r.at < int64(s.cfg.ForgetAfter) {
 			break
 		}
-		if c := r.c; c.gen == r.gen && c.lastInbound.Equal(r.at) && !now.Before(c.conv.expires) && !s.kept(c) {
+		if c := r.c; c.gen == r.gen && c.lastInbound.UnixNano() == r.at && !now.Before(c.conv.expires) && !s.kept(c) {
 			s.customers.remove(c) // and with it the wamids of its messages
 			s.forgetTatLocked(c, now)
 			c.gen++

@@ -14,6 +14,7 @@ import (
 
 	"github.com/omnisim/omnisim/fakes/fault"
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // Config configures a fake platform; zero values get the defaults.
@@ -163,7 +164,7 @@ type Server struct {
 	envHead []byte    // the webhook envelope up to a change value's metadata
 	hookURL *url.URL  // hookRaw parsed once; nil: empty or invalid
 	hookRaw string    // Config.WebhookURL when New parsed it
-	macs    sync.Pool // *headmac.MAC: HMAC-SHA256 keyed with Config.AppSecret, resuming after envHead
+	macs    sync.Pool // *signer: HMAC-SHA256 keyed with Config.AppSecret, resuming after envHead
 
 	// flushMu serializes the posting of queued and retried webhooks
 	// (Flush and the AutoFlush goroutine), so they go out in order.
@@ -171,6 +172,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	ids       idgen
+	wamids    jsonscan.Arena // the wamids of inbound messages and accepted sends
 	customers customerTable
 	uploads   map[string]*upload
 	mediaLeft int64 // MediaStore bytes still free
@@ -200,7 +202,7 @@ type Server struct {
 type customer struct {
 	waID        string
 	lastInbound time.Time
-	deliveries  []delivRec
+	deliveries  ring[delivRec] // keeps all: grows in blocks, never copied
 	lastErr     *ErrorEntry
 	conv        conversation
 	canonical   bool      // parsePhone(waID) == waID (see Server.waID)
@@ -544,13 +546,17 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, e *Error, to strin
 // c, when not nil, is the customer whose LastError it becomes.
 func (s *Server) recordErrorLocked(now time.Time, r *http.Request, e *Error, to string, c *customer) {
 	e.FBTraceID = s.ids.fbtraceID()
-	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: e.HTTPStatus, Code: e.Code})
+	s.addRequestLocked(now, r, e.HTTPStatus, e.Code)
 	ent := ErrorEntry{At: now, To: to, Code: e.Code, HTTPStatus: e.HTTPStatus, Details: e.Details()}
 	s.addErrorLocked(ent, c)
 }
 
-func (s *Server) addRequestLocked(q Request) {
-	s.requests.Add(q)
+// addRequestLocked journals the request r, answered status (and Graph
+// error code, 0 on success) at now.
+func (s *Server) addRequestLocked(now time.Time, r *http.Request, status, code int) {
+	if s.requests.Keeps() {
+		s.requests.Add(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: status, Code: code})
+	}
 	s.counts.Requests++
 }
 
@@ -568,7 +574,18 @@ func (s *Server) addWebhookLocked(wh Webhook) {
 }
 
 func (s *Server) addWebhookRecLocked(wh webhookRec) {
-	s.webhooks.Add(wh)
+	if s.webhooks.Keeps() {
+		s.webhooks.Add(wh)
+	}
+	s.counts.Webhooks++
+}
+
+// addAnsweredLocked journals a webhook of kind and id handed on by value
+// at at, as a first try answered 200 (see Direct).
+func (s *Server) addAnsweredLocked(at time.Time, kind, id string) {
+	if s.webhooks.Keeps() {
+		s.webhooks.Add(webhookRec{Webhook: Webhook{At: at, Kind: kind, Status: http.StatusOK, ID: id, Try: 1}})
+	}
 	s.counts.Webhooks++
 }
 
@@ -660,7 +677,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errParam("Invalid JSON in the request body: "+err.Error()), "")
 		return
 	}
-	a, e := s.accept(r, &req)
+	a, e := s.accept(r, &req, false)
 	if e != nil {
 		writeError(w, e)
 		return
@@ -696,19 +713,12 @@ type accepted struct {
 	hold     *hold
 }
 
-// wamid is the accepted send's wamid.
-func (s *Server) wamid(a *accepted) string {
-	if a.id == "" {
-		a.id = s.ids.formatWamid(a.waID, a.part, true)
-	}
-	return a.id
-}
-
 // accept runs a decoded send (or mark-as-read) request of r through the
 // rules and records it: a delivery and its status webhooks, or the error,
 // which it returns when the request fails synchronously. r gives the
-// journal its method and path.
-func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
+// journal its method and path; withID asks for the wamid of an accepted
+// send even when nothing the platform keeps needs it.
+func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepted, *Error) {
 	now := s.now()
 	s.mu.Lock()
 	p, e := s.checkSendLocked(req, now)
@@ -723,7 +733,7 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 	}
 	if p.read {
 		s.markReadLocked(now, p.in, req.MessageID)
-		s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
+		s.addRequestLocked(now, r, http.StatusOK, 0)
 		s.mu.Unlock()
 		return accepted{read: true}, nil
 	}
@@ -733,9 +743,9 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 	}
 	s.commitSendLocked(c, now)
 	part := s.ids.wamidPart()
-	var id string // the wamid; made only for what keeps it (a queued status)
-	if e != nil || !s.cfg.DisableStatuses {
-		id = s.ids.formatWamid(c.waID, part, true)
+	var id string // the wamid; made only for what keeps it (a queued status) or the caller asks for
+	if withID || e != nil || !s.cfg.DisableStatuses {
+		id = arenaWamid(&s.wamids, &s.ids, c.waID, part, true)
 	}
 	var h *hold
 	if s.cfg.AutoFlush {
@@ -750,11 +760,13 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 			if p.link != "" {
 				rec.media, rec.link = p.link, true
 			}
-			c.deliveries = append(c.deliveries, rec)
+			c.deliveries.Add(rec)
 		}
-		d := Delivery{At: now, To: c.waID, ID: id, Type: p.kind, Text: p.text, Template: p.template,
-			Caption: p.caption, MediaID: p.mediaID, Link: p.link, ReplyTo: p.replyTo}
-		s.delivs.Add(delivEntry{Delivery: d, part: part})
+		if s.delivs.Keeps() {
+			d := Delivery{At: now, To: c.waID, ID: id, Type: p.kind, Text: p.text, Template: p.template,
+				Caption: p.caption, MediaID: p.mediaID, Link: p.link, ReplyTo: p.replyTo}
+			s.delivs.Add(delivEntry{Delivery: d, part: part})
+		}
 		s.counts.Deliveries++
 		if !s.cfg.DisableStatuses {
 			category := "service"
@@ -772,7 +784,7 @@ func (s *Server) accept(r *http.Request, req *SendRequest) (accepted, *Error) {
 			s.scheduleReadLocked(part)
 		}
 	}
-	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
+	s.addRequestLocked(now, r, http.StatusOK, 0)
 	s.mu.Unlock()
 	return accepted{waID: c.waID, id: id, part: part, hold: h}, nil
 }
@@ -913,7 +925,7 @@ func (s *Server) addUpload(r *http.Request, typ string, size int64, data []byte)
 	}
 	id := s.ids.mediaID()
 	s.uploads[id] = up
-	s.addRequestLocked(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
+	s.addRequestLocked(now, r, http.StatusOK, 0)
 	s.mu.Unlock()
 	return id, nil
 }
@@ -960,9 +972,9 @@ func (s *Server) Deliveries(to string) []Delivery {
 	if c == nil {
 		return nil
 	}
-	out := make([]Delivery, len(c.deliveries))
-	for i := range c.deliveries {
-		out[i] = c.delivery(&s.ids, &c.deliveries[i])
+	out := make([]Delivery, c.deliveries.Len())
+	for i := range out {
+		out[i] = c.delivery(&s.ids, c.deliveries.At(i))
 	}
 	return out
 }

@@ -223,20 +223,36 @@ func (s *Server) customerMessage(ctx context.Context, from, name, kind, format, 
 // message as its webhook carries it, but for a text message's Text, which
 // the caller sets to body, and the platform's time.
 func (s *Server) recordInbound(from, kind, format, body string, size int64) (InboundMessage, time.Time, error) {
-	var sum string
-	if kind != "text" {
-		sum = zeroSum(size) // the media URL serves size zero bytes
-	}
+	sum := mediaSum(kind, size)
 	now := s.now()
 	s.mu.Lock()
+	m, err := s.recordInboundLocked(now, from, kind, format, body, sum, size)
+	s.mu.Unlock()
+	return m, now, err
+}
+
+// mediaSum is the SHA-256 of a customer's media file of kind and size
+// ("" for a text): the media URL serves size zero bytes.
+func mediaSum(kind string, size int64) string {
+	if kind == "text" {
+		return ""
+	}
+	return zeroSum(size)
+}
+
+// recordInboundLocked is recordInbound at now, with sum the media file's
+// mediaSum. s.mu must be held, and is held on return; it is let go while
+// a number no customer has is parsed.
+func (s *Server) recordInboundLocked(now time.Time, from, kind, format, body, sum string, size int64) (InboundMessage, error) {
 	waID, c, known := s.knownLocked(from)
 	if !known {
 		s.mu.Unlock()
 		var ok bool
-		if waID, ok = s.parseCached(from); !ok {
-			return InboundMessage{}, time.Time{}, fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
-		}
+		waID, ok = s.parseCached(from)
 		s.mu.Lock()
+		if !ok {
+			return InboundMessage{}, fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
+		}
 	}
 	switch {
 	case c != nil:
@@ -247,7 +263,7 @@ func (s *Server) recordInbound(from, kind, format, body string, size int64) (Inb
 	}
 	c.lastInbound = now
 	part := s.ids.wamidPart()
-	id := s.ids.formatWamid(waID, part, false)
+	id := arenaWamid(&s.wamids, &s.ids, waID, part, false)
 	c.addInbound(part)
 	s.noteInboundLocked(c, part, now)
 	m := InboundMessage{From: waID, ID: id, Type: kind} // Timestamp: now.Unix(), encoded directly
@@ -273,8 +289,7 @@ func (s *Server) recordInbound(from, kind, format, body string, size int64) (Inb
 			m.Sticker = im
 		}
 	}
-	s.mu.Unlock()
-	return m, now, nil
+	return m, nil
 }
 
 // postInbound encodes, signs and POSTs the inbound webhook of m (From and

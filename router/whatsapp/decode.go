@@ -17,6 +17,9 @@ type scanner struct {
 	memo    memo   // see decode.go
 	arena   arena  // see decode.go
 	scratch []byte // where whole gathers the strings it allocates at once
+	// strs makes the strings handed out (a sent message's wamid, a text
+	// webhook's strings), which live about as long as their conversation.
+	strs jsonscan.Arena
 }
 
 // maxScratch is the largest scratch kept for the next webhook.
@@ -406,7 +409,7 @@ func (d *scanner) whole(rest, display, account []byte) *changeValue {
 	if idNew {
 		b = append(b, id...)
 	}
-	all := string(b)
+	all := d.strs.Make(b)
 	if cap(b) <= maxScratch {
 		d.scratch = b[:0]
 	}
@@ -1032,7 +1035,7 @@ func (d *scanner) sendAnswer(answer []byte) (string, bool) {
 	b := m.str()
 	m.lit(answer3)
 	if m.end() {
-		return string(b), true
+		return d.strs.Make(b), true
 	}
 	d.Reset(answer)
 	var id string
