@@ -17,6 +17,9 @@ type scanner struct {
 	// id, every webhook's destination): read, it is returned as is
 	// rather than copied.
 	known string
+	// strs makes the other strings read (ids, tokens, texts), which live
+	// about as long as their conversation.
+	strs jsonscan.Arena
 }
 
 // scanners keeps scanners with their unquoting buffers.
@@ -49,7 +52,8 @@ var (
 )
 
 // str decodes a string value; the known string and webhookWords are
-// returned without a copy.
+// returned without a copy, and the others are made in the scanner's
+// arena.
 func (s *scanner) str() string {
 	b, ok := s.StrBytes()
 	if !ok {
@@ -63,7 +67,7 @@ func (s *scanner) str() string {
 			return w
 		}
 	}
-	return string(b)
+	return s.strs.Make(b)
 }
 
 // scanPayload reads a webhook body in one pass; ok is false when the body
@@ -319,7 +323,7 @@ func (s *scanner) sentID() string {
 		}
 		if string(key) == "id" {
 			if s.Seen(&mask, 1) {
-				id = s.Str()
+				id = s.str()
 			}
 			continue
 		}
