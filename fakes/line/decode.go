@@ -13,6 +13,9 @@ import (
 // with encoding/json; FuzzDecoders holds the two to the same answers.
 type scanner struct {
 	jsonscan.Scanner
+	// strs makes the strings read (texts, URLs, tokens, recipients),
+	// which live about as long as their conversation.
+	strs jsonscan.Arena
 }
 
 // scanners keeps scanners with their unquoting buffers.
@@ -37,15 +40,43 @@ var (
 	sendWords = []string{"text", "image", "video", "audio", "sticker", "location", "flex", "template", "imagemap"}
 )
 
-// messages reads a messages array.
+// str decodes a string value: one of words without a copy, any other
+// made in the scanner's arena.
+func (s *scanner) str(words []string) string {
+	b, ok := s.StrBytes()
+	if !ok {
+		return ""
+	}
+	for _, w := range words {
+		if w == string(b) {
+			return w
+		}
+	}
+	return s.strs.Make(b)
+}
+
+// messages reads a messages array, into *msgs's storage when it has room
+// (the caller's, for a request it does not keep).
 func (s *scanner) messages(msgs *[]Message) {
 	if !s.Open('[') {
 		return
 	}
-	*msgs = make([]Message, 0, 1)
+	if *msgs == nil {
+		*msgs = make([]Message, 0, 1) // [] decodes to an empty slice, not nil
+	}
+	*msgs = (*msgs)[:0]
 	for n := 0; s.Element(n); n++ {
-		*msgs = append(*msgs, Message{})
-		s.message(&(*msgs)[len(*msgs)-1])
+		if n == cap(*msgs) {
+			// Grown by hand, not by append: storing append's
+			// result through msgs would send the caller's storage
+			// to the heap.
+			grown := make([]Message, n, 2*n+1)
+			copy(grown, *msgs)
+			*msgs = grown
+		}
+		*msgs = (*msgs)[:n+1]
+		(*msgs)[n] = Message{}
+		s.message(&(*msgs)[n])
 	}
 }
 
@@ -62,19 +93,19 @@ func (s *scanner) message(m *Message) {
 		switch string(key) {
 		case "type":
 			if s.Seen(&mask, 1) {
-				m.Type = s.StrIn(sendWords)
+				m.Type = s.str(sendWords)
 			}
 		case "text":
 			if s.Seen(&mask, 2) {
-				m.Text = s.StrIn(sendWords)
+				m.Text = s.str(sendWords)
 			}
 		case "originalContentUrl":
 			if s.Seen(&mask, 4) {
-				m.OriginalContentURL = s.Str()
+				m.OriginalContentURL = s.str(nil)
 			}
 		case "previewImageUrl":
 			if s.Seen(&mask, 8) {
-				m.PreviewImageURL = s.Str()
+				m.PreviewImageURL = s.str(nil)
 			}
 		case "duration":
 			if s.Seen(&mask, 16) {
@@ -82,19 +113,19 @@ func (s *scanner) message(m *Message) {
 			}
 		case "packageId":
 			if s.Seen(&mask, 32) {
-				m.PackageID = s.Str()
+				m.PackageID = s.str(nil)
 			}
 		case "stickerId":
 			if s.Seen(&mask, 64) {
-				m.StickerID = s.Str()
+				m.StickerID = s.str(nil)
 			}
 		case "title":
 			if s.Seen(&mask, 128) {
-				m.Title = s.Str()
+				m.Title = s.str(nil)
 			}
 		case "altText":
 			if s.Seen(&mask, 256) {
-				m.AltText = s.Str()
+				m.AltText = s.str(nil)
 			}
 		default:
 			s.Unknown(key, messageKeys...)
@@ -132,7 +163,7 @@ func scanSend(body []byte, target string, keys []string, to *string, msgs *[]Mes
 		switch string(key) {
 		case target:
 			if s.Seen(&mask, 1) {
-				*to = s.Str()
+				*to = s.str(nil)
 			}
 		case "messages":
 			if s.Seen(&mask, 2) {
@@ -150,7 +181,8 @@ func scanSend(body []byte, target string, keys []string, to *string, msgs *[]Mes
 }
 
 // DecodeReply reads a reply request body: in one pass when it can, else
-// with encoding/json, to the same values.
+// with encoding/json, to the same values. The messages are decoded into
+// req.Messages's storage when it has room.
 func DecodeReply(body []byte, req *ReplyRequest) error {
 	if scanReply(body, req) {
 		return nil
@@ -162,7 +194,8 @@ func DecodeReply(body []byte, req *ReplyRequest) error {
 }
 
 // DecodePush reads a push request body: in one pass when it can, else
-// with encoding/json, to the same values.
+// with encoding/json, to the same values. The messages are decoded into
+// req.Messages's storage when it has room.
 func DecodePush(body []byte, req *PushRequest) error {
 	if scanPush(body, req) {
 		return nil

@@ -1,6 +1,10 @@
 package line
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/omnisim/omnisim/jsonscan"
+)
 
 // Id streams: each kind of id has its own counter, so that, for example, a
 // refused call (which draws a request id) does not shift the message ids
@@ -19,6 +23,9 @@ const (
 type idgen struct {
 	seed uint64
 	ctr  [numStreams]uint64
+	// strs makes the ids, dozens to an allocation: an id lives about
+	// as long as its conversation.
+	strs jsonscan.Arena
 }
 
 func mix64(z uint64) uint64 {
@@ -54,14 +61,15 @@ func (g *idgen) fill(b []byte, stream int, alphabet string) {
 
 // messageID is a message id: 18 decimal digits, as LINE's are.
 func (g *idgen) messageID() string {
-	return strconv.FormatUint(100000000000000000+g.next(streamMessageID)%900000000000000000, 10)
+	var b [20]byte
+	return g.strs.Make(strconv.AppendUint(b[:0], 100000000000000000+g.next(streamMessageID)%900000000000000000, 10))
 }
 
 // replyToken is a reply token: 32 hexadecimal digits.
 func (g *idgen) replyToken() string {
 	var b [32]byte
 	g.fill(b[:], streamReplyToken, lowerHex)
-	return string(b[:])
+	return g.strs.Make(b[:])
 }
 
 // eventID is a webhook event id: a ULID of 26 Crockford base-32 characters
@@ -74,23 +82,24 @@ func (g *idgen) eventID(ms int64) string {
 		t >>= 5
 	}
 	g.fill(b[10:], streamEventID, crockford)
-	return string(b[:])
+	return g.strs.Make(b[:])
 }
 
 // quoteToken is a message's quote token.
 func (g *idgen) quoteToken() string {
 	var b [43]byte
 	g.fill(b[:], streamQuoteToken, alnum)
-	return string(b[:])
+	return g.strs.Make(b[:])
 }
 
 // requestID is an X-Line-Request-Id: a UUID in lower-case hex.
 func (g *idgen) requestID() string {
-	return formatUUID(g.next(streamRequestID), g.next(streamRequestID))
+	var b [36]byte
+	return g.strs.Make(appendUUID(b[:0], g.next(streamRequestID), g.next(streamRequestID)))
 }
 
-// formatUUID formats 128 bits as a version-4 UUID.
-func formatUUID(hi, lo uint64) string {
+// appendUUID appends 128 bits formatted as a version-4 UUID to dst.
+func appendUUID(dst []byte, hi, lo uint64) []byte {
 	hi = hi&^0xf000 | 0x4000
 	lo = lo&^(0xc<<60) | 0x8<<60
 	var b [36]byte
@@ -109,7 +118,7 @@ func formatUUID(hi, lo uint64) string {
 		b[j] = lowerHex[nib]
 		j++
 	}
-	return string(b[:])
+	return append(dst, b[:]...)
 }
 
 // IsUserID reports whether s is a LINE user id: "U" and 32 lower-case

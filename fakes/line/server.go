@@ -309,7 +309,11 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) (status int, 
 	var res SendResponse
 	var e *Error
 	if r.URL.Path == PathReply {
-		var req ReplyRequest
+		// The first message is decoded on the stack: Reply keeps no
+		// message. (Push keeps its recipient, and with it, to the
+		// compiler, its messages.)
+		var one [1]Message
+		req := ReplyRequest{Messages: one[:0]}
 		if DecodeReply(body, &req) != nil {
 			st, rid := s.badBody(w, r)
 			return st, rid, retryKey
@@ -330,7 +334,9 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) (status int, 
 	h["Content-Type"] = hdrJSON
 	h["X-Line-Request-Id"] = []string{res.RequestID}
 	w.WriteHeader(http.StatusOK)
-	w.Write(AppendSendResponse(make([]byte, 0, 64+80*len(res.SentMessages)), res.SentMessages))
+	// The answer is built in the body's buffer, whose request is read:
+	// Write copies it.
+	w.Write(AppendSendResponse(body[:0], res.SentMessages))
 	return http.StatusOK, res.RequestID, retryKey
 }
 
