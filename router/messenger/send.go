@@ -142,7 +142,7 @@ var keysAnswer = []string{"message_id"}
 // one-pass scanner, or by encoding/json where it gives up.
 func messageID(answer []byte) string {
 	d := getScanner(answer, nil)
-	id := d.OneStr("message_id", keysAnswer, d.intern)
+	id := d.oneStr("message_id", keysAnswer)
 	fast := d.End()
 	d.release()
 	if fast {

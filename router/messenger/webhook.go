@@ -196,6 +196,9 @@ var (
 type scanner struct {
 	jsonscan.Scanner
 	intern []string // the strings str returns without a copy
+	// strs makes the other strings str returns (ids, texts), which live
+	// about as long as their conversation.
+	strs jsonscan.Arena
 	// blk, when not nil, holds what is decoded first: its entry, event
 	// and message, each given out once (used says which).
 	blk  *webhookBlock
@@ -247,8 +250,45 @@ func (d *scanner) release() {
 	scanners.Put(d)
 }
 
-// str decodes a string value, interning it.
-func (d *scanner) str() string { return d.StrIn(d.intern) }
+// str decodes a string value: one of intern without a copy, any other
+// made in the scanner's arena.
+func (d *scanner) str() string {
+	b, ok := d.StrBytes()
+	if !ok {
+		return ""
+	}
+	for _, k := range d.intern {
+		if k == string(b) {
+			return k
+		}
+	}
+	return d.strs.Make(b)
+}
+
+// oneStr decodes an object whose one declared member is the string name
+// (names lists every key the destination declares, for Unknown): its value
+// as str gives it, "" when the object has none. It is jsonscan's OneStr
+// with str's strings.
+func (d *scanner) oneStr(name string, names []string) string {
+	if !d.Open('{') {
+		return ""
+	}
+	var s string
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return s
+		}
+		if string(key) == name {
+			if d.Seen(&mask, 1) {
+				s = d.str()
+			}
+			continue
+		}
+		d.Unknown(key, names...)
+	}
+}
 
 // decodeWebhookFast decodes body without reflection; ok is false where
 // encoding/json must decide (also for a body that is not JSON).
@@ -335,11 +375,11 @@ func (d *scanner) messaging() (m wireMessaging) {
 		switch string(key) {
 		case "sender":
 			if d.Seen(&mask, 1) {
-				m.Sender.ID = d.OneStr("id", keysID, d.intern)
+				m.Sender.ID = d.oneStr("id", keysID)
 			}
 		case "recipient":
 			if d.Seen(&mask, 2) {
-				m.Recipient.ID = d.OneStr("id", keysID, d.intern)
+				m.Recipient.ID = d.oneStr("id", keysID)
 			}
 		case "timestamp":
 			if d.Seen(&mask, 4) {
@@ -410,7 +450,7 @@ func (d *scanner) message() *wireMessage {
 		case "quick_reply":
 			if d.Seen(&mask, 16) {
 				m.QuickReply = &wireQuickReply{}
-				m.QuickReply.Payload = d.OneStr("payload", keysPayloadQR, d.intern)
+				m.QuickReply.Payload = d.oneStr("payload", keysPayloadQR)
 			}
 		default:
 			d.Unknown(key, keysMessage...)
@@ -435,7 +475,7 @@ func (d *scanner) attachment() (a wireAttachment) {
 			}
 		case "payload":
 			if d.Seen(&mask, 2) {
-				a.Payload.URL = d.OneStr("url", keysURL, d.intern)
+				a.Payload.URL = d.oneStr("url", keysURL)
 			}
 		default:
 			d.Unknown(key, keysAttach...)
