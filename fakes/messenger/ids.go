@@ -3,6 +3,8 @@ package messenger
 import (
 	"encoding/base64"
 	"encoding/binary"
+
+	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // Id streams: each kind of id has its own counter, so that errors (which
@@ -21,6 +23,9 @@ const (
 type idgen struct {
 	seed uint64
 	ctr  [numStreams]uint64
+	// strs makes the message ids, dozens to an allocation: an id lives
+	// about as long as its conversation.
+	strs jsonscan.Arena
 }
 
 func newIDGen(seed uint64) idgen { return idgen{seed: seed} }
@@ -52,7 +57,7 @@ func (g *idgen) mid() string {
 	var out [2 + 43]byte
 	out[0], out[1] = 'm', '_'
 	base64.RawURLEncoding.Encode(out[2:], raw[:])
-	return string(out[:])
+	return g.strs.Make(out[:])
 }
 
 // trace is an fbtrace_id: 11 characters of base64url.

@@ -154,6 +154,7 @@ type Server struct {
 	mac256 hash.Hash
 	mac1   hash.Hash
 	macSum [sha256.Size]byte // where the macs write their sums (a stack array would escape through hash.Hash)
+	sigs   jsonscan.Arena    // makes the signatures, guarded by macMu
 
 	mu        sync.Mutex
 	ids       idgen
@@ -611,8 +612,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, e)
 			return
 		}
-		b := appendSendResponse(make([]byte, 0, 96), resp)
+		// Built in a pooled buffer: Write copies it.
+		buf := bodyPool.Get().(*bytes.Buffer)
+		buf.Reset()
+		buf.Grow(96)
+		b := appendSendResponse(buf.AvailableBuffer(), resp)
 		writeJSON(w, http.StatusOK, b)
+		bodyPool.Put(buf)
 	case "message_attachments":
 		typ, format, size, e := s.readUpload(r)
 		if e != nil {
@@ -799,7 +805,10 @@ func DecodeSend(body []byte, req *SendRequest) string {
 }
 
 func decodeSendStd(body []byte, req *SendRequest) string {
-	if err := json.Unmarshal(body, req); err != nil {
+	slow := *req // on the heap (encoding/json) only on this path, not req
+	err := json.Unmarshal(body, &slow)
+	*req = slow
+	if err != nil {
 		return "Invalid JSON in the request body"
 	}
 	return ""
@@ -820,6 +829,49 @@ var (
 // methods.
 type scanner struct {
 	jsonscan.Scanner
+	// strs makes the strings read (recipients, texts, URLs), which live
+	// about as long as their conversation.
+	strs jsonscan.Arena
+}
+
+// str decodes a string value: one of sendWords without a copy, any other
+// made in the scanner's arena.
+func (d *scanner) str() string {
+	b, ok := d.StrBytes()
+	if !ok {
+		return ""
+	}
+	for _, w := range sendWords {
+		if w == string(b) {
+			return w
+		}
+	}
+	return d.strs.Make(b)
+}
+
+// oneStr decodes an object whose one declared member is the string name
+// (names lists every key the destination declares, for Unknown): its value
+// as str gives it, "" when the object has none. It is jsonscan's OneStr
+// with str's strings.
+func (d *scanner) oneStr(name string, names []string) string {
+	if !d.Open('{') {
+		return ""
+	}
+	var s string
+	var mask uint32
+	for n := 0; ; n++ {
+		key, more := d.Member(n)
+		if !more {
+			return s
+		}
+		if string(key) == name {
+			if d.Seen(&mask, 1) {
+				s = d.str()
+			}
+			continue
+		}
+		d.Unknown(key, names...)
+	}
 }
 
 // scanners keeps scanners with their unquoting buffers.
@@ -847,15 +899,15 @@ func decodeSendFast(body []byte) (req SendRequest, ok bool) {
 		switch string(key) {
 		case "recipient":
 			if d.Seen(&mask, 1) {
-				req.Recipient.ID = d.OneStr("id", keysRecipient, sendWords)
+				req.Recipient.ID = d.oneStr("id", keysRecipient)
 			}
 		case "messaging_type":
 			if d.Seen(&mask, 2) {
-				req.MessagingType = d.StrIn(sendWords)
+				req.MessagingType = d.str()
 			}
 		case "tag":
 			if d.Seen(&mask, 4) {
-				req.Tag = d.StrIn(sendWords)
+				req.Tag = d.str()
 			}
 		case "message":
 			if d.Seen(&mask, 8) {
@@ -863,11 +915,11 @@ func decodeSendFast(body []byte) (req SendRequest, ok bool) {
 			}
 		case "sender_action":
 			if d.Seen(&mask, 16) {
-				req.SenderAction = d.StrIn(sendWords)
+				req.SenderAction = d.str()
 			}
 		case "notification_type":
 			if d.Seen(&mask, 32) {
-				req.NotificationType = d.StrIn(sendWords)
+				req.NotificationType = d.str()
 			}
 		default:
 			d.Unknown(key, keysSend...)
@@ -890,7 +942,7 @@ func (d *scanner) message() *Message {
 		switch string(key) {
 		case "text":
 			if d.Seen(&mask, 1) {
-				m.Text = d.StrIn(sendWords)
+				m.Text = d.str()
 			}
 		case "attachment":
 			if d.Seen(&mask, 2) {
@@ -898,7 +950,7 @@ func (d *scanner) message() *Message {
 			}
 		case "metadata":
 			if d.Seen(&mask, 4) {
-				m.Metadata = d.StrIn(sendWords)
+				m.Metadata = d.str()
 			}
 		default:
 			d.Unknown(key, keysMessage...)
@@ -920,7 +972,7 @@ func (d *scanner) attachment() *Attachment {
 		switch string(key) {
 		case "type":
 			if d.Seen(&mask, 1) {
-				a.Type = d.StrIn(sendWords)
+				a.Type = d.str()
 			}
 		case "payload":
 			if d.Seen(&mask, 2) {
@@ -945,11 +997,11 @@ func (d *scanner) payload(p *AttachmentPayload) {
 		switch string(key) {
 		case "attachment_id":
 			if d.Seen(&mask, 1) {
-				p.AttachmentID = d.StrIn(sendWords)
+				p.AttachmentID = d.str()
 			}
 		case "url":
 			if d.Seen(&mask, 2) {
-				p.URL = d.StrIn(sendWords)
+				p.URL = d.str()
 			}
 		case "is_reusable":
 			if d.Seen(&mask, 4) {

@@ -54,7 +54,7 @@ func (s *Server) signatures(body []byte) (sig256, sig1 string) {
 		out = append(out, "sha1="...)
 		out = hex.AppendEncode(out, s.mac1.Sum(sum[:0]))
 	}
-	both := string(out)
+	both := s.sigs.Make(out)
 	return both[:n], both[n:]
 }
 
