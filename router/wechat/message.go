@@ -96,19 +96,23 @@ func decodeXML(doc []byte, m *message) error {
 // customer message.
 func (m *message) isEvent() bool { return m.MsgType == "event" }
 
-// dedupeKey is the key m is deduplicated by: the MsgId for a message; the
-// sender, CreateTime, Event and EventKey for an event; the sender,
-// CreateTime and MsgType for a message without a MsgId. The parts are
-// separated by NUL bytes, and each key kind has its own prefix, so keys of
-// different kinds never collide.
-func (m *message) dedupeKey() string {
+// appendDedupeKey appends the key m is deduplicated by to b: the MsgId for
+// a message; the sender, CreateTime, Event and EventKey for an event; the
+// sender, CreateTime and MsgType for a message without a MsgId. The parts
+// are separated by NUL bytes, and each key kind has its own prefix, so
+// keys of different kinds never collide.
+func (m *message) appendDedupeKey(b []byte) []byte {
 	switch {
 	case m.isEvent():
-		return "e\x00" + m.FromUserName + "\x00" + strconv.FormatInt(m.CreateTime, 10) + "\x00" + m.Event + "\x00" + m.EventKey
+		b = append(append(append(b, "e\x00"...), m.FromUserName...), 0)
+		b = append(strconv.AppendInt(b, m.CreateTime, 10), 0)
+		return append(append(append(b, m.Event...), 0), m.EventKey...)
 	case m.MsgID != "":
-		return "m\x00" + m.MsgID
+		return append(append(b, "m\x00"...), m.MsgID...)
 	default:
-		return "t\x00" + m.FromUserName + "\x00" + strconv.FormatInt(m.CreateTime, 10) + "\x00" + m.MsgType
+		b = append(append(append(b, "t\x00"...), m.FromUserName...), 0)
+		b = append(strconv.AppendInt(b, m.CreateTime, 10), 0)
+		return append(b, m.MsgType...)
 	}
 }
 

@@ -53,26 +53,28 @@ type accessToken struct {
 // another channel or account, a template, a missing attachment, a document
 // or sticker) is an ordinary error.
 func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outbound) (string, error) {
-	id, err := a.send(ctx, to, m)
+	err := a.send(ctx, to, m)
+	var id string
 	a.mu.Lock()
 	if err != nil {
 		a.stats.Failed++
 	} else {
 		a.stats.Sent++
+		id = a.sentIDLocked()
 	}
 	a.mu.Unlock()
 	return id, err
 }
 
-func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outbound) (string, error) {
+func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outbound) error {
 	if to.Channel != "" && to.Channel != Channel {
-		return "", fmt.Errorf("wechat: send: customer %s is not on channel %s", to, Channel)
+		return fmt.Errorf("wechat: send: customer %s is not on channel %s", to, Channel)
 	}
 	if to.Account != "" && to.Account != a.cfg.AppID {
-		return "", fmt.Errorf("wechat: send: customer %s is not on account %s", to, a.cfg.AppID)
+		return fmt.Errorf("wechat: send: customer %s is not on account %s", to, a.cfg.AppID)
 	}
 	if to.Customer == "" {
-		return "", errors.New("wechat: send: empty recipient")
+		return errors.New("wechat: send: empty recipient")
 	}
 	kind := m.Kind
 	if kind == "" {
@@ -91,11 +93,11 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 	case router.KindText:
 		req.MsgType, req.Text = "text", &sendText{Content: m.Text}
 	case router.KindTemplate:
-		return "", errors.New("wechat: send: template messages are not supported (WeChat's template messages are a separate API)")
+		return errors.New("wechat: send: template messages are not supported (WeChat's template messages are a separate API)")
 	case router.KindAttachment:
 		att := m.Attachment
 		if att == nil {
-			return "", errors.New("wechat: send: attachment message without an attachment")
+			return errors.New("wechat: send: attachment message without an attachment")
 		}
 		var mediaType string
 		switch att.Kind {
@@ -106,7 +108,7 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 		case "video":
 			mediaType = "video"
 		default:
-			return "", fmt.Errorf("wechat: send: unsupported attachment kind %q", att.Kind)
+			return fmt.Errorf("wechat: send: unsupported attachment kind %q", att.Kind)
 		}
 		format := strings.ToLower(att.Format)
 		if format == "" {
@@ -115,7 +117,7 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 		filename, mimeType := mediaFile(format, att.Name)
 		id, err := a.upload(ctx, mediaType, filename, mimeType, att.Size)
 		if err != nil {
-			return "", err
+			return err
 		}
 		req.MsgType = mediaType
 		switch mediaType {
@@ -127,14 +129,11 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 			req.Video = &sendVideo{MediaID: id, Description: m.Text}
 		}
 	default:
-		return "", fmt.Errorf("wechat: send: unsupported message kind %q", kind)
+		return fmt.Errorf("wechat: send: unsupported message kind %q", kind)
 	}
 	if a.cfg.API != nil {
 		r := req // req itself stays on the stack for the wire path
-		if err := a.cfg.API.Send(&r); err != nil {
-			return "", err
-		}
-		return a.sentID(), nil
+		return a.cfg.API.Send(&r)
 	}
 	// The body lives in a pooled buffer until the send returns, unless a
 	// call failed: the transport may still be reading it then.
@@ -159,17 +158,15 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 	if !failed {
 		putBuf(bb)
 	}
-	if err != nil {
-		return "", err
-	}
-	return a.sentID(), nil
+	return err
 }
 
-// sentID numbers a message sent: "wechat-" and the count of messages sent
-// (WeChat's send API gives no id), in one allocation.
-func (a *Adapter) sentID() string {
+// sentIDLocked numbers a message sent: "wechat-" and the count of
+// messages sent (WeChat's send API gives no id), made in a.ids. a.mu must
+// be held.
+func (a *Adapter) sentIDLocked() string {
 	var b [32]byte
-	return string(strconv.AppendUint(append(b[:0], "wechat-"...), a.sent.Add(1), 10))
+	return a.ids.Make(strconv.AppendUint(append(b[:0], "wechat-"...), a.sent.Add(1), 10))
 }
 
 // The API paths the adapter calls, indexes into Adapter.urls.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/jsonscan"
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/router/dedupe"
 )
@@ -117,6 +118,7 @@ type Adapter struct {
 	mu    sync.Mutex
 	seen  dedupe.Set // dedupe keys handed on
 	stats Stats
+	ids   jsonscan.Arena // makes the local message ids (sentIDLocked)
 }
 
 // New returns an adapter for cfg that hands customer messages to rcv.
@@ -236,6 +238,7 @@ func putBuf(buf *bytes.Buffer) {
 // input. They are pooled, so a webhook allocates only what it keeps.
 type scratch struct {
 	body, text, ct, sig []byte
+	strs                jsonscan.Arena // makes the strings of the messages read
 }
 
 var scratchPool = sync.Pool{New: func() any { return &scratch{body: make([]byte, 0, 4<<10)} }}
@@ -374,7 +377,7 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	m := d.message()
+	m := d.message(&sc.strs)
 	a.deliver(&m)
 	writeText(w, Success)
 }
@@ -389,7 +392,10 @@ func (a *Adapter) deliver(m *message) {
 		a.mu.Unlock()
 		return
 	}
-	if !a.remember(m.dedupeKey(), now.UnixNano(), m.isEvent()) {
+	// The key is built on the stack: remember copies what it keeps, so a
+	// short key's string needs no allocation.
+	var kb [96]byte
+	if !a.remember(string(m.appendDedupeKey(kb[:0])), now.UnixNano(), m.isEvent()) {
 		return
 	}
 	if m.isEvent() {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // The elements a webhook body is read for, indexes into doc.
@@ -90,22 +92,33 @@ func (d *doc) text(f int) []byte {
 	return d.buf[d.val[f][0]:d.val[f][1]]
 }
 
-// message returns d's fields as a message. The strings share one
-// allocation; Encrypt, which is never routed, is left out.
-func (d *doc) message() message {
+// message returns d's fields as a message. The strings share one string,
+// made in strs when it is short; Encrypt, which is never routed, is left
+// out.
+func (d *doc) message(strs *jsonscan.Arena) message {
+	var at [fEncrypt][2]int
 	n := 0
 	for f := range fEncrypt {
+		at[f][0] = n
 		n += d.val[f][1] - d.val[f][0]
+		at[f][1] = n
 	}
-	var b strings.Builder
-	b.Grow(n)
-	var at [fEncrypt][2]int
-	for f := range fEncrypt {
-		at[f][0] = b.Len()
-		b.Write(d.text(f))
-		at[f][1] = b.Len()
+	var s string
+	if n <= maxArenaString {
+		var small [maxArenaString]byte
+		b := small[:0]
+		for f := range fEncrypt {
+			b = append(b, d.text(f)...)
+		}
+		s = strs.Make(b)
+	} else {
+		var b strings.Builder
+		b.Grow(n)
+		for f := range fEncrypt {
+			b.Write(d.text(f))
+		}
+		s = b.String()
 	}
-	s := b.String()
 	get := func(f int) string { return s[at[f][0]:at[f][1]] }
 	return message{
 		ToUserName:   get(fToUserName),
@@ -123,6 +136,11 @@ func (d *doc) message() message {
 		Ticket:       get(fTicket),
 	}
 }
+
+// maxArenaString is the longest string message makes in an arena: what a
+// jsonscan.Arena carves from its blocks (a longer one it allocates on its
+// own).
+const maxArenaString = 512
 
 // setMessage fills d from a message decoded by decodeXML.
 func (d *doc) setMessage(m *message) {
