@@ -221,17 +221,14 @@ func skipJSONSpace(b []byte, i int) int {
 	return i
 }
 
-// str returns field f of body as a string ("" when absent).
-func (sc *sendScan) str(body []byte, f int) string {
-	return string(body[sc.val[f][0]:sc.val[f][1]])
-}
-
 // sendRequestLocked fills *req, which must be empty, with the request sc
 // read from body. Strings that name something the server keeps (a
-// customer's openid, a message type) reuse the kept string instead of
-// copying the body. s.mu must be held.
+// customer's openid, a message type) reuse the kept string; the others
+// are made in s.strs. A text object is s.sendText: req is good while s.mu
+// is held, and the server keeps none of a request's objects. s.mu must be
+// held.
 func (s *Server) sendRequestLocked(body []byte, sc *sendScan, req *SendRequest) {
-	str := func(f int) string { return sc.str(body, f) }
+	str := func(f int) string { return s.strs.Make(body[sc.val[f][0]:sc.val[f][1]]) }
 	if sc.has[sToUser] {
 		v := body[sc.val[sToUser][0]:sc.val[sToUser][1]]
 		if c := s.customers[string(v)]; c != nil {
@@ -247,7 +244,8 @@ func (s *Server) sendRequestLocked(body []byte, sc *sendScan, req *SendRequest) 
 		}
 	}
 	if sc.obj[oText] {
-		req.Text = &Text{Content: str(sTextContent)}
+		s.sendText = Text{Content: str(sTextContent)}
+		req.Text = &s.sendText
 	}
 	if sc.obj[oImage] {
 		req.Image = &MediaRef{MediaID: str(sImageMediaID)}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/omnisim/omnisim/jsonscan"
 	"io"
 	"mime/multipart"
 	"net"
@@ -174,6 +175,8 @@ type Server struct {
 
 	mu         sync.Mutex
 	ids        idgen
+	strs       jsonscan.Arena // makes the strings of send bodies, guarded by mu
+	sendText   Text           // a send request's text object while mu is held (sendRequestLocked)
 	customers  map[string]*customer
 	mediaStore map[string]*media
 	cur, prev  accessToken
