@@ -10,39 +10,19 @@ import (
 // is its methods.
 type scanner struct {
 	jsonscan.Scanner
-	// The body's strings (but an image's and the ones StrIn reuses), made
-	// one string at the end.
-	strs jsonscan.Strings
+	// strs makes the body's strings (but an image's and the ones StrIn
+	// reuses), which live as long as the journal keeps the message.
+	strs jsonscan.Arena
 }
 
-// The fields of a SendRequest the scanner keeps in strs.
-const (
-	fName = iota
-	fMessageID
-	fText
-	fFallback
-	fDisplayName
-	fAvatarImage
-)
-
-// fill sets the fields kept in d.strs, from one copy of them.
-func (d *scanner) fill(req *SendRequest, rep *Representative) {
-	d.strs.Fill(func(f int, v string) {
-		switch f {
-		case fName:
-			req.Name = v
-		case fMessageID:
-			req.MessageID = v
-		case fText:
-			req.Text = v
-		case fFallback:
-			req.Fallback = v
-		case fDisplayName:
-			rep.DisplayName = v
-		case fAvatarImage:
-			rep.AvatarImage = v
-		}
-	})
+// str decodes a string value into a string of d.strs; "" when the value
+// is not a string (the scanner has then failed).
+func (d *scanner) str() string {
+	b, ok := d.StrBytes()
+	if !ok || len(b) == 0 {
+		return ""
+	}
+	return d.strs.Make(b)
 }
 
 // scanners keeps scanners with their unquoting buffers.
@@ -63,7 +43,6 @@ func decodeSendFast(b []byte, req *SendRequest, rep *Representative) (ok, hasRep
 	d.Reset(b)
 	defer func() {
 		d.Clear()
-		d.strs.Reset()
 		scanners.Put(d)
 	}()
 	if !d.Open('{') {
@@ -78,19 +57,19 @@ func decodeSendFast(b []byte, req *SendRequest, rep *Representative) (ok, hasRep
 		switch string(key) {
 		case "name":
 			if d.Seen(&mask, 1) {
-				d.KeepStr(&d.strs, fName)
+				req.Name = d.str()
 			}
 		case "messageId":
 			if d.Seen(&mask, 2) {
-				d.KeepStr(&d.strs, fMessageID)
+				req.MessageID = d.str()
 			}
 		case "text":
 			if d.Seen(&mask, 4) {
-				d.KeepStr(&d.strs, fText)
+				req.Text = d.str()
 			}
 		case "fallback":
 			if d.Seen(&mask, 8) {
-				d.KeepStr(&d.strs, fFallback)
+				req.Fallback = d.str()
 			}
 		case "containsRichText":
 			if d.Seen(&mask, 16) {
@@ -113,7 +92,6 @@ func decodeSendFast(b []byte, req *SendRequest, rep *Representative) (ok, hasRep
 	if !d.End() {
 		return false, hasRep
 	}
-	d.fill(req, rep)
 	return true, hasRep
 }
 
@@ -138,11 +116,11 @@ func (d *scanner) representative(r *Representative) {
 			}
 		case "displayName":
 			if d.Seen(&mask, 2) {
-				d.KeepStr(&d.strs, fDisplayName)
+				r.DisplayName = d.str()
 			}
 		case "avatarImage":
 			if d.Seen(&mask, 4) {
-				d.KeepStr(&d.strs, fAvatarImage)
+				r.AvatarImage = d.str()
 			}
 		default:
 			d.Fail()

@@ -20,6 +20,7 @@ import (
 
 	"github.com/omnisim/omnisim/fakes/fault"
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // Config configures a fake platform; zero values get the defaults.
@@ -156,6 +157,10 @@ type Server struct {
 	faults   *fault.Decider // nil: no fault plan
 	faultN   int            // faults the plan caused
 	sendErrN int            // server errors the plan gave sends
+	// ids makes the ids of user messages (a name, its messageId and the
+	// requestId in one string), which live as long as the journal keeps
+	// the message.
+	ids jsonscan.Arena
 
 	requests   ring[Request]
 	webhooks   ring[webhookRec]
@@ -594,7 +599,7 @@ func (s *Server) macSign(body []byte) string {
 	m.h.Reset()
 	m.h.Write(body)
 	var enc [88]byte // base64 of a SHA-512 sum
-	out := string(base64.StdEncoding.AppendEncode(enc[:0], m.h.Sum(m.sum[:0])))
+	out := m.sigs.Make(base64.StdEncoding.AppendEncode(enc[:0], m.h.Sum(m.sum[:0])))
 	s.macPool.Put(m)
 	return out
 }
@@ -631,6 +636,9 @@ var hdrJSONUTF8 = []string{"application/json; charset=UTF-8"}
 type macBuf struct {
 	h   hash.Hash
 	sum [sha512.Size]byte
+	// sigs makes the signatures, which live as long as the journal keeps
+	// their webhook.
+	sigs jsonscan.Arena
 }
 
 // bodyPool holds the buffers conversation calls' bodies are read into.

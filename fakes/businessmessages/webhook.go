@@ -354,7 +354,7 @@ func (s *Server) userMessage(ctx context.Context, id string, c Context, text Use
 	ids = append(ids, "/messages/"...)
 	ids = s.appendUUID(ids) // the messageId, drawn first
 	ids = s.appendUUID(ids) // the requestId
-	all := string(ids)
+	all := s.ids.Make(ids)
 	n := len(all) - uuidLen
 	s.mu.Unlock()
 	blk := &userBlock{text: text}

@@ -11,33 +11,19 @@ import (
 // methods.
 type scanner struct {
 	jsonscan.Scanner
-	// The request's strings (but the ones StrIn reuses), made one string
-	// at the end.
-	strs jsonscan.Strings
+	// strs makes the request's strings (but the ones StrIn reuses), which
+	// live as long as the journal keeps the delivery.
+	strs jsonscan.Arena
 }
 
-// The fields of a SendRequest the scanner keeps in strs.
-const (
-	fMsgID = iota
-	fConversationID
-	fToUserID
-	fText
-)
-
-// fill sets req's fields kept in d.strs, from one copy of them.
-func (d *scanner) fill(req *SendRequest) {
-	d.strs.Fill(func(f int, v string) {
-		switch f {
-		case fMsgID:
-			req.MsgID = v
-		case fConversationID:
-			req.ConversationID = v
-		case fToUserID:
-			req.ToUserID = v
-		case fText:
-			req.Text = v
-		}
-	})
+// str decodes a string value into a string of d.strs; "" when the value
+// is not a string (the scanner has then failed).
+func (d *scanner) str() string {
+	b, ok := d.StrBytes()
+	if !ok || len(b) == 0 {
+		return ""
+	}
+	return d.strs.Make(b)
 }
 
 // The fast send decoder: one pass over the body with the scanner, into the
@@ -51,7 +37,7 @@ var scanners = sync.Pool{New: func() any { return new(scanner) }}
 var sendKeys = []string{"msg_id", "conversation_id", "to_user_id", "scene", "content"}
 
 // fastSend decodes a send body into req. The strings it does not reuse
-// share one copy.
+// are carved from the scanner's arena.
 func fastSend(raw []byte, req *SendRequest) bool {
 	if !utf8.Valid(raw) {
 		return false
@@ -60,7 +46,6 @@ func fastSend(raw []byte, req *SendRequest) bool {
 	d.Reset(raw)
 	defer func() {
 		d.Clear()
-		d.strs.Reset()
 		scanners.Put(d)
 	}()
 	var mask uint32
@@ -75,15 +60,15 @@ func fastSend(raw []byte, req *SendRequest) bool {
 		switch string(key) {
 		case "msg_id":
 			if d.Seen(&mask, 1) {
-				d.KeepStr(&d.strs, fMsgID)
+				req.MsgID = d.str()
 			}
 		case "conversation_id":
 			if d.Seen(&mask, 2) {
-				d.KeepStr(&d.strs, fConversationID)
+				req.ConversationID = d.str()
 			}
 		case "to_user_id":
 			if d.Seen(&mask, 4) {
-				d.KeepStr(&d.strs, fToUserID)
+				req.ToUserID = d.str()
 			}
 		case "scene":
 			if d.Seen(&mask, 8) {
@@ -97,11 +82,7 @@ func fastSend(raw []byte, req *SendRequest) bool {
 			d.Unknown(key, sendKeys...)
 		}
 	}
-	if !d.End() {
-		return false
-	}
-	d.fill(req)
-	return true
+	return d.End()
 }
 
 func (d *scanner) sendContent(req *SendRequest) {
@@ -129,7 +110,7 @@ func (d *scanner) sendContent(req *SendRequest) {
 					}
 					if string(key) == "text" {
 						if d.Seen(&tmask, 1) {
-							d.KeepStr(&d.strs, fText)
+							req.Text = d.str()
 						}
 					} else {
 						d.Unknown(key, "text")

@@ -70,14 +70,9 @@ func (g *idgen) fill(b []byte, stream int, alphabet string) {
 	}
 }
 
-// messageID is a server_message_id: "@" and 43 base64 characters and "=",
-// the shape of Douyin's ("@7211MqHzC5kqIEgB56229n1ntu80T/…==").
-func (g *idgen) messageID(stream int) string {
-	var b [46]byte
-	return string(g.appendMessageID(b[:0], stream))
-}
-
-// appendMessageID appends a messageID.
+// appendMessageID appends a server_message_id: "@", 43 base64
+// characters and "==", the shape of Douyin's
+// ("@7211MqHzC5kqIEgB56229n1ntu80T/…==").
 func (g *idgen) appendMessageID(b []byte, stream int) []byte {
 	var m [46]byte
 	m[0] = '@'

@@ -170,7 +170,8 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time) (string, *Error) {
 		return "", e
 	}
 	c.sent++
-	id := s.ids.messageID(streamSent)
+	var arr [46]byte
+	id := s.strs.Make(s.ids.appendMessageID(arr[:0], streamSent))
 	d := Delivery{At: now, To: c.openID, MsgID: id, Type: req.MsgType, Text: req.Text}
 	c.deliveries = append(c.deliveries, d)
 	s.deliveries.Add(d)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/omnisim/omnisim/fakes/fault"
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // Defaults of Config.
@@ -116,8 +117,11 @@ type Server struct {
 	cfg     Config
 	hookURL httpcall.URLCache // Config.WebhookURL parsed once
 
-	mu        sync.Mutex
-	ids       idgen
+	mu  sync.Mutex
+	ids idgen
+	// strs makes the ids of events and messages and the webhooks'
+	// signatures, which live as long as the journal keeps them.
+	strs      jsonscan.Arena
 	customers map[string]*customer
 	tokens    map[string]time.Time // client_token -> issued at
 	rateSec   int64                // the second RateLimit counts in

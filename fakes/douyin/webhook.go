@@ -200,7 +200,7 @@ func (s *Server) pushLocked(event string, u User, now time.Time, message bool) (
 	if message {
 		b = s.ids.appendMessageID(b, streamMessage)
 	}
-	ids := string(b)
+	ids := s.strs.Make(b)
 	o = &outgoing{}
 	o.push = &o.own
 	*o.push = Push{Event: event, MsgID: ids[:n1], ClientKey: s.cfg.ClientKey,
@@ -293,17 +293,27 @@ func (s *Server) encode(buf []byte, o *outgoing) []byte {
 	buf = append(buf, s.cfg.ClientSecret...)
 	buf = AppendBody(buf, o.push)
 	if o.hv[1] == "" {
-		o.hv = [3]string{"application/json", sign(buf), o.push.MsgID}
+		hx := signHex(buf)
+		s.mu.Lock()
+		sig := s.strs.Make(hx[:])
+		s.mu.Unlock()
+		o.hv = [3]string{"application/json", sig, o.push.MsgID}
 	}
 	return buf[len(s.cfg.ClientSecret):]
 }
 
 // sign is the lowercase hex SHA-1 of b, the secret followed by a body.
 func sign(b []byte) string {
+	hx := signHex(b)
+	return string(hx[:])
+}
+
+// signHex is sign's bytes.
+func signHex(b []byte) [2 * sha1.Size]byte {
 	sum := sha1.Sum(b)
 	var hx [2 * sha1.Size]byte
 	hex.Encode(hx[:], sum[:])
-	return string(hx[:])
+	return hx
 }
 
 // setHeader sets o's header in h: its values shared, since nothing

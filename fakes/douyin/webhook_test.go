@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -285,5 +286,26 @@ func TestJournalBodiesAreTheBytesSent(t *testing.T) {
 				t.Errorf("webhook %d: header %s journaled %q, sent %q", i, k, v, got)
 			}
 		}
+	}
+}
+
+// The strings a send body decodes into are its own: decoding the next
+// bodies with the pooled scanner leaves them as they were.
+func TestFastSendStringsOutliveTheScanner(t *testing.T) {
+	body := func(i int) []byte {
+		return []byte(fmt.Sprintf(`{"msg_id":"@m%d","conversation_id":"%d","to_user_id":"_000a%d","scene":"im_reply_msg","content":{"msg_type":"text","text":{"text":"h\u00e9llo %d"}}}`, i, i, i, i))
+	}
+	var first, want SendRequest
+	if !fastSend(body(0), &first) || !decodeReference(body(0), &want) || first != want {
+		t.Fatalf("fast %+v\nreference %+v", first, want)
+	}
+	for i := 1; i < 200; i++ {
+		var req SendRequest
+		if !fastSend(body(i), &req) {
+			t.Fatalf("fastSend refused body %d", i)
+		}
+	}
+	if first != want {
+		t.Errorf("after more bodies the first is %+v, want %+v", first, want)
 	}
 }

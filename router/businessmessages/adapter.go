@@ -27,6 +27,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/jsonscan"
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/router/dedupe"
 )
@@ -95,6 +96,9 @@ type Adapter struct {
 	seen  dedupe.Set // requestIds handed on
 	stats Stats
 	ids   uint64
+	// strs makes the paths of sends and the messageIds at their ends,
+	// which live about as long as their conversation.
+	strs jsonscan.Arena
 
 	customAgent atomic.Pointer[string]   // the last webhook's customAgentId
 	attrs       atomic.Pointer[attrMemo] // the attributes of the last message's context
@@ -261,6 +265,22 @@ func (a *Adapter) NewMessageID() string {
 // appendMessageID makes a messageId and appends it.
 func (a *Adapter) appendMessageID(out []byte) []byte {
 	a.mu.Lock()
+	b := a.nextMessageID()
+	a.mu.Unlock()
+	return appendHexUUID(out, b)
+}
+
+// makeWithMessageID makes a messageId, appends it to out and returns out
+// as a string carved from a.strs.
+func (a *Adapter) makeWithMessageID(out []byte) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.strs.Make(appendHexUUID(out, a.nextMessageID()))
+}
+
+// nextMessageID draws the bytes of the next messageId (a version-4
+// UUID's); a.mu is held.
+func (a *Adapter) nextMessageID() [16]byte {
 	var b [16]byte
 	for i := 0; i < 16; i += 8 {
 		a.ids += 0x9e3779b97f4a7c15
@@ -269,10 +289,9 @@ func (a *Adapter) appendMessageID(out []byte) []byte {
 		z = (z ^ z>>27) * 0x94d049bb133111eb
 		binary.BigEndian.PutUint64(b[i:], z^z>>31)
 	}
-	a.mu.Unlock()
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return appendHexUUID(out, b)
+	return b
 }
 
 // appendHexUUID appends b as a UUID's text: 32 lower-case hex digits in
@@ -434,7 +453,7 @@ func (a *Adapter) send(ctx context.Context, conv string, m router.Outbound) (str
 		pq = append(pq, "/v1/conversations/"...)
 		pq = append(pq, conv...)
 		pq = append(pq, "/messages?messageId="...)
-		c.pq = string(a.appendMessageID(pq))
+		c.pq = a.makeWithMessageID(pq)
 		c.id = c.pq[len(pq):]
 	} else {
 		c.id = a.NewMessageID()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -264,5 +265,29 @@ func TestDecodeFastReusesKnown(t *testing.T) {
 	var plain UserMessage
 	if !decodeFast([]byte(message), &plain, nil, "") || !reflect.DeepEqual(m, plain) {
 		t.Errorf("with a known string %+v\nwithout %+v", m, plain)
+	}
+}
+
+// The strings a payload decodes into are its own: decoding the next
+// payloads with the pooled scanner leaves them as they were.
+func TestDecodeFastStringsOutliveTheScanner(t *testing.T) {
+	body := func(i int) []byte {
+		return []byte(strings.NewReplacer("hello", fmt.Sprintf(`h\u00e9llo %d`, i), `"c1"`, fmt.Sprintf(`"c%d"`, i), "Ann", fmt.Sprintf("Ann%d", i)).Replace(message))
+	}
+	var first, want UserMessage
+	if !decodeFast(body(0), &first, nil, "") {
+		t.Fatal("decodeFast refused the payload")
+	}
+	if err := json.Unmarshal(body(0), &want); err != nil || !reflect.DeepEqual(first, want) {
+		t.Fatalf("fast %+v\nencoding/json %+v (%v)", first, want, err)
+	}
+	for i := 1; i < 200; i++ {
+		var m UserMessage
+		if !decodeFast(body(i), &m, nil, "") {
+			t.Fatalf("decodeFast refused payload %d", i)
+		}
+	}
+	if !reflect.DeepEqual(first, want) {
+		t.Errorf("after more payloads the first is %+v, want %+v", first, want)
 	}
 }

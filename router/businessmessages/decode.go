@@ -13,37 +13,10 @@ type scanner struct {
 	jsonscan.Scanner
 	known [2]string // see decodeFast
 	slot  *UserText // the message's storage; nil: a new one
-	// The payload's strings (see str), made one string at the end.
-	strs jsonscan.Strings
+	// strs makes the payload's strings (see str), which live about as
+	// long as their conversation.
+	strs jsonscan.Arena
 }
-
-// field names a string field of a UserMessage that str keeps in strs.
-type field = int
-
-const (
-	fAgent field = iota
-	fConversationID
-	fCustomAgentID
-	fRequestID
-	fSendTime
-	fClientToken
-	fSecret
-	fMessageID
-	fName
-	fText
-	fCreateTime
-	fReceiptsTime
-	fStatusTime
-	fEntryPoint
-	fPlaceID
-	fNearPlaceID
-	fResolvedLocale
-	fCustomContext
-	fDisplayName
-	fDeviceLocale
-	fWidgetURL
-	fWidgetContext
-)
 
 // scanners keeps scanners with their unquoting buffers.
 var scanners = sync.Pool{New: func() any { return new(scanner) }}
@@ -72,8 +45,8 @@ var (
 //
 // A string equal to one of known (the agent and the custom agent id,
 // which every payload repeats) is given known's storage rather than a
-// copy; the payload's other strings (but a receipt's) share one copy,
-// made at the end. A message is decoded into slot, when it is not nil.
+// copy; the payload's other strings (but a receipt's) are carved from
+// the scanner's arena. A message is decoded into slot, when it is not nil.
 func decodeFast(b []byte, m *UserMessage, slot *UserText, known ...string) bool {
 	d := scanners.Get().(*scanner)
 	d.Reset(b)
@@ -82,18 +55,12 @@ func decodeFast(b []byte, m *UserMessage, slot *UserText, known ...string) bool 
 	defer func() {
 		d.Clear()
 		d.known, d.slot = [2]string{}, nil
-		d.strs.Reset()
 		scanners.Put(d)
 	}()
-	if !d.decode(m) {
-		return false
-	}
-	d.fill(m)
-	return true
+	return d.decode(m)
 }
 
-// decode is decodeFast's pass over the payload; fill then sets the
-// strings.
+// decode is decodeFast's pass over the payload.
 func (d *scanner) decode(m *UserMessage) bool {
 	if !d.Open('{') {
 		return false
@@ -107,31 +74,31 @@ func (d *scanner) decode(m *UserMessage) bool {
 		switch string(key) {
 		case "agent":
 			if d.Seen(&mask, 1) {
-				m.Agent = d.str(fAgent)
+				m.Agent = d.str()
 			}
 		case "conversationId":
 			if d.Seen(&mask, 2) {
-				m.ConversationID = d.str(fConversationID)
+				m.ConversationID = d.str()
 			}
 		case "customAgentId":
 			if d.Seen(&mask, 4) {
-				m.CustomAgentID = d.str(fCustomAgentID)
+				m.CustomAgentID = d.str()
 			}
 		case "requestId":
 			if d.Seen(&mask, 8) {
-				m.RequestID = d.str(fRequestID)
+				m.RequestID = d.str()
 			}
 		case "sendTime":
 			if d.Seen(&mask, 16) {
-				m.SendTime = d.str(fSendTime)
+				m.SendTime = d.str()
 			}
 		case "clientToken":
 			if d.Seen(&mask, 32) {
-				m.ClientToken = d.str(fClientToken)
+				m.ClientToken = d.str()
 			}
 		case "secret":
 			if d.Seen(&mask, 64) {
-				m.Secret = d.str(fSecret)
+				m.Secret = d.str()
 			}
 		case "message":
 			if d.Seen(&mask, 128) {
@@ -173,10 +140,9 @@ func (d *scanner) decode(m *UserMessage) bool {
 	return d.End()
 }
 
-// str decodes the string value of field f. One equal to a known string
-// is returned without a copy; any other is returned as "" and kept in
-// d.strs, and fill sets it.
-func (d *scanner) str(f field) string {
+// str decodes a string value. One equal to a known string is returned
+// without a copy; any other is made in d.strs.
+func (d *scanner) str() string {
 	b, ok := d.StrBytes()
 	if !ok {
 		return ""
@@ -186,62 +152,7 @@ func (d *scanner) str(f field) string {
 			return k
 		}
 	}
-	d.strs.Keep(f, b)
-	return ""
-}
-
-// fill sets the fields str kept, from one copy of them. The objects they
-// are in exist: str was called in them.
-func (d *scanner) fill(m *UserMessage) {
-	c := &m.Context
-	d.strs.Fill(func(f int, v string) {
-		switch f {
-		case fAgent:
-			m.Agent = v
-		case fConversationID:
-			m.ConversationID = v
-		case fCustomAgentID:
-			m.CustomAgentID = v
-		case fRequestID:
-			m.RequestID = v
-		case fSendTime:
-			m.SendTime = v
-		case fClientToken:
-			m.ClientToken = v
-		case fSecret:
-			m.Secret = v
-		case fMessageID:
-			m.Message.MessageID = v
-		case fName:
-			m.Message.Name = v
-		case fText:
-			m.Message.Text = v
-		case fCreateTime:
-			m.Message.CreateTime = v
-		case fReceiptsTime:
-			m.Receipts.CreateTime = v
-		case fStatusTime:
-			m.UserStatus.CreateTime = v
-		case fEntryPoint:
-			c.EntryPoint = v
-		case fPlaceID:
-			c.PlaceID = v
-		case fNearPlaceID:
-			c.NearPlaceID = v
-		case fResolvedLocale:
-			c.ResolvedLocale = v
-		case fCustomContext:
-			c.CustomContext = v
-		case fDisplayName:
-			c.UserInfo.DisplayName = v
-		case fDeviceLocale:
-			c.UserInfo.UserDeviceLocale = v
-		case fWidgetURL:
-			c.Widget.URL = v
-		case fWidgetContext:
-			c.Widget.WidgetContext = v
-		}
-	})
+	return d.strs.Make(b)
 }
 
 func (d *scanner) userText(t *UserText) {
@@ -257,19 +168,19 @@ func (d *scanner) userText(t *UserText) {
 		switch string(key) {
 		case "messageId":
 			if d.Seen(&mask, 1) {
-				t.MessageID = d.str(fMessageID)
+				t.MessageID = d.str()
 			}
 		case "name":
 			if d.Seen(&mask, 2) {
-				t.Name = d.str(fName)
+				t.Name = d.str()
 			}
 		case "text":
 			if d.Seen(&mask, 4) {
-				t.Text = d.str(fText)
+				t.Text = d.str()
 			}
 		case "createTime":
 			if d.Seen(&mask, 8) {
-				t.CreateTime = d.str(fCreateTime)
+				t.CreateTime = d.str()
 			}
 		case "image":
 			if d.Seen(&mask, 16) {
@@ -315,7 +226,7 @@ func (d *scanner) receipts(r *Receipts) {
 		switch string(key) {
 		case "createTime":
 			if d.Seen(&mask, 1) {
-				r.CreateTime = d.str(fReceiptsTime)
+				r.CreateTime = d.str()
 			}
 		case "receipts":
 			if d.Seen(&mask, 2) && d.Open('[') {
@@ -377,7 +288,7 @@ func (d *scanner) userStatus(s *UserStatus) {
 			}
 		case "createTime":
 			if d.Seen(&mask, 4) {
-				s.CreateTime = d.str(fStatusTime)
+				s.CreateTime = d.str()
 			}
 		default:
 			d.Unknown(key, keysUserStatus...)
@@ -398,23 +309,23 @@ func (d *scanner) context(c *Context) {
 		switch string(key) {
 		case "entryPoint":
 			if d.Seen(&mask, 1) {
-				c.EntryPoint = d.str(fEntryPoint)
+				c.EntryPoint = d.str()
 			}
 		case "placeId":
 			if d.Seen(&mask, 2) {
-				c.PlaceID = d.str(fPlaceID)
+				c.PlaceID = d.str()
 			}
 		case "nearPlaceId":
 			if d.Seen(&mask, 4) {
-				c.NearPlaceID = d.str(fNearPlaceID)
+				c.NearPlaceID = d.str()
 			}
 		case "resolvedLocale":
 			if d.Seen(&mask, 8) {
-				c.ResolvedLocale = d.str(fResolvedLocale)
+				c.ResolvedLocale = d.str()
 			}
 		case "customContext":
 			if d.Seen(&mask, 16) {
-				c.CustomContext = d.str(fCustomContext)
+				c.CustomContext = d.str()
 			}
 		case "userInfo":
 			if d.Seen(&mask, 32) {
@@ -443,11 +354,11 @@ func (d *scanner) userInfo(c *Context) {
 		switch string(key) {
 		case "displayName":
 			if d.Seen(&mask, 1) {
-				c.UserInfo.DisplayName = d.str(fDisplayName)
+				c.UserInfo.DisplayName = d.str()
 			}
 		case "userDeviceLocale":
 			if d.Seen(&mask, 2) {
-				c.UserInfo.UserDeviceLocale = d.str(fDeviceLocale)
+				c.UserInfo.UserDeviceLocale = d.str()
 			}
 		default:
 			d.Unknown(key, keysUserInfo...)
@@ -468,11 +379,11 @@ func (d *scanner) widget(c *Context) {
 		switch string(key) {
 		case "url":
 			if d.Seen(&mask, 1) {
-				c.Widget.URL = d.str(fWidgetURL)
+				c.Widget.URL = d.str()
 			}
 		case "widgetContext":
 			if d.Seen(&mask, 2) {
-				c.Widget.WidgetContext = d.str(fWidgetContext)
+				c.Widget.WidgetContext = d.str()
 			}
 		default:
 			d.Unknown(key, keysWidget...)

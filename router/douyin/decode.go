@@ -10,46 +10,20 @@ import (
 // methods.
 type scanner struct {
 	jsonscan.Scanner
-	content []byte           // fastEvent's copy of the content string, reused
-	strs    jsonscan.Strings // fastEvent's strings
+	content []byte // fastEvent's copy of the content string, reused
+	// strs makes the strings of an event (but the ones reused) and a
+	// send's msg_id, which live about as long as their conversation.
+	strs jsonscan.Arena
 }
 
-// An event's strings that live and die together (the log id, the text,
-// the sender's name and where the message comes from) are kept in the
-// outer scanner's strs and made one string at the end; the ids the
-// adapter remembers for longer have strings of their own. The fields:
-const (
-	fLogID = iota
-	fText
-	fNickName
-	fResourceType
-	fEntryPage
-	fRegion
-	fPOIID
-	noField = -1
-)
-
-// fill sets ev's fields kept in d.strs, from one copy of them.
-func (d *scanner) fill(ev *Event) {
-	c := &ev.Content
-	d.strs.Fill(func(f int, v string) {
-		switch f {
-		case fLogID:
-			ev.LogID = v
-		case fText:
-			c.Text = v
-		case fNickName:
-			c.NickName = v
-		case fResourceType:
-			c.ResourceType = v
-		case fEntryPage:
-			c.EntryPage = v
-		case fRegion:
-			c.Region = v
-		case fPOIID:
-			c.POIID = v
-		}
-	})
+// str decodes a string value into a string of a; "" when the value is not
+// a string (the scanner has then failed).
+func (d *scanner) str(a *jsonscan.Arena) string {
+	b, ok := d.StrBytes()
+	if !ok || len(b) == 0 {
+		return ""
+	}
+	return a.Make(b)
 }
 
 // The fast decoders: one pass over the bytes with the scanner, into the
@@ -69,7 +43,6 @@ func getScanner(b []byte) *scanner {
 
 func (d *scanner) release() {
 	d.Clear()
-	d.strs.Reset()
 	if cap(d.content) > 4096 {
 		d.content = nil
 	}
@@ -120,7 +93,7 @@ func fastEvent(body []byte, ev *Event, intern []string, known knownFunc) bool {
 			}
 		case "log_id":
 			if d.Seen(&mask, 16) {
-				d.KeepStr(&d.strs, fLogID)
+				ev.LogID = d.str(&d.strs)
 			}
 		case "content":
 			if d.Seen(&mask, 32) {
@@ -145,7 +118,6 @@ func fastEvent(body []byte, ev *Event, intern []string, known knownFunc) bool {
 	if !fastContent(content, &ev.Content, conv, &d.strs) {
 		return false
 	}
-	d.fill(ev)
 	return ev.Event != EventReceive || ev.Content.ServerMessageID != "" && ev.FromUserID != ""
 }
 
@@ -169,9 +141,9 @@ func (d *scanner) sender(known knownFunc, conv *string) string {
 }
 
 // fastContent decodes an IM event's content; a conversation_short_id
-// equal to conv is conv rather than a copy, and the strings kept with the
-// event's are left to strs.
-func fastContent(b []byte, c *Content, conv string, strs *jsonscan.Strings) bool {
+// equal to conv is conv rather than a copy, and the other strings (but
+// the ones reused) are carved from strs.
+func fastContent(b []byte, c *Content, conv string, strs *jsonscan.Arena) bool {
 	d := getScanner(b)
 	defer d.release()
 	var mask uint32
@@ -184,7 +156,6 @@ func fastContent(b []byte, c *Content, conv string, strs *jsonscan.Strings) bool
 		var bit uint32
 		var dst *string
 		var num *int64
-		af := noField
 		switch string(key) {
 		case "conversation_short_id":
 			bit, dst = 1<<0, &c.ConversationShortID
@@ -193,17 +164,17 @@ func fastContent(b []byte, c *Content, conv string, strs *jsonscan.Strings) bool
 		case "message_type":
 			bit, dst = 1<<2, &c.MessageType
 		case "text":
-			bit, af = 1<<3, fText
+			bit, dst = 1<<3, &c.Text
 		case "source":
 			bit, dst = 1<<4, &c.Source
 		case "resource_type":
-			bit, af = 1<<5, fResourceType
+			bit, dst = 1<<5, &c.ResourceType
 		case "entry_page":
-			bit, af = 1<<6, fEntryPage
+			bit, dst = 1<<6, &c.EntryPage
 		case "region":
-			bit, af = 1<<7, fRegion
+			bit, dst = 1<<7, &c.Region
 		case "poi_id":
-			bit, af = 1<<8, fPOIID
+			bit, dst = 1<<8, &c.POIID
 		case "create_time":
 			bit, num = 1<<9, &c.CreateTime
 		case "resource_size":
@@ -219,7 +190,7 @@ func fastContent(b []byte, c *Content, conv string, strs *jsonscan.Strings) bool
 			c.ConversationType = int(v)
 			continue
 		case "user_infos":
-			if !d.Seen(&mask, 1<<12) || !d.userInfos(strs) {
+			if !d.Seen(&mask, 1<<12) || !d.userInfos(c, strs) {
 				return false
 			}
 			continue
@@ -231,14 +202,12 @@ func fastContent(b []byte, c *Content, conv string, strs *jsonscan.Strings) bool
 			return false
 		}
 		switch {
-		case af != noField:
-			d.KeepStr(strs, af)
 		case bit == 1<<2 || bit == 1<<4: // message_type, source
 			*dst = d.StrIn(messageTypes)
 		case bit == 1<<0 && conv != "": // conversation_short_id
 			*dst = d.StrIn([]string{conv})
 		case dst != nil:
-			*dst = d.Str()
+			*dst = d.str(strs)
 		}
 		if num != nil {
 			if v := d.Int64(); d.OK() {
@@ -249,9 +218,9 @@ func fastContent(b []byte, c *Content, conv string, strs *jsonscan.Strings) bool
 	return d.End()
 }
 
-// userInfos decodes user_infos, keeping the first element's nick_name as
-// ParseEvent does (in strs).
-func (d *scanner) userInfos(strs *jsonscan.Strings) bool {
+// userInfos decodes user_infos, keeping the first element's nick_name (a
+// string of strs) as ParseEvent does.
+func (d *scanner) userInfos(c *Content, strs *jsonscan.Arena) bool {
 	if !d.Open('[') {
 		return false
 	}
@@ -272,8 +241,8 @@ func (d *scanner) userInfos(strs *jsonscan.Strings) bool {
 				}
 			case "nick_name":
 				if d.Seen(&mask, 2) {
-					if b, ok := d.StrBytes(); ok && n == 0 {
-						strs.Keep(fNickName, b)
+					if b, ok := d.StrBytes(); ok && n == 0 && len(b) > 0 {
+						c.NickName = strs.Make(b)
 					}
 				}
 			default:
@@ -365,11 +334,11 @@ func (d *scanner) answerObject(code **int64, desc, msgID, token *string, expires
 			}
 		case k == "description":
 			if d.Seen(&mask, 2) {
-				*desc = d.Str()
+				*desc = d.str(&d.strs)
 			}
 		case k == "msg_id" && msgID != nil:
 			if d.Seen(&mask, 4) {
-				*msgID = d.Str()
+				*msgID = d.str(&d.strs)
 			}
 		case k == "access_token" && msgID != nil:
 			if d.Seen(&mask, 8) {

@@ -3,6 +3,7 @@ package douyin
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -224,5 +225,33 @@ func TestFastEventReusesKnownSender(t *testing.T) {
 	}
 	if unsafe.StringData(ev.FromUserID) != unsafe.StringData(id) || unsafe.StringData(ev.Content.ConversationShortID) != unsafe.StringData(conv) {
 		t.Error("the open_id or the conversation is a copy, want the known strings")
+	}
+}
+
+// The strings an event decodes into are its own: decoding the next
+// events with the pooled scanners leaves them as they were.
+func TestFastEventStringsOutliveTheScanner(t *testing.T) {
+	body := func(i int) []byte {
+		return []byte(fmt.Sprintf(`{"event":"im_receive_msg","from_user_id":"u%d","log_id":"L%d","content":"{\"conversation_short_id\":\"c%d\",\"server_message_id\":\"@m%d\",\"text\":\"h\\\\u00e9llo %d\",\"user_infos\":[{\"nick_name\":\"n%d\"}],\"region\":\"r%d\"}"}`, i, i, i, i, i, i, i))
+	}
+	var first, want Event
+	if !fastEvent(body(0), &first, nil, nil) {
+		t.Fatal("fastEvent refused the event")
+	}
+	if err := parseReference(body(0), &want); err != nil || first != want {
+		t.Fatalf("fast %+v\nreference %+v (%v)", first, want, err)
+	}
+	for i := 1; i < 200; i++ {
+		var ev Event
+		if !fastEvent(body(i), &ev, nil, nil) {
+			t.Fatalf("fastEvent refused event %d", i)
+		}
+		var ans apiAnswer
+		if !fastAnswer([]byte(fmt.Sprintf(`{"data":{"msg_id":"@s%d","error_code":0}}`, i)), &ans) || ans.Data.MsgID != fmt.Sprintf("@s%d", i) {
+			t.Fatalf("answer %d: %+v", i, ans)
+		}
+	}
+	if first != want {
+		t.Errorf("after more events the first is %+v, want %+v", first, want)
 	}
 }
