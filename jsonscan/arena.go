@@ -21,9 +21,10 @@ const (
 // scanner, a server under its lock).
 type Arena struct{ b strings.Builder }
 
-// Make returns a string of the bytes of b.
+// Make returns a string of the bytes of b: made in a, or, when a is nil or
+// b is long, in an allocation of its own.
 func (a *Arena) Make(b []byte) string {
-	if len(b) > arenaMax {
+	if a == nil || len(b) > arenaMax {
 		return string(b)
 	}
 	if a.b.Cap()-a.b.Len() < len(b) {

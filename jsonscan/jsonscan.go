@@ -187,6 +187,12 @@ func (d *Scanner) Str() string {
 // (names lists every key the destination declares, for Unknown): its value
 // as StrIn(known) gives it, "" when the object has none.
 func (d *Scanner) OneStr(name string, names, known []string) string {
+	return d.OneStrArena(name, names, known, nil)
+}
+
+// OneStrArena is OneStr with its string made as StrInArena(known, a)
+// makes it.
+func (d *Scanner) OneStrArena(name string, names, known []string, a *Arena) string {
 	if !d.Open('{') {
 		return ""
 	}
@@ -199,7 +205,7 @@ func (d *Scanner) OneStr(name string, names, known []string) string {
 		}
 		if string(key) == name {
 			if d.Seen(&mask, 1) {
-				s = d.StrIn(known)
+				s = d.StrInArena(known, a)
 			}
 			continue
 		}
@@ -209,7 +215,11 @@ func (d *Scanner) OneStr(name string, names, known []string) string {
 
 // StrIn decodes a string value as Str does, returning the element of known
 // equal to it, without a copy, when there is one.
-func (d *Scanner) StrIn(known []string) string {
+func (d *Scanner) StrIn(known []string) string { return d.StrInArena(known, nil) }
+
+// StrInArena is StrIn with a string that is not in known made in a (in an
+// allocation of its own when a is nil).
+func (d *Scanner) StrInArena(known []string, a *Arena) string {
 	b, ok := d.StrBytes()
 	if !ok {
 		return ""
@@ -219,7 +229,7 @@ func (d *Scanner) StrIn(known []string) string {
 			return k
 		}
 	}
-	return string(b)
+	return a.Make(b)
 }
 
 // StrBytes decodes a string value; the bytes are valid until the next call.

@@ -35,6 +35,11 @@ func checkStr(t *testing.T, in string) {
 	if s := d.StrIn(known); !d.OK() || !d.End() || s != want {
 		t.Fatalf("%q: StrIn %q (ok %v), Str %q", in, s, d.OK(), want)
 	}
+	var a Arena
+	d.Reset([]byte(in))
+	if s := d.StrInArena(known, &a); !d.OK() || !d.End() || s != want {
+		t.Fatalf("%q: StrInArena %q (ok %v), Str %q", in, s, d.OK(), want)
+	}
 }
 
 // checkInt64 holds Int64 to encoding/json's decoding into an int64.
@@ -204,6 +209,24 @@ func TestOneStr(t *testing.T) {
 	d.Reset([]byte(`{"id":"x"}`))
 	if got := d.OneStr("id", names, known); unsafe.StringData(got) != unsafe.StringData(known[0]) {
 		t.Error("OneStr copied a known value")
+	}
+	// In an arena: a known value is still known's own string, any other
+	// is made in the arena (the next string made there follows it).
+	var a Arena
+	for _, in := range []string{`{"id":"x"}`, `{"id":"y1"}`, `{"id":"y2"}`} {
+		d.Reset([]byte(in))
+		got := d.OneStrArena("id", names, known, &a)
+		if !d.End() || got != in[7:len(in)-2] {
+			t.Fatalf("%s: OneStrArena %q", in, got)
+		}
+		if in == `{"id":"x"}` && unsafe.StringData(got) != unsafe.StringData(known[0]) {
+			t.Error("OneStrArena copied a known value")
+		}
+		if in == `{"id":"y2"}` {
+			if next := a.Make([]byte("z")); unsafe.Pointer(unsafe.StringData(next)) != unsafe.Add(unsafe.Pointer(unsafe.StringData(got)), 2) {
+				t.Error("OneStrArena did not make its string in the arena")
+			}
+		}
 	}
 }
 

@@ -17,13 +17,7 @@ type scanner struct {
 
 // str decodes a string value into a string of d.strs; "" when the value
 // is not a string (the scanner has then failed).
-func (d *scanner) str() string {
-	b, ok := d.StrBytes()
-	if !ok || len(b) == 0 {
-		return ""
-	}
-	return d.strs.Make(b)
-}
+func (d *scanner) str() string { return d.StrInArena(nil, &d.strs) }
 
 // scanners keeps scanners with their unquoting buffers.
 var scanners = sync.Pool{New: func() any { return new(scanner) }}

@@ -18,13 +18,7 @@ type scanner struct {
 
 // str decodes a string value into a string of d.strs; "" when the value
 // is not a string (the scanner has then failed).
-func (d *scanner) str() string {
-	b, ok := d.StrBytes()
-	if !ok || len(b) == 0 {
-		return ""
-	}
-	return d.strs.Make(b)
-}
+func (d *scanner) str() string { return d.StrInArena(nil, &d.strs) }
 
 // The fast send decoder: one pass over the body with the scanner, into the
 // SendRequest decodeReference fills with encoding/json. It gives up (ok

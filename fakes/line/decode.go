@@ -42,18 +42,7 @@ var (
 
 // str decodes a string value: one of words without a copy, any other
 // made in the scanner's arena.
-func (s *scanner) str(words []string) string {
-	b, ok := s.StrBytes()
-	if !ok {
-		return ""
-	}
-	for _, w := range words {
-		if w == string(b) {
-			return w
-		}
-	}
-	return s.strs.Make(b)
-}
+func (s *scanner) str(words []string) string { return s.StrInArena(words, &s.strs) }
 
 // messages reads a messages array, into *msgs's storage when it has room
 // (the caller's, for a request it does not keep).

@@ -836,42 +836,13 @@ type scanner struct {
 
 // str decodes a string value: one of sendWords without a copy, any other
 // made in the scanner's arena.
-func (d *scanner) str() string {
-	b, ok := d.StrBytes()
-	if !ok {
-		return ""
-	}
-	for _, w := range sendWords {
-		if w == string(b) {
-			return w
-		}
-	}
-	return d.strs.Make(b)
-}
+func (d *scanner) str() string { return d.StrInArena(sendWords, &d.strs) }
 
 // oneStr decodes an object whose one declared member is the string name
 // (names lists every key the destination declares, for Unknown): its value
-// as str gives it, "" when the object has none. It is jsonscan's OneStr
-// with str's strings.
+// as str gives it, "" when the object has none.
 func (d *scanner) oneStr(name string, names []string) string {
-	if !d.Open('{') {
-		return ""
-	}
-	var s string
-	var mask uint32
-	for n := 0; ; n++ {
-		key, more := d.Member(n)
-		if !more {
-			return s
-		}
-		if string(key) == name {
-			if d.Seen(&mask, 1) {
-				s = d.str()
-			}
-			continue
-		}
-		d.Unknown(key, names...)
-	}
+	return d.OneStrArena(name, names, sendWords, &d.strs)
 }
 
 // scanners keeps scanners with their unquoting buffers.

@@ -142,18 +142,7 @@ func (d *scanner) decode(m *UserMessage) bool {
 
 // str decodes a string value. One equal to a known string is returned
 // without a copy; any other is made in d.strs.
-func (d *scanner) str() string {
-	b, ok := d.StrBytes()
-	if !ok {
-		return ""
-	}
-	for _, k := range d.known {
-		if k == string(b) {
-			return k
-		}
-	}
-	return d.strs.Make(b)
-}
+func (d *scanner) str() string { return d.StrInArena(d.known[:], &d.strs) }
 
 func (d *scanner) userText(t *UserText) {
 	if !d.Open('{') {

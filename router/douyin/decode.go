@@ -18,13 +18,7 @@ type scanner struct {
 
 // str decodes a string value into a string of a; "" when the value is not
 // a string (the scanner has then failed).
-func (d *scanner) str(a *jsonscan.Arena) string {
-	b, ok := d.StrBytes()
-	if !ok || len(b) == 0 {
-		return ""
-	}
-	return a.Make(b)
-}
+func (d *scanner) str(a *jsonscan.Arena) string { return d.StrInArena(nil, a) }
 
 // The fast decoders: one pass over the bytes with the scanner, into the
 // values ParseEvent and the send client's answer check fill with
