@@ -1785,6 +1785,45 @@ func (e *Engine) Events(dst []Event) []Event {
 	return dst
 }
 
+// Unread returns, in place, the events logged since the consumer last read
+// them (with [Engine.Events] or [Engine.Read]), oldest first, in two parts
+// (the second empty unless the log wraps between them): the
+// single-consumer reader that copies nothing. It needs [Config.Consumer]
+// and returns nothing without it. The parts are the engine's own memory:
+// read them, never write them, and call Read with how many events were
+// consumed before calling Unread again. Until then the engine keeps them
+// as they are, whatever it logs meanwhile (a later event goes after them,
+// in the same memory or a larger log), so the consumer may call the engine
+// between reading two of them; events logged meanwhile are not in the
+// parts, and a later Unread returns them.
+func (e *Engine) Unread() (a, b []Event) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.consumer || e.cursor >= e.lastSeq {
+		return nil, nil
+	}
+	from := max(e.cursor+1, e.first)
+	mask := uint64(len(e.ring) - 1)
+	i, j := from&mask, e.lastSeq&mask
+	if i <= j {
+		return e.ring[i : j+1], nil
+	}
+	return e.ring[i:], e.ring[:j+1]
+}
+
+// Read marks the oldest n events that [Engine.Unread] returned as
+// consumed: the engine may drop them from then on, and Unread and
+// [Engine.Events] start after them. n counts at most what Unread
+// returned. Without [Config.Consumer] it does nothing.
+func (e *Engine) Read(n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.consumer || n <= 0 || e.cursor >= e.lastSeq {
+		return
+	}
+	e.cursor = min(max(e.cursor+1, e.first)+uint64(n)-1, e.lastSeq)
+}
+
 func agentID(a *agent) string {
 	if a == nil {
 		return ""
