@@ -1,6 +1,8 @@
 package router
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -114,4 +116,78 @@ func TestDeadlinesWindowEnd(t *testing.T) {
 	if got := e.Deadlines(10); len(got) != 0 {
 		t.Errorf("after the window's end: %+v, want none", got)
 	}
+}
+
+// lockedNext is the earliest pending deadline, read under the lock from
+// the heap itself.
+func lockedNext(e *Engine) (time.Time, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.deadlines) == 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, e.deadlines[0].at), true
+}
+
+// TestNextDeadlineFollowsEveryChange: NextDeadline, which reads a
+// published time without the lock, answers as the heap does after every
+// kind of change: deadlines set, moved and cleared by calls, fired by
+// Advance, restored from a snapshot, and one at the instant 0, which it
+// reads under the lock.
+func TestNextDeadlineFollowsEveryChange(t *testing.T) {
+	check := func(t *testing.T, e *Engine, what string) {
+		t.Helper()
+		got, ok := e.NextDeadline()
+		want, wantOK := lockedNext(e)
+		if ok != wantOK || !got.Equal(want) {
+			t.Fatalf("%s: NextDeadline %v %v, want %v %v", what, got, ok, want, wantOK)
+		}
+	}
+	cfg := Config{Agents: agents(2, 1), MissedAfter: 10 * time.Minute, CloseMissedAfter: 20 * time.Minute,
+		IdleAfter: time.Hour, Consumer: true}
+	e := newEngine(t, cfg, "a1")
+	check(t, e, "new")
+	rng := rand.New(rand.NewPCG(1, 2))
+	now := time.Duration(0)
+	for i := range 400 {
+		now += time.Duration(rng.IntN(600)) * time.Second
+		c := fmt.Sprintf("u%d", rng.IntN(12))
+		switch rng.IntN(5) {
+		case 0, 1:
+			receive(t, e, at(now), c)
+		case 2:
+			e.Advance(at(now))
+		case 3:
+			_ = e.SetOnline(at(now), "a2", rng.IntN(2) == 0)
+		case 4:
+			_ = e.Close(at(now), "a1", key(c))
+		}
+		check(t, e, fmt.Sprintf("step %d", i))
+		if i%100 == 99 {
+			e = restarted(t, cfg, e, &okSender{})
+			check(t, e, fmt.Sprintf("restored at step %d", i))
+		}
+	}
+	e.Advance(at(now + 24*time.Hour))
+	check(t, e, "everything closed")
+	if _, ok := e.NextDeadline(); ok {
+		t.Fatal("a deadline with everything closed")
+	}
+
+	// A deadline fires and sets none: the published one goes with it.
+	o := newEngine(t, Config{Agents: agents(1, 1), IdleAfter: time.Hour}, "a1")
+	receive(t, o, at(0), "o")
+	check(t, o, "one idle close pending")
+	o.Advance(at(2 * time.Hour))
+	check(t, o, "the idle close fired")
+
+	z := newEngine(t, Config{Agents: agents(1, 1), IdleAfter: time.Hour})
+	if _, err := z.Receive(time.Unix(0, 0).Add(-time.Hour), Inbound{Customer: key("z"), MessageID: "m", Text: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	if d, ok := z.NextDeadline(); !ok || d.UnixNano() != 0 {
+		t.Fatalf("NextDeadline %v %v, want the instant 0", d, ok)
+	}
+	z.Advance(time.Unix(0, 0))
+	check(t, z, "the close at the instant 0 fired")
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -73,6 +74,14 @@ type Engine struct {
 	releases  releaseQueue
 	deadlines deadlineHeap
 	seq       uint64 // numbers deadlines in the order they are set
+	// next is the earliest deadline's time (unix ns) as noteNext last
+	// published it, for NextDeadline to read without the lock: noDeadline
+	// when none is pending, 0 when it is not known (before the first
+	// publication, or a deadline at 0 or at noDeadline itself), which
+	// NextDeadline reads under the lock. nextSeen is what next holds, read
+	// under the lock, so that publishing stores only a change.
+	next     atomic.Int64
+	nextSeen int64
 
 	// now is the latest accepted time (unix ns), once started.
 	now     int64
@@ -528,6 +537,7 @@ func New(cfg Config) (*Engine, error) {
 	if err := e.configureWorkstreams(cfg.Workstreams); err != nil {
 		return nil, err
 	}
+	e.noteNext()
 	return e, nil
 }
 
@@ -1271,6 +1281,7 @@ func (e *Engine) setDeadline(at time.Time, cv *conv, k deadlineKind) {
 	}
 	e.seq++
 	e.deadlines.set(deadline{at: n, seq: e.seq, conv: cv, kind: k})
+	e.noteNext()
 }
 
 // setAgentDeadline is setDeadline for an agent's timer.
@@ -1281,12 +1292,39 @@ func (e *Engine) setAgentDeadline(at time.Time, a *agent, k deadlineKind) {
 	}
 	e.seq++
 	e.deadlines.set(deadline{at: n, seq: e.seq, agent: a, kind: k})
+	e.noteNext()
 }
 
 // clearDeadline drops the conversation's pending deadline of kind k.
 func (e *Engine) clearDeadline(cv *conv, k deadlineKind) {
 	if i := cv.due[k]; i >= 0 {
-		e.deadlines.remove(int(i))
+		e.removeDeadline(int(i))
+	}
+}
+
+// removeDeadline takes the deadline at i out of the heap (clearDeadline's
+// slow path, kept apart so that clearDeadline stays small enough to
+// inline).
+func (e *Engine) removeDeadline(i int) {
+	e.deadlines.remove(i)
+	e.noteNext()
+}
+
+// noDeadline is what Engine.next holds when no deadline is pending.
+const noDeadline = math.MinInt64
+
+// noteNext publishes the earliest pending deadline for NextDeadline: every
+// change of the deadlines is followed by it, under the lock.
+func (e *Engine) noteNext() {
+	at := int64(noDeadline)
+	if len(e.deadlines) > 0 {
+		if at = e.deadlines[0].at; at == noDeadline {
+			at = 0 // not to be mistaken for none: read under the lock
+		}
+	}
+	if at != e.nextSeen {
+		e.nextSeen = at
+		e.next.Store(at)
 	}
 }
 
@@ -1330,6 +1368,15 @@ func (e *Engine) view(now time.Time) time.Time {
 // nothing is pending. Every pending timer is live, so the caller never wakes
 // for nothing.
 func (e *Engine) NextDeadline() (t time.Time, ok bool) {
+	// A simulation asks before every step it plays: the time published
+	// under the lock answers without taking it.
+	switch at := e.next.Load(); at {
+	case noDeadline:
+		return time.Time{}, false
+	case 0:
+	default:
+		return time.Unix(0, at), true
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if len(e.deadlines) == 0 {
@@ -1353,6 +1400,7 @@ func (e *Engine) advance(now time.Time) {
 	e.sweep(n)
 	for len(e.deadlines) > 0 && e.deadlines[0].at <= n {
 		d := e.deadlines.pop()
+		e.noteNext()
 		at := time.Unix(0, d.at).In(now.Location())
 		if d.conv == nil {
 			e.shiftChange(at, d.agent)
@@ -1783,6 +1831,45 @@ func (e *Engine) Events(dst []Event) []Event {
 	defer e.mu.Unlock()
 	dst, e.cursor, _ = e.eventsSince(e.cursor, dst)
 	return dst
+}
+
+// Unread returns, in place, the events logged since the consumer last read
+// them (with [Engine.Events] or [Engine.Read]), oldest first, in two parts
+// (the second empty unless the log wraps between them): the
+// single-consumer reader that copies nothing. It needs [Config.Consumer]
+// and returns nothing without it. The parts are the engine's own memory:
+// read them, never write them, and call Read with how many events were
+// consumed before calling Unread again. Until then the engine keeps them
+// as they are, whatever it logs meanwhile (a later event goes after them,
+// in the same memory or a larger log), so the consumer may call the engine
+// between reading two of them; events logged meanwhile are not in the
+// parts, and a later Unread returns them.
+func (e *Engine) Unread() (a, b []Event) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.consumer || e.cursor >= e.lastSeq {
+		return nil, nil
+	}
+	from := max(e.cursor+1, e.first)
+	mask := uint64(len(e.ring) - 1)
+	i, j := from&mask, e.lastSeq&mask
+	if i <= j {
+		return e.ring[i : j+1], nil
+	}
+	return e.ring[i:], e.ring[:j+1]
+}
+
+// Read marks the oldest n events that [Engine.Unread] returned as
+// consumed: the engine may drop them from then on, and Unread and
+// [Engine.Events] start after them. n counts at most what Unread
+// returned. Without [Config.Consumer] it does nothing.
+func (e *Engine) Read(n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.consumer || n <= 0 || e.cursor >= e.lastSeq {
+		return
+	}
+	e.cursor = min(max(e.cursor+1, e.first)+uint64(n)-1, e.lastSeq)
 }
 
 func agentID(a *agent) string {

@@ -224,3 +224,96 @@ func TestRestoreRefusesBrokenLogs(t *testing.T) {
 		})
 	}
 }
+
+// unread is what Unread returns, copied out, in one slice.
+func unread(e *Engine) []Event {
+	a, b := e.Unread()
+	return append(slices.Clone(a), b...)
+}
+
+// TestUnreadInPlace: Unread returns the events after the consumer's
+// cursor, and they stay as they are while the engine logs more (across
+// the log's wrap and its growth) until Read; Read(n) consumes the oldest n
+// only, and Events and Unread share the cursor.
+func TestUnreadInPlace(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		before, while int  // conversations opened before Unread and while its parts are held
+		read          int  // events Read consumes; -1: all Unread returned
+		wraps         bool // Unread's events wrap around the log's end
+		warm          int  // conversations opened and read first
+	}{
+		{"none", 0, 3, -1, false, 20},
+		{"no wrap", 2, 0, -1, false, 5},
+		{"more while held", 2, 2, -1, false, 5},
+		{"growth while held", 2, 40, -1, false, 5},
+		{"wrapped parts", 3, 50, -1, true, 20},
+		{"part read", 3, 9, 5, true, 20},
+		{"nothing read", 3, 9, 0, true, 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEngine(t, Config{EventLog: 4, Consumer: true, Agents: agents(1, 1000)}, "a1")
+			// Push the ring's start around so that later events wrap.
+			for i := range tc.warm { // read as they come: the ring stays 64 long
+				receive(t, e, at(time.Duration(i)*time.Second), fmt.Sprintf("w%d", i))
+				e.Events(nil)
+			}
+			for i := range tc.before {
+				receive(t, e, at(time.Minute+time.Duration(i)*time.Second), fmt.Sprintf("b%d", i))
+			}
+			c0 := e.cursor
+			want, _, _ := e.EventsSince(c0, nil)
+			a, b := e.Unread()
+			if (len(b) > 0) != tc.wraps {
+				t.Fatalf("Unread returned parts of %d and %d events; want a second part: %v", len(a), len(b), tc.wraps)
+			}
+			got := append(slices.Clone(a), b...)
+			if !slices.Equal(got, want) {
+				t.Fatalf("Unread returned %d events, want the %d unread ones", len(got), len(want))
+			}
+			for i := range tc.while {
+				receive(t, e, at(time.Hour+time.Duration(i)*time.Second), fmt.Sprintf("c%d", i))
+			}
+			if held := append(slices.Clone(a), b...); !slices.Equal(held, want) {
+				t.Fatalf("the unread events changed while held: %v, want %v", held, want)
+			}
+			n := tc.read
+			if n < 0 {
+				n = len(a) + len(b)
+			}
+			e.Read(n)
+			after, _, _ := e.EventsSince(c0+uint64(n), nil)
+			if got := unread(e); !slices.Equal(got, after) {
+				t.Fatalf("after Read(%d), Unread returned seqs %v, want %v", n, seqs(got), seqs(after))
+			}
+			if got := e.Events(nil); !slices.Equal(got, after) {
+				t.Fatalf("after Read(%d), Events returned seqs %v, want %v", n, seqs(got), seqs(after))
+			}
+			if a, b := e.Unread(); len(a)+len(b) != 0 {
+				t.Fatalf("Unread after Events returned %d events, want none", len(a)+len(b))
+			}
+		})
+	}
+}
+
+// TestUnreadNeedsConsumer: without Config.Consumer the log may drop what
+// Unread would hand out, so Unread hands out nothing.
+func TestUnreadNeedsConsumer(t *testing.T) {
+	e := newEngine(t, Config{EventLog: 4, Agents: agents(1, 10)}, "a1")
+	receive(t, e, at(0), "u1")
+	if a, b := e.Unread(); len(a)+len(b) != 0 {
+		t.Fatalf("Unread without a consumer returned %d events", len(a)+len(b))
+	}
+	e.Read(5)
+	if evs := e.Events(nil); len(evs) == 0 {
+		t.Fatal("Read without a consumer moved the cursor")
+	}
+}
+
+func seqs(evs []Event) []uint64 {
+	s := make([]uint64, len(evs))
+	for i, ev := range evs {
+		s[i] = ev.Seq
+	}
+	return s
+}

@@ -317,6 +317,7 @@ func (e *Engine) Restore(b []byte) error {
 		}
 		e.deadlines.set(d)
 	}
+	e.noteNext()
 	for _, r := range s.Releases {
 		c := e.customers.get(r.Customer)
 		if c == nil {

@@ -97,7 +97,6 @@ type World struct {
 	// sentBy lists the messages sent in the settle at hand, with their
 	// agents, to name the agent of an asynchronous failure.
 	sentBy []sentMessage
-	events []router.Event
 	// spare holds released generated customers' records (release);
 	// noReuse keeps none (a test's reference run).
 	spare   []*person
@@ -731,10 +730,16 @@ func (w *World) settle() {
 		}
 	}
 	for {
-		w.events = w.engine.Events(w.events[:0])
-		for i := range w.events {
-			w.observe(&w.events[i])
+		// The unread events are read where the engine logged them: it
+		// keeps them until Read, whatever observing them logs meanwhile.
+		a, b := w.engine.Unread()
+		for i := range a {
+			w.observe(&a[i])
 		}
+		for i := range b {
+			w.observe(&b[i])
+		}
+		w.engine.Read(len(a) + len(b))
 		if w.sendAutoReplies() {
 			// Their statuses come now, as a step's do, not with whatever
 			// happens next.
