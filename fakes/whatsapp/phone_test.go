@@ -102,11 +102,11 @@ func TestWaIDAgreesWithLibphonenumber(t *testing.T) {
 		}
 	}
 	check("known customers")
-	for _, sl := range s.customers.slots {
-		if c := sl.c; c != nil && !c.canonical {
+	s.customers.t.All(func(c *customer) {
+		if !c.canonical {
 			t.Errorf("customer %s is not canonical", c.waID)
 		}
-	}
+	})
 	s.phones = phoneCache{} // forgotten spellings are parsed again
 	check("empty cache")
 }
