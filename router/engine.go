@@ -1740,9 +1740,9 @@ func (e *Engine) log(at time.Time, kind EventKind, conv ConversationID, cust *Cu
 	s := &e.ring[e.lastSeq&uint64(len(e.ring)-1)]
 	s.Seq, s.At, s.Kind, s.Conversation = e.lastSeq, at, kind, conv
 	if cust != nil {
-		s.Customer.Channel, s.Customer.Account, s.Customer.Customer = cust.Channel, cust.Account, cust.Customer
+		s.Customer = *cust
 	} else {
-		s.Customer.Channel, s.Customer.Account, s.Customer.Customer = "", "", ""
+		s.Customer = CustomerKey{}
 	}
 	s.Agent, s.Group, s.Message, s.Detail = agent, group, message, detail
 }
