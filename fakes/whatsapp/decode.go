@@ -14,13 +14,9 @@ type scanner struct {
 	// textRoom, when not nil, is where the next text object is decoded
 	// instead of a new Text.
 	textRoom *Text
-	// lastBody is the body of the last text object decoded, given to the
-	// next one equal to it rather than a copy: a business often sends the
-	// same text again (a canned reply), and the platform keeps each body
-	// it delivers.
-	lastBody string
-	// strs makes the recipients ("to") decoded: read while the request
-	// is answered, and kept only in an error's journal entry.
+	// strs makes the recipients ("to") and text bodies decoded: a
+	// recipient is read while the request is answered, a body lives as
+	// long as the delivery the platform keeps of it.
 	strs jsonscan.Arena
 }
 
@@ -170,10 +166,7 @@ func (d *scanner) text() *Text {
 		case "body":
 			if d.Seen(&mask, 2) {
 				if b, ok := d.StrBytes(); ok {
-					if string(b) != d.lastBody {
-						d.lastBody = string(b)
-					}
-					t.Body = d.lastBody
+					t.Body = d.strs.Make(b)
 				}
 			}
 		default:
