@@ -3,31 +3,46 @@ package sim
 import (
 	"hash/fnv"
 	"math/rand/v2"
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // Clock is the virtual clock of a run. It only moves when the run sets it.
+//
+// It may be read from other goroutines than the one that sets it (a fake's
+// handlers under serve or the loopback network): the time is held as unix
+// nanoseconds and a location, each read and written atomically, so that
+// reading it, which the platforms, the engine and the world do several
+// times per message, takes no lock. Every time a run holds lies within
+// int64 nanoseconds of 1970 (scenario.MinTime to 2261, as the queue's
+// keys), and a time read back is the time set, without its monotonic
+// reading, which a virtual time never has. A reader racing a Set that also
+// changes the location may see the new instant in the old location: the
+// same instant, written in another zone; a run keeps one location.
 type Clock struct {
-	mu  sync.Mutex
-	now time.Time
+	ns  atomic.Int64
+	loc atomic.Pointer[time.Location]
 }
 
 // NewClock returns a clock standing at t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+func NewClock(t time.Time) *Clock {
+	c := &Clock{}
+	c.Set(t)
+	return c
+}
 
 // Now returns the virtual time.
 func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
+	ns := c.ns.Load()
+	return time.Unix(ns/1e9, ns%1e9).In(c.loc.Load())
 }
 
 // Set moves the clock to t.
 func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
+	if loc := t.Location(); c.loc.Load() != loc {
+		c.loc.Store(loc)
+	}
+	c.ns.Store(t.UnixNano())
 }
 
 // Stream returns the random stream of one subsystem: a source derived from

@@ -1,0 +1,69 @@
+package sim
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+// The clock gives back the very time it was set to: the same instant in
+// the same location, equal as a value (==), so that whatever is formatted
+// or compared from it is what the run set.
+func TestClockGivesBackWhatWasSet(t *testing.T) {
+	shanghai := time.FixedZone("CST", 8*3600)
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no zone database:", err)
+	}
+	for _, at := range []time.Time{
+		time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 3, 2, 9, 30, 15, 123456789, shanghai),
+		time.Date(2026, 11, 1, 1, 30, 0, 999, ny), // the hour that repeats
+		time.Date(1678, 1, 1, 0, 0, 0, 1, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(2261, 12, 31, 23, 59, 59, 999999999, shanghai),
+		time.Unix(0, 0).UTC(),
+	} {
+		c := NewClock(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
+		c.Set(at)
+		got := c.Now()
+		if got != at {
+			t.Errorf("set %v (%#v), now %v (%#v)", at, at, got, got)
+		}
+		if got.String() != at.String() {
+			t.Errorf("set %s, now %s", at, got)
+		}
+		if NewClock(at).Now() != at {
+			t.Errorf("NewClock(%v).Now() = %v", at, NewClock(at).Now())
+		}
+	}
+}
+
+// A clock read from other goroutines while it moves reads, each time, one
+// of the times it was set to (run with -race).
+func TestClockReadWhileSet(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	c := NewClock(t0)
+	const steps = 2000
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			last := t0
+			for range steps {
+				now := c.Now()
+				if now.Before(last) || now.After(t0.Add(steps*time.Second)) || now.Nanosecond() != 0 {
+					t.Errorf("read %v after %v", now, last)
+					return
+				}
+				last = now
+			}
+		}()
+	}
+	for i := 1; i <= steps; i++ {
+		c.Set(t0.Add(time.Duration(i) * time.Second))
+	}
+	wg.Wait()
+}
+
