@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -67,3 +68,28 @@ func TestClockReadWhileSet(t *testing.T) {
 	wg.Wait()
 }
 
+// since is Sub for every pair of times a run may hold.
+func TestSinceIsSub(t *testing.T) {
+	lo, hi := time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2261, 12, 31, 23, 59, 59, 999999999, time.UTC)
+	span := hi.Sub(lo)
+	rng := rand.New(rand.NewPCG(1, 2))
+	zone := time.FixedZone("X", -7*3600)
+	times := []time.Time{lo, hi, time.Unix(0, 0).UTC(), time.Date(2026, 3, 2, 0, 0, 0, 0, zone)}
+	for range 1000 {
+		at := lo.Add(time.Duration(rng.Int64N(int64(span))))
+		if rng.IntN(2) == 0 {
+			at = at.In(zone)
+		}
+		times = append(times, at)
+	}
+	for i, from := range times {
+		for _, at := range []time.Time{times[(i+1)%len(times)], from, from.Add(time.Nanosecond), from.Add(17 * time.Hour)} {
+			if at.After(hi) {
+				continue
+			}
+			if got, want := since(from, at), at.Sub(from); got != want {
+				t.Fatalf("since(%v, %v) = %v, Sub says %v", from, at, got, want)
+			}
+		}
+	}
+}

@@ -36,7 +36,7 @@ func (x *people) get(k router.CustomerKey) *person {
 
 // find returns the person of key k, whose id hashes to h, or nil.
 func (x *people) find(k router.CustomerKey, h uint64) *person {
-	return x.t.Find(h, func(p *person) bool { return p.key == k })
+	return x.t.Find(h, func(p *person) bool { return sameKey(&p.key, &k) })
 }
 
 // put holds p under its key, in place of the person held there, if any.
@@ -45,7 +45,7 @@ func (x *people) put(p *person) { x.putHashed(p, x.hash(p.key.Customer)) }
 // putHashed is put for a person whose id hashes to h.
 func (x *people) putHashed(p *person, h uint64) {
 	p.hash = h
-	x.t.Put(h, p, func(q *person) bool { return q.key == p.key })
+	x.t.Put(h, p, func(q *person) bool { return sameKey(&q.key, &p.key) })
 }
 
 // remove drops the person of key k, if any.
@@ -58,7 +58,7 @@ func (x *people) remove(k router.CustomerKey) {
 
 // removeHashed is remove for a key whose id hashes to h.
 func (x *people) removeHashed(k router.CustomerKey, h uint64) {
-	x.t.Remove(h, func(p *person) bool { return p.key == k })
+	x.t.Remove(h, func(p *person) bool { return sameKey(&p.key, &k) })
 }
 
 // all calls fn with every person held, in no particular order.

@@ -87,6 +87,7 @@ type World struct {
 
 	people     people
 	lastPerson *person // see person
+	scripted   int     // scripted people put in people so far (keeps)
 	byID       map[string]*person
 	traffic    *rand.Rand
 	generated  int    // generated customer handles so far
@@ -418,6 +419,7 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 	p := &person{id: c.ID, name: firstNonEmpty(c.Name, c.ID), scripted: true, listed: true, b: b,
 		key: router.CustomerKey{Channel: c.Channel, Account: b.Account(), Customer: handle}}
 	w.people.put(p)
+	w.scripted++
 	w.byID[c.ID] = p
 	p.profile = router.Profile{Region: c.Region, EntryPage: c.EntryPage, Store: c.Store, Language: c.Language, AdSource: c.AdSource}
 	w.engine.SetProfile(p.key, p.profile)
@@ -438,6 +440,9 @@ func (w *World) keeps(channel, customer string) bool {
 	}
 	if b == nil {
 		return true // still opening: nothing is delivered yet
+	}
+	if w.scripted == 0 {
+		return false // nobody is: a generated customer never is
 	}
 	p := w.person(router.CustomerKey{Channel: channel, Account: b.Account(), Customer: customer})
 	return p != nil && p.scripted
@@ -886,17 +891,19 @@ func (w *World) track(ev *router.Event, p *person) {
 		if !c.assigned {
 			c.assigned = true
 			w.assigned++
-			w.waits.add(ev.At.Sub(c.opened))
+			wait := since(c.opened, ev.At)
+			w.waits.add(wait)
 			if w.service != nil {
-				w.service.assign(ev.At.Sub(c.opened))
+				w.service.assign(wait)
 			}
 		}
 		c.waiting = false
 	case router.EventClosed:
 		if !c.assigned {
-			w.waits.add(ev.At.Sub(c.opened))
+			wait := since(c.opened, ev.At)
+			w.waits.add(wait)
 			if w.service != nil {
-				w.service.unassigned(ev.At.Sub(c.opened))
+				w.service.unassigned(wait)
 			}
 		}
 		if w.service != nil && ev.Detail == string(router.ClosedAbandoned) {
@@ -914,6 +921,19 @@ func (w *World) track(ev *router.Event, p *person) {
 	} else {
 		w.live[ev.Conversation] = c
 	}
+}
+
+// since is at.Sub(from) for two times of a run, which lie within int64
+// nanoseconds of 1970 (the queue's keys): the difference of their unix
+// nanoseconds, without the overflow check of Sub, which adds the result
+// back and compares it. Only a difference past a Duration's range (292
+// years) is left to Sub, which saturates it.
+func since(from, at time.Time) time.Duration {
+	a, f := at.UnixNano(), from.UnixNano()
+	if d := a - f; (d < 0) == (a < f) {
+		return time.Duration(d)
+	}
+	return at.Sub(from)
 }
 
 // lookLive returns what the world tracks of an open conversation of p.
@@ -1285,6 +1305,7 @@ func (w *World) Customer(channel, handle string) (router.CustomerKey, error) {
 	if w.people.get(key) == nil {
 		p := &person{id: key.Customer, key: key, name: key.Customer, scripted: true, b: b}
 		w.people.put(p)
+		w.scripted++
 		w.byID[p.id] = p
 	}
 	return key, nil
@@ -1345,7 +1366,7 @@ func (c *eventCounts) add(k router.EventKind) {
 // customer's events in runs (opened, queued, assigned, inbound), so the
 // last customer found is kept at hand.
 func (w *World) person(key router.CustomerKey) *person {
-	if p := w.lastPerson; p != nil && p.key == key {
+	if p := w.lastPerson; p != nil && sameKey(&p.key, &key) {
 		return p
 	}
 	p := w.people.get(key)
@@ -1353,6 +1374,13 @@ func (w *World) person(key router.CustomerKey) *person {
 		w.lastPerson = p
 	}
 	return p
+}
+
+// sameKey reports whether a and b are the same customer's key. It compares
+// the customer's id first, what tells a world's customers apart, and
+// each field inline, where == on the struct calls its generated equality.
+func sameKey(a, b *router.CustomerKey) bool {
+	return a.Customer == b.Customer && a.Channel == b.Channel && a.Account == b.Account
 }
 
 // forget drops a generated customer whose conversation is over.
