@@ -131,9 +131,22 @@ func (q *Queue) pop() uint32 {
 			break
 		}
 		least := first
-		for c := first + 1; c < first+4 && c < n; c++ {
-			if items[c].before(&items[least]) {
-				least = c
+		if first+3 < n {
+			// Four children, the common case, compared without a loop.
+			if items[first+1].before(&items[least]) {
+				least = first + 1
+			}
+			if items[first+2].before(&items[least]) {
+				least = first + 2
+			}
+			if items[first+3].before(&items[least]) {
+				least = first + 3
+			}
+		} else {
+			for c := first + 1; c < n; c++ {
+				if items[c].before(&items[least]) {
+					least = c
+				}
 			}
 		}
 		if !items[least].before(&last) {

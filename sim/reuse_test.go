@@ -3,8 +3,10 @@ package sim_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/omnisim/omnisim/platforms"
+	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/scenarios"
 	"github.com/omnisim/omnisim/sim"
 	"github.com/omnisim/omnisim/sim/scenario"
@@ -65,6 +67,63 @@ capacity = 3
 					t.Errorf("reports differ:\nwithout reuse: %s\nwith reuse:    %s", reports[0], reports[1])
 				}
 			})
+		}
+	}
+}
+
+// A generated customer never gets the handle of a scripted one: a world
+// whose first generated handle a customer met through the API already has
+// skips it, and the traffic's customers write from other numbers. (Only
+// scripted customers are looked up when a handle is made.)
+func TestGeneratedHandlesSkipScripted(t *testing.T) {
+	sc, err := platforms.Format.Parse("skip.toml", []byte(`
+name = "a scripted customer holds the first generated number"
+[[traffic]]
+channel = "whatsapp"
+arrivals = "poisson 60/h"
+for = "2h"
+messages = "1"
+handle = "5m"
+[[agents]]
+id = "a"
+capacity = 100
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, scripted := range []bool{false, true} {
+		w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: sim.Direct, Retain: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := w.Binding("whatsapp")
+		first := b.NewHandle(1)
+		if scripted {
+			if _, err := w.Customer("whatsapp", first); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.Schedule()
+		if err := w.RunUntil(sc.Start.Add(3 * time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		evs, _, _ := w.Engine().EventsSince(0, nil)
+		inbound := 0
+		took := false
+		for _, ev := range evs {
+			if ev.Kind == router.EventInbound {
+				inbound++
+				took = took || ev.Customer.Customer == first
+			}
+		}
+		w.Close()
+		if inbound < 10 {
+			t.Fatalf("scripted=%v: %d messages in", scripted, inbound)
+		}
+		// Without a scripted customer the first arrival writes from the
+		// first number; with one, nobody does.
+		if took == scripted {
+			t.Errorf("scripted=%v: a generated customer wrote from %s: %v", scripted, first, took)
 		}
 	}
 }

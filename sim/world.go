@@ -444,7 +444,7 @@ func (w *World) keeps(channel, customer string) bool {
 	if w.scripted == 0 {
 		return false // nobody is: a generated customer never is
 	}
-	p := w.person(router.CustomerKey{Channel: channel, Account: b.Account(), Customer: customer})
+	p := w.person(&router.CustomerKey{Channel: channel, Account: b.Account(), Customer: customer})
 	return p != nil && p.scripted
 }
 
@@ -455,7 +455,9 @@ func (w *World) newHandle(channel string, b Binding) (handle string, hash uint64
 		w.generated++
 		h := b.NewHandle(w.generated)
 		hash := w.people.hash(h)
-		if w.people.find(router.CustomerKey{Channel: channel, Account: b.Account(), Customer: h}, hash) == nil {
+		// Generated handles differ from one another (NewHandle): only a
+		// scripted customer can have one already.
+		if w.scripted == 0 || w.people.find(router.CustomerKey{Channel: channel, Account: b.Account(), Customer: h}, hash) == nil {
 			return h, hash
 		}
 	}
@@ -798,7 +800,7 @@ type openChannel struct {
 func (w *World) observe(ev *router.Event) {
 	w.counts.add(ev.Kind)
 	w.inboxApply(ev)
-	p := w.person(ev.Customer)
+	p := w.person(&ev.Customer)
 	w.track(ev, p)
 	w.recordSeries(ev)
 	listed := p != nil && p.listed
@@ -1365,11 +1367,11 @@ func (c *eventCounts) add(k router.EventKind) {
 // person returns the world's customer of key, or nil. The engine logs a
 // customer's events in runs (opened, queued, assigned, inbound), so the
 // last customer found is kept at hand.
-func (w *World) person(key router.CustomerKey) *person {
-	if p := w.lastPerson; p != nil && sameKey(&p.key, &key) {
+func (w *World) person(key *router.CustomerKey) *person {
+	if p := w.lastPerson; p != nil && sameKey(&p.key, key) {
 		return p
 	}
-	p := w.people.get(key)
+	p := w.people.get(*key)
 	if p != nil {
 		w.lastPerson = p
 	}
