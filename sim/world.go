@@ -799,10 +799,14 @@ type openChannel struct {
 // observe records an engine event and drives generated customers.
 func (w *World) observe(ev *router.Event) {
 	w.counts.add(ev.Kind)
-	w.inboxApply(ev)
+	if w.center != nil { // most worlds have none: no call
+		w.inboxApply(ev)
+	}
 	p := w.person(&ev.Customer)
 	w.track(ev, p)
-	w.recordSeries(ev)
+	if w.opt.Series {
+		w.recordSeries(ev)
+	}
 	listed := p != nil && p.listed
 	if w.opt.Trace || listed {
 		line := w.line(ev, p)
