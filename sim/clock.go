@@ -38,11 +38,14 @@ func (c *Clock) Now() time.Time {
 }
 
 // Set moves the clock to t.
-func (c *Clock) Set(t time.Time) {
-	if loc := t.Location(); c.loc.Load() != loc {
+func (c *Clock) Set(t time.Time) { c.setNanos(t.UnixNano(), t.Location()) }
+
+// setNanos moves the clock to the time of unix nanoseconds ns in loc.
+func (c *Clock) setNanos(ns int64, loc *time.Location) {
+	if c.loc.Load() != loc {
 		c.loc.Store(loc)
 	}
-	c.ns.Store(t.UnixNano())
+	c.ns.Store(ns)
 }
 
 // Stream returns the random stream of one subsystem: a source derived from
@@ -61,7 +64,9 @@ func Stream(seed uint64, name string) *rand.Rand {
 // heap's entries hold no pointers: an event's time and action wait in a
 // slot of their own, which the entry names, so that sifting an entry
 // through the heap moves 24 bytes the collector need not see (no write
-// barriers). Queuing and playing an event allocate nothing but the growth
+// barriers). A time is kept as the entry's key and the slot's location,
+// and given back as the time queued (as the Clock does): a run plays the
+// queue in nanoseconds. Queuing and playing an event allocate nothing but the growth
 // of the heap and of the slots.
 type Queue struct {
 	items []queued
@@ -77,10 +82,11 @@ type queued struct {
 	slot uint32 // of Queue.acts
 }
 
-// action is a queued event's time and what it does.
+// action is the location of a queued event's time (the instant is the
+// entry's key) and what it does.
 type action struct {
-	at time.Time
-	fn func()
+	loc *time.Location
+	fn  func()
 }
 
 func (a *queued) before(b *queued) bool {
@@ -92,10 +98,10 @@ func (q *Queue) push(at time.Time, seq uint64, fn func()) {
 	if n := len(q.free); n > 0 {
 		slot = q.free[n-1]
 		q.free = q.free[:n-1]
-		q.acts[slot] = action{at: at, fn: fn}
+		q.acts[slot] = action{loc: at.Location(), fn: fn}
 	} else {
 		slot = uint32(len(q.acts))
-		q.acts = append(q.acts, action{at: at, fn: fn})
+		q.acts = append(q.acts, action{loc: at.Location(), fn: fn})
 	}
 	it := queued{key: at.UnixNano(), seq: seq, slot: slot}
 	q.items = append(q.items, it)
@@ -187,18 +193,34 @@ func (q *Queue) Len() int { return len(q.items) }
 // Peek returns the time of the next event; ok is false when the queue is
 // empty.
 func (q *Queue) Peek() (t time.Time, ok bool) {
-	if len(q.items) == 0 {
+	ns, ok := q.peekNanos()
+	if !ok {
 		return time.Time{}, false
 	}
-	return q.acts[q.items[0].slot].at, true
+	return time.Unix(0, ns).In(q.acts[q.items[0].slot].loc), true
+}
+
+// peekNanos returns the time of the next event in unix nanoseconds.
+func (q *Queue) peekNanos() (ns int64, ok bool) {
+	if len(q.items) == 0 {
+		return 0, false
+	}
+	return q.items[0].key, true
 }
 
 // Pop removes the next event and returns its time and action.
 func (q *Queue) Pop() (time.Time, func()) {
+	ns, loc, fn := q.popNanos()
+	return time.Unix(0, ns).In(loc), fn
+}
+
+// popNanos is Pop, with the time in unix nanoseconds and its location.
+func (q *Queue) popNanos() (ns int64, loc *time.Location, fn func()) {
+	ns = q.items[0].key
 	slot := q.pop()
 	a := &q.acts[slot]
-	at, fn := a.at, a.fn
+	loc, fn = a.loc, a.fn
 	*a = action{} // the action is not kept alive
 	q.free = append(q.free, slot)
-	return at, fn
+	return ns, loc, fn
 }

@@ -1,7 +1,9 @@
 package sim
 
 import (
+	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -90,6 +92,57 @@ func TestSinceIsSub(t *testing.T) {
 			if got, want := since(from, at), at.Sub(from); got != want {
 				t.Fatalf("since(%v, %v) = %v, Sub says %v", from, at, got, want)
 			}
+		}
+	}
+}
+
+// The queue gives back each event's time as it was queued, location and
+// all, by Peek and by Pop, in time order.
+func TestQueueGivesBackTimes(t *testing.T) {
+	zone := time.FixedZone("CST", 8*3600)
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, zone)
+	want := []time.Time{
+		t0.UTC().Add(-time.Hour),
+		t0,
+		t0.Add(time.Nanosecond),
+		t0.Add(time.Hour).UTC(),
+		time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC).Add(24 * time.Hour),
+	}
+	var q Queue
+	for _, i := range []int{3, 1, 4, 0, 2} {
+		q.At(want[i], func() {})
+	}
+	slices.SortFunc(want, func(a, b time.Time) int { return a.Compare(b) })
+	for _, w := range want {
+		peek, ok := q.Peek()
+		if !ok || peek != w {
+			t.Fatalf("Peek() = %v, %v; want %v", peek, ok, w)
+		}
+		if at, _ := q.Pop(); at != w {
+			t.Fatalf("Pop() = %v (%s); want %v (%s)", at, at.Location(), w, w.Location())
+		}
+	}
+	if _, ok := q.Peek(); ok || q.Len() != 0 {
+		t.Fatalf("queue not empty: %d", q.Len())
+	}
+}
+
+// nanos is UnixNano within its range and the range's end past it.
+func TestNanos(t *testing.T) {
+	for _, c := range []struct {
+		t    time.Time
+		want int64
+	}{
+		{time.Unix(0, 0), 0},
+		{time.Date(2026, 3, 2, 0, 0, 0, 5, time.UTC), time.Date(2026, 3, 2, 0, 0, 0, 5, time.UTC).UnixNano()},
+		{time.Unix(0, math.MaxInt64), math.MaxInt64},
+		{time.Unix(0, math.MinInt64), math.MinInt64},
+		{time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC), math.MaxInt64},
+		{time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC), math.MinInt64},
+		{time.Time{}, math.MinInt64},
+	} {
+		if got := nanos(c.t); got != c.want {
+			t.Errorf("nanos(%v) = %d, want %d", c.t, got, c.want)
 		}
 	}
 }

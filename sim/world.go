@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -681,8 +682,13 @@ func (w *World) RunUntil(t time.Time) error {
 		return w.stop
 	}
 	loc := w.sc.Start.Location()
-	past := func(at time.Time) bool {
-		return !w.end.IsZero() && at.After(w.end) || !t.IsZero() && at.After(t)
+	// The queue plays in unix nanoseconds: nothing later than bound goes.
+	bound := int64(math.MaxInt64)
+	if !w.end.IsZero() {
+		bound = nanos(w.end)
+	}
+	if !t.IsZero() {
+		bound = min(bound, nanos(t))
 	}
 	played := 0
 	for {
@@ -692,28 +698,30 @@ func (w *World) RunUntil(t time.Time) error {
 		if played++; w.opt.Progress != nil && played%progressEvery == 0 {
 			w.opt.Progress(w.clock.Now(), played)
 		}
-		next, queued := w.queue.Peek()
+		next, queued := w.queue.peekNanos()
 		due, timed := w.engine.NextDeadline()
 		for _, c := range w.open {
 			if d, ok := c.b.NextDeadline(); ok && (!timed || d.Before(due)) {
 				due, timed = d, true
 			}
 		}
-		if timed && (!queued || !due.After(next)) {
-			if past(due) {
-				break
+		if timed {
+			if d := nanos(due); !queued || d <= next {
+				if d > bound {
+					break
+				}
+				due = due.In(loc)
+				w.clock.Set(due)
+				w.engine.Advance(due)
+				w.settle()
+				continue
 			}
-			due = due.In(loc)
-			w.clock.Set(due)
-			w.engine.Advance(due)
-			w.settle()
-			continue
 		}
-		if !queued || past(next) {
+		if !queued || next > bound {
 			break
 		}
-		at, fn := w.queue.Pop()
-		w.clock.Set(at)
+		at, atLoc, fn := w.queue.popNanos()
+		w.clock.setNanos(at, atLoc)
 		fn()
 		if w.stop != nil {
 			return w.stop
@@ -727,6 +735,22 @@ func (w *World) RunUntil(t time.Time) error {
 	}
 	return nil
 }
+
+// nanos is t in unix nanoseconds, the queue's keys, for comparing with
+// them: every time a run plays lies within their range; a time outside it
+// (a far bound or deadline) is the range's end on its side.
+func nanos(t time.Time) int64 {
+	switch {
+	case t.Before(minNanos):
+		return math.MinInt64
+	case t.After(maxNanos):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// minNanos and maxNanos are the first and last times of unix nanoseconds.
+var minNanos, maxNanos = time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)
 
 // settle delivers what the platforms have due (status webhooks, retries)
 // and reacts to the router's new events.
