@@ -94,16 +94,21 @@ func (a *queued) before(b *queued) bool {
 }
 
 func (q *Queue) push(at time.Time, seq uint64, fn func()) {
+	q.pushNanos(at.UnixNano(), at.Location(), seq, fn)
+}
+
+// pushNanos is push for the time of unix nanoseconds ns in loc.
+func (q *Queue) pushNanos(ns int64, loc *time.Location, seq uint64, fn func()) {
 	var slot uint32
 	if n := len(q.free); n > 0 {
 		slot = q.free[n-1]
 		q.free = q.free[:n-1]
-		q.acts[slot] = action{loc: at.Location(), fn: fn}
+		q.acts[slot] = action{loc: loc, fn: fn}
 	} else {
 		slot = uint32(len(q.acts))
-		q.acts = append(q.acts, action{loc: at.Location(), fn: fn})
+		q.acts = append(q.acts, action{loc: loc, fn: fn})
 	}
-	it := queued{key: at.UnixNano(), seq: seq, slot: slot}
+	it := queued{key: ns, seq: seq, slot: slot}
 	q.items = append(q.items, it)
 	items := q.items
 	i := len(items) - 1
@@ -169,6 +174,12 @@ func (q *Queue) pop() uint32 {
 func (q *Queue) At(t time.Time, fn func()) {
 	q.seq++
 	q.push(t, q.seq, fn)
+}
+
+// atNanos is At for the time of unix nanoseconds ns in loc.
+func (q *Queue) atNanos(ns int64, loc *time.Location, fn func()) {
+	q.seq++
+	q.pushNanos(ns, loc, q.seq, fn)
 }
 
 // Reserve sets aside n places in the order of events at equal times and

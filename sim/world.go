@@ -601,40 +601,43 @@ func (w *World) stepAt(st *scenario.Step, k, n int, base uint64) {
 
 // arrive schedules the next Poisson arrival of a traffic flow.
 func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
-	f := &flow{w: w, tr: tr, b: w.bindings[tr.Channel], until: until}
+	f := &flow{w: w, tr: tr, b: w.bindings[tr.Channel], until: until.UnixNano(), loc: after.Location()}
 	f.play = f.arrive
-	f.next(after)
+	f.next(after.UnixNano())
 }
 
 // flow is a traffic flow's stream of arrivals: one is queued at a time, the
 // next when it plays.
 type flow struct {
-	w     *World
-	tr    *scenario.Traffic
-	b     Binding   // tr.Channel's
-	at    time.Time // the queued arrival's
-	until time.Time
-	play  func() // f.arrive, made once
+	w  *World
+	tr *scenario.Traffic
+	b  Binding // tr.Channel's
+	// at is the queued arrival's time and until the flow's end, in unix
+	// nanoseconds, in location loc (the start's).
+	at, until int64
+	loc       *time.Location
+	play      func() // f.arrive, made once
 }
 
 // next queues the arrival after the one at after, if it comes before the
-// flow ends.
-func (f *flow) next(after time.Time) {
+// flow ends. Times are unix nanoseconds (the queue's keys), in the flow's
+// location.
+func (f *flow) next(after int64) {
 	w, tr := f.w, f.tr
 	gap := draw(w.traffic, scenario.Distribution{Kind: "exp", Mean: tr.Arrivals.Mean()})
-	at := after.Add(gap)
-	if !at.Before(f.until) {
+	at := after + int64(gap)
+	if at >= f.until || at < after { // past the end, or past every time
 		return
 	}
 	f.at = at
-	w.queue.At(at, f.play)
+	w.queue.atNanos(at, f.loc, f.play)
 }
 
 // arrive plays the queued arrival: a generated customer writes.
 func (f *flow) arrive() {
 	// Everything about the customer is drawn now, so the generated load
 	// is the same whatever the routing does with it.
-	w, tr, at, b := f.w, f.tr, f.at, f.b
+	w, tr, b := f.w, f.tr, f.b
 	handle, hash := w.newHandle(tr.Channel, b)
 	p := w.newGenerated()
 	p.id, p.b = w.genIDs.id(w.generated), b
@@ -647,7 +650,7 @@ func (f *flow) arrive() {
 	if tr.Patience.Kind != "" {
 		// Drawn only when set, so that flows without patience keep
 		// their random stream.
-		w.giveUpAfter(p, at, draw(w.traffic, tr.Patience))
+		w.giveUpAfter(p, time.Unix(0, f.at).In(f.loc), draw(w.traffic, tr.Patience))
 	}
 	p.name = p.id
 	w.people.putHashed(p, hash)
@@ -666,7 +669,7 @@ func (f *flow) arrive() {
 		w.engine.SetProfile(p.key, prof)
 	}
 	w.customerSays(p, Message{Text: "message 1"})
-	f.next(at)
+	f.next(f.at)
 }
 
 // RunUntil plays the queue, the router's deadlines and the platforms' own
@@ -1022,7 +1025,7 @@ func (w *World) converse(p *person, ev *router.Event) {
 	end := max(p.handle, first)
 	s := &p.script
 	play := s.play // a reused record's, bound to this very script
-	*s = script{w: w, p: p, conv: ev.Conversation, agent: ev.Agent, at: ev.At, n: n,
+	*s = script{w: w, p: p, conv: ev.Conversation, agent: ev.Agent, at: ev.At.UnixNano(), loc: ev.At.Location(), n: n,
 		first: first, end: end,
 		// After the first reply: n-1 customer messages, n-1 replies and the close.
 		step: (end - first) / time.Duration(2*n-1),
@@ -1032,7 +1035,7 @@ func (w *World) converse(p *person, ev *router.Event) {
 		s.play = s.next
 	}
 	p.pending++
-	w.queue.AtSeq(s.when(0), s.base, s.play)
+	w.queue.pushNanos(s.when(0), s.loc, s.base, s.play)
 }
 
 // script is what is left of a generated conversation: action k of 2n is
@@ -1043,19 +1046,20 @@ type script struct {
 	p                *person
 	conv             router.ConversationID
 	agent            string
-	at               time.Time // the assignment
+	at               int64          // the assignment, in unix nanoseconds
+	loc              *time.Location // its location
 	first, step, end time.Duration
 	n, k             int    // k: the next action
 	base             uint64 // the queue place of action 0
 	play             func() // s.next, made once
 }
 
-// when is the time of action k.
-func (s *script) when(k int) time.Time {
+// when is the time of action k, in unix nanoseconds (the queue's keys).
+func (s *script) when(k int) int64 {
 	if k == 2*s.n-1 {
-		return s.at.Add(s.end)
+		return s.at + int64(s.end)
 	}
-	return s.at.Add(s.first + time.Duration(k)*s.step)
+	return s.at + int64(s.first+time.Duration(k)*s.step)
 }
 
 // next plays the next action, unless the conversation closed on its own:
@@ -1070,7 +1074,7 @@ func (s *script) next() {
 	k := s.k
 	if s.k++; s.k < 2*s.n {
 		p.pending++
-		w.queue.AtSeq(s.when(s.k), s.base+uint64(s.k), s.play)
+		w.queue.pushNanos(s.when(s.k), s.loc, s.base+uint64(s.k), s.play)
 	}
 	// The engine logs the action's events now: keep p at hand (person).
 	w.lastPerson = p
