@@ -31,10 +31,14 @@ func NewClock(t time.Time) *Clock {
 	return c
 }
 
-// Now returns the virtual time.
+// Now returns the virtual time. A zero Clock stands at 1970-01-01 UTC.
 func (c *Clock) Now() time.Time {
 	ns := c.ns.Load()
-	return time.Unix(ns/1e9, ns%1e9).In(c.loc.Load())
+	t := time.Unix(ns/1e9, ns%1e9)
+	if loc := c.loc.Load(); loc != nil {
+		return t.In(loc)
+	}
+	return t.UTC()
 }
 
 // Set moves the clock to t.

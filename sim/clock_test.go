@@ -146,3 +146,10 @@ func TestNanos(t *testing.T) {
 		}
 	}
 }
+
+func TestZeroClock(t *testing.T) {
+	var c Clock
+	if got, want := c.Now(), time.Unix(0, 0).UTC(); !got.Equal(want) || got.Location() != time.UTC {
+		t.Fatalf("zero clock reads %v, want %v", got, want)
+	}
+}
