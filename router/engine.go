@@ -1498,7 +1498,10 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 	if c != nil {
 		pol = c.pol
 	}
-	if m.Kind == KindText && (pol.MaxTextLength > 0 && utf8.RuneCountInString(m.Text) > pol.MaxTextLength ||
+	// A text has at most as many characters as bytes: only a longer one is
+	// counted.
+	if m.Kind == KindText && (pol.MaxTextLength > 0 && len(m.Text) > pol.MaxTextLength &&
+		utf8.RuneCountInString(m.Text) > pol.MaxTextLength ||
 		pol.MaxTextBytes > 0 && len(m.Text) > pol.MaxTextBytes) {
 		return cv, ReasonTextTooLong, nil
 	}

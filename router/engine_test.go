@@ -383,6 +383,8 @@ func TestPolicy(t *testing.T) {
 		}},
 		{"text too long", wa, []time.Duration{0}, []send{{time.Minute, "a", Outbound{Kind: KindText, Text: "ééééééééééé"}, ReasonTextTooLong}}},
 		{"text at the limit", wa, []time.Duration{0}, []send{{time.Minute, "a", Outbound{Kind: KindText, Text: "éééééééééé"}, ""}}},
+		{"ascii text too long", wa, []time.Duration{0}, []send{{time.Minute, "a", Outbound{Kind: KindText, Text: "abcdefghijk"}, ReasonTextTooLong}}},
+		{"ascii text at the limit", wa, []time.Duration{0}, []send{{time.Minute, "a", Outbound{Kind: KindText, Text: "abcdefghij"}, ""}}},
 		{"attachments", wa, []time.Duration{0}, []send{
 			{time.Minute, "a", img("jpeg", 5<<20), ""},
 			{time.Minute, "a", img("gif", 10), ReasonAttachmentType},
