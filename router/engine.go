@@ -1848,18 +1848,23 @@ func (e *Engine) Events(dst []Event) []Event {
 // between reading two of them; events logged meanwhile are not in the
 // parts, and a later Unread returns them.
 func (e *Engine) Unread() (a, b []Event) {
+	// Called after every step a simulation plays: the lock is let go on
+	// each return rather than by a deferred call (nothing here panics).
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if !e.consumer || e.cursor >= e.lastSeq {
+		e.mu.Unlock()
 		return nil, nil
 	}
 	from := max(e.cursor+1, e.first)
 	mask := uint64(len(e.ring) - 1)
 	i, j := from&mask, e.lastSeq&mask
 	if i <= j {
-		return e.ring[i : j+1], nil
+		a = e.ring[i : j+1]
+	} else {
+		a, b = e.ring[i:], e.ring[:j+1]
 	}
-	return e.ring[i:], e.ring[:j+1]
+	e.mu.Unlock()
+	return a, b
 }
 
 // Read marks the oldest n events that [Engine.Unread] returned as
@@ -1867,12 +1872,11 @@ func (e *Engine) Unread() (a, b []Event) {
 // [Engine.Events] start after them. n counts at most what Unread
 // returned. Without [Config.Consumer] it does nothing.
 func (e *Engine) Read(n int) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !e.consumer || n <= 0 || e.cursor >= e.lastSeq {
-		return
+	e.mu.Lock() // as in Unread, let go without a deferred call
+	if e.consumer && n > 0 && e.cursor < e.lastSeq {
+		e.cursor = min(max(e.cursor+1, e.first)+uint64(n)-1, e.lastSeq)
 	}
-	e.cursor = min(max(e.cursor+1, e.first)+uint64(n)-1, e.lastSeq)
+	e.mu.Unlock()
 }
 
 func agentID(a *agent) string {
