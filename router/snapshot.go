@@ -308,9 +308,15 @@ func (e *Engine) Restore(b []byte) error {
 			if err != nil {
 				return err
 			}
+			// An agent's only timer is its shift's, kept when it has hours.
+			if d.kind != deadlineShift || a.sched == nil {
+				return fmt.Errorf("router: restore: deadline of kind %d for agent %q, whose hours are %v", ds.Kind, ds.Agent, a.sched != nil)
+			}
 			d.agent = a
 		} else if d.conv = convs[ds.Conversation]; d.conv == nil {
 			return fmt.Errorf("router: restore: deadline of unknown conversation %s", ds.Conversation)
+		} else if d.kind == deadlineShift {
+			return fmt.Errorf("router: restore: shift deadline for conversation %s", ds.Conversation)
 		}
 		if *d.pos() >= 0 {
 			return fmt.Errorf("router: restore: two deadlines of one kind for one owner")

@@ -187,6 +187,11 @@ func TestRestoreRefuses(t *testing.T) {
 	}
 	other := cfg
 	other.Agents = other.Agents[:1]
+	noHours := cfg
+	noHours.Schedules, noHours.Agents = nil, slices.Clone(cfg.Agents)
+	for i := range noHours.Agents {
+		noHours.Agents[i].Schedule = ""
+	}
 	for _, tc := range []struct {
 		name string
 		cfg  Config
@@ -198,6 +203,7 @@ func TestRestoreRefuses(t *testing.T) {
 		{"another version", cfg, false, bytes.Replace(good, []byte(`"version":2`), []byte(`"version":99`), 1), "version 99"},
 		{"an engine in use", cfg, true, good, "in use"},
 		{"an agent the configuration lacks", other, false, good, `unknown agent "a2"`},
+		{"a shift for an agent without hours", noHours, false, good, `for agent "a3", whose hours are false`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n, err := New(tc.cfg)
@@ -213,4 +219,38 @@ func TestRestoreRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzRestore: no snapshot makes Restore panic, and what an engine
+// restored from one saves restores again.
+func FuzzRestore(f *testing.F) {
+	// No working hours: a snapshot's clock may be years from the time the
+	// engine is advanced to, and hours would play every shift between.
+	cfg := snapshotConfigs()["least-loaded"]
+	cfg.StatusHorizon, cfg.Schedules = time.Hour, nil
+	cfg.Agents = slices.Clone(cfg.Agents)
+	for i := range cfg.Agents {
+		cfg.Agents[i].Schedule = ""
+	}
+	f.Fuzz(func(t *testing.T, snap []byte) {
+		e, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Restore(snap) != nil {
+			return
+		}
+		again, err := e.Save()
+		if err != nil {
+			t.Fatalf("Save after Restore: %v", err)
+		}
+		n, _ := New(cfg)
+		if err := n.Restore(again); err != nil {
+			t.Fatalf("Restore of a restored engine's snapshot: %v", err)
+		}
+		// The restored engine plays on: a send, its status, time passing.
+		k := key("u1")
+		n.Status(at(3*time.Hour), k, "m1", "delivered", "")
+		n.Advance(at(5 * time.Hour))
+	})
 }
