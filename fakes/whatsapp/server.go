@@ -519,8 +519,13 @@ func allDigits(s string) bool {
 }
 
 func (s *Server) authorized(r *http.Request) bool {
-	tok := ""
-	if h := r.Header.Get("Authorization"); h != "" {
+	tok, h := "", ""
+	// "Authorization" is in canonical form: the header's one key, read
+	// without Header.Get canonicalizing it again.
+	if v := r.Header["Authorization"]; len(v) > 0 {
+		h = v[0]
+	}
+	if h != "" {
 		scheme, rest, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			return false
