@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"math/bits"
 	"slices"
@@ -135,6 +136,23 @@ var hexPairs = func() (t [256][2]byte) {
 	}
 	return t
 }()
+
+// lowerHexPairs holds the two lower-case hex digits of each byte.
+var lowerHexPairs = func() (t [256][2]byte) {
+	for i := range t {
+		t[i] = [2]byte{lowerHex[i>>4], lowerHex[i&0xf]}
+	}
+	return t
+}()
+
+// putHexLower writes sum as 64 lower-case hex digits, as hex.Encode does,
+// two digits per table look-up.
+func putHexLower(dst *[2 * sha256.Size]byte, sum *[sha256.Size]byte) {
+	for i, v := range sum {
+		p := &lowerHexPairs[v]
+		dst[2*i], dst[2*i+1] = p[0], p[1]
+	}
+}
 
 const stdBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
