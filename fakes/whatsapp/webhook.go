@@ -121,27 +121,32 @@ var metaSafe = func() (t [256]uint8) {
 	return t
 }()
 
+// metaSafeRun is the length of s's leading run of metaSafe bytes, passed
+// over four at a time with one branch.
+func metaSafeRun[T string | []byte](s T) int {
+	i := 0
+	for ; i+4 <= len(s); i += 4 {
+		q := s[i : i+4]
+		if metaSafe[q[0]]&metaSafe[q[1]]&metaSafe[q[2]]&metaSafe[q[3]] == 0 {
+			break
+		}
+	}
+	for i < len(s) && metaSafe[s[i]] != 0 {
+		i++
+	}
+	return i
+}
+
 // appendString appends s as a JSON string in Meta's escaped form: the same
 // bytes EncodeEscaped produces for a string.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		// Safe bytes are passed over four at a time, with one branch.
-		for ; i+4 <= len(s); i += 4 {
-			q := s[i : i+4]
-			if metaSafe[q[0]]&metaSafe[q[1]]&metaSafe[q[2]]&metaSafe[q[3]] == 0 {
-				break
-			}
-		}
-		if i == len(s) {
+		if i += metaSafeRun(s[i:]); i == len(s) {
 			break
 		}
 		c := s[i]
-		if metaSafe[c] != 0 {
-			i++
-			continue
-		}
 		if c < utf8.RuneSelf {
 			b = append(b, s[start:i]...)
 			switch c {
