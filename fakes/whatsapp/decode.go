@@ -27,6 +27,10 @@ type scanner struct {
 // points to it) instead of a Text of its own.
 func decodeSendRequest(body []byte, req *SendRequest, textRoom *Text) error {
 	d := sendScanners.Get().(*scanner)
+	if d.wholeText(body, req, textRoom) {
+		sendScanners.Put(d)
+		return nil
+	}
 	d.Reset(body)
 	d.textRoom = textRoom
 	ok := d.sendRequest(req) && d.End()
@@ -46,6 +50,65 @@ func decodeSendRequest(body []byte, req *SendRequest, textRoom *Text) error {
 }
 
 var sendScanners = sync.Pool{New: func() any { return new(scanner) }}
+
+// The text send a router sends most, as the adapter of this project and
+// encoding/json write it: <to> and <body> are runs of metaSafe bytes, and
+// <bool> is false or true.
+//
+//	{"messaging_product":"whatsapp","recipient_type":"individual","to":"<to>",
+//	"type":"text","text":{"preview_url":<bool>,"body":"<body>"}}
+const (
+	wholeTextHead = `{"messaging_product":"whatsapp","recipient_type":"individual","to":"`
+	wholeTextMid  = `","type":"text","text":{"preview_url":`
+	wholeTextBody = `,"body":"`
+	wholeTextTail = `"}}`
+)
+
+// wholeText decodes body into *req as sendRequest does when body is the
+// text send matched whole, and reports whether it was; otherwise it
+// leaves *req alone. The text object is decoded into room when not nil.
+func (d *scanner) wholeText(body []byte, req *SendRequest, room *Text) bool {
+	b, ok := cutPrefix(body, wholeTextHead)
+	if !ok {
+		return false
+	}
+	n := metaSafeRun(b)
+	to := b[:n]
+	if b, ok = cutPrefix(b[n:], wholeTextMid); !ok {
+		return false
+	}
+	preview := false
+	if b, ok = cutPrefix(b, "false"); !ok {
+		if b, ok = cutPrefix(b, "true"); !ok {
+			return false
+		}
+		preview = true
+	}
+	if b, ok = cutPrefix(b, wholeTextBody); !ok {
+		return false
+	}
+	n = metaSafeRun(b)
+	text := b[:n]
+	if string(b[n:]) != wholeTextTail {
+		return false
+	}
+	t := room
+	if t == nil {
+		t = new(Text)
+	}
+	*t = Text{PreviewURL: preview, Body: d.strs.Make(text)}
+	*req = SendRequest{MessagingProduct: "whatsapp", RecipientType: "individual", To: d.strs.Make(to), Type: "text", Text: t}
+	return true
+}
+
+// cutPrefix is bytes.CutPrefix with a string prefix, compared without a
+// conversion.
+func cutPrefix(b []byte, prefix string) ([]byte, bool) {
+	if len(b) < len(prefix) || string(b[:len(prefix)]) != prefix {
+		return b, false
+	}
+	return b[len(prefix):], true
+}
 
 var (
 	namesSend      = []string{"messaging_product", "recipient_type", "to", "status", "message_id", "typing_indicator", "type", "context", "text", "template", "image", "audio", "video", "document", "sticker"}

@@ -108,6 +108,32 @@ func TestDecodeSendRequest(t *testing.T) {
 	}
 }
 
+// TestWholeTextSend: the text send the adapter writes is matched whole,
+// and every body that differs from one by a byte, or is cut short, is
+// decoded as json.Unmarshal decodes it, matched whole or not.
+func TestWholeTextSend(t *testing.T) {
+	for _, whole := range []string{
+		`{"messaging_product":"whatsapp","recipient_type":"individual","to":"16505551234","type":"text","text":{"preview_url":false,"body":"Thanks, looking into it now."}}`,
+		`{"messaging_product":"whatsapp","recipient_type":"individual","to":"","type":"text","text":{"preview_url":true,"body":""}}`,
+	} {
+		var d scanner
+		var req SendRequest
+		if !d.wholeText([]byte(whole), &req, nil) {
+			t.Fatalf("%s is not matched whole", whole)
+		}
+		checkSendDecode(t, []byte(whole))
+		for i := 0; i <= len(whole); i++ {
+			checkSendDecode(t, []byte(whole[:i]))
+			if i == len(whole) {
+				break
+			}
+			for _, c := range []string{"", `"`, `\`, " ", "x", "/", "\x01", "\x7f", "\xc3\xa9", "\xff", "}"} {
+				checkSendDecode(t, []byte(whole[:i]+c+whole[i+1:]))
+			}
+		}
+	}
+}
+
 // FuzzDecodeSendRequest: the fast decoder against encoding/json.
 func FuzzDecodeSendRequest(f *testing.F) {
 	for _, b := range sendBodies {

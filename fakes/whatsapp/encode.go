@@ -2,7 +2,6 @@ package whatsapp
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"strconv"
 
 	"github.com/omnisim/omnisim/headmac"
@@ -189,7 +188,7 @@ func (s *Server) sign(body []byte) string {
 	m := s.macs.Get().(*signer)
 	var out [7 + 2*sha256.Size]byte
 	copy(out[:], "sha256=")
-	hex.Encode(out[7:], m.mac.Sum(body, len(s.envHead)))
+	putHexLower((*[2 * sha256.Size]byte)(out[7:]), (*[sha256.Size]byte)(m.mac.Sum(body, len(s.envHead))))
 	sig := m.sigs.Make(out[:])
 	s.macs.Put(m)
 	return sig

@@ -441,3 +441,24 @@ func TestJournalDeliveryIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendStringRuns: appendString passes over runs of safe bytes
+// several at a time; each byte that is not plainly safe, at every offset
+// of a run and with runs of every length around it, is escaped as
+// EncodeEscaped escapes it.
+func TestAppendStringRuns(t *testing.T) {
+	for _, odd := range []string{`"`, `\`, "/", "%", "@", "<", ">", "&", "\n", "\x00", "\x1f", "\x7f", "é", "\xff", "\u2028", "😀"} {
+		for before := 0; before <= 17; before++ {
+			for after := 0; after <= 9; after++ {
+				str := strings.Repeat("a", before) + odd + strings.Repeat("Z", after)
+				want, err := EncodeEscaped(str)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := appendString([]byte("x"), str); !bytes.Equal(got[1:], want) {
+					t.Fatalf("%q:\n got %s\nwant %s", str, got[1:], want)
+				}
+			}
+		}
+	}
+}

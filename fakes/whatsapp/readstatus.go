@@ -43,15 +43,6 @@ func (s *Server) scheduleReadLocked(part uint64) {
 	l.reads = slices.Insert(l.reads, i, d)
 }
 
-// releaseReads moves the read statuses due at Clock().Now to the queue
-// Flush posts.
-func (s *Server) releaseReads() {
-	now := s.now()
-	s.mu.Lock()
-	s.releaseReadsLocked(now)
-	s.mu.Unlock()
-}
-
 // releaseReadsLocked moves the read statuses due at now to the queue.
 // s.mu must be held.
 func (s *Server) releaseReadsLocked(now time.Time) {

@@ -519,8 +519,13 @@ func allDigits(s string) bool {
 }
 
 func (s *Server) authorized(r *http.Request) bool {
-	tok := ""
-	if h := r.Header.Get("Authorization"); h != "" {
+	tok, h := "", ""
+	// "Authorization" is in canonical form: the header's one key, read
+	// without Header.Get canonicalizing it again.
+	if v := r.Header["Authorization"]; len(v) > 0 {
+		h = v[0]
+	}
+	if h != "" {
 		scheme, rest, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			return false
@@ -798,25 +803,28 @@ func (s *Server) appendSendResponse(b []byte, input string, a *accepted) []byte 
 	b = append(b, `,"wa_id":`...)
 	b = appendString(b, a.waID)
 	b = append(b, `}],"messages":[{"id":"`...)
+	var buf [maxWamid]byte
 	if a.id != "" {
-		b = appendWamidJSON(b, a.id)
+		b = appendWamidJSON(b, append(buf[:0], a.id...))
 	} else {
-		var buf [maxWamid]byte
 		b = appendWamidJSON(b, s.ids.appendWamid(buf[:0], a.waID, a.part, true))
 	}
 	return append(b, `"}]}`...)
 }
 
 // appendWamidJSON appends a wamid inside a JSON string as appendString
-// does: of its characters ("wamid." and base64) only "/" is escaped.
-func appendWamidJSON[T string | []byte](b []byte, id T) []byte {
-	for i := 0; i < len(id); i++ {
-		if id[i] == '/' {
-			b = append(b, '\\')
+// does: of its characters ("wamid." and base64) only "/" is escaped. The
+// runs between slashes are copied whole.
+func appendWamidJSON(b, id []byte) []byte {
+	for {
+		j := bytes.IndexByte(id, '/')
+		if j < 0 {
+			return append(b, id...)
 		}
-		b = append(b, id[i])
+		b = append(b, id[:j]...)
+		b = append(b, '\\', '/')
+		id = id[j+1:]
 	}
-	return b
 }
 
 // maxFieldBytes bounds the non-file fields of an upload.

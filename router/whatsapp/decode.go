@@ -20,6 +20,9 @@ type scanner struct {
 	// strs makes the strings handed out (a sent message's wamid, a text
 	// webhook's strings), which live about as long as their conversation.
 	strs jsonscan.Arena
+	// body is where a webhook's body is read (a buffer up to
+	// maxPooledBuf is kept for the next one).
+	body bytes.Buffer
 }
 
 // maxScratch is the largest scratch kept for the next webhook.
@@ -76,6 +79,9 @@ func resetArena[T any](s []T) []T {
 // used afterwards.
 func (d *scanner) release() {
 	d.Clear()
+	if d.body.Cap() > maxPooledBuf {
+		d.body = bytes.Buffer{}
+	}
 	a := &d.arena
 	a.values, a.vptrs, a.contacts, a.cptrs = resetArena(a.values), resetArena(a.vptrs), resetArena(a.contacts), resetArena(a.cptrs)
 	a.msgs, a.texts, a.statuses, a.sptrs = resetArena(a.msgs), resetArena(a.texts), resetArena(a.statuses), resetArena(a.sptrs)

@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	fuzz "github.com/google/gofuzz"
@@ -73,4 +74,25 @@ func FuzzAppendSendRequest(f *testing.F) {
 		fuzz.NewFromGoFuzz([]byte(to+text+name)).NilChance(0.3).NumElements(0, 3).Fuzz(&r)
 		checkSendEncode(t, &r)
 	})
+}
+
+// TestAppendJSONStringRuns: appendJSONString passes over runs of plain
+// bytes eight at a time; each byte that is not plain, at every offset of a
+// run and with runs of every length around it, is written as
+// encoding/json writes it (0x7f as is).
+func TestAppendJSONStringRuns(t *testing.T) {
+	for _, odd := range []string{`"`, `\`, "\n", "\x00", "\x1f", "\x7f", "é", "\xff", "\u2028", "😀", "<", "/"} {
+		for before := 0; before <= 17; before++ {
+			for after := 0; after <= 9; after++ {
+				str := strings.Repeat("a", before) + odd + strings.Repeat("Z", after)
+				want, err := encodeJSON(str)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := appendJSONString([]byte("x"), str); !bytes.Equal(got[1:], want) {
+					t.Fatalf("%q:\n got %s\nwant %s", str, got[1:], want)
+				}
+			}
+		}
+	}
 }

@@ -185,13 +185,11 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 	// The body is read as it arrives, into a buffer that starts small and
 	// grows with what was actually received: a declared Content-Length is
 	// never trusted for allocation, since the signature is not checked yet.
-	buf := bufPool.Get().(*bytes.Buffer)
+	// The buffer is the scanner's, pooled with it.
+	d := scanners.Get().(*scanner)
+	defer d.release()
+	buf := &d.body
 	buf.Reset()
-	defer func() {
-		if buf.Cap() <= maxPooledBuf {
-			bufPool.Put(buf)
-		}
-	}()
 	err := httpcall.ReadRequestBody(w, r, buf, MaxBodySize)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -208,15 +206,12 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "bad signature", http.StatusForbidden)
 		return
 	}
-	d := scanners.Get().(*scanner)
 	values, err := d.parseHead(body, a.cfg.PhoneNumberID, h)
 	if err != nil {
-		d.release()
 		a.reject(w, "malformed notification", http.StatusBadRequest)
 		return
 	}
 	a.deliver(values)
-	d.release()
 	w.WriteHeader(http.StatusOK)
 }
 
