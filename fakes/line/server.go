@@ -107,18 +107,23 @@ type Server struct {
 	users      map[string]*user
 	tokens     map[string]*tokenState
 	tokenQueue []*tokenState
-	keys       map[string]*keyState
-	keyQueue   []*keyState
-	rate       map[string]rateWindow
-	month      int
-	monthSent  int
-	content    map[string]content
-	pending    []*pending
-	requests   ring[Request]
-	webhooks   ring[webhookRec]
-	deliveries ring[Delivery]
-	errors     ring[ErrorEntry]
-	counts     Counts
+	// tokenBlock and pendingBlock are the rest of the blocks that reply
+	// tokens' records and first tries' webhooks are made in.
+	tokenBlock   []tokenState
+	pendingBlock []pending
+	sentBlock    []SentMessage // the rest of the block answers' lists are made in
+	keys         map[string]*keyState
+	keyQueue     []*keyState
+	rate         map[string]rateWindow
+	month        int
+	monthSent    int
+	content      map[string]content
+	pending      []*pending
+	requests     ring[Request]
+	webhooks     ring[webhookRec]
+	deliveries   ring[Delivery]
+	errors       ring[ErrorEntry]
+	counts       Counts
 
 	faults *fault.Decider        // nil: no fault plan
 	held   fault.Queue[*pending] // webhook tries a fault plan delays

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -41,8 +42,17 @@ const MsgInvalidReplyToken = "Invalid reply token"
 // Config.MediaBaseURL that names its format and size, followed by a text
 // of its caption when it has one (LINE's media messages have no captions).
 func (a *Adapter) Messages(m router.Outbound) ([]Message, error) {
+	return a.messages(m, nil)
+}
+
+// messages is Messages, a text made in one's storage.
+func (a *Adapter) messages(m router.Outbound, one *[1]Message) ([]Message, error) {
 	switch m.Kind {
 	case router.KindText:
+		if one != nil {
+			one[0] = Message{Type: "text", Text: m.Text}
+			return one[:], nil
+		}
 		return []Message{{Type: "text", Text: m.Text}}, nil
 	case router.KindTemplate:
 		if m.Template == nil {
@@ -99,7 +109,10 @@ func (a *Adapter) Messages(m router.Outbound) ([]Message, error) {
 // SettleTries more times with the same key to learn whether it was. The id
 // returned is the first sent message's.
 func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outbound) (string, error) {
-	msgs, err := a.Messages(m)
+	// A text's message lives on the stack: nothing keeps it (the rule
+	// API gets a copy, see call).
+	var one [1]Message
+	msgs, err := a.messages(m, &one)
 	if err != nil {
 		return "", err
 	}
@@ -241,10 +254,11 @@ func mix64(z uint64) uint64 {
 // is a transport failure; a platform answer is in the result.
 func (a *Adapter) call(ctx context.Context, retryKey, token, to string, msgs []Message) (APIResult, error) {
 	if a.cfg.API != nil {
+		own := slices.Clone(msgs) // the rule API may keep them
 		if token != "" {
-			return a.cfg.API.Reply(token, msgs), nil
+			return a.cfg.API.Reply(token, own), nil
 		}
-		return a.cfg.API.Push(retryKey, to, msgs), nil
+		return a.cfg.API.Push(retryKey, to, own), nil
 	}
 	// Recycled: the request, the body's buffer, a copy of the URL parsed
 	// in New, the header map.
