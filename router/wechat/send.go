@@ -88,10 +88,14 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 		}
 	}
 
-	req := sendRequest{ToUser: to.Customer}
+	// The request's parts: the wire path builds the request on the stack
+	// from them (a text's object too), the rule API one of its own.
+	var msgType string
+	var image, voice *sendMedia
+	var video *sendVideo
 	switch kind {
 	case router.KindText:
-		req.MsgType, req.Text = "text", &sendText{Content: m.Text}
+		msgType = "text"
 	case router.KindTemplate:
 		return errors.New("wechat: send: template messages are not supported (WeChat's template messages are a separate API)")
 	case router.KindAttachment:
@@ -119,21 +123,30 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 		if err != nil {
 			return err
 		}
-		req.MsgType = mediaType
+		msgType = mediaType
 		switch mediaType {
 		case "image":
-			req.Image = &sendMedia{MediaID: id}
+			image = &sendMedia{MediaID: id}
 		case "voice":
-			req.Voice = &sendMedia{MediaID: id}
+			voice = &sendMedia{MediaID: id}
 		case "video":
-			req.Video = &sendVideo{MediaID: id, Description: m.Text}
+			video = &sendVideo{MediaID: id, Description: m.Text}
 		}
 	default:
 		return fmt.Errorf("wechat: send: unsupported message kind %q", kind)
 	}
 	if a.cfg.API != nil {
-		r := req // req itself stays on the stack for the wire path
-		return a.cfg.API.Send(&r)
+		r := &sendRequest{ToUser: to.Customer, MsgType: msgType, Image: image, Voice: voice, Video: video}
+		if kind == router.KindText {
+			r.Text = &sendText{Content: m.Text}
+		}
+		return a.cfg.API.Send(r)
+	}
+	req := sendRequest{ToUser: to.Customer, MsgType: msgType, Image: image, Voice: voice, Video: video}
+	var text sendText
+	if kind == router.KindText {
+		text.Content = m.Text
+		req.Text = &text
 	}
 	// The body lives in a pooled buffer until the send returns, unless a
 	// call failed: the transport may still be reading it then.
