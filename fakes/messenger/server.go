@@ -168,6 +168,7 @@ type Server struct {
 
 	faults         *fault.Decider // nil: no fault plan
 	reordered      []*hook        // reordered webhooks held until the next one
+	hookBlock      []hook         // the rest of the block customers' events are made in
 	faultN         int            // faults caused so far
 	throttleStatus int
 }
@@ -832,6 +833,9 @@ type scanner struct {
 	// strs makes the strings read (recipients, texts, URLs), which live
 	// about as long as their conversation.
 	strs jsonscan.Arena
+	// msgs is the rest of a block that decoded messages are made in; a
+	// message once handed out is never handed out again.
+	msgs []Message
 }
 
 // str decodes a string value: one of sendWords without a copy, any other
@@ -900,7 +904,11 @@ func decodeSendFast(body []byte) (req SendRequest, ok bool) {
 }
 
 func (d *scanner) message() *Message {
-	m := &Message{}
+	if len(d.msgs) == 0 {
+		d.msgs = make([]Message, 64)
+	}
+	m := &d.msgs[0]
+	d.msgs = d.msgs[1:]
 	if !d.Open('{') {
 		return m
 	}
