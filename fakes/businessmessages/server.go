@@ -148,15 +148,16 @@ type Server struct {
 	macPool sync.Pool // *macBuf: HMAC-SHA512 keyed with ClientToken
 	agent   string    // Agent(), made once
 
-	mu       sync.Mutex
-	rnd      uint64
-	convs    map[string]*conv
-	tokens   map[string]time.Time  // access token -> expiry
-	queue    fault.Queue[*pending] // retries and held deliveries, by due time
-	counts   Counts
-	faults   *fault.Decider // nil: no fault plan
-	faultN   int            // faults the plan caused
-	sendErrN int            // server errors the plan gave sends
+	mu         sync.Mutex
+	rnd        uint64
+	convs      map[string]*conv
+	userBlocks []userBlock           // the rest of the block user messages are made in
+	tokens     map[string]time.Time  // access token -> expiry
+	queue      fault.Queue[*pending] // retries and held deliveries, by due time
+	counts     Counts
+	faults     *fault.Decider // nil: no fault plan
+	faultN     int            // faults the plan caused
+	sendErrN   int            // server errors the plan gave sends
 	// ids makes the ids of user messages (a name, its messageId and the
 	// requestId in one string), which live as long as the journal keeps
 	// the message.

@@ -356,8 +356,14 @@ func (s *Server) userMessage(ctx context.Context, id string, c Context, text Use
 	ids = s.appendUUID(ids) // the requestId
 	all := s.ids.Make(ids)
 	n := len(all) - uuidLen
+	// Made in a block of userBlocks that a message never returns to.
+	if len(s.userBlocks) == 0 {
+		s.userBlocks = make([]userBlock, 8)
+	}
+	blk := &s.userBlocks[0]
+	s.userBlocks = s.userBlocks[1:]
 	s.mu.Unlock()
-	blk := &userBlock{text: text}
+	blk.text = text
 	t := &blk.text
 	t.Name, t.MessageID = all[:n], all[n-uuidLen:n]
 	t.CreateTime = now
