@@ -262,7 +262,10 @@ func (s *Server) requestID() string {
 
 // auth checks the bearer channel access token.
 func (s *Server) auth(r *http.Request) *Error {
-	h := r.Header.Get("Authorization")
+	var h string // the header map as served holds canonical keys: no Get
+	if v := r.Header["Authorization"]; len(v) > 0 {
+		h = v[0]
+	}
 	tok, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || tok == "" {
 		return &Error{Status: http.StatusUnauthorized, Message: MsgAuthRequired}
@@ -294,7 +297,9 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) (status int, 
 	if st, rid, ok := s.precheck(w, r, http.MethodPost); !ok {
 		return st, rid, ""
 	}
-	retryKey = r.Header.Get("X-Line-Retry-Key")
+	if v := r.Header["X-Line-Retry-Key"]; len(v) > 0 {
+		retryKey = v[0]
+	}
 	// The body is read into a pooled buffer, put back when this returns:
 	// the decoders copy what they keep (the fast decoders' strings,
 	// encoding/json's values).
@@ -355,7 +360,8 @@ func (s *Server) badBody(w http.ResponseWriter, r *http.Request) (int, string) {
 	return writeError(w, rid, e), rid
 }
 
-// AppendSendResponse appends {"sentMessages":[...]} to b.
+// AppendSendResponse appends {"sentMessages":[...]} to b, its strings
+// escaped as LINE escapes them.
 func AppendSendResponse(b []byte, sent []SentMessage) []byte {
 	b = append(b, `{"sentMessages":[`...)
 	for i, m := range sent {
@@ -363,10 +369,10 @@ func AppendSendResponse(b []byte, sent []SentMessage) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"id":`...)
-		b = strconv.AppendQuote(b, m.ID)
+		b = appendString(b, m.ID)
 		if m.QuoteToken != "" {
 			b = append(b, `,"quoteToken":`...)
-			b = strconv.AppendQuote(b, m.QuoteToken)
+			b = appendString(b, m.QuoteToken)
 		}
 		b = append(b, '}')
 	}

@@ -305,7 +305,7 @@ func (a *Adapter) call(ctx context.Context, retryKey, token, to string, msgs []M
 	if _, err := buf.ReadFrom(q.Limit(resp.Body, 1<<20)); err != nil {
 		return APIResult{}, err
 	}
-	return ReadAnswer(resp.StatusCode, resp.Header.Get("X-Line-Accepted-Request-Id"), buf.Bytes()), nil
+	return ReadAnswer(resp.StatusCode, first(resp.Header["X-Line-Accepted-Request-Id"]), buf.Bytes()), nil
 }
 
 // parseURL parses a URL as http.NewRequest does; nil when it does not
