@@ -485,7 +485,10 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, now time.Tim
 
 // authorize checks the request's bearer token.
 func (s *Server) authorize(r *http.Request, now time.Time) *Error {
-	h := r.Header.Get("Authorization")
+	var h string // the header map as served holds canonical keys: no Get
+	if v := r.Header["Authorization"]; len(v) > 0 {
+		h = v[0]
+	}
 	tok, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || tok == "" {
 		return &Error{HTTPStatus: 401, Status: "UNAUTHENTICATED", Message: "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential."}

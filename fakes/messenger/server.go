@@ -743,7 +743,10 @@ func (s *Server) readSend(r *http.Request) (SendRequest, *Error) {
 		defer s.mu.Unlock()
 		return req, errParamLocked(s, "Request body too large or unreadable")
 	}
-	ct := r.Header.Get("Content-Type")
+	var ct string // the header map as served holds canonical keys: no Get
+	if v := r.Header["Content-Type"]; len(v) > 0 {
+		ct = v[0]
+	}
 	if ct != "application/json" {
 		ct, _, _ = mime.ParseMediaType(ct)
 	}
