@@ -12,6 +12,7 @@ import (
 
 	"github.com/omnisim/omnisim/fakes/fault"
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/jsonplain"
 )
 
 // UserMessage is a webhook payload: a user's message, receipts or status,
@@ -233,7 +234,7 @@ func appendString(b []byte, s string) []byte {
 	const hexd = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i := jsonplain.HTMLPrefix(s); i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if htmlSafe[c] {
