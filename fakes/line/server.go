@@ -122,8 +122,11 @@ type Server struct {
 	requests     ring[Request]
 	webhooks     ring[webhookRec]
 	deliveries   ring[Delivery]
-	errors       ring[ErrorEntry]
-	counts       Counts
+	// delivered is every delivery made, kept for Deliveries: it grows in
+	// blocks that never move, so a user's list is its places there.
+	delivered ring[Delivery]
+	errors    ring[ErrorEntry]
+	counts    Counts
 
 	faults *fault.Decider        // nil: no fault plan
 	held   fault.Queue[*pending] // webhook tries a fault plan delays
@@ -138,8 +141,8 @@ type rateWindow struct {
 // user is one LINE user the account knows.
 type user struct {
 	name       string
-	blocked    bool // unfollowed: pushes are accepted and not delivered
-	deliveries []Delivery
+	blocked    bool  // unfollowed: pushes are accepted and not delivered
+	deliveries []int // the places of the user's deliveries in Server.delivered
 }
 
 // content is a file a user sent, served by GET .../{messageId}/content.
@@ -503,8 +506,12 @@ func (s *Server) Counts() Counts {
 func (s *Server) Deliveries(userID string) []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if u := s.users[userID]; u != nil {
-		return slices.Clone(u.deliveries)
+	if u := s.users[userID]; u != nil && u.deliveries != nil {
+		ds := make([]Delivery, len(u.deliveries))
+		for i, at := range u.deliveries {
+			ds[i] = *s.delivered.At(at)
+		}
+		return ds
 	}
 	return nil
 }
