@@ -179,6 +179,7 @@ type Server struct {
 	mu         sync.Mutex
 	ids        idgen
 	strs       jsonscan.Arena // makes the strings of send bodies and pushes' URLs and MsgIds, guarded by mu
+	kept       []byte         // the rest of the block pushes' bodies are kept in (keepLocked), guarded by mu
 	sendText   Text           // a send request's text object while mu is held (sendRequestLocked)
 	customers  map[string]*customer
 	mediaStore map[string]*media

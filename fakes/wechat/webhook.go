@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -328,17 +329,38 @@ func (s *Server) openMessageGrantLocked(openid string, now time.Time) {
 // FromUserName and Content values, rounded up.
 const pushSize = 256
 
-// plainBuf returns an empty slice of capacity n for the plain XML of a
-// push, and the pooled buffer holding it: in Plaintext mode a new slice and
-// no buffer (the XML is the body, which the journal keeps); in the other
-// modes a pooled buffer, which push returns to the pool once the XML is
-// encrypted.
+// plainBuf returns an empty slice of capacity n or more for the plain XML
+// of a push, and the pooled buffer holding it, which push returns to the
+// pool once the body is made (and kept: keepLocked).
 func (s *Server) plainBuf(n int) ([]byte, *buffer) {
-	if s.cfg.Mode == Plaintext {
-		return make([]byte, 0, n), nil
-	}
 	pb := getBuf()
+	if cap(pb.b) < n {
+		pb.b = make([]byte, 0, n)
+	}
 	return pb.b, pb
+}
+
+// keptBlock is the size of the blocks keepLocked copies bodies into, and
+// maxKeptInBlock the longest body it copies there (a longer one is copied
+// on its own).
+const (
+	keptBlock      = 16 << 10
+	maxKeptInBlock = 2 << 10
+)
+
+// keepLocked returns a copy of a push's body, which the journal keeps,
+// made in a block of bodies: bytes once copied there are never written
+// again, and a copy's capacity is its length. s.mu must be held.
+func (s *Server) keepLocked(b []byte) []byte {
+	if len(b) > maxKeptInBlock {
+		return bytes.Clone(b)
+	}
+	if cap(s.kept)-len(s.kept) < len(b) {
+		s.kept = make([]byte, 0, keptBlock)
+	}
+	n := len(s.kept)
+	s.kept = append(s.kept, b...)
+	return s.kept[n:len(s.kept):len(s.kept)]
 }
 
 // buffer is a pooled scratch buffer: plain XML, AES input, bodies read.
@@ -389,16 +411,17 @@ func (s *Server) envelope(plain []byte, now time.Time, openid string, msgID int6
 		if s.keyErr != nil {
 			return "", "", nil, fmt.Errorf("wechat: %s mode: %w", s.cfg.Mode, s.keyErr)
 		}
-		sb := getBuf()
+		sb, bb := getBuf(), getBuf()
+		defer func() { putBuf(bb, bb.b) }() // the body is kept as a copy (keepLocked)
 		scratch := sb.b
 		encLen := base64.StdEncoding.EncodedLen((20 + len(plain) + len(s.cfg.AppID) + blockPad) / blockPad * blockPad)
 		if s.cfg.Mode == Safe {
-			body = make([]byte, 0, 96+len(s.cfg.OriginalID)+encLen)
+			body = slices.Grow(bb.b[:0], 96+len(s.cfg.OriginalID)+encLen)
 			body = append(body, "<xml>"...)
 			body = appendElem(body, "ToUserName", s.cfg.OriginalID)
 		} else {
 			xml := bytes.TrimSuffix(plain, []byte("</xml>"))
-			body = make([]byte, 0, len(xml)+48+encLen)
+			body = slices.Grow(bb.b[:0], len(xml)+48+encLen)
 			body = append(body, xml...)
 		}
 		body = append(body, "<Encrypt><![CDATA["...)
@@ -408,6 +431,7 @@ func (s *Server) envelope(plain []byte, now time.Time, openid string, msgID int6
 		body = append(body, "]]></Encrypt></xml>"...)
 		msgSig, scratch = sortedSumBytes([][]byte{s.tokenBytes, ts, nonce, enc}, scratch)
 		putBuf(sb, scratch)
+		bb.b = body
 	}
 
 	// The URL: ?signature=&timestamp=&nonce=&openid=[&encrypt_type=aes&msg_signature=],
@@ -433,6 +457,7 @@ func (s *Server) envelope(plain []byte, now time.Time, openid string, msgID int6
 	}
 	var idBuf [20]byte
 	s.mu.Lock()
+	body = s.keepLocked(body)
 	target = s.strs.Make(u)
 	if msgID != 0 {
 		id = s.strs.Make(strconv.AppendInt(idBuf[:0], msgID, 10))
@@ -586,6 +611,15 @@ func (s *Server) newRequest(ctx context.Context, method, target string, body []b
 	if at, n := s.hookPathAt, strings.IndexByte(target, '?'); at > 0 && n > at {
 		// The path and query as written are the request URI.
 		q.SetPathQuery(target[at:], n-at)
+	} else if base.Path == "" && base.RawPath == "" && n == len(s.cfg.WebhookURL) {
+		// A bare host: the request URI is "/" and the query, as a client
+		// sends it, made in s.strs.
+		var buf [320]byte
+		pq := append(append(buf[:0], '/'), target[n:]...)
+		s.mu.Lock()
+		uri := s.strs.Make(pq)
+		s.mu.Unlock()
+		q.SetPathQuery(uri, 1)
 	} else {
 		_, q.URL().RawQuery, _ = strings.Cut(target, "?")
 	}
