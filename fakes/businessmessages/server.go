@@ -148,15 +148,16 @@ type Server struct {
 	macPool sync.Pool // *macBuf: HMAC-SHA512 keyed with ClientToken
 	agent   string    // Agent(), made once
 
-	mu       sync.Mutex
-	rnd      uint64
-	convs    map[string]*conv
-	tokens   map[string]time.Time  // access token -> expiry
-	queue    fault.Queue[*pending] // retries and held deliveries, by due time
-	counts   Counts
-	faults   *fault.Decider // nil: no fault plan
-	faultN   int            // faults the plan caused
-	sendErrN int            // server errors the plan gave sends
+	mu         sync.Mutex
+	rnd        uint64
+	convs      map[string]*conv
+	userBlocks []userBlock           // the rest of the block user messages are made in
+	tokens     map[string]time.Time  // access token -> expiry
+	queue      fault.Queue[*pending] // retries and held deliveries, by due time
+	counts     Counts
+	faults     *fault.Decider // nil: no fault plan
+	faultN     int            // faults the plan caused
+	sendErrN   int            // server errors the plan gave sends
 	// ids makes the ids of user messages (a name, its messageId and the
 	// requestId in one string), which live as long as the journal keeps
 	// the message.
@@ -484,7 +485,10 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, now time.Tim
 
 // authorize checks the request's bearer token.
 func (s *Server) authorize(r *http.Request, now time.Time) *Error {
-	h := r.Header.Get("Authorization")
+	var h string // the header map as served holds canonical keys: no Get
+	if v := r.Header["Authorization"]; len(v) > 0 {
+		h = v[0]
+	}
 	tok, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || tok == "" {
 		return &Error{HTTPStatus: 401, Status: "UNAUTHENTICATED", Message: "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential."}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/omnisim/omnisim/fakes/fault"
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/jsonplain"
 )
 
 // UserMessage is a webhook payload: a user's message, receipts or status,
@@ -233,7 +234,7 @@ func appendString(b []byte, s string) []byte {
 	const hexd = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i := jsonplain.HTMLPrefix(s); i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if htmlSafe[c] {
@@ -356,8 +357,14 @@ func (s *Server) userMessage(ctx context.Context, id string, c Context, text Use
 	ids = s.appendUUID(ids) // the requestId
 	all := s.ids.Make(ids)
 	n := len(all) - uuidLen
+	// Made in a block of userBlocks that a message never returns to.
+	if len(s.userBlocks) == 0 {
+		s.userBlocks = make([]userBlock, 8)
+	}
+	blk := &s.userBlocks[0]
+	s.userBlocks = s.userBlocks[1:]
 	s.mu.Unlock()
-	blk := &userBlock{text: text}
+	blk.text = text
 	t := &blk.text
 	t.Name, t.MessageID = all[:n], all[n-uuidLen:n]
 	t.CreateTime = now

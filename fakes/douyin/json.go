@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/jsonplain"
 )
 
 // appendString appends s as a JSON string: raw UTF-8, with quotes,
@@ -37,7 +39,7 @@ var plain = func() (t [256]bool) {
 func appendText[T string | []byte](b []byte, s T) []byte {
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i := jsonplain.Prefix(s); i < len(s); {
 		c := s[i]
 		if plain[c] {
 			i++

@@ -127,6 +127,7 @@ type Server struct {
 	rateSec   int64                // the second RateLimit counts in
 	rateN     int
 	queue     []*outgoing // retries and repeats, by due time then seq
+	outBlock  []outgoing  // the rest of the block customers' events are made in
 	seq       uint64
 	srv       *http.Server
 	faults    *fault.Decider // nil: no fault plan

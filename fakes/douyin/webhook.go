@@ -201,7 +201,12 @@ func (s *Server) pushLocked(event string, u User, now time.Time, message bool) (
 		b = s.ids.appendMessageID(b, streamMessage)
 	}
 	ids := s.strs.Make(b)
-	o = &outgoing{}
+	// Made in a block of webhooks that a webhook never returns to.
+	if len(s.outBlock) == 0 {
+		s.outBlock = make([]outgoing, 8)
+	}
+	o = &s.outBlock[0]
+	s.outBlock = s.outBlock[1:]
 	o.push = &o.own
 	*o.push = Push{Event: event, MsgID: ids[:n1], ClientKey: s.cfg.ClientKey,
 		FromUserID: u.OpenID, ToUserID: s.cfg.AccountOpenID, LogID: ids[n1:n2],

@@ -46,15 +46,24 @@ const (
 	alnum     = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 )
 
-// fill writes len(b) characters of alphabet (at most 64 symbols) drawn from
-// stream.
-func (g *idgen) fill(b []byte, stream int, alphabet string) {
+// The alphabets spread over the 64 values of six bits: symbol v%n at
+// index v of an alphabet of n symbols (TestSpreadAlphabets), so that fill
+// draws a symbol with a mask where a division took (r&63)%n.
+const (
+	lowerHex64  = lowerHex + lowerHex + lowerHex + lowerHex
+	crockford64 = crockford + crockford
+	alnum64     = alnum + "AB"
+)
+
+// fill writes len(b) characters drawn from stream: six bits each, the
+// symbol of alphabet64 (an alphabet spread over 64) they index.
+func (g *idgen) fill(b []byte, stream int, alphabet64 string) {
 	var r uint64
 	for i := range b {
 		if i%10 == 0 {
 			r = g.next(stream)
 		}
-		b[i] = alphabet[(r&63)%uint64(len(alphabet))]
+		b[i] = alphabet64[r&63]
 		r >>= 6
 	}
 }
@@ -68,7 +77,7 @@ func (g *idgen) messageID() string {
 // replyToken is a reply token: 32 hexadecimal digits.
 func (g *idgen) replyToken() string {
 	var b [32]byte
-	g.fill(b[:], streamReplyToken, lowerHex)
+	g.fill(b[:], streamReplyToken, lowerHex64)
 	return g.strs.Make(b[:])
 }
 
@@ -81,14 +90,14 @@ func (g *idgen) eventID(ms int64) string {
 		b[i] = crockford[t&31]
 		t >>= 5
 	}
-	g.fill(b[10:], streamEventID, crockford)
+	g.fill(b[10:], streamEventID, crockford64)
 	return g.strs.Make(b[:])
 }
 
 // quoteToken is a message's quote token.
 func (g *idgen) quoteToken() string {
 	var b [43]byte
-	g.fill(b[:], streamQuoteToken, alnum)
+	g.fill(b[:], streamQuoteToken, alnum64)
 	return g.strs.Make(b[:])
 }
 

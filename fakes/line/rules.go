@@ -425,7 +425,14 @@ func (s *Server) Check(to string, msgs []Message) *Error {
 // deliverLocked gives each message an id and puts it on the user's device
 // (unless the user has blocked the account).
 func (s *Server) deliverLocked(now time.Time, to string, msgs []Message, via, rid string) SendResponse {
-	res := SendResponse{SentMessages: make([]SentMessage, len(msgs)), RequestID: rid}
+	// The answer's list is carved from a block shared by the answers (a
+	// part once handed out is never handed out again; its capacity is its
+	// length).
+	if len(s.sentBlock) < len(msgs) {
+		s.sentBlock = make([]SentMessage, max(64, len(msgs)))
+	}
+	res := SendResponse{SentMessages: s.sentBlock[:len(msgs):len(msgs)], RequestID: rid}
+	s.sentBlock = s.sentBlock[len(msgs):]
 	u := s.users[to]
 	for i := range msgs {
 		m := &msgs[i]
@@ -441,7 +448,8 @@ func (s *Server) deliverLocked(now time.Time, to string, msgs []Message, via, ri
 		if m.Type != "text" {
 			d.Text = m.AltText
 		}
-		u.deliveries = append(u.deliveries, d)
+		u.deliveries = append(u.deliveries, s.delivered.Len())
+		s.delivered.Add(d)
 		s.deliveries.Add(d)
 		s.counts.Deliveries++
 	}

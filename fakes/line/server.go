@@ -107,18 +107,26 @@ type Server struct {
 	users      map[string]*user
 	tokens     map[string]*tokenState
 	tokenQueue []*tokenState
-	keys       map[string]*keyState
-	keyQueue   []*keyState
-	rate       map[string]rateWindow
-	month      int
-	monthSent  int
-	content    map[string]content
-	pending    []*pending
-	requests   ring[Request]
-	webhooks   ring[webhookRec]
-	deliveries ring[Delivery]
-	errors     ring[ErrorEntry]
-	counts     Counts
+	// tokenBlock and pendingBlock are the rest of the blocks that reply
+	// tokens' records and first tries' webhooks are made in.
+	tokenBlock   []tokenState
+	pendingBlock []pending
+	sentBlock    []SentMessage // the rest of the block answers' lists are made in
+	keys         map[string]*keyState
+	keyQueue     []*keyState
+	rate         map[string]rateWindow
+	month        int
+	monthSent    int
+	content      map[string]content
+	pending      []*pending
+	requests     ring[Request]
+	webhooks     ring[webhookRec]
+	deliveries   ring[Delivery]
+	// delivered is every delivery made, kept for Deliveries: it grows in
+	// blocks that never move, so a user's list is its places there.
+	delivered ring[Delivery]
+	errors    ring[ErrorEntry]
+	counts    Counts
 
 	faults *fault.Decider        // nil: no fault plan
 	held   fault.Queue[*pending] // webhook tries a fault plan delays
@@ -133,8 +141,8 @@ type rateWindow struct {
 // user is one LINE user the account knows.
 type user struct {
 	name       string
-	blocked    bool // unfollowed: pushes are accepted and not delivered
-	deliveries []Delivery
+	blocked    bool  // unfollowed: pushes are accepted and not delivered
+	deliveries []int // the places of the user's deliveries in Server.delivered
 }
 
 // content is a file a user sent, served by GET .../{messageId}/content.
@@ -257,7 +265,10 @@ func (s *Server) requestID() string {
 
 // auth checks the bearer channel access token.
 func (s *Server) auth(r *http.Request) *Error {
-	h := r.Header.Get("Authorization")
+	var h string // the header map as served holds canonical keys: no Get
+	if v := r.Header["Authorization"]; len(v) > 0 {
+		h = v[0]
+	}
 	tok, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || tok == "" {
 		return &Error{Status: http.StatusUnauthorized, Message: MsgAuthRequired}
@@ -289,7 +300,9 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) (status int, 
 	if st, rid, ok := s.precheck(w, r, http.MethodPost); !ok {
 		return st, rid, ""
 	}
-	retryKey = r.Header.Get("X-Line-Retry-Key")
+	if v := r.Header["X-Line-Retry-Key"]; len(v) > 0 {
+		retryKey = v[0]
+	}
 	// The body is read into a pooled buffer, put back when this returns:
 	// the decoders copy what they keep (the fast decoders' strings,
 	// encoding/json's values).
@@ -350,7 +363,8 @@ func (s *Server) badBody(w http.ResponseWriter, r *http.Request) (int, string) {
 	return writeError(w, rid, e), rid
 }
 
-// AppendSendResponse appends {"sentMessages":[...]} to b.
+// AppendSendResponse appends {"sentMessages":[...]} to b, its strings
+// escaped as LINE escapes them.
 func AppendSendResponse(b []byte, sent []SentMessage) []byte {
 	b = append(b, `{"sentMessages":[`...)
 	for i, m := range sent {
@@ -358,10 +372,10 @@ func AppendSendResponse(b []byte, sent []SentMessage) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"id":`...)
-		b = strconv.AppendQuote(b, m.ID)
+		b = appendString(b, m.ID)
 		if m.QuoteToken != "" {
 			b = append(b, `,"quoteToken":`...)
-			b = strconv.AppendQuote(b, m.QuoteToken)
+			b = appendString(b, m.QuoteToken)
 		}
 		b = append(b, '}')
 	}
@@ -492,8 +506,12 @@ func (s *Server) Counts() Counts {
 func (s *Server) Deliveries(userID string) []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if u := s.users[userID]; u != nil {
-		return slices.Clone(u.deliveries)
+	if u := s.users[userID]; u != nil && u.deliveries != nil {
+		ds := make([]Delivery, len(u.deliveries))
+		for i, at := range u.deliveries {
+			ds[i] = *s.delivered.At(at)
+		}
+		return ds
 	}
 	return nil
 }

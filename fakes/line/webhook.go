@@ -21,6 +21,8 @@ import (
 
 	"github.com/omnisim/omnisim/fakes/fault"
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/jsonplain"
+	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // SignatureHeader is the header of a webhook's signature.
@@ -82,10 +84,16 @@ type pending struct {
 	msg    EventMessage // that event's message's storage (customerMessage)
 }
 
-// oneEvent is a first try's pending webhook of the single event e, the
-// event held in the same allocation.
-func oneEvent(kind string, e Event) *pending {
-	p := &pending{kind: kind, try: 1}
+// oneEventLocked is a first try's pending webhook of the single event e,
+// the event held in the same record, made in a block of records shared by
+// the first tries (a record once handed out is never handed out again).
+func (s *Server) oneEventLocked(kind string, e Event) *pending {
+	if len(s.pendingBlock) == 0 {
+		s.pendingBlock = make([]pending, 16)
+	}
+	p := &s.pendingBlock[0]
+	s.pendingBlock = s.pendingBlock[1:]
+	p.kind, p.try = kind, 1
 	p.one[0] = e
 	p.events = p.one[:]
 	return p
@@ -178,7 +186,7 @@ func appendMessage(b []byte, m *EventMessage) []byte {
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i := jsonplain.Prefix(s); i < len(s); {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
 			i++
@@ -225,6 +233,9 @@ func appendString(b []byte, s string) []byte {
 type keyedMAC struct {
 	h   hash.Hash
 	sum [sha256.Size]byte
+	// strs makes the signatures, dozens to an allocation; the MAC is held
+	// by one caller at a time.
+	strs jsonscan.Arena
 }
 
 var macPools sync.Map // channel secret -> *sync.Pool of *keyedMAC
@@ -246,7 +257,7 @@ func Sign(secret string, body []byte) string {
 	m.h.Reset()
 	m.h.Write(body)
 	var enc [44]byte // base64 of a SHA-256 sum
-	sig := string(base64.StdEncoding.AppendEncode(enc[:0], m.h.Sum(m.sum[:0])))
+	sig := m.strs.Make(base64.StdEncoding.AppendEncode(enc[:0], m.h.Sum(m.sum[:0])))
 	pool.Put(m)
 	return sig
 }
@@ -271,7 +282,12 @@ func (s *Server) newEventLocked(typ, userID string, now time.Time) Event {
 	e := Event{Type: typ, Mode: "active", Timestamp: ms, UserID: userID, WebhookEventID: s.ids.eventID(ms)}
 	if typ != "unfollow" {
 		e.ReplyToken = s.ids.replyToken()
-		t := &tokenState{token: e.ReplyToken, user: userID, issued: now}
+		if len(s.tokenBlock) == 0 {
+			s.tokenBlock = make([]tokenState, 64)
+		}
+		t := &s.tokenBlock[0]
+		s.tokenBlock = s.tokenBlock[1:]
+		*t = tokenState{token: e.ReplyToken, user: userID, issued: now}
 		s.tokens[t.token] = t
 		s.tokenQueue = append(s.tokenQueue, t)
 	}
@@ -337,7 +353,7 @@ func (s *Server) customerMessage(ctx context.Context, userID, name string, m Eve
 	if m.Type != "text" && m.Type != "sticker" {
 		s.content[m.ID] = content{mime: mime, size: size}
 	}
-	p := oneEvent("message", e)
+	p := s.oneEventLocked("message", e)
 	p.msg = m
 	p.one[0].Message = &p.msg
 	s.mu.Unlock()
@@ -370,8 +386,9 @@ func (s *Server) customerEvent(ctx context.Context, userID, name, typ string) (I
 		e.IsUnblocked = u.blocked
 	}
 	u.blocked = typ == "unfollow"
+	p := s.oneEventLocked(typ, e)
 	s.mu.Unlock()
-	status, faulted := s.deliver(ctx, oneEvent(typ, e))
+	status, faulted := s.deliver(ctx, p)
 	return Inbound{EventID: e.WebhookEventID, ReplyToken: e.ReplyToken, Status: status, Faulted: faulted}, nil
 }
 
@@ -489,7 +506,7 @@ func (s *Server) post(ctx context.Context, body []byte) (int, error) {
 	req := q.Prepare(ctx, http.MethodPost, s.hookURL, body)
 	h := q.Header()
 	h["Content-Type"], h["User-Agent"] = jsonUTF8, userAgent
-	h[SignatureHeader] = []string{Sign(s.cfg.ChannelSecret, body)}
+	q.Set(SignatureHeader, Sign(s.cfg.ChannelSecret, body))
 	return s.do(req, q)
 }
 

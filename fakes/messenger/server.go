@@ -168,6 +168,7 @@ type Server struct {
 
 	faults         *fault.Decider // nil: no fault plan
 	reordered      []*hook        // reordered webhooks held until the next one
+	hookBlock      []hook         // the rest of the block customers' events are made in
 	faultN         int            // faults caused so far
 	throttleStatus int
 }
@@ -742,7 +743,10 @@ func (s *Server) readSend(r *http.Request) (SendRequest, *Error) {
 		defer s.mu.Unlock()
 		return req, errParamLocked(s, "Request body too large or unreadable")
 	}
-	ct := r.Header.Get("Content-Type")
+	var ct string // the header map as served holds canonical keys: no Get
+	if v := r.Header["Content-Type"]; len(v) > 0 {
+		ct = v[0]
+	}
 	if ct != "application/json" {
 		ct, _, _ = mime.ParseMediaType(ct)
 	}
@@ -832,6 +836,9 @@ type scanner struct {
 	// strs makes the strings read (recipients, texts, URLs), which live
 	// about as long as their conversation.
 	strs jsonscan.Arena
+	// msgs is the rest of a block that decoded messages are made in; a
+	// message once handed out is never handed out again.
+	msgs []Message
 }
 
 // str decodes a string value: one of sendWords without a copy, any other
@@ -900,7 +907,11 @@ func decodeSendFast(body []byte) (req SendRequest, ok bool) {
 }
 
 func (d *scanner) message() *Message {
-	m := &Message{}
+	if len(d.msgs) == 0 {
+		d.msgs = make([]Message, 64)
+	}
+	m := &d.msgs[0]
+	d.msgs = d.msgs[1:]
 	if !d.Open('{') {
 		return m
 	}

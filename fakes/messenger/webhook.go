@@ -275,8 +275,14 @@ func (s *Server) customerEvent(ctx context.Context, ev Event) (Inbound, error) {
 		a.URL = "https://scontent.xx.fbcdn.net/v/" + a.Type + "/" + ev.MID[2:14] + "." + ev.Payload
 		ev.Payload = ""
 	}
+	// Made in a block of hooks that a hook never returns to.
+	if len(s.hookBlock) == 0 {
+		s.hookBlock = make([]hook, 16)
+	}
+	h := &s.hookBlock[0]
+	s.hookBlock = s.hookBlock[1:]
+	h.ev, h.first = ev, now
 	s.mu.Unlock()
-	h := &hook{ev: ev, first: now}
 	if s.faults.Webhooks() {
 		return s.deliverFaulted(ctx, h)
 	}

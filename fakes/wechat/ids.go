@@ -44,15 +44,21 @@ const (
 	urlSafe  = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 )
 
-// fill writes len(b) characters of alphabet (64 or 62 symbols) drawn from
-// stream.
-func (g *idgen) fill(b []byte, stream int, alphabet string) {
+// alnum64 is alnum spread over the 64 values of six bits: symbol v%62 at
+// index v (TestSpreadAlphabets), so that fill draws a symbol with a mask
+// where a division took (r&63)%62.
+const alnum64 = alnum + "AB"
+
+// fill writes len(b) characters drawn from stream: six bits each, the
+// symbol of alphabet64 (64 symbols: urlSafe, or an alphabet spread over
+// 64) they index.
+func (g *idgen) fill(b []byte, stream int, alphabet64 string) {
 	var r uint64
 	for i := range b {
 		if i%10 == 0 {
 			r = g.next(stream)
 		}
-		b[i] = alphabet[(r&63)%uint64(len(alphabet))]
+		b[i] = alphabet64[r&63]
 		r >>= 6
 	}
 }
@@ -119,13 +125,13 @@ func (g *idgen) rid(now time.Time) string {
 
 // random16 is the 16-byte alphanumeric prefix of an encrypted message.
 func (g *idgen) random16(b *[16]byte) {
-	g.fill(b[:], streamRandom, alnum)
+	g.fill(b[:], streamRandom, alnum64)
 }
 
 // ticket is a QR-code ticket ("gQ" + 94 base64 characters).
 func (g *idgen) ticket() string {
 	var b [96]byte
 	b[0], b[1] = 'g', 'Q'
-	g.fill(b[2:], streamTicket, alnum)
+	g.fill(b[2:], streamTicket, alnum64)
 	return string(b[:])
 }

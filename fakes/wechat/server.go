@@ -169,13 +169,17 @@ type Server struct {
 	cbcPool    sync.Pool    // cbcMode encrypters of block
 	tokenBytes []byte       // cfg.Token
 	hookBase   *url.URL     // WebhookURL before its query (parseHookBase)
+	// hookPathAt is where hookBase's path starts in WebhookURL, written as
+	// it is parsed; 0 when it is not (none, or escaped).
+	hookPathAt int
 	// sentHeader is what the journal records as the headers of a call to
 	// the router without and with a body; the entries share these maps.
 	sentHeader [2]http.Header
 
 	mu         sync.Mutex
 	ids        idgen
-	strs       jsonscan.Arena // makes the strings of send bodies, guarded by mu
+	strs       jsonscan.Arena // makes the strings of send bodies and pushes' URLs and MsgIds, guarded by mu
+	kept       []byte         // the rest of the block pushes' bodies are kept in (keepLocked), guarded by mu
 	sendText   Text           // a send request's text object while mu is held (sendRequestLocked)
 	customers  map[string]*customer
 	mediaStore map[string]*media
@@ -253,6 +257,11 @@ func New(cfg Config) *Server {
 	}
 	s.tokenBytes = []byte(cfg.Token)
 	s.hookBase = parseHookBase(cfg.WebhookURL)
+	if u := s.hookBase; u != nil && u.Path != "" && u.RawPath == "" {
+		if before, _, _ := strings.Cut(cfg.WebhookURL, "?"); strings.HasSuffix(before, u.Path) {
+			s.hookPathAt = len(before) - len(u.Path)
+		}
+	}
 	s.sentHeader = [2]http.Header{callHeader(false), callHeader(true)}
 	for _, w := range cfg.IPWhitelist {
 		w = strings.TrimSpace(w)

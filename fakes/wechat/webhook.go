@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -312,9 +313,9 @@ func (s *Server) pushNotification(ctx context.Context, n *Notification, now time
 	b, pb := s.plainBuf(size)
 	b = appendNotification(b, n)
 	if n.MsgType == "event" {
-		return s.push(ctx, "event", n.FromUserName, "", n.Event, b, pb, now)
+		return s.push(ctx, "event", n.FromUserName, 0, n.Event, b, pb, now)
 	}
-	return s.push(ctx, "message", n.FromUserName, strconv.FormatInt(n.MsgID, 10), "", b, pb, now)
+	return s.push(ctx, "message", n.FromUserName, n.MsgID, "", b, pb, now)
 }
 
 // openMessageGrantLocked starts a new message grant: the window restarts and
@@ -328,17 +329,38 @@ func (s *Server) openMessageGrantLocked(openid string, now time.Time) {
 // FromUserName and Content values, rounded up.
 const pushSize = 256
 
-// plainBuf returns an empty slice of capacity n for the plain XML of a
-// push, and the pooled buffer holding it: in Plaintext mode a new slice and
-// no buffer (the XML is the body, which the journal keeps); in the other
-// modes a pooled buffer, which push returns to the pool once the XML is
-// encrypted.
+// plainBuf returns an empty slice of capacity n or more for the plain XML
+// of a push, and the pooled buffer holding it, which push returns to the
+// pool once the body is made (and kept: keepLocked).
 func (s *Server) plainBuf(n int) ([]byte, *buffer) {
-	if s.cfg.Mode == Plaintext {
-		return make([]byte, 0, n), nil
-	}
 	pb := getBuf()
+	if cap(pb.b) < n {
+		pb.b = make([]byte, 0, n)
+	}
 	return pb.b, pb
+}
+
+// keptBlock is the size of the blocks keepLocked copies bodies into, and
+// maxKeptInBlock the longest body it copies there (a longer one is copied
+// on its own).
+const (
+	keptBlock      = 16 << 10
+	maxKeptInBlock = 2 << 10
+)
+
+// keepLocked returns a copy of a push's body, which the journal keeps,
+// made in a block of bodies: bytes once copied there are never written
+// again, and a copy's capacity is its length. s.mu must be held.
+func (s *Server) keepLocked(b []byte) []byte {
+	if len(b) > maxKeptInBlock {
+		return bytes.Clone(b)
+	}
+	if cap(s.kept)-len(s.kept) < len(b) {
+		s.kept = make([]byte, 0, keptBlock)
+	}
+	n := len(s.kept)
+	s.kept = append(s.kept, b...)
+	return s.kept[n:len(s.kept):len(s.kept)]
 }
 
 // buffer is a pooled scratch buffer: plain XML, AES input, bodies read.
@@ -366,8 +388,9 @@ func putBuf(pb *buffer, b []byte) {
 }
 
 // envelope returns the URL (WebhookURL and the query) and body of a push
-// of plain XML in the configured mode.
-func (s *Server) envelope(plain []byte, now time.Time, openid string) (string, []byte, error) {
+// of plain XML in the configured mode, and msgID (0 for none) as text: the
+// two strings made in s.strs.
+func (s *Server) envelope(plain []byte, now time.Time, openid string, msgID int64) (target, id string, body []byte, err error) {
 	var random [16]byte
 	var tsBuf, nonceBuf [24]byte
 	ts := strconv.AppendInt(tsBuf[:0], now.Unix(), 10)
@@ -382,22 +405,23 @@ func (s *Server) envelope(plain []byte, now time.Time, openid string) (string, [
 	// The body: in Plaintext mode the XML, otherwise with Encrypt written
 	// in place (a base64 text holds no "]]>", so it needs one CDATA
 	// section).
-	body := plain
+	body = plain
 	var msgSig [sha1.Size]byte
 	if s.cfg.Mode != Plaintext {
 		if s.keyErr != nil {
-			return "", nil, fmt.Errorf("wechat: %s mode: %w", s.cfg.Mode, s.keyErr)
+			return "", "", nil, fmt.Errorf("wechat: %s mode: %w", s.cfg.Mode, s.keyErr)
 		}
-		sb := getBuf()
+		sb, bb := getBuf(), getBuf()
+		defer func() { putBuf(bb, bb.b) }() // the body is kept as a copy (keepLocked)
 		scratch := sb.b
 		encLen := base64.StdEncoding.EncodedLen((20 + len(plain) + len(s.cfg.AppID) + blockPad) / blockPad * blockPad)
 		if s.cfg.Mode == Safe {
-			body = make([]byte, 0, 96+len(s.cfg.OriginalID)+encLen)
+			body = slices.Grow(bb.b[:0], 96+len(s.cfg.OriginalID)+encLen)
 			body = append(body, "<xml>"...)
 			body = appendElem(body, "ToUserName", s.cfg.OriginalID)
 		} else {
 			xml := bytes.TrimSuffix(plain, []byte("</xml>"))
-			body = make([]byte, 0, len(xml)+48+encLen)
+			body = slices.Grow(bb.b[:0], len(xml)+48+encLen)
 			body = append(body, xml...)
 		}
 		body = append(body, "<Encrypt><![CDATA["...)
@@ -407,56 +431,73 @@ func (s *Server) envelope(plain []byte, now time.Time, openid string) (string, [
 		body = append(body, "]]></Encrypt></xml>"...)
 		msgSig, scratch = sortedSumBytes([][]byte{s.tokenBytes, ts, nonce, enc}, scratch)
 		putBuf(sb, scratch)
+		bb.b = body
 	}
 
-	// The URL: ?signature=&timestamp=&nonce=&openid=[&encrypt_type=aes&msg_signature=].
-	var hexBuf [2 * sha1.Size]byte
-	escaped := url.QueryEscape(openid)
-	// The URL's exact length, allocated once.
-	n := len(s.cfg.WebhookURL) + len("?signature=&timestamp=&nonce=&openid=") + 2*sha1.Size + len(ts) + len(nonce) + len(escaped)
-	if s.cfg.Mode != Plaintext {
-		n += len("&encrypt_type=aes&msg_signature=") + 2*sha1.Size
-	}
-	var u strings.Builder
-	u.Grow(n)
-	u.WriteString(s.cfg.WebhookURL)
+	// The URL: ?signature=&timestamp=&nonce=&openid=[&encrypt_type=aes&msg_signature=],
+	// written on the stack unless it is long.
+	var ub [320]byte
+	u := append(ub[:0], s.cfg.WebhookURL...)
 	if strings.Contains(s.cfg.WebhookURL, "?") {
-		u.WriteByte('&')
+		u = append(u, '&')
 	} else {
-		u.WriteByte('?')
+		u = append(u, '?')
 	}
-	u.WriteString("signature=")
-	hex.Encode(hexBuf[:], sig[:])
-	u.Write(hexBuf[:])
-	u.WriteString("&timestamp=")
-	u.Write(ts)
-	u.WriteString("&nonce=")
-	u.Write(nonce)
-	u.WriteString("&openid=")
-	u.WriteString(escaped)
+	u = append(u, "signature="...)
+	u = hex.AppendEncode(u, sig[:])
+	u = append(u, "&timestamp="...)
+	u = append(u, ts...)
+	u = append(u, "&nonce="...)
+	u = append(u, nonce...)
+	u = append(u, "&openid="...)
+	u = appendQueryEscape(u, openid)
 	if s.cfg.Mode != Plaintext {
-		u.WriteString("&encrypt_type=aes&msg_signature=")
-		hex.Encode(hexBuf[:], msgSig[:])
-		u.Write(hexBuf[:])
+		u = append(u, "&encrypt_type=aes&msg_signature="...)
+		u = hex.AppendEncode(u, msgSig[:])
 	}
-	return u.String(), body, nil
+	var idBuf [20]byte
+	s.mu.Lock()
+	body = s.keepLocked(body)
+	target = s.strs.Make(u)
+	if msgID != 0 {
+		id = s.strs.Make(strconv.AppendInt(idBuf[:0], msgID, 10))
+	}
+	s.mu.Unlock()
+	return target, id, body, nil
+}
+
+// appendQueryEscape appends url.QueryEscape(v) to b, without the copy for
+// a v of the characters an openid has, which need no escaping.
+func appendQueryEscape(b []byte, v string) []byte {
+	if validOpenID(v) {
+		return append(b, v...)
+	}
+	return append(b, url.QueryEscape(v)...)
 }
 
 // push delivers a message or event: up to WebhookTries POSTs of the same
 // bytes, each with a WebhookTimeout, until the router answers 200. A 200
 // body other than "" or "success" is a passive reply.
 //
-// plain is the XML; pb, when not nil, the pooled buffer that holds it.
-func (s *Server) push(ctx context.Context, kind, openid, msgID, event string, plain []byte, pb *buffer, now time.Time) (Inbound, error) {
-	in := Inbound{ID: msgID}
+// plain is the XML; pb, when not nil, the pooled buffer that holds it;
+// n the message's MsgId, 0 for an event.
+func (s *Server) push(ctx context.Context, kind, openid string, n int64, event string, plain []byte, pb *buffer, now time.Time) (Inbound, error) {
 	if s.cfg.WebhookURL == "" {
+		in := Inbound{}
+		if n != 0 {
+			in.ID = strconv.FormatInt(n, 10)
+		}
 		return in, ErrNoWebhookURL
 	}
-	target, body, err := s.envelope(plain, now, openid)
+	target, msgID, body, err := s.envelope(plain, now, openid, n)
 	if pb != nil {
 		putBuf(pb, plain)
 	}
+	in := Inbound{ID: msgID}
 	if err != nil {
+		if n != 0 {
+			in.ID = strconv.FormatInt(n, 10)
+		}
 		return in, err
 	}
 	if s.faults.Webhooks() {
@@ -567,7 +608,21 @@ func (s *Server) newRequest(ctx context.Context, method, target string, body []b
 	// Recycled: the URL parsed once, in New, with the push's query.
 	q := httpcall.New()
 	req := q.Prepare(ctx, method, base, body)
-	_, q.URL().RawQuery, _ = strings.Cut(target, "?")
+	if at, n := s.hookPathAt, strings.IndexByte(target, '?'); at > 0 && n > at {
+		// The path and query as written are the request URI.
+		q.SetPathQuery(target[at:], n-at)
+	} else if base.Path == "" && base.RawPath == "" && n == len(s.cfg.WebhookURL) {
+		// A bare host: the request URI is "/" and the query, as a client
+		// sends it, made in s.strs.
+		var buf [320]byte
+		pq := append(append(buf[:0], '/'), target[n:]...)
+		s.mu.Lock()
+		uri := s.strs.Make(pq)
+		s.mu.Unlock()
+		q.SetPathQuery(uri, 1)
+	} else {
+		_, q.URL().RawQuery, _ = strings.Cut(target, "?")
+	}
 	h := q.Header()
 	h["User-Agent"] = hdrUA
 	h["Content-Type"] = hdrXML
@@ -616,6 +671,11 @@ func readReply(r io.Reader) ([]byte, error) {
 	defer putBuf(pb, b)
 	if err != nil {
 		return nil, err
+	}
+	if string(b) == "success" {
+		// The answer of nearly every push: one slice kept by all the
+		// journal's entries, as their header maps are.
+		return successReply, nil
 	}
 	return append([]byte{}, b...), nil
 }

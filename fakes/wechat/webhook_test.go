@@ -8,12 +8,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // inboundXML is the router's view of a push.
@@ -537,4 +540,60 @@ func TestStartCloseAndConcurrentUse(t *testing.T) {
 	}
 	s.Close()
 	New(Config{}).Close() // unstarted: no-op
+}
+
+// roundTripFunc is an http.RoundTripper of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestPushURL holds the request a push makes to the URL the journal
+// records, whatever the webhook URL's path and query: the same host, the
+// same request URI (the path as a server reads it, and the query), and
+// the request URI an in-process transport takes without building it
+// (httpcall.Request.RequestURI) the URL's.
+func TestPushURL(t *testing.T) {
+	for _, hook := range []string{
+		"http://router.test/wechat",
+		"http://router.test/wechat/hook?tenant=a",
+		"http://router.test/a%20b/hook",
+		"http://router.test/a%2Fb",
+		"http://router.test",
+		"http://router.test:/w",
+	} {
+		t.Run(hook, func(t *testing.T) {
+			var got []string
+			client := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				uri := r.URL.RequestURI()
+				if pq := httpcall.Of(r).RequestURI(r.URL); pq != "" && pq != uri {
+					t.Errorf("the request URI given is %q, the URL's %q", pq, uri)
+				}
+				got = append(got, r.URL.Scheme+"://"+r.URL.Host, servedPath(t, uri), uri)
+				return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("success")), Header: http.Header{}}, nil
+			})}
+			s, _ := newTest(Config{WebhookURL: hook, Client: client})
+			if _, err := s.CustomerText(context.Background(), cust, "hi"); err != nil {
+				t.Fatal(err)
+			}
+			target := s.Journal().Webhooks[0].URL
+			want, err := url.Parse(target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want.Host = strings.TrimSuffix(want.Host, ":")
+			wantURI := want.RequestURI()
+			if len(got) != 3 || got[0] != want.Scheme+"://"+want.Host || got[1] != servedPath(t, wantURI) || got[2] != wantURI {
+				t.Fatalf("request %q, want %q %q %q", got, want.Scheme+"://"+want.Host, servedPath(t, wantURI), wantURI)
+			}
+		})
+	}
+}
+
+// servedPath is the path a server reads from a request URI.
+func servedPath(t *testing.T, uri string) string {
+	u, err := url.ParseRequestURI(uri)
+	if err != nil {
+		t.Fatalf("request URI %q: %v", uri, err)
+	}
+	return u.Path
 }

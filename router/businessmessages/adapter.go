@@ -27,6 +27,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/jsonplain"
 	"github.com/omnisim/omnisim/jsonscan"
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/router/dedupe"
@@ -376,7 +377,7 @@ func appendString(b []byte, s string) []byte {
 	const hexd = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i := jsonplain.HTMLPrefix(s); i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if htmlSafe[c] {

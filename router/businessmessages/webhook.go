@@ -253,7 +253,10 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	sig := r.Header.Get("X-Goog-Signature")
+	var sig string // the header map as served holds canonical keys: no Get
+	if v := r.Header["X-Goog-Signature"]; len(v) > 0 {
+		sig = v[0]
+	}
 	if sig == "" {
 		a.serveVerification(w, body, false)
 		return

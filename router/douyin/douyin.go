@@ -179,7 +179,11 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "cannot read body", http.StatusBadRequest)
 		return
 	}
-	sig := r.Header.Get("X-Douyin-Signature")
+	// The header map as served holds canonical keys: read without Get.
+	var sig string
+	if v := r.Header["X-Douyin-Signature"]; len(v) > 0 {
+		sig = v[0]
+	}
 	switch {
 	case sig == "":
 		a.reject(w, "missing X-Douyin-Signature", http.StatusUnauthorized)
@@ -193,7 +197,9 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "malformed event: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	ev.MsgID = r.Header.Get("Msg-Id")
+	if v := r.Header["Msg-Id"]; len(v) > 0 {
+		ev.MsgID = v[0]
+	}
 	status, answer := a.Accept(&ev)
 	if status != http.StatusOK {
 		http.Error(w, string(answer), status) // counted by Accept

@@ -1,6 +1,10 @@
 package douyin
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/jsonplain"
+)
 
 // appendString appends s as a JSON string: raw UTF-8, with quotes,
 // backslashes and control characters escaped, and each byte of invalid
@@ -8,7 +12,7 @@ import "unicode/utf8"
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i := jsonplain.Prefix(s); i < len(s); {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
 			i++

@@ -20,6 +20,10 @@ type scanner struct {
 	// strs makes the other strings read (ids, tokens, texts), which live
 	// about as long as their conversation.
 	strs jsonscan.Arena
+	// slots is the rest of a block of strings that answers' id lists are
+	// carved from, one slot each (see idList): a slot once handed out is
+	// never handed out again.
+	slots []string
 }
 
 // scanners keeps scanners with their unquoting buffers.
@@ -297,7 +301,11 @@ func scanAnswer(body []byte, res *APIResult) bool {
 		case "sentMessages":
 			if s.Seen(&mask, 1) && s.Open('[') {
 				for n := 0; s.Element(n); n++ {
-					res.IDs = append(res.IDs, s.sentID())
+					if id := s.sentID(); n == 0 {
+						res.IDs = s.idList(id)
+					} else {
+						res.IDs = append(res.IDs, id)
+					}
 				}
 			}
 		case "message", "details":
@@ -307,6 +315,19 @@ func scanAnswer(body []byte, res *APIResult) bool {
 		}
 	}
 	return s.End()
+}
+
+// idList returns a list of the one id, its storage a slot of a block the
+// scanner shares among answers (a list of more ids grows out of it into
+// an allocation of its own, since its capacity is one).
+func (s *scanner) idList(id string) []string {
+	if len(s.slots) == 0 {
+		s.slots = make([]string, 64)
+	}
+	l := s.slots[:1:1]
+	s.slots = s.slots[1:]
+	l[0] = id
+	return l
 }
 
 // sentID reads one sentMessages entry, returning its id.

@@ -236,7 +236,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	sig := r.Header.Get(SignatureHeader)
+	sig := first(r.Header[SignatureHeader]) // canonical, as served: no Get
 	if sig == "" {
 		a.reject(w, "missing "+SignatureHeader, http.StatusBadRequest)
 		return

@@ -9,11 +9,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/jsonplain"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -41,8 +43,17 @@ const MsgInvalidReplyToken = "Invalid reply token"
 // Config.MediaBaseURL that names its format and size, followed by a text
 // of its caption when it has one (LINE's media messages have no captions).
 func (a *Adapter) Messages(m router.Outbound) ([]Message, error) {
+	return a.messages(m, nil)
+}
+
+// messages is Messages, a text made in one's storage.
+func (a *Adapter) messages(m router.Outbound, one *[1]Message) ([]Message, error) {
 	switch m.Kind {
 	case router.KindText:
+		if one != nil {
+			one[0] = Message{Type: "text", Text: m.Text}
+			return one[:], nil
+		}
 		return []Message{{Type: "text", Text: m.Text}}, nil
 	case router.KindTemplate:
 		if m.Template == nil {
@@ -99,7 +110,10 @@ func (a *Adapter) Messages(m router.Outbound) ([]Message, error) {
 // SettleTries more times with the same key to learn whether it was. The id
 // returned is the first sent message's.
 func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outbound) (string, error) {
-	msgs, err := a.Messages(m)
+	// A text's message lives on the stack: nothing keeps it (the rule
+	// API gets a copy, see call).
+	var one [1]Message
+	msgs, err := a.messages(m, &one)
 	if err != nil {
 		return "", err
 	}
@@ -241,10 +255,11 @@ func mix64(z uint64) uint64 {
 // is a transport failure; a platform answer is in the result.
 func (a *Adapter) call(ctx context.Context, retryKey, token, to string, msgs []Message) (APIResult, error) {
 	if a.cfg.API != nil {
+		own := slices.Clone(msgs) // the rule API may keep them
 		if token != "" {
-			return a.cfg.API.Reply(token, msgs), nil
+			return a.cfg.API.Reply(token, own), nil
 		}
-		return a.cfg.API.Push(retryKey, to, msgs), nil
+		return a.cfg.API.Push(retryKey, to, own), nil
 	}
 	// Recycled: the request, the body's buffer, a copy of the URL parsed
 	// in New, the header map.
@@ -291,7 +306,7 @@ func (a *Adapter) call(ctx context.Context, retryKey, token, to string, msgs []M
 	if _, err := buf.ReadFrom(q.Limit(resp.Body, 1<<20)); err != nil {
 		return APIResult{}, err
 	}
-	return ReadAnswer(resp.StatusCode, resp.Header.Get("X-Line-Accepted-Request-Id"), buf.Bytes()), nil
+	return ReadAnswer(resp.StatusCode, first(resp.Header["X-Line-Accepted-Request-Id"]), buf.Bytes()), nil
 }
 
 // parseURL parses a URL as http.NewRequest does; nil when it does not
@@ -404,7 +419,7 @@ func appendString(b []byte, s string) []byte {
 	const hexd = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i := jsonplain.Prefix(s); i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {

@@ -245,7 +245,14 @@ func (a *Adapter) reject(w http.ResponseWriter, msg string, code int) {
 var blocks = sync.Pool{New: func() any { return new(webhookBlock) }}
 
 func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
-	sig256, sig1 := r.Header.Get(SignatureHeader), r.Header.Get(LegacySignatureHeader)
+	// The header map as served holds canonical keys: read without Get.
+	var sig256, sig1 string
+	if v := r.Header[SignatureHeader]; len(v) > 0 {
+		sig256 = v[0]
+	}
+	if v := r.Header[LegacySignatureHeader]; len(v) > 0 {
+		sig1 = v[0]
+	}
 	if sig256 == "" && (sig1 == "" || !a.cfg.LegacySignature) {
 		a.reject(w, "missing "+SignatureHeader, http.StatusUnauthorized)
 		return

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/jsonplain"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -186,7 +187,7 @@ func AppendSendBody(b []byte, req *SendRequest, attachmentID string) []byte {
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i := jsonplain.Prefix(s); i < len(s); {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
 			i++

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/jsonplain"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -88,10 +89,14 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 		}
 	}
 
-	req := sendRequest{ToUser: to.Customer}
+	// The request's parts: the wire path builds the request on the stack
+	// from them (a text's object too), the rule API one of its own.
+	var msgType string
+	var image, voice *sendMedia
+	var video *sendVideo
 	switch kind {
 	case router.KindText:
-		req.MsgType, req.Text = "text", &sendText{Content: m.Text}
+		msgType = "text"
 	case router.KindTemplate:
 		return errors.New("wechat: send: template messages are not supported (WeChat's template messages are a separate API)")
 	case router.KindAttachment:
@@ -119,21 +124,30 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 		if err != nil {
 			return err
 		}
-		req.MsgType = mediaType
+		msgType = mediaType
 		switch mediaType {
 		case "image":
-			req.Image = &sendMedia{MediaID: id}
+			image = &sendMedia{MediaID: id}
 		case "voice":
-			req.Voice = &sendMedia{MediaID: id}
+			voice = &sendMedia{MediaID: id}
 		case "video":
-			req.Video = &sendVideo{MediaID: id, Description: m.Text}
+			video = &sendVideo{MediaID: id, Description: m.Text}
 		}
 	default:
 		return fmt.Errorf("wechat: send: unsupported message kind %q", kind)
 	}
 	if a.cfg.API != nil {
-		r := req // req itself stays on the stack for the wire path
-		return a.cfg.API.Send(&r)
+		r := &sendRequest{ToUser: to.Customer, MsgType: msgType, Image: image, Voice: voice, Video: video}
+		if kind == router.KindText {
+			r.Text = &sendText{Content: m.Text}
+		}
+		return a.cfg.API.Send(r)
+	}
+	req := sendRequest{ToUser: to.Customer, MsgType: msgType, Image: image, Voice: voice, Video: video}
+	var text sendText
+	if kind == router.KindText {
+		text.Content = m.Text
+		req.Text = &text
 	}
 	// The body lives in a pooled buffer until the send returns, unless a
 	// call failed: the transport may still be reading it then.
@@ -660,7 +674,7 @@ const lowerHex = "0123456789abcdef"
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i := jsonplain.Prefix(s); i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
 				i++

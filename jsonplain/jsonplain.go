@@ -1,0 +1,60 @@
+// Package jsonplain finds, eight bytes at a time, the run of bytes at the
+// start of a string that a JSON string writer copies as they are: the
+// fakes' and adapters' append encoders copy that run whole and read byte
+// by byte only from the first byte that may need escaping.
+package jsonplain
+
+// ones and highs are the byte-wise constants of the word tests.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// word is the eight bytes of s from i on, the first the lowest.
+func word[T ~string | ~[]byte](s T, i int) uint64 {
+	w := s[i : i+8]
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+}
+
+// has marks with its high bit each byte of x equal to c, and may mark
+// bytes above one it marks (the borrow): the mark is exact in whether any
+// byte is c.
+func has(x uint64, c byte) uint64 {
+	y := x ^ uint64(c)*ones
+	return (y - ones) &^ y
+}
+
+// special marks (exactly in whether any byte is) the bytes of x that no
+// writer copies as they are: 0x80 and above, under 0x20, '"' and '\\'.
+// The test for bytes under 0x20 is exact for bytes under 0x80, which the
+// first term marks.
+func special(x uint64) uint64 {
+	return x | (x-0x20*ones)&^x | has(x, '"') | has(x, '\\')
+}
+
+// Prefix is the length of s's longest prefix of printable ASCII other
+// than '"' and '\\' (0x7f included), rounded down to a multiple of
+// eight.
+func Prefix[T ~string | ~[]byte](s T) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if special(word(s, i))&highs != 0 {
+			break
+		}
+	}
+	return i
+}
+
+// HTMLPrefix is Prefix stopping at '<', '>' and '&' too, which
+// encoding/json's HTML-safe strings escape.
+func HTMLPrefix[T ~string | ~[]byte](s T) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := word(s, i)
+		if (special(x)|has(x, '<')|has(x, '>')|has(x, '&'))&highs != 0 {
+			break
+		}
+	}
+	return i
+}
