@@ -93,4 +93,18 @@
 // Config.Receipts is on. The fake keeps a journal of requests, webhook
 // tries, deliveries and errors, and answers [Server.Check], the dry-run
 // verdict on a message, without changing state.
+//
+// # Memory over a long run
+//
+// By default the fake keeps every conversation and its deliveries.
+// Config.KeepDeliveries keeps the delivery history ([Server.Deliveries])
+// of the conversations it names only; the others' deliveries are counted
+// ([Server.Counts], the journal's newest entries). Config.ForgetAfter
+// forgets a conversation whose deliveries are not kept once its user's
+// last message is that old and the 30-day window has closed: its record
+// and the messageIds used in it. A user who writes again starts afresh
+// and every send is answered as before; a send or event to a forgotten
+// conversation whose user has not written again is answered as for one
+// that never existed, and a messageId used before it was forgotten is
+// accepted again. See retain.go.
 package businessmessages

@@ -288,7 +288,7 @@ func (s *Server) judge(id string, req *SendRequest, now time.Time) (*conv, *Erro
 		return nil, &Error{HTTPStatus: 400, Status: "FAILED_PRECONDITION",
 			Message: fmt.Sprintf("Precondition check failed: the user's last message is more than %s old; the agent can no longer message this conversation.", days(s.cfg.Window))}
 	}
-	if c.sent[req.MessageID] {
+	if c.used(req.MessageID) {
 		return nil, &Error{HTTPStatus: 409, Status: "ALREADY_EXISTS", Message: "Message " + strconv.Quote(req.MessageID) + " already exists."}
 	}
 	if req.Text != "" && s.cfg.MaxTextLength > 0 && utf8.RuneCountInString(req.Text) > s.cfg.MaxTextLength {
@@ -322,10 +322,7 @@ func (s *Server) accept(id string, req SendRequest, rep *Representative, now tim
 	if e != nil {
 		return Message{}, e
 	}
-	if c.sent == nil {
-		c.sent = map[string]bool{}
-	}
-	c.sent[req.MessageID] = true
+	c.use(req.MessageID)
 	m := Message{Conversation: id, MessageID: req.MessageID, Rep: rep.RepresentativeType,
 		DisplayName: rep.DisplayName, CreateTime: now}
 	switch {
@@ -342,7 +339,9 @@ func (s *Server) accept(id string, req SendRequest, rep *Representative, now tim
 		m.Type, m.Text = "richCard", "rich card"
 	}
 	d := Delivery{At: now, Conversation: id, MessageID: m.MessageID, Type: m.Type, Text: m.Text, Representative: m.Rep}
-	c.deliveries = append(c.deliveries, d)
+	if s.kept(id) {
+		c.deliveries = append(c.deliveries, d)
+	}
 	s.deliveries.Add(d)
 	s.counts.Deliveries++
 	return m, nil
@@ -385,7 +384,8 @@ func (s *Server) afterDelivery(ctx context.Context, m Message) {
 	s.send(ctx, um)
 }
 
-// Deliveries lists what conversation id's user received, oldest first.
+// Deliveries lists what conversation id's user received, oldest first:
+// nothing for a conversation Config.KeepDeliveries does not name.
 func (s *Server) Deliveries(id string) []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -13,6 +13,7 @@ import (
 	"hash"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,9 +98,18 @@ type Config struct {
 	// faults.go); the zero Plan, the default, has no fault.
 	Faults fault.Plan
 	// JournalLimit keeps at most this many entries per Journal list, the
-	// newest; 0 keeps all, a negative limit none. Counts and Deliveries
-	// stay exact.
+	// newest; 0 keeps all, a negative limit none. Counts stay exact.
 	JournalLimit int
+	// KeepDeliveries, when set, names the conversations (by id) whose
+	// deliveries Server.Deliveries keeps; the others' are counted (Counts,
+	// the journal's newest entries) but not kept. Nil keeps every
+	// conversation's (see retain.go).
+	KeepDeliveries func(conversation string) bool
+	// ForgetAfter, when positive, forgets a conversation whose deliveries
+	// are not kept once its user's last message is that old and the
+	// window has closed: its record and the messageIds it used (see
+	// retain.go). 0 forgets nothing.
+	ForgetAfter time.Duration
 }
 
 // Defaults of Config.
@@ -167,15 +177,49 @@ type Server struct {
 	webhooks   ring[webhookRec]
 	deliveries ring[Delivery]
 	errs       ring[ErrorEntry]
+	sweepAt    time.Time // when conversations are next looked at to be forgotten
 }
 
 // conv is what the platform knows of one conversation (one user and the
 // agent).
 type conv struct {
-	lastUser   time.Time // the user's last message
-	hasUser    bool
-	sent       map[string]bool // messageIds the agent used
+	lastUser time.Time // the user's last message
+	hasUser  bool
+	// The messageIds the agent used: the first few in sent, all of them in
+	// sentSet once there are more (a conversation usually has a few).
+	sent       []string
+	sentSet    map[string]struct{}
 	deliveries []Delivery
+}
+
+// sentFew is how many messageIds a conversation keeps in conv.sent before
+// it keeps them in conv.sentSet.
+const sentFew = 8
+
+// used reports whether the agent used messageId id in c.
+func (c *conv) used(id string) bool {
+	if c.sentSet != nil {
+		_, ok := c.sentSet[id]
+		return ok
+	}
+	return slices.Contains(c.sent, id)
+}
+
+// use records that the agent used messageId id in c.
+func (c *conv) use(id string) {
+	switch {
+	case c.sentSet != nil:
+		c.sentSet[id] = struct{}{}
+	case len(c.sent) < sentFew:
+		c.sent = append(c.sent, id)
+	default:
+		c.sentSet = make(map[string]struct{}, 2*sentFew)
+		for _, v := range c.sent {
+			c.sentSet[v] = struct{}{}
+		}
+		c.sentSet[id] = struct{}{}
+		c.sent = nil
+	}
 }
 
 // New returns a fake platform for cfg.

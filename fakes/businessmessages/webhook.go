@@ -341,6 +341,7 @@ func (s *Server) userMessage(ctx context.Context, id string, c Context, text Use
 		return Inbound{}, errors.New("businessmessages: a user message needs a conversation id")
 	}
 	s.mu.Lock()
+	s.noteUserLocked(now)
 	cv := s.convs[id]
 	if cv == nil {
 		cv = &conv{}

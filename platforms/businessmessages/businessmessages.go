@@ -205,6 +205,10 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		fcfg.WebhookTimeout = -1 // handlers are called directly: nothing can hang
 	}
 	platformRules(ch.Rules, &fcfg)
+	if env.Keep != nil { // the world reads only the kept conversations' deliveries
+		fcfg.KeepDeliveries = env.Keep
+		fcfg.ForgetAfter = time.Hour // after the window, which the fake waits for too
+	}
 	fcfg.Faults = ch.Faults.Plan()
 	b := &binding{settings: s, account: agentID, contexts: map[string]Context{}}
 	for _, c := range s.Contexts {

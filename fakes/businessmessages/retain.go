@@ -1,0 +1,54 @@
+package businessmessages
+
+import "time"
+
+// What the platform keeps of its conversations over a long run. By
+// default it keeps everything. Config.KeepDeliveries limits the delivery
+// history (Server.Deliveries) to the conversations it names; the others'
+// deliveries are counted (Counts, the journal's newest entries) but not
+// kept. Config.ForgetAfter forgets a conversation whose deliveries are not
+// kept once its user's last message is ForgetAfter old and the window
+// (Config.Window) has closed, whichever is later: its record and the
+// messageIds the agent used in it. Records are looked at only when a user message comes, so
+// that the work follows the messages.
+//
+// A user who writes again starts a conversation afresh, as one whose
+// window closed long ago: every send and event is answered as before,
+// since a closed window refuses every send before its messageId is looked
+// at. Two answers change, both to calls a world does not make once a
+// conversation is over: a send or an event to a forgotten conversation
+// whose user has not written again is answered 403 PERMISSION_DENIED, as
+// for a conversation that never existed (not 400 FAILED_PRECONDITION for a
+// send, 200 for an event), and a messageId used before the conversation
+// was forgotten is accepted again (the scope of ALREADY_EXISTS is
+// UNCONFIRMED).
+
+// kept reports whether conversation id's deliveries are kept.
+func (s *Server) kept(id string) bool {
+	return s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(id)
+}
+
+// noteUserLocked forgets, when a user writes at now, the conversations
+// whose time has come. It looks at every record once per half of the
+// time a record is kept, so that the work per message stays constant (amortized) and
+// a record stays at most half as long again. s.mu is held.
+func (s *Server) noteUserLocked(now time.Time) {
+	if s.cfg.ForgetAfter <= 0 || s.cfg.Window < 0 || now.Before(s.sweepAt) {
+		return
+	}
+	after := max(s.cfg.ForgetAfter, s.cfg.Window) // the window has closed
+	for id, c := range s.convs {
+		if now.Sub(c.lastUser) >= after && !s.kept(id) {
+			delete(s.convs, id)
+		}
+	}
+	s.sweepAt = now.Add(after / 2)
+}
+
+// Conversations returns how many conversations the platform has a record
+// of.
+func (s *Server) Conversations() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.convs)
+}
