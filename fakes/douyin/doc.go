@@ -47,6 +47,18 @@
 //   - JournalLimit: each [Journal] list keeps only its newest entries (0
 //     keeps all, a negative limit none); [Server.Counts], [Server.Deliveries] and
 //     [Server.LastError] stay exact.
+//   - KeepDeliveries and ForgetAfter: memory over a long run. By default
+//     every customer and delivery is kept. KeepDeliveries keeps the
+//     delivery history ([Server.Deliveries]) of the customers it names
+//     only; the others' deliveries are counted ([Server.Counts], the
+//     journal's newest entries). ForgetAfter forgets a customer whose
+//     deliveries are not kept once the customer's last message or entry
+//     is that old and the reply window has closed (never with a window
+//     that never closes). A customer who writes again starts afresh,
+//     with a new conversation_short_id, and every reply to the new
+//     message is answered as before; a send to a forgotten customer who
+//     has not written again is answered as to one who never wrote. See
+//     retain.go.
 //
 // # API routes
 //

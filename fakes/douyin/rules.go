@@ -173,7 +173,9 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time) (string, *Error) {
 	var arr [46]byte
 	id := s.strs.Make(s.ids.appendMessageID(arr[:0], streamSent))
 	d := Delivery{At: now, To: c.openID, MsgID: id, Type: req.MsgType, Text: req.Text}
-	c.deliveries = append(c.deliveries, d)
+	if s.kept(c.openID) {
+		c.deliveries = append(c.deliveries, d)
+	}
 	s.deliveries.Add(d)
 	s.counts.Deliveries++
 	if s.cfg.SendEvents {

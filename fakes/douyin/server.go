@@ -104,6 +104,15 @@ type Config struct {
 	// JournalLimit keeps at most this many entries per Journal list, the
 	// newest; 0 keeps all, a negative limit none.
 	JournalLimit int
+	// KeepDeliveries, when set, names the customers (by open_id) whose
+	// deliveries Server.Deliveries keeps; the others' are counted (Counts,
+	// the journal's newest entries) but not kept. Nil keeps every
+	// customer's (see retain.go).
+	KeepDeliveries func(openID string) bool
+	// ForgetAfter, when positive, forgets a customer whose deliveries are
+	// not kept once the customer's last message or entry is that old and
+	// the reply window has closed (see retain.go). 0 forgets nothing.
+	ForgetAfter time.Duration
 	// Faults makes the platform misbehave (see package fakes/fault and
 	// faults.go); the zero Plan has no fault.
 	Faults fault.Plan
@@ -132,6 +141,7 @@ type Server struct {
 	srv       *http.Server
 	faults    *fault.Decider // nil: no fault plan
 	faultN    int            // faults caused so far
+	sweepAt   time.Time      // when customers are next looked at to be forgotten
 
 	requests   ring[Request]
 	webhooks   ring[webhookRec]
@@ -154,6 +164,7 @@ type customer struct {
 	sent         int       // replies since it
 	deliveries   []Delivery
 	lastErr      *ErrorEntry
+	seen         int64 // unix nanoseconds of the customer's last message or entry
 }
 
 func (c *customer) knows(msgID string) bool {
@@ -462,7 +473,8 @@ func (s *Server) Counts() Counts {
 	return s.counts
 }
 
-// Deliveries lists what a customer's device received, oldest first.
+// Deliveries lists what a customer's device received, oldest first:
+// nothing for a customer Config.KeepDeliveries does not name.
 func (s *Server) Deliveries(openID string) []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -117,12 +117,14 @@ func validOpenID(id string) bool {
 
 // customerLocked returns the customer's record, starting a conversation
 // for a new one.
-func (s *Server) customerLocked(openID string) *customer {
+func (s *Server) customerLocked(openID string, now time.Time) *customer {
+	s.forgetLocked(now)
 	c := s.customers[openID]
 	if c == nil {
 		c = &customer{openID: openID, conversation: s.ids.digits19(streamConversation)}
 		s.customers[openID] = c
 	}
+	c.seen = now.UnixNano()
 	return c
 }
 
@@ -155,7 +157,7 @@ func (s *Server) CustomerEnter(ctx context.Context, u User) (Inbound, error) {
 	}
 	now := s.now()
 	s.mu.Lock()
-	c := s.customerLocked(u.OpenID)
+	c := s.customerLocked(u.OpenID, now)
 	o, _ := s.pushLocked(EventEnter, u, now, false)
 	p := o.push
 	p.Content.ConversationShortID = c.conversation
@@ -170,7 +172,7 @@ func (s *Server) customerMessage(ctx context.Context, u User, kind, text, format
 	}
 	now := s.now()
 	s.mu.Lock()
-	c := s.customerLocked(u.OpenID)
+	c := s.customerLocked(u.OpenID, now)
 	o, id := s.pushLocked(EventReceive, u, now, true)
 	c.recent[c.nrecent%recentMessages] = id
 	c.nrecent++
