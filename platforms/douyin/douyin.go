@@ -29,6 +29,7 @@
 package douyin
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
@@ -191,6 +192,15 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	}
 	platformRules(ch.Rules, &fcfg)
 	acfg := routerdy.Config{ClientKey: key, ClientSecret: secret, AccountOpenID: account, Client: env.Client, Clock: env.Clock}
+	if env.Keep != nil { // the world reads only the kept customers' deliveries
+		fcfg.KeepDeliveries = env.Keep
+		fcfg.ForgetAfter = time.Hour // after the window, which the fake waits for too
+		if w := cmp.Or(fcfg.Window, fakedy.DefaultWindow); w > 0 {
+			// Past the window the fake refuses every reply: the adapter
+			// forgets what a reply would name an hour after it.
+			acfg.ForgetAfter = w + time.Hour
+		}
+	}
 	b := &binding{account: account}
 
 	if env.Mount == nil {

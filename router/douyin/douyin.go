@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -67,6 +68,14 @@ type Config struct {
 	// message (after dedupe), from the goroutine serving the webhook: a
 	// copy of the event, its own to keep.
 	OnEvent func(now time.Time, e *Event)
+	// ForgetAfter, when positive, forgets a customer's reply context (the
+	// conversation and message a reply names, the profile) once the
+	// customer's last event is that old: a reply to the customer then
+	// fails as to one who never wrote, until the customer writes again.
+	// Set it past the reply window, after which Douyin refuses a reply
+	// anyway, so that memory follows the customers in play. Contexts are
+	// looked at when an event comes. 0 forgets nothing.
+	ForgetAfter time.Duration
 }
 
 // Stats counts what an [Adapter] has seen and done.
@@ -105,6 +114,7 @@ type Adapter struct {
 	// contexts: customer open_id -> what a reply names, changed in place
 	// under mu.
 	contexts map[string]*replyContext
+	sweepAt  int64 // unix nanoseconds: when contexts are next looked at (ForgetAfter)
 	stats    Stats
 }
 
@@ -118,6 +128,7 @@ type replyContext struct {
 	// again while their messages come with the same (nothing writes to
 	// one once made; the engine copies what it keeps).
 	profile *router.Profile
+	seen    int64 // unix nanoseconds of the customer's last event (ForgetAfter)
 }
 
 // New returns an adapter for cfg that hands customer messages to rcv.
@@ -298,6 +309,26 @@ func challengeAnswer(c string) []byte {
 	return append(append([]byte(`{"challenge":`), c...), '}')
 }
 
+// forgetLocked forgets, at now, the reply contexts older than
+// Config.ForgetAfter. It looks at every context once per half of
+// ForgetAfter, so that the work per event stays constant (amortized) and
+// a context stays at most half as long again. a.mu is held.
+func (a *Adapter) forgetLocked(now int64) {
+	after := int64(a.cfg.ForgetAfter)
+	if after <= 0 || now < a.sweepAt {
+		return
+	}
+	for id, rc := range a.contexts {
+		if now-rc.seen >= after {
+			delete(a.contexts, id)
+		}
+	}
+	a.sweepAt = now + after/2
+	if a.sweepAt < now { // past the end of time
+		a.sweepAt = math.MaxInt64
+	}
+}
+
 // remember records the event's dedupe keys and reports whether it is new;
 // it keeps the customer's reply context and counts the event. For a
 // message it returns the customer's profile when it keeps one.
@@ -316,12 +347,13 @@ func (a *Adapter) remember(ev *Event, now int64, message bool) (fresh bool, prof
 		a.messages.Add(msg, now)
 	}
 	if c := ev.Content.ConversationShortID; c != "" && ev.Event != EventSend {
+		a.forgetLocked(now)
 		rc := a.contexts[ev.FromUserID]
 		if rc == nil {
 			rc = &replyContext{}
 			a.contexts[ev.FromUserID] = rc
 		}
-		rc.openID, rc.conversation = ev.FromUserID, c
+		rc.openID, rc.conversation, rc.seen = ev.FromUserID, c, now
 		if message && (rc.msgID == "" || ev.Content.CreateTime >= rc.created) {
 			rc.msgID, rc.created = ev.Content.ServerMessageID, ev.Content.CreateTime
 		}

@@ -98,7 +98,9 @@ func (a *Adapter) RestoreState(b []byte) error {
 		}
 	}
 	for _, c := range s.Contexts {
-		a.contexts[c.OpenID] = &replyContext{openID: c.OpenID, conversation: c.Conversation, msgID: c.MsgID, created: c.Created}
+		// Seen at its message's create_time, for ForgetAfter.
+		a.contexts[c.OpenID] = &replyContext{openID: c.OpenID, conversation: c.Conversation, msgID: c.MsgID, created: c.Created,
+			seen: c.Created * int64(time.Millisecond)}
 	}
 	a.stats = s.Stats
 	a.tok = token{value: s.Token, refreshAt: s.RefreshAt}

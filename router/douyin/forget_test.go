@@ -1,0 +1,71 @@
+package douyin
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/omnisim/omnisim/router"
+)
+
+// TestForgetAfter: a customer's reply context is forgotten once the
+// customer's last event is ForgetAfter old (looked at when an event
+// comes, at most every half of ForgetAfter), after which a reply fails as to one who never wrote, until the
+// customer writes again; the contexts held stay bounded over a long run.
+func TestForgetAfter(t *testing.T) {
+	ctx := context.Background()
+	clk := now
+	var got []SendRequest
+	a := New(Config{ClientKey: "awkey", ClientSecret: "s3cret", AccountOpenID: "_000biz", Clock: func() time.Time { return clk },
+		ForgetAfter: 49 * time.Hour,
+		Post:        func(r SendRequest) (string, error) { got = append(got, r); return "@v", nil }}, &receiver{})
+	n := 0
+	write := func(openID string) {
+		t.Helper()
+		n++
+		ev := Event{Event: EventReceive, MsgID: fmt.Sprintf("h%d", n), ClientKey: "awkey", FromUserID: openID, ToUserID: "_000biz",
+			Content: Content{ConversationShortID: "7" + openID, ServerMessageID: fmt.Sprintf("@m%d", n), MessageType: "text",
+				Text: "hi", CreateTime: clk.UnixMilli()}}
+		if status, answer := a.Accept(&ev); status != 200 {
+			t.Fatalf("event %d: %d %s", n, status, answer)
+		}
+	}
+	reply := func() error {
+		_, err := a.Send(ctx, u1, router.Outbound{Kind: router.KindText, Text: "yo"})
+		return err
+	}
+	write("_000u1")
+	if err := reply(); err != nil {
+		t.Fatal(err)
+	}
+	clk = clk.Add(48 * time.Hour)
+	write("_000u2") // too early to forget _000u1
+	if err := reply(); err != nil {
+		t.Fatalf("reply 48 h on: %v", err)
+	}
+	clk = clk.Add(25 * time.Hour)
+	write("_000u3") // _000u1 is 73 h old, and the contexts were last looked at 25 h ago
+	if err := reply(); err == nil || !strings.Contains(err.Error(), "has sent no message") {
+		t.Fatalf("reply to a forgotten customer: %v", err)
+	}
+	write("_000u1")
+	if err := reply(); err != nil {
+		t.Fatalf("reply after the customer wrote again: %v", err)
+	}
+	if last := got[len(got)-1]; last.MsgID != fmt.Sprintf("@m%d", n) || last.ConversationID != "7_000u1" {
+		t.Errorf("reply names %+v", last)
+	}
+	most := 0
+	for i := range 2000 {
+		clk = clk.Add(time.Hour)
+		write(fmt.Sprintf("_000c%d", i))
+		a.mu.Lock()
+		most = max(most, len(a.contexts))
+		a.mu.Unlock()
+	}
+	if most > 49*3/2+2 {
+		t.Errorf("%d contexts held at most over 2000 hours of one customer an hour", most)
+	}
+}
