@@ -23,15 +23,20 @@ import "time"
 // was forgotten is accepted again (the scope of ALREADY_EXISTS is
 // UNCONFIRMED).
 
+// sweeps is how many times the records are looked at in the time one is
+// kept.
+const sweeps = 8
+
 // kept reports whether conversation id's deliveries are kept.
 func (s *Server) kept(id string) bool {
 	return s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(id)
 }
 
 // noteUserLocked forgets, when a user writes at now, the conversations
-// whose time has come. It looks at every record once per half of the
-// time a record is kept, so that the work per message stays constant (amortized) and
-// a record stays at most half as long again. s.mu is held.
+// whose time has come. It looks at every record once per eighth of the
+// time a record is kept, so that the work per message stays constant
+// (amortized) and a record stays at most an eighth as long again. s.mu is
+// held.
 func (s *Server) noteUserLocked(now time.Time) {
 	if s.cfg.ForgetAfter <= 0 || s.cfg.Window < 0 || now.Before(s.sweepAt) {
 		return
@@ -42,7 +47,7 @@ func (s *Server) noteUserLocked(now time.Time) {
 			delete(s.convs, id)
 		}
 	}
-	s.sweepAt = now.Add(after / 2)
+	s.sweepAt = now.Add(after / sweeps)
 }
 
 // Conversations returns how many conversations the platform has a record

@@ -122,8 +122,8 @@ func TestConversationsBounded(t *testing.T) {
 			}
 		}
 		// A record is looked at once it is window+ForgetAfter old, and
-		// the sweep comes at least every half of that.
-		bound := perDay * (int((DefaultWindow+time.Hour)*3/2/(24*time.Hour)) + 2)
+		// the sweep comes at least every eighth of that.
+		bound := perDay * (int((DefaultWindow+time.Hour)*(sweeps+1)/sweeps/(24*time.Hour)) + 2)
 		switch {
 		case forget && most > bound:
 			t.Errorf("with ForgetAfter: %d conversations held at most, want <= %d", most, bound)

@@ -25,6 +25,10 @@ import "time"
 // the customer's LastError, RepliesLeft and Latest, answer as for one who
 // never wrote.
 
+// sweeps is how many times the records are looked at in the time one is
+// kept.
+const sweeps = 8
+
 // kept reports whether the deliveries of the customer with openID are
 // kept.
 func (s *Server) kept(openID string) bool {
@@ -32,9 +36,9 @@ func (s *Server) kept(openID string) bool {
 }
 
 // forgetLocked forgets, when a customer writes or enters at now, the
-// customers whose time has come. It looks at every record once per half
+// customers whose time has come. It looks at every record once per eighth
 // of the time a record is kept, so that the work per message stays
-// constant (amortized) and a record stays at most half as long again.
+// constant (amortized) and a record stays at most an eighth as long again.
 // s.mu is held.
 func (s *Server) forgetLocked(now time.Time) {
 	if s.cfg.ForgetAfter <= 0 || s.cfg.Window < 0 || now.Before(s.sweepAt) {
@@ -47,7 +51,7 @@ func (s *Server) forgetLocked(now time.Time) {
 			delete(s.customers, id)
 		}
 	}
-	s.sweepAt = now.Add(after / 2)
+	s.sweepAt = now.Add(after / sweeps)
 }
 
 // Customers returns how many customers the platform has a record of.

@@ -126,7 +126,7 @@ func TestCustomersBounded(t *testing.T) {
 			}
 			clk.Add(4 * time.Hour)
 		}
-		bound := perDay * (int((DefaultWindow+time.Hour)*3/2/(24*time.Hour)) + 2)
+		bound := perDay * (int((DefaultWindow+time.Hour)*(sweeps+1)/sweeps/(24*time.Hour)) + 2)
 		switch {
 		case forget && most > bound:
 			t.Errorf("with ForgetAfter: %d customers held at most, want <= %d", most, bound)

@@ -309,10 +309,13 @@ func challengeAnswer(c string) []byte {
 	return append(append([]byte(`{"challenge":`), c...), '}')
 }
 
+// sweeps is how many times the contexts are looked at in ForgetAfter.
+const sweeps = 8
+
 // forgetLocked forgets, at now, the reply contexts older than
-// Config.ForgetAfter. It looks at every context once per half of
+// Config.ForgetAfter. It looks at every context once per eighth of
 // ForgetAfter, so that the work per event stays constant (amortized) and
-// a context stays at most half as long again. a.mu is held.
+// a context stays at most an eighth as long again. a.mu is held.
 func (a *Adapter) forgetLocked(now int64) {
 	after := int64(a.cfg.ForgetAfter)
 	if after <= 0 || now < a.sweepAt {
@@ -323,7 +326,7 @@ func (a *Adapter) forgetLocked(now int64) {
 			delete(a.contexts, id)
 		}
 	}
-	a.sweepAt = now + after/2
+	a.sweepAt = now + after/sweeps
 	if a.sweepAt < now { // past the end of time
 		a.sweepAt = math.MaxInt64
 	}
