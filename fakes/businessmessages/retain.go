@@ -27,7 +27,8 @@ import "time"
 // kept.
 const sweeps = 8
 
-// kept reports whether conversation id's deliveries are kept.
+// kept reports whether conversation id's deliveries are kept: asked once,
+// when its record is made (conv.keep).
 func (s *Server) kept(id string) bool {
 	return s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(id)
 }
@@ -43,7 +44,7 @@ func (s *Server) noteUserLocked(now time.Time) {
 	}
 	after := max(s.cfg.ForgetAfter, s.cfg.Window) // the window has closed
 	for id, c := range s.convs {
-		if now.Sub(c.lastUser) >= after && !s.kept(id) {
+		if now.Sub(c.lastUser) >= after && !c.keep {
 			delete(s.convs, id)
 		}
 	}

@@ -339,7 +339,7 @@ func (s *Server) accept(id string, req SendRequest, rep *Representative, now tim
 		m.Type, m.Text = "richCard", "rich card"
 	}
 	d := Delivery{At: now, Conversation: id, MessageID: m.MessageID, Type: m.Type, Text: m.Text, Representative: m.Rep}
-	if s.kept(id) {
+	if c.keep {
 		c.deliveries = append(c.deliveries, d)
 	}
 	s.deliveries.Add(d)

@@ -102,8 +102,9 @@ type Config struct {
 	JournalLimit int
 	// KeepDeliveries, when set, names the conversations (by id) whose
 	// deliveries Server.Deliveries keeps; the others' are counted (Counts,
-	// the journal's newest entries) but not kept. Nil keeps every
-	// conversation's (see retain.go).
+	// the journal's newest entries) but not kept. It is asked once per
+	// record, when the record is made. Nil keeps every conversation's (see
+	// retain.go).
 	KeepDeliveries func(conversation string) bool
 	// ForgetAfter, when positive, forgets a conversation whose deliveries
 	// are not kept once its user's last message is that old and the
@@ -185,6 +186,7 @@ type Server struct {
 type conv struct {
 	lastUser time.Time // the user's last message
 	hasUser  bool
+	keep     bool // its deliveries are kept (Config.KeepDeliveries)
 	// The messageIds the agent used: the first few in sent, all of them in
 	// sentSet once there are more (a conversation usually has a few).
 	sent       []string

@@ -344,7 +344,7 @@ func (s *Server) userMessage(ctx context.Context, id string, c Context, text Use
 	s.noteUserLocked(now)
 	cv := s.convs[id]
 	if cv == nil {
-		cv = &conv{}
+		cv = &conv{keep: s.kept(id)}
 		s.convs[id] = cv
 	}
 	cv.hasUser, cv.lastUser = true, now

@@ -1,6 +1,6 @@
 package douyin
 
-import "time"
+import "math"
 
 // What the platform keeps of its customers over a long run. By default it
 // keeps everything. Config.KeepDeliveries limits the delivery history
@@ -30,28 +30,36 @@ import "time"
 const sweeps = 8
 
 // kept reports whether the deliveries of the customer with openID are
-// kept.
+// kept: asked once, when the customer's record is made (customer.keep).
 func (s *Server) kept(openID string) bool {
 	return s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(openID)
 }
 
-// forgetLocked forgets, when a customer writes or enters at now, the
-// customers whose time has come. It looks at every record once per eighth
-// of the time a record is kept, so that the work per message stays
-// constant (amortized) and a record stays at most an eighth as long again.
-// s.mu is held.
-func (s *Server) forgetLocked(now time.Time) {
-	if s.cfg.ForgetAfter <= 0 || s.cfg.Window < 0 || now.Before(s.sweepAt) {
-		return
+// firstSweep is when the customers are first looked at to be forgotten:
+// never without ForgetAfter or with a window that never closes.
+func firstSweep(cfg *Config) int64 {
+	if cfg.ForgetAfter <= 0 || cfg.Window < 0 {
+		return math.MaxInt64
 	}
-	after := max(s.cfg.ForgetAfter, s.cfg.Window) // the window has closed
-	ns := now.UnixNano()
+	return math.MinInt64
+}
+
+// forgetLocked forgets, when a customer writes or enters at ns (unix
+// nanoseconds, at or after sweepAt), the customers whose time has come. It
+// looks at every record once per eighth of the time a record is kept, so
+// that the work per message stays constant (amortized) and a record stays
+// at most an eighth as long again. s.mu is held.
+func (s *Server) forgetLocked(ns int64) {
+	after := int64(max(s.cfg.ForgetAfter, s.cfg.Window)) // the window has closed
 	for id, c := range s.customers {
-		if ns-c.seen >= int64(after) && !s.kept(id) {
+		if ns-c.seen >= after && !c.keep {
 			delete(s.customers, id)
 		}
 	}
-	s.sweepAt = now.Add(after / sweeps)
+	s.sweepAt = ns + after/sweeps
+	if s.sweepAt < ns { // past the end of time
+		s.sweepAt = math.MaxInt64
+	}
 }
 
 // Customers returns how many customers the platform has a record of.

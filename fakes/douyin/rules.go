@@ -173,7 +173,7 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time) (string, *Error) {
 	var arr [46]byte
 	id := s.strs.Make(s.ids.appendMessageID(arr[:0], streamSent))
 	d := Delivery{At: now, To: c.openID, MsgID: id, Type: req.MsgType, Text: req.Text}
-	if s.kept(c.openID) {
+	if c.keep {
 		c.deliveries = append(c.deliveries, d)
 	}
 	s.deliveries.Add(d)

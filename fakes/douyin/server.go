@@ -106,8 +106,9 @@ type Config struct {
 	JournalLimit int
 	// KeepDeliveries, when set, names the customers (by open_id) whose
 	// deliveries Server.Deliveries keeps; the others' are counted (Counts,
-	// the journal's newest entries) but not kept. Nil keeps every
-	// customer's (see retain.go).
+	// the journal's newest entries) but not kept. It is asked once per
+	// record, when the record is made. Nil keeps every customer's (see
+	// retain.go).
 	KeepDeliveries func(openID string) bool
 	// ForgetAfter, when positive, forgets a customer whose deliveries are
 	// not kept once the customer's last message or entry is that old and
@@ -141,7 +142,7 @@ type Server struct {
 	srv       *http.Server
 	faults    *fault.Decider // nil: no fault plan
 	faultN    int            // faults caused so far
-	sweepAt   time.Time      // when customers are next looked at to be forgotten
+	sweepAt   int64          // unix nanoseconds: when customers are next looked at to be forgotten
 
 	requests   ring[Request]
 	webhooks   ring[webhookRec]
@@ -165,6 +166,7 @@ type customer struct {
 	deliveries   []Delivery
 	lastErr      *ErrorEntry
 	seen         int64 // unix nanoseconds of the customer's last message or entry
+	keep         bool  // its deliveries are kept (Config.KeepDeliveries)
 }
 
 func (c *customer) knows(msgID string) bool {
@@ -198,6 +200,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, customers: map[string]*customer{}, tokens: map[string]time.Time{}, faults: fault.New(cfg.Faults, cfg.Seed)}
 	s.ids.seed = cfg.Seed
+	s.sweepAt = firstSweep(&s.cfg)
 	for _, l := range []interface{ SetLimit(int) }{&s.requests, &s.webhooks, &s.deliveries, &s.errs} {
 		l.SetLimit(cfg.JournalLimit)
 	}

@@ -118,13 +118,16 @@ func validOpenID(id string) bool {
 // customerLocked returns the customer's record, starting a conversation
 // for a new one.
 func (s *Server) customerLocked(openID string, now time.Time) *customer {
-	s.forgetLocked(now)
+	ns := now.UnixNano()
+	if ns >= s.sweepAt {
+		s.forgetLocked(ns)
+	}
 	c := s.customers[openID]
 	if c == nil {
-		c = &customer{openID: openID, conversation: s.ids.digits19(streamConversation)}
+		c = &customer{openID: openID, conversation: s.ids.digits19(streamConversation), keep: s.kept(openID)}
 		s.customers[openID] = c
 	}
-	c.seen = now.UnixNano()
+	c.seen = ns
 	return c
 }
 

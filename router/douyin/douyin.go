@@ -149,6 +149,9 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	if a.maxAge == 0 {
 		a.maxAge = cfg.DedupeWindow
 	}
+	if cfg.ForgetAfter <= 0 {
+		a.sweepAt = math.MaxInt64 // never
+	}
 	a.intern = []string{cfg.ClientKey, cfg.AccountOpenID}
 	a.sendURL = parseURL(cfg.BaseURL + "/im/send/msg/?open_id=" + url.QueryEscape(cfg.AccountOpenID))
 	a.tokenURL = parseURL(cfg.BaseURL + "/oauth/client_token/")
@@ -312,15 +315,12 @@ func challengeAnswer(c string) []byte {
 // sweeps is how many times the contexts are looked at in ForgetAfter.
 const sweeps = 8
 
-// forgetLocked forgets, at now, the reply contexts older than
-// Config.ForgetAfter. It looks at every context once per eighth of
-// ForgetAfter, so that the work per event stays constant (amortized) and
-// a context stays at most an eighth as long again. a.mu is held.
+// forgetLocked forgets, at now (at or after sweepAt), the reply contexts
+// older than Config.ForgetAfter. It looks at every context once per eighth
+// of ForgetAfter, so that the work per event stays constant (amortized)
+// and a context stays at most an eighth as long again. a.mu is held.
 func (a *Adapter) forgetLocked(now int64) {
 	after := int64(a.cfg.ForgetAfter)
-	if after <= 0 || now < a.sweepAt {
-		return
-	}
 	for id, rc := range a.contexts {
 		if now-rc.seen >= after {
 			delete(a.contexts, id)
@@ -350,7 +350,9 @@ func (a *Adapter) remember(ev *Event, now int64, message bool) (fresh bool, prof
 		a.messages.Add(msg, now)
 	}
 	if c := ev.Content.ConversationShortID; c != "" && ev.Event != EventSend {
-		a.forgetLocked(now)
+		if now >= a.sweepAt {
+			a.forgetLocked(now)
+		}
 		rc := a.contexts[ev.FromUserID]
 		if rc == nil {
 			rc = &replyContext{}
