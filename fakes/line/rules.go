@@ -448,8 +448,10 @@ func (s *Server) deliverLocked(now time.Time, to string, msgs []Message, via, ri
 		if m.Type != "text" {
 			d.Text = m.AltText
 		}
-		u.deliveries = append(u.deliveries, s.delivered.Len())
-		s.delivered.Add(d)
+		if s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(to) {
+			u.deliveries = append(u.deliveries, s.delivered.Len())
+			s.delivered.Add(d)
+		}
 		s.deliveries.Add(d)
 		s.counts.Deliveries++
 	}

@@ -91,6 +91,11 @@ type Config struct {
 	// Faults makes the platform misbehave (see package fakes/fault and
 	// faults.go); the zero Plan, the default, has no fault.
 	Faults fault.Plan
+	// KeepDeliveries, when set, names the users (by user id) whose
+	// deliveries Deliveries lists; the others' deliveries are counted
+	// (Counts, the journal's newest entries) but not kept, and Deliveries
+	// answers nil for them. Nil keeps everyone's.
+	KeepDeliveries func(userID string) bool
 }
 
 // Server is the fake LINE Messaging API of one channel: an http.Handler
@@ -122,8 +127,9 @@ type Server struct {
 	requests     ring[Request]
 	webhooks     ring[webhookRec]
 	deliveries   ring[Delivery]
-	// delivered is every delivery made, kept for Deliveries: it grows in
-	// blocks that never move, so a user's list is its places there.
+	// delivered is every delivery kept for Deliveries (all of them, or
+	// those to the users Config.KeepDeliveries names): it grows in blocks
+	// that never move, so a user's list is its places there.
 	delivered ring[Delivery]
 	errors    ring[ErrorEntry]
 	counts    Counts

@@ -97,6 +97,11 @@ type Config struct {
 	// DisableDeliveries stops the message_deliveries webhooks Flush sends
 	// for accepted messages.
 	DisableDeliveries bool
+	// KeepDeliveries, when set, names the customers (by PSID) whose
+	// deliveries Deliveries lists; the others' deliveries are counted
+	// (Counts, the journal's newest entries) but not kept, and Deliveries
+	// answers nil for them. Nil keeps everyone's.
+	KeepDeliveries func(psid string) bool
 	// RetrySchedule is the delays between the tries of a failed webhook;
 	// nil is [DefaultRetrySchedule], an empty non-nil slice disables
 	// retries.
@@ -486,7 +491,9 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time, path string) (SendR
 	} else {
 		d.Type, d.Text = "text", m.Text
 	}
-	c.deliveries = append(c.deliveries, d)
+	if s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(c.psid) {
+		c.deliveries = append(c.deliveries, d)
+	}
 	s.counts.Deliveries++
 	s.journal.deliveries.Add(d)
 	if !s.cfg.DisableDeliveries {

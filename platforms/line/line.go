@@ -150,6 +150,7 @@ func configs(env sim.Env, ch *scenario.Channel) (fakeline.Config, routerline.Con
 	fcfg := fakeline.Config{
 		ChannelID: s.ChannelID, ChannelSecret: secret, ChannelAccessToken: token, BotUserID: bot,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, MonthlyLimit: s.MonthlyLimit, JournalLimit: env.JournalLimit,
+		KeepDeliveries: env.Keep, // nil keeps everyone's
 	}
 	if s.ReplyTokenExpiry != nil {
 		fcfg.ReplyTokenExpiry = s.ReplyTokenExpiry.D()

@@ -167,6 +167,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	fcfg := fakems.Config{
 		PageID: page, AccessToken: token, AppSecret: secret, VerifyToken: verify,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: env.JournalLimit,
+		KeepDeliveries:    env.Keep, // nil keeps everyone's
 		NoLegacySignature: s.LegacySignature != nil && !*s.LegacySignature,
 		DisableDeliveries: s.DeliveryWebhooks != nil && !*s.DeliveryWebhooks,
 		Faults:            ch.Faults.Plan(), ThrottleStatus: s.ThrottleStatus,
