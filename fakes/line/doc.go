@@ -109,6 +109,19 @@
 // [Server.Flush] sends what is due and [Server.NextDeadline] tells when;
 // [Server.FaultCount] counts the faults.
 //
+// # What the platform keeps
+//
+// By default the fake keeps every user's delivery history
+// ([Server.Deliveries]). Config.KeepDeliveries limits it to the users it
+// names (the simulator names those whose devices it reads); the others'
+// deliveries are counted ([Server.Counts], the journal's newest entries)
+// but not kept, and every send is answered as before. A user's record
+// (display name, blocked) is kept for the whole run: LINE accepts a push
+// to a user who once talked to the account at any later time, and answers
+// 400 "Failed to send messages" to one who never did, so no time passes
+// after which forgetting a user leaves every answer unchanged. Reply
+// tokens and retry keys are forgotten once they expire.
+//
 // # Choices where LINE's behaviour is not confirmed
 //
 //   - Reply-token expiry: "must be used within one minute" is widely cited

@@ -98,6 +98,18 @@
 // the same decisions in the same order, so that a Direct run matches one
 // on the wire. FaultCount counts what the plan did.
 //
+// # What the platform keeps
+//
+// By default the fake keeps every customer's delivery history
+// ([Server.Deliveries]). Config.KeepDeliveries limits it to the customers
+// it names (the simulator names those whose devices it reads); the others'
+// deliveries are counted ([Server.Counts], the journal's newest entries)
+// but not kept, and every send is answered as before. A customer's record
+// (last message, last error) is kept for the whole run: tags other than
+// HUMAN_AGENT reach a customer at any time after the first message, and a
+// customer who never wrote gets 100/2018001, so no time passes after which
+// forgetting a customer leaves every answer unchanged.
+//
 // # Unconfirmed choices
 //
 // Where Meta's behaviour is not confirmed by its documentation, the fake
