@@ -448,7 +448,7 @@ func (s *Server) deliverLocked(now time.Time, to string, msgs []Message, via, ri
 		if m.Type != "text" {
 			d.Text = m.AltText
 		}
-		if s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(to) {
+		if u.keep {
 			u.deliveries = append(u.deliveries, s.delivered.Len())
 			s.delivered.Add(d)
 		}

@@ -94,7 +94,8 @@ type Config struct {
 	// KeepDeliveries, when set, names the users (by user id) whose
 	// deliveries Deliveries lists; the others' deliveries are counted
 	// (Counts, the journal's newest entries) but not kept, and Deliveries
-	// answers nil for them. Nil keeps everyone's.
+	// answers nil for them. It is asked once per user, when the platform
+	// first knows the user. Nil keeps everyone's.
 	KeepDeliveries func(userID string) bool
 }
 
@@ -148,6 +149,7 @@ type rateWindow struct {
 type user struct {
 	name       string
 	blocked    bool  // unfollowed: pushes are accepted and not delivered
+	keep       bool  // the user's deliveries are kept (Config.KeepDeliveries)
 	deliveries []int // the places of the user's deliveries in Server.delivered
 }
 

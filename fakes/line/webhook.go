@@ -266,7 +266,7 @@ func Sign(secret string, body []byte) string {
 func (s *Server) userLocked(id, name string) *user {
 	u := s.users[id]
 	if u == nil {
-		u = &user{name: name}
+		u = &user{name: name, keep: s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(id)}
 		s.users[id] = u
 	}
 	if name != "" {

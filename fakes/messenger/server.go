@@ -100,7 +100,8 @@ type Config struct {
 	// KeepDeliveries, when set, names the customers (by PSID) whose
 	// deliveries Deliveries lists; the others' deliveries are counted
 	// (Counts, the journal's newest entries) but not kept, and Deliveries
-	// answers nil for them. Nil keeps everyone's.
+	// answers nil for them. It is asked once per customer, when the
+	// platform first knows the customer. Nil keeps everyone's.
 	KeepDeliveries func(psid string) bool
 	// RetrySchedule is the delays between the tries of a failed webhook;
 	// nil is [DefaultRetrySchedule], an empty non-nil slice disables
@@ -181,6 +182,7 @@ type Server struct {
 type customer struct {
 	psid        string
 	hasInbound  bool
+	keep        bool // the customer's deliveries are kept (Config.KeepDeliveries)
 	lastInbound time.Time
 	deliveries  []Delivery
 	lastError   *ErrorEntry
@@ -284,7 +286,7 @@ func (s *Server) Close() {
 func (s *Server) customerLocked(psid string) *customer {
 	c := s.customers[psid]
 	if c == nil {
-		c = &customer{psid: psid}
+		c = &customer{psid: psid, keep: s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(psid)}
 		s.customers[psid] = c
 	}
 	return c
@@ -491,7 +493,7 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time, path string) (SendR
 	} else {
 		d.Type, d.Text = "text", m.Text
 	}
-	if s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(c.psid) {
+	if c.keep {
 		c.deliveries = append(c.deliveries, d)
 	}
 	s.counts.Deliveries++
