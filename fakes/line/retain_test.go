@@ -10,10 +10,11 @@ import (
 // counted and journaled as without it.
 func TestKeepDeliveries(t *testing.T) {
 	type outcome struct {
-		replyIDs, pushIDs []SentMessage
-		counts            Counts
-		journaled         int
-		keptA, keptB      int
+		replyIDs     []SentMessage
+		pushIDs      []any
+		counts       Counts
+		journaled    int
+		keptA, keptB int
 	}
 	play := func(keep func(string) bool) outcome {
 		s, _, _ := newFake(t, Config{KeepDeliveries: keep})
@@ -25,9 +26,11 @@ func TestKeepDeliveries(t *testing.T) {
 				t.Fatalf("reply to %s: %v", u, e)
 			}
 			o.replyIDs = append(o.replyIDs, res.SentMessages...)
-			if resp, _ := call(t, s, "POST", PathPush, pushBody(u, "one", "two"), nil); resp.StatusCode != 200 {
+			resp, out := call(t, s, "POST", PathPush, pushBody(u, "one", "two"), nil)
+			if resp.StatusCode != 200 {
 				t.Fatalf("push to %s: HTTP %d", u, resp.StatusCode)
 			}
+			o.pushIDs = append(o.pushIDs, out["sentMessages"])
 		}
 		o.counts = s.Counts()
 		o.journaled = len(s.Journal().Deliveries)
