@@ -365,7 +365,9 @@ func (a *Adapter) profile(ctx context.Context, user string) string {
 		}
 	}
 	a.mu.Lock()
-	a.names[user] = name
+	// user may be made in a webhook scanner's arena, whose block it would
+	// keep for as long as the name is remembered: the key is a copy.
+	a.names[strings.Clone(user)] = name
 	a.mu.Unlock()
 	return name
 }
