@@ -97,6 +97,12 @@ type Config struct {
 	// answers nil for them. It is asked once per user, when the platform
 	// first knows the user. Nil keeps everyone's.
 	KeepDeliveries func(userID string) bool
+	// ForgetAfter, when positive, forgets a user whose deliveries are not
+	// kept and who has not blocked the account once the user's last event
+	// is that old, keeping the user id and display name only (retain.go):
+	// every call is answered as before. A value below ReplyTokenExpiry
+	// counts as ReplyTokenExpiry. Zero keeps every record.
+	ForgetAfter time.Duration
 }
 
 // Server is the fake LINE Messaging API of one channel: an http.Handler
@@ -134,6 +140,12 @@ type Server struct {
 	delivered ring[Delivery]
 	errors    ring[ErrorEntry]
 	counts    Counts
+	// forget holds users' events from forgetHead on, oldest first, to be
+	// looked at Config.ForgetAfter later; friends holds the display names
+	// of the users forgotten, by friendKey.
+	forget     []forgetRec
+	forgetHead int
+	friends    map[[16]byte]string
 
 	faults *fault.Decider        // nil: no fault plan
 	held   fault.Queue[*pending] // webhook tries a fault plan delays
@@ -150,6 +162,7 @@ type user struct {
 	name       string
 	blocked    bool  // unfollowed: pushes are accepted and not delivered
 	keep       bool  // the user's deliveries are kept (Config.KeepDeliveries)
+	last       int64 // unix nanoseconds of the user's last event, with Config.ForgetAfter
 	deliveries []int // the places of the user's deliveries in Server.delivered
 }
 
@@ -178,6 +191,9 @@ func New(cfg Config) *Server {
 	if cfg.ReplyTokenExpiry <= 0 {
 		cfg.ReplyTokenExpiry = DefaultReplyTokenExpiry
 	}
+	if cfg.ForgetAfter > 0 {
+		cfg.ForgetAfter = max(cfg.ForgetAfter, cfg.ReplyTokenExpiry)
+	}
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = DefaultRateLimit
 	}
@@ -199,6 +215,7 @@ func New(cfg Config) *Server {
 		hookURL: parseURL(cfg.WebhookURL),
 		ids:     idgen{seed: cfg.Seed},
 		users:   make(map[string]*user),
+		friends: make(map[[16]byte]string),
 		tokens:  make(map[string]*tokenState),
 		keys:    make(map[string]*keyState),
 		rate:    make(map[string]rateWindow),
@@ -438,7 +455,8 @@ func (s *Server) serveProfile(w http.ResponseWriter, r *http.Request, id string)
 		return st, rid
 	}
 	s.mu.Lock()
-	u, ok := s.users[id]
+	u := s.userOfLocked(id)
+	ok := u != nil
 	rid := s.ids.requestID()
 	var name string
 	if ok {
@@ -537,8 +555,8 @@ func (s *Server) Blocked(userID string) bool {
 func (s *Server) Profile(userID string) (name string, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.users[userID]
-	if !ok {
+	u := s.userOfLocked(userID)
+	if u == nil {
 		return "", false
 	}
 	return u.name, true

@@ -155,6 +155,11 @@ func configs(env sim.Env, ch *scenario.Channel) (fakeline.Config, routerline.Con
 	if s.ReplyTokenExpiry != nil {
 		fcfg.ReplyTokenExpiry = s.ReplyTokenExpiry.D()
 	}
+	if env.Keep != nil {
+		// The users the world does not read are forgotten an hour after
+		// their last reply token expired.
+		fcfg.ForgetAfter = max(fcfg.ReplyTokenExpiry, fakeline.DefaultReplyTokenExpiry) + time.Hour
+	}
 	if s.RateLimit != nil {
 		fcfg.RateLimit = *s.RateLimit
 		if fcfg.RateLimit == 0 {
