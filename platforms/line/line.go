@@ -178,6 +178,11 @@ func configs(env sim.Env, ch *scenario.Channel) (fakeline.Config, routerline.Con
 		ChannelSecret: secret, ChannelAccessToken: token, BotUserID: bot,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed ^ 0x4c494e45, Profiles: true,
 	}
+	if env.Keep != nil {
+		// In a world that reads only scripted customers, the adapter's
+		// names follow the users in play, as the fake's records do.
+		acfg.NameTTL = 24 * time.Hour
+	}
 	return fcfg, acfg
 }
 
