@@ -38,12 +38,15 @@ func friendKey(id string) (k [16]byte, ok bool) {
 // platform forgot, a record made for the call (not blocked, deliveries
 // not kept); nil for a user the account does not know.
 func (s *Server) userOfLocked(id string) *user {
-	if u := s.users[id]; u != nil {
+	if u := s.users[id]; u != nil || len(s.friends) == 0 {
 		return u
 	}
-	if len(s.friends) == 0 {
-		return nil
-	}
+	return s.friendLocked(id)
+}
+
+// friendLocked returns a record made for the call for a user the platform
+// forgot; nil for a user it does not know.
+func (s *Server) friendLocked(id string) *user {
 	if k, ok := friendKey(id); ok {
 		if name, ok := s.friends[k]; ok {
 			return &user{name: name}

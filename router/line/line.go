@@ -158,7 +158,7 @@ type Adapter struct {
 // message.
 type nameRec struct {
 	name string
-	at   time.Time
+	at   int64 // unix nanoseconds
 }
 
 type replyToken struct {
@@ -422,9 +422,10 @@ func (a *Adapter) Events(ctx context.Context, destination string, events []Event
 		a.stats.Received++
 		var name string
 		rec := a.names[user]
-		known := rec != nil && (a.cfg.NameTTL <= 0 || now.Sub(rec.at) < a.cfg.NameTTL)
+		ns := now.UnixNano()
+		known := rec != nil && (a.cfg.NameTTL <= 0 || ns-rec.at < int64(a.cfg.NameTTL))
 		if known {
-			name, rec.at = rec.name, now
+			name, rec.at = rec.name, ns
 		}
 		a.mu.Unlock()
 		if !known && a.cfg.Profiles {

@@ -378,16 +378,17 @@ func (a *Adapter) profile(ctx context.Context, user string, now time.Time) strin
 // not written for that long once the names have doubled since the last
 // sweep.
 func (a *Adapter) rememberNameLocked(user, name string, now time.Time) {
+	ns := now.UnixNano()
 	if rec := a.names[user]; rec != nil {
-		rec.name, rec.at = name, now
+		rec.name, rec.at = name, ns
 		return
 	}
 	// user may be made in a webhook scanner's arena, whose block it would
 	// keep for as long as the name is remembered: the key is a copy.
-	a.names[strings.Clone(user)] = &nameRec{name: name, at: now}
+	a.names[strings.Clone(user)] = &nameRec{name: name, at: ns}
 	if a.cfg.NameTTL > 0 && len(a.names) > 2*a.namesSwept+1024 {
 		for u, rec := range a.names {
-			if now.Sub(rec.at) >= a.cfg.NameTTL {
+			if ns-rec.at >= int64(a.cfg.NameTTL) {
 				delete(a.names, u)
 			}
 		}

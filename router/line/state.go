@@ -77,7 +77,7 @@ func (a *Adapter) RestoreState(b []byte) error {
 		a.tokens[t.User] = &replyToken{token: t.Token, at: t.At}
 	}
 	a.swept = len(a.tokens)
-	now := a.cfg.Clock() // a restored name is remembered as of now
+	now := a.cfg.Clock().UnixNano() // a restored name is remembered as of now
 	for user, name := range s.Names {
 		a.names[user] = &nameRec{name: name, at: now}
 	}
