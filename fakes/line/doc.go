@@ -118,8 +118,9 @@
 // but not kept, and every send is answered as before. Config.ForgetAfter
 // (never less than the reply-token expiry) forgets such a user, unless the
 // user blocked the account, once the user's last event is that old: the
-// record goes, and the user id stays, as 16 bytes beside the display name,
-// in a table of the users who once talked to the account, since LINE
+// record goes, and the user id stays, as 16 bytes (beside the display
+// name, unless the name is the id), in a table of the users who once
+// talked to the account, since LINE
 // accepts a push to such a user at any later time (and answers 400 "Failed
 // to send messages" to one who never talked to it) and the profile
 // endpoint answers the name. A push to a forgotten user is accepted and

@@ -38,7 +38,7 @@ func friendKey(id string) (k [16]byte, ok bool) {
 // platform forgot, a record made for the call (not blocked, deliveries
 // not kept); nil for a user the account does not know.
 func (s *Server) userOfLocked(id string) *user {
-	if u := s.users[id]; u != nil || len(s.friends) == 0 {
+	if u := s.users[id]; u != nil || len(s.friends)+len(s.friendIDs) == 0 {
 		return u
 	}
 	return s.friendLocked(id)
@@ -48,11 +48,30 @@ func (s *Server) userOfLocked(id string) *user {
 // forgot; nil for a user it does not know.
 func (s *Server) friendLocked(id string) *user {
 	if k, ok := friendKey(id); ok {
+		if _, ok := s.friendIDs[k]; ok {
+			return &user{name: id}
+		}
 		if name, ok := s.friends[k]; ok {
 			return &user{name: name}
 		}
 	}
 	return nil
+}
+
+// befriendLocked gives the new record u of a forgotten user (of id) the
+// display name remembered, and forgets that the user was forgotten.
+func (s *Server) befriendLocked(u *user, id string) {
+	k, ok := friendKey(id)
+	if !ok {
+		return
+	}
+	if _, ok := s.friendIDs[k]; ok {
+		u.name = id
+		delete(s.friendIDs, k)
+	} else if name, ok := s.friends[k]; ok {
+		u.name = name
+		delete(s.friends, k)
+	}
 }
 
 // noteEventLocked records that u (of id) had an event at now and forgets
@@ -72,7 +91,11 @@ func (s *Server) noteEventLocked(u *user, id string, now time.Time) {
 		if u := r.u; u.last == r.at && !u.blocked && s.users[r.id] == u {
 			if k, ok := friendKey(r.id); ok {
 				delete(s.users, r.id)
-				s.friends[k] = u.name
+				if u.name == r.id {
+					s.friendIDs[k] = struct{}{}
+				} else {
+					s.friends[k] = u.name
+				}
 			}
 		}
 		*r = forgetRec{}

@@ -144,7 +144,9 @@ func TestForgetAfterBounded(t *testing.T) {
 		if i > 0 {
 			id = fmt.Sprintf("U%032x", i)
 		}
-		text(t, s, id, "hi")
+		if _, err := s.CustomerText(t.Context(), id, id, "hi"); err != nil { // named by the id, as in the simulator
+			t.Fatal(err)
+		}
 		most = max(most, s.Users())
 		clk.Add(time.Minute)
 	}
@@ -153,7 +155,20 @@ func TestForgetAfterBounded(t *testing.T) {
 	if n := s.Users(); most != 61 || n != 61 {
 		t.Errorf("records: at most %d, at the end %d; want 61 and 61", most, n)
 	}
-	if len(s.friends) != 2000-61 {
-		t.Errorf("%d users remembered as friends, want %d", len(s.friends), 2000-61)
+	if n := len(s.friendIDs) + len(s.friends); n != 2000-61 {
+		t.Errorf("%d users remembered as friends, want %d", n, 2000-61)
+	}
+	first := fmt.Sprintf("U%032x", 1)
+	if name, ok := s.Profile(first); !ok || name != first {
+		t.Errorf("profile of a forgotten user: %q %v", name, ok)
+	}
+	if _, e := s.Push("", PushRequest{To: first, Messages: []Message{{Type: "text", Text: "x"}}}); e != nil {
+		t.Errorf("push to a forgotten user: %v", e)
+	}
+	if _, err := s.CustomerText(t.Context(), first, "", "back"); err != nil {
+		t.Fatal(err)
+	}
+	if name, _ := s.Profile(first); name != first || s.users[first] == nil {
+		t.Errorf("back again: named %q, record %v", name, s.users[first])
 	}
 }

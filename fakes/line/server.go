@@ -142,10 +142,12 @@ type Server struct {
 	counts    Counts
 	// forget holds users' events from forgetHead on, oldest first, to be
 	// looked at Config.ForgetAfter later; friends holds the display names
-	// of the users forgotten, by friendKey.
+	// of the users forgotten, by friendKey, and friendIDs the users
+	// forgotten whose display name is their user id (the simulator's).
 	forget     []forgetRec
 	forgetHead int
 	friends    map[[16]byte]string
+	friendIDs  map[[16]byte]struct{}
 
 	faults *fault.Decider        // nil: no fault plan
 	held   fault.Queue[*pending] // webhook tries a fault plan delays
@@ -216,11 +218,13 @@ func New(cfg Config) *Server {
 		ids:     idgen{seed: cfg.Seed},
 		users:   make(map[string]*user),
 		friends: make(map[[16]byte]string),
-		tokens:  make(map[string]*tokenState),
-		keys:    make(map[string]*keyState),
-		rate:    make(map[string]rateWindow),
-		content: make(map[string]content),
-		faults:  fault.New(cfg.Faults, cfg.Seed),
+
+		friendIDs: make(map[[16]byte]struct{}),
+		tokens:    make(map[string]*tokenState),
+		keys:      make(map[string]*keyState),
+		rate:      make(map[string]rateWindow),
+		content:   make(map[string]content),
+		faults:    fault.New(cfg.Faults, cfg.Seed),
 	}
 	s.requests.SetLimit(cfg.JournalLimit)
 	s.webhooks.SetLimit(cfg.JournalLimit)

@@ -268,13 +268,8 @@ func (s *Server) userLocked(id, name string) *user {
 	if u == nil {
 		u = &user{name: name, keep: s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(id)}
 		s.users[id] = u
-		if len(s.friends) > 0 {
-			if k, ok := friendKey(id); ok {
-				if old, ok := s.friends[k]; ok { // a forgotten user writes again
-					u.name = old
-					delete(s.friends, k)
-				}
-			}
+		if len(s.friends)+len(s.friendIDs) > 0 {
+			s.befriendLocked(u, id)
 		}
 	}
 	if name != "" {
