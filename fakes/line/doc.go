@@ -109,6 +109,27 @@
 // [Server.Flush] sends what is due and [Server.NextDeadline] tells when;
 // [Server.FaultCount] counts the faults.
 //
+// # What the platform keeps
+//
+// By default the fake keeps every user's delivery history
+// ([Server.Deliveries]). Config.KeepDeliveries limits it to the users it
+// names (the simulator names those whose devices it reads); the others'
+// deliveries are counted ([Server.Counts], the journal's newest entries)
+// but not kept, and every send is answered as before. Config.ForgetAfter
+// (never less than the reply-token expiry) forgets such a user, unless the
+// user blocked the account, once the user's last event is that old: the
+// record goes, and the user id stays, as 16 bytes (beside the display
+// name, unless the name is the id), in a table of the users who once
+// talked to the account, since LINE
+// accepts a push to such a user at any later time (and answers 400 "Failed
+// to send messages" to one who never talked to it) and the profile
+// endpoint answers the name. A push to a forgotten user is accepted and
+// delivered, the profile answered, as with the record; a forgotten user
+// who writes again starts afresh, under the remembered name unless a new
+// one is given. [Server.Users] counts the records held. Reply tokens and
+// retry keys are forgotten once they expire. The files of media messages
+// users sent (GET .../content) are kept for the whole run.
+//
 // # Choices where LINE's behaviour is not confirmed
 //
 //   - Reply-token expiry: "must be used within one minute" is widely cited

@@ -383,7 +383,7 @@ func (s *Server) pushLocked(now time.Time, retryKey string, req *PushRequest, ri
 	if ds != nil {
 		return SendResponse{}, bodyErrors(ds)
 	}
-	if _, known := s.users[req.To]; !known {
+	if s.userOfLocked(req.To) == nil {
 		return SendResponse{}, &Error{Status: 400, Message: MsgFailedToSend}
 	}
 	month := now.In(jst).Year()*12 + int(now.In(jst).Month())
@@ -412,7 +412,7 @@ func (s *Server) Check(to string, msgs []Message) *Error {
 	if e := s.Validate(msgs); e != nil {
 		return e
 	}
-	if _, known := s.users[to]; !known {
+	if s.userOfLocked(to) == nil {
 		return &Error{Status: 400, Message: MsgFailedToSend}
 	}
 	now := s.now().In(jst)
@@ -433,7 +433,7 @@ func (s *Server) deliverLocked(now time.Time, to string, msgs []Message, via, ri
 	}
 	res := SendResponse{SentMessages: s.sentBlock[:len(msgs):len(msgs)], RequestID: rid}
 	s.sentBlock = s.sentBlock[len(msgs):]
-	u := s.users[to]
+	u := s.userOfLocked(to)
 	for i := range msgs {
 		m := &msgs[i]
 		sm := SentMessage{ID: s.ids.messageID()}
@@ -448,8 +448,10 @@ func (s *Server) deliverLocked(now time.Time, to string, msgs []Message, via, ri
 		if m.Type != "text" {
 			d.Text = m.AltText
 		}
-		u.deliveries = append(u.deliveries, s.delivered.Len())
-		s.delivered.Add(d)
+		if u.keep {
+			u.deliveries = append(u.deliveries, s.delivered.Len())
+			s.delivered.Add(d)
+		}
 		s.deliveries.Add(d)
 		s.counts.Deliveries++
 	}

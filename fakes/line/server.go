@@ -91,6 +91,18 @@ type Config struct {
 	// Faults makes the platform misbehave (see package fakes/fault and
 	// faults.go); the zero Plan, the default, has no fault.
 	Faults fault.Plan
+	// KeepDeliveries, when set, names the users (by user id) whose
+	// deliveries Deliveries lists; the others' deliveries are counted
+	// (Counts, the journal's newest entries) but not kept, and Deliveries
+	// answers nil for them. It is asked once per user, when the platform
+	// first knows the user. Nil keeps everyone's.
+	KeepDeliveries func(userID string) bool
+	// ForgetAfter, when positive, forgets a user whose deliveries are not
+	// kept and who has not blocked the account once the user's last event
+	// is that old, keeping the user id and display name only (retain.go):
+	// every call is answered as before. A value below ReplyTokenExpiry
+	// counts as ReplyTokenExpiry. Zero keeps every record.
+	ForgetAfter time.Duration
 }
 
 // Server is the fake LINE Messaging API of one channel: an http.Handler
@@ -122,11 +134,20 @@ type Server struct {
 	requests     ring[Request]
 	webhooks     ring[webhookRec]
 	deliveries   ring[Delivery]
-	// delivered is every delivery made, kept for Deliveries: it grows in
-	// blocks that never move, so a user's list is its places there.
+	// delivered is every delivery kept for Deliveries (all of them, or
+	// those to the users Config.KeepDeliveries names): it grows in blocks
+	// that never move, so a user's list is its places there.
 	delivered ring[Delivery]
 	errors    ring[ErrorEntry]
 	counts    Counts
+	// forget holds users' events from forgetHead on, oldest first, to be
+	// looked at Config.ForgetAfter later; friends holds the display names
+	// of the users forgotten, by friendKey, and friendIDs the users
+	// forgotten whose display name is their user id (the simulator's).
+	forget     []forgetRec
+	forgetHead int
+	friends    map[[16]byte]string
+	friendIDs  map[[16]byte]struct{}
 
 	faults *fault.Decider        // nil: no fault plan
 	held   fault.Queue[*pending] // webhook tries a fault plan delays
@@ -142,6 +163,8 @@ type rateWindow struct {
 type user struct {
 	name       string
 	blocked    bool  // unfollowed: pushes are accepted and not delivered
+	keep       bool  // the user's deliveries are kept (Config.KeepDeliveries)
+	last       int64 // unix nanoseconds of the user's last event, with Config.ForgetAfter
 	deliveries []int // the places of the user's deliveries in Server.delivered
 }
 
@@ -170,6 +193,9 @@ func New(cfg Config) *Server {
 	if cfg.ReplyTokenExpiry <= 0 {
 		cfg.ReplyTokenExpiry = DefaultReplyTokenExpiry
 	}
+	if cfg.ForgetAfter > 0 {
+		cfg.ForgetAfter = max(cfg.ForgetAfter, cfg.ReplyTokenExpiry)
+	}
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = DefaultRateLimit
 	}
@@ -191,11 +217,14 @@ func New(cfg Config) *Server {
 		hookURL: parseURL(cfg.WebhookURL),
 		ids:     idgen{seed: cfg.Seed},
 		users:   make(map[string]*user),
-		tokens:  make(map[string]*tokenState),
-		keys:    make(map[string]*keyState),
-		rate:    make(map[string]rateWindow),
-		content: make(map[string]content),
-		faults:  fault.New(cfg.Faults, cfg.Seed),
+		friends: make(map[[16]byte]string),
+
+		friendIDs: make(map[[16]byte]struct{}),
+		tokens:    make(map[string]*tokenState),
+		keys:      make(map[string]*keyState),
+		rate:      make(map[string]rateWindow),
+		content:   make(map[string]content),
+		faults:    fault.New(cfg.Faults, cfg.Seed),
 	}
 	s.requests.SetLimit(cfg.JournalLimit)
 	s.webhooks.SetLimit(cfg.JournalLimit)
@@ -430,7 +459,8 @@ func (s *Server) serveProfile(w http.ResponseWriter, r *http.Request, id string)
 		return st, rid
 	}
 	s.mu.Lock()
-	u, ok := s.users[id]
+	u := s.userOfLocked(id)
+	ok := u != nil
 	rid := s.ids.requestID()
 	var name string
 	if ok {
@@ -529,8 +559,8 @@ func (s *Server) Blocked(userID string) bool {
 func (s *Server) Profile(userID string) (name string, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.users[userID]
-	if !ok {
+	u := s.userOfLocked(userID)
+	if u == nil {
 		return "", false
 	}
 	return u.name, true

@@ -266,8 +266,11 @@ func Sign(secret string, body []byte) string {
 func (s *Server) userLocked(id, name string) *user {
 	u := s.users[id]
 	if u == nil {
-		u = &user{name: name}
+		u = &user{name: name, keep: s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(id)}
 		s.users[id] = u
+		if len(s.friends)+len(s.friendIDs) > 0 {
+			s.befriendLocked(u, id)
+		}
 	}
 	if name != "" {
 		u.name = name
@@ -345,6 +348,7 @@ func (s *Server) customerMessage(ctx context.Context, userID, name string, m Eve
 	now := s.now()
 	u := s.userLocked(userID, name)
 	u.blocked = false
+	s.noteEventLocked(u, userID, now)
 	e := s.newEventLocked("message", userID, now)
 	m.ID = s.ids.messageID()
 	if m.Type == "text" || m.Type == "image" || m.Type == "video" || m.Type == "sticker" {
@@ -386,6 +390,7 @@ func (s *Server) customerEvent(ctx context.Context, userID, name, typ string) (I
 		e.IsUnblocked = u.blocked
 	}
 	u.blocked = typ == "unfollow"
+	s.noteEventLocked(u, userID, now)
 	p := s.oneEventLocked(typ, e)
 	s.mu.Unlock()
 	status, faulted := s.deliver(ctx, p)

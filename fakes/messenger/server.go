@@ -97,6 +97,19 @@ type Config struct {
 	// DisableDeliveries stops the message_deliveries webhooks Flush sends
 	// for accepted messages.
 	DisableDeliveries bool
+	// KeepDeliveries, when set, names the customers (by PSID) whose
+	// deliveries Deliveries lists; the others' deliveries are counted
+	// (Counts, the journal's newest entries) but not kept, and Deliveries
+	// answers nil for them. It is asked once per customer, when the
+	// platform first knows the customer. Nil keeps everyone's.
+	KeepDeliveries func(psid string) bool
+	// ForgetAfter, when positive, forgets a customer whose deliveries are
+	// not kept once the customer's last message is that old, keeping the
+	// PSID only as one that wrote (retain.go): every send is answered as
+	// before, and LastError answers nil. A value below the longest window
+	// (Window, HumanAgentWindow) counts as that window. Zero keeps every
+	// record.
+	ForgetAfter time.Duration
 	// RetrySchedule is the delays between the tries of a failed webhook;
 	// nil is [DefaultRetrySchedule], an empty non-nil slice disables
 	// retries.
@@ -165,6 +178,12 @@ type Server struct {
 	hookSeq   uint64
 	journal   journal
 	counts    Counts
+	// forget holds customer messages from forgetHead on, oldest first,
+	// to be looked at Config.ForgetAfter later; wrote holds the PSIDs
+	// (psidKey) of the customers forgotten.
+	forget     []forgetRec
+	forgetHead int
+	wrote      map[uint64]struct{}
 
 	faults         *fault.Decider // nil: no fault plan
 	reordered      []*hook        // reordered webhooks held until the next one
@@ -176,6 +195,7 @@ type Server struct {
 type customer struct {
 	psid        string
 	hasInbound  bool
+	keep        bool // the customer's deliveries are kept (Config.KeepDeliveries)
 	lastInbound time.Time
 	deliveries  []Delivery
 	lastError   *ErrorEntry
@@ -216,13 +236,16 @@ func New(cfg Config) *Server {
 	if cfg.HumanAgentWindow == 0 {
 		cfg.HumanAgentWindow = DefaultHumanAgentWindow
 	}
+	if cfg.ForgetAfter > 0 {
+		cfg.ForgetAfter = max(cfg.ForgetAfter, cfg.Window, cfg.HumanAgentWindow)
+	}
 	if cfg.MaxTextLength == 0 {
 		cfg.MaxTextLength = DefaultMaxTextLength
 	}
 	if cfg.RetrySchedule == nil {
 		cfg.RetrySchedule = DefaultRetrySchedule()
 	}
-	s := &Server{cfg: cfg, ids: newIDGen(cfg.Seed), customers: map[string]*customer{}, uploads: map[string]upload{},
+	s := &Server{cfg: cfg, ids: newIDGen(cfg.Seed), customers: map[string]*customer{}, wrote: map[uint64]struct{}{}, uploads: map[string]upload{},
 		mac256: hmac.New(sha256.New, []byte(cfg.AppSecret)), mac1: hmac.New(sha1.New, []byte(cfg.AppSecret))}
 	s.timeout = cfg.WebhookTimeout
 	if s.timeout == 0 {
@@ -279,8 +302,11 @@ func (s *Server) Close() {
 func (s *Server) customerLocked(psid string) *customer {
 	c := s.customers[psid]
 	if c == nil {
-		c = &customer{psid: psid}
+		c = &customer{psid: psid, keep: s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(psid)}
 		s.customers[psid] = c
+		if k, ok := psidKey(psid); ok && len(s.wrote) > 0 {
+			delete(s.wrote, k) // a forgotten customer writes again
+		}
 	}
 	return c
 }
@@ -425,6 +451,9 @@ func (s *Server) checkLocked(req *SendRequest, now time.Time) *Error {
 		}
 	}
 	c := s.customers[req.Recipient.ID]
+	if c == nil && s.forgottenLocked(req.Recipient.ID) {
+		c = &customer{psid: req.Recipient.ID, hasInbound: true} // every window closed long ago
+	}
 	if c == nil || !c.hasInbound {
 		return s.graphErrorLocked(http.StatusBadRequest, 100, 2018001, "OAuthException", "(#100) No matching user found")
 	}
@@ -476,6 +505,9 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time, path string) (SendR
 	s.counts.Requests++
 	s.journal.requests.Add(Request{At: now, Method: http.MethodPost, Path: path, Status: http.StatusOK})
 	c := s.customers[req.Recipient.ID]
+	if c == nil { // forgotten (checkLocked): its deliveries are not kept
+		c = &customer{psid: req.Recipient.ID}
+	}
 	if req.SenderAction != "" {
 		return SendResponse{RecipientID: c.psid}, nil
 	}
@@ -486,7 +518,9 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time, path string) (SendR
 	} else {
 		d.Type, d.Text = "text", m.Text
 	}
-	c.deliveries = append(c.deliveries, d)
+	if c.keep {
+		c.deliveries = append(c.deliveries, d)
+	}
 	s.counts.Deliveries++
 	s.journal.deliveries.Add(d)
 	if !s.cfg.DisableDeliveries {

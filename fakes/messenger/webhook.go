@@ -269,6 +269,7 @@ func (s *Server) customerEvent(ctx context.Context, ev Event) (Inbound, error) {
 	s.mu.Lock()
 	c := s.customerLocked(ev.Sender)
 	c.hasInbound, c.lastInbound = true, now
+	s.noteInboundLocked(c, now)
 	ev.Timestamp = now
 	ev.MID = s.ids.mid()
 	if a := ev.Attachment; a != nil {

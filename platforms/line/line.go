@@ -150,9 +150,15 @@ func configs(env sim.Env, ch *scenario.Channel) (fakeline.Config, routerline.Con
 	fcfg := fakeline.Config{
 		ChannelID: s.ChannelID, ChannelSecret: secret, ChannelAccessToken: token, BotUserID: bot,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, MonthlyLimit: s.MonthlyLimit, JournalLimit: env.JournalLimit,
+		KeepDeliveries: env.Keep, // nil keeps everyone's
 	}
 	if s.ReplyTokenExpiry != nil {
 		fcfg.ReplyTokenExpiry = s.ReplyTokenExpiry.D()
+	}
+	if env.Keep != nil {
+		// The users the world does not read are forgotten an hour after
+		// their last reply token expired.
+		fcfg.ForgetAfter = max(fcfg.ReplyTokenExpiry, fakeline.DefaultReplyTokenExpiry) + time.Hour
 	}
 	if s.RateLimit != nil {
 		fcfg.RateLimit = *s.RateLimit
@@ -171,6 +177,11 @@ func configs(env sim.Env, ch *scenario.Channel) (fakeline.Config, routerline.Con
 	acfg := routerline.Config{
 		ChannelSecret: secret, ChannelAccessToken: token, BotUserID: bot,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed ^ 0x4c494e45, Profiles: true,
+	}
+	if env.Keep != nil {
+		// In a world that reads only scripted customers, the adapter's
+		// names follow the users in play, as the fake's records do.
+		acfg.NameTTL = 24 * time.Hour
 	}
 	return fcfg, acfg
 }

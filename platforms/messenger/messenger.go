@@ -167,6 +167,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	fcfg := fakems.Config{
 		PageID: page, AccessToken: token, AppSecret: secret, VerifyToken: verify,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: env.JournalLimit,
+		KeepDeliveries:    env.Keep, // nil keeps everyone's
 		NoLegacySignature: s.LegacySignature != nil && !*s.LegacySignature,
 		DisableDeliveries: s.DeliveryWebhooks != nil && !*s.DeliveryWebhooks,
 		Faults:            ch.Faults.Plan(), ThrottleStatus: s.ThrottleStatus,
@@ -190,6 +191,11 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	}
 	if s.HumanAgent != nil && !*s.HumanAgent {
 		fcfg.HumanAgentWindow = -1 // the page is not approved for the tag
+	}
+	if env.Keep != nil {
+		// The customers the world does not read are forgotten an hour
+		// after their longest window has closed.
+		fcfg.ForgetAfter = max(fcfg.Window, fcfg.HumanAgentWindow, fakems.DefaultWindow, fakems.DefaultHumanAgentWindow) + time.Hour
 	}
 	b := &binding{account: page, ads: map[string]string{}}
 	for psid, ad := range s.AdReferrals {

@@ -22,7 +22,9 @@
 // a document with its name, size and extension as format. Follow and
 // unfollow events are noted (an unfollow drops the user's token). With
 // Config.Profiles the user's display name is fetched once
-// (GET /v2/bot/profile/{userId}), since LINE's webhooks carry no names.
+// (GET /v2/bot/profile/{userId}), since LINE's webhooks carry no names;
+// with Config.NameTTL it is fetched again when the user writes that long
+// after the last message, and the names of users gone quiet are dropped.
 // [Adapter.Events] is the same work on values (the simulator's Direct
 // network).
 //

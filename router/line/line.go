@@ -73,6 +73,11 @@ type Config struct {
 	// Profiles fetches a user's display name (GET /v2/bot/profile/{userId})
 	// the first time the user writes; LINE's webhooks carry no names.
 	Profiles bool
+	// NameTTL, when positive, is how long after a user's last message the
+	// fetched display name is remembered: a user who writes again later
+	// is looked up again, so that the names remembered follow the users
+	// in play. Zero remembers every name for the adapter's life.
+	NameTTL time.Duration
 	// API, when set, is the platform's send API as values (the
 	// simulator's Direct network) instead of HTTP calls.
 	API API
@@ -136,14 +141,24 @@ type Adapter struct {
 	// they do not parse.
 	replyURL, pushURL *url.URL
 
-	mu      sync.Mutex
-	tokens  map[string]*replyToken // userId -> the newest reply token
-	swept   int                    // len(tokens) after the last sweep
-	names   map[string]string      // userId -> display name
-	seen    dedupe.Set             // webhookEventIds handed on
-	keyCtr  uint64
-	stats   Stats
-	blocked map[string]bool
+	mu     sync.Mutex
+	tokens map[string]*replyToken // userId -> the newest reply token
+	swept  int                    // len(tokens) after the last sweep
+	names  map[string]*nameRec    // userId -> display name
+	// namesSwept is len(names) after the last sweep of names older than
+	// Config.NameTTL.
+	namesSwept int
+	seen       dedupe.Set // webhookEventIds handed on
+	keyCtr     uint64
+	stats      Stats
+	blocked    map[string]bool
+}
+
+// nameRec is a user's display name and the time of the user's last
+// message.
+type nameRec struct {
+	name string
+	at   int64 // unix nanoseconds
 }
 
 type replyToken struct {
@@ -187,7 +202,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		replyTo: cfg.BaseURL + "/v2/bot/message/reply",
 		pushTo:  cfg.BaseURL + "/v2/bot/message/push",
 		tokens:  make(map[string]*replyToken),
-		names:   make(map[string]string),
+		names:   make(map[string]*nameRec),
 		seen:    dedupe.New(cfg.DedupeWindow),
 		blocked: make(map[string]bool),
 	}
@@ -405,10 +420,16 @@ func (a *Adapter) Events(ctx context.Context, destination string, events []Event
 		}
 		delete(a.blocked, user)
 		a.stats.Received++
-		name, known := a.names[user]
+		var name string
+		rec := a.names[user]
+		ns := now.UnixNano()
+		known := rec != nil && (a.cfg.NameTTL <= 0 || ns-rec.at < int64(a.cfg.NameTTL))
+		if known {
+			name, rec.at = rec.name, ns
+		}
 		a.mu.Unlock()
 		if !known && a.cfg.Profiles {
-			name = a.profile(ctx, user)
+			name = a.profile(ctx, user, now)
 		}
 		in := a.inbound(user, name, e.Message)
 		if e.Timestamp > 0 {

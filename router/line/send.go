@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/httpcall"
@@ -346,8 +347,10 @@ func ReadAnswer(status int, accepted string, body []byte) APIResult {
 	return res
 }
 
-// profile fetches a user's display name, remembered from then on.
-func (a *Adapter) profile(ctx context.Context, user string) string {
+// profile fetches the display name of a user who wrote at now,
+// remembered from then on (for Config.NameTTL after the user's last
+// message, when set).
+func (a *Adapter) profile(ctx context.Context, user string, now time.Time) string {
 	var name string
 	if a.cfg.API != nil {
 		name, _ = a.cfg.API.Profile(user)
@@ -365,9 +368,32 @@ func (a *Adapter) profile(ctx context.Context, user string) string {
 		}
 	}
 	a.mu.Lock()
-	a.names[user] = name
+	a.rememberNameLocked(user, name, now)
 	a.mu.Unlock()
 	return name
+}
+
+// rememberNameLocked remembers the display name of a user who wrote at
+// now, and, with Config.NameTTL, forgets the names of the users who have
+// not written for that long once the names have doubled since the last
+// sweep.
+func (a *Adapter) rememberNameLocked(user, name string, now time.Time) {
+	ns := now.UnixNano()
+	if rec := a.names[user]; rec != nil {
+		rec.name, rec.at = name, ns
+		return
+	}
+	// user may be made in a webhook scanner's arena, whose block it would
+	// keep for as long as the name is remembered: the key is a copy.
+	a.names[strings.Clone(user)] = &nameRec{name: name, at: ns}
+	if a.cfg.NameTTL > 0 && len(a.names) > 2*a.namesSwept+1024 {
+		for u, rec := range a.names {
+			if ns-rec.at >= int64(a.cfg.NameTTL) {
+				delete(a.names, u)
+			}
+		}
+		a.namesSwept = len(a.names)
+	}
 }
 
 // AppendReply appends the body of a reply request to b.

@@ -28,8 +28,11 @@ const StateVersion = 1
 func (a *Adapter) SaveState() ([]byte, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := adapterState{Version: StateVersion, Keys: a.keyCtr, Stats: a.stats, Names: a.names,
+	s := adapterState{Version: StateVersion, Keys: a.keyCtr, Stats: a.stats, Names: make(map[string]string, len(a.names)),
 		Seen: make([]seenState, 0, a.seen.Len()), Tokens: []tokenState{}, Blocked: []string{}}
+	for user, rec := range a.names {
+		s.Names[user] = rec.name
+	}
 	for id, at := range a.seen.All() {
 		s.Seen = append(s.Seen, seenState{ID: id, At: at})
 	}
@@ -74,9 +77,11 @@ func (a *Adapter) RestoreState(b []byte) error {
 		a.tokens[t.User] = &replyToken{token: t.Token, at: t.At}
 	}
 	a.swept = len(a.tokens)
+	now := a.cfg.Clock().UnixNano() // a restored name is remembered as of now
 	for user, name := range s.Names {
-		a.names[user] = name
+		a.names[user] = &nameRec{name: name, at: now}
 	}
+	a.namesSwept = len(a.names)
 	for _, user := range s.Blocked {
 		a.blocked[user] = true
 	}
