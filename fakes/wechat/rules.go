@@ -281,7 +281,7 @@ func (s *Server) Check(req SendRequest) *Error {
 // unlimited) and the error; nil means accepted. It changes nothing. s.mu
 // must be held.
 func (s *Server) checkSendLocked(req *SendRequest, now time.Time) (*customer, *grant, *Error) {
-	c := s.customers[req.ToUser]
+	c := s.lookupLocked(req.ToUser)
 	if c == nil {
 		return nil, nil, newError(CodeInvalidOpenID)
 	}

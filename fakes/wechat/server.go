@@ -122,6 +122,12 @@ type Config struct {
 	// deliveries Deliveries lists; the others' are counted but not kept.
 	// Nil keeps everyone's.
 	KeepDeliveries func(openid string) bool
+	// ForgetAfter, when positive, forgets a customer whose deliveries are
+	// not kept once the customer's last message or event is ForgetAfter
+	// old (at least the longer of Window and EventWindow; never when
+	// either is negative), keeping only the openid: see the package
+	// comment. 0, the default, forgets no one.
+	ForgetAfter time.Duration
 }
 
 // Defaults of Config.
@@ -176,12 +182,19 @@ type Server struct {
 	// the router without and with a body; the entries share these maps.
 	sentHeader [2]http.Header
 
-	mu         sync.Mutex
-	ids        idgen
-	strs       jsonscan.Arena // makes the strings of send bodies and pushes' URLs and MsgIds, guarded by mu
-	kept       []byte         // the rest of the block pushes' bodies are kept in (keepLocked), guarded by mu
-	sendText   Text           // a send request's text object while mu is held (sendRequestLocked)
-	customers  map[string]*customer
+	mu        sync.Mutex
+	ids       idgen
+	strs      jsonscan.Arena // makes the strings of send bodies and pushes' URLs and MsgIds, guarded by mu
+	kept      []byte         // the rest of the block pushes' bodies are kept in (keepLocked), guarded by mu
+	sendText  Text           // a send request's text object while mu is held (sendRequestLocked)
+	customers map[string]*customer
+	// The customers forgotten (retain.go): openids of WeChat's form by the
+	// bytes they spell, the others by themselves; and the queue of
+	// inbounds to look at once ForgetAfter has passed, from forgetHead.
+	goneKeys   map[[20]byte]struct{}
+	goneIDs    map[string]struct{}
+	forget     []forgetRec
+	forgetHead int
 	mediaStore map[string]*media
 	cur, prev  accessToken
 	requests   ring[Request]
@@ -201,6 +214,8 @@ type customer struct {
 	msg, evt   grant
 	deliveries []Delivery
 	lastErr    *ErrorEntry
+	keep       bool  // its deliveries are kept (Config.KeepDeliveries)
+	last       int64 // unix nanoseconds of its last message or event, when forgetting
 }
 
 type media struct {
@@ -248,6 +263,8 @@ func New(cfg Config) *Server {
 		media:      buildMedia(cfg.Media),
 		ids:        idgen{seed: cfg.Seed},
 		customers:  map[string]*customer{},
+		goneKeys:   map[[20]byte]struct{}{},
+		goneIDs:    map[string]struct{}{},
 		mediaStore: map[string]*media{},
 		faults:     fault.New(cfg.Faults, cfg.Seed),
 	}
@@ -629,7 +646,7 @@ func (s *Server) deliverLocked(c *customer, g *grant, now time.Time, req *SendRe
 		d.MediaID, d.ThumbMediaID = req.Video.MediaID, req.Video.ThumbMediaID
 		d.Title, d.Description = req.Video.Title, req.Video.Description
 	}
-	if s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(c.openid) {
+	if c.keep {
 		c.deliveries = append(c.deliveries, d)
 	}
 	s.delivs.Add(d)

@@ -164,7 +164,8 @@ func (s *Server) notification(openid string, now time.Time, msgType string) Noti
 func (s *Server) customerLocked(openid string) *customer {
 	c := s.customers[openid]
 	if c == nil {
-		c = &customer{openid: openid}
+		s.returnLocked(openid)
+		c = &customer{openid: openid, keep: s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(openid)}
 		s.customers[openid] = c
 	}
 	return c
@@ -287,6 +288,7 @@ func (s *Server) customerEvent(openid, event, key string) (Notification, time.Ti
 	} else {
 		c.evt = grant{at: now, left: s.cfg.EventReplyLimit}
 	}
+	s.noteInboundLocked(c, now)
 	n := s.notification(openid, now, "event")
 	n.Event = event
 	switch {
@@ -323,6 +325,7 @@ func (s *Server) pushNotification(ctx context.Context, n *Notification, now time
 func (s *Server) openMessageGrantLocked(openid string, now time.Time) {
 	c := s.customerLocked(openid)
 	c.msg = grant{at: now, left: s.cfg.ReplyLimit}
+	s.noteInboundLocked(c, now)
 }
 
 // pushSize is the length of a text push's XML without its ToUserName,
@@ -712,7 +715,10 @@ func (s *Server) passiveReply(openid string, body []byte) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.customerLocked(openid)
+	c := s.lookupLocked(openid)
+	if c == nil {
+		c = s.customerLocked(openid)
+	}
 	if code == 0 {
 		_, g, e := s.checkSendLocked(req, now)
 		if e == nil {

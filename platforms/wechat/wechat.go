@@ -143,6 +143,11 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	}
 	platformRules(ch.Rules, &fcfg)
 	fcfg.Faults = ch.Faults.Plan()
+	if env.Keep != nil {
+		// The customers the world does not read are forgotten an hour
+		// after their longest grant has closed.
+		fcfg.ForgetAfter = max(fcfg.Window, fcfg.EventWindow, fakewc.DefaultWindow, fakewc.DefaultEventWindow) + time.Hour
+	}
 	b := &binding{account: appID}
 
 	var err error
