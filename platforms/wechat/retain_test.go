@@ -17,7 +17,7 @@ import (
 type nobody struct{}
 
 func (nobody) Receive(time.Time, router.Inbound) (router.ConversationID, error) { return 1, nil }
-func (nobody) Status(time.Time, router.CustomerKey, string, string, string)    {}
+func (nobody) Status(time.Time, router.CustomerKey, string, string, string)     {}
 
 // TestWorldForgets holds that a world naming the customers it reads
 // (Env.Keep) has the fake forget the others once their grants have closed,
