@@ -16,12 +16,11 @@ import (
 // with the record; a forgotten user who writes again starts afresh.
 
 // forgetRec is a user's event, looked at ForgetAfter later: an event of
-// user record u (of id) at at. The record is forgotten when the event
-// looked at is still the user's last.
+// user record u (of id), queued at its instant. The record is forgotten
+// when the event looked at is still the user's last.
 type forgetRec struct {
 	u  *user
 	id string
-	at int64 // unix nanoseconds
 }
 
 // friendKey is the 16 bytes a user id ("U" and 32 lower-case hex digits)
@@ -82,13 +81,9 @@ func (s *Server) noteEventLocked(u *user, id string, now time.Time) {
 	}
 	ns := now.UnixNano()
 	u.last = ns
-	s.forget = append(s.forget, forgetRec{u: u, id: id, at: ns})
-	for s.forgetHead < len(s.forget) {
-		r := &s.forget[s.forgetHead]
-		if ns-r.at < int64(s.cfg.ForgetAfter) {
-			break
-		}
-		if u := r.u; u.last == r.at && !u.blocked && s.users[r.id] == u {
+	s.forget.Push(forgetRec{u: u, id: id}, ns)
+	s.forget.Pop(ns, int64(s.cfg.ForgetAfter), func(r forgetRec, at int64) {
+		if u := r.u; u.last == at && !u.blocked && s.users[r.id] == u {
 			if k, ok := friendKey(r.id); ok {
 				delete(s.users, r.id)
 				if u.name == r.id {
@@ -98,16 +93,7 @@ func (s *Server) noteEventLocked(u *user, id string, now time.Time) {
 				}
 			}
 		}
-		*r = forgetRec{}
-		s.forgetHead++
-	}
-	// The queue's front is dropped once it is half of the queue, so that
-	// its storage follows the users in play.
-	if s.forgetHead > 1024 && 2*s.forgetHead >= len(s.forget) {
-		n := copy(s.forget, s.forget[s.forgetHead:])
-		clear(s.forget[n:])
-		s.forget, s.forgetHead = s.forget[:n], 0
-	}
+	})
 }
 
 // Users returns how many users the platform holds a record of (forgotten

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/fakes/forget"
 	"github.com/omnisim/omnisim/httpcall"
 )
 
@@ -140,14 +141,13 @@ type Server struct {
 	delivered ring[Delivery]
 	errors    ring[ErrorEntry]
 	counts    Counts
-	// forget holds users' events from forgetHead on, oldest first, to be
-	// looked at Config.ForgetAfter later; friends holds the display names
-	// of the users forgotten, by friendKey, and friendIDs the users
-	// forgotten whose display name is their user id (the simulator's).
-	forget     []forgetRec
-	forgetHead int
-	friends    map[[16]byte]string
-	friendIDs  map[[16]byte]struct{}
+	// forget holds users' events, oldest first, to be looked at
+	// Config.ForgetAfter later; friends holds the display names of the
+	// users forgotten, by friendKey, and friendIDs the users forgotten
+	// whose display name is their user id (the simulator's).
+	forget    forget.Queue[forgetRec]
+	friends   map[[16]byte]string
+	friendIDs map[[16]byte]struct{}
 
 	faults *fault.Decider        // nil: no fault plan
 	held   fault.Queue[*pending] // webhook tries a fault plan delays

@@ -16,14 +16,6 @@ import (
 // said: RESPONSE, UPDATE and HUMAN_AGENT answer 10/2018278, the other tags
 // are accepted. A forgotten customer who writes again starts afresh.
 
-// forgetRec is a customer message, looked at ForgetAfter later: the
-// message of customer record c at at. The record is forgotten when the
-// message looked at is still its last.
-type forgetRec struct {
-	c  *customer
-	at int64 // unix nanoseconds
-}
-
 // psidKey is the number a PSID (15 to 17 digits, no leading zero) spells:
 // one number per PSID.
 func psidKey(psid string) (uint64, bool) {
@@ -54,28 +46,17 @@ func (s *Server) noteInboundLocked(c *customer, now time.Time) {
 		return
 	}
 	ns := now.UnixNano()
-	s.forget = append(s.forget, forgetRec{c: c, at: ns})
-	for s.forgetHead < len(s.forget) {
-		r := &s.forget[s.forgetHead]
-		if ns-r.at < int64(s.cfg.ForgetAfter) {
-			break
-		}
-		if c := r.c; c.lastInbound.UnixNano() == r.at && s.customers[c.psid] == c {
+	// Each message of record c is queued; the record is forgotten when
+	// the message looked at is still its last.
+	s.forget.Push(c, ns)
+	s.forget.Pop(ns, int64(s.cfg.ForgetAfter), func(c *customer, at int64) {
+		if c.lastInbound.UnixNano() == at && s.customers[c.psid] == c {
 			if k, ok := psidKey(c.psid); ok {
 				delete(s.customers, c.psid)
 				s.wrote[k] = struct{}{}
 			}
 		}
-		*r = forgetRec{}
-		s.forgetHead++
-	}
-	// The queue's front is dropped once it is half of the queue, so that
-	// its storage follows the customers in play.
-	if s.forgetHead > 1024 && 2*s.forgetHead >= len(s.forget) {
-		n := copy(s.forget, s.forget[s.forgetHead:])
-		clear(s.forget[n:])
-		s.forget, s.forgetHead = s.forget[:n], 0
-	}
+	})
 }
 
 // Customers returns how many customers the platform holds a record of

@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/fakes/forget"
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/jsonscan"
 )
@@ -178,12 +179,11 @@ type Server struct {
 	hookSeq   uint64
 	journal   journal
 	counts    Counts
-	// forget holds customer messages from forgetHead on, oldest first,
-	// to be looked at Config.ForgetAfter later; wrote holds the PSIDs
+	// forget holds customer messages (their records), oldest first, to
+	// be looked at Config.ForgetAfter later; wrote holds the PSIDs
 	// (psidKey) of the customers forgotten.
-	forget     []forgetRec
-	forgetHead int
-	wrote      map[uint64]struct{}
+	forget forget.Queue[*customer]
+	wrote  map[uint64]struct{}
 
 	faults         *fault.Decider // nil: no fault plan
 	reordered      []*hook        // reordered webhooks held until the next one

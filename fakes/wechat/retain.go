@@ -18,14 +18,6 @@ import (
 // accept); WindowOpen is false and RepliesLeft 0 as they would be, and
 // LastError is nil. A forgotten customer who writes again starts afresh.
 
-// forgetRec is a customer's message or event, looked at ForgetAfter later:
-// the inbound of customer record c at at. The record is forgotten when the
-// inbound looked at is still its last.
-type forgetRec struct {
-	c  *customer
-	at int64 // unix nanoseconds
-}
-
 // openidEncoding decodes an openid of WeChat's form ("o" and 27 url-safe
 // base64 characters) into the 20 bytes it spells, rejecting a non-canonical
 // last character so that one key is one openid.
@@ -89,14 +81,12 @@ func (s *Server) noteInboundLocked(c *customer, now time.Time) {
 	}
 	ns := now.UnixNano()
 	c.last = ns
-	s.forget = append(s.forget, forgetRec{c: c, at: ns})
+	// Each inbound of record c is queued; the record is forgotten when
+	// the inbound looked at is still its last.
+	s.forget.Push(c, ns)
 	after := int64(max(s.cfg.ForgetAfter, s.cfg.Window, s.cfg.EventWindow))
-	for s.forgetHead < len(s.forget) {
-		r := &s.forget[s.forgetHead]
-		if ns-r.at < after {
-			break
-		}
-		if c := r.c; c.last == r.at && s.customers[c.openid] == c {
+	s.forget.Pop(ns, after, func(c *customer, at int64) {
+		if c.last == at && s.customers[c.openid] == c {
 			delete(s.customers, c.openid)
 			if k, ok := openidKey(c.openid); ok {
 				s.goneKeys[k] = struct{}{}
@@ -104,16 +94,7 @@ func (s *Server) noteInboundLocked(c *customer, now time.Time) {
 				s.goneIDs[c.openid] = struct{}{}
 			}
 		}
-		*r = forgetRec{}
-		s.forgetHead++
-	}
-	// The queue's front is dropped once it is half of the queue, so that
-	// its storage follows the customers in play.
-	if s.forgetHead > 1024 && 2*s.forgetHead >= len(s.forget) {
-		n := copy(s.forget, s.forget[s.forgetHead:])
-		clear(s.forget[n:])
-		s.forget, s.forgetHead = s.forget[:n], 0
-	}
+	})
 }
 
 // Customers returns how many customers the platform holds a record of

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/fakes/forget"
 	"github.com/omnisim/omnisim/httpcall"
 )
 
@@ -190,11 +191,10 @@ type Server struct {
 	customers map[string]*customer
 	// The customers forgotten (retain.go): openids of WeChat's form by the
 	// bytes they spell, the others by themselves; and the queue of
-	// inbounds to look at once ForgetAfter has passed, from forgetHead.
+	// inbounds (their records) to look at once ForgetAfter has passed.
 	goneKeys   map[[20]byte]struct{}
 	goneIDs    map[string]struct{}
-	forget     []forgetRec
-	forgetHead int
+	forget     forget.Queue[*customer]
 	mediaStore map[string]*media
 	cur, prev  accessToken
 	requests   ring[Request]
