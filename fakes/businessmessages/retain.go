@@ -24,7 +24,10 @@ import "time"
 // UNCONFIRMED).
 
 // sweeps is how many times the records are looked at in the time one is
-// kept.
+// kept. The records are swept, not queued per message as the fakes of
+// shorter windows queue theirs (fakes/forget): a queue would hold a whole
+// 30-day window of messages (a 90-day load run peaked 15% higher, 590
+// against 512 MiB on direct).
 const sweeps = 8
 
 // kept reports whether conversation id's deliveries are kept: asked once,

@@ -1,7 +1,5 @@
 package douyin
 
-import "math"
-
 // What the platform keeps of its customers over a long run. By default it
 // keeps everything. Config.KeepDeliveries limits the delivery history
 // (Server.Deliveries) to the customers it names; the others' deliveries
@@ -10,8 +8,8 @@ import "math"
 // the customer's last message or entry is ForgetAfter old and the reply
 // window (Config.Window) has closed, whichever is later: the customer's
 // record (conversation, recent message ids, reply count, last error).
-// Records are looked at only when a customer writes or enters, so that
-// the work follows the messages. With a window that never closes nothing
+// Each message and entry is queued (fakes/forget) and looked at once that
+// old, when a later one comes, so that the work follows the messages. With a window that never closes nothing
 // is forgotten, since a reply count lasts until the next message.
 //
 // A customer who writes again starts afresh, as one whose window closed
@@ -25,41 +23,27 @@ import "math"
 // the customer's LastError, RepliesLeft and Latest, answer as for one who
 // never wrote.
 
-// sweeps is how many times the records are looked at in the time one is
-// kept.
-const sweeps = 8
-
 // kept reports whether the deliveries of the customer with openID are
 // kept: asked once, when the customer's record is made (customer.keep).
 func (s *Server) kept(openID string) bool {
 	return s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(openID)
 }
 
-// firstSweep is when the customers are first looked at to be forgotten:
-// never without ForgetAfter or with a window that never closes.
-func firstSweep(cfg *Config) int64 {
-	if cfg.ForgetAfter <= 0 || cfg.Window < 0 {
-		return math.MaxInt64
+// noteLocked records that customer c wrote or entered at ns (unix
+// nanoseconds, c.seen), and forgets the customers whose time has come.
+// Each of c's messages and entries is queued; the record is forgotten when
+// the one looked at is still its last. s.mu is held.
+func (s *Server) noteLocked(c *customer, ns int64) {
+	if s.cfg.ForgetAfter <= 0 || s.cfg.Window < 0 || c.keep {
+		return
 	}
-	return math.MinInt64
-}
-
-// forgetLocked forgets, when a customer writes or enters at ns (unix
-// nanoseconds, at or after sweepAt), the customers whose time has come. It
-// looks at every record once per eighth of the time a record is kept, so
-// that the work per message stays constant (amortized) and a record stays
-// at most an eighth as long again. s.mu is held.
-func (s *Server) forgetLocked(ns int64) {
+	s.forget.Push(c, ns)
 	after := int64(max(s.cfg.ForgetAfter, s.cfg.Window)) // the window has closed
-	for id, c := range s.customers {
-		if ns-c.seen >= after && !c.keep {
-			delete(s.customers, id)
+	s.forget.Pop(ns, after, func(c *customer, at int64) {
+		if c.seen == at && s.customers[c.openID] == c {
+			delete(s.customers, c.openID)
 		}
-	}
-	s.sweepAt = ns + after/sweeps
-	if s.sweepAt < ns { // past the end of time
-		s.sweepAt = math.MaxInt64
-	}
+	})
 }
 
 // Customers returns how many customers the platform has a record of.

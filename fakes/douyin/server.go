@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/fakes/forget"
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/jsonscan"
 )
@@ -142,7 +143,9 @@ type Server struct {
 	srv       *http.Server
 	faults    *fault.Decider // nil: no fault plan
 	faultN    int            // faults caused so far
-	sweepAt   int64          // unix nanoseconds: when customers are next looked at to be forgotten
+	// forget holds customers' messages and entries (their records),
+	// oldest first, to be looked at Config.ForgetAfter later (retain.go).
+	forget forget.Queue[*customer]
 
 	requests   ring[Request]
 	webhooks   ring[webhookRec]
@@ -200,7 +203,6 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, customers: map[string]*customer{}, tokens: map[string]time.Time{}, faults: fault.New(cfg.Faults, cfg.Seed)}
 	s.ids.seed = cfg.Seed
-	s.sweepAt = firstSweep(&s.cfg)
 	for _, l := range []interface{ SetLimit(int) }{&s.requests, &s.webhooks, &s.deliveries, &s.errs} {
 		l.SetLimit(cfg.JournalLimit)
 	}

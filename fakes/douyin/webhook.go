@@ -119,15 +119,13 @@ func validOpenID(id string) bool {
 // for a new one.
 func (s *Server) customerLocked(openID string, now time.Time) *customer {
 	ns := now.UnixNano()
-	if ns >= s.sweepAt {
-		s.forgetLocked(ns)
-	}
 	c := s.customers[openID]
 	if c == nil {
 		c = &customer{openID: openID, conversation: s.ids.digits19(streamConversation), keep: s.kept(openID)}
 		s.customers[openID] = c
 	}
 	c.seen = ns
+	s.noteLocked(c, ns)
 	return c
 }
 
