@@ -129,12 +129,10 @@ func (w *World) setupInbox() error {
 	return nil
 }
 
-// inboxApply hands an engine event to the message center.
+// inboxApply hands an engine event to the message center, which the
+// world has (observe asks).
 func (w *World) inboxApply(ev *router.Event) {
 	mc := w.center
-	if mc == nil {
-		return
-	}
 	mc.ib.Apply(*ev)
 	if ev.Kind != router.EventInbound || len(w.sc.AutoReplies) == 0 {
 		return

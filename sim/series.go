@@ -352,12 +352,9 @@ func (s *seriesRecorder) result(now time.Time) *result.Series {
 	return out
 }
 
-// recordSeries folds an engine event into the world's time series, when
-// the world records them.
+// recordSeries folds an engine event into the world's time series, which
+// the world records (observe asks).
 func (w *World) recordSeries(ev *router.Event) {
-	if !w.opt.Series {
-		return
-	}
 	w.seriesRecorder().observe(*ev)
 }
 
