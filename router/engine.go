@@ -86,6 +86,10 @@ type Engine struct {
 	// now is the latest accepted time (unix ns), once started.
 	now     int64
 	started bool
+	// sweptAt is the time (unix ns) advance last swept the sent log and
+	// the release queue at, once swept.
+	sweptAt int64
+	swept   bool
 
 	// ring is the event log. It holds the events with Seq first to
 	// lastSeq, the one with Seq s in slot s&(len(ring)-1); its length is a
@@ -708,6 +712,10 @@ func (e *Engine) mayRelease(now time.Time, c *customer) {
 	}
 	if pol := c.pol; pol.Window > 0 && c.hasInbound {
 		at = max(at, e.windowEndNano(c, pol))
+	}
+	if at <= e.sweptAt {
+		// A deadline long overdue closed it: due at once (see advance).
+		e.swept = false
 	}
 	e.releases.set(c, at)
 }
@@ -1396,8 +1404,17 @@ func (e *Engine) Advance(now time.Time) {
 
 func (e *Engine) advance(now time.Time) {
 	n := now.UnixNano()
-	e.forget(n)
-	e.sweep(n)
+	// The sent log and the release queue gain entries due a horizon after
+	// the time they are added at, so at the time they were last swept at
+	// nothing new in them is due (but for a release that a long overdue
+	// deadline makes due at once, which mayRelease notes): an owner that
+	// calls several times at one time (a message, its reply and the
+	// reply's statuses) sweeps them once.
+	if !e.swept || n != e.sweptAt {
+		e.forget(n)
+		e.sweep(n)
+		e.swept, e.sweptAt = true, n
+	}
 	for len(e.deadlines) > 0 && e.deadlines[0].at <= n {
 		d := e.deadlines.pop()
 		e.noteNext()

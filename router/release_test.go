@@ -609,3 +609,32 @@ func TestDefaultStatusHorizon(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseAtOneTime holds advance's sweeps at one time to what a sweep
+// at every call gives: a customer whose release comes due at a time is
+// released by the next call at that time, also when a long overdue idle
+// deadline closed its conversation (its release is due at once), and one
+// whose release comes due later is not.
+func TestReleaseAtOneTime(t *testing.T) {
+	e := newEngine(t, Config{Agents: agents(1, 1), IdleAfter: time.Hour, StatusHorizon: time.Hour,
+		Policies: map[string]Policy{"whatsapp": {Window: time.Hour}}}, "a1")
+	receive(t, e, t0, "early")
+	// Three days later the idle deadline (t0+1h) fires: the close at t0+1h
+	// makes the release due at t0+2h, long past.
+	late := at(72 * time.Hour)
+	receive(t, e, late, "later")
+	if got := e.Footprint().Customers; got != 2 {
+		t.Fatalf("after the overdue close: %d customers held, want 2 (its release is swept by the next call)", got)
+	}
+	e.Advance(late)
+	if got := e.Footprint().Customers; got != 1 {
+		t.Fatalf("a call at the same time: %d customers held, want 1", got)
+	}
+	if _, _, ok := e.Latest(key("early")); ok {
+		t.Fatal("the released customer still answers Latest")
+	}
+	e.Advance(late)
+	if _, _, ok := e.Latest(key("later")); !ok {
+		t.Fatal("the customer written at that time was released")
+	}
+}
