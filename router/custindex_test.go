@@ -38,6 +38,9 @@ func testCustomerIndex(t *testing.T, ids int) {
 			}
 			delete(want, k)
 		}
+		if x.get(k) != want[k] {
+			t.Fatalf("%d ids, step %d: get(%v) = %p just after, want %p", ids, step, k, x.get(k), want[k])
+		}
 		if q := randKey(); x.get(q) != want[q] {
 			t.Fatalf("%d ids, step %d: get(%v) = %p, want %p", ids, step, q, x.get(q), want[q])
 		}

@@ -112,6 +112,12 @@ type Engine struct {
 	sentLog  []sentEntry
 	sentHead int
 	sentN    uint64
+	// sentLast is the number of the entry remembered or found last (0:
+	// none), live while the log holds it: a later entry of its key would
+	// have become sentLast. A platform reports a message's statuses
+	// (sent, delivered) right after it is sent, and findSent answers them
+	// from it without hashing or probing.
+	sentLast uint64
 
 	// freeCusts and freeConvs hold released records for reuse (see
 	// release); nothing the engine holds or hands out points at them.
@@ -1694,6 +1700,23 @@ func (e *Engine) remember(now time.Time, to CustomerKey, id string, cv Conversat
 	}
 	e.sentLog = append(e.sentLog, sentEntry{key: k, at: now.UnixNano(), n: e.sentN, hash: h,
 		conv: cv, account: to.Account, customer: to.Customer})
+	e.sentLast = e.sentN
+}
+
+// findSent returns the position in sentLog of the live entry of message id
+// on channel, or -1.
+func (e *Engine) findSent(channel, id string) int {
+	if n := e.sentLast; n != 0 && e.sentHead < len(e.sentLog) && n >= e.sentLog[e.sentHead].n {
+		p := sentAt(e.sentLog, e.sentHead, n)
+		if s := &e.sentLog[p]; s.key.id == id && s.key.channel == channel {
+			return p
+		}
+	}
+	p := e.sent.find(e.sentLog, e.sentHead, sentKey{channel: channel, id: id}, e.sent.hash(id))
+	if p >= 0 {
+		e.sentLast = e.sentLog[p].n
+	}
+	return p
 }
 
 // forget drops the remembered messages sent before now minus the horizon.
@@ -1731,7 +1754,7 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 	now = e.accept(now)
 	e.advance(now)
 	var id ConversationID
-	if p := e.sent.find(e.sentLog, e.sentHead, sentKey{channel: to.Channel, id: messageID}, e.sent.hash(messageID)); p >= 0 &&
+	if p := e.findSent(to.Channel, messageID); p >= 0 &&
 		e.sentLog[p].account == to.Account && e.sentLog[p].customer == to.Customer {
 		id = e.sentLog[p].conv
 	} else if c := e.customers.get(to); c != nil && c.last != nil {

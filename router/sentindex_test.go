@@ -1,9 +1,11 @@
 package router
 
 import (
+	"context"
 	"math/rand/v2"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // TestSentIndex plays random sends (remembered), forgets of the oldest
@@ -74,5 +76,49 @@ func TestSentIndex(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// poolSender gives each message an id drawn from a small pool, as a
+// platform whose ids repeat would.
+type poolSender struct{ rng *rand.Rand }
+
+func (s poolSender) Send(context.Context, CustomerKey, Outbound) (string, error) {
+	return "m" + strconv.Itoa(s.rng.IntN(6)), nil
+}
+
+// TestFindSentIsFind holds the engine's look-up of a sent message, which
+// answers from the entry remembered or found last when it can, to a
+// look-up in the index: random sends whose ids repeat, statuses and time
+// passing past the horizon, with every id looked up both ways after each
+// step.
+func TestFindSentIsFind(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	e := newEngine(t, Config{StatusHorizon: time.Hour, Agents: agents(1, 10)}, "a1")
+	e.Handle("whatsapp", poolSender{rng})
+	now := t0
+	for step := range 3000 {
+		now = now.Add(time.Duration(rng.IntN(600)) * time.Second)
+		c := "u" + strconv.Itoa(rng.IntN(4))
+		switch rng.IntN(3) {
+		case 0:
+			receive(t, e, now, c)
+		case 1:
+			if _, err := e.Send(context.Background(), now, "a1", key(c), Outbound{Kind: KindText, Text: "x"}); err != nil {
+				t.Fatal(err)
+			}
+		case 2:
+			e.Status(now, key(c), "m"+strconv.Itoa(rng.IntN(6)), "delivered", "")
+		}
+		e.mu.Lock()
+		for i := range 6 {
+			id := "m" + strconv.Itoa(i)
+			want := e.sent.find(e.sentLog, e.sentHead, sentKey{channel: "whatsapp", id: id}, e.sent.hash(id))
+			if got := e.findSent("whatsapp", id); got != want {
+				e.mu.Unlock()
+				t.Fatalf("step %d: findSent(%s) = %d, find = %d", step, id, got, want)
+			}
+		}
+		e.mu.Unlock()
 	}
 }
