@@ -86,10 +86,9 @@ type Engine struct {
 	// now is the latest accepted time (unix ns), once started.
 	now     int64
 	started bool
-	// sweptAt is the time (unix ns) advance last swept the sent log and
-	// the release queue at, once swept.
-	sweptAt int64
-	swept   bool
+	// sweepDue is a time (unix ns) before which nothing in the sent log
+	// or the release queue is due: advance sweeps them from then on.
+	sweepDue int64
 
 	// ring is the event log. It holds the events with Seq first to
 	// lastSeq, the one with Seq s in slot s&(len(ring)-1); its length is a
@@ -308,6 +307,7 @@ func New(cfg Config) (*Engine, error) {
 		history:       cfg.EventLog,
 		consumer:      cfg.Consumer,
 		first:         1,
+		sweepDue:      math.MinInt64,
 		location:      cfg.Location,
 		pcg:           rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15),
 		agents:        make(map[string]*agent, len(cfg.Agents)),
@@ -711,18 +711,11 @@ func (e *Engine) mayRelease(now time.Time, c *customer) {
 	if e.retain || c.pinned || c.open != nil || c.pending > 0 || c.released {
 		return
 	}
-	n := now.UnixNano()
-	at := int64(math.MaxInt64)
-	if n < math.MaxInt64-int64(e.horizon) {
-		at = n + int64(e.horizon)
-	}
+	at := addNano(now.UnixNano(), e.horizon)
 	if pol := c.pol; pol.Window > 0 && c.hasInbound {
 		at = max(at, e.windowEndNano(c, pol))
 	}
-	if at <= e.sweptAt {
-		// A deadline long overdue closed it: due at once (see advance).
-		e.swept = false
-	}
+	e.sweepDue = min(e.sweepDue, at)
 	e.releases.set(c, at)
 }
 
@@ -892,11 +885,7 @@ func (e *Engine) windowEndNano(c *customer, pol *Policy) int64 {
 	if pol.WindowAnchor == AnchorFirstInbound {
 		from = c.windowStart
 	}
-	n := from.UnixNano()
-	if n > math.MaxInt64-int64(pol.Window) {
-		return math.MaxInt64
-	}
-	return n + int64(pol.Window)
+	return addNano(from.UnixNano(), pol.Window)
 }
 
 // open starts a conversation for c and routes it, or gives it to the bot.
@@ -1410,16 +1399,13 @@ func (e *Engine) Advance(now time.Time) {
 
 func (e *Engine) advance(now time.Time) {
 	n := now.UnixNano()
-	// The sent log and the release queue gain entries due a horizon after
-	// the time they are added at, so at the time they were last swept at
-	// nothing new in them is due (but for a release that a long overdue
-	// deadline makes due at once, which mayRelease notes): an owner that
-	// calls several times at one time (a message, its reply and the
-	// reply's statuses) sweeps them once.
-	if !e.swept || n != e.sweptAt {
+	// The sent log and the release queue are swept when something in
+	// them is due, not at every call: a world calls many times between
+	// two of those.
+	if n >= e.sweepDue {
 		e.forget(n)
 		e.sweep(n)
-		e.swept, e.sweptAt = true, n
+		e.sweepDue = e.nextSweep()
 	}
 	for len(e.deadlines) > 0 && e.deadlines[0].at <= n {
 		d := e.deadlines.pop()
@@ -1701,6 +1687,34 @@ func (e *Engine) remember(now time.Time, to CustomerKey, id string, cv Conversat
 	e.sentLog = append(e.sentLog, sentEntry{key: k, at: now.UnixNano(), n: e.sentN, hash: h,
 		conv: cv, account: to.Account, customer: to.Customer})
 	e.sentLast = e.sentN
+	e.sweepDue = min(e.sweepDue, forgetAt(now.UnixNano(), e.horizon))
+}
+
+// nextSweep is when something in the sent log or the release queue is
+// next due (math.MaxInt64 when nothing is).
+func (e *Engine) nextSweep() int64 {
+	due := int64(math.MaxInt64)
+	if e.sentHead < len(e.sentLog) {
+		due = forgetAt(e.sentLog[e.sentHead].at, e.horizon)
+	}
+	if at, ok := e.releases.next(); ok {
+		due = min(due, at)
+	}
+	return due
+}
+
+// forgetAt is when forget drops a message sent at (unix ns) under the
+// horizon h: the first time more than h after it.
+func forgetAt(at int64, h time.Duration) int64 {
+	return addNano(addNano(at, h), 1)
+}
+
+// addNano is n plus d, saturated at math.MaxInt64.
+func addNano(n int64, d time.Duration) int64 {
+	if n > math.MaxInt64-int64(d) {
+		return math.MaxInt64
+	}
+	return n + int64(d)
 }
 
 // findSent returns the position in sentLog of the live entry of message id

@@ -895,6 +895,7 @@ func TestStatusCreditsSendingConversation(t *testing.T) {
 		{"past the default horizon of a day", 0, "m1", "read", 24*time.Hour + time.Minute, 2},
 		{"at a configured horizon", 2 * time.Hour, "m1", "read", time.Hour, 1},
 		{"past a configured horizon", 2 * time.Hour, "m1", "read", time.Hour + time.Second, 2},
+		{"a nanosecond past a configured horizon", 2 * time.Hour, "m1", "read", time.Hour + time.Nanosecond, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -610,11 +610,11 @@ func TestDefaultStatusHorizon(t *testing.T) {
 	}
 }
 
-// TestReleaseAtOneTime holds advance's sweeps at one time to what a sweep
-// at every call gives: a customer whose release comes due at a time is
-// released by the next call at that time, also when a long overdue idle
-// deadline closed its conversation (its release is due at once), and one
-// whose release comes due later is not.
+// TestReleaseAtOneTime holds advance's sweeps, made only when something is
+// due, to what a sweep at every call gives: a customer whose release comes
+// due at a time is released by the next call at that time, also when a
+// long overdue idle deadline closed its conversation (its release is due
+// at once), and one whose release comes due later is not.
 func TestReleaseAtOneTime(t *testing.T) {
 	e := newEngine(t, Config{Agents: agents(1, 1), IdleAfter: time.Hour, StatusHorizon: time.Hour,
 		Policies: map[string]Policy{"whatsapp": {Window: time.Hour}}}, "a1")

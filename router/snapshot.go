@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"time"
 )
@@ -345,6 +346,7 @@ func (e *Engine) Restore(b []byte) error {
 			conv: st.Conversation, account: st.Account, customer: st.Customer})
 	}
 	e.sentN = s.SentN
+	e.sweepDue = math.MinInt64 // the first call sweeps what was restored
 	return nil
 }
 
