@@ -835,7 +835,8 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	}
 	c.mergeAttributes(in.Attributes)
 	pol := c.pol
-	at := e.inboundAt(c, now, in.Sent)
+	late := isLate(now, in.Sent)
+	at := e.inboundAt(c, now, in.Sent, late)
 
 	// The window and the reply allowance; a reaction moves neither unless
 	// the policy says it does.
@@ -851,7 +852,7 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 		c.hasInbound = true
 		c.lastInbound = at
 		if pol.ReplyLimitReset != ResetOnWindow {
-			e.resetAllowance(c, now, in.Sent)
+			e.resetAllowance(c, in.Sent, late)
 		}
 	}
 
@@ -1086,7 +1087,7 @@ func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail stri
 // setActive changes an agent's open-conversation count and keeps every
 // group index in step.
 func (e *Engine) setActive(now time.Time, a *agent, n int) {
-	if !a.busyAt.IsZero() {
+	if a.active > 0 && !a.busyAt.IsZero() { // an idle span adds nothing
 		a.busyTotal += time.Duration(a.active) * now.Sub(a.busyAt)
 	}
 	a.busyAt = now

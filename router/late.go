@@ -7,6 +7,12 @@ import "time"
 // message on time looks up to (not quite) a second old.
 const lateAfter = time.Second
 
+// isLate reports whether a message that arrived at now and that the
+// platform made at sent (zero: not given) is late.
+func isLate(now, sent time.Time) bool {
+	return !sent.IsZero() && !sent.Add(lateAfter).After(now)
+}
+
 // inboundAt is the time a customer message anchors the customer's reply
 // window and allowance at. A message on time anchors at now. A late one
 // (delivered a while after the platform made it: held back, retried after
@@ -17,9 +23,9 @@ const lateAfter = time.Second
 // the window where the newer one put it. Everything else about the
 // message (the conversation it joins, the idle timer, the event log)
 // happens at now: the engine's time does not go backwards.
-func (e *Engine) inboundAt(c *customer, now, sent time.Time) time.Time {
+func (e *Engine) inboundAt(c *customer, now, sent time.Time, late bool) time.Time {
 	at := now
-	if !sent.IsZero() && !sent.Add(lateAfter).After(now) {
+	if late {
 		at = sent.In(now.Location())
 	}
 	if c.hasInbound && at.Before(c.lastInbound) {
@@ -29,16 +35,16 @@ func (e *Engine) inboundAt(c *customer, now, sent time.Time) time.Time {
 }
 
 // resetAllowance starts a new reply allowance for a customer message that
-// arrived at now and that the platform made at sent. The platform resets
+// the platform made at sent, late or not (isLate). The platform resets
 // its count when the customer writes, so the sends already made after a
 // late message count against the new allowance: those at or after its
 // platform second (a send in that second may have come before it; the
 // router counts it, and so never lets through a message the platform
 // would refuse). A message on time resets the count to zero.
-func (e *Engine) resetAllowance(c *customer, now, sent time.Time) {
+func (e *Engine) resetAllowance(c *customer, sent time.Time, late bool) {
 	c.allowance++
 	kept := c.sentAt[:0]
-	if !sent.IsZero() && !sent.Add(lateAfter).After(now) {
+	if late {
 		from := sent.UnixNano()
 		for _, t := range c.sentAt {
 			if t >= from {
