@@ -1,7 +1,5 @@
 package router
 
-import "hash/maphash"
-
 // customerIndex holds the engine's customer records by key: an
 // open-addressing table with linear probing whose slots hold a record and
 // the hash it was placed by. It hashes the customer's id alone, what tells
@@ -15,7 +13,7 @@ import "hash/maphash"
 // it back: the table has no tombstones, and a lookup stops at the first
 // empty slot.
 type customerIndex struct {
-	seed  maphash.Seed
+	seed  uint64     // strHash's
 	slots []custSlot // a power of two long, or empty
 	n     int        // full slots
 }
@@ -27,10 +25,10 @@ type custSlot struct {
 	c    *customer
 }
 
-func newCustomerIndex() customerIndex { return customerIndex{seed: maphash.MakeSeed()} }
+func newCustomerIndex() customerIndex { return customerIndex{seed: newSeed()} }
 
 // hash is the hash of a customer id.
-func (x *customerIndex) hash(id string) uint64 { return maphash.String(x.seed, id) }
+func (x *customerIndex) hash(id string) uint64 { return strHash(x.seed, id) }
 
 // get returns the record of key k, or nil.
 func (x *customerIndex) get(k CustomerKey) *customer {

@@ -1,7 +1,5 @@
 package router
 
-import "hash/maphash"
-
 // sentIndex finds a remembered sent message's entry in the engine's sent
 // log by its key, for Status: an open-addressing table with linear probing
 // whose slots hold only a hash and an entry's number, small enough that the
@@ -15,7 +13,7 @@ import "hash/maphash"
 // A removed slot is filled by shifting the slots after it back: the table
 // has no tombstones, and a lookup stops at the first empty slot.
 type sentIndex struct {
-	seed  maphash.Seed
+	seed  uint64     // strHash's
 	slots []sentSlot // a power of two long, or empty
 	count int        // full slots
 }
@@ -26,10 +24,10 @@ type sentSlot struct {
 	hash, n uint64
 }
 
-func newSentIndex() sentIndex { return sentIndex{seed: maphash.MakeSeed()} }
+func newSentIndex() sentIndex { return sentIndex{seed: newSeed()} }
 
 // hash is the hash of a message id.
-func (x *sentIndex) hash(id string) uint64 { return maphash.String(x.seed, id) }
+func (x *sentIndex) hash(id string) uint64 { return strHash(x.seed, id) }
 
 // len is how many message ids the index holds.
 func (x *sentIndex) len() int { return x.count }
