@@ -1271,3 +1271,39 @@ func TestAutoSendAnswersNobody(t *testing.T) {
 		t.Errorf("%d sent events by %s, want 2", autos, AutoID)
 	}
 }
+
+// namedSender answers every send with its own name as the message id.
+type namedSender string
+
+func (s namedSender) Send(context.Context, CustomerKey, Outbound) (string, error) { return string(s), nil }
+
+// TestSendersAndPoliciesByChannel: sends alternate between channels, each
+// reaching its own sender under its own policy, and a sender registered
+// again takes the next send.
+func TestSendersAndPoliciesByChannel(t *testing.T) {
+	e := newEngine(t, Config{Agents: agents(1, 4), Policies: map[string]Policy{
+		"whatsapp": {MaxTextLength: 3}, "line": {}}}, "a1")
+	e.Handle("whatsapp", namedSender("wa1"))
+	e.Handle("line", namedSender("line1"))
+	wa, line := key("u1"), CustomerKey{Channel: "line", Account: "acct", Customer: "u2"}
+	for _, k := range []CustomerKey{wa, line} {
+		if _, err := e.Receive(t0, Inbound{Customer: k, MessageID: "in-" + k.Channel, Text: "hi"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send := func(k CustomerKey, text, want string, refusal Reason) {
+		t.Helper()
+		r, err := e.Send(context.Background(), t0, "a1", k, Outbound{Kind: KindText, Text: text})
+		if err != nil || r.MessageID != want || r.Refusal != refusal {
+			t.Fatalf("send %q to %s: %+v %v, want id %q refusal %q", text, k, r, err, want, refusal)
+		}
+	}
+	send(wa, "hey", "wa1", "")
+	send(line, "a longer text", "line1", "")
+	send(wa, "a longer text", "", ReasonTextTooLong)
+	send(line, "hey", "line1", "")
+	e.Handle("line", namedSender("line2"))
+	send(line, "hey", "line2", "")
+	send(wa, "hey", "wa1", "")
+	send(line, "hey", "line2", "")
+}
