@@ -1275,7 +1275,9 @@ func TestAutoSendAnswersNobody(t *testing.T) {
 // namedSender answers every send with its own name as the message id.
 type namedSender string
 
-func (s namedSender) Send(context.Context, CustomerKey, Outbound) (string, error) { return string(s), nil }
+func (s namedSender) Send(context.Context, CustomerKey, Outbound) (string, error) {
+	return string(s), nil
+}
 
 // TestSendersAndPoliciesByChannel: sends alternate between channels, each
 // reaching its own sender under its own policy, and a sender registered
