@@ -1286,8 +1286,10 @@ func (e *Engine) close(now time.Time, cv *conv, why CloseReason) {
 		cv.cust.open = nil
 		e.mayRelease(now, cv.cust)
 	}
-	for k := range cv.due {
-		e.clearDeadline(cv, deadlineKind(k))
+	if cv.due != noDues {
+		for k := range cv.due {
+			e.clearDeadline(cv, deadlineKind(k))
+		}
 	}
 	e.log(now, EventClosed, cv.id, &cv.cust.key, agentID(cv.agent), cv.group.name, "", string(why))
 	if !wasAssigned {
@@ -1954,8 +1956,11 @@ func (e *Engine) Unread() (a, b []Event) {
 // [Engine.Events] start after them. n counts at most what Unread
 // returned. Without [Config.Consumer] it does nothing.
 func (e *Engine) Read(n int) {
+	if n <= 0 {
+		return // a step that logged nothing: no lock to take
+	}
 	e.mu.Lock() // as in Unread, let go without a deferred call
-	if e.consumer && n > 0 && e.cursor < e.lastSeq {
+	if e.consumer && e.cursor < e.lastSeq {
 		e.cursor = min(max(e.cursor+1, e.first)+uint64(n)-1, e.lastSeq)
 	}
 	e.mu.Unlock()

@@ -351,13 +351,16 @@ const (
 // pending deadline of that kind, or -1.
 type dues [numDeadlineKinds]int32
 
-func newDues() dues {
+func newDues() dues { return noDues }
+
+// noDues is the dues of an owner without a pending deadline.
+var noDues = func() dues {
 	var d dues
 	for k := range d {
 		d[k] = -1
 	}
 	return d
-}
+}()
 
 // deadline is a pending timer of one kind, owned by a conversation (conv)
 // or an agent (agent; conv is nil). An owner has at most one of each kind;
