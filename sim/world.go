@@ -744,6 +744,11 @@ func (w *World) RunUntil(t time.Time) error {
 // them: every time a run plays lies within their range; a time outside it
 // (a far bound or deadline) is the range's end on its side.
 func nanos(t time.Time) int64 {
+	// Every second strictly between the range's first and last lies
+	// within it: the common case, without comparing whole times.
+	if s := t.Unix(); s > minNanosSec && s < maxNanosSec {
+		return t.UnixNano()
+	}
 	switch {
 	case t.Before(minNanos):
 		return math.MinInt64
@@ -755,6 +760,10 @@ func nanos(t time.Time) int64 {
 
 // minNanos and maxNanos are the first and last times of unix nanoseconds.
 var minNanos, maxNanos = time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)
+
+// minNanosSec and maxNanosSec are the unix seconds of minNanos and
+// maxNanos.
+var minNanosSec, maxNanosSec = minNanos.Unix(), maxNanos.Unix()
 
 // settle delivers what the platforms have due (status webhooks, retries)
 // and reacts to the router's new events.
