@@ -839,7 +839,10 @@ func (w *World) observe(ev *router.Event) {
 	if w.center != nil { // most worlds have none: no call
 		w.inboxApply(ev)
 	}
-	p := w.person(&ev.Customer)
+	p := w.lastPerson // w.person, without the call for the customer at hand
+	if p == nil || !sameKey(&p.key, &ev.Customer) {
+		p = w.findPerson(&ev.Customer)
+	}
 	w.track(ev, p)
 	if w.opt.Series {
 		w.recordSeries(ev)
@@ -1413,6 +1416,11 @@ func (w *World) person(key *router.CustomerKey) *person {
 	if p := w.lastPerson; p != nil && sameKey(&p.key, key) {
 		return p
 	}
+	return w.findPerson(key)
+}
+
+// findPerson is person for a key that is not the last customer found's.
+func (w *World) findPerson(key *router.CustomerKey) *person {
 	p := w.people.get(*key)
 	if p != nil {
 		w.lastPerson = p
