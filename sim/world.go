@@ -835,6 +835,12 @@ type openChannel struct {
 
 // observe records an engine event and drives generated customers.
 func (w *World) observe(ev *router.Event) {
+	if ev.Kind == router.EventStatus && w.scripted == 0 && !w.opt.Trace && !w.opt.Series && w.center == nil {
+		// Only a timeline (which a scripted customer has), the trace,
+		// the series and the message center read a status: a world
+		// without them has nothing to do with it.
+		return
+	}
 	w.counts.add(ev.Kind)
 	if w.center != nil { // most worlds have none: no call
 		w.inboxApply(ev)
