@@ -1246,7 +1246,7 @@ func (w *World) botAnswer(p *person) {
 	m := router.Outbound{Kind: router.KindText, Text: w.sc.Bot.Reply}
 	now := w.clock.Now()
 	res, err := w.engine.BotSend(w.ctx, now, p.key, m)
-	w.judgeSend(now, p, router.BotID, m, res, err)
+	w.judgeSend(now, p, router.BotID, &m, &res, err)
 }
 
 // agentSend sends through the router and checks the router's decision
@@ -1254,18 +1254,20 @@ func (w *World) botAnswer(p *person) {
 func (w *World) agentSend(p *person, agent string, m router.Outbound) (router.SendResult, error) {
 	now := w.clock.Now()
 	res, err := w.engine.Send(w.ctx, now, agent, p.key, m)
-	return w.judgeSend(now, p, agent, m, res, err)
+	w.judgeSend(now, p, agent, &m, &res, err)
+	return res, err
 }
 
-// judgeSend notes a send that failed, and checks the router's decision
-// against the platform's rules.
-func (w *World) judgeSend(now time.Time, p *person, agent string, m router.Outbound, res router.SendResult, err error) (router.SendResult, error) {
+// judgeSend notes a send of m that failed, and checks the router's
+// decision, res or err, against the platform's rules. It keeps neither m
+// nor res.
+func (w *World) judgeSend(now time.Time, p *person, agent string, m *router.Outbound, res *router.SendResult, err error) {
 	if err != nil {
 		w.note(p, "step_failed", agent, err.Error())
-		return res, err
+		return
 	}
 	if w.keepsText(p) && res.MessageID != "" {
-		w.texts[res.MessageID] = describe(m)
+		w.texts[res.MessageID] = describe(*m)
 	}
 	b := p.b
 	if res.Err != nil {
@@ -1273,25 +1275,24 @@ func (w *World) judgeSend(now time.Time, p *person, agent string, m router.Outbo
 		if errors.As(res.Err, &pe) {
 			p.lastError = pe.Code
 			// A copy, so that m itself does not escape on every send.
-			if sent := m; b.Modelled(pe.Code, &sent) {
+			if sent := *m; b.Modelled(pe.Code, &sent) {
 				w.drift(now, result.DriftSentRefused, p, agent, "sent", pe.Code)
 			}
 		}
 	}
 	if res.Refusal == "" {
-		return res, nil
+		return
 	}
 	p.lastRefusal = string(res.Refusal)
 	switch res.Refusal {
 	case router.ReasonNotAssigned, router.ReasonNoConversation:
-		return res, nil // routing refusals: the platform has no say
+		return // routing refusals: the platform has no say
 	}
-	if verdict := b.Judge(p.key.Customer, m); verdict == nil {
+	if verdict := b.Judge(p.key.Customer, *m); verdict == nil {
 		w.drift(now, result.DriftRefusedAccepted, p, agent, string(res.Refusal), "accepted")
 	} else {
 		p.lastError = verdict.Code
 	}
-	return res, nil
 }
 
 // describe writes an outbound message for a timeline.
