@@ -369,8 +369,9 @@ func (w *World) setup() error {
 		if mount != nil {
 			env.Mount = func(part string, h http.Handler) (string, error) { return mount(name, part, h) }
 		}
+		var bound Binding // the channel's binding, once it is open
 		if !cfg.Retain {
-			env.Keep = func(customer string) bool { return w.keeps(name, customer) }
+			env.Keep = func(customer string) bool { return w.keeps(bound, name, customer) }
 		}
 		b, err := p.Open(w.ctx, env, sc.Channels[name])
 		if errors.Is(err, ErrNeedsWire) && env.Network == Direct {
@@ -388,6 +389,7 @@ func (w *World) setup() error {
 		w.closers = append(w.closers, b.Close)
 		w.bindings[name] = b
 		w.open = append(w.open, openChannel{name, b})
+		bound = b
 		eng.Handle(name, b.Sender())
 	}
 
@@ -431,15 +433,9 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 }
 
 // keeps reports whether the world reads the device of a customer of a
-// channel at the end: a scripted customer's (Env.Keep).
-func (w *World) keeps(channel, customer string) bool {
-	var b Binding
-	for _, c := range w.open { // a few, where a map would hash the name
-		if c.name == channel {
-			b = c.b
-			break
-		}
-	}
+// channel at the end: a scripted customer's (Env.Keep). b is the
+// channel's binding, nil while it opens.
+func (w *World) keeps(b Binding, channel, customer string) bool {
 	if b == nil {
 		return true // still opening: nothing is delivered yet
 	}
