@@ -1385,7 +1385,7 @@ func (w *World) Say(key router.CustomerKey, m Message) (Inbound, error) {
 // the router's decision against the platform's rules, and lets the world
 // react.
 func (w *World) Send(agent string, key router.CustomerKey, m router.Outbound) (router.SendResult, error) {
-	p := w.people.get(key)
+	p := w.person(&key) // mostly the customer who just wrote
 	if p == nil {
 		return router.SendResult{}, fmt.Errorf("unknown customer %s", key)
 	}
