@@ -89,9 +89,9 @@ type uriMemo struct {
 // reuses the part before the query: one concatenation, the memo kept.
 func (h *host) requestURI(u *url.URL) string {
 	m := h.uri.Load()
-	if m != nil && m.path == u.Path && m.rawPath == u.RawPath && m.opaque == u.Opaque && m.scheme == u.Scheme {
+	if m != nil && sameString(m.path, u.Path) && sameString(m.rawPath, u.RawPath) && sameString(m.opaque, u.Opaque) && sameString(m.scheme, u.Scheme) {
 		switch {
-		case m.rawQuery == u.RawQuery && m.forceQuery == u.ForceQuery:
+		case sameString(m.rawQuery, u.RawQuery) && m.forceQuery == u.ForceQuery:
 			return m.uri
 		case u.ForceQuery || u.RawQuery != "":
 			return m.base + "?" + u.RawQuery
