@@ -90,10 +90,15 @@ type World struct {
 	people     people
 	lastPerson *person // see person
 	scripted   int     // scripted people put in people so far (keeps)
-	byID       map[string]*person
-	traffic    *rand.Rand
-	generated  int    // generated customer handles so far
-	genIDs     genIDs // their people's ids
+	// plain: nothing reads the engine's events but the counts, the
+	// tracking of conversations and generated customers: no trace,
+	// series, message center or scripted customer (see observe). Set
+	// once the world is set up, and cleared as a customer is scripted.
+	plain     bool
+	byID      map[string]*person
+	traffic   *rand.Rand
+	generated int    // generated customer handles so far
+	genIDs    genIDs // their people's ids
 	// texts holds what scripted customers and their agents said, by
 	// message id, for their timelines, until the message is logged.
 	texts map[string]string
@@ -234,6 +239,7 @@ func NewWorld(ctx context.Context, sc *scenario.Scenario, opt Options) (*World, 
 		w.Close()
 		return w, err
 	}
+	w.plain = w.scripted == 0 && !opt.Trace && !opt.Series && w.center == nil
 	return w, nil
 }
 
@@ -424,6 +430,7 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 		key: router.CustomerKey{Channel: c.Channel, Account: b.Account(), Customer: handle}}
 	w.people.put(p)
 	w.scripted++
+	w.plain = false
 	w.byID[c.ID] = p
 	p.profile = router.Profile{Region: c.Region, EntryPage: c.EntryPage, Store: c.Store, Language: c.Language, AdSource: c.AdSource}
 	w.engine.SetProfile(p.key, p.profile)
@@ -835,14 +842,14 @@ type openChannel struct {
 
 // observe records an engine event and drives generated customers.
 func (w *World) observe(ev *router.Event) {
-	if ev.Kind == router.EventStatus && w.scripted == 0 && !w.opt.Trace && !w.opt.Series && w.center == nil {
+	plain := w.plain
+	if plain && ev.Kind == router.EventStatus {
 		// Only a timeline (which a scripted customer has), the trace,
-		// the series and the message center read a status: a world
-		// without them has nothing to do with it.
+		// the series and the message center read a status.
 		return
 	}
 	w.counts.add(ev.Kind)
-	if w.center != nil { // most worlds have none: no call
+	if !plain && w.center != nil {
 		w.inboxApply(ev)
 	}
 	p := w.lastPerson // w.person, without the call for the customer at hand
@@ -850,23 +857,8 @@ func (w *World) observe(ev *router.Event) {
 		p = w.findPerson(&ev.Customer)
 	}
 	w.track(ev, p)
-	if w.opt.Series {
-		w.recordSeries(ev)
-	}
-	listed := p != nil && p.listed
-	if w.opt.Trace || listed {
-		line := w.line(ev, p)
-		if w.opt.Trace {
-			w.trace(line)
-		}
-		if listed {
-			p.timeline = append(p.timeline, line)
-		}
-	}
-	if len(w.texts) > 0 && (ev.Kind == router.EventInbound || ev.Kind == router.EventSent) {
-		// A message is logged once: its text has served the timeline and
-		// the message center.
-		delete(w.texts, ev.Message)
+	if !plain {
+		w.read(ev, p)
 	}
 	if p == nil {
 		return
@@ -905,6 +897,30 @@ func (w *World) observe(ev *router.Event) {
 			p.conversed = true
 			w.converse(p, ev)
 		}
+	}
+}
+
+// read hands an event to what only some worlds have: the series, the
+// trace, a listed customer's timeline; and forgets the text of a message
+// once logged.
+func (w *World) read(ev *router.Event, p *person) {
+	if w.opt.Series {
+		w.recordSeries(ev)
+	}
+	listed := p != nil && p.listed
+	if w.opt.Trace || listed {
+		line := w.line(ev, p)
+		if w.opt.Trace {
+			w.trace(line)
+		}
+		if listed {
+			p.timeline = append(p.timeline, line)
+		}
+	}
+	if len(w.texts) > 0 && (ev.Kind == router.EventInbound || ev.Kind == router.EventSent) {
+		// A message is logged once: its text has served the timeline and
+		// the message center.
+		delete(w.texts, ev.Message)
 	}
 }
 
@@ -1360,6 +1376,7 @@ func (w *World) Customer(channel, handle string) (router.CustomerKey, error) {
 		p := &person{id: key.Customer, key: key, name: key.Customer, scripted: true, b: b}
 		w.people.put(p)
 		w.scripted++
+		w.plain = false
 		w.byID[p.id] = p
 	}
 	return key, nil
