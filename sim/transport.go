@@ -41,7 +41,7 @@ import (
 // without the client's work for redirects; the Memory network hands the
 // transport itself to the platforms as their client (Env.Client).
 type Transport struct {
-	mu    sync.Mutex                       // serializes Handle
+	mu    sync.Mutex                // serializes Handle
 	hosts atomic.Pointer[hostTable] // copied on write
 }
 
