@@ -91,9 +91,9 @@ type World struct {
 	lastPerson *person // see person
 	scripted   int     // scripted people put in people so far (keeps)
 	// plain: nothing reads the engine's events but the counts, the
-	// tracking of conversations and generated customers: no trace,
-	// series, message center or scripted customer (see observe). Set
-	// once the world is set up, and cleared as a customer is scripted.
+	// tracking of conversations and the world's customers: no trace,
+	// series, message center or listed customer, whose timeline reads
+	// them (see observe). Set once the world is set up.
 	plain     bool
 	byID      map[string]*person
 	traffic   *rand.Rand
@@ -239,7 +239,8 @@ func NewWorld(ctx context.Context, sc *scenario.Scenario, opt Options) (*World, 
 		w.Close()
 		return w, err
 	}
-	w.plain = w.scripted == 0 && !opt.Trace && !opt.Series && w.center == nil
+	// The scenario's customers, in byID now, are the listed ones.
+	w.plain = len(w.byID) == 0 && !opt.Trace && !opt.Series && w.center == nil
 	return w, nil
 }
 
@@ -844,8 +845,8 @@ type openChannel struct {
 func (w *World) observe(ev *router.Event) {
 	plain := w.plain
 	if plain && ev.Kind == router.EventStatus {
-		// Only a timeline (which a scripted customer has), the trace,
-		// the series and the message center read a status.
+		// Only a timeline (which a listed customer has), the trace, the
+		// series and the message center read a status.
 		return
 	}
 	w.counts.add(ev.Kind)
@@ -1376,7 +1377,6 @@ func (w *World) Customer(channel, handle string) (router.CustomerKey, error) {
 		p := &person{id: key.Customer, key: key, name: key.Customer, scripted: true, b: b}
 		w.people.put(p)
 		w.scripted++
-		w.plain = false
 		w.byID[p.id] = p
 	}
 	return key, nil
