@@ -772,9 +772,9 @@ var minNanosSec, maxNanosSec = minNanos.Unix(), maxNanos.Unix()
 // settle delivers what the platforms have due (status webhooks, retries)
 // and reacts to the router's new events.
 func (w *World) settle() {
-	for _, c := range w.open {
-		if err := c.b.Flush(w.ctx); err != nil {
-			w.note(nil, "error", "", c.name+" webhooks: "+err.Error())
+	for i := range w.open {
+		if err := w.open[i].b.Flush(w.ctx); err != nil {
+			w.note(nil, "error", "", w.open[i].name+" webhooks: "+err.Error())
 		}
 	}
 	for {
@@ -788,7 +788,7 @@ func (w *World) settle() {
 			w.observe(&b[i])
 		}
 		w.engine.Read(len(a) + len(b))
-		if w.sendAutoReplies() {
+		if w.center != nil && w.sendAutoReplies() {
 			// Their statuses come now, as a step's do, not with whatever
 			// happens next.
 			for _, c := range w.open {
