@@ -1469,7 +1469,7 @@ func sameString(a, b string) bool {
 
 // forget drops a generated customer whose conversation is over.
 func (w *World) forget(p *person) {
-	w.people.removeHashed(p.key, p.hash)
+	w.people.drop(p)
 	if w.lastPerson == p {
 		w.lastPerson = nil
 	}
