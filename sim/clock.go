@@ -72,11 +72,19 @@ func Stream(seed uint64, name string) *rand.Rand {
 // and given back as the time queued (as the Clock does): a run plays the
 // queue in nanoseconds. Queuing and playing an event allocate nothing but the growth
 // of the heap and of the slots.
+//
+// An event played leaves its entry at the top of the heap, marked spent
+// (Queue.spent), until the queue is next used: an event queued then takes
+// the spent entry's place and sinks from the top, one pass through the heap
+// where taking the entry out and adding the new one took two. Playing an
+// event mostly queues the next action of what it played (a conversation's
+// next message, a flow's next arrival).
 type Queue struct {
 	items []queued
 	acts  []action // by slot
 	free  []uint32 // slots not in use
 	seq   uint64
+	spent bool // items[0] was played; its slot is free
 }
 
 // queued is an entry of the heap.
@@ -113,6 +121,12 @@ func (q *Queue) pushNanos(ns int64, loc *time.Location, seq uint64, fn func()) {
 		q.acts = append(q.acts, action{loc: loc, fn: fn})
 	}
 	it := queued{key: ns, seq: seq, slot: slot}
+	if q.spent {
+		// In the place of the entry played.
+		q.spent = false
+		q.sink(it)
+		return
+	}
 	q.items = append(q.items, it)
 	items := q.items
 	i := len(items) - 1
@@ -134,11 +148,18 @@ func (q *Queue) pop() uint32 {
 	top := items[0].slot
 	n := len(items) - 1
 	last := items[n]
-	items = items[:n]
-	q.items = items
-	if n == 0 {
-		return top
+	q.items = items[:n]
+	if n > 0 {
+		q.sink(last)
 	}
+	return top
+}
+
+// sink puts it in the place of the heap's first entry and lets it sink to
+// its place.
+func (q *Queue) sink(it queued) {
+	items := q.items
+	n := len(items)
 	i := 0
 	for {
 		first := 4*i + 1
@@ -164,14 +185,21 @@ func (q *Queue) pop() uint32 {
 				}
 			}
 		}
-		if !items[least].before(&last) {
+		if !items[least].before(&it) {
 			break
 		}
 		items[i] = items[least]
 		i = least
 	}
-	items[i] = last
-	return top
+	items[i] = it
+}
+
+// drop takes out the entry last played, if it is still at the top.
+func (q *Queue) drop() {
+	if q.spent {
+		q.spent = false
+		q.pop()
+	}
 }
 
 // At schedules fn at t.
@@ -203,7 +231,10 @@ func (q *Queue) AtSeq(t time.Time, seq uint64, fn func()) {
 }
 
 // Len is the number of events waiting.
-func (q *Queue) Len() int { return len(q.items) }
+func (q *Queue) Len() int {
+	q.drop()
+	return len(q.items)
+}
 
 // Peek returns the time of the next event; ok is false when the queue is
 // empty.
@@ -217,6 +248,7 @@ func (q *Queue) Peek() (t time.Time, ok bool) {
 
 // peekNanos returns the time of the next event in unix nanoseconds.
 func (q *Queue) peekNanos() (ns int64, ok bool) {
+	q.drop()
 	if len(q.items) == 0 {
 		return 0, false
 	}
@@ -231,8 +263,10 @@ func (q *Queue) Pop() (time.Time, func()) {
 
 // popNanos is Pop, with the time in unix nanoseconds and its location.
 func (q *Queue) popNanos() (ns int64, loc *time.Location, fn func()) {
+	q.drop()
 	ns = q.items[0].key
-	slot := q.pop()
+	slot := q.items[0].slot
+	q.spent = true // taken out when the queue is next used
 	a := &q.acts[slot]
 	loc, fn = a.loc, a.fn
 	*a = action{} // the action is not kept alive

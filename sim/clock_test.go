@@ -145,6 +145,27 @@ func TestNanos(t *testing.T) {
 			t.Errorf("nanos(%v) = %d, want %d", c.t, got, c.want)
 		}
 	}
+	// Around the range's ends, to the nanosecond, against comparing
+	// whole times.
+	want := func(t time.Time) int64 {
+		switch {
+		case t.Before(time.Unix(0, math.MinInt64)):
+			return math.MinInt64
+		case t.After(time.Unix(0, math.MaxInt64)):
+			return math.MaxInt64
+		}
+		return t.UnixNano()
+	}
+	for _, end := range []time.Time{time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)} {
+		for _, base := range []time.Time{end, time.Unix(end.Unix(), 0), time.Unix(end.Unix()+1, 0)} {
+			for _, d := range []time.Duration{-time.Second - 1, -time.Second, -2, -1, 0, 1, 2, time.Second - 1, time.Second} {
+				tt := base.Add(d)
+				if got := nanos(tt); got != want(tt) {
+					t.Errorf("nanos(%v) = %d, want %d", tt, got, want(tt))
+				}
+			}
+		}
+	}
 }
 
 func TestZeroClock(t *testing.T) {

@@ -176,7 +176,7 @@ func (w *World) sendAutoReplies() bool {
 	for _, a := range due {
 		now := w.clock.Now()
 		res, err := w.engine.AutoSend(w.ctx, now, a.p.key, a.m)
-		res, _ = w.judgeSend(now, a.p, router.AutoID, a.m, res, err)
+		w.judgeSend(now, a.p, router.AutoID, &a.m, &res, err)
 		if res.MessageID != "" && res.Conversation != 0 {
 			mc.ib.MarkAutoReply(now, res.Conversation, res.MessageID)
 		}

@@ -61,5 +61,11 @@ func (x *people) removeHashed(k router.CustomerKey, h uint64) {
 	x.t.Remove(h, func(p *person) bool { return sameKey(&p.key, &k) })
 }
 
+// drop removes p, which people holds: the very record, found by its
+// hash (person.hash) without comparing keys.
+func (x *people) drop(p *person) {
+	x.t.Remove(p.hash, func(q *person) bool { return q == p })
+}
+
 // all calls fn with every person held, in no particular order.
 func (x *people) all(fn func(*person)) { x.t.All(fn) }

@@ -235,7 +235,7 @@ func (s *seriesRecorder) halve() {
 }
 
 // observe folds one engine event into the series.
-func (s *seriesRecorder) observe(ev router.Event) {
+func (s *seriesRecorder) observe(ev *router.Event) {
 	switch ev.Kind {
 	case router.EventOpened:
 		s.pending[ev.Conversation] = pendingConv{opened: ev.At, group: -1}
@@ -266,7 +266,7 @@ func (s *seriesRecorder) observe(ev router.Event) {
 
 // settle ends a conversation's wait, if it was still waiting: it leaves
 // its queue, and its wait is counted.
-func (s *seriesRecorder) settle(ev router.Event, k seriesAt) {
+func (s *seriesRecorder) settle(ev *router.Event, k seriesAt) {
 	p, ok := s.pending[ev.Conversation]
 	if !ok {
 		return
@@ -355,7 +355,7 @@ func (s *seriesRecorder) result(now time.Time) *result.Series {
 // recordSeries folds an engine event into the world's time series, which
 // the world records (observe asks).
 func (w *World) recordSeries(ev *router.Event) {
-	w.seriesRecorder().observe(*ev)
+	w.seriesRecorder().observe(ev)
 }
 
 // seriesResult is the world's time series at now, or nil when the world

@@ -18,7 +18,7 @@ type feeder struct {
 }
 
 func (f *feeder) ev(d time.Duration, kind router.EventKind, conv router.ConversationID, agent, group string) {
-	f.s.observe(router.Event{At: seriesStart.Add(d), Kind: kind, Conversation: conv, Agent: agent, Group: group})
+	f.s.observe(&router.Event{At: seriesStart.Add(d), Kind: kind, Conversation: conv, Agent: agent, Group: group})
 }
 
 // open opens a conversation at d; it waits in group when agent is empty.
@@ -215,8 +215,8 @@ func BenchmarkSeriesObserve(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		d := time.Duration(i) * time.Second
 		id := router.ConversationID(i + 1)
-		s.observe(router.Event{At: seriesStart.Add(d), Kind: router.EventOpened, Conversation: id})
-		s.observe(router.Event{At: seriesStart.Add(d), Kind: router.EventAssigned, Conversation: id, Agent: "a"})
-		s.observe(router.Event{At: seriesStart.Add(d + 500*time.Millisecond), Kind: router.EventClosed, Conversation: id, Agent: "a"})
+		s.observe(&router.Event{At: seriesStart.Add(d), Kind: router.EventOpened, Conversation: id})
+		s.observe(&router.Event{At: seriesStart.Add(d), Kind: router.EventAssigned, Conversation: id, Agent: "a"})
+		s.observe(&router.Event{At: seriesStart.Add(d + 500*time.Millisecond), Kind: router.EventClosed, Conversation: id, Agent: "a"})
 	}
 }

@@ -41,15 +41,40 @@ import (
 // without the client's work for redirects; the Memory network hands the
 // transport itself to the platforms as their client (Env.Client).
 type Transport struct {
-	mu    sync.Mutex                       // serializes Handle
-	hosts atomic.Pointer[map[string]*host] // copied on write
+	mu    sync.Mutex                // serializes Handle
+	hosts atomic.Pointer[hostTable] // copied on write
+}
+
+// hostTable holds the registered hosts by name; a world registers a few
+// (two or three per platform), which are found by comparing names, without
+// hashing one.
+type hostTable struct {
+	byName map[string]*host
+	few    []*host // every host, when there are at most fewHosts
+}
+
+// fewHosts is how many hosts a table finds by comparing names.
+const fewHosts = 8
+
+// find returns the host of name, or nil.
+func (tb *hostTable) find(name string) *host {
+	if len(tb.byName) > fewHosts {
+		return tb.byName[name]
+	}
+	for _, h := range tb.few {
+		if h.name == name {
+			return h
+		}
+	}
+	return nil
 }
 
 // host is a registered handler and the request URI of its latest request,
 // which callers mostly send to the same URL.
 type host struct {
-	h   http.Handler
-	uri atomic.Pointer[uriMemo]
+	name string
+	h    http.Handler
+	uri  atomic.Pointer[uriMemo]
 }
 
 type uriMemo struct {
@@ -64,9 +89,9 @@ type uriMemo struct {
 // reuses the part before the query: one concatenation, the memo kept.
 func (h *host) requestURI(u *url.URL) string {
 	m := h.uri.Load()
-	if m != nil && m.path == u.Path && m.rawPath == u.RawPath && m.opaque == u.Opaque && m.scheme == u.Scheme {
+	if m != nil && sameString(m.path, u.Path) && sameString(m.rawPath, u.RawPath) && sameString(m.opaque, u.Opaque) && sameString(m.scheme, u.Scheme) {
 		switch {
-		case m.rawQuery == u.RawQuery && m.forceQuery == u.ForceQuery:
+		case sameString(m.rawQuery, u.RawQuery) && m.forceQuery == u.ForceQuery:
 			return m.uri
 		case u.ForceQuery || u.RawQuery != "":
 			return m.base + "?" + u.RawQuery
@@ -88,7 +113,7 @@ func (h *host) requestURI(u *url.URL) string {
 // NewTransport returns a transport with no hosts.
 func NewTransport() *Transport {
 	t := &Transport{}
-	t.hosts.Store(&map[string]*host{})
+	t.hosts.Store(&hostTable{})
 	return t
 }
 
@@ -97,14 +122,19 @@ func NewTransport() *Transport {
 func (t *Transport) Handle(name string, h http.Handler) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	hosts := map[string]*host{}
+	tb := &hostTable{byName: map[string]*host{}}
 	if old := t.hosts.Load(); old != nil {
-		for k, v := range *old {
-			hosts[k] = v
+		for k, v := range old.byName {
+			tb.byName[k] = v
 		}
 	}
-	hosts[name] = &host{h: h}
-	t.hosts.Store(&hosts)
+	tb.byName[name] = &host{name: name, h: h}
+	if len(tb.byName) <= fewHosts {
+		for _, v := range tb.byName {
+			tb.few = append(tb.few, v)
+		}
+	}
+	t.hosts.Store(tb)
 }
 
 // remoteAddr is the client address handlers see (TEST-NET-1, RFC 5737).
@@ -113,8 +143,8 @@ const remoteAddr = "192.0.2.1:1234"
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 	var h *host
-	if hs := t.hosts.Load(); hs != nil {
-		h = (*hs)[req.URL.Host]
+	if tb := t.hosts.Load(); tb != nil {
+		h = tb.find(req.URL.Host)
 	}
 	if h == nil {
 		if req.Body != nil {

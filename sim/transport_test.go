@@ -562,3 +562,42 @@ func BenchmarkTransport(b *testing.B) {
 		q.Release()
 	}
 }
+
+// TestTransportFindsEveryHost: each registered host answers its own
+// requests, however many are registered (a few are found by name, more
+// through a map), and a host registered again answers with its new
+// handler.
+func TestTransportFindsEveryHost(t *testing.T) {
+	tr := sim.NewTransport()
+	answer := func(s string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, s) })
+	}
+	get := func(host string) (string, error) {
+		resp, err := tr.RoundTrip(httptest.NewRequest("GET", "http://"+host+"/", nil))
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return string(b), err
+	}
+	tr.Handle("h0.test", answer("replaced"))
+	const n = 20
+	for i := range n {
+		tr.Handle(fmt.Sprintf("h%d.test", i), answer(fmt.Sprint("first ", i)))
+		for j := 0; j <= i; j++ {
+			if got, err := get(fmt.Sprintf("h%d.test", j)); err != nil || got != fmt.Sprint("first ", j) {
+				t.Fatalf("%d hosts: h%d.test answered %q, %v", i+1, j, got, err)
+			}
+		}
+		if _, err := get(fmt.Sprintf("h%d.test", i+1)); err == nil {
+			t.Fatalf("%d hosts: h%d.test, not registered, answered", i+1, i+1)
+		}
+	}
+	for _, i := range []int{0, 7, 19} {
+		tr.Handle(fmt.Sprintf("h%d.test", i), answer(fmt.Sprint("again ", i)))
+		if got, err := get(fmt.Sprintf("h%d.test", i)); err != nil || got != fmt.Sprint("again ", i) {
+			t.Errorf("h%d.test registered again answered %q, %v", i, got, err)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/sim/result"
@@ -89,10 +90,15 @@ type World struct {
 	people     people
 	lastPerson *person // see person
 	scripted   int     // scripted people put in people so far (keeps)
-	byID       map[string]*person
-	traffic    *rand.Rand
-	generated  int    // generated customer handles so far
-	genIDs     genIDs // their people's ids
+	// plain: nothing reads the engine's events but the counts, the
+	// tracking of conversations and the world's customers: no trace,
+	// series, message center or listed customer, whose timeline reads
+	// them (see observe). Set once the world is set up.
+	plain     bool
+	byID      map[string]*person
+	traffic   *rand.Rand
+	generated int    // generated customer handles so far
+	genIDs    genIDs // their people's ids
 	// texts holds what scripted customers and their agents said, by
 	// message id, for their timelines, until the message is logged.
 	texts map[string]string
@@ -233,6 +239,8 @@ func NewWorld(ctx context.Context, sc *scenario.Scenario, opt Options) (*World, 
 		w.Close()
 		return w, err
 	}
+	// The scenario's customers, in byID now, are the listed ones.
+	w.plain = len(w.byID) == 0 && !opt.Trace && !opt.Series && w.center == nil
 	return w, nil
 }
 
@@ -368,8 +376,9 @@ func (w *World) setup() error {
 		if mount != nil {
 			env.Mount = func(part string, h http.Handler) (string, error) { return mount(name, part, h) }
 		}
+		var bound Binding // the channel's binding, once it is open
 		if !cfg.Retain {
-			env.Keep = func(customer string) bool { return w.keeps(name, customer) }
+			env.Keep = func(customer string) bool { return w.keeps(bound, name, customer) }
 		}
 		b, err := p.Open(w.ctx, env, sc.Channels[name])
 		if errors.Is(err, ErrNeedsWire) && env.Network == Direct {
@@ -387,6 +396,7 @@ func (w *World) setup() error {
 		w.closers = append(w.closers, b.Close)
 		w.bindings[name] = b
 		w.open = append(w.open, openChannel{name, b})
+		bound = b
 		eng.Handle(name, b.Sender())
 	}
 
@@ -421,6 +431,7 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 		key: router.CustomerKey{Channel: c.Channel, Account: b.Account(), Customer: handle}}
 	w.people.put(p)
 	w.scripted++
+	w.plain = false
 	w.byID[c.ID] = p
 	p.profile = router.Profile{Region: c.Region, EntryPage: c.EntryPage, Store: c.Store, Language: c.Language, AdSource: c.AdSource}
 	w.engine.SetProfile(p.key, p.profile)
@@ -430,15 +441,9 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 }
 
 // keeps reports whether the world reads the device of a customer of a
-// channel at the end: a scripted customer's (Env.Keep).
-func (w *World) keeps(channel, customer string) bool {
-	var b Binding
-	for _, c := range w.open { // a few, where a map would hash the name
-		if c.name == channel {
-			b = c.b
-			break
-		}
-	}
+// channel at the end: a scripted customer's (Env.Keep). b is the
+// channel's binding, nil while it opens.
+func (w *World) keeps(b Binding, channel, customer string) bool {
 	if b == nil {
 		return true // still opening: nothing is delivered yet
 	}
@@ -743,6 +748,11 @@ func (w *World) RunUntil(t time.Time) error {
 // them: every time a run plays lies within their range; a time outside it
 // (a far bound or deadline) is the range's end on its side.
 func nanos(t time.Time) int64 {
+	// Every second strictly between the range's first and last lies
+	// within it: the common case, without comparing whole times.
+	if s := t.Unix(); s > minNanosSec && s < maxNanosSec {
+		return t.UnixNano()
+	}
 	switch {
 	case t.Before(minNanos):
 		return math.MinInt64
@@ -755,12 +765,16 @@ func nanos(t time.Time) int64 {
 // minNanos and maxNanos are the first and last times of unix nanoseconds.
 var minNanos, maxNanos = time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)
 
+// minNanosSec and maxNanosSec are the unix seconds of minNanos and
+// maxNanos.
+var minNanosSec, maxNanosSec = minNanos.Unix(), maxNanos.Unix()
+
 // settle delivers what the platforms have due (status webhooks, retries)
 // and reacts to the router's new events.
 func (w *World) settle() {
-	for _, c := range w.open {
-		if err := c.b.Flush(w.ctx); err != nil {
-			w.note(nil, "error", "", c.name+" webhooks: "+err.Error())
+	for i := range w.open {
+		if err := w.open[i].b.Flush(w.ctx); err != nil {
+			w.note(nil, "error", "", w.open[i].name+" webhooks: "+err.Error())
 		}
 	}
 	for {
@@ -774,7 +788,7 @@ func (w *World) settle() {
 			w.observe(&b[i])
 		}
 		w.engine.Read(len(a) + len(b))
-		if w.sendAutoReplies() {
+		if w.center != nil && w.sendAutoReplies() {
 			// Their statuses come now, as a step's do, not with whatever
 			// happens next.
 			for _, c := range w.open {
@@ -795,7 +809,11 @@ func (w *World) settle() {
 	}
 	// An asynchronous failure comes with the Flush right after its send, so
 	// the list of who sent what is needed within one settle only.
-	clear(w.sentBy)
+	// (Field by field: clear, or a loop storing zero entries, calls the
+	// runtime for the one or two entries a settle holds.)
+	for i := range w.sentBy {
+		w.sentBy[i].id, w.sentBy[i].agent = "", ""
+	}
 	w.sentBy = w.sentBy[:0]
 }
 
@@ -825,29 +843,23 @@ type openChannel struct {
 
 // observe records an engine event and drives generated customers.
 func (w *World) observe(ev *router.Event) {
+	plain := w.plain
+	if plain && ev.Kind == router.EventStatus {
+		// Only a timeline (which a listed customer has), the trace, the
+		// series and the message center read a status.
+		return
+	}
 	w.counts.add(ev.Kind)
-	if w.center != nil { // most worlds have none: no call
+	if !plain && w.center != nil {
 		w.inboxApply(ev)
 	}
-	p := w.person(&ev.Customer)
+	p := w.lastPerson // w.person, without the call for the customer at hand
+	if p == nil || !sameKey(&p.key, &ev.Customer) {
+		p = w.findPerson(&ev.Customer)
+	}
 	w.track(ev, p)
-	if w.opt.Series {
-		w.recordSeries(ev)
-	}
-	listed := p != nil && p.listed
-	if w.opt.Trace || listed {
-		line := w.line(ev, p)
-		if w.opt.Trace {
-			w.trace(line)
-		}
-		if listed {
-			p.timeline = append(p.timeline, line)
-		}
-	}
-	if len(w.texts) > 0 && (ev.Kind == router.EventInbound || ev.Kind == router.EventSent) {
-		// A message is logged once: its text has served the timeline and
-		// the message center.
-		delete(w.texts, ev.Message)
+	if !plain {
+		w.read(ev, p)
 	}
 	if p == nil {
 		return
@@ -886,6 +898,30 @@ func (w *World) observe(ev *router.Event) {
 			p.conversed = true
 			w.converse(p, ev)
 		}
+	}
+}
+
+// read hands an event to what only some worlds have: the series, the
+// trace, a listed customer's timeline; and forgets the text of a message
+// once logged.
+func (w *World) read(ev *router.Event, p *person) {
+	if w.opt.Series {
+		w.recordSeries(ev)
+	}
+	listed := p != nil && p.listed
+	if w.opt.Trace || listed {
+		line := w.line(ev, p)
+		if w.opt.Trace {
+			w.trace(line)
+		}
+		if listed {
+			p.timeline = append(p.timeline, line)
+		}
+	}
+	if len(w.texts) > 0 && (ev.Kind == router.EventInbound || ev.Kind == router.EventSent) {
+		// A message is logged once: its text has served the timeline and
+		// the message center.
+		delete(w.texts, ev.Message)
 	}
 }
 
@@ -1223,7 +1259,7 @@ func (w *World) botAnswer(p *person) {
 	m := router.Outbound{Kind: router.KindText, Text: w.sc.Bot.Reply}
 	now := w.clock.Now()
 	res, err := w.engine.BotSend(w.ctx, now, p.key, m)
-	w.judgeSend(now, p, router.BotID, m, res, err)
+	w.judgeSend(now, p, router.BotID, &m, &res, err)
 }
 
 // agentSend sends through the router and checks the router's decision
@@ -1231,18 +1267,20 @@ func (w *World) botAnswer(p *person) {
 func (w *World) agentSend(p *person, agent string, m router.Outbound) (router.SendResult, error) {
 	now := w.clock.Now()
 	res, err := w.engine.Send(w.ctx, now, agent, p.key, m)
-	return w.judgeSend(now, p, agent, m, res, err)
+	w.judgeSend(now, p, agent, &m, &res, err)
+	return res, err
 }
 
-// judgeSend notes a send that failed, and checks the router's decision
-// against the platform's rules.
-func (w *World) judgeSend(now time.Time, p *person, agent string, m router.Outbound, res router.SendResult, err error) (router.SendResult, error) {
+// judgeSend notes a send of m that failed, and checks the router's
+// decision, res or err, against the platform's rules. It keeps neither m
+// nor res.
+func (w *World) judgeSend(now time.Time, p *person, agent string, m *router.Outbound, res *router.SendResult, err error) {
 	if err != nil {
 		w.note(p, "step_failed", agent, err.Error())
-		return res, err
+		return
 	}
 	if w.keepsText(p) && res.MessageID != "" {
-		w.texts[res.MessageID] = describe(m)
+		w.texts[res.MessageID] = describe(*m)
 	}
 	b := p.b
 	if res.Err != nil {
@@ -1250,25 +1288,24 @@ func (w *World) judgeSend(now time.Time, p *person, agent string, m router.Outbo
 		if errors.As(res.Err, &pe) {
 			p.lastError = pe.Code
 			// A copy, so that m itself does not escape on every send.
-			if sent := m; b.Modelled(pe.Code, &sent) {
+			if sent := *m; b.Modelled(pe.Code, &sent) {
 				w.drift(now, result.DriftSentRefused, p, agent, "sent", pe.Code)
 			}
 		}
 	}
 	if res.Refusal == "" {
-		return res, nil
+		return
 	}
 	p.lastRefusal = string(res.Refusal)
 	switch res.Refusal {
 	case router.ReasonNotAssigned, router.ReasonNoConversation:
-		return res, nil // routing refusals: the platform has no say
+		return // routing refusals: the platform has no say
 	}
-	if verdict := b.Judge(p.key.Customer, m); verdict == nil {
+	if verdict := b.Judge(p.key.Customer, *m); verdict == nil {
 		w.drift(now, result.DriftRefusedAccepted, p, agent, string(res.Refusal), "accepted")
 	} else {
 		p.lastError = verdict.Code
 	}
-	return res, nil
 }
 
 // describe writes an outbound message for a timeline.
@@ -1365,7 +1402,7 @@ func (w *World) Say(key router.CustomerKey, m Message) (Inbound, error) {
 // the router's decision against the platform's rules, and lets the world
 // react.
 func (w *World) Send(agent string, key router.CustomerKey, m router.Outbound) (router.SendResult, error) {
-	p := w.people.get(key)
+	p := w.person(&key) // mostly the customer who just wrote
 	if p == nil {
 		return router.SendResult{}, fmt.Errorf("unknown customer %s", key)
 	}
@@ -1403,6 +1440,11 @@ func (w *World) person(key *router.CustomerKey) *person {
 	if p := w.lastPerson; p != nil && sameKey(&p.key, key) {
 		return p
 	}
+	return w.findPerson(key)
+}
+
+// findPerson is person for a key that is not the last customer found's.
+func (w *World) findPerson(key *router.CustomerKey) *person {
 	p := w.people.get(*key)
 	if p != nil {
 		w.lastPerson = p
@@ -1414,12 +1456,20 @@ func (w *World) person(key *router.CustomerKey) *person {
 // the customer's id first, what tells a world's customers apart, and
 // each field inline, where == on the struct calls its generated equality.
 func sameKey(a, b *router.CustomerKey) bool {
-	return a.Customer == b.Customer && a.Channel == b.Channel && a.Account == b.Account
+	return sameString(a.Customer, b.Customer) && sameString(a.Channel, b.Channel) && sameString(a.Account, b.Account)
+}
+
+// sameString is a == b, without a call where a and b share their bytes: the
+// keys of a customer's events are, most of the time, the very strings the
+// world gave the engine, and == compares their bytes in a call of its own
+// (which finds the shared bytes only then).
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
 
 // forget drops a generated customer whose conversation is over.
 func (w *World) forget(p *person) {
-	w.people.removeHashed(p.key, p.hash)
+	w.people.drop(p)
 	if w.lastPerson == p {
 		w.lastPerson = nil
 	}
