@@ -278,7 +278,7 @@ func (s *Server) recordInboundLocked(now time.Time, from, kind, format, body, su
 	}
 	c.lastInbound = now
 	part := s.ids.wamidPart()
-	id := arenaWamid(&s.wamids, &s.ids, waID, part, false)
+	id := s.wamidLocked(c, part, false)
 	c.addInbound(part)
 	s.noteInboundLocked(c, part, now)
 	m := InboundMessage{From: waID, ID: id, Type: kind} // Timestamp: now.Unix(), encoded directly
