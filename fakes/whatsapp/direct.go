@@ -151,9 +151,12 @@ func (d *Direct) Upload(mimeType string, size int64) (string, *Error) {
 // journal.
 func (d *Direct) Statuses(deliver func(Status)) int {
 	s := d.s
-	now := s.now()
 	s.mu.Lock()
-	s.releaseReadsLocked(now)
+	if len(s.queue) == 0 && len(s.lim.reads) == 0 { // nothing queued or to release
+		s.mu.Unlock()
+		return 0
+	}
+	s.releaseReadsLocked(s.now())
 	k := 0
 	for k < len(s.queue) && (s.queue[k].hold == nil || s.queue[k].hold.released) {
 		k++
