@@ -49,7 +49,8 @@ func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbou
 	if err != nil {
 		return sim.Inbound{}, err
 	}
-	b.adapter.ReceiveMessage(message(msg, name))
+	v := message(&msg, name)
+	b.adapter.ReceiveMessage(&v)
 	return sim.Inbound{ID: msg.ID, Status: http.StatusOK}, nil
 }
 
@@ -74,7 +75,7 @@ func (b *binding) eventDirect(customer string, m sim.Message) (fakewa.InboundMes
 
 // message is the adapter's value of the message msg's webhook carries,
 // from a customer named name.
-func message(msg fakewa.InboundMessage, name string) routerwa.Message {
+func message(msg *fakewa.InboundMessage, name string) routerwa.Message {
 	v := routerwa.Message{From: msg.From, Name: name, ID: msg.ID, Type: msg.Type}
 	if msg.Context != nil {
 		v.Context = msg.Context.ID
@@ -82,9 +83,11 @@ func message(msg fakewa.InboundMessage, name string) routerwa.Message {
 	if msg.Text != nil {
 		v.Text = msg.Text.Body
 	}
-	for _, md := range [...]*fakewa.InboundMedia{msg.Image, msg.Audio, msg.Video, msg.Document, msg.Sticker} {
-		if md != nil {
-			v.Caption, v.MIMEType, v.Filename = md.Caption, md.MimeType, md.Filename
+	if msg.Type != "text" {
+		for _, md := range [...]*fakewa.InboundMedia{msg.Image, msg.Audio, msg.Video, msg.Document, msg.Sticker} {
+			if md != nil {
+				v.Caption, v.MIMEType, v.Filename = md.Caption, md.MimeType, md.Filename
+			}
 		}
 	}
 	if bt := msg.Button; bt != nil {

@@ -47,7 +47,7 @@ type Message struct {
 // one that passed its signature check: dropped when its wamid was seen
 // within the dedupe window, otherwise normalized and handed to the
 // Receiver.
-func (a *Adapter) ReceiveMessage(m Message) {
+func (a *Adapter) ReceiveMessage(m *Message) {
 	if m.From == "" || m.ID == "" {
 		return
 	}
@@ -55,7 +55,7 @@ func (a *Adapter) ReceiveMessage(m Message) {
 	if !a.remember(m.ID, now.UnixNano()) {
 		return
 	}
-	a.rcv.Receive(now, a.received(&m))
+	a.rcv.Receive(now, a.received(m))
 }
 
 // received normalizes m as inbound normalizes the webhook message it
