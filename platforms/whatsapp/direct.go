@@ -49,7 +49,8 @@ func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbou
 	if err != nil {
 		return sim.Inbound{}, err
 	}
-	v := message(&msg, name)
+	var v routerwa.Message
+	message(&v, &msg, name)
 	b.adapter.ReceiveMessage(&v)
 	return sim.Inbound{ID: msg.ID, Status: http.StatusOK}, nil
 }
@@ -73,10 +74,10 @@ func (b *binding) eventDirect(customer string, m sim.Message) (fakewa.InboundMes
 	}
 }
 
-// message is the adapter's value of the message msg's webhook carries,
-// from a customer named name.
-func message(msg *fakewa.InboundMessage, name string) routerwa.Message {
-	v := routerwa.Message{From: msg.From, Name: name, ID: msg.ID, Type: msg.Type}
+// message sets v, which is zero, to the adapter's value of the message
+// msg's webhook carries, from a customer named name.
+func message(v *routerwa.Message, msg *fakewa.InboundMessage, name string) {
+	v.From, v.Name, v.ID, v.Type = msg.From, name, msg.ID, msg.Type
 	if msg.Context != nil {
 		v.Context = msg.Context.ID
 	}
@@ -102,7 +103,6 @@ func message(msg *fakewa.InboundMessage, name string) routerwa.Message {
 	if r := msg.Reaction; r != nil {
 		v.ReactionTo, v.Emoji = r.MessageID, r.Emoji
 	}
-	return v
 }
 
 // flushDirect hands the fake's queued statuses to the adapter.
