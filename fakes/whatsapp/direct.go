@@ -54,7 +54,7 @@ func (s *Server) Direct(apiVersion string) *Direct {
 // timestamp (the receiver reads its own clock). A media file must pass
 // [Server.CheckMedia]; otherwise the *Error is returned and nothing
 // happens.
-func (d *Direct) CustomerMessage(from, kind, format, body string, size int64) (InboundMessage, error) {
+func (d *Direct) CustomerMessage(from, kind, format, body string, size int64) (m InboundMessage, err error) {
 	s := d.s
 	if kind != "text" {
 		kind = strings.ToLower(kind)
@@ -66,10 +66,9 @@ func (d *Direct) CustomerMessage(from, kind, format, body string, size int64) (I
 	sum := mediaSum(kind, size)
 	now := s.now()
 	s.mu.Lock()
-	m, err := s.recordInboundLocked(now, from, kind, format, body, sum, size)
-	if err != nil {
+	if err = s.recordInboundLocked(&m, now, from, kind, format, body, sum, size); err != nil {
 		s.mu.Unlock()
-		return m, err
+		return InboundMessage{}, err
 	}
 	if kind == "text" {
 		m.Text = d.newTextLocked(body)
