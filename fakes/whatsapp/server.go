@@ -748,7 +748,8 @@ type accepted struct {
 func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepted, *Error) {
 	now := s.now()
 	s.mu.Lock()
-	p, e := s.checkSendLocked(req, now)
+	var p plan
+	e := s.checkSendLocked(&p, req, now)
 	if e != nil && e.HTTPStatus != http.StatusOK {
 		to, c := req.To, (*customer)(nil)
 		if p.waID != "" && !p.read {
