@@ -220,8 +220,8 @@ func (s *Server) vouched(d string) bool {
 	if s.cfg.KnownValid == nil || d == "" || len(d) > 15 {
 		return false
 	}
-	for i := 0; i < len(d); i++ {
-		if d[i] < '0' || d[i] > '9' {
+	for i := range len(d) {
+		if d[i]-'0' > 9 { // below '0' wraps around
 			return false
 		}
 	}
