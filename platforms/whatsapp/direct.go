@@ -27,7 +27,7 @@ func openDirect(b *binding, fcfg fakewa.Config, acfg routerwa.Config, env sim.En
 	b.fake = fakewa.New(fcfg)
 	b.direct = b.fake.Direct(cmpOr(acfg.APIVersion, routerwa.DefaultAPIVersion))
 	acfg.Client, acfg.BaseURL = nil, ""
-	acfg.Graph = graph{b.direct}
+	acfg.Graph = &graph{d: b.direct}
 	b.acfg = acfg // a restarted adapter calls the same entry points
 	b.adapter = routerwa.New(acfg, env.Receiver)
 	return b, nil
@@ -117,23 +117,26 @@ func (b *binding) flushDirect() {
 }
 
 // graph is the fake's Graph API as the adapter calls it by values.
-type graph struct{ d *fakewa.Direct }
+type graph struct {
+	d *fakewa.Direct
 
-// sendScratch is a send request to the fake with the text it points to,
-// recycled: the fake's Send keeps neither once it has returned.
+	// mu guards sc, reused by every send: the fake's Send keeps neither
+	// the request nor its text once it has returned, and calls nothing
+	// that sends.
+	mu sync.Mutex
+	sc sendScratch
+}
+
+// sendScratch is a send request to the fake with the text it points to.
 type sendScratch struct {
 	req  fakewa.SendRequest
 	text fakewa.Text
 }
 
-var sendScratches = sync.Pool{New: func() any { return new(sendScratch) }}
-
-func (g graph) Message(req *routerwa.Request) (string, error) {
-	sc := sendScratches.Get().(*sendScratch)
-	defer func() {
-		*sc = sendScratch{}
-		sendScratches.Put(sc)
-	}()
+func (g *graph) Message(req *routerwa.Request) (string, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	sc := &g.sc
 	fr := &sc.req
 	*fr = fakewa.SendRequest{MessagingProduct: req.MessagingProduct, RecipientType: req.RecipientType, To: req.To, Type: req.Type}
 	if t := req.Text; t != nil {
@@ -169,13 +172,14 @@ func (g graph) Message(req *routerwa.Request) (string, error) {
 		fr.Sticker = &fakewa.Media{ID: m.ID, Caption: m.Caption, Filename: m.Filename}
 	}
 	_, id, e := g.d.Send(fr)
+	*sc = sendScratch{} // holding no strings of a send that is over
 	if e != nil {
 		return "", platformError(e)
 	}
 	return id, nil
 }
 
-func (g graph) Upload(mimeType, _ string, size int64) (string, error) {
+func (g *graph) Upload(mimeType, _ string, size int64) (string, error) {
 	id, e := g.d.Upload(mimeType, size)
 	if e != nil {
 		return "", platformError(e)
