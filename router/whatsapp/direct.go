@@ -12,7 +12,8 @@ import "github.com/omnisim/omnisim/router"
 type Graph interface {
 	// Message posts a send to the messages endpoint and returns the
 	// wamid. It does not keep req, or what req points to, once it has
-	// returned: the adapter reuses them.
+	// returned: the adapter reuses them. It must not send through the
+	// adapter: the adapter makes one call at a time.
 	Message(req *Request) (id string, err error)
 	// Upload posts a file of size zero bytes, of MIME type mimeType, named
 	// filename, to the media endpoint and returns the media id.

@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
@@ -114,9 +113,10 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		return "", fmt.Errorf("whatsapp: send: unsupported message kind %q", kind)
 	}
 	if a.cfg.Graph != nil {
-		// The request is handed over in a recycled value, which the
-		// Graph does not keep (see Graph.Message).
-		g := graphRequests.Get().(*graphRequest)
+		// The request is handed over in the adapter's one value, which
+		// the Graph does not keep (see Graph.Message).
+		a.graphMu.Lock()
+		g := &a.graphReq
 		g.req = req
 		if kind == router.KindText {
 			g.text = sendText{Body: m.Text}
@@ -124,7 +124,7 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		}
 		id, err := a.cfg.Graph.Message(&g.req)
 		*g = graphRequest{}
-		graphRequests.Put(g)
+		a.graphMu.Unlock()
 		return id, err
 	}
 	return a.sendWire(ctx, req, kind == router.KindText, m.Text, to.Customer)
@@ -169,9 +169,6 @@ type graphRequest struct {
 	req  Request
 	text sendText
 }
-
-// graphRequests recycles the requests handed to a Graph.
-var graphRequests = sync.Pool{New: func() any { return new(graphRequest) }}
 
 // MarkRead tells WhatsApp that the business has read the customer message
 // messageID (a wamid received by webhook): it posts

@@ -82,6 +82,11 @@ type Adapter struct {
 	mu    sync.Mutex
 	seen  dedupe.Set // wamids remembered for dedupe, with the Clock time of each
 	stats Stats
+
+	// graphMu guards graphReq, the request handed to Config.Graph,
+	// reused by every send: it is held for the Graph's call.
+	graphMu  sync.Mutex
+	graphReq graphRequest
 }
 
 // New returns an adapter for cfg that hands inbound traffic to rcv.
