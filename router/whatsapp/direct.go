@@ -56,15 +56,17 @@ func (a *Adapter) ReceiveMessage(m *Message) {
 	if !a.remember(m.ID, now.UnixNano()) {
 		return
 	}
-	a.rcv.Receive(now, a.received(m))
+	var in router.Inbound
+	a.received(&in, m)
+	a.rcv.Receive(now, in)
 }
 
-// received normalizes m as inbound normalizes the webhook message it
-// stands for: the same Inbound, but for Sent, which m does not carry. It
-// reads m's fields directly rather than through a message value, whose
-// pointers to its parts would each be allocated.
-func (a *Adapter) received(m *Message) router.Inbound {
-	in := router.Inbound{Customer: a.key(m.From), MessageID: m.ID, Name: m.Name, ReplyTo: m.Context}
+// received sets in, which is zero, to m normalized as inbound normalizes
+// the webhook message it stands for: the same Inbound, but for Sent, which
+// m does not carry. It reads m's fields directly rather than through a
+// message value, whose pointers to its parts would each be allocated.
+func (a *Adapter) received(in *router.Inbound, m *Message) {
+	in.Customer, in.MessageID, in.Name, in.ReplyTo = a.key(m.From), m.ID, m.Name, m.Context
 	switch m.Type {
 	case "text":
 		in.Text = m.Text
@@ -80,7 +82,6 @@ func (a *Adapter) received(m *Message) router.Inbound {
 		in.Text = m.Caption
 		in.Attachment = attachment(m.Type, m.MIMEType, m.Filename)
 	}
-	return in
 }
 
 // ReceiveStatus takes a status as a "statuses" webhook carries it (the
