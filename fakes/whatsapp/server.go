@@ -213,9 +213,11 @@ type customer struct {
 	gen  uint32
 	hash uint64 // of waID, in s.customers
 
-	// stem is the base64 stem of its wamids (appendWamidStem), cut from
-	// the first wamid made for it; "" until then.
-	stem string
+	// stem is the base64 stem of its wamids (appendWamidStem), kept from
+	// the first wamid made for it (a copy: a slice of the wamid would
+	// keep its arena block for the record's life); "" until then, and
+	// for a wa_id whose stem does not fit.
+	stem wamidStem
 
 	// parts are the wamid counter parts of its messages, in order: the
 	// message with parts[i] is its inbound message number i+1. A wamid is
@@ -230,15 +232,30 @@ func (s *Server) wamidLocked(c *customer, part uint64, outbound bool) string {
 	var buf [128]byte // a wa_id of up to 36 bytes; append makes room for longer
 	b := append(buf[:0], "wamid."...)
 	n := len(c.waID)
-	if c.stem != "" {
-		b = append(b, c.stem...)
+	if c.stem.n != 0 {
+		b = append(b, c.stem.bytes()...)
 	} else {
 		b = appendWamidStem(b, c.waID)
+		c.stem.set(b[6:])
 	}
-	id := s.wamids.Make(s.ids.appendWamidTail(appendWamidDir(b, n, outbound), n, part))
-	c.stem = id[6 : 6+wamidStemLen(n)]
-	return id
+	return s.wamids.Make(s.ids.appendWamidTail(appendWamidDir(b, n, outbound), n, part))
 }
+
+// wamidStem holds the stem of a customer's wamids (appendWamidStem) when
+// it fits: those of wa_ids up to 17 bytes long; n is 0 when it holds none.
+type wamidStem struct {
+	b [28]byte
+	n uint8
+}
+
+// set keeps stem, or nothing when it does not fit.
+func (w *wamidStem) set(stem []byte) {
+	if len(stem) <= len(w.b) {
+		w.n = uint8(copy(w.b[:], stem))
+	}
+}
+
+func (w *wamidStem) bytes() []byte { return w.b[:w.n] }
 
 // addInbound gives c's next inbound message the wamid counter part part.
 func (c *customer) addInbound(part uint64) { c.parts = append(c.parts, part) }
@@ -734,8 +751,8 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 // holds the send's status webhooks until its answer is written.
 type accepted struct {
 	waID, id string
-	part     uint64 // the wamid's counter part; id is "" until something needs it
-	stem     string // the stem of the wamid (customer.stem) when id is ""; "" if unknown
+	part     uint64    // the wamid's counter part; id is "" until something needs it
+	stem     wamidStem // the stem of the wamid (customer.stem) when id is ""; empty if unknown
 	read     bool
 	hold     *hold
 }
@@ -841,10 +858,10 @@ func (s *Server) appendSendResponse(b []byte, input string, a *accepted) []byte 
 
 // wamidOf appends the wamid of the accepted send a, which has none made.
 func (s *Server) wamidOf(b []byte, a *accepted) []byte {
-	if a.stem == "" {
+	if a.stem.n == 0 {
 		return s.ids.appendWamid(b, a.waID, a.part, true)
 	}
-	b = append(append(b, "wamid."...), a.stem...)
+	b = append(append(b, "wamid."...), a.stem.bytes()...)
 	return s.ids.appendWamidTail(appendWamidDir(b, len(a.waID), true), len(a.waID), a.part)
 }
 
