@@ -15,21 +15,34 @@ import (
 type customerTable struct {
 	seed maphash.Seed
 	t    openaddr.Table[customer]
+	// missed is the wa_id of the last get that found no record (when
+	// hasMissed), and missedHash its hash: a record made for it next is
+	// added without hashing its wa_id again.
+	missed     string
+	missedHash uint64
+	hasMissed  bool
 }
 
 func newCustomerTable() customerTable { return customerTable{seed: maphash.MakeSeed()} }
 
 // get returns the record of waID, or nil.
 func (t *customerTable) get(waID string) *customer {
-	if t.t.Len() == 0 {
-		return nil
+	h := maphash.String(t.seed, waID)
+	if c := t.t.Find(h, func(c *customer) bool { return c.waID == waID }); c != nil {
+		return c
 	}
-	return t.t.Find(maphash.String(t.seed, waID), func(c *customer) bool { return c.waID == waID })
+	t.missed, t.missedHash, t.hasMissed = waID, h, true
+	return nil
 }
 
 // add holds c, whose wa_id the table does not hold.
 func (t *customerTable) add(c *customer) {
-	c.hash = maphash.String(t.seed, c.waID)
+	if t.hasMissed && c.waID == t.missed {
+		c.hash = t.missedHash
+	} else {
+		c.hash = maphash.String(t.seed, c.waID)
+	}
+	t.missed, t.hasMissed = "", false
 	t.t.Put(c.hash, c, func(*customer) bool { return false })
 }
 

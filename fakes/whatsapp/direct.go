@@ -54,7 +54,7 @@ func (s *Server) Direct(apiVersion string) *Direct {
 // timestamp (the receiver reads its own clock). A media file must pass
 // [Server.CheckMedia]; otherwise the *Error is returned and nothing
 // happens.
-func (d *Direct) CustomerMessage(from, kind, format, body string, size int64) (InboundMessage, error) {
+func (d *Direct) CustomerMessage(from, kind, format, body string, size int64) (m InboundMessage, err error) {
 	s := d.s
 	if kind != "text" {
 		kind = strings.ToLower(kind)
@@ -66,10 +66,9 @@ func (d *Direct) CustomerMessage(from, kind, format, body string, size int64) (I
 	sum := mediaSum(kind, size)
 	now := s.now()
 	s.mu.Lock()
-	m, err := s.recordInboundLocked(now, from, kind, format, body, sum, size)
-	if err != nil {
+	if err = s.recordInboundLocked(&m, now, from, kind, format, body, sum, size); err != nil {
 		s.mu.Unlock()
-		return m, err
+		return InboundMessage{}, err
 	}
 	if kind == "text" {
 		m.Text = d.newTextLocked(body)
@@ -151,9 +150,12 @@ func (d *Direct) Upload(mimeType string, size int64) (string, *Error) {
 // journal.
 func (d *Direct) Statuses(deliver func(Status)) int {
 	s := d.s
-	now := s.now()
 	s.mu.Lock()
-	s.releaseReadsLocked(now)
+	if len(s.queue) == 0 && len(s.lim.reads) == 0 { // nothing queued or to release
+		s.mu.Unlock()
+		return 0
+	}
+	s.releaseReadsLocked(s.now())
 	k := 0
 	for k < len(s.queue) && (s.queue[k].hold == nil || s.queue[k].hold.released) {
 		k++
@@ -218,8 +220,8 @@ func (s *Server) vouched(d string) bool {
 	if s.cfg.KnownValid == nil || d == "" || len(d) > 15 {
 		return false
 	}
-	for i := 0; i < len(d); i++ {
-		if d[i] < '0' || d[i] > '9' {
+	for i := range len(d) {
+		if d[i]-'0' > 9 { // below '0' wraps around
 			return false
 		}
 	}

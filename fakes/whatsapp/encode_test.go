@@ -400,7 +400,9 @@ func TestSendResponseBytes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, a := range []accepted{{waID: waID, part: part}, {waID: waID, part: part, id: id}} {
+			var stem wamidStem
+			stem.set([]byte(id[6 : 6+wamidStemLen(len(waID))]))
+			for _, a := range []accepted{{waID: waID, part: part}, {waID: waID, part: part, stem: stem}, {waID: waID, part: part, id: id}} {
 				if got := s.appendSendResponse(nil, "+"+waID, &a); string(got) != string(want) {
 					t.Fatalf("part %d, id %q kept: %s, want %s", part, a.id, got, want)
 				}

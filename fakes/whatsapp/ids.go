@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // Id streams: each kind of id has its own counter so that, for example,
@@ -59,10 +57,11 @@ func (g *idgen) next(stream int) uint64 {
 // a bijection of the 128-bit input for each stream.
 func permute(hi, lo uint64, stream int) (uint64, uint64) {
 	k := (uint64(stream) + 1) * 0xa0761d6478bd642f
-	for r := uint64(0); r < 4; r++ {
-		hi, lo = lo, hi^mix64(lo+k+r*0xe7037ed1a0b428db)
-	}
-	return hi, lo
+	// Round r adds r*0xe7037ed1a0b428db (mod 2^64) to k.
+	hi, lo = lo, hi^mix64(lo+k)
+	hi, lo = lo, hi^mix64(lo+k+0xe7037ed1a0b428db)
+	hi, lo = lo, hi^mix64(lo+k+0xce06fda3416851b6)
+	return lo, hi ^ mix64(lo+k+0xb50a7c74e21c7a91)
 }
 
 // id128 draws the next 128-bit id of a stream.
@@ -88,52 +87,152 @@ func (g *idgen) formatWamid(waID string, part uint64, outbound bool) string {
 	return string(g.appendWamid(buf[:0], waID, part, outbound))
 }
 
-// arenaWamid is g.formatWamid(waID, part, outbound), made in a.
-func arenaWamid(a *jsonscan.Arena, g *idgen, waID string, part uint64, outbound bool) string {
-	var buf [maxWamid]byte
-	return a.Make(g.appendWamid(buf[:0], waID, part, outbound))
-}
-
 // maxWamid is the longest wamid formatWamid makes.
 const maxWamid = 6 + (256+2)/3*4
 
 // appendWamid appends the wamid formatWamid makes to b. It reads only the
 // generator's tag, which New sets once.
+//
+// The raw id is a head (1c 18 <len> <wa_id> 15 02 00 <dir> 18 20), the 32
+// hex digits of the permuted part and 00. appendWamidHead encodes the head
+// up to its last whole group of three bytes, appendWamidTail the rest.
 func (g *idgen) appendWamid(b []byte, waID string, part uint64, outbound bool) []byte {
+	b = slices.Grow(b, maxWamid)
+	b = append(b, "wamid."...)
+	return g.appendWamidTail(appendWamidHead(b, waID, outbound), len(waID), part)
+}
+
+// appendWamidHead appends the base64 of the head of waID's wamids in one
+// direction, up to the head's last whole group of three bytes: the same
+// for every wamid of waID and the direction. A wa_id past 200 bytes is cut
+// there. It is appendWamidStem's and the direction's last group.
+func appendWamidHead(b []byte, waID string, outbound bool) []byte {
+	return appendWamidDir(appendWamidStem(b, waID), len(waID), outbound)
+}
+
+// appendWamidDir appends the head's last group, which holds the
+// direction, for a wa_id of n bytes.
+func appendWamidDir(b []byte, n int, outbound bool) []byte {
+	d := 0
+	if outbound {
+		d = 1
+	}
+	return binary.LittleEndian.AppendUint32(b, wamidDirGroups[min(n, 200)%3][d])
+}
+
+// wamidStemLen is the length of what appendWamidStem makes for a wa_id of
+// n bytes.
+func wamidStemLen(n int) int { return (min(n, 200)+9)/3*4 - 4 }
+
+// appendWamidStem appends the base64 of the head of waID's wamids but its
+// last group: the same in both directions. The head's first three bytes
+// are a group, the wa_id's whole groups follow, and its last n%3 bytes
+// with the six after the wa_id make two more (the second the direction's
+// group, then one or two of the six are left for appendWamidTail).
+func appendWamidStem(b []byte, waID string) []byte {
 	if len(waID) > 200 {
 		waID = waID[:200]
 	}
-	hi, lo := permute(g.tag, part, streamWamid)
-	var raw [3 + 200 + 39]byte
 	n := len(waID)
-	raw[0], raw[1], raw[2] = 0x1c, 0x18, byte(n)
-	copy(raw[3:], waID)
-	t := (*[39]byte)(raw[3+n : 3+n+39])
-	dir := byte(0x12)
-	if outbound {
-		dir = 0x11
+	b = slices.Grow(b, (n+9)/3*4)
+	b = binary.LittleEndian.AppendUint32(b, base64Group(0x1c, 0x18, byte(n)))
+	w := waID[:n-n%3]
+	for ; len(w) >= 3; w = w[3:] {
+		b = binary.LittleEndian.AppendUint32(b, base64Group(w[0], w[1], w[2]))
 	}
-	t[0], t[1], t[2], t[3], t[4], t[5] = 0x15, 0x02, 0x00, dir, 0x18, 32
-	putHex64((*[16]byte)(t[6:22]), hi)
-	putHex64((*[16]byte)(t[22:38]), lo)
-	t[38] = 0x00
-	b = append(b, "wamid."...)
-	return appendBase64(b, raw[:3+n+39])
-}
-
-// putHex64 writes v as 16 upper-case hex digits, two at a time.
-func putHex64(dst *[16]byte, v uint64) {
-	for i := 14; i >= 0; i -= 2 {
-		p := &hexPairs[v&0xff]
-		dst[i], dst[i+1] = p[0], p[1]
-		v >>= 8
+	switch n % 3 {
+	case 0:
+		return binary.LittleEndian.AppendUint32(b, base64Group(0x15, 0x02, 0x00))
+	case 1:
+		return binary.LittleEndian.AppendUint32(b, base64Group(waID[n-1], 0x15, 0x02))
+	default:
+		return binary.LittleEndian.AppendUint32(b, base64Group(waID[n-2], waID[n-1], 0x15))
 	}
 }
 
-// hexPairs holds the two upper-case hex digits of each byte.
-var hexPairs = func() (t [256][2]byte) {
+// wamidDirGroups are the head's last groups by the wa_id's length mod 3,
+// inbound and outbound.
+var wamidDirGroups = [3][2]uint32{
+	{base64Group(0x12, 0x18, 32), base64Group(0x11, 0x18, 32)},
+	{base64Group(0x00, 0x12, 0x18), base64Group(0x00, 0x11, 0x18)},
+	{base64Group(0x02, 0x00, 0x12), base64Group(0x02, 0x00, 0x11)},
+}
+
+// appendWamidTail appends the base64 of the wamid of counter part part of
+// a wa_id of n bytes after what appendWamidHead makes. Each group of three
+// bytes takes one table look-up: the group that joins the head's last one
+// or two bytes to the first digits, ten groups of three digits, and the
+// group of the last digits and 00.
+func (g *idgen) appendWamidTail(b []byte, n int, part uint64) []byte {
+	hi, lo := permute(g.tag, part, streamWamid)
+	h := min(n, 200) + 9
+	q := h / 3 * 3
+	// The head's last h-q bytes are 20 or 18 20: with the first 3-(h-q)
+	// digits they make one group.
+	var o [48]byte
+	k := 0
+	s := uint(0) // digits taken so far
+	switch h - q {
+	case 1:
+		binary.LittleEndian.PutUint32(o[:], wamidLead1[hi>>56])
+		k, s = 4, 2
+	case 2:
+		binary.LittleEndian.PutUint32(o[:], wamidLead2[hi>>60])
+		k, s = 4, 1
+	}
+	// Digits s..s+29, shifted to the top of (yh, yl), in ten groups.
+	yh, yl := hi<<(4*s)|lo>>(64-4*s), lo<<(4*s)
+	p := (*[44]byte)(o[k : k+44])
+	binary.LittleEndian.PutUint32(p[0:], hexTriples[yh>>52])
+	binary.LittleEndian.PutUint32(p[4:], hexTriples[yh>>40&4095])
+	binary.LittleEndian.PutUint32(p[8:], hexTriples[yh>>28&4095])
+	binary.LittleEndian.PutUint32(p[12:], hexTriples[yh>>16&4095])
+	binary.LittleEndian.PutUint32(p[16:], hexTriples[yh>>4&4095])
+	binary.LittleEndian.PutUint32(p[20:], hexTriples[(yh<<8|yl>>56)&4095])
+	binary.LittleEndian.PutUint32(p[24:], hexTriples[yl>>44&4095])
+	binary.LittleEndian.PutUint32(p[28:], hexTriples[yl>>32&4095])
+	binary.LittleEndian.PutUint32(p[32:], hexTriples[yl>>20&4095])
+	binary.LittleEndian.PutUint32(p[36:], hexTriples[yl>>8&4095])
+	// The digits after those, and 00.
+	switch s {
+	case 0:
+		binary.LittleEndian.PutUint32(p[40:], wamidTrail2[lo&255])
+	case 1:
+		binary.LittleEndian.PutUint32(p[40:], wamidTrail1[lo&15])
+	default:
+		binary.LittleEndian.PutUint32(p[40:], 'A'|'A'<<8|'='<<16|'='<<24)
+	}
+	return append(b, o[:k+44]...)
+}
+
+// base64Group is the base64 of the three bytes x, y, z, the first
+// character in the low byte.
+func base64Group(x, y, z byte) uint32 {
+	v := uint(x)<<16 | uint(y)<<8 | uint(z)
+	return uint32(base64Pairs[v>>12]) | uint32(base64Pairs[v&4095])<<16
+}
+
+// The groups at the ends of a wamid's hex digits, by the digits they take:
+// wamidLead1 the head's last byte (20) and two digits, wamidLead2 its last
+// two (18 20) and one digit; wamidTrail2 two digits and 00, wamidTrail1
+// one digit and 00 (padded).
+var wamidLead1, wamidLead2, wamidTrail2, wamidTrail1 = func() (l1 [256]uint32, l2 [16]uint32, t2 [256]uint32, t1 [16]uint32) {
+	for i := range l1 {
+		l1[i] = base64Group(0x20, upperHex[i>>4], upperHex[i&15])
+		t2[i] = base64Group(upperHex[i>>4], upperHex[i&15], 0)
+	}
+	for i := range l2 {
+		l2[i] = base64Group(0x18, 0x20, upperHex[i])
+		t1[i] = base64Group(upperHex[i], 0, 0)&0x00ffffff | '='<<24
+	}
+	return
+}()
+
+// hexTriples holds the base64 of the three upper-case hex digits of each
+// 12 bits, the first character in the low byte.
+var hexTriples = func() (t [4096]uint32) {
 	for i := range t {
-		t[i] = [2]byte{upperHex[i>>4], upperHex[i&0xf]}
+		t[i] = base64Group(upperHex[i>>8], upperHex[i>>4&15], upperHex[i&15])
 	}
 	return t
 }()

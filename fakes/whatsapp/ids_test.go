@@ -6,8 +6,6 @@ import (
 	"math"
 	"strings"
 	"testing"
-
-	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // TestIDsNeverRepeat: servers with different seeds (as omnisim serve gets
@@ -86,25 +84,59 @@ func BenchmarkFormatWamid(b *testing.B) {
 	}
 }
 
-// TestArenaWamids: a wamid made in an arena is the one formatWamid makes,
-// and stays so while the arena fills block after block with wamids of
-// every length a wa_id can give them.
-func TestArenaWamids(t *testing.T) {
-	g := newIDGen(7)
-	var a jsonscan.Arena
+// TestWamidLocked: a wamid made from a customer record's cached head is
+// the one formatWamid makes, and stays so while the arena fills block
+// after block with wamids of every length a wa_id can give them, both
+// directions of each record.
+func TestWamidLocked(t *testing.T) {
+	s := &Server{ids: newIDGen(7)}
 	type made struct {
 		id, want string
 	}
 	var all []made
-	for i := 0; i < 300; i++ {
+	cs := map[string]*customer{}
+	for i := 0; i < 600; i++ {
 		waID := strings.Repeat("1234567890", 25)[:1+i%250]
-		part := g.wamidPart()
+		c := cs[waID]
+		if c == nil {
+			c = &customer{waID: waID}
+			cs[waID] = c
+		}
+		part := s.ids.wamidPart()
 		out := i%3 == 0
-		all = append(all, made{arenaWamid(&a, &g, waID, part, out), g.formatWamid(waID, part, out)})
+		all = append(all, made{s.wamidLocked(c, part, out), s.ids.formatWamid(waID, part, out)})
 	}
 	for i, m := range all {
 		if m.id != m.want {
 			t.Fatalf("wamid %d is %q after the arena filled, want %q", i, m.id, m.want)
+		}
+	}
+}
+
+// TestAppendWamid: appendWamid writes "wamid." and the standard base64 of
+// Meta's layout with the permuted part in upper-case hex, for every length
+// of wa_id (those past 200 bytes cut there), both directions and parts
+// whose digits cover every value.
+func TestAppendWamid(t *testing.T) {
+	g := newIDGen(11)
+	digits := strings.Repeat("1234567890", 26)
+	for n := 0; n <= len(digits); n++ {
+		for i := 0; i < 20; i++ {
+			waID, part, out := digits[:n], uint64(n*20+i)*0x9e3779b97f4a7c15, i&1 == 0
+			cut := waID[:min(n, 200)]
+			hi, lo := permute(g.tag, part, streamWamid)
+			raw := append([]byte{0x1c, 0x18, byte(len(cut))}, cut...)
+			dir := byte(0x12)
+			if out {
+				dir = 0x11
+			}
+			raw = append(raw, 0x15, 0x02, 0x00, dir, 0x18, 32)
+			raw = fmt.Appendf(raw, "%016X%016X", hi, lo)
+			raw = append(raw, 0)
+			want := "wamid." + base64.StdEncoding.EncodeToString(raw)
+			if got := string(g.appendWamid([]byte("x"), waID, part, out)); got != "x"+want {
+				t.Fatalf("wa_id of %d digits, part %#x: %q, want %q", n, part, got, "x"+want)
+			}
 		}
 	}
 }
@@ -122,17 +154,6 @@ func TestAppendBase64(t *testing.T) {
 			if want := prefix + base64.StdEncoding.EncodeToString(src[:n]); got != want {
 				t.Fatalf("%d bytes after %q: %q, want %q", n, prefix, got, want)
 			}
-		}
-	}
-}
-
-// TestPutHex64: putHex64 writes the 16 upper-case hex digits of v.
-func TestPutHex64(t *testing.T) {
-	for _, v := range []uint64{0, 1, 0xff, 0x0123456789abcdef, 0xfedcba9876543210, math.MaxUint64} {
-		var d [16]byte
-		putHex64(&d, v)
-		if got, want := string(d[:]), fmt.Sprintf("%016X", v); got != want {
-			t.Errorf("putHex64(%#x) = %s, want %s", v, got, want)
 		}
 	}
 }

@@ -149,7 +149,7 @@ func (s *Server) recordEvent(from string, e event) (InboundMessage, time.Time, e
 		c.lastInbound = now
 	}
 	part := s.ids.wamidPart()
-	m.From, m.ID = waID, arenaWamid(&s.wamids, &s.ids, waID, part, false)
+	m.From, m.ID = waID, s.wamidLocked(c, part, false)
 	c.addInbound(part)
 	return m, now, nil
 }

@@ -64,13 +64,13 @@ func (s *Server) releaseReadsLocked(now time.Time) {
 
 // NextRead returns when the earliest read status not yet queued is due
 // (Clock time); false when none waits.
-func (s *Server) NextRead() (time.Time, bool) {
+func (s *Server) NextRead() (at time.Time, ok bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.lim.reads) == 0 {
-		return time.Time{}, false
+	if len(s.lim.reads) > 0 {
+		at, ok = s.lim.reads[0].at, true
 	}
-	return s.lim.reads[0].at, true
+	s.mu.Unlock()
+	return at, ok
 }
 
 // ReadStatuses returns how many read statuses the customers' reads have

@@ -407,7 +407,8 @@ func (s *Server) Check(req SendRequest) *Error {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, e := s.checkSendLocked(&req, now)
+	var p plan
+	e := s.checkSendLocked(&p, &req, now)
 	return e
 }
 
@@ -418,25 +419,27 @@ func (s *Server) CheckMedia(kind, format string, size int64) *Error {
 	return s.checkMedia(strings.ToLower(kind), format, size)
 }
 
-// checkSendLocked is the one send rule path, shared by Check and ServeHTTP.
-// s.mu must be held.
-func (s *Server) checkSendLocked(req *SendRequest, now time.Time) (plan, *Error) {
-	var p plan
+// checkSendLocked is the one send rule path, shared by Check and ServeHTTP:
+// it sets p, which is zero, to the send's plan and returns the error the
+// rules give. s.mu must be held.
+func (s *Server) checkSendLocked(p *plan, req *SendRequest, now time.Time) *Error {
 	if req.MessagingProduct != "whatsapp" {
-		return p, errParam(`The parameter messaging_product is required and must be "whatsapp".`)
+		return errParam(`The parameter messaging_product is required and must be "whatsapp".`)
 	}
 	if req.Status != "" {
-		return s.checkReadLocked(req)
+		var e *Error
+		*p, e = s.checkReadLocked(req)
+		return e
 	}
 	if req.RecipientType != "" && req.RecipientType != "individual" {
-		return p, errParamf(`Param recipient_type must be "individual"; got %q.`, req.RecipientType)
+		return errParamf(`Param recipient_type must be "individual"; got %q.`, req.RecipientType)
 	}
 	if req.To == "" {
-		return p, errParam("The parameter to is required.")
+		return errParam("The parameter to is required.")
 	}
 	waID, c, ok := s.waIDLocked(req.To)
 	if !ok {
-		return p, errParamf("Param to must be a valid phone number in international format (digits, optional leading +, separators space - ( ) .); got %q.", req.To)
+		return errParamf("Param to must be a valid phone number in international format (digits, optional leading +, separators space - ( ) .); got %q.", req.To)
 	}
 	if c == nil {
 		c = s.customers.get(waID)
@@ -449,75 +452,75 @@ func (s *Server) checkSendLocked(req *SendRequest, now time.Time) (plan, *Error)
 	switch p.kind {
 	case "text":
 		if req.Text == nil || req.Text.Body == "" {
-			return p, errParam("The parameter text['body'] is required.")
+			return errParam("The parameter text['body'] is required.")
 		}
 		if s.maxText >= 0 && len(req.Text.Body) > s.maxText && utf8.RuneCountInString(req.Text.Body) > s.maxText {
-			return p, errParamf("Param text['body'] must be at most %d characters long.", s.maxText)
+			return errParamf("Param text['body'] must be at most %d characters long.", s.maxText)
 		}
 		p.text = req.Text.Body
 	case "template":
 		t := req.Template
 		if t == nil {
-			return p, errParam("The parameter template is required.")
+			return errParam("The parameter template is required.")
 		}
 		if t.Name == "" {
-			return p, errParam("The parameter template['name'] is required.")
+			return errParam("The parameter template['name'] is required.")
 		}
 		if t.Language.Code == "" {
-			return p, errParam("The parameter template['language']['code'] is required.")
+			return errParam("The parameter template['language']['code'] is required.")
 		}
 		if e := s.checkTemplateLocked(t); e != nil {
-			return p, e
+			return e
 		}
 		p.template = t.Name
 		// Templates may be sent outside the window and never reopen it.
-		return p, s.checkDeliveryLocked(waID, c, now)
+		return s.checkDeliveryLocked(waID, c, now)
 	case "image", "audio", "video", "document", "sticker":
 		m := req.media(p.kind)
 		if m == nil {
-			return p, errParamf("The parameter %s is required.", p.kind)
+			return errParamf("The parameter %s is required.", p.kind)
 		}
 		switch {
 		case m.ID != "" && m.Link != "":
-			return p, errParamf("Param %s must have either 'id' or 'link', not both.", p.kind)
+			return errParamf("Param %s must have either 'id' or 'link', not both.", p.kind)
 		case m.ID == "" && m.Link == "":
-			return p, errParamf("The parameter %s['id'] or %s['link'] is required.", p.kind, p.kind)
+			return errParamf("The parameter %s['id'] or %s['link'] is required.", p.kind, p.kind)
 		case m.ID != "":
 			up := s.uploads[m.ID]
 			if up == nil {
-				return p, errParamf("Param %s['id'] is not a valid media id: %q was not uploaded.", p.kind, m.ID)
+				return errParamf("Param %s['id'] is not a valid media id: %q was not uploaded.", p.kind, m.ID)
 			}
 			if e := s.checkMedia(p.kind, up.format, up.size); e != nil {
-				return p, e
+				return e
 			}
 			p.mediaID = m.ID
 		default:
 			u, err := url.Parse(m.Link)
 			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				return p, errParamf("Param %s['link'] must be an http(s) URL; got %q.", p.kind, m.Link)
+				return errParamf("Param %s['link'] must be an http(s) URL; got %q.", p.kind, m.Link)
 			}
 			if ext := normFormat(path.Ext(u.Path)); ext != "" && s.isMediaFormat(ext) {
 				if e := s.checkMedia(p.kind, ext, 0); e != nil {
-					return p, e
+					return e
 				}
 			}
 			p.link = m.Link
 		}
 		p.caption = m.Caption
 	default:
-		return p, errParamf("Param type must be one of text, template, image, audio, video, document, sticker; got %q.", req.Type)
+		return errParamf("Param type must be one of text, template, image, audio, video, document, sticker; got %q.", req.Type)
 	}
 	if e := s.checkDeliveryLocked(waID, c, now); e != nil {
-		return p, e
+		return e
 	}
 	if !s.windowOpenFor(c, now) {
 		status := http.StatusBadRequest
 		if s.cfg.WindowErrors == Async {
 			status = http.StatusOK
 		}
-		return p, newError(status, CodeReEngagement, 0, titleReEngagement, DetailsReEngagement)
+		return newError(status, CodeReEngagement, 0, titleReEngagement, DetailsReEngagement)
 	}
-	return p, nil
+	return nil
 }
 
 // internKind returns the message type as a static string (so that stored

@@ -213,11 +213,49 @@ type customer struct {
 	gen  uint32
 	hash uint64 // of waID, in s.customers
 
+	// stem is the base64 stem of its wamids (appendWamidStem), kept from
+	// the first wamid made for it (a copy: a slice of the wamid would
+	// keep its arena block for the record's life); "" until then, and
+	// for a wa_id whose stem does not fit.
+	stem wamidStem
+
 	// parts are the wamid counter parts of its messages, in order: the
 	// message with parts[i] is its inbound message number i+1. A wamid is
 	// found from its wa_id and counter part (see inboundLocked).
 	parts []uint64
 }
+
+// wamidLocked is the wamid of c's message of counter part part, as
+// formatWamid makes it, made in s.wamids. The first gives c the stem of
+// those after it. s.mu must be held.
+func (s *Server) wamidLocked(c *customer, part uint64, outbound bool) string {
+	var buf [128]byte // a wa_id of up to 36 bytes; append makes room for longer
+	b := append(buf[:0], "wamid."...)
+	n := len(c.waID)
+	if c.stem.n != 0 {
+		b = append(b, c.stem.bytes()...)
+	} else {
+		b = appendWamidStem(b, c.waID)
+		c.stem.set(b[6:])
+	}
+	return s.wamids.Make(s.ids.appendWamidTail(appendWamidDir(b, n, outbound), n, part))
+}
+
+// wamidStem holds the stem of a customer's wamids (appendWamidStem) when
+// it fits: those of wa_ids up to 17 bytes long; n is 0 when it holds none.
+type wamidStem struct {
+	b [28]byte
+	n uint8
+}
+
+// set keeps stem, or nothing when it does not fit.
+func (w *wamidStem) set(stem []byte) {
+	if len(stem) <= len(w.b) {
+		w.n = uint8(copy(w.b[:], stem))
+	}
+}
+
+func (w *wamidStem) bytes() []byte { return w.b[:w.n] }
 
 // addInbound gives c's next inbound message the wamid counter part part.
 func (c *customer) addInbound(part uint64) { c.parts = append(c.parts, part) }
@@ -713,7 +751,8 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 // holds the send's status webhooks until its answer is written.
 type accepted struct {
 	waID, id string
-	part     uint64 // the wamid's counter part; id is "" until something needs it
+	part     uint64    // the wamid's counter part; id is "" until something needs it
+	stem     wamidStem // the stem of the wamid (customer.stem) when id is ""; empty if unknown
 	read     bool
 	hold     *hold
 }
@@ -726,7 +765,8 @@ type accepted struct {
 func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepted, *Error) {
 	now := s.now()
 	s.mu.Lock()
-	p, e := s.checkSendLocked(req, now)
+	var p plan
+	e := s.checkSendLocked(&p, req, now)
 	if e != nil && e.HTTPStatus != http.StatusOK {
 		to, c := req.To, (*customer)(nil)
 		if p.waID != "" && !p.read {
@@ -750,7 +790,7 @@ func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepte
 	part := s.ids.wamidPart()
 	var id string // the wamid; made only for what keeps it (a queued status) or the caller asks for
 	if withID || e != nil || !s.cfg.DisableStatuses {
-		id = arenaWamid(&s.wamids, &s.ids, c.waID, part, true)
+		id = s.wamidLocked(c, part, true)
 	}
 	var h *hold
 	if s.cfg.AutoFlush {
@@ -789,9 +829,13 @@ func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepte
 			s.scheduleReadLocked(part)
 		}
 	}
+	a := accepted{waID: c.waID, id: id, part: part, hold: h}
+	if id == "" {
+		a.stem = c.stem
+	}
 	s.addRequestLocked(now, r, http.StatusOK, 0)
 	s.mu.Unlock()
-	return accepted{waID: c.waID, id: id, part: part, hold: h}, nil
+	return a, nil
 }
 
 // appendSendResponse writes the SendResponse JSON of the accepted send a
@@ -807,9 +851,18 @@ func (s *Server) appendSendResponse(b []byte, input string, a *accepted) []byte 
 	if a.id != "" {
 		b = appendWamidJSON(b, append(buf[:0], a.id...))
 	} else {
-		b = appendWamidJSON(b, s.ids.appendWamid(buf[:0], a.waID, a.part, true))
+		b = appendWamidJSON(b, s.wamidOf(buf[:0], a))
 	}
 	return append(b, `"}]}`...)
+}
+
+// wamidOf appends the wamid of the accepted send a, which has none made.
+func (s *Server) wamidOf(b []byte, a *accepted) []byte {
+	if a.stem.n == 0 {
+		return s.ids.appendWamid(b, a.waID, a.part, true)
+	}
+	b = append(append(b, "wamid."...), a.stem.bytes()...)
+	return s.ids.appendWamidTail(appendWamidDir(b, len(a.waID), true), len(a.waID), a.part)
 }
 
 // appendWamidJSON appends a wamid inside a JSON string as appendString

@@ -237,11 +237,11 @@ func (s *Server) customerMessage(ctx context.Context, from, name, kind, format, 
 // customer's window, the wamid, the media it carries) and returns the
 // message as its webhook carries it, but for a text message's Text, which
 // the caller sets to body, and the platform's time.
-func (s *Server) recordInbound(from, kind, format, body string, size int64) (InboundMessage, time.Time, error) {
+func (s *Server) recordInbound(from, kind, format, body string, size int64) (m InboundMessage, now time.Time, err error) {
 	sum := mediaSum(kind, size)
-	now := s.now()
+	now = s.now()
 	s.mu.Lock()
-	m, err := s.recordInboundLocked(now, from, kind, format, body, sum, size)
+	err = s.recordInboundLocked(&m, now, from, kind, format, body, sum, size)
 	s.mu.Unlock()
 	return m, now, err
 }
@@ -256,9 +256,9 @@ func mediaSum(kind string, size int64) string {
 }
 
 // recordInboundLocked is recordInbound at now, with sum the media file's
-// mediaSum. s.mu must be held, and is held on return; it is let go while
-// a number no customer has is parsed.
-func (s *Server) recordInboundLocked(now time.Time, from, kind, format, body, sum string, size int64) (InboundMessage, error) {
+// mediaSum, setting m, which is zero. s.mu must be held, and is held on
+// return; it is let go while a number no customer has is parsed.
+func (s *Server) recordInboundLocked(m *InboundMessage, now time.Time, from, kind, format, body, sum string, size int64) error {
 	waID, c, known := s.knownLocked(from)
 	if !known {
 		s.mu.Unlock()
@@ -266,7 +266,7 @@ func (s *Server) recordInboundLocked(now time.Time, from, kind, format, body, su
 		waID, ok = s.parseCached(from)
 		s.mu.Lock()
 		if !ok {
-			return InboundMessage{}, fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
+			return fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
 		}
 	}
 	switch {
@@ -278,10 +278,10 @@ func (s *Server) recordInboundLocked(now time.Time, from, kind, format, body, su
 	}
 	c.lastInbound = now
 	part := s.ids.wamidPart()
-	id := arenaWamid(&s.wamids, &s.ids, waID, part, false)
+	id := s.wamidLocked(c, part, false)
 	c.addInbound(part)
 	s.noteInboundLocked(c, part, now)
-	m := InboundMessage{From: waID, ID: id, Type: kind} // Timestamp: now.Unix(), encoded directly
+	m.From, m.ID, m.Type = waID, id, kind // Timestamp: now.Unix(), encoded directly
 	if kind != "text" {
 		mediaID := s.ids.mediaID()
 		mime := formatMIME[format]
@@ -304,7 +304,7 @@ func (s *Server) recordInboundLocked(now time.Time, from, kind, format, body, su
 			m.Sticker = im
 		}
 	}
-	return m, nil
+	return nil
 }
 
 // postInbound encodes, signs and POSTs the inbound webhook of m (From and

@@ -27,7 +27,7 @@ func openDirect(b *binding, fcfg fakewa.Config, acfg routerwa.Config, env sim.En
 	b.fake = fakewa.New(fcfg)
 	b.direct = b.fake.Direct(cmpOr(acfg.APIVersion, routerwa.DefaultAPIVersion))
 	acfg.Client, acfg.BaseURL = nil, ""
-	acfg.Graph = graph{b.direct}
+	acfg.Graph = &graph{d: b.direct}
 	b.acfg = acfg // a restarted adapter calls the same entry points
 	b.adapter = routerwa.New(acfg, env.Receiver)
 	return b, nil
@@ -49,7 +49,9 @@ func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbou
 	if err != nil {
 		return sim.Inbound{}, err
 	}
-	b.adapter.ReceiveMessage(message(msg, name))
+	var v routerwa.Message
+	message(&v, &msg, name)
+	b.adapter.ReceiveMessage(&v)
 	return sim.Inbound{ID: msg.ID, Status: http.StatusOK}, nil
 }
 
@@ -72,19 +74,21 @@ func (b *binding) eventDirect(customer string, m sim.Message) (fakewa.InboundMes
 	}
 }
 
-// message is the adapter's value of the message msg's webhook carries,
-// from a customer named name.
-func message(msg fakewa.InboundMessage, name string) routerwa.Message {
-	v := routerwa.Message{From: msg.From, Name: name, ID: msg.ID, Type: msg.Type}
+// message sets v, which is zero, to the adapter's value of the message
+// msg's webhook carries, from a customer named name.
+func message(v *routerwa.Message, msg *fakewa.InboundMessage, name string) {
+	v.From, v.Name, v.ID, v.Type = msg.From, name, msg.ID, msg.Type
 	if msg.Context != nil {
 		v.Context = msg.Context.ID
 	}
 	if msg.Text != nil {
 		v.Text = msg.Text.Body
 	}
-	for _, md := range [...]*fakewa.InboundMedia{msg.Image, msg.Audio, msg.Video, msg.Document, msg.Sticker} {
-		if md != nil {
-			v.Caption, v.MIMEType, v.Filename = md.Caption, md.MimeType, md.Filename
+	if msg.Type != "text" {
+		for _, md := range [...]*fakewa.InboundMedia{msg.Image, msg.Audio, msg.Video, msg.Document, msg.Sticker} {
+			if md != nil {
+				v.Caption, v.MIMEType, v.Filename = md.Caption, md.MimeType, md.Filename
+			}
 		}
 	}
 	if bt := msg.Button; bt != nil {
@@ -99,7 +103,6 @@ func message(msg fakewa.InboundMessage, name string) routerwa.Message {
 	if r := msg.Reaction; r != nil {
 		v.ReactionTo, v.Emoji = r.MessageID, r.Emoji
 	}
-	return v
 }
 
 // flushDirect hands the fake's queued statuses to the adapter.
@@ -114,23 +117,26 @@ func (b *binding) flushDirect() {
 }
 
 // graph is the fake's Graph API as the adapter calls it by values.
-type graph struct{ d *fakewa.Direct }
+type graph struct {
+	d *fakewa.Direct
 
-// sendScratch is a send request to the fake with the text it points to,
-// recycled: the fake's Send keeps neither once it has returned.
+	// mu guards sc, reused by every send: the fake's Send keeps neither
+	// the request nor its text once it has returned, and calls nothing
+	// that sends.
+	mu sync.Mutex
+	sc sendScratch
+}
+
+// sendScratch is a send request to the fake with the text it points to.
 type sendScratch struct {
 	req  fakewa.SendRequest
 	text fakewa.Text
 }
 
-var sendScratches = sync.Pool{New: func() any { return new(sendScratch) }}
-
-func (g graph) Message(req *routerwa.Request) (string, error) {
-	sc := sendScratches.Get().(*sendScratch)
-	defer func() {
-		*sc = sendScratch{}
-		sendScratches.Put(sc)
-	}()
+func (g *graph) Message(req *routerwa.Request) (string, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	sc := &g.sc
 	fr := &sc.req
 	*fr = fakewa.SendRequest{MessagingProduct: req.MessagingProduct, RecipientType: req.RecipientType, To: req.To, Type: req.Type}
 	if t := req.Text; t != nil {
@@ -166,13 +172,14 @@ func (g graph) Message(req *routerwa.Request) (string, error) {
 		fr.Sticker = &fakewa.Media{ID: m.ID, Caption: m.Caption, Filename: m.Filename}
 	}
 	_, id, e := g.d.Send(fr)
+	*sc = sendScratch{} // holding no strings of a send that is over
 	if e != nil {
 		return "", platformError(e)
 	}
 	return id, nil
 }
 
-func (g graph) Upload(mimeType, _ string, size int64) (string, error) {
+func (g *graph) Upload(mimeType, _ string, size int64) (string, error) {
 	id, e := g.d.Upload(mimeType, size)
 	if e != nil {
 		return "", platformError(e)

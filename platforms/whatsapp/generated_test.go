@@ -64,3 +64,19 @@ func TestNewHandleInAnyOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestNewHandleAcrossCarries: every number of a block, made from the one
+// before it, is the formula's, through lines that carry into every digit
+// and blocks that cross a new exchange and a new area code.
+func TestNewHandleAcrossCarries(t *testing.T) {
+	b := &binding{}
+	for _, from := range []int{0, 9_950, 19_990, 7_999_900, 79_999_900, 123_456_780} {
+		for n := from; n < from+200; n++ {
+			area := areaCodes[(n/8_000_000)%len(areaCodes)]
+			want := fmt.Sprintf("1%s%03d%04d", area, 200+(n/10000)%800, n%10000)
+			if h := b.NewHandle(n); h != want {
+				t.Fatalf("NewHandle(%d) = %q, want %q", n, h, want)
+			}
+		}
+	}
+}

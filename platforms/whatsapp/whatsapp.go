@@ -336,7 +336,21 @@ func (b *binding) NewHandle(n int) string {
 	if h.block == "" || i < 0 || i >= handleBlock {
 		var d [handleBlock * handleLen]byte
 		for k := range handleBlock {
-			putHandle(d[k*handleLen:(k+1)*handleLen], n+k)
+			h := (*[handleLen]byte)(d[k*handleLen:])
+			if k == 0 || (n+k)%10000 == 0 {
+				putHandle(h[:], n+k)
+				continue
+			}
+			// The line of the number before, plus one: no carry out
+			// of its four digits, which wrap only at a multiple of
+			// 10,000.
+			*h = *(*[handleLen]byte)(d[(k-1)*handleLen:])
+			j := handleLen - 1
+			for h[j] == '9' {
+				h[j] = '0'
+				j--
+			}
+			h[j]++
 		}
 		h.block, h.first, i = string(d[:]), n, 0
 	}

@@ -12,7 +12,8 @@ import "github.com/omnisim/omnisim/router"
 type Graph interface {
 	// Message posts a send to the messages endpoint and returns the
 	// wamid. It does not keep req, or what req points to, once it has
-	// returned: the adapter reuses them.
+	// returned: the adapter reuses them. It must not send through the
+	// adapter: the adapter makes one call at a time.
 	Message(req *Request) (id string, err error)
 	// Upload posts a file of size zero bytes, of MIME type mimeType, named
 	// filename, to the media endpoint and returns the media id.
@@ -47,7 +48,7 @@ type Message struct {
 // one that passed its signature check: dropped when its wamid was seen
 // within the dedupe window, otherwise normalized and handed to the
 // Receiver.
-func (a *Adapter) ReceiveMessage(m Message) {
+func (a *Adapter) ReceiveMessage(m *Message) {
 	if m.From == "" || m.ID == "" {
 		return
 	}
@@ -55,15 +56,17 @@ func (a *Adapter) ReceiveMessage(m Message) {
 	if !a.remember(m.ID, now.UnixNano()) {
 		return
 	}
-	a.rcv.Receive(now, a.received(&m))
+	var in router.Inbound
+	a.received(&in, m)
+	a.rcv.Receive(now, in)
 }
 
-// received normalizes m as inbound normalizes the webhook message it
-// stands for: the same Inbound, but for Sent, which m does not carry. It
-// reads m's fields directly rather than through a message value, whose
-// pointers to its parts would each be allocated.
-func (a *Adapter) received(m *Message) router.Inbound {
-	in := router.Inbound{Customer: a.key(m.From), MessageID: m.ID, Name: m.Name, ReplyTo: m.Context}
+// received sets in, which is zero, to m normalized as inbound normalizes
+// the webhook message it stands for: the same Inbound, but for Sent, which
+// m does not carry. It reads m's fields directly rather than through a
+// message value, whose pointers to its parts would each be allocated.
+func (a *Adapter) received(in *router.Inbound, m *Message) {
+	in.Customer, in.MessageID, in.Name, in.ReplyTo = a.key(m.From), m.ID, m.Name, m.Context
 	switch m.Type {
 	case "text":
 		in.Text = m.Text
@@ -79,7 +82,6 @@ func (a *Adapter) received(m *Message) router.Inbound {
 		in.Text = m.Caption
 		in.Attachment = attachment(m.Type, m.MIMEType, m.Filename)
 	}
-	return in
 }
 
 // ReceiveStatus takes a status as a "statuses" webhook carries it (the

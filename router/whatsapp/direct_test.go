@@ -48,8 +48,8 @@ func TestReceiveMessageMatchesWebhook(t *testing.T) {
 			direct, drec, _ := newTestAdapter(t)
 			m := tc.msg
 			m.From, m.Name, m.ID = from, name, id
-			direct.ReceiveMessage(m)
-			direct.ReceiveMessage(m) // a duplicate: dropped
+			direct.ReceiveMessage(&m)
+			direct.ReceiveMessage(&m) // a duplicate: dropped
 			if len(wrec.received) != 1 || len(drec.received) != 1 {
 				t.Fatalf("received: webhook %d, values %d; want 1 each", len(wrec.received), len(drec.received))
 			}

@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
@@ -114,9 +113,10 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		return "", fmt.Errorf("whatsapp: send: unsupported message kind %q", kind)
 	}
 	if a.cfg.Graph != nil {
-		// The request is handed over in a recycled value, which the
-		// Graph does not keep (see Graph.Message).
-		g := graphRequests.Get().(*graphRequest)
+		// The request is handed over in the adapter's one value, which
+		// the Graph does not keep (see Graph.Message).
+		a.graphMu.Lock()
+		g := &a.graphReq
 		g.req = req
 		if kind == router.KindText {
 			g.text = sendText{Body: m.Text}
@@ -124,16 +124,24 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		}
 		id, err := a.cfg.Graph.Message(&g.req)
 		*g = graphRequest{}
-		graphRequests.Put(g)
+		a.graphMu.Unlock()
 		return id, err
 	}
+	return a.sendWire(ctx, req, kind == router.KindText, m.Text, to.Customer)
+}
+
+// sendWire posts req to the messages endpoint (with text as its text when
+// isText) and returns the wamid of the answer. It is Send's wire half, a
+// function of its own so that Send, with a return per check, runs no
+// deferred calls on the Graph's path.
+func (a *Adapter) sendWire(ctx context.Context, req sendRequest, isText bool, text, customer string) (string, error) {
 	// Only wire, a copy of req the Graph branch never sees, points to the
 	// text: neither escapes to the heap with the Graph's request.
-	var text sendText
+	var t sendText
 	wire := req
-	if kind == router.KindText {
-		text.Body = m.Text
-		wire.Text = &text
+	if isText {
+		t.Body = text
+		wire.Text = &t
 	}
 	// The body is built in the request's own buffer, recycled with it.
 	q := httpcall.New()
@@ -148,7 +156,7 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 	if status < 200 || status > 299 {
 		return "", graphError(status, answer.Bytes())
 	}
-	id, err := sentID(answer.Bytes(), to.Customer)
+	id, err := sentID(answer.Bytes(), customer)
 	if err != nil || id == "" {
 		return "", fmt.Errorf("whatsapp: send: HTTP %d: unparseable answer %q", status, truncate(answer.Bytes()))
 	}
@@ -161,9 +169,6 @@ type graphRequest struct {
 	req  Request
 	text sendText
 }
-
-// graphRequests recycles the requests handed to a Graph.
-var graphRequests = sync.Pool{New: func() any { return new(graphRequest) }}
 
 // MarkRead tells WhatsApp that the business has read the customer message
 // messageID (a wamid received by webhook): it posts

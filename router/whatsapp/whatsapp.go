@@ -82,6 +82,11 @@ type Adapter struct {
 	mu    sync.Mutex
 	seen  dedupe.Set // wamids remembered for dedupe, with the Clock time of each
 	stats Stats
+
+	// graphMu guards graphReq, the request handed to Config.Graph,
+	// reused by every send: it is held for the Graph's call.
+	graphMu  sync.Mutex
+	graphReq graphRequest
 }
 
 // New returns an adapter for cfg that hands inbound traffic to rcv.
@@ -249,7 +254,9 @@ func (a *Adapter) deliver(values []*changeValue) {
 			if !a.remember(m.ID, nowNano) {
 				continue
 			}
-			a.rcv.Receive(now, a.inbound(v, m))
+			var in router.Inbound
+			a.inbound(&in, v, m)
+			a.rcv.Receive(now, in)
 		}
 	}
 	for _, v := range values {
@@ -278,9 +285,10 @@ func (a *Adapter) remember(id string, now int64) bool {
 	return true
 }
 
-// inbound normalizes a webhook message of change value v.
-func (a *Adapter) inbound(v *changeValue, m *message) router.Inbound {
-	in := router.Inbound{Customer: a.key(m.From), MessageID: m.ID, Name: contactName(v.Contacts, m.From), Sent: m.Timestamp.time()}
+// inbound sets in, which is zero, to the webhook message m of change value
+// v normalized.
+func (a *Adapter) inbound(in *router.Inbound, v *changeValue, m *message) {
+	in.Customer, in.MessageID, in.Name, in.Sent = a.key(m.From), m.ID, contactName(v.Contacts, m.From), m.Timestamp.time()
 	if m.Context != nil {
 		in.ReplyTo = m.Context.ID
 	}
@@ -316,7 +324,6 @@ func (a *Adapter) inbound(v *changeValue, m *message) router.Inbound {
 		// location, contacts, order, system, unsupported, ...:
 		// customer activity without content the router understands.
 	}
-	return in
 }
 
 // attachment is the Attachment of a customer's media message of type kind
