@@ -58,13 +58,14 @@ const (
 // fill writes len(b) characters drawn from stream: six bits each, the
 // symbol of alphabet64 (an alphabet spread over 64) they index.
 func (g *idgen) fill(b []byte, stream int, alphabet64 string) {
-	var r uint64
-	for i := range b {
-		if i%10 == 0 {
-			r = g.next(stream)
+	a := alphabet64[:64] // a length the compiler knows: r&63 needs no bounds check
+	for i := 0; i < len(b); i += 10 {
+		r := g.next(stream)
+		c := b[i:min(i+10, len(b))]
+		for j := range c {
+			c[j] = a[r&63]
+			r >>= 6
 		}
-		b[i] = alphabet64[r&63]
-		r >>= 6
 	}
 }
 
