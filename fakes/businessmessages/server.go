@@ -7,6 +7,7 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -396,14 +397,14 @@ func FormatUUID(b [16]byte) string {
 func appendUUID(out []byte, b [16]byte) []byte {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	const hexd = "0123456789abcdef"
-	for i, c := range b {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out = append(out, '-')
-		}
-		out = append(out, hexd[c>>4], hexd[c&15])
-	}
-	return out
+	var h [36]byte
+	hex.Encode(h[0:8], b[0:4])
+	hex.Encode(h[9:13], b[4:6])
+	hex.Encode(h[14:18], b[6:8])
+	hex.Encode(h[19:23], b[8:10])
+	hex.Encode(h[24:36], b[10:16])
+	h[8], h[13], h[18], h[23] = '-', '-', '-', '-'
+	return append(out, h[:]...)
 }
 
 // Error is a Google API error: the HTTP status, the canonical status

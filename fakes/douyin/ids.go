@@ -50,13 +50,13 @@ func (g *idgen) fill(b []byte, stream int, alphabet string) {
 	n := uint64(len(alphabet))
 	if n&(n-1) == 0 {
 		// A power of two: (r&63)%n is r&(n-1), without a division.
-		var r uint64
-		for i := range b {
-			if i%10 == 0 {
-				r = g.next(stream)
+		for i := 0; i < len(b); i += 10 {
+			r := g.next(stream)
+			c := b[i:min(i+10, len(b))]
+			for j := range c {
+				c[j] = alphabet[r&(n-1)]
+				r >>= 6
 			}
-			b[i] = alphabet[r&(n-1)]
-			r >>= 6
 		}
 		return
 	}

@@ -15,17 +15,6 @@ import (
 // UTF-8 written as \ufffd.
 func appendString(b []byte, s string) []byte { return appendText(b, s) }
 
-// appendBytesField is appendField for a value held in bytes.
-func appendBytesField(b []byte, key string, v []byte) []byte {
-	if b[len(b)-1] != '{' {
-		b = append(b, ',')
-	}
-	b = append(b, '"')
-	b = append(b, key...)
-	b = append(b, '"', ':')
-	return appendText(b, v)
-}
-
 // plain marks the bytes appendText copies as they are: printable ASCII
 // other than " and \.
 var plain = func() (t [256]bool) {
@@ -98,6 +87,50 @@ func appendIntField(b []byte, key string, v int64) []byte {
 	b = append(b, key...)
 	b = append(b, '"', ':')
 	return strconv.AppendInt(b, v, 10)
+}
+
+// quotedKey appends "key": as the text of a JSON string (\"key\":),
+// after a comma unless it is the first member.
+func quotedKey(b []byte, key string) []byte {
+	if b[len(b)-1] != '{' {
+		b = append(b, ',')
+	}
+	b = append(b, '\\', '"')
+	b = append(b, key...)
+	return append(b, '\\', '"', ':')
+}
+
+// quotedField is appendField written as the text of a JSON string.
+func quotedField(b []byte, key, v string) []byte {
+	return appendQuoted(quotedKey(b, key), v)
+}
+
+// quotedIntField is appendIntField written as the text of a JSON string.
+func quotedIntField(b []byte, key string, v int64) []byte {
+	return strconv.AppendInt(quotedKey(b, key), v, 10)
+}
+
+// appendQuoted appends appendString(s) as the text of a JSON string: each
+// '"' and '\' it writes escaped. appendString writes no control
+// characters and only valid UTF-8, so nothing else needs escaping.
+func appendQuoted(b []byte, s string) []byte {
+	i := jsonplain.Prefix(s)
+	for i < len(s) && plain[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		b = append(b, '\\', '"')
+		b = append(b, s...)
+		return append(b, '\\', '"')
+	}
+	var buf [256]byte
+	for _, c := range appendString(buf[:0], s) {
+		if c == '"' || c == '\\' {
+			b = append(b, '\\')
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 // jsonNumber is a JSON number as its text.

@@ -245,42 +245,43 @@ func AppendBody(b []byte, p *Push) []byte {
 	b = appendField(b, "client_key", p.ClientKey)
 	b = appendField(b, "from_user_id", p.FromUserID)
 	b = appendField(b, "to_user_id", p.ToUserID)
-	var buf [384]byte
-	inner := appendContent(buf[:0], &p.Content)
-	b = appendBytesField(b, "content", inner)
+	b = append(appendContent(append(b, `,"content":"`...), &p.Content), '"')
 	b = appendField(b, "log_id", p.LogID)
 	return append(b, '}')
 }
 
+// appendContent appends c's JSON object as the text of a JSON string
+// (without its quotes): the object encoded with appendString's rules, then
+// each '"' and '\' of it escaped, written in one pass.
 func appendContent(b []byte, c *Content) []byte {
-	b = appendField(append(b, '{'), "conversation_short_id", c.ConversationShortID)
+	b = quotedField(append(b, '{'), "conversation_short_id", c.ConversationShortID)
 	if c.ServerMessageID != "" {
-		b = appendField(b, "server_message_id", c.ServerMessageID)
+		b = quotedField(b, "server_message_id", c.ServerMessageID)
 	}
-	b = appendIntField(b, "conversation_type", int64(c.ConversationType))
-	b = appendIntField(b, "create_time", c.CreateTime)
+	b = quotedIntField(b, "conversation_type", int64(c.ConversationType))
+	b = quotedIntField(b, "create_time", c.CreateTime)
 	if c.MessageType != "" {
-		b = appendField(b, "message_type", c.MessageType)
+		b = quotedField(b, "message_type", c.MessageType)
 		if c.MessageType == "text" {
-			b = appendField(b, "text", c.Text)
+			b = quotedField(b, "text", c.Text)
 		} else {
-			b = appendField(b, "resource_type", c.ResourceType)
-			b = appendIntField(b, "resource_size", c.ResourceSize)
+			b = quotedField(b, "resource_type", c.ResourceType)
+			b = quotedIntField(b, "resource_size", c.ResourceSize)
 		}
-		b = appendField(b, "source", c.Source)
+		b = quotedField(b, "source", c.Source)
 	}
-	b = appendField(append(b, `,"user_infos":[{`...), "open_id", c.OpenID)
-	b = appendField(b, "nick_name", c.NickName)
-	b = appendField(b, "avatar", c.Avatar)
+	b = quotedField(append(b, `,\"user_infos\":[{`...), "open_id", c.OpenID)
+	b = quotedField(b, "nick_name", c.NickName)
+	b = quotedField(b, "avatar", c.Avatar)
 	b = append(b, "}]"...)
 	if c.EntryPage != "" {
-		b = appendField(b, "entry_page", c.EntryPage)
+		b = quotedField(b, "entry_page", c.EntryPage)
 	}
 	if c.Region != "" {
-		b = appendField(b, "region", c.Region)
+		b = quotedField(b, "region", c.Region)
 	}
 	if c.POIID != "" {
-		b = appendField(b, "poi_id", c.POIID)
+		b = quotedField(b, "poi_id", c.POIID)
 	}
 	return append(b, '}')
 }

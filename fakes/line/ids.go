@@ -1,6 +1,8 @@
 package line
 
 import (
+	"encoding/binary"
+	"encoding/hex"
 	"strconv"
 
 	"github.com/omnisim/omnisim/jsonscan"
@@ -58,13 +60,14 @@ const (
 // fill writes len(b) characters drawn from stream: six bits each, the
 // symbol of alphabet64 (an alphabet spread over 64) they index.
 func (g *idgen) fill(b []byte, stream int, alphabet64 string) {
-	var r uint64
-	for i := range b {
-		if i%10 == 0 {
-			r = g.next(stream)
+	a := alphabet64[:64] // a length the compiler knows: r&63 needs no bounds check
+	for i := 0; i < len(b); i += 10 {
+		r := g.next(stream)
+		c := b[i:min(i+10, len(b))]
+		for j := range c {
+			c[j] = a[r&63]
+			r >>= 6
 		}
-		b[i] = alphabet64[r&63]
-		r >>= 6
 	}
 }
 
@@ -109,24 +112,16 @@ func (g *idgen) requestID() string {
 
 // appendUUID appends 128 bits formatted as a version-4 UUID to dst.
 func appendUUID(dst []byte, hi, lo uint64) []byte {
-	hi = hi&^0xf000 | 0x4000
-	lo = lo&^(0xc<<60) | 0x8<<60
+	var raw [16]byte
+	binary.BigEndian.PutUint64(raw[:8], hi&^0xf000|0x4000)
+	binary.BigEndian.PutUint64(raw[8:], lo&^(0xc<<60)|0x8<<60)
 	var b [36]byte
-	j := 0
-	for i := 0; i < 32; i++ {
-		if i == 8 || i == 12 || i == 16 || i == 20 {
-			b[j] = '-'
-			j++
-		}
-		var nib uint64
-		if i < 16 {
-			nib = hi >> (60 - 4*i) & 15
-		} else {
-			nib = lo >> (60 - 4*(i-16)) & 15
-		}
-		b[j] = lowerHex[nib]
-		j++
-	}
+	hex.Encode(b[0:8], raw[0:4])
+	hex.Encode(b[9:13], raw[4:6])
+	hex.Encode(b[14:18], raw[6:8])
+	hex.Encode(b[19:23], raw[8:10])
+	hex.Encode(b[24:36], raw[10:16])
+	b[8], b[13], b[18], b[23] = '-', '-', '-', '-'
 	return append(dst, b[:]...)
 }
 

@@ -125,16 +125,20 @@ type Server struct {
 	tokenBlock   []tokenState
 	pendingBlock []pending
 	sentBlock    []SentMessage // the rest of the block answers' lists are made in
-	keys         map[string]*keyState
-	keyQueue     []*keyState
-	rate         map[string]rateWindow
-	month        int
-	monthSent    int
-	content      map[string]content
-	pending      []*pending
-	requests     ring[Request]
-	webhooks     ring[webhookRec]
-	deliveries   ring[Delivery]
+	// ridSlots is the rest of a block that answers' X-Line-Request-Id
+	// values are carved from, one slot each: a slot once handed out is
+	// never handed out again.
+	ridSlots   []string
+	keys       map[string]*keyState
+	keyQueue   []*keyState
+	rate       map[string]rateWindow
+	month      int
+	monthSent  int
+	content    map[string]content
+	pending    []*pending
+	requests   ring[Request]
+	webhooks   ring[webhookRec]
+	deliveries ring[Delivery]
 	// delivered is every delivery kept for Deliveries (all of them, or
 	// those to the users Config.KeepDeliveries names): it grows in blocks
 	// that never move, so a user's list is its places there.
@@ -374,12 +378,27 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) (status int, 
 	}
 	h := w.Header()
 	h["Content-Type"] = hdrJSON
-	h["X-Line-Request-Id"] = []string{res.RequestID}
+	s.mu.Lock()
+	h["X-Line-Request-Id"] = s.headerValueLocked(res.RequestID)
+	s.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
 	// The answer is built in the body's buffer, whose request is read:
 	// Write copies it.
 	w.Write(AppendSendResponse(body[:0], res.SentMessages))
 	return http.StatusOK, res.RequestID, retryKey
+}
+
+// headerValueLocked returns a header value of the one string v, its
+// storage a slot of a block shared by the answers (its capacity is one, so
+// that an Add grows out of it).
+func (s *Server) headerValueLocked(v string) []string {
+	if len(s.ridSlots) == 0 {
+		s.ridSlots = make([]string, 64)
+	}
+	l := s.ridSlots[:1:1]
+	s.ridSlots = s.ridSlots[1:]
+	l[0] = v
+	return l
 }
 
 // badBody answers a body that is not JSON of the request's shape.

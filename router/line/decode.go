@@ -50,14 +50,11 @@ var (
 	messageKeys = []string{"id", "type", "text", "fileName", "fileSize"}
 	answerKeys  = []string{"sentMessages", "message", "details"}
 	sentKeys    = []string{"id"}
-	// webhookWords are the strings read without a copy: the event, mode,
-	// source and message types.
-	webhookWords = []string{"message", "active", "standby", "user", "text", "image", "video", "audio", "sticker", "file", "follow", "unfollow", "group", "room"}
 )
 
-// str decodes a string value; the known string and webhookWords are
-// returned without a copy, and the others are made in the scanner's
-// arena.
+// str decodes a string value; the known string and webhook words (see
+// webhookWord) are returned without a copy, and the others are made in
+// the scanner's arena.
 func (s *scanner) str() string {
 	b, ok := s.StrBytes()
 	if !ok {
@@ -66,12 +63,47 @@ func (s *scanner) str() string {
 	if s.known != "" && string(b) == s.known {
 		return s.known
 	}
-	for _, w := range webhookWords {
-		if w == string(b) {
-			return w
-		}
+	if w := webhookWord(b); w != "" {
+		return w
 	}
 	return s.strs.Make(b)
+}
+
+// webhookWord returns the constant equal to b among the strings read
+// without a copy (the event, mode, source and message types), or "".
+// A switch: the compiler looks it up by length and value.
+func webhookWord(b []byte) string {
+	switch string(b) {
+	case "message":
+		return "message"
+	case "active":
+		return "active"
+	case "standby":
+		return "standby"
+	case "user":
+		return "user"
+	case "text":
+		return "text"
+	case "image":
+		return "image"
+	case "video":
+		return "video"
+	case "audio":
+		return "audio"
+	case "sticker":
+		return "sticker"
+	case "file":
+		return "file"
+	case "follow":
+		return "follow"
+	case "unfollow":
+		return "unfollow"
+	case "group":
+		return "group"
+	case "room":
+		return "room"
+	}
+	return ""
 }
 
 // scanPayload reads a webhook body in one pass; ok is false when the body

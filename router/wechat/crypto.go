@@ -102,32 +102,15 @@ func sumEqual(got string, sum *[sha1.Size]byte) bool {
 }
 
 // decodeHex decodes s, which must be exactly 2*len(dst) hex digits of
-// either case, into dst.
+// either case, into dst (at most sha1.Size bytes), with hex.Decode's table
+// from a copy of s on the stack.
 func decodeHex(dst []byte, s string) bool {
-	if len(s) != 2*len(dst) {
+	var src [2 * sha1.Size]byte
+	if len(s) != 2*len(dst) || len(s) > len(src) {
 		return false
 	}
-	for i := range dst {
-		hi, ok1 := fromHex(s[2*i])
-		lo, ok2 := fromHex(s[2*i+1])
-		if !ok1 || !ok2 {
-			return false
-		}
-		dst[i] = hi<<4 | lo
-	}
-	return true
-}
-
-func fromHex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
+	_, err := hex.Decode(dst, src[:copy(src[:], s)])
+	return err == nil
 }
 
 // decodeAESKey decodes a 43-character EncodingAESKey into the 32-byte AES key:
