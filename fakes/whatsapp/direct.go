@@ -142,6 +142,10 @@ func (d *Direct) Upload(mimeType string, size int64) (string, *Error) {
 	return d.s.addUpload(d.upload, mimeType, size, nil)
 }
 
+// Idle reports, without the lock, that no status is queued and no read
+// status waits: Statuses would hand nothing, whatever the time.
+func (d *Direct) Idle() bool { return d.s.due.at.Load() == noDue }
+
 // Statuses hands the queued status webhooks to deliver in the order Flush
 // posts them, each as the status its webhook carries, and returns how many
 // it handed. As with Flush, the read statuses due by now are queued first,
@@ -150,11 +154,10 @@ func (d *Direct) Upload(mimeType string, size int64) (string, *Error) {
 // journal.
 func (d *Direct) Statuses(deliver func(Status)) int {
 	s := d.s
-	s.mu.Lock()
-	if len(s.queue) == 0 && len(s.lim.reads) == 0 { // nothing queued or to release
-		s.mu.Unlock()
+	if !s.dueNow() { // nothing queued or to release: without the lock
 		return 0
 	}
+	s.mu.Lock()
 	s.releaseReadsLocked(s.now())
 	k := 0
 	for k < len(s.queue) && (s.queue[k].hold == nil || s.queue[k].hold.released) {
@@ -167,6 +170,7 @@ func (d *Direct) Statuses(deliver func(Status)) int {
 	} else {
 		s.queue = s.queue[k:]
 	}
+	s.noteDueLocked()
 	s.mu.Unlock()
 	for i := range q {
 		p := &q[i]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -437,4 +438,130 @@ func TestReusedCustomerRecord(t *testing.T) {
 	if s.customers.get("16505550004") == old || s.customers.get(c) != old {
 		t.Error("two customers share a record")
 	}
+}
+
+// TestDueWithoutLock: Idle and NextReadNanos, which read no lock, agree
+// with the queue and NextRead after every step that queues or releases a
+// status: sends, an async window error, Statuses before and at a read's
+// time, a wire Flush, and a read due past the last unix nanosecond.
+func TestDueWithoutLock(t *testing.T) {
+	const who = "16505551234"
+	check := func(t *testing.T, step string, s *Server, d *Direct) {
+		t.Helper()
+		s.mu.Lock() // what the queue and the waiting reads hold
+		queued, ok := len(s.queue), len(s.lim.reads) > 0
+		var at time.Time
+		if ok {
+			at = s.lim.reads[0].at
+		}
+		s.mu.Unlock()
+		if idle := queued == 0 && !ok; d.Idle() != idle {
+			t.Errorf("%s: Idle = %v, want %v (queue %d, read waiting %v)", step, d.Idle(), idle, queued, ok)
+		}
+		if rat, rok := s.NextRead(); rok != ok || !rat.Equal(at) {
+			t.Errorf("%s: NextRead = %v, %v; want %v, %v", step, rat, rok, at, ok)
+		}
+		ns, nok := s.NextReadNanos()
+		switch {
+		case nok != ok:
+			t.Errorf("%s: NextReadNanos ok = %v, want %v", step, nok, ok)
+		case ok && at.Year() < 2262 && ns != at.UnixNano():
+			t.Errorf("%s: NextReadNanos = %d, want %d", step, ns, at.UnixNano())
+		case ok && at.Year() > 2262 && ns != math.MinInt64:
+			t.Errorf("%s: NextReadNanos = %d for %v, want math.MinInt64", step, ns, at)
+		}
+	}
+	send := func(t *testing.T, d *Direct, body string) {
+		t.Helper()
+		req := text(who, body)
+		if _, _, e := d.Send(&req); e != nil {
+			t.Fatal(e)
+		}
+	}
+	statuses := func(d *Direct) (got []string) {
+		d.Statuses(func(st Status) { got = append(got, st.Status) })
+		return got
+	}
+	t.Run("direct", func(t *testing.T) {
+		s, clk := newTest(Config{Limits: Limits{ReadProbability: 1, ReadAfter: time.Minute}})
+		d := s.Direct("v21.0")
+		check(t, "new", s, d)
+		if _, err := d.CustomerMessage(who, "text", "", "hi", 0); err != nil {
+			t.Fatal(err)
+		}
+		check(t, "customer message", s, d)
+		send(t, d, "one")
+		check(t, "send", s, d)
+		clk.Add(time.Second)
+		send(t, d, "two")
+		check(t, "second send", s, d)
+		if got := statuses(d); !reflect.DeepEqual(got, []string{"sent", "delivered", "sent", "delivered"}) {
+			t.Errorf("statuses %v", got)
+		}
+		check(t, "statuses", s, d)
+		if got := statuses(d); got != nil {
+			t.Errorf("statuses before the reads are due: %v", got)
+		}
+		clk.Add(time.Minute - time.Second)
+		if got := statuses(d); !reflect.DeepEqual(got, []string{"read"}) {
+			t.Errorf("statuses at the first read: %v", got)
+		}
+		check(t, "first read", s, d)
+		clk.Add(time.Second)
+		if got := statuses(d); !reflect.DeepEqual(got, []string{"read"}) {
+			t.Errorf("statuses at the second read: %v", got)
+		}
+		check(t, "second read", s, d)
+		if !d.Idle() {
+			t.Error("not idle after every status was handed")
+		}
+	})
+	t.Run("async", func(t *testing.T) {
+		s, _ := newTest(Config{WindowErrors: Async})
+		d := s.Direct("v21.0")
+		send(t, d, "outside the window")
+		check(t, "failed send", s, d)
+		if got := statuses(d); !reflect.DeepEqual(got, []string{"failed"}) {
+			t.Errorf("statuses %v", got)
+		}
+		check(t, "statuses", s, d)
+	})
+	t.Run("flush", func(t *testing.T) {
+		rt := newRouter(t, DefaultAppSecret)
+		s, clk := newTest(Config{WebhookURL: rt.srv.URL, Limits: Limits{ReadProbability: 1, ReadAfter: time.Minute}})
+		d := s.Direct("v21.0")
+		if _, err := s.CustomerText(context.Background(), who, "Ann", "hi"); err != nil {
+			t.Fatal(err)
+		}
+		send(t, d, "one")
+		for _, step := range []time.Duration{0, time.Minute} {
+			clk.Add(step)
+			if _, err := s.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			check(t, fmt.Sprintf("flush after %v", step), s, d)
+		}
+		if !d.Idle() {
+			t.Error("not idle after every status was posted")
+		}
+	})
+	t.Run("past nanoseconds", func(t *testing.T) {
+		clk := &fakeClock{t: time.Date(2262, 4, 11, 0, 0, 0, 0, time.UTC)}
+		s := New(Config{Clock: clk.Now, Limits: Limits{ReadProbability: 1, ReadAfter: 24 * time.Hour}})
+		d := s.Direct("v21.0")
+		if _, err := d.CustomerMessage(who, "text", "", "hi", 0); err != nil {
+			t.Fatal(err)
+		}
+		send(t, d, "one")
+		statuses(d)
+		check(t, "read past 2262", s, d)
+		if got := statuses(d); got != nil {
+			t.Errorf("statuses before the read is due: %v", got)
+		}
+		clk.Add(24 * time.Hour)
+		if got := statuses(d); !reflect.DeepEqual(got, []string{"read"}) {
+			t.Errorf("statuses at the read: %v", got)
+		}
+		check(t, "read", s, d)
+	})
 }
