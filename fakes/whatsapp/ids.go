@@ -34,10 +34,15 @@ type idgen struct {
 	seed uint64
 	tag  uint64
 	ctr  [numStreams]uint64
+	base [numStreams]uint64 // each stream's offset, a function of the seed
 }
 
 func newIDGen(seed uint64) idgen {
-	return idgen{seed: seed, tag: mix64(seed ^ 0x6a09e667f3bcc909)}
+	g := idgen{seed: seed, tag: mix64(seed ^ 0x6a09e667f3bcc909)}
+	for stream := range g.base {
+		g.base[stream] = mix64(seed ^ (uint64(stream)+1)*0xd1b54a32d192ed03)
+	}
+	return g
 }
 
 func mix64(z uint64) uint64 {
@@ -49,8 +54,7 @@ func mix64(z uint64) uint64 {
 // next returns the stream's next counter part: a bijection of the counter.
 func (g *idgen) next(stream int) uint64 {
 	g.ctr[stream]++
-	base := mix64(g.seed ^ (uint64(stream)+1)*0xd1b54a32d192ed03)
-	return mix64(base + g.ctr[stream]*0x9e3779b97f4a7c15)
+	return mix64(g.base[stream] + g.ctr[stream]*0x9e3779b97f4a7c15)
 }
 
 // permute is a 4-round Feistel network over (hi, lo) keyed by the stream:
