@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"encoding/binary"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -221,13 +222,22 @@ func statusOf(p *pending) Status {
 // vouched reports whether Config.KnownValid vouches for d, a number of
 // digits only.
 func (s *Server) vouched(d string) bool {
-	if s.cfg.KnownValid == nil || d == "" || len(d) > 15 {
+	if s.cfg.KnownValid == nil || d == "" || len(d) > 15 || !digits16(d) {
 		return false
 	}
-	for i := range len(d) {
-		if d[i]-'0' > 9 { // below '0' wraps around
-			return false
-		}
-	}
 	return s.cfg.KnownValid(d)
+}
+
+// digits16 reports whether d, of at most 16 bytes, is ASCII digits only
+// ("" is). It reads d as two words padded with '0', eight bytes at a
+// time: a byte c is a digit when neither c-'0' nor c+(0x7f-'9') reaches
+// 0x80. A borrow or carry crosses into the next byte only from a byte
+// that is not a digit, so it cannot hide one.
+func digits16(d string) bool {
+	b := [16]byte{'0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0'}
+	copy(b[:], d)
+	lo, hi := binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])
+	const ones = 0x0101010101010101
+	const up = (0x7f - '9') * ones
+	return ((lo-'0'*ones)|(lo+up)|(hi-'0'*ones)|(hi+up))&(0x80*ones) == 0
 }

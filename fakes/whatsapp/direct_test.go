@@ -565,3 +565,33 @@ func TestDueWithoutLock(t *testing.T) {
 		check(t, "read", s, d)
 	})
 }
+
+// TestDigits16: digits16 agrees with a byte-by-byte test for every byte
+// value at every position of numbers of every length up to 16, with
+// digits or one other byte around it.
+func TestDigits16(t *testing.T) {
+	slow := func(d string) bool {
+		for i := range len(d) {
+			if d[i] < '0' || d[i] > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	for n := 0; n <= 16; n++ {
+		for i := range n {
+			for c := range 256 {
+				for _, other := range []byte{'7', 0x00, '/', ':', 0xff} {
+					b := []byte("9876543210123456"[:n])
+					if j := (i + 5) % n; j != i {
+						b[j] = other
+					}
+					b[i] = byte(c)
+					if got, want := digits16(string(b)), slow(string(b)); got != want {
+						t.Fatalf("digits16(%q) = %v, want %v", b, got, want)
+					}
+				}
+			}
+		}
+	}
+}
