@@ -122,7 +122,7 @@ type graph struct {
 
 	// mu guards sc, reused by every send: the fake's Send keeps neither
 	// the request nor its text once it has returned, and calls nothing
-	// that sends.
+	// that sends. Between sends sc is zero.
 	mu sync.Mutex
 	sc sendScratch
 }
@@ -135,12 +135,13 @@ type sendScratch struct {
 
 func (g *graph) Message(req *routerwa.Request) (string, error) {
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	sc := &g.sc
 	fr := &sc.req
-	*fr = fakewa.SendRequest{MessagingProduct: req.MessagingProduct, RecipientType: req.RecipientType, To: req.To, Type: req.Type}
+	// fr holds no field of another send (see below): only what this one
+	// has is set, field by field.
+	fr.MessagingProduct, fr.RecipientType, fr.To, fr.Type = req.MessagingProduct, req.RecipientType, req.To, req.Type
 	if t := req.Text; t != nil {
-		sc.text = fakewa.Text{PreviewURL: t.PreviewURL, Body: t.Body}
+		sc.text.PreviewURL, sc.text.Body = t.PreviewURL, t.Body
 		fr.Text = &sc.text
 	}
 	if t := req.Template; t != nil {
@@ -172,7 +173,15 @@ func (g *graph) Message(req *routerwa.Request) (string, error) {
 		fr.Sticker = &fakewa.Media{ID: m.ID, Caption: m.Caption, Filename: m.Filename}
 	}
 	_, id, e := g.d.Send(fr)
-	*sc = sendScratch{} // holding no strings of a send that is over
+	// Holding no strings of a send that is over: a text send, the usual
+	// one, has set only the first four fields and the text.
+	if fr.Template == nil && fr.Image == nil && fr.Audio == nil && fr.Video == nil && fr.Document == nil && fr.Sticker == nil {
+		fr.MessagingProduct, fr.RecipientType, fr.To, fr.Type, fr.Text = "", "", "", "", nil
+		sc.text = fakewa.Text{}
+	} else {
+		*sc = sendScratch{}
+	}
+	g.mu.Unlock()
 	if e != nil {
 		return "", platformError(e)
 	}
