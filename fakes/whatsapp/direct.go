@@ -147,13 +147,40 @@ func (d *Direct) Upload(mimeType string, size int64) (string, *Error) {
 // status waits: Statuses would hand nothing, whatever the time.
 func (d *Direct) Idle() bool { return d.s.due.at.Load() == noDue }
 
+// QueuedStatus is a status webhook as Statuses hands it on: the fields a
+// receiver acts on at hand, and the whole status its webhook carries made
+// by Status on demand. It is a value of its own: it stays as it is after
+// Statuses returns.
+type QueuedStatus struct{ p pending }
+
+// ID is the wamid of the business message the status is about.
+func (q QueuedStatus) ID() string { return q.p.id }
+
+// State is the status: "sent", "delivered", "read" or "failed".
+func (q QueuedStatus) State() string { return q.p.status }
+
+// RecipientID is the wa_id of the customer the message went to.
+func (q QueuedStatus) RecipientID() string { return q.p.to }
+
+// ErrorCode is the code of a failed status's error; ok is false for a
+// status without one.
+func (q QueuedStatus) ErrorCode() (code int, ok bool) {
+	if q.p.err == nil {
+		return 0, false
+	}
+	return q.p.err.Code, true
+}
+
+// Status is the status the webhook carries, as Flush posts it (with its
+// timestamp, conversation, pricing and errors).
+func (q QueuedStatus) Status() Status { return statusOf(&q.p) }
+
 // Statuses hands the queued status webhooks to deliver in the order Flush
-// posts them, each as the status its webhook carries, and returns how many
-// it handed. As with Flush, the read statuses due by now are queued first,
-// a status still held by its send waits (with those after it), and the
-// error of a failed status becomes the customer's LastError and enters the
-// journal.
-func (d *Direct) Statuses(deliver func(Status)) int {
+// posts them, and returns how many it handed. As with Flush, the read
+// statuses due by now are queued first, a status still held by its send
+// waits (with those after it), and the error of a failed status becomes
+// the customer's LastError and enters the journal.
+func (d *Direct) Statuses(deliver func(QueuedStatus)) int {
 	s := d.s
 	if !s.dueNow() { // nothing queued or to release: without the lock
 		return 0
@@ -176,7 +203,7 @@ func (d *Direct) Statuses(deliver func(Status)) int {
 	for i := range q {
 		p := &q[i]
 		now := s.now()
-		deliver(statusOf(p))
+		deliver(QueuedStatus{*p})
 		s.mu.Lock()
 		if p.err != nil {
 			s.addErrorLocked(ErrorEntry{At: p.at, To: p.to, Code: p.err.Code, HTTPStatus: http.StatusOK,

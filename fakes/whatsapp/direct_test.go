@@ -90,13 +90,19 @@ func TestDirectMatchesWire(t *testing.T) {
 	}
 	// Each delivery queued a sent and a delivered status.
 	var got []Status
-	if n := d.Statuses(func(st Status) { got = append(got, st) }); n != 2*dc.Deliveries || len(got) != n {
+	if n := d.Statuses(func(q QueuedStatus) {
+		st := q.Status()
+		if _, failed := q.ErrorCode(); q.ID() != st.ID || q.State() != st.Status || q.RecipientID() != st.RecipientID || failed != (len(st.Errors) > 0) {
+			t.Errorf("handed %s %s to %s (error %v), status %+v", q.ID(), q.State(), q.RecipientID(), failed, st)
+		}
+		got = append(got, st)
+	}); n != 2*dc.Deliveries || len(got) != n {
 		t.Fatalf("Statuses handed %d (%d), want %d", n, len(got), 2*dc.Deliveries)
 	}
 	if got[0].Status != "sent" || got[1].Status != "delivered" || got[0].RecipientID != who || got[0].Conversation == nil {
 		t.Errorf("statuses %+v", got[:2])
 	}
-	if n := d.Statuses(func(Status) {}); n != 0 {
+	if n := d.Statuses(func(QueuedStatus) {}); n != 0 {
 		t.Errorf("a second Statuses handed %d", n)
 	}
 }
@@ -111,11 +117,17 @@ func TestDirectAsyncWindow(t *testing.T) {
 	}
 	clk.Add(25 * time.Hour)
 	req := text("16505551234", "late")
-	if _, id, e := d.Send(&req); e != nil || id == "" {
+	_, id, e := d.Send(&req)
+	if e != nil || id == "" {
 		t.Fatalf("Send = %q, %v", id, e)
 	}
 	var got []Status
-	d.Statuses(func(st Status) { got = append(got, st) })
+	d.Statuses(func(q QueuedStatus) {
+		got = append(got, q.Status())
+		if code, ok := q.ErrorCode(); !ok || code != CodeReEngagement || q.State() != "failed" || q.ID() != id {
+			t.Errorf("handed %s %s with error %d, %v", q.ID(), q.State(), code, ok)
+		}
+	})
 	if len(got) != 1 || got[0].Status != "failed" || len(got[0].Errors) != 1 || got[0].Errors[0].Code != CodeReEngagement {
 		t.Fatalf("statuses %+v", got)
 	}
@@ -295,13 +307,13 @@ func TestDirectReadStatuses(t *testing.T) {
 		t.Fatal(e)
 	}
 	var got []string
-	d.Statuses(func(st Status) { got = append(got, st.Status) })
+	d.Statuses(func(q QueuedStatus) { got = append(got, q.State()) })
 	at, ok := s.NextRead()
 	if !ok || !at.Equal(clk.Now().Add(time.Minute)) {
 		t.Fatalf("NextRead = %v, %v; statuses %v", at, ok, got)
 	}
 	clk.Add(time.Minute)
-	d.Statuses(func(st Status) { got = append(got, st.Status) })
+	d.Statuses(func(q QueuedStatus) { got = append(got, q.State()) })
 	if !reflect.DeepEqual(got, []string{"sent", "delivered", "read"}) {
 		t.Errorf("statuses %v", got)
 	}
@@ -322,6 +334,7 @@ func TestDirectStatusesRounds(t *testing.T) {
 		t.Fatal(err)
 	}
 	type handed struct {
+		q    QueuedStatus
 		st   Status
 		copy string
 	}
@@ -342,8 +355,9 @@ func TestDirectStatusesRounds(t *testing.T) {
 			inside = ""
 		}
 		var got []string
-		d.Statuses(func(st Status) {
-			all = append(all, handed{st, fmt.Sprintf("%+v %+v %+v", st, *st.Conversation, *st.Pricing)})
+		d.Statuses(func(q QueuedStatus) {
+			st := q.Status()
+			all = append(all, handed{q, st, fmt.Sprintf("%+v %+v %+v", st, *st.Conversation, *st.Pricing)})
 			got = append(got, st.ID+" "+st.Status)
 			if round == 1 && inside == "" { // a send from within the handler
 				req := text(who, "inside")
@@ -365,6 +379,9 @@ func TestDirectStatusesRounds(t *testing.T) {
 	for i, h := range all {
 		if now := fmt.Sprintf("%+v %+v %+v", h.st, *h.st.Conversation, *h.st.Pricing); now != h.copy {
 			t.Errorf("status %d changed after it was handed: %s, was %s", i, now, h.copy)
+		}
+		if st := h.q.Status(); !reflect.DeepEqual(st, h.st) {
+			t.Errorf("status %d made again after later rounds: %+v, was %+v", i, st, h.st)
 		}
 	}
 }
@@ -479,7 +496,7 @@ func TestDueWithoutLock(t *testing.T) {
 		}
 	}
 	statuses := func(d *Direct) (got []string) {
-		d.Statuses(func(st Status) { got = append(got, st.Status) })
+		d.Statuses(func(q QueuedStatus) { got = append(got, q.State()) })
 		return got
 	}
 	t.Run("direct", func(t *testing.T) {

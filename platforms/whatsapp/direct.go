@@ -107,12 +107,12 @@ func message(v *routerwa.Message, msg *fakewa.InboundMessage, name string) {
 
 // flushDirect hands the fake's queued statuses to the adapter.
 func (b *binding) flushDirect() {
-	b.direct.Statuses(func(st fakewa.Status) {
+	b.direct.Statuses(func(st fakewa.QueuedStatus) {
 		code := ""
-		if len(st.Errors) > 0 {
-			code = strconv.Itoa(st.Errors[0].Code)
+		if c, ok := st.ErrorCode(); ok {
+			code = strconv.Itoa(c)
 		}
-		b.adapter.ReceiveStatus(st.RecipientID, st.ID, st.Status, code)
+		b.adapter.ReceiveStatus(st.RecipientID(), st.ID(), st.State(), code)
 	})
 }
 
