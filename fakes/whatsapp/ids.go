@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -360,9 +361,12 @@ func (g *idgen) challenge() string {
 // conversationID is 32 lower-case hex digits.
 func (g *idgen) conversationID() string {
 	hi, lo := g.id128(streamConversation)
+	var raw [16]byte
+	binary.BigEndian.PutUint64(raw[:8], hi)
+	binary.BigEndian.PutUint64(raw[8:], lo)
 	var buf [32]byte
-	b := appendHex64(buf[:0], hi, lowerHex)
-	return string(appendHex64(b, lo, lowerHex))
+	hex.Encode(buf[:], raw[:]) // as appendHex64 with lowerHex, a byte at a time
+	return string(buf[:])
 }
 
 // unpermute inverts permute.
