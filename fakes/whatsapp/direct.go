@@ -179,14 +179,19 @@ func (q QueuedStatus) Status() Status { return statusOf(&q.p) }
 // posts them, and returns how many it handed. As with Flush, the read
 // statuses due by now are queued first, a status still held by its send
 // waits (with those after it), and the error of a failed status becomes
-// the customer's LastError and enters the journal.
+// the customer's LastError and enters the journal. Each is journaled as
+// answered at the time Statuses was called.
 func (d *Direct) Statuses(deliver func(QueuedStatus)) int {
 	s := d.s
-	if !s.dueNow() { // nothing queued or to release: without the lock
+	if s.due.at.Load() == noDue { // nothing queued or waiting, whatever the time
+		return 0
+	}
+	now := s.now()
+	if !s.dueBy(now) { // nothing due yet: without the lock
 		return 0
 	}
 	s.mu.Lock()
-	s.releaseReadsLocked(s.now())
+	s.releaseReadsLocked(now)
 	k := 0
 	for k < len(s.queue) && (s.queue[k].hold == nil || s.queue[k].hold.released) {
 		k++
@@ -202,7 +207,6 @@ func (d *Direct) Statuses(deliver func(QueuedStatus)) int {
 	s.mu.Unlock()
 	for i := range q {
 		p := &q[i]
-		now := s.now()
 		deliver(QueuedStatus{*p})
 		s.mu.Lock()
 		if p.err != nil {

@@ -89,9 +89,9 @@ const noDue = math.MaxInt64
 // queued notes that a status is queued.
 func (d *statusDue) queued() { d.at.Store(math.MinInt64) }
 
-// dueNow reports whether a status is queued or a read status is due at
-// the Clock's time; false only when nothing is.
-func (s *Server) dueNow() bool {
+// dueBy reports whether a status is queued or a read status is due at
+// now; false only when nothing is.
+func (s *Server) dueBy(now time.Time) bool {
 	at := s.due.at.Load()
 	switch at {
 	case noDue:
@@ -99,11 +99,10 @@ func (s *Server) dueNow() bool {
 	case math.MinInt64:
 		return true
 	}
-	t := s.now()
-	if sec := t.Unix(); sec <= minNanoSec || sec >= maxNanoSec {
+	if sec := now.Unix(); sec <= minNanoSec || sec >= maxNanoSec {
 		return true // the caller compares whole times
 	}
-	return t.UnixNano() >= at
+	return now.UnixNano() >= at
 }
 
 // minNanoSec and maxNanoSec bound the unix seconds strictly within which
