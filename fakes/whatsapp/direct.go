@@ -56,27 +56,37 @@ func (s *Server) Direct(apiVersion string) *Direct {
 // [Server.CheckMedia]; otherwise the *Error is returned and nothing
 // happens.
 func (d *Direct) CustomerMessage(from, kind, format, body string, size int64) (m InboundMessage, err error) {
+	err = d.CustomerMessageTo(&m, from, kind, format, body, size)
+	return m, err
+}
+
+// CustomerMessageTo is CustomerMessage setting *m, which it zeroes first,
+// instead of returning the message: for a caller that keeps it where it
+// is. m is left zero when there is an error.
+func (d *Direct) CustomerMessageTo(m *InboundMessage, from, kind, format, body string, size int64) error {
+	*m = InboundMessage{}
 	s := d.s
 	if kind != "text" {
 		kind = strings.ToLower(kind)
 		if e := s.CheckMedia(kind, format, size); e != nil {
-			return InboundMessage{}, e
+			return e
 		}
 		format = normFormat(format)
 	}
 	sum := mediaSum(kind, size)
 	now := s.now()
 	s.mu.Lock()
-	if err = s.recordInboundLocked(&m, now, from, kind, format, body, sum, size); err != nil {
+	if err := s.recordInboundLocked(m, now, from, kind, format, body, sum, size); err != nil {
 		s.mu.Unlock()
-		return InboundMessage{}, err
+		*m = InboundMessage{}
+		return err
 	}
 	if kind == "text" {
 		m.Text = d.newTextLocked(body)
 	}
 	s.addAnsweredLocked(now, "messages", m.ID)
 	s.mu.Unlock()
-	return m, nil
+	return nil
 }
 
 // CustomerReply records the customer from's text reply to the business

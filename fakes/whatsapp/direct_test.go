@@ -612,3 +612,32 @@ func TestDigits16(t *testing.T) {
 		}
 	}
 }
+
+// TestCustomerMessageTo: CustomerMessageTo sets the message CustomerMessage
+// returns on a platform of the same seed, over whatever m held, and
+// leaves m zero on an error.
+func TestCustomerMessageTo(t *testing.T) {
+	const who = "16505551234"
+	a, _ := newTest(Config{Seed: 3})
+	b, _ := newTest(Config{Seed: 3})
+	da, db := a.Direct("v21.0"), b.Direct("v21.0")
+	for _, tc := range []struct{ kind, format, body string }{{"text", "", "hi"}, {"image", "jpg", "a caption"}} {
+		want, err := da.CustomerMessage(who, tc.kind, tc.format, tc.body, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := InboundMessage{Type: "stale", Context: &MessageContext{ID: "stale"}, Reaction: &Reaction{Emoji: "x"}}
+		if err := db.CustomerMessageTo(&m, who, tc.kind, tc.format, tc.body, 10); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(m, want) {
+			t.Errorf("%s: CustomerMessageTo set %+v, CustomerMessage returned %+v", tc.kind, m, want)
+		}
+	}
+	for _, bad := range []struct{ from, kind, format string }{{"123", "text", ""}, {who, "image", "bmp"}} {
+		m := InboundMessage{Type: "stale"}
+		if err := db.CustomerMessageTo(&m, bad.from, bad.kind, bad.format, "x", 10); err == nil || !reflect.DeepEqual(m, InboundMessage{}) {
+			t.Errorf("%+v: error %v, message %+v", bad, err, m)
+		}
+	}
+}

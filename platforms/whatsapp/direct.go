@@ -42,9 +42,9 @@ func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbou
 		msg, err = b.eventDirect(customer, m)
 	case m.Attachment != nil:
 		a := m.Attachment
-		msg, err = b.direct.CustomerMessage(customer, a.Kind, a.Format, m.Text, a.Size)
+		err = b.direct.CustomerMessageTo(&msg, customer, a.Kind, a.Format, m.Text, a.Size)
 	default:
-		msg, err = b.direct.CustomerMessage(customer, "text", "", m.Text, 0)
+		err = b.direct.CustomerMessageTo(&msg, customer, "text", "", m.Text, 0)
 	}
 	if err != nil {
 		return sim.Inbound{}, err
