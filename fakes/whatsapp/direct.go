@@ -164,17 +164,17 @@ func (d *Direct) Idle() bool { return d.s.due.at.Load() == noDue }
 type QueuedStatus struct{ p pending }
 
 // ID is the wamid of the business message the status is about.
-func (q QueuedStatus) ID() string { return q.p.id }
+func (q *QueuedStatus) ID() string { return q.p.id }
 
 // State is the status: "sent", "delivered", "read" or "failed".
-func (q QueuedStatus) State() string { return q.p.status }
+func (q *QueuedStatus) State() string { return q.p.status }
 
 // RecipientID is the wa_id of the customer the message went to.
-func (q QueuedStatus) RecipientID() string { return q.p.to }
+func (q *QueuedStatus) RecipientID() string { return q.p.to }
 
 // ErrorCode is the code of a failed status's error; ok is false for a
 // status without one.
-func (q QueuedStatus) ErrorCode() (code int, ok bool) {
+func (q *QueuedStatus) ErrorCode() (code int, ok bool) {
 	if q.p.err == nil {
 		return 0, false
 	}
@@ -183,7 +183,7 @@ func (q QueuedStatus) ErrorCode() (code int, ok bool) {
 
 // Status is the status the webhook carries, as Flush posts it (with its
 // timestamp, conversation, pricing and errors).
-func (q QueuedStatus) Status() Status { return statusOf(&q.p) }
+func (q *QueuedStatus) Status() Status { return statusOf(&q.p) }
 
 // Statuses hands the queued status webhooks to deliver in the order Flush
 // posts them, and returns how many it handed. As with Flush, the read
