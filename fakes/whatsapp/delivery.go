@@ -206,6 +206,7 @@ func (s *Server) drain(ctx context.Context) (int, error) {
 	} else {
 		s.queue = s.queue[k:]
 	}
+	s.noteDueLocked()
 	s.mu.Unlock()
 	for i := range q {
 		p := &q[i]
@@ -220,6 +221,7 @@ func (s *Server) drain(ctx context.Context) (int, error) {
 		if res.canceled {
 			s.mu.Lock()
 			s.queue = append(q[i:len(q):len(q)], s.queue...)
+			s.due.queued()
 			s.mu.Unlock()
 			return n, ctx.Err()
 		}

@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"encoding/binary"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -55,27 +56,37 @@ func (s *Server) Direct(apiVersion string) *Direct {
 // [Server.CheckMedia]; otherwise the *Error is returned and nothing
 // happens.
 func (d *Direct) CustomerMessage(from, kind, format, body string, size int64) (m InboundMessage, err error) {
+	err = d.CustomerMessageTo(&m, from, kind, format, body, size)
+	return m, err
+}
+
+// CustomerMessageTo is CustomerMessage setting *m, which it zeroes first,
+// instead of returning the message: for a caller that keeps it where it
+// is. m is left zero when there is an error.
+func (d *Direct) CustomerMessageTo(m *InboundMessage, from, kind, format, body string, size int64) error {
+	*m = InboundMessage{}
 	s := d.s
 	if kind != "text" {
 		kind = strings.ToLower(kind)
 		if e := s.CheckMedia(kind, format, size); e != nil {
-			return InboundMessage{}, e
+			return e
 		}
 		format = normFormat(format)
 	}
 	sum := mediaSum(kind, size)
 	now := s.now()
 	s.mu.Lock()
-	if err = s.recordInboundLocked(&m, now, from, kind, format, body, sum, size); err != nil {
+	if err := s.recordInboundLocked(m, now, from, kind, format, body, sum, size); err != nil {
 		s.mu.Unlock()
-		return InboundMessage{}, err
+		*m = InboundMessage{}
+		return err
 	}
 	if kind == "text" {
 		m.Text = d.newTextLocked(body)
 	}
 	s.addAnsweredLocked(now, "messages", m.ID)
 	s.mu.Unlock()
-	return m, nil
+	return nil
 }
 
 // CustomerReply records the customer from's text reply to the business
@@ -142,20 +153,55 @@ func (d *Direct) Upload(mimeType string, size int64) (string, *Error) {
 	return d.s.addUpload(d.upload, mimeType, size, nil)
 }
 
+// Idle reports, without the lock, that no status is queued and no read
+// status waits: Statuses would hand nothing, whatever the time.
+func (d *Direct) Idle() bool { return d.s.due.at.Load() == noDue }
+
+// QueuedStatus is a status webhook as Statuses hands it on: the fields a
+// receiver acts on at hand, and the whole status its webhook carries made
+// by Status on demand. It is a value of its own: it stays as it is after
+// Statuses returns.
+type QueuedStatus struct{ p pending }
+
+// ID is the wamid of the business message the status is about.
+func (q *QueuedStatus) ID() string { return q.p.id }
+
+// State is the status: "sent", "delivered", "read" or "failed".
+func (q *QueuedStatus) State() string { return q.p.status }
+
+// RecipientID is the wa_id of the customer the message went to.
+func (q *QueuedStatus) RecipientID() string { return q.p.to }
+
+// ErrorCode is the code of a failed status's error; ok is false for a
+// status without one.
+func (q *QueuedStatus) ErrorCode() (code int, ok bool) {
+	if q.p.err == nil {
+		return 0, false
+	}
+	return q.p.err.Code, true
+}
+
+// Status is the status the webhook carries, as Flush posts it (with its
+// timestamp, conversation, pricing and errors).
+func (q *QueuedStatus) Status() Status { return statusOf(&q.p) }
+
 // Statuses hands the queued status webhooks to deliver in the order Flush
-// posts them, each as the status its webhook carries, and returns how many
-// it handed. As with Flush, the read statuses due by now are queued first,
-// a status still held by its send waits (with those after it), and the
-// error of a failed status becomes the customer's LastError and enters the
-// journal.
-func (d *Direct) Statuses(deliver func(Status)) int {
+// posts them, and returns how many it handed. As with Flush, the read
+// statuses due by now are queued first, a status still held by its send
+// waits (with those after it), and the error of a failed status becomes
+// the customer's LastError and enters the journal. Each is journaled as
+// answered at the time Statuses was called.
+func (d *Direct) Statuses(deliver func(QueuedStatus)) int {
 	s := d.s
-	s.mu.Lock()
-	if len(s.queue) == 0 && len(s.lim.reads) == 0 { // nothing queued or to release
-		s.mu.Unlock()
+	if s.due.at.Load() == noDue { // nothing queued or waiting, whatever the time
 		return 0
 	}
-	s.releaseReadsLocked(s.now())
+	now := s.now()
+	if !s.dueBy(now) { // nothing due yet: without the lock
+		return 0
+	}
+	s.mu.Lock()
+	s.releaseReadsLocked(now)
 	k := 0
 	for k < len(s.queue) && (s.queue[k].hold == nil || s.queue[k].hold.released) {
 		k++
@@ -167,11 +213,11 @@ func (d *Direct) Statuses(deliver func(Status)) int {
 	} else {
 		s.queue = s.queue[k:]
 	}
+	s.noteDueLocked()
 	s.mu.Unlock()
 	for i := range q {
 		p := &q[i]
-		now := s.now()
-		deliver(statusOf(p))
+		deliver(QueuedStatus{*p})
 		s.mu.Lock()
 		if p.err != nil {
 			s.addErrorLocked(ErrorEntry{At: p.at, To: p.to, Code: p.err.Code, HTTPStatus: http.StatusOK,
@@ -217,13 +263,22 @@ func statusOf(p *pending) Status {
 // vouched reports whether Config.KnownValid vouches for d, a number of
 // digits only.
 func (s *Server) vouched(d string) bool {
-	if s.cfg.KnownValid == nil || d == "" || len(d) > 15 {
+	if s.cfg.KnownValid == nil || d == "" || len(d) > 15 || !digits16(d) {
 		return false
 	}
-	for i := range len(d) {
-		if d[i]-'0' > 9 { // below '0' wraps around
-			return false
-		}
-	}
 	return s.cfg.KnownValid(d)
+}
+
+// digits16 reports whether d, of at most 16 bytes, is ASCII digits only
+// ("" is). It reads d as two words padded with '0', eight bytes at a
+// time: a byte c is a digit when neither c-'0' nor c+(0x7f-'9') reaches
+// 0x80. A borrow or carry crosses into the next byte only from a byte
+// that is not a digit, so it cannot hide one.
+func digits16(d string) bool {
+	b := [16]byte{'0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0'}
+	copy(b[:], d)
+	lo, hi := binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])
+	const ones = 0x0101010101010101
+	const up = (0x7f - '9') * ones
+	return ((lo-'0'*ones)|(lo+up)|(hi-'0'*ones)|(hi+up))&(0x80*ones) == 0
 }

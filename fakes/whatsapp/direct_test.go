@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -89,13 +90,19 @@ func TestDirectMatchesWire(t *testing.T) {
 	}
 	// Each delivery queued a sent and a delivered status.
 	var got []Status
-	if n := d.Statuses(func(st Status) { got = append(got, st) }); n != 2*dc.Deliveries || len(got) != n {
+	if n := d.Statuses(func(q QueuedStatus) {
+		st := q.Status()
+		if _, failed := q.ErrorCode(); q.ID() != st.ID || q.State() != st.Status || q.RecipientID() != st.RecipientID || failed != (len(st.Errors) > 0) {
+			t.Errorf("handed %s %s to %s (error %v), status %+v", q.ID(), q.State(), q.RecipientID(), failed, st)
+		}
+		got = append(got, st)
+	}); n != 2*dc.Deliveries || len(got) != n {
 		t.Fatalf("Statuses handed %d (%d), want %d", n, len(got), 2*dc.Deliveries)
 	}
 	if got[0].Status != "sent" || got[1].Status != "delivered" || got[0].RecipientID != who || got[0].Conversation == nil {
 		t.Errorf("statuses %+v", got[:2])
 	}
-	if n := d.Statuses(func(Status) {}); n != 0 {
+	if n := d.Statuses(func(QueuedStatus) {}); n != 0 {
 		t.Errorf("a second Statuses handed %d", n)
 	}
 }
@@ -110,11 +117,17 @@ func TestDirectAsyncWindow(t *testing.T) {
 	}
 	clk.Add(25 * time.Hour)
 	req := text("16505551234", "late")
-	if _, id, e := d.Send(&req); e != nil || id == "" {
+	_, id, e := d.Send(&req)
+	if e != nil || id == "" {
 		t.Fatalf("Send = %q, %v", id, e)
 	}
 	var got []Status
-	d.Statuses(func(st Status) { got = append(got, st) })
+	d.Statuses(func(q QueuedStatus) {
+		got = append(got, q.Status())
+		if code, ok := q.ErrorCode(); !ok || code != CodeReEngagement || q.State() != "failed" || q.ID() != id {
+			t.Errorf("handed %s %s with error %d, %v", q.ID(), q.State(), code, ok)
+		}
+	})
 	if len(got) != 1 || got[0].Status != "failed" || len(got[0].Errors) != 1 || got[0].Errors[0].Code != CodeReEngagement {
 		t.Fatalf("statuses %+v", got)
 	}
@@ -294,13 +307,13 @@ func TestDirectReadStatuses(t *testing.T) {
 		t.Fatal(e)
 	}
 	var got []string
-	d.Statuses(func(st Status) { got = append(got, st.Status) })
+	d.Statuses(func(q QueuedStatus) { got = append(got, q.State()) })
 	at, ok := s.NextRead()
 	if !ok || !at.Equal(clk.Now().Add(time.Minute)) {
 		t.Fatalf("NextRead = %v, %v; statuses %v", at, ok, got)
 	}
 	clk.Add(time.Minute)
-	d.Statuses(func(st Status) { got = append(got, st.Status) })
+	d.Statuses(func(q QueuedStatus) { got = append(got, q.State()) })
 	if !reflect.DeepEqual(got, []string{"sent", "delivered", "read"}) {
 		t.Errorf("statuses %v", got)
 	}
@@ -321,6 +334,7 @@ func TestDirectStatusesRounds(t *testing.T) {
 		t.Fatal(err)
 	}
 	type handed struct {
+		q    QueuedStatus
 		st   Status
 		copy string
 	}
@@ -341,8 +355,9 @@ func TestDirectStatusesRounds(t *testing.T) {
 			inside = ""
 		}
 		var got []string
-		d.Statuses(func(st Status) {
-			all = append(all, handed{st, fmt.Sprintf("%+v %+v %+v", st, *st.Conversation, *st.Pricing)})
+		d.Statuses(func(q QueuedStatus) {
+			st := q.Status()
+			all = append(all, handed{q, st, fmt.Sprintf("%+v %+v %+v", st, *st.Conversation, *st.Pricing)})
 			got = append(got, st.ID+" "+st.Status)
 			if round == 1 && inside == "" { // a send from within the handler
 				req := text(who, "inside")
@@ -364,6 +379,9 @@ func TestDirectStatusesRounds(t *testing.T) {
 	for i, h := range all {
 		if now := fmt.Sprintf("%+v %+v %+v", h.st, *h.st.Conversation, *h.st.Pricing); now != h.copy {
 			t.Errorf("status %d changed after it was handed: %s, was %s", i, now, h.copy)
+		}
+		if st := h.q.Status(); !reflect.DeepEqual(st, h.st) {
+			t.Errorf("status %d made again after later rounds: %+v, was %+v", i, st, h.st)
 		}
 	}
 }
@@ -436,5 +454,190 @@ func TestReusedCustomerRecord(t *testing.T) {
 	}
 	if s.customers.get("16505550004") == old || s.customers.get(c) != old {
 		t.Error("two customers share a record")
+	}
+}
+
+// TestDueWithoutLock: Idle and NextReadNanos, which read no lock, agree
+// with the queue and NextRead after every step that queues or releases a
+// status: sends, an async window error, Statuses before and at a read's
+// time, a wire Flush, and a read due past the last unix nanosecond.
+func TestDueWithoutLock(t *testing.T) {
+	const who = "16505551234"
+	check := func(t *testing.T, step string, s *Server, d *Direct) {
+		t.Helper()
+		s.mu.Lock() // what the queue and the waiting reads hold
+		queued, ok := len(s.queue), len(s.lim.reads) > 0
+		var at time.Time
+		if ok {
+			at = s.lim.reads[0].at
+		}
+		s.mu.Unlock()
+		if idle := queued == 0 && !ok; d.Idle() != idle {
+			t.Errorf("%s: Idle = %v, want %v (queue %d, read waiting %v)", step, d.Idle(), idle, queued, ok)
+		}
+		if rat, rok := s.NextRead(); rok != ok || !rat.Equal(at) {
+			t.Errorf("%s: NextRead = %v, %v; want %v, %v", step, rat, rok, at, ok)
+		}
+		ns, nok := s.NextReadNanos()
+		switch {
+		case nok != ok:
+			t.Errorf("%s: NextReadNanos ok = %v, want %v", step, nok, ok)
+		case ok && at.Year() < 2262 && ns != at.UnixNano():
+			t.Errorf("%s: NextReadNanos = %d, want %d", step, ns, at.UnixNano())
+		case ok && at.Year() > 2262 && ns != math.MinInt64:
+			t.Errorf("%s: NextReadNanos = %d for %v, want math.MinInt64", step, ns, at)
+		}
+	}
+	send := func(t *testing.T, d *Direct, body string) {
+		t.Helper()
+		req := text(who, body)
+		if _, _, e := d.Send(&req); e != nil {
+			t.Fatal(e)
+		}
+	}
+	statuses := func(d *Direct) (got []string) {
+		d.Statuses(func(q QueuedStatus) { got = append(got, q.State()) })
+		return got
+	}
+	t.Run("direct", func(t *testing.T) {
+		s, clk := newTest(Config{Limits: Limits{ReadProbability: 1, ReadAfter: time.Minute}})
+		d := s.Direct("v21.0")
+		check(t, "new", s, d)
+		if _, err := d.CustomerMessage(who, "text", "", "hi", 0); err != nil {
+			t.Fatal(err)
+		}
+		check(t, "customer message", s, d)
+		send(t, d, "one")
+		check(t, "send", s, d)
+		clk.Add(time.Second)
+		send(t, d, "two")
+		check(t, "second send", s, d)
+		if got := statuses(d); !reflect.DeepEqual(got, []string{"sent", "delivered", "sent", "delivered"}) {
+			t.Errorf("statuses %v", got)
+		}
+		check(t, "statuses", s, d)
+		if got := statuses(d); got != nil {
+			t.Errorf("statuses before the reads are due: %v", got)
+		}
+		clk.Add(time.Minute - time.Second)
+		if got := statuses(d); !reflect.DeepEqual(got, []string{"read"}) {
+			t.Errorf("statuses at the first read: %v", got)
+		}
+		check(t, "first read", s, d)
+		clk.Add(time.Second)
+		if got := statuses(d); !reflect.DeepEqual(got, []string{"read"}) {
+			t.Errorf("statuses at the second read: %v", got)
+		}
+		check(t, "second read", s, d)
+		if !d.Idle() {
+			t.Error("not idle after every status was handed")
+		}
+	})
+	t.Run("async", func(t *testing.T) {
+		s, _ := newTest(Config{WindowErrors: Async})
+		d := s.Direct("v21.0")
+		send(t, d, "outside the window")
+		check(t, "failed send", s, d)
+		if got := statuses(d); !reflect.DeepEqual(got, []string{"failed"}) {
+			t.Errorf("statuses %v", got)
+		}
+		check(t, "statuses", s, d)
+	})
+	t.Run("flush", func(t *testing.T) {
+		rt := newRouter(t, DefaultAppSecret)
+		s, clk := newTest(Config{WebhookURL: rt.srv.URL, Limits: Limits{ReadProbability: 1, ReadAfter: time.Minute}})
+		d := s.Direct("v21.0")
+		if _, err := s.CustomerText(context.Background(), who, "Ann", "hi"); err != nil {
+			t.Fatal(err)
+		}
+		send(t, d, "one")
+		for _, step := range []time.Duration{0, time.Minute} {
+			clk.Add(step)
+			if _, err := s.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			check(t, fmt.Sprintf("flush after %v", step), s, d)
+		}
+		if !d.Idle() {
+			t.Error("not idle after every status was posted")
+		}
+	})
+	t.Run("past nanoseconds", func(t *testing.T) {
+		clk := &fakeClock{t: time.Date(2262, 4, 11, 0, 0, 0, 0, time.UTC)}
+		s := New(Config{Clock: clk.Now, Limits: Limits{ReadProbability: 1, ReadAfter: 24 * time.Hour}})
+		d := s.Direct("v21.0")
+		if _, err := d.CustomerMessage(who, "text", "", "hi", 0); err != nil {
+			t.Fatal(err)
+		}
+		send(t, d, "one")
+		statuses(d)
+		check(t, "read past 2262", s, d)
+		if got := statuses(d); got != nil {
+			t.Errorf("statuses before the read is due: %v", got)
+		}
+		clk.Add(24 * time.Hour)
+		if got := statuses(d); !reflect.DeepEqual(got, []string{"read"}) {
+			t.Errorf("statuses at the read: %v", got)
+		}
+		check(t, "read", s, d)
+	})
+}
+
+// TestDigits16: digits16 agrees with a byte-by-byte test for every byte
+// value at every position of numbers of every length up to 16, with
+// digits or one other byte around it.
+func TestDigits16(t *testing.T) {
+	slow := func(d string) bool {
+		for i := range len(d) {
+			if d[i] < '0' || d[i] > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	for n := 0; n <= 16; n++ {
+		for i := range n {
+			for c := range 256 {
+				for _, other := range []byte{'7', 0x00, '/', ':', 0xff} {
+					b := []byte("9876543210123456"[:n])
+					if j := (i + 5) % n; j != i {
+						b[j] = other
+					}
+					b[i] = byte(c)
+					if got, want := digits16(string(b)), slow(string(b)); got != want {
+						t.Fatalf("digits16(%q) = %v, want %v", b, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestCustomerMessageTo: CustomerMessageTo sets the message CustomerMessage
+// returns on a platform of the same seed, over whatever m held, and
+// leaves m zero on an error.
+func TestCustomerMessageTo(t *testing.T) {
+	const who = "16505551234"
+	a, _ := newTest(Config{Seed: 3})
+	b, _ := newTest(Config{Seed: 3})
+	da, db := a.Direct("v21.0"), b.Direct("v21.0")
+	for _, tc := range []struct{ kind, format, body string }{{"text", "", "hi"}, {"image", "jpg", "a caption"}} {
+		want, err := da.CustomerMessage(who, tc.kind, tc.format, tc.body, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := InboundMessage{Type: "stale", Context: &MessageContext{ID: "stale"}, Reaction: &Reaction{Emoji: "x"}}
+		if err := db.CustomerMessageTo(&m, who, tc.kind, tc.format, tc.body, 10); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(m, want) {
+			t.Errorf("%s: CustomerMessageTo set %+v, CustomerMessage returned %+v", tc.kind, m, want)
+		}
+	}
+	for _, bad := range []struct{ from, kind, format string }{{"123", "text", ""}, {who, "image", "bmp"}} {
+		m := InboundMessage{Type: "stale"}
+		if err := db.CustomerMessageTo(&m, bad.from, bad.kind, bad.format, "x", 10); err == nil || !reflect.DeepEqual(m, InboundMessage{}) {
+			t.Errorf("%+v: error %v, message %+v", bad, err, m)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -34,10 +35,15 @@ type idgen struct {
 	seed uint64
 	tag  uint64
 	ctr  [numStreams]uint64
+	base [numStreams]uint64 // each stream's offset, a function of the seed
 }
 
 func newIDGen(seed uint64) idgen {
-	return idgen{seed: seed, tag: mix64(seed ^ 0x6a09e667f3bcc909)}
+	g := idgen{seed: seed, tag: mix64(seed ^ 0x6a09e667f3bcc909)}
+	for stream := range g.base {
+		g.base[stream] = mix64(seed ^ (uint64(stream)+1)*0xd1b54a32d192ed03)
+	}
+	return g
 }
 
 func mix64(z uint64) uint64 {
@@ -49,8 +55,7 @@ func mix64(z uint64) uint64 {
 // next returns the stream's next counter part: a bijection of the counter.
 func (g *idgen) next(stream int) uint64 {
 	g.ctr[stream]++
-	base := mix64(g.seed ^ (uint64(stream)+1)*0xd1b54a32d192ed03)
-	return mix64(base + g.ctr[stream]*0x9e3779b97f4a7c15)
+	return mix64(g.base[stream] + g.ctr[stream]*0x9e3779b97f4a7c15)
 }
 
 // permute is a 4-round Feistel network over (hi, lo) keyed by the stream:
@@ -356,9 +361,12 @@ func (g *idgen) challenge() string {
 // conversationID is 32 lower-case hex digits.
 func (g *idgen) conversationID() string {
 	hi, lo := g.id128(streamConversation)
+	var raw [16]byte
+	binary.BigEndian.PutUint64(raw[:8], hi)
+	binary.BigEndian.PutUint64(raw[8:], lo)
 	var buf [32]byte
-	b := appendHex64(buf[:0], hi, lowerHex)
-	return string(appendHex64(b, lo, lowerHex))
+	hex.Encode(buf[:], raw[:]) // as appendHex64 with lowerHex, a byte at a time
+	return string(buf[:])
 }
 
 // unpermute inverts permute.

@@ -157,3 +157,18 @@ func TestAppendBase64(t *testing.T) {
 		}
 	}
 }
+
+// TestConversationIDDigits: a conversation id is the 32 lower-case hex
+// digits of its 128-bit id, high half first, as appendHex64 writes them.
+func TestConversationIDDigits(t *testing.T) {
+	for seed := range uint64(20) {
+		g, h := newIDGen(seed), newIDGen(seed)
+		for range 5 {
+			hi, lo := h.id128(streamConversation)
+			want := string(appendHex64(appendHex64(nil, hi, lowerHex), lo, lowerHex))
+			if got := g.conversationID(); got != want {
+				t.Fatalf("seed %d: conversationID = %q, want %q", seed, got, want)
+			}
+		}
+	}
+}

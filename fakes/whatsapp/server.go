@@ -177,6 +177,7 @@ type Server struct {
 	uploads   map[string]*upload
 	mediaLeft int64 // MediaStore bytes still free
 	queue     []pending
+	due       statusDue // when queue or lim.reads next has something due, readable without mu
 	retries   retryHeap
 	hookSeq   uint64
 	requests  ring[Request]
@@ -398,6 +399,7 @@ func New(cfg Config) *Server {
 		}
 	}
 	s.lim = newLimitState(&s.cfg.Limits)
+	s.noteDueLocked() // nothing queued or waiting yet
 	s.requests.SetLimit(cfg.JournalLimit)
 	s.webhooks.SetLimit(cfg.JournalLimit)
 	s.delivs.SetLimit(cfg.JournalLimit)
@@ -798,6 +800,7 @@ func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepte
 	}
 	if e != nil { // Async window error: accepted now, failed status later.
 		s.queue = append(s.queue, pending{status: "failed", id: id, to: c.waID, at: now, err: e, hold: h})
+		s.due.queued()
 	} else {
 		if s.kept(c) {
 			rec := delivRec{at: now, part: part, kind: kindIndex(p.kind), content: p.text + p.template + p.caption,
@@ -827,6 +830,7 @@ func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepte
 				pending{status: "sent", id: id, to: c.waID, at: now, convID: c.conv.id, category: category, convExp: exp, hold: h},
 				pending{status: "delivered", id: id, to: c.waID, at: now, convID: c.conv.id, category: category, hold: h})
 			s.scheduleReadLocked(part)
+			s.due.queued()
 		}
 	}
 	a := accepted{waID: c.waID, id: id, part: part, hold: h}

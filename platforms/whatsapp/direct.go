@@ -42,9 +42,9 @@ func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbou
 		msg, err = b.eventDirect(customer, m)
 	case m.Attachment != nil:
 		a := m.Attachment
-		msg, err = b.direct.CustomerMessage(customer, a.Kind, a.Format, m.Text, a.Size)
+		err = b.direct.CustomerMessageTo(&msg, customer, a.Kind, a.Format, m.Text, a.Size)
 	default:
-		msg, err = b.direct.CustomerMessage(customer, "text", "", m.Text, 0)
+		err = b.direct.CustomerMessageTo(&msg, customer, "text", "", m.Text, 0)
 	}
 	if err != nil {
 		return sim.Inbound{}, err
@@ -107,12 +107,12 @@ func message(v *routerwa.Message, msg *fakewa.InboundMessage, name string) {
 
 // flushDirect hands the fake's queued statuses to the adapter.
 func (b *binding) flushDirect() {
-	b.direct.Statuses(func(st fakewa.Status) {
+	b.direct.Statuses(func(st fakewa.QueuedStatus) {
 		code := ""
-		if len(st.Errors) > 0 {
-			code = strconv.Itoa(st.Errors[0].Code)
+		if c, ok := st.ErrorCode(); ok {
+			code = strconv.Itoa(c)
 		}
-		b.adapter.ReceiveStatus(st.RecipientID, st.ID, st.Status, code)
+		b.adapter.ReceiveStatus(st.RecipientID(), st.ID(), st.State(), code)
 	})
 }
 
@@ -122,7 +122,7 @@ type graph struct {
 
 	// mu guards sc, reused by every send: the fake's Send keeps neither
 	// the request nor its text once it has returned, and calls nothing
-	// that sends.
+	// that sends. Between sends sc is zero.
 	mu sync.Mutex
 	sc sendScratch
 }
@@ -135,12 +135,13 @@ type sendScratch struct {
 
 func (g *graph) Message(req *routerwa.Request) (string, error) {
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	sc := &g.sc
 	fr := &sc.req
-	*fr = fakewa.SendRequest{MessagingProduct: req.MessagingProduct, RecipientType: req.RecipientType, To: req.To, Type: req.Type}
+	// fr holds no field of another send (see below): only what this one
+	// has is set, field by field.
+	fr.MessagingProduct, fr.RecipientType, fr.To, fr.Type = req.MessagingProduct, req.RecipientType, req.To, req.Type
 	if t := req.Text; t != nil {
-		sc.text = fakewa.Text{PreviewURL: t.PreviewURL, Body: t.Body}
+		sc.text.PreviewURL, sc.text.Body = t.PreviewURL, t.Body
 		fr.Text = &sc.text
 	}
 	if t := req.Template; t != nil {
@@ -172,7 +173,15 @@ func (g *graph) Message(req *routerwa.Request) (string, error) {
 		fr.Sticker = &fakewa.Media{ID: m.ID, Caption: m.Caption, Filename: m.Filename}
 	}
 	_, id, e := g.d.Send(fr)
-	*sc = sendScratch{} // holding no strings of a send that is over
+	// Holding no strings of a send that is over: a text send, the usual
+	// one, has set only the first four fields and the text.
+	if fr.Template == nil && fr.Image == nil && fr.Audio == nil && fr.Video == nil && fr.Document == nil && fr.Sticker == nil {
+		fr.MessagingProduct, fr.RecipientType, fr.To, fr.Type, fr.Text = "", "", "", "", nil
+		sc.text = fakewa.Text{}
+	} else {
+		*sc = sendScratch{}
+	}
+	g.mu.Unlock()
 	if e != nil {
 		return "", platformError(e)
 	}

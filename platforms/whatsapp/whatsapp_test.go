@@ -1,10 +1,15 @@
 package whatsapp
 
 import (
+	"context"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	fakewa "github.com/omnisim/omnisim/fakes/whatsapp"
 	"github.com/omnisim/omnisim/router"
+	routerwa "github.com/omnisim/omnisim/router/whatsapp"
 )
 
 func TestCheckPhone(t *testing.T) {
@@ -57,5 +62,41 @@ func TestModelledText(t *testing.T) {
 	}
 	if b.Modelled("132001", &router.Outbound{Kind: router.KindTemplate}) {
 		t.Error("an unknown template is the platform's business, not drift")
+	}
+}
+
+// TestGraphScratch: the Direct graph's reused request is zero after each
+// send, a text with a link preview and a template alike, so that it holds
+// nothing of a send that is over and the next send starts clean; the fake
+// recorded each send as sent.
+func TestGraphScratch(t *testing.T) {
+	const who = "16505551234"
+	at := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	fake := fakewa.New(fakewa.Config{Clock: func() time.Time { return at }, Limits: fakewa.Limits{
+		Templates: []fakewa.TemplateSpec{{Name: "order_update", Languages: []string{"en_US"}, Params: -1}}}})
+	g := &graph{d: fake.Direct(routerwa.DefaultAPIVersion)}
+	if _, err := g.d.CustomerMessage(who, "text", "", "hi", 0); err != nil {
+		t.Fatal(err)
+	}
+	a := routerwa.New(routerwa.Config{Graph: g, PhoneNumberID: fakewa.DefaultPhoneNumberID, Clock: func() time.Time { return at }}, nil)
+	to := router.CustomerKey{Channel: routerwa.Channel, Account: fakewa.DefaultPhoneNumberID, Customer: who}
+	for _, m := range []router.Outbound{
+		{Text: "see https://example.com"},
+		{Kind: router.KindTemplate, Template: &router.Template{Name: "order_update", Language: "en_US", Params: []string{"42"}}},
+		{Text: "bye"},
+	} {
+		if _, err := a.Send(context.Background(), to, m); err != nil {
+			t.Fatalf("send %+v: %v", m, err)
+		}
+		if g.sc != (sendScratch{}) {
+			t.Errorf("after sending %+v the scratch holds %+v", m, g.sc)
+		}
+	}
+	var got []string
+	for _, d := range fake.Deliveries(who) {
+		got = append(got, d.Type+" "+d.Text+d.Template)
+	}
+	if want := []string{"text see https://example.com", "template order_update", "text bye"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("deliveries %q, want %q", got, want)
 	}
 }
