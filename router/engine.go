@@ -356,8 +356,13 @@ func New(cfg Config) (*Engine, error) {
 		key = mostFreeCapacityKey
 	}
 	// Under longest-idle an assignment gives the agent the newest key of
-	// all (engine time never goes back): the heaps keep a tail.
-	ordered := e.strategy == LongestIdle
+	// all (engine time never goes back): the heaps keep a tail. So it does
+	// under the other heap strategies when every agent has capacity 1: an
+	// assignment makes the agent ineligible, and the eligible agents'
+	// loads and free slots are all equal, so they are ordered by their
+	// last assignment as under longest-idle.
+	ordered := e.strategy == LongestIdle ||
+		!slices.ContainsFunc(cfg.Agents, func(ac AgentConfig) bool { return ac.Capacity != 1 })
 	if !slices.Contains(Splits(), e.split) {
 		return nil, fmt.Errorf("router: unknown split %q (want one of %s)", e.split, oneOf(Splits()))
 	}
