@@ -850,8 +850,7 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	now = e.begin(now)
 	c := e.customer(in.Customer)
 	if in.Name != "" {
 		c.name = in.Name
@@ -1215,8 +1214,7 @@ func (g *group) pop() {
 func (e *Engine) SetOnline(now time.Time, agentID string, online bool) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	now = e.begin(now)
 	a, ok := e.agents[agentID]
 	if !ok {
 		return fmt.Errorf("router: unknown agent %q", agentID)
@@ -1259,8 +1257,7 @@ func (e *Engine) setOnline(now time.Time, a *agent, online bool) {
 func (e *Engine) Close(now time.Time, agentID string, key CustomerKey) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	now = e.begin(now)
 	c := e.customers.get(key)
 	// An agent holding the conversation is known: the agents are looked up
 	// only to name the error.
@@ -1375,6 +1372,23 @@ func (e *Engine) touch(now time.Time, cv *conv) {
 	}
 }
 
+// begin starts a call at now: it applies the engine's clock rule (accept)
+// and fires what is due by the time accepted (advance), and returns that
+// time. A call at or after the latest accepted time, before the next
+// sweep and the earliest deadline (as noteNext published it, when known),
+// has nothing to fire: it only moves the clock.
+func (e *Engine) begin(now time.Time) time.Time {
+	n := now.UnixNano()
+	if e.started && n >= e.now && n < e.sweepDue &&
+		(e.nextSeen == noDeadline || e.nextSeen > n && e.nextSeen != 0) {
+		e.now = n
+		return now
+	}
+	now = e.accept(now)
+	e.advance(now)
+	return now
+}
+
 // accept applies the engine's clock rule to the time of a call: a time
 // before the latest accepted one is taken as that one (in now's location).
 func (e *Engine) accept(now time.Time) time.Time {
@@ -1426,8 +1440,7 @@ func (e *Engine) NextDeadline() (t time.Time, ok bool) {
 func (e *Engine) Advance(now time.Time) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	now = e.begin(now)
 }
 
 func (e *Engine) advance(now time.Time) {
@@ -1497,8 +1510,7 @@ func (e *Engine) advance(now time.Time) {
 func (e *Engine) Check(now time.Time, agentID string, to CustomerKey, m Outbound) (Reason, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	now = e.begin(now)
 	_, r, err := e.check(now, agentID, to, m)
 	return r, err
 }
@@ -1622,8 +1634,7 @@ type pendingSend struct {
 func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to CustomerKey, m Outbound) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	now = e.begin(now)
 	cv, reason, err := e.check(now, agentID, to, m)
 	p.conv, p.at = cv, now
 	if cv != nil {
@@ -1665,8 +1676,7 @@ func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to Custom
 func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p *pendingSend, id string, sendErr error) SendResult {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	now = e.begin(now)
 	res := p.res
 	res.MessageID, res.Err = id, sendErr
 	c := p.cust
@@ -1800,8 +1810,7 @@ func (e *Engine) forget(now int64) {
 func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	now = e.begin(now)
 	var id ConversationID
 	if p := e.findSent(to.Channel, messageID); p >= 0 &&
 		e.sentLog[p].account == to.Account && e.sentLog[p].customer == to.Customer {
