@@ -1440,7 +1440,7 @@ func (e *Engine) NextDeadline() (t time.Time, ok bool) {
 func (e *Engine) Advance(now time.Time) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.begin(now)
+	e.begin(now)
 }
 
 func (e *Engine) advance(now time.Time) {
