@@ -891,7 +891,8 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	}
 	cv.inbound++
 	e.touch(now, cv)
-	e.log(now, EventInbound, cv.id, &c.key, agentID(cv.agent), cv.group.name, in.MessageID, in.AdSource)
+	ev := e.logSlot(now, EventInbound, cv.id, &c.key)
+	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID(cv.agent), cv.group.name, in.MessageID, in.AdSource
 	if pol.Window > 0 && pol.NewConversationAfterWindow {
 		e.setDeadline(e.windowEnd(c, pol), cv, deadlineWindow)
 	}
@@ -943,7 +944,8 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 		cv.idle = e.bot.idle
 		cv.state = WithBot
 	}
-	e.log(now, EventOpened, cv.id, &c.key, "", cv.group.name, "", how)
+	ev := e.logSlot(now, EventOpened, cv.id, &c.key)
+	ev.Agent, ev.Group, ev.Message, ev.Detail = "", cv.group.name, "", how
 	if cv.idle > 0 {
 		e.setDeadline(now.Add(cv.idle), cv, deadlineIdle)
 	}
@@ -1107,7 +1109,8 @@ func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail stri
 	if i := a.slotIn(g); i >= 0 {
 		e.picker.assigned(g, member{a: a, slot: i})
 	}
-	e.log(now, EventAssigned, cv.id, &cv.cust.key, a.id, g.name, "", detail)
+	ev := e.logSlot(now, EventAssigned, cv.id, &cv.cust.key)
+	ev.Agent, ev.Group, ev.Message, ev.Detail = a.id, g.name, "", detail
 	if e.reassign > 0 {
 		e.setDeadline(now.Add(e.reassign), cv, deadlineReassign)
 	}
@@ -1293,7 +1296,8 @@ func (e *Engine) close(now time.Time, cv *conv, why CloseReason) {
 			e.clearDeadline(cv, deadlineKind(k))
 		}
 	}
-	e.log(now, EventClosed, cv.id, &cv.cust.key, agentID(cv.agent), cv.group.name, "", string(why))
+	ev := e.logSlot(now, EventClosed, cv.id, &cv.cust.key)
+	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID(cv.agent), cv.group.name, "", string(why)
 	if !wasAssigned {
 		return
 	}
@@ -1710,7 +1714,8 @@ func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p *pendin
 	if id != "" {
 		e.remember(now, to, id, res.Conversation)
 	}
-	e.log(now, EventSent, res.Conversation, &to, agentID, "", id, "")
+	ev := e.logSlot(now, EventSent, res.Conversation, &to)
+	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID, "", id, ""
 	return res
 }
 
@@ -1822,7 +1827,8 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 		e.log(now, EventFailed, id, &to, "", "", messageID, code)
 		return
 	}
-	e.log(now, EventStatus, id, &to, "", "", messageID, status)
+	ev := e.logSlot(now, EventStatus, id, &to)
+	ev.Agent, ev.Group, ev.Message, ev.Detail = "", "", messageID, status
 }
 
 // log numbers an event and puts it in the ring, after dropping the oldest
@@ -1833,6 +1839,16 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 // copied by typedmemmove, with a bulk barrier over every pointer slot
 // while the collector runs.
 func (e *Engine) log(at time.Time, kind EventKind, conv ConversationID, cust *CustomerKey, agent, group, message, detail string) {
+	s := e.logSlot(at, kind, conv, cust)
+	s.Agent, s.Group, s.Message, s.Detail = agent, group, message, detail
+}
+
+// logSlot is log for the callers of every event a customer's life logs:
+// it fills the slot's numbering, time, kind, conversation and customer and
+// returns it, and the caller stores the four strings, every one of them
+// (the slot holds an older event's). Fourteen words of arguments would not
+// fit the registers: the strings went through the stack.
+func (e *Engine) logSlot(at time.Time, kind EventKind, conv ConversationID, cust *CustomerKey) *Event {
 	e.lastSeq++
 	e.trim()
 	if e.lastSeq-e.first >= uint64(len(e.ring)) {
@@ -1845,7 +1861,7 @@ func (e *Engine) log(at time.Time, kind EventKind, conv ConversationID, cust *Cu
 	} else {
 		s.Customer = CustomerKey{}
 	}
-	s.Agent, s.Group, s.Message, s.Detail = agent, group, message, detail
+	return s
 }
 
 // minRing is the length of the ring the first event makes.
