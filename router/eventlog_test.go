@@ -317,3 +317,64 @@ func seqs(evs []Event) []uint64 {
 	}
 	return s
 }
+
+// echoSender accepts everything and names each message after its
+// customer, so that two engines name a customer's messages alike.
+type echoSender struct{}
+
+func (echoSender) Send(_ context.Context, to CustomerKey, _ Outbound) (string, error) {
+	return "out-" + to.Customer, nil
+}
+
+// TestReusedSlotsHoldOnlyTheirEvent: the events of a customer's life
+// (opened, assigned, inbound, sent, statuses, closed), logged into ring
+// slots that held many other events before, are the events the same life
+// logs into a new engine's empty slots: no field keeps an older event's
+// value.
+func TestReusedSlotsHoldOnlyTheirEvent(t *testing.T) {
+	life := func(e *Engine, i int) []Event {
+		t.Helper()
+		now := at(time.Duration(i) * time.Minute)
+		k := key(fmt.Sprintf("c%d", i))
+		if _, err := e.Receive(now, Inbound{Customer: k, MessageID: fmt.Sprintf("in-%d", i), Text: "hi", AdSource: "ad"}); err != nil {
+			t.Fatal(err)
+		}
+		r, err := e.Send(context.Background(), now, "a1", k, Outbound{Kind: KindText, Text: "reply"})
+		if err != nil || r.Refusal != "" {
+			t.Fatal(r, err)
+		}
+		e.Status(now, k, r.MessageID, "delivered", "")
+		e.Status(now, k, r.MessageID, "failed", "131047")
+		if err := e.Close(now, "a1", k); err != nil {
+			t.Fatal(err)
+		}
+		return e.Events(nil)
+	}
+	newOne := func() *Engine {
+		e, err := New(Config{Agents: agents(1, 1), EventLog: 4, Consumer: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Handle("whatsapp", echoSender{})
+		e.SetOnline(t0, "a1", true)
+		e.Events(nil)
+		return e
+	}
+	const lives = 200
+	used := newOne()
+	var got []Event
+	for i := range lives {
+		got = life(used, i)
+	}
+	want := life(newOne(), lives-1)
+	if len(got) != len(want) || len(got) < 6 {
+		t.Fatalf("%d events in the last life, %d in a new engine's", len(got), len(want))
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		g.Seq, g.Conversation, w.Seq, w.Conversation = 0, 0, 0, 0
+		if g != w {
+			t.Errorf("event %d: %+v in a used ring, %+v in a new one", i, g, w)
+		}
+	}
+}
