@@ -328,15 +328,14 @@ func (echoSender) Send(_ context.Context, to CustomerKey, _ Outbound) (string, e
 
 // TestReusedSlotsHoldOnlyTheirEvent: the events of a customer's life
 // (opened, assigned, inbound, sent, statuses, closed), logged into ring
-// slots that held many other events before, are the events the same life
-// logs into a new engine's empty slots: no field keeps an older event's
-// value.
+// slots that each held an event with every field set, are the events the
+// same life logs into a new engine's empty slots: no field keeps an older
+// event's value.
 func TestReusedSlotsHoldOnlyTheirEvent(t *testing.T) {
-	life := func(e *Engine, i int) []Event {
+	life := func(e *Engine, now time.Time) []Event {
 		t.Helper()
-		now := at(time.Duration(i) * time.Minute)
-		k := key(fmt.Sprintf("c%d", i))
-		if _, err := e.Receive(now, Inbound{Customer: k, MessageID: fmt.Sprintf("in-%d", i), Text: "hi", AdSource: "ad"}); err != nil {
+		k := key("c")
+		if _, err := e.Receive(now, Inbound{Customer: k, MessageID: "in-c", Text: "hi", AdSource: "ad"}); err != nil {
 			t.Fatal(err)
 		}
 		r, err := e.Send(context.Background(), now, "a1", k, Outbound{Kind: KindText, Text: "reply"})
@@ -360,15 +359,28 @@ func TestReusedSlotsHoldOnlyTheirEvent(t *testing.T) {
 		e.Events(nil)
 		return e
 	}
-	const lives = 200
+	// Every slot of the used engine's ring holds an inbound event of an
+	// assigned conversation: agent, group, message and detail all set.
 	used := newOne()
-	var got []Event
-	for i := range lives {
-		got = life(used, i)
+	p := key("p")
+	for i := range 3 * minRing {
+		if _, err := used.Receive(at(time.Second), Inbound{Customer: p, MessageID: fmt.Sprintf("in-p%d", i), AdSource: "ad-p"}); err != nil {
+			t.Fatal(err)
+		}
+		used.Events(nil)
 	}
-	want := life(newOne(), lives-1)
+	for _, ev := range used.ring {
+		if ev.Kind != EventInbound || ev.Agent == "" || ev.Group == "" || ev.Message == "" || ev.Detail == "" {
+			t.Fatalf("the ring holds %+v", ev)
+		}
+	}
+	if err := used.Close(at(time.Second), "a1", p); err != nil {
+		t.Fatal(err)
+	}
+	used.Events(nil)
+	got, want := life(used, at(time.Minute)), life(newOne(), at(time.Minute))
 	if len(got) != len(want) || len(got) < 6 {
-		t.Fatalf("%d events in the last life, %d in a new engine's", len(got), len(want))
+		t.Fatalf("%d events in the used engine, %d in a new one", len(got), len(want))
 	}
 	for i := range got {
 		g, w := got[i], want[i]
