@@ -5,7 +5,7 @@
 // by shifting the slots after it back: the table has no tombstones, and a
 // probe stops at the first empty slot.
 //
-// The caller hashes a record's key (hash/maphash, once per call, or kept
+// The caller hashes a record's key (package strhash, once per call, or kept
 // with the record) and says which record is the one it looks for (eq);
 // records whose keys hash alike sit in one probe sequence. A Table is not
 // safe for concurrent use. Its zero value is an empty table.

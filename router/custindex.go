@@ -1,5 +1,7 @@
 package router
 
+import "github.com/omnisim/omnisim/strhash"
+
 // customerIndex holds the engine's customer records by key: an
 // open-addressing table with linear probing whose slots hold a record and
 // the hash it was placed by. It hashes the customer's id alone, what tells
@@ -13,7 +15,7 @@ package router
 // it back: the table has no tombstones, and a lookup stops at the first
 // empty slot.
 type customerIndex struct {
-	seed  uint64     // strHash's
+	seed  uint64     // strhash.String's
 	slots []custSlot // a power of two long, or empty
 	n     int        // full slots
 }
@@ -25,10 +27,10 @@ type custSlot struct {
 	c    *customer
 }
 
-func newCustomerIndex() customerIndex { return customerIndex{seed: newSeed()} }
+func newCustomerIndex() customerIndex { return customerIndex{seed: strhash.NewSeed()} }
 
 // hash is the hash of a customer id.
-func (x *customerIndex) hash(id string) uint64 { return strHash(x.seed, id) }
+func (x *customerIndex) hash(id string) uint64 { return strhash.String(x.seed, id) }
 
 // get returns the record of key k, or nil.
 func (x *customerIndex) get(k CustomerKey) *customer {

@@ -356,8 +356,13 @@ func New(cfg Config) (*Engine, error) {
 		key = mostFreeCapacityKey
 	}
 	// Under longest-idle an assignment gives the agent the newest key of
-	// all (engine time never goes back): the heaps keep a tail.
-	ordered := e.strategy == LongestIdle
+	// all (engine time never goes back): the heaps keep a tail. So it does
+	// under the other heap strategies when every agent has capacity 1: an
+	// assignment makes the agent ineligible, and the eligible agents'
+	// loads and free slots are all equal, so they are ordered by their
+	// last assignment as under longest-idle.
+	ordered := e.strategy == LongestIdle ||
+		!slices.ContainsFunc(cfg.Agents, func(ac AgentConfig) bool { return ac.Capacity != 1 })
 	if !slices.Contains(Splits(), e.split) {
 		return nil, fmt.Errorf("router: unknown split %q (want one of %s)", e.split, oneOf(Splits()))
 	}
@@ -845,8 +850,7 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	now = e.begin(now)
 	c := e.customer(in.Customer)
 	if in.Name != "" {
 		c.name = in.Name
@@ -887,7 +891,8 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	}
 	cv.inbound++
 	e.touch(now, cv)
-	e.log(now, EventInbound, cv.id, &c.key, agentID(cv.agent), cv.group.name, in.MessageID, in.AdSource)
+	ev := e.logSlot(now, EventInbound, cv.id, &c.key)
+	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID(cv.agent), cv.group.name, in.MessageID, in.AdSource
 	if pol.Window > 0 && pol.NewConversationAfterWindow {
 		e.setDeadline(e.windowEnd(c, pol), cv, deadlineWindow)
 	}
@@ -939,7 +944,8 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 		cv.idle = e.bot.idle
 		cv.state = WithBot
 	}
-	e.log(now, EventOpened, cv.id, &c.key, "", cv.group.name, "", how)
+	ev := e.logSlot(now, EventOpened, cv.id, &c.key)
+	ev.Agent, ev.Group, ev.Message, ev.Detail = "", cv.group.name, "", how
 	if cv.idle > 0 {
 		e.setDeadline(now.Add(cv.idle), cv, deadlineIdle)
 	}
@@ -1103,7 +1109,8 @@ func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail stri
 	if i := a.slotIn(g); i >= 0 {
 		e.picker.assigned(g, member{a: a, slot: i})
 	}
-	e.log(now, EventAssigned, cv.id, &cv.cust.key, a.id, g.name, "", detail)
+	ev := e.logSlot(now, EventAssigned, cv.id, &cv.cust.key)
+	ev.Agent, ev.Group, ev.Message, ev.Detail = a.id, g.name, "", detail
 	if e.reassign > 0 {
 		e.setDeadline(now.Add(e.reassign), cv, deadlineReassign)
 	}
@@ -1210,8 +1217,7 @@ func (g *group) pop() {
 func (e *Engine) SetOnline(now time.Time, agentID string, online bool) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	now = e.begin(now)
 	a, ok := e.agents[agentID]
 	if !ok {
 		return fmt.Errorf("router: unknown agent %q", agentID)
@@ -1254,8 +1260,7 @@ func (e *Engine) setOnline(now time.Time, a *agent, online bool) {
 func (e *Engine) Close(now time.Time, agentID string, key CustomerKey) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	now = e.begin(now)
 	c := e.customers.get(key)
 	// An agent holding the conversation is known: the agents are looked up
 	// only to name the error.
@@ -1291,7 +1296,8 @@ func (e *Engine) close(now time.Time, cv *conv, why CloseReason) {
 			e.clearDeadline(cv, deadlineKind(k))
 		}
 	}
-	e.log(now, EventClosed, cv.id, &cv.cust.key, agentID(cv.agent), cv.group.name, "", string(why))
+	ev := e.logSlot(now, EventClosed, cv.id, &cv.cust.key)
+	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID(cv.agent), cv.group.name, "", string(why)
 	if !wasAssigned {
 		return
 	}
@@ -1370,6 +1376,23 @@ func (e *Engine) touch(now time.Time, cv *conv) {
 	}
 }
 
+// begin starts a call at now: it applies the engine's clock rule (accept)
+// and fires what is due by the time accepted (advance), and returns that
+// time. A call at or after the latest accepted time, before the next
+// sweep and the earliest deadline (as noteNext published it, when known),
+// has nothing to fire: it only moves the clock.
+func (e *Engine) begin(now time.Time) time.Time {
+	n := now.UnixNano()
+	if e.started && n >= e.now && n < e.sweepDue &&
+		(e.nextSeen == noDeadline || e.nextSeen > n && e.nextSeen != 0) {
+		e.now = n
+		return now
+	}
+	now = e.accept(now)
+	e.advance(now)
+	return now
+}
+
 // accept applies the engine's clock rule to the time of a call: a time
 // before the latest accepted one is taken as that one (in now's location).
 func (e *Engine) accept(now time.Time) time.Time {
@@ -1421,8 +1444,7 @@ func (e *Engine) NextDeadline() (t time.Time, ok bool) {
 func (e *Engine) Advance(now time.Time) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	e.begin(now)
 }
 
 func (e *Engine) advance(now time.Time) {
@@ -1492,8 +1514,7 @@ func (e *Engine) advance(now time.Time) {
 func (e *Engine) Check(now time.Time, agentID string, to CustomerKey, m Outbound) (Reason, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	now = e.begin(now)
 	_, r, err := e.check(now, agentID, to, m)
 	return r, err
 }
@@ -1617,8 +1638,7 @@ type pendingSend struct {
 func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to CustomerKey, m Outbound) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	now = e.begin(now)
 	cv, reason, err := e.check(now, agentID, to, m)
 	p.conv, p.at = cv, now
 	if cv != nil {
@@ -1660,8 +1680,7 @@ func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to Custom
 func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p *pendingSend, id string, sendErr error) SendResult {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	now = e.begin(now)
 	res := p.res
 	res.MessageID, res.Err = id, sendErr
 	c := p.cust
@@ -1695,7 +1714,8 @@ func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p *pendin
 	if id != "" {
 		e.remember(now, to, id, res.Conversation)
 	}
-	e.log(now, EventSent, res.Conversation, &to, agentID, "", id, "")
+	ev := e.logSlot(now, EventSent, res.Conversation, &to)
+	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID, "", id, ""
 	return res
 }
 
@@ -1795,8 +1815,7 @@ func (e *Engine) forget(now int64) {
 func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	now = e.begin(now)
 	var id ConversationID
 	if p := e.findSent(to.Channel, messageID); p >= 0 &&
 		e.sentLog[p].account == to.Account && e.sentLog[p].customer == to.Customer {
@@ -1808,7 +1827,8 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 		e.log(now, EventFailed, id, &to, "", "", messageID, code)
 		return
 	}
-	e.log(now, EventStatus, id, &to, "", "", messageID, status)
+	ev := e.logSlot(now, EventStatus, id, &to)
+	ev.Agent, ev.Group, ev.Message, ev.Detail = "", "", messageID, status
 }
 
 // log numbers an event and puts it in the ring, after dropping the oldest
@@ -1819,6 +1839,16 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 // copied by typedmemmove, with a bulk barrier over every pointer slot
 // while the collector runs.
 func (e *Engine) log(at time.Time, kind EventKind, conv ConversationID, cust *CustomerKey, agent, group, message, detail string) {
+	s := e.logSlot(at, kind, conv, cust)
+	s.Agent, s.Group, s.Message, s.Detail = agent, group, message, detail
+}
+
+// logSlot is log for the callers of every event a customer's life logs:
+// it fills the slot's numbering, time, kind, conversation and customer and
+// returns it, and the caller stores the four strings, every one of them
+// (the slot holds an older event's). Fourteen words of arguments would not
+// fit the registers: the strings went through the stack.
+func (e *Engine) logSlot(at time.Time, kind EventKind, conv ConversationID, cust *CustomerKey) *Event {
 	e.lastSeq++
 	e.trim()
 	if e.lastSeq-e.first >= uint64(len(e.ring)) {
@@ -1831,7 +1861,7 @@ func (e *Engine) log(at time.Time, kind EventKind, conv ConversationID, cust *Cu
 	} else {
 		s.Customer = CustomerKey{}
 	}
-	s.Agent, s.Group, s.Message, s.Detail = agent, group, message, detail
+	return s
 }
 
 // minRing is the length of the ring the first event makes.

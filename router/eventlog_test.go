@@ -317,3 +317,76 @@ func seqs(evs []Event) []uint64 {
 	}
 	return s
 }
+
+// echoSender accepts everything and names each message after its
+// customer, so that two engines name a customer's messages alike.
+type echoSender struct{}
+
+func (echoSender) Send(_ context.Context, to CustomerKey, _ Outbound) (string, error) {
+	return "out-" + to.Customer, nil
+}
+
+// TestReusedSlotsHoldOnlyTheirEvent: the events of a customer's life
+// (opened, assigned, inbound, sent, statuses, closed), logged into ring
+// slots that each held an event with every field set, are the events the
+// same life logs into a new engine's empty slots: no field keeps an older
+// event's value.
+func TestReusedSlotsHoldOnlyTheirEvent(t *testing.T) {
+	life := func(e *Engine, now time.Time) []Event {
+		t.Helper()
+		k := key("c")
+		if _, err := e.Receive(now, Inbound{Customer: k, MessageID: "in-c", Text: "hi", AdSource: "ad"}); err != nil {
+			t.Fatal(err)
+		}
+		r, err := e.Send(context.Background(), now, "a1", k, Outbound{Kind: KindText, Text: "reply"})
+		if err != nil || r.Refusal != "" {
+			t.Fatal(r, err)
+		}
+		e.Status(now, k, r.MessageID, "delivered", "")
+		e.Status(now, k, r.MessageID, "failed", "131047")
+		if err := e.Close(now, "a1", k); err != nil {
+			t.Fatal(err)
+		}
+		return e.Events(nil)
+	}
+	newOne := func() *Engine {
+		e, err := New(Config{Agents: agents(1, 1), EventLog: 4, Consumer: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Handle("whatsapp", echoSender{})
+		e.SetOnline(t0, "a1", true)
+		e.Events(nil)
+		return e
+	}
+	// Every slot of the used engine's ring holds an inbound event of an
+	// assigned conversation: agent, group, message and detail all set.
+	used := newOne()
+	p := key("p")
+	for i := range 3 * minRing {
+		if _, err := used.Receive(at(time.Second), Inbound{Customer: p, MessageID: fmt.Sprintf("in-p%d", i), AdSource: "ad-p"}); err != nil {
+			t.Fatal(err)
+		}
+		used.Events(nil)
+	}
+	for _, ev := range used.ring {
+		if ev.Kind != EventInbound || ev.Agent == "" || ev.Group == "" || ev.Message == "" || ev.Detail == "" {
+			t.Fatalf("the ring holds %+v", ev)
+		}
+	}
+	if err := used.Close(at(time.Second), "a1", p); err != nil {
+		t.Fatal(err)
+	}
+	used.Events(nil)
+	got, want := life(used, at(time.Minute)), life(newOne(), at(time.Minute))
+	if len(got) != len(want) || len(got) < 6 {
+		t.Fatalf("%d events in the used engine, %d in a new one", len(got), len(want))
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		g.Seq, g.Conversation, w.Seq, w.Conversation = 0, 0, 0, 0
+		if g != w {
+			t.Errorf("event %d: %+v in a used ring, %+v in a new one", i, g, w)
+		}
+	}
+}

@@ -111,8 +111,7 @@ func (e *Engine) openOf(key CustomerKey) (*conv, error) {
 func (e *Engine) Transfer(now time.Time, by string, key CustomerKey, toGroup, toAgent string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	now = e.begin(now)
 	from, ok := e.agents[by]
 	if !ok {
 		return fmt.Errorf("router: unknown agent %q", by)
@@ -166,8 +165,7 @@ func (e *Engine) Transfer(now time.Time, by string, key CustomerKey, toGroup, to
 func (e *Engine) Take(now time.Time, agentID string, key CustomerKey) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	now = e.begin(now)
 	a, ok := e.agents[agentID]
 	if !ok {
 		return fmt.Errorf("router: unknown agent %q", agentID)
@@ -192,8 +190,7 @@ func (e *Engine) Take(now time.Time, agentID string, key CustomerKey) error {
 func (e *Engine) Handoff(now time.Time, key CustomerKey) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.accept(now)
-	e.advance(now)
+	now = e.begin(now)
 	cv, err := e.openOf(key)
 	if err != nil {
 		return err

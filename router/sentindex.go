@@ -1,5 +1,7 @@
 package router
 
+import "github.com/omnisim/omnisim/strhash"
+
 // sentIndex finds a remembered sent message's entry in the engine's sent
 // log by its key, for Status: an open-addressing table with linear probing
 // whose slots hold only a hash and an entry's number, small enough that the
@@ -13,7 +15,7 @@ package router
 // A removed slot is filled by shifting the slots after it back: the table
 // has no tombstones, and a lookup stops at the first empty slot.
 type sentIndex struct {
-	seed  uint64     // strHash's
+	seed  uint64     // strhash.String's
 	slots []sentSlot // a power of two long, or empty
 	count int        // full slots
 }
@@ -24,10 +26,10 @@ type sentSlot struct {
 	hash, n uint64
 }
 
-func newSentIndex() sentIndex { return sentIndex{seed: newSeed()} }
+func newSentIndex() sentIndex { return sentIndex{seed: strhash.NewSeed()} }
 
 // hash is the hash of a message id.
-func (x *sentIndex) hash(id string) uint64 { return strHash(x.seed, id) }
+func (x *sentIndex) hash(id string) uint64 { return strhash.String(x.seed, id) }
 
 // len is how many message ids the index holds.
 func (x *sentIndex) len() int { return x.count }

@@ -1,10 +1,9 @@
 package sim
 
 import (
-	"hash/maphash"
-
 	"github.com/omnisim/omnisim/openaddr"
 	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/strhash"
 )
 
 // people holds the world's customers by key, in an open-addressing table.
@@ -17,14 +16,14 @@ import (
 // hashed the id for every lookup, put and removal, and a run's stream of
 // arrivals and departures left it tombstones to clean.)
 type people struct {
-	seed maphash.Seed
+	seed uint64 // strhash's
 	t    openaddr.Table[person]
 }
 
-func newPeople() people { return people{seed: maphash.MakeSeed()} }
+func newPeople() people { return people{seed: strhash.NewSeed()} }
 
 // hash is the hash of a customer id.
-func (x *people) hash(id string) uint64 { return maphash.String(x.seed, id) }
+func (x *people) hash(id string) uint64 { return strhash.String(x.seed, id) }
 
 // get returns the person of key k, or nil.
 func (x *people) get(k router.CustomerKey) *person {

@@ -1,9 +1,8 @@
 package whatsapp
 
 import (
-	"hash/maphash"
-
 	"github.com/omnisim/omnisim/openaddr"
+	"github.com/omnisim/omnisim/strhash"
 )
 
 // customerTable holds the customer records by wa_id, in an open-addressing
@@ -13,7 +12,7 @@ import (
 // the insert and the delete.) Nothing iterates it: the seed shapes the
 // layout alone.
 type customerTable struct {
-	seed maphash.Seed
+	seed uint64 // strhash's
 	t    openaddr.Table[customer]
 	// missed is the wa_id of the last get that found no record (when
 	// hasMissed), and missedHash its hash: a record made for it next is
@@ -23,11 +22,11 @@ type customerTable struct {
 	hasMissed  bool
 }
 
-func newCustomerTable() customerTable { return customerTable{seed: maphash.MakeSeed()} }
+func newCustomerTable() customerTable { return customerTable{seed: strhash.NewSeed()} }
 
 // get returns the record of waID, or nil.
 func (t *customerTable) get(waID string) *customer {
-	h := maphash.String(t.seed, waID)
+	h := strhash.String(t.seed, waID)
 	if c := t.t.Find(h, func(c *customer) bool { return c.waID == waID }); c != nil {
 		return c
 	}
@@ -40,7 +39,7 @@ func (t *customerTable) add(c *customer) {
 	if t.hasMissed && c.waID == t.missed {
 		c.hash = t.missedHash
 	} else {
-		c.hash = maphash.String(t.seed, c.waID)
+		c.hash = strhash.String(t.seed, c.waID)
 	}
 	t.missed, t.hasMissed = "", false
 	t.t.Put(c.hash, c, func(*customer) bool { return false })

@@ -19,16 +19,17 @@
 package dedupe
 
 import (
-	"hash/maphash"
 	"iter"
 	"time"
+
+	"github.com/omnisim/omnisim/strhash"
 )
 
 // Set remembers ids for a window of time. Make one with [New]. A Set is
 // not safe for concurrent use.
 type Set struct {
-	window int64        // nanoseconds
-	seed   maphash.Seed // the index's layout only: nothing depends on it
+	window int64  // nanoseconds
+	seed   uint64 // strhash's, for the index's layout only: nothing depends on it
 	// The FIFO is in blocks of fifoBlock entries: entry seq is in
 	// blocks[seq/fifoBlock-base], which the FIFO gains at its end and
 	// loses at its start, so an entry never moves (a FIFO in one ring
@@ -73,7 +74,7 @@ type slot struct {
 
 // New returns an empty Set that remembers each id for window.
 func New(window time.Duration) Set {
-	return Set{window: int64(window), seed: maphash.MakeSeed()}
+	return Set{window: int64(window), seed: strhash.NewSeed()}
 }
 
 // Len is the number of ids remembered.
@@ -145,7 +146,7 @@ func (s *Set) All() iter.Seq2[string, int64] {
 
 // tag is the tag of id: 31 bits of its hash, which place it in the index,
 // and the top bit set, which tells a used slot from an empty one.
-func (s *Set) tag(id string) uint32 { return uint32(maphash.String(s.seed, id)) | 1<<31 }
+func (s *Set) tag(id string) uint32 { return uint32(strhash.String(s.seed, id)) | 1<<31 }
 
 // entry is the entry with sequence number seq.
 func (s *Set) entry(seq uint64) *entry {

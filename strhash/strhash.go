@@ -1,17 +1,20 @@
-package router
+// Package strhash is a fast seeded hash of short strings (customer ids,
+// message ids, phone numbers) for the project's own hash tables, in the
+// manner of wyhash: sixteen bytes at a time, each eight folded in by a
+// 64x64->128-bit multiply. On a 12-byte id it takes about a third of
+// hash/maphash.String's instructions. The seed keeps a table's layout
+// unguessable, as maphash's does; nothing may depend on a hash's value
+// beyond one process.
+package strhash
 
 import (
 	"hash/maphash"
 	"math/bits"
 )
 
-// strHash hashes the short strings the engine's indexes are keyed by
-// (customer ids, message ids) with a per-index seed, as wyhash does:
-// sixteen bytes at a time, each eight folded in by a 64x64->128-bit
-// multiply, the last one to sixteen bytes read as two overlapping halves
-// (about a third of maphash.String's instructions on a 12-byte id). The
-// seed keeps an index's layout unguessable, as maphash's does.
-func strHash(seed uint64, s string) uint64 {
+// String hashes s under seed: sixteen bytes at a time, the last one to
+// sixteen read as two overlapping halves.
+func String(seed uint64, s string) uint64 {
 	const m1, m2 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db
 	n := len(s)
 	h := seed
@@ -31,8 +34,8 @@ func strHash(seed uint64, s string) uint64 {
 	return fold(m1^uint64(n), fold(a^m2, b^h))
 }
 
-// newSeed is a random seed for strHash.
-func newSeed() uint64 { return maphash.String(maphash.MakeSeed(), "") }
+// NewSeed is a random seed for String, one per table.
+func NewSeed() uint64 { return maphash.String(maphash.MakeSeed(), "") }
 
 // fold multiplies a by b to 128 bits and returns the halves xored.
 func fold(a, b uint64) uint64 {
