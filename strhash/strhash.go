@@ -13,13 +13,15 @@ import (
 )
 
 // String hashes s under seed: sixteen bytes at a time, the last one to
-// sixteen read as two overlapping halves.
+// sixteen read as two overlapping halves. The running hash is folded into
+// both halves of every multiply, so that no input can zero an operand, and
+// with it everything hashed before, without knowing the seed.
 func String(seed uint64, s string) uint64 {
 	const m1, m2 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db
 	n := len(s)
 	h := seed
 	for len(s) > 16 {
-		h = fold(le64(s)^m1, le64(s[8:])^h)
+		h = fold(le64(s)^m1^h, le64(s[8:])^h)
 		s = s[16:]
 	}
 	var a, b uint64
@@ -31,7 +33,7 @@ func String(seed uint64, s string) uint64 {
 	case r > 0:
 		a = uint64(s[0])<<16 | uint64(s[r>>1])<<8 | uint64(s[r-1])
 	}
-	return fold(m1^uint64(n), fold(a^m2, b^h))
+	return fold(m1^uint64(n), fold(a^m2^h, b^h))
 }
 
 // NewSeed is a random seed for String, one per table.

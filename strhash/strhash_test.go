@@ -54,3 +54,35 @@ func TestStringSpreads(t *testing.T) {
 		}
 	}
 }
+
+// TestStringNoZeroOperand: a block that equals the hash's own constants
+// does not wipe out what came before it or what follows it: under seeds
+// such as NewSeed makes, such strings still differ in their hashes
+// wherever they differ. (Which blocks would zero an operand depends on
+// the seed, so only one who knows it can find them.)
+func TestStringNoZeroOperand(t *testing.T) {
+	const m1, m2 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db
+	le := func(v uint64) string {
+		var b [8]byte
+		for i := range b {
+			b[i] = byte(v >> (8 * i))
+		}
+		return string(b[:])
+	}
+	pairs := [][2]string{
+		// A block opening with m1 after two different blocks.
+		{"AAAAAAAAAAAAAAAA" + le(m1) + "12345678" + "tail", "BBBBBBBBBBBBBBBB" + le(m1) + "12345678" + "tail"},
+		// A last block opening with m2, then different bytes.
+		{le(m2) + "x", le(m2) + "y"},
+		{le(m2) + "12345678", le(m2) + "87654321"},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 8 {
+		seed := rng.Uint64()
+		for _, p := range pairs {
+			if String(seed, p[0]) == String(seed, p[1]) {
+				t.Errorf("seed %#x: %q and %q hash alike", seed, p[0], p[1])
+			}
+		}
+	}
+}
