@@ -844,10 +844,26 @@ type openChannel struct {
 // observe records an engine event and drives generated customers.
 func (w *World) observe(ev *router.Event) {
 	plain := w.plain
-	if plain && ev.Kind == router.EventStatus {
-		// Only a timeline (which a listed customer has), the trace, the
-		// series and the message center read a status.
-		return
+	if plain {
+		switch ev.Kind {
+		case router.EventStatus:
+			// Only a timeline (which a listed customer has), the trace,
+			// the series and the message center read a status.
+			return
+		case router.EventSent:
+			// Nothing but the counts and the list of who sent what
+			// reads a send here: no customer to find. (A send to a
+			// customer the world does not know is listed too; only a
+			// failed status of a known customer reads the list.)
+			w.counts.add(ev.Kind)
+			w.sentBy = append(w.sentBy, sentMessage{id: ev.Message, agent: ev.Agent})
+			return
+		case router.EventInbound:
+			if b := w.sc.Bot; b == nil || b.Reply == "" {
+				w.counts.add(ev.Kind)
+				return // only the bot answers a message
+			}
+		}
 	}
 	w.counts.add(ev.Kind)
 	if !plain && w.center != nil {
