@@ -249,6 +249,12 @@ func (q *Queue) Peek() (t time.Time, ok bool) {
 // peekNanos returns the time of the next event in unix nanoseconds.
 func (q *Queue) peekNanos() (ns int64, ok bool) {
 	q.drop()
+	return q.head()
+}
+
+// head is peekNanos for a queue whose spent entry is dropped: small
+// enough to be inlined in the run's loop, which calls drop itself.
+func (q *Queue) head() (ns int64, ok bool) {
 	if len(q.items) == 0 {
 		return 0, false
 	}
@@ -264,6 +270,11 @@ func (q *Queue) Pop() (time.Time, func()) {
 // popNanos is Pop, with the time in unix nanoseconds and its location.
 func (q *Queue) popNanos() (ns int64, loc *time.Location, fn func()) {
 	q.drop()
+	return q.take()
+}
+
+// take is popNanos for a queue whose spent entry is dropped.
+func (q *Queue) take() (ns int64, loc *time.Location, fn func()) {
 	ns = q.items[0].key
 	slot := q.items[0].slot
 	q.spent = true // taken out when the queue is next used

@@ -699,14 +699,21 @@ func (w *World) RunUntil(t time.Time) error {
 		bound = min(bound, nanos(t))
 	}
 	played := 0
+	// A context that is never done (Background's) has no channel to poll.
+	done := w.ctx.Done()
 	for {
-		if err := w.ctx.Err(); err != nil {
-			return err
+		if done != nil {
+			select {
+			case <-done:
+				return w.ctx.Err()
+			default:
+			}
 		}
 		if played++; w.opt.Progress != nil && played%progressEvery == 0 {
 			w.opt.Progress(w.clock.Now(), played)
 		}
-		next, queued := w.queue.peekNanos()
+		w.queue.drop()
+		next, queued := w.queue.head()
 		due, timed := w.engine.NextDeadline()
 		for _, c := range w.open {
 			if d, ok := c.b.NextDeadline(); ok && (!timed || d.Before(due)) {
@@ -728,7 +735,7 @@ func (w *World) RunUntil(t time.Time) error {
 		if !queued || next > bound {
 			break
 		}
-		at, atLoc, fn := w.queue.popNanos()
+		at, atLoc, fn := w.queue.take()
 		w.clock.setNanos(at, atLoc)
 		fn()
 		if w.stop != nil {
