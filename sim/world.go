@@ -444,11 +444,17 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 // channel at the end: a scripted customer's (Env.Keep). b is the
 // channel's binding, nil while it opens.
 func (w *World) keeps(b Binding, channel, customer string) bool {
+	if b != nil && w.scripted == 0 {
+		return false // nobody is: a generated customer never is
+	}
+	return w.keepsListed(b, channel, customer)
+}
+
+// keepsListed is keeps in a world with scripted customers, or while the
+// channel opens: out of line, so that keeps is inlined in Env.Keep.
+func (w *World) keepsListed(b Binding, channel, customer string) bool {
 	if b == nil {
 		return true // still opening: nothing is delivered yet
-	}
-	if w.scripted == 0 {
-		return false // nobody is: a generated customer never is
 	}
 	p := w.person(&router.CustomerKey{Channel: channel, Account: b.Account(), Customer: customer})
 	return p != nil && p.scripted
