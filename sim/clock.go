@@ -166,29 +166,32 @@ func (q *Queue) sink(it queued) {
 		if first >= n {
 			break
 		}
-		least := first
+		// m is the least child, at least.
+		least, m := first, &items[first]
 		if first+3 < n {
-			// Four children, the common case, compared without a loop.
-			if items[first+1].before(&items[least]) {
-				least = first + 1
+			// Four children, the common case, compared without a loop
+			// and checked against the heap's bounds once.
+			c := items[first : first+4 : first+4]
+			if c[1].before(m) {
+				least, m = first+1, &c[1]
 			}
-			if items[first+2].before(&items[least]) {
-				least = first + 2
+			if c[2].before(m) {
+				least, m = first+2, &c[2]
 			}
-			if items[first+3].before(&items[least]) {
-				least = first + 3
+			if c[3].before(m) {
+				least, m = first+3, &c[3]
 			}
 		} else {
 			for c := first + 1; c < n; c++ {
-				if items[c].before(&items[least]) {
-					least = c
+				if items[c].before(m) {
+					least, m = c, &items[c]
 				}
 			}
 		}
-		if !items[least].before(&it) {
+		if !m.before(&it) {
 			break
 		}
-		items[i] = items[least]
+		items[i] = *m
 		i = least
 	}
 	items[i] = it
