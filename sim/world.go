@@ -612,7 +612,8 @@ func (w *World) stepAt(st *scenario.Step, k, n int, base uint64) {
 
 // arrive schedules the next Poisson arrival of a traffic flow.
 func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
-	f := &flow{w: w, tr: tr, b: w.bindings[tr.Channel], until: until.UnixNano(), loc: after.Location()}
+	f := &flow{w: w, tr: tr, b: w.bindings[tr.Channel], until: until.UnixNano(), loc: after.Location(),
+		gap: scenario.Distribution{Kind: "exp", Mean: tr.Arrivals.Mean()}}
 	f.play = f.arrive
 	f.next(after.UnixNano())
 }
@@ -628,14 +629,17 @@ type flow struct {
 	at, until int64
 	loc       *time.Location
 	play      func() // f.arrive, made once
+	// gap is the time between arrivals: exponential, of the arrival
+	// rate's mean.
+	gap scenario.Distribution
 }
 
 // next queues the arrival after the one at after, if it comes before the
 // flow ends. Times are unix nanoseconds (the queue's keys), in the flow's
 // location.
 func (f *flow) next(after int64) {
-	w, tr := f.w, f.tr
-	gap := draw(w.traffic, scenario.Distribution{Kind: "exp", Mean: tr.Arrivals.Mean()})
+	w := f.w
+	gap := draw(w.traffic, &f.gap)
 	at := after + int64(gap)
 	if at >= f.until || at < after { // past the end, or past every time
 		return
@@ -654,14 +658,14 @@ func (f *flow) arrive() {
 	p.id, p.b = w.genIDs.id(w.generated), b
 	p.key = router.CustomerKey{Channel: tr.Channel, Account: b.Account(), Customer: handle}
 	p.flow, p.messages = tr, tr.Messages.Min+w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1)
-	p.handle = draw(w.traffic, tr.Handle)
+	p.handle = draw(w.traffic, &tr.Handle)
 	if tr.Reply.Kind != "" {
-		p.reply = max(draw(w.traffic, tr.Reply), time.Millisecond)
+		p.reply = max(draw(w.traffic, &tr.Reply), time.Millisecond)
 	}
 	if tr.Patience.Kind != "" {
 		// Drawn only when set, so that flows without patience keep
 		// their random stream.
-		w.giveUpAfter(p, time.Unix(0, f.at).In(f.loc), draw(w.traffic, tr.Patience))
+		w.giveUpAfter(p, time.Unix(0, f.at).In(f.loc), draw(w.traffic, &tr.Patience))
 	}
 	p.name = p.id
 	w.people.putHashed(p, hash)
@@ -1163,7 +1167,7 @@ func numbered(texts *[]string, prefix string, i int) string {
 
 // draw samples a duration distribution.
 // Draws are rounded to the millisecond, the clock's resolution in reports.
-func draw(rng *rand.Rand, d scenario.Distribution) time.Duration {
+func draw(rng *rand.Rand, d *scenario.Distribution) time.Duration {
 	var v time.Duration
 	switch d.Kind {
 	case "exp":
