@@ -147,7 +147,7 @@ type World struct {
 
 // liveConv is what the world tracks of an open conversation.
 type liveConv struct {
-	opened   time.Time
+	opened   int64 // in unix nanoseconds: a time of the run (since)
 	assigned bool // assigned at least once
 	waiting  bool // waiting in a queue now
 }
@@ -963,7 +963,7 @@ func (w *World) read(ev *router.Event, p *person) {
 // has one open conversation at a time), else in World.live.
 func (w *World) track(ev *router.Event, p *person) {
 	if ev.Kind == router.EventOpened {
-		c := liveConv{opened: ev.At, waiting: true}
+		c := liveConv{opened: ev.At.UnixNano(), waiting: true}
 		if p != nil && !p.tracking {
 			p.live, p.liveID, p.tracking = c, ev.Conversation, true
 		} else {
@@ -1026,16 +1026,16 @@ func (w *World) track(ev *router.Event, p *person) {
 }
 
 // since is at.Sub(from) for two times of a run, which lie within int64
-// nanoseconds of 1970 (the queue's keys): the difference of their unix
-// nanoseconds, without the overflow check of Sub, which adds the result
-// back and compares it. Only a difference past a Duration's range (292
-// years) is left to Sub, which saturates it.
-func since(from, at time.Time) time.Duration {
-	a, f := at.UnixNano(), from.UnixNano()
-	if d := a - f; (d < 0) == (a < f) {
+// nanoseconds of 1970 (the queue's keys), from given in unix nanoseconds:
+// the difference of their unix nanoseconds, without the overflow check of
+// Sub, which adds the result back and compares it. Only a difference past
+// a Duration's range (292 years) is left to Sub, which saturates it.
+func since(from int64, at time.Time) time.Duration {
+	a := at.UnixNano()
+	if d := a - from; (d < 0) == (a < from) {
 		return time.Duration(d)
 	}
-	return at.Sub(from)
+	return at.Sub(time.Unix(0, from))
 }
 
 // lookLive returns what the world tracks of an open conversation of p.
