@@ -683,7 +683,7 @@ func (f *flow) arrive() {
 		p.profile = prof
 		w.engine.SetProfile(p.key, prof)
 	}
-	w.customerSays(p, Message{Text: "message 1"})
+	w.customerSays(p, &Message{Text: "message 1"})
 	f.next(f.at)
 }
 
@@ -1153,7 +1153,7 @@ func (s *script) next() {
 	case k%2 == 0:
 		w.agentSend(p, s.agent, router.Outbound{Kind: router.KindText, Text: numbered(&w.replyTexts, "reply ", k/2+1)})
 	default:
-		w.customerSays(p, Message{Text: numbered(&w.messageTexts, "message ", (k+1)/2+1)})
+		w.customerSays(p, &Message{Text: numbered(&w.messageTexts, "message ", (k+1)/2+1)})
 	}
 }
 
@@ -1193,14 +1193,14 @@ func (w *World) step(st *scenario.Step, idx int) {
 			return
 		}
 		if f := st.Attaches; f != nil {
-			w.customerSays(p, Message{Text: st.Caption, Attachment: &router.Attachment{Kind: f.Kind, Format: f.Format, Size: int64(f.Size), Name: f.Name}})
+			w.customerSays(p, &Message{Text: st.Caption, Attachment: &router.Attachment{Kind: f.Kind, Format: f.Format, Size: int64(f.Size), Name: f.Name}})
 			return
 		}
 		m := Message{Event: st.Event, EventKey: st.EventKey}
 		if len(st.Says) > 0 {
 			m.Text = st.Says[idx]
 		}
-		w.customerSays(p, m)
+		w.customerSays(p, &m)
 		return
 	}
 	now := w.clock.Now()
@@ -1246,15 +1246,16 @@ func (w *World) step(st *scenario.Step, idx int) {
 	w.agentSend(p, st.Agent, m)
 }
 
-// customerSays has a customer send a message through their platform.
-func (w *World) customerSays(p *person, m Message) {
+// customerSays has a customer send a message through their platform. It
+// sets m's profile to the customer's.
+func (w *World) customerSays(p *person, m *Message) {
 	m.Profile = p.profile
 	// The platform asks about the customer (Env.Keep) and the engine logs
 	// its events now: keep it at hand. Every customer who writes is held
 	// in people (a generated one is forgotten once it writes no more).
 	w.lastPerson = p
-	in, err := p.b.Inbound(w.ctx, p.key.Customer, p.name, m)
-	w.record(p, m, in, err)
+	in, err := p.b.Inbound(w.ctx, p.key.Customer, p.name, *m)
+	w.record(p, m, &in, err)
 }
 
 // keepsText reports whether what p and p's agents say is kept until it is
@@ -1266,7 +1267,7 @@ func (w *World) keepsText(p *person) bool {
 
 // record keeps what a scripted customer said for their timeline, and notes
 // a message the router did not take.
-func (w *World) record(p *person, m Message, in Inbound, err error) {
+func (w *World) record(p *person, m *Message, in *Inbound, err error) {
 	if w.keepsText(p) && in.ID != "" {
 		switch {
 		case m.Attachment != nil:
@@ -1426,7 +1427,7 @@ func (w *World) Say(key router.CustomerKey, m Message) (Inbound, error) {
 		m.Profile = p.profile
 	}
 	in, err := p.b.Inbound(w.ctx, key.Customer, p.name, m)
-	w.record(p, m, in, err)
+	w.record(p, &m, &in, err)
 	w.settle()
 	return in, err
 }
