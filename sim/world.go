@@ -886,8 +886,11 @@ func (w *World) observe(ev *router.Event) {
 	if !plain && w.center != nil {
 		w.inboxApply(ev)
 	}
-	p := w.lastPerson // w.person, without the call for the customer at hand
-	if p == nil || !sameKey(&p.key, &ev.Customer) {
+	// w.person, without the call for the customer at hand. A conversation
+	// is one customer's: an event of the customer's open conversation is
+	// the customer's, without comparing keys.
+	p := w.lastPerson
+	if p == nil || !(ev.Conversation != 0 && p.open == ev.Conversation || sameKey(&p.key, &ev.Customer)) {
 		p = w.findPerson(&ev.Customer)
 	}
 	w.track(ev, p)
