@@ -148,8 +148,8 @@ type World struct {
 // liveConv is what the world tracks of an open conversation.
 type liveConv struct {
 	opened   int64 // in unix nanoseconds: a time of the run (since)
-	assigned bool // assigned at least once
-	waiting  bool // waiting in a queue now
+	assigned bool  // assigned at least once
+	waiting  bool  // waiting in a queue now
 }
 
 // person is a customer of the world, scripted or generated.
