@@ -1420,7 +1420,7 @@ func (w *World) Customer(channel, handle string) (router.CustomerKey, error) {
 // Say has a customer send m through the platform now, and lets the world
 // react.
 func (w *World) Say(key router.CustomerKey, m Message) (Inbound, error) {
-	p := w.people.get(key)
+	p := w.person(&key) // kept at hand for the events and the reply
 	if p == nil {
 		return Inbound{}, fmt.Errorf("unknown customer %s", key)
 	}
