@@ -166,29 +166,32 @@ func (q *Queue) sink(it queued) {
 		if first >= n {
 			break
 		}
-		least := first
+		// m is the least child, at least.
+		least, m := first, &items[first]
 		if first+3 < n {
-			// Four children, the common case, compared without a loop.
-			if items[first+1].before(&items[least]) {
-				least = first + 1
+			// Four children, the common case, compared without a loop
+			// and checked against the heap's bounds once.
+			c := items[first : first+4 : first+4]
+			if c[1].before(m) {
+				least, m = first+1, &c[1]
 			}
-			if items[first+2].before(&items[least]) {
-				least = first + 2
+			if c[2].before(m) {
+				least, m = first+2, &c[2]
 			}
-			if items[first+3].before(&items[least]) {
-				least = first + 3
+			if c[3].before(m) {
+				least, m = first+3, &c[3]
 			}
 		} else {
 			for c := first + 1; c < n; c++ {
-				if items[c].before(&items[least]) {
-					least = c
+				if items[c].before(m) {
+					least, m = c, &items[c]
 				}
 			}
 		}
-		if !items[least].before(&it) {
+		if !m.before(&it) {
 			break
 		}
-		items[i] = items[least]
+		items[i] = *m
 		i = least
 	}
 	items[i] = it
@@ -249,6 +252,12 @@ func (q *Queue) Peek() (t time.Time, ok bool) {
 // peekNanos returns the time of the next event in unix nanoseconds.
 func (q *Queue) peekNanos() (ns int64, ok bool) {
 	q.drop()
+	return q.head()
+}
+
+// head is peekNanos for a queue whose spent entry is dropped: small
+// enough to be inlined in the run's loop, which calls drop itself.
+func (q *Queue) head() (ns int64, ok bool) {
 	if len(q.items) == 0 {
 		return 0, false
 	}
@@ -264,6 +273,11 @@ func (q *Queue) Pop() (time.Time, func()) {
 // popNanos is Pop, with the time in unix nanoseconds and its location.
 func (q *Queue) popNanos() (ns int64, loc *time.Location, fn func()) {
 	q.drop()
+	return q.take()
+}
+
+// take is popNanos for a queue whose spent entry is dropped.
+func (q *Queue) take() (ns int64, loc *time.Location, fn func()) {
 	ns = q.items[0].key
 	slot := q.items[0].slot
 	q.spent = true // taken out when the queue is next used

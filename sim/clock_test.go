@@ -89,7 +89,7 @@ func TestSinceIsSub(t *testing.T) {
 			if at.After(hi) {
 				continue
 			}
-			if got, want := since(from, at), at.Sub(from); got != want {
+			if got, want := since(from.UnixNano(), at), at.Sub(from); got != want {
 				t.Fatalf("since(%v, %v) = %v, Sub says %v", from, at, got, want)
 			}
 		}

@@ -246,7 +246,7 @@ func (w *World) metrics(now time.Time) result.Metrics {
 	var pending []time.Duration
 	w.eachLive(func(c liveConv) {
 		if !c.assigned {
-			pending = append(pending, now.Sub(c.opened))
+			pending = append(pending, since(c.opened, now))
 		}
 	})
 	ps := w.waits.percentiles(pending, 50, 90, 99, 100)

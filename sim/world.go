@@ -147,9 +147,9 @@ type World struct {
 
 // liveConv is what the world tracks of an open conversation.
 type liveConv struct {
-	opened   time.Time
-	assigned bool // assigned at least once
-	waiting  bool // waiting in a queue now
+	opened   int64 // in unix nanoseconds: a time of the run (since)
+	assigned bool  // assigned at least once
+	waiting  bool  // waiting in a queue now
 }
 
 // person is a customer of the world, scripted or generated.
@@ -444,11 +444,17 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 // channel at the end: a scripted customer's (Env.Keep). b is the
 // channel's binding, nil while it opens.
 func (w *World) keeps(b Binding, channel, customer string) bool {
+	if b != nil && w.scripted == 0 {
+		return false // nobody is: a generated customer never is
+	}
+	return w.keepsListed(b, channel, customer)
+}
+
+// keepsListed is keeps in a world with scripted customers, or while the
+// channel opens: out of line, so that keeps is inlined in Env.Keep.
+func (w *World) keepsListed(b Binding, channel, customer string) bool {
 	if b == nil {
 		return true // still opening: nothing is delivered yet
-	}
-	if w.scripted == 0 {
-		return false // nobody is: a generated customer never is
 	}
 	p := w.person(&router.CustomerKey{Channel: channel, Account: b.Account(), Customer: customer})
 	return p != nil && p.scripted
@@ -606,7 +612,8 @@ func (w *World) stepAt(st *scenario.Step, k, n int, base uint64) {
 
 // arrive schedules the next Poisson arrival of a traffic flow.
 func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
-	f := &flow{w: w, tr: tr, b: w.bindings[tr.Channel], until: until.UnixNano(), loc: after.Location()}
+	f := &flow{w: w, tr: tr, b: w.bindings[tr.Channel], until: until.UnixNano(), loc: after.Location(),
+		gap: scenario.Distribution{Kind: "exp", Mean: tr.Arrivals.Mean()}}
 	f.play = f.arrive
 	f.next(after.UnixNano())
 }
@@ -622,14 +629,17 @@ type flow struct {
 	at, until int64
 	loc       *time.Location
 	play      func() // f.arrive, made once
+	// gap is the time between arrivals: exponential, of the arrival
+	// rate's mean.
+	gap scenario.Distribution
 }
 
 // next queues the arrival after the one at after, if it comes before the
 // flow ends. Times are unix nanoseconds (the queue's keys), in the flow's
 // location.
 func (f *flow) next(after int64) {
-	w, tr := f.w, f.tr
-	gap := draw(w.traffic, scenario.Distribution{Kind: "exp", Mean: tr.Arrivals.Mean()})
+	w := f.w
+	gap := draw(w.traffic, &f.gap)
 	at := after + int64(gap)
 	if at >= f.until || at < after { // past the end, or past every time
 		return
@@ -648,14 +658,14 @@ func (f *flow) arrive() {
 	p.id, p.b = w.genIDs.id(w.generated), b
 	p.key = router.CustomerKey{Channel: tr.Channel, Account: b.Account(), Customer: handle}
 	p.flow, p.messages = tr, tr.Messages.Min+w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1)
-	p.handle = draw(w.traffic, tr.Handle)
+	p.handle = draw(w.traffic, &tr.Handle)
 	if tr.Reply.Kind != "" {
-		p.reply = max(draw(w.traffic, tr.Reply), time.Millisecond)
+		p.reply = max(draw(w.traffic, &tr.Reply), time.Millisecond)
 	}
 	if tr.Patience.Kind != "" {
 		// Drawn only when set, so that flows without patience keep
 		// their random stream.
-		w.giveUpAfter(p, time.Unix(0, f.at).In(f.loc), draw(w.traffic, tr.Patience))
+		w.giveUpAfter(p, time.Unix(0, f.at).In(f.loc), draw(w.traffic, &tr.Patience))
 	}
 	p.name = p.id
 	w.people.putHashed(p, hash)
@@ -673,7 +683,7 @@ func (f *flow) arrive() {
 		p.profile = prof
 		w.engine.SetProfile(p.key, prof)
 	}
-	w.customerSays(p, Message{Text: "message 1"})
+	w.customerSays(p, &Message{Text: "message 1"})
 	f.next(f.at)
 }
 
@@ -699,14 +709,21 @@ func (w *World) RunUntil(t time.Time) error {
 		bound = min(bound, nanos(t))
 	}
 	played := 0
+	// A context that is never done (Background's) has no channel to poll.
+	done := w.ctx.Done()
 	for {
-		if err := w.ctx.Err(); err != nil {
-			return err
+		if done != nil {
+			select {
+			case <-done:
+				return w.ctx.Err()
+			default:
+			}
 		}
 		if played++; w.opt.Progress != nil && played%progressEvery == 0 {
 			w.opt.Progress(w.clock.Now(), played)
 		}
-		next, queued := w.queue.peekNanos()
+		w.queue.drop()
+		next, queued := w.queue.head()
 		due, timed := w.engine.NextDeadline()
 		for _, c := range w.open {
 			if d, ok := c.b.NextDeadline(); ok && (!timed || d.Before(due)) {
@@ -728,7 +745,7 @@ func (w *World) RunUntil(t time.Time) error {
 		if !queued || next > bound {
 			break
 		}
-		at, atLoc, fn := w.queue.popNanos()
+		at, atLoc, fn := w.queue.take()
 		w.clock.setNanos(at, atLoc)
 		fn()
 		if w.stop != nil {
@@ -808,12 +825,10 @@ func (w *World) settle() {
 		}
 	}
 	// An asynchronous failure comes with the Flush right after its send, so
-	// the list of who sent what is needed within one settle only.
-	// (Field by field: clear, or a loop storing zero entries, calls the
-	// runtime for the one or two entries a settle holds.)
-	for i := range w.sentBy {
-		w.sentBy[i].id, w.sentBy[i].agent = "", ""
-	}
+	// the list of who sent what is needed within one settle only. Its
+	// entries are left past its length: as many as one settle ever sent
+	// (one or two), each a message id and an agent's, overwritten by the
+	// next settle that sends.
 	w.sentBy = w.sentBy[:0]
 }
 
@@ -844,17 +859,36 @@ type openChannel struct {
 // observe records an engine event and drives generated customers.
 func (w *World) observe(ev *router.Event) {
 	plain := w.plain
-	if plain && ev.Kind == router.EventStatus {
-		// Only a timeline (which a listed customer has), the trace, the
-		// series and the message center read a status.
-		return
+	if plain {
+		switch ev.Kind {
+		case router.EventStatus:
+			// Only a timeline (which a listed customer has), the trace,
+			// the series and the message center read a status.
+			return
+		case router.EventSent:
+			// Nothing but the counts and the list of who sent what
+			// reads a send here: no customer to find. (A send to a
+			// customer the world does not know is listed too; only a
+			// failed status of a known customer reads the list.)
+			w.counts.add(ev.Kind)
+			w.sentBy = append(w.sentBy, sentMessage{id: ev.Message, agent: ev.Agent})
+			return
+		case router.EventInbound:
+			if b := w.sc.Bot; b == nil || b.Reply == "" {
+				w.counts.add(ev.Kind)
+				return // only the bot answers a message
+			}
+		}
 	}
 	w.counts.add(ev.Kind)
 	if !plain && w.center != nil {
 		w.inboxApply(ev)
 	}
-	p := w.lastPerson // w.person, without the call for the customer at hand
-	if p == nil || !sameKey(&p.key, &ev.Customer) {
+	// w.person, without the call for the customer at hand. A conversation
+	// is one customer's: an event of the customer's open conversation is
+	// the customer's, without comparing keys.
+	p := w.lastPerson
+	if p == nil || !(ev.Conversation != 0 && p.open == ev.Conversation || sameKey(&p.key, &ev.Customer)) {
 		p = w.findPerson(&ev.Customer)
 	}
 	w.track(ev, p)
@@ -930,7 +964,7 @@ func (w *World) read(ev *router.Event, p *person) {
 // has one open conversation at a time), else in World.live.
 func (w *World) track(ev *router.Event, p *person) {
 	if ev.Kind == router.EventOpened {
-		c := liveConv{opened: ev.At, waiting: true}
+		c := liveConv{opened: ev.At.UnixNano(), waiting: true}
 		if p != nil && !p.tracking {
 			p.live, p.liveID, p.tracking = c, ev.Conversation, true
 		} else {
@@ -993,16 +1027,16 @@ func (w *World) track(ev *router.Event, p *person) {
 }
 
 // since is at.Sub(from) for two times of a run, which lie within int64
-// nanoseconds of 1970 (the queue's keys): the difference of their unix
-// nanoseconds, without the overflow check of Sub, which adds the result
-// back and compares it. Only a difference past a Duration's range (292
-// years) is left to Sub, which saturates it.
-func since(from, at time.Time) time.Duration {
-	a, f := at.UnixNano(), from.UnixNano()
-	if d := a - f; (d < 0) == (a < f) {
+// nanoseconds of 1970 (the queue's keys), from given in unix nanoseconds:
+// the difference of their unix nanoseconds, without the overflow check of
+// Sub, which adds the result back and compares it. Only a difference past
+// a Duration's range (292 years) is left to Sub, which saturates it.
+func since(from int64, at time.Time) time.Duration {
+	a := at.UnixNano()
+	if d := a - from; (d < 0) == (a < from) {
 		return time.Duration(d)
 	}
-	return at.Sub(from)
+	return at.Sub(time.Unix(0, from))
 }
 
 // lookLive returns what the world tracks of an open conversation of p.
@@ -1120,7 +1154,7 @@ func (s *script) next() {
 	case k%2 == 0:
 		w.agentSend(p, s.agent, router.Outbound{Kind: router.KindText, Text: numbered(&w.replyTexts, "reply ", k/2+1)})
 	default:
-		w.customerSays(p, Message{Text: numbered(&w.messageTexts, "message ", (k+1)/2+1)})
+		w.customerSays(p, &Message{Text: numbered(&w.messageTexts, "message ", (k+1)/2+1)})
 	}
 }
 
@@ -1134,7 +1168,7 @@ func numbered(texts *[]string, prefix string, i int) string {
 
 // draw samples a duration distribution.
 // Draws are rounded to the millisecond, the clock's resolution in reports.
-func draw(rng *rand.Rand, d scenario.Distribution) time.Duration {
+func draw(rng *rand.Rand, d *scenario.Distribution) time.Duration {
 	var v time.Duration
 	switch d.Kind {
 	case "exp":
@@ -1160,14 +1194,14 @@ func (w *World) step(st *scenario.Step, idx int) {
 			return
 		}
 		if f := st.Attaches; f != nil {
-			w.customerSays(p, Message{Text: st.Caption, Attachment: &router.Attachment{Kind: f.Kind, Format: f.Format, Size: int64(f.Size), Name: f.Name}})
+			w.customerSays(p, &Message{Text: st.Caption, Attachment: &router.Attachment{Kind: f.Kind, Format: f.Format, Size: int64(f.Size), Name: f.Name}})
 			return
 		}
 		m := Message{Event: st.Event, EventKey: st.EventKey}
 		if len(st.Says) > 0 {
 			m.Text = st.Says[idx]
 		}
-		w.customerSays(p, m)
+		w.customerSays(p, &m)
 		return
 	}
 	now := w.clock.Now()
@@ -1213,15 +1247,16 @@ func (w *World) step(st *scenario.Step, idx int) {
 	w.agentSend(p, st.Agent, m)
 }
 
-// customerSays has a customer send a message through their platform.
-func (w *World) customerSays(p *person, m Message) {
+// customerSays has a customer send a message through their platform. It
+// sets m's profile to the customer's.
+func (w *World) customerSays(p *person, m *Message) {
 	m.Profile = p.profile
 	// The platform asks about the customer (Env.Keep) and the engine logs
 	// its events now: keep it at hand. Every customer who writes is held
 	// in people (a generated one is forgotten once it writes no more).
 	w.lastPerson = p
-	in, err := p.b.Inbound(w.ctx, p.key.Customer, p.name, m)
-	w.record(p, m, in, err)
+	in, err := p.b.Inbound(w.ctx, p.key.Customer, p.name, *m)
+	w.record(p, m, &in, err)
 }
 
 // keepsText reports whether what p and p's agents say is kept until it is
@@ -1233,7 +1268,7 @@ func (w *World) keepsText(p *person) bool {
 
 // record keeps what a scripted customer said for their timeline, and notes
 // a message the router did not take.
-func (w *World) record(p *person, m Message, in Inbound, err error) {
+func (w *World) record(p *person, m *Message, in *Inbound, err error) {
 	if w.keepsText(p) && in.ID != "" {
 		switch {
 		case m.Attachment != nil:
@@ -1385,7 +1420,7 @@ func (w *World) Customer(channel, handle string) (router.CustomerKey, error) {
 // Say has a customer send m through the platform now, and lets the world
 // react.
 func (w *World) Say(key router.CustomerKey, m Message) (Inbound, error) {
-	p := w.people.get(key)
+	p := w.person(&key) // kept at hand for the events and the reply
 	if p == nil {
 		return Inbound{}, fmt.Errorf("unknown customer %s", key)
 	}
@@ -1393,7 +1428,7 @@ func (w *World) Say(key router.CustomerKey, m Message) (Inbound, error) {
 		m.Profile = p.profile
 	}
 	in, err := p.b.Inbound(w.ctx, key.Customer, p.name, m)
-	w.record(p, m, in, err)
+	w.record(p, &m, &in, err)
 	w.settle()
 	return in, err
 }
