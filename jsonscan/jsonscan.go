@@ -240,10 +240,7 @@ func (d *Scanner) StrBytes() ([]byte, bool) {
 		return nil, false
 	}
 	start := d.i + 1
-	j := start
-	for j < len(d.b) && plain[d.b[j]] {
-		j++
-	}
+	j := plainEnd(d.b, start)
 	if j < len(d.b) && d.b[j] == '"' {
 		d.i = j + 1
 		return d.b[start:j], true
@@ -323,10 +320,7 @@ func (d *Scanner) unquote(start int) ([]byte, bool) {
 			}
 		case c < utf8.RuneSelf:
 			// c is plain: copy it with the plain bytes after it.
-			j := r + 1
-			for j < len(s) && plain[s[j]] {
-				j++
-			}
+			j := plainEnd(s, r+1)
 			out = append(out, s[r:j]...)
 			r = j
 		default:
