@@ -115,10 +115,7 @@ func (d *Scanner) Member(n int) ([]byte, bool) {
 		return nil, false
 	}
 	start := d.i + 1
-	j := start
-	for j < len(d.b) && (plain[d.b[j]] || d.b[j] >= utf8.RuneSelf) {
-		j++
-	}
+	j := quotedEnd(d.b, start)
 	if j >= len(d.b) || d.b[j] != '"' {
 		d.Fail() // an escape, a control character or the end
 		return nil, false
@@ -492,9 +489,7 @@ func (d *Scanner) skipDepth(depth int) {
 func (d *Scanner) skipString() {
 	s := d.b
 	for r := d.i + 1; r < len(s); r++ {
-		for r < len(s) && (plain[s[r]] || s[r] >= utf8.RuneSelf) {
-			r++
-		}
+		r = quotedEnd(s, r)
 		if r >= len(s) {
 			break
 		}

@@ -3,6 +3,7 @@ package jsonscan
 import (
 	"encoding/binary"
 	"math/bits"
+	"unicode/utf8"
 )
 
 // ones and highs are the byte-wise constants of the word tests.
@@ -21,10 +22,26 @@ func stopMark(x uint64) uint64 {
 	return ((x-0x20*ones)&^x | (q-ones)&^q | (b-ones)&^b) & highs
 }
 
+// quotedEnd is the index of the first byte of s from i on that is under
+// 0x20, '"' or '\\', or len(s): the end of the run of a string's bytes
+// that a scan checking only the syntax (Member's keys, skipString) steps
+// over. It reads eight bytes a step and the last len(s)-i mod 8 one by one.
+func quotedEnd(s []byte, i int) int {
+	for ; i+8 <= len(s); i += 8 {
+		if m := stopMark(binary.LittleEndian.Uint64(s[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for i < len(s) && (plain[s[i]] || s[i] >= utf8.RuneSelf) {
+		i++
+	}
+	return i
+}
+
 // plainEnd is the index of the first byte of s from i on that plain does
 // not mark (0x80 and above too), or len(s): the end of the run of a
-// string's bytes that StrBytes and unquote take as they are. It reads
-// eight bytes a step and the last len(s)-i mod 8 one by one.
+// string's bytes that StrBytes and unquote take as they are. It reads as
+// quotedEnd does.
 func plainEnd(s []byte, i int) int {
 	for ; i+8 <= len(s); i += 8 {
 		x := binary.LittleEndian.Uint64(s[i:])

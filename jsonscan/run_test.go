@@ -11,7 +11,7 @@ import (
 // runs of StrBytes and unquote (0x80 and above) without ending the string.
 var fillers = []string{"abcdefgh /~\x7f", "a\xc3\xa4b\x80\xffz\xe2\x82\xac/ "}
 
-// stops is every byte that ends a string's run in Member and skipString.
+// stops is every byte at which quotedEnd stops.
 func stops() []byte {
 	s := []byte{'"', '\\'}
 	for c := byte(0); c < 0x20; c++ {
@@ -73,6 +73,9 @@ func firstPlainStop(b []byte) int {
 func TestRunEnds(t *testing.T) {
 	eachRun(func(b []byte) {
 		for i := 0; i <= len(b); i++ {
+			if got, want := quotedEnd(b, i), i+firstStop(b[i:]); got != want {
+				t.Fatalf("quotedEnd(%q, %d) = %d, byte by byte %d", b, i, got, want)
+			}
 			if got, want := plainEnd(b, i), i+firstPlainStop(b[i:]); got != want {
 				t.Fatalf("plainEnd(%q, %d) = %d, byte by byte %d", b, i, got, want)
 			}
