@@ -1379,12 +1379,12 @@ func (e *Engine) touch(now time.Time, cv *conv) {
 // begin starts a call at now: it applies the engine's clock rule (accept)
 // and fires what is due by the time accepted (advance), and returns that
 // time. A call at or after the latest accepted time, before the next
-// sweep and the earliest deadline (as noteNext published it, when known),
-// has nothing to fire: it only moves the clock.
+// sweep and the earliest deadline, has nothing to fire: it only moves the
+// clock.
 func (e *Engine) begin(now time.Time) time.Time {
 	n := now.UnixNano()
 	if e.started && n >= e.now && n < e.sweepDue &&
-		(e.nextSeen == noDeadline || e.nextSeen > n && e.nextSeen != 0) {
+		(len(e.deadlines) == 0 || e.deadlines[0].at > n) {
 		e.now = n
 		return now
 	}
