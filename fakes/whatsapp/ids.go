@@ -107,6 +107,21 @@ func (g *idgen) appendWamid(b []byte, waID string, part uint64, outbound bool) [
 	return g.appendWamidTail(appendWamidHead(b, waID, outbound), len(waID), part)
 }
 
+// appendStemmedWamid appends the wamid appendWamid makes, with the stem
+// (appendWamidStem) stem holds, or, when it holds none, made and kept in
+// stem if it fits.
+func (g *idgen) appendStemmedWamid(b []byte, stem *wamidStem, waID string, part uint64, outbound bool) []byte {
+	b = append(b, "wamid."...)
+	if stem.n != 0 {
+		b = append(b, stem.bytes()...)
+	} else {
+		from := len(b)
+		b = appendWamidStem(b, waID)
+		stem.set(b[from:])
+	}
+	return g.appendWamidTail(appendWamidDir(b, len(waID), outbound), len(waID), part)
+}
+
 // appendWamidHead appends the base64 of the head of waID's wamids in one
 // direction, up to the head's last whole group of three bytes: the same
 // for every wamid of waID and the direction. A wa_id past 200 bytes is cut

@@ -231,15 +231,7 @@ type customer struct {
 // those after it. s.mu must be held.
 func (s *Server) wamidLocked(c *customer, part uint64, outbound bool) string {
 	var buf [128]byte // a wa_id of up to 36 bytes; append makes room for longer
-	b := append(buf[:0], "wamid."...)
-	n := len(c.waID)
-	if c.stem.n != 0 {
-		b = append(b, c.stem.bytes()...)
-	} else {
-		b = appendWamidStem(b, c.waID)
-		c.stem.set(b[6:])
-	}
-	return s.wamids.Make(s.ids.appendWamidTail(appendWamidDir(b, n, outbound), n, part))
+	return s.wamids.Make(s.ids.appendStemmedWamid(buf[:0], &c.stem, c.waID, part, outbound))
 }
 
 // wamidStem holds the stem of a customer's wamids (appendWamidStem) when
@@ -855,18 +847,9 @@ func (s *Server) appendSendResponse(b []byte, input string, a *accepted) []byte 
 	if a.id != "" {
 		b = appendWamidJSON(b, append(buf[:0], a.id...))
 	} else {
-		b = appendWamidJSON(b, s.wamidOf(buf[:0], a))
+		b = appendWamidJSON(b, s.ids.appendStemmedWamid(buf[:0], &a.stem, a.waID, a.part, true))
 	}
 	return append(b, `"}]}`...)
-}
-
-// wamidOf appends the wamid of the accepted send a, which has none made.
-func (s *Server) wamidOf(b []byte, a *accepted) []byte {
-	if a.stem.n == 0 {
-		return s.ids.appendWamid(b, a.waID, a.part, true)
-	}
-	b = append(append(b, "wamid."...), a.stem.bytes()...)
-	return s.ids.appendWamidTail(appendWamidDir(b, len(a.waID), true), len(a.waID), a.part)
 }
 
 // appendWamidJSON appends a wamid inside a JSON string as appendString
