@@ -242,7 +242,7 @@ func (d *Scanner) StrBytes() ([]byte, bool) {
 		d.i = j + 1
 		return d.b[start:j], true
 	}
-	return d.unquote(start)
+	return d.unquote(start, j)
 }
 
 // plain marks the bytes a string holds as they are: printable ASCII other
@@ -256,43 +256,31 @@ var plain = func() (t [256]bool) {
 
 // unquote decodes the string starting at start (after its quote) with
 // encoding/json's rules: escapes, invalid UTF-8 and unpaired surrogates
-// become U+FFFD.
-func (d *Scanner) unquote(start int) ([]byte, bool) {
+// become U+FFFD. The bytes from start to r are plain.
+func (d *Scanner) unquote(start, r int) ([]byte, bool) {
 	s := d.b
-	out := d.tmp[:0]
-	for r := start; r < len(s); {
+	out := append(d.tmp[:0], s[start:r]...)
+	for r < len(s) {
 		c := s[r]
 		switch {
 		case c == '"':
 			d.i = r + 1
 			d.tmp = out[:0]
 			return out, true
-		case c < 0x20:
-			d.Fail()
-			return nil, false
 		case c == '\\':
 			if r+1 >= len(s) {
 				d.Fail()
 				return nil, false
 			}
-			switch s[r+1] {
+			switch e := s[r+1]; e {
 			case '"', '\\', '/':
-				out = append(out, s[r+1])
-				r += 2
-			case 'b':
-				out = append(out, '\b')
-				r += 2
-			case 'f':
-				out = append(out, '\f')
-				r += 2
-			case 'n':
-				out = append(out, '\n')
-				r += 2
-			case 'r':
-				out = append(out, '\r')
-				r += 2
-			case 't':
-				out = append(out, '\t')
+				// The escaped byte stands for itself: it is copied
+				// with the plain bytes after it.
+				j := plainEnd(s, r+2)
+				out = append(out, s[r+1:j]...)
+				r = j
+			case 'b', 'f', 'n', 'r', 't':
+				out = append(out, controlEscapes[e])
 				r += 2
 			case 'u':
 				rr := getu4(s[r:])
@@ -315,6 +303,9 @@ func (d *Scanner) unquote(start int) ([]byte, bool) {
 				d.Fail()
 				return nil, false
 			}
+		case c < 0x20:
+			d.Fail()
+			return nil, false
 		case c < utf8.RuneSelf:
 			// c is plain: copy it with the plain bytes after it.
 			j := plainEnd(s, r+1)
@@ -329,6 +320,10 @@ func (d *Scanner) unquote(start int) ([]byte, bool) {
 	d.Fail()
 	return nil, false
 }
+
+// controlEscapes maps the letter of each one-letter escape of a control
+// character to the byte it stands for.
+var controlEscapes = [256]byte{'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
 
 // getu4 decodes \uXXXX at the start of s, or returns -1.
 func getu4(s []byte) rune {

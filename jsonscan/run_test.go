@@ -1,8 +1,10 @@
 package jsonscan
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math/bits"
 	"testing"
 )
 
@@ -128,4 +130,27 @@ func TestStringRuns(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPlainMark holds plainMark's lowest mark to the byte-by-byte answer
+// on every pair of byte values at every pair of positions of a word, the
+// other bytes plain.
+func TestPlainMark(t *testing.T) {
+	for p := 0; p < 8; p++ {
+		for q := p + 1; q < 8; q++ {
+			for c := 0; c < 256; c++ {
+				for e := 0; e < 256; e++ {
+					w := []byte("abcdefgh")
+					w[p], w[q] = byte(c), byte(e)
+					got := 8
+					if m := plainMark(binary.LittleEndian.Uint64(w)); m != 0 {
+						got = bits.TrailingZeros64(m) >> 3
+					}
+					if want := firstPlainStop(w); got != want {
+						t.Fatalf("plainMark(%q) marks %d first, byte by byte %d", w, got, want)
+					}
+				}
+			}
+		}
+	}
 }
