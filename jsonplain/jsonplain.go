@@ -17,20 +17,20 @@ func word[T ~string | ~[]byte](s T, i int) uint64 {
 		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 }
 
-// has marks with its high bit each byte of x equal to c, and may mark
-// bytes above one it marks (the borrow): the mark is exact in whether any
-// byte is c.
+// has marks with its high bit each byte of x equal to c, and bytes of
+// 0x80 and above, and may mark bytes above one it marks (the borrow): the
+// mark is exact in whether any byte under 0x80 is c. Every caller marks
+// the bytes of 0x80 and above anyway, so no difference is masked with its
+// byte.
 func has(x uint64, c byte) uint64 {
-	y := x ^ uint64(c)*ones
-	return (y - ones) &^ y
+	return x ^ uint64(c)*ones - ones
 }
 
 // special marks (exactly in whether any byte is) the bytes of x that no
 // writer copies as they are: 0x80 and above, under 0x20, '"' and '\\'.
-// The test for bytes under 0x20 is exact for bytes under 0x80, which the
-// first term marks.
+// A borrow starts only at a byte marked in its own right.
 func special(x uint64) uint64 {
-	return x | (x-0x20*ones)&^x | has(x, '"') | has(x, '\\')
+	return x | x - 0x20*ones | has(x, '"') | has(x, '\\')
 }
 
 // Prefix is the length of s's longest prefix of printable ASCII other
