@@ -44,29 +44,27 @@ const (
 	b64      = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 )
 
-// fill writes len(b) characters of alphabet (at most 64 symbols) drawn
-// from stream.
-func (g *idgen) fill(b []byte, stream int, alphabet string) {
-	n := uint64(len(alphabet))
-	if n&(n-1) == 0 {
-		// A power of two: (r&63)%n is r&(n-1), without a division.
-		for i := 0; i < len(b); i += 10 {
-			r := g.next(stream)
-			c := b[i:min(i+10, len(b))]
-			for j := range c {
-				c[j] = alphabet[r&(n-1)]
-				r >>= 6
-			}
+// The alphabets spread over the 64 values of six bits: symbol v%n at
+// index v of an alphabet of n symbols, so that fill draws a symbol with a
+// mask where a division took (r&63)%n.
+const (
+	upperHex64 = upperHex + upperHex + upperHex + upperHex
+	lowerHex64 = lowerHex + lowerHex + lowerHex + lowerHex
+	alnum64    = alnum + "AB"
+)
+
+// fill writes len(b) characters drawn from stream, ten to a draw: six
+// bits each, the symbol of alphabet64 (an alphabet spread over 64) they
+// index.
+func (g *idgen) fill(b []byte, stream int, alphabet64 string) {
+	a := alphabet64[:64] // a length the compiler knows: r&63 needs no bounds check
+	for i := 0; i < len(b); i += 10 {
+		r := g.next(stream)
+		c := b[i:min(i+10, len(b))]
+		for j := range c {
+			c[j] = a[r&63]
+			r >>= 6
 		}
-		return
-	}
-	var r uint64
-	for i := range b {
-		if i%10 == 0 {
-			r = g.next(stream)
-		}
-		b[i] = alphabet[(r&63)%n]
-		r >>= 6
 	}
 }
 
@@ -106,7 +104,7 @@ func (g *idgen) logID(now time.Time) string {
 func (g *idgen) appendLogID(b []byte, now time.Time) []byte {
 	b = appendStamp(b, now.In(cst))
 	var r [18]byte
-	g.fill(r[:], streamLog, upperHex)
+	g.fill(r[:], streamLog, upperHex64)
 	return append(b, r[:]...)
 }
 
@@ -128,8 +126,8 @@ func appendStamp(b []byte, t time.Time) []byte {
 func (g *idgen) token() string {
 	var b [64]byte
 	copy(b[:], "clt.")
-	g.fill(b[4:36], streamToken, lowerHex)
-	g.fill(b[36:], streamToken, alnum)
+	g.fill(b[4:36], streamToken, lowerHex64)
+	g.fill(b[36:], streamToken, alnum64)
 	return string(b[:])
 }
 

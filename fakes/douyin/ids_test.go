@@ -1,18 +1,24 @@
 package douyin
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
 
-// fill draws alphabet[(r&63)%len(alphabet)] for each 6 bits of the
-// stream, ten characters per draw, whatever the alphabet's length.
+// fill, given an alphabet spread over 64, draws
+// alphabet[(r&63)%len(alphabet)] for each 6 bits of the stream, ten
+// characters per draw.
 func TestFillDrawsAsDefined(t *testing.T) {
-	for _, alphabet := range []string{b64, upperHex, lowerHex, alnum, "ab", "abc"} {
+	for _, c := range []struct{ alphabet, spread string }{
+		{b64, b64}, {upperHex, upperHex64}, {lowerHex, lowerHex64}, {alnum, alnum64},
+		{"ab", strings.Repeat("ab", 32)}, {"abc", strings.Repeat("abc", 22)[:64]},
+	} {
+		alphabet := c.alphabet
 		got, want := idgen{seed: 7}, idgen{seed: 7}
 		for n := 0; n < 50; n++ {
 			b := make([]byte, n)
-			got.fill(b, streamLog, alphabet)
+			got.fill(b, streamLog, c.spread)
 			var r uint64
 			for i := 0; i < n; i++ {
 				if i%10 == 0 {
