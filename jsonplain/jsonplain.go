@@ -58,3 +58,16 @@ func HTMLPrefix[T ~string | ~[]byte](s T) int {
 	}
 	return i
 }
+
+// MetaPrefix is HTMLPrefix stopping at '/', '%' and '@' too, which Meta's
+// escaped form of a string writes as escapes.
+func MetaPrefix[T ~string | ~[]byte](s T) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := word(s, i)
+		if (special(x)|has(x, '<')|has(x, '>')|has(x, '&')|has(x, '/')|has(x, '%')|has(x, '@'))&highs != 0 {
+			break
+		}
+	}
+	return i
+}
