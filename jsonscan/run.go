@@ -15,11 +15,10 @@ const (
 // stopMark marks with its high bit each byte of the word x (eight bytes of
 // a string, the first the lowest) that is under 0x20, '"' or '\\'. A byte
 // above a marked one may be marked too (a borrow), never one below: the
-// lowest mark is exact.
+// lowest mark is exact. A byte of 0x80 and above starts no borrow, and
+// the one mask with x unmarks it.
 func stopMark(x uint64) uint64 {
-	q := x ^ '"'*ones
-	b := x ^ '\\'*ones
-	return ((x-0x20*ones)&^x | (q-ones)&^q | (b-ones)&^b) & highs
+	return (x - 0x20*ones | (x ^ '"'*ones - ones) | (x ^ '\\'*ones - ones)) &^ x & highs
 }
 
 // plainMark marks with its high bit each byte of x that plain does not
