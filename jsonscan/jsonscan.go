@@ -55,12 +55,10 @@ func (d *Scanner) Fail() { d.bad = true; d.i = len(d.b) }
 // Space skips white space.
 func (d *Scanner) Space() {
 	for d.i < len(d.b) {
-		switch d.b[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
+		if c := d.b[d.i]; c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
 			return
 		}
+		d.i++
 	}
 }
 
