@@ -53,13 +53,18 @@ const maxSkipDepth = 512
 func (d *Scanner) Fail() { d.bad = true; d.i = len(d.b) }
 
 // Space skips white space.
-func (d *Scanner) Space() {
-	for d.i < len(d.b) {
-		if c := d.b[d.i]; c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			return
+func (d *Scanner) Space() { d.i = skipSpace(d.b, d.i) }
+
+// skipSpace is the index of the first byte of b from i on that is not
+// white space, or len(b). A byte above ' ' leaves after one comparison.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) {
+		if c := b[i]; c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			break
 		}
-		d.i++
+		i++
 	}
+	return i
 }
 
 // Peek returns the next non-space byte (0 at the end).
@@ -91,41 +96,46 @@ func (d *Scanner) Open(c byte) bool {
 // returns false at the object's closing brace or on failure. The key is
 // returned raw: a key with an escape fails.
 func (d *Scanner) Member(n int) ([]byte, bool) {
-	c := d.Peek()
-	if n > 0 {
-		switch c {
-		case '}':
-			d.i++
-			return nil, false
-		case ',':
-			d.i++
-			c = d.Peek()
-		default:
-			d.Fail()
-			return nil, false
-		}
-	} else if c == '}' {
-		d.i++
+	b := d.b
+	i := skipSpace(b, d.i)
+	if i >= len(b) {
+		return d.failKey()
+	}
+	c := b[i]
+	if c == '}' {
+		d.i = i + 1
 		return nil, false
+	}
+	if n > 0 {
+		if c != ',' {
+			return d.failKey()
+		}
+		if i = skipSpace(b, i+1); i >= len(b) {
+			return d.failKey()
+		}
+		c = b[i]
 	}
 	if c != '"' {
-		d.Fail()
-		return nil, false
+		return d.failKey()
 	}
-	start := d.i + 1
-	j := quotedEnd(d.b, start)
-	if j >= len(d.b) || d.b[j] != '"' {
-		d.Fail() // an escape, a control character or the end
-		return nil, false
+	start := i + 1
+	j := quotedEnd(b, start)
+	if j >= len(b) || b[j] != '"' {
+		return d.failKey() // an escape, a control character or the end
 	}
-	key := d.b[start:j]
-	d.i = j + 1
-	if d.Peek() != ':' {
-		d.Fail()
-		return nil, false
+	if i = skipSpace(b, j+1); i >= len(b) || b[i] != ':' {
+		return d.failKey()
 	}
-	d.i++
-	return key, true
+	d.i = i + 1
+	return b[start:j], true
+}
+
+// failKey is Member giving up, out of line.
+//
+//go:noinline
+func (d *Scanner) failKey() ([]byte, bool) {
+	d.Fail()
+	return nil, false
 }
 
 // Element reports whether the array has an n-th element (n counts from 0),
