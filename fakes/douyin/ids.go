@@ -23,6 +23,10 @@ const (
 type idgen struct {
 	seed uint64
 	ctr  [numStreams]uint64
+	// stamp is appendStamp's text of the second stampSec (Unix time),
+	// the head of every log id made in that second.
+	stamp    []byte
+	stampSec int64
 }
 
 func mix64(z uint64) uint64 {
@@ -102,7 +106,10 @@ func (g *idgen) logID(now time.Time) string {
 
 // appendLogID appends a log id.
 func (g *idgen) appendLogID(b []byte, now time.Time) []byte {
-	b = appendStamp(b, now.In(cst))
+	if sec := now.Unix(); g.stamp == nil || sec != g.stampSec {
+		g.stamp, g.stampSec = appendStamp(g.stamp[:0], now.In(cst)), sec
+	}
+	b = append(b, g.stamp...)
 	var r [18]byte
 	g.fill(r[:], streamLog, upperHex64)
 	return append(b, r[:]...)

@@ -42,3 +42,17 @@ func TestAppendStamp(t *testing.T) {
 		}
 	}
 }
+
+// A log id starts with the stamp of its own second, whichever second the
+// log id before it was made in.
+func TestLogIDStampPerSecond(t *testing.T) {
+	var g idgen
+	for _, tm := range []time.Time{start, start.Add(999 * time.Millisecond), start.Add(time.Second),
+		start.Add(time.Second + 1), start, start.Add(-time.Nanosecond), time.Date(10000, 1, 1, 0, 0, 0, 0, cst),
+		time.Date(10000, 1, 1, 0, 0, 0, 5, time.UTC), time.Date(-1, 6, 1, 0, 0, 0, 0, cst), {}, start} {
+		id := g.logID(tm)
+		if got, want := id[:len(id)-18], tm.In(cst).Format("20060102150405"); got != want {
+			t.Errorf("logID(%v) starts %q, want %q", tm, got, want)
+		}
+	}
+}
