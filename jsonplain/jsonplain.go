@@ -31,7 +31,7 @@ func has(x uint64, c byte) uint64 {
 // writer copies as they are: 0x80 and above, under 0x20, '"' and '\\'.
 // A borrow starts only at a byte marked in its own right.
 func special(x uint64) uint64 {
-	return x | x - 0x20*ones | has(x, '"') | has(x, '\\')
+	return x | (x - 0x20*ones) | has(x, '"') | has(x, '\\')
 }
 
 // hasEither marks each byte of x equal to c or to c|bit (bit one bit
@@ -60,7 +60,7 @@ func HTMLPrefix[T ~string | ~[]byte](s T) int {
 	for ; len(s) >= 8; s = s[8:] {
 		x := word(s)
 		// '<' and '>' differ in one bit, as do '"' and '&'.
-		if (x|x-0x20*ones|hasEither(x, '<', 2)|hasEither(x, '"', 4)|has(x, '\\'))&highs != 0 {
+		if (x|(x-0x20*ones)|hasEither(x, '<', 2)|hasEither(x, '"', 4)|has(x, '\\'))&highs != 0 {
 			break
 		}
 	}
@@ -73,7 +73,7 @@ func MetaPrefix[T ~string | ~[]byte](s T) int {
 	n := len(s)
 	for ; len(s) >= 8; s = s[8:] {
 		x := word(s)
-		if (x|x-0x20*ones|hasEither(x, '<', 2)|hasEither(x, '"', 4)|has(x, '\\')|has(x, '/')|has(x, '%')|has(x, '@'))&highs != 0 {
+		if (x|(x-0x20*ones)|hasEither(x, '<', 2)|hasEither(x, '"', 4)|has(x, '\\')|has(x, '/')|has(x, '%')|has(x, '@'))&highs != 0 {
 			break
 		}
 	}

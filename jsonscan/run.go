@@ -18,7 +18,7 @@ const (
 // lowest mark is exact. A byte of 0x80 and above starts no borrow, and
 // the one mask with x unmarks it.
 func stopMark(x uint64) uint64 {
-	return (x - 0x20*ones | (x ^ '"'*ones - ones) | (x ^ '\\'*ones - ones)) &^ x & highs
+	return ((x - 0x20*ones) | (x ^ '"'*ones - ones) | (x ^ '\\'*ones - ones)) &^ x & highs
 }
 
 // plainMark marks with its high bit each byte of x that plain does not
@@ -26,7 +26,7 @@ func stopMark(x uint64) uint64 {
 // its own high bit, so no difference needs masking with its byte, and a
 // borrow starts only at a byte marked in its own right.
 func plainMark(x uint64) uint64 {
-	return (x - 0x20*ones | (x ^ '"'*ones - ones) | (x ^ '\\'*ones - ones) | x) & highs
+	return ((x - 0x20*ones) | (x ^ '"'*ones - ones) | (x ^ '\\'*ones - ones) | x) & highs
 }
 
 // quotedEnd is the index of the first byte of s from i on that is under
