@@ -18,20 +18,23 @@ func word[T ~string | ~[]byte](s T) uint64 {
 		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 }
 
-// has marks with its high bit each byte of x equal to c, and bytes of
-// 0x80 and above, and may mark bytes above one it marks (the borrow): the
-// mark is exact in whether any byte under 0x80 is c. Every caller marks
-// the bytes of 0x80 and above anyway, so no difference is masked with its
-// byte.
+// has marks with its high bit each byte of x equal to c, and the bytes of
+// 0x80 and above but c^0x80, and may mark bytes above one it marks (the
+// borrow): the mark is exact in whether any byte under 0x80 is c. Every
+// caller marks the bytes of 0x80 and above anyway, so no difference is
+// masked with its byte.
 func has(x uint64, c byte) uint64 {
 	return x ^ uint64(c)*ones - ones
 }
 
 // special marks (exactly in whether any byte is) the bytes of x that no
 // writer copies as they are: 0x80 and above, under 0x20, '"' and '\\'.
-// A borrow starts only at a byte marked in its own right.
+// The difference with 0x20 marks the bytes under 0x20 and from 0xa0 on;
+// has(x, '\\') marks every byte from 0x80 on but 0xdc (whose difference
+// with '\\' is 0x80), so no term of x itself is needed. A borrow starts
+// only at a byte marked in its own right.
 func special(x uint64) uint64 {
-	return x | (x - 0x20*ones) | has(x, '"') | has(x, '\\')
+	return (x - 0x20*ones) | has(x, '"') | has(x, '\\')
 }
 
 // hasEither marks each byte of x equal to c or to c|bit (bit one bit
@@ -60,7 +63,7 @@ func HTMLPrefix[T ~string | ~[]byte](s T) int {
 	for ; len(s) >= 8; s = s[8:] {
 		x := word(s)
 		// '<' and '>' differ in one bit, as do '"' and '&'.
-		if (x|(x-0x20*ones)|hasEither(x, '<', 2)|hasEither(x, '"', 4)|has(x, '\\'))&highs != 0 {
+		if ((x-0x20*ones)|hasEither(x, '<', 2)|hasEither(x, '"', 4)|has(x, '\\'))&highs != 0 {
 			break
 		}
 	}
@@ -73,7 +76,7 @@ func MetaPrefix[T ~string | ~[]byte](s T) int {
 	n := len(s)
 	for ; len(s) >= 8; s = s[8:] {
 		x := word(s)
-		if (x|(x-0x20*ones)|hasEither(x, '<', 2)|hasEither(x, '"', 4)|has(x, '\\')|has(x, '/')|has(x, '%')|has(x, '@'))&highs != 0 {
+		if ((x-0x20*ones)|hasEither(x, '<', 2)|hasEither(x, '"', 4)|has(x, '\\')|has(x, '/')|has(x, '%')|has(x, '@'))&highs != 0 {
 			break
 		}
 	}
