@@ -12,6 +12,7 @@ import (
 func TestPrefixes(t *testing.T) {
 	plain := func(c byte) bool { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' }
 	html := func(c byte) bool { return plain(c) && c != '<' && c != '>' && c != '&' }
+	meta := func(c byte) bool { return html(c) && c != '/' && c != '%' && c != '@' }
 	for _, f := range []struct {
 		name  string
 		keep  func(byte) bool
@@ -20,6 +21,7 @@ func TestPrefixes(t *testing.T) {
 	}{
 		{"Prefix", plain, Prefix[string], Prefix[[]byte]},
 		{"HTMLPrefix", html, HTMLPrefix[string], HTMLPrefix[[]byte]},
+		{"MetaPrefix", meta, MetaPrefix[string], MetaPrefix[[]byte]},
 	} {
 		for n := range 20 {
 			for at := range n {
@@ -43,10 +45,11 @@ func TestPrefixes(t *testing.T) {
 	}
 }
 
-// FuzzPrefixes holds both to the byte-by-byte reading on any input.
+// FuzzPrefixes holds all three to the byte-by-byte reading on any input.
 func FuzzPrefixes(f *testing.F) {
 	f.Add("0123456789abcdef\"x")
 	f.Add("<html>&amp;</html>!")
+	f.Add("https://example.com/a%20b@c")
 	f.Fuzz(func(t *testing.T, s string) {
 		ref, html := 0, 0
 		for ref < len(s) && s[ref] >= 0x20 && s[ref] < 0x80 && s[ref] != '"' && s[ref] != '\\' {
@@ -60,6 +63,13 @@ func FuzzPrefixes(f *testing.F) {
 		}
 		if got := HTMLPrefix(s); got != html/8*8 {
 			t.Fatalf("HTMLPrefix(%q) = %d, want %d", s, got, html/8*8)
+		}
+		meta := 0
+		for meta < html && s[meta] != '/' && s[meta] != '%' && s[meta] != '@' {
+			meta++
+		}
+		if got := MetaPrefix(s); got != meta/8*8 {
+			t.Fatalf("MetaPrefix(%q) = %d, want %d", s, got, meta/8*8)
 		}
 	})
 }

@@ -53,15 +53,18 @@ const maxSkipDepth = 512
 func (d *Scanner) Fail() { d.bad = true; d.i = len(d.b) }
 
 // Space skips white space.
-func (d *Scanner) Space() {
-	for d.i < len(d.b) {
-		switch d.b[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
+func (d *Scanner) Space() { d.i = skipSpace(d.b, d.i) }
+
+// skipSpace is the index of the first byte of b from i on that is not
+// white space, or len(b). A byte above ' ' leaves after one comparison.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) {
+		if c := b[i]; c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			break
 		}
+		i++
 	}
+	return i
 }
 
 // Peek returns the next non-space byte (0 at the end).
@@ -93,41 +96,46 @@ func (d *Scanner) Open(c byte) bool {
 // returns false at the object's closing brace or on failure. The key is
 // returned raw: a key with an escape fails.
 func (d *Scanner) Member(n int) ([]byte, bool) {
-	c := d.Peek()
-	if n > 0 {
-		switch c {
-		case '}':
-			d.i++
-			return nil, false
-		case ',':
-			d.i++
-			c = d.Peek()
-		default:
-			d.Fail()
-			return nil, false
-		}
-	} else if c == '}' {
-		d.i++
+	b := d.b
+	i := skipSpace(b, d.i)
+	if i >= len(b) {
+		return d.failKey()
+	}
+	c := b[i]
+	if c == '}' {
+		d.i = i + 1
 		return nil, false
+	}
+	if n > 0 {
+		if c != ',' {
+			return d.failKey()
+		}
+		if i = skipSpace(b, i+1); i >= len(b) {
+			return d.failKey()
+		}
+		c = b[i]
 	}
 	if c != '"' {
-		d.Fail()
-		return nil, false
+		return d.failKey()
 	}
-	start := d.i + 1
-	j := quotedEnd(d.b, start)
-	if j >= len(d.b) || d.b[j] != '"' {
-		d.Fail() // an escape, a control character or the end
-		return nil, false
+	start := i + 1
+	j := quotedEnd(b, start)
+	if j >= len(b) || b[j] != '"' {
+		return d.failKey() // an escape, a control character or the end
 	}
-	key := d.b[start:j]
-	d.i = j + 1
-	if d.Peek() != ':' {
-		d.Fail()
-		return nil, false
+	if i = skipSpace(b, j+1); i >= len(b) || b[i] != ':' {
+		return d.failKey()
 	}
-	d.i++
-	return key, true
+	d.i = i + 1
+	return b[start:j], true
+}
+
+// failKey is Member giving up, out of line.
+//
+//go:noinline
+func (d *Scanner) failKey() ([]byte, bool) {
+	d.Fail()
+	return nil, false
 }
 
 // Element reports whether the array has an n-th element (n counts from 0),
@@ -242,7 +250,7 @@ func (d *Scanner) StrBytes() ([]byte, bool) {
 		d.i = j + 1
 		return d.b[start:j], true
 	}
-	return d.unquote(start)
+	return d.unquote(start, j)
 }
 
 // plain marks the bytes a string holds as they are: printable ASCII other
@@ -256,43 +264,31 @@ var plain = func() (t [256]bool) {
 
 // unquote decodes the string starting at start (after its quote) with
 // encoding/json's rules: escapes, invalid UTF-8 and unpaired surrogates
-// become U+FFFD.
-func (d *Scanner) unquote(start int) ([]byte, bool) {
+// become U+FFFD. The bytes from start to r are plain.
+func (d *Scanner) unquote(start, r int) ([]byte, bool) {
 	s := d.b
-	out := d.tmp[:0]
-	for r := start; r < len(s); {
+	out := append(d.tmp[:0], s[start:r]...)
+	for r < len(s) {
 		c := s[r]
 		switch {
 		case c == '"':
 			d.i = r + 1
 			d.tmp = out[:0]
 			return out, true
-		case c < 0x20:
-			d.Fail()
-			return nil, false
 		case c == '\\':
 			if r+1 >= len(s) {
 				d.Fail()
 				return nil, false
 			}
-			switch s[r+1] {
+			switch e := s[r+1]; e {
 			case '"', '\\', '/':
-				out = append(out, s[r+1])
-				r += 2
-			case 'b':
-				out = append(out, '\b')
-				r += 2
-			case 'f':
-				out = append(out, '\f')
-				r += 2
-			case 'n':
-				out = append(out, '\n')
-				r += 2
-			case 'r':
-				out = append(out, '\r')
-				r += 2
-			case 't':
-				out = append(out, '\t')
+				// The escaped byte stands for itself: it is copied
+				// with the plain bytes after it.
+				j := plainEnd(s, r+2)
+				out = append(out, s[r+1:j]...)
+				r = j
+			case 'b', 'f', 'n', 'r', 't':
+				out = append(out, controlEscapes[e])
 				r += 2
 			case 'u':
 				rr := getu4(s[r:])
@@ -315,6 +311,9 @@ func (d *Scanner) unquote(start int) ([]byte, bool) {
 				d.Fail()
 				return nil, false
 			}
+		case c < 0x20:
+			d.Fail()
+			return nil, false
 		case c < utf8.RuneSelf:
 			// c is plain: copy it with the plain bytes after it.
 			j := plainEnd(s, r+1)
@@ -329,6 +328,10 @@ func (d *Scanner) unquote(start int) ([]byte, bool) {
 	d.Fail()
 	return nil, false
 }
+
+// controlEscapes maps the letter of each one-letter escape of a control
+// character to the byte it stands for.
+var controlEscapes = [256]byte{'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
 
 // getu4 decodes \uXXXX at the start of s, or returns -1.
 func getu4(s []byte) rune {

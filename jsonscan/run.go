@@ -15,11 +15,18 @@ const (
 // stopMark marks with its high bit each byte of the word x (eight bytes of
 // a string, the first the lowest) that is under 0x20, '"' or '\\'. A byte
 // above a marked one may be marked too (a borrow), never one below: the
-// lowest mark is exact.
+// lowest mark is exact. A byte of 0x80 and above starts no borrow, and
+// the one mask with x unmarks it.
 func stopMark(x uint64) uint64 {
-	q := x ^ '"'*ones
-	b := x ^ '\\'*ones
-	return ((x-0x20*ones)&^x | (q-ones)&^q | (b-ones)&^b) & highs
+	return ((x - 0x20*ones) | (x ^ '"'*ones - ones) | (x ^ '\\'*ones - ones)) &^ x & highs
+}
+
+// plainMark marks with its high bit each byte of x that plain does not
+// mark, as stopMark | x&highs does: a byte of 0x80 and above is marked by
+// its own high bit, so no difference needs masking with its byte, and a
+// borrow starts only at a byte marked in its own right.
+func plainMark(x uint64) uint64 {
+	return ((x - 0x20*ones) | (x ^ '"'*ones - ones) | (x ^ '\\'*ones - ones) | x) & highs
 }
 
 // quotedEnd is the index of the first byte of s from i on that is under
@@ -44,8 +51,7 @@ func quotedEnd(s []byte, i int) int {
 // quotedEnd does.
 func plainEnd(s []byte, i int) int {
 	for ; i+8 <= len(s); i += 8 {
-		x := binary.LittleEndian.Uint64(s[i:])
-		if m := stopMark(x) | x&highs; m != 0 {
+		if m := plainMark(binary.LittleEndian.Uint64(s[i:])); m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 	}

@@ -1,8 +1,10 @@
 package jsonscan
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math/bits"
 	"testing"
 )
 
@@ -128,4 +130,33 @@ func TestStringRuns(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestMarks holds stopMark's and plainMark's lowest marks to the
+// byte-by-byte answers on every pair of byte values at every pair of
+// positions of a word, the other bytes plain.
+func TestMarks(t *testing.T) {
+	lowest := func(m uint64) int {
+		if m == 0 {
+			return 8
+		}
+		return bits.TrailingZeros64(m) >> 3
+	}
+	for p := 0; p < 8; p++ {
+		for q := p + 1; q < 8; q++ {
+			for c := 0; c < 256; c++ {
+				for e := 0; e < 256; e++ {
+					w := []byte("abcdefgh")
+					w[p], w[q] = byte(c), byte(e)
+					x := binary.LittleEndian.Uint64(w)
+					if got, want := lowest(stopMark(x)), firstStop(w); got != want {
+						t.Fatalf("stopMark(%q) marks %d first, byte by byte %d", w, got, want)
+					}
+					if got, want := lowest(plainMark(x)), firstPlainStop(w); got != want {
+						t.Fatalf("plainMark(%q) marks %d first, byte by byte %d", w, got, want)
+					}
+				}
+			}
+		}
+	}
 }

@@ -23,6 +23,10 @@ const (
 type idgen struct {
 	seed uint64
 	ctr  [numStreams]uint64
+	// stamp is appendStamp's text of the second stampSec (Unix time),
+	// the head of every log id made in that second.
+	stamp    []byte
+	stampSec int64
 }
 
 func mix64(z uint64) uint64 {
@@ -44,29 +48,32 @@ const (
 	b64      = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 )
 
-// fill writes len(b) characters of alphabet (at most 64 symbols) drawn
-// from stream.
-func (g *idgen) fill(b []byte, stream int, alphabet string) {
-	n := uint64(len(alphabet))
-	if n&(n-1) == 0 {
-		// A power of two: (r&63)%n is r&(n-1), without a division.
-		for i := 0; i < len(b); i += 10 {
-			r := g.next(stream)
-			c := b[i:min(i+10, len(b))]
-			for j := range c {
-				c[j] = alphabet[r&(n-1)]
-				r >>= 6
-			}
-		}
-		return
+// The alphabets spread over the 64 values of six bits: symbol v%n at
+// index v of an alphabet of n symbols, so that fill draws a symbol with a
+// mask where a division took (r&63)%n.
+const (
+	upperHex64 = upperHex + upperHex + upperHex + upperHex
+	lowerHex64 = lowerHex + lowerHex + lowerHex + lowerHex
+	alnum64    = alnum + "AB"
+)
+
+// fill writes len(b) characters drawn from stream, ten to a draw: six
+// bits each, the symbol of alphabet64 (an alphabet spread over 64) they
+// index.
+func (g *idgen) fill(b []byte, stream int, alphabet64 string) {
+	a := alphabet64[:64] // a length the compiler knows: r&63 needs no bounds check
+	for ; len(b) >= 10; b = b[10:] {
+		r := g.next(stream)
+		_ = b[9]
+		b[0], b[1], b[2], b[3], b[4] = a[r&63], a[r>>6&63], a[r>>12&63], a[r>>18&63], a[r>>24&63]
+		b[5], b[6], b[7], b[8], b[9] = a[r>>30&63], a[r>>36&63], a[r>>42&63], a[r>>48&63], a[r>>54&63]
 	}
-	var r uint64
-	for i := range b {
-		if i%10 == 0 {
-			r = g.next(stream)
+	if len(b) > 0 {
+		r := g.next(stream)
+		for j := range b {
+			b[j] = a[r&63]
+			r >>= 6
 		}
-		b[i] = alphabet[(r&63)%n]
-		r >>= 6
 	}
 }
 
@@ -104,9 +111,12 @@ func (g *idgen) logID(now time.Time) string {
 
 // appendLogID appends a log id.
 func (g *idgen) appendLogID(b []byte, now time.Time) []byte {
-	b = appendStamp(b, now.In(cst))
+	if sec := now.Unix(); g.stamp == nil || sec != g.stampSec {
+		g.stamp, g.stampSec = appendStamp(g.stamp[:0], now.In(cst)), sec
+	}
+	b = append(b, g.stamp...)
 	var r [18]byte
-	g.fill(r[:], streamLog, upperHex)
+	g.fill(r[:], streamLog, upperHex64)
 	return append(b, r[:]...)
 }
 
@@ -128,8 +138,8 @@ func appendStamp(b []byte, t time.Time) []byte {
 func (g *idgen) token() string {
 	var b [64]byte
 	copy(b[:], "clt.")
-	g.fill(b[4:36], streamToken, lowerHex)
-	g.fill(b[36:], streamToken, alnum)
+	g.fill(b[4:36], streamToken, lowerHex64)
+	g.fill(b[36:], streamToken, alnum64)
 	return string(b[:])
 }
 

@@ -302,3 +302,25 @@ func TestSpreadAlphabets(t *testing.T) {
 		}
 	}
 }
+
+// fill draws alphabet64[r&63] for each 6 bits of the stream, ten
+// characters per draw, the last draw cut short.
+func TestFillDrawsAsDefined(t *testing.T) {
+	for _, alphabet64 := range []string{lowerHex64, crockford64, alnum64} {
+		got, want := idgen{seed: 7}, idgen{seed: 7}
+		for n := 0; n < 50; n++ {
+			b := make([]byte, n)
+			got.fill(b, streamReplyToken, alphabet64)
+			var r uint64
+			for i := 0; i < n; i++ {
+				if i%10 == 0 {
+					r = want.next(streamReplyToken)
+				}
+				if c := alphabet64[r&63]; b[i] != c {
+					t.Fatalf("%d characters: [%d] = %q, want %q", n, i, b[i], c)
+				}
+				r >>= 6
+			}
+		}
+	}
+}

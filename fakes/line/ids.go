@@ -61,11 +61,16 @@ const (
 // symbol of alphabet64 (an alphabet spread over 64) they index.
 func (g *idgen) fill(b []byte, stream int, alphabet64 string) {
 	a := alphabet64[:64] // a length the compiler knows: r&63 needs no bounds check
-	for i := 0; i < len(b); i += 10 {
+	for ; len(b) >= 10; b = b[10:] {
 		r := g.next(stream)
-		c := b[i:min(i+10, len(b))]
-		for j := range c {
-			c[j] = a[r&63]
+		_ = b[9]
+		b[0], b[1], b[2], b[3], b[4] = a[r&63], a[r>>6&63], a[r>>12&63], a[r>>18&63], a[r>>24&63]
+		b[5], b[6], b[7], b[8], b[9] = a[r>>30&63], a[r>>36&63], a[r>>42&63], a[r>>48&63], a[r>>54&63]
+	}
+	if len(b) > 0 {
+		r := g.next(stream)
+		for j := range b {
+			b[j] = a[r&63]
 			r >>= 6
 		}
 	}

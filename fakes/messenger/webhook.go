@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/jsonplain"
 )
 
 // Sign256 returns the X-Hub-Signature-256 value for body:
@@ -96,7 +97,7 @@ var metaSafe = func() (t [256]bool) {
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i := jsonplain.MetaPrefix(s); i < len(s); {
 		c := s[i]
 		if metaSafe[c] {
 			i++

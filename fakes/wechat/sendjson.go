@@ -1,10 +1,11 @@
 package wechat
 
 import (
-	"bytes"
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/jsonplain"
 )
 
 // queryGet is url.Values.Get on the parsed raw query: the first value of
@@ -198,20 +199,22 @@ func scanString(b []byte, i int) ([]byte, int, bool) {
 	if i >= len(b) || b[i] != '"' {
 		return nil, 0, false
 	}
-	end := bytes.IndexByte(b[i+1:], '"')
-	if end < 0 {
-		return nil, 0, false
-	}
-	s := b[i+1 : i+1+end]
-	for _, c := range s {
-		if c < 0x20 || c == '\\' {
+	s := b[i+1:]
+	// The words of plain ASCII at the start are taken whole; the rest
+	// byte by byte, to the closing quote.
+	p := jsonplain.Prefix(s)
+	for end := p; end < len(s); end++ {
+		switch c := s[end]; {
+		case c == '"':
+			if !utf8.Valid(s[p:end]) {
+				return nil, 0, false
+			}
+			return s[:end], i + 2 + end, true
+		case c < 0x20 || c == '\\':
 			return nil, 0, false
 		}
 	}
-	if !utf8.Valid(s) {
-		return nil, 0, false
-	}
-	return s, i + 2 + end, true
+	return nil, 0, false
 }
 
 func skipJSONSpace(b []byte, i int) int {

@@ -1,10 +1,13 @@
 package wechat
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzScanSend checks scanSend against encoding/json: whenever it reads a
@@ -55,4 +58,43 @@ func FuzzQueryGet(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestScanStringByteByByte holds scanString to its definition read byte
+// by byte (the closing quote found first, then no control character or
+// backslash before it, then valid UTF-8) for every byte value at every
+// place of strings of up to 20 bytes, with and without a closing quote.
+func TestScanStringByteByByte(t *testing.T) {
+	ref := func(b []byte) ([]byte, int, bool) {
+		end := bytes.IndexByte(b[1:], '"')
+		if end < 0 {
+			return nil, 0, false
+		}
+		s := b[1 : 1+end]
+		for _, c := range s {
+			if c < 0x20 || c == '\\' {
+				return nil, 0, false
+			}
+		}
+		if !utf8.Valid(s) {
+			return nil, 0, false
+		}
+		return s, 2 + end, true
+	}
+	for n := 0; n <= 20; n++ {
+		for at := 0; at < n; at++ {
+			for c := 0; c < 256; c++ {
+				for _, tail := range []string{`"`, `",`, ``, "\xc3\xa9\"", "\x01\""} {
+					s := []byte(strings.Repeat("aZ~ /\x7f09", 3)[:n])
+					s[at] = byte(c)
+					b := append(append([]byte{'"'}, s...), tail...)
+					gs, gi, gok := scanString(b, 0)
+					ws, wi, wok := ref(b)
+					if gok != wok || gi != wi || string(gs) != string(ws) {
+						t.Fatalf("scanString(%q) = %q %d %v, byte by byte %q %d %v", b, gs, gi, gok, ws, wi, wok)
+					}
+				}
+			}
+		}
+	}
 }
