@@ -82,10 +82,20 @@ func (d *scanner) release() {
 	if d.body.Cap() > maxPooledBuf {
 		d.body = bytes.Buffer{}
 	}
-	a := &d.arena
+	// Each value a decode gives is in values: without one (a send's
+	// answer) the other slices are empty too.
+	if len(d.arena.values) != 0 {
+		d.arena.reset()
+	}
+	scanners.Put(d)
+}
+
+// reset empties the arena for the next webhook.
+//
+//go:noinline
+func (a *arena) reset() {
 	a.values, a.vptrs, a.contacts, a.cptrs = resetArena(a.values), resetArena(a.vptrs), resetArena(a.contacts), resetArena(a.cptrs)
 	a.msgs, a.texts, a.statuses, a.sptrs = resetArena(a.msgs), resetArena(a.texts), resetArena(a.statuses), resetArena(a.sptrs)
-	scanners.Put(d)
 }
 
 // parse is the package's parse with the fast decoder's values in the
