@@ -783,7 +783,11 @@ func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepte
 		s.due.queued()
 	} else {
 		if s.kept(c) {
-			rec := delivRec{at: now, part: part, kind: kindIndex(p.kind), content: p.text + p.template + p.caption,
+			content := p.text // a plan sets one of the three: no concatenation for a text
+			if p.template != "" || p.caption != "" {
+				content += p.template + p.caption
+			}
+			rec := delivRec{at: now, part: part, kind: kindIndex(p.kind), content: content,
 				media: p.mediaID, replyTo: p.replyTo}
 			if p.link != "" {
 				rec.media, rec.link = p.link, true
