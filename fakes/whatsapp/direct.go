@@ -66,14 +66,13 @@ func (d *Direct) CustomerMessage(from, kind, format, body string, size int64) (m
 func (d *Direct) CustomerMessageTo(m *InboundMessage, from, kind, format, body string, size int64) error {
 	*m = InboundMessage{}
 	s := d.s
+	sum := ""
 	if kind != "text" {
-		kind = strings.ToLower(kind)
-		if e := s.CheckMedia(kind, format, size); e != nil {
+		var e *Error
+		if kind, format, sum, e = s.inboundMedia(kind, format, size); e != nil {
 			return e
 		}
-		format = normFormat(format)
 	}
-	sum := mediaSum(kind, size)
 	now := s.now()
 	s.mu.Lock()
 	if err := s.recordInboundLocked(m, now, from, kind, format, body, sum, size); err != nil {
@@ -87,6 +86,20 @@ func (d *Direct) CustomerMessageTo(m *InboundMessage, from, kind, format, body s
 	s.addAnsweredLocked(now, "messages", m.ID)
 	s.mu.Unlock()
 	return nil
+}
+
+// inboundMedia checks a customer's media file of kind, format and size
+// as CustomerMedia does, and returns its kind and format in their
+// normal forms and its mediaSum; out of CustomerMessageTo's way, which
+// mostly takes texts.
+//
+//go:noinline
+func (s *Server) inboundMedia(kind, format string, size int64) (string, string, string, *Error) {
+	kind = strings.ToLower(kind)
+	if e := s.CheckMedia(kind, format, size); e != nil {
+		return "", "", "", e
+	}
+	return kind, normFormat(format), mediaSum(kind, size), nil
 }
 
 // CustomerReply records the customer from's text reply to the business

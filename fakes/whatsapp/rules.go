@@ -449,8 +449,7 @@ func (s *Server) checkSendLocked(p *plan, req *SendRequest, now time.Time) *Erro
 		p.replyTo = req.Context.MessageID
 	}
 	p.kind = internKind(req.Type)
-	switch p.kind {
-	case "text":
+	if p.kind == "text" {
 		if req.Text == nil || req.Text.Body == "" {
 			return errParam("The parameter text['body'] is required.")
 		}
@@ -458,57 +457,8 @@ func (s *Server) checkSendLocked(p *plan, req *SendRequest, now time.Time) *Erro
 			return errParamf("Param text['body'] must be at most %d characters long.", s.maxText)
 		}
 		p.text = req.Text.Body
-	case "template":
-		t := req.Template
-		if t == nil {
-			return errParam("The parameter template is required.")
-		}
-		if t.Name == "" {
-			return errParam("The parameter template['name'] is required.")
-		}
-		if t.Language.Code == "" {
-			return errParam("The parameter template['language']['code'] is required.")
-		}
-		if e := s.checkTemplateLocked(t); e != nil {
-			return e
-		}
-		p.template = t.Name
-		// Templates may be sent outside the window and never reopen it.
-		return s.checkDeliveryLocked(waID, c, now)
-	case "image", "audio", "video", "document", "sticker":
-		m := req.media(p.kind)
-		if m == nil {
-			return errParamf("The parameter %s is required.", p.kind)
-		}
-		switch {
-		case m.ID != "" && m.Link != "":
-			return errParamf("Param %s must have either 'id' or 'link', not both.", p.kind)
-		case m.ID == "" && m.Link == "":
-			return errParamf("The parameter %s['id'] or %s['link'] is required.", p.kind, p.kind)
-		case m.ID != "":
-			up := s.uploads[m.ID]
-			if up == nil {
-				return errParamf("Param %s['id'] is not a valid media id: %q was not uploaded.", p.kind, m.ID)
-			}
-			if e := s.checkMedia(p.kind, up.format, up.size); e != nil {
-				return e
-			}
-			p.mediaID = m.ID
-		default:
-			u, err := url.Parse(m.Link)
-			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				return errParamf("Param %s['link'] must be an http(s) URL; got %q.", p.kind, m.Link)
-			}
-			if ext := normFormat(path.Ext(u.Path)); ext != "" && s.isMediaFormat(ext) {
-				if e := s.checkMedia(p.kind, ext, 0); e != nil {
-					return e
-				}
-			}
-			p.link = m.Link
-		}
-		p.caption = m.Caption
-	default:
-		return errParamf("Param type must be one of text, template, image, audio, video, document, sticker; got %q.", req.Type)
+	} else if e, done := s.checkOtherSendLocked(p, req, waID, c, now); e != nil || done {
+		return e
 	}
 	if e := s.checkDeliveryLocked(waID, c, now); e != nil {
 		return e
@@ -521,6 +471,70 @@ func (s *Server) checkSendLocked(p *plan, req *SendRequest, now time.Time) *Erro
 		return newError(status, CodeReEngagement, 0, titleReEngagement, DetailsReEngagement)
 	}
 	return nil
+}
+
+// checkOtherSendLocked is checkSendLocked's rules for a send of p.kind
+// other than text, to waID (record c, nil when none): a template, whose
+// check is whole when done (it may be sent outside the window), or a
+// media message, which is then checked as a text is. Out of
+// checkSendLocked's way, whose sends are mostly texts.
+//
+//go:noinline
+func (s *Server) checkOtherSendLocked(p *plan, req *SendRequest, waID string, c *customer, now time.Time) (e *Error, done bool) {
+	switch p.kind {
+	case "template":
+		t := req.Template
+		if t == nil {
+			return errParam("The parameter template is required."), true
+		}
+		if t.Name == "" {
+			return errParam("The parameter template['name'] is required."), true
+		}
+		if t.Language.Code == "" {
+			return errParam("The parameter template['language']['code'] is required."), true
+		}
+		if e := s.checkTemplateLocked(t); e != nil {
+			return e, true
+		}
+		p.template = t.Name
+		// Templates may be sent outside the window and never reopen it.
+		return s.checkDeliveryLocked(waID, c, now), true
+	case "image", "audio", "video", "document", "sticker":
+		m := req.media(p.kind)
+		if m == nil {
+			return errParamf("The parameter %s is required.", p.kind), true
+		}
+		switch {
+		case m.ID != "" && m.Link != "":
+			return errParamf("Param %s must have either 'id' or 'link', not both.", p.kind), true
+		case m.ID == "" && m.Link == "":
+			return errParamf("The parameter %s['id'] or %s['link'] is required.", p.kind, p.kind), true
+		case m.ID != "":
+			up := s.uploads[m.ID]
+			if up == nil {
+				return errParamf("Param %s['id'] is not a valid media id: %q was not uploaded.", p.kind, m.ID), true
+			}
+			if e := s.checkMedia(p.kind, up.format, up.size); e != nil {
+				return e, true
+			}
+			p.mediaID = m.ID
+		default:
+			u, err := url.Parse(m.Link)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return errParamf("Param %s['link'] must be an http(s) URL; got %q.", p.kind, m.Link), true
+			}
+			if ext := normFormat(path.Ext(u.Path)); ext != "" && s.isMediaFormat(ext) {
+				if e := s.checkMedia(p.kind, ext, 0); e != nil {
+					return e, true
+				}
+			}
+			p.link = m.Link
+		}
+		p.caption = m.Caption
+	default:
+		return errParamf("Param type must be one of text, template, image, audio, video, document, sticker; got %q.", req.Type), true
+	}
+	return nil, false
 }
 
 // internKind returns the message type as a static string (so that stored

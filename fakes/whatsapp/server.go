@@ -761,20 +761,8 @@ func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepte
 	s.mu.Lock()
 	var p plan
 	e := s.checkSendLocked(&p, req, now)
-	if e != nil && e.HTTPStatus != http.StatusOK {
-		to, c := req.To, (*customer)(nil)
-		if p.waID != "" && !p.read {
-			to, c = p.waID, s.customerLocked(p.waID)
-		}
-		s.recordErrorLocked(now, r, e, to, c)
-		s.mu.Unlock()
-		return accepted{}, e
-	}
-	if p.read {
-		s.markReadLocked(now, p.in, req.MessageID)
-		s.addRequestLocked(now, r, http.StatusOK, 0)
-		s.mu.Unlock()
-		return accepted{read: true}, nil
+	if (e != nil && e.HTTPStatus != http.StatusOK) || p.read {
+		return s.refuseOrReadLocked(now, r, req, &p, e)
 	}
 	c := p.c
 	if c == nil {
@@ -795,7 +783,11 @@ func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepte
 		s.due.queued()
 	} else {
 		if s.kept(c) {
-			rec := delivRec{at: now, part: part, kind: kindIndex(p.kind), content: p.text + p.template + p.caption,
+			content := p.text // a plan sets one of the three: no concatenation for a text
+			if p.template != "" || p.caption != "" {
+				content += p.template + p.caption
+			}
+			rec := delivRec{at: now, part: part, kind: kindIndex(p.kind), content: content,
 				media: p.mediaID, replyTo: p.replyTo}
 			if p.link != "" {
 				rec.media, rec.link = p.link, true
@@ -832,6 +824,28 @@ func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepte
 	s.addRequestLocked(now, r, http.StatusOK, 0)
 	s.mu.Unlock()
 	return a, nil
+}
+
+// refuseOrReadLocked is accept for a request the rules refused
+// synchronously (e), which it records, or else for a mark-as-read, which
+// it applies; it lets go of s.mu. Out of accept's way, whose requests
+// are mostly sends.
+//
+//go:noinline
+func (s *Server) refuseOrReadLocked(now time.Time, r *http.Request, req *SendRequest, p *plan, e *Error) (accepted, *Error) {
+	if e != nil && e.HTTPStatus != http.StatusOK {
+		to, c := req.To, (*customer)(nil)
+		if p.waID != "" && !p.read {
+			to, c = p.waID, s.customerLocked(p.waID)
+		}
+		s.recordErrorLocked(now, r, e, to, c)
+		s.mu.Unlock()
+		return accepted{}, e
+	}
+	s.markReadLocked(now, p.in, req.MessageID)
+	s.addRequestLocked(now, r, http.StatusOK, 0)
+	s.mu.Unlock()
+	return accepted{read: true}, nil
 }
 
 // appendSendResponse writes the SendResponse JSON of the accepted send a

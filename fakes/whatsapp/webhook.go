@@ -261,12 +261,9 @@ func mediaSum(kind string, size int64) string {
 func (s *Server) recordInboundLocked(m *InboundMessage, now time.Time, from, kind, format, body, sum string, size int64) error {
 	waID, c, known := s.knownLocked(from)
 	if !known {
-		s.mu.Unlock()
-		var ok bool
-		waID, ok = s.parseCached(from)
-		s.mu.Lock()
-		if !ok {
-			return fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
+		var err error
+		if waID, err = s.parseUnlocked(from); err != nil {
+			return err
 		}
 	}
 	switch {
@@ -283,28 +280,51 @@ func (s *Server) recordInboundLocked(m *InboundMessage, now time.Time, from, kin
 	s.noteInboundLocked(c, part, now)
 	m.From, m.ID, m.Type = waID, id, kind // Timestamp: now.Unix(), encoded directly
 	if kind != "text" {
-		mediaID := s.ids.mediaID()
-		mime := formatMIME[format]
-		if mime == "" {
-			mime = kind + "/" + format
-		}
-		s.uploads[mediaID] = &upload{kind: kind, format: format, mime: mime, size: size, sum: sum}
-		im := &InboundMedia{Caption: body, MimeType: mime, SHA256: sum, ID: mediaID}
-		switch kind {
-		case "image":
-			m.Image = im
-		case "audio":
-			m.Audio = im
-		case "video":
-			m.Video = im
-		case "document":
-			im.Filename = mediaID + "." + format
-			m.Document = im
-		case "sticker":
-			m.Sticker = im
-		}
+		s.inboundMediaLocked(m, kind, format, body, sum, size)
 	}
 	return nil
+}
+
+// parseUnlocked is the wa_id of from, a number no customer has, parsed
+// without s.mu, which must be held and is held again on return.
+//
+//go:noinline
+func (s *Server) parseUnlocked(from string) (string, error) {
+	s.mu.Unlock()
+	waID, ok := s.parseCached(from)
+	s.mu.Lock()
+	if !ok {
+		return "", fmt.Errorf("whatsapp: customer number %q is not a valid phone number", from)
+	}
+	return waID, nil
+}
+
+// inboundMediaLocked gives m, a customer message of kind other than
+// text, its media object (with body its caption) and uploads the file
+// it names. s.mu must be held.
+//
+//go:noinline
+func (s *Server) inboundMediaLocked(m *InboundMessage, kind, format, body, sum string, size int64) {
+	mediaID := s.ids.mediaID()
+	mime := formatMIME[format]
+	if mime == "" {
+		mime = kind + "/" + format
+	}
+	s.uploads[mediaID] = &upload{kind: kind, format: format, mime: mime, size: size, sum: sum}
+	im := &InboundMedia{Caption: body, MimeType: mime, SHA256: sum, ID: mediaID}
+	switch kind {
+	case "image":
+		m.Image = im
+	case "audio":
+		m.Audio = im
+	case "video":
+		m.Video = im
+	case "document":
+		im.Filename = mediaID + "." + format
+		m.Document = im
+	case "sticker":
+		m.Sticker = im
+	}
 }
 
 // postInbound encodes, signs and POSTs the inbound webhook of m (From and

@@ -37,14 +37,10 @@ func openDirect(b *binding, fcfg fakewa.Config, acfg routerwa.Config, env sim.En
 func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbound, error) {
 	var msg fakewa.InboundMessage
 	var err error
-	switch {
-	case m.Event != "":
-		msg, err = b.eventDirect(customer, m)
-	case m.Attachment != nil:
-		a := m.Attachment
-		err = b.direct.CustomerMessageTo(&msg, customer, a.Kind, a.Format, m.Text, a.Size)
-	default:
+	if m.Event == "" && m.Attachment == nil {
 		err = b.direct.CustomerMessageTo(&msg, customer, "text", "", m.Text, 0)
+	} else {
+		err = b.otherDirect(&msg, customer, &m)
 	}
 	if err != nil {
 		return sim.Inbound{}, err
@@ -53,6 +49,20 @@ func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbou
 	message(&v, &msg, name)
 	b.adapter.ReceiveMessage(&v)
 	return sim.Inbound{ID: msg.ID, Status: http.StatusOK}, nil
+}
+
+// otherDirect sets msg, which is zero, to the customer's message m, an
+// event or an attachment, as inboundDirect records it: out of the way of
+// its texts.
+//
+//go:noinline
+func (b *binding) otherDirect(msg *fakewa.InboundMessage, customer string, m *sim.Message) (err error) {
+	if m.Event != "" {
+		*msg, err = b.eventDirect(customer, *m)
+		return err
+	}
+	a := m.Attachment
+	return b.direct.CustomerMessageTo(msg, customer, a.Kind, a.Format, m.Text, a.Size)
 }
 
 // eventDirect is event (limits.go) on the Direct network: the customer
@@ -84,11 +94,19 @@ func message(v *routerwa.Message, msg *fakewa.InboundMessage, name string) {
 	if msg.Text != nil {
 		v.Text = msg.Text.Body
 	}
-	if msg.Type != "text" {
-		for _, md := range [...]*fakewa.InboundMedia{msg.Image, msg.Audio, msg.Video, msg.Document, msg.Sticker} {
-			if md != nil {
-				v.Caption, v.MIMEType, v.Filename = md.Caption, md.MimeType, md.Filename
-			}
+	if msg.Type != "text" { // a text has only its text and a context
+		messageParts(v, msg)
+	}
+}
+
+// messageParts sets v's parts of a message other than a text from msg's:
+// its media, button, interactive answer or reaction.
+//
+//go:noinline
+func messageParts(v *routerwa.Message, msg *fakewa.InboundMessage) {
+	for _, md := range [...]*fakewa.InboundMedia{msg.Image, msg.Audio, msg.Video, msg.Document, msg.Sticker} {
+		if md != nil {
+			v.Caption, v.MIMEType, v.Filename = md.Caption, md.MimeType, md.Filename
 		}
 	}
 	if bt := msg.Button; bt != nil {
@@ -144,6 +162,33 @@ func (g *graph) Message(req *routerwa.Request) (string, error) {
 		sc.text.PreviewURL, sc.text.Body = t.PreviewURL, t.Body
 		fr.Text = &sc.text
 	}
+	other := req.Template != nil || req.Image != nil || req.Audio != nil || req.Video != nil || req.Document != nil || req.Sticker != nil
+	if other {
+		setOther(fr, req)
+	}
+	_, id, e := g.d.Send(fr)
+	// Holding no strings of a send that is over: a text send, the usual
+	// one, has set only the first four fields and the text.
+	if other {
+		*sc = sendScratch{}
+	} else {
+		fr.MessagingProduct, fr.RecipientType, fr.To, fr.Type, fr.Text = "", "", "", "", nil
+		sc.text = fakewa.Text{}
+	}
+	g.mu.Unlock()
+	if e != nil {
+		return "", platformError(e)
+	}
+	return id, nil
+}
+
+// setOther sets fr's template and media objects from req's, as the
+// adapter fills them: a template's name, language and parameters; an
+// uploaded id, a caption, a document's filename. It is out of Message's
+// way: a text send has none.
+//
+//go:noinline
+func setOther(fr *fakewa.SendRequest, req *routerwa.Request) {
 	if t := req.Template; t != nil {
 		ft := &fakewa.Template{Name: t.Name, Language: fakewa.TemplateLanguage{Code: t.Language.Code, Policy: t.Language.Policy}}
 		for _, c := range t.Components {
@@ -155,8 +200,6 @@ func (g *graph) Message(req *routerwa.Request) (string, error) {
 		}
 		fr.Template = ft
 	}
-	// The media objects, as the adapter fills them: an uploaded id, a
-	// caption, a document's filename.
 	if m := req.Image; m != nil {
 		fr.Image = &fakewa.Media{ID: m.ID, Caption: m.Caption, Filename: m.Filename}
 	}
@@ -172,20 +215,6 @@ func (g *graph) Message(req *routerwa.Request) (string, error) {
 	if m := req.Sticker; m != nil {
 		fr.Sticker = &fakewa.Media{ID: m.ID, Caption: m.Caption, Filename: m.Filename}
 	}
-	_, id, e := g.d.Send(fr)
-	// Holding no strings of a send that is over: a text send, the usual
-	// one, has set only the first four fields and the text.
-	if fr.Template == nil && fr.Image == nil && fr.Audio == nil && fr.Video == nil && fr.Document == nil && fr.Sticker == nil {
-		fr.MessagingProduct, fr.RecipientType, fr.To, fr.Type, fr.Text = "", "", "", "", nil
-		sc.text = fakewa.Text{}
-	} else {
-		*sc = sendScratch{}
-	}
-	g.mu.Unlock()
-	if e != nil {
-		return "", platformError(e)
-	}
-	return id, nil
 }
 
 func (g *graph) Upload(mimeType, _ string, size int64) (string, error) {

@@ -23,7 +23,20 @@ type scanner struct {
 	// body is where a webhook's body is read (a buffer up to
 	// maxPooledBuf is kept for the next one).
 	body bytes.Buffer
+	// last is the head read last (see readHead), kept for the next
+	// webhook: an account's webhooks all start with the same.
+	last lastHead
 }
+
+// lastHead is a head head matched: its bytes, and where in them its
+// display number and phone number id are.
+type lastHead struct {
+	b                []byte
+	display, account [2]int
+}
+
+// maxLastHead bounds the head a scanner keeps.
+const maxLastHead = 512
 
 // maxScratch is the largest scratch kept for the next webhook.
 const maxScratch = 4 << 10
@@ -82,16 +95,26 @@ func (d *scanner) release() {
 	if d.body.Cap() > maxPooledBuf {
 		d.body = bytes.Buffer{}
 	}
-	a := &d.arena
+	// Each value a decode gives is in values: without one (a send's
+	// answer) the other slices are empty too.
+	if len(d.arena.values) != 0 {
+		d.arena.reset()
+	}
+	scanners.Put(d)
+}
+
+// reset empties the arena for the next webhook.
+//
+//go:noinline
+func (a *arena) reset() {
 	a.values, a.vptrs, a.contacts, a.cptrs = resetArena(a.values), resetArena(a.vptrs), resetArena(a.contacts), resetArena(a.cptrs)
 	a.msgs, a.texts, a.statuses, a.sptrs = resetArena(a.msgs), resetArena(a.texts), resetArena(a.statuses), resetArena(a.sptrs)
-	scanners.Put(d)
 }
 
 // parse is the package's parse with the fast decoder's values in the
 // scanner's arena.
 func (d *scanner) parse(body []byte, phoneID string) ([]*changeValue, error) {
-	return d.parseHead(body, phoneID, readHead(body))
+	return d.parseHead(body, phoneID, d.readHead(body))
 }
 
 // parseHead is parse of a body whose head h is read.
@@ -179,10 +202,33 @@ type envHead struct {
 	ok               bool
 }
 
-// readHead is head's results.
-func readHead(b []byte) envHead {
+// readHead is head's results: at once when b starts with the head read
+// last, which head would match the same way (it reads nothing past the
+// head's end), else from head, keeping what it matched for the next.
+func (d *scanner) readHead(b []byte) envHead {
+	if l := &d.last; len(l.b) != 0 && len(b) >= len(l.b) && string(b[:len(l.b)]) == string(l.b) {
+		return envHead{len(l.b), b[l.display[0]:l.display[1]], b[l.account[0]:l.account[1]], true}
+	}
+	return d.readNewHead(b)
+}
+
+// readNewHead is readHead of a head other than the last.
+//
+//go:noinline
+func (d *scanner) readNewHead(b []byte) envHead {
 	n, display, account, ok := head(b)
+	if ok && n <= maxLastHead {
+		d.last.b = append(d.last.b[:0], b[:n]...)
+		d.last.display = offsets(b, display)
+		d.last.account = offsets(b, account)
+	}
 	return envHead{n, display, account, ok}
+}
+
+// offsets is where sub, a slice of b, starts and ends in b.
+func offsets(b, sub []byte) [2]int {
+	start := cap(b) - cap(sub)
+	return [2]int{start, start + len(sub)}
 }
 
 // head matches the head at the start of b and, when it does, returns its
@@ -472,7 +518,7 @@ type resume struct {
 
 // webhook is parse's fast path.
 func (d *scanner) webhook(body []byte, phoneID string) ([]*changeValue, bool) {
-	return d.webhookHead(body, phoneID, readHead(body))
+	return d.webhookHead(body, phoneID, d.readHead(body))
 }
 
 // webhookHead is webhook of a body whose head h is read.

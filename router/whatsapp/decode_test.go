@@ -353,3 +353,28 @@ func TestWholeWebhooks(t *testing.T) {
 }
 
 func init() { decodeBodies = append(decodeBodies, headOf+wholeStatus, headOf+wholeText) }
+
+// TestReadHeadAfterAnother: a scanner's readHead, which answers from the
+// head it read last when a body starts with it, gives what head gives,
+// whatever body it read before (the same head, another, none).
+func TestReadHeadAfterAnother(t *testing.T) {
+	bodies := append([]string{"", "x", head0, headOf[:len(headOf)-1]}, headBodies...)
+	bodies = append(bodies,
+		head0+`"1"`+head1+`"22"`+head2+`"333"}`,
+		head0+`"1"`+head1+`"22"`+head2+`"333"},"x"`,
+		head0+`"1"`+head1+`"22"`+head2+`"3334"}`,
+		head0+`"1"`+head1+`"2"`+head2+`"2333"}`,
+	)
+	for _, before := range bodies {
+		for _, b := range bodies {
+			d := new(scanner)
+			d.readHead([]byte(before))
+			got := d.readHead([]byte(b))
+			n, display, account, ok := head([]byte(b))
+			if got.n != n || got.ok != ok || string(got.display) != string(display) || string(got.account) != string(account) {
+				t.Errorf("after %.60q, readHead(%.60q) = %d %q %q %v, head gives %d %q %q %v",
+					before, b, got.n, got.display, got.account, got.ok, n, display, account, ok)
+			}
+		}
+	}
+}

@@ -31,31 +31,50 @@ const maxAnswer = 1 << 20
 // another channel or business number, a missing template or attachment, an
 // unknown attachment kind) is an ordinary error.
 func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outbound) (string, error) {
+	if (to.Channel != "" && to.Channel != Channel) || (to.Account != "" && to.Account != a.cfg.PhoneNumberID) || to.Customer == "" {
+		return "", a.recipientError(to)
+	}
+	if m.Kind != router.KindText && (m.Kind != "" || m.Attachment != nil || m.Template != nil) {
+		return a.sendOther(ctx, to.Customer, &m)
+	}
+	// A text, the usual send: the other kinds are built out of line, so
+	// that this path stays short.
+	if a.cfg.Graph != nil {
+		return a.sendGraph(to.Customer, m.Text, nil)
+	}
+	req := sendRequest{MessagingProduct: "whatsapp", RecipientType: "individual", To: to.Customer, Type: string(router.KindText)}
+	return a.sendWire(ctx, req, true, m.Text, to.Customer)
+}
+
+// recipientError is Send's error for a key it cannot send to: of another
+// channel or business number, or without a customer.
+//
+//go:noinline
+func (a *Adapter) recipientError(to router.CustomerKey) error {
 	if to.Channel != "" && to.Channel != Channel {
-		return "", fmt.Errorf("whatsapp: send: customer %s is not on channel %s", to, Channel)
+		return fmt.Errorf("whatsapp: send: customer %s is not on channel %s", to, Channel)
 	}
 	if to.Account != "" && to.Account != a.cfg.PhoneNumberID {
-		return "", fmt.Errorf("whatsapp: send: customer %s is not on business number %s", to, a.cfg.PhoneNumberID)
+		return fmt.Errorf("whatsapp: send: customer %s is not on business number %s", to, a.cfg.PhoneNumberID)
 	}
-	if to.Customer == "" {
-		return "", errors.New("whatsapp: send: empty recipient")
-	}
+	return errors.New("whatsapp: send: empty recipient")
+}
+
+// sendOther is Send for a message other than a text: a template or an
+// attachment (of Kind "" when m has one), or an unknown kind.
+//
+//go:noinline
+func (a *Adapter) sendOther(ctx context.Context, to string, m *router.Outbound) (string, error) {
 	kind := m.Kind
 	if kind == "" {
-		switch {
-		case m.Attachment != nil:
+		if m.Attachment != nil {
 			kind = router.KindAttachment
-		case m.Template != nil:
+		} else {
 			kind = router.KindTemplate
-		default:
-			kind = router.KindText
 		}
 	}
-
-	req := sendRequest{MessagingProduct: "whatsapp", RecipientType: "individual", To: to.Customer, Type: string(kind)}
+	req := sendRequest{MessagingProduct: "whatsapp", RecipientType: "individual", To: to, Type: string(kind)}
 	switch kind {
-	case router.KindText:
-		// The text is set below, for the wire on the stack.
 	case router.KindTemplate:
 		t := m.Template
 		if t == nil {
@@ -113,21 +132,28 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		return "", fmt.Errorf("whatsapp: send: unsupported message kind %q", kind)
 	}
 	if a.cfg.Graph != nil {
-		// The request is handed over in the adapter's one value, which
-		// the Graph does not keep (see Graph.Message).
-		a.graphMu.Lock()
-		g := &a.graphReq
-		g.req = req
-		if kind == router.KindText {
-			g.text = sendText{Body: m.Text}
-			g.req.Text = &g.text
-		}
-		id, err := a.cfg.Graph.Message(&g.req)
-		*g = graphRequest{}
-		a.graphMu.Unlock()
-		return id, err
+		return a.sendGraph(to, "", &req)
 	}
-	return a.sendWire(ctx, req, kind == router.KindText, m.Text, to.Customer)
+	return a.sendWire(ctx, req, false, m.Text, to)
+}
+
+// sendGraph hands a send to the Graph in the adapter's one value, which
+// the Graph does not keep (see Graph.Message): other, or when it is nil
+// a text of body text to the customer to.
+func (a *Adapter) sendGraph(to, text string, other *sendRequest) (string, error) {
+	a.graphMu.Lock()
+	g := &a.graphReq
+	if other == nil {
+		g.req.MessagingProduct, g.req.RecipientType, g.req.To, g.req.Type = "whatsapp", "individual", to, string(router.KindText)
+		g.text.Body = text
+		g.req.Text = &g.text
+	} else {
+		g.req = *other
+	}
+	id, err := a.cfg.Graph.Message(&g.req)
+	*g = graphRequest{}
+	a.graphMu.Unlock()
+	return id, err
 }
 
 // sendWire posts req to the messages endpoint (with text as its text when

@@ -206,7 +206,7 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := buf.Bytes()
-	h := readHead(body) // read once, for the signature and the parse
+	h := d.readHead(body) // read once, for the signature and the parse
 	if !a.verify(sig, body, h.n) {
 		a.reject(w, "bad signature", http.StatusForbidden)
 		return
