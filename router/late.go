@@ -43,13 +43,20 @@ func (e *Engine) inboundAt(c *customer, now, sent time.Time, late bool) time.Tim
 // would refuse). A message on time resets the count to zero.
 func (e *Engine) resetAllowance(c *customer, sent time.Time, late bool) {
 	c.allowance++
-	kept := c.sentAt[:0]
 	if late {
-		from := sent.UnixNano()
-		for _, t := range c.sentAt {
-			if t >= from {
-				kept = append(kept, t)
-			}
+		c.keepSentFrom(sent)
+		return
+	}
+	c.sentAt, c.sent = c.sentAt[:0], 0
+}
+
+// keepSentFrom keeps, of the sends counted, those at or after from.
+func (c *customer) keepSentFrom(from time.Time) {
+	n := from.UnixNano()
+	kept := c.sentAt[:0]
+	for _, t := range c.sentAt {
+		if t >= n {
+			kept = append(kept, t)
 		}
 	}
 	c.sentAt = kept
