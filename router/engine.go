@@ -868,8 +868,7 @@ func (e *Engine) receive(now time.Time, in *Inbound) ConversationID {
 		c.noteInbound(in)
 	}
 	pol := c.pol
-	late := isLate(now, in.Sent)
-	at := e.inboundAt(c, now, in.Sent, late)
+	at, late := e.inboundAt(c, now, in.Sent)
 
 	// The window and the reply allowance; a reaction moves neither unless
 	// the policy says it does.
@@ -1555,13 +1554,16 @@ func (e *Engine) Check(now time.Time, agentID string, to CustomerKey, m Outbound
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now = e.begin(now)
-	_, r, err := e.check(now, agentID, &to, &m)
+	_, _, r, err := e.check(now, agentID, &to, &m)
 	return r, err
 }
 
-func (e *Engine) check(now time.Time, agentID string, to *CustomerKey, m *Outbound) (*conv, Reason, error) {
+// check judges a send under the lock: the customer's open conversation,
+// whether the customer's window is open (for a send it allows, whose slot
+// of allowance decide takes only inside the window), and the refusal or
+// the error, if any.
+func (e *Engine) check(now time.Time, agentID string, to *CustomerKey, m *Outbound) (cv *conv, open bool, r Reason, err error) {
 	c := e.customers.get(*to)
-	var cv *conv
 	if c != nil {
 		cv = c.open
 	}
@@ -1570,9 +1572,9 @@ func (e *Engine) check(now time.Time, agentID string, to *CustomerKey, m *Outbou
 	// none of checkSender's questions.
 	if cv == nil || cv.agent == nil || cv.agent.id != agentID || cv.state != Assigned || m.Kind != KindText {
 		if r, err := e.checkSender(agentID, m, cv); err != nil {
-			return nil, "", err
+			return nil, false, "", err
 		} else if r != "" {
-			return cv, r, nil
+			return cv, false, r, nil
 		}
 	}
 	var pol *Policy
@@ -1586,24 +1588,24 @@ func (e *Engine) check(now time.Time, agentID string, to *CustomerKey, m *Outbou
 	if m.Kind == KindText && (pol.MaxTextLength > 0 && len(m.Text) > pol.MaxTextLength &&
 		utf8.RuneCountInString(m.Text) > pol.MaxTextLength ||
 		pol.MaxTextBytes > 0 && len(m.Text) > pol.MaxTextBytes) {
-		return cv, ReasonTextTooLong, nil
+		return cv, false, ReasonTextTooLong, nil
 	}
 	if m.Kind == KindAttachment && pol.Attachments != nil {
 		if r := attachmentRefusal(pol, m.Attachment); r != "" {
-			return cv, r, nil
+			return cv, false, r, nil
 		}
 	}
-	open := pol.Window == 0 || c != nil && c.hasInbound && now.UnixNano() < e.windowEndNano(c, pol)
+	open = pol.Window == 0 || c != nil && c.hasInbound && now.UnixNano() < e.windowEndNano(c, pol)
 	if m.Kind == KindTemplate && pol.TemplatesOutsideWindow && !open {
-		return cv, "", nil
+		return cv, false, "", nil
 	}
 	if !open {
-		return cv, ReasonWindowClosed, nil
+		return cv, false, ReasonWindowClosed, nil
 	}
 	if pol.ReplyLimit > 0 && c != nil && c.sent >= pol.ReplyLimit {
-		return cv, ReasonReplyLimit, nil
+		return cv, true, ReasonReplyLimit, nil
 	}
-	return cv, "", nil
+	return cv, true, "", nil
 }
 
 // checkSender is check's judgement of who sends what to the customer's open
@@ -1705,7 +1707,7 @@ type pendingSend struct {
 func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to *CustomerKey, m *Outbound) error {
 	e.mu.Lock()
 	now = e.begin(now)
-	cv, reason, err := e.check(now, agentID, to, m)
+	cv, open, reason, err := e.check(now, agentID, to, m)
 	p.conv, p.at = cv, now
 	if cv != nil {
 		p.res.Conversation = cv.id
@@ -1727,12 +1729,13 @@ func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to *Custo
 	}
 	c.pending++
 	p.cust = c
-	pol := c.pol
 	// Only sends inside the window count: templates outside it do not.
-	if pol.Window == 0 || c.hasInbound && now.UnixNano() < e.windowEndNano(c, pol) {
+	// (c is the customer check judged, or a new record of a customer it
+	// did not find, whose window is open only on a channel without one.)
+	if open {
 		c.sent++
 		p.counted, p.allowance = true, c.allowance
-		if pol.ReplyLimit > 0 {
+		if c.pol.ReplyLimit > 0 {
 			c.sentAt = append(c.sentAt, now.UnixNano())
 		}
 	}
