@@ -66,6 +66,10 @@ func (t *Table[R]) Put(h uint64, r *R, eq func(*R) bool) {
 
 // grow doubles the table (or makes its first), placing every record again
 // by the hash it keeps.
+//
+// It is rare, and kept out of its caller's line (go:noinline).
+//
+//go:noinline
 func (t *Table[R]) grow() {
 	old := t.slots
 	t.slots = make([]slot[R], max(2*len(old), 16))

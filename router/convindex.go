@@ -58,6 +58,10 @@ func (x *convIndex) put(cv *conv) {
 }
 
 // grow doubles the table (or makes its first), placing every record again.
+//
+// It is rare, and kept out of its caller's line (go:noinline).
+//
+//go:noinline
 func (x *convIndex) grow() {
 	old := x.slots
 	n := max(2*len(old), 16)

@@ -82,6 +82,10 @@ func (x *customerIndex) putHashed(c *customer, h uint64) {
 
 // grow doubles the table (or makes its first), placing every record again
 // by the hash it keeps.
+//
+// It is rare, and kept out of its caller's line (go:noinline).
+//
+//go:noinline
 func (x *customerIndex) grow() {
 	old := x.slots
 	x.slots = make([]custSlot, max(2*len(old), 16))

@@ -846,26 +846,29 @@ func defaultHorizon(policies map[string]Policy) time.Duration {
 // conversation and routes a new one.
 func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	if in.Customer.Channel == "" || in.Customer.Customer == "" {
-		return 0, errors.New("router: inbound message without channel or customer")
+		return 0, errNoCustomer
 	}
+	// The lock is let go without a deferred call: nothing under it panics,
+	// and a deferred call's bookkeeping is code on the path every message
+	// takes.
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	id := e.receive(now, &in)
+	e.mu.Unlock()
+	return id, nil
+}
+
+// errNoCustomer is Receive's answer to a message that names nobody.
+var errNoCustomer = errors.New("router: inbound message without channel or customer")
+
+// receive is Receive under the lock.
+func (e *Engine) receive(now time.Time, in *Inbound) ConversationID {
 	now = e.begin(now)
 	c := e.customer(in.Customer)
-	if in.Name != "" {
-		c.name = in.Name
+	if in.Name != "" || in.Profile != nil || in.AdSource != "" || len(in.Attributes) > 0 {
+		c.noteInbound(in)
 	}
-	if p := in.Profile; p != nil {
-		// Not pinned: the platform tells it again with the next message.
-		c.profile.update(*p)
-	}
-	if in.AdSource != "" {
-		c.profile.AdSource = in.AdSource
-	}
-	c.mergeAttributes(in.Attributes)
 	pol := c.pol
-	late := isLate(now, in.Sent)
-	at := e.inboundAt(c, now, in.Sent, late)
+	at, late := e.inboundAt(c, now, in.Sent)
 
 	// The window and the reply allowance; a reaction moves neither unless
 	// the policy says it does.
@@ -899,7 +902,24 @@ func (e *Engine) Receive(now time.Time, in Inbound) (ConversationID, error) {
 	if cv.state == WithBot && e.bot.matches(in.Text) {
 		e.handoff(now, cv, "keyword")
 	}
-	return cv.id, nil
+	return cv.id
+}
+
+// noteInbound keeps what a customer message tells of the customer: its
+// display name, profile, ad source and attributes. Few messages carry
+// any: it is out of receive's line.
+func (c *customer) noteInbound(in *Inbound) {
+	if in.Name != "" {
+		c.name = in.Name
+	}
+	if p := in.Profile; p != nil {
+		// Not pinned: the platform tells it again with the next message.
+		c.profile.update(*p)
+	}
+	if in.AdSource != "" {
+		c.profile.AdSource = in.AdSource
+	}
+	c.mergeAttributes(in.Attributes)
 }
 
 func (e *Engine) windowEnd(c *customer, pol *Policy) time.Time {
@@ -938,7 +958,10 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 	c.open, c.last = cv, cv
 	c.count++
 	var how string
-	cv.group, how = e.classify(c)
+	cv.group = e.deflt
+	if e.workstreams != nil || e.split != SplitNone {
+		cv.group, how = e.classify(c) // most tenants have neither
+	}
 	botOn := e.bot.on(c.key.Channel)
 	if botOn {
 		cv.idle = e.bot.idle
@@ -950,10 +973,7 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 		e.setDeadline(now.Add(cv.idle), cv, deadlineIdle)
 	}
 	if botOn {
-		e.log(now, EventBot, cv.id, &c.key, "", cv.group.name, "", "")
-		if e.bot.after > 0 {
-			e.setDeadline(now.Add(e.bot.after), cv, deadlineBot)
-		}
+		e.withBot(now, cv)
 		return cv
 	}
 	if e.missed > 0 {
@@ -961,6 +981,14 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 	}
 	e.route(now, cv, cv.group)
 	return cv
+}
+
+// withBot gives a conversation just opened to the bot.
+func (e *Engine) withBot(now time.Time, cv *conv) {
+	e.log(now, EventBot, cv.id, &cv.cust.key, "", cv.group.name, "", "")
+	if e.bot.after > 0 {
+		e.setDeadline(now.Add(e.bot.after), cv, deadlineBot)
+	}
 }
 
 // route assigns a waiting conversation in group g, or queues it there (or
@@ -1258,26 +1286,32 @@ func (e *Engine) setOnline(now time.Time, a *agent, online bool) {
 
 // Close closes the customer's open conversation on the agent's behalf.
 func (e *Engine) Close(now time.Time, agentID string, key CustomerKey) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.Lock() // let go without a deferred call, as in Receive
 	now = e.begin(now)
 	c := e.customers.get(key)
-	// An agent holding the conversation is known: the agents are looked up
+	if c == nil || c.open == nil || c.open.agent == nil || c.open.agent.id != agentID {
+		err := e.notClosed(agentID, key, c)
+		e.mu.Unlock()
+		return err
+	}
+	e.close(now, c.open, ClosedByAgent)
+	e.mu.Unlock()
+	return nil
+}
+
+// notClosed is Close's error for an agent that does not hold the
+// customer's open conversation (c, nil when the engine does not hold the
+// customer).
+func (e *Engine) notClosed(agentID string, key CustomerKey, c *customer) error {
+	// An agent holding a conversation is known: the agents are looked up
 	// only to name the error.
-	holds := c != nil && c.open != nil && c.open.agent != nil && c.open.agent.id == agentID
-	if !holds {
-		if _, ok := e.agents[agentID]; !ok {
-			return fmt.Errorf("router: unknown agent %q", agentID)
-		}
+	if _, ok := e.agents[agentID]; !ok {
+		return fmt.Errorf("router: unknown agent %q", agentID)
 	}
 	if c == nil || c.open == nil {
 		return fmt.Errorf("router: %s has no open conversation", key)
 	}
-	if !holds {
-		return fmt.Errorf("router: conversation %s of %s is not assigned to %s", c.open.id, key, agentID)
-	}
-	e.close(now, c.open, ClosedByAgent)
-	return nil
+	return fmt.Errorf("router: conversation %s of %s is not assigned to %s", c.open.id, key, agentID)
 }
 
 func (e *Engine) close(now time.Time, cv *conv, why CloseReason) {
@@ -1428,9 +1462,14 @@ func (e *Engine) NextDeadline() (t time.Time, ok bool) {
 	case noDeadline:
 		return time.Time{}, false
 	case 0:
+		return e.nextDeadline()
 	default:
 		return time.Unix(0, at), true
 	}
+}
+
+// nextDeadline is NextDeadline under the lock, for a time not published.
+func (e *Engine) nextDeadline() (t time.Time, ok bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if len(e.deadlines) == 0 {
@@ -1442,9 +1481,9 @@ func (e *Engine) NextDeadline() (t time.Time, ok bool) {
 // Advance fires every deadline due at or before now, in time order: missed
 // conversations and their closes, idle and window closes.
 func (e *Engine) Advance(now time.Time) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.Lock() // let go without a deferred call, as in Receive
 	e.begin(now)
+	e.mu.Unlock()
 }
 
 func (e *Engine) advance(now time.Time) {
@@ -1515,42 +1554,28 @@ func (e *Engine) Check(now time.Time, agentID string, to CustomerKey, m Outbound
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now = e.begin(now)
-	_, r, err := e.check(now, agentID, to, m)
+	_, _, r, err := e.check(now, agentID, &to, &m)
 	return r, err
 }
 
-func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound) (*conv, Reason, error) {
-	bot, auto := agentID == BotID, agentID == AutoID
-	c := e.customers.get(to)
-	var cv *conv
+// check judges a send under the lock: the customer's open conversation,
+// whether the customer's window is open (for a send it allows, whose slot
+// of allowance decide takes only inside the window), and the refusal or
+// the error, if any.
+func (e *Engine) check(now time.Time, agentID string, to *CustomerKey, m *Outbound) (cv *conv, open bool, r Reason, err error) {
+	c := e.customers.get(*to)
 	if c != nil {
 		cv = c.open
 	}
-	// An agent holding the conversation is known: the agents are looked up
-	// only for another sender.
-	if holds := cv != nil && cv.agent != nil && cv.agent.id == agentID; !holds && !(bot && e.bot != nil) && !auto {
-		if _, ok := e.agents[agentID]; !ok {
-			return nil, "", fmt.Errorf("router: unknown agent %q", agentID)
+	// An agent's text in the conversation it holds (an agent is never the
+	// bot or an automatic reply) is what nearly every send is: it asks
+	// none of checkSender's questions.
+	if cv == nil || cv.agent == nil || cv.agent.id != agentID || cv.state != Assigned || m.Kind != KindText {
+		if r, err := e.checkSender(agentID, m, cv); err != nil {
+			return nil, false, "", err
+		} else if r != "" {
+			return cv, false, r, nil
 		}
-	}
-	switch m.Kind {
-	case KindText, KindTemplate, KindAttachment:
-	default:
-		return nil, "", fmt.Errorf("router: unknown message kind %q", m.Kind)
-	}
-	if m.Kind == KindTemplate && m.Template == nil || m.Kind == KindAttachment && m.Attachment == nil {
-		return nil, "", fmt.Errorf("router: %s message without its %s", m.Kind, m.Kind)
-	}
-	switch {
-	case cv == nil && m.Kind != KindTemplate:
-		return nil, ReasonNoConversation, nil
-	case bot && (cv == nil || cv.state != WithBot):
-		return cv, ReasonNotAssigned, nil // the bot answers its own conversations only
-	case auto && cv == nil:
-		return nil, ReasonNoConversation, nil // an auto-reply answers an open conversation
-	case auto:
-	case !bot && cv != nil && (cv.agent == nil || cv.state != Assigned || cv.agent.id != agentID):
-		return cv, ReasonNotAssigned, nil
 	}
 	var pol *Policy
 	if c != nil {
@@ -1563,28 +1588,70 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 	if m.Kind == KindText && (pol.MaxTextLength > 0 && len(m.Text) > pol.MaxTextLength &&
 		utf8.RuneCountInString(m.Text) > pol.MaxTextLength ||
 		pol.MaxTextBytes > 0 && len(m.Text) > pol.MaxTextBytes) {
-		return cv, ReasonTextTooLong, nil
+		return cv, false, ReasonTextTooLong, nil
 	}
 	if m.Kind == KindAttachment && pol.Attachments != nil {
-		rule, ok := pol.Attachments[m.Attachment.Kind]
-		if !ok || len(rule.Formats) > 0 && !slices.Contains(rule.Formats, strings.ToLower(m.Attachment.Format)) {
-			return cv, ReasonAttachmentType, nil
-		}
-		if rule.MaxBytes > 0 && m.Attachment.Size > rule.MaxBytes {
-			return cv, ReasonAttachmentSize, nil
+		if r := attachmentRefusal(pol, m.Attachment); r != "" {
+			return cv, false, r, nil
 		}
 	}
-	open := pol.Window == 0 || c != nil && c.hasInbound && now.UnixNano() < e.windowEndNano(c, pol)
+	open = pol.Window == 0 || c != nil && c.hasInbound && now.UnixNano() < e.windowEndNano(c, pol)
 	if m.Kind == KindTemplate && pol.TemplatesOutsideWindow && !open {
-		return cv, "", nil
+		return cv, false, "", nil
 	}
 	if !open {
-		return cv, ReasonWindowClosed, nil
+		return cv, false, ReasonWindowClosed, nil
 	}
 	if pol.ReplyLimit > 0 && c != nil && c.sent >= pol.ReplyLimit {
-		return cv, ReasonReplyLimit, nil
+		return cv, true, ReasonReplyLimit, nil
 	}
-	return cv, "", nil
+	return cv, true, "", nil
+}
+
+// checkSender is check's judgement of who sends what to the customer's open
+// conversation cv (nil: none): an error for an unknown agent or a
+// malformed message, a refusal for a sender that does not hold cv.
+func (e *Engine) checkSender(agentID string, m *Outbound, cv *conv) (Reason, error) {
+	bot, auto := agentID == BotID, agentID == AutoID
+	// An agent holding the conversation is known: the agents are looked up
+	// only for another sender.
+	if holds := cv != nil && cv.agent != nil && cv.agent.id == agentID; !holds && !(bot && e.bot != nil) && !auto {
+		if _, ok := e.agents[agentID]; !ok {
+			return "", fmt.Errorf("router: unknown agent %q", agentID)
+		}
+	}
+	switch m.Kind {
+	case KindText, KindTemplate, KindAttachment:
+	default:
+		return "", fmt.Errorf("router: unknown message kind %q", m.Kind)
+	}
+	if m.Kind == KindTemplate && m.Template == nil || m.Kind == KindAttachment && m.Attachment == nil {
+		return "", fmt.Errorf("router: %s message without its %s", m.Kind, m.Kind)
+	}
+	switch {
+	case cv == nil && m.Kind != KindTemplate:
+		return ReasonNoConversation, nil
+	case bot && (cv == nil || cv.state != WithBot):
+		return ReasonNotAssigned, nil // the bot answers its own conversations only
+	case auto && cv == nil:
+		return ReasonNoConversation, nil // an auto-reply answers an open conversation
+	case auto:
+	case !bot && cv != nil && (cv.agent == nil || cv.state != Assigned || cv.agent.id != agentID):
+		return ReasonNotAssigned, nil
+	}
+	return "", nil
+}
+
+// attachmentRefusal is the policy's refusal of attachment a, or "".
+func attachmentRefusal(pol *Policy, a *Attachment) Reason {
+	rule, ok := pol.Attachments[a.Kind]
+	if !ok || len(rule.Formats) > 0 && !slices.Contains(rule.Formats, strings.ToLower(a.Format)) {
+		return ReasonAttachmentType
+	}
+	if rule.MaxBytes > 0 && a.Size > rule.MaxBytes {
+		return ReasonAttachmentSize
+	}
+	return ""
 }
 
 // Send checks m against the channel's policy and, when allowed, hands it to
@@ -1593,11 +1660,12 @@ func (e *Engine) check(now time.Time, agentID string, to CustomerKey, m Outbound
 // in the result. The engine is not locked while the sender runs.
 func (e *Engine) Send(ctx context.Context, now time.Time, agentID string, to CustomerKey, m Outbound) (SendResult, error) {
 	var p pendingSend
-	if err := e.decide(&p, now, agentID, to, m); err != nil || p.res.Refusal != "" {
+	if err := e.decide(&p, now, agentID, &to, &m); err != nil || p.res.Refusal != "" {
 		return p.res, err
 	}
 	id, sendErr := p.sender.Send(ctx, to, m)
-	return e.record(p.at, agentID, to, &p, id, sendErr), nil
+	e.record(&p, agentID, &to, id, sendErr)
+	return p.res, nil
 }
 
 // BotSend sends m from the bot ([Config.Bot]) to a customer whose open
@@ -1634,70 +1702,68 @@ type pendingSend struct {
 }
 
 // decide checks a send and, when it is allowed, takes its reply-limit slot
-// at once, so that concurrent sends cannot exceed the limit.
-func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to CustomerKey, m Outbound) error {
+// at once, so that concurrent sends cannot exceed the limit. The lock is
+// let go without a deferred call, as in Receive.
+func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to *CustomerKey, m *Outbound) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	now = e.begin(now)
-	cv, reason, err := e.check(now, agentID, to, m)
+	cv, open, reason, err := e.check(now, agentID, to, m)
 	p.conv, p.at = cv, now
 	if cv != nil {
 		p.res.Conversation = cv.id
 	}
-	if err != nil {
+	if err != nil || reason != "" {
+		e.refused(p, agentID, to, reason)
+		e.mu.Unlock()
 		return err
 	}
-	if reason != "" {
-		p.res.Refusal = reason
-		e.log(now, EventRefused, p.res.Conversation, &to, agentID, "", "", string(reason))
-		return nil
-	}
 	if p.sender = e.sender(to.Channel); p.sender == nil {
+		e.mu.Unlock()
 		return fmt.Errorf("router: no sender for channel %q", to.Channel)
 	}
 	var c *customer
 	if cv != nil {
 		c = cv.cust // the customer's open conversation
 	} else {
-		c = e.customer(to)
+		c = e.customer(*to)
 	}
 	c.pending++
 	p.cust = c
-	pol := c.pol
 	// Only sends inside the window count: templates outside it do not.
-	if pol.Window == 0 || c.hasInbound && now.UnixNano() < e.windowEndNano(c, pol) {
+	// (c is the customer check judged, or a new record of a customer it
+	// did not find, whose window is open only on a channel without one.)
+	if open {
 		c.sent++
 		p.counted, p.allowance = true, c.allowance
-		if pol.ReplyLimit > 0 {
+		if c.pol.ReplyLimit > 0 {
 			c.sentAt = append(c.sentAt, now.UnixNano())
 		}
 	}
+	e.mu.Unlock()
 	return nil
 }
 
-// record logs the outcome of a send, at the decision's time unless another
-// call moved the engine's time on while the sender ran.
-func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p *pendingSend, id string, sendErr error) SendResult {
+// refused notes a send check refused (reason; "" for an error).
+func (e *Engine) refused(p *pendingSend, agentID string, to *CustomerKey, reason Reason) {
+	if reason != "" {
+		p.res.Refusal = reason
+		e.log(p.at, EventRefused, p.res.Conversation, to, agentID, "", "", string(reason))
+	}
+}
+
+// record logs the outcome of a send in p.res, at the decision's time
+// unless another call moved the engine's time on while the sender ran.
+func (e *Engine) record(p *pendingSend, agentID string, to *CustomerKey, id string, sendErr error) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	now = e.begin(now)
-	res := p.res
-	res.MessageID, res.Err = id, sendErr
+	now := e.begin(p.at)
+	p.res.MessageID, p.res.Err = id, sendErr
 	c := p.cust
 	c.pending--
-	defer e.mayRelease(now, c)
 	if sendErr != nil {
-		if p.counted && c.allowance == p.allowance {
-			c.sent--
-			c.unsent(p.at)
-		}
-		detail := sendErr.Error()
-		var pe *PlatformError
-		if errors.As(sendErr, &pe) {
-			detail = pe.Code
-		}
-		e.log(now, EventFailed, res.Conversation, &to, agentID, "", "", detail)
-		return res
+		e.failed(now, p, agentID, to, sendErr)
+		e.mayRelease(now, c)
+		e.mu.Unlock()
+		return
 	}
 	if cv := p.conv; cv != nil && cv.state != Closed && agentID == AutoID {
 		cv.outbound++ // an automatic reply answers nobody: no timer stops
@@ -1712,32 +1778,57 @@ func (e *Engine) record(now time.Time, agentID string, to CustomerKey, p *pendin
 		e.touch(now, cv)
 	}
 	if id != "" {
-		e.remember(now, to, id, res.Conversation)
+		e.remember(now, to, id, p.res.Conversation)
 	}
-	ev := e.logSlot(now, EventSent, res.Conversation, &to)
+	ev := e.logSlot(now, EventSent, p.res.Conversation, to)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID, "", id, ""
-	return res
+	e.mayRelease(now, c)
+	e.mu.Unlock()
+}
+
+// failed is record's account of a send the platform refused: a slot of
+// the allowance it took comes back.
+func (e *Engine) failed(now time.Time, p *pendingSend, agentID string, to *CustomerKey, sendErr error) {
+	if c := p.cust; p.counted && c.allowance == p.allowance {
+		c.sent--
+		c.unsent(p.at)
+	}
+	detail := sendErr.Error()
+	var pe *PlatformError
+	if errors.As(sendErr, &pe) {
+		detail = pe.Code
+	}
+	e.log(now, EventFailed, p.res.Conversation, to, agentID, "", "", detail)
 }
 
 // remember notes the conversation a message was sent in, for Status.
-func (e *Engine) remember(now time.Time, to CustomerKey, id string, cv ConversationID) {
+func (e *Engine) remember(now time.Time, to *CustomerKey, id string, cv ConversationID) {
 	k := sentKey{channel: to.Channel, id: id}
 	e.sentN++
 	h := e.sent.hash(id)
 	e.sent.put(e.sentLog, e.sentHead, k, h, e.sentN)
 	if len(e.sentLog) == cap(e.sentLog) {
-		// Double the log (append grows a long slice by a quarter, copying
-		// it over and over while it fills to its horizon), keeping what
-		// is live.
-		live := e.sentLog[e.sentHead:]
-		grown := make([]sentEntry, len(live), max(2*cap(e.sentLog), 64))
-		copy(grown, live)
-		e.sentLog, e.sentHead = grown, 0
+		e.growSentLog()
 	}
-	e.sentLog = append(e.sentLog, sentEntry{key: k, at: now.UnixNano(), n: e.sentN, hash: h,
-		conv: cv, account: to.Account, customer: to.Customer})
+	n := len(e.sentLog)
+	e.sentLog = e.sentLog[:n+1] // within its capacity
+	e.sentLog[n] = sentEntry{key: k, at: now.UnixNano(), n: e.sentN, hash: h,
+		conv: cv, account: to.Account, customer: to.Customer}
 	e.sentLast = e.sentN
 	e.sweepDue = min(e.sweepDue, forgetAt(now.UnixNano(), e.horizon))
+}
+
+// growSentLog doubles the sent log (append grows a long slice by a
+// quarter, copying it over and over while it fills to its horizon),
+// keeping what is live. It is rare, and out of remember's line
+// (go:noinline).
+//
+//go:noinline
+func (e *Engine) growSentLog() {
+	live := e.sentLog[e.sentHead:]
+	grown := make([]sentEntry, len(live), max(2*cap(e.sentLog), 64))
+	copy(grown, live)
+	e.sentLog, e.sentHead = grown, 0
 }
 
 // nextSweep is when something in the sent log or the release queue is
@@ -1813,22 +1904,27 @@ func (e *Engine) forget(now int64) {
 // against the customer's latest conversation, or 0 when the engine no
 // longer holds the customer.
 func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.Lock() // let go without a deferred call, as in Receive
 	now = e.begin(now)
 	var id ConversationID
-	if p := e.findSent(to.Channel, messageID); p >= 0 &&
-		e.sentLog[p].account == to.Account && e.sentLog[p].customer == to.Customer {
+	if p := e.findSent(to.Channel, messageID); p >= 0 && e.sentLog[p].to(&to) {
 		id = e.sentLog[p].conv
 	} else if c := e.customers.get(to); c != nil && c.last != nil {
 		id = c.last.id
 	}
 	if status == "failed" {
 		e.log(now, EventFailed, id, &to, "", "", messageID, code)
-		return
+	} else {
+		ev := e.logSlot(now, EventStatus, id, &to)
+		ev.Agent, ev.Group, ev.Message, ev.Detail = "", "", messageID, status
 	}
-	ev := e.logSlot(now, EventStatus, id, &to)
-	ev.Agent, ev.Group, ev.Message, ev.Detail = "", "", messageID, status
+	e.mu.Unlock()
+}
+
+// to reports whether the message was sent to k's account and customer (its
+// channel is k's: the entry was found by it).
+func (s *sentEntry) to(k *CustomerKey) bool {
+	return s.account == k.Account && s.customer == k.Customer
 }
 
 // log numbers an event and puts it in the ring, after dropping the oldest
@@ -1837,7 +1933,11 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 // stored in the ring's slot one by one: an Event built by the caller and
 // copied in whole (168 bytes, ten pointer words) would be built twice and
 // copied by typedmemmove, with a bulk barrier over every pointer slot
-// while the collector runs.
+// while the collector runs. It is for the rarer events and kept out of
+// its callers' lines (go:noinline): the events of a customer's life use
+// logSlot.
+//
+//go:noinline
 func (e *Engine) log(at time.Time, kind EventKind, conv ConversationID, cust *CustomerKey, agent, group, message, detail string) {
 	s := e.logSlot(at, kind, conv, cust)
 	s.Agent, s.Group, s.Message, s.Detail = agent, group, message, detail
@@ -1884,7 +1984,10 @@ func (e *Engine) trim() {
 }
 
 // grow doubles the ring, keeping the events it holds (first to
-// lastSeq-1: the newest is not in it yet).
+// lastSeq-1: the newest is not in it yet). It is rare, and out of
+// logSlot's line (go:noinline).
+//
+//go:noinline
 func (e *Engine) grow() {
 	n := uint64(max(2*len(e.ring), minRing))
 	ring := make([]Event, n)

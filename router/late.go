@@ -7,35 +7,31 @@ import "time"
 // message on time looks up to (not quite) a second old.
 const lateAfter = time.Second
 
-// isLate reports whether a message that arrived at now and that the
-// platform made at sent (zero: not given) is late.
-func isLate(now, sent time.Time) bool {
-	return !sent.IsZero() && !sent.Add(lateAfter).After(now)
-}
-
 // inboundAt is the time a customer message anchors the customer's reply
-// window and allowance at. A message on time anchors at now. A late one
-// (delivered a while after the platform made it: held back, retried after
-// a failed webhook, overtaken by a later message) anchors at the
-// platform's time sent, as the platform's own window does, so that the
-// router never thinks a window open that the platform has closed. The
-// anchor never moves back: a message older than one already seen leaves
-// the window where the newer one put it. Everything else about the
-// message (the conversation it joins, the idle timer, the event log)
-// happens at now: the engine's time does not go backwards.
-func (e *Engine) inboundAt(c *customer, now, sent time.Time, late bool) time.Time {
-	at := now
-	if late {
+// window and allowance at, and whether the message is late: its platform
+// time sent (zero: not given) is lateAfter or more before now. A message
+// on time anchors at now. A late one (delivered a while after the
+// platform made it: held back, retried after a failed webhook, overtaken
+// by a later message) anchors at the platform's time sent, as the
+// platform's own window does, so that the router never thinks a window
+// open that the platform has closed. The anchor never moves back: a
+// message older than one already seen leaves the window where the newer
+// one put it. Everything else about the message (the conversation it
+// joins, the idle timer, the event log) happens at now: the engine's time
+// does not go backwards.
+func (e *Engine) inboundAt(c *customer, now, sent time.Time) (at time.Time, late bool) {
+	at = now
+	if late = !sent.IsZero() && !sent.Add(lateAfter).After(now); late {
 		at = sent.In(now.Location())
 	}
 	if c.hasInbound && at.Before(c.lastInbound) {
 		at = c.lastInbound
 	}
-	return at
+	return at, late
 }
 
 // resetAllowance starts a new reply allowance for a customer message that
-// the platform made at sent, late or not (isLate). The platform resets
+// the platform made at sent, late or not (inboundAt). The platform resets
 // its count when the customer writes, so the sends already made after a
 // late message count against the new allowance: those at or after its
 // platform second (a send in that second may have come before it; the
@@ -43,13 +39,20 @@ func (e *Engine) inboundAt(c *customer, now, sent time.Time, late bool) time.Tim
 // would refuse). A message on time resets the count to zero.
 func (e *Engine) resetAllowance(c *customer, sent time.Time, late bool) {
 	c.allowance++
-	kept := c.sentAt[:0]
 	if late {
-		from := sent.UnixNano()
-		for _, t := range c.sentAt {
-			if t >= from {
-				kept = append(kept, t)
-			}
+		c.keepSentFrom(sent)
+		return
+	}
+	c.sentAt, c.sent = c.sentAt[:0], 0
+}
+
+// keepSentFrom keeps, of the sends counted, those at or after from.
+func (c *customer) keepSentFrom(from time.Time) {
+	n := from.UnixNano()
+	kept := c.sentAt[:0]
+	for _, t := range c.sentAt {
+		if t >= n {
+			kept = append(kept, t)
 		}
 	}
 	c.sentAt = kept

@@ -103,6 +103,10 @@ func (x *sentIndex) put(log []sentEntry, head int, k sentKey, h, n uint64) {
 
 // grow doubles the table (or makes its first), placing every slot again by
 // the hash it keeps.
+//
+// It is rare, and kept out of its caller's line (go:noinline).
+//
+//go:noinline
 func (x *sentIndex) grow() {
 	old := x.slots
 	x.slots = make([]sentSlot, max(2*len(old), 16))

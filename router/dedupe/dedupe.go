@@ -182,38 +182,53 @@ func (s *Set) id(e *entry) []byte {
 // push appends an entry of id (tag t) remembered at at to the FIFO and
 // returns its sequence number.
 func (s *Set) push(id string, at int64, t uint32) uint64 {
-	e := entry{at: at, tag: t, n: uint32(len(id))}
 	last := len(s.ids) - 1
 	if last < 0 || cap(s.ids[last])-len(s.ids[last]) < len(id) {
-		var b []byte
-		if len(id) <= idBlock {
-			b, s.idFree = s.idFree, nil
-			if b == nil {
-				b = make([]byte, 0, idBlock)
-			}
-		} else {
-			b = make([]byte, 0, len(id))
-		}
-		s.ids = append(s.ids, b)
-		last++
+		last = s.newIDBlock(len(id))
 	}
-	e.blk, e.off = s.idBase+uint32(last), uint32(len(s.ids[last]))
+	e := entry{at: at, tag: t, n: uint32(len(id)), blk: s.idBase + uint32(last), off: uint32(len(s.ids[last]))}
 	s.ids[last] = append(s.ids[last], id...) // within its capacity
 	if s.next/fifoBlock-s.base == uint64(len(s.blocks)) {
-		b := s.spare
-		if b == nil {
-			b = new([fifoBlock]entry)
-		}
-		s.spare = nil
-		if len(s.blocks) == 0 {
-			s.base = s.next / fifoBlock
-		}
-		s.blocks = append(s.blocks, b)
+		s.newFIFOBlock()
 	}
 	seq := s.next
 	*s.entry(seq) = e
 	s.next++
 	return seq
+}
+
+// newIDBlock adds a block of id bytes that has room for n of them and
+// returns its index in ids: push's rare path, out of its line.
+//
+//go:noinline
+func (s *Set) newIDBlock(n int) int {
+	var b []byte
+	if n <= idBlock {
+		b, s.idFree = s.idFree, nil
+		if b == nil {
+			b = make([]byte, 0, idBlock)
+		}
+	} else {
+		b = make([]byte, 0, n)
+	}
+	s.ids = append(s.ids, b)
+	return len(s.ids) - 1
+}
+
+// newFIFOBlock adds the block of the FIFO that entry next goes in: push's
+// rare path, out of its line.
+//
+//go:noinline
+func (s *Set) newFIFOBlock() {
+	b := s.spare
+	if b == nil {
+		b = new([fifoBlock]entry)
+	}
+	s.spare = nil
+	if len(s.blocks) == 0 {
+		s.base = s.next / fifoBlock
+	}
+	s.blocks = append(s.blocks, b)
 }
 
 // prune forgets the oldest entries whose window has passed. Entries are
@@ -233,10 +248,7 @@ func (s *Set) prune(now int64) {
 		*e = entry{}
 		s.first++
 		if s.first%fifoBlock == 0 { // its block is empty
-			s.spare = s.blocks[0]
-			s.blocks[0] = nil
-			s.blocks = s.blocks[1:]
-			s.base++
+			s.dropFIFOBlock()
 		}
 	}
 	if s.first != first {
@@ -244,8 +256,21 @@ func (s *Set) prune(now int64) {
 	}
 }
 
+// dropFIFOBlock lets go of the FIFO's first block, empty, keeping it for
+// the next: prune's rare path, out of its line.
+//
+//go:noinline
+func (s *Set) dropFIFOBlock() {
+	s.spare = s.blocks[0]
+	s.blocks[0] = nil
+	s.blocks = s.blocks[1:]
+	s.base++
+}
+
 // releaseIDs lets go of the blocks of id bytes before the oldest entry's
 // (all of them when the FIFO is empty).
+//
+//go:noinline
 func (s *Set) releaseIDs() {
 	drop := uint32(len(s.ids))
 	if s.first < s.next {
@@ -294,7 +319,12 @@ func (s *Set) unindex(t uint32, seq uint64) {
 	s.slots[i] = slot{}
 }
 
-// growIndex doubles the index (from 64 slots).
+// growIndex doubles the index (from 64 slots). It and the other rare
+// paths above are kept out of line (go:noinline): inlined, their code would
+// sit between the lines of Add that every call runs, in the instruction
+// cache.
+//
+//go:noinline
 func (s *Set) growIndex() {
 	old := s.slots
 	s.slots = make([]slot, max(64, 2*len(old)))
