@@ -23,6 +23,7 @@ import (
 	"github.com/omnisim/omnisim/fakes/fault"
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/jsonscan"
+	"github.com/omnisim/omnisim/splitmix"
 )
 
 // Config configures a fake platform; zero values get the defaults.
@@ -360,14 +361,8 @@ func (s *Server) retiredAt(now time.Time) bool { return !s.retire.IsZero() && !n
 // when it does not.
 func (s *Server) Retirement() (t time.Time, ok bool) { return s.retire, !s.retire.IsZero() }
 
-// next64 draws from the fake's seeded stream (splitmix64). s.mu is held.
-func (s *Server) next64() uint64 {
-	s.rnd += 0x9e3779b97f4a7c15
-	z := s.rnd
-	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-	z = (z ^ z>>27) * 0x94d049bb133111eb
-	return z ^ z>>31
-}
+// next64 draws from the fake's seeded stream. s.mu is held.
+func (s *Server) next64() uint64 { return splitmix.Next(&s.rnd) }
 
 // uuid draws a version-4 UUID. s.mu is held.
 func (s *Server) uuid() string {

@@ -1,6 +1,8 @@
 package douyin
 
 import (
+	"github.com/omnisim/omnisim/splitmix"
+
 	"strconv"
 	"time"
 )
@@ -18,28 +20,17 @@ const (
 	numStreams
 )
 
-// idgen is a counter-based splitmix64 generator. It is not safe for
-// concurrent use; the Server guards it with its mutex.
+// idgen draws the ids from one splitmix.Streams per server. It is not
+// safe for concurrent use; the Server guards it with its mutex.
 type idgen struct {
-	seed uint64
-	ctr  [numStreams]uint64
+	splitmix.Streams
 	// stamp is appendStamp's text of the second stampSec (Unix time),
 	// the head of every log id made in that second.
 	stamp    []byte
 	stampSec int64
 }
 
-func mix64(z uint64) uint64 {
-	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-	z = (z ^ z>>27) * 0x94d049bb133111eb
-	return z ^ z>>31
-}
-
-func (g *idgen) next(stream int) uint64 {
-	g.ctr[stream]++
-	base := mix64(g.seed ^ (uint64(stream)+1)*0xd1b54a32d192ed03)
-	return mix64(base + g.ctr[stream]*0x9e3779b97f4a7c15)
-}
+func newIDGen(seed uint64) idgen { return idgen{Streams: splitmix.NewStreams(seed)} }
 
 const (
 	lowerHex = "0123456789abcdef"
@@ -48,34 +39,12 @@ const (
 	b64      = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 )
 
-// The alphabets spread over the 64 values of six bits: symbol v%n at
-// index v of an alphabet of n symbols, so that fill draws a symbol with a
-// mask where a division took (r&63)%n.
-const (
-	upperHex64 = upperHex + upperHex + upperHex + upperHex
-	lowerHex64 = lowerHex + lowerHex + lowerHex + lowerHex
-	alnum64    = alnum + "AB"
+// The alphabets spread over 64 symbols, as Streams.Fill takes them.
+var (
+	upperHex64 = splitmix.Spread(upperHex)
+	lowerHex64 = splitmix.Spread(lowerHex)
+	alnum64    = splitmix.Spread(alnum)
 )
-
-// fill writes len(b) characters drawn from stream, ten to a draw: six
-// bits each, the symbol of alphabet64 (an alphabet spread over 64) they
-// index.
-func (g *idgen) fill(b []byte, stream int, alphabet64 string) {
-	a := alphabet64[:64] // a length the compiler knows: r&63 needs no bounds check
-	for ; len(b) >= 10; b = b[10:] {
-		r := g.next(stream)
-		_ = b[9]
-		b[0], b[1], b[2], b[3], b[4] = a[r&63], a[r>>6&63], a[r>>12&63], a[r>>18&63], a[r>>24&63]
-		b[5], b[6], b[7], b[8], b[9] = a[r>>30&63], a[r>>36&63], a[r>>42&63], a[r>>48&63], a[r>>54&63]
-	}
-	if len(b) > 0 {
-		r := g.next(stream)
-		for j := range b {
-			b[j] = a[r&63]
-			r >>= 6
-		}
-	}
-}
 
 // appendMessageID appends a server_message_id: "@", 43 base64
 // characters and "==", the shape of Douyin's
@@ -83,7 +52,7 @@ func (g *idgen) fill(b []byte, stream int, alphabet64 string) {
 func (g *idgen) appendMessageID(b []byte, stream int) []byte {
 	var m [46]byte
 	m[0] = '@'
-	g.fill(m[1:44], stream, b64)
+	g.Fill(m[1:44], stream, b64)
 	m[44], m[45] = '=', '='
 	return append(b, m[:]...)
 }
@@ -98,7 +67,7 @@ func (g *idgen) digits19(stream int) string {
 // appendDigits19 appends a digits19.
 func (g *idgen) appendDigits19(b []byte, stream int) []byte {
 	const lo = 1_000_000_000_000_000_000
-	v := lo + g.next(stream)%(9*lo)
+	v := lo + g.Next(stream)%(9*lo)
 	return strconv.AppendUint(b, v, 10)
 }
 
@@ -116,7 +85,7 @@ func (g *idgen) appendLogID(b []byte, now time.Time) []byte {
 	}
 	b = append(b, g.stamp...)
 	var r [18]byte
-	g.fill(r[:], streamLog, upperHex64)
+	g.Fill(r[:], streamLog, upperHex64)
 	return append(b, r[:]...)
 }
 
@@ -138,8 +107,8 @@ func appendStamp(b []byte, t time.Time) []byte {
 func (g *idgen) token() string {
 	var b [64]byte
 	copy(b[:], "clt.")
-	g.fill(b[4:36], streamToken, lowerHex64)
-	g.fill(b[36:], streamToken, alnum64)
+	g.Fill(b[4:36], streamToken, lowerHex64)
+	g.Fill(b[36:], streamToken, alnum64)
 	return string(b[:])
 }
 

@@ -1,37 +1,9 @@
 package douyin
 
 import (
-	"strings"
 	"testing"
 	"time"
 )
-
-// fill, given an alphabet spread over 64, draws
-// alphabet[(r&63)%len(alphabet)] for each 6 bits of the stream, ten
-// characters per draw.
-func TestFillDrawsAsDefined(t *testing.T) {
-	for _, c := range []struct{ alphabet, spread string }{
-		{b64, b64}, {upperHex, upperHex64}, {lowerHex, lowerHex64}, {alnum, alnum64},
-		{"ab", strings.Repeat("ab", 32)}, {"abc", strings.Repeat("abc", 22)[:64]},
-	} {
-		alphabet := c.alphabet
-		got, want := idgen{seed: 7}, idgen{seed: 7}
-		for n := 0; n < 50; n++ {
-			b := make([]byte, n)
-			got.fill(b, streamLog, c.spread)
-			var r uint64
-			for i := 0; i < n; i++ {
-				if i%10 == 0 {
-					r = want.next(streamLog)
-				}
-				if c := alphabet[(r&63)%uint64(len(alphabet))]; b[i] != c {
-					t.Fatalf("alphabet %q, %d characters: [%d] = %q, want %q", alphabet, n, i, b[i], c)
-				}
-				r >>= 6
-			}
-		}
-	}
-}
 
 // appendStamp writes what the layout "20060102150405" writes.
 func TestAppendStamp(t *testing.T) {

@@ -202,7 +202,7 @@ func New(cfg Config) *Server {
 		cfg.Clock = time.Now
 	}
 	s := &Server{cfg: cfg, customers: map[string]*customer{}, tokens: map[string]time.Time{}, faults: fault.New(cfg.Faults, cfg.Seed)}
-	s.ids.seed = cfg.Seed
+	s.ids = newIDGen(cfg.Seed)
 	for _, l := range []interface{ SetLimit(int) }{&s.requests, &s.webhooks, &s.deliveries, &s.errs} {
 		l.SetLimit(cfg.JournalLimit)
 	}

@@ -528,7 +528,7 @@ func (s *Server) Verify(ctx context.Context) error {
 	now := s.now()
 	s.mu.Lock()
 	p := &Push{Event: EventVerify, MsgID: s.ids.digits19(streamEvent), ClientKey: s.cfg.ClientKey, LogID: s.ids.logID(now),
-		Challenge: int64(s.ids.next(streamChallenge) % 100_000_000)}
+		Challenge: int64(s.ids.Next(streamChallenge) % 100_000_000)}
 	o := s.outgoingLocked(p)
 	s.mu.Unlock()
 	status, reply, err := s.deliver(ctx, o)

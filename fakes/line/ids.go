@@ -1,6 +1,8 @@
 package line
 
 import (
+	"github.com/omnisim/omnisim/splitmix"
+
 	"encoding/binary"
 	"encoding/hex"
 	"strconv"
@@ -20,27 +22,16 @@ const (
 	numStreams
 )
 
-// idgen is a counter-based splitmix64 generator. It is not safe for
-// concurrent use; the Server guards it with its mutex.
+// idgen draws the ids from one splitmix.Streams per server. It is not
+// safe for concurrent use; the Server guards it with its mutex.
 type idgen struct {
-	seed uint64
-	ctr  [numStreams]uint64
+	splitmix.Streams
 	// strs makes the ids, dozens to an allocation: an id lives about
 	// as long as its conversation.
 	strs jsonscan.Arena
 }
 
-func mix64(z uint64) uint64 {
-	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-	z = (z ^ z>>27) * 0x94d049bb133111eb
-	return z ^ z>>31
-}
-
-func (g *idgen) next(stream int) uint64 {
-	g.ctr[stream]++
-	base := mix64(g.seed ^ (uint64(stream)+1)*0xd1b54a32d192ed03)
-	return mix64(base + g.ctr[stream]*0x9e3779b97f4a7c15)
-}
+func newIDGen(seed uint64) idgen { return idgen{Streams: splitmix.NewStreams(seed)} }
 
 const (
 	lowerHex  = "0123456789abcdef"
@@ -48,44 +39,23 @@ const (
 	alnum     = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 )
 
-// The alphabets spread over the 64 values of six bits: symbol v%n at
-// index v of an alphabet of n symbols (TestSpreadAlphabets), so that fill
-// draws a symbol with a mask where a division took (r&63)%n.
-const (
-	lowerHex64  = lowerHex + lowerHex + lowerHex + lowerHex
-	crockford64 = crockford + crockford
-	alnum64     = alnum + "AB"
+// The alphabets spread over 64 symbols, as Streams.Fill takes them.
+var (
+	lowerHex64  = splitmix.Spread(lowerHex)
+	crockford64 = splitmix.Spread(crockford)
+	alnum64     = splitmix.Spread(alnum)
 )
-
-// fill writes len(b) characters drawn from stream: six bits each, the
-// symbol of alphabet64 (an alphabet spread over 64) they index.
-func (g *idgen) fill(b []byte, stream int, alphabet64 string) {
-	a := alphabet64[:64] // a length the compiler knows: r&63 needs no bounds check
-	for ; len(b) >= 10; b = b[10:] {
-		r := g.next(stream)
-		_ = b[9]
-		b[0], b[1], b[2], b[3], b[4] = a[r&63], a[r>>6&63], a[r>>12&63], a[r>>18&63], a[r>>24&63]
-		b[5], b[6], b[7], b[8], b[9] = a[r>>30&63], a[r>>36&63], a[r>>42&63], a[r>>48&63], a[r>>54&63]
-	}
-	if len(b) > 0 {
-		r := g.next(stream)
-		for j := range b {
-			b[j] = a[r&63]
-			r >>= 6
-		}
-	}
-}
 
 // messageID is a message id: 18 decimal digits, as LINE's are.
 func (g *idgen) messageID() string {
 	var b [20]byte
-	return g.strs.Make(strconv.AppendUint(b[:0], 100000000000000000+g.next(streamMessageID)%900000000000000000, 10))
+	return g.strs.Make(strconv.AppendUint(b[:0], 100000000000000000+g.Next(streamMessageID)%900000000000000000, 10))
 }
 
 // replyToken is a reply token: 32 hexadecimal digits.
 func (g *idgen) replyToken() string {
 	var b [32]byte
-	g.fill(b[:], streamReplyToken, lowerHex64)
+	g.Fill(b[:], streamReplyToken, lowerHex64)
 	return g.strs.Make(b[:])
 }
 
@@ -98,21 +68,21 @@ func (g *idgen) eventID(ms int64) string {
 		b[i] = crockford[t&31]
 		t >>= 5
 	}
-	g.fill(b[10:], streamEventID, crockford64)
+	g.Fill(b[10:], streamEventID, crockford64)
 	return g.strs.Make(b[:])
 }
 
 // quoteToken is a message's quote token.
 func (g *idgen) quoteToken() string {
 	var b [43]byte
-	g.fill(b[:], streamQuoteToken, alnum64)
+	g.Fill(b[:], streamQuoteToken, alnum64)
 	return g.strs.Make(b[:])
 }
 
 // requestID is an X-Line-Request-Id: a UUID in lower-case hex.
 func (g *idgen) requestID() string {
 	var b [36]byte
-	return g.strs.Make(appendUUID(b[:0], g.next(streamRequestID), g.next(streamRequestID)))
+	return g.strs.Make(appendUUID(b[:0], g.Next(streamRequestID), g.Next(streamRequestID)))
 }
 
 // appendUUID appends 128 bits formatted as a version-4 UUID to dst.

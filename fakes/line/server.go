@@ -219,7 +219,7 @@ func New(cfg Config) *Server {
 	s := &Server{
 		cfg:     cfg,
 		hookURL: parseURL(cfg.WebhookURL),
-		ids:     idgen{seed: cfg.Seed},
+		ids:     newIDGen(cfg.Seed),
 		users:   make(map[string]*user),
 		friends: make(map[[16]byte]string),
 

@@ -173,7 +173,7 @@ func TestCustomerMedia(t *testing.T) {
 }
 
 func TestIDs(t *testing.T) {
-	g := idgen{seed: 7}
+	g := newIDGen(7)
 	for i := 0; i < 100; i++ {
 		if k := g.requestID(); !IsRetryKey(k) {
 			t.Fatalf("request id %q is not a UUID", k)

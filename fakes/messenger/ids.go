@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 
 	"github.com/omnisim/omnisim/jsonscan"
+	"github.com/omnisim/omnisim/splitmix"
 )
 
 // Id streams: each kind of id has its own counter, so that errors (which
@@ -30,19 +31,13 @@ type idgen struct {
 
 func newIDGen(seed uint64) idgen { return idgen{seed: seed} }
 
-func mix64(z uint64) uint64 {
-	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-	z = (z ^ z>>27) * 0x94d049bb133111eb
-	return z ^ z>>31
-}
-
 // next returns 16 bytes: a bijection of the counter, then a seeded draw.
 func (g *idgen) next(stream int) [16]byte {
 	g.ctr[stream]++
 	var b [16]byte
-	k := mix64(g.seed ^ (uint64(stream)+1)*0xd1b54a32d192ed03)
-	binary.BigEndian.PutUint64(b[:8], mix64(g.ctr[stream]^k)) // mix64 is a bijection
-	binary.BigEndian.PutUint64(b[8:], mix64(k+g.ctr[stream]*0x9e3779b97f4a7c15))
+	k := splitmix.Key(g.seed, stream)
+	binary.BigEndian.PutUint64(b[:8], splitmix.Mix(g.ctr[stream]^k)) // Mix is a bijection
+	binary.BigEndian.PutUint64(b[8:], splitmix.Mix(k+g.ctr[stream]*splitmix.Gamma))
 	return b
 }
 
@@ -52,8 +47,8 @@ func (g *idgen) mid() string {
 	b := g.next(streamMID)
 	var raw [32]byte
 	copy(raw[:], b[:])
-	binary.BigEndian.PutUint64(raw[16:], mix64(binary.BigEndian.Uint64(b[8:])))
-	binary.BigEndian.PutUint64(raw[24:], mix64(binary.BigEndian.Uint64(b[:8])^g.seed))
+	binary.BigEndian.PutUint64(raw[16:], splitmix.Mix(binary.BigEndian.Uint64(b[8:])))
+	binary.BigEndian.PutUint64(raw[24:], splitmix.Mix(binary.BigEndian.Uint64(b[:8])^g.seed))
 	var out [2 + 43]byte
 	out[0], out[1] = 'm', '_'
 	base64.RawURLEncoding.Encode(out[2:], raw[:])

@@ -502,18 +502,3 @@ func TestUnknownPath(t *testing.T) {
 		t.Fatalf("counts %+v", c)
 	}
 }
-
-// TestSpreadAlphabets holds each alphabet fill draws from to its symbols
-// spread over 64: symbol v%n at index v.
-func TestSpreadAlphabets(t *testing.T) {
-	for _, c := range []struct{ alphabet, spread string }{{alnum, alnum64}, {urlSafe, urlSafe}} {
-		if len(c.spread) != 64 {
-			t.Fatalf("%q spread over %d", c.alphabet, len(c.spread))
-		}
-		for v := range 64 {
-			if c.spread[v] != c.alphabet[v%len(c.alphabet)] {
-				t.Fatalf("%q spread: %q at %d", c.alphabet, c.spread[v], v)
-			}
-		}
-	}
-}

@@ -1,6 +1,8 @@
 package wechat
 
 import (
+	"github.com/omnisim/omnisim/splitmix"
+
 	"strconv"
 	"time"
 )
@@ -19,24 +21,13 @@ const (
 	numStreams
 )
 
-// idgen is a counter-based splitmix64 generator. It is not safe for
-// concurrent use; the Server guards it with its mutex.
+// idgen draws the ids from one splitmix.Streams per server. It is not
+// safe for concurrent use; the Server guards it with its mutex.
 type idgen struct {
-	seed uint64
-	ctr  [numStreams]uint64
+	splitmix.Streams
 }
 
-func mix64(z uint64) uint64 {
-	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-	z = (z ^ z>>27) * 0x94d049bb133111eb
-	return z ^ z>>31
-}
-
-func (g *idgen) next(stream int) uint64 {
-	g.ctr[stream]++
-	base := mix64(g.seed ^ (uint64(stream)+1)*0xd1b54a32d192ed03)
-	return mix64(base + g.ctr[stream]*0x9e3779b97f4a7c15)
-}
+func newIDGen(seed uint64) idgen { return idgen{Streams: splitmix.NewStreams(seed)} }
 
 const (
 	lowerHex = "0123456789abcdef"
@@ -44,35 +35,19 @@ const (
 	urlSafe  = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 )
 
-// alnum64 is alnum spread over the 64 values of six bits: symbol v%62 at
-// index v (TestSpreadAlphabets), so that fill draws a symbol with a mask
-// where a division took (r&63)%62.
-const alnum64 = alnum + "AB"
-
-// fill writes len(b) characters drawn from stream: six bits each, the
-// symbol of alphabet64 (64 symbols: urlSafe, or an alphabet spread over
-// 64) they index.
-func (g *idgen) fill(b []byte, stream int, alphabet64 string) {
-	var r uint64
-	for i := range b {
-		if i%10 == 0 {
-			r = g.next(stream)
-		}
-		b[i] = alphabet64[r&63]
-		r >>= 6
-	}
-}
+// alnum64 is alnum spread over 64 symbols, as Streams.Fill takes it.
+var alnum64 = splitmix.Spread(alnum)
 
 // msgID is a positive 64-bit MsgId of 17 decimal digits, like current
 // WeChat MsgIds.
 func (g *idgen) msgID() int64 {
-	return int64(10_000_000_000_000_000 + g.next(streamMsgID)%90_000_000_000_000_000)
+	return int64(10_000_000_000_000_000 + g.Next(streamMsgID)%90_000_000_000_000_000)
 }
 
 // mediaID is a 64-character media_id of url-safe base64 characters.
 func (g *idgen) mediaID() string {
 	var b [64]byte
-	g.fill(b[:], streamMedia, urlSafe)
+	g.Fill(b[:], streamMedia, urlSafe)
 	return string(b[:])
 }
 
@@ -80,11 +55,11 @@ func (g *idgen) mediaID() string {
 // characters (136 in all).
 func (g *idgen) accessToken() string {
 	var b [136]byte
-	r := g.next(streamToken)
+	r := g.Next(streamToken)
 	b[0] = '1' + byte(r%9)
 	b[1] = '0' + byte(r/9%10)
 	b[2] = '_'
-	g.fill(b[3:], streamToken, urlSafe)
+	g.Fill(b[3:], streamToken, urlSafe)
 	return string(b[:])
 }
 
@@ -95,12 +70,12 @@ func (g *idgen) nonce() string {
 
 // appendNonce appends the next nonce to b.
 func (g *idgen) appendNonce(b []byte) []byte {
-	return strconv.AppendUint(b, 1_000_000_000+g.next(streamNonce)%9_000_000_000, 10)
+	return strconv.AppendUint(b, 1_000_000_000+g.Next(streamNonce)%9_000_000_000, 10)
 }
 
 // echostr is a 19-digit decimal string, like WeChat's verification echostr.
 func (g *idgen) echostr() string {
-	return strconv.FormatUint(1_000_000_000_000_000_000+g.next(streamEchostr)%8_000_000_000_000_000_000, 10)
+	return strconv.FormatUint(1_000_000_000_000_000_000+g.Next(streamEchostr)%8_000_000_000_000_000_000, 10)
 }
 
 // rid is WeChat's request id: 8 hex digits of the Unix time, then two
@@ -108,7 +83,7 @@ func (g *idgen) echostr() string {
 func (g *idgen) rid(now time.Time) string {
 	var b [26]byte
 	t := uint32(now.Unix())
-	r := g.next(streamRID)
+	r := g.Next(streamRID)
 	for i := 0; i < 8; i++ {
 		b[i] = lowerHex[t>>(28-4*i)&0xf]
 	}
@@ -125,13 +100,13 @@ func (g *idgen) rid(now time.Time) string {
 
 // random16 is the 16-byte alphanumeric prefix of an encrypted message.
 func (g *idgen) random16(b *[16]byte) {
-	g.fill(b[:], streamRandom, alnum64)
+	g.Fill(b[:], streamRandom, alnum64)
 }
 
 // ticket is a QR-code ticket ("gQ" + 94 base64 characters).
 func (g *idgen) ticket() string {
 	var b [96]byte
 	b[0], b[1] = 'g', 'Q'
-	g.fill(b[2:], streamTicket, alnum64)
+	g.Fill(b[2:], streamTicket, alnum64)
 	return string(b[:])
 }

@@ -261,7 +261,7 @@ func New(cfg Config) *Server {
 	s := &Server{
 		cfg:        cfg,
 		media:      buildMedia(cfg.Media),
-		ids:        idgen{seed: cfg.Seed},
+		ids:        newIDGen(cfg.Seed),
 		customers:  map[string]*customer{},
 		goneKeys:   map[[20]byte]struct{}{},
 		goneIDs:    map[string]struct{}{},

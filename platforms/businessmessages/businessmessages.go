@@ -39,6 +39,7 @@ import (
 	routerbm "github.com/omnisim/omnisim/router/businessmessages"
 	"github.com/omnisim/omnisim/sim"
 	"github.com/omnisim/omnisim/sim/scenario"
+	"github.com/omnisim/omnisim/splitmix"
 )
 
 // Settings are the keys of [channels.businessmessages]: the partner
@@ -392,11 +393,7 @@ func (b *binding) NewHandle(n int) string {
 	var raw [16]byte
 	x := uint64(n)
 	for i := 0; i < 16; i += 8 {
-		x += 0x9e3779b97f4a7c15
-		z := x
-		z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-		z = (z ^ z>>27) * 0x94d049bb133111eb
-		binary.BigEndian.PutUint64(raw[i:], z^z>>31)
+		binary.BigEndian.PutUint64(raw[i:], splitmix.Next(&x))
 	}
 	binary.BigEndian.PutUint32(raw[12:], uint32(n)) // keeps them distinct
 	return fakebm.FormatUUID(raw)

@@ -43,6 +43,7 @@ import (
 	routerdy "github.com/omnisim/omnisim/router/douyin"
 	"github.com/omnisim/omnisim/sim"
 	"github.com/omnisim/omnisim/sim/scenario"
+	"github.com/omnisim/omnisim/splitmix"
 )
 
 // Settings are the keys of [channels.douyin]: the app's credentials and
@@ -301,13 +302,7 @@ func (b *binding) NewHandle(n int) string {
 	var raw [24]byte
 	x := uint64(n)
 	for i := 0; i < 16; i += 8 {
-		// splitmix64: distinct n give distinct, random-looking ids.
-		x += 0x9e3779b97f4a7c15
-		z := x
-		z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-		z = (z ^ z>>27) * 0x94d049bb133111eb
-		z ^= z >> 31
-		binary.BigEndian.PutUint64(raw[i:], z)
+		binary.BigEndian.PutUint64(raw[i:], splitmix.Next(&x)) // random-looking
 	}
 	binary.BigEndian.PutUint64(raw[16:], uint64(n)^0x5bd1e9955bd1e995) // keeps them distinct
 	return "_000" + base64.RawURLEncoding.EncodeToString(raw[:])

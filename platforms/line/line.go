@@ -38,6 +38,7 @@ import (
 	routerline "github.com/omnisim/omnisim/router/line"
 	"github.com/omnisim/omnisim/sim"
 	"github.com/omnisim/omnisim/sim/scenario"
+	"github.com/omnisim/omnisim/splitmix"
 )
 
 // Settings are the keys of [channels.line]: the channel's credentials,
@@ -330,11 +331,7 @@ func (b *binding) NextDeadline() (time.Time, bool) { return b.fake.NextDeadline(
 func (b *binding) NewHandle(n int) string {
 	var raw [16]byte
 	x := uint64(n)
-	x += 0x9e3779b97f4a7c15
-	z := x
-	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-	z = (z ^ z>>27) * 0x94d049bb133111eb
-	z ^= z >> 31
+	z := splitmix.Next(&x)
 	binary.BigEndian.PutUint64(raw[:8], z)
 	binary.BigEndian.PutUint32(raw[8:12], uint32(z>>13))
 	binary.BigEndian.PutUint32(raw[12:], uint32(n))

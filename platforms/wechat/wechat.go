@@ -30,6 +30,7 @@ import (
 	routerwc "github.com/omnisim/omnisim/router/wechat"
 	"github.com/omnisim/omnisim/sim"
 	"github.com/omnisim/omnisim/sim/scenario"
+	"github.com/omnisim/omnisim/splitmix"
 )
 
 // Settings are the keys of [channels.wechat]: the Official Account's
@@ -239,14 +240,8 @@ func (b *binding) NewHandle(n int) string {
 	var raw [20]byte
 	x := uint64(n)
 	for i := 0; i < len(raw); i += 8 {
-		// splitmix64: distinct n give distinct, random-looking ids.
-		x += 0x9e3779b97f4a7c15
-		z := x
-		z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-		z = (z ^ z>>27) * 0x94d049bb133111eb
-		z ^= z >> 31
 		var w [8]byte
-		binary.BigEndian.PutUint64(w[:], z)
+		binary.BigEndian.PutUint64(w[:], splitmix.Next(&x)) // random-looking
 		copy(raw[i:], w[:])
 	}
 	binary.BigEndian.PutUint32(raw[16:], uint32(n)) // keeps them distinct

@@ -31,6 +31,7 @@ import (
 	"github.com/omnisim/omnisim/jsonscan"
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/router/dedupe"
+	"github.com/omnisim/omnisim/splitmix"
 )
 
 // DefaultBaseURL is the Business Messages API.
@@ -284,11 +285,7 @@ func (a *Adapter) makeWithMessageID(out []byte) string {
 func (a *Adapter) nextMessageID() [16]byte {
 	var b [16]byte
 	for i := 0; i < 16; i += 8 {
-		a.ids += 0x9e3779b97f4a7c15
-		z := a.ids
-		z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-		z = (z ^ z>>27) * 0x94d049bb133111eb
-		binary.BigEndian.PutUint64(b[i:], z^z>>31)
+		binary.BigEndian.PutUint64(b[i:], splitmix.Next(&a.ids))
 	}
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80

@@ -18,6 +18,7 @@ import (
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/jsonplain"
 	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/splitmix"
 )
 
 // Message is a message object the router sends.
@@ -222,8 +223,12 @@ func (a *Adapter) retryKey() string {
 	a.keyCtr++
 	n := a.keyCtr
 	a.mu.Unlock()
-	hi := mix64(a.cfg.Seed ^ mix64(2*n))
-	lo := mix64(a.cfg.Seed ^ mix64(2*n+1))
+	// Each half is a SplitMix64 step from the seed and a step from its
+	// count: hi from 2n, lo from 2n+1.
+	x, y := 2*n, 2*n+1
+	hi, lo := splitmix.Next(&x), splitmix.Next(&y)
+	x, y = a.cfg.Seed^hi, a.cfg.Seed^lo
+	hi, lo = splitmix.Next(&x), splitmix.Next(&y)
 	hi = hi&^0xf000 | 0x4000
 	lo = lo&^(0xc<<60) | 0x8<<60
 	const hexd = "0123456789abcdef"
@@ -243,13 +248,6 @@ func (a *Adapter) retryKey() string {
 		j++
 	}
 	return string(b[:])
-}
-
-func mix64(z uint64) uint64 {
-	z += 0x9e3779b97f4a7c15
-	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-	z = (z ^ z>>27) * 0x94d049bb133111eb
-	return z ^ z>>31
 }
 
 // call makes one reply (token set) or push (retryKey set) call. An error
