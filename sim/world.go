@@ -725,8 +725,8 @@ func (w *World) RunUntil(t time.Time) error {
 		w.queue.drop()
 		next, queued := w.queue.head()
 		due, timed := w.engine.NextDeadline()
-		for _, c := range w.open {
-			if d, ok := c.b.NextDeadline(); ok && (!timed || d.Before(due)) {
+		for i := range w.open {
+			if d, ok := w.open[i].b.NextDeadline(); ok && (!timed || d.Before(due)) {
 				due, timed = d, true
 			}
 		}
