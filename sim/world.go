@@ -856,32 +856,32 @@ type openChannel struct {
 	b    Binding
 }
 
-// observe records an engine event and drives generated customers.
+// observe records an engine event and drives generated customers. It
+// tells the event's kind once (kindOf); what few worlds or events need
+// is out of line, so that what every event runs stays small.
 func (w *World) observe(ev *router.Event) {
+	k := kindOf(ev.Kind)
+	w.counts.n[k]++
 	plain := w.plain
 	if plain {
-		switch ev.Kind {
-		case router.EventStatus:
+		switch k {
+		case kindStatus:
 			// Only a timeline (which a listed customer has), the trace,
 			// the series and the message center read a status.
 			return
-		case router.EventSent:
+		case kindSent:
 			// Nothing but the counts and the list of who sent what
 			// reads a send here: no customer to find. (A send to a
 			// customer the world does not know is listed too; only a
 			// failed status of a known customer reads the list.)
-			w.counts.add(ev.Kind)
-			w.sentBy = append(w.sentBy, sentMessage{id: ev.Message, agent: ev.Agent})
+			w.noteSent(ev)
 			return
-		case router.EventInbound:
+		case kindInbound:
 			if b := w.sc.Bot; b == nil || b.Reply == "" {
-				w.counts.add(ev.Kind)
 				return // only the bot answers a message
 			}
 		}
-	}
-	w.counts.add(ev.Kind)
-	if !plain && w.center != nil {
+	} else if w.center != nil {
 		w.inboxApply(ev)
 	}
 	// w.person, without the call for the customer at hand. A conversation
@@ -891,23 +891,21 @@ func (w *World) observe(ev *router.Event) {
 	if p == nil || !(ev.Conversation != 0 && p.open == ev.Conversation || sameKey(&p.key, &ev.Customer)) {
 		p = w.findPerson(&ev.Customer)
 	}
-	w.track(ev, p)
+	if kindOpened <= k && k <= kindClosed {
+		w.track(ev, k, p)
+	}
 	if !plain {
 		w.read(ev, p)
 	}
 	if p == nil {
 		return
 	}
-	switch ev.Kind {
-	case router.EventInbound:
-		if b := w.sc.Bot; b != nil && b.Reply != "" {
-			if cv, ok := w.engine.Conversation(ev.Conversation); ok && cv.State == router.WithBot {
-				w.botDue = append(w.botDue, p)
-			}
-		}
-	case router.EventOpened:
+	switch k {
+	case kindInbound:
+		w.botHears(ev, p)
+	case kindOpened:
 		p.open = ev.Conversation
-	case router.EventClosed:
+	case kindClosed:
 		if p.open == ev.Conversation {
 			p.open = 0
 		}
@@ -916,22 +914,85 @@ func (w *World) observe(ev *router.Event) {
 			// it is over, nothing of the customer is needed.
 			w.forget(p)
 		}
-	case router.EventSent:
-		w.sentBy = append(w.sentBy, sentMessage{id: ev.Message, agent: ev.Agent})
-	case router.EventFailed:
-		if ev.Agent != "" {
-			break // a send's failure: judged where the send is made
+	case kindSent:
+		w.noteSent(ev)
+	case kindFailed:
+		if ev.Agent == "" { // a send's failure is judged where the send is made
+			w.failedStatus(ev, p)
 		}
-		// A failed status: the platform's code, reported by webhook.
-		p.lastError = ev.Detail
-		if p.b.Modelled(ev.Detail, nil) {
-			w.drift(ev.At, result.DriftSentRefused, p, w.sender(ev.Message), "sent", ev.Detail)
-		}
-	case router.EventAssigned:
+	case kindAssigned:
 		if p.flow != nil && !p.conversed {
 			p.conversed = true
 			w.converse(p, ev)
 		}
+	}
+}
+
+// kind is an event kind the world acts on, as a number: observe tells an
+// event's kind (a string) once, and the rest of the world switches on
+// the number. The kinds that track follows come first.
+type kind uint8
+
+const (
+	kindOther  kind = iota
+	kindOpened      // the first kind track follows
+	kindQueued
+	kindAssigned
+	kindClosed // the last kind track follows
+	kindInbound
+	kindSent
+	kindRefused
+	kindFailed
+	kindStatus
+	kinds // how many kinds there are
+)
+
+// kindOf is the world's kind of an engine event's kind.
+func kindOf(k router.EventKind) kind {
+	switch k {
+	case router.EventOpened:
+		return kindOpened
+	case router.EventQueued:
+		return kindQueued
+	case router.EventAssigned:
+		return kindAssigned
+	case router.EventClosed:
+		return kindClosed
+	case router.EventInbound:
+		return kindInbound
+	case router.EventSent:
+		return kindSent
+	case router.EventRefused:
+		return kindRefused
+	case router.EventFailed:
+		return kindFailed
+	case router.EventStatus:
+		return kindStatus
+	}
+	return kindOther
+}
+
+// noteSent lists a message sent in the settle at hand with its agent.
+func (w *World) noteSent(ev *router.Event) {
+	w.sentBy = append(w.sentBy, sentMessage{id: ev.Message, agent: ev.Agent})
+}
+
+// botHears queues the bot's answer to a customer's message in a
+// conversation the bot holds, in a world with a bot that replies.
+func (w *World) botHears(ev *router.Event, p *person) {
+	if b := w.sc.Bot; b != nil && b.Reply != "" {
+		if cv, ok := w.engine.Conversation(ev.Conversation); ok && cv.State == router.WithBot {
+			w.botDue = append(w.botDue, p)
+		}
+	}
+}
+
+// failedStatus notes a failed status, the platform's code reported by
+// webhook, and the drift when the platform's rules model the code.
+func (w *World) failedStatus(ev *router.Event, p *person) {
+	p.lastError = ev.Detail
+	if p.b.Modelled(ev.Detail, nil) {
+		w.drift(ev.At, result.DriftSentRefused, p, w.sender(ev.Message), "sent", ev.Detail)
 	}
 }
 
@@ -961,20 +1022,16 @@ func (w *World) read(ev *router.Event, p *person) {
 
 // track follows each conversation's state for the waits and totals, on
 // the customer's person p when the world knows the customer (a customer
-// has one open conversation at a time), else in World.live.
-func (w *World) track(ev *router.Event, p *person) {
-	if ev.Kind == router.EventOpened {
+// has one open conversation at a time), else in World.live. k is the
+// event's kind, one of those track follows (kindOpened to kindClosed).
+func (w *World) track(ev *router.Event, k kind, p *person) {
+	if k == kindOpened {
 		c := liveConv{opened: ev.At.UnixNano(), waiting: true}
 		if p != nil && !p.tracking {
 			p.live, p.liveID, p.tracking = c, ev.Conversation, true
 		} else {
 			w.live[ev.Conversation] = c
 		}
-		return
-	}
-	switch ev.Kind {
-	case router.EventQueued, router.EventAssigned, router.EventClosed:
-	default:
 		return
 	}
 	var c liveConv
@@ -987,10 +1044,10 @@ func (w *World) track(ev *router.Event, p *person) {
 			return
 		}
 	}
-	switch ev.Kind {
-	case router.EventQueued:
+	switch k {
+	case kindQueued:
 		c.waiting = true
-	case router.EventAssigned:
+	case kindAssigned:
 		if !c.assigned {
 			c.assigned = true
 			w.assigned++
@@ -1001,7 +1058,7 @@ func (w *World) track(ev *router.Event, p *person) {
 			}
 		}
 		c.waiting = false
-	case router.EventClosed:
+	case kindClosed:
 		if !c.assigned {
 			wait := since(c.opened, ev.At)
 			w.waits.add(wait)
@@ -1446,26 +1503,10 @@ func (w *World) Send(agent string, key router.CustomerKey, m router.Outbound) (r
 	return res, err
 }
 
-// eventCounts counts the engine's events of the kinds the totals report.
+// eventCounts counts the engine's events by kind; the totals report
+// those of some kinds.
 type eventCounts struct {
-	opened, closed, inbound, sent, refused, failed int
-}
-
-func (c *eventCounts) add(k router.EventKind) {
-	switch k {
-	case router.EventOpened:
-		c.opened++
-	case router.EventClosed:
-		c.closed++
-	case router.EventInbound:
-		c.inbound++
-	case router.EventSent:
-		c.sent++
-	case router.EventRefused:
-		c.refused++
-	case router.EventFailed:
-		c.failed++
-	}
+	n [kinds]int
 }
 
 // person returns the world's customer of key, or nil. The engine logs a
