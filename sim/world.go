@@ -613,7 +613,8 @@ func (w *World) stepAt(st *scenario.Step, k, n int, base uint64) {
 // arrive schedules the next Poisson arrival of a traffic flow.
 func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
 	f := &flow{w: w, tr: tr, b: w.bindings[tr.Channel], until: until.UnixNano(), loc: after.Location(),
-		gap: scenario.Distribution{Kind: "exp", Mean: tr.Arrivals.Mean()}}
+		gap:  scenario.Distribution{Kind: "exp", Mean: tr.Arrivals.Mean()},
+		more: tr.Reply.Kind != "" || tr.Patience.Kind != "" || len(tr.Regions)+len(tr.Pages)+len(tr.Stores) > 0}
 	f.play = f.arrive
 	f.next(after.UnixNano())
 }
@@ -632,6 +633,9 @@ type flow struct {
 	// gap is the time between arrivals: exponential, of the arrival
 	// rate's mean.
 	gap scenario.Distribution
+	// more: the flow's customers draw more than their messages and
+	// handle time (drawMore).
+	more bool
 }
 
 // next queues the arrival after the one at after, if it comes before the
@@ -659,6 +663,20 @@ func (f *flow) arrive() {
 	p.key = router.CustomerKey{Channel: tr.Channel, Account: b.Account(), Customer: handle}
 	p.flow, p.messages = tr, tr.Messages.Min+w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1)
 	p.handle = draw(w.traffic, &tr.Handle)
+	p.name = p.id
+	w.people.putHashed(p, hash)
+	if f.more {
+		f.drawMore(p)
+	}
+	w.customerSays(p, &Message{Text: "message 1"})
+	f.next(f.at)
+}
+
+// drawMore draws what a flow's customer has in a flow that sets it: a
+// first-response time, a patience, a profile. Out of line: the flows of
+// most studies set none.
+func (f *flow) drawMore(p *person) {
+	w, tr := f.w, f.tr
 	if tr.Reply.Kind != "" {
 		p.reply = max(draw(w.traffic, &tr.Reply), time.Millisecond)
 	}
@@ -667,8 +685,6 @@ func (f *flow) arrive() {
 		// their random stream.
 		w.giveUpAfter(p, time.Unix(0, f.at).In(f.loc), draw(w.traffic, &tr.Patience))
 	}
-	p.name = p.id
-	w.people.putHashed(p, hash)
 	var prof router.Profile
 	if len(tr.Regions) > 0 {
 		prof.Region = tr.Regions[w.traffic.IntN(len(tr.Regions))]
@@ -683,8 +699,6 @@ func (f *flow) arrive() {
 		p.profile = prof
 		w.engine.SetProfile(p.key, prof)
 	}
-	w.customerSays(p, &Message{Text: "message 1"})
-	f.next(f.at)
 }
 
 // RunUntil plays the queue, the router's deadlines and the platforms' own
@@ -709,6 +723,7 @@ func (w *World) RunUntil(t time.Time) error {
 		bound = min(bound, nanos(t))
 	}
 	played := 0
+	progress := w.opt.Progress
 	// A context that is never done (Background's) has no channel to poll.
 	done := w.ctx.Done()
 	for {
@@ -719,8 +734,10 @@ func (w *World) RunUntil(t time.Time) error {
 			default:
 			}
 		}
-		if played++; w.opt.Progress != nil && played%progressEvery == 0 {
-			w.opt.Progress(w.clock.Now(), played)
+		if progress != nil {
+			if played++; played%progressEvery == 0 {
+				progress(w.clock.Now(), played)
+			}
 		}
 		w.queue.drop()
 		next, queued := w.queue.head()
@@ -735,10 +752,7 @@ func (w *World) RunUntil(t time.Time) error {
 				if d > bound {
 					break
 				}
-				due = due.In(loc)
-				w.clock.Set(due)
-				w.engine.Advance(due)
-				w.settle()
+				w.playDeadline(due.In(loc))
 				continue
 			}
 		}
@@ -759,6 +773,14 @@ func (w *World) RunUntil(t time.Time) error {
 		w.settle()
 	}
 	return nil
+}
+
+// playDeadline plays the router's or a platform's deadline due: out of
+// RunUntil's loop, which plays queued events more often.
+func (w *World) playDeadline(due time.Time) {
+	w.clock.Set(due)
+	w.engine.Advance(due)
+	w.settle()
 }
 
 // nanos is t in unix nanoseconds, the queue's keys, for comparing with
