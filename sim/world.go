@@ -811,9 +811,9 @@ var minNanosSec, maxNanosSec = minNanos.Unix(), maxNanos.Unix()
 // settle delivers what the platforms have due (status webhooks, retries)
 // and reacts to the router's new events.
 func (w *World) settle() {
-	for i := range w.open {
+	for i := range w.open { // w.flush, without a call
 		if err := w.open[i].b.Flush(w.ctx); err != nil {
-			w.note(nil, "error", "", w.open[i].name+" webhooks: "+err.Error())
+			w.flushFailed(w.open[i].name, err)
 		}
 	}
 	for {
@@ -830,21 +830,13 @@ func (w *World) settle() {
 		if w.center != nil && w.sendAutoReplies() {
 			// Their statuses come now, as a step's do, not with whatever
 			// happens next.
-			for _, c := range w.open {
-				if err := c.b.Flush(w.ctx); err != nil {
-					w.note(nil, "error", "", c.name+" webhooks: "+err.Error())
-				}
-			}
+			w.flush()
 			continue
 		}
 		if len(w.botDue) == 0 {
 			break
 		}
-		due := w.botDue
-		w.botDue = nil
-		for _, p := range due {
-			w.botAnswer(p)
-		}
+		w.answerBot()
 	}
 	// An asynchronous failure comes with the Flush right after its send, so
 	// the list of who sent what is needed within one settle only. Its
@@ -852,6 +844,29 @@ func (w *World) settle() {
 	// (one or two), each a message id and an agent's, overwritten by the
 	// next settle that sends.
 	w.sentBy = w.sentBy[:0]
+}
+
+// flush delivers what each platform has due (Binding.Flush).
+func (w *World) flush() {
+	for i := range w.open {
+		if err := w.open[i].b.Flush(w.ctx); err != nil {
+			w.flushFailed(w.open[i].name, err)
+		}
+	}
+}
+
+// flushFailed notes a platform's failed delivery of what it had due.
+func (w *World) flushFailed(channel string, err error) {
+	w.note(nil, "error", "", channel+" webhooks: "+err.Error())
+}
+
+// answerBot has the bot answer the customers it is due to answer.
+func (w *World) answerBot() {
+	due := w.botDue
+	w.botDue = nil
+	for _, p := range due {
+		w.botAnswer(p)
+	}
 }
 
 // sentMessage is a message sent in the settle at hand and its agent.
@@ -1348,6 +1363,14 @@ func (w *World) keepsText(p *person) bool {
 // record keeps what a scripted customer said for their timeline, and notes
 // a message the router did not take.
 func (w *World) record(p *person, m *Message, in *Inbound, err error) {
+	if err != nil || (in.Status != http.StatusOK && !in.Pending) || in.ID != "" && w.keepsText(p) {
+		w.recordRare(p, m, in, err)
+	}
+}
+
+// recordRare is record for a message whose text is kept or that the router
+// did not take: out of line, as most messages are neither.
+func (w *World) recordRare(p *person, m *Message, in *Inbound, err error) {
 	if w.keepsText(p) && in.ID != "" {
 		switch {
 		case m.Attachment != nil:
@@ -1389,6 +1412,14 @@ func (w *World) agentSend(p *person, agent string, m router.Outbound) (router.Se
 // decision, res or err, against the platform's rules. It keeps neither m
 // nor res.
 func (w *World) judgeSend(now time.Time, p *person, agent string, m *router.Outbound, res *router.SendResult, err error) {
+	if err != nil || res.Err != nil || res.Refusal != "" || res.MessageID != "" && w.keepsText(p) {
+		w.judgeRare(now, p, agent, m, res, err)
+	}
+}
+
+// judgeRare is judgeSend for a send that failed, was refused, or whose text
+// is kept: out of line, as most sends are none of these.
+func (w *World) judgeRare(now time.Time, p *person, agent string, m *router.Outbound, res *router.SendResult, err error) {
 	if err != nil {
 		w.note(p, "step_failed", agent, err.Error())
 		return
