@@ -295,14 +295,14 @@ func Percentile(sorted []time.Duration, p float64) time.Duration {
 
 func (w *World) totals() result.Totals {
 	var t result.Totals
-	t.Conversations = w.counts.n[kindOpened]
-	t.Closed = w.counts.n[kindClosed]
+	t.Conversations = w.counts.opened
+	t.Closed = w.counts.closed
 	w.eachLive(func(c liveConv) {
 		if c.waiting {
 			t.Waiting++
 		}
 	})
-	t.Inbound, t.Sent, t.Refused, t.Failed = w.counts.n[kindInbound], w.counts.n[kindSent], w.counts.n[kindRefused], w.counts.n[kindFailed]
+	t.Inbound, t.Sent, t.Refused, t.Failed = w.counts.inbound, w.counts.sent, w.counts.refused, w.counts.failed
 	for _, b := range w.bindings {
 		s := b.Stats()
 		t.Delivered += s.Delivered

@@ -893,32 +893,32 @@ type openChannel struct {
 	b    Binding
 }
 
-// observe records an engine event and drives generated customers. It
-// tells the event's kind once (kindOf); what few worlds or events need
-// is out of line, so that what every event runs stays small.
+// observe records an engine event and drives generated customers.
 func (w *World) observe(ev *router.Event) {
-	k := kindOf(ev.Kind)
-	w.counts.n[k]++
 	plain := w.plain
 	if plain {
-		switch k {
-		case kindStatus:
+		switch ev.Kind {
+		case router.EventStatus:
 			// Only a timeline (which a listed customer has), the trace,
 			// the series and the message center read a status.
 			return
-		case kindSent:
+		case router.EventSent:
 			// Nothing but the counts and the list of who sent what
 			// reads a send here: no customer to find. (A send to a
 			// customer the world does not know is listed too; only a
 			// failed status of a known customer reads the list.)
+			w.counts.sent++
 			w.noteSent(ev)
 			return
-		case kindInbound:
+		case router.EventInbound:
 			if b := w.sc.Bot; b == nil || b.Reply == "" {
+				w.counts.inbound++
 				return // only the bot answers a message
 			}
 		}
-	} else if w.center != nil {
+	}
+	w.counts.add(ev.Kind)
+	if !plain && w.center != nil {
 		w.inboxApply(ev)
 	}
 	// w.person, without the call for the customer at hand. A conversation
@@ -928,21 +928,19 @@ func (w *World) observe(ev *router.Event) {
 	if p == nil || !(ev.Conversation != 0 && p.open == ev.Conversation || sameKey(&p.key, &ev.Customer)) {
 		p = w.findPerson(&ev.Customer)
 	}
-	if kindOpened <= k && k <= kindClosed {
-		w.track(ev, k, p)
-	}
+	w.track(ev, p)
 	if !plain {
 		w.read(ev, p)
 	}
 	if p == nil {
 		return
 	}
-	switch k {
-	case kindInbound:
+	switch ev.Kind {
+	case router.EventInbound:
 		w.botHears(ev, p)
-	case kindOpened:
+	case router.EventOpened:
 		p.open = ev.Conversation
-	case kindClosed:
+	case router.EventClosed:
 		if p.open == ev.Conversation {
 			p.open = 0
 		}
@@ -951,62 +949,18 @@ func (w *World) observe(ev *router.Event) {
 			// it is over, nothing of the customer is needed.
 			w.forget(p)
 		}
-	case kindSent:
+	case router.EventSent:
 		w.noteSent(ev)
-	case kindFailed:
+	case router.EventFailed:
 		if ev.Agent == "" { // a send's failure is judged where the send is made
 			w.failedStatus(ev, p)
 		}
-	case kindAssigned:
+	case router.EventAssigned:
 		if p.flow != nil && !p.conversed {
 			p.conversed = true
 			w.converse(p, ev)
 		}
 	}
-}
-
-// kind is an event kind the world acts on, as a number: observe tells an
-// event's kind (a string) once, and the rest of the world switches on
-// the number. The kinds that track follows come first.
-type kind uint8
-
-const (
-	kindOther  kind = iota
-	kindOpened      // the first kind track follows
-	kindQueued
-	kindAssigned
-	kindClosed // the last kind track follows
-	kindInbound
-	kindSent
-	kindRefused
-	kindFailed
-	kindStatus
-	kinds // how many kinds there are
-)
-
-// kindOf is the world's kind of an engine event's kind.
-func kindOf(k router.EventKind) kind {
-	switch k {
-	case router.EventOpened:
-		return kindOpened
-	case router.EventQueued:
-		return kindQueued
-	case router.EventAssigned:
-		return kindAssigned
-	case router.EventClosed:
-		return kindClosed
-	case router.EventInbound:
-		return kindInbound
-	case router.EventSent:
-		return kindSent
-	case router.EventRefused:
-		return kindRefused
-	case router.EventFailed:
-		return kindFailed
-	case router.EventStatus:
-		return kindStatus
-	}
-	return kindOther
 }
 
 // noteSent lists a message sent in the settle at hand with its agent.
@@ -1059,16 +1013,20 @@ func (w *World) read(ev *router.Event, p *person) {
 
 // track follows each conversation's state for the waits and totals, on
 // the customer's person p when the world knows the customer (a customer
-// has one open conversation at a time), else in World.live. k is the
-// event's kind, one of those track follows (kindOpened to kindClosed).
-func (w *World) track(ev *router.Event, k kind, p *person) {
-	if k == kindOpened {
+// has one open conversation at a time), else in World.live.
+func (w *World) track(ev *router.Event, p *person) {
+	if ev.Kind == router.EventOpened {
 		c := liveConv{opened: ev.At.UnixNano(), waiting: true}
 		if p != nil && !p.tracking {
 			p.live, p.liveID, p.tracking = c, ev.Conversation, true
 		} else {
 			w.live[ev.Conversation] = c
 		}
+		return
+	}
+	switch ev.Kind {
+	case router.EventQueued, router.EventAssigned, router.EventClosed:
+	default:
 		return
 	}
 	var c liveConv
@@ -1081,10 +1039,10 @@ func (w *World) track(ev *router.Event, k kind, p *person) {
 			return
 		}
 	}
-	switch k {
-	case kindQueued:
+	switch ev.Kind {
+	case router.EventQueued:
 		c.waiting = true
-	case kindAssigned:
+	case router.EventAssigned:
 		if !c.assigned {
 			c.assigned = true
 			w.assigned++
@@ -1095,7 +1053,7 @@ func (w *World) track(ev *router.Event, k kind, p *person) {
 			}
 		}
 		c.waiting = false
-	case kindClosed:
+	case router.EventClosed:
 		if !c.assigned {
 			wait := since(c.opened, ev.At)
 			w.waits.add(wait)
@@ -1556,10 +1514,26 @@ func (w *World) Send(agent string, key router.CustomerKey, m router.Outbound) (r
 	return res, err
 }
 
-// eventCounts counts the engine's events by kind; the totals report
-// those of some kinds.
+// eventCounts counts the engine's events of the kinds the totals report.
 type eventCounts struct {
-	n [kinds]int
+	opened, closed, inbound, sent, refused, failed int
+}
+
+func (c *eventCounts) add(k router.EventKind) {
+	switch k {
+	case router.EventOpened:
+		c.opened++
+	case router.EventClosed:
+		c.closed++
+	case router.EventInbound:
+		c.inbound++
+	case router.EventSent:
+		c.sent++
+	case router.EventRefused:
+		c.refused++
+	case router.EventFailed:
+		c.failed++
+	}
 }
 
 // person returns the world's customer of key, or nil. The engine logs a
