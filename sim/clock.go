@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
-	"unsafe"
 )
 
 // Clock is the virtual clock of a run. It only moves when the run sets it.
@@ -21,8 +20,7 @@ import (
 // changes the location may see the new instant in the old location: the
 // same instant, written in another zone; a run keeps one location.
 type Clock struct {
-	ns atomic.Int64
-	// loc is the location set, nil for UTC, as a time.Time holds it.
+	ns  atomic.Int64
 	loc atomic.Pointer[time.Location]
 }
 
@@ -35,7 +33,12 @@ func NewClock(t time.Time) *Clock {
 
 // Now returns the virtual time. A zero Clock stands at 1970-01-01 UTC.
 func (c *Clock) Now() time.Time {
-	return unixIn(c.ns.Load(), c.loc.Load())
+	ns := c.ns.Load()
+	t := time.Unix(ns/1e9, ns%1e9)
+	if loc := c.loc.Load(); loc != nil {
+		return t.In(loc)
+	}
+	return t.UTC()
 }
 
 // Set moves the clock to t.
@@ -43,37 +46,10 @@ func (c *Clock) Set(t time.Time) { c.setNanos(t.UnixNano(), t.Location()) }
 
 // setNanos moves the clock to the time of unix nanoseconds ns in loc.
 func (c *Clock) setNanos(ns int64, loc *time.Location) {
-	if loc == time.UTC {
-		loc = nil // as time.Time holds it
-	}
 	if c.loc.Load() != loc {
 		c.loc.Store(loc)
 	}
 	c.ns.Store(ns)
-}
-
-// timeWords is the layout of a time.Time: the wall clock word (without a
-// monotonic reading, the nanoseconds within the second), the seconds since
-// January 1, year 1, and the location, nil for UTC.
-type timeWords struct {
-	wall uint64
-	ext  int64
-	loc  *time.Location
-}
-
-// unixToInternal is the seconds from January 1, year 1 to 1970.
-const unixToInternal int64 = (1969*365 + 1969/4 - 1969/100 + 1969/400) * 24 * 60 * 60
-
-// unixIn is time.Unix(0, ns).In(loc) for loc as a time.Time holds it (nil
-// for UTC), built as time.Unix builds it, without a call or the checks of
-// In: the clock is read several times per message. TestUnixIn holds it to
-// time.Unix and In, value for value (==), at every edge of the range.
-func unixIn(ns int64, loc *time.Location) time.Time {
-	sec, nsec := ns/1e9, ns%1e9
-	if nsec < 0 {
-		sec, nsec = sec-1, nsec+1e9
-	}
-	return *(*time.Time)(unsafe.Pointer(&timeWords{wall: uint64(nsec), ext: sec + unixToInternal, loc: loc}))
 }
 
 // Stream returns the random stream of one subsystem: a source derived from

@@ -174,36 +174,3 @@ func TestZeroClock(t *testing.T) {
 		t.Fatalf("zero clock reads %v, want %v", got, want)
 	}
 }
-
-// unixIn builds the very value time.Unix and In build (==: the same wall
-// and seconds words and the same location), for every kind of location and
-// at the edges of the range of unix nanoseconds and of each second.
-func TestUnixIn(t *testing.T) {
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Skip("no zone database:", err)
-	}
-	locs := []*time.Location{time.UTC, time.Local, time.FixedZone("CST", 8*3600), ny}
-	nss := []int64{0, 1, -1, 1e9 - 1, 1e9, 1e9 + 1, -1e9 + 1, -1e9, -1e9 - 1, math.MaxInt64, math.MinInt64,
-		math.MaxInt64 - 1, math.MinInt64 + 1, time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC).UnixNano()}
-	rng := rand.New(rand.NewPCG(3, 4))
-	for range 2000 {
-		nss = append(nss, int64(rng.Uint64()), rng.Int64N(4e18)-2e18, rng.Int64N(2e9)-1e9)
-	}
-	for _, loc := range locs {
-		for _, ns := range nss {
-			want := time.Unix(0, ns).In(loc)
-			held := loc
-			if loc == time.UTC {
-				held = nil
-			}
-			if got := unixIn(ns, held); got != want || got.String() != want.String() {
-				t.Fatalf("unixIn(%d, %v) = %#v, want %#v", ns, loc, got, want)
-			}
-			c := NewClock(time.Unix(0, ns).In(loc))
-			if got := c.Now(); got != want {
-				t.Fatalf("clock set to %d in %v reads %#v, want %#v", ns, loc, got, want)
-			}
-		}
-	}
-}
