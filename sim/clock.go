@@ -75,16 +75,17 @@ func Stream(seed uint64, name string) *rand.Rand {
 //
 // An event played leaves its entry at the top of the heap, marked spent
 // (Queue.spent), until the queue is next used: an event queued then takes
-// the spent entry's place and sinks from the top, one pass through the heap
-// where taking the entry out and adding the new one took two. Playing an
-// event mostly queues the next action of what it played (a conversation's
-// next message, a flow's next arrival).
+// the spent entry's place and its slot, and sinks from the top, one pass
+// through the heap where taking the entry out and adding the new one took
+// two, and no trip through the free slots. Playing an event mostly queues
+// the next action of what it played (a conversation's next message, a
+// flow's next arrival).
 type Queue struct {
 	items []queued
 	acts  []action // by slot
 	free  []uint32 // slots not in use
 	seq   uint64
-	spent bool // items[0] was played; its slot is free
+	spent bool // items[0] was played; its slot is the next push's
 }
 
 // queued is an entry of the heap.
@@ -111,6 +112,14 @@ func (q *Queue) push(at time.Time, seq uint64, fn func()) {
 
 // pushNanos is push for the time of unix nanoseconds ns in loc.
 func (q *Queue) pushNanos(ns int64, loc *time.Location, seq uint64, fn func()) {
+	if q.spent {
+		// In the place of the entry played, and in its slot.
+		q.spent = false
+		slot := q.items[0].slot
+		q.acts[slot] = action{loc: loc, fn: fn}
+		q.sink(queued{key: ns, seq: seq, slot: slot})
+		return
+	}
 	var slot uint32
 	if n := len(q.free); n > 0 {
 		slot = q.free[n-1]
@@ -121,12 +130,6 @@ func (q *Queue) pushNanos(ns int64, loc *time.Location, seq uint64, fn func()) {
 		q.acts = append(q.acts, action{loc: loc, fn: fn})
 	}
 	it := queued{key: ns, seq: seq, slot: slot}
-	if q.spent {
-		// In the place of the entry played.
-		q.spent = false
-		q.sink(it)
-		return
-	}
 	q.items = append(q.items, it)
 	items := q.items
 	i := len(items) - 1
@@ -197,12 +200,23 @@ func (q *Queue) sink(it queued) {
 	items[i] = it
 }
 
-// drop takes out the entry last played, if it is still at the top.
+// drop takes out the entry last played, if it is still at the top, and
+// frees its slot.
 func (q *Queue) drop() {
 	if q.spent {
-		q.spent = false
-		q.pop()
+		q.dropSpent()
 	}
+}
+
+// dropSpent is drop for a spent entry: out of line, so that drop is
+// inlined in the run's loop.
+//
+//go:noinline
+func (q *Queue) dropSpent() {
+	q.spent = false
+	slot := q.pop()
+	q.acts[slot] = action{} // the action is not kept alive
+	q.free = append(q.free, slot)
 }
 
 // At schedules fn at t.
@@ -279,11 +293,9 @@ func (q *Queue) popNanos() (ns int64, loc *time.Location, fn func()) {
 // take is popNanos for a queue whose spent entry is dropped.
 func (q *Queue) take() (ns int64, loc *time.Location, fn func()) {
 	ns = q.items[0].key
-	slot := q.items[0].slot
-	q.spent = true // taken out when the queue is next used
-	a := &q.acts[slot]
-	loc, fn = a.loc, a.fn
-	*a = action{} // the action is not kept alive
-	q.free = append(q.free, slot)
-	return ns, loc, fn
+	// Taken out when the queue is next used; its slot goes to the next
+	// event queued, or back to the free slots then.
+	q.spent = true
+	a := &q.acts[q.items[0].slot]
+	return ns, a.loc, a.fn
 }

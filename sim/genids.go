@@ -18,31 +18,37 @@ type genIDs struct {
 // id returns "t" + the decimal number n.
 func (g *genIDs) id(n int) string {
 	if n < g.lo || n >= g.lo+g.n {
-		var buf [idBatch * 21]byte // "t" and at most 20 digits each
-		b := buf[:0]
-		if n < 0 || n > maxOdometer {
-			for i := range idBatch {
-				b = strconv.AppendInt(append(b, 't'), int64(n)+int64(i), 10)
-				g.ends[i] = len(b)
-			}
-		} else {
-			// The next number's digits are the last one's, counted up
-			// by one in place: no division per id.
-			var num [20]byte
-			d := strconv.AppendInt(num[:0], int64(n), 10)
-			for i := range idBatch {
-				b = append(append(b, 't'), d...)
-				g.ends[i] = len(b)
-				d = countUp(d)
-			}
-		}
-		g.all, g.lo, g.n = string(b), n, idBatch
+		g.fill(n)
 	}
 	i, from := n-g.lo, 0
 	if i > 0 {
 		from = g.ends[i-1]
 	}
 	return g.all[from:g.ends[i]]
+}
+
+// fill makes the batch of ids from number n on: out of line, once per
+// idBatch ids.
+func (g *genIDs) fill(n int) {
+	var buf [idBatch * 21]byte // "t" and at most 20 digits each
+	b := buf[:0]
+	if n < 0 || n > maxOdometer {
+		for i := range idBatch {
+			b = strconv.AppendInt(append(b, 't'), int64(n)+int64(i), 10)
+			g.ends[i] = len(b)
+		}
+	} else {
+		// The next number's digits are the last one's, counted up
+		// by one in place: no division per id.
+		var num [20]byte
+		d := strconv.AppendInt(num[:0], int64(n), 10)
+		for i := range idBatch {
+			b = append(append(b, 't'), d...)
+			g.ends[i] = len(b)
+			d = countUp(d)
+		}
+	}
+	g.all, g.lo, g.n = string(b), n, idBatch
 }
 
 // maxOdometer is the largest number whose batch id counts up in place:

@@ -170,16 +170,8 @@ func (t *Transport) RoundTrip(req *http.Request) (resp *http.Response, err error
 	if in.Header == nil {
 		in.Header = make(http.Header) // as http.Client gives the transport
 	}
-	defer func() {
-		*in = http.Request{}
-		if req.Body != nil {
-			req.Body.Close()
-		}
-		if err != nil {
-			w.Recycle()
-		}
-	}()
-	if err = serve(h.h, w, in); err != nil {
+	if err = serve(h.h, w, in, req); err != nil {
+		w.Recycle()
 		return nil, err
 	}
 	if w.status == 0 {
@@ -239,18 +231,25 @@ func urlErrorOp(m string) string {
 	return m[:1] + strings.ToLower(m[1:])
 }
 
-// serve calls the handler; a panic with http.ErrAbortHandler, which a
-// server answers by dropping the connection, becomes an error.
-func serve(h http.Handler, w *response, r *http.Request) (err error) {
+// serve calls the handler with in, the copy of req it is served, and then,
+// whatever the handler did, clears in and closes req's body; a panic with
+// http.ErrAbortHandler, which a server answers by dropping the connection,
+// becomes an error.
+func serve(h http.Handler, w *response, in, req *http.Request) (err error) {
 	defer func() {
-		if v := recover(); v != nil {
+		v := recover()
+		*in = http.Request{}
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		if v != nil {
 			if v != http.ErrAbortHandler { //nolint:errorlint // the sentinel itself, as net/http compares it
 				panic(v)
 			}
-			err = fmt.Errorf("sim: handler for %q aborted the response", r.Host)
+			err = fmt.Errorf("sim: handler for %q aborted the response", req.URL.Host)
 		}
 	}()
-	h.ServeHTTP(w, r)
+	h.ServeHTTP(w, in)
 	return nil
 }
 

@@ -613,7 +613,8 @@ func (w *World) stepAt(st *scenario.Step, k, n int, base uint64) {
 // arrive schedules the next Poisson arrival of a traffic flow.
 func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
 	f := &flow{w: w, tr: tr, b: w.bindings[tr.Channel], until: until.UnixNano(), loc: after.Location(),
-		gap: scenario.Distribution{Kind: "exp", Mean: tr.Arrivals.Mean()}}
+		gap:  scenario.Distribution{Kind: "exp", Mean: tr.Arrivals.Mean()},
+		more: tr.Reply.Kind != "" || tr.Patience.Kind != "" || len(tr.Regions)+len(tr.Pages)+len(tr.Stores) > 0}
 	f.play = f.arrive
 	f.next(after.UnixNano())
 }
@@ -632,6 +633,9 @@ type flow struct {
 	// gap is the time between arrivals: exponential, of the arrival
 	// rate's mean.
 	gap scenario.Distribution
+	// more: the flow's customers draw more than their messages and
+	// handle time (drawMore).
+	more bool
 }
 
 // next queues the arrival after the one at after, if it comes before the
@@ -659,6 +663,20 @@ func (f *flow) arrive() {
 	p.key = router.CustomerKey{Channel: tr.Channel, Account: b.Account(), Customer: handle}
 	p.flow, p.messages = tr, tr.Messages.Min+w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1)
 	p.handle = draw(w.traffic, &tr.Handle)
+	p.name = p.id
+	w.people.putHashed(p, hash)
+	if f.more {
+		f.drawMore(p)
+	}
+	w.customerSays(p, &Message{Text: "message 1"})
+	f.next(f.at)
+}
+
+// drawMore draws what a flow's customer has in a flow that sets it: a
+// first-response time, a patience, a profile. Out of line: the flows of
+// most studies set none.
+func (f *flow) drawMore(p *person) {
+	w, tr := f.w, f.tr
 	if tr.Reply.Kind != "" {
 		p.reply = max(draw(w.traffic, &tr.Reply), time.Millisecond)
 	}
@@ -667,8 +685,6 @@ func (f *flow) arrive() {
 		// their random stream.
 		w.giveUpAfter(p, time.Unix(0, f.at).In(f.loc), draw(w.traffic, &tr.Patience))
 	}
-	p.name = p.id
-	w.people.putHashed(p, hash)
 	var prof router.Profile
 	if len(tr.Regions) > 0 {
 		prof.Region = tr.Regions[w.traffic.IntN(len(tr.Regions))]
@@ -683,8 +699,6 @@ func (f *flow) arrive() {
 		p.profile = prof
 		w.engine.SetProfile(p.key, prof)
 	}
-	w.customerSays(p, &Message{Text: "message 1"})
-	f.next(f.at)
 }
 
 // RunUntil plays the queue, the router's deadlines and the platforms' own
@@ -709,6 +723,7 @@ func (w *World) RunUntil(t time.Time) error {
 		bound = min(bound, nanos(t))
 	}
 	played := 0
+	progress := w.opt.Progress
 	// A context that is never done (Background's) has no channel to poll.
 	done := w.ctx.Done()
 	for {
@@ -719,14 +734,16 @@ func (w *World) RunUntil(t time.Time) error {
 			default:
 			}
 		}
-		if played++; w.opt.Progress != nil && played%progressEvery == 0 {
-			w.opt.Progress(w.clock.Now(), played)
+		if progress != nil {
+			if played++; played%progressEvery == 0 {
+				progress(w.clock.Now(), played)
+			}
 		}
 		w.queue.drop()
 		next, queued := w.queue.head()
 		due, timed := w.engine.NextDeadline()
-		for _, c := range w.open {
-			if d, ok := c.b.NextDeadline(); ok && (!timed || d.Before(due)) {
+		for i := range w.open {
+			if d, ok := w.open[i].b.NextDeadline(); ok && (!timed || d.Before(due)) {
 				due, timed = d, true
 			}
 		}
@@ -735,10 +752,7 @@ func (w *World) RunUntil(t time.Time) error {
 				if d > bound {
 					break
 				}
-				due = due.In(loc)
-				w.clock.Set(due)
-				w.engine.Advance(due)
-				w.settle()
+				w.playDeadline(due.In(loc))
 				continue
 			}
 		}
@@ -759,6 +773,14 @@ func (w *World) RunUntil(t time.Time) error {
 		w.settle()
 	}
 	return nil
+}
+
+// playDeadline plays the router's or a platform's deadline due: out of
+// RunUntil's loop, which plays queued events more often.
+func (w *World) playDeadline(due time.Time) {
+	w.clock.Set(due)
+	w.engine.Advance(due)
+	w.settle()
 }
 
 // nanos is t in unix nanoseconds, the queue's keys, for comparing with
@@ -789,9 +811,9 @@ var minNanosSec, maxNanosSec = minNanos.Unix(), maxNanos.Unix()
 // settle delivers what the platforms have due (status webhooks, retries)
 // and reacts to the router's new events.
 func (w *World) settle() {
-	for i := range w.open {
+	for i := range w.open { // w.flush, without a call
 		if err := w.open[i].b.Flush(w.ctx); err != nil {
-			w.note(nil, "error", "", w.open[i].name+" webhooks: "+err.Error())
+			w.flushFailed(w.open[i].name, err)
 		}
 	}
 	for {
@@ -808,21 +830,13 @@ func (w *World) settle() {
 		if w.center != nil && w.sendAutoReplies() {
 			// Their statuses come now, as a step's do, not with whatever
 			// happens next.
-			for _, c := range w.open {
-				if err := c.b.Flush(w.ctx); err != nil {
-					w.note(nil, "error", "", c.name+" webhooks: "+err.Error())
-				}
-			}
+			w.flush()
 			continue
 		}
 		if len(w.botDue) == 0 {
 			break
 		}
-		due := w.botDue
-		w.botDue = nil
-		for _, p := range due {
-			w.botAnswer(p)
-		}
+		w.answerBot()
 	}
 	// An asynchronous failure comes with the Flush right after its send, so
 	// the list of who sent what is needed within one settle only. Its
@@ -830,6 +844,29 @@ func (w *World) settle() {
 	// (one or two), each a message id and an agent's, overwritten by the
 	// next settle that sends.
 	w.sentBy = w.sentBy[:0]
+}
+
+// flush delivers what each platform has due (Binding.Flush).
+func (w *World) flush() {
+	for i := range w.open {
+		if err := w.open[i].b.Flush(w.ctx); err != nil {
+			w.flushFailed(w.open[i].name, err)
+		}
+	}
+}
+
+// flushFailed notes a platform's failed delivery of what it had due.
+func (w *World) flushFailed(channel string, err error) {
+	w.note(nil, "error", "", channel+" webhooks: "+err.Error())
+}
+
+// answerBot has the bot answer the customers it is due to answer.
+func (w *World) answerBot() {
+	due := w.botDue
+	w.botDue = nil
+	for _, p := range due {
+		w.botAnswer(p)
+	}
 }
 
 // sentMessage is a message sent in the settle at hand and its agent.
@@ -870,12 +907,12 @@ func (w *World) observe(ev *router.Event) {
 			// reads a send here: no customer to find. (A send to a
 			// customer the world does not know is listed too; only a
 			// failed status of a known customer reads the list.)
-			w.counts.add(ev.Kind)
-			w.sentBy = append(w.sentBy, sentMessage{id: ev.Message, agent: ev.Agent})
+			w.counts.sent++
+			w.noteSent(ev)
 			return
 		case router.EventInbound:
 			if b := w.sc.Bot; b == nil || b.Reply == "" {
-				w.counts.add(ev.Kind)
+				w.counts.inbound++
 				return // only the bot answers a message
 			}
 		}
@@ -900,11 +937,7 @@ func (w *World) observe(ev *router.Event) {
 	}
 	switch ev.Kind {
 	case router.EventInbound:
-		if b := w.sc.Bot; b != nil && b.Reply != "" {
-			if cv, ok := w.engine.Conversation(ev.Conversation); ok && cv.State == router.WithBot {
-				w.botDue = append(w.botDue, p)
-			}
-		}
+		w.botHears(ev, p)
 	case router.EventOpened:
 		p.open = ev.Conversation
 	case router.EventClosed:
@@ -917,21 +950,40 @@ func (w *World) observe(ev *router.Event) {
 			w.forget(p)
 		}
 	case router.EventSent:
-		w.sentBy = append(w.sentBy, sentMessage{id: ev.Message, agent: ev.Agent})
+		w.noteSent(ev)
 	case router.EventFailed:
-		if ev.Agent != "" {
-			break // a send's failure: judged where the send is made
-		}
-		// A failed status: the platform's code, reported by webhook.
-		p.lastError = ev.Detail
-		if p.b.Modelled(ev.Detail, nil) {
-			w.drift(ev.At, result.DriftSentRefused, p, w.sender(ev.Message), "sent", ev.Detail)
+		if ev.Agent == "" { // a send's failure is judged where the send is made
+			w.failedStatus(ev, p)
 		}
 	case router.EventAssigned:
 		if p.flow != nil && !p.conversed {
 			p.conversed = true
 			w.converse(p, ev)
 		}
+	}
+}
+
+// noteSent lists a message sent in the settle at hand with its agent.
+func (w *World) noteSent(ev *router.Event) {
+	w.sentBy = append(w.sentBy, sentMessage{id: ev.Message, agent: ev.Agent})
+}
+
+// botHears queues the bot's answer to a customer's message in a
+// conversation the bot holds, in a world with a bot that replies.
+func (w *World) botHears(ev *router.Event, p *person) {
+	if b := w.sc.Bot; b != nil && b.Reply != "" {
+		if cv, ok := w.engine.Conversation(ev.Conversation); ok && cv.State == router.WithBot {
+			w.botDue = append(w.botDue, p)
+		}
+	}
+}
+
+// failedStatus notes a failed status, the platform's code reported by
+// webhook, and the drift when the platform's rules model the code.
+func (w *World) failedStatus(ev *router.Event, p *person) {
+	p.lastError = ev.Detail
+	if p.b.Modelled(ev.Detail, nil) {
+		w.drift(ev.At, result.DriftSentRefused, p, w.sender(ev.Message), "sent", ev.Detail)
 	}
 }
 
@@ -1269,6 +1321,14 @@ func (w *World) keepsText(p *person) bool {
 // record keeps what a scripted customer said for their timeline, and notes
 // a message the router did not take.
 func (w *World) record(p *person, m *Message, in *Inbound, err error) {
+	if err != nil || (in.Status != http.StatusOK && !in.Pending) || in.ID != "" && w.keepsText(p) {
+		w.recordRare(p, m, in, err)
+	}
+}
+
+// recordRare is record for a message whose text is kept or that the router
+// did not take: out of line, as most messages are neither.
+func (w *World) recordRare(p *person, m *Message, in *Inbound, err error) {
 	if w.keepsText(p) && in.ID != "" {
 		switch {
 		case m.Attachment != nil:
@@ -1310,6 +1370,14 @@ func (w *World) agentSend(p *person, agent string, m router.Outbound) (router.Se
 // decision, res or err, against the platform's rules. It keeps neither m
 // nor res.
 func (w *World) judgeSend(now time.Time, p *person, agent string, m *router.Outbound, res *router.SendResult, err error) {
+	if err != nil || res.Err != nil || res.Refusal != "" || res.MessageID != "" && w.keepsText(p) {
+		w.judgeRare(now, p, agent, m, res, err)
+	}
+}
+
+// judgeRare is judgeSend for a send that failed, was refused, or whose text
+// is kept: out of line, as most sends are none of these.
+func (w *World) judgeRare(now time.Time, p *person, agent string, m *router.Outbound, res *router.SendResult, err error) {
 	if err != nil {
 		w.note(p, "step_failed", agent, err.Error())
 		return
