@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/omnisim/omnisim/splitmix"
 )
 
 // Id streams: each kind of id has its own counter so that, for example,
@@ -32,30 +34,14 @@ const (
 // two servers with different seeds never produce the same id, while the ids
 // still look random.
 type idgen struct {
-	seed uint64
-	tag  uint64
-	ctr  [numStreams]uint64
-	base [numStreams]uint64 // each stream's offset, a function of the seed
+	// Streams' draws are the counter parts: each a bijection of its
+	// stream's counter.
+	splitmix.Streams
+	tag uint64
 }
 
 func newIDGen(seed uint64) idgen {
-	g := idgen{seed: seed, tag: mix64(seed ^ 0x6a09e667f3bcc909)}
-	for stream := range g.base {
-		g.base[stream] = mix64(seed ^ (uint64(stream)+1)*0xd1b54a32d192ed03)
-	}
-	return g
-}
-
-func mix64(z uint64) uint64 {
-	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-	z = (z ^ z>>27) * 0x94d049bb133111eb
-	return z ^ z>>31
-}
-
-// next returns the stream's next counter part: a bijection of the counter.
-func (g *idgen) next(stream int) uint64 {
-	g.ctr[stream]++
-	return mix64(g.base[stream] + g.ctr[stream]*0x9e3779b97f4a7c15)
+	return idgen{Streams: splitmix.NewStreams(seed), tag: splitmix.Mix(seed ^ 0x6a09e667f3bcc909)}
 }
 
 // permute is a 4-round Feistel network over (hi, lo) keyed by the stream:
@@ -63,15 +49,15 @@ func (g *idgen) next(stream int) uint64 {
 func permute(hi, lo uint64, stream int) (uint64, uint64) {
 	k := (uint64(stream) + 1) * 0xa0761d6478bd642f
 	// Round r adds r*0xe7037ed1a0b428db (mod 2^64) to k.
-	hi, lo = lo, hi^mix64(lo+k)
-	hi, lo = lo, hi^mix64(lo+k+0xe7037ed1a0b428db)
-	hi, lo = lo, hi^mix64(lo+k+0xce06fda3416851b6)
-	return lo, hi ^ mix64(lo+k+0xb50a7c74e21c7a91)
+	hi, lo = lo, hi^splitmix.Mix(lo+k)
+	hi, lo = lo, hi^splitmix.Mix(lo+k+0xe7037ed1a0b428db)
+	hi, lo = lo, hi^splitmix.Mix(lo+k+0xce06fda3416851b6)
+	return lo, hi ^ splitmix.Mix(lo+k+0xb50a7c74e21c7a91)
 }
 
 // id128 draws the next 128-bit id of a stream.
 func (g *idgen) id128(stream int) (uint64, uint64) {
-	return permute(g.tag, g.next(stream), stream)
+	return permute(g.tag, g.Next(stream), stream)
 }
 
 const upperHex = "0123456789ABCDEF"
@@ -83,7 +69,7 @@ func (g *idgen) wamid(waID string, outbound bool) string {
 
 // wamidPart draws the counter part of a wamid; formatWamid rebuilds the
 // wamid from it.
-func (g *idgen) wamidPart() uint64 { return g.next(streamWamid) }
+func (g *idgen) wamidPart() uint64 { return g.Next(streamWamid) }
 
 // formatWamid builds "wamid." + base64 of Meta's id layout:
 // 1c 18 <len> <wa_id> 15 02 00 <11 outbound | 12 inbound> 18 20 <32 hex> 00.
@@ -370,7 +356,7 @@ func (g *idgen) fbtraceID() string {
 
 // challenge is a decimal hub.challenge like Meta's ("1158201444").
 func (g *idgen) challenge() string {
-	return strconv.FormatUint(1_000_000_000+g.next(streamChallenge)%9_000_000_000, 10)
+	return strconv.FormatUint(1_000_000_000+g.Next(streamChallenge)%9_000_000_000, 10)
 }
 
 // conversationID is 32 lower-case hex digits.
@@ -388,7 +374,7 @@ func (g *idgen) conversationID() string {
 func unpermute(hi, lo uint64, stream int) (uint64, uint64) {
 	k := (uint64(stream) + 1) * 0xa0761d6478bd642f
 	for r := uint64(4); r > 0; r-- {
-		hi, lo = lo^mix64(hi+k+(r-1)*0xe7037ed1a0b428db), hi
+		hi, lo = lo^splitmix.Mix(hi+k+(r-1)*0xe7037ed1a0b428db), hi
 	}
 	return hi, lo
 }

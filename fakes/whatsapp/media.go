@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/omnisim/omnisim/splitmix"
 )
 
 // downloadPrefix is the path of media download URLs.
@@ -132,7 +134,7 @@ func (s *Server) downloadTag(id string) string {
 	h := fnv.New64a()
 	io.WriteString(h, id)
 	var b [16]byte
-	return string(appendHex64(b[:0], mix64(s.ids.tag^h.Sum64()), lowerHex))
+	return string(appendHex64(b[:0], splitmix.Mix(s.ids.tag^h.Sum64()), lowerHex))
 }
 
 // downloadURL is the URL of a media's content, on the host the request

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/omnisim/omnisim/splitmix"
 )
 
 // Read statuses: the customer reads a delivered message (Limits.
@@ -15,7 +17,7 @@ import (
 // part part: a function of the seed and the message alone, so the same
 // seed and sends give the same reads, whatever else happens.
 func readDraw(seed, part uint64) float64 {
-	return float64(mix64(seed^mix64(part^0x5eadbeef))>>11) / (1 << 53)
+	return float64(splitmix.Mix(seed^splitmix.Mix(part^0x5eadbeef))>>11) / (1 << 53)
 }
 
 // scheduleReadLocked decides whether the customer reads the message whose
