@@ -300,7 +300,7 @@ func (w *World) setup() error {
 		Policies:         policies,
 		Seed:             Stream(w.seed, "router").Uint64(),
 		Retain:           w.opt.Retain || w.networkName() == Serve,
-		// The world reads every event as it is logged (Events, in settle).
+		// The world reads every event as it is logged (Consume, in settle).
 		Consumer: true,
 	}
 	if !cfg.Retain {
@@ -818,15 +818,15 @@ func (w *World) settle() {
 	}
 	for {
 		// The unread events are read where the engine logged them: it
-		// keeps them until Read, whatever observing them logs meanwhile.
-		a, b := w.engine.Unread()
+		// keeps them until the next Consume, whatever observing them
+		// logs meanwhile.
+		a, b := w.engine.Consume()
 		for i := range a {
 			w.observe(&a[i])
 		}
 		for i := range b {
 			w.observe(&b[i])
 		}
-		w.engine.Read(len(a) + len(b))
 		if w.center != nil && w.sendAutoReplies() {
 			// Their statuses come now, as a step's do, not with whatever
 			// happens next.
