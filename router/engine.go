@@ -1457,26 +1457,38 @@ func (e *Engine) view(now time.Time) time.Time {
 // nothing is pending. Every pending timer is live, so the caller never wakes
 // for nothing.
 func (e *Engine) NextDeadline() (t time.Time, ok bool) {
+	at, ok := e.NextDeadlineNanos()
+	if !ok {
+		return time.Time{}, false
+	}
+	return time.Unix(0, at), true
+}
+
+// NextDeadlineNanos is [Engine.NextDeadline] in unix nanoseconds, for an
+// owner that keeps its times in them (a simulation's event queue): the
+// same answer, without a time.Time made to be taken apart again.
+func (e *Engine) NextDeadlineNanos() (at int64, ok bool) {
 	// A simulation asks before every step it plays: the time published
 	// under the lock answers without taking it.
 	switch at := e.next.Load(); at {
 	case noDeadline:
-		return time.Time{}, false
+		return 0, false
 	case 0:
 		return e.nextDeadline()
 	default:
-		return time.Unix(0, at), true
+		return at, true
 	}
 }
 
-// nextDeadline is NextDeadline under the lock, for a time not published.
-func (e *Engine) nextDeadline() (t time.Time, ok bool) {
+// nextDeadline is NextDeadlineNanos under the lock, for a time not
+// published.
+func (e *Engine) nextDeadline() (at int64, ok bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if len(e.deadlines) == 0 {
-		return time.Time{}, false
+		return 0, false
 	}
-	return time.Unix(0, e.deadlines[0].at), true
+	return e.deadlines[0].at, true
 }
 
 // Advance fires every deadline due at or before now, in time order: missed
