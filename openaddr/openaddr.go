@@ -94,17 +94,41 @@ func (t *Table[R]) Remove(h uint64, eq func(*R) bool) bool {
 		return false
 	}
 	mask := uint64(len(t.slots) - 1)
-	hole := h & mask
-	for {
-		s := &t.slots[hole]
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := &t.slots[i]
 		if s.r == nil {
 			return false
 		}
 		if s.hash == h && eq(s.r) {
-			break
+			t.vacate(i)
+			return true
 		}
-		hole = (hole + 1) & mask
 	}
+}
+
+// RemoveRecord drops r itself, held under hash h, if the table holds it,
+// and reports whether it did: Remove for a caller that has the very record
+// (compared by address, not by key), with no eq to call.
+func (t *Table[R]) RemoveRecord(h uint64, r *R) bool {
+	if t.n == 0 {
+		return false
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		switch t.slots[i].r {
+		case nil:
+			return false
+		case r:
+			t.vacate(i)
+			return true
+		}
+	}
+}
+
+// vacate empties the full slot at hole and moves back the slots after it
+// that probing would no longer reach.
+func (t *Table[R]) vacate(hole uint64) {
+	mask := uint64(len(t.slots) - 1)
 	t.slots[hole] = slot[R]{}
 	t.n--
 	for j := (hole + 1) & mask; t.slots[j].r != nil; j = (j + 1) & mask {
@@ -117,7 +141,6 @@ func (t *Table[R]) Remove(h uint64, eq func(*R) bool) bool {
 			hole = j
 		}
 	}
-	return true
 }
 
 // All calls fn with every record held, in no particular order; fn must not

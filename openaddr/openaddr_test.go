@@ -8,7 +8,7 @@ import (
 type rec struct{ key, id int }
 
 // TestTableMatchesMap plays random puts (new keys and replacements) and
-// removals of few keys under a hash with many collisions, so that probe
+// removals (by key and by record) of few keys under a hash with many collisions, so that probe
 // sequences interleave, wrap around the table's end and shift back on
 // removal, and compares every lookup, the length and the records listed
 // with a map.
@@ -22,17 +22,30 @@ func TestTableMatchesMap(t *testing.T) {
 		eq := func(k int) func(*rec) bool { return func(r *rec) bool { return r.key == k } }
 		for step := range 20000 {
 			k := rng.IntN(keys)
-			switch rng.IntN(3) {
+			switch rng.IntN(4) {
 			case 0, 1:
 				r := &rec{key: k, id: step}
 				tab.Put(hash(k), r, eq(k))
 				want[k] = r
-			default:
+			case 2:
 				_, had := want[k]
 				if got := tab.Remove(hash(k), eq(k)); got != had {
 					t.Fatalf("keys %d step %d: Remove(%d) = %v, want %v", keys, step, k, got, had)
 				}
 				delete(want, k)
+			case 3:
+				// The record held, or one of the same key and hash that
+				// is not (never put, or replaced): only the first goes.
+				r, had := want[k]
+				if !had || rng.IntN(2) == 0 {
+					r, had = &rec{key: k, id: -1}, false
+				}
+				if got := tab.RemoveRecord(hash(k), r); got != had {
+					t.Fatalf("keys %d step %d: RemoveRecord(%v) = %v, want %v", keys, step, r, got, had)
+				}
+				if had {
+					delete(want, k)
+				}
 			}
 			if q := rng.IntN(keys); tab.Find(hash(q), eq(q)) != want[q] {
 				t.Fatalf("keys %d step %d: Find(%d) = %v, want %v", keys, step, q, tab.Find(hash(q), eq(q)), want[q])
@@ -60,7 +73,8 @@ func TestTableMatchesMap(t *testing.T) {
 		}
 	}
 	var empty Table[rec]
-	if empty.Find(1, func(*rec) bool { return true }) != nil || empty.Remove(1, func(*rec) bool { return true }) || empty.Len() != 0 {
+	if empty.Find(1, func(*rec) bool { return true }) != nil || empty.Remove(1, func(*rec) bool { return true }) ||
+		empty.RemoveRecord(1, &rec{}) || empty.Len() != 0 {
 		t.Error("the zero Table is not empty")
 	}
 }

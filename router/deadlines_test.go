@@ -133,7 +133,8 @@ func lockedNext(e *Engine) (time.Time, bool) {
 // published time without the lock, answers as the heap does after every
 // kind of change: deadlines set, moved and cleared by calls, fired by
 // Advance, restored from a snapshot, and one at the instant 0, which it
-// reads under the lock.
+// reads under the lock; NextDeadlineNanos answers the same in unix
+// nanoseconds.
 func TestNextDeadlineFollowsEveryChange(t *testing.T) {
 	check := func(t *testing.T, e *Engine, what string) {
 		t.Helper()
@@ -141,6 +142,9 @@ func TestNextDeadlineFollowsEveryChange(t *testing.T) {
 		want, wantOK := lockedNext(e)
 		if ok != wantOK || !got.Equal(want) {
 			t.Fatalf("%s: NextDeadline %v %v, want %v %v", what, got, ok, want, wantOK)
+		}
+		if ns, nsOK := e.NextDeadlineNanos(); nsOK != wantOK || (ok && ns != want.UnixNano()) {
+			t.Fatalf("%s: NextDeadlineNanos %d %v, want %v %v", what, ns, nsOK, want, wantOK)
 		}
 	}
 	cfg := Config{Agents: agents(2, 1), MissedAfter: 10 * time.Minute, CloseMissedAfter: 20 * time.Minute,
@@ -187,6 +191,9 @@ func TestNextDeadlineFollowsEveryChange(t *testing.T) {
 	}
 	if d, ok := z.NextDeadline(); !ok || d.UnixNano() != 0 {
 		t.Fatalf("NextDeadline %v %v, want the instant 0", d, ok)
+	}
+	if ns, ok := z.NextDeadlineNanos(); !ok || ns != 0 {
+		t.Fatalf("NextDeadlineNanos %d %v, want the instant 0", ns, ok)
 	}
 	z.Advance(time.Unix(0, 0))
 	check(t, z, "the close at the instant 0 fired")

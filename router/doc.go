@@ -231,6 +231,9 @@
 // out yet, growing past its history if it must, so that Events never loses
 // one (a clock jump may close thousands of conversations between two
 // calls); such an owner, with no other reader, asks for a small history.
+// [Engine.Unread] and [Engine.Read] are the same consumer's reads in place,
+// copying nothing, and [Engine.Consume] is both in one call for an owner
+// that consumes everything it is handed.
 //
 // A platform's status for a sent message ([Engine.Status]) is logged against
 // the conversation the message was sent in (0 for a message sent outside

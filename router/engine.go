@@ -108,6 +108,7 @@ type Engine struct {
 	consumer bool   // Config.Consumer
 	lastSeq  uint64 // Seq of the newest event; 0 before the first
 	cursor   uint64 // the Seq Events has handed out up to
+	held     uint64 // Seq of the first event Consume last handed out, kept until its next call; 0: none
 
 	// sentLog remembers the sent messages for Status, in sending order
 	// from sentHead on, numbered consecutively, until they pass the
@@ -1456,26 +1457,38 @@ func (e *Engine) view(now time.Time) time.Time {
 // nothing is pending. Every pending timer is live, so the caller never wakes
 // for nothing.
 func (e *Engine) NextDeadline() (t time.Time, ok bool) {
+	at, ok := e.NextDeadlineNanos()
+	if !ok {
+		return time.Time{}, false
+	}
+	return time.Unix(0, at), true
+}
+
+// NextDeadlineNanos is [Engine.NextDeadline] in unix nanoseconds, for an
+// owner that keeps its times in them (a simulation's event queue): the
+// same answer, without a time.Time made to be taken apart again.
+func (e *Engine) NextDeadlineNanos() (at int64, ok bool) {
 	// A simulation asks before every step it plays: the time published
 	// under the lock answers without taking it.
 	switch at := e.next.Load(); at {
 	case noDeadline:
-		return time.Time{}, false
+		return 0, false
 	case 0:
 		return e.nextDeadline()
 	default:
-		return time.Unix(0, at), true
+		return at, true
 	}
 }
 
-// nextDeadline is NextDeadline under the lock, for a time not published.
-func (e *Engine) nextDeadline() (t time.Time, ok bool) {
+// nextDeadline is NextDeadlineNanos under the lock, for a time not
+// published.
+func (e *Engine) nextDeadline() (at int64, ok bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if len(e.deadlines) == 0 {
-		return time.Time{}, false
+		return 0, false
 	}
-	return time.Unix(0, e.deadlines[0].at), true
+	return e.deadlines[0].at, true
 }
 
 // Advance fires every deadline due at or before now, in time order: missed
@@ -1975,8 +1988,14 @@ func (e *Engine) trim() {
 	if h := uint64(e.history); e.lastSeq > h {
 		keep = e.lastSeq - h + 1
 	}
-	if e.consumer && e.cursor+1 < keep {
-		keep = e.cursor + 1
+	if e.consumer {
+		// Consume's events are kept until its next call; they come at
+		// or before the cursor, so held, when set, bounds what goes.
+		if e.held != 0 {
+			keep = min(keep, e.held)
+		} else {
+			keep = min(keep, e.cursor+1)
+		}
 	}
 	if keep > e.first {
 		e.first = keep
@@ -2073,15 +2092,48 @@ func (e *Engine) Unread() (a, b []Event) {
 		return nil, nil
 	}
 	from := max(e.cursor+1, e.first)
+	a, b = e.parts(from)
+	e.mu.Unlock()
+	return a, b
+}
+
+// Consume returns, in place, the events logged since the consumer last
+// read them, oldest first, in two parts as [Engine.Unread] does, and marks
+// them read at once, as [Engine.Read] with their count would: Unread and
+// Read in one call, for a consumer that consumes every event it is handed.
+// The engine keeps the parts as they are until the next call to Consume,
+// whatever it logs meanwhile (a later event goes after them, in the same
+// memory or a larger log), so the consumer may call the engine between
+// reading two of them; events logged meanwhile are not in the parts, and
+// the next Consume returns them. For [Engine.Save], [Engine.Events] and
+// Unread the parts are read already. The parts are the engine's own
+// memory: read them, never write them. It needs [Config.Consumer] and
+// returns nothing without it.
+func (e *Engine) Consume() (a, b []Event) {
+	// Called after every step a simulation plays: one lock, let go on
+	// each return rather than by a deferred call (nothing here panics).
+	e.mu.Lock()
+	if !e.consumer || e.cursor >= e.lastSeq {
+		e.held = 0
+		e.mu.Unlock()
+		return nil, nil
+	}
+	from := max(e.cursor+1, e.first)
+	a, b = e.parts(from)
+	e.held, e.cursor = from, e.lastSeq
+	e.mu.Unlock()
+	return a, b
+}
+
+// parts returns, in place, the events the log holds from seq from to the
+// newest, in one part or (when they wrap around the log's end) two.
+func (e *Engine) parts(from uint64) (a, b []Event) {
 	mask := uint64(len(e.ring) - 1)
 	i, j := from&mask, e.lastSeq&mask
 	if i <= j {
-		a = e.ring[i : j+1]
-	} else {
-		a, b = e.ring[i:], e.ring[:j+1]
+		return e.ring[i : j+1], nil
 	}
-	e.mu.Unlock()
-	return a, b
+	return e.ring[i:], e.ring[:j+1]
 }
 
 // Read marks the oldest n events that [Engine.Unread] returned as

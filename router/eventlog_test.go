@@ -390,3 +390,71 @@ func TestReusedSlotsHoldOnlyTheirEvent(t *testing.T) {
 		}
 	}
 }
+
+// TestConsumeInPlace: Consume returns the events after the consumer's
+// cursor and marks them read at once (Unread and Events no longer return
+// them); they stay as they are while the engine logs more (across the
+// log's wrap and its growth) until the next Consume, which returns what
+// was logged meanwhile.
+func TestConsumeInPlace(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		before, while int  // conversations opened before Consume and while its parts are held
+		wraps         bool // Consume's events wrap around the log's end
+		warm          int  // conversations opened and read first
+	}{
+		{"none", 0, 3, false, 20},
+		{"no wrap", 2, 0, false, 5},
+		{"more while held", 2, 2, false, 5},
+		{"growth while held", 2, 40, false, 5},
+		{"wrapped parts", 3, 50, true, 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEngine(t, Config{EventLog: 4, Consumer: true, Agents: agents(1, 1000)}, "a1")
+			for i := range tc.warm { // consumed as they come: the ring stays 64 long
+				receive(t, e, at(time.Duration(i)*time.Second), fmt.Sprintf("w%d", i))
+				e.Consume()
+			}
+			for i := range tc.before {
+				receive(t, e, at(time.Minute+time.Duration(i)*time.Second), fmt.Sprintf("b%d", i))
+			}
+			want, _, _ := e.EventsSince(e.cursor, nil)
+			a, b := e.Consume()
+			if (len(b) > 0) != tc.wraps {
+				t.Fatalf("Consume returned parts of %d and %d events; want a second part: %v", len(a), len(b), tc.wraps)
+			}
+			if got := append(slices.Clone(a), b...); !slices.Equal(got, want) {
+				t.Fatalf("Consume returned seqs %v, want the unread %v", seqs(got), seqs(want))
+			}
+			if got := unread(e); len(got) != 0 {
+				t.Fatalf("Unread after Consume returned seqs %v, want none", seqs(got))
+			}
+			c1 := e.lastSeq
+			for i := range tc.while {
+				receive(t, e, at(time.Hour+time.Duration(i)*time.Second), fmt.Sprintf("c%d", i))
+			}
+			if held := append(slices.Clone(a), b...); !slices.Equal(held, want) {
+				t.Fatalf("the consumed events changed while held: %v, want %v", seqs(held), seqs(want))
+			}
+			after, _, _ := e.EventsSince(c1, nil)
+			if got := unread(e); !slices.Equal(got, after) {
+				t.Fatalf("Unread while held returned seqs %v, want %v", seqs(got), seqs(after))
+			}
+			a, b = e.Consume()
+			if got := append(slices.Clone(a), b...); !slices.Equal(got, after) {
+				t.Fatalf("the next Consume returned seqs %v, want %v", seqs(got), seqs(after))
+			}
+			if a, b := e.Consume(); len(a)+len(b) != 0 || e.held != 0 {
+				t.Fatalf("Consume with nothing new returned %d events, holds from %d", len(a)+len(b), e.held)
+			}
+			if evs := e.Events(nil); len(evs) != 0 {
+				t.Fatalf("Events after Consume returned seqs %v, want none", seqs(evs))
+			}
+		})
+	}
+	e := newEngine(t, Config{EventLog: 4, Agents: agents(1, 10)}, "a1")
+	receive(t, e, at(0), "u1")
+	if a, b := e.Consume(); len(a)+len(b) != 0 {
+		t.Fatalf("Consume without a consumer returned %d events", len(a)+len(b))
+	}
+}

@@ -63,7 +63,7 @@ func (x *people) removeHashed(k router.CustomerKey, h uint64) {
 // drop removes p, which people holds: the very record, found by its
 // hash (person.hash) without comparing keys.
 func (x *people) drop(p *person) {
-	x.t.Remove(p.hash, func(q *person) bool { return q == p })
+	x.t.RemoveRecord(p.hash, p)
 }
 
 // all calls fn with every person held, in no particular order.

@@ -105,6 +105,9 @@ type World struct {
 	// sentBy lists the messages sent in the settle at hand, with their
 	// agents, to name the agent of an asynchronous failure.
 	sentBy []sentMessage
+	// due is the platform's deadline that RunUntil found before the
+	// router's, while it plays one.
+	due time.Time
 	// spare holds released generated customers' records (release);
 	// noReuse keeps none (a test's reference run).
 	spare   []*person
@@ -300,7 +303,7 @@ func (w *World) setup() error {
 		Policies:         policies,
 		Seed:             Stream(w.seed, "router").Uint64(),
 		Retain:           w.opt.Retain || w.networkName() == Serve,
-		// The world reads every event as it is logged (Events, in settle).
+		// The world reads every event as it is logged (Consume, in settle).
 		Consumer: true,
 	}
 	if !cfg.Retain {
@@ -741,20 +744,22 @@ func (w *World) RunUntil(t time.Time) error {
 		}
 		w.queue.drop()
 		next, queued := w.queue.head()
-		due, timed := w.engine.NextDeadline()
+		// The router's deadline in unix nanoseconds, unless a platform's
+		// comes first: then that one (w.due, platform), and dueAt its
+		// nanoseconds.
+		dueAt, timed := w.engine.NextDeadlineNanos()
+		platform := false
 		for i := range w.open {
-			if d, ok := w.open[i].b.NextDeadline(); ok && (!timed || d.Before(due)) {
-				due, timed = d, true
+			if d, ok := w.open[i].b.NextDeadline(); ok && (!timed || d.Before(w.deadline(platform, dueAt))) {
+				w.due, dueAt, platform, timed = d, nanos(d), true, true
 			}
 		}
-		if timed {
-			if d := nanos(due); !queued || d <= next {
-				if d > bound {
-					break
-				}
-				w.playDeadline(due.In(loc))
-				continue
+		if timed && (!queued || dueAt <= next) {
+			if dueAt > bound {
+				break
 			}
+			w.playDeadline(w.deadline(platform, dueAt).In(loc))
+			continue
 		}
 		if !queued || next > bound {
 			break
@@ -773,6 +778,15 @@ func (w *World) RunUntil(t time.Time) error {
 		w.settle()
 	}
 	return nil
+}
+
+// deadline is the deadline RunUntil found: a platform's (w.due), or the
+// router's at unix nanoseconds at.
+func (w *World) deadline(platform bool, at int64) time.Time {
+	if platform {
+		return w.due
+	}
+	return time.Unix(0, at)
 }
 
 // playDeadline plays the router's or a platform's deadline due: out of
@@ -818,15 +832,15 @@ func (w *World) settle() {
 	}
 	for {
 		// The unread events are read where the engine logged them: it
-		// keeps them until Read, whatever observing them logs meanwhile.
-		a, b := w.engine.Unread()
+		// keeps them until the next Consume, whatever observing them
+		// logs meanwhile.
+		a, b := w.engine.Consume()
 		for i := range a {
 			w.observe(&a[i])
 		}
 		for i := range b {
 			w.observe(&b[i])
 		}
-		w.engine.Read(len(a) + len(b))
 		if w.center != nil && w.sendAutoReplies() {
 			// Their statuses come now, as a step's do, not with whatever
 			// happens next.

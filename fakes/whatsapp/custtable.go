@@ -47,7 +47,7 @@ func (t *customerTable) add(c *customer) {
 
 // remove drops c, if the table holds it.
 func (t *customerTable) remove(c *customer) {
-	t.t.Remove(c.hash, func(held *customer) bool { return held == c })
+	t.t.RemoveRecord(c.hash, c)
 }
 
 // len is how many records the table holds.
