@@ -2256,19 +2256,10 @@ func (e *Engine) Agents(now time.Time) []AgentStats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now = e.view(now)
-	out := make([]AgentStats, 0, len(e.agents))
+	out := make([]AgentStats, len(e.agents))
 	for _, a := range e.agents {
-		out = append(out, a.stats(now))
+		out[a.rank] = a.stats(now) // rank is the agent's place in id order
 	}
-	slices.SortFunc(out, func(x, y AgentStats) int {
-		switch {
-		case x.ID < y.ID:
-			return -1
-		case x.ID > y.ID:
-			return 1
-		}
-		return 0
-	})
 	return out
 }
 

@@ -1309,3 +1309,27 @@ func TestSendersAndPoliciesByChannel(t *testing.T) {
 	send(wa, "hey", "wa1", "")
 	send(line, "hey", "line2", "")
 }
+
+// TestAgentsInIDOrder: Agents answers every agent once, in id order,
+// whatever order the configuration defined them in.
+func TestAgentsInIDOrder(t *testing.T) {
+	var cfg Config
+	cfg.Groups = []GroupConfig{{Name: DefaultGroup}}
+	for _, id := range []string{"m", "b", "zz", "a10", "a2", "A", "a1", "z"} {
+		cfg.Agents = append(cfg.Agents, AgentConfig{ID: id, Capacity: 1 + len(id)})
+	}
+	e := newEngine(t, cfg, "z", "a2")
+	var got []string
+	for _, s := range e.Agents(t0) {
+		got = append(got, s.ID)
+		if want := 1 + len(s.ID); s.Capacity != want {
+			t.Errorf("agent %s: capacity %d, want %d", s.ID, s.Capacity, want)
+		}
+		if want := s.ID == "z" || s.ID == "a2"; s.Online != want {
+			t.Errorf("agent %s: online %v, want %v", s.ID, s.Online, want)
+		}
+	}
+	if want := []string{"A", "a1", "a10", "a2", "b", "m", "z", "zz"}; !slices.Equal(got, want) {
+		t.Fatalf("Agents in order %q, want %q", got, want)
+	}
+}
