@@ -7,7 +7,6 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +23,7 @@ import (
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/jsonscan"
 	"github.com/omnisim/omnisim/splitmix"
+	"github.com/omnisim/omnisim/uuid4"
 )
 
 // Config configures a fake platform; zero values get the defaults.
@@ -366,40 +366,14 @@ func (s *Server) next64() uint64 { return splitmix.Next(&s.rnd) }
 
 // uuid draws a version-4 UUID. s.mu is held.
 func (s *Server) uuid() string {
-	var b [uuidLen]byte
+	var b [uuid4.Len]byte
 	return string(s.appendUUID(b[:0]))
 }
 
 // appendUUID draws a version-4 UUID and appends it. s.mu is held.
 func (s *Server) appendUUID(out []byte) []byte {
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], s.next64())
-	binary.BigEndian.PutUint64(b[8:], s.next64())
-	return appendUUID(out, b)
-}
-
-// uuidLen is the length of a UUID's text.
-const uuidLen = 36
-
-// FormatUUID writes 16 bytes as a version-4 UUID (the version and variant
-// bits are set).
-func FormatUUID(b [16]byte) string {
-	var out [uuidLen]byte
-	return string(appendUUID(out[:0], b))
-}
-
-// appendUUID appends FormatUUID(b).
-func appendUUID(out []byte, b [16]byte) []byte {
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var h [36]byte
-	hex.Encode(h[0:8], b[0:4])
-	hex.Encode(h[9:13], b[4:6])
-	hex.Encode(h[14:18], b[6:8])
-	hex.Encode(h[19:23], b[8:10])
-	hex.Encode(h[24:36], b[10:16])
-	h[8], h[13], h[18], h[23] = '-', '-', '-', '-'
-	return append(out, h[:]...)
+	hi := s.next64()
+	return uuid4.Append(out, hi, s.next64())
 }
 
 // Error is a Google API error: the HTTP status, the canonical status

@@ -13,6 +13,7 @@ import (
 	"github.com/omnisim/omnisim/fakes/fault"
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/jsonplain"
+	"github.com/omnisim/omnisim/uuid4"
 )
 
 // UserMessage is a webhook payload: a user's message, receipts or status,
@@ -357,7 +358,7 @@ func (s *Server) userMessage(ctx context.Context, id string, c Context, text Use
 	ids = s.appendUUID(ids) // the messageId, drawn first
 	ids = s.appendUUID(ids) // the requestId
 	all := s.ids.Make(ids)
-	n := len(all) - uuidLen
+	n := len(all) - uuid4.Len
 	// Made in a block of userBlocks that a message never returns to.
 	if len(s.userBlocks) == 0 {
 		s.userBlocks = make([]userBlock, 8)
@@ -367,7 +368,7 @@ func (s *Server) userMessage(ctx context.Context, id string, c Context, text Use
 	s.mu.Unlock()
 	blk.text = text
 	t := &blk.text
-	t.Name, t.MessageID = all[:n], all[n-uuidLen:n]
+	t.Name, t.MessageID = all[:n], all[n-uuid4.Len:n]
 	t.CreateTime = now
 	um := &blk.um
 	*um = UserMessage{Agent: s.Agent(), ConversationID: id, CustomAgentID: s.cfg.CustomAgentID, RequestID: all[n:],

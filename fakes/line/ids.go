@@ -3,11 +3,10 @@ package line
 import (
 	"github.com/omnisim/omnisim/splitmix"
 
-	"encoding/binary"
-	"encoding/hex"
 	"strconv"
 
 	"github.com/omnisim/omnisim/jsonscan"
+	"github.com/omnisim/omnisim/uuid4"
 )
 
 // Id streams: each kind of id has its own counter, so that, for example, a
@@ -82,22 +81,7 @@ func (g *idgen) quoteToken() string {
 // requestID is an X-Line-Request-Id: a UUID in lower-case hex.
 func (g *idgen) requestID() string {
 	var b [36]byte
-	return g.strs.Make(appendUUID(b[:0], g.Next(streamRequestID), g.Next(streamRequestID)))
-}
-
-// appendUUID appends 128 bits formatted as a version-4 UUID to dst.
-func appendUUID(dst []byte, hi, lo uint64) []byte {
-	var raw [16]byte
-	binary.BigEndian.PutUint64(raw[:8], hi&^0xf000|0x4000)
-	binary.BigEndian.PutUint64(raw[8:], lo&^(0xc<<60)|0x8<<60)
-	var b [36]byte
-	hex.Encode(b[0:8], raw[0:4])
-	hex.Encode(b[9:13], raw[4:6])
-	hex.Encode(b[14:18], raw[6:8])
-	hex.Encode(b[19:23], raw[8:10])
-	hex.Encode(b[24:36], raw[10:16])
-	b[8], b[13], b[18], b[23] = '-', '-', '-', '-'
-	return append(dst, b[:]...)
+	return g.strs.Make(uuid4.Append(b[:0], g.Next(streamRequestID), g.Next(streamRequestID)))
 }
 
 // IsUserID reports whether s is a LINE user id: "U" and 32 lower-case

@@ -40,6 +40,7 @@ import (
 	"github.com/omnisim/omnisim/sim"
 	"github.com/omnisim/omnisim/sim/scenario"
 	"github.com/omnisim/omnisim/splitmix"
+	"github.com/omnisim/omnisim/uuid4"
 )
 
 // Settings are the keys of [channels.businessmessages]: the partner
@@ -396,7 +397,8 @@ func (b *binding) NewHandle(n int) string {
 		binary.BigEndian.PutUint64(raw[i:], splitmix.Next(&x))
 	}
 	binary.BigEndian.PutUint32(raw[12:], uint32(n)) // keeps them distinct
-	return fakebm.FormatUUID(raw)
+	var id [uuid4.Len]byte
+	return string(uuid4.AppendBytes(id[:0], raw))
 }
 
 // context is the context of a customer's messages.

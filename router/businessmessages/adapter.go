@@ -10,7 +10,6 @@ import (
 	"crypto/sha512"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -32,6 +31,7 @@ import (
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/router/dedupe"
 	"github.com/omnisim/omnisim/splitmix"
+	"github.com/omnisim/omnisim/uuid4"
 )
 
 // DefaultBaseURL is the Business Messages API.
@@ -267,9 +267,9 @@ func (a *Adapter) NewMessageID() string {
 // appendMessageID makes a messageId and appends it.
 func (a *Adapter) appendMessageID(out []byte) []byte {
 	a.mu.Lock()
-	b := a.nextMessageID()
+	hi, lo := a.nextMessageID()
 	a.mu.Unlock()
-	return appendHexUUID(out, b)
+	return uuid4.Append(out, hi, lo)
 }
 
 // makeWithMessageID makes a messageId, appends it to out and returns out
@@ -277,32 +277,15 @@ func (a *Adapter) appendMessageID(out []byte) []byte {
 func (a *Adapter) makeWithMessageID(out []byte) string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.strs.Make(appendHexUUID(out, a.nextMessageID()))
+	hi, lo := a.nextMessageID()
+	return a.strs.Make(uuid4.Append(out, hi, lo))
 }
 
-// nextMessageID draws the bytes of the next messageId (a version-4
+// nextMessageID draws the bits of the next messageId (a version-4
 // UUID's); a.mu is held.
-func (a *Adapter) nextMessageID() [16]byte {
-	var b [16]byte
-	for i := 0; i < 16; i += 8 {
-		binary.BigEndian.PutUint64(b[i:], splitmix.Next(&a.ids))
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return b
-}
-
-// appendHexUUID appends b as a UUID's text: 32 lower-case hex digits in
-// groups of 8-4-4-4-12.
-func appendHexUUID(out []byte, b [16]byte) []byte {
-	const hexd = "0123456789abcdef"
-	for i, c := range b {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out = append(out, '-')
-		}
-		out = append(out, hexd[c>>4], hexd[c&15])
-	}
-	return out
+func (a *Adapter) nextMessageID() (hi, lo uint64) {
+	hi = splitmix.Next(&a.ids)
+	return hi, splitmix.Next(&a.ids)
 }
 
 // SendRequest is a message as the adapter sends it.

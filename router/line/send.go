@@ -19,6 +19,7 @@ import (
 	"github.com/omnisim/omnisim/jsonplain"
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/splitmix"
+	"github.com/omnisim/omnisim/uuid4"
 )
 
 // Message is a message object the router sends.
@@ -229,25 +230,8 @@ func (a *Adapter) retryKey() string {
 	hi, lo := splitmix.Next(&x), splitmix.Next(&y)
 	x, y = a.cfg.Seed^hi, a.cfg.Seed^lo
 	hi, lo = splitmix.Next(&x), splitmix.Next(&y)
-	hi = hi&^0xf000 | 0x4000
-	lo = lo&^(0xc<<60) | 0x8<<60
-	const hexd = "0123456789abcdef"
-	var b [36]byte
-	j := 0
-	for i := 0; i < 32; i++ {
-		if i == 8 || i == 12 || i == 16 || i == 20 {
-			b[j] = '-'
-			j++
-		}
-		v := hi
-		sh := 60 - 4*i
-		if i >= 16 {
-			v, sh = lo, 60-4*(i-16)
-		}
-		b[j] = hexd[v>>sh&15]
-		j++
-	}
-	return string(b[:])
+	var b [uuid4.Len]byte
+	return string(uuid4.Append(b[:0], hi, lo))
 }
 
 // call makes one reply (token set) or push (retryKey set) call. An error
