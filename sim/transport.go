@@ -43,6 +43,14 @@ import (
 type Transport struct {
 	mu    sync.Mutex                // serializes Handle
 	hosts atomic.Pointer[hostTable] // copied on write
+	// local: the transport is used by one goroutine at a time, each use
+	// ordered with the others (a world's Memory network, which the
+	// world's goroutine drives: the handlers run in it, and the callers
+	// close the answers' bodies in it). Its writers then wait for reuse
+	// in free, which that goroutine alone reads and writes, rather than
+	// in the shared pool.
+	local bool
+	free  []*response
 }
 
 // hostTable holds the registered hosts by name; a world registers a few
@@ -117,6 +125,28 @@ func NewTransport() *Transport {
 	return t
 }
 
+// newLocalTransport returns a transport with no hosts for one goroutine
+// at a time (Transport.local).
+func newLocalTransport() *Transport {
+	t := NewTransport()
+	t.local = true
+	return t
+}
+
+// writer returns a writer to serve a request with: a recycled one when
+// there is one.
+func (t *Transport) writer() *response {
+	if !t.local {
+		return writers.Get().(*response)
+	}
+	if n := len(t.free); n > 0 {
+		w := t.free[n-1]
+		t.free = t.free[:n-1] // the entry past the length is w: reused, not kept alive
+		return w
+	}
+	return &response{header: make(http.Header), local: t}
+}
+
 // Handle routes requests for the host name (as in a URL: "name" or
 // "name:port") to h.
 func (t *Transport) Handle(name string, h http.Handler) {
@@ -156,7 +186,7 @@ func (t *Transport) RoundTrip(req *http.Request) (resp *http.Response, err error
 	// Request.WithContext makes, so the caller's request is not modified.
 	// Headers and URL are shared, not cloned: a handler reads them.
 	q := httpcall.Of(req)
-	w := writers.Get().(*response)
+	w := t.writer()
 	in := &w.req
 	*in = *req
 	if in.RequestURI = q.RequestURI(req.URL); in.RequestURI == "" {
@@ -274,6 +304,9 @@ type response struct {
 	status int
 	wrote  bool
 	buf    []byte
+	// local is the transport whose free list the writer goes back to,
+	// one with Transport.local set; nil for the shared pool.
+	local *Transport
 }
 
 var writers = sync.Pool{New: func() any { return &response{header: make(http.Header)} }}
@@ -290,6 +323,10 @@ func (w *response) Recycle() {
 		w.buf = nil
 	}
 	w.buf = w.buf[:0]
+	if t := w.local; t != nil {
+		t.free = append(t.free, w)
+		return
+	}
 	writers.Put(w)
 }
 

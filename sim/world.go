@@ -496,7 +496,8 @@ func (w *World) networkName() Network {
 // memoryNetwork returns the Mount and the Client of a new Memory network:
 // a Transport serving each part of a platform under a host name of its own.
 func memoryNetwork() (mount func(platform, part string, h http.Handler) (string, error), client Doer) {
-	t := NewTransport()
+	// The world's goroutine alone uses it (Transport.local).
+	t := newLocalTransport()
 	return func(platform, part string, h http.Handler) (string, error) {
 		host := part + "." + platform + ".omnisim"
 		t.Handle(host, h)
