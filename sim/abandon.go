@@ -26,7 +26,7 @@ func (w *World) giveUpAfter(p *person, at time.Time, patience time.Duration) {
 		if p.open == 0 || !ok || c.assigned {
 			return
 		}
-		w.engine.Abandon(w.clock.Now(), p.key)
+		w.engine.Abandon(w.clock.nowLocal(), p.key)
 	})
 }
 
@@ -34,7 +34,7 @@ func (w *World) giveUpAfter(p *person, at time.Time, patience time.Duration) {
 // waiting. A conversation that is not waiting (assigned, with the bot, or
 // none) shows as step_failed.
 func (w *World) abandon(p *person, st *scenario.Step) {
-	if err := w.engine.Abandon(w.clock.Now(), p.key); err != nil {
+	if err := w.engine.Abandon(w.clock.nowLocal(), p.key); err != nil {
 		w.note(p, "step_failed", "", fmt.Sprintf("line %d: abandon: %v", st.Line, err))
 	}
 }

@@ -19,9 +19,20 @@ import (
 // reading, which a virtual time never has. A reader racing a Set that also
 // changes the location may see the new instant in the old location: the
 // same instant, written in another zone; a run keeps one location.
+//
+// The goroutine that sets the clock, and the code it calls (the world, and
+// the platforms of a world whose fakes and adapters answer in its
+// goroutine: the Direct and Memory networks), read it through nowLocal:
+// the time set, made by the first such read after a set and kept until the
+// next one, rather than made at every read.
 type Clock struct {
 	ns  atomic.Int64
 	loc atomic.Pointer[time.Location]
+	// at is the time set as Now gives it back, when made is true: made by
+	// nowLocal, and let go by a set. The setting goroutine alone reads and
+	// writes both.
+	at   time.Time
+	made bool
 }
 
 // NewClock returns a clock standing at t.
@@ -50,6 +61,17 @@ func (c *Clock) setNanos(ns int64, loc *time.Location) {
 		c.loc.Store(loc)
 	}
 	c.ns.Store(ns)
+	c.made = false
+}
+
+// nowLocal is Now for a reader that every set of the clock happens before
+// (the goroutine that sets it, or one that the setter waits for, such as a
+// handler it calls): the time set, made once per set.
+func (c *Clock) nowLocal() time.Time {
+	if !c.made {
+		c.at, c.made = c.Now(), true
+	}
+	return c.at
 }
 
 // Stream returns the random stream of one subsystem: a source derived from

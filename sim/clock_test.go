@@ -174,3 +174,25 @@ func TestZeroClock(t *testing.T) {
 		t.Fatalf("zero clock reads %v, want %v", got, want)
 	}
 }
+
+// nowLocal, the setting goroutine's read, gives back what Now does after
+// every set, however many reads there are between two sets.
+func TestNowLocalFollowsSets(t *testing.T) {
+	zone := time.FixedZone("X", -7*3600)
+	t0 := time.Date(2026, 3, 2, 9, 30, 15, 123456789, time.UTC)
+	c := NewClock(t0)
+	for i, at := range []time.Time{t0, t0.Add(time.Second), t0.Add(time.Second), t0.In(zone), t0.Add(-time.Hour), time.Unix(0, 0).UTC()} {
+		if i > 0 {
+			c.Set(at)
+		}
+		for range 2 {
+			if got := c.nowLocal(); got != c.Now() || got != at {
+				t.Fatalf("set %v: nowLocal %v, Now %v", at, got, c.Now())
+			}
+		}
+	}
+	c.setNanos(t0.UnixNano(), zone)
+	if got := c.nowLocal(); got != t0.In(zone) {
+		t.Errorf("setNanos: nowLocal %v, want %v", got, t0.In(zone))
+	}
+}

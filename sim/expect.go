@@ -14,7 +14,7 @@ import (
 
 // expect checks one expectation now and records every comparison it makes.
 func (w *World) expect(ex *scenario.Expect) {
-	now := w.clock.Now()
+	now := w.clock.nowLocal()
 	add := func(subject, field, expected, actual string, ok bool, p *person, conv string) {
 		c := result.Check{Line: ex.Line, At: now, Subject: subject, Field: field, Expected: expected, Actual: actual, Passed: ok}
 		if !ok && p != nil && p.listed {
@@ -157,7 +157,7 @@ func (w *World) expect(ex *scenario.Expect) {
 			v = float64(t.Waiting)
 		case "service.warnings":
 			if w.center != nil {
-				w.center.ib.Advance(w.clock.Now())
+				w.center.ib.Advance(w.clock.nowLocal())
 				v = float64(w.center.warnings)
 			}
 		}
@@ -316,7 +316,7 @@ func (w *World) totals() result.Totals {
 // Finish checks the end-of-run expectations and returns the result with
 // its figures at the world's time.
 func (w *World) Finish() result.Result {
-	now := w.clock.Now()
+	now := w.clock.nowLocal()
 	w.res.End = now
 	if w.res.Error == "" {
 		for i := range w.sc.Expect {

@@ -174,7 +174,7 @@ func (w *World) sendAutoReplies() bool {
 	due := mc.due
 	mc.due = nil
 	for _, a := range due {
-		now := w.clock.Now()
+		now := w.clock.nowLocal()
 		res, err := w.engine.AutoSend(w.ctx, now, a.p.key, a.m)
 		w.judgeSend(now, a.p, router.AutoID, &a.m, &res, err)
 		if res.MessageID != "" && res.Conversation != 0 {
@@ -194,7 +194,7 @@ func (w *World) inboxStep(st *scenario.Step) bool {
 	}
 	ib := w.center.ib
 	p := w.byID[st.To]
-	now := w.clock.Now()
+	now := w.clock.nowLocal()
 	fail := func(err error) {
 		w.note(p, "step_failed", st.Agent, fmt.Sprintf("line %d: %s: %v", st.Line, strings.ReplaceAll(action, "_", " "), err))
 	}

@@ -24,7 +24,10 @@ import (
 // request copy is cleared when ServeHTTP returns (a handler must not keep
 // the *http.Request; its URL and Header are the caller's and may be kept),
 // and the whole is reused once the caller closes the response's Body (read
-// Header and Body before). The
+// Header and Body before). On a world's Memory network, used by the
+// world's goroutine alone, a request made with httpcall is served to the
+// handler itself, its server-side fields set for the call and put back
+// when the handler returns (serveInPlace). The
 // Response itself, StatusCode included, stays valid; to a request made
 // with httpcall, whose caller releases it once done with the answer, the
 // transport answers in the request's own Response, valid until then.
@@ -43,6 +46,14 @@ import (
 type Transport struct {
 	mu    sync.Mutex                // serializes Handle
 	hosts atomic.Pointer[hostTable] // copied on write
+	// local: the transport is used by one goroutine at a time, each use
+	// ordered with the others (a world's Memory network, which the
+	// world's goroutine drives: the handlers run in it, and the callers
+	// close the answers' bodies in it). Its writers then wait for reuse
+	// in free, which that goroutine alone reads and writes, rather than
+	// in the shared pool.
+	local bool
+	free  []*response
 }
 
 // hostTable holds the registered hosts by name; a world registers a few
@@ -117,6 +128,28 @@ func NewTransport() *Transport {
 	return t
 }
 
+// newLocalTransport returns a transport with no hosts for one goroutine
+// at a time (Transport.local).
+func newLocalTransport() *Transport {
+	t := NewTransport()
+	t.local = true
+	return t
+}
+
+// writer returns a writer to serve a request with: a recycled one when
+// there is one.
+func (t *Transport) writer() *response {
+	if !t.local {
+		return writers.Get().(*response)
+	}
+	if n := len(t.free); n > 0 {
+		w := t.free[n-1]
+		t.free = t.free[:n-1] // the entry past the length is w: reused, not kept alive
+		return w
+	}
+	return &response{header: make(http.Header), local: t}
+}
+
 // Handle routes requests for the host name (as in a URL: "name" or
 // "name:port") to h.
 func (t *Transport) Handle(name string, h http.Handler) {
@@ -152,25 +185,31 @@ func (t *Transport) RoundTrip(req *http.Request) (resp *http.Response, err error
 		}
 		return nil, fmt.Errorf("sim: no handler for host %q", req.URL.Host)
 	}
-	// Present the request as a server would see it: a shallow copy, as
-	// Request.WithContext makes, so the caller's request is not modified.
-	// Headers and URL are shared, not cloned: a handler reads them.
 	q := httpcall.Of(req)
-	w := writers.Get().(*response)
-	in := &w.req
-	*in = *req
-	if in.RequestURI = q.RequestURI(req.URL); in.RequestURI == "" {
-		in.RequestURI = h.requestURI(req.URL)
+	w := t.writer()
+	uri := q.RequestURI(req.URL)
+	if uri == "" {
+		uri = h.requestURI(req.URL)
 	}
-	in.RemoteAddr = remoteAddr
-	in.Host = req.URL.Host
-	if in.Body == nil {
-		in.Body = http.NoBody
+	if t.local && q != nil && req.Header != nil {
+		err = serveInPlace(h.h, w, req, uri)
+	} else {
+		// Present the request as a server would see it: a shallow copy,
+		// as Request.WithContext makes, so the caller's request is not
+		// modified. Headers and URL are shared, not cloned: a handler
+		// reads them.
+		in := &w.req
+		*in = *req
+		in.RequestURI, in.RemoteAddr, in.Host = uri, remoteAddr, req.URL.Host
+		if in.Body == nil {
+			in.Body = http.NoBody
+		}
+		if in.Header == nil {
+			in.Header = make(http.Header) // as http.Client gives the transport
+		}
+		err = serve(h.h, w, in, req)
 	}
-	if in.Header == nil {
-		in.Header = make(http.Header) // as http.Client gives the transport
-	}
-	if err = serve(h.h, w, in, req); err != nil {
+	if err != nil {
 		w.Recycle()
 		return nil, err
 	}
@@ -242,15 +281,45 @@ func serve(h http.Handler, w *response, in, req *http.Request) (err error) {
 		if req.Body != nil {
 			req.Body.Close()
 		}
-		if v != nil {
-			if v != http.ErrAbortHandler { //nolint:errorlint // the sentinel itself, as net/http compares it
-				panic(v)
-			}
-			err = fmt.Errorf("sim: handler for %q aborted the response", req.URL.Host)
-		}
+		err = aborted(v, req)
 	}()
 	h.ServeHTTP(w, in)
 	return nil
+}
+
+// serveInPlace is serve for a request made with httpcall on a local
+// transport, which is served to the handler itself: its server-side
+// fields (RequestURI uri, RemoteAddr, Host) are set for the call and put
+// back when the handler returns, whatever it did, and only then is the
+// body closed. Nothing else reads the request meanwhile: its caller waits
+// in the same goroutine, and the handler keeps and modifies none of it (as
+// httpcall requires of the server side). It saves copying the request and
+// clearing the copy.
+func serveInPlace(h http.Handler, w *response, req *http.Request, uri string) (err error) {
+	was, addr, host := req.RequestURI, req.RemoteAddr, req.Host
+	req.RequestURI, req.RemoteAddr, req.Host = uri, remoteAddr, req.URL.Host
+	defer func() {
+		v := recover()
+		req.RequestURI, req.RemoteAddr, req.Host = was, addr, host
+		req.Body.Close()
+		err = aborted(v, req)
+	}()
+	h.ServeHTTP(w, req)
+	return nil
+}
+
+// aborted is what a round trip whose handler panicked with v (recovered;
+// nil for none) returns: nil for none, an error for http.ErrAbortHandler,
+// which a server answers by dropping the connection; any other panic goes
+// on.
+func aborted(v any, req *http.Request) error {
+	if v == nil {
+		return nil
+	}
+	if v != http.ErrAbortHandler { //nolint:errorlint // the sentinel itself, as net/http compares it
+		panic(v)
+	}
+	return fmt.Errorf("sim: handler for %q aborted the response", req.URL.Host)
 }
 
 // exchange is the caller's side of one round trip: the response and its
@@ -274,6 +343,9 @@ type response struct {
 	status int
 	wrote  bool
 	buf    []byte
+	// local is the transport whose free list the writer goes back to,
+	// one with Transport.local set; nil for the shared pool.
+	local *Transport
 }
 
 var writers = sync.Pool{New: func() any { return &response{header: make(http.Header)} }}
@@ -290,6 +362,10 @@ func (w *response) Recycle() {
 		w.buf = nil
 	}
 	w.buf = w.buf[:0]
+	if t := w.local; t != nil {
+		t.free = append(t.free, w)
+		return
+	}
 	writers.Put(w)
 }
 

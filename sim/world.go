@@ -361,10 +361,17 @@ func (w *World) setup() error {
 	// A Direct world's Memory network, for the channels that need the wire.
 	var wire func(platform, part string, h http.Handler) (string, error)
 	var wireClient Doer
+	// On the Direct and Memory networks the platforms answer in the
+	// world's goroutine, and read the clock as the world does; on the
+	// others their handlers run in goroutines of their own.
+	clock := w.clock.Now
+	if n := w.networkName(); n == Direct || n == Memory {
+		clock = w.clock.nowLocal
+	}
 	for _, p := range used {
 		name := p.Name()
 		env := Env{
-			Clock:    w.clock.Now,
+			Clock:    clock,
 			Seed:     Stream(w.seed, name).Uint64(),
 			Network:  w.networkName(),
 			Client:   client,
@@ -489,7 +496,8 @@ func (w *World) networkName() Network {
 // memoryNetwork returns the Mount and the Client of a new Memory network:
 // a Transport serving each part of a platform under a host name of its own.
 func memoryNetwork() (mount func(platform, part string, h http.Handler) (string, error), client Doer) {
-	t := NewTransport()
+	// The world's goroutine alone uses it (Transport.local).
+	t := newLocalTransport()
 	return func(platform, part string, h http.Handler) (string, error) {
 		host := part + "." + platform + ".omnisim"
 		t.Handle(host, h)
@@ -739,7 +747,7 @@ func (w *World) RunUntil(t time.Time) error {
 		}
 		if progress != nil {
 			if played++; played%progressEvery == 0 {
-				progress(w.clock.Now(), played)
+				progress(w.clock.nowLocal(), played)
 			}
 		}
 		w.queue.drop()
@@ -772,7 +780,7 @@ func (w *World) RunUntil(t time.Time) error {
 		}
 		w.settle()
 	}
-	if !t.IsZero() && t.After(w.clock.Now()) {
+	if !t.IsZero() && t.After(w.clock.nowLocal()) {
 		w.clock.Set(t.In(loc))
 		w.engine.Advance(t)
 		w.settle()
@@ -1216,7 +1224,7 @@ func (s *script) next() {
 	w.lastPerson = p
 	switch {
 	case k == 2*s.n-1:
-		w.engine.Close(w.clock.Now(), s.agent, p.key)
+		w.engine.Close(w.clock.nowLocal(), s.agent, p.key)
 	case k%2 == 0:
 		w.agentSend(p, s.agent, router.Outbound{Kind: router.KindText, Text: numbered(&w.replyTexts, "reply ", k/2+1)})
 	default:
@@ -1270,7 +1278,7 @@ func (w *World) step(st *scenario.Step, idx int) {
 		w.customerSays(p, &m)
 		return
 	}
-	now := w.clock.Now()
+	now := w.clock.nowLocal()
 	switch {
 	case st.Presence != "":
 		if err := w.engine.SetOnline(now, st.Agent, st.Presence == "online"); err != nil {
@@ -1366,7 +1374,7 @@ func (w *World) recordRare(p *person, m *Message, in *Inbound, err error) {
 // with the bot, through the router, and checks it as an agent's send.
 func (w *World) botAnswer(p *person) {
 	m := router.Outbound{Kind: router.KindText, Text: w.sc.Bot.Reply}
-	now := w.clock.Now()
+	now := w.clock.nowLocal()
 	res, err := w.engine.BotSend(w.ctx, now, p.key, m)
 	w.judgeSend(now, p, router.BotID, &m, &res, err)
 }
@@ -1374,7 +1382,7 @@ func (w *World) botAnswer(p *person) {
 // agentSend sends through the router and checks the router's decision
 // against the platform's rules.
 func (w *World) agentSend(p *person, agent string, m router.Outbound) (router.SendResult, error) {
-	now := w.clock.Now()
+	now := w.clock.nowLocal()
 	res, err := w.engine.Send(w.ctx, now, agent, p.key, m)
 	w.judgeSend(now, p, agent, &m, &res, err)
 	return res, err
@@ -1448,7 +1456,7 @@ func (w *World) drift(at time.Time, kind string, p *person, agent, routerSaid, p
 // note adds a line the router's log does not have (a failed step, a
 // rejected webhook) to the trace and the customer's timeline.
 func (w *World) note(p *person, kind, agent, detail string) {
-	line := result.Line{At: w.clock.Now(), Kind: kind, Agent: agent, Detail: detail}
+	line := result.Line{At: w.clock.nowLocal(), Kind: kind, Agent: agent, Detail: detail}
 	if p != nil {
 		line.Customer = p.id
 		if p.listed {
