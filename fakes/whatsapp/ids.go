@@ -81,6 +81,10 @@ func (g *idgen) formatWamid(waID string, part uint64, outbound bool) string {
 // maxWamid is the longest wamid formatWamid makes.
 const maxWamid = 6 + (256+2)/3*4
 
+// wamidLen is the length of the wamids of a wa_id of n bytes: "wamid."
+// and the base64 of 42 bytes and the wa_id (cut at 200 bytes).
+func wamidLen(n int) int { return 6 + (min(n, 200)+42+2)/3*4 }
+
 // appendWamid appends the wamid formatWamid makes to b. It reads only the
 // generator's tag, which New sets once.
 //
@@ -88,25 +92,40 @@ const maxWamid = 6 + (256+2)/3*4
 // hex digits of the permuted part and 00. appendWamidHead encodes the head
 // up to its last whole group of three bytes, appendWamidTail the rest.
 func (g *idgen) appendWamid(b []byte, waID string, part uint64, outbound bool) []byte {
-	b = slices.Grow(b, maxWamid)
+	b = slices.Grow(b, wamidLen(len(waID)))
 	b = append(b, "wamid."...)
 	return g.appendWamidTail(appendWamidHead(b, waID, outbound), len(waID), part)
 }
 
 // appendStemmedWamid appends the wamid appendWamid makes, with the stem
 // (appendWamidStem) stem holds, or, when it holds none, made and kept in
-// stem if it fits.
+// stem if it fits. With a stem it writes the wamid in one window of
+// stemmedRoom bytes past b's end (b grows when it has less room): fixed
+// copies of "wamid." and the stem, and the tail put in place.
 func (g *idgen) appendStemmedWamid(b []byte, stem *wamidStem, waID string, part uint64, outbound bool) []byte {
-	b = append(b, "wamid."...)
-	if stem.n != 0 {
-		b = append(b, stem.bytes()...)
-	} else {
-		from := len(b)
-		b = appendWamidStem(b, waID)
-		stem.set(b[from:])
+	if stem.n == 0 && !stem.make(waID) {
+		return g.appendWamid(b, waID, part, outbound)
 	}
-	return g.appendWamidTail(appendWamidDir(b, len(waID), outbound), len(waID), part)
+	b = slices.Grow(b, stemmedRoom)
+	at := len(b)
+	w := (*[stemmedRoom]byte)(b[at : at+stemmedRoom])
+	binary.LittleEndian.PutUint64(w[:8], wamidPrefix)
+	*(*[len(stem.b)]byte)(w[6:]) = stem.b
+	k := 6 + int(stem.n)
+	binary.LittleEndian.PutUint32(w[k:], wamidDirGroup(len(waID), outbound))
+	k += 4
+	k += g.putWamidTail((*[48]byte)(w[k:k+48]), len(waID), part)
+	return b[:at+k]
 }
+
+// stemmedRoom is the room appendStemmedWamid writes a wamid with a stem
+// in: "wamid.", the longest stem, the direction's group and the tail's 48
+// bytes (of which it uses 44 or 48).
+const stemmedRoom = 6 + len(wamidStem{}.b) + 4 + 48
+
+// wamidPrefix is "wamid." and two bytes that the stem then overwrites, as
+// one little-endian word.
+const wamidPrefix = 'w' | 'a'<<8 | 'm'<<16 | 'i'<<24 | 'd'<<32 | '.'<<40
 
 // appendWamidHead appends the base64 of the head of waID's wamids in one
 // direction, up to the head's last whole group of three bytes: the same
@@ -119,11 +138,16 @@ func appendWamidHead(b []byte, waID string, outbound bool) []byte {
 // appendWamidDir appends the head's last group, which holds the
 // direction, for a wa_id of n bytes.
 func appendWamidDir(b []byte, n int, outbound bool) []byte {
+	return binary.LittleEndian.AppendUint32(b, wamidDirGroup(n, outbound))
+}
+
+// wamidDirGroup is the head's last group for a wa_id of n bytes.
+func wamidDirGroup(n int, outbound bool) uint32 {
 	d := 0
 	if outbound {
 		d = 1
 	}
-	return binary.LittleEndian.AppendUint32(b, wamidDirGroups[min(n, 200)%3][d])
+	return wamidDirGroups[min(n, 200)%3][d]
 }
 
 // wamidStemLen is the length of what appendWamidStem makes for a wa_id of
@@ -140,7 +164,7 @@ func appendWamidStem(b []byte, waID string) []byte {
 		waID = waID[:200]
 	}
 	n := len(waID)
-	b = slices.Grow(b, (n+9)/3*4)
+	b = slices.Grow(b, wamidStemLen(n))
 	b = binary.LittleEndian.AppendUint32(b, base64Group(0x1c, 0x18, byte(n)))
 	w := waID[:n-n%3]
 	for ; len(w) >= 3; w = w[3:] {
@@ -165,20 +189,26 @@ var wamidDirGroups = [3][2]uint32{
 }
 
 // appendWamidTail appends the base64 of the wamid of counter part part of
-// a wa_id of n bytes after what appendWamidHead makes. Each group of three
-// bytes takes one table look-up: the group that joins the head's last one
-// or two bytes to the first digits, ten groups of three digits, and the
-// group of the last digits and 00.
+// a wa_id of n bytes after what appendWamidHead makes (putWamidTail).
 func (g *idgen) appendWamidTail(b []byte, n int, part uint64) []byte {
+	var o [48]byte
+	return append(b, o[:g.putWamidTail(&o, n, part)]...)
+}
+
+// putWamidTail writes at o the base64 of the wamid of counter part part
+// of a wa_id of n bytes after what appendWamidHead makes, and returns its
+// length, 44 or 48 (o's bytes past it are left as they were or
+// overwritten). Each group of three bytes takes one table look-up: the
+// group that joins the head's last one or two bytes to the first digits,
+// ten groups of three digits, and the group of the last digits and 00.
+func (g *idgen) putWamidTail(o *[48]byte, n int, part uint64) int {
 	hi, lo := permute(g.tag, part, streamWamid)
 	h := min(n, 200) + 9
-	q := h / 3 * 3
-	// The head's last h-q bytes are 20 or 18 20: with the first 3-(h-q)
+	// The head's last h%3 bytes are 20 or 18 20: with the first 3-h%3
 	// digits they make one group.
-	var o [48]byte
 	k := 0
 	s := uint(0) // digits taken so far
-	switch h - q {
+	switch h % 3 {
 	case 1:
 		binary.LittleEndian.PutUint32(o[:], wamidLead1[hi>>56])
 		k, s = 4, 2
@@ -208,7 +238,7 @@ func (g *idgen) appendWamidTail(b []byte, n int, part uint64) []byte {
 	default:
 		binary.LittleEndian.PutUint32(p[40:], 'A'|'A'<<8|'='<<16|'='<<24)
 	}
-	return append(b, o[:k+44]...)
+	return k + 44
 }
 
 // base64Group is the base64 of the three bytes x, y, z, the first

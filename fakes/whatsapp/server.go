@@ -230,8 +230,12 @@ type customer struct {
 // formatWamid makes it, made in s.wamids. The first gives c the stem of
 // those after it. s.mu must be held.
 func (s *Server) wamidLocked(c *customer, part uint64, outbound bool) string {
-	var buf [128]byte // a wa_id of up to 36 bytes; append makes room for longer
-	return s.wamids.Make(s.ids.appendStemmedWamid(buf[:0], &c.stem, c.waID, part, outbound))
+	// Written in the arena's room and kept there, in place.
+	room := stemmedRoom
+	if c.stem.n == 0 {
+		room = max(room, wamidLen(len(c.waID)))
+	}
+	return s.wamids.Keep(s.ids.appendStemmedWamid(s.wamids.Room(room), &c.stem, c.waID, part, outbound))
 }
 
 // wamidStem holds the stem of a customer's wamids (appendWamidStem) when
@@ -248,7 +252,15 @@ func (w *wamidStem) set(stem []byte) {
 	}
 }
 
-func (w *wamidStem) bytes() []byte { return w.b[:w.n] }
+// make makes and keeps the stem of waID's wamids, and reports whether it
+// fits; w holds none.
+func (w *wamidStem) make(waID string) bool {
+	if wamidStemLen(len(waID)) > len(w.b) {
+		return false
+	}
+	w.n = uint8(len(appendWamidStem(w.b[:0], waID)))
+	return true
+}
 
 // addInbound gives c's next inbound message the wamid counter part part.
 func (c *customer) addInbound(part uint64) { c.parts = append(c.parts, part) }
