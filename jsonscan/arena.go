@@ -37,32 +37,30 @@ func (a *Arena) Make(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	free := a.room(len(b))
-	return a.take(append(free, b...))
+	copy(a.room(len(b))[:len(b)], b)
+	return a.Take(len(b))
 }
 
 // Room returns an empty slice of a's free bytes with room for at least n
 // (n at most arenaMax; a longer n gets room for arenaMax): a string's bytes
-// appended to it within its capacity and handed to [Arena.Keep] become a
-// string without a copy. Bytes written to it but not kept are overwritten
-// by the arena's next string.
+// written there and handed out by [Arena.Take] become a string without a
+// copy. Bytes written there but not taken are overwritten by the arena's
+// next string.
 func (a *Arena) Room(n int) []byte {
 	return a.room(min(n, arenaMax))
 }
 
-// Keep returns a string of the bytes of b: in place when b is what the
-// last Room returned with bytes appended within its capacity, and as Make
-// makes it otherwise (b grew out of the room, or was not made from it).
-// b must not be written to afterwards.
-func (a *Arena) Keep(b []byte) string {
-	if len(b) == 0 {
-		return ""
+// Take hands out as a string the first n bytes of the room the last Room
+// returned, which the caller has written since (n at most that room's
+// capacity; Take panics when n goes past a's block, or when a has made
+// no room, as a copied Arena has not). They must not be written afterwards.
+func (a *Arena) Take(n int) string {
+	if a.addr != a {
+		panic("jsonscan: Arena.Take without a Room")
 	}
-	n := len(a.b)
-	if a.addr != a || n >= cap(a.b) || len(b) > cap(a.b)-n || unsafe.SliceData(b) != unsafe.SliceData(a.b[n:n+1]) {
-		return a.Make(b)
-	}
-	return a.take(b)
+	from := len(a.b)
+	a.b = a.b[:from+n]
+	return unsafe.String(unsafe.SliceData(a.b[from:]), n)
 }
 
 // room returns a[len:len] of a block with at least n free bytes, n at
@@ -72,11 +70,4 @@ func (a *Arena) room(n int) []byte {
 		a.b, a.addr = make([]byte, 0, arenaBlock), a
 	}
 	return a.b[len(a.b):len(a.b)]
-}
-
-// take hands out the string of b, made of the bytes that follow a's
-// handed-out ones and within its block, and marks them handed out.
-func (a *Arena) take(b []byte) string {
-	a.b = a.b[:len(a.b)+len(b)]
-	return unsafe.String(unsafe.SliceData(b), len(b))
 }

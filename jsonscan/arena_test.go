@@ -32,40 +32,24 @@ func TestArenaStrings(t *testing.T) {
 	}
 }
 
-// TestArenaRoomKeep: bytes appended to Room within its capacity become a
-// string in place; a slice grown out of the room, or not made from it,
-// is copied; and every string keeps its bytes while the arena fills block
-// after block and while the caller's slices change.
-func TestArenaRoomKeep(t *testing.T) {
+// TestArenaRoomTake: bytes written to Room become a string in place, and
+// every string keeps its bytes while the arena fills block after block
+// and while the bytes after it are written; Take past the block panics.
+func TestArenaRoomTake(t *testing.T) {
 	var a Arena
 	type made struct{ got, want string }
 	var all []made
 	for i := 0; i < 3*arenaBlock/10; i++ {
-		want := strings.Repeat(fmt.Sprintf("%d;", i), 1+i%9*(1+i%30))
+		want := strings.Repeat(fmt.Sprintf("%d;", i), i%9*(1+i%30))[:min(arenaMax, i%9*(1+i%30)*2)]
 		room := a.Room(len(want))
-		if cap(room) < min(len(want), arenaMax) {
+		if cap(room) < len(want) {
 			t.Fatalf("Room(%d) has room for %d", len(want), cap(room))
 		}
-		var b []byte
-		switch i % 3 {
-		case 0: // within the room (or grown out of it when long)
-			b = append(room, want...)
-		case 1: // grown out of the room
-			b = append(room[:cap(room)], want...)[cap(room):]
-		default: // another slice
-			b = []byte(want)
-		}
-		got := a.Keep(b)
-		inPlace := len(b) > 0 && unsafe.StringData(got) == unsafe.SliceData(b)
-		if wantInPlace := i%3 == 0 && len(want) <= cap(room); inPlace != wantInPlace {
-			t.Fatalf("string %d (%d bytes, room %d, way %d): kept in place %v", i, len(want), cap(room), i%3, inPlace)
-		}
-		if inPlace {
-			clear(room[:cap(room)][len(b):]) // bytes past the string are not its
-		} else {
-			for j := range b {
-				b[j] = '!' // a copied string does not share the caller's bytes
-			}
+		copy(room[:cap(room)], want)
+		clear(room[len(want):cap(room)]) // bytes past the string are not its
+		got := a.Take(len(want))
+		if len(want) > 0 && unsafe.StringData(got) != unsafe.SliceData(room) {
+			t.Fatalf("string %d (%d bytes) not made in its room", i, len(want))
 		}
 		all = append(all, made{got, want})
 	}
@@ -74,18 +58,39 @@ func TestArenaRoomKeep(t *testing.T) {
 			t.Fatalf("string %d is %q after the arena filled, want %q", i, m.got, m.want)
 		}
 	}
+	room := a.Room(10)
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("Take past the block did not panic")
+			}
+		}()
+		a.Take(cap(room) + 1)
+	}()
 }
 
 // TestArenaCopied: an Arena copied by value and used alongside the
-// original never writes the bytes of the other's strings.
+// original never writes the bytes of the other's strings, and Take on a
+// copy that made no room panics.
 func TestArenaCopied(t *testing.T) {
 	var a Arena
 	first := a.Make([]byte("first"))
 	b := a
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("Take on a copy without a Room did not panic")
+			}
+		}()
+		b.Take(1)
+	}()
 	x := a.Make([]byte("from a"))
 	y := b.Make([]byte("from b"))
-	z := b.Keep(append(a.Room(6), "room a"...))
-	if first != "first" || x != "from a" || y != "from b" || z != "room a" {
-		t.Fatalf("got %q %q %q %q", first, x, y, z)
+	copy(a.Room(6)[:6], "room a")
+	z := a.Take(6)
+	copy(b.Room(6)[:6], "room b")
+	w := b.Take(6)
+	if first != "first" || x != "from a" || y != "from b" || z != "room a" || w != "room b" {
+		t.Fatalf("got %q %q %q %q %q", first, x, y, z, w)
 	}
 }

@@ -401,7 +401,7 @@ func TestSendResponseBytes(t *testing.T) {
 				t.Fatal(err)
 			}
 			var stem wamidStem
-			stem.set([]byte(id[6 : 6+wamidStemLen(len(waID))]))
+			stem.make(waID)
 			for _, a := range []accepted{{waID: waID, part: part}, {waID: waID, part: part, stem: stem}, {waID: waID, part: part, id: id}} {
 				if got := s.appendSendResponse(nil, "+"+waID, &a); string(got) != string(want) {
 					t.Fatalf("part %d, id %q kept: %s, want %s", part, a.id, got, want)

@@ -99,23 +99,28 @@ func (g *idgen) appendWamid(b []byte, waID string, part uint64, outbound bool) [
 
 // appendStemmedWamid appends the wamid appendWamid makes, with the stem
 // (appendWamidStem) stem holds, or, when it holds none, made and kept in
-// stem if it fits. With a stem it writes the wamid in one window of
-// stemmedRoom bytes past b's end (b grows when it has less room): fixed
-// copies of "wamid." and the stem, and the tail put in place.
+// stem if it fits (putStemmedWamid).
 func (g *idgen) appendStemmedWamid(b []byte, stem *wamidStem, waID string, part uint64, outbound bool) []byte {
 	if stem.n == 0 && !stem.make(waID) {
 		return g.appendWamid(b, waID, part, outbound)
 	}
 	b = slices.Grow(b, stemmedRoom)
 	at := len(b)
-	w := (*[stemmedRoom]byte)(b[at : at+stemmedRoom])
+	return b[:at+g.putStemmedWamid((*[stemmedRoom]byte)(b[at:at+stemmedRoom]), stem, part, outbound)]
+}
+
+// putStemmedWamid writes at w the wamid appendWamid makes for the wa_id
+// whose stem stem holds (which it must), and returns its
+// length: fixed copies of "wamid." and the stem, the direction's group
+// and the tail put in place (w's bytes past it are left as they were or
+// overwritten).
+func (g *idgen) putStemmedWamid(w *[stemmedRoom]byte, stem *wamidStem, part uint64, outbound bool) int {
 	binary.LittleEndian.PutUint64(w[:8], wamidPrefix)
 	*(*[len(stem.b)]byte)(w[6:]) = stem.b
 	k := 6 + int(stem.n)
-	binary.LittleEndian.PutUint32(w[k:], wamidDirGroup(len(waID), outbound))
+	binary.LittleEndian.PutUint32(w[k:], wamidDirGroups[stem.r][b2i(outbound)])
 	k += 4
-	k += g.putWamidTail((*[48]byte)(w[k:k+48]), len(waID), part)
-	return b[:at+k]
+	return k + g.putWamidTail((*[48]byte)(w[k:k+48]), int(stem.r), part)
 }
 
 // stemmedRoom is the room appendStemmedWamid writes a wamid with a stem
@@ -138,16 +143,15 @@ func appendWamidHead(b []byte, waID string, outbound bool) []byte {
 // appendWamidDir appends the head's last group, which holds the
 // direction, for a wa_id of n bytes.
 func appendWamidDir(b []byte, n int, outbound bool) []byte {
-	return binary.LittleEndian.AppendUint32(b, wamidDirGroup(n, outbound))
+	return binary.LittleEndian.AppendUint32(b, wamidDirGroups[min(n, 200)%3][b2i(outbound)])
 }
 
-// wamidDirGroup is the head's last group for a wa_id of n bytes.
-func wamidDirGroup(n int, outbound bool) uint32 {
-	d := 0
-	if outbound {
-		d = 1
+// b2i is 1 for true and 0 for false.
+func b2i(v bool) int {
+	if v {
+		return 1
 	}
-	return wamidDirGroups[min(n, 200)%3][d]
+	return 0
 }
 
 // wamidStemLen is the length of what appendWamidStem makes for a wa_id of
@@ -192,23 +196,24 @@ var wamidDirGroups = [3][2]uint32{
 // a wa_id of n bytes after what appendWamidHead makes (putWamidTail).
 func (g *idgen) appendWamidTail(b []byte, n int, part uint64) []byte {
 	var o [48]byte
-	return append(b, o[:g.putWamidTail(&o, n, part)]...)
+	return append(b, o[:g.putWamidTail(&o, min(n, 200)%3, part)]...)
 }
 
 // putWamidTail writes at o the base64 of the wamid of counter part part
-// of a wa_id of n bytes after what appendWamidHead makes, and returns its
-// length, 44 or 48 (o's bytes past it are left as they were or
-// overwritten). Each group of three bytes takes one table look-up: the
-// group that joins the head's last one or two bytes to the first digits,
-// ten groups of three digits, and the group of the last digits and 00.
-func (g *idgen) putWamidTail(o *[48]byte, n int, part uint64) int {
+// after what appendWamidHead makes, for a wa_id (cut at 200 bytes) whose
+// length is r mod 3, and returns its length, 44 or 48 (o's bytes past it
+// are left as they were or overwritten). Each group of three bytes takes
+// one table look-up: the group that joins the head's last one or two
+// bytes to the first digits, ten groups of three digits, and the group
+// of the last digits and 00.
+func (g *idgen) putWamidTail(o *[48]byte, r int, part uint64) int {
 	hi, lo := permute(g.tag, part, streamWamid)
-	h := min(n, 200) + 9
-	// The head's last h%3 bytes are 20 or 18 20: with the first 3-h%3
-	// digits they make one group.
+	// The head, 3+n+6 bytes long for a wa_id of n, ends in r bytes past
+	// its last whole group, 20 or 18 20: with the first 3-r digits they
+	// make one group.
 	k := 0
 	s := uint(0) // digits taken so far
-	switch h % 3 {
+	switch r {
 	case 1:
 		binary.LittleEndian.PutUint32(o[:], wamidLead1[hi>>56])
 		k, s = 4, 2
@@ -217,7 +222,9 @@ func (g *idgen) putWamidTail(o *[48]byte, n int, part uint64) int {
 		k, s = 4, 1
 	}
 	// Digits s..s+29, shifted to the top of (yh, yl), in ten groups.
-	yh, yl := hi<<(4*s)|lo>>(64-4*s), lo<<(4*s)
+	// (Both shifts of lo are below 64, so that they need no test of it:
+	// lo>>(64-4s) is lo>>(63-4s)>>1, which is 0 when s is.)
+	yh, yl := hi<<(4*s)|lo>>((63-4*s)&63)>>1, lo<<(4*s&63)
 	p := (*[44]byte)(o[k : k+44])
 	binary.LittleEndian.PutUint32(p[0:], hexTriples[yh>>52])
 	binary.LittleEndian.PutUint32(p[4:], hexTriples[yh>>40&4095])

@@ -230,12 +230,21 @@ type customer struct {
 // formatWamid makes it, made in s.wamids. The first gives c the stem of
 // those after it. s.mu must be held.
 func (s *Server) wamidLocked(c *customer, part uint64, outbound bool) string {
-	// Written in the arena's room and kept there, in place.
-	room := stemmedRoom
-	if c.stem.n == 0 {
-		room = max(room, wamidLen(len(c.waID)))
+	if c.stem.n == 0 && !c.stem.make(c.waID) {
+		return s.longWamidLocked(c, part, outbound)
 	}
-	return s.wamids.Keep(s.ids.appendStemmedWamid(s.wamids.Room(room), &c.stem, c.waID, part, outbound))
+	// Written in the arena's room and handed out from there.
+	w := (*[stemmedRoom]byte)(s.wamids.Room(stemmedRoom)[:stemmedRoom])
+	return s.wamids.Take(s.ids.putStemmedWamid(w, &c.stem, part, outbound))
+}
+
+// longWamidLocked is wamidLocked for a customer whose wa_id is too long
+// for a stem (past 17 bytes, which no phone number is).
+//
+//go:noinline
+func (s *Server) longWamidLocked(c *customer, part uint64, outbound bool) string {
+	var buf [maxWamid]byte
+	return s.wamids.Make(s.ids.appendWamid(buf[:0], c.waID, part, outbound))
 }
 
 // wamidStem holds the stem of a customer's wamids (appendWamidStem) when
@@ -243,13 +252,7 @@ func (s *Server) wamidLocked(c *customer, part uint64, outbound bool) string {
 type wamidStem struct {
 	b [28]byte
 	n uint8
-}
-
-// set keeps stem, or nothing when it does not fit.
-func (w *wamidStem) set(stem []byte) {
-	if len(stem) <= len(w.b) {
-		w.n = uint8(copy(w.b[:], stem))
-	}
+	r uint8 // the wa_id's length mod 3
 }
 
 // make makes and keeps the stem of waID's wamids, and reports whether it
@@ -258,7 +261,7 @@ func (w *wamidStem) make(waID string) bool {
 	if wamidStemLen(len(waID)) > len(w.b) {
 		return false
 	}
-	w.n = uint8(len(appendWamidStem(w.b[:0], waID)))
+	w.n, w.r = uint8(len(appendWamidStem(w.b[:0], waID))), uint8(len(waID)%3)
 	return true
 }
 

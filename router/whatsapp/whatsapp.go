@@ -275,14 +275,17 @@ func (a *Adapter) deliver(values []*changeValue) {
 // remember records id as seen at now and reports whether it is new (not seen
 // within the dedupe window); it counts the message as received or duplicate.
 func (a *Adapter) remember(id string, now int64) bool {
+	// The lock is let go without a deferred call: nothing under it
+	// panics.
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	if !a.seen.Add(id, now) {
+	fresh := a.seen.Add(id, now)
+	if fresh {
+		a.stats.Received++
+	} else {
 		a.stats.Duplicates++
-		return false
 	}
-	a.stats.Received++
-	return true
+	a.mu.Unlock()
+	return fresh
 }
 
 // inbound sets in, which is zero, to the webhook message m of change value
