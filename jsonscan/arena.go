@@ -37,15 +37,14 @@ func (a *Arena) Make(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	copy(a.room(len(b))[:len(b)], b)
+	copy(a.room(len(b)), b)
 	return a.Take(len(b))
 }
 
-// Room returns an empty slice of a's free bytes with room for at least n
-// (n at most arenaMax; a longer n gets room for arenaMax): a string's bytes
-// written there and handed out by [Arena.Take] become a string without a
-// copy. Bytes written there but not taken are overwritten by the arena's
-// next string.
+// Room returns a's free bytes, at least n of them (n at most arenaMax; a
+// longer n gets arenaMax): a string's bytes written at their start and
+// handed out by [Arena.Take] become a string without a copy. Bytes written
+// there but not taken are overwritten by the arena's next string.
 func (a *Arena) Room(n int) []byte {
 	return a.room(min(n, arenaMax))
 }
@@ -60,14 +59,17 @@ func (a *Arena) Take(n int) string {
 	}
 	from := len(a.b)
 	a.b = a.b[:from+n]
-	return unsafe.String(unsafe.SliceData(a.b[from:]), n)
+	if n == 0 {
+		return ""
+	}
+	return unsafe.String(&a.b[from], n)
 }
 
-// room returns a[len:len] of a block with at least n free bytes, n at
+// room returns the free bytes of a block with at least n of them, n at
 // most arenaBlock.
 func (a *Arena) room(n int) []byte {
 	if a.addr != a || cap(a.b)-len(a.b) < n {
 		a.b, a.addr = make([]byte, 0, arenaBlock), a
 	}
-	return a.b[len(a.b):len(a.b)]
+	return a.b[len(a.b):cap(a.b)]
 }

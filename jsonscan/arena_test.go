@@ -42,11 +42,11 @@ func TestArenaRoomTake(t *testing.T) {
 	for i := 0; i < 3*arenaBlock/10; i++ {
 		want := strings.Repeat(fmt.Sprintf("%d;", i), i%9*(1+i%30))[:min(arenaMax, i%9*(1+i%30)*2)]
 		room := a.Room(len(want))
-		if cap(room) < len(want) {
-			t.Fatalf("Room(%d) has room for %d", len(want), cap(room))
+		if len(room) < len(want) || len(room) != cap(room) {
+			t.Fatalf("Room(%d) is %d bytes (capacity %d)", len(want), len(room), cap(room))
 		}
-		copy(room[:cap(room)], want)
-		clear(room[len(want):cap(room)]) // bytes past the string are not its
+		copy(room, want)
+		clear(room[len(want):]) // bytes past the string are not its
 		got := a.Take(len(want))
 		if len(want) > 0 && unsafe.StringData(got) != unsafe.SliceData(room) {
 			t.Fatalf("string %d (%d bytes) not made in its room", i, len(want))
@@ -65,7 +65,7 @@ func TestArenaRoomTake(t *testing.T) {
 				t.Fatal("Take past the block did not panic")
 			}
 		}()
-		a.Take(cap(room) + 1)
+		a.Take(len(room) + 1)
 	}()
 }
 
@@ -86,9 +86,9 @@ func TestArenaCopied(t *testing.T) {
 	}()
 	x := a.Make([]byte("from a"))
 	y := b.Make([]byte("from b"))
-	copy(a.Room(6)[:6], "room a")
+	copy(a.Room(6), "room a")
 	z := a.Take(6)
-	copy(b.Room(6)[:6], "room b")
+	copy(b.Room(6), "room b")
 	w := b.Take(6)
 	if first != "first" || x != "from a" || y != "from b" || z != "room a" || w != "room b" {
 		t.Fatalf("got %q %q %q %q %q", first, x, y, z, w)

@@ -234,7 +234,7 @@ func (s *Server) wamidLocked(c *customer, part uint64, outbound bool) string {
 		return s.longWamidLocked(c, part, outbound)
 	}
 	// Written in the arena's room and handed out from there.
-	w := (*[stemmedRoom]byte)(s.wamids.Room(stemmedRoom)[:stemmedRoom])
+	w := (*[stemmedRoom]byte)(s.wamids.Room(stemmedRoom))
 	return s.wamids.Take(s.ids.putStemmedWamid(w, &c.stem, part, outbound))
 }
 
