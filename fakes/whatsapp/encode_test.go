@@ -250,6 +250,15 @@ func appendWebhookEntry(b []byte, e *WebhookEntry) []byte {
 	return append(b, '}')
 }
 
+// appendContact appends a contact as appendInboundWebhook writes its one.
+func appendContact(b []byte, name, waID string) []byte {
+	b = append(b, `{"profile":{"name":`...)
+	b = appendString(b, name)
+	b = append(b, `},"wa_id":`...)
+	b = appendString(b, waID)
+	return append(b, '}')
+}
+
 func appendWebhookValue(b []byte, v *WebhookValue) []byte {
 	b = append(b, `{"messaging_product":`...)
 	b = appendString(b, v.MessagingProduct)
