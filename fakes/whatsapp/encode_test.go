@@ -404,16 +404,18 @@ func TestSendResponseBytes(t *testing.T) {
 			if strings.Contains(id, "/") {
 				slashes++
 			}
-			want, err := EncodeEscaped(SendResponse{MessagingProduct: "whatsapp",
-				Contacts: []ResponseContact{{Input: "+" + waID, WaID: waID}}, Messages: []ResponseMessage{{ID: id}}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var stem wamidStem
-			stem.make(waID)
-			for _, a := range []accepted{{waID: waID, part: part}, {waID: waID, part: part, stem: stem}, {waID: waID, part: part, id: id}} {
-				if got := s.appendSendResponse(nil, "+"+waID, &a); string(got) != string(want) {
-					t.Fatalf("part %d, id %q kept: %s, want %s", part, a.id, got, want)
+			for _, input := range []string{"+" + waID, waID} { // the wa_id itself, or another spelling
+				want, err := EncodeEscaped(SendResponse{MessagingProduct: "whatsapp",
+					Contacts: []ResponseContact{{Input: input, WaID: waID}}, Messages: []ResponseMessage{{ID: id}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var stem wamidStem
+				stem.make(waID)
+				for _, a := range []accepted{{waID: waID, part: part}, {waID: waID, part: part, stem: stem}, {waID: waID, part: part, id: id}} {
+					if got := s.appendSendResponse(nil, input, &a); string(got) != string(want) {
+						t.Fatalf("part %d, input %q, id %q kept: %s, want %s", part, input, a.id, got, want)
+					}
 				}
 			}
 		}

@@ -868,9 +868,15 @@ func (s *Server) refuseOrReadLocked(now time.Time, r *http.Request, req *SendReq
 // EncodeEscaped(SendResponse{...}).
 func (s *Server) appendSendResponse(b []byte, input string, a *accepted) []byte {
 	b = append(b, `{"messaging_product":"whatsapp","contacts":[{"input":`...)
+	from := len(b)
 	b = appendString(b, input)
+	to := len(b)
 	b = append(b, `,"wa_id":`...)
-	b = appendString(b, a.waID)
+	if input == a.waID { // sent to the wa_id itself, as usual: encoded once
+		b = append(b, b[from:to]...)
+	} else {
+		b = appendString(b, a.waID)
+	}
 	b = append(b, `}],"messages":[{"id":"`...)
 	var buf [maxWamid]byte
 	if a.id != "" {
