@@ -210,21 +210,22 @@ func (g *idgen) putWamidTail(o *[48]byte, r int, part uint64) int {
 	hi, lo := permute(g.tag, part, streamWamid)
 	// The head, 3+n+6 bytes long for a wa_id of n, ends in r bytes past
 	// its last whole group, 20 or 18 20: with the first 3-r digits they
-	// make one group.
-	k := 0
-	s := uint(0) // digits taken so far
+	// make one group. The 30 digits after those are shifted to the top of
+	// (yh, yl), and trail is the group of the digits after them and 00.
+	var yh, yl uint64
+	var trail uint32
+	k := 4
 	switch r {
 	case 1:
 		binary.LittleEndian.PutUint32(o[:], wamidLead1[hi>>56])
-		k, s = 4, 2
+		yh, yl, trail = hi<<8|lo>>56, lo<<8, 'A'|'A'<<8|'='<<16|'='<<24
 	case 2:
 		binary.LittleEndian.PutUint32(o[:], wamidLead2[hi>>60])
-		k, s = 4, 1
+		yh, yl, trail = hi<<4|lo>>60, lo<<4, wamidTrail1[lo&15]
+	default:
+		k, yh, yl, trail = 0, hi, lo, wamidTrail2[lo&255]
 	}
-	// Digits s..s+29, shifted to the top of (yh, yl), in ten groups.
-	// (Both shifts of lo are below 64, so that they need no test of it:
-	// lo>>(64-4s) is lo>>(63-4s)>>1, which is 0 when s is.)
-	yh, yl := hi<<(4*s)|lo>>((63-4*s)&63)>>1, lo<<(4*s&63)
+	// The 30 digits in ten groups.
 	p := (*[44]byte)(o[k : k+44])
 	binary.LittleEndian.PutUint32(p[0:], hexTriples[yh>>52])
 	binary.LittleEndian.PutUint32(p[4:], hexTriples[yh>>40&4095])
@@ -236,15 +237,7 @@ func (g *idgen) putWamidTail(o *[48]byte, r int, part uint64) int {
 	binary.LittleEndian.PutUint32(p[28:], hexTriples[yl>>32&4095])
 	binary.LittleEndian.PutUint32(p[32:], hexTriples[yl>>20&4095])
 	binary.LittleEndian.PutUint32(p[36:], hexTriples[yl>>8&4095])
-	// The digits after those, and 00.
-	switch s {
-	case 0:
-		binary.LittleEndian.PutUint32(p[40:], wamidTrail2[lo&255])
-	case 1:
-		binary.LittleEndian.PutUint32(p[40:], wamidTrail1[lo&15])
-	default:
-		binary.LittleEndian.PutUint32(p[40:], 'A'|'A'<<8|'='<<16|'='<<24)
-	}
+	binary.LittleEndian.PutUint32(p[40:], trail)
 	return k + 44
 }
 
