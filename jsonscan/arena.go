@@ -1,6 +1,6 @@
 package jsonscan
 
-import "strings"
+import "unsafe"
 
 // arenaBlock is the size of the blocks an Arena carves strings from, and
 // arenaMax the longest string it carves (longer ones are allocated on
@@ -12,14 +12,21 @@ const (
 
 // Arena makes short strings that a decoder or encoder hands out one at a
 // time (an id, a signature, the strings of one message) in shared blocks,
-// dozens to an allocation instead of one each. Bytes once written are
+// dozens to an allocation instead of one each. Bytes once handed out are
 // never written again, so each string is an ordinary immutable one, valid
 // for as long as anything holds it; a block lives as long as any of its
 // strings. Keep in an Arena only strings whose lives are alike and short
 // (about a conversation's). The zero Arena is ready to use; it is not safe
 // for concurrent use, and is kept with the state it serves (a pooled
-// scanner, a server under its lock).
-type Arena struct{ b strings.Builder }
+// scanner, a server under its lock). An Arena copied by value starts a
+// block of its own at its first string, so that two copies never write
+// the same bytes.
+type Arena struct {
+	// b is the current block: b[:len(b)] handed out, b[len(b):cap(b)]
+	// free. addr is the Arena that owns b (nil: none yet).
+	b    []byte
+	addr *Arena
+}
 
 // Make returns a string of the bytes of b: made in a, or, when a is nil or
 // b is long, in an allocation of its own.
@@ -27,11 +34,42 @@ func (a *Arena) Make(b []byte) string {
 	if a == nil || len(b) > arenaMax {
 		return string(b)
 	}
-	if a.b.Cap()-a.b.Len() < len(b) {
-		a.b = strings.Builder{}
-		a.b.Grow(arenaBlock)
+	if len(b) == 0 {
+		return ""
 	}
-	from := a.b.Len()
-	a.b.Write(b)
-	return a.b.String()[from:]
+	copy(a.room(len(b)), b)
+	return a.Take(len(b))
+}
+
+// Room returns a's free bytes, at least n of them (n at most arenaMax; a
+// longer n gets arenaMax): a string's bytes written at their start and
+// handed out by [Arena.Take] become a string without a copy. Bytes written
+// there but not taken are overwritten by the arena's next string.
+func (a *Arena) Room(n int) []byte {
+	return a.room(min(n, arenaMax))
+}
+
+// Take hands out as a string the first n bytes of the room the last Room
+// returned, which the caller has written since (n at most that room's
+// capacity; Take panics when n goes past a's block, or when a has made
+// no room, as a copied Arena has not). They must not be written afterwards.
+func (a *Arena) Take(n int) string {
+	if a.addr != a {
+		panic("jsonscan: Arena.Take without a Room")
+	}
+	from := len(a.b)
+	a.b = a.b[:from+n]
+	if n == 0 {
+		return ""
+	}
+	return unsafe.String(&a.b[from], n)
+}
+
+// room returns the free bytes of a block with at least n of them, n at
+// most arenaBlock.
+func (a *Arena) room(n int) []byte {
+	if a.addr != a || cap(a.b)-len(a.b) < n {
+		a.b, a.addr = make([]byte, 0, arenaBlock), a
+	}
+	return a.b[len(a.b):cap(a.b)]
 }

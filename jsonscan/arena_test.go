@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // TestArenaStrings: every string an Arena makes keeps the bytes it was
@@ -28,5 +29,68 @@ func TestArenaStrings(t *testing.T) {
 		if m.got != m.want {
 			t.Fatalf("string %d is %q after the arena filled, want %q", i, m.got, m.want)
 		}
+	}
+}
+
+// TestArenaRoomTake: bytes written to Room become a string in place, and
+// every string keeps its bytes while the arena fills block after block
+// and while the bytes after it are written; Take past the block panics.
+func TestArenaRoomTake(t *testing.T) {
+	var a Arena
+	type made struct{ got, want string }
+	var all []made
+	for i := 0; i < 3*arenaBlock/10; i++ {
+		want := strings.Repeat(fmt.Sprintf("%d;", i), i%9*(1+i%30))[:min(arenaMax, i%9*(1+i%30)*2)]
+		room := a.Room(len(want))
+		if len(room) < len(want) || len(room) != cap(room) {
+			t.Fatalf("Room(%d) is %d bytes (capacity %d)", len(want), len(room), cap(room))
+		}
+		copy(room, want)
+		clear(room[len(want):]) // bytes past the string are not its
+		got := a.Take(len(want))
+		if len(want) > 0 && unsafe.StringData(got) != unsafe.SliceData(room) {
+			t.Fatalf("string %d (%d bytes) not made in its room", i, len(want))
+		}
+		all = append(all, made{got, want})
+	}
+	for i, m := range all {
+		if m.got != m.want {
+			t.Fatalf("string %d is %q after the arena filled, want %q", i, m.got, m.want)
+		}
+	}
+	room := a.Room(10)
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("Take past the block did not panic")
+			}
+		}()
+		a.Take(len(room) + 1)
+	}()
+}
+
+// TestArenaCopied: an Arena copied by value and used alongside the
+// original never writes the bytes of the other's strings, and Take on a
+// copy that made no room panics.
+func TestArenaCopied(t *testing.T) {
+	var a Arena
+	first := a.Make([]byte("first"))
+	b := a
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("Take on a copy without a Room did not panic")
+			}
+		}()
+		b.Take(1)
+	}()
+	x := a.Make([]byte("from a"))
+	y := b.Make([]byte("from b"))
+	copy(a.Room(6), "room a")
+	z := a.Take(6)
+	copy(b.Room(6), "room b")
+	w := b.Take(6)
+	if first != "first" || x != "from a" || y != "from b" || z != "room a" || w != "room b" {
+		t.Fatalf("got %q %q %q %q %q", first, x, y, z, w)
 	}
 }

@@ -64,6 +64,19 @@ func (d *Direct) CustomerMessage(from, kind, format, body string, size int64) (m
 // instead of returning the message: for a caller that keeps it where it
 // is. m is left zero when there is an error.
 func (d *Direct) CustomerMessageTo(m *InboundMessage, from, kind, format, body string, size int64) error {
+	return d.customerMessageTo(m, from, kind, format, body, size, true)
+}
+
+// CustomerTextTo is CustomerMessageTo for a text message of body body from
+// from, but for m's Text, which it leaves nil: for a caller that has the
+// body at hand, so that no Text is made for it.
+func (d *Direct) CustomerTextTo(m *InboundMessage, from, body string) error {
+	return d.customerMessageTo(m, from, "text", "", body, 0, false)
+}
+
+// customerMessageTo is CustomerMessageTo, setting a text message's Text
+// when withText.
+func (d *Direct) customerMessageTo(m *InboundMessage, from, kind, format, body string, size int64, withText bool) error {
 	*m = InboundMessage{}
 	s := d.s
 	sum := ""
@@ -80,7 +93,7 @@ func (d *Direct) CustomerMessageTo(m *InboundMessage, from, kind, format, body s
 		*m = InboundMessage{}
 		return err
 	}
-	if kind == "text" {
+	if kind == "text" && withText {
 		m.Text = d.newTextLocked(body)
 	}
 	s.addAnsweredLocked(now, "messages", m.ID)

@@ -14,14 +14,6 @@ import (
 // checks them against EncodeEscaped, and composes the same pieces into an
 // encoder of any WebhookPayload that it checks on random payloads.
 
-func appendContact(b []byte, name, waID string) []byte {
-	b = append(b, `{"profile":{"name":`...)
-	b = appendString(b, name)
-	b = append(b, `},"wa_id":`...)
-	b = appendString(b, waID)
-	return append(b, '}')
-}
-
 func appendText(b []byte, t *Text) []byte {
 	b = append(b, '{')
 	if t.PreviewURL {
@@ -116,20 +108,29 @@ const envelopeTail = `},"field":"messages"}]}]}`
 // Messages: [m]})), with the timestamp given as Unix seconds.
 func (s *Server) appendInboundWebhook(b []byte, name string, m *InboundMessage, unix int64) []byte {
 	b = append(b, s.envHead...)
-	b = append(b, `,"contacts":[`...)
-	b = appendContact(b, name, m.From)
-	b = append(b, `],"messages":[{`...)
+	b = append(b, `,"contacts":[{"profile":{"name":`...)
+	b = appendString(b, name)
+	b = append(b, `},"wa_id":`...)
+	// The sender's wa_id, encoded once: "from" is the same.
+	from := len(b)
+	b = appendString(b, m.From)
+	to := len(b)
+	b = append(b, `}],"messages":[{`...)
 	if m.Context != nil {
 		b = appendContext(b, m.Context)
 	}
 	b = append(b, `"from":`...)
-	b = appendString(b, m.From)
+	b = append(b, b[from:to]...)
 	b = append(b, `,"id":`...)
 	b = appendString(b, m.ID)
 	b = append(b, `,"timestamp":`...)
 	b = appendQuotedInt(b, unix)
-	b = append(b, `,"type":`...)
-	b = appendString(b, m.Type)
+	if m.Type == "text" {
+		b = append(b, `,"type":"text"`...)
+	} else {
+		b = append(b, `,"type":`...)
+		b = appendString(b, m.Type)
+	}
 	if m.Text != nil {
 		b = append(b, `,"text":`...)
 		b = appendText(b, m.Text)

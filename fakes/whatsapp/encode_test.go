@@ -250,6 +250,15 @@ func appendWebhookEntry(b []byte, e *WebhookEntry) []byte {
 	return append(b, '}')
 }
 
+// appendContact appends a contact as appendInboundWebhook writes its one.
+func appendContact(b []byte, name, waID string) []byte {
+	b = append(b, `{"profile":{"name":`...)
+	b = appendString(b, name)
+	b = append(b, `},"wa_id":`...)
+	b = appendString(b, waID)
+	return append(b, '}')
+}
+
 func appendWebhookValue(b []byte, v *WebhookValue) []byte {
 	b = append(b, `{"messaging_product":`...)
 	b = appendString(b, v.MessagingProduct)
@@ -395,16 +404,18 @@ func TestSendResponseBytes(t *testing.T) {
 			if strings.Contains(id, "/") {
 				slashes++
 			}
-			want, err := EncodeEscaped(SendResponse{MessagingProduct: "whatsapp",
-				Contacts: []ResponseContact{{Input: "+" + waID, WaID: waID}}, Messages: []ResponseMessage{{ID: id}}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var stem wamidStem
-			stem.set([]byte(id[6 : 6+wamidStemLen(len(waID))]))
-			for _, a := range []accepted{{waID: waID, part: part}, {waID: waID, part: part, stem: stem}, {waID: waID, part: part, id: id}} {
-				if got := s.appendSendResponse(nil, "+"+waID, &a); string(got) != string(want) {
-					t.Fatalf("part %d, id %q kept: %s, want %s", part, a.id, got, want)
+			for _, input := range []string{"+" + waID, waID} { // the wa_id itself, or another spelling
+				want, err := EncodeEscaped(SendResponse{MessagingProduct: "whatsapp",
+					Contacts: []ResponseContact{{Input: input, WaID: waID}}, Messages: []ResponseMessage{{ID: id}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var stem wamidStem
+				stem.make(waID)
+				for _, a := range []accepted{{waID: waID, part: part}, {waID: waID, part: part, stem: stem}, {waID: waID, part: part, id: id}} {
+					if got := s.appendSendResponse(nil, input, &a); string(got) != string(want) {
+						t.Fatalf("part %d, input %q, id %q kept: %s, want %s", part, input, a.id, got, want)
+					}
 				}
 			}
 		}

@@ -81,6 +81,10 @@ func (g *idgen) formatWamid(waID string, part uint64, outbound bool) string {
 // maxWamid is the longest wamid formatWamid makes.
 const maxWamid = 6 + (256+2)/3*4
 
+// wamidLen is the length of the wamids of a wa_id of n bytes: "wamid."
+// and the base64 of 42 bytes and the wa_id (cut at 200 bytes).
+func wamidLen(n int) int { return 6 + (min(n, 200)+42+2)/3*4 }
+
 // appendWamid appends the wamid formatWamid makes to b. It reads only the
 // generator's tag, which New sets once.
 //
@@ -88,25 +92,45 @@ const maxWamid = 6 + (256+2)/3*4
 // hex digits of the permuted part and 00. appendWamidHead encodes the head
 // up to its last whole group of three bytes, appendWamidTail the rest.
 func (g *idgen) appendWamid(b []byte, waID string, part uint64, outbound bool) []byte {
-	b = slices.Grow(b, maxWamid)
+	b = slices.Grow(b, wamidLen(len(waID)))
 	b = append(b, "wamid."...)
 	return g.appendWamidTail(appendWamidHead(b, waID, outbound), len(waID), part)
 }
 
 // appendStemmedWamid appends the wamid appendWamid makes, with the stem
 // (appendWamidStem) stem holds, or, when it holds none, made and kept in
-// stem if it fits.
+// stem if it fits (putStemmedWamid).
 func (g *idgen) appendStemmedWamid(b []byte, stem *wamidStem, waID string, part uint64, outbound bool) []byte {
-	b = append(b, "wamid."...)
-	if stem.n != 0 {
-		b = append(b, stem.bytes()...)
-	} else {
-		from := len(b)
-		b = appendWamidStem(b, waID)
-		stem.set(b[from:])
+	if stem.n == 0 && !stem.make(waID) {
+		return g.appendWamid(b, waID, part, outbound)
 	}
-	return g.appendWamidTail(appendWamidDir(b, len(waID), outbound), len(waID), part)
+	b = slices.Grow(b, stemmedRoom)
+	at := len(b)
+	return b[:at+g.putStemmedWamid((*[stemmedRoom]byte)(b[at:at+stemmedRoom]), stem, part, outbound)]
 }
+
+// putStemmedWamid writes at w the wamid appendWamid makes for the wa_id
+// whose stem stem holds (which it must), and returns its
+// length: fixed copies of "wamid." and the stem, the direction's group
+// and the tail put in place (w's bytes past it are left as they were or
+// overwritten).
+func (g *idgen) putStemmedWamid(w *[stemmedRoom]byte, stem *wamidStem, part uint64, outbound bool) int {
+	binary.LittleEndian.PutUint64(w[:8], wamidPrefix)
+	*(*[len(stem.b)]byte)(w[6:]) = stem.b
+	k := 6 + int(stem.n)
+	binary.LittleEndian.PutUint32(w[k:], wamidDirGroups[stem.r][b2i(outbound)])
+	k += 4
+	return k + g.putWamidTail((*[48]byte)(w[k:k+48]), int(stem.r), part)
+}
+
+// stemmedRoom is the room appendStemmedWamid writes a wamid with a stem
+// in: "wamid.", the longest stem, the direction's group and the tail's 48
+// bytes (of which it uses 44 or 48).
+const stemmedRoom = 6 + len(wamidStem{}.b) + 4 + 48
+
+// wamidPrefix is "wamid." and two bytes that the stem then overwrites, as
+// one little-endian word.
+const wamidPrefix = 'w' | 'a'<<8 | 'm'<<16 | 'i'<<24 | 'd'<<32 | '.'<<40
 
 // appendWamidHead appends the base64 of the head of waID's wamids in one
 // direction, up to the head's last whole group of three bytes: the same
@@ -119,11 +143,15 @@ func appendWamidHead(b []byte, waID string, outbound bool) []byte {
 // appendWamidDir appends the head's last group, which holds the
 // direction, for a wa_id of n bytes.
 func appendWamidDir(b []byte, n int, outbound bool) []byte {
-	d := 0
-	if outbound {
-		d = 1
+	return binary.LittleEndian.AppendUint32(b, wamidDirGroups[min(n, 200)%3][b2i(outbound)])
+}
+
+// b2i is 1 for true and 0 for false.
+func b2i(v bool) int {
+	if v {
+		return 1
 	}
-	return binary.LittleEndian.AppendUint32(b, wamidDirGroups[min(n, 200)%3][d])
+	return 0
 }
 
 // wamidStemLen is the length of what appendWamidStem makes for a wa_id of
@@ -140,7 +168,7 @@ func appendWamidStem(b []byte, waID string) []byte {
 		waID = waID[:200]
 	}
 	n := len(waID)
-	b = slices.Grow(b, (n+9)/3*4)
+	b = slices.Grow(b, wamidStemLen(n))
 	b = binary.LittleEndian.AppendUint32(b, base64Group(0x1c, 0x18, byte(n)))
 	w := waID[:n-n%3]
 	for ; len(w) >= 3; w = w[3:] {
@@ -165,29 +193,39 @@ var wamidDirGroups = [3][2]uint32{
 }
 
 // appendWamidTail appends the base64 of the wamid of counter part part of
-// a wa_id of n bytes after what appendWamidHead makes. Each group of three
-// bytes takes one table look-up: the group that joins the head's last one
-// or two bytes to the first digits, ten groups of three digits, and the
-// group of the last digits and 00.
+// a wa_id of n bytes after what appendWamidHead makes (putWamidTail).
 func (g *idgen) appendWamidTail(b []byte, n int, part uint64) []byte {
-	hi, lo := permute(g.tag, part, streamWamid)
-	h := min(n, 200) + 9
-	q := h / 3 * 3
-	// The head's last h-q bytes are 20 or 18 20: with the first 3-(h-q)
-	// digits they make one group.
 	var o [48]byte
-	k := 0
-	s := uint(0) // digits taken so far
-	switch h - q {
+	return append(b, o[:g.putWamidTail(&o, min(n, 200)%3, part)]...)
+}
+
+// putWamidTail writes at o the base64 of the wamid of counter part part
+// after what appendWamidHead makes, for a wa_id (cut at 200 bytes) whose
+// length is r mod 3, and returns its length, 44 or 48 (o's bytes past it
+// are left as they were or overwritten). Each group of three bytes takes
+// one table look-up: the group that joins the head's last one or two
+// bytes to the first digits, ten groups of three digits, and the group
+// of the last digits and 00.
+func (g *idgen) putWamidTail(o *[48]byte, r int, part uint64) int {
+	hi, lo := permute(g.tag, part, streamWamid)
+	// The head, 3+n+6 bytes long for a wa_id of n, ends in r bytes past
+	// its last whole group, 20 or 18 20: with the first 3-r digits they
+	// make one group. The 30 digits after those are shifted to the top of
+	// (yh, yl), and trail is the group of the digits after them and 00.
+	var yh, yl uint64
+	var trail uint32
+	k := 4
+	switch r {
 	case 1:
 		binary.LittleEndian.PutUint32(o[:], wamidLead1[hi>>56])
-		k, s = 4, 2
+		yh, yl, trail = hi<<8|lo>>56, lo<<8, 'A'|'A'<<8|'='<<16|'='<<24
 	case 2:
 		binary.LittleEndian.PutUint32(o[:], wamidLead2[hi>>60])
-		k, s = 4, 1
+		yh, yl, trail = hi<<4|lo>>60, lo<<4, wamidTrail1[lo&15]
+	default:
+		k, yh, yl, trail = 0, hi, lo, wamidTrail2[lo&255]
 	}
-	// Digits s..s+29, shifted to the top of (yh, yl), in ten groups.
-	yh, yl := hi<<(4*s)|lo>>(64-4*s), lo<<(4*s)
+	// The 30 digits in ten groups.
 	p := (*[44]byte)(o[k : k+44])
 	binary.LittleEndian.PutUint32(p[0:], hexTriples[yh>>52])
 	binary.LittleEndian.PutUint32(p[4:], hexTriples[yh>>40&4095])
@@ -199,16 +237,8 @@ func (g *idgen) appendWamidTail(b []byte, n int, part uint64) []byte {
 	binary.LittleEndian.PutUint32(p[28:], hexTriples[yl>>32&4095])
 	binary.LittleEndian.PutUint32(p[32:], hexTriples[yl>>20&4095])
 	binary.LittleEndian.PutUint32(p[36:], hexTriples[yl>>8&4095])
-	// The digits after those, and 00.
-	switch s {
-	case 0:
-		binary.LittleEndian.PutUint32(p[40:], wamidTrail2[lo&255])
-	case 1:
-		binary.LittleEndian.PutUint32(p[40:], wamidTrail1[lo&15])
-	default:
-		binary.LittleEndian.PutUint32(p[40:], 'A'|'A'<<8|'='<<16|'='<<24)
-	}
-	return append(b, o[:k+44]...)
+	binary.LittleEndian.PutUint32(p[40:], trail)
+	return k + 44
 }
 
 // base64Group is the base64 of the three bytes x, y, z, the first

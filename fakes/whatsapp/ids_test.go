@@ -172,3 +172,15 @@ func TestConversationIDDigits(t *testing.T) {
 		}
 	}
 }
+
+// TestWamidLen: wamidLen is the length of the wamids appendWamid makes,
+// for every length of wa_id.
+func TestWamidLen(t *testing.T) {
+	g := newIDGen(3)
+	digits := strings.Repeat("1234567890", 26)
+	for n := 0; n <= len(digits); n++ {
+		if got, want := len(g.appendWamid(nil, digits[:n], uint64(n), n%2 == 0)), wamidLen(n); got != want {
+			t.Fatalf("wa_id of %d bytes: wamid of %d bytes, wamidLen %d", n, got, want)
+		}
+	}
+}

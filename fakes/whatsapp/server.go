@@ -230,8 +230,21 @@ type customer struct {
 // formatWamid makes it, made in s.wamids. The first gives c the stem of
 // those after it. s.mu must be held.
 func (s *Server) wamidLocked(c *customer, part uint64, outbound bool) string {
-	var buf [128]byte // a wa_id of up to 36 bytes; append makes room for longer
-	return s.wamids.Make(s.ids.appendStemmedWamid(buf[:0], &c.stem, c.waID, part, outbound))
+	if c.stem.n == 0 && !c.stem.make(c.waID) {
+		return s.longWamidLocked(c, part, outbound)
+	}
+	// Written in the arena's room and handed out from there.
+	w := (*[stemmedRoom]byte)(s.wamids.Room(stemmedRoom))
+	return s.wamids.Take(s.ids.putStemmedWamid(w, &c.stem, part, outbound))
+}
+
+// longWamidLocked is wamidLocked for a customer whose wa_id is too long
+// for a stem (past 17 bytes, which no phone number is).
+//
+//go:noinline
+func (s *Server) longWamidLocked(c *customer, part uint64, outbound bool) string {
+	var buf [maxWamid]byte
+	return s.wamids.Make(s.ids.appendWamid(buf[:0], c.waID, part, outbound))
 }
 
 // wamidStem holds the stem of a customer's wamids (appendWamidStem) when
@@ -239,16 +252,18 @@ func (s *Server) wamidLocked(c *customer, part uint64, outbound bool) string {
 type wamidStem struct {
 	b [28]byte
 	n uint8
+	r uint8 // the wa_id's length mod 3
 }
 
-// set keeps stem, or nothing when it does not fit.
-func (w *wamidStem) set(stem []byte) {
-	if len(stem) <= len(w.b) {
-		w.n = uint8(copy(w.b[:], stem))
+// make makes and keeps the stem of waID's wamids, and reports whether it
+// fits; w holds none.
+func (w *wamidStem) make(waID string) bool {
+	if wamidStemLen(len(waID)) > len(w.b) {
+		return false
 	}
+	w.n, w.r = uint8(len(appendWamidStem(w.b[:0], waID))), uint8(len(waID)%3)
+	return true
 }
-
-func (w *wamidStem) bytes() []byte { return w.b[:w.n] }
 
 // addInbound gives c's next inbound message the wamid counter part part.
 func (c *customer) addInbound(part uint64) { c.parts = append(c.parts, part) }
@@ -853,9 +868,15 @@ func (s *Server) refuseOrReadLocked(now time.Time, r *http.Request, req *SendReq
 // EncodeEscaped(SendResponse{...}).
 func (s *Server) appendSendResponse(b []byte, input string, a *accepted) []byte {
 	b = append(b, `{"messaging_product":"whatsapp","contacts":[{"input":`...)
+	from := len(b)
 	b = appendString(b, input)
+	to := len(b)
 	b = append(b, `,"wa_id":`...)
-	b = appendString(b, a.waID)
+	if input == a.waID { // sent to the wa_id itself, as usual: encoded once
+		b = append(b, b[from:to]...)
+	} else {
+		b = appendString(b, a.waID)
+	}
 	b = append(b, `}],"messages":[{"id":"`...)
 	var buf [maxWamid]byte
 	if a.id != "" {

@@ -37,8 +37,9 @@ func openDirect(b *binding, fcfg fakewa.Config, acfg routerwa.Config, env sim.En
 func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbound, error) {
 	var msg fakewa.InboundMessage
 	var err error
-	if m.Event == "" && m.Attachment == nil {
-		err = b.direct.CustomerMessageTo(&msg, customer, "text", "", m.Text, 0)
+	text := m.Event == "" && m.Attachment == nil
+	if text { // its Text, which is m.Text, is not made
+		err = b.direct.CustomerTextTo(&msg, customer, m.Text)
 	} else {
 		err = b.otherDirect(&msg, customer, &m)
 	}
@@ -47,6 +48,9 @@ func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbou
 	}
 	var v routerwa.Message
 	message(&v, &msg, name)
+	if text {
+		v.Text = m.Text
+	}
 	b.adapter.ReceiveMessage(&v)
 	return sim.Inbound{ID: msg.ID, Status: http.StatusOK}, nil
 }

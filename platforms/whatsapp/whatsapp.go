@@ -355,31 +355,43 @@ func generated(d string) bool {
 // that the handles share.
 func (b *binding) NewHandle(n int) string {
 	h := &b.handles
+	// The lock is let go without a deferred call: nothing under it
+	// panics.
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	i := n - h.first
 	if h.block == "" || i < 0 || i >= handleBlock {
-		var d [handleBlock * handleLen]byte
-		for k := range handleBlock {
-			h := (*[handleLen]byte)(d[k*handleLen:])
-			if k == 0 || (n+k)%10000 == 0 {
-				putHandle(h[:], n+k)
-				continue
-			}
-			// The line of the number before, plus one: no carry out
-			// of its four digits, which wrap only at a multiple of
-			// 10,000.
-			*h = *(*[handleLen]byte)(d[(k-1)*handleLen:])
-			j := handleLen - 1
-			for h[j] == '9' {
-				h[j] = '0'
-				j--
-			}
-			h[j]++
-		}
-		h.block, h.first, i = string(d[:]), n, 0
+		i = h.fill(n)
 	}
-	return h.block[i*handleLen : (i+1)*handleLen]
+	s := h.block[i*handleLen : (i+1)*handleLen]
+	h.mu.Unlock()
+	return s
+}
+
+// fill makes the block of numbers from the n-th on, and returns n's index
+// in it, 0. h.mu must be held. It is out of NewHandle's line: one in
+// handleBlock calls makes a block.
+//
+//go:noinline
+func (h *handles) fill(n int) int {
+	var d [handleBlock * handleLen]byte
+	for k := range handleBlock {
+		line := (*[handleLen]byte)(d[k*handleLen:])
+		if k == 0 || (n+k)%10000 == 0 {
+			putHandle(line[:], n+k)
+			continue
+		}
+		// The line of the number before, plus one: no carry out of its
+		// four digits, which wrap only at a multiple of 10,000.
+		*line = *(*[handleLen]byte)(d[(k-1)*handleLen:])
+		j := handleLen - 1
+		for line[j] == '9' {
+			line[j] = '0'
+			j--
+		}
+		line[j]++
+	}
+	h.block, h.first = string(d[:]), n
+	return 0
 }
 
 // handleLen is the length of a generated number; handleBlock how many

@@ -24,8 +24,8 @@
 //   - POST whose signature is malformed, or is not
 //     sha256=<hex HMAC-SHA256(AppSecret, raw body)>, or with an empty
 //     configured AppSecret: 403. The HMAC is computed over the exact raw bytes
-//     as received (Meta signs its escaped-unicode JSON) and compared with
-//     [hmac.Equal] before anything is parsed.
+//     as received (Meta signs its escaped-unicode JSON) and compared in
+//     constant time, as [hmac.Equal] does, before anything is parsed.
 //   - POST whose body is not JSON, not a JSON object (or null), or whose
 //     envelope or "messages" changes do not have the documented shapes: 400.
 //   - Any other method: 405.

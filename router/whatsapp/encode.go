@@ -10,14 +10,24 @@ import (
 
 // appendSendRequest appends encodeJSON(r).
 func appendSendRequest(b []byte, r *sendRequest) []byte {
-	b = append(b, `{"messaging_product":`...)
-	b = appendJSONString(b, r.MessagingProduct)
-	b = append(b, `,"recipient_type":`...)
-	b = appendJSONString(b, r.RecipientType)
-	b = append(b, `,"to":`...)
+	// The fields every send has the same, and the type of a text, are
+	// written as literals.
+	if r.MessagingProduct == "whatsapp" && r.RecipientType == "individual" {
+		b = append(b, `{"messaging_product":"whatsapp","recipient_type":"individual","to":`...)
+	} else {
+		b = append(b, `{"messaging_product":`...)
+		b = appendJSONString(b, r.MessagingProduct)
+		b = append(b, `,"recipient_type":`...)
+		b = appendJSONString(b, r.RecipientType)
+		b = append(b, `,"to":`...)
+	}
 	b = appendJSONString(b, r.To)
-	b = append(b, `,"type":`...)
-	b = appendJSONString(b, r.Type)
+	if r.Type == "text" {
+		b = append(b, `,"type":"text"`...)
+	} else {
+		b = append(b, `,"type":`...)
+		b = appendJSONString(b, r.Type)
+	}
 	if t := r.Text; t != nil {
 		if t.PreviewURL {
 			b = append(b, `,"text":{"preview_url":true,"body":`...)

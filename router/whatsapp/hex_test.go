@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"testing"
 )
@@ -48,6 +49,52 @@ func BenchmarkDecodeHex(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		if !decodeHex(dst[:], sigs[i%len(sigs)]) {
 			b.Fatal("refused")
+		}
+	}
+}
+
+// TestEqualSum: equalSum is true for equal sums only, whichever byte and
+// bit two sums differ in.
+func TestEqualSum(t *testing.T) {
+	var x [sha256.Size]byte
+	for i := range x {
+		x[i] = byte(i*37 + 11)
+	}
+	y := x
+	if !equalSum(&x, &y) {
+		t.Fatal("equal sums reported different")
+	}
+	for i := range y {
+		for bit := range 8 {
+			z := x
+			z[i] ^= 1 << bit
+			if equalSum(&x, &z) || equalSum(&z, &x) {
+				t.Fatalf("sums differing in byte %d, bit %d reported equal", i, bit)
+			}
+		}
+	}
+}
+
+// TestDecodeHexSignatures: a signature's worth of digits (and a few
+// more), of either case, with every byte value in turn at every
+// position, decodes as encoding/hex decodes it.
+func TestDecodeHexSignatures(t *testing.T) {
+	const digits = "0123456789abcdefABCDEF"
+	for _, n := range []int{64, 70} {
+		base := make([]byte, n)
+		for i := range base {
+			base[i] = digits[(i*7+3)%len(digits)]
+		}
+		for pos := range n {
+			for c := range 256 {
+				s := append([]byte(nil), base...)
+				s[pos] = byte(c)
+				want, err := hex.DecodeString(string(s))
+				got := make([]byte, n/2)
+				if ok := decodeHex(got, string(s)); ok != (err == nil) || ok && string(got) != string(want) {
+					t.Fatalf("decodeHex(%q) = %x, %v; encoding/hex %x, %v", s, got, ok, want, err)
+				}
+			}
 		}
 	}
 }
