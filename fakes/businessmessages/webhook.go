@@ -519,11 +519,7 @@ func (s *Server) post(ctx context.Context, url string, p *pending) (int, string)
 		}
 		return 0, err.Error()
 	}
-	if q != nil {
-		io.Copy(io.Discard, q.Limit(resp.Body, 1<<20))
-	} else {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	}
+	q.Drain(resp.Body, 1<<20)
 	resp.Body.Close()
 	return resp.StatusCode, ""
 }
