@@ -172,8 +172,18 @@ type customer struct {
 	keep         bool  // its deliveries are kept (Config.KeepDeliveries)
 }
 
+// knows reports whether msgID is one of c's recent message ids, looking
+// from the newest back (a reply names the newest most often).
 func (c *customer) knows(msgID string) bool {
-	return msgID != "" && slices.Contains(c.recent[:min(c.nrecent, recentMessages)], msgID)
+	if msgID == "" {
+		return false
+	}
+	for k := 1; k <= min(c.nrecent, recentMessages); k++ {
+		if c.recent[(c.nrecent-k)%recentMessages] == msgID {
+			return true
+		}
+	}
+	return false
 }
 
 // New returns a fake platform for cfg.
