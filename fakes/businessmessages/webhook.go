@@ -239,9 +239,7 @@ func appendTime(b []byte, t time.Time) []byte {
 func appendStrings(b []byte, parts ...string) []byte {
 	b = append(b, '"')
 	for _, p := range parts {
-		n := len(b)
-		b = appendString(b, p)
-		b = append(b[:n], b[n+1:len(b)-1]...) // the part without its quotes
+		b = appendEscaped(b, p)
 	}
 	return append(b, '"')
 }
@@ -259,8 +257,12 @@ var htmlSafe = func() (t [utf8.RuneSelf]bool) {
 // encoding/json escapes it (HTML-safe: <, > and & as \u003c, \u003e,
 // \u0026; U+2028 and U+2029 escaped; invalid UTF-8 as U+FFFD).
 func appendString(b []byte, s string) []byte {
+	return append(appendEscaped(append(b, '"'), s), '"')
+}
+
+// appendEscaped appends s as appendString does, without the quotes.
+func appendEscaped(b []byte, s string) []byte {
 	const hexd = "0123456789abcdef"
-	b = append(b, '"')
 	start := 0
 	for i := jsonplain.HTMLPrefix(s); i < len(s); {
 		c := s[i]
@@ -307,8 +309,7 @@ func appendString(b []byte, s string) []byte {
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, s[start:]...)
 }
 
 // Inbound is the fate of a user's payload on its first try.
