@@ -158,6 +158,25 @@ func (q *Request) Limit(r io.Reader, n int64) io.Reader {
 	return &q.lr
 }
 
+// Drain reads and discards at most n bytes of r, an answer's body, as
+// io.Copy(io.Discard, io.LimitReader(r, n)) does, so that the body can be
+// closed read: an in-process answer (an *Answer) is stepped over without
+// copying its bytes, and any other body is read through q's limiter
+// (Limit), or a new one when q is nil.
+func (q *Request) Drain(r io.Reader, n int64) {
+	if a, ok := r.(*Answer); ok {
+		a.skip(n)
+		return
+	}
+	var lr io.Reader
+	if q != nil {
+		lr = q.Limit(r, n)
+	} else {
+		lr = io.LimitReader(r, n)
+	}
+	io.Copy(io.Discard, lr) //nolint:errcheck // draining only
+}
+
 // maxScratch bounds the buffer a pooled Request keeps for Scratch.
 const maxScratch = 64 << 10
 
@@ -356,6 +375,13 @@ func (a *Answer) WriteTo(w io.Writer) (int64, error) {
 	n, err := w.Write(a.b[a.off:])
 	a.off += n
 	return int64(n), err
+}
+
+// skip steps over at most n unread bytes, as reading them would.
+func (a *Answer) skip(n int64) {
+	if !a.closed && n > 0 {
+		a.off += int(min(int64(len(a.b)-a.off), n))
+	}
 }
 
 // Close hands the bytes back to their owner, the first time.

@@ -390,6 +390,32 @@ func TestRespond(t *testing.T) {
 	}
 }
 
+// TestDrain: Drain reads at most n bytes of a body, an in-process answer
+// as any other, and leaves the rest to read.
+func TestDrain(t *testing.T) {
+	for _, n := range []int64{0, 3, 13, 20} {
+		for _, q := range []*Request{nil, New()} {
+			var a Answer
+			a.Reset([]byte("pong and more"), nil)
+			plain := strings.NewReader("pong and more")
+			q.Drain(&a, n)
+			q.Drain(plain, n)
+			restA, errA := io.ReadAll(&a)
+			restP, errP := io.ReadAll(plain)
+			if errA != nil || errP != nil || string(restA) != string(restP) {
+				t.Errorf("n %d: after Drain the answer reads %q (%v), a reader %q (%v)", n, restA, errA, restP, errP)
+			}
+		}
+	}
+	var a Answer
+	a.Reset([]byte("pong"), nil)
+	a.Close()
+	New().Drain(&a, 10)
+	if _, err := a.Read(make([]byte, 1)); err == nil {
+		t.Error("a read of a closed answer after Drain: no error")
+	}
+}
+
 // TestSetPathQuery: a path and query set from one string give that string
 // as the request URI, exactly url.URL.RequestURI's; a URL whose path needs
 // escaping, or that changed after, or that is not the request's own, gives

@@ -171,12 +171,24 @@ func (d *Scanner) Seen(mask *uint32, bit uint32) bool {
 // encoding/json would match it case-insensitively to a declared name.
 func (d *Scanner) Unknown(key []byte, names ...string) {
 	for _, n := range names {
-		if bytes.EqualFold(key, []byte(n)) {
+		if mayFold(key, n) && bytes.EqualFold(key, []byte(n)) {
 			d.Fail()
 			return
 		}
 	}
 	d.Skip()
+}
+
+// mayFold is false when key cannot equal name under case folding because
+// their first bytes are both ASCII and differ in more than the case bit
+// (an ASCII letter folds only to its other case and to characters beyond
+// ASCII): a test that spares most calls of bytes.EqualFold.
+func mayFold(key []byte, name string) bool {
+	if len(key) == 0 || len(name) == 0 {
+		return true
+	}
+	k, n := key[0], name[0]
+	return k >= utf8.RuneSelf || n >= utf8.RuneSelf || k|0x20 == n|0x20
 }
 
 // Str decodes a string value, as encoding/json does.

@@ -35,15 +35,24 @@ func plainMark(x uint64) uint64 {
 // over. It reads eight bytes a step and the last len(s)-i mod 8 one by one.
 func quotedEnd(s []byte, i int) int {
 	for ; i+8 <= len(s); i += 8 {
-		if m := stopMark(binary.LittleEndian.Uint64(s[i:])); m != 0 {
+		if m := stopMark(binary.LittleEndian.Uint64(s[i : i+8 : i+8])); m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 	}
-	for i < len(s) && (plain[s[i]] || s[i] >= utf8.RuneSelf) {
+	for i < len(s) && quoted[s[i]] {
 		i++
 	}
 	return i
 }
+
+// quoted marks the bytes quotedEnd steps over: plain ones, and 0x80 and
+// above.
+var quoted = func() (t [256]bool) {
+	for c := range t {
+		t[c] = plain[c] || c >= utf8.RuneSelf
+	}
+	return t
+}()
 
 // plainEnd is the index of the first byte of s from i on that plain does
 // not mark (0x80 and above too), or len(s): the end of the run of a
@@ -51,7 +60,7 @@ func quotedEnd(s []byte, i int) int {
 // quotedEnd does.
 func plainEnd(s []byte, i int) int {
 	for ; i+8 <= len(s); i += 8 {
-		if m := plainMark(binary.LittleEndian.Uint64(s[i:])); m != 0 {
+		if m := plainMark(binary.LittleEndian.Uint64(s[i : i+8 : i+8])); m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 	}

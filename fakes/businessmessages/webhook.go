@@ -198,11 +198,38 @@ func appendBool(b []byte, v bool) []byte {
 }
 
 // appendTime writes a timestamp as Google does: RFC 3339 in UTC with the
-// fraction it has.
+// fraction it has, as a JSON string. It writes what
+// t.UTC().AppendFormat(b, time.RFC3339Nano) writes (TestAppendTime) with
+// the layout's rules worked out once: a year outside 0-9999 is left to
+// AppendFormat.
 func appendTime(b []byte, t time.Time) []byte {
-	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
-	return append(b, '"')
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		b = append(b, '"')
+		b = t.AppendFormat(b, time.RFC3339Nano)
+		return append(b, '"')
+	}
+	hour, minute, sec := t.Clock()
+	b = append(b, '"',
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10))
+	if ns := t.Nanosecond(); ns != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i > 0; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := len(frac)
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, frac[:n]...)
+	}
+	return append(b, 'Z', '"')
 }
 
 // appendStrings appends the concatenation of parts as one JSON string, as
@@ -212,9 +239,7 @@ func appendTime(b []byte, t time.Time) []byte {
 func appendStrings(b []byte, parts ...string) []byte {
 	b = append(b, '"')
 	for _, p := range parts {
-		n := len(b)
-		b = appendString(b, p)
-		b = append(b[:n], b[n+1:len(b)-1]...) // the part without its quotes
+		b = appendEscaped(b, p)
 	}
 	return append(b, '"')
 }
@@ -232,8 +257,12 @@ var htmlSafe = func() (t [utf8.RuneSelf]bool) {
 // encoding/json escapes it (HTML-safe: <, > and & as \u003c, \u003e,
 // \u0026; U+2028 and U+2029 escaped; invalid UTF-8 as U+FFFD).
 func appendString(b []byte, s string) []byte {
+	return append(appendEscaped(append(b, '"'), s), '"')
+}
+
+// appendEscaped appends s as appendString does, without the quotes.
+func appendEscaped(b []byte, s string) []byte {
 	const hexd = "0123456789abcdef"
-	b = append(b, '"')
 	start := 0
 	for i := jsonplain.HTMLPrefix(s); i < len(s); {
 		c := s[i]
@@ -280,8 +309,7 @@ func appendString(b []byte, s string) []byte {
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, s[start:]...)
 }
 
 // Inbound is the fate of a user's payload on its first try.
@@ -519,11 +547,7 @@ func (s *Server) post(ctx context.Context, url string, p *pending) (int, string)
 		}
 		return 0, err.Error()
 	}
-	if q != nil {
-		io.Copy(io.Discard, q.Limit(resp.Body, 1<<20))
-	} else {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	}
+	q.Drain(resp.Body, 1<<20)
 	resp.Body.Close()
 	return resp.StatusCode, ""
 }

@@ -172,8 +172,18 @@ type customer struct {
 	keep         bool  // its deliveries are kept (Config.KeepDeliveries)
 }
 
+// knows reports whether msgID is one of c's recent message ids, looking
+// from the newest back (a reply names the newest most often).
 func (c *customer) knows(msgID string) bool {
-	return msgID != "" && slices.Contains(c.recent[:min(c.nrecent, recentMessages)], msgID)
+	if msgID == "" {
+		return false
+	}
+	for k := 1; k <= min(c.nrecent, recentMessages); k++ {
+		if c.recent[(c.nrecent-k)%recentMessages] == msgID {
+			return true
+		}
+	}
+	return false
 }
 
 // New returns a fake platform for cfg.
@@ -533,11 +543,13 @@ func (s *Server) Latest(openID string) (conversationID, msgID string, ok bool) {
 	return c.conversation, c.recent[(c.nrecent-1)%recentMessages], true
 }
 
-// headerValue is the header's first value, its name matched without regard
-// to case (a header map built in memory may hold it as written).
+// headerValue is the header's first value, its name (given in canonical
+// form) matched without regard to case (a header map built in memory may
+// hold it as written). The canonical key is read first, as Header.Get
+// would, without canonicalizing the name again on every call.
 func headerValue(h http.Header, name string) string {
-	if v := h.Get(name); v != "" {
-		return v
+	if v := h[name]; len(v) > 0 && v[0] != "" {
+		return v[0]
 	}
 	for k, v := range h {
 		if len(v) > 0 && strings.EqualFold(k, name) {
@@ -551,7 +563,8 @@ func headerValue(h http.Header, name string) string {
 // query that needs no unescaping and has no ';' is scanned in place; any
 // other goes through url.ParseQuery.
 func queryGet(raw, key string) string {
-	if strings.ContainsAny(raw, "%+;") || strings.Count(raw, "&") >= 1000 {
+	if strings.IndexByte(raw, '%') >= 0 || strings.IndexByte(raw, '+') >= 0 || strings.IndexByte(raw, ';') >= 0 ||
+		strings.Count(raw, "&") >= 1000 {
 		q, _ := url.ParseQuery(raw)
 		return q.Get(key)
 	}

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -531,11 +530,7 @@ func (s *Server) do(req *http.Request, q *httpcall.Request) (int, error) {
 		}
 		return 0, err
 	}
-	if q != nil {
-		io.Copy(io.Discard, q.Limit(resp.Body, 1<<20))
-	} else {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	}
+	q.Drain(resp.Body, 1<<20)
 	resp.Body.Close()
 	return resp.StatusCode, nil
 }

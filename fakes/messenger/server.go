@@ -691,8 +691,12 @@ func splitPath(p string, dst []string) []string {
 	return dst
 }
 
+// isMultipart reports whether the request's Content-Type is multipart. The
+// key is canonical, as are a served request's, so the map is read directly:
+// Header.Get would canonicalize it again on every call.
 func isMultipart(r *http.Request) bool {
-	return strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/")
+	v := r.Header["Content-Type"]
+	return len(v) > 0 && strings.HasPrefix(v[0], "multipart/")
 }
 
 func validVersion(v string) bool {
@@ -700,7 +704,23 @@ func validVersion(v string) bool {
 		return false
 	}
 	maj, min, ok := strings.Cut(v[1:], ".")
-	return ok && maj != "" && min != "" && strings.Trim(maj, "0123456789") == "" && strings.Trim(min, "0123456789") == ""
+	return ok && maj != "" && min != "" && digits(maj) && digits(min)
+}
+
+// digits reports whether s is made of ASCII digits only.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// escaped reports whether a query's key or value holds '%' or '+', which
+// unescaping changes.
+func escaped(s string) bool {
+	return strings.IndexByte(s, '%') >= 0 || strings.IndexByte(s, '+') >= 0
 }
 
 // authorize checks the page access token: the access_token query (or form)
@@ -737,7 +757,7 @@ func queryToken(raw string) string {
 		}
 		k, v, _ := strings.Cut(kv, "=")
 		if k != "access_token" {
-			if strings.ContainsAny(k, "%+") {
+			if escaped(k) {
 				if uk, err := url.QueryUnescape(k); err == nil && uk == "access_token" {
 					uv, _ := url.QueryUnescape(v)
 					return uv
@@ -745,7 +765,7 @@ func queryToken(raw string) string {
 			}
 			continue
 		}
-		if strings.ContainsAny(v, "%+") {
+		if escaped(v) {
 			uv, err := url.QueryUnescape(v)
 			if err != nil {
 				continue // url.ParseQuery drops a pair it cannot unescape

@@ -415,11 +415,7 @@ func (s *Server) do(req *http.Request, q *httpcall.Request) (int, error) {
 		q.Abandon() // the transport may still hold the request
 		return 0, err
 	}
-	if q != nil {
-		io.Copy(io.Discard, q.Limit(resp.Body, 1<<20)) //nolint:errcheck // draining only
-	} else {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) //nolint:errcheck // draining only
-	}
+	q.Drain(resp.Body, 1<<20)
 	resp.Body.Close()
 	return resp.StatusCode, nil
 }

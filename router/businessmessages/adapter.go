@@ -560,11 +560,7 @@ func (a *Adapter) post(ctx context.Context, c call, sr *SendRequest, body []byte
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 == 2 {
-		if q != nil {
-			io.Copy(io.Discard, q.Limit(resp.Body, 1<<20))
-		} else {
-			io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-		}
+		q.Drain(resp.Body, 1<<20)
 		return nil
 	}
 	if resp.StatusCode == http.StatusUnauthorized {

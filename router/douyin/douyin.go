@@ -2,8 +2,6 @@ package douyin
 
 import (
 	"crypto/sha1"
-	"crypto/subtle"
-	"encoding/hex"
 	"io"
 	"math"
 	"net/http"
@@ -12,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/omnisim/omnisim/headmac"
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/router/dedupe"
@@ -242,20 +241,7 @@ func (a *Adapter) signatureOK(sig string, body []byte) bool {
 	sum := sha1.Sum(in)
 	*buf = in
 	putBody(buf)
-	var want [2 * sha1.Size]byte
-	hex.Encode(want[:], sum[:])
-	if len(sig) != len(want) {
-		return false
-	}
-	var got [2 * sha1.Size]byte
-	for i := range got {
-		c := sig[i]
-		if 'A' <= c && c <= 'F' {
-			c += 'a' - 'A'
-		}
-		got[i] = c
-	}
-	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+	return headmac.EqualHex(sig, sum[:])
 }
 
 func (a *Adapter) reject(w http.ResponseWriter, msg string, code int) {

@@ -16,6 +16,8 @@ import (
 	"io"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/headmac"
 )
 
 // The two ways a safe-mode payload can fail to open. errMalformed is answered
@@ -94,23 +96,7 @@ func checkSignature(got string, parts ...string) bool {
 // sumEqual reports whether got is the hex (either case) of sum, comparing
 // in constant time.
 func sumEqual(got string, sum *[sha1.Size]byte) bool {
-	var want [sha1.Size]byte
-	if !decodeHex(want[:], got) {
-		return false
-	}
-	return subtle.ConstantTimeCompare(sum[:], want[:]) == 1
-}
-
-// decodeHex decodes s, which must be exactly 2*len(dst) hex digits of
-// either case, into dst (at most sha1.Size bytes), with hex.Decode's table
-// from a copy of s on the stack.
-func decodeHex(dst []byte, s string) bool {
-	var src [2 * sha1.Size]byte
-	if len(s) != 2*len(dst) || len(s) > len(src) {
-		return false
-	}
-	_, err := hex.Decode(dst, src[:copy(src[:], s)])
-	return err == nil
+	return headmac.EqualHex(got, sum[:])
 }
 
 // decodeAESKey decodes a 43-character EncodingAESKey into the 32-byte AES key:

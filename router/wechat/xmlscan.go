@@ -369,11 +369,32 @@ func skipSpace(b []byte, i int) int {
 	return i
 }
 
-func nameStart(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
+// nameStart reports whether c may start an element's name: an ASCII
+// letter or '_'.
+func nameStart(c byte) bool { return nameBytes[c]&nameFirst != 0 }
 
-func nameByte(c byte) bool {
-	return nameStart(c) || c >= '0' && c <= '9' || c == '-' || c == '.'
-}
+// nameByte reports whether c may follow in an element's name: a byte
+// nameStart takes, a digit, '-' or '.'.
+func nameByte(c byte) bool { return nameBytes[c]&nameRest != 0 }
+
+// nameBytes marks each byte's place in an element's name (nameFirst,
+// nameRest), so that the name is read with one lookup a byte.
+var nameBytes = func() (t [256]uint8) {
+	for c := range t {
+		b := byte(c)
+		if b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b == '_' {
+			t[c] = nameFirst | nameRest
+		} else if b >= '0' && b <= '9' || b == '-' || b == '.' {
+			t[c] = nameRest
+		}
+	}
+	return t
+}()
+
+const (
+	nameFirst = 1 << iota
+	nameRest
+)
 
 // appendNewlines appends s with "\r\n" and lone "\r" written as "\n", as XML
 // (and encoding/xml) normalizes line ends.

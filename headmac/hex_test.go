@@ -1,0 +1,78 @@
+package headmac
+
+import (
+	"crypto/hmac"
+	"encoding/hex"
+	"strings"
+	"testing"
+)
+
+// equalHexByDecoding is EqualHex as encoding/hex and hmac.Equal answer it.
+func equalHexByDecoding(s string, sum []byte) bool {
+	b, err := hex.DecodeString(s)
+	return err == nil && len(s) == 2*len(sum) && hmac.Equal(b, sum)
+}
+
+func TestEqualHex(t *testing.T) {
+	sum := []byte{0x00, 0x9f, 0xa5, 0x3c, 0xff, 0x10}
+	lower := hex.EncodeToString(sum)
+	tests := []struct {
+		name string
+		s    string
+		want bool
+	}{
+		{"lower case", lower, true},
+		{"upper case", strings.ToUpper(lower), true},
+		{"mixed case", "009Fa53CfF10", true},
+		{"empty for none", "", false},
+		{"short", lower[1:], false},
+		{"long", lower + "0", false},
+		{"a byte more", lower + "00", false},
+		{"other digest", strings.Repeat("0", len(lower)), false},
+		{"not hex", "0g" + lower[2:], false},
+		{"space", " 0" + lower[2:], false},
+		{"sign", "+0" + lower[2:], false},
+	}
+	for _, tt := range tests {
+		if got := EqualHex(tt.s, sum); got != tt.want {
+			t.Errorf("%s: EqualHex(%q) = %v, want %v", tt.name, tt.s, got, tt.want)
+		}
+		if got := equalHexByDecoding(tt.s, sum); got != tt.want {
+			t.Errorf("%s: encoding/hex says %v, the table says %v", tt.name, got, tt.want)
+		}
+	}
+	if !EqualHex("", nil) {
+		t.Error("no digits are not the hex of no bytes")
+	}
+	// Every byte value at every digit: only the right digit, of either
+	// case, is taken.
+	for i := range lower {
+		for c := 0; c < 256; c++ {
+			s := lower[:i] + string(rune(c))[:1] + lower[i+1:]
+			if c >= 0x80 {
+				s = lower[:i] + string([]byte{byte(c)}) + lower[i+1:]
+			}
+			if got, want := EqualHex(s, sum), equalHexByDecoding(s, sum); got != want {
+				t.Fatalf("%q: EqualHex %v, encoding/hex %v", s, got, want)
+			}
+		}
+	}
+}
+
+// FuzzEqualHex holds EqualHex to decoding with encoding/hex and comparing
+// with hmac.Equal.
+func FuzzEqualHex(f *testing.F) {
+	f.Add("009fa53cff10", []byte{0x00, 0x9f, 0xa5, 0x3c, 0xff, 0x10})
+	f.Add("009FA53CFF10", []byte{0x00, 0x9f, 0xa5, 0x3c, 0xff, 0x10})
+	f.Add("0g", []byte{0})
+	f.Fuzz(func(t *testing.T, s string, sum []byte) {
+		if got, want := EqualHex(s, sum), equalHexByDecoding(s, sum); got != want {
+			t.Fatalf("EqualHex(%q, %x) = %v, encoding/hex %v", s, sum, got, want)
+		}
+		// The digest's own digits, either case, always match.
+		enc := hex.EncodeToString(sum)
+		if !EqualHex(enc, sum) || !EqualHex(strings.ToUpper(enc), sum) {
+			t.Fatalf("%x: its own hex is not taken", sum)
+		}
+	})
+}
