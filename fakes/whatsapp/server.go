@@ -904,9 +904,24 @@ func (s *Server) appendSendResponse(b []byte, input string, a *accepted) []byte 
 // appendWamidJSON appends a wamid inside a JSON string as appendString
 // does: of its characters ("wamid." and base64) only "/" is escaped. The
 // runs between slashes are copied whole.
-func appendWamidJSON(b, id []byte) []byte {
+func appendWamidJSON(b, id []byte) []byte { return appendSlashEscaped(b, id, bytes.IndexByte) }
+
+// appendID appends the JSON string of id as appendString does; id is a
+// wamid this server made ("wamid." and standard base64) when made, and
+// then only its slashes are escaped (appendSlashEscaped), which makes
+// the same bytes.
+func appendID(b []byte, id string, made bool) []byte {
+	if !made {
+		return appendString(b, id)
+	}
+	b = append(b, '"')
+	return append(appendSlashEscaped(b, id, strings.IndexByte), '"')
+}
+
+// appendSlashEscaped appends id with each "/" escaped, found by index.
+func appendSlashEscaped[T string | []byte](b []byte, id T, index func(T, byte) int) []byte {
 	for {
-		j := bytes.IndexByte(id, '/')
+		j := index(id, '/')
 		if j < 0 {
 			return append(b, id...)
 		}
