@@ -107,6 +107,12 @@ const envelopeTail = `},"field":"messages"}]}]}`
 // EncodeEscaped(s.envelope(WebhookValue{Contacts: [{name, m.From}],
 // Messages: [m]})), with the timestamp given as Unix seconds.
 func (s *Server) appendInboundWebhook(b []byte, name string, m *InboundMessage, unix int64) []byte {
+	return s.appendInboundWebhookMade(b, name, m, unix, false)
+}
+
+// appendInboundWebhookMade is appendInboundWebhook, for m's wamid made
+// by this server when made (appendWamidString writes it).
+func (s *Server) appendInboundWebhookMade(b []byte, name string, m *InboundMessage, unix int64, made bool) []byte {
 	b = append(b, s.envHead...)
 	b = append(b, `,"contacts":[{"profile":{"name":`...)
 	b = appendString(b, name)
@@ -122,7 +128,7 @@ func (s *Server) appendInboundWebhook(b []byte, name string, m *InboundMessage, 
 	b = append(b, `"from":`...)
 	b = append(b, b[from:to]...)
 	b = append(b, `,"id":`...)
-	b = appendString(b, m.ID)
+	b = appendID(b, m.ID, made)
 	b = append(b, `,"timestamp":`...)
 	b = appendQuotedInt(b, unix)
 	if m.Type == "text" {
@@ -152,9 +158,15 @@ func (s *Server) appendInboundWebhook(b []byte, name string, m *InboundMessage, 
 // appendStatusWebhook appends the body of a queued status's webhook:
 // EncodeEscaped(s.statusPayload(p)).
 func (s *Server) appendStatusWebhook(b []byte, p *pending) []byte {
+	return s.appendStatusWebhookMade(b, p, false)
+}
+
+// appendStatusWebhookMade is appendStatusWebhook, for p's wamid made by
+// this server when made (appendWamidString writes it).
+func (s *Server) appendStatusWebhookMade(b []byte, p *pending, made bool) []byte {
 	b = append(b, s.envHead...)
 	b = append(b, `,"statuses":[{"id":`...)
-	b = appendString(b, p.id)
+	b = appendID(b, p.id, made)
 	b = append(b, `,"status":`...)
 	b = appendString(b, p.status)
 	b = append(b, `,"timestamp":`...)

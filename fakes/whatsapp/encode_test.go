@@ -475,3 +475,27 @@ func TestAppendStringRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendIDOfMadeWamids: the wamids the server makes, written by
+// appendID as made, are the bytes appendString writes (slashes among
+// them, from wa_ids of other bytes than digits).
+func TestAppendIDOfMadeWamids(t *testing.T) {
+	s := New(Config{Seed: 11})
+	slashes := 0
+	for part := uint64(0); part < 500; part++ {
+		for _, waID := range []string{"16505551234", "4915112345678", "??~~\xff\xfe", "1"} {
+			for _, out := range []bool{false, true} {
+				id := s.ids.formatWamid(waID, part, out)
+				if strings.Contains(id, "/") {
+					slashes++
+				}
+				if got, want := appendID([]byte("x"), id, true), appendString([]byte("x"), id); string(got) != string(want) {
+					t.Fatalf("appendID(%q) = %s, want %s", id, got, want)
+				}
+			}
+		}
+	}
+	if slashes == 0 {
+		t.Fatal("no wamid with a slash")
+	}
+}

@@ -292,6 +292,13 @@ func putHexLower(dst *[2 * sha256.Size]byte, sum *[sha256.Size]byte) {
 
 const stdBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
+// base64Six is the base64 of the six bytes in the low 48 bits of v (the
+// first the highest), the first character in the low byte.
+func base64Six(v uint64) uint64 {
+	return uint64(base64Pairs[v>>36&4095]) | uint64(base64Pairs[v>>24&4095])<<16 |
+		uint64(base64Pairs[v>>12&4095])<<32 | uint64(base64Pairs[v&4095])<<48
+}
+
 // base64Pairs holds the two standard base64 characters of each 12 bits,
 // the first in the low byte.
 var base64Pairs = func() (t [4096]uint16) {
@@ -310,9 +317,7 @@ func appendBase64(b, src []byte) []byte {
 	b = slices.Grow(b, n)
 	out := b[len(b) : len(b)+n]
 	for len(src) >= 8 && len(out) >= 8 {
-		v := binary.BigEndian.Uint64(src) >> 16 // src[0:6], src[0] highest
-		binary.LittleEndian.PutUint64(out, uint64(base64Pairs[v>>36])|uint64(base64Pairs[v>>24&4095])<<16|
-			uint64(base64Pairs[v>>12&4095])<<32|uint64(base64Pairs[v&4095])<<48)
+		binary.LittleEndian.PutUint64(out, base64Six(binary.BigEndian.Uint64(src)>>16)) // src[0:6], src[0] highest
 		src, out = src[6:], out[8:]
 	}
 	for len(src) >= 3 && len(out) >= 4 {

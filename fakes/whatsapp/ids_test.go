@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -181,6 +182,37 @@ func TestWamidLen(t *testing.T) {
 	for n := 0; n <= len(digits); n++ {
 		if got, want := len(g.appendWamid(nil, digits[:n], uint64(n), n%2 == 0)), wamidLen(n); got != want {
 			t.Fatalf("wa_id of %d bytes: wamid of %d bytes, wamidLen %d", n, got, want)
+		}
+	}
+}
+
+// TestWamidStemMake holds the stem make keeps to appendWamidStem's for
+// wa_ids of every length that fits (and refuses the first that does not),
+// of digits and of arbitrary bytes.
+func TestWamidStemMake(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for n := 0; n <= 18; n++ {
+		for round := range 200 {
+			b := make([]byte, n)
+			for i := range b {
+				if round%2 == 0 {
+					b[i] = byte('0' + r.IntN(10))
+				} else {
+					b[i] = byte(r.IntN(256))
+				}
+			}
+			waID := string(b)
+			var stem wamidStem
+			ok := stem.make(waID)
+			if ok != (n <= 17) {
+				t.Fatalf("make(%q) = %v", waID, ok)
+			}
+			if !ok {
+				continue
+			}
+			if got, want := string(stem.b[:stem.n]), string(appendWamidStem(nil, waID)); got != want || int(stem.r) != n%3 {
+				t.Fatalf("make(%q): stem %q r %d, want %q r %d", waID, got, stem.r, want, n%3)
+			}
 		}
 	}
 }

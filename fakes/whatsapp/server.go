@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"bytes"
 	"crypto/subtle"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -256,12 +257,25 @@ type wamidStem struct {
 }
 
 // make makes and keeps the stem of waID's wamids, and reports whether it
-// fits; w holds none.
+// fits; w holds none. The stem is what appendWamidStem makes, written in a
+// fixed window: the head (1c 18 <len> <wa_id> 15 02 00) laid in 24 zeroed
+// bytes, of which the first 21 give w.b's 28 characters in three stores
+// of eight and one of four; the characters past the stem's length are
+// left in w.b, and putStemmedWamid writes over them.
 func (w *wamidStem) make(waID string) bool {
-	if wamidStemLen(len(waID)) > len(w.b) {
+	n := len(waID)
+	if wamidStemLen(n) > len(w.b) {
 		return false
 	}
-	w.n, w.r = uint8(len(appendWamidStem(w.b[:0], waID))), uint8(len(waID)%3)
+	var raw [24]byte
+	raw[0], raw[1], raw[2] = 0x1c, 0x18, byte(n)
+	copy(raw[3:3+n], waID)
+	raw[3+n], raw[4+n] = 0x15, 0x02
+	binary.LittleEndian.PutUint64(w.b[0:], base64Six(binary.BigEndian.Uint64(raw[0:])>>16))
+	binary.LittleEndian.PutUint64(w.b[8:], base64Six(binary.BigEndian.Uint64(raw[6:])>>16))
+	binary.LittleEndian.PutUint64(w.b[16:], base64Six(binary.BigEndian.Uint64(raw[12:])>>16))
+	binary.LittleEndian.PutUint32(w.b[24:], base64Group(raw[18], raw[19], raw[20]))
+	w.n, w.r = uint8(wamidStemLen(n)), uint8(n%3)
 	return true
 }
 
@@ -890,9 +904,24 @@ func (s *Server) appendSendResponse(b []byte, input string, a *accepted) []byte 
 // appendWamidJSON appends a wamid inside a JSON string as appendString
 // does: of its characters ("wamid." and base64) only "/" is escaped. The
 // runs between slashes are copied whole.
-func appendWamidJSON(b, id []byte) []byte {
+func appendWamidJSON(b, id []byte) []byte { return appendSlashEscaped(b, id, bytes.IndexByte) }
+
+// appendID appends the JSON string of id as appendString does; id is a
+// wamid this server made ("wamid." and standard base64) when made, and
+// then only its slashes are escaped (appendSlashEscaped), which makes
+// the same bytes.
+func appendID(b []byte, id string, made bool) []byte {
+	if !made {
+		return appendString(b, id)
+	}
+	b = append(b, '"')
+	return append(appendSlashEscaped(b, id, strings.IndexByte), '"')
+}
+
+// appendSlashEscaped appends id with each "/" escaped, found by index.
+func appendSlashEscaped[T string | []byte](b []byte, id T, index func(T, byte) int) []byte {
 	for {
-		j := bytes.IndexByte(id, '/')
+		j := index(id, '/')
 		if j < 0 {
 			return append(b, id...)
 		}

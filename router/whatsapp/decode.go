@@ -258,13 +258,18 @@ func head(b []byte) (n int, display, account []byte, ok bool) {
 
 // plainString returns the index after the plain JSON string starting at
 // b[i], or -1 when there is none. It reads eight bytes at a time while
-// eight are left, and the last few one by one.
+// eight are left (special's test, with its constants read once into
+// registers from plainWords rather than made again in each round), and
+// the last few one by one.
 func plainString(b []byte, i int) int {
 	if i >= len(b) || b[i] != '"' {
 		return -1
 	}
-	for i++; i+8 <= len(b); i += 8 {
-		if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+	k := &plainWords
+	ones, highs, quotes, backslashes, spaces := k[0], k[1], k[2], k[3], k[4]
+	for i++; i <= len(b)-8; i += 8 {
+		x := binary.LittleEndian.Uint64(b[i : i+8])
+		if m := specialOf(x, ones, highs, quotes, backslashes, spaces); m != 0 {
 			if j := i + bits.TrailingZeros64(m)/8; b[j] == '"' {
 				return j + 1
 			}
@@ -282,6 +287,10 @@ func plainString(b []byte, i int) int {
 	return -1
 }
 
+// plainWords are specialOf's constants as plainString reads them.
+var plainWords = [5]uint64{0x0101010101010101, 0x8080808080808080, 0x0101010101010101 * '"',
+	0x0101010101010101 * '\\', 0x0101010101010101 * ' '}
+
 // special marks the bytes of x (little-endian) at which plainString
 // stops: '"', '\\', a control character or a byte from 0x7f up. Each
 // test sets the high bit of the lowest such byte; a borrow or carry from
@@ -289,12 +298,15 @@ func plainString(b []byte, i int) int {
 // of a word without one. So the lowest mark is the first such byte, and
 // a word without one has none.
 func special(x uint64) uint64 {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	zero := func(v uint64) uint64 { return (v - ones) &^ v } // a byte of v is 0
-	quote, backslash := zero(x^(ones*'"')), zero(x^(ones*'\\'))
-	control := (x - ones*0x20) &^ x // a byte below 0x20
-	high := x | (x + ones)          // a byte from 0x7f up
-	return (quote | backslash | control | high) & highs
+	const ones = 0x0101010101010101
+	return specialOf(x, ones, 0x80*ones, '"'*ones, '\\'*ones, ' '*ones)
+}
+
+// specialOf is special with its constants given (plainWords): ones, the
+// high bits, and '"', '\\' and ' ' in every byte.
+func specialOf(x, ones, highs, quotes, backslashes, spaces uint64) uint64 {
+	q, bs := x^quotes, x^backslashes
+	return ((q-ones)&^q | (bs-ones)&^bs | (x-spaces)&^x | x | (x + ones)) & highs
 }
 
 // The rest of the two webhooks Meta sends most, after the head: a status
