@@ -104,8 +104,10 @@ func EqualHex(s string, sum []byte) bool {
 		return false
 	}
 	var diff byte
-	for i, c := range sum {
-		diff |= (hexValue[s[2*i]] ^ c>>4) | (hexValue[s[2*i+1]] ^ c&0x0f)
+	for i := 0; i < len(sum) && len(s) >= 2; i++ {
+		c := sum[i]
+		diff |= (hexValue[s[0]] ^ c>>4) | (hexValue[s[1]] ^ c&0x0f)
+		s = s[2:]
 	}
 	return diff == 0
 }
