@@ -448,7 +448,7 @@ func (s *Server) post(ctx context.Context, h *hook) (int, error) {
 		q.Abandon() // the transport may still hold the request
 		return 0, err
 	}
-	io.Copy(io.Discard, q.Limit(resp.Body, 1<<20)) //nolint:errcheck // draining only
+	q.Drain(resp.Body, 1<<20)
 	resp.Body.Close()
 	return resp.StatusCode, nil
 }
