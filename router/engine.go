@@ -1961,6 +1961,11 @@ func (e *Engine) log(at time.Time, kind EventKind, conv ConversationID, cust *Cu
 // returns it, and the caller stores the four strings, every one of them
 // (the slot holds an older event's). Fourteen words of arguments would not
 // fit the registers: the strings went through the stack.
+//
+// It is kept out of its callers' line (go:noinline): inlined, each of the
+// five events of a customer's life had its own copy of it.
+//
+//go:noinline
 func (e *Engine) logSlot(at time.Time, kind EventKind, conv ConversationID, cust *CustomerKey) *Event {
 	e.lastSeq++
 	e.trim()
