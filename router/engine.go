@@ -946,13 +946,7 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 	cv := e.newConv()
 	cv.id, cv.cust, cv.state, cv.opened, cv.lastActivity, cv.due, cv.idle = e.lastID, c, Waiting, now, now, newDues(), e.idle
 	if prev := c.last; prev != nil && !e.retain {
-		// The customer's previous conversation, closed: nothing reaches it
-		// any more (its timers went with its close, statuses name it by
-		// id), unless a send to the customer is on its way.
-		e.convs.remove(prev.id)
-		if c.pending == 0 {
-			e.recycleConv(prev)
-		}
+		e.dropPrevious(prev, c)
 	}
 	e.convs.put(cv)
 	e.openN++
@@ -982,6 +976,21 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 	}
 	e.route(now, cv, cv.group)
 	return cv
+}
+
+// dropPrevious lets go of prev, c's previous conversation, closed, as a
+// new one opens: nothing reaches it any more (its timers went with its
+// close, statuses name it by id), unless a send to the customer is on its
+// way. A customer the engine still holds when it writes again is the
+// lesser case (most are released first): it is out of open's line
+// (go:noinline).
+//
+//go:noinline
+func (e *Engine) dropPrevious(prev *conv, c *customer) {
+	e.convs.remove(prev.id)
+	if c.pending == 0 {
+		e.recycleConv(prev)
+	}
 }
 
 // withBot gives a conversation just opened to the bot.
@@ -1599,7 +1608,7 @@ func (e *Engine) check(now time.Time, agentID string, to *CustomerKey, m *Outbou
 	// A text has at most as many characters as bytes: only a longer one is
 	// counted.
 	if m.Kind == KindText && (pol.MaxTextLength > 0 && len(m.Text) > pol.MaxTextLength &&
-		utf8.RuneCountInString(m.Text) > pol.MaxTextLength ||
+		runesOver(m.Text, pol.MaxTextLength) ||
 		pol.MaxTextBytes > 0 && len(m.Text) > pol.MaxTextBytes) {
 		return cv, false, ReasonTextTooLong, nil
 	}
@@ -1619,6 +1628,15 @@ func (e *Engine) check(now time.Time, agentID string, to *CustomerKey, m *Outbou
 		return cv, true, ReasonReplyLimit, nil
 	}
 	return cv, true, "", nil
+}
+
+// runesOver reports whether text has more than limit characters. It is
+// asked only of a text longer than limit bytes, which few are: it is out of
+// check's line (go:noinline).
+//
+//go:noinline
+func runesOver(text string, limit int) bool {
+	return utf8.RuneCountInString(text) > limit
 }
 
 // checkSender is check's judgement of who sends what to the customer's open
@@ -1732,7 +1750,7 @@ func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to *Custo
 	}
 	if p.sender = e.sender(to.Channel); p.sender == nil {
 		e.mu.Unlock()
-		return fmt.Errorf("router: no sender for channel %q", to.Channel)
+		return errNoSender(to.Channel)
 	}
 	var c *customer
 	if cv != nil {
@@ -1756,7 +1774,18 @@ func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to *Custo
 	return nil
 }
 
-// refused notes a send check refused (reason; "" for an error).
+// errNoSender is decide's error for a channel no sender handles, out of
+// its line (go:noinline).
+//
+//go:noinline
+func errNoSender(channel string) error {
+	return fmt.Errorf("router: no sender for channel %q", channel)
+}
+
+// refused notes a send check refused (reason; "" for an error). Few sends
+// are refused: it is out of decide's line (go:noinline).
+//
+//go:noinline
 func (e *Engine) refused(p *pendingSend, agentID string, to *CustomerKey, reason Reason) {
 	if reason != "" {
 		p.res.Refusal = reason
