@@ -1106,19 +1106,27 @@ func (e *Engine) enqueue(now time.Time, cv *conv, g *group) {
 	if n == g.head || g.waiting[n-1].id < cv.id {
 		g.waiting = append(g.waiting, waiter{cv, cv.id})
 	} else {
-		// A conversation coming back (reassigned, transferred) goes to its
-		// place by age; its own stale entry, if still there, is reused.
-		i, found := slices.BinarySearchFunc(g.waiting[g.head:], cv.id, func(x waiter, id ConversationID) int {
-			return cmp.Compare(x.id, id)
-		})
-		if !found {
-			g.waiting = slices.Insert(g.waiting, g.head+i, waiter{cv, cv.id})
-		}
+		g.requeue(cv)
 	}
 	g.live++
 	e.log(now, EventQueued, cv.id, &cv.cust.key, "", g.name, "", "")
 	if e.overflowAfter > 0 && g != e.deflt {
 		e.setDeadline(now.Add(e.overflowAfter), cv, deadlineOverflow)
+	}
+}
+
+// requeue puts a conversation coming back (reassigned, transferred) into
+// g's queue at its place by age; its own stale entry, if still there, is
+// reused. A new conversation goes last, by enqueue: this is out of its
+// line (go:noinline).
+//
+//go:noinline
+func (g *group) requeue(cv *conv) {
+	i, found := slices.BinarySearchFunc(g.waiting[g.head:], cv.id, func(x waiter, id ConversationID) int {
+		return cmp.Compare(x.id, id)
+	})
+	if !found {
+		g.waiting = slices.Insert(g.waiting, g.head+i, waiter{cv, cv.id})
 	}
 }
 
