@@ -64,6 +64,22 @@ func (t *Table[R]) Put(h uint64, r *R, eq func(*R) bool) {
 	}
 }
 
+// Insert holds r under hash h, for a caller that knows the table holds no
+// record of r's key: Put with no eq to call, since no slot can be r's own.
+// It places r at the first empty slot of h's probe sequence.
+func (t *Table[R]) Insert(h uint64, r *R) {
+	if 2*(t.n+1) > len(t.slots) {
+		t.grow()
+	}
+	mask := uint64(len(t.slots) - 1)
+	i := h & mask
+	for t.slots[i].r != nil {
+		i = (i + 1) & mask
+	}
+	t.slots[i] = slot[R]{hash: h, r: r}
+	t.n++
+}
+
 // grow doubles the table (or makes its first), placing every record again
 // by the hash it keeps.
 //

@@ -7,7 +7,8 @@ import (
 
 type rec struct{ key, id int }
 
-// TestTableMatchesMap plays random puts (new keys and replacements) and
+// TestTableMatchesMap plays random puts (new keys and replacements; a new key
+// by Insert half the time) and
 // removals (by key and by record) of few keys under a hash with many collisions, so that probe
 // sequences interleave, wrap around the table's end and shift back on
 // removal, and compares every lookup, the length and the records listed
@@ -25,7 +26,11 @@ func TestTableMatchesMap(t *testing.T) {
 			switch rng.IntN(4) {
 			case 0, 1:
 				r := &rec{key: k, id: step}
-				tab.Put(hash(k), r, eq(k))
+				if _, had := want[k]; !had && rng.IntN(2) == 0 {
+					tab.Insert(hash(k), r) // the key is known absent
+				} else {
+					tab.Put(hash(k), r, eq(k))
+				}
 				want[k] = r
 			case 2:
 				_, had := want[k]

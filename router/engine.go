@@ -946,13 +946,7 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 	cv := e.newConv()
 	cv.id, cv.cust, cv.state, cv.opened, cv.lastActivity, cv.due, cv.idle = e.lastID, c, Waiting, now, now, newDues(), e.idle
 	if prev := c.last; prev != nil && !e.retain {
-		// The customer's previous conversation, closed: nothing reaches it
-		// any more (its timers went with its close, statuses name it by
-		// id), unless a send to the customer is on its way.
-		e.convs.remove(prev.id)
-		if c.pending == 0 {
-			e.recycleConv(prev)
-		}
+		e.dropPrevious(prev, c)
 	}
 	e.convs.put(cv)
 	e.openN++
@@ -982,6 +976,21 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 	}
 	e.route(now, cv, cv.group)
 	return cv
+}
+
+// dropPrevious lets go of prev, c's previous conversation, closed, as a
+// new one opens: nothing reaches it any more (its timers went with its
+// close, statuses name it by id), unless a send to the customer is on its
+// way. A customer the engine still holds when it writes again is the
+// lesser case (most are released first): it is out of open's line
+// (go:noinline).
+//
+//go:noinline
+func (e *Engine) dropPrevious(prev *conv, c *customer) {
+	e.convs.remove(prev.id)
+	if c.pending == 0 {
+		e.recycleConv(prev)
+	}
 }
 
 // withBot gives a conversation just opened to the bot.
@@ -1097,19 +1106,27 @@ func (e *Engine) enqueue(now time.Time, cv *conv, g *group) {
 	if n == g.head || g.waiting[n-1].id < cv.id {
 		g.waiting = append(g.waiting, waiter{cv, cv.id})
 	} else {
-		// A conversation coming back (reassigned, transferred) goes to its
-		// place by age; its own stale entry, if still there, is reused.
-		i, found := slices.BinarySearchFunc(g.waiting[g.head:], cv.id, func(x waiter, id ConversationID) int {
-			return cmp.Compare(x.id, id)
-		})
-		if !found {
-			g.waiting = slices.Insert(g.waiting, g.head+i, waiter{cv, cv.id})
-		}
+		g.requeue(cv)
 	}
 	g.live++
 	e.log(now, EventQueued, cv.id, &cv.cust.key, "", g.name, "", "")
 	if e.overflowAfter > 0 && g != e.deflt {
 		e.setDeadline(now.Add(e.overflowAfter), cv, deadlineOverflow)
+	}
+}
+
+// requeue puts a conversation coming back (reassigned, transferred) into
+// g's queue at its place by age; its own stale entry, if still there, is
+// reused. A new conversation goes last, by enqueue: this is out of its
+// line (go:noinline).
+//
+//go:noinline
+func (g *group) requeue(cv *conv) {
+	i, found := slices.BinarySearchFunc(g.waiting[g.head:], cv.id, func(x waiter, id ConversationID) int {
+		return cmp.Compare(x.id, id)
+	})
+	if !found {
+		g.waiting = slices.Insert(g.waiting, g.head+i, waiter{cv, cv.id})
 	}
 }
 
@@ -1599,7 +1616,7 @@ func (e *Engine) check(now time.Time, agentID string, to *CustomerKey, m *Outbou
 	// A text has at most as many characters as bytes: only a longer one is
 	// counted.
 	if m.Kind == KindText && (pol.MaxTextLength > 0 && len(m.Text) > pol.MaxTextLength &&
-		utf8.RuneCountInString(m.Text) > pol.MaxTextLength ||
+		runesOver(m.Text, pol.MaxTextLength) ||
 		pol.MaxTextBytes > 0 && len(m.Text) > pol.MaxTextBytes) {
 		return cv, false, ReasonTextTooLong, nil
 	}
@@ -1619,6 +1636,15 @@ func (e *Engine) check(now time.Time, agentID string, to *CustomerKey, m *Outbou
 		return cv, true, ReasonReplyLimit, nil
 	}
 	return cv, true, "", nil
+}
+
+// runesOver reports whether text has more than limit characters. It is
+// asked only of a text longer than limit bytes, which few are: it is out of
+// check's line (go:noinline).
+//
+//go:noinline
+func runesOver(text string, limit int) bool {
+	return utf8.RuneCountInString(text) > limit
 }
 
 // checkSender is check's judgement of who sends what to the customer's open
@@ -1732,7 +1758,7 @@ func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to *Custo
 	}
 	if p.sender = e.sender(to.Channel); p.sender == nil {
 		e.mu.Unlock()
-		return fmt.Errorf("router: no sender for channel %q", to.Channel)
+		return errNoSender(to.Channel)
 	}
 	var c *customer
 	if cv != nil {
@@ -1756,7 +1782,18 @@ func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to *Custo
 	return nil
 }
 
-// refused notes a send check refused (reason; "" for an error).
+// errNoSender is decide's error for a channel no sender handles, out of
+// its line (go:noinline).
+//
+//go:noinline
+func errNoSender(channel string) error {
+	return fmt.Errorf("router: no sender for channel %q", channel)
+}
+
+// refused notes a send check refused (reason; "" for an error). Few sends
+// are refused: it is out of decide's line (go:noinline).
+//
+//go:noinline
 func (e *Engine) refused(p *pendingSend, agentID string, to *CustomerKey, reason Reason) {
 	if reason != "" {
 		p.res.Refusal = reason
@@ -1961,6 +1998,11 @@ func (e *Engine) log(at time.Time, kind EventKind, conv ConversationID, cust *Cu
 // returns it, and the caller stores the four strings, every one of them
 // (the slot holds an older event's). Fourteen words of arguments would not
 // fit the registers: the strings went through the stack.
+//
+// It is kept out of its callers' line (go:noinline): inlined, each of the
+// five events of a customer's life had its own copy of it.
+//
+//go:noinline
 func (e *Engine) logSlot(at time.Time, kind EventKind, conv ConversationID, cust *CustomerKey) *Event {
 	e.lastSeq++
 	e.trim()

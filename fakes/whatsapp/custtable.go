@@ -42,7 +42,7 @@ func (t *customerTable) add(c *customer) {
 		c.hash = strhash.String(t.seed, c.waID)
 	}
 	t.missed, t.hasMissed = "", false
-	t.t.Put(c.hash, c, func(*customer) bool { return false })
+	t.t.Insert(c.hash, c)
 }
 
 // remove drops c, if the table holds it.
