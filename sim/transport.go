@@ -27,10 +27,10 @@ import (
 // Header and Body before). On a world's Memory network, used by the
 // world's goroutine alone, a request made with httpcall is served to the
 // handler itself, its server-side fields set for the call and put back
-// when the handler returns (serveInPlace). The
-// Response itself, StatusCode included, stays valid; to a request made
-// with httpcall, whose caller releases it once done with the answer, the
-// transport answers in the request's own Response, valid until then.
+// when the handler returns (serveInPlace). The Response itself,
+// StatusCode included, stays valid; to a request made with httpcall, whose
+// caller releases it once done with the answer, the transport answers in
+// the request's own Response, valid until then.
 //
 // The writer implements http.Flusher (a no-op: the caller gets the whole
 // body when the handler returns) and io.StringWriter. As a server does, it
