@@ -75,7 +75,7 @@ func BenchmarkStatusWebhookBuildSign(b *testing.B) {
 	var buf []byte
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		buf = s.appendStatusPayload(buf[:0], &p)
+		buf = s.appendStatusWebhook(buf[:0], &p, false)
 		body := append([]byte(nil), buf...) // drain keeps a copy of its exact size
 		_ = s.sign(body)
 	}
@@ -88,7 +88,7 @@ func BenchmarkInboundBuildSign(b *testing.B) {
 	var buf []byte
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		buf = s.appendInboundWebhook(buf[:0], "Sheena", &m, 1749463200)
+		buf = s.appendInboundWebhook(buf[:0], "Sheena", &m, 1749463200, false)
 		body := append([]byte(nil), buf...) // customerMessage keeps a copy of its exact size
 		_ = s.sign(body)
 	}

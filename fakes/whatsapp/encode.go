@@ -105,14 +105,9 @@ const envelopeTail = `},"field":"messages"}]}]}`
 
 // appendInboundWebhook appends the body of an inbound message webhook:
 // EncodeEscaped(s.envelope(WebhookValue{Contacts: [{name, m.From}],
-// Messages: [m]})), with the timestamp given as Unix seconds.
-func (s *Server) appendInboundWebhook(b []byte, name string, m *InboundMessage, unix int64) []byte {
-	return s.appendInboundWebhookMade(b, name, m, unix, false)
-}
-
-// appendInboundWebhookMade is appendInboundWebhook, for m's wamid made
-// by this server when made (appendWamidString writes it).
-func (s *Server) appendInboundWebhookMade(b []byte, name string, m *InboundMessage, unix int64, made bool) []byte {
+// Messages: [m]})), with the timestamp given as Unix seconds; made says
+// that m's wamid is one this server made (appendID writes it).
+func (s *Server) appendInboundWebhook(b []byte, name string, m *InboundMessage, unix int64, made bool) []byte {
 	b = append(b, s.envHead...)
 	b = append(b, `,"contacts":[{"profile":{"name":`...)
 	b = appendString(b, name)
@@ -156,14 +151,9 @@ func (s *Server) appendInboundWebhookMade(b []byte, name string, m *InboundMessa
 }
 
 // appendStatusWebhook appends the body of a queued status's webhook:
-// EncodeEscaped(s.statusPayload(p)).
-func (s *Server) appendStatusWebhook(b []byte, p *pending) []byte {
-	return s.appendStatusWebhookMade(b, p, false)
-}
-
-// appendStatusWebhookMade is appendStatusWebhook, for p's wamid made by
-// this server when made (appendWamidString writes it).
-func (s *Server) appendStatusWebhookMade(b []byte, p *pending, made bool) []byte {
+// EncodeEscaped(s.statusPayload(p)); made says that p's wamid is one this
+// server made (appendID writes it).
+func (s *Server) appendStatusWebhook(b []byte, p *pending, made bool) []byte {
 	b = append(b, s.envHead...)
 	b = append(b, `,"statuses":[{"id":`...)
 	b = appendID(b, p.id, made)

@@ -44,7 +44,7 @@ func oldStatus(t testing.TB, s *Server, p *pending) []byte {
 func checkInbound(t testing.TB, s *Server, name string, m InboundMessage, unix int64) {
 	t.Helper()
 	want := oldInbound(t, s, name, m, unix)
-	got := s.appendInboundWebhook([]byte("prefix"), name, &m, unix)
+	got := s.appendInboundWebhook([]byte("prefix"), name, &m, unix, false)
 	if !bytes.Equal(got[6:], want) || string(got[:6]) != "prefix" {
 		t.Fatalf("inbound webhook\n got %s\nwant %s", got[6:], want)
 	}
@@ -53,7 +53,7 @@ func checkInbound(t testing.TB, s *Server, name string, m InboundMessage, unix i
 func checkStatus(t testing.TB, s *Server, p *pending) {
 	t.Helper()
 	want := oldStatus(t, s, p)
-	if got := s.appendStatusWebhook(nil, p); !bytes.Equal(got, want) {
+	if got := s.appendStatusWebhook(nil, p, false); !bytes.Equal(got, want) {
 		t.Fatalf("status webhook\n got %s\nwant %s", got, want)
 	}
 }

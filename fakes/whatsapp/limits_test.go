@@ -367,7 +367,7 @@ func TestReplyWebhookKnownAnswer(t *testing.T) {
 			`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Zoë"},"wa_id":"16505551234"}],"messages":[{"context":{"from":"15550783881","id":"wamid.OUT="},"from":"16505551234","id":"wamid.IN=","timestamp":"1749463200","type":"interactive","interactive":{"type":"list_reply","list_reply":{"id":"row\u00402","title":"100\u0025","description":"\u003cb\u003e"}}}]},"field":"messages"}]}]}`},
 	}
 	for _, tc := range tests {
-		got := s.appendInboundWebhook(nil, "Zoë", &tc.m, 1749463200)
+		got := s.appendInboundWebhook(nil, "Zoë", &tc.m, 1749463200, false)
 		want := strings.Replace(tc.want, `"Zoë"`, `"Zo\u00eb"`, 1)
 		if string(got) != want {
 			t.Fatalf("body\n got %s\nwant %s", got, want)

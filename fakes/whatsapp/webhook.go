@@ -332,7 +332,7 @@ func (s *Server) inboundMediaLocked(m *InboundMessage, kind, format, body, sum s
 func (s *Server) postInbound(ctx context.Context, now time.Time, name string, m *InboundMessage) (Inbound, error) {
 	var b []byte
 	if s.cfg.WebhookURL != "" {
-		b = s.appendInboundWebhookMade(nil, name, m, now.Unix(), true)
+		b = s.appendInboundWebhook(nil, name, m, now.Unix(), true)
 	}
 	return s.postHook(ctx, now, hook{kind: "messages", id: m.ID, body: b, first: now})
 }
@@ -516,11 +516,6 @@ func truncate(b []byte, n int) string {
 // statusPayload returns the webhook payload of a queued status.
 func (s *Server) statusPayload(p *pending) *WebhookPayload {
 	return s.envelope(WebhookValue{Statuses: []Status{statusOf(p)}})
-}
-
-// appendStatusPayload appends the escaped JSON of statusPayload(p).
-func (s *Server) appendStatusPayload(b []byte, p *pending) []byte {
-	return s.appendStatusWebhook(b, p)
 }
 
 // parseHookURL parses Config.WebhookURL as http.NewRequest does; nil when
