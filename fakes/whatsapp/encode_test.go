@@ -75,20 +75,8 @@ func TestWebhookEncodersMatchEncodeEscaped(t *testing.T) {
 						im.Filename = str + ".pdf"
 					}
 					m := InboundMessage{From: cust, ID: "w", Type: kind}
-					switch kind {
-					case "image":
-						m.Image = im
-					case "audio":
-						im.Voice = true
-						m.Audio = im
-					case "video":
-						m.Video = im
-					case "document":
-						m.Document = im
-					case "sticker":
-						im.Animated = true
-						m.Sticker = im
-					}
+					im.Voice, im.Animated = kind == "audio", kind == "sticker"
+					m.SetMedia(kind, im)
 					checkInbound(t, s, str, m, unix)
 				}
 				for _, m := range replyMessages(str) {
@@ -145,18 +133,7 @@ func FuzzWebhookEncoders(f *testing.F) {
 		} else if k > 0 {
 			m.Type, m.Text = MediaKinds[k-1], nil
 			im := &InboundMedia{Caption: body, MimeType: name, SHA256: id, ID: from, Filename: body}
-			switch m.Type {
-			case "image":
-				m.Image = im
-			case "audio":
-				m.Audio = im
-			case "video":
-				m.Video = im
-			case "document":
-				m.Document = im
-			case "sticker":
-				m.Sticker = im
-			}
+			m.SetMedia(m.Type, im)
 		}
 		checkInbound(t, s, name, m, unix)
 		at := time.Unix(unix, 0)

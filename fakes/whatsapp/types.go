@@ -88,6 +88,23 @@ type TemplateParameter struct {
 	Text string `json:"text,omitempty"`
 }
 
+// SetMedia sets r's media object of kind ("image", "audio", "video",
+// "document" or "sticker") to md; any other kind sets nothing.
+func (r *SendRequest) SetMedia(kind string, md *Media) {
+	switch kind {
+	case "image":
+		r.Image = md
+	case "audio":
+		r.Audio = md
+	case "video":
+		r.Video = md
+	case "document":
+		r.Document = md
+	case "sticker":
+		r.Sticker = md
+	}
+}
+
 // Media is the outbound image/audio/video/document/sticker object: exactly
 // one of ID (an uploaded media id) and Link.
 type Media struct {
@@ -248,6 +265,23 @@ type InboundMessage struct {
 	Interactive *InboundInteractive `json:"interactive,omitempty"`
 	// Reaction is an emoji reaction to a business message.
 	Reaction *Reaction `json:"reaction,omitempty"`
+}
+
+// SetMedia sets m's media object of kind ("image", "audio", "video",
+// "document" or "sticker") to im; any other kind sets nothing.
+func (m *InboundMessage) SetMedia(kind string, im *InboundMedia) {
+	switch kind {
+	case "image":
+		m.Image = im
+	case "audio":
+		m.Audio = im
+	case "video":
+		m.Video = im
+	case "document":
+		m.Document = im
+	case "sticker":
+		m.Sticker = im
+	}
 }
 
 // InboundMedia describes media a customer sent.

@@ -312,19 +312,10 @@ func (s *Server) inboundMediaLocked(m *InboundMessage, kind, format, body, sum s
 	}
 	s.uploads[mediaID] = &upload{kind: kind, format: format, mime: mime, size: size, sum: sum}
 	im := &InboundMedia{Caption: body, MimeType: mime, SHA256: sum, ID: mediaID}
-	switch kind {
-	case "image":
-		m.Image = im
-	case "audio":
-		m.Audio = im
-	case "video":
-		m.Video = im
-	case "document":
+	if kind == "document" {
 		im.Filename = mediaID + "." + format
-		m.Document = im
-	case "sticker":
-		m.Sticker = im
 	}
+	m.SetMedia(kind, im)
 }
 
 // postInbound encodes, signs and POSTs the inbound webhook of m (From and

@@ -512,16 +512,7 @@ func TestMediaUploadAndSend(t *testing.T) {
 	doc := uploadFile(t, s, "application/pdf", 1000)
 	send := func(kind string, m *Media) *httptest.ResponseRecorder {
 		r := SendRequest{MessagingProduct: "whatsapp", To: cust, Type: kind}
-		switch kind {
-		case "image":
-			r.Image = m
-		case "sticker":
-			r.Sticker = m
-		case "document":
-			r.Document = m
-		case "audio":
-			r.Audio = m
-		}
+		r.SetMedia(kind, m)
 		return sendReq(s, r)
 	}
 	wantOK(t, send("image", &Media{ID: img, Caption: "cap"}))

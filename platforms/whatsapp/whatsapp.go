@@ -461,20 +461,10 @@ func (b *binding) Judge(to string, m router.Outbound) *sim.Verdict {
 		}
 		req.Type = a.Kind
 		media := &fakewa.Media{Link: "https://media.omnisim.invalid/file." + a.Format, Caption: m.Text}
-		switch a.Kind {
-		case "image":
-			req.Image = media
-		case "audio":
+		if a.Kind == "audio" || a.Kind == "sticker" { // they take no caption
 			media.Caption = ""
-			req.Audio = media
-		case "video":
-			req.Video = media
-		case "document":
-			req.Document = media
-		case "sticker":
-			media.Caption = ""
-			req.Sticker = media
 		}
+		req.SetMedia(a.Kind, media)
 	}
 	return verdict(b.fake.Check(req))
 }
