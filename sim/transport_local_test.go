@@ -124,3 +124,32 @@ func TestLocalTransportServesInPlace(t *testing.T) {
 		}
 	}
 }
+
+// A request made with httpcall without a body (a GET), which httpcall.Of
+// does not recognize, is served a copy with http.NoBody, as a server's
+// requests always have a body, not the request itself, and is given back
+// without one.
+func TestLocalTransportBodilessRequest(t *testing.T) {
+	tr := newLocalTransport()
+	var seen *http.Request
+	var body io.ReadCloser
+	tr.Handle("in.test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen, body = r, r.Body
+		io.WriteString(w, "ok")
+	}))
+	u, _ := url.Parse("http://in.test/token")
+	q := httpcall.New()
+	defer q.Release()
+	req := q.Prepare(context.Background(), http.MethodGet, u, nil)
+	resp, err := tr.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if seen == req || body != http.NoBody || req.Body != nil {
+		t.Errorf("handler saw the request itself %v, body %v; body given back %v", seen == req, body, req.Body)
+	}
+	if b, _ := io.ReadAll(resp.Body); string(b) != "ok" {
+		t.Errorf("answer %q", b)
+	}
+}
