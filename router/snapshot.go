@@ -197,6 +197,7 @@ func (e *Engine) Restore(b []byte) error {
 		a.online, a.active, a.assignments, a.peak, a.lastAssigned = as.Online, as.Active, as.Assignments, as.Peak, as.LastAssigned
 		a.onShift, a.onlineSince, a.onlineTotal, a.busyAt, a.busyTotal = as.OnShift, as.OnlineSince, as.OnlineTotal, as.BusyAt, as.BusyTotal
 		a.eligible, a.eligibleSince, a.eligibleTotal = as.Eligible, as.EligibleSince, as.EligibleTotal
+		a.busyAtNano, a.eligibleSinceNano = as.BusyAt.UnixNano(), as.EligibleSince.UnixNano()
 	}
 
 	custs := make(map[CustomerKey]*customer, len(s.Customers))
