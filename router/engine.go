@@ -109,6 +109,11 @@ type Engine struct {
 	lastSeq  uint64 // Seq of the newest event; 0 before the first
 	cursor   uint64 // the Seq Events has handed out up to
 	held     uint64 // Seq of the first event Consume last handed out, kept until its next call; 0: none
+	// owed is the oldest Seq the consumer is owed (held when set, else
+	// cursor+1), or MaxUint64 without a consumer: set by noteOwed at every
+	// change of cursor or held, so that trim, at every event, reads one
+	// word.
+	owed uint64
 
 	// sentLog remembers the sent messages for Status, in sending order
 	// from sentHead on, numbered consecutively, until they pass the
@@ -334,6 +339,7 @@ func New(cfg Config) (*Engine, error) {
 		retain:        cfg.Retain,
 		sent:          newSentIndex(),
 	}
+	e.noteOwed()
 	e.rng = rand.New(e.pcg)
 	if e.strategy == "" {
 		e.strategy = LeastLoaded
@@ -2035,21 +2041,24 @@ const minRing = 64
 // before the latest history events and, for a consumer, handed out by
 // Events already.
 func (e *Engine) trim() {
-	keep := uint64(1)
-	if h := uint64(e.history); e.lastSeq > h {
-		keep = e.lastSeq - h + 1
-	}
-	if e.consumer {
-		// Consume's events are kept until its next call; they come at
-		// or before the cursor, so held, when set, bounds what goes.
-		if e.held != 0 {
-			keep = min(keep, e.held)
-		} else {
-			keep = min(keep, e.cursor+1)
-		}
-	}
-	if keep > e.first {
-		e.first = keep
+	h := uint64(e.history)
+	// The latest history events (every one while there are no more), and
+	// what the consumer is owed.
+	keep := min(max(e.lastSeq, h)-h+1, e.owed)
+	e.first = max(e.first, keep)
+}
+
+// noteOwed sets owed after a change of cursor or held. Consume's events
+// are kept until its next call; they come at or before the cursor, so
+// held, when set, bounds what goes.
+func (e *Engine) noteOwed() {
+	switch {
+	case !e.consumer:
+		e.owed = math.MaxUint64
+	case e.held != 0:
+		e.owed = e.held
+	default:
+		e.owed = e.cursor + 1
 	}
 }
 
@@ -2120,6 +2129,7 @@ func (e *Engine) Events(dst []Event) []Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	dst, e.cursor, _ = e.eventsSince(e.cursor, dst)
+	e.noteOwed()
 	return dst
 }
 
@@ -2166,12 +2176,15 @@ func (e *Engine) Consume() (a, b []Event) {
 	e.mu.Lock()
 	if !e.consumer || e.cursor >= e.lastSeq {
 		e.held = 0
+		if e.consumer {
+			e.owed = e.cursor + 1 // noteOwed's answer, held unset
+		}
 		e.mu.Unlock()
 		return nil, nil
 	}
 	from := max(e.cursor+1, e.first)
 	a, b = e.parts(from)
-	e.held, e.cursor = from, e.lastSeq
+	e.held, e.cursor, e.owed = from, e.lastSeq, from // owed: noteOwed's answer, held set
 	e.mu.Unlock()
 	return a, b
 }
@@ -2198,6 +2211,7 @@ func (e *Engine) Read(n int) {
 	e.mu.Lock() // as in Unread, let go without a deferred call
 	if e.consumer && e.cursor < e.lastSeq {
 		e.cursor = min(max(e.cursor+1, e.first)+uint64(n)-1, e.lastSeq)
+		e.noteOwed()
 	}
 	e.mu.Unlock()
 }

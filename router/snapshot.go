@@ -364,6 +364,7 @@ func (e *Engine) restoreLog(events []Event, last, cursor uint64) error {
 		}
 	}
 	e.lastSeq, e.cursor, e.first = last, cursor, last-n+1
+	e.noteOwed()
 	if n == 0 {
 		return nil
 	}
