@@ -115,15 +115,14 @@ type Engine struct {
 	// word.
 	owed uint64
 
-	// sentLog remembers the sent messages for Status, in sending order
-	// from sentHead on, numbered consecutively, until they pass the
-	// horizon; sent finds a message's live entry there by its key. An
+	// sentLog remembers the sent messages for Status, in sending order,
+	// numbered consecutively (sentN is the latest number), until they pass
+	// the horizon; sent finds a message's live entry there by its key. An
 	// entry whose key a later one took over (a message id remembered
 	// twice) is stale: sent no longer points at it.
-	sent     sentIndex
-	sentLog  []sentEntry
-	sentHead int
-	sentN    uint64
+	sent    sentIndex
+	sentLog sentLog
+	sentN   uint64
 	// sentLast is the number of the entry remembered or found last (0:
 	// none), live while the log holds it: a later entry of its key would
 	// have become sentLast. A platform reports a message's statuses
@@ -1871,37 +1870,19 @@ func (e *Engine) remember(now time.Time, to *CustomerKey, id string, cv Conversa
 	k := sentKey{channel: to.Channel, id: id}
 	e.sentN++
 	h := e.sent.hash(id)
-	e.sent.put(e.sentLog, e.sentHead, k, h, e.sentN)
-	if len(e.sentLog) == cap(e.sentLog) {
-		e.growSentLog()
-	}
-	n := len(e.sentLog)
-	e.sentLog = e.sentLog[:n+1] // within its capacity
-	e.sentLog[n] = sentEntry{key: k, at: now.UnixNano(), n: e.sentN, hash: h,
+	e.sent.put(&e.sentLog, k, h, e.sentN)
+	*e.sentLog.add(e.sentN) = sentEntry{key: k, at: now.UnixNano(), n: e.sentN, hash: h,
 		conv: cv, account: to.Account, customer: to.Customer}
 	e.sentLast = e.sentN
 	e.sweepDue = min(e.sweepDue, forgetAt(now.UnixNano(), e.horizon))
-}
-
-// growSentLog doubles the sent log (append grows a long slice by a
-// quarter, copying it over and over while it fills to its horizon),
-// keeping what is live. It is rare, and out of remember's line
-// (go:noinline).
-//
-//go:noinline
-func (e *Engine) growSentLog() {
-	live := e.sentLog[e.sentHead:]
-	grown := make([]sentEntry, len(live), max(2*cap(e.sentLog), 64))
-	copy(grown, live)
-	e.sentLog, e.sentHead = grown, 0
 }
 
 // nextSweep is when something in the sent log or the release queue is
 // next due (math.MaxInt64 when nothing is).
 func (e *Engine) nextSweep() int64 {
 	due := int64(math.MaxInt64)
-	if e.sentHead < len(e.sentLog) {
-		due = forgetAt(e.sentLog[e.sentHead].at, e.horizon)
+	if e.sentLog.len() > 0 {
+		due = forgetAt(e.sentLog.oldest().at, e.horizon)
 	}
 	if at, ok := e.releases.next(); ok {
 		due = min(due, at)
@@ -1923,20 +1904,19 @@ func addNano(n int64, d time.Duration) int64 {
 	return n + int64(d)
 }
 
-// findSent returns the position in sentLog of the live entry of message id
-// on channel, or -1.
-func (e *Engine) findSent(channel, id string) int {
-	if n := e.sentLast; n != 0 && e.sentHead < len(e.sentLog) && n >= e.sentLog[e.sentHead].n {
-		p := sentAt(e.sentLog, e.sentHead, n)
-		if s := &e.sentLog[p]; s.key.id == id && s.key.channel == channel {
-			return p
+// findSent returns the number of the live entry in sentLog of message id
+// on channel, or 0.
+func (e *Engine) findSent(channel, id string) uint64 {
+	if n := e.sentLast; e.sentLog.holds(n) {
+		if s := e.sentLog.at(n); s.key.id == id && s.key.channel == channel {
+			return n
 		}
 	}
-	p := e.sent.find(e.sentLog, e.sentHead, sentKey{channel: channel, id: id}, e.sent.hash(id))
-	if p >= 0 {
-		e.sentLast = e.sentLog[p].n
+	n := e.sent.find(&e.sentLog, sentKey{channel: channel, id: id}, e.sent.hash(id))
+	if n != 0 {
+		e.sentLast = n
 	}
-	return p
+	return n
 }
 
 // forget drops the remembered messages sent before now minus the horizon.
@@ -1945,21 +1925,16 @@ func (e *Engine) forget(now int64) {
 	if now > math.MinInt64+int64(e.horizon) {
 		cutoff = now - int64(e.horizon)
 	}
-	for e.sentHead < len(e.sentLog) && e.sentLog[e.sentHead].at < cutoff {
-		s := &e.sentLog[e.sentHead]
+	for e.sentLog.len() > 0 {
+		s := e.sentLog.oldest()
+		if s.at >= cutoff {
+			return
+		}
 		if i := e.sent.findN(s.hash, s.n); i >= 0 {
 			e.sent.remove(i) // else stale: a later entry holds the key
 		}
-		e.sentLog[e.sentHead] = sentEntry{}
-		e.sentHead++
-	}
-	switch {
-	case e.sentHead == len(e.sentLog):
-		e.sentLog, e.sentHead = e.sentLog[:0], 0
-	case e.sentHead > 64 && e.sentHead*2 > len(e.sentLog):
-		n := copy(e.sentLog, e.sentLog[e.sentHead:])
-		clear(e.sentLog[n:])
-		e.sentLog, e.sentHead = e.sentLog[:n], 0
+		*s = sentEntry{}
+		e.sentLog.pop()
 	}
 }
 
@@ -1972,8 +1947,8 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 	e.mu.Lock() // let go without a deferred call, as in Receive
 	now = e.begin(now)
 	var id ConversationID
-	if p := e.findSent(to.Channel, messageID); p >= 0 && e.sentLog[p].to(&to) {
-		id = e.sentLog[p].conv
+	if n := e.findSent(to.Channel, messageID); n != 0 && e.sentLog.at(n).to(&to) {
+		id = e.sentLog.at(n).conv
 	} else if c := e.customers.get(to); c != nil && c.last != nil {
 		id = c.last.id
 	}

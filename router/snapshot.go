@@ -138,7 +138,8 @@ func (e *Engine) Save() ([]byte, error) {
 	slices.SortFunc(s.Releases, func(x, y releaseState) int {
 		return cmp.Or(cmp.Compare(x.At, y.At), compareKeys(x.Customer, y.Customer))
 	})
-	for _, se := range e.sentLog[e.sentHead:] {
+	for n := e.sentLog.first; n < e.sentLog.next; n++ {
+		se := e.sentLog.at(n)
 		st := sentState{Channel: se.key.channel, ID: se.key.id, At: se.at, N: se.n}
 		if e.sent.findN(se.hash, se.n) >= 0 {
 			st.Live, st.Conversation, st.Account, st.Customer = true, se.conv, se.account, se.customer
@@ -341,10 +342,10 @@ func (e *Engine) Restore(b []byte) error {
 		k := sentKey{channel: st.Channel, id: st.ID}
 		h := e.sent.hash(st.ID)
 		if st.Live {
-			e.sent.put(e.sentLog, e.sentHead, k, h, st.N)
+			e.sent.put(&e.sentLog, k, h, st.N)
 		}
-		e.sentLog = append(e.sentLog, sentEntry{key: k, at: st.At, n: st.N, hash: h,
-			conv: st.Conversation, account: st.Account, customer: st.Customer})
+		*e.sentLog.add(st.N) = sentEntry{key: k, at: st.At, n: st.N, hash: h,
+			conv: st.Conversation, account: st.Account, customer: st.Customer}
 	}
 	e.sentN = s.SentN
 	e.sweepDue = math.MinInt64 // the first call sweeps what was restored
