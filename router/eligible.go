@@ -17,9 +17,9 @@ func (a *agent) trackEligible(now time.Time) {
 		return
 	}
 	if on {
-		a.eligibleSince = now
+		a.eligibleSince, a.eligibleSinceNano = now, now.UnixNano()
 	} else {
-		a.eligibleTotal += now.Sub(a.eligibleSince)
+		a.eligibleTotal += time.Duration(now.UnixNano() - a.eligibleSinceNano)
 	}
 	a.eligible = on
 }

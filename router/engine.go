@@ -109,16 +109,20 @@ type Engine struct {
 	lastSeq  uint64 // Seq of the newest event; 0 before the first
 	cursor   uint64 // the Seq Events has handed out up to
 	held     uint64 // Seq of the first event Consume last handed out, kept until its next call; 0: none
+	// owed is the oldest Seq the consumer is owed (held when set, else
+	// cursor+1), or MaxUint64 without a consumer: set by noteOwed at every
+	// change of cursor or held, so that trim, at every event, reads one
+	// word.
+	owed uint64
 
-	// sentLog remembers the sent messages for Status, in sending order
-	// from sentHead on, numbered consecutively, until they pass the
-	// horizon; sent finds a message's live entry there by its key. An
+	// sentLog remembers the sent messages for Status, in sending order,
+	// numbered consecutively (sentN is the latest number), until they pass
+	// the horizon; sent finds a message's live entry there by its key. An
 	// entry whose key a later one took over (a message id remembered
 	// twice) is stale: sent no longer points at it.
-	sent     sentIndex
-	sentLog  []sentEntry
-	sentHead int
-	sentN    uint64
+	sent    sentIndex
+	sentLog sentLog
+	sentN   uint64
 	// sentLast is the number of the entry remembered or found last (0:
 	// none), live while the log holds it: a later entry of its key would
 	// have become sentLast. A platform reports a message's statuses
@@ -181,6 +185,14 @@ type agent struct {
 	eligible      bool
 	eligibleSince time.Time
 	eligibleTotal time.Duration
+	// busyAtNano and eligibleSinceNano are busyAt and eligibleSince in unix
+	// ns: the spans that end at every assignment and close are measured
+	// on the engine's clock, which orders calls by unix ns (accept), with
+	// one subtraction rather than Time.Sub's overflow check (about 100
+	// instructions, twice a conversation). The times stay for snapshots,
+	// which keep their zones.
+	busyAtNano        int64
+	eligibleSinceNano int64
 }
 
 // slot is an agent's membership in one group, with its positions there.
@@ -326,6 +338,7 @@ func New(cfg Config) (*Engine, error) {
 		retain:        cfg.Retain,
 		sent:          newSentIndex(),
 	}
+	e.noteOwed()
 	e.rng = rand.New(e.pcg)
 	if e.strategy == "" {
 		e.strategy = LeastLoaded
@@ -1165,10 +1178,11 @@ func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail stri
 // setActive changes an agent's open-conversation count and keeps every
 // group index in step.
 func (e *Engine) setActive(now time.Time, a *agent, n int) {
+	n0 := now.UnixNano()
 	if a.active > 0 && !a.busyAt.IsZero() { // an idle span adds nothing
-		a.busyTotal += time.Duration(a.active) * now.Sub(a.busyAt)
+		a.busyTotal += time.Duration(a.active) * time.Duration(n0-a.busyAtNano)
 	}
-	a.busyAt = now
+	a.busyAt, a.busyAtNano = now, n0
 	a.active = n
 	if n > a.peak {
 		a.peak = n
@@ -1856,37 +1870,19 @@ func (e *Engine) remember(now time.Time, to *CustomerKey, id string, cv Conversa
 	k := sentKey{channel: to.Channel, id: id}
 	e.sentN++
 	h := e.sent.hash(id)
-	e.sent.put(e.sentLog, e.sentHead, k, h, e.sentN)
-	if len(e.sentLog) == cap(e.sentLog) {
-		e.growSentLog()
-	}
-	n := len(e.sentLog)
-	e.sentLog = e.sentLog[:n+1] // within its capacity
-	e.sentLog[n] = sentEntry{key: k, at: now.UnixNano(), n: e.sentN, hash: h,
+	e.sent.put(&e.sentLog, k, h, e.sentN)
+	*e.sentLog.add(e.sentN) = sentEntry{key: k, at: now.UnixNano(), n: e.sentN, hash: h,
 		conv: cv, account: to.Account, customer: to.Customer}
 	e.sentLast = e.sentN
 	e.sweepDue = min(e.sweepDue, forgetAt(now.UnixNano(), e.horizon))
-}
-
-// growSentLog doubles the sent log (append grows a long slice by a
-// quarter, copying it over and over while it fills to its horizon),
-// keeping what is live. It is rare, and out of remember's line
-// (go:noinline).
-//
-//go:noinline
-func (e *Engine) growSentLog() {
-	live := e.sentLog[e.sentHead:]
-	grown := make([]sentEntry, len(live), max(2*cap(e.sentLog), 64))
-	copy(grown, live)
-	e.sentLog, e.sentHead = grown, 0
 }
 
 // nextSweep is when something in the sent log or the release queue is
 // next due (math.MaxInt64 when nothing is).
 func (e *Engine) nextSweep() int64 {
 	due := int64(math.MaxInt64)
-	if e.sentHead < len(e.sentLog) {
-		due = forgetAt(e.sentLog[e.sentHead].at, e.horizon)
+	if e.sentLog.len() > 0 {
+		due = forgetAt(e.sentLog.oldest().at, e.horizon)
 	}
 	if at, ok := e.releases.next(); ok {
 		due = min(due, at)
@@ -1908,20 +1904,19 @@ func addNano(n int64, d time.Duration) int64 {
 	return n + int64(d)
 }
 
-// findSent returns the position in sentLog of the live entry of message id
-// on channel, or -1.
-func (e *Engine) findSent(channel, id string) int {
-	if n := e.sentLast; n != 0 && e.sentHead < len(e.sentLog) && n >= e.sentLog[e.sentHead].n {
-		p := sentAt(e.sentLog, e.sentHead, n)
-		if s := &e.sentLog[p]; s.key.id == id && s.key.channel == channel {
-			return p
+// findSent returns the number of the live entry in sentLog of message id
+// on channel, or 0.
+func (e *Engine) findSent(channel, id string) uint64 {
+	if n := e.sentLast; e.sentLog.holds(n) {
+		if s := e.sentLog.at(n); s.key.id == id && s.key.channel == channel {
+			return n
 		}
 	}
-	p := e.sent.find(e.sentLog, e.sentHead, sentKey{channel: channel, id: id}, e.sent.hash(id))
-	if p >= 0 {
-		e.sentLast = e.sentLog[p].n
+	n := e.sent.find(&e.sentLog, sentKey{channel: channel, id: id}, e.sent.hash(id))
+	if n != 0 {
+		e.sentLast = n
 	}
-	return p
+	return n
 }
 
 // forget drops the remembered messages sent before now minus the horizon.
@@ -1930,21 +1925,16 @@ func (e *Engine) forget(now int64) {
 	if now > math.MinInt64+int64(e.horizon) {
 		cutoff = now - int64(e.horizon)
 	}
-	for e.sentHead < len(e.sentLog) && e.sentLog[e.sentHead].at < cutoff {
-		s := &e.sentLog[e.sentHead]
+	for e.sentLog.len() > 0 {
+		s := e.sentLog.oldest()
+		if s.at >= cutoff {
+			return
+		}
 		if i := e.sent.findN(s.hash, s.n); i >= 0 {
 			e.sent.remove(i) // else stale: a later entry holds the key
 		}
-		e.sentLog[e.sentHead] = sentEntry{}
-		e.sentHead++
-	}
-	switch {
-	case e.sentHead == len(e.sentLog):
-		e.sentLog, e.sentHead = e.sentLog[:0], 0
-	case e.sentHead > 64 && e.sentHead*2 > len(e.sentLog):
-		n := copy(e.sentLog, e.sentLog[e.sentHead:])
-		clear(e.sentLog[n:])
-		e.sentLog, e.sentHead = e.sentLog[:n], 0
+		*s = sentEntry{}
+		e.sentLog.pop()
 	}
 }
 
@@ -1957,8 +1947,8 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 	e.mu.Lock() // let go without a deferred call, as in Receive
 	now = e.begin(now)
 	var id ConversationID
-	if p := e.findSent(to.Channel, messageID); p >= 0 && e.sentLog[p].to(&to) {
-		id = e.sentLog[p].conv
+	if n := e.findSent(to.Channel, messageID); n != 0 && e.sentLog.at(n).to(&to) {
+		id = e.sentLog.at(n).conv
 	} else if c := e.customers.get(to); c != nil && c.last != nil {
 		id = c.last.id
 	}
@@ -2026,21 +2016,24 @@ const minRing = 64
 // before the latest history events and, for a consumer, handed out by
 // Events already.
 func (e *Engine) trim() {
-	keep := uint64(1)
-	if h := uint64(e.history); e.lastSeq > h {
-		keep = e.lastSeq - h + 1
-	}
-	if e.consumer {
-		// Consume's events are kept until its next call; they come at
-		// or before the cursor, so held, when set, bounds what goes.
-		if e.held != 0 {
-			keep = min(keep, e.held)
-		} else {
-			keep = min(keep, e.cursor+1)
-		}
-	}
-	if keep > e.first {
-		e.first = keep
+	h := uint64(e.history)
+	// The latest history events (every one while there are no more), and
+	// what the consumer is owed.
+	keep := min(max(e.lastSeq, h)-h+1, e.owed)
+	e.first = max(e.first, keep)
+}
+
+// noteOwed sets owed after a change of cursor or held. Consume's events
+// are kept until its next call; they come at or before the cursor, so
+// held, when set, bounds what goes.
+func (e *Engine) noteOwed() {
+	switch {
+	case !e.consumer:
+		e.owed = math.MaxUint64
+	case e.held != 0:
+		e.owed = e.held
+	default:
+		e.owed = e.cursor + 1
 	}
 }
 
@@ -2111,6 +2104,7 @@ func (e *Engine) Events(dst []Event) []Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	dst, e.cursor, _ = e.eventsSince(e.cursor, dst)
+	e.noteOwed()
 	return dst
 }
 
@@ -2157,12 +2151,15 @@ func (e *Engine) Consume() (a, b []Event) {
 	e.mu.Lock()
 	if !e.consumer || e.cursor >= e.lastSeq {
 		e.held = 0
+		if e.consumer {
+			e.owed = e.cursor + 1 // noteOwed's answer, held unset
+		}
 		e.mu.Unlock()
 		return nil, nil
 	}
 	from := max(e.cursor+1, e.first)
 	a, b = e.parts(from)
-	e.held, e.cursor = from, e.lastSeq
+	e.held, e.cursor, e.owed = from, e.lastSeq, from // owed: noteOwed's answer, held set
 	e.mu.Unlock()
 	return a, b
 }
@@ -2189,6 +2186,7 @@ func (e *Engine) Read(n int) {
 	e.mu.Lock() // as in Unread, let go without a deferred call
 	if e.consumer && e.cursor < e.lastSeq {
 		e.cursor = min(max(e.cursor+1, e.first)+uint64(n)-1, e.lastSeq)
+		e.noteOwed()
 	}
 	e.mu.Unlock()
 }

@@ -458,3 +458,59 @@ func TestConsumeInPlace(t *testing.T) {
 		t.Fatalf("Consume without a consumer returned %d events", len(a)+len(b))
 	}
 }
+
+// TestLogKeepsWhatEachEventAllows holds the log's oldest event to the rule
+// applied at every event logged: the latest EventLog events and, for a
+// consumer, what Consume holds or Events and Read have not handed out, as
+// they stood when the event was logged. Random calls of every reader
+// between bursts of events; the log may drop nothing sooner and keep
+// nothing longer than the rule says.
+func TestLogKeepsWhatEachEventAllows(t *testing.T) {
+	for _, consumer := range []bool{false, true} {
+		for seed := range uint64(20) {
+			e := newEngine(t, Config{Agents: agents(2, 2), EventLog: 5, IdleAfter: time.Minute, Consumer: consumer}, "a1", "a2")
+			rng := rand.New(rand.NewPCG(seed, 3))
+			first := e.first
+			now := t0
+			for i := range 300 {
+				held, cursor, last := e.held, e.cursor, e.lastSeq
+				switch op := rng.IntN(7); op {
+				case 0, 1:
+					now = now.Add(time.Duration(rng.IntN(90)) * time.Second)
+					e.Receive(now, Inbound{Customer: key(fmt.Sprintf("u%d", rng.IntN(6))), Text: "x"})
+				case 2:
+					e.Consume()
+				case 3:
+					a, b := e.Unread()
+					e.Read(rng.IntN(len(a) + len(b) + 2))
+				case 4:
+					e.Events(nil)
+				case 5:
+					e.EventsSince(uint64(rng.IntN(int(last)+1)), nil)
+				case 6:
+					now = now.Add(2 * time.Minute)
+					e.Advance(now) // idle closes
+				}
+				// The rule at each event the call logged, with the readers'
+				// marks as they stood (no call both logs and reads).
+				for s := last + 1; s <= e.lastSeq; s++ {
+					keep := uint64(1)
+					if s > 5 {
+						keep = s - 5 + 1
+					}
+					if consumer {
+						if held != 0 {
+							keep = min(keep, held)
+						} else {
+							keep = min(keep, cursor+1)
+						}
+					}
+					first = max(first, keep)
+				}
+				if e.first != first {
+					t.Fatalf("consumer %v, seed %d, call %d: the log starts at seq %d, want %d", consumer, seed, i, e.first, first)
+				}
+			}
+		}
+	}
+}

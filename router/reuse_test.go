@@ -129,7 +129,7 @@ func TestMessageIDRememberedTwice(t *testing.T) {
 			t.Errorf("restart %v: status after both expired logged for %v, want %v", restart, got, c3.ID)
 		}
 		e.mu.Lock()
-		n, logged := e.sent.len(), len(e.sentLog)-e.sentHead
+		n, logged := e.sent.len(), e.sentLog.len()
 		e.mu.Unlock()
 		if n != 0 || logged != 0 {
 			t.Errorf("restart %v: %d ids and %d log entries remembered after the horizon", restart, n, logged)

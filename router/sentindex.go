@@ -8,8 +8,8 @@ import "github.com/omnisim/omnisim/strhash"
 // table of a day's messages stays in cache. It hashes the message id alone
 // (what tells messages apart) and compares the whole key in the log.
 //
-// The log holds consecutively numbered entries from its head on, so an
-// entry's number gives its place. Each slot keeps the hash it was placed by
+// The log holds consecutively numbered entries, found by their numbers.
+// Each slot keeps the hash it was placed by
 // and each log entry its own, so that growing never hashes a key again and
 // forgetting an entry finds its slot without hashing or comparing strings.
 // A removed slot is filled by shifting the slots after it back: the table
@@ -34,28 +34,19 @@ func (x *sentIndex) hash(id string) uint64 { return strhash.String(x.seed, id) }
 // len is how many message ids the index holds.
 func (x *sentIndex) len() int { return x.count }
 
-// sentAt is the place in log, whose entries from head on are numbered
-// consecutively, of the entry numbered n.
-func sentAt(log []sentEntry, head int, n uint64) int {
-	return head + int(n-log[head].n)
-}
-
-// find returns the place in log of the live entry of key k, of hash h, or
-// -1.
-func (x *sentIndex) find(log []sentEntry, head int, k sentKey, h uint64) int {
+// find returns the number of the live entry of key k, of hash h, or 0.
+func (x *sentIndex) find(log *sentLog, k sentKey, h uint64) uint64 {
 	if len(x.slots) == 0 {
-		return -1
+		return 0
 	}
 	mask := uint64(len(x.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := x.slots[i]
 		if s.n == 0 {
-			return -1
+			return 0
 		}
-		if s.hash == h {
-			if p := sentAt(log, head, s.n); log[p].key == k {
-				return p
-			}
+		if s.hash == h && log.at(s.n).key == k {
+			return s.n
 		}
 	}
 }
@@ -80,9 +71,8 @@ func (x *sentIndex) findN(h, n uint64) int {
 
 // put makes the entry numbered n, of key k and hash h, its key's live
 // entry; the key's previous entry, if any, is stale from now on. The log
-// (with head) holds every entry a slot points at; the new entry need not
-// be in it yet.
-func (x *sentIndex) put(log []sentEntry, head int, k sentKey, h, n uint64) {
+// holds every entry a slot points at; the new entry need not be in it yet.
+func (x *sentIndex) put(log *sentLog, k sentKey, h, n uint64) {
 	if 2*(x.count+1) > len(x.slots) {
 		x.grow()
 	}
@@ -94,7 +84,7 @@ func (x *sentIndex) put(log []sentEntry, head int, k sentKey, h, n uint64) {
 			x.count++
 			return
 		}
-		if s.hash == h && log[sentAt(log, head, s.n)].key == k {
+		if s.hash == h && log.at(s.n).key == k {
 			s.n = n
 			return
 		}

@@ -35,8 +35,7 @@ func TestSentIndex(t *testing.T) {
 				return h
 			}
 			want := map[sentKey]uint64{} // the live entry's number
-			var log []sentEntry
-			head := 0
+			var log sentLog
 			var n uint64
 			for step := 0; step < tc.steps; step++ {
 				switch op := rng.IntN(10); {
@@ -44,11 +43,11 @@ func TestSentIndex(t *testing.T) {
 					ch := []string{"a", "b"}[rng.IntN(2)]
 					k := sentKey{channel: ch, id: "m" + strconv.Itoa(rng.IntN(tc.ids))}
 					n++
-					x.put(log, head, k, hash(k.id), n)
-					log = append(log, sentEntry{key: k, n: n, hash: hash(k.id), conv: ConversationID(n)})
+					x.put(&log, k, hash(k.id), n)
+					*log.add(n) = sentEntry{key: k, n: n, hash: hash(k.id), conv: ConversationID(n)}
 					want[k] = n
-				case op < 8 && head < len(log): // forget the oldest
-					en := log[head]
+				case op < 8 && log.len() > 0: // forget the oldest
+					en := *log.oldest()
 					i := x.findN(en.hash, en.n)
 					if want[en.key] == en.n {
 						if i < 0 {
@@ -59,16 +58,17 @@ func TestSentIndex(t *testing.T) {
 					} else if i >= 0 {
 						t.Fatalf("step %d: stale entry %d of %v found", step, en.n, en.key)
 					}
-					head++
+					*log.oldest() = sentEntry{}
+					log.pop()
 				default: // look up
 					k := sentKey{channel: []string{"a", "b"}[rng.IntN(2)], id: "m" + strconv.Itoa(rng.IntN(tc.ids+5))}
-					p := x.find(log, head, k, hash(k.id))
+					p := x.find(&log, k, hash(k.id))
 					wn, ok := want[k]
 					switch {
-					case ok != (p >= 0):
-						t.Fatalf("step %d: %v found %v, want %v", step, k, p >= 0, ok)
-					case ok && (log[p].n != wn || log[p].key != k):
-						t.Fatalf("step %d: %v found entry %d of %v, want %d", step, k, log[p].n, log[p].key, wn)
+					case ok != (p != 0):
+						t.Fatalf("step %d: %v found %v, want %v", step, k, p != 0, ok)
+					case ok && (p != wn || log.at(p).n != wn || log.at(p).key != k):
+						t.Fatalf("step %d: %v found entry %d of %v, want %d", step, k, log.at(p).n, log.at(p).key, wn)
 					}
 				}
 				if x.len() != len(want) {
@@ -113,7 +113,7 @@ func TestFindSentIsFind(t *testing.T) {
 		e.mu.Lock()
 		for i := range 6 {
 			id := "m" + strconv.Itoa(i)
-			want := e.sent.find(e.sentLog, e.sentHead, sentKey{channel: "whatsapp", id: id}, e.sent.hash(id))
+			want := e.sent.find(&e.sentLog, sentKey{channel: "whatsapp", id: id}, e.sent.hash(id))
 			if got := e.findSent("whatsapp", id); got != want {
 				e.mu.Unlock()
 				t.Fatalf("step %d: findSent(%s) = %d, find = %d", step, id, got, want)

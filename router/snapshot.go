@@ -138,7 +138,8 @@ func (e *Engine) Save() ([]byte, error) {
 	slices.SortFunc(s.Releases, func(x, y releaseState) int {
 		return cmp.Or(cmp.Compare(x.At, y.At), compareKeys(x.Customer, y.Customer))
 	})
-	for _, se := range e.sentLog[e.sentHead:] {
+	for n := e.sentLog.first; n < e.sentLog.next; n++ {
+		se := e.sentLog.at(n)
 		st := sentState{Channel: se.key.channel, ID: se.key.id, At: se.at, N: se.n}
 		if e.sent.findN(se.hash, se.n) >= 0 {
 			st.Live, st.Conversation, st.Account, st.Customer = true, se.conv, se.account, se.customer
@@ -197,6 +198,7 @@ func (e *Engine) Restore(b []byte) error {
 		a.online, a.active, a.assignments, a.peak, a.lastAssigned = as.Online, as.Active, as.Assignments, as.Peak, as.LastAssigned
 		a.onShift, a.onlineSince, a.onlineTotal, a.busyAt, a.busyTotal = as.OnShift, as.OnlineSince, as.OnlineTotal, as.BusyAt, as.BusyTotal
 		a.eligible, a.eligibleSince, a.eligibleTotal = as.Eligible, as.EligibleSince, as.EligibleTotal
+		a.busyAtNano, a.eligibleSinceNano = as.BusyAt.UnixNano(), as.EligibleSince.UnixNano()
 	}
 
 	custs := make(map[CustomerKey]*customer, len(s.Customers))
@@ -340,10 +342,10 @@ func (e *Engine) Restore(b []byte) error {
 		k := sentKey{channel: st.Channel, id: st.ID}
 		h := e.sent.hash(st.ID)
 		if st.Live {
-			e.sent.put(e.sentLog, e.sentHead, k, h, st.N)
+			e.sent.put(&e.sentLog, k, h, st.N)
 		}
-		e.sentLog = append(e.sentLog, sentEntry{key: k, at: st.At, n: st.N, hash: h,
-			conv: st.Conversation, account: st.Account, customer: st.Customer})
+		*e.sentLog.add(st.N) = sentEntry{key: k, at: st.At, n: st.N, hash: h,
+			conv: st.Conversation, account: st.Account, customer: st.Customer}
 	}
 	e.sentN = s.SentN
 	e.sweepDue = math.MinInt64 // the first call sweeps what was restored
@@ -363,6 +365,7 @@ func (e *Engine) restoreLog(events []Event, last, cursor uint64) error {
 		}
 	}
 	e.lastSeq, e.cursor, e.first = last, cursor, last-n+1
+	e.noteOwed()
 	if n == 0 {
 		return nil
 	}

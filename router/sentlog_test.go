@@ -1,0 +1,59 @@
+package router
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestSentLogIsAFIFO plays random pushes and pops on a sentLog, numbered
+// from a start that is not a block's (as a restored log's may be), through
+// runs that empty it at and off block boundaries, against a slice: every
+// entry it holds is found by its number, it holds no other, and it keeps
+// no more blocks than its entries need.
+func TestSentLogIsAFIFO(t *testing.T) {
+	for _, start := range []uint64{1, sentBlock - 1, sentBlock, 5*sentBlock + 7} {
+		rng := rand.New(rand.NewPCG(start, 9))
+		var l sentLog
+		var want []sentEntry
+		n := start
+		emptied := 0
+		for step := range 40000 {
+			// Long runs of one kind, so that the log grows over many
+			// blocks and empties again.
+			if rng.IntN(4) < 1+2*(step/3000%2) || len(want) == 0 {
+				en := sentEntry{n: n, at: int64(n), conv: ConversationID(3 * n)}
+				*l.add(n) = en
+				want = append(want, en)
+				n++
+			} else {
+				*l.oldest() = sentEntry{}
+				l.pop()
+				want = want[1:]
+			}
+			if l.len() != len(want) {
+				t.Fatalf("start %d, step %d: %d entries, want %d", start, step, l.len(), len(want))
+			}
+			if len(want) == 0 {
+				emptied++
+				continue
+			}
+			if got := *l.oldest(); got != want[0] {
+				t.Fatalf("start %d, step %d: oldest %+v, want %+v", start, step, got, want[0])
+			}
+			for _, i := range []int{0, len(want) / 2, len(want) - 1, rng.IntN(len(want))} {
+				if w := want[i]; !l.holds(w.n) || *l.at(w.n) != w {
+					t.Fatalf("start %d, step %d: entry %d is %+v, want %+v", start, step, w.n, *l.at(w.n), w)
+				}
+			}
+			if l.holds(want[0].n-1) || l.holds(n) {
+				t.Fatalf("start %d, step %d: holds %d or %d, outside %d to %d", start, step, want[0].n-1, n, want[0].n, n-1)
+			}
+			if limit := len(want)/sentBlock + 2; len(l.blocks) > limit {
+				t.Fatalf("start %d, step %d: %d blocks for %d entries", start, step, len(l.blocks), len(want))
+			}
+		}
+		if emptied < 5 || n-start < 10*sentBlock {
+			t.Errorf("start %d: emptied %d times, %d entries pushed: the walk did not cover the cases", start, emptied, n-start)
+		}
+	}
+}
