@@ -107,6 +107,79 @@ type Env struct {
 	// (serve, fuzzing, a world a caller holds), negative (none kept) in the
 	// world of Run, which nothing inspects.
 	JournalLimit int
+	// Due is where the binding tells the world that its fake may have
+	// something new due ([Due]), so that the world asks Binding.Flush and
+	// Binding.NextDeadline only then. Nil outside a world.
+	Due *Due
+}
+
+// Due is what a world knows of the things a channel's fake has due, and
+// how the channel's binding tells the world that they may have changed, so
+// that the world calls [Binding.Flush] and [Binding.NextDeadline] only when
+// their answers may differ, rather than at every step of a run.
+//
+// A binding that calls Track undertakes to call Stir whenever its fake may
+// have gained something to deliver, or its next deadline may have moved,
+// other than through Flush or by the clock reaching that deadline: when
+// Inbound, or the adapter's call to the fake (a send, an upload), changes
+// what the fake has queued or waiting, and at the end of a Flush that
+// leaves something for a later Flush that NextDeadline does not report.
+// The world then calls Flush at a step only if the channel was stirred
+// since its last Flush or the clock has reached the deadline NextDeadline
+// last answered, and NextDeadline only after a stir or a Flush. A binding
+// that does not call Track (one whose fake others can reach: over sockets,
+// from an app) is asked at every step. A binding tracks only where its
+// fake and its adapter answer in the world's goroutine, which alone reads
+// and writes a Due.
+type Due struct {
+	tracked bool
+	flush   bool // Flush at the next settle
+	ask     bool // NextDeadline before the next step
+	// has, at and ns are NextDeadline's last answer: whether a deadline
+	// is due, its time and its unix nanoseconds (nanos).
+	has bool
+	at  time.Time
+	ns  int64
+}
+
+// newDue returns a channel's Due before the world has asked anything.
+func newDue() *Due { return &Due{flush: true, ask: true} }
+
+// Track declares that the binding calls Stir as Due says. A nil Due (a
+// binding opened outside a world) ignores it.
+func (d *Due) Track() {
+	if d != nil {
+		d.tracked = true
+	}
+}
+
+// Stir tells the world that the fake may have something new to deliver,
+// or a new next deadline. A nil Due ignores it.
+func (d *Due) Stir() {
+	if d != nil {
+		d.flush, d.ask = true, true
+	}
+}
+
+// flushing reports whether the world calls the channel's Flush at the
+// clock's unix nanoseconds now, and if so notes the call: NextDeadline is
+// asked again after it.
+func (d *Due) flushing(now int64) bool {
+	if d.tracked && !d.flush && (!d.has || d.ns > now) {
+		return false
+	}
+	d.flush, d.ask = false, true
+	return true
+}
+
+// asking reports whether the world calls the channel's NextDeadline
+// before the next step, and if so notes the call.
+func (d *Due) asking() bool {
+	if d.tracked && !d.ask {
+		return false
+	}
+	d.ask = false
+	return true
 }
 
 // Doer makes HTTP calls: *http.Client's Do method. The fakes' and the

@@ -390,13 +390,14 @@ func (w *World) setup() error {
 		if !cfg.Retain {
 			env.Keep = func(customer string) bool { return w.keeps(bound, name, customer) }
 		}
+		env.Due = newDue()
 		b, err := p.Open(w.ctx, env, sc.Channels[name])
 		if errors.Is(err, ErrNeedsWire) && env.Network == Direct {
 			// The channel's faults act on the wire: it plays on Memory.
 			if wire == nil {
 				wire, wireClient = memoryNetwork()
 			}
-			env.Network, env.Client = Memory, wireClient
+			env.Network, env.Client, env.Due = Memory, wireClient, newDue()
 			env.Mount = func(part string, h http.Handler) (string, error) { return wire(name, part, h) }
 			b, err = p.Open(w.ctx, env, sc.Channels[name])
 		}
@@ -405,7 +406,7 @@ func (w *World) setup() error {
 		}
 		w.closers = append(w.closers, b.Close)
 		w.bindings[name] = b
-		w.open = append(w.open, openChannel{name, b})
+		w.open = append(w.open, openChannel{name, b, env.Due})
 		bound = b
 		eng.Handle(name, b.Sender())
 	}
@@ -758,8 +759,14 @@ func (w *World) RunUntil(t time.Time) error {
 		dueAt, timed := w.engine.NextDeadlineNanos()
 		platform := false
 		for i := range w.open {
-			if d, ok := w.open[i].b.NextDeadline(); ok && (!timed || d.Before(w.deadline(platform, dueAt))) {
-				w.due, dueAt, platform, timed = d, nanos(d), true, true
+			d := w.open[i].due
+			if d.asking() {
+				if d.at, d.has = w.open[i].b.NextDeadline(); d.has {
+					d.ns = nanos(d.at)
+				}
+			}
+			if d.has && (!timed || d.at.Before(w.deadline(platform, dueAt))) {
+				w.due, dueAt, platform, timed = d.at, d.ns, true, true
 			}
 		}
 		if timed && (!queued || dueAt <= next) {
@@ -833,9 +840,12 @@ var minNanosSec, maxNanosSec = minNanos.Unix(), maxNanos.Unix()
 // settle delivers what the platforms have due (status webhooks, retries)
 // and reacts to the router's new events.
 func (w *World) settle() {
+	now := w.clock.ns.Load()
 	for i := range w.open { // w.flush, without a call
-		if err := w.open[i].b.Flush(w.ctx); err != nil {
-			w.flushFailed(w.open[i].name, err)
+		if w.open[i].due.flushing(now) {
+			if err := w.open[i].b.Flush(w.ctx); err != nil {
+				w.flushFailed(w.open[i].name, err)
+			}
 		}
 	}
 	for {
@@ -868,11 +878,15 @@ func (w *World) settle() {
 	w.sentBy = w.sentBy[:0]
 }
 
-// flush delivers what each platform has due (Binding.Flush).
+// flush delivers what each platform has due (Binding.Flush), asking a
+// channel that tracks what it has due (Due) only when it may have some.
 func (w *World) flush() {
+	now := w.clock.ns.Load()
 	for i := range w.open {
-		if err := w.open[i].b.Flush(w.ctx); err != nil {
-			w.flushFailed(w.open[i].name, err)
+		if w.open[i].due.flushing(now) {
+			if err := w.open[i].b.Flush(w.ctx); err != nil {
+				w.flushFailed(w.open[i].name, err)
+			}
 		}
 	}
 }
@@ -913,6 +927,7 @@ func (w *World) sender(id string) string {
 type openChannel struct {
 	name string
 	b    Binding
+	due  *Due // what the world knows of what the binding has due
 }
 
 // observe records an engine event and drives generated customers.

@@ -177,6 +177,9 @@ type binding struct {
 	contexts  map[string]Context
 	numbering sim.JournalNumbering
 	acfg      routerbm.Config // the adapter's configuration, to build it again
+	// due is the world's Due, which the binding stirs on the Direct
+	// network; nil on the others.
+	due *sim.Due
 }
 
 func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
@@ -235,6 +238,10 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		b.acfg = acfg
 		b.adapter = routerbm.New(acfg, env.Receiver)
 		b.sender = directSender{b}
+		// What the fake has due changes only in Inbound and in the
+		// adapter's sends (directSender), which stir the world's Due.
+		b.due = env.Due
+		b.due.Track()
 		return b, nil
 	}
 	// Each side needs the other's URL: the fake's API is mounted first, the
@@ -308,6 +315,7 @@ func toAdapter(m *fakebm.UserMessage) routerbm.UserMessage {
 type directSender struct{ b *binding }
 
 func (d directSender) Send(ctx context.Context, to router.CustomerKey, m router.Outbound) (string, error) {
+	d.b.due.Stir()
 	a := d.b.adapter
 	req, err := a.Request(m)
 	if err != nil {
@@ -418,6 +426,7 @@ func (b *binding) context(name string) fakebm.Context {
 }
 
 func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Message) (sim.Inbound, error) {
+	b.due.Stir()
 	var in fakebm.Inbound
 	var err error
 	c := b.context(name)

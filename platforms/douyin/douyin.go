@@ -164,6 +164,9 @@ type binding struct {
 	acfg      routerdy.Config // the adapter's configuration, to build it again
 	account   string
 	numbering sim.JournalNumbering
+	// due is the world's Due, which the binding stirs on the Direct
+	// network; nil on the others.
+	due *sim.Due
 }
 
 func cmpOr(s ...string) string {
@@ -205,8 +208,13 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	b := &binding{account: account}
 
 	if env.Mount == nil {
-		// The direct network: values both ways.
+		// The direct network: values both ways. What the fake has due
+		// changes only in Inbound and in the adapter's sends (Post),
+		// which stir the world's Due.
+		b.due = env.Due
+		b.due.Track()
 		acfg.Post = func(req routerdy.SendRequest) (string, error) {
+			b.due.Stir()
 			id, e := b.fake.Send(fakedy.SendRequest(req))
 			if e != nil {
 				return "", &router.PlatformError{Code: strconv.Itoa(e.Code), HTTPStatus: http.StatusOK, Message: e.Description}
@@ -311,6 +319,7 @@ func (b *binding) NewHandle(n int) string {
 // Inbound has the customer send m: a text, an image or video, or the
 // event "enter" (im_enter_direct_msg).
 func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Message) (sim.Inbound, error) {
+	b.due.Stir()
 	u := b.user(customer, name, m)
 	var in fakedy.Inbound
 	var err error

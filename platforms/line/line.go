@@ -127,6 +127,9 @@ type binding struct {
 	account   string
 	numbering sim.JournalNumbering
 	acfg      routerline.Config // the adapter's configuration, to build it again
+	// due is the world's Due, which the binding stirs on the Direct
+	// network; nil on the others.
+	due *sim.Due
 }
 
 func cmpOr(s ...string) string {
@@ -191,7 +194,11 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	fcfg, acfg := configs(env, ch)
 	b := &binding{account: fcfg.BotUserID}
 	if env.Mount == nil {
-		// Direct: the fake and the adapter meet by values.
+		// Direct: the fake and the adapter meet by values. What the fake
+		// has due changes only in Inbound and in the adapter's calls
+		// (directAPI), which stir the world's Due.
+		b.due = env.Due
+		b.due.Track()
 		acfg.API = directAPI{b}
 		b.adapter = routerline.New(acfg, env.Receiver)
 		b.acfg = acfg
@@ -304,10 +311,12 @@ func result(res fakeline.SendResponse, e *fakeline.Error) routerline.APIResult {
 }
 
 func (d directAPI) Reply(token string, msgs []routerline.Message) routerline.APIResult {
+	d.b.due.Stir()
 	return result(d.b.fake.Reply("", fakeline.ReplyRequest{ReplyToken: token, Messages: fakeMessages(msgs)}))
 }
 
 func (d directAPI) Push(key, to string, msgs []routerline.Message) routerline.APIResult {
+	d.b.due.Stir()
 	return result(d.b.fake.Push(key, fakeline.PushRequest{To: to, Messages: fakeMessages(msgs)}))
 }
 
@@ -347,6 +356,7 @@ func inboundKind(kind string) string {
 }
 
 func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Message) (sim.Inbound, error) {
+	b.due.Stir()
 	var in fakeline.Inbound
 	var err error
 	switch {

@@ -141,6 +141,9 @@ type binding struct {
 	account   string
 	numbering sim.JournalNumbering
 	acfg      routerms.Config // the adapter's configuration, to build it again
+	// due is the world's Due, which the binding stirs on the Direct
+	// network; nil on the others.
+	due *sim.Due
 
 	mu  sync.Mutex
 	ads map[string]string // psid -> ad id, until the customer's first message
@@ -210,6 +213,11 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 			return http.StatusOK
 		}
 		acfg.Direct, acfg.DirectUpload = b.sendDirect, b.uploadDirect
+		// What the fake has due changes only in Inbound and in the
+		// adapter's calls (sendDirect, uploadDirect), which stir the
+		// world's Due.
+		b.due = env.Due
+		b.due.Track()
 		b.adapter, b.acfg = routerms.New(acfg, env.Receiver), acfg
 		b.fake = fakems.New(fcfg)
 		return b, nil
@@ -295,6 +303,7 @@ func routerEvent(page string, ev fakems.Event) routerms.Event {
 
 // uploadDirect is the adapter's attachment upload by value.
 func (b *binding) uploadDirect(typ string, a *router.Attachment) (string, error) {
+	b.due.Stir()
 	id, e := b.fake.Upload(typ, a.Format, a.Size)
 	if e != nil {
 		return "", platformError(e)
@@ -305,6 +314,7 @@ func (b *binding) uploadDirect(typ string, a *router.Attachment) (string, error)
 // sendDirect is the adapter's send by value: the fake's upload and send
 // rules, without bytes.
 func (b *binding) sendDirect(req routerms.SendRequest) (string, error) {
+	b.due.Stir()
 	fr := fakems.SendRequest{Recipient: fakems.Recipient{ID: req.Recipient}, MessagingType: req.MessagingType, Tag: req.Tag, Message: &fakems.Message{Text: req.Text}}
 	if a := req.Attachment; a != nil {
 		id := req.AttachmentID
@@ -365,6 +375,7 @@ func (b *binding) NewHandle(n int) string {
 }
 
 func (b *binding) Inbound(ctx context.Context, customer, _ string, m sim.Message) (sim.Inbound, error) {
+	b.due.Stir()
 	var in fakems.Inbound
 	var err error
 	switch {

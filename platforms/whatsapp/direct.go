@@ -27,7 +27,11 @@ func openDirect(b *binding, fcfg fakewa.Config, acfg routerwa.Config, env sim.En
 	b.fake = fakewa.New(fcfg)
 	b.direct = b.fake.Direct(cmpOr(acfg.APIVersion, routerwa.DefaultAPIVersion))
 	acfg.Client, acfg.BaseURL = nil, ""
-	acfg.Graph = &graph{d: b.direct}
+	// Every call that can change what the fake has due is the world's
+	// (Inbound) or the adapter's (graph): each stirs the world's Due.
+	b.due = env.Due
+	b.due.Track()
+	acfg.Graph = &graph{d: b.direct, due: env.Due}
 	b.acfg = acfg // a restarted adapter calls the same entry points
 	b.adapter = routerwa.New(acfg, env.Receiver)
 	return b, nil
@@ -35,6 +39,7 @@ func openDirect(b *binding, fcfg fakewa.Config, acfg routerwa.Config, env sim.En
 
 // inboundDirect is Inbound on the Direct network.
 func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbound, error) {
+	idle := b.direct.Idle()
 	var msg fakewa.InboundMessage
 	var err error
 	text := m.Event == "" && m.Attachment == nil
@@ -44,6 +49,7 @@ func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbou
 		err = b.otherDirect(&msg, customer, &m)
 	}
 	if err != nil {
+		stir(b.due, b.direct, idle)
 		return sim.Inbound{}, err
 	}
 	var v routerwa.Message
@@ -52,6 +58,7 @@ func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbou
 		v.Text = m.Text
 	}
 	b.adapter.ReceiveMessage(&v)
+	stir(b.due, b.direct, idle)
 	return sim.Inbound{ID: msg.ID, Status: http.StatusOK}, nil
 }
 
@@ -138,9 +145,20 @@ func (b *binding) flushDirect() {
 	})
 }
 
+// stir stirs due unless the fake d was idle (idle) before a call and is
+// after it: only a call that left the fake with something queued or
+// waiting, or took the last of it, may have changed what Flush would do
+// or what NextDeadline answers.
+func stir(due *sim.Due, d *fakewa.Direct, idle bool) {
+	if !idle || !d.Idle() {
+		due.Stir()
+	}
+}
+
 // graph is the fake's Graph API as the adapter calls it by values.
 type graph struct {
-	d *fakewa.Direct
+	d   *fakewa.Direct
+	due *sim.Due // the world's: stirred by a call that may change what the fake has due (stir)
 
 	// mu guards sc, reused by every send: the fake's Send keeps neither
 	// the request nor its text once it has returned, and calls nothing
@@ -156,6 +174,7 @@ type sendScratch struct {
 }
 
 func (g *graph) Message(req *routerwa.Request) (string, error) {
+	idle := g.d.Idle()
 	g.mu.Lock()
 	sc := &g.sc
 	fr := &sc.req
@@ -180,6 +199,7 @@ func (g *graph) Message(req *routerwa.Request) (string, error) {
 		sc.text = fakewa.Text{}
 	}
 	g.mu.Unlock()
+	stir(g.due, g.d, idle)
 	if e != nil {
 		return "", platformError(e)
 	}
@@ -222,7 +242,9 @@ func setOther(fr *fakewa.SendRequest, req *routerwa.Request) {
 }
 
 func (g *graph) Upload(mimeType, _ string, size int64) (string, error) {
+	idle := g.d.Idle()
 	id, e := g.d.Upload(mimeType, size)
+	stir(g.due, g.d, idle)
 	if e != nil {
 		return "", platformError(e)
 	}

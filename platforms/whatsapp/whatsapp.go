@@ -174,6 +174,9 @@ type binding struct {
 	acfg      routerwa.Config // the adapter's configuration, to build it again
 	faulty    bool            // the channel has a fault plan
 	handles   handles         // the generated numbers made last
+	// due is the world's Due, which the binding stirs on the Direct
+	// network (stir); nil on the others.
+	due *sim.Due
 }
 
 func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
