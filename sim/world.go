@@ -140,6 +140,9 @@ type World struct {
 	center *messageCenter
 
 	res result.Result
+	// final is the run's metrics while Finish judges the expectations at
+	// the end, which read them.
+	final *result.Metrics
 
 	routerCfg router.Config // the engine's configuration, to build it again on a restart
 	restarts  int           // router restarts so far
