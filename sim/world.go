@@ -108,6 +108,8 @@ type World struct {
 	// due is the platform's deadline that RunUntil found before the
 	// router's, while it plays one.
 	due time.Time
+	// dues is what the world knows of what its channels have due (Due).
+	dues dues
 	// spare holds released generated customers' records (release);
 	// noReuse keeps none (a test's reference run).
 	spare   []*person
@@ -393,14 +395,14 @@ func (w *World) setup() error {
 		if !cfg.Retain {
 			env.Keep = func(customer string) bool { return w.keeps(bound, name, customer) }
 		}
-		env.Due = newDue()
+		env.Due = w.newDue()
 		b, err := p.Open(w.ctx, env, sc.Channels[name])
 		if errors.Is(err, ErrNeedsWire) && env.Network == Direct {
 			// The channel's faults act on the wire: it plays on Memory.
 			if wire == nil {
 				wire, wireClient = memoryNetwork()
 			}
-			env.Network, env.Client, env.Due = Memory, wireClient, newDue()
+			env.Network, env.Client, env.Due = Memory, wireClient, w.newDue()
 			env.Mount = func(part string, h http.Handler) (string, error) { return wire(name, part, h) }
 			b, err = p.Open(w.ctx, env, sc.Channels[name])
 		}
@@ -410,6 +412,9 @@ func (w *World) setup() error {
 		w.closers = append(w.closers, b.Close)
 		w.bindings[name] = b
 		w.open = append(w.open, openChannel{name, b, env.Due})
+		if !env.Due.tracked {
+			w.dues.every = true
+		}
 		bound = b
 		eng.Handle(name, b.Sender())
 	}
@@ -761,16 +766,11 @@ func (w *World) RunUntil(t time.Time) error {
 		// nanoseconds.
 		dueAt, timed := w.engine.NextDeadlineNanos()
 		platform := false
-		for i := range w.open {
-			d := w.open[i].due
-			if d.asking() {
-				if d.at, d.has = w.open[i].b.NextDeadline(); d.has {
-					d.ns = nanos(d.at)
-				}
-			}
-			if d.has && (!timed || d.at.Before(w.deadline(platform, dueAt))) {
-				w.due, dueAt, platform, timed = d.at, d.ns, true, true
-			}
+		if w.dues.ask {
+			w.askDue()
+		}
+		if d := &w.dues; d.has && (!timed || d.at.Before(time.Unix(0, dueAt))) {
+			w.due, dueAt, platform, timed = d.at, d.ns, true, true
 		}
 		if timed && (!queued || dueAt <= next) {
 			if dueAt > bound {
@@ -843,13 +843,8 @@ var minNanosSec, maxNanosSec = minNanos.Unix(), maxNanos.Unix()
 // settle delivers what the platforms have due (status webhooks, retries)
 // and reacts to the router's new events.
 func (w *World) settle() {
-	now := w.clock.ns.Load()
-	for i := range w.open { // w.flush, without a call
-		if w.open[i].due.flushing(now) {
-			if err := w.open[i].b.Flush(w.ctx); err != nil {
-				w.flushFailed(w.open[i].name, err)
-			}
-		}
+	if now := w.clock.ns.Load(); w.dues.dueBy(now) { // w.flush, inlined
+		w.flushDue(now)
 	}
 	for {
 		// The unread events are read where the engine logged them: it
@@ -884,13 +879,8 @@ func (w *World) settle() {
 // flush delivers what each platform has due (Binding.Flush), asking a
 // channel that tracks what it has due (Due) only when it may have some.
 func (w *World) flush() {
-	now := w.clock.ns.Load()
-	for i := range w.open {
-		if w.open[i].due.flushing(now) {
-			if err := w.open[i].b.Flush(w.ctx); err != nil {
-				w.flushFailed(w.open[i].name, err)
-			}
-		}
+	if now := w.clock.ns.Load(); w.dues.dueBy(now) {
+		w.flushDue(now)
 	}
 }
 
