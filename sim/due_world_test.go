@@ -64,14 +64,14 @@ func counted(n *asked, hide bool) []*sim.Platform {
 	return out
 }
 
-// playCounted plays sc on the Direct network with the counted platforms
-// and returns its report, a digest of its event log (when trace) and the
-// calls counted.
-func playCounted(t *testing.T, sc *scenario.Scenario, hide, trace bool) ([]byte, [sha256.Size]byte, asked) {
+// playCounted plays sc on network nw with the counted platforms and
+// returns its report, a digest of its event log (when trace) and the calls
+// counted.
+func playCounted(t *testing.T, sc *scenario.Scenario, nw sim.Network, hide, trace bool) ([]byte, [sha256.Size]byte, asked) {
 	t.Helper()
 	var n asked
 	h := sha256.New()
-	opt := sim.Options{Platforms: counted(&n, hide), Network: sim.Direct, Trace: trace,
+	opt := sim.Options{Platforms: counted(&n, hide), Network: nw, Trace: trace,
 		TraceTo: func(l result.Line) { fmt.Fprintf(h, "%v\n", l) }}
 	w, err := sim.NewWorld(context.Background(), sc, opt)
 	if err != nil {
@@ -93,11 +93,11 @@ func playCounted(t *testing.T, sc *scenario.Scenario, hide, trace bool) ([]byte,
 }
 
 // TestDueChangesNothing plays every scenario of the library on the Direct
-// network twice: with each channel's Due as its binding keeps it, so that
-// the world asks a binding's Flush and NextDeadline only when the fake may
-// have something new due, and with none, so that it asks them at every
-// step. The reports and the event logs are the same; the world with Due
-// asks no more often, and less often over a whole library.
+// and the Memory network twice: with each channel's Due as its binding
+// keeps it, so that the world asks a binding's Flush and NextDeadline only
+// when the fake may have something new due, and with none, so that it asks
+// them at every step. The reports and the event logs are the same; the
+// world with Due asks no more often, and less often over a whole library.
 func TestDueChangesNothing(t *testing.T) {
 	var names []string
 	err := fs.WalkDir(scenarios.Library, ".", func(path string, d fs.DirEntry, err error) error {
@@ -110,32 +110,34 @@ func TestDueChangesNothing(t *testing.T) {
 		t.Fatalf("the library: %d files, %v", len(names), err)
 	}
 	var tracked, every asked
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			load := strings.HasPrefix(name, "load/")
-			if testing.Short() && load {
-				t.Skip("a load scenario; run without -short")
-			}
-			sc, err := platforms.Format.Load(scenarios.Library, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, gotLog, gotN := playCounted(t, sc, false, !load)
-			want, wantLog, wantN := playCounted(t, sc, true, !load)
-			if string(got) != string(want) {
-				t.Errorf("reports differ:\nwith Due: %s\nwithout: %s", got, want)
-			}
-			if gotLog != wantLog {
-				t.Error("event logs differ")
-			}
-			if gotN.flush > wantN.flush || gotN.next > wantN.next {
-				t.Errorf("with Due %+v calls, without %+v: more", gotN, wantN)
-			}
-			tracked.flush += gotN.flush
-			tracked.next += gotN.next
-			every.flush += wantN.flush
-			every.next += wantN.next
-		})
+	for _, nw := range []sim.Network{sim.Direct, sim.Memory} {
+		for _, name := range names {
+			t.Run(string(nw)+"/"+name, func(t *testing.T) {
+				load := strings.HasPrefix(name, "load/")
+				if testing.Short() && load {
+					t.Skip("a load scenario; run without -short")
+				}
+				sc, err := platforms.Format.Load(scenarios.Library, name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, gotLog, gotN := playCounted(t, sc, nw, false, !load)
+				want, wantLog, wantN := playCounted(t, sc, nw, true, !load)
+				if string(got) != string(want) {
+					t.Errorf("reports differ:\nwith Due: %s\nwithout: %s", got, want)
+				}
+				if gotLog != wantLog {
+					t.Error("event logs differ")
+				}
+				if gotN.flush > wantN.flush || gotN.next > wantN.next {
+					t.Errorf("with Due %+v calls, without %+v: more", gotN, wantN)
+				}
+				tracked.flush += gotN.flush
+				tracked.next += gotN.next
+				every.flush += wantN.flush
+				every.next += wantN.next
+			})
+		}
 	}
 	if tracked.flush >= every.flush || tracked.next >= every.next {
 		t.Errorf("the library: with Due %+v calls, without %+v: not fewer", tracked, every)
@@ -156,11 +158,11 @@ func TestDueQuietChannel(t *testing.T) {
 	c.Traffic = append([]scenario.Traffic(nil), sc.Traffic...)
 	c.Traffic[0].For = scenario.Duration(24 * time.Hour)
 	c.Expect = nil
-	_, _, n := playCounted(t, &c, false, false)
+	_, _, n := playCounted(t, &c, sim.Direct, false, false)
 	if n.flush != 1 || n.next != 2 {
 		t.Errorf("calls %+v, want one Flush and two NextDeadline", n)
 	}
-	_, _, every := playCounted(t, &c, true, false)
+	_, _, every := playCounted(t, &c, sim.Direct, true, false)
 	if every.flush < 1000 || every.next < 1000 {
 		t.Errorf("without Due: calls %+v, want one per step", every)
 	}

@@ -174,8 +174,8 @@ type binding struct {
 	acfg      routerwa.Config // the adapter's configuration, to build it again
 	faulty    bool            // the channel has a fault plan
 	handles   handles         // the generated numbers made last
-	// due is the world's Due, which the binding stirs on the Direct
-	// network (stir); nil on the others.
+	// due is the world's Due, which the binding stirs on the Direct and
+	// Memory networks (stir); nil on the others.
 	due *sim.Due
 }
 
@@ -229,10 +229,20 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	if env.Network == sim.Direct {
 		return openDirect(b, fcfg, acfg, env)
 	}
+	if env.Network == sim.Memory && !b.faulty && env.Webhook == "" {
+		// The fake and the adapter answer in the world's goroutine, and
+		// what the fake has due changes only in Inbound, in the adapter's
+		// calls to its API and in Flush, which stir the world's Due.
+		b.due = env.Due
+		b.due.Track()
+	}
 	// Each side needs the other's URL: the fake's API is mounted first,
 	// and the fake itself built once the router's webhook URL is known.
 	var err error
-	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.fake.ServeHTTP(w, r) }))
+	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.due.Stir() // a send may queue statuses and a read
+		b.fake.ServeHTTP(w, r)
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -298,6 +308,11 @@ func (b *binding) Flush(ctx context.Context) error {
 		return nil
 	}
 	_, err := b.fake.Flush(ctx)
+	if b.due != nil && b.fake.Retrying() > 0 {
+		// Without a fault plan a retry waits for the world's next event:
+		// NextDeadline does not report it.
+		b.due.Stir()
+	}
 	if err == nil {
 		return nil
 	}
@@ -436,6 +451,9 @@ func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Mess
 		in, err = b.fake.CustomerMedia(ctx, customer, name, a.Kind, a.Format, m.Text, a.Size)
 	default:
 		in, err = b.fake.CustomerText(ctx, customer, name, m.Text)
+	}
+	if err != nil || in.Status/100 != 2 || in.Faulted {
+		b.due.Stir() // a webhook the router did not take waits for a retry
 	}
 	return sim.Inbound{ID: in.ID, Status: in.Status, Pending: in.Faulted}, err
 }
