@@ -213,8 +213,19 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		}
 		return b, nil
 	}
+	if env.Network == sim.Memory && env.Webhook == "" {
+		// The fake and the adapter answer in the world's goroutine: what
+		// the fake has due changes only in Inbound, in the adapter's calls
+		// to its API and in Flush (whose retries and held webhooks
+		// NextDeadline reports), and the first two stir the world's Due.
+		b.due = env.Due
+		b.due.Track()
+	}
 	var err error
-	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.fake.ServeHTTP(w, r) }))
+	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.due.Stir() // a send may queue webhooks
+		b.fake.ServeHTTP(w, r)
+	}))
 	if err != nil {
 		return nil, err
 	}

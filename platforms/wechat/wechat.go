@@ -109,6 +109,9 @@ type binding struct {
 	account   string
 	numbering sim.JournalNumbering
 	acfg      routerwc.Config // the adapter's configuration, to build it again
+	// due is the world's Due, which the binding stirs on the Memory
+	// network; nil on the others (on Direct nothing stirs it).
+	due *sim.Due
 }
 
 func cmpOr(s ...string) string {
@@ -159,9 +162,20 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	if env.Network == sim.Direct {
 		return openDirect(b, fcfg, acfg, env)
 	}
+	if env.Network == sim.Memory && env.Webhook == "" {
+		// The fake and the adapter answer in the world's goroutine: what
+		// the fake has due changes only in Inbound, in the adapter's calls
+		// to its API and in Flush (whose retries and held webhooks
+		// NextDeadline reports), and the first two stir the world's Due.
+		b.due = env.Due
+		b.due.Track()
+	}
 	// Each side needs the other's URL: the fake's API is mounted first,
 	// and the fake itself built once the router's webhook URL is known.
-	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.fake.ServeHTTP(w, r) }))
+	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.due.Stir() // a send may queue webhooks
+		b.fake.ServeHTTP(w, r)
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -252,6 +266,7 @@ func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Mess
 	if b.direct != nil {
 		return b.inboundDirect(customer, m)
 	}
+	b.due.Stir() // a push the router did not take is held for a retry
 	var in fakewc.Inbound
 	var err error
 	switch {
