@@ -632,7 +632,8 @@ func (w *World) stepAt(st *scenario.Step, k, n int, base uint64) {
 
 // arrive schedules the next Poisson arrival of a traffic flow.
 func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
-	f := &flow{w: w, tr: tr, b: w.bindings[tr.Channel], until: until.UnixNano(), loc: after.Location(),
+	b := w.bindings[tr.Channel]
+	f := &flow{w: w, tr: tr, b: b, account: b.Account(), until: until.UnixNano(), loc: after.Location(),
 		gap:  scenario.Distribution{Kind: "exp", Mean: tr.Arrivals.Mean()},
 		more: tr.Reply.Kind != "" || tr.Patience.Kind != "" || len(tr.Regions)+len(tr.Pages)+len(tr.Stores) > 0}
 	f.play = f.arrive
@@ -645,6 +646,8 @@ type flow struct {
 	w  *World
 	tr *scenario.Traffic
 	b  Binding // tr.Channel's
+	// account is b's Account, in its customers' keys.
+	account string
 	// at is the queued arrival's time and until the flow's end, in unix
 	// nanoseconds, in location loc (the start's).
 	at, until int64
@@ -680,7 +683,7 @@ func (f *flow) arrive() {
 	handle, hash := w.newHandle(tr.Channel, b)
 	p := w.newGenerated()
 	p.id, p.b = w.genIDs.id(w.generated), b
-	p.key = router.CustomerKey{Channel: tr.Channel, Account: b.Account(), Customer: handle}
+	p.key = router.CustomerKey{Channel: tr.Channel, Account: f.account, Customer: handle}
 	p.flow, p.messages = tr, tr.Messages.Min+w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1)
 	p.handle = draw(w.traffic, &tr.Handle)
 	p.name = p.id

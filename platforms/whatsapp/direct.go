@@ -38,7 +38,7 @@ func openDirect(b *binding, fcfg fakewa.Config, acfg routerwa.Config, env sim.En
 }
 
 // inboundDirect is Inbound on the Direct network.
-func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbound, error) {
+func (b *binding) inboundDirect(customer, name string, m *sim.Message) (sim.Inbound, error) {
 	idle := b.direct.Idle()
 	var msg fakewa.InboundMessage
 	var err error
@@ -46,7 +46,7 @@ func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbou
 	if text { // its Text, which is m.Text, is not made
 		err = b.direct.CustomerTextTo(&msg, customer, m.Text)
 	} else {
-		err = b.otherDirect(&msg, customer, &m)
+		err = b.otherDirect(&msg, customer, m)
 	}
 	if err != nil {
 		stirIfTurned(b.due, b.direct, idle)

@@ -439,7 +439,7 @@ func putHandle(d []byte, n int) {
 
 func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Message) (sim.Inbound, error) {
 	if b.direct != nil {
-		return b.inboundDirect(customer, name, m)
+		return b.inboundDirect(customer, name, &m)
 	}
 	var in fakewa.Inbound
 	var err error
