@@ -115,3 +115,16 @@ func (w *World) askDue() {
 func (a *dues) dueBy(now int64) bool {
 	return a.flush || a.has && a.ns <= now
 }
+
+// TrackedDue returns the world's Due for a binding to stir, Track called,
+// where its fake and its adapter answer in the world's goroutine and
+// nothing else reaches them: the Direct and Memory networks, without an
+// app of its own (Webhook). Elsewhere, and outside a world, it returns nil,
+// whose Stir does nothing: the world asks the binding at every step.
+func (e *Env) TrackedDue() *Due {
+	if e.Due == nil || e.Webhook != "" || e.Network != Direct && e.Network != Memory {
+		return nil
+	}
+	e.Due.Track()
+	return e.Due
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"io/fs"
 	"strings"
 	"testing"
 	"time"
@@ -73,19 +72,8 @@ func playCounted(t *testing.T, sc *scenario.Scenario, nw sim.Network, hide, trac
 	h := sha256.New()
 	opt := sim.Options{Platforms: counted(&n, hide), Network: nw, Trace: trace,
 		TraceTo: func(l result.Line) { fmt.Fprintf(h, "%v\n", l) }}
-	w, err := sim.NewWorld(context.Background(), sc, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := runWorld(t, sc, opt)
 	defer w.Close()
-	w.Schedule()
-	var end time.Time
-	if sc.Duration > 0 {
-		end = sc.Start.Add(sc.Duration.D())
-	}
-	if err := w.RunUntil(end); err != nil {
-		t.Fatal(err)
-	}
 	report := jsonReport(t, w.Finish())
 	var sum [sha256.Size]byte
 	copy(sum[:], h.Sum(nil))
@@ -99,16 +87,7 @@ func playCounted(t *testing.T, sc *scenario.Scenario, nw sim.Network, hide, trac
 // them at every step. The reports and the event logs are the same; the
 // world with Due asks no more often, and less often over a whole library.
 func TestDueChangesNothing(t *testing.T) {
-	var names []string
-	err := fs.WalkDir(scenarios.Library, ".", func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".toml") {
-			names = append(names, path)
-		}
-		return err
-	})
-	if err != nil || len(names) == 0 {
-		t.Fatalf("the library: %d files, %v", len(names), err)
-	}
+	names := libraryNames(t)
 	var tracked, every asked
 	for _, nw := range []sim.Network{sim.Direct, sim.Memory} {
 		for _, name := range names {

@@ -177,8 +177,8 @@ type binding struct {
 	contexts  map[string]Context
 	numbering sim.JournalNumbering
 	acfg      routerbm.Config // the adapter's configuration, to build it again
-	// due is the world's Due, which the binding stirs on the Direct
-	// network; nil on the others.
+	// due is the world's Due (sim.Env.TrackedDue), which the binding
+	// stirs on the Direct and Memory networks; nil on the others.
 	due *sim.Due
 }
 
@@ -216,6 +216,11 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	}
 	fcfg.Faults = ch.Faults.Plan()
 	b := &binding{settings: s, account: agentID, contexts: map[string]Context{}}
+	// What the fake has due changes only in Inbound, in the adapter's
+	// sends (directSender, the API handler) and in Flush (whose tries and
+	// held webhooks NextDeadline reports): the first two stir the world's
+	// Due.
+	b.due = env.TrackedDue()
 	for _, c := range s.Contexts {
 		b.contexts[c.Customer] = c
 	}
@@ -238,19 +243,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		b.acfg = acfg
 		b.adapter = routerbm.New(acfg, env.Receiver)
 		b.sender = directSender{b}
-		// What the fake has due changes only in Inbound and in the
-		// adapter's sends (directSender), which stir the world's Due.
-		b.due = env.Due
-		b.due.Track()
 		return b, nil
-	}
-	if env.Network == sim.Memory && env.Webhook == "" {
-		// The fake and the adapter answer in the world's goroutine: what
-		// the fake has due changes only in Inbound, in the adapter's calls
-		// to its API and in Flush (whose retries and held webhooks
-		// NextDeadline reports), and the first two stir the world's Due.
-		b.due = env.Due
-		b.due.Track()
 	}
 	// Each side needs the other's URL: the fake's API is mounted first, the
 	// adapter built with the credentials the fake issues, and the fake told

@@ -164,8 +164,8 @@ type binding struct {
 	acfg      routerdy.Config // the adapter's configuration, to build it again
 	account   string
 	numbering sim.JournalNumbering
-	// due is the world's Due, which the binding stirs on the Direct
-	// network; nil on the others.
+	// due is the world's Due (sim.Env.TrackedDue), which the binding
+	// stirs on the Direct and Memory networks; nil on the others.
 	due *sim.Due
 }
 
@@ -206,13 +206,14 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		}
 	}
 	b := &binding{account: account}
+	// What the fake has due changes only in Inbound, in the adapter's
+	// sends (Post, the API handler) and in Flush (whose retries, repeats
+	// and held webhooks NextDeadline reports): the first two stir the
+	// world's Due.
+	b.due = env.TrackedDue()
 
 	if env.Mount == nil {
-		// The direct network: values both ways. What the fake has due
-		// changes only in Inbound and in the adapter's sends (Post),
-		// which stir the world's Due.
-		b.due = env.Due
-		b.due.Track()
+		// The direct network: values both ways.
 		acfg.Post = func(req routerdy.SendRequest) (string, error) {
 			b.due.Stir()
 			id, e := b.fake.Send(fakedy.SendRequest(req))
@@ -231,14 +232,6 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		}
 		b.fake = fakedy.New(fcfg)
 	} else {
-		if env.Network == sim.Memory && env.Webhook == "" {
-			// The fake and the adapter answer in the world's goroutine: what
-			// the fake has due changes only in Inbound, in the adapter's calls
-			// to its API and in Flush (whose retries and held webhooks
-			// NextDeadline reports), and the first two stir the world's Due.
-			b.due = env.Due
-			b.due.Track()
-		}
 		var err error
 		// Each side needs the other's URL: the fake's API is mounted first,
 		// and the fake itself built once the router's webhook URL is known.

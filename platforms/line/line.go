@@ -127,8 +127,8 @@ type binding struct {
 	account   string
 	numbering sim.JournalNumbering
 	acfg      routerline.Config // the adapter's configuration, to build it again
-	// due is the world's Due, which the binding stirs on the Direct
-	// network; nil on the others.
+	// due is the world's Due (sim.Env.TrackedDue), which the binding
+	// stirs on the Direct and Memory networks; nil on the others.
 	due *sim.Due
 }
 
@@ -193,12 +193,13 @@ func configs(env sim.Env, ch *scenario.Channel) (fakeline.Config, routerline.Con
 func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
 	fcfg, acfg := configs(env, ch)
 	b := &binding{account: fcfg.BotUserID}
+	// What the fake has due changes only in Inbound, in the adapter's
+	// calls to it (directAPI, the API handler) and in Flush (whose
+	// redeliveries and held webhooks NextDeadline reports): the first two
+	// stir the world's Due.
+	b.due = env.TrackedDue()
 	if env.Mount == nil {
-		// Direct: the fake and the adapter meet by values. What the fake
-		// has due changes only in Inbound and in the adapter's calls
-		// (directAPI), which stir the world's Due.
-		b.due = env.Due
-		b.due.Track()
+		// Direct: the fake and the adapter meet by values.
 		acfg.API = directAPI{b}
 		b.adapter = routerline.New(acfg, env.Receiver)
 		b.acfg = acfg
@@ -212,14 +213,6 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 			return nil, fmt.Errorf("webhook URL verification: %w", err)
 		}
 		return b, nil
-	}
-	if env.Network == sim.Memory && env.Webhook == "" {
-		// The fake and the adapter answer in the world's goroutine: what
-		// the fake has due changes only in Inbound, in the adapter's calls
-		// to its API and in Flush (whose retries and held webhooks
-		// NextDeadline reports), and the first two stir the world's Due.
-		b.due = env.Due
-		b.due.Track()
 	}
 	var err error
 	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -141,8 +141,8 @@ type binding struct {
 	account   string
 	numbering sim.JournalNumbering
 	acfg      routerms.Config // the adapter's configuration, to build it again
-	// due is the world's Due, which the binding stirs on the Direct
-	// network; nil on the others.
+	// due is the world's Due (sim.Env.TrackedDue), which the binding
+	// stirs on the Direct and Memory networks; nil on the others.
 	due *sim.Due
 
 	mu  sync.Mutex
@@ -201,6 +201,11 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		fcfg.ForgetAfter = max(fcfg.Window, fcfg.HumanAgentWindow, fakems.DefaultWindow, fakems.DefaultHumanAgentWindow) + time.Hour
 	}
 	b := &binding{account: page, ads: map[string]string{}}
+	// What the fake has due changes only in Inbound, in the adapter's
+	// calls to it (sendDirect, uploadDirect, the API handler) and in Flush
+	// (whose retries and held webhooks NextDeadline reports, and whose
+	// receipts the sends queue): the first two stir the world's Due.
+	b.due = env.TrackedDue()
 	for psid, ad := range s.AdReferrals {
 		b.ads[psid] = ad
 	}
@@ -213,22 +218,9 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 			return http.StatusOK
 		}
 		acfg.Direct, acfg.DirectUpload = b.sendDirect, b.uploadDirect
-		// What the fake has due changes only in Inbound and in the
-		// adapter's calls (sendDirect, uploadDirect), which stir the
-		// world's Due.
-		b.due = env.Due
-		b.due.Track()
 		b.adapter, b.acfg = routerms.New(acfg, env.Receiver), acfg
 		b.fake = fakems.New(fcfg)
 		return b, nil
-	}
-	if env.Network == sim.Memory && env.Webhook == "" {
-		// The fake and the adapter answer in the world's goroutine: what
-		// the fake has due changes only in Inbound, in the adapter's calls
-		// to its API and in Flush (whose retries and held webhooks
-		// NextDeadline reports), and the first two stir the world's Due.
-		b.due = env.Due
-		b.due.Track()
 	}
 	var err error
 	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

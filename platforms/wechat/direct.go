@@ -31,8 +31,7 @@ func openDirect(b *binding, fcfg fakewc.Config, acfg routerwc.Config, env sim.En
 	// Without a fault plan the fake holds no push back and retries none
 	// (its pushes reach the adapter by value, in Inbound): FlushFaults has
 	// nothing to do and NextFault nothing to answer, whatever is sent. The
-	// world need not ask them: nothing stirs its Due.
-	env.Due.Track()
+	// world need not ask them: nothing stirs its Due (b.due).
 	return b, nil
 }
 

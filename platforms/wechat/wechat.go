@@ -109,8 +109,8 @@ type binding struct {
 	account   string
 	numbering sim.JournalNumbering
 	acfg      routerwc.Config // the adapter's configuration, to build it again
-	// due is the world's Due, which the binding stirs on the Memory
-	// network; nil on the others (on Direct nothing stirs it).
+	// due is the world's Due (sim.Env.TrackedDue), which the binding
+	// stirs on the Memory network.
 	due *sim.Due
 }
 
@@ -153,6 +153,11 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		fcfg.ForgetAfter = max(fcfg.Window, fcfg.EventWindow, fakewc.DefaultWindow, fakewc.DefaultEventWindow) + time.Hour
 	}
 	b := &binding{account: appID}
+	// What the fake has due changes only in Inbound, in the adapter's
+	// calls to its API and in Flush (whose held and retried pushes
+	// NextFault reports): the first two stir the world's Due on the
+	// Memory network. On Direct nothing does (openDirect).
+	b.due = env.TrackedDue()
 
 	var err error
 	acfg := routerwc.Config{
@@ -161,14 +166,6 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	}
 	if env.Network == sim.Direct {
 		return openDirect(b, fcfg, acfg, env)
-	}
-	if env.Network == sim.Memory && env.Webhook == "" {
-		// The fake and the adapter answer in the world's goroutine: what
-		// the fake has due changes only in Inbound, in the adapter's calls
-		// to its API and in Flush (whose retries and held webhooks
-		// NextDeadline reports), and the first two stir the world's Due.
-		b.due = env.Due
-		b.due.Track()
 	}
 	// Each side needs the other's URL: the fake's API is mounted first,
 	// and the fake itself built once the router's webhook URL is known.

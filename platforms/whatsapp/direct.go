@@ -27,11 +27,7 @@ func openDirect(b *binding, fcfg fakewa.Config, acfg routerwa.Config, env sim.En
 	b.fake = fakewa.New(fcfg)
 	b.direct = b.fake.Direct(cmpOr(acfg.APIVersion, routerwa.DefaultAPIVersion))
 	acfg.Client, acfg.BaseURL = nil, ""
-	// Every call that can change what the fake has due is the world's
-	// (Inbound) or the adapter's (graph): each stirs the world's Due.
-	b.due = env.Due
-	b.due.Track()
-	acfg.Graph = &graph{d: b.direct, due: env.Due}
+	acfg.Graph = &graph{d: b.direct, due: b.due}
 	b.acfg = acfg // a restarted adapter calls the same entry points
 	b.adapter = routerwa.New(acfg, env.Receiver)
 	return b, nil

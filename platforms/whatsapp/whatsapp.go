@@ -174,8 +174,8 @@ type binding struct {
 	acfg      routerwa.Config // the adapter's configuration, to build it again
 	faulty    bool            // the channel has a fault plan
 	handles   handles         // the generated numbers made last
-	// due is the world's Due, which the binding stirs on the Direct and
-	// Memory networks (stir); nil on the others.
+	// due is the world's Due (sim.Env.TrackedDue), which the binding
+	// stirs on the Direct and Memory networks (stir); nil on the others.
 	due *sim.Due
 }
 
@@ -216,6 +216,15 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	fcfg.Faults = ch.Faults.Plan()
 	retain(&fcfg, env)
 	b := &binding{account: acct, faulty: !fcfg.Faults.Zero()}
+	if !b.faulty {
+		// What the fake has due changes only in Inbound, in the adapter's
+		// calls to it (graph, the API handler) and in Flush (whose
+		// retries, without a fault plan, wait for the world's next event,
+		// which NextDeadline does not report): each may stir the world's
+		// Due. A fault plan's holds and retries are left to the world's
+		// asking at every step.
+		b.due = env.TrackedDue()
+	}
 
 	acfg := routerwa.Config{
 		AppSecret:     secret,
@@ -228,13 +237,6 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	}
 	if env.Network == sim.Direct {
 		return openDirect(b, fcfg, acfg, env)
-	}
-	if env.Network == sim.Memory && !b.faulty && env.Webhook == "" {
-		// The fake and the adapter answer in the world's goroutine, and
-		// what the fake has due changes only in Inbound, in the adapter's
-		// calls to its API and in Flush, which stir the world's Due.
-		b.due = env.Due
-		b.due.Track()
 	}
 	// Each side needs the other's URL: the fake's API is mounted first,
 	// and the fake itself built once the router's webhook URL is known.
