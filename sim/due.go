@@ -19,7 +19,9 @@ import "time"
 // that does not call Track (one whose fake others can reach: over sockets,
 // from an app) is asked at every step. A binding tracks only where its
 // fake and its adapter answer in the world's goroutine, which alone reads
-// and writes a Due.
+// and writes a Due. A caller that calls a tracked binding's Flush itself
+// (through [World.Binding]) may leave the world a deadline already
+// delivered: the world plays a step at it, where Flush finds nothing.
 type Due struct {
 	tracked bool
 	flush   bool // Flush at the next settle
