@@ -36,19 +36,8 @@ func play(t *testing.T, sc *scenario.Scenario, n sim.Network, trace bool) played
 		fmt.Fprintf(h, "%v\n", l)
 		p.lines++
 	}}
-	w, err := sim.NewWorld(context.Background(), sc, opt)
-	if err != nil {
-		t.Fatalf("%s: %v", n, err)
-	}
+	w := runWorld(t, sc, opt)
 	defer w.Close()
-	w.Schedule()
-	var end time.Time
-	if sc.Duration > 0 {
-		end = sc.Start.Add(sc.Duration.D())
-	}
-	if err := w.RunUntil(end); err != nil {
-		t.Fatalf("%s: %v", n, err)
-	}
 	p.devices = map[string][]sim.Delivery{}
 	for _, c := range sc.Customers {
 		key, err := w.Customer(c.Channel, c.ID)
@@ -69,13 +58,29 @@ func play(t *testing.T, sc *scenario.Scenario, n sim.Network, trace bool) played
 	return p
 }
 
-// TestDirectMatchesMemory plays every scenario of the library, as the
-// library holds them now, on the memory and the direct network: the
-// reports (routing, deliveries, refusals, drift, expectations, figures)
-// agree but for the wire counters, the event logs agree line by line
-// (but for the load scenarios', too long to keep), and so do the devices
-// of the scripted customers.
-func TestDirectMatchesMemory(t *testing.T) {
+// runWorld plays sc with opt to its end (its duration's, when it has one)
+// and returns the world, which the caller closes.
+func runWorld(t *testing.T, sc *scenario.Scenario, opt sim.Options) *sim.World {
+	t.Helper()
+	w, err := sim.NewWorld(context.Background(), sc, opt)
+	if err != nil {
+		t.Fatalf("%s: %v", opt.Network, err)
+	}
+	w.Schedule()
+	var end time.Time
+	if sc.Duration > 0 {
+		end = sc.Start.Add(sc.Duration.D())
+	}
+	if err := w.RunUntil(end); err != nil {
+		w.Close()
+		t.Fatalf("%s: %v", opt.Network, err)
+	}
+	return w
+}
+
+// libraryNames lists the scenario files of the library.
+func libraryNames(t *testing.T) []string {
+	t.Helper()
 	var names []string
 	err := fs.WalkDir(scenarios.Library, ".", func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".toml") {
@@ -86,7 +91,17 @@ func TestDirectMatchesMemory(t *testing.T) {
 	if err != nil || len(names) == 0 {
 		t.Fatalf("the library: %d files, %v", len(names), err)
 	}
-	for _, name := range names {
+	return names
+}
+
+// TestDirectMatchesMemory plays every scenario of the library, as the
+// library holds them now, on the memory and the direct network: the
+// reports (routing, deliveries, refusals, drift, expectations, figures)
+// agree but for the wire counters, the event logs agree line by line
+// (but for the load scenarios', too long to keep), and so do the devices
+// of the scripted customers.
+func TestDirectMatchesMemory(t *testing.T) {
+	for _, name := range libraryNames(t) {
 		t.Run(name, func(t *testing.T) {
 			if testing.Short() && strings.HasPrefix(name, "load/") {
 				t.Skip("a load scenario; run without -short")

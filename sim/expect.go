@@ -115,7 +115,11 @@ func (w *World) expect(ex *scenario.Expect) {
 		}
 	case ex.Metric != "":
 		subject := "metric " + ex.Metric
-		m := w.metrics(now)
+		m := w.final
+		if m == nil {
+			mm := w.metrics(now)
+			m = &mm
+		}
 		t := w.totals()
 		var v float64
 		var d time.Duration
@@ -318,15 +322,20 @@ func (w *World) totals() result.Totals {
 func (w *World) Finish() result.Result {
 	now := w.clock.nowLocal()
 	w.res.End = now
+	// The run's metrics, made once for the expectations that read them
+	// and the result: nothing judged at the end changes them.
+	m := w.metrics(now)
 	if w.res.Error == "" {
+		w.final = &m
 		for i := range w.sc.Expect {
 			if ex := &w.sc.Expect[i]; !ex.HasAt {
 				w.expect(ex)
 			}
 		}
+		w.final = nil
 	}
 	w.res.Totals = w.totals()
-	w.res.Metrics = w.metrics(now)
+	w.res.Metrics = m
 	w.res.Series = w.seriesResult(now)
 	for _, a := range w.engine.Agents(now) {
 		ag := result.Agent{ID: a.ID, Capacity: a.Capacity, Assignments: a.Assignments, PeakActive: a.PeakActive, OnlineTime: a.OnlineTime,

@@ -107,6 +107,10 @@ type Env struct {
 	// (serve, fuzzing, a world a caller holds), negative (none kept) in the
 	// world of Run, which nothing inspects.
 	JournalLimit int
+	// Due is where the binding tells the world that its fake may have
+	// something new due ([Due]), so that the world asks Binding.Flush and
+	// Binding.NextDeadline only then. Nil outside a world.
+	Due *Due
 }
 
 // Doer makes HTTP calls: *http.Client's Do method. The fakes' and the

@@ -50,6 +50,10 @@ func (w *World) RestartRouter() error {
 	}
 	w.engine = eng
 	w.restarts++
+	for i := range w.open {
+		// A new adapter: whatever it and the fake have due is asked anew.
+		w.open[i].due.Stir()
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"time"
 )
@@ -85,20 +86,42 @@ func (h *waitHist) percentiles(extra []time.Duration, ps ...float64) []time.Dura
 	if h.buckets == nil {
 		// The waits in order are those kept and extra, sorted, with the
 		// zero waits counted inserted where zero goes: before every
-		// positive wait.
+		// positive wait, after the at waits below 1ns.
 		all := append(slices.Clone(h.exact), extra...)
-		slices.Sort(all)
-		at, _ := slices.BinarySearch(all, 1)
+		at := 0
+		for _, d := range all {
+			if d < 1 {
+				at++
+			}
+		}
+		// places[i] is the place in all, sorted, of the i-th percentile's
+		// wait; -1 for a zero wait counted.
+		places := make([]int, len(ps))
 		for i, p := range ps {
 			// Percentile's rank, over every wait.
 			rank := min(max(int(math.Ceil(p/100*float64(n))), 1), int(n))
 			switch j := rank - 1; {
 			case j < at:
-				out[i] = all[j]
+				places[i] = j
 			case j < at+int(h.zeros):
-				out[i] = 0
+				places[i] = -1
 			default:
-				out[i] = all[j-int(h.zeros)]
+				places[i] = j - int(h.zeros)
+			}
+		}
+		// Only those places are put in order, each found by selection
+		// among the waits after the one found before it: a few passes
+		// over the waits rather than a sort of them all.
+		lo := 0
+		for _, j := range slices.Sorted(slices.Values(places)) {
+			if j >= lo { // not a zero counted, nor a place found already
+				nth(all[lo:], j-lo)
+				lo = j + 1
+			}
+		}
+		for i, j := range places {
+			if j >= 0 {
+				out[i] = all[j]
 			}
 		}
 		return out
@@ -133,4 +156,41 @@ func (h *waitHist) percentiles(extra []time.Duration, ps ...float64) []time.Dura
 		}
 	}
 	return out
+}
+
+// nth puts in s[k] the wait that sorting s would put there, every wait
+// before it no greater and every wait after it no less (quickselect, with
+// a three-way partition around the median of three, so that equal waits
+// cost no more than others). A range that does not shrink as it should is
+// sorted instead.
+func nth(s []time.Duration, k int) {
+	lo, hi := 0, len(s) // s[k] lies within s[lo:hi]
+	for budget := 2 * bits.Len(uint(len(s))); hi-lo > 12 && budget > 0; budget-- {
+		a, b, c := s[lo], s[lo+(hi-lo)/2], s[hi-1]
+		pivot := max(min(a, b), min(max(a, b), c))
+		// s[lo:lt] < pivot, s[lt:i] == pivot, s[gt:hi] > pivot.
+		lt, i, gt := lo, lo, hi
+		for i < gt {
+			switch v := s[i]; {
+			case v < pivot:
+				s[lt], s[i] = v, s[lt]
+				lt++
+				i++
+			case v > pivot:
+				gt--
+				s[i], s[gt] = s[gt], v
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			hi = lt
+		case k >= gt:
+			lo = gt
+		default:
+			return
+		}
+	}
+	slices.Sort(s[lo:hi])
 }

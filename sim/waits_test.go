@@ -102,3 +102,70 @@ func TestWaitHistZerosCounted(t *testing.T) {
 		}
 	}
 }
+
+// TestNth: nth puts at every place k the wait a sort puts there, with no
+// greater wait before it and no lesser one after it, whatever the order
+// and the repeats of the waits.
+func TestNth(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	shapes := map[string]func(i, n int) time.Duration{
+		"random":   func(int, int) time.Duration { return time.Duration(rng.Int64N(1 << 40)) },
+		"few":      func(int, int) time.Duration { return time.Duration(rng.IntN(3)) },
+		"equal":    func(int, int) time.Duration { return time.Second },
+		"sorted":   func(i, _ int) time.Duration { return time.Duration(i) },
+		"reversed": func(i, n int) time.Duration { return time.Duration(n - i) },
+		"organ":    func(i, n int) time.Duration { return time.Duration(min(i, n-i)) },
+		"negative": func(int, int) time.Duration { return time.Duration(rng.IntN(21) - 10) },
+	}
+	for name, shape := range shapes {
+		for _, n := range []int{1, 2, 13, 100, 1000, 4097} {
+			s := make([]time.Duration, n)
+			for i := range s {
+				s[i] = shape(i, n)
+			}
+			sorted := slices.Sorted(slices.Values(s))
+			for _, k := range []int{0, n / 2, n * 9 / 10, n * 99 / 100, n - 1, rng.IntN(n)} {
+				c := slices.Clone(s)
+				nth(c, k)
+				if c[k] != sorted[k] {
+					t.Fatalf("%s, %d waits: place %d holds %v, want %v", name, n, k, c[k], sorted[k])
+				}
+				for i, v := range c {
+					if i < k && v > c[k] || i > k && v < c[k] {
+						t.Fatalf("%s, %d waits: %v at %d, %v at %d", name, n, v, i, c[k], k)
+					}
+				}
+				if !slices.Equal(slices.Sorted(slices.Values(c)), sorted) {
+					t.Fatalf("%s, %d waits: not the same waits", name, n)
+				}
+			}
+		}
+	}
+}
+
+// TestWaitHistManyExact: with thousands of waits kept exactly, every
+// percentile is the sorted waits' nearest-rank one, percentiles asked in
+// any order.
+func TestWaitHistManyExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var h waitHist
+	var all []time.Duration
+	for range 5000 {
+		d := time.Duration(0)
+		if rng.IntN(5) == 0 {
+			d = time.Duration(rng.ExpFloat64() * float64(8*time.Second)).Round(time.Millisecond)
+		}
+		h.add(d)
+		all = append(all, d)
+	}
+	extra := []time.Duration{0, time.Minute, 3 * time.Second}
+	all = append(all, extra...)
+	slices.Sort(all)
+	ps := []float64{99, 50, 100, 90, 0, 80, 80, 99.9, 10}
+	got := h.percentiles(extra, ps...)
+	for i, p := range ps {
+		if want := Percentile(all, p); got[i] != want {
+			t.Errorf("p%v = %v, want %v", p, got[i], want)
+		}
+	}
+}

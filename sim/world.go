@@ -108,6 +108,8 @@ type World struct {
 	// due is the platform's deadline that RunUntil found before the
 	// router's, while it plays one.
 	due time.Time
+	// dues is what the world knows of what its channels have due (Due).
+	dues dues
 	// spare holds released generated customers' records (release);
 	// noReuse keeps none (a test's reference run).
 	spare   []*person
@@ -140,6 +142,9 @@ type World struct {
 	center *messageCenter
 
 	res result.Result
+	// final is the run's metrics while Finish judges the expectations at
+	// the end, which read them.
+	final *result.Metrics
 
 	routerCfg router.Config // the engine's configuration, to build it again on a restart
 	restarts  int           // router restarts so far
@@ -390,13 +395,14 @@ func (w *World) setup() error {
 		if !cfg.Retain {
 			env.Keep = func(customer string) bool { return w.keeps(bound, name, customer) }
 		}
+		env.Due = w.newDue()
 		b, err := p.Open(w.ctx, env, sc.Channels[name])
 		if errors.Is(err, ErrNeedsWire) && env.Network == Direct {
 			// The channel's faults act on the wire: it plays on Memory.
 			if wire == nil {
 				wire, wireClient = memoryNetwork()
 			}
-			env.Network, env.Client = Memory, wireClient
+			env.Network, env.Client, env.Due = Memory, wireClient, w.newDue()
 			env.Mount = func(part string, h http.Handler) (string, error) { return wire(name, part, h) }
 			b, err = p.Open(w.ctx, env, sc.Channels[name])
 		}
@@ -405,7 +411,10 @@ func (w *World) setup() error {
 		}
 		w.closers = append(w.closers, b.Close)
 		w.bindings[name] = b
-		w.open = append(w.open, openChannel{name, b})
+		w.open = append(w.open, openChannel{name, b, env.Due})
+		if !env.Due.tracked {
+			w.dues.every = true
+		}
 		bound = b
 		eng.Handle(name, b.Sender())
 	}
@@ -623,7 +632,8 @@ func (w *World) stepAt(st *scenario.Step, k, n int, base uint64) {
 
 // arrive schedules the next Poisson arrival of a traffic flow.
 func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
-	f := &flow{w: w, tr: tr, b: w.bindings[tr.Channel], until: until.UnixNano(), loc: after.Location(),
+	b := w.bindings[tr.Channel]
+	f := &flow{w: w, tr: tr, b: b, account: b.Account(), until: until.UnixNano(), loc: after.Location(),
 		gap:  scenario.Distribution{Kind: "exp", Mean: tr.Arrivals.Mean()},
 		more: tr.Reply.Kind != "" || tr.Patience.Kind != "" || len(tr.Regions)+len(tr.Pages)+len(tr.Stores) > 0}
 	f.play = f.arrive
@@ -636,6 +646,8 @@ type flow struct {
 	w  *World
 	tr *scenario.Traffic
 	b  Binding // tr.Channel's
+	// account is b's Account, in its customers' keys.
+	account string
 	// at is the queued arrival's time and until the flow's end, in unix
 	// nanoseconds, in location loc (the start's).
 	at, until int64
@@ -671,7 +683,7 @@ func (f *flow) arrive() {
 	handle, hash := w.newHandle(tr.Channel, b)
 	p := w.newGenerated()
 	p.id, p.b = w.genIDs.id(w.generated), b
-	p.key = router.CustomerKey{Channel: tr.Channel, Account: b.Account(), Customer: handle}
+	p.key = router.CustomerKey{Channel: tr.Channel, Account: f.account, Customer: handle}
 	p.flow, p.messages = tr, tr.Messages.Min+w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1)
 	p.handle = draw(w.traffic, &tr.Handle)
 	p.name = p.id
@@ -757,10 +769,11 @@ func (w *World) RunUntil(t time.Time) error {
 		// nanoseconds.
 		dueAt, timed := w.engine.NextDeadlineNanos()
 		platform := false
-		for i := range w.open {
-			if d, ok := w.open[i].b.NextDeadline(); ok && (!timed || d.Before(w.deadline(platform, dueAt))) {
-				w.due, dueAt, platform, timed = d, nanos(d), true, true
-			}
+		if w.dues.ask {
+			w.askDue()
+		}
+		if d := &w.dues; d.has && (!timed || d.at.Before(time.Unix(0, dueAt))) {
+			w.due, dueAt, platform, timed = d.at, d.ns, true, true
 		}
 		if timed && (!queued || dueAt <= next) {
 			if dueAt > bound {
@@ -833,10 +846,8 @@ var minNanosSec, maxNanosSec = minNanos.Unix(), maxNanos.Unix()
 // settle delivers what the platforms have due (status webhooks, retries)
 // and reacts to the router's new events.
 func (w *World) settle() {
-	for i := range w.open { // w.flush, without a call
-		if err := w.open[i].b.Flush(w.ctx); err != nil {
-			w.flushFailed(w.open[i].name, err)
-		}
+	if now := w.clock.ns.Load(); w.dues.dueBy(now) { // w.flush, inlined
+		w.flushDue(now)
 	}
 	for {
 		// The unread events are read where the engine logged them: it
@@ -868,12 +879,11 @@ func (w *World) settle() {
 	w.sentBy = w.sentBy[:0]
 }
 
-// flush delivers what each platform has due (Binding.Flush).
+// flush delivers what each platform has due (Binding.Flush), asking a
+// channel that tracks what it has due (Due) only when it may have some.
 func (w *World) flush() {
-	for i := range w.open {
-		if err := w.open[i].b.Flush(w.ctx); err != nil {
-			w.flushFailed(w.open[i].name, err)
-		}
+	if now := w.clock.ns.Load(); w.dues.dueBy(now) {
+		w.flushDue(now)
 	}
 }
 
@@ -913,6 +923,7 @@ func (w *World) sender(id string) string {
 type openChannel struct {
 	name string
 	b    Binding
+	due  *Due // what the world knows of what the binding has due
 }
 
 // observe records an engine event and drives generated customers.

@@ -177,6 +177,9 @@ type binding struct {
 	contexts  map[string]Context
 	numbering sim.JournalNumbering
 	acfg      routerbm.Config // the adapter's configuration, to build it again
+	// due is the world's Due (sim.Env.TrackedDue), which the binding
+	// stirs on the Direct and Memory networks; nil on the others.
+	due *sim.Due
 }
 
 func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
@@ -213,6 +216,11 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	}
 	fcfg.Faults = ch.Faults.Plan()
 	b := &binding{settings: s, account: agentID, contexts: map[string]Context{}}
+	// What the fake has due changes only in Inbound, in the adapter's
+	// sends (directSender, the API handler) and in Flush (whose tries and
+	// held webhooks NextDeadline reports): the first two stir the world's
+	// Due.
+	b.due = env.TrackedDue()
 	for _, c := range s.Contexts {
 		b.contexts[c.Customer] = c
 	}
@@ -240,7 +248,10 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	// Each side needs the other's URL: the fake's API is mounted first, the
 	// adapter built with the credentials the fake issues, and the fake told
 	// the router's webhook URL once it is mounted.
-	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.fake.ServeHTTP(w, r) }))
+	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.due.Stir() // a send may queue webhooks
+		b.fake.ServeHTTP(w, r)
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -308,6 +319,7 @@ func toAdapter(m *fakebm.UserMessage) routerbm.UserMessage {
 type directSender struct{ b *binding }
 
 func (d directSender) Send(ctx context.Context, to router.CustomerKey, m router.Outbound) (string, error) {
+	d.b.due.Stir()
 	a := d.b.adapter
 	req, err := a.Request(m)
 	if err != nil {
@@ -418,6 +430,7 @@ func (b *binding) context(name string) fakebm.Context {
 }
 
 func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Message) (sim.Inbound, error) {
+	b.due.Stir()
 	var in fakebm.Inbound
 	var err error
 	c := b.context(name)

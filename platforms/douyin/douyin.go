@@ -164,6 +164,9 @@ type binding struct {
 	acfg      routerdy.Config // the adapter's configuration, to build it again
 	account   string
 	numbering sim.JournalNumbering
+	// due is the world's Due (sim.Env.TrackedDue), which the binding
+	// stirs on the Direct and Memory networks; nil on the others.
+	due *sim.Due
 }
 
 func cmpOr(s ...string) string {
@@ -203,10 +206,16 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		}
 	}
 	b := &binding{account: account}
+	// What the fake has due changes only in Inbound, in the adapter's
+	// sends (Post, the API handler) and in Flush (whose retries, repeats
+	// and held webhooks NextDeadline reports): the first two stir the
+	// world's Due.
+	b.due = env.TrackedDue()
 
 	if env.Mount == nil {
 		// The direct network: values both ways.
 		acfg.Post = func(req routerdy.SendRequest) (string, error) {
+			b.due.Stir()
 			id, e := b.fake.Send(fakedy.SendRequest(req))
 			if e != nil {
 				return "", &router.PlatformError{Code: strconv.Itoa(e.Code), HTTPStatus: http.StatusOK, Message: e.Description}
@@ -226,7 +235,10 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		var err error
 		// Each side needs the other's URL: the fake's API is mounted first,
 		// and the fake itself built once the router's webhook URL is known.
-		acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.fake.ServeHTTP(w, r) }))
+		acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b.due.Stir() // a send may queue webhooks
+			b.fake.ServeHTTP(w, r)
+		}))
 		if err != nil {
 			return nil, err
 		}
@@ -311,6 +323,7 @@ func (b *binding) NewHandle(n int) string {
 // Inbound has the customer send m: a text, an image or video, or the
 // event "enter" (im_enter_direct_msg).
 func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Message) (sim.Inbound, error) {
+	b.due.Stir()
 	u := b.user(customer, name, m)
 	var in fakedy.Inbound
 	var err error

@@ -127,6 +127,9 @@ type binding struct {
 	account   string
 	numbering sim.JournalNumbering
 	acfg      routerline.Config // the adapter's configuration, to build it again
+	// due is the world's Due (sim.Env.TrackedDue), which the binding
+	// stirs on the Direct and Memory networks; nil on the others.
+	due *sim.Due
 }
 
 func cmpOr(s ...string) string {
@@ -190,6 +193,11 @@ func configs(env sim.Env, ch *scenario.Channel) (fakeline.Config, routerline.Con
 func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
 	fcfg, acfg := configs(env, ch)
 	b := &binding{account: fcfg.BotUserID}
+	// What the fake has due changes only in Inbound, in the adapter's
+	// calls to it (directAPI, the API handler) and in Flush (whose
+	// redeliveries and held webhooks NextDeadline reports): the first two
+	// stir the world's Due.
+	b.due = env.TrackedDue()
 	if env.Mount == nil {
 		// Direct: the fake and the adapter meet by values.
 		acfg.API = directAPI{b}
@@ -207,7 +215,10 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		return b, nil
 	}
 	var err error
-	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.fake.ServeHTTP(w, r) }))
+	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.due.Stir() // a send may queue webhooks
+		b.fake.ServeHTTP(w, r)
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -304,10 +315,12 @@ func result(res fakeline.SendResponse, e *fakeline.Error) routerline.APIResult {
 }
 
 func (d directAPI) Reply(token string, msgs []routerline.Message) routerline.APIResult {
+	d.b.due.Stir()
 	return result(d.b.fake.Reply("", fakeline.ReplyRequest{ReplyToken: token, Messages: fakeMessages(msgs)}))
 }
 
 func (d directAPI) Push(key, to string, msgs []routerline.Message) routerline.APIResult {
+	d.b.due.Stir()
 	return result(d.b.fake.Push(key, fakeline.PushRequest{To: to, Messages: fakeMessages(msgs)}))
 }
 
@@ -347,6 +360,7 @@ func inboundKind(kind string) string {
 }
 
 func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Message) (sim.Inbound, error) {
+	b.due.Stir()
 	var in fakeline.Inbound
 	var err error
 	switch {

@@ -141,6 +141,9 @@ type binding struct {
 	account   string
 	numbering sim.JournalNumbering
 	acfg      routerms.Config // the adapter's configuration, to build it again
+	// due is the world's Due (sim.Env.TrackedDue), which the binding
+	// stirs on the Direct and Memory networks; nil on the others.
+	due *sim.Due
 
 	mu  sync.Mutex
 	ads map[string]string // psid -> ad id, until the customer's first message
@@ -198,6 +201,11 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		fcfg.ForgetAfter = max(fcfg.Window, fcfg.HumanAgentWindow, fakems.DefaultWindow, fakems.DefaultHumanAgentWindow) + time.Hour
 	}
 	b := &binding{account: page, ads: map[string]string{}}
+	// What the fake has due changes only in Inbound, in the adapter's
+	// calls to it (sendDirect, uploadDirect, the API handler) and in Flush
+	// (whose retries and held webhooks NextDeadline reports, and whose
+	// receipts the sends queue): the first two stir the world's Due.
+	b.due = env.TrackedDue()
 	for psid, ad := range s.AdReferrals {
 		b.ads[psid] = ad
 	}
@@ -215,7 +223,10 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		return b, nil
 	}
 	var err error
-	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.fake.ServeHTTP(w, r) }))
+	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.due.Stir() // a send may queue webhooks
+		b.fake.ServeHTTP(w, r)
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -295,6 +306,7 @@ func routerEvent(page string, ev fakems.Event) routerms.Event {
 
 // uploadDirect is the adapter's attachment upload by value.
 func (b *binding) uploadDirect(typ string, a *router.Attachment) (string, error) {
+	b.due.Stir()
 	id, e := b.fake.Upload(typ, a.Format, a.Size)
 	if e != nil {
 		return "", platformError(e)
@@ -305,6 +317,7 @@ func (b *binding) uploadDirect(typ string, a *router.Attachment) (string, error)
 // sendDirect is the adapter's send by value: the fake's upload and send
 // rules, without bytes.
 func (b *binding) sendDirect(req routerms.SendRequest) (string, error) {
+	b.due.Stir()
 	fr := fakems.SendRequest{Recipient: fakems.Recipient{ID: req.Recipient}, MessagingType: req.MessagingType, Tag: req.Tag, Message: &fakems.Message{Text: req.Text}}
 	if a := req.Attachment; a != nil {
 		id := req.AttachmentID
@@ -365,6 +378,7 @@ func (b *binding) NewHandle(n int) string {
 }
 
 func (b *binding) Inbound(ctx context.Context, customer, _ string, m sim.Message) (sim.Inbound, error) {
+	b.due.Stir()
 	var in fakems.Inbound
 	var err error
 	switch {

@@ -28,6 +28,10 @@ func openDirect(b *binding, fcfg fakewc.Config, acfg routerwc.Config, env sim.En
 	acfg.API = api{b.direct}
 	b.acfg = acfg // a restarted adapter calls the same entry points
 	b.adapter = routerwc.New(acfg, env.Receiver)
+	// Without a fault plan the fake holds no push back and retries none
+	// (its pushes reach the adapter by value, in Inbound): FlushFaults has
+	// nothing to do and NextFault nothing to answer, whatever is sent. The
+	// world need not ask them: nothing stirs its Due (b.due).
 	return b, nil
 }
 

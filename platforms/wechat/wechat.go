@@ -109,6 +109,9 @@ type binding struct {
 	account   string
 	numbering sim.JournalNumbering
 	acfg      routerwc.Config // the adapter's configuration, to build it again
+	// due is the world's Due (sim.Env.TrackedDue), which the binding
+	// stirs on the Memory network.
+	due *sim.Due
 }
 
 func cmpOr(s ...string) string {
@@ -150,6 +153,11 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		fcfg.ForgetAfter = max(fcfg.Window, fcfg.EventWindow, fakewc.DefaultWindow, fakewc.DefaultEventWindow) + time.Hour
 	}
 	b := &binding{account: appID}
+	// What the fake has due changes only in Inbound, in the adapter's
+	// calls to its API and in Flush (whose held and retried pushes
+	// NextFault reports): the first two stir the world's Due on the
+	// Memory network. On Direct nothing does (openDirect).
+	b.due = env.TrackedDue()
 
 	var err error
 	acfg := routerwc.Config{
@@ -161,7 +169,10 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	}
 	// Each side needs the other's URL: the fake's API is mounted first,
 	// and the fake itself built once the router's webhook URL is known.
-	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.fake.ServeHTTP(w, r) }))
+	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.due.Stir() // a send may queue webhooks
+		b.fake.ServeHTTP(w, r)
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -252,6 +263,7 @@ func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Mess
 	if b.direct != nil {
 		return b.inboundDirect(customer, m)
 	}
+	b.due.Stir() // a push the router did not take is held for a retry
 	var in fakewc.Inbound
 	var err error
 	switch {

@@ -27,23 +27,25 @@ func openDirect(b *binding, fcfg fakewa.Config, acfg routerwa.Config, env sim.En
 	b.fake = fakewa.New(fcfg)
 	b.direct = b.fake.Direct(cmpOr(acfg.APIVersion, routerwa.DefaultAPIVersion))
 	acfg.Client, acfg.BaseURL = nil, ""
-	acfg.Graph = &graph{d: b.direct}
+	acfg.Graph = &graph{d: b.direct, due: b.due}
 	b.acfg = acfg // a restarted adapter calls the same entry points
 	b.adapter = routerwa.New(acfg, env.Receiver)
 	return b, nil
 }
 
 // inboundDirect is Inbound on the Direct network.
-func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbound, error) {
+func (b *binding) inboundDirect(customer, name string, m *sim.Message) (sim.Inbound, error) {
+	idle := b.direct.Idle()
 	var msg fakewa.InboundMessage
 	var err error
 	text := m.Event == "" && m.Attachment == nil
 	if text { // its Text, which is m.Text, is not made
 		err = b.direct.CustomerTextTo(&msg, customer, m.Text)
 	} else {
-		err = b.otherDirect(&msg, customer, &m)
+		err = b.otherDirect(&msg, customer, m)
 	}
 	if err != nil {
+		stirIfTurned(b.due, b.direct, idle)
 		return sim.Inbound{}, err
 	}
 	var v routerwa.Message
@@ -52,6 +54,7 @@ func (b *binding) inboundDirect(customer, name string, m sim.Message) (sim.Inbou
 		v.Text = m.Text
 	}
 	b.adapter.ReceiveMessage(&v)
+	stirIfTurned(b.due, b.direct, idle)
 	return sim.Inbound{ID: msg.ID, Status: http.StatusOK}, nil
 }
 
@@ -138,9 +141,32 @@ func (b *binding) flushDirect() {
 	})
 }
 
+// stir stirs due unless the fake d was idle (idle) before a call and is
+// after it: only a call that left the fake with something queued or
+// waiting, or took the last of it, may have changed what Flush would do
+// or what NextDeadline answers.
+func stir(due *sim.Due, d *fakewa.Direct, idle bool) {
+	if !idle || !d.Idle() {
+		due.Stir()
+	}
+}
+
+// stirIfTurned stirs due if the fake d turned idle or busy during a call
+// from a customer (idle: before it). A customer's message queues no status
+// and no read status (only the business's sends do, through graph, which
+// stirs), so it leaves what the fake has due as it was, whatever waits:
+// TestInboundLeavesDueAlone. A change from idle or to it would say
+// otherwise.
+func stirIfTurned(due *sim.Due, d *fakewa.Direct, idle bool) {
+	if idle != d.Idle() {
+		due.Stir()
+	}
+}
+
 // graph is the fake's Graph API as the adapter calls it by values.
 type graph struct {
-	d *fakewa.Direct
+	d   *fakewa.Direct
+	due *sim.Due // the world's: stirred by a call that may change what the fake has due (stir)
 
 	// mu guards sc, reused by every send: the fake's Send keeps neither
 	// the request nor its text once it has returned, and calls nothing
@@ -156,6 +182,7 @@ type sendScratch struct {
 }
 
 func (g *graph) Message(req *routerwa.Request) (string, error) {
+	idle := g.d.Idle()
 	g.mu.Lock()
 	sc := &g.sc
 	fr := &sc.req
@@ -180,6 +207,7 @@ func (g *graph) Message(req *routerwa.Request) (string, error) {
 		sc.text = fakewa.Text{}
 	}
 	g.mu.Unlock()
+	stir(g.due, g.d, idle)
 	if e != nil {
 		return "", platformError(e)
 	}
@@ -222,7 +250,9 @@ func setOther(fr *fakewa.SendRequest, req *routerwa.Request) {
 }
 
 func (g *graph) Upload(mimeType, _ string, size int64) (string, error) {
+	idle := g.d.Idle()
 	id, e := g.d.Upload(mimeType, size)
+	stir(g.due, g.d, idle)
 	if e != nil {
 		return "", platformError(e)
 	}

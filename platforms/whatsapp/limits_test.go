@@ -201,3 +201,56 @@ func memoryEnv(t *testing.T, clock func() time.Time) (sim.Env, *recorder) {
 		},
 	}, rec
 }
+
+// TestInboundLeavesDueAlone: on the Direct network a customer's message
+// queues no status and no read status, and takes none, whatever the fake
+// has waiting: only the business's sends do (graph, which stirs the
+// world's Due). So the binding stirs the Due for a customer's message only
+// if the fake turned idle or busy meanwhile (stirIfTurned).
+func TestInboundLeavesDueAlone(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	env := sim.Env{Clock: func() time.Time { return now }, Seed: 1, Network: sim.Direct, Receiver: &recorder{}}
+	rate, after := 1.0, scenario.Duration(time.Minute)
+	bi, err := Platform.Open(ctx, env, &scenario.Channel{Settings: &Settings{ReadRate: &rate, ReadAfter: &after}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bi.(*binding)
+	const cust = "16505551234"
+	statuses := func() int { return b.direct.Statuses(func(fakewa.QueuedStatus) {}) }
+	if _, err := bi.Inbound(ctx, cust, "Lee", sim.Message{Text: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	if !b.direct.Idle() {
+		t.Fatal("something due before any send")
+	}
+	if _, err := bi.Sender().Send(ctx, router.CustomerKey{Customer: cust}, router.Outbound{Kind: router.KindText, Text: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	read, ok := b.fake.NextReadNanos()
+	if !ok || b.direct.Idle() {
+		t.Fatalf("after a send: read %v %v, idle %v", read, ok, b.direct.Idle())
+	}
+	if n := statuses(); n != 2 {
+		t.Fatalf("%d statuses after a send, want sent and delivered", n)
+	}
+	for _, text := range []string{"thanks", "one more thing"} {
+		if _, err := bi.Inbound(ctx, cust, "Lee", sim.Message{Text: text}); err != nil {
+			t.Fatal(err)
+		}
+		if n := statuses(); n != 0 {
+			t.Fatalf("%d statuses queued by a customer's message", n)
+		}
+		if r, ok := b.fake.NextReadNanos(); !ok || r != read || b.direct.Idle() {
+			t.Fatalf("after a customer's message: read %v %v (was %v), idle %v", r, ok, read, b.direct.Idle())
+		}
+	}
+	now = now.Add(time.Minute)
+	if n := statuses(); n != 1 {
+		t.Fatalf("%d statuses at the read, want 1", n)
+	}
+	if !b.direct.Idle() {
+		t.Fatal("something due after the read")
+	}
+}

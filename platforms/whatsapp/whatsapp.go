@@ -174,6 +174,9 @@ type binding struct {
 	acfg      routerwa.Config // the adapter's configuration, to build it again
 	faulty    bool            // the channel has a fault plan
 	handles   handles         // the generated numbers made last
+	// due is the world's Due (sim.Env.TrackedDue), which the binding
+	// stirs on the Direct and Memory networks (stir); nil on the others.
+	due *sim.Due
 }
 
 func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
@@ -213,6 +216,15 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	fcfg.Faults = ch.Faults.Plan()
 	retain(&fcfg, env)
 	b := &binding{account: acct, faulty: !fcfg.Faults.Zero()}
+	if !b.faulty {
+		// What the fake has due changes only in Inbound, in the adapter's
+		// calls to it (graph, the API handler) and in Flush (whose
+		// retries, without a fault plan, wait for the world's next event,
+		// which NextDeadline does not report): each may stir the world's
+		// Due. A fault plan's holds and retries are left to the world's
+		// asking at every step.
+		b.due = env.TrackedDue()
+	}
 
 	acfg := routerwa.Config{
 		AppSecret:     secret,
@@ -229,7 +241,10 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	// Each side needs the other's URL: the fake's API is mounted first,
 	// and the fake itself built once the router's webhook URL is known.
 	var err error
-	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.fake.ServeHTTP(w, r) }))
+	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.due.Stir() // a send may queue statuses and a read
+		b.fake.ServeHTTP(w, r)
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -295,6 +310,11 @@ func (b *binding) Flush(ctx context.Context) error {
 		return nil
 	}
 	_, err := b.fake.Flush(ctx)
+	if b.due != nil && b.fake.Retrying() > 0 {
+		// Without a fault plan a retry waits for the world's next event:
+		// NextDeadline does not report it.
+		b.due.Stir()
+	}
 	if err == nil {
 		return nil
 	}
@@ -421,7 +441,7 @@ func putHandle(d []byte, n int) {
 
 func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Message) (sim.Inbound, error) {
 	if b.direct != nil {
-		return b.inboundDirect(customer, name, m)
+		return b.inboundDirect(customer, name, &m)
 	}
 	var in fakewa.Inbound
 	var err error
@@ -433,6 +453,9 @@ func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Mess
 		in, err = b.fake.CustomerMedia(ctx, customer, name, a.Kind, a.Format, m.Text, a.Size)
 	default:
 		in, err = b.fake.CustomerText(ctx, customer, name, m.Text)
+	}
+	if err != nil || in.Status/100 != 2 || in.Faulted {
+		b.due.Stir() // a webhook the router did not take waits for a retry
 	}
 	return sim.Inbound{ID: in.ID, Status: in.Status, Pending: in.Faulted}, err
 }
