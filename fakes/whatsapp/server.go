@@ -743,8 +743,8 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errParam("Invalid JSON in the request body: "+err.Error()), "")
 		return
 	}
-	a, e := s.accept(r, &req, false)
-	if e != nil {
+	var a accepted
+	if e := s.accept(&a, r, &req, false); e != nil {
 		writeError(w, e)
 		return
 	}
@@ -782,16 +782,17 @@ type accepted struct {
 
 // accept runs a decoded send (or mark-as-read) request of r through the
 // rules and records it: a delivery and its status webhooks, or the error,
-// which it returns when the request fails synchronously. r gives the
-// journal its method and path; withID asks for the wamid of an accepted
-// send even when nothing the platform keeps needs it.
-func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepted, *Error) {
+// which it returns when the request fails synchronously. It sets *a, which
+// is zero, to what an accepted request answers (left zero for an error).
+// r gives the journal its method and path; withID asks for the wamid of
+// an accepted send even when nothing the platform keeps needs it.
+func (s *Server) accept(a *accepted, r *http.Request, req *SendRequest, withID bool) *Error {
 	now := s.now()
 	s.mu.Lock()
 	var p plan
 	e := s.checkSendLocked(&p, req, now)
 	if (e != nil && e.HTTPStatus != http.StatusOK) || p.read {
-		return s.refuseOrReadLocked(now, r, req, &p, e)
+		return s.refuseOrReadLocked(a, now, r, req, &p, e)
 	}
 	c := p.c
 	if c == nil {
@@ -846,13 +847,13 @@ func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepte
 			s.due.queued()
 		}
 	}
-	a := accepted{waID: c.waID, id: id, part: part, hold: h}
+	a.waID, a.id, a.part, a.hold = c.waID, id, part, h
 	if id == "" {
 		a.stem = c.stem
 	}
 	s.addRequestLocked(now, r, http.StatusOK, 0)
 	s.mu.Unlock()
-	return a, nil
+	return nil
 }
 
 // refuseOrReadLocked is accept for a request the rules refused
@@ -861,7 +862,7 @@ func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepte
 // are mostly sends.
 //
 //go:noinline
-func (s *Server) refuseOrReadLocked(now time.Time, r *http.Request, req *SendRequest, p *plan, e *Error) (accepted, *Error) {
+func (s *Server) refuseOrReadLocked(a *accepted, now time.Time, r *http.Request, req *SendRequest, p *plan, e *Error) *Error {
 	if e != nil && e.HTTPStatus != http.StatusOK {
 		to, c := req.To, (*customer)(nil)
 		if p.waID != "" && !p.read {
@@ -869,12 +870,13 @@ func (s *Server) refuseOrReadLocked(now time.Time, r *http.Request, req *SendReq
 		}
 		s.recordErrorLocked(now, r, e, to, c)
 		s.mu.Unlock()
-		return accepted{}, e
+		return e
 	}
 	s.markReadLocked(now, p.in, req.MessageID)
 	s.addRequestLocked(now, r, http.StatusOK, 0)
 	s.mu.Unlock()
-	return accepted{read: true}, nil
+	a.read = true
+	return nil
 }
 
 // appendSendResponse writes the SendResponse JSON of the accepted send a
