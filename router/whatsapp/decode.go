@@ -80,11 +80,22 @@ type arena struct {
 // maxArena is the largest arena slice kept for the next webhook.
 const maxArena = 256
 
+// resetArena empties s for the next webhook, letting go of what its
+// elements point to; nil when it grew past maxArena. A webhook fills most
+// slices with one element, or none, which are cleared in place without
+// the runtime's call for a longer clear.
 func resetArena[T any](s []T) []T {
 	if cap(s) > maxArena {
 		return nil
 	}
-	clear(s) // let go of the strings
+	switch len(s) {
+	case 0:
+	case 1:
+		var zero T
+		s[0] = zero
+	default:
+		clear(s)
+	}
 	return s[:0]
 }
 
