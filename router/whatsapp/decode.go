@@ -314,10 +314,15 @@ func special(x uint64) uint64 {
 }
 
 // specialOf is special with its constants given (plainWords): ones, the
-// high bits, and '"', '\\' and ' ' in every byte.
+// high bits, and '"', '\\' and ' ' in every byte. Its four terms are
+// computed on the whole word; in each, a byte before the first one that
+// stops plainString gets no borrow or carry and keeps its high bit clear
+// (it is from ' ' to '~' and neither '"' nor '\\'), and that first byte
+// sets its high bit in at least one: under ' ' in x-spaces, '"' and
+// '\\' in their difference less one, 0x7f to 0xfe in x+ones, 0xff in
+// x-spaces.
 func specialOf(x, ones, highs, quotes, backslashes, spaces uint64) uint64 {
-	q, bs := x^quotes, x^backslashes
-	return ((q-ones)&^q | (bs-ones)&^bs | (x-spaces)&^x | x | (x + ones)) & highs
+	return ((x - spaces) | (x ^ quotes - ones) | (x ^ backslashes - ones) | (x + ones)) & highs
 }
 
 // The rest of the two webhooks Meta sends most, after the head: a status
