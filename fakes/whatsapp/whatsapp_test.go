@@ -799,3 +799,31 @@ func TestAppendStringMatchesEncodeEscaped(t *testing.T) {
 		}
 	}
 }
+
+// TestSendPathRoutedAgain: the path of the last send, which ServeHTTP
+// recognizes at once, routes as any other: another method on it, another
+// path after it, an unauthorized request to it, and sends to two
+// spellings of the endpoint in turn.
+func TestSendPathRoutedAgain(t *testing.T) {
+	s, _ := newTest(Config{})
+	openWindow(t, s, cust)
+	body, _ := json.Marshal(text(cust, "hi"))
+	send := func(path string) *httptest.ResponseRecorder {
+		return do(s, "POST", path, "application/json", body, bearer)
+	}
+	wantOK(t, send(msgs))
+	if e := wantError(t, do(s, "GET", msgs, "", nil, bearer), 400, 100); e.ErrorSubcode != SubcodeUnsupportedRequest {
+		t.Errorf("GET after a send: subcode %d", e.ErrorSubcode)
+	}
+	wantError(t, do(s, "POST", msgs, "application/json", body, "Bearer nope"), 401, 190)
+	wantError(t, send(msgs+"/x"), 400, 2500)
+	if e := wantError(t, send("/v21.0/123/messages"), 400, 100); e.ErrorSubcode != SubcodeUnsupportedRequest {
+		t.Errorf("another phone id: subcode %d", e.ErrorSubcode)
+	}
+	wantOK(t, send(msgs))
+	wantOK(t, send("/v22.0/"+DefaultPhoneNumberID+"/messages/"))
+	wantOK(t, send(msgs))
+	if c := s.Counts(); c.Deliveries != 4 || c.Errors != 4 {
+		t.Errorf("counts %+v, want 4 deliveries and 4 errors", c)
+	}
+}
