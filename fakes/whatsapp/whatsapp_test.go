@@ -827,3 +827,27 @@ func TestSendPathRoutedAgain(t *testing.T) {
 		t.Errorf("counts %+v, want 4 deliveries and 4 errors", c)
 	}
 }
+
+// TestAuthorizedAgain: the Authorization header accepted last, which
+// authorized accepts at once, changes nothing for the headers after it.
+func TestAuthorizedAgain(t *testing.T) {
+	s, _ := newTest(Config{})
+	openWindow(t, s, cust)
+	body, _ := json.Marshal(text(cust, "hi"))
+	send := func(auth string) *httptest.ResponseRecorder {
+		return do(s, "POST", msgs, "application/json", body, auth)
+	}
+	for _, step := range []struct {
+		auth string
+		ok   bool
+	}{
+		{bearer, true}, {bearer, true}, {"Bearer nope", false}, {bearer + "x", false}, {"bearer  " + DefaultAccessToken + " ", true},
+		{bearer, true}, {"Basic " + DefaultAccessToken, false}, {"bearer  " + DefaultAccessToken + " ", true}, {"Bearer", false},
+	} {
+		if w := send(step.auth); step.ok {
+			wantOK(t, w)
+		} else {
+			wantError(t, w, 401, 190)
+		}
+	}
+}
