@@ -805,17 +805,13 @@ func TestAppendStringMatchesEncodeEscaped(t *testing.T) {
 // path after it, an unauthorized request to it, and sends to two
 // spellings of the endpoint in turn.
 func TestSendPathRoutedAgain(t *testing.T) {
-	s, _ := newTest(Config{})
-	openWindow(t, s, cust)
-	body, _ := json.Marshal(text(cust, "hi"))
-	send := func(path string) *httptest.ResponseRecorder {
-		return do(s, "POST", path, "application/json", body, bearer)
-	}
+	s, post := newTextPoster(t)
+	send := func(path string) *httptest.ResponseRecorder { return post(path, bearer) }
 	wantOK(t, send(msgs))
 	if e := wantError(t, do(s, "GET", msgs, "", nil, bearer), 400, 100); e.ErrorSubcode != SubcodeUnsupportedRequest {
 		t.Errorf("GET after a send: subcode %d", e.ErrorSubcode)
 	}
-	wantError(t, do(s, "POST", msgs, "application/json", body, "Bearer nope"), 401, 190)
+	wantError(t, post(msgs, "Bearer nope"), 401, 190)
 	wantError(t, send(msgs+"/x"), 400, 2500)
 	if e := wantError(t, send("/v21.0/123/messages"), 400, 100); e.ErrorSubcode != SubcodeUnsupportedRequest {
 		t.Errorf("another phone id: subcode %d", e.ErrorSubcode)
@@ -831,12 +827,7 @@ func TestSendPathRoutedAgain(t *testing.T) {
 // TestAuthorizedAgain: the Authorization header accepted last, which
 // authorized accepts at once, changes nothing for the headers after it.
 func TestAuthorizedAgain(t *testing.T) {
-	s, _ := newTest(Config{})
-	openWindow(t, s, cust)
-	body, _ := json.Marshal(text(cust, "hi"))
-	send := func(auth string) *httptest.ResponseRecorder {
-		return do(s, "POST", msgs, "application/json", body, auth)
-	}
+	_, post := newTextPoster(t)
 	for _, step := range []struct {
 		auth string
 		ok   bool
@@ -844,10 +835,22 @@ func TestAuthorizedAgain(t *testing.T) {
 		{bearer, true}, {bearer, true}, {"Bearer nope", false}, {bearer + "x", false}, {"bearer  " + DefaultAccessToken + " ", true},
 		{bearer, true}, {"Basic " + DefaultAccessToken, false}, {"bearer  " + DefaultAccessToken + " ", true}, {"Bearer", false},
 	} {
-		if w := send(step.auth); step.ok {
+		if w := post(msgs, step.auth); step.ok {
 			wantOK(t, w)
 		} else {
 			wantError(t, w, 401, 190)
 		}
+	}
+}
+
+// newTextPoster is a new server with the window open for cust, and a
+// function that posts a text to cust to a path with an Authorization
+// header.
+func newTextPoster(t *testing.T) (*Server, func(path, auth string) *httptest.ResponseRecorder) {
+	s, _ := newTest(Config{})
+	openWindow(t, s, cust)
+	body, _ := json.Marshal(text(cust, "hi"))
+	return s, func(path, auth string) *httptest.ResponseRecorder {
+		return do(s, "POST", path, "application/json", body, auth)
 	}
 }
