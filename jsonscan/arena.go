@@ -31,14 +31,17 @@ type Arena struct {
 // Make returns a string of the bytes of b: made in a, or, when a is nil or
 // b is long, in an allocation of its own.
 func (a *Arena) Make(b []byte) string {
-	if a == nil || len(b) > arenaMax {
+	n := len(b)
+	if a == nil || uint(n-1) >= arenaMax { // none, empty or long
 		return string(b)
 	}
-	if len(b) == 0 {
-		return ""
+	if a.addr != a || cap(a.b)-len(a.b) < n {
+		a.b, a.addr = make([]byte, 0, arenaBlock), a
 	}
-	copy(a.room(len(b)), b)
-	return a.Take(len(b))
+	from := len(a.b)
+	a.b = a.b[:from+n]
+	copy(a.b[from:], b)
+	return unsafe.String(&a.b[from], n)
 }
 
 // Room returns a's free bytes, at least n of them (n at most arenaMax; a

@@ -168,7 +168,8 @@ func (d *Direct) event(from string, e event, err error) (InboundMessage, error) 
 // error is accepted here and fails later by status. The error's FBTraceID
 // is set as on the wire.
 func (d *Direct) Send(req *SendRequest) (waID, id string, e *Error) {
-	a, e := d.s.accept(d.msgs, req, true)
+	var a accepted
+	e = d.s.accept(&a, d.msgs, req, true)
 	return a.waID, a.id, e
 }
 

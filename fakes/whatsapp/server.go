@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
@@ -149,6 +150,15 @@ const (
 type Server struct {
 	// URL is "http://127.0.0.1:port" after Start; "" before.
 	URL string
+
+	// sendPath is the last path ServeHTTP took to the messages endpoint
+	// (nil before the first): a request to the same path, which routes
+	// the same, is not split again.
+	sendPath atomic.Pointer[string]
+	// authOK is the last Authorization header authorized accepted (nil
+	// before the first): the same header is accepted again at once, most
+	// often the very string a client sends with every call.
+	authOK atomic.Pointer[string]
 
 	cfg       Config
 	window    time.Duration
@@ -504,6 +514,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"Invalid OAuth access token - Cannot parse access token"), "")
 		return
 	}
+	if p := s.sendPath.Load(); p != nil && *p == r.URL.Path && r.Method == http.MethodPost {
+		s.handleSend(w, r)
+		return
+	}
 	var seg [3]string
 	n := splitPath(strings.TrimPrefix(strings.TrimSuffix(r.URL.Path, "/"), "/"), &seg)
 	switch {
@@ -531,7 +545,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.handleUpload(w, r)
 		return
 	}
+	s.noteSendPath(r.URL.Path)
 	s.handleSend(w, r)
+}
+
+// noteSendPath keeps p, a path ServeHTTP took to the messages endpoint, as
+// the one it recognizes at once.
+//
+//go:noinline
+func (s *Server) noteSendPath(p string) {
+	s.sendPath.Store(&p)
 }
 
 // splitPath splits p at "/" as strings.Split does, into seg, and returns
@@ -587,6 +610,9 @@ func (s *Server) authorized(r *http.Request) bool {
 		h = v[0]
 	}
 	if h != "" {
+		if p := s.authOK.Load(); p != nil && h == *p {
+			return true
+		}
 		scheme, rest, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			return false
@@ -595,7 +621,21 @@ func (s *Server) authorized(r *http.Request) bool {
 	} else {
 		tok = r.URL.Query().Get("access_token")
 	}
-	return tok != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.AccessToken)) == 1
+	if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.AccessToken)) != 1 {
+		return false
+	}
+	if h != "" {
+		s.noteAuth(h)
+	}
+	return true
+}
+
+// noteAuth keeps h, an Authorization header authorized accepted, as the
+// one it accepts at once.
+//
+//go:noinline
+func (s *Server) noteAuth(h string) {
+	s.authOK.Store(&h)
 }
 
 // fail records and writes a synchronous error. to is the send's recipient
@@ -743,8 +783,8 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errParam("Invalid JSON in the request body: "+err.Error()), "")
 		return
 	}
-	a, e := s.accept(r, &req, false)
-	if e != nil {
+	var a accepted
+	if e := s.accept(&a, r, &req, false); e != nil {
 		writeError(w, e)
 		return
 	}
@@ -782,16 +822,17 @@ type accepted struct {
 
 // accept runs a decoded send (or mark-as-read) request of r through the
 // rules and records it: a delivery and its status webhooks, or the error,
-// which it returns when the request fails synchronously. r gives the
-// journal its method and path; withID asks for the wamid of an accepted
-// send even when nothing the platform keeps needs it.
-func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepted, *Error) {
+// which it returns when the request fails synchronously. It sets *a, which
+// is zero, to what an accepted request answers (left zero for an error).
+// r gives the journal its method and path; withID asks for the wamid of
+// an accepted send even when nothing the platform keeps needs it.
+func (s *Server) accept(a *accepted, r *http.Request, req *SendRequest, withID bool) *Error {
 	now := s.now()
 	s.mu.Lock()
 	var p plan
 	e := s.checkSendLocked(&p, req, now)
 	if (e != nil && e.HTTPStatus != http.StatusOK) || p.read {
-		return s.refuseOrReadLocked(now, r, req, &p, e)
+		return s.refuseOrReadLocked(a, now, r, req, &p, e)
 	}
 	c := p.c
 	if c == nil {
@@ -846,13 +887,13 @@ func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepte
 			s.due.queued()
 		}
 	}
-	a := accepted{waID: c.waID, id: id, part: part, hold: h}
+	a.waID, a.id, a.part, a.hold = c.waID, id, part, h
 	if id == "" {
 		a.stem = c.stem
 	}
 	s.addRequestLocked(now, r, http.StatusOK, 0)
 	s.mu.Unlock()
-	return a, nil
+	return nil
 }
 
 // refuseOrReadLocked is accept for a request the rules refused
@@ -861,7 +902,7 @@ func (s *Server) accept(r *http.Request, req *SendRequest, withID bool) (accepte
 // are mostly sends.
 //
 //go:noinline
-func (s *Server) refuseOrReadLocked(now time.Time, r *http.Request, req *SendRequest, p *plan, e *Error) (accepted, *Error) {
+func (s *Server) refuseOrReadLocked(a *accepted, now time.Time, r *http.Request, req *SendRequest, p *plan, e *Error) *Error {
 	if e != nil && e.HTTPStatus != http.StatusOK {
 		to, c := req.To, (*customer)(nil)
 		if p.waID != "" && !p.read {
@@ -869,12 +910,13 @@ func (s *Server) refuseOrReadLocked(now time.Time, r *http.Request, req *SendReq
 		}
 		s.recordErrorLocked(now, r, e, to, c)
 		s.mu.Unlock()
-		return accepted{}, e
+		return e
 	}
 	s.markReadLocked(now, p.in, req.MessageID)
 	s.addRequestLocked(now, r, http.StatusOK, 0)
 	s.mu.Unlock()
-	return accepted{read: true}, nil
+	a.read = true
+	return nil
 }
 
 // appendSendResponse writes the SendResponse JSON of the accepted send a

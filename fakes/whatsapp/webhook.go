@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -380,6 +381,21 @@ var (
 	hdrUA   = []string{"facebookexternalua"}
 )
 
+// hookHeader is the header of a webhook's post, kept for the next post:
+// its three keys are set once, and only the signature, which is sig's
+// element, changes from one post to the next.
+type hookHeader struct {
+	h   http.Header
+	sig [1]string
+}
+
+// hookHeaders keeps hookHeaders between posts.
+var hookHeaders = sync.Pool{New: func() any {
+	hh := new(hookHeader)
+	hh.h = http.Header{"Content-Type": hdrJSON, "X-Hub-Signature-256": hh.sig[:], "User-Agent": hdrUA}
+	return hh
+}}
+
 // WebhookHeader returns the headers a webhook with body is sent with:
 // Content-Type, X-Hub-Signature-256 (computed again, the same bytes) and
 // User-Agent.
@@ -430,17 +446,21 @@ func (s *Server) post(ctx context.Context, h *hook) (int, error) {
 		body = s.appendSource(q.Scratch(), &h.src)
 	}
 	req := q.Prepare(ctx, http.MethodPost, s.hookURL, body)
-	hdr := q.Header()
-	hdr["Content-Type"] = hdrJSON
-	q.Set("X-Hub-Signature-256", s.sign(body))
-	hdr["User-Agent"] = hdrUA
+	hh := hookHeaders.Get().(*hookHeader)
+	hh.sig[0] = s.sign(body)
+	req.Header = hh.h
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
-		q.Abandon() // the transport may still hold the request
+		q.Abandon() // the transport may still hold the request, and its header
 		return 0, err
 	}
 	q.Drain(resp.Body, 1<<20)
 	resp.Body.Close()
+	// The client is done with the header; kept unless the receiver
+	// changed it (a server in this process reads the same map).
+	if len(hh.h) == 3 && len(hh.h["X-Hub-Signature-256"]) == 1 && &hh.h["X-Hub-Signature-256"][0] == &hh.sig[0] {
+		hookHeaders.Put(hh)
+	}
 	return resp.StatusCode, nil
 }
 

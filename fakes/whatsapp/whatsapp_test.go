@@ -799,3 +799,58 @@ func TestAppendStringMatchesEncodeEscaped(t *testing.T) {
 		}
 	}
 }
+
+// TestSendPathRoutedAgain: the path of the last send, which ServeHTTP
+// recognizes at once, routes as any other: another method on it, another
+// path after it, an unauthorized request to it, and sends to two
+// spellings of the endpoint in turn.
+func TestSendPathRoutedAgain(t *testing.T) {
+	s, post := newTextPoster(t)
+	send := func(path string) *httptest.ResponseRecorder { return post(path, bearer) }
+	wantOK(t, send(msgs))
+	if e := wantError(t, do(s, "GET", msgs, "", nil, bearer), 400, 100); e.ErrorSubcode != SubcodeUnsupportedRequest {
+		t.Errorf("GET after a send: subcode %d", e.ErrorSubcode)
+	}
+	wantError(t, post(msgs, "Bearer nope"), 401, 190)
+	wantError(t, send(msgs+"/x"), 400, 2500)
+	if e := wantError(t, send("/v21.0/123/messages"), 400, 100); e.ErrorSubcode != SubcodeUnsupportedRequest {
+		t.Errorf("another phone id: subcode %d", e.ErrorSubcode)
+	}
+	wantOK(t, send(msgs))
+	wantOK(t, send("/v22.0/"+DefaultPhoneNumberID+"/messages/"))
+	wantOK(t, send(msgs))
+	if c := s.Counts(); c.Deliveries != 4 || c.Errors != 4 {
+		t.Errorf("counts %+v, want 4 deliveries and 4 errors", c)
+	}
+}
+
+// TestAuthorizedAgain: the Authorization header accepted last, which
+// authorized accepts at once, changes nothing for the headers after it.
+func TestAuthorizedAgain(t *testing.T) {
+	_, post := newTextPoster(t)
+	for _, step := range []struct {
+		auth string
+		ok   bool
+	}{
+		{bearer, true}, {bearer, true}, {"Bearer nope", false}, {bearer + "x", false}, {"bearer  " + DefaultAccessToken + " ", true},
+		{bearer, true}, {"Basic " + DefaultAccessToken, false}, {"bearer  " + DefaultAccessToken + " ", true}, {"Bearer", false},
+	} {
+		if w := post(msgs, step.auth); step.ok {
+			wantOK(t, w)
+		} else {
+			wantError(t, w, 401, 190)
+		}
+	}
+}
+
+// newTextPoster is a new server with the window open for cust, and a
+// function that posts a text to cust to a path with an Authorization
+// header.
+func newTextPoster(t *testing.T) (*Server, func(path, auth string) *httptest.ResponseRecorder) {
+	s, _ := newTest(Config{})
+	openWindow(t, s, cust)
+	body, _ := json.Marshal(text(cust, "hi"))
+	return s, func(path, auth string) *httptest.ResponseRecorder {
+		return do(s, "POST", path, "application/json", body, auth)
+	}
+}

@@ -80,11 +80,22 @@ type arena struct {
 // maxArena is the largest arena slice kept for the next webhook.
 const maxArena = 256
 
+// resetArena empties s for the next webhook, letting go of what its
+// elements point to; nil when it grew past maxArena. A webhook fills most
+// slices with one element, or none, which are cleared in place without
+// the runtime's call for a longer clear.
 func resetArena[T any](s []T) []T {
 	if cap(s) > maxArena {
 		return nil
 	}
-	clear(s) // let go of the strings
+	switch len(s) {
+	case 0:
+	case 1:
+		var zero T
+		s[0] = zero
+	default:
+		clear(s)
+	}
 	return s[:0]
 }
 
@@ -303,10 +314,15 @@ func special(x uint64) uint64 {
 }
 
 // specialOf is special with its constants given (plainWords): ones, the
-// high bits, and '"', '\\' and ' ' in every byte.
+// high bits, and '"', '\\' and ' ' in every byte. Its four terms are
+// computed on the whole word; in each, a byte before the first one that
+// stops plainString gets no borrow or carry and keeps its high bit clear
+// (it is from ' ' to '~' and neither '"' nor '\\'), and that first byte
+// sets its high bit in at least one: under ' ' in x-spaces, '"' and
+// '\\' in their difference less one, 0x7f to 0xfe in x+ones, 0xff in
+// x-spaces.
 func specialOf(x, ones, highs, quotes, backslashes, spaces uint64) uint64 {
-	q, bs := x^quotes, x^backslashes
-	return ((q-ones)&^q | (bs-ones)&^bs | (x-spaces)&^x | x | (x + ones)) & highs
+	return ((x - spaces) | (x ^ quotes - ones) | (x ^ backslashes - ones) | (x + ones)) & highs
 }
 
 // The rest of the two webhooks Meta sends most, after the head: a status

@@ -13,8 +13,8 @@ func plainByte(c byte) bool { return c >= 0x20 && c < 0x7f && c != '"' && c != '
 
 // TestSpecial holds the word test to a byte-by-byte look (the lowest
 // mark is the first byte plainString stops at, none when there is none):
-// every byte value at every position of a word of plain bytes, and random
-// words.
+// every byte value at every position of a word of plain bytes, every pair
+// of values at every pair of positions, and random words.
 func TestSpecial(t *testing.T) {
 	first := func(m uint64) int {
 		if m == 0 {
@@ -40,6 +40,19 @@ func TestSpecial(t *testing.T) {
 					b[i] = fill
 				}
 				b[pos] = byte(c)
+				if x := binary.LittleEndian.Uint64(b[:]); first(special(x)) != ref(x) {
+					t.Fatalf("special(%q) = %#x", b, special(x))
+				}
+			}
+		}
+	}
+	// Every pair of byte values at every pair of positions: a borrow or
+	// carry out of the first must not hide or move its mark.
+	for i := range 8 {
+		for j := i + 1; j < 8; j++ {
+			for c := range 256 * 256 {
+				b := [8]byte{'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a'}
+				b[i], b[j] = byte(c), byte(c>>8)
 				if x := binary.LittleEndian.Uint64(b[:]); first(special(x)) != ref(x) {
 					t.Fatalf("special(%q) = %#x", b, special(x))
 				}

@@ -1,8 +1,11 @@
 package whatsapp
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"testing"
 	"time"
@@ -87,5 +90,41 @@ func TestStampDecodesAsString(t *testing.T) {
 		} else if errS == nil && !st.Timestamp.time().Equal(unixTime(s.Timestamp)) {
 			t.Errorf("%s: stamp %d, string %q", v, st.Timestamp, s.Timestamp)
 		}
+	}
+}
+
+// TestEightDigits holds eightDigits to a byte-by-byte reading: every byte
+// value at every position of a word of digits, and random digit words.
+func TestEightDigits(t *testing.T) {
+	ref := func(b []byte) (uint64, bool) {
+		var v uint64
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + uint64(c-'0')
+		}
+		return v, true
+	}
+	check := func(b []byte) {
+		t.Helper()
+		v, ok := eightDigits(binary.LittleEndian.Uint64(b))
+		if wv, wok := ref(b); v != wv || ok != wok {
+			t.Fatalf("eightDigits(%q) = %d, %v; want %d, %v", b, v, ok, wv, wok)
+		}
+	}
+	for _, fill := range []byte("0159") {
+		for pos := range 8 {
+			for c := range 256 {
+				b := bytes.Repeat([]byte{fill}, 8)
+				b[pos] = byte(c)
+				check(b)
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 100_000 {
+		b := []byte(fmt.Sprintf("%08d", r.IntN(100_000_000)))
+		check(b)
 	}
 }
