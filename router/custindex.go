@@ -62,7 +62,8 @@ func (x *customerIndex) get(k *CustomerKey) *customer {
 	if c := x.at(*r, k); c != nil {
 		return c
 	}
-	return x.find(k, x.hash(k.Customer), r)
+	c, _ := x.find(k, x.hash(k.Customer), r)
+	return c
 }
 
 // at is the record in slot i if its key is k and its id the same string
@@ -80,23 +81,39 @@ func (x *customerIndex) at(i uint32, k *CustomerKey) *customer {
 	return c
 }
 
-// find returns the record of key k, whose id hashes to h, or nil, and
-// keeps its slot in *r, k's place in recent.
-func (x *customerIndex) find(k *CustomerKey, h uint64, r *uint32) *customer {
+// find returns the record of key k, whose id hashes to h, and keeps its
+// slot in *r, k's place in recent; or nil and the empty slot where k goes
+// (any slot when the table has none).
+func (x *customerIndex) find(k *CustomerKey, h uint64, r *uint32) (*customer, uint64) {
 	if len(x.slots) == 0 {
-		return nil
+		return nil, 0
 	}
 	mask := uint64(len(x.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &x.slots[i]
 		if s.c == nil {
-			return nil
+			return nil, i
 		}
 		if s.hash == h && s.c.key == *k {
 			*r = uint32(i)
-			return s.c
+			return s.c, i
 		}
 	}
+}
+
+// insert holds c, whose id hashes to h and whose key find did not find,
+// in slot i, the empty one find stopped at: without probing again, unless
+// the table must grow first (or has no slots yet), which puts c as
+// putHashed does.
+func (x *customerIndex) insert(c *customer, h, i uint64) {
+	if 2*(x.n+1) > len(x.slots) {
+		x.putHashed(c, h)
+		return
+	}
+	c.hash = h
+	x.slots[i] = custSlot{hash: h, c: c}
+	x.n++
+	x.recent[recentOf(c.key.Customer)] = uint32(i)
 }
 
 // put holds c under its key, in place of the record held there, if any.

@@ -15,7 +15,8 @@ import (
 // long runs of slots back. Half the keys name their id by one string per id,
 // as the engine's callers do, so that lookups take the slots remembered by
 // address (stale ones too, after removals, replacements and growth); the
-// other half by a copy of it.
+// other half by a copy of it. Half the new records are placed where find
+// stopped (insert), the others by put.
 func TestCustomerIndex(t *testing.T) {
 	for _, ids := range []int{6, 400} {
 		testCustomerIndex(t, ids)
@@ -42,7 +43,12 @@ func testCustomerIndex(t *testing.T, ids int) {
 		k := randKey()
 		if rng.IntN(2) == 0 {
 			c := &customer{key: k}
-			x.put(c)
+			h, r := x.hash(k.Customer), uint32(0)
+			if old, i := x.find(&k, h, &r); old == nil && rng.IntN(2) == 0 {
+				x.insert(c, h, i) // as Engine.customer does
+			} else {
+				x.put(c)
+			}
 			want[k] = c
 		} else {
 			if c := x.get(&k); c != nil {

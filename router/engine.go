@@ -683,12 +683,12 @@ func (e *Engine) customer(key CustomerKey) *customer {
 		return c
 	}
 	h := x.hash(key.Customer)
-	c := x.find(&key, h, r)
+	c, i := x.find(&key, h, r)
 	if c == nil {
 		c = e.newCustomer()
 		c.key, c.pol = key, e.policy(key.Channel)
 		c.manual = c.pol.ManualAssignment
-		e.customers.putHashed(c, h)
+		x.insert(c, h, i)
 	}
 	return c
 }
