@@ -14,7 +14,7 @@ func (e *Engine) Abandon(now time.Time, key CustomerKey) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now = e.begin(now)
-	c := e.customers.get(key)
+	c := e.customers.get(&key)
 	if c == nil || c.open == nil {
 		return fmt.Errorf("router: %s has no open conversation", key)
 	}

@@ -1,6 +1,10 @@
 package router
 
-import "github.com/omnisim/omnisim/strhash"
+import (
+	"unsafe"
+
+	"github.com/omnisim/omnisim/strhash"
+)
 
 // customerIndex holds the engine's customer records by key: an
 // open-addressing table with linear probing whose slots hold a record and
@@ -14,10 +18,30 @@ import "github.com/omnisim/omnisim/strhash"
 // or comparing strings. A removed slot is filled by shifting the slots after
 // it back: the table has no tombstones, and a lookup stops at the first
 // empty slot.
+//
+// A customer is looked up several times per conversation (its message, each
+// reply, the close), and its caller nearly always names it by the very
+// string the record keeps: recent remembers, by the address of an id's
+// bytes, the slot where that id was last found or placed, so that a later
+// lookup of the same string neither hashes it nor probes. A remembered slot
+// is only a guess: it is taken when the record there has the key, its id the
+// same bytes at the same address, and otherwise the lookup hashes as
+// before. Shifting and growing need not forget anything.
 type customerIndex struct {
-	seed  uint64     // strhash.String's
-	slots []custSlot // a power of two long, or empty
-	n     int        // full slots
+	seed   uint64     // strhash.String's
+	slots  []custSlot // a power of two long, or empty
+	n      int        // full slots
+	recent [recentSlots]uint32
+}
+
+// recentSlots is how many slots customerIndex.recent has, a power of two.
+const recentSlots = 256
+
+// recentOf is the place in customerIndex.recent of an id: by the address
+// of its bytes.
+func recentOf(id string) uint {
+	p := uint64(uintptr(unsafe.Pointer(unsafe.StringData(id))))
+	return uint((p * 0x9e3779b97f4a7c15) >> (64 - 8))
 }
 
 // custSlot is one place of a customerIndex: a record (nil: empty) and the
@@ -33,25 +57,63 @@ func newCustomerIndex() customerIndex { return customerIndex{seed: strhash.NewSe
 func (x *customerIndex) hash(id string) uint64 { return strhash.String(x.seed, id) }
 
 // get returns the record of key k, or nil.
-func (x *customerIndex) get(k CustomerKey) *customer {
-	return x.find(k, x.hash(k.Customer))
+func (x *customerIndex) get(k *CustomerKey) *customer {
+	r := &x.recent[recentOf(k.Customer)]
+	if c := x.at(*r, k); c != nil {
+		return c
+	}
+	c, _ := x.find(k, x.hash(k.Customer), r)
+	return c
 }
 
-// find returns the record of key k, whose id hashes to h, or nil.
-func (x *customerIndex) find(k CustomerKey, h uint64) *customer {
-	if len(x.slots) == 0 {
+// at is the record in slot i if its key is k and its id the same string
+// as k's (the same bytes at the same address), or nil.
+func (x *customerIndex) at(i uint32, k *CustomerKey) *customer {
+	if int(i) >= len(x.slots) {
 		return nil
+	}
+	c := x.slots[i].c
+	if c == nil || len(c.key.Customer) != len(k.Customer) ||
+		unsafe.StringData(c.key.Customer) != unsafe.StringData(k.Customer) ||
+		c.key.Channel != k.Channel || c.key.Account != k.Account {
+		return nil
+	}
+	return c
+}
+
+// find returns the record of key k, whose id hashes to h, and keeps its
+// slot in *r, k's place in recent; or nil and the empty slot where k goes
+// (any slot when the table has none).
+func (x *customerIndex) find(k *CustomerKey, h uint64, r *uint32) (*customer, uint64) {
+	if len(x.slots) == 0 {
+		return nil, 0
 	}
 	mask := uint64(len(x.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &x.slots[i]
 		if s.c == nil {
-			return nil
+			return nil, i
 		}
-		if s.hash == h && s.c.key == k {
-			return s.c
+		if s.hash == h && s.c.key == *k {
+			*r = uint32(i)
+			return s.c, i
 		}
 	}
+}
+
+// insert holds c, whose id hashes to h and whose key find did not find,
+// in slot i, the empty one find stopped at: without probing again, unless
+// the table must grow first (or has no slots yet), which puts c as
+// putHashed does.
+func (x *customerIndex) insert(c *customer, h, i uint64) {
+	if 2*(x.n+1) > len(x.slots) {
+		x.putHashed(c, h)
+		return
+	}
+	c.hash = h
+	x.slots[i] = custSlot{hash: h, c: c}
+	x.n++
+	x.recent[recentOf(c.key.Customer)] = uint32(i)
 }
 
 // put holds c under its key, in place of the record held there, if any.
@@ -68,13 +130,12 @@ func (x *customerIndex) putHashed(c *customer, h uint64) {
 	mask := uint64(len(x.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &x.slots[i]
-		if s.c == nil {
+		if s.c == nil || s.hash == h && s.c.key == c.key {
+			if s.c == nil {
+				x.n++
+			}
 			*s = custSlot{hash: h, c: c}
-			x.n++
-			return
-		}
-		if s.hash == h && s.c.key == c.key {
-			s.c = c
+			x.recent[recentOf(c.key.Customer)] = uint32(i)
 			return
 		}
 	}

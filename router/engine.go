@@ -677,13 +677,18 @@ func (c *customer) mergeAttributes(attrs map[string]string) {
 // customer returns the customer's record, making a new one for a customer
 // the engine does not hold (never seen, or released).
 func (e *Engine) customer(key CustomerKey) *customer {
-	h := e.customers.hash(key.Customer)
-	c := e.customers.find(key, h)
+	x := &e.customers
+	r := &x.recent[recentOf(key.Customer)]
+	if c := x.at(*r, &key); c != nil {
+		return c
+	}
+	h := x.hash(key.Customer)
+	c, i := x.find(&key, h, r)
 	if c == nil {
 		c = e.newCustomer()
 		c.key, c.pol = key, e.policy(key.Channel)
 		c.manual = c.pol.ManualAssignment
-		e.customers.putHashed(c, h)
+		x.insert(c, h, i)
 	}
 	return c
 }
@@ -1320,7 +1325,7 @@ func (e *Engine) setOnline(now time.Time, a *agent, online bool) {
 func (e *Engine) Close(now time.Time, agentID string, key CustomerKey) error {
 	e.mu.Lock() // let go without a deferred call, as in Receive
 	now = e.begin(now)
-	c := e.customers.get(key)
+	c := e.customers.get(&key)
 	if c == nil || c.open == nil || c.open.agent == nil || c.open.agent.id != agentID {
 		err := e.notClosed(agentID, key, c)
 		e.mu.Unlock()
@@ -1607,7 +1612,7 @@ func (e *Engine) Check(now time.Time, agentID string, to CustomerKey, m Outbound
 // of allowance decide takes only inside the window), and the refusal or
 // the error, if any.
 func (e *Engine) check(now time.Time, agentID string, to *CustomerKey, m *Outbound) (cv *conv, open bool, r Reason, err error) {
-	c := e.customers.get(*to)
+	c := e.customers.get(to)
 	if c != nil {
 		cv = c.open
 	}
@@ -1949,7 +1954,7 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 	var id ConversationID
 	if n := e.findSent(to.Channel, messageID); n != 0 && e.sentLog.at(n).to(&to) {
 		id = e.sentLog.at(n).conv
-	} else if c := e.customers.get(to); c != nil && c.last != nil {
+	} else if c := e.customers.get(&to); c != nil && c.last != nil {
 		id = c.last.id
 	}
 	if status == "failed" {
@@ -2241,7 +2246,7 @@ func (e *Engine) Conversation(id ConversationID) (Conversation, bool) {
 func (e *Engine) Latest(key CustomerKey) (c Conversation, count int, ok bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	cu := e.customers.get(key)
+	cu := e.customers.get(&key)
 	if cu == nil || cu.last == nil {
 		return Conversation{}, 0, false
 	}

@@ -94,7 +94,7 @@ func (e *Engine) unassign(now time.Time, cv *conv) {
 
 // openOf returns the customer's open conversation, or an error.
 func (e *Engine) openOf(key CustomerKey) (*conv, error) {
-	c := e.customers.get(key)
+	c := e.customers.get(&key)
 	if c == nil || c.open == nil {
 		return nil, fmt.Errorf("router: %s has no open conversation", key)
 	}

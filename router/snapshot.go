@@ -101,7 +101,7 @@ func (e *Engine) Save() ([]byte, error) {
 	}
 	for _, k := range slices.SortedFunc(maps.Keys(custs), compareKeys) {
 		c := custs[k]
-		held := e.customers.get(k) != nil
+		held := e.customers.get(&k) != nil
 		cs := customerState{Key: c.key, Held: held, Profile: c.profile, Count: c.count, Name: c.name, Attrs: c.attrs,
 			Manual: c.manual, HasInbound: c.hasInbound, LastInbound: c.lastInbound, WindowStart: c.windowStart,
 			Sent: c.sent, SentAt: c.sentAt, Allowance: c.allowance, Pinned: c.pinned, Pending: c.pending, Released: c.released}
@@ -328,7 +328,7 @@ func (e *Engine) Restore(b []byte) error {
 	}
 	e.noteNext()
 	for _, r := range s.Releases {
-		c := e.customers.get(r.Customer)
+		c := e.customers.get(&r.Customer)
 		if c == nil {
 			return fmt.Errorf("router: restore: release of unknown customer %s", r.Customer)
 		}

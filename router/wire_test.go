@@ -34,7 +34,8 @@ func TestInboundProfile(t *testing.T) {
 		t.Fatalf("without a store: %+v", c)
 	}
 	e.mu.Lock()
-	p := e.customers.get(key("u")).profile
+	k := key("u")
+	p := e.customers.get(&k).profile
 	e.mu.Unlock()
 	if p != (Profile{Language: "zh"}) {
 		t.Errorf("profile %+v, want the language kept and the rest replaced", p)
