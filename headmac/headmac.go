@@ -6,14 +6,17 @@
 // is HMAC-SHA256 of the whole message whatever the head
 // (TestSumIsHMAC). It signs and verifies; the fakes and the router's
 // adapters each keep their own, and share no payload parsing through it.
-// EqualHex checks a digest against the hex digits of a signature header.
+// EqualHex checks a digest against the hex digits of a signature header,
+// and AppendHex writes them.
 package headmac
 
 import (
 	"bytes"
 	"crypto/sha256"
 	"encoding"
+	"encoding/binary"
 	"hash"
+	"slices"
 )
 
 // MaxHead bounds the head a MAC remembers: a longer one is hashed with the
@@ -124,6 +127,29 @@ var hexValue = func() (t [256]byte) {
 	for c := byte('a'); c <= 'f'; c++ {
 		t[c] = c - 'a' + 10
 		t[c-'a'+'A'] = c - 'a' + 10
+	}
+	return t
+}()
+
+// AppendHex appends sum in lower-case hex digits, two to a byte, the high
+// half first, as encoding/hex's AppendEncode does (a signature header's
+// digest): each byte's two digits are one 16-bit store from a table.
+func AppendHex(dst, sum []byte) []byte {
+	n := len(dst)
+	dst = slices.Grow(dst, 2*len(sum))[:n+2*len(sum)]
+	out := dst[n:]
+	for i, c := range sum {
+		binary.LittleEndian.PutUint16(out[2*i:2*i+2], hexPairs[c])
+	}
+	return dst
+}
+
+// hexPairs is each byte's two lower-case hex digits, the high half's in
+// the low byte (the first in memory).
+var hexPairs = func() (t [256]uint16) {
+	const digits = "0123456789abcdef"
+	for c := range t {
+		t[c] = uint16(digits[c>>4]) | uint16(digits[c&0x0f])<<8
 	}
 	return t
 }()

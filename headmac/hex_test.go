@@ -76,3 +76,37 @@ func FuzzEqualHex(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendHex(t *testing.T) {
+	// Every byte value in every position of a word and of the tail, and
+	// every length up to two SHA-512 digests, against encoding/hex.
+	var all [256]byte
+	for i := range all {
+		all[i] = byte(i)
+	}
+	for off := 0; off < 4; off++ {
+		for n := 0; n+off <= len(all); n++ {
+			sum := all[off : off+n]
+			if got, want := string(AppendHex(nil, sum)), hex.EncodeToString(sum); got != want {
+				t.Fatalf("AppendHex(% x) = %q, want %q", sum, got, want)
+			}
+		}
+	}
+	if got := string(AppendHex([]byte("sha256="), []byte{0xab, 0x01})); got != "sha256=ab01" {
+		t.Errorf("after a prefix: %q, want %q", got, "sha256=ab01")
+	}
+	if got := AppendHex(nil, nil); len(got) != 0 {
+		t.Errorf("no bytes: %q", got)
+	}
+}
+
+func FuzzAppendHex(f *testing.F) {
+	f.Add([]byte("sha1="), []byte{0x00, 0x9f, 0xa5, 0x3c, 0xff})
+	f.Add([]byte{}, []byte("0123456789abcdefghijklmnopqrstuvwxyz"))
+	f.Fuzz(func(t *testing.T, prefix, sum []byte) {
+		want := hex.AppendEncode(append([]byte(nil), prefix...), sum)
+		if got := AppendHex(prefix, sum); string(got) != string(want) {
+			t.Fatalf("AppendHex(%q, % x) = %q, encoding/hex %q", prefix, sum, got, want)
+		}
+	})
+}
