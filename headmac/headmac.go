@@ -133,7 +133,8 @@ var hexValue = func() (t [256]byte) {
 
 // AppendHex appends sum in lower-case hex digits, two to a byte, the high
 // half first, as encoding/hex's AppendEncode does (a signature header's
-// digest): each byte's two digits are one 16-bit store from a table.
+// digest): each byte's two digits are one 16-bit store from a table. sum
+// may not overlap the room past len(dst) that the digits are written in.
 func AppendHex(dst, sum []byte) []byte {
 	n := len(dst)
 	dst = slices.Grow(dst, 2*len(sum))[:n+2*len(sum)]
