@@ -2,6 +2,7 @@ package headmac
 
 import (
 	"crypto/hmac"
+	"encoding/base64"
 	"encoding/hex"
 	"strings"
 	"testing"
@@ -109,6 +110,38 @@ func FuzzAppendHex(f *testing.F) {
 		// sum may not overlap the room dst grows into.
 		if got := AppendHex(append([]byte(nil), prefix...), sum); string(got) != string(want) {
 			t.Fatalf("AppendHex(%q, % x) = %q, encoding/hex %q", prefix, sum, got, want)
+		}
+	})
+}
+
+func TestAppendBase64(t *testing.T) {
+	// Every length up to past a SHA-512 sum, every byte value in every
+	// place of a six-byte load, and the ends of one to three bytes.
+	var all [256 + 7]byte
+	for i := range all {
+		all[i] = byte(i * 7)
+	}
+	for off := 0; off < 6; off++ {
+		for n := 0; off+n <= len(all); n++ {
+			src := all[off : off+n]
+			if got, want := string(AppendBase64(nil, src)), base64.StdEncoding.EncodeToString(src); got != want {
+				t.Fatalf("AppendBase64(% x) = %q, want %q", src, got, want)
+			}
+		}
+	}
+	if got := string(AppendBase64([]byte("sig="), []byte{0xfb, 0xff})); got != "sig=+/8=" {
+		t.Errorf("after a prefix: %q, want %q", got, "sig=+/8=")
+	}
+}
+
+func FuzzAppendBase64(f *testing.F) {
+	f.Add([]byte("sig="), []byte{0x00, 0x9f, 0xa5, 0x3c, 0xff})
+	f.Add([]byte{}, []byte("0123456789abcdefghijklmnopqrstuvwxyz"))
+	f.Fuzz(func(t *testing.T, prefix, src []byte) {
+		want := base64.StdEncoding.AppendEncode(append([]byte(nil), prefix...), src)
+		// A fresh dst: src may not overlap the room dst grows into.
+		if got := AppendBase64(append([]byte(nil), prefix...), src); string(got) != string(want) {
+			t.Fatalf("AppendBase64(%q, % x) = %q, encoding/base64 %q", prefix, src, got, want)
 		}
 	})
 }
