@@ -6,14 +6,18 @@
 // is HMAC-SHA256 of the whole message whatever the head
 // (TestSumIsHMAC). It signs and verifies; the fakes and the router's
 // adapters each keep their own, and share no payload parsing through it.
-// EqualHex checks a digest against the hex digits of a signature header.
+// EqualHex checks a digest against the hex digits of a signature header,
+// and AppendHex writes them; AppendBase64 writes a digest or a body in
+// standard base64.
 package headmac
 
 import (
 	"bytes"
 	"crypto/sha256"
 	"encoding"
+	"encoding/binary"
 	"hash"
+	"slices"
 )
 
 // MaxHead bounds the head a MAC remembers: a longer one is hashed with the
@@ -124,6 +128,81 @@ var hexValue = func() (t [256]byte) {
 	for c := byte('a'); c <= 'f'; c++ {
 		t[c] = c - 'a' + 10
 		t[c-'a'+'A'] = c - 'a' + 10
+	}
+	return t
+}()
+
+// AppendHex appends sum in lower-case hex digits, two to a byte, the high
+// half first, as encoding/hex's AppendEncode does (a signature header's
+// digest): each byte's two digits are one 16-bit store from a table. sum
+// may not overlap the room past len(dst) that the digits are written in.
+func AppendHex(dst, sum []byte) []byte {
+	n := len(dst)
+	dst = slices.Grow(dst, 2*len(sum))[:n+2*len(sum)]
+	out := dst[n:]
+	for i, c := range sum {
+		binary.LittleEndian.PutUint16(out[2*i:2*i+2], hexPairs[c])
+	}
+	return dst
+}
+
+// hexPairs is each byte's two lower-case hex digits, the high half's in
+// the low byte (the first in memory).
+var hexPairs = func() (t [256]uint16) {
+	const digits = "0123456789abcdef"
+	for c := range t {
+		t[c] = uint16(digits[c>>4]) | uint16(digits[c&0x0f])<<8
+	}
+	return t
+}()
+
+// AppendBase64 appends the padded standard base64 (RFC 4648, section 4) of
+// src to dst, as base64.StdEncoding.AppendEncode does (a signature header's
+// digest, an encrypted body): six bytes read in one load and written as
+// eight characters in one store while eight are left to read, then three
+// at a time, two characters per table look-up. src may not overlap the
+// room past len(dst) that the characters are written in.
+func AppendBase64(dst, src []byte) []byte {
+	n := (len(src) + 2) / 3 * 4
+	dst = slices.Grow(dst, n)
+	out := dst[len(dst) : len(dst)+n]
+	for len(src) >= 8 && len(out) >= 8 {
+		binary.LittleEndian.PutUint64(out, base64Six(binary.BigEndian.Uint64(src)>>16)) // src[0:6], src[0] highest
+		src, out = src[6:], out[8:]
+	}
+	for len(src) >= 3 && len(out) >= 4 {
+		v := uint(src[0])<<16 | uint(src[1])<<8 | uint(src[2])
+		binary.LittleEndian.PutUint32(out, uint32(base64Pairs[v>>12])|uint32(base64Pairs[v&4095])<<16)
+		src, out = src[3:], out[4:]
+	}
+	if len(out) >= 4 {
+		switch len(src) {
+		case 2:
+			v := uint(src[0])<<16 | uint(src[1])<<8
+			binary.LittleEndian.PutUint16(out, base64Pairs[v>>12])
+			out[2], out[3] = stdBase64[v>>6&63], '='
+		case 1:
+			binary.LittleEndian.PutUint16(out, base64Pairs[uint(src[0])<<4])
+			out[2], out[3] = '=', '='
+		}
+	}
+	return dst[:len(dst)+n]
+}
+
+const stdBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+// base64Six is the base64 of the six bytes in the low 48 bits of v (the
+// first the highest), the first character in the low byte.
+func base64Six(v uint64) uint64 {
+	return uint64(base64Pairs[v>>36&4095]) | uint64(base64Pairs[v>>24&4095])<<16 |
+		uint64(base64Pairs[v>>12&4095])<<32 | uint64(base64Pairs[v&4095])<<48
+}
+
+// base64Pairs holds the two standard base64 characters of each 12 bits,
+// the first in the low byte.
+var base64Pairs = func() (t [4096]uint16) {
+	for i := range t {
+		t[i] = uint16(stdBase64[i>>6]) | uint16(stdBase64[i&63])<<8
 	}
 	return t
 }()

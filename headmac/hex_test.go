@@ -2,6 +2,7 @@ package headmac
 
 import (
 	"crypto/hmac"
+	"encoding/base64"
 	"encoding/hex"
 	"strings"
 	"testing"
@@ -73,6 +74,74 @@ func FuzzEqualHex(f *testing.F) {
 		enc := hex.EncodeToString(sum)
 		if !EqualHex(enc, sum) || !EqualHex(strings.ToUpper(enc), sum) {
 			t.Fatalf("%x: its own hex is not taken", sum)
+		}
+	})
+}
+
+func TestAppendHex(t *testing.T) {
+	// Every byte value in every position of a word and of the tail, and
+	// every length up to two SHA-512 digests, against encoding/hex.
+	var all [256]byte
+	for i := range all {
+		all[i] = byte(i)
+	}
+	for off := 0; off < 4; off++ {
+		for n := 0; n+off <= len(all); n++ {
+			sum := all[off : off+n]
+			if got, want := string(AppendHex(nil, sum)), hex.EncodeToString(sum); got != want {
+				t.Fatalf("AppendHex(% x) = %q, want %q", sum, got, want)
+			}
+		}
+	}
+	if got := string(AppendHex([]byte("sha256="), []byte{0xab, 0x01})); got != "sha256=ab01" {
+		t.Errorf("after a prefix: %q, want %q", got, "sha256=ab01")
+	}
+	if got := AppendHex(nil, nil); len(got) != 0 {
+		t.Errorf("no bytes: %q", got)
+	}
+}
+
+func FuzzAppendHex(f *testing.F) {
+	f.Add([]byte("sha1="), []byte{0x00, 0x9f, 0xa5, 0x3c, 0xff})
+	f.Add([]byte{}, []byte("0123456789abcdefghijklmnopqrstuvwxyz"))
+	f.Fuzz(func(t *testing.T, prefix, sum []byte) {
+		want := hex.AppendEncode(append([]byte(nil), prefix...), sum)
+		// A fresh dst: the fuzzer's two arguments may share an array, and
+		// sum may not overlap the room dst grows into.
+		if got := AppendHex(append([]byte(nil), prefix...), sum); string(got) != string(want) {
+			t.Fatalf("AppendHex(%q, % x) = %q, encoding/hex %q", prefix, sum, got, want)
+		}
+	})
+}
+
+func TestAppendBase64(t *testing.T) {
+	// Every length up to past a SHA-512 sum, every byte value in every
+	// place of a six-byte load, and the ends of one to three bytes.
+	var all [256 + 7]byte
+	for i := range all {
+		all[i] = byte(i * 7)
+	}
+	for off := 0; off < 6; off++ {
+		for n := 0; off+n <= len(all); n++ {
+			src := all[off : off+n]
+			if got, want := string(AppendBase64(nil, src)), base64.StdEncoding.EncodeToString(src); got != want {
+				t.Fatalf("AppendBase64(% x) = %q, want %q", src, got, want)
+			}
+		}
+	}
+	if got := string(AppendBase64([]byte("sig="), []byte{0xfb, 0xff})); got != "sig=+/8=" {
+		t.Errorf("after a prefix: %q, want %q", got, "sig=+/8=")
+	}
+}
+
+func FuzzAppendBase64(f *testing.F) {
+	f.Add([]byte("sig="), []byte{0x00, 0x9f, 0xa5, 0x3c, 0xff})
+	f.Add([]byte{}, []byte("0123456789abcdefghijklmnopqrstuvwxyz"))
+	f.Fuzz(func(t *testing.T, prefix, src []byte) {
+		want := base64.StdEncoding.AppendEncode(append([]byte(nil), prefix...), src)
+		// A fresh dst: src may not overlap the room dst grows into.
+		if got := AppendBase64(append([]byte(nil), prefix...), src); string(got) != string(want) {
+			t.Fatalf("AppendBase64(%q, % x) = %q, encoding/base64 %q", prefix, src, got, want)
 		}
 	})
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/headmac"
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/jsonscan"
 	"github.com/omnisim/omnisim/splitmix"
@@ -619,7 +620,7 @@ func (s *Server) macSign(body []byte) string {
 	m.h.Reset()
 	m.h.Write(body)
 	var enc [88]byte // base64 of a SHA-512 sum
-	out := m.sigs.Make(base64.StdEncoding.AppendEncode(enc[:0], m.h.Sum(m.sum[:0])))
+	out := m.sigs.Make(headmac.AppendBase64(enc[:0], m.h.Sum(m.sum[:0])))
 	s.macPool.Put(m)
 	return out
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/headmac"
 	"github.com/omnisim/omnisim/httpcall"
 )
 
@@ -321,7 +322,7 @@ func sign(b []byte) string {
 func signHex(b []byte) [2 * sha1.Size]byte {
 	sum := sha1.Sum(b)
 	var hx [2 * sha1.Size]byte
-	hex.Encode(hx[:], sum[:])
+	headmac.AppendHex(hx[:0], sum[:])
 	return hx
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"hash"
@@ -19,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/headmac"
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/jsonplain"
 	"github.com/omnisim/omnisim/jsonscan"
@@ -256,7 +256,7 @@ func Sign(secret string, body []byte) string {
 	m.h.Reset()
 	m.h.Write(body)
 	var enc [44]byte // base64 of a SHA-256 sum
-	sig := m.strs.Make(base64.StdEncoding.AppendEncode(enc[:0], m.h.Sum(m.sum[:0])))
+	sig := m.strs.Make(headmac.AppendBase64(enc[:0], m.h.Sum(m.sum[:0])))
 	pool.Put(m)
 	return sig
 }

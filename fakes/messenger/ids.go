@@ -42,17 +42,42 @@ func (g *idgen) next(stream int) [16]byte {
 }
 
 // mid is a message id: "m_" and 43 characters of base64url, as Messenger's
-// message ids look.
+// message ids look: the 32 bytes of four words, the counter's bijection,
+// the seeded draw and a Mix of each, written as base64.RawURLEncoding
+// writes them (putMIDTail).
 func (g *idgen) mid() string {
 	b := g.next(streamMID)
-	var raw [32]byte
-	copy(raw[:], b[:])
-	binary.BigEndian.PutUint64(raw[16:], splitmix.Mix(binary.BigEndian.Uint64(b[8:])))
-	binary.BigEndian.PutUint64(raw[24:], splitmix.Mix(binary.BigEndian.Uint64(b[:8])^g.seed))
+	hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
 	var out [2 + 43]byte
 	out[0], out[1] = 'm', '_'
-	base64.RawURLEncoding.Encode(out[2:], raw[:])
+	putMIDTail(&out, [4]uint64{hi, lo, splitmix.Mix(lo), splitmix.Mix(hi ^ g.seed)})
 	return g.strs.Make(out[:])
+}
+
+// base64URL is base64url's alphabet (RFC 4648, section 5).
+const base64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+// putMIDTail writes from out[2] on the unpadded base64url of the 32 bytes
+// of w, each word big-endian: each six bytes, a 48-bit number taken from
+// one or two words, are eight characters stored at once, and the last two
+// bytes three.
+func putMIDTail(out *[2 + 43]byte, w [4]uint64) {
+	const low48 = 1<<48 - 1
+	binary.LittleEndian.PutUint64(out[2:], base64URLWord(w[0]>>16))
+	binary.LittleEndian.PutUint64(out[10:], base64URLWord(w[0]<<32&low48|w[1]>>32))
+	binary.LittleEndian.PutUint64(out[18:], base64URLWord(w[1]<<16&low48|w[2]>>48))
+	binary.LittleEndian.PutUint64(out[26:], base64URLWord(w[2]&low48))
+	binary.LittleEndian.PutUint64(out[34:], base64URLWord(w[3]>>16))
+	a, x := base64URL[:64], w[3]
+	out[42], out[43], out[44] = a[x>>10&63], a[x>>4&63], a[x<<2&63]
+}
+
+// base64URLWord is the eight base64url characters of the 48-bit x, the
+// first in the lowest byte.
+func base64URLWord(x uint64) uint64 {
+	a := base64URL[:64] // a length the compiler knows: &63 needs no bounds check
+	return uint64(a[x>>42&63]) | uint64(a[x>>36&63])<<8 | uint64(a[x>>30&63])<<16 | uint64(a[x>>24&63])<<24 |
+		uint64(a[x>>18&63])<<32 | uint64(a[x>>12&63])<<40 | uint64(a[x>>6&63])<<48 | uint64(a[x&63])<<56
 }
 
 // trace is an fbtrace_id: 11 characters of base64url.

@@ -17,6 +17,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/omnisim/omnisim/headmac"
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/jsonplain"
 )
@@ -47,13 +48,13 @@ func (s *Server) signatures(body []byte) (sig256, sig1 string) {
 	out := append(buf[:0], "sha256="...)
 	s.mac256.Reset()
 	s.mac256.Write(body)
-	out = hex.AppendEncode(out, s.mac256.Sum(sum[:0]))
+	out = headmac.AppendHex(out, s.mac256.Sum(sum[:0]))
 	n := len(out)
 	if !s.cfg.NoLegacySignature {
 		s.mac1.Reset()
 		s.mac1.Write(body)
 		out = append(out, "sha1="...)
-		out = hex.AppendEncode(out, s.mac1.Sum(sum[:0]))
+		out = headmac.AppendHex(out, s.mac1.Sum(sum[:0]))
 	}
 	both := s.sigs.Make(out)
 	return both[:n], both[n:]

@@ -10,6 +10,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+
+	"github.com/omnisim/omnisim/headmac"
 )
 
 // Errors of [Encrypt] and [Decrypt]; the fake journals them, for refused
@@ -191,7 +193,7 @@ func (s *Server) appendEncrypt(dst []byte, random *[16]byte, msg, scratch []byte
 	if v, ok := m.(cbcMode); ok {
 		s.cbcPool.Put(v)
 	}
-	return base64.StdEncoding.AppendEncode(dst, buf), buf[:0]
+	return headmac.AppendBase64(dst, buf), buf[:0]
 }
 
 // Decrypt reverses [Encrypt]: it returns the message of an Encrypt text

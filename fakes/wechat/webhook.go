@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/omnisim/omnisim/headmac"
 	"github.com/omnisim/omnisim/httpcall"
 )
 
@@ -447,7 +447,7 @@ func (s *Server) envelope(plain []byte, now time.Time, openid string, msgID int6
 		u = append(u, '?')
 	}
 	u = append(u, "signature="...)
-	u = hex.AppendEncode(u, sig[:])
+	u = headmac.AppendHex(u, sig[:])
 	u = append(u, "&timestamp="...)
 	u = append(u, ts...)
 	u = append(u, "&nonce="...)
@@ -456,7 +456,7 @@ func (s *Server) envelope(plain []byte, now time.Time, openid string, msgID int6
 	u = appendQueryEscape(u, openid)
 	if s.cfg.Mode != Plaintext {
 		u = append(u, "&encrypt_type=aes&msg_signature="...)
-		u = hex.AppendEncode(u, msgSig[:])
+		u = headmac.AppendHex(u, msgSig[:])
 	}
 	var idBuf [20]byte
 	s.mu.Lock()
