@@ -191,8 +191,7 @@ func (s *Server) sign(body []byte) string {
 	m := s.macs.Get().(*signer)
 	var out [7 + 2*sha256.Size]byte
 	copy(out[:], "sha256=")
-	putHexLower((*[2 * sha256.Size]byte)(out[7:]), (*[sha256.Size]byte)(m.mac.Sum(body, len(s.envHead))))
-	sig := m.sigs.Make(out[:])
+	sig := m.sigs.Make(headmac.AppendHex(out[:7], m.mac.Sum(body, len(s.envHead))))
 	s.macs.Put(m)
 	return sig
 }

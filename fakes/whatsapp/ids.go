@@ -1,7 +1,6 @@
 package whatsapp
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
@@ -245,7 +244,7 @@ func (g *idgen) putWamidTail(o *[48]byte, r int, part uint64) int {
 // character in the low byte.
 func base64Group(x, y, z byte) uint32 {
 	v := uint(x)<<16 | uint(y)<<8 | uint(z)
-	return uint32(base64Pairs[v>>12]) | uint32(base64Pairs[v&4095])<<16
+	return uint32(stdBase64[v>>18]) | uint32(stdBase64[v>>12&63])<<8 | uint32(stdBase64[v>>6&63])<<16 | uint32(stdBase64[v&63])<<24
 }
 
 // The groups at the ends of a wamid's hex digits, by the digits they take:
@@ -273,71 +272,7 @@ var hexTriples = func() (t [4096]uint32) {
 	return t
 }()
 
-// lowerHexPairs holds the two lower-case hex digits of each byte.
-var lowerHexPairs = func() (t [256][2]byte) {
-	for i := range t {
-		t[i] = [2]byte{lowerHex[i>>4], lowerHex[i&0xf]}
-	}
-	return t
-}()
-
-// putHexLower writes sum as 64 lower-case hex digits, as hex.Encode does,
-// two digits per table look-up.
-func putHexLower(dst *[2 * sha256.Size]byte, sum *[sha256.Size]byte) {
-	for i, v := range sum {
-		p := &lowerHexPairs[v]
-		dst[2*i], dst[2*i+1] = p[0], p[1]
-	}
-}
-
 const stdBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-
-// base64Six is the base64 of the six bytes in the low 48 bits of v (the
-// first the highest), the first character in the low byte.
-func base64Six(v uint64) uint64 {
-	return uint64(base64Pairs[v>>36&4095]) | uint64(base64Pairs[v>>24&4095])<<16 |
-		uint64(base64Pairs[v>>12&4095])<<32 | uint64(base64Pairs[v&4095])<<48
-}
-
-// base64Pairs holds the two standard base64 characters of each 12 bits,
-// the first in the low byte.
-var base64Pairs = func() (t [4096]uint16) {
-	for i := range t {
-		t[i] = uint16(stdBase64[i>>6]) | uint16(stdBase64[i&63])<<8
-	}
-	return t
-}()
-
-// appendBase64 appends the padded standard base64 of src to b, as
-// base64.StdEncoding.AppendEncode does: six bytes read in one load and
-// written as eight characters in one store while eight are left to read,
-// then three at a time, two characters per table look-up.
-func appendBase64(b, src []byte) []byte {
-	n := (len(src) + 2) / 3 * 4
-	b = slices.Grow(b, n)
-	out := b[len(b) : len(b)+n]
-	for len(src) >= 8 && len(out) >= 8 {
-		binary.LittleEndian.PutUint64(out, base64Six(binary.BigEndian.Uint64(src)>>16)) // src[0:6], src[0] highest
-		src, out = src[6:], out[8:]
-	}
-	for len(src) >= 3 && len(out) >= 4 {
-		v := uint(src[0])<<16 | uint(src[1])<<8 | uint(src[2])
-		binary.LittleEndian.PutUint32(out, uint32(base64Pairs[v>>12])|uint32(base64Pairs[v&4095])<<16)
-		src, out = src[3:], out[4:]
-	}
-	if len(out) >= 4 {
-		switch len(src) {
-		case 2:
-			v := uint(src[0])<<16 | uint(src[1])<<8
-			binary.LittleEndian.PutUint16(out, base64Pairs[v>>12])
-			out[2], out[3] = stdBase64[v>>6&63], '='
-		case 1:
-			binary.LittleEndian.PutUint16(out, base64Pairs[uint(src[0])<<4])
-			out[2], out[3] = '=', '='
-		}
-	}
-	return b[:len(b)+n]
-}
 
 func appendHex64(b []byte, v uint64, digits string) []byte {
 	for i := 0; i < 16; i++ {

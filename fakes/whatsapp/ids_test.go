@@ -142,23 +142,6 @@ func TestAppendWamid(t *testing.T) {
 	}
 }
 
-// TestAppendBase64: appendBase64 writes what encoding/base64's standard
-// encoding does, for every length and after any prefix.
-func TestAppendBase64(t *testing.T) {
-	src := make([]byte, 300)
-	for i := range src {
-		src[i] = byte(i*151 + 7)
-	}
-	for n := 0; n <= len(src); n++ {
-		for _, prefix := range []string{"", "wamid."} {
-			got := string(appendBase64([]byte(prefix), src[:n]))
-			if want := prefix + base64.StdEncoding.EncodeToString(src[:n]); got != want {
-				t.Fatalf("%d bytes after %q: %q, want %q", n, prefix, got, want)
-			}
-		}
-	}
-}
-
 // TestConversationIDDigits: a conversation id is the 32 lower-case hex
 // digits of its 128-bit id, high half first, as appendHex64 writes them.
 func TestConversationIDDigits(t *testing.T) {

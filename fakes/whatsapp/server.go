@@ -3,7 +3,6 @@ package whatsapp
 import (
 	"bytes"
 	"crypto/subtle"
-	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/headmac"
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/jsonscan"
 )
@@ -269,9 +269,9 @@ type wamidStem struct {
 // make makes and keeps the stem of waID's wamids, and reports whether it
 // fits; w holds none. The stem is what appendWamidStem makes, written in a
 // fixed window: the head (1c 18 <len> <wa_id> 15 02 00) laid in 24 zeroed
-// bytes, of which the first 21 give w.b's 28 characters in three stores
-// of eight and one of four; the characters past the stem's length are
-// left in w.b, and putStemmedWamid writes over them.
+// bytes, of which the first 21 give w.b's 28 characters
+// (headmac.AppendBase64, in place); the characters past the stem's length
+// are left in w.b, and putStemmedWamid writes over them.
 func (w *wamidStem) make(waID string) bool {
 	n := len(waID)
 	if wamidStemLen(n) > len(w.b) {
@@ -281,10 +281,7 @@ func (w *wamidStem) make(waID string) bool {
 	raw[0], raw[1], raw[2] = 0x1c, 0x18, byte(n)
 	copy(raw[3:3+n], waID)
 	raw[3+n], raw[4+n] = 0x15, 0x02
-	binary.LittleEndian.PutUint64(w.b[0:], base64Six(binary.BigEndian.Uint64(raw[0:])>>16))
-	binary.LittleEndian.PutUint64(w.b[8:], base64Six(binary.BigEndian.Uint64(raw[6:])>>16))
-	binary.LittleEndian.PutUint64(w.b[16:], base64Six(binary.BigEndian.Uint64(raw[12:])>>16))
-	binary.LittleEndian.PutUint32(w.b[24:], base64Group(raw[18], raw[19], raw[20]))
+	headmac.AppendBase64(w.b[:0], raw[:21]) // 28 characters, in place
 	w.n, w.r = uint8(wamidStemLen(n)), uint8(n%3)
 	return true
 }
