@@ -196,3 +196,29 @@ func TestNowLocalFollowsSets(t *testing.T) {
 		t.Errorf("setNanos: nowLocal %v, want %v", got, t0.In(zone))
 	}
 }
+
+// BenchmarkQueueHold plays a queue of a run's size (11 events waiting, as
+// an M/M/14 run holds) the way a run does: each event played queues the
+// next, an exponentially distributed time later (mean one second), in the
+// place of the entry played.
+func BenchmarkQueueHold(b *testing.B) {
+	const waiting = 11
+	r := rand.New(rand.NewPCG(1, 2))
+	gaps := make([]int64, 4096)
+	for i := range gaps {
+		gaps[i] = int64(r.ExpFloat64() * float64(time.Second))
+	}
+	var q Queue
+	fn := func() {}
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC).UnixNano()
+	for i := range waiting {
+		q.atNanos(t0+gaps[i], time.UTC, fn)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		q.drop()
+		now, _ := q.head()
+		q.take()
+		q.atNanos(now+gaps[i&(len(gaps)-1)], time.UTC, fn)
+	}
+}

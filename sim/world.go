@@ -192,8 +192,12 @@ type person struct {
 	tracking bool
 	// hash is the hash of key.Customer that people holds the person by.
 	hash uint64
-	// script is a generated customer's conversation (converse).
-	script script
+	// script is a generated customer's conversation (converse): made at
+	// the record's first conversation and kept when the record is reused
+	// (newGenerated), so that a reused record's script is bound to it
+	// already and neither zeroed nor copied whole under the collector's
+	// write barrier.
+	script *script
 	// pending counts the queued actions that hold a generated customer
 	// (its script's next action, its patience); forgotten: the world let
 	// go of it (forget). Once both hold, the record is reused (release).
@@ -1178,17 +1182,20 @@ func (w *World) converse(p *person, ev *router.Event) {
 		first = p.handle / time.Duration(2*n)
 	}
 	end := max(p.handle, first)
-	s := &p.script
-	play := s.play // a reused record's, bound to this very script
-	*s = script{w: w, p: p, conv: ev.Conversation, agent: ev.Agent, at: ev.At.UnixNano(), loc: ev.At.Location(), n: n,
-		first: first, end: end,
-		// After the first reply: n-1 customer messages, n-1 replies and the close.
-		step: (end - first) / time.Duration(2*n-1),
-		base: w.queue.Reserve(uint64(2 * n)),
-		play: play}
-	if s.play == nil {
+	s := p.script
+	if s == nil {
+		s = &script{w: w, p: p}
 		s.play = s.next
+		p.script = s
 	}
+	// Field by field: a reused record's script keeps its w, p and play.
+	s.conv, s.agent = ev.Conversation, ev.Agent
+	s.at, s.loc = ev.At.UnixNano(), ev.At.Location()
+	s.n, s.k = n, 0
+	s.first, s.end = first, end
+	// After the first reply: n-1 customer messages, n-1 replies and the close.
+	s.step = (end - first) / time.Duration(2*n-1)
+	s.base = w.queue.Reserve(uint64(2 * n))
 	p.pending++
 	w.queue.pushNanos(s.when(0), s.loc, s.base, s.play)
 }
@@ -1625,8 +1632,8 @@ func (w *World) release(p *person) {
 }
 
 // newGenerated returns a zero person for a generated customer: a released
-// one when there is one, which keeps its script's action (the method value
-// of its own script), else a new one.
+// one when there is one, which keeps its script (bound to it, with its
+// action, the method value of the script), else a new one.
 func (w *World) newGenerated() *person {
 	n := len(w.spare)
 	if n == 0 {
@@ -1635,8 +1642,8 @@ func (w *World) newGenerated() *person {
 	p := w.spare[n-1]
 	w.spare[n-1] = nil
 	w.spare = w.spare[:n-1]
-	play := p.script.play
+	s := p.script
 	*p = person{}
-	p.script.play = play
+	p.script = s
 	return p
 }
