@@ -389,6 +389,14 @@ type hookHeader struct {
 	sig [1]string
 }
 
+// unchanged reports whether each of hh's three entries is still the
+// slice it was set to.
+func (hh *hookHeader) unchanged() bool {
+	same := func(v []string, p *string) bool { return len(v) == 1 && &v[0] == p }
+	return same(hh.h["X-Hub-Signature-256"], &hh.sig[0]) && same(hh.h["Content-Type"], &hdrJSON[0]) &&
+		same(hh.h["User-Agent"], &hdrUA[0])
+}
+
 // hookHeaders keeps hookHeaders between posts.
 var hookHeaders = sync.Pool{New: func() any {
 	hh := new(hookHeader)
@@ -457,8 +465,9 @@ func (s *Server) post(ctx context.Context, h *hook) (int, error) {
 	q.Drain(resp.Body, 1<<20)
 	resp.Body.Close()
 	// The client is done with the header; kept unless the receiver
-	// changed it (a server in this process reads the same map).
-	if len(hh.h) == 3 && len(hh.h["X-Hub-Signature-256"]) == 1 && &hh.h["X-Hub-Signature-256"][0] == &hh.sig[0] {
+	// changed any of its entries (a server in this process reads the same
+	// map).
+	if len(hh.h) == 3 && hh.unchanged() {
 		hookHeaders.Put(hh)
 	}
 	return resp.StatusCode, nil
