@@ -146,8 +146,19 @@ func TestConsoleInChromium(t *testing.T) {
 	clickLive := func(sel string) chromedp.Action[chromedp.Void] {
 		return waitJS(fmt.Sprintf(`(e => e ? (e.click(), true) : false)(document.querySelector(%q))`, sel), "a click on "+sel)
 	}
+	// keys types text into the element and waits until its value ends
+	// with it: on a loaded machine the last keystrokes may not have
+	// reached the input when the next action (a click on submit) does.
 	keys := func(sel, text string) chromedp.Action[chromedp.Void] {
-		return chromedp.SendKeys(chromedp.CSS(sel), text)
+		send := chromedp.SendKeys(chromedp.CSS(sel), text)
+		held := waitJS(fmt.Sprintf(`(document.querySelector(%q)||{value:""}).value.endsWith(%q)`, sel, text),
+			fmt.Sprintf("%s to hold %q", sel, text))
+		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			if _, err := send(ctx, tg); err != nil {
+				return chromedp.Void{}, err
+			}
+			return held(ctx, tg)
+		}
 	}
 
 	step("open", chromedp.Navigate(base+"/"), waitText("#live", "live"), shot("1-empty"))
