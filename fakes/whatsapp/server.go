@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
-	"github.com/omnisim/omnisim/headmac"
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/jsonscan"
 )
@@ -155,10 +154,6 @@ type Server struct {
 	// (nil before the first): a request to the same path, which routes
 	// the same, is not split again.
 	sendPath atomic.Pointer[string]
-	// authOK is the last Authorization header authorized accepted (nil
-	// before the first): the same header is accepted again at once, most
-	// often the very string a client sends with every call.
-	authOK atomic.Pointer[string]
 
 	cfg       Config
 	window    time.Duration
@@ -267,21 +262,15 @@ type wamidStem struct {
 }
 
 // make makes and keeps the stem of waID's wamids, and reports whether it
-// fits; w holds none. The stem is what appendWamidStem makes, written in a
-// fixed window: the head (1c 18 <len> <wa_id> 15 02 00) laid in 24 zeroed
-// bytes, of which the first 21 give w.b's 28 characters
-// (headmac.AppendBase64, in place); the characters past the stem's length
-// are left in w.b, and putStemmedWamid writes over them.
+// fits; w holds none. The stem is what appendWamidStem makes, written in
+// w.b in place; putStemmedWamid copies the whole window and writes over
+// what lies past the stem's length.
 func (w *wamidStem) make(waID string) bool {
 	n := len(waID)
 	if wamidStemLen(n) > len(w.b) {
 		return false
 	}
-	var raw [24]byte
-	raw[0], raw[1], raw[2] = 0x1c, 0x18, byte(n)
-	copy(raw[3:3+n], waID)
-	raw[3+n], raw[4+n] = 0x15, 0x02
-	headmac.AppendBase64(w.b[:0], raw[:21]) // 28 characters, in place
+	appendWamidStem(w.b[:0], waID) // within w.b: wamidStemLen(n) <= len(w.b)
 	w.n, w.r = uint8(wamidStemLen(n)), uint8(n%3)
 	return true
 }
@@ -607,9 +596,6 @@ func (s *Server) authorized(r *http.Request) bool {
 		h = v[0]
 	}
 	if h != "" {
-		if p := s.authOK.Load(); p != nil && h == *p {
-			return true
-		}
 		scheme, rest, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			return false
@@ -618,21 +604,7 @@ func (s *Server) authorized(r *http.Request) bool {
 	} else {
 		tok = r.URL.Query().Get("access_token")
 	}
-	if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.AccessToken)) != 1 {
-		return false
-	}
-	if h != "" {
-		s.noteAuth(h)
-	}
-	return true
-}
-
-// noteAuth keeps h, an Authorization header authorized accepted, as the
-// one it accepts at once.
-//
-//go:noinline
-func (s *Server) noteAuth(h string) {
-	s.authOK.Store(&h)
+	return tok != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.AccessToken)) == 1
 }
 
 // fail records and writes a synchronous error. to is the send's recipient

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -381,29 +380,6 @@ var (
 	hdrUA   = []string{"facebookexternalua"}
 )
 
-// hookHeader is the header of a webhook's post, kept for the next post:
-// its three keys are set once, and only the signature, which is sig's
-// element, changes from one post to the next.
-type hookHeader struct {
-	h   http.Header
-	sig [1]string
-}
-
-// unchanged reports whether each of hh's three entries is still the
-// slice it was set to.
-func (hh *hookHeader) unchanged() bool {
-	same := func(v []string, p *string) bool { return len(v) == 1 && &v[0] == p }
-	return same(hh.h["X-Hub-Signature-256"], &hh.sig[0]) && same(hh.h["Content-Type"], &hdrJSON[0]) &&
-		same(hh.h["User-Agent"], &hdrUA[0])
-}
-
-// hookHeaders keeps hookHeaders between posts.
-var hookHeaders = sync.Pool{New: func() any {
-	hh := new(hookHeader)
-	hh.h = http.Header{"Content-Type": hdrJSON, "X-Hub-Signature-256": hh.sig[:], "User-Agent": hdrUA}
-	return hh
-}}
-
 // WebhookHeader returns the headers a webhook with body is sent with:
 // Content-Type, X-Hub-Signature-256 (computed again, the same bytes) and
 // User-Agent.
@@ -441,7 +417,7 @@ func (s *Server) post(ctx context.Context, h *hook) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) //nolint:errcheck // draining only
+		(*httpcall.Request)(nil).Drain(resp.Body, 1<<20)
 		resp.Body.Close()
 		return resp.StatusCode, nil
 	}
@@ -454,22 +430,17 @@ func (s *Server) post(ctx context.Context, h *hook) (int, error) {
 		body = s.appendSource(q.Scratch(), &h.src)
 	}
 	req := q.Prepare(ctx, http.MethodPost, s.hookURL, body)
-	hh := hookHeaders.Get().(*hookHeader)
-	hh.sig[0] = s.sign(body)
-	req.Header = hh.h
+	hdr := q.Header()
+	hdr["Content-Type"] = hdrJSON
+	q.Set("X-Hub-Signature-256", s.sign(body))
+	hdr["User-Agent"] = hdrUA
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
-		q.Abandon() // the transport may still hold the request, and its header
+		q.Abandon() // the transport may still hold the request
 		return 0, err
 	}
 	q.Drain(resp.Body, 1<<20)
 	resp.Body.Close()
-	// The client is done with the header; kept unless the receiver
-	// changed any of its entries (a server in this process reads the same
-	// map).
-	if len(hh.h) == 3 && hh.unchanged() {
-		hookHeaders.Put(hh)
-	}
 	return resp.StatusCode, nil
 }
 

@@ -824,9 +824,10 @@ func TestSendPathRoutedAgain(t *testing.T) {
 	}
 }
 
-// TestAuthorizedAgain: the Authorization header accepted last, which
-// authorized accepts at once, changes nothing for the headers after it.
-func TestAuthorizedAgain(t *testing.T) {
+// TestAuthorizedInTurn: each Authorization header is judged on its own,
+// whatever was accepted or refused before it (the scheme in any case, the
+// token compared in constant time).
+func TestAuthorizedInTurn(t *testing.T) {
 	_, post := newTextPoster(t)
 	for _, step := range []struct {
 		auth string
