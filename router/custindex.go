@@ -34,14 +34,17 @@ type customerIndex struct {
 	recent [recentSlots]uint32
 }
 
-// recentSlots is how many slots customerIndex.recent has, a power of two.
-const recentSlots = 256
+// recentSlots is how many slots customerIndex.recent has, 1<<recentBits.
+const (
+	recentBits  = 8
+	recentSlots = 1 << recentBits
+)
 
 // recentOf is the place in customerIndex.recent of an id: by the address
 // of its bytes.
 func recentOf(id string) uint {
 	p := uint64(uintptr(unsafe.Pointer(unsafe.StringData(id))))
-	return uint((p * 0x9e3779b97f4a7c15) >> (64 - 8))
+	return uint((p * 0x9e3779b97f4a7c15) >> (64 - recentBits))
 }
 
 // custSlot is one place of a customerIndex: a record (nil: empty) and the

@@ -1938,7 +1938,6 @@ func (e *Engine) forget(now int64) {
 		if i := e.sent.findN(s.hash, s.n); i >= 0 {
 			e.sent.remove(i) // else stale: a later entry holds the key
 		}
-		*s = sentEntry{}
 		e.sentLog.pop()
 	}
 }
@@ -2317,11 +2316,11 @@ func (a *agent) stats(now time.Time) AgentStats {
 		s.OnlineTime += now.Sub(a.onlineSince)
 	}
 	if !a.busyAt.IsZero() {
-		s.BusyTime += time.Duration(a.active) * now.Sub(a.busyAt)
+		s.BusyTime += time.Duration(int64(a.active) * (now.UnixNano() - a.busyAtNano))
 	}
 	s.EligibleTime = a.eligibleTotal
 	if a.eligible {
-		s.EligibleTime += now.Sub(a.eligibleSince)
+		s.EligibleTime += time.Duration(now.UnixNano() - a.eligibleSinceNano)
 	}
 	if a.lastAssigned != never {
 		s.LastAssigned = time.Unix(0, a.lastAssigned).In(now.Location())

@@ -74,9 +74,11 @@ func (l *sentLog) room(n uint64) (block uint64) {
 	return n/sentBlock - l.base
 }
 
-// pop drops the oldest entry, which the log holds and the caller has
-// cleared (it is the log's memory), and its block with its last entry.
+// pop clears and drops the oldest entry, which the log holds, and its
+// block with its last entry (a block let go is kept for the next, so
+// nothing it held stays reachable).
 func (l *sentLog) pop() {
+	*l.at(l.first) = sentEntry{}
 	l.first++
 	if l.first%sentBlock == 0 {
 		l.dropBlock()

@@ -26,8 +26,11 @@ func TestSentLogIsAFIFO(t *testing.T) {
 				want = append(want, en)
 				n++
 			} else {
-				*l.oldest() = sentEntry{}
+				old := l.oldest()
 				l.pop()
+				if *old != (sentEntry{}) {
+					t.Fatalf("start %d, step %d: a popped entry still holds %+v", start, step, *old)
+				}
 				want = want[1:]
 			}
 			if l.len() != len(want) {
