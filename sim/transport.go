@@ -289,18 +289,21 @@ func serve(h http.Handler, w *response, in, req *http.Request) (err error) {
 
 // serveInPlace is serve for a request made with httpcall on a local
 // transport, which is served to the handler itself: its server-side
-// fields (RequestURI uri, RemoteAddr, Host) are set for the call and put
-// back when the handler returns, whatever it did, and only then is the
-// body closed. Nothing else reads the request meanwhile: its caller waits
-// in the same goroutine, and the handler keeps and modifies none of it (as
-// httpcall requires of the server side). It saves copying the request and
-// clearing the copy.
+// fields (RequestURI uri, RemoteAddr, Host) are set for the call, and they
+// and what a handler may set on a request it is served (Body, as
+// http.MaxBytesReader is used, and the parsed Form and PostForm) are put
+// back when the handler returns, whatever it did; only then is the body
+// closed. Nothing else reads the request meanwhile: its caller waits in
+// the same goroutine, and the handler keeps none of it (as httpcall
+// requires of the server side). It saves copying the request and clearing
+// the copy.
 func serveInPlace(h http.Handler, w *response, req *http.Request, uri string) (err error) {
-	was, addr, host := req.RequestURI, req.RemoteAddr, req.Host
+	was, addr, host, body, form, post := req.RequestURI, req.RemoteAddr, req.Host, req.Body, req.Form, req.PostForm
 	req.RequestURI, req.RemoteAddr, req.Host = uri, remoteAddr, req.URL.Host
 	defer func() {
 		v := recover()
-		req.RequestURI, req.RemoteAddr, req.Host = was, addr, host
+		req.RequestURI, req.RemoteAddr, req.Host, req.Body = was, addr, host, body
+		req.Form, req.PostForm = form, post
 		req.Body.Close()
 		err = aborted(v, req)
 	}()

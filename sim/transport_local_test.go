@@ -63,7 +63,8 @@ func TestLocalTransportReusesWriters(t *testing.T) {
 
 // A request made with httpcall on a local transport is served to the
 // handler itself, presented as a server would (RequestURI, RemoteAddr,
-// Host), and given back to its caller as it was made, whether the handler
+// Host), and given back to its caller as it was made (the body and form a
+// handler may set put back), whether the handler
 // returned, aborted or panicked; its body is closed each time.
 func TestLocalTransportServesInPlace(t *testing.T) {
 	tr := newLocalTransport()
@@ -71,7 +72,9 @@ func TestLocalTransportServesInPlace(t *testing.T) {
 	var uri, addr, host string
 	tr.Handle("in.test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seen, uri, addr, host = r, r.RequestURI, r.RemoteAddr, r.Host
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<20) // as several fakes do
 		b, _ := io.ReadAll(r.Body)
+		r.ParseForm()
 		switch string(b) {
 		case "abort":
 			panic(http.ErrAbortHandler)
@@ -101,6 +104,9 @@ func TestLocalTransportServesInPlace(t *testing.T) {
 		if req.RequestURI != before.RequestURI || req.RemoteAddr != before.RemoteAddr || req.Host != before.Host {
 			t.Errorf("%s: request given back with %q %q %q, made with %q %q %q", body,
 				req.RequestURI, req.RemoteAddr, req.Host, before.RequestURI, before.RemoteAddr, before.Host)
+		}
+		if req.Body != before.Body || req.Form != nil || req.PostForm != nil {
+			t.Errorf("%s: request given back with the handler's body or form", body)
 		}
 		if _, rerr := req.Body.Read(make([]byte, 1)); rerr == nil {
 			t.Errorf("%s: the request's body is not closed", body)

@@ -130,7 +130,7 @@ func (s *Server) noteDueLocked() {
 }
 
 // NextReadNanos is NextRead in unix nanoseconds, read without the lock
-// (for a caller that asks between every two events); ok is false when no
+// (for a caller that may ask as often as between every two events); ok is false when no
 // read status waits. A read status due outside the years 1678 to 2262 has
 // no unix nanoseconds: ns is math.MinInt64 then, and NextRead has its
 // time.

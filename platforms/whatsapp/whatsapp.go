@@ -329,7 +329,7 @@ func (b *binding) Flush(ctx context.Context) error {
 // held or retried webhook. Without a plan a retry waits for the world's
 // next event.
 func (b *binding) NextDeadline() (time.Time, bool) {
-	ns, ok := b.fake.NextReadNanos() // without the fake's lock: asked between every two events
+	ns, ok := b.fake.NextReadNanos() // without the fake's lock: asked after every stir and Flush, or every step untracked
 	if !ok && !b.faulty {
 		return time.Time{}, false // the usual answer, kept short
 	}
@@ -454,8 +454,8 @@ func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Mess
 	default:
 		in, err = b.fake.CustomerText(ctx, customer, name, m.Text)
 	}
-	if err != nil || in.Status/100 != 2 || in.Faulted {
-		b.due.Stir() // a webhook the router did not take waits for a retry
+	if err != nil || in.Status/100 != 2 {
+		b.due.Stir() // a webhook the router did not take waits for a retry (a fault plan's world does not track)
 	}
 	return sim.Inbound{ID: in.ID, Status: in.Status, Pending: in.Faulted}, err
 }
