@@ -927,17 +927,14 @@ func appendWamidJSON(b, id []byte) []byte {
 	}
 }
 
-// appendID appends the JSON string of id as appendString does; id is a
-// wamid this server made ("wamid." and standard base64) when made, and
-// then only its slashes are escaped, as appendWamidJSON escapes them,
-// which makes the same bytes. (The two are written out for a string and
+// appendID appends the JSON string of id, a wamid this server made
+// ("wamid." and standard base64), as appendString does: of its bytes only
+// the slashes are escaped, as appendWamidJSON escapes them, which makes
+// the same bytes. (The two are written out for a string and
 // for bytes: a generic form taking the index function as a value let the
 // message an id comes from escape to the heap in builds that inline it
 // differently.)
-func appendID(b []byte, id string, made bool) []byte {
-	if !made {
-		return appendString(b, id)
-	}
+func appendID(b []byte, id string) []byte {
 	b = append(b, '"')
 	for {
 		j := strings.IndexByte(id, '/')

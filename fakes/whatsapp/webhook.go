@@ -323,7 +323,7 @@ func (s *Server) inboundMediaLocked(m *InboundMessage, kind, format, body, sum s
 func (s *Server) postInbound(ctx context.Context, now time.Time, name string, m *InboundMessage) (Inbound, error) {
 	var b []byte
 	if s.cfg.WebhookURL != "" {
-		b = s.appendInboundWebhook(nil, name, m, now.Unix(), true)
+		b = s.appendInboundWebhook(nil, name, m, now.Unix())
 	}
 	return s.postHook(ctx, now, hook{kind: "messages", id: m.ID, body: b, first: now})
 }
