@@ -15,9 +15,9 @@
 // given back to the pool only when the call succeeded and the client has
 // closed every reader of its body too (an http.Transport may do so in a
 // goroutine of its own after Do returns): otherwise nothing of it is
-// reused. The server side must keep neither the *http.Request nor its URL
-// or Header, and must not modify them, as an http.Handler served by a real
-// server cannot.
+// reused. The server side must keep neither the *http.Request nor its URL,
+// Header or body bytes (Body), and must not modify them, as an
+// http.Handler served by a real server cannot.
 package httpcall
 
 import (
@@ -320,6 +320,22 @@ func Of(r *http.Request) *Request {
 		return (*Request)(b)
 	}
 	return nil
+}
+
+// Body returns the body of r when r is a Request's (Prepare) and nothing
+// of its body has been read: the bytes themselves, without a copy, for a
+// handler served in the caller's process (the simulator's memory network)
+// to take at once; its body then reads as empty. They are the caller's:
+// the handler reads them only until it returns, and does not modify them.
+// For any other request ok is false, and the handler reads r.Body as
+// usual.
+func Body(r *http.Request) (b []byte, ok bool) {
+	q, ok := r.Body.(*reqBody)
+	if !ok || q.rd.Len() != len(q.body) {
+		return nil, false
+	}
+	q.rd.Reset(q.body[len(q.body):])
+	return q.body, true
 }
 
 // Recycler takes back what an answer's body read, once the body is closed.

@@ -485,3 +485,39 @@ func TestSetPathQuery(t *testing.T) {
 	}
 	q.Release()
 }
+
+// TestBody: a prepared request's body is handed over as its bytes while
+// none of it is read, and then reads as empty; a body partly read, and a
+// request of net/http's own, are not handed over.
+func TestBody(t *testing.T) {
+	u, _ := url.Parse("http://h.test/p")
+	body := []byte(`{"x":1}`)
+	q := New()
+	r := q.Prepare(context.Background(), http.MethodPost, u, body)
+	b, ok := Body(r)
+	if !ok || &b[0] != &body[0] || len(b) != len(body) {
+		t.Fatalf("Body = %q, %v; want the body itself", b, ok)
+	}
+	if rest, err := io.ReadAll(r.Body); err != nil || len(rest) != 0 {
+		t.Fatalf("after Body, the body reads %q, %v", rest, err)
+	}
+	if _, ok := Body(r); ok {
+		t.Fatal("a body handed over is handed over again")
+	}
+	r.Body.Close()
+	q.Release()
+
+	q = New()
+	r = q.Prepare(context.Background(), http.MethodPost, u, body)
+	var one [1]byte
+	r.Body.Read(one[:])
+	if _, ok := Body(r); ok {
+		t.Fatal("a body partly read is handed over")
+	}
+	r.Body.Close()
+	q.Release()
+
+	if _, ok := Body(httptest.NewRequest(http.MethodPost, "/p", bytes.NewReader(body))); ok {
+		t.Fatal("a request of net/http's own has its body handed over")
+	}
+}

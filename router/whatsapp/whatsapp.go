@@ -186,25 +186,32 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	// The body is read as it arrives, into a buffer that starts small and
+	// A body handed over in process (httpcall.Body) is read where it is.
+	// Any other is read as it arrives, into a buffer that starts small and
 	// grows with what was actually received: a declared Content-Length is
 	// never trusted for allocation, since the signature is not checked yet.
 	// The buffer is the scanner's, pooled with it.
 	d := scanners.Get().(*scanner)
 	defer d.release()
-	buf := &d.body
-	buf.Reset()
-	err := httpcall.ReadRequestBody(w, r, buf, MaxBodySize)
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
-		} else {
-			a.reject(w, "cannot read body", http.StatusBadRequest)
-		}
+	body, ok := httpcall.Body(r)
+	if ok && len(body) > MaxBodySize {
+		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	body := buf.Bytes()
+	if !ok {
+		buf := &d.body
+		buf.Reset()
+		if err := httpcall.ReadRequestBody(w, r, buf, MaxBodySize); err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
+			} else {
+				a.reject(w, "cannot read body", http.StatusBadRequest)
+			}
+			return
+		}
+		body = buf.Bytes()
+	}
 	h := d.readHead(body) // read once, for the signature and the parse
 	if !a.verify(sig, body, h.n) {
 		a.reject(w, "bad signature", http.StatusForbidden)
