@@ -521,6 +521,17 @@ func ReadRequestBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, 
 	return err
 }
 
+// ReadFailure is the status and reason a server answers a request whose
+// body ReadRequestBody could not read with err: 413 "body too large" for
+// a body past the limit (an *http.MaxBytesError), 400 "cannot read body"
+// for any other error.
+func ReadFailure(err error) (status int, reason string) {
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return http.StatusRequestEntityTooLarge, "body too large"
+	}
+	return http.StatusBadRequest, "cannot read body"
+}
+
 // ReadBody appends a request body r to buf as
 // buf.ReadFrom(http.MaxBytesReader(w, r, limit)) does, for a body whose
 // length the request declares (a server reads no more than that): no

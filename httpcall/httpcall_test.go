@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -519,5 +520,15 @@ func TestBody(t *testing.T) {
 
 	if _, ok := Body(httptest.NewRequest(http.MethodPost, "/p", bytes.NewReader(body))); ok {
 		t.Fatal("a request of net/http's own has its body handed over")
+	}
+}
+
+// TestReadFailure: a body past the limit is 413, any other read error 400.
+func TestReadFailure(t *testing.T) {
+	if status, reason := ReadFailure(fmt.Errorf("reading: %w", &http.MaxBytesError{Limit: 1})); status != http.StatusRequestEntityTooLarge || reason != "body too large" {
+		t.Errorf("too large: %d %q", status, reason)
+	}
+	if status, reason := ReadFailure(io.ErrUnexpectedEOF); status != http.StatusBadRequest || reason != "cannot read body" {
+		t.Errorf("other error: %d %q", status, reason)
 	}
 }

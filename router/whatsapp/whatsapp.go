@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -202,12 +201,8 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 		buf := &d.body
 		buf.Reset()
 		if err := httpcall.ReadRequestBody(w, r, buf, MaxBodySize); err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
-			} else {
-				a.reject(w, "cannot read body", http.StatusBadRequest)
-			}
+			status, reason := httpcall.ReadFailure(err)
+			a.reject(w, reason, status)
 			return
 		}
 		body = buf.Bytes()
