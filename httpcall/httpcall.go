@@ -383,6 +383,16 @@ func (a *Answer) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// Bytes returns the unread bytes of the body without reading them, for a
+// caller in the same process to take the answer where it is: valid until
+// Close, and not to be modified. A closed body has none.
+func (a *Answer) Bytes() []byte {
+	if a.closed {
+		return nil
+	}
+	return a.b[a.off:]
+}
+
 // WriteTo lets io.Copy take the body at once.
 func (a *Answer) WriteTo(w io.Writer) (int64, error) {
 	if a.closed {

@@ -532,3 +532,20 @@ func TestReadFailure(t *testing.T) {
 		t.Errorf("other error: %d %q", status, reason)
 	}
 }
+
+// TestAnswerBytes: an answer's unread bytes are taken where they are, and
+// a closed answer has none.
+func TestAnswerBytes(t *testing.T) {
+	body := []byte("hello")
+	var a Answer
+	a.Reset(body, nil)
+	var two [2]byte
+	a.Read(two[:])
+	if b := a.Bytes(); string(b) != "llo" || &b[0] != &body[2] {
+		t.Fatalf("Bytes after reading two = %q, want the rest of the body itself", b)
+	}
+	a.Close()
+	if b := a.Bytes(); len(b) != 0 {
+		t.Fatalf("Bytes after Close = %q", b)
+	}
+}
