@@ -549,3 +549,49 @@ func TestAnswerBytes(t *testing.T) {
 		t.Fatalf("Bytes after Close = %q", b)
 	}
 }
+
+// TestPrepareWith: the header holds exactly the keys given, each with its
+// value, whatever the Request held before; a Request of a Pool keeps the
+// keys of its last call and gets back to that Pool.
+func TestPrepareWith(t *testing.T) {
+	u, _ := url.Parse("http://h.test/p")
+	keys := []string{"Content-Type", "X-Sig"}
+	other := []string{"Authorization"}
+	want := func(r *http.Request, kv ...string) {
+		t.Helper()
+		if len(r.Header) != len(kv)/2 {
+			t.Fatalf("header %v, want %q", r.Header, kv)
+		}
+		for i := 0; i < len(kv); i += 2 {
+			if v := r.Header[kv[i]]; len(v) != 1 || v[0] != kv[i+1] {
+				t.Fatalf("header %v, want %q", r.Header, kv)
+			}
+		}
+	}
+	var p Pool
+	q := p.New()
+	if q.home != &p {
+		t.Fatal("a Pool's Request is not the Pool's")
+	}
+	r := q.PrepareWith(context.Background(), http.MethodPost, u, []byte("a"), keys, "t", "s1")
+	want(r, "Content-Type", "t", "X-Sig", "s1")
+	r.Body.Close()
+	q.Release()
+	q2 := p.New() // most likely q again, with keys kept
+	r = q2.PrepareWith(context.Background(), http.MethodPost, u, []byte("b"), keys, "t", "s2")
+	want(r, "Content-Type", "t", "X-Sig", "s2")
+	r.Body.Close()
+	r = q2.PrepareWith(context.Background(), http.MethodPost, u, []byte("c"), other, "Bearer x")
+	want(r, "Authorization", "Bearer x")
+	r.Body.Close()
+	r = q2.PrepareWith(context.Background(), http.MethodPost, u, []byte("d"), keys, "t", "s3")
+	q2.Header()["X-More"] = []string{"1"}
+	r.Body.Close()
+	r = q2.PrepareWith(context.Background(), http.MethodPost, u, []byte("e"), keys, "t", "s4")
+	want(r, "Content-Type", "t", "X-Sig", "s4")
+	r.Body.Close()
+	r = q2.Prepare(context.Background(), http.MethodPost, u, []byte("f"))
+	want(r)
+	r.Body.Close()
+	q2.Release()
+}
