@@ -320,16 +320,14 @@ type matcher struct {
 
 // lit consumes lit.
 func (m *matcher) lit(lit string) {
-	if m.ok && bytes.HasPrefix(m.b[m.i:], []byte(lit)) {
-		m.i += len(lit)
-	} else {
-		m.ok = false
-	}
+	m.ok = m.try(lit)
 }
 
-// try consumes lit when it is next, and reports whether it was.
+// try consumes lit when it is next, and reports whether it was. lit is a
+// constant where the method is inlined, and compared as one: a short one
+// in a few loads rather than a call.
 func (m *matcher) try(lit string) bool {
-	if m.ok && bytes.HasPrefix(m.b[m.i:], []byte(lit)) {
+	if m.ok && len(m.b)-m.i >= len(lit) && string(m.b[m.i:m.i+len(lit)]) == lit {
 		m.i += len(lit)
 		return true
 	}
