@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/omnisim/omnisim/sim/wirepair"
+	"github.com/omnisim/omnisim/internal/wirepair"
 )
 
 // TestWirePairAllocatesNothing plays each platform's wire pair (package

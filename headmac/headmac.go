@@ -100,20 +100,61 @@ func restore(h hash.Hash, state []byte) {
 // EqualHex reports whether s is sum written in hex digits of either case,
 // two to a byte, the high half first (as a signature header carries a
 // digest), as decoding s with encoding/hex and comparing with hmac.Equal
-// does, without the decoding: each digit is looked up in a table and its
-// difference from sum's half gathered, in a time that depends only on the
-// lengths.
+// does, without the decoding, in a time that depends only on the lengths.
+// Eight digits are taken at a time: sum's four bytes written in lower-case
+// digits (hex8), compared with the digits of s in lower case (each byte
+// ORed with 0x20, which makes 'A' to 'F' 'a' to 'f' and leaves the others
+// as they are), and each digit's 0x60 bits checked not both clear (only
+// the bytes 0x10 to 0x19, which are no digits, become one with 0x20). The
+// last few are looked up in a table one by one, with sum's half bytes.
 func EqualHex(s string, sum []byte) bool {
 	if len(s) != 2*len(sum) {
 		return false
 	}
-	var diff byte
+	var diff uint64
+	valid := uint64(highs)
+	for len(sum) >= 4 && len(s) >= 8 {
+		w := le64(s)
+		diff |= (w | 0x20*ones) ^ hex8(binary.LittleEndian.Uint32(sum))
+		valid &= w&(0x60*ones) + 0x7f*ones
+		s, sum = s[8:], sum[4:]
+	}
+	diff |= valid&highs ^ highs
+	var half byte
 	for i := 0; i < len(sum) && len(s) >= 2; i++ {
 		c := sum[i]
-		diff |= (hexValue[s[0]] ^ c>>4) | (hexValue[s[1]] ^ c&0x0f)
+		half |= (hexValue[s[0]] ^ c>>4) | (hexValue[s[1]] ^ c&0x0f)
 		s = s[2:]
 	}
-	return diff == 0
+	return diff|uint64(half) == 0
+}
+
+// ones and highs are the byte-wise constants of the eight-digit steps.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// hex8 is the eight lower-case hex digits of the four bytes of x (the
+// first the lowest), the high half of each first, as eight bytes in
+// memory order (the first digit the lowest): the bytes spread one to every
+// other byte, each half byte put in a byte of its own, and each made a
+// digit: '0' added, and 'a'-'0'-10 more to those from 10 up, which are
+// the ones that 6 more carries into their 0x10 bit. No byte carries into
+// the next.
+func hex8(x uint32) uint64 {
+	v := uint64(x)
+	v = (v | v<<16) & 0x0000ffff0000ffff
+	v = (v | v<<8) & 0x00ff00ff00ff00ff
+	v = v>>4&(0x0f*ones) | (v&(0x0f*ones))<<8
+	return v + '0'*ones + (v+6*ones)>>4&ones*('a'-'0'-10)
+}
+
+// le64 is the little-endian value of s's first eight bytes (one load).
+func le64(s string) uint64 {
+	s = s[:8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // hexValue is each byte's value as a hex digit (either case), or 0xff for a
@@ -134,12 +175,17 @@ var hexValue = func() (t [256]byte) {
 
 // AppendHex appends sum in lower-case hex digits, two to a byte, the high
 // half first, as encoding/hex's AppendEncode does (a signature header's
-// digest): each byte's two digits are one 16-bit store from a table. sum
-// may not overlap the room past len(dst) that the digits are written in.
+// digest): eight digits in one store from four bytes (hex8), and the last
+// few bytes' two digits in one 16-bit store each from a table. sum may not
+// overlap the room past len(dst) that the digits are written in.
 func AppendHex(dst, sum []byte) []byte {
 	n := len(dst)
 	dst = slices.Grow(dst, 2*len(sum))[:n+2*len(sum)]
 	out := dst[n:]
+	for len(sum) >= 4 && len(out) >= 8 {
+		binary.LittleEndian.PutUint64(out, hex8(binary.LittleEndian.Uint32(sum)))
+		sum, out = sum[4:], out[8:]
+	}
 	for i, c := range sum {
 		binary.LittleEndian.PutUint16(out[2*i:2*i+2], hexPairs[c])
 	}

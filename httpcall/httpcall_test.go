@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -484,4 +485,113 @@ func TestSetPathQuery(t *testing.T) {
 		t.Errorf("after Prepare again: %q", got)
 	}
 	q.Release()
+}
+
+// TestBody: a prepared request's body is handed over as its bytes while
+// none of it is read, and then reads as empty; a body partly read, and a
+// request of net/http's own, are not handed over.
+func TestBody(t *testing.T) {
+	u, _ := url.Parse("http://h.test/p")
+	body := []byte(`{"x":1}`)
+	q := New()
+	r := q.Prepare(context.Background(), http.MethodPost, u, body)
+	b, ok := Body(r)
+	if !ok || &b[0] != &body[0] || len(b) != len(body) {
+		t.Fatalf("Body = %q, %v; want the body itself", b, ok)
+	}
+	if rest, err := io.ReadAll(r.Body); err != nil || len(rest) != 0 {
+		t.Fatalf("after Body, the body reads %q, %v", rest, err)
+	}
+	if _, ok := Body(r); ok {
+		t.Fatal("a body handed over is handed over again")
+	}
+	r.Body.Close()
+	q.Release()
+
+	q = New()
+	r = q.Prepare(context.Background(), http.MethodPost, u, body)
+	var one [1]byte
+	r.Body.Read(one[:])
+	if _, ok := Body(r); ok {
+		t.Fatal("a body partly read is handed over")
+	}
+	r.Body.Close()
+	q.Release()
+
+	if _, ok := Body(httptest.NewRequest(http.MethodPost, "/p", bytes.NewReader(body))); ok {
+		t.Fatal("a request of net/http's own has its body handed over")
+	}
+}
+
+// TestReadFailure: a body past the limit is 413, any other read error 400.
+func TestReadFailure(t *testing.T) {
+	if status, reason := ReadFailure(fmt.Errorf("reading: %w", &http.MaxBytesError{Limit: 1})); status != http.StatusRequestEntityTooLarge || reason != "body too large" {
+		t.Errorf("too large: %d %q", status, reason)
+	}
+	if status, reason := ReadFailure(io.ErrUnexpectedEOF); status != http.StatusBadRequest || reason != "cannot read body" {
+		t.Errorf("other error: %d %q", status, reason)
+	}
+}
+
+// TestAnswerBytes: an answer's unread bytes are taken where they are, and
+// a closed answer has none.
+func TestAnswerBytes(t *testing.T) {
+	body := []byte("hello")
+	var a Answer
+	a.Reset(body, nil)
+	var two [2]byte
+	a.Read(two[:])
+	if b := a.Bytes(); string(b) != "llo" || &b[0] != &body[2] {
+		t.Fatalf("Bytes after reading two = %q, want the rest of the body itself", b)
+	}
+	a.Close()
+	if b := a.Bytes(); len(b) != 0 {
+		t.Fatalf("Bytes after Close = %q", b)
+	}
+}
+
+// TestPrepareWith: the header holds exactly the keys given, each with its
+// value, whatever the Request held before; a Request of a Pool keeps the
+// keys of its last call and gets back to that Pool.
+func TestPrepareWith(t *testing.T) {
+	u, _ := url.Parse("http://h.test/p")
+	keys := []string{"Content-Type", "X-Sig"}
+	other := []string{"Authorization"}
+	want := func(r *http.Request, kv ...string) {
+		t.Helper()
+		if len(r.Header) != len(kv)/2 {
+			t.Fatalf("header %v, want %q", r.Header, kv)
+		}
+		for i := 0; i < len(kv); i += 2 {
+			if v := r.Header[kv[i]]; len(v) != 1 || v[0] != kv[i+1] {
+				t.Fatalf("header %v, want %q", r.Header, kv)
+			}
+		}
+	}
+	var p Pool
+	q := p.New()
+	if q.home != &p {
+		t.Fatal("a Pool's Request is not the Pool's")
+	}
+	r := q.PrepareWith(context.Background(), http.MethodPost, u, []byte("a"), keys, "t", "s1")
+	want(r, "Content-Type", "t", "X-Sig", "s1")
+	r.Body.Close()
+	q.Release()
+	q2 := p.New() // most likely q again, with keys kept
+	r = q2.PrepareWith(context.Background(), http.MethodPost, u, []byte("b"), keys, "t", "s2")
+	want(r, "Content-Type", "t", "X-Sig", "s2")
+	r.Body.Close()
+	r = q2.PrepareWith(context.Background(), http.MethodPost, u, []byte("c"), other, "Bearer x")
+	want(r, "Authorization", "Bearer x")
+	r.Body.Close()
+	r = q2.PrepareWith(context.Background(), http.MethodPost, u, []byte("d"), keys, "t", "s3")
+	q2.Header()["X-More"] = []string{"1"}
+	r.Body.Close()
+	r = q2.PrepareWith(context.Background(), http.MethodPost, u, []byte("e"), keys, "t", "s4")
+	want(r, "Content-Type", "t", "X-Sig", "s4")
+	r.Body.Close()
+	r = q2.Prepare(context.Background(), http.MethodPost, u, []byte("f"))
+	want(r)
+	r.Body.Close()
+	q2.Release()
 }

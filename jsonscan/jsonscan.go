@@ -257,7 +257,7 @@ func (d *Scanner) StrBytes() ([]byte, bool) {
 		return nil, false
 	}
 	start := d.i + 1
-	j := plainEnd(d.b, start)
+	j := PlainEnd(d.b, start)
 	if j < len(d.b) && d.b[j] == '"' {
 		d.i = j + 1
 		return d.b[start:j], true
@@ -296,7 +296,7 @@ func (d *Scanner) unquote(start, r int) ([]byte, bool) {
 			case '"', '\\', '/':
 				// The escaped byte stands for itself: it is copied
 				// with the plain bytes after it.
-				j := plainEnd(s, r+2)
+				j := PlainEnd(s, r+2)
 				out = append(out, s[r+1:j]...)
 				r = j
 			case 'b', 'f', 'n', 'r', 't':
@@ -328,7 +328,7 @@ func (d *Scanner) unquote(start, r int) ([]byte, bool) {
 			return nil, false
 		case c < utf8.RuneSelf:
 			// c is plain: copy it with the plain bytes after it.
-			j := plainEnd(s, r+1)
+			j := PlainEnd(s, r+1)
 			out = append(out, s[r:j]...)
 			r = j
 		default:

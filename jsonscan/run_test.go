@@ -78,8 +78,12 @@ func TestRunEnds(t *testing.T) {
 			if got, want := quotedEnd(b, i), i+firstStop(b[i:]); got != want {
 				t.Fatalf("quotedEnd(%q, %d) = %d, byte by byte %d", b, i, got, want)
 			}
-			if got, want := plainEnd(b, i), i+firstPlainStop(b[i:]); got != want {
-				t.Fatalf("plainEnd(%q, %d) = %d, byte by byte %d", b, i, got, want)
+			want := i + firstPlainStop(b[i:])
+			if got := PlainEnd(b, i); got != want {
+				t.Fatalf("PlainEnd(%q, %d) = %d, byte by byte %d", b, i, got, want)
+			}
+			if got := PlainEnd(string(b), i); got != want {
+				t.Fatalf("PlainEnd(string %q, %d) = %d, byte by byte %d", b, i, got, want)
 			}
 		}
 	})

@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/omnisim/omnisim/internal/wirepair"
 	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/scenarios"
 	"github.com/omnisim/omnisim/sim"
 	"github.com/omnisim/omnisim/sim/scenario"
-	"github.com/omnisim/omnisim/sim/wirepair"
 )
 
 // BenchmarkWirePath measures the full wire path in memory (package

@@ -1,9 +1,7 @@
 package whatsapp
 
 import (
-	"encoding/binary"
 	"encoding/json"
-	"math/bits"
 	"sync"
 
 	"github.com/omnisim/omnisim/jsonscan"
@@ -55,7 +53,7 @@ var sendScanners = sync.Pool{New: func() any { return new(scanner) }}
 
 // The text send a router sends most, as the adapter of this project and
 // encoding/json write it: <to> and <body> are runs of plain bytes
-// (plainRun), and <bool> is false or true.
+// (jsonscan.PlainEnd), and <bool> is false or true.
 //
 //	{"messaging_product":"whatsapp","recipient_type":"individual","to":"<to>",
 //	"type":"text","text":{"preview_url":<bool>,"body":"<body>"}}
@@ -74,7 +72,7 @@ func (d *scanner) wholeText(body []byte, req *SendRequest, room *Text) bool {
 	if !ok {
 		return false
 	}
-	n := plainRun(b)
+	n := jsonscan.PlainEnd(b, 0)
 	to := b[:n]
 	if b, ok = cutPrefix(b[n:], wholeTextMid); !ok {
 		return false
@@ -89,7 +87,7 @@ func (d *scanner) wholeText(body []byte, req *SendRequest, room *Text) bool {
 	if b, ok = cutPrefix(b, wholeTextBody); !ok {
 		return false
 	}
-	n = plainRun(b)
+	n = jsonscan.PlainEnd(b, 0)
 	text := b[:n]
 	if string(b[n:]) != wholeTextTail {
 		return false
@@ -102,50 +100,6 @@ func (d *scanner) wholeText(body []byte, req *SendRequest, room *Text) bool {
 	*req = SendRequest{MessagingProduct: "whatsapp", RecipientType: "individual", To: d.strs.Make(to), Type: "text", Text: t}
 	return true
 }
-
-// plainRun is the length of b's leading run of printable ASCII other than
-// '"' and '\\' (0x7f included): bytes a JSON string holds as they are, and
-// which decode as themselves. It reads eight bytes at a time, the last
-// word overlapping the one before it, with plainMarks's constants read once
-// into registers from plainWords.
-func plainRun(b []byte) int {
-	k := &plainWords
-	spaces, quotes, backslashes, ones, highs := k[0], k[1], k[2], k[3], k[4]
-	i := 0
-	for ; i <= len(b)-8; i += 8 {
-		if m := plainMarks(binary.LittleEndian.Uint64(b[i:i+8]), spaces, quotes, backslashes, ones, highs); m != 0 {
-			return i + bits.TrailingZeros64(m)/8
-		}
-	}
-	if i == len(b) {
-		return i
-	}
-	if j := len(b) - 8; j >= 0 {
-		// The bytes of the last word before i are plain: they mark
-		// nothing, and pass no borrow on.
-		if m := plainMarks(binary.LittleEndian.Uint64(b[j:]), spaces, quotes, backslashes, ones, highs) >> (8 * (i - j)); m != 0 {
-			return i + bits.TrailingZeros64(m)/8
-		}
-		return len(b)
-	}
-	for i < len(b) && b[i] >= 0x20 && b[i] < 0x80 && b[i] != '"' && b[i] != '\\' {
-		i++
-	}
-	return i
-}
-
-// plainMarks sets the high bit of the first byte of x (little-endian) that
-// plainRun stops at, and maybe of bytes after it, none before: each term
-// marks, or starts a borrow at, only a byte under ' ', '"' or '\\', and
-// x itself the bytes from 0x80 up. Its constants are ' ', '"' and '\\'
-// in every byte, ones and the high bits (plainWords).
-func plainMarks(x, spaces, quotes, backslashes, ones, highs uint64) uint64 {
-	return ((x - spaces) | (x ^ quotes - ones) | (x ^ backslashes - ones) | x) & highs
-}
-
-// plainWords are plainMarks's constants as plainRun reads them.
-var plainWords = [5]uint64{0x2020202020202020, 0x2222222222222222, 0x5c5c5c5c5c5c5c5c,
-	0x0101010101010101, 0x8080808080808080}
 
 // cutPrefix is bytes.CutPrefix with a string prefix, compared without a
 // conversion.

@@ -172,33 +172,3 @@ func TestTextBodies(t *testing.T) {
 		}
 	}
 }
-
-// TestPlainRun holds plainRun to a byte-by-byte look: runs of every
-// length up to 40 ended by every byte value (or by nothing), after plain
-// bytes of both kinds of word.
-func TestPlainRun(t *testing.T) {
-	ref := func(b []byte) int {
-		for i, c := range b {
-			if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
-				return i
-			}
-		}
-		return len(b)
-	}
-	for n := 0; n <= 40; n++ {
-		for stop := -1; stop < 256; stop++ {
-			for _, fill := range []byte{'a', ' ', 0x7f, '!', '[', ']'} {
-				b := make([]byte, n, n+1)
-				for i := range b {
-					b[i] = fill
-				}
-				if stop >= 0 {
-					b = append(b, byte(stop))
-				}
-				if got, want := plainRun(b), ref(b); got != want {
-					t.Fatalf("plainRun(%q) = %d, want %d", b, got, want)
-				}
-			}
-		}
-	}
-}

@@ -213,7 +213,7 @@ func (s *Server) drain(ctx context.Context) (int, error) {
 		h := hook{kind: "statuses", id: p.id, first: s.now()}
 		if p.err != nil {
 			h.async = p
-			h.body = s.appendStatusWebhook(nil, p, true)
+			h.body = s.appendStatusWebhook(nil, p)
 		} else {
 			h.src = statusSource(p)
 		}

@@ -105,9 +105,9 @@ const envelopeTail = `},"field":"messages"}]}]}`
 
 // appendInboundWebhook appends the body of an inbound message webhook:
 // EncodeEscaped(s.envelope(WebhookValue{Contacts: [{name, m.From}],
-// Messages: [m]})), with the timestamp given as Unix seconds; made says
-// that m's wamid is one this server made (appendID writes it).
-func (s *Server) appendInboundWebhook(b []byte, name string, m *InboundMessage, unix int64, made bool) []byte {
+// Messages: [m]})), with the timestamp given as Unix seconds. m's wamid
+// is one this server made (appendID writes it).
+func (s *Server) appendInboundWebhook(b []byte, name string, m *InboundMessage, unix int64) []byte {
 	b = append(b, s.envHead...)
 	b = append(b, `,"contacts":[{"profile":{"name":`...)
 	b = appendString(b, name)
@@ -123,7 +123,7 @@ func (s *Server) appendInboundWebhook(b []byte, name string, m *InboundMessage, 
 	b = append(b, `"from":`...)
 	b = append(b, b[from:to]...)
 	b = append(b, `,"id":`...)
-	b = appendID(b, m.ID, made)
+	b = appendID(b, m.ID)
 	b = append(b, `,"timestamp":`...)
 	b = appendQuotedInt(b, unix)
 	if m.Type == "text" {
@@ -151,12 +151,12 @@ func (s *Server) appendInboundWebhook(b []byte, name string, m *InboundMessage, 
 }
 
 // appendStatusWebhook appends the body of a queued status's webhook:
-// EncodeEscaped(s.statusPayload(p)); made says that p's wamid is one this
-// server made (appendID writes it).
-func (s *Server) appendStatusWebhook(b []byte, p *pending, made bool) []byte {
+// EncodeEscaped(s.statusPayload(p)). p's wamid is one this server made
+// (appendID writes it).
+func (s *Server) appendStatusWebhook(b []byte, p *pending) []byte {
 	b = append(b, s.envHead...)
 	b = append(b, `,"statuses":[{"id":`...)
-	b = appendID(b, p.id, made)
+	b = appendID(b, p.id)
 	b = append(b, `,"status":`...)
 	b = appendString(b, p.status)
 	b = append(b, `,"timestamp":`...)

@@ -41,10 +41,16 @@ func oldStatus(t testing.TB, s *Server, p *pending) []byte {
 	return b
 }
 
+// madeWamid is a wamid s makes for waID from part: what the webhook
+// encoders take as a message's or a status's id (appendID).
+func madeWamid(s *Server, waID string, part uint64) string {
+	return s.ids.formatWamid(waID, part, false)
+}
+
 func checkInbound(t testing.TB, s *Server, name string, m InboundMessage, unix int64) {
 	t.Helper()
 	want := oldInbound(t, s, name, m, unix)
-	got := s.appendInboundWebhook([]byte("prefix"), name, &m, unix, false)
+	got := s.appendInboundWebhook([]byte("prefix"), name, &m, unix)
 	if !bytes.Equal(got[6:], want) || string(got[:6]) != "prefix" {
 		t.Fatalf("inbound webhook\n got %s\nwant %s", got[6:], want)
 	}
@@ -53,7 +59,7 @@ func checkInbound(t testing.TB, s *Server, name string, m InboundMessage, unix i
 func checkStatus(t testing.TB, s *Server, p *pending) {
 	t.Helper()
 	want := oldStatus(t, s, p)
-	if got := s.appendStatusWebhook(nil, p, false); !bytes.Equal(got, want) {
+	if got := s.appendStatusWebhook(nil, p); !bytes.Equal(got, want) {
 		t.Fatalf("status webhook\n got %s\nwant %s", got, want)
 	}
 }
@@ -67,27 +73,27 @@ func TestWebhookEncodersMatchEncodeEscaped(t *testing.T) {
 		s, _ := newTest(cfg)
 		for _, str := range encodeStrings {
 			for _, unix := range []int64{0, 1749463200, -5} {
-				checkInbound(t, s, str, InboundMessage{From: cust, ID: str, Type: "text", Text: &Text{Body: str}}, unix)
-				checkInbound(t, s, "n", InboundMessage{From: str, ID: "w", Type: str, Text: &Text{Body: "b", PreviewURL: true}}, unix)
+				checkInbound(t, s, str, InboundMessage{From: cust, ID: madeWamid(s, str, uint64(unix)), Type: "text", Text: &Text{Body: str}}, unix)
+				checkInbound(t, s, "n", InboundMessage{From: str, ID: madeWamid(s, str, 1), Type: str, Text: &Text{Body: "b", PreviewURL: true}}, unix)
 				for _, kind := range []string{"image", "audio", "video", "document", "sticker"} {
 					im := &InboundMedia{Caption: str, MimeType: "image/" + str, SHA256: str, ID: "1" + str}
 					if kind == "document" {
 						im.Filename = str + ".pdf"
 					}
-					m := InboundMessage{From: cust, ID: "w", Type: kind}
+					m := InboundMessage{From: cust, ID: madeWamid(s, cust, 2), Type: kind}
 					im.Voice, im.Animated = kind == "audio", kind == "sticker"
 					m.SetMedia(kind, im)
 					checkInbound(t, s, str, m, unix)
 				}
-				for _, m := range replyMessages(str) {
+				for _, m := range replyMessages(str, madeWamid(s, str, 3)) {
 					checkInbound(t, s, str, m, unix)
 				}
 				at := time.Unix(unix, 0)
 				for _, st := range []string{"sent", "delivered", "failed", str} {
-					checkStatus(t, s, &pending{status: st, id: str, to: cust, at: at, convID: str, category: "service", convExp: unix})
-					checkStatus(t, s, &pending{status: st, id: "w", to: str, at: at, convID: "c", category: str})
+					checkStatus(t, s, &pending{status: st, id: madeWamid(s, str, 4), to: cust, at: at, convID: str, category: "service", convExp: unix})
+					checkStatus(t, s, &pending{status: st, id: madeWamid(s, cust, 5), to: str, at: at, convID: "c", category: str})
 					e := newError(200, CodeReEngagement, 0, str, str)
-					checkStatus(t, s, &pending{status: st, id: "w", to: str, at: at, err: e})
+					checkStatus(t, s, &pending{status: st, id: madeWamid(s, str, 6), to: str, at: at, err: e})
 				}
 			}
 		}
@@ -125,11 +131,12 @@ func FuzzWebhookEncoders(f *testing.F) {
 	f.Add("Sheena", cust, "wamid.X", "hello", int64(0), uint8(3))
 	f.Fuzz(func(t *testing.T, name, from, id, body string, unix int64, kind uint8) {
 		s, _ := newTest(Config{BusinessAccountID: id, DisplayPhoneNumber: name})
-		m := InboundMessage{From: from, ID: id, Type: "text", Text: &Text{Body: body}}
+		wamid := madeWamid(s, from, uint64(unix))
+		m := InboundMessage{From: from, ID: wamid, Type: "text", Text: &Text{Body: body}}
 		if k := kind % 10; k >= 6 {
-			rs := replyMessages(body)
+			rs := replyMessages(body, wamid)
 			m = rs[int(k-6)%len(rs)]
-			m.From, m.ID = from, id
+			m.From = from
 		} else if k > 0 {
 			m.Type, m.Text = MediaKinds[k-1], nil
 			im := &InboundMedia{Caption: body, MimeType: name, SHA256: id, ID: from, Filename: body}
@@ -137,8 +144,8 @@ func FuzzWebhookEncoders(f *testing.F) {
 		}
 		checkInbound(t, s, name, m, unix)
 		at := time.Unix(unix, 0)
-		checkStatus(t, s, &pending{status: body, id: id, to: from, at: at, convID: name, category: body, convExp: unix})
-		checkStatus(t, s, &pending{status: "failed", id: id, to: from, at: at, err: newError(200, int(unix), 0, body, name)})
+		checkStatus(t, s, &pending{status: body, id: wamid, to: from, at: at, convID: name, category: body, convExp: unix})
+		checkStatus(t, s, &pending{status: "failed", id: wamid, to: from, at: at, err: newError(200, int(unix), 0, body, name)})
 		var p WebhookPayload
 		fuzz.NewFromGoFuzz([]byte(name+from+id+body)).NilChance(0.2).NumElements(0, 2).Fuzz(&p)
 		want, _ := EncodeEscaped(&p)
@@ -355,16 +362,16 @@ func appendStatusErrors(b []byte, errs []StatusError) []byte {
 }
 
 // replyMessages are inbound messages with each kind of reply content, the
-// strings set to str.
-func replyMessages(str string) []InboundMessage {
+// strings set to str and each message's own wamid to id.
+func replyMessages(str, id string) []InboundMessage {
 	ctx := &MessageContext{From: str, ID: "wamid." + str}
 	return []InboundMessage{
-		{Context: ctx, From: cust, ID: "w", Type: "text", Text: &Text{Body: str}},
-		{Context: ctx, From: cust, ID: "w", Type: "button", Button: &InboundButton{Text: str, Payload: str + "-payload"}},
-		{Context: ctx, From: cust, ID: str, Type: "interactive", Interactive: &InboundInteractive{Type: "button_reply", ButtonReply: &ReplyItem{ID: str, Title: str}}},
-		{Context: ctx, From: cust, ID: "w", Type: "interactive", Interactive: &InboundInteractive{Type: "list_reply", ListReply: &ReplyItem{ID: "row-1", Title: str, Description: str}}},
-		{From: cust, ID: "w", Type: "reaction", Reaction: &Reaction{MessageID: str, Emoji: str}},
-		{From: str, ID: "w", Type: "reaction", Reaction: &Reaction{MessageID: "wamid.x"}},
+		{Context: ctx, From: cust, ID: id, Type: "text", Text: &Text{Body: str}},
+		{Context: ctx, From: cust, ID: id, Type: "button", Button: &InboundButton{Text: str, Payload: str + "-payload"}},
+		{Context: ctx, From: cust, ID: id, Type: "interactive", Interactive: &InboundInteractive{Type: "button_reply", ButtonReply: &ReplyItem{ID: str, Title: str}}},
+		{Context: ctx, From: cust, ID: id, Type: "interactive", Interactive: &InboundInteractive{Type: "list_reply", ListReply: &ReplyItem{ID: "row-1", Title: str, Description: str}}},
+		{From: cust, ID: id, Type: "reaction", Reaction: &Reaction{MessageID: str, Emoji: str}},
+		{From: str, ID: id, Type: "reaction", Reaction: &Reaction{MessageID: "wamid.x"}},
 	}
 }
 
@@ -454,7 +461,7 @@ func TestAppendStringRuns(t *testing.T) {
 }
 
 // TestAppendIDOfMadeWamids: the wamids the server makes, written by
-// appendID as made, are the bytes appendString writes (slashes among
+// appendID, are the bytes appendString writes (slashes among
 // them, from wa_ids of other bytes than digits).
 func TestAppendIDOfMadeWamids(t *testing.T) {
 	s := New(Config{Seed: 11})
@@ -466,7 +473,7 @@ func TestAppendIDOfMadeWamids(t *testing.T) {
 				if strings.Contains(id, "/") {
 					slashes++
 				}
-				if got, want := appendID([]byte("x"), id, true), appendString([]byte("x"), id); string(got) != string(want) {
+				if got, want := appendID([]byte("x"), id), appendString([]byte("x"), id); string(got) != string(want) {
 					t.Fatalf("appendID(%q) = %s, want %s", id, got, want)
 				}
 			}

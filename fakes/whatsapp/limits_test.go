@@ -354,21 +354,25 @@ func TestCustomerReplies(t *testing.T) {
 // with crypto/hmac.
 func TestReplyWebhookKnownAnswer(t *testing.T) {
 	s, _ := newTest(Config{})
+	// The messages' own wamids, which the fake makes, stand where the
+	// answers below have wamid.IN=.
+	id := madeWamid(s, cust, 1)
 	ctx := &MessageContext{From: "15550783881", ID: "wamid.OUT="}
 	tests := []struct {
 		m    InboundMessage
 		want string
 	}{
-		{InboundMessage{From: cust, ID: "wamid.IN=", Type: "reaction", Reaction: &Reaction{MessageID: "wamid.OUT=", Emoji: "👍"}},
+		{InboundMessage{From: cust, ID: id, Type: "reaction", Reaction: &Reaction{MessageID: "wamid.OUT=", Emoji: "👍"}},
 			`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Zoë"},"wa_id":"16505551234"}],"messages":[{"from":"16505551234","id":"wamid.IN=","timestamp":"1749463200","type":"reaction","reaction":{"message_id":"wamid.OUT=","emoji":"\ud83d\udc4d"}}]},"field":"messages"}]}]}`},
-		{InboundMessage{Context: ctx, From: cust, ID: "wamid.IN=", Type: "button", Button: &InboundButton{Text: "Sí", Payload: "yes/1"}},
+		{InboundMessage{Context: ctx, From: cust, ID: id, Type: "button", Button: &InboundButton{Text: "Sí", Payload: "yes/1"}},
 			`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Zoë"},"wa_id":"16505551234"}],"messages":[{"context":{"from":"15550783881","id":"wamid.OUT="},"from":"16505551234","id":"wamid.IN=","timestamp":"1749463200","type":"button","button":{"text":"S\u00ed","payload":"yes\/1"}}]},"field":"messages"}]}]}`},
-		{InboundMessage{Context: ctx, From: cust, ID: "wamid.IN=", Type: "interactive", Interactive: &InboundInteractive{Type: "list_reply", ListReply: &ReplyItem{ID: "row@2", Title: "100%", Description: "<b>"}}},
+		{InboundMessage{Context: ctx, From: cust, ID: id, Type: "interactive", Interactive: &InboundInteractive{Type: "list_reply", ListReply: &ReplyItem{ID: "row@2", Title: "100%", Description: "<b>"}}},
 			`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Zoë"},"wa_id":"16505551234"}],"messages":[{"context":{"from":"15550783881","id":"wamid.OUT="},"from":"16505551234","id":"wamid.IN=","timestamp":"1749463200","type":"interactive","interactive":{"type":"list_reply","list_reply":{"id":"row\u00402","title":"100\u0025","description":"\u003cb\u003e"}}}]},"field":"messages"}]}]}`},
 	}
 	for _, tc := range tests {
-		got := s.appendInboundWebhook(nil, "Zoë", &tc.m, 1749463200, false)
+		got := s.appendInboundWebhook(nil, "Zoë", &tc.m, 1749463200)
 		want := strings.Replace(tc.want, `"Zoë"`, `"Zo\u00eb"`, 1)
+		want = strings.Replace(want, `"wamid.IN="`, string(appendString(nil, id)), 1)
 		if string(got) != want {
 			t.Fatalf("body\n got %s\nwant %s", got, want)
 		}

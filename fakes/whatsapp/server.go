@@ -167,10 +167,11 @@ type Server struct {
 	pmu    sync.Mutex
 	phones phoneCache // raw "to" -> wa_id ("" = invalid); bounded
 
-	envHead []byte    // the webhook envelope up to a change value's metadata
-	hookURL *url.URL  // hookRaw parsed once; nil: empty or invalid
-	hookRaw string    // Config.WebhookURL when New parsed it
-	macs    sync.Pool // *signer: HMAC-SHA256 keyed with Config.AppSecret, resuming after envHead
+	envHead []byte        // the webhook envelope up to a change value's metadata
+	hookURL *url.URL      // hookRaw parsed once; nil: empty or invalid
+	hookRaw string        // Config.WebhookURL when New parsed it
+	macs    sync.Pool     // *signer: HMAC-SHA256 keyed with Config.AppSecret, resuming after envHead
+	hooks   httpcall.Pool // the webhook posts' requests, which keep hookKeys
 
 	// flushMu serializes the posting of queued and retried webhooks
 	// (Flush and the AutoFlush goroutine), so they go out in order.
@@ -471,8 +472,13 @@ func (s *Server) Close() {
 // maxBody bounds request bodies of the send endpoint.
 const maxBody = 1 << 20
 
-// sendBuf is a send's body buffer (answer written in it too) and the limit
-// on reading the body; pooled.
+// sendAnswerRoom is the room a send's answer is written in: enough for
+// the usual one (about 140 bytes).
+const sendAnswerRoom = 256
+
+// sendBuf is where a send's body is read when it is not handed over
+// (httpcall.Body) and its answer is written, and the limit on reading the
+// body; pooled.
 type sendBuf struct {
 	bytes.Buffer
 	lr   io.LimitedReader
@@ -737,18 +743,23 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 			bufPool.Put(buf)
 		}
 	}()
-	buf.lr = io.LimitedReader{R: r.Body, N: maxBody + 1}
-	n, err := buf.ReadFrom(&buf.lr)
-	if err != nil {
-		s.fail(w, r, errParam("Could not read the request body: "+err.Error()), "")
-		return
+	// A body handed over in process (httpcall.Body) is read where it is;
+	// any other into buf.
+	body, ok := httpcall.Body(r)
+	if !ok {
+		buf.lr = io.LimitedReader{R: r.Body, N: maxBody + 1}
+		if _, err := buf.ReadFrom(&buf.lr); err != nil {
+			s.fail(w, r, errParam("Could not read the request body: "+err.Error()), "")
+			return
+		}
+		body = buf.Bytes()
 	}
-	if n > maxBody {
+	if len(body) > maxBody {
 		s.fail(w, r, errParamf("The request body is larger than %d bytes.", maxBody), "")
 		return
 	}
 	var req SendRequest
-	if err := decodeSendRequest(buf.Bytes(), &req, &buf.text); err != nil {
+	if err := decodeSendRequest(body, &req, &buf.text); err != nil {
 		s.fail(w, r, errParam("Invalid JSON in the request body: "+err.Error()), "")
 		return
 	}
@@ -762,8 +773,10 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := a.hold
-	out := buf.Bytes()[:0]
-	out = s.appendSendResponse(out, req.To, &a)
+	// The answer is written in buf (kept with its room for the next).
+	buf.Reset()
+	buf.Grow(sendAnswerRoom)
+	out := s.appendSendResponse(buf.AvailableBuffer(), req.To, &a)
 	writeJSON(w, http.StatusOK, out)
 	if h != nil {
 		// The statuses go out only after the answer: flush it to the
@@ -927,17 +940,14 @@ func appendWamidJSON(b, id []byte) []byte {
 	}
 }
 
-// appendID appends the JSON string of id as appendString does; id is a
-// wamid this server made ("wamid." and standard base64) when made, and
-// then only its slashes are escaped, as appendWamidJSON escapes them,
-// which makes the same bytes. (The two are written out for a string and
+// appendID appends the JSON string of id, a wamid this server made
+// ("wamid." and standard base64), as appendString does: of its bytes only
+// the slashes are escaped, as appendWamidJSON escapes them, which makes
+// the same bytes. (The two are written out for a string and
 // for bytes: a generic form taking the index function as a value let the
 // message an id comes from escape to the heap in builds that inline it
 // differently.)
-func appendID(b []byte, id string, made bool) []byte {
-	if !made {
-		return appendString(b, id)
-	}
+func appendID(b []byte, id string) []byte {
 	b = append(b, '"')
 	for {
 		j := strings.IndexByte(id, '/')

@@ -39,11 +39,11 @@ func (s *Server) appendSource(b []byte, src *bodySource) []byte {
 	case srcStatus:
 		p := pending{status: src.s[0], id: src.s[1], to: src.s[2], at: time.Unix(src.unix, 0), convID: src.s[3],
 			category: src.s[4], convExp: src.exp}
-		return s.appendStatusWebhook(b, &p, true)
+		return s.appendStatusWebhook(b, &p)
 	case srcText:
 		t := Text{Body: src.s[3]}
 		m := InboundMessage{From: src.s[1], ID: src.s[2], Type: "text", Text: &t}
-		return s.appendInboundWebhook(b, src.s[0], &m, src.unix, true)
+		return s.appendInboundWebhook(b, src.s[0], &m, src.unix)
 	}
 	return b
 }

@@ -2,9 +2,7 @@ package whatsapp
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
-	"math/bits"
 	"sync"
 
 	"github.com/omnisim/omnisim/jsonscan"
@@ -268,61 +266,16 @@ func head(b []byte) (n int, display, account []byte, ok bool) {
 }
 
 // plainString returns the index after the plain JSON string starting at
-// b[i], or -1 when there is none. It reads eight bytes at a time while
-// eight are left (special's test, with its constants read once into
-// registers from plainWords rather than made again in each round), and
-// the last few one by one.
+// b[i] (jsonscan.PlainEnd: printable ASCII other than '"' and '\\'), or
+// -1 when there is none.
 func plainString(b []byte, i int) int {
 	if i >= len(b) || b[i] != '"' {
 		return -1
 	}
-	k := &plainWords
-	ones, highs, quotes, backslashes, spaces := k[0], k[1], k[2], k[3], k[4]
-	for i++; i <= len(b)-8; i += 8 {
-		x := binary.LittleEndian.Uint64(b[i : i+8])
-		if m := specialOf(x, ones, highs, quotes, backslashes, spaces); m != 0 {
-			if j := i + bits.TrailingZeros64(m)/8; b[j] == '"' {
-				return j + 1
-			}
-			return -1
-		}
-	}
-	for ; i < len(b); i++ {
-		switch c := b[i]; {
-		case c == '"':
-			return i + 1
-		case c < 0x20 || c >= 0x7f || c == '\\':
-			return -1
-		}
+	if j := jsonscan.PlainEnd(b, i+1); j < len(b) && b[j] == '"' {
+		return j + 1
 	}
 	return -1
-}
-
-// plainWords are specialOf's constants as plainString reads them.
-var plainWords = [5]uint64{0x0101010101010101, 0x8080808080808080, 0x0101010101010101 * '"',
-	0x0101010101010101 * '\\', 0x0101010101010101 * ' '}
-
-// special marks the bytes of x (little-endian) at which plainString
-// stops: '"', '\\', a control character or a byte from 0x7f up. Each
-// test sets the high bit of the lowest such byte; a borrow or carry from
-// it may mark the bytes after it too, but no byte before it, and no byte
-// of a word without one. So the lowest mark is the first such byte, and
-// a word without one has none.
-func special(x uint64) uint64 {
-	const ones = 0x0101010101010101
-	return specialOf(x, ones, 0x80*ones, '"'*ones, '\\'*ones, ' '*ones)
-}
-
-// specialOf is special with its constants given (plainWords): ones, the
-// high bits, and '"', '\\' and ' ' in every byte. Its four terms are
-// computed on the whole word; in each, a byte before the first one that
-// stops plainString gets no borrow or carry and keeps its high bit clear
-// (it is from ' ' to '~' and neither '"' nor '\\'), and that first byte
-// sets its high bit in at least one: under ' ' in x-spaces, '"' and
-// '\\' in their difference less one, 0x7f to 0xfe in x+ones, 0xff in
-// x-spaces.
-func specialOf(x, ones, highs, quotes, backslashes, spaces uint64) uint64 {
-	return ((x - spaces) | (x ^ quotes - ones) | (x ^ backslashes - ones) | (x + ones)) & highs
 }
 
 // The rest of the two webhooks Meta sends most, after the head: a status
@@ -367,16 +320,14 @@ type matcher struct {
 
 // lit consumes lit.
 func (m *matcher) lit(lit string) {
-	if m.ok && bytes.HasPrefix(m.b[m.i:], []byte(lit)) {
-		m.i += len(lit)
-	} else {
-		m.ok = false
-	}
+	m.ok = m.try(lit)
 }
 
-// try consumes lit when it is next, and reports whether it was.
+// try consumes lit when it is next, and reports whether it was. lit is a
+// constant where the method is inlined, and compared as one: a short one
+// in a few loads rather than a call.
 func (m *matcher) try(lit string) bool {
-	if m.ok && bytes.HasPrefix(m.b[m.i:], []byte(lit)) {
+	if m.ok && len(m.b)-m.i >= len(lit) && string(m.b[m.i:m.i+len(lit)]) == lit {
 		m.i += len(lit)
 		return true
 	}

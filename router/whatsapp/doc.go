@@ -20,7 +20,8 @@
 //     with the bytes actually received (never sized by the declared
 //     Content-Length, which is not trusted before the signature is
 //     checked), and at most MaxBodySize+1 bytes are read. An unreadable
-//     body is 400.
+//     body is 400. A body handed over in process by the simulator's memory
+//     network ([httpcall.Body]) is read where it is.
 //   - POST whose signature is malformed, or is not
 //     sha256=<hex HMAC-SHA256(AppSecret, raw body)>, or with an empty
 //     configured AppSecret: 403. The HMAC is computed over the exact raw bytes

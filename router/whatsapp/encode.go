@@ -2,6 +2,8 @@ package whatsapp
 
 import (
 	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // Append encoders of the Graph API request bodies: the bytes encodeJSON
@@ -123,13 +125,6 @@ var jsonSafe = func() (t [256]bool) {
 	return t
 }()
 
-// le64 is the little-endian value of q's first eight bytes (one load).
-func le64(q string) uint64 {
-	_ = q[7]
-	return uint64(q[0]) | uint64(q[1])<<8 | uint64(q[2])<<16 | uint64(q[3])<<24 |
-		uint64(q[4])<<32 | uint64(q[5])<<40 | uint64(q[6])<<48 | uint64(q[7])<<56
-}
-
 // appendJSONString appends s as encoding/json writes a string without HTML
 // escaping: ", \ and control characters escaped (\b \f \n \r \t short),
 // invalid UTF-8 as \ufffd, U+2028 and U+2029 as \u2028 and \u2029, all
@@ -138,14 +133,8 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		// Eight bytes at a time while none is one special marks (a
-		// superset of the unsafe ones: 0x7f is safe but marked).
-		for ; i+8 <= len(s); i += 8 {
-			if special(le64(s[i:i+8])) != 0 {
-				break
-			}
-		}
-		if i == len(s) {
+		// The plain bytes at once (a subset of the safe ones).
+		if i = jsonscan.PlainEnd(s, i); i == len(s) {
 			break
 		}
 		c := s[i]

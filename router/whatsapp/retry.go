@@ -1,7 +1,6 @@
 package whatsapp
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -25,14 +24,14 @@ const SendTries = 3
 // postMessage posts a message request, retrying transient answers. The
 // first try goes through q when it is set (b may be q's Scratch: q is the
 // caller's to release, after the call).
-func (a *Adapter) postMessage(ctx context.Context, q *httpcall.Request, b []byte) (int, *bytes.Buffer, error) {
+func (a *Adapter) postMessage(ctx context.Context, q *httpcall.Request, b []byte) (int, answer, error) {
 	for try := 1; ; try++ {
 		status, answer, err := a.postJSONWith(ctx, q, a.msgURL, b)
 		q = nil // a later try has a request of its own
 		if err != nil || try >= SendTries || !transient(status, answer.Bytes()) || ctx.Err() != nil {
 			return status, answer, err
 		}
-		putAnswer(answer)
+		answer.release()
 	}
 }
 

@@ -170,7 +170,7 @@ func (a *Adapter) sendWire(ctx context.Context, req sendRequest, isText bool, te
 		wire.Text = &t
 	}
 	// The body is built in the request's own buffer, recycled with it.
-	q := httpcall.New()
+	q := a.reqs.New()
 	defer q.Release()
 	b := appendSendRequest(q.Scratch(), &wire)
 
@@ -178,7 +178,7 @@ func (a *Adapter) sendWire(ctx context.Context, req sendRequest, isText bool, te
 	if err != nil {
 		return "", err
 	}
-	defer putAnswer(answer)
+	defer answer.release()
 	if status < 200 || status > 299 {
 		return "", graphError(status, answer.Bytes())
 	}
@@ -213,7 +213,7 @@ func (a *Adapter) MarkRead(ctx context.Context, messageID string) error {
 	if err != nil {
 		return err
 	}
-	defer putAnswer(answer)
+	defer answer.release()
 	if status < 200 || status > 299 {
 		return graphError(status, answer.Bytes())
 	}
@@ -301,7 +301,7 @@ func (a *Adapter) upload(ctx context.Context, mimeType, filename string, size in
 	if err != nil {
 		return "", err
 	}
-	defer putAnswer(answer)
+	defer answer.release()
 	if status < 200 || status > 299 {
 		return "", graphError(status, answer.Bytes())
 	}
@@ -359,52 +359,82 @@ func (o *outgoing) Close() error               { return nil }
 // Add appends to a copy, since its capacity is its length).
 var hdrJSON = []string{"application/json"}
 
+// postKeys are a JSON post's header keys, with the values the adapter's
+// auth and hdrJSON (httpcall.Request.PrepareWith).
+var postKeys = []string{"Authorization", "Content-Type"}
+
 // postJSON posts the JSON body b to target; see post.
 // The request is recycled (httpcall); the body b stays the caller's.
-func (a *Adapter) postJSON(ctx context.Context, target *url.URL, b []byte) (int, *bytes.Buffer, error) {
+func (a *Adapter) postJSON(ctx context.Context, target *url.URL, b []byte) (int, answer, error) {
 	return a.postJSONWith(ctx, nil, target, b)
 }
 
-// postJSONWith is postJSON through q, when set, which stays the caller's.
-func (a *Adapter) postJSONWith(ctx context.Context, q *httpcall.Request, target *url.URL, b []byte) (int, *bytes.Buffer, error) {
+// postJSONWith is postJSON through q, when set, which stays the caller's:
+// an answer made in process (an *httpcall.Answer) is then read where it
+// is, its body closed by the answer's release, which comes before q's.
+func (a *Adapter) postJSONWith(ctx context.Context, q *httpcall.Request, target *url.URL, b []byte) (int, answer, error) {
 	if target == nil || ctx == nil || len(b) == 0 {
 		return a.post(ctx, target, hdrJSON, int64(len(b)), b, nil)
 	}
-	if q == nil {
-		q = httpcall.New()
+	callers := q != nil
+	if !callers {
+		q = a.reqs.New()
 		defer q.Release()
 	}
-	req := q.Prepare(ctx, http.MethodPost, target, b)
-	h := q.Header()
-	h["Authorization"] = a.authHdr
-	h["Content-Type"] = hdrJSON
+	req := q.PrepareWith(ctx, http.MethodPost, target, b, postKeys, a.auth, hdrJSON[0])
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
 		q.Abandon() // the transport may still hold the request
-		return 0, nil, fmt.Errorf("whatsapp: send: %w", err)
+		return 0, answer{}, fmt.Errorf("whatsapp: send: %w", err)
+	}
+	if in, ok := resp.Body.(*httpcall.Answer); ok && callers {
+		b := in.Bytes()
+		return resp.StatusCode, answer{b: b[:min(len(b), maxAnswer)], body: in}, nil
 	}
 	defer resp.Body.Close()
 	return readAnswer(resp.StatusCode, q.Limit(resp.Body, maxAnswer))
 }
 
+// answer is the body of a Graph API answer: the bytes of one made in
+// process, read where they are until release closes it, or a pooled
+// buffer the body was read into, which release gives back.
+type answer struct {
+	b    []byte
+	buf  *bytes.Buffer
+	body io.Closer
+}
+
+// Bytes is the answer's body, valid until release.
+func (a answer) Bytes() []byte { return a.b }
+
+// release closes the answer's body, or gives its buffer back.
+func (a answer) release() {
+	if a.body != nil {
+		a.body.Close()
+	}
+	if a.buf != nil && a.buf.Cap() <= maxPooledBuf {
+		bufPool.Put(a.buf)
+	}
+}
+
 // readAnswer reads an answer's body into a pooled buffer; see post.
-func readAnswer(status int, body io.Reader) (int, *bytes.Buffer, error) {
+func readAnswer(status int, body io.Reader) (int, answer, error) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	if _, err := buf.ReadFrom(body); err != nil {
-		putAnswer(buf)
-		return 0, nil, fmt.Errorf("whatsapp: send: reading answer: %w", err)
+		answer{buf: buf}.release()
+		return 0, answer{}, fmt.Errorf("whatsapp: send: reading answer: %w", err)
 	}
-	return status, buf, nil
+	return status, answer{b: buf.Bytes(), buf: buf}, nil
 }
 
 // post sends a request to the Graph API and returns the status and the body
-// of the answer (in a pooled buffer the caller returns with putAnswer). The
-// body is b, or when newBody is not nil what it returns: a fresh reader of
-// the body each time it is called.
-func (a *Adapter) post(ctx context.Context, target *url.URL, contentType []string, length int64, b []byte, newBody func() io.Reader) (int, *bytes.Buffer, error) {
+// of the answer (in a pooled buffer, which the answer's release gives
+// back). The body is b, or when newBody is not nil what it returns: a
+// fresh reader of the body each time it is called.
+func (a *Adapter) post(ctx context.Context, target *url.URL, contentType []string, length int64, b []byte, newBody func() io.Reader) (int, answer, error) {
 	if target == nil {
-		return 0, nil, fmt.Errorf("whatsapp: send: bad base URL %q", a.cfg.BaseURL)
+		return 0, answer{}, fmt.Errorf("whatsapp: send: bad base URL %q", a.cfg.BaseURL)
 	}
 	o := &outgoing{u: *target}
 	var getBody func() (io.ReadCloser, error)
@@ -433,17 +463,11 @@ func (a *Adapter) post(ctx context.Context, target *url.URL, contentType []strin
 	}
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
-		return 0, nil, fmt.Errorf("whatsapp: send: %w", err)
+		return 0, answer{}, fmt.Errorf("whatsapp: send: %w", err)
 	}
 	defer resp.Body.Close()
 	o.lr = io.LimitedReader{R: resp.Body, N: maxAnswer}
 	return readAnswer(resp.StatusCode, &o.lr)
-}
-
-func putAnswer(buf *bytes.Buffer) {
-	if buf.Cap() <= maxPooledBuf {
-		bufPool.Put(buf)
-	}
 }
 
 // graphError turns a non-2xx answer into a *router.PlatformError, or an

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -76,7 +75,8 @@ type Adapter struct {
 	auth     string
 	authHdr  []string // {auth}, shared by requests (never modified)
 
-	macs sync.Pool // *headmac.MAC: HMAC-SHA256 keyed with the app secret
+	macs sync.Pool     // *headmac.MAC: HMAC-SHA256 keyed with the app secret
+	reqs httpcall.Pool // the Graph API requests, which keep postKeys
 
 	mu    sync.Mutex
 	seen  dedupe.Set // wamids remembered for dedupe, with the Clock time of each
@@ -186,25 +186,28 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	// The body is read as it arrives, into a buffer that starts small and
+	// A body handed over in process (httpcall.Body) is read where it is.
+	// Any other is read as it arrives, into a buffer that starts small and
 	// grows with what was actually received: a declared Content-Length is
 	// never trusted for allocation, since the signature is not checked yet.
 	// The buffer is the scanner's, pooled with it.
 	d := scanners.Get().(*scanner)
 	defer d.release()
-	buf := &d.body
-	buf.Reset()
-	err := httpcall.ReadRequestBody(w, r, buf, MaxBodySize)
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
-		} else {
-			a.reject(w, "cannot read body", http.StatusBadRequest)
-		}
+	body, ok := httpcall.Body(r)
+	if ok && len(body) > MaxBodySize {
+		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	body := buf.Bytes()
+	if !ok {
+		buf := &d.body
+		buf.Reset()
+		if err := httpcall.ReadRequestBody(w, r, buf, MaxBodySize); err != nil {
+			status, reason := httpcall.ReadFailure(err)
+			a.reject(w, reason, status)
+			return
+		}
+		body = buf.Bytes()
+	}
 	h := d.readHead(body) // read once, for the signature and the parse
 	if !a.verify(sig, body, h.n) {
 		a.reject(w, "bad signature", http.StatusForbidden)
