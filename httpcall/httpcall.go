@@ -7,10 +7,8 @@
 // fakes and adapters call with: an *http.Client, or the simulator's
 // in-memory transport (OrDefault: http.DefaultClient for none).
 //
-// A Request is taken with New (or from a caller's own Pool), filled with
-// Prepare (and Set for headers of one value) or PrepareWith (a header of
-// fixed keys, which a Pool's Requests keep from one call to the next),
-// sent with any client's Do, and given back with Release once
+// A Request is taken with New, filled with Prepare (and Set for headers of
+// one value), sent with any client's Do, and given back with Release once
 // the caller is done with the answer and has closed its body (Abandon first
 // when Do failed). An in-process transport may answer in the Request's own
 // Response (Respond), which Release recycles too. A Request is
@@ -64,44 +62,20 @@ type Request struct {
 	// resp and answer are the answer of an in-process transport (Respond).
 	resp   http.Response
 	answer Answer
-	// keys are the header keys PrepareWith set last, each to the value
-	// of vals at its index, when nothing else has set the header since
-	// (nil otherwise); home is the Pool q came from (nil: the package's).
-	keys []string
-	home *Pool
 }
 
-var pool = sync.Pool{New: func() any { return newRequest(nil) }}
-
-func newRequest(home *Pool) *Request {
-	q := &Request{header: make(http.Header, 4), home: home}
+var pool = sync.Pool{New: func() any {
+	q := &Request{header: make(http.Header, 4)}
 	q.getBody = q.newBody
 	return q
-}
+}}
 
-// New returns a Request from the package's pool.
-func New() *Request { return taken(pool.Get().(*Request)) }
-
-// taken readies q, taken from a pool, for a call.
-func taken(q *Request) *Request {
+// New returns a Request from the pool.
+func New() *Request {
+	q := pool.Get().(*Request)
 	q.open.Store(0)
 	q.failed = false
 	return q
-}
-
-// Pool keeps Requests for one caller that sends with the same header keys
-// call after call (PrepareWith): a Request taken from it and released
-// goes back to it, with those keys still in its header, so that the next
-// call sets only their values. The zero Pool is ready to use; it may be
-// used concurrently.
-type Pool struct{ p sync.Pool }
-
-// New returns a Request from p (a new one when p has none).
-func (p *Pool) New() *Request {
-	if q, _ := p.p.Get().(*Request); q != nil {
-		return taken(q)
-	}
-	return taken(newRequest(p))
 }
 
 // Prepare makes the request: method to a copy of u (which may be shared
@@ -112,49 +86,11 @@ func (p *Pool) New() *Request {
 // parsing the URL. Its Header is empty: fill it with Set
 // or through Header. body must stay unchanged until Release.
 func (q *Request) Prepare(ctx context.Context, method string, u *url.URL, body []byte) *http.Request {
-	clear(q.header)
-	q.nvals, q.keys = 0, nil
-	return q.prepare(ctx, method, u, body)
-}
-
-// PrepareWith is Prepare with the header set to keys (in canonical form),
-// each to the one value of vals at its index (len(vals) == len(keys), at
-// most four keys). The caller keeps keys in a variable of its own for all
-// its calls: a Request whose last call was prepared with the same keys
-// (the same slice) keeps them in its header and only sets their values,
-// without a change to the header map. Fill the header no further (Set and
-// Header are for Prepare).
-func (q *Request) PrepareWith(ctx context.Context, method string, u *url.URL, body []byte, keys []string, vals ...string) *http.Request {
-	n := len(keys)
-	if n > maxValues || len(vals) != n {
-		r := q.Prepare(ctx, method, u, body)
-		for i, k := range keys {
-			q.Set(k, vals[i])
-		}
-		return r
-	}
-	if !sameKeys(q.keys, keys) || len(q.header) != n {
-		clear(q.header)
-		for i, k := range keys {
-			q.header[k] = q.vals[i : i+1 : i+1]
-		}
-		q.keys = keys
-	}
-	copy(q.vals[:n], vals)
-	q.nvals = n
-	return q.prepare(ctx, method, u, body)
-}
-
-// sameKeys reports whether a and b are the same slice.
-func sameKeys(a, b []string) bool {
-	return len(a) == len(b) && len(a) != 0 && &a[0] == &b[0]
-}
-
-// prepare is Prepare but for the header.
-func (q *Request) prepare(ctx context.Context, method string, u *url.URL, body []byte) *http.Request {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	clear(q.header)
+	q.nvals = 0
 	q.u = *u
 	q.pq = ""
 	q.body = body
@@ -332,15 +268,11 @@ var pathPlain = func() (t [256]bool) {
 }()
 
 // Header is the request's header map, to fill before the call.
-func (q *Request) Header() http.Header {
-	q.keys = nil // no longer only what PrepareWith set
-	return q.header
-}
+func (q *Request) Header() http.Header { return q.header }
 
 // Set sets the header key (in canonical form) to the one value v, without
 // allocating for the first few values of a call.
 func (q *Request) Set(key, v string) {
-	q.keys = nil
 	if q.nvals == maxValues {
 		q.header[key] = []string{v}
 		return
@@ -378,10 +310,6 @@ func (q *Request) Release() {
 	q.lr = io.LimitedReader{}
 	clear(q.vals[:q.nvals])
 	q.resp, q.answer = http.Response{}, Answer{}
-	if q.home != nil {
-		q.home.p.Put(q)
-		return
-	}
 	pool.Put(q)
 }
 

@@ -167,11 +167,10 @@ type Server struct {
 	pmu    sync.Mutex
 	phones phoneCache // raw "to" -> wa_id ("" = invalid); bounded
 
-	envHead []byte        // the webhook envelope up to a change value's metadata
-	hookURL *url.URL      // hookRaw parsed once; nil: empty or invalid
-	hookRaw string        // Config.WebhookURL when New parsed it
-	macs    sync.Pool     // *signer: HMAC-SHA256 keyed with Config.AppSecret, resuming after envHead
-	hooks   httpcall.Pool // the webhook posts' requests, which keep hookKeys
+	envHead []byte    // the webhook envelope up to a change value's metadata
+	hookURL *url.URL  // hookRaw parsed once; nil: empty or invalid
+	hookRaw string    // Config.WebhookURL when New parsed it
+	macs    sync.Pool // *signer: HMAC-SHA256 keyed with Config.AppSecret, resuming after envHead
 
 	// flushMu serializes the posting of queued and retried webhooks
 	// (Flush and the AutoFlush goroutine), so they go out in order.

@@ -378,9 +378,6 @@ func (s *Server) withTimeout(ctx context.Context) (context.Context, context.Canc
 var (
 	hdrJSON = []string{"application/json"}
 	hdrUA   = []string{"facebookexternalua"}
-	// hookKeys are a webhook post's header keys, with the values
-	// hdrJSON, the signature and hdrUA (httpcall.Request.PrepareWith).
-	hookKeys = []string{"Content-Type", "X-Hub-Signature-256", "User-Agent"}
 )
 
 // WebhookHeader returns the headers a webhook with body is sent with:
@@ -427,12 +424,16 @@ func (s *Server) post(ctx context.Context, h *hook) (int, error) {
 	// The URL parsed once, in New; the request recycled, and with it the
 	// buffer a body is encoded in (reused only once the client is done
 	// with it).
-	q := s.hooks.New()
+	q := httpcall.New()
 	defer q.Release()
 	if body == nil {
 		body = s.appendSource(q.Scratch(), &h.src)
 	}
-	req := q.PrepareWith(ctx, http.MethodPost, s.hookURL, body, hookKeys, hdrJSON[0], s.sign(body), hdrUA[0])
+	req := q.Prepare(ctx, http.MethodPost, s.hookURL, body)
+	hdr := q.Header()
+	hdr["Content-Type"] = hdrJSON
+	q.Set("X-Hub-Signature-256", s.sign(body))
+	hdr["User-Agent"] = hdrUA
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
 		q.Abandon() // the transport may still hold the request

@@ -170,7 +170,7 @@ func (a *Adapter) sendWire(ctx context.Context, req sendRequest, isText bool, te
 		wire.Text = &t
 	}
 	// The body is built in the request's own buffer, recycled with it.
-	q := a.reqs.New()
+	q := httpcall.New()
 	defer q.Release()
 	b := appendSendRequest(q.Scratch(), &wire)
 
@@ -359,10 +359,6 @@ func (o *outgoing) Close() error               { return nil }
 // Add appends to a copy, since its capacity is its length).
 var hdrJSON = []string{"application/json"}
 
-// postKeys are a JSON post's header keys, with the values the adapter's
-// auth and hdrJSON (httpcall.Request.PrepareWith).
-var postKeys = []string{"Authorization", "Content-Type"}
-
 // postJSON posts the JSON body b to target; see post.
 // The request is recycled (httpcall); the body b stays the caller's.
 func (a *Adapter) postJSON(ctx context.Context, target *url.URL, b []byte) (int, answer, error) {
@@ -378,10 +374,13 @@ func (a *Adapter) postJSONWith(ctx context.Context, q *httpcall.Request, target 
 	}
 	callers := q != nil
 	if !callers {
-		q = a.reqs.New()
+		q = httpcall.New()
 		defer q.Release()
 	}
-	req := q.PrepareWith(ctx, http.MethodPost, target, b, postKeys, a.auth, hdrJSON[0])
+	req := q.Prepare(ctx, http.MethodPost, target, b)
+	h := q.Header()
+	h["Authorization"] = a.authHdr
+	h["Content-Type"] = hdrJSON
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
 		q.Abandon() // the transport may still hold the request

@@ -75,8 +75,7 @@ type Adapter struct {
 	auth     string
 	authHdr  []string // {auth}, shared by requests (never modified)
 
-	macs sync.Pool     // *headmac.MAC: HMAC-SHA256 keyed with the app secret
-	reqs httpcall.Pool // the Graph API requests, which keep postKeys
+	macs sync.Pool // *headmac.MAC: HMAC-SHA256 keyed with the app secret
 
 	mu    sync.Mutex
 	seen  dedupe.Set // wamids remembered for dedupe, with the Clock time of each
