@@ -678,8 +678,8 @@ func (c *customer) mergeAttributes(attrs map[string]string) {
 // the engine does not hold (never seen, or released).
 func (e *Engine) customer(key CustomerKey) *customer {
 	x := &e.customers
-	r := &x.recent[recentOf(key.Customer)]
-	if c := x.at(*r, &key); c != nil {
+	c, r := x.recentFor(&key)
+	if c != nil {
 		return c
 	}
 	h := x.hash(key.Customer)
