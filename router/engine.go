@@ -2031,14 +2031,14 @@ func (e *Engine) trim() {
 // are kept until its next call; they come at or before the cursor, so
 // held, when set, bounds what goes.
 func (e *Engine) noteOwed() {
-	switch {
-	case !e.consumer:
-		e.owed = math.MaxUint64
-	case e.held != 0:
-		e.owed = e.held
-	default:
-		e.owed = e.cursor + 1
+	owed := e.held // set only by a consumer's Consume
+	if owed == 0 {
+		owed = math.MaxUint64
+		if e.consumer {
+			owed = e.cursor + 1
+		}
 	}
+	e.owed = owed
 }
 
 // grow doubles the ring, keeping the events it holds (first to
@@ -2155,15 +2155,14 @@ func (e *Engine) Consume() (a, b []Event) {
 	e.mu.Lock()
 	if !e.consumer || e.cursor >= e.lastSeq {
 		e.held = 0
-		if e.consumer {
-			e.owed = e.cursor + 1 // noteOwed's answer, held unset
-		}
+		e.noteOwed()
 		e.mu.Unlock()
 		return nil, nil
 	}
 	from := max(e.cursor+1, e.first)
 	a, b = e.parts(from)
-	e.held, e.cursor, e.owed = from, e.lastSeq, from // owed: noteOwed's answer, held set
+	e.held, e.cursor = from, e.lastSeq
+	e.noteOwed()
 	e.mu.Unlock()
 	return a, b
 }
