@@ -116,13 +116,12 @@ type Engine struct {
 	owed uint64
 
 	// sentLog remembers the sent messages for Status, in sending order,
-	// numbered consecutively (sentN is the latest number), until they pass
-	// the horizon; sent finds a message's live entry there by its key. An
-	// entry whose key a later one took over (a message id remembered
-	// twice) is stale: sent no longer points at it.
+	// numbered consecutively, until they pass the horizon; sent finds a
+	// message's live entry there by its key. An entry whose key a later
+	// one took over (a message id remembered twice) is stale: sent no
+	// longer points at it.
 	sent    sentIndex
 	sentLog sentLog
-	sentN   uint64
 	// sentLast is the number of the entry remembered or found last (0:
 	// none), live while the log holds it: a later entry of its key would
 	// have become sentLast. A platform reports a message's statuses
@@ -142,14 +141,13 @@ type sentKey struct {
 }
 
 // sentEntry is a sent message remembered for Status: its key, when it was
-// sent (unix ns), its number (1, 2, ... in sending order), the hash of its
-// id in the index, the conversation it was sent in (0 for none) and to whom
-// on the key's channel. It holds the conversation's id, not the
-// conversation, so that remembering a message keeps no conversation.
+// sent (unix ns), the hash of its id in the index, the conversation it was
+// sent in (0 for none) and to whom on the key's channel. It holds the
+// conversation's id, not the conversation, so that remembering a message
+// keeps no conversation.
 type sentEntry struct {
 	key               sentKey
 	at                int64
-	n                 uint64
 	hash              uint64
 	conv              ConversationID
 	account, customer string
@@ -337,6 +335,7 @@ func New(cfg Config) (*Engine, error) {
 		customers:     newCustomerIndex(),
 		retain:        cfg.Retain,
 		sent:          newSentIndex(),
+		sentLog:       newSentLog(),
 	}
 	e.noteOwed()
 	e.rng = rand.New(e.pcg)
@@ -1873,12 +1872,11 @@ func (e *Engine) failed(now time.Time, p *pendingSend, agentID string, to *Custo
 // remember notes the conversation a message was sent in, for Status.
 func (e *Engine) remember(now time.Time, to *CustomerKey, id string, cv ConversationID) {
 	k := sentKey{channel: to.Channel, id: id}
-	e.sentN++
+	n, s := e.sentLog.add()
 	h := e.sent.hash(id)
-	e.sent.put(&e.sentLog, k, h, e.sentN)
-	*e.sentLog.add(e.sentN) = sentEntry{key: k, at: now.UnixNano(), n: e.sentN, hash: h,
-		conv: cv, account: to.Account, customer: to.Customer}
-	e.sentLast = e.sentN
+	e.sent.put(&e.sentLog, k, h, n)
+	*s = sentEntry{key: k, at: now.UnixNano(), hash: h, conv: cv, account: to.Account, customer: to.Customer}
+	e.sentLast = n
 	e.sweepDue = min(e.sweepDue, forgetAt(now.UnixNano(), e.horizon))
 }
 
@@ -1935,7 +1933,7 @@ func (e *Engine) forget(now int64) {
 		if s.at >= cutoff {
 			return
 		}
-		if i := e.sent.findN(s.hash, s.n); i >= 0 {
+		if i := e.sent.findN(s.hash, e.sentLog.first); i >= 0 {
 			e.sent.remove(i) // else stale: a later entry holds the key
 		}
 		e.sentLog.pop()
