@@ -1907,19 +1907,20 @@ func addNano(n int64, d time.Duration) int64 {
 	return n + int64(d)
 }
 
-// findSent returns the number of the live entry in sentLog of message id
-// on channel, or 0.
-func (e *Engine) findSent(channel, id string) uint64 {
+// findSent returns the live entry in sentLog of message id on channel,
+// or nil.
+func (e *Engine) findSent(channel, id string) *sentEntry {
 	if n := e.sentLast; e.sentLog.holds(n) {
 		if s := e.sentLog.at(n); s.key.id == id && s.key.channel == channel {
-			return n
+			return s
 		}
 	}
 	n := e.sent.find(&e.sentLog, sentKey{channel: channel, id: id}, e.sent.hash(id))
-	if n != 0 {
-		e.sentLast = n
+	if n == 0 {
+		return nil
 	}
-	return n
+	e.sentLast = n
+	return e.sentLog.at(n)
 }
 
 // forget drops the remembered messages sent before now minus the horizon.
@@ -1949,8 +1950,8 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 	e.mu.Lock() // let go without a deferred call, as in Receive
 	now = e.begin(now)
 	var id ConversationID
-	if n := e.findSent(to.Channel, messageID); n != 0 && e.sentLog.at(n).to(&to) {
-		id = e.sentLog.at(n).conv
+	if s := e.findSent(to.Channel, messageID); s != nil && s.to(&to) {
+		id = s.conv
 	} else if c := e.customers.get(&to); c != nil && c.last != nil {
 		id = c.last.id
 	}
