@@ -304,8 +304,11 @@ type conv struct {
 	inbox        bool          // in the unassigned inbox
 	replied      bool          // an agent answered since the latest assignment
 	// due holds the heap position of each kind of the conversation's
-	// deadlines, or -1.
-	due dues
+	// deadlines, or -1, and dueN counts them: most conversations close
+	// without one, and a test of dueN is cheaper than comparing due with
+	// noDues (a call of memequal).
+	due  dues
+	dueN int32
 }
 
 // New builds an engine from cfg. It checks the configuration and returns
@@ -1361,7 +1364,7 @@ func (e *Engine) close(now time.Time, cv *conv, why CloseReason) {
 		cv.cust.open = nil
 		e.mayRelease(now, cv.cust)
 	}
-	if cv.due != noDues {
+	if cv.dueN > 0 {
 		for k := range cv.due {
 			e.clearDeadline(cv, deadlineKind(k))
 		}
