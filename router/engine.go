@@ -2204,7 +2204,14 @@ func agentID(a *agent) string {
 }
 
 func (cv *conv) snapshot() Conversation {
-	return Conversation{
+	var c Conversation
+	cv.snapshotTo(&c)
+	return c
+}
+
+// snapshotTo writes the conversation's snapshot into *c, every field of it.
+func (cv *conv) snapshotTo(c *Conversation) {
+	*c = Conversation{
 		ID: cv.id, Customer: cv.cust.key, Group: cv.group.name, State: cv.state, Agent: agentID(cv.agent),
 		OpenedAt: cv.opened, AssignedAt: cv.assigned, ClosedAt: cv.closed, CloseReason: cv.reason,
 		Inbound: cv.inbound, Outbound: cv.outbound, Missed: cv.missed, MissedAt: cv.missedAt, Inbox: cv.inbox,
@@ -2244,13 +2251,16 @@ func (e *Engine) Conversation(id ConversationID) (Conversation, bool) {
 // released has none (ok is false) until it writes again, and its count
 // starts over.
 func (e *Engine) Latest(key CustomerKey) (c Conversation, count int, ok bool) {
+	// A world asks after every message it plays: the snapshot is written
+	// into the result, not copied there, and the lock is let go without
+	// a deferred call (nothing here panics).
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	cu := e.customers.get(&key)
-	if cu == nil || cu.last == nil {
-		return Conversation{}, 0, false
+	if cu := e.customers.get(&key); cu != nil && cu.last != nil {
+		cu.last.snapshotTo(&c)
+		count, ok = cu.count, true
 	}
-	return cu.last.snapshot(), cu.count, true
+	e.mu.Unlock()
+	return c, count, ok
 }
 
 // Conversations calls fn with a snapshot of every conversation the engine
