@@ -2107,10 +2107,10 @@ func (e *Engine) eventsSince(seq uint64, dst []Event) ([]Event, uint64, uint64) 
 // Without it Events is one more reader of the history: call it at least
 // once every [Config.EventLog] events, or the oldest are skipped.
 func (e *Engine) Events(dst []Event) []Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.Lock() // let go without a deferred call, as in Receive
 	dst, e.cursor, _ = e.eventsSince(e.cursor, dst)
 	e.noteOwed()
+	e.mu.Unlock()
 	return dst
 }
 
