@@ -96,6 +96,11 @@ type Engine struct {
 	// sweepDue is a time (unix ns) before which nothing in the sent log
 	// or the release queue is due: advance sweeps them from then on.
 	sweepDue int64
+	// until is the earlier of sweepDue and the earliest deadline: a call
+	// before it has nothing to fire (begin). It is kept by sweepBy,
+	// noteSweep and noteNext, and before the first call it is
+	// math.MinInt64, as sweepDue is.
+	until int64
 
 	// ring is the event log. It holds the events with Seq first to
 	// lastSeq, the one with Seq s in slot s&(len(ring)-1); its length is a
@@ -329,6 +334,7 @@ func New(cfg Config) (*Engine, error) {
 		consumer:      cfg.Consumer,
 		first:         1,
 		sweepDue:      math.MinInt64,
+		until:         math.MinInt64,
 		location:      cfg.Location,
 		pcg:           rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15),
 		agents:        make(map[string]*agent, len(cfg.Agents)),
@@ -766,7 +772,7 @@ func (e *Engine) mayRelease(now time.Time, c *customer) {
 	if pol := c.pol; pol.Window > 0 && c.hasInbound {
 		at = max(at, e.windowEndNano(c, pol))
 	}
-	e.sweepDue = min(e.sweepDue, at)
+	e.sweepBy(at)
 	e.releases.set(c, at)
 }
 
@@ -1423,9 +1429,11 @@ func (e *Engine) removeDeadline(i int) {
 // noDeadline is what Engine.next holds when no deadline is pending.
 const noDeadline = math.MinInt64
 
-// noteNext publishes the earliest pending deadline for NextDeadline: every
-// change of the deadlines is followed by it, under the lock.
+// noteNext publishes the earliest pending deadline for NextDeadline, and
+// notes it in until: every change of the deadlines is followed by it,
+// under the lock.
 func (e *Engine) noteNext() {
+	e.noteUntil()
 	at := int64(noDeadline)
 	if len(e.deadlines) > 0 {
 		if at = e.deadlines[0].at; at == noDeadline {
@@ -1458,8 +1466,8 @@ func (e *Engine) touch(now time.Time, cv *conv) {
 // clock.
 func (e *Engine) begin(now time.Time) time.Time {
 	n := now.UnixNano()
-	if e.started && n >= e.now && n < e.sweepDue &&
-		(len(e.deadlines) == 0 || e.deadlines[0].at > n) {
+	// (until is math.MinInt64 until the first call has started the clock.)
+	if n >= e.now && n < e.until {
 		e.now = n
 		return now
 	}
@@ -1547,7 +1555,7 @@ func (e *Engine) advance(now time.Time) {
 	if n >= e.sweepDue {
 		e.forget(n)
 		e.sweep(n)
-		e.sweepDue = e.nextSweep()
+		e.noteSweep()
 	}
 	for len(e.deadlines) > 0 && e.deadlines[0].at <= n {
 		d := e.deadlines.pop()
@@ -1882,12 +1890,19 @@ func (e *Engine) remember(now time.Time, to *CustomerKey, id string, cv Conversa
 	e.sent.put(&e.sentLog, k, h, n)
 	*s = sentEntry{key: k, at: now.UnixNano(), hash: h, conv: cv, account: to.Account, customer: to.Customer}
 	e.sentLast = n
-	e.sweepDue = min(e.sweepDue, forgetAt(now.UnixNano(), e.horizon))
+	e.sweepBy(forgetAt(now.UnixNano(), e.horizon))
 }
 
-// nextSweep is when something in the sent log or the release queue is
-// next due (math.MaxInt64 when nothing is).
-func (e *Engine) nextSweep() int64 {
+// sweepBy notes that something in the sent log or the release queue is
+// due at at.
+func (e *Engine) sweepBy(at int64) {
+	e.sweepDue = min(e.sweepDue, at)
+	e.until = min(e.until, at)
+}
+
+// noteSweep sets sweepDue, after a sweep, to when something in the sent
+// log or the release queue is next due (math.MaxInt64 when nothing is).
+func (e *Engine) noteSweep() {
 	due := int64(math.MaxInt64)
 	if e.sentLog.len() > 0 {
 		due = forgetAt(e.sentLog.oldest().at, e.horizon)
@@ -1895,7 +1910,17 @@ func (e *Engine) nextSweep() int64 {
 	if at, ok := e.releases.next(); ok {
 		due = min(due, at)
 	}
-	return due
+	e.sweepDue = due
+	e.noteUntil()
+}
+
+// noteUntil sets until after a change of sweepDue or of the deadlines.
+func (e *Engine) noteUntil() {
+	until := e.sweepDue
+	if len(e.deadlines) > 0 {
+		until = min(until, e.deadlines[0].at)
+	}
+	e.until = until
 }
 
 // forgetAt is when forget drops a message sent at (unix ns) under the

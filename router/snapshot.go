@@ -352,7 +352,7 @@ func (e *Engine) Restore(b []byte) error {
 			e.sent.put(&e.sentLog, k, h, n)
 		}
 	}
-	e.sweepDue = math.MinInt64 // the first call sweeps what was restored
+	e.sweepDue, e.until = math.MinInt64, math.MinInt64 // the first call sweeps what was restored
 	return nil
 }
 
