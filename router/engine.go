@@ -102,13 +102,13 @@ type Engine struct {
 	// math.MinInt64, as sweepDue is.
 	until int64
 
-	// ring is the event log. It holds the events with Seq first to
+	// ring is the event log. It holds the events with Seq firstHeld() to
 	// lastSeq, the one with Seq s in slot s&(len(ring)-1); its length is a
 	// power of two, or zero before the first event. It keeps the latest
 	// history events and, for a consumer, every event after cursor, and
 	// grows (never overwriting) when it must hold more than it can.
 	ring     []Event
-	first    uint64 // Seq of the oldest event held; lastSeq+1 when none
+	floor    uint64 // Seq of the oldest event held when the log was made (1) or restored
 	history  int    // Config.EventLog, or its default
 	consumer bool   // Config.Consumer
 	lastSeq  uint64 // Seq of the newest event; 0 before the first
@@ -116,9 +116,14 @@ type Engine struct {
 	held     uint64 // Seq of the first event Consume last handed out, kept until its next call; 0: none
 	// owed is the oldest Seq the consumer is owed (held when set, else
 	// cursor+1), or MaxUint64 without a consumer: set by noteOwed at every
-	// change of cursor or held, so that trim, at every event, reads one
-	// word.
-	owed uint64
+	// change of cursor or held. owedPrev is what it was before its first
+	// change since lastSeq was owedSince: what the events logged up to
+	// then kept (see firstHeld).
+	owed, owedPrev, owedSince uint64
+	// room is the Seq from which the ring may be full (see makeRoom):
+	// logSlot compares the newest Seq with it and does nothing else to
+	// keep the log.
+	room uint64
 
 	// sentLog remembers the sent messages for Status, in sending order,
 	// numbered consecutively, until they pass the horizon; sent finds a
@@ -332,7 +337,7 @@ func New(cfg Config) (*Engine, error) {
 		horizon:       cfg.StatusHorizon,
 		history:       cfg.EventLog,
 		consumer:      cfg.Consumer,
-		first:         1,
+		floor:         1,
 		sweepDue:      math.MinInt64,
 		until:         math.MinInt64,
 		location:      cfg.Location,
@@ -2028,9 +2033,8 @@ func (e *Engine) log(at time.Time, kind EventKind, conv ConversationID, cust *Cu
 //go:noinline
 func (e *Engine) logSlot(at time.Time, kind EventKind, conv ConversationID, cust *CustomerKey) *Event {
 	e.lastSeq++
-	e.trim()
-	if e.lastSeq-e.first >= uint64(len(e.ring)) {
-		e.grow()
+	if e.lastSeq >= e.room {
+		e.makeRoom()
 	}
 	s := &e.ring[e.lastSeq&uint64(len(e.ring)-1)]
 	s.Seq, s.At, s.Kind, s.Conversation = e.lastSeq, at, kind, conv
@@ -2045,21 +2049,41 @@ func (e *Engine) logSlot(at time.Time, kind EventKind, conv ConversationID, cust
 // minRing is the length of the ring the first event makes.
 const minRing = 64
 
-// trim drops the oldest events that no reader is owed any more: those
-// before the latest history events and, for a consumer, handed out by
-// Events already.
-func (e *Engine) trim() {
+// firstHeld is the Seq of the oldest event the log holds (lastSeq+1 when
+// none). The log drops the oldest events that no reader is owed any more:
+// those before the latest history events and, for a consumer, handed out
+// by Events already, as the readers' marks stood when each event was
+// logged. Both bounds only move on, so the oldest event held is what they
+// allowed at the newest event: it is worked out when asked, not at every
+// event.
+func (e *Engine) firstHeld() uint64 {
+	owed := e.owed
+	if e.lastSeq == e.owedSince {
+		owed = e.owedPrev // owed changed after the newest event
+	}
 	h := uint64(e.history)
 	// The latest history events (every one while there are no more), and
-	// what the consumer is owed.
-	keep := min(max(e.lastSeq, h)-h+1, e.owed)
-	e.first = max(e.first, keep)
+	// what the consumer was owed.
+	return max(e.floor, min(max(e.lastSeq, h)-h+1, owed))
+}
+
+// consumerFrom is the Seq of the oldest event a consumer has not read,
+// max(cursor+1, firstHeld()): the log drops no event after the cursor
+// (owed, and so what any event allowed, is at most cursor+1), so only the
+// oldest event of a restored log can come after it.
+func (e *Engine) consumerFrom() uint64 {
+	return max(e.cursor+1, e.floor)
 }
 
 // noteOwed sets owed after a change of cursor or held. Consume's events
 // are kept until its next call; they come at or before the cursor, so
 // held, when set, bounds what goes.
 func (e *Engine) noteOwed() {
+	if e.owedSince != e.lastSeq {
+		// The first change since the newest event: the events up to it
+		// keep what owed allowed until now.
+		e.owedPrev, e.owedSince = e.owed, e.lastSeq
+	}
 	owed := e.held // set only by a consumer's Consume
 	if owed == 0 {
 		owed = math.MaxUint64
@@ -2070,16 +2094,41 @@ func (e *Engine) noteOwed() {
 	e.owed = owed
 }
 
-// grow doubles the ring, keeping the events it holds (first to
-// lastSeq-1: the newest is not in it yet). It is rare, and out of
-// logSlot's line (go:noinline).
+// makeRoom makes sure the ring has room for the newest event, growing it
+// when it holds as many as it can, and sets room, the Seq before which it
+// cannot be full again. Its oldest event held from then on is at least
+// the oldest held now and, once the history is reached, at least the
+// older of the latest history events and owed (which only moves on): so
+// the ring is not full before len(ring) events after the oldest held
+// now, and, when it is longer than the history, not before len(ring)
+// events after owed either (never without a consumer). A consumer that
+// keeps up makes it run about once every len(ring) events. It is
+// logSlot's rare path, out of its line (go:noinline).
 //
 //go:noinline
-func (e *Engine) grow() {
+func (e *Engine) makeRoom() {
+	first := e.firstHeld()
+	if e.lastSeq-first >= uint64(len(e.ring)) {
+		e.grow(first)
+	}
+	n := uint64(len(e.ring))
+	from := first
+	if n >= uint64(e.history) {
+		from = max(first, e.owed)
+	}
+	e.room = math.MaxUint64
+	if from <= math.MaxUint64-n {
+		e.room = from + n
+	}
+}
+
+// grow doubles the ring, keeping the events it holds (first to
+// lastSeq-1: the newest is not in it yet).
+func (e *Engine) grow(first uint64) {
 	n := uint64(max(2*len(e.ring), minRing))
 	ring := make([]Event, n)
 	old := uint64(len(e.ring)) - 1
-	for s := e.first; s < e.lastSeq; s++ {
+	for s := first; s < e.lastSeq; s++ {
 		ring[s&(n-1)] = e.ring[s&old]
 	}
 	e.ring = ring
@@ -2106,8 +2155,8 @@ func (e *Engine) eventsSince(seq uint64, dst []Event) ([]Event, uint64, uint64) 
 	}
 	from := seq + 1
 	var lost uint64
-	if from < e.first {
-		lost, from = e.first-from, e.first
+	if first := e.firstHeld(); from < first {
+		lost, from = first-from, first
 	}
 	if from > last {
 		return dst, last, lost
@@ -2160,7 +2209,7 @@ func (e *Engine) Unread() (a, b []Event) {
 		e.mu.Unlock()
 		return nil, nil
 	}
-	from := max(e.cursor+1, e.first)
+	from := e.consumerFrom()
 	a, b = e.parts(from)
 	e.mu.Unlock()
 	return a, b
@@ -2188,7 +2237,7 @@ func (e *Engine) Consume() (a, b []Event) {
 		e.mu.Unlock()
 		return nil, nil
 	}
-	from := max(e.cursor+1, e.first)
+	from := e.consumerFrom()
 	a, b = e.parts(from)
 	e.held, e.cursor = from, e.lastSeq
 	e.noteOwed()
@@ -2217,7 +2266,7 @@ func (e *Engine) Read(n int) {
 	}
 	e.mu.Lock() // as in Unread, let go without a deferred call
 	if e.consumer && e.cursor < e.lastSeq {
-		e.cursor = min(max(e.cursor+1, e.first)+uint64(n)-1, e.lastSeq)
+		e.cursor = min(e.consumerFrom()+uint64(n)-1, e.lastSeq)
 		e.noteOwed()
 	}
 	e.mu.Unlock()
@@ -2313,7 +2362,7 @@ func (e *Engine) Footprint() Footprint {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return Footprint{Customers: e.customers.len(), Conversations: e.convs.len(), Open: e.openN,
-		Messages: e.sent.len(), Events: int(e.lastSeq + 1 - e.first)}
+		Messages: e.sent.len(), Events: int(e.lastSeq + 1 - e.firstHeld())}
 }
 
 // StatusHorizon is how long the engine remembers the conversation of a

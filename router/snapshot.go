@@ -56,7 +56,8 @@ func (e *Engine) Save() ([]byte, error) {
 	}
 	s := snapshot{Version: SnapshotVersion, Now: e.now, Started: e.started, RNG: rng,
 		LastID: e.lastID, Open: e.openN, Seq: e.seq, LastSeq: e.lastSeq, Cursor: e.cursor}
-	s.Log, _, _ = e.eventsSince(e.first-1, make([]Event, 0, e.lastSeq+1-e.first))
+	first := e.firstHeld()
+	s.Log, _, _ = e.eventsSince(first-1, make([]Event, 0, e.lastSeq+1-first))
 	for _, id := range slices.Sorted(maps.Keys(e.agents)) {
 		a := e.agents[id]
 		s.Agents = append(s.Agents, agentState{ID: a.id, Online: a.online, Active: a.active, Assignments: a.assignments,
@@ -368,7 +369,10 @@ func (e *Engine) restoreLog(events []Event, last, cursor uint64) error {
 			return fmt.Errorf("router: restore: event %d of the log has seq %d, want %d", i, ev.Seq, want)
 		}
 	}
-	e.lastSeq, e.cursor, e.first = last, cursor, last-n+1
+	// The log starts over from what the snapshot held: no event has been
+	// logged since (owedPrev 0 drops none), and the next one makes room.
+	e.lastSeq, e.cursor, e.floor = last, cursor, last-n+1
+	e.owedPrev, e.owedSince, e.room = 0, last, 0
 	e.noteOwed()
 	if n == 0 {
 		return nil
