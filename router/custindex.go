@@ -29,7 +29,7 @@ import (
 // before. Shifting and growing need not forget anything.
 type customerIndex struct {
 	seed   uint64     // strhash.String's
-	slots  []custSlot // a power of two long, or empty
+	slots  []custSlot // a power of two long, never empty
 	n      int        // full slots
 	recent [recentSlots]uint32
 }
@@ -54,43 +54,53 @@ type custSlot struct {
 	c    *customer
 }
 
-func newCustomerIndex() customerIndex { return customerIndex{seed: strhash.NewSeed()} }
+// newCustomerIndex returns an empty index. Its table is never empty, so
+// that every place recent remembers is a slot.
+func newCustomerIndex() customerIndex {
+	return customerIndex{seed: strhash.NewSeed(), slots: make([]custSlot, minCustSlots)}
+}
+
+// minCustSlots is the length of a customerIndex's first table.
+const minCustSlots = 16
 
 // hash is the hash of a customer id.
 func (x *customerIndex) hash(id string) uint64 { return strhash.String(x.seed, id) }
 
 // get returns the record of key k, or nil.
 func (x *customerIndex) get(k *CustomerKey) *customer {
-	r := &x.recent[recentOf(k.Customer)]
-	if c := x.at(*r, k); c != nil {
-		return c
+	c, r := x.recentFor(k)
+	if c == nil {
+		c, _ = x.find(k, x.hash(k.Customer), r)
 	}
-	c, _ := x.find(k, x.hash(k.Customer), r)
 	return c
 }
 
-// at is the record in slot i if its key is k and its id the same string
-// as k's (the same bytes at the same address), or nil.
-func (x *customerIndex) at(i uint32, k *CustomerKey) *customer {
-	if int(i) >= len(x.slots) {
-		return nil
-	}
-	c := x.slots[i].c
+// recentFor is the guess of recent: the record in the slot remembered
+// for k's id if its key is k and its id the same string as k's (the same
+// bytes at the same address), or nil; and k's place in recent.
+func (x *customerIndex) recentFor(k *CustomerKey) (*customer, *uint32) {
+	r := &x.recent[recentOf(k.Customer)]
+	c := x.slots[*r].c // the table is never empty, and only grows
 	if c == nil || len(c.key.Customer) != len(k.Customer) ||
 		unsafe.StringData(c.key.Customer) != unsafe.StringData(k.Customer) ||
 		c.key.Channel != k.Channel || c.key.Account != k.Account {
-		return nil
+		return nil, r
 	}
-	return c
+	return c, r
+}
+
+// sameString is a == b, without a call where a and b share their bytes:
+// the engine is mostly called with the very strings it keeps (a
+// customer's key, an agent's id, a message id it was given), and ==
+// compares bytes in a call of its own, which finds shared bytes only
+// there.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
 
 // find returns the record of key k, whose id hashes to h, and keeps its
-// slot in *r, k's place in recent; or nil and the empty slot where k goes
-// (any slot when the table has none).
+// slot in *r, k's place in recent; or nil and the empty slot where k goes.
 func (x *customerIndex) find(k *CustomerKey, h uint64, r *uint32) (*customer, uint64) {
-	if len(x.slots) == 0 {
-		return nil, 0
-	}
 	mask := uint64(len(x.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &x.slots[i]
@@ -106,8 +116,7 @@ func (x *customerIndex) find(k *CustomerKey, h uint64, r *uint32) (*customer, ui
 
 // insert holds c, whose id hashes to h and whose key find did not find,
 // in slot i, the empty one find stopped at: without probing again, unless
-// the table must grow first (or has no slots yet), which puts c as
-// putHashed does.
+// the table must grow first, which puts c as putHashed does.
 func (x *customerIndex) insert(c *customer, h, i uint64) {
 	if 2*(x.n+1) > len(x.slots) {
 		x.putHashed(c, h)
@@ -144,7 +153,7 @@ func (x *customerIndex) putHashed(c *customer, h uint64) {
 	}
 }
 
-// grow doubles the table (or makes its first), placing every record again
+// grow doubles the table, placing every record again
 // by the hash it keeps.
 //
 // It is rare, and kept out of its caller's line (go:noinline).
@@ -152,7 +161,7 @@ func (x *customerIndex) putHashed(c *customer, h uint64) {
 //go:noinline
 func (x *customerIndex) grow() {
 	old := x.slots
-	x.slots = make([]custSlot, max(2*len(old), 16))
+	x.slots = make([]custSlot, max(2*len(old), minCustSlots))
 	mask := uint64(len(x.slots) - 1)
 	for _, s := range old {
 		if s.c == nil {
@@ -169,9 +178,6 @@ func (x *customerIndex) grow() {
 // remove drops c, if the index holds it, moving back the slots after its
 // own that probing would no longer reach.
 func (x *customerIndex) remove(c *customer) {
-	if len(x.slots) == 0 {
-		return
-	}
 	mask := uint64(len(x.slots) - 1)
 	hole := c.hash & mask
 	for x.slots[hole].c != c {

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -197,4 +198,57 @@ func TestNextDeadlineFollowsEveryChange(t *testing.T) {
 	}
 	z.Advance(time.Unix(0, 0))
 	check(t, z, "the close at the instant 0 fired")
+}
+
+// TestDueCountFollowsTheHeap holds every conversation's count of pending
+// deadlines (conv.dueN, which close reads to skip clearing none) to its
+// entries in the heap, through random messages, replies, closes and time
+// passing under every kind of conversation timer.
+func TestDueCountFollowsTheHeap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	e := newEngine(t, Config{Agents: agents(2, 1), MissedAfter: 10 * time.Minute, CloseMissedAfter: 20 * time.Minute,
+		IdleAfter: 30 * time.Minute, ReassignAfter: 5 * time.Minute,
+		Policies: map[string]Policy{"whatsapp": {Window: time.Hour, NewConversationAfterWindow: true}}}, "a1", "a2")
+	e.Handle("whatsapp", &idSender{ids: []string{"m1", "m2", "m3"}})
+	now := t0
+	for step := range 2000 {
+		now = now.Add(time.Duration(rng.IntN(240)) * time.Second)
+		k := key(fmt.Sprintf("u%d", rng.IntN(5)))
+		switch rng.IntN(4) {
+		case 0, 1:
+			if _, err := e.Receive(now, Inbound{Customer: k, Text: "x"}); err != nil {
+				t.Fatal(err)
+			}
+		case 2:
+			if c, _, ok := e.Latest(k); ok && c.State == Assigned {
+				e.Send(context.Background(), now, c.Agent, k, Outbound{Kind: KindText, Text: "y"})
+			}
+		case 3:
+			if c, _, ok := e.Latest(k); ok && c.State == Assigned {
+				e.Close(now, c.Agent, k)
+			}
+		}
+		e.mu.Lock()
+		inHeap := map[*conv]int32{}
+		for _, d := range e.deadlines {
+			if d.conv != nil {
+				inHeap[d.conv]++
+			}
+		}
+		e.convs.all(func(cv *conv) {
+			n := int32(0)
+			for _, i := range cv.due {
+				if i >= 0 {
+					n++
+				}
+			}
+			if cv.dueN != n || n != inHeap[cv] {
+				t.Errorf("step %d: %v counts %d deadlines, has %d positions and %d entries in the heap", step, cv.id, cv.dueN, n, inHeap[cv])
+			}
+		})
+		e.mu.Unlock()
+		if t.Failed() {
+			return
+		}
+	}
 }

@@ -96,14 +96,19 @@ type Engine struct {
 	// sweepDue is a time (unix ns) before which nothing in the sent log
 	// or the release queue is due: advance sweeps them from then on.
 	sweepDue int64
+	// until is the earlier of sweepDue and the earliest deadline: a call
+	// before it has nothing to fire (begin). It is kept by sweepBy,
+	// noteSweep and noteNext, and before the first call it is
+	// math.MinInt64, as sweepDue is.
+	until int64
 
-	// ring is the event log. It holds the events with Seq first to
+	// ring is the event log. It holds the events with Seq firstHeld() to
 	// lastSeq, the one with Seq s in slot s&(len(ring)-1); its length is a
 	// power of two, or zero before the first event. It keeps the latest
 	// history events and, for a consumer, every event after cursor, and
 	// grows (never overwriting) when it must hold more than it can.
 	ring     []Event
-	first    uint64 // Seq of the oldest event held; lastSeq+1 when none
+	floor    uint64 // Seq of the oldest event held when the log was made (1) or restored
 	history  int    // Config.EventLog, or its default
 	consumer bool   // Config.Consumer
 	lastSeq  uint64 // Seq of the newest event; 0 before the first
@@ -111,18 +116,22 @@ type Engine struct {
 	held     uint64 // Seq of the first event Consume last handed out, kept until its next call; 0: none
 	// owed is the oldest Seq the consumer is owed (held when set, else
 	// cursor+1), or MaxUint64 without a consumer: set by noteOwed at every
-	// change of cursor or held, so that trim, at every event, reads one
-	// word.
-	owed uint64
+	// change of cursor or held. owedPrev is what it was before its first
+	// change since lastSeq was owedSince: what the events logged up to
+	// then kept (see firstHeld).
+	owed, owedPrev, owedSince uint64
+	// room is the Seq from which the ring may be full (see makeRoom):
+	// logSlot compares the newest Seq with it and does nothing else to
+	// keep the log.
+	room uint64
 
 	// sentLog remembers the sent messages for Status, in sending order,
-	// numbered consecutively (sentN is the latest number), until they pass
-	// the horizon; sent finds a message's live entry there by its key. An
-	// entry whose key a later one took over (a message id remembered
-	// twice) is stale: sent no longer points at it.
+	// numbered consecutively, until they pass the horizon; sent finds a
+	// message's live entry there by its key. An entry whose key a later
+	// one took over (a message id remembered twice) is stale: sent no
+	// longer points at it.
 	sent    sentIndex
 	sentLog sentLog
-	sentN   uint64
 	// sentLast is the number of the entry remembered or found last (0:
 	// none), live while the log holds it: a later entry of its key would
 	// have become sentLast. A platform reports a message's statuses
@@ -142,14 +151,13 @@ type sentKey struct {
 }
 
 // sentEntry is a sent message remembered for Status: its key, when it was
-// sent (unix ns), its number (1, 2, ... in sending order), the hash of its
-// id in the index, the conversation it was sent in (0 for none) and to whom
-// on the key's channel. It holds the conversation's id, not the
-// conversation, so that remembering a message keeps no conversation.
+// sent (unix ns), the hash of its id in the index, the conversation it was
+// sent in (0 for none) and to whom on the key's channel. It holds the
+// conversation's id, not the conversation, so that remembering a message
+// keeps no conversation.
 type sentEntry struct {
 	key               sentKey
 	at                int64
-	n                 uint64
 	hash              uint64
 	conv              ConversationID
 	account, customer string
@@ -306,8 +314,11 @@ type conv struct {
 	inbox        bool          // in the unassigned inbox
 	replied      bool          // an agent answered since the latest assignment
 	// due holds the heap position of each kind of the conversation's
-	// deadlines, or -1.
-	due dues
+	// deadlines, or -1, and dueN counts them: most conversations close
+	// without one, and a test of dueN is cheaper than comparing due with
+	// noDues (a call of memequal).
+	due  dues
+	dueN int32
 }
 
 // New builds an engine from cfg. It checks the configuration and returns
@@ -326,8 +337,9 @@ func New(cfg Config) (*Engine, error) {
 		horizon:       cfg.StatusHorizon,
 		history:       cfg.EventLog,
 		consumer:      cfg.Consumer,
-		first:         1,
+		floor:         1,
 		sweepDue:      math.MinInt64,
+		until:         math.MinInt64,
 		location:      cfg.Location,
 		pcg:           rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15),
 		agents:        make(map[string]*agent, len(cfg.Agents)),
@@ -337,6 +349,7 @@ func New(cfg Config) (*Engine, error) {
 		customers:     newCustomerIndex(),
 		retain:        cfg.Retain,
 		sent:          newSentIndex(),
+		sentLog:       newSentLog(),
 	}
 	e.noteOwed()
 	e.rng = rand.New(e.pcg)
@@ -678,8 +691,8 @@ func (c *customer) mergeAttributes(attrs map[string]string) {
 // the engine does not hold (never seen, or released).
 func (e *Engine) customer(key CustomerKey) *customer {
 	x := &e.customers
-	r := &x.recent[recentOf(key.Customer)]
-	if c := x.at(*r, &key); c != nil {
+	c, r := x.recentFor(&key)
+	if c != nil {
 		return c
 	}
 	h := x.hash(key.Customer)
@@ -764,7 +777,7 @@ func (e *Engine) mayRelease(now time.Time, c *customer) {
 	if pol := c.pol; pol.Window > 0 && c.hasInbound {
 		at = max(at, e.windowEndNano(c, pol))
 	}
-	e.sweepDue = min(e.sweepDue, at)
+	e.sweepBy(at)
 	e.releases.set(c, at)
 }
 
@@ -1326,7 +1339,7 @@ func (e *Engine) Close(now time.Time, agentID string, key CustomerKey) error {
 	e.mu.Lock() // let go without a deferred call, as in Receive
 	now = e.begin(now)
 	c := e.customers.get(&key)
-	if c == nil || c.open == nil || c.open.agent == nil || c.open.agent.id != agentID {
+	if c == nil || c.open == nil || c.open.agent == nil || !sameString(c.open.agent.id, agentID) {
 		err := e.notClosed(agentID, key, c)
 		e.mu.Unlock()
 		return err
@@ -1362,7 +1375,7 @@ func (e *Engine) close(now time.Time, cv *conv, why CloseReason) {
 		cv.cust.open = nil
 		e.mayRelease(now, cv.cust)
 	}
-	if cv.due != noDues {
+	if cv.dueN > 0 {
 		for k := range cv.due {
 			e.clearDeadline(cv, deadlineKind(k))
 		}
@@ -1421,9 +1434,11 @@ func (e *Engine) removeDeadline(i int) {
 // noDeadline is what Engine.next holds when no deadline is pending.
 const noDeadline = math.MinInt64
 
-// noteNext publishes the earliest pending deadline for NextDeadline: every
-// change of the deadlines is followed by it, under the lock.
+// noteNext publishes the earliest pending deadline for NextDeadline, and
+// notes it in until: every change of the deadlines is followed by it,
+// under the lock.
 func (e *Engine) noteNext() {
+	e.noteUntil()
 	at := int64(noDeadline)
 	if len(e.deadlines) > 0 {
 		if at = e.deadlines[0].at; at == noDeadline {
@@ -1437,8 +1452,10 @@ func (e *Engine) noteNext() {
 }
 
 // touch records a message either way at now: it restarts the idle timer.
+// Times are compared on the engine's clock, in unix ns (see accept): with
+// one comparison rather than a call of Time.After.
 func (e *Engine) touch(now time.Time, cv *conv) {
-	if !now.After(cv.lastActivity) {
+	if now.UnixNano() <= cv.lastActivity.UnixNano() {
 		return
 	}
 	cv.lastActivity = now
@@ -1454,8 +1471,8 @@ func (e *Engine) touch(now time.Time, cv *conv) {
 // clock.
 func (e *Engine) begin(now time.Time) time.Time {
 	n := now.UnixNano()
-	if e.started && n >= e.now && n < e.sweepDue &&
-		(len(e.deadlines) == 0 || e.deadlines[0].at > n) {
+	// (until is math.MinInt64 until the first call has started the clock.)
+	if n >= e.now && n < e.until {
 		e.now = n
 		return now
 	}
@@ -1543,7 +1560,7 @@ func (e *Engine) advance(now time.Time) {
 	if n >= e.sweepDue {
 		e.forget(n)
 		e.sweep(n)
-		e.sweepDue = e.nextSweep()
+		e.noteSweep()
 	}
 	for len(e.deadlines) > 0 && e.deadlines[0].at <= n {
 		d := e.deadlines.pop()
@@ -1619,7 +1636,7 @@ func (e *Engine) check(now time.Time, agentID string, to *CustomerKey, m *Outbou
 	// An agent's text in the conversation it holds (an agent is never the
 	// bot or an automatic reply) is what nearly every send is: it asks
 	// none of checkSender's questions.
-	if cv == nil || cv.agent == nil || cv.agent.id != agentID || cv.state != Assigned || m.Kind != KindText {
+	if cv == nil || cv.agent == nil || !sameString(cv.agent.id, agentID) || cv.state != Assigned || m.Kind != KindText {
 		if r, err := e.checkSender(agentID, m, cv); err != nil {
 			return nil, false, "", err
 		} else if r != "" {
@@ -1839,7 +1856,7 @@ func (e *Engine) record(p *pendingSend, agentID string, to *CustomerKey, id stri
 	} else if cv != nil && cv.state != Closed {
 		cv.outbound++
 		cv.answered = true
-		if cv.state == Assigned && cv.agent != nil && cv.agent.id == agentID {
+		if cv.state == Assigned && cv.agent != nil && sameString(cv.agent.id, agentID) {
 			cv.replied = true
 			e.clearDeadline(cv, deadlineReassign)
 		}
@@ -1873,18 +1890,24 @@ func (e *Engine) failed(now time.Time, p *pendingSend, agentID string, to *Custo
 // remember notes the conversation a message was sent in, for Status.
 func (e *Engine) remember(now time.Time, to *CustomerKey, id string, cv ConversationID) {
 	k := sentKey{channel: to.Channel, id: id}
-	e.sentN++
+	n, s := e.sentLog.add()
 	h := e.sent.hash(id)
-	e.sent.put(&e.sentLog, k, h, e.sentN)
-	*e.sentLog.add(e.sentN) = sentEntry{key: k, at: now.UnixNano(), n: e.sentN, hash: h,
-		conv: cv, account: to.Account, customer: to.Customer}
-	e.sentLast = e.sentN
-	e.sweepDue = min(e.sweepDue, forgetAt(now.UnixNano(), e.horizon))
+	e.sent.put(&e.sentLog, k, h, n)
+	*s = sentEntry{key: k, at: now.UnixNano(), hash: h, conv: cv, account: to.Account, customer: to.Customer}
+	e.sentLast = n
+	e.sweepBy(forgetAt(now.UnixNano(), e.horizon))
 }
 
-// nextSweep is when something in the sent log or the release queue is
-// next due (math.MaxInt64 when nothing is).
-func (e *Engine) nextSweep() int64 {
+// sweepBy notes that something in the sent log or the release queue is
+// due at at.
+func (e *Engine) sweepBy(at int64) {
+	e.sweepDue = min(e.sweepDue, at)
+	e.until = min(e.until, at)
+}
+
+// noteSweep sets sweepDue, after a sweep, to when something in the sent
+// log or the release queue is next due (math.MaxInt64 when nothing is).
+func (e *Engine) noteSweep() {
 	due := int64(math.MaxInt64)
 	if e.sentLog.len() > 0 {
 		due = forgetAt(e.sentLog.oldest().at, e.horizon)
@@ -1892,7 +1915,17 @@ func (e *Engine) nextSweep() int64 {
 	if at, ok := e.releases.next(); ok {
 		due = min(due, at)
 	}
-	return due
+	e.sweepDue = due
+	e.noteUntil()
+}
+
+// noteUntil sets until after a change of sweepDue or of the deadlines.
+func (e *Engine) noteUntil() {
+	until := e.sweepDue
+	if len(e.deadlines) > 0 {
+		until = min(until, e.deadlines[0].at)
+	}
+	e.until = until
 }
 
 // forgetAt is when forget drops a message sent at (unix ns) under the
@@ -1909,19 +1942,20 @@ func addNano(n int64, d time.Duration) int64 {
 	return n + int64(d)
 }
 
-// findSent returns the number of the live entry in sentLog of message id
-// on channel, or 0.
-func (e *Engine) findSent(channel, id string) uint64 {
+// findSent returns the live entry in sentLog of message id on channel,
+// or nil.
+func (e *Engine) findSent(channel, id string) *sentEntry {
 	if n := e.sentLast; e.sentLog.holds(n) {
-		if s := e.sentLog.at(n); s.key.id == id && s.key.channel == channel {
-			return n
+		if s := e.sentLog.at(n); sameString(s.key.id, id) && sameString(s.key.channel, channel) {
+			return s
 		}
 	}
 	n := e.sent.find(&e.sentLog, sentKey{channel: channel, id: id}, e.sent.hash(id))
-	if n != 0 {
-		e.sentLast = n
+	if n == 0 {
+		return nil
 	}
-	return n
+	e.sentLast = n
+	return e.sentLog.at(n)
 }
 
 // forget drops the remembered messages sent before now minus the horizon.
@@ -1935,7 +1969,7 @@ func (e *Engine) forget(now int64) {
 		if s.at >= cutoff {
 			return
 		}
-		if i := e.sent.findN(s.hash, s.n); i >= 0 {
+		if i := e.sent.findN(s.hash, e.sentLog.first); i >= 0 {
 			e.sent.remove(i) // else stale: a later entry holds the key
 		}
 		e.sentLog.pop()
@@ -1951,8 +1985,8 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 	e.mu.Lock() // let go without a deferred call, as in Receive
 	now = e.begin(now)
 	var id ConversationID
-	if n := e.findSent(to.Channel, messageID); n != 0 && e.sentLog.at(n).to(&to) {
-		id = e.sentLog.at(n).conv
+	if s := e.findSent(to.Channel, messageID); s != nil && s.to(&to) {
+		id = s.conv
 	} else if c := e.customers.get(&to); c != nil && c.last != nil {
 		id = c.last.id
 	}
@@ -1968,7 +2002,7 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 // to reports whether the message was sent to k's account and customer (its
 // channel is k's: the entry was found by it).
 func (s *sentEntry) to(k *CustomerKey) bool {
-	return s.account == k.Account && s.customer == k.Customer
+	return sameString(s.account, k.Account) && sameString(s.customer, k.Customer)
 }
 
 // log numbers an event and puts it in the ring, after dropping the oldest
@@ -1999,9 +2033,8 @@ func (e *Engine) log(at time.Time, kind EventKind, conv ConversationID, cust *Cu
 //go:noinline
 func (e *Engine) logSlot(at time.Time, kind EventKind, conv ConversationID, cust *CustomerKey) *Event {
 	e.lastSeq++
-	e.trim()
-	if e.lastSeq-e.first >= uint64(len(e.ring)) {
-		e.grow()
+	if e.lastSeq >= e.room {
+		e.makeRoom()
 	}
 	s := &e.ring[e.lastSeq&uint64(len(e.ring)-1)]
 	s.Seq, s.At, s.Kind, s.Conversation = e.lastSeq, at, kind, conv
@@ -2016,41 +2049,86 @@ func (e *Engine) logSlot(at time.Time, kind EventKind, conv ConversationID, cust
 // minRing is the length of the ring the first event makes.
 const minRing = 64
 
-// trim drops the oldest events that no reader is owed any more: those
-// before the latest history events and, for a consumer, handed out by
-// Events already.
-func (e *Engine) trim() {
+// firstHeld is the Seq of the oldest event the log holds (lastSeq+1 when
+// none). The log drops the oldest events that no reader is owed any more:
+// those before the latest history events and, for a consumer, handed out
+// by Events already, as the readers' marks stood when each event was
+// logged. Both bounds only move on, so the oldest event held is what they
+// allowed at the newest event: it is worked out when asked, not at every
+// event.
+func (e *Engine) firstHeld() uint64 {
+	owed := e.owed
+	if e.lastSeq == e.owedSince {
+		owed = e.owedPrev // owed changed after the newest event
+	}
 	h := uint64(e.history)
 	// The latest history events (every one while there are no more), and
-	// what the consumer is owed.
-	keep := min(max(e.lastSeq, h)-h+1, e.owed)
-	e.first = max(e.first, keep)
+	// what the consumer was owed.
+	return max(e.floor, min(max(e.lastSeq, h)-h+1, owed))
+}
+
+// consumerFrom is the Seq of the oldest event a consumer has not read,
+// max(cursor+1, firstHeld()): the log drops no event after the cursor
+// (owed, and so what any event allowed, is at most cursor+1), so only the
+// oldest event of a restored log can come after it.
+func (e *Engine) consumerFrom() uint64 {
+	return max(e.cursor+1, e.floor)
 }
 
 // noteOwed sets owed after a change of cursor or held. Consume's events
 // are kept until its next call; they come at or before the cursor, so
 // held, when set, bounds what goes.
 func (e *Engine) noteOwed() {
-	switch {
-	case !e.consumer:
-		e.owed = math.MaxUint64
-	case e.held != 0:
-		e.owed = e.held
-	default:
-		e.owed = e.cursor + 1
+	if e.owedSince != e.lastSeq {
+		// The first change since the newest event: the events up to it
+		// keep what owed allowed until now.
+		e.owedPrev, e.owedSince = e.owed, e.lastSeq
+	}
+	owed := e.held // set only by a consumer's Consume
+	if owed == 0 {
+		owed = math.MaxUint64
+		if e.consumer {
+			owed = e.cursor + 1
+		}
+	}
+	e.owed = owed
+}
+
+// makeRoom makes sure the ring has room for the newest event, growing it
+// when it holds as many as it can, and sets room, the Seq before which it
+// cannot be full again. Its oldest event held from then on is at least
+// the oldest held now and, once the history is reached, at least the
+// older of the latest history events and owed (which only moves on): so
+// the ring is not full before len(ring) events after the oldest held
+// now, and, when it is longer than the history, not before len(ring)
+// events after owed either (never without a consumer). A consumer that
+// keeps up makes it run about once every len(ring) events. It is
+// logSlot's rare path, out of its line (go:noinline).
+//
+//go:noinline
+func (e *Engine) makeRoom() {
+	first := e.firstHeld()
+	if e.lastSeq-first >= uint64(len(e.ring)) {
+		e.grow(first)
+	}
+	n := uint64(len(e.ring))
+	from := first
+	if n >= uint64(e.history) {
+		from = max(first, e.owed)
+	}
+	e.room = math.MaxUint64
+	if from <= math.MaxUint64-n {
+		e.room = from + n
 	}
 }
 
 // grow doubles the ring, keeping the events it holds (first to
-// lastSeq-1: the newest is not in it yet). It is rare, and out of
-// logSlot's line (go:noinline).
-//
-//go:noinline
-func (e *Engine) grow() {
+// lastSeq-1: the newest is not in it yet).
+func (e *Engine) grow(first uint64) {
 	n := uint64(max(2*len(e.ring), minRing))
 	ring := make([]Event, n)
 	old := uint64(len(e.ring)) - 1
-	for s := e.first; s < e.lastSeq; s++ {
+	for s := first; s < e.lastSeq; s++ {
 		ring[s&(n-1)] = e.ring[s&old]
 	}
 	e.ring = ring
@@ -2077,8 +2155,8 @@ func (e *Engine) eventsSince(seq uint64, dst []Event) ([]Event, uint64, uint64) 
 	}
 	from := seq + 1
 	var lost uint64
-	if from < e.first {
-		lost, from = e.first-from, e.first
+	if first := e.firstHeld(); from < first {
+		lost, from = first-from, first
 	}
 	if from > last {
 		return dst, last, lost
@@ -2105,10 +2183,10 @@ func (e *Engine) eventsSince(seq uint64, dst []Event) ([]Event, uint64, uint64) 
 // Without it Events is one more reader of the history: call it at least
 // once every [Config.EventLog] events, or the oldest are skipped.
 func (e *Engine) Events(dst []Event) []Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.Lock() // let go without a deferred call, as in Receive
 	dst, e.cursor, _ = e.eventsSince(e.cursor, dst)
 	e.noteOwed()
+	e.mu.Unlock()
 	return dst
 }
 
@@ -2131,7 +2209,7 @@ func (e *Engine) Unread() (a, b []Event) {
 		e.mu.Unlock()
 		return nil, nil
 	}
-	from := max(e.cursor+1, e.first)
+	from := e.consumerFrom()
 	a, b = e.parts(from)
 	e.mu.Unlock()
 	return a, b
@@ -2155,15 +2233,14 @@ func (e *Engine) Consume() (a, b []Event) {
 	e.mu.Lock()
 	if !e.consumer || e.cursor >= e.lastSeq {
 		e.held = 0
-		if e.consumer {
-			e.owed = e.cursor + 1 // noteOwed's answer, held unset
-		}
+		e.noteOwed()
 		e.mu.Unlock()
 		return nil, nil
 	}
-	from := max(e.cursor+1, e.first)
+	from := e.consumerFrom()
 	a, b = e.parts(from)
-	e.held, e.cursor, e.owed = from, e.lastSeq, from // owed: noteOwed's answer, held set
+	e.held, e.cursor = from, e.lastSeq
+	e.noteOwed()
 	e.mu.Unlock()
 	return a, b
 }
@@ -2189,7 +2266,7 @@ func (e *Engine) Read(n int) {
 	}
 	e.mu.Lock() // as in Unread, let go without a deferred call
 	if e.consumer && e.cursor < e.lastSeq {
-		e.cursor = min(max(e.cursor+1, e.first)+uint64(n)-1, e.lastSeq)
+		e.cursor = min(e.consumerFrom()+uint64(n)-1, e.lastSeq)
 		e.noteOwed()
 	}
 	e.mu.Unlock()
@@ -2203,7 +2280,14 @@ func agentID(a *agent) string {
 }
 
 func (cv *conv) snapshot() Conversation {
-	return Conversation{
+	var c Conversation
+	cv.snapshotTo(&c)
+	return c
+}
+
+// snapshotTo writes the conversation's snapshot into *c, every field of it.
+func (cv *conv) snapshotTo(c *Conversation) {
+	*c = Conversation{
 		ID: cv.id, Customer: cv.cust.key, Group: cv.group.name, State: cv.state, Agent: agentID(cv.agent),
 		OpenedAt: cv.opened, AssignedAt: cv.assigned, ClosedAt: cv.closed, CloseReason: cv.reason,
 		Inbound: cv.inbound, Outbound: cv.outbound, Missed: cv.missed, MissedAt: cv.missedAt, Inbox: cv.inbox,
@@ -2243,13 +2327,16 @@ func (e *Engine) Conversation(id ConversationID) (Conversation, bool) {
 // released has none (ok is false) until it writes again, and its count
 // starts over.
 func (e *Engine) Latest(key CustomerKey) (c Conversation, count int, ok bool) {
+	// A world asks after every message it plays: the snapshot is written
+	// into the result, not copied there, and the lock is let go without
+	// a deferred call (nothing here panics).
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	cu := e.customers.get(&key)
-	if cu == nil || cu.last == nil {
-		return Conversation{}, 0, false
+	if cu := e.customers.get(&key); cu != nil && cu.last != nil {
+		cu.last.snapshotTo(&c)
+		count, ok = cu.count, true
 	}
-	return cu.last.snapshot(), cu.count, true
+	e.mu.Unlock()
+	return c, count, ok
 }
 
 // Conversations calls fn with a snapshot of every conversation the engine
@@ -2275,7 +2362,7 @@ func (e *Engine) Footprint() Footprint {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return Footprint{Customers: e.customers.len(), Conversations: e.convs.len(), Open: e.openN,
-		Messages: e.sent.len(), Events: int(e.lastSeq + 1 - e.first)}
+		Messages: e.sent.len(), Events: int(e.lastSeq + 1 - e.firstHeld())}
 }
 
 // StatusHorizon is how long the engine remembers the conversation of a

@@ -470,7 +470,7 @@ func TestLogKeepsWhatEachEventAllows(t *testing.T) {
 		for seed := range uint64(20) {
 			e := newEngine(t, Config{Agents: agents(2, 2), EventLog: 5, IdleAfter: time.Minute, Consumer: consumer}, "a1", "a2")
 			rng := rand.New(rand.NewPCG(seed, 3))
-			first := e.first
+			first := e.firstHeld()
 			now := t0
 			for i := range 300 {
 				held, cursor, last := e.held, e.cursor, e.lastSeq
@@ -507,8 +507,8 @@ func TestLogKeepsWhatEachEventAllows(t *testing.T) {
 					}
 					first = max(first, keep)
 				}
-				if e.first != first {
-					t.Fatalf("consumer %v, seed %d, call %d: the log starts at seq %d, want %d", consumer, seed, i, e.first, first)
+				if got := e.firstHeld(); got != first {
+					t.Fatalf("consumer %v, seed %d, call %d: the log starts at seq %d, want %d", consumer, seed, i, got, first)
 				}
 			}
 		}

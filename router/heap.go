@@ -381,6 +381,14 @@ func (d *deadline) pos() *int32 {
 	return &d.agent.due[d.kind]
 }
 
+// count counts the deadline in (delta 1) or out of (-1) its conversation's
+// pending ones (conv.dueN); an agent's are not counted.
+func (d *deadline) count(delta int32) {
+	if d.conv != nil {
+		d.conv.dueN += delta
+	}
+}
+
 // deadlineHeap is an indexed binary min-heap of deadlines ordered by time,
 // then by the order they were (last) set. Every entry is live: a deadline
 // that moves is fixed in place, and one that can no longer fire is removed.
@@ -444,6 +452,7 @@ func (h *deadlineHeap) set(d deadline) {
 	*h = append(*h, d)
 	i := len(*h) - 1
 	*d.pos() = int32(i)
+	d.count(1)
 	h.up(i)
 }
 
@@ -458,6 +467,7 @@ func (h *deadlineHeap) remove(i int) deadline {
 	s[n] = deadline{}
 	*h = s[:n]
 	*gone.pos() = -1
+	gone.count(-1)
 	if i != n && !h.down(i) {
 		h.up(i)
 	}

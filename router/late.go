@@ -21,13 +21,27 @@ const lateAfter = time.Second
 // does not go backwards.
 func (e *Engine) inboundAt(c *customer, now, sent time.Time) (at time.Time, late bool) {
 	at = now
-	if late = !sent.IsZero() && !sent.Add(lateAfter).After(now); late {
+	if late = !sent.IsZero() && lateBy(sent, now); late {
 		at = sent.In(now.Location())
 	}
 	if c.hasInbound && at.Before(c.lastInbound) {
 		at = c.lastInbound
 	}
 	return at, late
+}
+
+// lateBy reports whether sent is lateAfter or more before now: whether
+// sent plus lateAfter is not after now, compared in seconds and
+// nanoseconds (Time.Add and Time.After cost about 70 instructions a
+// message, a tenth of its routing).
+func lateBy(sent, now time.Time) bool {
+	s := sent.Unix() + int64(lateAfter/time.Second)
+	n := sent.Nanosecond() + int(lateAfter%time.Second)
+	if n >= int(time.Second) {
+		s, n = s+1, n-int(time.Second)
+	}
+	ns := now.Unix()
+	return s < ns || s == ns && n <= now.Nanosecond()
 }
 
 // resetAllowance starts a new reply allowance for a customer message that

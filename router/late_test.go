@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -116,5 +117,32 @@ func TestLateMessageKeepsLaterSends(t *testing.T) {
 				t.Errorf("%d sends allowed, want %d", allowed, tc.allowed)
 			}
 		})
+	}
+}
+
+// TestLateByIsAddAfter holds lateBy to what it stands for, sent plus
+// lateAfter not after now, at the boundary to the nanosecond, in other
+// zones, with a monotonic reading on now, and far from the present.
+func TestLateByIsAddAfter(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	tokyo := time.FixedZone("JST", 9*3600)
+	bases := []time.Time{t0, time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(3000, 6, 1, 12, 0, 0, 999999999, tokyo),
+		time.Now()}
+	for _, base := range bases {
+		for i := range 2000 {
+			sent := base.Add(time.Duration(rng.Int64N(int64(4*time.Second))) - 2*time.Second).Round(0)
+			var now time.Time
+			switch i % 4 {
+			case 0: // the boundary itself, and a nanosecond either side
+				now = sent.Add(lateAfter + time.Duration(rng.IntN(3)-1))
+			case 1:
+				now = sent.In(tokyo).Add(time.Duration(rng.Int64N(int64(3 * time.Second))))
+			default:
+				now = base.Add(time.Duration(rng.Int64N(int64(4*time.Second))) - 2*time.Second)
+			}
+			if got, want := lateBy(sent, now), !sent.Add(lateAfter).After(now); got != want {
+				t.Fatalf("lateBy(%v, %v) = %v, want %v", sent, now, got, want)
+			}
+		}
 	}
 }

@@ -4,21 +4,38 @@ package router
 const sentBlock = 128
 
 // sentLog is the engine's sent messages remembered for Status, in sending
-// order, numbered consecutively (sentEntry.n) from first to next-1: a FIFO
-// in blocks of sentBlock entries, entry n in blocks[n/sentBlock-base], which
-// the log gains at its end and loses at its start. An entry never moves:
-// a log in one slice was copied whole each time it doubled, and again
-// when its forgotten head was cut off, every copy of its strings under
-// the collector's write barrier while it marked, and each doubling left
-// the old array behind as garbage (about 3 MB allocated in a 7-day M/M/14
-// run whose log holds about 5,000 entries).
+// order, numbered consecutively from first to next-1 (an entry's number is
+// its place in that order, and no entry is numbered 0): a FIFO in blocks
+// of sentBlock entries, entry n in blocks[n/sentBlock-base], which the log
+// gains at its end and loses at its start. An entry never moves: a log in
+// one slice was copied whole each time it doubled, and again when its
+// forgotten head was cut off, every copy of its strings under the
+// collector's write barrier while it marked, and each doubling left the old
+// array behind as garbage (about 3 MB allocated in a 7-day M/M/14 run
+// whose log holds about 5,000 entries). Make one with newSentLog.
 type sentLog struct {
 	blocks []*[sentBlock]sentEntry
-	base   uint64 // the block number of blocks[0]
+	base   uint64 // the block number of blocks[0]: first/sentBlock
 	first  uint64 // the number of the oldest entry held
 	next   uint64 // the number of the next entry: first == next when none is held
 	// spare is the last block let go, emptied, for the next.
 	spare *[sentBlock]sentEntry
+}
+
+// newSentLog returns an empty log whose first entry is numbered 1.
+func newSentLog() sentLog {
+	var l sentLog
+	l.reset(1)
+	return l
+}
+
+// reset empties the log and numbers its next entry n (a restored log's
+// numbering goes on from the saved one's).
+func (l *sentLog) reset(n uint64) {
+	for len(l.blocks) > 0 {
+		l.dropBlock()
+	}
+	l.first, l.next, l.base = n, n, n/sentBlock
 }
 
 // len is how many entries the log holds.
@@ -35,43 +52,30 @@ func (l *sentLog) at(n uint64) *sentEntry {
 // oldest is the oldest entry, when the log holds any.
 func (l *sentLog) oldest() *sentEntry { return l.at(l.first) }
 
-// add appends the entry numbered n, which must be next unless the log is
-// empty, and returns it for the caller to fill in place, every field of
-// it (it may hold an entry let go).
-func (l *sentLog) add(n uint64) *sentEntry {
+// add appends an entry and returns its number and the entry, for the
+// caller to fill in place, every field of it (it may hold an entry let
+// go).
+func (l *sentLog) add() (uint64, *sentEntry) {
+	n := l.next
 	i := n/sentBlock - l.base
-	if n != l.next || i == uint64(len(l.blocks)) {
-		i = l.room(n)
+	if i == uint64(len(l.blocks)) {
+		l.room()
 	}
 	l.next++
-	return &l.blocks[i][n%sentBlock]
+	return n, &l.blocks[i][n%sentBlock]
 }
 
-// room makes room for entry n: a new block for it, and in an empty log
-// whose numbering starts or goes on elsewhere (a restored log), that
-// numbering; it returns the number of n's block in blocks. It is add's
-// rare path, out of its line (go:noinline).
+// room appends a block for the next entry: add's rare path, out of its
+// line (go:noinline).
 //
 //go:noinline
-func (l *sentLog) room(n uint64) (block uint64) {
-	if l.first == l.next && n != l.next {
-		for len(l.blocks) > 0 {
-			l.dropBlock()
-		}
-		l.first, l.next = n, n
+func (l *sentLog) room() {
+	b := l.spare
+	if b == nil {
+		b = new([sentBlock]sentEntry)
 	}
-	if len(l.blocks) == 0 {
-		l.base = n / sentBlock
-	}
-	if n/sentBlock-l.base == uint64(len(l.blocks)) {
-		b := l.spare
-		if b == nil {
-			b = new([sentBlock]sentEntry)
-		}
-		l.spare = nil
-		l.blocks = append(l.blocks, b)
-	}
-	return n/sentBlock - l.base
+	l.spare = nil
+	l.blocks = append(l.blocks, b)
 }
 
 // pop clears and drops the oldest entry, which the log holds, and its

@@ -14,15 +14,20 @@ func TestSentLogIsAFIFO(t *testing.T) {
 	for _, start := range []uint64{1, sentBlock - 1, sentBlock, 5*sentBlock + 7} {
 		rng := rand.New(rand.NewPCG(start, 9))
 		var l sentLog
-		var want []sentEntry
+		l.reset(start)
+		var want []sentEntry // entry i numbered want[0].at+i: at is the number
 		n := start
 		emptied := 0
 		for step := range 40000 {
 			// Long runs of one kind, so that the log grows over many
 			// blocks and empties again.
 			if rng.IntN(4) < 1+2*(step/3000%2) || len(want) == 0 {
-				en := sentEntry{n: n, at: int64(n), conv: ConversationID(3 * n)}
-				*l.add(n) = en
+				en := sentEntry{at: int64(n), conv: ConversationID(3 * n)}
+				got, p := l.add()
+				if got != n {
+					t.Fatalf("start %d, step %d: added entry %d, want %d", start, step, got, n)
+				}
+				*p = en
 				want = append(want, en)
 				n++
 			} else {
@@ -44,12 +49,12 @@ func TestSentLogIsAFIFO(t *testing.T) {
 				t.Fatalf("start %d, step %d: oldest %+v, want %+v", start, step, got, want[0])
 			}
 			for _, i := range []int{0, len(want) / 2, len(want) - 1, rng.IntN(len(want))} {
-				if w := want[i]; !l.holds(w.n) || *l.at(w.n) != w {
-					t.Fatalf("start %d, step %d: entry %d is %+v, want %+v", start, step, w.n, *l.at(w.n), w)
+				if w, wn := want[i], uint64(want[i].at); !l.holds(wn) || *l.at(wn) != w {
+					t.Fatalf("start %d, step %d: entry %d is %+v, want %+v", start, step, wn, *l.at(wn), w)
 				}
 			}
-			if l.holds(want[0].n-1) || l.holds(n) {
-				t.Fatalf("start %d, step %d: holds %d or %d, outside %d to %d", start, step, want[0].n-1, n, want[0].n, n-1)
+			if w0 := uint64(want[0].at); l.holds(w0-1) || l.holds(n) {
+				t.Fatalf("start %d, step %d: holds %d or %d, outside %d to %d", start, step, w0-1, n, w0, n-1)
 			}
 			if limit := len(want)/sentBlock + 2; len(l.blocks) > limit {
 				t.Fatalf("start %d, step %d: %d blocks for %d entries", start, step, len(l.blocks), len(want))

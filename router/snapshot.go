@@ -56,7 +56,8 @@ func (e *Engine) Save() ([]byte, error) {
 	}
 	s := snapshot{Version: SnapshotVersion, Now: e.now, Started: e.started, RNG: rng,
 		LastID: e.lastID, Open: e.openN, Seq: e.seq, LastSeq: e.lastSeq, Cursor: e.cursor}
-	s.Log, _, _ = e.eventsSince(e.first-1, make([]Event, 0, e.lastSeq+1-e.first))
+	first := e.firstHeld()
+	s.Log, _, _ = e.eventsSince(first-1, make([]Event, 0, e.lastSeq+1-first))
 	for _, id := range slices.Sorted(maps.Keys(e.agents)) {
 		a := e.agents[id]
 		s.Agents = append(s.Agents, agentState{ID: a.id, Online: a.online, Active: a.active, Assignments: a.assignments,
@@ -140,13 +141,13 @@ func (e *Engine) Save() ([]byte, error) {
 	})
 	for n := e.sentLog.first; n < e.sentLog.next; n++ {
 		se := e.sentLog.at(n)
-		st := sentState{Channel: se.key.channel, ID: se.key.id, At: se.at, N: se.n}
-		if e.sent.findN(se.hash, se.n) >= 0 {
+		st := sentState{Channel: se.key.channel, ID: se.key.id, At: se.at, N: n}
+		if e.sent.findN(se.hash, n) >= 0 {
 			st.Live, st.Conversation, st.Account, st.Customer = true, se.conv, se.account, se.customer
 		}
 		s.Sent = append(s.Sent, st)
 	}
-	s.SentN = e.sentN
+	s.SentN = e.sentLog.next - 1
 	return json.Marshal(s)
 }
 
@@ -334,6 +335,11 @@ func (e *Engine) Restore(b []byte) error {
 		}
 		e.releases.set(c, r.At)
 	}
+	if len(s.Sent) > 0 {
+		e.sentLog.reset(s.Sent[0].N)
+	} else {
+		e.sentLog.reset(s.SentN + 1)
+	}
 	for i, st := range s.Sent {
 		// The log is numbered 1, 2, ... in sending order, up to SentN.
 		if st.N == 0 || i > 0 && st.N != s.Sent[i-1].N+1 || i == len(s.Sent)-1 && st.N != s.SentN {
@@ -341,14 +347,13 @@ func (e *Engine) Restore(b []byte) error {
 		}
 		k := sentKey{channel: st.Channel, id: st.ID}
 		h := e.sent.hash(st.ID)
+		n, se := e.sentLog.add()
+		*se = sentEntry{key: k, at: st.At, hash: h, conv: st.Conversation, account: st.Account, customer: st.Customer}
 		if st.Live {
-			e.sent.put(&e.sentLog, k, h, st.N)
+			e.sent.put(&e.sentLog, k, h, n)
 		}
-		*e.sentLog.add(st.N) = sentEntry{key: k, at: st.At, n: st.N, hash: h,
-			conv: st.Conversation, account: st.Account, customer: st.Customer}
 	}
-	e.sentN = s.SentN
-	e.sweepDue = math.MinInt64 // the first call sweeps what was restored
+	e.sweepDue, e.until = math.MinInt64, math.MinInt64 // the first call sweeps what was restored
 	return nil
 }
 
@@ -364,7 +369,10 @@ func (e *Engine) restoreLog(events []Event, last, cursor uint64) error {
 			return fmt.Errorf("router: restore: event %d of the log has seq %d, want %d", i, ev.Seq, want)
 		}
 	}
-	e.lastSeq, e.cursor, e.first = last, cursor, last-n+1
+	// The log starts over from what the snapshot held: no event has been
+	// logged since (owedPrev 0 drops none), and the next one makes room.
+	e.lastSeq, e.cursor, e.floor = last, cursor, last-n+1
+	e.owedPrev, e.owedSince, e.room = 0, last, 0
 	e.noteOwed()
 	if n == 0 {
 		return nil

@@ -22,13 +22,13 @@ type picker interface {
 func newPicker(s Strategy) picker {
 	switch s {
 	case LongestIdle:
-		return heapPicker{fresh: true}
+		return &heapPicker{fresh: true}
 	case RoundRobin:
-		return rotationPicker{}
+		return &rotationPicker{}
 	case MostFreeCapacity:
-		return heapPicker{}
+		return &heapPicker{}
 	}
-	return heapPicker{}
+	return &heapPicker{}
 }
 
 // heapPicker keeps a group's eligible agents in its indexed heap, ordered
@@ -38,7 +38,7 @@ type heapPicker struct {
 	fresh bool
 }
 
-func (p heapPicker) set(g *group, m member, eligible bool) {
+func (p *heapPicker) set(g *group, m member, eligible bool) {
 	s := &m.a.slots[m.slot]
 	switch {
 	case !eligible:
@@ -59,14 +59,14 @@ func (p heapPicker) set(g *group, m member, eligible bool) {
 	}
 }
 
-func (p heapPicker) pick(g *group, rng *rand.Rand) *agent {
+func (p *heapPicker) pick(g *group, rng *rand.Rand) *agent {
 	if n := len(g.fresh); n > 0 {
 		return g.fresh[rng.IntN(n)].a
 	}
 	return g.eligible.top()
 }
 
-func (heapPicker) assigned(*group, member) {}
+func (*heapPicker) assigned(*group, member) {}
 
 // rotationPicker is round-robin: the group's members in a fixed rotation
 // (their order in [Config.Agents]), a cursor at the member assigned last,
@@ -75,11 +75,11 @@ func (heapPicker) assigned(*group, member) {}
 // O(log n); an ineligible member keeps its place in the rotation.
 type rotationPicker struct{}
 
-func (rotationPicker) set(g *group, m member, eligible bool) {
+func (*rotationPicker) set(g *group, m member, eligible bool) {
 	g.rotation.set(m.a.slots[m.slot].pos, eligible)
 }
 
-func (rotationPicker) pick(g *group, _ *rand.Rand) *agent {
+func (*rotationPicker) pick(g *group, _ *rand.Rand) *agent {
 	i := g.rotation.next(g.cursor + 1)
 	if i < 0 {
 		i = g.rotation.next(0)
@@ -90,7 +90,7 @@ func (rotationPicker) pick(g *group, _ *rand.Rand) *agent {
 	return g.members[i].a
 }
 
-func (rotationPicker) assigned(g *group, m member) { g.cursor = m.a.slots[m.slot].pos }
+func (*rotationPicker) assigned(g *group, m member) { g.cursor = m.a.slots[m.slot].pos }
 
 // rotation is a set of member positions as a segment tree of counts: leaf
 // size+i holds 1 when position i is in the set.
