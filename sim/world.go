@@ -105,9 +105,6 @@ type World struct {
 	// sentBy lists the messages sent in the settle at hand, with their
 	// agents, to name the agent of an asynchronous failure.
 	sentBy []sentMessage
-	// due is the platform's deadline that RunUntil found before the
-	// router's, while it plays one.
-	due time.Time
 	// dues is what the world knows of what its channels have due (Due).
 	dues dues
 	// spare holds released generated customers' records (release);
@@ -769,7 +766,7 @@ func (w *World) RunUntil(t time.Time) error {
 		w.queue.drop()
 		next, queued := w.queue.head()
 		// The router's deadline in unix nanoseconds, unless a platform's
-		// comes first: then that one (w.due, platform), and dueAt its
+		// comes first: then that one (w.dues.at, platform), and dueAt its
 		// nanoseconds.
 		dueAt, timed := w.engine.NextDeadlineNanos()
 		platform := false
@@ -777,7 +774,7 @@ func (w *World) RunUntil(t time.Time) error {
 			w.askDue()
 		}
 		if d := &w.dues; d.has && (!timed || d.at.Before(time.Unix(0, dueAt))) {
-			w.due, dueAt, platform, timed = d.at, d.ns, true, true
+			dueAt, platform, timed = d.ns, true, true
 		}
 		if timed && (!queued || dueAt <= next) {
 			if dueAt > bound {
@@ -805,11 +802,11 @@ func (w *World) RunUntil(t time.Time) error {
 	return nil
 }
 
-// deadline is the deadline RunUntil found: a platform's (w.due), or the
-// router's at unix nanoseconds at.
+// deadline is the deadline RunUntil found: the earliest of the platforms'
+// (w.dues.at), or the router's at unix nanoseconds at.
 func (w *World) deadline(platform bool, at int64) time.Time {
 	if platform {
-		return w.due
+		return w.dues.at
 	}
 	return time.Unix(0, at)
 }
