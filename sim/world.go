@@ -139,9 +139,6 @@ type World struct {
 	center *messageCenter
 
 	res result.Result
-	// final is the run's metrics while Finish judges the expectations at
-	// the end, which read them.
-	final *result.Metrics
 
 	routerCfg router.Config // the engine's configuration, to build it again on a restart
 	restarts  int           // router restarts so far
@@ -609,7 +606,7 @@ func (w *World) Schedule() {
 	for i := range sc.Expect {
 		ex := &sc.Expect[i]
 		if ex.HasAt {
-			w.queue.At(sc.Start.Add(ex.At.D()), func() { w.expect(ex) })
+			w.queue.At(sc.Start.Add(ex.At.D()), func() { w.expect(ex, nil) })
 		}
 	}
 	for i := range sc.Traffic {
