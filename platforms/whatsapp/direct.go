@@ -33,9 +33,11 @@ func openDirect(b *binding, fcfg fakewa.Config, acfg routerwa.Config, env sim.En
 	return b, nil
 }
 
-// inboundDirect is Inbound on the Direct network.
+// inboundDirect is Inbound on the Direct network. It leaves the world's
+// Due alone: a customer's message queues no status and no read status,
+// and takes none (only the business's sends do, through graph, which
+// stirs it): TestInboundLeavesDueAlone.
 func (b *binding) inboundDirect(customer, name string, m *sim.Message) (sim.Inbound, error) {
-	idle := b.direct.Idle()
 	var msg fakewa.InboundMessage
 	var err error
 	text := m.Event == "" && m.Attachment == nil
@@ -45,7 +47,6 @@ func (b *binding) inboundDirect(customer, name string, m *sim.Message) (sim.Inbo
 		err = b.otherDirect(&msg, customer, m)
 	}
 	if err != nil {
-		stirIfTurned(b.due, b.direct, idle)
 		return sim.Inbound{}, err
 	}
 	var v routerwa.Message
@@ -54,7 +55,6 @@ func (b *binding) inboundDirect(customer, name string, m *sim.Message) (sim.Inbo
 		v.Text = m.Text
 	}
 	b.adapter.ReceiveMessage(&v)
-	stirIfTurned(b.due, b.direct, idle)
 	return sim.Inbound{ID: msg.ID, Status: http.StatusOK}, nil
 }
 
@@ -147,18 +147,6 @@ func (b *binding) flushDirect() {
 // or what NextDeadline answers.
 func stir(due *sim.Due, d *fakewa.Direct, idle bool) {
 	if !idle || !d.Idle() {
-		due.Stir()
-	}
-}
-
-// stirIfTurned stirs due if the fake d turned idle or busy during a call
-// from a customer (idle: before it). A customer's message queues no status
-// and no read status (only the business's sends do, through graph, which
-// stirs), so it leaves what the fake has due as it was, whatever waits:
-// TestInboundLeavesDueAlone. A change from idle or to it would say
-// otherwise.
-func stirIfTurned(due *sim.Due, d *fakewa.Direct, idle bool) {
-	if idle != d.Idle() {
 		due.Stir()
 	}
 }
