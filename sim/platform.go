@@ -87,7 +87,10 @@ type Env struct {
 	// Mount serves h as the named part of the platform ("api" for the
 	// fake's API, "webhook" for the router's endpoint) and returns the base
 	// URL the other side calls, without a trailing slash. Nil on the
-	// Direct network.
+	// Direct network. In a world on the Memory network, each call of the
+	// "api" part stirs the Due when the binding tracks it (TrackedDue): the
+	// adapter's calls to the fake (a send, an upload) may queue webhooks,
+	// and the binding need not stir for them.
 	Mount func(part string, h http.Handler) (baseURL string, err error)
 	// Receiver takes the adapter's normalized inbound traffic: the engine.
 	Receiver router.Receiver

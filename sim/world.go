@@ -386,14 +386,14 @@ func (w *World) setup() error {
 		if w.opt.unread {
 			env.JournalLimit = -1
 		}
-		if mount != nil {
-			env.Mount = func(part string, h http.Handler) (string, error) { return mount(name, part, h) }
-		}
 		var bound Binding // the channel's binding, once it is open
 		if !cfg.Retain {
 			env.Keep = func(customer string) bool { return w.keeps(bound, name, customer) }
 		}
 		env.Due = w.newDue()
+		if mount != nil {
+			env.Mount = stirringAPI(env.Network, env.Due, func(part string, h http.Handler) (string, error) { return mount(name, part, h) })
+		}
 		b, err := p.Open(w.ctx, env, sc.Channels[name])
 		if errors.Is(err, ErrNeedsWire) && env.Network == Direct {
 			// The channel's faults act on the wire: it plays on Memory.
@@ -401,7 +401,7 @@ func (w *World) setup() error {
 				wire, wireClient = memoryNetwork()
 			}
 			env.Network, env.Client, env.Due = Memory, wireClient, w.newDue()
-			env.Mount = func(part string, h http.Handler) (string, error) { return wire(name, part, h) }
+			env.Mount = stirringAPI(Memory, env.Due, func(part string, h http.Handler) (string, error) { return wire(name, part, h) })
 			b, err = p.Open(w.ctx, env, sc.Channels[name])
 		}
 		if err != nil {

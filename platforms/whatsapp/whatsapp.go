@@ -221,8 +221,9 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		// calls to it (graph, the API handler) and in Flush (whose
 		// retries, without a fault plan, wait for the world's next event,
 		// which NextDeadline does not report): each may stir the world's
-		// Due. A fault plan's holds and retries are left to the world's
-		// asking at every step.
+		// Due, the API handler's calls through the world's Mount. A fault
+		// plan's holds and retries are left to the world's asking at every
+		// step.
 		b.due = env.TrackedDue()
 	}
 
@@ -241,10 +242,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	// Each side needs the other's URL: the fake's API is mounted first,
 	// and the fake itself built once the router's webhook URL is known.
 	var err error
-	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b.due.Stir() // a send may queue statuses and a read
-		b.fake.ServeHTTP(w, r)
-	}))
+	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.fake.ServeHTTP(w, r) }))
 	if err != nil {
 		return nil, err
 	}
