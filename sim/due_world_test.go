@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -78,49 +77,6 @@ func playCounted(t *testing.T, sc *scenario.Scenario, nw sim.Network, hide, trac
 	var sum [sha256.Size]byte
 	copy(sum[:], h.Sum(nil))
 	return report, sum, n
-}
-
-// TestDueChangesNothing plays every scenario of the library on the Direct
-// and the Memory network twice: with each channel's Due as its binding
-// keeps it, so that the world asks a binding's Flush and NextDeadline only
-// when the fake may have something new due, and with none, so that it asks
-// them at every step. The reports and the event logs are the same; the
-// world with Due asks no more often, and less often over a whole library.
-func TestDueChangesNothing(t *testing.T) {
-	names := libraryNames(t)
-	var tracked, every asked
-	for _, nw := range []sim.Network{sim.Direct, sim.Memory} {
-		for _, name := range names {
-			t.Run(string(nw)+"/"+name, func(t *testing.T) {
-				load := strings.HasPrefix(name, "load/")
-				if testing.Short() && load {
-					t.Skip("a load scenario; run without -short")
-				}
-				sc, err := platforms.Format.Load(scenarios.Library, name)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, gotLog, gotN := playCounted(t, sc, nw, false, !load)
-				want, wantLog, wantN := playCounted(t, sc, nw, true, !load)
-				if string(got) != string(want) {
-					t.Errorf("reports differ:\nwith Due: %s\nwithout: %s", got, want)
-				}
-				if gotLog != wantLog {
-					t.Error("event logs differ")
-				}
-				if gotN.flush > wantN.flush || gotN.next > wantN.next {
-					t.Errorf("with Due %+v calls, without %+v: more", gotN, wantN)
-				}
-				tracked.flush += gotN.flush
-				tracked.next += gotN.next
-				every.flush += wantN.flush
-				every.next += wantN.next
-			})
-		}
-	}
-	if tracked.flush >= every.flush || tracked.next >= every.next {
-		t.Errorf("the library: with Due %+v calls, without %+v: not fewer", tracked, every)
-	}
 }
 
 // TestDueQuietChannel plays a day of the M/M/14 scenario, whose WhatsApp
