@@ -129,7 +129,9 @@ type Binding interface {
 	Sender() router.Sender
 	// NewHandle returns the n-th generated customer id (n from 1 on):
 	// valid on the platform, and different for every n. The world skips one
-	// a scripted customer already has.
+	// a scripted customer already has. It is called from one goroutine at
+	// a time (a world's, whose driver serializes its calls), and may keep
+	// what it made for the next call without a lock.
 	NewHandle(n int) string
 	// Handle converts a scripted customer's handle, as written in a
 	// scenario, to the platform's customer id (the id in customer keys).
