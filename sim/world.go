@@ -679,12 +679,8 @@ func (f *flow) arrive() {
 	// is the same whatever the routing does with it.
 	w, tr, b := f.w, f.tr, f.b
 	handle, hash := w.newHandle(tr.Channel, b)
-	p := w.newGenerated()
-	p.id, p.b = w.genIDs.id(w.generated), b
-	p.key = router.CustomerKey{Channel: tr.Channel, Account: f.account, Customer: handle}
-	p.flow, p.messages = tr, tr.Messages.Min+w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1)
-	p.handle = draw(w.traffic, &tr.Handle)
-	p.name = p.id
+	messages := tr.Messages.Min + w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1)
+	p := f.newPerson(w.genIDs.id(w.generated), handle, messages, draw(w.traffic, &tr.Handle))
 	w.people.putHashed(p, hash)
 	if f.more {
 		f.drawMore(p)
@@ -1625,19 +1621,49 @@ func (w *World) release(p *person) {
 	}
 }
 
-// newGenerated returns a zero person for a generated customer: a released
-// one when there is one, which keeps its script (bound to it, with its
-// action, the method value of the script), else a new one.
-func (w *World) newGenerated() *person {
+// newPerson returns the person of a generated customer of the flow: id
+// (its name too), with the flow's channel and account and the customer id
+// handle in its key, who sends messages messages over a conversation of
+// handle time handleTime; zero otherwise. It is a released record when
+// there is one, which keeps its script (bound to it, with its action, the
+// method value of the script), else a new one.
+//
+// A released record is set field by field rather than cleared whole and
+// written again: it holds many pointers, which a clear passes through the
+// collector's write barrier while it marks, and most of which a generated
+// customer never sets; its binding, flow, channel and account are mostly
+// the last customer's (one flow's), and written only when they differ.
+// TestReuseSetsEveryField holds it to the new record.
+func (f *flow) newPerson(id, handle string, messages int, handleTime time.Duration) *person {
+	w, tr := f.w, f.tr
 	n := len(w.spare)
 	if n == 0 {
-		return &person{}
+		return &person{id: id, name: id, b: f.b, key: router.CustomerKey{Channel: tr.Channel, Account: f.account, Customer: handle},
+			flow: tr, messages: messages, handle: handleTime}
 	}
 	p := w.spare[n-1]
 	w.spare[n-1] = nil
 	w.spare = w.spare[:n-1]
-	s := p.script
-	*p = person{}
-	p.script = s
+	p.id, p.name = id, id
+	if p.flow != tr {
+		p.b, p.flow = f.b, tr
+	}
+	if !sameString(p.key.Channel, tr.Channel) || !sameString(p.key.Account, f.account) {
+		p.key.Channel, p.key.Account = tr.Channel, f.account
+	}
+	p.key.Customer = handle
+	p.messages, p.handle = messages, handleTime
+	// What a released record may hold of its last customer: set only by a
+	// failure, a flow that draws them or the conversation.
+	if p.lastError != "" || p.lastRefusal != "" || p.timeline != nil {
+		p.lastError, p.lastRefusal, p.timeline = "", "", nil
+	}
+	if pr := &p.profile; pr.Region != "" || pr.EntryPage != "" || pr.Store != "" || pr.Language != "" || pr.AdSource != "" {
+		*pr = router.Profile{}
+	}
+	p.scripted, p.listed = false, false
+	p.reply, p.conversed, p.open = 0, false, 0
+	p.live, p.liveID, p.tracking = liveConv{}, 0, false
+	p.hash, p.pending, p.forgotten = 0, 0, false
 	return p
 }
