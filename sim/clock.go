@@ -237,7 +237,9 @@ func (q *Queue) drop() {
 func (q *Queue) dropSpent() {
 	q.spent = false
 	slot := q.pop()
-	q.acts[slot] = action{} // the action is not kept alive
+	// The action is not kept alive; the location, which lives as long
+	// as the run, is left for the next event queued in the slot.
+	q.acts[slot].fn = nil
 	q.free = append(q.free, slot)
 }
 
