@@ -363,8 +363,22 @@ var areaCodes = []string{"650", "415", "408", "510", "925", "707", "831", "209",
 // plan and is its own E.164 form (TestGeneratedNumbers holds
 // libphonenumber to that), so the fake takes it without a parse.
 func generated(d string) bool {
-	return len(d) == 11 && d[0] == '1' && d[4] >= '2' && slices.Contains(areaCodes, d[1:4])
+	if len(d) != 11 || d[0] != '1' || d[4] < '2' {
+		return false
+	}
+	a, b, c := d[1]-'0', d[2]-'0', d[3]-'0'
+	return a <= 9 && b <= 9 && c <= 9 && isAreaCode[int(a)*100+int(b)*10+int(c)]
 }
+
+// isAreaCode tells the numbers of areaCodes from other three-digit
+// numbers: generated looks a number's area code up in it, where a search
+// of areaCodes compared it with each in turn.
+var isAreaCode = func() (is [1000]bool) {
+	for _, a := range areaCodes {
+		is[int(a[0]-'0')*100+int(a[1]-'0')*10+int(a[2]-'0')] = true
+	}
+	return is
+}()
 
 // NewHandle makes the n-th valid North American number: up to 80,000,000
 // of them, more than a scenario may ask for. The world asks for them in
