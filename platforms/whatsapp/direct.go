@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	fakewa "github.com/omnisim/omnisim/fakes/whatsapp"
@@ -156,10 +155,11 @@ type graph struct {
 	d   *fakewa.Direct
 	due *sim.Due // the world's: stirred by a call that may change what the fake has due (stir)
 
-	// mu guards sc, reused by every send: the fake's Send keeps neither
-	// the request nor its text once it has returned, and calls nothing
-	// that sends. Between sends sc is zero.
-	mu sync.Mutex
+	// sc is reused by every send: the fake's Send keeps neither the
+	// request nor its text once it has returned, and calls nothing that
+	// sends. It takes no lock: the adapter makes one call at a time
+	// (routerwa.Graph), and a world's adapters, a restarted router's too,
+	// send from the world's goroutine alone. Between sends sc is zero.
 	sc sendScratch
 }
 
@@ -171,7 +171,6 @@ type sendScratch struct {
 
 func (g *graph) Message(req *routerwa.Request) (string, error) {
 	idle := g.d.Idle()
-	g.mu.Lock()
 	sc := &g.sc
 	fr := &sc.req
 	// fr holds no field of another send (see below): only what this one
@@ -194,7 +193,6 @@ func (g *graph) Message(req *routerwa.Request) (string, error) {
 		fr.MessagingProduct, fr.RecipientType, fr.To, fr.Type, fr.Text = "", "", "", "", nil
 		sc.text = fakewa.Text{}
 	}
-	g.mu.Unlock()
 	stir(g.due, g.d, idle)
 	if e != nil {
 		return "", platformError(e)
