@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -101,4 +102,75 @@ func TestDueQuietChannel(t *testing.T) {
 	if every.flush < 1000 || every.next < 1000 {
 		t.Errorf("without Due: calls %+v, want one per step", every)
 	}
+}
+
+// TestDueRetriedWebhook: on the Memory network, customers' webhooks that
+// the router does not take (the first few, answered 500 here) wait in the
+// fake for their retries, which the world's later steps deliver; the
+// channel sends no status webhooks, so that nothing else has the fake do
+// anything. Played with the world's Due and without, the reports are the
+// same, and every retry reached the router.
+func TestDueRetriedWebhook(t *testing.T) {
+	sc, err := platforms.Format.Parse("retried.toml", []byte(`
+name = "webhooks the router does not take at first"
+seed = 5
+[channels.whatsapp]
+status_webhooks = false
+[[traffic]]
+channel = "whatsapp"
+arrivals = "poisson 30/h"
+for = "6h"
+messages = "1"
+handle = "exp 5m"
+[[agents]]
+id = "a"
+capacity = 3
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const refused = 3
+	var reports [2][]byte
+	for i, hide := range []bool{false, true} {
+		var n asked
+		all := counted(&n, hide)
+		for j, p := range all {
+			c := *p
+			open := p.Open
+			c.Open = func(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
+				mount := env.Mount
+				env.Mount = func(part string, h http.Handler) (string, error) {
+					if part == "webhook" {
+						h = refuseFirst(refused, h)
+					}
+					return mount(part, h)
+				}
+				return open(ctx, env, ch)
+			}
+			all[j] = &c
+		}
+		w := runWorld(t, sc, sim.Options{Platforms: all, Network: sim.Memory})
+		res := w.Finish()
+		w.Close()
+		if res.Totals.Inbound != res.Totals.Conversations || res.Totals.Conversations < 100 {
+			t.Errorf("hide %v: %d messages in, %d conversations", hide, res.Totals.Inbound, res.Totals.Conversations)
+		}
+		reports[i] = jsonReport(t, res)
+	}
+	if string(reports[0]) != string(reports[1]) {
+		t.Errorf("reports differ:\nwith Due: %s\nwithout: %s", reports[0], reports[1])
+	}
+}
+
+// refuseFirst answers the first n POSTs to h with 500, and passes the
+// others on.
+func refuseFirst(n int, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && n > 0 {
+			n--
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

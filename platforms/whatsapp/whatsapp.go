@@ -176,6 +176,14 @@ type binding struct {
 	// due is the world's Due (sim.Env.TrackedDue), which the binding
 	// stirs on the Direct and Memory networks (stir); nil on the others.
 	due *sim.Due
+	// idle, on the Memory network with due set, is a view of the fake
+	// whose Idle reads, without the fake's lock, that it has no status
+	// queued and no read status waiting; retry is set while the fake may
+	// hold a webhook to retry (one the router did not take). Flush does
+	// nothing while both say so: the fake's Flush would find nothing to
+	// do, and the world asks for one after every send.
+	idle  *fakewa.Direct
+	retry bool
 }
 
 func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
@@ -258,6 +266,9 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	if err := b.fake.Verify(ctx); err != nil {
 		return nil, fmt.Errorf("webhook verification handshake: %w", err)
 	}
+	if b.due != nil {
+		b.idle = b.fake.Direct(cmpOr(acfg.APIVersion, routerwa.DefaultAPIVersion))
+	}
 	return b, nil
 }
 
@@ -306,11 +317,16 @@ func (b *binding) Flush(ctx context.Context) error {
 		}
 		return nil
 	}
+	if b.idle != nil && !b.retry && b.idle.Idle() {
+		return nil
+	}
 	_, err := b.fake.Flush(ctx)
-	if b.due != nil && b.fake.Retrying() > 0 {
-		// Without a fault plan a retry waits for the world's next event:
-		// NextDeadline does not report it.
-		b.due.Stir()
+	if b.due != nil {
+		if b.retry = b.fake.Retrying() > 0; b.retry {
+			// Without a fault plan a retry waits for the world's next
+			// event: NextDeadline does not report it.
+			b.due.Stir()
+		}
 	}
 	if err == nil {
 		return nil
@@ -463,6 +479,7 @@ func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Mess
 	if err != nil || in.Status/100 != 2 {
 		b.due.Stir() // a webhook the router did not take waits for a retry (a fault plan's world does not track)
 	}
+	b.retry = b.retry || in.Retrying
 	return sim.Inbound{ID: in.ID, Status: in.Status, Pending: in.Faulted}, err
 }
 
