@@ -94,9 +94,17 @@ type World struct {
 	// tracking of conversations and the world's customers: no trace,
 	// series, message center or listed customer, whose timeline reads
 	// them (see observe). Set once the world is set up.
-	plain     bool
-	byID      map[string]*person
-	traffic   *rand.Rand
+	plain   bool
+	byID    map[string]*person
+	traffic *rand.Rand
+	// lane is the first traffic flow, whose next arrival waits in the
+	// flow (flow.queued) rather than in the queue: RunUntil plays it when
+	// it comes before the queue's head, by time and then place (seq), as
+	// the queue would. A flow's arrivals come one after the other, and the
+	// queue sank each through its heap.
+	lane *flow
+	// noLane keeps every arrival in the queue (a test's reference run).
+	noLane    bool
 	generated int    // generated customer handles so far
 	genIDs    genIDs // their people's ids
 	// texts holds what scripted customers and their agents said, by
@@ -635,6 +643,9 @@ func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
 		gap:  scenario.Distribution{Kind: "exp", Mean: tr.Arrivals.Mean()},
 		more: tr.Reply.Kind != "" || tr.Patience.Kind != "" || len(tr.Regions)+len(tr.Pages)+len(tr.Stores) > 0}
 	f.play = f.arrive
+	if w.lane == nil && !w.noLane {
+		w.lane = f
+	}
 	f.next(after.UnixNano())
 }
 
@@ -651,6 +662,11 @@ type flow struct {
 	at, until int64
 	loc       *time.Location
 	play      func() // f.arrive, made once
+	// seq is the queued arrival's place among events at equal times, and
+	// queued tells whether one is, for the flow of World.lane, whose
+	// arrival waits there rather than in the queue.
+	seq    uint64
+	queued bool
 	// gap is the time between arrivals: exponential, of the arrival
 	// rate's mean.
 	gap scenario.Distribution
@@ -670,6 +686,10 @@ func (f *flow) next(after int64) {
 		return
 	}
 	f.at = at
+	if w.lane == f {
+		f.seq, f.queued = w.queue.nextSeq(), true
+		return
+	}
 	w.queue.atNanos(at, f.loc, f.play)
 }
 
@@ -757,7 +777,12 @@ func (w *World) RunUntil(t time.Time) error {
 			}
 		}
 		w.queue.drop()
-		next, queued := w.queue.head()
+		next, seq, queued := w.queue.head()
+		// The lane's arrival, when it comes before the queue's head.
+		lane := false
+		if f := w.lane; f != nil && f.queued && (!queued || f.at < next || f.at == next && f.seq < seq) {
+			next, queued, lane = f.at, true, true
+		}
 		// The router's deadline in unix nanoseconds, unless a platform's
 		// comes first: then that one (w.dues.at, platform), and dueAt its
 		// nanoseconds.
@@ -779,9 +804,13 @@ func (w *World) RunUntil(t time.Time) error {
 		if !queued || next > bound {
 			break
 		}
-		at, atLoc, fn := w.queue.take()
-		w.clock.setNanos(at, atLoc)
-		fn()
+		if lane {
+			w.playArrival()
+		} else {
+			at, atLoc, fn := w.queue.take()
+			w.clock.setNanos(at, atLoc)
+			fn()
+		}
 		if w.stop != nil {
 			return w.stop
 		}
@@ -793,6 +822,15 @@ func (w *World) RunUntil(t time.Time) error {
 		w.settle()
 	}
 	return nil
+}
+
+// playArrival plays the arrival of the lane's flow, which RunUntil found
+// before the queue's head.
+func (w *World) playArrival() {
+	f := w.lane
+	f.queued = false
+	w.clock.setNanos(f.at, f.loc)
+	f.arrive()
 }
 
 // deadline is the deadline RunUntil found: the earliest of the platforms'
