@@ -237,7 +237,9 @@ func (q *Queue) drop() {
 func (q *Queue) dropSpent() {
 	q.spent = false
 	slot := q.pop()
-	q.acts[slot] = action{} // the action is not kept alive
+	// The action is not kept alive; the location, which lives as long
+	// as the run, is left for the next event queued in the slot.
+	q.acts[slot].fn = nil
 	q.free = append(q.free, slot)
 }
 
@@ -288,16 +290,25 @@ func (q *Queue) Peek() (t time.Time, ok bool) {
 // peekNanos returns the time of the next event in unix nanoseconds.
 func (q *Queue) peekNanos() (ns int64, ok bool) {
 	q.drop()
-	return q.head()
+	ns, _, ok = q.head()
+	return ns, ok
 }
 
-// head is peekNanos for a queue whose spent entry is dropped: small
-// enough to be inlined in the run's loop, which calls drop itself.
-func (q *Queue) head() (ns int64, ok bool) {
+// head is peekNanos for a queue whose spent entry is dropped, with the
+// next event's place among events at equal times: small enough to be
+// inlined in the run's loop, which calls drop itself.
+func (q *Queue) head() (ns int64, seq uint64, ok bool) {
 	if len(q.items) == 0 {
-		return 0, false
+		return 0, 0, false
 	}
-	return q.items[0].key, true
+	return q.items[0].key, q.items[0].seq, true
+}
+
+// nextSeq sets aside the place an event queued now takes among events at
+// equal times, for an event the caller keeps out of the queue.
+func (q *Queue) nextSeq() uint64 {
+	q.seq++
+	return q.seq
 }
 
 // Pop removes the next event and returns its time and action.

@@ -217,7 +217,7 @@ func BenchmarkQueueHold(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		q.drop()
-		now, _ := q.head()
+		now, _, _ := q.head()
 		q.take()
 		q.atNanos(now+gaps[i&(len(gaps)-1)], time.UTC, fn)
 	}

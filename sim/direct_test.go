@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -18,21 +19,27 @@ import (
 )
 
 // played is what a world did: its report, with the wire counters zeroed,
-// a digest of its whole event log, and what each scripted customer's
-// device received.
+// and those counters; a digest of its whole event log; what each scripted
+// customer's device received; and the calls of its bindings' Flush and
+// NextDeadline.
 type played struct {
 	report    []byte
+	wire      [3]int // webhooks, rejected, duplicates
 	trace     [sha256.Size]byte
 	lines     int
 	devices   map[string][]sim.Delivery
 	delivered int
+	calls     asked
 }
 
-func play(t *testing.T, sc *scenario.Scenario, n sim.Network, trace bool) played {
+// play plays sc on network n, with its event log when trace, and with the
+// platforms' bindings counted (counted); hide opens them without the
+// world's Due.
+func play(t *testing.T, sc *scenario.Scenario, n sim.Network, trace, hide bool) played {
 	t.Helper()
 	h := sha256.New()
 	var p played
-	opt := sim.Options{Platforms: platforms.All, Network: n, Trace: trace, TraceTo: func(l result.Line) {
+	opt := sim.Options{Platforms: counted(&p.calls, hide), Network: n, Trace: trace, TraceTo: func(l result.Line) {
 		fmt.Fprintf(h, "%v\n", l)
 		p.lines++
 	}}
@@ -52,6 +59,7 @@ func play(t *testing.T, sc *scenario.Scenario, n sim.Network, trace bool) played
 	// The wire counters: webhooks the fakes sent (the direct network
 	// makes no verification handshake), webhooks the adapters refused or
 	// dropped as duplicates.
+	p.wire = [3]int{res.Totals.Webhooks, res.Totals.Rejected, res.Totals.Duplicates}
 	res.Totals.Webhooks, res.Totals.Rejected, res.Totals.Duplicates = 0, 0, 0
 	p.report = jsonReport(t, res)
 	copy(p.trace[:], h.Sum(nil))
@@ -95,41 +103,76 @@ func libraryNames(t *testing.T) []string {
 }
 
 // TestDirectMatchesMemory plays every scenario of the library, as the
-// library holds them now, on the memory and the direct network: the
-// reports (routing, deliveries, refusals, drift, expectations, figures)
-// agree but for the wire counters, the event logs agree line by line
-// (but for the load scenarios', too long to keep), and so do the devices
-// of the scripted customers.
+// library holds them now, on the memory and the direct network, each
+// twice: with each channel's Due as its binding keeps it, so that the
+// world asks a binding's Flush and NextDeadline only when the fake may
+// have something new due, and with none, so that it asks them at every
+// step.
+//
+// The two networks agree: the reports (routing, deliveries, refusals,
+// drift, expectations, figures) but for the wire counters, the event logs
+// line by line (but for the load scenarios', too long to keep), and the
+// devices of the scripted customers. The Due changes nothing on either:
+// the same reports, wire counters included, event logs and devices; and
+// the world with Due asks no more often, and less often over the library.
 func TestDirectMatchesMemory(t *testing.T) {
+	var tracked, every asked
 	for _, name := range libraryNames(t) {
 		t.Run(name, func(t *testing.T) {
-			if testing.Short() && strings.HasPrefix(name, "load/") {
+			load := strings.HasPrefix(name, "load/")
+			if testing.Short() && load {
 				t.Skip("a load scenario; run without -short")
 			}
 			sc, err := platforms.Format.Load(scenarios.Library, name)
 			if err != nil {
 				t.Fatal(err)
 			}
-			// A load scenario's event log is millions of lines: its
-			// report, with every figure, stands for it.
-			trace := !strings.HasPrefix(name, "load/")
-			mem, dir := play(t, sc, sim.Memory, trace), play(t, sc, sim.Direct, trace)
-			if string(mem.report) != string(dir.report) {
-				t.Errorf("reports differ:\nmemory: %s\ndirect: %s", mem.report, dir.report)
-			}
-			if mem.trace != dir.trace || mem.lines != dir.lines {
-				t.Errorf("event logs differ: memory %d lines, direct %d", mem.lines, dir.lines)
-			}
-			if mem.delivered != dir.delivered {
-				t.Errorf("delivered: memory %d, direct %d", mem.delivered, dir.delivered)
-			}
-			for id, md := range mem.devices {
-				if dd := dir.devices[id]; !slices.Equal(md, dd) {
-					t.Errorf("customer %s's device: memory %v, direct %v", id, md, dd)
+			var runs [2]played
+			for i, n := range []sim.Network{sim.Memory, sim.Direct} {
+				// A load scenario's event log is millions of lines: its
+				// report, with every figure, stands for it.
+				got, want := play(t, sc, n, !load, false), play(t, sc, n, !load, true)
+				if d := differ(&got, &want); d != "" || got.wire != want.wire {
+					t.Errorf("%s, with Due and without: %s, wire counters %v and %v", n, d, got.wire, want.wire)
 				}
+				if got.calls.flush > want.calls.flush || got.calls.next > want.calls.next {
+					t.Errorf("%s: with Due %+v calls, without %+v: more", n, got.calls, want.calls)
+				}
+				tracked.flush += got.calls.flush
+				tracked.next += got.calls.next
+				every.flush += want.calls.flush
+				every.next += want.calls.next
+				runs[i] = got
+			}
+			if d := differ(&runs[0], &runs[1]); d != "" {
+				t.Errorf("memory and direct: %s", d)
 			}
 		})
 	}
+	if tracked.flush >= every.flush || tracked.next >= every.next {
+		t.Errorf("the library: with Due %+v calls, without %+v: not fewer", tracked, every)
+	}
+}
+
+// differ says how two plays of a scenario differ, but for their wire
+// counters and calls; "" when they do not.
+func differ(a, b *played) string {
+	var out []string
+	if string(a.report) != string(b.report) {
+		out = append(out, fmt.Sprintf("reports differ:\n%s\n%s", a.report, b.report))
+	}
+	if a.trace != b.trace || a.lines != b.lines {
+		out = append(out, fmt.Sprintf("event logs differ: %d lines and %d", a.lines, b.lines))
+	}
+	if a.delivered != b.delivered {
+		out = append(out, fmt.Sprintf("delivered %d and %d", a.delivered, b.delivered))
+	}
+	for _, id := range slices.Sorted(maps.Keys(a.devices)) {
+		if ad, bd := a.devices[id], b.devices[id]; !slices.Equal(ad, bd) {
+			out = append(out, fmt.Sprintf("customer %s's device: %v and %v", id, ad, bd))
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 // TestDirectPlaysFaultsOnTheWire: a WhatsApp or WeChat channel with a
@@ -206,17 +249,9 @@ func TestDirectRestarts(t *testing.T) {
 	for _, ch := range sc.Channels {
 		ch.Faults = nil
 	}
-	mem, dir := play(t, sc, sim.Memory, true), play(t, sc, sim.Direct, true)
-	if string(mem.report) != string(dir.report) {
-		t.Errorf("reports differ:\nmemory: %s\ndirect: %s", mem.report, dir.report)
-	}
-	if mem.trace != dir.trace || mem.lines != dir.lines {
-		t.Errorf("event logs differ: memory %d lines, direct %d", mem.lines, dir.lines)
-	}
-	for id, md := range mem.devices {
-		if dd := dir.devices[id]; !slices.Equal(md, dd) {
-			t.Errorf("customer %s's device: memory %v, direct %v", id, md, dd)
-		}
+	mem, dir := play(t, sc, sim.Memory, true, false), play(t, sc, sim.Direct, true, false)
+	if d := differ(&mem, &dir); d != "" {
+		t.Errorf("memory and direct: %s", d)
 	}
 	res := sim.Run(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: sim.Direct, Trace: true})
 	if res.Error != "" {

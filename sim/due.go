@@ -1,6 +1,9 @@
 package sim
 
-import "time"
+import (
+	"net/http"
+	"time"
+)
 
 // Due is what a world knows of the things a channel's fake has due, and
 // how the channel's binding tells the world that they may have changed, so
@@ -11,7 +14,9 @@ import "time"
 // have gained something to deliver, or its next deadline may have moved,
 // other than through Flush or by the clock reaching that deadline: when
 // Inbound, or the adapter's call to the fake (a send, an upload), changes
-// what the fake has queued or waiting, and at the end of a Flush that
+// what the fake has queued or waiting (on the Memory network the world
+// stirs at each call of the fake's API, the part mounted as "api": see
+// stirringAPI), and at the end of a Flush that
 // leaves something for a later Flush that NextDeadline does not report.
 // The world then calls Flush at a step only if the channel was stirred
 // since its last Flush or the clock has reached the deadline NextDeadline
@@ -129,4 +134,27 @@ func (e *Env) TrackedDue() *Due {
 	}
 	e.Due.Track()
 	return e.Due
+}
+
+// stirringAPI returns mount with the handler of the part "api", the fake's
+// API that the adapter calls, wrapped to stir d before each call while the
+// binding tracks d: a send may queue webhooks or statuses. It wraps only on
+// the Memory network, where the handlers run in the world's goroutine,
+// which alone reads and writes a Due.
+func stirringAPI(n Network, d *Due, mount func(part string, h http.Handler) (string, error)) func(part string, h http.Handler) (string, error) {
+	if n != Memory {
+		return mount
+	}
+	return func(part string, h http.Handler) (string, error) {
+		if part == "api" {
+			api := h
+			h = http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+				if d.tracked {
+					d.Stir()
+				}
+				api.ServeHTTP(rw, r)
+			})
+		}
+		return mount(part, h)
+	}
 }

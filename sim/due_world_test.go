@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"strings"
+	"net/http"
 	"testing"
 	"time"
 
@@ -80,49 +80,6 @@ func playCounted(t *testing.T, sc *scenario.Scenario, nw sim.Network, hide, trac
 	return report, sum, n
 }
 
-// TestDueChangesNothing plays every scenario of the library on the Direct
-// and the Memory network twice: with each channel's Due as its binding
-// keeps it, so that the world asks a binding's Flush and NextDeadline only
-// when the fake may have something new due, and with none, so that it asks
-// them at every step. The reports and the event logs are the same; the
-// world with Due asks no more often, and less often over a whole library.
-func TestDueChangesNothing(t *testing.T) {
-	names := libraryNames(t)
-	var tracked, every asked
-	for _, nw := range []sim.Network{sim.Direct, sim.Memory} {
-		for _, name := range names {
-			t.Run(string(nw)+"/"+name, func(t *testing.T) {
-				load := strings.HasPrefix(name, "load/")
-				if testing.Short() && load {
-					t.Skip("a load scenario; run without -short")
-				}
-				sc, err := platforms.Format.Load(scenarios.Library, name)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, gotLog, gotN := playCounted(t, sc, nw, false, !load)
-				want, wantLog, wantN := playCounted(t, sc, nw, true, !load)
-				if string(got) != string(want) {
-					t.Errorf("reports differ:\nwith Due: %s\nwithout: %s", got, want)
-				}
-				if gotLog != wantLog {
-					t.Error("event logs differ")
-				}
-				if gotN.flush > wantN.flush || gotN.next > wantN.next {
-					t.Errorf("with Due %+v calls, without %+v: more", gotN, wantN)
-				}
-				tracked.flush += gotN.flush
-				tracked.next += gotN.next
-				every.flush += wantN.flush
-				every.next += wantN.next
-			})
-		}
-	}
-	if tracked.flush >= every.flush || tracked.next >= every.next {
-		t.Errorf("the library: with Due %+v calls, without %+v: not fewer", tracked, every)
-	}
-}
-
 // TestDueQuietChannel plays a day of the M/M/14 scenario, whose WhatsApp
 // channel sends no status webhooks, on the Direct network: nothing is
 // ever due on the platform, so the world asks its binding only at the
@@ -145,4 +102,75 @@ func TestDueQuietChannel(t *testing.T) {
 	if every.flush < 1000 || every.next < 1000 {
 		t.Errorf("without Due: calls %+v, want one per step", every)
 	}
+}
+
+// TestDueRetriedWebhook: on the Memory network, customers' webhooks that
+// the router does not take (the first few, answered 500 here) wait in the
+// fake for their retries, which the world's later steps deliver; the
+// channel sends no status webhooks, so that nothing else has the fake do
+// anything. Played with the world's Due and without, the reports are the
+// same, and every retry reached the router.
+func TestDueRetriedWebhook(t *testing.T) {
+	sc, err := platforms.Format.Parse("retried.toml", []byte(`
+name = "webhooks the router does not take at first"
+seed = 5
+[channels.whatsapp]
+status_webhooks = false
+[[traffic]]
+channel = "whatsapp"
+arrivals = "poisson 30/h"
+for = "6h"
+messages = "1"
+handle = "exp 5m"
+[[agents]]
+id = "a"
+capacity = 3
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const refused = 3
+	var reports [2][]byte
+	for i, hide := range []bool{false, true} {
+		var n asked
+		all := counted(&n, hide)
+		for j, p := range all {
+			c := *p
+			open := p.Open
+			c.Open = func(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
+				mount := env.Mount
+				env.Mount = func(part string, h http.Handler) (string, error) {
+					if part == "webhook" {
+						h = refuseFirst(refused, h)
+					}
+					return mount(part, h)
+				}
+				return open(ctx, env, ch)
+			}
+			all[j] = &c
+		}
+		w := runWorld(t, sc, sim.Options{Platforms: all, Network: sim.Memory})
+		res := w.Finish()
+		w.Close()
+		if res.Totals.Inbound != res.Totals.Conversations || res.Totals.Conversations < 100 {
+			t.Errorf("hide %v: %d messages in, %d conversations", hide, res.Totals.Inbound, res.Totals.Conversations)
+		}
+		reports[i] = jsonReport(t, res)
+	}
+	if string(reports[0]) != string(reports[1]) {
+		t.Errorf("reports differ:\nwith Due: %s\nwithout: %s", reports[0], reports[1])
+	}
+}
+
+// refuseFirst answers the first n POSTs to h with 500, and passes the
+// others on.
+func refuseFirst(n int, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && n > 0 {
+			n--
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

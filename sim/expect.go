@@ -13,7 +13,10 @@ import (
 )
 
 // expect checks one expectation now and records every comparison it makes.
-func (w *World) expect(ex *scenario.Expect) {
+// final is the run's metrics when Finish judges the expectations at the
+// end, made once for all that read them; nil for a timed expectation,
+// which makes them at its time.
+func (w *World) expect(ex *scenario.Expect, final *result.Metrics) {
 	now := w.clock.nowLocal()
 	add := func(subject, field, expected, actual string, ok bool, p *person, conv string) {
 		c := result.Check{Line: ex.Line, At: now, Subject: subject, Field: field, Expected: expected, Actual: actual, Passed: ok}
@@ -115,7 +118,7 @@ func (w *World) expect(ex *scenario.Expect) {
 		}
 	case ex.Metric != "":
 		subject := "metric " + ex.Metric
-		m := w.final
+		m := final
 		if m == nil {
 			mm := w.metrics(now)
 			m = &mm
@@ -326,13 +329,11 @@ func (w *World) Finish() result.Result {
 	// and the result: nothing judged at the end changes them.
 	m := w.metrics(now)
 	if w.res.Error == "" {
-		w.final = &m
 		for i := range w.sc.Expect {
 			if ex := &w.sc.Expect[i]; !ex.HasAt {
-				w.expect(ex)
+				w.expect(ex, &m)
 			}
 		}
-		w.final = nil
 	}
 	w.res.Totals = w.totals()
 	w.res.Metrics = m

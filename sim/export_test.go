@@ -16,6 +16,18 @@ var ErlangA = erlangA
 // released for reuse.
 func PlayReusing(w *World, reuse bool) (res result.Result, released int) {
 	w.noReuse = !reuse
+	return playToEnd(w), w.reused
+}
+
+// PlayLane plays w to its end with or without the lane of its first
+// traffic flow (World.lane), and returns its result.
+func PlayLane(w *World, lane bool) result.Result {
+	w.noLane = !lane
+	return playToEnd(w)
+}
+
+// playToEnd plays w to its end, as Run does, and returns its result.
+func playToEnd(w *World) result.Result {
 	w.Schedule()
 	if err := w.RunUntil(time.Time{}); err != nil {
 		w.res.Error = err.Error()
@@ -23,7 +35,7 @@ func PlayReusing(w *World, reuse bool) (res result.Result, released int) {
 	if !w.end.IsZero() {
 		w.clock.Set(w.end)
 	}
-	return w.Finish(), w.reused
+	return w.Finish()
 }
 
 // NewRunWorld is the world Run makes of sc: one whose journals nothing

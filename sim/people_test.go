@@ -2,10 +2,13 @@ package sim
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/sim/scenario"
 )
 
 // TestPeople plays random puts (new people and replacements) and removals
@@ -45,3 +48,68 @@ func TestPeople(t *testing.T) {
 		}
 	}
 }
+
+// TestReuseSetsEveryField: a released generated customer's record, with
+// every field set (its script aside, which a record keeps), comes back
+// from flow.newPerson as the new record newPerson makes with the same
+// values: no field of the last customer is left behind, whichever fields
+// the record has.
+func TestReuseSetsEveryField(t *testing.T) {
+	var w World
+	f := &flow{w: &w, tr: &scenario.Traffic{Channel: "whatsapp"}, account: "acct"}
+	fresh := f.newPerson("t7", "15550001", 3, time.Minute)
+	// Another flow's customer, with every field set to something.
+	old := &person{}
+	v := reflect.ValueOf(old).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if v.Type().Field(i).Name == "script" {
+			continue
+		}
+		fill(reflect.NewAt(f.Type(), f.Addr().UnsafePointer()).Elem(), i)
+	}
+	s := &script{}
+	old.script = s
+	w.spare = append(w.spare, old)
+	got := f.newPerson("t7", "15550001", 3, time.Minute)
+	if got != old {
+		t.Fatal("the released record was not reused")
+	}
+	if got.script != s {
+		t.Error("the record lost its script")
+	}
+	got.script = nil
+	if !reflect.DeepEqual(got, fresh) {
+		t.Errorf("reused record\n%+v\nwant\n%+v", *got, *fresh)
+	}
+}
+
+// fill sets v, a settable value, to something other than its zero value.
+func fill(v reflect.Value, seed int) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString("x" + strconv.Itoa(seed))
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		v.SetInt(int64(seed + 1))
+	case reflect.Uint64, reflect.Uint32, reflect.Uint:
+		v.SetUint(uint64(seed + 1))
+	case reflect.Struct:
+		for i := range v.NumField() {
+			f := v.Field(i)
+			fill(reflect.NewAt(f.Type(), f.Addr().UnsafePointer()).Elem(), seed+i)
+		}
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+	case reflect.Interface:
+		v.Set(reflect.ValueOf(&stubBinding{}))
+	default:
+		panic("fill: a field of kind " + v.Kind().String())
+	}
+}
+
+// stubBinding is a Binding that fill puts in a record's interface field.
+type stubBinding struct{ Binding }

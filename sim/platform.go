@@ -87,7 +87,10 @@ type Env struct {
 	// Mount serves h as the named part of the platform ("api" for the
 	// fake's API, "webhook" for the router's endpoint) and returns the base
 	// URL the other side calls, without a trailing slash. Nil on the
-	// Direct network.
+	// Direct network. In a world on the Memory network, each call of the
+	// "api" part stirs the Due when the binding tracks it (TrackedDue): the
+	// adapter's calls to the fake (a send, an upload) may queue webhooks,
+	// and the binding need not stir for them.
 	Mount func(part string, h http.Handler) (baseURL string, err error)
 	// Receiver takes the adapter's normalized inbound traffic: the engine.
 	Receiver router.Receiver
@@ -126,7 +129,9 @@ type Binding interface {
 	Sender() router.Sender
 	// NewHandle returns the n-th generated customer id (n from 1 on):
 	// valid on the platform, and different for every n. The world skips one
-	// a scripted customer already has.
+	// a scripted customer already has. It is called from one goroutine at
+	// a time (a world's, whose driver serializes its calls), and may keep
+	// what it made for the next call without a lock.
 	NewHandle(n int) string
 	// Handle converts a scripted customer's handle, as written in a
 	// scenario, to the platform's customer id (the id in customer keys).

@@ -2,6 +2,8 @@ package sim_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/scenarios"
 	"github.com/omnisim/omnisim/sim"
+	"github.com/omnisim/omnisim/sim/result"
 	"github.com/omnisim/omnisim/sim/scenario"
 )
 
@@ -125,5 +128,87 @@ capacity = 100
 		if took == scripted {
 			t.Errorf("scripted=%v: a generated customer wrote from %s: %v", scripted, first, took)
 		}
+	}
+}
+
+// TestLaneChangesNothing: the first traffic flow's arrivals, which wait
+// outside the queue (World.lane), play in the order the queue would have
+// played them: with and without the lane, the reports and the event logs
+// are the same. The scenarios have several flows and scripted steps, and
+// arrivals several a second, some at the same millisecond as another
+// flow's arrival or a patience timer: ties, which play in the order they
+// were queued.
+func TestLaneChangesNothing(t *testing.T) {
+	busy, err := platforms.Format.Parse("busy.toml", []byte(`
+name = "arrivals several a second, two flows and steps"
+seed = 9
+duration = "3h"
+[[traffic]]
+channel = "whatsapp"
+arrivals = "poisson 3600/h"
+for = "2h"
+messages = "1..3"
+handle = "exp 20s"
+patience = "exp 30s"
+[[traffic]]
+channel = "whatsapp"
+arrivals = "poisson 7200/h"
+for = "2h"
+messages = "1"
+handle = "1s"
+[[customers]]
+id = "ann"
+channel = "whatsapp"
+phone = "+16505550100"
+[[steps]]
+at = "10m"
+customer = "ann"
+says = ["hello"]
+repeat = 60
+every = "1s"
+[[agents]]
+id = "a"
+capacity = 20
+[[agents]]
+id = "b"
+capacity = 20
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scs []*scenario.Scenario
+	for _, name := range []string{"eligible-hours.toml", "erlang-a.toml", "traffic-day.toml"} {
+		sc, err := platforms.Format.Load(scenarios.Library, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scs = append(scs, sc)
+	}
+	for _, sc := range append(scs, busy) {
+		t.Run(sc.Name, func(t *testing.T) {
+			var reports [2][]byte
+			var logs [2][sha256.Size]byte
+			for i, lane := range []bool{false, true} {
+				h := sha256.New()
+				w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: sim.Direct, Trace: true,
+					TraceTo: func(l result.Line) { fmt.Fprintf(h, "%v\n", l) }})
+				if err != nil {
+					t.Fatal(err)
+				}
+				res := sim.PlayLane(w, lane)
+				w.Close()
+				if res.Error != "" {
+					t.Fatal(res.Error)
+				}
+				reports[i] = jsonReport(t, res)
+				copy(logs[i][:], h.Sum(nil))
+			}
+			if string(reports[0]) != string(reports[1]) {
+				t.Errorf("reports differ:\nwithout the lane: %s\nwith it:          %s", reports[0], reports[1])
+			}
+			if logs[0] != logs[1] {
+				t.Error("event logs differ")
+			}
+		})
 	}
 }

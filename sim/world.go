@@ -58,6 +58,9 @@ type Options struct {
 	// unread marks the world of Run, whose journals nothing can read: its
 	// fakes keep none.
 	unread bool
+	// sealed marks the world of Run, on which nothing calls
+	// World.Customer: its scripted customers are the scenario's.
+	sealed bool
 }
 
 // JournalDepth is how many of the newest entries of each journal list a
@@ -94,9 +97,17 @@ type World struct {
 	// tracking of conversations and the world's customers: no trace,
 	// series, message center or listed customer, whose timeline reads
 	// them (see observe). Set once the world is set up.
-	plain     bool
-	byID      map[string]*person
-	traffic   *rand.Rand
+	plain   bool
+	byID    map[string]*person
+	traffic *rand.Rand
+	// lane is the first traffic flow, whose next arrival waits in the
+	// flow (flow.queued) rather than in the queue: RunUntil plays it when
+	// it comes before the queue's head, by time and then place (seq), as
+	// the queue would. A flow's arrivals come one after the other, and the
+	// queue sank each through its heap.
+	lane *flow
+	// noLane keeps every arrival in the queue (a test's reference run).
+	noLane    bool
 	generated int    // generated customer handles so far
 	genIDs    genIDs // their people's ids
 	// texts holds what scripted customers and their agents said, by
@@ -105,9 +116,6 @@ type World struct {
 	// sentBy lists the messages sent in the settle at hand, with their
 	// agents, to name the agent of an asynchronous failure.
 	sentBy []sentMessage
-	// due is the platform's deadline that RunUntil found before the
-	// router's, while it plays one.
-	due time.Time
 	// dues is what the world knows of what its channels have due (Due).
 	dues dues
 	// spare holds released generated customers' records (release);
@@ -142,9 +150,6 @@ type World struct {
 	center *messageCenter
 
 	res result.Result
-	// final is the run's metrics while Finish judges the expectations at
-	// the end, which read them.
-	final *result.Metrics
 
 	routerCfg router.Config // the engine's configuration, to build it again on a restart
 	restarts  int           // router restarts so far
@@ -211,8 +216,9 @@ type person struct {
 // result does not pass.
 func Run(ctx context.Context, sc *scenario.Scenario, opt Options) result.Result {
 	// The world is Run's alone, and the result holds no journal: nothing
-	// can read one, so the fakes keep none.
-	opt.unread = true
+	// can read one, so the fakes keep none; nor can anything add a
+	// customer to it.
+	opt.unread, opt.sealed = true, true
 	w, err := NewWorld(ctx, sc, opt)
 	if err != nil {
 		res := w.res
@@ -392,14 +398,20 @@ func (w *World) setup() error {
 		if w.opt.unread {
 			env.JournalLimit = -1
 		}
-		if mount != nil {
-			env.Mount = func(part string, h http.Handler) (string, error) { return mount(name, part, h) }
-		}
 		var bound Binding // the channel's binding, once it is open
-		if !cfg.Retain {
+		switch {
+		case cfg.Retain:
+		case w.opt.sealed && len(sc.Customers) == 0:
+			// Run's world of a scenario without customers: nobody is
+			// scripted, ever.
+			env.Keep = keepsNobody
+		default:
 			env.Keep = func(customer string) bool { return w.keeps(bound, name, customer) }
 		}
 		env.Due = w.newDue()
+		if mount != nil {
+			env.Mount = stirringAPI(env.Network, env.Due, func(part string, h http.Handler) (string, error) { return mount(name, part, h) })
+		}
 		b, err := p.Open(w.ctx, env, sc.Channels[name])
 		if errors.Is(err, ErrNeedsWire) && env.Network == Direct {
 			// The channel's faults act on the wire: it plays on Memory.
@@ -407,7 +419,7 @@ func (w *World) setup() error {
 				wire, wireClient = memoryNetwork()
 			}
 			env.Network, env.Client, env.Due = Memory, wireClient, w.newDue()
-			env.Mount = func(part string, h http.Handler) (string, error) { return wire(name, part, h) }
+			env.Mount = stirringAPI(Memory, env.Due, func(part string, h http.Handler) (string, error) { return wire(name, part, h) })
 			b, err = p.Open(w.ctx, env, sc.Channels[name])
 		}
 		if err != nil {
@@ -462,6 +474,10 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 		w.engine.SetAttributes(p.key, c.Attributes)
 	}
 }
+
+// keepsNobody is Env.Keep in a world that reads nobody's device: it does
+// nothing but answer, unlike keeps, which asks the world each time.
+func keepsNobody(string) bool { return false }
 
 // keeps reports whether the world reads the device of a customer of a
 // channel at the end: a scripted customer's (Env.Keep). b is the
@@ -612,7 +628,7 @@ func (w *World) Schedule() {
 	for i := range sc.Expect {
 		ex := &sc.Expect[i]
 		if ex.HasAt {
-			w.queue.At(sc.Start.Add(ex.At.D()), func() { w.expect(ex) })
+			w.queue.At(sc.Start.Add(ex.At.D()), func() { w.expect(ex, nil) })
 		}
 	}
 	for i := range sc.Traffic {
@@ -641,6 +657,9 @@ func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
 		gap:  scenario.Distribution{Kind: "exp", Mean: tr.Arrivals.Mean()},
 		more: tr.Reply.Kind != "" || tr.Patience.Kind != "" || len(tr.Regions)+len(tr.Pages)+len(tr.Stores) > 0}
 	f.play = f.arrive
+	if w.lane == nil && !w.noLane {
+		w.lane = f
+	}
 	f.next(after.UnixNano())
 }
 
@@ -657,6 +676,11 @@ type flow struct {
 	at, until int64
 	loc       *time.Location
 	play      func() // f.arrive, made once
+	// seq is the queued arrival's place among events at equal times, and
+	// queued tells whether one is, for the flow of World.lane, whose
+	// arrival waits there rather than in the queue.
+	seq    uint64
+	queued bool
 	// gap is the time between arrivals: exponential, of the arrival
 	// rate's mean.
 	gap scenario.Distribution
@@ -676,6 +700,10 @@ func (f *flow) next(after int64) {
 		return
 	}
 	f.at = at
+	if w.lane == f {
+		f.seq, f.queued = w.queue.nextSeq(), true
+		return
+	}
 	w.queue.atNanos(at, f.loc, f.play)
 }
 
@@ -685,12 +713,8 @@ func (f *flow) arrive() {
 	// is the same whatever the routing does with it.
 	w, tr, b := f.w, f.tr, f.b
 	handle, hash := w.newHandle(tr.Channel, b)
-	p := w.newGenerated()
-	p.id, p.b = w.genIDs.id(w.generated), b
-	p.key = router.CustomerKey{Channel: tr.Channel, Account: f.account, Customer: handle}
-	p.flow, p.messages = tr, tr.Messages.Min+w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1)
-	p.handle = draw(w.traffic, &tr.Handle)
-	p.name = p.id
+	messages := tr.Messages.Min + w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1)
+	p := f.newPerson(w.genIDs.id(w.generated), handle, messages, draw(w.traffic, &tr.Handle))
 	w.people.putHashed(p, hash)
 	if f.more {
 		f.drawMore(p)
@@ -767,9 +791,14 @@ func (w *World) RunUntil(t time.Time) error {
 			}
 		}
 		w.queue.drop()
-		next, queued := w.queue.head()
+		next, seq, queued := w.queue.head()
+		// The lane's arrival, when it comes before the queue's head.
+		lane := false
+		if f := w.lane; f != nil && f.queued && (!queued || f.at < next || f.at == next && f.seq < seq) {
+			next, queued, lane = f.at, true, true
+		}
 		// The router's deadline in unix nanoseconds, unless a platform's
-		// comes first: then that one (w.due, platform), and dueAt its
+		// comes first: then that one (w.dues.at, platform), and dueAt its
 		// nanoseconds.
 		dueAt, timed := w.engine.NextDeadlineNanos()
 		platform := false
@@ -777,7 +806,7 @@ func (w *World) RunUntil(t time.Time) error {
 			w.askDue()
 		}
 		if d := &w.dues; d.has && (!timed || d.at.Before(time.Unix(0, dueAt))) {
-			w.due, dueAt, platform, timed = d.at, d.ns, true, true
+			dueAt, platform, timed = d.ns, true, true
 		}
 		if timed && (!queued || dueAt <= next) {
 			if dueAt > bound {
@@ -789,9 +818,13 @@ func (w *World) RunUntil(t time.Time) error {
 		if !queued || next > bound {
 			break
 		}
-		at, atLoc, fn := w.queue.take()
-		w.clock.setNanos(at, atLoc)
-		fn()
+		if lane {
+			w.playArrival()
+		} else {
+			at, atLoc, fn := w.queue.take()
+			w.clock.setNanos(at, atLoc)
+			fn()
+		}
 		if w.stop != nil {
 			return w.stop
 		}
@@ -805,11 +838,20 @@ func (w *World) RunUntil(t time.Time) error {
 	return nil
 }
 
-// deadline is the deadline RunUntil found: a platform's (w.due), or the
-// router's at unix nanoseconds at.
+// playArrival plays the arrival of the lane's flow, which RunUntil found
+// before the queue's head.
+func (w *World) playArrival() {
+	f := w.lane
+	f.queued = false
+	w.clock.setNanos(f.at, f.loc)
+	f.arrive()
+}
+
+// deadline is the deadline RunUntil found: the earliest of the platforms'
+// (w.dues.at), or the router's at unix nanoseconds at.
 func (w *World) deadline(platform bool, at int64) time.Time {
 	if platform {
-		return w.due
+		return w.dues.at
 	}
 	return time.Unix(0, at)
 }
@@ -1631,19 +1673,49 @@ func (w *World) release(p *person) {
 	}
 }
 
-// newGenerated returns a zero person for a generated customer: a released
-// one when there is one, which keeps its script (bound to it, with its
-// action, the method value of the script), else a new one.
-func (w *World) newGenerated() *person {
+// newPerson returns the person of a generated customer of the flow: id
+// (its name too), with the flow's channel and account and the customer id
+// handle in its key, who sends messages messages over a conversation of
+// handle time handleTime; zero otherwise. It is a released record when
+// there is one, which keeps its script (bound to it, with its action, the
+// method value of the script), else a new one.
+//
+// A released record is set field by field rather than cleared whole and
+// written again: it holds many pointers, which a clear passes through the
+// collector's write barrier while it marks, and most of which a generated
+// customer never sets; its binding, flow, channel and account are mostly
+// the last customer's (one flow's), and written only when they differ.
+// TestReuseSetsEveryField holds it to the new record.
+func (f *flow) newPerson(id, handle string, messages int, handleTime time.Duration) *person {
+	w, tr := f.w, f.tr
 	n := len(w.spare)
 	if n == 0 {
-		return &person{}
+		return &person{id: id, name: id, b: f.b, key: router.CustomerKey{Channel: tr.Channel, Account: f.account, Customer: handle},
+			flow: tr, messages: messages, handle: handleTime}
 	}
 	p := w.spare[n-1]
 	w.spare[n-1] = nil
 	w.spare = w.spare[:n-1]
-	s := p.script
-	*p = person{}
-	p.script = s
+	p.id, p.name = id, id
+	if p.flow != tr {
+		p.b, p.flow = f.b, tr
+	}
+	if !sameString(p.key.Channel, tr.Channel) || !sameString(p.key.Account, f.account) {
+		p.key.Channel, p.key.Account = tr.Channel, f.account
+	}
+	p.key.Customer = handle
+	p.messages, p.handle = messages, handleTime
+	// What a released record may hold of its last customer: set only by a
+	// failure, a flow that draws them or the conversation.
+	if p.lastError != "" || p.lastRefusal != "" || p.timeline != nil {
+		p.lastError, p.lastRefusal, p.timeline = "", "", nil
+	}
+	if pr := &p.profile; pr.Region != "" || pr.EntryPage != "" || pr.Store != "" || pr.Language != "" || pr.AdSource != "" {
+		*pr = router.Profile{}
+	}
+	p.scripted, p.listed = false, false
+	p.reply, p.conversed, p.open = 0, false, 0
+	p.live, p.liveID, p.tracking = liveConv{}, 0, false
+	p.hash, p.pending, p.forgotten = 0, 0, false
 	return p
 }

@@ -209,7 +209,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	// What the fake has due changes only in Inbound, in the adapter's
 	// sends (Post, the API handler) and in Flush (whose retries, repeats
 	// and held webhooks NextDeadline reports): the first two stir the
-	// world's Due.
+	// world's Due, the API handler's calls through the world's Mount.
 	b.due = env.TrackedDue()
 
 	if env.Mount == nil {
@@ -235,10 +235,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		var err error
 		// Each side needs the other's URL: the fake's API is mounted first,
 		// and the fake itself built once the router's webhook URL is known.
-		acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			b.due.Stir() // a send may queue webhooks
-			b.fake.ServeHTTP(w, r)
-		}))
+		acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.fake.ServeHTTP(w, r) }))
 		if err != nil {
 			return nil, err
 		}

@@ -196,7 +196,8 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	// What the fake has due changes only in Inbound, in the adapter's
 	// calls to it (directAPI, the API handler) and in Flush (whose
 	// redeliveries and held webhooks NextDeadline reports): the first two
-	// stir the world's Due.
+	// stir the world's Due, the API handler's calls through the world's
+	// Mount.
 	b.due = env.TrackedDue()
 	if env.Mount == nil {
 		// Direct: the fake and the adapter meet by values.
@@ -215,10 +216,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		return b, nil
 	}
 	var err error
-	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b.due.Stir() // a send may queue webhooks
-		b.fake.ServeHTTP(w, r)
-	}))
+	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.fake.ServeHTTP(w, r) }))
 	if err != nil {
 		return nil, err
 	}

@@ -204,7 +204,8 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	// What the fake has due changes only in Inbound, in the adapter's
 	// calls to it (sendDirect, uploadDirect, the API handler) and in Flush
 	// (whose retries and held webhooks NextDeadline reports, and whose
-	// receipts the sends queue): the first two stir the world's Due.
+	// receipts the sends queue): the first two stir the world's Due, the
+	// API handler's calls through the world's Mount.
 	b.due = env.TrackedDue()
 	for psid, ad := range s.AdReferrals {
 		b.ads[psid] = ad
@@ -223,10 +224,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		return b, nil
 	}
 	var err error
-	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b.due.Stir() // a send may queue webhooks
-		b.fake.ServeHTTP(w, r)
-	}))
+	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.fake.ServeHTTP(w, r) }))
 	if err != nil {
 		return nil, err
 	}

@@ -156,7 +156,8 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	// What the fake has due changes only in Inbound, in the adapter's
 	// calls to its API and in Flush (whose held and retried pushes
 	// NextFault reports): the first two stir the world's Due on the
-	// Memory network. On Direct nothing does (openDirect).
+	// Memory network, the API handler's calls through the world's Mount.
+	// On Direct nothing does (openDirect).
 	b.due = env.TrackedDue()
 
 	var err error
@@ -169,10 +170,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	}
 	// Each side needs the other's URL: the fake's API is mounted first,
 	// and the fake itself built once the router's webhook URL is known.
-	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b.due.Stir() // a send may queue webhooks
-		b.fake.ServeHTTP(w, r)
-	}))
+	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.fake.ServeHTTP(w, r) }))
 	if err != nil {
 		return nil, err
 	}

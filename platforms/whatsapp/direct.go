@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	fakewa "github.com/omnisim/omnisim/fakes/whatsapp"
@@ -33,9 +32,11 @@ func openDirect(b *binding, fcfg fakewa.Config, acfg routerwa.Config, env sim.En
 	return b, nil
 }
 
-// inboundDirect is Inbound on the Direct network.
+// inboundDirect is Inbound on the Direct network. It leaves the world's
+// Due alone: a customer's message queues no status and no read status,
+// and takes none (only the business's sends do, through graph, which
+// stirs it): TestInboundLeavesDueAlone.
 func (b *binding) inboundDirect(customer, name string, m *sim.Message) (sim.Inbound, error) {
-	idle := b.direct.Idle()
 	var msg fakewa.InboundMessage
 	var err error
 	text := m.Event == "" && m.Attachment == nil
@@ -45,7 +46,6 @@ func (b *binding) inboundDirect(customer, name string, m *sim.Message) (sim.Inbo
 		err = b.otherDirect(&msg, customer, m)
 	}
 	if err != nil {
-		stirIfTurned(b.due, b.direct, idle)
 		return sim.Inbound{}, err
 	}
 	var v routerwa.Message
@@ -54,7 +54,6 @@ func (b *binding) inboundDirect(customer, name string, m *sim.Message) (sim.Inbo
 		v.Text = m.Text
 	}
 	b.adapter.ReceiveMessage(&v)
-	stirIfTurned(b.due, b.direct, idle)
 	return sim.Inbound{ID: msg.ID, Status: http.StatusOK}, nil
 }
 
@@ -151,27 +150,16 @@ func stir(due *sim.Due, d *fakewa.Direct, idle bool) {
 	}
 }
 
-// stirIfTurned stirs due if the fake d turned idle or busy during a call
-// from a customer (idle: before it). A customer's message queues no status
-// and no read status (only the business's sends do, through graph, which
-// stirs), so it leaves what the fake has due as it was, whatever waits:
-// TestInboundLeavesDueAlone. A change from idle or to it would say
-// otherwise.
-func stirIfTurned(due *sim.Due, d *fakewa.Direct, idle bool) {
-	if idle != d.Idle() {
-		due.Stir()
-	}
-}
-
 // graph is the fake's Graph API as the adapter calls it by values.
 type graph struct {
 	d   *fakewa.Direct
 	due *sim.Due // the world's: stirred by a call that may change what the fake has due (stir)
 
-	// mu guards sc, reused by every send: the fake's Send keeps neither
-	// the request nor its text once it has returned, and calls nothing
-	// that sends. Between sends sc is zero.
-	mu sync.Mutex
+	// sc is reused by every send: the fake's Send keeps neither the
+	// request nor its text once it has returned, and calls nothing that
+	// sends. It takes no lock: the adapter makes one call at a time
+	// (routerwa.Graph), and a world's adapters, a restarted router's too,
+	// send from the world's goroutine alone. Between sends sc is zero.
 	sc sendScratch
 }
 
@@ -183,7 +171,6 @@ type sendScratch struct {
 
 func (g *graph) Message(req *routerwa.Request) (string, error) {
 	idle := g.d.Idle()
-	g.mu.Lock()
 	sc := &g.sc
 	fr := &sc.req
 	// fr holds no field of another send (see below): only what this one
@@ -206,7 +193,6 @@ func (g *graph) Message(req *routerwa.Request) (string, error) {
 		fr.MessagingProduct, fr.RecipientType, fr.To, fr.Type, fr.Text = "", "", "", "", nil
 		sc.text = fakewa.Text{}
 	}
-	g.mu.Unlock()
 	stir(g.due, g.d, idle)
 	if e != nil {
 		return "", platformError(e)

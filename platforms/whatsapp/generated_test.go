@@ -39,7 +39,7 @@ func TestGeneratedNumbers(t *testing.T) {
 			t.Errorf("NewHandle(%d) = %q, want %q, of the generated form", n, h, want)
 		}
 	}
-	for _, d := range []string{"16501991234", "1212200123", "165020012345", "26502001234", "8613800138000", "16662001234"} {
+	for _, d := range []string{"16501991234", "1212200123", "165020012345", "26502001234", "8613800138000", "16662001234", "1/502001234"} {
 		if generated(d) {
 			t.Errorf("generated(%q) = true", d)
 		}

@@ -205,8 +205,9 @@ func memoryEnv(t *testing.T, clock func() time.Time) (sim.Env, *recorder) {
 // TestInboundLeavesDueAlone: on the Direct network a customer's message
 // queues no status and no read status, and takes none, whatever the fake
 // has waiting: only the business's sends do (graph, which stirs the
-// world's Due). So the binding stirs the Due for a customer's message only
-// if the fake turned idle or busy meanwhile (stirIfTurned).
+// world's Due). So the binding does not stir the Due for a customer's
+// message (inboundDirect): the fake is idle or busy after one as it was
+// before, with what it has due at the same time.
 func TestInboundLeavesDueAlone(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)

@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -177,6 +176,14 @@ type binding struct {
 	// due is the world's Due (sim.Env.TrackedDue), which the binding
 	// stirs on the Direct and Memory networks (stir); nil on the others.
 	due *sim.Due
+	// idle, on the Memory network with due set, is a view of the fake
+	// whose Idle reads, without the fake's lock, that it has no status
+	// queued and no read status waiting; retry is set while the fake may
+	// hold a webhook to retry (one the router did not take). Flush does
+	// nothing while both say so: the fake's Flush would find nothing to
+	// do, and the world asks for one after every send.
+	idle  *fakewa.Direct
+	retry bool
 }
 
 func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
@@ -221,8 +228,9 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		// calls to it (graph, the API handler) and in Flush (whose
 		// retries, without a fault plan, wait for the world's next event,
 		// which NextDeadline does not report): each may stir the world's
-		// Due. A fault plan's holds and retries are left to the world's
-		// asking at every step.
+		// Due, the API handler's calls through the world's Mount. A fault
+		// plan's holds and retries are left to the world's asking at every
+		// step.
 		b.due = env.TrackedDue()
 	}
 
@@ -241,10 +249,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	// Each side needs the other's URL: the fake's API is mounted first,
 	// and the fake itself built once the router's webhook URL is known.
 	var err error
-	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b.due.Stir() // a send may queue statuses and a read
-		b.fake.ServeHTTP(w, r)
-	}))
+	acfg.BaseURL, err = env.Mount("api", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { b.fake.ServeHTTP(w, r) }))
 	if err != nil {
 		return nil, err
 	}
@@ -260,6 +265,9 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	b.fake = fakewa.New(fcfg)
 	if err := b.fake.Verify(ctx); err != nil {
 		return nil, fmt.Errorf("webhook verification handshake: %w", err)
+	}
+	if b.due != nil {
+		b.idle = b.fake.Direct(cmpOr(acfg.APIVersion, routerwa.DefaultAPIVersion))
 	}
 	return b, nil
 }
@@ -309,11 +317,16 @@ func (b *binding) Flush(ctx context.Context) error {
 		}
 		return nil
 	}
+	if b.idle != nil && !b.retry && b.idle.Idle() {
+		return nil
+	}
 	_, err := b.fake.Flush(ctx)
-	if b.due != nil && b.fake.Retrying() > 0 {
-		// Without a fault plan a retry waits for the world's next event:
-		// NextDeadline does not report it.
-		b.due.Stir()
+	if b.due != nil {
+		if b.retry = b.fake.Retrying() > 0; b.retry {
+			// Without a fault plan a retry waits for the world's next
+			// event: NextDeadline does not report it.
+			b.due.Stir()
+		}
 	}
 	if err == nil {
 		return nil
@@ -366,29 +379,39 @@ var areaCodes = []string{"650", "415", "408", "510", "925", "707", "831", "209",
 // plan and is its own E.164 form (TestGeneratedNumbers holds
 // libphonenumber to that), so the fake takes it without a parse.
 func generated(d string) bool {
-	return len(d) == 11 && d[0] == '1' && d[4] >= '2' && slices.Contains(areaCodes, d[1:4])
+	if len(d) != 11 || d[0] != '1' || d[4] < '2' {
+		return false
+	}
+	a, b, c := d[1]-'0', d[2]-'0', d[3]-'0'
+	return a <= 9 && b <= 9 && c <= 9 && isAreaCode[int(a)*100+int(b)*10+int(c)]
 }
+
+// isAreaCode tells the numbers of areaCodes from other three-digit
+// numbers: generated looks a number's area code up in it, where a search
+// of areaCodes compared it with each in turn.
+var isAreaCode = func() (is [1000]bool) {
+	for _, a := range areaCodes {
+		is[int(a[0]-'0')*100+int(a[1]-'0')*10+int(a[2]-'0')] = true
+	}
+	return is
+}()
 
 // NewHandle makes the n-th valid North American number: up to 80,000,000
 // of them, more than a scenario may ask for. The world asks for them in
 // increasing order, so they are made handleBlock at a time, in one string
-// that the handles share.
+// that the handles share. It takes no lock: the world calls it from its
+// goroutine alone (sim.Binding).
 func (b *binding) NewHandle(n int) string {
 	h := &b.handles
-	// The lock is let go without a deferred call: nothing under it
-	// panics.
-	h.mu.Lock()
 	i := n - h.first
 	if h.block == "" || i < 0 || i >= handleBlock {
 		i = h.fill(n)
 	}
-	s := h.block[i*handleLen : (i+1)*handleLen]
-	h.mu.Unlock()
-	return s
+	return h.block[i*handleLen : (i+1)*handleLen]
 }
 
 // fill makes the block of numbers from the n-th on, and returns n's index
-// in it, 0. h.mu must be held. It is out of NewHandle's line: one in
+// in it, 0. It is out of NewHandle's line: one in
 // handleBlock calls makes a block.
 //
 //go:noinline
@@ -423,7 +446,6 @@ const (
 
 // handles is the block of numbers NewHandle made last: those from first on.
 type handles struct {
-	mu    sync.Mutex
 	first int
 	block string
 }
@@ -457,6 +479,7 @@ func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Mess
 	if err != nil || in.Status/100 != 2 {
 		b.due.Stir() // a webhook the router did not take waits for a retry (a fault plan's world does not track)
 	}
+	b.retry = b.retry || in.Retrying
 	return sim.Inbound{ID: in.ID, Status: in.Status, Pending: in.Faulted}, err
 }
 
