@@ -748,10 +748,16 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// sendOK is WeChat's answer to a send that succeeded.
+const sendOK = `{"errcode":0,"errmsg":"ok"}`
+
 // checkSendAnswer is what apiAnswer.check("send", status, body, true)
 // returns, read without reflection when the answer is in the form WeChat
 // gives (see scanErrAnswer), with encoding/json otherwise.
 func checkSendAnswer(status int, body []byte) error {
+	if status >= 200 && status <= 299 && string(body) == sendOK {
+		return nil // the answer of nearly every send, read without a scan
+	}
 	code, hasCode, msg, ok := scanErrAnswer(body)
 	if !ok {
 		var ans apiAnswer
