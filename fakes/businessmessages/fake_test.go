@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // knownAssertion is an RS256 assertion for the built-in key, signed with
@@ -409,5 +411,36 @@ func TestSendTime(t *testing.T) {
 		if got := string(m.AppendJSON(nil)); !strings.HasSuffix(got, c.want) {
 			t.Errorf("sendTime %v: %s, want it to end %s", c.send, got, c.want)
 		}
+	}
+}
+
+// TestSendBodyHandedOver: a message made with httpcall, whose body the
+// endpoint reads where it is (httpcall.Body), is answered as one read
+// from a socket, its bytes (the caller's) left as they were.
+func TestSendBodyHandedOver(t *testing.T) {
+	s, _, _ := newFake(t, nil)
+	if err := s.Verify(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tok := token(t, s)
+	const conv = "7b2a1c4e-3f5d-4e6a-9b8c-1d2e3f4a5b6c"
+	if _, err := s.CustomerText(context.Background(), conv, Context{}, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse("https://businessmessages.test/v1/conversations/" + conv + "/messages")
+	body := []byte(`{"messageId":"m1","representative":{"representativeType":"HUMAN"},"text":"hi there"}`)
+	sent := string(body)
+	q := httpcall.New()
+	r := q.Prepare(context.Background(), http.MethodPost, u, body)
+	r.Header.Set("Authorization", "Bearer "+tok)
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, r)
+	r.Body.Close()
+	q.Release()
+	if string(body) != sent {
+		t.Fatalf("the caller's body became %q", body)
+	}
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"text":"hi there"`) {
+		t.Fatalf("HTTP %d %s", w.Code, w.Body)
 	}
 }

@@ -549,9 +549,10 @@ func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request, now t
 			return
 		}
 	}
-	// The body is read into a pooled buffer, put back when this returns:
-	// the decoders copy what they keep (the fast decoder's strings,
-	// encoding/json's values).
+	// A body handed over in process (httpcall.Body) is read where it is;
+	// any other into a pooled buffer, put back when this returns. The
+	// decoders copy what they keep (the fast decoder's strings,
+	// encoding/json's values). A message's answer is built in the buffer.
 	buf := bodyPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {
@@ -559,8 +560,12 @@ func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request, now t
 			bodyPool.Put(buf)
 		}
 	}()
-	err := httpcall.ReadBody(buf, r.Body, maxBody)
-	body := buf.Bytes()
+	body, ok := httpcall.Body(r)
+	var err error
+	if !ok {
+		err = httpcall.ReadBody(buf, r.Body, maxBody)
+		body = buf.Bytes()
+	}
 	if err != nil || len(body) > maxBody {
 		s.writeError(w, r, now, id, errInvalid("The request body could not be read or is over 1 MB."))
 		return
@@ -598,9 +603,11 @@ func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request, now t
 		return
 	}
 	w.Header()["Content-Type"] = hdrJSONUTF8
-	// The answer is written into the body's buffer: nothing decoded from
-	// the body refers to it.
-	w.Write(msg.AppendJSON(body[:0]))
+	// The answer is written in the buffer (kept with its room for the
+	// next): nothing decoded from the body refers to it.
+	buf.Reset()
+	buf.Grow(len(body) + sendAnswerRoom)
+	w.Write(msg.AppendJSON(buf.AvailableBuffer()))
 	s.logRequest(now, r, http.StatusOK, "")
 	s.afterDelivery(r.Context(), msg)
 }
@@ -613,6 +620,10 @@ func cmpOr(v ...string) string {
 	}
 	return ""
 }
+
+// sendAnswerRoom is what a message's answer, which repeats its text, may
+// take beyond the request's length: its name, ids and time.
+const sendAnswerRoom = 256
 
 // macSign returns base64(HMAC-SHA512(ClientToken, body)).
 func (s *Server) macSign(body []byte) string {

@@ -6,10 +6,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // Known answers computed outside Go:
@@ -378,5 +381,42 @@ func TestConfiguredLimits(t *testing.T) {
 		if n != tt.want {
 			t.Errorf("%+v: %d accepted", tt, n)
 		}
+	}
+}
+
+// TestSendBodyHandedOver: a send made with httpcall, whose body the
+// endpoint reads where it is (httpcall.Body), is answered as one read from
+// a socket, its bytes (the caller's) left as they were; one over the limit
+// is refused.
+func TestSendBodyHandedOver(t *testing.T) {
+	s, _, _ := newFake(t, Config{})
+	tok := token(t, s)
+	if _, err := s.CustomerText(context.Background(), User{OpenID: alice}, "在吗"); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse("http://open.douyin.test" + sendPath())
+	send := func(body []byte) map[string]any {
+		q := httpcall.New()
+		r := q.Prepare(context.Background(), http.MethodPost, u, body)
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("access-token", tok)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		r.Body.Close()
+		q.Release()
+		var v map[string]any
+		if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil || w.Code != 200 {
+			t.Fatalf("HTTP %d %q", w.Code, w.Body)
+		}
+		return v
+	}
+	body := []byte(reply(s, alice, "hi"))
+	sent := string(body)
+	if v := send(body); errorCode(v) != 0 || string(body) != sent {
+		t.Fatalf("answer %v; the caller's body became %q", v, body)
+	}
+	large := []byte(sent[:len(sent)-1] + strings.Repeat(" ", 1<<20) + "}")
+	if v := send(large); errorCode(v) != CodeParam || !strings.HasSuffix(v["data"].(map[string]any)["description"].(string), "body: too large") {
+		t.Fatalf("a body of %d bytes: %v", len(large), v)
 	}
 }

@@ -304,13 +304,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
-// handlePost answers a POST to the token or the send endpoint. The body
-// is read into *bp, a pooled buffer: what the handlers keep of it they
-// copy, and the send's answer is built in it.
+// handlePost answers a POST to the token or the send endpoint. A body
+// handed over in process (httpcall.Body) is read where it is; any other
+// into *bp, a pooled buffer. What the handlers keep of the body they copy,
+// and the send's answer is built in *bp.
 func (s *Server) handlePost(r *http.Request, bp *[]byte) (status int, body []byte, code int) {
-	raw, err := readBody(r, (*bp)[:0])
-	if raw != nil && cap(raw) <= 64<<10 {
-		*bp = raw[:0] // a larger one is left to the collector
+	raw, ok := httpcall.Body(r)
+	var err error
+	if ok && len(raw) > maxBody {
+		err = errTooLarge
+	}
+	if !ok {
+		raw, err = readBody(r, (*bp)[:0])
+		if raw != nil && cap(raw) <= 64<<10 {
+			*bp = raw[:0] // a larger one is left to the collector
+		}
 	}
 	if err != nil {
 		return s.fail(r.URL.Path, "", newError(CodeParam, "body: "+err.Error()))
@@ -318,11 +326,14 @@ func (s *Server) handlePost(r *http.Request, bp *[]byte) (status int, body []byt
 	if r.URL.Path == PathClientToken {
 		return s.handleToken(r, r.Header.Get("Content-Type"), raw)
 	}
-	return s.handleSend(r, raw)
+	return s.handleSend(r, raw, (*bp)[:0])
 }
 
 // bodyPool holds request body buffers.
 var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// errTooLarge is the error of a body of more than maxBody bytes.
+var errTooLarge = errors.New("too large")
 
 // readBody reads at most maxBody bytes into b's storage; a longer body is
 // an error.
@@ -330,7 +341,7 @@ func readBody(r *http.Request, b []byte) ([]byte, error) {
 	for {
 		if len(b) == cap(b) {
 			if len(b) > maxBody {
-				return nil, errors.New("too large")
+				return nil, errTooLarge
 			}
 			b = slices.Grow(b, max(len(b), 512))
 		}
@@ -339,7 +350,7 @@ func readBody(r *http.Request, b []byte) ([]byte, error) {
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				if len(b) > maxBody {
-					return nil, errors.New("too large")
+					return nil, errTooLarge
 				}
 				return b, nil
 			}
@@ -383,8 +394,9 @@ func (s *Server) handleToken(r *http.Request, contentType string, raw []byte) (i
 	return http.StatusOK, append(b, `},"message":"success"}`...), 0
 }
 
-// handleSend answers POST /im/send/msg/.
-func (s *Server) handleSend(r *http.Request, raw []byte) (int, []byte, int) {
+// handleSend answers POST /im/send/msg/ of the body raw, building the
+// answer of a send made in out's storage.
+func (s *Server) handleSend(r *http.Request, raw, out []byte) (int, []byte, int) {
 	now := s.now()
 	var req SendRequest
 	decoded := decodeSend(raw, &req)
@@ -406,7 +418,7 @@ func (s *Server) handleSend(r *http.Request, raw []byte) (int, []byte, int) {
 	}
 	// The answer is built in the body's buffer: nothing decoded from it
 	// refers to it.
-	b := appendField(append(raw[:0], `{"data":{`...), "msg_id", id)
+	b := appendField(append(out, `{"data":{`...), "msg_id", id)
 	b = append(b, `},"extra":{"error_code":0,"description":"","sub_error_code":0,"sub_description":"","logid":"`...)
 	b = append(s.ids.appendLogID(b, now), '"')
 	b = appendIntField(b, "now", now.UnixMilli())

@@ -1,10 +1,17 @@
 package line
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 func replyBody(token string, texts ...string) string {
@@ -285,5 +292,33 @@ func TestOtherEndpoints(t *testing.T) {
 	}
 	if n := s.Counts().Requests; n != 8 {
 		t.Errorf("%d requests journaled, want 8", n)
+	}
+}
+
+// TestSendBodyHandedOver: a push made with httpcall, whose body the
+// endpoint reads where it is (httpcall.Body), is answered as one read from
+// a socket, and its bytes, the caller's, are left as they were.
+func TestSendBodyHandedOver(t *testing.T) {
+	s, _, _ := newFake(t, Config{})
+	text(t, s, userA, "hello")
+	body := []byte(pushBody(userA, "one", "two"))
+	sent := string(body)
+	u, _ := url.Parse("http://api.line.test" + PathPush)
+	q := httpcall.New()
+	r := q.Prepare(context.Background(), http.MethodPost, u, body)
+	r.Header.Set("Authorization", "Bearer "+DefaultChannelAccessToken)
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, r)
+	r.Body.Close()
+	q.Release()
+	if string(body) != sent {
+		t.Fatalf("the caller's body became %q", body)
+	}
+	var out struct {
+		SentMessages []struct{ ID string }
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &out); w.Code != 200 || err != nil || len(out.SentMessages) != 2 || out.SentMessages[1].ID == "" {
+		t.Fatalf("HTTP %d %s", w.Code, w.Body)
 	}
 }

@@ -329,6 +329,10 @@ func (s *Server) precheck(w http.ResponseWriter, r *http.Request, method string)
 	return 0, "", true
 }
 
+// sendAnswerRoom is the room a send's answer is written in: enough for
+// one of five messages, the most a call sends (about 90 bytes each).
+const sendAnswerRoom = 512
+
 func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) (status int, rid, retryKey string) {
 	if st, rid, ok := s.precheck(w, r, http.MethodPost); !ok {
 		return st, rid, ""
@@ -336,9 +340,10 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) (status int, 
 	if v := r.Header["X-Line-Retry-Key"]; len(v) > 0 {
 		retryKey = v[0]
 	}
-	// The body is read into a pooled buffer, put back when this returns:
-	// the decoders copy what they keep (the fast decoders' strings,
-	// encoding/json's values).
+	// A body handed over in process (httpcall.Body) is read where it is;
+	// any other into a pooled buffer, put back when this returns. The
+	// decoders copy what they keep (the fast decoders' strings,
+	// encoding/json's values). The answer is built in the buffer.
 	buf := sendBodies.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {
@@ -346,8 +351,12 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) (status int, 
 			sendBodies.Put(buf)
 		}
 	}()
-	err := httpcall.ReadBody(buf, r.Body, MaxBodySize)
-	body := buf.Bytes()
+	body, ok := httpcall.Body(r)
+	var err error
+	if !ok {
+		err = httpcall.ReadBody(buf, r.Body, MaxBodySize)
+		body = buf.Bytes()
+	}
 	if err != nil || len(body) > MaxBodySize {
 		rid := s.requestID()
 		return writeError(w, rid, &Error{Status: http.StatusRequestEntityTooLarge, Message: "Request entity too large"}), rid, retryKey
@@ -382,9 +391,11 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) (status int, 
 	h["X-Line-Request-Id"] = s.headerValueLocked(res.RequestID)
 	s.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
-	// The answer is built in the body's buffer, whose request is read:
-	// Write copies it.
-	w.Write(AppendSendResponse(body[:0], res.SentMessages))
+	// The answer is built in the buffer (kept with its room for the next),
+	// whose request is read: Write copies it.
+	buf.Reset()
+	buf.Grow(sendAnswerRoom)
+	w.Write(AppendSendResponse(buf.AvailableBuffer(), res.SentMessages))
 	return http.StatusOK, res.RequestID, retryKey
 }
 

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -421,5 +423,40 @@ func TestSendFastPath(t *testing.T) {
 	r, ok := decodeSendFast([]byte(`{"recipient":{"id":"7240412345678901"},"messaging_type":"RESPONSE","message":{"text":"Thanks"}}`))
 	if !ok || r.Recipient.ID != psid || r.Message == nil || r.Message.Text != "Thanks" {
 		t.Errorf("%+v %v", r, ok)
+	}
+}
+
+// TestSendBodyHandedOver: a send made with httpcall, whose body the
+// endpoint reads where it is (httpcall.Body), is answered as one read from
+// a socket: a good one sent, one over MaxBodySize refused as too large
+// also when its length is not declared.
+func TestSendBodyHandedOver(t *testing.T) {
+	s, _, _ := newFake(t, Config{})
+	if _, err := s.CustomerText(context.Background(), psid, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse("http://graph.test/v25.0/me/messages" + tok)
+	send := func(body []byte) (int, map[string]any) {
+		q := httpcall.New()
+		r := q.Prepare(context.Background(), http.MethodPost, u, body)
+		r.Header.Set("Content-Type", "application/json")
+		r.ContentLength = -1 // not declared: the body itself is measured
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		r.Body.Close()
+		q.Release()
+		var v map[string]any
+		json.Unmarshal(w.Body.Bytes(), &v)
+		return w.Code, v
+	}
+	good := `{"recipient":{"id":"` + psid + `"},"messaging_type":"RESPONSE","message":{"text":"hi"}}`
+	if status, v := send([]byte(good)); status != 200 || v["recipient_id"] != psid {
+		t.Fatalf("HTTP %d %v", status, v)
+	}
+	large := []byte(good[:len(good)-2] + strings.Repeat(" ", MaxBodySize) + "}}")
+	if status, v := send(large); status != 400 {
+		t.Fatalf("a body of %d bytes: HTTP %d %v", len(large), status, v)
+	} else if _, _, msg := errOf(v); msg != "(#100) Request body too large or unreadable" {
+		t.Fatalf("a body of %d bytes: %q", len(large), msg)
 	}
 }

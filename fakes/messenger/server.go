@@ -783,16 +783,23 @@ var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // message as JSON) merged with the query.
 func (s *Server) readSend(r *http.Request) (SendRequest, *Error) {
 	var req SendRequest
-	buf := bodyPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 64<<10 {
-			bodyPool.Put(buf)
-		}
-	}()
-	err := httpcall.ReadBody(buf, r.Body, MaxBodySize)
-	body := buf.Bytes() // decoding copies every string out of it
-	if err != nil {
+	// A body handed over in process (httpcall.Body) is read where it is;
+	// any other into a pooled buffer. Decoding copies every string out of
+	// it.
+	body, ok := httpcall.Body(r)
+	unread := ok && len(body) > MaxBodySize // too large, or unreadable
+	if !ok {
+		buf := bodyPool.Get().(*bytes.Buffer)
+		buf.Reset()
+		defer func() {
+			if buf.Cap() <= 64<<10 {
+				bodyPool.Put(buf)
+			}
+		}()
+		unread = httpcall.ReadBody(buf, r.Body, MaxBodySize) != nil
+		body = buf.Bytes()
+	}
+	if unread {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return req, errParamLocked(s, "Request body too large or unreadable")

@@ -590,9 +590,16 @@ func (s *Server) handleSend(r *http.Request) answer {
 	if r.Method != http.MethodPost {
 		return s.fail(r, http.StatusOK, newError(CodeRequirePOST))
 	}
-	pb := getBuf()
-	body, readErr := readLimited(r.Body, pb.b, maxBody+1)
-	defer func() { putBuf(pb, body) }()
+	// A body handed over in process (httpcall.Body) is read where it is;
+	// any other into a pooled buffer. What the request keeps of it is
+	// copied.
+	body, ok := httpcall.Body(r)
+	var readErr error
+	if !ok {
+		pb := getBuf()
+		body, readErr = readLimited(r.Body, pb.b, maxBody+1)
+		defer func() { putBuf(pb, body) }()
+	}
 	var sc sendScan
 	quick := readErr == nil && len(body) <= maxBody && scanSend(body, &sc)
 	now := s.now()

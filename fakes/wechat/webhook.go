@@ -667,20 +667,30 @@ func removeEmptyPort(host string) string {
 
 // readReply reads the router's answer, up to maxReply bytes, into a slice
 // of its own size (never nil), as io.ReadAll(io.LimitReader(r, maxReply))
-// does.
+// does: an answer made in process (an *httpcall.Answer) is taken where it
+// is, any other read through a pooled buffer.
 func readReply(r io.Reader) ([]byte, error) {
+	if in, ok := r.(*httpcall.Answer); ok {
+		b := in.Bytes()
+		return ownReply(b[:min(len(b), maxReply)]), nil
+	}
 	pb := getBuf()
 	b, err := readLimited(r, pb.b, maxReply)
 	defer putBuf(pb, b)
 	if err != nil {
 		return nil, err
 	}
+	return ownReply(b), nil
+}
+
+// ownReply returns a copy of the answer b, of its own size (never nil).
+func ownReply(b []byte) []byte {
 	if string(b) == "success" {
 		// The answer of nearly every push: one slice kept by all the
 		// journal's entries, as their header maps are.
-		return successReply, nil
+		return successReply
 	}
-	return append([]byte{}, b...), nil
+	return append([]byte{}, b...)
 }
 
 // replyXML is a passive reply, plain or encrypted.

@@ -36,6 +36,7 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/omnisim/omnisim/httpcall"
 	"io"
 	"net/http"
 	"strings"
@@ -239,15 +240,21 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	bp := bodyPool.Get().(*[]byte)
-	body, err := readBody(r.Body, (*bp)[:0])
-	if cap(body) <= 64<<10 { // a large body's buffer is left to the collector
-		*bp = body[:0]
-		defer bodyPool.Put(bp)
-	}
-	if err != nil {
-		a.reject(w, "cannot read the body", http.StatusBadRequest)
-		return
+	// A body handed over in process (httpcall.Body) is read where it is;
+	// any other into a pooled buffer.
+	body, ok := httpcall.Body(r)
+	if !ok {
+		bp := bodyPool.Get().(*[]byte)
+		var err error
+		body, err = readBody(r.Body, (*bp)[:0])
+		if cap(body) <= 64<<10 { // a large body's buffer is left to the collector
+			*bp = body[:0]
+			defer bodyPool.Put(bp)
+		}
+		if err != nil {
+			a.reject(w, "cannot read the body", http.StatusBadRequest)
+			return
+		}
 	}
 	if len(body) > MaxBodySize {
 		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)

@@ -180,10 +180,16 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	buf := bodyPool.Get().(*[]byte)
-	defer putBody(buf)
-	body, err := readBody(r.Body, *buf)
-	*buf = body
+	// A body handed over in process (httpcall.Body) is read where it is;
+	// any other into a pooled buffer.
+	body, ok := httpcall.Body(r)
+	var err error
+	if !ok {
+		buf := bodyPool.Get().(*[]byte)
+		defer putBody(buf)
+		body, err = readBody(r.Body, *buf)
+		*buf = body
+	}
 	switch {
 	case len(body) > MaxBodySize:
 		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -119,11 +120,12 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 
 // post makes one send call of req, encoded for it.
 func (a *Adapter) post(ctx context.Context, req *SendRequest, tok string) (string, error) {
-	status, answer, buf, err := a.call(ctx, a.sendURL, tok, req, nil)
+	status, got, err := a.call(ctx, a.sendURL, tok, req, nil)
 	if err != nil {
 		return "", fmt.Errorf("douyin: send: %w", err)
 	}
-	defer putBody(buf)
+	defer got.release()
+	answer := got.b
 	var ans apiAnswer
 	if err := ans.check("send", status, answer); err != nil {
 		return "", err
@@ -147,11 +149,12 @@ func (a *Adapter) token(ctx context.Context, stale string) (string, error) {
 	a.stats.TokenFetches++
 	a.mu.Unlock()
 	body, _ := json.Marshal(map[string]string{"client_key": a.cfg.ClientKey, "client_secret": a.cfg.ClientSecret, "grant_type": "client_credential"})
-	status, answer, buf, err := a.call(ctx, a.tokenURL, "", nil, body)
+	status, got, err := a.call(ctx, a.tokenURL, "", nil, body)
 	if err != nil {
 		return "", fmt.Errorf("douyin: client_token: %w", err)
 	}
-	defer putBody(buf)
+	defer got.release()
+	answer := got.b
 	var ans apiAnswer
 	if err := ans.check("client_token", status, answer); err != nil {
 		return "", err
@@ -215,18 +218,17 @@ func (ans *apiAnswer) check(op string, status int, body []byte) error {
 var jsonType = []string{"application/json"}
 
 // call POSTs a JSON body (sr's, or else body) to u and returns the
-// status and the answer. The answer is read into a pooled buffer,
-// returned with it: the caller puts it back with putBody once done with
-// the answer (nothing decoded from it keeps a reference). Errors never
-// contain the token.
-func (a *Adapter) call(ctx context.Context, u *url.URL, tok string, sr *SendRequest, body []byte) (int, []byte, *[]byte, error) {
+// status and the answer, which the caller releases once done with it
+// (nothing decoded from it keeps a reference). An answer made in process
+// (an *httpcall.Answer) is read where it is; any other into a pooled
+// buffer. Errors never contain the token.
+func (a *Adapter) call(ctx context.Context, u *url.URL, tok string, sr *SendRequest, body []byte) (int, answer, error) {
 	if u == nil {
-		return 0, nil, nil, fmt.Errorf("bad BaseURL %q", a.cfg.BaseURL)
+		return 0, answer{}, fmt.Errorf("bad BaseURL %q", a.cfg.BaseURL)
 	}
 	// Recycled: the request, a copy of u, the header map, and the buffer
 	// sr's body is encoded into.
 	q := httpcall.New()
-	defer q.Release()
 	if sr != nil {
 		body = sr.AppendJSON(q.Scratch())
 	}
@@ -239,21 +241,50 @@ func (a *Adapter) call(ctx context.Context, u *url.URL, tok string, sr *SendRequ
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
 		q.Abandon() // the transport may still hold the request
-		return 0, nil, nil, err
+		return 0, answer{}, err
 	}
+	if in, ok := resp.Body.(*httpcall.Answer); ok {
+		ans := answer{b: in.Bytes(), body: in, q: q}
+		if len(ans.b) > maxAnswer {
+			ans.release()
+			return 0, answer{}, fmt.Errorf("answer larger than %d bytes", maxAnswer)
+		}
+		return resp.StatusCode, ans, nil
+	}
+	defer q.Release()
 	defer resp.Body.Close()
 	buf := bodyPool.Get().(*[]byte)
-	answer, err := readBody(resp.Body, *buf)
-	*buf = answer
+	b, err := readBody(resp.Body, *buf)
+	*buf = b
 	if err != nil {
 		putBody(buf)
-		return 0, nil, nil, fmt.Errorf("reading the answer: %w", err)
+		return 0, answer{}, fmt.Errorf("reading the answer: %w", err)
 	}
-	if len(answer) > maxAnswer {
+	if len(b) > maxAnswer {
 		putBody(buf)
-		return 0, nil, nil, fmt.Errorf("answer larger than %d bytes", maxAnswer)
+		return 0, answer{}, fmt.Errorf("answer larger than %d bytes", maxAnswer)
 	}
-	return resp.StatusCode, answer, buf, nil
+	return resp.StatusCode, answer{b: b, buf: buf}, nil
+}
+
+// answer is the body of an API answer: b, valid until release.
+type answer struct {
+	b    []byte
+	body io.Closer         // the body of an answer made in process, to close
+	q    *httpcall.Request // the request of such an answer, given back after
+	buf  *[]byte           // the pooled buffer b was read into
+}
+
+// release closes the body of an answer made in process and gives back its
+// request, or gives back the buffer the answer was read into.
+func (ans answer) release() {
+	if ans.body != nil {
+		ans.body.Close()
+	}
+	ans.q.Release()
+	if ans.buf != nil {
+		putBody(ans.buf)
+	}
 }
 
 func truncate(b []byte) string {

@@ -260,23 +260,28 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 64<<10 {
-			bufPool.Put(buf)
-		}
-	}()
-	if err := httpcall.ReadRequestBody(w, r, buf, MaxBodySize); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
-		} else {
-			a.reject(w, "cannot read body", http.StatusBadRequest)
-		}
+	// A body handed over in process (httpcall.Body) is read where it is;
+	// any other into a pooled buffer.
+	body, ok := httpcall.Body(r)
+	if ok && len(body) > MaxBodySize {
+		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	body := buf.Bytes()
+	if !ok {
+		buf := bufPool.Get().(*bytes.Buffer)
+		buf.Reset()
+		defer func() {
+			if buf.Cap() <= 64<<10 {
+				bufPool.Put(buf)
+			}
+		}()
+		if err := httpcall.ReadRequestBody(w, r, buf, MaxBodySize); err != nil {
+			status, reason := httpcall.ReadFailure(err)
+			a.reject(w, reason, status)
+			return
+		}
+		body = buf.Bytes()
+	}
 	if !a.Verify(sig, body) {
 		a.reject(w, "bad signature", http.StatusBadRequest)
 		return

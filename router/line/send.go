@@ -234,6 +234,9 @@ func (a *Adapter) retryKey() string {
 	return string(uuid4.Append(b[:0], hi, lo))
 }
 
+// maxAnswer bounds how much of an answer to a reply or push is read.
+const maxAnswer = 1 << 20
+
 // call makes one reply (token set) or push (retryKey set) call. An error
 // is a transport failure; a platform answer is in the result.
 func (a *Adapter) call(ctx context.Context, retryKey, token, to string, msgs []Message) (APIResult, error) {
@@ -279,6 +282,13 @@ func (a *Adapter) call(ctx context.Context, retryKey, token, to string, msgs []M
 		return APIResult{}, err
 	}
 	defer resp.Body.Close()
+	accepted := first(resp.Header["X-Line-Accepted-Request-Id"])
+	// An answer made in process is read where it is, until the body is
+	// closed; any other into a pooled buffer.
+	if in, ok := resp.Body.(*httpcall.Answer); ok {
+		b := in.Bytes()
+		return ReadAnswer(resp.StatusCode, accepted, b[:min(len(b), maxAnswer)]), nil
+	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {
@@ -286,10 +296,10 @@ func (a *Adapter) call(ctx context.Context, retryKey, token, to string, msgs []M
 			bufPool.Put(buf)
 		}
 	}()
-	if _, err := buf.ReadFrom(q.Limit(resp.Body, 1<<20)); err != nil {
+	if _, err := buf.ReadFrom(q.Limit(resp.Body, maxAnswer)); err != nil {
 		return APIResult{}, err
 	}
-	return ReadAnswer(resp.StatusCode, first(resp.Header["X-Line-Accepted-Request-Id"]), buf.Bytes()), nil
+	return ReadAnswer(resp.StatusCode, accepted, buf.Bytes()), nil
 }
 
 // parseURL parses a URL as http.NewRequest does; nil when it does not

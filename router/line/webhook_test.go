@@ -1,9 +1,14 @@
 package line
 
 import (
+	"context"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/omnisim/omnisim/httpcall"
 )
 
 // TestVerifyKnownAnswer checks the signature check against vectors
@@ -166,5 +171,32 @@ func TestWebhooksShareNoState(t *testing.T) {
 	}
 	if in := rcv.ins[3]; in.MessageID != "4" || in.Text != "" || in.Attachment == nil || in.Attachment.Kind != "image" || in.Attachment.Name != "" {
 		t.Errorf("fourth message %+v, attachment %+v", in, in.Attachment)
+	}
+}
+
+// TestWebhookBodyHandedOver: a webhook made with httpcall, whose body the
+// endpoint reads where it is (httpcall.Body), is handled as one read from
+// a socket: a good one delivered, one over MaxBodySize refused also when
+// its length is not declared.
+func TestWebhookBodyHandedOver(t *testing.T) {
+	a, rcv, _, _ := newAdapter(t, Config{})
+	u, _ := url.Parse("http://router.test/callback")
+	post := func(body string) int {
+		q := httpcall.New()
+		r := q.Prepare(context.Background(), http.MethodPost, u, []byte(body))
+		r.Header.Set(SignatureHeader, sign(secret, body))
+		r.ContentLength = -1 // not declared: the body itself is measured
+		w := httptest.NewRecorder()
+		a.ServeHTTP(w, r)
+		r.Body.Close()
+		q.Release()
+		return w.Code
+	}
+	good := payload(messageEvent("444573844083572737", "01FZ74A0TDDPYRVKNK77XKC3ZR", "tok1", "hello"))
+	if st := post(good); st != 200 || len(rcv.ins) != 1 || rcv.ins[0].Text != "hello" {
+		t.Fatalf("HTTP %d, %d inbound", st, len(rcv.ins))
+	}
+	if st := post(strings.Repeat("x", MaxBodySize+1)); st != 413 {
+		t.Errorf("large body: HTTP %d", st)
 	}
 }

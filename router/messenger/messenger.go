@@ -6,7 +6,6 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/subtle"
-	"errors"
 	"hash"
 	"io"
 	"net/http"
@@ -262,18 +261,23 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	buf := a.buffer()
-	defer a.recycle(buf)
-	if err := httpcall.ReadRequestBody(w, r, buf, MaxBodySize); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
-		} else {
-			a.reject(w, "cannot read body", http.StatusBadRequest)
-		}
+	// A body handed over in process (httpcall.Body) is read where it is;
+	// any other into a pooled buffer.
+	body, ok := httpcall.Body(r)
+	if ok && len(body) > MaxBodySize {
+		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	body := buf.Bytes()
+	if !ok {
+		buf := a.buffer()
+		defer a.recycle(buf)
+		if err := httpcall.ReadRequestBody(w, r, buf, MaxBodySize); err != nil {
+			status, reason := httpcall.ReadFailure(err)
+			a.reject(w, reason, status)
+			return
+		}
+		body = buf.Bytes()
+	}
 	if !a.verify(sig256, sig1, body) {
 		a.reject(w, "bad signature", http.StatusForbidden)
 		return

@@ -10,11 +10,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -315,5 +317,31 @@ func TestWebhooksShareNoState(t *testing.T) {
 	}
 	if in := rec.in[2]; in.MessageID != "m_3" || in.Text != "" || in.Attachment == nil || in.Attachment.Kind != "image" {
 		t.Errorf("third message %+v, attachment %+v", in, in.Attachment)
+	}
+}
+
+// TestWebhookBodyHandedOver: a webhook made with httpcall, whose body the
+// endpoint reads where it is (httpcall.Body), is handled as one read from
+// a socket: a good one delivered, one over MaxBodySize refused also when
+// its length is not declared.
+func TestWebhookBodyHandedOver(t *testing.T) {
+	a, rec, _ := newAdapter(Config{})
+	u, _ := url.Parse("http://router.test/webhook")
+	post := func(body string) int {
+		q := httpcall.New()
+		r := q.Prepare(context.Background(), http.MethodPost, u, []byte(body))
+		r.Header.Set(SignatureHeader, sig256(body))
+		r.ContentLength = -1 // not declared: the body itself is measured
+		w := httptest.NewRecorder()
+		a.ServeHTTP(w, r)
+		r.Body.Close()
+		q.Release()
+		return w.Code
+	}
+	if st := post(msgBody); st != 200 || len(rec.in) != 1 {
+		t.Fatalf("HTTP %d, %d messages", st, len(rec.in))
+	}
+	if st := post(strings.Repeat(" ", MaxBodySize+1)); st != 413 {
+		t.Errorf("large body: HTTP %d", st)
 	}
 }

@@ -105,26 +105,27 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 		}
 		attachmentID = id
 	}
-	// The body and each answer live in recycled buffers until the send
-	// returns (what it keeps of an answer is copied out), unless a call
-	// failed: the transport may still be reading the body then.
-	bb, ab := a.buffer(), a.buffer()
+	// The body lives in a recycled buffer until the send returns, unless
+	// a call failed: the transport may still be reading it then. Each
+	// answer is held until its try is done (what the send keeps of it is
+	// copied out).
+	bb := a.buffer()
 	failed := false
 	defer func() {
 		if !failed {
 			a.recycle(bb)
 		}
-		a.recycle(ab)
 	}()
 	bb.Write(AppendSendBody(bb.AvailableBuffer(), &req, attachmentID))
 	body := bb.Bytes()
 	return a.retryTransient(func() (string, error) {
-		ab.Reset()
-		status, answer, err := a.postJSON(ctx, body, ab)
+		status, ans, err := a.postJSON(ctx, body)
 		if err != nil {
 			failed = true
 			return "", err
 		}
+		defer a.release(ans)
+		answer := ans.b
 		if status != http.StatusOK {
 			return "", graphError(status, answer)
 		}
@@ -288,7 +289,7 @@ func (a *Adapter) post(ctx context.Context, u, contentType string, body io.Reade
 		return 0, nil, fmt.Errorf("messenger: %w", err)
 	}
 	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
 		return resp.StatusCode, nil, fmt.Errorf("messenger: reading the answer: %w", err)
 	}
@@ -301,27 +302,58 @@ func (a *Adapter) post(ctx context.Context, u, contentType string, body io.Reade
 var hdrJSON = []string{"application/json"}
 
 // postJSON sends a message's JSON body to the send API, as post does,
-// with the request recycled, the URL parsed once and the answer read into
-// buf (whose bytes it returns).
-func (a *Adapter) postJSON(ctx context.Context, body []byte, buf *bytes.Buffer) (int, []byte, error) {
+// with the request recycled and the URL parsed once. An answer made in
+// process (an *httpcall.Answer) is read where it is; any other is read
+// into a pooled buffer. release gives back what the answer holds.
+func (a *Adapter) postJSON(ctx context.Context, body []byte) (int, sendAnswer, error) {
 	u := a.msgURLs.Parse(a.msgURL)
 	if u == nil || ctx == nil || len(body) == 0 {
-		return a.post(ctx, a.msgURL, hdrJSON[0], bytes.NewReader(body))
+		status, b, err := a.post(ctx, a.msgURL, hdrJSON[0], bytes.NewReader(body))
+		return status, sendAnswer{b: b}, err
 	}
 	q := httpcall.New()
-	defer q.Release()
 	req := q.Prepare(ctx, http.MethodPost, u, body)
 	req.Header["Content-Type"] = hdrJSON
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
 		q.Abandon() // the transport may still hold the request
-		return 0, nil, fmt.Errorf("messenger: %w", err)
+		return 0, sendAnswer{}, fmt.Errorf("messenger: %w", err)
 	}
+	if in, ok := resp.Body.(*httpcall.Answer); ok {
+		b := in.Bytes()
+		return resp.StatusCode, sendAnswer{b: b[:min(len(b), maxAnswer)], body: in, q: q}, nil
+	}
+	defer q.Release()
 	defer resp.Body.Close()
-	if _, err := buf.ReadFrom(q.Limit(resp.Body, 1<<20)); err != nil {
-		return resp.StatusCode, nil, fmt.Errorf("messenger: reading the answer: %w", err)
+	buf := a.buffer()
+	if _, err := buf.ReadFrom(q.Limit(resp.Body, maxAnswer)); err != nil {
+		a.recycle(buf)
+		return resp.StatusCode, sendAnswer{}, fmt.Errorf("messenger: reading the answer: %w", err)
 	}
-	return resp.StatusCode, buf.Bytes(), nil
+	return resp.StatusCode, sendAnswer{b: buf.Bytes(), buf: buf}, nil
+}
+
+// maxAnswer bounds how much of an answer is read.
+const maxAnswer = 1 << 20
+
+// sendAnswer is the body of a send API answer: b, valid until release.
+type sendAnswer struct {
+	b    []byte
+	body io.Closer         // the body of an answer made in process, to close
+	q    *httpcall.Request // the request of such an answer, given back after
+	buf  *bytes.Buffer     // the pooled buffer b was read into
+}
+
+// release closes the body of an answer made in process and gives back its
+// request, or gives back the buffer the answer was read into.
+func (a *Adapter) release(ans sendAnswer) {
+	if ans.body != nil {
+		ans.body.Close()
+	}
+	ans.q.Release()
+	if ans.buf != nil {
+		a.recycle(ans.buf)
+	}
 }
 
 // graphError reads Graph's error envelope.

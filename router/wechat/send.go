@@ -165,7 +165,7 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 				failed = true
 				return err
 			}
-			defer putBuf(answer)
+			defer answer.release()
 			return checkSendAnswer(status, answer.Bytes())
 		})
 	})
@@ -260,7 +260,7 @@ func (a *Adapter) upload(ctx context.Context, mediaType, filename, mimeType stri
 		if err != nil {
 			return err
 		}
-		defer putBuf(answer)
+		defer answer.release()
 		var ans apiAnswer
 		if err := ans.check("upload", status, answer.Bytes(), false); err != nil {
 			return err
@@ -332,7 +332,7 @@ func (a *Adapter) fetchToken(ctx context.Context, now time.Time) (accessToken, e
 	if err != nil {
 		return accessToken{}, err
 	}
-	defer putBuf(answer)
+	defer answer.release()
 	var ans apiAnswer
 	if err := ans.check("access token", status, answer.Bytes(), false); err != nil {
 		return accessToken{}, err
@@ -379,22 +379,22 @@ func (ans *apiAnswer) check(op string, status int, body []byte, needCode bool) e
 }
 
 // call makes an API request to {BaseURL}{path}?{query} and returns the status
-// and the body of the answer (in a pooled buffer the caller returns with
-// putBuf). The request body is body, or, when newBody is set, what newBody
+// and the body of the answer, which the caller releases once done with it:
+// one made in process (an *httpcall.Answer) read where it is, any other
+// read into a pooled buffer. The request body is body, or, when newBody is set, what newBody
 // returns: a fresh reader of the body each time it is called; neither means
 // no body. Errors never contain the query, which holds the app secret or the
 // access token.
-func (a *Adapter) call(ctx context.Context, op, method string, path int, query string, contentType []string, length int64, body []byte, newBody func() io.Reader) (int, *bytes.Buffer, error) {
+func (a *Adapter) call(ctx context.Context, op, method string, path int, query string, contentType []string, length int64, body []byte, newBody func() io.Reader) (int, callAnswer, error) {
 	base := a.urls[path]
 	if base == nil {
-		return 0, nil, fmt.Errorf("wechat: %s: bad base URL %q", op, a.cfg.BaseURL)
+		return 0, callAnswer{}, fmt.Errorf("wechat: %s: bad base URL %q", op, a.cfg.BaseURL)
 	}
 	var req *http.Request
 	var q *httpcall.Request
 	if len(body) != 0 && ctx != nil {
 		// Recycled: the request, the URL and the header map.
 		q = httpcall.New()
-		defer q.Release()
 		req = q.Prepare(ctx, method, base, body)
 		q.URL().RawQuery = query
 		q.Header()["Content-Type"] = contentType
@@ -408,16 +408,44 @@ func (a *Adapter) call(ctx context.Context, op, method string, path int, query s
 		if errors.As(err, &ue) {
 			err = &url.Error{Op: ue.Op, URL: a.cfg.BaseURL + apiPaths[path], Err: ue.Err}
 		}
-		return 0, nil, fmt.Errorf("wechat: %s: %w", op, err)
+		return 0, callAnswer{}, fmt.Errorf("wechat: %s: %w", op, err)
 	}
+	if in, ok := resp.Body.(*httpcall.Answer); ok && q != nil {
+		b := in.Bytes()
+		return resp.StatusCode, callAnswer{b: b[:min(len(b), maxAnswer)], body: in, q: q}, nil
+	}
+	defer q.Release()
 	defer resp.Body.Close()
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	if err := readAnswer(buf, resp.Body); err != nil {
 		putBuf(buf)
-		return 0, nil, fmt.Errorf("wechat: %s: reading answer: %w", op, err)
+		return 0, callAnswer{}, fmt.Errorf("wechat: %s: reading answer: %w", op, err)
 	}
-	return resp.StatusCode, buf, nil
+	return resp.StatusCode, callAnswer{b: buf.Bytes(), buf: buf}, nil
+}
+
+// callAnswer is the body of an API answer, valid until release.
+type callAnswer struct {
+	b    []byte
+	body io.Closer         // the body of an answer made in process, to close
+	q    *httpcall.Request // the request of such an answer, given back after
+	buf  *bytes.Buffer     // the pooled buffer b was read into
+}
+
+// Bytes is the answer's body.
+func (c callAnswer) Bytes() []byte { return c.b }
+
+// release closes the body of an answer made in process and gives back its
+// request, or gives back the buffer the answer was read into.
+func (c callAnswer) release() {
+	if c.body != nil {
+		c.body.Close()
+	}
+	c.q.Release()
+	if c.buf != nil {
+		putBuf(c.buf)
+	}
 }
 
 // newRequest is the request of call when it is not recycled: no body, a
@@ -720,10 +748,16 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// sendOK is WeChat's answer to a send that succeeded.
+const sendOK = `{"errcode":0,"errmsg":"ok"}`
+
 // checkSendAnswer is what apiAnswer.check("send", status, body, true)
 // returns, read without reflection when the answer is in the form WeChat
 // gives (see scanErrAnswer), with encoding/json otherwise.
 func checkSendAnswer(status int, body []byte) error {
+	if status >= 200 && status <= 299 && string(body) == sendOK {
+		return nil // the answer of nearly every send, read without a scan
+	}
 	code, hasCode, msg, ok := scanErrAnswer(body)
 	if !ok {
 		var ans apiAnswer

@@ -313,15 +313,20 @@ func (a *Adapter) serveNotification(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// The body, read incrementally up to the limit.
+	// The body: one handed over in process (httpcall.Body) is read where
+	// it is; any other incrementally, up to the limit.
 	if r.ContentLength > MaxBodySize {
 		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
 	sc := scratchPool.Get().(*scratch)
 	defer putScratch(sc)
-	body, err := readBody(r.Body, sc.body)
-	sc.body = body
+	body, ok := httpcall.Body(r)
+	var err error
+	if !ok {
+		body, err = readBody(r.Body, sc.body)
+		sc.body = body
+	}
 	if len(body) > MaxBodySize {
 		a.reject(w, "body too large", http.StatusRequestEntityTooLarge)
 		return

@@ -235,6 +235,9 @@ func FuzzSendAnswer(f *testing.F) {
 		f.Add(200, []byte(s))
 	}
 	f.Add(500, []byte(`{"errcode":0}`))
+	for _, status := range []int{199, 200, 299, 300, 500} {
+		f.Add(status, []byte(sendOK))
+	}
 	f.Add(404, []byte(`{"errcode":48001,"errmsg":"api unauthorized"}`))
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
 		var ans apiAnswer
