@@ -498,7 +498,14 @@ func ParseURL(raw string) *url.URL {
 // ReadAll is io.ReadAll(io.LimitReader(r, n)) without the limiter (which
 // escapes to the heap): the first n bytes of r, in a new slice.
 func ReadAll(r io.Reader, n int64) ([]byte, error) {
-	b := make([]byte, 0, 512)
+	return appendLimited(make([]byte, 0, 512), r, n)
+}
+
+// appendLimited appends r to b until r's end (io.EOF, not an error) or
+// until n bytes are appended, reading no further, as
+// io.ReadAll(io.LimitReader(r, n)) reads.
+func appendLimited(b []byte, r io.Reader, n int64) ([]byte, error) {
+	n += int64(len(b))
 	for int64(len(b)) < n {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)] // let append grow the buffer
@@ -517,6 +524,78 @@ func ReadAll(r io.Reader, n int64) ([]byte, error) {
 		}
 	}
 	return b, nil
+}
+
+// Held is the body of an answer, held with what it needs until Release:
+// the bytes of an answer made in process (an *Answer), read where they
+// are, with the Request whose call it answers, or a pooled buffer the
+// body was read into. The zero Held holds nothing.
+type Held struct {
+	b    []byte
+	body *Answer  // the body of an answer made in process, to close
+	q    *Request // the request of such an answer, given back after
+	buf  *[]byte  // the pooled buffer b was read into
+}
+
+// heldPool holds the buffers Hold reads answers into.
+var heldPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// maxHeld bounds the buffer heldPool keeps.
+const maxHeld = 64 << 10
+
+// Hold reads the body of resp, the answer to q's call (nil q for a
+// request of the caller's own), up to limit bytes (more are not read, as
+// io.LimitReader(resp.Body, limit) gives): an answer made in process (an
+// *Answer) is taken where it is, and Release closes it, then gives q
+// back; any other is read into a buffer of this package's pool, and Hold
+// closes the body and gives q back at once. On a read error the body is
+// closed, q given back, and nothing is held.
+func Hold(q *Request, resp *http.Response, limit int64) (Held, error) {
+	if in, ok := resp.Body.(*Answer); ok {
+		b := in.Bytes()
+		return Held{b: b[:min(int64(len(b)), limit)], body: in, q: q}, nil
+	}
+	return holdRead(q, resp, limit)
+}
+
+// holdRead is Hold of an answer not made in process.
+func holdRead(q *Request, resp *http.Response, limit int64) (Held, error) {
+	buf := heldPool.Get().(*[]byte)
+	b, err := appendLimited((*buf)[:0], resp.Body, limit)
+	*buf = b
+	resp.Body.Close()
+	q.Release()
+	if err != nil {
+		putHeld(buf)
+		return Held{}, err
+	}
+	return Held{b: b, buf: buf}, nil
+}
+
+// Bytes is the answer's body, valid until Release; not to be modified.
+func (h Held) Bytes() []byte { return h.b }
+
+// Release closes the body of an answer made in process and gives back its
+// Request, or gives back the buffer the answer was read into. Use neither
+// h nor its Bytes after.
+func (h Held) Release() {
+	if h.body != nil {
+		h.body.Close()
+	}
+	if h.q != nil { // most often none: spare the call
+		h.q.Release()
+	}
+	if h.buf != nil {
+		putHeld(h.buf)
+	}
+}
+
+// putHeld gives buf back to heldPool, unless it grew past maxHeld.
+func putHeld(buf *[]byte) {
+	if cap(*buf) <= maxHeld {
+		*buf = (*buf)[:0]
+		heldPool.Put(buf)
+	}
 }
 
 // ReadRequestBody appends r's body to buf, at most limit bytes (more is an

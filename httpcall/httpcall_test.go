@@ -549,3 +549,94 @@ func TestAnswerBytes(t *testing.T) {
 		t.Fatalf("Bytes after Close = %q", b)
 	}
 }
+
+// TestHold: Hold holds an answer made in process where it is, and any
+// other (from a real server) read into a pooled buffer, up to the limit;
+// Bytes are the answer until Release, which closes the in-process body
+// (handing its bytes back to their owner once), gives back the Request
+// and the buffer.
+func TestHold(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, r.URL.Query().Get("a"))
+	}))
+	defer srv.Close()
+	long := strings.Repeat("x", 3000) // past the pooled buffer's first size
+	for _, tc := range []struct {
+		name      string
+		inProcess bool
+		method    string // GET: no request body
+		answer    string
+		limit     int64
+		want      string
+	}{
+		{"in process", true, "POST", `{"ok":true}`, 1 << 10, `{"ok":true}`},
+		{"in process, cut at the limit", true, "POST", `{"ok":true}`, 4, `{"ok`},
+		{"in process, empty", true, "POST", "", 1 << 10, ""},
+		{"server", false, "GET", `{"ok":true}`, 1 << 10, `{"ok":true}`},
+		{"server, cut at the limit", false, "GET", long, 2500, long[:2500]},
+		{"server, long", false, "GET", long, 1 << 20, long},
+		{"server, empty", false, "GET", "", 1 << 10, ""},
+		{"server, with a request body", false, "POST", "pong", 1 << 10, "pong"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u := mustParse(t, srv.URL+"/p?a="+url.QueryEscape(tc.answer))
+			var body []byte
+			if tc.method == "POST" {
+				body = []byte("ping")
+			}
+			q := New()
+			req := q.Prepare(context.Background(), tc.method, u, body)
+			q.Set("X-N", "n")
+			owner := &countRecycler{}
+			var resp *http.Response
+			if tc.inProcess {
+				req.Body.Close() // as the transport does once it has read the request
+				resp = q.Respond([]byte(tc.answer), owner)
+			} else {
+				var err error
+				if resp, err = srv.Client().Do(req); err != nil {
+					t.Fatal(err)
+				}
+			}
+			h, err := Hold(q, resp, tc.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(h.Bytes()); got != tc.want {
+				t.Fatalf("Bytes = %q, want %q", got, tc.want)
+			}
+			// The request is given back once nothing reads its body (a
+			// real transport may close it in a goroutine of its own).
+			returnable := tc.inProcess || body == nil
+			if tc.inProcess {
+				if owner.n != 0 || q.vals[0] != "n" {
+					t.Fatal("an answer made in process given back before Release")
+				}
+			} else {
+				// A read of a closed body fails; of an open one, it ends.
+				_, err := resp.Body.Read(make([]byte, 1))
+				if resp.Body != http.NoBody && (err == nil || err == io.EOF) {
+					t.Errorf("Hold leaves the server's body open: a read after gets %v", err)
+				}
+				if returnable && q.vals[0] != "" {
+					t.Error("Hold does not give the request back")
+				}
+				if h.buf == nil || &(*h.buf)[:1][0] != &h.Bytes()[:1][0] {
+					t.Error("the answer is not held in a pooled buffer")
+				}
+			}
+			buf := h.buf
+			h.Release()
+			if tc.inProcess && owner.n != 1 {
+				t.Errorf("the owner got the bytes back %d times, want 1", owner.n)
+			}
+			if returnable && q.vals[0] != "" {
+				t.Error("Release does not give the request back")
+			}
+			if buf != nil && len(*buf) != 0 {
+				t.Error("Release does not give the buffer back")
+			}
+		})
+	}
+}

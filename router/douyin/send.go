@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -124,8 +123,8 @@ func (a *Adapter) post(ctx context.Context, req *SendRequest, tok string) (strin
 	if err != nil {
 		return "", fmt.Errorf("douyin: send: %w", err)
 	}
-	defer got.release()
-	answer := got.b
+	defer got.Release()
+	answer := got.Bytes()
 	var ans apiAnswer
 	if err := ans.check("send", status, answer); err != nil {
 		return "", err
@@ -153,8 +152,8 @@ func (a *Adapter) token(ctx context.Context, stale string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("douyin: client_token: %w", err)
 	}
-	defer got.release()
-	answer := got.b
+	defer got.Release()
+	answer := got.Bytes()
 	var ans apiAnswer
 	if err := ans.check("client_token", status, answer); err != nil {
 		return "", err
@@ -219,12 +218,12 @@ var jsonType = []string{"application/json"}
 
 // call POSTs a JSON body (sr's, or else body) to u and returns the
 // status and the answer, which the caller releases once done with it
-// (nothing decoded from it keeps a reference). An answer made in process
-// (an *httpcall.Answer) is read where it is; any other into a pooled
-// buffer. Errors never contain the token.
-func (a *Adapter) call(ctx context.Context, u *url.URL, tok string, sr *SendRequest, body []byte) (int, answer, error) {
+// (nothing decoded from it keeps a reference): one made in process is
+// read where it is, any other into a pooled buffer (httpcall.Hold).
+// Errors never contain the token.
+func (a *Adapter) call(ctx context.Context, u *url.URL, tok string, sr *SendRequest, body []byte) (int, httpcall.Held, error) {
 	if u == nil {
-		return 0, answer{}, fmt.Errorf("bad BaseURL %q", a.cfg.BaseURL)
+		return 0, httpcall.Held{}, fmt.Errorf("bad BaseURL %q", a.cfg.BaseURL)
 	}
 	// Recycled: the request, a copy of u, the header map, and the buffer
 	// sr's body is encoded into.
@@ -241,50 +240,18 @@ func (a *Adapter) call(ctx context.Context, u *url.URL, tok string, sr *SendRequ
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
 		q.Abandon() // the transport may still hold the request
-		return 0, answer{}, err
+		return 0, httpcall.Held{}, err
 	}
-	if in, ok := resp.Body.(*httpcall.Answer); ok {
-		ans := answer{b: in.Bytes(), body: in, q: q}
-		if len(ans.b) > maxAnswer {
-			ans.release()
-			return 0, answer{}, fmt.Errorf("answer larger than %d bytes", maxAnswer)
-		}
-		return resp.StatusCode, ans, nil
-	}
-	defer q.Release()
-	defer resp.Body.Close()
-	buf := bodyPool.Get().(*[]byte)
-	b, err := readBody(resp.Body, *buf)
-	*buf = b
+	// One byte past the cap tells an answer too large.
+	ans, err := httpcall.Hold(q, resp, maxAnswer+1)
 	if err != nil {
-		putBody(buf)
-		return 0, answer{}, fmt.Errorf("reading the answer: %w", err)
+		return 0, httpcall.Held{}, fmt.Errorf("reading the answer: %w", err)
 	}
-	if len(b) > maxAnswer {
-		putBody(buf)
-		return 0, answer{}, fmt.Errorf("answer larger than %d bytes", maxAnswer)
+	if len(ans.Bytes()) > maxAnswer {
+		ans.Release()
+		return 0, httpcall.Held{}, fmt.Errorf("answer larger than %d bytes", maxAnswer)
 	}
-	return resp.StatusCode, answer{b: b, buf: buf}, nil
-}
-
-// answer is the body of an API answer: b, valid until release.
-type answer struct {
-	b    []byte
-	body io.Closer         // the body of an answer made in process, to close
-	q    *httpcall.Request // the request of such an answer, given back after
-	buf  *[]byte           // the pooled buffer b was read into
-}
-
-// release closes the body of an answer made in process and gives back its
-// request, or gives back the buffer the answer was read into.
-func (ans answer) release() {
-	if ans.body != nil {
-		ans.body.Close()
-	}
-	ans.q.Release()
-	if ans.buf != nil {
-		putBody(ans.buf)
-	}
+	return resp.StatusCode, ans, nil
 }
 
 func truncate(b []byte) string {

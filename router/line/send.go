@@ -281,25 +281,15 @@ func (a *Adapter) call(ctx context.Context, retryKey, token, to string, msgs []M
 		q.Abandon() // the transport may still hold the request
 		return APIResult{}, err
 	}
-	defer resp.Body.Close()
 	accepted := first(resp.Header["X-Line-Accepted-Request-Id"])
-	// An answer made in process is read where it is, until the body is
-	// closed; any other into a pooled buffer.
-	if in, ok := resp.Body.(*httpcall.Answer); ok {
-		b := in.Bytes()
-		return ReadAnswer(resp.StatusCode, accepted, b[:min(len(b), maxAnswer)]), nil
-	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= 64<<10 {
-			bufPool.Put(buf)
-		}
-	}()
-	if _, err := buf.ReadFrom(q.Limit(resp.Body, maxAnswer)); err != nil {
+	// An answer made in process is read where it is, until released; any
+	// other into a pooled buffer. q stays this call's to give back, after.
+	answer, err := httpcall.Hold(nil, resp, maxAnswer)
+	if err != nil {
 		return APIResult{}, err
 	}
-	return ReadAnswer(resp.StatusCode, accepted, buf.Bytes()), nil
+	defer answer.Release()
+	return ReadAnswer(resp.StatusCode, accepted, answer.Bytes()), nil
 }
 
 // parseURL parses a URL as http.NewRequest does; nil when it does not

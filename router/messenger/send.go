@@ -124,8 +124,8 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 			failed = true
 			return "", err
 		}
-		defer a.release(ans)
-		answer := ans.b
+		defer ans.Release()
+		answer := ans.Bytes()
 		if status != http.StatusOK {
 			return "", graphError(status, answer)
 		}
@@ -252,11 +252,13 @@ func (a *Adapter) upload(ctx context.Context, typ string, att *router.Attachment
 		}
 		pw.CloseWithError(err)
 	}()
-	status, answer, err := a.post(ctx, a.attURL, mw.FormDataContentType(), pr)
+	status, held, err := a.post(ctx, a.attURL, mw.FormDataContentType(), pr)
 	pr.Close()
 	if err != nil {
 		return "", err
 	}
+	defer held.Release()
+	answer := held.Bytes()
 	if status != http.StatusOK {
 		return "", graphError(status, answer)
 	}
@@ -277,24 +279,27 @@ func (zeros) Read(p []byte) (int, error) {
 }
 
 // post sends body to u (which carries the page access token as the
-// access_token query parameter) and returns the answer.
-func (a *Adapter) post(ctx context.Context, u, contentType string, body io.Reader) (int, []byte, error) {
+// access_token query parameter) and returns the status and the answer,
+// which the caller releases once done with it.
+func (a *Adapter) post(ctx context.Context, u, contentType string, body io.Reader) (int, httpcall.Held, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, body)
 	if err != nil {
-		return 0, nil, fmt.Errorf("messenger: %w", err)
+		return 0, httpcall.Held{}, fmt.Errorf("messenger: %w", err)
 	}
 	req.Header["Content-Type"] = []string{contentType}
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
-		return 0, nil, fmt.Errorf("messenger: %w", err)
+		return 0, httpcall.Held{}, fmt.Errorf("messenger: %w", err)
 	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	answer, err := httpcall.Hold(nil, resp, maxAnswer)
 	if err != nil {
-		return resp.StatusCode, nil, fmt.Errorf("messenger: reading the answer: %w", err)
+		return resp.StatusCode, httpcall.Held{}, readError(err)
 	}
 	return resp.StatusCode, answer, nil
 }
+
+// readError is the error of an answer that could not be read.
+func readError(err error) error { return fmt.Errorf("messenger: reading the answer: %w", err) }
 
 // hdrJSON is the Content-Type of a message, shared by every call (never
 // modified: a header Add appends to a copy, since its capacity is its
@@ -302,14 +307,11 @@ func (a *Adapter) post(ctx context.Context, u, contentType string, body io.Reade
 var hdrJSON = []string{"application/json"}
 
 // postJSON sends a message's JSON body to the send API, as post does,
-// with the request recycled and the URL parsed once. An answer made in
-// process (an *httpcall.Answer) is read where it is; any other is read
-// into a pooled buffer. release gives back what the answer holds.
-func (a *Adapter) postJSON(ctx context.Context, body []byte) (int, sendAnswer, error) {
+// with the request recycled and the URL parsed once.
+func (a *Adapter) postJSON(ctx context.Context, body []byte) (int, httpcall.Held, error) {
 	u := a.msgURLs.Parse(a.msgURL)
 	if u == nil || ctx == nil || len(body) == 0 {
-		status, b, err := a.post(ctx, a.msgURL, hdrJSON[0], bytes.NewReader(body))
-		return status, sendAnswer{b: b}, err
+		return a.post(ctx, a.msgURL, hdrJSON[0], bytes.NewReader(body))
 	}
 	q := httpcall.New()
 	req := q.Prepare(ctx, http.MethodPost, u, body)
@@ -317,44 +319,17 @@ func (a *Adapter) postJSON(ctx context.Context, body []byte) (int, sendAnswer, e
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
 		q.Abandon() // the transport may still hold the request
-		return 0, sendAnswer{}, fmt.Errorf("messenger: %w", err)
+		return 0, httpcall.Held{}, fmt.Errorf("messenger: %w", err)
 	}
-	if in, ok := resp.Body.(*httpcall.Answer); ok {
-		b := in.Bytes()
-		return resp.StatusCode, sendAnswer{b: b[:min(len(b), maxAnswer)], body: in, q: q}, nil
+	answer, err := httpcall.Hold(q, resp, maxAnswer)
+	if err != nil {
+		return resp.StatusCode, httpcall.Held{}, readError(err)
 	}
-	defer q.Release()
-	defer resp.Body.Close()
-	buf := a.buffer()
-	if _, err := buf.ReadFrom(q.Limit(resp.Body, maxAnswer)); err != nil {
-		a.recycle(buf)
-		return resp.StatusCode, sendAnswer{}, fmt.Errorf("messenger: reading the answer: %w", err)
-	}
-	return resp.StatusCode, sendAnswer{b: buf.Bytes(), buf: buf}, nil
+	return resp.StatusCode, answer, nil
 }
 
 // maxAnswer bounds how much of an answer is read.
 const maxAnswer = 1 << 20
-
-// sendAnswer is the body of a send API answer: b, valid until release.
-type sendAnswer struct {
-	b    []byte
-	body io.Closer         // the body of an answer made in process, to close
-	q    *httpcall.Request // the request of such an answer, given back after
-	buf  *bytes.Buffer     // the pooled buffer b was read into
-}
-
-// release closes the body of an answer made in process and gives back its
-// request, or gives back the buffer the answer was read into.
-func (a *Adapter) release(ans sendAnswer) {
-	if ans.body != nil {
-		ans.body.Close()
-	}
-	ans.q.Release()
-	if ans.buf != nil {
-		a.recycle(ans.buf)
-	}
-}
 
 // graphError reads Graph's error envelope.
 func graphError(status int, answer []byte) error {

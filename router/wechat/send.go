@@ -165,7 +165,7 @@ func (a *Adapter) send(ctx context.Context, to router.CustomerKey, m router.Outb
 				failed = true
 				return err
 			}
-			defer answer.release()
+			defer answer.Release()
 			return checkSendAnswer(status, answer.Bytes())
 		})
 	})
@@ -260,7 +260,7 @@ func (a *Adapter) upload(ctx context.Context, mediaType, filename, mimeType stri
 		if err != nil {
 			return err
 		}
-		defer answer.release()
+		defer answer.Release()
 		var ans apiAnswer
 		if err := ans.check("upload", status, answer.Bytes(), false); err != nil {
 			return err
@@ -332,7 +332,7 @@ func (a *Adapter) fetchToken(ctx context.Context, now time.Time) (accessToken, e
 	if err != nil {
 		return accessToken{}, err
 	}
-	defer answer.release()
+	defer answer.Release()
 	var ans apiAnswer
 	if err := ans.check("access token", status, answer.Bytes(), false); err != nil {
 		return accessToken{}, err
@@ -380,15 +380,15 @@ func (ans *apiAnswer) check(op string, status int, body []byte, needCode bool) e
 
 // call makes an API request to {BaseURL}{path}?{query} and returns the status
 // and the body of the answer, which the caller releases once done with it:
-// one made in process (an *httpcall.Answer) read where it is, any other
-// read into a pooled buffer. The request body is body, or, when newBody is set, what newBody
+// one made in process read where it is, any other read into a pooled
+// buffer (httpcall.Hold). The request body is body, or, when newBody is set, what newBody
 // returns: a fresh reader of the body each time it is called; neither means
 // no body. Errors never contain the query, which holds the app secret or the
 // access token.
-func (a *Adapter) call(ctx context.Context, op, method string, path int, query string, contentType []string, length int64, body []byte, newBody func() io.Reader) (int, callAnswer, error) {
+func (a *Adapter) call(ctx context.Context, op, method string, path int, query string, contentType []string, length int64, body []byte, newBody func() io.Reader) (int, httpcall.Held, error) {
 	base := a.urls[path]
 	if base == nil {
-		return 0, callAnswer{}, fmt.Errorf("wechat: %s: bad base URL %q", op, a.cfg.BaseURL)
+		return 0, httpcall.Held{}, fmt.Errorf("wechat: %s: bad base URL %q", op, a.cfg.BaseURL)
 	}
 	var req *http.Request
 	var q *httpcall.Request
@@ -408,44 +408,13 @@ func (a *Adapter) call(ctx context.Context, op, method string, path int, query s
 		if errors.As(err, &ue) {
 			err = &url.Error{Op: ue.Op, URL: a.cfg.BaseURL + apiPaths[path], Err: ue.Err}
 		}
-		return 0, callAnswer{}, fmt.Errorf("wechat: %s: %w", op, err)
+		return 0, httpcall.Held{}, fmt.Errorf("wechat: %s: %w", op, err)
 	}
-	if in, ok := resp.Body.(*httpcall.Answer); ok && q != nil {
-		b := in.Bytes()
-		return resp.StatusCode, callAnswer{b: b[:min(len(b), maxAnswer)], body: in, q: q}, nil
+	answer, err := httpcall.Hold(q, resp, maxAnswer)
+	if err != nil {
+		return 0, httpcall.Held{}, fmt.Errorf("wechat: %s: reading answer: %w", op, err)
 	}
-	defer q.Release()
-	defer resp.Body.Close()
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	if err := readAnswer(buf, resp.Body); err != nil {
-		putBuf(buf)
-		return 0, callAnswer{}, fmt.Errorf("wechat: %s: reading answer: %w", op, err)
-	}
-	return resp.StatusCode, callAnswer{b: buf.Bytes(), buf: buf}, nil
-}
-
-// callAnswer is the body of an API answer, valid until release.
-type callAnswer struct {
-	b    []byte
-	body io.Closer         // the body of an answer made in process, to close
-	q    *httpcall.Request // the request of such an answer, given back after
-	buf  *bytes.Buffer     // the pooled buffer b was read into
-}
-
-// Bytes is the answer's body.
-func (c callAnswer) Bytes() []byte { return c.b }
-
-// release closes the body of an answer made in process and gives back its
-// request, or gives back the buffer the answer was read into.
-func (c callAnswer) release() {
-	if c.body != nil {
-		c.body.Close()
-	}
-	c.q.Release()
-	if c.buf != nil {
-		putBuf(c.buf)
-	}
+	return resp.StatusCode, answer, nil
 }
 
 // newRequest is the request of call when it is not recycled: no body, a
@@ -494,25 +463,6 @@ func (a *Adapter) newRequest(ctx context.Context, method string, base *url.URL, 
 type bodyReader struct{ bytes.Reader }
 
 func (*bodyReader) Close() error { return nil }
-
-// readAnswer appends r to buf up to maxAnswer bytes in all (what
-// io.LimitReader(r, maxAnswer) gives).
-func readAnswer(buf *bytes.Buffer, r io.Reader) error {
-	for buf.Len() < maxAnswer {
-		buf.Grow(512)
-		b := buf.AvailableBuffer()
-		b = b[:min(cap(b), maxAnswer-buf.Len())]
-		n, err := r.Read(b)
-		buf.Write(b[:n])
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // truncate shortens an answer for an error message.
 func truncate(b []byte) []byte {

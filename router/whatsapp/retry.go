@@ -24,14 +24,14 @@ const SendTries = 3
 // postMessage posts a message request, retrying transient answers. The
 // first try goes through q when it is set (b may be q's Scratch: q is the
 // caller's to release, after the call).
-func (a *Adapter) postMessage(ctx context.Context, q *httpcall.Request, b []byte) (int, answer, error) {
+func (a *Adapter) postMessage(ctx context.Context, q *httpcall.Request, b []byte) (int, httpcall.Held, error) {
 	for try := 1; ; try++ {
 		status, answer, err := a.postJSONWith(ctx, q, a.msgURL, b)
 		q = nil // a later try has a request of its own
 		if err != nil || try >= SendTries || !transient(status, answer.Bytes()) || ctx.Err() != nil {
 			return status, answer, err
 		}
-		answer.release()
+		answer.Release()
 	}
 }
 

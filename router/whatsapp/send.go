@@ -178,7 +178,7 @@ func (a *Adapter) sendWire(ctx context.Context, req sendRequest, isText bool, te
 	if err != nil {
 		return "", err
 	}
-	defer answer.release()
+	defer answer.Release()
 	if status < 200 || status > 299 {
 		return "", graphError(status, answer.Bytes())
 	}
@@ -213,7 +213,7 @@ func (a *Adapter) MarkRead(ctx context.Context, messageID string) error {
 	if err != nil {
 		return err
 	}
-	defer answer.release()
+	defer answer.Release()
 	if status < 200 || status > 299 {
 		return graphError(status, answer.Bytes())
 	}
@@ -301,7 +301,7 @@ func (a *Adapter) upload(ctx context.Context, mimeType, filename string, size in
 	if err != nil {
 		return "", err
 	}
-	defer answer.release()
+	defer answer.Release()
 	if status < 200 || status > 299 {
 		return "", graphError(status, answer.Bytes())
 	}
@@ -343,13 +343,12 @@ func (z *zeros) Read(p []byte) (int, error) {
 }
 
 // outgoing is what one Graph API request needs besides the request itself,
-// in one allocation: the body's reader (itself the request's Body), the
-// URL, and the limit on the answer.
+// in one allocation: the body's reader (itself the request's Body) and
+// the URL.
 type outgoing struct {
 	rd   bytes.Reader // the body of postJSON
 	body io.Reader
 	u    url.URL
-	lr   io.LimitedReader
 }
 
 func (o *outgoing) Read(p []byte) (int, error) { return o.body.Read(p) }
@@ -361,21 +360,21 @@ var hdrJSON = []string{"application/json"}
 
 // postJSON posts the JSON body b to target; see post.
 // The request is recycled (httpcall); the body b stays the caller's.
-func (a *Adapter) postJSON(ctx context.Context, target *url.URL, b []byte) (int, answer, error) {
+func (a *Adapter) postJSON(ctx context.Context, target *url.URL, b []byte) (int, httpcall.Held, error) {
 	return a.postJSONWith(ctx, nil, target, b)
 }
 
-// postJSONWith is postJSON through q, when set, which stays the caller's:
-// an answer made in process (an *httpcall.Answer) is then read where it
-// is, its body closed by the answer's release, which comes before q's.
-func (a *Adapter) postJSONWith(ctx context.Context, q *httpcall.Request, target *url.URL, b []byte) (int, answer, error) {
+// postJSONWith is postJSON through q, when set, which stays the caller's
+// to release once it has released the answer; otherwise through a
+// request of its own, which the answer's Release gives back.
+func (a *Adapter) postJSONWith(ctx context.Context, q *httpcall.Request, target *url.URL, b []byte) (int, httpcall.Held, error) {
 	if target == nil || ctx == nil || len(b) == 0 {
 		return a.post(ctx, target, hdrJSON, int64(len(b)), b, nil)
 	}
-	callers := q != nil
-	if !callers {
+	var own *httpcall.Request // q when it is not the caller's
+	if q == nil {
 		q = httpcall.New()
-		defer q.Release()
+		own = q
 	}
 	req := q.Prepare(ctx, http.MethodPost, target, b)
 	h := q.Header()
@@ -384,56 +383,26 @@ func (a *Adapter) postJSONWith(ctx context.Context, q *httpcall.Request, target 
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
 		q.Abandon() // the transport may still hold the request
-		return 0, answer{}, fmt.Errorf("whatsapp: send: %w", err)
+		return 0, httpcall.Held{}, fmt.Errorf("whatsapp: send: %w", err)
 	}
-	if in, ok := resp.Body.(*httpcall.Answer); ok && callers {
-		b := in.Bytes()
-		return resp.StatusCode, answer{b: b[:min(len(b), maxAnswer)], body: in}, nil
+	// An answer made in process is read where it is, any other into a
+	// pooled buffer; own, when set, is given back with it.
+	answer, err := httpcall.Hold(own, resp, maxAnswer)
+	if err != nil {
+		return 0, httpcall.Held{}, readError(err)
 	}
-	defer resp.Body.Close()
-	return readAnswer(resp.StatusCode, q.Limit(resp.Body, maxAnswer))
+	return resp.StatusCode, answer, nil
 }
 
-// answer is the body of a Graph API answer: the bytes of one made in
-// process, read where they are until release closes it, or a pooled
-// buffer the body was read into, which release gives back.
-type answer struct {
-	b    []byte
-	buf  *bytes.Buffer
-	body io.Closer
-}
-
-// Bytes is the answer's body, valid until release.
-func (a answer) Bytes() []byte { return a.b }
-
-// release closes the answer's body, or gives its buffer back.
-func (a answer) release() {
-	if a.body != nil {
-		a.body.Close()
-	}
-	if a.buf != nil && a.buf.Cap() <= maxPooledBuf {
-		bufPool.Put(a.buf)
-	}
-}
-
-// readAnswer reads an answer's body into a pooled buffer; see post.
-func readAnswer(status int, body io.Reader) (int, answer, error) {
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	if _, err := buf.ReadFrom(body); err != nil {
-		answer{buf: buf}.release()
-		return 0, answer{}, fmt.Errorf("whatsapp: send: reading answer: %w", err)
-	}
-	return status, answer{b: buf.Bytes(), buf: buf}, nil
-}
+// readError is the error of an answer that could not be read.
+func readError(err error) error { return fmt.Errorf("whatsapp: send: reading answer: %w", err) }
 
 // post sends a request to the Graph API and returns the status and the body
-// of the answer (in a pooled buffer, which the answer's release gives
-// back). The body is b, or when newBody is not nil what it returns: a
+// of the answer, held until its Release (httpcall.Hold). The body is b, or when newBody is not nil what it returns: a
 // fresh reader of the body each time it is called.
-func (a *Adapter) post(ctx context.Context, target *url.URL, contentType []string, length int64, b []byte, newBody func() io.Reader) (int, answer, error) {
+func (a *Adapter) post(ctx context.Context, target *url.URL, contentType []string, length int64, b []byte, newBody func() io.Reader) (int, httpcall.Held, error) {
 	if target == nil {
-		return 0, answer{}, fmt.Errorf("whatsapp: send: bad base URL %q", a.cfg.BaseURL)
+		return 0, httpcall.Held{}, fmt.Errorf("whatsapp: send: bad base URL %q", a.cfg.BaseURL)
 	}
 	o := &outgoing{u: *target}
 	var getBody func() (io.ReadCloser, error)
@@ -462,11 +431,13 @@ func (a *Adapter) post(ctx context.Context, target *url.URL, contentType []strin
 	}
 	resp, err := a.cfg.Client.Do(req)
 	if err != nil {
-		return 0, answer{}, fmt.Errorf("whatsapp: send: %w", err)
+		return 0, httpcall.Held{}, fmt.Errorf("whatsapp: send: %w", err)
 	}
-	defer resp.Body.Close()
-	o.lr = io.LimitedReader{R: resp.Body, N: maxAnswer}
-	return readAnswer(resp.StatusCode, &o.lr)
+	answer, err := httpcall.Hold(nil, resp, maxAnswer)
+	if err != nil {
+		return 0, httpcall.Held{}, readError(err)
+	}
+	return resp.StatusCode, answer, nil
 }
 
 // graphError turns a non-2xx answer into a *router.PlatformError, or an

@@ -1,7 +1,6 @@
 package whatsapp
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"io"
@@ -159,9 +158,7 @@ func (a *Adapter) serveVerify(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, q.Get("hub.challenge"))
 }
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// maxPooledBuf is the largest buffer kept in bufPool.
+// maxPooledBuf is the largest webhook body buffer a scanner keeps.
 const maxPooledBuf = 64 << 10
 
 func (a *Adapter) reject(w http.ResponseWriter, msg string, code int) {
