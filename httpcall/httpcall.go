@@ -495,15 +495,10 @@ func ParseURL(raw string) *url.URL {
 	return u
 }
 
-// ReadAll is io.ReadAll(io.LimitReader(r, n)) without the limiter (which
-// escapes to the heap): the first n bytes of r, in a new slice.
-func ReadAll(r io.Reader, n int64) ([]byte, error) {
-	return appendLimited(make([]byte, 0, 512), r, n)
-}
-
 // appendLimited appends r to b until r's end (io.EOF, not an error) or
 // until n bytes are appended, reading no further, as
-// io.ReadAll(io.LimitReader(r, n)) reads.
+// io.ReadAll(io.LimitReader(r, n)) reads, without the limiter (which
+// escapes to the heap).
 func appendLimited(b []byte, r io.Reader, n int64) ([]byte, error) {
 	n += int64(len(b))
 	for int64(len(b)) < n {

@@ -174,9 +174,11 @@ type uncomparable struct {
 	_ []int
 }
 
-// TestReadAll: ReadAll gives what io.ReadAll(io.LimitReader(r, n)) gives,
-// at every limit around the length and with readers of odd chunk sizes.
-func TestReadAll(t *testing.T) {
+// TestAppendLimited: appendLimited appends what
+// io.ReadAll(io.LimitReader(r, n)) gives, to an empty slice and to one that
+// holds bytes already, at every limit around the length and with readers
+// of odd chunk sizes.
+func TestAppendLimited(t *testing.T) {
 	for _, size := range []int{0, 1, 511, 512, 513, 4096, 70000} {
 		data := bytes.Repeat([]byte("abcdefghij"), size/10+1)[:size]
 		for _, n := range []int64{0, 1, int64(size) - 1, int64(size), int64(size) + 1, 1 << 20} {
@@ -185,14 +187,16 @@ func TestReadAll(t *testing.T) {
 			}
 			for _, chunk := range []int{1, 7, 1 << 20} {
 				want, werr := io.ReadAll(io.LimitReader(&chunky{data: data, n: chunk}, n))
-				got, gerr := ReadAll(&chunky{data: data, n: chunk}, n)
-				if !bytes.Equal(got, want) || (werr == nil) != (gerr == nil) {
-					t.Errorf("size %d, limit %d, chunk %d: got %d bytes (%v), want %d (%v)", size, n, chunk, len(got), gerr, len(want), werr)
+				for _, head := range []string{"", "head"} {
+					got, gerr := appendLimited(append(make([]byte, 0, 512), head...), &chunky{data: data, n: chunk}, n)
+					if string(got) != head+string(want) || (werr == nil) != (gerr == nil) {
+						t.Errorf("size %d, limit %d, chunk %d, head %q: got %d bytes (%v), want %d (%v)", size, n, chunk, head, len(got), gerr, len(head)+len(want), werr)
+					}
 				}
 			}
 		}
 	}
-	if _, err := ReadAll(&chunky{err: io.ErrUnexpectedEOF}, 10); err != io.ErrUnexpectedEOF {
+	if _, err := appendLimited(nil, &chunky{err: io.ErrUnexpectedEOF}, 10); err != io.ErrUnexpectedEOF {
 		t.Errorf("error: %v", err)
 	}
 }
