@@ -2,10 +2,11 @@
 // router and the adapters send to the fakes, and recycles them: one
 // request, URL, header map and body reader for many calls, so that a call
 // costs no allocation of its own. URLCache keeps the parse of a URL that
-// a caller sends to many times; ReadAll, ReadBody and ReadRequestBody read
-// a body up to a limit without allocating the limiter. Doer is what the
-// fakes and adapters call with: an *http.Client, or the simulator's
-// in-memory transport (OrDefault: http.DefaultClient for none).
+// a caller sends to many times; ReadBody and ReadRequestBody read a body
+// up to a limit without allocating the limiter, and Hold holds an answer's
+// until its caller is done. Doer is what the fakes and adapters call with:
+// an *http.Client, or the simulator's in-memory transport (OrDefault:
+// http.DefaultClient for none).
 //
 // A Request is taken with New, filled with Prepare (and Set for headers of
 // one value), sent with any client's Do, and given back with Release once
@@ -523,12 +524,12 @@ func appendLimited(b []byte, r io.Reader, n int64) ([]byte, error) {
 
 // Held is the body of an answer, held with what it needs until Release:
 // the bytes of an answer made in process (an *Answer), read where they
-// are, with the Request whose call it answers, or a pooled buffer the
-// body was read into. The zero Held holds nothing.
+// are, or a pooled buffer the body was read into, and the Request whose
+// call it answers. The zero Held holds nothing.
 type Held struct {
 	b    []byte
 	body *Answer  // the body of an answer made in process, to close
-	q    *Request // the request of such an answer, given back after
+	q    *Request // the request whose call it answers, given back after
 	buf  *[]byte  // the pooled buffer b was read into
 }
 
@@ -541,10 +542,13 @@ const maxHeld = 64 << 10
 // Hold reads the body of resp, the answer to q's call (nil q for a
 // request of the caller's own), up to limit bytes (more are not read, as
 // io.LimitReader(resp.Body, limit) gives): an answer made in process (an
-// *Answer) is taken where it is, and Release closes it, then gives q
-// back; any other is read into a buffer of this package's pool, and Hold
-// closes the body and gives q back at once. On a read error the body is
-// closed, q given back, and nothing is held.
+// *Answer) is taken where it is, and Release closes it; any other is read
+// into a buffer of this package's pool, and Hold closes the body. Either
+// way q is given back by Release, not before: resp may be q's own
+// Response (an in-process transport answers in it, and a client that
+// wraps its body, as one with a Timeout does, hands that on), so its
+// status stays readable until then. On a read error the body is closed,
+// q given back, and nothing is held: read what is needed of resp first.
 func Hold(q *Request, resp *http.Response, limit int64) (Held, error) {
 	if in, ok := resp.Body.(*Answer); ok {
 		b := in.Bytes()
@@ -559,25 +563,25 @@ func holdRead(q *Request, resp *http.Response, limit int64) (Held, error) {
 	b, err := appendLimited((*buf)[:0], resp.Body, limit)
 	*buf = b
 	resp.Body.Close()
-	q.Release()
 	if err != nil {
 		putHeld(buf)
+		q.Release()
 		return Held{}, err
 	}
-	return Held{b: b, buf: buf}, nil
+	return Held{b: b, buf: buf, q: q}, nil
 }
 
 // Bytes is the answer's body, valid until Release; not to be modified.
 func (h Held) Bytes() []byte { return h.b }
 
-// Release closes the body of an answer made in process and gives back its
-// Request, or gives back the buffer the answer was read into. Use neither
-// h nor its Bytes after.
+// Release closes the body of an answer made in process, or gives back the
+// buffer the answer was read into, then gives back the Request. Use
+// neither h nor its Bytes after.
 func (h Held) Release() {
 	if h.body != nil {
 		h.body.Close()
 	}
-	if h.q != nil { // most often none: spare the call
+	if h.q != nil { // nil for a request of the caller's own
 		h.q.Release()
 	}
 	if h.buf != nil {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 type ctxKey struct{}
@@ -623,8 +624,8 @@ func TestHold(t *testing.T) {
 				if resp.Body != http.NoBody && (err == nil || err == io.EOF) {
 					t.Errorf("Hold leaves the server's body open: a read after gets %v", err)
 				}
-				if returnable && q.vals[0] != "" {
-					t.Error("Hold does not give the request back")
+				if q.vals[0] != "n" {
+					t.Error("Hold gives the request back before Release")
 				}
 				if h.buf == nil || &(*h.buf)[:1][0] != &h.Bytes()[:1][0] {
 					t.Error("the answer is not held in a pooled buffer")
@@ -642,5 +643,51 @@ func TestHold(t *testing.T) {
 				t.Error("Release does not give the buffer back")
 			}
 		})
+	}
+}
+
+// respondRT answers every request made with q in q's own Response, as
+// the simulator's in-memory transport does.
+type respondRT struct {
+	q      *Request
+	answer []byte
+	owner  *countRecycler
+}
+
+func (rt respondRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	r.Body.Close()
+	resp := rt.q.Respond(rt.answer, rt.owner)
+	resp.StatusCode = http.StatusAccepted
+	return resp, nil
+}
+
+// TestHoldKeepsTheResponse: an answer made in the Request's own Response
+// but handed on by a client that wraps its body (one with a Timeout does)
+// is read into a buffer, and its status stays readable, and the Request
+// unreleased, until Release.
+func TestHoldKeepsTheResponse(t *testing.T) {
+	u := mustParse(t, "http://h.test/p")
+	q := New()
+	req := q.Prepare(context.Background(), http.MethodPost, u, []byte("ping"))
+	q.Set("X-N", "n")
+	owner := &countRecycler{}
+	c := &http.Client{Transport: respondRT{q: q, answer: []byte(`{"ok":true}`), owner: owner}, Timeout: time.Minute}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, inProcess := resp.Body.(*Answer); inProcess {
+		t.Fatal("the client handed the in-process body on unwrapped: the test tests nothing")
+	}
+	h, err := Hold(q, resp, 1<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusAccepted || string(h.Bytes()) != `{"ok":true}` || q.vals[0] != "n" {
+		t.Fatalf("after Hold: status %d, body %q, request header %q: the Request was given back before Release", resp.StatusCode, h.Bytes(), q.vals[0])
+	}
+	h.Release()
+	if q.vals[0] != "" {
+		t.Error("Release does not give the request back")
 	}
 }

@@ -321,11 +321,12 @@ func (a *Adapter) postJSON(ctx context.Context, body []byte) (int, httpcall.Held
 		q.Abandon() // the transport may still hold the request
 		return 0, httpcall.Held{}, fmt.Errorf("messenger: %w", err)
 	}
+	status := resp.StatusCode // resp may be q's, given back on an error
 	answer, err := httpcall.Hold(q, resp, maxAnswer)
 	if err != nil {
-		return resp.StatusCode, httpcall.Held{}, readError(err)
+		return status, httpcall.Held{}, readError(err)
 	}
-	return resp.StatusCode, answer, nil
+	return status, answer, nil
 }
 
 // maxAnswer bounds how much of an answer is read.
