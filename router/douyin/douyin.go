@@ -418,11 +418,8 @@ func putBody(b *[]byte) {
 // MaxBodySize+1 bytes: a longer result means the body is too large.
 func readBody(r io.Reader, buf []byte) ([]byte, error) {
 	b := buf[:0]
-	for {
+	for len(b) <= MaxBodySize {
 		if len(b) == cap(b) {
-			if len(b) > MaxBodySize {
-				return b, nil
-			}
 			b = append(b, 0)[:len(b)]
 		}
 		n, err := r.Read(b[len(b):min(cap(b), MaxBodySize+1)])
@@ -434,6 +431,7 @@ func readBody(r io.Reader, buf []byte) ([]byte, error) {
 			return b, err
 		}
 	}
+	return b, nil
 }
 
 // parseURL parses an absolute URL; nil when it does not parse.

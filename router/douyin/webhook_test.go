@@ -3,7 +3,9 @@ package douyin
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -253,5 +255,50 @@ func TestFastEventStringsOutliveTheScanner(t *testing.T) {
 	}
 	if first != want {
 		t.Errorf("after more events the first is %+v, want %+v", first, want)
+	}
+}
+
+// emptyReads is a reader of n bytes that fails a read into an empty slice
+// after the first few: a reader loop that asks for nothing, again and
+// again, never ends.
+type emptyReads struct {
+	n, empty int
+}
+
+func (r *emptyReads) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		if r.empty++; r.empty > 3 {
+			return 0, errors.New("read into an empty slice again and again")
+		}
+		return 0, nil
+	}
+	if r.n == 0 {
+		return 0, io.EOF
+	}
+	k := min(len(p), r.n)
+	r.n -= k
+	return k, nil
+}
+
+// TestReadBodyStopsPastTheLimit: readBody stops once it holds more than
+// MaxBodySize bytes, whatever room its buffer has left, for a body of any
+// length (a chunked one of undeclared length over a socket).
+func TestReadBodyStopsPastTheLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		size, cap int
+		want      int
+	}{
+		{"short", 100, 2 << 10, 100},
+		{"at the limit", MaxBodySize, 2 << 10, MaxBodySize},
+		{"over, from a small buffer", 3 * MaxBodySize, 2 << 10, MaxBodySize + 1},
+		{"over, from a buffer larger than the limit", 3 * MaxBodySize, 4 * MaxBodySize, MaxBodySize + 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := readBody(&emptyReads{n: tc.size}, make([]byte, 0, tc.cap))
+			if err != nil || len(b) != tc.want {
+				t.Fatalf("readBody: %d bytes, %v; want %d", len(b), err, tc.want)
+			}
+		})
 	}
 }
