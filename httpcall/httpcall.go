@@ -496,11 +496,13 @@ func ParseURL(raw string) *url.URL {
 	return u
 }
 
-// appendLimited appends r to b until r's end (io.EOF, not an error) or
+// AppendLimited appends r to b until r's end (io.EOF, not an error) or
 // until n bytes are appended, reading no further, as
 // io.ReadAll(io.LimitReader(r, n)) reads, without the limiter (which
-// escapes to the heap).
-func appendLimited(b []byte, r io.Reader, n int64) ([]byte, error) {
+// escapes to the heap): b's storage is used, and grown when it is full.
+// A reader of a body limited to max bytes reads max+1: more than max
+// appended means the body is too large.
+func AppendLimited(b []byte, r io.Reader, n int64) ([]byte, error) {
 	n += int64(len(b))
 	for int64(len(b)) < n {
 		if len(b) == cap(b) {
@@ -560,7 +562,7 @@ func Hold(q *Request, resp *http.Response, limit int64) (Held, error) {
 // holdRead is Hold of an answer not made in process.
 func holdRead(q *Request, resp *http.Response, limit int64) (Held, error) {
 	buf := heldPool.Get().(*[]byte)
-	b, err := appendLimited((*buf)[:0], resp.Body, limit)
+	b, err := AppendLimited((*buf)[:0], resp.Body, limit)
 	*buf = b
 	resp.Body.Close()
 	if err != nil {

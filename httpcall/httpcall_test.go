@@ -175,7 +175,7 @@ type uncomparable struct {
 	_ []int
 }
 
-// TestAppendLimited: appendLimited appends what
+// TestAppendLimited: AppendLimited appends what
 // io.ReadAll(io.LimitReader(r, n)) gives, to an empty slice and to one that
 // holds bytes already, at every limit around the length and with readers
 // of odd chunk sizes.
@@ -189,7 +189,7 @@ func TestAppendLimited(t *testing.T) {
 			for _, chunk := range []int{1, 7, 1 << 20} {
 				want, werr := io.ReadAll(io.LimitReader(&chunky{data: data, n: chunk}, n))
 				for _, head := range []string{"", "head"} {
-					got, gerr := appendLimited(append(make([]byte, 0, 512), head...), &chunky{data: data, n: chunk}, n)
+					got, gerr := AppendLimited(append(make([]byte, 0, 512), head...), &chunky{data: data, n: chunk}, n)
 					if string(got) != head+string(want) || (werr == nil) != (gerr == nil) {
 						t.Errorf("size %d, limit %d, chunk %d, head %q: got %d bytes (%v), want %d (%v)", size, n, chunk, head, len(got), gerr, len(head)+len(want), werr)
 					}
@@ -197,7 +197,7 @@ func TestAppendLimited(t *testing.T) {
 			}
 		}
 	}
-	if _, err := appendLimited(nil, &chunky{err: io.ErrUnexpectedEOF}, 10); err != io.ErrUnexpectedEOF {
+	if _, err := AppendLimited(nil, &chunky{err: io.ErrUnexpectedEOF}, 10); err != io.ErrUnexpectedEOF {
 		t.Errorf("error: %v", err)
 	}
 }

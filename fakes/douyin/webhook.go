@@ -582,19 +582,9 @@ func truncate(s string, n int) string {
 // it when needed) and returns a copy only when there is something: most
 // answers to webhooks are empty.
 func readAnswer(r io.Reader, buf []byte) ([]byte, error) {
-	b := buf[:0]
-	for len(b) < maxReply {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):min(cap(b), maxReply)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
+	b, err := httpcall.AppendLimited(buf[:0], r, maxReply)
+	if err != nil {
+		return nil, err
 	}
 	if len(b) == 0 {
 		return nil, nil

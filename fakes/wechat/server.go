@@ -367,26 +367,6 @@ func init() {
 	}
 }
 
-// readLimited reads r to its end, or to limit bytes, into buf's storage
-// (grown when too small): what io.ReadAll(io.LimitReader(r, limit)) reads.
-func readLimited(r io.Reader, buf []byte, limit int) ([]byte, error) {
-	b := buf[:0]
-	for len(b) < limit {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):min(cap(b), limit)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-	}
-	return b, nil
-}
-
 // maxBody bounds the send endpoint's request body.
 const maxBody = 1 << 20
 
@@ -597,7 +577,7 @@ func (s *Server) handleSend(r *http.Request) answer {
 	var readErr error
 	if !ok {
 		pb := getBuf()
-		body, readErr = readLimited(r.Body, pb.b, maxBody+1)
+		body, readErr = httpcall.AppendLimited(pb.b[:0], r.Body, maxBody+1)
 		defer func() { putBuf(pb, body) }()
 	}
 	var sc sendScan

@@ -675,7 +675,7 @@ func readReply(r io.Reader) ([]byte, error) {
 		return ownReply(b[:min(len(b), maxReply)]), nil
 	}
 	pb := getBuf()
-	b, err := readLimited(r, pb.b, maxReply)
+	b, err := httpcall.AppendLimited(pb.b[:0], r, maxReply)
 	defer putBuf(pb, b)
 	if err != nil {
 		return nil, err

@@ -417,21 +417,7 @@ func putBody(b *[]byte) {
 // readBody reads r to its end into buf's storage, but never more than
 // MaxBodySize+1 bytes: a longer result means the body is too large.
 func readBody(r io.Reader, buf []byte) ([]byte, error) {
-	b := buf[:0]
-	for len(b) <= MaxBodySize {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):min(cap(b), MaxBodySize+1)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-	}
-	return b, nil
+	return httpcall.AppendLimited(buf[:0], r, MaxBodySize+1)
 }
 
 // parseURL parses an absolute URL; nil when it does not parse.
