@@ -89,15 +89,6 @@ func (x *customerIndex) recentFor(k *CustomerKey) (*customer, *uint32) {
 	return c, r
 }
 
-// sameString is a == b, without a call where a and b share their bytes:
-// the engine is mostly called with the very strings it keeps (a
-// customer's key, an agent's id, a message id it was given), and ==
-// compares bytes in a call of its own, which finds shared bytes only
-// there.
-func sameString(a, b string) bool {
-	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
-}
-
 // find returns the record of key k, whose id hashes to h, and keeps its
 // slot in *r, k's place in recent; or nil and the empty slot where k goes.
 func (x *customerIndex) find(k *CustomerKey, h uint64, r *uint32) (*customer, uint64) {

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/strhash"
 )
 
 // never is the last-assigned time of an agent never assigned: it sorts first.
@@ -1339,7 +1341,7 @@ func (e *Engine) Close(now time.Time, agentID string, key CustomerKey) error {
 	e.mu.Lock() // let go without a deferred call, as in Receive
 	now = e.begin(now)
 	c := e.customers.get(&key)
-	if c == nil || c.open == nil || c.open.agent == nil || !sameString(c.open.agent.id, agentID) {
+	if c == nil || c.open == nil || c.open.agent == nil || !strhash.Same(c.open.agent.id, agentID) {
 		err := e.notClosed(agentID, key, c)
 		e.mu.Unlock()
 		return err
@@ -1636,7 +1638,7 @@ func (e *Engine) check(now time.Time, agentID string, to *CustomerKey, m *Outbou
 	// An agent's text in the conversation it holds (an agent is never the
 	// bot or an automatic reply) is what nearly every send is: it asks
 	// none of checkSender's questions.
-	if cv == nil || cv.agent == nil || !sameString(cv.agent.id, agentID) || cv.state != Assigned || m.Kind != KindText {
+	if cv == nil || cv.agent == nil || !strhash.Same(cv.agent.id, agentID) || cv.state != Assigned || m.Kind != KindText {
 		if r, err := e.checkSender(agentID, m, cv); err != nil {
 			return nil, false, "", err
 		} else if r != "" {
@@ -1856,7 +1858,7 @@ func (e *Engine) record(p *pendingSend, agentID string, to *CustomerKey, id stri
 	} else if cv != nil && cv.state != Closed {
 		cv.outbound++
 		cv.answered = true
-		if cv.state == Assigned && cv.agent != nil && sameString(cv.agent.id, agentID) {
+		if cv.state == Assigned && cv.agent != nil && strhash.Same(cv.agent.id, agentID) {
 			cv.replied = true
 			e.clearDeadline(cv, deadlineReassign)
 		}
@@ -1946,7 +1948,7 @@ func addNano(n int64, d time.Duration) int64 {
 // or nil.
 func (e *Engine) findSent(channel, id string) *sentEntry {
 	if n := e.sentLast; e.sentLog.holds(n) {
-		if s := e.sentLog.at(n); sameString(s.key.id, id) && sameString(s.key.channel, channel) {
+		if s := e.sentLog.at(n); strhash.Same(s.key.id, id) && strhash.Same(s.key.channel, channel) {
 			return s
 		}
 	}
@@ -2002,7 +2004,7 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 // to reports whether the message was sent to k's account and customer (its
 // channel is k's: the entry was found by it).
 func (s *sentEntry) to(k *CustomerKey) bool {
-	return sameString(s.account, k.Account) && sameString(s.customer, k.Customer)
+	return strhash.Same(s.account, k.Account) && strhash.Same(s.customer, k.Customer)
 }
 
 // log numbers an event and puts it in the ring, after dropping the oldest

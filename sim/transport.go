@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/strhash"
 )
 
 // Transport is an http.RoundTripper that serves requests by calling the
@@ -100,9 +101,9 @@ type uriMemo struct {
 // reuses the part before the query: one concatenation, the memo kept.
 func (h *host) requestURI(u *url.URL) string {
 	m := h.uri.Load()
-	if m != nil && sameString(m.path, u.Path) && sameString(m.rawPath, u.RawPath) && sameString(m.opaque, u.Opaque) && sameString(m.scheme, u.Scheme) {
+	if m != nil && strhash.Same(m.path, u.Path) && strhash.Same(m.rawPath, u.RawPath) && strhash.Same(m.opaque, u.Opaque) && strhash.Same(m.scheme, u.Scheme) {
 		switch {
-		case sameString(m.rawQuery, u.RawQuery) && m.forceQuery == u.ForceQuery:
+		case strhash.Same(m.rawQuery, u.RawQuery) && m.forceQuery == u.ForceQuery:
 			return m.uri
 		case u.ForceQuery || u.RawQuery != "":
 			return m.base + "?" + u.RawQuery

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/omnisim/omnisim/strhash"
 	"maps"
 	"math"
 	"math/rand/v2"
@@ -12,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unsafe"
 
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/sim/result"
@@ -1641,15 +1641,7 @@ func (w *World) findPerson(key *router.CustomerKey) *person {
 // the customer's id first, what tells a world's customers apart, and
 // each field inline, where == on the struct calls its generated equality.
 func sameKey(a, b *router.CustomerKey) bool {
-	return sameString(a.Customer, b.Customer) && sameString(a.Channel, b.Channel) && sameString(a.Account, b.Account)
-}
-
-// sameString is a == b, without a call where a and b share their bytes: the
-// keys of a customer's events are, most of the time, the very strings the
-// world gave the engine, and == compares their bytes in a call of its own
-// (which finds the shared bytes only then).
-func sameString(a, b string) bool {
-	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
+	return strhash.Same(a.Customer, b.Customer) && strhash.Same(a.Channel, b.Channel) && strhash.Same(a.Account, b.Account)
 }
 
 // forget drops a generated customer whose conversation is over.
@@ -1700,7 +1692,7 @@ func (f *flow) newPerson(id, handle string, messages int, handleTime time.Durati
 	if p.flow != tr {
 		p.b, p.flow = f.b, tr
 	}
-	if !sameString(p.key.Channel, tr.Channel) || !sameString(p.key.Account, f.account) {
+	if !strhash.Same(p.key.Channel, tr.Channel) || !strhash.Same(p.key.Account, f.account) {
 		p.key.Channel, p.key.Account = tr.Channel, f.account
 	}
 	p.key.Customer = handle

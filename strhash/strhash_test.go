@@ -86,3 +86,19 @@ func TestStringNoZeroOperand(t *testing.T) {
 		}
 	}
 }
+
+// TestSame: Same is ==, for strings that share their bytes, equal strings
+// at other addresses, and strings that differ in length or in a byte.
+func TestSame(t *testing.T) {
+	s := "wamid.ABC123"
+	other := string([]byte(s))
+	for _, tc := range []struct {
+		a, b string
+	}{
+		{s, s}, {s, other}, {s, s[:5]}, {s[:5], s[1:6]}, {s, "wamid.ABC124"}, {"", ""}, {"", s},
+	} {
+		if got, want := Same(tc.a, tc.b), tc.a == tc.b; got != want {
+			t.Errorf("Same(%q, %q) = %v, want %v", tc.a, tc.b, got, want)
+		}
+	}
+}
