@@ -58,9 +58,6 @@ type Options struct {
 	// unread marks the world of Run, whose journals nothing can read: its
 	// fakes keep none.
 	unread bool
-	// sealed marks the world of Run, on which nothing calls
-	// World.Customer: its scripted customers are the scenario's.
-	sealed bool
 }
 
 // JournalDepth is how many of the newest entries of each journal list a
@@ -216,9 +213,8 @@ type person struct {
 // result does not pass.
 func Run(ctx context.Context, sc *scenario.Scenario, opt Options) result.Result {
 	// The world is Run's alone, and the result holds no journal: nothing
-	// can read one, so the fakes keep none; nor can anything add a
-	// customer to it.
-	opt.unread, opt.sealed = true, true
+	// can read one, so the fakes keep none.
+	opt.unread = true
 	w, err := NewWorld(ctx, sc, opt)
 	if err != nil {
 		res := w.res
@@ -399,13 +395,7 @@ func (w *World) setup() error {
 			env.JournalLimit = -1
 		}
 		var bound Binding // the channel's binding, once it is open
-		switch {
-		case cfg.Retain:
-		case w.opt.sealed && len(sc.Customers) == 0:
-			// Run's world of a scenario without customers: nobody is
-			// scripted, ever.
-			env.Keep = keepsNobody
-		default:
+		if !cfg.Retain {
 			env.Keep = func(customer string) bool { return w.keeps(bound, name, customer) }
 		}
 		env.Due = w.newDue()
@@ -474,10 +464,6 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 		w.engine.SetAttributes(p.key, c.Attributes)
 	}
 }
-
-// keepsNobody is Env.Keep in a world that reads nobody's device: it does
-// nothing but answer, unlike keeps, which asks the world each time.
-func keepsNobody(string) bool { return false }
 
 // keeps reports whether the world reads the device of a customer of a
 // channel at the end: a scripted customer's (Env.Keep). b is the
