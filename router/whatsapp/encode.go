@@ -116,15 +116,6 @@ func appendReadRequest(b []byte, r *readRequest) []byte {
 
 const lowerHex = "0123456789abcdef"
 
-// jsonSafe marks the bytes appendJSONString writes as they are: printable
-// ASCII other than " and \.
-var jsonSafe = func() (t [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
 // appendJSONString appends s as encoding/json writes a string without HTML
 // escaping: ", \ and control characters escaped (\b \f \n \r \t short),
 // invalid UTF-8 as \ufffd, U+2028 and U+2029 as \u2028 and \u2029, all
@@ -133,15 +124,12 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		// The plain bytes at once (a subset of the safe ones).
+		// The plain bytes at once: printable ASCII other than " and \,
+		// written as they are.
 		if i = jsonscan.PlainEnd(s, i); i == len(s) {
 			break
 		}
 		c := s[i]
-		if jsonSafe[c] {
-			i++
-			continue
-		}
 		if c < utf8.RuneSelf {
 			b = append(b, s[start:i]...)
 			switch c {
