@@ -582,7 +582,7 @@ func (s *Server) call(ctx context.Context, method, target string, body []byte) (
 		return 0, nil, hdr, err
 	}
 	defer resp.Body.Close()
-	reply, err := readReply(resp.Body)
+	reply, err := readReply(resp)
 	if err != nil {
 		return 0, nil, hdr, fmt.Errorf("reading the answer: %w", err)
 	}
@@ -667,20 +667,15 @@ func removeEmptyPort(host string) string {
 
 // readReply reads the router's answer, up to maxReply bytes, into a slice
 // of its own size (never nil), as io.ReadAll(io.LimitReader(r, maxReply))
-// does: an answer made in process (an *httpcall.Answer) is taken where it
-// is, any other read through a pooled buffer.
-func readReply(r io.Reader) ([]byte, error) {
-	if in, ok := r.(*httpcall.Answer); ok {
-		b := in.Bytes()
-		return ownReply(b[:min(len(b), maxReply)]), nil
-	}
-	pb := getBuf()
-	b, err := httpcall.AppendLimited(pb.b[:0], r, maxReply)
-	defer putBuf(pb, b)
+// does: an answer made in process is taken where it is, any other read
+// through a pooled buffer (httpcall.Hold).
+func readReply(resp *http.Response) ([]byte, error) {
+	h, err := httpcall.Hold(nil, resp, maxReply)
 	if err != nil {
 		return nil, err
 	}
-	return ownReply(b), nil
+	defer h.Release()
+	return ownReply(h.Bytes()), nil
 }
 
 // ownReply returns a copy of the answer b, of its own size (never nil).

@@ -309,21 +309,7 @@ var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b
 
 // readBody appends r to buf, reading at most MaxBodySize+1 bytes.
 func readBody(r io.Reader, buf []byte) ([]byte, error) {
-	for len(buf) <= MaxBodySize {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		end := min(cap(buf), MaxBodySize+1)
-		n, err := r.Read(buf[len(buf):end])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
-	return buf, nil
+	return httpcall.AppendLimited(buf, r, MaxBodySize+1)
 }
 
 // serveVerification answers Google's verification request. A body that is
