@@ -464,52 +464,71 @@ func TestConsumeInPlace(t *testing.T) {
 // consumer, what Consume holds or Events and Read have not handed out, as
 // they stood when the event was logged. Random calls of every reader
 // between bursts of events; the log may drop nothing sooner and keep
-// nothing longer than the rule says.
+// nothing longer than the rule says, and every event it holds reads back
+// (EventsSince) in order. A history of 5 is under the ring's least length,
+// one of 200 over it, so the ring grows while it holds less than the
+// history.
 func TestLogKeepsWhatEachEventAllows(t *testing.T) {
-	for _, consumer := range []bool{false, true} {
-		for seed := range uint64(20) {
-			e := newEngine(t, Config{Agents: agents(2, 2), EventLog: 5, IdleAfter: time.Minute, Consumer: consumer}, "a1", "a2")
-			rng := rand.New(rand.NewPCG(seed, 3))
-			first := e.firstHeld()
-			now := t0
-			for i := range 300 {
-				held, cursor, last := e.held, e.cursor, e.lastSeq
-				switch op := rng.IntN(7); op {
-				case 0, 1:
-					now = now.Add(time.Duration(rng.IntN(90)) * time.Second)
-					e.Receive(now, Inbound{Customer: key(fmt.Sprintf("u%d", rng.IntN(6))), Text: "x"})
-				case 2:
-					e.Consume()
-				case 3:
-					a, b := e.Unread()
-					e.Read(rng.IntN(len(a) + len(b) + 2))
-				case 4:
-					e.Events(nil)
-				case 5:
-					e.EventsSince(uint64(rng.IntN(int(last)+1)), nil)
-				case 6:
-					now = now.Add(2 * time.Minute)
-					e.Advance(now) // idle closes
+	for _, history := range []uint64{5, 200} {
+		for _, consumer := range []bool{false, true} {
+			for seed := range uint64(20) {
+				testLogKeeps(t, history, consumer, seed)
+			}
+		}
+	}
+}
+
+func testLogKeeps(t *testing.T, history uint64, consumer bool, seed uint64) {
+	t.Helper()
+	e := newEngine(t, Config{Agents: agents(2, 2), EventLog: int(history), IdleAfter: time.Minute, Consumer: consumer}, "a1", "a2")
+	rng := rand.New(rand.NewPCG(seed, 3))
+	first := e.firstHeld()
+	now := t0
+	for i := range 300 {
+		held, cursor, last := e.held, e.cursor, e.lastSeq
+		switch op := rng.IntN(7); op {
+		case 0, 1:
+			now = now.Add(time.Duration(rng.IntN(90)) * time.Second)
+			e.Receive(now, Inbound{Customer: key(fmt.Sprintf("u%d", rng.IntN(6))), Text: "x"})
+		case 2:
+			e.Consume()
+		case 3:
+			a, b := e.Unread()
+			e.Read(rng.IntN(len(a) + len(b) + 2))
+		case 4:
+			e.Events(nil)
+		case 5:
+			e.EventsSince(uint64(rng.IntN(int(last)+1)), nil)
+		case 6:
+			now = now.Add(2 * time.Minute)
+			e.Advance(now) // idle closes
+		}
+		// The rule at each event the call logged, with the readers'
+		// marks as they stood (no call both logs and reads).
+		for s := last + 1; s <= e.lastSeq; s++ {
+			keep := uint64(1)
+			if s > history {
+				keep = s - history + 1
+			}
+			if consumer {
+				if held != 0 {
+					keep = min(keep, held)
+				} else {
+					keep = min(keep, cursor+1)
 				}
-				// The rule at each event the call logged, with the readers'
-				// marks as they stood (no call both logs and reads).
-				for s := last + 1; s <= e.lastSeq; s++ {
-					keep := uint64(1)
-					if s > 5 {
-						keep = s - 5 + 1
-					}
-					if consumer {
-						if held != 0 {
-							keep = min(keep, held)
-						} else {
-							keep = min(keep, cursor+1)
-						}
-					}
-					first = max(first, keep)
-				}
-				if got := e.firstHeld(); got != first {
-					t.Fatalf("consumer %v, seed %d, call %d: the log starts at seq %d, want %d", consumer, seed, i, got, first)
-				}
+			}
+			first = max(first, keep)
+		}
+		if got := e.firstHeld(); got != first {
+			t.Fatalf("history %d, consumer %v, seed %d, call %d: the log starts at seq %d, want %d", history, consumer, seed, i, got, first)
+		}
+		evs, _, lost := e.EventsSince(first-1, nil)
+		if lost != 0 || uint64(len(evs)) != e.lastSeq-first+1 {
+			t.Fatalf("history %d, consumer %v, seed %d, call %d: %d events from seq %d (%d lost), want %d", history, consumer, seed, i, len(evs), first, lost, e.lastSeq-first+1)
+		}
+		for j, ev := range evs {
+			if ev.Seq != first+uint64(j) {
+				t.Fatalf("history %d, consumer %v, seed %d, call %d: event %d has seq %d, want %d", history, consumer, seed, i, j, ev.Seq, first+uint64(j))
 			}
 		}
 	}
