@@ -20,6 +20,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/omnisim/omnisim/internal/heapfloor"
 	"github.com/omnisim/omnisim/sim/scenario"
 )
 
@@ -54,6 +55,11 @@ func init() {
 }
 
 func main() {
+	// A short run's live heap is small; without a floor the collector would
+	// run every few megabytes allocated and a short scenario would cost more
+	// per conversation than a long one. GOGC or GOMEMLIMIT set in the
+	// environment turn the floor off.
+	heapfloor.Keep(heapfloor.Default)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/omnisim/omnisim/internal/heapfloor"
 	"github.com/omnisim/omnisim/internal/wirepair"
 	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/scenarios"
@@ -72,7 +73,10 @@ func BenchmarkMM14(b *testing.B) {
 
 // benchScenario plays sc once per iteration on network n, seeds 1, 2, ...,
 // and reports conversations per second (named unit) and per conversation.
+// It keeps the heap floor the omnisim command keeps (GOGC=100 in the
+// environment turns it off, as for the command).
 func benchScenario(b *testing.B, sc *scenario.Scenario, n sim.Network, unit string) {
+	defer heapfloor.Keep(heapfloor.Default)()
 	conversations := 0
 	b.ReportAllocs()
 	cpu0, cpuOK := cpuTime()
