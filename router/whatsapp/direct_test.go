@@ -1,10 +1,13 @@
 package whatsapp
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"reflect"
 	"testing"
+
+	"github.com/omnisim/omnisim/router"
 )
 
 // TestReceiveMessageMatchesWebhook: each customer message the value path
@@ -58,5 +61,49 @@ func TestReceiveMessageMatchesWebhook(t *testing.T) {
 				t.Errorf("values: %+v\nwebhook: %+v", d.In, w.In)
 			}
 		})
+	}
+}
+
+// recordingGraph is a Graph that keeps a copy of each send it is handed.
+type recordingGraph struct{ sent []Request }
+
+func (g *recordingGraph) Message(req *Request) (string, error) {
+	r := *req
+	if req.Text != nil {
+		t := *req.Text
+		r.Text = &t
+	}
+	g.sent = append(g.sent, r)
+	return fmt.Sprintf("wamid.%d", len(g.sent)), nil
+}
+
+func (g *recordingGraph) Upload(string, string, int64) (string, error) { return "m1", nil }
+
+// TestSendGraphKeepsNothingOfASend: the request the adapter reuses for its
+// Graph sends holds no recipient and no text once a send is over, and a
+// text send after a template carries nothing of the template.
+func TestSendGraphKeepsNothingOfASend(t *testing.T) {
+	g := &recordingGraph{}
+	a := New(Config{AccessToken: "token", PhoneNumberID: testPhoneID, Clock: (&fakeClock{now: t0}).Now, Graph: g}, &recorder{})
+	to := router.CustomerKey{Channel: Channel, Account: testPhoneID, Customer: "16505551234"}
+	for _, m := range []router.Outbound{
+		{Kind: router.KindText, Text: "first"},
+		{Kind: router.KindTemplate, Template: &router.Template{Name: "order_update", Language: "en_US"}},
+		{Kind: router.KindText, Text: "second"},
+	} {
+		if _, err := a.Send(context.Background(), to, m); err != nil {
+			t.Fatal(err)
+		}
+		if r := a.graphReq; r.req.To != "" || r.text.Body != "" || r.req.Template != nil {
+			t.Errorf("after the %s send the adapter still holds %+v (text %+v)", m.Kind, r.req, r.text)
+		}
+	}
+	want := Request{MessagingProduct: "whatsapp", RecipientType: "individual", To: to.Customer, Type: "text",
+		Text: &sendText{Body: "second"}}
+	if got := g.sent[2]; !reflect.DeepEqual(got, want) {
+		t.Errorf("text send after a template: %+v, want %+v", got, want)
+	}
+	if g.sent[1].Template == nil || g.sent[1].Text != nil {
+		t.Errorf("template send: %+v", g.sent[1])
 	}
 }

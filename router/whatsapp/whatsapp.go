@@ -81,7 +81,9 @@ type Adapter struct {
 	stats Stats
 
 	// graphMu guards graphReq, the request handed to Config.Graph,
-	// reused by every send: it is held for the Graph's call.
+	// reused by every send: it is held for the Graph's call. Between
+	// sends graphReq holds no recipient and no text, at most the
+	// constant fields of a text send (sendGraph).
 	graphMu  sync.Mutex
 	graphReq graphRequest
 }
