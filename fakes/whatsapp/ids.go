@@ -158,29 +158,43 @@ func b2i(v bool) int {
 func wamidStemLen(n int) int { return (min(n, 200)+9)/3*4 - 4 }
 
 // appendWamidStem appends the base64 of the head of waID's wamids but its
-// last group: the same in both directions. The head's first three bytes
-// are a group, the wa_id's whole groups follow, and its last n%3 bytes
-// with the six after the wa_id make two more (the second the direction's
-// group, then one or two of the six are left for appendWamidTail).
+// last group: the same in both directions (putWamidStem). A wa_id past
+// 200 bytes is cut there.
 func appendWamidStem(b []byte, waID string) []byte {
 	if len(waID) > 200 {
 		waID = waID[:200]
 	}
+	n := wamidStemLen(len(waID))
+	b = slices.Grow(b, n)
+	at := len(b)
+	putWamidStem(b[at:at+n], waID)
+	return b[:at+n]
+}
+
+// putWamidStem writes at the start of o, which has room for it
+// (wamidStemLen), the stem appendWamidStem appends for waID, of at most
+// 200 bytes. The head's first three bytes are a group, the wa_id's whole
+// groups follow, and its last n%3 bytes with the six after the wa_id make
+// two more (the second the direction's group, then one or two of the six
+// are left for appendWamidTail). Each group is put in place: no append
+// checks its room.
+func putWamidStem(o []byte, waID string) {
 	n := len(waID)
-	b = slices.Grow(b, wamidStemLen(n))
-	b = binary.LittleEndian.AppendUint32(b, base64Group(0x1c, 0x18, byte(n)))
-	w := waID[:n-n%3]
-	for ; len(w) >= 3; w = w[3:] {
-		b = binary.LittleEndian.AppendUint32(b, base64Group(w[0], w[1], w[2]))
+	binary.LittleEndian.PutUint32(o, base64Group(0x1c, 0x18, byte(n)))
+	k, i := 4, 0
+	for ; i+3 <= n; i += 3 {
+		v := uint(waID[i])<<16 | uint(waID[i+1])<<8 | uint(waID[i+2])
+		binary.LittleEndian.PutUint32(o[k:], uint32(base64Pairs[v>>12])|uint32(base64Pairs[v&4095])<<16)
+		k += 4
 	}
-	switch n % 3 {
-	case 0:
-		return binary.LittleEndian.AppendUint32(b, base64Group(0x15, 0x02, 0x00))
+	last := base64Group(0x15, 0x02, 0x00)
+	switch n - i {
 	case 1:
-		return binary.LittleEndian.AppendUint32(b, base64Group(waID[n-1], 0x15, 0x02))
-	default:
-		return binary.LittleEndian.AppendUint32(b, base64Group(waID[n-2], waID[n-1], 0x15))
+		last = base64Group(waID[i], 0x15, 0x02)
+	case 2:
+		last = base64Group(waID[i], waID[i+1], 0x15)
 	}
+	binary.LittleEndian.PutUint32(o[k:], last)
 }
 
 // wamidDirGroups are the head's last groups by the wa_id's length mod 3,
@@ -246,6 +260,16 @@ func base64Group(x, y, z byte) uint32 {
 	v := uint(x)<<16 | uint(y)<<8 | uint(z)
 	return uint32(stdBase64[v>>18]) | uint32(stdBase64[v>>12&63])<<8 | uint32(stdBase64[v>>6&63])<<16 | uint32(stdBase64[v&63])<<24
 }
+
+// base64Pairs holds the two base64 characters of each 12 bits, the first
+// in the low byte: half a group, so that putWamidStem makes a group of a
+// wa_id's bytes with two look-ups.
+var base64Pairs = func() (t [4096]uint16) {
+	for i := range t {
+		t[i] = uint16(stdBase64[i>>6]) | uint16(stdBase64[i&63])<<8
+	}
+	return t
+}()
 
 // The groups at the ends of a wamid's hex digits, by the digits they take:
 // wamidLead1 the head's last byte (20) and two digits, wamidLead2 its last

@@ -262,15 +262,15 @@ type wamidStem struct {
 }
 
 // make makes and keeps the stem of waID's wamids, and reports whether it
-// fits; w holds none. The stem is what appendWamidStem makes, written in
-// w.b in place; putStemmedWamid copies the whole window and writes over
+// fits; w holds none. The stem is what appendWamidStem makes, put in w.b
+// (putWamidStem); putStemmedWamid copies the whole window and writes over
 // what lies past the stem's length.
 func (w *wamidStem) make(waID string) bool {
 	n := len(waID)
 	if wamidStemLen(n) > len(w.b) {
 		return false
 	}
-	appendWamidStem(w.b[:0], waID) // within w.b: wamidStemLen(n) <= len(w.b)
+	putWamidStem(w.b[:], waID)
 	w.n, w.r = uint8(wamidStemLen(n)), uint8(n%3)
 	return true
 }
