@@ -146,7 +146,7 @@ func (s *Server) recordEvent(from string, e event) (InboundMessage, time.Time, e
 	}
 	c = s.customerLocked(waID)
 	if e.opens {
-		c.lastInbound = now
+		c.lastInbound, c.hasInbound = now.UnixNano(), true
 	}
 	part := s.ids.wamidPart()
 	m.From, m.ID = waID, s.wamidLocked(c, part, false)

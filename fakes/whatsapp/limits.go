@@ -115,7 +115,7 @@ type limitState struct {
 	// customers whose bucket was not full when they were forgotten (a
 	// customer's own is customer.tat); a new record of the wa_id takes
 	// it back.
-	tat      map[string]time.Time
+	tat      map[string]int64
 	tatPrune int // prune the expired tat entries when the map reaches this size
 
 	profile BusinessProfile
@@ -132,7 +132,7 @@ func newLimitState(l *Limits) limitState {
 		readAfter:     max(l.ReadAfter, 0),
 		reactionOpens: l.ReactionOpensWindow,
 		verticals:     l.Verticals,
-		tat:           map[string]time.Time{},
+		tat:           map[string]int64{},
 		tatPrune:      1024,
 		profile:       l.Profile,
 	}
@@ -219,7 +219,7 @@ func (s *Server) checkDeliveryLocked(waID string, c *customer, now time.Time) *E
 	}
 	if l.pairInterval > 0 {
 		tat := s.tatLocked(waID, c)
-		if !tat.IsZero() && tat.Sub(now) > l.pairSlack {
+		if tat != 0 && tat-now.UnixNano() > int64(l.pairSlack) {
 			return newError(http.StatusTooManyRequests, CodePairRate, 0, titlePairRate, DetailsPairRate)
 		}
 	}
@@ -234,13 +234,13 @@ func (s *Server) checkDeliveryLocked(waID string, c *customer, now time.Time) *E
 }
 
 // tatLocked is the pair rate's theoretical arrival time of waID, whose
-// record is c (nil: none); zero when there is none.
-func (s *Server) tatLocked(waID string, c *customer) time.Time {
+// record is c (nil: none), in Unix nanoseconds; 0 when there is none.
+func (s *Server) tatLocked(waID string, c *customer) int64 {
 	if c != nil {
 		return c.tat
 	}
 	if len(s.lim.tat) == 0 {
-		return time.Time{}
+		return 0
 	}
 	return s.lim.tat[waID]
 }
@@ -256,25 +256,25 @@ func (s *Server) commitSendLocked(c *customer, now time.Time) {
 	if l.pairInterval <= 0 {
 		return
 	}
-	tat := c.tat
-	if tat.IsZero() || tat.Before(now) {
-		tat = now
+	tat, ns := c.tat, now.UnixNano()
+	if tat == 0 || tat < ns {
+		tat = ns
 	}
-	c.tat = tat.Add(l.pairInterval)
+	c.tat = tat + int64(l.pairInterval)
 }
 
 // forgetTatLocked keeps the pair rate of c, which is being forgotten, when
-// its bucket is not full at now: the same wa_id's next record takes it
-// back (takeTatLocked).
-func (s *Server) forgetTatLocked(c *customer, now time.Time) {
+// its bucket is not full at now (Unix nanoseconds): the same wa_id's next
+// record takes it back (takeTatLocked).
+func (s *Server) forgetTatLocked(c *customer, now int64) {
 	l := &s.lim
-	if !c.tat.After(now) {
+	if c.tat <= now {
 		return // a full bucket: as if there were none
 	}
 	l.tat[c.waID] = c.tat
 	if len(l.tat) >= l.tatPrune {
 		for k, t := range l.tat {
-			if !t.After(now) {
+			if t <= now {
 				delete(l.tat, k)
 			}
 		}

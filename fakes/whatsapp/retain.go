@@ -33,22 +33,22 @@ func (s *Server) kept(c *customer) bool {
 	return s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(c.waID)
 }
 
-// noteInboundLocked records that c wrote at now, with the wamid counter
-// part, and forgets the customers whose time has come.
-func (s *Server) noteInboundLocked(c *customer, part uint64, now time.Time) {
+// noteInboundLocked records that c wrote at now (ns in Unix
+// nanoseconds), with the wamid counter part, and forgets the customers
+// whose time has come.
+func (s *Server) noteInboundLocked(c *customer, part uint64, now time.Time, ns int64) {
 	if s.cfg.ForgetAfter <= 0 {
 		return
 	}
-	ns := now.UnixNano()
 	s.forget.push(forgetRec{c: c, gen: c.gen, at: ns})
 	for s.forget.len() > 0 {
 		r := s.forget.front()
 		if ns-r.at < int64(s.cfg.ForgetAfter) {
 			break
 		}
-		if c := r.c; c.gen == r.gen && c.lastInbound.UnixNano() == r.at && !now.Before(c.conv.expires) && !s.kept(c) {
+		if c := r.c; c.gen == r.gen && c.lastInbound == r.at && !now.Before(c.conv.expires) && !s.kept(c) {
 			s.customers.remove(c) // and with it the wamids of its messages
-			s.forgetTatLocked(c, now)
+			s.forgetTatLocked(c, ns)
 			c.gen++
 			s.free = append(s.free, c)
 		}

@@ -598,10 +598,10 @@ func (s *Server) windowOpenFor(c *customer, now time.Time) bool {
 	if s.window < 0 {
 		return true
 	}
-	if c == nil || c.lastInbound.IsZero() {
+	if c == nil || !c.hasInbound {
 		return false
 	}
-	return now.Before(c.lastInbound.Add(s.window))
+	return now.UnixNano()-c.lastInbound < int64(s.window)
 }
 
 // checkReadLocked checks a mark-as-read request: status "read", a

@@ -207,14 +207,20 @@ type Server struct {
 }
 
 type customer struct {
-	waID        string
-	lastInbound time.Time
+	waID string
+	// lastInbound is when the customer last wrote, in Unix nanoseconds
+	// (hasInbound: ever): a time without a location to point to, which
+	// the window compares with a subtraction.
+	lastInbound int64
+	hasInbound  bool
 	deliveries  ring[delivRec] // keeps all: grows in blocks, never copied
 	lastErr     *ErrorEntry
 	conv        conversation
-	canonical   bool      // parsePhone(waID) == waID (see Server.waID)
-	readSeq     uint32    // inbound messages 1..readSeq are marked read
-	tat         time.Time // the pair rate's theoretical arrival time; zero: none
+	canonical   bool   // parsePhone(waID) == waID (see Server.waID)
+	readSeq     uint32 // inbound messages 1..readSeq are marked read
+	// tat is the pair rate's theoretical arrival time in Unix
+	// nanoseconds; 0: none.
+	tat int64
 	// gen counts the times the record was forgotten: a forgetRec names
 	// the record in the generation it was queued in.
 	gen  uint32

@@ -273,11 +273,12 @@ func (s *Server) recordInboundLocked(m *InboundMessage, now time.Time, from, kin
 	default:
 		c = s.customerLocked(waID)
 	}
-	c.lastInbound = now
+	ns := now.UnixNano()
+	c.lastInbound, c.hasInbound = ns, true
 	part := s.ids.wamidPart()
 	id := s.wamidLocked(c, part, false)
 	c.addInbound(part)
-	s.noteInboundLocked(c, part, now)
+	s.noteInboundLocked(c, part, now, ns)
 	m.From, m.ID, m.Type = waID, id, kind // Timestamp: now.Unix(), encoded directly
 	if kind != "text" {
 		s.inboundMediaLocked(m, kind, format, body, sum, size)
