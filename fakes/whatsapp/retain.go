@@ -1,7 +1,5 @@
 package whatsapp
 
-import "time"
-
 // What the platform keeps of its customers over a long run. By default it
 // keeps everything. Config.KeepDeliveries limits the delivery history
 // (Server.Deliveries) to the customers it names; the others' deliveries
@@ -33,10 +31,9 @@ func (s *Server) kept(c *customer) bool {
 	return s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(c.waID)
 }
 
-// noteInboundLocked records that c wrote at now (ns in Unix
-// nanoseconds), with the wamid counter part, and forgets the customers
-// whose time has come.
-func (s *Server) noteInboundLocked(c *customer, part uint64, now time.Time, ns int64) {
+// noteInboundLocked records that c wrote at ns (Unix nanoseconds), and
+// forgets the customers whose time has come.
+func (s *Server) noteInboundLocked(c *customer, ns int64) {
 	if s.cfg.ForgetAfter <= 0 {
 		return
 	}
@@ -46,7 +43,7 @@ func (s *Server) noteInboundLocked(c *customer, part uint64, now time.Time, ns i
 		if ns-r.at < int64(s.cfg.ForgetAfter) {
 			break
 		}
-		if c := r.c; c.gen == r.gen && c.lastInbound == r.at && !now.Before(c.conv.expires) && !s.kept(c) {
+		if c := r.c; c.gen == r.gen && c.lastInbound == r.at && (c.conv.id == "" || ns >= c.conv.expires) && !s.kept(c) {
 			s.customers.remove(c) // and with it the wamids of its messages
 			s.forgetTatLocked(c, ns)
 			c.gen++

@@ -331,9 +331,12 @@ func (c *customer) delivery(g *idgen, r *delivRec) Delivery {
 	return d
 }
 
+// conversation is a customer's billing conversation; none while id is "".
 type conversation struct {
 	id      string
-	expires time.Time
+	expires int64 // Unix nanoseconds
+	// expUnix is expires in Unix seconds, as status webhooks carry it.
+	expUnix int64
 	utility bool // the category: utility (a template opened it), else service
 }
 
@@ -862,11 +865,11 @@ func (s *Server) accept(a *accepted, r *http.Request, req *SendRequest, withID b
 			if p.kind == "template" {
 				category = "utility"
 			}
-			var exp int64
-			if utility := category == "utility"; c.conv.id == "" || c.conv.utility != utility || !now.Before(c.conv.expires) {
-				c.conv = conversation{id: s.ids.conversationID(), expires: now.Add(24 * time.Hour), utility: utility}
+			if utility := category == "utility"; c.conv.id == "" || c.conv.utility != utility || now.UnixNano() >= c.conv.expires {
+				exp := now.Add(24 * time.Hour)
+				c.conv = conversation{id: s.ids.conversationID(), expires: exp.UnixNano(), expUnix: exp.Unix(), utility: utility}
 			}
-			exp = c.conv.expires.Unix()
+			exp := c.conv.expUnix
 			s.queue = append(s.queue,
 				pending{status: "sent", id: id, to: c.waID, at: now, convID: c.conv.id, category: category, convExp: exp, hold: h},
 				pending{status: "delivered", id: id, to: c.waID, at: now, convID: c.conv.id, category: category, hold: h})

@@ -278,7 +278,7 @@ func (s *Server) recordInboundLocked(m *InboundMessage, now time.Time, from, kin
 	part := s.ids.wamidPart()
 	id := s.wamidLocked(c, part, false)
 	c.addInbound(part)
-	s.noteInboundLocked(c, part, now, ns)
+	s.noteInboundLocked(c, ns)
 	m.From, m.ID, m.Type = waID, id, kind // Timestamp: now.Unix(), encoded directly
 	if kind != "text" {
 		s.inboundMediaLocked(m, kind, format, body, sum, size)

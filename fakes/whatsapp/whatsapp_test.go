@@ -644,6 +644,36 @@ func TestCheckAgreesWithServeHTTP(t *testing.T) {
 	}
 }
 
+// TestConversationLastsADay: the conversation a send opens takes the
+// business's sends for 24 hours, the expiration its sent statuses carry,
+// and the first send at that instant opens a new one.
+func TestConversationLastsADay(t *testing.T) {
+	rt := newRouter(t, DefaultAppSecret)
+	s, clk := newTest(Config{WebhookURL: rt.srv.URL, Window: 48 * time.Hour})
+	openWindow(t, s, cust)
+	opened := clk.Now()
+	wantOK(t, sendReq(s, text(cust, "a")))
+	clk.Add(24*time.Hour - time.Nanosecond)
+	wantOK(t, sendReq(s, text(cust, "b")))
+	clk.Add(time.Nanosecond)
+	wantOK(t, sendReq(s, text(cust, "c")))
+	if _, err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st := rt.statuses() // sent and delivered for each send
+	if len(st) != 6 {
+		t.Fatalf("%d statuses, want 6", len(st))
+	}
+	a, b, c := st[0].Conversation, st[2].Conversation, st[4].Conversation
+	if a.ID != b.ID || c.ID == a.ID {
+		t.Errorf("conversations %s, %s, %s: want the first two alike and the third new", a.ID, b.ID, c.ID)
+	}
+	exp := fmt.Sprint(opened.Add(24 * time.Hour).Unix())
+	if a.ExpirationTimestamp != exp || b.ExpirationTimestamp != exp || c.ExpirationTimestamp != fmt.Sprint(clk.Now().Add(24*time.Hour).Unix()) {
+		t.Errorf("expirations %s, %s, %s; want %s twice, then a day later", a.ExpirationTimestamp, b.ExpirationTimestamp, c.ExpirationTimestamp, exp)
+	}
+}
+
 func TestDeterminism(t *testing.T) {
 	run := func(seed uint64) []string {
 		rt := newRouter(t, DefaultAppSecret)
