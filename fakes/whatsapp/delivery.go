@@ -95,10 +95,7 @@ func (s *Server) attempt(ctx context.Context, h *hook, countCancel bool) tryResu
 	}
 	h.tries++
 	h.due = time.Time{}
-	wh := webhookRec{Webhook: Webhook{At: at, Kind: h.kind, Status: status, ID: h.id, Try: h.tries, Body: h.body}}
-	if h.body == nil {
-		wh.src = h.src
-	}
+	wh := Webhook{At: at, Kind: h.kind, Status: status, ID: h.id, Try: h.tries, Body: h.body}
 	if err != nil {
 		wh.Err = err.Error()
 	}
@@ -120,7 +117,7 @@ func (s *Server) attempt(ctx context.Context, h *hook, countCancel bool) tryResu
 				h.due, h.seq = due, s.hookSeq
 				queued := *h // a copy, so that h itself need not escape
 				if queued.body == nil {
-					queued.body = s.appendSource(nil, &h.src)
+					queued.body = s.appendSource(nil, &h.src, h.id)
 				}
 				heap.Push(&s.retries, &queued)
 				wh.NextTry = due
@@ -130,7 +127,7 @@ func (s *Server) attempt(ctx context.Context, h *hook, countCancel bool) tryResu
 			}
 		}
 	}
-	s.addWebhookRecLocked(wh)
+	s.addWebhookLocked(&wh, &h.src)
 	s.mu.Unlock()
 	if res.retry {
 		s.kick() // AutoFlush: arm the timer for the new retry

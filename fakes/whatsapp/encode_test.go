@@ -2,6 +2,8 @@ package whatsapp
 
 import (
 	"bytes"
+	"context"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -481,5 +483,33 @@ func TestAppendIDOfMadeWamids(t *testing.T) {
 	}
 	if slashes == 0 {
 		t.Fatal("no wamid with a slash")
+	}
+}
+
+// TestJournalDeliveriesAreTheKeptOnes: the journal's deliveries are the
+// customer's own, field by field, for each kind a send delivers: a text
+// replying to a message, a template, media by a link with a caption and
+// media by an uploaded id.
+func TestJournalDeliveriesAreTheKeptOnes(t *testing.T) {
+	s, _ := newTest(Config{})
+	in, err := s.CustomerText(context.Background(), cust, "Sheena", "hi")
+	if err != nil && err != ErrNoWebhookURL {
+		t.Fatal(err)
+	}
+	reply := text(cust, "a reply")
+	reply.Context = &Context{MessageID: in.ID}
+	link := SendRequest{MessagingProduct: "whatsapp", To: cust, Type: "image"}
+	link.SetMedia("image", &Media{Link: "https://example.com/a.png", Caption: "a caption"})
+	byID := SendRequest{MessagingProduct: "whatsapp", To: cust, Type: "document"}
+	byID.SetMedia("document", &Media{ID: uploadFile(t, s, "application/pdf", 10)})
+	for _, req := range []SendRequest{reply, tmpl(cust, "hello_world"), link, byID} {
+		wantOK(t, sendReq(s, req))
+	}
+	j, kept := s.Journal().Deliveries, s.Deliveries(cust)
+	if len(kept) != 4 || !reflect.DeepEqual(j, kept) {
+		t.Fatalf("journal %+v\nkept %+v", j, kept)
+	}
+	if kept[0].ReplyTo != in.ID || kept[1].Template != "hello_world" || kept[2].Link == "" || kept[2].Caption != "a caption" || kept[3].MediaID == "" {
+		t.Errorf("kept %+v", kept)
 	}
 }

@@ -91,22 +91,19 @@ type Counts struct {
 // ring keeps the newest entries of one journal list.
 type ring[T any] = journal.Ring[T]
 
-// delivEntry is a Deliveries journal entry; its Delivery's ID, when "",
-// is the outbound wamid of counter part part to Delivery.To.
+// delivEntry is a Deliveries journal entry: the compact record a
+// customer keeps (delivRec), with the wa_id it went to and its wamid ("":
+// the one rebuilt from the record's counter part).
 type delivEntry struct {
-	Delivery
-	part uint64
+	delivRec
+	to, id string
 }
 
 // deliveryJournal is the Deliveries list of the journal. s.mu must be
 // held.
 func (s *Server) deliveryJournal() []Delivery {
 	return journalList(&s.delivs, func(e *delivEntry) Delivery {
-		d := e.Delivery
-		if d.ID == "" {
-			d.ID = s.ids.formatWamid(d.To, e.part, true)
-		}
-		return d
+		return delivery(&s.ids, e.to, e.id, &e.delivRec)
 	})
 }
 

@@ -313,8 +313,15 @@ func kindIndex(k string) uint8 {
 	return 0
 }
 
-func (c *customer) delivery(g *idgen, r *delivRec) Delivery {
-	d := Delivery{At: r.at, To: c.waID, ID: g.formatWamid(c.waID, r.part, true), Type: kindNames[r.kind], ReplyTo: r.replyTo}
+func (c *customer) delivery(g *idgen, r *delivRec) Delivery { return delivery(g, c.waID, "", r) }
+
+// delivery is the Delivery r records of a message to the wa_id to; id is
+// its wamid, or "" for the one g rebuilds from r's counter part.
+func delivery(g *idgen, to, id string, r *delivRec) Delivery {
+	if id == "" {
+		id = g.formatWamid(to, r.part, true)
+	}
+	d := Delivery{At: r.at, To: to, ID: id, Type: kindNames[r.kind], ReplyTo: r.replyTo}
 	switch d.Type {
 	case "text":
 		d.Text = r.content
@@ -658,13 +665,18 @@ func (s *Server) addErrorLocked(ent ErrorEntry, c *customer) {
 	}
 }
 
-func (s *Server) addWebhookLocked(wh Webhook) {
-	s.addWebhookRecLocked(webhookRec{Webhook: wh})
-}
-
-func (s *Server) addWebhookRecLocked(wh webhookRec) {
+// addWebhookLocked journals the webhook try wh, whose body, when
+// wh.Body is nil, src gives (nil: none).
+func (s *Server) addWebhookLocked(wh *Webhook, src *bodySource) {
 	if s.webhooks.Keeps() {
-		s.webhooks.Add(wh)
+		r := webhookRec{at: wh.At, kind: wh.Kind, id: wh.ID, status: int32(wh.Status), try: int32(wh.Try)}
+		if wh.Body == nil && src != nil {
+			r.src = *src
+		}
+		if wh.Err != "" || !wh.NextTry.IsZero() || wh.Body != nil {
+			r.rare = &webhookRare{err: wh.Err, nextTry: wh.NextTry, body: wh.Body}
+		}
+		s.webhooks.Add(r)
 	}
 	s.counts.Webhooks++
 }
@@ -673,7 +685,7 @@ func (s *Server) addWebhookRecLocked(wh webhookRec) {
 // at at, as a first try answered 200 (see Direct).
 func (s *Server) addAnsweredLocked(at time.Time, kind, id string) {
 	if s.webhooks.Keeps() {
-		s.webhooks.Add(webhookRec{Webhook: Webhook{At: at, Kind: kind, Status: http.StatusOK, ID: id, Try: 1}})
+		s.webhooks.Add(webhookRec{at: at, kind: kind, id: id, status: http.StatusOK, try: 1})
 	}
 	s.counts.Webhooks++
 }
@@ -842,7 +854,7 @@ func (s *Server) accept(a *accepted, r *http.Request, req *SendRequest, withID b
 		s.queue = append(s.queue, pending{status: "failed", id: id, to: c.waID, at: now, err: e, hold: h})
 		s.due.queued()
 	} else {
-		if s.kept(c) {
+		if kept, keeps := s.kept(c), s.delivs.Keeps(); kept || keeps {
 			content := p.text // a plan sets one of the three: no concatenation for a text
 			if p.template != "" || p.caption != "" {
 				content += p.template + p.caption
@@ -852,12 +864,12 @@ func (s *Server) accept(a *accepted, r *http.Request, req *SendRequest, withID b
 			if p.link != "" {
 				rec.media, rec.link = p.link, true
 			}
-			c.deliveries.Add(rec)
-		}
-		if s.delivs.Keeps() {
-			d := Delivery{At: now, To: c.waID, ID: id, Type: p.kind, Text: p.text, Template: p.template,
-				Caption: p.caption, MediaID: p.mediaID, Link: p.link, ReplyTo: p.replyTo}
-			s.delivs.Add(delivEntry{Delivery: d, part: part})
+			if kept {
+				c.deliveries.Add(rec)
+			}
+			if keeps {
+				s.delivs.Add(delivEntry{delivRec: rec, to: c.waID, id: id})
+			}
 		}
 		s.counts.Deliveries++
 		if !s.cfg.DisableStatuses {

@@ -227,7 +227,7 @@ func (s *Server) customerMessage(ctx context.Context, from, name, kind, format, 
 		return Inbound{}, err
 	}
 	if kind == "text" { // encoded from its source: no Text to allocate
-		src := bodySource{kind: srcText, unix: now.Unix(), s: [5]string{name, m.From, m.ID, body}}
+		src := bodySource{kind: srcText, unix: now.Unix(), s: [4]string{name, m.From, body}}
 		return s.postHook(ctx, now, hook{kind: "messages", id: m.ID, first: now, src: src})
 	}
 	return s.postInbound(ctx, now, name, &m)
@@ -338,7 +338,7 @@ func (s *Server) postHook(ctx context.Context, now time.Time, h hook) (Inbound, 
 	}
 	if s.faults.Webhooks() {
 		if h.body == nil { // held and duplicated webhooks keep their bytes
-			h.body = s.appendSource(nil, &h.src)
+			h.body = s.appendSource(nil, &h.src, h.id)
 		}
 		in, err := s.deliverFaulted(ctx, &h)
 		return in, err
@@ -362,7 +362,7 @@ func (s *Server) journalWebhook(at time.Time, kind string, status int, id string
 		wh.Err = err.Error()
 	}
 	s.mu.Lock()
-	s.addWebhookLocked(wh)
+	s.addWebhookLocked(&wh, nil)
 	s.mu.Unlock()
 }
 
@@ -403,7 +403,7 @@ func (s *Server) post(ctx context.Context, h *hook) (int, error) {
 	body := h.body
 	if s.hookURL == nil || s.cfg.WebhookURL != s.hookRaw || ctx == nil {
 		if body == nil {
-			body = s.appendSource(nil, &h.src)
+			body = s.appendSource(nil, &h.src, h.id)
 		}
 		// Not a URL parsed in New, or something http.NewRequest refuses:
 		// let it say why.
@@ -428,7 +428,7 @@ func (s *Server) post(ctx context.Context, h *hook) (int, error) {
 	q := httpcall.New()
 	defer q.Release()
 	if body == nil {
-		body = s.appendSource(q.Scratch(), &h.src)
+		body = s.appendSource(q.Scratch(), &h.src, h.id)
 	}
 	req := q.Prepare(ctx, http.MethodPost, s.hookURL, body)
 	hdr := q.Header()
