@@ -48,12 +48,13 @@ func (b *binding) inboundDirect(customer, name string, m *sim.Message) (sim.Inbo
 	if err != nil {
 		return sim.Inbound{}, err
 	}
-	var v routerwa.Message
-	message(&v, &msg, name)
 	if text {
-		v.Text = m.Text
+		b.adapter.ReceiveText(msg.From, name, msg.ID, m.Text)
+	} else {
+		var v routerwa.Message
+		message(&v, &msg, name)
+		b.adapter.ReceiveMessage(&v)
 	}
-	b.adapter.ReceiveMessage(&v)
 	return sim.Inbound{ID: msg.ID, Status: http.StatusOK}, nil
 }
 

@@ -1,6 +1,10 @@
 package whatsapp
 
-import "github.com/omnisim/omnisim/router"
+import (
+	"time"
+
+	"github.com/omnisim/omnisim/router"
+)
 
 // Graph is the Graph API called with values instead of HTTP: what an
 // Adapter sends through when [Config.Graph] is set, for a simulator that
@@ -49,16 +53,36 @@ type Message struct {
 // within the dedupe window, otherwise normalized and handed to the
 // Receiver.
 func (a *Adapter) ReceiveMessage(m *Message) {
-	if m.From == "" || m.ID == "" {
-		return
-	}
-	now := a.cfg.Clock()
-	if !a.remember(m.ID, now.UnixNano()) {
+	now, ok := a.admit(m.From, m.ID)
+	if !ok {
 		return
 	}
 	var in router.Inbound
 	a.received(&in, m)
 	a.rcv.Receive(now, in)
+}
+
+// ReceiveText is ReceiveMessage for a text message that replies to
+// nothing, the usual one: the customer from, named name, wrote text in
+// the message of wamid id. It hands the Receiver the same Inbound
+// without a Message to fill and read back.
+func (a *Adapter) ReceiveText(from, name, id, text string) {
+	now, ok := a.admit(from, id)
+	if !ok {
+		return
+	}
+	a.rcv.Receive(now, router.Inbound{Customer: a.key(from), MessageID: id, Name: name, Text: text})
+}
+
+// admit is the Clock's time and whether a message of wamid id from the
+// customer from is to be handed on: one with both, not seen within the
+// dedupe window.
+func (a *Adapter) admit(from, id string) (time.Time, bool) {
+	if from == "" || id == "" {
+		return time.Time{}, false
+	}
+	now := a.cfg.Clock()
+	return now, a.remember(id, now.UnixNano())
 }
 
 // received sets in, which is zero, to m normalized as inbound normalizes

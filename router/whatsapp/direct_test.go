@@ -107,3 +107,26 @@ func TestSendGraphKeepsNothingOfASend(t *testing.T) {
 		t.Errorf("template send: %+v", g.sent[1])
 	}
 }
+
+// TestReceiveTextIsReceiveMessage: ReceiveText hands the Receiver what
+// ReceiveMessage hands it for the same text message, and drops a
+// duplicate and a message without a sender or a wamid as it does.
+func TestReceiveTextIsReceiveMessage(t *testing.T) {
+	const from, name, id = "16505551234", "Sheena Nelson", "wamid.IN.text"
+	msg, mrec, _ := newTestAdapter(t)
+	msg.ReceiveMessage(&Message{From: from, Name: name, ID: id, Type: "text", Text: "hi"})
+	txt, trec, _ := newTestAdapter(t)
+	txt.ReceiveText(from, name, id, "hi")
+	txt.ReceiveText(from, name, id, "hi") // a duplicate: dropped
+	txt.ReceiveText("", name, "wamid.IN.other", "hi")
+	txt.ReceiveText(from, name, "", "hi")
+	if len(mrec.received) != 1 || len(trec.received) != 1 {
+		t.Fatalf("received: message %d, text %d; want 1 each", len(mrec.received), len(trec.received))
+	}
+	if m, x := mrec.received[0], trec.received[0]; !reflect.DeepEqual(m.In, x.In) || m.Now != x.Now {
+		t.Errorf("text: %+v\nmessage: %+v", x.In, m.In)
+	}
+	if s := txt.Stats(); s.Received != 1 || s.Duplicates != 1 {
+		t.Errorf("stats %+v", s)
+	}
+}
