@@ -10,24 +10,35 @@ import (
 // Clock is the virtual clock of a run. It only moves when the run sets it.
 //
 // It may be read from other goroutines than the one that sets it (a fake's
-// handlers under serve or the loopback network): the time is held as unix
-// nanoseconds and a location, each read and written atomically, so that
-// reading it, which the platforms, the engine and the world do several
-// times per message, takes no lock. Every time a run holds lies within
-// int64 nanoseconds of 1970 (scenario.MinTime to 2261, as the queue's
-// keys), and a time read back is the time set, without its monotonic
-// reading, which a virtual time never has. A reader racing a Set that also
-// changes the location may see the new instant in the old location: the
-// same instant, written in another zone; a run keeps one location.
+// handlers under serve or the loopback network): each time set is then
+// also published as unix nanoseconds and a location, each read and written
+// atomically, so that reading it, which the platforms, the engine and the
+// world do several times per message, takes no lock. Every time a run holds
+// lies within int64 nanoseconds of 1970 (scenario.MinTime to 2261, as the
+// queue's keys), and a time read back is the time set, without its
+// monotonic reading, which a virtual time never has. A reader racing a Set
+// that also changes the location may see the new instant in the old
+// location: the same instant, written in another zone; a run keeps one
+// location.
 //
 // The goroutine that sets the clock, and the code it calls (the world, and
 // the platforms of a world whose fakes and adapters answer in its
 // goroutine: the Direct and Memory networks), read it through nowLocal:
 // the time set, made by the first such read after a set and kept until the
-// next one, rather than made at every read.
+// next one, rather than made at every read. A local clock (newLocalClock),
+// which only such readers read, publishes nothing: a set is two plain
+// stores, not an atomic store, which is a full memory barrier on most
+// processors, at every event a run plays.
 type Clock struct {
-	ns  atomic.Int64
-	loc atomic.Pointer[time.Location]
+	// ns and loc are the time set, which the setting goroutine alone
+	// reads and writes.
+	ns  int64
+	loc *time.Location
+	// local: only the setting goroutine, and what it calls, reads the
+	// clock; else every set is published in pubNS and pubLoc for Now.
+	local  bool
+	pubNS  atomic.Int64
+	pubLoc atomic.Pointer[time.Location]
 	// at is the time set as Now gives it back, when made is true: made by
 	// nowLocal, and let go by a set. The setting goroutine alone reads and
 	// writes both.
@@ -35,18 +46,33 @@ type Clock struct {
 	made bool
 }
 
-// NewClock returns a clock standing at t.
+// NewClock returns a clock standing at t, which any goroutine may read.
 func NewClock(t time.Time) *Clock {
 	c := &Clock{}
 	c.Set(t)
 	return c
 }
 
+// newLocalClock returns a clock standing at t that only the goroutine
+// that sets it, and the code it calls, reads.
+func newLocalClock(t time.Time) *Clock {
+	c := &Clock{local: true}
+	c.Set(t)
+	return c
+}
+
 // Now returns the virtual time. A zero Clock stands at 1970-01-01 UTC.
 func (c *Clock) Now() time.Time {
-	ns := c.ns.Load()
+	if c.local {
+		return timeAt(c.ns, c.loc)
+	}
+	return timeAt(c.pubNS.Load(), c.pubLoc.Load())
+}
+
+// timeAt is the time of unix nanoseconds ns in loc, UTC for a nil loc.
+func timeAt(ns int64, loc *time.Location) time.Time {
 	t := time.Unix(ns/1e9, ns%1e9)
-	if loc := c.loc.Load(); loc != nil {
+	if loc != nil {
 		return t.In(loc)
 	}
 	return t.UTC()
@@ -57,19 +83,33 @@ func (c *Clock) Set(t time.Time) { c.setNanos(t.UnixNano(), t.Location()) }
 
 // setNanos moves the clock to the time of unix nanoseconds ns in loc.
 func (c *Clock) setNanos(ns int64, loc *time.Location) {
-	if c.loc.Load() != loc {
-		c.loc.Store(loc)
+	c.ns, c.made = ns, false
+	if c.loc != loc {
+		// Mostly the same location: no pointer written.
+		c.loc = loc
 	}
-	c.ns.Store(ns)
-	c.made = false
+	if !c.local {
+		c.publish(ns, loc)
+	}
 }
+
+// publish makes the time set readable by Now from other goroutines.
+func (c *Clock) publish(ns int64, loc *time.Location) {
+	if c.pubLoc.Load() != loc {
+		c.pubLoc.Store(loc)
+	}
+	c.pubNS.Store(ns)
+}
+
+// nanos is the time set in unix nanoseconds, for the setting goroutine.
+func (c *Clock) nanos() int64 { return c.ns }
 
 // nowLocal is Now for a reader that every set of the clock happens before
 // (the goroutine that sets it, or one that the setter waits for, such as a
 // handler it calls): the time set, made once per set.
 func (c *Clock) nowLocal() time.Time {
 	if !c.made {
-		c.at, c.made = c.Now(), true
+		c.at, c.made = timeAt(c.ns, c.loc), true
 	}
 	return c.at
 }

@@ -9,10 +9,23 @@ import (
 	"time"
 )
 
+// clocks are the ways to make a clock standing at a time: one that any
+// goroutine reads, and a local one.
+var clocks = []struct {
+	name string
+	new  func(time.Time) *Clock
+}{{"shared", NewClock}, {"local", newLocalClock}}
+
 // The clock gives back the very time it was set to: the same instant in
 // the same location, equal as a value (==), so that whatever is formatted
 // or compared from it is what the run set.
 func TestClockGivesBackWhatWasSet(t *testing.T) {
+	for _, k := range clocks {
+		t.Run(k.name, func(t *testing.T) { testClockGivesBack(t, k.new) })
+	}
+}
+
+func testClockGivesBack(t *testing.T, newClock func(time.Time) *Clock) {
 	shanghai := time.FixedZone("CST", 8*3600)
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
@@ -27,7 +40,7 @@ func TestClockGivesBackWhatWasSet(t *testing.T) {
 		time.Date(2261, 12, 31, 23, 59, 59, 999999999, shanghai),
 		time.Unix(0, 0).UTC(),
 	} {
-		c := NewClock(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
+		c := newClock(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
 		c.Set(at)
 		got := c.Now()
 		if got != at {
@@ -36,8 +49,8 @@ func TestClockGivesBackWhatWasSet(t *testing.T) {
 		if got.String() != at.String() {
 			t.Errorf("set %s, now %s", at, got)
 		}
-		if NewClock(at).Now() != at {
-			t.Errorf("NewClock(%v).Now() = %v", at, NewClock(at).Now())
+		if got := newClock(at).Now(); got != at {
+			t.Errorf("a new clock at %v reads %v", at, got)
 		}
 	}
 }
@@ -178,9 +191,15 @@ func TestZeroClock(t *testing.T) {
 // nowLocal, the setting goroutine's read, gives back what Now does after
 // every set, however many reads there are between two sets.
 func TestNowLocalFollowsSets(t *testing.T) {
+	for _, k := range clocks {
+		t.Run(k.name, func(t *testing.T) { testNowLocalFollowsSets(t, k.new) })
+	}
+}
+
+func testNowLocalFollowsSets(t *testing.T, newClock func(time.Time) *Clock) {
 	zone := time.FixedZone("X", -7*3600)
 	t0 := time.Date(2026, 3, 2, 9, 30, 15, 123456789, time.UTC)
-	c := NewClock(t0)
+	c := newClock(t0)
 	for i, at := range []time.Time{t0, t0.Add(time.Second), t0.Add(time.Second), t0.In(zone), t0.Add(-time.Hour), time.Unix(0, 0).UTC()} {
 		if i > 0 {
 			c.Set(at)
@@ -220,5 +239,24 @@ func BenchmarkQueueHold(b *testing.B) {
 		now, _, _ := q.head()
 		q.take()
 		q.atNanos(now+gaps[i&(len(gaps)-1)], time.UTC, fn)
+	}
+}
+
+// BenchmarkClockSet sets a clock and reads it back once, as a run does at
+// each event it plays, on a clock that other goroutines read and on a
+// local one.
+func BenchmarkClockSet(b *testing.B) {
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for _, k := range clocks {
+		b.Run(k.name, func(b *testing.B) {
+			c := k.new(t0)
+			ns, loc := t0.UnixNano(), t0.Location()
+			for i := 0; i < b.N; i++ {
+				c.setNanos(ns+int64(i), loc)
+				if c.nowLocal().IsZero() {
+					b.Fatal("zero time")
+				}
+			}
+		})
 	}
 }

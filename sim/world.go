@@ -270,7 +270,12 @@ func (w *World) platform(name string) *Platform {
 
 func (w *World) setup() error {
 	sc := w.sc
-	w.clock = NewClock(sc.Start)
+	if n := w.networkName(); n == Direct || n == Memory {
+		// The platforms answer in the world's goroutine (see below).
+		w.clock = newLocalClock(sc.Start)
+	} else {
+		w.clock = NewClock(sc.Start)
+	}
 	if sc.Duration > 0 {
 		w.end = sc.Start.Add(sc.Duration.D())
 	}
@@ -878,7 +883,7 @@ var minNanosSec, maxNanosSec = minNanos.Unix(), maxNanos.Unix()
 // settle delivers what the platforms have due (status webhooks, retries)
 // and reacts to the router's new events.
 func (w *World) settle() {
-	if now := w.clock.ns.Load(); w.dues.dueBy(now) { // w.flush, inlined
+	if now := w.clock.nanos(); w.dues.dueBy(now) { // w.flush, inlined
 		w.flushDue(now)
 	}
 	for {
@@ -914,7 +919,7 @@ func (w *World) settle() {
 // flush delivers what each platform has due (Binding.Flush), asking a
 // channel that tracks what it has due (Due) only when it may have some.
 func (w *World) flush() {
-	if now := w.clock.ns.Load(); w.dues.dueBy(now) {
+	if now := w.clock.nanos(); w.dues.dueBy(now) {
 		w.flushDue(now)
 	}
 }
