@@ -142,6 +142,13 @@ func Stream(seed uint64, name string) *rand.Rand {
 // two, and no trip through the free slots. Playing an event mostly queues
 // the next action of what it played (a conversation's next message, a
 // flow's next arrival).
+//
+// A source of many events, one queued at a time (a conversation's script,
+// a flow's arrivals), keeps a slot of its own (Queue.keep) with its action
+// in it: queuing one of its events writes the entry alone (and the
+// location, when it changes), and playing it frees nothing, where a slot
+// taken for each event wrote the action's pointers, under the collector's
+// write barrier while it marks, and cleared them again.
 type Queue struct {
 	items []queued
 	acts  []action // by slot
@@ -154,8 +161,14 @@ type Queue struct {
 type queued struct {
 	key  int64 // at.UnixNano()
 	seq  uint64
-	slot uint32 // of Queue.acts
+	slot uint32 // of Queue.acts, with the bit kept for a kept slot
 }
+
+// kept marks the slot of an entry as one that a source keeps (Queue.keep):
+// not freed when its event is played. Slot numbers stay below it: there
+// are as many slots as events ever waiting at once plus the kept ones,
+// which memory bounds far below two billion.
+const kept = 1 << 31
 
 // action is the location of a queued event's time (the instant is the
 // entry's key) and what it does.
@@ -175,23 +188,83 @@ func (q *Queue) push(at time.Time, seq uint64, fn func()) {
 // pushNanos is push for the time of unix nanoseconds ns in loc.
 func (q *Queue) pushNanos(ns int64, loc *time.Location, seq uint64, fn func()) {
 	if q.spent {
-		// In the place of the entry played, and in its slot.
+		// In the place of the entry played, and in its slot unless a
+		// source keeps that.
 		q.spent = false
 		slot := q.items[0].slot
-		q.acts[slot] = action{loc: loc, fn: fn}
+		if slot&kept == 0 {
+			q.acts[slot] = action{loc: loc, fn: fn}
+		} else {
+			slot = q.newSlot(loc, fn)
+		}
 		q.sink(queued{key: ns, seq: seq, slot: slot})
 		return
 	}
-	var slot uint32
+	q.up(queued{key: ns, seq: seq, slot: q.newSlot(loc, fn)})
+}
+
+// newSlot returns a free slot holding loc and fn.
+func (q *Queue) newSlot(loc *time.Location, fn func()) uint32 {
 	if n := len(q.free); n > 0 {
-		slot = q.free[n-1]
+		slot := q.free[n-1]
 		q.free = q.free[:n-1]
 		q.acts[slot] = action{loc: loc, fn: fn}
-	} else {
-		slot = uint32(len(q.acts))
-		q.acts = append(q.acts, action{loc: loc, fn: fn})
+		return slot
 	}
-	it := queued{key: ns, seq: seq, slot: slot}
+	q.acts = append(q.acts, action{loc: loc, fn: fn})
+	return uint32(len(q.acts) - 1)
+}
+
+// keep returns a slot that holds fn until unkeep: the slot of a source
+// whose events, one queued at a time, all do fn (pushKept).
+func (q *Queue) keep(fn func()) uint32 {
+	return q.newSlot(nil, fn)
+}
+
+// unkeep frees a kept slot, which no queued event names any more. (An
+// event played may still name it, spent: its slot is kept, so neither
+// pushNanos nor drop reuse or free it.)
+func (q *Queue) unkeep(slot uint32) {
+	q.acts[slot] = action{}
+	q.free = append(q.free, slot)
+}
+
+// locate sets the location of the events of the kept slot slot: a
+// conversation's, once per conversation, rather than at each event.
+func (q *Queue) locate(slot uint32, loc *time.Location) {
+	if a := &q.acts[slot]; a.loc != loc {
+		a.loc = loc
+	}
+}
+
+// pushKept queues the event of the kept slot slot at the time of unix
+// nanoseconds ns, in the slot's location (locate), in place seq.
+func (q *Queue) pushKept(ns int64, seq uint64, slot uint32) {
+	it := queued{key: ns, seq: seq, slot: slot | kept}
+	if q.spent {
+		// In the place of the entry played; its slot, unless kept, is
+		// free.
+		q.spent = false
+		q.freeSlot(q.items[0].slot)
+		q.sink(it)
+		return
+	}
+	q.up(it)
+}
+
+// freeSlot frees the slot of an entry taken out of the heap, unless a
+// source keeps it. The action is not kept alive; the location, which
+// lives as long as the run, is left for the next event queued in the
+// slot.
+func (q *Queue) freeSlot(slot uint32) {
+	if slot&kept == 0 {
+		q.acts[slot].fn = nil
+		q.free = append(q.free, slot)
+	}
+}
+
+// up adds it to the heap and lets it rise to its place.
+func (q *Queue) up(it queued) {
 	q.items = append(q.items, it)
 	items := q.items
 	i := len(items) - 1
@@ -276,11 +349,7 @@ func (q *Queue) drop() {
 //go:noinline
 func (q *Queue) dropSpent() {
 	q.spent = false
-	slot := q.pop()
-	// The action is not kept alive; the location, which lives as long
-	// as the run, is left for the next event queued in the slot.
-	q.acts[slot].fn = nil
-	q.free = append(q.free, slot)
+	q.freeSlot(q.pop())
 }
 
 // At schedules fn at t.
@@ -324,7 +393,7 @@ func (q *Queue) Peek() (t time.Time, ok bool) {
 	if !ok {
 		return time.Time{}, false
 	}
-	return time.Unix(0, ns).In(q.acts[q.items[0].slot].loc), true
+	return time.Unix(0, ns).In(q.acts[q.items[0].slot&^kept].loc), true
 }
 
 // peekNanos returns the time of the next event in unix nanoseconds.
@@ -369,6 +438,6 @@ func (q *Queue) take() (ns int64, loc *time.Location, fn func()) {
 	// Taken out when the queue is next used; its slot goes to the next
 	// event queued, or back to the free slots then.
 	q.spent = true
-	a := &q.acts[q.items[0].slot]
+	a := &q.acts[q.items[0].slot&^kept]
 	return ns, a.loc, a.fn
 }

@@ -216,6 +216,93 @@ func testNowLocalFollowsSets(t *testing.T, newClock func(time.Time) *Clock) {
 	}
 }
 
+// Events of sources that keep a slot (Queue.keep) and one-off events,
+// queued in any mix, also while an event just played is spent at the
+// top, play in time order and then in order of their places, each its own
+// action: a one-off event never takes a kept slot, and a kept slot is not
+// freed when its event plays. A source that lets go of its slot (unkeep)
+// right after its event played, and keeps another, plays on.
+func TestQueueKeptSlots(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var q Queue
+	type event struct {
+		ns    int64
+		seq   uint64
+		label int
+	}
+	var model []event // what the queue should hold
+	played := -1
+	const sources = 4
+	var slots [sources]uint32
+	var pending [sources]bool
+	keep := func(i int) {
+		slots[i] = q.keep(func() { played = i })
+		q.locate(slots[i], time.UTC)
+	}
+	for i := range sources {
+		keep(i)
+	}
+	oneOffs := sources // labels of one-off events: sources on
+	push := func(label int, ns int64) {
+		seq := q.nextSeq()
+		if label < sources {
+			q.pushKept(ns, seq, slots[label])
+			pending[label] = true
+		} else {
+			q.pushNanos(ns, time.UTC, seq, func() { played = label })
+		}
+		model = append(model, event{ns, seq, label})
+	}
+	var now int64
+	for range 20000 {
+		for range rng.IntN(3) {
+			// Times repeat often, so that places decide.
+			at := now + rng.Int64N(8)
+			if i := rng.IntN(sources + 1); i < sources {
+				if !pending[i] {
+					push(i, at)
+				}
+			} else {
+				push(oneOffs, at)
+				oneOffs++
+			}
+		}
+		if i := rng.IntN(4 * sources); i < sources && !pending[i] {
+			q.unkeep(slots[i])
+			keep(i)
+		}
+		q.drop()
+		ns, seq, ok := q.head()
+		if len(model) == 0 {
+			if ok {
+				t.Fatalf("the queue holds an event at %d, want none", ns)
+			}
+			continue
+		}
+		first := 0
+		for j, e := range model {
+			if e.ns < model[first].ns || e.ns == model[first].ns && e.seq < model[first].seq {
+				first = j
+			}
+		}
+		want := model[first]
+		if !ok || ns != want.ns || seq != want.seq {
+			t.Fatalf("head %d (place %d, %v), want %d (place %d)", ns, seq, ok, want.ns, want.seq)
+		}
+		at, loc, fn := q.take()
+		played = -1
+		fn()
+		if at != want.ns || loc != time.UTC || played != want.label {
+			t.Fatalf("played %d at %d in %v, want %d at %d", played, at, loc, want.label, want.ns)
+		}
+		model = slices.Delete(model, first, first+1)
+		if want.label < sources {
+			pending[want.label] = false
+		}
+		now = ns
+	}
+}
+
 // BenchmarkQueueHold plays a queue of a run's size (11 events waiting, as
 // an M/M/14 run holds) the way a run does: each event played queues the
 // next, an exponentially distributed time later (mean one second), in the

@@ -647,9 +647,11 @@ func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
 	f := &flow{w: w, tr: tr, b: b, account: b.Account(), until: until.UnixNano(), loc: after.Location(),
 		gap:  scenario.Distribution{Kind: "exp", Mean: tr.Arrivals.Mean()},
 		more: tr.Reply.Kind != "" || tr.Patience.Kind != "" || len(tr.Regions)+len(tr.Pages)+len(tr.Stores) > 0}
-	f.play = f.arrive
 	if w.lane == nil && !w.noLane {
 		w.lane = f
+	} else {
+		f.slot = w.queue.keep(f.arrive)
+		w.queue.locate(f.slot, f.loc)
 	}
 	f.next(after.UnixNano())
 }
@@ -666,7 +668,9 @@ type flow struct {
 	// nanoseconds, in location loc (the start's).
 	at, until int64
 	loc       *time.Location
-	play      func() // f.arrive, made once
+	// slot is the queue's slot kept for the flow's arrivals, but for
+	// the flow of World.lane.
+	slot uint32
 	// seq is the queued arrival's place among events at equal times, and
 	// queued tells whether one is, for the flow of World.lane, whose
 	// arrival waits there rather than in the queue.
@@ -695,7 +699,7 @@ func (f *flow) next(after int64) {
 		f.seq, f.queued = w.queue.nextSeq(), true
 		return
 	}
-	w.queue.atNanos(at, f.loc, f.play)
+	w.queue.pushKept(at, w.queue.nextSeq(), f.slot)
 }
 
 // arrive plays the queued arrival: a generated customer writes.
@@ -1218,19 +1222,20 @@ func (w *World) converse(p *person, ev *router.Event) {
 	s := p.script
 	if s == nil {
 		s = &script{w: w, p: p}
-		s.play = s.next
+		s.slot = w.queue.keep(s.next)
 		p.script = s
 	}
-	// Field by field: a reused record's script keeps its w, p and play.
+	// Field by field: a reused record's script keeps its w, p and slot.
 	s.conv, s.agent = ev.Conversation, ev.Agent
-	s.at, s.loc = ev.At.UnixNano(), ev.At.Location()
+	s.at = ev.At.UnixNano()
+	w.queue.locate(s.slot, ev.At.Location())
 	s.n, s.k = n, 0
 	s.first, s.end = first, end
 	// After the first reply: n-1 customer messages, n-1 replies and the close.
 	s.step = (end - first) / time.Duration(2*n-1)
 	s.base = w.queue.Reserve(uint64(2 * n))
 	p.pending++
-	w.queue.pushNanos(s.when(0), s.loc, s.base, s.play)
+	w.queue.pushKept(s.when(0), s.base, s.slot)
 }
 
 // script is what is left of a generated conversation: action k of 2n is
@@ -1241,12 +1246,13 @@ type script struct {
 	p                *person
 	conv             router.ConversationID
 	agent            string
-	at               int64          // the assignment, in unix nanoseconds
-	loc              *time.Location // its location
+	at               int64 // the assignment, in unix nanoseconds
 	first, step, end time.Duration
 	n, k             int    // k: the next action
 	base             uint64 // the queue place of action 0
-	play             func() // s.next, made once
+	// slot is the queue's slot kept for the script's actions, which
+	// holds s.next and the assignment's location.
+	slot uint32
 }
 
 // when is the time of action k, in unix nanoseconds (the queue's keys).
@@ -1269,7 +1275,7 @@ func (s *script) next() {
 	k := s.k
 	if s.k++; s.k < 2*s.n {
 		p.pending++
-		w.queue.pushNanos(s.when(s.k), s.loc, s.base+uint64(s.k), s.play)
+		w.queue.pushKept(s.when(s.k), s.base+uint64(s.k), s.slot)
 	}
 	// The engine logs the action's events now: keep p at hand (person).
 	w.lastPerson = p
@@ -1650,18 +1656,26 @@ func (w *World) forget(p *person) {
 // still queued plays on the record it was queued for, and finds its
 // conversation over.
 func (w *World) release(p *person) {
-	if p.forgotten && p.pending == 0 && !w.noReuse {
-		w.spare = append(w.spare, p)
-		w.reused++
+	if !p.forgotten || p.pending != 0 {
+		return
 	}
+	if w.noReuse {
+		// The record goes: so does its script's slot.
+		if p.script != nil {
+			w.queue.unkeep(p.script.slot)
+		}
+		return
+	}
+	w.spare = append(w.spare, p)
+	w.reused++
 }
 
 // newPerson returns the person of a generated customer of the flow: id
 // (its name too), with the flow's channel and account and the customer id
 // handle in its key, who sends messages messages over a conversation of
 // handle time handleTime; zero otherwise. It is a released record when
-// there is one, which keeps its script (bound to it, with its action, the
-// method value of the script), else a new one.
+// there is one, which keeps its script (bound to it, with the queue's slot
+// kept for its actions), else a new one.
 //
 // A released record is set field by field rather than cleared whole and
 // written again: it holds many pointers, which a clear passes through the
