@@ -1691,7 +1691,8 @@ func (f *flow) newPerson(id, handle string, messages int, handleTime time.Durati
 			flow: tr, messages: messages, handle: handleTime}
 	}
 	p := w.spare[n-1]
-	w.spare[n-1] = nil
+	// The entry past the length is p, in use again: left, not cleared
+	// under the write barrier; the next release overwrites it.
 	w.spare = w.spare[:n-1]
 	p.id, p.name = id, id
 	if p.flow != tr {
