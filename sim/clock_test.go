@@ -109,6 +109,27 @@ func TestSinceIsSub(t *testing.T) {
 	}
 }
 
+// roundMilli is Round(time.Millisecond) for every duration: around each
+// half millisecond, at both ends of the range, and at random.
+func TestRoundMilliIsRound(t *testing.T) {
+	ds := []time.Duration{0, 1, -1, math.MaxInt64, math.MinInt64, math.MaxInt64 - 499999, math.MinInt64 + 499999,
+		math.MaxInt64 - 500000, math.MinInt64 + 500000, math.MaxInt64 - 500001, math.MinInt64 + 500001}
+	for _, base := range []time.Duration{0, time.Millisecond, 180 * time.Second, -time.Millisecond, -time.Hour} {
+		for d := base - time.Millisecond; d <= base+time.Millisecond; d += 250 * time.Microsecond {
+			ds = append(ds, d-1, d, d+1)
+		}
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 10000 {
+		ds = append(ds, time.Duration(rng.Int64()), time.Duration(rng.Int64N(int64(time.Hour)))-30*time.Minute)
+	}
+	for _, d := range ds {
+		if got, want := roundMilli(d), d.Round(time.Millisecond); got != want {
+			t.Fatalf("roundMilli(%d) = %d, Round says %d", d, got, want)
+		}
+	}
+}
+
 // The queue gives back each event's time as it was queued, location and
 // all, by Peek and by Pop, in time order.
 func TestQueueGivesBackTimes(t *testing.T) {

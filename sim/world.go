@@ -1216,7 +1216,12 @@ func (w *World) converse(p *person, ev *router.Event) {
 	n := p.messages
 	first := p.reply
 	if first == 0 {
-		first = p.handle / time.Duration(2*n)
+		if n == 1 {
+			// The same as below, by a constant: a shift, not a division.
+			first = p.handle / 2
+		} else {
+			first = p.handle / time.Duration(2*n)
+		}
 	}
 	end := max(p.handle, first)
 	s := p.script
@@ -1231,8 +1236,12 @@ func (w *World) converse(p *person, ev *router.Event) {
 	w.queue.locate(s.slot, ev.At.Location())
 	s.n, s.k = n, 0
 	s.first, s.end = first, end
-	// After the first reply: n-1 customer messages, n-1 replies and the close.
-	s.step = (end - first) / time.Duration(2*n-1)
+	// After the first reply: n-1 customer messages, n-1 replies and the
+	// close; with one message, the close alone (no division).
+	s.step = end - first
+	if n != 1 {
+		s.step /= time.Duration(2*n - 1)
+	}
 	s.base = w.queue.Reserve(uint64(2 * n))
 	p.pending++
 	w.queue.pushKept(s.when(0), s.base, s.slot)
@@ -1309,7 +1318,32 @@ func draw(rng *rand.Rand, d *scenario.Distribution) time.Duration {
 	default:
 		v = d.Mean
 	}
-	return v.Round(time.Millisecond)
+	return roundMilli(v)
+}
+
+// roundMilli is d.Round(time.Millisecond), inlined and with the divisor a
+// constant, which the compiler divides by with a multiplication: Round,
+// called with any divisor, divides, at every draw.
+func roundMilli(d time.Duration) time.Duration {
+	const m = time.Millisecond
+	r := d % m
+	if d < 0 {
+		r = -r
+		if r+r < m {
+			return d + r
+		}
+		if d1 := d - m + r; d1 < d {
+			return d1
+		}
+		return math.MinInt64 // overflow
+	}
+	if r+r < m {
+		return d - r
+	}
+	if d1 := d + m - r; d1 > d {
+		return d1
+	}
+	return math.MaxInt64 // overflow
 }
 
 // step runs the idx-th action of a scripted step.
