@@ -153,8 +153,9 @@ type sentKey struct {
 }
 
 // sentEntry is a sent message remembered for Status: its key, when it was
-// sent (unix ns), the hash of its id in the index, the conversation it was
-// sent in (0 for none) and to whom on the key's channel. It holds the
+// sent (unix ns), the hash of its id in the index (set when the index
+// takes it: see indexSent), the conversation it was sent in (0 for none)
+// and to whom on the key's channel. It holds the
 // conversation's id, not the conversation, so that remembering a message
 // keeps no conversation.
 type sentEntry struct {
@@ -1891,11 +1892,8 @@ func (e *Engine) failed(now time.Time, p *pendingSend, agentID string, to *Custo
 
 // remember notes the conversation a message was sent in, for Status.
 func (e *Engine) remember(now time.Time, to *CustomerKey, id string, cv ConversationID) {
-	k := sentKey{channel: to.Channel, id: id}
 	n, s := e.sentLog.add()
-	h := e.sent.hash(id)
-	e.sent.put(&e.sentLog, k, h, n)
-	*s = sentEntry{key: k, at: now.UnixNano(), hash: h, conv: cv, account: to.Account, customer: to.Customer}
+	*s = sentEntry{key: sentKey{channel: to.Channel, id: id}, at: now.UnixNano(), conv: cv, account: to.Account, customer: to.Customer}
 	e.sentLast = n
 	e.sweepBy(forgetAt(now.UnixNano(), e.horizon))
 }
@@ -1952,6 +1950,7 @@ func (e *Engine) findSent(channel, id string) *sentEntry {
 			return s
 		}
 	}
+	e.indexSent()
 	n := e.sent.find(&e.sentLog, sentKey{channel: channel, id: id}, e.sent.hash(id))
 	if n == 0 {
 		return nil
@@ -1971,11 +1970,32 @@ func (e *Engine) forget(now int64) {
 		if s.at >= cutoff {
 			return
 		}
-		if i := e.sent.findN(s.hash, e.sentLog.first); i >= 0 {
-			e.sent.remove(i) // else stale: a later entry holds the key
+		if n := e.sentLog.first; n < e.sent.upto {
+			if i := e.sent.findN(s.hash, n); i >= 0 {
+				e.sent.remove(i) // else stale: a later entry holds the key
+			}
 		}
 		e.sentLog.pop()
 	}
+}
+
+// indexSent puts the entries of the sent log that the index does not
+// cover yet into it, in sending order, so that each key's newest entry is
+// its live one, as if each had been put when it was remembered. The index
+// is caught up only when it is asked (a status that is not for the message
+// sent last, Footprint, Save): most statuses come right after their send
+// and are answered from sentLast, and a world that plays no statuses never
+// asks, so that most entries are never hashed or placed in the index (a
+// random slot of a table of a horizon's messages, a cache miss), nor
+// looked for there when forgotten.
+func (e *Engine) indexSent() {
+	l := &e.sentLog
+	for n := max(e.sent.upto, l.first); n < l.next; n++ {
+		s := l.at(n)
+		s.hash = e.sent.hash(s.key.id)
+		e.sent.put(l, s.key, s.hash, n)
+	}
+	e.sent.upto = l.next
 }
 
 // Status implements [Receiver]: it logs a platform's delivery status against
@@ -2363,6 +2383,7 @@ func (e *Engine) Conversations(fn func(Conversation)) {
 func (e *Engine) Footprint() Footprint {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.indexSent()
 	return Footprint{Customers: e.customers.len(), Conversations: e.convs.len(), Open: e.openN,
 		Messages: e.sent.len(), Events: int(e.lastSeq + 1 - e.firstHeld())}
 }

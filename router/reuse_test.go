@@ -129,6 +129,7 @@ func TestMessageIDRememberedTwice(t *testing.T) {
 			t.Errorf("restart %v: status after both expired logged for %v, want %v", restart, got, c3.ID)
 		}
 		e.mu.Lock()
+		e.indexSent()
 		n, logged := e.sent.len(), e.sentLog.len()
 		e.mu.Unlock()
 		if n != 0 || logged != 0 {

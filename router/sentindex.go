@@ -9,15 +9,21 @@ import "github.com/omnisim/omnisim/strhash"
 // (what tells messages apart) and compares the whole key in the log.
 //
 // The log holds consecutively numbered entries, found by their numbers.
-// Each slot keeps the hash it was placed by
-// and each log entry its own, so that growing never hashes a key again and
-// forgetting an entry finds its slot without hashing or comparing strings.
+// The index covers the log's entries up to a number (upto) and is caught
+// up, in sending order, only when it is asked (Engine.indexSent). Each
+// slot keeps the hash it was placed by and each log entry it covers its
+// own, so that growing never hashes a key again and forgetting an entry
+// finds its slot without hashing or comparing strings.
 // A removed slot is filled by shifting the slots after it back: the table
 // has no tombstones, and a lookup stops at the first empty slot.
 type sentIndex struct {
 	seed  uint64     // strhash.String's
 	slots []sentSlot // a power of two long, or empty
 	count int        // full slots
+	// upto is the number of the first log entry the index does not cover:
+	// the entries before it are in the index (or stale), those from it on
+	// are not placed yet (see Engine.indexSent).
+	upto uint64
 }
 
 // sentSlot is one place of a sentIndex: the number of the log entry it

@@ -139,6 +139,7 @@ func (e *Engine) Save() ([]byte, error) {
 	slices.SortFunc(s.Releases, func(x, y releaseState) int {
 		return cmp.Or(cmp.Compare(x.At, y.At), compareKeys(x.Customer, y.Customer))
 	})
+	e.indexSent() // which entries are live is the index's answer
 	for n := e.sentLog.first; n < e.sentLog.next; n++ {
 		se := e.sentLog.at(n)
 		st := sentState{Channel: se.key.channel, ID: se.key.id, At: se.at, N: n}
@@ -353,6 +354,7 @@ func (e *Engine) Restore(b []byte) error {
 			e.sent.put(&e.sentLog, k, h, n)
 		}
 	}
+	e.sent.upto = e.sentLog.next                       // the index covers what was restored
 	e.sweepDue, e.until = math.MinInt64, math.MinInt64 // the first call sweeps what was restored
 	return nil
 }
