@@ -26,12 +26,23 @@ import (
 // lookup of the same string neither hashes it nor probes. A remembered slot
 // is only a guess: it is taken when the record there has the key, its id the
 // same bytes at the same address, and otherwise the lookup hashes as
-// before. Shifting and growing need not forget anything.
+// before. Shifting and growing need not forget anything. With the slot it
+// keeps the low bits of the address of the record's id, so that a lookup
+// of another string (a customer's first message: the record is not held,
+// or held under a string of its own) is told apart without reading the
+// slot or the record, two lines that nothing else of the lookup reads.
 type customerIndex struct {
 	seed   uint64     // strhash.String's
 	slots  []custSlot // a power of two long, never empty
 	n      int        // full slots
-	recent [recentSlots]uint32
+	recent [recentSlots]recentSlot
+}
+
+// recentSlot is a place of customerIndex.recent: the slot where a record
+// was last found or placed, and the low 32 bits of the address of its
+// id's bytes.
+type recentSlot struct {
+	id, slot uint32
 }
 
 // recentSlots is how many slots customerIndex.recent has, 1<<recentBits.
@@ -40,11 +51,20 @@ const (
 	recentSlots = 1 << recentBits
 )
 
-// recentOf is the place in customerIndex.recent of an id: by the address
-// of its bytes.
-func recentOf(id string) uint {
-	p := uint64(uintptr(unsafe.Pointer(unsafe.StringData(id))))
-	return uint((p * 0x9e3779b97f4a7c15) >> (64 - recentBits))
+// recentOf is the place in customerIndex.recent of an id whose bytes are
+// at address p.
+func recentOf(p uintptr) uint {
+	return uint((uint64(p) * 0x9e3779b97f4a7c15) >> (64 - recentBits))
+}
+
+// addressOf is the address of id's bytes.
+func addressOf(id string) uintptr { return uintptr(unsafe.Pointer(unsafe.StringData(id))) }
+
+// remember notes slot i as where the record of id, the record's own
+// string, is.
+func (x *customerIndex) remember(id string, i uint64) {
+	p := addressOf(id)
+	x.recent[recentOf(p)] = recentSlot{id: uint32(p), slot: uint32(i)}
 }
 
 // custSlot is one place of a customerIndex: a record (nil: empty) and the
@@ -76,22 +96,24 @@ func (x *customerIndex) get(k *CustomerKey) *customer {
 }
 
 // recentFor is the guess of recent: the record in the slot remembered
-// for k's id if its key is k and its id the same string as k's (the same
-// bytes at the same address), or nil; and k's place in recent.
-func (x *customerIndex) recentFor(k *CustomerKey) (*customer, *uint32) {
-	r := &x.recent[recentOf(k.Customer)]
-	c := x.slots[*r].c // the table is never empty, and only grows
-	if c == nil || len(c.key.Customer) != len(k.Customer) ||
-		unsafe.StringData(c.key.Customer) != unsafe.StringData(k.Customer) ||
-		c.key.Channel != k.Channel || c.key.Account != k.Account {
-		return nil, r
+// for the address of k's id, if that slot was remembered for an id at
+// that address (its low bits) and the record's key is k, or nil; and k's
+// place in recent.
+func (x *customerIndex) recentFor(k *CustomerKey) (*customer, *recentSlot) {
+	p := addressOf(k.Customer)
+	r := &x.recent[recentOf(p)]
+	if r.id == uint32(p) {
+		// The table is never empty, and only grows.
+		if c := x.slots[r.slot].c; c != nil && c.key == *k {
+			return c, r
+		}
 	}
-	return c, r
+	return nil, r
 }
 
 // find returns the record of key k, whose id hashes to h, and keeps its
 // slot in *r, k's place in recent; or nil and the empty slot where k goes.
-func (x *customerIndex) find(k *CustomerKey, h uint64, r *uint32) (*customer, uint64) {
+func (x *customerIndex) find(k *CustomerKey, h uint64, r *recentSlot) (*customer, uint64) {
 	mask := uint64(len(x.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &x.slots[i]
@@ -99,7 +121,7 @@ func (x *customerIndex) find(k *CustomerKey, h uint64, r *uint32) (*customer, ui
 			return nil, i
 		}
 		if s.hash == h && s.c.key == *k {
-			*r = uint32(i)
+			*r = recentSlot{id: uint32(addressOf(s.c.key.Customer)), slot: uint32(i)}
 			return s.c, i
 		}
 	}
@@ -116,7 +138,7 @@ func (x *customerIndex) insert(c *customer, h, i uint64) {
 	c.hash = h
 	x.slots[i] = custSlot{hash: h, c: c}
 	x.n++
-	x.recent[recentOf(c.key.Customer)] = uint32(i)
+	x.remember(c.key.Customer, i)
 }
 
 // put holds c under its key, in place of the record held there, if any.
@@ -138,7 +160,7 @@ func (x *customerIndex) putHashed(c *customer, h uint64) {
 				x.n++
 			}
 			*s = custSlot{hash: h, c: c}
-			x.recent[recentOf(c.key.Customer)] = uint32(i)
+			x.remember(c.key.Customer, i)
 			return
 		}
 	}

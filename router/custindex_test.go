@@ -43,7 +43,7 @@ func testCustomerIndex(t *testing.T, ids int) {
 		k := randKey()
 		if rng.IntN(2) == 0 {
 			c := &customer{key: k}
-			h, r := x.hash(k.Customer), uint32(0)
+			h, r := x.hash(k.Customer), recentSlot{}
 			if old, i := x.find(&k, h, &r); old == nil && rng.IntN(2) == 0 {
 				x.insert(c, h, i) // as Engine.customer does
 			} else {
