@@ -1893,7 +1893,10 @@ func (e *Engine) failed(now time.Time, p *pendingSend, agentID string, to *Custo
 // remember notes the conversation a message was sent in, for Status.
 func (e *Engine) remember(now time.Time, to *CustomerKey, id string, cv ConversationID) {
 	n, s := e.sentLog.add()
-	*s = sentEntry{key: sentKey{channel: to.Channel, id: id}, at: now.UnixNano(), conv: cv, account: to.Account, customer: to.Customer}
+	// Field by field, not as a composite literal: that went through
+	// typedmemmove, with a bulk barrier while the collector marks.
+	s.key.channel, s.key.id, s.account, s.customer = to.Channel, id, to.Account, to.Customer
+	s.at, s.hash, s.conv = now.UnixNano(), 0, cv
 	e.sentLast = n
 	e.sweepBy(forgetAt(now.UnixNano(), e.horizon))
 }
@@ -2060,10 +2063,13 @@ func (e *Engine) logSlot(at time.Time, kind EventKind, conv ConversationID, cust
 	}
 	s := &e.ring[e.lastSeq&uint64(len(e.ring)-1)]
 	s.Seq, s.At, s.Kind, s.Conversation = e.lastSeq, at, kind, conv
+	// The key is stored field by field: copied whole, it went through
+	// typedmemmove and, while the collector marks, a bulk barrier that
+	// looks up the slot's span and walks its type's pointer bitmap.
 	if cust != nil {
-		s.Customer = *cust
+		s.Customer.Channel, s.Customer.Account, s.Customer.Customer = cust.Channel, cust.Account, cust.Customer
 	} else {
-		s.Customer = CustomerKey{}
+		s.Customer.Channel, s.Customer.Account, s.Customer.Customer = "", "", ""
 	}
 	return s
 }

@@ -78,11 +78,12 @@ func (l *sentLog) room() {
 	l.blocks = append(l.blocks, b)
 }
 
-// pop clears and drops the oldest entry, which the log holds, and its
-// block with its last entry (a block let go is kept for the next, so
-// nothing it held stays reachable).
+// pop drops the oldest entry, which the log holds, and its block with
+// its last entry. The block is cleared when it is let go (and kept for
+// the next), so that nothing it held stays reachable: clearing each entry
+// as it goes cleared its pointer slots one entry at a time, each a bulk
+// barrier while the collector marks.
 func (l *sentLog) pop() {
-	*l.at(l.first) = sentEntry{}
 	l.first++
 	if l.first%sentBlock == 0 {
 		l.dropBlock()
@@ -94,6 +95,7 @@ func (l *sentLog) pop() {
 //
 //go:noinline
 func (l *sentLog) dropBlock() {
+	clear(l.blocks[0][:])
 	l.spare = l.blocks[0]
 	l.blocks[0] = nil
 	l.blocks = l.blocks[1:]
