@@ -39,7 +39,7 @@ type Set struct {
 	spare  *[fifoBlock]entry // the last block let go, empty, for the next
 	first  uint64            // seq of the oldest entry
 	next   uint64            // seq of the next entry
-	slots  []slot            // the index; len a power of two (< 2^31), at most half full
+	slots  []slot            // the index; len a power of two (< 2^31), at most three quarters full
 	used   int               // occupied slots: the ids remembered
 	// The ids' bytes are copied, in the order of their entries, into
 	// blocks of idBlock bytes (or one of an id's own size, when it is
@@ -86,7 +86,7 @@ func (s *Set) Len() int { return s.used }
 // window has passed are forgotten first.
 func (s *Set) Add(id string, now int64) bool {
 	s.prune(now)
-	if s.used+1 > len(s.slots)/2 {
+	if 4*(s.used+1) > 3*len(s.slots) {
 		s.growIndex()
 	}
 	t := s.tag(id)
@@ -115,7 +115,7 @@ func (s *Set) Has(id string, now int64) bool {
 // oldest first, with no pruning and no duplicate check (a later Restore of
 // the same id supersedes an earlier one).
 func (s *Set) Restore(id string, at int64) {
-	if s.used+1 > len(s.slots)/2 {
+	if 4*(s.used+1) > 3*len(s.slots) {
 		s.growIndex()
 	}
 	t := s.tag(id)
@@ -319,10 +319,15 @@ func (s *Set) unindex(t uint32, seq uint64) {
 	s.slots[i] = slot{}
 }
 
-// growIndex doubles the index (from 64 slots). It and the other rare
-// paths above are kept out of line (go:noinline): inlined, their code would
-// sit between the lines of Add that every call runs, in the instruction
-// cache.
+// growIndex doubles the index (from 64 slots), when it would be more than
+// three quarters full: its slots are small, eight to a cache line, so the
+// longer probe runs of a fuller table stay within a line or two, while a
+// table of up to half the size for the same ids (a long window's is a
+// megabyte or more) leaves more of itself in the cache, and the last
+// doubling, the costliest, comes later or not at all. It and the other
+// rare paths above are kept out of line (go:noinline): inlined, their code
+// would sit between the lines of Add that every call runs, in the
+// instruction cache.
 //
 //go:noinline
 func (s *Set) growIndex() {
