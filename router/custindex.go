@@ -24,9 +24,9 @@ import (
 // string the record keeps: recent remembers, by the address of an id's
 // bytes, the slot where that id was last found or placed, so that a later
 // lookup of the same string neither hashes it nor probes. A remembered slot
-// is only a guess: it is taken when the record there has the key, its id the
-// same bytes at the same address, and otherwise the lookup hashes as
-// before. Shifting and growing need not forget anything. With the slot it
+// is only a guess: it is taken when the low bits of the address kept with
+// it match the id's and the record there has the key (compared by
+// content), and otherwise the lookup hashes as before. Shifting and growing need not forget anything. With the slot it
 // keeps the low bits of the address of the record's id, so that a lookup
 // of another string (a customer's first message: the record is not held,
 // or held under a string of its own) is told apart without reading the

@@ -1893,8 +1893,8 @@ func (e *Engine) failed(now time.Time, p *pendingSend, agentID string, to *Custo
 // remember notes the conversation a message was sent in, for Status.
 func (e *Engine) remember(now time.Time, to *CustomerKey, id string, cv ConversationID) {
 	n, s := e.sentLog.add()
-	// Field by field, not as a composite literal: that went through
-	// typedmemmove, with a bulk barrier while the collector marks.
+	// Field by field, not as a composite literal: that was a bulk copy
+	// (wbMove and wbZero), with a bulk barrier while the collector marks.
 	s.key.channel, s.key.id, s.account, s.customer = to.Channel, id, to.Account, to.Customer
 	s.at, s.hash, s.conv = now.UnixNano(), 0, cv
 	e.sentLast = n
@@ -2035,7 +2035,7 @@ func (s *sentEntry) to(k *CustomerKey) bool {
 // event's fields come as arguments (cust nil for an agent event) and are
 // stored in the ring's slot one by one: an Event built by the caller and
 // copied in whole (168 bytes, ten pointer words) would be built twice and
-// copied by typedmemmove, with a bulk barrier over every pointer slot
+// copied in bulk (wbMove), with a bulk barrier over every pointer slot
 // while the collector runs. It is for the rarer events and kept out of
 // its callers' lines (go:noinline): the events of a customer's life use
 // logSlot.
@@ -2063,8 +2063,8 @@ func (e *Engine) logSlot(at time.Time, kind EventKind, conv ConversationID, cust
 	}
 	s := &e.ring[e.lastSeq&uint64(len(e.ring)-1)]
 	s.Seq, s.At, s.Kind, s.Conversation = e.lastSeq, at, kind, conv
-	// The key is stored field by field: copied whole, it went through
-	// typedmemmove and, while the collector marks, a bulk barrier that
+	// The key is stored field by field: copied whole, it was a bulk copy
+	// (wbMove) and, while the collector marks, a bulk barrier that
 	// looks up the slot's span and walks its type's pointer bitmap.
 	if cust != nil {
 		s.Customer.Channel, s.Customer.Account, s.Customer.Customer = cust.Channel, cust.Account, cust.Customer

@@ -923,15 +923,23 @@ func TestStatusCreditsSendingConversation(t *testing.T) {
 }
 
 // TestStatusMemoryIsBounded: message ids are forgotten once older than the
-// horizon.
+// horizon. Each send but the first is followed by a status for the message
+// before it, which is not the message sent last: the index takes the log at
+// every step, so forgetting must take entries out of the index too.
 func TestStatusMemoryIsBounded(t *testing.T) {
 	e := newEngine(t, Config{StatusHorizon: time.Hour, Agents: agents(1, 1)}, "a1")
 	receive(t, e, t0, "u")
+	prev := ""
 	for i := range 24 * 60 {
 		now := at(time.Duration(i) * time.Minute)
-		if _, err := e.Send(context.Background(), now, "a1", key("u"), Outbound{Kind: KindText, Text: "x"}); err != nil {
+		r, err := e.Send(context.Background(), now, "a1", key("u"), Outbound{Kind: KindText, Text: "x"})
+		if err != nil {
 			t.Fatal(err)
 		}
+		if prev != "" {
+			e.Status(now, key("u"), prev, "delivered", "")
+		}
+		prev = r.MessageID
 	}
 	e.mu.Lock()
 	e.indexSent()

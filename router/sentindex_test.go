@@ -123,3 +123,96 @@ func TestFindSentIsFind(t *testing.T) {
 		e.mu.Unlock()
 	}
 }
+
+// sentModel is one entry of TestLazySentIndexIsTheLog's plain log.
+type sentModel struct {
+	key  sentKey
+	at   int64
+	conv ConversationID
+	cust string
+}
+
+// TestLazySentIndexIsTheLog plays random remembers, forgets, look-ups,
+// footprints and save-restore-saves on an engine, with few distinct ids on
+// two channels (so that keys are taken over, and entries forgotten before
+// the index has taken them), and holds them to a plain log: findSent finds
+// the newest entry of its key, the footprint counts the distinct keys held,
+// and a restored engine saves the same bytes.
+func TestLazySentIndexIsTheLog(t *testing.T) {
+	for seed := uint64(1); seed <= 40; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 77))
+		cfg := Config{StatusHorizon: time.Hour, Agents: agents(1, 10)}
+		e := newEngine(t, cfg)
+		var model []sentModel
+		now := t0.UnixNano()
+		ids := 2 + rng.IntN(40)
+		for step := range 4000 {
+			now += int64(rng.IntN(300)) * int64(time.Second)
+			switch op := rng.IntN(20); {
+			case op < 9:
+				ch := []string{"whatsapp", "line"}[rng.IntN(2)]
+				id := "m" + strconv.Itoa(rng.IntN(ids))
+				c := "u" + strconv.Itoa(rng.IntN(5))
+				to := CustomerKey{Channel: ch, Account: "acct", Customer: c}
+				cv := ConversationID(step + 1)
+				e.mu.Lock()
+				e.remember(time.Unix(0, now), &to, id, cv)
+				e.mu.Unlock()
+				model = append(model, sentModel{sentKey{ch, id}, now, cv, c})
+			case op < 12:
+				e.mu.Lock()
+				e.forget(now)
+				e.mu.Unlock()
+				cut := now - int64(time.Hour)
+				for len(model) > 0 && model[0].at < cut {
+					model = model[1:]
+				}
+			case op < 18:
+				ch := []string{"whatsapp", "line"}[rng.IntN(2)]
+				id := "m" + strconv.Itoa(rng.IntN(ids+3))
+				e.mu.Lock()
+				got := e.findSent(ch, id)
+				var gotE sentModel
+				if got != nil {
+					gotE = sentModel{got.key, got.at, got.conv, got.customer}
+				}
+				e.mu.Unlock()
+				var want *sentModel
+				for i := len(model) - 1; i >= 0; i-- {
+					if model[i].key == (sentKey{ch, id}) {
+						want = &model[i]
+						break
+					}
+				}
+				if (want == nil) != (got == nil) || want != nil && *want != gotE {
+					t.Fatalf("seed %d step %d: findSent(%s,%s) = %+v, want %+v", seed, step, ch, id, gotE, want)
+				}
+			case op < 19:
+				distinct := map[sentKey]bool{}
+				for _, m := range model {
+					distinct[m.key] = true
+				}
+				if f := e.Footprint(); f.Messages != len(distinct) {
+					t.Fatalf("seed %d step %d: footprint %d, want %d", seed, step, f.Messages, len(distinct))
+				}
+			default:
+				b, err := e.Save()
+				if err != nil {
+					t.Fatal(err)
+				}
+				e2 := newEngine(t, cfg)
+				if err := e2.Restore(b); err != nil {
+					t.Fatal(err)
+				}
+				b2, err := e2.Save()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(b) != string(b2) {
+					t.Fatalf("seed %d step %d: save/restore/save differs", seed, step)
+				}
+				e = e2
+			}
+		}
+	}
+}

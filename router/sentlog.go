@@ -53,8 +53,7 @@ func (l *sentLog) at(n uint64) *sentEntry {
 func (l *sentLog) oldest() *sentEntry { return l.at(l.first) }
 
 // add appends an entry and returns its number and the entry, for the
-// caller to fill in place, every field of it (it may hold an entry let
-// go).
+// caller to fill in place, every field of it.
 func (l *sentLog) add() (uint64, *sentEntry) {
 	n := l.next
 	i := n/sentBlock - l.base
