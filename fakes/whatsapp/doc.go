@@ -66,8 +66,12 @@
 //   - DisableStatuses: no sent/delivered status webhooks (failed statuses of
 //     Async window errors are still sent).
 //   - JournalLimit: each [Journal] list keeps only its newest entries
-//     (0 keeps all, a negative limit none). [Server.Counts], [Server.Deliveries],
-//     [Server.LastError] and [Server.Read] stay exact.
+//     (0 keeps all, a negative limit none). A positive limit bounds each
+//     customer's delivery history ([Server.Deliveries]) the same way, to
+//     the customer's newest JournalLimit deliveries, so that a server that
+//     runs for days (omnisim serve, which keeps every customer) does not
+//     grow without end; 0 or a negative limit keeps every delivery.
+//     [Server.Counts], [Server.LastError] and [Server.Read] stay exact.
 //   - AutoFlush (default false): post status webhooks and retries from a
 //     goroutine instead of waiting for Flush; see Webhooks.
 //   - RetrySchedule: the delays between the tries of a failed webhook; nil

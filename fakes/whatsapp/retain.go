@@ -1,7 +1,8 @@
 package whatsapp
 
 // What the platform keeps of its customers over a long run. By default it
-// keeps everything. Config.KeepDeliveries limits the delivery history
+// keeps everything; a positive Config.JournalLimit keeps only each
+// customer's newest deliveries. Config.KeepDeliveries limits the delivery history
 // (Server.Deliveries) to the customers it names; the others' deliveries
 // are counted (Counts, the journal's newest entries) but not kept.
 // Config.ForgetAfter forgets a customer whose deliveries are not kept once

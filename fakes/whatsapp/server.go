@@ -59,8 +59,10 @@ type Config struct {
 	// statuses of Async window errors are still sent).
 	DisableStatuses bool
 	// JournalLimit keeps at most this many entries per Journal list, the
-	// newest; 0 keeps all, a negative limit none. Counts, Deliveries and
-	// LastError stay exact.
+	// newest; 0 keeps all, a negative limit none. A positive limit also
+	// bounds each customer's delivery history (Deliveries) to its newest
+	// deliveries, so that a long-running server's customers do not grow
+	// without end. Counts and LastError stay exact.
 	JournalLimit int
 	// AutoFlush posts each accepted send's status webhooks from a
 	// goroutine as soon as the send's response is written, and retries
@@ -213,7 +215,7 @@ type customer struct {
 	// the window compares with a subtraction.
 	lastInbound int64
 	hasInbound  bool
-	deliveries  ring[delivRec] // keeps all: grows in blocks, never copied
+	deliveries  ring[delivRec] // the newest Config.JournalLimit (all when it is not positive): grows in blocks, never copied
 	lastErr     *ErrorEntry
 	conv        conversation
 	canonical   bool   // parsePhone(waID) == waID (see Server.waID)
@@ -726,6 +728,9 @@ func (s *Server) newCustomerLocked(waID string, vouched bool) *customer {
 		c = new(customer)
 	}
 	c.waID, c.canonical = waID, canonical
+	if s.cfg.JournalLimit > 0 {
+		c.deliveries.SetLimit(s.cfg.JournalLimit)
+	}
 	if len(s.lim.tat) > 0 {
 		s.takeTatLocked(c)
 	}

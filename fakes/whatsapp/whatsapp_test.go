@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -736,11 +737,44 @@ func TestJournalLimit(t *testing.T) {
 	if c := s.Counts(); c.Requests != 15 || c.Deliveries != 10 || c.Errors != 5 || c.Webhooks != 1 {
 		t.Fatalf("counts %+v", c)
 	}
-	if d := s.Deliveries(cust); len(d) != 10 || d[9].ID != ids[9] {
-		t.Fatalf("deliveries %d", len(d))
+	if d := s.Deliveries(cust); len(d) != 3 || d[0].ID != ids[7] || d[2].ID != ids[9] || d[0].Text != "h" {
+		t.Fatalf("deliveries %+v", d)
 	}
 	if s.LastError(cust2) == nil || s.LastError(cust) != nil {
 		t.Fatal("last error")
+	}
+}
+
+// TestDeliveriesBoundedByJournalLimit: a positive JournalLimit bounds
+// each customer's delivery history to the newest deliveries, for every
+// customer; 0 and a negative limit keep them all.
+func TestDeliveriesBoundedByJournalLimit(t *testing.T) {
+	for _, limit := range []int{-1, 0, 2, 5} {
+		s, _ := newTest(Config{JournalLimit: limit})
+		want := map[string][]string{}
+		for _, to := range []string{cust, cust2} {
+			openWindow(t, s, to)
+			for i := range 7 {
+				body := fmt.Sprintf("%s %d", to, i)
+				wantOK(t, sendReq(s, text(to, body)))
+				want[to] = append(want[to], body)
+			}
+			if limit > 0 {
+				want[to] = want[to][len(want[to])-limit:]
+			}
+		}
+		for to, texts := range want {
+			var got []string
+			for _, d := range s.Deliveries(to) {
+				got = append(got, d.Text)
+			}
+			if !slices.Equal(got, texts) {
+				t.Errorf("limit %d: %s's deliveries %q, want %q", limit, to, got, texts)
+			}
+		}
+		if c := s.Counts(); c.Deliveries != 14 {
+			t.Errorf("limit %d: counted %d deliveries, want 14", limit, c.Deliveries)
+		}
 	}
 }
 
