@@ -71,27 +71,23 @@ type keeper struct {
 
 // percent is the GOGC that makes a heap goal of floor bytes when live
 // bytes are live and roots bytes of stacks and globals were scanned, and
-// never less than base: the runtime's goal is live + (live + roots) ×
-// GOGC/100, and before the first cycle (live 0) it is the minimum heap,
-// 4 MiB × GOGC/100.
+// never less than base. The runtime's goal is the larger of live + (live +
+// roots) × GOGC/100 and its minimum heap, 4 MiB × GOGC/100, so GOGC is
+// never more than makes the minimum heap the floor: before the first cycle
+// (live 0) and while live + roots is under 4 MiB, that minimum is the goal.
 func percent(floor, live, roots uint64, base int) int {
-	var p uint64
-	if live == 0 {
-		p = floor * 100 / startHeap
-	} else if live < floor {
-		p = (floor - live) * 100 / (live + roots)
-	}
-	if p > maxPercent {
-		p = maxPercent
+	most := floor * 100 / startHeap
+	p := most
+	if live >= floor {
+		p = 0
+	} else if live > 0 {
+		p = min((floor-live)*100/(live+roots), most)
 	}
 	if p < uint64(base) {
 		return base
 	}
 	return int(p)
 }
-
-// maxPercent bounds the GOGC Keep sets, for a live heap of a few bytes.
-const maxPercent = 1 << 20
 
 // adjust sets GOGC for the live heap the last cycle found.
 func (k *keeper) adjust() {

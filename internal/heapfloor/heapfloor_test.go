@@ -3,6 +3,7 @@ package heapfloor
 import (
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -16,12 +17,13 @@ func TestPercent(t *testing.T) {
 		base, want  int
 	}{
 		{"before the first cycle: the minimum heap is the floor", 64 * mib, 0, 0, 100, 1600},
-		{"small live heap: the goal is the floor", 64 * mib, 4 * mib, 0, 100, 1500},
-		{"stacks and globals count in the goal's base", 64 * mib, 1 * mib, 1 * mib, 100, 3150},
+		{"small live heap: the goal is the floor", 64 * mib, 16 * mib, 0, 100, 300},
+		{"stacks and globals count in the goal's base", 64 * mib, 16 * mib, 8 * mib, 100, 200},
+		{"live and roots under 4 MiB: the minimum heap is the floor", 64 * mib, 1 * mib, 1 * mib, 100, 1600},
+		{"a live heap of a few bytes: the minimum heap is the floor", 64 * mib, 1, 0, 100, 1600},
 		{"live heap half the floor: the usual GOGC reaches it", 64 * mib, 32 * mib, 0, 100, 100},
 		{"live heap past the floor", 64 * mib, 100 * mib, 1 * mib, 100, 100},
 		{"a higher usual GOGC is kept", 64 * mib, 16 * mib, 0, 400, 400},
-		{"a live heap of a few bytes is bounded", 64 * mib, 1, 0, 100, maxPercent},
 		{"floor below the minimum heap", 1 * mib, 0, 0, 100, 100},
 	} {
 		if got := percent(c.floor, c.live, c.roots, c.base); got != c.want {
@@ -60,6 +62,13 @@ func until(t *testing.T, what string, cond func() bool) {
 	t.Fatalf("%s: GOGC is %d", what, gcPercent())
 }
 
+// heapGoal is the runtime's heap goal.
+func heapGoal() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
 // sink keeps a live heap for TestKeepFollowsTheLiveHeap.
 var sink [][]byte
 
@@ -73,6 +82,13 @@ func TestKeepFollowsTheLiveHeap(t *testing.T) {
 	stop := Keep(floor)
 	defer stop()
 	until(t, "small live heap", func() bool { return gcPercent() > 100 })
+	// The runtime's goal is the floor, not more: its minimum heap grows
+	// with GOGC too.
+	runtime.GC()
+	time.Sleep(time.Millisecond)
+	if g := heapGoal(); g < floor*9/10 || g > floor*11/10 {
+		t.Errorf("heap goal %d bytes with a live heap under the floor, want about %d", g, floor)
+	}
 
 	for i := 0; i < 32; i++ {
 		b := make([]byte, 1<<20)
