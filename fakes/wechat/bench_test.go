@@ -34,7 +34,7 @@ func BenchmarkSend(b *testing.B) {
 		s.ServeHTTP(w, r)
 		if i%1024 == 0 {
 			s.mu.Lock()
-			s.customers[cust].deliveries = nil
+			s.customers[cust].deliveries = ring[Delivery]{}
 			s.mu.Unlock()
 		}
 	}

@@ -46,8 +46,12 @@
 //   - MaxTextLength 2048 bytes of UTF-8 (negative: unlimited).
 //   - WebhookTimeout 5 s per try, WebhookTries 3 in total.
 //   - JournalLimit: each [Journal] list keeps only its newest entries (0
-//     keeps all, a negative limit none); [Server.Counts], [Server.Deliveries] and
-//     [Server.LastError] stay exact.
+//     keeps all, a negative limit none). A positive limit bounds each
+//     customer's delivery history ([Server.Deliveries]) the same way, to
+//     the customer's newest JournalLimit deliveries, so that a server that
+//     runs for days (omnisim serve, which keeps every customer) does not
+//     grow without end; 0 or a negative limit keeps every delivery.
+//     [Server.Counts] and [Server.LastError] stay exact.
 //
 // # API routes
 //
@@ -126,7 +130,8 @@
 // # Long runs
 //
 // The platform keeps each customer's delivery history
-// ([Server.Deliveries]). Config.KeepDeliveries limits it to the customers
+// ([Server.Deliveries]), the newest Config.JournalLimit deliveries when
+// that is positive. Config.KeepDeliveries limits it to the customers
 // it names (the simulator names those whose devices it reads); the others'
 // deliveries are counted ([Server.Counts], the journal's newest entries)
 // but not kept, and every send is answered as before. Config.ForgetAfter

@@ -112,8 +112,10 @@ type Config struct {
 	// means 1.
 	WebhookTries int
 	// JournalLimit keeps at most this many entries per Journal list, the
-	// newest; 0 keeps all, a negative limit none. Counts, Deliveries and
-	// LastError stay exact.
+	// newest; 0 keeps all, a negative limit none. A positive limit also
+	// bounds each customer's delivery history (Deliveries) to its newest
+	// deliveries, so that a long-running server's customers do not grow
+	// without end. Counts and LastError stay exact.
 	JournalLimit int
 	// Faults makes the platform misbehave (see package fakes/fault and
 	// faults.go); the zero Plan, the default, has no fault.
@@ -212,7 +214,7 @@ type Server struct {
 type customer struct {
 	openid     string
 	msg, evt   grant
-	deliveries []Delivery
+	deliveries ring[Delivery] // the newest Config.JournalLimit (all when it is not positive)
 	lastErr    *ErrorEntry
 	keep       bool  // its deliveries are kept (Config.KeepDeliveries)
 	last       int64 // unix nanoseconds of its last message or event, when forgetting
@@ -634,7 +636,7 @@ func (s *Server) deliverLocked(c *customer, g *grant, now time.Time, req *SendRe
 		d.Title, d.Description = req.Video.Title, req.Video.Description
 	}
 	if c.keep {
-		c.deliveries = append(c.deliveries, d)
+		c.deliveries.Add(d)
 	}
 	s.delivs.Add(d)
 	s.counts.Deliveries++
@@ -775,10 +777,10 @@ func (s *Server) Deliveries(openid string) []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.customers[openid]
-	if c == nil {
+	if c == nil || c.deliveries.Len() == 0 {
 		return nil
 	}
-	return append([]Delivery(nil), c.deliveries...)
+	return c.deliveries.Snapshot()
 }
 
 // LastError returns the last error a send or passive reply to that

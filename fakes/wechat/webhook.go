@@ -166,6 +166,9 @@ func (s *Server) customerLocked(openid string) *customer {
 	if c == nil {
 		s.returnLocked(openid)
 		c = &customer{openid: openid, keep: s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(openid)}
+		if s.cfg.JournalLimit > 0 {
+			c.deliveries.SetLimit(s.cfg.JournalLimit)
+		}
 		s.customers[openid] = c
 	}
 	return c

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -489,8 +490,44 @@ func TestJournalLimit(t *testing.T) {
 	if c := s.Counts(); c.Requests != 6 || c.Deliveries != 4 || c.Errors != 1 {
 		t.Fatalf("counts %+v", c)
 	}
-	if len(s.Deliveries(cust)) != 4 {
-		t.Fatal("Deliveries limited")
+	if d := s.Deliveries(cust); len(d) != 2 || d[0].Text != "2" || d[1].Text != "3" {
+		t.Fatalf("deliveries %+v", d)
+	}
+}
+
+// TestDeliveriesBoundedByJournalLimit: a positive JournalLimit bounds
+// each customer's delivery history to the newest deliveries, for every
+// customer; 0 and a negative limit keep them all.
+func TestDeliveriesBoundedByJournalLimit(t *testing.T) {
+	for _, limit := range []int{-1, 0, 2, 5} {
+		s, _ := newTest(Config{JournalLimit: limit, ReplyLimit: -1})
+		tok := token(t, s)
+		want := map[string][]string{}
+		for _, to := range []string{cust, cust2} {
+			write(t, s, to)
+			for i := range 7 {
+				body := fmt.Sprintf("%s %d", to, i)
+				if w := sendReq(s, tok, textReq(to, body)); envelope(t, w).Code != 0 {
+					t.Fatalf("send: %s", w.Body)
+				}
+				want[to] = append(want[to], body)
+			}
+			if limit > 0 {
+				want[to] = want[to][len(want[to])-limit:]
+			}
+		}
+		for to, texts := range want {
+			var got []string
+			for _, d := range s.Deliveries(to) {
+				got = append(got, d.Text)
+			}
+			if !slices.Equal(got, texts) {
+				t.Errorf("limit %d: %s's deliveries %q, want %q", limit, to, got, texts)
+			}
+		}
+		if c := s.Counts(); c.Deliveries != 14 {
+			t.Errorf("limit %d: counted %d deliveries, want 14", limit, c.Deliveries)
+		}
 	}
 }
 
