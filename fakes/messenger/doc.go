@@ -101,17 +101,22 @@
 // # What the platform keeps
 //
 // By default the fake keeps every customer's delivery history
-// ([Server.Deliveries]). Config.KeepDeliveries limits it to the customers
-// it names (the simulator names those whose devices it reads); the others'
-// deliveries are counted ([Server.Counts], the journal's newest entries)
-// but not kept, and every send is answered as before. Config.ForgetAfter
-// (never shorter than the longest window) forgets such a customer once the
-// customer's last message is that old: the record (last message, last
-// error) goes, and the PSID stays only in a set of customers who once
-// wrote, eight bytes each, since tags other than HUMAN_AGENT reach a
-// customer at any time after the first message while a customer who never
-// wrote gets 100/2018001. A send to a forgotten customer is judged as one
-// to a customer whose windows all closed long ago (RESPONSE, UPDATE and
+// ([Server.Deliveries]). A positive Config.JournalLimit, which keeps only
+// the newest entries of each [Journal] list, bounds each customer's history
+// the same way, to the customer's newest JournalLimit deliveries, so that a
+// server that runs for days (omnisim serve, which keeps every customer) does
+// not grow without end; 0 or a negative limit keeps every delivery, and
+// [Server.Counts] stays exact. Config.KeepDeliveries limits the history to
+// the customers it names (the simulator names those whose devices it reads);
+// the others' deliveries are counted ([Server.Counts], the journal's newest
+// entries) but not kept, and every send is answered as before.
+// Config.ForgetAfter (never shorter than the longest window) forgets such a
+// customer once the customer's last message is that old: the record (last
+// message, last error) goes, and the PSID stays only in a set of customers
+// who once wrote, eight bytes each, since tags other than HUMAN_AGENT reach
+// a customer at any time after the first message while a customer who never
+// wrote gets 100/2018001. A send to a forgotten customer is judged as one to
+// a customer whose windows all closed long ago (RESPONSE, UPDATE and
 // HUMAN_AGENT 10/2018278, other tags accepted), which is the answer the
 // record would have given; [Server.LastError] answers nil for one. A
 // forgotten customer who writes again starts afresh. [Server.Customers]

@@ -8,11 +8,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -236,6 +238,44 @@ func TestSendRules(t *testing.T) {
 				t.Error("a refused send was delivered")
 			}
 		})
+	}
+}
+
+// TestDeliveriesBoundedByJournalLimit: a positive JournalLimit bounds
+// each customer's delivery history to the newest deliveries, for every
+// customer; 0 and a negative limit keep them all.
+func TestDeliveriesBoundedByJournalLimit(t *testing.T) {
+	for _, limit := range []int{-1, 0, 2, 5} {
+		s, _, _ := newFake(t, Config{JournalLimit: limit})
+		want := map[string][]string{}
+		for _, to := range []string{psid, "7240412345678902"} {
+			if _, err := s.CustomerText(context.Background(), to, "hello"); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 7 {
+				text := fmt.Sprintf("%s %d", to, i)
+				body := `{"recipient":{"id":"` + to + `"},"messaging_type":"RESPONSE","message":{"text":"` + text + `"}}`
+				if status, v := post(t, s, "/v25.0/me/messages"+tok, "application/json", body); status != 200 {
+					t.Fatalf("send: %d %v", status, v)
+				}
+				want[to] = append(want[to], text)
+			}
+			if limit > 0 {
+				want[to] = want[to][len(want[to])-limit:]
+			}
+		}
+		for to, texts := range want {
+			var got []string
+			for _, d := range s.Deliveries(to) {
+				got = append(got, d.Text)
+			}
+			if !slices.Equal(got, texts) {
+				t.Errorf("limit %d: %s's deliveries %q, want %q", limit, to, got, texts)
+			}
+		}
+		if c := s.Counts(); c.Deliveries != 14 {
+			t.Errorf("limit %d: counted %d deliveries, want 14", limit, c.Deliveries)
+		}
 	}
 }
 

@@ -118,7 +118,10 @@ type Config struct {
 	// WebhookTimeout bounds each webhook try (default 20s; negative: none).
 	WebhookTimeout time.Duration
 	// JournalLimit keeps only the newest entries of each journal list
-	// (0 keeps all, a negative limit none).
+	// (0 keeps all, a negative limit none). A positive limit also bounds
+	// each customer's delivery history (Deliveries) to its newest
+	// deliveries, so that a long-running server's customers do not grow
+	// without end. Counts and LastError stay exact.
 	JournalLimit int
 	// Faults makes the platform misbehave (see package fakes/fault and
 	// faults.go); the zero Plan, the default, has no fault.
@@ -197,7 +200,7 @@ type customer struct {
 	hasInbound  bool
 	keep        bool // the customer's deliveries are kept (Config.KeepDeliveries)
 	lastInbound time.Time
-	deliveries  []Delivery
+	deliveries  ring[Delivery] // the newest Config.JournalLimit (all when it is not positive)
 	lastError   *ErrorEntry
 }
 
@@ -303,6 +306,9 @@ func (s *Server) customerLocked(psid string) *customer {
 	c := s.customers[psid]
 	if c == nil {
 		c = &customer{psid: psid, keep: s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(psid)}
+		if s.cfg.JournalLimit > 0 {
+			c.deliveries.SetLimit(s.cfg.JournalLimit)
+		}
 		s.customers[psid] = c
 		if k, ok := psidKey(psid); ok && len(s.wrote) > 0 {
 			delete(s.wrote, k) // a forgotten customer writes again
@@ -519,7 +525,7 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time, path string) (SendR
 		d.Type, d.Text = "text", m.Text
 	}
 	if c.keep {
-		c.deliveries = append(c.deliveries, d)
+		c.deliveries.Add(d)
 	}
 	s.counts.Deliveries++
 	s.journal.deliveries.Add(d)
@@ -1214,10 +1220,10 @@ func (s *Server) Deliveries(psid string) []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.customers[psid]
-	if c == nil {
+	if c == nil || c.deliveries.Len() == 0 {
 		return nil
 	}
-	return append([]Delivery(nil), c.deliveries...)
+	return c.deliveries.Snapshot()
 }
 
 // LastError is the last error a send to the customer got; nil if none.
