@@ -96,15 +96,22 @@
 //
 // # Memory over a long run
 //
-// By default the fake keeps every conversation and its deliveries.
-// Config.KeepDeliveries keeps the delivery history ([Server.Deliveries])
-// of the conversations it names only; the others' deliveries are counted
-// ([Server.Counts], the journal's newest entries). Config.ForgetAfter
-// forgets a conversation whose deliveries are not kept once its user's
-// last message is that old and the 30-day window has closed: its record
-// and the messageIds used in it. A user who writes again starts afresh
-// and every send is answered as before; a send or event to a forgotten
-// conversation whose user has not written again is answered as for one
-// that never existed, and a messageId used before it was forgotten is
+// By default the fake keeps every conversation and its deliveries. A
+// positive Config.JournalLimit, which keeps only the newest entries of each
+// [Journal] list, bounds each conversation's delivery history
+// ([Server.Deliveries]) the same way, to its newest JournalLimit deliveries,
+// so that a server that runs for days (omnisim serve, which keeps every
+// conversation) does not grow without end; 0 or a negative limit keeps every
+// delivery. The messageIds the agent used in a conversation are all kept
+// while the conversation is (a reused one is refused with ALREADY_EXISTS
+// however old). Config.KeepDeliveries keeps the delivery history
+// ([Server.Deliveries]) of the conversations it names only; the others'
+// deliveries are counted ([Server.Counts], the journal's newest entries).
+// Config.ForgetAfter forgets a conversation whose deliveries are not kept
+// once its user's last message is that old and the 30-day window has closed:
+// its record and the messageIds used in it. A user who writes again starts
+// afresh and every send is answered as before; a send or event to a
+// forgotten conversation whose user has not written again is answered as for
+// one that never existed, and a messageId used before it was forgotten is
 // accepted again. See retain.go.
 package businessmessages

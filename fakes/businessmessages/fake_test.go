@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -238,6 +239,45 @@ func TestSendRules(t *testing.T) {
 	}
 	if len(rcv.bodies) != 2 {
 		t.Fatalf("%d webhooks, want verify and one message", len(rcv.bodies))
+	}
+}
+
+// TestDeliveriesBoundedByJournalLimit: a positive JournalLimit bounds
+// each conversation's delivery history to the newest deliveries, for
+// every conversation; 0 and a negative limit keep them all.
+func TestDeliveriesBoundedByJournalLimit(t *testing.T) {
+	for _, limit := range []int{-1, 0, 2, 5} {
+		s, _, _ := newFake(t, func(cfg *Config) { cfg.JournalLimit = limit })
+		tok := token(t, s)
+		want := map[string][]string{}
+		for _, conv := range []string{"7b2a1c4e-3f5d-4e6a-9b8c-1d2e3f4a5b6c", "7b2a1c4e-3f5d-4e6a-9b8c-1d2e3f4a5b6d"} {
+			if _, err := s.CustomerText(context.Background(), conv, Context{EntryPoint: "MAPS", DisplayName: "Ann"}, "hello"); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 7 {
+				text := fmt.Sprintf("%s %d", conv[len(conv)-1:], i)
+				body := `{"messageId":"` + fmt.Sprintf("m%d", i) + `","representative":{"representativeType":"HUMAN"},"text":"` + text + `"}`
+				if w := post(s, tok, "/v1/conversations/"+conv+"/messages", body); w.Code != 200 {
+					t.Fatalf("send: HTTP %d %s", w.Code, w.Body)
+				}
+				want[conv] = append(want[conv], text)
+			}
+			if limit > 0 {
+				want[conv] = want[conv][len(want[conv])-limit:]
+			}
+		}
+		for conv, texts := range want {
+			var got []string
+			for _, d := range s.Deliveries(conv) {
+				got = append(got, d.Text)
+			}
+			if !slices.Equal(got, texts) {
+				t.Errorf("limit %d: %s's deliveries %q, want %q", limit, conv, got, texts)
+			}
+		}
+		if c := s.Counts(); c.Deliveries != 14 {
+			t.Errorf("limit %d: counted %d deliveries, want 14", limit, c.Deliveries)
+		}
 	}
 }
 

@@ -340,7 +340,7 @@ func (s *Server) accept(id string, req SendRequest, rep *Representative, now tim
 	}
 	d := Delivery{At: now, Conversation: id, MessageID: m.MessageID, Type: m.Type, Text: m.Text, Representative: m.Rep}
 	if c.keep {
-		c.deliveries = append(c.deliveries, d)
+		c.deliveries.Add(d)
 	}
 	s.deliveries.Add(d)
 	s.counts.Deliveries++
@@ -389,8 +389,8 @@ func (s *Server) afterDelivery(ctx context.Context, m Message) {
 func (s *Server) Deliveries(id string) []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c := s.convs[id]; c != nil {
-		return slices.Clone(c.deliveries)
+	if c := s.convs[id]; c != nil && c.deliveries.Len() > 0 {
+		return c.deliveries.Snapshot()
 	}
 	return nil
 }

@@ -101,7 +101,10 @@ type Config struct {
 	// faults.go); the zero Plan, the default, has no fault.
 	Faults fault.Plan
 	// JournalLimit keeps at most this many entries per Journal list, the
-	// newest; 0 keeps all, a negative limit none. Counts stay exact.
+	// newest; 0 keeps all, a negative limit none. A positive limit also
+	// bounds each conversation's delivery history (Server.Deliveries) to
+	// its newest deliveries, so that a long-running server's
+	// conversations do not grow without end. Counts stay exact.
 	JournalLimit int
 	// KeepDeliveries, when set, names the conversations (by id) whose
 	// deliveries Server.Deliveries keeps; the others' are counted (Counts,
@@ -194,7 +197,7 @@ type conv struct {
 	// sentSet once there are more (a conversation usually has a few).
 	sent       []string
 	sentSet    map[string]struct{}
-	deliveries []Delivery
+	deliveries ring[Delivery] // the newest Config.JournalLimit (all when it is not positive)
 }
 
 // sentFew is how many messageIds a conversation keeps in conv.sent before

@@ -374,6 +374,9 @@ func (s *Server) userMessage(ctx context.Context, id string, c Context, text Use
 	cv := s.convs[id]
 	if cv == nil {
 		cv = &conv{keep: s.kept(id)}
+		if s.cfg.JournalLimit > 0 {
+			cv.deliveries.SetLimit(s.cfg.JournalLimit)
+		}
 		s.convs[id] = cv
 	}
 	cv.hasUser, cv.lastUser = true, now
