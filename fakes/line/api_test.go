@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -257,6 +258,46 @@ func TestBlockedUser(t *testing.T) {
 	}
 	if resp, _ := call(t, s, "POST", PathPush, pushBody(userA, "welcome back"), nil); resp.StatusCode != 200 || len(s.Deliveries(userA)) != 1 {
 		t.Errorf("push after follow: HTTP %d, %d deliveries", resp.StatusCode, len(s.Deliveries(userA)))
+	}
+}
+
+// TestDeliveriesBoundedByJournalLimit: a positive JournalLimit bounds
+// each user's delivery history to the newest deliveries, for every user,
+// and what the platform holds of them; 0 and a negative limit keep them
+// all.
+func TestDeliveriesBoundedByJournalLimit(t *testing.T) {
+	for _, limit := range []int{-1, 0, 2, 5} {
+		s, _, _ := newFake(t, Config{JournalLimit: limit})
+		want := map[string][]string{}
+		for _, to := range []string{userA, userB} {
+			text(t, s, to, "hello")
+			for i := range 7 {
+				msg := fmt.Sprintf("%s %d", to, i)
+				if resp, out := call(t, s, "POST", PathPush, pushBody(to, msg), nil); resp.StatusCode != 200 {
+					t.Fatalf("push: HTTP %d %v", resp.StatusCode, out)
+				}
+				want[to] = append(want[to], msg)
+			}
+			if limit > 0 {
+				want[to] = want[to][len(want[to])-limit:]
+			}
+		}
+		for to, texts := range want {
+			var got []string
+			for _, d := range s.Deliveries(to) {
+				got = append(got, d.Text)
+			}
+			if !slices.Equal(got, texts) {
+				t.Errorf("limit %d: %s's deliveries %q, want %q", limit, to, got, texts)
+			}
+		}
+		if c := s.Counts(); c.Deliveries != 14 {
+			t.Errorf("limit %d: counted %d deliveries, want 14", limit, c.Deliveries)
+		}
+		// The list the histories are kept in holds no more than they do.
+		if held := s.delivered.Len(); held != len(want[userA])+len(want[userB]) {
+			t.Errorf("limit %d: %d deliveries held", limit, held)
+		}
 	}
 }
 

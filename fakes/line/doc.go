@@ -112,7 +112,12 @@
 // # What the platform keeps
 //
 // By default the fake keeps every user's delivery history
-// ([Server.Deliveries]). Config.KeepDeliveries limits it to the users it
+// ([Server.Deliveries]). A positive Config.JournalLimit, which keeps only
+// the newest entries of each [Journal] list, bounds each user's history
+// the same way, to the user's newest JournalLimit deliveries, so that a
+// server that runs for days (omnisim serve, which keeps every user) does
+// not grow without end; 0 or a negative limit keeps every delivery, and
+// [Server.Counts] stays exact. Config.KeepDeliveries limits it to the users it
 // names (the simulator names those whose devices it reads); the others'
 // deliveries are counted ([Server.Counts], the journal's newest entries)
 // but not kept, and every send is answered as before. Config.ForgetAfter

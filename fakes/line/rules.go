@@ -449,8 +449,7 @@ func (s *Server) deliverLocked(now time.Time, to string, msgs []Message, via, ri
 			d.Text = m.AltText
 		}
 		if u.keep {
-			u.deliveries = append(u.deliveries, s.delivered.Len())
-			s.delivered.Add(d)
+			s.keepDeliveryLocked(u, d)
 		}
 		s.deliveries.Add(d)
 		s.counts.Deliveries++
@@ -459,6 +458,20 @@ func (s *Server) deliverLocked(now time.Time, to string, msgs []Message, via, ri
 		s.addErrorLocked(ErrorEntry{At: now, To: to, Path: "/v2/bot/message/" + via, Status: 200, Message: "accepted, not delivered: the user has blocked the account"})
 	}
 	return res
+}
+
+// keepDeliveryLocked adds d to u's delivery history. Once the history
+// holds Config.JournalLimit deliveries, d takes the place of the oldest,
+// so that a user's history, and the list it is kept in, stop growing.
+func (s *Server) keepDeliveryLocked(u *user, d Delivery) {
+	if n := u.deliveries.Len(); n > 0 && n == s.cfg.JournalLimit {
+		at := *u.deliveries.At(0)
+		*s.delivered.At(at) = d
+		u.deliveries.Add(at)
+		return
+	}
+	u.deliveries.Add(s.delivered.Len())
+	s.delivered.Add(d)
 }
 
 // pruneTokensLocked forgets reply tokens past their expiry. Tokens are

@@ -87,7 +87,10 @@ type Config struct {
 	// POST (the simulator's Direct network); it answers an HTTP status.
 	Direct func(ctx context.Context, destination string, events []Event) int
 	// JournalLimit keeps only the newest entries of each journal list; 0
-	// keeps all, a negative limit none.
+	// keeps all, a negative limit none. A positive limit also bounds each
+	// user's delivery history (Deliveries) to its newest deliveries, so
+	// that a long-running server's users do not grow without end. Counts
+	// stay exact.
 	JournalLimit int
 	// Faults makes the platform misbehave (see package fakes/fault and
 	// faults.go); the zero Plan, the default, has no fault.
@@ -139,9 +142,11 @@ type Server struct {
 	requests   ring[Request]
 	webhooks   ring[webhookRec]
 	deliveries ring[Delivery]
-	// delivered is every delivery kept for Deliveries (all of them, or
-	// those to the users Config.KeepDeliveries names): it grows in blocks
-	// that never move, so a user's list is its places there.
+	// delivered holds the deliveries kept for Deliveries (all of them, or
+	// those to the users Config.KeepDeliveries names): it grows in blocks that never
+	// move, so a user's list is its places there. A user whose list is
+	// full (Config.JournalLimit) writes each new delivery over the user's
+	// oldest, at the same place.
 	delivered ring[Delivery]
 	errors    ring[ErrorEntry]
 	counts    Counts
@@ -165,11 +170,13 @@ type rateWindow struct {
 
 // user is one LINE user the account knows.
 type user struct {
-	name       string
-	blocked    bool  // unfollowed: pushes are accepted and not delivered
-	keep       bool  // the user's deliveries are kept (Config.KeepDeliveries)
-	last       int64 // unix nanoseconds of the user's last event, with Config.ForgetAfter
-	deliveries []int // the places of the user's deliveries in Server.delivered
+	name    string
+	blocked bool  // unfollowed: pushes are accepted and not delivered
+	keep    bool  // the user's deliveries are kept (Config.KeepDeliveries)
+	last    int64 // unix nanoseconds of the user's last event, with Config.ForgetAfter
+	// deliveries is the places in Server.delivered of the user's newest
+	// Config.JournalLimit deliveries (all when it is not positive).
+	deliveries ring[int]
 }
 
 // content is a file a user sent, served by GET .../{messageId}/content.
@@ -566,10 +573,10 @@ func (s *Server) Counts() Counts {
 func (s *Server) Deliveries(userID string) []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if u := s.users[userID]; u != nil && u.deliveries != nil {
-		ds := make([]Delivery, len(u.deliveries))
-		for i, at := range u.deliveries {
-			ds[i] = *s.delivered.At(at)
+	if u := s.users[userID]; u != nil && u.deliveries.Len() > 0 {
+		ds := make([]Delivery, u.deliveries.Len())
+		for i := range ds {
+			ds[i] = *s.delivered.At(*u.deliveries.At(i))
 		}
 		return ds
 	}

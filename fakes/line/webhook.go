@@ -266,6 +266,9 @@ func (s *Server) userLocked(id, name string) *user {
 	u := s.users[id]
 	if u == nil {
 		u = &user{name: name, keep: s.cfg.KeepDeliveries == nil || s.cfg.KeepDeliveries(id)}
+		if s.cfg.JournalLimit > 0 {
+			u.deliveries.SetLimit(s.cfg.JournalLimit)
+		}
 		s.users[id] = u
 		if len(s.friends)+len(s.friendIDs) > 0 {
 			s.befriendLocked(u, id)
