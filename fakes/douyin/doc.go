@@ -45,13 +45,18 @@
 //     LostAnswers 0 (see Webhooks).
 //   - Faults: a fault plan, none by default (see Faults).
 //   - JournalLimit: each [Journal] list keeps only its newest entries (0
-//     keeps all, a negative limit none); [Server.Counts], [Server.Deliveries] and
-//     [Server.LastError] stay exact.
+//     keeps all, a negative limit none). A positive limit bounds each
+//     customer's delivery history ([Server.Deliveries]) the same way, to
+//     the customer's newest JournalLimit deliveries, so that a server that
+//     runs for days (omnisim serve, which keeps every customer) does not
+//     grow without end; 0 or a negative limit keeps every delivery.
+//     [Server.Counts] and [Server.LastError] stay exact.
 //   - KeepDeliveries and ForgetAfter: memory over a long run. By default
-//     every customer and delivery is kept. KeepDeliveries keeps the
-//     delivery history ([Server.Deliveries]) of the customers it names
-//     only; the others' deliveries are counted ([Server.Counts], the
-//     journal's newest entries). ForgetAfter forgets a customer whose
+//     every customer and delivery is kept (each customer's newest
+//     JournalLimit deliveries when that is positive). KeepDeliveries
+//     keeps the delivery history ([Server.Deliveries]) of the customers
+//     it names only; the others' deliveries are counted ([Server.Counts],
+//     the journal's newest entries). ForgetAfter forgets a customer whose
 //     deliveries are not kept once the customer's last message or entry
 //     is that old and the reply window has closed (never with a window
 //     that never closes). A customer who writes again starts afresh,

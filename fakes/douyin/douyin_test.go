@@ -3,10 +3,12 @@ package douyin
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -228,6 +230,44 @@ func TestSendRules(t *testing.T) {
 	}
 	if c := s.Counts(); c.Deliveries != 6 || c.Errors != 3 {
 		t.Errorf("counts %+v", c)
+	}
+}
+
+// TestDeliveriesBoundedByJournalLimit: a positive JournalLimit bounds
+// each customer's delivery history to the newest deliveries, for every
+// customer; 0 and a negative limit keep them all.
+func TestDeliveriesBoundedByJournalLimit(t *testing.T) {
+	for _, limit := range []int{-1, 0, 2, 5} {
+		s, _, _ := newFake(t, Config{JournalLimit: limit, ReplyLimit: -1})
+		tok := token(t, s)
+		want := map[string][]string{}
+		for _, to := range []string{alice, alice[:len(alice)-1] + "y"} {
+			if _, err := s.CustomerText(context.Background(), User{OpenID: to}, "在吗"); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 7 {
+				text := fmt.Sprintf("%s %d", to, i)
+				if code, v := call(t, s, sendPath(), tok, reply(s, to, text)); code != 200 || errorCode(v) != 0 {
+					t.Fatalf("reply: HTTP %d %v", code, v)
+				}
+				want[to] = append(want[to], text)
+			}
+			if limit > 0 {
+				want[to] = want[to][len(want[to])-limit:]
+			}
+		}
+		for to, texts := range want {
+			var got []string
+			for _, d := range s.Deliveries(to) {
+				got = append(got, d.Text)
+			}
+			if !slices.Equal(got, texts) {
+				t.Errorf("limit %d: %s's deliveries %q, want %q", limit, to, got, texts)
+			}
+		}
+		if c := s.Counts(); c.Deliveries != 14 {
+			t.Errorf("limit %d: counted %d deliveries, want 14", limit, c.Deliveries)
+		}
 	}
 }
 

@@ -1,16 +1,18 @@
 package douyin
 
 // What the platform keeps of its customers over a long run. By default it
-// keeps everything. Config.KeepDeliveries limits the delivery history
-// (Server.Deliveries) to the customers it names; the others' deliveries
-// are counted (Counts, the journal's newest entries) but not kept.
-// Config.ForgetAfter forgets a customer whose deliveries are not kept once
-// the customer's last message or entry is ForgetAfter old and the reply
+// keeps everything; a positive Config.JournalLimit keeps only each
+// customer's newest deliveries. Config.KeepDeliveries limits the delivery
+// history (Server.Deliveries) to the customers it names; the others'
+// deliveries are counted (Counts, the journal's newest entries) but not
+// kept. Config.ForgetAfter forgets a customer whose deliveries are not kept
+// once the customer's last message or entry is ForgetAfter old and the reply
 // window (Config.Window) has closed, whichever is later: the customer's
-// record (conversation, recent message ids, reply count, last error).
-// Each message and entry is queued (fakes/forget) and looked at once that
-// old, when a later one comes, so that the work follows the messages. With a window that never closes nothing
-// is forgotten, since a reply count lasts until the next message.
+// record (conversation, recent message ids, reply count, last error). Each
+// message and entry is queued (fakes/forget) and looked at once that old,
+// when a later one comes, so that the work follows the messages. With a
+// window that never closes nothing is forgotten, since a reply count lasts
+// until the next message.
 //
 // A customer who writes again starts afresh, as one whose window closed
 // long ago: a message opens the window and resets the reply count, so

@@ -174,7 +174,7 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time) (string, *Error) {
 	id := s.strs.Make(s.ids.appendMessageID(arr[:0], streamSent))
 	d := Delivery{At: now, To: c.openID, MsgID: id, Type: req.MsgType, Text: req.Text}
 	if c.keep {
-		c.deliveries = append(c.deliveries, d)
+		c.deliveries.Add(d)
 	}
 	s.deliveries.Add(d)
 	s.counts.Deliveries++

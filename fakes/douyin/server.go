@@ -103,7 +103,10 @@ type Config struct {
 	// the router may have processed the try. 0 loses none.
 	LostAnswers int
 	// JournalLimit keeps at most this many entries per Journal list, the
-	// newest; 0 keeps all, a negative limit none.
+	// newest; 0 keeps all, a negative limit none. A positive limit also
+	// bounds each customer's delivery history (Server.Deliveries) to its
+	// newest deliveries, so that a long-running server's customers do not
+	// grow without end. Counts and LastError stay exact.
 	JournalLimit int
 	// KeepDeliveries, when set, names the customers (by open_id) whose
 	// deliveries Server.Deliveries keeps; the others' are counted (Counts,
@@ -164,9 +167,9 @@ type customer struct {
 	recent       [recentMessages]string
 	nrecent      int
 	hasMessage   bool
-	last         time.Time // the customer's last message
-	sent         int       // replies since it
-	deliveries   []Delivery
+	last         time.Time      // the customer's last message
+	sent         int            // replies since it
+	deliveries   ring[Delivery] // the newest Config.JournalLimit (all when it is not positive)
 	lastErr      *ErrorEntry
 	seen         int64 // unix nanoseconds of the customer's last message or entry
 	keep         bool  // its deliveries are kept (Config.KeepDeliveries)
@@ -505,8 +508,8 @@ func (s *Server) Counts() Counts {
 func (s *Server) Deliveries(openID string) []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c := s.customers[openID]; c != nil {
-		return slices.Clone(c.deliveries)
+	if c := s.customers[openID]; c != nil && c.deliveries.Len() > 0 {
+		return c.deliveries.Snapshot()
 	}
 	return nil
 }

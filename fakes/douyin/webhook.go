@@ -123,6 +123,9 @@ func (s *Server) customerLocked(openID string, now time.Time) *customer {
 	c := s.customers[openID]
 	if c == nil {
 		c = &customer{openID: openID, conversation: s.ids.digits19(streamConversation), keep: s.kept(openID)}
+		if s.cfg.JournalLimit > 0 {
+			c.deliveries.SetLimit(s.cfg.JournalLimit)
+		}
 		s.customers[openID] = c
 	}
 	c.seen = ns
