@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/omnisim/omnisim/fakes/journal/journaltest"
 	"github.com/omnisim/omnisim/httpcall"
 )
 
@@ -246,39 +247,29 @@ func TestSendRules(t *testing.T) {
 // each conversation's delivery history to the newest deliveries, for
 // every conversation; 0 and a negative limit keep them all.
 func TestDeliveriesBoundedByJournalLimit(t *testing.T) {
-	for _, limit := range []int{-1, 0, 2, 5} {
+	convs := [2]string{"7b2a1c4e-3f5d-4e6a-9b8c-1d2e3f4a5b6c", "7b2a1c4e-3f5d-4e6a-9b8c-1d2e3f4a5b6d"}
+	journaltest.DeliveriesBounded(t, convs, func(limit int) journaltest.Fake[Delivery] {
 		s, _, _ := newFake(t, func(cfg *Config) { cfg.JournalLimit = limit })
 		tok := token(t, s)
-		want := map[string][]string{}
-		for _, conv := range []string{"7b2a1c4e-3f5d-4e6a-9b8c-1d2e3f4a5b6c", "7b2a1c4e-3f5d-4e6a-9b8c-1d2e3f4a5b6d"} {
-			if _, err := s.CustomerText(context.Background(), conv, Context{EntryPoint: "MAPS", DisplayName: "Ann"}, "hello"); err != nil {
-				t.Fatal(err)
-			}
-			for i := range 7 {
-				text := fmt.Sprintf("%s %d", conv[len(conv)-1:], i)
-				body := `{"messageId":"` + fmt.Sprintf("m%d", i) + `","representative":{"representativeType":"HUMAN"},"text":"` + text + `"}`
+		sent := 0
+		return journaltest.Fake[Delivery]{
+			Open: func(conv string) {
+				if _, err := s.CustomerText(context.Background(), conv, Context{EntryPoint: "MAPS", DisplayName: "Ann"}, "hello"); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Send: func(conv, text string) {
+				sent++
+				body := `{"messageId":"` + fmt.Sprintf("m%d", sent) + `","representative":{"representativeType":"HUMAN"},"text":"` + text + `"}`
 				if w := post(s, tok, "/v1/conversations/"+conv+"/messages", body); w.Code != 200 {
 					t.Fatalf("send: HTTP %d %s", w.Code, w.Body)
 				}
-				want[conv] = append(want[conv], text)
-			}
-			if limit > 0 {
-				want[conv] = want[conv][len(want[conv])-limit:]
-			}
+			},
+			Deliveries: s.Deliveries,
+			Text:       func(d Delivery) string { return d.Text },
+			Delivered:  func() int { return s.Counts().Deliveries },
 		}
-		for conv, texts := range want {
-			var got []string
-			for _, d := range s.Deliveries(conv) {
-				got = append(got, d.Text)
-			}
-			if !slices.Equal(got, texts) {
-				t.Errorf("limit %d: %s's deliveries %q, want %q", limit, conv, got, texts)
-			}
-		}
-		if c := s.Counts(); c.Deliveries != 14 {
-			t.Errorf("limit %d: counted %d deliveries, want 14", limit, c.Deliveries)
-		}
-	}
+	})
 }
 
 // token2 gives the fake a fresh access token after the clock moved past

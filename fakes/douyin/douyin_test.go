@@ -3,17 +3,16 @@ package douyin
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/omnisim/omnisim/fakes/journal/journaltest"
 	"github.com/omnisim/omnisim/httpcall"
 )
 
@@ -237,38 +236,25 @@ func TestSendRules(t *testing.T) {
 // each customer's delivery history to the newest deliveries, for every
 // customer; 0 and a negative limit keep them all.
 func TestDeliveriesBoundedByJournalLimit(t *testing.T) {
-	for _, limit := range []int{-1, 0, 2, 5} {
+	journaltest.DeliveriesBounded(t, [2]string{alice, alice[:len(alice)-1] + "y"}, func(limit int) journaltest.Fake[Delivery] {
 		s, _, _ := newFake(t, Config{JournalLimit: limit, ReplyLimit: -1})
 		tok := token(t, s)
-		want := map[string][]string{}
-		for _, to := range []string{alice, alice[:len(alice)-1] + "y"} {
-			if _, err := s.CustomerText(context.Background(), User{OpenID: to}, "在吗"); err != nil {
-				t.Fatal(err)
-			}
-			for i := range 7 {
-				text := fmt.Sprintf("%s %d", to, i)
+		return journaltest.Fake[Delivery]{
+			Open: func(to string) {
+				if _, err := s.CustomerText(context.Background(), User{OpenID: to}, "在吗"); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Send: func(to, text string) {
 				if code, v := call(t, s, sendPath(), tok, reply(s, to, text)); code != 200 || errorCode(v) != 0 {
 					t.Fatalf("reply: HTTP %d %v", code, v)
 				}
-				want[to] = append(want[to], text)
-			}
-			if limit > 0 {
-				want[to] = want[to][len(want[to])-limit:]
-			}
+			},
+			Deliveries: s.Deliveries,
+			Text:       func(d Delivery) string { return d.Text },
+			Delivered:  func() int { return s.Counts().Deliveries },
 		}
-		for to, texts := range want {
-			var got []string
-			for _, d := range s.Deliveries(to) {
-				got = append(got, d.Text)
-			}
-			if !slices.Equal(got, texts) {
-				t.Errorf("limit %d: %s's deliveries %q, want %q", limit, to, got, texts)
-			}
-		}
-		if c := s.Counts(); c.Deliveries != 14 {
-			t.Errorf("limit %d: counted %d deliveries, want 14", limit, c.Deliveries)
-		}
-	}
+	})
 }
 
 func TestSendErrors(t *testing.T) {

@@ -7,11 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/omnisim/omnisim/fakes/journal/journaltest"
 	"github.com/omnisim/omnisim/httpcall"
 )
 
@@ -266,39 +266,22 @@ func TestBlockedUser(t *testing.T) {
 // and what the platform holds of them; 0 and a negative limit keep them
 // all.
 func TestDeliveriesBoundedByJournalLimit(t *testing.T) {
-	for _, limit := range []int{-1, 0, 2, 5} {
+	journaltest.DeliveriesBounded(t, [2]string{userA, userB}, func(limit int) journaltest.Fake[Delivery] {
 		s, _, _ := newFake(t, Config{JournalLimit: limit})
-		want := map[string][]string{}
-		for _, to := range []string{userA, userB} {
-			text(t, s, to, "hello")
-			for i := range 7 {
-				msg := fmt.Sprintf("%s %d", to, i)
+		return journaltest.Fake[Delivery]{
+			Open: func(to string) { text(t, s, to, "hello") },
+			Send: func(to, msg string) {
 				if resp, out := call(t, s, "POST", PathPush, pushBody(to, msg), nil); resp.StatusCode != 200 {
 					t.Fatalf("push: HTTP %d %v", resp.StatusCode, out)
 				}
-				want[to] = append(want[to], msg)
-			}
-			if limit > 0 {
-				want[to] = want[to][len(want[to])-limit:]
-			}
+			},
+			Deliveries: s.Deliveries,
+			Text:       func(d Delivery) string { return d.Text },
+			Delivered:  func() int { return s.Counts().Deliveries },
+			// The list the histories are kept in holds no more than they do.
+			Held: func() int { return s.delivered.Len() },
 		}
-		for to, texts := range want {
-			var got []string
-			for _, d := range s.Deliveries(to) {
-				got = append(got, d.Text)
-			}
-			if !slices.Equal(got, texts) {
-				t.Errorf("limit %d: %s's deliveries %q, want %q", limit, to, got, texts)
-			}
-		}
-		if c := s.Counts(); c.Deliveries != 14 {
-			t.Errorf("limit %d: counted %d deliveries, want 14", limit, c.Deliveries)
-		}
-		// The list the histories are kept in holds no more than they do.
-		if held := s.delivered.Len(); held != len(want[userA])+len(want[userB]) {
-			t.Errorf("limit %d: %d deliveries held", limit, held)
-		}
-	}
+	})
 }
 
 func TestOtherEndpoints(t *testing.T) {

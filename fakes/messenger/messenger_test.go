@@ -8,17 +8,16 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/omnisim/omnisim/fakes/journal/journaltest"
 	"github.com/omnisim/omnisim/httpcall"
 )
 
@@ -245,38 +244,25 @@ func TestSendRules(t *testing.T) {
 // each customer's delivery history to the newest deliveries, for every
 // customer; 0 and a negative limit keep them all.
 func TestDeliveriesBoundedByJournalLimit(t *testing.T) {
-	for _, limit := range []int{-1, 0, 2, 5} {
+	journaltest.DeliveriesBounded(t, [2]string{psid, "7240412345678902"}, func(limit int) journaltest.Fake[Delivery] {
 		s, _, _ := newFake(t, Config{JournalLimit: limit})
-		want := map[string][]string{}
-		for _, to := range []string{psid, "7240412345678902"} {
-			if _, err := s.CustomerText(context.Background(), to, "hello"); err != nil {
-				t.Fatal(err)
-			}
-			for i := range 7 {
-				text := fmt.Sprintf("%s %d", to, i)
+		return journaltest.Fake[Delivery]{
+			Open: func(to string) {
+				if _, err := s.CustomerText(context.Background(), to, "hello"); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Send: func(to, text string) {
 				body := `{"recipient":{"id":"` + to + `"},"messaging_type":"RESPONSE","message":{"text":"` + text + `"}}`
 				if status, v := post(t, s, "/v25.0/me/messages"+tok, "application/json", body); status != 200 {
 					t.Fatalf("send: %d %v", status, v)
 				}
-				want[to] = append(want[to], text)
-			}
-			if limit > 0 {
-				want[to] = want[to][len(want[to])-limit:]
-			}
+			},
+			Deliveries: s.Deliveries,
+			Text:       func(d Delivery) string { return d.Text },
+			Delivered:  func() int { return s.Counts().Deliveries },
 		}
-		for to, texts := range want {
-			var got []string
-			for _, d := range s.Deliveries(to) {
-				got = append(got, d.Text)
-			}
-			if !slices.Equal(got, texts) {
-				t.Errorf("limit %d: %s's deliveries %q, want %q", limit, to, got, texts)
-			}
-		}
-		if c := s.Counts(); c.Deliveries != 14 {
-			t.Errorf("limit %d: counted %d deliveries, want 14", limit, c.Deliveries)
-		}
-	}
+	})
 }
 
 // The curl form of the docs: form fields with JSON values, the token in

@@ -10,13 +10,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/omnisim/omnisim/fakes/journal/journaltest"
 	"github.com/omnisim/omnisim/httpcall"
 )
 
@@ -499,36 +499,21 @@ func TestJournalLimit(t *testing.T) {
 // each customer's delivery history to the newest deliveries, for every
 // customer; 0 and a negative limit keep them all.
 func TestDeliveriesBoundedByJournalLimit(t *testing.T) {
-	for _, limit := range []int{-1, 0, 2, 5} {
+	journaltest.DeliveriesBounded(t, [2]string{cust, cust2}, func(limit int) journaltest.Fake[Delivery] {
 		s, _ := newTest(Config{JournalLimit: limit, ReplyLimit: -1})
 		tok := token(t, s)
-		want := map[string][]string{}
-		for _, to := range []string{cust, cust2} {
-			write(t, s, to)
-			for i := range 7 {
-				body := fmt.Sprintf("%s %d", to, i)
+		return journaltest.Fake[Delivery]{
+			Open: func(to string) { write(t, s, to) },
+			Send: func(to, body string) {
 				if w := sendReq(s, tok, textReq(to, body)); envelope(t, w).Code != 0 {
 					t.Fatalf("send: %s", w.Body)
 				}
-				want[to] = append(want[to], body)
-			}
-			if limit > 0 {
-				want[to] = want[to][len(want[to])-limit:]
-			}
+			},
+			Deliveries: s.Deliveries,
+			Text:       func(d Delivery) string { return d.Text },
+			Delivered:  func() int { return s.Counts().Deliveries },
 		}
-		for to, texts := range want {
-			var got []string
-			for _, d := range s.Deliveries(to) {
-				got = append(got, d.Text)
-			}
-			if !slices.Equal(got, texts) {
-				t.Errorf("limit %d: %s's deliveries %q, want %q", limit, to, got, texts)
-			}
-		}
-		if c := s.Counts(); c.Deliveries != 14 {
-			t.Errorf("limit %d: counted %d deliveries, want 14", limit, c.Deliveries)
-		}
-	}
+	})
 }
 
 func TestStartCloseAndConcurrentUse(t *testing.T) {
