@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -347,6 +348,13 @@ func TestSentDelivered(t *testing.T) {
 	expectViolation(t, SentDelivered, good, mk(1, sent("m1"), sent("m2")), "logged 2 messages to u1 as sent (0 of them failed later), but the device received 1")
 	expectViolation(t, SentDelivered, good, mk(2, sent("m1"), sent("m2"), failed("m2")), "the device received 2")
 	expectViolation(t, SentDelivered, good, mk(0, sent("")), "without the platform's message id")
+	// A device reads back its newest sim.JournalDepth deliveries: past them,
+	// that many is all it can show.
+	many := make([]router.Event, sim.JournalDepth+5)
+	for i := range many {
+		many[i] = sent(fmt.Sprintf("m%d", i))
+	}
+	expectViolation(t, SentDelivered, mk(sim.JournalDepth, many...), mk(sim.JournalDepth-1, many...), "the device received 9999")
 }
 
 func TestTimers(t *testing.T) {

@@ -71,7 +71,9 @@
 //     the customer's newest JournalLimit deliveries, so that a server that
 //     runs for days (omnisim serve, which keeps every customer) does not
 //     grow without end; 0 or a negative limit keeps every delivery.
-//     [Server.Counts], [Server.LastError] and [Server.Read] stay exact.
+//     [Server.Counts], [Server.LastError] and [Server.Read] stay exact; a
+//     customer's reply, reaction, button or list answer can refer only to
+//     a delivery the history still keeps.
 //   - AutoFlush (default false): post status webhooks and retries from a
 //     goroutine instead of waiting for Flush; see Webhooks.
 //   - RetrySchedule: the delays between the tries of a failed webhook; nil

@@ -62,7 +62,8 @@ type Config struct {
 	// newest; 0 keeps all, a negative limit none. A positive limit also
 	// bounds each customer's delivery history (Deliveries) to its newest
 	// deliveries, so that a long-running server's customers do not grow
-	// without end. Counts and LastError stay exact.
+	// without end. Counts and LastError stay exact; a customer's reply or
+	// reaction can refer only to a delivery the history still keeps.
 	JournalLimit int
 	// AutoFlush posts each accepted send's status webhooks from a
 	// goroutine as soon as the send's response is written, and retries
