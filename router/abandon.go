@@ -18,8 +18,8 @@ func (e *Engine) Abandon(now time.Time, key CustomerKey) error {
 	if c == nil || c.open == nil {
 		return fmt.Errorf("router: %s has no open conversation", key)
 	}
-	if cv := c.open; cv.state != Waiting {
-		return fmt.Errorf("router: conversation %s of %s is %s, not waiting", cv.id, key, cv.state)
+	if cv := c.open; cv.state != stageWaiting {
+		return fmt.Errorf("router: conversation %s of %s is %s, not waiting", cv.id, key, cv.state.state())
 	}
 	e.close(now, c.open, ClosedAbandoned)
 	return nil

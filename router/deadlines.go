@@ -50,7 +50,7 @@ func (e *Engine) Deadlines(n int) []Deadline {
 			out.Kind, out.Agent = "shift", d.agent.id
 		} else {
 			cv := d.conv
-			if cv.state == Closed {
+			if cv.state == stageClosed {
 				continue
 			}
 			out.Conversation, out.Customer, out.Agent = cv.id, cv.cust.key, agentID(cv.agent)
@@ -72,12 +72,12 @@ func (e *Engine) Deadlines(n int) []Deadline {
 			case deadlineOverflow:
 				out.Kind = "overflow"
 			case deadlineReassign:
-				if cv.state != Assigned || cv.replied {
+				if cv.state != stageAssigned || cv.replied {
 					continue
 				}
 				out.Kind = "reassign"
 			case deadlineBot:
-				if cv.state != WithBot {
+				if cv.state != stageBot {
 					continue
 				}
 				out.Kind = "bot"
@@ -88,7 +88,7 @@ func (e *Engine) Deadlines(n int) []Deadline {
 	}
 	e.convs.all(func(cv *conv) {
 		pol := cv.cust.pol
-		if cv.state == Closed || pol.Window <= 0 || pol.NewConversationAfterWindow {
+		if cv.state == stageClosed || pol.Window <= 0 || pol.NewConversationAfterWindow {
 			return
 		}
 		if cv.cust.lastInbound.IsZero() {

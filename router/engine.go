@@ -247,7 +247,7 @@ type waiter struct {
 // waits reports whether the entry's conversation still waits in g.
 func (w waiter) waits(g *group) bool {
 	cv := w.cv
-	return cv.id == w.id && cv.state == Waiting && cv.queued && cv.group == g
+	return cv.id == w.id && cv.state == stageWaiting && cv.queued && cv.group == g
 }
 
 type customer struct {
@@ -300,7 +300,7 @@ type conv struct {
 	excluded     []*agent
 	cust         *customer
 	group        *group
-	state        State
+	state        stage
 	agent        *agent
 	opened       time.Time
 	assigned     time.Time
@@ -322,6 +322,37 @@ type conv struct {
 	// noDues (a call of memequal).
 	due  dues
 	dueN int32
+}
+
+// stage is a conversation's State as a small number. A conversation
+// record holding it holds no pointer for it (a State is a string, whose
+// every store pays the collector's write barrier while it marks), and a
+// test of it compares a byte.
+type stage uint8
+
+// The stages, in the order of States.
+const (
+	stageBot stage = iota
+	stageWaiting
+	stageAssigned
+	stageClosed
+)
+
+// stageStates holds the State of each stage.
+var stageStates = [...]State{stageBot: WithBot, stageWaiting: Waiting, stageAssigned: Assigned, stageClosed: Closed}
+
+// state returns the State the stage stands for.
+func (s stage) state() State { return stageStates[s] }
+
+// stageOf returns the stage of a State; ok is false for a string that is
+// not one of the States.
+func stageOf(st State) (s stage, ok bool) {
+	for i, v := range stageStates {
+		if v == st {
+			return stage(i), true
+		}
+	}
+	return 0, false
 }
 
 // New builds an engine from cfg. It checks the configuration and returns
@@ -934,7 +965,7 @@ func (e *Engine) receive(now time.Time, in *Inbound) ConversationID {
 	if pol.Window > 0 && pol.NewConversationAfterWindow {
 		e.setDeadline(e.windowEnd(c, pol), cv, deadlineWindow)
 	}
-	if cv.state == WithBot && e.bot.matches(in.Text) {
+	if cv.state == stageBot && e.bot.matches(in.Text) {
 		e.handoff(now, cv, "keyword")
 	}
 	return cv.id
@@ -978,7 +1009,7 @@ func (e *Engine) windowEndNano(c *customer, pol *Policy) int64 {
 func (e *Engine) open(now time.Time, c *customer) *conv {
 	e.lastID++
 	cv := e.newConv()
-	cv.id, cv.cust, cv.state, cv.opened, cv.lastActivity, cv.due, cv.idle = e.lastID, c, Waiting, now, now, newDues(), e.idle
+	cv.id, cv.cust, cv.state, cv.opened, cv.lastActivity, cv.due, cv.idle = e.lastID, c, stageWaiting, now, now, newDues(), e.idle
 	if prev := c.last; prev != nil && !e.retain {
 		e.dropPrevious(prev, c)
 	}
@@ -994,7 +1025,7 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 	botOn := e.bot.on(c.key.Channel)
 	if botOn {
 		cv.idle = e.bot.idle
-		cv.state = WithBot
+		cv.state = stageBot
 	}
 	ev := e.logSlot(now, EventOpened, cv.id, &c.key)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = "", cv.group.name, "", how
@@ -1038,7 +1069,7 @@ func (e *Engine) withBot(now time.Time, cv *conv) {
 // route assigns a waiting conversation in group g, or queues it there (or
 // in the unassigned inbox, on a channel without auto-assignment).
 func (e *Engine) route(now time.Time, cv *conv, g *group) {
-	cv.state = Waiting
+	cv.state = stageWaiting
 	cv.group = g
 	if cv.cust.manual {
 		cv.inbox = true
@@ -1176,7 +1207,7 @@ func (e *Engine) dequeue(cv *conv) {
 
 func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail string) {
 	e.dequeue(cv)
-	cv.state = Assigned
+	cv.state = stageAssigned
 	cv.agent = a
 	cv.group = g
 	if cv.assigned.IsZero() {
@@ -1368,9 +1399,9 @@ func (e *Engine) notClosed(agentID string, key CustomerKey, c *customer) error {
 }
 
 func (e *Engine) close(now time.Time, cv *conv, why CloseReason) {
-	wasAssigned := cv.state == Assigned
+	wasAssigned := cv.state == stageAssigned
 	e.dequeue(cv)
-	cv.state = Closed
+	cv.state = stageClosed
 	cv.closed = now
 	cv.reason = why
 	e.openN--
@@ -1574,7 +1605,7 @@ func (e *Engine) advance(now time.Time) {
 			continue
 		}
 		cv := d.conv
-		if cv.state == Closed {
+		if cv.state == stageClosed {
 			continue
 		}
 		switch d.kind {
@@ -1606,11 +1637,11 @@ func (e *Engine) advance(now time.Time) {
 		case deadlineOverflow:
 			e.overflowNow(at, cv)
 		case deadlineReassign:
-			if cv.state == Assigned && !cv.replied {
+			if cv.state == stageAssigned && !cv.replied {
 				e.reassignNow(at, cv)
 			}
 		case deadlineBot:
-			if cv.state == WithBot {
+			if cv.state == stageBot {
 				e.handoff(at, cv, "timeout")
 			}
 		}
@@ -1639,7 +1670,7 @@ func (e *Engine) check(now time.Time, agentID string, to *CustomerKey, m *Outbou
 	// An agent's text in the conversation it holds (an agent is never the
 	// bot or an automatic reply) is what nearly every send is: it asks
 	// none of checkSender's questions.
-	if cv == nil || cv.agent == nil || !strhash.Same(cv.agent.id, agentID) || cv.state != Assigned || m.Kind != KindText {
+	if cv == nil || cv.agent == nil || !strhash.Same(cv.agent.id, agentID) || cv.state != stageAssigned || m.Kind != KindText {
 		if r, err := e.checkSender(agentID, m, cv); err != nil {
 			return nil, false, "", err
 		} else if r != "" {
@@ -1709,12 +1740,12 @@ func (e *Engine) checkSender(agentID string, m *Outbound, cv *conv) (Reason, err
 	switch {
 	case cv == nil && m.Kind != KindTemplate:
 		return ReasonNoConversation, nil
-	case bot && (cv == nil || cv.state != WithBot):
+	case bot && (cv == nil || cv.state != stageBot):
 		return ReasonNotAssigned, nil // the bot answers its own conversations only
 	case auto && cv == nil:
 		return ReasonNoConversation, nil // an auto-reply answers an open conversation
 	case auto:
-	case !bot && cv != nil && (cv.agent == nil || cv.state != Assigned || cv.agent.id != agentID):
+	case !bot && cv != nil && (cv.agent == nil || cv.state != stageAssigned || cv.agent.id != agentID):
 		return ReasonNotAssigned, nil
 	}
 	return "", nil
@@ -1854,12 +1885,12 @@ func (e *Engine) record(p *pendingSend, agentID string, to *CustomerKey, id stri
 		e.mu.Unlock()
 		return
 	}
-	if cv := p.conv; cv != nil && cv.state != Closed && agentID == AutoID {
+	if cv := p.conv; cv != nil && cv.state != stageClosed && agentID == AutoID {
 		cv.outbound++ // an automatic reply answers nobody: no timer stops
-	} else if cv != nil && cv.state != Closed {
+	} else if cv != nil && cv.state != stageClosed {
 		cv.outbound++
 		cv.answered = true
-		if cv.state == Assigned && cv.agent != nil && strhash.Same(cv.agent.id, agentID) {
+		if cv.state == stageAssigned && cv.agent != nil && strhash.Same(cv.agent.id, agentID) {
 			cv.replied = true
 			e.clearDeadline(cv, deadlineReassign)
 		}
@@ -2316,7 +2347,7 @@ func (cv *conv) snapshot() Conversation {
 // snapshotTo writes the conversation's snapshot into *c, every field of it.
 func (cv *conv) snapshotTo(c *Conversation) {
 	*c = Conversation{
-		ID: cv.id, Customer: cv.cust.key, Group: cv.group.name, State: cv.state, Agent: agentID(cv.agent),
+		ID: cv.id, Customer: cv.cust.key, Group: cv.group.name, State: cv.state.state(), Agent: agentID(cv.agent),
 		OpenedAt: cv.opened, AssignedAt: cv.assigned, ClosedAt: cv.closed, CloseReason: cv.reason,
 		Inbound: cv.inbound, Outbound: cv.outbound, Missed: cv.missed, MissedAt: cv.missedAt, Inbox: cv.inbox,
 		Excluded: agentIDs(cv.excluded),

@@ -665,7 +665,7 @@ func BenchmarkAssign(b *testing.B) {
 					now = now.Add(time.Millisecond)
 					id, _ := e.Receive(now, Inbound{Customer: k})
 					cv := e.convs.get(id)
-					if cv.state == Assigned {
+					if cv.state == stageAssigned {
 						e.Close(now, cv.agent.id, k)
 					}
 					if i%1024 == 0 {

@@ -51,7 +51,7 @@ func (e *Engine) shiftChange(at time.Time, a *agent) {
 // its group to the default group: assigned there at once when someone is
 // eligible, otherwise waiting there.
 func (e *Engine) overflowNow(at time.Time, cv *conv) {
-	if cv.state != Waiting || !cv.queued || cv.group == e.deflt {
+	if cv.state != stageWaiting || !cv.queued || cv.group == e.deflt {
 		return
 	}
 	from := cv.group
@@ -88,7 +88,7 @@ func (e *Engine) exclude(cv *conv, a *agent) {
 func (e *Engine) unassign(now time.Time, cv *conv) {
 	a := cv.agent
 	e.clearDeadline(cv, deadlineReassign)
-	cv.state = Waiting
+	cv.state = stageWaiting
 	e.setActive(now, a, a.active-1)
 }
 
@@ -120,7 +120,7 @@ func (e *Engine) Transfer(now time.Time, by string, key CustomerKey, toGroup, to
 	if err != nil {
 		return err
 	}
-	if cv.state != Assigned || cv.agent != from {
+	if cv.state != stageAssigned || cv.agent != from {
 		return fmt.Errorf("router: conversation %s of %s is not assigned to %s", cv.id, key, by)
 	}
 	if toGroup == "" && toAgent == "" {
@@ -174,8 +174,8 @@ func (e *Engine) Take(now time.Time, agentID string, key CustomerKey) error {
 	if err != nil {
 		return err
 	}
-	if cv.state != Waiting {
-		return fmt.Errorf("router: conversation %s of %s is %s, not waiting", cv.id, key, cv.state)
+	if cv.state != stageWaiting {
+		return fmt.Errorf("router: conversation %s of %s is %s, not waiting", cv.id, key, cv.state.state())
 	}
 	if a.active >= a.capacity {
 		return fmt.Errorf("router: agent %q is at capacity (%d)", agentID, a.capacity)
@@ -195,7 +195,7 @@ func (e *Engine) Handoff(now time.Time, key CustomerKey) error {
 	if err != nil {
 		return err
 	}
-	if cv.state == WithBot {
+	if cv.state == stageBot {
 		e.handoff(now, cv, "request")
 	}
 	return nil

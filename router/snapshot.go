@@ -117,7 +117,7 @@ func (e *Engine) Save() ([]byte, error) {
 	for _, id := range slices.Sorted(maps.Keys(convs)) {
 		cv := convs[id]
 		held := e.convs.get(id) != nil
-		st := convState{ID: cv.id, Held: held, Customer: cv.cust.key, Group: cv.group.name, State: cv.state,
+		st := convState{ID: cv.id, Held: held, Customer: cv.cust.key, Group: cv.group.name, State: cv.state.state(),
 			Agent: agentID(cv.agent), Opened: cv.opened, Assigned: cv.assigned, Closed: cv.closed, Reason: cv.reason,
 			Inbound: cv.inbound, Outbound: cv.outbound, Answered: cv.answered, LastActivity: cv.lastActivity,
 			Missed: cv.missed, MissedAt: cv.missedAt, Idle: cv.idle, Queued: cv.queued, Inbox: cv.inbox,
@@ -220,7 +220,11 @@ func (e *Engine) Restore(b []byte) error {
 		if c == nil || g == nil {
 			return fmt.Errorf("router: restore: conversation %s: unknown customer %s or group %q", st.ID, st.Customer, st.Group)
 		}
-		cv := &conv{id: st.ID, cust: c, group: g, state: st.State, opened: st.Opened, assigned: st.Assigned, closed: st.Closed,
+		state, ok := stageOf(st.State)
+		if !ok {
+			return fmt.Errorf("router: restore: conversation %s: unknown state %q", st.ID, st.State)
+		}
+		cv := &conv{id: st.ID, cust: c, group: g, state: state, opened: st.Opened, assigned: st.Assigned, closed: st.Closed,
 			reason: st.Reason, inbound: st.Inbound, outbound: st.Outbound, answered: st.Answered, lastActivity: st.LastActivity,
 			missed: st.Missed, missedAt: st.MissedAt, idle: st.Idle, queued: st.Queued, inbox: st.Inbox, replied: st.Replied,
 			due: newDues()}
