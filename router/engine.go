@@ -305,7 +305,7 @@ type conv struct {
 	opened       time.Time
 	assigned     time.Time
 	closed       time.Time
-	reason       CloseReason
+	reason       cause
 	inbound      int
 	outbound     int
 	answered     bool
@@ -350,6 +350,39 @@ func stageOf(st State) (s stage, ok bool) {
 	for i, v := range stageStates {
 		if v == st {
 			return stage(i), true
+		}
+	}
+	return 0, false
+}
+
+// cause is a conversation's CloseReason as a small number, for the reason
+// a stage stands for its State: no pointer in the record, no write barrier
+// on its store. The zero cause is that of a conversation still open.
+type cause uint8
+
+// The causes, in the order of CloseReasons after the open one.
+const (
+	causeNone cause = iota
+	causeAgent
+	causeIdle
+	causeMissed
+	causeWindow
+	causeAbandoned
+)
+
+// causeReasons holds the CloseReason of each cause.
+var causeReasons = [...]CloseReason{causeNone: "", causeAgent: ClosedByAgent, causeIdle: ClosedIdle,
+	causeMissed: ClosedMissed, causeWindow: ClosedWindow, causeAbandoned: ClosedAbandoned}
+
+// reason returns the CloseReason the cause stands for.
+func (c cause) reason() CloseReason { return causeReasons[c] }
+
+// causeOf returns the cause of a CloseReason, or of "" for a conversation
+// still open; ok is false for a string that is neither.
+func causeOf(r CloseReason) (c cause, ok bool) {
+	for i, v := range causeReasons {
+		if v == r {
+			return cause(i), true
 		}
 	}
 	return 0, false
@@ -1378,7 +1411,7 @@ func (e *Engine) Close(now time.Time, agentID string, key CustomerKey) error {
 		e.mu.Unlock()
 		return err
 	}
-	e.close(now, c.open, ClosedByAgent)
+	e.close(now, c.open, causeAgent)
 	e.mu.Unlock()
 	return nil
 }
@@ -1398,7 +1431,7 @@ func (e *Engine) notClosed(agentID string, key CustomerKey, c *customer) error {
 	return fmt.Errorf("router: conversation %s of %s is not assigned to %s", c.open.id, key, agentID)
 }
 
-func (e *Engine) close(now time.Time, cv *conv, why CloseReason) {
+func (e *Engine) close(now time.Time, cv *conv, why cause) {
 	wasAssigned := cv.state == stageAssigned
 	e.dequeue(cv)
 	cv.state = stageClosed
@@ -1415,7 +1448,7 @@ func (e *Engine) close(now time.Time, cv *conv, why CloseReason) {
 		}
 	}
 	ev := e.logSlot(now, EventClosed, cv.id, &cv.cust.key)
-	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID(cv.agent), cv.group.name, "", string(why)
+	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID(cv.agent), cv.group.name, "", string(why.reason())
 	if !wasAssigned {
 		return
 	}
@@ -1621,18 +1654,18 @@ func (e *Engine) advance(now time.Time) {
 					continue
 				}
 			}
-			e.close(at, cv, ClosedMissed)
+			e.close(at, cv, causeMissed)
 		case deadlineIdle:
 			if due := cv.lastActivity.Add(cv.idle); due.After(at) {
 				e.setDeadline(due, cv, deadlineIdle)
 			} else {
-				e.close(at, cv, ClosedIdle)
+				e.close(at, cv, causeIdle)
 			}
 		case deadlineWindow:
 			if due := e.windowEnd(cv.cust, cv.cust.pol); due.After(at) {
 				e.setDeadline(due, cv, deadlineWindow)
 			} else {
-				e.close(at, cv, ClosedWindow)
+				e.close(at, cv, causeWindow)
 			}
 		case deadlineOverflow:
 			e.overflowNow(at, cv)
@@ -2348,7 +2381,7 @@ func (cv *conv) snapshot() Conversation {
 func (cv *conv) snapshotTo(c *Conversation) {
 	*c = Conversation{
 		ID: cv.id, Customer: cv.cust.key, Group: cv.group.name, State: cv.state.state(), Agent: agentID(cv.agent),
-		OpenedAt: cv.opened, AssignedAt: cv.assigned, ClosedAt: cv.closed, CloseReason: cv.reason,
+		OpenedAt: cv.opened, AssignedAt: cv.assigned, ClosedAt: cv.closed, CloseReason: cv.reason.reason(),
 		Inbound: cv.inbound, Outbound: cv.outbound, Missed: cv.missed, MissedAt: cv.missedAt, Inbox: cv.inbox,
 		Excluded: agentIDs(cv.excluded),
 	}

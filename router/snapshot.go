@@ -118,7 +118,7 @@ func (e *Engine) Save() ([]byte, error) {
 		cv := convs[id]
 		held := e.convs.get(id) != nil
 		st := convState{ID: cv.id, Held: held, Customer: cv.cust.key, Group: cv.group.name, State: cv.state.state(),
-			Agent: agentID(cv.agent), Opened: cv.opened, Assigned: cv.assigned, Closed: cv.closed, Reason: cv.reason,
+			Agent: agentID(cv.agent), Opened: cv.opened, Assigned: cv.assigned, Closed: cv.closed, Reason: cv.reason.reason(),
 			Inbound: cv.inbound, Outbound: cv.outbound, Answered: cv.answered, LastActivity: cv.lastActivity,
 			Missed: cv.missed, MissedAt: cv.missedAt, Idle: cv.idle, Queued: cv.queued, Inbox: cv.inbox,
 			Replied: cv.replied, Excluded: agentIDs(cv.excluded)}
@@ -224,8 +224,12 @@ func (e *Engine) Restore(b []byte) error {
 		if !ok {
 			return fmt.Errorf("router: restore: conversation %s: unknown state %q", st.ID, st.State)
 		}
+		reason, ok := causeOf(st.Reason)
+		if !ok {
+			return fmt.Errorf("router: restore: conversation %s: unknown close reason %q", st.ID, st.Reason)
+		}
 		cv := &conv{id: st.ID, cust: c, group: g, state: state, opened: st.Opened, assigned: st.Assigned, closed: st.Closed,
-			reason: st.Reason, inbound: st.Inbound, outbound: st.Outbound, answered: st.Answered, lastActivity: st.LastActivity,
+			reason: reason, inbound: st.Inbound, outbound: st.Outbound, answered: st.Answered, lastActivity: st.LastActivity,
 			missed: st.Missed, missedAt: st.MissedAt, idle: st.Idle, queued: st.Queued, inbox: st.Inbox, replied: st.Replied,
 			due: newDues()}
 		if st.Agent != "" {
