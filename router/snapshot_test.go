@@ -204,6 +204,8 @@ func TestRestoreRefuses(t *testing.T) {
 		{"an engine in use", cfg, true, good, "in use"},
 		{"an agent the configuration lacks", other, false, good, `unknown agent "a2"`},
 		{"a shift for an agent without hours", noHours, false, good, `for agent "a3", whose hours are false`},
+		{"an unknown state", cfg, false, bytes.Replace(good, []byte(`"state":"assigned"`), []byte(`"state":"parked"`), 1), `unknown state "parked"`},
+		{"an unknown close reason", cfg, false, bytes.Replace(good, []byte(`"state":"assigned"`), []byte(`"state":"assigned","reason":"lost"`), 1), `unknown close reason "lost"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n, err := New(tc.cfg)
