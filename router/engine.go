@@ -347,12 +347,8 @@ func (s stage) state() State { return stageStates[s] }
 // stageOf returns the stage of a State; ok is false for a string that is
 // not one of the States.
 func stageOf(st State) (s stage, ok bool) {
-	for i, v := range stageStates {
-		if v == st {
-			return stage(i), true
-		}
-	}
-	return 0, false
+	i := slices.Index(stageStates[:], st)
+	return stage(i), i >= 0
 }
 
 // cause is a conversation's CloseReason as a small number, for the reason
@@ -380,12 +376,8 @@ func (c cause) reason() CloseReason { return causeReasons[c] }
 // causeOf returns the cause of a CloseReason, or of "" for a conversation
 // still open; ok is false for a string that is neither.
 func causeOf(r CloseReason) (c cause, ok bool) {
-	for i, v := range causeReasons {
-		if v == r {
-			return cause(i), true
-		}
-	}
-	return 0, false
+	i := slices.Index(causeReasons[:], r)
+	return cause(i), i >= 0
 }
 
 // New builds an engine from cfg. It checks the configuration and returns
