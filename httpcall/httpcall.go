@@ -499,14 +499,17 @@ func ParseURL(raw string) *url.URL {
 // AppendLimited appends r to b until r's end (io.EOF, not an error) or
 // until n bytes are appended, reading no further, as
 // io.ReadAll(io.LimitReader(r, n)) reads, without the limiter (which
-// escapes to the heap): b's storage is used, and grown when it is full.
-// A reader of a body limited to max bytes reads max+1: more than max
-// appended means the body is too large.
+// escapes to the heap): b's storage is used, and grown when it is full,
+// by doubling but never past the n bytes it may append, so an endless body
+// costs about 2n bytes of buffers. A reader of a body limited to max bytes
+// reads max+1: more than max appended means the body is too large.
 func AppendLimited(b []byte, r io.Reader, n int64) ([]byte, error) {
 	n += int64(len(b))
 	for int64(len(b)) < n {
 		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)] // let append grow the buffer
+			grown := make([]byte, len(b), min(int64(max(2*cap(b), 512)), n))
+			copy(grown, b)
+			b = grown
 		}
 		room := b[len(b):cap(b)]
 		if rest := n - int64(len(b)); int64(len(room)) > rest {

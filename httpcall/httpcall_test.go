@@ -200,6 +200,12 @@ func TestAppendLimited(t *testing.T) {
 	if _, err := AppendLimited(nil, &chunky{err: io.ErrUnexpectedEOF}, 10); err != io.ErrUnexpectedEOF {
 		t.Errorf("error: %v", err)
 	}
+	// An endless body grows the buffer to the limit, not past it.
+	const limit = 1<<20 + 1
+	endless := &chunky{data: bytes.Repeat([]byte("x"), 2*limit), n: 4096}
+	if got, _ := AppendLimited(nil, endless, limit); len(got) != limit || cap(got) > limit+8192 {
+		t.Errorf("endless body: %d bytes in a buffer of %d, want %d in at most %d", len(got), cap(got), limit, limit+8192)
+	}
 }
 
 // chunky reads data n bytes at a time, then ends with err (io.EOF when
