@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -341,25 +339,14 @@ var errTooLarge = errors.New("too large")
 // readBody reads at most maxBody bytes into b's storage; a longer body is
 // an error.
 func readBody(r *http.Request, b []byte) ([]byte, error) {
-	for {
-		if len(b) == cap(b) {
-			if len(b) > maxBody {
-				return nil, errTooLarge
-			}
-			b = slices.Grow(b, max(len(b), 512))
-		}
-		n, err := r.Body.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				if len(b) > maxBody {
-					return nil, errTooLarge
-				}
-				return b, nil
-			}
-			return nil, err
-		}
+	b, err := httpcall.AppendLimited(b, r.Body, maxBody+1)
+	if err == nil && len(b) > maxBody {
+		err = errTooLarge
 	}
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // handleToken answers POST /oauth/client_token/.

@@ -256,30 +256,11 @@ func putScratch(sc *scratch) {
 	scratchPool.Put(sc)
 }
 
-// readBody reads r to its end into buf's storage, growing it by doubling but
-// never past MaxBodySize+1 bytes, and never reading more than that: a result
-// longer than MaxBodySize means the body is too large. The declared
-// Content-Length plays no part.
+// readBody reads r to its end into buf's storage, never more than
+// MaxBodySize+1 bytes: a result longer than MaxBodySize means the body is
+// too large. The declared Content-Length plays no part.
 func readBody(r io.Reader, buf []byte) ([]byte, error) {
-	b := buf[:0]
-	for {
-		if len(b) == cap(b) {
-			if len(b) > MaxBodySize {
-				return b, nil
-			}
-			grown := make([]byte, len(b), min(max(2*cap(b), 4<<10), MaxBodySize+1))
-			copy(grown, b)
-			b = grown
-		}
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-	}
+	return httpcall.AppendLimited(buf[:0], r, MaxBodySize+1)
 }
 
 func (a *Adapter) reject(w http.ResponseWriter, msg string, code int) {
