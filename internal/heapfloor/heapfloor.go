@@ -89,12 +89,13 @@ func percent(floor, live, roots uint64, base int) int {
 	return int(p)
 }
 
-// adjust sets GOGC for the live heap the last cycle found.
-func (k *keeper) adjust() {
+// adjust sets GOGC for the live heap the last cycle found, and reports
+// whether Keep still holds (false once stopped, when it sets nothing).
+func (k *keeper) adjust() bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.stopped {
-		return
+		return false
 	}
 	metrics.Read(k.sample)
 	var v [len(metricNames)]uint64
@@ -104,6 +105,7 @@ func (k *keeper) adjust() {
 		}
 	}
 	debug.SetGCPercent(percent(k.floor, v[0], v[1]+v[2], k.base))
+	return true
 }
 
 // stop gives back the GOGC in force before Keep; later cycles change
@@ -120,12 +122,9 @@ func (k *keeper) stop() {
 
 // sentinel is garbage the collector finds in each cycle: its finalizer
 // adjusts GOGC and sets itself again, so that it runs after the next
-// cycle too. The padding keeps it out of the tiny allocator, whose
-// blocks may hold a finalized object alive.
-type sentinel struct {
-	k *keeper
-	_ [16]byte
-}
+// cycle too. (It holds a pointer, so the tiny allocator, whose blocks may
+// keep a finalized object alive, never places it.)
+type sentinel struct{ k *keeper }
 
 // arm makes a sentinel for k's next cycle.
 func arm(k *keeper) {
@@ -135,11 +134,7 @@ func arm(k *keeper) {
 // fire adjusts GOGC after a cycle and, unless Keep was stopped, waits for
 // the next one.
 func fire(s *sentinel) {
-	s.k.adjust()
-	s.k.mu.Lock()
-	stopped := s.k.stopped
-	s.k.mu.Unlock()
-	if !stopped {
+	if s.k.adjust() {
 		runtime.SetFinalizer(s, fire)
 	}
 }
