@@ -358,12 +358,6 @@ func (q *Queue) At(t time.Time, fn func()) {
 	q.push(t, q.seq, fn)
 }
 
-// atNanos is At for the time of unix nanoseconds ns in loc.
-func (q *Queue) atNanos(ns int64, loc *time.Location, fn func()) {
-	q.seq++
-	q.pushNanos(ns, loc, q.seq, fn)
-}
-
 // Reserve sets aside n places in the order of events at equal times and
 // returns the first: [Queue.AtSeq] with base, base+1, ... base+n-1 later
 // queues events exactly where n calls to [Queue.At] now would have. A
@@ -411,13 +405,6 @@ func (q *Queue) head() (ns int64, seq uint64, ok bool) {
 		return 0, 0, false
 	}
 	return q.items[0].key, q.items[0].seq, true
-}
-
-// nextSeq sets aside the place an event queued now takes among events at
-// equal times, for an event the caller keeps out of the queue.
-func (q *Queue) nextSeq() uint64 {
-	q.seq++
-	return q.seq
 }
 
 // Pop removes the next event and returns its time and action.

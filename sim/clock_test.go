@@ -265,7 +265,7 @@ func TestQueueKeptSlots(t *testing.T) {
 	}
 	oneOffs := sources // labels of one-off events: sources on
 	push := func(label int, ns int64) {
-		seq := q.nextSeq()
+		seq := q.Reserve(1)
 		if label < sources {
 			q.pushKept(ns, seq, slots[label])
 			pending[label] = true
@@ -325,9 +325,9 @@ func TestQueueKeptSlots(t *testing.T) {
 }
 
 // BenchmarkQueueHold plays a queue of a run's size (11 events waiting, as
-// an M/M/14 run holds) the way a run does: each event played queues the
-// next, an exponentially distributed time later (mean one second), in the
-// place of the entry played.
+// an M/M/14 run holds) the way a run does: each source keeps a slot, and
+// each event played queues its source's next, an exponentially distributed
+// time later (mean one second), in the place of the entry played.
 func BenchmarkQueueHold(b *testing.B) {
 	const waiting = 11
 	r := rand.New(rand.NewPCG(1, 2))
@@ -339,14 +339,17 @@ func BenchmarkQueueHold(b *testing.B) {
 	fn := func() {}
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC).UnixNano()
 	for i := range waiting {
-		q.atNanos(t0+gaps[i], time.UTC, fn)
+		slot := q.keep(fn)
+		q.locate(slot, time.UTC)
+		q.pushKept(t0+gaps[i], q.Reserve(1), slot)
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		q.drop()
 		now, _, _ := q.head()
+		slot := q.items[0].slot &^ kept
 		q.take()
-		q.atNanos(now+gaps[i&(len(gaps)-1)], time.UTC, fn)
+		q.pushKept(now+gaps[i&(len(gaps)-1)], q.Reserve(1), slot)
 	}
 }
 

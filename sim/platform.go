@@ -108,7 +108,9 @@ type Env struct {
 	// JournalLimit is the fake's journal limit (each fake's
 	// Config.JournalLimit): JournalDepth where Binding.Journal may be read
 	// (serve, fuzzing, a world a caller holds), negative (none kept) in the
-	// world of Run, which nothing inspects.
+	// world of Run, which nothing inspects. A positive limit also bounds
+	// each customer's delivery history to its newest deliveries; a negative
+	// one keeps every history (Env.Keep still chooses whose).
 	JournalLimit int
 	// Due is where the binding tells the world that its fake may have
 	// something new due ([Due]), so that the world asks Binding.Flush and

@@ -61,7 +61,8 @@ type Options struct {
 }
 
 // JournalDepth is how many of the newest entries of each journal list a
-// world's fakes keep for Binding.Journal (Env.JournalLimit).
+// world's fakes keep for Binding.Journal (Env.JournalLimit), and of each
+// customer's deliveries, which a device reads back.
 const JournalDepth = 10000
 
 // progressEvery is how many events a run plays between calls of
@@ -696,10 +697,10 @@ func (f *flow) next(after int64) {
 	}
 	f.at = at
 	if w.lane == f {
-		f.seq, f.queued = w.queue.nextSeq(), true
+		f.seq, f.queued = w.queue.Reserve(1), true
 		return
 	}
-	w.queue.pushKept(at, w.queue.nextSeq(), f.slot)
+	w.queue.pushKept(at, w.queue.Reserve(1), f.slot)
 }
 
 // arrive plays the queued arrival: a generated customer writes.
