@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -823,5 +825,30 @@ func TestMessageID(t *testing.T) {
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("%s: %q, %v; want %q, ok %v", tc.answer, got, err, tc.want, tc.ok)
 		}
+	}
+}
+
+// TestWebhookBodyHandedOver: a body handed over in process (httpcall.Body)
+// is read where it is, and one past MaxBodySize is refused with 413 as over
+// a socket, whatever length the request declares.
+func TestWebhookBodyHandedOver(t *testing.T) {
+	a, rec, _ := newTestAdapter(t)
+	u, _ := url.Parse("http://router.test/webhook")
+	post := func(body []byte) int {
+		q := httpcall.New()
+		r := q.Prepare(context.Background(), http.MethodPost, u, body)
+		r.Header.Set(SignatureHeader, sign(testSecret, body))
+		r.ContentLength = -1 // not declared: the body itself is measured
+		w := httptest.NewRecorder()
+		a.ServeHTTP(w, r)
+		r.Body.Close()
+		q.Release()
+		return w.Code
+	}
+	if st := post(textMessage("16505551234", "wamid.A", "hello")); st != 200 || len(rec.received) != 1 {
+		t.Fatalf("HTTP %d, %d received", st, len(rec.received))
+	}
+	if st := post([]byte(strings.Repeat("x", MaxBodySize+1))); st != 413 {
+		t.Errorf("large body: HTTP %d", st)
 	}
 }
