@@ -88,32 +88,31 @@ func (x *customerIndex) hash(id string) uint64 { return strhash.String(x.seed, i
 
 // get returns the record of key k, or nil.
 func (x *customerIndex) get(k *CustomerKey) *customer {
-	c, r := x.recentFor(k)
+	c := x.recentFor(k)
 	if c == nil {
-		c, _ = x.find(k, x.hash(k.Customer), r)
+		c, _ = x.find(k, x.hash(k.Customer))
 	}
 	return c
 }
 
 // recentFor is the guess of recent: the record in the slot remembered
 // for the address of k's id, if that slot was remembered for an id at
-// that address (its low bits) and the record's key is k, or nil; and k's
-// place in recent.
-func (x *customerIndex) recentFor(k *CustomerKey) (*customer, *recentSlot) {
+// that address (its low bits) and the record's key is k, or nil.
+func (x *customerIndex) recentFor(k *CustomerKey) *customer {
 	p := addressOf(k.Customer)
-	r := &x.recent[recentOf(p)]
-	if r.id == uint32(p) {
+	if r := &x.recent[recentOf(p)]; r.id == uint32(p) {
 		// The table is never empty, and only grows.
 		if c := x.slots[r.slot].c; c != nil && c.key == *k {
-			return c, r
+			return c
 		}
 	}
-	return nil, r
+	return nil
 }
 
-// find returns the record of key k, whose id hashes to h, and keeps its
-// slot in *r, k's place in recent; or nil and the empty slot where k goes.
-func (x *customerIndex) find(k *CustomerKey, h uint64, r *recentSlot) (*customer, uint64) {
+// find returns the record of key k, whose id hashes to h, and remembers
+// its slot for the record's own id (which the engine's later lookups
+// name); or nil and the empty slot where k goes.
+func (x *customerIndex) find(k *CustomerKey, h uint64) (*customer, uint64) {
 	mask := uint64(len(x.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &x.slots[i]
@@ -121,7 +120,7 @@ func (x *customerIndex) find(k *CustomerKey, h uint64, r *recentSlot) (*customer
 			return nil, i
 		}
 		if s.hash == h && s.c.key == *k {
-			*r = recentSlot{id: uint32(addressOf(s.c.key.Customer)), slot: uint32(i)}
+			x.remember(s.c.key.Customer, i)
 			return s.c, i
 		}
 	}

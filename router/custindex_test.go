@@ -43,8 +43,8 @@ func testCustomerIndex(t *testing.T, ids int) {
 		k := randKey()
 		if rng.IntN(2) == 0 {
 			c := &customer{key: k}
-			h, r := x.hash(k.Customer), recentSlot{}
-			if old, i := x.find(&k, h, &r); old == nil && rng.IntN(2) == 0 {
+			h := x.hash(k.Customer)
+			if old, i := x.find(&k, h); old == nil && rng.IntN(2) == 0 {
 				x.insert(c, h, i) // as Engine.customer does
 			} else {
 				x.put(c)

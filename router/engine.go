@@ -750,12 +750,11 @@ func (c *customer) mergeAttributes(attrs map[string]string) {
 // the engine does not hold (never seen, or released).
 func (e *Engine) customer(key CustomerKey) *customer {
 	x := &e.customers
-	c, r := x.recentFor(&key)
-	if c != nil {
+	if c := x.recentFor(&key); c != nil {
 		return c
 	}
 	h := x.hash(key.Customer)
-	c, i := x.find(&key, h, r)
+	c, i := x.find(&key, h)
 	if c == nil {
 		c = e.newCustomer()
 		c.key, c.pol = key, e.policy(key.Channel)
