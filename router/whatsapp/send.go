@@ -145,20 +145,21 @@ func (a *Adapter) sendGraph(to, text string, other *sendRequest) (string, error)
 	g := &a.graphReq
 	if other != nil {
 		g.req = *other
-		id, err := a.cfg.Graph.Message(&g.req)
-		*g = graphRequest{}
-		a.graphMu.Unlock()
-		return id, err
+	} else {
+		g.req.MessagingProduct, g.req.RecipientType, g.req.To, g.req.Type = "whatsapp", "individual", to, string(router.KindText)
+		g.text.Body = text
+		g.req.Text = &g.text
 	}
-	g.req.MessagingProduct, g.req.RecipientType, g.req.To, g.req.Type = "whatsapp", "individual", to, string(router.KindText)
-	g.text.Body = text
-	g.req.Text = &g.text
 	id, err := a.cfg.Graph.Message(&g.req)
-	// Only the recipient and the text are let go: the other fields a
-	// text send sets are constants, and those it does not set are nil.
-	// (Zeroing the whole request wrote each of its pointers under the
-	// collector's write barrier.)
-	g.req.To, g.text.Body = "", ""
+	if other != nil {
+		*g = graphRequest{}
+	} else {
+		// Only the recipient and the text are let go: the other fields a
+		// text send sets are constants, and those it does not set are
+		// nil. (Zeroing the whole request wrote each of its pointers
+		// under the collector's write barrier.)
+		g.req.To, g.text.Body = "", ""
+	}
 	a.graphMu.Unlock()
 	return id, err
 }
