@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/journal/journaltest"
-	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/httpcall/httpcalltest"
 )
 
 // knownAssertion is an RS256 assertion for the built-in key, signed with
@@ -458,16 +458,11 @@ func TestSendBodyHandedOver(t *testing.T) {
 	if _, err := s.CustomerText(context.Background(), conv, Context{}, "hello"); err != nil {
 		t.Fatal(err)
 	}
-	u, _ := url.Parse("https://businessmessages.test/v1/conversations/" + conv + "/messages")
 	body := []byte(`{"messageId":"m1","representative":{"representativeType":"HUMAN"},"text":"hi there"}`)
 	sent := string(body)
-	q := httpcall.New()
-	r := q.Prepare(context.Background(), http.MethodPost, u, body)
-	r.Header.Set("Authorization", "Bearer "+tok)
-	w := httptest.NewRecorder()
-	s.ServeHTTP(w, r)
-	r.Body.Close()
-	q.Release()
+	w := httpcalltest.Post(s, "https://businessmessages.test/v1/conversations/"+conv+"/messages", body, func(r *http.Request) {
+		r.Header.Set("Authorization", "Bearer "+tok)
+	})
 	if string(body) != sent {
 		t.Fatalf("the caller's body became %q", body)
 	}

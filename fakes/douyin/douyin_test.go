@@ -6,14 +6,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/journal/journaltest"
-	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/httpcall/httpcalltest"
 )
 
 // Known answers computed outside Go:
@@ -420,16 +419,11 @@ func TestSendBodyHandedOver(t *testing.T) {
 	if _, err := s.CustomerText(context.Background(), User{OpenID: alice}, "在吗"); err != nil {
 		t.Fatal(err)
 	}
-	u, _ := url.Parse("http://open.douyin.test" + sendPath())
 	send := func(body []byte) map[string]any {
-		q := httpcall.New()
-		r := q.Prepare(context.Background(), http.MethodPost, u, body)
-		r.Header.Set("Content-Type", "application/json")
-		r.Header.Set("access-token", tok)
-		w := httptest.NewRecorder()
-		s.ServeHTTP(w, r)
-		r.Body.Close()
-		q.Release()
+		w := httpcalltest.Post(s, "http://open.douyin.test"+sendPath(), body, func(r *http.Request) {
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("access-token", tok)
+		})
 		var v map[string]any
 		if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil || w.Code != 200 {
 			t.Fatalf("HTTP %d %q", w.Code, w.Body)

@@ -1,18 +1,15 @@
 package line
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/journal/journaltest"
-	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/httpcall/httpcalltest"
 )
 
 func replyBody(token string, texts ...string) string {
@@ -327,15 +324,10 @@ func TestSendBodyHandedOver(t *testing.T) {
 	text(t, s, userA, "hello")
 	body := []byte(pushBody(userA, "one", "two"))
 	sent := string(body)
-	u, _ := url.Parse("http://api.line.test" + PathPush)
-	q := httpcall.New()
-	r := q.Prepare(context.Background(), http.MethodPost, u, body)
-	r.Header.Set("Authorization", "Bearer "+DefaultChannelAccessToken)
-	r.Header.Set("Content-Type", "application/json")
-	w := httptest.NewRecorder()
-	s.ServeHTTP(w, r)
-	r.Body.Close()
-	q.Release()
+	w := httpcalltest.Post(s, "http://api.line.test"+PathPush, body, func(r *http.Request) {
+		r.Header.Set("Authorization", "Bearer "+DefaultChannelAccessToken)
+		r.Header.Set("Content-Type", "application/json")
+	})
 	if string(body) != sent {
 		t.Fatalf("the caller's body became %q", body)
 	}

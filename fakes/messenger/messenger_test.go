@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/journal/journaltest"
-	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/httpcall/httpcalltest"
 )
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -461,16 +461,11 @@ func TestSendBodyHandedOver(t *testing.T) {
 	if _, err := s.CustomerText(context.Background(), psid, "hello"); err != nil {
 		t.Fatal(err)
 	}
-	u, _ := url.Parse("http://graph.test/v25.0/me/messages" + tok)
 	send := func(body []byte) (int, map[string]any) {
-		q := httpcall.New()
-		r := q.Prepare(context.Background(), http.MethodPost, u, body)
-		r.Header.Set("Content-Type", "application/json")
-		r.ContentLength = -1 // not declared: the body itself is measured
-		w := httptest.NewRecorder()
-		s.ServeHTTP(w, r)
-		r.Body.Close()
-		q.Release()
+		w := httpcalltest.Post(s, "http://graph.test/v25.0/me/messages"+tok, body, func(r *http.Request) {
+			r.Header.Set("Content-Type", "application/json")
+			r.ContentLength = -1 // not declared: the body itself is measured
+		})
 		var v map[string]any
 		json.Unmarshal(w.Body.Bytes(), &v)
 		return w.Code, v

@@ -1,14 +1,12 @@
 package line
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 
-	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/httpcall/httpcalltest"
 )
 
 // TestVerifyKnownAnswer checks the signature check against vectors
@@ -180,17 +178,11 @@ func TestWebhooksShareNoState(t *testing.T) {
 // its length is not declared.
 func TestWebhookBodyHandedOver(t *testing.T) {
 	a, rcv, _, _ := newAdapter(t, Config{})
-	u, _ := url.Parse("http://router.test/callback")
 	post := func(body string) int {
-		q := httpcall.New()
-		r := q.Prepare(context.Background(), http.MethodPost, u, []byte(body))
-		r.Header.Set(SignatureHeader, sign(secret, body))
-		r.ContentLength = -1 // not declared: the body itself is measured
-		w := httptest.NewRecorder()
-		a.ServeHTTP(w, r)
-		r.Body.Close()
-		q.Release()
-		return w.Code
+		return httpcalltest.Post(a, "http://router.test/callback", []byte(body), func(r *http.Request) {
+			r.Header.Set(SignatureHeader, sign(secret, body))
+			r.ContentLength = -1 // not declared: the body itself is measured
+		}).Code
 	}
 	good := payload(messageEvent("444573844083572737", "01FZ74A0TDDPYRVKNK77XKC3ZR", "tok1", "hello"))
 	if st := post(good); st != 200 || len(rcv.ins) != 1 || rcv.ins[0].Text != "hello" {

@@ -10,13 +10,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/httpcall/httpcalltest"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -326,17 +325,11 @@ func TestWebhooksShareNoState(t *testing.T) {
 // its length is not declared.
 func TestWebhookBodyHandedOver(t *testing.T) {
 	a, rec, _ := newAdapter(Config{})
-	u, _ := url.Parse("http://router.test/webhook")
 	post := func(body string) int {
-		q := httpcall.New()
-		r := q.Prepare(context.Background(), http.MethodPost, u, []byte(body))
-		r.Header.Set(SignatureHeader, sig256(body))
-		r.ContentLength = -1 // not declared: the body itself is measured
-		w := httptest.NewRecorder()
-		a.ServeHTTP(w, r)
-		r.Body.Close()
-		q.Release()
-		return w.Code
+		return httpcalltest.Post(a, "http://router.test/webhook", []byte(body), func(r *http.Request) {
+			r.Header.Set(SignatureHeader, sig256(body))
+			r.ContentLength = -1 // not declared: the body itself is measured
+		}).Code
 	}
 	if st := post(msgBody); st != 200 || len(rec.in) != 1 {
 		t.Fatalf("HTTP %d, %d messages", st, len(rec.in))

@@ -1,7 +1,6 @@
 package whatsapp
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/httpcall/httpcalltest"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -833,17 +832,11 @@ func TestMessageID(t *testing.T) {
 // a socket, whatever length the request declares.
 func TestWebhookBodyHandedOver(t *testing.T) {
 	a, rec, _ := newTestAdapter(t)
-	u, _ := url.Parse("http://router.test/webhook")
 	post := func(body []byte) int {
-		q := httpcall.New()
-		r := q.Prepare(context.Background(), http.MethodPost, u, body)
-		r.Header.Set(SignatureHeader, sign(testSecret, body))
-		r.ContentLength = -1 // not declared: the body itself is measured
-		w := httptest.NewRecorder()
-		a.ServeHTTP(w, r)
-		r.Body.Close()
-		q.Release()
-		return w.Code
+		return httpcalltest.Post(a, "http://router.test/webhook", body, func(r *http.Request) {
+			r.Header.Set(SignatureHeader, sign(testSecret, body))
+			r.ContentLength = -1 // not declared: the body itself is measured
+		}).Code
 	}
 	if st := post(textMessage("16505551234", "wamid.A", "hello")); st != 200 || len(rec.received) != 1 {
 		t.Fatalf("HTTP %d, %d received", st, len(rec.received))
