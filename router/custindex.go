@@ -67,6 +67,14 @@ func (x *customerIndex) remember(id string, i uint64) {
 	x.recent[recentOf(p)] = recentSlot{id: uint32(p), slot: uint32(i)}
 }
 
+// sameKey is *a == *b without a call: the customer ids first, which tell
+// most keys apart, and each string by strhash.Same, which answers at once
+// for the shared bytes a lookup nearly always names a record by (== on
+// keys was a call comparing each string in a call of its own).
+func sameKey(a, b *CustomerKey) bool {
+	return strhash.Same(a.Customer, b.Customer) && strhash.Same(a.Channel, b.Channel) && strhash.Same(a.Account, b.Account)
+}
+
 // custSlot is one place of a customerIndex: a record (nil: empty) and the
 // hash of its customer id.
 type custSlot struct {
@@ -88,23 +96,22 @@ func (x *customerIndex) hash(id string) uint64 { return strhash.String(x.seed, i
 
 // get returns the record of key k, or nil.
 func (x *customerIndex) get(k *CustomerKey) *customer {
-	c := x.recentFor(k)
-	if c == nil {
-		c, _ = x.find(k, x.hash(k.Customer))
+	if c := x.guess(k); c != nil && sameKey(&c.key, k) {
+		return c
 	}
+	c, _ := x.find(k, x.hash(k.Customer))
 	return c
 }
 
-// recentFor is the guess of recent: the record in the slot remembered
+// guess is the guess of recent for k: the record in the slot remembered
 // for the address of k's id, if that slot was remembered for an id at
-// that address (its low bits) and the record's key is k, or nil.
-func (x *customerIndex) recentFor(k *CustomerKey) *customer {
+// that address (its low bits), or nil. It is a record whose key is k only
+// when sameKey says so. (The comparison is left to the caller: with it,
+// guess would be too large to inline.)
+func (x *customerIndex) guess(k *CustomerKey) *customer {
 	p := addressOf(k.Customer)
 	if r := &x.recent[recentOf(p)]; r.id == uint32(p) {
-		// The table is never empty, and only grows.
-		if c := x.slots[r.slot].c; c != nil && c.key == *k {
-			return c
-		}
+		return x.slots[r.slot].c // the table is never empty, and only grows
 	}
 	return nil
 }
@@ -119,7 +126,7 @@ func (x *customerIndex) find(k *CustomerKey, h uint64) (*customer, uint64) {
 		if s.c == nil {
 			return nil, i
 		}
-		if s.hash == h && s.c.key == *k {
+		if s.hash == h && sameKey(&s.c.key, k) {
 			x.remember(s.c.key.Customer, i)
 			return s.c, i
 		}
@@ -154,7 +161,7 @@ func (x *customerIndex) putHashed(c *customer, h uint64) {
 	mask := uint64(len(x.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := &x.slots[i]
-		if s.c == nil || s.hash == h && s.c.key == c.key {
+		if s.c == nil || s.hash == h && sameKey(&s.c.key, &c.key) {
 			if s.c == nil {
 				x.n++
 			}

@@ -750,7 +750,7 @@ func (c *customer) mergeAttributes(attrs map[string]string) {
 // the engine does not hold (never seen, or released).
 func (e *Engine) customer(key CustomerKey) *customer {
 	x := &e.customers
-	if c := x.recentFor(&key); c != nil {
+	if c := x.guess(&key); c != nil && sameKey(&c.key, &key) {
 		return c
 	}
 	h := x.hash(key.Customer)
