@@ -9,17 +9,18 @@ func (a *agent) eligibleNow() bool {
 	return a.online && a.active < a.capacity && (a.onShift || a.anyHours)
 }
 
-// trackEligible brings the agent's eligible time up to now after its
-// presence, hours or load may have changed.
-func (a *agent) trackEligible(now time.Time) {
+// trackEligible brings the agent's eligible time up to now (n in unix ns,
+// which the caller has at hand) after its presence, hours or load may have
+// changed.
+func (a *agent) trackEligible(now time.Time, n int64) {
 	on := a.eligibleNow()
 	if on == a.eligible {
 		return
 	}
 	if on {
-		a.eligibleSince, a.eligibleSinceNano = now, now.UnixNano()
+		a.eligibleSince, a.eligibleSinceNano = now, n
 	} else {
-		a.eligibleTotal += time.Duration(now.UnixNano() - a.eligibleSinceNano)
+		a.eligibleTotal += time.Duration(n - a.eligibleSinceNano)
 	}
 	a.eligible = on
 }

@@ -983,7 +983,7 @@ func (e *Engine) receive(now time.Time, in *Inbound) ConversationID {
 		cv = e.open(now, c)
 	}
 	cv.inbound++
-	e.touch(now, cv)
+	e.touch(now, now.UnixNano(), cv)
 	ev := e.logSlot(now, EventInbound, cv.id, &c.key)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID(cv.agent), cv.group.name, in.MessageID, in.AdSource
 	if pol.Window > 0 && pol.NewConversationAfterWindow {
@@ -1239,8 +1239,9 @@ func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail stri
 	}
 	cv.replied = false
 	a.assignments++
-	a.lastAssigned = now.UnixNano()
-	e.setActive(now, a, a.active+1)
+	n := now.UnixNano()
+	a.lastAssigned = n
+	e.setActive(now, n, a, a.active+1)
 	if i := a.slotIn(g); i >= 0 {
 		e.picker.assigned(g, member{a: a, slot: i})
 	}
@@ -1251,25 +1252,25 @@ func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail stri
 	}
 }
 
-// setActive changes an agent's open-conversation count and keeps every
-// group index in step.
-func (e *Engine) setActive(now time.Time, a *agent, n int) {
-	n0 := now.UnixNano()
+// setActive changes an agent's open-conversation count to active at now (n
+// in unix ns: the caller has it at hand, and the spans measured here and in
+// reindex need it) and keeps every group index in step.
+func (e *Engine) setActive(now time.Time, n int64, a *agent, active int) {
 	if a.active > 0 && !a.busyAt.IsZero() { // an idle span adds nothing
-		a.busyTotal += time.Duration(a.active) * time.Duration(n0-a.busyAtNano)
+		a.busyTotal += time.Duration(a.active) * time.Duration(n-a.busyAtNano)
 	}
-	a.busyAt, a.busyAtNano = now, n0
-	a.active = n
-	if n > a.peak {
-		a.peak = n
+	a.busyAt, a.busyAtNano = now, n
+	a.active = active
+	if active > a.peak {
+		a.peak = active
 	}
-	e.reindex(now, a)
+	e.reindex(now, n, a)
 }
 
 // reindex puts the agent where it belongs in each of its groups' picker
-// after its eligibility or key changed.
-func (e *Engine) reindex(now time.Time, a *agent) {
-	a.trackEligible(now)
+// after its eligibility or key changed at now (n in unix ns).
+func (e *Engine) reindex(now time.Time, n int64, a *agent) {
+	a.trackEligible(now, n)
 	for i := range a.slots {
 		s := &a.slots[i]
 		e.picker.set(s.g, member{a: a, slot: i}, e.eligibleIn(a, s))
@@ -1369,7 +1370,7 @@ func (e *Engine) SetOnline(now time.Time, agentID string, online bool) error {
 		a.onlineTotal += now.Sub(a.onlineSince)
 		e.log(now, EventOffline, 0, nil, a.id, "", "", "")
 	}
-	e.reindex(now, a)
+	e.reindex(now, now.UnixNano(), a)
 	if online {
 		e.drain(now, a)
 	}
@@ -1444,7 +1445,7 @@ func (e *Engine) close(now time.Time, cv *conv, why cause) {
 		return
 	}
 	a := cv.agent
-	e.setActive(now, a, a.active-1)
+	e.setActive(now, now.UnixNano(), a, a.active-1)
 	if a.online {
 		e.drain(now, a)
 	}
@@ -1509,11 +1510,12 @@ func (e *Engine) noteNext() {
 	}
 }
 
-// touch records a message either way at now: it restarts the idle timer.
-// Times are compared on the engine's clock, in unix ns (see accept): with
-// one comparison rather than a call of Time.After.
-func (e *Engine) touch(now time.Time, cv *conv) {
-	if now.UnixNano() <= cv.lastActivity.UnixNano() {
+// touch records a message either way at now (n in unix ns, which the
+// caller has at hand): it restarts the idle timer. Times are compared on
+// the engine's clock, in unix ns (see accept): with one comparison rather
+// than a call of Time.After.
+func (e *Engine) touch(now time.Time, n int64, cv *conv) {
+	if n <= cv.lastActivity.UnixNano() {
 		return
 	}
 	cv.lastActivity = now
@@ -1900,6 +1902,7 @@ func (e *Engine) refused(p *pendingSend, agentID string, to *CustomerKey, reason
 func (e *Engine) record(p *pendingSend, agentID string, to *CustomerKey, id string, sendErr error) {
 	e.mu.Lock()
 	now := e.begin(p.at)
+	n := now.UnixNano()
 	p.res.MessageID, p.res.Err = id, sendErr
 	c := p.cust
 	c.pending--
@@ -1919,10 +1922,10 @@ func (e *Engine) record(p *pendingSend, agentID string, to *CustomerKey, id stri
 			e.clearDeadline(cv, deadlineReassign)
 		}
 		e.clearDeadline(cv, deadlineMissed)
-		e.touch(now, cv)
+		e.touch(now, n, cv)
 	}
 	if id != "" {
-		e.remember(now, to, id, p.res.Conversation)
+		e.remember(n, to, id, p.res.Conversation)
 	}
 	ev := e.logSlot(now, EventSent, p.res.Conversation, to)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID, "", id, ""
@@ -1945,15 +1948,16 @@ func (e *Engine) failed(now time.Time, p *pendingSend, agentID string, to *Custo
 	e.log(now, EventFailed, p.res.Conversation, to, agentID, "", "", detail)
 }
 
-// remember notes the conversation a message was sent in, for Status.
-func (e *Engine) remember(now time.Time, to *CustomerKey, id string, cv ConversationID) {
+// remember notes the conversation a message was sent at now (unix ns) in,
+// for Status.
+func (e *Engine) remember(now int64, to *CustomerKey, id string, cv ConversationID) {
 	n, s := e.sentLog.add()
 	// Field by field, not as a composite literal: that was a bulk copy
 	// (wbMove and wbZero), with a bulk barrier while the collector marks.
 	s.key.channel, s.key.id, s.account, s.customer = to.Channel, id, to.Account, to.Customer
-	s.at, s.hash, s.conv = now.UnixNano(), 0, cv
+	s.at, s.hash, s.conv = now, 0, cv
 	e.sentLast = n
-	e.sweepBy(forgetAt(now.UnixNano(), e.horizon))
+	e.sweepBy(forgetAt(now, e.horizon))
 }
 
 // sweepBy notes that something in the sent log or the release queue is

@@ -16,7 +16,7 @@ func (e *Engine) startShifts(now time.Time) {
 		if e.onlineByHours && on {
 			e.setOnline(now, a, true)
 		}
-		a.trackEligible(now)
+		a.trackEligible(now, now.UnixNano())
 		if ok {
 			e.setAgentDeadline(next, a, deadlineShift)
 		}
@@ -37,7 +37,7 @@ func (e *Engine) shiftChange(at time.Time, a *agent) {
 		if e.onlineByHours {
 			e.setOnline(at, a, on)
 		}
-		e.reindex(at, a)
+		e.reindex(at, at.UnixNano(), a)
 		if on {
 			e.drain(at, a)
 		}
@@ -89,7 +89,7 @@ func (e *Engine) unassign(now time.Time, cv *conv) {
 	a := cv.agent
 	e.clearDeadline(cv, deadlineReassign)
 	cv.state = stageWaiting
-	e.setActive(now, a, a.active-1)
+	e.setActive(now, now.UnixNano(), a, a.active-1)
 }
 
 // openOf returns the customer's open conversation, or an error.

@@ -156,7 +156,7 @@ func TestLazySentIndexIsTheLog(t *testing.T) {
 				to := CustomerKey{Channel: ch, Account: "acct", Customer: c}
 				cv := ConversationID(step + 1)
 				e.mu.Lock()
-				e.remember(time.Unix(0, now), &to, id, cv)
+				e.remember(now, &to, id, cv)
 				e.mu.Unlock()
 				model = append(model, sentModel{sentKey{ch, id}, now, cv, c})
 			case op < 12:
