@@ -820,18 +820,18 @@ func (e *Engine) recycleConv(cv *conv) {
 	}
 }
 
-// mayRelease notes that c may have become releasable at now (its
+// mayRelease notes that c may have become releasable at now, in unix ns (its
 // conversation closed, or a send to it was recorded): it goes into the
 // release queue for the status horizon later, or the end of its reply window
 // if that is later. Until then a status for a message the engine no longer
 // remembers still finds the customer's latest conversation, and Latest
 // answers. The queue is swept as the engine's time passes, and releasable
 // checks everything again then.
-func (e *Engine) mayRelease(now time.Time, c *customer) {
+func (e *Engine) mayRelease(now int64, c *customer) {
 	if e.retain || c.pinned || c.open != nil || c.pending > 0 || c.released {
 		return
 	}
-	at := addNano(now.UnixNano(), e.horizon)
+	at := addNano(now, e.horizon)
 	if pol := c.pol; pol.Window > 0 && c.hasInbound {
 		at = max(at, e.windowEndNano(c, pol))
 	}
@@ -983,7 +983,7 @@ func (e *Engine) receive(now time.Time, in *Inbound) ConversationID {
 		cv = e.open(now, c)
 	}
 	cv.inbound++
-	e.touch(now, now.UnixNano(), cv)
+	e.touch(now, e.now, cv) // now is begin's
 	ev := e.logSlot(now, EventInbound, cv.id, &c.key)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID(cv.agent), cv.group.name, in.MessageID, in.AdSource
 	if pol.Window > 0 && pol.NewConversationAfterWindow {
@@ -1424,6 +1424,7 @@ func (e *Engine) notClosed(agentID string, key CustomerKey, c *customer) error {
 }
 
 func (e *Engine) close(now time.Time, cv *conv, why cause) {
+	n := now.UnixNano()
 	wasAssigned := cv.state == stageAssigned
 	e.dequeue(cv)
 	cv.state = stageClosed
@@ -1432,7 +1433,7 @@ func (e *Engine) close(now time.Time, cv *conv, why cause) {
 	e.openN--
 	if cv.cust.open == cv {
 		cv.cust.open = nil
-		e.mayRelease(now, cv.cust)
+		e.mayRelease(n, cv.cust)
 	}
 	if cv.dueN > 0 {
 		for k := range cv.due {
@@ -1445,7 +1446,7 @@ func (e *Engine) close(now time.Time, cv *conv, why cause) {
 		return
 	}
 	a := cv.agent
-	e.setActive(now, now.UnixNano(), a, a.active-1)
+	e.setActive(now, n, a, a.active-1)
 	if a.online {
 		e.drain(now, a)
 	}
@@ -1526,7 +1527,7 @@ func (e *Engine) touch(now time.Time, n int64, cv *conv) {
 
 // begin starts a call at now: it applies the engine's clock rule (accept)
 // and fires what is due by the time accepted (advance), and returns that
-// time. A call at or after the latest accepted time, before the next
+// time, whose unix ns e.now then holds for the rest of the call. A call at or after the latest accepted time, before the next
 // sweep and the earliest deadline, has nothing to fire: it only moves the
 // clock.
 func (e *Engine) begin(now time.Time) time.Time {
@@ -1536,15 +1537,15 @@ func (e *Engine) begin(now time.Time) time.Time {
 		e.now = n
 		return now
 	}
-	now = e.accept(now)
-	e.advance(now)
+	now = e.accept(now, n)
+	e.advance(now, e.now) // accept set e.now to now's unix ns
 	return now
 }
 
-// accept applies the engine's clock rule to the time of a call: a time
-// before the latest accepted one is taken as that one (in now's location).
-func (e *Engine) accept(now time.Time) time.Time {
-	n := now.UnixNano()
+// accept applies the engine's clock rule to the time of a call (n in unix
+// ns): a time before the latest accepted one is taken as that one (in now's
+// location).
+func (e *Engine) accept(now time.Time, n int64) time.Time {
 	if e.started && n < e.now {
 		return time.Unix(0, e.now).In(now.Location())
 	}
@@ -1612,8 +1613,8 @@ func (e *Engine) Advance(now time.Time) {
 	e.mu.Unlock()
 }
 
-func (e *Engine) advance(now time.Time) {
-	n := now.UnixNano()
+// advance fires what is due by now (n in unix ns): begin's slow path.
+func (e *Engine) advance(now time.Time, n int64) {
 	// The sent log and the release queue are swept when something in
 	// them is due, not at every call: a world calls many times between
 	// two of those.
@@ -1908,7 +1909,7 @@ func (e *Engine) record(p *pendingSend, agentID string, to *CustomerKey, id stri
 	c.pending--
 	if sendErr != nil {
 		e.failed(now, p, agentID, to, sendErr)
-		e.mayRelease(now, c)
+		e.mayRelease(n, c)
 		e.mu.Unlock()
 		return
 	}
@@ -1929,7 +1930,7 @@ func (e *Engine) record(p *pendingSend, agentID string, to *CustomerKey, id stri
 	}
 	ev := e.logSlot(now, EventSent, p.res.Conversation, to)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID, "", id, ""
-	e.mayRelease(now, c)
+	e.mayRelease(n, c)
 	e.mu.Unlock()
 }
 
