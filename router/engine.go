@@ -1680,16 +1680,16 @@ func (e *Engine) advance(now time.Time, n int64) {
 func (e *Engine) Check(now time.Time, agentID string, to CustomerKey, m Outbound) (Reason, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now = e.begin(now)
-	_, _, r, err := e.check(now, agentID, &to, &m)
+	e.begin(now)
+	_, _, r, err := e.check(e.now, agentID, &to, &m)
 	return r, err
 }
 
-// check judges a send under the lock: the customer's open conversation,
-// whether the customer's window is open (for a send it allows, whose slot
-// of allowance decide takes only inside the window), and the refusal or
-// the error, if any.
-func (e *Engine) check(now time.Time, agentID string, to *CustomerKey, m *Outbound) (cv *conv, open bool, r Reason, err error) {
+// check judges a send at now (unix ns) under the lock: the customer's open
+// conversation, whether the customer's window is open (for a send it
+// allows, whose slot of allowance decide takes only inside the window), and
+// the refusal or the error, if any.
+func (e *Engine) check(now int64, agentID string, to *CustomerKey, m *Outbound) (cv *conv, open bool, r Reason, err error) {
 	c := e.customers.get(to)
 	if c != nil {
 		cv = c.open
@@ -1722,7 +1722,7 @@ func (e *Engine) check(now time.Time, agentID string, to *CustomerKey, m *Outbou
 			return cv, false, r, nil
 		}
 	}
-	open = pol.Window == 0 || c != nil && c.hasInbound && now.UnixNano() < e.windowEndNano(c, pol)
+	open = pol.Window == 0 || c != nil && c.hasInbound && now < e.windowEndNano(c, pol)
 	if m.Kind == KindTemplate && pol.TemplatesOutsideWindow && !open {
 		return cv, false, "", nil
 	}
@@ -1843,7 +1843,7 @@ type pendingSend struct {
 func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to *CustomerKey, m *Outbound) error {
 	e.mu.Lock()
 	now = e.begin(now)
-	cv, open, reason, err := e.check(now, agentID, to, m)
+	cv, open, reason, err := e.check(e.now, agentID, to, m) // begin left e.now at now
 	p.conv, p.at = cv, now
 	if cv != nil {
 		p.res.Conversation = cv.id
