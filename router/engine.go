@@ -1527,9 +1527,9 @@ func (e *Engine) touch(now time.Time, n int64, cv *conv) {
 
 // begin starts a call at now: it applies the engine's clock rule (accept)
 // and fires what is due by the time accepted (advance), and returns that
-// time, whose unix ns e.now then holds for the rest of the call. A call at or after the latest accepted time, before the next
-// sweep and the earliest deadline, has nothing to fire: it only moves the
-// clock.
+// time, whose unix ns e.now then holds for the rest of the call. A call at
+// or after the latest accepted time, before the next sweep and the
+// earliest deadline, has nothing to fire: it only moves the clock.
 func (e *Engine) begin(now time.Time) time.Time {
 	n := now.UnixNano()
 	// (until is math.MinInt64 until the first call has started the clock.)
