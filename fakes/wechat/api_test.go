@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"path"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -219,6 +220,9 @@ func TestSendRules(t *testing.T) {
 	if len(d) != 7 || d[0].Text != "Hello World" || d[3].Type != "image" || d[3].MediaID != img ||
 		d[5].Type != "video" || d[5].ThumbMediaID != thumb || d[5].Title != "T" || d[5].Description != "D" || d[0].Passive {
 		t.Fatalf("deliveries %+v", d)
+	}
+	if j := s.Journal().Deliveries; !reflect.DeepEqual(j, d) || d[5].To != cust {
+		t.Fatalf("journal deliveries %+v, customer's %+v", j, d)
 	}
 	if le := s.LastError(cust); le == nil || le.Code != CodeContentTooLong || le.To != cust || le.Path != PathSend {
 		t.Fatalf("last error %+v", le)

@@ -21,7 +21,7 @@ func BenchmarkSend(b *testing.B) {
 	s, _ := newTest(Config{ReplyLimit: -1, JournalLimit: 1000})
 	s.mu.Lock()
 	s.openMessageGrantLocked(cust, t0)
-	s.cur = accessToken{value: "TOKEN", issued: t0}
+	s.cur = accessToken{value: "TOKEN", issued: t0.UnixNano()}
 	s.mu.Unlock()
 	body := []byte(`{"touser":"` + cust + `","msgtype":"text","text":{"content":"Hello, thanks for waiting. How can I help you today?"}}`)
 	r := httptest.NewRequest("POST", PathSend+"?access_token=TOKEN", nil)
@@ -34,7 +34,7 @@ func BenchmarkSend(b *testing.B) {
 		s.ServeHTTP(w, r)
 		if i%1024 == 0 {
 			s.mu.Lock()
-			s.customers[cust].deliveries = ring[Delivery]{}
+			s.customers[cust].deliveries = ring[delivRec]{}
 			s.mu.Unlock()
 		}
 	}

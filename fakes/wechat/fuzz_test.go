@@ -16,7 +16,7 @@ func fuzzServer(mode Mode) (*Server, string) {
 	for _, k := range MediaKinds {
 		s.mediaStore["MEDIA_"+k] = &media{kind: k, format: "x", size: 1, created: t0}
 	}
-	s.cur = accessToken{value: "TOKEN", issued: t0}
+	s.cur = accessToken{value: "TOKEN", issued: t0.UnixNano()}
 	s.mu.Unlock()
 	return s, "TOKEN"
 }

@@ -1,6 +1,7 @@
 package wechat
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -335,14 +336,22 @@ func (s *Server) mediaAliveLocked(m *media, now time.Time) bool {
 
 // grant is one reply allowance: a customer message opens a 48 h grant of
 // ReplyLimit replies, an event a 1 min grant of EventReplyLimit replies.
+// Its time is Unix nanoseconds, which the window compares with a
+// subtraction and which holds no location pointer.
 type grant struct {
-	at   time.Time // when it was granted; zero: never
-	left int       // replies left; ignored when the limit is unlimited
+	at    int64 // when it was granted, in Unix nanoseconds
+	given bool  // it was ever granted
+	left  int   // replies left; ignored when the limit is unlimited
+}
+
+// grantAt is a grant made at now of limit replies.
+func grantAt(now time.Time, limit int) grant {
+	return grant{at: now.UnixNano(), given: true, left: limit}
 }
 
 // open reports whether a grant made at g.at is still valid at now.
 func (g *grant) open(now time.Time, window time.Duration) bool {
-	return !g.at.IsZero() && (window < 0 || now.Before(g.at.Add(window)))
+	return g.given && (window < 0 || now.UnixNano()-g.at < int64(window))
 }
 
 // grantLocked picks the grant a send at now consumes: among the open grants
@@ -358,7 +367,7 @@ func (s *Server) grantLocked(c *customer, now time.Time) (*grant, *Error) {
 	evtOK := evtOpen && (s.cfg.EventReplyLimit < 0 || c.evt.left > 0)
 	switch {
 	case msgOK && evtOK:
-		if expiry(c.evt, s.cfg.EventWindow).Before(expiry(c.msg, s.cfg.Window)) {
+		if expiry(c.evt, s.cfg.EventWindow) < expiry(c.msg, s.cfg.Window) {
 			return s.consumable(&c.evt, s.cfg.EventReplyLimit), nil
 		}
 		return s.consumable(&c.msg, s.cfg.ReplyLimit), nil
@@ -378,10 +387,11 @@ func (s *Server) consumable(g *grant, limit int) *grant {
 	return g
 }
 
-// expiry is when g closes; far in the future for a negative window.
-func expiry(g grant, window time.Duration) time.Time {
-	if window < 0 {
-		return time.Unix(1<<62, 0)
+// expiry is when g closes, in Unix nanoseconds; the largest int64 for a
+// negative window, or one that reaches past it.
+func expiry(g grant, window time.Duration) int64 {
+	if window < 0 || g.at > math.MaxInt64-int64(window) {
+		return math.MaxInt64
 	}
-	return g.at.Add(window)
+	return g.at + int64(window)
 }

@@ -201,7 +201,7 @@ type Server struct {
 	cur, prev  accessToken
 	requests   ring[Request]
 	webhooks   ring[Webhook]
-	delivs     ring[Delivery]
+	delivs     ring[delivEntry]
 	errs       ring[ErrorEntry]
 	counts     Counts
 	srv        *http.Server
@@ -214,7 +214,7 @@ type Server struct {
 type customer struct {
 	openid     string
 	msg, evt   grant
-	deliveries ring[Delivery] // the newest Config.JournalLimit (all when it is not positive)
+	deliveries ring[delivRec] // the newest Config.JournalLimit (all when it is not positive)
 	lastErr    *ErrorEntry
 	keep       bool  // its deliveries are kept (Config.KeepDeliveries)
 	last       int64 // unix nanoseconds of its last message or event, when forgetting
@@ -227,10 +227,12 @@ type media struct {
 	created      time.Time
 }
 
+// accessToken is an issued access token; its times are Unix
+// nanoseconds, which the checks of every call compare with a subtraction.
 type accessToken struct {
 	value   string
-	issued  time.Time
-	retired time.Time // when a newer token replaced it
+	issued  int64
+	retired int64 // when a newer token replaced it
 }
 
 // New returns an unstarted fake platform.
@@ -511,8 +513,9 @@ func (s *Server) authLocked(r *http.Request, now time.Time) *Error {
 }
 
 func (s *Server) tokenErrLocked(tok string, now time.Time) *Error {
+	ns := now.UnixNano()
 	expired := func(t accessToken) bool {
-		return s.cfg.TokenTTL >= 0 && !now.Before(t.issued.Add(s.cfg.TokenTTL))
+		return s.cfg.TokenTTL >= 0 && ns-t.issued >= int64(s.cfg.TokenTTL)
 	}
 	switch {
 	case tok == "":
@@ -523,7 +526,7 @@ func (s *Server) tokenErrLocked(tok string, now time.Time) *Error {
 		}
 		return nil
 	case tok == s.prev.value:
-		if s.cfg.TokenGrace < 0 || !now.Before(s.prev.retired.Add(s.cfg.TokenGrace)) {
+		if s.cfg.TokenGrace < 0 || ns-s.prev.retired >= int64(s.cfg.TokenGrace) {
 			return newError(CodeInvalidCredential)
 		}
 		if expired(s.prev) {
@@ -557,8 +560,8 @@ func (s *Server) handleToken(r *http.Request) answer {
 		return s.failLocked(r, now, http.StatusOK, e, "", nil)
 	}
 	s.prev = s.cur
-	s.prev.retired = now
-	s.cur = accessToken{value: s.ids.accessToken(), issued: now}
+	s.prev.retired = now.UnixNano()
+	s.cur = accessToken{value: s.ids.accessToken(), issued: now.UnixNano()}
 	ttl := s.cfg.TokenTTL
 	if ttl < 0 {
 		ttl = DefaultTokenTTL
@@ -623,23 +626,73 @@ func (s *Server) deliverLocked(c *customer, g *grant, now time.Time, req *SendRe
 	if g != nil {
 		g.left--
 	}
-	d := Delivery{At: now, To: c.openid, Type: internType(req.MsgType), Passive: passive}
-	switch d.Type {
+	d := delivRec{at: now, passive: passive}
+	switch internType(req.MsgType) {
 	case "text":
-		d.Text = req.Text.Content
+		d.kind, d.content = kindText, req.Text.Content
 	case "image":
-		d.MediaID = req.Image.MediaID
+		d.kind, d.content = kindImage, req.Image.MediaID
 	case "voice":
-		d.MediaID = req.Voice.MediaID
+		d.kind, d.content = kindVoice, req.Voice.MediaID
 	case "video":
-		d.MediaID, d.ThumbMediaID = req.Video.MediaID, req.Video.ThumbMediaID
-		d.Title, d.Description = req.Video.Title, req.Video.Description
+		v := req.Video
+		d.kind, d.content = kindVideo, v.MediaID
+		if v.ThumbMediaID != "" || v.Title != "" || v.Description != "" {
+			d.video = &videoParts{thumb: v.ThumbMediaID, title: v.Title, description: v.Description}
+		}
 	}
 	if c.keep {
 		c.deliveries.Add(d)
 	}
-	s.delivs.Add(d)
+	s.delivs.Add(delivEntry{delivRec: d, to: c.openid})
 	s.counts.Deliveries++
+}
+
+// delivRec is a delivery as a customer's history keeps it: the message's
+// type as an index and its one common string, the rest of a video apart,
+// so that the record is under half a Delivery's size.
+type delivRec struct {
+	at      time.Time
+	content string      // a text's content or a medium's media id
+	video   *videoParts // a video's other strings; nil when all are empty
+	kind    uint8       // index in kindNames
+	passive bool
+}
+
+// videoParts are the strings of a delivered video other than its media id.
+type videoParts struct {
+	thumb, title, description string
+}
+
+// The kinds of delivery, indexes in kindNames.
+const (
+	kindText uint8 = iota
+	kindImage
+	kindVoice
+	kindVideo
+)
+
+var kindNames = [...]string{kindText: "text", kindImage: "image", kindVoice: "voice", kindVideo: "video"}
+
+// delivEntry is a Deliveries journal entry: the record a customer keeps,
+// with the openid it went to.
+type delivEntry struct {
+	delivRec
+	to string
+}
+
+// delivery is the Delivery r records of a message to openid to.
+func (r *delivRec) delivery(to string) Delivery {
+	d := Delivery{At: r.at, To: to, Type: kindNames[r.kind], Passive: r.passive}
+	if r.kind == kindText {
+		d.Text = r.content
+	} else {
+		d.MediaID = r.content
+	}
+	if v := r.video; v != nil {
+		d.ThumbMediaID, d.Title, d.Description = v.thumb, v.title, v.description
+	}
+	return d
 }
 
 // uploadSlack bounds the non-file bytes of an upload request.
@@ -759,7 +812,7 @@ func (s *Server) Journal() Journal {
 	return Journal{
 		Requests:   s.requests.Snapshot(),
 		Webhooks:   s.webhooks.Snapshot(),
-		Deliveries: s.delivs.Snapshot(),
+		Deliveries: deliveries(&s.delivs, func(e *delivEntry) Delivery { return e.delivery(e.to) }),
 		Errors:     s.errs.Snapshot(),
 	}
 }
@@ -780,7 +833,16 @@ func (s *Server) Deliveries(openid string) []Delivery {
 	if c == nil || c.deliveries.Len() == 0 {
 		return nil
 	}
-	return c.deliveries.Snapshot()
+	return deliveries(&c.deliveries, func(r *delivRec) Delivery { return r.delivery(c.openid) })
+}
+
+// deliveries is the Delivery of each record r holds, oldest first.
+func deliveries[R any](r *ring[R], delivery func(*R) Delivery) []Delivery {
+	out := make([]Delivery, r.Len())
+	for i := range out {
+		out[i] = delivery(r.At(i))
+	}
+	return out
 }
 
 // LastError returns the last error a send or passive reply to that

@@ -289,7 +289,7 @@ func (s *Server) customerEvent(openid, event, key string) (Notification, time.Ti
 	if event == EventUnsubscribe {
 		c.msg, c.evt = grant{}, grant{}
 	} else {
-		c.evt = grant{at: now, left: s.cfg.EventReplyLimit}
+		c.evt = grantAt(now, s.cfg.EventReplyLimit)
 	}
 	s.noteInboundLocked(c, now)
 	n := s.notification(openid, now, "event")
@@ -327,7 +327,7 @@ func (s *Server) pushNotification(ctx context.Context, n *Notification, now time
 // the quota is reset to ReplyLimit (not added to).
 func (s *Server) openMessageGrantLocked(openid string, now time.Time) {
 	c := s.customerLocked(openid)
-	c.msg = grant{at: now, left: s.cfg.ReplyLimit}
+	c.msg = grantAt(now, s.cfg.ReplyLimit)
 	s.noteInboundLocked(c, now)
 }
 
