@@ -1,6 +1,7 @@
 package messenger
 
 import (
+	"math"
 	"time"
 
 	bounded "github.com/omnisim/omnisim/fakes/journal"
@@ -76,7 +77,7 @@ type Counts struct {
 type journal struct {
 	requests   ring[Request]
 	webhooks   ring[webhookRec]
-	deliveries ring[Delivery]
+	deliveries ring[delivEntry]
 	errors     ring[ErrorEntry]
 }
 
@@ -96,4 +97,70 @@ type ring[T any] = bounded.Ring[T]
 type webhookRec struct {
 	Webhook
 	ev *Event // the event sent, when the try sent bytes
+}
+
+// closedLongAgo is the last message time of a customer the platform
+// forgot: earlier than any window reaches back.
+const closedLongAgo = math.MinInt64
+
+// delivRec is a delivery as a customer's history keeps it: its messaging
+// type and tag as indexes, one content string (a text, or an attachment's
+// id) and an attachment's type and URL apart, so that a text's record is
+// half a Delivery's size.
+type delivRec struct {
+	at      time.Time
+	id      string
+	content string
+	att     *attachmentRec // nil for a text
+	mtype   uint8          // index in messagingTypes
+	tag     uint8          // index in tagNames
+}
+
+// attachmentRec is the type and URL of a delivered attachment.
+type attachmentRec struct {
+	typ, url string
+}
+
+// messagingTypes and tagNames are the values the Send API accepts for
+// messaging_type and tag ("": none).
+var (
+	messagingTypes = [...]string{"", Response, Update, MessageTag}
+	tagNames       = [...]string{"", HumanAgent, "ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE"}
+)
+
+// nameIndex is the index of name in names; 0 when it is not there.
+func nameIndex(names []string, name string) uint8 {
+	for i, n := range names {
+		if n == name {
+			return uint8(i)
+		}
+	}
+	return 0
+}
+
+// delivEntry is a Deliveries journal entry: the record a customer keeps,
+// with the PSID it went to.
+type delivEntry struct {
+	delivRec
+	to string
+}
+
+// delivery is the Delivery r records of a message to PSID to.
+func (r *delivRec) delivery(to string) Delivery {
+	d := Delivery{At: r.at, To: to, ID: r.id, MessagingType: messagingTypes[r.mtype], Tag: tagNames[r.tag]}
+	if a := r.att; a != nil {
+		d.Type, d.AttachmentID, d.URL = a.typ, r.content, a.url
+	} else {
+		d.Type, d.Text = "text", r.content
+	}
+	return d
+}
+
+// deliveries is the Delivery of each record r holds, oldest first.
+func deliveries[R any](r *ring[R], delivery func(*R) Delivery) []Delivery {
+	out := make([]Delivery, r.Len())
+	for i := range out {
+		out[i] = delivery(r.At(i))
+	}
+	return out
 }

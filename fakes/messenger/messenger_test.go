@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -479,5 +480,40 @@ func TestSendBodyHandedOver(t *testing.T) {
 		t.Fatalf("a body of %d bytes: HTTP %d %v", len(large), status, v)
 	} else if _, _, msg := errOf(v); msg != "(#100) Request body too large or unreadable" {
 		t.Fatalf("a body of %d bytes: %q", len(large), msg)
+	}
+}
+
+// A delivery reads back as sent, from the customer's history and from the
+// journal alike: its type, text or attachment, messaging type and tag.
+func TestDeliveriesReadBackAsSent(t *testing.T) {
+	s, _, _ := newFake(t, Config{})
+	s.CustomerText(context.Background(), psid, "hi")
+	id, e := s.Upload("video", "mp4", 1000)
+	if e != nil {
+		t.Fatal(e)
+	}
+	reqs := []SendRequest{
+		{MessagingType: MessageTag, Tag: "ACCOUNT_UPDATE", Message: &Message{Text: "your order shipped"}},
+		{MessagingType: Response, Message: &Message{Attachment: &Attachment{Type: "image", Payload: AttachmentPayload{URL: "https://example.com/a.png"}}}},
+		{Message: &Message{Attachment: &Attachment{Type: "video", Payload: AttachmentPayload{AttachmentID: id}}}},
+	}
+	want := []Delivery{
+		{At: t0, To: psid, Type: "text", Text: "your order shipped", MessagingType: MessageTag, Tag: "ACCOUNT_UPDATE"},
+		{At: t0, To: psid, Type: "image", URL: "https://example.com/a.png", MessagingType: Response},
+		{At: t0, To: psid, Type: "video", AttachmentID: id},
+	}
+	for i, req := range reqs {
+		req.Recipient.ID = psid
+		res, e := s.Send(req)
+		if e != nil {
+			t.Fatalf("send %d: %v", i, e)
+		}
+		want[i].ID = res.MessageID
+	}
+	if d := s.Deliveries(psid); !reflect.DeepEqual(d, want) {
+		t.Errorf("deliveries\n%+v, want\n%+v", d, want)
+	}
+	if d := s.Journal().Deliveries; !reflect.DeepEqual(d, want) {
+		t.Errorf("journal deliveries\n%+v, want\n%+v", d, want)
 	}
 }

@@ -50,7 +50,7 @@ func (s *Server) noteInboundLocked(c *customer, now time.Time) {
 	// the message looked at is still its last.
 	s.forget.Push(c, ns)
 	s.forget.Pop(ns, int64(s.cfg.ForgetAfter), func(c *customer, at int64) {
-		if c.lastInbound.UnixNano() == at && s.customers[c.psid] == c {
+		if c.lastInbound == at && s.customers[c.psid] == c {
 			if k, ok := psidKey(c.psid); ok {
 				delete(s.customers, c.psid)
 				s.wrote[k] = struct{}{}

@@ -196,11 +196,14 @@ type Server struct {
 }
 
 type customer struct {
-	psid        string
-	hasInbound  bool
-	keep        bool // the customer's deliveries are kept (Config.KeepDeliveries)
-	lastInbound time.Time
-	deliveries  ring[Delivery] // the newest Config.JournalLimit (all when it is not positive)
+	psid       string
+	hasInbound bool
+	keep       bool // the customer's deliveries are kept (Config.KeepDeliveries)
+	// lastInbound is when the customer last wrote, in Unix nanoseconds
+	// (closedLongAgo for a forgotten customer): a time without a location
+	// to point to, which the window compares by integer arithmetic.
+	lastInbound int64
+	deliveries  ring[delivRec] // the newest Config.JournalLimit (all when it is not positive)
 	lastError   *ErrorEntry
 }
 
@@ -458,7 +461,7 @@ func (s *Server) checkLocked(req *SendRequest, now time.Time) *Error {
 	}
 	c := s.customers[req.Recipient.ID]
 	if c == nil && s.forgottenLocked(req.Recipient.ID) {
-		c = &customer{psid: req.Recipient.ID, hasInbound: true} // every window closed long ago
+		c = &customer{psid: req.Recipient.ID, hasInbound: true, lastInbound: closedLongAgo} // every window closed long ago
 	}
 	if c == nil || !c.hasInbound {
 		return s.graphErrorLocked(http.StatusBadRequest, 100, 2018001, "OAuthException", "(#100) No matching user found")
@@ -483,7 +486,7 @@ func (s *Server) windowLocked(c *customer, req *SendRequest, now time.Time) *Err
 			limit = s.cfg.HumanAgentWindow
 		}
 	}
-	if now.Sub(c.lastInbound) < limit {
+	if c.lastInbound > now.UnixNano()-int64(limit) {
 		return nil
 	}
 	return s.graphErrorLocked(http.StatusBadRequest, 10, 2018278, "OAuthException", WindowMessage)
@@ -518,17 +521,17 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time, path string) (SendR
 		return SendResponse{RecipientID: c.psid}, nil
 	}
 	mid := s.ids.mid()
-	d := Delivery{At: now, To: c.psid, ID: mid, MessagingType: req.MessagingType, Tag: req.Tag}
+	d := delivRec{at: now, id: mid, mtype: nameIndex(messagingTypes[:], req.MessagingType), tag: nameIndex(tagNames[:], req.Tag)}
 	if m := req.Message; m.Attachment != nil {
-		d.Type, d.AttachmentID, d.URL = m.Attachment.Type, m.Attachment.Payload.AttachmentID, m.Attachment.Payload.URL
+		d.content, d.att = m.Attachment.Payload.AttachmentID, &attachmentRec{typ: m.Attachment.Type, url: m.Attachment.Payload.URL}
 	} else {
-		d.Type, d.Text = "text", m.Text
+		d.content = m.Text
 	}
 	if c.keep {
 		c.deliveries.Add(d)
 	}
 	s.counts.Deliveries++
-	s.journal.deliveries.Add(d)
+	s.journal.deliveries.Add(delivEntry{delivRec: d, to: c.psid})
 	if !s.cfg.DisableDeliveries {
 		s.receipts = append(s.receipts, receipt{psid: c.psid, mid: mid, at: now})
 	}
@@ -1223,7 +1226,7 @@ func (s *Server) Deliveries(psid string) []Delivery {
 	if c == nil || c.deliveries.Len() == 0 {
 		return nil
 	}
-	return c.deliveries.Snapshot()
+	return deliveries(&c.deliveries, func(r *delivRec) Delivery { return r.delivery(c.psid) })
 }
 
 // LastError is the last error a send to the customer got; nil if none.
@@ -1250,7 +1253,7 @@ func (s *Server) Journal() Journal {
 		}
 	}
 	return Journal{Requests: s.journal.requests.Snapshot(), Webhooks: webhooks,
-		Deliveries: s.journal.deliveries.Snapshot(), Errors: s.journal.errors.Snapshot()}
+		Deliveries: deliveries(&s.journal.deliveries, func(e *delivEntry) Delivery { return e.delivery(e.to) }), Errors: s.journal.errors.Snapshot()}
 }
 
 // Counts returns the exact totals.

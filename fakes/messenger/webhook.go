@@ -270,7 +270,7 @@ func (s *Server) customerEvent(ctx context.Context, ev Event) (Inbound, error) {
 	now := s.now()
 	s.mu.Lock()
 	c := s.customerLocked(ev.Sender)
-	c.hasInbound, c.lastInbound = true, now
+	c.hasInbound, c.lastInbound = true, now.UnixNano()
 	s.noteInboundLocked(c, now)
 	ev.Timestamp = now
 	ev.MID = s.ids.mid()
