@@ -25,9 +25,12 @@ const (
 type idgen struct {
 	splitmix.Streams
 	// stamp is appendStamp's text of the second stampSec (Unix time),
-	// the head of every log id made in that second.
+	// the head of every log id made in that second; dayStart is the
+	// first second of stampSec's day in China Standard Time, whose later
+	// seconds change only the stamp's last six digits.
 	stamp    []byte
 	stampSec int64
+	dayStart int64
 }
 
 func newIDGen(seed uint64) idgen { return idgen{Streams: splitmix.NewStreams(seed)} }
@@ -81,7 +84,14 @@ func (g *idgen) logID(now time.Time) string {
 // appendLogID appends a log id.
 func (g *idgen) appendLogID(b []byte, now time.Time) []byte {
 	if sec := now.Unix(); g.stamp == nil || sec != g.stampSec {
-		g.stamp, g.stampSec = appendStamp(g.stamp[:0], now.In(cst)), sec
+		if d := sec - g.dayStart; len(g.stamp) == len("20060102150405") && d >= 0 && d < secondsPerDay {
+			h, m, s, c := d/3600, d/60%60, d%60, g.stamp[8:14]
+			c[0], c[1], c[2], c[3], c[4], c[5] = byte('0'+h/10), byte('0'+h%10), byte('0'+m/10), byte('0'+m%10), byte('0'+s/10), byte('0'+s%10)
+		} else {
+			g.stamp = appendStamp(g.stamp[:0], now.In(cst))
+			g.dayStart = sec - ((sec+cstOffset)%secondsPerDay+secondsPerDay)%secondsPerDay
+		}
+		g.stampSec = sec
 	}
 	b = append(b, g.stamp...)
 	var r [18]byte
@@ -113,4 +123,9 @@ func (g *idgen) token() string {
 }
 
 // cst is China Standard Time, UTC+8, without a zone database.
-var cst = time.FixedZone("CST", 8*3600)
+var cst = time.FixedZone("CST", cstOffset)
+
+const (
+	cstOffset     = 8 * 3600 // China Standard Time's offset from UTC in seconds
+	secondsPerDay = 24 * 3600
+)

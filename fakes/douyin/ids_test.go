@@ -21,7 +21,10 @@ func TestLogIDStampPerSecond(t *testing.T) {
 	var g idgen
 	for _, tm := range []time.Time{start, start.Add(999 * time.Millisecond), start.Add(time.Second),
 		start.Add(time.Second + 1), start, start.Add(-time.Nanosecond), time.Date(10000, 1, 1, 0, 0, 0, 0, cst),
-		time.Date(10000, 1, 1, 0, 0, 0, 5, time.UTC), time.Date(-1, 6, 1, 0, 0, 0, 0, cst), {}, start} {
+		time.Date(10000, 1, 1, 0, 0, 0, 5, time.UTC), time.Date(-1, 6, 1, 0, 0, 0, 0, cst), {}, start,
+		time.Date(2026, 3, 4, 23, 59, 58, 0, cst), time.Date(2026, 3, 4, 23, 59, 59, 0, time.UTC),
+		time.Date(2026, 3, 5, 0, 0, 0, 0, cst), time.Date(2026, 3, 5, 0, 0, 1, 0, cst), time.Date(2026, 3, 4, 23, 59, 59, 0, cst),
+		time.Date(1, 1, 1, 23, 59, 59, 0, cst), time.Date(1, 1, 2, 0, 0, 0, 0, cst), time.Date(1, 1, 2, 12, 34, 56, 0, cst)} {
 		id := g.logID(tm)
 		if got, want := id[:len(id)-18], tm.In(cst).Format("20060102150405"); got != want {
 			t.Errorf("logID(%v) starts %q, want %q", tm, got, want)
