@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -225,6 +226,11 @@ func TestSendRules(t *testing.T) {
 	}
 	if got := len(s.Deliveries(alice)); got != 6 {
 		t.Errorf("%d deliveries, want 6", got)
+	}
+	// The journal lists the same deliveries as alice's history.
+	if d, j := s.Deliveries(alice), s.Journal().Deliveries; !reflect.DeepEqual(d, j) ||
+		d[5].To != alice || d[5].Type != "text" || d[5].Text != "x" || d[5].MsgID == "" || !d[5].At.Equal(clk.Now().Add(-time.Second)) {
+		t.Errorf("deliveries %+v, journal %+v", d, j)
 	}
 	if c := s.Counts(); c.Deliveries != 6 || c.Errors != 3 {
 		t.Errorf("counts %+v", c)

@@ -22,7 +22,7 @@ func FuzzSendAPI(f *testing.F) {
 		s := New(Config{Clock: func() time.Time { return start }, Deliver: func(context.Context, *Push) (int, error) { return 200, nil }})
 		s.CustomerText(context.Background(), User{OpenID: "_000a"}, "hi")
 		tok := s.ids.token()
-		s.tokens[tok] = start
+		s.tokens[tok] = start.UnixNano()
 		path := PathSend + "?open_id=" + DefaultAccountOpenID
 		if tokenPath {
 			path = PathClientToken

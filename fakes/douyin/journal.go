@@ -100,3 +100,31 @@ func (r *webhookRec) webhook(secret string) Webhook {
 
 // ring keeps the newest entries of one journal list.
 type ring[T any] = journal.Ring[T]
+
+// delivRec is a delivery as a customer's history keeps it: a text (the one
+// type the send API takes) without its type or recipient.
+type delivRec struct {
+	at          time.Time
+	msgID, text string
+}
+
+// delivEntry is a Deliveries journal entry: the record a customer keeps,
+// with the open_id it went to.
+type delivEntry struct {
+	delivRec
+	to string
+}
+
+// delivery is the Delivery r records of a text to open_id to.
+func (r *delivRec) delivery(to string) Delivery {
+	return Delivery{At: r.at, To: to, MsgID: r.msgID, Type: "text", Text: r.text}
+}
+
+// deliveries is the Delivery of each record r holds, oldest first.
+func deliveries[R any](r *ring[R], delivery func(*R) Delivery) []Delivery {
+	out := make([]Delivery, r.Len())
+	for i := range out {
+		out[i] = delivery(r.At(i))
+	}
+	return out
+}

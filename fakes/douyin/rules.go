@@ -172,11 +172,11 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time) (string, *Error) {
 	c.sent++
 	var arr [46]byte
 	id := s.strs.Make(s.ids.appendMessageID(arr[:0], streamSent))
-	d := Delivery{At: now, To: c.openID, MsgID: id, Type: req.MsgType, Text: req.Text}
+	d := delivRec{at: now, msgID: id, text: req.Text} // checkLocked takes texts only
 	if c.keep {
 		c.deliveries.Add(d)
 	}
-	s.deliveries.Add(d)
+	s.deliveries.Add(delivEntry{delivRec: d, to: c.openID})
 	s.counts.Deliveries++
 	if s.cfg.SendEvents {
 		// im_send_msg: the account sent a message, here by the API.

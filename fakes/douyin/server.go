@@ -135,8 +135,8 @@ type Server struct {
 	// signatures, which live as long as the journal keeps them.
 	strs      jsonscan.Arena
 	customers map[string]*customer
-	tokens    map[string]time.Time // client_token -> issued at
-	rateSec   int64                // the second RateLimit counts in
+	tokens    map[string]int64 // client_token -> issued at, Unix nanoseconds
+	rateSec   int64            // the second RateLimit counts in
 	rateN     int
 	queue     []*outgoing // retries and repeats, by due time then seq
 	outBlock  []outgoing  // the rest of the block customers' events are made in
@@ -150,7 +150,7 @@ type Server struct {
 
 	requests   ring[Request]
 	webhooks   ring[webhookRec]
-	deliveries ring[Delivery]
+	deliveries ring[delivEntry]
 	errs       ring[ErrorEntry]
 	counts     Counts
 }
@@ -165,12 +165,15 @@ type customer struct {
 	recent       [recentMessages]string
 	nrecent      int
 	hasMessage   bool
-	last         time.Time      // the customer's last message
-	sent         int            // replies since it
-	deliveries   ring[Delivery] // the newest Config.JournalLimit (all when it is not positive)
-	lastErr      *ErrorEntry
-	seen         int64 // unix nanoseconds of the customer's last message or entry
-	keep         bool  // its deliveries are kept (Config.KeepDeliveries)
+	// last is the customer's last message, in Unix nanoseconds: a time
+	// without a location to point to, which the window compares with a
+	// subtraction.
+	last       int64
+	sent       int            // replies since it
+	deliveries ring[delivRec] // the newest Config.JournalLimit (all when it is not positive)
+	lastErr    *ErrorEntry
+	seen       int64 // unix nanoseconds of the customer's last message or entry
+	keep       bool  // its deliveries are kept (Config.KeepDeliveries)
 }
 
 // knows reports whether msgID is one of c's recent message ids, looking
@@ -212,7 +215,7 @@ func New(cfg Config) *Server {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	s := &Server{cfg: cfg, customers: map[string]*customer{}, tokens: map[string]time.Time{}, faults: fault.New(cfg.Faults, cfg.Seed)}
+	s := &Server{cfg: cfg, customers: map[string]*customer{}, tokens: map[string]int64{}, faults: fault.New(cfg.Faults, cfg.Seed)}
 	s.ids = newIDGen(cfg.Seed)
 	for _, l := range []interface{ SetLimit(int) }{&s.requests, &s.webhooks, &s.deliveries, &s.errs} {
 		l.SetLimit(cfg.JournalLimit)
@@ -373,7 +376,7 @@ func (s *Server) handleToken(r *http.Request, contentType string, raw []byte) (i
 		return http.StatusOK, append(b, `},"message":"error"}`...), e.Code
 	}
 	tok := s.ids.token()
-	s.tokens[tok] = now
+	s.tokens[tok] = now.UnixNano()
 	b := appendField([]byte(`{"data":{`), "access_token", tok)
 	b = append(b, `,"description":"","error_code":0`...)
 	ttl := int64(s.cfg.TokenTTL / time.Second)
@@ -422,7 +425,7 @@ func (s *Server) tokenErrLocked(tok string, now time.Time) *Error {
 		return newError(CodeTokenExpired, "access-token header missing")
 	case !ok:
 		return newError(CodeTokenExpired, "access-token unknown")
-	case s.cfg.TokenTTL > 0 && !now.Before(issued.Add(s.cfg.TokenTTL)):
+	case s.cfg.TokenTTL > 0 && now.UnixNano()-issued >= int64(s.cfg.TokenTTL):
 		return newError(CodeTokenExpired, "access-token expired")
 	}
 	return nil
@@ -480,7 +483,7 @@ func (s *Server) Journal() Journal {
 		whs[i] = recs[i].webhook(s.cfg.ClientSecret)
 	}
 	return Journal{Requests: s.requests.Snapshot(), Webhooks: whs,
-		Deliveries: s.deliveries.Snapshot(), Errors: s.errs.Snapshot()}
+		Deliveries: deliveries(&s.deliveries, func(e *delivEntry) Delivery { return e.delivery(e.to) }), Errors: s.errs.Snapshot()}
 }
 
 // Counts returns the exact totals.
@@ -496,7 +499,7 @@ func (s *Server) Deliveries(openID string) []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c := s.customers[openID]; c != nil && c.deliveries.Len() > 0 {
-		return c.deliveries.Snapshot()
+		return deliveries(&c.deliveries, func(r *delivRec) Delivery { return r.delivery(openID) })
 	}
 	return nil
 }
@@ -530,7 +533,7 @@ func (s *Server) RepliesLeft(openID string) int {
 }
 
 func (s *Server) windowOpen(c *customer, now time.Time) bool {
-	return c.hasMessage && (s.cfg.Window < 0 || now.Before(c.last.Add(s.cfg.Window)))
+	return c.hasMessage && (s.cfg.Window < 0 || now.UnixNano()-c.last < int64(s.cfg.Window))
 }
 
 // Latest returns the customer's conversation_short_id and the

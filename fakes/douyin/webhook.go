@@ -181,7 +181,7 @@ func (s *Server) customerMessage(ctx context.Context, u User, kind, text, format
 	o, id := s.pushLocked(EventReceive, u, now, true)
 	c.recent[c.nrecent%recentMessages] = id
 	c.nrecent++
-	c.hasMessage, c.last, c.sent = true, now, 0
+	c.hasMessage, c.last, c.sent = true, now.UnixNano(), 0
 	p := o.push
 	p.Content.ConversationShortID = c.conversation
 	p.Content.ServerMessageID = id
