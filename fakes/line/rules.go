@@ -219,18 +219,20 @@ func (s *Server) validateMedia(ds []Detail, typ, raw, prop string) []Detail {
 	return ds
 }
 
-// tokenState is one reply token the platform issued.
+// tokenState is one reply token the platform issued, at Unix nanoseconds
+// issued: a time without a location to point to, which the expiry checks
+// compare with a subtraction.
 type tokenState struct {
 	token  string
 	user   string
-	issued time.Time
+	issued int64
 	used   bool
 }
 
-// keyState is one accepted retry key.
+// keyState is one accepted retry key, accepted at Unix nanoseconds at.
 type keyState struct {
 	key       string
-	at        time.Time
+	at        int64
 	requestID string
 	sent      []SentMessage
 }
@@ -308,7 +310,7 @@ func (s *Server) replyLocked(now time.Time, retryKey string, req *ReplyRequest, 
 	}
 	s.pruneTokensLocked(now)
 	t := s.tokens[req.ReplyToken]
-	if t == nil || t.used || now.Sub(t.issued) >= s.cfg.ReplyTokenExpiry {
+	if t == nil || t.used || now.UnixNano()-t.issued >= int64(s.cfg.ReplyTokenExpiry) {
 		return SendResponse{}, &Error{Status: 400, Message: MsgInvalidReplyToken}
 	}
 	t.used = true
@@ -396,7 +398,7 @@ func (s *Server) pushLocked(now time.Time, retryKey string, req *PushRequest, ri
 	s.monthSent++
 	res := s.deliverLocked(now, req.To, req.Messages, "push", rid)
 	if retryKey != "" {
-		k := &keyState{key: strings.ToLower(retryKey), at: now, requestID: rid, sent: res.SentMessages}
+		k := &keyState{key: strings.ToLower(retryKey), at: now.UnixNano(), requestID: rid, sent: res.SentMessages}
 		s.keys[k.key] = k
 		s.keyQueue = append(s.keyQueue, k)
 	}
@@ -477,10 +479,10 @@ func (s *Server) keepDeliveryLocked(u *user, d Delivery) {
 // pruneTokensLocked forgets reply tokens past their expiry. Tokens are
 // issued in time order, so the queue's head is the oldest.
 func (s *Server) pruneTokensLocked(now time.Time) {
-	i := 0
+	ns, i := now.UnixNano(), 0
 	for ; i < len(s.tokenQueue); i++ {
 		t := s.tokenQueue[i]
-		if now.Sub(t.issued) < s.cfg.ReplyTokenExpiry {
+		if ns-t.issued < int64(s.cfg.ReplyTokenExpiry) {
 			break
 		}
 		if !t.used {
@@ -491,10 +493,10 @@ func (s *Server) pruneTokensLocked(now time.Time) {
 }
 
 func (s *Server) pruneKeysLocked(now time.Time) {
-	i := 0
+	ns, i := now.UnixNano(), 0
 	for ; i < len(s.keyQueue); i++ {
 		k := s.keyQueue[i]
-		if now.Sub(k.at) < retryKeyLife {
+		if ns-k.at < int64(retryKeyLife) {
 			break
 		}
 		delete(s.keys, k.key)

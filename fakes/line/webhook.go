@@ -292,7 +292,7 @@ func (s *Server) newEventLocked(typ, userID string, now time.Time) Event {
 		}
 		t := &s.tokenBlock[0]
 		s.tokenBlock = s.tokenBlock[1:]
-		*t = tokenState{token: e.ReplyToken, user: userID, issued: now}
+		*t = tokenState{token: e.ReplyToken, user: userID, issued: now.UnixNano()}
 		s.tokens[t.token] = t
 		s.tokenQueue = append(s.tokenQueue, t)
 	}
