@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -336,5 +337,33 @@ func TestSendBodyHandedOver(t *testing.T) {
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &out); w.Code != 200 || err != nil || len(out.SentMessages) != 2 || out.SentMessages[1].ID == "" {
 		t.Fatalf("HTTP %d %s", w.Code, w.Body)
+	}
+}
+
+// A delivery reads back as sent, from the user's history and from the
+// journal alike: its id, type, text or URL, the call it came by and that
+// call's request id.
+func TestDeliveriesReadBackAsSent(t *testing.T) {
+	s, _, clk := newFake(t, Config{})
+	in := text(t, s, userA, "hello")
+	var want []Delivery
+	for _, c := range []struct{ path, body, via, typ, text, url string }{
+		{PathReply, replyBody(in.ReplyToken, "one"), "reply", "text", "one", ""},
+		{PathPush, fmt.Sprintf(`{"to":%q,"messages":[{"type":"image","originalContentUrl":"https://x.example/a.png?size=1000","previewImageUrl":"https://x.example/p.jpg"}]}`, userA),
+			"push", "image", "", "https://x.example/a.png?size=1000"},
+	} {
+		resp, out := call(t, s, "POST", c.path, c.body, nil)
+		sent, _ := out["sentMessages"].([]any)
+		if resp.StatusCode != 200 || len(sent) != 1 {
+			t.Fatalf("%s: HTTP %d %v", c.via, resp.StatusCode, out)
+		}
+		want = append(want, Delivery{At: clk.Now(), To: userA, ID: sent[0].(map[string]any)["id"].(string), Type: c.typ,
+			Text: c.text, URL: c.url, Via: c.via, RequestID: resp.Header.Get("X-Line-Request-Id")})
+	}
+	if d := s.Deliveries(userA); !reflect.DeepEqual(d, want) {
+		t.Errorf("deliveries\n%+v, want\n%+v", d, want)
+	}
+	if d := s.Journal().Deliveries; !reflect.DeepEqual(d, want) {
+		t.Errorf("journal deliveries\n%+v, want\n%+v", d, want)
 	}
 }

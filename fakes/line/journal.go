@@ -94,3 +94,38 @@ type webhookRec struct {
 	events []Event // the events posted, when posted
 	posted bool    // Header and Body are those of events
 }
+
+// delivRec is a delivery as the platform keeps it for a user's history:
+// without the user id, which the history's owner knows, and with the
+// call it came by as a flag.
+type delivRec struct {
+	at                      time.Time
+	id, typ, text, url, rid string
+	push                    bool // by push; false: by reply
+}
+
+// delivEntry is a Deliveries journal entry: a delivery record with the
+// user id it went to.
+type delivEntry struct {
+	delivRec
+	to string
+}
+
+// delivery is the Delivery r records of a message to user to.
+func (r *delivRec) delivery(to string) Delivery {
+	d := Delivery{At: r.at, To: to, ID: r.id, Type: r.typ, Text: r.text, URL: r.url, Via: "reply", RequestID: r.rid}
+	if r.push {
+		d.Via = "push"
+	}
+	return d
+}
+
+// deliveries is the Delivery of each entry r holds, oldest first.
+func deliveries(r *ring[delivEntry]) []Delivery {
+	out := make([]Delivery, r.Len())
+	for i := range out {
+		e := r.At(i)
+		out[i] = e.delivery(e.to)
+	}
+	return out
+}

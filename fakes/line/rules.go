@@ -446,14 +446,14 @@ func (s *Server) deliverLocked(now time.Time, to string, msgs []Message, via, ri
 		if u == nil || u.blocked {
 			continue
 		}
-		d := Delivery{At: now, To: to, ID: sm.ID, Type: m.Type, Text: m.Text, URL: m.OriginalContentURL, Via: via, RequestID: rid}
+		d := delivRec{at: now, id: sm.ID, typ: m.Type, text: m.Text, url: m.OriginalContentURL, push: via == "push", rid: rid}
 		if m.Type != "text" {
-			d.Text = m.AltText
+			d.text = m.AltText
 		}
 		if u.keep {
 			s.keepDeliveryLocked(u, d)
 		}
-		s.deliveries.Add(d)
+		s.deliveries.Add(delivEntry{delivRec: d, to: to})
 		s.counts.Deliveries++
 	}
 	if u != nil && u.blocked {
@@ -465,7 +465,7 @@ func (s *Server) deliverLocked(now time.Time, to string, msgs []Message, via, ri
 // keepDeliveryLocked adds d to u's delivery history. Once the history
 // holds Config.JournalLimit deliveries, d takes the place of the oldest,
 // so that a user's history, and the list it is kept in, stop growing.
-func (s *Server) keepDeliveryLocked(u *user, d Delivery) {
+func (s *Server) keepDeliveryLocked(u *user, d delivRec) {
 	if n := u.deliveries.Len(); n > 0 && n == s.cfg.JournalLimit {
 		at := *u.deliveries.At(0)
 		*s.delivered.At(at) = d

@@ -141,13 +141,13 @@ type Server struct {
 	pending    []*pending
 	requests   ring[Request]
 	webhooks   ring[webhookRec]
-	deliveries ring[Delivery]
+	deliveries ring[delivEntry]
 	// delivered holds the deliveries kept for Deliveries (all of them, or
 	// those to the users Config.KeepDeliveries names): it grows in blocks that never
 	// move, so a user's list is its places there. A user whose list is
 	// full (Config.JournalLimit) writes each new delivery over the user's
 	// oldest, at the same place.
-	delivered ring[Delivery]
+	delivered ring[delivRec]
 	errors    ring[ErrorEntry]
 	counts    Counts
 	// forget holds users' events, oldest first, to be looked at
@@ -559,7 +559,7 @@ func (s *Server) Journal() Journal {
 			wh.Header = s.webhookHeader(wh.Body)
 		}
 	}
-	return Journal{Requests: s.requests.Snapshot(), Webhooks: webhooks, Deliveries: s.deliveries.Snapshot(), Errors: s.errors.Snapshot()}
+	return Journal{Requests: s.requests.Snapshot(), Webhooks: webhooks, Deliveries: deliveries(&s.deliveries), Errors: s.errors.Snapshot()}
 }
 
 // Counts returns the exact totals.
@@ -576,7 +576,7 @@ func (s *Server) Deliveries(userID string) []Delivery {
 	if u := s.users[userID]; u != nil && u.deliveries.Len() > 0 {
 		ds := make([]Delivery, u.deliveries.Len())
 		for i := range ds {
-			ds[i] = *s.delivered.At(*u.deliveries.At(i))
+			ds[i] = s.delivered.At(*u.deliveries.At(i)).delivery(userID)
 		}
 		return ds
 	}
