@@ -278,7 +278,7 @@ func token2(t *testing.T, s *Server, c *clock) string {
 	t.Helper()
 	s.mu.Lock()
 	tok := "ya29.test"
-	s.tokens[tok] = c.t.Add(time.Hour)
+	s.tokens[tok] = c.t.Add(time.Hour).UnixNano()
 	s.mu.Unlock()
 	return tok
 }

@@ -42,16 +42,17 @@ func (s *Server) kept(id string) bool {
 // (amortized) and a record stays at most an eighth as long again. s.mu is
 // held.
 func (s *Server) noteUserLocked(now time.Time) {
-	if s.cfg.ForgetAfter <= 0 || s.cfg.Window < 0 || now.Before(s.sweepAt) {
+	ns := now.UnixNano()
+	if s.cfg.ForgetAfter <= 0 || s.cfg.Window < 0 || ns < s.sweepAt {
 		return
 	}
 	after := max(s.cfg.ForgetAfter, s.cfg.Window) // the window has closed
 	for id, c := range s.convs {
-		if now.Sub(c.lastUser) >= after && !c.keep {
+		if ns-c.lastUser >= int64(after) && !c.keep {
 			delete(s.convs, id)
 		}
 	}
-	s.sweepAt = now.Add(after / sweeps)
+	s.sweepAt = ns + int64(after/sweeps)
 }
 
 // Conversations returns how many conversations the platform has a record

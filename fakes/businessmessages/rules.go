@@ -284,7 +284,7 @@ func (s *Server) judge(id string, req *SendRequest, now time.Time) (*conv, *Erro
 	if req.MessageID == "" {
 		return nil, errInvalid("Invalid argument: messageId is required.")
 	}
-	if s.cfg.Window > 0 && !now.Before(c.lastUser.Add(s.cfg.Window)) {
+	if s.cfg.Window > 0 && now.UnixNano()-c.lastUser >= int64(s.cfg.Window) {
 		return nil, &Error{HTTPStatus: 400, Status: "FAILED_PRECONDITION",
 			Message: fmt.Sprintf("Precondition check failed: the user's last message is more than %s old; the agent can no longer message this conversation.", days(s.cfg.Window))}
 	}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"math"
 	"net"
 	"net/http"
 	"slices"
@@ -169,7 +170,7 @@ type Server struct {
 	rnd        uint64
 	convs      map[string]*conv
 	userBlocks []userBlock           // the rest of the block user messages are made in
-	tokens     map[string]time.Time  // access token -> expiry
+	tokens     map[string]int64      // access token -> expiry, Unix nanoseconds
 	queue      fault.Queue[*pending] // retries and held deliveries, by due time
 	counts     Counts
 	faults     *fault.Decider // nil: no fault plan
@@ -184,13 +185,16 @@ type Server struct {
 	webhooks   ring[webhookRec]
 	deliveries ring[Delivery]
 	errs       ring[ErrorEntry]
-	sweepAt    time.Time // when conversations are next looked at to be forgotten
+	sweepAt    int64 // when conversations are next looked at to be forgotten, Unix nanoseconds (at first: any time)
 }
 
 // conv is what the platform knows of one conversation (one user and the
 // agent).
 type conv struct {
-	lastUser time.Time // the user's last message
+	// lastUser is the user's last message, in Unix nanoseconds: a time
+	// without a location to point to, which the window compares with a
+	// subtraction.
+	lastUser int64
 	hasUser  bool
 	keep     bool // its deliveries are kept (Config.KeepDeliveries)
 	// The messageIds the agent used: the first few in sent, all of them in
@@ -275,8 +279,8 @@ func New(cfg Config) *Server {
 	if cfg.WebhookTimeout == 0 {
 		cfg.WebhookTimeout = DefaultWebhookTimeout
 	}
-	s := &Server{cfg: cfg, rnd: cfg.Seed, convs: map[string]*conv{}, tokens: map[string]time.Time{},
-		faults: fault.New(cfg.Faults, cfg.Seed)}
+	s := &Server{cfg: cfg, rnd: cfg.Seed, convs: map[string]*conv{}, tokens: map[string]int64{},
+		faults: fault.New(cfg.Faults, cfg.Seed), sweepAt: math.MinInt64}
 	s.key = cfg.PrivateKey
 	if s.key == nil {
 		k, err := ParsePrivateKey(defaultPrivateKey)
@@ -491,9 +495,10 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, now time.Tim
 		binary.BigEndian.PutUint64(raw[i:], s.next64())
 	}
 	tok := "ya29.c." + base64.RawURLEncoding.EncodeToString(raw[:])
-	s.tokens[tok] = now.Add(DefaultTokenTTL)
+	ns := now.UnixNano()
+	s.tokens[tok] = ns + int64(DefaultTokenTTL)
 	for t, exp := range s.tokens { // forget expired tokens
-		if !now.Before(exp) {
+		if ns >= exp {
 			delete(s.tokens, t)
 		}
 	}
@@ -516,7 +521,7 @@ func (s *Server) authorize(r *http.Request, now time.Time) *Error {
 	s.mu.Lock()
 	exp, known := s.tokens[tok]
 	s.mu.Unlock()
-	if !known || !now.Before(exp) {
+	if !known || now.UnixNano() >= exp {
 		return &Error{HTTPStatus: 401, Status: "UNAUTHENTICATED", Message: "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential."}
 	}
 	return nil

@@ -379,7 +379,7 @@ func (s *Server) userMessage(ctx context.Context, id string, c Context, text Use
 		}
 		s.convs[id] = cv
 	}
-	cv.hasUser, cv.lastUser = true, now
+	cv.hasUser, cv.lastUser = true, now.UnixNano()
 	// The name, the messageId (the name's end) and the requestId share
 	// one string: "conversations/{id}/messages/{messageId}{requestId}".
 	var arr [160]byte // room for a UUID conversation id's
