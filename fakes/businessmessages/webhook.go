@@ -200,17 +200,24 @@ func appendBool(b []byte, v bool) []byte {
 // appendTime writes a timestamp as Google does: RFC 3339 in UTC with the
 // fraction it has, as a JSON string. It writes what
 // t.UTC().AppendFormat(b, time.RFC3339Nano) writes (TestAppendTime) with
-// the layout's rules worked out once: a year outside 0-9999 is left to
-// AppendFormat.
+// the layout's rules worked out once, and the date and clock worked out
+// from the Unix seconds by unsigned integer arithmetic (civilDate): a time
+// before March of year 0 or past year 9999 is left to AppendFormat.
 func appendTime(b []byte, t time.Time) []byte {
-	t = t.UTC()
-	year, month, day := t.Date()
-	if year < 0 || year > 9999 {
+	const (
+		march0    = -719468 * secondsPerDay // 0000-03-01T00:00:00Z in Unix seconds
+		year10000 = 253402300800            // 10000-01-01T00:00:00Z in Unix seconds
+	)
+	unix := t.Unix()
+	if unix < march0 || unix >= year10000 {
 		b = append(b, '"')
-		b = t.AppendFormat(b, time.RFC3339Nano)
+		b = t.UTC().AppendFormat(b, time.RFC3339Nano)
 		return append(b, '"')
 	}
-	hour, minute, sec := t.Clock()
+	since := uint64(unix - march0)
+	year, month, day := civilDate(since / secondsPerDay)
+	secs := since % secondsPerDay
+	hour, minute, sec := secs/3600, secs/60%60, secs%60
 	b = append(b, '"',
 		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
 		byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
@@ -230,6 +237,23 @@ func appendTime(b []byte, t time.Time) []byte {
 		b = append(b, frac[:n]...)
 	}
 	return append(b, 'Z', '"')
+}
+
+const secondsPerDay = 24 * 60 * 60
+
+// civilDate is the proleptic Gregorian date of the day days after
+// 0000-03-01: Howard Hinnant's days-to-civil algorithm, whose 400-year
+// eras start on March 1st so that a leap day ends its year.
+func civilDate(days uint64) (year, month, day uint64) {
+	era, doe := days/146097, days%146097                   // doe: day of the era, 0-146096
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // year of the era, 0-399
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // day of the year from March 1st, 0-365
+	mp := (5*doy + 2) / 153                                // month from March, 0-11
+	year, month, day = yoe+era*400, mp+3, doy-(153*mp+2)/5+1
+	if month > 12 {
+		year, month = year+1, month-12
+	}
+	return year, month, day
 }
 
 // appendStrings appends the concatenation of parts as one JSON string, as
