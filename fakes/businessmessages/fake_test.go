@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -237,6 +238,15 @@ func TestSendRules(t *testing.T) {
 	check("30 days", post(s, tok, path, msg("m3", "too late")), 400, "FAILED_PRECONDITION")
 	if n := len(s.Deliveries(conv)); n != 3 {
 		t.Fatalf("%d deliveries, want 3", n)
+	}
+	// The history and the journal read the deliveries back as sent.
+	d := s.Deliveries(conv)
+	if d[0].Type != "image" || d[0].Text != "https://files.omnisim.invalid/a.png?bytes=5242880" || d[0].Representative != "BOT" ||
+		d[1].Type != "text" || d[1].Text != "hi" || d[1].Representative != "HUMAN" || d[1].MessageID != "m1" || d[1].Conversation != conv {
+		t.Errorf("deliveries %+v", d)
+	}
+	if j := s.Journal().Deliveries; !reflect.DeepEqual(j, d) {
+		t.Errorf("journal deliveries %+v, want %+v", j, d)
 	}
 	if len(rcv.bodies) != 2 {
 		t.Fatalf("%d webhooks, want verify and one message", len(rcv.bodies))

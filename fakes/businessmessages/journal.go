@@ -94,3 +94,39 @@ func (r *webhookRec) webhook() Webhook {
 
 // ring keeps the newest entries of one journal list.
 type ring[T any] = journal.Ring[T]
+
+// delivRec is a delivery as a conversation's history keeps it: its type
+// as an index and its representative as a flag, without the conversation
+// id.
+type delivRec struct {
+	at        time.Time
+	messageID string
+	text      string
+	kind      uint8 // index in kindNames
+	human     bool  // representative HUMAN; false: BOT
+}
+
+// The types of message the agent sends, indexes in kindNames.
+const (
+	kindText uint8 = iota
+	kindImage
+	kindRichCard
+)
+
+var kindNames = [...]string{kindText: "text", kindImage: "image", kindRichCard: "richCard"}
+
+// delivEntry is a Deliveries journal entry: the record a conversation
+// keeps, with the conversation's id.
+type delivEntry struct {
+	delivRec
+	conversation string
+}
+
+// delivery is the Delivery r records of a message to conversation id.
+func (r *delivRec) delivery(id string) Delivery {
+	d := Delivery{At: r.at, Conversation: id, MessageID: r.messageID, Type: kindNames[r.kind], Text: r.text, Representative: "BOT"}
+	if r.human {
+		d.Representative = "HUMAN"
+	}
+	return d
+}

@@ -325,24 +325,27 @@ func (s *Server) accept(id string, req SendRequest, rep *Representative, now tim
 	c.use(req.MessageID)
 	m := Message{Conversation: id, MessageID: req.MessageID, Rep: rep.RepresentativeType,
 		DisplayName: rep.DisplayName, CreateTime: now}
+	var kind uint8
 	switch {
 	case req.Text != "":
-		m.Type, m.Text = "text", req.Text
+		kind, m.Text = kindText, req.Text
 	case req.Image != nil:
-		m.Type = "image"
+		kind = kindImage
 		if req.Image.ContentInfo != nil {
 			m.Text = req.Image.ContentInfo.FileURL
 		} else {
 			m.Text = req.Image.ImageID
 		}
 	default:
-		m.Type, m.Text = "richCard", "rich card"
+		kind, m.Text = kindRichCard, "rich card"
 	}
-	d := Delivery{At: now, Conversation: id, MessageID: m.MessageID, Type: m.Type, Text: m.Text, Representative: m.Rep}
+	m.Type = kindNames[kind]
+	// The shape checks (checkShapeOf) let only BOT and HUMAN through.
+	d := delivRec{at: now, messageID: m.MessageID, text: m.Text, kind: kind, human: m.Rep == "HUMAN"}
 	if c.keep {
 		c.deliveries.Add(d)
 	}
-	s.deliveries.Add(d)
+	s.deliveries.Add(delivEntry{delivRec: d, conversation: id})
 	s.counts.Deliveries++
 	return m, nil
 }
@@ -390,7 +393,11 @@ func (s *Server) Deliveries(id string) []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c := s.convs[id]; c != nil && c.deliveries.Len() > 0 {
-		return c.deliveries.Snapshot()
+		ds := make([]Delivery, c.deliveries.Len())
+		for i := range ds {
+			ds[i] = c.deliveries.At(i).delivery(id)
+		}
+		return ds
 	}
 	return nil
 }
@@ -411,6 +418,10 @@ func (s *Server) Journal() Journal {
 	for i := range recs {
 		whs[i] = recs[i].webhook()
 	}
-	return Journal{Requests: s.requests.Snapshot(), Webhooks: whs,
-		Deliveries: s.deliveries.Snapshot(), Errors: s.errs.Snapshot()}
+	ds := make([]Delivery, s.deliveries.Len())
+	for i := range ds {
+		e := s.deliveries.At(i)
+		ds[i] = e.delivery(e.conversation)
+	}
+	return Journal{Requests: s.requests.Snapshot(), Webhooks: whs, Deliveries: ds, Errors: s.errs.Snapshot()}
 }

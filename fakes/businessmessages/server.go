@@ -183,7 +183,7 @@ type Server struct {
 
 	requests   ring[Request]
 	webhooks   ring[webhookRec]
-	deliveries ring[Delivery]
+	deliveries ring[delivEntry]
 	errs       ring[ErrorEntry]
 	sweepAt    int64 // when conversations are next looked at to be forgotten, Unix nanoseconds (at first: any time)
 }
@@ -201,7 +201,7 @@ type conv struct {
 	// sentSet once there are more (a conversation usually has a few).
 	sent       []string
 	sentSet    map[string]struct{}
-	deliveries ring[Delivery] // the newest Config.JournalLimit (all when it is not positive)
+	deliveries ring[delivRec] // the newest Config.JournalLimit (all when it is not positive)
 }
 
 // sentFew is how many messageIds a conversation keeps in conv.sent before
