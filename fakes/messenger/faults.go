@@ -151,7 +151,7 @@ func (s *Server) deliverFaulted(ctx context.Context, h *hook) (Inbound, error) {
 		s.releaseReordered(now)
 	}
 	if d.Duplicate {
-		q := &hook{ev: h.ev, sent: h.sent, first: h.first}
+		q := &hook{ev: h.ev, sent: h.sent}
 		s.queueHook(q, first.Add(d.DuplicateAfter), false)
 	}
 	return in, err

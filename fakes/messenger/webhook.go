@@ -218,7 +218,6 @@ type hook struct {
 	// sent reports that a try of ev, or of the webhook it duplicates,
 	// sent its bytes (never on the Direct network).
 	sent  bool
-	first time.Time
 	tries int
 	due   time.Time
 	seq   uint64
@@ -284,7 +283,7 @@ func (s *Server) customerEvent(ctx context.Context, ev Event) (Inbound, error) {
 	}
 	h := &s.hookBlock[0]
 	s.hookBlock = s.hookBlock[1:]
-	h.ev, h.first = ev, now
+	h.ev = ev
 	s.mu.Unlock()
 	if s.faults.Webhooks() {
 		return s.deliverFaulted(ctx, h)
@@ -447,7 +446,7 @@ func (s *Server) Flush(ctx context.Context) (int, error) {
 	s.receipts = nil
 	s.mu.Unlock()
 	for _, r := range due {
-		h := &hook{ev: Event{Sender: r.psid, Kind: "delivery", Timestamp: s.now(), Delivered: []string{r.mid}}, first: s.now()}
+		h := &hook{ev: Event{Sender: r.psid, Kind: "delivery", Timestamp: s.now(), Delivered: []string{r.mid}}}
 		if res := s.deliver(ctx, h); res.err != nil && first == nil {
 			first = res.err
 		}
