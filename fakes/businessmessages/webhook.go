@@ -438,7 +438,7 @@ func (s *Server) userMessage(ctx context.Context, id string, c Context, text Use
 type pending struct {
 	um    *UserMessage
 	sig   [1]string // the body's X-Goog-Signature, made at the first try that needs it
-	first time.Time // the first try
+	first int64     // the first try, in Unix nanoseconds
 	try   int       // tries made
 	delay time.Duration
 }
@@ -483,7 +483,7 @@ func (s *Server) reschedule(p *pending) {
 		return
 	}
 	next := s.cfg.Clock().Add(p.delay)
-	if next.Sub(p.first) > s.cfg.RetryFor {
+	if next.UnixNano()-p.first > int64(s.cfg.RetryFor) {
 		return
 	}
 	p.delay = min(2*p.delay, s.cfg.RetryMaxDelay)
@@ -498,7 +498,7 @@ func (s *Server) try(ctx context.Context, p *pending) (status int, faulted bool)
 	p.try++
 	now := s.cfg.Clock()
 	if p.try == 1 {
-		p.first = now
+		p.first = now.UnixNano()
 	}
 	f := s.tryFault()
 	um := p.um
