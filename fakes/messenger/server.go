@@ -212,9 +212,9 @@ type upload struct {
 	size         int64
 }
 
+// receipt is an accepted message whose delivery receipt Flush sends.
 type receipt struct {
 	psid, mid string
-	at        time.Time
 }
 
 // New returns a server for cfg. It serves in memory as an http.Handler;
@@ -533,7 +533,7 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time, path string) (SendR
 	s.counts.Deliveries++
 	s.journal.deliveries.Add(delivEntry{delivRec: d, to: c.psid})
 	if !s.cfg.DisableDeliveries {
-		s.receipts = append(s.receipts, receipt{psid: c.psid, mid: mid, at: now})
+		s.receipts = append(s.receipts, receipt{psid: c.psid, mid: mid})
 	}
 	return SendResponse{RecipientID: c.psid, MessageID: mid}, nil
 }
