@@ -28,10 +28,13 @@ const MaxHead = 1024
 // concurrent use: pool one per goroutine.
 type MAC struct {
 	inner, outer hash.Hash
-	ipad, opad   []byte // the inner and outer states after the key blocks
-	head         []byte // the head remembered, and the inner state after it
-	afterHead    []byte
-	sum          [sha256.Size]byte
+	// innerState and outerState are inner and outer as the unmarshalers
+	// of their states, asserted once rather than per restore.
+	innerState, outerState encoding.BinaryUnmarshaler
+	ipad, opad             []byte // the inner and outer states after the key blocks
+	head                   []byte // the head remembered, and the inner state after it
+	afterHead              []byte
+	sum                    [sha256.Size]byte
 }
 
 // New returns a MAC keyed with key.
@@ -52,6 +55,8 @@ func New(key []byte) *MAC {
 	m.ipad = marshal(m.inner)
 	m.outer.Write(opad[:])
 	m.opad = marshal(m.outer)
+	m.innerState = m.inner.(encoding.BinaryUnmarshaler)
+	m.outerState = m.outer.(encoding.BinaryUnmarshaler)
 	return m
 }
 
@@ -65,20 +70,20 @@ func (m *MAC) Sum(msg []byte, head int) []byte {
 	}
 	switch {
 	case head > 0 && len(m.head) == head && bytes.Equal(msg[:head], m.head):
-		restore(m.inner, m.afterHead)
+		restore(m.innerState, m.afterHead)
 		msg = msg[head:]
 	case head > 0:
-		restore(m.inner, m.ipad)
+		restore(m.innerState, m.ipad)
 		m.inner.Write(msg[:head])
 		m.head = append(m.head[:0], msg[:head]...)
 		m.afterHead = marshal(m.inner)
 		msg = msg[head:]
 	default:
-		restore(m.inner, m.ipad)
+		restore(m.innerState, m.ipad)
 	}
 	m.inner.Write(msg)
 	in := m.inner.Sum(m.sum[:0])
-	restore(m.outer, m.opad)
+	restore(m.outerState, m.opad)
 	m.outer.Write(in)
 	return m.outer.Sum(m.sum[:0])
 }
@@ -91,8 +96,8 @@ func marshal(h hash.Hash) []byte {
 	return b
 }
 
-func restore(h hash.Hash, state []byte) {
-	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(state); err != nil {
+func restore(h encoding.BinaryUnmarshaler, state []byte) {
+	if err := h.UnmarshalBinary(state); err != nil {
 		panic("headmac: sha256 state: " + err.Error()) // cannot happen: a state marshal made
 	}
 }
