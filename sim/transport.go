@@ -297,18 +297,25 @@ func serve(h http.Handler, w *response, in, req *http.Request) (err error) {
 // closed. Nothing else reads the request meanwhile: its caller waits in
 // the same goroutine, and the handler keeps none of it (as httpcall
 // requires of the server side). It saves copying the request and clearing
-// the copy.
+// the copy. A handler that returns is not asked for a panic to recover.
 func serveInPlace(h http.Handler, w *response, req *http.Request, uri string) (err error) {
 	was, addr, host, body, form, post := req.RequestURI, req.RemoteAddr, req.Host, req.Body, req.Form, req.PostForm
 	req.RequestURI, req.RemoteAddr, req.Host = uri, remoteAddr, req.URL.Host
+	returned := false
 	defer func() {
-		v := recover()
+		var v any
+		if !returned {
+			v = recover()
+		}
 		req.RequestURI, req.RemoteAddr, req.Host, req.Body = was, addr, host, body
 		req.Form, req.PostForm = form, post
 		req.Body.Close()
-		err = aborted(v, req)
+		if v != nil {
+			err = aborted(v, req)
+		}
 	}()
 	h.ServeHTTP(w, req)
+	returned = true
 	return nil
 }
 
