@@ -106,7 +106,7 @@ func restore(h encoding.BinaryUnmarshaler, state []byte) {
 // two to a byte, the high half first (as a signature header carries a
 // digest), as decoding s with encoding/hex and comparing with hmac.Equal
 // does, without the decoding, in a time that depends only on the lengths.
-// Eight digits are taken at a time: sum's four bytes written in lower-case
+// Eight digits are taken at a time (sixteen a loop): sum's four bytes written in lower-case
 // digits (hex8), compared with the digits of s in lower case (each byte
 // ORed with 0x20, which makes 'A' to 'F' 'a' to 'f' and leaves the others
 // as they are), and each digit's 0x60 bits checked not both clear (only
@@ -118,7 +118,14 @@ func EqualHex(s string, sum []byte) bool {
 	}
 	var diff uint64
 	valid := uint64(highs)
-	for len(sum) >= 4 && len(s) >= 8 {
+	for len(sum) >= 8 && len(s) >= 16 { // two steps of eight digits
+		x := binary.LittleEndian.Uint64(sum)
+		w, v := le64(s), le64(s[8:])
+		diff |= (w | 0x20*ones) ^ hex8(uint32(x)) | (v | 0x20*ones) ^ hex8(uint32(x>>32))
+		valid &= (w&(0x60*ones) + 0x7f*ones) & (v&(0x60*ones) + 0x7f*ones)
+		s, sum = s[16:], sum[8:]
+	}
+	if len(sum) >= 4 && len(s) >= 8 {
 		w := le64(s)
 		diff |= (w | 0x20*ones) ^ hex8(binary.LittleEndian.Uint32(sum))
 		valid &= w&(0x60*ones) + 0x7f*ones
@@ -180,15 +187,18 @@ var hexValue = func() (t [256]byte) {
 
 // AppendHex appends sum in lower-case hex digits, two to a byte, the high
 // half first, as encoding/hex's AppendEncode does (a signature header's
-// digest): eight digits in one store from four bytes (hex8), and the last
-// few bytes' two digits in one 16-bit store each from a table. sum may not
+// digest): each byte's two digits looked up in a table, eight digits
+// stored at a time, and the last few bytes' two in one 16-bit store each.
+// (The digits are written rather than compared, so the look-ups indexed by
+// sum's bytes, which EqualHex does without, give nothing away.) sum may not
 // overlap the room past len(dst) that the digits are written in.
 func AppendHex(dst, sum []byte) []byte {
 	n := len(dst)
 	dst = slices.Grow(dst, 2*len(sum))[:n+2*len(sum)]
 	out := dst[n:]
 	for len(sum) >= 4 && len(out) >= 8 {
-		binary.LittleEndian.PutUint64(out, hex8(binary.LittleEndian.Uint32(sum)))
+		binary.LittleEndian.PutUint64(out, uint64(hexPairs[sum[0]])|uint64(hexPairs[sum[1]])<<16|
+			uint64(hexPairs[sum[2]])<<32|uint64(hexPairs[sum[3]])<<48)
 		sum, out = sum[4:], out[8:]
 	}
 	for i, c := range sum {
