@@ -166,7 +166,7 @@ func (s *Server) deliveredLocked(c *customer, wamid string) (time.Time, bool) {
 	}
 	for i := c.deliveries.Len() - 1; i >= 0; i-- {
 		if r := c.deliveries.At(i); r.part == part {
-			return r.at, true
+			return s.zones.time(r.at), true
 		}
 	}
 	return time.Time{}, false

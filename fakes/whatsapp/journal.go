@@ -92,18 +92,18 @@ type Counts struct {
 type ring[T any] = journal.Ring[T]
 
 // delivEntry is a Deliveries journal entry: the compact record a
-// customer keeps (delivRec), with the wa_id it went to and its wamid ("":
-// the one rebuilt from the record's counter part).
+// customer keeps (delivRec), with the wa_id it went to. Its wamid is
+// rebuilt from the record's counter part when the journal is read.
 type delivEntry struct {
 	delivRec
-	to, id string
+	to string
 }
 
 // deliveryJournal is the Deliveries list of the journal. s.mu must be
 // held.
 func (s *Server) deliveryJournal() []Delivery {
 	return journalList(&s.delivs, func(e *delivEntry) Delivery {
-		return delivery(&s.ids, e.to, e.id, &e.delivRec)
+		return s.delivery(e.to, &e.delivRec)
 	})
 }
 

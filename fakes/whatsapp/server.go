@@ -192,6 +192,7 @@ type Server struct {
 	requests  ring[Request]
 	webhooks  ring[webhookRec]
 	delivs    ring[delivEntry]
+	zones     zoneTable // the locations of the journals' times
 	errs      ring[ErrorEntry]
 	reads     ring[ReadReceipt]
 	counts    Counts
@@ -294,13 +295,21 @@ type inboundRec struct {
 }
 
 // delivRec is a compact Delivery kept per customer (the wamid is rebuilt
-// from its counter part and the customer's wa_id).
+// from its counter part and the customer's wa_id). It holds two pointers,
+// the content's and extra's, which is nil for the usual send, which has
+// neither media nor context.
 type delivRec struct {
-	at      time.Time
+	at      stamp
 	part    uint64
 	kind    uint8 // index in kindNames
 	link    bool  // media is a link, not a media id
 	content string
+	extra   *delivExtra
+}
+
+// delivExtra is what few deliveries have: the media (a media id, or a
+// link) and the wamid of the message replied to.
+type delivExtra struct {
 	media   string
 	replyTo string
 }
@@ -316,15 +325,14 @@ func kindIndex(k string) uint8 {
 	return 0
 }
 
-func (c *customer) delivery(g *idgen, r *delivRec) Delivery { return delivery(g, c.waID, "", r) }
-
-// delivery is the Delivery r records of a message to the wa_id to; id is
-// its wamid, or "" for the one g rebuilds from r's counter part.
-func delivery(g *idgen, to, id string, r *delivRec) Delivery {
-	if id == "" {
-		id = g.formatWamid(to, r.part, true)
+// delivery is the Delivery r records of a message to the wa_id to, its
+// wamid rebuilt from r's counter part. s.mu must be held.
+func (s *Server) delivery(to string, r *delivRec) Delivery {
+	d := Delivery{At: s.zones.time(r.at), To: to, ID: s.ids.formatWamid(to, r.part, true), Type: kindNames[r.kind]}
+	media := ""
+	if x := r.extra; x != nil {
+		media, d.ReplyTo = x.media, x.replyTo
 	}
-	d := Delivery{At: r.at, To: to, ID: id, Type: kindNames[r.kind], ReplyTo: r.replyTo}
 	switch d.Type {
 	case "text":
 		d.Text = r.content
@@ -333,9 +341,9 @@ func delivery(g *idgen, to, id string, r *delivRec) Delivery {
 	default:
 		d.Caption = r.content
 		if r.link {
-			d.Link = r.media
+			d.Link = media
 		} else {
-			d.MediaID = r.media
+			d.MediaID = media
 		}
 	}
 	return d
@@ -865,16 +873,19 @@ func (s *Server) accept(a *accepted, r *http.Request, req *SendRequest, withID b
 			if p.template != "" || p.caption != "" {
 				content += p.template + p.caption
 			}
-			rec := delivRec{at: now, part: part, kind: kindIndex(p.kind), content: content,
-				media: p.mediaID, replyTo: p.replyTo}
-			if p.link != "" {
-				rec.media, rec.link = p.link, true
+			rec := delivRec{at: s.zones.stamp(now), part: part, kind: kindIndex(p.kind), content: content}
+			if p.mediaID != "" || p.link != "" || p.replyTo != "" {
+				x := &delivExtra{media: p.mediaID, replyTo: p.replyTo}
+				if p.link != "" {
+					x.media, rec.link = p.link, true
+				}
+				rec.extra = x
 			}
 			if kept {
 				c.deliveries.Add(rec)
 			}
 			if keeps {
-				s.delivs.Add(delivEntry{delivRec: rec, to: c.waID, id: id})
+				s.delivs.Add(delivEntry{delivRec: rec, to: c.waID})
 			}
 		}
 		s.counts.Deliveries++
@@ -1143,7 +1154,7 @@ func (s *Server) Deliveries(to string) []Delivery {
 	}
 	out := make([]Delivery, c.deliveries.Len())
 	for i := range out {
-		out[i] = c.delivery(&s.ids, c.deliveries.At(i))
+		out[i] = s.delivery(c.waID, c.deliveries.At(i))
 	}
 	return out
 }
