@@ -183,8 +183,8 @@ func putWamidStem(o []byte, waID string) {
 	binary.LittleEndian.PutUint32(o, base64Group(0x1c, 0x18, byte(n)))
 	k, i := 4, 0
 	for ; i+3 <= n; i += 3 {
-		v := uint(waID[i])<<16 | uint(waID[i+1])<<8 | uint(waID[i+2])
-		binary.LittleEndian.PutUint32(o[k:], uint32(base64Pairs[v>>12])|uint32(base64Pairs[v&4095])<<16)
+		v := uint32(waID[i])<<16 | uint32(waID[i+1])<<8 | uint32(waID[i+2])
+		binary.LittleEndian.PutUint32(o[k:], base64Triple(v))
 		k += 4
 	}
 	last := base64Group(0x15, 0x02, 0x00)
@@ -196,6 +196,50 @@ func putWamidStem(o []byte, waID string) {
 	}
 	binary.LittleEndian.PutUint32(o[k:], last)
 }
+
+// putShortWamidStem is putWamidStem for a wa_id of at most 17 bytes,
+// whose stem fits o, in a fixed number of steps: the head's first group
+// from a table, five groups of the wa_id's bytes (zeros past its end),
+// then the last group in its place, over the first of the groups past the
+// wa_id's whole ones. The bytes of o past the stem are left with what
+// those groups made.
+func putShortWamidStem(o *[28]byte, waID string) {
+	var b [18]byte // waID, then zeros
+	n := copy(b[:17], waID)
+	binary.LittleEndian.PutUint32(o[0:], wamidHeadGroups[n])
+	// The five groups, written out: constant offsets need no checks.
+	binary.LittleEndian.PutUint32(o[4:], base64Triple(binary.BigEndian.Uint32(b[0:])>>8))
+	binary.LittleEndian.PutUint32(o[8:], base64Triple(binary.BigEndian.Uint32(b[3:])>>8))
+	binary.LittleEndian.PutUint32(o[12:], base64Triple(binary.BigEndian.Uint32(b[6:])>>8))
+	binary.LittleEndian.PutUint32(o[16:], base64Triple(binary.BigEndian.Uint32(b[9:])>>8))
+	binary.LittleEndian.PutUint32(o[20:], base64Triple(binary.BigEndian.Uint32(b[12:])>>8))
+	i := n / 3 * 3
+	var v uint32
+	switch n - i {
+	case 0:
+		v = 0x15<<16 | 0x02<<8
+	case 1:
+		v = uint32(b[i])<<16 | 0x15<<8 | 0x02
+	default:
+		v = uint32(b[i])<<16 | uint32(b[i+1])<<8 | 0x15
+	}
+	binary.LittleEndian.PutUint32(o[4+4*(n/3):], base64Triple(v))
+}
+
+// base64Triple is the base64 of the three bytes of v (below 1<<24), the
+// first in its high byte, as base64Group makes it: two base64Pairs.
+func base64Triple(v uint32) uint32 {
+	return uint32(base64Pairs[v>>12&4095]) | uint32(base64Pairs[v&4095])<<16
+}
+
+// wamidHeadGroups are the first groups of the heads of wa_ids of 0 to 17
+// bytes: 1c 18 and the length.
+var wamidHeadGroups = func() (t [18]uint32) {
+	for n := range t {
+		t[n] = base64Group(0x1c, 0x18, byte(n))
+	}
+	return t
+}()
 
 // wamidDirGroups are the head's last groups by the wa_id's length mod 3,
 // inbound and outbound.

@@ -280,7 +280,7 @@ func (w *wamidStem) make(waID string) bool {
 	if wamidStemLen(n) > len(w.b) {
 		return false
 	}
-	putWamidStem(w.b[:], waID)
+	putShortWamidStem(&w.b, waID)
 	w.n, w.r = uint8(wamidStemLen(n)), uint8(n%3)
 	return true
 }
