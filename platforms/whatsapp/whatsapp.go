@@ -417,9 +417,10 @@ func (b *binding) NewHandle(n int) string {
 //go:noinline
 func (h *handles) fill(n int) int {
 	var d [handleBlock * handleLen]byte
+	wrap := 10000 - n%10000 // the k of the first number past n whose line is 0000
 	for k := range handleBlock {
 		line := (*[handleLen]byte)(d[k*handleLen:])
-		if k == 0 || (n+k)%10000 == 0 {
+		if k == 0 || k == wrap {
 			putHandle(line[:], n+k)
 			continue
 		}
