@@ -156,43 +156,31 @@ type graph struct {
 	d   *fakewa.Direct
 	due *sim.Due // the world's: stirred by a call that may change what the fake has due (stir)
 
-	// sc is reused by every send: the fake's Send keeps neither the
-	// request nor its text once it has returned, and calls nothing that
-	// sends. It takes no lock: the adapter makes one call at a time
-	// (routerwa.Graph), and a world's adapters, a restarted router's too,
-	// send from the world's goroutine alone. Between sends sc is zero.
-	sc sendScratch
-}
-
-// sendScratch is a send request to the fake with the text it points to.
-type sendScratch struct {
-	req  fakewa.SendRequest
+	// text is the text object of every text send's request, which points
+	// to it (a request made on the stack, whose text's address the fake's
+	// Send lets escape). The fake's Send keeps neither the request nor its
+	// text once it has returned, and calls nothing that sends. It takes
+	// no lock: the adapter makes one call at a time (routerwa.Graph), and
+	// a world's adapters, a restarted router's too, send from the world's
+	// goroutine alone. Between sends text is zero.
 	text fakewa.Text
 }
 
 func (g *graph) Message(req *routerwa.Request) (string, error) {
 	idle := g.d.Idle()
-	sc := &g.sc
-	fr := &sc.req
-	// fr holds no field of another send (see below): only what this one
-	// has is set, field by field.
-	fr.MessagingProduct, fr.RecipientType, fr.To, fr.Type = req.MessagingProduct, req.RecipientType, req.To, req.Type
+	// On the stack: setting its fields writes no pointer to the heap, so
+	// no write barrier, and nothing is cleared after the send.
+	fr := fakewa.SendRequest{MessagingProduct: req.MessagingProduct, RecipientType: req.RecipientType, To: req.To, Type: req.Type}
 	if t := req.Text; t != nil {
-		sc.text.PreviewURL, sc.text.Body = t.PreviewURL, t.Body
-		fr.Text = &sc.text
+		g.text.PreviewURL, g.text.Body = t.PreviewURL, t.Body
+		fr.Text = &g.text
 	}
-	other := req.Template != nil || req.Image != nil || req.Audio != nil || req.Video != nil || req.Document != nil || req.Sticker != nil
-	if other {
-		setOther(fr, req)
+	if req.Template != nil || req.Image != nil || req.Audio != nil || req.Video != nil || req.Document != nil || req.Sticker != nil {
+		setOther(&fr, req)
 	}
-	_, id, e := g.d.Send(fr)
-	// Holding no strings of a send that is over: a text send, the usual
-	// one, has set only the first four fields and the text.
-	if other {
-		*sc = sendScratch{}
-	} else {
-		fr.MessagingProduct, fr.RecipientType, fr.To, fr.Type, fr.Text = "", "", "", "", nil
-		sc.text = fakewa.Text{}
+	_, id, e := g.d.Send(&fr)
+	if fr.Text != nil {
+		g.text = fakewa.Text{} // holding no string of a send that is over
 	}
 	stir(g.due, g.d, idle)
 	if e != nil {

@@ -65,7 +65,7 @@ func TestModelledText(t *testing.T) {
 	}
 }
 
-// TestGraphScratch: the Direct graph's reused request is zero after each
+// TestGraphScratch: the Direct graph's reused text is zero after each
 // send, a text with a link preview and a template alike, so that it holds
 // nothing of a send that is over and the next send starts clean; the fake
 // recorded each send as sent.
@@ -88,8 +88,8 @@ func TestGraphScratch(t *testing.T) {
 		if _, err := a.Send(context.Background(), to, m); err != nil {
 			t.Fatalf("send %+v: %v", m, err)
 		}
-		if g.sc != (sendScratch{}) {
-			t.Errorf("after sending %+v the scratch holds %+v", m, g.sc)
+		if g.text != (fakewa.Text{}) {
+			t.Errorf("after sending %+v the text holds %+v", m, g.text)
 		}
 	}
 	var got []string
