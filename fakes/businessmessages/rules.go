@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/omnisim/omnisim/fakes/journal"
 )
 
 // SendRequest is the body of conversations.messages.create.
@@ -393,11 +395,7 @@ func (s *Server) Deliveries(id string) []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c := s.convs[id]; c != nil && c.deliveries.Len() > 0 {
-		ds := make([]Delivery, c.deliveries.Len())
-		for i := range ds {
-			ds[i] = c.deliveries.At(i).delivery(id)
-		}
-		return ds
+		return journal.Map(&c.deliveries, func(r *delivRec) Delivery { return r.delivery(id) })
 	}
 	return nil
 }
@@ -413,15 +411,7 @@ func (s *Server) Counts() Counts {
 func (s *Server) Journal() Journal {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	recs := s.webhooks.Snapshot()
-	whs := make([]Webhook, len(recs))
-	for i := range recs {
-		whs[i] = recs[i].webhook()
-	}
-	ds := make([]Delivery, s.deliveries.Len())
-	for i := range ds {
-		e := s.deliveries.At(i)
-		ds[i] = e.delivery(e.conversation)
-	}
-	return Journal{Requests: s.requests.Snapshot(), Webhooks: whs, Deliveries: ds, Errors: s.errs.Snapshot()}
+	ds := journal.Map(&s.deliveries, func(e *delivEntry) Delivery { return e.delivery(e.conversation) })
+	return Journal{Requests: s.requests.Snapshot(), Webhooks: journal.Map(&s.webhooks, (*webhookRec).webhook), Deliveries: ds,
+		Errors: s.errs.Snapshot()}
 }

@@ -119,12 +119,3 @@ type delivEntry struct {
 func (r *delivRec) delivery(to string) Delivery {
 	return Delivery{At: r.at, To: to, MsgID: r.msgID, Type: "text", Text: r.text}
 }
-
-// deliveries is the Delivery of each record r holds, oldest first.
-func deliveries[R any](r *ring[R], delivery func(*R) Delivery) []Delivery {
-	out := make([]Delivery, r.Len())
-	for i := range out {
-		out[i] = delivery(r.At(i))
-	}
-	return out
-}

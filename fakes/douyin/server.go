@@ -13,6 +13,7 @@ import (
 
 	"github.com/omnisim/omnisim/fakes/fault"
 	"github.com/omnisim/omnisim/fakes/forget"
+	"github.com/omnisim/omnisim/fakes/journal"
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/jsonscan"
 )
@@ -483,7 +484,7 @@ func (s *Server) Journal() Journal {
 		whs[i] = recs[i].webhook(s.cfg.ClientSecret)
 	}
 	return Journal{Requests: s.requests.Snapshot(), Webhooks: whs,
-		Deliveries: deliveries(&s.deliveries, func(e *delivEntry) Delivery { return e.delivery(e.to) }), Errors: s.errs.Snapshot()}
+		Deliveries: journal.Map(&s.deliveries, func(e *delivEntry) Delivery { return e.delivery(e.to) }), Errors: s.errs.Snapshot()}
 }
 
 // Counts returns the exact totals.
@@ -499,7 +500,7 @@ func (s *Server) Deliveries(openID string) []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c := s.customers[openID]; c != nil && c.deliveries.Len() > 0 {
-		return deliveries(&c.deliveries, func(r *delivRec) Delivery { return r.delivery(openID) })
+		return journal.Map(&c.deliveries, func(r *delivRec) Delivery { return r.delivery(openID) })
 	}
 	return nil
 }

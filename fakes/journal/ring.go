@@ -102,6 +102,17 @@ func (r *Ring[T]) Snapshot() []T {
 	return r.appendRange(out, 0, r.next)
 }
 
+// Map is the entries of r, oldest first, each as f makes it from the entry
+// r keeps: a fake's compact records read back as the values its journal
+// reports.
+func Map[T, U any](r *Ring[T], f func(*T) U) []U {
+	out := make([]U, r.Len())
+	for i := range out {
+		out[i] = f(r.At(i))
+	}
+	return out
+}
+
 // appendRange appends the entries at storage indexes [from, to) to out.
 func (r *Ring[T]) appendRange(out []T, from, to int) []T {
 	for from < to {

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -127,5 +128,28 @@ func TestRingKeepsNone(t *testing.T) {
 	}
 	if r.Keeps() || r.Len() != 0 || len(r.Snapshot()) != 0 || len(r.blocks) != 0 || r.Last() != nil {
 		t.Fatalf("kept %d entries in %d blocks", r.Len(), len(r.blocks))
+	}
+}
+
+// TestMap reads a ring back through a function, oldest first: all it holds,
+// or its newest when it is bounded; an empty ring gives an empty list.
+func TestMap(t *testing.T) {
+	for _, c := range []struct {
+		limit, add int
+		want       []string
+	}{
+		{limit: 0, add: 0, want: []string{}},
+		{limit: 0, add: 3, want: []string{"e0", "e1", "e2"}},
+		{limit: 3, add: 5, want: []string{"e2", "e3", "e4"}},
+	} {
+		var r Ring[int]
+		r.SetLimit(c.limit)
+		for i := range c.add {
+			r.Add(i)
+		}
+		got := Map(&r, func(v *int) string { return "e" + strconv.Itoa(*v) })
+		if !slices.Equal(got, c.want) || got == nil {
+			t.Errorf("limit %d, %d added: Map = %q, want %q", c.limit, c.add, got, c.want)
+		}
 	}
 }

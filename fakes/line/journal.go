@@ -120,12 +120,5 @@ func (r *delivRec) delivery(to string) Delivery {
 	return d
 }
 
-// deliveries is the Delivery of each entry r holds, oldest first.
-func deliveries(r *ring[delivEntry]) []Delivery {
-	out := make([]Delivery, r.Len())
-	for i := range out {
-		e := r.At(i)
-		out[i] = e.delivery(e.to)
-	}
-	return out
-}
+// journalDelivery is the Delivery of journal entry e.
+func journalDelivery(e *delivEntry) Delivery { return e.delivery(e.to) }

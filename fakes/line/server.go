@@ -16,6 +16,7 @@ import (
 
 	"github.com/omnisim/omnisim/fakes/fault"
 	"github.com/omnisim/omnisim/fakes/forget"
+	"github.com/omnisim/omnisim/fakes/journal"
 	"github.com/omnisim/omnisim/httpcall"
 )
 
@@ -559,7 +560,7 @@ func (s *Server) Journal() Journal {
 			wh.Header = s.webhookHeader(wh.Body)
 		}
 	}
-	return Journal{Requests: s.requests.Snapshot(), Webhooks: webhooks, Deliveries: deliveries(&s.deliveries), Errors: s.errors.Snapshot()}
+	return Journal{Requests: s.requests.Snapshot(), Webhooks: webhooks, Deliveries: journal.Map(&s.deliveries, journalDelivery), Errors: s.errors.Snapshot()}
 }
 
 // Counts returns the exact totals.

@@ -155,12 +155,3 @@ func (r *delivRec) delivery(to string) Delivery {
 	}
 	return d
 }
-
-// deliveries is the Delivery of each record r holds, oldest first.
-func deliveries[R any](r *ring[R], delivery func(*R) Delivery) []Delivery {
-	out := make([]Delivery, r.Len())
-	for i := range out {
-		out[i] = delivery(r.At(i))
-	}
-	return out
-}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/omnisim/omnisim/fakes/fault"
 	"github.com/omnisim/omnisim/fakes/forget"
+	bounded "github.com/omnisim/omnisim/fakes/journal"
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/jsonscan"
 )
@@ -1226,7 +1227,7 @@ func (s *Server) Deliveries(psid string) []Delivery {
 	if c == nil || c.deliveries.Len() == 0 {
 		return nil
 	}
-	return deliveries(&c.deliveries, func(r *delivRec) Delivery { return r.delivery(c.psid) })
+	return bounded.Map(&c.deliveries, func(r *delivRec) Delivery { return r.delivery(c.psid) })
 }
 
 // LastError is the last error a send to the customer got; nil if none.
@@ -1253,7 +1254,7 @@ func (s *Server) Journal() Journal {
 		}
 	}
 	return Journal{Requests: s.journal.requests.Snapshot(), Webhooks: webhooks,
-		Deliveries: deliveries(&s.journal.deliveries, func(e *delivEntry) Delivery { return e.delivery(e.to) }), Errors: s.journal.errors.Snapshot()}
+		Deliveries: bounded.Map(&s.journal.deliveries, func(e *delivEntry) Delivery { return e.delivery(e.to) }), Errors: s.journal.errors.Snapshot()}
 }
 
 // Counts returns the exact totals.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/omnisim/omnisim/fakes/fault"
 	"github.com/omnisim/omnisim/fakes/forget"
+	"github.com/omnisim/omnisim/fakes/journal"
 	"github.com/omnisim/omnisim/httpcall"
 )
 
@@ -812,7 +813,7 @@ func (s *Server) Journal() Journal {
 	return Journal{
 		Requests:   s.requests.Snapshot(),
 		Webhooks:   s.webhooks.Snapshot(),
-		Deliveries: deliveries(&s.delivs, func(e *delivEntry) Delivery { return e.delivery(e.to) }),
+		Deliveries: journal.Map(&s.delivs, func(e *delivEntry) Delivery { return e.delivery(e.to) }),
 		Errors:     s.errs.Snapshot(),
 	}
 }
@@ -833,16 +834,7 @@ func (s *Server) Deliveries(openid string) []Delivery {
 	if c == nil || c.deliveries.Len() == 0 {
 		return nil
 	}
-	return deliveries(&c.deliveries, func(r *delivRec) Delivery { return r.delivery(c.openid) })
-}
-
-// deliveries is the Delivery of each record r holds, oldest first.
-func deliveries[R any](r *ring[R], delivery func(*R) Delivery) []Delivery {
-	out := make([]Delivery, r.Len())
-	for i := range out {
-		out[i] = delivery(r.At(i))
-	}
-	return out
+	return journal.Map(&c.deliveries, func(r *delivRec) Delivery { return r.delivery(c.openid) })
 }
 
 // LastError returns the last error a send or passive reply to that

@@ -102,18 +102,7 @@ type delivEntry struct {
 // deliveryJournal is the Deliveries list of the journal. s.mu must be
 // held.
 func (s *Server) deliveryJournal() []Delivery {
-	return journalList(&s.delivs, func(e *delivEntry) Delivery {
+	return journal.Map(&s.delivs, func(e *delivEntry) Delivery {
 		return s.delivery(e.to, &e.delivRec)
 	})
-}
-
-// journalList is the entries of r, oldest first, each as entry makes it
-// from what r keeps.
-func journalList[R, T any](r *ring[R], entry func(*R) T) []T {
-	recs := r.Snapshot()
-	out := make([]T, len(recs))
-	for i := range recs {
-		out[i] = entry(&recs[i])
-	}
-	return out
 }

@@ -1,6 +1,10 @@
 package whatsapp
 
-import "time"
+import (
+	"time"
+
+	"github.com/omnisim/omnisim/fakes/journal"
+)
 
 // The two webhooks sent most, a status without an error and a customer's
 // plain text message, are kept as what their bodies are encoded from
@@ -83,5 +87,5 @@ func (s *Server) webhook(r *webhookRec) Webhook {
 
 // webhookJournal is the Webhooks list of the journal. s.mu must be held.
 func (s *Server) webhookJournal() []Webhook {
-	return journalList(&s.webhooks, s.webhook)
+	return journal.Map(&s.webhooks, s.webhook)
 }
