@@ -106,8 +106,8 @@ func restore(h encoding.BinaryUnmarshaler, state []byte) {
 // two to a byte, the high half first (as a signature header carries a
 // digest), as decoding s with encoding/hex and comparing with hmac.Equal
 // does, without the decoding, in a time that depends only on the lengths.
-// Eight digits are taken at a time (sixteen a loop): sum's four bytes written in lower-case
-// digits (hex8), compared with the digits of s in lower case (each byte
+// Eight digits are taken at a time (sixteen a loop): sum's four bytes
+// written in lower-case digits (hex8), compared with the digits of s in lower case (each byte
 // ORed with 0x20, which makes 'A' to 'F' 'a' to 'f' and leaves the others
 // as they are), and each digit's 0x60 bits checked not both clear (only
 // the bytes 0x10 to 0x19, which are no digits, become one with 0x20). The
@@ -121,7 +121,7 @@ func EqualHex(s string, sum []byte) bool {
 	for len(sum) >= 8 && len(s) >= 16 { // two steps of eight digits
 		x := binary.LittleEndian.Uint64(sum)
 		w, v := le64(s), le64(s[8:])
-		diff |= (w | 0x20*ones) ^ hex8(uint32(x)) | (v | 0x20*ones) ^ hex8(uint32(x>>32))
+		diff |= ((w | 0x20*ones) ^ hex8(uint32(x))) | ((v | 0x20*ones) ^ hex8(uint32(x>>32)))
 		valid &= (w&(0x60*ones) + 0x7f*ones) & (v&(0x60*ones) + 0x7f*ones)
 		s, sum = s[16:], sum[8:]
 	}
@@ -189,9 +189,11 @@ var hexValue = func() (t [256]byte) {
 // half first, as encoding/hex's AppendEncode does (a signature header's
 // digest): each byte's two digits looked up in a table, eight digits
 // stored at a time, and the last few bytes' two in one 16-bit store each.
-// (The digits are written rather than compared, so the look-ups indexed by
-// sum's bytes, which EqualHex does without, give nothing away.) sum may not
-// overlap the room past len(dst) that the digits are written in.
+// The look-ups are indexed by sum's bytes, so the time taken may depend on
+// them: AppendHex writes a digest that is sent anyway (a signature), and is
+// not for writing an expected digest to compare, which EqualHex does in a
+// time that depends only on the lengths. sum may not overlap the room past
+// len(dst) that the digits are written in.
 func AppendHex(dst, sum []byte) []byte {
 	n := len(dst)
 	dst = slices.Grow(dst, 2*len(sum))[:n+2*len(sum)]

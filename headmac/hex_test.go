@@ -2,6 +2,7 @@ package headmac
 
 import (
 	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
@@ -45,16 +46,21 @@ func TestEqualHex(t *testing.T) {
 	if !EqualHex("", nil) {
 		t.Error("no digits are not the hex of no bytes")
 	}
-	// Every byte value at every digit: only the right digit, of either
-	// case, is taken.
-	for i := range lower {
-		for c := 0; c < 256; c++ {
-			s := lower[:i] + string(rune(c))[:1] + lower[i+1:]
-			if c >= 0x80 {
-				s = lower[:i] + string([]byte{byte(c)}) + lower[i+1:]
-			}
-			if got, want := EqualHex(s, sum), equalHexByDecoding(s, sum); got != want {
-				t.Fatalf("%q: EqualHex %v, encoding/hex %v", s, got, want)
+	// Every byte value at every digit of digests of every length up to
+	// 40 bytes (a SHA-256 digest and past it, so that each step of
+	// EqualHex's loops and its tail is reached): only the right digit, of
+	// either case, is taken.
+	all := sha256.Sum256([]byte("headmac"))
+	long := append(all[:], all[:8]...)
+	for n := 0; n <= len(long); n++ {
+		sum := long[:n]
+		lower := hex.EncodeToString(sum)
+		for i := range lower {
+			for c := 0; c < 256; c++ {
+				s := lower[:i] + string([]byte{byte(c)}) + lower[i+1:]
+				if got, want := EqualHex(s, sum), equalHexByDecoding(s, sum); got != want {
+					t.Fatalf("%d bytes, %q: EqualHex %v, encoding/hex %v", n, s, got, want)
+				}
 			}
 		}
 	}
@@ -66,6 +72,8 @@ func FuzzEqualHex(f *testing.F) {
 	f.Add("009fa53cff10", []byte{0x00, 0x9f, 0xa5, 0x3c, 0xff, 0x10})
 	f.Add("009FA53CFF10", []byte{0x00, 0x9f, 0xa5, 0x3c, 0xff, 0x10})
 	f.Add("0g", []byte{0})
+	f.Add("3bf7374433906636bed1653bc7c64affb42fa5da9a39e251ab95c2e3a9c06923",
+		[]byte("\x0b\xf7\x37\x44\x33\x90\x66\x36\xbe\xd1\x65\x3b\xc7\xc6\x4a\xff\xb4\x2f\xa5\xda\x9a\x39\xe2\x51\xab\x95\xc2\xe3\xa9\xc0\x69\x23"))
 	f.Fuzz(func(t *testing.T, s string, sum []byte) {
 		if got, want := EqualHex(s, sum), equalHexByDecoding(s, sum); got != want {
 			t.Fatalf("EqualHex(%q, %x) = %v, encoding/hex %v", s, sum, got, want)
