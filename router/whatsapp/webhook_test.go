@@ -241,6 +241,27 @@ func TestSignatureRefusal(t *testing.T) {
 	}
 }
 
+// TestSignatureOneDigitWrong refuses a signature with any one of its digits
+// changed to any other hex digit.
+func TestSignatureOneDigitWrong(t *testing.T) {
+	body := textMessage("16505551234", "wamid.A", "hello")
+	good := sign(testSecret, body)
+	a, rec, _ := newTestAdapter(t)
+	for i := len("sha256="); i < len(good); i++ {
+		for _, d := range []byte("0123456789abcdef") {
+			if d == good[i] {
+				continue
+			}
+			if sig := good[:i] + string(d) + good[i+1:]; post(a, body, sig) != 403 {
+				t.Fatalf("%s taken for %s", sig, good)
+			}
+		}
+	}
+	if len(rec.received) != 0 {
+		t.Fatalf("%d refused webhooks reached the receiver", len(rec.received))
+	}
+}
+
 func TestUppercaseHexSignature(t *testing.T) {
 	a, rec, _ := newTestAdapter(t)
 	body := textMessage("16505551234", "wamid.U", "hi")
