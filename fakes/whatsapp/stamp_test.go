@@ -36,6 +36,43 @@ func TestStampKeepsTimeAndLocation(t *testing.T) {
 	}
 }
 
+// TestZoneTableIsBounded: a Clock that makes a location per time adds at
+// most maxZones locations (and UTC); past them a time keeps its instant, in
+// a held location that shows it alike, else in UTC.
+func TestZoneTableIsBounded(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		zone   func(i int) *time.Location
+		inUTC  bool // past maxZones, times come back in UTC
+		maxLen int
+	}{
+		{"one zone made again each time", func(int) *time.Location { return time.FixedZone("CET", 3600) }, false, maxZones},
+		{"a new offset each time", func(i int) *time.Location { return time.FixedZone("Z", 60*i) }, true, maxZones + 1},
+	} {
+		var z zoneTable
+		for i := range 1000 {
+			tm := t0.Add(time.Duration(i) * time.Second).In(c.zone(i))
+			got := z.time(z.stamp(tm))
+			if !got.Equal(tm) {
+				t.Fatalf("%s: time %d came back as %v, want %v", c.name, i, got, tm)
+			}
+			gotName, gotOffset := got.Zone()
+			name, offset := tm.Zone()
+			switch {
+			case i >= maxZones && c.inUTC:
+				if got.Location() != time.UTC {
+					t.Fatalf("%s: time %d in %v, want UTC", c.name, i, got.Location())
+				}
+			case gotName != name || gotOffset != offset:
+				t.Fatalf("%s: time %d in %s%+d, want %s%+d", c.name, i, gotName, gotOffset, name, offset)
+			}
+		}
+		if len(z.locs) > c.maxLen {
+			t.Errorf("%s: %d locations kept, want at most %d", c.name, len(z.locs), c.maxLen)
+		}
+	}
+}
+
 // TestDeliveryTimesKeepTheClockLocation: the journal's and the history's
 // deliveries are at the Clock's times in the Clock's location.
 func TestDeliveryTimesKeepTheClockLocation(t *testing.T) {
