@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -144,6 +145,45 @@ func TestTokenEndpoint(t *testing.T) {
 		s.ServeHTTP(w, r)
 		if w.Code != 400 || w.Body.String() != c.want {
 			t.Errorf("%s: %d %s, want 400 %s", c.form, w.Code, w.Body, c.want)
+		}
+	}
+}
+
+// TestTokenLifetime: a token is taken from its issue until DefaultTokenTTL
+// has passed, also when its expiry would lie past the last time Unix
+// nanoseconds can hold; a token issued later forgets the expired ones.
+func TestTokenLifetime(t *testing.T) {
+	last := time.Unix(0, math.MaxInt64)
+	for _, c := range []struct {
+		name   string
+		issued time.Time
+		after  []time.Duration // since the issue: taken before DefaultTokenTTL, refused from it
+		expiry bool            // the expiry is a time Unix nanoseconds hold
+	}{
+		{"ordinary", t0, []time.Duration{0, DefaultTokenTTL - 1, DefaultTokenTTL, DefaultTokenTTL + time.Hour}, true},
+		{"near the end of Unix nanoseconds", last.Add(-30 * time.Minute), []time.Duration{0, 29 * time.Minute}, false},
+	} {
+		s, _, _ := newFake(t, nil)
+		s.mu.Lock()
+		tok := s.issueTokenLocked(c.issued.UnixNano())
+		s.mu.Unlock()
+		for _, d := range c.after {
+			r := httptest.NewRequest("POST", "/v1/conversations/x/messages", nil)
+			r.Header.Set("Authorization", "Bearer "+tok)
+			err := s.authorize(r, c.issued.Add(d))
+			if taken := err == nil; taken != (d < DefaultTokenTTL) {
+				t.Errorf("%s: %v after the issue: authorize = %v", c.name, d, err)
+			}
+		}
+		if !c.expiry {
+			continue
+		}
+		s.mu.Lock()
+		s.issueTokenLocked(c.issued.Add(DefaultTokenTTL).UnixNano())
+		_, kept := s.tokens[tok]
+		s.mu.Unlock()
+		if kept {
+			t.Errorf("%s: an expired token is kept", c.name)
 		}
 	}
 }
@@ -288,7 +328,7 @@ func token2(t *testing.T, s *Server, c *clock) string {
 	t.Helper()
 	s.mu.Lock()
 	tok := "ya29.test"
-	s.tokens[tok] = c.t.Add(time.Hour).UnixNano()
+	s.tokens[tok] = c.t.UnixNano()
 	s.mu.Unlock()
 	return tok
 }

@@ -43,16 +43,16 @@ func (s *Server) kept(id string) bool {
 // held.
 func (s *Server) noteUserLocked(now time.Time) {
 	ns := now.UnixNano()
-	if s.cfg.ForgetAfter <= 0 || s.cfg.Window < 0 || ns < s.sweepAt {
+	after := max(s.cfg.ForgetAfter, s.cfg.Window) // the window has closed
+	if s.cfg.ForgetAfter <= 0 || s.cfg.Window < 0 || s.swept && ns-s.sweptAt < int64(after/sweeps) {
 		return
 	}
-	after := max(s.cfg.ForgetAfter, s.cfg.Window) // the window has closed
 	for id, c := range s.convs {
 		if ns-c.lastUser >= int64(after) && !c.keep {
 			delete(s.convs, id)
 		}
 	}
-	s.sweepAt = ns + int64(after/sweeps)
+	s.sweptAt, s.swept = ns, true
 }
 
 // Conversations returns how many conversations the platform has a record

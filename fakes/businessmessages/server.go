@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"math"
 	"net"
 	"net/http"
 	"slices"
@@ -170,7 +169,7 @@ type Server struct {
 	rnd        uint64
 	convs      map[string]*conv
 	userBlocks []userBlock           // the rest of the block user messages are made in
-	tokens     map[string]int64      // access token -> expiry, Unix nanoseconds
+	tokens     map[string]int64      // access token -> when it was issued, Unix nanoseconds
 	queue      fault.Queue[*pending] // retries and held deliveries, by due time
 	counts     Counts
 	faults     *fault.Decider // nil: no fault plan
@@ -185,7 +184,8 @@ type Server struct {
 	webhooks   ring[webhookRec]
 	deliveries ring[delivEntry]
 	errs       ring[ErrorEntry]
-	sweepAt    int64 // when conversations are next looked at to be forgotten, Unix nanoseconds (at first: any time)
+	sweptAt    int64 // when conversations were last looked at to be forgotten, Unix nanoseconds
+	swept      bool  // they have been looked at
 }
 
 // conv is what the platform knows of one conversation (one user and the
@@ -280,7 +280,7 @@ func New(cfg Config) *Server {
 		cfg.WebhookTimeout = DefaultWebhookTimeout
 	}
 	s := &Server{cfg: cfg, rnd: cfg.Seed, convs: map[string]*conv{}, tokens: map[string]int64{},
-		faults: fault.New(cfg.Faults, cfg.Seed), sweepAt: math.MinInt64}
+		faults: fault.New(cfg.Faults, cfg.Seed)}
 	s.key = cfg.PrivateKey
 	if s.key == nil {
 		k, err := ParsePrivateKey(defaultPrivateKey)
@@ -490,22 +490,28 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, now time.Tim
 		return
 	}
 	s.mu.Lock()
+	tok := s.issueTokenLocked(now.UnixNano())
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	fmt.Fprintf(w, `{"access_token":%q,"expires_in":%d,"token_type":"Bearer"}`, tok, int(DefaultTokenTTL/time.Second))
+	s.logRequest(now, r, http.StatusOK, "")
+}
+
+// issueTokenLocked makes a new access token, issued at ns (Unix
+// nanoseconds), and forgets the tokens expired by then. s.mu is held.
+func (s *Server) issueTokenLocked(ns int64) string {
 	var raw [24]byte
 	for i := 0; i < len(raw); i += 8 {
 		binary.BigEndian.PutUint64(raw[i:], s.next64())
 	}
 	tok := "ya29.c." + base64.RawURLEncoding.EncodeToString(raw[:])
-	ns := now.UnixNano()
-	s.tokens[tok] = ns + int64(DefaultTokenTTL)
-	for t, exp := range s.tokens { // forget expired tokens
-		if ns >= exp {
+	s.tokens[tok] = ns
+	for t, issued := range s.tokens {
+		if ns-issued >= int64(DefaultTokenTTL) {
 			delete(s.tokens, t)
 		}
 	}
-	s.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	fmt.Fprintf(w, `{"access_token":%q,"expires_in":%d,"token_type":"Bearer"}`, tok, int(DefaultTokenTTL/time.Second))
-	s.logRequest(now, r, http.StatusOK, "")
+	return tok
 }
 
 // authorize checks the request's bearer token.
@@ -519,9 +525,9 @@ func (s *Server) authorize(r *http.Request, now time.Time) *Error {
 		return &Error{HTTPStatus: 401, Status: "UNAUTHENTICATED", Message: "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential."}
 	}
 	s.mu.Lock()
-	exp, known := s.tokens[tok]
+	issued, known := s.tokens[tok]
 	s.mu.Unlock()
-	if !known || now.UnixNano() >= exp {
+	if !known || now.UnixNano()-issued >= int64(DefaultTokenTTL) {
 		return &Error{HTTPStatus: 401, Status: "UNAUTHENTICATED", Message: "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential."}
 	}
 	return nil
