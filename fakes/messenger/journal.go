@@ -122,10 +122,11 @@ type attachmentRec struct {
 }
 
 // messagingTypes and tagNames are the values the Send API accepts for
-// messaging_type and tag ("": none).
+// messaging_type and tag ("": none); tagNames are Tags, the list the send
+// check holds a tag to.
 var (
 	messagingTypes = [...]string{"", Response, Update, MessageTag}
-	tagNames       = [...]string{"", HumanAgent, "ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE"}
+	tagNames       = append([]string{""}, Tags()...)
 )
 
 // nameIndex is the index of name in names; 0 when it is not there.

@@ -522,7 +522,7 @@ func (s *Server) sendLocked(req *SendRequest, now time.Time, path string) (SendR
 		return SendResponse{RecipientID: c.psid}, nil
 	}
 	mid := s.ids.mid()
-	d := delivRec{at: now, id: mid, mtype: nameIndex(messagingTypes[:], req.MessagingType), tag: nameIndex(tagNames[:], req.Tag)}
+	d := delivRec{at: now, id: mid, mtype: nameIndex(messagingTypes[:], req.MessagingType), tag: nameIndex(tagNames, req.Tag)}
 	if m := req.Message; m.Attachment != nil {
 		d.content, d.att = m.Attachment.Payload.AttachmentID, &attachmentRec{typ: m.Attachment.Type, url: m.Attachment.Payload.URL}
 	} else {
