@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/omnisim/omnisim/jsonscan"
 	"io"
 	"mime/multipart"
 	"net"
@@ -23,6 +22,7 @@ import (
 	"github.com/omnisim/omnisim/fakes/forget"
 	"github.com/omnisim/omnisim/fakes/journal"
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/jsonscan"
 )
 
 // Mode is the message encryption mode of the official account (消息加解密方式).
