@@ -478,11 +478,7 @@ func (s *Server) addWebhookLocked(w webhookRec) {
 func (s *Server) Journal() Journal {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	recs := s.webhooks.Snapshot()
-	whs := make([]Webhook, len(recs))
-	for i := range recs {
-		whs[i] = recs[i].webhook(s.cfg.ClientSecret)
-	}
+	whs := journal.Map(&s.webhooks, func(r *webhookRec) Webhook { return r.webhook(s.cfg.ClientSecret) })
 	return Journal{Requests: s.requests.Snapshot(), Webhooks: whs,
 		Deliveries: journal.Map(&s.deliveries, func(e *delivEntry) Delivery { return e.delivery(e.to) }), Errors: s.errs.Snapshot()}
 }

@@ -550,16 +550,14 @@ func (s *Server) addErrorLocked(e ErrorEntry) {
 func (s *Server) Journal() Journal {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	recs := s.webhooks.Snapshot()
-	webhooks := make([]Webhook, len(recs))
-	for i := range recs {
-		wh := &webhooks[i]
-		*wh = recs[i].Webhook
-		if recs[i].posted {
-			wh.Body = AppendPayload(nil, s.cfg.BotUserID, recs[i].events)
+	webhooks := journal.Map(&s.webhooks, func(r *webhookRec) Webhook {
+		wh := r.Webhook
+		if r.posted {
+			wh.Body = AppendPayload(nil, s.cfg.BotUserID, r.events)
 			wh.Header = s.webhookHeader(wh.Body)
 		}
-	}
+		return wh
+	})
 	return Journal{Requests: s.requests.Snapshot(), Webhooks: webhooks, Deliveries: journal.Map(&s.deliveries, journalDelivery), Errors: s.errors.Snapshot()}
 }
 
@@ -575,11 +573,7 @@ func (s *Server) Deliveries(userID string) []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if u := s.users[userID]; u != nil && u.deliveries.Len() > 0 {
-		ds := make([]Delivery, u.deliveries.Len())
-		for i := range ds {
-			ds[i] = s.delivered.At(*u.deliveries.At(i)).delivery(userID)
-		}
-		return ds
+		return journal.Map(&u.deliveries, func(i *int) Delivery { return s.delivered.At(*i).delivery(userID) })
 	}
 	return nil
 }

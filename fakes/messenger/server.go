@@ -1245,14 +1245,13 @@ func (s *Server) LastError(psid string) *ErrorEntry {
 func (s *Server) Journal() Journal {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	recs := s.journal.webhooks.Snapshot()
-	webhooks := make([]Webhook, len(recs))
-	for i := range recs {
-		webhooks[i] = recs[i].Webhook
-		if ev := recs[i].ev; ev != nil {
-			webhooks[i].Body = AppendWebhook(nil, s.cfg.PageID, ev)
+	webhooks := bounded.Map(&s.journal.webhooks, func(r *webhookRec) Webhook {
+		wh := r.Webhook
+		if r.ev != nil {
+			wh.Body = AppendWebhook(nil, s.cfg.PageID, r.ev)
 		}
-	}
+		return wh
+	})
 	return Journal{Requests: s.journal.requests.Snapshot(), Webhooks: webhooks,
 		Deliveries: bounded.Map(&s.journal.deliveries, func(e *delivEntry) Delivery { return e.delivery(e.to) }), Errors: s.journal.errors.Snapshot()}
 }

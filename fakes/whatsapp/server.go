@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/fakes/journal"
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/jsonscan"
 )
@@ -1152,11 +1153,7 @@ func (s *Server) Deliveries(to string) []Delivery {
 	if c == nil {
 		return nil
 	}
-	out := make([]Delivery, c.deliveries.Len())
-	for i := range out {
-		out[i] = s.delivery(c.waID, c.deliveries.At(i))
-	}
-	return out
+	return journal.Map(&c.deliveries, func(r *delivRec) Delivery { return s.delivery(c.waID, r) })
 }
 
 // LastError returns the last error a send to that customer got:
