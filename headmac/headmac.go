@@ -107,11 +107,12 @@ func restore(h encoding.BinaryUnmarshaler, state []byte) {
 // digest), as decoding s with encoding/hex and comparing with hmac.Equal
 // does, without the decoding, in a time that depends only on the lengths.
 // Eight digits are taken at a time (sixteen a loop): sum's four bytes
-// written in lower-case digits (hex8), compared with the digits of s in lower case (each byte
-// ORed with 0x20, which makes 'A' to 'F' 'a' to 'f' and leaves the others
-// as they are), and each digit's 0x60 bits checked not both clear (only
-// the bytes 0x10 to 0x19, which are no digits, become one with 0x20). The
-// last few are looked up in a table one by one, with sum's half bytes.
+// written in lower-case digits (hex8), compared with the digits of s in
+// lower case (each byte ORed with 0x20, which makes 'A' to 'F' 'a' to 'f'
+// and leaves the others as they are), and each digit's 0x60 bits checked
+// not both clear (only the bytes 0x10 to 0x19, which are no digits, become
+// one with 0x20). The last few are looked up in a table one by one, with
+// sum's half bytes.
 func EqualHex(s string, sum []byte) bool {
 	if len(s) != 2*len(sum) {
 		return false
