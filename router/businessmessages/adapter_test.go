@@ -80,6 +80,51 @@ func TestSignatureKnownAnswer(t *testing.T) {
 	}
 }
 
+// A signature of any other shape is refused (401 when missing, 403 when
+// wrong) and routes nothing: it is never decoded past its buffer.
+func TestSignatureMalformed(t *testing.T) {
+	body := `{"a":1}`
+	for _, tc := range []struct {
+		name, sig string
+		code      int
+	}{
+		{"empty", "", 401},
+		{"one character short", knownSignature[1:], 403},
+		{"one character more", knownSignature + "A", 403},
+		{"unpadded", strings.TrimRight(knownSignature, "="), 403},
+		{"twice", knownSignature + knownSignature, 403},
+		{"200 characters", strings.Repeat("A", 200), 403},
+		{"url alphabet", strings.NewReplacer("+", "-", "/", "_").Replace(knownSignature), 403},
+		{"not base64", strings.Repeat("!", len(knownSignature)), 403},
+		{"last digit changed", knownSignature[:84] + "RA==", 403},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, r := newAdapter(t)
+			if a.verify([]byte(body), tc.sig) {
+				t.Fatal("verify accepted it")
+			}
+			r.in = nil
+			if w := hook(a, message, tc.sig); w.Code != tc.code || len(r.in) != 0 {
+				t.Fatalf("answered %d and routed %d messages", w.Code, len(r.in))
+			}
+		})
+	}
+}
+
+// verify never panics, and accepts a signature only when it is the
+// body's.
+func FuzzVerify(f *testing.F) {
+	f.Add([]byte(`{"a":1}`), knownSignature)
+	f.Add([]byte(`{"a":1}`), strings.Repeat("A", 200))
+	f.Add([]byte(``), "")
+	f.Fuzz(func(t *testing.T, body []byte, sig string) {
+		a, _ := newAdapter(t)
+		if a.verify(body, sig) && sig != sign(string(body)) {
+			t.Fatalf("accepted %q for %q", sig, body)
+		}
+	})
+}
+
 func hook(a *Adapter, body, sig string) *httptest.ResponseRecorder {
 	w := httptest.NewRecorder()
 	r := httptest.NewRequest("POST", "/", strings.NewReader(body))

@@ -347,7 +347,7 @@ func (a *Adapter) reject(w http.ResponseWriter, msg string, code int) {
 
 // verify checks sig against base64(HMAC-SHA512(clientToken, body)).
 func (a *Adapter) verify(body []byte, sig string) bool {
-	if a.cfg.ClientToken == "" {
+	if a.cfg.ClientToken == "" || len(sig) != base64.StdEncoding.EncodedLen(sha512.Size) {
 		return false
 	}
 	var got [sha512.Size + 2]byte
