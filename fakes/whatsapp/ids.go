@@ -422,10 +422,10 @@ func unpermute(hi, lo uint64, stream int) (uint64, uint64) {
 // anything else (another layout, or another seed's wamid).
 func (g *idgen) parseWamid(id string) (waID string, part uint64, outbound, ok bool) {
 	rest, found := strings.CutPrefix(id, "wamid.")
-	if !found || len(rest) > base64.StdEncoding.EncodedLen(256) {
+	var raw [256]byte
+	if !found || base64.StdEncoding.DecodedLen(len(rest)) > len(raw) {
 		return "", 0, false, false
 	}
-	var raw [256]byte
 	n, err := base64.StdEncoding.Decode(raw[:], []byte(rest))
 	if err != nil || n < 3 {
 		return "", 0, false, false

@@ -70,11 +70,30 @@ func TestParseWamid(t *testing.T) {
 			t.Fatal("another seed's generator accepted the wamid")
 		}
 	}
-	for _, bad := range []string{"", "wamid.", "wamid.!!", "wamid.HBgL", "xwamid.HBgLMTY1MDU1NTEyMzQVAgASGCA", "wamid.AAAA"} {
+	long := "wamid." + strings.Repeat("A", base64.StdEncoding.EncodedLen(256)) // 258 bytes unpadded
+	for _, bad := range []string{"", "wamid.", "wamid.!!", "wamid.HBgL", "xwamid.HBgLMTY1MDU1NTEyMzQVAgASGCA", "wamid.AAAA",
+		long, long[:len(long)-1], long + "A", long[:len(long)-4] + "AA==", "wamid." + strings.Repeat("A", 4096)} {
 		if _, _, _, ok := g.parseWamid(bad); ok {
 			t.Errorf("%q accepted", bad)
 		}
 	}
+}
+
+// parseWamid never panics, and what it accepts is a wamid the generator
+// makes: formatWamid gives it back.
+func FuzzParseWamid(f *testing.F) {
+	g := newIDGen(7)
+	f.Add(g.formatWamid(cust2, g.wamidPart(), true))
+	f.Add(g.formatWamid(strings.Repeat("9", 200), g.wamidPart(), false))
+	f.Add("wamid." + strings.Repeat("A", base64.StdEncoding.EncodedLen(256)))
+	f.Add("wamid.HBgLMTY1MDU1NTEyMzQVAgASGCA")
+	f.Fuzz(func(t *testing.T, id string) {
+		g := newIDGen(7)
+		waID, part, out, ok := g.parseWamid(id)
+		if ok && g.formatWamid(waID, part, out) != id {
+			t.Fatalf("accepted %q, which formats as %q", id, g.formatWamid(waID, part, out))
+		}
+	})
 }
 
 func BenchmarkFormatWamid(b *testing.B) {

@@ -38,6 +38,7 @@ func TestMarkRead(t *testing.T) {
 		{name: "unknown id", body: func(ids) string { return readBody("wamid.nope") }, status: 400, code: 131009, details: "not the id of a message received"},
 		{name: "own outbound message", body: func(i ids) string { return readBody(i.out) }, status: 400, code: 131009},
 		{name: "another server's wamid", body: func(ids) string { return readBody(otherIn.ID) }, status: 400, code: 131009},
+		{name: "id longer than any wamid", body: func(ids) string { return readBody("wamid." + strings.Repeat("A", 344)) }, status: 400, code: 131009},
 		{name: "lower-case spelling", body: func(i ids) string { return readBody("wamid." + strings.ToLower(i.a1[6:])) }, status: 400, code: 131009},
 		{name: "status other than read", body: func(i ids) string {
 			return `{"messaging_product":"whatsapp","status":"delivered","message_id":"` + i.a1 + `"}`
