@@ -633,10 +633,6 @@ func ReadFailure(err error) (status int, reason string) {
 func ReadBody(buf *bytes.Buffer, r io.Reader, limit int64) error {
 	start := buf.Len()
 	for {
-		if int64(buf.Len()-start) > limit {
-			buf.Truncate(start + int(limit))
-			return &http.MaxBytesError{Limit: limit}
-		}
 		if buf.Available() == 0 {
 			buf.Grow(512)
 		}
@@ -646,6 +642,12 @@ func ReadBody(buf *bytes.Buffer, r io.Reader, limit int64) error {
 		}
 		k, err := r.Read(room)
 		buf.Write(room[:k])
+		// Checked before the error: a reader may return its last bytes
+		// with io.EOF.
+		if int64(buf.Len()-start) > limit {
+			buf.Truncate(start + int(limit))
+			return &http.MaxBytesError{Limit: limit}
+		}
 		if err == io.EOF {
 			return nil
 		}

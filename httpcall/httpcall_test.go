@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -238,15 +239,27 @@ func TestReadBody(t *testing.T) {
 				continue
 			}
 			for _, chunk := range []int{1, 7, 1 << 20} {
-				var want, got bytes.Buffer
-				want.WriteString("prefix")
-				got.WriteString("prefix")
-				_, werr := want.ReadFrom(http.MaxBytesReader(nil, io.NopCloser(&chunky{data: data, n: chunk}), limit))
-				gerr := ReadBody(&got, &chunky{data: data, n: chunk}, limit)
-				var wm, gm *http.MaxBytesError
-				if !bytes.Equal(got.Bytes(), want.Bytes()) || (werr == nil) != (gerr == nil) ||
-					errors.As(werr, &wm) != errors.As(gerr, &gm) || wm != nil && gm != nil && wm.Limit != gm.Limit {
-					t.Errorf("size %d, limit %d, chunk %d: got %d bytes (%v), want %d (%v)", size, limit, chunk, got.Len(), gerr, want.Len(), werr)
+				// A reader may return its last bytes with io.EOF, as
+				// net/http's chunked reader does when the last chunk is
+				// buffered already.
+				for _, withEOF := range []bool{false, true} {
+					body := func() io.Reader {
+						if withEOF {
+							return iotest.DataErrReader(&chunky{data: data, n: chunk})
+						}
+						return &chunky{data: data, n: chunk}
+					}
+					var want, got bytes.Buffer
+					want.WriteString("prefix")
+					got.WriteString("prefix")
+					_, werr := want.ReadFrom(http.MaxBytesReader(nil, io.NopCloser(body()), limit))
+					gerr := ReadBody(&got, body(), limit)
+					var wm, gm *http.MaxBytesError
+					if !bytes.Equal(got.Bytes(), want.Bytes()) || (werr == nil) != (gerr == nil) ||
+						errors.As(werr, &wm) != errors.As(gerr, &gm) || wm != nil && gm != nil && wm.Limit != gm.Limit {
+						t.Errorf("size %d, limit %d, chunk %d, EOF with data %v: got %d bytes (%v), want %d (%v)",
+							size, limit, chunk, withEOF, got.Len(), gerr, want.Len(), werr)
+					}
 				}
 			}
 		}
