@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -98,5 +99,55 @@ func TestGraphScratch(t *testing.T) {
 	}
 	if want := []string{"text see https://example.com", "template order_update", "text bye"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("deliveries %q, want %q", got, want)
+	}
+}
+
+// TestGraphRetriesAsTheWireDoes: a send the Graph refuses for a reason a
+// retry can change (throughput, 130429) is tried as many times on the
+// Direct graph as over HTTP, so the fake counts the same requests,
+// deliveries and errors on both networks, and the adapter returns the
+// same refusal.
+func TestGraphRetriesAsTheWireDoes(t *testing.T) {
+	const who = "16505551234"
+	at := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return at }
+	to := router.CustomerKey{Channel: routerwa.Channel, Account: fakewa.DefaultPhoneNumberID, Customer: who}
+	type outcome struct {
+		counts fakewa.Counts
+		errs   []string
+	}
+	play := func(fake *fakewa.Server, cfg routerwa.Config) outcome {
+		if _, err := fake.Direct(routerwa.DefaultAPIVersion).CustomerMessage(who, "text", "", "hi", 0); err != nil {
+			t.Fatal(err)
+		}
+		cfg.PhoneNumberID, cfg.AccessToken, cfg.Clock = fakewa.DefaultPhoneNumberID, fakewa.DefaultAccessToken, clock
+		a := routerwa.New(cfg, nil)
+		var o outcome
+		for _, text := range []string{"one", "two", "three"} {
+			_, err := a.Send(context.Background(), to, router.Outbound{Text: text})
+			e := ""
+			if err != nil {
+				e = err.Error()
+			}
+			o.errs = append(o.errs, e)
+		}
+		o.counts = fake.Counts()
+		o.counts.Webhooks = 0 // the webhook of the customer's message: not posted on Direct
+		return o
+	}
+	newFake := func() *fakewa.Server {
+		return fakewa.New(fakewa.Config{Clock: clock, Limits: fakewa.Limits{Throughput: 1}})
+	}
+	wireFake := newFake()
+	srv := httptest.NewServer(wireFake)
+	defer srv.Close()
+	wire := play(wireFake, routerwa.Config{BaseURL: srv.URL, Client: srv.Client()})
+	directFake := newFake()
+	direct := play(directFake, routerwa.Config{Graph: &graph{d: directFake.Direct(routerwa.DefaultAPIVersion)}})
+	if !reflect.DeepEqual(wire, direct) {
+		t.Errorf("wire %+v\ndirect %+v", wire, direct)
+	}
+	if want := 1 + 2*routerwa.SendTries; wire.counts.Requests != want || wire.counts.Deliveries != 1 {
+		t.Errorf("wire counts %+v: want %d requests, 1 delivery", wire.counts, want)
 	}
 }

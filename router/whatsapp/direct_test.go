@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -130,3 +131,71 @@ func TestReceiveTextIsReceiveMessage(t *testing.T) {
 		t.Errorf("stats %+v", s)
 	}
 }
+
+// scriptedGraph answers each Message with the next of its refusals (nil:
+// accepted) and counts the calls.
+type scriptedGraph struct {
+	answers []error
+	calls   int
+}
+
+func (g *scriptedGraph) Message(*Request) (string, error) {
+	g.calls++
+	if g.calls <= len(g.answers) && g.answers[g.calls-1] != nil {
+		return "", g.answers[g.calls-1]
+	}
+	return fmt.Sprintf("wamid.%d", g.calls), nil
+}
+
+func (g *scriptedGraph) Upload(string, string, int64) (string, error) { return "m1", nil }
+
+// TestSendGraphRetries: a Graph send is tried again on the answers the
+// wire's sends are tried again on (5xx; 429 with 130429), up to SendTries
+// in all, and the last answer is returned.
+func TestSendGraphRetries(t *testing.T) {
+	refusal := func(status int, code string) error {
+		return &router.PlatformError{Code: code, HTTPStatus: status, Message: "m"}
+	}
+	throttled, unavailable := refusal(429, "130429"), refusal(503, "2")
+	tests := []struct {
+		name    string
+		answers []error
+		calls   int
+		err     error
+	}{
+		{"accepted", nil, 1, nil},
+		{"unavailable, then accepted", []error{unavailable, nil}, 2, nil},
+		{"throttled twice, then accepted", []error{throttled, throttled, nil}, 3, nil},
+		{"throttled every time", []error{throttled, throttled, throttled, throttled}, SendTries, throttled},
+		{"pair rate limit", []error{refusal(400, "131056")}, 1, refusal(400, "131056")},
+		{"429 with another code", []error{refusal(429, "4")}, 1, refusal(429, "4")},
+		{"window closed", []error{refusal(400, "131047")}, 1, refusal(400, "131047")},
+		{"transport failure", []error{errors.New("down")}, 1, errors.New("down")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := &scriptedGraph{answers: tc.answers}
+			a := New(Config{PhoneNumberID: testPhoneID, Clock: (&fakeClock{now: t0}).Now, Graph: g}, &recorder{})
+			_, err := a.Send(context.Background(), router.CustomerKey{Channel: Channel, Account: testPhoneID, Customer: "16505551234"},
+				router.Outbound{Kind: router.KindText, Text: "hi"})
+			if g.calls != tc.calls || !reflect.DeepEqual(err, tc.err) {
+				t.Errorf("%d calls, %v; want %d, %v", g.calls, err, tc.calls, tc.err)
+			}
+		})
+	}
+}
+
+// TestMarkReadThroughAGraph: an adapter with a Graph makes no HTTP call
+// to mark a message read: it is an error.
+func TestMarkReadThroughAGraph(t *testing.T) {
+	called := false
+	client := doerFunc(func(*http.Request) (*http.Response, error) { called = true; return nil, errors.New("no") })
+	a := New(Config{AccessToken: testToken, PhoneNumberID: testPhoneID, Client: client, Graph: &scriptedGraph{}}, &recorder{})
+	if err := a.MarkRead(context.Background(), "wamid.X"); err == nil || called {
+		t.Fatalf("error %v, HTTP call made: %v", err, called)
+	}
+}
+
+type doerFunc func(*http.Request) (*http.Response, error)
+
+func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }

@@ -9,16 +9,16 @@ import (
 	"github.com/omnisim/omnisim/router"
 )
 
-// SendTries is how many times Send posts a message in all when the Graph
-// API answers with a transient error: HTTP 5xx, or HTTP 429 with code
-// 130429 (the number's throughput is reached). Such an answer means Meta
-// did not accept the message, so posting it again cannot deliver it twice.
-// The tries follow one another at once: the router decides in the
-// caller's time, which does not move during a call (a simulated clock
-// stands still; a deployment behind a real clock would wait for
-// Retry-After). A refusal that a retry cannot change (the window, the pair
-// rate limit 131056, a bad parameter) is not retried. The last answer is
-// the one returned.
+// SendTries is how many times Send posts a message in all (over HTTP or
+// to a Config.Graph) when the Graph API answers with a transient error:
+// HTTP 5xx, or HTTP 429 with code 130429 (the number's throughput is
+// reached). Such an answer means Meta did not accept the message, so
+// posting it again cannot deliver it twice. The tries follow one another
+// at once: the router decides in the caller's time, which does not move
+// during a call (a simulated clock stands still; a deployment behind a
+// real clock would wait for Retry-After). A refusal that a retry cannot
+// change (the window, the pair rate limit 131056, a bad parameter) is not
+// retried. The last answer is the one returned.
 const SendTries = 3
 
 // postMessage posts a message request, retrying transient answers. The
@@ -41,8 +41,14 @@ func transient(status int, body []byte) bool {
 	case status >= 500:
 		return true
 	case status == http.StatusTooManyRequests:
-		var pe *router.PlatformError
-		return errors.As(graphError(status, body), &pe) && pe.Code == "130429"
+		return retryable(graphError(status, body))
 	}
 	return false
+}
+
+// retryable reports whether err is a Graph refusal worth another try:
+// HTTP 5xx, or HTTP 429 with code 130429.
+func retryable(err error) bool {
+	pe, ok := errors.AsType[*router.PlatformError](err)
+	return ok && (pe.HTTPStatus >= 500 || pe.HTTPStatus == http.StatusTooManyRequests && pe.Code == "130429")
 }

@@ -139,7 +139,8 @@ func (a *Adapter) sendOther(ctx context.Context, to string, m *router.Outbound) 
 
 // sendGraph hands a send to the Graph in the adapter's one value, which
 // the Graph does not keep (see Graph.Message): other, or when it is nil
-// a text of body text to the customer to.
+// a text of body text to the customer to. A transient refusal is tried
+// again, up to SendTries in all.
 func (a *Adapter) sendGraph(to, text string, other *sendRequest) (string, error) {
 	a.graphMu.Lock()
 	g := &a.graphReq
@@ -150,7 +151,12 @@ func (a *Adapter) sendGraph(to, text string, other *sendRequest) (string, error)
 		g.text.Body = text
 		g.req.Text = &g.text
 	}
+	// Retried as the wire's sends are (postMessage): the same answers,
+	// as many times.
 	id, err := a.cfg.Graph.Message(&g.req)
+	for try := 2; err != nil && try <= SendTries && retryable(err); try++ {
+		id, err = a.cfg.Graph.Message(&g.req)
+	}
 	if other != nil {
 		*g = graphRequest{}
 	} else {
@@ -211,10 +217,14 @@ type graphRequest struct {
 // ticks on that message and, as Meta documents, on the earlier ones. A
 // platform refusal (for example an unknown message id) is a
 // *[router.PlatformError]; a transport failure or an answer without
-// "success":true is an ordinary error.
+// "success":true is an ordinary error, and so is a call to an adapter
+// with a Config.Graph, which has no mark-as-read.
 func (a *Adapter) MarkRead(ctx context.Context, messageID string) error {
 	if messageID == "" {
 		return errors.New("whatsapp: mark read: empty message id")
+	}
+	if a.cfg.Graph != nil {
+		return errors.New("whatsapp: mark read: not available through a Graph")
 	}
 	b := appendReadRequest(make([]byte, 0, 80+len(messageID)), &readRequest{MessagingProduct: "whatsapp", Status: "read", MessageID: messageID})
 	status, answer, err := a.postJSON(ctx, a.msgURL, b)

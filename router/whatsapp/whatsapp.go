@@ -50,7 +50,9 @@ type Config struct {
 	// default 7 days.
 	DedupeWindow time.Duration
 	// Graph, when set, takes the adapter's sends and uploads by values
-	// instead of Client and BaseURL (see [Graph]).
+	// instead of Client and BaseURL (see [Graph]); the adapter then
+	// makes no HTTP call, and MarkRead, which a Graph does not take, is
+	// an error.
 	Graph Graph
 }
 
