@@ -95,6 +95,9 @@ func TestCheckAssertion(t *testing.T) {
 		{"other issuer", knownAssertion, aud, "x@y.iam.gserviceaccount.com", t0, "invalid_grant"},
 		{"tampered claims", strings.Replace(knownAssertion, ".ey", ".eX", 1), aud, DefaultClientEmail, t0, "invalid_grant"},
 		{"tampered signature", knownAssertion[:len(knownAssertion)-4] + "AAAA", aud, DefaultClientEmail, t0, "invalid_grant"},
+		// The signature's last character carries bits past its 256
+		// bytes: set, they spell the same bytes, not base64url's way.
+		{"signature's spare bits set", spareBitSet(knownAssertion), aud, DefaultClientEmail, t0, "invalid_grant"},
 		{"two parts", "a.b", aud, DefaultClientEmail, t0, "invalid_grant"},
 		{"empty", "", aud, DefaultClientEmail, t0, "invalid_request"},
 		{"alg none", "eyJhbGciOiJub25lIn0.e30.", aud, DefaultClientEmail, t0, "invalid_grant"},
@@ -519,4 +522,13 @@ func TestSendBodyHandedOver(t *testing.T) {
 	if w.Code != 200 || !strings.Contains(w.Body.String(), `"text":"hi there"`) {
 		t.Fatalf("HTTP %d %s", w.Code, w.Body)
 	}
+}
+
+// spareBitSet returns the base64url s with the lowest bit of its last
+// character's six set: the same bytes, decoded leniently, when that bit is
+// spare.
+func spareBitSet(s string) string {
+	const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	i := strings.IndexByte(digits, s[len(s)-1])
+	return s[:len(s)-1] + string(digits[i|1])
 }

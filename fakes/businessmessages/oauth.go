@@ -113,9 +113,11 @@ func CheckAssertion(assertion string, pub *rsa.PublicKey, keyID, email, tokenURI
 	if !ok1 || !ok2 || strings.Contains(sig, ".") {
 		return invalidGrant("Invalid JWT: the assertion is not a signed JWT.")
 	}
-	hb, err1 := base64.RawURLEncoding.DecodeString(h)
-	pb, err2 := base64.RawURLEncoding.DecodeString(p)
-	sb, err3 := base64.RawURLEncoding.DecodeString(sig)
+	// Strict: a part is spelled one way only, its spare bits zero.
+	b64 := base64.RawURLEncoding.Strict()
+	hb, err1 := b64.DecodeString(h)
+	pb, err2 := b64.DecodeString(p)
+	sb, err3 := b64.DecodeString(sig)
 	if err1 != nil || err2 != nil || err3 != nil {
 		return invalidGrant("Invalid JWT: the assertion is not base64url.")
 	}

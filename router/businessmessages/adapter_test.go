@@ -97,6 +97,7 @@ func TestSignatureMalformed(t *testing.T) {
 		{"url alphabet", strings.NewReplacer("+", "-", "/", "_").Replace(knownSignature), 403},
 		{"not base64", strings.Repeat("!", len(knownSignature)), 403},
 		{"last digit changed", knownSignature[:84] + "RA==", 403},
+		{"spare bits set", knownSignature[:85] + "R==", 403}, // "Q" spelled with a spare bit: the same bytes
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, r := newAdapter(t)

@@ -351,7 +351,7 @@ func (a *Adapter) verify(body []byte, sig string) bool {
 		return false
 	}
 	var got [sha512.Size + 2]byte
-	n, err := base64.StdEncoding.Decode(got[:], []byte(sig))
+	n, err := base64.StdEncoding.Strict().Decode(got[:], []byte(sig))
 	if err != nil || n != sha512.Size {
 		return false
 	}
