@@ -3,6 +3,7 @@ package douyin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -208,5 +209,49 @@ func TestFaultErrorsAreDistinct(t *testing.T) {
 	if errors.Is(ErrFaultEdge, ErrFaultTimeout) || !strings.Contains(ErrFaultEdge.Error(), "from the webhook URL's edge (fault plan)") ||
 		!strings.Contains(ErrFaultTimeout.Error(), "no answer within the webhook timeout (fault plan)") {
 		t.Error("the fault errors do not carry the journal's markers")
+	}
+}
+
+// A reordered webhook that no other try releases goes at the plan's
+// bound; its retry or repeat then waits its WebhookTimeout like any other.
+func TestReorderedWebhookKeepsItsSchedule(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		status  int // the router's answer
+		repeats int
+		want    []string // each try: offset, try, status
+	}{
+		{name: "retry", status: 500,
+			want: []string{"1m0s 1 500", "1m5s 2 500", "1m10s 3 500", "1m15s 4 500"}},
+		{name: "repeat", status: 200, repeats: 2,
+			want: []string{"1m0s 1 200", "1m5s 2 200", "1m10s 3 200"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, rt, clk := newFake(t, Config{Repeats: tc.repeats, Faults: fault.Plan{Reorder: 1, LateBy: time.Minute}})
+			rt.status = tc.status
+			if in, err := s.CustomerText(ctx, User{OpenID: alice}, "一"); err != nil || !in.Pending {
+				t.Fatalf("CustomerText = %+v, %v", in, err)
+			}
+			clk.Add(time.Minute)
+			if err := s.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				due, ok := s.NextDeadline()
+				if !ok {
+					break
+				}
+				clk.t = due
+				s.Flush(ctx) // the last retry gives up
+			}
+			var got []string
+			for _, w := range s.Journal().Webhooks {
+				got = append(got, fmt.Sprintf("%v %d %d", w.At.Sub(start), w.Try, w.Status))
+			}
+			if strings.Join(got, ", ") != strings.Join(tc.want, ", ") {
+				t.Errorf("tries %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -363,6 +363,9 @@ func (s *Server) first(ctx context.Context, o *outgoing, id string) (Inbound, er
 func (s *Server) deliver(ctx context.Context, o *outgoing) (int, []byte, error) {
 	o.try++
 	s.mu.Lock()
+	// This try is the one a reorder held o for: its retries and repeats
+	// wait their WebhookTimeout.
+	o.afterNext = false
 	f := s.tryFaultLocked(o)
 	s.mu.Unlock()
 	o.faulted = f != fault.TryOK
