@@ -359,7 +359,8 @@ func (s *Server) first(ctx context.Context, o *outgoing, id string) (Inbound, er
 // held until the next one. It returns the router's status and answer, and
 // an error when the webhook is given up: a try failed and no retry is
 // left (but not when the plan failed it: the plan's failures are the
-// platform's own).
+// platform's own), or the answer to verify_webhook is not its challenge
+// (the complaint journaled with the try).
 func (s *Server) deliver(ctx context.Context, o *outgoing) (int, []byte, error) {
 	o.try++
 	s.mu.Lock()
@@ -392,6 +393,11 @@ func (s *Server) deliver(ctx context.Context, o *outgoing) (int, []byte, error) 
 	lost := err == nil && o.push.Event != EventVerify && o.try <= s.cfg.LostAnswers
 	now := s.now()
 	ok := err == nil && status == http.StatusOK && !lost
+	var wrong string // the journal's complaint about verify_webhook's answer
+	var wrongErr error
+	if ok && o.push.Event == EventVerify && s.cfg.Deliver == nil {
+		wrong, wrongErr = wrongChallenge(o.push, reply)
+	}
 	s.mu.Lock()
 	customer := o.push.FromUserID
 	if o.push.Event == EventSend {
@@ -409,6 +415,8 @@ func (s *Server) deliver(ctx context.Context, o *outgoing) (int, []byte, error) 
 		wh.Err = err.Error()
 	case lost:
 		wh.Err = fmt.Sprintf("answer lost: no answer within %s", s.cfg.WebhookTimeout)
+	case wrongErr != nil:
+		wh.Err = wrong
 	}
 	s.addWebhookLocked(rec)
 	retried := false
@@ -425,6 +433,9 @@ func (s *Server) deliver(ctx context.Context, o *outgoing) (int, []byte, error) 
 	}
 	s.releaseNextLocked(now)
 	s.mu.Unlock()
+	if wrongErr != nil {
+		return status, reply, wrongErr
+	}
 	if ok || retried || o.faulted {
 		return status, reply, nil
 	}
@@ -538,26 +549,27 @@ func (s *Server) Verify(ctx context.Context) error {
 		Challenge: int64(s.ids.Next(streamChallenge) % 100_000_000)}
 	o := s.outgoingLocked(p)
 	s.mu.Unlock()
-	status, reply, err := s.deliver(ctx, o)
+	status, _, err := s.deliver(ctx, o)
 	if err != nil {
 		return err
 	}
 	if status != http.StatusOK {
 		return fmt.Errorf("douyin: verify_webhook: the router answered HTTP %d", status)
 	}
-	if s.cfg.Deliver != nil {
-		return nil
+	return nil
+}
+
+// wrongChallenge judges the router's answer to verify_webhook p: nil when
+// it is {"challenge":N} (challengeEqual), else the error Verify returns
+// and note, the complaint journaled with the try.
+func wrongChallenge(p *Push, reply []byte) (note string, err error) {
+	got := string(bytes.TrimSpace(reply))
+	if challengeEqual(got, p.Challenge) {
+		return "", nil
 	}
 	want := `{"challenge":` + strconv.FormatInt(p.Challenge, 10) + `}`
-	if got := string(bytes.TrimSpace(reply)); !challengeEqual(got, p.Challenge) {
-		s.mu.Lock()
-		if wh := s.webhooks.Last(); wh != nil {
-			wh.Err = fmt.Sprintf("answer %q is not %s", truncate(got, 64), want)
-		}
-		s.mu.Unlock()
-		return fmt.Errorf("douyin: verify_webhook: the router answered %q, want %s", truncate(got, 64), want)
-	}
-	return nil
+	return fmt.Sprintf("answer %q is not %s", truncate(got, 64), want),
+		fmt.Errorf("douyin: verify_webhook: the router answered %q, want %s", truncate(got, 64), want)
 }
 
 // challengeEqual reports whether the answer is a JSON object whose only

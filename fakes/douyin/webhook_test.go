@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -307,5 +308,44 @@ func TestFastSendStringsOutliveTheScanner(t *testing.T) {
 	}
 	if first != want {
 		t.Errorf("after more bodies the first is %+v, want %+v", first, want)
+	}
+}
+
+// A wrong answer to verify_webhook is journaled on the handshake's own
+// try, even while customers' webhooks are journaled at the same time (a
+// complaint written on the journal's newest entry after the try lands on
+// a customer's webhook in most runs).
+func TestVerifyComplaintOnItsOwnTry(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := newFake(t, Config{})
+	s.cfg.WebhookURL = serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if strings.Contains(string(b), EventVerify) {
+			w.Write([]byte(`{"challenge":-1}`))
+		}
+	}))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 2000; i++ {
+			if err := s.Verify(ctx); err == nil {
+				t.Error("a wrong challenge passed")
+			}
+		}
+	}()
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+			if _, err := s.CustomerText(ctx, User{OpenID: alice}, "在吗"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, w := range s.Journal().Webhooks {
+		if (w.Event == EventVerify) != strings.HasPrefix(w.Err, `answer "{\"challenge\":-1}" is not {"challenge":`) {
+			t.Fatalf("%s try journaled with %q", w.Event, w.Err)
+		}
 	}
 }
