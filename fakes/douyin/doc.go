@@ -31,7 +31,8 @@
 //     sends.
 //   - WebhookURL; Client (default http.DefaultClient) makes the calls.
 //     Deliver, when set, replaces HTTP: webhooks are handed to it as
-//     values, without bytes (the simulator's direct network).
+//     values, without bytes (the simulator's direct network), and its
+//     answer is judged as the router's HTTP answer is.
 //   - Clock (default time.Now) is the platform's only time source: windows,
 //     quotas, token expiry, create_time, log ids, retry times and the
 //     journal. Seed seeds every generated id.

@@ -19,7 +19,7 @@ func FuzzSendAPI(f *testing.F) {
 	f.Add(true, "application/x-www-form-urlencoded", []byte("client_key=awq3x8kd2m7v5npz&client_secret=5b8e2f9c41d37a06e1f4c8b2d9a35e70&grant_type=client_credential"))
 	f.Add(true, "application/json", []byte(`{"client_key":1}`))
 	f.Fuzz(func(t *testing.T, tokenPath bool, ctype string, body []byte) {
-		s := New(Config{Clock: func() time.Time { return start }, Deliver: func(context.Context, *Push) (int, error) { return 200, nil }})
+		s := New(Config{Clock: func() time.Time { return start }, Deliver: func(context.Context, *Push) (int, []byte, error) { return 200, nil, nil }})
 		s.CustomerText(context.Background(), User{OpenID: "_000a"}, "hi")
 		tok := s.ids.token()
 		s.tokens[tok] = start.UnixNano()

@@ -12,7 +12,7 @@ import (
 // forgetAfter (0: never).
 func retainFake(clk *clock, forgetAfter time.Duration) *Server {
 	return New(Config{Clock: clk.Now, Seed: 1,
-		Deliver:        func(context.Context, *Push) (int, error) { return 200, nil },
+		Deliver:        func(context.Context, *Push) (int, []byte, error) { return 200, nil, nil },
 		KeepDeliveries: func(id string) bool { return id == "kept" },
 		ForgetAfter:    forgetAfter})
 }

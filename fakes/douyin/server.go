@@ -54,9 +54,11 @@ type Config struct {
 	// Client calls WebhookURL; default http.DefaultClient.
 	Client Doer
 	// Deliver, when set, takes every webhook as a value instead of an HTTP
-	// call, and answers with the HTTP status the router would. No bytes
-	// are written or signed.
-	Deliver func(ctx context.Context, p *Push) (status int, err error)
+	// call, and answers with the HTTP status and body the router would
+	// (the body is judged as over HTTP: verify_webhook's must be
+	// {"challenge":N}; it is kept in the journal, unchanged afterwards).
+	// No bytes are written or signed.
+	Deliver func(ctx context.Context, p *Push) (status int, answer []byte, err error)
 	// Clock is the platform's time, default time.Now; the fake reads no
 	// other clock (webhook timeouts excepted, which are real durations on
 	// the HTTP path).

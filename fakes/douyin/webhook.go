@@ -381,7 +381,7 @@ func (s *Server) deliver(ctx context.Context, o *outgoing) (int, []byte, error) 
 	case f == fault.TryError:
 		status, err = faultEdgeStatus, ErrFaultEdge
 	case s.cfg.Deliver != nil:
-		status, err = s.cfg.Deliver(ctx, o.push)
+		status, reply, err = s.cfg.Deliver(ctx, o.push)
 	case s.cfg.WebhookURL == "":
 		err = ErrNoWebhookURL
 	default:
@@ -395,7 +395,7 @@ func (s *Server) deliver(ctx context.Context, o *outgoing) (int, []byte, error) 
 	ok := err == nil && status == http.StatusOK && !lost
 	var wrong string // the journal's complaint about verify_webhook's answer
 	var wrongErr error
-	if ok && o.push.Event == EventVerify && s.cfg.Deliver == nil {
+	if ok && o.push.Event == EventVerify {
 		wrong, wrongErr = wrongChallenge(o.push, reply)
 	}
 	s.mu.Lock()
@@ -540,8 +540,8 @@ func (s *Server) call(ctx context.Context, o *outgoing) (int, []byte, error) {
 }
 
 // Verify sends verify_webhook with a fresh challenge and checks that the
-// router answered 200 with the JSON text {"challenge":N}. On the direct
-// path the router is reached by value and only its status is checked.
+// router answered 200 with the JSON text {"challenge":N}: over HTTP and on
+// the direct path (Config.Deliver) alike.
 func (s *Server) Verify(ctx context.Context) error {
 	now := s.now()
 	s.mu.Lock()

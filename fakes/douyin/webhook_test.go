@@ -202,7 +202,13 @@ func TestDeliverByValue(t *testing.T) {
 	ctx := context.Background()
 	var got []*Push
 	s := New(Config{Clock: func() time.Time { return start }, Repeats: 1,
-		Deliver: func(_ context.Context, p *Push) (int, error) { got = append(got, p); return 200, nil }})
+		Deliver: func(_ context.Context, p *Push) (int, []byte, error) {
+			got = append(got, p)
+			if p.Event == EventVerify {
+				return 200, fmt.Appendf(nil, `{"challenge":%d}`, p.Challenge), nil
+			}
+			return 200, nil, nil
+		}})
 	if err := s.Verify(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -346,6 +352,60 @@ func TestVerifyComplaintOnItsOwnTry(t *testing.T) {
 	for _, w := range s.Journal().Webhooks {
 		if (w.Event == EventVerify) != strings.HasPrefix(w.Err, `answer "{\"challenge\":-1}" is not {"challenge":`) {
 			t.Fatalf("%s try journaled with %q", w.Event, w.Err)
+		}
+	}
+}
+
+// Both paths judge the router's answer to verify_webhook the same way: the
+// direct path (Deliver) refuses what HTTP refuses, with the same error and
+// the same journaled complaint.
+func TestVerifyAnswerJudgedOnBothPaths(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		status int
+		answer string // %d: the challenge
+		err    string // "" for none; else what the error says
+		note   string // what the journal's Err says; "" for none
+	}{
+		{"the challenge", 200, `{"challenge":%d}`, "", ""},
+		{"the challenge as a string", 200, `{"challenge":"%d"}`, "", ""},
+		{"another number", 200, `{"challenge":-1}`, `the router answered "{\"challenge\":-1}", want {"challenge":`,
+			`answer "{\"challenge\":-1}" is not {"challenge":`},
+		{"an extra member", 200, `{"challenge":%d,"x":1}`, `want {"challenge":`, `is not {"challenge":`},
+		{"nothing", 200, ``, `the router answered "", want {"challenge":`, `answer "" is not {"challenge":`},
+		{"HTTP 500", 500, `{"challenge":%d}`, "the router answered HTTP 500", ""},
+	} {
+		answer := func(p *Push) []byte {
+			if strings.Contains(tc.answer, "%d") {
+				return fmt.Appendf(nil, tc.answer, p.Challenge)
+			}
+			return []byte(tc.answer)
+		}
+		for _, network := range []string{"http", "direct"} {
+			t.Run(tc.name+"/"+network, func(t *testing.T) {
+				cfg := Config{Clock: func() time.Time { return start }, Seed: 1}
+				if network == "direct" {
+					cfg.Deliver = func(_ context.Context, p *Push) (int, []byte, error) { return tc.status, answer(p), nil }
+				} else {
+					cfg.WebhookURL = serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						var v struct{ Content struct{ Challenge int64 } }
+						b, _ := io.ReadAll(r.Body)
+						json.Unmarshal(b, &v)
+						w.WriteHeader(tc.status)
+						w.Write(answer(&Push{Challenge: v.Content.Challenge}))
+					}))
+				}
+				s := New(cfg)
+				err := s.Verify(ctx)
+				if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+					t.Errorf("Verify: %v, want %q", err, tc.err)
+				}
+				whs := s.Journal().Webhooks
+				if len(whs) != 1 || !strings.Contains(whs[0].Err, tc.note) || (tc.note == "") != (whs[0].Err == "") {
+					t.Errorf("journal %+v, want Err with %q", whs, tc.note)
+				}
+			})
 		}
 	}
 }

@@ -15,8 +15,10 @@
 // template's name; attachments are refused by the reply API (28001007).
 //
 // On the direct network (sim.Direct) the fake hands its webhooks to the
-// adapter's value path (Accept) and the adapter's sends go to the fake's
-// Send: the same rules, no bytes, no signatures and no client_token.
+// adapter's value path (Accept), and judges Accept's status and answer as
+// it judges the HTTP answer (verify_webhook's challenge included), and the
+// adapter's sends go to the fake's Send: the same rules, no bytes, no
+// signatures and no client_token.
 //
 // A fault plan ([channels.douyin.faults]) is applied by the fake in its one
 // delivery function and its send API, which both networks share: on the
@@ -225,10 +227,10 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		b.acfg = acfg
 		b.adapter = routerdy.New(acfg, env.Receiver)
 		// b.adapter is read at each delivery: a restart replaces it.
-		fcfg.Deliver = func(_ context.Context, p *fakedy.Push) (int, error) {
+		fcfg.Deliver = func(_ context.Context, p *fakedy.Push) (int, []byte, error) {
 			ev := event(p)
-			status, _ := b.adapter.Accept(&ev)
-			return status, nil
+			status, answer := b.adapter.Accept(&ev)
+			return status, answer, nil
 		}
 		b.fake = fakedy.New(fcfg)
 	} else {
