@@ -85,7 +85,8 @@
 //     "access_token过期,请刷新或重新授权".
 //  2. The app does not hold ScopeIM: 28001012 "用户未授权该OpenAPI".
 //  3. More than RateLimit sends in the current second: 28003018
-//     "请求频率过高".
+//     "请求频率过高". Every call that gets this far counts, one that a
+//     later check refuses too.
 //  4. A body that is not the JSON above, an open_id query that is not the
 //     account, an unknown to_user_id, a msg_id that is not one of the
 //     customer's messages, a conversation_id that is not the customer's,

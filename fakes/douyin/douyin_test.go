@@ -1,6 +1,7 @@
 package douyin
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -444,5 +445,47 @@ func TestSendBodyHandedOver(t *testing.T) {
 	large := []byte(sent[:len(sent)-1] + strings.Repeat(" ", 1<<20) + "}")
 	if v := send(large); errorCode(v) != CodeParam || !strings.HasSuffix(v["data"].(map[string]any)["description"].(string), "body: too large") {
 		t.Fatalf("a body of %d bytes: %v", len(large), v)
+	}
+}
+
+// A send that fails two checks is answered by the first of them in the
+// documented order: token, scope, rate limit, then the body; a call the
+// body check refuses has counted against the rate.
+func TestSendCheckOrder(t *testing.T) {
+	ctx := context.Background()
+	const badBody = `not json`
+	for _, tc := range []struct {
+		name  string
+		cfg   Config
+		token bool
+		sent  int    // good sends made first, in the same second
+		body  string // "" for a good reply
+		code  int
+		next  int // the code of a good reply sent right after
+	}{
+		{"a bad body", Config{}, true, 0, badBody, CodeParam, 0},
+		{"no token and a bad body", Config{}, false, 0, badBody, CodeTokenExpired, CodeTokenExpired},
+		{"no scope and a bad body", Config{Scopes: []string{"user_info"}}, true, 0, badBody, CodeScope, CodeScope},
+		{"over the rate and a bad body", Config{RateLimit: 1}, true, 1, badBody, CodeRate, CodeRate},
+		{"no scope and over the rate", Config{Scopes: []string{"user_info"}, RateLimit: 1}, true, 1, "", CodeScope, CodeScope},
+		{"a bad body within the rate", Config{RateLimit: 2}, true, 1, badBody, CodeParam, CodeRate},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _, _ := newFake(t, tc.cfg)
+			tok := token(t, s)
+			s.CustomerText(ctx, User{OpenID: alice}, "你好")
+			for range tc.sent {
+				call(t, s, sendPath(), tok, reply(s, alice, "x"))
+			}
+			if !tc.token {
+				tok = ""
+			}
+			if _, v := call(t, s, sendPath(), tok, cmp.Or(tc.body, reply(s, alice, "x"))); errorCode(v) != tc.code {
+				t.Errorf("error_code %d, want %d: %v", errorCode(v), tc.code, v)
+			}
+			if _, v := call(t, s, sendPath(), tok, reply(s, alice, "x")); errorCode(v) != tc.next {
+				t.Errorf("the next reply: error_code %d, want %d: %v", errorCode(v), tc.next, v)
+			}
+		})
 	}
 }

@@ -156,13 +156,20 @@ func (s *Server) rateLocked(now time.Time) *Error {
 	return nil
 }
 
-// sendLocked applies the rate limit and the rules to an authenticated send
-// and delivers it.
-func (s *Server) sendLocked(req *SendRequest, now time.Time) (string, *Error) {
+// admitLocked is what Douyin checks of an authenticated send before it
+// looks at the request: the app's scope, then the rate limit (which
+// counts the call).
+func (s *Server) admitLocked(now time.Time) *Error {
 	if !slices.Contains(s.cfg.Scopes, ScopeIM) {
-		return "", newError(CodeScope, "the app does not hold "+ScopeIM)
+		return newError(CodeScope, "the app does not hold "+ScopeIM)
 	}
-	if e := s.rateLocked(now); e != nil {
+	return s.rateLocked(now)
+}
+
+// sendLocked applies the scope, the rate limit and the rules to an
+// authenticated send and delivers it.
+func (s *Server) sendLocked(req *SendRequest, now time.Time) (string, *Error) {
+	if e := s.admitLocked(now); e != nil {
 		return "", e
 	}
 	c, e := s.checkLocked(req, now)

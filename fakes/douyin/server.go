@@ -406,7 +406,12 @@ func (s *Server) handleSend(r *http.Request, raw, out []byte) (int, []byte, int)
 		return s.failLocked(now, PathSend, req.ToUserID, e)
 	}
 	if !decoded {
-		return s.failLocked(now, PathSend, req.ToUserID, newError(CodeParam, "body is not a send request"))
+		// The scope and the rate limit are checked before the body.
+		e := s.admitLocked(now)
+		if e == nil {
+			e = newError(CodeParam, "body is not a send request")
+		}
+		return s.failLocked(now, PathSend, req.ToUserID, e)
 	}
 	id, e := s.sendLocked(&req, now)
 	if e != nil {
