@@ -260,7 +260,10 @@
 //     are not; news/music replies are refused (40008). In Plaintext mode an
 //     encrypted reply is refused, in Safe mode a plain one (-40002).
 //   - Customer openids are 1 to 64 characters of [A-Za-z0-9_-]; customer
-//     text must be valid XML text. Inbound media sizes are not limited.
+//     text must be valid XML text. Its line ends, and an event key's, are
+//     pushed as XML parsers read them: "\r\n" and a lone "\r" as "\n", in
+//     the XML and in a [Direct] push alike. Inbound media sizes are not
+//     limited.
 //
 // # Faults
 //

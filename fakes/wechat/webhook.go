@@ -89,6 +89,17 @@ func validXMLText(s string) bool {
 	return utf8.ValidString(s)
 }
 
+// xmlLineEnds returns s with "\r\n" and a lone "\r" written as "\n", as
+// an XML parser hands text on (XML 1.0 section 2.11), so that a push
+// carries the same text in its XML and as values; s itself when it has no
+// '\r'.
+func xmlLineEnds(s string) string {
+	if strings.IndexByte(s, '\r') < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
 // appendCDATA appends s as CDATA, splitting the section at every "]]>".
 func appendCDATA(b []byte, s string) []byte {
 	b = append(b, "<![CDATA["...)
@@ -176,7 +187,9 @@ func (s *Server) customerLocked(openid string) *customer {
 
 // CustomerText makes customer openid send text: it opens (or refreshes) the
 // customer's message grant at the platform's time, even when the router
-// then refuses the webhook, and POSTs the text message to the router.
+// then refuses the webhook, and POSTs the text message to the router. The
+// text's line ends ("\r\n", a lone "\r") are pushed as "\n", as the XML
+// is read.
 func (s *Server) CustomerText(ctx context.Context, openid, text string) (Inbound, error) {
 	n, now, err := s.customerText(openid, text)
 	if err != nil {
@@ -193,6 +206,7 @@ func (s *Server) customerText(openid, text string) (Notification, time.Time, err
 	if text == "" || !validXMLText(text) {
 		return Notification{}, time.Time{}, fmt.Errorf("wechat: customer text from %s: text must be non-empty UTF-8 without XML-forbidden characters", openid)
 	}
+	text = xmlLineEnds(text)
 	now := s.now()
 	s.mu.Lock()
 	s.openMessageGrantLocked(openid, now)
@@ -261,7 +275,8 @@ func (s *Server) customerMedia(openid, kind, format string, size int64) (Notific
 // EventKey key and a Ticket) or "unsubscribe". subscribe, CLICK and SCAN
 // grant EventReplyLimit replies for EventWindow; unsubscribe closes every
 // grant until the customer writes or follows again. Events carry no MsgId,
-// so Inbound.ID is "".
+// so Inbound.ID is "". The key's line ends are pushed as "\n", as the
+// text's are by CustomerText.
 func (s *Server) CustomerEvent(ctx context.Context, openid, event, key string) (Inbound, error) {
 	n, now, err := s.customerEvent(openid, event, key)
 	if err != nil {
@@ -278,6 +293,7 @@ func (s *Server) customerEvent(openid, event, key string) (Notification, time.Ti
 	if !validXMLText(key) {
 		return Notification{}, time.Time{}, fmt.Errorf("wechat: customer event from %s: key is not valid XML text", openid)
 	}
+	key = xmlLineEnds(key)
 	switch event {
 	case EventSubscribe, EventUnsubscribe, EventClick, EventScan:
 	default:
