@@ -3,6 +3,7 @@ package wechat
 import (
 	"net/http"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -107,6 +108,13 @@ func (d *Direct) Send(req *SendRequest) *Error {
 // (image, voice, video, thumb) as the upload endpoint does, its format
 // read from filename's extension or else from mimeType, and returns its
 // media_id, or the error the endpoint answers (41005 for an empty file).
+// filename and mimeType are judged as the endpoint reads them from a part
+// whose headers are written as multipart.FileContentDisposition and
+// textproto write them: a control character other than tab in either
+// makes a header the endpoint cannot read, 41005, except "\r" and "\n" in
+// filename, which are written (and read) as "%0D" and "%0A"; the format
+// comes from that file name without its directory, as
+// multipart.Part.FileName gives it.
 func (d *Direct) Upload(kind, filename, mimeType string, size int64) (string, *Error) {
 	s := d.s
 	now := s.now()
@@ -115,6 +123,15 @@ func (d *Direct) Upload(kind, filename, mimeType string, size int64) (string, *E
 	rule := s.media[kind]
 	if rule == nil {
 		return "", d.failLocked(PathUpload, now, newError(CodeInvalidMediaType), "", nil)
+	}
+	if !headerText(filename, true) || !headerText(mimeType, false) {
+		return "", d.failLocked(PathUpload, now, newError(CodeMediaMissing), "", nil)
+	}
+	if strings.ContainsAny(filename, "\r\n") {
+		filename = strings.ReplaceAll(strings.ReplaceAll(filename, "\r", "%0D"), "\n", "%0A")
+	}
+	if filename != "" {
+		filename = filepath.Base(filename) // as Part.FileName gives it
 	}
 	format := normFormat(path.Ext(filename))
 	if format == "" {
@@ -134,6 +151,18 @@ func (d *Direct) Upload(kind, filename, mimeType string, size int64) (string, *E
 	s.mediaStore[id] = &media{kind: kind, format: format, size: size, created: now}
 	s.addRequestLocked(Request{At: now, Method: http.MethodPost, Path: PathUpload, Status: http.StatusOK})
 	return id, nil
+}
+
+// headerText reports whether s can be written in a header value that
+// textproto reads back: no control character but tab, and, with lineEnds,
+// "\r" and "\n" too (multipart.FileContentDisposition escapes them).
+func headerText(s string, lineEnds bool) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' && c != '\t' && !(lineEnds && (c == '\r' || c == '\n')) || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // failLocked journals e as the endpoint at path does and returns it as the

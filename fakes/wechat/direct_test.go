@@ -1,7 +1,11 @@
 package wechat
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"mime/multipart"
+	"net/textproto"
 	"reflect"
 	"strconv"
 	"testing"
@@ -86,4 +90,73 @@ func TestDirectMatchesWire(t *testing.T) {
 		}
 	}
 
+}
+
+// TestDirectUploadNamesMatchWire uploads files of the same names and MIME
+// types through the endpoint, their part headers written as
+// multipart.FileContentDisposition and textproto write them, and through
+// Direct.Upload: both refuse the same ones with the same errcode and store
+// the others under the same format.
+func TestDirectUploadNamesMatchWire(t *testing.T) {
+	wire, _ := newTest(Config{Seed: 5})
+	dir, _ := newTest(Config{Seed: 5})
+	d := dir.Direct()
+	tok := token(t, wire)
+	for _, u := range []struct{ name, mime string }{
+		{"a.jpg", ""},
+		{"a\x7f.jpg", "image/jpeg"},
+		{"a\x01.jpg", ""},
+		{"\x00.png", ""},
+		{"a\x1f.jpg", ""},
+		{"a\t.jpg", ""},
+		{"a\r.jpg", ""},
+		{"a\n.png", ""},
+		{"a\r\n\t.png", ""},
+		{"a.jpg\n", "image/png"},
+		{"a.jpg\r", ""},
+		{"a.png\t", ""},
+		{"a.png\n/", ""},
+		{"a\"b.jpg", ""},
+		{`a\b.jpg`, ""},
+		{"a\xff.jpg", ""},
+		{"a\u0085.png", ""},
+		{"dir/a.png", "image/jpeg"},
+		{"a.png/", "image/jpeg"},
+		{"a.png/b", "image/jpeg"},
+		{"", "image/png"},
+		{"a.jpg", "image/jpeg\x7f"},
+		{"a", "image/png\x01"},
+		{"a", "\timage/png"},
+	} {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", multipart.FileContentDisposition("media", u.name))
+		if u.mime != "" {
+			h.Set("Content-Type", u.mime)
+		}
+		p, _ := mw.CreatePart(h)
+		p.Write(bytes.Repeat([]byte{7}, 10))
+		mw.Close()
+		w := do(wire, "POST", PathUpload+"?access_token="+tok+"&type=image", mw.FormDataContentType(), buf.Bytes())
+		var ans struct {
+			Code    int    `json:"errcode"`
+			MediaID string `json:"media_id"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &ans); err != nil {
+			t.Fatalf("%q: %s", u.name, w.Body)
+		}
+		id, e := d.Upload("image", u.name, u.mime, 10)
+		code := 0
+		if e != nil {
+			code = e.Code
+		}
+		if code != ans.Code || id != ans.MediaID {
+			t.Errorf("name %q, type %q: wire %d %q, direct %d %q", u.name, u.mime, ans.Code, ans.MediaID, code, id)
+			continue
+		}
+		if id != "" && wire.mediaStore[id].format != dir.mediaStore[id].format {
+			t.Errorf("name %q, type %q: wire format %q, direct %q", u.name, u.mime, wire.mediaStore[id].format, dir.mediaStore[id].format)
+		}
+	}
 }

@@ -97,13 +97,14 @@
 //     "out of response count limit". Accepted sends are delivered to the
 //     customer's device and journaled.
 //  7. Upload: type not image/voice/video/thumb 40004 "invalid media type";
-//     not multipart, no "media" part or an empty one 41005 "media data
-//     missing"; format (the part's file-name extension, else its
-//     Content-Type) not accepted for the type 40005 "invalid file type";
-//     larger than the type's limit 40006 "invalid meida size" (WeChat's
-//     spelling). The body is read streaming, up to the limit, whatever
-//     Content-Length says. [Server.CheckMedia] runs the 40004/40005/40006
-//     rule.
+//     not multipart, a part header that does not read (a control
+//     character other than tab in a file name or Content-Type), no "media"
+//     part or an empty one 41005 "media data missing"; format (the part's
+//     file-name extension, else its Content-Type) not accepted for the
+//     type 40005 "invalid file type"; larger than the type's limit 40006
+//     "invalid meida size" (WeChat's spelling). The body is read
+//     streaming, up to the limit, whatever Content-Length says.
+//     [Server.CheckMedia] runs the 40004/40005/40006 rule.
 //  8. Media get: media_id unknown or expired 40007. Uploads answer their
 //     bytes, customer media as many zero bytes as the media's size, with
 //     the format's Content-Type and Content-Disposition attachment.

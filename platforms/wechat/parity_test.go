@@ -2,6 +2,7 @@ package wechat
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -114,5 +115,61 @@ func TestWireDirectTextParity(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWireDirectUploadNames: an attachment's file name, whatever bytes it
+// holds, is uploaded alike on the wire (the adapter's multipart upload to
+// the fake's endpoint) and by values (the adapter's API to the fake's
+// Direct.Upload): both accept it or both refuse it with the same errcode.
+func TestWireDirectUploadNames(t *testing.T) {
+	const openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
+	clock := func() time.Time { return time.Date(2025, 6, 9, 12, 0, 0, 0, time.UTC) }
+	names := []string{
+		"x.jpg", "x\x7f.jpg", "x\x01.jpg", "\x00.jpg", "x\x1b[0m.jpg", "x\t.jpg", "x\r\n.jpg", "x\n.jpg",
+		"a\"b.jpg", `a\b.jpg`, "x\xff.jpg", "x\u0085.jpg", "dir/x.jpg", "\x7f",
+	}
+	acfg := routerwc.Config{AppID: fakewc.DefaultAppID, AppSecret: fakewc.DefaultAppSecret, Token: fakewc.DefaultToken,
+		EncodingAESKey: fakewc.DefaultEncodingAESKey, OriginalID: fakewc.DefaultOriginalID, Clock: clock}
+	fcfg := fakewc.Config{AppID: acfg.AppID, AppSecret: acfg.AppSecret, Token: acfg.Token,
+		EncodingAESKey: acfg.EncodingAESKey, OriginalID: acfg.OriginalID, Clock: clock, ReplyLimit: 100}
+
+	wireFake := fakewc.New(fcfg)
+	srv := httptest.NewServer(wireFake)
+	defer srv.Close()
+	wcfg := acfg
+	wcfg.BaseURL, wcfg.Client = srv.URL, srv.Client()
+	wire := routerwc.New(wcfg, &recorder{})
+
+	directFake := fakewc.New(fcfg)
+	dcfg := acfg
+	dcfg.API = api{directFake.Direct()}
+	direct := routerwc.New(dcfg, &recorder{})
+
+	ctx := context.Background()
+	if _, err := wireFake.CustomerText(ctx, openid, "hi"); !errors.Is(err, fakewc.ErrNoWebhookURL) {
+		t.Fatal(err)
+	}
+	if _, err := directFake.Direct().CustomerText(openid, "hi"); err != nil {
+		t.Fatal(err)
+	}
+	to := router.CustomerKey{Channel: routerwc.Channel, Account: acfg.AppID, Customer: openid}
+	code := func(err error) string {
+		var pe *router.PlatformError
+		switch {
+		case err == nil:
+			return "accepted"
+		case errors.As(err, &pe):
+			return "errcode " + pe.Code
+		}
+		return err.Error()
+	}
+	for _, name := range names {
+		m := router.Outbound{Kind: router.KindAttachment, Attachment: &router.Attachment{Kind: "image", Format: "jpg", Size: 10, Name: name}}
+		_, werr := wire.Send(ctx, to, m)
+		_, derr := direct.Send(ctx, to, m)
+		if w, d := code(werr), code(derr); w != d || w != "accepted" {
+			t.Errorf("image named %q: wire %s, direct %s; want both accepted", name, w, d)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/httpcall"
@@ -504,8 +505,8 @@ var mediaTypes = map[string]struct{ ext, mime string }{
 const octetStream = "application/octet-stream"
 
 // mediaFile returns the file name and MIME type an attachment of format
-// (lower case) named name is uploaded with: name itself when its extension is
-// the format's, otherwise "media.<ext>" ("media" for an unknown format that
+// (lower case) named name is uploaded with: name itself, without its control
+// characters (sanitizeFilename), when its extension is the format's, otherwise "media.<ext>" ("media" for an unknown format that
 // is not a short alphanumeric word).
 func mediaFile(format, name string) (filename, mimeType string) {
 	ext, mimeType := format, octetStream
@@ -552,17 +553,23 @@ func extension(name string) string {
 	return strings.ToLower(ext)
 }
 
-// sanitizeFilename drops the characters that cannot appear in a header value.
+// sanitizeFilename drops the control characters (C0, DEL and C1: those
+// unicode.IsControl reports) from a file name: a header value cannot hold
+// most of them, and the upload endpoint refuses a part whose header holds
+// one with 41005. Every other byte, invalid UTF-8 included, is kept.
 func sanitizeFilename(name string) string {
-	if !strings.ContainsAny(name, "\r\n\x00") {
+	if strings.IndexFunc(name, unicode.IsControl) < 0 {
 		return name
 	}
-	return strings.Map(func(r rune) rune {
-		if r == '\r' || r == '\n' || r == 0 {
-			return -1
+	b := make([]byte, 0, len(name))
+	for i := 0; i < len(name); {
+		r, n := utf8.DecodeRuneInString(name[i:])
+		if !unicode.IsControl(r) {
+			b = append(b, name[i:i+n]...)
 		}
-		return r
-	}, name)
+		i += n
+	}
+	return string(b)
 }
 
 // The body of a customer-service send: the message types this adapter

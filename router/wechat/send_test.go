@@ -1,6 +1,7 @@
 package wechat
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
+	"path"
 	"reflect"
 	"runtime"
 	"strings"
@@ -767,10 +770,30 @@ func TestMediaFile(t *testing.T) {
 		{"", "x", "media", octetStream},
 		{"a.b", "", "media", octetStream},
 		{strings.Repeat("x", 17), "", "media", octetStream},
+		// Control characters are dropped, whatever else the name holds.
+		{"jpg", "x\x7f.jpg", "x.jpg", "image/jpeg"},
+		{"jpg", "x\x01\x1b[0m.jpg", "x[0m.jpg", "image/jpeg"},
+		{"jpg", "\x00a\tb\r\nc\v.jpg", "abc.jpg", "image/jpeg"},
+		{"jpg", "x\u0085\u009f.jpg", "x.jpg", "image/jpeg"},
+		{"jpg", "\x7f.jpg", ".jpg", "image/jpeg"},
+		{"jpg", "é\xff\u00a0\u2028.jpg", "é\xff\u00a0\u2028.jpg", "image/jpeg"},
 	}
 	for _, tc := range tests {
-		if file, mt := mediaFile(tc.format, tc.name); file != tc.file || mt != tc.mime {
+		file, mt := mediaFile(tc.format, tc.name)
+		if file != tc.file || mt != tc.mime {
 			t.Errorf("mediaFile(%q, %q) = %q, %q; want %q, %q", tc.format, tc.name, file, mt, tc.file, tc.mime)
+		}
+		// The upload's part header, as upload writes it, reads back.
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", multipart.FileContentDisposition("media", file))
+		h.Set("Content-Type", mt)
+		mw.CreatePart(h)
+		mw.Close()
+		p, err := multipart.NewReader(&buf, mw.Boundary()).NextPart()
+		if err != nil || p.FileName() != path.Base(file) {
+			t.Errorf("mediaFile(%q, %q): the part named %q reads back as %v", tc.format, tc.name, file, err)
 		}
 	}
 }
