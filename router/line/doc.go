@@ -7,11 +7,12 @@
 //
 // [Adapter.ServeHTTP] takes POSTs only (else 405). X-Line-Signature must
 // be the base64 HMAC-SHA256 of the exact body keyed with the channel
-// secret: a missing or wrong one is answered 400 and nothing of the body
-// is read further, as LINE's SDKs answer an invalid signature. Bodies over
-// [MaxBodySize] get 413, bodies that are not a webhook payload or are for
-// another destination (bot user id) 400. The console's Verify (no events)
-// gets 200.
+// secret, written as base64 writes it (a copy with an unused bit of its
+// last character set is wrong): a missing or wrong one is answered 400
+// and nothing of the body is read further, as LINE's SDKs answer an
+// invalid signature. Bodies over [MaxBodySize] get 413, bodies that are
+// not a webhook payload or are for another destination (bot user id) 400.
+// The console's Verify (no events) gets 200.
 //
 // Each event is deduplicated on its webhookEventId (a redelivery repeats
 // it) for Config.DedupeWindow; a duplicate is dropped and counted, and the

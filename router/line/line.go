@@ -303,14 +303,19 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
+// sigEncoding decodes X-Line-Signature: standard base64, strict, so that
+// a signature written otherwise than base64 writes the digest (an unused
+// bit of its last character set) is refused.
+var sigEncoding = base64.StdEncoding.Strict()
+
 // Verify reports whether sig is the base64 HMAC-SHA256 of body keyed with
-// the channel secret.
+// the channel secret, written as base64 writes it.
 func (a *Adapter) Verify(sig string, body []byte) bool {
-	if a.cfg.ChannelSecret == "" || len(sig) != base64.StdEncoding.EncodedLen(sha256.Size) {
+	if a.cfg.ChannelSecret == "" || len(sig) != sigEncoding.EncodedLen(sha256.Size) {
 		return false
 	}
 	var want [sha256.Size + 2]byte
-	n, err := base64.StdEncoding.Decode(want[:], []byte(sig))
+	n, err := sigEncoding.Decode(want[:], []byte(sig))
 	if err != nil || n != sha256.Size {
 		return false
 	}

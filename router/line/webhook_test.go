@@ -21,6 +21,7 @@ func TestVerifyKnownAnswer(t *testing.T) {
 		{`{"destination":"Uxxx","events":[{"type":"message"}]}`, "1Qv5p164NhNAkcAG3O1lF0JHMsY+TCqS1SwgtNRNcgE=", true},
 		{`{"destination":"Uxxx","events":[{"type":"message"}] }`, "1Qv5p164NhNAkcAG3O1lF0JHMsY+TCqS1SwgtNRNcgE=", false},
 		{`{"destination":"Uxxx","events":[]}`, "65twRk7Y7qyRu7oLRmXOW4sSXq2CaeeC2R6+5QFdwxg", false},
+		{`{"destination":"U0f1e2d3c4b5a69788796a5b4c3d2e1f0","events":[]}`, "65twRk7Y7qyRu7oLRmXOW4sSXq2CaeeC2R6+5QFdwxh=", false}, // an unused bit set
 		{`x`, "not base64!!", false},
 		{`x`, "", false},
 	} {
@@ -30,6 +31,27 @@ func TestVerifyKnownAnswer(t *testing.T) {
 	}
 	if New(Config{}, &receiver{}).Verify(sign("", "x"), []byte("x")) {
 		t.Error("an adapter without a secret accepted a signature")
+	}
+}
+
+// TestVerifyNonCanonical refuses a copy of a valid signature with any of
+// the two unused bits of its last character set: the same digest, written
+// otherwise than base64 writes it.
+func TestVerifyNonCanonical(t *testing.T) {
+	a := New(Config{ChannelSecret: secret}, &receiver{})
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for _, body := range []string{`{"destination":"Uxxx","events":[]}`, `x`, `{"events":[{"type":"message"}]}`} {
+		sig := sign(secret, body)
+		if !a.Verify(sig, []byte(body)) {
+			t.Fatalf("Verify(%q, %q) refused the signature", sig, body)
+		}
+		last := strings.IndexByte(alphabet, sig[len(sig)-2])
+		for bits := 1; bits < 4; bits++ {
+			bad := sig[:len(sig)-2] + string(alphabet[last|bits]) + "="
+			if a.Verify(bad, []byte(body)) {
+				t.Errorf("Verify(%q, %q) accepted a non-canonical copy of %q", bad, body, sig)
+			}
+		}
 	}
 }
 
