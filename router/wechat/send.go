@@ -505,9 +505,10 @@ var mediaTypes = map[string]struct{ ext, mime string }{
 const octetStream = "application/octet-stream"
 
 // mediaFile returns the file name and MIME type an attachment of format
-// (lower case) named name is uploaded with: name itself, without its control
-// characters (sanitizeFilename), when its extension is the format's, otherwise "media.<ext>" ("media" for an unknown format that
-// is not a short alphanumeric word).
+// (lower case) named name is uploaded with: name itself, without its
+// control characters (sanitizeFilename), when its extension is the
+// format's, otherwise "media.<ext>" ("media" for an unknown format that is
+// not a short alphanumeric word).
 func mediaFile(format, name string) (filename, mimeType string) {
 	ext, mimeType := format, octetStream
 	if t, ok := mediaTypes[format]; ok {
