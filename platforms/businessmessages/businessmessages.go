@@ -212,7 +212,11 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	platformRules(ch.Rules, &fcfg)
 	if env.Keep != nil { // the world reads only the kept conversations' deliveries
 		fcfg.KeepDeliveries = env.Keep
-		fcfg.ForgetAfter = time.Hour // after the window, which the fake waits for too
+		// After the window, which the fake waits for too, and after the
+		// router's, when it is longer: till then the router may send, and
+		// the fake answers as for a conversation it keeps (a refusal the
+		// world counts as drift), not as for one it never had.
+		fcfg.ForgetAfter = ch.RouterWindow() + time.Hour
 	}
 	fcfg.Faults = ch.Faults.Plan()
 	b := &binding{settings: s, account: agentID, contexts: map[string]Context{}}

@@ -200,10 +200,14 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	acfg := routerdy.Config{ClientKey: key, ClientSecret: secret, AccountOpenID: account, Client: env.Client, Clock: env.Clock}
 	if env.Keep != nil { // the world reads only the kept customers' deliveries
 		fcfg.KeepDeliveries = env.Keep
-		fcfg.ForgetAfter = time.Hour // after the window, which the fake waits for too
-		if w := cmp.Or(fcfg.Window, fakedy.DefaultWindow); w > 0 {
-			// Past the window the fake refuses every reply: the adapter
-			// forgets what a reply would name an hour after it.
+		// After the window, which the fake waits for too, and after the
+		// router's, when it is longer: till then the router may send, and
+		// the fake answers as for a customer it keeps (a refusal the world
+		// counts as drift), not as for one it never had.
+		fcfg.ForgetAfter = ch.RouterWindow() + time.Hour
+		if w := max(cmp.Or(fcfg.Window, fakedy.DefaultWindow), ch.RouterWindow()); w > 0 {
+			// Past both windows no reply is made or taken: the adapter
+			// forgets what a reply would name an hour after them.
 			acfg.ForgetAfter = w + time.Hour
 		}
 	}

@@ -193,6 +193,17 @@ type Channel struct {
 	Faults *Faults `toml:"faults"`
 }
 
+// RouterWindow is the window the channel's Router overrides set for the
+// router's policy, 0 when they set none. It may outlast the platform's:
+// the router then still sends to customers whose window is closed on the
+// platform, and the platform refuses.
+func (c *Channel) RouterWindow() time.Duration {
+	if c.Router == nil || c.Router.Window == nil {
+		return 0
+	}
+	return c.Router.Window.D()
+}
+
 // Rules overrides a channel's rules; unset fields keep the platform default.
 type Rules struct {
 	Window                 *Duration             `toml:"window"`
