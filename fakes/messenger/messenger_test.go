@@ -109,6 +109,31 @@ func TestWebhookBytesAndSignatures(t *testing.T) {
 	}
 }
 
+// TestAppendStringEscapes holds the webhook string encoder to Meta's
+// bytes: \b \f \n \r \t as short escapes (as encoding/json writes them),
+// the other control bytes as \u escapes, and the Meta escapes.
+func TestAppendStringEscapes(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"a\bb", `"a\bb"`},
+		{"a\fb", `"a\fb"`},
+		{"\n\r\t", `"\n\r\t"`},
+		{"\x00\x01\x1f\x7f", "\"\\u0000\\u0001\\u001f\x7f\""},
+		{`"\`, `"\"\\"`},
+		{"</>&%@", `"\u003c\/\u003e\u0026\u0025\u0040"`},
+		{"é😀", `"\u00e9\ud83d\ude00"`},
+		{"long plain run then \b", `"long plain run then \b"`},
+	} {
+		got := string(appendString(nil, tt.in))
+		if got != tt.want {
+			t.Errorf("appendString(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+		var back string
+		if err := json.Unmarshal([]byte(got), &back); err != nil || back != tt.in {
+			t.Errorf("appendString(%q) reads back as %q, %v", tt.in, back, err)
+		}
+	}
+}
+
 func TestVerifyHandshake(t *testing.T) {
 	s, rcv, _ := newFake(t, Config{VerifyToken: "vt"})
 	if err := s.Verify(context.Background()); err != nil {

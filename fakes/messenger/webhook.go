@@ -94,7 +94,8 @@ var metaSafe = func() (t [256]bool) {
 
 // appendString appends s as a JSON string in Meta's escaped-unicode form:
 // every non-ASCII rune as \uXXXX (lower-case hex, surrogate pairs above
-// U+FFFF), "/" as \/, and < > & % @ as \u escapes.
+// U+FFFF), "/" as \/, < > & % @ as \u escapes, \b \f \n \r \t as
+// those short escapes and the other control bytes as \u escapes.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
@@ -119,6 +120,10 @@ func appendString(b []byte, s string) []byte {
 				b = append(b, '\\', 'r')
 			case '\t':
 				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
 			default:
 				b = appendU(b, rune(c))
 			}
