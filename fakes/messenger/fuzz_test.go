@@ -81,6 +81,7 @@ func FuzzQueryToken(f *testing.F) {
 	f.Add("access_token=abc&x=1")
 	f.Add("x=1&access%5Ftoken=a%20b+c")
 	f.Add("access_token=a;b&access_token=c")
+	f.Add("access%5Ftoken=%zz&access_token=GOOD")
 	f.Fuzz(func(t *testing.T, raw string) {
 		q, _ := url.ParseQuery(raw)
 		if got, want := queryToken(raw), q.Get("access_token"); got != want {

@@ -767,13 +767,12 @@ func queryToken(raw string) string {
 		}
 		k, v, _ := strings.Cut(kv, "=")
 		if k != "access_token" {
-			if escaped(k) {
-				if uk, err := url.QueryUnescape(k); err == nil && uk == "access_token" {
-					uv, _ := url.QueryUnescape(v)
-					return uv
-				}
+			if !escaped(k) {
+				continue
 			}
-			continue
+			if uk, err := url.QueryUnescape(k); err != nil || uk != "access_token" {
+				continue
+			}
 		}
 		if escaped(v) {
 			uv, err := url.QueryUnescape(v)

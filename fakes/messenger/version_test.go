@@ -1,6 +1,7 @@
 package messenger
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -45,6 +46,27 @@ func TestEscaped(t *testing.T) {
 	}{{"", false}, {"token", false}, {"a%20b", true}, {"a+b", true}, {strings.Repeat("x", 40) + "+", true}, {"a b", false}} {
 		if got := escaped(tt.s); got != tt.want {
 			t.Errorf("escaped(%q) = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+}
+
+// TestQueryToken: the access token is read as url.ParseQuery reads it,
+// the first value of a pair whose key and value both unescape.
+func TestQueryToken(t *testing.T) {
+	for _, tt := range []struct{ raw, want string }{
+		{"access_token=abc&x=1", "abc"},
+		{"x=1&access%5Ftoken=a%20b+c", "a b c"},
+		{"access_token=a;b&access_token=c", "c"},
+		{"access_token=%zz&access_token=GOOD", "GOOD"},
+		{"access%5Ftoken=%zz&access_token=GOOD", "GOOD"},
+		{"access%5Ftoken=%zz&access%5ftoken=GOOD", "GOOD"},
+		{"access%zztoken=BAD&access_token=GOOD", "GOOD"},
+		{"access_token=&access_token=GOOD", ""},
+		{"x=1", ""},
+	} {
+		q, _ := url.ParseQuery(tt.raw)
+		if got := queryToken(tt.raw); got != tt.want || got != q.Get("access_token") {
+			t.Errorf("queryToken(%q) = %q, want %q (url.ParseQuery %q)", tt.raw, got, tt.want, q.Get("access_token"))
 		}
 	}
 }
