@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,7 +21,8 @@ import (
 //     the same mid, the same signature) wait in the retry queue with no
 //     try made yet: Flush posts them when due, and NextRetry tells when
 //     that is. A reordered one is due right after the next customer
-//     webhook's first try, or LateBy later.
+//     webhook's first try, or LateBy later; once tried, its retries keep
+//     the retry schedule's times.
 //   - A try that times out reaches the router, which handles it, but is
 //     journaled as failed ("no answer within the webhook timeout"); a try
 //     that errs is answered 502 by the router's edge and never reaches the
@@ -170,8 +172,9 @@ func (s *Server) queueHook(h *hook, due time.Time, afterNext bool) {
 	}
 }
 
-// releaseReordered makes the reordered webhooks still waiting due at now:
-// a customer webhook has just been tried.
+// releaseReordered makes the reordered webhooks still waiting (none tried
+// yet: deliver forgets one it tries) due at now: a customer webhook has
+// just been tried.
 func (s *Server) releaseReordered(now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -187,6 +190,16 @@ func (s *Server) releaseReordered(now time.Time) {
 	}
 	s.reordered = s.reordered[:0]
 	heap.Init(&s.retries)
+}
+
+// dropReorderedLocked forgets h as a reordered webhook: it has been tried.
+func (s *Server) dropReorderedLocked(h *hook) {
+	for i, r := range s.reordered {
+		if r == h {
+			s.reordered = slices.Delete(s.reordered, i, i+1)
+			return
+		}
+	}
 }
 
 // Faults returns the fault plan the platform applies.

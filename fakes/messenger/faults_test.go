@@ -129,6 +129,49 @@ func TestReorder(t *testing.T) {
 	}
 }
 
+// A reordered webhook whose try fails is retried on the retry schedule:
+// the next customer webhook does not bring its retry forward.
+func TestReorderedRetryKeepsItsDue(t *testing.T) {
+	ctx := context.Background()
+	plan := fault.Plan{Reorder: 0.5, LateBy: time.Minute}
+	// A seed whose first webhook is reordered (one try drawn when it goes
+	// out) and second is not.
+	var seed uint64
+	for ; seed < 1000; seed++ {
+		d := fault.New(plan, seed)
+		if a := d.Webhook(); a.AfterNext {
+			d.Try()
+			if !d.Webhook().Hold {
+				break
+			}
+		}
+	}
+	s, rcv, clk := newFake(t, Config{Faults: plan, Seed: seed, DisableDeliveries: true})
+	if first, _ := s.CustomerText(ctx, psid, "first"); !first.Faulted {
+		t.Fatal("first webhook not held")
+	}
+	clk.now = clk.now.Add(time.Minute) // 10:01:00, the bound
+	rcv.status = http.StatusInternalServerError
+	if n, _ := s.Flush(ctx); n != 1 {
+		t.Fatalf("Flush at the bound made %d tries, want 1", n)
+	}
+	want := clk.now.Add(15 * time.Second)
+	if due, ok := s.NextRetry(); !ok || !due.Equal(want) {
+		t.Fatalf("retry due %v %v, want %v", due, ok, want)
+	}
+	rcv.status = 0
+	clk.now = clk.now.Add(time.Second) // 10:01:01
+	if second, _ := s.CustomerText(ctx, psid, "second"); second.Faulted || second.Status != http.StatusOK {
+		t.Fatalf("second = %+v", second)
+	}
+	if due, ok := s.NextRetry(); !ok || !due.Equal(want) {
+		t.Errorf("after the next webhook the retry is due %v %v, want %v", due, ok, want)
+	}
+	if n, _ := s.Flush(ctx); n != 0 {
+		t.Errorf("Flush at 10:01:01 made %d tries, want 0", n)
+	}
+}
+
 // On the Direct network the plan acts on the values handed over: a
 // timed-out try reaches the receiver, a failed one does not.
 func TestDirectFaults(t *testing.T) {

@@ -342,6 +342,11 @@ func (s *Server) deliver(ctx context.Context, h *hook) tryResult {
 	}
 	res := tryResult{status: status, err: err}
 	s.mu.Lock()
+	if len(s.reordered) > 0 {
+		// Tried: a retry of h keeps its own due time, whatever webhook
+		// goes out next.
+		s.dropReorderedLocked(h)
+	}
 	if h.tries > 1 {
 		s.counts.Retries++
 	}
