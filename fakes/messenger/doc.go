@@ -29,7 +29,9 @@
 // 43 base64url characters, fbtrace_ids, attachment ids, challenges), each
 // kind from its own counter, so that errors do not shift message ids.
 // Deliver, when set, takes every webhook as an [Event] value instead of an
-// HTTP POST: the simulator's Direct network.
+// HTTP POST: the simulator's Direct network, whose router calls the API by
+// value through [Server.Direct] (journaled with the same paths as on the
+// wire).
 //
 // # API routes
 //
@@ -94,7 +96,7 @@
 // again. Code 1 ("An unknown error occurred") is not used: Meta documents
 // it also for messages that were sent, so it promises nothing to a client
 // retrying. The upload endpoint is not refused. On the Direct network
-// (Deliver, Send and Upload by value) the plan acts the same, on values:
+// (Deliver, and Direct's Send and Upload) the plan acts the same, on values:
 // the same decisions in the same order, so that a Direct run matches one
 // on the wire. FaultCount counts what the plan did.
 //

@@ -214,7 +214,7 @@ func TestSendFaults(t *testing.T) {
 				t.Fatalf("HTTP %d, want %d: %v", status, tc.status, v)
 			}
 			// By value, the same answer.
-			_, e := s.Send(SendRequest{Recipient: Recipient{ID: psid}, MessagingType: Response, Message: &Message{Text: "again"}})
+			_, e := s.Direct("v25.0").Send(SendRequest{Recipient: Recipient{ID: psid}, MessagingType: Response, Message: &Message{Text: "again"}})
 			n := len(s.Deliveries(psid))
 			if tc.code == 0 {
 				if n != 2 || e != nil {

@@ -374,7 +374,7 @@ func TestRetriesAndDeliveries(t *testing.T) {
 		t.Errorf("counts %+v", c)
 	}
 	rcv.status = 0
-	resp, e := s.Send(SendRequest{Recipient: Recipient{ID: psid}, MessagingType: Response, Message: &Message{Text: "ok"}})
+	resp, e := s.Direct("v25.0").Send(SendRequest{Recipient: Recipient{ID: psid}, MessagingType: Response, Message: &Message{Text: "ok"}})
 	if e != nil {
 		t.Fatal(e)
 	}
@@ -513,7 +513,7 @@ func TestSendBodyHandedOver(t *testing.T) {
 func TestDeliveriesReadBackAsSent(t *testing.T) {
 	s, _, _ := newFake(t, Config{})
 	s.CustomerText(context.Background(), psid, "hi")
-	id, e := s.Upload("video", "mp4", 1000)
+	id, e := s.Direct("v25.0").Upload("video", "mp4", 1000)
 	if e != nil {
 		t.Fatal(e)
 	}
@@ -529,7 +529,7 @@ func TestDeliveriesReadBackAsSent(t *testing.T) {
 	}
 	for i, req := range reqs {
 		req.Recipient.ID = psid
-		res, e := s.Send(req)
+		res, e := s.Direct("v25.0").Send(req)
 		if e != nil {
 			t.Fatalf("send %d: %v", i, e)
 		}

@@ -27,7 +27,7 @@ func TestKeepDeliveries(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, text := range []string{"one", "two"} {
-				res, e := s.Send(SendRequest{Recipient: Recipient{ID: id}, MessagingType: Response, Message: &Message{Text: text}})
+				res, e := s.Direct("v25.0").Send(SendRequest{Recipient: Recipient{ID: id}, MessagingType: Response, Message: &Message{Text: text}})
 				if e != nil {
 					t.Fatalf("send to %s: %v", id, e)
 				}
@@ -80,7 +80,7 @@ func TestForgetAfterAnswersAsBefore(t *testing.T) {
 			if req.SenderAction == "" {
 				req.Message = &Message{Text: "hello"}
 			}
-			res, e := s.Send(req)
+			res, e := s.Direct("v25.0").Send(req)
 			o.answers, o.errs = append(o.answers, res), append(o.errs, e)
 		}
 		sends := func(to string) {
@@ -157,7 +157,7 @@ func TestForgetAfterBounded(t *testing.T) {
 	if n := s.Customers(); most != 169 || n != 169 {
 		t.Errorf("records: at most %d, at the end %d; want 169 and 169", most, n)
 	}
-	if _, e := s.Send(SendRequest{Recipient: Recipient{ID: keep}, MessagingType: MessageTag, Tag: "ACCOUNT_UPDATE", Message: &Message{Text: "x"}}); e != nil {
+	if _, e := s.Direct("v25.0").Send(SendRequest{Recipient: Recipient{ID: keep}, MessagingType: MessageTag, Tag: "ACCOUNT_UPDATE", Message: &Message{Text: "x"}}); e != nil {
 		t.Errorf("tagged send to the kept customer: %v", e)
 	}
 }

@@ -493,20 +493,6 @@ func (s *Server) windowLocked(c *customer, req *SendRequest, now time.Time) *Err
 	return s.graphErrorLocked(http.StatusBadRequest, 10, 2018278, "OAuthException", WindowMessage)
 }
 
-// Send is the Send API by value (the Direct network): it judges req now
-// and records its delivery, exactly as a POST would, and answers what the
-// POST would. The call is journaled as a request to path.
-func (s *Server) Send(req SendRequest) (SendResponse, *Error) {
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	path := "/" + s.cfg.PageID + "/messages"
-	if e := s.sendFaultLocked(now, http.MethodPost, path); e != nil {
-		return SendResponse{}, e
-	}
-	return s.sendLocked(&req, now, path)
-}
-
 func (s *Server) sendLocked(req *SendRequest, now time.Time, path string) (SendResponse, *Error) {
 	if e := s.checkLocked(req, now); e != nil {
 		s.recordErrorLocked(now, http.MethodPost, path, e, req.Recipient.ID)
@@ -548,15 +534,6 @@ func (s *Server) recordErrorLocked(now time.Time, method, path string, e *Error,
 	if c := s.customers[to]; c != nil {
 		c.lastError = &ent
 	}
-}
-
-// Upload is the Attachment Upload API by value: a file of type, format and
-// size; it returns the attachment id.
-func (s *Server) Upload(typ, format string, size int64) (string, *Error) {
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.uploadLocked(typ, format, size, now, "/"+s.cfg.PageID+"/message_attachments")
 }
 
 func (s *Server) uploadLocked(typ, format string, size int64, now time.Time, path string) (string, *Error) {

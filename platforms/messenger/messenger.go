@@ -137,6 +137,7 @@ var Platform = &sim.Platform{
 // binding is Messenger opened in one world.
 type binding struct {
 	fake      *fakems.Server
+	direct    *fakems.Direct // the fake's API by value (Direct network)
 	adapter   *routerms.Adapter
 	account   string
 	numbering sim.JournalNumbering
@@ -221,6 +222,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		acfg.Direct, acfg.DirectUpload = b.sendDirect, b.uploadDirect
 		b.adapter, b.acfg = routerms.New(acfg, env.Receiver), acfg
 		b.fake = fakems.New(fcfg)
+		b.direct = b.fake.Direct(cmpOr(acfg.APIVersion, routerms.DefaultAPIVersion))
 		return b, nil
 	}
 	var err error
@@ -305,7 +307,7 @@ func routerEvent(page string, ev fakems.Event) routerms.Event {
 // uploadDirect is the adapter's attachment upload by value.
 func (b *binding) uploadDirect(typ string, a *router.Attachment) (string, error) {
 	b.due.Stir()
-	id, e := b.fake.Upload(typ, a.Format, a.Size)
+	id, e := b.direct.Upload(typ, a.Format, a.Size)
 	if e != nil {
 		return "", platformError(e)
 	}
@@ -327,7 +329,7 @@ func (b *binding) sendDirect(req routerms.SendRequest) (string, error) {
 		}
 		fr.Message = &fakems.Message{Attachment: &fakems.Attachment{Type: req.AttachmentType, Payload: fakems.AttachmentPayload{AttachmentID: id}}}
 	}
-	resp, e := b.fake.Send(fr)
+	resp, e := b.direct.Send(fr)
 	if e != nil {
 		return "", platformError(e)
 	}

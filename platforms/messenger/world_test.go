@@ -278,3 +278,76 @@ func TestFaultScenarioDevices(t *testing.T) {
 		w.Close()
 	}
 }
+
+const pathsScenario = `name = "messenger request paths"
+start = "2026-03-02T10:00:00+08:00"
+%s
+[[agents]]
+id = "mei"
+
+[[customers]]
+id = "wang"
+channel = "messenger"
+
+[[steps]]
+at = "0s"
+customer = "wang"
+says = "hi"
+
+[[steps]]
+at = "1m"
+agent = "mei"
+to = "wang"
+says = "hello"
+
+[[steps]]
+at = "2m"
+agent = "mei"
+to = "wang"
+attaches = { kind = "image", format = "png", size = "1KB" }
+`
+
+// requestPaths runs src on network and returns the platform's journaled
+// requests as "METHOD path status".
+func requestPaths(t *testing.T, src string, network sim.Network) []string {
+	t.Helper()
+	sc, err := platforms.Format.Parse("paths.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: network})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	w.Schedule()
+	if err := w.RunUntil(time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := w.Binding("messenger")
+	var out []string
+	for _, r := range b.(journaler).Journal(sim.JournalFilter{Kind: sim.RecordRequest}) {
+		out = append(out, fmt.Sprint(r.Method, " ", r.Path, " ", r.Status))
+	}
+	return out
+}
+
+// The journal records the same request paths, the API version in them, in
+// Memory and in Direct.
+func TestDirectJournalPaths(t *testing.T) {
+	for _, tc := range []struct{ settings, version string }{
+		{"", "v25.0"},
+		{"[channels.messenger]\napi_version = \"v21.0\"\n", "v21.0"},
+	} {
+		src := fmt.Sprintf(pathsScenario, tc.settings)
+		mem, dir := requestPaths(t, src, sim.Memory), requestPaths(t, src, sim.Direct)
+		base := "POST /" + tc.version + "/104857392016483/"
+		want := []string{base + "messages 200", base + "message_attachments 200", base + "messages 200"}
+		if strings.Join(mem, "|") != strings.Join(want, "|") {
+			t.Errorf("%s: memory %q, want %q", tc.version, mem, want)
+		}
+		if strings.Join(dir, "|") != strings.Join(mem, "|") {
+			t.Errorf("%s: direct %q, memory %q", tc.version, dir, mem)
+		}
+	}
+}
