@@ -62,7 +62,11 @@
 // Every customer message or postback (re)starts the customer's window.
 // RESPONSE and UPDATE messages (and sender actions) are accepted within
 // Window of it; MESSAGE_TAG with HUMAN_AGENT within HumanAgentWindow;
-// the other tags at any time after the customer's first message.
+// the other tags at any time after the customer's first message. An
+// uploaded file's format, which its type's Formats limit, is its file
+// name's extension ([FileFormat]), or, when the name has none, the one a
+// fixed table gives its part's Content-Type (none for
+// application/octet-stream); the host's MIME tables are never read.
 //
 // # Webhooks
 //

@@ -542,3 +542,23 @@ func TestDeliveriesReadBackAsSent(t *testing.T) {
 		t.Errorf("journal deliveries\n%+v, want\n%+v", d, want)
 	}
 }
+
+// An uploaded file's format is its name's extension, else its part's
+// Content-Type by the fake's own table: never the host's MIME tables.
+func TestPartFormat(t *testing.T) {
+	for _, tt := range []struct{ name, ct, want string }{
+		{"a.pdf", "application/octet-stream", "pdf"},
+		{"a.JPG", "", "jpeg"},
+		{"a.docx", "application/pdf", "docx"},
+		{"contract", "application/octet-stream", ""},
+		{"file", "", ""},
+		{"a.", "image/png", "png"},
+		{"a", "Image/PNG; charset=binary", "png"},
+		{"a", "application/pdf", "pdf"},
+		{"a", "application/x-unknown", ""},
+	} {
+		if got := partFormat(tt.name, tt.ct); got != tt.want {
+			t.Errorf("partFormat(%q, %q) = %q, want %q", tt.name, tt.ct, got, tt.want)
+		}
+	}
+}

@@ -1101,13 +1101,7 @@ func (s *Server) readMultipart(r *http.Request) (fields url.Values, file *fileUp
 			if err != nil {
 				return nil, nil, "Malformed multipart body"
 			}
-			format := normFormat(extension(p.FileName()))
-			if format == "" {
-				if exts, _ := mime.ExtensionsByType(p.Header.Get("Content-Type")); len(exts) > 0 {
-					format = normFormat(exts[0])
-				}
-			}
-			file = &fileUpload{format: format, size: size}
+			file = &fileUpload{format: partFormat(p.FileName(), p.Header.Get("Content-Type")), size: size}
 			continue
 		}
 		b, err := io.ReadAll(io.LimitReader(p, 64<<10))
@@ -1141,6 +1135,37 @@ func (s *Server) readUpload(r *http.Request) (typ, format string, size int64, e 
 	return m.Attachment.Type, file.format, file.size, nil
 }
 
+// FileFormat is the format the platform reads from the name of an
+// uploaded file: its extension, lower-cased, jpg as jpeg; "" when the name
+// has none (the part's Content-Type decides then).
+func FileFormat(name string) string { return normFormat(extension(name)) }
+
+// partFormat is the format of an uploaded file named name, its part's
+// Content-Type ct: the name's extension, or, when it has none, the format
+// mimeFormat gives ct ("" for a type not in it, application/octet-stream
+// among them). The host's MIME tables are never read.
+func partFormat(name, ct string) string {
+	if f := FileFormat(name); f != "" {
+		return f
+	}
+	ct, _, _ = strings.Cut(ct, ";")
+	return mimeFormat[strings.ToLower(strings.TrimSpace(ct))]
+}
+
+// mimeFormat maps an upload part's Content-Type to a format, used when the
+// file name has no extension.
+var mimeFormat = map[string]string{
+	"image/jpeg": "jpeg", "image/jpg": "jpeg", "image/pjpeg": "jpeg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
+	"audio/mpeg": "mp3", "audio/mp3": "mp3", "audio/mp4": "m4a", "audio/x-m4a": "m4a", "audio/aac": "aac", "audio/ogg": "ogg", "audio/wav": "wav",
+	"video/mp4": "mp4", "video/quicktime": "mov", "video/3gpp": "3gp", "video/webm": "webm",
+	"text/plain": "txt", "application/pdf": "pdf", "application/zip": "zip",
+	"application/msword": "doc", "application/vnd.ms-excel": "xls", "application/vnd.ms-powerpoint": "ppt",
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   "docx",
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         "xlsx",
+	"application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+}
+
+// extension is name's extension, without the dot; "" when it has none.
 func extension(name string) string {
 	if i := strings.LastIndexByte(name, '.'); i >= 0 && i < len(name)-1 {
 		return name[i+1:]

@@ -304,10 +304,20 @@ func routerEvent(page string, ev fakems.Event) routerms.Event {
 	return out
 }
 
+// fileFormat is the format Messenger judges a by, uploaded under the
+// adapter's name for it (routerms.UploadName): its Format, or with none
+// its name's extension.
+func fileFormat(a *router.Attachment) string {
+	if a.Format != "" {
+		return a.Format
+	}
+	return fakems.FileFormat(a.Name)
+}
+
 // uploadDirect is the adapter's attachment upload by value.
 func (b *binding) uploadDirect(typ string, a *router.Attachment) (string, error) {
 	b.due.Stir()
-	id, e := b.direct.Upload(typ, a.Format, a.Size)
+	id, e := b.direct.Upload(typ, fileFormat(a), a.Size)
 	if e != nil {
 		return "", platformError(e)
 	}
@@ -422,7 +432,7 @@ func (b *binding) Judge(to string, m router.Outbound) *sim.Verdict {
 		if !ok {
 			t = a.Kind
 		}
-		if e := b.fake.CheckAttachment(t, a.Format, a.Size); e != nil {
+		if e := b.fake.CheckAttachment(t, fileFormat(a), a.Size); e != nil {
 			return verdict(e)
 		}
 		req.Message = &fakems.Message{Attachment: &fakems.Attachment{Type: t, Payload: fakems.AttachmentPayload{URL: "https://media.omnisim.invalid/file." + a.Format}}}

@@ -20,6 +20,7 @@ import (
 	"github.com/omnisim/omnisim/scenarios"
 	"github.com/omnisim/omnisim/serve"
 	"github.com/omnisim/omnisim/sim"
+	"github.com/omnisim/omnisim/sim/result"
 )
 
 // Every shipped Messenger scenario gives the same routing, deliveries,
@@ -348,6 +349,82 @@ func TestDirectJournalPaths(t *testing.T) {
 		}
 		if strings.Join(dir, "|") != strings.Join(mem, "|") {
 			t.Errorf("%s: direct %q, memory %q", tc.version, dir, mem)
+		}
+	}
+}
+
+const namedFileScenario = `name = "messenger named file"
+start = "2026-03-02T10:00:00+08:00"
+
+[channels.messenger.rules.media.document]
+formats = ["pdf"]
+
+[[agents]]
+id = "mei"
+
+[[customers]]
+id = "wang"
+channel = "messenger"
+
+[[steps]]
+at = "0s"
+customer = "wang"
+says = "the contract?"
+
+[[steps]]
+at = "1m"
+agent = "mei"
+to = "wang"
+attaches = { kind = "document", format = "%s", size = "1KB"%s }
+
+[[expect]]
+at = "2m"
+customer = "wang"
+received = %d
+
+[[expect]]
+drift = "any"
+count = 0
+`
+
+// An attachment is judged by its format, whatever its file name, on the
+// wire as by value: Memory and Direct accept and refuse the same files.
+func TestAttachmentNameDoesNotDecide(t *testing.T) {
+	for _, tc := range []struct {
+		format, name string
+		received     int
+	}{
+		{"pdf", "contract.docx", 1},
+		{"pdf", "contract", 1},
+		{"pdf", "contract.PDF", 1},
+		{"pdf", "", 1},
+		{"docx", "contract.pdf", 0},
+	} {
+		name := ""
+		if tc.name != "" {
+			name = fmt.Sprintf(", name = %q", tc.name)
+		}
+		src := fmt.Sprintf(namedFileScenario, tc.format, name, tc.received)
+		sc, err := platforms.Format.Parse("named.toml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mem := sim.Run(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: sim.Memory, Trace: true})
+		dir := sim.Run(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: sim.Direct, Trace: true})
+		for _, r := range []struct {
+			net string
+			res result.Result
+		}{{"memory", mem}, {"direct", dir}} {
+			if r.res.Error != "" || !r.res.Passed {
+				t.Errorf("%s %q: %s: %q, checks %v, drift %v", tc.format, tc.name, r.net, r.res.Error, r.res.Expectations, r.res.Drift)
+			}
+		}
+		mt, dt := mem.Totals, dir.Totals
+		mt.Webhooks, dt.Webhooks = 0, 0
+		mj, _ := json.Marshal([]any{mt, mem.Drift, mem.Trace})
+		dj, _ := json.Marshal([]any{dt, dir.Drift, dir.Trace})
+		if string(mj) != string(dj) {
+			t.Errorf("%s %q: memory\n%s\ndirect\n%s", tc.format, tc.name, mj, dj)
 		}
 	}
 }

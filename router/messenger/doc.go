@@ -25,7 +25,8 @@
 // [Policy] has a 7-day window, so it refuses such messages first, and when
 // the page is not approved for HUMAN_AGENT the difference shows as drift.
 // The page access token goes as the access_token query parameter.
-// Attachments are uploaded with the Attachment Upload API and sent by
+// Attachments are uploaded with the Attachment Upload API, under their
+// name ending in their format's extension ([UploadName]), and sent by
 // attachment id; templates are sent as texts of their names. A Graph error
 // becomes a *[router.PlatformError] whose Code is "code/subcode"
 // ("10/2018278") or the code alone.

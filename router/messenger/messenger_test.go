@@ -338,3 +338,24 @@ func TestWebhookBodyHandedOver(t *testing.T) {
 		t.Errorf("large body: HTTP %d", st)
 	}
 }
+
+// An attachment is uploaded under its name, ending in its format's
+// extension, which Messenger reads the format from.
+func TestUploadName(t *testing.T) {
+	for _, tt := range []struct{ name, format, want string }{
+		{"", "pdf", "file.pdf"},
+		{"", "PDF", "file.pdf"},
+		{"", "", "file"},
+		{"contract.pdf", "pdf", "contract.pdf"},
+		{"contract.PDF", "pdf", "contract.PDF"},
+		{"contract.docx", "pdf", "contract.docx.pdf"},
+		{"contract", "pdf", "contract.pdf"},
+		{"photo.jpg", "jpeg", "photo.jpg"},
+		{"photo.JPEG", "jpg", "photo.JPEG"},
+		{"notes.txt", "", "notes.txt"},
+	} {
+		if got := UploadName(&router.Attachment{Name: tt.name, Format: tt.format}); got != tt.want {
+			t.Errorf("UploadName(%q, %q) = %q, want %q", tt.name, tt.format, got, tt.want)
+		}
+	}
+}

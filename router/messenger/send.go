@@ -227,13 +227,7 @@ func appendString(b []byte, s string) []byte {
 // upload sends the attachment's file (zero bytes of its size) to the
 // Attachment Upload API and returns its attachment id.
 func (a *Adapter) upload(ctx context.Context, typ string, att *router.Attachment) (string, error) {
-	name := att.Name
-	if name == "" {
-		name = "file"
-		if att.Format != "" {
-			name += "." + strings.ToLower(att.Format)
-		}
-	}
+	name := UploadName(att)
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
@@ -270,6 +264,33 @@ func (a *Adapter) upload(ctx context.Context, typ string, att *router.Attachment
 	}
 	return ok.AttachmentID, nil
 }
+
+// UploadName is the file name an attachment is uploaded under: att.Name
+// ("file" when empty), which the customer sees, ending in "." and
+// att.Format (lower-cased) unless it ends so already, jpg and jpeg alike.
+// Messenger reads the file's format from the name's extension, so the
+// platform judges att.Format, whatever name the file was given.
+func UploadName(att *router.Attachment) string {
+	name := att.Name
+	if name == "" {
+		name = "file"
+	}
+	f := att.Format
+	if f == "" {
+		return name
+	}
+	ext := ""
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		ext = name[i+1:]
+	}
+	if strings.EqualFold(ext, f) || isJPEG(ext) && isJPEG(f) {
+		return name
+	}
+	return name + "." + strings.ToLower(f)
+}
+
+// isJPEG reports whether ext is jpg or jpeg, in any case.
+func isJPEG(ext string) bool { return strings.EqualFold(ext, "jpg") || strings.EqualFold(ext, "jpeg") }
 
 type zeros struct{}
 
