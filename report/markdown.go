@@ -29,8 +29,14 @@ const (
 	// mdMaxDrift is the number of unexpected drift findings listed per
 	// scenario.
 	mdMaxDrift = 30
-	// mdBudget is the size past which no more scenario sections are
-	// written.
+	// mdMaxValue is the number of runes of a value shown; a longer one is
+	// cut there and ends in "…". mdMaxError is the same for a run's error,
+	// whose lines are then cut to mdMaxValue each.
+	mdMaxValue = 200
+	mdMaxError = 2000
+	// mdBudget is the size in bytes that neither the table nor a scenario
+	// section may take the summary past: the rows and sections that would
+	// are left out and counted instead.
 	mdBudget = 512 << 10
 )
 
@@ -40,9 +46,15 @@ const (
 // failed, drift), then a section per failed scenario with why it failed, its
 // failed checks (expected, actual, virtual time), the timeline of each
 // check's conversation, its unexpected drift and its error. Every value is
-// escaped so that it reads as plain text, in table cells too.
+// escaped so that it reads as plain text, in table cells too, and a value
+// longer than 200 runes is cut there and ends in "…". The table rows and
+// sections that would take the summary past 512 KiB are left out and
+// counted, as are the failed scenarios past the first 20.
 func WriteMarkdown(w io.Writer, results []result.Result, opt Options) error {
-	b := bufio.NewWriter(w)
+	cw := &countWriter{w: w}
+	b := bufio.NewWriter(cw)
+	// size is the number of bytes written so far.
+	size := func() int { return cw.n + b.Buffered() }
 	sum := summarize(results)
 	fmt.Fprintf(b, "## %s\n\n", mdText(cmp.Or(opt.Title, "omnisim report")))
 	verdict := "PASS"
@@ -66,6 +78,7 @@ func WriteMarkdown(w io.Writer, results []result.Result, opt Options) error {
 	}
 
 	b.WriteString("\n| result | scenario | file | checks passed | checks failed | drift |\n|---|---|---|--:|--:|---|\n")
+	var row strings.Builder
 	for i := range results {
 		r := &results[i]
 		v := "PASS"
@@ -76,8 +89,14 @@ func WriteMarkdown(w io.Writer, results []result.Result, opt Options) error {
 			v = "**FAIL**"
 		}
 		ok := len(r.Expectations) - failedChecks(r)
-		fmt.Fprintf(b, "| %s | %s | %s | %d | %d | %s |\n", v, mdText(cmp.Or(r.Name, "(unnamed scenario)")), mdText(show(r.File)),
+		row.Reset()
+		fmt.Fprintf(&row, "| %s | %s | %s | %d | %d | %s |\n", v, mdText(cmp.Or(r.Name, "(unnamed scenario)")), mdText(show(r.File)),
 			ok, failedChecks(r), mdDrift(r))
+		if size()+row.Len() > mdBudget {
+			fmt.Fprintf(b, "\n%d more scenarios are not listed here; the full report has them.\n", len(results)-i)
+			break
+		}
+		b.WriteString(row.String())
 	}
 
 	shown := 0
@@ -91,7 +110,7 @@ func WriteMarkdown(w io.Writer, results []result.Result, opt Options) error {
 		sb := bufio.NewWriter(&section)
 		writeMarkdownFailure(sb, r)
 		sb.Flush()
-		if shown == mdMaxDetails || b.Buffered()+section.Len() > mdBudget && shown > 0 {
+		if shown == mdMaxDetails || size()+section.Len() > mdBudget {
 			fmt.Fprintf(b, "\n%d more failed scenarios are not detailed here; the full report has them.\n", sum.Failed-shown)
 			break
 		}
@@ -99,6 +118,18 @@ func WriteMarkdown(w io.Writer, results []result.Result, opt Options) error {
 		b.Write(section.Bytes())
 	}
 	return b.Flush()
+}
+
+// countWriter counts the bytes written through it.
+type countWriter struct {
+	w io.Writer
+	n int
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += n
+	return n, err
 }
 
 // mdDrift summarizes a scenario's drift findings for its table row.
@@ -195,7 +226,7 @@ func writeMarkdownFailure(b *bufio.Writer, r *result.Result) {
 	}
 	if r.Error != "" {
 		b.WriteString("\nThe run did not complete:\n\n")
-		for _, l := range strings.Split(r.Error, "\n") {
+		for _, l := range strings.Split(clip(r.Error, mdMaxError), "\n") {
 			fmt.Fprintf(b, "> %s\n", mdText(l))
 		}
 	}
@@ -207,7 +238,7 @@ func writeMarkdownTimeline(b *bufio.Writer, start time.Time, c result.Check) {
 	if c.Conversation != "" {
 		what = "timeline of conversation " + c.Conversation
 	}
-	fmt.Fprintf(b, "\n<details><summary>%s (%s)</summary>\n\n", html.EscapeString(oneLine(what)), html.EscapeString(mdLine(c.Line)))
+	fmt.Fprintf(b, "\n<details><summary>%s (%s)</summary>\n\n", html.EscapeString(oneLine(clip(what, mdMaxValue))), html.EscapeString(mdLine(c.Line)))
 	lines := c.Timeline
 	if n := len(lines) - mdMaxTimeline; n > 0 {
 		fmt.Fprintf(b, "%d earlier entries left out.\n\n", n)
@@ -254,9 +285,21 @@ var mdEscaper = strings.NewReplacer(
 	`|`, `\|`, `~`, `\~`, `&`, `\&`, `$`, `\$`, `#`, `\#`, `!`, `\!`,
 )
 
-// mdText makes s safe as plain text on one line of Markdown: control
-// characters are quoted away first (a newline would end a table row), then
-// the syntax characters escaped.
+// mdText makes s safe as plain text on one line of Markdown: it is cut to
+// mdMaxValue runes, control characters are quoted away (a newline would end
+// a table row), then the syntax characters escaped.
 func mdText(s string) string {
-	return mdEscaper.Replace(oneLine(s))
+	return mdEscaper.Replace(oneLine(clip(s, mdMaxValue)))
+}
+
+// clip cuts s after n runes, ending it in "…" when it was longer.
+func clip(s string, n int) string {
+	k := 0
+	for i := range s {
+		if k == n {
+			return s[:i] + "…"
+		}
+		k++
+	}
+	return s
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +135,61 @@ func TestMarkdownBounded(t *testing.T) {
 		if !strings.Contains(md, want) {
 			t.Errorf("summary lacks %q", want)
 		}
+	}
+}
+
+// TestMarkdownBudget: however long the values and however many the
+// scenarios, the summary stays within its budget and says what it left out.
+func TestMarkdownBudget(t *testing.T) {
+	long := func(results []result.Result) []result.Result {
+		for i := range 20 {
+			r := pageFailing()
+			r.Name = fmt.Sprintf("failing %d", i)
+			r.Expectations = nil
+			for j := range 10 {
+				conv := strconv.Itoa(j)
+				var timeline []result.Line
+				for k := range 30 {
+					timeline = append(timeline, result.Line{At: pageAt(time.Duration(k) * time.Second), Kind: "inbound", Conversation: conv, Detail: strings.Repeat("d", 10000)})
+				}
+				r.Expectations = append(r.Expectations, result.Check{Line: 10 + j, At: pageAt(time.Minute), Subject: "customer u1", Field: "received",
+					Expected: strings.Repeat("e", 10000), Actual: strings.Repeat("a", 10000), Conversation: conv, Timeline: timeline})
+			}
+			results = append(results, r)
+		}
+		return results
+	}
+	huge := pageFailing()
+	huge.Expectations[0].Expected = strings.Repeat("<é>", 1<<20)
+	huge.Expectations[0].Conversation = strings.Repeat("c", 1<<20)
+	huge.Expectations[0].Timeline[0].Detail = strings.Repeat("d\n", 1<<20)
+	huge.Drift[1].Platform = strings.Repeat("p", 1<<20)
+	huge.Error = strings.Repeat("error line\n", 1<<20)
+	var many []result.Result
+	for i := range 20000 {
+		r := pagePassing()
+		r.Name = fmt.Sprintf("passing %d", i)
+		many = append(many, r)
+	}
+	for _, tt := range []struct {
+		name    string
+		results []result.Result
+		want    []string
+	}{
+		{"long values", long(nil), []string{"| e" + strings.Repeat("e", mdMaxValue-1) + "… | a", "more failed scenarios are not detailed here"}},
+		{"one huge value", []result.Result{huge}, []string{"| " + strings.Repeat(`\<é\>`, mdMaxValue/3) + `\<é…`, "### FAIL: ", "p…", "> error line\n"}},
+		{"many scenarios", append(many, long(nil)...), []string{"more scenarios are not listed here", "20 more failed scenarios are not detailed here"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			md := writeMarkdown(t, tt.results, Options{})
+			if len(md) > mdBudget+200 {
+				t.Errorf("summary is %d bytes, over its budget of %d", len(md), mdBudget)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(md, want) {
+					t.Errorf("summary lacks %q", want)
+				}
+			}
+		})
 	}
 }
