@@ -180,7 +180,12 @@ type htmlLine struct {
 	Detail                                     string
 }
 
+// timeOf is at as an offset from start and as an absolute time; with no at,
+// the offset is "?" and there is no absolute time.
 func timeOf(start, at time.Time) htmlTime {
+	if at.IsZero() {
+		return htmlTime{Offset: offset(start, at)}
+	}
 	return htmlTime{Offset: offset(start, at), Abs: at.Format(time.RFC3339Nano)}
 }
 
@@ -818,7 +823,7 @@ const htmlTemplateText = `<!DOCTYPE html>
 <dl class="facts">
 <dt>expected</dt><dd>{{.Expected}}</dd>
 <dt>actual</dt><dd>{{.Actual}}</dd>
-<dt>checked at</dt><dd><time datetime="{{.At.Abs}}">{{.At.Offset}}</time> <span class="muted">({{.At.Abs}})</span></dd>
+<dt>checked at</dt><dd><time{{with .At.Abs}} datetime="{{.}}"{{end}}>{{.At.Offset}}</time>{{with .At.Abs}} <span class="muted">({{.}})</span>{{end}}</dd>
 {{- with .Conversation}}
 <dt>conversation</dt><dd>{{.}}</dd>
 {{- end}}
@@ -840,7 +845,7 @@ const htmlTemplateText = `<!DOCTYPE html>
 <thead><tr><th scope="col">result</th><th scope="col">line</th><th scope="col">checked at</th><th scope="col">subject</th><th scope="col">field</th><th scope="col">expected</th><th scope="col">actual</th></tr></thead>
 <tbody>
 {{- range .Checks}}
-<tr{{if not .Passed}} class="fail"{{end}}><td>{{if .Passed}}ok{{else}}FAIL{{end}}</td><td>{{.Line}}</td><td><time datetime="{{.At.Abs}}">{{.At.Offset}}</time></td><td>{{.Subject}}</td><td>{{.Field}}</td><td>{{.Expected}}</td><td>{{.Actual}}</td></tr>
+<tr{{if not .Passed}} class="fail"{{end}}><td>{{if .Passed}}ok{{else}}FAIL{{end}}</td><td>{{.Line}}</td><td><time{{with .At.Abs}} datetime="{{.}}"{{end}}>{{.At.Offset}}</time></td><td>{{.Subject}}</td><td>{{.Field}}</td><td>{{.Expected}}</td><td>{{.Actual}}</td></tr>
 {{- end}}
 </tbody>
 </table></div>
@@ -855,7 +860,7 @@ const htmlTemplateText = `<!DOCTYPE html>
 <thead><tr><th scope="col">result</th><th scope="col">at</th><th scope="col">kind</th><th scope="col">channel</th><th scope="col">customer</th><th scope="col">agent</th><th scope="col">router said</th><th scope="col">platform said</th></tr></thead>
 <tbody>
 {{- range .Drift}}
-<tr{{if not .Expected}} class="fail"{{end}}><td>{{if .Expected}}expected{{else}}FAIL: unexpected{{end}}</td><td><time datetime="{{.At.Abs}}">{{.At.Offset}}</time></td><td>{{.Kind}}</td><td>{{.Channel}}</td><td>{{.Customer}}</td><td>{{.Agent}}</td><td>{{.Router}}</td><td>{{.Platform}}</td></tr>
+<tr{{if not .Expected}} class="fail"{{end}}><td>{{if .Expected}}expected{{else}}FAIL: unexpected{{end}}</td><td><time{{with .At.Abs}} datetime="{{.}}"{{end}}>{{.At.Offset}}</time></td><td>{{.Kind}}</td><td>{{.Channel}}</td><td>{{.Customer}}</td><td>{{.Agent}}</td><td>{{.Router}}</td><td>{{.Platform}}</td></tr>
 {{- end}}
 </tbody>
 </table></div>
@@ -910,7 +915,7 @@ const htmlTemplateText = `<!DOCTYPE html>
 <thead><tr><th scope="col">at</th><th scope="col">event</th><th scope="col">conversation</th><th scope="col">customer</th><th scope="col">agent</th><th scope="col">group</th><th scope="col">detail</th></tr></thead>
 <tbody>
 {{- range .Lines}}
-<tr><td><time datetime="{{.At.Abs}}">{{.At.Offset}}</time></td><td>{{.Kind}}</td><td>{{.Conversation}}</td><td>{{.Customer}}</td><td>{{.Agent}}</td><td>{{.Group}}</td><td class="detail">{{.Detail}}</td></tr>
+<tr><td><time{{with .At.Abs}} datetime="{{.}}"{{end}}>{{.At.Offset}}</time></td><td>{{.Kind}}</td><td>{{.Conversation}}</td><td>{{.Customer}}</td><td>{{.Agent}}</td><td>{{.Group}}</td><td class="detail">{{.Detail}}</td></tr>
 {{- end}}
 </tbody>
 </table></div>{{end}}

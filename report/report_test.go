@@ -684,8 +684,56 @@ func TestOffset(t *testing.T) {
 			t.Errorf("offset(%v) = %q, want %q", tt.d, got, tt.want)
 		}
 	}
-	if got := offset(time.Time{}, start); got != "2026-03-02T09:00:00+08:00" {
-		t.Errorf("offset with no start = %q", got)
+	// No time checked gives "?"; no start, or one too far for a Duration,
+	// the absolute time.
+	for _, tt := range []struct {
+		name      string
+		start, at time.Time
+		want      string
+	}{
+		{"no start", time.Time{}, start, "2026-03-02T09:00:00+08:00"},
+		{"no time", start, time.Time{}, "?"},
+		{"neither", time.Time{}, time.Time{}, "?"},
+		{"300 years before", start, start.AddDate(-300, 0, 0), "1726-03-02T09:00:00+08:00"},
+		{"300 years after", start, start.AddDate(300, 0, 0), "2326-03-02T09:00:00+08:00"},
+		{"292 years before", start, start.Add(math.MinInt64 + time.Second), "-106751d23h47m16s"},
+	} {
+		if got := offset(tt.start, tt.at); got != tt.want {
+			t.Errorf("%s: offset = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestNoCheckTime: a check with no time shows "?" in every format, never a
+// garbled offset or the zero time.
+func TestNoCheckTime(t *testing.T) {
+	r := failing()
+	for i := range r.Expectations {
+		r.Expectations[i].At = time.Time{}
+	}
+	for _, f := range formats {
+		if f == JSON {
+			continue
+		}
+		var buf bytes.Buffer
+		if err := Write(&buf, f, []result.Result{r}, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		for _, bad := range []string{"--1", ".-8", "0001-01-01"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s report holds %q", f, bad)
+			}
+		}
+		want := map[Format]string{
+			Text:     "FAIL  line 12  ?  ",
+			JUnit:    "line 12 at ?: ",
+			Markdown: "| 12 | ? | ",
+			HTML:     "<time>?</time>",
+		}[f]
+		if !strings.Contains(out, want) {
+			t.Errorf("%s report lacks %q", f, want)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -428,12 +429,16 @@ func roundHuman(d time.Duration) time.Duration {
 // offset formats at as an offset from the run's start with fixed two-digit
 // fields after the first: +0s, +45s, +2m05s, +1h02m03s, +2d03h00m00s,
 // +0.250s. It is rounded like human: to the millisecond below a minute, to
-// the second above. With no start it gives the absolute time.
+// the second above. With no at it gives "?"; with no start, or one too far
+// from at for a time.Duration (about 292 years), the absolute time.
 func offset(start, at time.Time) string {
-	if start.IsZero() {
-		return at.Format(time.RFC3339Nano)
+	if at.IsZero() {
+		return "?"
 	}
 	d := at.Sub(start)
+	if start.IsZero() || d == math.MinInt64 || d == math.MaxInt64 {
+		return at.Format(time.RFC3339Nano)
+	}
 	sign := "+"
 	if d < 0 {
 		sign, d = "-", -d
