@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/omnisim/omnisim/sim/result"
 )
@@ -734,6 +735,44 @@ func TestNoCheckTime(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("%s report lacks %q", f, want)
 		}
+	}
+}
+
+// TestTextControlCharacters: a run's error and why it was not run keep
+// their lines, and a line with control characters is quoted, so none
+// reaches the terminal.
+func TestTextControlCharacters(t *testing.T) {
+	for _, tt := range []struct {
+		name, value, want string
+	}{
+		{"plain", "status 403\nbad secret", "status 403\n           bad secret\n"},
+		{"escape", "\x1b[31mred\x1b[0m", `"\x1b[31mred\x1b[0m"` + "\n"},
+		{"nul and return", "a\x00b\nc\rd", `"a\x00b"` + "\n           " + `"c\rd"` + "\n"},
+		{"crlf", "one\r\ntwo", `"one\r"` + "\n           two\n"},
+		{"tab", "\tindented", `"\tindented"` + "\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			broken := failing()
+			broken.Error = tt.value
+			unstarted := result.Result{Name: "unstarted", Error: tt.value}
+			skipped := result.Result{Name: "skipped", Skipped: tt.value}
+			for _, c := range []struct {
+				r     result.Result
+				label string
+			}{{broken, "  error    "}, {unstarted, "  error    "}, {skipped, "  why      not run: "}} {
+				var buf bytes.Buffer
+				if err := WriteText(&buf, []result.Result{c.r}, Options{}); err != nil {
+					t.Fatal(err)
+				}
+				out := buf.String()
+				if !strings.Contains(out, c.label+tt.want) {
+					t.Errorf("%s: report lacks %q\n%s", c.r.Name, c.label+tt.want, out)
+				}
+				if i := strings.IndexFunc(out, func(r rune) bool { return r != '\n' && unicode.IsControl(r) }); i >= 0 {
+					t.Errorf("%s: report holds control character %q", c.r.Name, out[i])
+				}
+			}
+		})
 	}
 }
 

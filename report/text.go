@@ -106,7 +106,7 @@ func writeTextResult(b *bufio.Writer, r *result.Result, opt Options) {
 	}
 	fmt.Fprintf(b, "%s  %s\n", verdict, oneLine(name))
 	if r.Skipped != "" {
-		field(b, "why", "not run: "+r.Skipped)
+		field(b, "why", "not run: "+keepLines(r.Skipped))
 		field(b, "file", show(r.File))
 		field(b, "seed", strconv.FormatUint(r.Seed, 10))
 		return
@@ -120,7 +120,7 @@ func writeTextResult(b *bufio.Writer, r *result.Result, opt Options) {
 	if r.Start.IsZero() {
 		// The run never started: there are no figures to show.
 		if r.Error != "" {
-			field(b, "error", r.Error)
+			field(b, "error", keepLines(r.Error))
 		}
 		return
 	}
@@ -135,7 +135,7 @@ func writeTextResult(b *bufio.Writer, r *result.Result, opt Options) {
 	writeChecks(b, r)
 	writeDrift(b, r)
 	if r.Error != "" {
-		field(b, "error", r.Error)
+		field(b, "error", keepLines(r.Error))
 	}
 	if opt.Verbose {
 		if len(r.Trace) == 0 {
@@ -476,6 +476,19 @@ func show(s string) string {
 		return strconv.Quote(s)
 	}
 	return s
+}
+
+// keepLines writes each line of s through oneLine: the newlines stay, and a
+// line with other control characters is quoted.
+func keepLines(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r != '\n' && unicode.IsControl(r) }) {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = oneLine(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // oneLine keeps a name or detail on one line, quoting it if it would break
