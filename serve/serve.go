@@ -326,7 +326,12 @@ func (s *Server) open(seed uint64) error {
 	if err != nil {
 		return err
 	}
+	// The platforms mount their parts while the world is built, before
+	// their fakes exist: every part but the webhook endpoint (which the
+	// handshake calls during the build) answers 503 until the world is
+	// open, and for good when it fails to open.
 	mux := http.NewServeMux()
+	ready := new(atomic.Bool)
 	s.worlds.Store(mux)
 	urls := URLs{Base: s.base, Control: s.base + ControlPrefix, Platforms: map[string]map[string]string{}}
 	opt := sim.Options{
@@ -336,6 +341,9 @@ func (s *Server) open(seed uint64) error {
 		Client:    s.client,
 		Webhooks:  s.cfg.Webhooks,
 		Mount: func(platform, part string, h http.Handler) (string, error) {
+			if part != "webhook" {
+				h = whenReady(ready, h)
+			}
 			u := s.base + sim.MountPrefix(mux, platform, part, h)
 			if urls.Platforms[platform] == nil {
 				urls.Platforms[platform] = map[string]string{}
@@ -350,6 +358,7 @@ func (s *Server) open(seed uint64) error {
 		s.bell.ring()
 		return err
 	}
+	ready.Store(true)
 	s.world, s.worldErr, s.seed, s.urls = w, nil, seed, urls
 	s.seen, s.events, s.rung = 0, nil, 0
 	s.inbox = s.newInbox(w)
@@ -357,6 +366,19 @@ func (s *Server) open(seed uint64) error {
 	s.bell.ring()
 	s.clock = virtualClock{speed: s.cfg.Speed, stopped: s.cfg.Stopped, virtual: w.Now(), wall: time.Now()}
 	return nil
+}
+
+// whenReady serves h once ready is set, and before that answers 503 with
+// a Retry-After: the world h belongs to is being built, or failed to open.
+func whenReady(ready *atomic.Bool, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !ready.Load() {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "omnisim: no world is open: a reset is under way, or the last one failed (GET /_omnisim/health tells)", http.StatusServiceUnavailable)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // builtin is the world served without a scenario file; Start adds every

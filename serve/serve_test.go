@@ -742,3 +742,41 @@ func TestResetFails(t *testing.T) {
 	c.must("POST", "/reset", "", nil)
 	c.must("GET", "/health", "", nil)
 }
+
+// TestResetUnderLoad checks that an app calling a fake's API while the
+// world is reset gets an answer, 503 while the new world opens, never a
+// dropped connection or a half-built fake.
+func TestResetUnderLoad(t *testing.T) {
+	c := newServer(t, serve.Config{Speed: 5000, Tick: 2 * time.Millisecond})
+	api := c.urls.Platforms["whatsapp"]["api"] + "/v21.0/" + phoneNumberID + "/messages"
+	body := `{"messaging_product":"whatsapp","to":"+16505551234","type":"text","text":{"body":"hi"}}`
+	var wg sync.WaitGroup
+	for g := range 16 {
+		wg.Go(func() {
+			for i := range 40 {
+				var req *http.Request
+				switch (g + i) % 3 {
+				case 0:
+					req, _ = http.NewRequest("POST", api, strings.NewReader(body))
+					req.Header.Set("Authorization", "Bearer "+accessToken)
+					req.Header.Set("Content-Type", "application/json")
+				case 1:
+					req, _ = http.NewRequest("POST", c.urls.Control+"/reset", strings.NewReader(`{"seed":1}`))
+				default:
+					req, _ = http.NewRequest("POST", c.urls.Control+"/customers/whatsapp/16505551234/messages", strings.NewReader(`{"text":"hi"}`))
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Errorf("%s %s: %v", req.Method, req.URL.Path, err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body) //nolint:errcheck // drained for reuse
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") == "" && (g+i)%3 == 0 {
+					t.Errorf("503 from the API without a Retry-After")
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
