@@ -220,6 +220,11 @@ func (s *Server) postClock(w http.ResponseWriter, r *http.Request, world *sim.Wo
 		}
 		target = t
 	}
+	if !target.Before(scenario.EndTime) {
+		writeError(w, http.StatusBadRequest, "the clock would reach %s, after 2261-12-31, the last day omnisim can simulate (virtual time is nanoseconds since 1970 in 64 bits)",
+			target.Format(time.RFC3339Nano))
+		return
+	}
 	before := s.lastEvent(world)
 	if err := s.jump(target); err != nil {
 		writeError(w, http.StatusServiceUnavailable, "jumping the clock: %v", err)

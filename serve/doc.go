@@ -51,7 +51,9 @@
 // [Config.Speed] virtual seconds per wall second. A ticker plays the world
 // up to the current virtual time every [Config.Tick], so that timers fire
 // and status webhooks go out on their own. POST /_omnisim/clock jumps ahead,
-// firing every deadline it passes in time order.
+// firing every deadline it passes in time order. Virtual time ends with
+// 2261-12-31 ([scenario.EndTime]): a jump past it is refused and a running
+// clock stops there.
 //
 // # Concurrency
 //

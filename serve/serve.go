@@ -436,14 +436,24 @@ type virtualClock struct {
 	wall    time.Time
 }
 
-// at is the virtual time at wall time now, to the millisecond.
+// lastTime is the latest virtual time the clock runs to: the last
+// millisecond before scenario.EndTime, past which the world's clock, in
+// nanoseconds since 1970, would wrap.
+var lastTime = scenario.EndTime.Add(-time.Millisecond)
+
+// at is the virtual time at wall time now, to the millisecond, and at most
+// lastTime: a running clock stops there.
 func (c *virtualClock) at(now time.Time) time.Time {
 	if c.stopped {
 		return c.virtual
 	}
 	// Clamped to about 73 years, so that a huge speed cannot overflow.
 	d := min(c.speed*float64(now.Sub(c.wall)), float64(math.MaxInt64/4))
-	return c.virtual.Add(time.Duration(d)).Truncate(time.Millisecond)
+	t := c.virtual.Add(time.Duration(d)).Truncate(time.Millisecond)
+	if t.After(lastTime) {
+		return lastTime
+	}
+	return t
 }
 
 // set makes virtual time t at wall time now.

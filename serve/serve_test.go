@@ -780,3 +780,52 @@ func TestResetUnderLoad(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestClockBound checks that the clock never passes 2261-12-31, where the
+// world's nanosecond clock would wrap: jumps past it are refused and a
+// running clock stops at its last millisecond.
+func TestClockBound(t *testing.T) {
+	last := time.Date(2261, 12, 31, 23, 59, 59, 999e6, time.UTC)
+	for _, tc := range []struct {
+		name, body string
+		status     int
+	}{
+		{"to the far future", `{"to":"9999-12-31T00:00:00Z"}`, http.StatusBadRequest},
+		{"to the bound", `{"to":"2262-01-01T00:00:00Z"}`, http.StatusBadRequest},
+		{"advance past int64", `{"advance":"9223372036s"}`, http.StatusBadRequest},
+		{"advance past the bound", `{"advance":"` + strconv.Itoa(int(time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC).Sub(start)/time.Second)) + `s"}`, http.StatusBadRequest},
+		{"to the last day", `{"to":"2261-12-31T00:00:00Z"}`, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newServer(t, serve.Config{Stopped: true})
+			var res struct {
+				Now   time.Time
+				Error string
+			}
+			status := c.call("POST", "/clock", tc.body, &res)
+			if status != tc.status {
+				t.Fatalf("HTTP %d %+v, want %d", status, res, tc.status)
+			}
+			if status != http.StatusOK {
+				if !strings.Contains(res.Error, "2261-12-31") {
+					t.Errorf("error %q does not name the last day", res.Error)
+				}
+				if now := c.srv.Now(); !now.Equal(start) {
+					t.Errorf("now %v after a refused jump, want %v", now, start)
+				}
+			} else if res.Now.Before(start) || res.Now.After(last) {
+				t.Errorf("now %v", res.Now)
+			}
+		})
+	}
+
+	t.Run("running clock", func(t *testing.T) {
+		c := newServer(t, serve.Config{Speed: 1e9, Tick: 2 * time.Millisecond})
+		c.must("POST", "/clock", `{"to":"2261-12-31T00:00:00Z"}`, nil)
+		eventually(t, "the clock at its last millisecond", func() bool { return c.srv.Now().Equal(last) })
+		time.Sleep(20 * time.Millisecond)
+		if now := c.srv.Now(); !now.Equal(last) {
+			t.Errorf("now %v, want %v", now, last)
+		}
+	})
+}
