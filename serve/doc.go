@@ -39,7 +39,13 @@
 // The web console (package console) is served at /: a page on the control
 // API that follows the stream.
 //
-// Errors are answered as {"error":"…"} with status 400 (bad request), 404
+// The control API refuses (403) cross-origin browser requests other than
+// GET and HEAD, and on a loopback listener the control API and the console
+// refuse (403) a Host that is not localhost or a loopback address; the
+// platforms' endpoints take every request.
+//
+// Errors are answered as {"error":"…"} with status 400 (bad request), 403
+// (a cross-origin request or a foreign Host), 404
 // (unknown platform, agent or endpoint), 405 (wrong method), 413 (body over
 // 64 KiB), 502 (a reset whose webhook handshake failed) or 503 (no world
 // since then). docs/serve.md is the reference, with examples.

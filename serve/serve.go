@@ -94,6 +94,12 @@ type Server struct {
 	client    *http.Client
 	base      string
 	control   *http.ServeMux
+	// guarded is control behind the cross-origin protection.
+	guarded http.Handler
+	// loopback is set when the listener is on a loopback address: then
+	// only requests naming a loopback host reach the control API and the
+	// console.
+	loopback bool
 	// worlds serves the platforms' endpoints of the current world: each
 	// world mounts them on a mux of its own.
 	worlds atomic.Pointer[http.ServeMux]
@@ -163,7 +169,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.transport = &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second}
 	s.client = &http.Client{Transport: s.transport}
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.loopback = s.Loopback()
 	s.control = s.controlMux()
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusForbidden, "%s %s: cross-origin request refused: the control API takes requests from its own pages and from non-browser clients only", r.Method, r.URL.Path)
+	}))
+	s.guarded = cop.Handler(s.control)
 	s.worlds.Store(http.NewServeMux())
 	s.http = sim.NewServer(http.HandlerFunc(s.serveHTTP))
 	go s.http.Serve(ln) //nolint:errcheck // ErrServerClosed once stopped
@@ -284,16 +296,47 @@ func (s *Server) Now() time.Time {
 
 // serveHTTP sends the control API's paths to the control mux, the
 // console's to the console, and every other path to the current world's
-// platform endpoints.
+// platform endpoints. The control API refuses cross-origin browser
+// requests (a web page posting to it), and on a loopback listener the
+// control API and the console refuse a Host that is not a loopback name
+// (a page of another site reaching them by DNS rebinding). The platforms'
+// endpoints, which apps call, take every request.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == ControlPrefix || strings.HasPrefix(r.URL.Path, ControlPrefix+"/"):
-		s.control.ServeHTTP(w, r)
+		if !s.hostAllowed(r.Host) {
+			writeError(w, http.StatusForbidden, "Host %q is not this machine: a server on a loopback address answers only for localhost and loopback addresses", r.Host)
+			return
+		}
+		s.guarded.ServeHTTP(w, r)
 	case console.Serves(r.URL.Path):
+		if !s.hostAllowed(r.Host) {
+			http.Error(w, "omnisim: Host "+strconv.Quote(r.Host)+" is not this machine", http.StatusForbidden)
+			return
+		}
 		console.Handler.ServeHTTP(w, r)
 	default:
 		s.worlds.Load().ServeHTTP(w, r)
 	}
+}
+
+// hostAllowed reports whether a request's Host may reach the control API
+// and the console: any host unless the server listens on a loopback
+// address, and then localhost or a loopback address, with or without a
+// port.
+func (s *Server) hostAllowed(host string) bool {
+	if !s.loopback {
+		return true
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // platform finds a platform of the table by name.

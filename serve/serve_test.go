@@ -829,3 +829,66 @@ func TestClockBound(t *testing.T) {
 		}
 	})
 }
+
+// TestCrossSite checks that a web page of another site cannot drive the
+// control API (cross-origin, or by DNS rebinding), while non-browser
+// clients without a JSON Content-Type, the console's own page and the
+// fakes' APIs are unaffected.
+func TestCrossSite(t *testing.T) {
+	c := newServer(t, serve.Config{Stopped: true})
+	base := c.urls.Base
+	port := base[strings.LastIndex(base, ":")+1:]
+	api := c.urls.Platforms["whatsapp"]["api"] + "/v21.0/" + phoneNumberID + "/messages"
+	for _, tc := range []struct {
+		name, method, url, host string
+		header                  map[string]string
+		status                  int
+	}{
+		{"curl", "POST", c.urls.Control + "/reset", "", nil, http.StatusOK},
+		{"text/plain from another site", "POST", c.urls.Control + "/reset", "",
+			map[string]string{"Content-Type": "text/plain", "Origin": "https://evil.example"}, http.StatusForbidden},
+		{"fetch from another site", "POST", c.urls.Control + "/reset", "",
+			map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}, http.StatusForbidden},
+		{"the console's page", "POST", c.urls.Control + "/reset", "",
+			map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": base}, http.StatusOK},
+		{"same origin without Sec-Fetch-Site", "POST", c.urls.Control + "/reset", "",
+			map[string]string{"Origin": base}, http.StatusOK},
+		{"cross-site read", "GET", c.urls.Control + "/health", "",
+			map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusOK},
+		{"rebound name", "GET", c.urls.Control + "/health", "evil.example:" + port, nil, http.StatusForbidden},
+		{"rebound name without port", "POST", c.urls.Control + "/reset", "evil.example", nil, http.StatusForbidden},
+		{"rebound console", "GET", base + "/", "evil.example:" + port, nil, http.StatusForbidden},
+		{"localhost", "GET", c.urls.Control + "/health", "localhost:" + port, nil, http.StatusOK},
+		{"LOCALHOST", "GET", c.urls.Control + "/health", "LOCALHOST", nil, http.StatusOK},
+		{"IPv6 loopback", "GET", c.urls.Control + "/health", "[::1]:" + port, nil, http.StatusOK},
+		{"console", "GET", base + "/", "", nil, http.StatusOK},
+		{"the fake's API from anywhere", "POST", api, "evil.example",
+			map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site", "Authorization": "Bearer nope"}, http.StatusUnauthorized},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(tc.method, tc.url, strings.NewReader(`{}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.host != "" {
+				req.Host = tc.host
+			}
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			before := c.srv.Seed()
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Fatalf("HTTP %d %s, want %d", resp.StatusCode, b, tc.status)
+			}
+			if tc.status == http.StatusForbidden && c.srv.Seed() != before {
+				t.Errorf("a refused request changed the seed")
+			}
+		})
+	}
+}
