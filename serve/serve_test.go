@@ -892,3 +892,28 @@ func TestCrossSite(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamHead checks that HEAD /_omnisim/stream answers the headers and
+// leaves the connection usable for the next request.
+func TestStreamHead(t *testing.T) {
+	c := newServer(t, serve.Config{Stopped: true})
+	tr := &http.Transport{MaxIdleConnsPerHost: 1}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 5 * time.Second}
+	resp, err := client.Head(c.urls.Control + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("HEAD stream: HTTP %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	resp, err = client.Get(c.urls.Control + "/health")
+	if err != nil {
+		t.Fatalf("GET health after HEAD stream: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET health: HTTP %d", resp.StatusCode)
+	}
+}

@@ -59,7 +59,8 @@ type changeJSON struct {
 // event when the stream opens and one after each change of the world
 // (coalesced), until the client goes or the server stops. A client that
 // reconnects (EventSource does so on its own) gets the current state at
-// once, so a page survives a server restart by fetching again.
+// once, so a page survives a server restart by fetching again. A HEAD gets
+// the headers only.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	if _, ok := query(w, r); !ok {
 		return
@@ -74,6 +75,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return // the headers only: a HEAD has no stream to wait on
+	}
 	fmt.Fprint(w, "retry: 1000\n\n")
 	keepAlive := time.NewTicker(StreamKeepAlive)
 	defer keepAlive.Stop()
