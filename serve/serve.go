@@ -178,6 +178,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.guarded = cop.Handler(s.control)
 	s.worlds.Store(http.NewServeMux())
 	s.http = sim.NewServer(http.HandlerFunc(s.serveHTTP))
+	if writeTimeout != 0 {
+		s.http.WriteTimeout = writeTimeout
+	}
 	go s.http.Serve(ln) //nolint:errcheck // ErrServerClosed once stopped
 
 	// A start cancelled while the world opens (a slow handshake) ends it.
@@ -197,6 +200,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	go s.tick()
 	return s, nil
 }
+
+// writeTimeout, when not zero, replaces the HTTP server's write timeout;
+// tests shorten it.
+var writeTimeout time.Duration
 
 // check validates a configuration and fills in its defaults.
 func check(cfg *Config) error {

@@ -1,6 +1,7 @@
 package serve_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/hmac"
@@ -915,5 +916,46 @@ func TestStreamHead(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET health: HTTP %d", resp.StatusCode)
+	}
+}
+
+// TestStreamOutlivesWriteTimeout checks that the server's write timeout
+// bounds each write of a stream, not the stream: a change long after the
+// timeout still reaches the reader.
+func TestStreamOutlivesWriteTimeout(t *testing.T) {
+	defer serve.SetWriteTimeout(200 * time.Millisecond)()
+	c := newServer(t, serve.Config{Stopped: true})
+	resp, err := http.Get(c.urls.Control + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "data: ") {
+				lines <- sc.Text()
+			}
+		}
+	}()
+	next := func(what string) string {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("the stream ended before %s", what)
+			}
+			return l
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no event for %s", what)
+		}
+		return ""
+	}
+	next("the opening event")
+	time.Sleep(600 * time.Millisecond)
+	c.must("POST", "/reset", `{"seed":7}`, nil)
+	if l := next("the reset"); !strings.Contains(l, `"seed":7`) {
+		t.Errorf("event after the reset: %s", l)
 	}
 }

@@ -59,8 +59,9 @@ type changeJSON struct {
 // event when the stream opens and one after each change of the world
 // (coalesced), until the client goes or the server stops. A client that
 // reconnects (EventSource does so on its own) gets the current state at
-// once, so a page survives a server restart by fetching again. A HEAD gets
-// the headers only.
+// once, so a page survives a server restart by fetching again. The
+// server's write timeout applies to each write, not to the whole stream. A
+// HEAD gets the headers only.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	if _, ok := query(w, r); !ok {
 		return
@@ -78,6 +79,17 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		return // the headers only: a HEAD has no stream to wait on
 	}
+	// The server's write timeout bounds each write, not the stream: the
+	// deadline moves forward before every write, so that only a reader
+	// that stops reading is cut off.
+	rc := http.NewResponseController(w)
+	timeout := s.http.WriteTimeout
+	extend := func() {
+		if timeout > 0 {
+			rc.SetWriteDeadline(time.Now().Add(timeout)) //nolint:errcheck // unsupported: the server's deadline stands
+		}
+	}
+	extend()
 	fmt.Fprint(w, "retry: 1000\n\n")
 	keepAlive := time.NewTicker(StreamKeepAlive)
 	defer keepAlive.Stop()
@@ -87,6 +99,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
+		extend()
 		if _, err := fmt.Fprintf(w, "id: %d\nevent: change\ndata: %s\n\n", n, body); err != nil {
 			return
 		}
@@ -99,6 +112,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			case <-s.stopTick:
 				return
 			case <-keepAlive.C:
+				extend()
 				if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
 					return
 				}
