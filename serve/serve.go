@@ -592,19 +592,20 @@ func (s *Server) Close() error {
 	return err
 }
 
+// stopClock tells the ticker to stop. It does not wait for it: the ticker
+// may be waiting for s.mu, held by a request that ends only when the
+// worlds' context does.
 func (s *Server) stopClock() {
-	s.stopOnce.Do(func() {
-		close(s.stopTick)
-		if s.ticking {
-			<-s.tickDone
-		}
-	})
+	s.stopOnce.Do(func() { close(s.stopTick) })
 }
 
 // closeWorld ends the worlds' context (cutting off the webhooks being
-// posted) and closes the world.
+// posted), waits for the ticker to stop and closes the world.
 func (s *Server) closeWorld() {
 	s.cancel()
+	if s.ticking {
+		<-s.tickDone
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.world != nil {

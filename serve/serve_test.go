@@ -959,3 +959,50 @@ func TestStreamOutlivesWriteTimeout(t *testing.T) {
 		t.Errorf("event after the reset: %s", l)
 	}
 }
+
+// TestShutdownHungReset checks that Shutdown keeps to its context while a
+// reset hangs in a webhook handshake the app never answers (the reset
+// holds the world, which the ticker waits for).
+func TestShutdownHungReset(t *testing.T) {
+	hang, held := make(chan struct{}), make(chan struct{}, 1)
+	var once sync.Once
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		first := false
+		once.Do(func() { first = true })
+		if first {
+			io.WriteString(w, r.URL.Query().Get("hub.challenge"))
+			return
+		}
+		select {
+		case held <- struct{}{}:
+		default:
+		}
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer ts.Close()
+	defer close(hang)
+	c := newServer(t, serve.Config{Webhooks: map[string]string{"whatsapp": ts.URL}})
+	go func() {
+		resp, err := http.Post(c.urls.Control+"/reset", "", nil)
+		if err == nil {
+			resp.Body.Close()
+		}
+	}()
+	select { // the reset is in its handshake
+	case <-held:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the reset's handshake did not reach the app")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	begin := time.Now()
+	if err := c.srv.Shutdown(ctx); err == nil {
+		t.Error("Shutdown: nil error with a request still running")
+	}
+	if took := time.Since(begin); took > 2*time.Second {
+		t.Errorf("Shutdown took %v with a 200ms context", took)
+	}
+}
