@@ -129,7 +129,8 @@ JSON to FILE (atomically; the file is removed when serve stops):
 
 Ids never repeat across restarts: without -seed the world is seeded from
 the wall clock, and serve prints the seed. Serve stops on SIGINT or SIGTERM,
-finishing the requests in flight (for up to 5s), and exits 0.`,
+finishing the requests in flight (for up to 5s; a second SIGINT or SIGTERM
+cuts them off at once), and exits 0.`,
 	flags: func(fs *flag.FlagSet) any {
 		f := &serveFlags{webhooks: webhookFlag{}}
 		fs.StringVar(&f.addr, "addr", serve.DefaultAddr, "listen on `HOST:PORT`; the host must be given, and a non-loopback one gets a warning")
@@ -235,11 +236,26 @@ func runServe(ctx context.Context, e *env, opts any, args []string) int {
 	printSummary(e.stdout, urls, srv, cfg)
 
 	<-ctx.Done()
-	fmt.Fprintln(e.stdout, "omnisim serve: stopping")
+	// A second interrupt during the graceful stop stops at once.
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(again)
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
+	go func() {
+		select {
+		case <-again:
+			cancel()
+		case <-sctx.Done():
+		}
+	}()
+	fmt.Fprintln(e.stdout, "omnisim serve: stopping")
 	if err := srv.Shutdown(sctx); err != nil {
-		fmt.Fprintf(e.stderr, "omnisim serve: requests still running after %v were cut off\n", shutdownGrace)
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintln(e.stderr, "omnisim serve: interrupted again: requests still running were cut off")
+		} else {
+			fmt.Fprintf(e.stderr, "omnisim serve: requests still running after %v were cut off\n", shutdownGrace)
+		}
 	}
 	return exitOK
 }
