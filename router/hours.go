@@ -55,15 +55,41 @@ func newSchedule(s Schedule) (*schedule, error) {
 	return sc, nil
 }
 
-// clock is the instant of clock time c on the civil date y-m-d in loc, as
-// time.Date reads it: across a daylight-saving change the wall clock
-// counts, and a clock time the change skips is normalized by time.Date.
+// clock is the instant the wall clock in loc reads c on the civil date
+// y-m-d. Across a daylight-saving change the wall clock counts: a clock
+// time the change skips is the instant of the change (the clock jumps
+// past it then), and one it shows twice is its first showing. Both are
+// the same whichever side of UTC loc is, and a day's clock times keep
+// their order as instants. (time.Date leaves the choice unspecified, and
+// in practice makes it differently east and west of UTC.)
 func clock(y int, m time.Month, d int, c time.Duration, loc *time.Location) time.Time {
 	h := int(c / time.Hour)
 	c -= time.Duration(h) * time.Hour
 	mi := int(c / time.Minute)
 	c -= time.Duration(mi) * time.Minute
-	return time.Date(y, m, d, h, mi, 0, int(c), loc)
+	t := time.Date(y, m, d, h, mi, 0, int(c), loc)
+	// How far the wall clock at t is from c: 0 unless c was skipped.
+	want := time.Date(y, m, d, h, mi, 0, int(c), time.UTC)
+	got := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+	start, end := t.ZoneBounds()
+	switch {
+	case got.After(want): // normalized past the change
+		return start
+	case got.Before(want): // normalized before it
+		return end
+	}
+	if start.IsZero() {
+		return t
+	}
+	// Shown twice when the clock was set back at start: the first
+	// showing is in the period before.
+	_, before := start.Add(-1).Zone()
+	if _, off := t.Zone(); before > off {
+		if first := t.Add(-time.Duration(before-off) * time.Second); first.Before(start) {
+			return first
+		}
+	}
+	return t
 }
 
 // at reports whether t is inside the working hours read in loc, and when
