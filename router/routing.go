@@ -16,7 +16,9 @@ func (e *Engine) startShifts(now time.Time) {
 		if e.onlineByHours && on {
 			e.setOnline(now, a, true)
 		}
-		a.trackEligible(now, now.UnixNano())
+		// In its groups' picks too: an agent on shift (and online by
+		// its hours) takes conversations from the first.
+		e.reindex(now, now.UnixNano(), a)
 		if ok {
 			e.setAgentDeadline(next, a, deadlineShift)
 		}
