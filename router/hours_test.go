@@ -39,6 +39,8 @@ const h = time.Hour
 func TestScheduleAt(t *testing.T) {
 	berlin := mustZone(t, "Europe/Berlin")
 	shanghai := mustZone(t, "Asia/Shanghai")
+	newYork := mustZone(t, "America/New_York")
+	london := mustZone(t, "Europe/London")
 	in := func(loc *time.Location, y int, m time.Month, d, hh, mm int) time.Time {
 		return time.Date(y, m, d, hh, mm, 0, 0, loc)
 	}
@@ -77,6 +79,14 @@ func TestScheduleAt(t *testing.T) {
 			in(shanghai, 2026, 3, 3, 5, 0), true, in(shanghai, 2026, 3, 3, 6, 0), 0},
 		{"after it, the holiday's own shift is skipped", Schedule{Days: every(iv(22*h, 6*h)), Holidays: []Date{{2026, 3, 3}}}, shanghai,
 			in(shanghai, 2026, 3, 3, 7, 0), false, in(shanghai, 2026, 3, 4, 22, 0), 0},
+		{"a shift from a skipped time starts when the clock jumps past it", Schedule{Days: every(iv(2*h+30*time.Minute, 10*h))}, newYork,
+			in(newYork, 2026, 3, 8, 1, 40), false, time.Date(2026, 3, 8, 7, 0, 0, 0, time.UTC), 0},
+		{"a shift listed after one from a skipped time runs from its own start", Schedule{Days: every(iv(h+30*time.Minute, 4*h), iv(2*h, 2*h+20*time.Minute))}, london,
+			in(london, 2026, 3, 29, 2, 10), true, in(london, 2026, 3, 29, 4, 0), 0},
+		{"a shift from a time shown twice starts at its first showing", Schedule{Days: every(iv(2*h+30*time.Minute, 4*h))}, berlin,
+			time.Date(2026, 10, 25, 0, 20, 0, 0, time.UTC), false, time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC), 0},
+		{"and lasts the hour the clock is set back longer", Schedule{Days: every(iv(2*h+30*time.Minute, 4*h))}, berlin,
+			time.Date(2026, 10, 25, 1, 0, 0, 0, time.UTC), true, time.Date(2026, 10, 25, 3, 0, 0, 0, time.UTC), 2*h + 30*time.Minute},
 		{"the zone is the one given", Schedule{Days: every(iv(9*h, 17*h))}, shanghai,
 			time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC), true, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC), 0},
 	}
@@ -208,6 +218,13 @@ func TestWorkingHours(t *testing.T) {
 			},
 			final:  map[string]string{"u1": "a"},
 			events: []EventKind{EventShiftStarted},
+		},
+		{
+			name: "online by hours: on shift from the engine's first time",
+			cfg: Config{OnlineByHours: true, Schedules: []Schedule{{Name: "day", Days: every(iv(8*h, 18*h))}},
+				Agents: []AgentConfig{{ID: "a", Capacity: 2, Schedule: "day"}}},
+			acts:  []act{{at: 0, customer: "u1", want: "a"}, {at: time.Minute, customer: "u2", want: "a"}},
+			final: map[string]string{"u1": "a", "u2": "a"},
 		},
 		{
 			name: "a group that ignores hours",
