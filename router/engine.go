@@ -1398,7 +1398,9 @@ func (e *Engine) Close(now time.Time, agentID string, key CustomerKey) error {
 	e.mu.Lock() // let go without a deferred call, as in Receive
 	now = e.begin(now)
 	c := e.customers.get(&key)
-	if c == nil || c.open == nil || c.open.agent == nil || !strhash.Same(c.open.agent.id, agentID) {
+	// The agent holds it while it is assigned: after a transfer or a
+	// reassignment, agent names the last one, who holds it no more.
+	if c == nil || c.open == nil || c.open.state != stageAssigned || c.open.agent == nil || !strhash.Same(c.open.agent.id, agentID) {
 		err := e.notClosed(agentID, key, c)
 		e.mu.Unlock()
 		return err

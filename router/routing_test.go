@@ -462,3 +462,39 @@ func TestInboundAttributes(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseByTheAgentThatHoldsIt: only the agent a conversation is
+// assigned to closes it; one it was taken from (a transfer back to its
+// group, a reassignment for not answering) is refused, and the
+// conversation waits on for the next agent.
+func TestCloseByTheAgentThatHoldsIt(t *testing.T) {
+	tests := []struct {
+		name  string
+		cfg   Config
+		taken func(e *Engine) // takes u's conversation from a
+	}{
+		{"transferred back to its group", Config{Agents: []AgentConfig{{ID: "a", Capacity: 1}, {ID: "b", Capacity: 1}}},
+			func(e *Engine) {
+				if err := e.Transfer(at(time.Minute), "a", key("u"), DefaultGroup, ""); err != nil {
+					t.Fatal(err)
+				}
+			}},
+		{"reassigned for not answering", Config{ReassignAfter: time.Minute, Agents: []AgentConfig{{ID: "a", Capacity: 1}, {ID: "b", Capacity: 1}}},
+			func(e *Engine) { e.Advance(at(2 * time.Minute)) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEngine(t, tc.cfg, "a") // b is offline: the conversation waits
+			if c := receive(t, e, at(0), "u"); c.Agent != "a" {
+				t.Fatalf("assigned to %q", c.Agent)
+			}
+			tc.taken(e)
+			if err := e.Close(at(3*time.Minute), "a", key("u")); err == nil {
+				t.Error("a closed the conversation it no longer holds")
+			}
+			if c, _, _ := e.Latest(key("u")); c.State != Waiting {
+				t.Errorf("the conversation is %s, want waiting", c.State)
+			}
+		})
+	}
+}
