@@ -252,3 +252,31 @@ func TestDueCountFollowsTheHeap(t *testing.T) {
 		}
 	}
 }
+
+// TestFarTimersDoNotWrap: a timer set past what Unix nanoseconds hold
+// (after 2262) waits for good instead of firing at once as a time long
+// past.
+func TestFarTimersDoNotWrap(t *testing.T) {
+	const far = 100000 * 24 * time.Hour
+	tests := []struct {
+		name string
+		cfg  Config
+		want State
+	}{
+		{"reassign", Config{ReassignAfter: far, Agents: agents(2, 1)}, Assigned},
+		{"bot handoff", Config{Bot: &Bot{HandoffAfter: far}, Agents: agents(2, 1)}, WithBot},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEngine(t, tc.cfg, "a1", "a2")
+			receive(t, e, at(0), "u")
+			if next, ok := e.NextDeadline(); ok && next.Before(at(0)) {
+				t.Errorf("next deadline %v, before the message", next)
+			}
+			e.Advance(at(time.Hour))
+			if c, _, _ := e.Latest(key("u")); c.State != tc.want {
+				t.Errorf("after an hour the conversation is %s, want %s", c.State, tc.want)
+			}
+		})
+	}
+}

@@ -1458,7 +1458,7 @@ func (e *Engine) close(now time.Time, cv *conv, why cause) {
 // the pending one of that kind. A deadline set again to the same time keeps
 // its place among deadlines of that time.
 func (e *Engine) setDeadline(at time.Time, cv *conv, k deadlineKind) {
-	n := at.UnixNano()
+	n := unixNano(at)
 	if i := cv.due[k]; i >= 0 && e.deadlines[i].at == n {
 		return
 	}
@@ -1469,7 +1469,7 @@ func (e *Engine) setDeadline(at time.Time, cv *conv, k deadlineKind) {
 
 // setAgentDeadline is setDeadline for an agent's timer.
 func (e *Engine) setAgentDeadline(at time.Time, a *agent, k deadlineKind) {
-	n := at.UnixNano()
+	n := unixNano(at)
 	if i := a.due[k]; i >= 0 && e.deadlines[i].at == n {
 		return
 	}
@@ -1997,6 +1997,18 @@ func (e *Engine) noteUntil() {
 // horizon h: the first time more than h after it.
 func forgetAt(at int64, h time.Duration) int64 {
 	return addNano(addNano(at, h), 1)
+}
+
+// unixNano is t in Unix nanoseconds, saturated: a time past what int64
+// holds (after 2262-04-11) is math.MaxInt64, never a time long past, so a
+// timer that far off does not fire at once.
+func unixNano(t time.Time) int64 {
+	if s := t.Unix(); s >= math.MaxInt64/int64(time.Second) {
+		return math.MaxInt64
+	} else if s < math.MinInt64/int64(time.Second) {
+		return math.MinInt64
+	}
+	return t.UnixNano()
 }
 
 // addNano is n plus d, saturated at math.MaxInt64.
