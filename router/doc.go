@@ -137,8 +137,9 @@
 // ([Config.Location], UTC by default), as *time.Location values (the
 // binary embeds the zone database). Clock times are wall-clock times, so
 // across a daylight-saving change an overnight shift 22:00-06:00 lasts 7
-// or 9 hours; a clock time the change skips is normalized as time.Date
-// does. A holiday is a date in that zone on which no interval starts; a
+// or 9 hours; a clock time the change skips is the instant of the change
+// (02:30 on the day New York springs forward is 03:00 EDT), and one the
+// change shows twice is its first showing. A holiday is a date in that zone on which no interval starts; a
 // shift that started the evening before runs to its end. An agent without
 // a schedule is always inside working hours.
 //
