@@ -176,33 +176,110 @@ func (v *validator) bounds(s *Scenario) {
 		note(tail)
 	}
 	// The router's timers run from the last thing played: a timer set then
-	// must fall within the span too.
-	timer, key := time.Duration(0), ""
-	consider := func(d time.Duration, k string) {
+	// must fall within the span too. Some follow one another: the missed
+	// timer starts at the bot's hand-off and the close of a missed chat
+	// follows it; a conversation handed off waits (overflow_after), is
+	// assigned and sent back (reassign_after) once per agent, waiting again
+	// each time. Each chain counts as one timer, named by its longest part.
+	timer, key, sum := time.Duration(0), "", ""
+	consider := func(d time.Duration, k, chain string) {
 		if d > timer {
-			timer, key = d, k
+			timer, key, sum = d, k, chain
 		}
 	}
-	if m := s.Tenant.MissedAfter.D(); m > 0 {
-		consider(satAdd(m, s.Tenant.CloseMissedAfter.D()), "tenant.missed_after")
+	var handoff time.Duration
+	if s.Bot != nil {
+		handoff = s.Bot.HandoffAfter.D()
+		consider(handoff, "bot.handoff_after", "")
+		consider(s.Bot.IdleAfter.D(), "bot.idle_after", "")
 	}
-	consider(s.Tenant.IdleAfter.D(), "tenant.idle_after")
+	if m := s.Tenant.MissedAfter.D(); m > 0 {
+		missed := satAdd(m, s.Tenant.CloseMissedAfter.D())
+		k := "tenant.missed_after"
+		if handoff > missed {
+			k = "bot.handoff_after"
+		}
+		chain := ""
+		if handoff > 0 {
+			chain = "bot.handoff_after, then tenant.missed_after and tenant.close_missed_after"
+		}
+		consider(satAdd(handoff, missed), k, chain)
+	}
+	o, r := s.Tenant.OverflowAfter.D(), s.Tenant.ReassignAfter.D()
+	if s.Tenant.Overflow != "default" {
+		o = 0 // reported on its own: nothing overflows
+	}
+	if o > 0 || r > 0 {
+		// n reassignments, n+1 waits in the conversation's own group.
+		n := 0
+		if r > 0 {
+			n = max(len(s.Agents), 1)
+		}
+		waits, reassigns := satMul(o, n+1), satMul(r, n)
+		k := "tenant.overflow_after"
+		if r > o {
+			k = "tenant.reassign_after"
+		}
+		if handoff > max(o, r) {
+			k = "bot.handoff_after"
+		}
+		var parts []string
+		if handoff > 0 {
+			parts = append(parts, "bot.handoff_after")
+		}
+		switch {
+		case n > 0 && o > 0:
+			parts = append(parts, fmt.Sprintf("%d × (tenant.overflow_after + tenant.reassign_after) + tenant.overflow_after", n))
+		case n > 0:
+			parts = append(parts, fmt.Sprintf("%d × tenant.reassign_after", n))
+		default:
+			parts = append(parts, "tenant.overflow_after")
+		}
+		chain := ""
+		if len(parts) > 1 || n > 1 {
+			chain = strings.Join(parts, " + ")
+			if n > 0 {
+				chain += ", as a conversation can be sent back once per agent"
+			}
+		}
+		consider(satAdd(handoff, satAdd(waits, reassigns)), k, chain)
+	}
+	consider(s.Tenant.IdleAfter.D(), "tenant.idle_after", "")
 	for _, name := range sortedChannels(s) {
 		ch := s.Channels[name]
 		if ch == nil {
 			continue
 		}
 		if w := ch.Rules.Window; w != nil {
-			consider(w.D(), joinPath("channels", name)+".rules.window")
+			consider(w.D(), joinPath("channels", name)+".rules.window", "")
 		}
 		if ch.Router != nil && ch.Router.Window != nil {
-			consider(ch.Router.Window.D(), joinPath("channels", name)+".router.window")
+			consider(ch.Router.Window.D(), joinPath("channels", name)+".router.window", "")
 		}
 	}
 	if timer > 0 && late(last.Add(timer)) {
-		v.errf(key, hint, "%s: %s after the last event (%s) is past 2261-12-31, the last day omnisim can simulate",
-			key, FormatDuration(timer), last.Format(time.RFC3339))
+		h := hint
+		if sum != "" {
+			h = "the timers follow one another: " + sum + "; " + hint
+		}
+		figure := FormatDuration(timer)
+		if timer == math.MaxInt64 {
+			figure = "more than 292 years"
+		}
+		v.errf(key, h, "%s: %s after the last event (%s) is past 2261-12-31, the last day omnisim can simulate",
+			key, figure, last.Format(time.RFC3339))
 	}
+}
+
+// satMul returns d×n, or the longest duration when that overflows.
+func satMul(d time.Duration, n int) time.Duration {
+	if n <= 0 || d <= 0 {
+		return 0
+	}
+	if d > math.MaxInt64/time.Duration(n) {
+		return math.MaxInt64
+	}
+	return d * time.Duration(n)
 }
 
 func satAdd(a, b time.Duration) time.Duration {

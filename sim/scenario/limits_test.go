@@ -189,3 +189,53 @@ func TestBoundsSkipUnplacedGoScenario(t *testing.T) {
 		t.Error("a start in 3000 validates")
 	}
 }
+
+// Every duration the router turns into a timer is bounded: a timer set at
+// the last event must run out within the span, or the engine's deadline
+// wraps past 2262 and fires before the start. Timers that follow one
+// another count as one.
+func TestTimerBounds(t *testing.T) {
+	const edge = "start = 2261-12-31T00:00:00Z\n" // one day before EndTime
+	two := "[[agents]]\nid = \"a\"\n[[agents]]\nid = \"b\"\n[[customers]]\nid = \"c\"\n[[steps]]\ncustomer = \"c\"\nsays = \"hi\"\n"
+	for _, tt := range []struct {
+		name, src string
+		want      string // "" when the file is fine
+	}{
+		{"reassign_after, far", "[tenant]\nreassign_after = \"100000d\"\n" + two,
+			"t.toml:2:18: tenant.reassign_after: more than 292 years after the last event (2026-01-05T09:00:00Z) is past 2261-12-31"},
+		{"reassign_after, once per agent", edge + "[tenant]\nreassign_after = \"12h\"\n" + two,
+			"tenant.reassign_after: 1d after the last event (2261-12-31T00:00:00Z) is past 2261-12-31, the last day omnisim can simulate (the timers follow one another: 2 × tenant.reassign_after"},
+		{"reassign_after, just inside", edge + "[tenant]\nreassign_after = \"11h59m59s\"\n" + two, ""},
+		{"overflow_after, far", "[tenant]\noverflow = \"default\"\noverflow_after = \"100000d\"\n" + two,
+			"t.toml:3:18: tenant.overflow_after: 100000d after the last event (2026-01-05T09:00:00Z) is past 2261-12-31"},
+		{"overflow_after", edge + "[tenant]\noverflow = \"default\"\noverflow_after = \"1d\"\n" + two,
+			"tenant.overflow_after: 1d after the last event"},
+		{"overflow_after, just inside", edge + "[tenant]\noverflow = \"default\"\noverflow_after = \"23h59m59s\"\n" + two, ""},
+		{"overflow and reassign", edge + "[tenant]\noverflow = \"default\"\noverflow_after = \"4h\"\nreassign_after = \"6h\"\n" + two,
+			"tenant.reassign_after: 1d after the last event"},
+		{"overflow and reassign, just inside", edge + "[tenant]\noverflow = \"default\"\noverflow_after = \"4h\"\nreassign_after = \"5h59m59s\"\n" + two, ""},
+		{"handoff_after, far", "[bot]\nhandoff_after = \"100000d\"\n" + two,
+			"t.toml:2:17: bot.handoff_after: 100000d after the last event (2026-01-05T09:00:00Z) is past 2261-12-31"},
+		{"handoff_after", edge + "[bot]\nhandoff_after = \"1d\"\n" + two, "bot.handoff_after: 1d after the last event"},
+		{"handoff_after, just inside", edge + "[bot]\nhandoff_after = \"23h59m59s\"\n" + two, ""},
+		{"handoff then missed", edge + "[bot]\nhandoff_after = \"12h\"\n[tenant]\nmissed_after = \"12h\"\n" + two,
+			"tenant.missed_after: 1d after the last event"},
+		{"handoff then missed, just inside", edge + "[bot]\nhandoff_after = \"12h\"\n[tenant]\nmissed_after = \"11h59m59s\"\n" + two, ""},
+		{"handoff then reassign", edge + "[bot]\nhandoff_after = \"14h\"\n[tenant]\nreassign_after = \"5h\"\n" + two,
+			"bot.handoff_after: 1d after the last event"},
+		{"bot idle_after", edge + "[bot]\nkeywords = [\"human\"]\nidle_after = \"24h\"\n" + two, "bot.idle_after: 1d after the last event"},
+		{"bot idle_after, just inside", edge + "[bot]\nkeywords = [\"human\"]\nidle_after = \"23h59m59s\"\n" + two, ""},
+		{"tenant idle_after", edge + "[tenant]\nidle_after = \"24h\"\n" + two, "tenant.idle_after: 1d after the last event"},
+		{"missed and close_missed", edge + "[tenant]\nmissed_after = \"8h\"\nclose_missed_after = \"16h\"\n" + two, "tenant.missed_after: 1d after the last event"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := testFormat.Parse("t.toml", []byte(tt.src))
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("err = %v, want none", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("err = %v\nwant %q", err, tt.want)
+			}
+		})
+	}
+}
