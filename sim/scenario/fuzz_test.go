@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -81,8 +82,20 @@ min = 0.9
 `,
 }
 
+// fuzzSeedsRefused are files the pre-scan judges: keys of many parts, and
+// dots that are no key's.
+var fuzzSeedsRefused = []string{
+	strings.Repeat("a.", 20_000) + "a = 1\n",
+	"[" + strings.Repeat("a.", 20_000) + "a]\n",
+	`tenant."a.b".c = 1` + "\n" + `"x.y" = "1.2.3" # d.e.f` + "\n",
+	"[[steps]]\nsays = '''\n" + strings.Repeat("a.", 100) + "'''\nat = 1.5\n",
+}
+
 func FuzzParse(f *testing.F) {
 	for _, s := range fuzzSeeds {
+		f.Add([]byte(s))
+	}
+	for _, s := range fuzzSeedsRefused {
 		f.Add([]byte(s))
 	}
 	if full, err := os.ReadFile("testdata/full.toml"); err == nil {

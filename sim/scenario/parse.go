@@ -34,8 +34,8 @@ func (f *Format) Parse(file string, src []byte) (*Scenario, error) {
 	text := string(src)
 
 	// 1. Syntax.
-	if p, deep := tooDeep(text); deep {
-		r.add(p, "", "", fmt.Sprintf("arrays and inline tables nest more than %d levels deep", maxNesting))
+	if p, msg := tooComplex(text); msg != "" {
+		r.add(p, "", "", msg)
 		return nil, r.errs.sortAndCap()
 	}
 	var tree map[string]any

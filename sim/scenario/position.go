@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -108,12 +109,16 @@ func isBareKey(k string) bool {
 		return false
 	}
 	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+		if !isBare(k[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+// isBare reports whether c may stand in a bare key.
+func isBare(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
 }
 
 func quoteKey(k string) string {
@@ -554,42 +559,93 @@ func (s *posScanner) multiline(q string) {
 // depth, so deeper documents are refused before it runs.
 const maxNesting = 32
 
-// tooDeep returns the position of the first bracket or brace that nests
-// deeper than maxNesting, if any. It skips strings and comments and works
-// on any input, valid TOML or not.
-func tooDeep(src string) (pos, bool) {
+// maxKeyParts bounds how many parts a dotted key or a table header may
+// have. The deepest key a scenario has, channels.NAME.router.media.KIND.
+// max_size, has six; the TOML parser takes time quadratic in the count, so
+// longer keys are refused before it runs.
+const maxKeyParts = 32
+
+// tooComplex returns the position of the first bracket or brace that nests
+// deeper than maxNesting, or of the first dotted key or table header with
+// more than maxKeyParts parts, and what is wrong there; msg is "" when
+// there is neither. It skips strings and comments and works on any input,
+// valid TOML or not.
+//
+// A run of parts is counted wherever it stands: bare words and one-line
+// quoted strings joined by dots, with spaces or tabs around the dots. A
+// quoted part is one part whatever dots it holds. Values never make long
+// runs: a float is two parts, a date or a string one.
+func tooComplex(src string) (p pos, msg string) {
 	s := &posScanner{src: src, line: 1, col: 1}
 	depth := 0
+	parts, dot := 0, false // parts in the current run; a dot ends it so far
+	var first pos          // where the current run starts
+	part := func(at pos) bool {
+		if parts > 0 && dot {
+			parts++
+		} else {
+			parts, first = 1, at
+		}
+		dot = false
+		return parts > maxKeyParts
+	}
+	tooMany := func() (pos, string) {
+		return first, fmt.Sprintf("a key or table header has more than %d parts", maxKeyParts)
+	}
 	for !s.eof() {
-		switch s.peek() {
-		case '[', '{':
+		switch c := s.peek(); {
+		case c == '[' || c == '{':
 			depth++
 			if depth > maxNesting {
-				return s.here(), true
+				return s.here(), fmt.Sprintf("arrays and inline tables nest more than %d levels deep", maxNesting)
 			}
+			parts = 0
 			s.advance()
-		case ']', '}':
+		case c == ']' || c == '}':
 			depth = max(depth-1, 0)
+			parts = 0
 			s.advance()
-		case '"':
-			if s.hasPrefix(`"""`) {
-				s.multiline(`"`)
-			} else {
+		case c == '"' || c == '\'':
+			at := s.here()
+			switch {
+			case s.hasPrefix(`"""`) || s.hasPrefix("'''"):
+				s.multiline(string(c))
+				parts = 0
+				continue
+			case c == '"':
 				s.basicString(false)
-			}
-		case '\'':
-			if s.hasPrefix(`'''`) {
-				s.multiline(`'`)
-			} else {
+			default:
 				s.literalString()
 			}
-		case '#':
+			if part(at) {
+				return tooMany()
+			}
+		case c == '.':
+			if parts > 0 && !dot {
+				dot = true
+			} else {
+				parts = 0
+			}
+			s.advance()
+		case c == ' ' || c == '\t':
+			s.advance()
+		case isBare(c):
+			at := s.here()
+			for isBare(s.peek()) {
+				s.advance()
+			}
+			if part(at) {
+				return tooMany()
+			}
+		case c == '#':
 			for !s.eof() && s.peek() != '\n' {
 				s.advance()
 			}
+			parts = 0
 		default:
+			parts = 0
 			s.advance()
 		}
 	}
-	return pos{}, false
+	return pos{}, ""
 }

@@ -175,13 +175,55 @@ func TestTooDeep(t *testing.T) {
 	ok := "a = " + strings.Repeat("[", maxNesting) + strings.Repeat("]", maxNesting) + "\n" +
 		"b = '''" + strings.Repeat("[", 100) + "'''\n" +
 		`c = "\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[" # [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[` + "\n"
-	if p, deep := tooDeep(ok); deep {
-		t.Errorf("tooDeep(ok) = %v, want false", p)
+	if p, msg := tooComplex(ok); msg != "" {
+		t.Errorf("tooComplex(ok) = %v %s, want nothing", p, msg)
 	}
 	bad := "seed = 1\nx = " + strings.Repeat("{a = ", maxNesting+1) + "1" + strings.Repeat("}", maxNesting+1)
 	_, err := testFormat.Parse("d.toml", []byte(bad))
 	want := "d.toml:2:" + strconv.Itoa(5+5*maxNesting) + ": arrays and inline tables nest more than 32 levels deep"
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v, want %s", err, want)
+	}
+}
+
+// A dotted key or table header of more than maxKeyParts parts is refused
+// before the TOML parser, which takes time quadratic in the count, sees it.
+// Dots inside quoted parts, strings and comments do not count.
+func TestKeyParts(t *testing.T) {
+	long := strings.Repeat("a.", 20_000) + "a"
+	for _, tt := range []struct{ name, src, want string }{
+		{"dotted key", "seed = 1\n" + long + " = 1\n", "k.toml:2:1: a key or table header has more than 32 parts"},
+		{"table header", "seed = 1\n\n[" + long + "]\n", "k.toml:3:2: a key or table header has more than 32 parts"},
+		{"array of tables", "[[ " + long + " ]]\n", "k.toml:1:4: a key or table header has more than 32 parts"},
+		{"inline table key", "x = {" + long + " = 1}\n", "k.toml:1:6: a key or table header has more than 32 parts"},
+		{"spaced and quoted parts", "  " + strings.Repeat(`"a" . 'b' .`, 20) + "c = 1\n", "k.toml:1:3: a key or table header has more than 32 parts"},
+		{"one too many", strings.Repeat("a.", maxKeyParts) + "a = 1\n", "k.toml:1:1: a key or table header has more than 32 parts"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := testFormat.Parse("k.toml", []byte(tt.src))
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("err = %v\nwant %s", err, tt.want)
+			}
+		})
+	}
+	// Quoted dots, dots in values and comments, and a key of exactly
+	// maxKeyParts parts are no runs of too many parts.
+	for _, src := range []string{
+		strings.Repeat("a.", maxKeyParts-1) + "a = 1\n",
+		"[" + strings.Repeat("a.", maxKeyParts-1) + "a]\n",
+		`"` + long + `" = 1` + "\n",
+		`'` + long + `' = 1` + "\n",
+		`a."` + long + `".b = 1` + "\n",
+		`a = "` + long + `"` + "\n",
+		"a = '''\n" + long + "\n'''\n",
+		"a = \"\"\"\n" + long + "\n\"\"\"\n",
+		"a = 1 # " + long + "\n",
+		"# " + long + "\n",
+		"a = [" + strings.Repeat("1.5, ", 1000) + "2.5e-3]\n",
+		"a = 1979-05-27T07:32:00.999999Z\n",
+	} {
+		if p, msg := tooComplex(src); msg != "" {
+			t.Errorf("tooComplex(%.40q...) = %v %s, want nothing", src, p, msg)
+		}
 	}
 }
