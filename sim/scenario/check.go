@@ -26,6 +26,38 @@ type reporter struct {
 	errs ErrorList
 	// noPos: the scenario was built in Go, so its errors have no position.
 	noPos bool
+	// later holds the hints of unknown names, written by list for the
+	// errors it keeps: a file of many unknown names would otherwise
+	// compare each with every known name.
+	later map[*Error]laterHint
+}
+
+// laterHint is what [suggest] needs to write an error's hint.
+type laterHint struct {
+	val   string
+	names []string
+	what  string
+}
+
+// hintLater has list write e's hint: the name among names nearest to val,
+// or the list of names (what they are).
+func (r *reporter) hintLater(e *Error, val string, names []string, what string) {
+	if r.later == nil {
+		r.later = map[*Error]laterHint{}
+	}
+	r.later[e] = laterHint{val, names, what}
+}
+
+// list returns the errors sorted and capped (see [ErrorList.sortAndCap]),
+// with the hints left for later written.
+func (r *reporter) list() ErrorList {
+	l := r.errs.sortAndCap()
+	for _, e := range l {
+		if h, ok := r.later[e]; ok {
+			e.Hint = suggest(h.val, h.names, h.what)
+		}
+	}
+	return l
 }
 
 // atKey reports a problem with the key of path.

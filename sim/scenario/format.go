@@ -148,7 +148,7 @@ func (f *Format) Validate(s *Scenario) error {
 	r := &reporter{file: s.File, ix: &posIndex{at: map[string]posEntry{}}, noPos: true}
 	s.validate(r, f, map[string]bool{})
 	if len(r.errs) > 0 {
-		return r.errs.sortAndCap()
+		return r.list()
 	}
 	return nil
 }

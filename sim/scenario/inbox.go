@@ -67,7 +67,7 @@ func (v *validator) tagName(path, tag string) {
 
 // inboxStep checks an agent step's message-center actions and returns
 // their names (the caller refuses more than one action).
-func (v *validator) inboxStep(p string, st *Step, quick []string) []string {
+func (v *validator) inboxStep(p string, st *Step, quick *nameSet) []string {
 	var actions []string
 	for _, a := range []struct {
 		key string
@@ -162,7 +162,7 @@ func (v *validator) autoReplies(rs []AutoReply) {
 			v.enum(p+".hours", r.Hours, autoHours)
 		}
 		for j, ch := range r.Channels {
-			v.ref(indexPath(p+".channels", j), ch, v.format.Names(), "channel")
+			v.ref(indexPath(p+".channels", j), ch, v.channels, "channel")
 		}
 		for j, k := range r.Keywords {
 			if strings.TrimSpace(k) == "" {

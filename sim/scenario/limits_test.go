@@ -1,6 +1,8 @@
 package scenario
 
 import (
+	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -237,5 +239,51 @@ func TestTimerBounds(t *testing.T) {
 				t.Errorf("err = %v\nwant %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// refsFile is a scenario of n agents and n steps whose agents are unknown
+// (bad) or known.
+func refsFile(n int, bad bool) []byte {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "[[agents]]\nid = \"a%d\"\n", i)
+	}
+	b.WriteString("[[customers]]\nid = \"c\"\n")
+	prefix := "a"
+	if bad {
+		prefix = "x"
+	}
+	for i := range n {
+		fmt.Fprintf(&b, "[[steps]]\nagent = \"%s%d\"\nto = \"c\"\nsays = \"hi\"\n", prefix, i)
+	}
+	return []byte(b.String())
+}
+
+// Checking references takes work linear in the file: names are looked up
+// in a set, and the "did you mean" hint, which compares a name with every
+// known one, is written only for the errors reported. Counted in
+// allocations, not time: each comparison allocates, so comparing every
+// unknown name with every known one (n² comparisons) overruns the bound.
+func TestReferencesLinear(t *testing.T) {
+	const n = 3000
+	bad := refsFile(n, true)
+	_, err := testFormat.Parse("r.toml", bad)
+	var l ErrorList
+	if !errors.As(err, &l) || len(l) != maxErrors+1 {
+		t.Fatalf("err = %v, want %d errors and a last line", err, maxErrors)
+	}
+	if want := `r.toml:6004:9: steps[0].agent: unknown agent "x0" (did you mean "a0"?)`; l[0].Error() != want {
+		t.Errorf("first error = %s\nwant %s", l[0], want)
+	}
+	for _, tt := range []struct {
+		name string
+		src  []byte
+	}{{"unknown", bad}, {"known", refsFile(n, false)}} {
+		allocs := testing.AllocsPerRun(1, func() { testFormat.Parse("r.toml", tt.src) })
+		if allocs > 500*n {
+			t.Errorf("%s references: %.0f allocations for %d agents and steps, want at most %d", tt.name, allocs, n, 500*n)
+		}
+		t.Logf("%s: %.0f allocations", tt.name, allocs)
 	}
 }

@@ -36,13 +36,13 @@ func (f *Format) Parse(file string, src []byte) (*Scenario, error) {
 	// 1. Syntax.
 	if p, msg := tooComplex(text); msg != "" {
 		r.add(p, "", "", msg)
-		return nil, r.errs.sortAndCap()
+		return nil, r.list()
 	}
 	var tree map[string]any
 	if _, err := toml.Decode(text, &tree); err != nil {
 		r.ix = &posIndex{at: map[string]posEntry{}}
 		r.syntaxError(text, err)
-		return nil, r.errs.sortAndCap()
+		return nil, r.list()
 	}
 	r.ix = indexPositions(text)
 
@@ -50,7 +50,7 @@ func (f *Format) Parse(file string, src []byte) (*Scenario, error) {
 	c := &checker{reporter: r, given: map[string]bool{}, format: f}
 	c.walkStruct("", tree, reflect.TypeFor[Scenario]())
 	if c.blocking {
-		return nil, r.errs.sortAndCap()
+		return nil, r.list()
 	}
 
 	// 3. Decode into the types.
@@ -58,7 +58,7 @@ func (f *Format) Parse(file string, src []byte) (*Scenario, error) {
 	md, err := toml.Decode(text, s)
 	if err != nil {
 		r.decodeError(text, err)
-		return nil, r.errs.sortAndCap()
+		return nil, r.list()
 	}
 	f.decodeChannels(s, tree)
 	f.decodeHandles(s, tree)
@@ -80,7 +80,7 @@ func (f *Format) Parse(file string, src []byte) (*Scenario, error) {
 	s.validate(r, f, c.given)
 	r.errs = suppress(r.errs, shape, c.unknownIn)
 	if len(r.errs) > 0 {
-		return nil, r.errs.sortAndCap()
+		return nil, r.list()
 	}
 	return s, nil
 }

@@ -57,6 +57,23 @@ type validator struct {
 	r      *reporter
 	given  map[string]bool
 	format *Format
+	// channels is the format's channel names, for references.
+	channels *nameSet
+}
+
+// nameSet is the names a reference may use: the list, in the file's order,
+// for hints, and a set for looking names up.
+type nameSet struct {
+	list []string
+	set  map[string]struct{}
+}
+
+func newNameSet(list []string) *nameSet {
+	n := &nameSet{list: list, set: make(map[string]struct{}, len(list))}
+	for _, s := range list {
+		n.set[s] = struct{}{}
+	}
+	return n
 }
 
 func (v *validator) errf(path, hint, format string, args ...any) {
@@ -103,12 +120,15 @@ func (v *validator) phoneRegion(p, region string) {
 	v.errf(p, hint, "%s: unknown region %q: want the region code of a country or territory", p, region)
 }
 
-// ref checks a reference to a named thing.
-func (v *validator) ref(path, val string, names []string, what string) {
-	if slices.Contains(names, val) {
+// ref checks a reference to a named thing. The hint, which compares the
+// name with every known one, is written only if the error is reported (see
+// [reporter.list]).
+func (v *validator) ref(path, val string, names *nameSet, what string) {
+	if _, ok := names.set[val]; ok {
 		return
 	}
-	v.errf(path, suggest(val, names, what+"s"), "%s: unknown %s %q", path, what, val)
+	v.errf(path, "", "%s: unknown %s %q", path, what, val)
+	v.r.hintLater(v.r.errs[len(v.r.errs)-1], val, names.list, what+"s")
 }
 
 // nonEmpty rejects a string key that is present but empty.
@@ -126,8 +146,8 @@ func (v *validator) nonNegative(path string, n *int) {
 
 // validate checks references, ranges and the combinations of keys.
 func (s *Scenario) validate(r *reporter, f *Format, given map[string]bool) {
-	v := &validator{r: r, given: given, format: f}
 	known := f.Names()
+	v := &validator{r: r, given: given, format: f, channels: newNameSet(known)}
 
 	v.enum("tenant.split", s.Tenant.Split, splitMethods)
 	if c := s.Tenant.CloseMissedAfter; c != 0 {
@@ -148,7 +168,7 @@ func (s *Scenario) validate(r *reporter, f *Format, given map[string]bool) {
 	}
 	v.zone("tenant.zone", s.Tenant.Zone)
 	v.phoneRegion("tenant.phone_region", s.Tenant.PhoneRegion)
-	schedules := v.schedules(s.Schedules)
+	schedules := newNameSet(v.schedules(s.Schedules))
 
 	names := make([]string, 0, len(s.Channels))
 	for name := range s.Channels {
@@ -183,7 +203,7 @@ func (s *Scenario) validate(r *reporter, f *Format, given map[string]bool) {
 		v.faults(p+".faults", ch.Faults)
 	}
 
-	groups := v.groups(s.Groups)
+	groups := newNameSet(v.groups(s.Groups))
 	v.oneSplit(s.Tenant.Split, s.Groups)
 	if d := s.Tenant.IdleAfter; d.D() > router.MaxIdleAfter {
 		v.errf("tenant.idle_after", "the Zoho document closes idle chats after at most 24 hours",
@@ -191,7 +211,7 @@ func (s *Scenario) validate(r *reporter, f *Format, given map[string]bool) {
 	}
 	v.bot(s.Bot)
 	v.workstreams(s.Workstreams, groups)
-	agents := v.agents(s.Agents, groups, schedules)
+	agents := newNameSet(v.agents(s.Agents, groups, schedules))
 	if s.Duration == 0 {
 		for i, a := range s.Agents {
 			if a.Schedule != "" {
@@ -202,8 +222,8 @@ func (s *Scenario) validate(r *reporter, f *Format, given map[string]bool) {
 			}
 		}
 	}
-	customers := v.customers(s.Customers)
-	quick := v.quickReplies(s.QuickReplies)
+	customers := newNameSet(v.customers(s.Customers))
+	quick := newNameSet(v.quickReplies(s.QuickReplies))
 	v.autoReplies(s.AutoReplies)
 	v.service(s.Service)
 	for i := range s.Steps {
@@ -314,7 +334,7 @@ func (v *validator) oneSplit(split string, gs []Group) {
 }
 
 // agents checks the agents and returns their ids.
-func (v *validator) agents(as []Agent, groups, schedules []string) []string {
+func (v *validator) agents(as []Agent, groups, schedules *nameSet) []string {
 	var ids []string
 	first := map[string]int{}
 	for i, a := range as {
@@ -360,7 +380,7 @@ func (v *validator) customers(cs []Customer) []string {
 		if v.unique(p, "id", c.ID, i, first, "customer", `id = "u1"`) {
 			ids = append(ids, c.ID)
 		}
-		v.ref(p+".channel", c.Channel, v.format.Names(), "channel")
+		v.ref(p+".channel", c.Channel, v.channels, "channel")
 		spec, ok := v.format.Channel(c.Channel)
 		if !ok {
 			continue
@@ -394,7 +414,7 @@ func (v *validator) customers(cs []Customer) []string {
 	return ids
 }
 
-func (v *validator) step(p string, st *Step, agents, customers, groups, quick []string) {
+func (v *validator) step(p string, st *Step, agents, customers, groups, quick *nameSet) {
 	if st.RestartRouter {
 		v.restartStep(p, st)
 		return
@@ -546,7 +566,7 @@ func (v *validator) step(p string, st *Step, agents, customers, groups, quick []
 	}
 }
 
-func (v *validator) expect(p string, e *Expect, s *Scenario, agents, customers, groups []string) {
+func (v *validator) expect(p string, e *Expect, s *Scenario, agents, customers, groups *nameSet) {
 	for _, k := range []struct{ key, val string }{
 		{"customer", e.Customer}, {"agent", e.Agent}, {"metric", e.Metric}, {"drift", e.Drift},
 		{"state", e.State}, {"assigned_to", e.AssignedTo}, {"group", e.Group}, {"close_reason", e.CloseReason},
@@ -742,7 +762,7 @@ func (v *validator) traffic(p string, t *Traffic) {
 		}
 	}
 	if t.Channel != "" {
-		v.ref(p+".channel", t.Channel, v.format.Names(), "channel")
+		v.ref(p+".channel", t.Channel, v.channels, "channel")
 	}
 	if n := t.Arrivals.PerHour * t.For.D().Hours(); n > maxArrivals {
 		v.errf(p+".arrivals", "lower the rate or shorten for", "%s: %s for %s is about %.0f customers; a flow may generate at most %d", p, t.Arrivals, t.For, n, maxArrivals)
@@ -772,7 +792,7 @@ func (v *validator) bot(b *Bot) {
 			continue
 		}
 		seen[c] = true
-		v.ref(cp, c, v.format.Names(), "channel")
+		v.ref(cp, c, v.channels, "channel")
 	}
 	for k, w := range b.Keywords {
 		if strings.TrimSpace(w) == "" {
@@ -791,7 +811,7 @@ func (v *validator) bot(b *Bot) {
 }
 
 // workstreams checks the [[workstreams]].
-func (v *validator) workstreams(ws []Workstream, groups []string) {
+func (v *validator) workstreams(ws []Workstream, groups *nameSet) {
 	first := map[string]int{}
 	bound := map[string]string{}
 	for i, w := range ws {
@@ -799,7 +819,7 @@ func (v *validator) workstreams(ws []Workstream, groups []string) {
 		v.unique(p, "name", w.Name, i, first, "workstream", `name = "sales"`)
 		for k, c := range w.Channels {
 			cp := indexPath(p+".channels", k)
-			v.ref(cp, c, v.format.Names(), "channel")
+			v.ref(cp, c, v.channels, "channel")
 			if prev, dup := bound[c]; dup {
 				v.errf(cp, "a channel belongs to one workstream", "%s: channel %q is already bound to workstream %q", cp, c, prev)
 				continue
@@ -819,7 +839,7 @@ func (v *validator) workstreams(ws []Workstream, groups []string) {
 				v.ref(rp+".group", r.Group, groups, "group")
 			}
 			for j, c := range r.Channels {
-				v.ref(indexPath(rp+".channels", j), c, v.format.Names(), "channel")
+				v.ref(indexPath(rp+".channels", j), c, v.channels, "channel")
 			}
 			for key, vals := range map[string][]string{"entry_pages": r.EntryPages, "regions": r.Regions, "stores": r.Stores, "languages": r.Languages, "ad_sources": r.AdSources} {
 				for j, val := range vals {
