@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fuzz"
-	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/sim/scenario"
 )
 
@@ -156,7 +156,7 @@ func runFuzz(ctx context.Context, e *env, opts any, args []string) int {
 		opt.Seed = uint64(time.Now().UnixNano()) % 1_000_000_000
 	}
 	if f.rules != "" {
-		sc, ok := readFuzzScenario(e, f.rules)
+		sc, ok := readFuzzScenario(ctx, e, f.rules)
 		if !ok {
 			return exitUsage
 		}
@@ -247,7 +247,7 @@ func fuzzOneLine(s string) string {
 
 // replayFuzz checks one scenario file against every invariant.
 func replayFuzz(ctx context.Context, e *env, file string) int {
-	sc, ok := readFuzzScenario(e, file)
+	sc, ok := readFuzzScenario(ctx, e, file)
 	if !ok {
 		return exitUsage
 	}
@@ -267,14 +267,31 @@ func replayFuzz(ctx context.Context, e *env, file string) int {
 	return exitOK
 }
 
-// readFuzzScenario reads and parses a scenario file, printing its errors.
-func readFuzzScenario(e *env, file string) (*scenario.Scenario, bool) {
-	src, err := os.ReadFile(file)
-	if err != nil {
+// readFuzzScenario reads and parses a scenario file as run and check load
+// one: a file larger than scenario.MaxFileSize, and a scenario asking for
+// more messages than scenario.DefaultMaxMessages, are refused before any
+// of it is played. It prints the file's errors.
+func readFuzzScenario(ctx context.Context, e *env, file string) (*scenario.Scenario, bool) {
+	src, err := readScenario(file)
+	var se *scenario.Error
+	if err != nil && !errors.As(err, &se) {
 		fmt.Fprintf(e.stderr, "omnisim fuzz: %v\n", err)
 		return nil, false
 	}
-	sc, err := platforms.Format.Parse(file, src)
+	var sc *scenario.Scenario
+	if err == nil {
+		sc, err = parse(ctx, file, src)
+		if ctx.Err() != nil {
+			fmt.Fprintln(e.stderr, "omnisim fuzz: interrupted")
+			return nil, false
+		}
+	}
+	if err == nil {
+		if be := sc.CheckBudget(scenario.DefaultMaxMessages); be != nil {
+			be.Hint = "fuzz keeps to the default budget; 'omnisim run -max-messages N' plays more"
+			err = be
+		}
+	}
 	if err != nil {
 		fmt.Fprintln(e.stderr, strings.TrimRight(err.Error(), "\n"))
 		fmt.Fprintf(e.stderr, "omnisim fuzz: %s has errors\n", file)
