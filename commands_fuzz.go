@@ -163,6 +163,13 @@ func runFuzz(ctx context.Context, e *env, opts any, args []string) int {
 		opt.Rules, opt.RulesFile = sc, f.rules
 	}
 
+	// A violation is written to -o DIR after it is shrunk: a DIR that
+	// cannot take it is refused before the first case.
+	if err := fuzz.CheckDir(f.out); err != nil {
+		fmt.Fprintf(e.stderr, "omnisim fuzz: -o %s: %v\n", f.out, err)
+		return exitUsage
+	}
+
 	term := fuzzTerminal(e.stderr)
 	color := term && os.Getenv("NO_COLOR") == ""
 	var last time.Time

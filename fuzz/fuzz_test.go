@@ -221,3 +221,34 @@ func mustLookup(t *testing.T, name string) Invariant {
 	}
 	return inv
 }
+
+// TestBadDirIsRefusedFirst: a Dir that cannot take the shrunk file is
+// refused before any case is played (a violation found there would be
+// shrunk and then lost), and the errors of Write carry no "fuzz:" prefix
+// of their own (the command adds its name).
+func TestBadDirIsRefusedFirst(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{file, filepath.Join(file, "sub")} {
+		sum, err := Fuzz(context.Background(), Options{Seed: 1, Runs: 50, Invariants: []Invariant{secondAssignment}, Dir: dir})
+		if err == nil || sum.Cases != 0 || sum.Failure != nil {
+			t.Errorf("Dir %s: %d cases, failure %v, error %v; want an error before any case", dir, sum.Cases, sum.Failure != nil, err)
+		}
+		if err := CheckDir(dir); err == nil || !strings.Contains(err.Error(), "not a directory") {
+			t.Errorf("CheckDir(%s) = %v, want not a directory", dir, err)
+		}
+		err = Write(context.Background(), dir, &Failure{Seed: 1}, secondAssignment)
+		if err == nil || strings.HasPrefix(err.Error(), "fuzz:") {
+			t.Errorf("Write to %s = %v, want an error without a fuzz: prefix", dir, err)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "a", "b")
+	if err := CheckDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if es, err := os.ReadDir(dir); err != nil || len(es) != 0 {
+		t.Errorf("CheckDir left %v in %s (%v), want an empty directory", es, dir, err)
+	}
+}

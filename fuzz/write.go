@@ -19,6 +19,28 @@ func FileName(inv string, seed uint64) string {
 	return fmt.Sprintf("fuzz-%s-%d.toml", inv, seed)
 }
 
+// CheckDir makes sure a shrunk scenario can be written to dir: it creates
+// dir and its parents if needed and writes and removes an empty file there.
+// "" is the current directory. [Fuzz] calls it before playing any case, so
+// that a violation is not found, and shrunk, only to be lost.
+func CheckDir(dir string) error {
+	if dir == "" {
+		dir = "."
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".omnisim-fuzz-*")
+	if err != nil {
+		return err
+	}
+	err = f.Close()
+	if rerr := os.Remove(f.Name()); err == nil {
+		err = rerr
+	}
+	return err
+}
+
 // Write writes a failure's shrunk scenario to dir (created if needed) as a
 // scenario file, with the invariant, the violation, the seed and the
 // commands that reproduce it in a comment header, and sets f.File and
@@ -34,7 +56,7 @@ func Write(ctx context.Context, dir string, f *Failure, inv Invariant) error {
 		dir = "."
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("fuzz: %w", err)
+		return err
 	}
 	f.File = filepath.Join(dir, FileName(inv.Name, f.Seed))
 	sc := clone(f.Shrunk)
@@ -66,10 +88,10 @@ func Write(ctx context.Context, dir string, f *Failure, inv Invariant) error {
 		return err
 	}
 	if err := os.WriteFile(f.File, data, 0o644); err != nil {
-		return fmt.Errorf("fuzz: %w", err)
+		return err
 	}
 	if !Fails(ctx, inv)(parsed) {
-		return fmt.Errorf("fuzz: %s: %w", f.File, errNoViolation)
+		return fmt.Errorf("%s: %w", f.File, errNoViolation)
 	}
 	f.Replay = "replay"
 	return nil
@@ -90,7 +112,7 @@ func passes(ctx context.Context, sc *scenario.Scenario) (ok bool) {
 func encode(f *Failure, inv Invariant, sc *scenario.Scenario, replay string) ([]byte, *scenario.Scenario, error) {
 	body, err := platforms.Format.Encode(sc)
 	if err != nil {
-		return nil, nil, fmt.Errorf("fuzz: %w", err)
+		return nil, nil, fmt.Errorf("encoding the shrunk scenario: %w", err)
 	}
 	var b bytes.Buffer
 	comment := func(format string, args ...any) {
@@ -121,7 +143,7 @@ func encode(f *Failure, inv Invariant, sc *scenario.Scenario, replay string) ([]
 	b.Write(body)
 	parsed, err := platforms.Format.Parse(f.File, b.Bytes())
 	if err != nil {
-		return nil, nil, fmt.Errorf("fuzz: the shrunk scenario does not read back: %w", err)
+		return nil, nil, fmt.Errorf("the shrunk scenario does not read back: %w", err)
 	}
 	return b.Bytes(), parsed, nil
 }
