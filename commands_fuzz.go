@@ -82,7 +82,8 @@ against invariants of the routing contract:
   platform-rules   no device received a message outside its window or past
                    its reply limit (WhatsApp 24h; WeChat and Douyin 48h, 5 a
                    message; Business Messages 30 days; Messenger 7 days with
-                   the HUMAN_AGENT tag; LINE none)
+                   the HUMAN_AGENT tag; LINE none), counted from when the
+                   platform made each customer message
   sent-delivered   the router never reports as sent what the platform refused
   timers           missed and idle chats close exactly when the tenant's
                    timers say, and none is left overdue

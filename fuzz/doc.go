@@ -61,8 +61,12 @@
 //     window or past its reply limit (WhatsApp 24h since the customer's last
 //     message; WeChat and Douyin 48h and 5 per customer message; Business
 //     Messages 30 days; Messenger 7 days with the HUMAN_AGENT tag; LINE has
-//     neither; scenario rules
-//     override both).
+//     neither; scenario rules override both, and their window_anchor and
+//     reply_limit_reset count too when the channel has no router-only
+//     rules). Windows and allowances run from when the platform made each
+//     customer message: on a channel whose fault plan delays webhooks, the
+//     payload's time (WeChat, WhatsApp); a Douyin, Messenger or Business
+//     Messages customer on such a channel is not checked.
 //   - sent-delivered: the router never reports as sent what the platform
 //     refused: sent and not failed is what the device received.
 //   - timers: missed and idle chats are marked and closed exactly when

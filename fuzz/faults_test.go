@@ -3,8 +3,11 @@ package fuzz
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/sim"
 )
 
 func TestAssignedOnce(t *testing.T) {
@@ -124,5 +127,67 @@ func TestMessengerFaultCases(t *testing.T) {
 	}
 	if checked < 15 || restarts < 3 {
 		t.Errorf("%d cases with Messenger faults, %d with restarts", checked, restarts)
+	}
+}
+
+// TestMadeFromPayload: on a channel whose fault plan delays webhooks, a
+// message's made time is its payload's (WeChat's CreateTime, WhatsApp's
+// timestamp), before its first webhook; the other platforms' payloads are
+// not read, and without delays the made time is the first webhook's.
+func TestMadeFromPayload(t *testing.T) {
+	for _, tt := range []struct {
+		channel, faults string
+		read            bool
+	}{
+		{"wechat", "late = 1\nlate_by = \"10m\"", true},
+		{"whatsapp", "late = 1\nlate_by = \"10m\"", true},
+		{"douyin", "late = 1\nlate_by = \"10m\"", false},
+		{"wechat", "send_5xx = 0.5", true},
+	} {
+		src := `name = "made"
+seed = 1
+start = "2026-03-02T09:00:00Z"
+duration = "1h"
+[channels.` + tt.channel + `.faults]
+` + tt.faults + `
+[[agents]]
+id = "a"
+[[customers]]
+id = "c"
+channel = "` + tt.channel + `"
+[[steps]]
+at = "1m"
+customer = "c"
+says = ["hi", "again"]
+every = "90s"
+`
+		sc, err := platforms.Format.Parse("made.toml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := play(context.Background(), sc, sim.Direct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c *Customer
+		for _, k := range tr.Keys {
+			if tr.Customers[k].ID == "c" {
+				c = tr.Customers[k]
+			}
+		}
+		if c == nil || len(c.Inbound) != 2 {
+			t.Fatalf("%s %s: customer %+v", tt.channel, tt.faults, c)
+		}
+		for i, m := range c.Inbound {
+			wrote := sc.Start.Add(time.Minute + time.Duration(i)*90*time.Second)
+			switch {
+			case !tt.read && (!m.Made.IsZero() || !m.MadeBy.IsZero()):
+				t.Errorf("%s: message %d made %v..%v, want unread", tt.channel, i, m.Made, m.MadeBy)
+			case tt.read && (m.Made.After(wrote) || m.MadeBy.Before(wrote) || m.MadeBy.After(m.At)):
+				t.Errorf("%s %s: message %d made %v..%v, first webhook %v; the customer wrote at %v", tt.channel, tt.faults, i, m.Made, m.MadeBy, m.At, wrote)
+			case tt.faults[:4] == "late" && !m.At.After(wrote.Add(time.Second)):
+				t.Errorf("%s: message %d written at %v reached the router at %v, want it late", tt.channel, i, wrote, m.At)
+			}
+		}
 	}
 }

@@ -409,6 +409,11 @@ type platformRule struct {
 	limit int
 	// templatesExempt: templates may be sent outside the window.
 	templatesExempt bool
+	// firstInbound anchors the window on the customer message that opened
+	// it, not the latest one (window_anchor = "first_inbound");
+	// perWindow gives the allowance back only when a new window opens
+	// (reply_limit_reset = "window"), not at every customer message.
+	firstInbound, perWindow bool
 }
 
 // knownRules are the platforms whose rules the invariant knows.
@@ -425,7 +430,10 @@ var knownRules = map[string]platformRule{
 }
 
 // ruleOf is a channel's platform rule with the scenario's overrides (the
-// [channels.NAME.rules] that bind the platform too).
+// [channels.NAME.rules] that bind the platform too). The window anchor and
+// the reply limit's reset, which only the router enforces, are the
+// scenario's rules when it has no router-only rules for the channel (with
+// them, the router may keep rules of its own on purpose).
 func ruleOf(sc *scenario.Scenario, channel string) (platformRule, bool) {
 	r, ok := knownRules[channel]
 	if !ok {
@@ -443,6 +451,10 @@ func ruleOf(sc *scenario.Scenario, channel string) (platformRule, bool) {
 		}
 		if ch.Rules.ReplyLimit != nil && r.limit > 0 {
 			r.limit = *ch.Rules.ReplyLimit // 0: unlimited
+		}
+		if ch.Router == nil {
+			r.firstInbound = ch.Rules.WindowAnchor == string(router.AnchorFirstInbound)
+			r.perWindow = ch.Rules.ReplyLimitReset == string(router.ResetOnWindow)
 		}
 	}
 	return r, true
@@ -462,11 +474,62 @@ func checkPlatformRules(tr *Trace) *Violation {
 	return nil
 }
 
+// made is when the platform may have made a customer message: from lo to
+// hi, both included.
+type made struct{ lo, hi time.Time }
+
+// madeTimes lists when the platform made each of a customer's messages,
+// oldest first: at its first webhook on a channel whose fault plan delays
+// none, within its payload's second otherwise. ok is false when a message
+// on a delaying channel has no payload time: its allowance cannot be told.
+func madeTimes(tr *Trace, key router.CustomerKey, c *Customer) (ms []made, ok bool) {
+	ms = make([]made, len(c.Inbound))
+	for i, m := range c.Inbound {
+		switch {
+		case !m.Made.IsZero():
+			ms[i] = made{m.Made, m.MadeBy}
+		case delays(tr.Scenario, key.Channel):
+			return nil, false
+		default:
+			ms[i] = made{m.At, m.At}
+		}
+	}
+	slices.SortStableFunc(ms, func(a, b made) int { return a.lo.Compare(b.lo) })
+	return ms, true
+}
+
 // checkDevice checks one customer's deliveries against the platform's
-// window and limit. A delivery at the same instant as a customer message is
-// given the benefit of the doubt about which came first.
+// window and limit, counted from when the platform made each customer
+// message (a late webhook does not move them). A delivery at the same
+// instant as a customer message, or within the second a late message's
+// payload gives, is given the benefit of the doubt about which came
+// first. A customer on a channel whose fault plan delays webhooks without
+// a payload time to read is not checked.
 func checkDevice(tr *Trace, key router.CustomerKey, c *Customer, rule platformRule) *Violation {
-	count := make([]int, len(c.Inbound))
+	ms, ok := madeTimes(tr, key, c)
+	if !ok {
+		return nil
+	}
+	// Each message's window end and allowance: a message made at or after
+	// the window's end opens a new window; the allowance is the message's
+	// own, or the window's when only a new window gives it back.
+	end := make([]time.Time, len(ms))
+	allowance := make([]int, len(ms))
+	opened := -1
+	for j, m := range ms {
+		if opened < 0 || !m.hi.Before(end[j-1]) {
+			opened = j
+		}
+		end[j] = m.hi.Add(rule.window)
+		if rule.firstInbound {
+			end[j] = ms[opened].hi.Add(rule.window)
+		}
+		allowance[j] = j
+		if rule.perWindow {
+			allowance[j] = opened
+		}
+	}
+	count := make([]int, len(ms))
 	valid := 0
 	var first *Violation
 	for _, dl := range c.Device {
@@ -474,18 +537,19 @@ func checkDevice(tr *Trace, key router.CustomerKey, c *Customer, rule platformRu
 			valid++
 			continue
 		}
-		open := func(i int) bool { return i >= 0 && dl.At.Before(c.Inbound[i].At.Add(rule.window)) }
-		room := func(i int) bool { return rule.limit == 0 || count[i] < rule.limit }
+		open := func(i int) bool { return i >= 0 && dl.At.Before(end[i]) }
+		room := func(i int) bool { return rule.limit == 0 || count[allowance[i]] < rule.limit }
 		// The allowances it may have used: the customer's latest message
-		// before it, and every message of the same instant (which may have
-		// come before or after it); the earliest with room is charged.
+		// before it, and every message that may have come before or after
+		// it; the earliest with room is charged.
+		tied := func(j int) bool { return j >= 0 && !dl.At.Before(ms[j].lo) && !dl.At.After(ms[j].hi) }
 		i, last := -1, -1
-		for j, m := range c.Inbound {
+		for j, m := range ms {
 			switch {
-			case m.At.Before(dl.At):
+			case m.hi.Before(dl.At):
 				last = j
-			case m.At.Equal(dl.At):
-				if i < 0 && (j == 0 || !c.Inbound[j-1].At.Equal(dl.At)) && last >= 0 && open(last) && room(last) {
+			case tied(j):
+				if i < 0 && !tied(j-1) && last >= 0 && open(last) && room(last) {
 					i = last
 				}
 				if i < 0 && room(j) {
@@ -502,12 +566,15 @@ func checkDevice(tr *Trace, key router.CustomerKey, c *Customer, rule platformRu
 		case i < 0:
 			problem = "before the customer ever wrote"
 		case !open(i):
-			problem = fmt.Sprintf("outside the %s window of the customer's message at %s", hours(rule.window), offset(tr, c.Inbound[i].At))
+			problem = fmt.Sprintf("outside the %s window of the customer's message at %s", hours(rule.window), offset(tr, ms[i].lo))
 		case !room(i):
-			problem = fmt.Sprintf("past the limit of %d messages per customer message (the customer's message at %s)", rule.limit, offset(tr, c.Inbound[i].At))
+			problem = fmt.Sprintf("past the limit of %d messages per customer message (the customer's message at %s)", rule.limit, offset(tr, ms[i].lo))
+			if rule.perWindow {
+				problem = fmt.Sprintf("past the limit of %d messages per window (the window opened by the customer's message at %s)", rule.limit, offset(tr, ms[allowance[i]].lo))
+			}
 		}
 		if problem == "" {
-			count[i]++
+			count[allowance[i]]++
 			valid++
 			continue
 		}

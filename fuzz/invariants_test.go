@@ -480,3 +480,112 @@ for = "2h"
 messages = "2..6"
 handle = "exp 9m"
 `
+
+// TestPlatformRulesMadeTime: the platform's window and allowance run from
+// when it made a customer message, which a late webhook does not move. The
+// case is a fuzz finding, shrunk: WeChat with reply_limit = 3 and late and
+// reordered webhooks; the customer's messages made at +1h49m06s..+1h49m48s
+// reached the router at +1h52m54s, and the replies between were charged
+// to the customer's earlier message, past its limit.
+func TestPlatformRulesMadeTime(t *testing.T) {
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	faulty := func() *scenario.Scenario {
+		sc := deskScenario("least-loaded", "none")
+		sc.Channels["wechat"] = &scenario.Channel{Rules: scenario.Rules{ReplyLimit: ptr(3)},
+			Faults: &scenario.Faults{Late: 0.3, LateBy: dur(time.Hour), Reorder: 0.5, Send5xx: 0.3}}
+		return sc
+	}
+	webhooked := at(time.Hour + 52*time.Minute + 54*time.Second)
+	msg := func(id string, made time.Duration, first time.Time, payload bool) Message {
+		m := Message{ID: id, At: first, Accepted: true, Tries: 1}
+		if payload {
+			m.Made, m.MadeBy = at(made), at(made+time.Second-1)
+		}
+		return m
+	}
+	mk := func(payload bool, replies ...time.Duration) *Trace {
+		tr := trace(faulty())
+		c := tr.Customers[key("u3")]
+		c.Inbound = []Message{
+			msg("1", 100*time.Minute, at(100*time.Minute), payload),
+			msg("2", 109*time.Minute+6*time.Second, webhooked, payload),
+			msg("3", 109*time.Minute+30*time.Second, webhooked, payload),
+			msg("4", 109*time.Minute+48*time.Second, webhooked, payload),
+		}
+		for _, d := range replies {
+			c.Device = append(c.Device, sim.Delivery{At: at(d), Kind: "text", Text: "x"})
+		}
+		return tr
+	}
+	m, s := time.Minute, time.Second
+	replies := []time.Duration{101 * m, 109*m + 10*s, 109*m + 35*s, 109*m + 50*s, 110 * m, 111 * m}
+	// Counted from the first webhooks, the last five replies would all be
+	// charged to message 1 (limit 3).
+	expectViolation(t, PlatformRules, mk(true, replies...), mk(true, append(replies, 112*m)...), "past the limit of 3 messages per customer message (the customer's message at +1h49m48s)")
+	// Without the payload's time a delaying channel's allowances cannot be
+	// told apart: not checked.
+	if v := checkPlatformRules(mk(false, append(replies, 112*m)...)); v != nil {
+		t.Errorf("no payload time on a channel with late webhooks: %v", v)
+	}
+	// A reply in the second the payload gives may have come before the
+	// message: it is charged to the earlier one while it has room.
+	tied := mk(true, 101*m, 102*m, 109*m+6*s+500*time.Millisecond, 109*m+10*s, 109*m+11*s, 109*m+12*s)
+	if v := checkPlatformRules(tied); v != nil {
+		t.Errorf("a reply within the payload's second: %v", v)
+	}
+}
+
+// TestPlatformRulesAnchorAndReset: window_anchor = "first_inbound" and
+// reply_limit_reset = "window" in a channel's rules bind what its devices
+// may receive, unless the scenario gives the router rules of its own.
+func TestPlatformRulesAnchorAndReset(t *testing.T) {
+	h := time.Hour
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	mk := func(rules scenario.Rules, routerOnly bool, in []time.Duration, replies ...time.Duration) *Trace {
+		sc := deskScenario("least-loaded", "none")
+		sc.Channels["wechat"] = &scenario.Channel{Rules: rules}
+		if routerOnly {
+			sc.Channels["wechat"].Router = &scenario.Rules{}
+		}
+		tr := trace(sc)
+		c := tr.Customers[key("u3")]
+		for i, d := range in {
+			c.Inbound = append(c.Inbound, Message{ID: string(rune('a' + i)), At: at(d), Accepted: true})
+		}
+		for _, d := range replies {
+			c.Device = append(c.Device, sim.Delivery{At: at(d), Kind: "text", Text: "x"})
+		}
+		return tr
+	}
+	for _, tt := range []struct {
+		name      string
+		rules     scenario.Rules
+		in        []time.Duration
+		good, bad []time.Duration
+		want      string
+	}{
+		// Messages at 0 and 30h: the window of the first runs to 48h, and
+		// the second does not move it; at 48h a message opens a new one.
+		{"first_inbound", scenario.Rules{WindowAnchor: "first_inbound"}, []time.Duration{0, 30 * h, 49 * h},
+			[]time.Duration{h, 47 * h, 50 * h, 96 * h}, []time.Duration{h, 47 * h, 48*h + time.Minute}, "outside the 48h window of the customer's message at +1d6h"},
+		{"last_inbound", scenario.Rules{WindowAnchor: "last_inbound"}, []time.Duration{0, 30 * h},
+			[]time.Duration{h, 77 * h}, []time.Duration{h, 78 * h}, "outside the 48h window"},
+		// Two per window: a customer message inside it gives nothing back;
+		// one after it closed opens a new window and a new allowance.
+		{"window", scenario.Rules{ReplyLimit: ptr(2), ReplyLimitReset: "window"}, []time.Duration{0, h, 60 * h},
+			[]time.Duration{h / 2, 2 * h, 61 * h, 62 * h}, []time.Duration{h / 2, 2 * h, 3 * h}, "past the limit of 2 messages per window (the window opened by the customer's message at +0s)"},
+		{"inbound", scenario.Rules{ReplyLimit: ptr(2), ReplyLimitReset: "inbound"}, []time.Duration{0, h},
+			[]time.Duration{h / 2, 2 * h, 3 * h}, []time.Duration{h / 2, 2 * h, 3 * h, 4 * h}, "past the limit of 2 messages per customer message"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			expectViolation(t, PlatformRules, mk(tt.rules, false, tt.in, tt.good...), mk(tt.rules, false, tt.in, tt.bad...), tt.want)
+			// With router-only rules the router may keep its own anchor
+			// and reset: the platform's own rules judge.
+			if tt.name == "first_inbound" || tt.name == "window" {
+				if v := checkPlatformRules(mk(tt.rules, true, tt.in, tt.bad...)); v != nil {
+					t.Errorf("with router-only rules: %v", v)
+				}
+			}
+		})
+	}
+}

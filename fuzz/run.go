@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,6 +62,15 @@ type Customer struct {
 type Message struct {
 	ID string    // the platform's message id
 	At time.Time // when the platform sent its first webhook for it
+	// Made and MadeBy bound when the platform made the message, which is
+	// when its reply window and allowance start: the time of the
+	// customer's write, earlier than At when a fault plan held the
+	// webhook back. Both are At on a channel whose fault plan delays
+	// nothing; on one that does, Made is the payload's own time (whole
+	// seconds: WeChat's CreateTime, WhatsApp's timestamp) and MadeBy the
+	// end of that second, or At if sooner. Both are zero when the payload
+	// says nothing (another platform's, or none kept).
+	Made, MadeBy time.Time
 	// Accepted is set when the router answered one of the webhook's tries
 	// with a 2xx status.
 	Accepted bool
@@ -146,6 +156,7 @@ func play(ctx context.Context, sc *scenario.Scenario, n sim.Network) (tr *Trace,
 		if !ok {
 			continue
 		}
+		late := delays(sc, p.Name())
 		byID := map[string]int{}
 		for _, r := range b.Journal(sim.JournalFilter{Kind: sim.RecordWebhook}) {
 			kind, id, ok := webhookMessage(r)
@@ -159,7 +170,11 @@ func play(ctx context.Context, sc *scenario.Scenario, n sim.Network) (tr *Trace,
 			if !seen {
 				i = len(c.Inbound)
 				byID[k] = i
-				c.Inbound = append(c.Inbound, Message{ID: id, At: r.At})
+				m := Message{ID: id, At: r.At, Made: r.At, MadeBy: r.At}
+				if late {
+					m.Made, m.MadeBy = madeSpan(p.Name(), id, r)
+				}
+				c.Inbound = append(c.Inbound, m)
 			}
 			c.Inbound[i].Tries++
 			if r.Status >= 200 && r.Status < 300 {
@@ -189,4 +204,44 @@ func webhookMessage(r sim.Record) (kind, id string, ok bool) {
 		return "", "", false
 	}
 	return f[0], strings.TrimSuffix(f[1], ":"), true
+}
+
+// madeSpan bounds when the platform made a message, from the time its
+// webhook's payload carries (see [Message.Made]): zero times when the
+// record has no payload, or the platform's payload is not read here.
+func madeSpan(platform, id string, r sim.Record) (made, by time.Time) {
+	var secs string
+	switch platform {
+	case "wechat":
+		secs = between(r.Body, "<CreateTime>", "<")
+	case "whatsapp":
+		// The message's own object: its id, then its timestamp.
+		if i := strings.Index(r.Body, `"id":"`+id+`"`); i >= 0 {
+			secs = between(r.Body[i:], `"timestamp":"`, `"`)
+		}
+	}
+	n, err := strconv.ParseInt(secs, 10, 64)
+	if err != nil {
+		return time.Time{}, time.Time{}
+	}
+	made = time.Unix(n, 0).In(r.At.Location())
+	by = made.Add(time.Second - 1)
+	if by.After(r.At) {
+		by = r.At
+	}
+	if made.After(by) {
+		made = by
+	}
+	return made, by
+}
+
+// between is the text of s after the first from, up to the next to; "" if
+// there is none.
+func between(s, from, to string) string {
+	_, s, ok := strings.Cut(s, from)
+	if !ok {
+		return ""
+	}
+	s, _, _ = strings.Cut(s, to)
+	return s
 }
