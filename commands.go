@@ -1241,12 +1241,6 @@ func load(ctx context.Context, e *env, cmd string, args []string, lo loadOptions
 	var scs []*scenario.Scenario
 	bad, warned := 0, 0
 	take := func(sc *scenario.Scenario, err error) {
-		if err == nil {
-			if be := sc.CheckBudget(lo.maxMessages); be != nil {
-				be.Hint = "raise the budget with -max-messages N, or lift it with -max-messages 0"
-				err = be
-			}
-		}
 		if err != nil {
 			fmt.Fprintln(e.stderr, strings.TrimRight(err.Error(), "\n"))
 			bad++
@@ -1282,7 +1276,11 @@ func load(ctx context.Context, e *env, cmd string, args []string, lo loadOptions
 				take(nil, err)
 				continue
 			}
-			take(parse(ctx, n, src))
+			sc, err := parse(ctx, n, src)
+			if err == nil {
+				err = checkBudget(sc, lo.maxMessages)
+			}
+			take(sc, err)
 		}
 	}
 	for _, arg := range args {
@@ -1295,12 +1293,7 @@ func load(ctx context.Context, e *env, cmd string, args []string, lo loadOptions
 			if ctx.Err() != nil {
 				return interrupted()
 			}
-			src, err := readScenario(file)
-			if err != nil {
-				take(nil, err)
-				continue
-			}
-			take(parse(ctx, file, src))
+			take(loadFile(ctx, file, lo.maxMessages))
 		}
 	}
 	if ctx.Err() != nil {
@@ -1319,6 +1312,35 @@ func load(ctx context.Context, e *env, cmd string, args []string, lo loadOptions
 		return nil, exitUsage
 	}
 	return scs, exitOK
+}
+
+// loadFile reads a scenario file (readScenario), parses it (parse: it
+// returns at once when ctx ends) and checks it against the message budget
+// maxMessages (checkBudget): run and check load every file so, and watch
+// each file it re-runs.
+func loadFile(ctx context.Context, file string, maxMessages int64) (*scenario.Scenario, error) {
+	src, err := readScenario(file)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := parse(ctx, file, src)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkBudget(sc, maxMessages); err != nil {
+		return nil, err
+	}
+	return sc, nil
+}
+
+// checkBudget is sc.CheckBudget, its error telling how to raise the
+// budget, and nil when sc asks for no more than maxMessages messages.
+func checkBudget(sc *scenario.Scenario, maxMessages int64) error {
+	if be := sc.CheckBudget(maxMessages); be != nil {
+		be.Hint = "raise the budget with -max-messages N, or lift it with -max-messages 0"
+		return be
+	}
+	return nil
 }
 
 // readScenario reads a scenario file, refusing one larger than

@@ -30,9 +30,10 @@ type watchFlags struct {
 	run          string
 	transport    string
 	out          string
+	maxMessages  int64
 }
 
-const watchUsage = "[-debounce D] [-poll] [-poll-interval D] [-seed N] [-run REGEXP] [-transport memory|loopback|direct] [-o FILE] [PATH...]"
+const watchUsage = "[-debounce D] [-poll] [-poll-interval D] [-seed N] [-run REGEXP] [-transport memory|loopback|direct] [-max-messages N] [-o FILE] [PATH...]"
 
 var cmdWatch = &command{
 	name:  "watch",
@@ -58,8 +59,11 @@ hidden files and directories (.git) are ignored, and so are changes to
 attributes only. Editors that save by writing a new file and renaming it
 over the old one are fine: directories are watched, not files.
 
-A file that does not parse is reported with file:line:col for each problem,
-and watch waits for the next change.
+Each file is read and checked as run does: a file that does not parse,
+is larger than 4 MiB or asks for more than -max-messages messages is
+reported with file:line:col for each problem, and watch waits for the next
+change. A scenario path that is not a regular file (a named pipe, a device,
+a link to one) is skipped unread, with a SKIP line.
 
 Each run prints a header with the time and what triggered it, one line per
 scenario (PASS or FAIL, name and file; for a FAIL, each failed expectation
@@ -90,6 +94,7 @@ or nothing that could be watched.`,
 		fs.StringVar(&f.run, "run", "", "run only the scenarios whose name or file matches `REGEXP`")
 		fs.StringVar(&f.transport, "transport", string(sim.Memory), "how fakes and router talk, as for run: memory (handlers called directly), loopback (real sockets) or direct (values, no bytes)")
 		fs.StringVar(&f.out, "o", "", "write the summaries to `FILE` instead of standard output")
+		fs.Int64Var(&f.maxMessages, "max-messages", scenario.DefaultMaxMessages, "refuse a scenario that asks for more than `N` messages (0: no limit)")
 		return f
 	},
 	run: runWatch,
@@ -121,6 +126,9 @@ func runWatch(ctx context.Context, e *env, opts any, args []string) int {
 			return usageErr("bad -seed %q: want a whole number from 0 to %d", f.seed, uint64(math.MaxUint64))
 		}
 		simOpt.Seed = &s
+	}
+	if f.maxMessages < 0 {
+		return usageErr("bad -max-messages %d: want 0 (no limit) or more", f.maxMessages)
 	}
 	var filter *regexp.Regexp
 	if f.run != "" {
@@ -171,7 +179,9 @@ func runWatch(ctx context.Context, e *env, opts any, args []string) int {
 		Color:        color,
 		Logf:         logf,
 		Ignore:       ignore,
-		Parse:        platforms.Format.Parse,
+		Load: func(ctx context.Context, file string) (*scenario.Scenario, error) {
+			return loadFile(ctx, file, f.maxMessages)
+		},
 		Run: func(ctx context.Context, sc *scenario.Scenario) result.Result {
 			return sim.Run(ctx, sc, simOpt)
 		},

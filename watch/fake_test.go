@@ -13,6 +13,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/sim/result"
 	"github.com/omnisim/omnisim/sim/scenario"
 )
@@ -165,6 +166,10 @@ type harness struct {
 	ran  []string // files the fake runner played, in order
 	// block, when set, makes the runner wait until its context is done.
 	block bool
+	// blockLoad, when set, makes the loader wait until its context is
+	// done (a parse Ctrl-C must cut short).
+	blockLoad bool
+	loaded    []string // files the loader read, in order
 }
 
 // options adjust a harness's Options before the watcher starts.
@@ -188,7 +193,8 @@ func newHarness(t *testing.T, files map[string]string, opts ...option) *harness 
 		Logf: func(format string, args ...any) {
 			fmt.Fprintf(&h.log, format+"\n", args...)
 		},
-		Run: h.run,
+		Run:  h.run,
+		Load: h.load,
 		OnRun: func(s Summary) {
 			h.mu.Lock()
 			defer h.mu.Unlock()
@@ -211,6 +217,29 @@ func newHarness(t *testing.T, files map[string]string, opts ...option) *harness 
 	})
 	synctest.Wait()
 	return h
+}
+
+// load reads a scenario as testLoad does, or blocks with blockLoad.
+func (h *harness) load(ctx context.Context, file string) (*scenario.Scenario, error) {
+	h.mu.Lock()
+	h.loaded = append(h.loaded, h.rel(file))
+	block := h.blockLoad
+	h.mu.Unlock()
+	if block {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return testLoad(ctx, file)
+}
+
+// testLoad reads and parses a scenario file, without the command line's
+// guards.
+func testLoad(_ context.Context, file string) (*scenario.Scenario, error) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return platforms.Format.Parse(file, src)
 }
 
 // run is the fake scenario runner: a scenario passes unless its name says

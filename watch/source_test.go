@@ -156,6 +156,7 @@ func TestFSNotify(t *testing.T) {
 		Debounce: 20 * time.Millisecond,
 		Out:      &out,
 		Logf:     t.Logf,
+		Load:     testLoad,
 		OnRun:    func(s Summary) { sums <- s },
 	})
 	if err != nil {

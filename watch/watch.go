@@ -8,7 +8,7 @@
 // scenarios whose files changed, or all of them when another file under the
 // watched paths changed (something the scenarios may share). It prints a
 // compact summary of each run and keeps going through scenario files that
-// do not parse.
+// do not parse; it skips, unread, those that are not regular files.
 //
 // Both the source and the clock can be replaced, so the whole behaviour is
 // testable without the file system's timing.
@@ -61,8 +61,12 @@ type Options struct {
 	// Clock, when set, replaces the wall clock (for the debounce, the
 	// polling, the retry of missing paths and the time in headers).
 	Clock Clock
-	// Parse reads a scenario; nil means platforms.Format.Parse.
-	Parse func(file string, src []byte) (*scenario.Scenario, error)
+	// Load reads, parses and checks a scenario file, returning at once
+	// with ctx's error when ctx is done. It is called only for regular
+	// files (a named pipe, a device or a symbolic link to one is skipped
+	// unread). Required: the command line gives it the guards of "omnisim
+	// run" (the file size limit and the message budget).
+	Load func(ctx context.Context, file string) (*scenario.Scenario, error)
 	// Run plays a scenario, stopping soon when ctx is done; nil means
 	// sim.Run with every platform.
 	Run func(ctx context.Context, sc *scenario.Scenario) result.Result
@@ -92,6 +96,7 @@ type Summary struct {
 	Files   []string
 	Results []result.Result // one per scenario run
 	Errors  []error         // one per file that could not be read or parsed
+	Skipped []string        // scenario files that are not regular files
 	Removed []string        // scenario files that went away
 	Passed  int
 	Failed  int
@@ -153,9 +158,6 @@ func New(opt Options) (*Watcher, error) {
 	if w.out == nil {
 		w.out = io.Discard
 	}
-	if w.opt.Parse == nil {
-		w.opt.Parse = platforms.Format.Parse
-	}
 	if w.opt.Run == nil {
 		w.opt.Run = func(ctx context.Context, sc *scenario.Scenario) result.Result {
 			return sim.Run(ctx, sc, sim.Options{Platforms: platforms.All})
@@ -184,6 +186,9 @@ func New(opt Options) (*Watcher, error) {
 			r.base = filepath.Dir(p)
 		}
 		w.roots = append(w.roots, r)
+	}
+	if w.opt.Load == nil {
+		return nil, errors.New("watch: Options.Load is nil")
 	}
 	for _, p := range opt.Ignore {
 		if abs, err := filepath.Abs(p); err == nil {
@@ -546,10 +551,16 @@ func (w *Watcher) runFiles(ctx context.Context, trigger string, files, removed [
 			return
 		}
 		sum.Files = append(sum.Files, f)
-		src, err := os.ReadFile(f)
-		var sc *scenario.Scenario
-		if err == nil {
-			sc, err = w.opt.Parse(f, src)
+		// A named pipe would block the read, a device (a link to
+		// /dev/zero) never end it: only regular files are read.
+		if info, err := os.Stat(f); err == nil && !info.Mode().IsRegular() {
+			sum.Skipped = append(sum.Skipped, f)
+			w.printf("%s  %v\n", w.paint(yellow, "SKIP"), NotRegular(f, info.Mode()))
+			continue
+		}
+		sc, err := w.opt.Load(ctx, f)
+		if ctx.Err() != nil {
+			return // interrupted while reading
 		}
 		if err != nil {
 			sum.Errors = append(sum.Errors, err)
@@ -575,7 +586,7 @@ func (w *Watcher) runFiles(ctx context.Context, trigger string, files, removed [
 			sum.Failed++
 		}
 	}
-	if filtered > 0 && len(sum.Results) == 0 && len(sum.Errors) == 0 {
+	if filtered > 0 && len(sum.Results) == 0 && len(sum.Errors) == 0 && len(sum.Skipped) == 0 {
 		w.printf("no scenario to run matches -run %q\n", w.opt.Filter.String())
 		w.done(sum)
 		return
@@ -585,13 +596,34 @@ func (w *Watcher) runFiles(ctx context.Context, trigger string, files, removed [
 	if len(sum.Errors) > 0 {
 		totals += fmt.Sprintf(", %d with errors", len(sum.Errors))
 	}
+	if len(sum.Skipped) > 0 {
+		totals += fmt.Sprintf(", %d skipped", len(sum.Skipped))
+	}
 	colour := green
-	if sum.Failed+len(sum.Errors) > 0 {
+	if sum.Failed+len(sum.Errors)+len(sum.Skipped) > 0 {
 		colour = red
 	}
 	took := w.clock.Now().Sub(sum.Time).Round(time.Millisecond)
 	w.printf("%s in %s\n", w.paint(colour, totals), took)
 	w.done(sum)
+}
+
+// NotRegular is the error for a scenario file of mode m that is not a
+// regular file, "FILE: is a named pipe, not a regular file": a named pipe
+// would block its reader, a device such as /dev/zero never end the read.
+func NotRegular(file string, m fs.FileMode) error {
+	kind := "a special file"
+	switch {
+	case m.IsDir():
+		kind = "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		kind = "a named pipe"
+	case m&fs.ModeSocket != 0:
+		kind = "a socket"
+	case m&fs.ModeDevice != 0:
+		kind = "a device"
+	}
+	return fmt.Errorf("%s: is %s, not a regular file", file, kind)
 }
 
 func (w *Watcher) done(sum Summary) {

@@ -649,7 +649,7 @@ func TestWatchLimit(t *testing.T) {
 			src := newFakeSource()
 			src.addErr = func(string) error { return syscall.ENOSPC }
 			var log strings.Builder
-			w, err := New(Options{Paths: []string{t.TempDir()}, Source: src, Clock: newFakeClock(),
+			w, err := New(Options{Paths: []string{t.TempDir()}, Source: src, Clock: newFakeClock(), Load: testLoad,
 				Logf: func(f string, a ...any) { fmt.Fprintf(&log, f+"\n", a...) }})
 			if err != nil {
 				t.Fatal(err)
@@ -726,4 +726,32 @@ func TestWithin(t *testing.T) {
 			t.Errorf("within(%q, %q) = %v, want %v", tc.dir, tc.p, got, tc.want)
 		}
 	}
+}
+
+// TestCancelWhileLoading checks that cancelling stops at once while a
+// scenario file is being read or parsed.
+func TestCancelWhileLoading(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, base)
+		h.summaries()
+		h.mu.Lock()
+		h.blockLoad = true
+		h.mu.Unlock()
+		h.send(Write, "a.toml")
+		h.clk.Advance(DefaultDebounce)
+		before := h.out.String()
+		h.cancel()
+		synctest.Wait()
+		select {
+		case err := <-h.done:
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+		default:
+			t.Fatal("Run did not return")
+		}
+		if after := h.out.String(); after != before {
+			t.Errorf("printed after the cancel: %q", strings.TrimPrefix(after, before))
+		}
+	})
 }
