@@ -125,7 +125,8 @@ Results are printed as each scenario finishes, in input order: the text
 report's block for each, or with -o one line each while the report goes to
 the file. JSON, JUnit, HTML and Markdown reports are documents written when
 the run ends; every output file is created before anything runs, so a bad
-path fails at once. -junit, -json, -html and -markdown write more reports
+path fails at once, and one that is a scenario file being read is refused
+(exit status 2) before it is touched. -junit, -json, -html and -markdown write more reports
 besides the one -format and -o choose. On a terminal a progress line on
 standard error shows a long scenario's virtual time and speed (no colours
 with NO_COLOR set).
@@ -298,6 +299,20 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	if code != exitOK {
 		outs.discard()
 		return code
+	}
+	// The outputs were opened, not yet truncated: one that is a scenario
+	// file would destroy it. (The library's scenarios are not files.)
+	if len(args) > 0 {
+		files := make([]string, len(scs))
+		for i, sc := range scs {
+			files[i] = sc.File
+		}
+		for _, o := range outs.all() {
+			if in := sameFile(o.file, files); in != "" {
+				outs.discard()
+				return usageErr("%s %s is the scenario file %s: the report would overwrite it", o.flag, o.path, in)
+			}
+		}
 	}
 	if filter != nil {
 		var kept []*scenario.Scenario
@@ -1341,6 +1356,22 @@ func checkBudget(sc *scenario.Scenario, maxMessages int64) error {
 		return be
 	}
 	return nil
+}
+
+// sameFile returns the first of files that is the same file as out
+// (os.SameFile: another name or a hard link for it counts), "" when none
+// is or out cannot be looked at.
+func sameFile(out *os.File, files []string) string {
+	oi, err := out.Stat()
+	if err != nil {
+		return ""
+	}
+	for _, f := range files {
+		if fi, err := os.Stat(f); err == nil && os.SameFile(oi, fi) {
+			return f
+		}
+	}
+	return ""
 }
 
 // readScenario reads a scenario file, refusing one larger than

@@ -82,6 +82,9 @@ inotify does not work. docs/watch.md has the details.
 WeChat channel with a fault plan plays on memory inside it: its faults
 act on the wire).
 
+-o writes the summaries to a file instead; one that is a scenario file
+is refused (exit status 2) before it is touched.
+
 Ctrl-C (or SIGTERM) stops watch at once, also in the middle of a run, and
 it exits 0. The exit status is 2 for bad usage, a PATH that does not exist,
 or nothing that could be watched.`,
@@ -153,12 +156,29 @@ func runWatch(ctx context.Context, e *env, opts any, args []string) int {
 	out, color := e.stdout, isTerminal(e.stdout) && os.Getenv("NO_COLOR") == ""
 	var ignore []string
 	if f.out != "" {
-		file, err := os.Create(f.out)
+		// Opened, not truncated, until it is known not to be one of the
+		// scenario files: the summaries must not destroy one.
+		file, err := os.OpenFile(f.out, os.O_WRONLY|os.O_CREATE, 0o644)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "omnisim watch: -o: %v\n", err)
 			return exitUsage
 		}
 		defer file.Close()
+		paths := args
+		if len(paths) == 0 {
+			paths = []string{"."}
+		}
+		for _, p := range paths {
+			files, _ := tomlFiles(p)
+			if in := sameFile(file, files); in != "" {
+				fmt.Fprintf(e.stderr, "omnisim watch: -o %s is the scenario file %s: the summaries would overwrite it\n", f.out, in)
+				return exitUsage
+			}
+		}
+		if err := file.Truncate(0); err != nil {
+			fmt.Fprintf(e.stderr, "omnisim watch: -o: %v\n", err)
+			return exitUsage
+		}
 		out, color, ignore = file, false, []string{f.out}
 	}
 	logf := func(format string, a ...any) {
