@@ -26,6 +26,7 @@ import (
 	"github.com/omnisim/omnisim/sim"
 	"github.com/omnisim/omnisim/sim/result"
 	"github.com/omnisim/omnisim/sim/scenario"
+	"github.com/omnisim/omnisim/watch"
 )
 
 // flagsAnywhere names the commands whose flags may follow their
@@ -1089,7 +1090,9 @@ the built-in library. Directories are searched recursively for *.toml files.
 Flags may come before or after the paths.
 
 Besides the format's rules (docs/scenarios.md), check refuses what a run
-cannot do: a file larger than 4 MiB (4,194,304 bytes), a time outside the
+cannot do: a path that is not a regular file (a named pipe, a device, a
+link to one; a directory's search leaves them out), a file larger than 4 MiB
+(4,194,304 bytes), a time outside the
 years 1678 to 2261 (start, the end of duration, any step, expectation,
 arrival or timer), and a scenario that asks for more than -max-messages
 messages: the steps' says × repeat, and each traffic flow's expected
@@ -1374,19 +1377,31 @@ func sameFile(out *os.File, files []string) string {
 	return ""
 }
 
-// readScenario reads a scenario file, refusing one larger than
-// scenario.MaxFileSize before reading it.
+// readScenario reads a scenario file, refusing before it opens it one that
+// is not a regular file (a named pipe would block the open, a link to
+// /dev/zero never end the read: watch.NotRegular), and before it reads it
+// one larger than scenario.MaxFileSize. Every command that reads scenario
+// files from the disk reads them with it.
 func readScenario(file string) ([]byte, error) {
+	info, err := os.Stat(file)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, watch.NotRegular(file, info.Mode())
+	}
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if info, err := f.Stat(); err == nil && info.Size() > scenario.MaxFileSize {
+	if info, err := f.Stat(); err == nil && !info.Mode().IsRegular() {
+		return nil, watch.NotRegular(file, info.Mode()) // put there since the first look
+	} else if err == nil && info.Size() > scenario.MaxFileSize {
 		return nil, scenario.TooLarge(file, info.Size())
 	}
-	// A file that grows, or that has no size (a pipe), is still read no
-	// further than one byte past the limit.
+	// A file that grows is still read no further than one byte past the
+	// limit.
 	src, err := io.ReadAll(io.LimitReader(f, scenario.MaxFileSize+1))
 	if err != nil {
 		return nil, err
@@ -1418,7 +1433,10 @@ func parse(ctx context.Context, file string, src []byte) (*scenario.Scenario, er
 }
 
 // tomlFiles lists path if it is a file, or the *.toml files below it if it
-// is a directory, sorted.
+// is a directory, sorted. The walk leaves out what is not a regular file
+// (a named pipe, a device, a link to one; a link to a regular file is
+// kept); a path given as a file is listed whatever it is, and readScenario
+// refuses it.
 func tomlFiles(p string) ([]string, error) {
 	info, err := os.Stat(p)
 	if err != nil {
@@ -1435,7 +1453,15 @@ func tomlFiles(p string) ([]string, error) {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() && strings.HasSuffix(d.Name(), ".toml") {
+		if d.IsDir() || !strings.HasSuffix(d.Name(), ".toml") {
+			return nil
+		}
+		regular := d.Type().IsRegular()
+		if d.Type()&fs.ModeSymlink != 0 {
+			info, err := os.Stat(path)
+			regular = err == nil && info.Mode().IsRegular()
+		}
+		if regular {
 			out = append(out, path)
 		}
 		return nil
