@@ -26,6 +26,9 @@ type fuzzFlags struct {
 	out     string
 	replay  string
 	verbose bool
+	// maxMessages is the message budget of a -rules or -replay file (see
+	// scenario.Scenario.CheckBudget); 0 is no limit.
+	maxMessages int64
 }
 
 // fuzzDuration is a duration flag that knows whether it was given.
@@ -56,7 +59,7 @@ func (o *fuzzDuration) Set(s string) error {
 	return nil
 }
 
-const fuzzUsage = "[-seed N] [-runs N] [-time D] [-rules FILE] [-o DIR] [-replay FILE] [-v]"
+const fuzzUsage = "[-seed N] [-runs N] [-time D] [-rules FILE] [-o DIR] [-replay FILE] [-max-messages N] [-v]"
 
 var cmdFuzz = &command{
 	name:  "fuzz",
@@ -118,6 +121,7 @@ violation, and 2 for bad usage or a bad -rules or -replay file.`,
 		fs.StringVar(&f.rules, "rules", "", "fuzz around the scenario in `FILE`: keep its tenant, groups, agents and channels")
 		fs.StringVar(&f.out, "o", ".", "write the shrunk scenario of a violation to `DIR`")
 		fs.StringVar(&f.replay, "replay", "", "check the scenario in `FILE` (a shrunk file) against every invariant, and stop")
+		fs.Int64Var(&f.maxMessages, "max-messages", scenario.DefaultMaxMessages, "refuse a -rules or -replay file that asks for more than `N` messages (0: no limit)")
 		fs.BoolVar(&f.verbose, "v", false, "print one line per case")
 		return f
 	},
@@ -137,11 +141,14 @@ func runFuzz(ctx context.Context, e *env, opts any, args []string) int {
 	if f.runs < 0 {
 		return usageErr("bad -runs %d: want 0 or more", f.runs)
 	}
+	if f.maxMessages < 0 {
+		return usageErr("bad -max-messages %d: want 0 (no limit) or more", f.maxMessages)
+	}
 	if f.replay != "" {
 		if f.rules != "" || f.runs != 0 || f.time.set || f.seed != "" {
 			return usageErr("-replay checks one file: it takes no -rules, -runs, -time or -seed")
 		}
-		return replayFuzz(ctx, e, f.replay)
+		return replayFuzz(ctx, e, f.replay, f.maxMessages)
 	}
 	opt := fuzz.Options{Runs: f.runs, Time: f.time.d, Dir: f.out}
 	if !f.time.set && f.runs == 0 {
@@ -157,7 +164,7 @@ func runFuzz(ctx context.Context, e *env, opts any, args []string) int {
 		opt.Seed = uint64(time.Now().UnixNano()) % 1_000_000_000
 	}
 	if f.rules != "" {
-		sc, ok := readFuzzScenario(ctx, e, f.rules)
+		sc, ok := readFuzzScenario(ctx, e, f.rules, f.maxMessages)
 		if !ok {
 			return exitUsage
 		}
@@ -254,8 +261,8 @@ func fuzzOneLine(s string) string {
 }
 
 // replayFuzz checks one scenario file against every invariant.
-func replayFuzz(ctx context.Context, e *env, file string) int {
-	sc, ok := readFuzzScenario(ctx, e, file)
+func replayFuzz(ctx context.Context, e *env, file string, maxMessages int64) int {
+	sc, ok := readFuzzScenario(ctx, e, file, maxMessages)
 	if !ok {
 		return exitUsage
 	}
@@ -275,32 +282,21 @@ func replayFuzz(ctx context.Context, e *env, file string) int {
 	return exitOK
 }
 
-// readFuzzScenario reads and parses a scenario file as run and check load
-// one: a file larger than scenario.MaxFileSize, and a scenario asking for
-// more messages than scenario.DefaultMaxMessages, are refused before any
-// of it is played. It prints the file's errors.
-func readFuzzScenario(ctx context.Context, e *env, file string) (*scenario.Scenario, bool) {
-	src, err := readScenario(file)
-	var se *scenario.Error
-	if err != nil && !errors.As(err, &se) {
-		fmt.Fprintf(e.stderr, "omnisim fuzz: %v\n", err)
+// readFuzzScenario loads a -rules or -replay file as run loads its files
+// (loadFile: the size limit, the message budget maxMessages, a parse ctx
+// cuts short), printing what is wrong; ok is false when it cannot be
+// used.
+func readFuzzScenario(ctx context.Context, e *env, file string, maxMessages int64) (sc *scenario.Scenario, ok bool) {
+	sc, err := loadFile(ctx, file, maxMessages)
+	if ctx.Err() != nil {
+		fmt.Fprintln(e.stderr, "omnisim fuzz: interrupted")
 		return nil, false
 	}
-	var sc *scenario.Scenario
-	if err == nil {
-		sc, err = parse(ctx, file, src)
-		if ctx.Err() != nil {
-			fmt.Fprintln(e.stderr, "omnisim fuzz: interrupted")
+	if err != nil {
+		if _, isScenario := errors.AsType[*scenario.Error](err); !isScenario {
+			fmt.Fprintf(e.stderr, "omnisim fuzz: %v\n", err)
 			return nil, false
 		}
-	}
-	if err == nil {
-		if be := sc.CheckBudget(scenario.DefaultMaxMessages); be != nil {
-			be.Hint = "fuzz keeps to the default budget; 'omnisim run -max-messages N' plays more"
-			err = be
-		}
-	}
-	if err != nil {
 		fmt.Fprintln(e.stderr, strings.TrimRight(err.Error(), "\n"))
 		fmt.Fprintf(e.stderr, "omnisim fuzz: %s has errors\n", file)
 		return nil, false
