@@ -347,7 +347,7 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	var lines io.Writer
 	switch {
 	case outs.main != nil && outs.main.format == report.Text:
-		outs.main.file.Truncate(0)
+		rewind(outs.main.file) // the text report is written from its start
 		text = report.NewTextWriter(outs.main.file, ropt)
 		lines = e.stdout
 	case outs.main != nil:
@@ -884,6 +884,20 @@ func (o *outputs) discard() {
 	}
 }
 
+// rewind empties f and moves to its start, when it is a regular file: an
+// output that is a device or a pipe (/dev/null, /dev/stdout, a FIFO) is
+// written as it is, since it can be neither truncated nor sought.
+func rewind(f *os.File) error {
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	if err := f.Truncate(0); err != nil {
+		return err
+	}
+	_, err := f.Seek(0, io.SeekStart)
+	return err
+}
+
 func (o *outputs) close() {
 	for _, x := range o.all() {
 		x.file.Close()
@@ -892,10 +906,7 @@ func (o *outputs) close() {
 
 // write writes the report document to the output's file.
 func (x *output) write(results []result.Result, opt report.Options) error {
-	if err := x.file.Truncate(0); err != nil {
-		return fmt.Errorf("%s: %v", x.path, err)
-	}
-	if _, err := x.file.Seek(0, io.SeekStart); err != nil {
+	if err := rewind(x.file); err != nil {
 		return fmt.Errorf("%s: %v", x.path, err)
 	}
 	if err := report.Write(x.file, x.format, results, opt); err != nil {

@@ -175,7 +175,7 @@ func runWatch(ctx context.Context, e *env, opts any, args []string) int {
 				return exitUsage
 			}
 		}
-		if err := file.Truncate(0); err != nil {
+		if err := rewind(file); err != nil {
 			fmt.Fprintf(e.stderr, "omnisim watch: -o: %v\n", err)
 			return exitUsage
 		}
