@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math/bits"
 	"time"
 
 	"github.com/omnisim/omnisim/sim/result"
@@ -21,9 +22,12 @@ type serviceFigures struct {
 	// more than zero.
 	ended, waited int
 	// assigned counts the conversations assigned; within those of them
-	// assigned within target; total the sum of their waits.
+	// assigned within target; totalHi and totalLo the sum of their waits
+	// in nanoseconds, 128 bits (waits are never negative): 64 overflow
+	// after 292 years of waiting in all, which a long understaffed run
+	// reaches.
 	assigned, within int
-	total            time.Duration
+	totalHi, totalLo uint64
 	// abandoned counts the conversations whose customer gave up waiting.
 	abandoned int
 }
@@ -32,7 +36,9 @@ type serviceFigures struct {
 func (f *serviceFigures) assign(d time.Duration) {
 	f.ended++
 	f.assigned++
-	f.total += d
+	var carry uint64
+	f.totalLo, carry = bits.Add64(f.totalLo, uint64(max(d, 0)), 0)
+	f.totalHi += carry
 	if d > 0 {
 		f.waited++
 	}
@@ -58,7 +64,10 @@ func (f *serviceFigures) result() *result.Service {
 		s.Abandonment = float64(f.abandoned) / float64(f.ended)
 	}
 	if f.assigned > 0 {
-		s.ASA = (f.total / time.Duration(f.assigned)).Round(time.Millisecond)
+		// The mean of waits each below 2^63 ns is below 2^63 too, and
+		// totalHi < assigned, as Div64 needs.
+		mean, _ := bits.Div64(f.totalHi, f.totalLo, uint64(f.assigned))
+		s.ASA = time.Duration(mean).Round(time.Millisecond)
 		s.ServiceLevel = float64(f.within) / float64(f.assigned)
 	}
 	return s

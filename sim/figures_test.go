@@ -35,6 +35,41 @@ func TestServiceFigures(t *testing.T) {
 	}
 }
 
+// TestASAPastInt64: the mean wait is right when the waits add up to more
+// than a Duration holds (292 years): 1.3 million conversations of two
+// hours each, and waits near the largest Duration.
+func TestASAPastInt64(t *testing.T) {
+	tests := []struct {
+		name  string
+		waits func(f *serviceFigures)
+		want  time.Duration
+	}{
+		{"1.3 million of two hours", func(f *serviceFigures) {
+			for i := 0; i < 1_300_000; i++ {
+				f.assign(2 * time.Hour)
+			}
+		}, 2 * time.Hour},
+		{"the largest waits", func(f *serviceFigures) {
+			for i := 0; i < 4; i++ {
+				f.assign(math.MaxInt64)
+			}
+		}, time.Duration(math.MaxInt64).Round(time.Millisecond)},
+		{"a long and a short", func(f *serviceFigures) {
+			f.assign(math.MaxInt64 - 1)
+			f.assign(1)
+		}, (time.Duration(math.MaxInt64) / 2).Round(time.Millisecond)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := serviceFigures{target: DefaultServiceTarget}
+			tc.waits(&f)
+			if got := f.result().ASA; got != tc.want {
+				t.Errorf("ASA = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
 // erlangA returns the probabilities that an arrival waits and that it
 // abandons in an M/M/c+M queue (Erlang A): arrival rate lambda, service rate
 // mu, c servers and exponential patience of rate theta (all per the same
