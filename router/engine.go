@@ -1252,14 +1252,22 @@ func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail stri
 	}
 }
 
+// noteBusy adds the agent's conversation-time since busyAt (its open
+// conversations times the span, while it was online: the time it held
+// them offline is not work on capacity it offered) and starts the next
+// span at now (n in unix ns). Called before active or online changes.
+func (a *agent) noteBusy(now time.Time, n int64) {
+	if a.active > 0 && a.online && !a.busyAt.IsZero() { // an idle span adds nothing
+		a.busyTotal += time.Duration(a.active) * time.Duration(n-a.busyAtNano)
+	}
+	a.busyAt, a.busyAtNano = now, n
+}
+
 // setActive changes an agent's open-conversation count to active at now (n
 // in unix ns: the caller has it at hand, and the spans measured here and in
 // reindex need it) and keeps every group index in step.
 func (e *Engine) setActive(now time.Time, n int64, a *agent, active int) {
-	if a.active > 0 && !a.busyAt.IsZero() { // an idle span adds nothing
-		a.busyTotal += time.Duration(a.active) * time.Duration(n-a.busyAtNano)
-	}
-	a.busyAt, a.busyAtNano = now, n
+	a.noteBusy(now, n)
 	a.active = active
 	if active > a.peak {
 		a.peak = active
@@ -1362,6 +1370,7 @@ func (e *Engine) SetOnline(now time.Time, agentID string, online bool) error {
 	if a.online == online {
 		return nil
 	}
+	a.noteBusy(now, now.UnixNano())
 	a.online = online
 	if online {
 		a.onlineSince = now
@@ -1383,6 +1392,7 @@ func (e *Engine) setOnline(now time.Time, a *agent, online bool) {
 	if a.online == online {
 		return
 	}
+	a.noteBusy(now, now.UnixNano())
 	a.online = online
 	if online {
 		a.onlineSince = now
@@ -2505,7 +2515,7 @@ func (a *agent) stats(now time.Time) AgentStats {
 	if a.online {
 		s.OnlineTime += now.Sub(a.onlineSince)
 	}
-	if !a.busyAt.IsZero() {
+	if a.online && !a.busyAt.IsZero() {
 		s.BusyTime += time.Duration(int64(a.active) * (now.UnixNano() - a.busyAtNano))
 	}
 	s.EligibleTime = a.eligibleTotal

@@ -498,3 +498,32 @@ func TestCloseByTheAgentThatHoldsIt(t *testing.T) {
 		})
 	}
 }
+
+// TestBusyTimeWhileOnline: an agent's conversation-time counts while it is
+// online only, so that its utilization (BusyTime over Capacity ×
+// OnlineTime) stays within 0 and 1 when it goes offline holding
+// conversations.
+func TestBusyTimeWhileOnline(t *testing.T) {
+	e := newEngine(t, Config{Agents: agents(1, 2)}, "a1")
+	receive(t, e, at(0), "u")
+	receive(t, e, at(0), "v")
+	if err := e.SetOnline(at(h), "a1", false); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when time.Duration, busy, online time.Duration) {
+		t.Helper()
+		st, _ := e.Agent(at(when), "a1")
+		if st.BusyTime != busy || st.OnlineTime != online {
+			t.Errorf("+%v: busy %v, online %v; want %v, %v", when, st.BusyTime, st.OnlineTime, busy, online)
+		}
+	}
+	check(3*h, 2*h, h) // two conversations for the hour online
+	if err := e.SetOnline(at(4*h), "a1", true); err != nil {
+		t.Fatal(err)
+	}
+	check(5*h, 4*h, 2*h)
+	if err := e.Close(at(5*h), "a1", key("u")); err != nil {
+		t.Fatal(err)
+	}
+	check(6*h, 5*h, 3*h)
+}

@@ -621,7 +621,8 @@ type AgentStats struct {
 	PeakActive  int    // the most conversations assigned at once
 	// OnlineTime is how long the agent has been online up to the snapshot.
 	OnlineTime time.Duration
-	// BusyTime integrates active conversations over time (conversation-time).
+	// BusyTime integrates active conversations over the time the agent
+	// was online (conversation-time): at most Capacity × OnlineTime.
 	BusyTime time.Duration
 	// EligibleTime is how long the agent could be assigned a conversation
 	// up to the snapshot: online, with a free slot, and inside working
