@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -189,7 +190,10 @@ type agent struct {
 	onlineSince time.Time
 	onlineTotal time.Duration
 	busyAt      time.Time
-	busyTotal   time.Duration
+	// busyHi and busyLo are the conversation-time of the spans that
+	// ended, in nanoseconds, 128 bits: capacity × time online passes 64
+	// bits (292 years) for a large capacity over a long run.
+	busyHi, busyLo uint64
 	// eligible: online, in hours (or in a group that ignores them) and
 	// below capacity, since eligibleSince; eligibleTotal sums the spans
 	// that ended.
@@ -1258,9 +1262,27 @@ func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail stri
 // span at now (n in unix ns). Called before active or online changes.
 func (a *agent) noteBusy(now time.Time, n int64) {
 	if a.active > 0 && a.online && !a.busyAt.IsZero() { // an idle span adds nothing
-		a.busyTotal += time.Duration(a.active) * time.Duration(n-a.busyAtNano)
+		a.busyHi, a.busyLo = addBusy(a.busyHi, a.busyLo, a.active, n-a.busyAtNano)
 	}
 	a.busyAt, a.busyAtNano = now, n
+}
+
+// addBusy adds active conversations over span nanoseconds (both not
+// negative) to the 128-bit conversation-time hi, lo.
+func addBusy(hi, lo uint64, active int, span int64) (uint64, uint64) {
+	ph, pl := bits.Mul64(uint64(active), uint64(max(span, 0)))
+	lo, carry := bits.Add64(lo, pl, 0)
+	return hi + ph + carry, lo
+}
+
+// busyTime returns the 128-bit conversation-time hi, lo as a Duration,
+// math.MaxInt64 past what one holds, and in hours.
+func busyTime(hi, lo uint64) (time.Duration, float64) {
+	if hi == 0 && lo <= math.MaxInt64 {
+		d := time.Duration(lo)
+		return d, d.Hours()
+	}
+	return math.MaxInt64, (float64(hi)*0x1p64 + float64(lo)) / float64(time.Hour)
 }
 
 // setActive changes an agent's open-conversation count to active at now (n
@@ -2510,14 +2532,16 @@ func (e *Engine) Agents(now time.Time) []AgentStats {
 func (a *agent) stats(now time.Time) AgentStats {
 	s := AgentStats{
 		ID: a.id, Capacity: a.capacity, Online: a.online, InHours: a.onShift, Active: a.active,
-		Assignments: a.assignments, PeakActive: a.peak, OnlineTime: a.onlineTotal, BusyTime: a.busyTotal,
+		Assignments: a.assignments, PeakActive: a.peak, OnlineTime: a.onlineTotal,
 	}
 	if a.online {
 		s.OnlineTime += now.Sub(a.onlineSince)
 	}
+	hi, lo := a.busyHi, a.busyLo
 	if a.online && !a.busyAt.IsZero() {
-		s.BusyTime += time.Duration(int64(a.active) * (now.UnixNano() - a.busyAtNano))
+		hi, lo = addBusy(hi, lo, a.active, now.UnixNano()-a.busyAtNano)
 	}
+	s.BusyTime, s.BusyHours = busyTime(hi, lo)
 	s.EligibleTime = a.eligibleTotal
 	if a.eligible {
 		s.EligibleTime += time.Duration(now.UnixNano() - a.eligibleSinceNano)

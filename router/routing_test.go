@@ -2,7 +2,9 @@ package router
 
 import (
 	"context"
+	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -526,4 +528,37 @@ func TestBusyTimeWhileOnline(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(6*h, 5*h, 3*h)
+}
+
+// TestBusyTimePastInt64: an agent of large capacity held busy for years
+// passes what a Duration holds in conversation-time: BusyHours stays
+// exact, BusyTime stops at its largest value, and a Save and Restore keep
+// all of it.
+func TestBusyTimePastInt64(t *testing.T) {
+	const n = 400
+	e := newEngine(t, Config{Agents: agents(1, n)}, "a1")
+	for i := 0; i < n; i++ {
+		receive(t, e, at(0), fmt.Sprintf("u%d", i))
+	}
+	later := 3 * 365 * 24 * h // 400 conversations for 3 years: 1,200 years of conversation-time
+	want := float64(n) * later.Hours()
+	st, _ := e.Agent(at(later), "a1")
+	if st.BusyHours != want || st.BusyTime != math.MaxInt64 {
+		t.Errorf("busy %v h (%v), want %v h (the largest Duration)", st.BusyHours, st.BusyTime, want)
+	}
+	if u := st.BusyHours / (float64(st.Capacity) * st.OnlineTime.Hours()); u != 1 {
+		t.Errorf("utilization %v, want 1", u)
+	}
+	e.Advance(at(later))
+	snap, err := e.Save()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newEngine(t, Config{Agents: agents(1, n)})
+	if err := r.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := r.Agent(at(later), "a1"); st.BusyHours != want {
+		t.Errorf("restored: busy %v h, want %v h", st.BusyHours, want)
+	}
 }

@@ -62,7 +62,7 @@ func (e *Engine) Save() ([]byte, error) {
 		a := e.agents[id]
 		s.Agents = append(s.Agents, agentState{ID: a.id, Online: a.online, Active: a.active, Assignments: a.assignments,
 			Peak: a.peak, LastAssigned: a.lastAssigned, OnShift: a.onShift, OnlineSince: a.onlineSince,
-			OnlineTotal: a.onlineTotal, BusyAt: a.busyAt, BusyTotal: a.busyTotal,
+			OnlineTotal: a.onlineTotal, BusyAt: a.busyAt, BusyTotal: time.Duration(a.busyLo), BusyTotalHi: a.busyHi,
 			Eligible: a.eligible, EligibleSince: a.eligibleSince, EligibleTotal: a.eligibleTotal})
 	}
 	for _, g := range e.groups {
@@ -198,7 +198,8 @@ func (e *Engine) Restore(b []byte) error {
 			return err
 		}
 		a.online, a.active, a.assignments, a.peak, a.lastAssigned = as.Online, as.Active, as.Assignments, as.Peak, as.LastAssigned
-		a.onShift, a.onlineSince, a.onlineTotal, a.busyAt, a.busyTotal = as.OnShift, as.OnlineSince, as.OnlineTotal, as.BusyAt, as.BusyTotal
+		a.onShift, a.onlineSince, a.onlineTotal, a.busyAt = as.OnShift, as.OnlineSince, as.OnlineTotal, as.BusyAt
+		a.busyHi, a.busyLo = as.BusyTotalHi, uint64(as.BusyTotal)
 		a.eligible, a.eligibleSince, a.eligibleTotal = as.Eligible, as.EligibleSince, as.EligibleTotal
 		a.busyAtNano, a.eligibleSinceNano = as.BusyAt.UnixNano(), as.EligibleSince.UnixNano()
 	}
@@ -439,7 +440,8 @@ type agentState struct {
 	OnlineSince  time.Time     `json:"online_since"`
 	OnlineTotal  time.Duration `json:"online_total"`
 	BusyAt       time.Time     `json:"busy_at"`
-	BusyTotal    time.Duration `json:"busy_total"`
+	BusyTotal    time.Duration `json:"busy_total"` // the low 64 bits of the conversation-time, in ns
+	BusyTotalHi  uint64        `json:"busy_total_hi,omitempty"`
 	// Eligible (online, in hours, below capacity) since EligibleSince;
 	// EligibleTotal sums the spans that ended.
 	Eligible      bool          `json:"eligible"`

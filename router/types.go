@@ -622,8 +622,12 @@ type AgentStats struct {
 	// OnlineTime is how long the agent has been online up to the snapshot.
 	OnlineTime time.Duration
 	// BusyTime integrates active conversations over the time the agent
-	// was online (conversation-time): at most Capacity × OnlineTime.
-	BusyTime time.Duration
+	// was online (conversation-time): at most Capacity × OnlineTime, and
+	// math.MaxInt64 when more than a Duration holds (292 years: a large
+	// capacity over a long run). BusyHours is the same in hours, never
+	// cut: the figure to compute with.
+	BusyTime  time.Duration
+	BusyHours float64
 	// EligibleTime is how long the agent could be assigned a conversation
 	// up to the snapshot: online, with a free slot, and inside working
 	// hours or a member of a group that ignores them (IgnoreHours), which

@@ -346,7 +346,7 @@ func (w *World) Finish() result.Result {
 		}
 		if h := a.OnlineTime.Hours(); h > 0 {
 			ag.PerCapacityHour = float64(a.Assignments) / (float64(a.Capacity) * h)
-			ag.Utilization = a.BusyTime.Hours() / (float64(a.Capacity) * h)
+			ag.Utilization = a.BusyHours / (float64(a.Capacity) * h)
 		}
 		w.res.Agents = append(w.res.Agents, ag)
 	}
