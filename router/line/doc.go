@@ -56,7 +56,8 @@
 // of the router what the adapter must not lose: the dedupe set (a
 // redelivery that straddles a deploy is still dropped), the customers'
 // unused reply tokens with their times (the reply after a deploy is still
-// free), the display names fetched, the users who blocked the account,
+// free), the display names fetched with the time of each user's last
+// message (Config.NameTTL counts on), the users who blocked the account,
 // and the count of retry keys drawn (a new adapter never reuses a key,
 // which LINE would answer 409 for a new message). Each message event's
 // timestamp becomes router.Inbound.Sent, so that a late or redelivered

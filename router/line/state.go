@@ -15,23 +15,26 @@ const StateVersion = 1
 // router: the webhookEventIds remembered for dedupe (with the time each was
 // remembered, oldest first), the customers' reply tokens not yet used
 // (with the time of the event that brought each), the cached display
-// names, the users whose last event was an unfollow, the number of retry
+// names (with the time of each user's last message, from which
+// Config.NameTTL counts), the users whose last event was an unfollow, the number of retry
 // keys drawn, and its counters. A new adapter given it by
 // [Adapter.RestoreState] drops a redelivery of an event the saved one had
 // already handed on, replies with a token the saved one received, fetches
 // no profile twice, and never draws a retry key the saved one used (a
 // reused key would be answered 409 for a new message). The encoding is
 // JSON: {"version":1,"seen":[{"id":..,"at":unix ns},...],"tokens":[{"user":
-// ..,"token":..,"at":RFC 3339},...],"names":{user: name},"blocked":[..],
-// "keys":n,"stats":{...}}, lists sorted so that the same state encodes to
-// the same bytes.
+// ..,"token":..,"at":RFC 3339},...],"names":{user: name},"name_at":{user:
+// unix ns},"blocked":[..],"keys":n,"stats":{...}}, lists sorted so that
+// the same state encodes to the same bytes.
 func (a *Adapter) SaveState() ([]byte, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := adapterState{Version: StateVersion, Keys: a.keyCtr, Stats: a.stats, Names: make(map[string]string, len(a.names)),
-		Seen: make([]seenState, 0, a.seen.Len()), Tokens: []tokenState{}, Blocked: []string{}}
+		NameAt: make(map[string]int64, len(a.names)),
+		Seen:   make([]seenState, 0, a.seen.Len()), Tokens: []tokenState{}, Blocked: []string{}}
 	for user, rec := range a.names {
 		s.Names[user] = rec.name
+		s.NameAt[user] = rec.at
 	}
 	for id, at := range a.seen.All() {
 		s.Seen = append(s.Seen, seenState{ID: id, At: at})
@@ -77,9 +80,13 @@ func (a *Adapter) RestoreState(b []byte) error {
 		a.tokens[t.User] = &replyToken{token: t.Token, at: t.At}
 	}
 	a.swept = len(a.tokens)
-	now := a.cfg.Clock().UnixNano() // a restored name is remembered as of now
+	now := a.cfg.Clock().UnixNano()
 	for user, name := range s.Names {
-		a.names[user] = &nameRec{name: name, at: now}
+		at, ok := s.NameAt[user]
+		if !ok {
+			at = now // a state without the time: remembered as of now
+		}
+		a.names[user] = &nameRec{name: name, at: at}
 	}
 	a.namesSwept = len(a.names)
 	for _, user := range s.Blocked {
@@ -95,6 +102,7 @@ type adapterState struct {
 	Seen    []seenState       `json:"seen"`
 	Tokens  []tokenState      `json:"tokens"`
 	Names   map[string]string `json:"names"`
+	NameAt  map[string]int64  `json:"name_at,omitempty"`
 	Blocked []string          `json:"blocked"`
 	Keys    uint64            `json:"keys"`
 	Stats   Stats             `json:"stats"`

@@ -2,6 +2,7 @@ package line
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -123,4 +124,58 @@ func FuzzRestoreState(f *testing.F) {
 			t.Fatalf("a saved state does not restore: %v\n%s", err, state)
 		}
 	})
+}
+
+// TestStateKeepsNameAge holds that a restore keeps the time of each
+// user's last message, from which Config.NameTTL counts: a name fetched
+// 70 minutes before the user writes again, 50 of them before a restart,
+// is fetched again as it would be without the restart; and a state
+// without those times counts from the restore.
+func TestStateKeepsNameAge(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		restart  bool
+		dropAges bool
+		profiles int
+	}{
+		{"no restart", false, false, 2},
+		{"restart", true, false, 2},
+		{"restart from a state without ages", true, true, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, rcv, api, clk := newAdapter(t, Config{Profiles: true, NameTTL: time.Hour})
+			receive(t, a, "E1", "tok1")
+			clk.t = clk.t.Add(50 * time.Minute)
+			if tc.restart {
+				state, err := a.SaveState()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.dropAges {
+					var m map[string]any
+					if err := json.Unmarshal(state, &m); err != nil {
+						t.Fatal(err)
+					}
+					delete(m, "name_at")
+					state, _ = json.Marshal(m)
+				}
+				b := New(a.cfg, rcv)
+				if err := b.RestoreState(state); err != nil {
+					t.Fatal(err)
+				}
+				a = b
+			}
+			clk.t = clk.t.Add(20 * time.Minute)
+			receive(t, a, "E2", "tok2")
+			n := 0
+			for _, c := range api.calls {
+				if strings.HasPrefix(c.path, "/v2/bot/profile/") {
+					n++
+				}
+			}
+			if n != tc.profiles {
+				t.Errorf("%d profile fetches, want %d", n, tc.profiles)
+			}
+		})
+	}
 }
