@@ -179,3 +179,38 @@ func TestStateKeepsNameAge(t *testing.T) {
 		})
 	}
 }
+
+// TestStateRestoresWhatItSaves holds that a state lists its remembered
+// events in the order remembered, even when their times are not (a clock
+// stepped back, or webhooks served at once), and restores; and that a
+// state refused changes nothing in the adapter.
+func TestStateRestoresWhatItSaves(t *testing.T) {
+	a, rcv, _, clk := newAdapter(t, Config{})
+	receive(t, a, "E1", "tok1")
+	clk.t = clk.t.Add(-time.Second)
+	receive(t, a, "E2", "tok2")
+	state, err := a.SaveState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := New(a.cfg, rcv).RestoreState(state); err != nil {
+		t.Fatalf("RestoreState of a saved state: %v", err)
+	}
+
+	for _, bad := range []string{
+		strings.Replace(string(state), `"user":"`+userA+`"`, `"user":""`, 1),
+		strings.Replace(string(state), `"id":"E2"`, `"id":""`, 1),
+	} {
+		b := New(a.cfg, rcv)
+		empty, _ := b.SaveState()
+		if err := b.RestoreState([]byte(bad)); err == nil {
+			t.Fatalf("RestoreState of %s: no error", bad)
+		}
+		if after, _ := b.SaveState(); string(after) != string(empty) {
+			t.Errorf("a refused state changed the adapter:\n%s\nwant\n%s", after, empty)
+		}
+		if err := b.RestoreState(state); err != nil {
+			t.Errorf("RestoreState after a refused one: %v", err)
+		}
+	}
+}
