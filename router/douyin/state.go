@@ -18,15 +18,16 @@ const StateVersion = 1
 // with the Clock time each was remembered, oldest first), each customer's
 // reply context (the conversation_short_id and the latest
 // server_message_id, which a reply must name: without them a bot's or an
-// agent's reply after the restart could not be sent), its counters, and
-// the cached client_token (a deployment keeps one token rather than fetch
-// a new one per process). A new adapter given it by [Adapter.RestoreState]
-// drops a webhook the saved one had already handed to the engine, and
-// replies in the conversations the saved one knew. The encoding is JSON:
-// {"version":1,"seen":[{"message":bool,"id":..,"at":unix ns},...],
-// "contexts":[{"open_id":..,"conversation":..,"msg_id":..,"created":ms},...],
-// "stats":{...},"token":..,"refresh_at":RFC 3339}, contexts sorted by
-// open_id.
+// agent's reply after the restart could not be sent; and the Clock time of
+// the customer's last event, from which Config.ForgetAfter counts), its
+// counters, and the cached client_token (a deployment keeps one token
+// rather than fetch a new one per process). A new adapter given it by
+// [Adapter.RestoreState] drops a webhook the saved one had already handed
+// to the engine, and replies in the conversations the saved one knew. The
+// encoding is JSON: {"version":1,"seen":[{"message":bool,"id":..,"at":unix
+// ns},...],"contexts":[{"open_id":..,"conversation":..,"msg_id":..,
+// "created":ms,"seen":unix ns},...],"stats":{...},"token":..,"refresh_at":
+// RFC 3339}, contexts sorted by open_id.
 func (a *Adapter) SaveState() ([]byte, error) {
 	a.tokenMu.Lock()
 	tok := a.tok
@@ -36,7 +37,8 @@ func (a *Adapter) SaveState() ([]byte, error) {
 	s := adapterState{Version: StateVersion, Stats: a.stats, Token: tok.value, RefreshAt: tok.refreshAt,
 		Seen: seenStates(&a.headers, &a.messages), Contexts: make([]contextState, 0, len(a.contexts))}
 	for id, rc := range a.contexts {
-		s.Contexts = append(s.Contexts, contextState{OpenID: id, Conversation: rc.conversation, MsgID: rc.msgID, Created: rc.created})
+		s.Contexts = append(s.Contexts, contextState{OpenID: id, Conversation: rc.conversation, MsgID: rc.msgID, Created: rc.created,
+			Seen: rc.seen})
 	}
 	slices.SortFunc(s.Contexts, func(x, y contextState) int { return strings.Compare(x.OpenID, y.OpenID) })
 	return json.Marshal(s)
@@ -98,9 +100,12 @@ func (a *Adapter) RestoreState(b []byte) error {
 		}
 	}
 	for _, c := range s.Contexts {
-		// Seen at its message's create_time, for ForgetAfter.
+		seen := c.Seen
+		if seen == 0 { // a state without it: seen at its message's create_time
+			seen = c.Created * int64(time.Millisecond)
+		}
 		a.contexts[c.OpenID] = &replyContext{openID: c.OpenID, conversation: c.Conversation, msgID: c.MsgID, created: c.Created,
-			seen: c.Created * int64(time.Millisecond)}
+			seen: seen}
 	}
 	a.stats = s.Stats
 	a.tok = token{value: s.Token, refreshAt: s.RefreshAt}
@@ -131,4 +136,5 @@ type contextState struct {
 	Conversation string `json:"conversation"`
 	MsgID        string `json:"msg_id,omitempty"`
 	Created      int64  `json:"created,omitempty"`
+	Seen         int64  `json:"seen,omitempty"`
 }
