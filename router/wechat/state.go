@@ -45,13 +45,13 @@ func (a *Adapter) RestoreState(b []byte) error {
 		return fmt.Errorf("wechat: restore state: version %d; this adapter reads version %d", s.Version, StateVersion)
 	}
 	a.tokenSem <- struct{}{}
-	a.tok = accessToken{value: s.Token, refreshAt: s.RefreshAt}
-	<-a.tokenSem
+	defer func() { <-a.tokenSem }()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.seen.Len() != 0 || a.sent.Load() != 0 {
 		return fmt.Errorf("wechat: restore state: the adapter is in use")
 	}
+	a.tok = accessToken{value: s.Token, refreshAt: s.RefreshAt}
 	for _, e := range s.Seen {
 		a.seen.Restore(e.Key, e.At)
 	}

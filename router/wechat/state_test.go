@@ -73,3 +73,17 @@ func TestRestoreStateRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestRestoreStateRefusedKeepsToken: a restore refused because the adapter
+// is in use leaves its access token as it was.
+func TestRestoreStateRefusedKeepsToken(t *testing.T) {
+	a := New(Config{}, nil)
+	a.tok = accessToken{value: "live-token"}
+	a.sent.Store(3)
+	if err := a.RestoreState([]byte(`{"version":1,"token":"stale"}`)); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("RestoreState: %v, want in use", err)
+	}
+	if a.tok.value != "live-token" {
+		t.Errorf("token %q after a refused restore, want live-token", a.tok.value)
+	}
+}
