@@ -216,12 +216,18 @@ func (s *Server) getInbox(w http.ResponseWriter, r *http.Request, world *sim.Wor
 	writeJSON(w, http.StatusOK, out)
 }
 
-// conversationIDs parses conversation ids written c<N>.
+// conversationIDs parses conversation ids written c<N>, N in decimal as
+// the inbox writes it: positive, without a sign or leading zeros (so that
+// each conversation has one id).
 func conversationIDs(ids []string) ([]router.ConversationID, error) {
 	out := make([]router.ConversationID, 0, len(ids))
 	for _, s := range ids {
-		n, err := strconv.ParseInt(strings.TrimPrefix(s, "c"), 10, 64)
-		if err != nil || n <= 0 || !strings.HasPrefix(s, "c") {
+		var n int64
+		err := strconv.ErrSyntax
+		if len(s) >= 2 && s[0] == 'c' && '1' <= s[1] && s[1] <= '9' {
+			n, err = strconv.ParseInt(s[1:], 10, 64)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("%q is not a conversation id such as \"c12\"", s)
 		}
 		out = append(out, router.ConversationID(n))
@@ -270,9 +276,10 @@ func (s *Server) postInbox(w http.ResponseWriter, r *http.Request, world *sim.Wo
 		return
 	}
 	s.bell.ring()
+	slices.Sort(ids) // an id given twice is one conversation changed
 	writeJSON(w, http.StatusOK, struct {
 		Changed int `json:"changed"`
-	}{len(ids)})
+	}{len(slices.Compact(ids))})
 }
 
 // conversation resolves the {id} of a path to a conversation the inbox

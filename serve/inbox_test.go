@@ -158,6 +158,37 @@ func TestMessageCenterErrors(t *testing.T) {
 	}
 }
 
+// TestConversationIDSpellings holds that a conversation id is taken only
+// as the inbox writes it (c<N>, N without a sign or leading zeros), and
+// that a bulk action counts the conversations it changed, not the ids.
+func TestConversationIDSpellings(t *testing.T) {
+	c := newServer(t, serve.Config{Stopped: true})
+	c.must("POST", "/customers/whatsapp/maria/messages", `{"text":"hi"}`, nil)
+	tests := []struct {
+		method, path, body string
+		status             int
+		changed            int
+	}{
+		{"GET", "/conversations/c1", "", 200, 0},
+		{"GET", "/conversations/c+1", "", 404, 0},
+		{"GET", "/conversations/c01", "", 404, 0},
+		{"GET", "/conversations/c", "", 404, 0},
+		{"POST", "/inbox/star", `{"ids":["c1"]}`, 200, 1},
+		{"POST", "/inbox/star", `{"ids":["c1","c1"]}`, 200, 1},
+		{"POST", "/inbox/star", `{"ids":["c+1"]}`, 400, 0},
+		{"POST", "/inbox/star", `{"ids":["c01"]}`, 400, 0},
+		{"POST", "/inbox/star", `{"ids":["c1","c1","c+1","c01"]}`, 400, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path+" "+tt.body, func(t *testing.T) {
+			var out struct{ Changed int }
+			if status := c.call(tt.method, tt.path, tt.body, &out); status != tt.status || out.Changed != tt.changed {
+				t.Errorf("HTTP %d changed %d, want %d changed %d", status, out.Changed, tt.status, tt.changed)
+			}
+		})
+	}
+}
+
 // TestQuickReplyAndRefusal sends a quick reply with the customer's name,
 // then jumps past WhatsApp's window: the next reply is refused with the
 // router's reason in words and the platform's own answer beside it.
