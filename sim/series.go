@@ -14,8 +14,8 @@ import (
 // change is folded at once into a fixed array of buckets that keeps the
 // largest value of each bucket. Nothing is kept per event, so the memory is
 // SeriesBuckets values per series (one per agent and per group, plus the
-// totals) whatever the run's length, plus the conversations waiting at the
-// moment, which the engine holds anyway.
+// totals) whatever the run's length, plus the conversations without an
+// agent at the moment, which the engine holds anyway.
 //
 // The buckets' width depends on whether the run's span is known:
 //
@@ -131,11 +131,14 @@ func (s *stepSeries) ints(n int) []int {
 	return out
 }
 
-// pendingConv is a conversation not yet assigned: when it opened, and the
-// group whose queue it waits in (-1 before it is queued).
+// pendingConv is a conversation with no agent: when it opened, the group
+// whose queue it waits in (-1 while in none: just opened, with the bot, or
+// taken from its agent by a reassignment or transfer and not yet routed
+// again), and whether its wait is already counted (it was assigned once).
 type pendingConv struct {
-	opened time.Time
-	group  int
+	opened  time.Time
+	group   int
+	counted bool
 }
 
 // seriesRecorder records a run's time series; see above.
@@ -234,7 +237,11 @@ func (s *seriesRecorder) halve() {
 	s.width *= 2
 }
 
-// observe folds one engine event into the series.
+// observe folds one engine event into the series. A conversation waits in
+// at most one queue and is with at most one agent: queued again (in the
+// default group after an overflow), it leaves the queue it was in; taken
+// from its agent (reassigned, transferred), it leaves the agent's count
+// and waits for routing again, its wait already counted.
 func (s *seriesRecorder) observe(ev *router.Event) {
 	switch ev.Kind {
 	case router.EventOpened:
@@ -245,27 +252,43 @@ func (s *seriesRecorder) observe(ev *router.Event) {
 			return
 		}
 		k := s.bucket(ev.At)
+		if p.group >= 0 {
+			s.groups[p.group].add(k, -1)
+		} else {
+			s.waiting.add(k, 1)
+		}
 		p.group = s.group(ev.Group)
 		s.pending[ev.Conversation] = p
-		s.waiting.add(k, 1)
 		s.groups[p.group].add(k, 1)
 	case router.EventAssigned:
 		k := s.bucket(ev.At)
 		s.active.add(k, 1)
 		s.agents[s.agent(ev.Agent)].add(k, 1)
 		s.settle(ev, k)
+	case router.EventReassigned, router.EventTransferred:
+		if _, ok := s.pending[ev.Conversation]; ok {
+			return // not with an agent
+		}
+		k := s.bucket(ev.At)
+		s.active.add(k, -1)
+		s.agents[s.agent(ev.Agent)].add(k, -1)
+		s.pending[ev.Conversation] = pendingConv{opened: ev.At, group: -1, counted: true}
 	case router.EventClosed:
 		k := s.bucket(ev.At)
-		if ev.Agent != "" {
+		if _, ok := s.pending[ev.Conversation]; ok {
+			// Waiting, or with the bot: a conversation reassigned or
+			// transferred closes with its last agent named.
+			s.settle(ev, k)
+		} else if ev.Agent != "" {
 			s.active.add(k, -1)
 			s.agents[s.agent(ev.Agent)].add(k, -1)
 		}
-		s.settle(ev, k)
 	}
 }
 
 // settle ends a conversation's wait, if it was still waiting: it leaves
-// its queue, and its wait is counted.
+// its queue, and its wait is counted, unless it was at the conversation's
+// first assignment.
 func (s *seriesRecorder) settle(ev *router.Event, k seriesAt) {
 	p, ok := s.pending[ev.Conversation]
 	if !ok {
@@ -276,7 +299,9 @@ func (s *seriesRecorder) settle(ev *router.Event, k seriesAt) {
 		s.waiting.add(k, -1)
 		s.groups[p.group].add(k, -1)
 	}
-	s.countWait(ev.At.Sub(p.opened))
+	if !p.counted {
+		s.countWait(ev.At.Sub(p.opened))
+	}
 }
 
 func (s *seriesRecorder) countWait(w time.Duration) {
@@ -295,8 +320,8 @@ func waitBin(w time.Duration) int {
 }
 
 // result returns the series up to now. The conversations still waiting
-// count with their wait until now, as in the metrics. It can be called
-// more than once; later events continue the same series.
+// and never assigned count with their wait until now, as in the metrics.
+// It can be called more than once; later events continue the same series.
 func (s *seriesRecorder) result(now time.Time) *result.Series {
 	a := s.bucket(now)
 	n := a.k + 1
@@ -325,6 +350,9 @@ func (s *seriesRecorder) result(now time.Time) *result.Series {
 
 	counts, longest := s.waits, s.maxWait
 	for _, p := range s.pending {
+		if p.counted {
+			continue
+		}
 		w := now.Sub(p.opened)
 		counts[waitBin(w)]++
 		longest = max(longest, w)

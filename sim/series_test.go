@@ -220,3 +220,80 @@ func BenchmarkSeriesObserve(b *testing.B) {
 		s.observe(&router.Event{At: seriesStart.Add(d + 500*time.Millisecond), Kind: router.EventClosed, Conversation: id, Agent: "a"})
 	}
 }
+
+// TestSeriesMoves: a conversation moved by the engine is in one queue or
+// with one agent at a time. Overflowed and queued in the default group, it
+// leaves its first group's queue; reassigned or transferred, it leaves its
+// agent and, queued again, waits again; closed while waiting after that
+// (the event names its last agent), it leaves only the queue. Each wait
+// counts once, at the first assignment.
+func TestSeriesMoves(t *testing.T) {
+	sec := time.Second
+	type move struct {
+		d      time.Duration
+		kind   router.EventKind
+		agent  string
+		group  string
+		detail string
+	}
+	for _, tt := range []struct {
+		name  string
+		moves []move // of conversation 1, opened at 0
+		// the values at the end, besides conversation 2's: waiting,
+		// active, each group's queue (north, default), each agent's (a, b)
+		waiting, active int
+		groups, agents  [2]int
+		waits           int // its waits counted by the end, the still waiting's included
+	}{
+		{"overflow, then waits", []move{{0, router.EventQueued, "", "north", ""}, {2 * sec, router.EventOverflowed, "", "default", "north"}, {2 * sec, router.EventQueued, "", "default", ""}},
+			1, 0, [2]int{0, 1}, [2]int{0, 0}, 1},
+		{"overflow, then assigned", []move{{0, router.EventQueued, "", "north", ""}, {2 * sec, router.EventOverflowed, "", "default", "north"}, {2 * sec, router.EventAssigned, "a", "default", ""}},
+			0, 1, [2]int{0, 0}, [2]int{1, 0}, 1},
+		{"reassigned, then waits", []move{{0, router.EventAssigned, "a", "north", ""}, {5 * sec, router.EventReassigned, "a", "north", "unanswered"}, {5 * sec, router.EventQueued, "", "north", ""}},
+			1, 0, [2]int{1, 0}, [2]int{0, 0}, 1},
+		{"reassigned, waits, closed", []move{{0, router.EventAssigned, "a", "north", ""}, {5 * sec, router.EventReassigned, "a", "north", "unanswered"}, {5 * sec, router.EventQueued, "", "north", ""}, {9 * sec, router.EventClosed, "a", "north", "abandoned"}},
+			0, 0, [2]int{0, 0}, [2]int{0, 0}, 1},
+		{"reassigned to another", []move{{0, router.EventAssigned, "a", "north", ""}, {5 * sec, router.EventReassigned, "a", "north", "unanswered"}, {5 * sec, router.EventAssigned, "b", "north", ""}},
+			0, 1, [2]int{0, 0}, [2]int{0, 1}, 1},
+		{"transferred to a group, waits, taken", []move{{0, router.EventAssigned, "a", "north", ""}, {5 * sec, router.EventTransferred, "a", "default", ""}, {5 * sec, router.EventQueued, "", "default", ""}, {8 * sec, router.EventAssigned, "b", "default", "take"}},
+			0, 1, [2]int{0, 0}, [2]int{0, 1}, 1},
+		{"transferred to an agent, closed", []move{{0, router.EventAssigned, "a", "north", ""}, {5 * sec, router.EventTransferred, "a", "north", "b"}, {5 * sec, router.EventAssigned, "b", "north", "transfer"}, {9 * sec, router.EventClosed, "b", "north", "agent"}},
+			0, 0, [2]int{0, 0}, [2]int{0, 0}, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSeriesRecorder(seriesStart, 20*sec, 0, []string{"a", "b"}, []string{"north", "default"})
+			// Conversation 2 stays with a throughout: a count taken down
+			// twice shows.
+			s.observe(&router.Event{At: seriesStart, Kind: router.EventOpened, Conversation: 2})
+			s.observe(&router.Event{At: seriesStart, Kind: router.EventAssigned, Conversation: 2, Agent: "a", Group: "default"})
+			s.observe(&router.Event{At: seriesStart, Kind: router.EventOpened, Conversation: 1})
+			for _, m := range tt.moves {
+				s.observe(&router.Event{At: seriesStart.Add(m.d), Kind: m.kind, Conversation: 1, Agent: m.agent, Group: m.group, Detail: m.detail})
+			}
+			res := s.result(seriesStart.Add(20 * sec))
+			end := res.Buckets - 1
+			got := func(v []int) int { return v[end] }
+			tt.active++
+			tt.agents[0]++
+			tt.waits++
+			if got(res.Waiting) != tt.waiting || got(res.Active) != tt.active {
+				t.Errorf("at the end waiting %d, active %d; want %d, %d", got(res.Waiting), got(res.Active), tt.waiting, tt.active)
+			}
+			for i := range 2 {
+				if g := got(res.Groups[i].Waiting); g != tt.groups[i] {
+					t.Errorf("group %s ends at %d, want %d", res.Groups[i].Name, g, tt.groups[i])
+				}
+				if a := got(res.Agents[i].Active); a != tt.agents[i] {
+					t.Errorf("agent %s ends at %d, want %d", res.Agents[i].ID, a, tt.agents[i])
+				}
+			}
+			n := 0
+			for _, b := range res.Waits {
+				n += b.Count
+			}
+			if n != tt.waits {
+				t.Errorf("%d waits counted, want %d", n, tt.waits)
+			}
+		})
+	}
+}
