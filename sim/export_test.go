@@ -44,3 +44,14 @@ func NewRunWorld(ctx context.Context, sc *scenario.Scenario, opt Options) (*Worl
 	opt.unread = true
 	return NewWorld(ctx, sc, opt)
 }
+
+// TimelineKeep is timelineKeep for the tests of package sim_test.
+const TimelineKeep = timelineKeep
+
+// Timeline returns what w keeps of a listed customer's timeline: all its
+// kept lines, the last ones, and how many lines of a conversation (or of
+// none) came before those.
+func Timeline(w *World, id string) (kept, last []result.Line, cut func(conv string) int) {
+	p := w.byID[id]
+	return p.timeline, p.lastLines(), p.cutLines
+}

@@ -173,8 +173,14 @@ type person struct {
 	// listed: the scenario lists the customer, so its expectations may
 	// read the customer's timeline; a customer met through the API
 	// ([World.Customer]) keeps none.
-	listed      bool
+	listed bool
+	// timeline is what a listed customer's timeline keeps (addLine): the
+	// assigned lines older than its last lines, then its last lines, in
+	// order; assigned counts the first; cut counts the lines dropped, by
+	// conversation.
 	timeline    []result.Line
+	assigned    int
+	cut         map[string]int
 	lastError   string
 	lastRefusal string
 	profile     router.Profile // what the customer's app tells the platform
@@ -1076,7 +1082,7 @@ func (w *World) read(ev *router.Event, p *person) {
 			w.trace(line)
 		}
 		if listed {
-			p.timeline = append(p.timeline, line)
+			p.addLine(line)
 		}
 	}
 	if len(w.texts) > 0 && (ev.Kind == router.EventInbound || ev.Kind == router.EventSent) {
@@ -1552,12 +1558,70 @@ func (w *World) note(p *person, kind, agent, detail string) {
 	if p != nil {
 		line.Customer = p.id
 		if p.listed {
-			p.timeline = append(p.timeline, line)
+			p.addLine(line)
 		}
 	}
 	if w.opt.Trace {
 		w.trace(line)
 	}
+}
+
+// timelineKeep is how many of its last lines a listed customer's timeline
+// keeps, as many as a failing check's timeline shows: memory follows the
+// customers, not the length of the run.
+const timelineKeep = 1_000
+
+// addLine adds a line to a listed customer's timeline. The timeline keeps
+// its last timelineKeep lines, and every "assigned" line before them, which
+// the assignment expectations (never_assigned_to, assigned_order) read
+// whole: once 2*timelineKeep lines follow the assignments, the older ones
+// are dropped in one move, so a line costs a copy of a line at most. The
+// lines dropped are counted by conversation (cutLines).
+func (p *person) addLine(l result.Line) {
+	if len(p.timeline)-p.assigned >= 2*timelineKeep {
+		t := p.timeline
+		n := p.assigned
+		if p.cut == nil {
+			p.cut = map[string]int{}
+		}
+		for i := n; i < len(t)-timelineKeep; i++ {
+			if t[i].Kind == string(router.EventAssigned) {
+				t[n] = t[i]
+				n++
+			} else {
+				p.cut[t[i].Conversation]++
+			}
+		}
+		n += copy(t[n:], t[len(t)-timelineKeep:])
+		clear(t[n:]) // let go of the dropped lines' strings
+		p.assigned = n - timelineKeep
+		p.timeline = t[:n]
+	}
+	p.timeline = append(p.timeline, l)
+}
+
+// lastLines returns the last lines of a listed customer's timeline, at
+// most timelineKeep, in order. The lines are the timeline's own: the
+// caller copies what it keeps.
+func (p *person) lastLines() []result.Line {
+	lines := p.timeline[p.assigned:]
+	return lines[max(len(lines)-timelineKeep, 0):]
+}
+
+// cutLines counts the lines of conversation conv, and those of no
+// conversation, that came before lastLines: dropped, or kept among the
+// assignments.
+func (p *person) cutLines(conv string) int {
+	n := p.cut[conv]
+	if conv != "" {
+		n += p.cut[""]
+	}
+	for _, l := range p.timeline[:len(p.timeline)-len(p.lastLines())] {
+		if l.Conversation == conv || l.Conversation == "" {
+			n++
+		}
+	}
+	return n
 }
 
 // trace adds a line to the event log: the result's, or Options.TraceTo.
@@ -1742,6 +1806,7 @@ func (f *flow) newPerson(id, handle string, messages int, handleTime time.Durati
 	// failure, a flow that draws them or the conversation.
 	if p.lastError != "" || p.lastRefusal != "" || p.timeline != nil {
 		p.lastError, p.lastRefusal, p.timeline = "", "", nil
+		p.assigned, p.cut = 0, nil
 	}
 	if pr := &p.profile; pr.Region != "" || pr.EntryPage != "" || pr.Store != "" || pr.Language != "" || pr.AdSource != "" {
 		*pr = router.Profile{}
