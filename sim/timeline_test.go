@@ -3,7 +3,10 @@ package sim_test
 import (
 	"fmt"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/sim"
@@ -128,6 +131,67 @@ never_assigned_to = ["a"]
 				t.Errorf("never_assigned_to a passed: %v", res.Expectations)
 			}
 			t.Logf("%d lines, %d kept", len(all), len(kept))
+		})
+	}
+}
+
+// TestTimelineCutsLongTexts: a line shows a message's text cut to 200
+// runes, ending in "…", and the messages of a step share their text's
+// quote rather than each holding a copy.
+func TestTimelineCutsLongTexts(t *testing.T) {
+	for _, tc := range []struct{ name, says, shows string }{
+		{"short", "hello", `"hello"`},
+		{"200 runes", strings.Repeat("é", 200), strconv.Quote(strings.Repeat("é", 200))},
+		{"201 runes", strings.Repeat("é", 201), strconv.Quote(strings.Repeat("é", 200) + "…")},
+		{"long", strings.Repeat("😀\n", 5000), strconv.Quote(strings.Repeat("😀\n", 100) + "…")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := parse(t, fmt.Sprintf(`
+name = "long texts"
+seed = 1
+start = "2024-03-04T09:00:00Z"
+[channels.whatsapp.rules]
+max_text_length = 20000
+[channels.whatsapp.router]
+max_text_length = 20000
+[[agents]]
+id = "a"
+[[customers]]
+id = "u1"
+[[steps]]
+at = "0s"
+customer = "u1"
+says = %[1]s
+repeat = 3
+every = "1s"
+[[steps]]
+at = "1m"
+agent = "a"
+to = "u1"
+says = %[1]s
+repeat = 3
+every = "1s"
+`, strconv.Quote(tc.says)))
+			w := runWorld(t, sc, sim.Options{Platforms: platforms.All, Network: sim.Direct})
+			defer w.Close()
+			kept, _, _ := sim.Timeline(w, "u1")
+			var shown []string
+			for _, l := range kept {
+				if l.Kind == "inbound" || l.Kind == "sent" {
+					shown = append(shown, l.Detail)
+				}
+			}
+			if len(shown) != 6 {
+				t.Fatalf("%d messages in the timeline, want 6: %v", len(shown), kept)
+			}
+			for _, d := range shown {
+				if d != tc.shows {
+					t.Fatalf("a line shows …%s, want …%s", d[max(len(d)-20, 0):], tc.shows[max(len(tc.shows)-20, 0):])
+				}
+				if unsafe.StringData(d) != unsafe.StringData(shown[0]) {
+					t.Fatal("the lines hold copies of the text")
+				}
+			}
 		})
 	}
 }

@@ -111,6 +111,10 @@ type World struct {
 	// texts holds what scripted customers and their agents said, by
 	// message id, for their timelines, until the message is logged.
 	texts map[string]string
+	// quotes are the last texts quoted for texts (quote), nextQuote the
+	// one to replace next.
+	quotes    [8]quote
+	nextQuote int
 	// sentBy lists the messages sent in the settle at hand, with their
 	// agents, to name the agent of an asynchronous failure.
 	sentBy []sentMessage
@@ -1204,9 +1208,76 @@ func (w *World) line(ev *router.Event, p *person) result.Line {
 		l.Customer = p.id
 	}
 	if text, ok := w.texts[ev.Message]; ok && (ev.Kind == router.EventInbound || ev.Kind == router.EventSent) {
-		l.Detail = text
+		l.Detail = w.lineText(text)
 	}
 	return l
+}
+
+// lineMaxText is how many runes of a message's text a trace or timeline
+// line shows: a longer text is cut there and ends in "…" (inside the
+// quotes of a text), as the Markdown report cuts its values.
+const lineMaxText = 200
+
+// quote is a text said, quoted once for all the messages that say it.
+type quote struct {
+	text string // as said
+	full string // quoted, whole: what texts keeps (the message center reads it)
+	line string // quoted and cut to lineMaxText runes: what a line shows
+}
+
+// quote returns text's quote: one of the last quoted when it is among
+// them (a step's text is the same string each time the step says it), or
+// made now in place of the oldest. A text said again and again is quoted
+// once, and its messages share the quote rather than each holding a copy.
+func (w *World) quote(text string) *quote {
+	for i := range w.quotes {
+		if q := &w.quotes[i]; q.full != "" && strhash.Same(q.text, text) {
+			return q
+		}
+	}
+	q := &w.quotes[w.nextQuote]
+	w.nextQuote = (w.nextQuote + 1) % len(w.quotes)
+	q.text, q.full = text, strconv.Quote(text)
+	q.line = q.full
+	if cut, ok := cutRunes(text, lineMaxText); ok {
+		q.line = strconv.Quote(cut)
+	}
+	return q
+}
+
+// lineText returns what a line shows of a text texts kept: a quoted text
+// cut to lineMaxText runes, the shared cut of its quote when that is at
+// hand.
+func (w *World) lineText(text string) string {
+	if len(text) <= lineMaxText {
+		return text
+	}
+	for i := range w.quotes {
+		if q := &w.quotes[i]; strhash.Same(q.full, text) {
+			return q.line
+		}
+	}
+	if u, err := strconv.Unquote(text); err == nil {
+		if cut, ok := cutRunes(u, lineMaxText); ok {
+			return strconv.Quote(cut)
+		}
+		return text
+	}
+	cut, _ := cutRunes(text, lineMaxText)
+	return cut
+}
+
+// cutRunes cuts s after n runes, ending it in "…", and reports whether s
+// was longer.
+func cutRunes(s string, n int) (string, bool) {
+	k := 0
+	for i := range s {
+		if k == n {
+			return s[:i] + "…", true
+		}
+		k++
+	}
+	return s, false
 }
 
 // converse scripts a generated conversation once it is assigned. The
@@ -1457,7 +1528,7 @@ func (w *World) recordRare(p *person, m *Message, in *Inbound, err error) {
 		case m.Event != "":
 			w.texts[in.ID] = "event " + m.Event
 		default:
-			w.texts[in.ID] = strconv.Quote(m.Text)
+			w.texts[in.ID] = w.quote(m.Text).full
 		}
 	}
 	switch {
@@ -1503,7 +1574,7 @@ func (w *World) judgeRare(now time.Time, p *person, agent string, m *router.Outb
 		return
 	}
 	if w.keepsText(p) && res.MessageID != "" {
-		w.texts[res.MessageID] = describe(*m)
+		w.texts[res.MessageID] = w.describe(m)
 	}
 	b := p.b
 	if res.Err != nil {
@@ -1531,15 +1602,16 @@ func (w *World) judgeRare(now time.Time, p *person, agent string, m *router.Outb
 	}
 }
 
-// describe writes an outbound message for a timeline.
-func describe(m router.Outbound) string {
+// describe writes an outbound message for a timeline; a text is quoted
+// (quote).
+func (w *World) describe(m *router.Outbound) string {
 	switch m.Kind {
 	case router.KindTemplate:
 		return "template " + m.Template.Name
 	case router.KindAttachment:
 		return fmt.Sprintf("%s %s %s", m.Attachment.Kind, m.Attachment.Format, scenario.Size(m.Attachment.Size))
 	}
-	return strconv.Quote(m.Text)
+	return w.quote(m.Text).full
 }
 
 // drift records a finding; whether an expectation covers it is decided at
