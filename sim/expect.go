@@ -1,7 +1,7 @@
 package sim
 
 import (
-	"github.com/omnisim/omnisim/sim/result"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/sim/result"
 	"github.com/omnisim/omnisim/sim/scenario"
 )
 
@@ -17,12 +18,20 @@ import (
 // end, made once for all that read them; nil for a timed expectation,
 // which makes them at its time.
 func (w *World) expect(ex *scenario.Expect, final *result.Metrics) {
+	var tl timelines
+	w.expectSharing(ex, final, &tl)
+}
+
+// expectSharing is expect, with the timelines of failing checks taken from
+// tl: checks judged at the same time share one timeline per customer and
+// conversation.
+func (w *World) expectSharing(ex *scenario.Expect, final *result.Metrics, tl *timelines) {
 	now := w.clock.nowLocal()
 	add := func(subject, field, expected, actual string, ok bool, p *person, conv string) {
 		c := result.Check{Line: ex.Line, At: now, Subject: subject, Field: field, Expected: expected, Actual: actual, Passed: ok}
 		if !ok && p != nil && p.listed {
 			c.Conversation = conv
-			c.Timeline = conversationTimeline(p.timeline, conv)
+			c.Timeline = tl.get(p, conv)
 		}
 		w.res.Expectations = append(w.res.Expectations, c)
 	}
@@ -221,13 +230,61 @@ func formatFloat(v float64) string {
 	return strconv.FormatFloat(v, 'f', 3, 64)
 }
 
-// conversationTimeline keeps the lines of one conversation, plus the
-// customer's lines that belong to no conversation (rejected webhooks).
-func conversationTimeline(all []result.Line, conv string) []result.Line {
-	var out []result.Line
-	for _, l := range all {
-		if l.Conversation == conv || l.Conversation == "" {
-			out = append(out, l)
+// timelines are the timelines of failing checks judged at one time, made
+// once per customer and conversation and shared by every check that shows
+// them (a check only reads its timeline). The zero value is empty.
+type timelines struct {
+	m map[timelineKey][]result.Line
+}
+
+// timelineKey is a customer and one of its conversations.
+type timelineKey struct {
+	p    *person
+	conv string
+}
+
+// get returns the timeline of p's conversation conv, making it the first
+// time it is asked for.
+func (tl *timelines) get(p *person, conv string) []result.Line {
+	k := timelineKey{p, conv}
+	if lines, ok := tl.m[k]; ok {
+		return lines
+	}
+	if tl.m == nil {
+		tl.m = map[timelineKey][]result.Line{}
+	}
+	lines := conversationTimeline(p, conv)
+	tl.m[k] = lines
+	return lines
+}
+
+// conversationTimeline keeps the lines of one conversation of a listed
+// customer, plus the customer's lines that belong to no conversation
+// (rejected webhooks), from the customer's last lines (lastLines, at most
+// timelineKeep). When earlier lines of them were left out, a timeline_cut
+// line comes first, at the time of the first of the last lines, saying how
+// many.
+func conversationTimeline(p *person, conv string) []result.Line {
+	last := p.lastLines()
+	n := 0
+	for i := range last {
+		if l := &last[i]; l.Conversation == conv || l.Conversation == "" {
+			n++
+		}
+	}
+	cut := p.cutLines(conv)
+	if n+cut == 0 {
+		return nil
+	}
+	out := make([]result.Line, 0, n+min(cut, 1))
+	if cut > 0 {
+		out = append(out, result.Line{At: last[0].At, Kind: "timeline_cut", Conversation: conv,
+			Detail: fmt.Sprintf("%s earlier events not kept: a failing check's timeline shows the customer's last %s; -trace customer=%s keeps every one",
+				scenario.GroupDigits(int64(cut)), scenario.GroupDigits(timelineKeep), p.id)})
+	}
+	for i := range last {
+		if l := &last[i]; l.Conversation == conv || l.Conversation == "" {
+			out = append(out, *l)
 		}
 	}
 	return out
@@ -329,9 +386,10 @@ func (w *World) Finish() result.Result {
 	// and the result: nothing judged at the end changes them.
 	m := w.metrics(now)
 	if w.res.Error == "" {
+		var tl timelines
 		for i := range w.sc.Expect {
 			if ex := &w.sc.Expect[i]; !ex.HasAt {
-				w.expect(ex, &m)
+				w.expectSharing(ex, &m, &tl)
 			}
 		}
 	}
