@@ -386,15 +386,54 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	if text != nil {
 		writeErr = text.Close()
 	}
-	for _, o := range outs.docs() {
-		if err := o.write(forFormat(results, o.format), ropt); err != nil && writeErr == nil {
+	// Ctrl-C or -timeout while the documents are written stops them at
+	// once; one that cut the run short came before, and its reports, which
+	// say so, are written whole. A file not written whole is removed, or
+	// emptied when it was there before, so that no cut or older report
+	// passes for this run's.
+	wctx, cut := ctx, ""
+	if unfinished > 0 {
+		wctx = context.Background()
+	}
+	docs := outs.docs()
+	for i, o := range docs {
+		err := o.write(wctx, forFormat(results, o.format), ropt)
+		if wctx.Err() != nil {
+			for _, x := range docs[i:] {
+				if fi, err := x.file.Stat(); err == nil && !fi.Mode().IsRegular() {
+					cut += ", " + x.path + " (cut short)" // a device or a pipe
+					continue
+				}
+				if x.created {
+					x.file.Close()
+					os.Remove(x.path)
+				} else {
+					rewind(x.file)
+				}
+				cut += ", " + x.path
+			}
+			cut = strings.TrimPrefix(cut, ", ") + " not written"
+			break
+		}
+		if err != nil && writeErr == nil {
 			writeErr = err
 		}
 	}
-	if outs.main == nil && format != report.Text {
-		if err := report.Write(e.stdout, format, forFormat(results, format), ropt); err != nil && writeErr == nil {
+	if outs.main == nil && format != report.Text && cut == "" {
+		err := report.Write(ctxWriter{wctx, e.stdout}, format, forFormat(results, format), ropt)
+		if wctx.Err() != nil {
+			cut = "the report on standard output is cut short"
+		} else if err != nil && writeErr == nil {
 			writeErr = err
 		}
+	}
+	if cut != "" {
+		why := "interrupted"
+		if errors.Is(context.Cause(ctx), errTimedOut) {
+			why = fmt.Sprintf("timed out after %v (-timeout)", f.timeout)
+		}
+		fmt.Fprintf(e.stderr, "omnisim run: %s while writing the reports; %s\n", why, cut)
+		return exitFailed
 	}
 	if writeErr != nil {
 		fmt.Fprintf(e.stderr, "omnisim run: writing the report: %v\n", writeErr)
@@ -904,15 +943,40 @@ func (o *outputs) close() {
 	}
 }
 
-// write writes the report document to the output's file.
-func (x *output) write(results []result.Result, opt report.Options) error {
+// write writes the report document to the output's file, stopping when
+// ctx is done.
+func (x *output) write(ctx context.Context, results []result.Result, opt report.Options) error {
 	if err := rewind(x.file); err != nil {
 		return fmt.Errorf("%s: %v", x.path, err)
 	}
-	if err := report.Write(x.file, x.format, results, opt); err != nil {
+	if err := report.Write(ctxWriter{ctx, x.file}, x.format, results, opt); err != nil {
 		return fmt.Errorf("%s: %v", x.path, err)
 	}
 	return nil
+}
+
+// ctxWriter writes to w until ctx is done, then fails with ctx's cause. A
+// long write goes in 64 KiB pieces, so that it stops within one.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		if c.ctx.Err() != nil {
+			return n, context.Cause(c.ctx)
+		}
+		k := min(len(p), 64<<10)
+		m, err := c.w.Write(p[:k])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		p = p[k:]
+	}
+	return n, nil
 }
 
 // progress shows, on a terminal, one line on standard error with the
