@@ -973,11 +973,38 @@ type fzAgent struct {
 	online      bool
 	onlineSince time.Time
 	onlineTotal time.Duration
+	offlineAt   []time.Time // the ends of the spans online that ended, each after onlineFrom's
+	onlineFrom  []time.Time // their starts
 	active      int
 	peak        int
 	assignments int
 	assigned    bool // ever assigned
 	last        time.Time
+}
+
+// onlineWithin is how long the agent was online between from and to (at
+// most now): a conversation it holds counts as conversation-time only
+// then.
+func (a *fzAgent) onlineWithin(from, to, now time.Time) time.Duration {
+	var d time.Duration
+	overlap := func(s, e time.Time) {
+		if s.Before(from) {
+			s = from
+		}
+		if e.After(to) {
+			e = to
+		}
+		if e.After(s) {
+			d += e.Sub(s)
+		}
+	}
+	for i, s := range a.onlineFrom {
+		overlap(s, a.offlineAt[i])
+	}
+	if a.online {
+		overlap(a.onlineSince, now)
+	}
+	return d
 }
 
 // lastString formats the agent's last assignment for failure reports.
@@ -1406,6 +1433,7 @@ func (m *fzModel) apply(ev router.Event) error {
 			a.onlineSince = ev.At
 		} else {
 			a.onlineTotal += ev.At.Sub(a.onlineSince)
+			a.onlineFrom, a.offlineAt = append(a.onlineFrom, a.onlineSince), append(a.offlineAt, ev.At)
 		}
 	case router.EventSent, router.EventRefused, router.EventFailed:
 		return m.applySend(ev)
@@ -1638,7 +1666,7 @@ func (m *fzModel) checkSnapshots(e *router.Engine, now time.Time) error {
 			if cv.state == router.Closed {
 				end = cv.closed
 			}
-			busy[cv.agent] += end.Sub(cv.assigned)
+			busy[cv.agent] += m.agents[cv.agent].onlineWithin(cv.assigned, end, now)
 		}
 	}
 	for _, s := range stats {
