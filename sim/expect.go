@@ -181,21 +181,31 @@ func (w *World) expectSharing(ex *scenario.Expect, final *result.Metrics, tl *ti
 			v = d.Seconds()
 		}
 		actual := formatFloat(v)
+		exact := strconv.FormatFloat(v, 'g', -1, 64)
 		if isDur {
-			actual = scenario.FormatDuration(d.Round(time.Millisecond))
+			actual, exact = scenario.FormatDuration(d.Round(time.Millisecond)), scenario.FormatDuration(d)
 		}
-		bound := func(field string, ok bool, want string) { add(subject, field, want, actual, ok, nil, "") }
+		// A failed bound whose value, rounded, reads as the bound itself
+		// shows it unrounded ("expected <= 20s, got 20s400000ns", not "got
+		// 20s").
+		bound := func(field string, ok bool, op, limit string) {
+			shown := actual
+			if !ok && actual == limit {
+				shown = exact
+			}
+			add(subject, field, op+limit, shown, ok, nil, "")
+		}
 		if ex.Min != nil {
-			bound("min", v >= *ex.Min, ">= "+formatFloat(*ex.Min))
+			bound("min", v >= *ex.Min, ">= ", formatFloat(*ex.Min))
 		}
 		if ex.Max != nil {
-			bound("max", v <= *ex.Max, "<= "+formatFloat(*ex.Max))
+			bound("max", v <= *ex.Max, "<= ", formatFloat(*ex.Max))
 		}
 		if ex.MinDuration != nil {
-			bound("min_duration", d >= ex.MinDuration.D(), ">= "+ex.MinDuration.String())
+			bound("min_duration", d >= ex.MinDuration.D(), ">= ", ex.MinDuration.String())
 		}
 		if ex.MaxDuration != nil {
-			bound("max_duration", d <= ex.MaxDuration.D(), "<= "+ex.MaxDuration.String())
+			bound("max_duration", d <= ex.MaxDuration.D(), "<= ", ex.MaxDuration.String())
 		}
 	case ex.Inbox != "":
 		w.expectInboxView(ex, eq)
