@@ -155,7 +155,10 @@ plays direct unless -transport says otherwise.
 
 -timeout stops the run when it passes, like 'go test -timeout': the scenario
 running is reported as an error, those not started as skipped, and the exit
-status is 1. Ctrl-C does the same.
+status is 1. Ctrl-C does the same. Either, once every scenario has run,
+stops the reports being written: a report file not written whole is
+removed (or emptied, when it was there before the run), and the exit
+status is 1.
 
 The exit status is 0 when every expectation of every scenario held, 1 when
 one failed (or a run met policy drift it did not expect, was interrupted or

@@ -59,7 +59,8 @@ type Check struct {
 	Actual   string    `json:"actual"`
 	Passed   bool      `json:"passed"`
 	// Conversation and Timeline show the conversation involved, for
-	// customer checks.
+	// customer checks: its lines among the customer's last 1,000, after
+	// a "timeline_cut" line counting the earlier ones when there were.
 	Conversation string `json:"conversation,omitempty"`
 	Timeline     []Line `json:"timeline,omitempty"`
 }
