@@ -128,6 +128,7 @@ type htmlScenario struct {
 	Drift        []htmlDrift
 	DriftCount   string // "2 findings"
 	DriftSummary string // "none", "2 expected", "1 unexpected of 2"
+	DriftMore    string // "and 2 more findings not listed, 1 unexpected", or ""
 	Unexpected   int
 	Agents       []htmlAgent
 	AgentCount   string // "3 agents"
@@ -277,14 +278,17 @@ func htmlScenarioOf(r *result.Result, n, of int, opt Options) htmlScenario {
 		s.Drift = append(s.Drift, htmlDrift{Expected: d.Expected, At: timeOf(r.Start, d.At), Kind: d.Kind, Channel: show(d.Channel),
 			Customer: show(d.Customer), Agent: show(d.Agent), Router: show(d.Router), Platform: show(d.Platform)})
 	}
-	s.DriftCount = plural(len(r.Drift), "finding", "findings")
+	s.Unexpected += r.DriftDroppedUnexpected
+	total := driftTotal(r)
+	s.DriftCount = plural(total, "finding", "findings")
+	s.DriftMore = driftNotListed(r)
 	switch {
-	case len(r.Drift) == 0:
+	case total == 0:
 		s.DriftSummary = "none"
 	case s.Unexpected == 0:
-		s.DriftSummary = fmt.Sprintf("%d expected", len(r.Drift))
+		s.DriftSummary = fmt.Sprintf("%d expected", total)
 	default:
-		s.DriftSummary = fmt.Sprintf("%d unexpected of %d", s.Unexpected, len(r.Drift))
+		s.DriftSummary = fmt.Sprintf("%d unexpected of %d", s.Unexpected, total)
 	}
 	for _, a := range r.Agents {
 		s.Agents = append(s.Agents, htmlAgent{ID: a.ID, Capacity: strconv.Itoa(a.Capacity), Assignments: strconv.Itoa(a.Assignments),
@@ -864,6 +868,9 @@ const htmlTemplateText = `<!DOCTYPE html>
 {{- end}}
 </tbody>
 </table></div>
+{{- with .DriftMore}}
+<p>{{.}}.</p>
+{{- end}}
 {{- else}}
 <p>None: the router and the platforms agreed on every message.</p>
 {{- end}}

@@ -211,7 +211,7 @@ func junitCaseOf(r *result.Result, opt Options) junitCase {
 		c.Failures = append(c.Failures, &junitProblem{
 			Message: plural(n, "unexpected policy drift finding", "unexpected policy drift findings"),
 			Type:    "drift",
-			Text:    junitText(formatDrift("", r.Start, r.Drift, func(*result.Drift) string { return "" })),
+			Text:    junitText(formatDrift("", r.Start, r.Drift, func(*result.Drift) string { return "" }) + moreDrift("", r)),
 		})
 	}
 	// A failed scenario always shows as a failure, even when the simulator
@@ -251,6 +251,7 @@ func junitSummary(r *result.Result, opt Options) string {
 			}
 			return "FAIL  "
 		}))
+		s.WriteString(moreDrift("  ", r))
 	}
 	if opt.Verbose && len(r.Trace) > 0 {
 		s.WriteString("trace\n")
@@ -277,4 +278,13 @@ func checkDetail(r *result.Result, c *result.Check) string {
 		s.WriteString(formatLines("  ", r.Start, c.Conversation, c.Timeline))
 	}
 	return s.String()
+}
+
+// moreDrift is a line saying how many drift findings are not listed, or ""
+// when all are.
+func moreDrift(indent string, r *result.Result) string {
+	if more := driftNotListed(r); more != "" {
+		return indent + more + "\n"
+	}
+	return ""
 }

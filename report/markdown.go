@@ -134,14 +134,15 @@ func (c *countWriter) Write(p []byte) (int, error) {
 
 // mdDrift summarizes a scenario's drift findings for its table row.
 func mdDrift(r *result.Result) string {
-	if len(r.Drift) == 0 {
+	total := driftTotal(r)
+	if total == 0 {
 		return "none"
 	}
 	u := unexpectedDrift(r)
 	if u == 0 {
-		return fmt.Sprintf("%d expected", len(r.Drift))
+		return fmt.Sprintf("%d expected", total)
 	}
-	return fmt.Sprintf("**%d unexpected** of %d", u, len(r.Drift))
+	return fmt.Sprintf("**%d unexpected** of %d", u, total)
 }
 
 func writeMarkdownFailure(b *bufio.Writer, r *result.Result) {
@@ -211,7 +212,7 @@ func writeMarkdownFailure(b *bufio.Writer, r *result.Result) {
 			drift = append(drift, d)
 		}
 	}
-	if len(drift) > 0 {
+	if len(drift) > 0 || r.DriftDroppedUnexpected > 0 {
 		b.WriteString("\nUnexpected policy drift:\n\n| at | kind | channel | customer | agent | router | platform |\n|---|---|---|---|---|---|---|\n")
 		for i, d := range drift {
 			if i == mdMaxDrift {
@@ -220,7 +221,7 @@ func writeMarkdownFailure(b *bufio.Writer, r *result.Result) {
 			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s |\n", offset(r.Start, d.At), mdText(d.Kind), mdText(show(d.Channel)),
 				mdText(show(d.Customer)), mdText(show(d.Agent)), mdText(show(d.Router)), mdText(show(d.Platform)))
 		}
-		if n := len(drift) - mdMaxDrift; n > 0 {
+		if n := unexpectedDrift(r) - min(len(drift), mdMaxDrift); n > 0 {
 			fmt.Fprintf(b, "\nand %d more unexpected findings.\n", n)
 		}
 	}

@@ -141,9 +141,10 @@ func summarize(results []result.Result) summary {
 	return s
 }
 
-// unexpectedDrift counts the drift findings no expectation covers.
+// unexpectedDrift counts the drift findings no expectation covers, listed
+// or not.
 func unexpectedDrift(r *result.Result) int {
-	n := 0
+	n := r.DriftDroppedUnexpected
 	for _, d := range r.Drift {
 		if !d.Expected {
 			n++
@@ -161,4 +162,19 @@ func failedChecks(r *result.Result) int {
 		}
 	}
 	return n
+}
+
+// driftTotal counts a run's drift findings, listed or not.
+func driftTotal(r *result.Result) int {
+	return len(r.Drift) + r.DriftDropped
+}
+
+// driftNotListed says how many drift findings the result counts but does
+// not list, and how many of them are unexpected; "" when it lists them all.
+func driftNotListed(r *result.Result) string {
+	if r.DriftDropped == 0 {
+		return ""
+	}
+	return fmt.Sprintf("and %s not listed, %d unexpected", plural(r.DriftDropped, "more finding", "more findings"),
+		r.DriftDroppedUnexpected)
 }

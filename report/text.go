@@ -346,6 +346,9 @@ func writeDrift(b *bufio.Writer, r *result.Result) {
 		return "FAIL  "
 	})
 	b.WriteString(text)
+	if more := driftNotListed(r); more != "" {
+		b.WriteString("    " + more + "\n")
+	}
 }
 
 // formatDrift writes one line per drift finding, prefixed by mark.

@@ -213,12 +213,10 @@ func (w *World) expectSharing(ex *scenario.Expect, final *result.Metrics, tl *ti
 		w.expectHistory(ex, eq)
 	case ex.Drift != "":
 		// The findings so far are the ones this check counted (and covers).
-		w.driftChecks = append(w.driftChecks, driftCheck{kind: ex.Drift, seen: len(w.res.Drift)})
-		n := 0
-		for _, d := range w.res.Drift {
-			if ex.Drift == "any" || d.Kind == ex.Drift {
-				n++
-			}
+		w.driftChecks = append(w.driftChecks, driftCheck{kind: ex.Drift, seen: w.driftN})
+		n := w.driftN.total()
+		if ex.Drift != "any" {
+			n = w.driftN[driftKind(ex.Drift)]
 		}
 		if ex.Count != nil {
 			eq("drift "+ex.Drift, "count", strconv.Itoa(*ex.Count), strconv.Itoa(n), nil, "")
@@ -418,37 +416,68 @@ func (w *World) Finish() result.Result {
 		}
 		w.res.Agents = append(w.res.Agents, ag)
 	}
-	w.markExpectedDrift()
-	w.res.Passed = w.res.Error == ""
+	unexpected := w.markExpectedDrift()
+	w.res.Passed = w.res.Error == "" && unexpected == 0
 	for _, c := range w.res.Expectations {
 		w.res.Passed = w.res.Passed && c.Passed
-	}
-	for _, d := range w.res.Drift {
-		w.res.Passed = w.res.Passed && d.Expected
 	}
 	return w.res
 }
 
 // markExpectedDrift marks the drift findings a [[expect]] drift entry
 // covers: one of its kind (or "any") that counted the finding, because it
-// was checked after the finding was made.
-func (w *World) markExpectedDrift() {
-	for i := range w.res.Drift {
-		d := &w.res.Drift[i]
-		for _, c := range w.driftChecks {
-			if (c.kind == "any" || c.kind == d.Kind) && i < c.seen {
-				d.Expected = true
-				break
+// was checked after the finding was made. It returns how many findings,
+// listed or not, no entry covers, and counts those past the listed ones
+// in the result (DriftDroppedUnexpected).
+func (w *World) markExpectedDrift() int {
+	// Findings of a kind are made in order, so an entry covers the first
+	// seen[k] of kind k, and the last entry covering k covers the most.
+	var covered driftCounts
+	for _, c := range w.driftChecks {
+		for k := range covered {
+			if c.kind == "any" || driftKind(c.kind) == k {
+				covered[k] = max(covered[k], c.seen[k])
 			}
 		}
 	}
+	var listed driftCounts // findings of each kind listed so far
+	listedUnexpected := 0
+	for i := range w.res.Drift {
+		d := &w.res.Drift[i]
+		k := driftKind(d.Kind)
+		d.Expected = listed[k] < covered[k]
+		listed[k]++
+		if !d.Expected {
+			listedUnexpected++
+		}
+	}
+	unexpected := 0
+	for k, n := range w.driftN {
+		unexpected += n - covered[k]
+	}
+	w.res.DriftDroppedUnexpected = unexpected - listedUnexpected
+	return unexpected
 }
 
 // driftCheck records a drift expectation that ran: its kind, and how many
-// findings there were when it did.
+// findings of each kind there were when it did.
 type driftCheck struct {
 	kind string
-	seen int
+	seen driftCounts
+}
+
+// driftCounts counts drift findings by kind, indexed by driftKind.
+type driftCounts [2]int
+
+// total returns the findings of every kind.
+func (c driftCounts) total() int { return c[0] + c[1] }
+
+// driftKind returns the index of a drift kind in driftCounts.
+func driftKind(kind string) int {
+	if kind == result.DriftRefusedAccepted {
+		return 1
+	}
+	return 0
 }
 
 // assignments returns the "assigned" lines of a scripted customer's

@@ -129,8 +129,10 @@ type World struct {
 	// are observed ([bot] reply).
 	botDue []*person
 	counts eventCounts
-	// driftChecks are the drift expectations that ran, in order.
+	// driftChecks are the drift expectations that ran, in order; driftN
+	// counts the drift findings by kind (driftKind), listed or not.
 	driftChecks []driftCheck
+	driftN      driftCounts
 	// live holds the conversations that have not closed, but for those a
 	// person of the world tracks (person.live); waits the waits of those
 	// assigned or closed, and assigned how many were assigned.
@@ -1616,7 +1618,13 @@ func (w *World) describe(m *router.Outbound) string {
 
 // drift records a finding; whether an expectation covers it is decided at
 // the end of the run.
+// Past the first result.MaxDrift findings it only counts them.
 func (w *World) drift(at time.Time, kind string, p *person, agent, routerSaid, platformSaid string) {
+	w.driftN[driftKind(kind)]++
+	if len(w.res.Drift) == result.MaxDrift {
+		w.res.DriftDropped++
+		return
+	}
 	w.res.Drift = append(w.res.Drift, result.Drift{
 		At: at.In(w.sc.Start.Location()), Kind: kind, Channel: p.key.Channel, Customer: p.id, Agent: agent,
 		Router: routerSaid, Platform: platformSaid,

@@ -21,12 +21,21 @@ type Result struct {
 	Passed      bool      `json:"passed"`
 
 	Expectations []Check `json:"expectations"`
-	Drift        []Drift `json:"drift"`
-	Totals       Totals  `json:"totals"`
-	Metrics      Metrics `json:"metrics"`
-	Agents       []Agent `json:"agents"`
-	Trace        []Line  `json:"trace,omitempty"` // the event log, when asked for
-	Error        string  `json:"error,omitempty"` // a run that could not complete
+	// Drift lists the run's first MaxDrift policy drift findings, in the
+	// order they were made.
+	Drift []Drift `json:"drift"`
+	// DriftDropped counts the findings made after the first MaxDrift,
+	// which Drift does not list, and DriftDroppedUnexpected those of them
+	// no expectation covers; a run with unexpected drift does not pass,
+	// listed or not.
+	DriftDropped           int `json:"drift_dropped,omitempty"`
+	DriftDroppedUnexpected int `json:"drift_dropped_unexpected,omitempty"`
+
+	Totals  Totals  `json:"totals"`
+	Metrics Metrics `json:"metrics"`
+	Agents  []Agent `json:"agents"`
+	Trace   []Line  `json:"trace,omitempty"` // the event log, when asked for
+	Error   string  `json:"error,omitempty"` // a run that could not complete
 	// Skipped says why a scenario was not run at all (the run was
 	// interrupted or timed out before it began); such a result has no
 	// figures and does not pass.
@@ -88,6 +97,11 @@ type Drift struct {
 	Platform string    `json:"platform"` // "accepted", or the platform's error code
 	Expected bool      `json:"expected"` // a [[expect]] drift entry covers it
 }
+
+// MaxDrift is the number of drift findings a Result lists; later ones are
+// only counted (Result.DriftDropped), so a long drifting run keeps a bounded
+// report.
+const MaxDrift = 1000
 
 // Drift kinds.
 const (
