@@ -64,6 +64,13 @@ func (w *Watcher) printResult(r *result.Result) {
 			reasons++
 		}
 	}
+	if r.DriftDropped > 0 {
+		// Findings past the listed ones are counted only.
+		fmt.Fprintf(&b, "      and %d more drift findings not listed, %d unexpected\n", r.DriftDropped, r.DriftDroppedUnexpected)
+		if r.DriftDroppedUnexpected > 0 {
+			reasons++
+		}
+	}
 	if r.Error != "" {
 		fmt.Fprintf(&b, "      error: %s\n", oneLine(r.Error))
 		reasons++

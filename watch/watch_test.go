@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/omnisim/omnisim/sim/result"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -754,4 +755,17 @@ func TestCancelWhileLoading(t *testing.T) {
 			t.Errorf("printed after the cancel: %q", strings.TrimPrefix(after, before))
 		}
 	})
+}
+
+// TestSummaryDriftPastTheList: drift findings the result counts but does
+// not list are a reason of their own for a FAIL, not "without a failed
+// expectation".
+func TestSummaryDriftPastTheList(t *testing.T) {
+	var out strings.Builder
+	w := &Watcher{out: &out}
+	w.printResult(&result.Result{Name: "drifts", File: "d.toml", Passed: false, DriftDropped: 5, DriftDroppedUnexpected: 2})
+	want := "FAIL  drifts (d.toml)\n      and 5 more drift findings not listed, 2 unexpected\n"
+	if out.String() != want {
+		t.Errorf("got\n%q\nwant\n%q", out.String(), want)
+	}
 }
