@@ -157,7 +157,10 @@ func runWatch(ctx context.Context, e *env, opts any, args []string) int {
 	var ignore []string
 	if f.out != "" {
 		// Opened, not truncated, until it is known not to be one of the
-		// scenario files: the summaries must not destroy one.
+		// scenario files: the summaries must not destroy one. A file this
+		// opening makes is none of them.
+		_, statErr := os.Stat(f.out)
+		existed := statErr == nil
 		file, err := os.OpenFile(f.out, os.O_WRONLY|os.O_CREATE, 0o644)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "omnisim watch: -o: %v\n", err)
@@ -167,6 +170,9 @@ func runWatch(ctx context.Context, e *env, opts any, args []string) int {
 		paths := args
 		if len(paths) == 0 {
 			paths = []string{"."}
+		}
+		if !existed {
+			paths = nil // nothing to compare with
 		}
 		for _, p := range paths {
 			files, _ := tomlFiles(p)
