@@ -1389,40 +1389,33 @@ func (e *Engine) SetOnline(now time.Time, agentID string, online bool) error {
 	if !ok {
 		return fmt.Errorf("router: unknown agent %q", agentID)
 	}
-	if a.online == online {
+	if !e.setOnline(now, a, online, "") {
 		return nil
 	}
-	a.noteBusy(now, now.UnixNano())
-	a.online = online
-	if online {
-		a.onlineSince = now
-		e.log(now, EventOnline, 0, nil, a.id, "", "", "")
-	} else {
-		a.onlineTotal += now.Sub(a.onlineSince)
-		e.log(now, EventOffline, 0, nil, a.id, "", "", "")
-	}
-	e.reindex(now, now.UnixNano(), a)
+	e.reindex(now, e.now, a)
 	if online {
 		e.drain(now, a)
 	}
 	return nil
 }
 
-// setOnline changes a scheduled agent's presence with its hours
-// ([Config.OnlineByHours]).
-func (e *Engine) setOnline(now time.Time, a *agent, online bool) {
+// setOnline changes an agent's presence at now (a call's time, or a shift
+// timer's), logging detail with the event ("hours" when its hours change
+// it, [Config.OnlineByHours]), and reports whether it changed.
+func (e *Engine) setOnline(now time.Time, a *agent, online bool, detail string) bool {
 	if a.online == online {
-		return
+		return false
 	}
 	a.noteBusy(now, now.UnixNano())
 	a.online = online
 	if online {
 		a.onlineSince = now
-		e.log(now, EventOnline, 0, nil, a.id, "", "", "hours")
+		e.log(now, EventOnline, 0, nil, a.id, "", "", detail)
 	} else {
 		a.onlineTotal += now.Sub(a.onlineSince)
-		e.log(now, EventOffline, 0, nil, a.id, "", "", "hours")
+		e.log(now, EventOffline, 0, nil, a.id, "", "", detail)
 	}
+	return true
 }
 
 // Close closes the customer's open conversation on the agent's behalf.
@@ -1430,9 +1423,10 @@ func (e *Engine) Close(now time.Time, agentID string, key CustomerKey) error {
 	e.mu.Lock() // let go without a deferred call, as in Receive
 	now = e.begin(now)
 	c := e.customers.get(&key)
-	// The agent holds it while it is assigned: after a transfer or a
-	// reassignment, agent names the last one, who holds it no more.
-	if c == nil || c.open == nil || c.open.state != stageAssigned || c.open.agent == nil || !strhash.Same(c.open.agent.id, agentID) {
+	// The agent holds it while it is assigned (assign sets the agent):
+	// after a transfer or a reassignment, agent names the last one, who
+	// holds it no more.
+	if c == nil || c.open == nil || c.open.state != stageAssigned || !strhash.Same(c.open.agent.id, agentID) {
 		err := e.notClosed(agentID, key, c)
 		e.mu.Unlock()
 		return err
@@ -1937,7 +1931,7 @@ func (e *Engine) refused(p *pendingSend, agentID string, to *CustomerKey, reason
 func (e *Engine) record(p *pendingSend, agentID string, to *CustomerKey, id string, sendErr error) {
 	e.mu.Lock()
 	now := e.begin(p.at)
-	n := now.UnixNano()
+	n := e.now // begin's time in unix ns
 	p.res.MessageID, p.res.Err = id, sendErr
 	c := p.cust
 	c.pending--

@@ -14,7 +14,7 @@ func (e *Engine) startShifts(now time.Time) {
 		on, next, ok := a.sched.at(now, a.loc)
 		a.onShift = on
 		if e.onlineByHours && on {
-			e.setOnline(now, a, true)
+			e.setOnline(now, a, true, "hours")
 		}
 		// In its groups' picks too: an agent on shift (and online by
 		// its hours) takes conversations from the first.
@@ -37,7 +37,7 @@ func (e *Engine) shiftChange(at time.Time, a *agent) {
 		}
 		e.log(at, kind, 0, nil, a.id, "", "", "")
 		if e.onlineByHours {
-			e.setOnline(at, a, on)
+			e.setOnline(at, a, on, "hours")
 		}
 		e.reindex(at, at.UnixNano(), a)
 		if on {

@@ -528,6 +528,14 @@ func TestBusyTimeWhileOnline(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(6*h, 5*h, 3*h)
+
+	// Presence that follows the hours alike: a shift that ends while the
+	// agent holds a conversation.
+	e = newEngine(t, Config{OnlineByHours: true, Schedules: []Schedule{{Name: "s", Days: every(iv(9*h, 10*h))}},
+		Agents: []AgentConfig{{ID: "a1", Capacity: 1, Schedule: "s"}}})
+	receive(t, e, at(0), "u")
+	e.Advance(at(3 * h))
+	check(3*h, h, h)
 }
 
 // TestBusyTimePastInt64: an agent of large capacity held busy for years
