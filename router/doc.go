@@ -16,10 +16,10 @@
 // (Receive, Status, Check, Send, SetOnline, Close, Transfer, Take, Handoff,
 // Advance) first takes a time earlier than the latest one it accepted as
 // that latest time, then fires the deadlines due by then; so the event log
-// is in time order whatever order the callers' clocks arrive in. Agent and Agents take their snapshot at the
-// latest accepted time when given an earlier one. Send logs its outcome at
-// the time of its decision, or later if another call moved the engine's time
-// on while the [Sender] ran.
+// is in time order whatever order the callers' clocks arrive in. Agent and
+// Agents take their snapshot at the latest accepted time when given an
+// earlier one. Send logs its outcome at the time of its decision, or later
+// if another call moved the engine's time on while the [Sender] ran.
 //
 // [Engine.NextDeadline] is the exact time of the earliest pending timer, so a
 // caller that sleeps until then and calls [Engine.Advance] never wakes for
@@ -134,14 +134,14 @@
 // hours during the union of its intervals, half-open: from a start to just
 // before an end. Intervals are clock times read in the agent's time zone
 // ([AgentConfig.Location]), else the schedule's, else the tenant's
-// ([Config.Location], UTC by default), as *time.Location values (the
-// binary embeds the zone database). Clock times are wall-clock times, so
-// across a daylight-saving change an overnight shift 22:00-06:00 lasts 7
-// or 9 hours; a clock time the change skips is the instant of the change
-// (02:30 on the day New York springs forward is 03:00 EDT), and one the
-// change shows twice is its first showing. A holiday is a date in that zone on which no interval starts; a
-// shift that started the evening before runs to its end. An agent without
-// a schedule is always inside working hours.
+// ([Config.Location], UTC by default), as *time.Location values (the binary
+// embeds the zone database). Clock times are wall-clock times, so across a
+// daylight-saving change an overnight shift 22:00-06:00 lasts 7 or 9 hours;
+// a clock time the change skips is the instant of the change (02:30 on the
+// day New York springs forward is 03:00 EDT), and one the change shows
+// twice is its first showing. A holiday is a date in that zone on which no
+// interval starts; a shift that started the evening before runs to its end.
+// An agent without a schedule is always inside working hours.
 //
 // The engine reads each scheduled agent's hours at its first call and then
 // keeps one timer per agent at its next shift start or end (an engine

@@ -40,7 +40,7 @@
 // API that follows the stream.
 //
 // The control API refuses (403) cross-origin browser requests other than
-// GET and HEAD, and on a loopback listener the control API and the console
+// GET, HEAD and OPTIONS, and on a loopback listener the control API and the console
 // refuse (403) a Host that is not localhost or a loopback address; the
 // platforms' endpoints take every request.
 //

@@ -96,10 +96,6 @@ type Server struct {
 	control   *http.ServeMux
 	// guarded is control behind the cross-origin protection.
 	guarded http.Handler
-	// loopback is set when the listener is on a loopback address: then
-	// only requests naming a loopback host reach the control API and the
-	// console.
-	loopback bool
 	// worlds serves the platforms' endpoints of the current world: each
 	// world mounts them on a mux of its own.
 	worlds atomic.Pointer[http.ServeMux]
@@ -169,7 +165,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.transport = &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second}
 	s.client = &http.Client{Transport: s.transport}
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	s.loopback = s.Loopback()
 	s.control = s.controlMux()
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -332,7 +327,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // address, and then localhost or a loopback address, with or without a
 // port.
 func (s *Server) hostAllowed(host string) bool {
-	if !s.loopback {
+	if !s.Loopback() {
 		return true
 	}
 	if h, _, err := net.SplitHostPort(host); err == nil {

@@ -13,15 +13,15 @@ const StateVersion = 1
 
 // SaveState encodes what the adapter must keep across a restart of the
 // router: the webhookEventIds remembered for dedupe (with the time each was
-// remembered, oldest first), the customers' reply tokens not yet used
-// (with the time of the event that brought each), the cached display
-// names (with the time of each user's last message, from which
-// Config.NameTTL counts), the users whose last event was an unfollow, the number of retry
-// keys drawn, and its counters. A new adapter given it by
-// [Adapter.RestoreState] drops a redelivery of an event the saved one had
-// already handed on, replies with a token the saved one received, fetches
-// no profile twice, and never draws a retry key the saved one used (a
-// reused key would be answered 409 for a new message). The encoding is
+// remembered, oldest first), the customers' reply tokens not yet used (with
+// the time of the event that brought each), the cached display names (with
+// the time of each user's last message, from which Config.NameTTL counts),
+// the users whose last event was an unfollow, the number of retry keys
+// drawn, and its counters. A new adapter given it by [Adapter.RestoreState]
+// drops a redelivery of an event the saved one had already handed on,
+// replies with a token the saved one received, fetches no profile twice,
+// and never draws a retry key the saved one used (a reused key would be
+// answered 409 for a new message). The encoding is
 // JSON: {"version":1,"seen":[{"id":..,"at":unix ns},...],"tokens":[{"user":
 // ..,"token":..,"at":RFC 3339},...],"names":{user: name},"name_at":{user:
 // unix ns},"blocked":[..],"keys":n,"stats":{...}}, lists sorted so that
