@@ -281,7 +281,7 @@ func htmlScenarioOf(r *result.Result, n, of int, opt Options) htmlScenario {
 	s.Unexpected += r.DriftDroppedUnexpected
 	total := driftTotal(r)
 	s.DriftCount = plural(total, "finding", "findings")
-	s.DriftMore = driftNotListed(r)
+	s.DriftMore = r.DriftNotListed()
 	switch {
 	case total == 0:
 		s.DriftSummary = "none"

@@ -283,7 +283,7 @@ func checkDetail(r *result.Result, c *result.Check) string {
 // moreDrift is a line saying how many drift findings are not listed, or ""
 // when all are.
 func moreDrift(indent string, r *result.Result) string {
-	if more := driftNotListed(r); more != "" {
+	if more := r.DriftNotListed(); more != "" {
 		return indent + more + "\n"
 	}
 	return ""

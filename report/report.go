@@ -168,13 +168,3 @@ func failedChecks(r *result.Result) int {
 func driftTotal(r *result.Result) int {
 	return len(r.Drift) + r.DriftDropped
 }
-
-// driftNotListed says how many drift findings the result counts but does
-// not list, and how many of them are unexpected; "" when it lists them all.
-func driftNotListed(r *result.Result) string {
-	if r.DriftDropped == 0 {
-		return ""
-	}
-	return fmt.Sprintf("and %s not listed, %d unexpected", plural(r.DriftDropped, "more finding", "more findings"),
-		r.DriftDroppedUnexpected)
-}

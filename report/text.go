@@ -346,7 +346,7 @@ func writeDrift(b *bufio.Writer, r *result.Result) {
 		return "FAIL  "
 	})
 	b.WriteString(text)
-	if more := driftNotListed(r); more != "" {
+	if more := r.DriftNotListed(); more != "" {
 		b.WriteString("    " + more + "\n")
 	}
 }

@@ -64,9 +64,9 @@ func (w *Watcher) printResult(r *result.Result) {
 			reasons++
 		}
 	}
-	if r.DriftDropped > 0 {
+	if more := r.DriftNotListed(); more != "" {
 		// Findings past the listed ones are counted only.
-		fmt.Fprintf(&b, "      and %d more drift findings not listed, %d unexpected\n", r.DriftDropped, r.DriftDroppedUnexpected)
+		fmt.Fprintf(&b, "      drift: %s\n", more)
 		if r.DriftDroppedUnexpected > 0 {
 			reasons++
 		}

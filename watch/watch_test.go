@@ -764,7 +764,7 @@ func TestSummaryDriftPastTheList(t *testing.T) {
 	var out strings.Builder
 	w := &Watcher{out: &out}
 	w.printResult(&result.Result{Name: "drifts", File: "d.toml", Passed: false, DriftDropped: 5, DriftDroppedUnexpected: 2})
-	want := "FAIL  drifts (d.toml)\n      and 5 more drift findings not listed, 2 unexpected\n"
+	want := "FAIL  drifts (d.toml)\n      drift: and 5 more findings not listed, 2 unexpected\n"
 	if out.String() != want {
 		t.Errorf("got\n%q\nwant\n%q", out.String(), want)
 	}

@@ -248,3 +248,17 @@ type WaitBin struct {
 	High  time.Duration `json:"high_ns"`
 	Count int           `json:"count"`
 }
+
+// DriftNotListed says how many drift findings r counts but does not list
+// (DriftDropped), and how many of them are unexpected: "and 5 more
+// findings not listed, 2 unexpected"; "" when it lists them all.
+func (r *Result) DriftNotListed() string {
+	if r.DriftDropped == 0 {
+		return ""
+	}
+	findings := "findings"
+	if r.DriftDropped == 1 {
+		findings = "finding"
+	}
+	return fmt.Sprintf("and %d more %s not listed, %d unexpected", r.DriftDropped, findings, r.DriftDroppedUnexpected)
+}
