@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/sim/result"
+	"github.com/omnisim/omnisim/sim/scenario"
 )
 
 // The Markdown summary's limits keep it well under the 1 MiB that GitHub
@@ -295,12 +296,6 @@ func mdText(s string) string {
 
 // clip cuts s after n runes, ending it in "…" when it was longer.
 func clip(s string, n int) string {
-	k := 0
-	for i := range s {
-		if k == n {
-			return s[:i] + "…"
-		}
-		k++
-	}
-	return s
+	cut, _ := scenario.CutRunes(s, n)
+	return cut
 }

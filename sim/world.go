@@ -1241,7 +1241,7 @@ func (w *World) quote(text string) *quote {
 	w.nextQuote = (w.nextQuote + 1) % len(w.quotes)
 	q.text, q.full = text, strconv.Quote(text)
 	q.line = q.full
-	if cut, ok := cutRunes(text, lineMaxText); ok {
+	if cut, ok := scenario.CutRunes(text, lineMaxText); ok {
 		q.line = strconv.Quote(cut)
 	}
 	return q
@@ -1260,26 +1260,13 @@ func (w *World) lineText(text string) string {
 		}
 	}
 	if u, err := strconv.Unquote(text); err == nil {
-		if cut, ok := cutRunes(u, lineMaxText); ok {
+		if cut, ok := scenario.CutRunes(u, lineMaxText); ok {
 			return strconv.Quote(cut)
 		}
 		return text
 	}
-	cut, _ := cutRunes(text, lineMaxText)
+	cut, _ := scenario.CutRunes(text, lineMaxText)
 	return cut
-}
-
-// cutRunes cuts s after n runes, ending it in "…", and reports whether s
-// was longer.
-func cutRunes(s string, n int) (string, bool) {
-	k := 0
-	for i := range s {
-		if k == n {
-			return s[:i] + "…", true
-		}
-		k++
-	}
-	return s, false
 }
 
 // converse scripts a generated conversation once it is assigned. The

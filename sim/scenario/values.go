@@ -369,3 +369,16 @@ func (d *Distribution) UnmarshalText(b []byte) error {
 
 // MarshalText formats the distribution.
 func (d Distribution) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// CutRunes cuts s after n runes, ending it in "…", and reports whether s
+// was longer (a report's way to show a long value).
+func CutRunes(s string, n int) (string, bool) {
+	k := 0
+	for i := range s {
+		if k == n {
+			return s[:i] + "…", true
+		}
+		k++
+	}
+	return s, false
+}

@@ -124,3 +124,24 @@ func TestValueRoundTrips(t *testing.T) {
 		}
 	}
 }
+
+func TestCutRunes(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want string
+		cut  bool
+	}{
+		{"", 3, "", false},
+		{"abc", 3, "abc", false},
+		{"abcd", 3, "abc…", true},
+		{"éééé", 3, "ééé…", true},
+		{"😀😀", 1, "😀…", true},
+		{"abc", 0, "…", true},
+		{"\xff\xfe\xfd\xfc", 2, "\xff\xfe…", true}, // an invalid byte is a rune
+	} {
+		if got, cut := CutRunes(tc.s, tc.n); got != tc.want || cut != tc.cut {
+			t.Errorf("CutRunes(%q, %d) = %q, %v; want %q, %v", tc.s, tc.n, got, cut, tc.want, tc.cut)
+		}
+	}
+}
