@@ -409,14 +409,8 @@ func (s *Server) checkLocked(req *SendRequest, now time.Time) *Error {
 	default:
 		return errParamLocked(s, fmt.Sprintf("Param messaging_type must be one of {RESPONSE, UPDATE, MESSAGE_TAG} - got %q", req.MessagingType))
 	}
-	if req.Tag != "" {
-		known := false
-		for _, t := range Tags() {
-			known = known || t == req.Tag
-		}
-		if !known {
-			return errParamLocked(s, fmt.Sprintf("Param tag must be one of {%s} - got %q", strings.Join(Tags(), ", "), req.Tag))
-		}
+	if req.Tag != "" && nameIndex(tagNames, req.Tag) == 0 { // tagNames[0] is no tag
+		return errParamLocked(s, fmt.Sprintf("Param tag must be one of {%s} - got %q", strings.Join(Tags(), ", "), req.Tag))
 	}
 	m := req.Message
 	switch {

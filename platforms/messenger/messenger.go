@@ -150,24 +150,15 @@ type binding struct {
 	ads map[string]string // psid -> ad id, until the customer's first message
 }
 
-func cmpOr(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
 	s, _ := ch.Settings.(*Settings)
 	if s == nil {
 		s = &Settings{}
 	}
-	page := cmpOr(s.PageID, fakems.DefaultPageID)
-	secret := cmpOr(s.AppSecret, fakems.DefaultAppSecret)
-	verify := cmpOr(s.VerifyToken, fakems.DefaultVerifyToken)
-	token := cmpOr(s.AccessToken, fakems.DefaultAccessToken)
+	page := cmp.Or(s.PageID, fakems.DefaultPageID)
+	secret := cmp.Or(s.AppSecret, fakems.DefaultAppSecret)
+	verify := cmp.Or(s.VerifyToken, fakems.DefaultVerifyToken)
+	token := cmp.Or(s.AccessToken, fakems.DefaultAccessToken)
 	fcfg := fakems.Config{
 		PageID: page, AccessToken: token, AppSecret: secret, VerifyToken: verify,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: env.JournalLimit,
@@ -222,7 +213,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		acfg.Direct, acfg.DirectUpload = b.sendDirect, b.uploadDirect
 		b.adapter, b.acfg = routerms.New(acfg, env.Receiver), acfg
 		b.fake = fakems.New(fcfg)
-		b.direct = b.fake.Direct(cmpOr(acfg.APIVersion, routerms.DefaultAPIVersion))
+		b.direct = b.fake.Direct(cmp.Or(acfg.APIVersion, routerms.DefaultAPIVersion))
 		return b, nil
 	}
 	var err error
@@ -235,7 +226,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	if err != nil {
 		return nil, err
 	}
-	fcfg.WebhookURL = cmpOr(env.Webhook, hook)
+	fcfg.WebhookURL = cmp.Or(env.Webhook, hook)
 	b.fake = fakems.New(fcfg)
 	if err := b.fake.Verify(ctx); err != nil {
 		return nil, fmt.Errorf("webhook verification handshake: %w", err)
@@ -473,7 +464,7 @@ func (b *binding) Device(customer string) []sim.Delivery {
 	ds := b.fake.Deliveries(customer)
 	out := make([]sim.Delivery, len(ds))
 	for i, d := range ds {
-		out[i] = sim.Delivery{At: d.At, Kind: d.Type, Text: cmpOr(d.Text, d.Type)}
+		out[i] = sim.Delivery{At: d.At, Kind: d.Type, Text: cmp.Or(d.Text, d.Type)}
 	}
 	return out
 }
