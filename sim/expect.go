@@ -16,16 +16,10 @@ import (
 // expect checks one expectation now and records every comparison it makes.
 // final is the run's metrics when Finish judges the expectations at the
 // end, made once for all that read them; nil for a timed expectation,
-// which makes them at its time.
-func (w *World) expect(ex *scenario.Expect, final *result.Metrics) {
-	var tl timelines
-	w.expectSharing(ex, final, &tl)
-}
-
-// expectSharing is expect, with the timelines of failing checks taken from
-// tl: checks judged at the same time share one timeline per customer and
+// which makes them at its time. The timelines of failing checks come from
+// tl: checks judged at the same time share one per customer and
 // conversation.
-func (w *World) expectSharing(ex *scenario.Expect, final *result.Metrics, tl *timelines) {
+func (w *World) expect(ex *scenario.Expect, final *result.Metrics, tl *timelines) {
 	now := w.clock.nowLocal()
 	add := func(subject, field, expected, actual string, ok bool, p *person, conv string) {
 		c := result.Check{Line: ex.Line, At: now, Subject: subject, Field: field, Expected: expected, Actual: actual, Passed: ok}
@@ -397,7 +391,7 @@ func (w *World) Finish() result.Result {
 		var tl timelines
 		for i := range w.sc.Expect {
 			if ex := &w.sc.Expect[i]; !ex.HasAt {
-				w.expectSharing(ex, &m, &tl)
+				w.expect(ex, &m, &tl)
 			}
 		}
 	}
@@ -474,10 +468,13 @@ func (c driftCounts) total() int { return c[0] + c[1] }
 
 // driftKind returns the index of a drift kind in driftCounts.
 func driftKind(kind string) int {
-	if kind == result.DriftRefusedAccepted {
+	switch kind {
+	case result.DriftSentRefused:
+		return 0
+	case result.DriftRefusedAccepted:
 		return 1
 	}
-	return 0
+	panic("sim: drift kind " + kind + " has no count") // a kind added to result needs its own
 }
 
 // assignments returns the "assigned" lines of a scripted customer's

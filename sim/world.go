@@ -632,7 +632,7 @@ func (w *World) Schedule() {
 	for i := range sc.Expect {
 		ex := &sc.Expect[i]
 		if ex.HasAt {
-			w.queue.At(sc.Start.Add(ex.At.D()), func() { w.expect(ex, nil) })
+			w.queue.At(sc.Start.Add(ex.At.D()), func() { w.expect(ex, nil, &timelines{}) })
 		}
 	}
 	for i := range sc.Traffic {
