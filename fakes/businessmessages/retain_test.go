@@ -101,7 +101,13 @@ func TestForgottenConversationReturns(t *testing.T) {
 func TestConversationsBounded(t *testing.T) {
 	ctx := context.Background()
 	const days, perDay = 200, 10
-	for _, forget := range []bool{true, false} {
+	// Before 1970 too, where Unix nanoseconds are negative: the first
+	// sweep is not taken for one made at 0.
+	for _, tc := range []struct {
+		start  time.Time
+		forget bool
+	}{{t0, true}, {t0, false}, {time.Date(1900, 3, 4, 9, 0, 0, 0, time.UTC), true}} {
+		forget, t0 := tc.forget, tc.start
 		c := &clock{t0}
 		s := retainFake(c, 0)
 		if forget {
