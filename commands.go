@@ -84,27 +84,27 @@ func isBoolFlag(f *flag.Flag) bool {
 }
 
 type runFlags struct {
-	seed        string
-	seeds       string
-	format      string
-	out         string
-	junit       string
-	json        string
-	html        string
-	markdown    string
-	run         string
-	transport   string
-	verbose     bool
-	trace       string
-	maxMessages int64
-	timeout     time.Duration
-	strict      bool
-	parallel    int
-	shard       string
-	compare     string
+	seed      string
+	seeds     string
+	format    string
+	out       string
+	junit     string
+	json      string
+	html      string
+	markdown  string
+	run       string
+	transport string
+	verbose   bool
+	trace     string
+	budget    budgetFlags
+	timeout   time.Duration
+	strict    bool
+	parallel  int
+	shard     string
+	compare   string
 }
 
-const runUsage = "[-seed N | -seeds LIST] [-format text|json|junit|html|markdown] [-o FILE] [-junit FILE] [-json FILE] [-html FILE] [-markdown FILE] [-run REGEXP] [-shard I/N] [-p N] [-timeout D] [-max-messages N] [-strict] [-transport memory|loopback|direct] [-v] [-trace WHAT] [-compare STRATEGY,...] [PATH...]"
+const runUsage = "[-seed N | -seeds LIST] [-format text|json|junit|html|markdown] [-o FILE] [-junit FILE] [-json FILE] [-html FILE] [-markdown FILE] [-run REGEXP] [-shard I/N] [-p N] [-timeout D] [-max-messages N] [-max-memory SIZE] [-strict] [-transport memory|loopback|direct] [-v] [-trace WHAT] [-compare STRATEGY,...] [PATH...]"
 
 var cmdRun = &command{
 	name:  "run",
@@ -118,7 +118,7 @@ files. With no PATH, run plays the scenario library built into omnisim (see
 
 Every file is loaded and checked before anything runs, as 'omnisim check'
 does: a bad file, one larger than 4 MiB, or one asking for more messages than
--max-messages stops the run with exit status 2 and a file:line:col error for
+-max-messages or more memory than -max-memory stops the run with exit status 2 and a file:line:col error for
 each problem. Warnings (a step after the scenario's duration, a scenario
 with no expectation) go to standard error; -strict makes them errors.
 
@@ -185,7 +185,7 @@ when a run could not complete.`,
 		fs.StringVar(&f.shard, "shard", "", "play only shard `I/N` of the suite (1/3, 2/3, 3/3)")
 		fs.IntVar(&f.parallel, "p", 0, "play up to `N` scenarios at once (0: GOMAXPROCS)")
 		fs.DurationVar(&f.timeout, "timeout", 10*time.Minute, "stop the run after `D` (0: no limit)")
-		fs.Int64Var(&f.maxMessages, "max-messages", scenario.DefaultMaxMessages, "refuse a scenario that asks for more than `N` messages (0: no limit)")
+		f.budget.register(fs, "a scenario")
 		fs.BoolVar(&f.strict, "strict", false, "treat warnings as errors")
 		fs.StringVar(&f.transport, "transport", "", "how fakes and router talk: memory (handlers called directly; the default), loopback (real sockets) or direct (values, no bytes; the default with -compare)")
 		fs.BoolVar(&f.verbose, "v", false, "include the event trace (up to 10,000 events a scenario) and every agent in the report")
@@ -261,8 +261,8 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	case f.parallel == 0:
 		f.parallel = runtime.GOMAXPROCS(0)
 	}
-	if f.maxMessages < 0 {
-		return usageErr("bad -max-messages %d: want 0 (no limit) or more", f.maxMessages)
+	if err := f.budget.check(); err != nil {
+		return usageErr("%v", err)
 	}
 	if f.timeout < 0 {
 		return usageErr("bad -timeout %v: want 0 (no limit) or more", f.timeout)
@@ -299,7 +299,7 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 		defer cancel()
 	}
 
-	scs, code := load(ctx, e, "run", args, loadOptions{maxMessages: f.maxMessages, strict: f.strict})
+	scs, code := load(ctx, e, "run", args, loadOptions{budget: f.budget.budget(), strict: f.strict})
 	if code != exitOK {
 		outs.discard()
 		return code
@@ -1154,13 +1154,13 @@ func (p *progress) stop() {
 }
 
 type checkFlags struct {
-	maxMessages int64
-	strict      bool
+	budget budgetFlags
+	strict bool
 }
 
 var cmdCheck = &command{
 	name:  "check",
-	usage: "[-max-messages N] [-strict] [PATH...]",
+	usage: "[-max-messages N] [-max-memory SIZE] [-strict] [PATH...]",
 	short: "validate scenario files without running them",
 	long: `Check loads and validates scenario files, reporting every problem as
 file:line:col with a hint, and exits 2 if there is any. With no PATH it checks
@@ -1172,9 +1172,12 @@ cannot do: a path that is not a regular file (a named pipe, a device, a
 link to one; a directory's search leaves them out), a file larger than 4 MiB
 (4,194,304 bytes), a time outside the
 years 1678 to 2261 (start, the end of duration, any step, expectation,
-arrival or timer), and a scenario that asks for more than -max-messages
-messages: the steps' says × repeat, and each traffic flow's expected
-arrivals × its most messages.
+arrival or timer), a scenario that asks for more than -max-messages
+messages (the steps' says × repeat, and each traffic flow's expected
+arrivals × its most messages), and one whose run would keep more than
+-max-memory in memory at once (4 GiB by default; an estimate that errs
+high, from each flow's customers kept at once and their messages, and the
+steps' messages).
 
 Warnings go to standard error as file:line: warning: ... and do not change
 the exit status: a step or traffic flow after the scenario's duration
@@ -1182,17 +1185,17 @@ the exit status: a step or traffic flow after the scenario's duration
 happens). -strict makes them errors.`,
 	flags: func(fs *flag.FlagSet) any {
 		f := &checkFlags{}
-		fs.Int64Var(&f.maxMessages, "max-messages", scenario.DefaultMaxMessages, "refuse a scenario that asks for more than `N` messages (0: no limit)")
+		f.budget.register(fs, "a scenario")
 		fs.BoolVar(&f.strict, "strict", false, "treat warnings as errors")
 		return f
 	},
 	run: func(ctx context.Context, e *env, opts any, args []string) int {
 		f := opts.(*checkFlags)
-		if f.maxMessages < 0 {
-			fmt.Fprintf(e.stderr, "omnisim check: bad -max-messages %d: want 0 (no limit) or more\n", f.maxMessages)
+		if err := f.budget.check(); err != nil {
+			fmt.Fprintf(e.stderr, "omnisim check: %v\n", err)
 			return exitUsage
 		}
-		scs, code := load(ctx, e, "check", args, loadOptions{maxMessages: f.maxMessages, strict: f.strict})
+		scs, code := load(ctx, e, "check", args, loadOptions{budget: f.budget.budget(), strict: f.strict})
 		if code != exitOK {
 			return code
 		}
@@ -1325,8 +1328,8 @@ func firstLine(s string) string {
 
 // loadOptions are the limits a load applies besides the format's rules.
 type loadOptions struct {
-	maxMessages int64 // see scenario.Scenario.CheckBudget; 0 is no limit
-	strict      bool  // warnings are errors
+	budget budget // see checkBudget
+	strict bool   // warnings are errors
 }
 
 // load reads the scenarios named by args (files and directories), or the
@@ -1374,7 +1377,7 @@ func load(ctx context.Context, e *env, cmd string, args []string, lo loadOptions
 			}
 			sc, err := parse(ctx, n, src)
 			if err == nil {
-				err = checkBudget(sc, lo.maxMessages)
+				err = checkBudget(sc, lo.budget)
 			}
 			take(sc, err)
 		}
@@ -1389,7 +1392,7 @@ func load(ctx context.Context, e *env, cmd string, args []string, lo loadOptions
 			if ctx.Err() != nil {
 				return interrupted()
 			}
-			take(loadFile(ctx, file, lo.maxMessages))
+			take(loadFile(ctx, file, lo.budget))
 		}
 	}
 	if ctx.Err() != nil {
@@ -1412,9 +1415,9 @@ func load(ctx context.Context, e *env, cmd string, args []string, lo loadOptions
 
 // loadFile reads a scenario file (readScenario), parses it (parse: it
 // returns at once when ctx ends) and checks it against the message budget
-// maxMessages (checkBudget): run and check load every file so, and watch
-// each file it re-runs.
-func loadFile(ctx context.Context, file string, maxMessages int64) (*scenario.Scenario, error) {
+// b (checkBudget): run and check load every file so, and watch and fuzz
+// each file they play.
+func loadFile(ctx context.Context, file string, b budget) (*scenario.Scenario, error) {
 	src, err := readScenario(file)
 	if err != nil {
 		return nil, err
@@ -1423,19 +1426,87 @@ func loadFile(ctx context.Context, file string, maxMessages int64) (*scenario.Sc
 	if err != nil {
 		return nil, err
 	}
-	if err := checkBudget(sc, maxMessages); err != nil {
+	if err := checkBudget(sc, b); err != nil {
 		return nil, err
 	}
 	return sc, nil
 }
 
-// checkBudget is sc.CheckBudget, its error telling how to raise the
-// budget, and nil when sc asks for no more than maxMessages messages.
-func checkBudget(sc *scenario.Scenario, maxMessages int64) error {
-	if be := sc.CheckBudget(maxMessages); be != nil {
+// checkBudget checks sc against the budgets b (platforms.Format's
+// CheckMessages and CheckMemory), its error telling how to raise the
+// budget it names, and returns nil when sc keeps within both.
+func checkBudget(sc *scenario.Scenario, b budget) error {
+	if be := platforms.Format.CheckMessages(sc, b.messages); be != nil {
 		be.Hint = "raise the budget with -max-messages N, or lift it with -max-messages 0"
 		return be
 	}
+	if be := platforms.Format.CheckMemory(sc, b.memory); be != nil {
+		be.Hint = "raise the budget with -max-memory SIZE, or lift it with -max-memory 0"
+		return be
+	}
+	return nil
+}
+
+// budget is what one scenario may ask of a run: messages and bytes kept at
+// once (see scenario.Format.Demand); 0 for either is no limit.
+type budget struct {
+	messages, memory int64
+}
+
+// budgetFlags are the -max-messages and -max-memory flags of the commands
+// that load scenario files: run, check, watch and fuzz.
+type budgetFlags struct {
+	messages int64
+	memory   memorySize
+}
+
+// register defines the flags on fs; what names the files they refuse ("a
+// scenario").
+func (b *budgetFlags) register(fs *flag.FlagSet, what string) {
+	b.memory = scenario.DefaultMaxMemory
+	fs.Int64Var(&b.messages, "max-messages", scenario.DefaultMaxMessages, "refuse "+what+" that asks for more than `N` messages (0: no limit)")
+	fs.Var(&b.memory, "max-memory", "refuse "+what+" whose run would keep more than `SIZE` in memory at once, as \"4GB\" or \"512MB\" (0: no limit)")
+}
+
+// check reports a value the flags cannot take.
+func (b *budgetFlags) check() error {
+	if b.messages < 0 {
+		return fmt.Errorf("bad -max-messages %d: want 0 (no limit) or more", b.messages)
+	}
+	return nil
+}
+
+// budget is the budget the flags set.
+func (b *budgetFlags) budget() budget {
+	return budget{messages: b.messages, memory: int64(b.memory)}
+}
+
+// memorySize is the value of -max-memory: a size as scenario files write
+// one ("4GB", "512MB"; KB, MB and GB are binary units), or 0 for no limit.
+type memorySize int64
+
+// String formats the size as Set reads it.
+func (m *memorySize) String() string {
+	if *m == 0 {
+		return "0"
+	}
+	return scenario.Size(*m).String()
+}
+
+// Set reads a size, or 0.
+func (m *memorySize) Set(s string) error {
+	if strings.TrimSpace(s) == "0" {
+		*m = 0
+		return nil
+	}
+	var z scenario.Size
+	if err := z.UnmarshalText([]byte(s)); err != nil {
+		return err
+	}
+	if z <= 0 {
+		return fmt.Errorf("want a size above 0, or 0 for no limit")
+	}
+	*m = memorySize(z)
 	return nil
 }
 

@@ -26,9 +26,8 @@ type fuzzFlags struct {
 	out     string
 	replay  string
 	verbose bool
-	// maxMessages is the message budget of a -rules or -replay file (see
-	// scenario.Scenario.CheckBudget); 0 is no limit.
-	maxMessages int64
+	// budget is the budget of a -rules or -replay file (see checkBudget).
+	budget budgetFlags
 }
 
 // fuzzDuration is a duration flag that knows whether it was given.
@@ -59,7 +58,7 @@ func (o *fuzzDuration) Set(s string) error {
 	return nil
 }
 
-const fuzzUsage = "[-seed N] [-runs N] [-time D] [-rules FILE] [-o DIR] [-replay FILE] [-max-messages N] [-v]"
+const fuzzUsage = "[-seed N] [-runs N] [-time D] [-rules FILE] [-o DIR] [-replay FILE] [-max-messages N] [-max-memory SIZE] [-v]"
 
 var cmdFuzz = &command{
 	name:  "fuzz",
@@ -121,7 +120,7 @@ violation, and 2 for bad usage or a bad -rules or -replay file.`,
 		fs.StringVar(&f.rules, "rules", "", "fuzz around the scenario in `FILE`: keep its tenant, groups, agents and channels")
 		fs.StringVar(&f.out, "o", ".", "write the shrunk scenario of a violation to `DIR`")
 		fs.StringVar(&f.replay, "replay", "", "check the scenario in `FILE` (a shrunk file) against every invariant, and stop")
-		fs.Int64Var(&f.maxMessages, "max-messages", scenario.DefaultMaxMessages, "refuse a -rules or -replay file that asks for more than `N` messages (0: no limit)")
+		f.budget.register(fs, "a -rules or -replay file")
 		fs.BoolVar(&f.verbose, "v", false, "print one line per case")
 		return f
 	},
@@ -141,14 +140,14 @@ func runFuzz(ctx context.Context, e *env, opts any, args []string) int {
 	if f.runs < 0 {
 		return usageErr("bad -runs %d: want 0 or more", f.runs)
 	}
-	if f.maxMessages < 0 {
-		return usageErr("bad -max-messages %d: want 0 (no limit) or more", f.maxMessages)
+	if err := f.budget.check(); err != nil {
+		return usageErr("%v", err)
 	}
 	if f.replay != "" {
 		if f.rules != "" || f.runs != 0 || f.time.set || f.seed != "" {
 			return usageErr("-replay checks one file: it takes no -rules, -runs, -time or -seed")
 		}
-		return replayFuzz(ctx, e, f.replay, f.maxMessages)
+		return replayFuzz(ctx, e, f.replay, f.budget.budget())
 	}
 	opt := fuzz.Options{Runs: f.runs, Time: f.time.d, Dir: f.out}
 	if !f.time.set && f.runs == 0 {
@@ -164,7 +163,7 @@ func runFuzz(ctx context.Context, e *env, opts any, args []string) int {
 		opt.Seed = uint64(time.Now().UnixNano()) % 1_000_000_000
 	}
 	if f.rules != "" {
-		sc, ok := readFuzzScenario(ctx, e, f.rules, f.maxMessages)
+		sc, ok := readFuzzScenario(ctx, e, f.rules, f.budget.budget())
 		if !ok {
 			return exitUsage
 		}
@@ -261,8 +260,8 @@ func fuzzOneLine(s string) string {
 }
 
 // replayFuzz checks one scenario file against every invariant.
-func replayFuzz(ctx context.Context, e *env, file string, maxMessages int64) int {
-	sc, ok := readFuzzScenario(ctx, e, file, maxMessages)
+func replayFuzz(ctx context.Context, e *env, file string, b budget) int {
+	sc, ok := readFuzzScenario(ctx, e, file, b)
 	if !ok {
 		return exitUsage
 	}
@@ -283,11 +282,10 @@ func replayFuzz(ctx context.Context, e *env, file string, maxMessages int64) int
 }
 
 // readFuzzScenario loads a -rules or -replay file as run loads its files
-// (loadFile: the size limit, the message budget maxMessages, a parse ctx
-// cuts short), printing what is wrong; ok is false when it cannot be
-// used.
-func readFuzzScenario(ctx context.Context, e *env, file string, maxMessages int64) (sc *scenario.Scenario, ok bool) {
-	sc, err := loadFile(ctx, file, maxMessages)
+// (loadFile: the size limit, the budget b, a parse ctx cuts short),
+// printing what is wrong; ok is false when it cannot be used.
+func readFuzzScenario(ctx context.Context, e *env, file string, b budget) (sc *scenario.Scenario, ok bool) {
+	sc, err := loadFile(ctx, file, b)
 	if ctx.Err() != nil {
 		fmt.Fprintln(e.stderr, "omnisim fuzz: interrupted")
 		return nil, false

@@ -30,10 +30,10 @@ type watchFlags struct {
 	run          string
 	transport    string
 	out          string
-	maxMessages  int64
+	budget       budgetFlags
 }
 
-const watchUsage = "[-debounce D] [-poll] [-poll-interval D] [-seed N] [-run REGEXP] [-transport memory|loopback|direct] [-max-messages N] [-o FILE] [PATH...]"
+const watchUsage = "[-debounce D] [-poll] [-poll-interval D] [-seed N] [-run REGEXP] [-transport memory|loopback|direct] [-max-messages N] [-max-memory SIZE] [-o FILE] [PATH...]"
 
 var cmdWatch = &command{
 	name:  "watch",
@@ -60,8 +60,8 @@ attributes only. Editors that save by writing a new file and renaming it
 over the old one are fine: directories are watched, not files.
 
 Each file is read and checked as run does: a file that does not parse,
-is larger than 4 MiB or asks for more than -max-messages messages is
-reported with file:line:col for each problem, and watch waits for the next
+is larger than 4 MiB, asks for more than -max-messages messages or more
+memory than -max-memory is reported with file:line:col for each problem, and watch waits for the next
 change. A scenario path that is not a regular file (a named pipe, a device,
 a link to one) is skipped unread, with a SKIP line.
 
@@ -97,7 +97,7 @@ or nothing that could be watched.`,
 		fs.StringVar(&f.run, "run", "", "run only the scenarios whose name or file matches `REGEXP`")
 		fs.StringVar(&f.transport, "transport", string(sim.Memory), "how fakes and router talk, as for run: memory (handlers called directly), loopback (real sockets) or direct (values, no bytes)")
 		fs.StringVar(&f.out, "o", "", "write the summaries to `FILE` instead of standard output")
-		fs.Int64Var(&f.maxMessages, "max-messages", scenario.DefaultMaxMessages, "refuse a scenario that asks for more than `N` messages (0: no limit)")
+		f.budget.register(fs, "a scenario")
 		return f
 	},
 	run: runWatch,
@@ -130,8 +130,8 @@ func runWatch(ctx context.Context, e *env, opts any, args []string) int {
 		}
 		simOpt.Seed = &s
 	}
-	if f.maxMessages < 0 {
-		return usageErr("bad -max-messages %d: want 0 (no limit) or more", f.maxMessages)
+	if err := f.budget.check(); err != nil {
+		return usageErr("%v", err)
 	}
 	var filter *regexp.Regexp
 	if f.run != "" {
@@ -206,7 +206,7 @@ func runWatch(ctx context.Context, e *env, opts any, args []string) int {
 		Logf:         logf,
 		Ignore:       ignore,
 		Load: func(ctx context.Context, file string) (*scenario.Scenario, error) {
-			return loadFile(ctx, file, f.maxMessages)
+			return loadFile(ctx, file, f.budget.budget())
 		},
 		Run: func(ctx context.Context, sc *scenario.Scenario) result.Result {
 			return sim.Run(ctx, sc, simOpt)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -208,6 +209,60 @@ capacity = 20
 			}
 			if logs[0] != logs[1] {
 				t.Error("event logs differ")
+			}
+		})
+	}
+}
+
+// TestKeepCoversRelease: each platform's ChannelSpec.Keep, by which check
+// estimates a run's memory, is at least how long a run keeps what it
+// knows of a generated customer after its conversation, everywhere (the
+// world, the fake, the adapter, the engine): a Keep after a flow of 20,000
+// customers ends, the live heap has let go of at least 512 bytes for each (of the
+// about 750 a customer of one message holds in it).
+func TestKeepCoversRelease(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays 20,000 customers on each platform")
+	}
+	const customers = 20000
+	for _, spec := range platforms.Format.Channels {
+		t.Run(spec.Name, func(t *testing.T) {
+			sc, err := platforms.Format.Parse("keep.toml", fmt.Appendf(nil, `
+seed = 1
+start = "2026-03-01T00:00:00Z"
+[channels.%s]
+[[traffic]]
+channel = "%[1]s"
+arrivals = "poisson %d/h"
+for = "1h"
+messages = "1"
+handle = "1m"
+[[agents]]
+id = "a"
+capacity = 1000
+`, spec.Name, customers))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: sim.Direct})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			w.Schedule()
+			live := func(at time.Duration) uint64 {
+				if err := w.RunUntil(sc.Start.Add(at)); err != nil {
+					t.Fatal(err)
+				}
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				return ms.HeapAlloc
+			}
+			ended := live(time.Hour + 10*time.Minute) // every conversation closed
+			kept := live(time.Hour + 10*time.Minute + spec.Keep)
+			if kept+customers*512 > ended {
+				t.Errorf("live heap %d MB when the flow ended, %d MB a Keep (%v) later: want at least %d MB less", ended>>20, kept>>20, spec.Keep, customers*512>>20)
 			}
 		})
 	}

@@ -155,6 +155,7 @@ func checkConversationID(h string) (problem, hint string) {
 // Platform is Google's Business Messages in the platform table.
 var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
+		Keep:          fakebm.DefaultWindow + router.StatusMargin, // the 30-day window and an hour
 		Name:          routerbm.Channel,
 		Handle:        "conversation_id",
 		HandleExample: "7b2a1c4e-3f5d-4e6a-9b8c-1d2e3f4a5b6c",

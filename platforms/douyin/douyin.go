@@ -147,6 +147,7 @@ func checkOpenID(h string) (problem, hint string) {
 // Platform is Douyin IM in the platform table.
 var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
+		Keep:          fakedy.DefaultWindow + router.StatusMargin, // the 48-hour window and an hour
 		Name:          routerdy.Channel,
 		Handle:        "open_id",
 		HandleExample: "_000Iuoq1hxt4Kva16Y6szdms7qujIqiwvOx",

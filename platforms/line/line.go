@@ -108,6 +108,7 @@ func checkUserID(h string) (problem, hint string) {
 // Platform is LINE in the platform table.
 var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
+		Keep:          router.DefaultStatusHorizon + router.StatusMargin, // LINE has no window: the engine's status horizon
 		Name:          routerline.Channel,
 		Handle:        "user_id",
 		HandleExample: "U4af4980629a1b2c3d4e5f60718293a4b",

@@ -89,6 +89,7 @@ func checkOpenID(h string) (problem, hint string) {
 // Platform is WeChat in the platform table.
 var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
+		Keep:          fakewc.DefaultWindow + router.StatusMargin, // the 48-hour window and an hour
 		Name:          routerwc.Channel,
 		Handle:        "openid",
 		HandleExample: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",

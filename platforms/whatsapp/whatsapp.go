@@ -151,6 +151,7 @@ func checkPhone(h string) (problem, hint string) {
 // Platform is WhatsApp in the platform table.
 var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
+		Keep:          fakewa.DefaultWindow + router.StatusMargin, // the 24-hour window and the engine's status horizon an hour past it
 		Name:          routerwa.Channel,
 		Handle:        "phone",
 		HandleExample: "+16505551234",

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"reflect"
 	"slices"
+	"time"
 )
 
 // ChannelSpec is what the scenario format knows of one messaging platform:
@@ -34,6 +35,13 @@ type ChannelSpec struct {
 	// name of the settings table) and says what is wrong. Nil checks nothing
 	// beyond the types.
 	Validate func(settings any) []SettingsProblem
+	// Keep is how long after its conversation a generated customer's
+	// records may be kept, with the platform's default rules: by the fake
+	// (its window and what it forgets after), by the router's adapter and
+	// by the engine (its status horizon), whichever is longest. A longer
+	// window in the channel's rules keeps them that long, and an hour.
+	// [Format.Demand] estimates a run's memory with it; zero is 31 days.
+	Keep time.Duration
 }
 
 // SettingsProblem is one problem a platform found in its settings.

@@ -298,67 +298,191 @@ func sortedChannels(s *Scenario) []string {
 	return names
 }
 
-// Demand is the work a scenario asks for, counted in messages: each
-// step's says × repeat (one for any other action), and for each traffic
-// flow its expected arrivals × the most messages a customer sends. The
-// agents' replies to generated customers come on top; the figure is a
-// bound on what the file asks for, not a prediction of the run.
+// DefaultMaxMemory is the default memory budget of one scenario, in bytes
+// (see [Format.Demand]): 4 GiB, about twice the most a run of the default
+// message budget keeps when its traffic is spread over a month.
+const DefaultMaxMemory = 4 << 30
+
+// What a run keeps, in bytes, for [Format.Demand]'s estimate of its memory.
+// Measured as peak RSS of runs of 100,000 and 200,000 generated customers a
+// day, of 1, 3 and 8 messages, on every platform and on the memory and the
+// direct network, and rounded up: a customer of one message cost 1.5 to
+// 2.3 KB and each further message 0.5 to 0.9 KB (the collector's room
+// included); a scripted customer's message 0.22 KB while its id is
+// remembered and 62 bytes after; a run of almost nothing 40 to 50 MB.
+const (
+	runBytes          = 64 << 20 // a run's own: the heap floor, the collector's room, the program
+	keptCustomerBytes = 2560     // a generated customer while it is kept (ChannelSpec.Keep)
+	keptMessageBytes  = 1 << 10  // each of its messages, with the replies to it
+	keptIDBytes       = 160      // a message id remembered for deduplication (idWindow)
+	stepMessageBytes  = 256      // a scripted message while its id is remembered
+	stepHistoryBytes  = 100      // a scripted message, kept for the whole run
+	// idWindow is the longest of the adapters' deduplication windows.
+	idWindow = 8 * 24 * time.Hour
+	// defaultKeep is a channel's Keep when its spec gives none: the
+	// longest window of any platform and an hour.
+	defaultKeep = 31 * 24 * time.Hour
+)
+
+// Demand is the work a scenario asks for. Messages counts each step's says
+// × repeat (one for any other action), and for each traffic flow its
+// expected arrivals × the most messages a customer sends; the agents'
+// replies to generated customers come on top, so the figure is a bound on
+// what the file asks for, not a prediction of the run. Memory estimates
+// the bytes a run keeps at once, erring high: the run's own 64 MiB, each
+// flow's customers kept at once (Little's law: arrivals an hour × how long
+// each is kept, its mean handle time and its channel's Keep) at their mean
+// messages, with the message ids remembered for deduplication, and each
+// step's messages.
 type Demand struct {
 	Messages float64
-	// Largest names the part of the file asking for the most: "steps[3]"
-	// or "traffic[0]"; Line is its line and Detail how its figure comes
-	// about ("1 × 2,000,000,000 repeats").
-	Largest      string
-	Line         int
-	LargestCount float64
-	Detail       string
+	Memory   float64
+	// MostMessages and MostMemory name the part of the file asking for
+	// the most of each.
+	MostMessages, MostMemory Part
 }
 
-// Demand counts the messages the scenario asks for.
-func (s *Scenario) Demand() Demand {
-	var d Demand
-	consider := func(n float64, path string, line int, detail string) {
-		d.Messages += n
-		if n > d.LargestCount {
-			d.LargestCount, d.Largest, d.Line, d.Detail = n, path, line, detail
-		}
+// Part is the part of a scenario file asking for the most of something.
+type Part struct {
+	Path   string  // "steps[3]" or "traffic[0]"; "" when nothing asks
+	Line   int     // its line; 0 when unknown
+	Count  float64 // what it asks for
+	Detail string  // how the figure comes about: "1 × 2,000,000,000 repeats"
+}
+
+// note adds n to *sum and makes p the part at path when it asks for more.
+func (p *Part) note(sum *float64, n float64, path string, line int, detail func() string) {
+	*sum += n
+	if n > p.Count {
+		*p = Part{Path: path, Line: line, Count: n, Detail: detail()}
 	}
+}
+
+// Demand counts the messages the scenario asks for and estimates the
+// memory a run of it keeps at once.
+func (f *Format) Demand(s *Scenario) Demand {
+	d := Demand{Memory: runBytes}
 	for i := range s.Steps {
 		st := &s.Steps[i]
-		n := float64(max(len(st.Says), 1)) * float64(max(st.Repeat, 1))
-		consider(n, indexPath("steps", i), st.Line,
-			fmt.Sprintf("%s × %s repeats", GroupDigits(int64(max(len(st.Says), 1))), GroupDigits(int64(max(st.Repeat, 1)))))
+		says, repeat := int64(max(len(st.Says), 1)), int64(max(st.Repeat, 1))
+		n := float64(says) * float64(repeat)
+		path := indexPath("steps", i)
+		d.MostMessages.note(&d.Messages, n, path, st.Line, func() string {
+			return fmt.Sprintf("%s × %s repeats", GroupDigits(says), GroupDigits(repeat))
+		})
+		remembered := n
+		if st.Every > 0 {
+			remembered = min(n, float64(idWindow/st.Every.D())+1)
+		}
+		d.MostMemory.note(&d.Memory, remembered*stepMessageBytes+n*stepHistoryBytes, path, st.Line, func() string {
+			return fmt.Sprintf("%s messages of one customer", GroupDigits(int64(n)))
+		})
 	}
 	for i := range s.Traffic {
 		tr := &s.Traffic[i]
-		arrivals := tr.Arrivals.PerHour * tr.For.D().Hours()
-		if s.Duration > 0 && tr.Start < s.Duration && tr.Start+tr.For > s.Duration {
-			arrivals = tr.Arrivals.PerHour * (s.Duration - tr.Start).D().Hours()
-		} else if s.Duration > 0 && tr.Start >= s.Duration {
-			arrivals = 0
+		span := tr.For.D()
+		if s.Duration > 0 {
+			span = max(0, min(tr.Start+tr.For, s.Duration)-tr.Start).D()
 		}
-		consider(arrivals*float64(tr.Messages.Max), indexPath("traffic", i), tr.Line,
-			fmt.Sprintf("about %s arrivals × up to %d messages", GroupDigits(int64(math.Round(arrivals))), tr.Messages.Max))
+		arrivals := tr.Arrivals.PerHour * span.Hours()
+		path := indexPath("traffic", i)
+		d.MostMessages.note(&d.Messages, arrivals*float64(tr.Messages.Max), path, tr.Line, func() string {
+			return fmt.Sprintf("about %s arrivals × up to %d messages", GroupDigits(int64(math.Round(arrivals))), tr.Messages.Max)
+		})
+		keep := satAdd(tr.Handle.mean(), f.keep(s, tr.Channel))
+		kept := tr.Arrivals.PerHour * min(span, keep).Hours()
+		messages := float64(tr.Messages.Min+tr.Messages.Max) / 2
+		bytes := kept*(keptCustomerBytes+messages*keptMessageBytes) +
+			tr.Arrivals.PerHour*min(span, idWindow).Hours()*messages*keptIDBytes
+		d.MostMemory.note(&d.Memory, bytes, path, tr.Line, func() string {
+			return fmt.Sprintf("about %s customers kept at once, for %s each", GroupDigits(int64(math.Round(kept))), FormatDuration(keep.Round(time.Minute)))
+		})
 	}
 	return d
 }
 
-// CheckBudget returns an error, at the part of the file asking for the
+// keep is how long a generated customer of the named channel is kept after
+// its conversation: its platform's ChannelSpec.Keep, or longer when the
+// channel's rules or router overrides set a longer window (and an hour).
+// The engine keeps every customer as long as the longest of its channels
+// (its status horizon), so a channel the scenario configures besides
+// counts as well.
+func (f *Format) keep(s *Scenario, channel string) time.Duration {
+	if channel == "" && len(f.Channels) > 0 {
+		channel = f.Channels[0].Name
+	}
+	k := f.channelKeep(s, channel)
+	for name := range s.Channels {
+		k = max(k, f.channelKeep(s, name))
+	}
+	return k
+}
+
+// channelKeep is keep for one channel on its own.
+func (f *Format) channelKeep(s *Scenario, channel string) time.Duration {
+	k := defaultKeep
+	if spec, ok := f.Channel(channel); ok && spec.Keep > 0 {
+		k = spec.Keep
+	}
+	if ch := s.Channels[channel]; ch != nil {
+		if ch.Rules.Window != nil {
+			k = max(k, satAdd(ch.Rules.Window.D(), time.Hour))
+		}
+		if w := ch.RouterWindow(); w > 0 {
+			k = max(k, satAdd(w, time.Hour))
+		}
+	}
+	return k
+}
+
+// CheckMessages returns an error, at the part of the file asking for the
 // most, when the scenario asks for more than max messages (see
-// [Scenario.Demand]); max 0 is no limit. The error has no hint: the caller
+// [Format.Demand]); max 0 is no limit. The error has no hint: the caller
 // says how to raise the budget.
-func (s *Scenario) CheckBudget(max int64) *Error {
-	d := s.Demand()
+func (f *Format) CheckMessages(s *Scenario, max int64) *Error {
+	d := f.Demand(s)
 	if max <= 0 || d.Messages <= float64(max) {
 		return nil
 	}
-	e := &Error{File: s.File, Line: d.Line, Col: 1, Field: d.Largest,
-		Msg: fmt.Sprintf("this scenario asks for about %s messages (%s: %s); the budget is %s",
-			formatCount(d.Messages), d.Largest, d.Detail, GroupDigits(max))}
-	if d.Line == 0 {
+	return s.overBudget(d.MostMessages, fmt.Sprintf("this scenario asks for about %s messages (%s: %s); the budget is %s",
+		formatCount(d.Messages), d.MostMessages.Path, d.MostMessages.Detail, GroupDigits(max)))
+}
+
+// CheckMemory returns an error, at the part of the file asking for the
+// most, when a run of the scenario would keep more than max bytes at once
+// (see [Format.Demand]); max 0 is no limit. The error has no hint: the
+// caller says how to raise the budget.
+func (f *Format) CheckMemory(s *Scenario, max int64) *Error {
+	d := f.Demand(s)
+	if max <= 0 || d.Memory <= float64(max) {
+		return nil
+	}
+	return s.overBudget(d.MostMemory, fmt.Sprintf("a run of this scenario would keep about %s at once (%s: %s); the memory budget is %s",
+		formatBytes(d.Memory), d.MostMemory.Path, d.MostMemory.Detail, formatBytes(float64(max))))
+}
+
+// overBudget is the error msg at part p of the file.
+func (s *Scenario) overBudget(p Part, msg string) *Error {
+	e := &Error{File: s.File, Line: p.Line, Col: 1, Field: p.Path, Msg: msg}
+	if p.Line == 0 {
 		e.Col = 0
 	}
 	return e
+}
+
+// formatBytes writes a count of bytes in the largest binary unit below it,
+// to three significant digits: "4.5 GiB", "512 MiB".
+func formatBytes(f float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	i := 0
+	for f >= 1024 && i < len(units)-1 {
+		f /= 1024
+		i++
+	}
+	if i == 0 || f >= 100 {
+		return fmt.Sprintf("%.0f %s", f, units[i])
+	}
+	return strconv.FormatFloat(f, 'g', 3, 64) + " " + units[i]
 }
 
 // formatCount writes a count with thousands separators, or in powers of

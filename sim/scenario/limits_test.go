@@ -3,7 +3,9 @@ package scenario
 import (
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -82,20 +84,20 @@ handle = "1m"
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := s.Demand()
-	if d.Messages != 2000+1+6000 || d.Largest != "traffic[0]" || d.Line != 15 {
+	d := testFormat.Demand(s)
+	if d.Messages != 2000+1+6000 || d.MostMessages.Path != "traffic[0]" || d.MostMessages.Line != 15 {
 		t.Errorf("demand = %+v, want 8001 messages, the most from traffic[0] at line 15", d)
 	}
-	if e := s.CheckBudget(8001); e != nil {
+	if e := testFormat.CheckMessages(s, 8001); e != nil {
 		t.Errorf("a budget of exactly the demand: %v", e)
 	}
-	if e := s.CheckBudget(0); e != nil {
+	if e := testFormat.CheckMessages(s, 0); e != nil {
 		t.Errorf("budget 0 (no limit): %v", e)
 	}
-	e := s.CheckBudget(8000)
+	e := testFormat.CheckMessages(s, 8000)
 	want := "b.toml:15:1: this scenario asks for about 8,001 messages (traffic[0]: about 1,000 arrivals × up to 6 messages); the budget is 8,000"
 	if e == nil || e.Error() != want {
-		t.Errorf("CheckBudget(8000) = %v, want %s", e, want)
+		t.Errorf("CheckMessages(8000) = %v, want %s", e, want)
 	}
 
 	// The issue's two files: 2,000,000,000 repeats, and 7 million
@@ -110,8 +112,8 @@ handle = "1m"
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e := s.CheckBudget(DefaultMaxMessages); e == nil || !strings.Contains(e.Error(), tt.want) {
-			t.Errorf("CheckBudget = %v, want %q", e, tt.want)
+		if e := testFormat.CheckMessages(s, DefaultMaxMessages); e == nil || !strings.Contains(e.Error(), tt.want) {
+			t.Errorf("CheckMessages = %v, want %q", e, tt.want)
 		}
 	}
 }
@@ -285,5 +287,102 @@ func TestReferencesLinear(t *testing.T) {
 			t.Errorf("%s references: %.0f allocations for %d agents and steps, want at most %d", tt.name, allocs, n, 500*n)
 		}
 		t.Logf("%s: %.0f allocations", tt.name, allocs)
+	}
+}
+
+// TestDemandMemory: the memory estimate counts each flow's customers kept
+// at once (arrivals an hour × its mean handle time and its channel's keep,
+// cut to the flow's span) at their mean messages, the message ids
+// remembered for deduplication, each step's messages, and the run's own.
+func TestDemandMemory(t *testing.T) {
+	f := *testFormat
+	f.Channels = slices.Clone(f.Channels)
+	f.Channels[0].Keep = 25 * time.Hour // whatsapp; wechat keeps no Keep: 31 days
+	const flow = "[[agents]]\nid = \"a\"\n[[traffic]]\nchannel = \"whatsapp\"\narrivals = \"poisson 100/h\"\nfor = \"10d\"\n"
+	customers := func(kept, messages float64) float64 {
+		return kept*(keptCustomerBytes+messages*keptMessageBytes) + 100*192*messages*keptIDBytes // ids for 8 days
+	}
+	for _, tt := range []struct {
+		name, src string
+		want      float64
+		detail    string
+	}{
+		{"one message", flow + "messages = \"1\"\nhandle = \"1m\"\n",
+			customers(100*(25+1.0/60), 1), "about 2,502 customers kept at once, for 1d1h1m each"},
+		{"mean messages", flow + "messages = \"2..4\"\nhandle = \"1m\"\n",
+			customers(100*(25+1.0/60), 3), "about 2,502 customers kept at once, for 1d1h1m each"},
+		{"mean handle time", flow + "messages = \"1\"\nhandle = \"uniform 20m..100m\"\n",
+			customers(100*26, 1), "about 2,600 customers kept at once, for 1d2h each"},
+		{"cut at the duration", "duration = \"2h\"\n" + flow + "messages = \"1\"\nhandle = \"1m\"\n",
+			200*(keptCustomerBytes+keptMessageBytes) + 200*keptIDBytes, "about 200 customers kept at once, for 1d1h1m each"},
+		{"a longer window in the rules", "[channels.whatsapp.rules]\nwindow = \"30d\"\n" + flow + "messages = \"1\"\nhandle = \"1m\"\n",
+			customers(100*240, 1), "about 24,000 customers kept at once, for 30d1h1m each"},
+		{"a longer window in the router's", "[channels.whatsapp.router]\nwindow = \"2d\"\n" + flow + "messages = \"1\"\nhandle = \"1m\"\n",
+			customers(100*(49+1.0/60), 1), "about 4,902 customers kept at once, for 2d1h1m each"},
+		{"the longest channel keeps every flow", "[channels.wechat]\n" + flow + "messages = \"1\"\nhandle = \"1m\"\n",
+			customers(100*240, 1), "about 24,000 customers kept at once, for 31d1m each"},
+		{"a step's messages", "[[agents]]\nid = \"a\"\n[[customers]]\nid = \"c\"\n[[steps]]\ncustomer = \"c\"\nsays = \"x\"\nrepeat = 1000\nevery = \"1h\"\n",
+			193*stepMessageBytes + 1000*stepHistoryBytes, "1,000 messages of one customer"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := f.Parse("m.toml", []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := f.Demand(s)
+			if got := d.Memory - runBytes; math.Abs(got-tt.want) > 1e-6*tt.want {
+				t.Errorf("memory = run + %.0f, want run + %.0f", got, tt.want)
+			}
+			if d.MostMemory.Detail != tt.detail {
+				t.Errorf("detail = %q, want %q", d.MostMemory.Detail, tt.detail)
+			}
+		})
+	}
+}
+
+// TestCheckMemory: the memory budget's error names the part of the file
+// keeping the most, with the estimate and the budget; 0 is no limit.
+func TestCheckMemory(t *testing.T) {
+	s, err := testFormat.Parse("c.toml", []byte(`[[agents]]
+id = "a"
+[[customers]]
+id = "c"
+[[steps]]
+customer = "c"
+says = "x"
+[[traffic]]
+channel = "whatsapp"
+arrivals = "poisson 1000000/d"
+for = "1d"
+messages = "1"
+handle = "1m"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := testFormat.Demand(s)
+	if e := testFormat.CheckMemory(s, int64(d.Memory)+1); e != nil {
+		t.Errorf("a budget above the estimate: %v", e)
+	}
+	if e := testFormat.CheckMemory(s, 0); e != nil {
+		t.Errorf("budget 0 (no limit): %v", e)
+	}
+	want := "c.toml:8:1: a run of this scenario would keep about 3.55 GiB at once (traffic[0]: about 1,000,000 customers kept at once, for 31d1m each); the memory budget is 1 GiB"
+	if e := testFormat.CheckMemory(s, 1<<30); e == nil || e.Error() != want {
+		t.Errorf("CheckMemory(1 GiB) = %v\nwant %s", e, want)
+	}
+}
+
+func TestFormatBytes(t *testing.T) {
+	for _, tt := range []struct {
+		in   float64
+		want string
+	}{
+		{0, "0 B"}, {1023, "1023 B"}, {1024, "1 KiB"}, {1536, "1.5 KiB"}, {100 << 20, "100 MiB"},
+		{1023.5 * (1 << 20), "1024 MiB"}, {4 << 30, "4 GiB"}, {3.561 * (1 << 30), "3.56 GiB"}, {1 << 62, "4 EiB"}, {1e30, "867361737988 EiB"},
+	} {
+		if got := formatBytes(tt.in); got != tt.want {
+			t.Errorf("formatBytes(%v) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

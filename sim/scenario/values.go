@@ -382,3 +382,11 @@ func CutRunes(s string, n int) (string, bool) {
 	}
 	return s, false
 }
+
+// mean is the distribution's mean.
+func (d Distribution) mean() time.Duration {
+	if d.Kind == "uniform" {
+		return d.Low + (d.High-d.Low)/2
+	}
+	return d.Mean
+}
