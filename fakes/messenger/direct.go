@@ -38,7 +38,9 @@ func (d *Direct) Send(req SendRequest) (SendResponse, *Error) {
 }
 
 // Upload is the Attachment Upload API by value: a file of type, format
-// (its extension, without the dot) and size; it returns the attachment id.
+// (the extensions its name ends in, without the dot: "pdf", "tar.gz"; read
+// as [Server.CheckAttachment] reads them) and size; it returns the
+// attachment id.
 func (d *Direct) Upload(typ, format string, size int64) (string, *Error) {
 	s := d.s
 	now := s.now()

@@ -63,10 +63,17 @@
 // RESPONSE and UPDATE messages (and sender actions) are accepted within
 // Window of it; MESSAGE_TAG with HUMAN_AGENT within HumanAgentWindow;
 // the other tags at any time after the customer's first message. An
-// uploaded file's format, which its type's Formats limit, is its file
-// name's extension ([FileFormat]), or, when the name has none, the one a
-// fixed table gives its part's Content-Type (none for
-// application/octet-stream); the host's MIME tables are never read.
+// uploaded file's format, which its type's Formats limit, is read from its
+// file name ([FileFormat]): the last extension, or the last two for a
+// compressed tar archive (tar.gz, tar.bz2, tar.xz, tar.zst, tar.lz,
+// tar.lzma, tar.z), so "x.tar.gz" is tar.gz and "x.svg.gz" is gz; when the
+// name has none, it is the one a fixed table gives its part's Content-Type
+// (none for application/octet-stream); the host's MIME tables are never
+// read. A format given by value ([Direct.Upload], [Server.CheckAttachment])
+// is read as the extensions ending a name. Formats accept a file when they
+// list its format or, for a tar archive, its last extension (a tar.gz file
+// is a gz file); a listed format of two extensions that is no tar archive
+// ("svg.gz") accepts nothing.
 //
 // # Webhooks
 //
@@ -143,6 +150,10 @@
 //     customer's first message (their content rules cannot be checked).
 //   - Attachment errors are 100/2018047 for size and format alike; sizes
 //     are 25 MB for every type (Attachments).
+//   - Meta publishes no format rule for attachments; a file's format is
+//     what its name's extensions name, as a MIME table (the shared MIME
+//     database's globs) would read it, tar archives' compound extensions
+//     included.
 //   - The error messages other than the window's are plausible texts, not
 //     copies of Meta's; branch on code and error_subcode.
 //   - A message without messaging_type is taken as RESPONSE (client

@@ -562,3 +562,81 @@ func TestPartFormat(t *testing.T) {
 		}
 	}
 }
+
+// A name's format is its last extension, or its last two when they name a
+// compressed tar archive; FileFormatWith reads a name with an extension
+// appended as FileFormat reads the whole name, and a format given by value
+// is read as the same extensions ending a name.
+func TestFileFormat(t *testing.T) {
+	for _, tt := range []struct{ name, want string }{
+		{"a.pdf", "pdf"},
+		{"a.JPG", "jpeg"},
+		{"backup.tar.gz", "tar.gz"},
+		{"backup.TAR.GZ", "tar.gz"},
+		{"backup.tar.bz2", "tar.bz2"},
+		{"backup.v2.tar.xz", "tar.xz"},
+		{"backup.tar.Z", "tar.z"},
+		{"logo.svg.gz", "gz"},
+		{"backup.gz", "gz"},
+		{"tar.gz", "gz"},
+		{".tar.gz", "tar.gz"},
+		{"backup.tar", "tar"},
+		{"backup.tar.", ""},
+		{"backup..gz", "gz"},
+		{"photo.tar.jpg", "jpeg"},
+		{"contract", ""},
+		{"a.", ""},
+		{"", ""},
+	} {
+		if got := FileFormat(tt.name); got != tt.want {
+			t.Errorf("FileFormat(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+		if got := formatOf(tt.name); got != FileFormat("file."+tt.name) {
+			t.Errorf("formatOf(%q) = %q, FileFormat(%q) = %q", tt.name, got, "file."+tt.name, FileFormat("file."+tt.name))
+		}
+		for _, ext := range []string{"", "gz", "GZ", "tar.gz", ".gz", "gz.", "jpg", "pdf", "svg.gz", "bz2"} {
+			if got, want := FileFormatWith(tt.name, ext), FileFormat(tt.name+"."+ext); got != want {
+				t.Errorf("FileFormatWith(%q, %q) = %q, FileFormat(%q) = %q", tt.name, ext, got, tt.name+"."+ext, want)
+			}
+		}
+	}
+}
+
+// An upload is judged alike on the wire, by the name of its file, and by
+// value, by the format that name ends in: a tar.gz rule takes tar.gz files
+// only, a gz rule gz files, tar.gz ones among them.
+func TestUploadFormatWireAndDirect(t *testing.T) {
+	for _, tt := range []struct {
+		rule, format string
+		ok           bool
+	}{
+		{"tar.gz", "tar.gz", true},
+		{"tar.gz", "TAR.GZ", true},
+		{"tar.gz", "gz", false},
+		{"tar.gz", "svg.gz", false},
+		{"tar.gz", "x.tar.gz", true},
+		{"TAR.GZ", "tar.gz", true},
+		{"gz", "tar.gz", true},
+		{"gz", "svg.gz", true},
+		{"gz", "tar.bz2", false},
+		{"svg.gz", "svg.gz", false},
+		{"tar", "tar.gz", false},
+		{"jpg", "tar.jpeg", true},
+		{"pdf", "pdf", true},
+		{"pdf", "docx", false},
+	} {
+		s, _, _ := newFake(t, Config{Attachments: map[string]AttachmentLimit{"file": {Formats: []string{tt.rule}}}})
+		status, v := postUpload(t, s, "file", "backup."+tt.format, 10)
+		_, e := s.Direct("v25.0").Upload("file", tt.format, 10)
+		check := s.CheckAttachment("file", tt.format, 10)
+		if wire := status == 200; wire != tt.ok || (e == nil) != tt.ok || (check == nil) != tt.ok {
+			t.Errorf("rule %s, format %s: wire HTTP %d %v, direct %v, check %v; want accepted %v", tt.rule, tt.format, status, v, e, check, tt.ok)
+			continue
+		}
+		if !tt.ok {
+			if _, _, msg := errOf(v); msg != e.Message || msg != check.Message {
+				t.Errorf("rule %s, format %s: wire %q, direct %q, check %q", tt.rule, tt.format, msg, e.Message, check.Message)
+			}
+		}
+	}
+}

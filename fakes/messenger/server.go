@@ -135,7 +135,7 @@ type Config struct {
 
 // AttachmentLimit is what the platform accepts for one attachment type.
 type AttachmentLimit struct {
-	Formats  []string // lower-case extensions; empty accepts any
+	Formats  []string // lower-case formats as FileFormat reads them ("pdf", "tar.gz"); empty accepts any
 	MaxBytes int64    // <= 0 keeps the default
 }
 
@@ -347,7 +347,9 @@ func (s *Server) Check(req SendRequest) *Error {
 }
 
 // CheckAttachment is the platform's verdict on uploading a file of type
-// (image, audio, video, file), format and size. It changes no state.
+// (image, audio, video, file), format and size: the format of a file whose
+// name ends in "." and format, as [FileFormat] reads it ("tar.gz" and
+// "backup.tar.gz" are tar.gz, "svg.gz" is gz). It changes no state.
 func (s *Server) CheckAttachment(typ, format string, size int64) *Error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -362,8 +364,8 @@ func (s *Server) checkAttachmentLocked(typ, format string, size int64) *Error {
 	if !ok {
 		return errParamLocked(s, fmt.Sprintf("Param message[attachment][type] must be one of {image, audio, video, file, template} - got %q", typ))
 	}
-	format = normFormat(format)
-	if len(lim.Formats) > 0 && !containsFold(lim.Formats, format) {
+	format = formatOf(format)
+	if len(lim.Formats) > 0 && !acceptsFormat(lim.Formats, format) {
 		return s.graphErrorLocked(http.StatusBadRequest, 100, 2018047, "OAuthException",
 			fmt.Sprintf("(#100) Upload attachment failure: %s files are not accepted as %s attachments", format, typ))
 	}
@@ -382,9 +384,13 @@ func normFormat(f string) string {
 	return f
 }
 
-func containsFold(list []string, f string) bool {
+// acceptsFormat reports whether a type's formats list accepts a file of
+// format f (as formatOf gives it): list names f, or, for a compound format,
+// its last extension (a tar.gz file is a gz file).
+func acceptsFormat(list []string, f string) bool {
+	last := f[strings.LastIndexByte(f, '.')+1:]
 	for _, x := range list {
-		if normFormat(x) == f {
+		if x = normFormat(x); x == f || x == last {
 			return true
 		}
 	}
@@ -538,7 +544,7 @@ func (s *Server) uploadLocked(typ, format string, size int64, now time.Time, pat
 	s.counts.Requests++
 	s.journal.requests.Add(Request{At: now, Method: http.MethodPost, Path: path, Status: http.StatusOK})
 	id := s.ids.attachmentID()
-	s.uploads[id] = upload{kind: typ, format: normFormat(format), size: size}
+	s.uploads[id] = upload{kind: typ, format: formatOf(format), size: size}
 	return id, nil
 }
 
@@ -1130,9 +1136,67 @@ func (s *Server) readUpload(r *http.Request) (typ, format string, size int64, e 
 }
 
 // FileFormat is the format the platform reads from the name of an
-// uploaded file: its extension, lower-cased, jpg as jpeg; "" when the name
-// has none (the part's Content-Type decides then).
-func FileFormat(name string) string { return normFormat(extension(name)) }
+// uploaded file: its last extension, lower-cased, jpg as jpeg, or its last
+// two when they name a compressed tar archive as a MIME table does
+// ("x.tar.gz" is tar.gz, "x.svg.gz" is gz, a file named "tar.gz" gz); "" when
+// the name has no extension (the part's Content-Type decides then).
+func FileFormat(name string) string {
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		return formatOf(name[i+1:])
+	}
+	return ""
+}
+
+// FileFormatWith is FileFormat(name + "." + ext), read without building
+// that name.
+func FileFormatWith(name, ext string) string {
+	if strings.IndexByte(ext, '.') >= 0 {
+		return formatOf(ext) // the last two extensions are ext's
+	}
+	if i := strings.LastIndexByte(name, '.'); i >= 0 && ext != "" {
+		if c := compoundFormat(name[i+1:], ext); c != "" {
+			return c
+		}
+	}
+	return normFormat(ext)
+}
+
+// formatOf is the format of a file whose name ends in "." and exts, a
+// dot-separated list of extensions (a name's, after its first dot, or a
+// format given by value): see [FileFormat]. It never allocates for a
+// lower-case exts.
+func formatOf(exts string) string {
+	i := strings.LastIndexByte(exts, '.')
+	last := exts[i+1:]
+	if last == "" {
+		return ""
+	}
+	if i >= 0 {
+		prev := exts[:i]
+		if c := compoundFormat(prev[strings.LastIndexByte(prev, '.')+1:], last); c != "" {
+			return c
+		}
+	}
+	return normFormat(last)
+}
+
+// compoundFormats are the formats of two extensions the platform reads as
+// one: the compressed tar archives of the shared MIME database.
+var compoundFormats = [...]string{"tar.gz", "tar.bz2", "tar.xz", "tar.zst", "tar.lz", "tar.lzma", "tar.z"}
+
+// compoundFormat is the compound format of the extensions prev and last
+// (in any case), or "" when they make none.
+func compoundFormat(prev, last string) string {
+	if !strings.EqualFold(prev, "tar") {
+		return ""
+	}
+	for _, c := range compoundFormats {
+		if strings.EqualFold(c[len("tar."):], last) {
+			return c
+		}
+	}
+	return ""
+}
 
 // partFormat is the format of an uploaded file named name, its part's
 // Content-Type ct: the name's extension, or, when it has none, the format
@@ -1157,14 +1221,6 @@ var mimeFormat = map[string]string{
 	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   "docx",
 	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         "xlsx",
 	"application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
-}
-
-// extension is name's extension, without the dot; "" when it has none.
-func extension(name string) string {
-	if i := strings.LastIndexByte(name, '.'); i >= 0 && i < len(name)-1 {
-		return name[i+1:]
-	}
-	return ""
 }
 
 func writeError(w http.ResponseWriter, e *Error) {

@@ -296,15 +296,28 @@ func routerEvent(page string, ev fakems.Event) routerms.Event {
 	return out
 }
 
-// fileFormat is the format Messenger judges a by, uploaded under the
-// adapter's name for it (routerms.UploadName): its Format, or with none
-// its name's extension.
+// fileFormat is the format Messenger reads from the name the adapter
+// uploads a under (routerms.UploadName): fakems.FileFormat of that name,
+// found without building it, so the direct network and Judge read a
+// format of two extensions (tar.gz) as the wire does.
 func fileFormat(a *router.Attachment) string {
-	if a.Format != "" {
-		return a.Format
+	name, f := cmp.Or(a.Name, "file"), a.Format
+	if f == "" {
+		return fakems.FileFormat(name)
 	}
-	return fakems.FileFormat(a.Name)
+	ext := ""
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		ext = name[i+1:]
+	}
+	if strings.EqualFold(ext, f) || isJPEG(ext) && isJPEG(f) {
+		return fakems.FileFormat(name) // UploadName keeps the name
+	}
+	return fakems.FileFormatWith(name, f) // UploadName appends "." and f
 }
+
+// isJPEG reports whether ext is jpg or jpeg, in any case, as UploadName
+// takes them alike.
+func isJPEG(ext string) bool { return strings.EqualFold(ext, "jpg") || strings.EqualFold(ext, "jpeg") }
 
 // uploadDirect is the adapter's attachment upload by value.
 func (b *binding) uploadDirect(typ string, a *router.Attachment) (string, error) {

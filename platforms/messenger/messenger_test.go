@@ -4,7 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	fakems "github.com/omnisim/omnisim/fakes/messenger"
 	"github.com/omnisim/omnisim/router"
+	routerms "github.com/omnisim/omnisim/router/messenger"
 	"github.com/omnisim/omnisim/sim/scenario"
 )
 
@@ -61,5 +63,18 @@ func TestModelled(t *testing.T) {
 	}
 	if !strings.Contains(Platform.Title, "Messenger") {
 		t.Error(Platform.Title)
+	}
+}
+
+// fileFormat reads, without building it, the format of the name the
+// adapter uploads an attachment under, as the fake reads it on the wire.
+func TestFileFormatIsTheUploadName(t *testing.T) {
+	for _, name := range []string{"", "backup", "backup.tar", "backup.TAR", "backup.tar.gz", "backup.gz", "tar", ".tar", "contract.pdf", "scan.JPG", "a.", "logo.svg"} {
+		for _, format := range []string{"", "pdf", "PDF", "gz", "tar.gz", "TAR.GZ", "svg.gz", "jpeg", "jpg", "bz2", ".gz"} {
+			a := &router.Attachment{Kind: "document", Name: name, Format: format}
+			if got, want := fileFormat(a), fakems.FileFormat(routerms.UploadName(a)); got != want {
+				t.Errorf("name %q, format %q: fileFormat %q, FileFormat(%q) %q", name, format, got, routerms.UploadName(a), want)
+			}
+		}
 	}
 }
