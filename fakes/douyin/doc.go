@@ -87,11 +87,12 @@
 //  3. More than RateLimit sends in the current second: 28003018
 //     "请求频率过高". Every call that gets this far counts, one that a
 //     later check refuses too.
-//  4. A body that is not the JSON above, an open_id query that is not the
-//     account, an unknown to_user_id, a msg_id that is not one of the
-//     customer's messages, a conversation_id that is not the customer's,
-//     a scene other than im_reply_msg, a msg_type other than text or an
-//     empty text: 28001007 "参数不合法".
+//  4. A body over 1 MiB or unreadable, one that is not the JSON above, an
+//     open_id query that is not the account, an unknown to_user_id, a
+//     msg_id that is not one of the customer's messages, a
+//     conversation_id that is not the customer's, a scene other than
+//     im_reply_msg, a msg_type other than text or an empty text: 28001007
+//     "参数不合法".
 //  5. The customer's last message is Window or more ago: 28003017 "quota
 //     已用完" (description "reply window closed: …").
 //  6. ReplyLimit replies already sent since the customer's last message:

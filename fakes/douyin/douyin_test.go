@@ -449,41 +449,58 @@ func TestSendBodyHandedOver(t *testing.T) {
 }
 
 // A send that fails two checks is answered by the first of them in the
-// documented order: token, scope, rate limit, then the body; a call the
-// body check refuses has counted against the rate.
+// documented order: token, scope, rate limit, then the body (one too large
+// to read as well as one that is no send request); a call the body check
+// refuses has counted against the rate, and one the token check refuses
+// has changed nothing: a good reply sent right after with the good token
+// is judged as if it had not been made.
 func TestSendCheckOrder(t *testing.T) {
 	ctx := context.Background()
 	const badBody = `not json`
+	large := strings.Repeat(" ", maxBody+1)
 	for _, tc := range []struct {
 		name  string
 		cfg   Config
-		token bool
+		token string // "good" for the issued token
 		sent  int    // good sends made first, in the same second
 		body  string // "" for a good reply
 		code  int
-		next  int // the code of a good reply sent right after
+		next  int // the code of a good reply sent right after with the good token
 	}{
-		{"a bad body", Config{}, true, 0, badBody, CodeParam, 0},
-		{"no token and a bad body", Config{}, false, 0, badBody, CodeTokenExpired, CodeTokenExpired},
-		{"no scope and a bad body", Config{Scopes: []string{"user_info"}}, true, 0, badBody, CodeScope, CodeScope},
-		{"over the rate and a bad body", Config{RateLimit: 1}, true, 1, badBody, CodeRate, CodeRate},
-		{"no scope and over the rate", Config{Scopes: []string{"user_info"}, RateLimit: 1}, true, 1, "", CodeScope, CodeScope},
-		{"a bad body within the rate", Config{RateLimit: 2}, true, 1, badBody, CodeParam, CodeRate},
+		{"a bad body", Config{ReplyLimit: 1}, "good", 0, badBody, CodeParam, 0},
+		{"no token and a bad body", Config{RateLimit: 1}, "", 0, badBody, CodeTokenExpired, 0},
+		{"no scope and a bad body", Config{Scopes: []string{"user_info"}}, "good", 0, badBody, CodeScope, CodeScope},
+		{"over the rate and a bad body", Config{RateLimit: 1}, "good", 1, badBody, CodeRate, CodeRate},
+		{"no scope and over the rate", Config{Scopes: []string{"user_info"}, RateLimit: 1}, "good", 1, "", CodeScope, CodeScope},
+		{"a bad body within the rate", Config{RateLimit: 2}, "good", 1, badBody, CodeParam, CodeRate},
+		{"a body too large", Config{ReplyLimit: 1}, "good", 0, large, CodeParam, 0},
+		{"no token and a body too large", Config{RateLimit: 1, ReplyLimit: 1}, "", 0, large, CodeTokenExpired, 0},
+		{"an unknown token and a body too large", Config{RateLimit: 1, ReplyLimit: 1}, "clt.nope", 0, large, CodeTokenExpired, 0},
+		{"no scope and a body too large", Config{Scopes: []string{"user_info"}}, "good", 0, large, CodeScope, CodeScope},
+		{"over the rate and a body too large", Config{RateLimit: 1}, "good", 1, large, CodeRate, CodeRate},
+		{"a body too large within the rate", Config{RateLimit: 2}, "good", 1, large, CodeParam, CodeRate},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _, _ := newFake(t, tc.cfg)
-			tok := token(t, s)
+			good := token(t, s)
 			s.CustomerText(ctx, User{OpenID: alice}, "你好")
 			for range tc.sent {
-				call(t, s, sendPath(), tok, reply(s, alice, "x"))
+				call(t, s, sendPath(), good, reply(s, alice, "x"))
 			}
-			if !tc.token {
-				tok = ""
+			before := s.Counts().Deliveries
+			tok := tc.token
+			if tok == "good" {
+				tok = good
 			}
 			if _, v := call(t, s, sendPath(), tok, cmp.Or(tc.body, reply(s, alice, "x"))); errorCode(v) != tc.code {
 				t.Errorf("error_code %d, want %d: %v", errorCode(v), tc.code, v)
+			} else if tc.body == large && tc.code == CodeParam && !strings.HasSuffix(v["data"].(map[string]any)["description"].(string), "body: too large") {
+				t.Errorf("description %v", v)
 			}
-			if _, v := call(t, s, sendPath(), tok, reply(s, alice, "x")); errorCode(v) != tc.next {
+			if n := s.Counts().Deliveries; n != before {
+				t.Errorf("%d deliveries after the refused call, want %d", n, before)
+			}
+			if _, v := call(t, s, sendPath(), good, reply(s, alice, "x")); errorCode(v) != tc.next {
 				t.Errorf("the next reply: error_code %d, want %d: %v", errorCode(v), tc.next, v)
 			}
 		})

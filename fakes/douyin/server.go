@@ -314,7 +314,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // handlePost answers a POST to the token or the send endpoint. A body
 // handed over in process (httpcall.Body) is read where it is; any other
 // into *bp, a pooled buffer. What the handlers keep of the body they copy,
-// and the send's answer is built in *bp.
+// and the send's answer is built in *bp. A send whose body is too large or
+// unreadable is judged as one whose body is not a send request, after the
+// token, the fault plan, the scope and the rate limit.
 func (s *Server) handlePost(r *http.Request, bp *[]byte) (status int, body []byte, code int) {
 	raw, ok := httpcall.Body(r)
 	var err error
@@ -327,13 +329,13 @@ func (s *Server) handlePost(r *http.Request, bp *[]byte) (status int, body []byt
 			*bp = raw[:0] // a larger one is left to the collector
 		}
 	}
-	if err != nil {
-		return s.fail(r.URL.Path, "", newError(CodeParam, "body: "+err.Error()))
-	}
 	if r.URL.Path == PathClientToken {
+		if err != nil {
+			return s.fail(r.URL.Path, "", newError(CodeParam, "body: "+err.Error()))
+		}
 		return s.handleToken(r, r.Header.Get("Content-Type"), raw)
 	}
-	return s.handleSend(r, raw, (*bp)[:0])
+	return s.handleSend(r, raw, err, (*bp)[:0])
 }
 
 // bodyPool holds request body buffers.
@@ -390,12 +392,13 @@ func (s *Server) handleToken(r *http.Request, contentType string, raw []byte) (i
 	return http.StatusOK, append(b, `},"message":"success"}`...), 0
 }
 
-// handleSend answers POST /im/send/msg/ of the body raw, building the
-// answer of a send made in out's storage.
-func (s *Server) handleSend(r *http.Request, raw, out []byte) (int, []byte, int) {
+// handleSend answers POST /im/send/msg/ of the body raw, or of a body
+// that could not be read (bodyErr), building the answer of a send made in
+// out's storage.
+func (s *Server) handleSend(r *http.Request, raw []byte, bodyErr error, out []byte) (int, []byte, int) {
 	now := s.now()
 	var req SendRequest
-	decoded := decodeSend(raw, &req)
+	decoded := bodyErr == nil && decodeSend(raw, &req)
 	req.OpenID = queryGet(r.URL.RawQuery, "open_id")
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -408,7 +411,9 @@ func (s *Server) handleSend(r *http.Request, raw, out []byte) (int, []byte, int)
 	if !decoded {
 		// The scope and the rate limit are checked before the body.
 		e := s.admitLocked(now)
-		if e == nil {
+		if e == nil && bodyErr != nil {
+			e = newError(CodeParam, "body: "+bodyErr.Error())
+		} else if e == nil {
 			e = newError(CodeParam, "body is not a send request")
 		}
 		return s.failLocked(now, PathSend, req.ToUserID, e)
