@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"net/http/httptest"
 	"path"
 	"reflect"
@@ -357,6 +358,79 @@ func TestEventQuota(t *testing.T) {
 	}
 	event(t, s, cust, EventSubscribe)
 	wantCode(t, sendReq(s, tok, textReq(cust, "welcome")), 200, 0)
+}
+
+// A grant whose end lies past what Unix nanoseconds hold (year 2262),
+// because it is granted late or its window is long, closes after any grant
+// that ends within them: a send consumes the event grant first, and the
+// message grant's reply is left once the event grant has closed. Without
+// the guard the sum wraps negative and the message grant goes first.
+func TestGrantEndPast2262(t *testing.T) {
+	end := time.Unix(0, math.MaxInt64) // 2262-04-11T23:47:16.854775807Z
+	for _, tc := range []struct {
+		name   string
+		start  time.Time
+		window time.Duration
+	}{
+		{"granted a day before the end", end.Add(-24 * time.Hour), 48 * time.Hour},
+		{"granted a minute and a second before the end", end.Add(-time.Minute - time.Second), 48 * time.Hour},
+		{"a window longer than the time left", t0, time.Duration(math.MaxInt64)},
+		{"a window as long as the time left", t0, time.Duration(math.MaxInt64 - t0.UnixNano())},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, clk := newTest(Config{Window: tc.window, ReplyLimit: 1, EventReplyLimit: 1})
+			clk.Add(tc.start.Sub(t0))
+			tok := token(t, s)
+			write(t, s, cust)
+			event(t, s, cust, EventClick)
+			if n := s.RepliesLeft(cust); n != 2 {
+				t.Fatalf("left %d, want 2", n)
+			}
+			wantCode(t, sendReq(s, tok, textReq(cust, "first")), 200, 0)
+			clk.Add(time.Minute)
+			if n := s.RepliesLeft(cust); n != 1 {
+				t.Fatalf("after the event grant closed: left %d, want the message grant's 1", n)
+			}
+			wantCode(t, sendReq(s, tok, textReq(cust, "second")), 200, 0)
+			wantCode(t, sendReq(s, tok, textReq(cust, "third")), 200, CodeOutOfCountLimit)
+		})
+	}
+}
+
+// Instants more than 292 years apart, whose difference in Unix nanoseconds
+// would wrap: a grant made in 1800 is closed in 2200, a token issued then
+// has expired, and one retired then is past its grace.
+func TestInstantsFarApart(t *testing.T) {
+	then := time.Date(1800, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		code int // of a send in 2200 with the token fetched in 1800
+	}{
+		{"token issued then", Config{}, CodeTokenExpired},
+		{"token retired then", Config{TokenTTL: -1}, CodeInvalidCredential},
+		{"grant made then", Config{TokenTTL: -1}, CodeOutOfTimeLimit},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, clk := newTest(tc.cfg)
+			clk.Add(then.Sub(t0))
+			tok := token(t, s)
+			if tc.code == CodeInvalidCredential {
+				token(t, s) // retires tok
+			}
+			write(t, s, cust)
+			event(t, s, cust, EventClick)
+			mid := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // a Duration holds 292 years
+			clk.Add(mid.Sub(then))
+			clk.Add(now.Sub(mid))
+			if s.WindowOpen(cust) || s.RepliesLeft(cust) != 0 {
+				t.Errorf("in %d: window open %v, %d replies left", now.Year(), s.WindowOpen(cust), s.RepliesLeft(cust))
+			}
+			wantCode(t, sendReq(s, tok, textReq(cust, "x")), 200, tc.code)
+			wantCode(t, sendReq(s, token(t, s), textReq(cust, "x")), 200, CodeOutOfTimeLimit)
+		})
+	}
 }
 
 func TestUpload(t *testing.T) {

@@ -120,7 +120,10 @@
 // does not touch the message grant. unsubscribe closes both. Grants start
 // at the platform's Clock before the push is made, even when the router
 // refuses it or cannot be reached. A grant is open while now < start +
-// window, so the 48h window is closed at exactly 48h.
+// window, so the 48h window is closed at exactly 48h. Grants and tokens are
+// timed in Unix nanoseconds, compared without overflow: one whose end lies
+// past year 2262 stays open to the end of that range, and one started more
+// than 292 years ago has closed.
 //
 // A send (or passive reply) needs an open grant (else 45015) with replies
 // left (else 45047), and consumes one reply of the open grant with replies
