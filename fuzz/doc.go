@@ -65,8 +65,11 @@
 //     reply_limit_reset count too when the channel has no router-only
 //     rules). Windows and allowances run from when the platform made each
 //     customer message: on a channel whose fault plan delays webhooks, the
-//     payload's time (WeChat, WhatsApp); a Douyin, Messenger or Business
-//     Messages customer on such a channel is not checked.
+//     payload's time, as the webhook's journal record gives it
+//     (sim.Record.Made) or its body (WeChat, WhatsApp). A customer whose
+//     records give neither on such a channel is not checked: Douyin,
+//     Messenger and Business Messages, whose journals give no Made and no
+//     body on the direct network.
 //   - sent-delivered: the router never reports as sent what the platform
 //     refused: sent and not failed is what the device received.
 //   - timers: missed and idle chats are marked and closed exactly when

@@ -2,12 +2,14 @@ package fuzz
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/sim"
+	"github.com/omnisim/omnisim/sim/scenario"
 )
 
 func TestAssignedOnce(t *testing.T) {
@@ -132,8 +134,9 @@ func TestMessengerFaultCases(t *testing.T) {
 
 // TestMadeFromPayload: on a channel whose fault plan delays webhooks, a
 // message's made time is its payload's (WeChat's CreateTime, WhatsApp's
-// timestamp), before its first webhook; the other platforms' payloads are
-// not read, and without delays the made time is the first webhook's.
+// timestamp), before its first webhook; Douyin's journal gives none on the
+// direct network, and without delays the made time is the first
+// webhook's.
 func TestMadeFromPayload(t *testing.T) {
 	for _, tt := range []struct {
 		channel, faults string
@@ -190,4 +193,64 @@ every = "90s"
 			}
 		}
 	}
+}
+
+// TestMadeSpan: a webhook record's Made, where the platform's journal gives
+// it, bounds when the platform made the message without reading the body,
+// to the end of the payload's resolution or the record's time; without it
+// WeChat's and WhatsApp's bodies are read; otherwise nothing is known.
+func TestMadeSpan(t *testing.T) {
+	made := t0.Add(time.Minute + 1500*time.Millisecond + 250*time.Microsecond)
+	late := t0.Add(10 * time.Minute)
+	cst := time.FixedZone("CST", 8*3600)
+	for _, tt := range []struct {
+		name, platform string
+		r              sim.Record
+		made, by       time.Time
+	}{
+		{"douyin create_time", "douyin", sim.Record{At: late, Made: made.Truncate(time.Millisecond)},
+			made.Truncate(time.Millisecond), made.Truncate(time.Millisecond).Add(time.Millisecond - 1)},
+		{"messenger timestamp", "messenger", sim.Record{At: late, Made: made.Truncate(time.Millisecond)},
+			made.Truncate(time.Millisecond), made.Truncate(time.Millisecond).Add(time.Millisecond - 1)},
+		{"business messages sendTime", "businessmessages", sim.Record{At: late, Made: made}, made, made},
+		{"wechat Made before the body", "wechat", sim.Record{At: late, Made: made.Truncate(time.Second), Body: "<CreateTime>1</CreateTime>"},
+			made.Truncate(time.Second), made.Truncate(time.Second).Add(time.Second - 1)},
+		{"the webhook within the resolution", "douyin", sim.Record{At: made, Made: made.Truncate(time.Millisecond)},
+			made.Truncate(time.Millisecond), made},
+		{"in the webhook's zone", "businessmessages", sim.Record{At: late.In(cst), Made: made}, made.In(cst), made.In(cst)},
+		{"wechat body", "wechat", sim.Record{At: late, Body: fmt.Sprintf("<xml><CreateTime>%d</CreateTime></xml>", made.Unix())},
+			made.Truncate(time.Second), made.Truncate(time.Second).Add(time.Second - 1)},
+		{"whatsapp body", "whatsapp", sim.Record{At: late, Body: fmt.Sprintf(`{"messages":[{"id":"m1","timestamp":"%d"}]}`, made.Unix())},
+			made.Truncate(time.Second), made.Truncate(time.Second).Add(time.Second - 1)},
+		{"douyin without Made", "douyin", sim.Record{At: late, Body: fmt.Sprintf(`{"create_time":"%d"}`, made.UnixMilli())}, time.Time{}, time.Time{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m, by := madeSpan(tt.platform, "m1", tt.r)
+			if !m.Equal(tt.made) || !by.Equal(tt.by) || m.Location() != tt.made.Location() && !m.IsZero() {
+				t.Errorf("made %v..%v, want %v..%v", m, by, tt.made, tt.by)
+			}
+		})
+	}
+
+	// A Douyin customer on a channel with late webhooks is checked from
+	// the records' Made: six replies to the first message are past its
+	// limit of five, although both messages reached the router later.
+	sc := deskScenario("least-loaded", "none")
+	sc.Channels["douyin"] = &scenario.Channel{Faults: &scenario.Faults{Late: 1, LateBy: dur(time.Hour)}}
+	k := router.CustomerKey{Channel: "douyin", Account: "acct", Customer: "d1"}
+	mk := func(replies int) *Trace {
+		tr := trace(sc)
+		c := &Customer{}
+		for i, at := range []time.Duration{time.Minute, 2 * time.Minute} {
+			r := sim.Record{At: late, Made: t0.Add(at)}
+			lo, hi := madeSpan("douyin", "m", r)
+			c.Inbound = append(c.Inbound, Message{ID: fmt.Sprint(i), At: late, Made: lo, MadeBy: hi, Accepted: true, Tries: 1})
+		}
+		for i := range replies {
+			c.Device = append(c.Device, sim.Delivery{At: t0.Add(time.Minute + time.Duration(i+1)*5*time.Second), Kind: "text", Text: "x"})
+		}
+		tr.Customers[k], tr.Keys = c, append(tr.Keys, k)
+		return tr
+	}
+	expectViolation(t, PlatformRules, mk(5), mk(6), "past the limit of 5 messages per customer message (the customer's message at +1m)")
 }

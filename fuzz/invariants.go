@@ -481,8 +481,9 @@ type made struct{ lo, hi time.Time }
 
 // madeTimes lists when the platform made each of a customer's messages,
 // oldest first: at its first webhook on a channel whose fault plan delays
-// none, within its payload's second otherwise. ok is false when a message
-// on a delaying channel has no payload time: its allowance cannot be told.
+// none, within its payload's resolution otherwise. ok is false when a
+// message on a delaying channel has no payload time: its allowance cannot
+// be told.
 func madeTimes(tr *Trace, key router.CustomerKey, c *Customer) (ms []made, ok bool) {
 	ms = make([]made, len(c.Inbound))
 	for i, m := range c.Inbound {
@@ -502,10 +503,11 @@ func madeTimes(tr *Trace, key router.CustomerKey, c *Customer) (ms []made, ok bo
 // checkDevice checks one customer's deliveries against the platform's
 // window and limit, counted from when the platform made each customer
 // message (a late webhook does not move them). A delivery at the same
-// instant as a customer message, or within the second a late message's
-// payload gives, is given the benefit of the doubt about which came
-// first. A customer on a channel whose fault plan delays webhooks without
-// a payload time to read is not checked.
+// instant as a customer message, or within the span a late message's
+// payload time gives (a second on WeChat and WhatsApp), is given the
+// benefit of the doubt about which came first. A customer on a channel
+// whose fault plan delays webhooks without a payload time to read is not
+// checked.
 func checkDevice(tr *Trace, key router.CustomerKey, c *Customer, rule platformRule) *Violation {
 	ms, ok := madeTimes(tr, key, c)
 	if !ok {

@@ -66,10 +66,13 @@ type Message struct {
 	// when its reply window and allowance start: the time of the
 	// customer's write, earlier than At when a fault plan held the
 	// webhook back. Both are At on a channel whose fault plan delays
-	// nothing; on one that does, Made is the payload's own time (whole
-	// seconds: WeChat's CreateTime, WhatsApp's timestamp) and MadeBy the
-	// end of that second, or At if sooner. Both are zero when the payload
-	// says nothing (another platform's, or none kept).
+	// nothing; on one that does, Made is the payload's own time (the
+	// webhook record's Made, or read from its body: WeChat's CreateTime,
+	// WhatsApp's timestamp) and MadeBy the end of the payload's
+	// resolution (a second on WeChat and WhatsApp), or At if sooner. Both
+	// are zero when the record gives no payload time: Douyin's,
+	// Messenger's and Business Messages' journals give no Made, and their
+	// bodies (nil on the direct network) are not read.
 	Made, MadeBy time.Time
 	// Accepted is set when the router answered one of the webhook's tries
 	// with a 2xx status.
@@ -206,26 +209,48 @@ func webhookMessage(r sim.Record) (kind, id string, ok bool) {
 	return f[0], strings.TrimSuffix(f[1], ":"), true
 }
 
+// madeRes is the resolution of the time each platform's payload gives a
+// customer message ([sim.Record.Made]): WeChat's CreateTime and WhatsApp's
+// timestamp are whole seconds, Douyin's create_time, LINE's and
+// Messenger's timestamps milliseconds, Business Messages' sendTime
+// nanoseconds. A platform not listed is taken to write whole seconds.
+var madeRes = map[string]time.Duration{
+	"wechat": time.Second, "whatsapp": time.Second,
+	"douyin": time.Millisecond, "line": time.Millisecond, "messenger": time.Millisecond,
+	"businessmessages": time.Nanosecond,
+}
+
 // madeSpan bounds when the platform made a message, from the time its
-// webhook's payload carries (see [Message.Made]): zero times when the
-// record has no payload, or the platform's payload is not read here.
+// webhook's payload carries (see [Message.Made]): the record's Made, where
+// the platform's journal gives it, or else the time read from the body
+// (WeChat's CreateTime, WhatsApp's timestamp). The span runs to the end of
+// the payload's resolution, or the record's time if sooner; zero times
+// when the record gives no payload time.
 func madeSpan(platform, id string, r sim.Record) (made, by time.Time) {
-	var secs string
-	switch platform {
-	case "wechat":
-		secs = between(r.Body, "<CreateTime>", "<")
-	case "whatsapp":
-		// The message's own object: its id, then its timestamp.
-		if i := strings.Index(r.Body, `"id":"`+id+`"`); i >= 0 {
-			secs = between(r.Body[i:], `"timestamp":"`, `"`)
+	made = r.Made
+	if made.IsZero() {
+		var secs string
+		switch platform {
+		case "wechat":
+			secs = between(r.Body, "<CreateTime>", "<")
+		case "whatsapp":
+			// The message's own object: its id, then its timestamp.
+			if i := strings.Index(r.Body, `"id":"`+id+`"`); i >= 0 {
+				secs = between(r.Body[i:], `"timestamp":"`, `"`)
+			}
 		}
+		n, err := strconv.ParseInt(secs, 10, 64)
+		if err != nil {
+			return time.Time{}, time.Time{}
+		}
+		made = time.Unix(n, 0)
 	}
-	n, err := strconv.ParseInt(secs, 10, 64)
-	if err != nil {
-		return time.Time{}, time.Time{}
+	res, ok := madeRes[platform]
+	if !ok {
+		res = time.Second
 	}
-	made = time.Unix(n, 0).In(r.At.Location())
-	by = made.Add(time.Second - 1)
+	made = made.In(r.At.Location())
+	by = made.Add(res - 1)
 	if by.After(r.At) {
 		by = r.At
 	}

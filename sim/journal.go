@@ -35,6 +35,13 @@ type Record struct {
 	// platform's journal keeps them (webhooks).
 	Header map[string][]string
 	Body   string
+	// Made is, on a webhook record carrying a customer's message, when
+	// the platform made that message, as its payload writes the time
+	// (whole seconds on WeChat and WhatsApp, milliseconds on Douyin, LINE
+	// and Messenger, nanoseconds on Business Messages), where the
+	// platform's journal gives it apart from the body; zero otherwise. A
+	// fault plan may deliver the webhook later than that.
+	Made time.Time
 	// Text says what the record is about in a few words: the text
 	// delivered, a webhook's kind and message id, an error's details.
 	Text string
