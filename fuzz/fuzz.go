@@ -157,12 +157,13 @@ type Failure struct {
 // checks them (on Options.Workers goroutines, judged in seed order, so that
 // a session bounded by Runs reports the same thing however the work is
 // spread), and stops at the first violation, which it shrinks and writes to
-// Options.Dir, or when Runs, Time or the context end it. The error is for
-// an Options.Dir that cannot be written to ([CheckDir]), found before any
-// case is played, or for a shrunk scenario that could not be written.
+// Options.Dir, or when Runs, Time or the context end it. The error is a
+// [*DirError] for an Options.Dir that cannot be written to ([CheckDir]),
+// found before any case is played, or one for a shrunk scenario that
+// could not be written.
 func Fuzz(ctx context.Context, opt Options) (Summary, error) {
 	if err := CheckDir(opt.Dir); err != nil {
-		return Summary{}, err
+		return Summary{}, &DirError{Dir: opt.Dir, Err: err}
 	}
 	invs := opt.Invariants
 	if invs == nil {

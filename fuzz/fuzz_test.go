@@ -3,6 +3,7 @@ package fuzz
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -224,7 +225,8 @@ func mustLookup(t *testing.T, name string) Invariant {
 
 // TestBadDirIsRefusedFirst: a Dir that cannot take the shrunk file is
 // refused before any case is played (a violation found there would be
-// shrunk and then lost), and the errors of Write carry no "fuzz:" prefix
+// shrunk and then lost) with a DirError carrying CheckDir's error, which
+// a caller tells from Write's; the errors of Write carry no "fuzz:" prefix
 // of their own (the command adds its name).
 func TestBadDirIsRefusedFirst(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "file")
@@ -236,12 +238,16 @@ func TestBadDirIsRefusedFirst(t *testing.T) {
 		if err == nil || sum.Cases != 0 || sum.Failure != nil {
 			t.Errorf("Dir %s: %d cases, failure %v, error %v; want an error before any case", dir, sum.Cases, sum.Failure != nil, err)
 		}
-		if err := CheckDir(dir); err == nil || !strings.Contains(err.Error(), "not a directory") {
-			t.Errorf("CheckDir(%s) = %v, want not a directory", dir, err)
+		var de *DirError
+		cerr := CheckDir(dir)
+		if cerr == nil || !strings.Contains(cerr.Error(), "not a directory") {
+			t.Errorf("CheckDir(%s) = %v, want not a directory", dir, cerr)
+		} else if !errors.As(err, &de) || de.Dir != dir || err.Error() != cerr.Error() {
+			t.Errorf("Dir %s: error %#v, want a DirError saying %q", dir, err, cerr)
 		}
 		err = Write(context.Background(), dir, &Failure{Seed: 1}, secondAssignment)
-		if err == nil || strings.HasPrefix(err.Error(), "fuzz:") {
-			t.Errorf("Write to %s = %v, want an error without a fuzz: prefix", dir, err)
+		if err == nil || strings.HasPrefix(err.Error(), "fuzz:") || errors.As(err, &de) {
+			t.Errorf("Write to %s = %v, want an error without a fuzz: prefix, no DirError", dir, err)
 		}
 	}
 	dir := filepath.Join(t.TempDir(), "a", "b")

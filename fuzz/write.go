@@ -22,7 +22,9 @@ func FileName(inv string, seed uint64) string {
 // CheckDir makes sure a shrunk scenario can be written to dir: it creates
 // dir and its parents if needed and writes and removes an empty file there.
 // "" is the current directory. [Fuzz] calls it before playing any case, so
-// that a violation is not found, and shrunk, only to be lost.
+// that a violation is not found, and shrunk, only to be lost, and returns
+// its error as a [*DirError]: a caller need not call it first to tell a
+// bad directory from the errors of a session.
 func CheckDir(dir string) error {
 	if dir == "" {
 		dir = "."
@@ -40,6 +42,19 @@ func CheckDir(dir string) error {
 	}
 	return err
 }
+
+// DirError is the error of [Fuzz] for an Options.Dir that cannot take a
+// shrunk scenario, found by [CheckDir] before any case was played.
+type DirError struct {
+	Dir string // Options.Dir, as given
+	Err error  // CheckDir's error
+}
+
+// Error returns CheckDir's error text.
+func (e *DirError) Error() string { return e.Err.Error() }
+
+// Unwrap returns CheckDir's error.
+func (e *DirError) Unwrap() error { return e.Err }
 
 // Write writes a failure's shrunk scenario to dir (created if needed) as a
 // scenario file, with the invariant, the violation, the seed and the
