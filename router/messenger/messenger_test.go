@@ -340,7 +340,8 @@ func TestWebhookBodyHandedOver(t *testing.T) {
 }
 
 // An attachment is uploaded under its name, ending in its format's
-// extension, which Messenger reads the format from.
+// extension, which Messenger reads the format from: a name that ends so
+// already, a format of two extensions (tar.gz) too, is kept as it is.
 func TestUploadName(t *testing.T) {
 	for _, tt := range []struct{ name, format, want string }{
 		{"", "pdf", "file.pdf"},
@@ -353,9 +354,30 @@ func TestUploadName(t *testing.T) {
 		{"photo.jpg", "jpeg", "photo.jpg"},
 		{"photo.JPEG", "jpg", "photo.JPEG"},
 		{"notes.txt", "", "notes.txt"},
+		{"backup.tar.gz", "tar.gz", "backup.tar.gz"},
+		{"backup.TAR.GZ", "tar.gz", "backup.TAR.GZ"},
+		{"backup.tar.gz", "TAR.GZ", "backup.tar.gz"},
+		{"backup.tar.zst", "tar.zst", "backup.tar.zst"},
+		{"backup.tar.gz", "gz", "backup.tar.gz"},
+		{"backup.gz", "tar.gz", "backup.gz.tar.gz"},
+		{"backup.tgz", "tar.gz", "backup.tgz.tar.gz"},
+		{"backup.tar", "tar.gz", "backup.tar.tar.gz"},
+		{"tar.gz", "tar.gz", "tar.gz.tar.gz"},
+		{".tar.gz", "tar.gz", ".tar.gz"},
+		{"logo.svg.gz", "svg.gz", "logo.svg.gz"},
+		{"pdf", "pdf", "pdf.pdf"},
+		{"jpg", "jpeg", "jpg.jpeg"},
+		{".pdf", "pdf", ".pdf"},
+		{"a.", "pdf", "a..pdf"},
 	} {
 		if got := UploadName(&router.Attachment{Name: tt.name, Format: tt.format}); got != tt.want {
 			t.Errorf("UploadName(%q, %q) = %q, want %q", tt.name, tt.format, got, tt.want)
+		}
+		if tt.name != "" && tt.want == tt.name {
+			att := &router.Attachment{Name: tt.name, Format: tt.format}
+			if n := testing.AllocsPerRun(10, func() { UploadName(att) }); n != 0 {
+				t.Errorf("UploadName(%q, %q) keeps the name with %v allocations", tt.name, tt.format, n)
+			}
 		}
 	}
 }

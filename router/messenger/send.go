@@ -267,26 +267,33 @@ func (a *Adapter) upload(ctx context.Context, typ string, att *router.Attachment
 
 // UploadName is the file name an attachment is uploaded under: att.Name
 // ("file" when empty), which the customer sees, ending in "." and
-// att.Format (lower-cased) unless it ends so already, jpg and jpeg alike.
-// Messenger reads the file's format from the name's extension, so the
-// platform judges att.Format, whatever name the file was given.
+// att.Format (lower-cased) unless it ends so already, in any case, jpg and
+// jpeg alike: a format of two extensions is matched whole, so
+// "backup.tar.gz" of format tar.gz keeps its name. Messenger reads the
+// file's format from the name's extensions, so the platform judges
+// att.Format, whatever name the file was given. A name kept is returned
+// as it is, without allocating.
 func UploadName(att *router.Attachment) string {
 	name := att.Name
 	if name == "" {
 		name = "file"
 	}
 	f := att.Format
-	if f == "" {
-		return name
-	}
-	ext := ""
-	if i := strings.LastIndexByte(name, '.'); i >= 0 {
-		ext = name[i+1:]
-	}
-	if strings.EqualFold(ext, f) || isJPEG(ext) && isJPEG(f) {
+	if f == "" || endsInExt(name, f) {
 		return name
 	}
 	return name + "." + strings.ToLower(f)
+}
+
+// endsInExt reports whether name ends in "." and ext, in any case, ext
+// one extension or more ("pdf", "tar.gz"), or has a last extension of jpg
+// or jpeg when ext is one of them.
+func endsInExt(name, ext string) bool {
+	if n := len(name) - len(ext); n > 0 && name[n-1] == '.' && strings.EqualFold(name[n:], ext) {
+		return true
+	}
+	i := strings.LastIndexByte(name, '.')
+	return i >= 0 && isJPEG(ext) && isJPEG(name[i+1:])
 }
 
 // isJPEG reports whether ext is jpg or jpeg, in any case.
