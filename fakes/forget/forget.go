@@ -5,6 +5,8 @@
 // drops the customer's record.
 package forget
 
+import "math"
+
 // Queue is a first-in, first-out queue of values, each queued at an
 // instant (unix nanoseconds) no earlier than the one before. Its storage
 // follows the values in it: the taken-off front is dropped once it is
@@ -26,12 +28,13 @@ func (q *Queue[T]) Push(v T, at int64) {
 }
 
 // Pop takes off, oldest first, every value at least age old at instant
-// now (now minus its instant at least age) and calls f with it and its
-// instant. f must not push.
+// now (now minus its instant at least age, compared without overflow, so
+// instants more than 292 years apart are as far apart as they are) and
+// calls f with it and its instant. f must not push.
 func (q *Queue[T]) Pop(now, age int64, f func(v T, at int64)) {
 	for q.head < len(q.entries) {
 		e := &q.entries[q.head]
-		if now-e.at < age {
+		if !old(now, e.at, age) {
 			break
 		}
 		v, at := e.v, e.at
@@ -48,3 +51,13 @@ func (q *Queue[T]) Pop(now, age int64, f func(v T, at int64)) {
 
 // Len returns how many values are queued.
 func (q *Queue[T]) Len() int { return len(q.entries) - q.head }
+
+// old reports whether now - at >= age, computed without overflow: at + age
+// is compared with now only where int64 holds it, as now - at wraps for
+// instants more than 292 years apart (the clock spans 1678 to 2261).
+func old(now, at, age int64) bool {
+	if age >= 0 {
+		return at <= math.MaxInt64-age && now >= at+age
+	}
+	return at < math.MinInt64-age || now >= at+age
+}

@@ -1,6 +1,7 @@
 package forget
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -73,5 +74,43 @@ func TestPopClears(t *testing.T) {
 	}
 	if q.Len() != 1 {
 		t.Fatalf("Len %d, want 1", q.Len())
+	}
+}
+
+// A value is taken off by how far apart its instant and now are, however
+// far: instants more than 292 years apart (the ends of int64, in 1677 and
+// 2262) included, where now minus the instant wraps.
+func TestPopFarApart(t *testing.T) {
+	const hour = int64(3600e9)
+	tests := []struct {
+		name         string
+		now, at, age int64
+		want         bool
+	}{
+		{"queued 1677, now 2262, age an hour", math.MaxInt64, math.MinInt64, hour, true},
+		{"queued 1677, now 2262, age 292 years (the largest)", math.MaxInt64, math.MinInt64, math.MaxInt64, true},
+		{"queued 1970, now 2262, age an hour", math.MaxInt64, 0, hour, true},
+		{"queued 1677, now 1970, the largest age", 0, math.MinInt64, math.MaxInt64, true},
+		{"queued 1677, now 2262, the largest age", math.MaxInt64 - 1, math.MinInt64, math.MaxInt64, true},
+		{"queued 2262, now 1677, age an hour", math.MinInt64, math.MaxInt64, hour, false},
+		{"queued 2262, now 1677, age 0", math.MinInt64, math.MaxInt64, 0, false},
+		{"queued 2262, now 2262, age an hour", math.MaxInt64, math.MaxInt64 - hour + 1, hour, false},
+		{"queued 2262, now 2262, age exactly an hour", math.MaxInt64, math.MaxInt64 - hour, hour, true},
+		{"queued 1677, now 1677, age an hour", math.MinInt64 + hour - 1, math.MinInt64, hour, false},
+		{"queued 1677, now 1677, age exactly an hour", math.MinInt64 + hour, math.MinInt64, hour, true},
+		{"queued 2262, now 2262, the largest age", math.MaxInt64, math.MaxInt64, math.MaxInt64, false},
+		{"queued 2262, now 1677, age minus an hour", math.MinInt64, math.MaxInt64, -hour, false},
+		{"queued 2262, now 1677, the smallest age", math.MinInt64, math.MaxInt64, math.MinInt64, false},
+		{"queued 1969, now 1677, the smallest age", math.MinInt64, -1, math.MinInt64, true},
+		{"queued 2262, now 2262, the smallest age", math.MaxInt64, math.MaxInt64, math.MinInt64, true},
+	}
+	for _, tt := range tests {
+		var q Queue[int]
+		q.Push(1, tt.at)
+		got := false
+		q.Pop(tt.now, tt.age, func(int, int64) { got = true })
+		if got != tt.want {
+			t.Errorf("%s: at %d, now %d, age %d: taken off %v, want %v", tt.name, tt.at, tt.now, tt.age, got, tt.want)
+		}
 	}
 }
