@@ -144,7 +144,9 @@ func TestMadeFromPayload(t *testing.T) {
 	}{
 		{"wechat", "late = 1\nlate_by = \"10m\"", true},
 		{"whatsapp", "late = 1\nlate_by = \"10m\"", true},
-		{"douyin", "late = 1\nlate_by = \"10m\"", false},
+		{"douyin", "late = 1\nlate_by = \"10m\"", true},
+		{"messenger", "late = 1\nlate_by = \"10m\"", true},
+		{"businessmessages", "late = 1\nlate_by = \"10m\"", true},
 		{"wechat", "send_5xx = 0.5", true},
 	} {
 		src := `name = "made"

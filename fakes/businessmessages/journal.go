@@ -30,11 +30,12 @@ type Request struct {
 // entry.
 type Webhook struct {
 	At           time.Time
-	Kind         string // "verify", "message", "receipts" or "userStatus"
-	Conversation string // the conversationId; "" for verify
-	RequestID    string // the payload's requestId; "" for verify
-	MessageID    string // the user's messageId, for a message
-	Try          int    // 1-based try number
+	Kind         string    // "verify", "message", "receipts" or "userStatus"
+	Conversation string    // the conversationId; "" for verify
+	RequestID    string    // the payload's requestId; "" for verify
+	MessageID    string    // the user's messageId, for a message
+	Made         time.Time // sendTime of a message
+	Try          int       // 1-based try number
 	URL          string
 	Header       http.Header
 	Body         []byte // exact bytes sent; nil on the Direct network

@@ -505,7 +505,7 @@ func (s *Server) try(ctx context.Context, p *pending) (status int, faulted bool)
 	rec := webhookRec{Webhook: Webhook{At: now, Kind: kindOf(um), Conversation: um.ConversationID, RequestID: um.RequestID, Try: p.try}}
 	wh := &rec.Webhook
 	if um.Message != nil {
-		wh.MessageID = um.Message.MessageID
+		wh.MessageID, wh.Made = um.Message.MessageID, um.SendTime
 	}
 	if f == fault.TryError {
 		// The partner's edge answers; the receiver never sees the call.

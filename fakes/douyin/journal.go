@@ -35,14 +35,16 @@ type Webhook struct {
 	// ServerMessageID is the message's server_message_id; "" for events
 	// without a message.
 	ServerMessageID string
-	Try             int    // 1 for the first send, then one more per retry or repeat
-	Repeat          bool   // a repeat of an accepted webhook
-	URL             string // "" on the direct path
-	Header          http.Header
-	Body            []byte // exact bytes sent; nil on the direct path
-	Status          int    // the router's HTTP status; 0 when the try failed
-	Reply           []byte // the router's answer body
-	Err             string // transport error or timeout, or Verify's complaint
+	// Made is a message's create_time; zero for events without a message.
+	Made   time.Time
+	Try    int    // 1 for the first send, then one more per retry or repeat
+	Repeat bool   // a repeat of an accepted webhook
+	URL    string // "" on the direct path
+	Header http.Header
+	Body   []byte // exact bytes sent; nil on the direct path
+	Status int    // the router's HTTP status; 0 when the try failed
+	Reply  []byte // the router's answer body
+	Err    string // transport error or timeout, or Verify's complaint
 }
 
 // Delivery is one message that reached a customer's device.

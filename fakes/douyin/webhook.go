@@ -407,6 +407,9 @@ func (s *Server) deliver(ctx context.Context, o *outgoing) (int, []byte, error) 
 		ServerMessageID: o.push.Content.ServerMessageID, Try: o.try, Repeat: o.repeat, URL: target,
 		Status: status, Reply: reply}}
 	wh := &rec.Webhook
+	if wh.ServerMessageID != "" {
+		wh.Made = time.UnixMilli(o.push.Content.CreateTime)
+	}
 	if s.cfg.Deliver == nil {
 		rec.push, rec.sig = o.push, o.hv[1]
 	}

@@ -40,6 +40,8 @@ type Webhook struct {
 	// Body is the exact bytes sent (nil for verify and on the Direct
 	// network); Server.WebhookHeader gives their headers.
 	Body []byte
+	// Made is a message's timestamp (milliseconds); zero for other kinds.
+	Made time.Time
 }
 
 // Delivery is one message that reached a customer's Messenger.

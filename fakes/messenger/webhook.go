@@ -334,6 +334,9 @@ func (s *Server) deliver(ctx context.Context, h *hook) tryResult {
 	if h.sent {
 		rec.ev = &h.ev
 	}
+	if h.ev.Kind == "message" {
+		wh.Made = time.UnixMilli(h.ev.Timestamp.UnixMilli())
+	}
 	if h.ev.Kind == "delivery" && len(h.ev.Delivered) > 0 {
 		wh.ID = h.ev.Delivered[0]
 	}

@@ -18,7 +18,7 @@ func (b *binding) Journal(f sim.JournalFilter) []sim.Record {
 	}
 	for _, w := range j.Webhooks {
 		r := sim.Record{At: w.At, Kind: sim.RecordWebhook, Method: "POST", Status: w.Status, Customer: w.Conversation,
-			Header: w.Header, Body: string(w.Body), Text: w.Kind}
+			Header: w.Header, Body: string(w.Body), Text: w.Kind, Made: w.Made}
 		if u, err := url.Parse(w.URL); err == nil {
 			r.Path = u.Path
 		}

@@ -20,7 +20,7 @@ func (b *binding) Journal(f sim.JournalFilter) []sim.Record {
 		// "message <server_message_id> ...", "event <name> ..." or
 		// "verify ...": the kind and id first, as on every platform.
 		r := sim.Record{At: w.At, Kind: sim.RecordWebhook, Method: "POST", Status: w.Status, Customer: w.OpenID,
-			Header: w.Header, Body: string(w.Body)}
+			Header: w.Header, Body: string(w.Body), Made: w.Made}
 		switch {
 		case w.Event == fakedy.EventReceive && w.ServerMessageID != "":
 			r.Text = "message " + w.ServerMessageID + " Msg-Id " + w.MsgID

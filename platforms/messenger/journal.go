@@ -35,7 +35,7 @@ func (b *binding) Journal(f sim.JournalFilter) []sim.Record {
 		lists[2] = append(lists[2], sim.Record{At: d.At, Kind: sim.RecordDelivery, Customer: d.To, Text: text})
 	}
 	for _, w := range j.Webhooks {
-		r := sim.Record{At: w.At, Kind: sim.RecordWebhook, Method: "POST", Path: hookPath, Status: w.Status, Customer: w.PSID, Text: w.Kind}
+		r := sim.Record{At: w.At, Kind: sim.RecordWebhook, Method: "POST", Path: hookPath, Status: w.Status, Customer: w.PSID, Text: w.Kind, Made: w.Made}
 		if w.Body != nil {
 			r.Header, r.Body = b.fake.WebhookHeader(w.Body), string(w.Body)
 		}
