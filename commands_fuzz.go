@@ -170,13 +170,6 @@ func runFuzz(ctx context.Context, e *env, opts any, args []string) int {
 		opt.Rules, opt.RulesFile = sc, f.rules
 	}
 
-	// A violation is written to -o DIR after it is shrunk: a DIR that
-	// cannot take it is refused before the first case.
-	if err := fuzz.CheckDir(f.out); err != nil {
-		fmt.Fprintf(e.stderr, "omnisim fuzz: -o %s: %v\n", f.out, err)
-		return exitUsage
-	}
-
 	term := fuzzTerminal(e.stderr)
 	color := term && os.Getenv("NO_COLOR") == ""
 	var last time.Time
@@ -198,6 +191,12 @@ func runFuzz(ctx context.Context, e *env, opts any, args []string) int {
 	sum, err := fuzz.Fuzz(ctx, opt)
 	if opt.Progress != nil {
 		fmt.Fprint(e.stderr, "\r\033[K")
+	}
+	// A violation is written to -o DIR after it is shrunk: Fuzz refuses a
+	// DIR that cannot take it before the first case.
+	if de := (*fuzz.DirError)(nil); errors.As(err, &de) {
+		fmt.Fprintf(e.stderr, "omnisim fuzz: -o %s: %v\n", f.out, de.Err)
+		return exitUsage
 	}
 	if fl := sum.Failure; fl != nil {
 		printFuzzFailure(e.stdout, fl)
