@@ -301,23 +301,12 @@ func routerEvent(page string, ev fakems.Event) routerms.Event {
 // found without building it, so the direct network and Judge read a
 // format of two extensions (tar.gz) as the wire does.
 func fileFormat(a *router.Attachment) string {
-	name, f := cmp.Or(a.Name, "file"), a.Format
-	if f == "" {
+	name := cmp.Or(a.Name, "file")
+	if routerms.KeepsName(name, a.Format) {
 		return fakems.FileFormat(name)
 	}
-	ext := ""
-	if i := strings.LastIndexByte(name, '.'); i >= 0 {
-		ext = name[i+1:]
-	}
-	if strings.EqualFold(ext, f) || isJPEG(ext) && isJPEG(f) {
-		return fakems.FileFormat(name) // UploadName keeps the name
-	}
-	return fakems.FileFormatWith(name, f) // UploadName appends "." and f
+	return fakems.FileFormatWith(name, a.Format) // UploadName appends "." and the format
 }
-
-// isJPEG reports whether ext is jpg or jpeg, in any case, as UploadName
-// takes them alike.
-func isJPEG(ext string) bool { return strings.EqualFold(ext, "jpg") || strings.EqualFold(ext, "jpeg") }
 
 // uploadDirect is the adapter's attachment upload by value.
 func (b *binding) uploadDirect(typ string, a *router.Attachment) (string, error) {

@@ -279,16 +279,20 @@ func UploadName(att *router.Attachment) string {
 		name = "file"
 	}
 	f := att.Format
-	if f == "" || endsInExt(name, f) {
+	if KeepsName(name, f) {
 		return name
 	}
 	return name + "." + strings.ToLower(f)
 }
 
-// endsInExt reports whether name ends in "." and ext, in any case, ext
-// one extension or more ("pdf", "tar.gz"), or has a last extension of jpg
-// or jpeg when ext is one of them.
-func endsInExt(name, ext string) bool {
+// KeepsName reports whether UploadName uploads a file named name (not "")
+// of format ext as it is: ext is "", or name ends in "." and ext, in any
+// case, ext one extension or more ("pdf", "tar.gz"), or has a last
+// extension of jpg or jpeg when ext is one of them.
+func KeepsName(name, ext string) bool {
+	if ext == "" {
+		return true
+	}
 	if n := len(name) - len(ext); n > 0 && name[n-1] == '.' && strings.EqualFold(name[n:], ext) {
 		return true
 	}
