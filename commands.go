@@ -1375,11 +1375,7 @@ func load(ctx context.Context, e *env, cmd string, args []string, lo loadOptions
 				take(nil, err)
 				continue
 			}
-			sc, err := parse(ctx, n, src)
-			if err == nil {
-				err = checkBudget(sc, lo.budget)
-			}
-			take(sc, err)
+			take(loadBytes(ctx, n, src, lo.budget))
 		}
 	}
 	for _, arg := range args {
@@ -1413,16 +1409,22 @@ func load(ctx context.Context, e *env, cmd string, args []string, lo loadOptions
 	return scs, exitOK
 }
 
-// loadFile reads a scenario file (readScenario), parses it (parse: it
-// returns at once when ctx ends) and checks it against the message budget
-// b (checkBudget): run and check load every file so, and watch and fuzz
-// each file they play.
+// loadFile reads a scenario file (readScenario) and loads it (loadBytes):
+// run and check load every file so, and watch and fuzz each file they
+// play.
 func loadFile(ctx context.Context, file string, b budget) (*scenario.Scenario, error) {
 	src, err := readScenario(file)
 	if err != nil {
 		return nil, err
 	}
-	sc, err := parse(ctx, file, src)
+	return loadBytes(ctx, file, src, b)
+}
+
+// loadBytes parses the scenario file named name, whose bytes are src
+// (parse: it returns at once when ctx ends), and checks it against the
+// budgets b (checkBudget).
+func loadBytes(ctx context.Context, name string, src []byte, b budget) (*scenario.Scenario, error) {
+	sc, err := parse(ctx, name, src)
 	if err != nil {
 		return nil, err
 	}
