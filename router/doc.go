@@ -163,7 +163,8 @@
 // excluded from it for the rest of its life, so it waits if nobody else can
 // take it. [Engine.Transfer] is an agent handing its conversation to a
 // group (routed there without the transferring agent, waiting if the group
-// is saturated) or to a named agent (who must be online, in hours and
+// is saturated) or to a named agent (who must be online, in hours, or a
+// member of the group it is taken in when that group ignores hours, and
 // below capacity, or the transfer fails and nothing changes).
 //
 // Auto-assignment is per channel: on a channel whose [Policy] has

@@ -106,7 +106,8 @@ func (e *Engine) openOf(key CustomerKey) (*conv, error) {
 // Transfer hands the customer's open conversation, assigned to agent by,
 // to another group or agent. With toAgent set, that agent takes it at once
 // (in toGroup, if set, else in its current group); it must be online, in
-// working hours and below capacity, or Transfer fails and nothing changes.
+// working hours (or a member of that group when the group ignores hours)
+// and below capacity, or Transfer fails and nothing changes.
 // With only toGroup set, the conversation is routed in that group without
 // the transferring agent, and waits there if nobody can take it. Both are
 // logged as [EventTransferred].
@@ -142,7 +143,10 @@ func (e *Engine) Transfer(now time.Time, by string, key CustomerKey, toGroup, to
 		if to == from {
 			return fmt.Errorf("router: %s transfers %s to itself", by, cv.id)
 		}
-		if !to.online || !to.onShift || to.active >= to.capacity {
+		// In hours, or a member of a group that ignores them, as
+		// routing there would assign it.
+		inHours := to.onShift || g.ignoreHours && to.slotIn(g) >= 0
+		if !to.online || !inHours || to.active >= to.capacity {
 			return fmt.Errorf("router: agent %q cannot take %s now (online %v, in hours %v, %d of %d)", toAgent, cv.id, to.online, to.onShift, to.active, to.capacity)
 		}
 	}

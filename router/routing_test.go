@@ -570,3 +570,45 @@ func TestBusyTimePastInt64(t *testing.T) {
 		t.Errorf("restored: busy %v h, want %v h", st.BusyHours, want)
 	}
 }
+
+// TestTransferToAgentOutsideHours: a transfer to a named agent outside its
+// working hours is taken in a group that ignores hours when the agent is a
+// member there, as routing would assign it; elsewhere it is refused and
+// nothing changes.
+func TestTransferToAgentOutsideHours(t *testing.T) {
+	cfg := Config{
+		Schedules: []Schedule{{Name: "morning", Days: every(iv(8*time.Hour, 10*time.Hour))}},
+		Groups:    []GroupConfig{{Name: "night", IgnoreHours: true}, {Name: "day"}},
+		Agents: []AgentConfig{
+			{ID: "a", Capacity: 5},
+			{ID: "owl", Capacity: 1, Schedule: "morning", Groups: []string{"night"}, NoReception: true},
+			{ID: "lark", Capacity: 1, Schedule: "morning", Groups: []string{"day"}, NoReception: true},
+		},
+	}
+	tests := []struct {
+		name, group, agent string
+		wantErr            bool
+		wantAgent          string
+	}{
+		{"a member of a group that ignores hours, in it", "night", "owl", false, "owl"},
+		{"the same agent in the current group", "", "owl", true, "a"},
+		{"a member of a group that keeps hours", "day", "lark", true, "a"},
+		{"not a member of the group that ignores hours", "night", "lark", true, "a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// t0 is Monday 09:00 UTC: owl and lark are in hours until 10:00.
+			e := newEngine(t, cfg, "a", "owl", "lark")
+			if c := receive(t, e, t0, "u"); c.Agent != "a" {
+				t.Fatalf("u went to %s", c.Agent)
+			}
+			err := e.Transfer(at(2*time.Hour), "a", key("u"), tt.group, tt.agent)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if c, _, _ := e.Latest(key("u")); c.State != Assigned || c.Agent != tt.wantAgent {
+				t.Errorf("%s with %s; want assigned to %s", c.State, c.Agent, tt.wantAgent)
+			}
+		})
+	}
+}
