@@ -132,8 +132,9 @@ besides the one -format and -o choose. On a terminal a progress line on
 standard error shows a long scenario's virtual time and speed (no colours
 with NO_COLOR set).
 
-Scenarios run in parallel, -p at a time (GOMAXPROCS by default); results
-and reports are the same as a run one at a time. -shard I/N runs the I-th of
+Scenarios run in parallel, -p at a time (GOMAXPROCS by default), started
+in order while their estimated memory together keeps within -max-memory;
+results and reports are the same as a run one at a time. -shard I/N runs the I-th of
 N shards: the scenarios (one per file and seed) sorted by file, every N-th
 from the I-th, so that N CI machines split a suite. -seeds runs every
 scenario once per seed (1..100, 1,5,9 or both: 1..3,7), naming each result
@@ -333,7 +334,7 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	}
 	if strategies != nil {
 		outs.discard()
-		return runCompare(ctx, e.stdout, scs, strategies, opt, f.parallel, format == report.JSON)
+		return runCompare(ctx, e.stdout, scs, strategies, opt, f.parallel, int64(f.budget.memory), format == report.JSON)
 	}
 	jobs := makeJobs(scs, seeds)
 	if shards > 0 {
@@ -360,7 +361,7 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	}
 
 	prog := newProgress(e.stderr)
-	r := &runner{ctx: ctx, opt: opt, sel: sel, verbose: f.verbose, prog: prog, timeout: f.timeout}
+	r := &runner{ctx: ctx, opt: opt, sel: sel, verbose: f.verbose, prog: prog, timeout: f.timeout, memory: int64(f.budget.memory)}
 	results := make([]result.Result, len(jobs))
 	failed, skipped, unfinished := 0, 0, 0
 	r.start(jobs, results, f.parallel, func(i int) {
@@ -613,15 +614,21 @@ type runner struct {
 	verbose bool
 	prog    *progress
 	timeout time.Duration
+	// memory is the memory budget of the scenarios in play together
+	// (memoryGate); 0 is no limit.
+	memory int64
 	// stopped marks the jobs the run's end cut short or skipped.
 	stopped []bool
 }
 
 // start plays the jobs into results with p workers and calls done(i) for
 // each result in input order, as soon as it and every one before it are
-// there. Once ctx is done, the jobs not started are marked skipped.
+// there. Jobs start in order, while their estimated memory together keeps
+// within r.memory (memoryGate). Once ctx is done, the jobs not started are
+// marked skipped.
 func (r *runner) start(jobs []job, results []result.Result, p int, done func(i int)) {
 	r.stopped = make([]bool, len(jobs))
+	gate := newMemoryGate(r.memory)
 	ready := make([]chan struct{}, len(jobs))
 	for i := range ready {
 		ready[i] = make(chan struct{})
@@ -637,7 +644,11 @@ func (r *runner) start(jobs []job, results []result.Result, p int, done func(i i
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i], r.stopped[i] = r.play(i, jobs[i])
+				release, ok := gate.acquire(r.ctx, i, memoryNeed(jobs[i].sc))
+				results[i], r.stopped[i] = r.play(i, jobs[i]) // skipped once ctx is done
+				if ok {
+					release()
+				}
 				close(ready[i])
 			}
 		}()

@@ -92,14 +92,15 @@ func compareFigs(strategy string, r *result.Result) CompareFigs {
 	return f
 }
 
-// runCompare plays each scenario once per strategy, p runs at a time, and
+// runCompare plays each scenario once per strategy, p runs at a time
+// whose estimated memory keeps within memory together (memoryGate), and
 // writes the figures side by side: a table per scenario in text, a JSON
 // array with json. The expectations are not judged (a scenario written for
 // one strategy may not hold under another): the exit status is 1 only when
 // a run could not complete. An opt.Network of "" (no -transport) plays
 // direct, and memory for a scenario with a fault plan, which the direct
 // network refuses.
-func runCompare(ctx context.Context, out io.Writer, scs []*scenario.Scenario, strategies []string, opt sim.Options, p int, asJSON bool) int {
+func runCompare(ctx context.Context, out io.Writer, scs []*scenario.Scenario, strategies []string, opt sim.Options, p int, memory int64, asJSON bool) int {
 	opt.Service = true
 	opt.Series = false
 	cmp := make([]Comparison, len(scs))
@@ -117,10 +118,16 @@ func runCompare(ctx context.Context, out io.Writer, scs []*scenario.Scenario, st
 	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(p, 1))
-	for _, t := range tasks {
+	gate := newMemoryGate(memory)
+	for n, t := range tasks {
 		sem <- struct{}{}
+		release, ok := gate.acquire(ctx, n, memoryNeed(scs[t.i]))
+		if !ok {
+			release = func() {} // the run stops at once: ctx is done
+		}
 		wg.Go(func() {
 			defer func() { <-sem }()
+			defer release()
 			sc := *scs[t.i] // a shallow copy: only the tenant, a value, changes
 			sc.Tenant.Strategy = strategies[t.k]
 			o := opt
