@@ -66,10 +66,8 @@
 //     rules). Windows and allowances run from when the platform made each
 //     customer message: on a channel whose fault plan delays webhooks, the
 //     payload's time, as the webhook's journal record gives it
-//     (sim.Record.Made) or its body (WeChat, WhatsApp). A customer whose
-//     records give neither on such a channel is not checked: Douyin,
-//     Messenger and Business Messages, whose journals give no Made and no
-//     body on the direct network.
+//     (sim.Record.Made: Douyin, Messenger, Business Messages) or its body
+//     (WeChat, WhatsApp).
 //   - sent-delivered: the router never reports as sent what the platform
 //     refused: sent and not failed is what the device received.
 //   - timers: missed and idle chats are marked and closed exactly when
@@ -79,9 +77,8 @@
 //     scenario set router-only rules for the channel (or, on a channel whose
 //     fault plan delays webhooks, the router refused what the platform
 //     would take). The findings past the report's first 1,000, which it
-//     only counts, are judged by number: at most as many of them can be
-//     excused as the engine's log holds refusals and failures, not yet
-//     matched by listed findings, on the channels that excuse them.
+//     only counts, are judged by their channel and kind as well
+//     (sim.World.UnlistedDrift).
 //   - deterministic: the same scenario and seed give byte-identical JSON
 //     reports but for the wire counters (checked on a sample of cases: it
 //     takes a second run, always made on the in-memory network, with real

@@ -134,9 +134,12 @@ func TestMessengerFaultCases(t *testing.T) {
 
 // TestMadeFromPayload: on a channel whose fault plan delays webhooks, a
 // message's made time is its payload's (WeChat's CreateTime, WhatsApp's
-// timestamp), before its first webhook; Douyin's journal gives none on the
-// direct network, and without delays the made time is the first
-// webhook's.
+// timestamp, read from the body; Douyin's create_time, Messenger's
+// timestamp and Business Messages' sendTime, from the journal record), at
+// the payload's resolution, before its first webhook; without delays the
+// made time is the first webhook's. The customer writes at times that are
+// not whole seconds, so that a platform's time cut to a coarser
+// resolution than its payload's fails.
 func TestMadeFromPayload(t *testing.T) {
 	for _, tt := range []struct {
 		channel, faults string
@@ -161,10 +164,10 @@ id = "a"
 id = "c"
 channel = "` + tt.channel + `"
 [[steps]]
-at = "1m"
+at = "1m0.123456789s"
 customer = "c"
 says = ["hi", "again"]
-every = "90s"
+every = "90.5s"
 `
 		sc, err := platforms.Format.Parse("made.toml", []byte(src))
 		if err != nil {
@@ -184,7 +187,7 @@ every = "90s"
 			t.Fatalf("%s %s: customer %+v", tt.channel, tt.faults, c)
 		}
 		for i, m := range c.Inbound {
-			wrote := sc.Start.Add(time.Minute + time.Duration(i)*90*time.Second)
+			wrote := sc.Start.Add(time.Minute + 123456789*time.Nanosecond + time.Duration(i)*90500*time.Millisecond)
 			switch {
 			case !tt.read && (!m.Made.IsZero() || !m.MadeBy.IsZero()):
 				t.Errorf("%s: message %d made %v..%v, want unread", tt.channel, i, m.Made, m.MadeBy)

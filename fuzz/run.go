@@ -28,6 +28,9 @@ type Trace struct {
 	// is judged on what is left).
 	Events []router.Event
 	Lost   uint64
+	// Unlisted counts the drift findings past those the result lists
+	// (Result.DriftDropped), by channel and kind.
+	Unlisted []sim.UnlistedDrift
 	// Customers holds every customer that wrote or was written to, by key;
 	// Keys lists them in a stable order.
 	Customers map[router.CustomerKey]*Customer
@@ -70,9 +73,8 @@ type Message struct {
 	// webhook record's Made, or read from its body: WeChat's CreateTime,
 	// WhatsApp's timestamp) and MadeBy the end of the payload's
 	// resolution (a second on WeChat and WhatsApp), or At if sooner. Both
-	// are zero when the record gives no payload time: Douyin's,
-	// Messenger's and Business Messages' journals give no Made, and their
-	// bodies (nil on the direct network) are not read.
+	// are zero when the record gives no payload time (LINE's, whose
+	// platform has no window or limit to judge by it).
 	Made, MadeBy time.Time
 	// Accepted is set when the router answered one of the webhook's tries
 	// with a 2xx status.
@@ -118,6 +120,7 @@ func play(ctx context.Context, sc *scenario.Scenario, n sim.Network) (tr *Trace,
 		return tr, err
 	}
 	tr.Result = w.Finish()
+	tr.Unlisted = w.UnlistedDrift()
 	// The report without the wire counters (webhooks, rejected,
 	// duplicates), which differ between networks, so that runs on the
 	// direct and the memory network compare.
@@ -211,12 +214,12 @@ func webhookMessage(r sim.Record) (kind, id string, ok bool) {
 
 // madeRes is the resolution of the time each platform's payload gives a
 // customer message ([sim.Record.Made]): WeChat's CreateTime and WhatsApp's
-// timestamp are whole seconds, Douyin's create_time, LINE's and
-// Messenger's timestamps milliseconds, Business Messages' sendTime
-// nanoseconds. A platform not listed is taken to write whole seconds.
+// timestamp are whole seconds, Douyin's create_time and Messenger's
+// timestamp milliseconds, Business Messages' sendTime nanoseconds. A
+// platform not listed is taken to write whole seconds.
 var madeRes = map[string]time.Duration{
 	"wechat": time.Second, "whatsapp": time.Second,
-	"douyin": time.Millisecond, "line": time.Millisecond, "messenger": time.Millisecond,
+	"douyin": time.Millisecond, "messenger": time.Millisecond,
 	"businessmessages": time.Nanosecond,
 }
 

@@ -3,6 +3,7 @@ package sim_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/omnisim/omnisim/platforms"
@@ -98,5 +99,74 @@ every = "2s"
 				}
 			}
 		})
+	}
+}
+
+// TestUnlistedDrift: a world counts the findings past the listed ones by
+// channel and kind, in the order each first came, for a fuzzer to judge
+// them as it judges the listed ones.
+func TestUnlistedDrift(t *testing.T) {
+	sc := parse(t, `
+name = "drift past the cap on two channels"
+seed = 1
+start = "2024-03-04T09:00:00Z"
+duration = "4h"
+[channels.wechat.rules]
+max_text_length = 1
+[channels.wechat.router]
+max_text_length = 100
+[channels.whatsapp.rules]
+max_text_length = 1
+[channels.whatsapp.router]
+max_text_length = 100
+[[agents]]
+id = "a"
+capacity = 2
+[[customers]]
+id = "u1"
+channel = "wechat"
+[[customers]]
+id = "u2"
+channel = "whatsapp"
+phone = "+16505551234"
+[[steps]]
+at = "0s"
+customer = "u1"
+says = "hi"
+[[steps]]
+at = "0s"
+customer = "u2"
+says = "hi"
+[[steps]]
+at = "1m"
+agent = "a"
+to = "u1"
+says = "hello"
+repeat = 1200
+every = "2s"
+[[steps]]
+at = "2h"
+agent = "a"
+to = "u2"
+says = "hello"
+repeat = 50
+every = "2s"
+`)
+	for _, net := range []sim.Network{sim.Memory, sim.Direct} {
+		w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: net})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Schedule()
+		if err := w.RunUntil(sc.Start.Add(sc.Duration.D())); err != nil {
+			t.Fatal(err)
+		}
+		res := w.Finish()
+		got := w.UnlistedDrift()
+		w.Close()
+		want := []sim.UnlistedDrift{{Channel: "wechat", Kind: result.DriftSentRefused, Count: 200}, {Channel: "whatsapp", Kind: result.DriftSentRefused, Count: 50}}
+		if !slices.Equal(got, want) || res.DriftDropped != 250 {
+			t.Errorf("%s: unlisted %+v (%d dropped), want %+v", net, got, res.DriftDropped, want)
+		}
 	}
 }

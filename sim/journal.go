@@ -35,8 +35,9 @@ type Record struct {
 	// platform's journal keeps them (webhooks).
 	Header map[string][]string
 	Body   string
-	// Made is, on a webhook record carrying a customer's message, when
-	// the platform made that message, as its payload writes the time
+	// Made is, on a webhook record carrying a message (a customer's; on
+	// Douyin also the account's own, echoed as im_send_msg), when the
+	// platform made that message, as its payload writes the time
 	// (whole seconds on WeChat and WhatsApp, milliseconds on Douyin, LINE
 	// and Messenger, nanoseconds on Business Messages), where the
 	// platform's journal gives it apart from the body; zero otherwise. A

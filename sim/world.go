@@ -133,6 +133,9 @@ type World struct {
 	// counts the drift findings by kind (driftKind), listed or not.
 	driftChecks []driftCheck
 	driftN      driftCounts
+	// unlisted counts the findings past the listed ones by channel and
+	// kind (UnlistedDrift): a few entries.
+	unlisted []UnlistedDrift
 	// live holds the conversations that have not closed, but for those a
 	// person of the world tracks (person.live); waits the waits of those
 	// assigned or closed, and assigned how many were assigned.
@@ -1610,12 +1613,37 @@ func (w *World) drift(at time.Time, kind string, p *person, agent, routerSaid, p
 	w.driftN[driftKind(kind)]++
 	if len(w.res.Drift) == result.MaxDrift {
 		w.res.DriftDropped++
+		w.noteUnlisted(p.key.Channel, kind)
 		return
 	}
 	w.res.Drift = append(w.res.Drift, result.Drift{
 		At: at.In(w.sc.Start.Location()), Kind: kind, Channel: p.key.Channel, Customer: p.id, Agent: agent,
 		Router: routerSaid, Platform: platformSaid,
 	})
+}
+
+// UnlistedDrift is how many drift findings of one kind on one channel
+// came past the first result.MaxDrift, which a result only counts
+// (Result.DriftDropped).
+type UnlistedDrift struct {
+	Channel, Kind string
+	Count         int
+}
+
+// UnlistedDrift returns the findings the result only counts, by channel
+// and kind, in the order each first came: a fuzzer judges every finding
+// with it, as it judges the listed ones.
+func (w *World) UnlistedDrift() []UnlistedDrift { return slices.Clone(w.unlisted) }
+
+// noteUnlisted counts an unlisted finding of kind on channel.
+func (w *World) noteUnlisted(channel, kind string) {
+	for i := range w.unlisted {
+		if u := &w.unlisted[i]; u.Channel == channel && u.Kind == kind {
+			u.Count++
+			return
+		}
+	}
+	w.unlisted = append(w.unlisted, UnlistedDrift{Channel: channel, Kind: kind, Count: 1})
 }
 
 // note adds a line the router's log does not have (a failed step, a
