@@ -156,7 +156,10 @@ plays direct unless -transport says otherwise.
 
 -timeout stops the run when it passes, like 'go test -timeout': the scenario
 running is reported as an error, those not started as skipped, and the exit
-status is 1. Ctrl-C does the same. Either, once every scenario has run,
+status is 1. -max-memory (4 GiB by default) stops it the same way when the
+memory it holds passes the budget: check's estimate of a scenario's memory
+cannot foresee everything a run keeps (customers nobody answers wait to the
+end), and the collector is told to work harder as memory nears the budget. Ctrl-C does the same. Either, once every scenario has run,
 stops the reports being written: a report file not written whole is
 removed (or emptied, when it was there before the run), and the exit
 status is 1.
@@ -299,6 +302,8 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 		ctx, cancel = context.WithTimeoutCause(ctx, f.timeout, errTimedOut)
 		defer cancel()
 	}
+	ctx, stopWatch := watchMemory(ctx, int64(f.budget.memory))
+	defer stopWatch()
 
 	scs, code := load(ctx, e, "run", args, loadOptions{budget: f.budget.budget(), strict: f.strict})
 	if code != exitOK {
@@ -435,6 +440,8 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 		why := "interrupted"
 		if errors.Is(context.Cause(ctx), errTimedOut) {
 			why = fmt.Sprintf("timed out after %v (-timeout)", f.timeout)
+		} else if errors.Is(context.Cause(ctx), errOverMemory) {
+			why = overMemory(int64(f.budget.memory))
 		}
 		fmt.Fprintf(e.stderr, "omnisim run: %s while writing the reports; %s\n", why, cut)
 		return exitFailed
@@ -453,6 +460,8 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	if unfinished > 0 {
 		if errors.Is(context.Cause(ctx), errTimedOut) {
 			fmt.Fprintf(e.stderr, "omnisim run: timed out after %v (-timeout); %d of %d scenarios did not finish\n", f.timeout, unfinished, len(results))
+		} else if errors.Is(context.Cause(ctx), errOverMemory) {
+			fmt.Fprintf(e.stderr, "omnisim run: %s; %d of %d scenarios did not finish\n", overMemory(int64(f.budget.memory)), unfinished, len(results))
 		} else {
 			fmt.Fprintf(e.stderr, "omnisim run: interrupted; %d of %d scenarios did not finish\n", unfinished, len(results))
 		}
@@ -707,6 +716,9 @@ func (r *runner) play(i int, j job) (res result.Result, stopped bool) {
 func (r *runner) reason() string {
 	if errors.Is(context.Cause(r.ctx), errTimedOut) {
 		return fmt.Sprintf("timed out (-timeout %v)", r.timeout)
+	}
+	if errors.Is(context.Cause(r.ctx), errOverMemory) {
+		return overMemory(r.memory)
 	}
 	return "interrupted"
 }
@@ -1186,9 +1198,9 @@ years 1678 to 2261 (start, the end of duration, any step, expectation,
 arrival or timer), a scenario that asks for more than -max-messages
 messages (the steps' says × repeat, and each traffic flow's expected
 arrivals × its most messages), and one whose run would keep more than
--max-memory in memory at once (4 GiB by default; an estimate that errs
-high, from each flow's customers kept at once and their messages, and the
-steps' messages).
+-max-memory in memory at once (4 GiB by default), as estimated from each
+flow's customers kept at once and their messages and the steps' messages;
+run also stops a run whose memory passes -max-memory.
 
 Warnings go to standard error as file:line: warning: ... and do not change
 the exit status: a step or traffic flow after the scenario's duration
@@ -1370,7 +1382,11 @@ func load(ctx context.Context, e *env, cmd string, args []string, lo loadOptions
 		scs = append(scs, sc)
 	}
 	interrupted := func() ([]*scenario.Scenario, int) {
-		fmt.Fprintf(e.stderr, "omnisim %s: interrupted\n", cmd)
+		why := "interrupted"
+		if errors.Is(context.Cause(ctx), errOverMemory) {
+			why = overMemory(lo.budget.memory) + " while loading the scenarios"
+		}
+		fmt.Fprintf(e.stderr, "omnisim %s: %s\n", cmd, why)
 		return nil, exitFailed
 	}
 	if len(args) == 0 {
