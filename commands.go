@@ -1511,7 +1511,8 @@ func (b *budgetFlags) budget() budget {
 }
 
 // memorySize is the value of -max-memory: a size as scenario files write
-// one ("4GB", "512MB"; KB, MB and GB are binary units), or 0 for no limit.
+// one ("4GB", "512MB"; KB, MB and GB are binary units); 0, in any spelling,
+// is no limit.
 type memorySize int64
 
 // String formats the size as Set reads it.
@@ -1532,10 +1533,7 @@ func (m *memorySize) Set(s string) error {
 	if err := z.UnmarshalText([]byte(s)); err != nil {
 		return err
 	}
-	if z <= 0 {
-		return fmt.Errorf("want a size above 0, or 0 for no limit")
-	}
-	*m = memorySize(z)
+	*m = memorySize(z) // a size of 0 ("0B", "0.0GB") is no limit too
 	return nil
 }
 

@@ -370,35 +370,99 @@ func (f *Format) Demand(s *Scenario) Demand {
 		d.MostMessages.note(&d.Messages, n, path, st.Line, func() string {
 			return fmt.Sprintf("%s × %s repeats", GroupDigits(says), GroupDigits(repeat))
 		})
+		if len(st.Says) == 0 {
+			continue // an action: nothing kept
+		}
 		remembered := n
 		if st.Every > 0 {
 			remembered = min(n, float64(idWindow/st.Every.D())+1)
 		}
 		d.MostMemory.note(&d.Memory, remembered*stepMessageBytes+n*stepHistoryBytes, path, st.Line, func() string {
-			return fmt.Sprintf("%s messages of one customer", GroupDigits(int64(n)))
+			of := "of one customer"
+			if st.Agent != "" {
+				of = "to one customer"
+			}
+			return fmt.Sprintf("%s %s", plural(n, "message", "messages"), of)
 		})
 	}
+	waitForEver := s.unanswered()
 	for i := range s.Traffic {
 		tr := &s.Traffic[i]
 		span := tr.For.D()
 		if s.Duration > 0 {
-			span = max(0, min(tr.Start+tr.For, s.Duration)-tr.Start).D()
+			span = max(0, min(satAdd(tr.Start.D(), tr.For.D()), s.Duration.D())-tr.Start.D())
 		}
 		arrivals := tr.Arrivals.PerHour * span.Hours()
 		path := indexPath("traffic", i)
 		d.MostMessages.note(&d.Messages, arrivals*float64(tr.Messages.Max), path, tr.Line, func() string {
 			return fmt.Sprintf("about %s arrivals × up to %d messages", GroupDigits(int64(math.Round(arrivals))), tr.Messages.Max)
 		})
-		keep := satAdd(tr.Handle.mean(), f.keep(s, tr.Channel))
+		// Kept while the conversation lasts and the platform's keep after;
+		// for the whole flow when nobody may answer, unless customers give
+		// up or missed chats are closed.
+		keep := satAdd(max(tr.Handle.mean(), tr.Reply.mean()), f.keep(s, tr.Channel))
+		why := ""
+		if waitForEver || s.manual(tr.Channel) {
+			why = "more load than the agents' capacity"
+			if s.manual(tr.Channel) {
+				why = "waiting for an agent to take them"
+			}
+			wait := time.Duration(math.MaxInt64)
+			if tr.Patience.Kind != "" {
+				wait = tr.Patience.mean()
+			}
+			if m := s.Tenant.MissedAfter.D(); m > 0 && s.Tenant.CloseMissedAfter > 0 {
+				wait = min(wait, satAdd(m, s.Tenant.CloseMissedAfter.D()))
+			}
+			keep = satAdd(keep, wait)
+		}
 		kept := tr.Arrivals.PerHour * min(span, keep).Hours()
 		messages := float64(tr.Messages.Min+tr.Messages.Max) / 2
 		bytes := kept*(keptCustomerBytes+messages*keptMessageBytes) +
 			tr.Arrivals.PerHour*min(span, idWindow).Hours()*messages*keptIDBytes
 		d.MostMemory.note(&d.Memory, bytes, path, tr.Line, func() string {
+			if why != "" && keep >= span {
+				return fmt.Sprintf("about %s customers kept at once, to the end: %s", GroupDigits(int64(math.Round(kept))), why)
+			}
 			return fmt.Sprintf("about %s customers kept at once, for %s each", GroupDigits(int64(math.Round(kept))), FormatDuration(keep.Round(time.Minute)))
 		})
 	}
 	return d
+}
+
+// unanswered reports whether the traffic may outgrow the agents, so that
+// its customers wait for ever: no agent online at the start (one with
+// working hours counts), or the flows' load (arrivals an hour × the mean
+// handle time, in agent-hours) more than the agents' capacity.
+func (s *Scenario) unanswered() bool {
+	capacity := 0.0
+	for i := range s.Agents {
+		a := &s.Agents[i]
+		if a.Online == nil || *a.Online || a.Schedule != "" {
+			capacity += float64(max(a.Capacity, 1))
+		}
+	}
+	load := 0.0
+	for i := range s.Traffic {
+		tr := &s.Traffic[i]
+		load += tr.Arrivals.PerHour * max(tr.Handle.mean(), tr.Reply.mean()).Hours()
+	}
+	return len(s.Traffic) > 0 && load >= capacity
+}
+
+// manual reports whether the channel's new conversations wait in the
+// unassigned inbox for an agent to take them (manual_assignment).
+func (s *Scenario) manual(channel string) bool {
+	ch := s.Channels[channel]
+	return ch != nil && ch.Router != nil && ch.Router.ManualAssignment != nil && *ch.Router.ManualAssignment
+}
+
+// plural writes n and the noun's singular or plural form.
+func plural(n float64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return formatCount(n) + " " + many
 }
 
 // keep is how long a generated customer of the named channel is kept after
@@ -408,9 +472,6 @@ func (f *Format) Demand(s *Scenario) Demand {
 // (its status horizon), so a channel the scenario configures besides
 // counts as well.
 func (f *Format) keep(s *Scenario, channel string) time.Duration {
-	if channel == "" && len(f.Channels) > 0 {
-		channel = f.Channels[0].Name
-	}
 	k := f.channelKeep(s, channel)
 	for name := range s.Channels {
 		k = max(k, f.channelKeep(s, name))
@@ -457,8 +518,12 @@ func (f *Format) CheckMemory(s *Scenario, max int64) *Error {
 	if max <= 0 || d.Memory <= float64(max) {
 		return nil
 	}
-	return s.overBudget(d.MostMemory, fmt.Sprintf("a run of this scenario would keep about %s at once (%s: %s); the memory budget is %s",
-		formatBytes(d.Memory), d.MostMemory.Path, d.MostMemory.Detail, formatBytes(float64(max))))
+	p, why := d.MostMemory, d.MostMemory.Path+": "+d.MostMemory.Detail
+	if p.Count < runBytes {
+		p, why = Part{}, "most of it the run's own "+formatBytes(runBytes)
+	}
+	return s.overBudget(p, fmt.Sprintf("a run of this scenario would keep about %s at once (%s); the memory budget is %s",
+		formatBytes(d.Memory), why, formatBytes(float64(max))))
 }
 
 // overBudget is the error msg at part p of the file.
@@ -470,19 +535,30 @@ func (s *Scenario) overBudget(p Part, msg string) *Error {
 	return e
 }
 
-// formatBytes writes a count of bytes in the largest binary unit below it,
-// to three significant digits: "4.5 GiB", "512 MiB".
+// formatBytes writes a count of bytes to three significant digits in the
+// largest binary unit it reaches once rounded: "4.5 GiB", "512 MiB",
+// "1 MiB" for 1,048,575 bytes.
 func formatBytes(f float64) string {
 	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
 	i := 0
-	for f >= 1024 && i < len(units)-1 {
+	for i < len(units)-1 && round3(f) >= 1024 {
 		f /= 1024
 		i++
 	}
+	f = round3(f)
 	if i == 0 || f >= 100 {
 		return fmt.Sprintf("%.0f %s", f, units[i])
 	}
 	return strconv.FormatFloat(f, 'g', 3, 64) + " " + units[i]
+}
+
+// round3 rounds f to three significant digits (whole numbers from 100 on).
+func round3(f float64) float64 {
+	if f >= 100 {
+		return math.Round(f)
+	}
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 3, 64), 64)
+	return v
 }
 
 // formatCount writes a count with thousands separators, or in powers of

@@ -298,7 +298,7 @@ func TestDemandMemory(t *testing.T) {
 	f := *testFormat
 	f.Channels = slices.Clone(f.Channels)
 	f.Channels[0].Keep = 25 * time.Hour // whatsapp; wechat keeps no Keep: 31 days
-	const flow = "[[agents]]\nid = \"a\"\n[[traffic]]\nchannel = \"whatsapp\"\narrivals = \"poisson 100/h\"\nfor = \"10d\"\n"
+	const flow = "[[agents]]\nid = \"a\"\ncapacity = 1000\n[[traffic]]\nchannel = \"whatsapp\"\narrivals = \"poisson 100/h\"\nfor = \"10d\"\n"
 	customers := func(kept, messages float64) float64 {
 		return kept*(keptCustomerBytes+messages*keptMessageBytes) + 100*192*messages*keptIDBytes // ids for 8 days
 	}
@@ -321,6 +321,18 @@ func TestDemandMemory(t *testing.T) {
 			customers(100*(49+1.0/60), 1), "about 4,902 customers kept at once, for 2d1h1m each"},
 		{"the longest channel keeps every flow", "[channels.wechat]\n" + flow + "messages = \"1\"\nhandle = \"1m\"\n",
 			customers(100*240, 1), "about 24,000 customers kept at once, for 31d1m each"},
+		{"the reply's mean when longer than the handle time", flow + "messages = \"1\"\nhandle = \"1m\"\nreply = \"const 3h\"\n",
+			customers(100*28, 1), "about 2,800 customers kept at once, for 1d4h each"},
+		{"more load than the agents' capacity: to the end", "[[agents]]\nid = \"a\"\ncapacity = 1\n" + flow[len("[[agents]]\nid = \"a\"\ncapacity = 1000\n"):] + "messages = \"1\"\nhandle = \"1m\"\n",
+			customers(100*240, 1), "about 24,000 customers kept at once, to the end: more load than the agents' capacity"},
+		{"nobody online", "[[agents]]\nid = \"a\"\nonline = false\ncapacity = 1000\n" + flow[len("[[agents]]\nid = \"a\"\ncapacity = 1000\n"):] + "messages = \"1\"\nhandle = \"1m\"\n",
+			customers(100*240, 1), "about 24,000 customers kept at once, to the end: more load than the agents' capacity"},
+		{"nobody online, but customers give up", "[[agents]]\nid = \"a\"\nonline = false\n" + flow[len("[[agents]]\nid = \"a\"\ncapacity = 1000\n"):] + "messages = \"1\"\nhandle = \"1m\"\npatience = \"exp 2h\"\n",
+			customers(100*(27+1.0/60), 1), "about 2,702 customers kept at once, for 1d3h1m each"},
+		{"nobody online, but missed chats close", "[tenant]\nmissed_after = \"1h\"\nclose_missed_after = \"3h\"\n[[agents]]\nid = \"a\"\nonline = false\n" + flow[len("[[agents]]\nid = \"a\"\ncapacity = 1000\n"):] + "messages = \"1\"\nhandle = \"1m\"\n",
+			customers(100*(29+1.0/60), 1), "about 2,902 customers kept at once, for 1d5h1m each"},
+		{"manual assignment", "[channels.whatsapp.router]\nmanual_assignment = true\n" + flow + "messages = \"1\"\nhandle = \"1m\"\n",
+			customers(100*240, 1), "about 24,000 customers kept at once, to the end: waiting for an agent to take them"},
 		{"a step's messages", "[[agents]]\nid = \"a\"\n[[customers]]\nid = \"c\"\n[[steps]]\ncustomer = \"c\"\nsays = \"x\"\nrepeat = 1000\nevery = \"1h\"\n",
 			193*stepMessageBytes + 1000*stepHistoryBytes, "1,000 messages of one customer"},
 	} {
@@ -345,6 +357,7 @@ func TestDemandMemory(t *testing.T) {
 func TestCheckMemory(t *testing.T) {
 	s, err := testFormat.Parse("c.toml", []byte(`[[agents]]
 id = "a"
+capacity = 1000
 [[customers]]
 id = "c"
 [[steps]]
@@ -367,7 +380,7 @@ handle = "1m"
 	if e := testFormat.CheckMemory(s, 0); e != nil {
 		t.Errorf("budget 0 (no limit): %v", e)
 	}
-	want := "c.toml:8:1: a run of this scenario would keep about 3.55 GiB at once (traffic[0]: about 1,000,000 customers kept at once, for 31d1m each); the memory budget is 1 GiB"
+	want := "c.toml:9:1: a run of this scenario would keep about 3.55 GiB at once (traffic[0]: about 1,000,000 customers kept at once, for 31d1m each); the memory budget is 1 GiB"
 	if e := testFormat.CheckMemory(s, 1<<30); e == nil || e.Error() != want {
 		t.Errorf("CheckMemory(1 GiB) = %v\nwant %s", e, want)
 	}
@@ -379,10 +392,39 @@ func TestFormatBytes(t *testing.T) {
 		want string
 	}{
 		{0, "0 B"}, {1023, "1023 B"}, {1024, "1 KiB"}, {1536, "1.5 KiB"}, {100 << 20, "100 MiB"},
-		{1023.5 * (1 << 20), "1024 MiB"}, {4 << 30, "4 GiB"}, {3.561 * (1 << 30), "3.56 GiB"}, {1 << 62, "4 EiB"}, {1e30, "867361737988 EiB"},
+		{1023.5 * (1 << 20), "1 GiB"}, {1048575, "1 MiB"}, {99.96 * (1 << 20), "100 MiB"}, {4 << 30, "4 GiB"}, {3.561 * (1 << 30), "3.56 GiB"}, {1 << 62, "4 EiB"}, {1e30, "867361737988 EiB"},
 	} {
 		if got := formatBytes(tt.in); got != tt.want {
 			t.Errorf("formatBytes(%v) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestCheckMemoryWording: what the memory budget's error and the parts'
+// details say at the edges: a file asking for nothing but the run's own,
+// a step of one message, an agent's step, a count past int64.
+func TestCheckMemoryWording(t *testing.T) {
+	for _, tt := range []struct{ name, src, detail, err string }{
+		{"nothing but the run", "name = \"e\"\n", "",
+			"e.toml: a run of this scenario would keep about 64 MiB at once (most of it the run's own 64 MiB); the memory budget is 1 MiB"},
+		{"one message", "[[agents]]\nid = \"a\"\n[[customers]]\nid = \"c\"\n[[steps]]\ncustomer = \"c\"\nsays = \"x\"\n", "1 message of one customer", ""},
+		{"an agent's", "[[agents]]\nid = \"a\"\n[[customers]]\nid = \"c\"\n[[steps]]\nagent = \"a\"\nto = \"c\"\nsays = [\"x\", \"y\"]\n", "2 messages to one customer", ""},
+		{"past int64", "[[agents]]\nid = \"a\"\n[[customers]]\nid = \"c\"\n[[steps]]\ncustomer = \"c\"\nsays = [\"a\", \"b\"]\nrepeat = 9223372036854775807\n",
+			"1.84e+19 messages of one customer", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := testFormat.Parse("e.toml", []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := testFormat.Demand(s); d.MostMemory.Detail != tt.detail {
+				t.Errorf("detail %q, want %q", d.MostMemory.Detail, tt.detail)
+			}
+			if tt.err != "" {
+				if e := testFormat.CheckMemory(s, 1<<20); e == nil || e.Error() != tt.err {
+					t.Errorf("CheckMemory = %v\nwant %s", e, tt.err)
+				}
+			}
+		})
 	}
 }
