@@ -61,8 +61,9 @@ over the old one are fine: directories are watched, not files.
 
 Each file is read and checked as run does: a file that does not parse,
 is larger than 4 MiB, asks for more than -max-messages messages or more
-memory than -max-memory is reported with file:line:col for each problem, and watch waits for the next
-change. A scenario path that is not a regular file (a named pipe, a device,
+memory than -max-memory is reported with file:line:col for each problem,
+and watch waits for the next change. A run whose memory passes
+-max-memory is stopped, as run stops one, and fails with that error. A scenario path that is not a regular file (a named pipe, a device,
 a link to one) is skipped unread, with a SKIP line.
 
 Each run prints a header with the time and what triggered it, one line per
@@ -209,7 +210,14 @@ func runWatch(ctx context.Context, e *env, opts any, args []string) int {
 			return loadFile(ctx, file, f.budget.budget())
 		},
 		Run: func(ctx context.Context, sc *scenario.Scenario) result.Result {
-			return sim.Run(ctx, sc, simOpt)
+			// Each run is held to -max-memory, as run holds one.
+			rctx, stop := watchMemory(ctx, int64(f.budget.memory))
+			defer stop()
+			res := sim.Run(rctx, sc, simOpt)
+			if errors.Is(context.Cause(rctx), errOverMemory) {
+				res.Error = fmt.Sprintf("%s at virtual time %s, before the scenario finished", overMemory(int64(f.budget.memory)), res.End.Format(time.RFC3339Nano))
+			}
+			return res
 		},
 	})
 	if err != nil {
