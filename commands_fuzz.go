@@ -110,8 +110,12 @@ an expectation can capture the violation the file ends with it and
 'omnisim fuzz -replay FILE', which checks one scenario file against every
 invariant.
 
+A session or a replay whose memory passes -max-memory is stopped, as run
+stops a run.
+
 The exit status is 0 when every case held (also when interrupted), 1 on a
-violation, and 2 for bad usage or a bad -rules or -replay file.`,
+violation or when memory stopped it, and 2 for bad usage or a bad -rules or
+-replay file.`,
 	flags: func(fs *flag.FlagSet) any {
 		f := &fuzzFlags{}
 		fs.StringVar(&f.seed, "seed", "", "the first case's `N` (default: random, printed)")
@@ -143,6 +147,9 @@ func runFuzz(ctx context.Context, e *env, opts any, args []string) int {
 	if err := f.budget.check(); err != nil {
 		return usageErr("%v", err)
 	}
+	// The session, or the replay, is held to -max-memory as a run is.
+	ctx, stopWatch := watchMemory(ctx, int64(f.budget.memory))
+	defer stopWatch()
 	if f.replay != "" {
 		if f.rules != "" || f.runs != 0 || f.time.set || f.seed != "" {
 			return usageErr("-replay checks one file: it takes no -rules, -runs, -time or -seed")
@@ -202,14 +209,18 @@ func runFuzz(ctx context.Context, e *env, opts any, args []string) int {
 		printFuzzFailure(e.stdout, fl)
 	}
 	line := "fuzz: " + fuzzStatsLine(sum.Stats, color && fuzzTerminal(e.stdout)) + fmt.Sprintf(" (seed %d)", opt.Seed)
-	if sum.Interrupted {
+	over := errors.Is(context.Cause(ctx), errOverMemory)
+	switch {
+	case over:
+		line += ", " + overMemory(int64(f.budget.memory))
+	case sum.Interrupted:
 		line += ", interrupted"
 	}
 	fmt.Fprintln(e.stdout, line)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "omnisim fuzz: %v\n", err)
 	}
-	if sum.Failure != nil {
+	if sum.Failure != nil || over {
 		return exitFailed
 	}
 	return exitOK
@@ -265,6 +276,10 @@ func replayFuzz(ctx context.Context, e *env, file string, b budget) int {
 		return exitUsage
 	}
 	vs, err := fuzz.Replay(ctx, sc, nil)
+	if errors.Is(context.Cause(ctx), errOverMemory) {
+		fmt.Fprintf(e.stderr, "omnisim fuzz: %s: %s\n", file, overMemory(b.memory))
+		return exitFailed
+	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "omnisim fuzz: %s: %v\n", file, err)
 		return exitFailed
