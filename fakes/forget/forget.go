@@ -2,7 +2,8 @@
 // nothing can reach any more: each customer message or event is queued
 // with its instant, oldest first, and taken off once it is old enough,
 // when the fake looks whether it is still the customer's last and, if so,
-// drops the customer's record.
+// drops the customer's record. A [Set] holds, compactly, the customers
+// forgotten whom the platform still answers differently from strangers.
 package forget
 
 import "math"
