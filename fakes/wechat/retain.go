@@ -1,8 +1,9 @@
 package wechat
 
 import (
-	"encoding/base64"
 	"time"
+
+	"github.com/omnisim/omnisim/fakes/forget"
 )
 
 // What the platform keeps of its customers over a long run: see the
@@ -11,26 +12,12 @@ import (
 // old (never less than the longer of Window and EventWindow, so that every
 // grant of the customer has closed; nothing is forgotten when either
 // window never closes): the record (grants, last error) goes, and the
-// openid stays in a set of the customers who once wrote, 20 bytes for an
-// openid of WeChat's form. A send or passive reply to a forgotten customer
+// openid stays, for the rest of the run, in a set of the customers who
+// once wrote, as its 64-bit hash (forget.Set, forget.Hash). A send or passive reply to a forgotten customer
 // is judged as one to a customer whose every grant closed, which is what
 // the record would have said (45015 for a send the rules otherwise
 // accept); WindowOpen is false and RepliesLeft 0 as they would be, and
 // LastError is nil. A forgotten customer who writes again starts afresh.
-
-// openidEncoding decodes an openid of WeChat's form ("o" and 27 url-safe
-// base64 characters) into the 20 bytes it spells, rejecting a non-canonical
-// last character so that one key is one openid.
-var openidEncoding = base64.RawURLEncoding.Strict()
-
-// openidKey is the 20 bytes an openid of WeChat's form spells.
-func openidKey(openid string) (k [20]byte, ok bool) {
-	if len(openid) != 28 || openid[0] != 'o' {
-		return k, false
-	}
-	n, err := openidEncoding.Decode(k[:], []byte(openid[1:]))
-	return k, err == nil && n == len(k)
-}
 
 // forgetting reports whether the configuration forgets customers.
 func (s *Server) forgetting() bool {
@@ -39,27 +26,14 @@ func (s *Server) forgetting() bool {
 
 // forgottenLocked reports whether openid is a customer the platform forgot.
 func (s *Server) forgottenLocked(openid string) bool {
-	if len(s.goneKeys)+len(s.goneIDs) == 0 {
-		return false
-	}
-	if k, ok := openidKey(openid); ok {
-		_, ok = s.goneKeys[k]
-		return ok
-	}
-	_, ok := s.goneIDs[openid]
-	return ok
+	return s.gone.Len() > 0 && s.gone.Has(forget.Hash(openid))
 }
 
 // returnLocked forgets that openid was forgotten: the customer writes
 // again.
 func (s *Server) returnLocked(openid string) {
-	if len(s.goneKeys)+len(s.goneIDs) == 0 {
-		return
-	}
-	if k, ok := openidKey(openid); ok {
-		delete(s.goneKeys, k)
-	} else {
-		delete(s.goneIDs, openid)
+	if s.gone.Len() > 0 {
+		s.gone.Remove(forget.Hash(openid))
 	}
 }
 
@@ -88,11 +62,7 @@ func (s *Server) noteInboundLocked(c *customer, now time.Time) {
 	s.forget.Pop(ns, after, func(c *customer, at int64) {
 		if c.last == at && s.customers[c.openid] == c {
 			delete(s.customers, c.openid)
-			if k, ok := openidKey(c.openid); ok {
-				s.goneKeys[k] = struct{}{}
-			} else {
-				s.goneIDs[c.openid] = struct{}{}
-			}
+			s.gone.Add(forget.Hash(c.openid))
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"reflect"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -64,7 +65,7 @@ func TestForgetAfterAnswersAsBefore(t *testing.T) {
 		sends(short)
 		o.counts = s.Counts()
 		o.journal = s.Journal()
-		o.gone = len(s.goneKeys) + len(s.goneIDs)
+		o.gone = s.gone.Len()
 		return o
 	}
 	kept := play(0)
@@ -131,12 +132,44 @@ func TestForgetAfterBounded(t *testing.T) {
 	if n := s.Customers(); most != 49 || n != 49 {
 		t.Errorf("records: at most %d, at the end %d; want 49 and 49", most, n)
 	}
-	if n := len(s.goneKeys) + len(s.goneIDs); n != 2000-49 {
+	if n := s.gone.Len(); n != 2000-49 {
 		t.Errorf("%d openids remembered as forgotten, want %d", n, 2000-49)
 	}
-	if len(s.goneIDs) != 0 {
-		t.Errorf("%d openids of WeChat's form kept as strings", len(s.goneIDs))
+}
+
+// TestForgottenCompact holds that what a forgotten customer leaves behind
+// for the rest of the run is a few bytes (the 64-bit hash of its openid in
+// a forget.Set): 150,000 customers, one a minute, each writing once.
+func TestForgottenCompact(t *testing.T) {
+	if testing.Short() {
+		t.Skip("150,000 customers")
 	}
+	s, clk := newTest(Config{ForgetAfter: time.Nanosecond, JournalLimit: -1, KeepDeliveries: func(string) bool { return false }})
+	next := 0
+	run := func(n int) (heap uint64, gone int) {
+		for ; n > 0; n-- {
+			write(t, s, openid(next))
+			next++
+			clk.Add(time.Minute)
+		}
+		return heapAlloc(), s.gone.Len()
+	}
+	// The records in play (48 hours' worth) and the queue reach their size.
+	heap0, gone0 := run(5000)
+	heap, gone := run(145_000)
+	per := float64(int64(heap)-int64(heap0)) / float64(gone-gone0)
+	if per > 24 {
+		t.Errorf("%.1f bytes per customer forgotten, want at most 24", per)
+	}
+	t.Logf("%.1f bytes per customer forgotten", per)
+}
+
+// heapAlloc is the bytes of the heap's live objects.
+func heapAlloc() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }
 
 // TestForgetAfterOff holds that nothing is forgotten without ForgetAfter,
@@ -166,30 +199,4 @@ func openid(i int) string {
 	var raw [20]byte
 	binary.BigEndian.PutUint64(raw[12:], uint64(i))
 	return "o" + base64.RawURLEncoding.EncodeToString(raw[:])
-}
-
-// TestOpenidKey holds that an openid's key is its 20 bytes when it has
-// WeChat's form, one key per openid, and that other openids have none.
-func TestOpenidKey(t *testing.T) {
-	for _, tc := range []struct {
-		id string
-		ok bool
-	}{
-		{cust, true},
-		{cust2, true},
-		{openid(7), true},
-		{"oShort", false},
-		{"x" + cust[1:], false},
-		{cust[:27] + "p", false}, // 'p' sets bits the 20 bytes do not hold
-		{cust[:27] + "+", false},
-	} {
-		k, ok := openidKey(tc.id)
-		if ok != tc.ok {
-			t.Errorf("openidKey(%q) ok = %v, want %v", tc.id, ok, tc.ok)
-			continue
-		}
-		if ok && "o"+base64.RawURLEncoding.EncodeToString(k[:]) != tc.id {
-			t.Errorf("openidKey(%q) = %x, which spells another openid", tc.id, k)
-		}
-	}
 }

@@ -129,7 +129,7 @@ type Config struct {
 	// ForgetAfter, when positive, forgets a customer whose deliveries are
 	// not kept once the customer's last message or event is ForgetAfter
 	// old (at least the longer of Window and EventWindow; never when
-	// either is negative), keeping only the openid: see the package
+	// either is negative), keeping only the openid's hash: see the package
 	// comment. 0, the default, forgets no one.
 	ForgetAfter time.Duration
 }
@@ -192,11 +192,10 @@ type Server struct {
 	kept      []byte         // the rest of the block pushes' bodies are kept in (keepLocked), guarded by mu
 	sendText  Text           // a send request's text object while mu is held (sendRequestLocked)
 	customers map[string]*customer
-	// The customers forgotten (retain.go): openids of WeChat's form by the
-	// bytes they spell, the others by themselves; and the queue of
-	// inbounds (their records) to look at once ForgetAfter has passed.
-	goneKeys   map[[20]byte]struct{}
-	goneIDs    map[string]struct{}
+	// The customers forgotten (retain.go), by their openids' hashes; and
+	// the queue of inbounds (their records) to look at once ForgetAfter
+	// has passed.
+	gone       forget.Set
 	forget     forget.Queue[*customer]
 	mediaStore map[string]*media
 	cur, prev  accessToken
@@ -268,8 +267,6 @@ func New(cfg Config) *Server {
 		media:      buildMedia(cfg.Media),
 		ids:        newIDGen(cfg.Seed),
 		customers:  map[string]*customer{},
-		goneKeys:   map[[20]byte]struct{}{},
-		goneIDs:    map[string]struct{}{},
 		mediaStore: map[string]*media{},
 		faults:     fault.New(cfg.Faults, cfg.Seed),
 	}
