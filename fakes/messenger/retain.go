@@ -10,8 +10,8 @@ import (
 // are not kept once the customer's last message is ForgetAfter old, and
 // ForgetAfter is never shorter than the longest window (Window,
 // HumanAgentWindow): the record (last message, last error) goes, and the
-// PSID stays only in a set of the customers who once wrote, eight bytes
-// each. A send to a forgotten customer is judged as one to a customer
+// PSID stays only in a set of the customers who once wrote, as the number
+// it spells (forget.Set: 11 to 21 bytes each, no string). A send to a forgotten customer is judged as one to a customer
 // whose every window closed long ago, which is what the record would have
 // said: RESPONSE, UPDATE and HUMAN_AGENT answer 10/2018278, the other tags
 // are accepted. A forgotten customer who writes again starts afresh.
@@ -28,15 +28,11 @@ func psidKey(psid string) (uint64, bool) {
 
 // forgottenLocked reports whether psid is a customer the platform forgot.
 func (s *Server) forgottenLocked(psid string) bool {
-	if len(s.wrote) == 0 {
+	if s.wrote.Len() == 0 {
 		return false
 	}
 	k, ok := psidKey(psid)
-	if !ok {
-		return false
-	}
-	_, ok = s.wrote[k]
-	return ok
+	return ok && s.wrote.Has(k)
 }
 
 // noteInboundLocked records that c wrote at now and forgets the customers
@@ -53,7 +49,7 @@ func (s *Server) noteInboundLocked(c *customer, now time.Time) {
 		if c.lastInbound == at && s.customers[c.psid] == c {
 			if k, ok := psidKey(c.psid); ok {
 				delete(s.customers, c.psid)
-				s.wrote[k] = struct{}{}
+				s.wrote.Add(k)
 			}
 		}
 	})

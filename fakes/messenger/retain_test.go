@@ -3,7 +3,9 @@ package messenger
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"reflect"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -160,4 +162,43 @@ func TestForgetAfterBounded(t *testing.T) {
 	if _, e := s.Direct("v25.0").Send(SendRequest{Recipient: Recipient{ID: keep}, MessagingType: MessageTag, Tag: "ACCOUNT_UPDATE", Message: &Message{Text: "x"}}); e != nil {
 		t.Errorf("tagged send to the kept customer: %v", e)
 	}
+}
+
+// TestForgottenCompact holds that what a forgotten customer leaves behind
+// for the rest of the run is a few bytes (its PSID's number in a
+// forget.Set): 150,000 customers, one a minute, each writing once.
+func TestForgottenCompact(t *testing.T) {
+	if testing.Short() {
+		t.Skip("150,000 customers")
+	}
+	clk := &clock{now: t0}
+	s := New(Config{ForgetAfter: time.Nanosecond, JournalLimit: -1, KeepDeliveries: func(string) bool { return false },
+		Clock: clk.Now, Deliver: func(context.Context, Event) int { return http.StatusOK }})
+	next := 0
+	run := func(n int) (heap uint64, gone int) {
+		for ; n > 0; n-- {
+			if _, err := s.CustomerText(context.Background(), "72404"+fmt.Sprintf("%011d", next), "hi"); err != nil {
+				t.Fatal(err)
+			}
+			next++
+			clk.now = clk.now.Add(time.Minute)
+		}
+		return heapAlloc(), s.wrote.Len()
+	}
+	// The records in play (7 days' worth) and the queue reach their size.
+	heap0, gone0 := run(15_000)
+	heap, gone := run(135_000)
+	per := float64(int64(heap)-int64(heap0)) / float64(gone-gone0)
+	if per > 24 {
+		t.Errorf("%.1f bytes per customer forgotten, want at most 24", per)
+	}
+	t.Logf("%.1f bytes per customer forgotten", per)
+}
+
+// heapAlloc is the bytes of the heap's live objects.
+func heapAlloc() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }

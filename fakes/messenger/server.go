@@ -187,7 +187,7 @@ type Server struct {
 	// be looked at Config.ForgetAfter later; wrote holds the PSIDs
 	// (psidKey) of the customers forgotten.
 	forget forget.Queue[*customer]
-	wrote  map[uint64]struct{}
+	wrote  forget.Set
 
 	faults         *fault.Decider // nil: no fault plan
 	reordered      []*hook        // reordered webhooks held until the next one
@@ -252,7 +252,7 @@ func New(cfg Config) *Server {
 	if cfg.RetrySchedule == nil {
 		cfg.RetrySchedule = DefaultRetrySchedule()
 	}
-	s := &Server{cfg: cfg, ids: newIDGen(cfg.Seed), customers: map[string]*customer{}, wrote: map[uint64]struct{}{}, uploads: map[string]upload{},
+	s := &Server{cfg: cfg, ids: newIDGen(cfg.Seed), customers: map[string]*customer{}, uploads: map[string]upload{},
 		mac256: hmac.New(sha256.New, []byte(cfg.AppSecret)), mac1: hmac.New(sha1.New, []byte(cfg.AppSecret))}
 	s.timeout = cfg.WebhookTimeout
 	if s.timeout == 0 {
@@ -314,8 +314,8 @@ func (s *Server) customerLocked(psid string) *customer {
 			c.deliveries.SetLimit(s.cfg.JournalLimit)
 		}
 		s.customers[psid] = c
-		if k, ok := psidKey(psid); ok && len(s.wrote) > 0 {
-			delete(s.wrote, k) // a forgotten customer writes again
+		if k, ok := psidKey(psid); ok && s.wrote.Len() > 0 {
+			s.wrote.Remove(k) // a forgotten customer writes again
 		}
 	}
 	return c
