@@ -117,23 +117,28 @@
 // the same way, to the user's newest JournalLimit deliveries, so that a
 // server that runs for days (omnisim serve, which keeps every user) does
 // not grow without end; 0 or a negative limit keeps every delivery, and
-// [Server.Counts] stays exact. Config.KeepDeliveries limits it to the users it
-// names (the simulator names those whose devices it reads); the others'
-// deliveries are counted ([Server.Counts], the journal's newest entries)
-// but not kept, and every send is answered as before. Config.ForgetAfter
-// (never less than the reply-token expiry) forgets such a user, unless the
-// user blocked the account, once the user's last event is that old: the
-// record goes, and the user id stays, as 16 bytes (beside the display
-// name, unless the name is the id), in a table of the users who once
-// talked to the account, since LINE
-// accepts a push to such a user at any later time (and answers 400 "Failed
-// to send messages" to one who never talked to it) and the profile
-// endpoint answers the name. A push to a forgotten user is accepted and
-// delivered, the profile answered, as with the record; a forgotten user
-// who writes again starts afresh, under the remembered name unless a new
-// one is given. [Server.Users] counts the records held. Reply tokens and
-// retry keys are forgotten once they expire. The files of media messages
-// users sent (GET .../content) are kept for the whole run.
+// [Server.Counts] stays exact. Config.KeepDeliveries limits it to the users
+// it names (the simulator names those whose devices it reads); the others'
+// deliveries are counted ([Server.Counts], the journal's newest entries) but
+// not kept, and every send is answered as before. Config.ForgetAfter (never
+// less than the reply-token expiry) forgets such a user, unless the user
+// blocked the account, once the user's last event is that old and every
+// webhook of the user's events has had its last try (a redelivery or a try a
+// fault plan holds may come later: until then the router may ask the user's
+// profile): the record goes, and the user id stays, for the rest of the run,
+// as its 64-bit hash in an open-addressing set of the users who once talked
+// to the account (11 to 21 bytes a user, where the ids' 16 bytes and the
+// display names in a map took about 86), since LINE accepts a push to such a
+// user at any later time (and answers 400 "Failed to send messages" to one
+// who never talked to it). A push to a forgotten user is accepted and
+// delivered as with the record; the profile endpoint answers the user id as
+// the display name (the name is not kept); a forgotten user who writes again
+// starts afresh, named by the id unless a new name is given. A user id that
+// never talked to the account is taken for a forgotten one only if its hash
+// is a forgotten user's: a chance of the users forgotten in 2^64.
+// [Server.Users] counts the records held. Reply tokens and retry keys are
+// forgotten once they expire. The files of media messages users sent (GET
+// .../content) are kept for the whole run.
 //
 // # Choices where LINE's behaviour is not confirmed
 //

@@ -57,6 +57,7 @@ func (s *Server) hold(p *pending) bool {
 		// delivery, which webhookEventId lets a bot see through.
 		c := &pending{kind: p.kind, events: p.events, try: 1, drawn: true}
 		s.held.Hold(c, first.Add(d.DuplicateAfter), false)
+		s.hooksLocked(c.events, 1)
 	}
 	return d.Hold
 }

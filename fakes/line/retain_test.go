@@ -1,8 +1,12 @@
 package line
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"reflect"
+	"runtime"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -58,9 +62,10 @@ func TestKeepDeliveries(t *testing.T) {
 
 // TestForgetAfterAnswersAsBefore holds that a user forgotten
 // (Config.ForgetAfter) gets the same answers as one never forgotten: a
-// push on the wire and by value, the profile on the wire and by value,
-// the dry-run Check, and everything after writing again, with the name
-// the user gave; a user who blocked the account is not forgotten.
+// push on the wire and by value, the profile on the wire and by value
+// (named by the user id once forgotten), the dry-run Check, and
+// everything after writing again; a user who blocked the account is not
+// forgotten.
 func TestForgetAfterAnswersAsBefore(t *testing.T) {
 	const userC = "U00000000000000000000000000000c0c"
 	type outcome struct {
@@ -123,10 +128,21 @@ func TestForgetAfterAnswersAsBefore(t *testing.T) {
 	if want := []int{200, 200, 200, 200, 200, 200}; !reflect.DeepEqual(forgot.statuses, want) {
 		t.Errorf("statuses %v, want %v", forgot.statuses, want)
 	}
-	if want := []string{"Kenji", "Kenji", "Kenji"}; !reflect.DeepEqual(forgot.names, want) {
-		t.Errorf("names %v, want %v", forgot.names, want)
+	if want := []string{"Kenji", "Kenji", "Kenji"}; !reflect.DeepEqual(kept.names, want) {
+		t.Errorf("without ForgetAfter: names %v, want %v", kept.names, want)
 	}
-	kept.users, forgot.users = nil, nil
+	// userA forgotten, userB (blocked) kept, userA back with no name given.
+	if want := []string{userA, "Kenji", userA}; !reflect.DeepEqual(forgot.names, want) {
+		t.Errorf("with ForgetAfter: names %v, want %v", forgot.names, want)
+	}
+	kept.users, forgot.users, kept.names, forgot.names = nil, nil, nil, nil
+	for i, b := range forgot.bodies {
+		if b["displayName"] == userA {
+			b["displayName"] = "Kenji"
+		} else if i%2 == 1 && b["displayName"] != "Kenji" {
+			t.Errorf("profile %d: %v", i/2, b)
+		}
+	}
 	if !reflect.DeepEqual(kept, forgot) {
 		t.Errorf("answers differ:\nkept   %+v\nforgot %+v", kept, forgot)
 	}
@@ -155,7 +171,7 @@ func TestForgetAfterBounded(t *testing.T) {
 	if n := s.Users(); most != 61 || n != 61 {
 		t.Errorf("records: at most %d, at the end %d; want 61 and 61", most, n)
 	}
-	if n := len(s.friendIDs) + len(s.friends); n != 2000-61 {
+	if n := s.friends.Len(); n != 2000-61 {
 		t.Errorf("%d users remembered as friends, want %d", n, 2000-61)
 	}
 	first := fmt.Sprintf("U%032x", 1)
@@ -171,4 +187,77 @@ func TestForgetAfterBounded(t *testing.T) {
 	if name, _ := s.Profile(first); name != first || s.users[first] == nil {
 		t.Errorf("back again: named %q, record %v", name, s.users[first])
 	}
+}
+
+// TestForgetAfterWaitsForWebhooks holds that a user is not forgotten while
+// a webhook of its events is still to be delivered (here a redelivery), so
+// that the router, handling it, gets the user's profile with its name;
+// the user is forgotten when the last try is made.
+func TestForgetAfterWaitsForWebhooks(t *testing.T) {
+	s, h, clk := newFake(t, Config{ForgetAfter: time.Hour, Redelivery: []time.Duration{3 * time.Hour}, KeepDeliveries: func(string) bool { return false }})
+	h.mu.Lock()
+	h.status = 500
+	h.mu.Unlock()
+	text(t, s, userA, "hello") // the router fails it: redelivered in 3 hours
+	h.mu.Lock()
+	h.status = 200
+	h.mu.Unlock()
+	clk.Add(2 * time.Hour)
+	text(t, s, userB, "hi") // userA's last event is older than ForgetAfter
+	if name, ok := s.Profile(userA); s.Users() != 2 || name != "Kenji" || !ok {
+		t.Errorf("with a redelivery to come: %d records, userA named %q (%v); want 2, Kenji", s.Users(), name, ok)
+	}
+	clk.Add(time.Hour)
+	if n, err := s.Flush(t.Context()); n != 1 || err != nil {
+		t.Fatalf("Flush: %d, %v", n, err)
+	}
+	if name, ok := s.Profile(userA); s.Users() != 1 || name != userA || !ok {
+		t.Errorf("redelivered: %d records, userA named %q (%v); want 1, forgotten", s.Users(), name, ok)
+	}
+}
+
+// TestForgottenCompact holds that what a forgotten user leaves behind for
+// the rest of the run is a few bytes (the 64-bit hash of its user id in a
+// forget.Set): 150,000 users, one a minute, each writing once and
+// answered, named as the simulator names them (not by the id).
+func TestForgottenCompact(t *testing.T) {
+	if testing.Short() {
+		t.Skip("150,000 users")
+	}
+	clk := newClock()
+	s := New(Config{ForgetAfter: time.Hour, JournalLimit: -1, KeepDeliveries: func(string) bool { return false },
+		Clock: clk.Now, Direct: func(context.Context, string, []Event) int { return http.StatusOK }})
+	next := 0
+	run := func(n int) (heap uint64, gone int) {
+		for ; n > 0; n-- {
+			id := fmt.Sprintf("U%032x", next)
+			in, err := s.CustomerText(t.Context(), id, "t"+strconv.Itoa(next), "hi")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, e := s.Reply("", ReplyRequest{ReplyToken: in.ReplyToken, Messages: []Message{{Type: "text", Text: "hello"}}}); e != nil {
+				t.Fatal(e)
+			}
+			next++
+			clk.Add(time.Minute)
+		}
+		return heapAlloc(), s.friends.Len()
+	}
+	// The records in play (an hour's worth) and the queue reach their
+	// size.
+	heap0, gone0 := run(5_000)
+	heap, gone := run(145_000)
+	per := float64(int64(heap)-int64(heap0)) / float64(gone-gone0)
+	if per > 24 {
+		t.Errorf("%.1f bytes per user forgotten, want at most 24", per)
+	}
+	t.Logf("%.1f bytes per user forgotten", per)
+}
+
+// heapAlloc is the bytes of the heap's live objects.
+func heapAlloc() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }

@@ -104,9 +104,10 @@ type Config struct {
 	KeepDeliveries func(userID string) bool
 	// ForgetAfter, when positive, forgets a user whose deliveries are not
 	// kept and who has not blocked the account once the user's last event
-	// is that old, keeping the user id and display name only (retain.go):
-	// every call is answered as before. A value below ReplyTokenExpiry
-	// counts as ReplyTokenExpiry. Zero keeps every record.
+	// is that old and its webhooks have had their last tries, keeping only
+	// the user id's hash (retain.go): every send is answered as before,
+	// and the profile names the user by the id. A value below
+	// ReplyTokenExpiry counts as ReplyTokenExpiry. Zero keeps every record.
 	ForgetAfter time.Duration
 }
 
@@ -152,12 +153,10 @@ type Server struct {
 	errors    ring[ErrorEntry]
 	counts    Counts
 	// forget holds users' events, oldest first, to be looked at
-	// Config.ForgetAfter later; friends holds the display names of the
-	// users forgotten, by friendKey, and friendIDs the users forgotten
-	// whose display name is their user id (the simulator's).
-	forget    forget.Queue[forgetRec]
-	friends   map[[16]byte]string
-	friendIDs map[[16]byte]struct{}
+	// Config.ForgetAfter later; friends holds the users forgotten, by
+	// forget.Hash of their ids.
+	forget  forget.Queue[forgetRec]
+	friends forget.Set
 
 	faults *fault.Decider        // nil: no fault plan
 	held   fault.Queue[*pending] // webhook tries a fault plan delays
@@ -172,9 +171,14 @@ type rateWindow struct {
 // user is one LINE user the account knows.
 type user struct {
 	name    string
-	blocked bool  // unfollowed: pushes are accepted and not delivered
-	keep    bool  // the user's deliveries are kept (Config.KeepDeliveries)
-	last    int64 // unix nanoseconds of the user's last event, with Config.ForgetAfter
+	blocked bool // unfollowed: pushes are accepted and not delivered
+	keep    bool // the user's deliveries are kept (Config.KeepDeliveries)
+	// With Config.ForgetAfter: due is set once the user's last event is
+	// that old, and hooks counts the webhooks of the user's events still
+	// to be delivered (the user is forgotten once both hold: retain.go).
+	due   bool
+	hooks int32
+	last  int64 // unix nanoseconds of the user's last event, with Config.ForgetAfter
 	// deliveries is the places in Server.delivered of the user's newest
 	// Config.JournalLimit deliveries (all when it is not positive).
 	deliveries ring[int]
@@ -229,14 +233,11 @@ func New(cfg Config) *Server {
 		hookURL: parseURL(cfg.WebhookURL),
 		ids:     newIDGen(cfg.Seed),
 		users:   make(map[string]*user),
-		friends: make(map[[16]byte]string),
-
-		friendIDs: make(map[[16]byte]struct{}),
-		tokens:    make(map[string]*tokenState),
-		keys:      make(map[string]*keyState),
-		rate:      make(map[string]rateWindow),
-		content:   make(map[string]content),
-		faults:    fault.New(cfg.Faults, cfg.Seed),
+		tokens:  make(map[string]*tokenState),
+		keys:    make(map[string]*keyState),
+		rate:    make(map[string]rateWindow),
+		content: make(map[string]content),
+		faults:  fault.New(cfg.Faults, cfg.Seed),
 	}
 	s.requests.SetLimit(cfg.JournalLimit)
 	s.webhooks.SetLimit(cfg.JournalLimit)

@@ -270,7 +270,7 @@ func (s *Server) userLocked(id, name string) *user {
 			u.deliveries.SetLimit(s.cfg.JournalLimit)
 		}
 		s.users[id] = u
-		if len(s.friends)+len(s.friendIDs) > 0 {
+		if s.friends.Len() > 0 {
 			s.befriendLocked(u, id)
 		}
 	}
@@ -480,6 +480,8 @@ func (s *Server) deliver(ctx context.Context, p *pending) (int, bool) {
 		} else {
 			s.pending = append(s.pending, next)
 		}
+	} else {
+		s.hooksLocked(p.events, -1) // the webhook's last try
 	}
 	if faulty {
 		s.held.ReleaseNext(wh.At)
