@@ -108,6 +108,7 @@ func checkUserID(h string) (problem, hint string) {
 // Platform is LINE in the platform table.
 var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
+		Remembers:     40,                                                // a friend, as a hash in the fake's forgotten set
 		Keep:          router.DefaultStatusHorizon + router.StatusMargin, // LINE has no window: the engine's status horizon
 		Name:          routerline.Channel,
 		Handle:        "user_id",

@@ -122,6 +122,7 @@ func checkPSID(h string) (problem, hint string) {
 // Platform is Messenger in the platform table.
 var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
+		Remembers:     40,                                                   // that it wrote, as its PSID in the fake's forgotten set
 		Keep:          fakems.DefaultHumanAgentWindow + router.StatusMargin, // the 7-day HUMAN_AGENT window and an hour
 		Name:          routerms.Channel,
 		Handle:        "psid",

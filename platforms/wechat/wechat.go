@@ -89,6 +89,7 @@ func checkOpenID(h string) (problem, hint string) {
 // Platform is WeChat in the platform table.
 var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
+		Remembers:     40,                                         // that it wrote, as a hash in the fake's forgotten set
 		Keep:          fakewc.DefaultWindow + router.StatusMargin, // the 48-hour window and an hour
 		Name:          routerwc.Channel,
 		Handle:        "openid",

@@ -42,6 +42,11 @@ type ChannelSpec struct {
 	// window in the channel's rules keeps them that long, and an hour.
 	// [Format.Demand] estimates a run's memory with it; zero is 31 days.
 	Keep time.Duration
+	// Remembers is what the platform's fake keeps of a generated customer
+	// after it forgot the rest, for the rest of the run, in bytes (a
+	// fact such as "was a friend"); [Format.Demand] counts it for every
+	// arrival.
+	Remembers int
 }
 
 // SettingsProblem is one problem a platform found in its settings.

@@ -420,6 +420,9 @@ func (f *Format) Demand(s *Scenario) Demand {
 		messages := float64(tr.Messages.Min+tr.Messages.Max) / 2
 		bytes := kept*(keptCustomerBytes+messages*keptMessageBytes) +
 			tr.Arrivals.PerHour*min(span, idWindow).Hours()*messages*keptIDBytes
+		if spec, ok := f.Channel(tr.Channel); ok {
+			bytes += arrivals * float64(spec.Remembers)
+		}
 		d.MostMemory.note(&d.Memory, bytes, path, tr.Line, func() string {
 			if why != "" && keep >= span {
 				return fmt.Sprintf("about %s customers kept at once, to the end: %s", GroupDigits(int64(math.Round(kept))), why)

@@ -428,3 +428,20 @@ func TestCheckMemoryWording(t *testing.T) {
 		})
 	}
 }
+
+// TestDemandRemembers: what a platform keeps of every customer it forgot
+// (ChannelSpec.Remembers) is counted for every arrival of the flow.
+func TestDemandRemembers(t *testing.T) {
+	src := []byte("[[agents]]\nid = \"a\"\ncapacity = 1000\n[[traffic]]\nchannel = \"whatsapp\"\narrivals = \"poisson 100/h\"\nfor = \"10d\"\nmessages = \"1\"\nhandle = \"1m\"\n")
+	f := *testFormat
+	f.Channels = slices.Clone(f.Channels)
+	s, err := f.Parse("r.toml", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	without := f.Demand(s).Memory
+	f.Channels[0].Remembers = 40
+	if got := f.Demand(s).Memory - without; math.Abs(got-100*240*40) > 1e-3 {
+		t.Errorf("remembering 40 bytes of 24,000 arrivals adds %.0f bytes, want 960000", got)
+	}
+}
