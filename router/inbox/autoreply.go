@@ -135,7 +135,9 @@ func (r *AutoReply) matches(in router.Inbound, outsideHours bool) bool {
 // conversation, or again after its Every). outsideHours is the caller's
 // reading of business hours at now. The inbox records the firing and sends
 // nothing: the caller sends the reply through the engine. It works before
-// the conversation's first event reaches the inbox.
+// the conversation's first event reaches the inbox. A closed conversation
+// takes none (no message comes in one: the engine opens a new
+// conversation), so the inbox forgets its firings when it closes.
 func (i *Inbox) AutoReply(now time.Time, id router.ConversationID, in router.Inbound, outsideHours bool) (Reply, bool) {
 	defer i.deliver()
 	i.mu.Lock()
@@ -144,6 +146,9 @@ func (i *Inbox) AutoReply(now time.Time, id router.ConversationID, in router.Inb
 	var fired map[string]time.Time
 	name := in.Name
 	if c := i.convs[id]; c != nil {
+		if c.state == router.Closed {
+			return Reply{}, false
+		}
 		if c.fired == nil {
 			c.fired = make(map[string]time.Time)
 		}

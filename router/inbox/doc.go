@@ -193,6 +193,9 @@
 // fires once per conversation, or, with Every, again after that long: the
 // document says nothing of repeats, and answering every message would
 // spend a channel's reply allowance (WeChat's five consecutive messages).
+// A closed conversation takes none: a message after the close comes in a
+// new conversation, so the firings go when a conversation closes and a
+// closed conversation kept for the retention holds none of them.
 // The text takes {name}. The inbox records the firing and sends nothing:
 // the caller sends the reply through the engine (as the assigned agent,
 // since the engine sends only for the assigned agent) and passes the

@@ -241,7 +241,7 @@ type conv struct {
 	respGlobal bool
 	respAgent  bool
 
-	fired map[string]time.Time // auto-reply rule name: when it last fired
+	fired map[string]time.Time // auto-reply rule name: when it last fired; nil once closed
 	auto  []string             // auto-replies' message ids whose sent events are still to come
 }
 
@@ -473,6 +473,7 @@ func (i *Inbox) apply(ev router.Event, gaps bool) bool {
 	case router.EventClosed:
 		i.setState(c, router.Closed, "")
 		c.closed, c.closeReason = at, router.CloseReason(ev.Detail)
+		c.fired = nil // a closed conversation takes no auto-reply
 		i.closedQ = append(i.closedQ, closedEntry{id: c.id, at: at})
 	}
 	i.evaluate(i.now)
@@ -577,6 +578,7 @@ func (i *Inbox) reconcile(s router.Conversation) {
 		c.agent = s.Agent
 		i.setState(c, router.Closed, "")
 		c.closed, c.closeReason = s.ClosedAt, s.CloseReason
+		c.fired = nil
 		i.closedQ = append(i.closedQ, closedEntry{id: c.id, at: s.ClosedAt})
 	default:
 		i.setState(c, s.State, "")

@@ -334,3 +334,38 @@ func TestHistory(t *testing.T) {
 		t.Errorf("SetRating(unknown) = %v", err)
 	}
 }
+
+// TestAutoReplyFiringsGoAtClose: a closed conversation, kept for the
+// retention, holds no auto-reply firings and takes no auto-reply; an open
+// one keeps its firings.
+func TestAutoReplyFiringsGoAtClose(t *testing.T) {
+	tests := []struct {
+		name   string
+		closed bool
+	}{
+		{"open", false},
+		{"closed", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ib := New(Config{AutoReplies: []AutoReply{{Name: "hello", Text: "Hi {name}"}}})
+			ib.Apply(ev(0, router.EventOpened, 1, "u1", ""))
+			in := router.Inbound{Customer: key("u1"), Name: "Amy", Text: "hi"}
+			if _, ok := ib.AutoReply(at(0), 1, in, false); !ok {
+				t.Fatal("no auto-reply to the first message")
+			}
+			if tt.closed {
+				ib.Apply(ev(time.Minute, router.EventClosed, 1, "u1", ""))
+			}
+			ib.mu.Lock()
+			fired := len(ib.convs[1].fired)
+			ib.mu.Unlock()
+			if want := map[bool]int{false: 1, true: 0}[tt.closed]; fired != want {
+				t.Errorf("firings held = %d, want %d", fired, want)
+			}
+			if _, ok := ib.AutoReply(at(2*time.Minute), 1, in, false); ok {
+				t.Error("the rule fired twice in one conversation")
+			}
+		})
+	}
+}
