@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/omnisim/omnisim/router/inbox"
 	"github.com/omnisim/omnisim/sim/result"
 	"github.com/omnisim/omnisim/sim/scenario"
 )
@@ -55,3 +56,10 @@ func Timeline(w *World, id string) (kept, last []result.Line, cut func(conv stri
 	p := w.byID[id]
 	return p.timeline, p.lastLines(), p.cutLines
 }
+
+// KeepClosed has w's message center keep every closed conversation for
+// its retention, also those nothing reads (the reference run).
+func KeepClosed(w *World) { w.keepClosed = true }
+
+// CenterStats returns the counters of w's message center.
+func CenterStats(w *World) inbox.Stats { return w.center.ib.Stats() }

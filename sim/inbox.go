@@ -34,6 +34,21 @@ func usesInbox(sc *scenario.Scenario) bool {
 	return false
 }
 
+// readsClosed says whether a scenario reads the closed conversations of
+// generated customers in the message center: an inbox view or a history
+// counts every conversation held, closed ones for the inbox's retention.
+// The rest of what it reads (a customer's row, a step, a quick reply) is
+// of scripted customers; the service standard and the auto-replies read
+// only open conversations.
+func readsClosed(sc *scenario.Scenario) bool {
+	for i := range sc.Expect {
+		if ex := &sc.Expect[i]; ex.Inbox != "" || ex.History != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // inboxAction names a step's message-center action, or "".
 func inboxAction(st *scenario.Step) string {
 	switch {
@@ -88,7 +103,19 @@ func (w *World) setupInbox() error {
 		std = inbox.Standard{FirstResponseP90: s.FirstResponseP90.D(), FirstResponseMean: s.FirstResponseMean.D(),
 			MaxWaiting: s.MaxWaiting, MinAnswered: s.MinAnswered}
 	}
-	mc.ib = inbox.New(inbox.Config{Region: w.sc.Tenant.PhoneRegion, AutoReplies: rules, Standard: std, OnWarning: func(wn inbox.Warning) {
+	var dropClosed func(router.CustomerKey) bool
+	if !readsClosed(w.sc) {
+		// Nothing reads a generated customer's closed conversation: it
+		// goes as it closes, and the center holds what is open.
+		dropClosed = func(k router.CustomerKey) bool {
+			if w.keepClosed {
+				return false
+			}
+			p := w.people.get(k)
+			return p == nil || !p.scripted
+		}
+	}
+	mc.ib = inbox.New(inbox.Config{Region: w.sc.Tenant.PhoneRegion, AutoReplies: rules, Standard: std, DropClosed: dropClosed, OnWarning: func(wn inbox.Warning) {
 		if wn.Raised {
 			mc.warnings++
 			w.note(nil, "warning", "", fmt.Sprintf("service: %s %v over the standard's %v", wn.Metric, wn.Value, wn.Limit))

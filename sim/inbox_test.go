@@ -7,6 +7,7 @@ import (
 
 	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/router"
+	"github.com/omnisim/omnisim/router/inbox"
 	"github.com/omnisim/omnisim/sim"
 	"github.com/omnisim/omnisim/sim/result"
 )
@@ -158,6 +159,95 @@ listed = `+map[bool]string{true: "0", false: "1"}[tc.want == "[]"]+`
 			res := sim.Run(context.Background(), sc, sim.Options{Platforms: platforms.All})
 			if !res.Passed {
 				t.Errorf("did not pass: %s %+v", res.Error, res.Expectations)
+			}
+		})
+	}
+}
+
+// TestMessageCenterHoldsWhatItReads: where no inbox view or history reads
+// them, the message center drops generated customers' conversations as they
+// close, the service standard and the auto-replies reading only open ones,
+// and keeps the scripted customers', whose rows expectations read; the
+// report is the one of a center that keeps everything for its retention.
+func TestMessageCenterHoldsWhatItReads(t *testing.T) {
+	const base = `
+seed = 7
+start = "2026-03-02T08:00:00Z"
+[tenant]
+missed_after = "4m"
+close_missed_after = "15m"
+idle_after = "20m"
+[[agents]]
+id = "a"
+capacity = 2
+[[customers]]
+id = "amy"
+name = "Amy"
+[[steps]]
+at = "1m"
+customer = "amy"
+says = "hi, my number is 0912-345-678"
+[[steps]]
+at = "2m"
+agent = "a"
+to = "amy"
+star = true
+[[traffic]]
+channel = "whatsapp"
+arrivals = "poisson 40/h"
+for = "6h"
+messages = "1..3"
+handle = "exp 8m"
+reply = "exp 3m"
+patience = "exp 10m"
+[[expect]]
+customer = "amy"
+starred = true
+phones = ["+886912345678"]
+`
+	tests := []struct {
+		name   string
+		extra  string
+		closed bool // generated customers' closed conversations are held
+	}{
+		{"service", "[service]\nmax_waiting = 2\nfirst_response_p90 = \"2m\"\nfirst_response_mean = \"1m\"\n" +
+			"[[expect]]\nmetric = \"service.warnings\"\nmax = 1000\n", false},
+		{"auto-replies", "[[auto_replies]]\nname = \"hello\"\ntext = \"Hi {name}\"\n" +
+			"[[auto_replies]]\nname = \"again\"\nevery = \"5m\"\ntext = \"Still here, {name}\"\n", false},
+		{"inbox view", "[service]\nmax_waiting = 2\n[[expect]]\ninbox = \"all\"\nlisted = 0\n", true},
+		{"history", "[[auto_replies]]\nname = \"hello\"\ntext = \"Hi\"\n[[expect]]\nhistory = \"a\"\nlisted = 0\n", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := parse(t, base+tt.extra)
+			play := func(keep bool) ([]byte, inbox.Stats, result.Result) {
+				w, err := sim.NewRunWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: sim.Direct, Trace: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer w.Close()
+				if keep {
+					sim.KeepClosed(w)
+				}
+				res, _ := sim.PlayReusing(w, true)
+				return jsonReport(t, res), sim.CenterStats(w), res
+			}
+			kept, keptStats, _ := play(true)
+			got, st, res := play(false)
+			if string(got) != string(kept) {
+				t.Errorf("the reports differ:\nkept    %s\ndropped %s", kept, got)
+			}
+			open := res.Totals.Conversations - res.Totals.Closed
+			if tt.closed {
+				if st != keptStats {
+					t.Errorf("held %+v, want what a center keeping everything holds, %+v", st, keptStats)
+				}
+			} else if st.Conversations > open+1 || st.Customers > open+1 { // amy's, and what is open
+				t.Errorf("held %d conversations of %d customers, with %d open and one scripted customer (a center keeping everything holds %d)",
+					st.Conversations, st.Customers, open, keptStats.Conversations)
+			}
+			if keptStats.Conversations < 100 {
+				t.Errorf("the reference held only %d conversations", keptStats.Conversations)
 			}
 		})
 	}

@@ -155,6 +155,10 @@ type World struct {
 
 	// center is the message center, when the scenario uses it.
 	center *messageCenter
+	// keepClosed keeps every closed conversation in the message center
+	// for its retention, also where nothing reads them (a test's
+	// reference run).
+	keepClosed bool
 
 	res result.Result
 

@@ -52,10 +52,12 @@
 //
 // A conversation enters the inbox with its first event (normally opened);
 // status, failure and refusal events never bring one in, since the engine
-// may log them against a conversation closed long ago. The events do the
-// counting: an inbound event adds an unread message; inbound and sent
-// events set the last activity and un-archive; queued, assigned, bot,
-// hand-off and closed events move the state.
+// may log them against a conversation closed long ago (nor, for a customer
+// whose closed conversations go at once, [Config.DropClosed], does any
+// event but the opening). The events do the counting: an inbound event
+// adds an unread message; inbound and sent events set the last activity
+// and un-archive; queued, assigned, bot, hand-off and closed events move
+// the state.
 //
 // # Message texts
 //
@@ -259,10 +261,13 @@
 // not the customer database. The drop happens when the clock moves, so a
 // customer whose last conversation closed a retention ago but who was
 // touched since (a new ad source, a name) is kept until that touch is a
-// retention old. Open conversations stay as long as they are open. Texts,
-// numbers, addresses and ad sources per conversation or customer, texts
-// waiting for their conversation, first-response samples and warnings
-// have fixed caps. The tag table and the quick replies grow only by
+// retention old. A caller that reads nothing of some customers' closed
+// conversations says so with [Config.DropClosed]: their conversations go
+// as they close, and their records with the last, so that the inbox holds
+// only what is open of them. Open conversations stay as long as they are
+// open. Texts, numbers, addresses and ad sources per conversation or
+// customer, texts waiting for their conversation, first-response samples
+// and warnings have fixed caps. The tag table and the quick replies grow only by
 // people's actions.
 //
 // # Concurrency

@@ -106,6 +106,18 @@ type Config struct {
 	// OnWarning, when set, is called with every warning raised or cleared,
 	// in order, after the inbox is unlocked (it may call the Inbox).
 	OnWarning func(Warning)
+	// DropClosed, when set, says whether a customer's conversations are
+	// dropped as they close instead of kept for the Retention, and the
+	// customer's record with its last conversation: for a caller that
+	// reads nothing of such a customer's closed conversations (no list,
+	// count, history or row), whose inbox then holds only what is open.
+	// An event of such a customer's conversation that the inbox does not
+	// hold brings it in only when it is the opening: the engine may log a
+	// send against a conversation that closed, which then counts for
+	// nothing (a kept conversation takes it as its first response if it
+	// had none). It is called with the inbox locked and must not call the
+	// Inbox.
+	DropClosed func(key router.CustomerKey) bool
 }
 
 // Validate reports the first problem of the configuration: a palette
@@ -421,6 +433,9 @@ func (i *Inbox) apply(ev router.Event, gaps bool) bool {
 		if ev.Customer.Channel == "" && ev.Customer.Customer == "" {
 			return true
 		}
+		if ev.Kind != router.EventOpened && i.dropsClosed(ev.Customer) {
+			return true // the rest of a dropped conversation
+		}
 		c = i.open(ev.Conversation, ev.Customer, at)
 	}
 	c.cust.touched = at
@@ -473,8 +488,7 @@ func (i *Inbox) apply(ev router.Event, gaps bool) bool {
 	case router.EventClosed:
 		i.setState(c, router.Closed, "")
 		c.closed, c.closeReason = at, router.CloseReason(ev.Detail)
-		c.fired = nil // a closed conversation takes no auto-reply
-		i.closedQ = append(i.closedQ, closedEntry{id: c.id, at: at})
+		i.closeConv(c)
 	}
 	i.evaluate(i.now)
 	return true
@@ -557,7 +571,7 @@ func (i *Inbox) setState(c *conv, s router.State, agent string) {
 func (i *Inbox) reconcile(s router.Conversation) {
 	c := i.convs[s.ID]
 	if c == nil {
-		if s.State == router.Closed && s.ClosedAt.Before(i.now.Add(-i.cfg.Retention)) {
+		if s.State == router.Closed && (s.ClosedAt.Before(i.now.Add(-i.cfg.Retention)) || i.dropsClosed(s.Customer)) {
 			return
 		}
 		c = i.open(s.ID, s.Customer, s.OpenedAt)
@@ -578,12 +592,41 @@ func (i *Inbox) reconcile(s router.Conversation) {
 		c.agent = s.Agent
 		i.setState(c, router.Closed, "")
 		c.closed, c.closeReason = s.ClosedAt, s.CloseReason
-		c.fired = nil
-		i.closedQ = append(i.closedQ, closedEntry{id: c.id, at: s.ClosedAt})
+		i.closeConv(c)
 	default:
 		i.setState(c, s.State, "")
 		c.inInbox = s.Inbox
 	}
+}
+
+// dropsClosed says whether the closed conversations of the customer of
+// key are dropped as they close (Config.DropClosed).
+func (i *Inbox) dropsClosed(key router.CustomerKey) bool {
+	return i.cfg.DropClosed != nil && i.cfg.DropClosed(key)
+}
+
+// closeConv keeps a conversation that has just closed for the retention,
+// or, when its customer's closed conversations are not kept, drops it at
+// once, with the customer's record when it was the last. A closed
+// conversation takes no auto-reply: its firings go.
+func (i *Inbox) closeConv(c *conv) {
+	c.fired = nil
+	if !i.dropsClosed(c.cust.key) {
+		i.closedQ = append(i.closedQ, closedEntry{id: c.id, at: c.closed})
+		return
+	}
+	if i.drop(c) {
+		delete(i.customers, c.cust.key)
+	}
+}
+
+// drop stops holding conversation c and reports whether its customer is
+// left with none.
+func (i *Inbox) drop(c *conv) bool {
+	delete(i.convs, c.id)
+	i.dropped++
+	c.cust.refs--
+	return c.cust.refs == 0
 }
 
 // prune drops the conversations closed before now minus the retention,
@@ -598,10 +641,7 @@ func (i *Inbox) prune(now time.Time) {
 		if c == nil || c.state != router.Closed || !c.closed.Equal(e.at) {
 			continue
 		}
-		delete(i.convs, e.id)
-		i.dropped++
-		c.cust.refs--
-		if c.cust.refs == 0 {
+		if i.drop(c) {
 			if !c.cust.touched.Before(cutoff) {
 				i.orphans = append(i.orphans, orphanEntry{key: c.cust.key, at: c.cust.touched})
 			} else {
@@ -805,7 +845,7 @@ type Stats struct {
 	Pending       int    // conversations with texts waiting for their first event
 	Seq           uint64 // the latest applied event's Seq
 	Lost          uint64 // events overwritten before they were read, or skipped in Seq
-	Dropped       int    // closed conversations dropped after the retention
+	Dropped       int    // closed conversations dropped after the retention, or as they closed (Config.DropClosed)
 	Now           time.Time
 }
 

@@ -663,3 +663,43 @@ func TestAdSourceFromInbound(t *testing.T) {
 		t.Errorf("ad sources = %v", got)
 	}
 }
+
+// TestDropClosed: the closed conversations of the customers DropClosed
+// names go as they close, with the customer's record when it was the
+// last, and no later event of theirs but an opening brings them back; the
+// others are kept for the retention.
+func TestDropClosed(t *testing.T) {
+	drop := func(k router.CustomerKey) bool { return k.Customer != "kept" }
+	tests := []struct {
+		customer string
+		held     bool // the conversation and its customer after the close
+	}{
+		{"gone", false},
+		{"kept", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.customer, func(t *testing.T) {
+			ib := New(Config{DropClosed: drop, Standard: Standard{MaxWaiting: 1}})
+			ib.Apply(ev(0, router.EventOpened, 1, tt.customer, ""))
+			ib.Apply(ev(time.Second, router.EventAssigned, 1, tt.customer, "a1"))
+			ib.Apply(ev(time.Minute, router.EventClosed, 1, tt.customer, "a1"))
+			// A send the engine logs against the closed conversation.
+			sent := ev(2*time.Minute, router.EventSent, 1, tt.customer, "a1")
+			sent.Message = "m1"
+			ib.Apply(sent)
+			_, held := ib.Conversation(1)
+			st := ib.Stats()
+			if held != tt.held || (st.Customers == 1) != tt.held || (st.Dropped == 1) == tt.held {
+				t.Errorf("held %v, stats %+v; want held %v", held, st, tt.held)
+			}
+			if f := ib.Figures(at(3 * time.Minute)); f.Waiting != 0 || f.Active != 0 {
+				t.Errorf("figures %+v after the close", f)
+			}
+			// A new conversation of the customer comes in with its opening.
+			ib.Apply(ev(4*time.Minute, router.EventOpened, 2, tt.customer, ""))
+			if _, ok := ib.Conversation(2); !ok {
+				t.Error("the customer's next conversation is not held")
+			}
+		})
+	}
+}
