@@ -202,10 +202,11 @@
 // the caller sends the reply through the engine (as the assigned agent,
 // since the engine sends only for the assigned agent) and passes the
 // message id it got to [Inbox.MarkAutoReply], before or after the sent
-// event reaches the inbox, so that the auto-reply does not count as the
-// conversation's first response (otherwise every auto-replied conversation
-// would be answered at once). It counts as a sent message otherwise: it
-// sets the last activity and un-archives.
+// event reaches the inbox (after: while the conversation is open; a closed
+// conversation's first response is final), so that the auto-reply does not
+// count as the conversation's first response (otherwise every
+// auto-replied conversation would be answered at once). It counts as a
+// sent message otherwise: it sets the last activity and un-archives.
 //
 // # Service figures and warnings
 //

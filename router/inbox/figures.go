@@ -156,8 +156,9 @@ const maxAuto = 8
 // is no first response (the engine logs it as the assigned agent's
 // message). Call it with the SendResult's MessageID of the reply
 // [Inbox.AutoReply] gave, before or after the sent event reaches the inbox:
-// before, the event will not count; after, the first response it made is
-// taken back and the next agent message counts instead.
+// before, the event will not count; after, while the conversation is open,
+// the first response it made is taken back and the next agent message
+// counts instead. A closed conversation's first response is final.
 func (i *Inbox) MarkAutoReply(now time.Time, id router.ConversationID, messageID string) {
 	defer i.deliver()
 	i.mu.Lock()

@@ -247,7 +247,8 @@ type conv struct {
 	agentReplied bool
 	waitingSince time.Time
 	// The message that gave the latest first-response sample, and what the
-	// sample holds, for [Inbox.MarkAutoReply].
+	// sample holds, for [Inbox.MarkAutoReply] while the conversation is
+	// open.
 	respMsg    string
 	respSeq    uint64
 	respGlobal bool
@@ -481,6 +482,9 @@ func (i *Inbox) apply(ev router.Event, gaps bool) bool {
 		c.lastActivity = at
 		if j := slices.Index(c.auto, ev.Message); ev.Message != "" && j >= 0 {
 			c.auto = slices.Delete(c.auto, j, j+1) // an auto-reply answers nobody
+			if len(c.auto) == 0 {
+				c.auto = nil
+			}
 		} else {
 			i.responded(c, ev.Agent, ev.Message, at)
 		}
@@ -608,9 +612,11 @@ func (i *Inbox) dropsClosed(key router.CustomerKey) bool {
 // closeConv keeps a conversation that has just closed for the retention,
 // or, when its customer's closed conversations are not kept, drops it at
 // once, with the customer's record when it was the last. A closed
-// conversation takes no auto-reply: its firings go.
+// conversation takes no auto-reply, and its first response is final: its
+// firings go, and so does the id of the message that answered it (a
+// string that may hold a sender's buffer).
 func (i *Inbox) closeConv(c *conv) {
-	c.fired = nil
+	c.fired, c.respMsg = nil, ""
 	if !i.dropsClosed(c.cust.key) {
 		i.closedQ = append(i.closedQ, closedEntry{id: c.id, at: c.closed})
 		return

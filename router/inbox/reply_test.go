@@ -369,3 +369,50 @@ func TestAutoReplyFiringsGoAtClose(t *testing.T) {
 		})
 	}
 }
+
+// TestClosedConversationHoldsNoMessageID: a closed conversation kept for
+// the retention holds no message id (a string that may hold a sender's
+// buffer): its first response is final, so a late MarkAutoReply no longer
+// takes it back, as it does while the conversation is open; and the
+// auto-replies it waits for go with their sent events.
+func TestClosedConversationHoldsNoMessageID(t *testing.T) {
+	tests := []struct {
+		name     string
+		closed   bool
+		answered int // after the late mark
+	}{
+		{"open", false, 0},
+		{"closed", true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t, 1, Config{})
+			id := w.receive(0, "u1", "Amy", "hi")
+			agent := w.agentOf(id)
+			// An auto-reply, marked before its sent event.
+			res, err := w.e.Send(t.Context(), at(time.Second), agent, key("u1"), router.Outbound{Kind: router.KindText, Text: "ack"})
+			must(t, err)
+			w.ib.MarkAutoReply(at(time.Second), id, res.MessageID)
+			w.ib.Sync(w.e)
+			// An answer, marked as an auto-reply only after the close.
+			res, err = w.e.Send(t.Context(), at(time.Minute), agent, key("u1"), router.Outbound{Kind: router.KindText, Text: "hello"})
+			must(t, err)
+			w.ib.Sync(w.e)
+			if tt.closed {
+				must(t, w.e.Close(at(2*time.Minute), agent, key("u1")))
+				w.ib.Sync(w.e)
+			}
+			w.ib.mu.Lock()
+			c := w.ib.convs[id]
+			held := c.respMsg != "" || c.auto != nil
+			w.ib.mu.Unlock()
+			if held != !tt.closed {
+				t.Errorf("message ids held: %v, want %v", held, !tt.closed)
+			}
+			w.ib.MarkAutoReply(at(3*time.Minute), id, res.MessageID)
+			if f := w.ib.Figures(at(3 * time.Minute)); f.Answered != tt.answered {
+				t.Errorf("answered = %d, want %d", f.Answered, tt.answered)
+			}
+		})
+	}
+}
