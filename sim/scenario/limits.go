@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/omnisim/omnisim/router/inbox"
 )
 
 // This file holds the limits that keep a scenario within what a run can do:
@@ -317,6 +319,7 @@ const (
 	keptIDBytes       = 160      // a message id remembered for deduplication (idWindow)
 	stepMessageBytes  = 256      // a scripted message while its id is remembered
 	stepHistoryBytes  = 100      // a scripted message, kept for the whole run
+	centerBytes       = 1280     // a conversation in the message center, kept for its retention after it closed
 	// idWindow is the longest of the adapters' deduplication windows.
 	idWindow = 8 * 24 * time.Hour
 	// defaultKeep is a channel's Keep when its spec gives none: the
@@ -386,6 +389,10 @@ func (f *Format) Demand(s *Scenario) Demand {
 		})
 	}
 	waitForEver := s.unanswered()
+	readsCenter := false // an inbox view or a history counts closed conversations
+	for i := range s.Expect {
+		readsCenter = readsCenter || s.Expect[i].Inbox != "" || s.Expect[i].History != ""
+	}
 	for i := range s.Traffic {
 		tr := &s.Traffic[i]
 		span := tr.For.D()
@@ -422,6 +429,11 @@ func (f *Format) Demand(s *Scenario) Demand {
 			tr.Arrivals.PerHour*min(span, idWindow).Hours()*messages*keptIDBytes
 		if spec, ok := f.Channel(tr.Channel); ok {
 			bytes += arrivals * float64(spec.Remembers)
+		}
+		if readsCenter {
+			// The message center lists every conversation until the
+			// inbox's retention after it closed.
+			bytes += tr.Arrivals.PerHour * min(span, satAdd(keep, inbox.DefaultRetention)).Hours() * centerBytes
 		}
 		d.MostMemory.note(&d.Memory, bytes, path, tr.Line, func() string {
 			if why != "" && keep >= span {

@@ -445,3 +445,29 @@ func TestDemandRemembers(t *testing.T) {
 		t.Errorf("remembering 40 bytes of 24,000 arrivals adds %.0f bytes, want 960000", got)
 	}
 }
+
+// TestDemandMessageCenter: an inbox view or a history reads every
+// conversation the message center holds, closed ones for its retention,
+// so the estimate counts them for it.
+func TestDemandMessageCenter(t *testing.T) {
+	const flow = "[[agents]]\nid = \"a\"\ncapacity = 1000\n[[traffic]]\nchannel = \"whatsapp\"\narrivals = \"poisson 100/h\"\nfor = \"60d\"\nmessages = \"1\"\nhandle = \"1m\"\n"
+	demand := func(src string) float64 {
+		s, err := testFormat.Parse("i.toml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return testFormat.Demand(s).Memory
+	}
+	without := demand(flow)
+	// Kept 31 days and a minute, and 30 days in the center after that: the
+	// flow's 60 days.
+	want := 100 * 60 * 24 * float64(centerBytes)
+	for _, ex := range []string{"[[expect]]\ninbox = \"all\"\nlisted = 0\n", "[[expect]]\nhistory = \"a\"\nlisted = 0\n"} {
+		if got := demand(flow+ex) - without; math.Abs(got-want) > 1e-3*want {
+			t.Errorf("%q adds %.0f bytes, want %.0f", ex, got, want)
+		}
+	}
+	if got := demand(flow+"[service]\nmax_waiting = 10\n") - without; got != 0 {
+		t.Errorf("[service] adds %.0f bytes, want none", got)
+	}
+}
