@@ -13,61 +13,6 @@ import (
 	"github.com/omnisim/omnisim/sim/scenario"
 )
 
-// usesInbox says whether a scenario reaches the message center: a quick
-// reply, an agent step on it, or an expectation on it. Other runs build
-// no inbox and pay nothing for it.
-func usesInbox(sc *scenario.Scenario) bool {
-	if len(sc.QuickReplies) > 0 || len(sc.AutoReplies) > 0 || sc.Service != nil {
-		return true
-	}
-	for i := range sc.Steps {
-		if inboxAction(&sc.Steps[i]) != "" {
-			return true
-		}
-	}
-	for i := range sc.Expect {
-		if ex := &sc.Expect[i]; ex.Inbox != "" || ex.History != "" || ex.Starred != nil || ex.Archived != nil || ex.Unread != nil ||
-			ex.Tags != nil || ex.TagColours != nil || ex.Phones != nil || ex.FromAd != nil || ex.Rating != nil {
-			return true
-		}
-	}
-	return false
-}
-
-// readsClosed says whether a scenario reads the closed conversations of
-// generated customers in the message center: an inbox view or a history
-// counts every conversation held, closed ones for the inbox's retention.
-// The rest of what it reads (a customer's row, a step, a quick reply) is
-// of scripted customers; the service standard and the auto-replies read
-// only open conversations.
-func readsClosed(sc *scenario.Scenario) bool {
-	for i := range sc.Expect {
-		if ex := &sc.Expect[i]; ex.Inbox != "" || ex.History != "" {
-			return true
-		}
-	}
-	return false
-}
-
-// inboxAction names a step's message-center action, or "".
-func inboxAction(st *scenario.Step) string {
-	switch {
-	case st.Star != nil:
-		return "star"
-	case st.Archive != nil:
-		return "archive"
-	case st.Tag != "":
-		return "tag"
-	case st.Read != nil:
-		return "read"
-	case st.QuickReply != "":
-		return "quick_reply"
-	case st.Rate != nil:
-		return "rate"
-	}
-	return ""
-}
-
 // messageCenter is the world's message center: a router/inbox following
 // the engine's events, with the scenario's quick replies.
 type messageCenter struct {
@@ -89,7 +34,7 @@ type autoReply struct {
 // come from the world's record of what scripted customers and their agents
 // said, names and ad sources from the scripted customers.
 func (w *World) setupInbox() error {
-	if !usesInbox(w.sc) {
+	if !w.sc.UsesCenter() {
 		return nil
 	}
 	mc := &messageCenter{quick: map[string]inbox.QuickReply{}}
@@ -104,7 +49,7 @@ func (w *World) setupInbox() error {
 			MaxWaiting: s.MaxWaiting, MinAnswered: s.MinAnswered}
 	}
 	var dropClosed func(router.CustomerKey) bool
-	if !readsClosed(w.sc) {
+	if !w.sc.ReadsClosed() {
 		// Nothing reads a generated customer's closed conversation: it
 		// goes as it closes, and the center holds what is open.
 		dropClosed = func(k router.CustomerKey) bool {
@@ -215,7 +160,7 @@ func (w *World) sendAutoReplies() bool {
 // conversation of its customer, and reports whether the step was one.
 // What the message center refuses shows as step_failed.
 func (w *World) inboxStep(st *scenario.Step) bool {
-	action := inboxAction(st)
+	action := st.CenterAction()
 	if action == "" || w.center == nil {
 		return false
 	}

@@ -200,3 +200,59 @@ func (v *validator) service(s *Service) {
 		v.errf("service", "e.g. max_waiting = 10", "service: no limit set: a standard checks first_response_p90, first_response_mean or max_waiting")
 	}
 }
+
+// UsesCenter says whether a scenario reaches the message center: a quick
+// reply, an auto-reply, a service standard, an agent step on it, or an
+// expectation on it. Other runs build no message center and pay nothing
+// for it.
+func (sc *Scenario) UsesCenter() bool {
+	if len(sc.QuickReplies) > 0 || len(sc.AutoReplies) > 0 || sc.Service != nil {
+		return true
+	}
+	for i := range sc.Steps {
+		if sc.Steps[i].CenterAction() != "" {
+			return true
+		}
+	}
+	for i := range sc.Expect {
+		if ex := &sc.Expect[i]; ex.Inbox != "" || ex.History != "" || ex.Starred != nil || ex.Archived != nil || ex.Unread != nil ||
+			ex.Tags != nil || ex.TagColours != nil || ex.Phones != nil || ex.FromAd != nil || ex.Rating != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadsClosed says whether a scenario reads the closed conversations of
+// generated customers in the message center: an inbox view or a history
+// counts every conversation held, closed ones for the inbox's retention.
+// The rest of what it reads (a customer's row, a step, a quick reply) is
+// of scripted customers; the service standard and the auto-replies read
+// only open conversations.
+func (sc *Scenario) ReadsClosed() bool {
+	for i := range sc.Expect {
+		if ex := &sc.Expect[i]; ex.Inbox != "" || ex.History != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// CenterAction names a step's message-center action, or "".
+func (st *Step) CenterAction() string {
+	switch {
+	case st.Star != nil:
+		return "star"
+	case st.Archive != nil:
+		return "archive"
+	case st.Tag != "":
+		return "tag"
+	case st.Read != nil:
+		return "read"
+	case st.QuickReply != "":
+		return "quick_reply"
+	case st.Rate != nil:
+		return "rate"
+	}
+	return ""
+}

@@ -388,11 +388,8 @@ func (f *Format) Demand(s *Scenario) Demand {
 			return fmt.Sprintf("%s %s", plural(n, "message", "messages"), of)
 		})
 	}
-	waitForEver := s.unanswered()
-	readsCenter := false // an inbox view or a history counts closed conversations
-	for i := range s.Expect {
-		readsCenter = readsCenter || s.Expect[i].Inbox != "" || s.Expect[i].History != ""
-	}
+	unanswered := s.unanswered()
+	center, readsClosed := s.UsesCenter(), s.ReadsClosed()
 	for i := range s.Traffic {
 		tr := &s.Traffic[i]
 		span := tr.For.D()
@@ -408,12 +405,11 @@ func (f *Format) Demand(s *Scenario) Demand {
 		// for the whole flow when nobody may answer, unless customers give
 		// up or missed chats are closed.
 		keep := satAdd(max(tr.Handle.mean(), tr.Reply.mean()), f.keep(s, tr.Channel))
-		why := ""
-		if waitForEver || s.manual(tr.Channel) {
-			why = "more load than the agents' capacity"
-			if s.manual(tr.Channel) {
-				why = "waiting for an agent to take them"
-			}
+		why := unanswered
+		if s.manual(tr.Channel) {
+			why = "waiting for an agent to take them"
+		}
+		if why != "" {
 			wait := time.Duration(math.MaxInt64)
 			if tr.Patience.Kind != "" {
 				wait = tr.Patience.mean()
@@ -430,10 +426,13 @@ func (f *Format) Demand(s *Scenario) Demand {
 		if spec, ok := f.Channel(tr.Channel); ok {
 			bytes += arrivals * float64(spec.Remembers)
 		}
-		if readsCenter {
+		switch {
+		case readsClosed:
 			// The message center lists every conversation until the
 			// inbox's retention after it closed.
 			bytes += tr.Arrivals.PerHour * min(span, satAdd(keep, inbox.DefaultRetention)).Hours() * centerBytes
+		case center:
+			bytes += kept * centerBytes // the open ones, and the closed ones of the keep
 		}
 		d.MostMemory.note(&d.Memory, bytes, path, tr.Line, func() string {
 			if why != "" && keep >= span {
@@ -445,11 +444,11 @@ func (f *Format) Demand(s *Scenario) Demand {
 	return d
 }
 
-// unanswered reports whether the traffic may outgrow the agents, so that
-// its customers wait for ever: no agent online at the start (one with
-// working hours counts), or the flows' load (arrivals an hour × the mean
-// handle time, in agent-hours) more than the agents' capacity.
-func (s *Scenario) unanswered() bool {
+// unanswered says why the traffic's customers may wait for ever, "" when
+// they need not: no agent online at the start (one with working hours
+// counts), or the flows' load (arrivals an hour × the mean handle time, in
+// agent-hours) at least the agents' capacity.
+func (s *Scenario) unanswered() string {
 	capacity := 0.0
 	for i := range s.Agents {
 		a := &s.Agents[i]
@@ -462,7 +461,15 @@ func (s *Scenario) unanswered() bool {
 		tr := &s.Traffic[i]
 		load += tr.Arrivals.PerHour * max(tr.Handle.mean(), tr.Reply.mean()).Hours()
 	}
-	return len(s.Traffic) > 0 && load >= capacity
+	switch {
+	case len(s.Traffic) == 0:
+		return ""
+	case capacity == 0:
+		return "no agent online at the start"
+	case load >= capacity:
+		return "more load than the agents' capacity"
+	}
+	return ""
 }
 
 // manual reports whether the channel's new conversations wait in the
@@ -534,7 +541,7 @@ func (f *Format) CheckMemory(s *Scenario, max int64) *Error {
 		return nil
 	}
 	p, why := d.MostMemory, d.MostMemory.Path+": "+d.MostMemory.Detail
-	if p.Count < runBytes {
+	if d.Memory-runBytes < runBytes {
 		p, why = Part{}, "most of it the run's own "+formatBytes(runBytes)
 	}
 	return s.overBudget(p, fmt.Sprintf("a run of this scenario would keep about %s at once (%s); the memory budget is %s",
