@@ -157,10 +157,12 @@ plays direct unless -transport says otherwise.
 -timeout stops the run when it passes, like 'go test -timeout': the scenario
 running is reported as an error, those not started as skipped, and the exit
 status is 1. -max-memory (4 GiB by default) stops it the same way when the
-memory it holds passes the budget: check's estimate of a scenario's memory
-cannot foresee everything a run keeps (customers nobody answers wait to the
-end), and the collector is told to work harder as memory nears the budget. Ctrl-C does the same. Either, once every scenario has run,
-stops the reports being written: a report file not written whole is
+memory the process holds passes the budget, the results kept for the
+reports included: check's estimate of a scenario's memory cannot foresee
+everything a run keeps (a bot that keeps every conversation, webhooks held
+back for days), and the collector is told to work harder as memory nears
+the budget. Ctrl-C does the same. Any of these, once every scenario has
+run, stops the reports being written: a report file not written whole is
 removed (or emptied, when it was there before the run), and the exit
 status is 1.
 
@@ -339,7 +341,7 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	}
 	if strategies != nil {
 		outs.discard()
-		return runCompare(ctx, e.stdout, scs, strategies, opt, f.parallel, int64(f.budget.memory), format == report.JSON)
+		return runCompare(ctx, e.stdout, scs, strategies, opt, f.parallel, f.timeout, int64(f.budget.memory), format == report.JSON)
 	}
 	jobs := makeJobs(scs, seeds)
 	if shards > 0 {
@@ -713,12 +715,16 @@ func (r *runner) play(i int, j job) (res result.Result, stopped bool) {
 }
 
 // reason says why the run stopped early.
-func (r *runner) reason() string {
-	if errors.Is(context.Cause(r.ctx), errTimedOut) {
-		return fmt.Sprintf("timed out (-timeout %v)", r.timeout)
-	}
-	if errors.Is(context.Cause(r.ctx), errOverMemory) {
-		return overMemory(r.memory)
+func (r *runner) reason() string { return stopReason(r.ctx, r.timeout, r.memory) }
+
+// stopReason says why a run's context ctx ended: -timeout (timeout),
+// -max-memory (memory) or Ctrl-C.
+func stopReason(ctx context.Context, timeout time.Duration, memory int64) string {
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, errTimedOut):
+		return fmt.Sprintf("timed out (-timeout %v)", timeout)
+	case errors.Is(cause, errOverMemory):
+		return overMemory(memory)
 	}
 	return "interrupted"
 }
@@ -1502,6 +1508,9 @@ func (b *budgetFlags) check() error {
 	if b.messages < 0 {
 		return fmt.Errorf("bad -max-messages %d: want 0 (no limit) or more", b.messages)
 	}
+	if m := int64(b.memory); m > 0 && m < scenario.RunMemory {
+		return fmt.Errorf("bad -max-memory %s: want at least %s (what a run keeps of its own), or 0 for no limit", scenario.Size(m), scenario.Size(scenario.RunMemory))
+	}
 	return nil
 }
 
@@ -1532,6 +1541,9 @@ func (m *memorySize) Set(s string) error {
 	var z scenario.Size
 	if err := z.UnmarshalText([]byte(s)); err != nil {
 		return err
+	}
+	if z == 0 && strings.Trim(s, "0. BbKkMmGgIi") != "" {
+		return fmt.Errorf("bad size %q: less than a byte", s) // "0.5B"
 	}
 	*m = memorySize(z) // a size of 0 ("0B", "0.0GB") is no limit too
 	return nil

@@ -100,7 +100,7 @@ func compareFigs(strategy string, r *result.Result) CompareFigs {
 // a run could not complete. An opt.Network of "" (no -transport) plays
 // direct, and memory for a scenario with a fault plan, which the direct
 // network refuses.
-func runCompare(ctx context.Context, out io.Writer, scs []*scenario.Scenario, strategies []string, opt sim.Options, p int, memory int64, asJSON bool) int {
+func runCompare(ctx context.Context, out io.Writer, scs []*scenario.Scenario, strategies []string, opt sim.Options, p int, timeout time.Duration, memory int64, asJSON bool) int {
 	opt.Service = true
 	opt.Series = false
 	cmp := make([]Comparison, len(scs))
@@ -135,6 +135,10 @@ func runCompare(ctx context.Context, out io.Writer, scs []*scenario.Scenario, st
 				o.Network = sim.Direct // no -transport: the wire is not the question
 			}
 			res := sim.Run(ctx, &sc, o)
+			if res.Error != "" && ctx.Err() != nil {
+				// The whole run stopped: say why, not "context canceled".
+				res.Error = stopReason(ctx, timeout, memory) + ", before the scenario finished"
+			}
 			cmp[t.i].Runs[t.k] = compareFigs(strategies[t.k], &res)
 		})
 	}

@@ -276,7 +276,7 @@ func replayFuzz(ctx context.Context, e *env, file string, b budget) int {
 		return exitUsage
 	}
 	vs, err := fuzz.Replay(ctx, sc, nil)
-	if errors.Is(context.Cause(ctx), errOverMemory) {
+	if (err != nil || len(vs) > 0) && errors.Is(context.Cause(ctx), errOverMemory) {
 		fmt.Fprintf(e.stderr, "omnisim fuzz: %s: %s\n", file, overMemory(b.memory))
 		return exitFailed
 	}

@@ -214,7 +214,7 @@ func runWatch(ctx context.Context, e *env, opts any, args []string) int {
 			rctx, stop := watchMemory(ctx, int64(f.budget.memory))
 			defer stop()
 			res := sim.Run(rctx, sc, simOpt)
-			if errors.Is(context.Cause(rctx), errOverMemory) {
+			if res.Error != "" && errors.Is(context.Cause(rctx), errOverMemory) {
 				res.Error = fmt.Sprintf("%s at virtual time %s, before the scenario finished", overMemory(int64(f.budget.memory)), res.End.Format(time.RFC3339Nano))
 			}
 			return res

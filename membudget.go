@@ -93,7 +93,9 @@ const memoryLook = 50 * time.Millisecond
 // that the collector works harder as memory nears it, and cancels the
 // returned context with errOverMemory once the memory the runtime holds
 // (mapped and not given back) is over the budget at two looks in a row.
-// stop ends the watch and gives back the limit.
+// stop ends the watch and gives back the limit it found, so watches must
+// not overlap: a process watches one run, or one sequence of runs, at a
+// time.
 func watchMemory(ctx context.Context, budget int64) (_ context.Context, stop func()) {
 	if budget <= 0 {
 		return ctx, func() {}

@@ -305,6 +305,11 @@ func sortedChannels(s *Scenario) []string {
 // message budget keeps when its traffic is spread over a month.
 const DefaultMaxMemory = 4 << 30
 
+// RunMemory is what a run keeps of its own, in bytes, whatever it plays:
+// the collector's heap floor and room, and the program. A memory budget
+// below it refuses every scenario.
+const RunMemory = 64 << 20
+
 // What a run keeps, in bytes, for [Format.Demand]'s estimate of its memory.
 // Measured as peak RSS of runs of 100,000 and 200,000 generated customers a
 // day, of 1, 3 and 8 messages, on every platform and on the memory and the
@@ -313,13 +318,13 @@ const DefaultMaxMemory = 4 << 30
 // included); a scripted customer's message 0.22 KB while its id is
 // remembered and 62 bytes after; a run of almost nothing 40 to 50 MB.
 const (
-	runBytes          = 64 << 20 // a run's own: the heap floor, the collector's room, the program
-	keptCustomerBytes = 2560     // a generated customer while it is kept (ChannelSpec.Keep)
-	keptMessageBytes  = 1 << 10  // each of its messages, with the replies to it
-	keptIDBytes       = 160      // a message id remembered for deduplication (idWindow)
-	stepMessageBytes  = 256      // a scripted message while its id is remembered
-	stepHistoryBytes  = 100      // a scripted message, kept for the whole run
-	centerBytes       = 1280     // a conversation in the message center, kept for its retention after it closed
+	runBytes          = RunMemory
+	keptCustomerBytes = 2560    // a generated customer while it is kept (ChannelSpec.Keep)
+	keptMessageBytes  = 1 << 10 // each of its messages, with the replies to it
+	keptIDBytes       = 160     // a message id remembered for deduplication (idWindow)
+	stepMessageBytes  = 256     // a scripted message while its id is remembered
+	stepHistoryBytes  = 100     // a scripted message, kept for the whole run
+	centerBytes       = 1280    // a conversation in the message center, kept for its retention after it closed
 	// idWindow is the longest of the adapters' deduplication windows.
 	idWindow = 8 * 24 * time.Hour
 	// defaultKeep is a channel's Keep when its spec gives none: the
