@@ -63,8 +63,9 @@ Each file is read and checked as run does: a file that does not parse,
 is larger than 4 MiB, asks for more than -max-messages messages or more
 memory than -max-memory is reported with file:line:col for each problem,
 and watch waits for the next change. A run whose memory passes
--max-memory is stopped, as run stops one, and fails with that error. A scenario path that is not a regular file (a named pipe, a device,
-a link to one) is skipped unread, with a SKIP line.
+-max-memory is stopped, as run stops one, and fails with that error. A
+scenario path that is not a regular file (a named pipe, a device, a link
+to one) is skipped unread, with a SKIP line.
 
 Each run prints a header with the time and what triggered it, one line per
 scenario (PASS or FAIL, name and file; for a FAIL, each failed expectation
