@@ -1467,15 +1467,16 @@ func loadBytes(ctx context.Context, name string, src []byte, b budget) (*scenari
 	return sc, nil
 }
 
-// checkBudget checks sc against the budgets b (platforms.Format's
-// CheckMessages and CheckMemory), its error telling how to raise the
-// budget it names, and returns nil when sc keeps within both.
+// checkBudget checks sc against the budgets b (its demand's CheckMessages
+// and CheckMemory), its error telling how to raise the budget it names,
+// and returns nil when sc keeps within both.
 func checkBudget(sc *scenario.Scenario, b budget) error {
-	if be := platforms.Format.CheckMessages(sc, b.messages); be != nil {
+	d := platforms.Format.Demand(sc)
+	if be := d.CheckMessages(sc, b.messages); be != nil {
 		be.Hint = "raise the budget with -max-messages N, or lift it with -max-messages 0"
 		return be
 	}
-	if be := platforms.Format.CheckMemory(sc, b.memory); be != nil {
+	if be := d.CheckMemory(sc, b.memory); be != nil {
 		be.Hint = "raise the budget with -max-memory SIZE, or lift it with -max-memory 0"
 		return be
 	}

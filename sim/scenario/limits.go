@@ -318,7 +318,6 @@ const RunMemory = 64 << 20
 // included); a scripted customer's message 0.22 KB while its id is
 // remembered and 62 bytes after; a run of almost nothing 40 to 50 MB.
 const (
-	runBytes          = RunMemory
 	keptCustomerBytes = 2560    // a generated customer while it is kept (ChannelSpec.Keep)
 	keptMessageBytes  = 1 << 10 // each of its messages, with the replies to it
 	keptIDBytes       = 160     // a message id remembered for deduplication (idWindow)
@@ -337,11 +336,14 @@ const (
 // expected arrivals × the most messages a customer sends; the agents'
 // replies to generated customers come on top, so the figure is a bound on
 // what the file asks for, not a prediction of the run. Memory estimates
-// the bytes a run keeps at once, erring high: the run's own 64 MiB, each
-// flow's customers kept at once (Little's law: arrivals an hour × how long
-// each is kept, its mean handle time and its channel's Keep) at their mean
-// messages, with the message ids remembered for deduplication, and each
-// step's messages.
+// the bytes a run keeps at once: the run's own (RunMemory); each flow's
+// customers kept at once (Little's law: arrivals an hour × how long each is
+// kept: the mean of its handle or reply time and its channel's Keep, or to
+// the end of the flow when nobody may answer) at their mean messages, with
+// the message ids remembered for deduplication, what the platform
+// remembers of each arrival (ChannelSpec.Remembers) and the message
+// center's conversations; and each step's messages. It cannot foresee
+// everything a run keeps: the command also watches a run's memory.
 type Demand struct {
 	Messages float64
 	Memory   float64
@@ -369,7 +371,7 @@ func (p *Part) note(sum *float64, n float64, path string, line int, detail func(
 // Demand counts the messages the scenario asks for and estimates the
 // memory a run of it keeps at once.
 func (f *Format) Demand(s *Scenario) Demand {
-	d := Demand{Memory: runBytes}
+	d := Demand{Memory: RunMemory}
 	for i := range s.Steps {
 		st := &s.Steps[i]
 		says, repeat := int64(max(len(st.Says), 1)), int64(max(st.Repeat, 1))
@@ -524,11 +526,9 @@ func (f *Format) channelKeep(s *Scenario, channel string) time.Duration {
 }
 
 // CheckMessages returns an error, at the part of the file asking for the
-// most, when the scenario asks for more than max messages (see
-// [Format.Demand]); max 0 is no limit. The error has no hint: the caller
-// says how to raise the budget.
-func (f *Format) CheckMessages(s *Scenario, max int64) *Error {
-	d := f.Demand(s)
+// most, when d, the demand of s, is more than max messages; max 0 is no
+// limit. The error has no hint: the caller says how to raise the budget.
+func (d Demand) CheckMessages(s *Scenario, max int64) *Error {
 	if max <= 0 || d.Messages <= float64(max) {
 		return nil
 	}
@@ -537,17 +537,16 @@ func (f *Format) CheckMessages(s *Scenario, max int64) *Error {
 }
 
 // CheckMemory returns an error, at the part of the file asking for the
-// most, when a run of the scenario would keep more than max bytes at once
-// (see [Format.Demand]); max 0 is no limit. The error has no hint: the
-// caller says how to raise the budget.
-func (f *Format) CheckMemory(s *Scenario, max int64) *Error {
-	d := f.Demand(s)
+// most, when d, the demand of s, keeps more than max bytes at once; max 0
+// is no limit. The error has no hint: the caller says how to raise the
+// budget.
+func (d Demand) CheckMemory(s *Scenario, max int64) *Error {
 	if max <= 0 || d.Memory <= float64(max) {
 		return nil
 	}
 	p, why := d.MostMemory, d.MostMemory.Path+": "+d.MostMemory.Detail
-	if d.Memory-runBytes < runBytes {
-		p, why = Part{}, "most of it the run's own "+formatBytes(runBytes)
+	if d.Memory-RunMemory < RunMemory {
+		p, why = Part{}, "most of it the run's own "+formatBytes(RunMemory)
 	}
 	return s.overBudget(p, fmt.Sprintf("a run of this scenario would keep about %s at once (%s); the memory budget is %s",
 		formatBytes(d.Memory), why, formatBytes(float64(max))))

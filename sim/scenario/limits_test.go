@@ -88,13 +88,13 @@ handle = "1m"
 	if d.Messages != 2000+1+6000 || d.MostMessages.Path != "traffic[0]" || d.MostMessages.Line != 15 {
 		t.Errorf("demand = %+v, want 8001 messages, the most from traffic[0] at line 15", d)
 	}
-	if e := testFormat.CheckMessages(s, 8001); e != nil {
+	if e := testFormat.Demand(s).CheckMessages(s, 8001); e != nil {
 		t.Errorf("a budget of exactly the demand: %v", e)
 	}
-	if e := testFormat.CheckMessages(s, 0); e != nil {
+	if e := testFormat.Demand(s).CheckMessages(s, 0); e != nil {
 		t.Errorf("budget 0 (no limit): %v", e)
 	}
-	e := testFormat.CheckMessages(s, 8000)
+	e := testFormat.Demand(s).CheckMessages(s, 8000)
 	want := "b.toml:15:1: this scenario asks for about 8,001 messages (traffic[0]: about 1,000 arrivals × up to 6 messages); the budget is 8,000"
 	if e == nil || e.Error() != want {
 		t.Errorf("CheckMessages(8000) = %v, want %s", e, want)
@@ -112,7 +112,7 @@ handle = "1m"
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e := testFormat.CheckMessages(s, DefaultMaxMessages); e == nil || !strings.Contains(e.Error(), tt.want) {
+		if e := testFormat.Demand(s).CheckMessages(s, DefaultMaxMessages); e == nil || !strings.Contains(e.Error(), tt.want) {
 			t.Errorf("CheckMessages = %v, want %q", e, tt.want)
 		}
 	}
@@ -342,7 +342,7 @@ func TestDemandMemory(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := f.Demand(s)
-			if got := d.Memory - runBytes; math.Abs(got-tt.want) > 1e-6*tt.want {
+			if got := d.Memory - RunMemory; math.Abs(got-tt.want) > 1e-6*tt.want {
 				t.Errorf("memory = run + %.0f, want run + %.0f", got, tt.want)
 			}
 			if d.MostMemory.Detail != tt.detail {
@@ -374,14 +374,14 @@ handle = "1m"
 		t.Fatal(err)
 	}
 	d := testFormat.Demand(s)
-	if e := testFormat.CheckMemory(s, int64(d.Memory)+1); e != nil {
+	if e := testFormat.Demand(s).CheckMemory(s, int64(d.Memory)+1); e != nil {
 		t.Errorf("a budget above the estimate: %v", e)
 	}
-	if e := testFormat.CheckMemory(s, 0); e != nil {
+	if e := testFormat.Demand(s).CheckMemory(s, 0); e != nil {
 		t.Errorf("budget 0 (no limit): %v", e)
 	}
 	want := "c.toml:9:1: a run of this scenario would keep about 3.55 GiB at once (traffic[0]: about 1,000,000 customers kept at once, for 31d1m each); the memory budget is 1 GiB"
-	if e := testFormat.CheckMemory(s, 1<<30); e == nil || e.Error() != want {
+	if e := testFormat.Demand(s).CheckMemory(s, 1<<30); e == nil || e.Error() != want {
 		t.Errorf("CheckMemory(1 GiB) = %v\nwant %s", e, want)
 	}
 }
@@ -423,7 +423,7 @@ func TestCheckMemoryWording(t *testing.T) {
 				t.Errorf("detail %q, want %q", d.MostMemory.Detail, tt.detail)
 			}
 			if tt.err != "" {
-				if e := testFormat.CheckMemory(s, 1<<20); e == nil || e.Error() != tt.err {
+				if e := testFormat.Demand(s).CheckMemory(s, 1<<20); e == nil || e.Error() != tt.err {
 					t.Errorf("CheckMemory = %v\nwant %s", e, tt.err)
 				}
 			}
