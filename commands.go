@@ -1543,9 +1543,6 @@ func (m *memorySize) Set(s string) error {
 	if err := z.UnmarshalText([]byte(s)); err != nil {
 		return err
 	}
-	if z == 0 && strings.Trim(s, "0. BbKkMmGgIi") != "" {
-		return fmt.Errorf("bad size %q: less than a byte", s) // "0.5B"
-	}
 	*m = memorySize(z) // a size of 0 ("0B", "0.0GB") is no limit too
 	return nil
 }

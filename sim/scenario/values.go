@@ -171,6 +171,9 @@ func (s *Size) UnmarshalText(b []byte) error {
 	if v > 1<<40 {
 		return fmt.Errorf("size %q is larger than 1TB", string(b))
 	}
+	if v > 0 && v < 1 {
+		return fmt.Errorf("bad size %q: less than a byte", string(b))
+	}
 	*s = Size(v)
 	return nil
 }

@@ -145,3 +145,25 @@ func TestCutRunes(t *testing.T) {
 		}
 	}
 }
+
+// TestSizeErrors: a size needs a number and a unit, from a whole byte (or
+// none) up to 1TB.
+func TestSizeErrors(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"5", "no unit"},
+		{"5TB", `unknown unit "TB"`},
+		{"1025GB", "larger than 1TB"},
+		{"0.5B", "less than a byte"},
+		{"0.0001KB", "less than a byte"},
+		{"MB", "write a number and a unit"},
+	} {
+		var s Size
+		if err := s.UnmarshalText([]byte(tt.in)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("size %q: %v, want an error saying %q", tt.in, err, tt.want)
+		}
+	}
+	var s Size = 7
+	if err := s.UnmarshalText([]byte("0B")); err != nil || s != 0 {
+		t.Errorf(`size "0B": %d, %v`, s, err)
+	}
+}
