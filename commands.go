@@ -96,7 +96,7 @@ type runFlags struct {
 	transport string
 	verbose   bool
 	trace     string
-	budget    budgetFlags
+	budget    budget
 	timeout   time.Duration
 	strict    bool
 	parallel  int
@@ -304,10 +304,10 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 		ctx, cancel = context.WithTimeoutCause(ctx, f.timeout, errTimedOut)
 		defer cancel()
 	}
-	ctx, stopWatch := watchMemory(ctx, int64(f.budget.memory))
+	ctx, stopWatch := watchMemory(ctx, f.budget.memoryLimit())
 	defer stopWatch()
 
-	scs, code := load(ctx, e, "run", args, loadOptions{budget: f.budget.budget(), strict: f.strict})
+	scs, code := load(ctx, e, "run", args, loadOptions{budget: f.budget, strict: f.strict})
 	if code != exitOK {
 		outs.discard()
 		return code
@@ -341,7 +341,7 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	}
 	if strategies != nil {
 		outs.discard()
-		return runCompare(ctx, e.stdout, scs, strategies, opt, f.parallel, f.timeout, int64(f.budget.memory), format == report.JSON)
+		return runCompare(ctx, e.stdout, scs, strategies, opt, f.parallel, f.timeout, f.budget.memoryLimit(), format == report.JSON)
 	}
 	jobs := makeJobs(scs, seeds)
 	if shards > 0 {
@@ -368,7 +368,7 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	}
 
 	prog := newProgress(e.stderr)
-	r := &runner{ctx: ctx, opt: opt, sel: sel, verbose: f.verbose, prog: prog, timeout: f.timeout, memory: int64(f.budget.memory)}
+	r := &runner{ctx: ctx, opt: opt, sel: sel, verbose: f.verbose, prog: prog, timeout: f.timeout, memory: f.budget.memoryLimit()}
 	results := make([]result.Result, len(jobs))
 	failed, skipped, unfinished := 0, 0, 0
 	r.start(jobs, results, f.parallel, func(i int) {
@@ -439,13 +439,7 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 		}
 	}
 	if cut != "" {
-		why := "interrupted"
-		if errors.Is(context.Cause(ctx), errTimedOut) {
-			why = fmt.Sprintf("timed out after %v (-timeout)", f.timeout)
-		} else if errors.Is(context.Cause(ctx), errOverMemory) {
-			why = overMemory(int64(f.budget.memory))
-		}
-		fmt.Fprintf(e.stderr, "omnisim run: %s while writing the reports; %s\n", why, cut)
+		fmt.Fprintf(e.stderr, "omnisim run: %s while writing the reports; %s\n", stopSummary(ctx, f.timeout, f.budget.memoryLimit()), cut)
 		return exitFailed
 	}
 	if writeErr != nil {
@@ -460,13 +454,7 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 		fmt.Fprintf(e.stdout, "%d scenarios, %d passed, %d failed (%sreport in %s)\n", len(results), len(results)-failed, failed, note, outs.main.path)
 	}
 	if unfinished > 0 {
-		if errors.Is(context.Cause(ctx), errTimedOut) {
-			fmt.Fprintf(e.stderr, "omnisim run: timed out after %v (-timeout); %d of %d scenarios did not finish\n", f.timeout, unfinished, len(results))
-		} else if errors.Is(context.Cause(ctx), errOverMemory) {
-			fmt.Fprintf(e.stderr, "omnisim run: %s; %d of %d scenarios did not finish\n", overMemory(int64(f.budget.memory)), unfinished, len(results))
-		} else {
-			fmt.Fprintf(e.stderr, "omnisim run: interrupted; %d of %d scenarios did not finish\n", unfinished, len(results))
-		}
+		fmt.Fprintf(e.stderr, "omnisim run: %s; %d of %d scenarios did not finish\n", stopSummary(ctx, f.timeout, f.budget.memoryLimit()), unfinished, len(results))
 		return exitFailed
 	}
 	if failed > 0 {
@@ -655,11 +643,9 @@ func (r *runner) start(jobs []job, results []result.Result, p int, done func(i i
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				release, ok := gate.acquire(r.ctx, i, memoryNeed(jobs[i].sc))
+				release := gate.acquire(r.ctx, i, memoryNeed(jobs[i].sc))
 				results[i], r.stopped[i] = r.play(i, jobs[i]) // skipped once ctx is done
-				if ok {
-					release()
-				}
+				release()
 				close(ready[i])
 			}
 		}()
@@ -708,7 +694,7 @@ func (r *runner) play(i int, j job) (res result.Result, stopped bool) {
 	if res.Error != "" && r.ctx.Err() != nil {
 		// The run stopped because the whole run did: say so, instead of
 		// "context canceled".
-		res.Error = fmt.Sprintf("%s at virtual time %s, before the scenario finished", r.reason(), res.End.Format(time.RFC3339Nano))
+		res.Error = stoppedAt(r.reason(), res.End)
 		stopped = true
 	}
 	return res, stopped
@@ -727,6 +713,21 @@ func stopReason(ctx context.Context, timeout time.Duration, memory int64) string
 		return overMemory(memory)
 	}
 	return "interrupted"
+}
+
+// stopSummary is stopReason as the run's last line says it: "timed out
+// after 10m0s (-timeout)".
+func stopSummary(ctx context.Context, timeout time.Duration, memory int64) string {
+	if errors.Is(context.Cause(ctx), errTimedOut) {
+		return fmt.Sprintf("timed out after %v (-timeout)", timeout)
+	}
+	return stopReason(ctx, timeout, memory)
+}
+
+// stoppedAt is the error of a scenario whose run stopped, for why, at the
+// virtual time end.
+func stoppedAt(why string, end time.Time) string {
+	return fmt.Sprintf("%s at virtual time %s, before the scenario finished", why, end.Format(time.RFC3339Nano))
 }
 
 // traceSelect is what -trace asks for.
@@ -1183,7 +1184,7 @@ func (p *progress) stop() {
 }
 
 type checkFlags struct {
-	budget budgetFlags
+	budget budget
 	strict bool
 }
 
@@ -1224,7 +1225,7 @@ happens). -strict makes them errors.`,
 			fmt.Fprintf(e.stderr, "omnisim check: %v\n", err)
 			return exitUsage
 		}
-		scs, code := load(ctx, e, "check", args, loadOptions{budget: f.budget.budget(), strict: f.strict})
+		scs, code := load(ctx, e, "check", args, loadOptions{budget: f.budget, strict: f.strict})
 		if code != exitOK {
 			return code
 		}
@@ -1390,7 +1391,7 @@ func load(ctx context.Context, e *env, cmd string, args []string, lo loadOptions
 	interrupted := func() ([]*scenario.Scenario, int) {
 		why := "interrupted"
 		if errors.Is(context.Cause(ctx), errOverMemory) {
-			why = overMemory(lo.budget.memory) + " while loading the scenarios"
+			why = overMemory(lo.budget.memoryLimit()) + " while loading the scenarios"
 		}
 		fmt.Fprintf(e.stderr, "omnisim %s: %s\n", cmd, why)
 		return nil, exitFailed
@@ -1476,36 +1477,32 @@ func checkBudget(sc *scenario.Scenario, b budget) error {
 		be.Hint = "raise the budget with -max-messages N, or lift it with -max-messages 0"
 		return be
 	}
-	if be := d.CheckMemory(sc, b.memory); be != nil {
+	if be := d.CheckMemory(sc, b.memoryLimit()); be != nil {
 		be.Hint = "raise the budget with -max-memory SIZE, or lift it with -max-memory 0"
 		return be
 	}
 	return nil
 }
 
-// budget is what one scenario may ask of a run: messages and bytes kept at
-// once (see scenario.Format.Demand); 0 for either is no limit.
+// budget is what one scenario may ask of a run, as the -max-messages and
+// -max-memory flags of run, check, watch and fuzz set it: messages, and
+// bytes kept at once (see scenario.Format.Demand); 0 for either is no
+// limit.
 type budget struct {
-	messages, memory int64
-}
-
-// budgetFlags are the -max-messages and -max-memory flags of the commands
-// that load scenario files: run, check, watch and fuzz.
-type budgetFlags struct {
 	messages int64
 	memory   memorySize
 }
 
 // register defines the flags on fs; what names the files they refuse ("a
 // scenario").
-func (b *budgetFlags) register(fs *flag.FlagSet, what string) {
+func (b *budget) register(fs *flag.FlagSet, what string) {
 	b.memory = scenario.DefaultMaxMemory
 	fs.Int64Var(&b.messages, "max-messages", scenario.DefaultMaxMessages, "refuse "+what+" that asks for more than `N` messages (0: no limit)")
 	fs.Var(&b.memory, "max-memory", "refuse "+what+" whose run would keep more than `SIZE` in memory at once, as \"4GB\" or \"512MB\" (0: no limit)")
 }
 
 // check reports a value the flags cannot take.
-func (b *budgetFlags) check() error {
+func (b *budget) check() error {
 	if b.messages < 0 {
 		return fmt.Errorf("bad -max-messages %d: want 0 (no limit) or more", b.messages)
 	}
@@ -1515,10 +1512,8 @@ func (b *budgetFlags) check() error {
 	return nil
 }
 
-// budget is the budget the flags set.
-func (b *budgetFlags) budget() budget {
-	return budget{messages: b.messages, memory: int64(b.memory)}
-}
+// memoryLimit is the memory budget in bytes; 0 is no limit.
+func (b budget) memoryLimit() int64 { return int64(b.memory) }
 
 // memorySize is the value of -max-memory: a size as scenario files write
 // one ("4GB", "512MB"; KB, MB and GB are binary units); 0, in any spelling,

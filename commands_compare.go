@@ -121,10 +121,7 @@ func runCompare(ctx context.Context, out io.Writer, scs []*scenario.Scenario, st
 	gate := newMemoryGate(memory)
 	for n, t := range tasks {
 		sem <- struct{}{}
-		release, ok := gate.acquire(ctx, n, memoryNeed(scs[t.i]))
-		if !ok {
-			release = func() {} // the run stops at once: ctx is done
-		}
+		release := gate.acquire(ctx, n, memoryNeed(scs[t.i])) // ctx done: the run stops at once
 		wg.Go(func() {
 			defer func() { <-sem }()
 			defer release()

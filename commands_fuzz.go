@@ -27,7 +27,7 @@ type fuzzFlags struct {
 	replay  string
 	verbose bool
 	// budget is the budget of a -rules or -replay file (see checkBudget).
-	budget budgetFlags
+	budget budget
 }
 
 // fuzzDuration is a duration flag that knows whether it was given.
@@ -148,13 +148,13 @@ func runFuzz(ctx context.Context, e *env, opts any, args []string) int {
 		return usageErr("%v", err)
 	}
 	// The session, or the replay, is held to -max-memory as a run is.
-	ctx, stopWatch := watchMemory(ctx, int64(f.budget.memory))
+	ctx, stopWatch := watchMemory(ctx, f.budget.memoryLimit())
 	defer stopWatch()
 	if f.replay != "" {
 		if f.rules != "" || f.runs != 0 || f.time.set || f.seed != "" {
 			return usageErr("-replay checks one file: it takes no -rules, -runs, -time or -seed")
 		}
-		return replayFuzz(ctx, e, f.replay, f.budget.budget())
+		return replayFuzz(ctx, e, f.replay, f.budget)
 	}
 	opt := fuzz.Options{Runs: f.runs, Time: f.time.d, Dir: f.out}
 	if !f.time.set && f.runs == 0 {
@@ -170,7 +170,7 @@ func runFuzz(ctx context.Context, e *env, opts any, args []string) int {
 		opt.Seed = uint64(time.Now().UnixNano()) % 1_000_000_000
 	}
 	if f.rules != "" {
-		sc, ok := readFuzzScenario(ctx, e, f.rules, f.budget.budget())
+		sc, ok := readFuzzScenario(ctx, e, f.rules, f.budget)
 		if !ok {
 			return exitUsage
 		}
@@ -212,7 +212,7 @@ func runFuzz(ctx context.Context, e *env, opts any, args []string) int {
 	over := errors.Is(context.Cause(ctx), errOverMemory)
 	switch {
 	case over:
-		line += ", " + overMemory(int64(f.budget.memory))
+		line += ", " + overMemory(f.budget.memoryLimit())
 	case sum.Interrupted:
 		line += ", interrupted"
 	}
@@ -277,7 +277,7 @@ func replayFuzz(ctx context.Context, e *env, file string, b budget) int {
 	}
 	vs, err := fuzz.Replay(ctx, sc, nil)
 	if (err != nil || len(vs) > 0) && errors.Is(context.Cause(ctx), errOverMemory) {
-		fmt.Fprintf(e.stderr, "omnisim fuzz: %s: %s\n", file, overMemory(b.memory))
+		fmt.Fprintf(e.stderr, "omnisim fuzz: %s: %s\n", file, overMemory(b.memoryLimit()))
 		return exitFailed
 	}
 	if err != nil {

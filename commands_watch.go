@@ -30,7 +30,7 @@ type watchFlags struct {
 	run          string
 	transport    string
 	out          string
-	budget       budgetFlags
+	budget       budget
 }
 
 const watchUsage = "[-debounce D] [-poll] [-poll-interval D] [-seed N] [-run REGEXP] [-transport memory|loopback|direct] [-max-messages N] [-max-memory SIZE] [-o FILE] [PATH...]"
@@ -208,15 +208,15 @@ func runWatch(ctx context.Context, e *env, opts any, args []string) int {
 		Logf:         logf,
 		Ignore:       ignore,
 		Load: func(ctx context.Context, file string) (*scenario.Scenario, error) {
-			return loadFile(ctx, file, f.budget.budget())
+			return loadFile(ctx, file, f.budget)
 		},
 		Run: func(ctx context.Context, sc *scenario.Scenario) result.Result {
 			// Each run is held to -max-memory, as run holds one.
-			rctx, stop := watchMemory(ctx, int64(f.budget.memory))
+			rctx, stop := watchMemory(ctx, f.budget.memoryLimit())
 			defer stop()
 			res := sim.Run(rctx, sc, simOpt)
 			if res.Error != "" && errors.Is(context.Cause(rctx), errOverMemory) {
-				res.Error = fmt.Sprintf("%s at virtual time %s, before the scenario finished", overMemory(int64(f.budget.memory)), res.End.Format(time.RFC3339Nano))
+				res.Error = stoppedAt(overMemory(f.budget.memoryLimit()), res.End)
 			}
 			return res
 		},

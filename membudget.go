@@ -39,13 +39,13 @@ func memoryNeed(sc *scenario.Scenario) int64 {
 	return int64(min(platforms.Format.Demand(sc).Memory, float64(1<<62)))
 }
 
-// acquire waits until run i, estimated at need bytes, is admitted: every
-// run before it has been, and need fits beside the runs in play. It
-// returns the run's release, or ok false when ctx ended first (nothing
-// to release). Runs call acquire with the indices 0, 1, 2, ... each once.
-func (g *memoryGate) acquire(ctx context.Context, i int, need int64) (release func(), ok bool) {
+// acquire waits until run i, estimated at need bytes, is admitted (every
+// run before it has been, and need fits beside the runs in play) or ctx
+// ends, and returns the run's release, which does nothing when ctx ended
+// first. Runs call acquire with the indices 0, 1, 2, ... each once.
+func (g *memoryGate) acquire(ctx context.Context, i int, need int64) (release func()) {
 	if g.budget <= 0 {
-		return func() {}, true
+		return func() {}
 	}
 	need = min(need, g.budget)
 	stop := context.AfterFunc(ctx, func() {
@@ -62,7 +62,7 @@ func (g *memoryGate) acquire(ctx context.Context, i int, need int64) (release fu
 				g.next++
 				g.cond.Broadcast()
 			}
-			return nil, false
+			return func() {}
 		}
 		g.cond.Wait()
 	}
@@ -74,7 +74,7 @@ func (g *memoryGate) acquire(ctx context.Context, i int, need int64) (release fu
 		g.used -= need
 		g.cond.Broadcast()
 		g.mu.Unlock()
-	}, true
+	}
 }
 
 // errOverMemory is the cause of a run's context when its memory passes
