@@ -1,10 +1,15 @@
 package forget
 
-import "github.com/omnisim/omnisim/strhash"
+import (
+	"github.com/omnisim/omnisim/splitmix"
+	"github.com/omnisim/omnisim/strhash"
+)
 
 // Set is a set of 64-bit keys (a customer's number, or the hash of its
 // id) by which a fake remembers, for the whole run, the customers it
-// forgot: open addressing with linear probing in one slice of keys, eight
+// forgot: open addressing with linear probing in one slice of keys (a
+// key's slot chosen by splitmix.Mix of it, since a customer's number, a
+// PSID, is not a hash and its low bits may follow a pattern), eight
 // bytes a slot, at most three quarters full (so 11 to 21 bytes a key, with
 // no pointer for the collector to scan), where a Go map of the same keys
 // takes about twice that. A removed key's slot is filled by shifting the
@@ -33,7 +38,7 @@ func (s *Set) Has(k uint64) bool {
 		return false
 	}
 	mask := uint64(len(s.slots) - 1)
-	for i := mix(k) & mask; ; i = (i + 1) & mask {
+	for i := splitmix.Mix(k) & mask; ; i = (i + 1) & mask {
 		switch s.slots[i] {
 		case k:
 			return true
@@ -53,7 +58,7 @@ func (s *Set) Add(k uint64) {
 		s.grow()
 	}
 	mask := uint64(len(s.slots) - 1)
-	for i := mix(k) & mask; ; i = (i + 1) & mask {
+	for i := splitmix.Mix(k) & mask; ; i = (i + 1) & mask {
 		switch s.slots[i] {
 		case k:
 			return
@@ -77,7 +82,7 @@ func (s *Set) Remove(k uint64) bool {
 		return false
 	}
 	mask := uint64(len(s.slots) - 1)
-	hole := mix(k) & mask
+	hole := splitmix.Mix(k) & mask
 	for ; s.slots[hole] != k; hole = (hole + 1) & mask {
 		if s.slots[hole] == 0 {
 			return false
@@ -88,7 +93,7 @@ func (s *Set) Remove(k uint64) bool {
 	for j := (hole + 1) & mask; s.slots[j] != 0; j = (j + 1) & mask {
 		// The key at j may fill the hole if its home is not in (hole, j],
 		// cyclically: probing from its home passes the hole.
-		home := mix(s.slots[j]) & mask
+		home := splitmix.Mix(s.slots[j]) & mask
 		if (j-home)&mask >= (j-hole)&mask {
 			s.slots[hole], s.slots[j] = s.slots[j], 0
 			hole = j
@@ -109,22 +114,12 @@ func (s *Set) grow() {
 		if k == 0 {
 			continue
 		}
-		i := mix(k) & mask
+		i := splitmix.Mix(k) & mask
 		for s.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
 		s.slots[i] = k
 	}
-}
-
-// mix spreads a key's bits over its low ones, which choose its slot: a
-// customer's number (a PSID) is not a hash, and its low bits may follow a
-// pattern.
-func mix(k uint64) uint64 {
-	k ^= k >> 33
-	k *= 0xff51afd7ed558ccd
-	k ^= k >> 33
-	return k
 }
 
 // hashSeed is Hash's seed: fixed, so that a run's answers do not depend on
