@@ -271,14 +271,11 @@ func htmlScenarioOf(r *result.Result, n, of int, opt Options) htmlScenario {
 		}
 		s.Failing = append(s.Failing, hc)
 	}
+	s.Unexpected = unexpectedDrift(r)
 	for _, d := range r.Drift {
-		if !d.Expected {
-			s.Unexpected++
-		}
 		s.Drift = append(s.Drift, htmlDrift{Expected: d.Expected, At: timeOf(r.Start, d.At), Kind: d.Kind, Channel: show(d.Channel),
 			Customer: show(d.Customer), Agent: show(d.Agent), Router: show(d.Router), Platform: show(d.Platform)})
 	}
-	s.Unexpected += r.DriftDroppedUnexpected
 	total := driftTotal(r)
 	s.DriftCount = plural(total, "finding", "findings")
 	s.DriftMore = r.DriftNotListed()

@@ -12,7 +12,8 @@ import (
 // conversations reports what a run that keeps everything reports, also
 // where the router's window outlasts the platform's, so that the router
 // still sends (and is refused: drift) to customers whose conversation is
-// over on the platform.
+// over on the platform. LINE has no window, so its router is never
+// refused there: it shows that a run without drift matches too.
 func TestReleaseMatchesRetain(t *testing.T) {
 	for _, channel := range []string{"whatsapp", "wechat", "businessmessages", "douyin", "line", "messenger"} {
 		t.Run(channel, func(t *testing.T) {
@@ -49,7 +50,9 @@ capacity = 1
 			if string(kept) != string(released) {
 				t.Errorf("the reports differ:\nkept     %s\nreleased %s", kept, released)
 			}
-			t.Logf("%d drift", drift)
+			if (drift > 0) != (channel != "line") {
+				t.Errorf("%d drift findings, want some unless on LINE", drift)
+			}
 		})
 	}
 }

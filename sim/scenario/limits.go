@@ -255,8 +255,8 @@ func (v *validator) bounds(s *Scenario) {
 		if w := ch.Rules.Window; w != nil {
 			consider(w.D(), joinPath("channels", name)+".rules.window", "")
 		}
-		if ch.Router != nil && ch.Router.Window != nil {
-			consider(ch.Router.Window.D(), joinPath("channels", name)+".router.window", "")
+		if w := ch.RouterWindow(); w > 0 {
+			consider(w, joinPath("channels", name)+".router.window", "")
 		}
 	}
 	if timer > 0 && late(last.Add(timer)) {
