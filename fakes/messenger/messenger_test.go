@@ -564,9 +564,8 @@ func TestPartFormat(t *testing.T) {
 }
 
 // A name's format is its last extension, or its last two when they name a
-// compressed tar archive; FileFormatWith reads a name with an extension
-// appended as FileFormat reads the whole name, and a format given by value
-// is read as the same extensions ending a name.
+// compressed tar archive; a format given by value is read as the same
+// extensions ending a name.
 func TestFileFormat(t *testing.T) {
 	for _, tt := range []struct{ name, want string }{
 		{"a.pdf", "pdf"},
@@ -593,11 +592,6 @@ func TestFileFormat(t *testing.T) {
 		}
 		if got := formatOf(tt.name); got != FileFormat("file."+tt.name) {
 			t.Errorf("formatOf(%q) = %q, FileFormat(%q) = %q", tt.name, got, "file."+tt.name, FileFormat("file."+tt.name))
-		}
-		for _, ext := range []string{"", "gz", "GZ", "tar.gz", ".gz", "gz.", "jpg", "pdf", "svg.gz", "bz2"} {
-			if got, want := FileFormatWith(tt.name, ext), FileFormat(tt.name+"."+ext); got != want {
-				t.Errorf("FileFormatWith(%q, %q) = %q, FileFormat(%q) = %q", tt.name, ext, got, tt.name+"."+ext, want)
-			}
 		}
 	}
 }

@@ -1147,20 +1147,6 @@ func FileFormat(name string) string {
 	return ""
 }
 
-// FileFormatWith is FileFormat(name + "." + ext), read without building
-// that name.
-func FileFormatWith(name, ext string) string {
-	if strings.IndexByte(ext, '.') >= 0 {
-		return formatOf(ext) // the last two extensions are ext's
-	}
-	if i := strings.LastIndexByte(name, '.'); i >= 0 && ext != "" {
-		if c := compoundFormat(name[i+1:], ext); c != "" {
-			return c
-		}
-	}
-	return normFormat(ext)
-}
-
 // formatOf is the format of a file whose name ends in "." and exts, a
 // dot-separated list of extensions (a name's, after its first dot, or a
 // format given by value): see [FileFormat]. It never allocates for a

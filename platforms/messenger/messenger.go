@@ -298,15 +298,10 @@ func routerEvent(page string, ev fakems.Event) routerms.Event {
 }
 
 // fileFormat is the format Messenger reads from the name the adapter
-// uploads a under (routerms.UploadName): fakems.FileFormat of that name,
-// found without building it, so the direct network and Judge read a
-// format of two extensions (tar.gz) as the wire does.
+// uploads a under (routerms.UploadName), so that the direct network and
+// Judge read a format of two extensions (tar.gz) as the wire does.
 func fileFormat(a *router.Attachment) string {
-	name := cmp.Or(a.Name, "file")
-	if routerms.KeepsName(name, a.Format) {
-		return fakems.FileFormat(name)
-	}
-	return fakems.FileFormatWith(name, a.Format) // UploadName appends "." and the format
+	return fakems.FileFormat(routerms.UploadName(a))
 }
 
 // uploadDirect is the adapter's attachment upload by value.

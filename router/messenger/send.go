@@ -279,17 +279,17 @@ func UploadName(att *router.Attachment) string {
 		name = "file"
 	}
 	f := att.Format
-	if KeepsName(name, f) {
+	if keepsName(name, f) {
 		return name
 	}
 	return name + "." + strings.ToLower(f)
 }
 
-// KeepsName reports whether UploadName uploads a file named name (not "")
+// keepsName reports whether UploadName uploads a file named name (not "")
 // of format ext as it is: ext is "", or name ends in "." and ext, in any
 // case, ext one extension or more ("pdf", "tar.gz"), or has a last
 // extension of jpg or jpeg when ext is one of them.
-func KeepsName(name, ext string) bool {
+func keepsName(name, ext string) bool {
 	if ext == "" {
 		return true
 	}
