@@ -35,7 +35,7 @@ func (q *Queue[T]) Push(v T, at int64) {
 func (q *Queue[T]) Pop(now, age int64, f func(v T, at int64)) {
 	for q.head < len(q.entries) {
 		e := &q.entries[q.head]
-		if !old(now, e.at, age) {
+		if !Old(now, e.at, age) {
 			break
 		}
 		v, at := e.v, e.at
@@ -53,10 +53,12 @@ func (q *Queue[T]) Pop(now, age int64, f func(v T, at int64)) {
 // Len returns how many values are queued.
 func (q *Queue[T]) Len() int { return len(q.entries) - q.head }
 
-// old reports whether now - at >= age, computed without overflow: at + age
-// is compared with now only where int64 holds it, as now - at wraps for
-// instants more than 292 years apart (the clock spans 1678 to 2261).
-func old(now, at, age int64) bool {
+// Old reports whether now - at >= age, instants in Unix nanoseconds,
+// computed without overflow: at + age is compared with now only where int64
+// holds it, as now - at wraps for instants more than 292 years apart (the
+// clock spans 1678 to 2261). A fake judges with it whether a window, a
+// token or a record has run out.
+func Old(now, at, age int64) bool {
 	if age >= 0 {
 		return at <= math.MaxInt64-age && now >= at+age
 	}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/omnisim/omnisim/fakes/forget"
 )
 
 // Error is WeChat's error envelope {"errcode":N,"errmsg":"..."}. On the
@@ -351,15 +353,7 @@ func grantAt(now time.Time, limit int) grant {
 
 // open reports whether a grant made at g.at is still valid at now.
 func (g *grant) open(now time.Time, window time.Duration) bool {
-	return g.given && (window < 0 || within(now.UnixNano(), g.at, window))
-}
-
-// within reports whether now is before start + d (d >= 0), instants in
-// Unix nanoseconds, computed without overflow: an end past the largest
-// int64 (year 2262) is never reached, and now is never taken as within a
-// start more than 292 years before it, as now - start would wrap.
-func within(now, start int64, d time.Duration) bool {
-	return start > math.MaxInt64-int64(d) || now < start+int64(d)
+	return g.given && (window < 0 || !forget.Old(now.UnixNano(), g.at, int64(window)))
 }
 
 // grantLocked picks the grant a send at now consumes: among the open grants

@@ -513,7 +513,7 @@ func (s *Server) authLocked(r *http.Request, now time.Time) *Error {
 func (s *Server) tokenErrLocked(tok string, now time.Time) *Error {
 	ns := now.UnixNano()
 	expired := func(t accessToken) bool {
-		return s.cfg.TokenTTL >= 0 && !within(ns, t.issued, s.cfg.TokenTTL)
+		return s.cfg.TokenTTL >= 0 && forget.Old(ns, t.issued, int64(s.cfg.TokenTTL))
 	}
 	switch {
 	case tok == "":
@@ -524,7 +524,7 @@ func (s *Server) tokenErrLocked(tok string, now time.Time) *Error {
 		}
 		return nil
 	case tok == s.prev.value:
-		if s.cfg.TokenGrace < 0 || !within(ns, s.prev.retired, s.cfg.TokenGrace) {
+		if s.cfg.TokenGrace < 0 || forget.Old(ns, s.prev.retired, int64(s.cfg.TokenGrace)) {
 			return newError(CodeInvalidCredential)
 		}
 		if expired(s.prev) {
