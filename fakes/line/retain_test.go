@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/omnisim/omnisim/fakes/fault"
 )
 
 // TestKeepDeliveries holds that Config.KeepDeliveries limits the kept
@@ -260,4 +262,21 @@ func heapAlloc() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
+}
+
+// TestForgetAfterWaitsForDuplicates holds that a duplicate webhook a
+// fault plan holds back counts as one still to be delivered: the user is
+// not forgotten before it goes.
+func TestForgetAfterWaitsForDuplicates(t *testing.T) {
+	s, _, clk := newFake(t, Config{ForgetAfter: time.Hour, Faults: fault.Plan{Duplicate: 1, LateBy: 3 * time.Hour},
+		KeepDeliveries: func(string) bool { return false }})
+	text(t, s, userA, "hello") // delivered, and its duplicate held back
+	clk.Add(61 * time.Minute)
+	if due, ok := s.NextDeadline(); !ok || !due.After(clk.Now()) {
+		t.Fatalf("the duplicate is not held back: due %v (%v)", due, ok)
+	}
+	text(t, s, userB, "hi") // userA's last event is older than ForgetAfter
+	if n := s.Users(); n != 2 {
+		t.Errorf("with a duplicate to come: %d records, want 2", n)
+	}
 }
