@@ -477,3 +477,44 @@ func TestDemandMessageCenter(t *testing.T) {
 		t.Errorf("[service] adds %.0f bytes, want %.0f", got, want)
 	}
 }
+
+// TestUsesCenter: each thing that reaches the message center alone makes a
+// scenario use it (a run builds one for it, and the memory estimate counts
+// it); a scenario without any does not.
+func TestUsesCenter(t *testing.T) {
+	yes, one := true, 1
+	steps := func(st Step) []Step { return []Step{st} }
+	expect := func(ex Expect) []Expect { return []Expect{ex} }
+	for _, tt := range []struct {
+		name string
+		s    Scenario
+	}{
+		{"a quick reply", Scenario{QuickReplies: []QuickReply{{}}}},
+		{"an auto-reply", Scenario{AutoReplies: []AutoReply{{}}}},
+		{"a service standard", Scenario{Service: &Service{}}},
+		{"a star step", Scenario{Steps: steps(Step{Star: &yes})}},
+		{"an archive step", Scenario{Steps: steps(Step{Archive: &yes})}},
+		{"a tag step", Scenario{Steps: steps(Step{Tag: "vip"})}},
+		{"a read step", Scenario{Steps: steps(Step{Read: &yes})}},
+		{"a quick reply step", Scenario{Steps: steps(Step{QuickReply: "hi"})}},
+		{"a rate step", Scenario{Steps: steps(Step{Rate: &one})}},
+		{"an inbox expectation", Scenario{Expect: expect(Expect{Inbox: "all"})}},
+		{"a history expectation", Scenario{Expect: expect(Expect{History: "a"})}},
+		{"starred", Scenario{Expect: expect(Expect{Starred: &yes})}},
+		{"archived", Scenario{Expect: expect(Expect{Archived: &yes})}},
+		{"unread", Scenario{Expect: expect(Expect{Unread: &one})}},
+		{"tags", Scenario{Expect: expect(Expect{Tags: []string{}})}},
+		{"tag colours", Scenario{Expect: expect(Expect{TagColours: map[string]string{}})}},
+		{"phones", Scenario{Expect: expect(Expect{Phones: []string{}})}},
+		{"from an ad", Scenario{Expect: expect(Expect{FromAd: &yes})}},
+		{"a rating", Scenario{Expect: expect(Expect{Rating: &one})}},
+	} {
+		if !tt.s.UsesCenter() {
+			t.Errorf("%s: the scenario does not use the message center", tt.name)
+		}
+	}
+	plain := Scenario{Steps: steps(Step{Customer: "c", Says: Strings{"hi"}}), Expect: expect(Expect{Customer: "c"})}
+	if plain.UsesCenter() {
+		t.Error("a scenario without any: uses the message center")
+	}
+}
