@@ -636,6 +636,10 @@ func TestPlatformRulesAnchorAndReset(t *testing.T) {
 		// the second does not move it; at 48h a message opens a new one.
 		{"first_inbound", scenario.Rules{WindowAnchor: "first_inbound"}, []time.Duration{0, 30 * h, 49 * h},
 			[]time.Duration{h, 47 * h, 50 * h, 96 * h}, []time.Duration{h, 47 * h, 48*h + time.Minute}, "outside the 48h window of the customer's message at +1d6h"},
+		// A message at 48h, the window's end, opens a new one: 50h is
+		// inside it, 96h and a minute not.
+		{"first_inbound, a message at the window's end", scenario.Rules{WindowAnchor: "first_inbound"}, []time.Duration{0, 48 * h},
+			[]time.Duration{h, 50 * h}, []time.Duration{h, 50 * h, 96*h + time.Minute}, "outside the 48h window of the customer's message at +2d"},
 		{"last_inbound", scenario.Rules{WindowAnchor: "last_inbound"}, []time.Duration{0, 30 * h},
 			[]time.Duration{h, 77 * h}, []time.Duration{h, 78 * h}, "outside the 48h window"},
 		// Two per window: a customer message inside it gives nothing back;
