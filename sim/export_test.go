@@ -1,12 +1,10 @@
 package sim
 
 import (
-	"context"
 	"time"
 
 	"github.com/omnisim/omnisim/router/inbox"
 	"github.com/omnisim/omnisim/sim/result"
-	"github.com/omnisim/omnisim/sim/scenario"
 )
 
 // ErlangA is erlangA for the tests of package sim_test.
@@ -37,13 +35,6 @@ func playToEnd(w *World) result.Result {
 		w.clock.Set(w.end)
 	}
 	return w.Finish()
-}
-
-// NewRunWorld is the world Run makes of sc: one whose journals nothing
-// reads.
-func NewRunWorld(ctx context.Context, sc *scenario.Scenario, opt Options) (*World, error) {
-	opt.unread = true
-	return NewWorld(ctx, sc, opt)
 }
 
 // TimelineKeep is timelineKeep for the tests of package sim_test.

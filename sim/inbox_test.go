@@ -221,7 +221,7 @@ phones = ["+886912345678"]
 		t.Run(tt.name, func(t *testing.T) {
 			sc := parse(t, base+tt.extra)
 			play := func(keep bool) ([]byte, inbox.Stats, result.Result) {
-				w, err := sim.NewRunWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: sim.Direct, Trace: true})
+				w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: sim.Direct, Trace: true, NoJournals: true})
 				if err != nil {
 					t.Fatal(err)
 				}

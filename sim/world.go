@@ -54,10 +54,10 @@ type Options struct {
 	// instead of the result's Trace, so that a caller can filter or cap a
 	// long trace as it is made.
 	TraceTo func(result.Line)
-
-	// unread marks the world of Run, whose journals nothing can read: its
-	// fakes keep none.
-	unread bool
+	// NoJournals has the fakes keep no journal, as in the world of Run,
+	// whose journals nothing can read: Binding.Journal then lists nothing.
+	// For callers that never read one, such as a benchmark of the wire.
+	NoJournals bool
 }
 
 // JournalDepth is how many of the newest entries of each journal list a
@@ -234,7 +234,7 @@ type person struct {
 func Run(ctx context.Context, sc *scenario.Scenario, opt Options) result.Result {
 	// The world is Run's alone, and the result holds no journal: nothing
 	// can read one, so the fakes keep none.
-	opt.unread = true
+	opt.NoJournals = true
 	w, err := NewWorld(ctx, sc, opt)
 	if err != nil {
 		res := w.res
@@ -416,7 +416,7 @@ func (w *World) setup() error {
 
 			JournalLimit: JournalDepth,
 		}
-		if w.opt.unread {
+		if w.opt.NoJournals {
 			env.JournalLimit = -1
 		}
 		var bound Binding // the channel's binding, once it is open
@@ -1760,6 +1760,21 @@ func (w *World) Customer(channel, handle string) (router.CustomerKey, error) {
 		w.byID[p.id] = p
 	}
 	return key, nil
+}
+
+// Generated returns the key of a new customer on an open channel, as a
+// traffic flow makes one: a generated customer id, and a customer who is
+// not scripted, so that the fake keeps none of the customer's deliveries
+// and may forget the customer once every window has passed.
+func (w *World) Generated(channel string) (router.CustomerKey, error) {
+	b, ok := w.bindings[channel]
+	if !ok {
+		return router.CustomerKey{}, fmt.Errorf("channel %q is not open in this world", channel)
+	}
+	handle, hash := w.newHandle(channel, b)
+	p := &person{id: handle, key: router.CustomerKey{Channel: channel, Account: b.Account(), Customer: handle}, name: handle, b: b}
+	w.people.putHashed(p, hash)
+	return p.key, nil
 }
 
 // Say has a customer send m through the platform now, and lets the world

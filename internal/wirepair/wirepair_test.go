@@ -1,6 +1,9 @@
 package wirepair
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // TestPlay: every case's pair delivers one reply per Play, the customers
 // taken in turn.
@@ -24,6 +27,26 @@ func TestPlay(t *testing.T) {
 				t.Errorf("next customer %d after 7 pairs of 3 customers, want %d", p.next, 7%3)
 			}
 		})
+	}
+}
+
+// TestWarm: Warm plays a pair a virtual second until the clock has moved
+// on by the time asked, every reply delivered.
+func TestWarm(t *testing.T) {
+	p, err := New(Cases()[0], 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	start := p.w.Now()
+	if err := p.Warm(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.w.Now().Sub(start); got != time.Hour {
+		t.Errorf("the clock moved on by %v, want 1h", got)
+	}
+	if got := p.Delivered(); got != 3600 {
+		t.Errorf("%d replies delivered, want 3600", got)
 	}
 }
 
