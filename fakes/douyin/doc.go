@@ -109,7 +109,10 @@
 // publishes no error code for a closed window: the fake answers the quota
 // code 28003017 for both the window and the count, and says which in the
 // description. A refused send changes nothing; an accepted one is
-// delivered to the customer's device at once.
+// delivered to the customer's device at once. The window and a token's
+// lifetime are timed in Unix nanoseconds and compared without overflow:
+// one that ends past year 2262 stays open to the end of that range, and
+// one started more than 292 years before has run out.
 //
 // # Webhooks
 //

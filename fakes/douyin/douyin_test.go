@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -382,6 +383,54 @@ func equal(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// setClock moves clk to t in steps a Duration holds (292 years at most).
+func setClock(clk *clock, t time.Time) {
+	for !clk.Now().Equal(t) {
+		clk.Add(t.Sub(clk.Now())) // Sub saturates
+	}
+}
+
+// Instants more than 292 years apart, whose difference in Unix nanoseconds
+// would wrap: a client_token fetched then has expired now, and a customer
+// who last wrote then is out of the reply window now, up to the two ends
+// of the range (1677 and 2262).
+func TestInstantsFarApart(t *testing.T) {
+	ctx := context.Background()
+	y := func(year int) time.Time { return time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC) }
+	first, last := time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)
+	for _, tc := range []struct {
+		name      string
+		cfg       Config
+		then, now time.Time // of the token and the message; of the reply
+		code      int       // the reply's error_code
+	}{
+		{"token fetched 400 years before", Config{Window: -1}, y(1800), y(2200), CodeTokenExpired},
+		{"token fetched at the first instant", Config{Window: -1}, first, last, CodeTokenExpired},
+		{"message 400 years before", Config{TokenTTL: -1}, y(1800), y(2200), CodeQuota},
+		{"message at the first instant", Config{TokenTTL: -1}, first, last, CodeQuota},
+		{"message and token 47 hours before", Config{}, y(2200).Add(-47 * time.Hour), y(2200), CodeTokenExpired},
+		{"message 47 hours before", Config{TokenTTL: -1}, y(2200).Add(-47 * time.Hour), y(2200), 0},
+		{"token and message near the last instant", Config{}, last.Add(-time.Hour), last, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _, clk := newFake(t, tc.cfg)
+			setClock(clk, tc.then)
+			tok := token(t, s)
+			if _, err := s.CustomerText(ctx, User{OpenID: alice}, "你好"); err != nil {
+				t.Fatal(err)
+			}
+			setClock(clk, tc.now)
+			body := reply(s, alice, "x")
+			if _, v := call(t, s, sendPath(), tok, body); errorCode(v) != tc.code {
+				t.Fatalf("reply: %v, want error_code %d", v, tc.code)
+			}
+			if open := s.RepliesLeft(alice) != 0; open != (tc.code != CodeQuota) {
+				t.Errorf("RepliesLeft %d with the reply answered %d", s.RepliesLeft(alice), tc.code)
+			}
+		})
+	}
 }
 
 // Limits from the config: a negative window never closes, a negative

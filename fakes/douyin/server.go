@@ -169,8 +169,8 @@ type customer struct {
 	nrecent      int
 	hasMessage   bool
 	// last is the customer's last message, in Unix nanoseconds: a time
-	// without a location to point to, which the window compares with a
-	// subtraction.
+	// without a location to point to, which the window compares with
+	// forget.Old (no overflow for instants more than 292 years apart).
 	last       int64
 	sent       int            // replies since it
 	deliveries ring[delivRec] // the newest Config.JournalLimit (all when it is not positive)
@@ -438,7 +438,7 @@ func (s *Server) tokenErrLocked(tok string, now time.Time) *Error {
 		return newError(CodeTokenExpired, "access-token header missing")
 	case !ok:
 		return newError(CodeTokenExpired, "access-token unknown")
-	case s.cfg.TokenTTL > 0 && now.UnixNano()-issued >= int64(s.cfg.TokenTTL):
+	case s.cfg.TokenTTL > 0 && forget.Old(now.UnixNano(), issued, int64(s.cfg.TokenTTL)):
 		return newError(CodeTokenExpired, "access-token expired")
 	}
 	return nil
@@ -542,7 +542,7 @@ func (s *Server) RepliesLeft(openID string) int {
 }
 
 func (s *Server) windowOpen(c *customer, now time.Time) bool {
-	return c.hasMessage && (s.cfg.Window < 0 || now.UnixNano()-c.last < int64(s.cfg.Window))
+	return c.hasMessage && (s.cfg.Window < 0 || !forget.Old(now.UnixNano(), c.last, int64(s.cfg.Window)))
 }
 
 // Latest returns the customer's conversation_short_id and the
