@@ -79,7 +79,9 @@
 //   - The window: an agent can message a conversation for 30 days after
 //     the user's last message (Config.Window). Later: 400
 //     FAILED_PRECONDITION (the status is UNCONFIRMED; Google documents the
-//     30 days).
+//     30 days). The window, an access token's hour, the time a record is
+//     kept and the retries' 7 days are compared without overflow: one
+//     started more than 292 years before has run out.
 //   - A messageId used before in the conversation: 409 ALREADY_EXISTS
 //     (UNCONFIRMED; Google says only that ids must be unique).
 //   - A text over 3072 characters (Config.MaxTextLength): 400

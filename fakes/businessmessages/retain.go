@@ -1,6 +1,10 @@
 package businessmessages
 
-import "time"
+import (
+	"time"
+
+	"github.com/omnisim/omnisim/fakes/forget"
+)
 
 // What the platform keeps of its conversations over a long run. By
 // default it keeps everything. Config.KeepDeliveries limits the delivery
@@ -44,11 +48,11 @@ func (s *Server) kept(id string) bool {
 func (s *Server) noteUserLocked(now time.Time) {
 	ns := now.UnixNano()
 	after := max(s.cfg.ForgetAfter, s.cfg.Window) // the window has closed
-	if s.cfg.ForgetAfter <= 0 || s.cfg.Window < 0 || s.swept && ns-s.sweptAt < int64(after/sweeps) {
+	if s.cfg.ForgetAfter <= 0 || s.cfg.Window < 0 || s.swept && !forget.Old(ns, s.sweptAt, int64(after/sweeps)) {
 		return
 	}
 	for id, c := range s.convs {
-		if ns-c.lastUser >= int64(after) && !c.keep {
+		if forget.Old(ns, c.lastUser, int64(after)) && !c.keep {
 			delete(s.convs, id)
 		}
 	}

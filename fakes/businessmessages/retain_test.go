@@ -3,6 +3,8 @@ package businessmessages
 import (
 	"context"
 	"fmt"
+	"math"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -138,6 +140,88 @@ func TestConversationsBounded(t *testing.T) {
 		}
 		if got := s.Counts().Deliveries; got != days*perDay {
 			t.Errorf("forget %v: %d deliveries counted, want %d", forget, got, days*perDay)
+		}
+	}
+}
+
+// Instants more than 292 years apart, whose difference in Unix nanoseconds
+// would wrap, up to the two ends of the range (1677 and 2262): what
+// started then has run out now. Each check runs over each span.
+func TestInstantsFarApart(t *testing.T) {
+	ctx := context.Background()
+	y := func(year int) time.Time { return time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC) }
+	spans := []struct {
+		name      string
+		then, now time.Time
+	}{
+		{"1800 to 2200", y(1800), y(2200)},
+		{"the first instant to the last", time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)},
+	}
+	checks := []struct {
+		name string
+		run  func(t *testing.T, then, now time.Time)
+	}{
+		{"an access token issued then is refused", func(t *testing.T, then, now time.Time) {
+			s := retainFake(&clock{then}, 0)
+			s.mu.Lock()
+			tok := s.issueTokenLocked(then.UnixNano())
+			s.mu.Unlock()
+			r := httptest.NewRequest("POST", "/v1/conversations/c1/messages", nil)
+			r.Header.Set("Authorization", "Bearer "+tok)
+			if err := s.authorize(r, now); err == nil {
+				t.Error("authorized")
+			}
+		}},
+		{"an access token issued then is dropped at the next issue", func(t *testing.T, then, now time.Time) {
+			s := retainFake(&clock{then}, 0)
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			tok := s.issueTokenLocked(then.UnixNano())
+			s.issueTokenLocked(now.UnixNano())
+			if _, kept := s.tokens[tok]; kept {
+				t.Error("kept")
+			}
+		}},
+		{"a conversation whose user wrote then is closed", func(t *testing.T, then, now time.Time) {
+			c := &clock{then}
+			s := retainFake(c, 0)
+			if _, err := s.CustomerText(ctx, "c1", Context{}, "hi"); err != nil {
+				t.Fatal(err)
+			}
+			c.t = now
+			if _, e := s.Accept("c1", textTo("m1", "hello")); e == nil || e.Status != "FAILED_PRECONDITION" {
+				t.Errorf("send: %v, want FAILED_PRECONDITION", e)
+			}
+		}},
+		{"a conversation whose user wrote then is forgotten", func(t *testing.T, then, now time.Time) {
+			c := &clock{then}
+			s := retainFake(c, time.Hour)
+			if _, err := s.CustomerText(ctx, "c1", Context{}, "hi"); err != nil {
+				t.Fatal(err)
+			}
+			c.t = now
+			if _, err := s.CustomerText(ctx, "c2", Context{}, "hi"); err != nil {
+				t.Fatal(err)
+			}
+			if n := s.Conversations(); n != 1 {
+				t.Errorf("%d conversations held, want c2's alone", n)
+			}
+		}},
+		{"a webhook first tried then is given up", func(t *testing.T, then, now time.Time) {
+			c := &clock{then}
+			s := New(Config{Clock: c.now, Seed: 1, NoRetirement: true, Direct: func(*UserMessage) int { return 500 }})
+			if in, _ := s.CustomerText(ctx, "c1", Context{}, "hi"); in.Status != 500 || s.Pending() != 1 {
+				t.Fatalf("first try %d, %d pending", in.Status, s.Pending())
+			}
+			c.t = now
+			if n, _ := s.Flush(ctx); n != 1 || s.Pending() != 0 {
+				t.Errorf("%d tries, %d pending, want the retry made and none queued", n, s.Pending())
+			}
+		}},
+	}
+	for _, sp := range spans {
+		for _, ck := range checks {
+			t.Run(sp.name+": "+ck.name, func(t *testing.T) { ck.run(t, sp.then, sp.now) })
 		}
 	}
 }

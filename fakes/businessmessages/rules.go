@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/omnisim/omnisim/fakes/forget"
 	"github.com/omnisim/omnisim/fakes/journal"
 )
 
@@ -286,7 +287,7 @@ func (s *Server) judge(id string, req *SendRequest, now time.Time) (*conv, *Erro
 	if req.MessageID == "" {
 		return nil, errInvalid("Invalid argument: messageId is required.")
 	}
-	if s.cfg.Window > 0 && now.UnixNano()-c.lastUser >= int64(s.cfg.Window) {
+	if s.cfg.Window > 0 && forget.Old(now.UnixNano(), c.lastUser, int64(s.cfg.Window)) {
 		return nil, &Error{HTTPStatus: 400, Status: "FAILED_PRECONDITION",
 			Message: fmt.Sprintf("Precondition check failed: the user's last message is more than %s old; the agent can no longer message this conversation.", days(s.cfg.Window))}
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/fakes/forget"
 	"github.com/omnisim/omnisim/headmac"
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/jsonscan"
@@ -192,8 +193,8 @@ type Server struct {
 // agent).
 type conv struct {
 	// lastUser is the user's last message, in Unix nanoseconds: a time
-	// without a location to point to, which the window compares with a
-	// subtraction.
+	// without a location to point to, which the window compares with
+	// forget.Old (no overflow for instants more than 292 years apart).
 	lastUser int64
 	hasUser  bool
 	keep     bool // its deliveries are kept (Config.KeepDeliveries)
@@ -507,7 +508,7 @@ func (s *Server) issueTokenLocked(ns int64) string {
 	tok := "ya29.c." + base64.RawURLEncoding.EncodeToString(raw[:])
 	s.tokens[tok] = ns
 	for t, issued := range s.tokens {
-		if ns-issued >= int64(DefaultTokenTTL) {
+		if forget.Old(ns, issued, int64(DefaultTokenTTL)) {
 			delete(s.tokens, t)
 		}
 	}
@@ -527,7 +528,7 @@ func (s *Server) authorize(r *http.Request, now time.Time) *Error {
 	s.mu.Lock()
 	issued, known := s.tokens[tok]
 	s.mu.Unlock()
-	if !known || now.UnixNano()-issued >= int64(DefaultTokenTTL) {
+	if !known || forget.Old(now.UnixNano(), issued, int64(DefaultTokenTTL)) {
 		return &Error{HTTPStatus: 401, Status: "UNAUTHENTICATED", Message: "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential."}
 	}
 	return nil

@@ -482,8 +482,10 @@ func (s *Server) reschedule(p *pending) {
 	if s.cfg.RetryFor < 0 {
 		return
 	}
+	// Compared as times, not Unix nanoseconds: next may lie past 2262,
+	// which those do not hold, and the two more than 292 years apart.
 	next := s.cfg.Clock().Add(p.delay)
-	if next.UnixNano()-p.first > int64(s.cfg.RetryFor) {
+	if next.After(time.Unix(0, p.first).Add(s.cfg.RetryFor)) {
 		return
 	}
 	p.delay = min(2*p.delay, s.cfg.RetryMaxDelay)
