@@ -3,6 +3,7 @@ package line
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"reflect"
 	"strings"
@@ -183,6 +184,79 @@ func TestRetryKey(t *testing.T) {
 	in := text(t, s, userA, "hi")
 	if resp, out := call(t, s, "POST", PathReply, replyBody(in.ReplyToken, "x"), map[string]string{"X-Line-Retry-Key": key}); resp.StatusCode != 400 || out["message"] != MsgRetryKeyNotHere {
 		t.Errorf("key on reply: HTTP %d %v", resp.StatusCode, out)
+	}
+}
+
+// Instants more than 292 years apart, whose difference in Unix nanoseconds
+// would wrap, up to the two ends of the range (1677 and 2262): a reply
+// token issued then is refused and forgotten now, and a retry key accepted
+// then is forgotten. Each check runs over each span.
+func TestInstantsFarApart(t *testing.T) {
+	y := func(year int) time.Time { return time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC) }
+	spans := []struct {
+		name      string
+		then, now time.Time
+	}{
+		{"1800 to 2200", y(1800), y(2200)},
+		{"the first instant to the last", time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)},
+	}
+	const key = "123e4567-e89b-12d3-a456-426614174000"
+	set := func(clk *testClock, t time.Time) { clk.mu.Lock(); clk.t = t; clk.mu.Unlock() }
+	refused := func(t *testing.T, s *Server, token string) {
+		t.Helper()
+		if resp, out := call(t, s, "POST", PathReply, replyBody(token, "x"), nil); resp.StatusCode != 400 || out["message"] != MsgInvalidReplyToken {
+			t.Errorf("reply: HTTP %d %v, want 400 %q", resp.StatusCode, out, MsgInvalidReplyToken)
+		}
+	}
+	checks := []struct {
+		name string
+		run  func(t *testing.T, s *Server, clk *testClock, then, now time.Time)
+	}{
+		{"a reply token issued then is refused and forgotten", func(t *testing.T, s *Server, clk *testClock, then, now time.Time) {
+			set(clk, then)
+			in := text(t, s, userA, "hello")
+			set(clk, now)
+			refused(t, s, in.ReplyToken)
+			s.mu.Lock()
+			n, q := len(s.tokens), len(s.tokenQueue)
+			s.mu.Unlock()
+			if n != 0 || q != 0 {
+				t.Errorf("%d tokens and %d queued kept, want none", n, q)
+			}
+		}},
+		{"a reply token issued then, the clock set back, behind a later one is refused", func(t *testing.T, s *Server, clk *testClock, then, now time.Time) {
+			set(clk, now.Add(-time.Second))
+			text(t, s, userB, "first, later") // heads the queue, not expired
+			set(clk, then)
+			in := text(t, s, userA, "hello")
+			set(clk, now)
+			refused(t, s, in.ReplyToken)
+		}},
+		{"a retry key accepted then is forgotten", func(t *testing.T, s *Server, clk *testClock, then, now time.Time) {
+			set(clk, then)
+			text(t, s, userA, "hello")
+			if resp, out := call(t, s, "POST", PathPush, pushBody(userA, "once"), map[string]string{"X-Line-Retry-Key": key}); resp.StatusCode != 200 {
+				t.Fatalf("push then: HTTP %d %v", resp.StatusCode, out)
+			}
+			set(clk, now)
+			if resp, out := call(t, s, "POST", PathPush, pushBody(userA, "again"), map[string]string{"X-Line-Retry-Key": key}); resp.StatusCode != 200 {
+				t.Errorf("push now: HTTP %d %v, want 200", resp.StatusCode, out)
+			}
+			s.mu.Lock()
+			n, q := len(s.keys), len(s.keyQueue)
+			s.mu.Unlock()
+			if n != 1 || q != 1 {
+				t.Errorf("%d keys and %d queued kept, want the new one", n, q)
+			}
+		}},
+	}
+	for _, sp := range spans {
+		for _, ck := range checks {
+			t.Run(sp.name+": "+ck.name, func(t *testing.T) {
+				s, _, clk := newFake(t, Config{})
+				ck.run(t, s, clk, sp.then, sp.now)
+			})
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/fakes/forget"
 )
 
 // Message is a message object of a reply or push request. Only the fields
@@ -221,7 +222,8 @@ func (s *Server) validateMedia(ds []Detail, typ, raw, prop string) []Detail {
 
 // tokenState is one reply token the platform issued, at Unix nanoseconds
 // issued: a time without a location to point to, which the expiry checks
-// compare with a subtraction.
+// compare with forget.Old (no overflow for instants more than 292 years
+// apart).
 type tokenState struct {
 	token  string
 	user   string
@@ -310,7 +312,7 @@ func (s *Server) replyLocked(now time.Time, retryKey string, req *ReplyRequest, 
 	}
 	s.pruneTokensLocked(now)
 	t := s.tokens[req.ReplyToken]
-	if t == nil || t.used || now.UnixNano()-t.issued >= int64(s.cfg.ReplyTokenExpiry) {
+	if t == nil || t.used || forget.Old(now.UnixNano(), t.issued, int64(s.cfg.ReplyTokenExpiry)) {
 		return SendResponse{}, &Error{Status: 400, Message: MsgInvalidReplyToken}
 	}
 	t.used = true
@@ -482,7 +484,7 @@ func (s *Server) pruneTokensLocked(now time.Time) {
 	ns, i := now.UnixNano(), 0
 	for ; i < len(s.tokenQueue); i++ {
 		t := s.tokenQueue[i]
-		if ns-t.issued < int64(s.cfg.ReplyTokenExpiry) {
+		if !forget.Old(ns, t.issued, int64(s.cfg.ReplyTokenExpiry)) {
 			break
 		}
 		if !t.used {
@@ -496,7 +498,7 @@ func (s *Server) pruneKeysLocked(now time.Time) {
 	ns, i := now.UnixNano(), 0
 	for ; i < len(s.keyQueue); i++ {
 		k := s.keyQueue[i]
-		if ns-k.at < int64(retryKeyLife) {
+		if !forget.Old(ns, k.at, int64(retryKeyLife)) {
 			break
 		}
 		delete(s.keys, k.key)
