@@ -62,7 +62,9 @@
 // Every customer message or postback (re)starts the customer's window.
 // RESPONSE and UPDATE messages (and sender actions) are accepted within
 // Window of it; MESSAGE_TAG with HUMAN_AGENT within HumanAgentWindow;
-// the other tags at any time after the customer's first message. An
+// the other tags at any time after the customer's first message. The
+// windows are compared without overflow, from the first instant Unix
+// nanoseconds hold (1677) to the last (2262). An
 // uploaded file's format, which its type's Formats limit, is read from its
 // file name ([FileFormat]): the last extension, or the last two for a
 // compressed tar archive (tar.gz, tar.bz2, tar.xz, tar.zst, tar.lz,

@@ -102,7 +102,8 @@ type webhookRec struct {
 }
 
 // closedLongAgo is the last message time of a customer the platform
-// forgot: earlier than any window reaches back.
+// forgot: earlier than any window reaches back, since a customer is
+// forgotten the longest window or more after a message no earlier than it.
 const closedLongAgo = math.MinInt64
 
 // delivRec is a delivery as a customer's history keeps it: its messaging

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -261,6 +262,46 @@ func TestSendRules(t *testing.T) {
 				}
 			} else if s.Counts().Deliveries != 0 {
 				t.Error("a refused send was delivered")
+			}
+		})
+	}
+}
+
+// The window near the ends of the range Unix nanoseconds hold (1677 and
+// 2262) and over more than 292 years, where a subtraction of the window
+// from the time, or of two times, would wrap: a customer who wrote in the
+// first day of the range can be answered for 24 hours, one who wrote 400
+// years ago cannot.
+func TestWindowAtTheEnds(t *testing.T) {
+	first, last := time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)
+	y := func(year int) time.Time { return time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC) }
+	response := `{"recipient":{"id":"` + psid + `"},"messaging_type":"RESPONSE","message":{"text":"hi"}}`
+	humanAgent := `{"recipient":{"id":"` + psid + `"},"messaging_type":"MESSAGE_TAG","tag":"HUMAN_AGENT","message":{"text":"hi"}}`
+	for _, tc := range []struct {
+		name      string
+		then, now time.Time // of the customer's message; of the send
+		body      string
+		open      bool
+	}{
+		{"response at the first instant", first, first, response, true},
+		{"response an hour after the first instant", first, first.Add(time.Hour), response, true},
+		{"response 24 hours after the first instant", first, first.Add(24 * time.Hour), response, false},
+		{"human agent 6 days after the first instant", first.Add(time.Hour), first.Add(145 * time.Hour), humanAgent, true},
+		{"human agent 7 days after the first instant", first.Add(time.Hour), first.Add(169 * time.Hour), humanAgent, false},
+		{"response at the last instant", last.Add(-time.Hour), last, response, true},
+		{"response 400 years later", y(1800), y(2200), response, false},
+		{"human agent from the first instant to the last", first, last, humanAgent, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _, clk := newFake(t, Config{})
+			clk.now = tc.then
+			if _, err := s.CustomerText(context.Background(), psid, "hello"); err != nil {
+				t.Fatal(err)
+			}
+			clk.now = tc.now
+			status, v := post(t, s, "/v25.0/me/messages"+tok, "application/json", tc.body)
+			if code, sub, _ := errOf(v); (status == 200) != tc.open || !tc.open && (code != 10 || sub != 2018278) {
+				t.Fatalf("HTTP %d %v, want the window open %v", status, v, tc.open)
 			}
 		})
 	}

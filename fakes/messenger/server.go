@@ -202,7 +202,8 @@ type customer struct {
 	keep       bool // the customer's deliveries are kept (Config.KeepDeliveries)
 	// lastInbound is when the customer last wrote, in Unix nanoseconds
 	// (closedLongAgo for a forgotten customer): a time without a location
-	// to point to, which the window compares by integer arithmetic.
+	// to point to, which the window compares with forget.Old (no
+	// overflow at the ends of the range).
 	lastInbound int64
 	deliveries  ring[delivRec] // the newest Config.JournalLimit (all when it is not positive)
 	lastError   *ErrorEntry
@@ -487,7 +488,7 @@ func (s *Server) windowLocked(c *customer, req *SendRequest, now time.Time) *Err
 			limit = s.cfg.HumanAgentWindow
 		}
 	}
-	if c.lastInbound > now.UnixNano()-int64(limit) {
+	if !forget.Old(now.UnixNano(), c.lastInbound, int64(limit)) {
 		return nil
 	}
 	return s.graphErrorLocked(http.StatusBadRequest, 10, 2018278, "OAuthException", WindowMessage)
