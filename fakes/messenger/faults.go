@@ -128,6 +128,11 @@ func (s *Server) tryHook(ctx context.Context, h *hook) (int, error) {
 // deliverFaulted delivers a new customer webhook under the plan: held,
 // duplicated, or tried now. A try the plan failed is no error: the
 // platform retries it.
+//
+// Once h is in the retry queue (held, or queued for a retry by deliver) a
+// concurrent Flush may take it and try it, so h is not read after that:
+// its duplicate is made before, and learns from deliver's result whether
+// h's bytes went out.
 func (s *Server) deliverFaulted(ctx context.Context, h *hook) (Inbound, error) {
 	now := s.now()
 	s.mu.Lock()
@@ -137,6 +142,10 @@ func (s *Server) deliverFaulted(ctx context.Context, h *hook) (Inbound, error) {
 	}
 	s.mu.Unlock()
 	in := Inbound{ID: h.ev.MID}
+	var dup *hook
+	if d.Duplicate {
+		dup = &hook{ev: h.ev} // h untried: nothing sent yet
+	}
 	var err error
 	first := now
 	if d.Hold {
@@ -150,11 +159,13 @@ func (s *Server) deliverFaulted(ctx context.Context, h *hook) (Inbound, error) {
 			in.Faulted, res.err = true, nil
 		}
 		err = res.err
+		if dup != nil {
+			dup.sent = res.sent
+		}
 		s.releaseReordered(now)
 	}
-	if d.Duplicate {
-		q := &hook{ev: h.ev, sent: h.sent}
-		s.queueHook(q, first.Add(d.DuplicateAfter), false)
+	if dup != nil {
+		s.queueHook(dup, first.Add(d.DuplicateAfter), false)
 	}
 	return in, err
 }

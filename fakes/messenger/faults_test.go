@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -245,5 +246,70 @@ func TestAppendErrorTransient(t *testing.T) {
 	want := `{"error":{"message":"An unexpected error has occurred. Please retry your request later.","type":"OAuthException","is_transient":true,"code":2,"fbtrace_id":"AbC"}}`
 	if got := string(AppendError(nil, e)); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// A webhook the plan duplicates is handed to the retry queue (held back,
+// or retried after a failed first try) before its duplicate is made, and a
+// concurrent Flush may then try it: the duplicate is made without reading
+// the webhook again. go test -race catches a read of it after the handing
+// over.
+func TestDuplicateOfAWebhookInFlight(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		plan fault.Plan
+	}{
+		{"held back", fault.Plan{Late: 1, Duplicate: 1, LateBy: time.Millisecond}},
+		{"retried", fault.Plan{Timeouts: 1, Duplicate: 1, LateBy: time.Millisecond}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var ns atomic.Int64 // each reading of the clock a second later
+			ns.Store(t0.UnixNano())
+			ok := func(*http.Request) (*http.Response, error) {
+				return &http.Response{StatusCode: 200, Body: http.NoBody, Header: http.Header{}}, nil
+			}
+			s := New(Config{WebhookURL: "http://hook.invalid/webhook", Client: &http.Client{Transport: roundTrip(ok)},
+				Clock:  func() time.Time { return time.Unix(0, ns.Add(int64(time.Second))) },
+				Faults: tc.plan, RetrySchedule: []time.Duration{time.Nanosecond}, DisableDeliveries: true})
+			ctx := context.Background()
+			done := make(chan struct{})
+			flushed := make(chan int)
+			const flushers, events = 4, 2000
+			for range flushers {
+				go func() {
+					n := 0
+					for {
+						select {
+						case <-done:
+							flushed <- n
+							return
+						default:
+						}
+						k, _ := s.Flush(ctx)
+						n += k
+					}
+				}()
+			}
+			for range events {
+				if _, err := s.CustomerText(ctx, psid, "hello"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			close(done)
+			n := 0
+			for range flushers {
+				n += <-flushed
+			}
+			for {
+				k, _ := s.Flush(ctx)
+				if k == 0 {
+					break
+				}
+				n += k
+			}
+			if n == 0 || s.Counts().Webhooks < 2*events {
+				t.Errorf("%d tries flushed, %d webhooks journaled for %d events and their duplicates", n, s.Counts().Webhooks, events)
+			}
+		})
 	}
 }

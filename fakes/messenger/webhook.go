@@ -314,6 +314,9 @@ type tryResult struct {
 	status int
 	err    error
 	retry  bool
+	// sent is the hook's sent after the try, read before deliver hands
+	// the hook to the retry queue, where another goroutine may take it.
+	sent bool
 }
 
 // deliver makes one try of h, journals it and queues a retry when it
@@ -343,7 +346,7 @@ func (s *Server) deliver(ctx context.Context, h *hook) tryResult {
 	if err != nil {
 		wh.Err = err.Error()
 	}
-	res := tryResult{status: status, err: err}
+	res := tryResult{status: status, err: err, sent: h.sent}
 	s.mu.Lock()
 	if len(s.reordered) > 0 {
 		// Tried: a retry of h keeps its own due time, whatever webhook
