@@ -11,11 +11,11 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
+	"github.com/omnisim/omnisim/internal/solo"
 	"github.com/omnisim/omnisim/strhash"
 )
 
@@ -30,7 +30,7 @@ const never = math.MinInt64
 // that latest time, so the event log is in time order. Agent and Agents read their snapshot at the
 // latest accepted time when given an earlier one.
 type Engine struct {
-	mu sync.Mutex
+	mu solo.Mutex
 
 	strategy      Strategy
 	picker        picker // the strategy's seam
@@ -650,6 +650,9 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e.noteNext()
+	if cfg.Solo {
+		e.mu.Solo()
+	}
 	return e, nil
 }
 

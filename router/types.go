@@ -177,6 +177,11 @@ type Config struct {
 	// and its memory follows the open conversations, not the length of
 	// the run.
 	Retain bool
+	// Solo promises that one goroutine at a time calls the engine, each
+	// call ordered with the others (a world on the memory or the direct
+	// network, which the goroutine playing it drives): the engine then
+	// takes no lock (package solo).
+	Solo bool
 
 	// Seed seeds the engine's random source (the random pick among
 	// never-assigned agents).

@@ -60,7 +60,7 @@ func (w *World) setupInbox() error {
 			return p == nil || !p.scripted
 		}
 	}
-	mc.ib = inbox.New(inbox.Config{Region: w.sc.Tenant.PhoneRegion, AutoReplies: rules, Standard: std, DropClosed: dropClosed, OnWarning: func(wn inbox.Warning) {
+	mc.ib = inbox.New(inbox.Config{Region: w.sc.Tenant.PhoneRegion, AutoReplies: rules, Standard: std, DropClosed: dropClosed, Solo: w.solo(), OnWarning: func(wn inbox.Warning) {
 		if wn.Raised {
 			mc.warnings++
 			w.note(nil, "warning", "", fmt.Sprintf("service: %s %v over the standard's %v", wn.Metric, wn.Value, wn.Limit))

@@ -112,6 +112,10 @@ type Env struct {
 	// each customer's delivery history to its newest deliveries; a negative
 	// one keeps every history (Env.Keep still chooses whose).
 	JournalLimit int
+	// Solo promises that the world's goroutine alone calls the fake and
+	// the adapter, each call ordered with the others (World.solo): their
+	// configs' Solo, which switches their locks off.
+	Solo bool
 	// Due is where the binding tells the world that its fake may have
 	// something new due ([Due]), so that the world asks Binding.Flush and
 	// Binding.NextDeadline only then. Nil outside a world.

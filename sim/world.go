@@ -339,6 +339,7 @@ func (w *World) setup() error {
 		Policies:         policies,
 		Seed:             Stream(w.seed, "router").Uint64(),
 		Retain:           w.opt.Retain || w.networkName() == Serve,
+		Solo:             w.solo(),
 		// The world reads every event as it is logged (Consume, in settle).
 		Consumer: true,
 	}
@@ -415,6 +416,7 @@ func (w *World) setup() error {
 			Webhook:  w.opt.Webhooks[name],
 
 			JournalLimit: JournalDepth,
+			Solo:         w.solo(),
 		}
 		if w.opt.NoJournals {
 			env.JournalLimit = -1
@@ -523,6 +525,16 @@ func (w *World) newHandle(channel string, b Binding) (handle string, hash uint64
 			return h, hash
 		}
 	}
+}
+
+// solo reports whether the goroutine playing the world is the only one
+// that calls its engine, adapters and fakes: on the memory network (whose
+// handlers run in that goroutine, see Transport.local) and the direct one,
+// unless a platform's webhooks go to an app outside the world. Their locks
+// are then switched off (router.Config.Solo, Env.Solo).
+func (w *World) solo() bool {
+	n := w.networkName()
+	return (n == Memory || n == Direct) && len(w.opt.Webhooks) == 0
 }
 
 // networkName is the world's network, Memory when unset.

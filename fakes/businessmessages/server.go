@@ -23,6 +23,7 @@ import (
 	"github.com/omnisim/omnisim/fakes/forget"
 	"github.com/omnisim/omnisim/headmac"
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/internal/solo"
 	"github.com/omnisim/omnisim/jsonscan"
 	"github.com/omnisim/omnisim/splitmix"
 	"github.com/omnisim/omnisim/uuid4"
@@ -118,6 +119,10 @@ type Config struct {
 	// window has closed: its record and the messageIds it used (see
 	// retain.go). 0 forgets nothing.
 	ForgetAfter time.Duration
+	// Solo promises that one goroutine at a time uses the server, each
+	// use ordered with the others (a world on the memory or the direct
+	// network): it then takes no lock (package solo).
+	Solo bool
 }
 
 // Defaults of Config.
@@ -166,7 +171,7 @@ type Server struct {
 	macPool sync.Pool // *macBuf: HMAC-SHA512 keyed with ClientToken
 	agent   string    // Agent(), made once
 
-	mu         sync.Mutex
+	mu         solo.Mutex
 	rnd        uint64
 	convs      map[string]*conv
 	userBlocks []userBlock           // the rest of the block user messages are made in
@@ -305,6 +310,9 @@ func New(cfg Config) *Server {
 	lim := cfg.JournalLimit
 	for _, r := range []interface{ SetLimit(int) }{&s.requests, &s.webhooks, &s.deliveries, &s.errs} {
 		r.SetLimit(lim)
+	}
+	if cfg.Solo {
+		s.mu.Solo()
 	}
 	return s
 }

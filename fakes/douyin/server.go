@@ -15,6 +15,7 @@ import (
 	"github.com/omnisim/omnisim/fakes/forget"
 	"github.com/omnisim/omnisim/fakes/journal"
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/internal/solo"
 	"github.com/omnisim/omnisim/jsonscan"
 )
 
@@ -122,6 +123,11 @@ type Config struct {
 	// Faults makes the platform misbehave (see package fakes/fault and
 	// faults.go); the zero Plan has no fault.
 	Faults fault.Plan
+	// Solo promises that one goroutine at a time uses the server, each
+	// use ordered with the others (a world on the memory or the direct
+	// network): it then takes no lock (package solo), and Start, which
+	// serves a listener from goroutines of its own, is an error.
+	Solo bool
 }
 
 // Server is a fake Douyin Open Platform. It is an http.Handler for the
@@ -132,7 +138,7 @@ type Server struct {
 	cfg     Config
 	hookURL httpcall.URLCache // Config.WebhookURL parsed once
 
-	mu  sync.Mutex
+	mu  solo.Mutex
 	ids idgen
 	// strs makes the ids of events and messages and the webhooks'
 	// signatures, which live as long as the journal keeps them.
@@ -223,6 +229,9 @@ func New(cfg Config) *Server {
 	for _, l := range []interface{ SetLimit(int) }{&s.requests, &s.webhooks, &s.deliveries, &s.errs} {
 		l.SetLimit(cfg.JournalLimit)
 	}
+	if cfg.Solo {
+		s.mu.Solo()
+	}
 	return s
 }
 
@@ -240,6 +249,9 @@ func (s *Server) now() time.Time { return s.cfg.Clock() }
 
 // Start serves the platform on 127.0.0.1 at a free port and sets URL.
 func (s *Server) Start() error {
+	if s.cfg.Solo {
+		return errors.New("douyin: a Solo server cannot serve a listener")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.srv != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 	"github.com/omnisim/omnisim/fakes/forget"
 	"github.com/omnisim/omnisim/fakes/journal"
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/internal/solo"
 )
 
 // The API paths the fake serves.
@@ -109,6 +111,11 @@ type Config struct {
 	// and the profile names the user by the id. A value below
 	// ReplyTokenExpiry counts as ReplyTokenExpiry. Zero keeps every record.
 	ForgetAfter time.Duration
+	// Solo promises that one goroutine at a time uses the server, each
+	// use ordered with the others (a world on the memory or the direct
+	// network): it then takes no lock (package solo), and Start, which
+	// serves a listener from goroutines of its own, is an error.
+	Solo bool
 }
 
 // Server is the fake LINE Messaging API of one channel: an http.Handler
@@ -120,7 +127,7 @@ type Server struct {
 	srv     *http.Server
 	hookURL *url.URL // Config.WebhookURL, parsed once
 
-	mu         sync.Mutex
+	mu         solo.Mutex
 	ids        idgen
 	users      map[string]*user
 	tokens     map[string]*tokenState
@@ -243,6 +250,9 @@ func New(cfg Config) *Server {
 	s.webhooks.SetLimit(cfg.JournalLimit)
 	s.deliveries.SetLimit(cfg.JournalLimit)
 	s.errors.SetLimit(cfg.JournalLimit)
+	if cfg.Solo {
+		s.mu.Solo()
+	}
 	return s
 }
 
@@ -253,6 +263,9 @@ func (s *Server) now() time.Time { return s.cfg.Clock() }
 
 // Start serves the API on a loopback port; URL returns its base URL.
 func (s *Server) Start() error {
+	if s.cfg.Solo {
+		return errors.New("line: a Solo server cannot serve a listener")
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

@@ -26,6 +26,7 @@ import (
 	"github.com/omnisim/omnisim/fakes/forget"
 	bounded "github.com/omnisim/omnisim/fakes/journal"
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/internal/solo"
 	"github.com/omnisim/omnisim/jsonscan"
 )
 
@@ -131,6 +132,11 @@ type Config struct {
 	// (code 613); default 429. Graph has answered rate limits with 400 as
 	// well.
 	ThrottleStatus int
+	// Solo promises that one goroutine at a time uses the server, each
+	// use ordered with the others (a world on the memory or the direct
+	// network): it then takes no lock (package solo), and Start, which
+	// serves a listener from goroutines of its own, is an error.
+	Solo bool
 }
 
 // AttachmentLimit is what the platform accepts for one attachment type.
@@ -168,13 +174,13 @@ type Server struct {
 	ln  net.Listener
 	srv *http.Server
 
-	macMu  sync.Mutex
+	macMu  solo.Mutex
 	mac256 hash.Hash
 	mac1   hash.Hash
 	macSum [sha256.Size]byte // where the macs write their sums (a stack array would escape through hash.Hash)
 	sigs   jsonscan.Arena    // makes the signatures, guarded by macMu
 
-	mu        sync.Mutex
+	mu        solo.Mutex
 	ids       idgen
 	customers map[string]*customer
 	uploads   map[string]upload
@@ -279,6 +285,10 @@ func New(cfg Config) *Server {
 	if s.throttleStatus == 0 {
 		s.throttleStatus = http.StatusTooManyRequests
 	}
+	if cfg.Solo {
+		s.macMu.Solo()
+		s.mu.Solo()
+	}
 	return s
 }
 
@@ -289,6 +299,9 @@ func (s *Server) now() time.Time { return s.cfg.Clock() }
 
 // Start listens on 127.0.0.1 and sets URL.
 func (s *Server) Start() error {
+	if s.cfg.Solo {
+		return errors.New("messenger: a Solo server cannot serve a listener")
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

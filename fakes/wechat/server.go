@@ -22,6 +22,7 @@ import (
 	"github.com/omnisim/omnisim/fakes/forget"
 	"github.com/omnisim/omnisim/fakes/journal"
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/internal/solo"
 	"github.com/omnisim/omnisim/jsonscan"
 )
 
@@ -132,6 +133,11 @@ type Config struct {
 	// either is negative), keeping only the openid's hash: see the package
 	// comment. 0, the default, forgets no one.
 	ForgetAfter time.Duration
+	// Solo promises that one goroutine at a time uses the server, each
+	// use ordered with the others (a world on the memory or the direct
+	// network): it then takes no lock (package solo), and Start, which
+	// serves a listener from goroutines of its own, is an error.
+	Solo bool
 }
 
 // Defaults of Config.
@@ -186,7 +192,7 @@ type Server struct {
 	// the router without and with a body; the entries share these maps.
 	sentHeader [2]http.Header
 
-	mu        sync.Mutex
+	mu        solo.Mutex
 	ids       idgen
 	strs      jsonscan.Arena // makes the strings of send bodies and pushes' URLs and MsgIds, guarded by mu
 	kept      []byte         // the rest of the block pushes' bodies are kept in (keepLocked), guarded by mu
@@ -299,6 +305,9 @@ func New(cfg Config) *Server {
 	s.webhooks.SetLimit(cfg.JournalLimit)
 	s.delivs.SetLimit(cfg.JournalLimit)
 	s.errs.SetLimit(cfg.JournalLimit)
+	if cfg.Solo {
+		s.mu.Solo()
+	}
 	return s
 }
 
@@ -317,6 +326,9 @@ func (s *Server) now() time.Time { return s.cfg.Clock() }
 
 // Start serves the platform on 127.0.0.1 at a free port and sets URL.
 func (s *Server) Start() error {
+	if s.cfg.Solo {
+		return errors.New("wechat: a Solo server cannot serve a listener")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.srv != nil {

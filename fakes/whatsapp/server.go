@@ -16,6 +16,7 @@ import (
 	"github.com/omnisim/omnisim/fakes/fault"
 	"github.com/omnisim/omnisim/fakes/journal"
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/internal/solo"
 	"github.com/omnisim/omnisim/jsonscan"
 )
 
@@ -71,6 +72,12 @@ type Config struct {
 	// when they fall due (by a real-time timer); Close stops it. False
 	// (the default) queues them for Flush.
 	AutoFlush bool
+	// Solo promises that one goroutine at a time uses the server, each
+	// use ordered with the others (a world on the memory or the direct
+	// network): it then takes no lock (package solo), and Start, which
+	// serves a listener from goroutines of its own, is an error.
+	// AutoFlush, whose goroutine posts webhooks, overrides it.
+	Solo bool
 	// RetrySchedule is the delay before each retry of a webhook whose try
 	// failed (non-2xx answer, transport error or timeout): the first retry
 	// comes RetrySchedule[0] after the first try, the second
@@ -168,7 +175,7 @@ type Server struct {
 	schedule []time.Duration
 	timeout  time.Duration
 
-	pmu    sync.Mutex
+	pmu    solo.Mutex
 	phones phoneCache // raw "to" -> wa_id ("" = invalid); bounded
 
 	envHead []byte    // the webhook envelope up to a change value's metadata
@@ -178,9 +185,9 @@ type Server struct {
 
 	// flushMu serializes the posting of queued and retried webhooks
 	// (Flush and the AutoFlush goroutine), so they go out in order.
-	flushMu sync.Mutex
+	flushMu solo.Mutex
 
-	mu        sync.Mutex
+	mu        solo.Mutex
 	ids       idgen
 	wamids    jsonscan.Arena // the wamids of inbound messages and accepted sends
 	customers customerTable
@@ -450,6 +457,11 @@ func New(cfg Config) *Server {
 	s.delivs.SetLimit(cfg.JournalLimit)
 	s.errs.SetLimit(cfg.JournalLimit)
 	s.reads.SetLimit(cfg.JournalLimit)
+	if cfg.Solo && !cfg.AutoFlush {
+		s.mu.Solo()
+		s.pmu.Solo()
+		s.flushMu.Solo()
+	}
 	return s
 }
 
@@ -464,6 +476,9 @@ func (s *Server) now() time.Time { return s.cfg.Clock() }
 
 // Start serves the platform on 127.0.0.1 at a free port and sets URL.
 func (s *Server) Start() error {
+	if s.cfg.Solo && !s.cfg.AutoFlush {
+		return errors.New("whatsapp: a Solo server cannot serve a listener")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.srv != nil {

@@ -195,6 +195,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		PartnerID: s.PartnerID, BrandID: brandID, AgentID: agentID, ClientToken: token,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, Receipts: s.Receipts, SignVerification: s.SignVerification,
 		JournalLimit: env.JournalLimit,
+		Solo:         env.Solo,
 	}
 	if s.RetryFor != nil {
 		fcfg.RetryFor = s.RetryFor.D()
@@ -232,6 +233,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	acfg := routerbm.Config{
 		AgentID: agentID, Agent: "brands/" + brandID + "/agents/" + agentID, ClientToken: token,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed ^ 0x6d657373616765, Representative: s.Representative,
+		Solo: env.Solo,
 	}
 
 	if env.Network == sim.Direct || env.Mount == nil {

@@ -193,12 +193,12 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: env.JournalLimit,
 		NoCallTimeout: env.Network == sim.Memory, // handlers are called directly: nothing can hang
 		RateLimit:     s.RateLimit, TokenTTL: s.TokenTTL.D(), Repeats: s.Repeats, LostAnswers: s.LostAnswers, SendEvents: s.SendEvents,
-		Faults: ch.Faults.Plan()}
+		Faults: ch.Faults.Plan(), Solo: env.Solo}
 	if s.Scopes != nil {
 		fcfg.Scopes = append([]string{}, *s.Scopes...)
 	}
 	platformRules(ch.Rules, &fcfg)
-	acfg := routerdy.Config{ClientKey: key, ClientSecret: secret, AccountOpenID: account, Client: env.Client, Clock: env.Clock}
+	acfg := routerdy.Config{ClientKey: key, ClientSecret: secret, AccountOpenID: account, Client: env.Client, Clock: env.Clock, Solo: env.Solo}
 	if env.Keep != nil { // the world reads only the kept customers' deliveries
 		fcfg.KeepDeliveries = env.Keep
 		// After the window, which the fake waits for too, and after the

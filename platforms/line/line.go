@@ -157,6 +157,7 @@ func configs(env sim.Env, ch *scenario.Channel) (fakeline.Config, routerline.Con
 		ChannelID: s.ChannelID, ChannelSecret: secret, ChannelAccessToken: token, BotUserID: bot,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, MonthlyLimit: s.MonthlyLimit, JournalLimit: env.JournalLimit,
 		KeepDeliveries: env.Keep, // nil keeps everyone's
+		Solo:           env.Solo,
 	}
 	if s.ReplyTokenExpiry != nil {
 		fcfg.ReplyTokenExpiry = s.ReplyTokenExpiry.D()
@@ -183,6 +184,7 @@ func configs(env sim.Env, ch *scenario.Channel) (fakeline.Config, routerline.Con
 	acfg := routerline.Config{
 		ChannelSecret: secret, ChannelAccessToken: token, BotUserID: bot,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed ^ 0x4c494e45, Profiles: true,
+		Solo: env.Solo,
 	}
 	if env.Keep != nil {
 		// In a world that reads only scripted customers, the adapter's

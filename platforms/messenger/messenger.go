@@ -168,10 +168,12 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		NoLegacySignature: s.LegacySignature != nil && !*s.LegacySignature,
 		DisableDeliveries: s.DeliveryWebhooks != nil && !*s.DeliveryWebhooks,
 		Faults:            ch.Faults.Plan(), ThrottleStatus: s.ThrottleStatus,
+		Solo: env.Solo,
 	}
 	acfg := routerms.Config{
 		AppSecret: secret, VerifyToken: verify, AccessToken: token, PageID: page, APIVersion: s.APIVersion,
 		Client: env.Client, Clock: env.Clock,
+		Solo: env.Solo,
 	}
 	if w := s.StandardWindow; w != nil {
 		fcfg.Window, acfg.Window = w.D(), w.D()

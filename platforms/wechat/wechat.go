@@ -140,6 +140,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: env.JournalLimit,
 		NoCallTimeout:  env.Network == sim.Memory, // handlers are called directly: nothing can hang
 		KeepDeliveries: env.Keep,                  // nil keeps everyone's
+		Solo:           env.Solo,
 	}
 	switch s.Mode {
 	case "compatible":
@@ -166,6 +167,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	acfg := routerwc.Config{
 		AppID: appID, AppSecret: secret, Token: token, EncodingAESKey: key, OriginalID: orig,
 		Client: env.Client, Clock: env.Clock,
+		Solo: env.Solo,
 	}
 	if env.Network == sim.Direct {
 		return openDirect(b, fcfg, acfg, env)

@@ -213,6 +213,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		Client:             env.Client,
 		Limits:             s.limits(),
 		KnownValid:         generated,
+		Solo:               env.Solo,
 	}
 	if s.WindowErrors == "async" {
 		fcfg.WindowErrors = fakewa.Async
@@ -243,6 +244,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		APIVersion:    s.APIVersion,
 		Clock:         env.Clock,
 		Client:        env.Client,
+		Solo:          env.Solo,
 	}
 	if env.Network == sim.Direct {
 		return openDirect(b, fcfg, acfg, env)

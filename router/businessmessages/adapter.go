@@ -26,6 +26,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/internal/solo"
 	"github.com/omnisim/omnisim/jsonplain"
 	"github.com/omnisim/omnisim/jsonscan"
 	"github.com/omnisim/omnisim/router"
@@ -72,6 +73,10 @@ type Config struct {
 	// DedupeWindow is how long requestIds are remembered; default
 	// DefaultDedupeWindow.
 	DedupeWindow time.Duration
+	// Solo promises that one goroutine at a time uses the adapter, each
+	// use ordered with the others (a world on the memory or the direct
+	// network): it then takes no lock (package solo).
+	Solo bool
 }
 
 // Adapter is the Business Messages channel adapter of one agent: an
@@ -88,13 +93,13 @@ type Adapter struct {
 	saErr error
 	key   *rsa.PrivateKey
 
-	tokenMu  sync.Mutex
+	tokenMu  solo.Mutex
 	token    string
 	tokenExp time.Time
 	bearer   []string // the Authorization value of bearerOf, made once per token
 	bearerOf string
 
-	mu    sync.Mutex
+	mu    solo.Mutex
 	seen  dedupe.Set // requestIds handed on
 	stats Stats
 	ids   uint64
@@ -136,6 +141,10 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	token := []byte(cfg.ClientToken)
 	a.macPool.New = func() any { return &macBuf{h: hmac.New(sha512.New, token)} }
 	a.sa, a.key, a.saErr = parseServiceAccount(cfg.ServiceAccount)
+	if cfg.Solo {
+		a.tokenMu.Solo()
+		a.mu.Solo()
+	}
 	return a
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/omnisim/omnisim/headmac"
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/internal/solo"
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/router/dedupe"
 )
@@ -75,6 +76,10 @@ type Config struct {
 	// anyway, so that memory follows the customers in play. Contexts are
 	// looked at when an event comes. 0 forgets nothing.
 	ForgetAfter time.Duration
+	// Solo promises that one goroutine at a time uses the adapter, each
+	// use ordered with the others (a world on the memory or the direct
+	// network): it then takes no lock (package solo).
+	Solo bool
 }
 
 // Stats counts what an [Adapter] has seen and done.
@@ -102,11 +107,11 @@ type Adapter struct {
 	// BaseURL does not parse.
 	sendURL, tokenURL *url.URL
 
-	tokenMu   sync.Mutex
+	tokenMu   solo.Mutex
 	tok       token
 	tokHeader []string // the Access-Token header value of tok
 
-	mu sync.Mutex
+	mu solo.Mutex
 	// The dedupe keys handed on: Msg-Id headers, and messages'
 	// server_message_ids.
 	headers, messages dedupe.Set
@@ -154,6 +159,10 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	a.intern = []string{cfg.ClientKey, cfg.AccountOpenID}
 	a.sendURL = parseURL(cfg.BaseURL + "/im/send/msg/?open_id=" + url.QueryEscape(cfg.AccountOpenID))
 	a.tokenURL = parseURL(cfg.BaseURL + "/oauth/client_token/")
+	if cfg.Solo {
+		a.tokenMu.Solo()
+		a.mu.Solo()
+	}
 	return a
 }
 

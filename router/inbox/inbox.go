@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
+	"github.com/omnisim/omnisim/internal/solo"
 	"github.com/omnisim/omnisim/router"
 )
 
@@ -118,6 +118,10 @@ type Config struct {
 	// had none). It is called with the inbox locked and must not call the
 	// Inbox.
 	DropClosed func(key router.CustomerKey) bool
+	// Solo promises that one goroutine at a time uses the inbox, each use
+	// ordered with the others (a world on the memory or the direct
+	// network): it then takes no lock (package solo).
+	Solo bool
 }
 
 // Validate reports the first problem of the configuration: a palette
@@ -151,7 +155,7 @@ func (c Config) Validate() error {
 // with, kept from the engine's event log. Build it with [New]; all methods
 // are safe for concurrent use.
 type Inbox struct {
-	mu  sync.Mutex
+	mu  solo.Mutex
 	cfg Config
 
 	now     time.Time // the latest time seen; never goes back
@@ -186,7 +190,7 @@ type Inbox struct {
 	outbox     []Warning // raised or cleared, not yet given to OnWarning
 	delivering bool
 
-	syncMu sync.Mutex // serializes Sync
+	syncMu solo.Mutex // serializes Sync
 	cursor uint64
 	buf    []router.Event
 }
@@ -316,7 +320,7 @@ func New(cfg Config) *Inbox {
 		}
 	}
 	cfg.AutoReplies = nil
-	return &Inbox{
+	ib := &Inbox{
 		cfg:       cfg,
 		convs:     make(map[router.ConversationID]*conv),
 		customers: make(map[router.CustomerKey]*customer),
@@ -327,6 +331,11 @@ func New(cfg Config) *Inbox {
 		agents:    make(map[string]*agentState),
 		fig:       figures{window: cfg.Window, max: cfg.MaxSamples, waiting: make(map[router.ConversationID]*conv)},
 	}
+	if cfg.Solo {
+		ib.mu.Solo()
+		ib.syncMu.Solo()
+	}
+	return ib
 }
 
 // Sync applies the events e logged since the previous Sync (from its own

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/internal/solo"
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/router/dedupe"
 )
@@ -81,6 +82,10 @@ type Config struct {
 	// API, when set, is the platform's send API as values (the
 	// simulator's Direct network) instead of HTTP calls.
 	API API
+	// Solo promises that one goroutine at a time uses the adapter, each
+	// use ordered with the others (a world on the memory or the direct
+	// network): it then takes no lock (package solo).
+	Solo bool
 }
 
 // API is the platform's send API as values: what the HTTP calls of an
@@ -141,7 +146,7 @@ type Adapter struct {
 	// they do not parse.
 	replyURL, pushURL *url.URL
 
-	mu     sync.Mutex
+	mu     solo.Mutex
 	tokens map[string]*replyToken // userId -> the newest reply token
 	swept  int                    // len(tokens) after the last sweep
 	names  map[string]*nameRec    // userId -> display name
@@ -209,6 +214,9 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	a.replyURL, a.pushURL = parseURL(a.replyTo), parseURL(a.pushTo)
 	key := []byte(cfg.ChannelSecret)
 	a.macs.New = func() any { return &keyedMAC{h: hmac.New(sha256.New, key)} }
+	if cfg.Solo {
+		a.mu.Solo()
+	}
 	return a
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/omnisim/omnisim/headmac"
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/internal/solo"
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/router/dedupe"
 )
@@ -75,6 +76,10 @@ type Config struct {
 	// returns its attachment id, which the SendRequest then carries;
 	// without it Direct gets the attachment itself.
 	DirectUpload func(typ string, att *router.Attachment) (attachmentID string, err error)
+	// Solo promises that one goroutine at a time uses the adapter, each
+	// use ordered with the others (a world on the memory or the direct
+	// network): it then takes no lock (package solo).
+	Solo bool
 }
 
 // SendRequest is what the adapter sends, as a value.
@@ -117,7 +122,7 @@ type Adapter struct {
 
 	macs sync.Pool // *keyedMACs
 
-	mu   sync.Mutex
+	mu   solo.Mutex
 	seen dedupe.Set           // message ids handed on
 	last map[string]time.Time // PSID -> the customer's last message
 	ads  map[string]pendingAd // PSID -> a referral not yet attached to a message
@@ -194,6 +199,9 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	}
 	a.buffers.New = func() any { return new(bytes.Buffer) }
 	a.words = append([]string{cfg.PageID}, webhookWords...)
+	if cfg.Solo {
+		a.mu.Solo()
+	}
 	return a
 }
 

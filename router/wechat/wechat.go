@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/internal/solo"
 	"github.com/omnisim/omnisim/jsonscan"
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/router/dedupe"
@@ -77,6 +78,10 @@ type Config struct {
 	// API, when set, takes the adapter's sends and uploads by values
 	// instead of Client and BaseURL, with no access token (see [API]).
 	API API
+	// Solo promises that one goroutine at a time uses the adapter, each
+	// use ordered with the others (a world on the memory or the direct
+	// network): it then takes no lock (package solo).
+	Solo bool
 }
 
 // Stats counts what an [Adapter] has seen and done.
@@ -115,7 +120,7 @@ type Adapter struct {
 	// lastQuery is the send query of the last token used (tokenQuery).
 	lastQuery atomic.Pointer[tokenQuery]
 
-	mu    sync.Mutex
+	mu    solo.Mutex
 	seen  dedupe.Set // dedupe keys handed on
 	stats Stats
 	ids   jsonscan.Arena // makes the local message ids (sentIDLocked)
@@ -148,6 +153,9 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		if a.keyErr != nil {
 			a.aesKey = nil
 		}
+	}
+	if cfg.Solo {
+		a.mu.Solo()
 	}
 	return a
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/omnisim/omnisim/headmac"
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/internal/solo"
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/router/dedupe"
 )
@@ -54,6 +55,10 @@ type Config struct {
 	// makes no HTTP call, and MarkRead, which a Graph does not take, is
 	// an error.
 	Graph Graph
+	// Solo promises that one goroutine at a time uses the adapter, each
+	// use ordered with the others (a world on the memory or the direct
+	// network): it then takes no lock (package solo).
+	Solo bool
 }
 
 // Stats counts what an [Adapter]'s webhook endpoint has seen.
@@ -78,7 +83,7 @@ type Adapter struct {
 
 	macs sync.Pool // *headmac.MAC: HMAC-SHA256 keyed with the app secret
 
-	mu    sync.Mutex
+	mu    solo.Mutex
 	seen  dedupe.Set // wamids remembered for dedupe, with the Clock time of each
 	stats Stats
 
@@ -86,7 +91,7 @@ type Adapter struct {
 	// reused by every send: it is held for the Graph's call. Between
 	// sends graphReq holds no recipient and no text, at most the
 	// constant fields of a text send (sendGraph).
-	graphMu  sync.Mutex
+	graphMu  solo.Mutex
 	graphReq graphRequest
 }
 
@@ -118,6 +123,10 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	a.mediaURL, _ = url.Parse(base + "/media")
 	a.macs.New = func() any { return headmac.New(a.secret) }
 	a.authHdr = []string{a.auth}
+	if cfg.Solo {
+		a.mu.Solo()
+		a.graphMu.Solo()
+	}
 	return a
 }
 
