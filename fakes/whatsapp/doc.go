@@ -195,7 +195,10 @@
 // at the platform's Clock, even when the router refuses the webhook or
 // cannot be reached. It is open while now < last customer message + Window,
 // so it is closed at exactly 24h. Templates are accepted with the window
-// closed and never reopen it.
+// closed and never reopen it. The window, a billing conversation's 24h,
+// the pair rate and ForgetAfter are compared without overflow: what
+// started more than 292 years before has run out, and a conversation
+// opened in the last day of 2262 lasts its day.
 //
 // With [Sync] a send outside the window answers HTTP 400 with 131047. With
 // [Async] it answers 200 with a wamid and nothing is delivered; the failed
@@ -310,7 +313,9 @@
 //     UNCONFIRMED): a token bucket per recipient, a burst of
 //     Limits.PairBurst (default 45) and then one message per
 //     Limits.PairInterval (default 6s), as third-party copies of Meta's
-//     throughput page describe it.
+//     throughput page describe it. A bucket's time stops at the last
+//     instant of 2262, so in the last PairBurst-1 intervals before it the
+//     pair rate lets sends through.
 //   - Limits are checked after the parameters and the template, in this
 //     order: throughput, pair rate, undeliverable recipient (131026), then
 //     the window; refused sends consume neither limit; Check reads them

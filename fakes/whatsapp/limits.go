@@ -2,10 +2,13 @@ package whatsapp
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/omnisim/omnisim/fakes/forget"
 )
 
 // Error codes of the number's limits, the template registry and
@@ -219,7 +222,9 @@ func (s *Server) checkDeliveryLocked(waID string, c *customer, now time.Time) *E
 	}
 	if l.pairInterval > 0 {
 		tat := s.tatLocked(waID, c)
-		if tat != 0 && tat-now.UnixNano() > int64(l.pairSlack) {
+		// tat - now > slack, compared without overflow: a bucket filled
+		// more than 292 years before is empty.
+		if tat != 0 && !forget.Old(now.UnixNano(), tat, -int64(l.pairSlack)) {
 			return newError(http.StatusTooManyRequests, CodePairRate, 0, titlePairRate, DetailsPairRate)
 		}
 	}
@@ -260,7 +265,14 @@ func (s *Server) commitSendLocked(c *customer, now time.Time) {
 	if tat == 0 || tat < ns {
 		tat = ns
 	}
-	c.tat = tat + int64(l.pairInterval)
+	// tat + interval, stopped at the last instant Unix nanoseconds hold
+	// (2262) instead of wrapping to 1677, which the check would read as
+	// an empty bucket: one whose time runs past the end still refuses
+	// while now is more than pairSlack before it.
+	c.tat = math.MaxInt64
+	if i := int64(l.pairInterval); tat <= math.MaxInt64-i {
+		c.tat = tat + i
+	}
 }
 
 // forgetTatLocked keeps the pair rate of c, which is being forgotten, when

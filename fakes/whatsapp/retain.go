@@ -1,5 +1,7 @@
 package whatsapp
 
+import "github.com/omnisim/omnisim/fakes/forget"
+
 // What the platform keeps of its customers over a long run. By default it
 // keeps everything; a positive Config.JournalLimit keeps only each
 // customer's newest deliveries. Config.KeepDeliveries limits the delivery history
@@ -41,10 +43,10 @@ func (s *Server) noteInboundLocked(c *customer, ns int64) {
 	s.forget.push(forgetRec{c: c, gen: c.gen, at: ns})
 	for s.forget.len() > 0 {
 		r := s.forget.front()
-		if ns-r.at < int64(s.cfg.ForgetAfter) {
+		if !forget.Old(ns, r.at, int64(s.cfg.ForgetAfter)) {
 			break
 		}
-		if c := r.c; c.gen == r.gen && c.lastInbound == r.at && (c.conv.id == "" || ns >= c.conv.expires) && !s.kept(c) {
+		if c := r.c; c.gen == r.gen && c.lastInbound == r.at && (c.conv.id == "" || c.conv.expired(ns)) && !s.kept(c) {
 			s.customers.remove(c) // and with it the wamids of its messages
 			s.forgetTatLocked(c, ns)
 			c.gen++

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
+	"github.com/omnisim/omnisim/fakes/forget"
 )
 
 // Error codes the fake answers with.
@@ -588,7 +589,8 @@ func (s *Server) isMediaFormat(f string) bool {
 }
 
 // windowOpenLocked: the window is open while now < last customer message +
-// Window (it is closed at exactly Window).
+// Window (it is closed at exactly Window), compared with forget.Old: a
+// message more than 292 years before has closed it.
 func (s *Server) windowOpenLocked(waID string, now time.Time) bool {
 	return s.windowOpenFor(s.customers.get(waID), now)
 }
@@ -601,7 +603,7 @@ func (s *Server) windowOpenFor(c *customer, now time.Time) bool {
 	if c == nil || !c.hasInbound {
 		return false
 	}
-	return now.UnixNano()-c.lastInbound < int64(s.window)
+	return !forget.Old(now.UnixNano(), c.lastInbound, int64(s.window))
 }
 
 // checkReadLocked checks a mark-as-read request: status "read", a

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/fakes/forget"
 	"github.com/omnisim/omnisim/fakes/journal"
 	"github.com/omnisim/omnisim/httpcall"
 	"github.com/omnisim/omnisim/internal/solo"
@@ -222,7 +223,8 @@ type customer struct {
 	waID string
 	// lastInbound is when the customer last wrote, in Unix nanoseconds
 	// (hasInbound: ever): a time without a location to point to, which
-	// the window compares with a subtraction.
+	// the window compares with forget.Old (no overflow for instants more
+	// than 292 years apart).
 	lastInbound int64
 	hasInbound  bool
 	deliveries  ring[delivRec] // the newest Config.JournalLimit (all when it is not positive): grows in blocks, never copied
@@ -359,11 +361,24 @@ func (s *Server) delivery(to string, r *delivRec) Delivery {
 
 // conversation is a customer's billing conversation; none while id is "".
 type conversation struct {
-	id      string
-	expires int64 // Unix nanoseconds
-	// expUnix is expires in Unix seconds, as status webhooks carry it.
+	id string
+	// opened is when it started, in Unix nanoseconds: it lasts
+	// conversationLife from then (its end may lie past 2262, which Unix
+	// nanoseconds do not hold).
+	opened int64
+	// expUnix is when it expires in Unix seconds, as status webhooks
+	// carry it.
 	expUnix int64
 	utility bool // the category: utility (a template opened it), else service
+}
+
+// conversationLife is how long a billing conversation lasts.
+const conversationLife = 24 * time.Hour
+
+// expired reports whether the conversation has expired at ns (Unix
+// nanoseconds): it is conversationLife old, compared without overflow.
+func (cv *conversation) expired(ns int64) bool {
+	return forget.Old(ns, cv.opened, int64(conversationLife))
 }
 
 // upload is a media file: uploaded, or sent by a customer.
@@ -910,9 +925,8 @@ func (s *Server) accept(a *accepted, r *http.Request, req *SendRequest, withID b
 			if p.kind == "template" {
 				category = "utility"
 			}
-			if utility := category == "utility"; c.conv.id == "" || c.conv.utility != utility || now.UnixNano() >= c.conv.expires {
-				exp := now.Add(24 * time.Hour)
-				c.conv = conversation{id: s.ids.conversationID(), expires: exp.UnixNano(), expUnix: exp.Unix(), utility: utility}
+			if ns, utility := now.UnixNano(), category == "utility"; c.conv.id == "" || c.conv.utility != utility || c.conv.expired(ns) {
+				c.conv = conversation{id: s.ids.conversationID(), opened: ns, expUnix: now.Add(conversationLife).Unix(), utility: utility}
 			}
 			exp := c.conv.expUnix
 			s.queue = append(s.queue,
