@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -99,8 +100,10 @@ const maxAssertion = 16 << 10
 // does: three base64url parts; header alg RS256 (and kid, when present,
 // the key's id); an RS256 signature by pub; iss the service account's
 // email; aud the token URI; a scope including [Scope]; iat and exp
-// integers with exp after now, iat at most a minute ahead of now, and exp
-// at most an hour after iat. It returns nil when the assertion is good.
+// integers that int64 holds, with exp after now, iat at most a minute
+// ahead of now, and exp after iat by at most an hour (compared without
+// overflow, however far apart they are). It returns nil when the
+// assertion is good.
 func CheckAssertion(assertion string, pub *rsa.PublicKey, keyID, email, tokenURI string, now time.Time) *tokenError {
 	if assertion == "" {
 		return &tokenError{Code: "invalid_request", Description: "Missing required parameter: assertion", Status: 400}
@@ -158,7 +161,9 @@ func CheckAssertion(assertion string, pub *rsa.PublicKey, keyID, email, tokenURI
 		return invalidGrant("Invalid JWT: iat and exp must be integers.")
 	}
 	n := now.Unix()
-	if exp <= n || iat > n+60 || exp-iat > 3600 || exp <= iat {
+	// exp > iat: their difference, up to 2^64-1, is exact in uint64,
+	// where exp-iat in int64 wraps for claims more than 2^63 apart.
+	if exp <= n || iat > n+60 || exp <= iat || uint64(exp-iat) > 3600 {
 		return invalidGrant("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.")
 	}
 	return nil
@@ -173,7 +178,8 @@ func scopeHas(scopes, want string) bool {
 	return false
 }
 
-// unixClaim reads an integer NumericDate.
+// unixClaim reads an integer NumericDate; false for one that int64 does
+// not hold, as for one that is not an integer.
 func unixClaim(raw json.RawMessage) (int64, bool) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || len(raw) > 19 {
@@ -187,7 +193,11 @@ func unixClaim(raw json.RawMessage) (int64, bool) {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
-		v = v*10 + int64(c-'0')
+		d := int64(c - '0')
+		if v > (math.MaxInt64-d)/10 { // 19 digits past 9223372036854775807
+			return 0, false
+		}
+		v = v*10 + d
 	}
 	if raw[0] == '-' {
 		v = -v
