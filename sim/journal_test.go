@@ -17,29 +17,13 @@ import (
 func TestRunWorldsKeepNoJournal(t *testing.T) {
 	for _, p := range platforms.All {
 		t.Run(p.Name(), func(t *testing.T) {
-			sc, err := platforms.Format.Parse("t.toml", []byte(fmt.Sprintf("[channels.%s]\n[[agents]]\nid = \"a\"\n", p.Name())))
-			if err != nil {
-				t.Fatal(err)
-			}
 			for _, run := range []bool{false, true} {
-				w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, NoJournals: run})
-				if err != nil {
-					t.Fatal(err)
-				}
-				b, _ := w.Binding(p.Name())
+				w, b := oneChannel(t, p.Name(), 1, sim.Options{Platforms: platforms.All, NoJournals: run})
 				key, err := w.Customer(p.Name(), b.NewHandle(1))
 				if err != nil {
 					t.Fatal(err)
 				}
-				if in, err := w.Say(key, sim.Message{Text: "Hello"}); err != nil || in.Status != 200 {
-					t.Fatalf("Say = %+v, %v", in, err)
-				}
-				if res, err := w.Send("a", key, router.Outbound{Kind: router.KindText, Text: "Hi there"}); err != nil || res.Err != nil || res.Refusal != "" {
-					t.Fatalf("Send = %+v, %v", res, err)
-				}
-				if err := w.RunUntil(w.Now().Add(time.Minute)); err != nil {
-					t.Fatal(err)
-				}
+				converse(t, w, key)
 				if dev := b.Device(key.Customer); len(dev) != 1 || dev[0].Text != "Hi there" {
 					t.Errorf("run %v: device received %+v", run, dev)
 				}
@@ -50,7 +34,6 @@ func TestRunWorldsKeepNoJournal(t *testing.T) {
 				if run != (len(recs) == 0) {
 					t.Errorf("run %v: %d journal records", run, len(recs))
 				}
-				w.Close()
 			}
 		})
 	}
@@ -63,16 +46,7 @@ func TestRunWorldsKeepNoJournal(t *testing.T) {
 func TestGenerated(t *testing.T) {
 	for _, p := range platforms.All {
 		t.Run(p.Name(), func(t *testing.T) {
-			sc, err := platforms.Format.Parse("t.toml", []byte(fmt.Sprintf("[channels.%s]\n[[agents]]\nid = \"a\"\ncapacity = 2\n", p.Name())))
-			if err != nil {
-				t.Fatal(err)
-			}
-			w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer w.Close()
-			b, _ := w.Binding(p.Name())
+			w, b := oneChannel(t, p.Name(), 2, sim.Options{Platforms: platforms.All})
 			scripted, err := w.Customer(p.Name(), b.NewHandle(1))
 			if err != nil {
 				t.Fatal(err)
@@ -88,17 +62,8 @@ func TestGenerated(t *testing.T) {
 			if gen == scripted || gen2 == scripted || gen == gen2 {
 				t.Fatalf("keys %v, %v and %v are not all different", scripted, gen, gen2)
 			}
-			for _, key := range []router.CustomerKey{scripted, gen} {
-				if in, err := w.Say(key, sim.Message{Text: "Hello"}); err != nil || in.Status != 200 {
-					t.Fatalf("Say = %+v, %v", in, err)
-				}
-				if res, err := w.Send("a", key, router.Outbound{Kind: router.KindText, Text: "Hi there"}); err != nil || res.Err != nil || res.Refusal != "" {
-					t.Fatalf("Send = %+v, %v", res, err)
-				}
-			}
-			if err := w.RunUntil(w.Now().Add(time.Minute)); err != nil {
-				t.Fatal(err)
-			}
+			converse(t, w, scripted)
+			converse(t, w, gen)
 			if s := b.Stats(); s.Delivered != 2 {
 				t.Errorf("%d deliveries, want 2", s.Delivered)
 			}
@@ -110,16 +75,41 @@ func TestGenerated(t *testing.T) {
 			}
 		})
 	}
-	sc, err := platforms.Format.Parse("t.toml", []byte("[channels.whatsapp]\n[[agents]]\nid = \"a\"\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w, _ := oneChannel(t, "whatsapp", 1, sim.Options{Platforms: platforms.All})
 	if _, err := w.Generated("line"); err == nil {
 		t.Error("Generated on a channel the world has not opened: no error")
+	}
+}
+
+// oneChannel opens a world of one channel and one agent, "a", of the given
+// capacity, closed when the test ends, and returns it with the channel's
+// binding.
+func oneChannel(t *testing.T, channel string, capacity int, opt sim.Options) (*sim.World, sim.Binding) {
+	t.Helper()
+	sc, err := platforms.Format.Parse("t.toml", []byte(fmt.Sprintf("[channels.%s]\n[[agents]]\nid = \"a\"\ncapacity = %d\n", channel, capacity)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := sim.NewWorld(context.Background(), sc, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Close)
+	b, _ := w.Binding(channel)
+	return w, b
+}
+
+// converse has the customer of key say hello and agent "a" reply, and
+// moves the world a minute on.
+func converse(t *testing.T, w *sim.World, key router.CustomerKey) {
+	t.Helper()
+	if in, err := w.Say(key, sim.Message{Text: "Hello"}); err != nil || in.Status != 200 {
+		t.Fatalf("Say = %+v, %v", in, err)
+	}
+	if res, err := w.Send("a", key, router.Outbound{Kind: router.KindText, Text: "Hi there"}); err != nil || res.Err != nil || res.Refusal != "" {
+		t.Fatalf("Send = %+v, %v", res, err)
+	}
+	if err := w.RunUntil(w.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
 	}
 }
