@@ -3,10 +3,11 @@ package businessmessages
 import (
 	"context"
 	"fmt"
-	"math"
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/omnisim/omnisim/fakes/forget/forgettest"
 )
 
 // retainFake is a fake on the Direct network at c's time that keeps the
@@ -149,14 +150,7 @@ func TestConversationsBounded(t *testing.T) {
 // started then has run out now. Each check runs over each span.
 func TestInstantsFarApart(t *testing.T) {
 	ctx := context.Background()
-	y := func(year int) time.Time { return time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC) }
-	spans := []struct {
-		name      string
-		then, now time.Time
-	}{
-		{"1800 to 2200", y(1800), y(2200)},
-		{"the first instant to the last", time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)},
-	}
+	spans := forgettest.FarApart
 	checks := []struct {
 		name string
 		run  func(t *testing.T, then, now time.Time)
@@ -221,7 +215,7 @@ func TestInstantsFarApart(t *testing.T) {
 	}
 	for _, sp := range spans {
 		for _, ck := range checks {
-			t.Run(sp.name+": "+ck.name, func(t *testing.T) { ck.run(t, sp.then, sp.now) })
+			t.Run(sp.Name+": "+ck.name, func(t *testing.T) { ck.run(t, sp.Then, sp.Now) })
 		}
 	}
 }

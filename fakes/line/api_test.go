@@ -3,13 +3,13 @@ package line
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/http"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/omnisim/omnisim/fakes/forget/forgettest"
 	"github.com/omnisim/omnisim/fakes/journal/journaltest"
 	"github.com/omnisim/omnisim/httpcall/httpcalltest"
 )
@@ -192,14 +192,7 @@ func TestRetryKey(t *testing.T) {
 // token issued then is refused and forgotten now, and a retry key accepted
 // then is forgotten. Each check runs over each span.
 func TestInstantsFarApart(t *testing.T) {
-	y := func(year int) time.Time { return time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC) }
-	spans := []struct {
-		name      string
-		then, now time.Time
-	}{
-		{"1800 to 2200", y(1800), y(2200)},
-		{"the first instant to the last", time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)},
-	}
+	spans := forgettest.FarApart
 	const key = "123e4567-e89b-12d3-a456-426614174000"
 	set := func(clk *testClock, t time.Time) { clk.mu.Lock(); clk.t = t; clk.mu.Unlock() }
 	refused := func(t *testing.T, s *Server, token string) {
@@ -252,9 +245,9 @@ func TestInstantsFarApart(t *testing.T) {
 	}
 	for _, sp := range spans {
 		for _, ck := range checks {
-			t.Run(sp.name+": "+ck.name, func(t *testing.T) {
+			t.Run(sp.Name+": "+ck.name, func(t *testing.T) {
 				s, _, clk := newFake(t, Config{})
-				ck.run(t, s, clk, sp.then, sp.now)
+				ck.run(t, s, clk, sp.Then, sp.Now)
 			})
 		}
 	}

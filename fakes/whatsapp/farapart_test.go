@@ -4,20 +4,15 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/omnisim/omnisim/fakes/forget/forgettest"
 )
 
 // Instants more than 292 years apart, whose difference in Unix nanoseconds
 // would wrap, up to the two ends of the range (1677 and 2262): what
 // started then has run out now. Each check runs over each span.
 func TestInstantsFarApart(t *testing.T) {
-	y := func(year int) time.Time { return time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC) }
-	spans := []struct {
-		name      string
-		then, now time.Time
-	}{
-		{"1800 to 2200", y(1800), y(2200)},
-		{"the first instant to the last", time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)},
-	}
+	spans := forgettest.FarApart
 	const a, b = "16505550001", "16505550002"
 	checks := []struct {
 		name string
@@ -68,11 +63,11 @@ func TestInstantsFarApart(t *testing.T) {
 	}
 	for _, sp := range spans {
 		for _, ck := range checks {
-			t.Run(sp.name+": "+ck.name, func(t *testing.T) {
-				clk := &fakeClock{t: sp.then}
+			t.Run(sp.Name+": "+ck.name, func(t *testing.T) {
+				clk := &fakeClock{t: sp.Then}
 				s := New(Config{Clock: clk.Now, KeepDeliveries: func(string) bool { return false }, ForgetAfter: 25 * time.Hour,
 					Limits: Limits{PairBurst: 2, PairInterval: time.Hour, Throughput: -1}})
-				ck.run(t, s.Direct("v21.0"), s, clk, sp.now)
+				ck.run(t, s.Direct("v21.0"), s, clk, sp.Now)
 			})
 		}
 	}
