@@ -30,8 +30,9 @@ func TestWirePairAllocatesNothing(t *testing.T) {
 				}
 			}
 			// Every customer known and every pool warm. What a fake keeps of
-			// a customer it reports on (its deliveries) grows by doubling,
-			// so after a hundred pairs each, the next ten each regrow it at
+			// a conversation that never ends (WhatsApp's inbound message
+			// ids, Business Messages' message ids) grows by doubling, so
+			// after a hundred pairs each, the next ten each regrow it at
 			// most once per customer: AllocsPerRun's average, rounded down,
 			// counts what every pair allocates.
 			for range 100 * customers {

@@ -10,7 +10,8 @@
 // starts no goroutines: every call carries the current time, the one random
 // choice (among never-assigned agents under [LongestIdle]) comes from a source
 // seeded by [Config.Seed], and the same calls give the same events. All
-// methods are safe for concurrent use.
+// methods are safe for concurrent use, unless the engine was made with
+// [Config.Solo] for one goroutine at a time.
 //
 // Engine time never goes backwards. Every method that acts at a time
 // (Receive, Status, Check, Send, SetOnline, Close, Transfer, Take, Handoff,

@@ -1777,7 +1777,9 @@ func (w *World) Customer(channel, handle string) (router.CustomerKey, error) {
 // Generated returns the key of a new customer on an open channel, as a
 // traffic flow makes one: a generated customer id, and a customer who is
 // not scripted, so that the fake keeps none of the customer's deliveries
-// and may forget the customer once every window has passed.
+// and may forget the customer once every window has passed. Unlike a
+// flow's customer, whose record the world lets go when its conversation
+// has closed, it stays in the world for the world's life.
 func (w *World) Generated(channel string) (router.CustomerKey, error) {
 	b, ok := w.bindings[channel]
 	if !ok {

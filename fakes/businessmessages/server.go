@@ -162,7 +162,8 @@ const (
 )
 
 // Server is a fake Business Messages platform. Use it unstarted as an
-// http.Handler. All methods are safe for concurrent use.
+// http.Handler. All methods are safe for concurrent use,
+// unless made with Config.Solo.
 type Server struct {
 	cfg     Config
 	hookURL httpcall.URLCache // Config.WebhookURL parsed once

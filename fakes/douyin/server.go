@@ -131,7 +131,8 @@ type Config struct {
 }
 
 // Server is a fake Douyin Open Platform. It is an http.Handler for the
-// API; URL is set by Start. It is safe for concurrent use.
+// API; URL is set by Start. It is safe for concurrent use,
+// unless made with Config.Solo.
 type Server struct {
 	URL string
 

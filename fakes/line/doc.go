@@ -138,8 +138,8 @@
 // is a forgotten user's: a chance of the users forgotten in 2^64.
 // [Server.Users] counts the records held. Reply tokens and retry keys are
 // forgotten once they expire, their ages compared without overflow: one
-// issued more than 292 years before has expired. The files of media messages users sent (GET
-// .../content) are kept for the whole run.
+// issued more than 292 years before has expired. The files of media
+// messages users sent (GET .../content) are kept for the whole run.
 //
 // # Choices where LINE's behaviour is not confirmed
 //

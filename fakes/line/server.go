@@ -120,7 +120,8 @@ type Config struct {
 
 // Server is the fake LINE Messaging API of one channel: an http.Handler
 // for the API (api.line.me and api-data.line.me under one base URL) and
-// the webhook emitter. It is safe for concurrent use.
+// the webhook emitter. It is safe for concurrent use,
+// unless made with Config.Solo.
 type Server struct {
 	cfg     Config
 	url     string

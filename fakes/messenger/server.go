@@ -163,7 +163,8 @@ func DefaultRetrySchedule() []time.Duration {
 }
 
 // Server is a fake Messenger Platform for one Facebook Page. It is safe for
-// concurrent use.
+// concurrent use,
+// unless made with Config.Solo.
 type Server struct {
 	cfg     Config
 	hookURL httpcall.URLCache // Config.WebhookURL parsed once

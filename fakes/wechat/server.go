@@ -169,7 +169,8 @@ const (
 
 // Server is a fake WeChat Official Account platform. Use it unstarted as an
 // http.Handler, or call Start to serve it on a loopback port. All methods
-// are safe for concurrent use.
+// are safe for concurrent use,
+// unless made with Config.Solo.
 type Server struct {
 	// URL is "http://127.0.0.1:port" after Start; "" before.
 	URL string

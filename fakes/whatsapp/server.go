@@ -77,7 +77,9 @@ type Config struct {
 	// use ordered with the others (a world on the memory or the direct
 	// network): it then takes no lock (package solo), and Start, which
 	// serves a listener from goroutines of its own, is an error.
-	// AutoFlush, whose goroutine posts webhooks, overrides it.
+	// AutoFlush, whose goroutine posts webhooks, overrides it; that
+	// goroutine then calls the webhook's receiver too, which must keep
+	// its own locks.
 	Solo bool
 	// RetrySchedule is the delay before each retry of a webhook whose try
 	// failed (non-2xx answer, transport error or timeout): the first retry
@@ -157,7 +159,8 @@ const (
 
 // Server is a fake WhatsApp Business Cloud API platform. Use it unstarted
 // as an http.Handler, or call Start to serve it on a loopback port. All
-// methods are safe for concurrent use.
+// methods are safe for concurrent use,
+// unless made with Config.Solo.
 type Server struct {
 	// URL is "http://127.0.0.1:port" after Start; "" before.
 	URL string

@@ -100,18 +100,22 @@ func (p *Pair) Play() error {
 	return p.w.RunUntil(p.w.Now().Add(time.Second))
 }
 
-// Steady is how long a pair is warmed before it is timed: longer than
-// every window a fake or an adapter keeps what a pair leaves (the
-// adapters' dedupe windows, the longest of which is Business Messages' 8
-// days, and the platforms' 24-hour and 48-hour windows), so that what is
-// kept has reached the size it keeps at a pair a second.
+// Steady is how long a pair is warmed before it is timed: longer than the
+// windows that keep what a pair leaves, so that they have reached the size
+// they keep at a pair a second: the adapters' dedupe windows (48 hours to
+// Business Messages' 8 days), the platforms' 24-hour and 48-hour windows,
+// and the engine's status horizon (the longest window of the channel's
+// policy and an hour) on every platform but Business Messages, whose
+// 30-day window makes it 30 days and an hour. Two things still grow after
+// it, slowly: what Business Messages' engine keeps for that horizon, and
+// what a conversation that never ends, as a pair's does, keeps of its own
+// (Business Messages' message ids, WhatsApp's inbound messages).
 const Steady = 8*24*time.Hour + time.Hour
 
 // Warm plays pairs until the virtual clock has moved on by d. Warmed by
 // Steady (694,800 pairs), a pair plays as on a channel that has carried
-// this traffic for longer than it remembers any of it: what each part
-// keeps then stays the same size, rather than growing as it does in a
-// run's first week.
+// this traffic for longer than its windows remember any of it, rather
+// than as in a run's first week, while they still fill.
 func (p *Pair) Warm(d time.Duration) error {
 	end := p.w.Now().Add(d)
 	for p.w.Now().Before(end) {

@@ -81,7 +81,8 @@ type Config struct {
 
 // Adapter is the Business Messages channel adapter of one agent: an
 // [http.Handler] for its webhook and a [router.Sender]. It is safe for
-// concurrent use.
+// concurrent use,
+// unless made with Config.Solo.
 type Adapter struct {
 	cfg     Config
 	base    *url.URL // BaseURL parsed once (plainBase); nil: every call parses its URL

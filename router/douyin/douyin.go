@@ -97,7 +97,8 @@ type Stats struct {
 
 // Adapter is the Douyin IM channel adapter of one app and merchant
 // account: an [http.Handler] for its webhook and a [router.Sender]. It is
-// safe for concurrent use.
+// safe for concurrent use,
+// unless made with Config.Solo.
 type Adapter struct {
 	cfg    Config
 	rcv    router.Receiver

@@ -273,7 +273,8 @@
 //
 // # Concurrency
 //
-// All methods are safe for concurrent use (the web server calls them);
+// All methods are safe for concurrent use (the web server calls them),
+// unless the inbox was made with Config.Solo for one goroutine at a time;
 // one mutex guards the state and Sync runs one at a time. No method calls
 // the engine with the inbox locked.
 package inbox

@@ -153,7 +153,8 @@ func (c Config) Validate() error {
 
 // Inbox is the message center: the per-conversation state people work
 // with, kept from the engine's event log. Build it with [New]; all methods
-// are safe for concurrent use.
+// are safe for concurrent use,
+// unless made with Config.Solo.
 type Inbox struct {
 	mu  solo.Mutex
 	cfg Config

@@ -134,7 +134,8 @@ type Stats struct {
 
 // Adapter is the LINE channel adapter of one Messaging API channel: an
 // [http.Handler] for its webhook and a [router.Sender]. It is safe for
-// concurrent use.
+// concurrent use,
+// unless made with Config.Solo.
 type Adapter struct {
 	cfg     Config
 	rcv     router.Receiver

@@ -111,7 +111,8 @@ type Stats struct {
 
 // Adapter is the Messenger channel adapter of one Facebook Page: an
 // [http.Handler] for its webhook and a [router.Sender]. It is safe for
-// concurrent use.
+// concurrent use,
+// unless made with Config.Solo.
 type Adapter struct {
 	cfg     Config
 	rcv     router.Receiver

@@ -100,7 +100,8 @@ type Stats struct {
 
 // Adapter is the WeChat Official Account channel adapter of one account: an
 // [http.Handler] for its webhook and a [router.Sender]. It is safe for
-// concurrent use.
+// concurrent use,
+// unless made with Config.Solo.
 type Adapter struct {
 	cfg    Config
 	rcv    router.Receiver

@@ -71,7 +71,8 @@ type Stats struct {
 
 // Adapter is the WhatsApp channel adapter of one business phone number: an
 // [http.Handler] for its webhook and a [router.Sender]. It is safe for
-// concurrent use.
+// concurrent use,
+// unless made with Config.Solo.
 type Adapter struct {
 	cfg      Config
 	rcv      router.Receiver
