@@ -37,6 +37,7 @@ func TestMutex(t *testing.T) {
 	off.Solo()
 	off.Lock()
 	off.Lock() // would deadlock if it locked
+	n++
 	off.Unlock()
 	off.Unlock()
 	if !off.mu.TryLock() {
