@@ -45,17 +45,9 @@ func TestInstantsFarApart(t *testing.T) {
 			}
 		}},
 		{"a pair rate bucket filled then has room", func(t *testing.T, d *Direct, s *Server, clk *fakeClock, now time.Time) {
-			for i := 0; i < 2; i++ {
-				req := tmpl(a, "welcome")
-				if _, _, e := d.Send(&req); e != nil {
-					t.Fatalf("template %d: %v", i, e)
-				}
-			}
-			req := tmpl(a, "welcome")
-			if _, _, e := d.Send(&req); e == nil || e.Code != CodePairRate {
-				t.Fatalf("third template at once: %v, want %d", e, CodePairRate)
-			}
+			fillPairRate(t, d, a, 2)
 			clk.Set(now)
+			req := tmpl(a, "welcome")
 			if _, _, e := d.Send(&req); e != nil {
 				t.Errorf("template: %v", e)
 			}
@@ -128,16 +120,7 @@ func TestEndOfRange(t *testing.T) {
 			}
 		}},
 		{"a pair rate bucket past the last instant refuses", last.Add(-150 * time.Minute), func(t *testing.T, d *Direct, s *Server, clk *fakeClock) {
-			for i := 0; i < 3; i++ {
-				req := tmpl(a, "welcome")
-				if _, _, e := d.Send(&req); e != nil {
-					t.Fatalf("template %d: %v", i, e)
-				}
-			}
-			req := tmpl(a, "welcome")
-			if _, _, e := d.Send(&req); e == nil || e.Code != CodePairRate {
-				t.Errorf("fourth template at once: %v, want %d", e, CodePairRate)
-			}
+			fillPairRate(t, d, a, 3)
 		}},
 	}
 	for _, tt := range tests {

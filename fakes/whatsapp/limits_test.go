@@ -396,16 +396,7 @@ func TestPairRateOutlivesForgetting(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk.Add(25*time.Hour - time.Second)
-	for i := 0; i < 2; i++ {
-		req := tmpl(a, "welcome")
-		if _, _, e := d.Send(&req); e != nil {
-			t.Fatalf("template %d: %v", i, e)
-		}
-	}
-	req := tmpl(a, "welcome")
-	if _, _, e := d.Send(&req); e == nil || e.Code != CodePairRate {
-		t.Fatalf("third template at once: %v, want %d", e, CodePairRate)
-	}
+	fillPairRate(t, d, a, 2)
 	old := s.customers.get(a)
 	clk.Add(2 * time.Second)
 	if _, err := d.CustomerMessage(b, "text", "", "hi", 0); err != nil { // forgets a
@@ -426,7 +417,7 @@ func TestPairRateOutlivesForgetting(t *testing.T) {
 			t.Errorf("template %d to the reused record's customer: %v", i, e)
 		}
 	}
-	req = tmpl(a, "welcome")
+	req := tmpl(a, "welcome")
 	if _, _, e := d.Send(&req); e == nil || e.Code != CodePairRate {
 		t.Fatalf("template to the forgotten customer: %v, want %d", e, CodePairRate)
 	}
@@ -436,5 +427,21 @@ func TestPairRateOutlivesForgetting(t *testing.T) {
 	}
 	if n := len(s.lim.tat); n != 0 {
 		t.Errorf("%d forgotten pair rates kept", n)
+	}
+}
+
+// fillPairRate sends to n templates at once, each of which the fake must
+// take, and checks that one more is refused for the pair rate.
+func fillPairRate(t *testing.T, d *Direct, to string, n int) {
+	t.Helper()
+	for i := range n {
+		req := tmpl(to, "welcome")
+		if _, _, e := d.Send(&req); e != nil {
+			t.Fatalf("template %d: %v", i, e)
+		}
+	}
+	req := tmpl(to, "welcome")
+	if _, _, e := d.Send(&req); e == nil || e.Code != CodePairRate {
+		t.Fatalf("template %d at once: %v, want %d", n+1, e, CodePairRate)
 	}
 }
