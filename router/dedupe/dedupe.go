@@ -20,6 +20,7 @@ package dedupe
 
 import (
 	"iter"
+	"math"
 	"time"
 
 	"github.com/omnisim/omnisim/strhash"
@@ -91,7 +92,7 @@ func (s *Set) Add(id string, now int64) bool {
 	}
 	t := s.tag(id)
 	sl, found := s.find(id, t)
-	if found && now-s.indexed(sl).at < s.window {
+	if found && young(now, s.indexed(sl).at, s.window) {
 		return false
 	}
 	if !found {
@@ -108,7 +109,7 @@ func (s *Set) Has(id string, now int64) bool {
 		return false
 	}
 	sl, found := s.find(id, s.tag(id))
-	return found && now-s.indexed(sl).at < s.window
+	return found && young(now, s.indexed(sl).at, s.window)
 }
 
 // Restore remembers id as remembered at at, as a saved state lists it:
@@ -147,6 +148,17 @@ func (s *Set) All() iter.Seq2[string, int64] {
 // tag is the tag of id: 31 bits of its hash, which place it in the index,
 // and the top bit set, which tells a used slot from an empty one.
 func (s *Set) tag(id string) uint32 { return uint32(strhash.String(s.seed, id)) | 1<<31 }
+
+// young reports whether now - at < window, instants in nanoseconds,
+// computed without overflow: now - at wraps for instants more than 292
+// years apart (an adapter's Clock may be any), so it compares now with
+// at + window where int64 holds the sum, as it holds every instant.
+func young(now, at, window int64) bool {
+	if window >= 0 {
+		return at > math.MaxInt64-window || now < at+window
+	}
+	return at >= math.MinInt64-window && now < at+window
+}
 
 // entry is the entry with sequence number seq.
 func (s *Set) entry(seq uint64) *entry {
@@ -241,7 +253,7 @@ func (s *Set) prune(now int64) {
 	first := s.first
 	for s.first < s.next {
 		e := s.entry(s.first)
-		if now-e.at < s.window {
+		if young(now, e.at, s.window) {
 			break
 		}
 		s.unindex(e.tag, s.first)

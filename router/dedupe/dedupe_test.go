@@ -2,6 +2,7 @@ package dedupe
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -178,4 +179,58 @@ func BenchmarkSet(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/message")
+}
+
+// TestInstantsFarApart: an id remembered more than 292 years before now,
+// whose age in nanoseconds wraps an int64, has left the window: Add takes
+// it again and forgets the old remembrance, Has does not find it; and the
+// window's end is where it was, one nanosecond before it a duplicate.
+func TestInstantsFarApart(t *testing.T) {
+	y := func(year int) int64 { return time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano() }
+	const window = 7 * 24 * time.Hour
+	for _, c := range []struct {
+		name      string
+		then, now int64
+		duplicate bool
+	}{
+		{"1800 to 2200", y(1800), y(2200), false},
+		{"the first instant to the last", math.MinInt64, math.MaxInt64, false},
+		{"the last instant to the first", math.MaxInt64, math.MinInt64, true}, // a clock gone back: not expired
+		{"a nanosecond before the window's end", y(2200), y(2200) + int64(window) - 1, true},
+		{"at the window's end", y(2200), y(2200) + int64(window), false},
+	} {
+		s := New(window)
+		s.Add("wamid.A", c.then)
+		if got := s.Has("wamid.A", c.now); got != c.duplicate {
+			t.Errorf("%s: Has = %v, want %v", c.name, got, c.duplicate)
+		}
+		if got := s.Add("wamid.A", c.now); got == c.duplicate {
+			t.Errorf("%s: Add = %v, want %v", c.name, got, !c.duplicate)
+		}
+		if !c.duplicate && s.Len() != 1 {
+			t.Errorf("%s: %d ids remembered after the old one expired, want 1", c.name, s.Len())
+		}
+	}
+}
+
+// TestYoung: young is now - at < window wherever that does not overflow,
+// and the true answer where it does.
+func TestYoung(t *testing.T) {
+	for _, c := range []struct {
+		now, at, window int64
+		want            bool
+	}{
+		{10, 5, 6, true},
+		{11, 5, 6, false},
+		{math.MaxInt64, math.MinInt64, 1 << 62, false},
+		{math.MinInt64, math.MaxInt64, 1 << 62, true},
+		{math.MaxInt64, math.MaxInt64 - 1, math.MaxInt64, true},
+		{0, math.MinInt64, -1, false},
+		{math.MinInt64, math.MinInt64 + 2, -1, true},
+		{math.MinInt64, math.MinInt64, -1, false},
+	} {
+		if got := young(c.now, c.at, c.window); got != c.want {
+			t.Errorf("young(%d, %d, %d) = %v, want %v", c.now, c.at, c.window, got, c.want)
+		}
+	}
 }
