@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"runtime"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/omnisim/omnisim/fakes/fault"
+	"github.com/omnisim/omnisim/fakes/forget/forgettest"
 )
 
 // TestKeepDeliveries holds that Config.KeepDeliveries limits the kept
@@ -229,39 +229,22 @@ func TestForgottenCompact(t *testing.T) {
 	clk := newClock()
 	s := New(Config{ForgetAfter: time.Hour, JournalLimit: -1, KeepDeliveries: func(string) bool { return false },
 		Clock: clk.Now, Direct: func(context.Context, string, []Event) int { return http.StatusOK }})
-	next := 0
-	run := func(n int) (heap uint64, gone int) {
-		for ; n > 0; n-- {
-			id := fmt.Sprintf("U%032x", next)
-			in, err := s.CustomerText(t.Context(), id, "t"+strconv.Itoa(next), "hi")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, e := s.Reply("", ReplyRequest{ReplyToken: in.ReplyToken, Messages: []Message{{Type: "text", Text: "hello"}}}); e != nil {
-				t.Fatal(e)
-			}
-			next++
-			clk.Add(time.Minute)
+	// The warm-up: the records in play (an hour's worth) and the queue
+	// reach their size.
+	per := forgettest.BytesPerForgotten(func(next int) {
+		in, err := s.CustomerText(t.Context(), fmt.Sprintf("U%032x", next), "t"+strconv.Itoa(next), "hi")
+		if err != nil {
+			t.Fatal(err)
 		}
-		return heapAlloc(), s.friends.Len()
-	}
-	// The records in play (an hour's worth) and the queue reach their
-	// size.
-	heap0, gone0 := run(5_000)
-	heap, gone := run(145_000)
-	per := float64(int64(heap)-int64(heap0)) / float64(gone-gone0)
+		if _, e := s.Reply("", ReplyRequest{ReplyToken: in.ReplyToken, Messages: []Message{{Type: "text", Text: "hello"}}}); e != nil {
+			t.Fatal(e)
+		}
+		clk.Add(time.Minute)
+	}, func() int { return s.friends.Len() }, 5_000, 145_000)
 	if per > 24 {
 		t.Errorf("%.1f bytes per user forgotten, want at most 24", per)
 	}
 	t.Logf("%.1f bytes per user forgotten", per)
-}
-
-// heapAlloc is the bytes of the heap's live objects.
-func heapAlloc() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }
 
 // TestForgetAfterWaitsForDuplicates holds that a duplicate webhook a

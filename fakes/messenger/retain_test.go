@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"runtime"
 	"testing"
 	"time"
+
+	"github.com/omnisim/omnisim/fakes/forget/forgettest"
 )
 
 // TestKeepDeliveries holds that Config.KeepDeliveries limits the kept
@@ -174,31 +175,14 @@ func TestForgottenCompact(t *testing.T) {
 	clk := &clock{now: t0}
 	s := New(Config{ForgetAfter: time.Nanosecond, JournalLimit: -1, KeepDeliveries: func(string) bool { return false },
 		Clock: clk.Now, Deliver: func(context.Context, Event) int { return http.StatusOK }})
-	next := 0
-	run := func(n int) (heap uint64, gone int) {
-		for ; n > 0; n-- {
-			if _, err := s.CustomerText(context.Background(), "72404"+fmt.Sprintf("%011d", next), "hi"); err != nil {
-				t.Fatal(err)
-			}
-			next++
-			clk.now = clk.now.Add(time.Minute)
+	per := forgettest.BytesPerForgotten(func(next int) {
+		if _, err := s.CustomerText(context.Background(), "72404"+fmt.Sprintf("%011d", next), "hi"); err != nil {
+			t.Fatal(err)
 		}
-		return heapAlloc(), s.wrote.Len()
-	}
-	// The records in play (7 days' worth) and the queue reach their size.
-	heap0, gone0 := run(15_000)
-	heap, gone := run(135_000)
-	per := float64(int64(heap)-int64(heap0)) / float64(gone-gone0)
+		clk.now = clk.now.Add(time.Minute)
+	}, func() int { return s.wrote.Len() }, 15_000, 135_000)
 	if per > 24 {
 		t.Errorf("%.1f bytes per customer forgotten, want at most 24", per)
 	}
 	t.Logf("%.1f bytes per customer forgotten", per)
-}
-
-// heapAlloc is the bytes of the heap's live objects.
-func heapAlloc() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }

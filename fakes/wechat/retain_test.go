@@ -4,9 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"reflect"
-	"runtime"
 	"testing"
 	"time"
+
+	"github.com/omnisim/omnisim/fakes/forget/forgettest"
 )
 
 // TestForgetAfterAnswersAsBefore holds that a customer forgotten
@@ -145,31 +146,14 @@ func TestForgottenCompact(t *testing.T) {
 		t.Skip("150,000 customers")
 	}
 	s, clk := newTest(Config{ForgetAfter: time.Nanosecond, JournalLimit: -1, KeepDeliveries: func(string) bool { return false }})
-	next := 0
-	run := func(n int) (heap uint64, gone int) {
-		for ; n > 0; n-- {
-			write(t, s, openid(next))
-			next++
-			clk.Add(time.Minute)
-		}
-		return heapAlloc(), s.gone.Len()
-	}
-	// The records in play (48 hours' worth) and the queue reach their size.
-	heap0, gone0 := run(5000)
-	heap, gone := run(145_000)
-	per := float64(int64(heap)-int64(heap0)) / float64(gone-gone0)
+	per := forgettest.BytesPerForgotten(func(next int) {
+		write(t, s, openid(next))
+		clk.Add(time.Minute)
+	}, func() int { return s.gone.Len() }, 5000, 145_000)
 	if per > 24 {
 		t.Errorf("%.1f bytes per customer forgotten, want at most 24", per)
 	}
 	t.Logf("%.1f bytes per customer forgotten", per)
-}
-
-// heapAlloc is the bytes of the heap's live objects.
-func heapAlloc() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }
 
 // TestForgetAfterOff holds that nothing is forgotten without ForgetAfter,
