@@ -21,6 +21,7 @@ import (
 
 	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/serve"
+	"github.com/omnisim/omnisim/sim/scenario"
 )
 
 // shutdownGrace bounds how long serve waits for requests in flight when it
@@ -33,6 +34,7 @@ type serveFlags struct {
 	webhooks  webhookFlag
 	seed      string
 	speed     float64
+	memory    memorySize
 }
 
 // webhookFlag collects -webhook PLATFORM=URL flags.
@@ -66,7 +68,7 @@ func (f webhookFlag) Set(v string) error {
 	return nil
 }
 
-const serveUsage = "[-addr HOST:PORT] [-ready-file FILE] [-webhook PLATFORM=URL]... [-seed N] [-speed X] [FILE.toml]"
+const serveUsage = "[-addr HOST:PORT] [-ready-file FILE] [-webhook PLATFORM=URL]... [-seed N] [-speed X] [-max-memory SIZE] [FILE.toml]"
 
 var cmdServe = &command{
 	name:  "serve",
@@ -130,7 +132,12 @@ JSON to FILE (atomically; the file is removed when serve stops):
 Ids never repeat across restarts: without -seed the world is seeded from
 the wall clock, and serve prints the seed. Serve stops on SIGINT or SIGTERM,
 finishing the requests in flight (for up to 5s; a second SIGINT or SIGTERM
-cuts them off at once), and exits 0.`,
+cuts them off at once), and exits 0.
+
+The world keeps every customer, message and journal entry until a reset.
+Once the process holds more memory than -max-memory (4GB by default; 0 for
+no limit), serve says so and stops the same way, with exit status 1: reset
+the world between an app's tests (POST /_omnisim/reset) to keep it small.`,
 	flags: func(fs *flag.FlagSet) any {
 		f := &serveFlags{webhooks: webhookFlag{}}
 		fs.StringVar(&f.addr, "addr", serve.DefaultAddr, "listen on `HOST:PORT`; the host must be given, and a non-loopback one gets a warning")
@@ -138,6 +145,8 @@ cuts them off at once), and exits 0.`,
 		fs.Var(f.webhooks, "webhook", "send a platform's webhooks to an app: `PLATFORM=URL` (repeatable)")
 		fs.StringVar(&f.seed, "seed", "", "seed the world with `N` instead of the wall clock")
 		fs.Float64Var(&f.speed, "speed", 1, "run virtual time `X` times as fast as real time; 0 stops the clock")
+		f.memory = scenario.DefaultMaxMemory
+		fs.Var(&f.memory, "max-memory", "stop serving once the process holds more than `SIZE` of memory, as \"4GB\" or \"512MB\" (0: no limit)")
 		return f
 	},
 	run: runServe,
@@ -160,6 +169,10 @@ func runServe(ctx context.Context, e *env, opts any, args []string) int {
 			return usageErr("bad -seed %q: want a whole number from 0 to %d", f.seed, uint64(math.MaxUint64))
 		}
 		cfg.Seed = &s
+	}
+	limits := budget{memory: f.memory}
+	if err := limits.check(); err != nil {
+		return usageErr("%v", err)
 	}
 	switch {
 	case f.speed < 0 || math.IsNaN(f.speed) || math.IsInf(f.speed, 0):
@@ -235,7 +248,14 @@ func runServe(ctx context.Context, e *env, opts any, args []string) int {
 	}
 	printSummary(e.stdout, urls, srv, cfg)
 
+	ctx, unwatch := watchMemory(ctx, limits.memoryLimit())
+	defer unwatch()
 	<-ctx.Done()
+	code := exitOK
+	if errors.Is(context.Cause(ctx), errOverMemory) {
+		fmt.Fprintf(e.stderr, "omnisim serve: %s; reset the world between tests (POST %s/reset) to keep it small, or raise -max-memory\n", overMemory(limits.memoryLimit()), urls.Control)
+		code = exitFailed
+	}
 	// A second interrupt during the graceful stop stops at once.
 	again := make(chan os.Signal, 1)
 	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
@@ -257,7 +277,7 @@ func runServe(ctx context.Context, e *env, opts any, args []string) int {
 			fmt.Fprintf(e.stderr, "omnisim serve: requests still running after %v were cut off\n", shutdownGrace)
 		}
 	}
-	return exitOK
+	return code
 }
 
 // platformList names the platforms of the table for the help text.

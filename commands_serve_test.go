@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/omnisim/omnisim/serve"
 )
 
 // syncBuffer is a bytes.Buffer safe for a process's output and a test's
@@ -34,6 +38,57 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
+// servedProcess is an omnisim serve process a test started (startServe).
+type servedProcess struct {
+	cmd         *exec.Cmd
+	out, errOut syncBuffer
+	urls        serve.URLs // from its ready file
+}
+
+// startServe starts the omnisim binary testscript.Main installed as
+// "omnisim serve -ready-file FILE args...", waits for the ready file and
+// reads the URLs in it. The process is killed when the test ends, if it is
+// still running. The test is skipped when the binary is not in PATH.
+func startServe(t *testing.T, args ...string) *servedProcess {
+	t.Helper()
+	bin, err := exec.LookPath("omnisim")
+	if err != nil {
+		t.Skip("omnisim is not in PATH: ", err)
+	}
+	ready := filepath.Join(t.TempDir(), "ready.json")
+	p := &servedProcess{cmd: exec.Command(bin, append([]string{"serve", "-ready-file", ready}, args...)...)}
+	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.errOut
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.cmd.Process.Kill() //nolint:errcheck // gone already when the test passes
+		p.cmd.Wait()         //nolint:errcheck // the test has read what it needs
+	})
+	p.waitFor(t, "ready file", func() bool { _, err := os.Stat(ready); return err == nil })
+	b, err := os.ReadFile(ready)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &p.urls); err != nil {
+		t.Fatalf("%v in %s", err, b)
+	}
+	return p
+}
+
+// waitFor waits for cond for at most scriptWait, and fails the test with
+// what it waited for and the process's output when it does not come.
+func (p *servedProcess) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(scriptWait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %v\n%s%s", what, scriptWait, p.out.String(), p.errOut.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // TestServeSecondInterrupt checks that a second SIGINT during the graceful
 // stop stops serve at once instead of waiting out the grace period for a
 // request that hangs (a reset whose webhook handshake the app never
@@ -41,10 +96,6 @@ func (b *syncBuffer) String() string {
 func TestServeSecondInterrupt(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGINT to another process on Windows")
-	}
-	bin, err := exec.LookPath("omnisim") // installed by testscript.Main
-	if err != nil {
-		t.Skip("omnisim is not in PATH: ", err)
 	}
 	// The app answers the first handshake and hangs on every later request.
 	hang, held := make(chan struct{}), make(chan struct{}, 1)
@@ -66,36 +117,9 @@ func TestServeSecondInterrupt(t *testing.T) {
 	defer app.Close()
 	defer close(hang)
 
-	ready := filepath.Join(t.TempDir(), "ready.json")
-	cmd := exec.Command(bin, "serve", "-speed", "0", "-ready-file", ready, "-webhook", "whatsapp="+app.URL)
-	var out, errOut syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill() //nolint:errcheck // gone already when the test passes
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(scriptWait)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("no %s within %v\n%s%s", what, scriptWait, out.String(), errOut.String())
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-	waitFor("ready file", func() bool { _, err := os.Stat(ready); return err == nil })
-	b, err := os.ReadFile(ready)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var urls struct{ Base string }
-	if err := json.Unmarshal(b, &urls); err != nil {
-		t.Fatalf("%v in %s", err, b)
-	}
-	base := urls.Base
+	p := startServe(t, "-speed", "0", "-webhook", "whatsapp="+app.URL)
 	go func() {
-		resp, err := http.Post(base+"/_omnisim/reset", "", nil)
+		resp, err := http.Post(p.urls.Control+"/reset", "", nil)
 		if err == nil {
 			resp.Body.Close()
 		}
@@ -107,24 +131,83 @@ func TestServeSecondInterrupt(t *testing.T) {
 		t.Fatal("the reset's handshake did not reach the app")
 	}
 
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(`"stopping"`, func() bool { return strings.Contains(out.String(), "omnisim serve: stopping") })
+	p.waitFor(t, `"stopping"`, func() bool { return strings.Contains(p.out.String(), "omnisim serve: stopping") })
 	begin := time.Now()
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	err = cmd.Wait()
+	err := p.cmd.Wait()
 	// Without the second interrupt, the stop would wait for the hung
 	// request for the whole grace period.
 	if took := time.Since(begin); took >= shutdownGrace {
 		t.Errorf("serve took %v to stop after the second interrupt (the grace period is %v)", took, shutdownGrace)
 	}
 	if err != nil {
-		t.Errorf("serve: %v\n%s%s", err, out.String(), errOut.String())
+		t.Errorf("serve: %v\n%s%s", err, p.out.String(), p.errOut.String())
 	}
-	if !strings.Contains(errOut.String(), "interrupted again") {
-		t.Errorf("stderr:\n%s", errOut.String())
+	if !strings.Contains(p.errOut.String(), "interrupted again") {
+		t.Errorf("stderr:\n%s", p.errOut.String())
+	}
+}
+
+// TestServeMaxMemory checks that serve stops once the process holds more
+// memory than -max-memory, with exit status 1 and the reason: here the
+// least budget, 64MB, and a 62 MiB file uploaded to the WhatsApp fake,
+// which keeps up to 64 MiB of uploads to serve back.
+func TestServeMaxMemory(t *testing.T) {
+	p := startServe(t, "-speed", "0", "-max-memory", "64MB")
+	exited := make(chan error, 1)
+	go func() { exited <- p.cmd.Wait() }()
+
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("messaging_product", "whatsapp") //nolint:errcheck // a bytes.Buffer takes every write
+	fw, err := mw.CreateFormFile("file", "big.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(bytes.Repeat([]byte("%PDF"), 62<<18)) //nolint:errcheck // as above; the fake keeps no bytes of a file of zeros
+	mw.WriteField("type", "application/pdf")       //nolint:errcheck // as above
+	mw.Close()
+	upload := func() (int, error) {
+		req, err := http.NewRequest("POST", p.urls.Platforms["whatsapp"]["api"]+"/v21.0/106540352242922/media", bytes.NewReader(body.Bytes()))
+		if err != nil {
+			return 0, err
+		}
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer omnisim-whatsapp-token")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	// A fake answers 503 while the world opens.
+	deadline := time.Now().Add(scriptWait)
+	for code, err := upload(); code != http.StatusOK; code, err = upload() {
+		if time.Now().After(deadline) {
+			t.Fatalf("upload: %d, %v\n%s%s", code, err, p.out.String(), p.errOut.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != exitFailed {
+			t.Errorf("serve: %v, want exit status %d", err, exitFailed)
+		}
+	case <-time.After(scriptWait):
+		t.Fatalf("serve still running %v after the upload\n%s%s", scriptWait, p.out.String(), p.errOut.String())
+	}
+	if want := "omnisim serve: stopped: its memory passed 64MB (-max-memory); reset the world between tests"; !strings.Contains(p.errOut.String(), want) {
+		t.Errorf("stderr does not say %q:\n%s", want, p.errOut.String())
+	}
+	if !strings.Contains(p.out.String(), "omnisim serve: stopping") {
+		t.Errorf("stdout:\n%s", p.out.String())
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"maps"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -213,6 +212,7 @@ func TestServeExitCodes(t *testing.T) {
 		{[]string{"serve", "-addr", ":8080"}, exitUsage},
 		{[]string{"serve", "-speed", "-1"}, exitUsage},
 		{[]string{"serve", "-seed", "x"}, exitUsage},
+		{[]string{"serve", "-max-memory", "8MB"}, exitUsage},
 		{[]string{"serve", filepath.Join(dir, "missing.toml")}, exitUsage},
 		{[]string{"serve", bad}, exitUsage},
 		{[]string{"serve", bad, bad}, exitUsage},
@@ -232,37 +232,15 @@ func TestServeSIGTERM(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGTERM on Windows")
 	}
-	bin, err := exec.LookPath("omnisim") // installed by testscript.Main
-	if err != nil {
-		t.Skip("omnisim is not in PATH: ", err)
-	}
-	ready := filepath.Join(t.TempDir(), "ready.json")
-	cmd := exec.Command(bin, "serve", "-speed", "0", "-ready-file", ready)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Start(); err != nil {
+	p := startServe(t, "-speed", "0")
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(scriptWait)
-	for {
-		if _, err := os.Stat(ready); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("no ready file within %v\n%s%s", scriptWait, out.String(), errOut.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v\n%s%s", err, p.out.String(), p.errOut.String())
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("serve after SIGTERM: %v\n%s%s", err, out.String(), errOut.String())
-	}
-	if !strings.Contains(out.String(), "omnisim serve: stopping") {
-		t.Errorf("stdout:\n%s", out.String())
+	if !strings.Contains(p.out.String(), "omnisim serve: stopping") {
+		t.Errorf("stdout:\n%s", p.out.String())
 	}
 }
 
