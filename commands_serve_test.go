@@ -43,6 +43,7 @@ type servedProcess struct {
 	cmd         *exec.Cmd
 	out, errOut syncBuffer
 	urls        serve.URLs // from its ready file
+	exited      chan error // cmd.Wait's answer, once the process ends
 }
 
 // startServe starts the omnisim binary testscript.Main installed as
@@ -61,9 +62,10 @@ func startServe(t *testing.T, args ...string) *servedProcess {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	p.exited = make(chan error, 1)
+	go func() { p.exited <- p.cmd.Wait() }()
 	t.Cleanup(func() {
 		p.cmd.Process.Kill() //nolint:errcheck // gone already when the test passes
-		p.cmd.Wait()         //nolint:errcheck // the test has read what it needs
 	})
 	p.waitFor(t, "ready file", func() bool { _, err := os.Stat(ready); return err == nil })
 	b, err := os.ReadFile(ready)
@@ -74,6 +76,19 @@ func startServe(t *testing.T, args ...string) *servedProcess {
 		t.Fatalf("%v in %s", err, b)
 	}
 	return p
+}
+
+// wait waits for the process to end, for at most scriptWait, and returns
+// how it ended (nil: exit status 0).
+func (p *servedProcess) wait(t *testing.T) error {
+	t.Helper()
+	select {
+	case err := <-p.exited:
+		return err
+	case <-time.After(scriptWait):
+		t.Fatalf("serve still running after %v\n%s%s", scriptWait, p.out.String(), p.errOut.String())
+		return nil
+	}
 }
 
 // waitFor waits for cond for at most scriptWait, and fails the test with
@@ -139,7 +154,7 @@ func TestServeSecondInterrupt(t *testing.T) {
 	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	err := p.cmd.Wait()
+	err := p.wait(t)
 	// Without the second interrupt, the stop would wait for the hung
 	// request for the whole grace period.
 	if took := time.Since(begin); took >= shutdownGrace {
@@ -159,8 +174,6 @@ func TestServeSecondInterrupt(t *testing.T) {
 // which keeps up to 64 MiB of uploads to serve back.
 func TestServeMaxMemory(t *testing.T) {
 	p := startServe(t, "-speed", "0", "-max-memory", "64MB")
-	exited := make(chan error, 1)
-	go func() { exited <- p.cmd.Wait() }()
 
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -195,14 +208,9 @@ func TestServeMaxMemory(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	select {
-	case err := <-exited:
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != exitFailed {
-			t.Errorf("serve: %v, want exit status %d", err, exitFailed)
-		}
-	case <-time.After(scriptWait):
-		t.Fatalf("serve still running %v after the upload\n%s%s", scriptWait, p.out.String(), p.errOut.String())
+	var ee *exec.ExitError
+	if err := p.wait(t); !errors.As(err, &ee) || ee.ExitCode() != exitFailed {
+		t.Errorf("serve: %v, want exit status %d", err, exitFailed)
 	}
 	if want := "omnisim serve: stopped: its memory passed 64MB (-max-memory); reset the world between tests"; !strings.Contains(p.errOut.String(), want) {
 		t.Errorf("stderr does not say %q:\n%s", want, p.errOut.String())

@@ -236,7 +236,7 @@ func TestServeSIGTERM(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.cmd.Wait(); err != nil {
+	if err := p.wait(t); err != nil {
 		t.Fatalf("serve after SIGTERM: %v\n%s%s", err, p.out.String(), p.errOut.String())
 	}
 	if !strings.Contains(p.out.String(), "omnisim serve: stopping") {
