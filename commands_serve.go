@@ -134,10 +134,12 @@ the wall clock, and serve prints the seed. Serve stops on SIGINT or SIGTERM,
 finishing the requests in flight (for up to 5s; a second SIGINT or SIGTERM
 cuts them off at once), and exits 0.
 
-The world keeps every customer, message and journal entry until a reset.
-Once the process holds more memory than -max-memory (4GB by default; 0 for
-no limit), serve says so and stops the same way, with exit status 1: reset
-the world between an app's tests (POST /_omnisim/reset) to keep it small.`,
+The world keeps every customer and message until a reset (its journals
+keep their newest entries). Once the process holds more memory than
+-max-memory (4GB by default; 0 for no limit), serve says so and stops the
+same way, with exit status 1: reset the world between an app's tests
+(POST /_omnisim/reset) to keep it small, and leave the budget room above
+what a test makes, since it counts garbage not yet collected too.`,
 	flags: func(fs *flag.FlagSet) any {
 		f := &serveFlags{webhooks: webhookFlag{}}
 		fs.StringVar(&f.addr, "addr", serve.DefaultAddr, "listen on `HOST:PORT`; the host must be given, and a non-loopback one gets a warning")
@@ -249,11 +251,12 @@ func runServe(ctx context.Context, e *env, opts any, args []string) int {
 	printSummary(e.stdout, urls, srv, cfg)
 
 	ctx, unwatch := watchMemory(ctx, limits.memoryLimit())
-	defer unwatch()
 	<-ctx.Done()
+	over := errors.Is(context.Cause(ctx), errOverMemory)
+	unwatch() // the graceful stop runs without the watch's memory limit
 	code := exitOK
-	if errors.Is(context.Cause(ctx), errOverMemory) {
-		fmt.Fprintf(e.stderr, "omnisim serve: %s; reset the world between tests (POST %s/reset) to keep it small, or raise -max-memory\n", overMemory(limits.memoryLimit()), urls.Control)
+	if over {
+		fmt.Fprintf(e.stderr, "omnisim serve: %s; reset the world between tests (POST %s/reset) to keep it small, or raise the budget\n", overMemory(limits.memoryLimit()), urls.Control)
 		code = exitFailed
 	}
 	// A second interrupt during the graceful stop stops at once.
@@ -271,9 +274,12 @@ func runServe(ctx context.Context, e *env, opts any, args []string) int {
 	}()
 	fmt.Fprintln(e.stdout, "omnisim serve: stopping")
 	if err := srv.Shutdown(sctx); err != nil {
-		if errors.Is(err, context.Canceled) {
+		switch {
+		case errors.Is(err, context.Canceled) && over:
+			fmt.Fprintln(e.stderr, "omnisim serve: interrupted: requests still running were cut off")
+		case errors.Is(err, context.Canceled):
 			fmt.Fprintln(e.stderr, "omnisim serve: interrupted again: requests still running were cut off")
-		} else {
+		default:
 			fmt.Fprintf(e.stderr, "omnisim serve: requests still running after %v were cut off\n", shutdownGrace)
 		}
 	}

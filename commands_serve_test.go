@@ -42,8 +42,9 @@ func (b *syncBuffer) String() string {
 type servedProcess struct {
 	cmd         *exec.Cmd
 	out, errOut syncBuffer
-	urls        serve.URLs // from its ready file
-	exited      chan error // cmd.Wait's answer, once the process ends
+	urls        serve.URLs    // from its ready file
+	done        chan struct{} // closed once the process has ended
+	err         error         // cmd.Wait's answer, once done is closed
 }
 
 // startServe starts the omnisim binary testscript.Main installed as
@@ -62,10 +63,11 @@ func startServe(t *testing.T, args ...string) *servedProcess {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p.exited = make(chan error, 1)
-	go func() { p.exited <- p.cmd.Wait() }()
+	p.done = make(chan struct{})
+	go func() { p.err = p.cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
 		p.cmd.Process.Kill() //nolint:errcheck // gone already when the test passes
+		<-p.done
 	})
 	p.waitFor(t, "ready file", func() bool { _, err := os.Stat(ready); return err == nil })
 	b, err := os.ReadFile(ready)
@@ -83,8 +85,8 @@ func startServe(t *testing.T, args ...string) *servedProcess {
 func (p *servedProcess) wait(t *testing.T) error {
 	t.Helper()
 	select {
-	case err := <-p.exited:
-		return err
+	case <-p.done:
+		return p.err
 	case <-time.After(scriptWait):
 		t.Fatalf("serve still running after %v\n%s%s", scriptWait, p.out.String(), p.errOut.String())
 		return nil
@@ -146,19 +148,19 @@ func TestServeSecondInterrupt(t *testing.T) {
 		t.Fatal("the reset's handshake did not reach the app")
 	}
 
+	begin := time.Now()
 	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
 	p.waitFor(t, `"stopping"`, func() bool { return strings.Contains(p.out.String(), "omnisim serve: stopping") })
-	begin := time.Now()
 	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
 	err := p.wait(t)
 	// Without the second interrupt, the stop would wait for the hung
-	// request for the whole grace period.
+	// request for the whole grace period, which starts after the first.
 	if took := time.Since(begin); took >= shutdownGrace {
-		t.Errorf("serve took %v to stop after the second interrupt (the grace period is %v)", took, shutdownGrace)
+		t.Errorf("serve took %v to stop after the first interrupt (the grace period is %v)", took, shutdownGrace)
 	}
 	if err != nil {
 		t.Errorf("serve: %v\n%s%s", err, p.out.String(), p.errOut.String())
@@ -171,41 +173,37 @@ func TestServeSecondInterrupt(t *testing.T) {
 // TestServeMaxMemory checks that serve stops once the process holds more
 // memory than -max-memory, with exit status 1 and the reason: here the
 // least budget, 64MB, and a 62 MiB file uploaded to the WhatsApp fake,
-// which keeps up to 64 MiB of uploads to serve back.
+// which keeps up to 64 MiB of uploads to serve back (but no bytes of a
+// file of zeros).
 func TestServeMaxMemory(t *testing.T) {
 	p := startServe(t, "-speed", "0", "-max-memory", "64MB")
 
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	mw.WriteField("messaging_product", "whatsapp") //nolint:errcheck // a bytes.Buffer takes every write
+	mw.WriteField("type", "application/pdf")       //nolint:errcheck // as above
 	fw, err := mw.CreateFormFile("file", "big.pdf")
 	if err != nil {
 		t.Fatal(err)
 	}
-	fw.Write(bytes.Repeat([]byte("%PDF"), 62<<18)) //nolint:errcheck // as above; the fake keeps no bytes of a file of zeros
-	mw.WriteField("type", "application/pdf")       //nolint:errcheck // as above
-	mw.Close()
-	upload := func() (int, error) {
-		req, err := http.NewRequest("POST", p.urls.Platforms["whatsapp"]["api"]+"/v21.0/106540352242922/media", bytes.NewReader(body.Bytes()))
-		if err != nil {
-			return 0, err
-		}
-		req.Header.Set("Content-Type", mw.FormDataContentType())
-		req.Header.Set("Authorization", "Bearer omnisim-whatsapp-token")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return 0, err
-		}
-		resp.Body.Close()
-		return resp.StatusCode, nil
+	chunk := bytes.Repeat([]byte("%PDF"), 1<<18) // 1 MiB
+	for range 62 {
+		fw.Write(chunk) //nolint:errcheck // as above
 	}
-	// A fake answers 503 while the world opens.
-	deadline := time.Now().Add(scriptWait)
-	for code, err := upload(); code != http.StatusOK; code, err = upload() {
-		if time.Now().After(deadline) {
-			t.Fatalf("upload: %d, %v\n%s%s", code, err, p.out.String(), p.errOut.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	mw.Close()
+	req, err := http.NewRequest("POST", p.urls.Platforms["whatsapp"]["api"]+"/v21.0/106540352242922/media", &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer omnisim-whatsapp-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("upload: %v\n%s%s", err, p.out.String(), p.errOut.String())
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("upload: %s\n%s%s", resp.Status, p.out.String(), p.errOut.String())
 	}
 
 	var ee *exec.ExitError
