@@ -1506,10 +1506,7 @@ func (b *budget) check() error {
 	if b.messages < 0 {
 		return fmt.Errorf("bad -max-messages %d: want 0 (no limit) or more", b.messages)
 	}
-	if m := int64(b.memory); m > 0 && m < scenario.RunMemory {
-		return fmt.Errorf("bad -max-memory %s: want at least %s (what a run keeps of its own), or 0 for no limit", scenario.Size(m), scenario.Size(scenario.RunMemory))
-	}
-	return nil
+	return b.memory.check()
 }
 
 // memoryLimit is the memory budget in bytes; 0 is no limit.
@@ -1539,6 +1536,15 @@ func (m *memorySize) Set(s string) error {
 		return err
 	}
 	*m = memorySize(z) // a size of 0 ("0B", "0.0GB") is no limit too
+	return nil
+}
+
+// check reports a budget the process cannot keep: one below what a run
+// keeps of its own.
+func (m memorySize) check() error {
+	if m > 0 && m < scenario.RunMemory {
+		return fmt.Errorf("bad -max-memory %s: want at least %s (what a run keeps of its own), or 0 for no limit", scenario.Size(m), scenario.Size(scenario.RunMemory))
+	}
 	return nil
 }
 

@@ -172,8 +172,7 @@ func runServe(ctx context.Context, e *env, opts any, args []string) int {
 		}
 		cfg.Seed = &s
 	}
-	limits := budget{memory: f.memory}
-	if err := limits.check(); err != nil {
+	if err := f.memory.check(); err != nil {
 		return usageErr("%v", err)
 	}
 	switch {
@@ -250,13 +249,13 @@ func runServe(ctx context.Context, e *env, opts any, args []string) int {
 	}
 	printSummary(e.stdout, urls, srv, cfg)
 
-	ctx, unwatch := watchMemory(ctx, limits.memoryLimit())
+	ctx, unwatch := watchMemory(ctx, int64(f.memory))
 	<-ctx.Done()
 	over := errors.Is(context.Cause(ctx), errOverMemory)
 	unwatch() // the graceful stop runs without the watch's memory limit
 	code := exitOK
 	if over {
-		fmt.Fprintf(e.stderr, "omnisim serve: %s; reset the world between tests (POST %s/reset) to keep it small, or raise the budget\n", overMemory(limits.memoryLimit()), urls.Control)
+		fmt.Fprintf(e.stderr, "omnisim serve: %s; reset the world between tests (POST %s/reset) to keep it small, or raise the budget\n", overMemory(int64(f.memory)), urls.Control)
 		code = exitFailed
 	}
 	// A second interrupt during the graceful stop stops at once.

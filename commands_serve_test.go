@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/omnisim/omnisim/fakes/whatsapp"
 	"github.com/omnisim/omnisim/serve"
 )
 
@@ -191,12 +192,12 @@ func TestServeMaxMemory(t *testing.T) {
 		fw.Write(chunk) //nolint:errcheck // as above
 	}
 	mw.Close()
-	req, err := http.NewRequest("POST", p.urls.Platforms["whatsapp"]["api"]+"/v21.0/106540352242922/media", &body)
+	req, err := http.NewRequest("POST", p.urls.Platforms["whatsapp"]["api"]+"/v21.0/"+whatsapp.DefaultPhoneNumberID+"/media", &body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer omnisim-whatsapp-token")
+	req.Header.Set("Authorization", "Bearer "+whatsapp.DefaultAccessToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("upload: %v\n%s%s", err, p.out.String(), p.errOut.String())

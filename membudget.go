@@ -88,11 +88,11 @@ const memoryLook = 50 * time.Millisecond
 // watchMemory stops a run whose memory passes budget bytes (0: no limit),
 // as -timeout stops one that runs too long: what check estimates before a
 // run may miss what the run keeps (customers who wait for ever, a fake's
-// long memory of them, a fault plan that holds webhooks back). Serve
-// watches its world the same way, which keeps what its clients make until
-// a reset. It sets the
-// runtime's soft memory limit to the budget, unless GOMEMLIMIT does, so
-// that the collector works harder as memory nears it, and cancels the
+// long memory of them, a fault plan that holds webhooks back); serve
+// watches its world, which keeps what its clients make until a reset, the
+// same way. It sets the runtime's soft memory limit to the budget, unless
+// GOMEMLIMIT does, so that the collector works harder as memory nears it,
+// and cancels the
 // returned context with errOverMemory once the memory the runtime holds
 // (mapped and not given back) is over the budget at two looks in a row.
 // stop ends the watch and gives back the limit it found, so watches must
