@@ -157,11 +157,12 @@ plays direct unless -transport says otherwise.
 -timeout stops the run when it passes, like 'go test -timeout': the scenario
 running is reported as an error, those not started as skipped, and the exit
 status is 1. -max-memory (4 GiB by default) stops it the same way when the
-memory the process holds passes the budget, the results kept for the
-reports included: check's estimate of a scenario's memory cannot foresee
-everything a run keeps (a bot that keeps every conversation, webhooks held
-back for days), and the collector is told to work harder as memory nears
-the budget. Ctrl-C does the same. Any of these, once every scenario has
+memory the process holds, the results kept for the reports included,
+passes the budget and stays past it once the runtime has collected and
+given back what is free: check's estimate of a scenario's memory cannot
+foresee everything a run keeps (a bot that keeps every conversation,
+webhooks held back for days), and the collector is told to work harder as
+memory nears the budget. Ctrl-C does the same. Any of these, once every scenario has
 run, stops the reports being written: a report file not written whole is
 removed (or emptied, when it was there before the run), and the exit
 status is 1.
@@ -1539,11 +1540,11 @@ func (m *memorySize) Set(s string) error {
 	return nil
 }
 
-// check reports a budget the process cannot keep: one below what a run
-// keeps of its own.
+// check reports a budget the process cannot keep: one below what a world
+// keeps with nothing in it (scenario.RunMemory).
 func (m memorySize) check() error {
 	if m > 0 && m < scenario.RunMemory {
-		return fmt.Errorf("bad -max-memory %s: want at least %s (what a run keeps of its own), or 0 for no limit", scenario.Size(m), scenario.Size(scenario.RunMemory))
+		return fmt.Errorf("bad -max-memory %s: want at least %s (what a world keeps with nothing in it), or 0 for no limit", scenario.Size(m), scenario.Size(scenario.RunMemory))
 	}
 	return nil
 }

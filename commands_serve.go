@@ -138,8 +138,9 @@ The world keeps every customer and message until a reset (its journals
 keep their newest entries). Once the process holds more memory than
 -max-memory (4GB by default; 0 for no limit), serve says so and stops the
 same way, with exit status 1: reset the world between an app's tests
-(POST /_omnisim/reset) to keep it small, and leave the budget room above
-what a test makes, since it counts garbage not yet collected too.`,
+(POST /_omnisim/reset) to keep it small. Before it stops, serve has the
+runtime collect and give back what is free, so that only what is in use
+counts: what a reset dropped does not stop it.`,
 	flags: func(fs *flag.FlagSet) any {
 		f := &serveFlags{webhooks: webhookFlag{}}
 		fs.StringVar(&f.addr, "addr", serve.DefaultAddr, "listen on `HOST:PORT`; the host must be given, and a non-loopback one gets a warning")

@@ -85,6 +85,12 @@ var errOverMemory = errors.New("over the memory budget")
 // holds.
 const memoryLook = 50 * time.Millisecond
 
+// maxForceGap is the longest watchMemory waits between two collections it
+// forces while the process stays over the budget: a full collection of a
+// large heap costs, and a process whose memory in use stays at the budget
+// would otherwise have one at each look.
+const maxForceGap = 5 * time.Second
+
 // watchMemory stops a run whose memory passes budget bytes (0: no limit),
 // as -timeout stops one that runs too long: what check estimates before a
 // run may miss what the run keeps (customers who wait for ever, a fake's
@@ -92,12 +98,11 @@ const memoryLook = 50 * time.Millisecond
 // watches its world, which keeps what its clients make until a reset, the
 // same way. It sets the runtime's soft memory limit to the budget, unless
 // GOMEMLIMIT does, so that the collector works harder as memory nears it,
-// and cancels the
-// returned context with errOverMemory once the memory the runtime holds
-// (mapped and not given back) is over the budget at two looks in a row.
-// stop ends the watch and gives back the limit it found, so watches must
-// not overlap: a process watches one run, or one sequence of runs, at a
-// time.
+// looks at the memory every memoryLook (memoryWatch), and cancels the
+// returned context with errOverMemory once the process holds more than
+// the budget in use. stop ends the watch and gives back the limit it
+// found, so watches must not overlap: a process watches one run, or one
+// sequence of runs, at a time.
 func watchMemory(ctx context.Context, budget int64) (_ context.Context, stop func()) {
 	if budget <= 0 {
 		return ctx, func() {}
@@ -112,22 +117,25 @@ func watchMemory(ctx context.Context, budget int64) (_ context.Context, stop fun
 		t := time.NewTicker(memoryLook)
 		defer t.Stop()
 		sample := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
-		over := 0
+		w := memoryWatch{
+			budget: budget,
+			held: func() int64 {
+				metrics.Read(sample)
+				return int64(sample[0].Value.Uint64() - sample[1].Value.Uint64())
+			},
+			collect: debug.FreeOSMemory,
+		}
 		for {
 			select {
 			case <-done:
 				return
 			case <-ctx.Done():
 				return
-			case <-t.C:
-			}
-			metrics.Read(sample)
-			held := int64(sample[0].Value.Uint64() - sample[1].Value.Uint64())
-			if held <= budget {
-				over = 0
-			} else if over++; over == 2 {
-				cancel(errOverMemory)
-				return
+			case now := <-t.C:
+				if w.look(now) {
+					cancel(errOverMemory)
+					return
+				}
 			}
 		}
 	}()
@@ -136,6 +144,47 @@ func watchMemory(ctx context.Context, budget int64) (_ context.Context, stop fun
 		cancel(nil)
 		debug.SetMemoryLimit(limit)
 	}
+}
+
+// memoryWatch decides, look after look, when a process holds more memory
+// than its budget in use. The memory the runtime holds (mapped and not
+// given back) counts garbage not yet collected and memory freed and not
+// yet returned, such as a large upload to serve's world, gone with a
+// reset: a look that finds more than the budget first has the runtime
+// collect and give back what is free, and counts what it then still holds.
+// Two such looks in a row stop the process. While it stays over the budget
+// the watch forces collections less and less often (twice as far apart
+// each time, up to maxForceGap), so that a process whose memory in use
+// sits at the budget is stopped rather than collected at every look.
+type memoryWatch struct {
+	budget  int64
+	held    func() int64 // the memory the runtime holds
+	collect func()       // collect, and give back what is free
+	over    int          // looks in a row over the budget
+	// forced is the last forced collection, and gap how long after it the
+	// next may be: 0 again once the process is under the budget of
+	// itself.
+	forced time.Time
+	gap    time.Duration
+}
+
+// look looks at the memory at now and reports whether the process is to
+// stop.
+func (w *memoryWatch) look(now time.Time) bool {
+	h := w.held()
+	if h <= w.budget {
+		w.gap = 0
+	} else if now.Sub(w.forced) >= w.gap {
+		w.collect()
+		w.forced, w.gap = now, min(max(2*w.gap, 2*memoryLook), maxForceGap)
+		h = w.held()
+	}
+	if h <= w.budget {
+		w.over = 0
+		return false
+	}
+	w.over++
+	return w.over == 2
 }
 
 // overMemory says that a run stopped when its memory passed budget.

@@ -2,6 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 	"testing"
 	"time"
@@ -120,5 +125,106 @@ func TestMemoryGateStops(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatal("a waiting run did not stop when its context ended")
 		}
+	}
+}
+
+// heldBytes is the memory the runtime holds, as watchMemory reads it.
+func heldBytes() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64() - s[1].Value.Uint64())
+}
+
+// memorySink keeps what TestWatchMemory allocates from being optimized
+// away.
+var memorySink []byte
+
+// TestWatchMemory: memory freed and not yet given back does not stop a
+// run, however much of it there is; memory in use over the budget does.
+func TestWatchMemory(t *testing.T) {
+	if os.Getenv("GOMEMLIMIT") != "" || os.Getenv("GOGC") != "" {
+		t.Skip("the environment sets the collector's limits")
+	}
+	const chunk = 48 << 20
+	debug.FreeOSMemory()
+	ctx, stop := watchMemory(context.Background(), heldBytes()+chunk+chunk/2)
+	defer stop()
+	// Two chunks in use for a moment, past a collection, make the process
+	// hold more than the budget; then they are dropped (as a large upload
+	// to serve's world is at a reset) and nothing is allocated, so that
+	// nothing has the collector run again, while the watch looks several
+	// times.
+	memorySink = make([]byte, 2*chunk)
+	runtime.GC()
+	memorySink = nil
+	select {
+	case <-ctx.Done():
+		t.Fatalf("stopped for memory no longer in use: %v", context.Cause(ctx))
+	case <-time.After(6 * memoryLook):
+	}
+	// In use: two chunks, over the budget.
+	live := [][]byte{make([]byte, chunk), make([]byte, chunk)}
+	select {
+	case <-ctx.Done():
+		if !errors.Is(context.Cause(ctx), errOverMemory) {
+			t.Errorf("stopped by %v", context.Cause(ctx))
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("not stopped with memory in use over the budget")
+	}
+	runtime.KeepAlive(live)
+}
+
+// TestMemoryWatchLook: garbage over the budget is collected and does not
+// stop a process; memory in use over the budget stops it at the second
+// look; a process that stays over the budget, garbage or not, has fewer
+// and fewer collections forced and is stopped.
+func TestMemoryWatchLook(t *testing.T) {
+	type step struct{ inUse, garbage int64 } // garbage: made since the last look
+	rep := func(n int, s ...step) []step {
+		var out []step
+		for range n {
+			out = append(out, s...)
+		}
+		return out
+	}
+	tests := []struct {
+		name     string
+		steps    []step
+		stop     int // the look (1, 2, ...) that stops; 0 for none
+		collects int
+	}{
+		{"under the budget", rep(10, step{50, 0}), 0, 0},
+		{"a spike of garbage", append([]step{{50, 80}}, rep(9, step{50, 0})...), 0, 1},
+		{"a spike of garbage after each reset", rep(5, step{50, 80}, step{50, 0}), 0, 5},
+		{"in use over the budget", rep(10, step{150, 0}), 2, 1},
+		{"in use past the budget later", append(rep(3, step{50, 0}), rep(7, step{150, 0})...), 5, 1},
+		{"over, then under of itself", rep(5, step{150, 0}, step{50, 0}), 0, 5},
+		{"garbage faster than collections", rep(20, step{50, 80}), 5, 2},
+		{"at the budget in use, with garbage", rep(20, step{99, 10}), 5, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var inUse, garbage int64
+			collects := 0
+			w := memoryWatch{
+				budget:  100,
+				held:    func() int64 { return inUse + garbage },
+				collect: func() { garbage = 0; collects++ },
+			}
+			now := time.Unix(0, 0)
+			stop := 0
+			for i, s := range tc.steps {
+				now = now.Add(memoryLook)
+				inUse, garbage = s.inUse, garbage+s.garbage
+				if w.look(now) {
+					stop = i + 1
+					break
+				}
+			}
+			if stop != tc.stop || collects != tc.collects {
+				t.Errorf("stopped at look %d after %d collections, want %d and %d", stop, collects, tc.stop, tc.collects)
+			}
+		})
 	}
 }

@@ -24,10 +24,16 @@ const downloadPrefix = "/media-download/"
 // fake serves for a file it does not keep anyway.
 type keeper struct {
 	limit int64
-	n     int64
-	buf   []byte
-	zero  bool // every byte so far was zero (valid once n > 0)
-	over  bool // the file does not fit: served as zeros
+	// room is the most the file can be, the length of the request's
+	// body, or -1 when the request does not tell: the buffer is made that
+	// large (within limit) at the first byte kept, so that a large file
+	// is copied once, not once at each growth of its buffer, and the
+	// process holds it about once rather than two or three times over.
+	room int64
+	n    int64
+	buf  []byte
+	zero bool // every byte so far was zero (valid once n > 0)
+	over bool // the file does not fit: served as zeros
 }
 
 var zeroChunk [4096]byte
@@ -61,7 +67,11 @@ func (k *keeper) Write(p []byte) (int, error) {
 			return len(p), nil
 		}
 		k.zero = false
-		k.buf = make([]byte, start, max(2*start, 4096))
+		size := max(2*start, 4096)
+		if k.room > size {
+			size = min(k.room, k.limit)
+		}
+		k.buf = make([]byte, start, size)
 	}
 	k.buf = append(k.buf, p...)
 	return len(p), nil
@@ -72,6 +82,10 @@ func (k *keeper) Write(p []byte) (int, error) {
 func (k *keeper) kept() []byte {
 	if k.over || k.zero || k.n == 0 {
 		return nil
+	}
+	if cap(k.buf)-len(k.buf) > len(k.buf)/8+4096 {
+		// The body held much besides the file: keep only the file.
+		return bytes.Clone(k.buf)
 	}
 	return k.buf
 }

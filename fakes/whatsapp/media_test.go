@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -281,23 +282,29 @@ func TestMediaStoreBudget(t *testing.T) {
 }
 
 func TestKeeper(t *testing.T) {
+	big := strings.Repeat("y", 5000)
 	tests := []struct {
 		name   string
 		limit  int64
+		room   int64 // the body's length; -1 unknown
 		chunks []string
 		kept   string // "" means nil
 	}{
-		{"fits", 10, []string{"ab", "cd"}, "abcd"},
-		{"zeros are not kept", 10, []string{"\x00\x00", "\x00"}, ""},
-		{"zeros then data", 10, []string{"\x00\x00", "x"}, "\x00\x00x"},
-		{"data then zeros", 10, []string{"x", "\x00\x00"}, "x\x00\x00"},
-		{"over the limit", 3, []string{"ab", "cd"}, ""},
-		{"exactly the limit", 4, []string{"ab", "cd"}, "abcd"},
-		{"no room", 0, []string{"a"}, ""},
-		{"empty", 10, nil, ""},
+		{"fits", 10, -1, []string{"ab", "cd"}, "abcd"},
+		{"zeros are not kept", 10, -1, []string{"\x00\x00", "\x00"}, ""},
+		{"zeros then data", 10, -1, []string{"\x00\x00", "x"}, "\x00\x00x"},
+		{"data then zeros", 10, -1, []string{"x", "\x00\x00"}, "x\x00\x00"},
+		{"over the limit", 3, -1, []string{"ab", "cd"}, ""},
+		{"exactly the limit", 4, -1, []string{"ab", "cd"}, "abcd"},
+		{"no room", 0, -1, []string{"a"}, ""},
+		{"empty", 10, -1, nil, ""},
+		{"the body's length", 1 << 20, 10010, []string{big, big}, big + big},
+		{"the body's length past the limit", 10000, 1 << 20, []string{big, big}, big + big},
+		{"a body much longer than the file", 1 << 20, 1 << 20, []string{"ab"}, "ab"},
+		{"zeros, then data, in a known body", 1 << 20, 10010, []string{"\x00\x00", big}, "\x00\x00" + big},
 	}
 	for _, tc := range tests {
-		k := keeper{limit: tc.limit}
+		k := keeper{limit: tc.limit, room: tc.room}
 		for _, c := range tc.chunks {
 			if n, err := k.Write([]byte(c)); n != len(c) || err != nil {
 				t.Fatal(n, err)
@@ -307,5 +314,29 @@ func TestKeeper(t *testing.T) {
 		if (got == nil) != (tc.kept == "") || string(got) != tc.kept {
 			t.Errorf("%s: kept %q, want %q", tc.name, got, tc.kept)
 		}
+		// What is kept holds little more than the file.
+		if c := cap(got); c > len(got)+len(got)/8+4096 {
+			t.Errorf("%s: kept %d bytes in a buffer of %d", tc.name, len(got), c)
+		}
+	}
+}
+
+// TestUploadCopiesOnce holds an upload whose request tells its length to
+// about one allocation of the file's size: its buffer is made that large
+// at once, not grown (and copied) step by step, which had the process hold
+// three to four times a large file while it came in.
+func TestUploadCopiesOnce(t *testing.T) {
+	const size = 8 << 20
+	s := New(Config{Seed: 1})
+	ct, body := uploadBody("whatsapp", "application/pdf", "", size, true)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	w := do(s, "POST", media, ct, body, bearer)
+	runtime.ReadMemStats(&after)
+	if w.Code != 200 {
+		t.Fatalf("upload: %d %s", w.Code, w.Body)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > size+size/4 {
+		t.Errorf("an upload of %d bytes allocated %d bytes", size, got)
 	}
 }

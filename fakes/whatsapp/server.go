@@ -1043,7 +1043,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	var product, typ, fileType string
 	var size int64
-	var keep keeper
+	keep := keeper{room: r.ContentLength}
 	s.mu.Lock()
 	keep.limit = s.mediaLeft
 	s.mu.Unlock()
