@@ -114,6 +114,20 @@ func (c *Clock) nowLocal() time.Time {
 	return c.at
 }
 
+// localReader returns nowLocal as a function, for the platforms of a world
+// whose fakes and adapters answer in its goroutine (Env.Clock), which read
+// the clock several times per event: a closure that gives back the time
+// made without a further call, where the method value c.nowLocal called
+// nowLocal from a wrapper at each read.
+func (c *Clock) localReader() func() time.Time {
+	return func() time.Time {
+		if c.made {
+			return c.at
+		}
+		return c.nowLocal()
+	}
+}
+
 // Stream returns the random stream of one subsystem: a source derived from
 // the run's seed and the subsystem's name, independent of every other
 // stream, so adding draws in one subsystem never shifts another's.

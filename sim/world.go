@@ -403,7 +403,7 @@ func (w *World) setup() error {
 	// others their handlers run in goroutines of their own.
 	clock := w.clock.Now
 	if n := w.networkName(); n == Direct || n == Memory {
-		clock = w.clock.nowLocal
+		clock = w.clock.localReader()
 	}
 	for _, p := range used {
 		name := p.Name()
