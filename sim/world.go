@@ -917,7 +917,11 @@ var minNanos, maxNanos = time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64
 var minNanosSec, maxNanosSec = minNanos.Unix(), maxNanos.Unix()
 
 // settle delivers what the platforms have due (status webhooks, retries)
-// and reacts to the router's new events.
+// and reacts to the router's new events. It is not inlined in RunUntil's
+// loop: a function as large as RunUntil inlines only the smallest of
+// calls, and settle, inlined there, called observe for each event.
+//
+//go:noinline
 func (w *World) settle() {
 	if now := w.clock.nanos(); w.dues.dueBy(now) { // w.flush, inlined
 		w.flushDue(now)
@@ -1023,7 +1027,6 @@ func (w *World) observe(ev *router.Event) {
 			}
 		}
 	}
-	w.counts.add(ev.Kind)
 	if !plain && w.center != nil {
 		w.inboxApply(ev)
 	}
@@ -1034,19 +1037,33 @@ func (w *World) observe(ev *router.Event) {
 	if p == nil || !(ev.Conversation != 0 && p.open == ev.Conversation || sameKey(&p.key, &ev.Customer)) {
 		p = w.findPerson(&ev.Customer)
 	}
-	w.track(ev, p)
 	if !plain {
 		w.read(ev, p)
 	}
-	if p == nil {
-		return
-	}
+	// One switch on the kind: the counts, the conversation's state
+	// (track), and what the customer p, when the world knows the
+	// customer, does next.
 	switch ev.Kind {
-	case router.EventInbound:
-		w.botHears(ev, p)
 	case router.EventOpened:
-		p.open = ev.Conversation
+		w.counts.opened++
+		w.trackOpened(ev, p)
+		if p != nil {
+			p.open = ev.Conversation
+		}
+	case router.EventQueued:
+		w.trackQueued(ev, p)
+	case router.EventAssigned:
+		w.trackAssigned(ev, p)
+		if p != nil && p.flow != nil && !p.conversed {
+			p.conversed = true
+			w.converse(p, ev)
+		}
 	case router.EventClosed:
+		w.counts.closed++
+		w.trackClosed(ev, p)
+		if p == nil {
+			return
+		}
 		if p.open == ev.Conversation {
 			p.open = 0
 		}
@@ -1055,16 +1072,22 @@ func (w *World) observe(ev *router.Event) {
 			// it is over, nothing of the customer is needed.
 			w.forget(p)
 		}
-	case router.EventSent:
-		w.noteSent(ev)
-	case router.EventFailed:
-		if ev.Agent == "" { // a send's failure is judged where the send is made
-			w.failedStatus(ev, p)
+	case router.EventInbound:
+		w.counts.inbound++
+		if p != nil {
+			w.botHears(ev, p)
 		}
-	case router.EventAssigned:
-		if p.flow != nil && !p.conversed {
-			p.conversed = true
-			w.converse(p, ev)
+	case router.EventSent:
+		w.counts.sent++
+		if p != nil {
+			w.noteSent(ev)
+		}
+	case router.EventRefused:
+		w.counts.refused++
+	case router.EventFailed:
+		w.counts.failed++
+		if p != nil && ev.Agent == "" { // a send's failure is judged where the send is made
+			w.failedStatus(ev, p)
 		}
 	}
 }
@@ -1117,70 +1140,84 @@ func (w *World) read(ev *router.Event, p *person) {
 	}
 }
 
-// track follows each conversation's state for the waits and totals, on
-// the customer's person p when the world knows the customer (a customer
-// has one open conversation at a time), else in World.live.
-func (w *World) track(ev *router.Event, p *person) {
-	if ev.Kind == router.EventOpened {
-		c := liveConv{opened: ev.At.UnixNano(), waiting: true}
-		if p != nil && !p.tracking {
-			p.live, p.liveID, p.tracking = c, ev.Conversation, true
-		} else {
-			w.live[ev.Conversation] = c
-		}
-		return
-	}
-	switch ev.Kind {
-	case router.EventQueued, router.EventAssigned, router.EventClosed:
-	default:
-		return
-	}
-	var c liveConv
-	onPerson := p != nil && p.tracking && p.liveID == ev.Conversation
-	if onPerson {
-		c = p.live
+// trackOpened, trackQueued, trackAssigned and trackClosed follow each
+// conversation's state for the waits and totals, on the customer's person
+// p when the world knows the customer (a customer has one open
+// conversation at a time), else in World.live.
+func (w *World) trackOpened(ev *router.Event, p *person) {
+	c := liveConv{opened: ev.At.UnixNano(), waiting: true}
+	if p != nil && !p.tracking {
+		p.live, p.liveID, p.tracking = c, ev.Conversation, true
 	} else {
-		var ok bool
-		if c, ok = w.live[ev.Conversation]; !ok {
-			return
-		}
+		w.live[ev.Conversation] = c
 	}
-	switch ev.Kind {
-	case router.EventQueued:
-		c.waiting = true
-	case router.EventAssigned:
-		if !c.assigned {
-			c.assigned = true
-			w.assigned++
-			wait := since(c.opened, ev.At)
-			w.waits.add(wait)
-			if w.service != nil {
-				w.service.assign(wait)
-			}
-		}
-		c.waiting = false
-	case router.EventClosed:
-		if !c.assigned {
-			wait := since(c.opened, ev.At)
-			w.waits.add(wait)
-			if w.service != nil {
-				w.service.unassigned(wait)
-			}
-		}
-		if w.service != nil && ev.Detail == string(router.ClosedAbandoned) {
-			w.service.abandoned++
-		}
-		if onPerson {
-			p.live, p.liveID, p.tracking = liveConv{}, 0, false
-		} else {
-			delete(w.live, ev.Conversation)
-		}
-		return
+}
+
+// tracked returns what the world tracks of the conversation of ev: on p,
+// when p tracks it (onPerson), else in World.live; ok is false when the
+// world tracks nothing of it.
+func (w *World) tracked(ev *router.Event, p *person) (c liveConv, onPerson, ok bool) {
+	if p != nil && p.tracking && p.liveID == ev.Conversation {
+		return p.live, true, true
 	}
+	c, ok = w.live[ev.Conversation]
+	return c, false, ok
+}
+
+// retrack keeps c as what the world tracks of the conversation of ev,
+// where tracked found it.
+func (w *World) retrack(ev *router.Event, p *person, c liveConv, onPerson bool) {
 	if onPerson {
 		p.live = c
 	} else {
 		w.live[ev.Conversation] = c
+	}
+}
+
+func (w *World) trackQueued(ev *router.Event, p *person) {
+	if c, onPerson, ok := w.tracked(ev, p); ok {
+		c.waiting = true
+		w.retrack(ev, p, c, onPerson)
+	}
+}
+
+func (w *World) trackAssigned(ev *router.Event, p *person) {
+	c, onPerson, ok := w.tracked(ev, p)
+	if !ok {
+		return
+	}
+	if !c.assigned {
+		c.assigned = true
+		w.assigned++
+		wait := since(c.opened, ev.At)
+		w.waits.add(wait)
+		if w.service != nil {
+			w.service.assign(wait)
+		}
+	}
+	c.waiting = false
+	w.retrack(ev, p, c, onPerson)
+}
+
+func (w *World) trackClosed(ev *router.Event, p *person) {
+	c, onPerson, ok := w.tracked(ev, p)
+	if !ok {
+		return
+	}
+	if !c.assigned {
+		wait := since(c.opened, ev.At)
+		w.waits.add(wait)
+		if w.service != nil {
+			w.service.unassigned(wait)
+		}
+	}
+	if w.service != nil && ev.Detail == string(router.ClosedAbandoned) {
+		w.service.abandoned++
+	}
+	if onPerson {
+		p.live, p.liveID, p.tracking = liveConv{}, 0, false
+	} else {
+		delete(w.live, ev.Conversation)
 	}
 }
 
@@ -1823,23 +1860,6 @@ func (w *World) Send(agent string, key router.CustomerKey, m router.Outbound) (r
 // eventCounts counts the engine's events of the kinds the totals report.
 type eventCounts struct {
 	opened, closed, inbound, sent, refused, failed int
-}
-
-func (c *eventCounts) add(k router.EventKind) {
-	switch k {
-	case router.EventOpened:
-		c.opened++
-	case router.EventClosed:
-		c.closed++
-	case router.EventInbound:
-		c.inbound++
-	case router.EventSent:
-		c.sent++
-	case router.EventRefused:
-		c.refused++
-	case router.EventFailed:
-		c.failed++
-	}
 }
 
 // person returns the world's customer of key, or nil. The engine logs a
