@@ -98,7 +98,9 @@ func TestSinceIsSub(t *testing.T) {
 		times = append(times, at)
 	}
 	for i, from := range times {
-		for _, at := range []time.Time{times[(i+1)%len(times)], from, from.Add(time.Nanosecond), from.Add(17 * time.Hour)} {
+		// lo, from the times past 2262 - 292 years, is past a Duration's
+		// range before them: since saturates as Sub does.
+		for _, at := range []time.Time{times[(i+1)%len(times)], from, from.Add(time.Nanosecond), from.Add(17 * time.Hour), lo} {
 			if at.After(hi) {
 				continue
 			}

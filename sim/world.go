@@ -1224,14 +1224,19 @@ func (w *World) trackClosed(ev *router.Event, p *person) {
 // since is at.Sub(from) for two times of a run, which lie within int64
 // nanoseconds of 1970 (the queue's keys), from given in unix nanoseconds:
 // the difference of their unix nanoseconds, without the overflow check of
-// Sub, which adds the result back and compares it. Only a difference past
-// a Duration's range (292 years) is left to Sub, which saturates it.
+// Sub, which adds the result back and compares it. A difference past a
+// Duration's range (292 years), where the subtraction overflows, is
+// saturated, as Sub saturates it: small enough to be inlined.
 func since(from int64, at time.Time) time.Duration {
 	a := at.UnixNano()
-	if d := a - from; (d < 0) == (a < from) {
-		return time.Duration(d)
+	d := a - from
+	if (d < 0) != (a < from) {
+		d = math.MaxInt64
+		if a < from {
+			d = math.MinInt64
+		}
 	}
-	return at.Sub(time.Unix(0, from))
+	return time.Duration(d)
 }
 
 // lookLive returns what the world tracks of an open conversation of p.
@@ -1594,12 +1599,12 @@ func (w *World) botAnswer(p *person) {
 }
 
 // agentSend sends through the router and checks the router's decision
-// against the platform's rules.
-func (w *World) agentSend(p *person, agent string, m router.Outbound) (router.SendResult, error) {
+// against the platform's rules. It gives back nothing: its callers, a
+// step and a script, read nothing of the send (Send reads its result).
+func (w *World) agentSend(p *person, agent string, m router.Outbound) {
 	now := w.clock.nowLocal()
 	res, err := w.engine.Send(w.ctx, now, agent, p.key, m)
 	w.judgeSend(now, p, agent, &m, &res, err)
-	return res, err
 }
 
 // judgeSend notes a send of m that failed, and checks the router's
@@ -1852,7 +1857,10 @@ func (w *World) Send(agent string, key router.CustomerKey, m router.Outbound) (r
 	if p == nil {
 		return router.SendResult{}, fmt.Errorf("unknown customer %s", key)
 	}
-	res, err := w.agentSend(p, agent, m)
+	// As agentSend, with the result given back.
+	now := w.clock.nowLocal()
+	res, err := w.engine.Send(w.ctx, now, agent, p.key, m)
+	w.judgeSend(now, p, agent, &m, &res, err)
 	w.settle()
 	return res, err
 }
