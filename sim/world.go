@@ -677,7 +677,7 @@ func (w *World) stepAt(st *scenario.Step, k, n int, base uint64) {
 func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
 	b := w.bindings[tr.Channel]
 	f := &flow{w: w, tr: tr, b: b, account: b.Account(), until: until.UnixNano(), loc: after.Location(),
-		gap:  scenario.Distribution{Kind: "exp", Mean: tr.Arrivals.Mean()},
+		mean: float64(tr.Arrivals.Mean()),
 		more: tr.Reply.Kind != "" || tr.Patience.Kind != "" || len(tr.Regions)+len(tr.Pages)+len(tr.Stores) > 0}
 	if w.lane == nil && !w.noLane {
 		w.lane = f
@@ -708,9 +708,9 @@ type flow struct {
 	// arrival waits there rather than in the queue.
 	seq    uint64
 	queued bool
-	// gap is the time between arrivals: exponential, of the arrival
-	// rate's mean.
-	gap scenario.Distribution
+	// mean is the mean time between arrivals, in nanoseconds: the gaps
+	// are exponential (next draws them as draw draws "exp").
+	mean float64
 	// more: the flow's customers draw more than their messages and
 	// handle time (drawMore).
 	more bool
@@ -721,7 +721,7 @@ type flow struct {
 // location.
 func (f *flow) next(after int64) {
 	w := f.w
-	gap := draw(w.traffic, &f.gap)
+	gap := roundMilli(time.Duration(w.traffic.ExpFloat64() * f.mean))
 	at := after + int64(gap)
 	if at >= f.until || at < after { // past the end, or past every time
 		return
