@@ -1332,9 +1332,12 @@ func (e *Engine) drain(now time.Time, a *agent) {
 		}
 		return
 	}
-	// a.slots is in priority order.
+	// a.slots is in priority order. A group with nothing in its queue,
+	// as most are when an agent frees up, has nothing to drain.
 	for i := range a.slots {
-		e.drainGroup(now, a.slots[i].g)
+		if g := a.slots[i].g; len(g.waiting) > 0 {
+			e.drainGroup(now, g)
+		}
 	}
 }
 
