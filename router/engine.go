@@ -1260,8 +1260,10 @@ func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail stri
 	n := now.UnixNano()
 	a.lastAssigned = n
 	e.setActive(now, n, a, a.active+1)
-	if i := a.slotIn(g); i >= 0 {
-		e.picker.assigned(g, member{a: a, slot: i})
+	if e.strategy == RoundRobin { // the one strategy whose picker heeds assigned
+		if i := a.slotIn(g); i >= 0 {
+			e.picker.assigned(g, member{a: a, slot: i})
+		}
 	}
 	ev := e.logSlot(now, EventAssigned, cv.id, &cv.cust.key)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = a.id, g.name, "", detail
@@ -2003,7 +2005,12 @@ func (e *Engine) remember(now int64, to *CustomerKey, id string, cv Conversation
 	s.key.channel, s.key.id, s.account, s.customer = to.Channel, id, to.Account, to.Customer
 	s.at, s.hash, s.conv = now, 0, cv
 	e.sentLast = n
-	e.sweepBy(forgetAt(now, e.horizon))
+	if n == e.sentLog.first {
+		// The log held nothing: this entry is due first. Otherwise its
+		// oldest entry, sent no later, is due no later, and sweepDue is
+		// at or before that (TestSweepDueBySentLog).
+		e.sweepBy(forgetAt(now, e.horizon))
+	}
 }
 
 // sweepBy notes that something in the sent log or the release queue is
