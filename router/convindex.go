@@ -1,24 +1,168 @@
 package router
 
-// convIndex holds the engine's conversation records by id: an
-// open-addressing table with linear probing. Ids are numbered from 1 in
-// opening order, so a multiplicative (Fibonacci) hash of the id spreads
-// them over the table without hashing bytes. It hashes ids four at a
-// time: ids 4k to 4k+3 have the four slots of one 64-byte line as their
-// homes, in order. Records are put in id order and mostly removed in it
-// (a status horizon after their customer's last message), so three of
-// four puts and removals find the line the one before brought into the
-// cache, where a hash of each id sent each to a line of its own, a miss
-// to memory in a table of a horizon's conversations. A removed slot is
-// filled by shifting the slots after it back: the table has no
-// tombstones, and a lookup stops at the first empty slot.
+// convIndex holds the engine's conversation records by id. Ids are
+// numbered from 1 in opening order, records are put in that order and
+// mostly removed in it (a status horizon after their customer's last
+// message): so the index keeps the records of a window of the latest ids,
+// [base, top), in a ring, where id's record (or nil) is at id modulo the
+// ring's length, found and put without hashing or probing and removed
+// without moving anything; and the records of ids before the window in a
+// table, older. An id's record is in the ring when the id is in the
+// window, else in older, and a slot of the ring holds nil or the record
+// of the one id of the window that falls on it.
+//
+// The window moves on as ids are put past its end. When the ring cannot
+// span them, it doubles if a quarter of it or more is held, else the
+// window's start moves on to leave half the ring free, and the records
+// left before it (conversations that outlive the window: a customer held
+// for good, or long after most) go to older. So the ring is at most eight
+// slots per record held, as the table's slots were.
 type convIndex struct {
+	ring      []*conv // a power of two long, or empty
+	base, top ConversationID
+	live      int // records in the ring
+	older     convTable
+}
+
+// minConvRing is the length of a convIndex's first ring.
+const minConvRing = 64
+
+// slot is where id's record is in the ring, for an id in the window.
+func (x *convIndex) slot(id ConversationID) *(*conv) {
+	return &x.ring[uint64(id)&uint64(len(x.ring)-1)]
+}
+
+// get returns the record of conversation id, or nil.
+func (x *convIndex) get(id ConversationID) *conv {
+	if id >= x.base && id < x.top {
+		return *x.slot(id)
+	}
+	if id < x.base {
+		return x.older.get(id)
+	}
+	return nil
+}
+
+// put holds cv under its id, in place of the record held there, if any.
+// The ids from top to an id the ring spans have no record: their slots
+// are nil, and the window just ends after it.
+func (x *convIndex) put(cv *conv) {
+	id := cv.id
+	if id < x.base || uint64(id-x.base) >= uint64(len(x.ring)) {
+		x.putFar(cv)
+		return
+	}
+	x.top = max(x.top, id+1)
+	x.store(cv)
+}
+
+// store puts cv in its slot of the ring; its id is in the window.
+func (x *convIndex) store(cv *conv) {
+	s := x.slot(cv.id)
+	if *s == nil {
+		x.live++
+	}
+	*s = cv
+}
+
+// putFar is put for an id the ring does not span: one before the window,
+// which goes to older, or one past what the ring spans, for which it makes
+// the first ring, doubles it, or moves the window's start on.
+//
+// It is rare, and kept out of put's line (go:noinline).
+//
+//go:noinline
+func (x *convIndex) putFar(cv *conv) {
+	id := cv.id
+	if id < x.base {
+		x.older.put(cv)
+		return
+	}
+	if len(x.ring) == 0 {
+		x.ring, x.base = make([]*conv, minConvRing), id
+	}
+	for uint64(id-x.base) >= uint64(len(x.ring)) {
+		if 4*x.live >= len(x.ring) {
+			x.grow()
+		} else {
+			x.moveOn(id + 1 - ConversationID(len(x.ring)/2))
+		}
+	}
+	x.top = id + 1
+	x.store(cv)
+}
+
+// grow doubles the ring, placing every record again.
+func (x *convIndex) grow() {
+	ring := make([]*conv, 2*len(x.ring))
+	mask := uint64(len(ring) - 1)
+	for _, cv := range x.ring {
+		if cv != nil {
+			ring[uint64(cv.id)&mask] = cv
+		}
+	}
+	x.ring = ring
+}
+
+// moveOn starts the window at base, later than its start, moving the
+// records of the ids it leaves to older.
+func (x *convIndex) moveOn(base ConversationID) {
+	mask := uint64(len(x.ring) - 1)
+	n := min(uint64(base-x.base), mask+1) // the slots of the ids left
+	for i, j := uint64(0), uint64(x.base)&mask; i < n; i, j = i+1, (j+1)&mask {
+		if cv := x.ring[j]; cv != nil && cv.id < base {
+			x.older.put(cv)
+			x.ring[j] = nil
+			x.live--
+		}
+	}
+	x.base = base
+	x.top = max(x.top, base)
+}
+
+// remove drops the record of conversation id, if any.
+func (x *convIndex) remove(id ConversationID) {
+	if id >= x.base && id < x.top {
+		if s := x.slot(id); *s != nil {
+			*s = nil
+			x.live--
+		}
+		return
+	}
+	if id < x.base {
+		x.older.remove(id)
+	}
+}
+
+// len is how many records the index holds.
+func (x *convIndex) len() int { return x.live + x.older.len() }
+
+// all calls fn with every record held, in no particular order.
+func (x *convIndex) all(fn func(*conv)) {
+	for _, cv := range x.ring {
+		if cv != nil {
+			fn(cv)
+		}
+	}
+	x.older.all(fn)
+}
+
+// convTable holds conversation records by id (a convIndex's records
+// before its window): an open-addressing table with linear probing. Ids
+// are numbered from 1 in opening order, so a multiplicative (Fibonacci)
+// hash of the id spreads them over the table without hashing bytes. It
+// hashes ids four at a time: ids 4k to 4k+3 have the four slots of one
+// 64-byte line as their homes, in order, so that records put and removed
+// in id order mostly find the line the one before brought into the cache.
+// A removed slot is filled by shifting the slots after it back: the table
+// has no tombstones, and a lookup stops at the first empty slot.
+type convTable struct {
 	slots []convSlot // a power of two long, or empty
 	shift uint       // 64 minus log2(len(slots)): the hash's top bits are the home
 	n     int        // full slots
 }
 
-// convSlot is one place of a convIndex: a record (nil: empty) and its id.
+// convSlot is one place of a convTable: a record (nil: empty) and its id.
 type convSlot struct {
 	id ConversationID
 	cv *conv
@@ -26,12 +170,12 @@ type convSlot struct {
 
 // home is the slot where probing for id starts: the place of id among
 // its four in the line their hash chooses.
-func (x *convIndex) home(id ConversationID) uint64 {
+func (x *convTable) home(id ConversationID) uint64 {
 	return ((uint64(id)>>2)*0x9e3779b97f4a7c15)>>x.shift&^3 | uint64(id)&3
 }
 
 // get returns the record of conversation id, or nil.
-func (x *convIndex) get(id ConversationID) *conv {
+func (x *convTable) get(id ConversationID) *conv {
 	if len(x.slots) == 0 {
 		return nil
 	}
@@ -45,7 +189,7 @@ func (x *convIndex) get(id ConversationID) *conv {
 }
 
 // put holds cv under its id, in place of the record held there, if any.
-func (x *convIndex) put(cv *conv) {
+func (x *convTable) put(cv *conv) {
 	if 2*(x.n+1) > len(x.slots) {
 		x.grow()
 	}
@@ -69,7 +213,7 @@ func (x *convIndex) put(cv *conv) {
 // It is rare, and kept out of its caller's line (go:noinline).
 //
 //go:noinline
-func (x *convIndex) grow() {
+func (x *convTable) grow() {
 	old := x.slots
 	n := max(2*len(old), 16)
 	x.slots = make([]convSlot, n)
@@ -92,7 +236,7 @@ func (x *convIndex) grow() {
 
 // remove drops the record of conversation id, if any, moving back the
 // slots after its own that probing would no longer reach.
-func (x *convIndex) remove(id ConversationID) {
+func (x *convTable) remove(id ConversationID) {
 	if len(x.slots) == 0 {
 		return
 	}
@@ -119,10 +263,10 @@ func (x *convIndex) remove(id ConversationID) {
 }
 
 // len is how many records the index holds.
-func (x *convIndex) len() int { return x.n }
+func (x *convTable) len() int { return x.n }
 
 // all calls fn with every record held, in no particular order.
-func (x *convIndex) all(fn func(*conv)) {
+func (x *convTable) all(fn func(*conv)) {
 	for _, s := range x.slots {
 		if s.cv != nil {
 			fn(s.cv)

@@ -87,3 +87,34 @@ func TestConvIndexWindow(t *testing.T) {
 		checkConvIndex(t, fmt.Sprintf("after %d", id), &x, want, id%1000 == 0)
 	}
 }
+
+// TestConvIndexRingBounded holds the ring to the records of its window:
+// ids opened in order and removed a window later, except every 97th,
+// held for good, as a customer with a profile is. The ring does not grow
+// with the run, and the records held for good move to the table as the
+// window passes them.
+func TestConvIndexRingBounded(t *testing.T) {
+	const window, total = 700, 200000
+	var x convIndex
+	kept := (total - window) / 97 // before the last window
+	for id := ConversationID(1); id <= total; id++ {
+		x.put(&conv{id: id})
+		if old := id - window; old > 0 && old%97 != 0 {
+			x.remove(old)
+		}
+	}
+	if held := window + kept; x.len() != held {
+		t.Fatalf("%d records held, want %d", x.len(), held)
+	}
+	if n := len(x.ring); n > 8*window {
+		t.Errorf("the ring is %d slots for a window of %d records", n, window)
+	}
+	if x.older.len() < kept-window {
+		t.Errorf("the table holds %d records, want at least the %d kept before the window", x.older.len(), kept-window)
+	}
+	for id := ConversationID(97); id <= total-window; id += 97 {
+		if cv := x.get(id); cv == nil || cv.id != id {
+			t.Fatalf("get(%d) = %v", id, cv)
+		}
+	}
+}

@@ -273,9 +273,14 @@ type customer struct {
 	hasInbound bool
 	// pinned: the caller set a profile or attributes; the customer is held
 	// for the engine's life.
-	pinned      bool
-	sent        int // sends counted against the reply limit
-	lastInbound time.Time
+	pinned bool
+	sent   int // sends counted against the reply limit
+	// windowEnd is the end of its reply window (unix ns, saturated), from
+	// lastInbound or windowStart by its policy's anchor (windowEndNano),
+	// kept whenever either moves: every send and the release path ask
+	// whether the window is open, and this is one load where working it
+	// out from the anchor's time.Time was about twenty instructions.
+	windowEnd int64
 	// sentAt holds the times of those sends (unix ns) on a channel with a
 	// reply limit: a late customer message resets the allowance to the
 	// sends made after it (late.go). It is here because newCustomer reads
@@ -284,6 +289,7 @@ type customer struct {
 	name   string // the display name of the latest message that had one
 
 	key         CustomerKey
+	lastInbound time.Time
 	windowStart time.Time
 	profile     Profile
 	count       int
@@ -840,7 +846,7 @@ func (e *Engine) mayRelease(now int64, c *customer) {
 	}
 	at := addNano(now, e.horizon)
 	if pol := c.pol; pol.Window > 0 && c.hasInbound {
-		at = max(at, e.windowEndNano(c, pol))
+		at = max(at, c.windowEnd)
 	}
 	e.sweepBy(at)
 	e.releases.set(c, at)
@@ -885,7 +891,7 @@ func (e *Engine) releasable(c *customer, now int64) bool {
 		// Past the window a send is refused or allowed as for a customer
 		// never seen (the reply count only matters inside it), and the
 		// next message opens a new window, resetting the count either way.
-		if c.hasInbound && now < e.windowEndNano(c, pol) {
+		if c.hasInbound && now < c.windowEnd {
 			return false
 		}
 	case pol.ReplyLimit > 0 && c.sent > 0:
@@ -965,13 +971,14 @@ func (e *Engine) receive(now time.Time, in *Inbound) ConversationID {
 		c.noteInbound(in)
 	}
 	pol := c.pol
-	at, late := e.inboundAt(c, now, in.Sent)
+	at, atN, late := e.inboundAt(c, now, e.now, in.Sent)
 
 	// The window and the reply allowance; a reaction moves neither unless
 	// the policy says it does.
 	if !in.isReaction() || pol.ReactionsOpenWindow {
-		if !c.hasInbound || pol.Window > 0 && at.UnixNano() >= e.windowEndNano(c, pol) {
-			// A new window opens.
+		// opens: a new window opens.
+		opens := !c.hasInbound || pol.Window > 0 && atN >= c.windowEnd
+		if opens {
 			c.windowStart = at
 			if pol.ReplyLimitReset == ResetOnWindow {
 				c.sent, c.sentAt = 0, c.sentAt[:0]
@@ -980,6 +987,9 @@ func (e *Engine) receive(now time.Time, in *Inbound) ConversationID {
 		}
 		c.hasInbound = true
 		c.lastInbound = at
+		if opens || pol.WindowAnchor != AnchorFirstInbound {
+			c.windowEnd = addNano(atN, pol.Window) // windowEndNano: its anchor is at
+		}
 		if pol.ReplyLimitReset != ResetOnWindow {
 			e.resetAllowance(c, in.Sent, late)
 		}
@@ -1027,7 +1037,8 @@ func (e *Engine) windowEnd(c *customer, pol *Policy) time.Time {
 }
 
 // windowEndNano is windowEnd in unix nanoseconds, saturated: a window that
-// ends past what int64 holds ends at math.MaxInt64.
+// ends past what int64 holds ends at math.MaxInt64. The customer keeps it
+// (customer.windowEnd) for the checks of a window open.
 func (e *Engine) windowEndNano(c *customer, pol *Policy) int64 {
 	from := c.lastInbound
 	if pol.WindowAnchor == AnchorFirstInbound {
@@ -1249,8 +1260,10 @@ func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail stri
 	n := now.UnixNano()
 	a.lastAssigned = n
 	e.setActive(now, n, a, a.active+1)
-	if i := a.slotIn(g); i >= 0 {
-		e.picker.assigned(g, member{a: a, slot: i})
+	if e.strategy == RoundRobin { // the one strategy whose picker heeds assigned
+		if i := a.slotIn(g); i >= 0 {
+			e.picker.assigned(g, member{a: a, slot: i})
+		}
 	}
 	ev := e.logSlot(now, EventAssigned, cv.id, &cv.cust.key)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = a.id, g.name, "", detail
@@ -1332,9 +1345,12 @@ func (e *Engine) drain(now time.Time, a *agent) {
 		}
 		return
 	}
-	// a.slots is in priority order.
+	// a.slots is in priority order. A group with nothing in its queue,
+	// as most are when an agent frees up, has nothing to drain.
 	for i := range a.slots {
-		e.drainGroup(now, a.slots[i].g)
+		if g := a.slots[i].g; len(g.waiting) > 0 {
+			e.drainGroup(now, g)
+		}
 	}
 }
 
@@ -1753,7 +1769,7 @@ func (e *Engine) check(now int64, agentID string, to *CustomerKey, m *Outbound) 
 			return cv, false, r, nil
 		}
 	}
-	open = pol.Window == 0 || c != nil && c.hasInbound && now < e.windowEndNano(c, pol)
+	open = pol.Window == 0 || c != nil && c.hasInbound && now < c.windowEnd
 	if m.Kind == KindTemplate && pol.TemplatesOutsideWindow && !open {
 		return cv, false, "", nil
 	}
@@ -1989,7 +2005,12 @@ func (e *Engine) remember(now int64, to *CustomerKey, id string, cv Conversation
 	s.key.channel, s.key.id, s.account, s.customer = to.Channel, id, to.Account, to.Customer
 	s.at, s.hash, s.conv = now, 0, cv
 	e.sentLast = n
-	e.sweepBy(forgetAt(now, e.horizon))
+	if n == e.sentLog.first {
+		// The log held nothing: this entry is due first. Otherwise its
+		// oldest entry, sent no later, is due no later, and sweepDue is
+		// at or before that (TestSweepDueBySentLog).
+		e.sweepBy(forgetAt(now, e.horizon))
+	}
 }
 
 // sweepBy notes that something in the sent log or the release queue is

@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -144,5 +145,53 @@ func TestLateByIsAddAfter(t *testing.T) {
 				t.Fatalf("lateBy(%v, %v) = %v, want %v", sent, now, got, want)
 			}
 		}
+	}
+}
+
+// TestWindowEndKept holds the window's end each customer keeps to the one
+// its anchor gives (windowEndNano): random messages, on time, late, older
+// than one seen and reactions, under both anchors, with and without a
+// window that reactions open, and after a snapshot is restored.
+func TestWindowEndKept(t *testing.T) {
+	for _, pol := range []Policy{
+		{Window: time.Hour},
+		{Window: time.Hour, WindowAnchor: AnchorFirstInbound},
+		{Window: 24 * time.Hour, ReactionsOpenWindow: true, ReplyLimit: 3, ReplyLimitReset: ResetOnWindow},
+		{},
+	} {
+		e := newEngine(t, Config{Agents: agents(2, 5), Policies: map[string]Policy{"whatsapp": pol}}, "a1", "a2")
+		rng := rand.New(rand.NewPCG(3, uint64(pol.Window)))
+		check := func(when string) {
+			t.Helper()
+			e.customers.all(func(c *customer) {
+				if want := e.windowEndNano(c, c.pol); c.hasInbound && c.windowEnd != want {
+					t.Fatalf("%+v, %s: %s keeps the window's end %d, want %d", pol, when, c.key.Customer, c.windowEnd, want)
+				}
+			})
+		}
+		now := t0
+		for i := range 400 {
+			now = now.Add(time.Duration(rng.IntN(40)) * time.Minute)
+			in := Inbound{Customer: key(string(rune('a' + rng.IntN(5)))), MessageID: fmt.Sprint(i), Text: "hi"}
+			switch rng.IntN(4) {
+			case 0:
+				in.Sent = now.Add(-time.Duration(rng.IntN(3*3600)) * time.Second)
+			case 1:
+				in.Text, in.Reaction = "", "👍"
+			}
+			if _, err := e.Receive(now, in); err != nil {
+				t.Fatal(err)
+			}
+			check(fmt.Sprintf("message %d", i))
+		}
+		snap, err := e.Save()
+		if err != nil {
+			t.Fatal(err)
+		}
+		e = newEngine(t, Config{Agents: agents(2, 5), Policies: map[string]Policy{"whatsapp": pol}})
+		if err := e.Restore(snap); err != nil {
+			t.Fatal(err)
+		}
+		check("restored")
 	}
 }

@@ -27,7 +27,7 @@ func TestReleaseFieldsFirst(t *testing.T) {
 		{"hasInbound", unsafe.Offsetof(c.hasInbound), unsafe.Sizeof(c.hasInbound)},
 		{"pinned", unsafe.Offsetof(c.pinned), unsafe.Sizeof(c.pinned)},
 		{"sent", unsafe.Offsetof(c.sent), unsafe.Sizeof(c.sent)},
-		{"lastInbound", unsafe.Offsetof(c.lastInbound), unsafe.Sizeof(c.lastInbound)},
+		{"windowEnd", unsafe.Offsetof(c.windowEnd), unsafe.Sizeof(c.windowEnd)},
 		{"sentAt", unsafe.Offsetof(c.sentAt), unsafe.Sizeof(c.sentAt)},
 		{"name", unsafe.Offsetof(c.name), unsafe.Sizeof(c.name)},
 	}

@@ -1,8 +1,11 @@
 package router
 
 import (
+	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 // TestSentLogIsAFIFO plays random pushes and pops on a sentLog, numbered
@@ -67,6 +70,49 @@ func TestSentLogIsAFIFO(t *testing.T) {
 		}
 		if emptied < 5 || n-start < 10*sentBlock {
 			t.Errorf("start %d: emptied %d times, %d entries pushed: the walk did not cover the cases", start, emptied, n-start)
+		}
+	}
+}
+
+// TestSweepDueBySentLog holds what remember counts on when it leaves
+// sweepDue alone: whenever the sent log holds an entry, sweepDue (and so
+// until) is at or before the time its oldest entry is due to be forgotten,
+// through sends, statuses and time passing beyond the horizon and the
+// release of customers.
+func TestSweepDueBySentLog(t *testing.T) {
+	e := newEngine(t, Config{Agents: agents(3, 2), StatusHorizon: time.Hour,
+		Policies: map[string]Policy{"whatsapp": {Window: 30 * time.Minute}}}, ids(3)...)
+	s := &idSender{ids: []string{"m1", "m2", "m3", "m4", "m5"}}
+	e.Handle("whatsapp", s)
+	rng := rand.New(rand.NewPCG(8, 8))
+	now := t0
+	for i := range 3000 {
+		now = now.Add(time.Duration(rng.IntN(20)) * time.Minute)
+		k := key(fmt.Sprint("c", rng.IntN(40)))
+		switch rng.IntN(4) {
+		case 0:
+			if _, err := e.Receive(now, Inbound{Customer: k, MessageID: fmt.Sprint(i), Text: "hi"}); err != nil {
+				t.Fatal(err)
+			}
+		case 1:
+			if cv, _, ok := e.Latest(k); ok && cv.State == Assigned {
+				if _, err := e.Send(context.Background(), now, cv.Agent, k, Outbound{Kind: KindText, Text: "hello"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		case 2:
+			if cv, _, ok := e.Latest(k); ok && cv.State == Assigned {
+				if err := e.Close(now, cv.Agent, k); err != nil {
+					t.Fatal(err)
+				}
+			}
+		default:
+			e.Advance(now)
+		}
+		if l := &e.sentLog; l.len() > 0 {
+			if due := forgetAt(l.oldest().at, e.horizon); e.sweepDue > due || e.until > due {
+				t.Fatalf("step %d: sweepDue %d, until %d after the oldest sent entry's due %d", i, e.sweepDue, e.until, due)
+			}
 		}
 	}
 }

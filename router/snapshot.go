@@ -209,6 +209,7 @@ func (e *Engine) Restore(b []byte) error {
 		c := &customer{key: cs.Key, pol: e.policy(cs.Key.Channel), profile: cs.Profile, count: cs.Count, name: cs.Name, attrs: cs.Attrs, manual: cs.Manual,
 			hasInbound: cs.HasInbound, lastInbound: cs.LastInbound, windowStart: cs.WindowStart, sent: cs.Sent, sentAt: cs.SentAt,
 			allowance: cs.Allowance, pinned: cs.Pinned, pending: cs.Pending, released: cs.Released}
+		c.windowEnd = e.windowEndNano(c, c.pol)
 		custs[cs.Key] = c
 		if cs.Held {
 			e.customers.put(c)

@@ -14,7 +14,9 @@ type picker interface {
 	// pick returns the first eligible agent of g by the strategy, or nil.
 	pick(g *group, rng *rand.Rand) *agent
 	// assigned tells the strategy that member m of g was just assigned a
-	// conversation in g (after set has seen the new key).
+	// conversation in g (after set has seen the new key). Only
+	// round-robin heeds it, and the engine calls it for that strategy
+	// alone (Engine.assign).
 	assigned(g *group, m member)
 }
 
