@@ -26,7 +26,7 @@ func openDirect(b *binding, fcfg fakewa.Config, acfg routerwa.Config, env sim.En
 	b.fake = fakewa.New(fcfg)
 	b.direct = b.fake.Direct(cmpOr(acfg.APIVersion, routerwa.DefaultAPIVersion))
 	acfg.Client, acfg.BaseURL = nil, ""
-	acfg.Graph = &graph{d: b.direct, due: b.due}
+	acfg.Graph = newGraph(b.direct, b.due)
 	b.acfg = acfg // a restarted adapter calls the same entry points
 	b.adapter = routerwa.New(acfg, env.Receiver)
 	return b, nil
@@ -164,6 +164,33 @@ type graph struct {
 	// a world's adapters, a restarted router's too, send from the world's
 	// goroutine alone. Between sends text is zero.
 	text fakewa.Text
+	// req is the request of every text send by values (Text), which
+	// points to text: its constant fields are set once (newGraph), its
+	// recipient for each send; between sends To is "".
+	req fakewa.SendRequest
+}
+
+// newGraph returns the Graph API of the fake's direct entry points d,
+// stirring due.
+func newGraph(d *fakewa.Direct, due *sim.Due) *graph {
+	g := &graph{d: d, due: due}
+	g.req = fakewa.SendRequest{MessagingProduct: "whatsapp", RecipientType: "individual", Type: "text", Text: &g.text}
+	return g
+}
+
+// Text is Message for the usual send, a text, taken by its values
+// (routerwa.TextGraph): the fake is handed g.req with the recipient and
+// the body set, the request Message would have built for it.
+func (g *graph) Text(to, body string) (string, error) {
+	idle := g.d.Idle()
+	g.req.To, g.text.Body = to, body
+	_, id, e := g.d.Send(&g.req)
+	g.req.To, g.text.Body = "", "" // holding no string of a send that is over
+	stir(g.due, g.d, idle)
+	if e != nil {
+		return "", platformError(e)
+	}
+	return id, nil
 }
 
 func (g *graph) Message(req *routerwa.Request) (string, error) {

@@ -24,6 +24,20 @@ type Graph interface {
 	Upload(mimeType, filename string, size int64) (id string, err error)
 }
 
+// TextGraph is a [Graph] that also takes a text send by its values, the
+// usual send: the adapter calls Text for it instead of building the
+// request Message would take. The same promises hold: one call at a
+// time, none that sends through the adapter.
+type TextGraph interface {
+	Graph
+	// Text posts a text send to the messages endpoint, as Message does
+	// the request the adapter builds for one (messaging_product
+	// "whatsapp", recipient_type "individual", the recipient to, type
+	// "text" and a text object of body body with preview_url false), and
+	// returns the wamid.
+	Text(to, body string) (id string, err error)
+}
+
 // Request is the body of a send to the messages endpoint, as the adapter
 // builds it before encoding: Meta's field names, the message types the
 // adapter sends.
