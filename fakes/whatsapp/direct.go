@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Direct is the platform called with values instead of HTTP, for a
@@ -64,19 +65,6 @@ func (d *Direct) CustomerMessage(from, kind, format, body string, size int64) (m
 // instead of returning the message: for a caller that keeps it where it
 // is. m is left zero when there is an error.
 func (d *Direct) CustomerMessageTo(m *InboundMessage, from, kind, format, body string, size int64) error {
-	return d.customerMessageTo(m, from, kind, format, body, size, true)
-}
-
-// CustomerTextTo is CustomerMessageTo for a text message of body body from
-// from, but for m's Text, which it leaves nil: for a caller that has the
-// body at hand, so that no Text is made for it.
-func (d *Direct) CustomerTextTo(m *InboundMessage, from, body string) error {
-	return d.customerMessageTo(m, from, "text", "", body, 0, false)
-}
-
-// customerMessageTo is CustomerMessageTo, setting a text message's Text
-// when withText.
-func (d *Direct) customerMessageTo(m *InboundMessage, from, kind, format, body string, size int64, withText bool) error {
 	*m = InboundMessage{}
 	s := d.s
 	sum := ""
@@ -93,12 +81,29 @@ func (d *Direct) customerMessageTo(m *InboundMessage, from, kind, format, body s
 		*m = InboundMessage{}
 		return err
 	}
-	if kind == "text" && withText {
+	if kind == "text" {
 		m.Text = d.newTextLocked(body)
 	}
 	s.addAnsweredLocked(now, "messages", m.ID)
 	s.mu.Unlock()
 	return nil
+}
+
+// CustomerText records a text message from the customer from as
+// CustomerMessage does, and returns what its webhook carries but its
+// type, its text (the fake keeps nothing of a text's body) and its
+// timestamp: the sender's wa_id and the wamid; with now, the platform's
+// time of the message. For a caller that has the text at hand: no
+// message is made for it.
+func (d *Direct) CustomerText(from string) (waID, id string, now time.Time, err error) {
+	s := d.s
+	now = s.now()
+	s.mu.Lock()
+	if waID, id, err = s.recordMessageLocked(now, from); err == nil {
+		s.addAnsweredLocked(now, "messages", id)
+	}
+	s.mu.Unlock()
+	return waID, id, now, err
 }
 
 // inboundMedia checks a customer's media file of kind, format and size

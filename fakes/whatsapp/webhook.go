@@ -259,11 +259,26 @@ func mediaSum(kind string, size int64) string {
 // mediaSum, setting m, which is zero. s.mu must be held, and is held on
 // return; it is let go while a number no customer has is parsed.
 func (s *Server) recordInboundLocked(m *InboundMessage, now time.Time, from, kind, format, body, sum string, size int64) error {
+	waID, id, err := s.recordMessageLocked(now, from)
+	if err != nil {
+		return err
+	}
+	m.From, m.ID, m.Type = waID, id, kind // Timestamp: now.Unix(), encoded directly
+	if kind != "text" {
+		s.inboundMediaLocked(m, kind, format, body, sum, size)
+	}
+	return nil
+}
+
+// recordMessageLocked records a message of the customer from at now, of
+// any kind (the customer's window, the wamid), and returns the
+// customer's wa_id and the message's wamid. s.mu must be held, and is
+// held on return; it is let go while a number no customer has is parsed.
+func (s *Server) recordMessageLocked(now time.Time, from string) (waID, id string, err error) {
 	waID, c, known := s.knownLocked(from)
 	if !known {
-		var err error
 		if waID, err = s.parseUnlocked(from); err != nil {
-			return err
+			return "", "", err
 		}
 	}
 	switch {
@@ -276,14 +291,10 @@ func (s *Server) recordInboundLocked(m *InboundMessage, now time.Time, from, kin
 	ns := now.UnixNano()
 	c.lastInbound, c.hasInbound = ns, true
 	part := s.ids.wamidPart()
-	id := s.wamidLocked(c, part, false)
+	id = s.wamidLocked(c, part, false)
 	c.addInbound(part)
 	s.noteInboundLocked(c, ns)
-	m.From, m.ID, m.Type = waID, id, kind // Timestamp: now.Unix(), encoded directly
-	if kind != "text" {
-		s.inboundMediaLocked(m, kind, format, body, sum, size)
-	}
-	return nil
+	return waID, id, nil
 }
 
 // parseUnlocked is the wa_id of from, a number no customer has, parsed

@@ -81,8 +81,14 @@ func (a *Adapter) ReceiveMessage(m *Message) {
 // the message of wamid id. It hands the Receiver the same Inbound
 // without a Message to fill and read back.
 func (a *Adapter) ReceiveText(from, name, id, text string) {
-	now, ok := a.admit(from, id)
-	if !ok {
+	a.ReceiveTextAt(a.cfg.Clock(), from, name, id, text)
+}
+
+// ReceiveTextAt is ReceiveText at now, a reading of the adapter's Clock
+// that the caller has made: for a platform that shares the adapter's
+// clock and has read it for the message.
+func (a *Adapter) ReceiveTextAt(now time.Time, from, name, id, text string) {
+	if from == "" || id == "" || !a.remember(id, now.UnixNano()) {
 		return
 	}
 	a.rcv.Receive(now, router.Inbound{Customer: a.key(from), MessageID: id, Name: name, Text: text})

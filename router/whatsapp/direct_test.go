@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/omnisim/omnisim/router"
 )
@@ -168,6 +169,29 @@ func TestReceiveTextIsReceiveMessage(t *testing.T) {
 		t.Errorf("text: %+v\nmessage: %+v", x.In, m.In)
 	}
 	if s := txt.Stats(); s.Received != 1 || s.Duplicates != 1 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+// TestReceiveTextAt: ReceiveTextAt hands the Receiver what ReceiveText
+// does at the time it is given, and remembers the wamid at that time: a
+// duplicate within the window from it is dropped, one past it taken.
+func TestReceiveTextAt(t *testing.T) {
+	const from, name, id = "16505551234", "Sheena Nelson", "wamid.IN.text"
+	txt, trec, _ := newTestAdapter(t)
+	txt.ReceiveText(from, name, id, "hi")
+	at := t0.Add(time.Hour)
+	a, rec, _ := newTestAdapter(t)
+	a.ReceiveTextAt(at, from, name, id, "hi")
+	a.ReceiveTextAt(at.Add(DefaultDedupeWindow-1), from, name, id, "hi") // a duplicate: dropped
+	a.ReceiveTextAt(at.Add(DefaultDedupeWindow), from, name, id, "hi")
+	if len(trec.received) != 1 || len(rec.received) != 2 {
+		t.Fatalf("received: ReceiveText %d, ReceiveTextAt %d; want 1, 2", len(trec.received), len(rec.received))
+	}
+	if x, r := trec.received[0], rec.received[0]; !reflect.DeepEqual(x.In, r.In) || !r.Now.Equal(at) {
+		t.Errorf("at %v: %+v\nReceiveText: %+v", r.Now, r.In, x.In)
+	}
+	if s := a.Stats(); s.Received != 2 || s.Duplicates != 1 {
 		t.Errorf("stats %+v", s)
 	}
 }
