@@ -302,15 +302,30 @@ func (s *Server) vouched(d string) bool {
 }
 
 // digits16 reports whether d, of at most 16 bytes, is ASCII digits only
-// ("" is). It reads d as two words padded with '0', eight bytes at a
-// time: a byte c is a digit when neither c-'0' nor c+(0x7f-'9') reaches
-// 0x80. A borrow or carry crosses into the next byte only from a byte
-// that is not a digit, so it cannot hide one.
+// ("" is). It reads d as two words, eight bytes at a time: a byte c is a
+// digit when neither c-'0' nor c+(0x7f-'9') reaches 0x80. A borrow or
+// carry crosses into the next byte only from a byte that is not a digit,
+// so it cannot hide one. From eight bytes on, the words are d's first and
+// last eight bytes, which overlap but for a d of 16, and cover it; a
+// shorter d is padded with '0'.
 func digits16(d string) bool {
-	b := [16]byte{'0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0'}
-	copy(b[:], d)
-	lo, hi := binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])
+	var lo, hi uint64
+	if n := len(d); n >= 8 {
+		lo, hi = le64(d), le64(d[n-8:])
+	} else {
+		b := [8]byte{'0', '0', '0', '0', '0', '0', '0', '0'}
+		copy(b[:], d)
+		lo, hi = binary.LittleEndian.Uint64(b[:]), '0'*0x0101010101010101
+	}
 	const ones = 0x0101010101010101
 	const up = (0x7f - '9') * ones
 	return ((lo-'0'*ones)|(lo+up)|(hi-'0'*ones)|(hi+up))&(0x80*ones) == 0
+}
+
+// le64 is the first eight bytes of s, which has them, little-endian: one
+// load.
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
