@@ -76,7 +76,7 @@ func (d *Direct) CustomerMessageTo(m *InboundMessage, from, kind, format, body s
 	}
 	now := s.now()
 	s.mu.Lock()
-	if err := s.recordInboundLocked(m, now, from, kind, format, body, sum, size); err != nil {
+	if err := s.recordInboundMessageLocked(m, now, from, kind, format, body, sum, size); err != nil {
 		s.mu.Unlock()
 		*m = InboundMessage{}
 		return err
@@ -99,7 +99,7 @@ func (d *Direct) CustomerText(from string) (waID, id string, now time.Time, err 
 	s := d.s
 	now = s.now()
 	s.mu.Lock()
-	if waID, id, err = s.recordMessageLocked(now, from); err == nil {
+	if waID, id, err = s.recordInboundLocked(now, from); err == nil {
 		s.addAnsweredLocked(now, "messages", id)
 	}
 	s.mu.Unlock()
