@@ -56,3 +56,19 @@ func TestCustomerTableMatchesMap(t *testing.T) {
 		}
 	}
 }
+
+// TestNewRecordHasRoomForFirstPart: a new customer record has room for
+// the wamid part of its first inbound message, so that recording it
+// allocates nothing, and its later parts are kept in order past it.
+func TestNewRecordHasRoomForFirstPart(t *testing.T) {
+	s := New(Config{Solo: true})
+	c := s.newCustomerLocked("16505551234", true)
+	if allocs := testing.AllocsPerRun(10, func() { c.parts = c.parts[:0]; c.addInbound(7) }); allocs != 0 {
+		t.Errorf("the first part allocates %v times", allocs)
+	}
+	c.addInbound(8)
+	c.addInbound(9)
+	if len(c.parts) != 3 || c.parts[0] != 7 || c.parts[1] != 8 || c.parts[2] != 9 {
+		t.Errorf("parts %v, want [7 8 9]", c.parts)
+	}
+}

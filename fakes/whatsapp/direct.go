@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Direct is the platform called with values instead of HTTP, for a
@@ -64,19 +65,6 @@ func (d *Direct) CustomerMessage(from, kind, format, body string, size int64) (m
 // instead of returning the message: for a caller that keeps it where it
 // is. m is left zero when there is an error.
 func (d *Direct) CustomerMessageTo(m *InboundMessage, from, kind, format, body string, size int64) error {
-	return d.customerMessageTo(m, from, kind, format, body, size, true)
-}
-
-// CustomerTextTo is CustomerMessageTo for a text message of body body from
-// from, but for m's Text, which it leaves nil: for a caller that has the
-// body at hand, so that no Text is made for it.
-func (d *Direct) CustomerTextTo(m *InboundMessage, from, body string) error {
-	return d.customerMessageTo(m, from, "text", "", body, 0, false)
-}
-
-// customerMessageTo is CustomerMessageTo, setting a text message's Text
-// when withText.
-func (d *Direct) customerMessageTo(m *InboundMessage, from, kind, format, body string, size int64, withText bool) error {
 	*m = InboundMessage{}
 	s := d.s
 	sum := ""
@@ -88,17 +76,34 @@ func (d *Direct) customerMessageTo(m *InboundMessage, from, kind, format, body s
 	}
 	now := s.now()
 	s.mu.Lock()
-	if err := s.recordInboundLocked(m, now, from, kind, format, body, sum, size); err != nil {
+	if err := s.recordInboundMessageLocked(m, now, from, kind, format, body, sum, size); err != nil {
 		s.mu.Unlock()
 		*m = InboundMessage{}
 		return err
 	}
-	if kind == "text" && withText {
+	if kind == "text" {
 		m.Text = d.newTextLocked(body)
 	}
 	s.addAnsweredLocked(now, "messages", m.ID)
 	s.mu.Unlock()
 	return nil
+}
+
+// CustomerText records a text message from the customer from as
+// CustomerMessage does, and returns what its webhook carries but its
+// type, its text (the fake keeps nothing of a text's body) and its
+// timestamp: the sender's wa_id and the wamid; with now, the platform's
+// time of the message. For a caller that has the text at hand: no
+// message is made for it.
+func (d *Direct) CustomerText(from string) (waID, id string, now time.Time, err error) {
+	s := d.s
+	now = s.now()
+	s.mu.Lock()
+	if waID, id, err = s.recordInboundLocked(now, from); err == nil {
+		s.addAnsweredLocked(now, "messages", id)
+	}
+	s.mu.Unlock()
+	return waID, id, now, err
 }
 
 // inboundMedia checks a customer's media file of kind, format and size
@@ -297,15 +302,30 @@ func (s *Server) vouched(d string) bool {
 }
 
 // digits16 reports whether d, of at most 16 bytes, is ASCII digits only
-// ("" is). It reads d as two words padded with '0', eight bytes at a
-// time: a byte c is a digit when neither c-'0' nor c+(0x7f-'9') reaches
-// 0x80. A borrow or carry crosses into the next byte only from a byte
-// that is not a digit, so it cannot hide one.
+// ("" is). It reads d as two words, eight bytes at a time: a byte c is a
+// digit when neither c-'0' nor c+(0x7f-'9') reaches 0x80. A borrow or
+// carry crosses into the next byte only from a byte that is not a digit,
+// so it cannot hide one. From eight bytes on, the words are d's first and
+// last eight bytes, which overlap but for a d of 16, and cover it; a
+// shorter d is padded with '0'.
 func digits16(d string) bool {
-	b := [16]byte{'0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0'}
-	copy(b[:], d)
-	lo, hi := binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])
+	var lo, hi uint64
+	if n := len(d); n >= 8 {
+		lo, hi = le64(d), le64(d[n-8:])
+	} else {
+		b := [8]byte{'0', '0', '0', '0', '0', '0', '0', '0'}
+		copy(b[:], d)
+		lo, hi = binary.LittleEndian.Uint64(b[:]), '0'*0x0101010101010101
+	}
 	const ones = 0x0101010101010101
 	const up = (0x7f - '9') * ones
 	return ((lo-'0'*ones)|(lo+up)|(hi-'0'*ones)|(hi+up))&(0x80*ones) == 0
+}
+
+// le64 is the first eight bytes of s, which has them, little-endian: one
+// load.
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }

@@ -642,37 +642,36 @@ func TestCustomerMessageTo(t *testing.T) {
 	}
 }
 
-// TestCustomerTextTo: CustomerTextTo records what CustomerMessageTo does
-// for a text on a platform of the same seed (the same wamid, journal and
-// later ids) and sets the same message but for its Text, left nil; on an
-// error m is left zero.
-func TestCustomerTextTo(t *testing.T) {
+// TestCustomerText: CustomerText records what CustomerMessageTo does for
+// a text on a platform of the same seed (the same wamid, journal and
+// later ids) and returns the message's From and ID, with the platform's
+// time; on an error it returns neither.
+func TestCustomerText(t *testing.T) {
 	const who = "16505551234"
-	a, _ := newTest(Config{Seed: 5})
+	a, clk := newTest(Config{Seed: 5})
 	b, _ := newTest(Config{Seed: 5})
+	at := clk.Now()
 	da, db := a.Direct("v21.0"), b.Direct("v21.0")
 	for _, body := range []string{"hi", "again"} {
-		var want, got InboundMessage
+		var want InboundMessage
 		if err := da.CustomerMessageTo(&want, who, "text", "", body, 0); err != nil {
 			t.Fatal(err)
 		}
-		if want.Text == nil || want.Text.Body != body {
-			t.Fatalf("CustomerMessageTo's text is %+v, want %q", want.Text, body)
-		}
-		want.Text = nil
-		got = InboundMessage{Type: "stale", Text: &Text{Body: "stale"}}
-		if err := db.CustomerTextTo(&got, who, body); err != nil {
+		waID, id, now, err := db.CustomerText(who)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("CustomerTextTo set %+v, want %+v", got, want)
+		if waID != want.From || id != want.ID || !now.Equal(at) {
+			t.Errorf("CustomerText gave %q, %q at %v; want %q, %q at %v", waID, id, now, want.From, want.ID, at)
 		}
 	}
 	if ja, jb := a.Journal(), b.Journal(); !reflect.DeepEqual(ja, jb) {
 		t.Errorf("journals differ:\n%+v\n%+v", ja, jb)
 	}
-	m := InboundMessage{Type: "stale"}
-	if err := db.CustomerTextTo(&m, "123", "x"); err == nil || !reflect.DeepEqual(m, InboundMessage{}) {
-		t.Errorf("bad number: error %v, message %+v", err, m)
+	if ia, ib := a.ids.wamidPart(), b.ids.wamidPart(); ia != ib {
+		t.Errorf("the next wamid parts differ: %d, %d", ia, ib)
+	}
+	if waID, id, _, err := db.CustomerText("123"); err == nil || waID != "" || id != "" {
+		t.Errorf("bad number: error %v, %q, %q", err, waID, id)
 	}
 }

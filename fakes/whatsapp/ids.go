@@ -205,7 +205,15 @@ func putWamidStem(o []byte, waID string) {
 // those groups made.
 func putShortWamidStem(o *[28]byte, waID string) {
 	var b [18]byte // waID, then zeros
-	n := copy(b[:17], waID)
+	n := len(waID)
+	if n >= 8 && n <= 16 {
+		// Two words that cover it, the second overlapping the first but
+		// for a waID of 16: no call to memmove.
+		binary.LittleEndian.PutUint64(b[:], le64(waID))
+		binary.LittleEndian.PutUint64(b[n-8:], le64(waID[n-8:]))
+	} else {
+		n = copy(b[:17], waID)
+	}
 	binary.LittleEndian.PutUint32(o[0:], wamidHeadGroups[n])
 	// The five groups, written out: constant offsets need no checks.
 	binary.LittleEndian.PutUint32(o[4:], base64Triple(binary.BigEndian.Uint32(b[0:])>>8))

@@ -742,6 +742,15 @@ func (s *Server) customerLocked(waID string) *customer {
 	return s.newCustomerLocked(waID, false)
 }
 
+// customerRecord is a new customer record with the room for the wamid
+// part of its first inbound message, which most customers' parts never
+// outgrow: one allocation for both, and none when the customer first
+// writes.
+type customerRecord struct {
+	c    customer
+	part [1]uint64
+}
+
 // maxReusedParts bounds the wamid parts a reused record keeps room for.
 const maxReusedParts = 16
 
@@ -768,7 +777,8 @@ func (s *Server) newCustomerLocked(waID string, vouched bool) *customer {
 		}
 		*c = customer{gen: c.gen, parts: parts}
 	} else {
-		c = new(customer)
+		r := new(customerRecord)
+		c, r.c.parts = &r.c, r.part[:0]
 	}
 	c.waID, c.canonical = waID, canonical
 	if s.cfg.JournalLimit > 0 {

@@ -241,7 +241,7 @@ func (s *Server) recordInbound(from, kind, format, body string, size int64) (m I
 	sum := mediaSum(kind, size)
 	now = s.now()
 	s.mu.Lock()
-	err = s.recordInboundLocked(&m, now, from, kind, format, body, sum, size)
+	err = s.recordInboundMessageLocked(&m, now, from, kind, format, body, sum, size)
 	s.mu.Unlock()
 	return m, now, err
 }
@@ -255,15 +255,32 @@ func mediaSum(kind string, size int64) string {
 	return zeroSum(size)
 }
 
-// recordInboundLocked is recordInbound at now, with sum the media file's
-// mediaSum, setting m, which is zero. s.mu must be held, and is held on
-// return; it is let go while a number no customer has is parsed.
-func (s *Server) recordInboundLocked(m *InboundMessage, now time.Time, from, kind, format, body, sum string, size int64) error {
+// recordInboundMessageLocked is recordInbound at now, with sum the
+// media file's mediaSum, setting m, which is zero. s.mu must be held, and
+// is held on return; it is let go while a number no customer has is
+// parsed.
+func (s *Server) recordInboundMessageLocked(m *InboundMessage, now time.Time, from, kind, format, body, sum string, size int64) error {
+	waID, id, err := s.recordInboundLocked(now, from)
+	if err != nil {
+		return err
+	}
+	m.From, m.ID, m.Type = waID, id, kind // Timestamp: now.Unix(), encoded directly
+	if kind != "text" {
+		s.inboundMediaLocked(m, kind, format, body, sum, size)
+	}
+	return nil
+}
+
+// recordInboundLocked records a message of the customer from at now, of
+// any kind (the customer's window, the wamid), and returns the
+// customer's wa_id and the message's wamid. s.mu must be held, and is
+// held on return; it is let go while a number no customer has is parsed.
+func (s *Server) recordInboundLocked(now time.Time, from string) (waID, id string, err error) {
 	waID, c, known := s.knownLocked(from)
 	if !known {
-		var err error
+		// A number no customer has, nor Config.KnownValid vouches for.
 		if waID, err = s.parseUnlocked(from); err != nil {
-			return err
+			return "", "", err
 		}
 	}
 	switch {
@@ -276,14 +293,10 @@ func (s *Server) recordInboundLocked(m *InboundMessage, now time.Time, from, kin
 	ns := now.UnixNano()
 	c.lastInbound, c.hasInbound = ns, true
 	part := s.ids.wamidPart()
-	id := s.wamidLocked(c, part, false)
+	id = s.wamidLocked(c, part, false)
 	c.addInbound(part)
 	s.noteInboundLocked(c, ns)
-	m.From, m.ID, m.Type = waID, id, kind // Timestamp: now.Unix(), encoded directly
-	if kind != "text" {
-		s.inboundMediaLocked(m, kind, format, body, sum, size)
-	}
-	return nil
+	return waID, id, nil
 }
 
 // parseUnlocked is the wa_id of from, a number no customer has, parsed

@@ -26,7 +26,7 @@ func openDirect(b *binding, fcfg fakewa.Config, acfg routerwa.Config, env sim.En
 	b.fake = fakewa.New(fcfg)
 	b.direct = b.fake.Direct(cmpOr(acfg.APIVersion, routerwa.DefaultAPIVersion))
 	acfg.Client, acfg.BaseURL = nil, ""
-	acfg.Graph = &graph{d: b.direct, due: b.due}
+	acfg.Graph = newGraph(b.direct, b.due)
 	b.acfg = acfg // a restarted adapter calls the same entry points
 	b.adapter = routerwa.New(acfg, env.Receiver)
 	return b, nil
@@ -37,32 +37,39 @@ func openDirect(b *binding, fcfg fakewa.Config, acfg routerwa.Config, env sim.En
 // and takes none (only the business's sends do, through graph, which
 // stirs it): TestInboundLeavesDueAlone.
 func (b *binding) inboundDirect(customer, name string, m *sim.Message) (sim.Inbound, error) {
-	var msg fakewa.InboundMessage
-	var err error
-	text := m.Event == "" && m.Attachment == nil
-	if text { // its Text, which is m.Text, is not made
-		err = b.direct.CustomerTextTo(&msg, customer, m.Text)
-	} else {
-		err = b.otherDirect(&msg, customer, m)
+	if m.Event != "" || m.Attachment != nil {
+		return b.otherInboundDirect(customer, name, m)
 	}
+	// A text, the usual message, by its values: no message is made for
+	// it, and the adapter takes the fake's reading of the clock they
+	// share (env.Clock).
+	waID, id, now, err := b.direct.CustomerText(customer)
 	if err != nil {
 		return sim.Inbound{}, err
 	}
-	if text {
-		b.adapter.ReceiveText(msg.From, name, msg.ID, m.Text)
-	} else {
-		var v routerwa.Message
-		message(&v, &msg, name)
-		b.adapter.ReceiveMessage(&v)
+	b.adapter.ReceiveTextAt(now, waID, name, id, m.Text)
+	return sim.Inbound{ID: id, Status: http.StatusOK}, nil
+}
+
+// otherInboundDirect is inboundDirect for the customer's message m other
+// than a text: an event or an attachment, which the adapter takes as
+// the message its webhook carries. Out of the way of inboundDirect's
+// texts.
+//
+//go:noinline
+func (b *binding) otherInboundDirect(customer, name string, m *sim.Message) (sim.Inbound, error) {
+	var msg fakewa.InboundMessage
+	if err := b.otherDirect(&msg, customer, m); err != nil {
+		return sim.Inbound{}, err
 	}
+	var v routerwa.Message
+	message(&v, &msg, name)
+	b.adapter.ReceiveMessage(&v)
 	return sim.Inbound{ID: msg.ID, Status: http.StatusOK}, nil
 }
 
 // otherDirect sets msg, which is zero, to the customer's message m, an
-// event or an attachment, as inboundDirect records it: out of the way of
-// its texts.
-//
-//go:noinline
+// event or an attachment, as otherInboundDirect records it.
 func (b *binding) otherDirect(msg *fakewa.InboundMessage, customer string, m *sim.Message) (err error) {
 	if m.Event != "" {
 		*msg, err = b.eventDirect(customer, *m)
@@ -164,6 +171,33 @@ type graph struct {
 	// a world's adapters, a restarted router's too, send from the world's
 	// goroutine alone. Between sends text is zero.
 	text fakewa.Text
+	// req is the request of every text send by values (Text), which
+	// points to text: its constant fields are set once (newGraph), its
+	// recipient for each send; between sends To is "".
+	req fakewa.SendRequest
+}
+
+// newGraph returns the Graph API of the fake's direct entry points d,
+// stirring due.
+func newGraph(d *fakewa.Direct, due *sim.Due) *graph {
+	g := &graph{d: d, due: due}
+	g.req = fakewa.SendRequest{MessagingProduct: "whatsapp", RecipientType: "individual", Type: "text", Text: &g.text}
+	return g
+}
+
+// Text is Message for the usual send, a text, taken by its values
+// (routerwa.TextGraph): the fake is handed g.req with the recipient and
+// the body set, the request Message would have built for it.
+func (g *graph) Text(to, body string) (string, error) {
+	idle := g.d.Idle()
+	g.req.To, g.text.Body = to, body
+	_, id, e := g.d.Send(&g.req)
+	g.req.To, g.text.Body = "", "" // holding no string of a send that is over
+	stir(g.due, g.d, idle)
+	if e != nil {
+		return "", platformError(e)
+	}
+	return id, nil
 }
 
 func (g *graph) Message(req *routerwa.Request) (string, error) {

@@ -67,7 +67,8 @@ func TestModelledText(t *testing.T) {
 }
 
 // TestGraphScratch: the Direct graph's reused text is zero after each
-// send, a text with a link preview and a template alike, so that it holds
+// send, a text with a link preview and a template alike, and its text
+// sends' request holds its constant fields alone, so that they hold
 // nothing of a send that is over and the next send starts clean; the fake
 // recorded each send as sent.
 func TestGraphScratch(t *testing.T) {
@@ -75,7 +76,7 @@ func TestGraphScratch(t *testing.T) {
 	at := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 	fake := fakewa.New(fakewa.Config{Clock: func() time.Time { return at }, Limits: fakewa.Limits{
 		Templates: []fakewa.TemplateSpec{{Name: "order_update", Languages: []string{"en_US"}, Params: -1}}}})
-	g := &graph{d: fake.Direct(routerwa.DefaultAPIVersion)}
+	g := newGraph(fake.Direct(routerwa.DefaultAPIVersion), nil)
 	if _, err := g.d.CustomerMessage(who, "text", "", "hi", 0); err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +92,9 @@ func TestGraphScratch(t *testing.T) {
 		}
 		if g.text != (fakewa.Text{}) {
 			t.Errorf("after sending %+v the text holds %+v", m, g.text)
+		}
+		if want := (fakewa.SendRequest{MessagingProduct: "whatsapp", RecipientType: "individual", Type: "text", Text: &g.text}); g.req != want {
+			t.Errorf("after sending %+v the text send's request is %+v", m, g.req)
 		}
 	}
 	var got []string
@@ -143,7 +147,7 @@ func TestGraphRetriesAsTheWireDoes(t *testing.T) {
 	defer srv.Close()
 	wire := play(wireFake, routerwa.Config{BaseURL: srv.URL, Client: srv.Client()})
 	directFake := newFake()
-	direct := play(directFake, routerwa.Config{Graph: &graph{d: directFake.Direct(routerwa.DefaultAPIVersion)}})
+	direct := play(directFake, routerwa.Config{Graph: newGraph(directFake.Direct(routerwa.DefaultAPIVersion), nil)})
 	if !reflect.DeepEqual(wire, direct) {
 		t.Errorf("wire %+v\ndirect %+v", wire, direct)
 	}

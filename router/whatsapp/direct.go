@@ -24,6 +24,20 @@ type Graph interface {
 	Upload(mimeType, filename string, size int64) (id string, err error)
 }
 
+// TextGraph is a [Graph] that also takes a text send by its values, the
+// usual send: the adapter calls Text for it instead of building the
+// request Message would take. The same promises hold: one call at a
+// time, none that sends through the adapter.
+type TextGraph interface {
+	Graph
+	// Text posts a text send to the messages endpoint, as Message does
+	// the request the adapter builds for one (messaging_product
+	// "whatsapp", recipient_type "individual", the recipient to, type
+	// "text" and a text object of body body with preview_url false), and
+	// returns the wamid.
+	Text(to, body string) (id string, err error)
+}
+
 // Request is the body of a send to the messages endpoint, as the adapter
 // builds it before encoding: Meta's field names, the message types the
 // adapter sends.
@@ -67,8 +81,14 @@ func (a *Adapter) ReceiveMessage(m *Message) {
 // the message of wamid id. It hands the Receiver the same Inbound
 // without a Message to fill and read back.
 func (a *Adapter) ReceiveText(from, name, id, text string) {
-	now, ok := a.admit(from, id)
-	if !ok {
+	a.ReceiveTextAt(a.cfg.Clock(), from, name, id, text)
+}
+
+// ReceiveTextAt is ReceiveText at now, a reading of the adapter's Clock
+// that the caller has made: for a platform that shares the adapter's
+// clock and has read it for the message.
+func (a *Adapter) ReceiveTextAt(now time.Time, from, name, id, text string) {
+	if from == "" || id == "" || !a.remember(id, now.UnixNano()) {
 		return
 	}
 	a.rcv.Receive(now, router.Inbound{Customer: a.key(from), MessageID: id, Name: name, Text: text})

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/omnisim/omnisim/router"
 )
@@ -109,6 +110,46 @@ func TestSendGraphKeepsNothingOfASend(t *testing.T) {
 	}
 }
 
+// recordingTextGraph is a recordingGraph that takes text sends by their
+// values, recording each as the request its doc says it stands for.
+type recordingTextGraph struct{ recordingGraph }
+
+func (g *recordingTextGraph) Text(to, body string) (string, error) {
+	return g.Message(&Request{MessagingProduct: "whatsapp", RecipientType: "individual", To: to, Type: "text",
+		Text: &sendText{Body: body}})
+}
+
+// TestSendTextGraph: an adapter whose Graph is a TextGraph hands it each
+// text send through Text, with the values of the request a Graph's
+// Message is handed for it, and the other sends through Message, as
+// they are; the request it reuses is not touched by a text send.
+func TestSendTextGraph(t *testing.T) {
+	sends := []router.Outbound{
+		{Kind: router.KindText, Text: "first"},
+		{Kind: router.KindTemplate, Template: &router.Template{Name: "order_update", Language: "en_US"}},
+		{Text: "second"},
+	}
+	to := router.CustomerKey{Channel: Channel, Account: testPhoneID, Customer: "16505551234"}
+	play := func(g Graph) *Adapter {
+		a := New(Config{AccessToken: "token", PhoneNumberID: testPhoneID, Clock: (&fakeClock{now: t0}).Now, Graph: g}, &recorder{})
+		for _, m := range sends {
+			if _, err := a.Send(context.Background(), to, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return a
+	}
+	plain, byValues := &recordingGraph{}, &recordingTextGraph{}
+	play(plain)
+	a := play(byValues)
+	if !reflect.DeepEqual(byValues.sent, plain.sent) {
+		t.Errorf("TextGraph sends %+v\nGraph sends %+v", byValues.sent, plain.sent)
+	}
+	if a.graphReq != (graphRequest{}) {
+		t.Errorf("the adapter's request holds %+v", a.graphReq)
+	}
+}
+
 // TestReceiveTextIsReceiveMessage: ReceiveText hands the Receiver what
 // ReceiveMessage hands it for the same text message, and drops a
 // duplicate and a message without a sender or a wamid as it does.
@@ -132,6 +173,29 @@ func TestReceiveTextIsReceiveMessage(t *testing.T) {
 	}
 }
 
+// TestReceiveTextAt: ReceiveTextAt hands the Receiver what ReceiveText
+// does at the time it is given, and remembers the wamid at that time: a
+// duplicate within the window from it is dropped, one past it taken.
+func TestReceiveTextAt(t *testing.T) {
+	const from, name, id = "16505551234", "Sheena Nelson", "wamid.IN.text"
+	txt, trec, _ := newTestAdapter(t)
+	txt.ReceiveText(from, name, id, "hi")
+	at := t0.Add(time.Hour)
+	a, rec, _ := newTestAdapter(t)
+	a.ReceiveTextAt(at, from, name, id, "hi")
+	a.ReceiveTextAt(at.Add(DefaultDedupeWindow-1), from, name, id, "hi") // a duplicate: dropped
+	a.ReceiveTextAt(at.Add(DefaultDedupeWindow), from, name, id, "hi")
+	if len(trec.received) != 1 || len(rec.received) != 2 {
+		t.Fatalf("received: ReceiveText %d, ReceiveTextAt %d; want 1, 2", len(trec.received), len(rec.received))
+	}
+	if x, r := trec.received[0], rec.received[0]; !reflect.DeepEqual(x.In, r.In) || !r.Now.Equal(at) {
+		t.Errorf("at %v: %+v\nReceiveText: %+v", r.Now, r.In, x.In)
+	}
+	if s := a.Stats(); s.Received != 2 || s.Duplicates != 1 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
 // scriptedGraph answers each Message with the next of its refusals (nil:
 // accepted) and counts the calls.
 type scriptedGraph struct {
@@ -149,9 +213,15 @@ func (g *scriptedGraph) Message(*Request) (string, error) {
 
 func (g *scriptedGraph) Upload(string, string, int64) (string, error) { return "m1", nil }
 
+// scriptedTextGraph is a scriptedGraph whose text sends come through Text.
+type scriptedTextGraph struct{ scriptedGraph }
+
+func (g *scriptedTextGraph) Text(string, string) (string, error) { return g.Message(nil) }
+
 // TestSendGraphRetries: a Graph send is tried again on the answers the
 // wire's sends are tried again on (5xx; 429 with 130429), up to SendTries
-// in all, and the last answer is returned.
+// in all, and the last answer is returned: through Message, and through
+// a TextGraph's Text.
 func TestSendGraphRetries(t *testing.T) {
 	refusal := func(status int, code string) error {
 		return &router.PlatformError{Code: code, HTTPStatus: status, Message: "m"}
@@ -173,15 +243,22 @@ func TestSendGraphRetries(t *testing.T) {
 		{"transport failure", []error{errors.New("down")}, 1, errors.New("down")},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			g := &scriptedGraph{answers: tc.answers}
-			a := New(Config{PhoneNumberID: testPhoneID, Clock: (&fakeClock{now: t0}).Now, Graph: g}, &recorder{})
-			_, err := a.Send(context.Background(), router.CustomerKey{Channel: Channel, Account: testPhoneID, Customer: "16505551234"},
-				router.Outbound{Kind: router.KindText, Text: "hi"})
-			if g.calls != tc.calls || !reflect.DeepEqual(err, tc.err) {
-				t.Errorf("%d calls, %v; want %d, %v", g.calls, err, tc.calls, tc.err)
-			}
-		})
+		for _, byValues := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/text graph %v", tc.name, byValues), func(t *testing.T) {
+				sg := &scriptedGraph{answers: tc.answers}
+				var g Graph = sg
+				if byValues {
+					tg := &scriptedTextGraph{scriptedGraph{answers: tc.answers}}
+					g, sg = tg, &tg.scriptedGraph
+				}
+				a := New(Config{PhoneNumberID: testPhoneID, Clock: (&fakeClock{now: t0}).Now, Graph: g}, &recorder{})
+				_, err := a.Send(context.Background(), router.CustomerKey{Channel: Channel, Account: testPhoneID, Customer: "16505551234"},
+					router.Outbound{Kind: router.KindText, Text: "hi"})
+				if sg.calls != tc.calls || !reflect.DeepEqual(err, tc.err) {
+					t.Errorf("%d calls, %v; want %d, %v", sg.calls, err, tc.calls, tc.err)
+				}
+			})
+		}
 	}
 }
 

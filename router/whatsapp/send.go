@@ -39,6 +39,9 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 	}
 	// A text, the usual send: the other kinds are built out of line, so
 	// that this path stays short.
+	if a.textGraph != nil {
+		return a.sendText(to.Customer, m.Text)
+	}
 	if a.cfg.Graph != nil {
 		return a.sendGraph(to.Customer, m.Text, nil)
 	}
@@ -165,6 +168,19 @@ func (a *Adapter) sendGraph(to, text string, other *sendRequest) (string, error)
 		// nil. (Zeroing the whole request wrote each of its pointers
 		// under the collector's write barrier.)
 		g.req.To, g.text.Body = "", ""
+	}
+	a.graphMu.Unlock()
+	return id, err
+}
+
+// sendText hands a text of body text to the customer to to the
+// TextGraph by its values, tried again as sendGraph tries a send: no
+// request is built for it.
+func (a *Adapter) sendText(to, text string) (string, error) {
+	a.graphMu.Lock()
+	id, err := a.textGraph.Text(to, text)
+	for try := 2; err != nil && try <= SendTries && retryable(err); try++ {
+		id, err = a.textGraph.Text(to, text)
 	}
 	a.graphMu.Unlock()
 	return id, err

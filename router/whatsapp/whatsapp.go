@@ -94,6 +94,9 @@ type Adapter struct {
 	// constant fields of a text send (sendGraph).
 	graphMu  solo.Mutex
 	graphReq graphRequest
+	// textGraph is Config.Graph when it is a TextGraph, which takes the
+	// text sends (sendText); nil otherwise.
+	textGraph TextGraph
 }
 
 // New returns an adapter for cfg that hands inbound traffic to rcv.
@@ -124,6 +127,7 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	a.mediaURL, _ = url.Parse(base + "/media")
 	a.macs.New = func() any { return headmac.New(a.secret) }
 	a.authHdr = []string{a.auth}
+	a.textGraph, _ = cfg.Graph.(TextGraph)
 	if cfg.Solo {
 		a.mu.Solo()
 		a.graphMu.Solo()
