@@ -147,16 +147,17 @@ func TestWatchMemory(t *testing.T) {
 	}
 	const chunk = 48 << 20
 	debug.FreeOSMemory()
-	ctx, stop := watchMemory(context.Background(), heldBytes()+chunk+chunk/2)
-	defer stop()
-	// Two chunks in use for a moment, past a collection, make the process
-	// hold more than the budget; then they are dropped (as a large upload
-	// to serve's world is at a reset) and nothing is allocated, so that
-	// nothing has the collector run again, while the watch looks several
+	budget := heldBytes() + chunk + chunk/2
+	// Two chunks in use, past a collection, make the process hold more
+	// than the budget; then they are dropped (as a large upload to serve's
+	// world is at a reset), the watch starts, and nothing is allocated, so
+	// that nothing has the collector run again, while it looks several
 	// times.
 	memorySink = make([]byte, 2*chunk)
 	runtime.GC()
 	memorySink = nil
+	ctx, stop := watchMemory(context.Background(), budget)
+	defer stop()
 	select {
 	case <-ctx.Done():
 		t.Fatalf("stopped for memory no longer in use: %v", context.Cause(ctx))
