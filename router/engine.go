@@ -92,6 +92,9 @@ type Engine struct {
 	// under the lock, so that publishing stores only a change.
 	next     atomic.Int64
 	nextSeen int64
+	// nextChanges counts the publications of next, and of every deadline
+	// while next is not known (NextDeadlineChanges).
+	nextChanges atomic.Uint64
 
 	// now is the latest accepted time (unix ns), once started.
 	now     int64
@@ -1552,11 +1555,23 @@ func (e *Engine) noteNext() {
 			at = 0 // not to be mistaken for none: read under the lock
 		}
 	}
-	if at != e.nextSeen {
+	// An unknown time (0) is read under the lock: the deadline read
+	// there may have changed.
+	if at != e.nextSeen || at == 0 {
 		e.nextSeen = at
 		e.next.Store(at)
+		e.nextChanges.Add(1)
 	}
 }
+
+// NextDeadlineChanges counts the changes of the engine's next deadline:
+// [Engine.NextDeadline]'s answer (and NextDeadlineNanos') is the same for
+// as long as the count is. An owner that asks before every step it plays
+// (a simulation) keeps the answer, and asks again only when the count has
+// moved: a load, where asking is a call. Read the count before asking, so
+// that a change made meanwhile (by a call in another goroutine) moves it
+// past what was read. It is never 0: New publishes the first deadline.
+func (e *Engine) NextDeadlineChanges() uint64 { return e.nextChanges.Load() }
 
 // touch records a message either way at now (n in unix ns, which the
 // caller has at hand): it restarts the idle timer. Times are compared on

@@ -83,7 +83,9 @@ type World struct {
 	queue Queue
 	end   time.Time // zero: no bound
 
-	engine   *router.Engine
+	engine *router.Engine
+	// next is the earliest deadline as RunUntil last asked.
+	next     nextDeadline
 	bindings map[string]Binding // by channel name
 	open     []openChannel      // the same, in table order
 	closers  []func()
@@ -825,22 +827,16 @@ func (w *World) RunUntil(t time.Time) error {
 		if f := w.lane; f != nil && f.queued && (!queued || f.at < next || f.at == next && f.seq < seq) {
 			next, queued, lane = f.at, true, true
 		}
-		// The router's deadline in unix nanoseconds, unless a platform's
-		// comes first: then that one (w.dues.at, platform), and dueAt its
-		// nanoseconds.
-		dueAt, timed := w.engine.NextDeadlineNanos()
-		platform := false
-		if w.dues.ask {
-			w.askDue()
+		// The earliest deadline, the router's or a platform's, asked
+		// again only when either may have moved.
+		if w.dues.ask || w.next.changes != w.engine.NextDeadlineChanges() {
+			w.askDeadlines()
 		}
-		if d := &w.dues; d.has && (!timed || d.at.Before(time.Unix(0, dueAt))) {
-			dueAt, platform, timed = d.ns, true, true
-		}
-		if timed && (!queued || dueAt <= next) {
-			if dueAt > bound {
+		if d := &w.next; d.has && (!queued || d.ns <= next) {
+			if d.ns > bound {
 				break
 			}
-			w.playDeadline(w.deadline(platform, dueAt).In(loc))
+			w.playDeadline(w.deadline(d.platform, d.ns).In(loc))
 			continue
 		}
 		if !queued || next > bound {
@@ -864,6 +860,39 @@ func (w *World) RunUntil(t time.Time) error {
 		w.settle()
 	}
 	return nil
+}
+
+// nextDeadline is the earliest deadline that RunUntil plays: the
+// router's (Engine.NextDeadlineNanos) unless a platform's comes first
+// (w.dues, platform). RunUntil asks them again only when either may have
+// moved: the engine's count of changes (Engine.NextDeadlineChanges) is no
+// longer the one kept in changes, or a channel's Due asks.
+type nextDeadline struct {
+	// changes is the engine's count of changes when it was last asked; 0,
+	// which that count never is, asks.
+	changes uint64
+	// has: a deadline is pending, at unix nanoseconds ns; platform: a
+	// platform's (w.dues.at), else the router's.
+	has, platform bool
+	ns            int64
+}
+
+// askDeadlines sets w.next, asking the platforms whose Due asks and the
+// engine, its count of changes first: RunUntil's rare path, out of its
+// line.
+//
+//go:noinline
+func (w *World) askDeadlines() {
+	if w.dues.ask {
+		w.askDue()
+	}
+	n := &w.next
+	n.changes = w.engine.NextDeadlineChanges()
+	n.ns, n.has = w.engine.NextDeadlineNanos()
+	n.platform = false
+	if d := &w.dues; d.has && (!n.has || d.at.Before(time.Unix(0, n.ns))) {
+		n.ns, n.platform, n.has = d.ns, true, true
+	}
 }
 
 // playArrival plays the arrival of the lane's flow, which RunUntil found
