@@ -21,6 +21,6 @@ func (e *Engine) Abandon(now time.Time, key CustomerKey) error {
 	if cv := c.open; cv.state != stageWaiting {
 		return fmt.Errorf("router: conversation %s of %s is %s, not waiting", cv.id, key, cv.state.state())
 	}
-	e.close(now, c.open, causeAbandoned)
+	e.close(now, e.now, c.open, causeAbandoned) // now is begin's
 	return nil
 }

@@ -135,10 +135,19 @@ func lockedNext(e *Engine) (time.Time, bool) {
 // kind of change: deadlines set, moved and cleared by calls, fired by
 // Advance, restored from a snapshot, and one at the instant 0, which it
 // reads under the lock; NextDeadlineNanos answers the same in unix
-// nanoseconds.
+// nanoseconds. NextDeadlineChanges, never 0, moves whenever the answer
+// does: an owner that asks again only then always has the answer.
 func TestNextDeadlineFollowsEveryChange(t *testing.T) {
+	// The answer last seen of each engine, with the count then.
+	type seen struct {
+		changes uint64
+		at      time.Time
+		ok      bool
+	}
+	last := map[*Engine]seen{}
 	check := func(t *testing.T, e *Engine, what string) {
 		t.Helper()
+		changes := e.NextDeadlineChanges()
 		got, ok := e.NextDeadline()
 		want, wantOK := lockedNext(e)
 		if ok != wantOK || !got.Equal(want) {
@@ -147,6 +156,13 @@ func TestNextDeadlineFollowsEveryChange(t *testing.T) {
 		if ns, nsOK := e.NextDeadlineNanos(); nsOK != wantOK || (ok && ns != want.UnixNano()) {
 			t.Fatalf("%s: NextDeadlineNanos %d %v, want %v %v", what, ns, nsOK, want, wantOK)
 		}
+		if changes == 0 {
+			t.Fatalf("%s: NextDeadlineChanges is 0", what)
+		}
+		if s, asked := last[e]; asked && s.changes == changes && (s.ok != ok || !s.at.Equal(got)) {
+			t.Fatalf("%s: NextDeadline moved from %v %v to %v %v, NextDeadlineChanges stayed %d", what, s.at, s.ok, got, ok, changes)
+		}
+		last[e] = seen{changes, got, ok}
 	}
 	cfg := Config{Agents: agents(2, 1), MissedAfter: 10 * time.Minute, CloseMissedAfter: 20 * time.Minute,
 		IdleAfter: time.Hour, Consumer: true}
@@ -190,6 +206,7 @@ func TestNextDeadlineFollowsEveryChange(t *testing.T) {
 	if _, err := z.Receive(time.Unix(0, 0).Add(-time.Hour), Inbound{Customer: key("z"), MessageID: "m", Text: "hi"}); err != nil {
 		t.Fatal(err)
 	}
+	check(t, z, "a close at the instant 0")
 	if d, ok := z.NextDeadline(); !ok || d.UnixNano() != 0 {
 		t.Fatalf("NextDeadline %v %v, want the instant 0", d, ok)
 	}

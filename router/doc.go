@@ -27,7 +27,9 @@
 // nothing. The timers belong to conversations (missed, idle, window,
 // overflow, reassignment, bot hand-off) and to agents (shift start or end);
 // an owner has at most one pending timer of each kind, and a change that
-// moves one moves it in place.
+// moves one moves it in place. [Engine.NextDeadlineChanges] moves whenever
+// that time may have changed, so that a caller that asks before every step
+// it plays (a simulation) asks again only then.
 //
 // # Routing contract
 //

@@ -92,6 +92,9 @@ type Engine struct {
 	// under the lock, so that publishing stores only a change.
 	next     atomic.Int64
 	nextSeen int64
+	// nextChanges counts the publications of next, and of every deadline
+	// while next is not known (NextDeadlineChanges).
+	nextChanges atomic.Uint64
 
 	// now is the latest accepted time (unix ns), once started.
 	now     int64
@@ -997,10 +1000,13 @@ func (e *Engine) receive(now time.Time, in *Inbound) ConversationID {
 
 	cv := c.open
 	if cv == nil {
+		// A new conversation's last activity is now already, as its idle
+		// timer is set: touch would do nothing.
 		cv = e.open(now, c)
+	} else {
+		e.touch(now, e.now, cv) // now is begin's
 	}
 	cv.inbound++
-	e.touch(now, e.now, cv) // now is begin's
 	ev := e.logSlot(now, EventInbound, cv.id, &c.key)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID(cv.agent), cv.group.name, in.MessageID, in.AdSource
 	if pol.Window > 0 && pol.NewConversationAfterWindow {
@@ -1450,7 +1456,7 @@ func (e *Engine) Close(now time.Time, agentID string, key CustomerKey) error {
 		e.mu.Unlock()
 		return err
 	}
-	e.close(now, c.open, causeAgent)
+	e.close(now, e.now, c.open, causeAgent) // now is begin's
 	e.mu.Unlock()
 	return nil
 }
@@ -1470,8 +1476,9 @@ func (e *Engine) notClosed(agentID string, key CustomerKey, c *customer) error {
 	return fmt.Errorf("router: conversation %s of %s is not assigned to %s", c.open.id, key, agentID)
 }
 
-func (e *Engine) close(now time.Time, cv *conv, why cause) {
-	n := now.UnixNano()
+// close closes cv at now (n in unix ns, which every caller has at hand)
+// for the reason why.
+func (e *Engine) close(now time.Time, n int64, cv *conv, why cause) {
 	wasAssigned := cv.state == stageAssigned
 	e.dequeue(cv)
 	cv.state = stageClosed
@@ -1552,11 +1559,23 @@ func (e *Engine) noteNext() {
 			at = 0 // not to be mistaken for none: read under the lock
 		}
 	}
-	if at != e.nextSeen {
+	// An unknown time (0) is read under the lock: the deadline read
+	// there may have changed.
+	if at != e.nextSeen || at == 0 {
 		e.nextSeen = at
 		e.next.Store(at)
+		e.nextChanges.Add(1)
 	}
 }
+
+// NextDeadlineChanges counts the changes of the engine's next deadline:
+// [Engine.NextDeadline]'s answer (and NextDeadlineNanos') is the same for
+// as long as the count is. An owner that asks before every step it plays
+// (a simulation) keeps the answer, and asks again only when the count has
+// moved: a load, where asking is a call. Read the count before asking, so
+// that a change made meanwhile (by a call in another goroutine) moves it
+// past what was read. It is never 0: New publishes the first deadline.
+func (e *Engine) NextDeadlineChanges() uint64 { return e.nextChanges.Load() }
 
 // touch records a message either way at now (n in unix ns, which the
 // caller has at hand): it restarts the idle timer. Times are compared on
@@ -1695,18 +1714,18 @@ func (e *Engine) advance(now time.Time, n int64) {
 					continue
 				}
 			}
-			e.close(at, cv, causeMissed)
+			e.close(at, d.at, cv, causeMissed)
 		case deadlineIdle:
 			if due := cv.lastActivity.Add(cv.idle); due.After(at) {
 				e.setDeadline(due, cv, deadlineIdle)
 			} else {
-				e.close(at, cv, causeIdle)
+				e.close(at, d.at, cv, causeIdle)
 			}
 		case deadlineWindow:
 			if due := e.windowEnd(cv.cust, cv.cust.pol); due.After(at) {
 				e.setDeadline(due, cv, deadlineWindow)
 			} else {
-				e.close(at, cv, causeWindow)
+				e.close(at, d.at, cv, causeWindow)
 			}
 		case deadlineOverflow:
 			e.overflowNow(at, cv)

@@ -3,6 +3,7 @@ package sim
 import (
 	"time"
 
+	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/router/inbox"
 	"github.com/omnisim/omnisim/sim/result"
 )
@@ -54,3 +55,10 @@ func KeepClosed(w *World) { w.keepClosed = true }
 
 // CenterStats returns the counters of w's message center.
 func CenterStats(w *World) inbox.Stats { return w.center.ib.Stats() }
+
+// Keys returns the keys of the customers w holds now.
+func Keys(w *World) []router.CustomerKey {
+	var keys []router.CustomerKey
+	w.people.all(func(p *person) { keys = append(keys, p.key) })
+	return keys
+}

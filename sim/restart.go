@@ -49,6 +49,7 @@ func (w *World) RestartRouter() error {
 		eng.Handle(name, b.Sender())
 	}
 	w.engine = eng
+	w.next.changes = 0 // a new engine: ask it
 	w.restarts++
 	for i := range w.open {
 		// A new adapter: whatever it and the fake have due is asked anew.

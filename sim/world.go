@@ -83,7 +83,9 @@ type World struct {
 	queue Queue
 	end   time.Time // zero: no bound
 
-	engine   *router.Engine
+	engine *router.Engine
+	// next is the earliest deadline as RunUntil last asked.
+	next     nextDeadline
 	bindings map[string]Binding // by channel name
 	open     []openChannel      // the same, in table order
 	closers  []func()
@@ -480,7 +482,7 @@ func (w *World) setup() error {
 func (w *World) addScripted(c scenario.Customer, handle string) {
 	b := w.bindings[c.Channel]
 	p := &person{id: c.ID, name: firstNonEmpty(c.Name, c.ID), scripted: true, listed: true, b: b,
-		key: router.CustomerKey{Channel: c.Channel, Account: b.Account(), Customer: handle}}
+		key: router.CustomerKey{Channel: w.channelName(c.Channel), Account: b.Account(), Customer: handle}}
 	w.people.put(p)
 	w.scripted++
 	w.plain = false
@@ -676,7 +678,7 @@ func (w *World) stepAt(st *scenario.Step, k, n int, base uint64) {
 // arrive schedules the next Poisson arrival of a traffic flow.
 func (w *World) arrive(tr *scenario.Traffic, after, until time.Time) {
 	b := w.bindings[tr.Channel]
-	f := &flow{w: w, tr: tr, b: b, account: b.Account(), until: until.UnixNano(), loc: after.Location(),
+	f := &flow{w: w, tr: tr, b: b, channel: w.channelName(tr.Channel), account: b.Account(), until: until.UnixNano(), loc: after.Location(),
 		mean: float64(tr.Arrivals.Mean()),
 		more: tr.Reply.Kind != "" || tr.Patience.Kind != "" || len(tr.Regions)+len(tr.Pages)+len(tr.Stores) > 0}
 	if w.lane == nil && !w.noLane {
@@ -694,8 +696,9 @@ type flow struct {
 	w  *World
 	tr *scenario.Traffic
 	b  Binding // tr.Channel's
-	// account is b's Account, in its customers' keys.
-	account string
+	// channel is tr.Channel as the world opened it (World.channelName)
+	// and account b's Account, in its customers' keys.
+	channel, account string
 	// at is the queued arrival's time and until the flow's end, in unix
 	// nanoseconds, in location loc (the start's).
 	at, until int64
@@ -739,7 +742,7 @@ func (f *flow) arrive() {
 	// Everything about the customer is drawn now, so the generated load
 	// is the same whatever the routing does with it.
 	w, tr, b := f.w, f.tr, f.b
-	handle, hash := w.newHandle(tr.Channel, b)
+	handle, hash := w.newHandle(f.channel, b)
 	messages := tr.Messages.Min + w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1)
 	p := f.newPerson(w.genIDs.id(w.generated), handle, messages, draw(w.traffic, &tr.Handle))
 	w.people.putHashed(p, hash)
@@ -824,22 +827,16 @@ func (w *World) RunUntil(t time.Time) error {
 		if f := w.lane; f != nil && f.queued && (!queued || f.at < next || f.at == next && f.seq < seq) {
 			next, queued, lane = f.at, true, true
 		}
-		// The router's deadline in unix nanoseconds, unless a platform's
-		// comes first: then that one (w.dues.at, platform), and dueAt its
-		// nanoseconds.
-		dueAt, timed := w.engine.NextDeadlineNanos()
-		platform := false
-		if w.dues.ask {
-			w.askDue()
+		// The earliest deadline, the router's or a platform's, asked
+		// again only when either may have moved.
+		if w.dues.ask || w.next.changes != w.engine.NextDeadlineChanges() {
+			w.askDeadlines()
 		}
-		if d := &w.dues; d.has && (!timed || d.at.Before(time.Unix(0, dueAt))) {
-			dueAt, platform, timed = d.ns, true, true
-		}
-		if timed && (!queued || dueAt <= next) {
-			if dueAt > bound {
+		if d := &w.next; d.has && (!queued || d.ns <= next) {
+			if d.ns > bound {
 				break
 			}
-			w.playDeadline(w.deadline(platform, dueAt).In(loc))
+			w.playDeadline(w.deadline(d.platform, d.ns).In(loc))
 			continue
 		}
 		if !queued || next > bound {
@@ -863,6 +860,39 @@ func (w *World) RunUntil(t time.Time) error {
 		w.settle()
 	}
 	return nil
+}
+
+// nextDeadline is the earliest deadline that RunUntil plays: the
+// router's (Engine.NextDeadlineNanos) unless a platform's comes first
+// (w.dues, platform). RunUntil asks them again only when either may have
+// moved: the engine's count of changes (Engine.NextDeadlineChanges) is no
+// longer the one kept in changes, or a channel's Due asks.
+type nextDeadline struct {
+	// changes is the engine's count of changes when it was last asked; 0,
+	// which that count never is, asks.
+	changes uint64
+	// has: a deadline is pending, at unix nanoseconds ns; platform: a
+	// platform's (w.dues.at), else the router's.
+	has, platform bool
+	ns            int64
+}
+
+// askDeadlines sets w.next, asking the platforms whose Due asks and the
+// engine, its count of changes first: RunUntil's rare path, out of its
+// line.
+//
+//go:noinline
+func (w *World) askDeadlines() {
+	if w.dues.ask {
+		w.askDue()
+	}
+	n := &w.next
+	n.changes = w.engine.NextDeadlineChanges()
+	n.ns, n.has = w.engine.NextDeadlineNanos()
+	n.platform = false
+	if d := &w.dues; d.has && (!n.has || d.at.Before(time.Unix(0, n.ns))) {
+		n.ns, n.platform, n.has = d.ns, true, true
+	}
 }
 
 // playArrival plays the arrival of the lane's flow, which RunUntil found
@@ -992,6 +1022,22 @@ func (w *World) sender(id string) string {
 		}
 	}
 	return ""
+}
+
+// channelName is the name of an open channel as the world opened it: its
+// platform's own (Platform.Name), the constant that the platform's router
+// adapter puts in the keys it makes, rather than the equal string of the
+// scenario or the caller, held in bytes of its own. The customer keys the
+// world makes with it share the adapter's bytes, and the engine's lookups
+// and the world's (strhash.Same) tell them equal without comparing bytes.
+// A channel the world has not opened is returned as it is.
+func (w *World) channelName(channel string) string {
+	for i := range w.open {
+		if w.open[i].name == channel {
+			return w.open[i].name
+		}
+	}
+	return channel
 }
 
 // openChannel is a channel the world has opened, with its binding. The
@@ -1806,7 +1852,7 @@ func (w *World) Customer(channel, handle string) (router.CustomerKey, error) {
 	if !ok {
 		return router.CustomerKey{}, fmt.Errorf("channel %q is not open in this world", channel)
 	}
-	key := router.CustomerKey{Channel: channel, Account: b.Account(), Customer: b.Handle(handle)}
+	key := router.CustomerKey{Channel: w.channelName(channel), Account: b.Account(), Customer: b.Handle(handle)}
 	if w.people.get(key) == nil {
 		p := &person{id: key.Customer, key: key, name: key.Customer, scripted: true, b: b}
 		w.people.put(p)
@@ -1827,6 +1873,7 @@ func (w *World) Generated(channel string) (router.CustomerKey, error) {
 	if !ok {
 		return router.CustomerKey{}, fmt.Errorf("channel %q is not open in this world", channel)
 	}
+	channel = w.channelName(channel)
 	handle, hash := w.newHandle(channel, b)
 	p := &person{id: handle, key: router.CustomerKey{Channel: channel, Account: b.Account(), Customer: handle}, name: handle, b: b}
 	w.people.putHashed(p, hash)
@@ -1942,7 +1989,7 @@ func (f *flow) newPerson(id, handle string, messages int, handleTime time.Durati
 	w, tr := f.w, f.tr
 	n := len(w.spare)
 	if n == 0 {
-		return &person{id: id, name: id, b: f.b, key: router.CustomerKey{Channel: tr.Channel, Account: f.account, Customer: handle},
+		return &person{id: id, name: id, b: f.b, key: router.CustomerKey{Channel: f.channel, Account: f.account, Customer: handle},
 			flow: tr, messages: messages, handle: handleTime}
 	}
 	p := w.spare[n-1]
@@ -1953,8 +2000,8 @@ func (f *flow) newPerson(id, handle string, messages int, handleTime time.Durati
 	if p.flow != tr {
 		p.b, p.flow = f.b, tr
 	}
-	if !strhash.Same(p.key.Channel, tr.Channel) || !strhash.Same(p.key.Account, f.account) {
-		p.key.Channel, p.key.Account = tr.Channel, f.account
+	if !strhash.Same(p.key.Channel, f.channel) || !strhash.Same(p.key.Account, f.account) {
+		p.key.Channel, p.key.Account = f.channel, f.account
 	}
 	p.key.Customer = handle
 	p.messages, p.handle = messages, handleTime
