@@ -162,10 +162,10 @@ passes the budget and stays past it once the runtime has collected and
 given back what is free: check's estimate of a scenario's memory cannot
 foresee everything a run keeps (a bot that keeps every conversation,
 webhooks held back for days), and the collector is told to work harder as
-memory nears the budget. Ctrl-C does the same. Any of these, once every scenario has
-run, stops the reports being written: a report file not written whole is
-removed (or emptied, when it was there before the run), and the exit
-status is 1.
+memory nears the budget. Ctrl-C does the same. Any of these, once every
+scenario has run, stops the reports being written: a report file not
+written whole is removed (or emptied, when it was there before the run),
+and the exit status is 1.
 
 The exit status is 0 when every expectation of every scenario held, 1 when
 one failed (or a run met policy drift it did not expect, was interrupted or
