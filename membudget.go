@@ -87,7 +87,7 @@ const memoryLook = 50 * time.Millisecond
 
 // maxForceGap is the longest watchMemory waits between two collections it
 // forces while the process stays over the budget: a full collection of a
-// large heap costs, and a process whose memory in use stays at the budget
+// large heap costs, and a process whose garbage keeps it over the budget
 // would otherwise have one at each look.
 const maxForceGap = 5 * time.Second
 
@@ -150,12 +150,14 @@ func watchMemory(ctx context.Context, budget int64) (_ context.Context, stop fun
 // than its budget in use. The memory the runtime holds (mapped and not
 // given back) counts garbage not yet collected and memory freed and not
 // yet returned, such as a large upload to serve's world, gone with a
-// reset: a look that finds more than the budget first has the runtime
-// collect and give back what is free, and counts what it then still holds.
-// Two such looks in a row stop the process. While it stays over the budget
-// the watch forces collections less and less often (twice as far apart
-// each time, up to maxForceGap), so that a process whose memory in use
-// sits at the budget is stopped rather than collected at every look.
+// reset: a look that finds more than the budget has the runtime collect
+// and give back what is free, and counts what it then still holds; two
+// such looks in a row, with nothing under the budget between them, stop
+// the process. While it stays over the budget the watch forces
+// collections less and less often (twice as far apart each time, up to
+// maxForceGap), and a look between two of them counts nothing: a process
+// whose garbage keeps it over is collected less and less often, never
+// stopped for garbage.
 type memoryWatch struct {
 	budget  int64
 	held    func() int64 // the memory the runtime holds
@@ -171,15 +173,16 @@ type memoryWatch struct {
 // look looks at the memory at now and reports whether the process is to
 // stop.
 func (w *memoryWatch) look(now time.Time) bool {
-	h := w.held()
-	if h <= w.budget {
-		w.gap = 0
-	} else if now.Sub(w.forced) >= w.gap {
-		w.collect()
-		w.forced, w.gap = now, min(max(2*w.gap, 2*memoryLook), maxForceGap)
-		h = w.held()
+	if w.held() <= w.budget {
+		w.gap, w.over = 0, 0
+		return false
 	}
-	if h <= w.budget {
+	if now.Sub(w.forced) < w.gap {
+		return false // counted only after a collection
+	}
+	w.collect()
+	w.forced, w.gap = now, min(max(2*w.gap, 2*memoryLook), maxForceGap)
+	if w.held() <= w.budget {
 		w.over = 0
 		return false
 	}

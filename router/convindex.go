@@ -15,8 +15,9 @@ package router
 // span them, it doubles if a quarter of it or more is held, else the
 // window's start moves on to leave half the ring free, and the records
 // left before it (conversations that outlive the window: a customer held
-// for good, or long after most) go to older. So the ring is at most eight
-// slots per record held, as the table's slots were.
+// for good, or long after most) go to older. So a ring that grows is at
+// most eight slots per record held then; like the table before it, it
+// does not shrink.
 type convIndex struct {
 	ring      []*conv // a power of two long, or empty
 	base, top ConversationID

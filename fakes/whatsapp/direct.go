@@ -50,9 +50,9 @@ func (s *Server) Direct(apiVersion string) *Direct {
 	return &Direct{s: s, msgs: req(base + "/messages"), upload: req(base + "/media")}
 }
 
-// CustomerMessage records a message from the customer from as
-// CustomerText (kind "text", body the text) or CustomerMedia (body the
-// caption) does, and returns the message its webhook carries, without its
+// CustomerMessage records a message of kind from the customer from as the
+// customer's phone sends it (for kind "text", body is the text; for
+// media, the caption, as CustomerMedia takes it), and returns the message its webhook carries, without its
 // timestamp (the receiver reads its own clock). A media file must pass
 // [Server.CheckMedia]; otherwise the *Error is returned and nothing
 // happens.

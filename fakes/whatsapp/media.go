@@ -25,10 +25,11 @@ const downloadPrefix = "/media-download/"
 type keeper struct {
 	limit int64
 	// room is the most the file can be, the length of the request's
-	// body, or -1 when the request does not tell: the buffer is made that
-	// large (within limit) at the first byte kept, so that a large file
-	// is copied once, not once at each growth of its buffer, and the
-	// process holds it about once rather than two or three times over.
+	// body, or -1 when the request does not tell: the buffer grows four
+	// times at a step and never past room, so that a large file is copied
+	// a few times and ends in a buffer of its size, while a body that
+	// claims more than it sends makes the fake hold at most four times
+	// what came.
 	room int64
 	n    int64
 	buf  []byte
@@ -67,14 +68,26 @@ func (k *keeper) Write(p []byte) (int, error) {
 			return len(p), nil
 		}
 		k.zero = false
-		size := max(2*start, 4096)
-		if k.room > size {
-			size = min(k.room, k.limit)
-		}
-		k.buf = make([]byte, start, size)
+		k.buf = make([]byte, start, k.grown(0, k.n))
+	}
+	if need := k.n; need > int64(cap(k.buf)) {
+		b := make([]byte, len(k.buf), k.grown(int64(cap(k.buf)), need))
+		copy(b, k.buf)
+		k.buf = b
 	}
 	k.buf = append(k.buf, p...)
 	return len(p), nil
+}
+
+// grown is the capacity a buffer of capacity c grows to for need bytes:
+// four times c (at least 4096, at least need), but no more than room when
+// room holds need.
+func (k *keeper) grown(c, need int64) int64 {
+	size := max(4*c, 4096, need)
+	if k.room >= need {
+		size = min(size, k.room)
+	}
+	return size
 }
 
 // kept returns the content to keep, or nil when the file is served as

@@ -305,7 +305,8 @@ func sortedChannels(s *Scenario) []string {
 // message budget keeps when its traffic is spread over a month.
 const DefaultMaxMemory = 4 << 30
 
-// RunMemory is what a run keeps of its own, in bytes, whatever it plays:
+// RunMemory is what a run keeps of its own, in bytes, whatever it plays
+// (what a world keeps with nothing in it):
 // the collector's heap floor and room, and the program. A memory budget
 // below it refuses every scenario.
 const RunMemory = 64 << 20
