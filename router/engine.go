@@ -990,9 +990,7 @@ func (e *Engine) receive(now time.Time, in *Inbound) ConversationID {
 		}
 		c.hasInbound = true
 		c.lastInbound = at
-		if opens || pol.WindowAnchor != AnchorFirstInbound {
-			c.windowEnd = addNano(atN, pol.Window) // windowEndNano: its anchor is at
-		}
+		c.windowEnd = e.windowEndNano(c, pol)
 		if pol.ReplyLimitReset != ResetOnWindow {
 			e.resetAllowance(c, in.Sent, late)
 		}

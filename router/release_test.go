@@ -638,3 +638,32 @@ func TestReleaseAtOneTime(t *testing.T) {
 		t.Fatal("the customer written at that time was released")
 	}
 }
+
+// TestReleaseWaitsForTheWindow: a customer whose reply window outlasts the
+// status horizon is held until the window ends, though the horizon after
+// its close has passed: a send inside the window must still find it.
+func TestReleaseWaitsForTheWindow(t *testing.T) {
+	e := newEngine(t, Config{Agents: agents(1, 1), StatusHorizon: time.Hour,
+		Policies: map[string]Policy{"whatsapp": {Window: 24 * time.Hour}}}, ids(1)...)
+	k := key("+15550000001")
+	if _, err := e.Receive(t0, Inbound{Customer: k, MessageID: "m1", Text: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	cv, _, _ := e.Latest(k)
+	if err := e.Close(t0.Add(time.Minute), cv.Agent, k); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		at   time.Duration
+		held int
+	}{
+		{2 * time.Hour, 1},                // past the horizon, inside the window
+		{24*time.Hour - time.Second, 1},   // the window's last second
+		{24*time.Hour + 2*time.Second, 0}, // past the window
+	} {
+		e.Advance(t0.Add(tc.at))
+		if got := e.Footprint().Customers; got != tc.held {
+			t.Errorf("at +%v: %d customers held, want %d", tc.at, got, tc.held)
+		}
+	}
+}
