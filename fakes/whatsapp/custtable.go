@@ -1,6 +1,8 @@
 package whatsapp
 
 import (
+	"unsafe"
+
 	"github.com/omnisim/omnisim/openaddr"
 	"github.com/omnisim/omnisim/strhash"
 )
@@ -11,6 +13,13 @@ import (
 // (A map from wa_id to record hashed a customer's wa_id for every lookup,
 // the insert and the delete.) Nothing iterates it: the seed shapes the
 // layout alone.
+//
+// A customer is nearly always named by the very string its record keeps:
+// the wa_id a customer's message returned, which the business sends back
+// to. recent holds the records last added by the address of their wa_id's
+// bytes, so that get of that string neither hashes it nor probes: a
+// record there is the one asked for when its wa_id has the same address
+// and length (the same bytes), and otherwise get hashes as before.
 type customerTable struct {
 	seed uint64 // strhash's
 	t    openaddr.Table[customer]
@@ -20,12 +29,32 @@ type customerTable struct {
 	missed     string
 	missedHash uint64
 	hasMissed  bool
+	// recent holds records the table holds (nil: none) at recentOf of
+	// the address of their wa_id's bytes; remove takes a record out.
+	recent [recentSlots]*customer
+}
+
+// recentSlots is how many places customerTable.recent has,
+// 1<<recentBits: more than the customers a busy world has in play at once.
+const (
+	recentBits  = 8
+	recentSlots = 1 << recentBits
+)
+
+// recentOf is the place in customerTable.recent of a wa_id, by the
+// address of its bytes.
+func recentOf(waID string) uint {
+	p := uint64(uintptr(unsafe.Pointer(unsafe.StringData(waID))))
+	return uint((p * 0x9e3779b97f4a7c15) >> (64 - recentBits))
 }
 
 func newCustomerTable() customerTable { return customerTable{seed: strhash.NewSeed()} }
 
 // get returns the record of waID, or nil.
 func (t *customerTable) get(waID string) *customer {
+	if c := t.recent[recentOf(waID)]; c != nil && len(c.waID) == len(waID) && unsafe.StringData(c.waID) == unsafe.StringData(waID) {
+		return c
+	}
 	h := strhash.String(t.seed, waID)
 	if c := t.t.Find(h, func(c *customer) bool { return c.waID == waID }); c != nil {
 		return c
@@ -36,17 +65,21 @@ func (t *customerTable) get(waID string) *customer {
 
 // add holds c, whose wa_id the table does not hold.
 func (t *customerTable) add(c *customer) {
-	if t.hasMissed && c.waID == t.missed {
+	if t.hasMissed && strhash.Same(c.waID, t.missed) {
 		c.hash = t.missedHash
 	} else {
 		c.hash = strhash.String(t.seed, c.waID)
 	}
 	t.missed, t.hasMissed = "", false
 	t.t.Insert(c.hash, c)
+	t.recent[recentOf(c.waID)] = c
 }
 
 // remove drops c, if the table holds it.
 func (t *customerTable) remove(c *customer) {
+	if r := &t.recent[recentOf(c.waID)]; *r == c {
+		*r = nil
+	}
 	t.t.RemoveRecord(c.hash, c)
 }
 

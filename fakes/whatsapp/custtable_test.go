@@ -72,3 +72,58 @@ func TestNewRecordHasRoomForFirstPart(t *testing.T) {
 		t.Errorf("parts %v, want [7 8 9]", c.parts)
 	}
 }
+
+// TestCustomerTableRecent: get of the very string a record was added
+// with finds it by its address (customerTable.recent), and only while the
+// table holds it: after the record is removed, after the same string is
+// added again with another record, and for an equal string of other
+// bytes, which is found by its hash.
+func TestCustomerTableRecent(t *testing.T) {
+	id := strconv.Itoa(16505551234)
+	other := strconv.Itoa(16505551234) // equal, other bytes
+	tests := []struct {
+		name string
+		run  func(tab *customerTable, a, b *customer) (got, want *customer)
+	}{
+		{"added", func(tab *customerTable, a, b *customer) (*customer, *customer) {
+			tab.add(a)
+			return tab.get(id), a
+		}},
+		{"equal string", func(tab *customerTable, a, b *customer) (*customer, *customer) {
+			tab.add(a)
+			return tab.get(other), a
+		}},
+		{"removed", func(tab *customerTable, a, b *customer) (*customer, *customer) {
+			tab.add(a)
+			tab.remove(a)
+			return tab.get(id), nil
+		}},
+		{"removed, another added", func(tab *customerTable, a, b *customer) (*customer, *customer) {
+			tab.add(a)
+			tab.remove(a)
+			tab.add(b)
+			return tab.get(id), b
+		}},
+		{"removed twice", func(tab *customerTable, a, b *customer) (*customer, *customer) {
+			tab.add(a)
+			tab.remove(a)
+			tab.add(b)
+			tab.remove(a) // not held: b stays found by its address
+			return tab.get(id), b
+		}},
+		{"added under another string", func(tab *customerTable, a, b *customer) (*customer, *customer) {
+			b.waID = other
+			tab.add(b)
+			return tab.get(id), b
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tab := newCustomerTable()
+			a, b := &customer{waID: id}, &customer{waID: id}
+			if got, want := tt.run(&tab, a, b); got != want {
+				t.Errorf("get = %p, want %p (a %p, b %p)", got, want, a, b)
+			}
+		})
+	}
+}
