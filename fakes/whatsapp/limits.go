@@ -105,7 +105,7 @@ type limitState struct {
 	pairInterval  time.Duration // 0: no pair rate
 	pairSlack     time.Duration // (burst-1) * interval
 	registry      map[string]*templateRule
-	undeliverable map[string]bool // wa_ids
+	undeliverable map[string]bool // wa_ids; nil when there are none
 	undeliverSync bool
 	readP         float64
 	readAfter     time.Duration
@@ -228,7 +228,8 @@ func (s *Server) checkDeliveryLocked(waID string, c *customer, now time.Time) *E
 			return newError(http.StatusTooManyRequests, CodePairRate, 0, titlePairRate, DetailsPairRate)
 		}
 	}
-	if l.undeliverable[waID] {
+	// Nil unless Limits names numbers: then no call to look waID up.
+	if l.undeliverable != nil && l.undeliverable[waID] {
 		status := http.StatusOK
 		if l.undeliverSync {
 			status = http.StatusBadRequest

@@ -693,12 +693,21 @@ func (s *Server) recordErrorLocked(now time.Time, r *http.Request, e *Error, to 
 }
 
 // addRequestLocked journals the request r, answered status (and Graph
-// error code, 0 on success) at now.
+// error code, 0 on success) at now. The entry is made out of line
+// (keepRequestLocked), so that a call where the journal keeps no
+// requests (Config.JournalLimit negative) is inlined to a count.
 func (s *Server) addRequestLocked(now time.Time, r *http.Request, status, code int) {
 	if s.requests.Keeps() {
-		s.requests.Add(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: status, Code: code})
+		s.keepRequestLocked(now, r, status, code)
 	}
 	s.counts.Requests++
+}
+
+// keepRequestLocked adds addRequestLocked's entry to the journal.
+//
+//go:noinline
+func (s *Server) keepRequestLocked(now time.Time, r *http.Request, status, code int) {
+	s.requests.Add(Request{At: now, Method: r.Method, Path: r.URL.Path, Status: status, Code: code})
 }
 
 func (s *Server) addErrorLocked(ent ErrorEntry, c *customer) {
@@ -727,12 +736,20 @@ func (s *Server) addWebhookLocked(wh *Webhook, src *bodySource) {
 }
 
 // addAnsweredLocked journals a webhook of kind and id handed on by value
-// at at, as a first try answered 200 (see Direct).
+// at at, as a first try answered 200 (see Direct). The entry is made out
+// of line (keepAnsweredLocked), as addRequestLocked's is.
 func (s *Server) addAnsweredLocked(at time.Time, kind, id string) {
 	if s.webhooks.Keeps() {
-		s.webhooks.Add(webhookRec{at: at, kind: kind, id: id, status: http.StatusOK, try: 1})
+		s.keepAnsweredLocked(at, kind, id)
 	}
 	s.counts.Webhooks++
+}
+
+// keepAnsweredLocked adds addAnsweredLocked's entry to the journal.
+//
+//go:noinline
+func (s *Server) keepAnsweredLocked(at time.Time, kind, id string) {
+	s.webhooks.Add(webhookRec{at: at, kind: kind, id: id, status: http.StatusOK, try: 1})
 }
 
 func (s *Server) customerLocked(waID string) *customer {
