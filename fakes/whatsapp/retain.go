@@ -37,22 +37,22 @@ func (s *Server) kept(c *customer) bool {
 // noteInboundLocked records that c wrote at ns (Unix nanoseconds), and
 // forgets the customers whose time has come.
 func (s *Server) noteInboundLocked(c *customer, ns int64) {
-	if s.cfg.ForgetAfter <= 0 {
+	age := int64(s.cfg.ForgetAfter)
+	if age <= 0 {
 		return
 	}
-	s.forget.push(forgetRec{c: c, gen: c.gen, at: ns})
-	for s.forget.len() > 0 {
-		r := s.forget.front()
-		if !forget.Old(ns, r.at, int64(s.cfg.ForgetAfter)) {
-			break
-		}
+	q := &s.forget
+	q.push(forgetRec{c: c, gen: c.gen, at: ns})
+	// The record just pushed is not old (ns - ns < age): the loop stops
+	// at it at the latest, with the queue never empty.
+	for r := q.front(); forget.Old(ns, r.at, age); r = q.front() {
 		if c := r.c; c.gen == r.gen && c.lastInbound == r.at && (c.conv.id == "" || c.conv.expired(ns)) && !s.kept(c) {
 			s.customers.remove(c) // and with it the wamids of its messages
 			s.forgetTatLocked(c, ns)
 			c.gen++
 			s.free = append(s.free, c)
 		}
-		s.forget.pop()
+		q.pop()
 	}
 }
 
@@ -75,7 +75,27 @@ func (q *forgetQueue) len() int { return q.n }
 
 func (q *forgetQueue) front() *forgetRec { return &q.blocks[0][q.head] }
 
+// push queues r at the back: in place when the last block has room, the
+// usual case, which takes no frame; else through pushBlock.
 func (q *forgetQueue) push(r forgetRec) {
+	if last := len(q.blocks) - 1; last >= 0 {
+		b := &q.blocks[last]
+		if n := len(*b); n < cap(*b) {
+			*b = (*b)[:n+1]
+			(*b)[n] = r
+			q.n++
+			return
+		}
+	}
+	q.pushBlock(r)
+}
+
+// pushBlock is push where the last block is full (or there is none): the
+// first block grows by append up to forgetBlock records, and past that a
+// new block (the spare one, if any) is started.
+//
+//go:noinline
+func (q *forgetQueue) pushBlock(r forgetRec) {
 	last := len(q.blocks) - 1
 	if last < 0 || len(q.blocks[last]) >= forgetBlock && len(q.blocks[last]) == cap(q.blocks[last]) {
 		b := q.spare // nil for the first block, which grows by append
