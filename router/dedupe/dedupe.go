@@ -38,15 +38,22 @@ type Set struct {
 	blocks []*[fifoBlock]entry
 	base   uint64            // the block number of blocks[0]
 	spare  *[fifoBlock]entry // the last block let go, empty, for the next
+	tail   *[fifoBlock]entry // the block entry next goes in, when next%fifoBlock > 0
 	first  uint64            // seq of the oldest entry
 	next   uint64            // seq of the next entry
-	slots  []slot            // the index; len a power of two (< 2^31), at most three quarters full
-	used   int               // occupied slots: the ids remembered
+	// expires is when the oldest entry leaves the window, at the
+	// earliest (see leaves): before it, Add need not look at the FIFO.
+	expires int64
+	slots   []slot // the index; len a power of two (< 2^31), at most three quarters full
+	used    int    // occupied slots: the ids remembered
 	// The ids' bytes are copied, in the order of their entries, into
 	// blocks of idBlock bytes (or one of an id's own size, when it is
 	// longer), numbered from idBase on and let go with their last entry.
+	// Each block is as long as it is large; the last one holds idLen
+	// bytes.
 	ids    [][]byte
 	idBase uint32 // the number of ids[0]
+	idLen  int    // the bytes used in the last block of ids
 	idFree []byte // the last block of idBlock bytes let go, for the next
 }
 
@@ -75,7 +82,7 @@ type slot struct {
 
 // New returns an empty Set that remembers each id for window.
 func New(window time.Duration) Set {
-	return Set{window: int64(window), seed: strhash.NewSeed()}
+	return Set{window: int64(window), seed: strhash.NewSeed(), expires: math.MaxInt64}
 }
 
 // Len is the number of ids remembered.
@@ -86,7 +93,7 @@ func (s *Set) Len() int { return s.used }
 // then it reports false, a duplicate, and changes nothing. Ids whose
 // window has passed are forgotten first.
 func (s *Set) Add(id string, now int64) bool {
-	s.prune(now)
+	s.pruneDue(now)
 	if 4*(s.used+1) > 3*len(s.slots) {
 		s.growIndex()
 	}
@@ -149,6 +156,23 @@ func (s *Set) All() iter.Seq2[string, int64] {
 // and the top bit set, which tells a used slot from an empty one.
 func (s *Set) tag(id string) uint32 { return uint32(strhash.String(s.seed, id)) | 1<<31 }
 
+// leaves is the earliest instant at which an id remembered at at is no
+// longer young: at + window where int64 holds it, math.MaxInt64 where it
+// never leaves (young at every instant but, perhaps, the last) and
+// math.MinInt64 where it never was in the window.
+func leaves(at, window int64) int64 {
+	if window >= 0 {
+		if at > math.MaxInt64-window {
+			return math.MaxInt64
+		}
+		return at + window
+	}
+	if at < math.MinInt64-window {
+		return math.MinInt64
+	}
+	return at + window
+}
+
 // young reports whether now - at < window, instants in nanoseconds,
 // computed without overflow: now - at wraps for instants more than 292
 // years apart (an adapter's Clock may be any), so it compares now with
@@ -194,18 +218,25 @@ func (s *Set) id(e *entry) []byte {
 // push appends an entry of id (tag t) remembered at at to the FIFO and
 // returns its sequence number.
 func (s *Set) push(id string, at int64, t uint32) uint64 {
-	last := len(s.ids) - 1
-	if last < 0 || cap(s.ids[last])-len(s.ids[last]) < len(id) {
-		last = s.newIDBlock(len(id))
-	}
-	e := entry{at: at, tag: t, n: uint32(len(id)), blk: s.idBase + uint32(last), off: uint32(len(s.ids[last]))}
-	s.ids[last] = append(s.ids[last], id...) // within its capacity
-	if s.next/fifoBlock-s.base == uint64(len(s.blocks)) {
+	seq := s.next
+	i := seq % fifoBlock
+	if i == 0 {
 		s.newFIFOBlock()
 	}
-	seq := s.next
-	*s.entry(seq) = e
-	s.next++
+	if seq == s.first { // the FIFO was empty: this entry is its oldest
+		s.expires = leaves(at, s.window)
+	}
+	last := len(s.ids) - 1
+	if last < 0 || len(s.ids[last])-s.idLen < len(id) {
+		last = s.newIDBlock(len(id))
+	}
+	off := s.idLen
+	e := &s.tail[i]
+	e.at, e.tag, e.blk, e.off, e.n = at, t, s.idBase+uint32(last), uint32(off), uint32(len(id))
+	s.next = seq + 1
+	s.idLen = off + len(id)
+	// The copy comes last, so that little is kept across its call.
+	copy(s.ids[last][off:], id)
 	return seq
 }
 
@@ -218,17 +249,19 @@ func (s *Set) newIDBlock(n int) int {
 	if n <= idBlock {
 		b, s.idFree = s.idFree, nil
 		if b == nil {
-			b = make([]byte, 0, idBlock)
+			b = make([]byte, idBlock)
 		}
 	} else {
-		b = make([]byte, 0, n)
+		b = make([]byte, n)
 	}
 	s.ids = append(s.ids, b)
+	s.idLen = 0
 	return len(s.ids) - 1
 }
 
-// newFIFOBlock adds the block of the FIFO that entry next goes in: push's
-// rare path, out of its line.
+// newFIFOBlock adds the block of the FIFO that entry next goes in, a
+// multiple of fifoBlock, and makes it the tail: push's rare path, out of
+// its line.
 //
 //go:noinline
 func (s *Set) newFIFOBlock() {
@@ -241,6 +274,15 @@ func (s *Set) newFIFOBlock() {
 		s.base = s.next / fifoBlock
 	}
 	s.blocks = append(s.blocks, b)
+	s.tail = b
+}
+
+// pruneDue prunes at now unless the oldest entry is sure to be young
+// then: before expires, Add does not look at the FIFO.
+func (s *Set) pruneDue(now int64) {
+	if now >= s.expires {
+		s.prune(now)
+	}
 }
 
 // prune forgets the oldest entries whose window has passed. Entries are
@@ -248,7 +290,11 @@ func (s *Set) newFIFOBlock() {
 // one still in its window, so the cost is proportional to what is
 // forgotten. (With a clock that moves backwards an expired id can stay
 // behind a younger one for a while; Add checks the age itself, so that is
-// harmless.)
+// harmless.) It sets expires from the oldest entry left. Add calls it only
+// from expires on (pruneDue), when the oldest entry may have left the
+// window: out of Add's line.
+//
+//go:noinline
 func (s *Set) prune(now int64) {
 	first := s.first
 	for s.first < s.next {
@@ -265,6 +311,10 @@ func (s *Set) prune(now int64) {
 	}
 	if s.first != first {
 		s.releaseIDs()
+	}
+	s.expires = math.MaxInt64
+	if s.first < s.next {
+		s.expires = leaves(s.entry(s.first).at, s.window)
 	}
 }
 
@@ -289,8 +339,8 @@ func (s *Set) releaseIDs() {
 		drop = s.entry(s.first).blk - s.idBase
 	}
 	for range drop {
-		if b := s.ids[0]; cap(b) == idBlock {
-			s.idFree = b[:0]
+		if b := s.ids[0]; len(b) == idBlock {
+			s.idFree = b
 		}
 		s.ids[0] = nil
 		s.ids = s.ids[1:]

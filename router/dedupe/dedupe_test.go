@@ -111,6 +111,11 @@ func TestSetMatchesModel(t *testing.T) {
 			if s.Len() != len(ref.seen) || int(s.next-s.first) != len(ref.queue) {
 				t.Fatalf("seed %d op %d: %d ids in %d entries, model %d in %d", seed, op, s.Len(), s.next-s.first, len(ref.seen), len(ref.queue))
 			}
+			// Add skips pruning before expires: the oldest entry must not
+			// leave the window earlier.
+			if s.first < s.next && s.expires > leaves(s.entry(s.first).at, window) {
+				t.Fatalf("seed %d op %d: expires %d, after the oldest entry leaves at %d", seed, op, s.expires, leaves(s.entry(s.first).at, window))
+			}
 			// The id bytes kept start at the oldest entry's block.
 			if s.first < s.next && s.entry(s.first).blk != s.idBase {
 				t.Fatalf("seed %d op %d: id blocks from %d kept for entries from block %d", seed, op, s.idBase, s.entry(s.first).blk)
@@ -231,6 +236,36 @@ func TestYoung(t *testing.T) {
 	} {
 		if got := young(c.now, c.at, c.window); got != c.want {
 			t.Errorf("young(%d, %d, %d) = %v, want %v", c.now, c.at, c.window, got, c.want)
+		}
+	}
+}
+
+// TestLeaves: leaves is the first instant at which young is false, where
+// there is one: young just before it and not at it; math.MaxInt64 where
+// young holds at every instant before it, math.MinInt64 where it never
+// holds.
+func TestLeaves(t *testing.T) {
+	for _, c := range []struct {
+		at, window, want int64
+	}{
+		{5, 6, 11},
+		{0, 0, 0},
+		{math.MaxInt64 - 1, 1, math.MaxInt64},
+		{math.MaxInt64, 1, math.MaxInt64}, // never leaves
+		{math.MaxInt64 - 1, math.MaxInt64, math.MaxInt64},
+		{math.MinInt64, math.MaxInt64, -1},
+		{math.MinInt64 + 2, -1, math.MinInt64 + 1},
+		{math.MinInt64, -1, math.MinInt64}, // never young
+	} {
+		got := leaves(c.at, c.window)
+		if got != c.want {
+			t.Errorf("leaves(%d, %d) = %d, want %d", c.at, c.window, got, c.want)
+		}
+		if got > math.MinInt64 && !young(got-1, c.at, c.window) {
+			t.Errorf("leaves(%d, %d) = %d: not young just before", c.at, c.window, got)
+		}
+		if got < math.MaxInt64 && young(got, c.at, c.window) {
+			t.Errorf("leaves(%d, %d) = %d: still young then", c.at, c.window, got)
 		}
 	}
 }
