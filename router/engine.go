@@ -705,9 +705,11 @@ func (e *Engine) Handle(channel string, s Sender) {
 	e.lastSender = nil
 }
 
-// sender is the channel's sender, or nil.
+// sender is the channel's sender, or nil. The channel asked for is
+// nearly always the very string asked for last (a customer key's), which
+// strhash.Same tells without a call.
 func (e *Engine) sender(channel string) Sender {
-	if s := e.lastSender; s != nil && channel == e.lastSenderOf {
+	if s := e.lastSender; s != nil && strhash.Same(channel, e.lastSenderOf) {
 		return s
 	}
 	s := e.senders[channel]
@@ -781,9 +783,10 @@ func (e *Engine) customer(key CustomerKey) *customer {
 }
 
 // policy is the channel's policy; a channel without one has the zero
-// Policy. The engine never writes it.
+// Policy. The engine never writes it. As in sender, the channel is
+// compared with the last one by strhash.Same.
 func (e *Engine) policy(channel string) *Policy {
-	if p := e.lastPolicy; p != nil && channel == e.lastPolicyOf {
+	if p := e.lastPolicy; p != nil && strhash.Same(channel, e.lastPolicyOf) {
 		return p
 	}
 	p := e.policies[channel]
@@ -860,10 +863,10 @@ func (e *Engine) mayRelease(now int64, c *customer) {
 // the queue when its conversation closes.
 func (e *Engine) sweep(now int64) {
 	for {
-		if at, ok := e.releases.next(); !ok || at > now {
+		en, ok := e.releases.popDue(now)
+		if !ok {
 			return
 		}
-		en := e.releases.pop()
 		c := en.c
 		if en.at < c.relAt {
 			e.releases.push(relEntry{c.relAt, c}) // its time moved on

@@ -543,10 +543,14 @@ func (q *releaseQueue) next() (at int64, ok bool) {
 	return 0, false
 }
 
-// pop removes and returns the earliest entry; the queue is not empty.
-func (q *releaseQueue) pop() relEntry {
+// popDue removes and returns the earliest entry if it is due at now; ok
+// is false when none is. One call per entry swept, and one to find none
+// due: a test of next and a pop would compare the two fronts twice.
+func (q *releaseQueue) popDue(now int64) (en relEntry, ok bool) {
 	if q.head < len(q.fifo) && (len(q.heap) == 0 || q.fifo[q.head].at <= q.heap[0].at) {
-		en := q.fifo[q.head]
+		if en = q.fifo[q.head]; en.at > now {
+			return relEntry{}, false
+		}
 		q.fifo[q.head] = relEntry{}
 		q.head++
 		switch {
@@ -557,10 +561,13 @@ func (q *releaseQueue) pop() relEntry {
 			clear(q.fifo[n:])
 			q.fifo, q.head = q.fifo[:n], 0
 		}
-		return en
+		return en, true
+	}
+	if len(q.heap) == 0 || q.heap[0].at > now {
+		return relEntry{}, false
 	}
 	h := q.heap
-	en := h[0]
+	en = h[0]
 	n := len(h) - 1
 	h[0] = h[n]
 	h[n] = relEntry{}
@@ -580,7 +587,7 @@ func (q *releaseQueue) pop() relEntry {
 		i = j
 	}
 	q.heap = h
-	return en
+	return en, true
 }
 
 // all calls fn with each customer in the queue.
