@@ -176,10 +176,19 @@ func (h *agentHeap) insert(it heapItem) {
 		h.appendTail(it)
 		return
 	}
-	h.items = append(h.items, it)
-	i := len(h.items) - 1
-	h.at[it.pos] = int32(i)
-	h.up(i)
+	// It sifts up from the new end, the parents shifting down into the
+	// hole, and is stored once, at its place.
+	j := len(h.items)
+	h.items = append(h.items, heapItem{})
+	for j > 0 {
+		i := (j - 1) / arity
+		if !it.less(&h.items[i]) {
+			break
+		}
+		h.put(j, h.items[i])
+		j = i
+	}
+	h.put(j, it)
 }
 
 // takesTail reports whether it can be appended to the tail: the index is
@@ -232,14 +241,13 @@ func (h *agentHeap) dropTail(t int) {
 // remove takes the item at i out of the heap.
 func (h *agentHeap) remove(i int) {
 	n := len(h.items) - 1
-	gone := h.items[i]
-	if i != n {
-		h.swap(i, n)
-	}
-	h.items[n] = heapItem{}
+	h.at[h.items[i].pos] = -1
+	// The last item fills the hole and moves to its place from there.
+	// Items hold no pointers: the one past the end is left as it is.
+	last := h.items[n]
 	h.items = h.items[:n]
-	h.at[gone.pos] = -1
 	if i != n {
+		h.put(i, last)
 		if !h.down(i) {
 			h.up(i)
 		}
@@ -250,12 +258,6 @@ func (h *agentHeap) remove(i int) {
 func (h *agentHeap) put(i int, it heapItem) {
 	h.items[i] = it
 	h.at[it.pos] = int32(i)
-}
-
-func (h *agentHeap) swap(i, j int) {
-	h.items[i], h.items[j] = h.items[j], h.items[i]
-	h.at[h.items[i].pos] = int32(i)
-	h.at[h.items[j].pos] = int32(j)
 }
 
 // The heap is 4-ary: the children of i are arity*i+1 to arity*i+arity.
