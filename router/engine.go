@@ -104,7 +104,7 @@ type Engine struct {
 	sweepDue int64
 	// until is the earlier of sweepDue and the earliest deadline: a call
 	// before it has nothing to fire (begin). It is kept by sweepBy,
-	// noteSweep and noteNext, and before the first call it is
+	// advance and noteNext, and before the first call it is
 	// math.MinInt64, as sweepDue is.
 	until int64
 
@@ -860,12 +860,13 @@ func (e *Engine) mayRelease(now int64, c *customer) {
 
 // sweep releases the customers of the release queue whose time has come and
 // that are still releasable. One that is not (it wrote again) comes back to
-// the queue when its conversation closes.
-func (e *Engine) sweep(now int64) {
+// the queue when its conversation closes. It returns when the queue is next
+// due (math.MaxInt64: empty).
+func (e *Engine) sweep(now int64) int64 {
 	for {
 		en, ok := e.releases.popDue(now)
 		if !ok {
-			return
+			return en.at
 		}
 		c := en.c
 		if en.at < c.relAt {
@@ -1686,9 +1687,9 @@ func (e *Engine) advance(now time.Time, n int64) {
 	// them is due, not at every call: a world calls many times between
 	// two of those.
 	if n >= e.sweepDue {
-		e.forget(n)
-		e.sweep(n)
-		e.noteSweep()
+		// What each sweep looked at last is when it is next due.
+		e.sweepDue = min(e.forget(n), e.sweep(n))
+		e.noteUntil()
 	}
 	for len(e.deadlines) > 0 && e.deadlines[0].at <= n {
 		d := e.deadlines.pop()
@@ -2040,20 +2041,6 @@ func (e *Engine) sweepBy(at int64) {
 	e.until = min(e.until, at)
 }
 
-// noteSweep sets sweepDue, after a sweep, to when something in the sent
-// log or the release queue is next due (math.MaxInt64 when nothing is).
-func (e *Engine) noteSweep() {
-	due := int64(math.MaxInt64)
-	if e.sentLog.len() > 0 {
-		due = forgetAt(e.sentLog.oldest().at, e.horizon)
-	}
-	if at, ok := e.releases.next(); ok {
-		due = min(due, at)
-	}
-	e.sweepDue = due
-	e.noteUntil()
-}
-
 // noteUntil sets until after a change of sweepDue or of the deadlines.
 func (e *Engine) noteUntil() {
 	until := e.sweepDue
@@ -2106,8 +2093,10 @@ func (e *Engine) findSent(channel, id string) *sentEntry {
 	return e.sentLog.at(n)
 }
 
-// forget drops the remembered messages sent before now minus the horizon.
-func (e *Engine) forget(now int64) {
+// forget drops the remembered messages sent before now minus the horizon,
+// and returns when the sent log is next due: forgetAt of its oldest entry
+// left (math.MaxInt64: none).
+func (e *Engine) forget(now int64) int64 {
 	cutoff := int64(math.MinInt64)
 	if now > math.MinInt64+int64(e.horizon) {
 		cutoff = now - int64(e.horizon)
@@ -2115,7 +2104,7 @@ func (e *Engine) forget(now int64) {
 	for e.sentLog.len() > 0 {
 		s := e.sentLog.oldest()
 		if s.at >= cutoff {
-			return
+			return forgetAt(s.at, e.horizon)
 		}
 		if n := e.sentLog.first; n < e.sent.upto {
 			if i := e.sent.findN(s.hash, n); i >= 0 {
@@ -2124,6 +2113,7 @@ func (e *Engine) forget(now int64) {
 		}
 		e.sentLog.pop()
 	}
+	return math.MaxInt64
 }
 
 // indexSent puts the entries of the sent log that the index does not

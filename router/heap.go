@@ -546,12 +546,15 @@ func (q *releaseQueue) next() (at int64, ok bool) {
 }
 
 // popDue removes and returns the earliest entry if it is due at now; ok
-// is false when none is. One call per entry swept, and one to find none
-// due: a test of next and a pop would compare the two fronts twice.
+// is false when none is, and en then holds no customer and the time of
+// the earliest entry (math.MaxInt64 for none), when the queue is next
+// due. One call per entry swept, and one to find none due: a test of next
+// and a pop would compare the two fronts twice, and next again after the
+// sweep.
 func (q *releaseQueue) popDue(now int64) (en relEntry, ok bool) {
 	if q.head < len(q.fifo) && (len(q.heap) == 0 || q.fifo[q.head].at <= q.heap[0].at) {
 		if en = q.fifo[q.head]; en.at > now {
-			return relEntry{}, false
+			return relEntry{at: en.at}, false
 		}
 		q.fifo[q.head] = relEntry{}
 		q.head++
@@ -565,8 +568,11 @@ func (q *releaseQueue) popDue(now int64) (en relEntry, ok bool) {
 		}
 		return en, true
 	}
-	if len(q.heap) == 0 || q.heap[0].at > now {
-		return relEntry{}, false
+	if len(q.heap) == 0 {
+		return relEntry{at: math.MaxInt64}, false
+	}
+	if at := q.heap[0].at; at > now {
+		return relEntry{at: at}, false
 	}
 	h := q.heap
 	en = h[0]

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -47,8 +48,16 @@ func TestReleaseQueue(t *testing.T) {
 					}
 					en, ok := q.popDue(now)
 					if !ok {
-						if at, ok := q.next(); ok && at <= now {
+						// It tells when the queue is next due.
+						at, ok := q.next()
+						if ok && at <= now {
 							t.Fatalf("seed %d, now %d: an entry at %d is due and was not popped", seed, now, at)
+						}
+						if !ok {
+							at = math.MaxInt64
+						}
+						if en.at != at || en.c != nil {
+							t.Fatalf("seed %d, now %d: popDue found none due and says %d, %p; want %d, no customer", seed, now, en.at, en.c, at)
 						}
 						break
 					}
