@@ -1896,6 +1896,7 @@ func (e *Engine) AutoSend(ctx context.Context, now time.Time, to CustomerKey, m 
 type pendingSend struct {
 	res    SendResult
 	at     time.Time // the accepted time of the decision
+	atN    int64     // at in unix ns
 	conv   *conv
 	cust   *customer // held until the send is recorded
 	sender Sender
@@ -1912,7 +1913,7 @@ func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to *Custo
 	e.mu.Lock()
 	now = e.begin(now)
 	cv, open, reason, err := e.check(e.now, agentID, to, m) // begin left e.now at now
-	p.conv, p.at = cv, now
+	p.conv, p.at, p.atN = cv, now, e.now
 	if cv != nil {
 		p.res.Conversation = cv.id
 	}
@@ -1970,8 +1971,15 @@ func (e *Engine) refused(p *pendingSend, agentID string, to *CustomerKey, reason
 // unless another call moved the engine's time on while the sender ran.
 func (e *Engine) record(p *pendingSend, agentID string, to *CustomerKey, id string, sendErr error) {
 	e.mu.Lock()
-	now := e.begin(p.at)
-	n := e.now // begin's time in unix ns
+	// begin(p.at), whose unix ns the decision kept: the engine's time
+	// has usually not moved while the sender ran, and nothing came due.
+	now, n := p.at, p.atN
+	if n >= e.now && n < e.until {
+		e.now = n
+	} else {
+		now = e.begin(now)
+		n = e.now // begin's time in unix ns
+	}
 	p.res.MessageID, p.res.Err = id, sendErr
 	c := p.cust
 	c.pending--
@@ -2241,17 +2249,23 @@ func (e *Engine) consumerFrom() uint64 {
 // are kept until its next call; they come at or before the cursor, so
 // held, when set, bounds what goes.
 func (e *Engine) noteOwed() {
-	if e.owedSince != e.lastSeq {
-		// The first change since the newest event: the events up to it
-		// keep what owed allowed until now.
-		e.owedPrev, e.owedSince = e.owed, e.lastSeq
-	}
 	owed := e.held // set only by a consumer's Consume
 	if owed == 0 {
 		owed = math.MaxUint64
 		if e.consumer {
 			owed = e.cursor + 1
 		}
+	}
+	e.owe(owed)
+}
+
+// owe sets owed to what noteOwed works out: Consume, which has just set
+// held, passes it, without noteOwed's tests of what it knows.
+func (e *Engine) owe(owed uint64) {
+	if e.owedSince != e.lastSeq {
+		// The first change since the newest event: the events up to it
+		// keep what owed allowed until now.
+		e.owedPrev, e.owedSince = e.owed, e.lastSeq
 	}
 	e.owed = owed
 }
@@ -2402,7 +2416,7 @@ func (e *Engine) Consume() (a, b []Event) {
 	from := e.consumerFrom()
 	a, b = e.parts(from)
 	e.held, e.cursor = from, e.lastSeq
-	e.noteOwed()
+	e.owe(from) // noteOwed: held is set
 	e.mu.Unlock()
 	return a, b
 }
