@@ -104,7 +104,7 @@ type Engine struct {
 	sweepDue int64
 	// until is the earlier of sweepDue and the earliest deadline: a call
 	// before it has nothing to fire (begin). It is kept by sweepBy,
-	// noteSweep and noteNext, and before the first call it is
+	// advance and noteNext, and before the first call it is
 	// math.MinInt64, as sweepDue is.
 	until int64
 
@@ -705,9 +705,11 @@ func (e *Engine) Handle(channel string, s Sender) {
 	e.lastSender = nil
 }
 
-// sender is the channel's sender, or nil.
+// sender is the channel's sender, or nil. The channel asked for is
+// nearly always the very string asked for last (a customer key's), which
+// strhash.Same tells without a call.
 func (e *Engine) sender(channel string) Sender {
-	if s := e.lastSender; s != nil && channel == e.lastSenderOf {
+	if s := e.lastSender; s != nil && strhash.Same(channel, e.lastSenderOf) {
 		return s
 	}
 	s := e.senders[channel]
@@ -781,9 +783,10 @@ func (e *Engine) customer(key CustomerKey) *customer {
 }
 
 // policy is the channel's policy; a channel without one has the zero
-// Policy. The engine never writes it.
+// Policy. The engine never writes it. As in sender, the channel is
+// compared with the last one by strhash.Same.
 func (e *Engine) policy(channel string) *Policy {
-	if p := e.lastPolicy; p != nil && channel == e.lastPolicyOf {
+	if p := e.lastPolicy; p != nil && strhash.Same(channel, e.lastPolicyOf) {
 		return p
 	}
 	p := e.policies[channel]
@@ -857,13 +860,14 @@ func (e *Engine) mayRelease(now int64, c *customer) {
 
 // sweep releases the customers of the release queue whose time has come and
 // that are still releasable. One that is not (it wrote again) comes back to
-// the queue when its conversation closes.
-func (e *Engine) sweep(now int64) {
+// the queue when its conversation closes. It returns when the queue is next
+// due (math.MaxInt64: empty).
+func (e *Engine) sweep(now int64) int64 {
 	for {
-		if at, ok := e.releases.next(); !ok || at > now {
-			return
+		en, ok := e.releases.popDue(now)
+		if !ok {
+			return en.at
 		}
-		en := e.releases.pop()
 		c := en.c
 		if en.at < c.relAt {
 			e.releases.push(relEntry{c.relAt, c}) // its time moved on
@@ -1683,9 +1687,9 @@ func (e *Engine) advance(now time.Time, n int64) {
 	// them is due, not at every call: a world calls many times between
 	// two of those.
 	if n >= e.sweepDue {
-		e.forget(n)
-		e.sweep(n)
-		e.noteSweep()
+		// What each sweep looked at last is when it is next due.
+		e.sweepDue = min(e.forget(n), e.sweep(n))
+		e.noteUntil()
 	}
 	for len(e.deadlines) > 0 && e.deadlines[0].at <= n {
 		d := e.deadlines.pop()
@@ -1892,6 +1896,7 @@ func (e *Engine) AutoSend(ctx context.Context, now time.Time, to CustomerKey, m 
 type pendingSend struct {
 	res    SendResult
 	at     time.Time // the accepted time of the decision
+	atN    int64     // at in unix ns
 	conv   *conv
 	cust   *customer // held until the send is recorded
 	sender Sender
@@ -1908,7 +1913,7 @@ func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to *Custo
 	e.mu.Lock()
 	now = e.begin(now)
 	cv, open, reason, err := e.check(e.now, agentID, to, m) // begin left e.now at now
-	p.conv, p.at = cv, now
+	p.conv, p.at, p.atN = cv, now, e.now
 	if cv != nil {
 		p.res.Conversation = cv.id
 	}
@@ -1966,8 +1971,15 @@ func (e *Engine) refused(p *pendingSend, agentID string, to *CustomerKey, reason
 // unless another call moved the engine's time on while the sender ran.
 func (e *Engine) record(p *pendingSend, agentID string, to *CustomerKey, id string, sendErr error) {
 	e.mu.Lock()
-	now := e.begin(p.at)
-	n := e.now // begin's time in unix ns
+	// begin(p.at), whose unix ns the decision kept: the engine's time
+	// has usually not moved while the sender ran, and nothing came due.
+	now, n := p.at, p.atN
+	if n >= e.now && n < e.until {
+		e.now = n
+	} else {
+		now = e.begin(now)
+		n = e.now // begin's time in unix ns
+	}
 	p.res.MessageID, p.res.Err = id, sendErr
 	c := p.cust
 	c.pending--
@@ -2037,20 +2049,6 @@ func (e *Engine) sweepBy(at int64) {
 	e.until = min(e.until, at)
 }
 
-// noteSweep sets sweepDue, after a sweep, to when something in the sent
-// log or the release queue is next due (math.MaxInt64 when nothing is).
-func (e *Engine) noteSweep() {
-	due := int64(math.MaxInt64)
-	if e.sentLog.len() > 0 {
-		due = forgetAt(e.sentLog.oldest().at, e.horizon)
-	}
-	if at, ok := e.releases.next(); ok {
-		due = min(due, at)
-	}
-	e.sweepDue = due
-	e.noteUntil()
-}
-
 // noteUntil sets until after a change of sweepDue or of the deadlines.
 func (e *Engine) noteUntil() {
 	until := e.sweepDue
@@ -2103,8 +2101,10 @@ func (e *Engine) findSent(channel, id string) *sentEntry {
 	return e.sentLog.at(n)
 }
 
-// forget drops the remembered messages sent before now minus the horizon.
-func (e *Engine) forget(now int64) {
+// forget drops the remembered messages sent before now minus the horizon,
+// and returns when the sent log is next due: forgetAt of its oldest entry
+// left (math.MaxInt64: none).
+func (e *Engine) forget(now int64) int64 {
 	cutoff := int64(math.MinInt64)
 	if now > math.MinInt64+int64(e.horizon) {
 		cutoff = now - int64(e.horizon)
@@ -2112,7 +2112,7 @@ func (e *Engine) forget(now int64) {
 	for e.sentLog.len() > 0 {
 		s := e.sentLog.oldest()
 		if s.at >= cutoff {
-			return
+			return forgetAt(s.at, e.horizon)
 		}
 		if n := e.sentLog.first; n < e.sent.upto {
 			if i := e.sent.findN(s.hash, n); i >= 0 {
@@ -2121,6 +2121,7 @@ func (e *Engine) forget(now int64) {
 		}
 		e.sentLog.pop()
 	}
+	return math.MaxInt64
 }
 
 // indexSent puts the entries of the sent log that the index does not
@@ -2248,17 +2249,23 @@ func (e *Engine) consumerFrom() uint64 {
 // are kept until its next call; they come at or before the cursor, so
 // held, when set, bounds what goes.
 func (e *Engine) noteOwed() {
-	if e.owedSince != e.lastSeq {
-		// The first change since the newest event: the events up to it
-		// keep what owed allowed until now.
-		e.owedPrev, e.owedSince = e.owed, e.lastSeq
-	}
 	owed := e.held // set only by a consumer's Consume
 	if owed == 0 {
 		owed = math.MaxUint64
 		if e.consumer {
 			owed = e.cursor + 1
 		}
+	}
+	e.owe(owed)
+}
+
+// owe sets owed to what noteOwed works out: Consume, which has just set
+// held, passes it, without noteOwed's tests of what it knows.
+func (e *Engine) owe(owed uint64) {
+	if e.owedSince != e.lastSeq {
+		// The first change since the newest event: the events up to it
+		// keep what owed allowed until now.
+		e.owedPrev, e.owedSince = e.owed, e.lastSeq
 	}
 	e.owed = owed
 }
@@ -2409,7 +2416,7 @@ func (e *Engine) Consume() (a, b []Event) {
 	from := e.consumerFrom()
 	a, b = e.parts(from)
 	e.held, e.cursor = from, e.lastSeq
-	e.noteOwed()
+	e.owe(from) // noteOwed: held is set
 	e.mu.Unlock()
 	return a, b
 }

@@ -176,10 +176,19 @@ func (h *agentHeap) insert(it heapItem) {
 		h.appendTail(it)
 		return
 	}
-	h.items = append(h.items, it)
-	i := len(h.items) - 1
-	h.at[it.pos] = int32(i)
-	h.up(i)
+	// It sifts up from the new end, the parents shifting down into the
+	// hole, and is stored once, at its place.
+	j := len(h.items)
+	h.items = append(h.items, heapItem{})
+	for j > 0 {
+		i := (j - 1) / arity
+		if !it.less(&h.items[i]) {
+			break
+		}
+		h.put(j, h.items[i])
+		j = i
+	}
+	h.put(j, it)
 }
 
 // takesTail reports whether it can be appended to the tail: the index is
@@ -232,14 +241,13 @@ func (h *agentHeap) dropTail(t int) {
 // remove takes the item at i out of the heap.
 func (h *agentHeap) remove(i int) {
 	n := len(h.items) - 1
-	gone := h.items[i]
-	if i != n {
-		h.swap(i, n)
-	}
-	h.items[n] = heapItem{}
+	h.at[h.items[i].pos] = -1
+	// The last item fills the hole and moves to its place from there.
+	// Items hold no pointers: the one past the end is left as it is.
+	last := h.items[n]
 	h.items = h.items[:n]
-	h.at[gone.pos] = -1
 	if i != n {
+		h.put(i, last)
 		if !h.down(i) {
 			h.up(i)
 		}
@@ -250,12 +258,6 @@ func (h *agentHeap) remove(i int) {
 func (h *agentHeap) put(i int, it heapItem) {
 	h.items[i] = it
 	h.at[it.pos] = int32(i)
-}
-
-func (h *agentHeap) swap(i, j int) {
-	h.items[i], h.items[j] = h.items[j], h.items[i]
-	h.at[h.items[i].pos] = int32(i)
-	h.at[h.items[j].pos] = int32(j)
 }
 
 // The heap is 4-ary: the children of i are arity*i+1 to arity*i+arity.
@@ -543,10 +545,17 @@ func (q *releaseQueue) next() (at int64, ok bool) {
 	return 0, false
 }
 
-// pop removes and returns the earliest entry; the queue is not empty.
-func (q *releaseQueue) pop() relEntry {
+// popDue removes and returns the earliest entry if it is due at now; ok
+// is false when none is, and en then holds no customer and the time of
+// the earliest entry (math.MaxInt64 for none), when the queue is next
+// due. One call per entry swept, and one to find none due: a test of next
+// and a pop would compare the two fronts twice, and next again after the
+// sweep.
+func (q *releaseQueue) popDue(now int64) (en relEntry, ok bool) {
 	if q.head < len(q.fifo) && (len(q.heap) == 0 || q.fifo[q.head].at <= q.heap[0].at) {
-		en := q.fifo[q.head]
+		if en = q.fifo[q.head]; en.at > now {
+			return relEntry{at: en.at}, false
+		}
 		q.fifo[q.head] = relEntry{}
 		q.head++
 		switch {
@@ -557,10 +566,16 @@ func (q *releaseQueue) pop() relEntry {
 			clear(q.fifo[n:])
 			q.fifo, q.head = q.fifo[:n], 0
 		}
-		return en
+		return en, true
+	}
+	if len(q.heap) == 0 {
+		return relEntry{at: math.MaxInt64}, false
+	}
+	if at := q.heap[0].at; at > now {
+		return relEntry{at: at}, false
 	}
 	h := q.heap
-	en := h[0]
+	en = h[0]
 	n := len(h) - 1
 	h[0] = h[n]
 	h[n] = relEntry{}
@@ -580,7 +595,7 @@ func (q *releaseQueue) pop() relEntry {
 		i = j
 	}
 	q.heap = h
-	return en
+	return en, true
 }
 
 // all calls fn with each customer in the queue.

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -39,11 +40,27 @@ func TestReleaseQueue(t *testing.T) {
 				now += int64(rng.IntN(30))
 				var got, want []*customer
 				for {
-					at, ok := q.next()
-					if !ok || at > now {
+					if at, ok := q.next(); ok && at <= now {
+						// popDue pops what next says is due.
+						if en, ok := q.popDue(at - 1); ok {
+							t.Fatalf("seed %d: popped an entry at %d before it was due", seed, en.at)
+						}
+					}
+					en, ok := q.popDue(now)
+					if !ok {
+						// It tells when the queue is next due.
+						at, ok := q.next()
+						if ok && at <= now {
+							t.Fatalf("seed %d, now %d: an entry at %d is due and was not popped", seed, now, at)
+						}
+						if !ok {
+							at = math.MaxInt64
+						}
+						if en.at != at || en.c != nil {
+							t.Fatalf("seed %d, now %d: popDue found none due and says %d, %p; want %d, no customer", seed, now, en.at, en.c, at)
+						}
 						break
 					}
-					en := q.pop()
 					if en.at < en.c.relAt {
 						q.push(relEntry{en.c.relAt, en.c})
 						continue
