@@ -81,15 +81,28 @@ func timeAt(ns int64, loc *time.Location) time.Time {
 // Set moves the clock to t.
 func (c *Clock) Set(t time.Time) { c.setNanos(t.UnixNano(), t.Location()) }
 
-// setNanos moves the clock to the time of unix nanoseconds ns in loc.
+// setNanos moves the clock to the time of unix nanoseconds ns in loc. On
+// a local clock whose location stays the same, the common case, it is two
+// stores: small enough to be inlined where a run plays an event.
 func (c *Clock) setNanos(ns int64, loc *time.Location) {
 	c.ns, c.made = ns, false
+	if c.loc != loc || !c.local {
+		c.setRest(loc)
+	}
+}
+
+// setRest is the rest of setNanos, out of its line (and not inlined in
+// it, which would make setNanos too large to be inlined): a new location,
+// and the publishing of a clock that other goroutines read.
+//
+//go:noinline
+func (c *Clock) setRest(loc *time.Location) {
 	if c.loc != loc {
-		// Mostly the same location: no pointer written.
+		// A publishing clock's is mostly the same: no pointer written.
 		c.loc = loc
 	}
 	if !c.local {
-		c.publish(ns, loc)
+		c.publish(c.ns, loc)
 	}
 }
 
