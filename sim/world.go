@@ -749,7 +749,7 @@ func (f *flow) arrive() {
 	if f.more {
 		f.drawMore(p)
 	}
-	w.customerSays(p, &Message{Text: "message 1"})
+	w.customerText(p, "message 1")
 	f.next(f.at)
 }
 
@@ -1468,7 +1468,7 @@ func (s *script) next() {
 	case k%2 == 0:
 		w.agentSend(p, s.agent, router.Outbound{Kind: router.KindText, Text: numbered(&w.replyTexts, "reply ", k/2+1)})
 	default:
-		w.customerSays(p, &Message{Text: numbered(&w.messageTexts, "message ", (k+1)/2+1)})
+		w.customerText(p, numbered(&w.messageTexts, "message ", (k+1)/2+1))
 	}
 }
 
@@ -1598,6 +1598,18 @@ func (w *World) customerSays(p *person, m *Message) {
 	w.record(p, m, &in, err)
 }
 
+// customerText is customerSays for a text, what a generated customer
+// says. The message is made in the platform's call alone, where
+// customerSays copied the caller's message there, and made again only
+// when record has anything to do with it.
+func (w *World) customerText(p *person, text string) {
+	w.lastPerson = p // as customerSays keeps it
+	in, err := p.b.Inbound(w.ctx, p.key.Customer, p.name, Message{Text: text, Profile: p.profile})
+	if w.recordsRare(p, &in, err) {
+		w.recordRare(p, &Message{Text: text, Profile: p.profile}, &in, err)
+	}
+}
+
 // keepsText reports whether what p and p's agents say is kept until it is
 // logged: for a timeline (a customer the scenario lists), the trace, or the
 // message center.
@@ -1608,9 +1620,15 @@ func (w *World) keepsText(p *person) bool {
 // record keeps what a scripted customer said for their timeline, and notes
 // a message the router did not take.
 func (w *World) record(p *person, m *Message, in *Inbound, err error) {
-	if err != nil || (in.Status != http.StatusOK && !in.Pending) || in.ID != "" && w.keepsText(p) {
+	if w.recordsRare(p, in, err) {
 		w.recordRare(p, m, in, err)
 	}
+}
+
+// recordsRare reports whether record has anything to do with the fate of
+// p's message: its text is kept or the router did not take it.
+func (w *World) recordsRare(p *person, in *Inbound, err error) bool {
+	return err != nil || (in.Status != http.StatusOK && !in.Pending) || in.ID != "" && w.keepsText(p)
 }
 
 // recordRare is record for a message whose text is kept or that the router
