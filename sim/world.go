@@ -1050,61 +1050,57 @@ type openChannel struct {
 }
 
 // observe records an engine event and drives generated customers.
+//
+// One switch on the kind: the counts, the conversation's state (track),
+// and what the event's customer p, when the world knows the customer, does
+// next. A plain world finds p only for the kinds that read it: only a
+// timeline (which a listed customer has), the trace, the series and the
+// message center read a status, nothing but the counts and the list of
+// who sent what reads a send (a send to a customer the world does not
+// know is listed too; only a failed status of a known customer reads the
+// list), and only the bot answers a message.
 func (w *World) observe(ev *router.Event) {
 	plain := w.plain
-	if plain {
-		switch ev.Kind {
-		case router.EventStatus:
-			// Only a timeline (which a listed customer has), the trace,
-			// the series and the message center read a status.
-			return
-		case router.EventSent:
-			// Nothing but the counts and the list of who sent what
-			// reads a send here: no customer to find. (A send to a
-			// customer the world does not know is listed too; only a
-			// failed status of a known customer reads the list.)
-			w.counts.sent++
-			w.noteSent(ev)
-			return
-		case router.EventInbound:
-			if b := w.sc.Bot; b == nil || b.Reply == "" {
-				w.counts.inbound++
-				return // only the bot answers a message
-			}
-		}
-	}
-	if !plain && w.center != nil {
-		w.inboxApply(ev)
-	}
-	// w.person, without the call for the customer at hand. A conversation
-	// is one customer's: an event of the customer's open conversation is
-	// the customer's, without comparing keys.
-	p := w.lastPerson
-	if p == nil || !(ev.Conversation != 0 && p.open == ev.Conversation || sameKey(&p.key, &ev.Customer)) {
-		p = w.findPerson(&ev.Customer)
-	}
+	var p *person
 	if !plain {
+		if w.center != nil {
+			w.inboxApply(ev)
+		}
+		p = w.eventPerson(ev)
 		w.read(ev, p)
 	}
-	// One switch on the kind: the counts, the conversation's state
-	// (track), and what the customer p, when the world knows the
-	// customer, does next.
 	switch ev.Kind {
 	case router.EventOpened:
+		if plain {
+			// w.person, inline: the conversation is new, not the open
+			// one of the customer at hand, who mostly opened it.
+			if p = w.lastPerson; p == nil || !sameKey(&p.key, &ev.Customer) {
+				p = w.findPerson(&ev.Customer)
+			}
+		}
 		w.counts.opened++
 		w.trackOpened(ev, p)
 		if p != nil {
 			p.open = ev.Conversation
 		}
 	case router.EventQueued:
+		if plain {
+			p = w.convPerson(ev)
+		}
 		w.trackQueued(ev, p)
 	case router.EventAssigned:
+		if plain {
+			p = w.convPerson(ev)
+		}
 		w.trackAssigned(ev, p)
 		if p != nil && p.flow != nil && !p.conversed {
 			p.conversed = true
 			w.converse(p, ev)
 		}
 	case router.EventClosed:
+		if plain {
+			p = w.convPerson(ev)
+		}
 		w.counts.closed++
 		w.trackClosed(ev, p)
 		if p == nil {
@@ -1120,22 +1116,54 @@ func (w *World) observe(ev *router.Event) {
 		}
 	case router.EventInbound:
 		w.counts.inbound++
+		if plain {
+			if b := w.sc.Bot; b == nil || b.Reply == "" {
+				return
+			}
+			p = w.eventPerson(ev)
+		}
 		if p != nil {
 			w.botHears(ev, p)
 		}
 	case router.EventSent:
 		w.counts.sent++
-		if p != nil {
+		if plain || p != nil {
 			w.noteSent(ev)
 		}
 	case router.EventRefused:
 		w.counts.refused++
 	case router.EventFailed:
+		if plain {
+			p = w.eventPerson(ev)
+		}
 		w.counts.failed++
 		if p != nil && ev.Agent == "" { // a send's failure is judged where the send is made
 			w.failedStatus(ev, p)
 		}
 	}
+}
+
+// convPerson is eventPerson for an event of a conversation, whose id is
+// not 0 (router.ConversationID numbers them from 1): an event of the open
+// conversation of the customer at hand is the customer's, found without
+// a call. Small enough to be inlined in each case of observe that reads
+// it.
+func (w *World) convPerson(ev *router.Event) *person {
+	if p := w.lastPerson; p != nil && p.open == ev.Conversation {
+		return p
+	}
+	return w.eventPerson(ev)
+}
+
+// eventPerson is the world's customer of an event, or nil: w.person, and
+// for an event of the open conversation of the customer at hand, that
+// customer, without comparing keys: a conversation is one customer's.
+func (w *World) eventPerson(ev *router.Event) *person {
+	p := w.lastPerson
+	if p == nil || !(ev.Conversation != 0 && p.open == ev.Conversation || sameKey(&p.key, &ev.Customer)) {
+		p = w.findPerson(&ev.Customer)
+	}
+	return p
 }
 
 // noteSent lists a message sent in the settle at hand with its agent.
