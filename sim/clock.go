@@ -93,7 +93,7 @@ func (c *Clock) setNanos(ns int64, loc *time.Location) {
 
 // setRest is the rest of setNanos, out of its line (and not inlined in
 // it, which would make setNanos too large to be inlined): a new location,
-// and the publishing of a clock that other goroutines read.
+// and the publishing of a clock that other goroutines read, for Now.
 //
 //go:noinline
 func (c *Clock) setRest(loc *time.Location) {
@@ -102,16 +102,11 @@ func (c *Clock) setRest(loc *time.Location) {
 		c.loc = loc
 	}
 	if !c.local {
-		c.publish(c.ns, loc)
+		if c.pubLoc.Load() != loc {
+			c.pubLoc.Store(loc)
+		}
+		c.pubNS.Store(c.ns)
 	}
-}
-
-// publish makes the time set readable by Now from other goroutines.
-func (c *Clock) publish(ns int64, loc *time.Location) {
-	if c.pubLoc.Load() != loc {
-		c.pubLoc.Store(loc)
-	}
-	c.pubNS.Store(ns)
 }
 
 // nanos is the time set in unix nanoseconds, for the setting goroutine.
