@@ -81,24 +81,32 @@ func timeAt(ns int64, loc *time.Location) time.Time {
 // Set moves the clock to t.
 func (c *Clock) Set(t time.Time) { c.setNanos(t.UnixNano(), t.Location()) }
 
-// setNanos moves the clock to the time of unix nanoseconds ns in loc.
+// setNanos moves the clock to the time of unix nanoseconds ns in loc. On
+// a local clock whose location stays the same, the common case, it is two
+// stores: small enough to be inlined where a run plays an event.
 func (c *Clock) setNanos(ns int64, loc *time.Location) {
 	c.ns, c.made = ns, false
-	if c.loc != loc {
-		// Mostly the same location: no pointer written.
-		c.loc = loc
-	}
-	if !c.local {
-		c.publish(ns, loc)
+	if c.loc != loc || !c.local {
+		c.setRest(loc)
 	}
 }
 
-// publish makes the time set readable by Now from other goroutines.
-func (c *Clock) publish(ns int64, loc *time.Location) {
-	if c.pubLoc.Load() != loc {
-		c.pubLoc.Store(loc)
+// setRest is the rest of setNanos, out of its line (and not inlined in
+// it, which would make setNanos too large to be inlined): a new location,
+// and the publishing of a clock that other goroutines read, for Now.
+//
+//go:noinline
+func (c *Clock) setRest(loc *time.Location) {
+	if c.loc != loc {
+		// A publishing clock's is mostly the same: no pointer written.
+		c.loc = loc
 	}
-	c.pubNS.Store(ns)
+	if !c.local {
+		if c.pubLoc.Load() != loc {
+			c.pubLoc.Store(loc)
+		}
+		c.pubNS.Store(c.ns)
+	}
 }
 
 // nanos is the time set in unix nanoseconds, for the setting goroutine.

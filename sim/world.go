@@ -749,7 +749,7 @@ func (f *flow) arrive() {
 	if f.more {
 		f.drawMore(p)
 	}
-	w.customerSays(p, &Message{Text: "message 1"})
+	w.customerText(p, "message 1")
 	f.next(f.at)
 }
 
@@ -1050,61 +1050,57 @@ type openChannel struct {
 }
 
 // observe records an engine event and drives generated customers.
+//
+// One switch on the kind: the counts, the conversation's state (track),
+// and what the event's customer p, when the world knows the customer, does
+// next. A plain world finds p only for the kinds that read it: only a
+// timeline (which a listed customer has), the trace, the series and the
+// message center read a status, nothing but the counts and the list of
+// who sent what reads a send (a send to a customer the world does not
+// know is listed too; only a failed status of a known customer reads the
+// list), and only the bot answers a message.
 func (w *World) observe(ev *router.Event) {
 	plain := w.plain
-	if plain {
-		switch ev.Kind {
-		case router.EventStatus:
-			// Only a timeline (which a listed customer has), the trace,
-			// the series and the message center read a status.
-			return
-		case router.EventSent:
-			// Nothing but the counts and the list of who sent what
-			// reads a send here: no customer to find. (A send to a
-			// customer the world does not know is listed too; only a
-			// failed status of a known customer reads the list.)
-			w.counts.sent++
-			w.noteSent(ev)
-			return
-		case router.EventInbound:
-			if b := w.sc.Bot; b == nil || b.Reply == "" {
-				w.counts.inbound++
-				return // only the bot answers a message
-			}
-		}
-	}
-	if !plain && w.center != nil {
-		w.inboxApply(ev)
-	}
-	// w.person, without the call for the customer at hand. A conversation
-	// is one customer's: an event of the customer's open conversation is
-	// the customer's, without comparing keys.
-	p := w.lastPerson
-	if p == nil || !(ev.Conversation != 0 && p.open == ev.Conversation || sameKey(&p.key, &ev.Customer)) {
-		p = w.findPerson(&ev.Customer)
-	}
+	var p *person
 	if !plain {
+		if w.center != nil {
+			w.inboxApply(ev)
+		}
+		p = w.eventPerson(ev)
 		w.read(ev, p)
 	}
-	// One switch on the kind: the counts, the conversation's state
-	// (track), and what the customer p, when the world knows the
-	// customer, does next.
 	switch ev.Kind {
 	case router.EventOpened:
+		if plain {
+			// w.person, inline: the conversation is new, not the open
+			// one of the customer at hand, who mostly opened it.
+			if p = w.lastPerson; p == nil || !sameKey(&p.key, &ev.Customer) {
+				p = w.findPerson(&ev.Customer)
+			}
+		}
 		w.counts.opened++
 		w.trackOpened(ev, p)
 		if p != nil {
 			p.open = ev.Conversation
 		}
 	case router.EventQueued:
+		if plain {
+			p = w.convPerson(ev)
+		}
 		w.trackQueued(ev, p)
 	case router.EventAssigned:
+		if plain {
+			p = w.convPerson(ev)
+		}
 		w.trackAssigned(ev, p)
 		if p != nil && p.flow != nil && !p.conversed {
 			p.conversed = true
 			w.converse(p, ev)
 		}
 	case router.EventClosed:
+		if plain {
+			p = w.convPerson(ev)
+		}
 		w.counts.closed++
 		w.trackClosed(ev, p)
 		if p == nil {
@@ -1120,22 +1116,54 @@ func (w *World) observe(ev *router.Event) {
 		}
 	case router.EventInbound:
 		w.counts.inbound++
+		if plain {
+			if b := w.sc.Bot; b == nil || b.Reply == "" {
+				return
+			}
+			p = w.eventPerson(ev)
+		}
 		if p != nil {
 			w.botHears(ev, p)
 		}
 	case router.EventSent:
 		w.counts.sent++
-		if p != nil {
+		if plain || p != nil {
 			w.noteSent(ev)
 		}
 	case router.EventRefused:
 		w.counts.refused++
 	case router.EventFailed:
+		if plain {
+			p = w.eventPerson(ev)
+		}
 		w.counts.failed++
 		if p != nil && ev.Agent == "" { // a send's failure is judged where the send is made
 			w.failedStatus(ev, p)
 		}
 	}
+}
+
+// convPerson is eventPerson for an event of a conversation, whose id is
+// not 0 (router.ConversationID numbers them from 1): an event of the open
+// conversation of the customer at hand is the customer's, found without
+// a call. Small enough to be inlined in each case of observe that reads
+// it.
+func (w *World) convPerson(ev *router.Event) *person {
+	if p := w.lastPerson; p != nil && p.open == ev.Conversation {
+		return p
+	}
+	return w.eventPerson(ev)
+}
+
+// eventPerson is the world's customer of an event, or nil: w.person, and
+// for an event of the open conversation of the customer at hand, that
+// customer, without comparing keys: a conversation is one customer's.
+func (w *World) eventPerson(ev *router.Event) *person {
+	p := w.lastPerson
+	if p == nil || !(ev.Conversation != 0 && p.open == ev.Conversation || sameKey(&p.key, &ev.Customer)) {
+		p = w.findPerson(&ev.Customer)
+	}
+	return p
 }
 
 // noteSent lists a message sent in the settle at hand with its agent.
@@ -1468,7 +1496,7 @@ func (s *script) next() {
 	case k%2 == 0:
 		w.agentSend(p, s.agent, router.Outbound{Kind: router.KindText, Text: numbered(&w.replyTexts, "reply ", k/2+1)})
 	default:
-		w.customerSays(p, &Message{Text: numbered(&w.messageTexts, "message ", (k+1)/2+1)})
+		w.customerText(p, numbered(&w.messageTexts, "message ", (k+1)/2+1))
 	}
 }
 
@@ -1598,6 +1626,18 @@ func (w *World) customerSays(p *person, m *Message) {
 	w.record(p, m, &in, err)
 }
 
+// customerText is customerSays for a text, what a generated customer
+// says. The message is made in the platform's call alone, where
+// customerSays copied the caller's message there, and made again only
+// when record has anything to do with it.
+func (w *World) customerText(p *person, text string) {
+	w.lastPerson = p // as customerSays keeps it
+	in, err := p.b.Inbound(w.ctx, p.key.Customer, p.name, Message{Text: text, Profile: p.profile})
+	if w.recordsRare(p, &in, err) {
+		w.recordRare(p, &Message{Text: text, Profile: p.profile}, &in, err)
+	}
+}
+
 // keepsText reports whether what p and p's agents say is kept until it is
 // logged: for a timeline (a customer the scenario lists), the trace, or the
 // message center.
@@ -1608,9 +1648,15 @@ func (w *World) keepsText(p *person) bool {
 // record keeps what a scripted customer said for their timeline, and notes
 // a message the router did not take.
 func (w *World) record(p *person, m *Message, in *Inbound, err error) {
-	if err != nil || (in.Status != http.StatusOK && !in.Pending) || in.ID != "" && w.keepsText(p) {
+	if w.recordsRare(p, in, err) {
 		w.recordRare(p, m, in, err)
 	}
+}
+
+// recordsRare reports whether record has anything to do with the fate of
+// p's message: its text is kept or the router did not take it.
+func (w *World) recordsRare(p *person, in *Inbound, err error) bool {
+	return err != nil || (in.Status != http.StatusOK && !in.Pending) || in.ID != "" && w.keepsText(p)
 }
 
 // recordRare is record for a message whose text is kept or that the router
