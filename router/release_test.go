@@ -657,9 +657,10 @@ func TestReleaseWaitsForTheWindow(t *testing.T) {
 		at   time.Duration
 		held int
 	}{
-		{2 * time.Hour, 1},                // past the horizon, inside the window
-		{24*time.Hour - time.Second, 1},   // the window's last second
-		{24*time.Hour + 2*time.Second, 0}, // past the window
+		{2 * time.Hour, 1},                  // past the horizon, inside the window
+		{24*time.Hour - time.Second, 1},     // the window's last second
+		{24*time.Hour - time.Nanosecond, 1}, // its last nanosecond
+		{24 * time.Hour, 0},                 // the window's end, where a send is refused
 	} {
 		e.Advance(t0.Add(tc.at))
 		if got := e.Footprint().Customers; got != tc.held {
