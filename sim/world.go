@@ -964,14 +964,18 @@ func (w *World) settle() {
 		for i := range a {
 			w.observe(&a[i])
 		}
-		for i := range b {
-			w.observe(&b[i])
+		if len(b) != 0 {
+			// The log wrapped between the parts (rare): the second is
+			// observed out of this line.
+			w.observeAll(b)
 		}
-		if w.center != nil && w.sendAutoReplies() {
-			// Their statuses come now, as a step's do, not with whatever
-			// happens next.
-			w.flush()
-			continue
+		if w.center != nil {
+			if w.sendAutoReplies() {
+				// Their statuses come now, as a step's do, not with
+				// whatever happens next.
+				w.flush()
+				continue
+			}
 		}
 		if len(w.botDue) == 0 {
 			break
@@ -984,6 +988,16 @@ func (w *World) settle() {
 	// (one or two), each a message id and an agent's, overwritten by the
 	// next settle that sends.
 	w.sentBy = w.sentBy[:0]
+}
+
+// observeAll observes the events of evs in order: settle's rare second
+// part of a log that wrapped, out of its line.
+//
+//go:noinline
+func (w *World) observeAll(evs []router.Event) {
+	for i := range evs {
+		w.observe(&evs[i])
+	}
 }
 
 // flush delivers what each platform has due (Binding.Flush), asking a
