@@ -176,19 +176,8 @@ func (h *agentHeap) insert(it heapItem) {
 		h.appendTail(it)
 		return
 	}
-	// It sifts up from the new end, the parents shifting down into the
-	// hole, and is stored once, at its place.
-	j := len(h.items)
-	h.items = append(h.items, heapItem{})
-	for j > 0 {
-		i := (j - 1) / arity
-		if !it.less(&h.items[i]) {
-			break
-		}
-		h.put(j, h.items[i])
-		j = i
-	}
-	h.put(j, it)
+	h.items = append(h.items, it)
+	h.up(len(h.items) - 1)
 }
 
 // takesTail reports whether it can be appended to the tail: the index is
