@@ -1,8 +1,6 @@
 package router
 
 import (
-	"unsafe"
-
 	"github.com/omnisim/omnisim/strhash"
 )
 
@@ -51,20 +49,11 @@ const (
 	recentSlots = 1 << recentBits
 )
 
-// recentOf is the place in customerIndex.recent of an id whose bytes are
-// at address p.
-func recentOf(p uintptr) uint {
-	return uint((uint64(p) * 0x9e3779b97f4a7c15) >> (64 - recentBits))
-}
-
-// addressOf is the address of id's bytes.
-func addressOf(id string) uintptr { return uintptr(unsafe.Pointer(unsafe.StringData(id))) }
-
 // remember notes slot i as where the record of id, the record's own
 // string, is.
 func (x *customerIndex) remember(id string, i uint64) {
-	p := addressOf(id)
-	x.recent[recentOf(p)] = recentSlot{id: uint32(p), slot: uint32(i)}
+	p := strhash.Addr(id)
+	x.recent[strhash.AddrSlot(p, recentBits)] = recentSlot{id: uint32(p), slot: uint32(i)}
 }
 
 // sameKey is *a == *b without a call: the customer ids first, which tell
@@ -118,12 +107,7 @@ func (x *customerIndex) getSlow(k *CustomerKey) *customer {
 // same bytes at the same addresses, so that a == b. A false answer says
 // nothing.
 func sharesKey(a, b *CustomerKey) bool {
-	return shares(a.Customer, b.Customer) && shares(a.Channel, b.Channel) && shares(a.Account, b.Account)
-}
-
-// shares reports whether a and b are the same bytes at the same address.
-func shares(a, b string) bool {
-	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
+	return strhash.Shares(a.Customer, b.Customer) && strhash.Shares(a.Channel, b.Channel) && strhash.Shares(a.Account, b.Account)
 }
 
 // guess is the guess of recent for k: the record in the slot remembered
@@ -132,8 +116,8 @@ func shares(a, b string) bool {
 // when sameKey says so. (The comparison is left to the caller: with it,
 // guess would be too large to inline.)
 func (x *customerIndex) guess(k *CustomerKey) *customer {
-	p := addressOf(k.Customer)
-	if r := &x.recent[recentOf(p)]; r.id == uint32(p) {
+	p := strhash.Addr(k.Customer)
+	if r := &x.recent[strhash.AddrSlot(p, recentBits)]; r.id == uint32(p) {
 		return x.slots[r.slot].c // the table is never empty, and only grows
 	}
 	return nil

@@ -2259,8 +2259,10 @@ func (e *Engine) noteOwed() {
 	e.owe(owed)
 }
 
-// owe sets owed to what noteOwed works out: Consume, which has just set
-// held, passes it, without noteOwed's tests of what it knows.
+// owe sets owed, the Seq from which a consumer is owed events. Its first
+// change since the newest event keeps the value before it in owedPrev,
+// with that event's Seq in owedSince, for firstHeld. Consume, which has
+// just moved the cursor, passes the value noteOwed would work out.
 func (e *Engine) owe(owed uint64) {
 	if e.owedSince != e.lastSeq {
 		// The first change since the newest event: the events up to it

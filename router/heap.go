@@ -524,6 +524,7 @@ func (q *releaseQueue) push(en relEntry) {
 }
 
 // next is the time of the earliest entry; ok is false when there is none.
+// The engine learns it from popDue; tests ask it.
 func (q *releaseQueue) next() (at int64, ok bool) {
 	switch {
 	case q.head < len(q.fifo) && (len(q.heap) == 0 || q.fifo[q.head].at <= q.heap[0].at):
@@ -537,9 +538,8 @@ func (q *releaseQueue) next() (at int64, ok bool) {
 // popDue removes and returns the earliest entry if it is due at now; ok
 // is false when none is, and en then holds no customer and the time of
 // the earliest entry (math.MaxInt64 for none), when the queue is next
-// due. One call per entry swept, and one to find none due: a test of next
-// and a pop would compare the two fronts twice, and next again after the
-// sweep.
+// due. A sweep calls it once for each entry it releases and once more,
+// which tells it when to sweep next.
 func (q *releaseQueue) popDue(now int64) (en relEntry, ok bool) {
 	if q.head < len(q.fifo) && (len(q.heap) == 0 || q.fifo[q.head].at <= q.heap[0].at) {
 		if en = q.fifo[q.head]; en.at > now {

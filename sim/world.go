@@ -1641,9 +1641,9 @@ func (w *World) customerSays(p *person, m *Message) {
 }
 
 // customerText is customerSays for a text, what a generated customer
-// says. The message is made in the platform's call alone, where
-// customerSays copied the caller's message there, and made again only
-// when record has anything to do with it.
+// says. The message is made in the platform's call alone, not copied
+// there from a caller's, and made again only when record has anything to
+// do with it.
 func (w *World) customerText(p *person, text string) {
 	w.lastPerson = p // as customerSays keeps it
 	in, err := p.b.Inbound(w.ctx, p.key.Customer, p.name, Message{Text: text, Profile: p.profile})

@@ -66,3 +66,21 @@ func le32(s string) uint32 {
 func Same(a, b string) bool {
 	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
+
+// Shares reports whether a and b are the same bytes at the same address,
+// so that a == b; false says nothing. A table that remembers its records
+// by the address of their keys' bytes (Addr, AddrSlot) tells a key it
+// holds this way, without reading its bytes.
+func Shares(a, b string) bool {
+	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
+}
+
+// Addr is the address of s's bytes.
+func Addr(s string) uintptr { return uintptr(unsafe.Pointer(unsafe.StringData(s))) }
+
+// AddrSlot is the place of the address p in a table of 1<<bits places
+// (bits 1 to 63), spread by a multiplicative hash: the addresses of
+// strings allocated one after another fall in different places.
+func AddrSlot(p uintptr, bits uint) uint {
+	return uint((uint64(p) * 0x9e3779b97f4a7c15) >> (64 - bits))
+}

@@ -102,3 +102,44 @@ func TestSame(t *testing.T) {
 		}
 	}
 }
+
+// TestShares: only the same bytes at the same address share; equal bytes
+// elsewhere, and a prefix at the same address, do not.
+func TestShares(t *testing.T) {
+	s := "wamid.ABC123"
+	other := string([]byte(s))
+	for _, tc := range []struct {
+		name string
+		a, b string
+		want bool
+	}{
+		{"same string", s, s, true},
+		{"equal bytes elsewhere", s, other, false},
+		{"prefix at the same address", s, s[:5], false},
+		{"same slice of it", s[2:7], s[2:7], true},
+		{"shifted", s[:5], s[1:6], false},
+	} {
+		if got := Shares(tc.a, tc.b); got != tc.want {
+			t.Errorf("%s: Shares(%q, %q) = %v, want %v", tc.name, tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+// TestAddrSlot: a slot is in the table, and strings allocated one after
+// another spread over its places.
+func TestAddrSlot(t *testing.T) {
+	const bits = 8
+	seen := map[uint]bool{}
+	kept := make([]string, 64) // on the heap, each at an address of its own
+	for i := range kept {
+		kept[i] = string([]byte{byte(i), 'x', 'y'})
+		got := AddrSlot(Addr(kept[i]), bits)
+		if got >= 1<<bits {
+			t.Fatalf("AddrSlot = %d, want < %d", got, 1<<bits)
+		}
+		seen[got] = true
+	}
+	if len(seen) < 32 {
+		t.Errorf("64 strings in %d places of 256, want them spread", len(seen))
+	}
+}

@@ -1,8 +1,6 @@
 package whatsapp
 
 import (
-	"unsafe"
-
 	"github.com/omnisim/omnisim/openaddr"
 	"github.com/omnisim/omnisim/strhash"
 )
@@ -43,16 +41,13 @@ const (
 
 // recentOf is the place in customerTable.recent of a wa_id, by the
 // address of its bytes.
-func recentOf(waID string) uint {
-	p := uint64(uintptr(unsafe.Pointer(unsafe.StringData(waID))))
-	return uint((p * 0x9e3779b97f4a7c15) >> (64 - recentBits))
-}
+func recentOf(waID string) uint { return strhash.AddrSlot(strhash.Addr(waID), recentBits) }
 
 func newCustomerTable() customerTable { return customerTable{seed: strhash.NewSeed()} }
 
 // get returns the record of waID, or nil.
 func (t *customerTable) get(waID string) *customer {
-	if c := t.recent[recentOf(waID)]; c != nil && len(c.waID) == len(waID) && unsafe.StringData(c.waID) == unsafe.StringData(waID) {
+	if c := t.recent[recentOf(waID)]; c != nil && strhash.Shares(c.waID, waID) {
 		return c
 	}
 	h := strhash.String(t.seed, waID)

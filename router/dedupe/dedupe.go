@@ -235,7 +235,8 @@ func (s *Set) push(id string, at int64, t uint32) uint64 {
 	e.at, e.tag, e.blk, e.off, e.n = at, t, s.idBase+uint32(last), uint32(off), uint32(len(id))
 	s.next = seq + 1
 	s.idLen = off + len(id)
-	// The copy comes last, so that little is kept across its call.
+	// The id is copied last: nothing is needed after the copy, so no
+	// register is saved across its call.
 	copy(s.ids[last][off:], id)
 	return seq
 }
