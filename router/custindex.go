@@ -88,18 +88,20 @@ func (x *customerIndex) hash(id string) uint64 { return strhash.String(x.seed, i
 // lengths alone, with no call on the way, so that the lookup needs no
 // registers kept across one; any other goes to getSlow.
 func (x *customerIndex) get(k *CustomerKey) *customer {
-	if c := x.guess(k); c != nil && sharesKey(&c.key, k) {
+	c := x.guess(k)
+	if c != nil && sharesKey(&c.key, k) {
 		return c
 	}
-	return x.getSlow(k)
+	return x.getSlow(k, c)
 }
 
-// getSlow is get for a key the guess did not tell by its addresses.
-func (x *customerIndex) getSlow(k *CustomerKey) *customer {
-	if c := x.guess(k); c != nil && sameKey(&c.key, k) {
+// getSlow is get for a key that its guess c (nil for none) did not tell
+// by its addresses.
+func (x *customerIndex) getSlow(k *CustomerKey, c *customer) *customer {
+	if c != nil && sameKey(&c.key, k) {
 		return c
 	}
-	c, _ := x.find(k, x.hash(k.Customer))
+	c, _ = x.find(k, x.hash(k.Customer))
 	return c
 }
 

@@ -969,13 +969,11 @@ func (w *World) settle() {
 			// observed out of this line.
 			w.observeAll(b)
 		}
-		if w.center != nil {
-			if w.sendAutoReplies() {
-				// Their statuses come now, as a step's do, not with
-				// whatever happens next.
-				w.flush()
-				continue
-			}
+		if w.center != nil && w.sendAutoReplies() {
+			// Their statuses come now, as a step's do, not with whatever
+			// happens next.
+			w.flush()
+			continue
 		}
 		if len(w.botDue) == 0 {
 			break

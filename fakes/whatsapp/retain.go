@@ -67,11 +67,17 @@ const forgetBlock = 256
 type forgetQueue struct {
 	blocks [][]forgetRec
 	head   int // index of the front record in blocks[0]
-	n      int // records held
 	spare  []forgetRec
 }
 
-func (q *forgetQueue) len() int { return q.n }
+// len is how many records the queue holds.
+func (q *forgetQueue) len() int {
+	n := -q.head
+	for _, b := range q.blocks {
+		n += len(b)
+	}
+	return n
+}
 
 func (q *forgetQueue) front() *forgetRec { return &q.blocks[0][q.head] }
 
@@ -83,7 +89,6 @@ func (q *forgetQueue) push(r forgetRec) {
 		if n := len(*b); n < cap(*b) {
 			*b = (*b)[:n+1]
 			(*b)[n] = r
-			q.n++
 			return
 		}
 	}
@@ -107,14 +112,12 @@ func (q *forgetQueue) pushBlock(r forgetRec) {
 		last++
 	}
 	q.blocks[last] = append(q.blocks[last], r)
-	q.n++
 }
 
 func (q *forgetQueue) pop() {
 	b := q.blocks[0]
 	b[q.head] = forgetRec{}
 	q.head++
-	q.n--
 	if q.head < len(b) {
 		return
 	}
