@@ -220,6 +220,9 @@ type Server struct {
 	// holds the records of forgotten customers, for new ones to reuse.
 	forget forgetQueue
 	free   []*customer
+	// records is the room for new customer records, allocated
+	// customerBlock at a time (newCustomerLocked).
+	records []customerRecord
 }
 
 type customer struct {
@@ -761,12 +764,16 @@ func (s *Server) customerLocked(waID string) *customer {
 
 // customerRecord is a new customer record with the room for the wamid
 // part of its first inbound message, which most customers' parts never
-// outgrow: one allocation for both, and none when the customer first
-// writes.
+// outgrow: no allocation for the part when the customer first writes.
 type customerRecord struct {
 	c    customer
 	part [1]uint64
 }
+
+// customerBlock is how many customer records newCustomerLocked allocates
+// at once: one allocation for dozens of records, which stay in use
+// (in the table, or in Server.free to be reused) as long as the server.
+const customerBlock = 64
 
 // maxReusedParts bounds the wamid parts a reused record keeps room for.
 const maxReusedParts = 16
@@ -794,7 +801,11 @@ func (s *Server) newCustomerLocked(waID string, vouched bool) *customer {
 		}
 		*c = customer{gen: c.gen, parts: parts}
 	} else {
-		r := new(customerRecord)
+		if len(s.records) == 0 {
+			s.records = make([]customerRecord, customerBlock)
+		}
+		r := &s.records[0]
+		s.records = s.records[1:]
 		c, r.c.parts = &r.c, r.part[:0]
 	}
 	c.waID, c.canonical = waID, canonical
