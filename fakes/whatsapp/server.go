@@ -916,9 +916,10 @@ type accepted struct {
 // an accepted send even when nothing the platform keeps needs it.
 func (s *Server) accept(a *accepted, r *http.Request, req *SendRequest, withID bool) *Error {
 	now := s.now()
+	at := instantOf(now)
 	s.mu.Lock()
 	var p plan
-	e := s.checkSendLocked(&p, req, now)
+	e := s.checkSendLocked(&p, req, at)
 	if (e != nil && e.HTTPStatus != http.StatusOK) || p.read {
 		return s.refuseOrReadLocked(a, now, r, req, &p, e)
 	}
@@ -926,7 +927,7 @@ func (s *Server) accept(a *accepted, r *http.Request, req *SendRequest, withID b
 	if c == nil {
 		c = s.customerLocked(p.waID)
 	}
-	s.commitSendLocked(c, now)
+	s.commitSendLocked(c, at)
 	part := s.ids.wamidPart()
 	var id string // the wamid; made only for what keeps it (a queued status) or the caller asks for
 	if withID || e != nil || !s.cfg.DisableStatuses {
@@ -966,7 +967,7 @@ func (s *Server) accept(a *accepted, r *http.Request, req *SendRequest, withID b
 			if p.kind == "template" {
 				category = "utility"
 			}
-			if ns, utility := now.UnixNano(), category == "utility"; c.conv.id == "" || c.conv.utility != utility || c.conv.expired(ns) {
+			if ns, utility := at.ns, category == "utility"; c.conv.id == "" || c.conv.utility != utility || c.conv.expired(ns) {
 				c.conv = conversation{id: s.ids.conversationID(), opened: ns, expUnix: now.Add(conversationLife).Unix(), utility: utility}
 			}
 			exp := c.conv.expUnix
