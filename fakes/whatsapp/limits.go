@@ -216,6 +216,7 @@ func (s *Server) checkTemplateLocked(t *Template) *Error {
 // worked out once for a send rather than by each check and counter.
 type instant struct{ sec, ns int64 }
 
+// instantOf is t as an instant.
 func instantOf(t time.Time) instant { return instant{sec: t.Unix(), ns: t.UnixNano()} }
 
 // checkDeliveryLocked checks the limits of a message to waID (whose
