@@ -73,6 +73,35 @@ func TestNewRecordHasRoomForFirstPart(t *testing.T) {
 	}
 }
 
+// TestNewRecordsOfBlocks: records made from the same block and across
+// blocks (customerBlock at a time) are each their own, with the room for
+// their first part their own: every record keeps the parts given to it.
+func TestNewRecordsOfBlocks(t *testing.T) {
+	for _, n := range []int{1, customerBlock, customerBlock + 1, 2*customerBlock + 3} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			s := New(Config{Solo: true})
+			cs := make([]*customer, n)
+			seen := map[*customer]bool{}
+			for i := range cs {
+				cs[i] = s.newCustomerLocked(strconv.Itoa(16505550000+i), true)
+				if seen[cs[i]] {
+					t.Fatalf("record %d handed out twice", i)
+				}
+				seen[cs[i]] = true
+				cs[i].addInbound(uint64(i))
+			}
+			for i, c := range cs {
+				if len(c.parts) != 1 || c.parts[0] != uint64(i) || c.waID != strconv.Itoa(16505550000+i) {
+					t.Fatalf("record %d: wa_id %s, parts %v", i, c.waID, c.parts)
+				}
+			}
+			if s.customers.len() != n {
+				t.Errorf("%d records in the table, want %d", s.customers.len(), n)
+			}
+		})
+	}
+}
+
 // TestCustomerTableRecent: get of the very string a record was added
 // with finds it by its address (customerTable.recent), and only while the
 // table holds it: after the record is removed, after the same string is

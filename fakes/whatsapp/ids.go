@@ -116,10 +116,13 @@ func (g *idgen) appendStemmedWamid(b []byte, stem *wamidStem, waID string, part 
 func (g *idgen) putStemmedWamid(w *[stemmedRoom]byte, stem *wamidStem, part uint64, outbound bool) int {
 	binary.LittleEndian.PutUint64(w[:8], wamidPrefix)
 	*(*[len(stem.b)]byte)(w[6:]) = stem.b
-	k := 6 + int(stem.n)
-	binary.LittleEndian.PutUint32(w[k:], wamidDirGroups[stem.r][b2i(outbound)])
-	k += 4
-	return k + g.putWamidTail((*[48]byte)(w[k:k+48]), int(stem.r), part)
+	// The direction's group and the tail, past the stem, which is at
+	// most len(stem.b) long: min says so, and the compiler checks no
+	// bounds.
+	k := 6 + min(int(stem.n), len(stem.b))
+	t := (*[4 + 48]byte)(w[k : k+4+48])
+	binary.LittleEndian.PutUint32(t[:4], wamidDirGroups[stem.r][b2i(outbound)])
+	return k + 4 + g.putWamidTail((*[48]byte)(t[4:]), int(stem.r), part)
 }
 
 // stemmedRoom is the room appendStemmedWamid writes a wamid with a stem

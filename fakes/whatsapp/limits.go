@@ -211,20 +211,28 @@ func (s *Server) checkTemplateLocked(t *Template) *Error {
 	return nil
 }
 
+// instant is a time as the send rules compare it: its Unix seconds (the
+// throughput's) and nanoseconds (the pair rate's and the window's),
+// worked out once for a send rather than by each check and counter.
+type instant struct{ sec, ns int64 }
+
+// instantOf is t as an instant.
+func instantOf(t time.Time) instant { return instant{sec: t.Unix(), ns: t.UnixNano()} }
+
 // checkDeliveryLocked checks the limits of a message to waID (whose
 // record is c; nil: none) that passed the parameter checks: throughput
 // (130429), pair rate (131056), then an undeliverable recipient (131026).
 // It changes no state; commitSendLocked counts an accepted send.
-func (s *Server) checkDeliveryLocked(waID string, c *customer, now time.Time) *Error {
+func (s *Server) checkDeliveryLocked(waID string, c *customer, at instant) *Error {
 	l := &s.lim
-	if l.throughput >= 0 && now.Unix() == l.sec && l.inSec >= l.throughput {
+	if l.throughput >= 0 && at.sec == l.sec && l.inSec >= l.throughput {
 		return newError(http.StatusTooManyRequests, CodeThroughput, 0, titleThroughput, DetailsThroughput)
 	}
 	if l.pairInterval > 0 {
 		tat := s.tatLocked(waID, c)
 		// tat - now > slack, compared without overflow: a bucket filled
 		// more than 292 years before is empty.
-		if tat != 0 && !forget.Old(now.UnixNano(), tat, -int64(l.pairSlack)) {
+		if tat != 0 && !forget.Old(at.ns, tat, -int64(l.pairSlack)) {
 			return newError(http.StatusTooManyRequests, CodePairRate, 0, titlePairRate, DetailsPairRate)
 		}
 	}
@@ -253,16 +261,16 @@ func (s *Server) tatLocked(waID string, c *customer) int64 {
 
 // commitSendLocked counts an accepted send (a 200 answer) to customer c
 // against the throughput and the pair rate.
-func (s *Server) commitSendLocked(c *customer, now time.Time) {
+func (s *Server) commitSendLocked(c *customer, at instant) {
 	l := &s.lim
-	if sec := now.Unix(); sec != l.sec {
-		l.sec, l.inSec = sec, 0
+	if at.sec != l.sec {
+		l.sec, l.inSec = at.sec, 0
 	}
 	l.inSec++
 	if l.pairInterval <= 0 {
 		return
 	}
-	tat, ns := c.tat, now.UnixNano()
+	tat, ns := c.tat, at.ns
 	if tat == 0 || tat < ns {
 		tat = ns
 	}

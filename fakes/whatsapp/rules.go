@@ -409,7 +409,7 @@ func (s *Server) Check(req SendRequest) *Error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var p plan
-	e := s.checkSendLocked(&p, &req, now)
+	e := s.checkSendLocked(&p, &req, instantOf(now))
 	return e
 }
 
@@ -423,7 +423,7 @@ func (s *Server) CheckMedia(kind, format string, size int64) *Error {
 // checkSendLocked is the one send rule path, shared by Check and ServeHTTP:
 // it sets p, which is zero, to the send's plan and returns the error the
 // rules give. s.mu must be held.
-func (s *Server) checkSendLocked(p *plan, req *SendRequest, now time.Time) *Error {
+func (s *Server) checkSendLocked(p *plan, req *SendRequest, at instant) *Error {
 	if req.MessagingProduct != "whatsapp" {
 		return errParam(`The parameter messaging_product is required and must be "whatsapp".`)
 	}
@@ -458,13 +458,13 @@ func (s *Server) checkSendLocked(p *plan, req *SendRequest, now time.Time) *Erro
 			return errParamf("Param text['body'] must be at most %d characters long.", s.maxText)
 		}
 		p.text = req.Text.Body
-	} else if e, done := s.checkOtherSendLocked(p, req, waID, c, now); e != nil || done {
+	} else if e, done := s.checkOtherSendLocked(p, req, waID, c, at); e != nil || done {
 		return e
 	}
-	if e := s.checkDeliveryLocked(waID, c, now); e != nil {
+	if e := s.checkDeliveryLocked(waID, c, at); e != nil {
 		return e
 	}
-	if !s.windowOpenFor(c, now) {
+	if !s.windowOpenFor(c, at.ns) {
 		status := http.StatusBadRequest
 		if s.cfg.WindowErrors == Async {
 			status = http.StatusOK
@@ -481,7 +481,7 @@ func (s *Server) checkSendLocked(p *plan, req *SendRequest, now time.Time) *Erro
 // checkSendLocked's way, whose sends are mostly texts.
 //
 //go:noinline
-func (s *Server) checkOtherSendLocked(p *plan, req *SendRequest, waID string, c *customer, now time.Time) (e *Error, done bool) {
+func (s *Server) checkOtherSendLocked(p *plan, req *SendRequest, waID string, c *customer, at instant) (e *Error, done bool) {
 	switch p.kind {
 	case "template":
 		t := req.Template
@@ -499,7 +499,7 @@ func (s *Server) checkOtherSendLocked(p *plan, req *SendRequest, waID string, c 
 		}
 		p.template = t.Name
 		// Templates may be sent outside the window and never reopen it.
-		return s.checkDeliveryLocked(waID, c, now), true
+		return s.checkDeliveryLocked(waID, c, at), true
 	case "image", "audio", "video", "document", "sticker":
 		m := req.media(p.kind)
 		if m == nil {
@@ -592,18 +592,19 @@ func (s *Server) isMediaFormat(f string) bool {
 // Window (it is closed at exactly Window), compared with forget.Old: a
 // message more than 292 years before has closed it.
 func (s *Server) windowOpenLocked(waID string, now time.Time) bool {
-	return s.windowOpenFor(s.customers.get(waID), now)
+	return s.windowOpenFor(s.customers.get(waID), now.UnixNano())
 }
 
-// windowOpenFor is windowOpenLocked of customer c (nil: none).
-func (s *Server) windowOpenFor(c *customer, now time.Time) bool {
+// windowOpenFor is windowOpenLocked of customer c (nil: none) at ns
+// (Unix nanoseconds).
+func (s *Server) windowOpenFor(c *customer, ns int64) bool {
 	if s.window < 0 {
 		return true
 	}
 	if c == nil || !c.hasInbound {
 		return false
 	}
-	return !forget.Old(now.UnixNano(), c.lastInbound, int64(s.window))
+	return !forget.Old(ns, c.lastInbound, int64(s.window))
 }
 
 // checkReadLocked checks a mark-as-read request: status "read", a

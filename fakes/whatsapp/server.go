@@ -220,6 +220,9 @@ type Server struct {
 	// holds the records of forgotten customers, for new ones to reuse.
 	forget forgetQueue
 	free   []*customer
+	// records is the room for new customer records, allocated
+	// customerBlock at a time (newCustomerLocked).
+	records []customerRecord
 }
 
 type customer struct {
@@ -761,12 +764,16 @@ func (s *Server) customerLocked(waID string) *customer {
 
 // customerRecord is a new customer record with the room for the wamid
 // part of its first inbound message, which most customers' parts never
-// outgrow: one allocation for both, and none when the customer first
-// writes.
+// outgrow: no allocation for the part when the customer first writes.
 type customerRecord struct {
 	c    customer
 	part [1]uint64
 }
+
+// customerBlock is how many customer records newCustomerLocked allocates
+// at once: one allocation for dozens of records, which stay in use
+// (in the table, or in Server.free to be reused) as long as the server.
+const customerBlock = 64
 
 // maxReusedParts bounds the wamid parts a reused record keeps room for.
 const maxReusedParts = 16
@@ -794,7 +801,11 @@ func (s *Server) newCustomerLocked(waID string, vouched bool) *customer {
 		}
 		*c = customer{gen: c.gen, parts: parts}
 	} else {
-		r := new(customerRecord)
+		if len(s.records) == 0 {
+			s.records = make([]customerRecord, customerBlock)
+		}
+		r := &s.records[0]
+		s.records = s.records[1:]
 		c, r.c.parts = &r.c, r.part[:0]
 	}
 	c.waID, c.canonical = waID, canonical
@@ -905,9 +916,10 @@ type accepted struct {
 // an accepted send even when nothing the platform keeps needs it.
 func (s *Server) accept(a *accepted, r *http.Request, req *SendRequest, withID bool) *Error {
 	now := s.now()
+	at := instantOf(now)
 	s.mu.Lock()
 	var p plan
-	e := s.checkSendLocked(&p, req, now)
+	e := s.checkSendLocked(&p, req, at)
 	if (e != nil && e.HTTPStatus != http.StatusOK) || p.read {
 		return s.refuseOrReadLocked(a, now, r, req, &p, e)
 	}
@@ -915,7 +927,7 @@ func (s *Server) accept(a *accepted, r *http.Request, req *SendRequest, withID b
 	if c == nil {
 		c = s.customerLocked(p.waID)
 	}
-	s.commitSendLocked(c, now)
+	s.commitSendLocked(c, at)
 	part := s.ids.wamidPart()
 	var id string // the wamid; made only for what keeps it (a queued status) or the caller asks for
 	if withID || e != nil || !s.cfg.DisableStatuses {
@@ -955,7 +967,7 @@ func (s *Server) accept(a *accepted, r *http.Request, req *SendRequest, withID b
 			if p.kind == "template" {
 				category = "utility"
 			}
-			if ns, utility := now.UnixNano(), category == "utility"; c.conv.id == "" || c.conv.utility != utility || c.conv.expired(ns) {
+			if ns, utility := at.ns, category == "utility"; c.conv.id == "" || c.conv.utility != utility || c.conv.expired(ns) {
 				c.conv = conversation{id: s.ids.conversationID(), opened: ns, expUnix: now.Add(conversationLife).Unix(), utility: utility}
 			}
 			exp := c.conv.expUnix
