@@ -1009,7 +1009,7 @@ func (e *Engine) receive(now time.Time, in *Inbound) ConversationID {
 		e.touch(now, e.now, cv) // now is begin's
 	}
 	cv.inbound++
-	ev := e.logSlot(now, EventInbound, cv.id, &c.key)
+	ev := e.logSlot(e.newEvent(), now, EventInbound, cv.id, &c.key)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID(cv.agent), cv.group.name, in.MessageID, in.AdSource
 	if pol.Window > 0 && pol.NewConversationAfterWindow {
 		e.setDeadline(e.windowEnd(c, pol), cv, deadlineWindow)
@@ -1077,7 +1077,7 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 		cv.idle = e.bot.idle
 		cv.state = stageBot
 	}
-	ev := e.logSlot(now, EventOpened, cv.id, &c.key)
+	ev := e.logSlot(e.newEvent(), now, EventOpened, cv.id, &c.key)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = "", cv.group.name, "", how
 	if cv.idle > 0 {
 		e.setDeadline(now.Add(cv.idle), cv, deadlineIdle)
@@ -1273,7 +1273,7 @@ func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail stri
 			e.picker.assigned(g, member{a: a, slot: i})
 		}
 	}
-	ev := e.logSlot(now, EventAssigned, cv.id, &cv.cust.key)
+	ev := e.logSlot(e.newEvent(), now, EventAssigned, cv.id, &cv.cust.key)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = a.id, g.name, "", detail
 	if e.reassign > 0 {
 		e.setDeadline(now.Add(e.reassign), cv, deadlineReassign)
@@ -1496,7 +1496,7 @@ func (e *Engine) close(now time.Time, n int64, cv *conv, why cause) {
 			e.clearDeadline(cv, deadlineKind(k))
 		}
 	}
-	ev := e.logSlot(now, EventClosed, cv.id, &cv.cust.key)
+	ev := e.logSlot(e.newEvent(), now, EventClosed, cv.id, &cv.cust.key)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID(cv.agent), cv.group.name, "", string(why.reason())
 	if !wasAssigned {
 		return
@@ -1984,8 +1984,8 @@ func (e *Engine) record(p *pendingSend, agentID string, to *CustomerKey, id stri
 	c := p.cust
 	c.pending--
 	if sendErr != nil {
-		e.failed(now, p, agentID, to, sendErr)
-		e.mayRelease(n, c)
+		e.failed(now, n, p, agentID, to, sendErr)
+		// (failed notes that c may be released)
 		e.mu.Unlock()
 		return
 	}
@@ -2004,15 +2004,20 @@ func (e *Engine) record(p *pendingSend, agentID string, to *CustomerKey, id stri
 	if id != "" {
 		e.remember(n, to, id, p.res.Conversation)
 	}
-	ev := e.logSlot(now, EventSent, p.res.Conversation, to)
+	ev := e.logSlot(e.newEvent(), now, EventSent, p.res.Conversation, to)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID, "", id, ""
 	e.mayRelease(n, c)
 	e.mu.Unlock()
 }
 
-// failed is record's account of a send the platform refused: a slot of
-// the allowance it took comes back.
-func (e *Engine) failed(now time.Time, p *pendingSend, agentID string, to *CustomerKey, sendErr error) {
+// failed is record's account of a send the platform refused at now (n in
+// unix ns): a slot of the allowance it took comes back, and the customer,
+// no longer held by the send, may be released. It is out of record's line
+// (go:noinline): few sends fail, and record is inlined into Send only
+// while its cost stays within the profile-guided budget.
+//
+//go:noinline
+func (e *Engine) failed(now time.Time, n int64, p *pendingSend, agentID string, to *CustomerKey, sendErr error) {
 	if c := p.cust; p.counted && c.allowance == p.allowance {
 		c.sent--
 		c.unsent(p.at)
@@ -2023,6 +2028,7 @@ func (e *Engine) failed(now time.Time, p *pendingSend, agentID string, to *Custo
 		detail = pe.Code
 	}
 	e.log(now, EventFailed, p.res.Conversation, to, agentID, "", "", detail)
+	e.mayRelease(n, p.cust)
 }
 
 // remember notes the conversation a message was sent at now (unix ns) in,
@@ -2160,7 +2166,7 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 	if status == "failed" {
 		e.log(now, EventFailed, id, &to, "", "", messageID, code)
 	} else {
-		ev := e.logSlot(now, EventStatus, id, &to)
+		ev := e.logSlot(e.newEvent(), now, EventStatus, id, &to)
 		ev.Agent, ev.Group, ev.Message, ev.Detail = "", "", messageID, status
 	}
 	e.mu.Unlock()
@@ -2184,12 +2190,31 @@ func (s *sentEntry) to(k *CustomerKey) bool {
 //
 //go:noinline
 func (e *Engine) log(at time.Time, kind EventKind, conv ConversationID, cust *CustomerKey, agent, group, message, detail string) {
-	s := e.logSlot(at, kind, conv, cust)
+	s := e.logSlot(e.newEvent(), at, kind, conv, cust)
 	s.Agent, s.Group, s.Message, s.Detail = agent, group, message, detail
 }
 
+// newEvent numbers a new event, the newest, makes sure the ring has room
+// for it and returns its Seq, for logSlot to fill its slot. The two are
+// apart so that logSlot, out of its callers' line, calls nothing but the
+// collector's barrier (no frame of its own, no arguments kept over a
+// call), and newEvent, inlined, makes its rare call from a caller that has
+// a frame already.
+func (e *Engine) newEvent() uint64 {
+	e.lastSeq++
+	if e.lastSeq >= e.room {
+		e.makeRoom()
+	}
+	return e.lastSeq
+}
+
+// noCustomer is the key an agent event's slot gets: the zero key, never
+// written.
+var noCustomer CustomerKey
+
 // logSlot is log for the callers of every event a customer's life logs:
-// it fills the slot's numbering, time, kind, conversation and customer and
+// it fills the slot of event seq, which newEvent numbered, its numbering,
+// time, kind, conversation and customer (nil for an agent event), and
 // returns it, and the caller stores the four strings, every one of them
 // (the slot holds an older event's). Fourteen words of arguments would not
 // fit the registers: the strings went through the stack.
@@ -2198,21 +2223,16 @@ func (e *Engine) log(at time.Time, kind EventKind, conv ConversationID, cust *Cu
 // five events of a customer's life had its own copy of it.
 //
 //go:noinline
-func (e *Engine) logSlot(at time.Time, kind EventKind, conv ConversationID, cust *CustomerKey) *Event {
-	e.lastSeq++
-	if e.lastSeq >= e.room {
-		e.makeRoom()
-	}
-	s := &e.ring[e.lastSeq&uint64(len(e.ring)-1)]
-	s.Seq, s.At, s.Kind, s.Conversation = e.lastSeq, at, kind, conv
+func (e *Engine) logSlot(seq uint64, at time.Time, kind EventKind, conv ConversationID, cust *CustomerKey) *Event {
+	s := &e.ring[seq&uint64(len(e.ring)-1)]
+	s.Seq, s.At, s.Kind, s.Conversation = seq, at, kind, conv
 	// The key is stored field by field: copied whole, it was a bulk copy
 	// (wbMove) and, while the collector marks, a bulk barrier that
 	// looks up the slot's span and walks its type's pointer bitmap.
-	if cust != nil {
-		s.Customer.Channel, s.Customer.Account, s.Customer.Customer = cust.Channel, cust.Account, cust.Customer
-	} else {
-		s.Customer.Channel, s.Customer.Account, s.Customer.Customer = "", "", ""
+	if cust == nil {
+		cust = &noCustomer
 	}
+	s.Customer.Channel, s.Customer.Account, s.Customer.Customer = cust.Channel, cust.Account, cust.Customer
 	return s
 }
 
