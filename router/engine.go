@@ -1162,7 +1162,15 @@ func (e *Engine) classify(c *customer) (*group, string) {
 // agents it excludes, and overflowing at once to the default group when the
 // tenant says so.
 func (e *Engine) pickFor(cv *conv, g *group) (*agent, *group) {
-	if a := e.pick(g, cv.excluded); a != nil {
+	// A conversation that excludes no agent, nearly every one, asks the
+	// picker itself: pick would only pass the question on, in a call.
+	var a *agent
+	if len(cv.excluded) == 0 {
+		a = e.picker.pick(g, e.rng)
+	} else {
+		a = e.pick(g, cv.excluded)
+	}
+	if a != nil {
 		return a, g
 	}
 	if e.overflow == OverflowDefault && e.overflowAfter == 0 && g != e.deflt {
@@ -2006,7 +2014,9 @@ func (e *Engine) record(p *pendingSend, agentID string, to *CustomerKey, id stri
 	}
 	ev := e.logSlot(e.newEvent(), now, EventSent, p.res.Conversation, to)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID, "", id, ""
-	e.mayRelease(n, c)
+	if c.open == nil { // else its open conversation holds it: no call
+		e.mayRelease(n, c)
+	}
 	e.mu.Unlock()
 }
 
