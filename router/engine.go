@@ -725,7 +725,7 @@ func (e *Engine) sender(channel string) Sender {
 func (e *Engine) SetProfile(key CustomerKey, p Profile) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	c := e.customer(key)
+	c := e.customer(&key)
 	c.profile, c.pinned = p, true
 }
 
@@ -736,7 +736,7 @@ func (e *Engine) SetProfile(key CustomerKey, p Profile) {
 func (e *Engine) SetAttributes(key CustomerKey, attrs map[string]string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	c := e.customer(key)
+	c := e.customer(&key)
 	c.attrs, c.pinned = maps.Clone(attrs), true
 }
 
@@ -765,17 +765,18 @@ func (c *customer) mergeAttributes(attrs map[string]string) {
 }
 
 // customer returns the customer's record, making a new one for a customer
-// the engine does not hold (never seen, or released).
-func (e *Engine) customer(key CustomerKey) *customer {
+// the engine does not hold (never seen, or released). The key comes by
+// pointer: by value, each call copied it (six words) to pass it on.
+func (e *Engine) customer(key *CustomerKey) *customer {
 	x := &e.customers
-	if c := x.guess(&key); c != nil && sameKey(&c.key, &key) {
+	if c := x.guess(key); c != nil && sameKey(&c.key, key) {
 		return c
 	}
 	h := x.hash(key.Customer)
-	c, i := x.find(&key, h)
+	c, i := x.find(key, h)
 	if c == nil {
 		c = e.newCustomer()
-		c.key, c.pol = key, e.policy(key.Channel)
+		c.key, c.pol = *key, e.policy(key.Channel)
 		c.manual = c.pol.ManualAssignment
 		x.insert(c, h, i)
 	}
@@ -973,7 +974,7 @@ var errNoCustomer = errors.New("router: inbound message without channel or custo
 // receive is Receive under the lock.
 func (e *Engine) receive(now time.Time, in *Inbound) ConversationID {
 	now = e.begin(now)
-	c := e.customer(in.Customer)
+	c := e.customer(&in.Customer)
 	if in.Name != "" || in.Profile != nil || in.AdSource != "" || len(in.Attributes) > 0 {
 		c.noteInbound(in)
 	}
@@ -1034,7 +1035,9 @@ func (c *customer) noteInbound(in *Inbound) {
 	if in.AdSource != "" {
 		c.profile.AdSource = in.AdSource
 	}
-	c.mergeAttributes(in.Attributes)
+	if len(in.Attributes) > 0 { // few messages carry any: no call for them
+		c.mergeAttributes(in.Attributes)
+	}
 }
 
 func (e *Engine) windowEnd(c *customer, pol *Policy) time.Time {
@@ -1938,7 +1941,7 @@ func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to *Custo
 	if cv != nil {
 		c = cv.cust // the customer's open conversation
 	} else {
-		c = e.customer(*to)
+		c = e.customer(to)
 	}
 	c.pending++
 	p.cust = c
