@@ -323,12 +323,16 @@ type conv struct {
 	outbound     int
 	answered     bool
 	lastActivity time.Time
-	missed       bool
-	missedAt     time.Time
-	idle         time.Duration // the idle limit that applies to it
-	queued       bool          // in group.waiting of its group
-	inbox        bool          // in the unassigned inbox
-	replied      bool          // an agent answered since the latest assignment
+	// lastActivityNano is lastActivity's UnixNano, which touch compares
+	// with at every message: a load, where working it out was about ten
+	// instructions.
+	lastActivityNano int64
+	missed           bool
+	missedAt         time.Time
+	idle             time.Duration // the idle limit that applies to it
+	queued           bool          // in group.waiting of its group
+	inbox            bool          // in the unassigned inbox
+	replied          bool          // an agent answered since the latest assignment
 	// due holds the heap position of each kind of the conversation's
 	// deadlines, or -1, and dueN counts them: most conversations close
 	// without one, and a test of dueN is cheaper than comparing due with
@@ -1062,7 +1066,7 @@ func (e *Engine) windowEndNano(c *customer, pol *Policy) int64 {
 func (e *Engine) open(now time.Time, c *customer) *conv {
 	e.lastID++
 	cv := e.newConv()
-	cv.id, cv.cust, cv.state, cv.opened, cv.lastActivity, cv.due, cv.idle = e.lastID, c, stageWaiting, now, now, newDues(), e.idle
+	cv.id, cv.cust, cv.state, cv.opened, cv.lastActivity, cv.lastActivityNano, cv.due, cv.idle = e.lastID, c, stageWaiting, now, now, e.now, newDues(), e.idle
 	if prev := c.last; prev != nil && !e.retain {
 		e.dropPrevious(prev, c)
 	}
@@ -1092,7 +1096,7 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 	if e.missed > 0 {
 		e.setDeadline(now.Add(e.missed), cv, deadlineMissed)
 	}
-	e.route(now, cv, cv.group)
+	e.route(now, e.now, cv, cv.group) // now is begin's
 	return cv
 }
 
@@ -1119,9 +1123,10 @@ func (e *Engine) withBot(now time.Time, cv *conv) {
 	}
 }
 
-// route assigns a waiting conversation in group g, or queues it there (or
-// in the unassigned inbox, on a channel without auto-assignment).
-func (e *Engine) route(now time.Time, cv *conv, g *group) {
+// route assigns a waiting conversation in group g at now (n in unix ns),
+// or queues it there (or in the unassigned inbox, on a channel without
+// auto-assignment).
+func (e *Engine) route(now time.Time, n int64, cv *conv, g *group) {
 	cv.state = stageWaiting
 	cv.group = g
 	if cv.cust.manual {
@@ -1130,7 +1135,7 @@ func (e *Engine) route(now time.Time, cv *conv, g *group) {
 		return
 	}
 	if a, to := e.pickFor(cv, g); a != nil {
-		e.assign(now, cv, a, to, "")
+		e.assign(now, n, cv, a, to, "")
 	} else {
 		e.enqueue(now, cv, g)
 	}
@@ -1266,7 +1271,9 @@ func (e *Engine) dequeue(cv *conv) {
 	e.clearDeadline(cv, deadlineOverflow)
 }
 
-func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail string) {
+// assign gives cv to agent a in group g at now (n in unix ns, which every
+// caller has at hand).
+func (e *Engine) assign(now time.Time, n int64, cv *conv, a *agent, g *group, detail string) {
 	e.dequeue(cv)
 	cv.state = stageAssigned
 	cv.agent = a
@@ -1276,7 +1283,7 @@ func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail stri
 	}
 	cv.replied = false
 	a.assignments++
-	n := now.UnixNano()
+	// n is now in unix ns, from the caller
 	a.lastAssigned = n
 	e.setActive(now, n, a, a.active+1)
 	if e.strategy == RoundRobin { // the one strategy whose picker heeds assigned
@@ -1355,12 +1362,13 @@ func (g *group) removeFresh(i int) {
 }
 
 // drain assigns waiting conversations of the agent's groups to eligible
-// agents: groups in priority order, oldest conversation first.
-func (e *Engine) drain(now time.Time, a *agent) {
+// agents at now (n in unix ns): groups in priority order, oldest
+// conversation first.
+func (e *Engine) drain(now time.Time, n int64, a *agent) {
 	if e.overflow == OverflowDefault && e.overflowAfter == 0 && e.inDefault(a) {
 		// A default-group agent can take any group's overflow.
 		for _, g := range e.groups {
-			e.drainGroup(now, g)
+			e.drainGroup(now, n, g)
 		}
 		return
 	}
@@ -1368,14 +1376,16 @@ func (e *Engine) drain(now time.Time, a *agent) {
 	// as most are when an agent frees up, has nothing to drain.
 	for i := range a.slots {
 		if g := a.slots[i].g; len(g.waiting) > 0 {
-			e.drainGroup(now, g)
+			e.drainGroup(now, n, g)
 		}
 	}
 }
 
 func (e *Engine) inDefault(a *agent) bool { return a.slotIn(e.deflt) >= 0 }
 
-func (e *Engine) drainGroup(now time.Time, g *group) {
+// drainGroup assigns g's waiting conversations, oldest first, while agents
+// are eligible, at now (n in unix ns).
+func (e *Engine) drainGroup(now time.Time, n int64, g *group) {
 	i := g.head
 	for g.live > 0 && i < len(g.waiting) {
 		w := g.waiting[i]
@@ -1399,7 +1409,7 @@ func (e *Engine) drainGroup(now time.Time, g *group) {
 			i++
 			continue
 		}
-		e.assign(now, cv, ag, to, "")
+		e.assign(now, n, cv, ag, to, "")
 	}
 	if g.live == 0 {
 		clear(g.waiting)
@@ -1432,7 +1442,7 @@ func (e *Engine) SetOnline(now time.Time, agentID string, online bool) error {
 	}
 	e.reindex(now, e.now, a)
 	if online {
-		e.drain(now, a)
+		e.drain(now, e.now, a)
 	}
 	return nil
 }
@@ -1515,7 +1525,7 @@ func (e *Engine) close(now time.Time, n int64, cv *conv, why cause) {
 	a := cv.agent
 	e.setActive(now, n, a, a.active-1)
 	if a.online {
-		e.drain(now, a)
+		e.drain(now, n, a)
 	}
 }
 
@@ -1593,15 +1603,21 @@ func (e *Engine) NextDeadlineChanges() uint64 { return e.nextChanges.Load() }
 // touch records a message either way at now (n in unix ns, which the
 // caller has at hand): it restarts the idle timer. Times are compared on
 // the engine's clock, in unix ns (see accept): with one comparison rather
-// than a call of Time.After.
+// than a call of Time.After. It is small enough to inline; restarting the
+// timer, which most tenants do not set, is a call.
 func (e *Engine) touch(now time.Time, n int64, cv *conv) {
-	if n <= cv.lastActivity.UnixNano() {
+	if n <= cv.lastActivityNano {
 		return
 	}
-	cv.lastActivity = now
+	cv.lastActivity, cv.lastActivityNano = now, n
 	if cv.idle > 0 {
-		e.setDeadline(now.Add(cv.idle), cv, deadlineIdle)
+		e.idleFrom(now, cv)
 	}
+}
+
+// idleFrom sets the conversation's idle timer to its idle limit after now.
+func (e *Engine) idleFrom(now time.Time, cv *conv) {
+	e.setDeadline(now.Add(cv.idle), cv, deadlineIdle)
 }
 
 // begin starts a call at now: it applies the engine's clock rule (accept)
