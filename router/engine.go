@@ -323,12 +323,16 @@ type conv struct {
 	outbound     int
 	answered     bool
 	lastActivity time.Time
-	missed       bool
-	missedAt     time.Time
-	idle         time.Duration // the idle limit that applies to it
-	queued       bool          // in group.waiting of its group
-	inbox        bool          // in the unassigned inbox
-	replied      bool          // an agent answered since the latest assignment
+	// lastActivityNano is lastActivity's UnixNano, which touch compares
+	// with at every message: a load, where working it out was about ten
+	// instructions.
+	lastActivityNano int64
+	missed           bool
+	missedAt         time.Time
+	idle             time.Duration // the idle limit that applies to it
+	queued           bool          // in group.waiting of its group
+	inbox            bool          // in the unassigned inbox
+	replied          bool          // an agent answered since the latest assignment
 	// due holds the heap position of each kind of the conversation's
 	// deadlines, or -1, and dueN counts them: most conversations close
 	// without one, and a test of dueN is cheaper than comparing due with
@@ -725,7 +729,7 @@ func (e *Engine) sender(channel string) Sender {
 func (e *Engine) SetProfile(key CustomerKey, p Profile) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	c := e.customer(key)
+	c := e.customer(&key)
 	c.profile, c.pinned = p, true
 }
 
@@ -736,7 +740,7 @@ func (e *Engine) SetProfile(key CustomerKey, p Profile) {
 func (e *Engine) SetAttributes(key CustomerKey, attrs map[string]string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	c := e.customer(key)
+	c := e.customer(&key)
 	c.attrs, c.pinned = maps.Clone(attrs), true
 }
 
@@ -765,17 +769,18 @@ func (c *customer) mergeAttributes(attrs map[string]string) {
 }
 
 // customer returns the customer's record, making a new one for a customer
-// the engine does not hold (never seen, or released).
-func (e *Engine) customer(key CustomerKey) *customer {
+// the engine does not hold (never seen, or released). The key comes by
+// pointer: by value, each call copied it (six words) to pass it on.
+func (e *Engine) customer(key *CustomerKey) *customer {
 	x := &e.customers
-	if c := x.guess(&key); c != nil && sameKey(&c.key, &key) {
+	if c := x.guess(key); c != nil && sameKey(&c.key, key) {
 		return c
 	}
 	h := x.hash(key.Customer)
-	c, i := x.find(&key, h)
+	c, i := x.find(key, h)
 	if c == nil {
 		c = e.newCustomer()
-		c.key, c.pol = key, e.policy(key.Channel)
+		c.key, c.pol = *key, e.policy(key.Channel)
 		c.manual = c.pol.ManualAssignment
 		x.insert(c, h, i)
 	}
@@ -973,7 +978,7 @@ var errNoCustomer = errors.New("router: inbound message without channel or custo
 // receive is Receive under the lock.
 func (e *Engine) receive(now time.Time, in *Inbound) ConversationID {
 	now = e.begin(now)
-	c := e.customer(in.Customer)
+	c := e.customer(&in.Customer)
 	if in.Name != "" || in.Profile != nil || in.AdSource != "" || len(in.Attributes) > 0 {
 		c.noteInbound(in)
 	}
@@ -1009,7 +1014,7 @@ func (e *Engine) receive(now time.Time, in *Inbound) ConversationID {
 		e.touch(now, e.now, cv) // now is begin's
 	}
 	cv.inbound++
-	ev := e.logSlot(now, EventInbound, cv.id, &c.key)
+	ev := e.logSlot(e.newEvent(), now, EventInbound, cv.id, &c.key)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID(cv.agent), cv.group.name, in.MessageID, in.AdSource
 	if pol.Window > 0 && pol.NewConversationAfterWindow {
 		e.setDeadline(e.windowEnd(c, pol), cv, deadlineWindow)
@@ -1034,7 +1039,9 @@ func (c *customer) noteInbound(in *Inbound) {
 	if in.AdSource != "" {
 		c.profile.AdSource = in.AdSource
 	}
-	c.mergeAttributes(in.Attributes)
+	if len(in.Attributes) > 0 { // few messages carry any: no call for them
+		c.mergeAttributes(in.Attributes)
+	}
 }
 
 func (e *Engine) windowEnd(c *customer, pol *Policy) time.Time {
@@ -1059,7 +1066,7 @@ func (e *Engine) windowEndNano(c *customer, pol *Policy) int64 {
 func (e *Engine) open(now time.Time, c *customer) *conv {
 	e.lastID++
 	cv := e.newConv()
-	cv.id, cv.cust, cv.state, cv.opened, cv.lastActivity, cv.due, cv.idle = e.lastID, c, stageWaiting, now, now, newDues(), e.idle
+	cv.id, cv.cust, cv.state, cv.opened, cv.lastActivity, cv.lastActivityNano, cv.due, cv.idle = e.lastID, c, stageWaiting, now, now, e.now, newDues(), e.idle
 	if prev := c.last; prev != nil && !e.retain {
 		e.dropPrevious(prev, c)
 	}
@@ -1077,7 +1084,7 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 		cv.idle = e.bot.idle
 		cv.state = stageBot
 	}
-	ev := e.logSlot(now, EventOpened, cv.id, &c.key)
+	ev := e.logSlot(e.newEvent(), now, EventOpened, cv.id, &c.key)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = "", cv.group.name, "", how
 	if cv.idle > 0 {
 		e.setDeadline(now.Add(cv.idle), cv, deadlineIdle)
@@ -1089,7 +1096,7 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 	if e.missed > 0 {
 		e.setDeadline(now.Add(e.missed), cv, deadlineMissed)
 	}
-	e.route(now, cv, cv.group)
+	e.route(now, e.now, cv, cv.group) // now is begin's
 	return cv
 }
 
@@ -1116,9 +1123,10 @@ func (e *Engine) withBot(now time.Time, cv *conv) {
 	}
 }
 
-// route assigns a waiting conversation in group g, or queues it there (or
-// in the unassigned inbox, on a channel without auto-assignment).
-func (e *Engine) route(now time.Time, cv *conv, g *group) {
+// route assigns a waiting conversation in group g at now (n in unix ns),
+// or queues it there (or in the unassigned inbox, on a channel without
+// auto-assignment).
+func (e *Engine) route(now time.Time, n int64, cv *conv, g *group) {
 	cv.state = stageWaiting
 	cv.group = g
 	if cv.cust.manual {
@@ -1127,7 +1135,7 @@ func (e *Engine) route(now time.Time, cv *conv, g *group) {
 		return
 	}
 	if a, to := e.pickFor(cv, g); a != nil {
-		e.assign(now, cv, a, to, "")
+		e.assign(now, n, cv, a, to, "")
 	} else {
 		e.enqueue(now, cv, g)
 	}
@@ -1162,7 +1170,15 @@ func (e *Engine) classify(c *customer) (*group, string) {
 // agents it excludes, and overflowing at once to the default group when the
 // tenant says so.
 func (e *Engine) pickFor(cv *conv, g *group) (*agent, *group) {
-	if a := e.pick(g, cv.excluded); a != nil {
+	// A conversation that excludes no agent, nearly every one, asks the
+	// picker itself: pick would only pass the question on, in a call.
+	var a *agent
+	if len(cv.excluded) == 0 {
+		a = e.picker.pick(g, e.rng)
+	} else {
+		a = e.pick(g, cv.excluded)
+	}
+	if a != nil {
 		return a, g
 	}
 	if e.overflow == OverflowDefault && e.overflowAfter == 0 && g != e.deflt {
@@ -1255,7 +1271,9 @@ func (e *Engine) dequeue(cv *conv) {
 	e.clearDeadline(cv, deadlineOverflow)
 }
 
-func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail string) {
+// assign gives cv to agent a in group g at now (n in unix ns, which every
+// caller has at hand).
+func (e *Engine) assign(now time.Time, n int64, cv *conv, a *agent, g *group, detail string) {
 	e.dequeue(cv)
 	cv.state = stageAssigned
 	cv.agent = a
@@ -1265,7 +1283,7 @@ func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail stri
 	}
 	cv.replied = false
 	a.assignments++
-	n := now.UnixNano()
+	// n is now in unix ns, from the caller
 	a.lastAssigned = n
 	e.setActive(now, n, a, a.active+1)
 	if e.strategy == RoundRobin { // the one strategy whose picker heeds assigned
@@ -1273,7 +1291,7 @@ func (e *Engine) assign(now time.Time, cv *conv, a *agent, g *group, detail stri
 			e.picker.assigned(g, member{a: a, slot: i})
 		}
 	}
-	ev := e.logSlot(now, EventAssigned, cv.id, &cv.cust.key)
+	ev := e.logSlot(e.newEvent(), now, EventAssigned, cv.id, &cv.cust.key)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = a.id, g.name, "", detail
 	if e.reassign > 0 {
 		e.setDeadline(now.Add(e.reassign), cv, deadlineReassign)
@@ -1344,12 +1362,13 @@ func (g *group) removeFresh(i int) {
 }
 
 // drain assigns waiting conversations of the agent's groups to eligible
-// agents: groups in priority order, oldest conversation first.
-func (e *Engine) drain(now time.Time, a *agent) {
+// agents at now (n in unix ns): groups in priority order, oldest
+// conversation first.
+func (e *Engine) drain(now time.Time, n int64, a *agent) {
 	if e.overflow == OverflowDefault && e.overflowAfter == 0 && e.inDefault(a) {
 		// A default-group agent can take any group's overflow.
 		for _, g := range e.groups {
-			e.drainGroup(now, g)
+			e.drainGroup(now, n, g)
 		}
 		return
 	}
@@ -1357,14 +1376,16 @@ func (e *Engine) drain(now time.Time, a *agent) {
 	// as most are when an agent frees up, has nothing to drain.
 	for i := range a.slots {
 		if g := a.slots[i].g; len(g.waiting) > 0 {
-			e.drainGroup(now, g)
+			e.drainGroup(now, n, g)
 		}
 	}
 }
 
 func (e *Engine) inDefault(a *agent) bool { return a.slotIn(e.deflt) >= 0 }
 
-func (e *Engine) drainGroup(now time.Time, g *group) {
+// drainGroup assigns g's waiting conversations, oldest first, while agents
+// are eligible, at now (n in unix ns).
+func (e *Engine) drainGroup(now time.Time, n int64, g *group) {
 	i := g.head
 	for g.live > 0 && i < len(g.waiting) {
 		w := g.waiting[i]
@@ -1388,7 +1409,7 @@ func (e *Engine) drainGroup(now time.Time, g *group) {
 			i++
 			continue
 		}
-		e.assign(now, cv, ag, to, "")
+		e.assign(now, n, cv, ag, to, "")
 	}
 	if g.live == 0 {
 		clear(g.waiting)
@@ -1421,7 +1442,7 @@ func (e *Engine) SetOnline(now time.Time, agentID string, online bool) error {
 	}
 	e.reindex(now, e.now, a)
 	if online {
-		e.drain(now, a)
+		e.drain(now, e.now, a)
 	}
 	return nil
 }
@@ -1496,7 +1517,7 @@ func (e *Engine) close(now time.Time, n int64, cv *conv, why cause) {
 			e.clearDeadline(cv, deadlineKind(k))
 		}
 	}
-	ev := e.logSlot(now, EventClosed, cv.id, &cv.cust.key)
+	ev := e.logSlot(e.newEvent(), now, EventClosed, cv.id, &cv.cust.key)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID(cv.agent), cv.group.name, "", string(why.reason())
 	if !wasAssigned {
 		return
@@ -1504,7 +1525,7 @@ func (e *Engine) close(now time.Time, n int64, cv *conv, why cause) {
 	a := cv.agent
 	e.setActive(now, n, a, a.active-1)
 	if a.online {
-		e.drain(now, a)
+		e.drain(now, n, a)
 	}
 }
 
@@ -1582,15 +1603,21 @@ func (e *Engine) NextDeadlineChanges() uint64 { return e.nextChanges.Load() }
 // touch records a message either way at now (n in unix ns, which the
 // caller has at hand): it restarts the idle timer. Times are compared on
 // the engine's clock, in unix ns (see accept): with one comparison rather
-// than a call of Time.After.
+// than a call of Time.After. It is small enough to inline; restarting the
+// timer, which most tenants do not set, is a call.
 func (e *Engine) touch(now time.Time, n int64, cv *conv) {
-	if n <= cv.lastActivity.UnixNano() {
+	if n <= cv.lastActivityNano {
 		return
 	}
-	cv.lastActivity = now
+	cv.lastActivity, cv.lastActivityNano = now, n
 	if cv.idle > 0 {
-		e.setDeadline(now.Add(cv.idle), cv, deadlineIdle)
+		e.idleFrom(now, cv)
 	}
+}
+
+// idleFrom sets the conversation's idle timer to its idle limit after now.
+func (e *Engine) idleFrom(now time.Time, cv *conv) {
+	e.setDeadline(now.Add(cv.idle), cv, deadlineIdle)
 }
 
 // begin starts a call at now: it applies the engine's clock rule (accept)
@@ -1930,7 +1957,7 @@ func (e *Engine) decide(p *pendingSend, now time.Time, agentID string, to *Custo
 	if cv != nil {
 		c = cv.cust // the customer's open conversation
 	} else {
-		c = e.customer(*to)
+		c = e.customer(to)
 	}
 	c.pending++
 	p.cust = c
@@ -1984,8 +2011,8 @@ func (e *Engine) record(p *pendingSend, agentID string, to *CustomerKey, id stri
 	c := p.cust
 	c.pending--
 	if sendErr != nil {
-		e.failed(now, p, agentID, to, sendErr)
-		e.mayRelease(n, c)
+		e.failed(now, n, p, agentID, to, sendErr)
+		// (failed notes that c may be released)
 		e.mu.Unlock()
 		return
 	}
@@ -2004,15 +2031,22 @@ func (e *Engine) record(p *pendingSend, agentID string, to *CustomerKey, id stri
 	if id != "" {
 		e.remember(n, to, id, p.res.Conversation)
 	}
-	ev := e.logSlot(now, EventSent, p.res.Conversation, to)
+	ev := e.logSlot(e.newEvent(), now, EventSent, p.res.Conversation, to)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID, "", id, ""
-	e.mayRelease(n, c)
+	if c.open == nil { // else its open conversation holds it: no call
+		e.mayRelease(n, c)
+	}
 	e.mu.Unlock()
 }
 
-// failed is record's account of a send the platform refused: a slot of
-// the allowance it took comes back.
-func (e *Engine) failed(now time.Time, p *pendingSend, agentID string, to *CustomerKey, sendErr error) {
+// failed is record's account of a send the platform refused at now (n in
+// unix ns): a slot of the allowance it took comes back, and the customer,
+// no longer held by the send, may be released. It is out of record's line
+// (go:noinline): few sends fail, and record is inlined into Send only
+// while its cost stays within the profile-guided budget.
+//
+//go:noinline
+func (e *Engine) failed(now time.Time, n int64, p *pendingSend, agentID string, to *CustomerKey, sendErr error) {
 	if c := p.cust; p.counted && c.allowance == p.allowance {
 		c.sent--
 		c.unsent(p.at)
@@ -2023,6 +2057,7 @@ func (e *Engine) failed(now time.Time, p *pendingSend, agentID string, to *Custo
 		detail = pe.Code
 	}
 	e.log(now, EventFailed, p.res.Conversation, to, agentID, "", "", detail)
+	e.mayRelease(n, p.cust)
 }
 
 // remember notes the conversation a message was sent at now (unix ns) in,
@@ -2160,7 +2195,7 @@ func (e *Engine) Status(now time.Time, to CustomerKey, messageID, status, code s
 	if status == "failed" {
 		e.log(now, EventFailed, id, &to, "", "", messageID, code)
 	} else {
-		ev := e.logSlot(now, EventStatus, id, &to)
+		ev := e.logSlot(e.newEvent(), now, EventStatus, id, &to)
 		ev.Agent, ev.Group, ev.Message, ev.Detail = "", "", messageID, status
 	}
 	e.mu.Unlock()
@@ -2184,12 +2219,31 @@ func (s *sentEntry) to(k *CustomerKey) bool {
 //
 //go:noinline
 func (e *Engine) log(at time.Time, kind EventKind, conv ConversationID, cust *CustomerKey, agent, group, message, detail string) {
-	s := e.logSlot(at, kind, conv, cust)
+	s := e.logSlot(e.newEvent(), at, kind, conv, cust)
 	s.Agent, s.Group, s.Message, s.Detail = agent, group, message, detail
 }
 
+// newEvent numbers a new event, the newest, makes sure the ring has room
+// for it and returns its Seq, for logSlot to fill its slot. The two are
+// apart so that logSlot, out of its callers' line, calls nothing but the
+// collector's barrier (no frame of its own, no arguments kept over a
+// call), and newEvent, inlined, makes its rare call from a caller that has
+// a frame already.
+func (e *Engine) newEvent() uint64 {
+	e.lastSeq++
+	if e.lastSeq >= e.room {
+		e.makeRoom()
+	}
+	return e.lastSeq
+}
+
+// noCustomer is the key an agent event's slot gets: the zero key, never
+// written.
+var noCustomer CustomerKey
+
 // logSlot is log for the callers of every event a customer's life logs:
-// it fills the slot's numbering, time, kind, conversation and customer and
+// it fills the slot of event seq, which newEvent numbered, its numbering,
+// time, kind, conversation and customer (nil for an agent event), and
 // returns it, and the caller stores the four strings, every one of them
 // (the slot holds an older event's). Fourteen words of arguments would not
 // fit the registers: the strings went through the stack.
@@ -2198,21 +2252,16 @@ func (e *Engine) log(at time.Time, kind EventKind, conv ConversationID, cust *Cu
 // five events of a customer's life had its own copy of it.
 //
 //go:noinline
-func (e *Engine) logSlot(at time.Time, kind EventKind, conv ConversationID, cust *CustomerKey) *Event {
-	e.lastSeq++
-	if e.lastSeq >= e.room {
-		e.makeRoom()
-	}
-	s := &e.ring[e.lastSeq&uint64(len(e.ring)-1)]
-	s.Seq, s.At, s.Kind, s.Conversation = e.lastSeq, at, kind, conv
+func (e *Engine) logSlot(seq uint64, at time.Time, kind EventKind, conv ConversationID, cust *CustomerKey) *Event {
+	s := &e.ring[seq&uint64(len(e.ring)-1)]
+	s.Seq, s.At, s.Kind, s.Conversation = seq, at, kind, conv
 	// The key is stored field by field: copied whole, it was a bulk copy
 	// (wbMove) and, while the collector marks, a bulk barrier that
 	// looks up the slot's span and walks its type's pointer bitmap.
-	if cust != nil {
-		s.Customer.Channel, s.Customer.Account, s.Customer.Customer = cust.Channel, cust.Account, cust.Customer
-	} else {
-		s.Customer.Channel, s.Customer.Account, s.Customer.Customer = "", "", ""
+	if cust == nil {
+		cust = &noCustomer
 	}
+	s.Customer.Channel, s.Customer.Account, s.Customer.Customer = cust.Channel, cust.Account, cust.Customer
 	return s
 }
 

@@ -41,7 +41,7 @@ func (e *Engine) shiftChange(at time.Time, a *agent) {
 		}
 		e.reindex(at, at.UnixNano(), a)
 		if on {
-			e.drain(at, a)
+			e.drain(at, at.UnixNano(), a)
 		}
 	}
 	if ok {
@@ -60,7 +60,7 @@ func (e *Engine) overflowNow(at time.Time, cv *conv) {
 	e.dequeue(cv)
 	e.log(at, EventOverflowed, cv.id, &cv.cust.key, "", e.deflt.name, "", from.name)
 	if a := e.pick(e.deflt, cv.excluded); a != nil {
-		e.assign(at, cv, a, e.deflt, "")
+		e.assign(at, at.UnixNano(), cv, a, e.deflt, "")
 	} else {
 		e.enqueue(at, cv, e.deflt)
 	}
@@ -73,9 +73,9 @@ func (e *Engine) reassignNow(at time.Time, cv *conv) {
 	e.log(at, EventReassigned, cv.id, &cv.cust.key, a.id, cv.group.name, "", "unanswered")
 	e.exclude(cv, a)
 	e.unassign(at, cv)
-	e.route(at, cv, cv.group)
+	e.route(at, at.UnixNano(), cv, cv.group)
 	if a.online {
-		e.drain(at, a)
+		e.drain(at, at.UnixNano(), a)
 	}
 }
 
@@ -154,12 +154,12 @@ func (e *Engine) Transfer(now time.Time, by string, key CustomerKey, toGroup, to
 	e.exclude(cv, from)
 	e.unassign(now, cv)
 	if to != nil {
-		e.assign(now, cv, to, g, "transfer")
+		e.assign(now, e.now, cv, to, g, "transfer") // now is begin's
 	} else {
-		e.route(now, cv, g)
+		e.route(now, e.now, cv, g)
 	}
 	if from.online {
-		e.drain(now, from)
+		e.drain(now, e.now, from)
 	}
 	return nil
 }
@@ -186,7 +186,7 @@ func (e *Engine) Take(now time.Time, agentID string, key CustomerKey) error {
 	if a.active >= a.capacity {
 		return fmt.Errorf("router: agent %q is at capacity (%d)", agentID, a.capacity)
 	}
-	e.assign(now, cv, a, cv.group, "take")
+	e.assign(now, e.now, cv, a, cv.group, "take") // now is begin's
 	return nil
 }
 
@@ -214,7 +214,7 @@ func (e *Engine) handoff(now time.Time, cv *conv, why string) {
 	if e.missed > 0 {
 		e.setDeadline(now.Add(e.missed), cv, deadlineMissed)
 	}
-	e.route(now, cv, cv.group)
+	e.route(now, now.UnixNano(), cv, cv.group)
 }
 
 // bot is a checked [Bot]; a nil *bot is no bot.

@@ -233,7 +233,7 @@ func (e *Engine) Restore(b []byte) error {
 		cv := &conv{id: st.ID, cust: c, group: g, state: state, opened: st.Opened, assigned: st.Assigned, closed: st.Closed,
 			reason: reason, inbound: st.Inbound, outbound: st.Outbound, answered: st.Answered, lastActivity: st.LastActivity,
 			missed: st.Missed, missedAt: st.MissedAt, idle: st.Idle, queued: st.Queued, inbox: st.Inbox, replied: st.Replied,
-			due: newDues()}
+			due: newDues(), lastActivityNano: st.LastActivity.UnixNano()}
 		if st.Agent != "" {
 			a, err := agent(st.Agent)
 			if err != nil {
