@@ -193,10 +193,13 @@ type queued struct {
 const kept = 1 << 31
 
 // action is the location of a queued event's time (the instant is the
-// entry's key) and what it does.
+// entry's key) and what it does: fn, or for the kept slot of a
+// conversation's script (keepScript), script.next, which RunUntil calls
+// directly rather than through fn, the method value's wrapper.
 type action struct {
 	loc *time.Location
 	fn  func()
+	s   *script
 }
 
 func (a *queued) before(b *queued) bool {
@@ -241,6 +244,13 @@ func (q *Queue) newSlot(loc *time.Location, fn func()) uint32 {
 // whose events, one queued at a time, all do fn (pushKept).
 func (q *Queue) keep(fn func()) uint32 {
 	return q.newSlot(nil, fn)
+}
+
+// keepScript is keep for the actions of script s, played by s.next.
+func (q *Queue) keepScript(s *script) uint32 {
+	slot := q.newSlot(nil, s.next)
+	q.acts[slot].s = s
+	return slot
 }
 
 // unkeep frees a kept slot, which no queued event names any more. (An
@@ -438,15 +448,16 @@ func (q *Queue) Pop() (time.Time, func()) {
 // popNanos is Pop, with the time in unix nanoseconds and its location.
 func (q *Queue) popNanos() (ns int64, loc *time.Location, fn func()) {
 	q.drop()
-	return q.take()
+	ns, a := q.take()
+	return ns, a.loc, a.fn
 }
 
-// take is popNanos for a queue whose spent entry is dropped.
-func (q *Queue) take() (ns int64, loc *time.Location, fn func()) {
+// take is popNanos for a queue whose spent entry is dropped, with the
+// event's action as the queue holds it: read it before anything is queued.
+func (q *Queue) take() (ns int64, a *action) {
 	ns = q.items[0].key
 	// Taken out when the queue is next used; its slot goes to the next
 	// event queued, or back to the free slots then.
 	q.spent = true
-	a := &q.acts[q.items[0].slot&^kept]
-	return ns, a.loc, a.fn
+	return ns, &q.acts[q.items[0].slot&^kept]
 }

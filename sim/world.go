@@ -807,18 +807,28 @@ func (w *World) RunUntil(t time.Time) error {
 	progress := w.opt.Progress
 	// A context that is never done (Background's) has no channel to poll.
 	done := w.ctx.Done()
+	// poll: there is either to ask about at each event (mostly neither).
+	poll := done != nil || progress != nil
 	for {
-		if done != nil {
-			select {
-			case <-done:
-				return w.ctx.Err()
-			default:
+		if poll {
+			if done != nil {
+				select {
+				case <-done:
+					return w.ctx.Err()
+				default:
+				}
+			}
+			if progress != nil {
+				if played++; played%progressEvery == 0 {
+					progress(w.clock.nowLocal(), played)
+				}
 			}
 		}
-		if progress != nil {
-			if played++; played%progressEvery == 0 {
-				progress(w.clock.nowLocal(), played)
-			}
+		// The earliest deadline, the router's or a platform's, asked
+		// again only when either may have moved: first, so that no
+		// value of the queue's is kept across the call.
+		if w.dues.ask || w.next.changes != w.engine.NextDeadlineChanges() {
+			w.askDeadlines()
 		}
 		w.queue.drop()
 		next, seq, queued := w.queue.head()
@@ -826,11 +836,6 @@ func (w *World) RunUntil(t time.Time) error {
 		lane := false
 		if f := w.lane; f != nil && f.queued && (!queued || f.at < next || f.at == next && f.seq < seq) {
 			next, queued, lane = f.at, true, true
-		}
-		// The earliest deadline, the router's or a platform's, asked
-		// again only when either may have moved.
-		if w.dues.ask || w.next.changes != w.engine.NextDeadlineChanges() {
-			w.askDeadlines()
 		}
 		if d := &w.next; d.has && (!queued || d.ns <= next) {
 			if d.ns > bound {
@@ -845,9 +850,13 @@ func (w *World) RunUntil(t time.Time) error {
 		if lane {
 			w.playArrival()
 		} else {
-			at, atLoc, fn := w.queue.take()
-			w.clock.setNanos(at, atLoc)
-			fn()
+			at, a := w.queue.take()
+			w.clock.setNanos(at, a.loc)
+			if s := a.s; s != nil {
+				s.next()
+			} else {
+				a.fn()
+			}
 		}
 		if w.stop != nil {
 			return w.stop
@@ -1441,7 +1450,7 @@ func (w *World) converse(p *person, ev *router.Event) {
 	s := p.script
 	if s == nil {
 		s = &script{w: w, p: p}
-		s.slot = w.queue.keep(s.next)
+		s.slot = w.queue.keepScript(s)
 		p.script = s
 	}
 	// Field by field: a reused record's script keeps its w, p and slot.
@@ -1487,7 +1496,11 @@ func (s *script) when(k int) int64 {
 }
 
 // next plays the next action, unless the conversation closed on its own:
-// then nothing more of the script plays.
+// then nothing more of the script plays. It is not inlined in RunUntil's
+// loop, which calls it, and which it would make too large to keep its
+// values in registers.
+//
+//go:noinline
 func (s *script) next() {
 	w, p := s.w, s.p
 	p.pending--
