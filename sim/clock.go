@@ -24,8 +24,8 @@ import (
 // The goroutine that sets the clock, and the code it calls (the world, and
 // the platforms of a world whose fakes and adapters answer in its
 // goroutine: the Direct and Memory networks), read it through nowLocal:
-// the time set, made by the first such read after a set and kept until the
-// next one, rather than made at every read. A local clock (newLocalClock),
+// the time set, made by the set and kept until the next one, rather than
+// made at every read. A local clock (newLocalClock),
 // which only such readers read, publishes nothing: a set is two plain
 // stores, not an atomic store, which is a full memory barrier on most
 // processors, at every event a run plays.
@@ -39,11 +39,9 @@ type Clock struct {
 	local  bool
 	pubNS  atomic.Int64
 	pubLoc atomic.Pointer[time.Location]
-	// at is the time set as Now gives it back, when made is true: made by
-	// nowLocal, and let go by a set. The setting goroutine alone reads and
-	// writes both.
-	at   time.Time
-	made bool
+	// at is the time set as Now gives it back, made by each set for
+	// nowLocal. The setting goroutine alone reads and writes it.
+	at time.Time
 }
 
 // NewClock returns a clock standing at t, which any goroutine may read.
@@ -81,19 +79,29 @@ func timeAt(ns int64, loc *time.Location) time.Time {
 // Set moves the clock to t.
 func (c *Clock) Set(t time.Time) { c.setNanos(t.UnixNano(), t.Location()) }
 
-// setNanos moves the clock to the time of unix nanoseconds ns in loc. On
-// a local clock whose location stays the same, the common case, it is two
-// stores: small enough to be inlined where a run plays an event.
+// setNanos moves the clock to the time of unix nanoseconds ns in loc, and
+// makes the time nowLocal gives back: every event a run plays reads the
+// clock, so making it here, once, leaves nowLocal and localReader's
+// closure a load, with no check and no call. On a local clock whose
+// location stays the same, the common case, nothing else is written.
 func (c *Clock) setNanos(ns int64, loc *time.Location) {
-	c.ns, c.made = ns, false
+	c.ns = ns
 	if c.loc != loc || !c.local {
 		c.setRest(loc)
 	}
+	// timeAt, written out: too large to be inlined, it would cost a call
+	// and a frame more at every event.
+	t := time.Unix(ns/1e9, ns%1e9)
+	if loc != nil {
+		t = t.In(loc)
+	} else {
+		t = t.UTC()
+	}
+	c.at = t
 }
 
-// setRest is the rest of setNanos, out of its line (and not inlined in
-// it, which would make setNanos too large to be inlined): a new location,
-// and the publishing of a clock that other goroutines read, for Now.
+// setRest is the rest of setNanos, out of its line: a new location, and
+// the publishing of a clock that other goroutines read, for Now.
 //
 //go:noinline
 func (c *Clock) setRest(loc *time.Location) {
@@ -114,26 +122,17 @@ func (c *Clock) nanos() int64 { return c.ns }
 
 // nowLocal is Now for a reader that every set of the clock happens before
 // (the goroutine that sets it, or one that the setter waits for, such as a
-// handler it calls): the time set, made once per set.
-func (c *Clock) nowLocal() time.Time {
-	if !c.made {
-		c.at, c.made = timeAt(c.ns, c.loc), true
-	}
-	return c.at
-}
+// handler it calls): the time set, made once per set (setNanos). Every
+// clock but the zero Clock, which nothing but Now reads, has been set.
+func (c *Clock) nowLocal() time.Time { return c.at }
 
 // localReader returns nowLocal as a function, for the platforms of a world
 // whose fakes and adapters answer in its goroutine (Env.Clock), which read
 // the clock several times per event: a closure that gives back the time
-// made without a further call, where the method value c.nowLocal called
-// nowLocal from a wrapper at each read.
+// made, where the method value c.nowLocal called nowLocal from a wrapper
+// at each read.
 func (c *Clock) localReader() func() time.Time {
-	return func() time.Time {
-		if c.made {
-			return c.at
-		}
-		return c.nowLocal()
-	}
+	return func() time.Time { return c.at }
 }
 
 // Stream returns the random stream of one subsystem: a source derived from
@@ -193,10 +192,13 @@ type queued struct {
 const kept = 1 << 31
 
 // action is the location of a queued event's time (the instant is the
-// entry's key) and what it does.
+// entry's key) and what it does: fn, or for the kept slot of a
+// conversation's script (keepScript), script.next, which RunUntil calls
+// directly rather than through fn, the method value's wrapper.
 type action struct {
 	loc *time.Location
 	fn  func()
+	s   *script
 }
 
 func (a *queued) before(b *queued) bool {
@@ -241,6 +243,13 @@ func (q *Queue) newSlot(loc *time.Location, fn func()) uint32 {
 // whose events, one queued at a time, all do fn (pushKept).
 func (q *Queue) keep(fn func()) uint32 {
 	return q.newSlot(nil, fn)
+}
+
+// keepScript is keep for the actions of script s, played by s.next.
+func (q *Queue) keepScript(s *script) uint32 {
+	slot := q.newSlot(nil, s.next)
+	q.acts[slot].s = s
+	return slot
 }
 
 // unkeep frees a kept slot, which no queued event names any more. (An
@@ -438,15 +447,16 @@ func (q *Queue) Pop() (time.Time, func()) {
 // popNanos is Pop, with the time in unix nanoseconds and its location.
 func (q *Queue) popNanos() (ns int64, loc *time.Location, fn func()) {
 	q.drop()
-	return q.take()
+	ns, a := q.take()
+	return ns, a.loc, a.fn
 }
 
-// take is popNanos for a queue whose spent entry is dropped.
-func (q *Queue) take() (ns int64, loc *time.Location, fn func()) {
+// take is popNanos for a queue whose spent entry is dropped, with the
+// event's action as the queue holds it: read it before anything is queued.
+func (q *Queue) take() (ns int64, a *action) {
 	ns = q.items[0].key
 	// Taken out when the queue is next used; its slot goes to the next
 	// event queued, or back to the free slots then.
 	q.spent = true
-	a := &q.acts[q.items[0].slot&^kept]
-	return ns, a.loc, a.fn
+	return ns, &q.acts[q.items[0].slot&^kept]
 }

@@ -312,9 +312,10 @@ func TestQueueKeptSlots(t *testing.T) {
 		if !ok || ns != want.ns || seq != want.seq {
 			t.Fatalf("head %d (place %d, %v), want %d (place %d)", ns, seq, ok, want.ns, want.seq)
 		}
-		at, loc, fn := q.take()
+		at, a := q.take()
+		loc := a.loc
 		played = -1
-		fn()
+		a.fn()
 		if at != want.ns || loc != time.UTC || played != want.label {
 			t.Fatalf("played %d at %d in %v, want %d at %d", played, at, loc, want.label, want.ns)
 		}

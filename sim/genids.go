@@ -9,46 +9,61 @@ const idBatch = 32
 // idBatch of them at a time, in one string, from the number asked for on
 // (numbers are asked for in increasing order, by one mostly).
 type genIDs struct {
-	lo   int    // the number of the first id in all
-	n    int    // how many ids all holds
-	all  string // the ids, one after the other
-	ends [idBatch]int
+	lo  int    // the number of the first id in all
+	n   int    // how many ids all holds: 0 or idBatch
+	all string // the ids, one after the other
+	// offs are where the ids start in all, and offs[idBatch] where the
+	// last ends: id i is all[offs[i]:offs[i+1]].
+	offs [idBatch + 1]int
 }
 
 // id returns "t" + the decimal number n.
 func (g *genIDs) id(n int) string {
-	if n < g.lo || n >= g.lo+g.n {
+	// One unsigned comparison: n-lo, which never wraps around into the
+	// batch, is past it when n comes before lo.
+	i := uint(n - g.lo)
+	if i >= uint(g.n) {
 		g.fill(n)
+		i = 0
 	}
-	i, from := n-g.lo, 0
-	if i > 0 {
-		from = g.ends[i-1]
-	}
-	return g.all[from:g.ends[i]]
+	i %= idBatch // i < idBatch already: offs is read without bounds checks
+	return g.all[g.offs[i]:g.offs[i+1]]
 }
 
 // fill makes the batch of ids from number n on: out of line, once per
 // idBatch ids.
 func (g *genIDs) fill(n int) {
-	var buf [idBatch * 21]byte // "t" and at most 20 digits each
-	b := buf[:0]
+	// "t" and at most 20 digits each, and a word's room past the last.
+	var buf [idBatch*21 + 8]byte
+	end := 0
 	if n < 0 || n > maxOdometer {
+		b := buf[:0]
 		for i := range idBatch {
 			b = strconv.AppendInt(append(b, 't'), int64(n)+int64(i), 10)
-			g.ends[i] = len(b)
+			g.offs[i+1] = len(b)
 		}
+		end = len(b)
 	} else {
-		// The next number's digits are the last one's, counted up
-		// by one in place: no division per id.
-		var num [20]byte
-		d := strconv.AppendInt(num[:0], int64(n), 10)
+		// The next number's digits are the last one's, counted up by
+		// one in place: no division per id. An id of at most 8 bytes
+		// (a number below ten million) is copied as one word, its bytes
+		// past the id overwritten by the next id.
+		var id [21]byte // "t" and at most 19 digits, a word at least
+		id[0] = 't'
+		d := strconv.AppendInt(id[1:1], int64(n), 10)
 		for i := range idBatch {
-			b = append(append(b, 't'), d...)
-			g.ends[i] = len(b)
+			k := 1 + len(d)
+			if k <= 8 {
+				*(*[8]byte)(buf[end:]) = *(*[8]byte)(id[:])
+			} else {
+				copy(buf[end:], id[:k])
+			}
+			end += k
+			g.offs[i+1] = end
 			d = countUp(d)
 		}
 	}
-	g.all, g.lo, g.n = string(b), n, idBatch
+	g.all, g.lo, g.n = string(buf[:end]), n, idBatch
 }
 
 // maxOdometer is the largest number whose batch id counts up in place:

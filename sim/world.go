@@ -807,18 +807,28 @@ func (w *World) RunUntil(t time.Time) error {
 	progress := w.opt.Progress
 	// A context that is never done (Background's) has no channel to poll.
 	done := w.ctx.Done()
+	// poll: there is either to ask about at each event (mostly neither).
+	poll := done != nil || progress != nil
 	for {
-		if done != nil {
-			select {
-			case <-done:
-				return w.ctx.Err()
-			default:
+		if poll {
+			if done != nil {
+				select {
+				case <-done:
+					return w.ctx.Err()
+				default:
+				}
+			}
+			if progress != nil {
+				if played++; played%progressEvery == 0 {
+					progress(w.clock.nowLocal(), played)
+				}
 			}
 		}
-		if progress != nil {
-			if played++; played%progressEvery == 0 {
-				progress(w.clock.nowLocal(), played)
-			}
+		// The earliest deadline, the router's or a platform's, asked
+		// again only when either may have moved: first, so that no
+		// value of the queue's is kept across the call.
+		if w.dues.ask || w.next.changes != w.engine.NextDeadlineChanges() {
+			w.askDeadlines()
 		}
 		w.queue.drop()
 		next, seq, queued := w.queue.head()
@@ -826,11 +836,6 @@ func (w *World) RunUntil(t time.Time) error {
 		lane := false
 		if f := w.lane; f != nil && f.queued && (!queued || f.at < next || f.at == next && f.seq < seq) {
 			next, queued, lane = f.at, true, true
-		}
-		// The earliest deadline, the router's or a platform's, asked
-		// again only when either may have moved.
-		if w.dues.ask || w.next.changes != w.engine.NextDeadlineChanges() {
-			w.askDeadlines()
 		}
 		if d := &w.next; d.has && (!queued || d.ns <= next) {
 			if d.ns > bound {
@@ -845,9 +850,13 @@ func (w *World) RunUntil(t time.Time) error {
 		if lane {
 			w.playArrival()
 		} else {
-			at, atLoc, fn := w.queue.take()
-			w.clock.setNanos(at, atLoc)
-			fn()
+			at, a := w.queue.take()
+			w.clock.setNanos(at, a.loc)
+			if s := a.s; s != nil {
+				s.next()
+			} else {
+				a.fn()
+			}
 		}
 		if w.stop != nil {
 			return w.stop
@@ -1441,14 +1450,14 @@ func (w *World) converse(p *person, ev *router.Event) {
 	s := p.script
 	if s == nil {
 		s = &script{w: w, p: p}
-		s.slot = w.queue.keep(s.next)
+		s.slot = w.queue.keepScript(s)
 		p.script = s
 	}
 	// Field by field: a reused record's script keeps its w, p and slot.
 	s.conv, s.agent = ev.Conversation, ev.Agent
 	s.at = ev.At.UnixNano()
 	w.queue.locate(s.slot, ev.At.Location())
-	s.n, s.k = n, 0
+	s.last, s.k = 2*n-1, 0
 	s.first, s.end = first, end
 	// After the first reply: n-1 customer messages, n-1 replies and the
 	// close; with one message, the close alone (no division).
@@ -1458,7 +1467,7 @@ func (w *World) converse(p *person, ev *router.Event) {
 	}
 	s.base = w.queue.Reserve(uint64(2 * n))
 	p.pending++
-	w.queue.pushKept(s.when(0), s.base, s.slot)
+	w.queue.pushKept(s.at+int64(first), s.base, s.slot) // s.when(0)
 }
 
 // script is what is left of a generated conversation: action k of 2n is
@@ -1471,8 +1480,9 @@ type script struct {
 	agent            string
 	at               int64 // the assignment, in unix nanoseconds
 	first, step, end time.Duration
-	n, k             int    // k: the next action
-	base             uint64 // the queue place of action 0
+	// last is the close's action, 2n-1; k the next action.
+	last, k int
+	base    uint64 // the queue place of action 0
 	// slot is the queue's slot kept for the script's actions, which
 	// holds s.next and the assignment's location.
 	slot uint32
@@ -1480,14 +1490,18 @@ type script struct {
 
 // when is the time of action k, in unix nanoseconds (the queue's keys).
 func (s *script) when(k int) int64 {
-	if k == 2*s.n-1 {
+	if k == s.last {
 		return s.at + int64(s.end)
 	}
 	return s.at + int64(s.first+time.Duration(k)*s.step)
 }
 
 // next plays the next action, unless the conversation closed on its own:
-// then nothing more of the script plays.
+// then nothing more of the script plays. It is not inlined in RunUntil's
+// loop, which calls it, and which it would make too large to keep its
+// values in registers.
+//
+//go:noinline
 func (s *script) next() {
 	w, p := s.w, s.p
 	p.pending--
@@ -1495,20 +1509,22 @@ func (s *script) next() {
 		w.release(p)
 		return
 	}
+	// k is at least 0 and at most last: halved as unsigned, a shift.
 	k := s.k
-	if s.k++; s.k < 2*s.n {
+	if k < s.last {
+		s.k = k + 1
 		p.pending++
-		w.queue.pushKept(s.when(s.k), s.base+uint64(s.k), s.slot)
+		w.queue.pushKept(s.when(k+1), s.base+uint64(k+1), s.slot)
 	}
 	// The engine logs the action's events now: keep p at hand (person).
 	w.lastPerson = p
 	switch {
-	case k == 2*s.n-1:
+	case k == s.last:
 		w.engine.Close(w.clock.nowLocal(), s.agent, p.key)
-	case k%2 == 0:
-		w.agentSend(p, s.agent, router.Outbound{Kind: router.KindText, Text: numbered(&w.replyTexts, "reply ", k/2+1)})
+	case k&1 == 0:
+		w.agentSend(p, s.agent, router.Outbound{Kind: router.KindText, Text: numbered(&w.replyTexts, "reply ", int(uint(k)/2)+1)})
 	default:
-		w.customerText(p, numbered(&w.messageTexts, "message ", (k+1)/2+1))
+		w.customerText(p, numbered(&w.messageTexts, "message ", int(uint(k+1)/2)+1))
 	}
 }
 
@@ -1540,9 +1556,8 @@ func draw(rng *rand.Rand, d *scenario.Distribution) time.Duration {
 // called with any divisor, divides, at every draw.
 func roundMilli(d time.Duration) time.Duration {
 	const m = time.Millisecond
-	r := d % m
 	if d < 0 {
-		r = -r
+		r := -(d % m)
 		if r+r < m {
 			return d + r
 		}
@@ -1551,6 +1566,9 @@ func roundMilli(d time.Duration) time.Duration {
 		}
 		return math.MinInt64 // overflow
 	}
+	// Every draw but a degenerate one: the remainder of an unsigned
+	// division, which needs no correction for the sign.
+	r := time.Duration(uint64(d) % uint64(m))
 	if r+r < m {
 		return d - r
 	}
