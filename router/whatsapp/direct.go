@@ -91,7 +91,12 @@ func (a *Adapter) ReceiveTextAt(now time.Time, from, name, id, text string) {
 	if from == "" || id == "" || !a.remember(id, now.UnixNano()) {
 		return
 	}
-	a.rcv.Receive(now, router.Inbound{Customer: a.key(from), MessageID: id, Name: name, Text: text})
+	// Filled field by field: a composite literal of an Inbound is built
+	// in a temporary of its own and copied to the call's arguments.
+	var in router.Inbound
+	in.Customer.Channel, in.Customer.Account, in.Customer.Customer = Channel, a.cfg.PhoneNumberID, from
+	in.MessageID, in.Name, in.Text = id, name, text
+	a.rcv.Receive(now, in)
 }
 
 // admit is the Clock's time and whether a message of wamid id from the
