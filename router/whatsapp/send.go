@@ -44,7 +44,15 @@ func (a *Adapter) Send(ctx context.Context, to router.CustomerKey, m router.Outb
 	// A text, the usual send: the other kinds are built out of line, so
 	// that this path stays short.
 	if a.textGraph != nil {
-		return a.sendText(to.Customer, m.Text)
+		// The TextGraph takes the text by its values: no request is
+		// built for it. A refusal is tried again as sendGraph tries one.
+		a.graphMu.Lock()
+		id, err := a.textGraph.Text(to.Customer, m.Text)
+		if err != nil {
+			id, err = a.retryText(to.Customer, m.Text, id, err)
+		}
+		a.graphMu.Unlock()
+		return id, err
 	}
 	if a.cfg.Graph != nil {
 		return a.sendGraph(to.Customer, m.Text, nil)
@@ -177,22 +185,9 @@ func (a *Adapter) sendGraph(to, text string, other *sendRequest) (string, error)
 	return id, err
 }
 
-// sendText hands a text of body text to the customer to to the
-// TextGraph by its values, tried again as sendGraph tries a send: no
-// request is built for it.
-func (a *Adapter) sendText(to, text string) (string, error) {
-	a.graphMu.Lock()
-	id, err := a.textGraph.Text(to, text)
-	if err != nil {
-		id, err = a.retryText(to, text, id, err)
-	}
-	a.graphMu.Unlock()
-	return id, err
-}
-
 // retryText tries a text send that the TextGraph answered with id and the
 // refusal err again while the refusal is transient, up to SendTries in
-// all, and returns the last answer: sendText's rare path, out of its line.
+// all, and returns the last answer: Send's rare path, out of its line.
 //
 //go:noinline
 func (a *Adapter) retryText(to, text, id string, err error) (string, error) {
