@@ -32,29 +32,10 @@ func openDirect(b *binding, fcfg fakewa.Config, acfg routerwa.Config, env sim.En
 	return b, nil
 }
 
-// inboundDirect is Inbound on the Direct network. It leaves the world's
-// Due alone: a customer's message queues no status and no read status,
-// and takes none (only the business's sends do, through graph, which
-// stirs it): TestInboundLeavesDueAlone.
-func (b *binding) inboundDirect(customer, name string, m *sim.Message) (sim.Inbound, error) {
-	if m.Event != "" || m.Attachment != nil {
-		return b.otherInboundDirect(customer, name, m)
-	}
-	// A text, the usual message, by its values: no message is made for
-	// it, and the adapter takes the fake's reading of the clock they
-	// share (env.Clock).
-	waID, id, now, err := b.direct.CustomerText(customer)
-	if err != nil {
-		return sim.Inbound{}, err
-	}
-	b.adapter.ReceiveTextAt(now, waID, name, id, m.Text)
-	return sim.Inbound{ID: id, Status: http.StatusOK}, nil
-}
-
-// otherInboundDirect is inboundDirect for the customer's message m other
-// than a text: an event or an attachment, which the adapter takes as
-// the message its webhook carries. Out of the way of inboundDirect's
-// texts.
+// otherInboundDirect is Inbound on the Direct network for the customer's
+// message m other than a text: an event or an attachment, which the
+// adapter takes as the message its webhook carries. Out of the way of
+// Inbound's texts.
 //
 //go:noinline
 func (b *binding) otherInboundDirect(customer, name string, m *sim.Message) (sim.Inbound, error) {

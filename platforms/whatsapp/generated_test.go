@@ -80,3 +80,16 @@ func TestNewHandleAcrossCarries(t *testing.T) {
 		}
 	}
 }
+
+// TestNextLine: for every line from 0000 to 9998, nextLine of its digits
+// is the digits of the line after it, as fill counts numbers up.
+func TestNextLine(t *testing.T) {
+	digits := func(v int) uint32 {
+		return uint32(v/1000)<<24 | uint32(v/100%10)<<16 | uint32(v/10%10)<<8 | uint32(v%10)
+	}
+	for v := range 9999 {
+		if got, want := nextLine(digits(v)), digits(v+1); got != want {
+			t.Fatalf("nextLine(%04d) = %#08x, want %#08x", v, got, want)
+		}
+	}
+}

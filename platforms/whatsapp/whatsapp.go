@@ -9,6 +9,7 @@ package whatsapp
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -420,25 +421,45 @@ func (b *binding) NewHandle(n int) string {
 //go:noinline
 func (h *handles) fill(n int) int {
 	var d [handleBlock * handleLen]byte
+	putHandle(d[:handleLen], n)
+	// A number is the one before it with its line (its last four digits)
+	// one higher, but for the first whose line is 0000, made afresh with
+	// a new exchange. Its first eight bytes (head) and its line are
+	// written whole, the line over the head's last byte. The line is held
+	// as four digits, the last in the low byte (line), and counted up
+	// with its carries in one addition (nextLine).
 	wrap := 10000 - n%10000 // the k of the first number past n whose line is 0000
-	for k := range handleBlock {
-		line := (*[handleLen]byte)(d[k*handleLen:])
-		if k == 0 || k == wrap {
-			putHandle(line[:], n+k)
+	head, line := lineOf(d[:handleLen])
+	for k := 1; k < handleBlock; k++ {
+		w := (*[handleLen]byte)(d[k*handleLen:])
+		if k == wrap {
+			putHandle(w[:], n+k)
+			head, line = lineOf(w[:])
 			continue
 		}
-		// The line of the number before, plus one: no carry out of its
-		// four digits, which wrap only at a multiple of 10,000.
-		*line = *(*[handleLen]byte)(d[(k-1)*handleLen:])
-		j := handleLen - 1
-		for line[j] == '9' {
-			line[j] = '0'
-			j--
-		}
-		line[j]++
+		line = nextLine(line)
+		binary.LittleEndian.PutUint64(w[:8], head)
+		binary.BigEndian.PutUint32(w[handleLen-4:], line+0x30303030)
 	}
 	h.block, h.first = string(d[:]), n
 	return 0
+}
+
+// lineOf is the first eight bytes of the number d, little-endian, and its
+// line: its last four digits' values, the last in the low byte.
+func lineOf(d []byte) (head uint64, line uint32) {
+	return binary.LittleEndian.Uint64(d[:8]), binary.BigEndian.Uint32(d[handleLen-4:]) - 0x30303030
+}
+
+// nextLine is line, four digits' values a byte each (the last in the low
+// byte), plus one, below 9999. Adding 0xf6 to a digit (and the 1 to the
+// last) carries out of its byte exactly when the digit and the carry into
+// it make ten, as a decimal carry does; a digit that carried is then 0,
+// and one that did not is its sum plus 0xf6, which its top bit tells and
+// which is taken back off it.
+func nextLine(line uint32) uint32 {
+	x := line + 0xf6f6f6f7
+	return x - (x>>7&0x01010101)*0xf6
 }
 
 // handleLen is the length of a generated number; handleBlock how many
@@ -465,9 +486,25 @@ func putHandle(d []byte, n int) {
 	d[7], d[8], d[9], d[10] = byte('0'+line/1000), byte('0'+line/100%10), byte('0'+line/10%10), byte('0'+line%10)
 }
 
+// Inbound plays the customer's message m: the fake takes it and the
+// adapter receives it. On the Direct network a text, the usual message,
+// is played here by its values, with no call of its own: no message is
+// made for it, and the adapter takes the fake's reading of the clock they
+// share (env.Clock). It leaves the world's Due alone: a customer's message
+// queues no status and no read status, and takes none (only the
+// business's sends do, through graph, which stirs it):
+// TestInboundLeavesDueAlone.
 func (b *binding) Inbound(ctx context.Context, customer, name string, m sim.Message) (sim.Inbound, error) {
 	if b.direct != nil {
-		return b.inboundDirect(customer, name, &m)
+		if m.Event != "" || m.Attachment != nil {
+			return b.otherInboundDirect(customer, name, &m)
+		}
+		waID, id, now, err := b.direct.CustomerText(customer)
+		if err != nil {
+			return sim.Inbound{}, err
+		}
+		b.adapter.ReceiveTextAt(now, waID, name, id, m.Text)
+		return sim.Inbound{ID: id, Status: http.StatusOK}, nil
 	}
 	var in fakewa.Inbound
 	var err error

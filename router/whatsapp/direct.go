@@ -88,10 +88,19 @@ func (a *Adapter) ReceiveText(from, name, id, text string) {
 // that the caller has made: for a platform that shares the adapter's
 // clock and has read it for the message.
 func (a *Adapter) ReceiveTextAt(now time.Time, from, name, id, text string) {
-	if from == "" || id == "" || !a.remember(id, now.UnixNano()) {
+	if from == "" || id == "" {
 		return
 	}
-	a.rcv.Receive(now, router.Inbound{Customer: a.key(from), MessageID: id, Name: name, Text: text})
+	// Filled field by field, and before remember: a composite literal of
+	// an Inbound is built in a temporary of its own and copied to the
+	// call's arguments, and the strings, once in the Inbound, need no
+	// saving across remember's call.
+	var in router.Inbound
+	in.Customer.Channel, in.Customer.Account, in.Customer.Customer = Channel, a.cfg.PhoneNumberID, from
+	in.MessageID, in.Name, in.Text = id, name, text
+	if a.remember(id, now.UnixNano()) {
+		a.rcv.Receive(now, in)
+	}
 }
 
 // admit is the Clock's time and whether a message of wamid id from the

@@ -95,7 +95,7 @@ type Adapter struct {
 	graphMu  solo.Mutex
 	graphReq graphRequest
 	// textGraph is Config.Graph when it is a TextGraph, which takes the
-	// text sends (sendText); nil otherwise.
+	// text sends (Send); nil otherwise.
 	textGraph TextGraph
 }
 
