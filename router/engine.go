@@ -1283,7 +1283,6 @@ func (e *Engine) assign(now time.Time, n int64, cv *conv, a *agent, g *group, de
 	}
 	cv.replied = false
 	a.assignments++
-	// n is now in unix ns, from the caller
 	a.lastAssigned = n
 	e.setActive(now, n, a, a.active+1)
 	if e.strategy == RoundRobin { // the one strategy whose picker heeds assigned
