@@ -1283,6 +1283,7 @@ func (e *Engine) assign(now time.Time, n int64, cv *conv, a *agent, g *group, de
 	}
 	cv.replied = false
 	a.assignments++
+	// longest-idle ranks agents by lastAssigned, the never-assigned first
 	a.lastAssigned = n
 	e.setActive(now, n, a, a.active+1)
 	if e.strategy == RoundRobin { // the one strategy whose picker heeds assigned
