@@ -129,10 +129,9 @@ func (t *Table[R]) RemoveRecord(h uint64, r *R) bool {
 	if t.n == 0 {
 		return false
 	}
-	slots := t.slots
-	mask := uint64(len(slots) - 1)
+	mask := uint64(len(t.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
-		switch slots[i].r {
+		switch t.slots[i].r {
 		case nil:
 			return false
 		case r:
@@ -143,22 +142,21 @@ func (t *Table[R]) RemoveRecord(h uint64, r *R) bool {
 }
 
 // vacate empties the full slot at hole and moves back the slots after it
-// that probing would no longer reach. Each one moved leaves a new hole
-// behind it, and only the last hole is emptied: a slot is written once,
-// not filled and then emptied again.
+// that probing would no longer reach.
 func (t *Table[R]) vacate(hole uint64) {
-	slots := t.slots
-	mask := uint64(len(slots) - 1)
+	mask := uint64(len(t.slots) - 1)
+	t.slots[hole] = slot[R]{}
 	t.n--
-	for j := (hole + 1) & mask; slots[j].r != nil; j = (j + 1) & mask {
+	for j := (hole + 1) & mask; t.slots[j].r != nil; j = (j + 1) & mask {
 		// The slot at j may fill the hole if its home is not in (hole, j],
 		// cyclically: probing from its home passes the hole.
-		if (j-slots[j].hash)&mask >= (j-hole)&mask {
-			slots[hole] = slots[j]
+		home := t.slots[j].hash & mask
+		if (j-home)&mask >= (j-hole)&mask {
+			t.slots[hole] = t.slots[j]
+			t.slots[j] = slot[R]{}
 			hole = j
 		}
 	}
-	slots[hole] = slot[R]{}
 }
 
 // All calls fn with every record held, in no particular order; fn must not

@@ -21,15 +21,7 @@ func String(seed uint64, s string) uint64 {
 	const m1, m2 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db
 	n := len(s)
 	h := seed
-	// Two sixteens a turn while more than thirty-two bytes are left: the
-	// same folds in the same order as one a turn, with half the loop's
-	// own instructions (a 78-byte wamid takes two turns, not four).
-	for len(s) > 32 {
-		h = fold(le64(s)^m1^h, le64(s[8:])^h)
-		h = fold(le64(s[16:])^m1^h, le64(s[24:])^h)
-		s = s[32:]
-	}
-	if len(s) > 16 {
+	for len(s) > 16 {
 		h = fold(le64(s)^m1^h, le64(s[8:])^h)
 		s = s[16:]
 	}

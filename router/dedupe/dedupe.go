@@ -46,7 +46,6 @@ type Set struct {
 	expires int64
 	slots   []slot // the index; len a power of two (< 2^31), at most three quarters full
 	used    int    // occupied slots: the ids remembered
-	full    int    // three quarters of len(slots): the index grows before used passes it
 	// The ids' bytes are copied, in the order of their entries, into
 	// blocks of idBlock bytes (or one of an id's own size, when it is
 	// longer), numbered from idBase on and let go with their last entry.
@@ -95,18 +94,18 @@ func (s *Set) Len() int { return s.used }
 // window has passed are forgotten first.
 func (s *Set) Add(id string, now int64) bool {
 	s.pruneDue(now)
-	if s.used >= s.full {
+	if 4*(s.used+1) > 3*len(s.slots) {
 		s.growIndex()
 	}
 	t := s.tag(id)
-	sl := s.find(id, t)
-	if sl.tag != 0 && young(now, s.indexed(sl).at, s.window) {
-		return false // id is indexed, and young
+	sl, found := s.find(id, t)
+	if found && young(now, s.indexed(sl).at, s.window) {
+		return false
 	}
-	if sl.tag == 0 {
+	if !found {
 		s.used++
 	}
-	s.push(sl, id, now, t)
+	*sl = slot{tag: t, seq: uint32(s.push(id, now, t))}
 	return true
 }
 
@@ -116,23 +115,23 @@ func (s *Set) Has(id string, now int64) bool {
 	if s.used == 0 {
 		return false
 	}
-	sl := s.find(id, s.tag(id))
-	return sl.tag != 0 && young(now, s.indexed(sl).at, s.window)
+	sl, found := s.find(id, s.tag(id))
+	return found && young(now, s.indexed(sl).at, s.window)
 }
 
 // Restore remembers id as remembered at at, as a saved state lists it:
 // oldest first, with no pruning and no duplicate check (a later Restore of
 // the same id supersedes an earlier one).
 func (s *Set) Restore(id string, at int64) {
-	if s.used >= s.full {
+	if 4*(s.used+1) > 3*len(s.slots) {
 		s.growIndex()
 	}
 	t := s.tag(id)
-	sl := s.find(id, t)
-	if sl.tag == 0 {
+	sl, found := s.find(id, t)
+	if !found {
 		s.used++
 	}
-	s.push(sl, id, at, t)
+	*sl = slot{tag: t, seq: uint32(s.push(id, at, t))}
 }
 
 // All yields each id remembered with the time it was remembered, oldest
@@ -143,7 +142,7 @@ func (s *Set) All() iter.Seq2[string, int64] {
 		for seq := s.first; seq < s.next; seq++ {
 			e := s.entry(seq)
 			id := string(s.id(e))
-			if s.find(id, e.tag).seq != uint32(seq) {
+			if sl, _ := s.find(id, e.tag); sl.seq != uint32(seq) {
 				continue // superseded by a later remembrance
 			}
 			if !yield(id, e.at) {
@@ -197,31 +196,18 @@ func (s *Set) indexed(sl *slot) *entry {
 }
 
 // find returns the slot of id (tag t) or, when id is not indexed, the
-// empty slot where it goes (its tag 0). Its loop passes the slots of other
-// ids with two comparisons of their tags; the ids' bytes are compared, out
-// of the loop's line (holds), only where the tags are equal.
-func (s *Set) find(id string, t uint32) *slot {
-	slots := s.slots
-	mask := uint32(len(slots) - 1)
-	i := t & mask
-	for {
-		for tag := slots[i].tag; tag != t && tag != 0; tag = slots[i].tag {
-			i = (i + 1) & mask
+// empty slot where it goes.
+func (s *Set) find(id string, t uint32) (sl *slot, found bool) {
+	mask := uint32(len(s.slots) - 1)
+	for i := t & mask; ; i = (i + 1) & mask {
+		sl := &s.slots[i]
+		if sl.tag == 0 {
+			return sl, false
 		}
-		sl := &slots[i]
-		if sl.tag == 0 || s.holds(sl, id) {
-			return sl
+		if sl.tag == t && string(s.id(s.indexed(sl))) == id {
+			return sl, true
 		}
-		i = (i + 1) & mask
 	}
-}
-
-// holds reports whether the full slot sl is id's: find's rare path (a
-// duplicate, or another id of the same tag), out of its line.
-//
-//go:noinline
-func (s *Set) holds(sl *slot, id string) bool {
-	return string(s.id(s.indexed(sl))) == id
 }
 
 // id is the bytes of e's id.
@@ -230,10 +216,9 @@ func (s *Set) id(e *entry) []byte {
 }
 
 // push appends an entry of id (tag t) remembered at at to the FIFO and
-// points the index slot sl to it.
-func (s *Set) push(sl *slot, id string, at int64, t uint32) {
+// returns its sequence number.
+func (s *Set) push(id string, at int64, t uint32) uint64 {
 	seq := s.next
-	*sl = slot{tag: t, seq: uint32(seq)}
 	i := seq % fifoBlock
 	if i == 0 {
 		s.newFIFOBlock()
@@ -253,6 +238,7 @@ func (s *Set) push(sl *slot, id string, at int64, t uint32) {
 	// The id is copied last: nothing is needed after the copy, so no
 	// register is saved across its call.
 	copy(s.ids[last][off:], id)
+	return seq
 }
 
 // newIDBlock adds a block of id bytes that has room for n of them and
@@ -409,17 +395,16 @@ func (s *Set) unindex(t uint32, seq uint64) {
 //go:noinline
 func (s *Set) growIndex() {
 	old := s.slots
-	slots := make([]slot, max(64, 2*len(old)))
-	s.slots, s.full = slots, 3*len(slots)/4
-	mask := uint32(len(slots) - 1)
+	s.slots = make([]slot, max(64, 2*len(old)))
+	mask := uint32(len(s.slots) - 1)
 	for _, sl := range old {
 		if sl.tag == 0 {
 			continue
 		}
 		i := sl.tag & mask
-		for slots[i].tag != 0 {
+		for s.slots[i].tag != 0 {
 			i = (i + 1) & mask
 		}
-		slots[i] = sl
+		s.slots[i] = sl
 	}
 }
