@@ -297,3 +297,29 @@ func TestFarTimersDoNotWrap(t *testing.T) {
 		})
 	}
 }
+
+// TestLateAdvanceIsOnTime: a deadline fired by a later call leaves the
+// engine as one fired at its time. Here a conversation idles out while
+// another waits for its agent: the close frees the agent, and the waiting
+// one is assigned at the deadline's time, whether the engine is advanced
+// to the deadline and then on, or straight past it.
+func TestLateAdvanceIsOnTime(t *testing.T) {
+	cfg := Config{Agents: agents(1, 1), IdleAfter: 10 * time.Minute}
+	run := func(onTime bool) []byte {
+		e := newEngine(t, cfg, "a1")
+		receive(t, e, t0, "p")
+		receive(t, e, at(time.Minute), "q") // waits: a1 is full
+		if onTime {
+			e.Advance(at(10 * time.Minute))
+		}
+		e.Advance(at(30 * time.Minute))
+		b, err := e.Save()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if a, b := run(true), run(false); string(a) != string(b) {
+		t.Errorf("advanced on time and late, the engines differ:\n%s\n%s", a, b)
+	}
+}

@@ -323,9 +323,9 @@ type conv struct {
 	outbound     int
 	answered     bool
 	lastActivity time.Time
-	// lastActivityNano is lastActivity's UnixNano, which touch compares
-	// with at every message: a load, where working it out was about ten
-	// instructions.
+	// lastActivityNano is lastActivity's UnixNano, kept beside it: touch
+	// compares with it at every message, and a load costs less than
+	// working it out.
 	lastActivityNano int64
 	missed           bool
 	missedAt         time.Time
@@ -770,7 +770,7 @@ func (c *customer) mergeAttributes(attrs map[string]string) {
 
 // customer returns the customer's record, making a new one for a customer
 // the engine does not hold (never seen, or released). The key comes by
-// pointer: by value, each call copied it (six words) to pass it on.
+// pointer, and is copied only into a new record.
 func (e *Engine) customer(key *CustomerKey) *customer {
 	x := &e.customers
 	if c := x.guess(key); c != nil && sameKey(&c.key, key) {

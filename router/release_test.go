@@ -574,6 +574,22 @@ func TestPinnedAndPendingCustomersAreHeld(t *testing.T) {
 	}
 }
 
+// TestRefusedSendReleasesItsCustomer: a stranger whose only message, a
+// template, the platform refused is no longer held once its send is
+// recorded (failed notes the release): after the horizon the engine
+// holds nobody.
+func TestRefusedSendReleasesItsCustomer(t *testing.T) {
+	e := newEngine(t, Config{Agents: agents(1, 2)}, "a1")
+	e.Handle("whatsapp", failSender{})
+	if r, _ := e.Send(context.Background(), at(0), "a1", key("s"), Outbound{Kind: KindTemplate, Template: &Template{Name: "t"}}); r.Err == nil {
+		t.Fatalf("send: %+v, want the platform's refusal", r)
+	}
+	e.Advance(at(40 * 24 * time.Hour))
+	if fp := e.Footprint(); fp.Customers != 0 {
+		t.Errorf("footprint %+v after a refused send and the horizon: want nobody held", fp)
+	}
+}
+
 // holdSender tells when a send has reached it and waits to be released.
 type holdSender struct {
 	entered, release chan struct{}

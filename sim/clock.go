@@ -25,10 +25,10 @@ import (
 // the platforms of a world whose fakes and adapters answer in its
 // goroutine: the Direct and Memory networks), read it through nowLocal:
 // the time set, made by the set and kept until the next one, rather than
-// made at every read. A local clock (newLocalClock),
-// which only such readers read, publishes nothing: a set is two plain
-// stores, not an atomic store, which is a full memory barrier on most
-// processors, at every event a run plays.
+// made at every read. A local clock (newLocalClock), which only such
+// readers read, publishes nothing: a set is plain stores (the instant, and
+// the time nowLocal gives back), not an atomic store, which is a full
+// memory barrier on most processors, at every event a run plays.
 type Clock struct {
 	// ns and loc are the time set, which the setting goroutine alone
 	// reads and writes.

@@ -19,8 +19,8 @@ type genIDs struct {
 
 // id returns "t" + the decimal number n.
 func (g *genIDs) id(n int) string {
-	// One unsigned comparison: n-lo, which never wraps around into the
-	// batch, is past it when n comes before lo.
+	// One unsigned comparison: n-lo is past the batch when n comes before
+	// lo (where it wraps, at the ends of int, fill's numbers wrap alike).
 	i := uint(n - g.lo)
 	if i >= uint(g.n) {
 		g.fill(n)

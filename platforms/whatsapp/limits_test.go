@@ -206,8 +206,8 @@ func memoryEnv(t *testing.T, clock func() time.Time) (sim.Env, *recorder) {
 // queues no status and no read status, and takes none, whatever the fake
 // has waiting: only the business's sends do (graph, which stirs the
 // world's Due). So the binding does not stir the Due for a customer's
-// message (Inbound on the Direct network): the fake is idle or busy after one as it was
-// before, with what it has due at the same time.
+// message (Inbound on the Direct network): the fake is idle or busy after
+// one as it was before, with what it has due at the same time.
 func TestInboundLeavesDueAlone(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,6 +118,30 @@ type recordingTextGraph struct{ recordingGraph }
 func (g *recordingTextGraph) Text(to, body string) (string, error) {
 	return g.Message(&Request{MessagingProduct: "whatsapp", RecipientType: "individual", To: to, Type: "text",
 		Text: &sendText{Body: body}})
+}
+
+// TestSendAccountByBytes: a key's account is this adapter's business
+// number when its bytes are, wherever they lie (a key restored from a
+// snapshot holds a copy), and another number is refused, whichever Graph
+// the adapter has.
+func TestSendAccountByBytes(t *testing.T) {
+	for _, tc := range []struct {
+		account string
+		ok      bool
+	}{
+		{testPhoneID, true},
+		{strings.Clone(testPhoneID), true},
+		{"", true},
+		{testPhoneID + "0", false},
+	} {
+		for _, g := range []Graph{&recordingGraph{}, &recordingTextGraph{}} {
+			a := New(Config{AccessToken: "token", PhoneNumberID: testPhoneID, Clock: (&fakeClock{now: t0}).Now, Graph: g}, &recorder{})
+			to := router.CustomerKey{Channel: Channel, Account: tc.account, Customer: "16505551234"}
+			if _, err := a.Send(context.Background(), to, router.Outbound{Kind: router.KindText, Text: "x"}); (err == nil) != tc.ok {
+				t.Errorf("%T, account %q: error %v, want accepted %v", g, tc.account, err, tc.ok)
+			}
+		}
+	}
 }
 
 // TestSendTextGraph: an adapter whose Graph is a TextGraph hands it each
