@@ -44,19 +44,30 @@ func (b *countingBinding) RestartRouter(rcv router.Receiver) error {
 // n; hide opens each without the world's Due, as a binding that does not
 // track what its fake has due is: asked at every step.
 func counted(n *asked, hide bool) []*sim.Platform {
+	return withBindings(func(env *sim.Env) {
+		if hide {
+			env.Due = nil
+		}
+	}, func(b sim.Binding) sim.Binding { return &countingBinding{Binding: b, n: n} })
+}
+
+// withBindings returns the platform table with every binding opened with
+// the Env that prepare (when not nil) changed, and handed to the world as
+// wrap makes it.
+func withBindings(prepare func(*sim.Env), wrap func(sim.Binding) sim.Binding) []*sim.Platform {
 	out := make([]*sim.Platform, len(platforms.All))
 	for i, p := range platforms.All {
 		c := *p
 		open := p.Open
 		c.Open = func(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
-			if hide {
-				env.Due = nil
+			if prepare != nil {
+				prepare(&env)
 			}
 			b, err := open(ctx, env, ch)
 			if err != nil {
 				return nil, err
 			}
-			return &countingBinding{Binding: b, n: n}, nil
+			return wrap(b), nil
 		}
 		out[i] = &c
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/sim"
 	"github.com/omnisim/omnisim/sim/result"
-	"github.com/omnisim/omnisim/sim/scenario"
 )
 
 // refusingBinding is a binding that refuses some customer messages before
@@ -49,22 +48,11 @@ var errRefusedByTest = errors.New("refused by the test")
 // refusing returns the platform table with each binding wrapped in a
 // refusingBinding, which *b is set to.
 func refusing(b **refusingBinding, withError bool) []*sim.Platform {
-	out := make([]*sim.Platform, len(platforms.All))
-	for i, p := range platforms.All {
-		c := *p
-		open := p.Open
-		c.Open = func(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
-			inner, err := open(ctx, env, ch)
-			if err != nil {
-				return nil, err
-			}
-			*b = &refusingBinding{Binding: inner, withError: withError,
-				order: map[string]int{}, sent: map[string]int{}, refused: map[string]int{}}
-			return *b, nil
-		}
-		out[i] = &c
-	}
-	return out
+	return withBindings(nil, func(inner sim.Binding) sim.Binding {
+		*b = &refusingBinding{Binding: inner, withError: withError,
+			order: map[string]int{}, sent: map[string]int{}, refused: map[string]int{}}
+		return *b
+	})
 }
 
 // TestRefusedCustomerMessages: a customer message the router does not

@@ -9,7 +9,6 @@ import (
 
 	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/sim"
-	"github.com/omnisim/omnisim/sim/scenario"
 )
 
 // textsBinding is a binding that keeps the text of every customer message
@@ -49,22 +48,12 @@ capacity = 100
 	for _, n := range []sim.Network{sim.Direct, sim.Memory} {
 		t.Run(string(n), func(t *testing.T) {
 			var b *textsBinding
-			table := make([]*sim.Platform, len(platforms.All))
-			for i, p := range platforms.All {
-				c := *p
-				open := p.Open
-				c.Open = func(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
-					// Every device kept, a generated customer's too.
-					env.Keep = func(string) bool { return true }
-					inner, err := open(ctx, env, ch)
-					if err != nil {
-						return nil, err
-					}
-					b = &textsBinding{Binding: inner, said: map[string][]string{}}
-					return b, nil
-				}
-				table[i] = &c
-			}
+			table := withBindings(func(env *sim.Env) {
+				env.Keep = func(string) bool { return true } // every device kept, a generated customer's too
+			}, func(inner sim.Binding) sim.Binding {
+				b = &textsBinding{Binding: inner, said: map[string][]string{}}
+				return b
+			})
 			w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: table, Network: n})
 			if err != nil {
 				t.Fatal(err)
