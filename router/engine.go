@@ -99,8 +99,9 @@ type Engine struct {
 	// now is the latest accepted time (unix ns), once started.
 	now     int64
 	started bool
-	// sweepDue is a time (unix ns) before which nothing in the sent log
-	// or the release queue is due: advance sweeps them from then on.
+	// sweepDue is a time (unix ns) before which nothing in the release
+	// queue is due: advance sweeps it from then on. (The sent log is not
+	// swept on the clock: see forget.)
 	sweepDue int64
 	// until is the earlier of sweepDue and the earliest deadline: a call
 	// before it has nothing to fire (begin). It is kept by sweepBy,
@@ -1710,12 +1711,11 @@ func (e *Engine) Advance(now time.Time) {
 
 // advance fires what is due by now (n in unix ns): begin's slow path.
 func (e *Engine) advance(now time.Time, n int64) {
-	// The sent log and the release queue are swept when something in
-	// them is due, not at every call: a world calls many times between
-	// two of those.
+	// The release queue is swept when something in it is due, not at
+	// every call: a world calls many times between two of those.
 	if n >= e.sweepDue {
-		// What each sweep looked at last is when it is next due.
-		e.sweepDue = min(e.forget(n), e.sweep(n))
+		// What the sweep looked at last is when it is next due.
+		e.sweepDue = e.sweep(n)
 		e.noteUntil()
 	}
 	for len(e.deadlines) > 0 && e.deadlines[0].at <= n {
@@ -2063,22 +2063,21 @@ func (e *Engine) failed(now time.Time, n int64, p *pendingSend, agentID string, 
 // remember notes the conversation a message was sent at now (unix ns) in,
 // for Status.
 func (e *Engine) remember(now int64, to *CustomerKey, id string, cv ConversationID) {
+	if e.sentLog.next%sentBlock == 0 {
+		// The entry starts a block: the log forgets what is past the
+		// horizon, so that it holds at most a horizon's sends and a
+		// block, and a block it lets go is the spare the entry takes.
+		e.forget(now)
+	}
 	n, s := e.sentLog.add()
 	// Field by field, not as a composite literal: that was a bulk copy
 	// (wbMove and wbZero), with a bulk barrier while the collector marks.
 	s.key.channel, s.key.id, s.account, s.customer = to.Channel, id, to.Account, to.Customer
 	s.at, s.hash, s.conv = now, 0, cv
 	e.sentLast = n
-	if n == e.sentLog.first {
-		// The log held nothing: this entry is due first. Otherwise its
-		// oldest entry, sent no later, is due no later, and sweepDue is
-		// at or before that (TestSweepDueBySentLog).
-		e.sweepBy(forgetAt(now, e.horizon))
-	}
 }
 
-// sweepBy notes that something in the sent log or the release queue is
-// due at at.
+// sweepBy notes that something in the release queue is due at at.
 func (e *Engine) sweepBy(at int64) {
 	e.sweepDue = min(e.sweepDue, at)
 	e.until = min(e.until, at)
@@ -2091,12 +2090,6 @@ func (e *Engine) noteUntil() {
 		until = min(until, e.deadlines[0].at)
 	}
 	e.until = until
-}
-
-// forgetAt is when forget drops a message sent at (unix ns) under the
-// horizon h: the first time more than h after it.
-func forgetAt(at int64, h time.Duration) int64 {
-	return addNano(addNano(at, h), 1)
 }
 
 // unixNano is t in Unix nanoseconds, saturated: a time past what int64
@@ -2120,13 +2113,17 @@ func addNano(n int64, d time.Duration) int64 {
 }
 
 // findSent returns the live entry in sentLog of message id on channel,
-// or nil.
+// or nil, as the log holds it once what is past the horizon at the
+// engine's time is forgotten. The entry remembered or found last, within
+// the horizon, is the answer whatever older entries the log still holds:
+// forget runs only when it is not.
 func (e *Engine) findSent(channel, id string) *sentEntry {
 	if n := e.sentLast; e.sentLog.holds(n) {
-		if s := e.sentLog.at(n); strhash.Same(s.key.id, id) && strhash.Same(s.key.channel, channel) {
+		if s := e.sentLog.at(n); s.at >= e.sentCutoff(e.now) && strhash.Same(s.key.id, id) && strhash.Same(s.key.channel, channel) {
 			return s
 		}
 	}
+	e.forget(e.now)
 	e.indexSent()
 	n := e.sent.find(&e.sentLog, sentKey{channel: channel, id: id}, e.sent.hash(id))
 	if n == 0 {
@@ -2136,18 +2133,18 @@ func (e *Engine) findSent(channel, id string) *sentEntry {
 	return e.sentLog.at(n)
 }
 
-// forget drops the remembered messages sent before now minus the horizon,
-// and returns when the sent log is next due: forgetAt of its oldest entry
-// left (math.MaxInt64: none).
-func (e *Engine) forget(now int64) int64 {
-	cutoff := int64(math.MinInt64)
-	if now > math.MinInt64+int64(e.horizon) {
-		cutoff = now - int64(e.horizon)
-	}
+// forget drops the remembered messages sent before now minus the horizon.
+// It is not run on the clock, which would wake advance for every message a
+// horizon after it was sent, but where the log is read (findSent,
+// Footprint, Save), before the horizon's entries are asked about: the log
+// holds then what forgetting at every call would have left. remember runs
+// it too, once a block, to keep the log's length to the horizon's.
+func (e *Engine) forget(now int64) {
+	cutoff := e.sentCutoff(now)
 	for e.sentLog.len() > 0 {
 		s := e.sentLog.oldest()
 		if s.at >= cutoff {
-			return forgetAt(s.at, e.horizon)
+			return
 		}
 		if n := e.sentLog.first; n < e.sent.upto {
 			if i := e.sent.findN(s.hash, n); i >= 0 {
@@ -2156,7 +2153,15 @@ func (e *Engine) forget(now int64) int64 {
 		}
 		e.sentLog.pop()
 	}
-	return math.MaxInt64
+}
+
+// sentCutoff is the time (unix ns) before which the messages sent are
+// past the horizon at now: forget drops them.
+func (e *Engine) sentCutoff(now int64) int64 {
+	if now > math.MinInt64+int64(e.horizon) {
+		return now - int64(e.horizon)
+	}
+	return math.MinInt64
 }
 
 // indexSent puts the entries of the sent log that the index does not
@@ -2588,6 +2593,7 @@ func (e *Engine) Conversations(fn func(Conversation)) {
 func (e *Engine) Footprint() Footprint {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.forget(e.now) // what the sent log holds past the horizon is gone
 	e.indexSent()
 	return Footprint{Customers: e.customers.len(), Conversations: e.convs.len(), Open: e.openN,
 		Messages: e.sent.len(), Events: int(e.lastSeq + 1 - e.firstHeld())}

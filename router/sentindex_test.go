@@ -156,6 +156,10 @@ func TestLazySentIndexIsTheLog(t *testing.T) {
 				to := CustomerKey{Channel: ch, Account: "acct", Customer: c}
 				cv := ConversationID(step + 1)
 				e.mu.Lock()
+				if e.sentLog.next%sentBlock == 0 {
+					// remember forgets at a block's first entry
+					model = forgetModel(model, now-int64(time.Hour))
+				}
 				e.remember(now, &to, id, cv)
 				e.mu.Unlock()
 				model = append(model, sentModel{sentKey{ch, id}, now, cv, c})
@@ -163,10 +167,7 @@ func TestLazySentIndexIsTheLog(t *testing.T) {
 				e.mu.Lock()
 				e.forget(now)
 				e.mu.Unlock()
-				cut := now - int64(time.Hour)
-				for len(model) > 0 && model[0].at < cut {
-					model = model[1:]
-				}
+				model = forgetModel(model, now-int64(time.Hour))
 			case op < 18:
 				ch := []string{"whatsapp", "line"}[rng.IntN(2)]
 				id := "m" + strconv.Itoa(rng.IntN(ids+3))
@@ -215,4 +216,12 @@ func TestLazySentIndexIsTheLog(t *testing.T) {
 			}
 		}
 	}
+}
+
+// forgetModel drops the model's entries sent before cut, as forget does.
+func forgetModel(model []sentModel, cut int64) []sentModel {
+	for len(model) > 0 && model[0].at < cut {
+		model = model[1:]
+	}
+	return model
 }

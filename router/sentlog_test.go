@@ -74,46 +74,94 @@ func TestSentLogIsAFIFO(t *testing.T) {
 	}
 }
 
-// TestSweepDueBySentLog holds what remember counts on when it leaves
-// sweepDue alone: whenever the sent log holds an entry, sweepDue (and so
-// until) is at or before the time its oldest entry is due to be forgotten,
-// through sends, statuses and time passing beyond the horizon and the
-// release of customers.
-func TestSweepDueBySentLog(t *testing.T) {
-	e := newEngine(t, Config{Agents: agents(3, 2), StatusHorizon: time.Hour,
+// TestSentLogForgetsWhereRead holds the sent log, which is not swept on
+// the clock, to what sweeping it at every call would leave, through sends,
+// statuses, closes and time passing beyond the horizon: Footprint, which
+// forgets first, counts the distinct messages sent within the horizon of
+// the engine's time; and the log never holds an entry sent more than the
+// horizon before its newest block's first entry, when remember forgets, so
+// that it holds at most a horizon's sends and a block.
+func TestSentLogForgetsWhereRead(t *testing.T) {
+	const horizon = time.Hour
+	e := newEngine(t, Config{Agents: agents(3, 2), StatusHorizon: horizon,
 		Policies: map[string]Policy{"whatsapp": {Window: 30 * time.Minute}}}, ids(3)...)
-	s := &idSender{ids: []string{"m1", "m2", "m3", "m4", "m5"}}
+	s := &idSender{ids: []string{"m1", "m2", "m3", "m4", "m5", "m6", "m7"}}
 	e.Handle("whatsapp", s)
+	type sent struct {
+		id string
+		at int64
+	}
+	var model []sent
 	rng := rand.New(rand.NewPCG(8, 8))
 	now := t0
-	for i := range 3000 {
-		now = now.Add(time.Duration(rng.IntN(20)) * time.Minute)
-		k := key(fmt.Sprint("c", rng.IntN(40)))
-		switch rng.IntN(4) {
+	blocks := 0
+	for i := range 20000 {
+		now = now.Add(time.Duration(rng.IntN(300)) * time.Second)
+		k := key(fmt.Sprint("c", rng.IntN(12)))
+		// Statuses and footprints, which forget, are rare: the log's
+		// length is remember's to keep.
+		op := 1 + rng.IntN(4)
+		switch {
+		case i%61 == 0:
+			op = 5
+		case rng.IntN(6) == 0:
+			op = 0
+		}
+		switch op {
 		case 0:
 			if _, err := e.Receive(now, Inbound{Customer: k, MessageID: fmt.Sprint(i), Text: "hi"}); err != nil {
 				t.Fatal(err)
 			}
-		case 1:
+		case 1, 2:
 			if cv, _, ok := e.Latest(k); ok && cv.State == Assigned {
-				if _, err := e.Send(context.Background(), now, cv.Agent, k, Outbound{Kind: KindText, Text: "hello"}); err != nil {
+				res, err := e.Send(context.Background(), now, cv.Agent, k, Outbound{Kind: KindText, Text: "hello"})
+				if err != nil {
 					t.Fatal(err)
 				}
+				if res.MessageID != "" {
+					model = append(model, sent{res.MessageID, now.UnixNano()})
+				}
 			}
-		case 2:
-			if cv, _, ok := e.Latest(k); ok && cv.State == Assigned {
+		case 3:
+			if cv, _, ok := e.Latest(k); ok && cv.State == Assigned && rng.IntN(3) == 0 {
 				if err := e.Close(now, cv.Agent, k); err != nil {
 					t.Fatal(err)
 				}
 			}
+		case 5:
+			e.Status(now, k, s.ids[rng.IntN(len(s.ids))], "delivered", "")
 		default:
 			e.Advance(now)
 		}
+		e.mu.Lock()
 		if l := &e.sentLog; l.len() > 0 {
-			if due := forgetAt(l.oldest().at, e.horizon); e.sweepDue > due || e.until > due {
-				t.Fatalf("step %d: sweepDue %d, until %d after the oldest sent entry's due %d", i, e.sweepDue, e.until, due)
+			if b := (l.next - 1) / sentBlock * sentBlock; b >= l.first {
+				blocks++
+				if first := l.oldest().at; first < l.at(b).at-int64(horizon) {
+					t.Fatalf("step %d: the log holds an entry sent at %d, a horizon before its block's first at %d", i, first, l.at(b).at)
+				}
 			}
 		}
+		e.mu.Unlock()
+		if i%97 == 0 {
+			// Footprint reads at the engine's time: the latest a call
+			// gave it, not now when this step called nothing.
+			e.mu.Lock()
+			cut := e.now - int64(horizon)
+			e.mu.Unlock()
+			distinct := map[string]bool{}
+			for _, m := range model {
+				if m.at >= cut {
+					distinct[m.id] = true
+				}
+			}
+			if f := e.Footprint(); f.Messages != len(distinct) {
+				t.Fatalf("step %d: footprint counts %d messages, want %d", i, f.Messages, len(distinct))
+			}
+		}
+	}
+	if blocks == 0 {
+		t.Fatal("the log never started a block: the walk did not cover the case")
 	}
 }
 

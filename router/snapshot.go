@@ -139,7 +139,8 @@ func (e *Engine) Save() ([]byte, error) {
 	slices.SortFunc(s.Releases, func(x, y releaseState) int {
 		return cmp.Or(cmp.Compare(x.At, y.At), compareKeys(x.Customer, y.Customer))
 	})
-	e.indexSent() // which entries are live is the index's answer
+	e.forget(e.now) // what the sent log holds past the horizon is gone
+	e.indexSent()   // which entries are live is the index's answer
 	for n := e.sentLog.first; n < e.sentLog.next; n++ {
 		se := e.sentLog.at(n)
 		st := sentState{Channel: se.key.channel, ID: se.key.id, At: se.at, N: n}
