@@ -1726,16 +1726,26 @@ func (w *World) botAnswer(p *person) {
 func (w *World) agentSend(p *person, agent string, m router.Outbound) {
 	now := w.clock.nowLocal()
 	res, err := w.engine.Send(w.ctx, now, agent, p.key, m)
-	w.judgeSend(now, p, agent, &m, &res, err)
+	// judgeSend, written out: a script's every reply comes here, and the
+	// call, with its seven arguments, cost more than the check.
+	if w.judges(p, &res, err) {
+		w.judgeRare(now, p, agent, &m, &res, err)
+	}
 }
 
 // judgeSend notes a send of m that failed, and checks the router's
 // decision, res or err, against the platform's rules. It keeps neither m
 // nor res.
 func (w *World) judgeSend(now time.Time, p *person, agent string, m *router.Outbound, res *router.SendResult, err error) {
-	if err != nil || res.Err != nil || res.Refusal != "" || res.MessageID != "" && w.keepsText(p) {
+	if w.judges(p, res, err) {
 		w.judgeRare(now, p, agent, m, res, err)
 	}
+}
+
+// judges reports whether judgeSend has anything to do with a send to p
+// whose result is res or err: it failed, was refused, or its text is kept.
+func (w *World) judges(p *person, res *router.SendResult, err error) bool {
+	return err != nil || res.Err != nil || res.Refusal != "" || res.MessageID != "" && w.keepsText(p)
 }
 
 // judgeRare is judgeSend for a send that failed, was refused, or whose text
