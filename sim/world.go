@@ -790,6 +790,11 @@ func (f *flow) drawMore(p *person) {
 // thing played, or at t when t is set. The error is the context's, or
 // that of an action the run cannot go on after (a router restart that
 // failed); a world that returned one plays no more.
+//
+// It is not inlined in Run: there, its loop called the clock's set
+// (setNanos) at every queued event, which it inlines on its own.
+//
+//go:noinline
 func (w *World) RunUntil(t time.Time) error {
 	if w.stop != nil {
 		return w.stop
