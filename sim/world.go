@@ -743,7 +743,15 @@ func (f *flow) arrive() {
 	// is the same whatever the routing does with it.
 	w, tr, b := f.w, f.tr, f.b
 	handle, hash := w.newHandle(f.channel, b)
-	messages := tr.Messages.Min + w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1)
+	messages := tr.Messages.Min
+	if span := tr.Messages.Max - tr.Messages.Min + 1; span != 1 {
+		messages += w.traffic.IntN(span)
+	} else {
+		// IntN(1), without its call: one draw all the same, masked to 0
+		// (a span that is a power of two masks the draw), so that the
+		// stream goes on as with any span.
+		w.traffic.Uint64()
+	}
 	p := f.newPerson(w.genIDs.id(w.generated), handle, messages, draw(w.traffic, &tr.Handle))
 	w.people.putHashed(p, hash)
 	if f.more {
