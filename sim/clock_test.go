@@ -134,6 +134,24 @@ func TestRoundMilliIsRound(t *testing.T) {
 
 // The queue gives back each event's time as it was queued, location and
 // all, by Peek and by Pop, in time order.
+// TestIntNOneIsOneDraw: a flow whose customers all send as many messages
+// draws Uint64 where IntN(1) was (flow.arrive), which holds only while
+// IntN(1) takes exactly one Uint64 from the stream and gives 0.
+func TestIntNOneIsOneDraw(t *testing.T) {
+	for _, seed := range []uint64{0, 1, 42, 1 << 63} {
+		a, b := Stream(seed, "traffic"), Stream(seed, "traffic")
+		for i := range 100 {
+			if n := a.IntN(1); n != 0 {
+				t.Fatalf("seed %d, draw %d: IntN(1) = %d", seed, i, n)
+			}
+			b.Uint64()
+			if x, y := a.Uint64(), b.Uint64(); x != y {
+				t.Fatalf("seed %d, draw %d: the streams part (%d, %d)", seed, i, x, y)
+			}
+		}
+	}
+}
+
 func TestQueueGivesBackTimes(t *testing.T) {
 	zone := time.FixedZone("CST", 8*3600)
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, zone)

@@ -31,8 +31,21 @@ const (
 
 var logBase = math.Log1p(relErr)
 
-// add records one wait.
+// add records one wait. A zero wait while the waits are exact, most of a
+// well-staffed run's, is counted inline; any other goes to addRest.
 func (h *waitHist) add(d time.Duration) {
+	// Below exactLimit waits, the buckets are not in use yet.
+	if d == 0 && h.n < exactLimit {
+		h.n++ // the maximum is at least zero already
+		h.zeros++
+		return
+	}
+	h.addRest(d)
+}
+
+// addRest is add for a wait other than a zero one while the waits are
+// exact: out of line.
+func (h *waitHist) addRest(d time.Duration) {
 	h.n++
 	h.max = max(h.max, d)
 	if h.buckets == nil {

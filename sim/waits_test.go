@@ -169,3 +169,37 @@ func TestWaitHistManyExact(t *testing.T) {
 		}
 	}
 }
+
+// TestWaitHistZeroAtLimit: a zero wait is counted inline only while the
+// waits are exact (add); at the limit it goes to the buckets as any wait
+// does, and the maximum stays what the other waits made it.
+func TestWaitHistZeroAtLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		before  int // zero waits added before the one checked
+		buckets bool
+	}{
+		{"first", 0, false},
+		{"last exact", exactLimit - 1, false},
+		{"first past the limit", exactLimit, true},
+		{"in the buckets", exactLimit + 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := waitHist{max: time.Second}
+			for range tc.before {
+				h.add(0)
+			}
+			h.add(0)
+			if h.n != int64(tc.before+1) || h.max != time.Second {
+				t.Fatalf("n %d, max %v; want %d, 1s", h.n, h.max, tc.before+1)
+			}
+			if tc.buckets {
+				if h.exact != nil || h.zeros != 0 || h.buckets[bucket(0)] != h.n {
+					t.Fatalf("exact %d, zeros %d, bucket of zero %d; want the buckets alone, %d in it", len(h.exact), h.zeros, h.buckets[bucket(0)], h.n)
+				}
+			} else if h.buckets != nil || h.zeros != h.n {
+				t.Fatalf("buckets %v, zeros %d; want %d zeros counted", h.buckets != nil, h.zeros, h.n)
+			}
+		})
+	}
+}

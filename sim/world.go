@@ -743,7 +743,15 @@ func (f *flow) arrive() {
 	// is the same whatever the routing does with it.
 	w, tr, b := f.w, f.tr, f.b
 	handle, hash := w.newHandle(f.channel, b)
-	messages := tr.Messages.Min + w.traffic.IntN(tr.Messages.Max-tr.Messages.Min+1)
+	messages := tr.Messages.Min
+	if span := tr.Messages.Max - tr.Messages.Min + 1; span != 1 {
+		messages += w.traffic.IntN(span)
+	} else {
+		// IntN(1), without its call: one draw all the same, masked to 0
+		// (a span that is a power of two masks the draw), so that the
+		// stream goes on as with any span.
+		w.traffic.Uint64()
+	}
 	p := f.newPerson(w.genIDs.id(w.generated), handle, messages, draw(w.traffic, &tr.Handle))
 	w.people.putHashed(p, hash)
 	if f.more {
@@ -790,6 +798,11 @@ func (f *flow) drawMore(p *person) {
 // thing played, or at t when t is set. The error is the context's, or
 // that of an action the run cannot go on after (a router restart that
 // failed); a world that returned one plays no more.
+//
+// It is not inlined in Run: there, its loop called the clock's set
+// (setNanos) at every queued event, which it inlines on its own.
+//
+//go:noinline
 func (w *World) RunUntil(t time.Time) error {
 	if w.stop != nil {
 		return w.stop
@@ -1726,16 +1739,26 @@ func (w *World) botAnswer(p *person) {
 func (w *World) agentSend(p *person, agent string, m router.Outbound) {
 	now := w.clock.nowLocal()
 	res, err := w.engine.Send(w.ctx, now, agent, p.key, m)
-	w.judgeSend(now, p, agent, &m, &res, err)
+	// judgeSend, written out: a script's every reply comes here, and the
+	// call, with its seven arguments, cost more than the check.
+	if w.judges(p, &res, err) {
+		w.judgeRare(now, p, agent, &m, &res, err)
+	}
 }
 
 // judgeSend notes a send of m that failed, and checks the router's
 // decision, res or err, against the platform's rules. It keeps neither m
 // nor res.
 func (w *World) judgeSend(now time.Time, p *person, agent string, m *router.Outbound, res *router.SendResult, err error) {
-	if err != nil || res.Err != nil || res.Refusal != "" || res.MessageID != "" && w.keepsText(p) {
+	if w.judges(p, res, err) {
 		w.judgeRare(now, p, agent, m, res, err)
 	}
+}
+
+// judges reports whether judgeSend has anything to do with a send to p
+// whose result is res or err: it failed, was refused, or its text is kept.
+func (w *World) judges(p *person, res *router.SendResult, err error) bool {
+	return err != nil || res.Err != nil || res.Refusal != "" || res.MessageID != "" && w.keepsText(p)
 }
 
 // judgeRare is judgeSend for a send that failed, was refused, or whose text

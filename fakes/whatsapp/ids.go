@@ -44,14 +44,33 @@ func newIDGen(seed uint64) idgen {
 }
 
 // permute is a 4-round Feistel network over (hi, lo) keyed by the stream:
-// a bijection of the 128-bit input for each stream.
+// a bijection of the 128-bit input for each stream. Round r adds
+// r*roundStep (mod 2^64) to the stream's key; the rounds go two at a time
+// (permuteHalf), which putStemmedWamid calls itself: permute is too large
+// to be inlined.
 func permute(hi, lo uint64, stream int) (uint64, uint64) {
-	k := (uint64(stream) + 1) * 0xa0761d6478bd642f
-	// Round r adds r*0xe7037ed1a0b428db (mod 2^64) to k.
-	hi, lo = lo, hi^splitmix.Mix(lo+k)
-	hi, lo = lo, hi^splitmix.Mix(lo+k+0xe7037ed1a0b428db)
-	hi, lo = lo, hi^splitmix.Mix(lo+k+0xce06fda3416851b6)
-	return lo, hi ^ splitmix.Mix(lo+k+0xb50a7c74e21c7a91)
+	k := streamKey(stream)
+	hi, lo = permuteHalf(hi, lo, k)
+	return permuteHalf(hi, lo, k+halfStep)
+}
+
+// roundStep is what each round of permute adds to its key, and
+// halfStep what two rounds add (2*roundStep mod 2^64).
+const (
+	roundStep = 0xe7037ed1a0b428db
+	halfStep  = 0xce06fda3416851b6
+)
+
+// streamKey is permute's key for a stream.
+func streamKey(stream int) uint64 { return (uint64(stream) + 1) * 0xa0761d6478bd642f }
+
+// permuteHalf is two rounds of permute, the first keyed k and the second
+// k+roundStep: each round (hi, lo) -> (lo, hi^Mix(lo+key)), written
+// without the swaps, which two rounds undo.
+func permuteHalf(hi, lo, k uint64) (uint64, uint64) {
+	hi ^= splitmix.Mix(lo + k)
+	lo ^= splitmix.Mix(hi + k + roundStep)
+	return hi, lo
 }
 
 // id128 draws the next 128-bit id of a stream.
@@ -88,9 +107,18 @@ func wamidLen(n int) int { return 6 + (min(n, 200)+42+2)/3*4 }
 // generator's tag, which New sets once.
 //
 // The raw id is a head (1c 18 <len> <wa_id> 15 02 00 <dir> 18 20), the 32
-// hex digits of the permuted part and 00. appendWamidHead encodes the head
-// up to its last whole group of three bytes, appendWamidTail the rest.
+// hex digits of the permuted part and 00. A wa_id of up to 17 bytes (any
+// phone number) has its stem made on the way (appendStemmedWamid); a
+// longer one is written by appendLongWamid.
 func (g *idgen) appendWamid(b []byte, waID string, part uint64, outbound bool) []byte {
+	var stem wamidStem
+	return g.appendStemmedWamid(b, &stem, waID, part, outbound)
+}
+
+// appendLongWamid is appendWamid for a wa_id whose stem does not fit a
+// wamidStem: appendWamidHead encodes the head up to its last whole group
+// of three bytes, appendWamidTail the rest.
+func (g *idgen) appendLongWamid(b []byte, waID string, part uint64, outbound bool) []byte {
 	b = slices.Grow(b, wamidLen(len(waID)))
 	b = append(b, "wamid."...)
 	return g.appendWamidTail(appendWamidHead(b, waID, outbound), len(waID), part)
@@ -101,7 +129,7 @@ func (g *idgen) appendWamid(b []byte, waID string, part uint64, outbound bool) [
 // stem if it fits (putStemmedWamid).
 func (g *idgen) appendStemmedWamid(b []byte, stem *wamidStem, waID string, part uint64, outbound bool) []byte {
 	if stem.n == 0 && !stem.make(waID) {
-		return g.appendWamid(b, waID, part, outbound)
+		return g.appendLongWamid(b, waID, part, outbound)
 	}
 	b = slices.Grow(b, stemmedRoom)
 	at := len(b)
@@ -112,7 +140,12 @@ func (g *idgen) appendStemmedWamid(b []byte, stem *wamidStem, waID string, part 
 // whose stem stem holds (which it must), and returns its
 // length: fixed copies of "wamid." and the stem, the direction's group
 // and the tail put in place (w's bytes past it are left as they were or
-// overwritten).
+// overwritten). The tail is the base64 of the permuted part's 32 hex
+// digits and 00 after the head's last one or two bytes, if any (r of
+// them, the wa_id's length mod 3): each group of three bytes takes one
+// table look-up, the lead that joins those bytes to the first digits,
+// ten groups of three digits, and the trail of the last digits and 00
+// (wamidDigits). It is written out here, so that a wamid takes one call.
 func (g *idgen) putStemmedWamid(w *[stemmedRoom]byte, stem *wamidStem, part uint64, outbound bool) int {
 	binary.LittleEndian.PutUint64(w[:8], wamidPrefix)
 	*(*[len(stem.b)]byte)(w[6:]) = stem.b
@@ -122,7 +155,16 @@ func (g *idgen) putStemmedWamid(w *[stemmedRoom]byte, stem *wamidStem, part uint
 	k := 6 + min(int(stem.n), len(stem.b))
 	t := (*[4 + 48]byte)(w[k : k+4+48])
 	binary.LittleEndian.PutUint32(t[:4], wamidDirGroups[stem.r][b2i(outbound)])
-	return k + 4 + g.putWamidTail((*[48]byte)(t[4:]), int(stem.r), part)
+	// permute(g.tag, part, streamWamid), by halves.
+	hi, lo := permuteHalf(g.tag, part, streamKey(streamWamid))
+	hi, lo = permuteHalf(hi, lo, streamKey(streamWamid)+halfStep)
+	lead, j, yh, yl, trail := wamidDigits(hi, lo, int(stem.r))
+	// With no lead (j 0), the digits' first group writes over it.
+	binary.LittleEndian.PutUint32(t[4:], lead)
+	p := (*[44]byte)(t[4+j : 4+j+44])
+	putDigitsHigh((*[20]byte)(p[:20]), yh)
+	putDigitsLow((*[24]byte)(p[20:]), yh, yl, trail)
+	return k + 4 + j + 44
 }
 
 // stemmedRoom is the room appendStemmedWamid writes a wamid with a stem
@@ -261,52 +303,51 @@ var wamidDirGroups = [3][2]uint32{
 }
 
 // appendWamidTail appends the base64 of the wamid of counter part part of
-// a wa_id of n bytes after what appendWamidHead makes (putWamidTail).
+// a wa_id of n bytes after what appendWamidHead makes: what
+// putStemmedWamid writes after the direction's group, given a stem of no
+// bytes but the length mod 3 of the wa_id (cut at 200 bytes).
 func (g *idgen) appendWamidTail(b []byte, n int, part uint64) []byte {
-	var o [48]byte
-	return append(b, o[:g.putWamidTail(&o, min(n, 200)%3, part)]...)
+	var w [stemmedRoom]byte
+	stem := wamidStem{r: uint8(min(n, 200) % 3)}
+	m := g.putStemmedWamid(&w, &stem, part, false)
+	return append(b, w[6+4:m]...)
 }
 
-// putWamidTail writes at o the base64 of the wamid of counter part part
-// after what appendWamidHead makes, for a wa_id (cut at 200 bytes) whose
-// length is r mod 3, and returns its length, 44 or 48 (o's bytes past it
-// are left as they were or overwritten). Each group of three bytes takes
-// one table look-up: the group that joins the head's last one or two
-// bytes to the first digits, ten groups of three digits, and the group
-// of the last digits and 00.
-func (g *idgen) putWamidTail(o *[48]byte, r int, part uint64) int {
-	hi, lo := permute(g.tag, part, streamWamid)
-	// The head, 3+n+6 bytes long for a wa_id of n, ends in r bytes past
-	// its last whole group, 20 or 18 20: with the first 3-r digits they
-	// make one group. The 30 digits after those are shifted to the top of
-	// (yh, yl), and trail is the group of the digits after them and 00.
-	var yh, yl uint64
-	var trail uint32
-	k := 4
+// wamidDigits splits the permuted id (hi, lo) as putStemmedWamid encodes it
+// after a head that ends r bytes past its last whole group, 20 or 18 20:
+// lead is the group of those bytes and the first 3-r digits, which takes
+// k (4) bytes (k is 0 when r is 0: no lead); the 30 digits after those
+// are shifted to the top of (yh, yl), and trail is the group of the
+// digits after them and 00.
+func wamidDigits(hi, lo uint64, r int) (lead uint32, k int, yh, yl uint64, trail uint32) {
 	switch r {
 	case 1:
-		binary.LittleEndian.PutUint32(o[:], wamidLead1[hi>>56])
-		yh, yl, trail = hi<<8|lo>>56, lo<<8, 'A'|'A'<<8|'='<<16|'='<<24
+		return wamidLead1[hi>>56], 4, hi<<8 | lo>>56, lo << 8, 'A' | 'A'<<8 | '='<<16 | '='<<24
 	case 2:
-		binary.LittleEndian.PutUint32(o[:], wamidLead2[hi>>60])
-		yh, yl, trail = hi<<4|lo>>60, lo<<4, wamidTrail1[lo&15]
-	default:
-		k, yh, yl, trail = 0, hi, lo, wamidTrail2[lo&255]
+		return wamidLead2[hi>>60], 4, hi<<4 | lo>>60, lo << 4, wamidTrail1[lo&15]
 	}
-	// The 30 digits in ten groups.
-	p := (*[44]byte)(o[k : k+44])
+	return 0, 0, hi, lo, wamidTrail2[lo&255]
+}
+
+// putDigitsHigh writes at p the groups of the first 15 of the 30 digits
+// at the top of (yh, yl), which yh holds; putDigitsLow the other 15 and
+// trail. (Two halves, each small enough to be inlined.)
+func putDigitsHigh(p *[20]byte, yh uint64) {
 	binary.LittleEndian.PutUint32(p[0:], hexTriples[yh>>52])
 	binary.LittleEndian.PutUint32(p[4:], hexTriples[yh>>40&4095])
 	binary.LittleEndian.PutUint32(p[8:], hexTriples[yh>>28&4095])
 	binary.LittleEndian.PutUint32(p[12:], hexTriples[yh>>16&4095])
 	binary.LittleEndian.PutUint32(p[16:], hexTriples[yh>>4&4095])
-	binary.LittleEndian.PutUint32(p[20:], hexTriples[(yh<<8|yl>>56)&4095])
-	binary.LittleEndian.PutUint32(p[24:], hexTriples[yl>>44&4095])
-	binary.LittleEndian.PutUint32(p[28:], hexTriples[yl>>32&4095])
-	binary.LittleEndian.PutUint32(p[32:], hexTriples[yl>>20&4095])
-	binary.LittleEndian.PutUint32(p[36:], hexTriples[yl>>8&4095])
-	binary.LittleEndian.PutUint32(p[40:], trail)
-	return k + 44
+}
+
+// putDigitsLow is putDigitsHigh's second half.
+func putDigitsLow(p *[24]byte, yh, yl uint64, trail uint32) {
+	binary.LittleEndian.PutUint32(p[0:], hexTriples[(yh<<8|yl>>56)&4095])
+	binary.LittleEndian.PutUint32(p[4:], hexTriples[yl>>44&4095])
+	binary.LittleEndian.PutUint32(p[8:], hexTriples[yl>>32&4095])
+	binary.LittleEndian.PutUint32(p[12:], hexTriples[yl>>20&4095])
+	binary.LittleEndian.PutUint32(p[16:], hexTriples[yl>>8&4095])
+	binary.LittleEndian.PutUint32(p[20:], trail)
 }
 
 // base64Group is the base64 of the three bytes x, y, z, the first

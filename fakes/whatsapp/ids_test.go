@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/omnisim/omnisim/splitmix"
 )
 
 // TestIDsNeverRepeat: servers with different seeds (as omnisim serve gets
@@ -51,6 +53,66 @@ func TestPermuteInverts(t *testing.T) {
 			hi, lo := permute(v[0], v[1], stream)
 			if h, l := unpermute(hi, lo, stream); h != v[0] || l != v[1] {
 				t.Fatalf("stream %d: %x -> %x %x -> %x %x", stream, v, hi, lo, h, l)
+			}
+		}
+	}
+}
+
+// refPermute is permute as the Feistel network is defined, a round at a
+// time: round r maps (hi, lo) to (lo, hi^Mix(lo+k+r*step)).
+func refPermute(hi, lo uint64, stream int) (uint64, uint64) {
+	k := (uint64(stream) + 1) * 0xa0761d6478bd642f
+	for r := uint64(0); r < 4; r++ {
+		hi, lo = lo, hi^splitmix.Mix(lo+k+r*0xe7037ed1a0b428db)
+	}
+	return hi, lo
+}
+
+// TestPermuteRounds: permute, which goes two rounds at a time without
+// the swaps, is the network round by round, for every stream.
+func TestPermuteRounds(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 10_000; i++ {
+		hi, lo, stream := r.Uint64(), r.Uint64(), r.IntN(numStreams)
+		if i < 4 {
+			hi, lo = uint64(i&1)*math.MaxUint64, uint64(i>>1)*math.MaxUint64
+		}
+		gh, gl := permute(hi, lo, stream)
+		if wh, wl := refPermute(hi, lo, stream); gh != wh || gl != wl {
+			t.Fatalf("permute(%#x, %#x, %d) = %#x %#x, want %#x %#x", hi, lo, stream, gh, gl, wh, wl)
+		}
+	}
+}
+
+// TestWamidsMatchLayout: for many seeds, every wa_id length up to past
+// the stem's limit and random parts, the wamids wamidLocked, appendWamid
+// and appendStemmedWamid make are "wamid." and the standard base64 of
+// Meta's layout, the part permuted round by round (refPermute) and in
+// upper-case hex.
+func TestWamidsMatchLayout(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	digits := strings.Repeat("1234567890", 3)
+	for seed := uint64(0); seed < 64; seed++ {
+		s := &Server{ids: newIDGen(seed ^ r.Uint64())}
+		for n := 0; n <= 21; n++ {
+			c := &customer{waID: digits[:n]}
+			for i := 0; i < 4; i++ {
+				part, out := r.Uint64(), i&1 == 0
+				hi, lo := refPermute(s.ids.tag, part, streamWamid)
+				dir := byte(0x12)
+				if out {
+					dir = 0x11
+				}
+				raw := append(append([]byte{0x1c, 0x18, byte(n)}, c.waID...), 0x15, 0x02, 0x00, dir, 0x18, 32)
+				raw = append(fmt.Appendf(raw, "%016X%016X", hi, lo), 0)
+				want := "wamid." + base64.StdEncoding.EncodeToString(raw)
+				var stem wamidStem
+				for _, got := range []string{s.wamidLocked(c, part, out), string(s.ids.appendWamid(nil, c.waID, part, out)),
+					string(s.ids.appendStemmedWamid(nil, &stem, c.waID, part, out))} {
+					if got != want {
+						t.Fatalf("seed %d, wa_id %q, part %#x: %q, want %q", seed, c.waID, part, got, want)
+					}
+				}
 			}
 		}
 	}
