@@ -37,6 +37,45 @@ func String(seed uint64, s string) uint64 {
 	return fold(m1^uint64(n), fold(a^m2^h, b^h))
 }
 
+// Copy is String(seed, s), and copies s into dst, which must hold it: for
+// a table that keeps a copy of each key it indexes, the one pass that
+// reads s for the hash writes each word it reads, where hashing and then
+// copying read s twice and made a call of the copy. Every byte of s is
+// read by String (the last one to sixteen as two overlapping halves, or
+// one to three bytes as three), so writing what it reads where it read it
+// copies s whole.
+func Copy(seed uint64, dst []byte, s string) uint64 {
+	const m1, m2 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db
+	n := len(s)
+	// dst holds s (the slice expression panics otherwise): the bytes are
+	// written through d, a pointer that moves along dst as s along its
+	// own, with no bounds check of its own.
+	d := unsafe.Pointer(unsafe.SliceData(dst[:n]))
+	h := seed
+	for len(s) > 16 {
+		*(*[16]byte)(d) = *(*[16]byte)(unsafe.Pointer(unsafe.StringData(s)))
+		h = fold(le64(s)^m1^h, le64(s[8:])^h)
+		s, d = s[16:], unsafe.Add(d, 16)
+	}
+	var a, b uint64
+	p := unsafe.Pointer(unsafe.StringData(s))
+	switch r := len(s); {
+	case r > 8:
+		*(*[8]byte)(d) = *(*[8]byte)(p)
+		*(*[8]byte)(unsafe.Add(d, r-8)) = *(*[8]byte)(unsafe.Add(p, r-8))
+		a, b = le64(s), le64(s[r-8:])
+	case r >= 4:
+		*(*[4]byte)(d) = *(*[4]byte)(p)
+		*(*[4]byte)(unsafe.Add(d, r-4)) = *(*[4]byte)(unsafe.Add(p, r-4))
+		a, b = uint64(le32(s)), uint64(le32(s[r-4:]))
+	case r > 0:
+		x, y, z := s[0], s[r>>1], s[r-1]
+		*(*byte)(d), *(*byte)(unsafe.Add(d, r>>1)), *(*byte)(unsafe.Add(d, r-1)) = x, y, z
+		a = uint64(x)<<16 | uint64(y)<<8 | uint64(z)
+	}
+	return fold(m1^uint64(n), fold(a^m2^h, b^h))
+}
+
 // NewSeed is a random seed for String, one per table.
 func NewSeed() uint64 { return maphash.String(maphash.MakeSeed(), "") }
 

@@ -32,6 +32,34 @@ func TestStringEveryBit(t *testing.T) {
 	}
 }
 
+// TestCopy: at every length up to 100, Copy answers String's hash and
+// copies the string into dst whole, leaving dst's bytes past it alone.
+func TestCopy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for n := range 101 {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		seed := rng.Uint64()
+		dst := make([]byte, n+8)
+		for i := range dst {
+			dst[i] = 0xa5
+		}
+		if got, want := Copy(seed, dst, string(b)), String(seed, string(b)); got != want {
+			t.Errorf("length %d: Copy %#x, String %#x", n, got, want)
+		}
+		if string(dst[:n]) != string(b) {
+			t.Errorf("length %d: copied %x, want %x", n, dst[:n], b)
+		}
+		for i, c := range dst[n:] {
+			if c != 0xa5 {
+				t.Errorf("length %d: byte %d past the string written", n, n+i)
+			}
+		}
+	}
+}
+
 // TestStringSpreads: ids that differ in a few digits (phone numbers, as
 // generated customers have, and numbered message ids) fill the slots of a
 // table their number long about as a random function would (1-1/e of them,

@@ -12,7 +12,8 @@
 // compared only when their tags are equal. (A Go map from id to time
 // hashes each id twice and probes three times: lookup, insert, and the
 // delete when it expires.) The FIFO is in blocks that never move, and the
-// ids' bytes are copied into blocks of their own: neither holds a pointer,
+// ids' bytes are copied into blocks of their own, by the pass that hashes
+// them (strhash.Copy): neither holds a pointer,
 // so the collector does not scan them, and the Set keeps none of the
 // strings it is given (a webhook's strings may share an allocation that
 // would otherwise live as long as the window).
@@ -115,7 +116,7 @@ func (s *Set) Has(id string, now int64) bool {
 	if s.used == 0 {
 		return false
 	}
-	sl, found := s.find(id, s.tag(id))
+	sl, found := s.find(id, s.tagOf(id))
 	return found && young(now, s.indexed(sl).at, s.window)
 }
 
@@ -152,9 +153,22 @@ func (s *Set) All() iter.Seq2[string, int64] {
 	}
 }
 
-// tag is the tag of id: 31 bits of its hash, which place it in the index,
-// and the top bit set, which tells a used slot from an empty one.
-func (s *Set) tag(id string) uint32 { return uint32(strhash.String(s.seed, id)) | 1<<31 }
+// tagOf is the tag of id: 31 bits of its hash, which place it in the
+// index, and the top bit set, which tells a used slot from an empty one.
+func (s *Set) tagOf(id string) uint32 { return uint32(strhash.String(s.seed, id)) | 1<<31 }
+
+// tag is the tag of id, as tagOf, and copies id's bytes to the end of the
+// last block of ids (making a new one when it has no room), in the pass
+// that hashes id (strhash.Copy), where hashing and then copying read id
+// twice. The bytes are the block's once push counts them; an id found
+// already remembered leaves them to be written over.
+func (s *Set) tag(id string) uint32 {
+	last := len(s.ids) - 1
+	if last < 0 || len(s.ids[last])-s.idLen < len(id) {
+		last = s.newIDBlock(len(id))
+	}
+	return uint32(strhash.Copy(s.seed, s.ids[last][s.idLen:], id)) | 1<<31
+}
 
 // leaves is the earliest instant at which an id remembered at at is no
 // longer young: at + window where int64 holds it, math.MaxInt64 where it
@@ -216,7 +230,8 @@ func (s *Set) id(e *entry) []byte {
 }
 
 // push appends an entry of id (tag t) remembered at at to the FIFO and
-// returns its sequence number.
+// returns its sequence number. The id's bytes are those tag copied to the
+// end of the last block of ids.
 func (s *Set) push(id string, at int64, t uint32) uint64 {
 	seq := s.next
 	i := seq % fifoBlock
@@ -226,23 +241,16 @@ func (s *Set) push(id string, at int64, t uint32) uint64 {
 	if seq == s.first { // the FIFO was empty: this entry is its oldest
 		s.expires = leaves(at, s.window)
 	}
-	last := len(s.ids) - 1
-	if last < 0 || len(s.ids[last])-s.idLen < len(id) {
-		last = s.newIDBlock(len(id))
-	}
 	off := s.idLen
 	e := &s.tail[i]
-	e.at, e.tag, e.blk, e.off, e.n = at, t, s.idBase+uint32(last), uint32(off), uint32(len(id))
+	e.at, e.tag, e.blk, e.off, e.n = at, t, s.idBase+uint32(len(s.ids)-1), uint32(off), uint32(len(id))
 	s.next = seq + 1
 	s.idLen = off + len(id)
-	// The id is copied last: nothing is needed after the copy, so no
-	// register is saved across its call.
-	copy(s.ids[last][off:], id)
 	return seq
 }
 
 // newIDBlock adds a block of id bytes that has room for n of them and
-// returns its index in ids: push's rare path, out of its line.
+// returns its index in ids: tag's rare path, out of its line.
 //
 //go:noinline
 func (s *Set) newIDBlock(n int) int {
