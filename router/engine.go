@@ -150,46 +150,6 @@ type Engine struct {
 	// release); nothing the engine holds or hands out points at them.
 	freeCusts []*customer
 	freeConvs []*conv
-	// custSlab and convSlab are the unused rest of the blocks new records
-	// are carved from (carve) when none is free: an engine's first
-	// horizon of customers (about 5,000 in a 7-day M/M/14 run) each
-	// needs a customer and a conversation record, and an allocation
-	// each was about a hundred instructions a customer. A block lives as
-	// long as any of its records, so an engine holds at most the blocks
-	// of its largest population.
-	custSlab []customer
-	convSlab []convCell
-}
-
-// recordSlab is how many records a block of custSlab or convSlab holds:
-// enough that a block is past 32 KB, which the allocator places at the
-// start of pages of its own, so that its records start on a line (a
-// smaller block holding pointers starts 8 bytes into its slot, after the
-// allocator's header).
-const recordSlab = 128
-
-// convCell is a conversation record in a block of convSlab, padded to a
-// multiple of 32 bytes (288, the allocator's size class of a record
-// allocated alone), so that each record's id and excluded agents share a
-// cache line (TestReleaseFieldsFirst).
-type convCell struct {
-	cv conv
-	_  [8]byte
-}
-
-// carve returns the first record of the block *slab, zero, making a block
-// of recordSlab records when it has none left. Most records come from the
-// free lists: it is out of newCustomer's and newConv's lines
-// (go:noinline).
-//
-//go:noinline
-func carve[T any](slab *[]T) *T {
-	if len(*slab) == 0 {
-		*slab = make([]T, recordSlab)
-	}
-	r := &(*slab)[0]
-	*slab = (*slab)[1:]
-	return r
 }
 
 // sentKey is a message id on one channel.
@@ -300,11 +260,11 @@ func (w waiter) waits(g *group) bool {
 
 type customer struct {
 	// The fields the release queue, releasable and release read come
-	// first, in the record's first two cache lines (a record is 320
-	// bytes, a multiple of 64, and its block of custSlab starts on a
-	// line, so records start on a line; TestReleaseFieldsFirst): they
-	// read it a status horizon after anything else did, when nothing of
-	// it is cached, and every other line of it would cost one more miss.
+	// first, in the record's first two cache lines (a record is allocated
+	// in the 320-byte size class, a multiple of 64, so records start on a
+	// line; TestReleaseFieldsFirst): they read it a status horizon after
+	// anything else did, when nothing of it is cached, and every other
+	// line of it would cost one more miss.
 	relAt   int64   // when it may be released, while relQueued (unix ns)
 	pol     *Policy // its channel's
 	open    *conv
@@ -851,7 +811,7 @@ const maxFree = 256
 func (e *Engine) newCustomer() *customer {
 	n := len(e.freeCusts)
 	if n == 0 {
-		return carve(&e.custSlab)
+		return new(customer)
 	}
 	c := e.freeCusts[n-1]
 	e.freeCusts[n-1] = nil
@@ -865,7 +825,7 @@ func (e *Engine) newCustomer() *customer {
 func (e *Engine) newConv() *conv {
 	n := len(e.freeConvs)
 	if n == 0 {
-		return &carve(&e.convSlab).cv
+		return new(conv)
 	}
 	cv := e.freeConvs[n-1]
 	e.freeConvs[n-1] = nil
