@@ -243,7 +243,9 @@
 // A platform's status for a sent message ([Engine.Status]) is logged against
 // the conversation the message was sent in (0 for a message sent outside
 // any conversation), which the engine remembers per message id for
-// [Config.StatusHorizon] of engine time, forgetting the oldest first. By
+// [Config.StatusHorizon] of engine time, forgetting the oldest first (as it
+// sends or looks one up: it holds at most a horizon's sends and 128 more,
+// and what it holds when sends stop stays until the next). By
 // default the horizon is the longest reply window among the policies plus
 // [StatusMargin], and at least [DefaultStatusHorizon] (25 hours for
 // WhatsApp's 24-hour window, 49 for WeChat's 48). A status for a message the

@@ -2138,7 +2138,9 @@ func (e *Engine) findSent(channel, id string) *sentEntry {
 // horizon after it was sent, but where the log is read (findSent,
 // Footprint, Save), before the horizon's entries are asked about: the log
 // holds then what forgetting at every call would have left. remember runs
-// it too, once a block, to keep the log's length to the horizon's.
+// it too, once a block, to keep the log's length to the horizon's. So the
+// log holds at most a horizon's sends and a block, and when sends stop,
+// what it holds stays until it is next read or sent to.
 func (e *Engine) forget(now int64) {
 	cutoff := e.sentCutoff(now)
 	for e.sentLog.len() > 0 {

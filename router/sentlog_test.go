@@ -2,8 +2,10 @@ package router
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -221,5 +223,49 @@ func TestSweepDueByReleaseQueue(t *testing.T) {
 		if got := e.Footprint().Customers; got != tc.held {
 			t.Errorf("at +%v: %d customers held, want %d", tc.at, got, tc.held)
 		}
+	}
+}
+
+// TestSaveForgetsPastHorizon: a snapshot holds the sent messages the
+// engine remembers at its time, as Status would find them: one sent more
+// than the horizon before the engine's latest call is not in it, though
+// no call since has read the log.
+func TestSaveForgetsPastHorizon(t *testing.T) {
+	const horizon = time.Hour
+	e := newEngine(t, Config{Agents: agents(1, 1), StatusHorizon: horizon}, ids(1)...)
+	e.Handle("whatsapp", &idSender{ids: []string{"m1", "m2"}})
+	k := key("c")
+	send := func(at time.Time, text string) string {
+		t.Helper()
+		if _, err := e.Receive(at, Inbound{Customer: k, MessageID: text, Text: text}); err != nil {
+			t.Fatal(err)
+		}
+		cv, _, ok := e.Latest(k)
+		if !ok || cv.State != Assigned {
+			t.Fatalf("at %v: no assigned conversation (%+v)", at, cv)
+		}
+		res, err := e.Send(context.Background(), at, cv.Agent, k, Outbound{Kind: KindText, Text: "hello"})
+		if err != nil || res.MessageID == "" {
+			t.Fatalf("at %v: send %+v, %v", at, res, err)
+		}
+		return res.MessageID
+	}
+	send(t0, "in1")
+	late := send(t0.Add(90*time.Minute), "in2")
+	e.Advance(t0.Add(2 * time.Hour)) // the first is past the horizon
+	b, err := e.Save()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s snapshot
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, st := range s.Sent {
+		got = append(got, st.ID)
+	}
+	if !slices.Equal(got, []string{late}) {
+		t.Errorf("the snapshot's sent messages are %q, want [%s]", got, late)
 	}
 }

@@ -366,7 +366,7 @@ func (e *Engine) Restore(b []byte) error {
 		}
 	}
 	e.sent.upto = e.sentLog.next                       // the index covers what was restored
-	e.sweepDue, e.until = math.MinInt64, math.MinInt64 // the first call sweeps what was restored
+	e.sweepDue, e.until = math.MinInt64, math.MinInt64 // the first call sweeps the restored release queue
 	return nil
 }
 

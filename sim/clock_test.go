@@ -132,11 +132,10 @@ func TestRoundMilliIsRound(t *testing.T) {
 	}
 }
 
-// The queue gives back each event's time as it was queued, location and
-// all, by Peek and by Pop, in time order.
-// TestIntNOneIsOneDraw: a flow whose customers all send as many messages
-// draws Uint64 where IntN(1) was (flow.arrive), which holds only while
-// IntN(1) takes exactly one Uint64 from the stream and gives 0.
+// TestIntNOneIsOneDraw: for a flow whose customers all send as many
+// messages, flow.arrive draws one Uint64 in place of IntN(1), which keeps
+// the stream only while IntN(1) takes exactly one Uint64 and gives 0
+// (testdata/script/run_stream.txtar holds the flow's draws).
 func TestIntNOneIsOneDraw(t *testing.T) {
 	for _, seed := range []uint64{0, 1, 42, 1 << 63} {
 		a, b := Stream(seed, "traffic"), Stream(seed, "traffic")
@@ -152,6 +151,8 @@ func TestIntNOneIsOneDraw(t *testing.T) {
 	}
 }
 
+// The queue gives back each event's time as it was queued, location and
+// all, by Peek and by Pop, in time order.
 func TestQueueGivesBackTimes(t *testing.T) {
 	zone := time.FixedZone("CST", 8*3600)
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, zone)

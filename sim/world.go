@@ -799,8 +799,9 @@ func (f *flow) drawMore(p *person) {
 // that of an action the run cannot go on after (a router restart that
 // failed); a world that returned one plays no more.
 //
-// It is not inlined in Run: there, its loop called the clock's set
-// (setNanos) at every queued event, which it inlines on its own.
+// It is kept out of Run's line (go:noinline): inlined there, its loop would
+// call the clock's set (setNanos) at every queued event, which it inlines
+// on its own.
 //
 //go:noinline
 func (w *World) RunUntil(t time.Time) error {
@@ -1739,8 +1740,8 @@ func (w *World) botAnswer(p *person) {
 func (w *World) agentSend(p *person, agent string, m router.Outbound) {
 	now := w.clock.nowLocal()
 	res, err := w.engine.Send(w.ctx, now, agent, p.key, m)
-	// judgeSend, written out: a script's every reply comes here, and the
-	// call, with its seven arguments, cost more than the check.
+	// judgeSend's check, in line: a script's every reply comes here, and a
+	// call with seven arguments costs more than the check.
 	if w.judges(p, &res, err) {
 		w.judgeRare(now, p, agent, &m, &res, err)
 	}

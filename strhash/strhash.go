@@ -37,20 +37,20 @@ func String(seed uint64, s string) uint64 {
 	return fold(m1^uint64(n), fold(a^m2^h, b^h))
 }
 
-// Copy is String(seed, s), and copies s into dst, which must hold it: for
-// a table that keeps a copy of each key it indexes, the one pass that
-// reads s for the hash writes each word it reads, where hashing and then
-// copying read s twice and made a call of the copy. Every byte of s is
+// Copy is String(seed, s), and copies s into dst, which must hold it (it
+// panics otherwise): for a table that keeps a copy of each key it indexes,
+// the one pass that reads s for the hash writes each word it reads, so s
+// is read once and no copy is called. Every byte of s is
 // read by String (the last one to sixteen as two overlapping halves, or
 // one to three bytes as three), so writing what it reads where it read it
 // copies s whole.
 func Copy(seed uint64, dst []byte, s string) uint64 {
 	const m1, m2 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db
 	n := len(s)
-	// dst holds s (the slice expression panics otherwise): the bytes are
-	// written through d, a pointer that moves along dst as s along its
-	// own, with no bounds check of its own.
-	d := unsafe.Pointer(unsafe.SliceData(dst[:n]))
+	// dst holds s (the slice expression panics otherwise, whatever lies
+	// past dst's length): the bytes are written through d, a pointer that
+	// moves along dst as s along its own, with no bounds check of its own.
+	d := unsafe.Pointer(unsafe.SliceData(dst[:n:len(dst)]))
 	h := seed
 	for len(s) > 16 {
 		*(*[16]byte)(d) = *(*[16]byte)(unsafe.Pointer(unsafe.StringData(s)))

@@ -3,6 +3,7 @@ package strhash
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -57,6 +58,19 @@ func TestCopy(t *testing.T) {
 				t.Errorf("length %d: byte %d past the string written", n, n+i)
 			}
 		}
+	}
+	// A dst too short for s panics rather than being written past its
+	// length, into its capacity.
+	for _, n := range []int{1, 3, 8, 9, 17, 40} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("length %d into %d bytes: no panic", n, n-1)
+				}
+			}()
+			dst := make([]byte, n-1, n+16)
+			Copy(1, dst, strings.Repeat("x", n))
+		}()
 	}
 }
 

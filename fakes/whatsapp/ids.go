@@ -137,15 +137,16 @@ func (g *idgen) appendStemmedWamid(b []byte, stem *wamidStem, waID string, part 
 }
 
 // putStemmedWamid writes at w the wamid appendWamid makes for the wa_id
-// whose stem stem holds (which it must), and returns its
-// length: fixed copies of "wamid." and the stem, the direction's group
+// whose stem stem holds (appendWamidTail passes an empty stem with the
+// wa_id's r, for the tail alone), and returns its length: fixed copies of "wamid." and the stem, the direction's group
 // and the tail put in place (w's bytes past it are left as they were or
 // overwritten). The tail is the base64 of the permuted part's 32 hex
 // digits and 00 after the head's last one or two bytes, if any (r of
 // them, the wa_id's length mod 3): each group of three bytes takes one
 // table look-up, the lead that joins those bytes to the first digits,
 // ten groups of three digits, and the trail of the last digits and 00
-// (wamidDigits). It is written out here, so that a wamid takes one call.
+// (wamidDigits). The tail is made here, not in a function of its own, so
+// that a wamid takes one call.
 func (g *idgen) putStemmedWamid(w *[stemmedRoom]byte, stem *wamidStem, part uint64, outbound bool) int {
 	binary.LittleEndian.PutUint64(w[:8], wamidPrefix)
 	*(*[len(stem.b)]byte)(w[6:]) = stem.b

@@ -159,8 +159,7 @@ func (s *Set) tagOf(id string) uint32 { return uint32(strhash.String(s.seed, id)
 
 // tag is the tag of id, as tagOf, and copies id's bytes to the end of the
 // last block of ids (making a new one when it has no room), in the pass
-// that hashes id (strhash.Copy), where hashing and then copying read id
-// twice. The bytes are the block's once push counts them; an id found
+// that hashes id (strhash.Copy), so id is read once. The bytes are the block's once push counts them; an id found
 // already remembered leaves them to be written over.
 func (s *Set) tag(id string) uint32 {
 	last := len(s.ids) - 1
