@@ -138,9 +138,9 @@ func (g *idgen) appendStemmedWamid(b []byte, stem *wamidStem, waID string, part 
 
 // putStemmedWamid writes at w the wamid appendWamid makes for the wa_id
 // whose stem stem holds (appendWamidTail passes an empty stem with the
-// wa_id's r, for the tail alone), and returns its length: fixed copies of "wamid." and the stem, the direction's group
-// and the tail put in place (w's bytes past it are left as they were or
-// overwritten). The tail is the base64 of the permuted part's 32 hex
+// wa_id's r, for the tail alone), and returns its length: fixed copies of
+// "wamid." and the stem, the direction's group and the tail put in place
+// (w's bytes past it are left as they were or overwritten). The tail is the base64 of the permuted part's 32 hex
 // digits and 00 after the head's last one or two bytes, if any (r of
 // them, the wa_id's length mod 3): each group of three bytes takes one
 // table look-up, the lead that joins those bytes to the first digits,

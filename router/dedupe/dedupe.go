@@ -13,10 +13,10 @@
 // hashes each id twice and probes three times: lookup, insert, and the
 // delete when it expires.) The FIFO is in blocks that never move, and the
 // ids' bytes are copied into blocks of their own, by the pass that hashes
-// them (strhash.Copy): neither holds a pointer,
-// so the collector does not scan them, and the Set keeps none of the
-// strings it is given (a webhook's strings may share an allocation that
-// would otherwise live as long as the window).
+// them (strhash.Copy): neither holds a pointer, so the collector does not
+// scan them, and the Set keeps none of the strings it is given (a
+// webhook's strings may share an allocation that would otherwise live as
+// long as the window).
 package dedupe
 
 import (
@@ -159,8 +159,9 @@ func (s *Set) tagOf(id string) uint32 { return uint32(strhash.String(s.seed, id)
 
 // tag is the tag of id, as tagOf, and copies id's bytes to the end of the
 // last block of ids (making a new one when it has no room), in the pass
-// that hashes id (strhash.Copy), so id is read once. The bytes are the block's once push counts them; an id found
-// already remembered leaves them to be written over.
+// that hashes id (strhash.Copy), so id is read once. The bytes are the
+// block's once push counts them; an id found already remembered leaves
+// them to be written over.
 func (s *Set) tag(id string) uint32 {
 	last := len(s.ids) - 1
 	if last < 0 || len(s.ids[last])-s.idLen < len(id) {
