@@ -684,3 +684,62 @@ func TestReleaseWaitsForTheWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepDueByReleaseQueue: whatever a run does, the engine's next
+// sweep is due no later than the release queue's earliest entry, so that
+// a customer is released when its time comes, not at a later call that
+// happens to sweep; and a customer closed after another is released at
+// its own time.
+func TestSweepDueByReleaseQueue(t *testing.T) {
+	e := newEngine(t, Config{Agents: agents(3, 2), StatusHorizon: time.Hour,
+		Policies: map[string]Policy{"whatsapp": {Window: 30 * time.Minute}}}, ids(3)...)
+	rng := rand.New(rand.NewPCG(9, 9))
+	now := t0
+	for i := range 3000 {
+		now = now.Add(time.Duration(rng.IntN(20)) * time.Minute)
+		k := key(fmt.Sprint("c", rng.IntN(40)))
+		switch rng.IntN(3) {
+		case 0:
+			if _, err := e.Receive(now, Inbound{Customer: k, MessageID: fmt.Sprint(i), Text: "hi"}); err != nil {
+				t.Fatal(err)
+			}
+		case 1:
+			if cv, _, ok := e.Latest(k); ok && cv.State == Assigned {
+				if err := e.Close(now, cv.Agent, k); err != nil {
+					t.Fatal(err)
+				}
+			}
+		default:
+			e.Advance(now)
+		}
+		if at, ok := e.releases.next(); ok && (e.sweepDue > at || e.until > at) {
+			t.Fatalf("step %d: sweepDue %d, until %d after the release queue's front %d", i, e.sweepDue, e.until, at)
+		}
+	}
+
+	// Two customers closed ten minutes apart: each is released at its
+	// time, the second by a sweep that the first's set up.
+	e = newEngine(t, Config{Agents: agents(2, 1), StatusHorizon: time.Hour}, ids(2)...)
+	for i, k := range []CustomerKey{key("+15550000001"), key("+15550000002")} {
+		at := t0.Add(time.Duration(10*i) * time.Minute)
+		if _, err := e.Receive(at, Inbound{Customer: k, MessageID: fmt.Sprint("m", i), Text: "hi"}); err != nil {
+			t.Fatal(err)
+		}
+		cv, _, _ := e.Latest(k)
+		if err := e.Close(at.Add(time.Minute), cv.Agent, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		at   time.Duration
+		held int
+	}{
+		{time.Hour + 2*time.Minute, 1},
+		{time.Hour + 12*time.Minute, 0},
+	} {
+		e.Advance(t0.Add(tc.at))
+		if got := e.Footprint().Customers; got != tc.held {
+			t.Errorf("at +%v: %d customers held, want %d", tc.at, got, tc.held)
+		}
+	}
+}

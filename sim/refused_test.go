@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/sim"
 	"github.com/omnisim/omnisim/sim/result"
 )
@@ -62,7 +61,7 @@ func refusing(b **refusingBinding, withError bool) []*sim.Platform {
 // flow generates them (customerText, which makes the message again only
 // for such a note).
 func TestRefusedCustomerMessages(t *testing.T) {
-	sc, err := platforms.Format.Parse("refused.toml", []byte(`
+	sc := parse(t, `
 name = "refused messages"
 seed = 3
 start = "2026-03-02T09:00:00Z"
@@ -92,10 +91,7 @@ handle = "exp 5m"
 [[agents]]
 id = "a"
 capacity = 100
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	for _, tc := range []struct {
 		name      string
 		withError bool

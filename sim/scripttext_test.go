@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/sim"
 )
 
@@ -27,7 +26,7 @@ func (b *textsBinding) Inbound(ctx context.Context, customer, name string, m sim
 // "message 1" to "message n", and its agent answers each, "reply 1" to
 // "reply n", in that order, on both networks.
 func TestGeneratedConversationTexts(t *testing.T) {
-	sc, err := platforms.Format.Parse("texts.toml", []byte(`
+	sc := parse(t, `
 name = "generated texts"
 seed = 5
 start = "2026-03-02T09:00:00Z"
@@ -41,10 +40,7 @@ handle = "exp 5m"
 [[agents]]
 id = "a"
 capacity = 100
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	for _, n := range []sim.Network{sim.Direct, sim.Memory} {
 		t.Run(string(n), func(t *testing.T) {
 			var b *textsBinding

@@ -7,15 +7,21 @@ import (
 	"testing"
 )
 
+// randomBytes is n bytes drawn from rng.
+func randomBytes(rng *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	return b
+}
+
 // TestStringEveryBit: at every length up to 40, flipping any one bit of a
 // string changes its hash, and so does the seed.
 func TestStringEveryBit(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for n := range 41 {
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = byte(rng.Uint32())
-		}
+		b := randomBytes(rng, n)
 		seed := rng.Uint64()
 		h := String(seed, string(b))
 		if String(seed^1, string(b)) == h {
@@ -38,10 +44,7 @@ func TestStringEveryBit(t *testing.T) {
 func TestCopy(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	for n := range 101 {
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = byte(rng.Uint32())
-		}
+		b := randomBytes(rng, n)
 		seed := rng.Uint64()
 		dst := make([]byte, n+8)
 		for i := range dst {
