@@ -142,10 +142,10 @@ func (g *idgen) appendStemmedWamid(b []byte, stem *wamidStem, waID string, part 
 // "wamid." and the stem, the direction's group and the tail put in place
 // (w's bytes past it are left as they were or overwritten). The tail is the base64 of the permuted part's 32 hex
 // digits and 00 after the head's last one or two bytes, if any (r of
-// them, the wa_id's length mod 3): each group of three bytes takes one
-// table look-up, the lead that joins those bytes to the first digits,
-// ten groups of three digits, and the trail of the last digits and 00
-// (wamidDigits). The tail is made here, not in a function of its own, so
+// them, the wa_id's length mod 3): the lead that joins those bytes to the
+// first digits and the trail of the last digits and 00 take one table
+// look-up each (wamidDigits), and the ten groups of three digits between
+// them two small ones each (hexDigits). The tail is made here, not in a function of its own, so
 // that a wamid takes one call.
 func (g *idgen) putStemmedWamid(w *[stemmedRoom]byte, stem *wamidStem, part uint64, outbound bool) int {
 	binary.LittleEndian.PutUint64(w[:8], wamidPrefix)
@@ -163,8 +163,14 @@ func (g *idgen) putStemmedWamid(w *[stemmedRoom]byte, stem *wamidStem, part uint
 	// With no lead (j 0), the digits' first group writes over it.
 	binary.LittleEndian.PutUint32(t[4:], lead)
 	p := (*[44]byte)(t[4+j : 4+j+44])
-	putDigitsHigh((*[20]byte)(p[:20]), yh)
-	putDigitsLow((*[24]byte)(p[20:]), yh, yl, trail)
+	var x hexDigits
+	x.set(yh, yl)
+	x.putGroups((*[8]byte)(p[0:]), 0)
+	x.putGroups((*[8]byte)(p[8:]), 1)
+	x.putGroups((*[8]byte)(p[16:]), 2)
+	x.putGroups((*[8]byte)(p[24:]), 3)
+	x.putGroups((*[8]byte)(p[32:]), 4)
+	binary.LittleEndian.PutUint32(p[40:], trail)
 	return k + 4 + j + 44
 }
 
@@ -330,25 +336,35 @@ func wamidDigits(hi, lo uint64, r int) (lead uint32, k int, yh, yl uint64, trail
 	return 0, 0, hi, lo, wamidTrail2[lo&255]
 }
 
-// putDigitsHigh writes at p the groups of the first 15 of the 30 digits
-// at the top of (yh, yl), which yh holds; putDigitsLow the other 15 and
-// trail. (Two halves, each small enough to be inlined.)
-func putDigitsHigh(p *[20]byte, yh uint64) {
-	binary.LittleEndian.PutUint32(p[0:], hexTriples[yh>>52])
-	binary.LittleEndian.PutUint32(p[4:], hexTriples[yh>>40&4095])
-	binary.LittleEndian.PutUint32(p[8:], hexTriples[yh>>28&4095])
-	binary.LittleEndian.PutUint32(p[12:], hexTriples[yh>>16&4095])
-	binary.LittleEndian.PutUint32(p[16:], hexTriples[yh>>4&4095])
+// hexDigits holds the 30 digits at the top of (yh, yl) (wamidDigits) as
+// the indices of their groups' look-ups (hexHeads, hexTails): the digits
+// in big-endian order, then the same a digit further on, so that digits
+// 2i and 2i+1 are byte i and digits 2i+1 and 2i+2 byte 16+i. A look-up's
+// index is then a byte load, not a copy, a shift and a mask in registers.
+type hexDigits [32]byte
+
+// set puts the digits at the top of (yh, yl) in x.
+func (x *hexDigits) set(yh, yl uint64) {
+	binary.BigEndian.PutUint64(x[0:], yh)
+	binary.BigEndian.PutUint64(x[8:], yl)
+	binary.BigEndian.PutUint64(x[16:], yh<<4|yl>>60)
+	binary.BigEndian.PutUint64(x[24:], yl<<4)
 }
 
-// putDigitsLow is putDigitsHigh's second half.
-func putDigitsLow(p *[24]byte, yh, yl uint64, trail uint32) {
-	binary.LittleEndian.PutUint32(p[0:], hexTriples[(yh<<8|yl>>56)&4095])
-	binary.LittleEndian.PutUint32(p[4:], hexTriples[yl>>44&4095])
-	binary.LittleEndian.PutUint32(p[8:], hexTriples[yl>>32&4095])
-	binary.LittleEndian.PutUint32(p[12:], hexTriples[yl>>20&4095])
-	binary.LittleEndian.PutUint32(p[16:], hexTriples[yl>>8&4095])
-	binary.LittleEndian.PutUint32(p[20:], trail)
+// putGroups writes at p the groups of digits 6i to 6i+5 (i below 5): the
+// first group's digits start a byte of the digits, the second's half-way
+// through one.
+func (x *hexDigits) putGroups(p *[8]byte, i int) {
+	putHexGroup((*[4]byte)(p[0:]), x[3*i], x[16+3*i])
+	putHexGroup((*[4]byte)(p[4:]), x[16+3*i+1], x[3*i+2])
+}
+
+// putHexGroup writes at p the base64 group of three upper-case hex
+// digits whose first two are head and last two tail (a byte each, the
+// earlier digit in the high nibble).
+func putHexGroup(p *[4]byte, head, tail byte) {
+	binary.LittleEndian.PutUint16(p[0:], hexHeads[head])
+	binary.LittleEndian.PutUint16(p[2:], hexTails[tail])
 }
 
 // base64Group is the base64 of the three bytes x, y, z, the first
@@ -384,13 +400,23 @@ var wamidLead1, wamidLead2, wamidTrail2, wamidTrail1 = func() (l1 [256]uint32, l
 	return
 }()
 
-// hexTriples holds the base64 of the three upper-case hex digits of each
-// 12 bits, the first character in the low byte.
-var hexTriples = func() (t [4096]uint32) {
-	for i := range t {
-		t[i] = base64Group(upperHex[i>>8], upperHex[i>>4&15], upperHex[i&15])
+// hexHeads holds the first two characters of the base64 group of three
+// upper-case hex digits by the first two digits (the first in the high
+// nibble), hexTails the last two characters by the last two digits; the
+// first character of each pair is in its low byte. A group's first two
+// characters are the top 12 of its 24 bits, which only its first two
+// digits set, and its last two the low 12, which only its last two set.
+// The two tables take 1 KiB, which stays in the L1 cache from one wamid
+// to the next; a table of whole groups by three digits took 16 KiB, whose
+// lines a wamid seldom found there.
+var hexHeads, hexTails = func() (h, t [256]uint16) {
+	for i := range h {
+		g := base64Group(upperHex[i>>4], upperHex[i&15], upperHex[0])
+		h[i] = uint16(g)
+		g = base64Group(upperHex[0], upperHex[i>>4], upperHex[i&15])
+		t[i] = uint16(g >> 16)
 	}
-	return t
+	return
 }()
 
 const stdBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"

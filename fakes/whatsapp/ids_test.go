@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -283,4 +284,71 @@ func TestWamidStemMake(t *testing.T) {
 			}
 		}
 	}
+}
+
+// refHexTriples is the table the wamids' digits were encoded with before
+// hexHeads and hexTails: the base64 group of the three upper-case hex
+// digits of each 12 bits, the first character in the low byte.
+var refHexTriples = func() (t [4096]uint32) {
+	for i := range t {
+		t[i] = base64Group(upperHex[i>>8], upperHex[i>>4&15], upperHex[i&15])
+	}
+	return t
+}()
+
+// refPutDigits writes at p the groups of the 30 digits at the top of (yh,
+// yl) as they were written before hexDigits: one refHexTriples look-up a
+// group.
+func refPutDigits(p *[40]byte, yh, yl uint64) {
+	for i, v := range [10]uint64{
+		yh >> 52, yh >> 40, yh >> 28, yh >> 16, yh >> 4,
+		yh<<8 | yl>>56, yl >> 44, yl >> 32, yl >> 20, yl >> 8,
+	} {
+		binary.LittleEndian.PutUint32(p[4*i:], refHexTriples[v&4095])
+	}
+}
+
+// TestHexDigitsMatchTriples: the groups hexDigits writes with two small
+// look-ups each are those refPutDigits writes with one large one, for
+// every value of every group's 12 bits (the other digits random) and for
+// random digits, so the wamids keep their bytes.
+func TestHexDigitsMatchTriples(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 9))
+	check := func(yh, yl uint64) {
+		t.Helper()
+		yl &^= 0xff // the 30 digits are the top 120 bits
+		var want [40]byte
+		refPutDigits(&want, yh, yl)
+		got := [40]byte{}
+		var x hexDigits
+		x.set(yh, yl)
+		for i := range 5 {
+			x.putGroups((*[8]byte)(got[8*i:]), i)
+		}
+		if got != want {
+			t.Fatalf("digits %016X%014X: groups %q, want %q", yh, yl>>8, got, want)
+		}
+	}
+	for g := range 10 {
+		for v := range uint64(4096) {
+			// Group g's 12 bits are bits 127-12g down to 116-12g of the
+			// 128 bits (yh, yl).
+			hi, lo := r.Uint64(), r.Uint64()
+			at := 116 - 12*g // the lowest bit of the group
+			if at >= 64 {
+				hi = hi&^(4095<<(at-64)) | v<<(at-64)
+			} else if at+12 <= 64 {
+				lo = lo&^(4095<<at) | v<<at
+			} else {
+				hi = hi&^(4095>>(64-at)) | v>>(64-at)
+				lo = lo&^(4095<<at) | v<<at
+			}
+			check(hi, lo)
+		}
+	}
+	for range 100_000 {
+		check(r.Uint64(), r.Uint64())
+	}
+	check(0, 0)
+	check(math.MaxUint64, math.MaxUint64)
 }
