@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"testing"
+	"unsafe"
 )
 
 // TestCustomerTableMatchesMap drives the table with adds, lookups and
@@ -154,5 +155,65 @@ func TestCustomerTableRecent(t *testing.T) {
 				t.Errorf("get = %p, want %p (a %p, b %p)", got, want, a, b)
 			}
 		})
+	}
+}
+
+// TestCustomerRecordLayout: a customer record is three cache lines long,
+// so that records in a block start on a line, and the fields a send and
+// the forget queue read lie in its first two lines, the parts and the
+// kept deliveries in the third (see customer). A field added where it
+// pushes another across a line, or a record that grows, fails it.
+func TestCustomerRecordLayout(t *testing.T) {
+	const line = 64
+	var r customerRecord
+	c := &r.c
+	if n := unsafe.Sizeof(r); n != 3*line {
+		t.Fatalf("customerRecord is %d bytes, want %d", n, 3*line)
+	}
+	for _, f := range []struct {
+		name      string
+		off, size uintptr
+		line      uintptr // the cache line of the record it lies in
+	}{
+		{"waID", unsafe.Offsetof(c.waID), unsafe.Sizeof(c.waID), 0},
+		{"conv", unsafe.Offsetof(c.conv), unsafe.Sizeof(c.conv), 0},
+		{"lastInbound", unsafe.Offsetof(c.lastInbound), unsafe.Sizeof(c.lastInbound), 0},
+		{"tat", unsafe.Offsetof(c.tat), unsafe.Sizeof(c.tat), 1},
+		{"hash", unsafe.Offsetof(c.hash), unsafe.Sizeof(c.hash), 1},
+		{"lastErr", unsafe.Offsetof(c.lastErr), unsafe.Sizeof(c.lastErr), 1},
+		{"gen", unsafe.Offsetof(c.gen), unsafe.Sizeof(c.gen), 1},
+		{"readSeq", unsafe.Offsetof(c.readSeq), unsafe.Sizeof(c.readSeq), 1},
+		{"hasInbound", unsafe.Offsetof(c.hasInbound), unsafe.Sizeof(c.hasInbound), 1},
+		{"canonical", unsafe.Offsetof(c.canonical), unsafe.Sizeof(c.canonical), 1},
+		{"stem", unsafe.Offsetof(c.stem), unsafe.Sizeof(c.stem), 1},
+		{"parts", unsafe.Offsetof(c.parts), unsafe.Sizeof(c.parts), 2},
+		{"deliveries", unsafe.Offsetof(c.deliveries), unsafe.Sizeof(c.deliveries), 2},
+		{"part", unsafe.Offsetof(r.part), unsafe.Sizeof(r.part), 2},
+	} {
+		if f.off/line != f.line || (f.off+f.size-1)/line != f.line {
+			t.Errorf("%s at bytes %d to %d, want within line %d", f.name, f.off, f.off+f.size-1, f.line)
+		}
+	}
+	// A block of records starts on a line: its size is a size class
+	// whose objects are all line-aligned (a multiple of 64 bytes).
+	s := New(Config{Solo: true})
+	for i := range customerBlock + 1 {
+		if p := uintptr(unsafe.Pointer(s.newCustomerLocked(strconv.Itoa(16505550000+i), true))); p%line != 0 {
+			t.Fatalf("record %d at %#x, not on a line", i, p)
+		}
+	}
+}
+
+// TestDeliveriesNoneKept: a customer with no kept deliveries (whose
+// record holds no ring) has an empty list of them, not nil, as the
+// journal's Map makes of an empty ring, and no delivered wamid.
+func TestDeliveriesNoneKept(t *testing.T) {
+	s := New(Config{Solo: true})
+	c := s.newCustomerLocked("16505551234", true)
+	if d := s.Deliveries("16505551234"); d == nil || len(d) != 0 {
+		t.Errorf("Deliveries = %#v, want an empty list", d)
+	}
+	if _, ok := s.deliveredLocked(c, s.ids.formatWamid(c.waID, 1, true)); ok {
+		t.Error("a wamid delivered to a customer with no deliveries")
 	}
 }

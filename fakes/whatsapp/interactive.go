@@ -157,7 +157,7 @@ func (s *Server) recordEvent(from string, e event) (InboundMessage, time.Time, e
 // deliveredLocked finds the business message wamid among those delivered
 // to customer c and returns when it was sent. s.mu must be held.
 func (s *Server) deliveredLocked(c *customer, wamid string) (time.Time, bool) {
-	if c == nil {
+	if c == nil || c.deliveries == nil {
 		return time.Time{}, false
 	}
 	waID, part, outbound, ok := s.ids.parseWamid(wamid)

@@ -225,27 +225,33 @@ type Server struct {
 	records []customerRecord
 }
 
+// customer is a customer's record. Its fields are laid out by when they
+// are read: the first two cache lines of a record (customerRecord is
+// three lines long, and its blocks start on a line) hold all that a send
+// and the forget queue read, so that a record the cache has lost since
+// the customer wrote costs two misses there, not three or four; the
+// third line holds the wamid parts of its messages and its kept
+// deliveries. TestCustomerRecordLayout checks the layout.
 type customer struct {
 	waID string
+	conv conversation
 	// lastInbound is when the customer last wrote, in Unix nanoseconds
 	// (hasInbound: ever): a time without a location to point to, which
 	// the window compares with forget.Old (no overflow for instants more
 	// than 292 years apart).
 	lastInbound int64
-	hasInbound  bool
-	deliveries  ring[delivRec] // the newest Config.JournalLimit (all when it is not positive): grows in blocks, never copied
-	lastErr     *ErrorEntry
-	conv        conversation
-	canonical   bool   // parsePhone(waID) == waID (see Server.waID)
-	readSeq     uint32 // inbound messages 1..readSeq are marked read
+
 	// tat is the pair rate's theoretical arrival time in Unix
 	// nanoseconds; 0: none.
-	tat int64
+	tat     int64
+	hash    uint64 // of waID, in s.customers
+	lastErr *ErrorEntry
 	// gen counts the times the record was forgotten: a forgetRec names
 	// the record in the generation it was queued in.
-	gen  uint32
-	hash uint64 // of waID, in s.customers
-
+	gen        uint32
+	readSeq    uint32 // inbound messages 1..readSeq are marked read
+	hasInbound bool
+	canonical  bool // parsePhone(waID) == waID (see Server.waID)
 	// stem is the base64 stem of its wamids (appendWamidStem), kept from
 	// the first wamid made for it (a copy: a slice of the wamid would
 	// keep its arena block for the record's life); "" until then, and
@@ -256,6 +262,24 @@ type customer struct {
 	// message with parts[i] is its inbound message number i+1. A wamid is
 	// found from its wa_id and counter part (see inboundLocked).
 	parts []uint64
+	// deliveries holds the newest Config.JournalLimit deliveries (all when
+	// it is not positive) when they are kept; nil until the first one
+	// (keptDeliveries).
+	deliveries *ring[delivRec]
+}
+
+// keptDeliveries is c's deliveries, made on the first one kept, with
+// Config.JournalLimit's limit when that is positive. (A pointer, not a
+// ring in the record: most customers' deliveries are not kept, and the
+// record is one line shorter.)
+func (s *Server) keptDeliveries(c *customer) *ring[delivRec] {
+	if c.deliveries == nil {
+		c.deliveries = new(ring[delivRec])
+		if s.cfg.JournalLimit > 0 {
+			c.deliveries.SetLimit(s.cfg.JournalLimit)
+		}
+	}
+	return c.deliveries
 }
 
 // wamidLocked is the wamid of c's message of counter part part, as
@@ -763,17 +787,24 @@ func (s *Server) customerLocked(waID string) *customer {
 }
 
 // customerRecord is a new customer record with the room for the wamid
-// part of its first inbound message, which most customers' parts never
-// outgrow: no allocation for the part when the customer first writes.
+// parts of its first four inbound messages, which most customers' parts
+// never outgrow: no allocation for the parts when the customer first
+// writes. The room also makes the record three cache lines long, so that
+// in a block of records (customerBlock of them, which starts on a line)
+// each starts on a line (see customer).
 type customerRecord struct {
 	c    customer
-	part [1]uint64
+	part [4]uint64 // makes the record three cache lines long
 }
 
 // customerBlock is how many customer records newCustomerLocked allocates
-// at once: one allocation for dozens of records, which stay in use
+// at once: one allocation for hundreds of records, which stay in use
 // (in the table, or in Server.free to be reused) as long as the server.
-const customerBlock = 64
+// The block (48 KiB) is past the largest size class, so the runtime
+// allocates it on whole pages, with no header before it: it starts on a
+// cache line (a block of a size class with pointers starts 8 bytes past
+// one, after its header).
+const customerBlock = 256
 
 // maxReusedParts bounds the wamid parts a reused record keeps room for.
 const maxReusedParts = 16
@@ -809,9 +840,6 @@ func (s *Server) newCustomerLocked(waID string, vouched bool) *customer {
 		c, r.c.parts = &r.c, r.part[:0]
 	}
 	c.waID, c.canonical = waID, canonical
-	if s.cfg.JournalLimit > 0 {
-		c.deliveries.SetLimit(s.cfg.JournalLimit)
-	}
 	if len(s.lim.tat) > 0 {
 		s.takeTatLocked(c)
 	}
@@ -955,7 +983,7 @@ func (s *Server) accept(a *accepted, r *http.Request, req *SendRequest, withID b
 				rec.extra = x
 			}
 			if kept {
-				c.deliveries.Add(rec)
+				s.keptDeliveries(c).Add(rec)
 			}
 			if keeps {
 				s.delivs.Add(delivEntry{delivRec: rec, to: c.waID})
@@ -1224,7 +1252,10 @@ func (s *Server) Deliveries(to string) []Delivery {
 	if c == nil {
 		return nil
 	}
-	return journal.Map(&c.deliveries, func(r *delivRec) Delivery { return s.delivery(c.waID, r) })
+	if c.deliveries == nil {
+		return []Delivery{} // as journal.Map of an empty ring
+	}
+	return journal.Map(c.deliveries, func(r *delivRec) Delivery { return s.delivery(c.waID, r) })
 }
 
 // LastError returns the last error a send to that customer got:
