@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -21,7 +22,7 @@ func TestCustomerTableMatchesMap(t *testing.T) {
 		switch op := rng.IntN(10); {
 		case op < 5:
 			if model[id] == nil {
-				c := &customer{waID: id}
+				c := &customer{customerHot: customerHot{waID: id}}
 				if rng.IntN(2) == 0 {
 					tab.get(id) // a miss first, as a new customer's message makes: add reuses its hash
 				}
@@ -59,18 +60,22 @@ func TestCustomerTableMatchesMap(t *testing.T) {
 }
 
 // TestNewRecordHasRoomForFirstPart: a new customer record has room for
-// the wamid part of its first inbound message, so that recording it
-// allocates nothing, and its later parts are kept in order past it.
+// the wamid parts of its first three inbound messages, so that recording
+// them allocates nothing, and its later parts are kept in order past them.
 func TestNewRecordHasRoomForFirstPart(t *testing.T) {
 	s := New(Config{Solo: true})
 	c := s.newCustomerLocked("16505551234", true)
-	if allocs := testing.AllocsPerRun(10, func() { c.parts = c.parts[:0]; c.addInbound(7) }); allocs != 0 {
-		t.Errorf("the first part allocates %v times", allocs)
+	if allocs := testing.AllocsPerRun(10, func() {
+		c.hasFirst, c.parts = false, c.parts[:0]
+		c.addInbound(7)
+		c.addInbound(8)
+		c.addInbound(9)
+	}); allocs != 0 {
+		t.Errorf("the first three parts allocate %v times", allocs)
 	}
-	c.addInbound(8)
-	c.addInbound(9)
-	if len(c.parts) != 3 || c.parts[0] != 7 || c.parts[1] != 8 || c.parts[2] != 9 {
-		t.Errorf("parts %v, want [7 8 9]", c.parts)
+	c.addInbound(10)
+	if !c.hasFirst || c.first != 7 || len(c.parts) != 3 || c.parts[0] != 8 || c.parts[1] != 9 || c.parts[2] != 10 {
+		t.Errorf("parts %v then %v, want 7 then [8 9 10]", c.first, c.parts)
 	}
 }
 
@@ -92,8 +97,8 @@ func TestNewRecordsOfBlocks(t *testing.T) {
 				cs[i].addInbound(uint64(i))
 			}
 			for i, c := range cs {
-				if len(c.parts) != 1 || c.parts[0] != uint64(i) || c.waID != strconv.Itoa(16505550000+i) {
-					t.Fatalf("record %d: wa_id %s, parts %v", i, c.waID, c.parts)
+				if !c.hasFirst || c.first != uint64(i) || len(c.parts) != 0 || c.waID != strconv.Itoa(16505550000+i) {
+					t.Fatalf("record %d: wa_id %s, parts %v then %v", i, c.waID, c.first, c.parts)
 				}
 			}
 			if s.customers.len() != n {
@@ -150,7 +155,7 @@ func TestCustomerTableRecent(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tab := newCustomerTable()
-			a, b := &customer{waID: id}, &customer{waID: id}
+			a, b := &customer{customerHot: customerHot{waID: id}}, &customer{customerHot: customerHot{waID: id}}
 			if got, want := tt.run(&tab, a, b); got != want {
 				t.Errorf("get = %p, want %p (a %p, b %p)", got, want, a, b)
 			}
@@ -159,10 +164,10 @@ func TestCustomerTableRecent(t *testing.T) {
 }
 
 // TestCustomerRecordLayout: a customer record is three cache lines long,
-// so that records in a block start on a line, and the fields a send and
-// the forget queue read lie in its first two lines, the parts and the
-// kept deliveries in the third (see customer). A field added where it
-// pushes another across a line, or a record that grows, fails it.
+// so that records in a block start on a line, customerHot its first two
+// (the fields a send, the forget queue and a reuse read) and
+// customerCold, with the room for parts, its third (see customer). A
+// field that grows a part past its lines fails it.
 func TestCustomerRecordLayout(t *testing.T) {
 	const line = 64
 	var r customerRecord
@@ -171,27 +176,22 @@ func TestCustomerRecordLayout(t *testing.T) {
 		t.Fatalf("customerRecord is %d bytes, want %d", n, 3*line)
 	}
 	for _, f := range []struct {
-		name      string
-		off, size uintptr
-		line      uintptr // the cache line of the record it lies in
+		name        string
+		off, size   uintptr
+		first, last uintptr // the cache lines of the record it lies in
 	}{
-		{"waID", unsafe.Offsetof(c.waID), unsafe.Sizeof(c.waID), 0},
-		{"conv", unsafe.Offsetof(c.conv), unsafe.Sizeof(c.conv), 0},
-		{"lastInbound", unsafe.Offsetof(c.lastInbound), unsafe.Sizeof(c.lastInbound), 0},
-		{"tat", unsafe.Offsetof(c.tat), unsafe.Sizeof(c.tat), 1},
-		{"hash", unsafe.Offsetof(c.hash), unsafe.Sizeof(c.hash), 1},
-		{"lastErr", unsafe.Offsetof(c.lastErr), unsafe.Sizeof(c.lastErr), 1},
-		{"gen", unsafe.Offsetof(c.gen), unsafe.Sizeof(c.gen), 1},
-		{"readSeq", unsafe.Offsetof(c.readSeq), unsafe.Sizeof(c.readSeq), 1},
-		{"hasInbound", unsafe.Offsetof(c.hasInbound), unsafe.Sizeof(c.hasInbound), 1},
-		{"canonical", unsafe.Offsetof(c.canonical), unsafe.Sizeof(c.canonical), 1},
-		{"stem", unsafe.Offsetof(c.stem), unsafe.Sizeof(c.stem), 1},
-		{"parts", unsafe.Offsetof(c.parts), unsafe.Sizeof(c.parts), 2},
-		{"deliveries", unsafe.Offsetof(c.deliveries), unsafe.Sizeof(c.deliveries), 2},
-		{"part", unsafe.Offsetof(r.part), unsafe.Sizeof(r.part), 2},
+		{"customerHot", unsafe.Offsetof(c.customerHot), unsafe.Sizeof(c.customerHot), 0, 1},
+		{"customerCold", unsafe.Offsetof(c.customerCold), unsafe.Sizeof(c.customerCold), 2, 2},
+		{"part", unsafe.Offsetof(r.part), unsafe.Sizeof(r.part), 2, 2},
+		// In customerHot, no field across its two lines.
+		{"waID", unsafe.Offsetof(c.waID), unsafe.Sizeof(c.waID), 0, 0},
+		{"conv", unsafe.Offsetof(c.conv), unsafe.Sizeof(c.conv), 0, 0},
+		{"lastInbound", unsafe.Offsetof(c.lastInbound), unsafe.Sizeof(c.lastInbound), 0, 0},
+		{"tat", unsafe.Offsetof(c.tat), unsafe.Sizeof(c.tat), 1, 1},
+		{"stem", unsafe.Offsetof(c.stem), unsafe.Sizeof(c.stem), 1, 1},
 	} {
-		if f.off/line != f.line || (f.off+f.size-1)/line != f.line {
-			t.Errorf("%s at bytes %d to %d, want within line %d", f.name, f.off, f.off+f.size-1, f.line)
+		if f.off/line != f.first || (f.off+f.size-1)/line != f.last {
+			t.Errorf("%s at bytes %d to %d, want within lines %d to %d", f.name, f.off, f.off+f.size-1, f.first, f.last)
 		}
 	}
 	// A block of records starts on a line: its size is a size class
@@ -215,5 +215,52 @@ func TestDeliveriesNoneKept(t *testing.T) {
 	}
 	if _, ok := s.deliveredLocked(c, s.ids.formatWamid(c.waID, 1, true)); ok {
 		t.Error("a wamid delivered to a customer with no deliveries")
+	}
+}
+
+// TestReusedRecordIsClean: a forgotten customer's record, reused for
+// another wa_id, holds nothing of its last use, whether that left its
+// third line as it was made (customerCold) or set a field there.
+func TestReusedRecordIsClean(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		use  func(s *Server, c *customer)
+	}{
+		{"one message", func(s *Server, c *customer) { c.addInbound(1) }},
+		{"three messages", func(s *Server, c *customer) { c.addInbound(1); c.addInbound(2); c.addInbound(3) }},
+		{"error", func(s *Server, c *customer) { s.addErrorLocked(ErrorEntry{Code: 131047}, c) }},
+		{"read", func(s *Server, c *customer) {
+			c.addInbound(1)
+			s.markReadLocked(time.Unix(1, 0), inboundRec{c: c, seq: 1}, "wamid.x")
+		}},
+		{"kept delivery", func(s *Server, c *customer) { s.keptDeliveries(c).Add(delivRec{part: 4}) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(Config{Solo: true})
+			c := s.newCustomerLocked("16505551234", true)
+			c.lastInbound, c.hasInbound, c.tat = 5, true, 6
+			c.stem.make(c.waID)
+			tc.use(s, c)
+			// Forgotten as noteInboundLocked forgets it.
+			s.customers.remove(c)
+			c.gen++
+			s.free = append(s.free, c)
+			d := s.newCustomerLocked("4915112345678", true)
+			if d != c {
+				t.Fatal("the forgotten record was not reused")
+			}
+			want := customerHot{waID: "4915112345678", canonical: true, gen: 1, hash: d.hash}
+			if d.customerHot != want {
+				t.Errorf("reused record %+v, want %+v", d.customerHot, want)
+			}
+			if len(d.parts) != 0 || cap(d.parts) > maxReusedParts || d.lastErr != nil || d.deliveries != nil || d.readSeq != 0 {
+				t.Errorf("reused record's third line: %+v", d.customerCold)
+			}
+			d.addInbound(7)
+			d.addInbound(8)
+			if in, ok := s.inboundLocked(s.ids.formatWamid(d.waID, 8, false)); !ok || in.seq != 2 {
+				t.Errorf("the second part after reuse: %+v %v", in, ok)
+			}
+		})
 	}
 }

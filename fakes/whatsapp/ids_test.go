@@ -96,7 +96,7 @@ func TestWamidsMatchLayout(t *testing.T) {
 	for seed := uint64(0); seed < 64; seed++ {
 		s := &Server{ids: newIDGen(seed ^ r.Uint64())}
 		for n := 0; n <= 21; n++ {
-			c := &customer{waID: digits[:n]}
+			c := &customer{customerHot: customerHot{waID: digits[:n]}}
 			for i := 0; i < 4; i++ {
 				part, out := r.Uint64(), i&1 == 0
 				hi, lo := refPermute(s.ids.tag, part, streamWamid)
@@ -182,7 +182,7 @@ func TestWamidLocked(t *testing.T) {
 		waID := strings.Repeat("1234567890", 25)[:1+i%250]
 		c := cs[waID]
 		if c == nil {
-			c = &customer{waID: waID}
+			c = &customer{customerHot: customerHot{waID: waID}}
 			cs[waID] = c
 		}
 		part := s.ids.wamidPart()

@@ -15,8 +15,11 @@ func (s *Server) inboundLocked(wamid string) (inboundRec, bool) {
 	}
 	for i := len(c.parts) - 1; i >= 0; i-- { // the newest first
 		if c.parts[i] == part {
-			return inboundRec{c: c, seq: uint32(i + 1)}, true
+			return inboundRec{c: c, seq: uint32(i + 2)}, true
 		}
+	}
+	if c.hasFirst && c.first == part {
+		return inboundRec{c: c, seq: 1}, true
 	}
 	return inboundRec{}, false
 }
@@ -25,7 +28,7 @@ func (s *Server) inboundLocked(wamid string) (inboundRec, bool) {
 // customer's earlier messages read too. s.mu must be held.
 func (s *Server) markReadLocked(now time.Time, in inboundRec, wamid string) {
 	if in.seq > in.c.readSeq {
-		in.c.readSeq = in.seq
+		in.c.readSeq, in.c.cold = in.seq, true
 	}
 	s.reads.Add(ReadReceipt{At: now, From: in.c.waID, ID: wamid})
 	s.counts.Reads++

@@ -227,12 +227,20 @@ type Server struct {
 
 // customer is a customer's record. Its fields are laid out by when they
 // are read: the first two cache lines of a record (customerRecord is
-// three lines long, and its blocks start on a line) hold all that a send
-// and the forget queue read, so that a record the cache has lost since
-// the customer wrote costs two misses there, not three or four; the
-// third line holds the wamid parts of its messages and its kept
-// deliveries. TestCustomerRecordLayout checks the layout.
+// three lines long, and its blocks start on a line) hold all that a send,
+// the forget queue and a record's reuse read (customerHot), so that a
+// record the cache has lost since the customer wrote costs two misses
+// there, not three or four; the third line (customerCold) holds what
+// only some customers have: a second inbound message, an error, a read
+// receipt, kept deliveries. A customer with none of those leaves it as it
+// was made. TestCustomerRecordLayout checks the layout.
 type customer struct {
+	customerHot
+	customerCold
+}
+
+// customerHot is the first two cache lines of a customer record.
+type customerHot struct {
 	waID string
 	conv conversation
 	// lastInbound is when the customer last wrote, in Unix nanoseconds
@@ -243,29 +251,41 @@ type customer struct {
 
 	// tat is the pair rate's theoretical arrival time in Unix
 	// nanoseconds; 0: none.
-	tat     int64
-	hash    uint64 // of waID, in s.customers
-	lastErr *ErrorEntry
+	tat  int64
+	hash uint64 // of waID, in s.customers
+	// first is the wamid counter part of its first inbound message
+	// (hasFirst: it has written); parts holds those of the later ones.
+	first uint64
 	// gen counts the times the record was forgotten: a forgetRec names
 	// the record in the generation it was queued in.
 	gen        uint32
-	readSeq    uint32 // inbound messages 1..readSeq are marked read
 	hasInbound bool
 	canonical  bool // parsePhone(waID) == waID (see Server.waID)
+	hasFirst   bool
+	// cold is set when a field of customerCold is: a reused record
+	// clears the third line only then.
+	cold bool
 	// stem is the base64 stem of its wamids (appendWamidStem), kept from
 	// the first wamid made for it (a copy: a slice of the wamid would
 	// keep its arena block for the record's life); "" until then, and
 	// for a wa_id whose stem does not fit.
 	stem wamidStem
+}
 
-	// parts are the wamid counter parts of its messages, in order: the
-	// message with parts[i] is its inbound message number i+1. A wamid is
-	// found from its wa_id and counter part (see inboundLocked).
-	parts []uint64
+// customerCold is the third cache line of a customer record: what only
+// some customers have. Setting a field sets customerHot.cold.
+type customerCold struct {
+	// parts are the wamid counter parts of its inbound messages after
+	// the first, in order: the message with parts[i] is its inbound
+	// message number i+2. A wamid is found from its wa_id and counter
+	// part (see inboundLocked).
+	parts   []uint64
+	lastErr *ErrorEntry
 	// deliveries holds the newest Config.JournalLimit deliveries (all when
 	// it is not positive) when they are kept; nil until the first one
 	// (keptDeliveries).
 	deliveries *ring[delivRec]
+	readSeq    uint32 // inbound messages 1..readSeq are marked read
 }
 
 // keptDeliveries is c's deliveries, made on the first one kept, with
@@ -274,7 +294,7 @@ type customer struct {
 // record is one line shorter.)
 func (s *Server) keptDeliveries(c *customer) *ring[delivRec] {
 	if c.deliveries == nil {
-		c.deliveries = new(ring[delivRec])
+		c.deliveries, c.cold = new(ring[delivRec]), true
 		if s.cfg.JournalLimit > 0 {
 			c.deliveries.SetLimit(s.cfg.JournalLimit)
 		}
@@ -325,8 +345,15 @@ func (w *wamidStem) make(waID string) bool {
 	return true
 }
 
-// addInbound gives c's next inbound message the wamid counter part part.
-func (c *customer) addInbound(part uint64) { c.parts = append(c.parts, part) }
+// addInbound gives c's next inbound message the wamid counter part part:
+// the first in the record's first lines, the later ones in its third.
+func (c *customer) addInbound(part uint64) {
+	if !c.hasFirst {
+		c.first, c.hasFirst = part, true
+		return
+	}
+	c.parts, c.cold = append(c.parts, part), true
+}
 
 // inboundRec is a customer message the business may mark as read.
 type inboundRec struct {
@@ -742,7 +769,7 @@ func (s *Server) addErrorLocked(ent ErrorEntry, c *customer) {
 	s.counts.Errors++
 	if c != nil {
 		e := ent
-		c.lastErr = &e
+		c.lastErr, c.cold = &e, true
 	}
 }
 
@@ -787,14 +814,15 @@ func (s *Server) customerLocked(waID string) *customer {
 }
 
 // customerRecord is a new customer record with the room for the wamid
-// parts of its first four inbound messages, which most customers' parts
-// never outgrow: no allocation for the parts when the customer first
-// writes. The room also makes the record three cache lines long, so that
-// in a block of records (customerBlock of them, which starts on a line)
-// each starts on a line (see customer).
+// parts of its second and third inbound messages (the first's is in the
+// record, customer.first), which most customers' parts never outgrow: no
+// allocation for the parts when the customer writes. The room also makes
+// the record three cache lines long, so that in a block of records
+// (customerBlock of them, which starts on a line) each starts on a line
+// (see customer).
 type customerRecord struct {
 	c    customer
-	part [4]uint64 // makes the record three cache lines long
+	part [2]uint64 // makes the record three cache lines long
 }
 
 // customerBlock is how many customer records newCustomerLocked allocates
@@ -808,6 +836,15 @@ const customerBlock = 256
 
 // maxReusedParts bounds the wamid parts a reused record keeps room for.
 const maxReusedParts = 16
+
+// reusedParts is the room for wamid parts a reused record keeps of parts,
+// its parts in its last use: their room, unless it is past maxReusedParts.
+func reusedParts(parts []uint64) []uint64 {
+	if cap(parts) > maxReusedParts {
+		return nil
+	}
+	return parts[:0]
+}
 
 // newCustomerLocked makes the record of waID, which has none: a forgotten
 // customer's record when there is one (see retain.go). vouched tells that
@@ -826,11 +863,11 @@ func (s *Server) newCustomerLocked(waID string, vouched bool) *customer {
 		c = s.free[n-1]
 		s.free[n-1] = nil
 		s.free = s.free[:n-1]
-		parts := c.parts[:0]
-		if cap(parts) > maxReusedParts {
-			parts = nil
+		// The third line only when it holds something (customer).
+		if c.cold {
+			c.customerCold = customerCold{parts: reusedParts(c.parts)}
 		}
-		*c = customer{gen: c.gen, parts: parts}
+		c.customerHot = customerHot{gen: c.gen}
 	} else {
 		if len(s.records) == 0 {
 			s.records = make([]customerRecord, customerBlock)
