@@ -337,26 +337,27 @@ func wamidDigits(hi, lo uint64, r int) (lead uint32, k int, yh, yl uint64, trail
 }
 
 // hexDigits holds the 30 digits at the top of (yh, yl) (wamidDigits) as
-// the indices of their groups' look-ups (hexHeads, hexTails): the digits
-// in big-endian order, then the same a digit further on, so that digits
-// 2i and 2i+1 are byte i and digits 2i+1 and 2i+2 byte 16+i. A look-up's
-// index is then a byte load, not a copy, a shift and a mask in registers.
+// the indices of their groups' look-ups (hexHeads, hexTails): the words
+// yh and yl, then the same a digit further on, each in the machine's
+// little-endian order, so that digits 2i and 2i+1 are byte i^7 and digits
+// 2i+1 and 2i+2 byte (16+i)^7. A look-up's index is then a byte load, not
+// a copy, a shift and a mask in registers.
 type hexDigits [32]byte
 
 // set puts the digits at the top of (yh, yl) in x.
 func (x *hexDigits) set(yh, yl uint64) {
-	binary.BigEndian.PutUint64(x[0:], yh)
-	binary.BigEndian.PutUint64(x[8:], yl)
-	binary.BigEndian.PutUint64(x[16:], yh<<4|yl>>60)
-	binary.BigEndian.PutUint64(x[24:], yl<<4)
+	binary.LittleEndian.PutUint64(x[0:], yh)
+	binary.LittleEndian.PutUint64(x[8:], yl)
+	binary.LittleEndian.PutUint64(x[16:], yh<<4|yl>>60)
+	binary.LittleEndian.PutUint64(x[24:], yl<<4)
 }
 
 // putGroups writes at p the groups of digits 6i to 6i+5 (i below 5): the
 // first group's digits start a byte of the digits, the second's half-way
 // through one.
 func (x *hexDigits) putGroups(p *[8]byte, i int) {
-	putHexGroup((*[4]byte)(p[0:]), x[3*i], x[16+3*i])
-	putHexGroup((*[4]byte)(p[4:]), x[16+3*i+1], x[3*i+2])
+	putHexGroup((*[4]byte)(p[0:]), x[(3*i)^7], x[(16+3*i)^7])
+	putHexGroup((*[4]byte)(p[4:]), x[(17+3*i)^7], x[(3*i+2)^7])
 }
 
 // putHexGroup writes at p the base64 group of three upper-case hex
