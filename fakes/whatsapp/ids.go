@@ -338,10 +338,10 @@ func wamidDigits(hi, lo uint64, r int) (lead uint32, k int, yh, yl uint64, trail
 
 // hexDigits holds the 30 digits at the top of (yh, yl) (wamidDigits) as
 // the indices of their groups' look-ups (hexHeads, hexTails): the words
-// yh and yl, then the same a digit further on, each in the machine's
-// little-endian order, so that digits 2i and 2i+1 are byte i^7 and digits
-// 2i+1 and 2i+2 byte (16+i)^7. A look-up's index is then a byte load, not
-// a copy, a shift and a mask in registers.
+// yh and yl, then the same a digit further on, each in little-endian
+// order, so that digits 2i and 2i+1 are byte i^7 and digits 2i+1 and
+// 2i+2 byte (16+i)^7. A look-up's index is then a byte load, not a copy,
+// a shift and a mask in registers.
 type hexDigits [32]byte
 
 // set puts the digits at the top of (yh, yl) in x.
