@@ -848,7 +848,7 @@ func (w *World) RunUntil(t time.Time) error {
 		next, seq, queued := w.queue.head()
 		// The lane's arrival, when it comes before the queue's head.
 		lane := false
-		if f := w.lane; f != nil && f.queued && (!queued || f.at < next || f.at == next && f.seq < seq) {
+		if f := w.lane; f != nil && f.queued && (!queued || earlier(f.at, f.seq, next, seq)) {
 			next, queued, lane = f.at, true, true
 		}
 		if d := &w.next; d.has && (!queued || d.ns <= next) {
@@ -1581,15 +1581,18 @@ func roundMilli(d time.Duration) time.Duration {
 		return math.MinInt64 // overflow
 	}
 	// Every draw but a degenerate one: the remainder of an unsigned
-	// division, which needs no correction for the sign.
+	// division, which needs no correction for the sign. Down or up is
+	// chosen without a branch (a conditional move): with a draw's
+	// remainder, random, a branch was mispredicted half the time.
 	r := time.Duration(uint64(d) % uint64(m))
-	if r+r < m {
-		return d - r
+	d1 := d - r
+	if r+r >= m {
+		d1 += m
 	}
-	if d1 := d + m - r; d1 > d {
-		return d1
+	if d1 < d-r {
+		return math.MaxInt64 // overflow
 	}
-	return math.MaxInt64 // overflow
+	return d1
 }
 
 // step runs the idx-th action of a scripted step.
