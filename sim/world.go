@@ -724,7 +724,7 @@ type flow struct {
 // location.
 func (f *flow) next(after int64) {
 	w := f.w
-	gap := roundMilli(time.Duration(w.traffic.ExpFloat64() * f.mean))
+	gap := roundMilli(time.Duration(expFloat64(w.traffic) * f.mean))
 	at := after + int64(gap)
 	if at >= f.until || at < after { // past the end, or past every time
 		return
@@ -1524,17 +1524,17 @@ func (s *script) when(k int) int64 {
 //go:noinline
 func (s *script) next() {
 	w, p := s.w, s.p
-	p.pending--
 	if p.open != s.conv {
+		p.pending--
 		w.release(p)
 		return
 	}
 	k := s.k // at least 0 and at most last: halved as unsigned, a shift
 	if k < s.last {
-		s.k = k + 1
-		p.pending++
+		s.k = k + 1 // the action played gives way to the next: p.pending stays
 		w.queue.pushKept(s.when(k+1), s.base+uint64(k+1), s.slot)
 	} else {
+		p.pending--
 		w.queue.drop()
 	}
 	w.lastPerson = p // the engine logs the action's events now: p at hand (person)
@@ -1562,7 +1562,7 @@ func draw(rng *rand.Rand, d *scenario.Distribution) time.Duration {
 	var v time.Duration
 	switch d.Kind {
 	case "exp":
-		v = time.Duration(rng.ExpFloat64() * float64(d.Mean))
+		v = time.Duration(expFloat64(rng) * float64(d.Mean))
 	case "uniform":
 		v = d.Low + time.Duration(rng.Float64()*float64(d.High-d.Low))
 	default:
@@ -1695,7 +1695,10 @@ func (w *World) customerText(p *person, text string) {
 // logged: for a timeline (a customer the scenario lists), the trace, or the
 // message center.
 func (w *World) keepsText(p *person) bool {
-	return p.listed || (p.scripted && (w.opt.Trace || w.center != nil))
+	// Only the customers w.scripted counts are listed or scripted: in a
+	// world with none, p is not read here, a line of the record that a
+	// generated customer's reply reads for nothing else.
+	return w.scripted != 0 && (p.listed || (p.scripted && (w.opt.Trace || w.center != nil)))
 }
 
 // record keeps what a scripted customer said for their timeline, and notes
