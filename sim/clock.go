@@ -2,6 +2,7 @@ package sim
 
 import (
 	"hash/fnv"
+	"math/bits"
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
@@ -203,6 +204,21 @@ type action struct {
 
 func (a *queued) before(b *queued) bool {
 	return a.key < b.key || a.key == b.key && a.seq < b.seq
+}
+
+// earlier reports whether the time of unix nanoseconds a, in place sa,
+// comes before b, in place sb (as the queue orders its entries), computed
+// without a branch: the borrow out of the 128-bit difference of (a, sa)
+// and (b, sb), each time's sign bit flipped to order it as unsigned. The
+// run's loop decides with it whether the lane's arrival comes before the
+// queue's head, their order random: one branch on its result, which the
+// loop's later test of the same choice follows, where the comparison's
+// own branches left that test mispredicted as often as themselves.
+func earlier(a int64, sa uint64, b int64, sb uint64) bool {
+	const sign = 1 << 63
+	_, borrow := bits.Sub64(sa, sb, 0)
+	_, borrow = bits.Sub64(uint64(a)^sign, uint64(b)^sign, borrow)
+	return borrow != 0
 }
 
 func (q *Queue) push(at time.Time, seq uint64, fn func()) {

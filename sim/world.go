@@ -724,7 +724,7 @@ type flow struct {
 // location.
 func (f *flow) next(after int64) {
 	w := f.w
-	gap := roundMilli(time.Duration(w.traffic.ExpFloat64() * f.mean))
+	gap := roundMilli(time.Duration(expFloat64(w.traffic) * f.mean))
 	at := after + int64(gap)
 	if at >= f.until || at < after { // past the end, or past every time
 		return
@@ -848,7 +848,7 @@ func (w *World) RunUntil(t time.Time) error {
 		next, seq, queued := w.queue.head()
 		// The lane's arrival, when it comes before the queue's head.
 		lane := false
-		if f := w.lane; f != nil && f.queued && (!queued || f.at < next || f.at == next && f.seq < seq) {
+		if f := w.lane; f != nil && f.queued && (!queued || earlier(f.at, f.seq, next, seq)) {
 			next, queued, lane = f.at, true, true
 		}
 		if d := &w.next; d.has && (!queued || d.ns <= next) {
@@ -1515,23 +1515,29 @@ func (s *script) when(k int) int64 {
 // loop, which calls it, and which it would make too large to keep its
 // values in registers.
 //
+// The close, which queues nothing after it, takes its spent entry out of
+// the queue itself (Queue.drop), on the branch that already tells it from
+// the other actions: the run's loop, which drops whatever entry is left
+// spent, then mostly finds none, where its test followed whether the
+// event played was a close, random, and was mispredicted at each close.
+//
 //go:noinline
 func (s *script) next() {
 	w, p := s.w, s.p
-	p.pending--
 	if p.open != s.conv {
+		p.pending--
 		w.release(p)
 		return
 	}
-	// k is at least 0 and at most last: halved as unsigned, a shift.
-	k := s.k
+	k := s.k // at least 0 and at most last: halved as unsigned, a shift
 	if k < s.last {
-		s.k = k + 1
-		p.pending++
+		s.k = k + 1 // the action played gives way to the next: p.pending stays
 		w.queue.pushKept(s.when(k+1), s.base+uint64(k+1), s.slot)
+	} else {
+		p.pending--
+		w.queue.drop()
 	}
-	// The engine logs the action's events now: keep p at hand (person).
-	w.lastPerson = p
+	w.lastPerson = p // the engine logs the action's events now: p at hand (person)
 	switch {
 	case k == s.last:
 		w.engine.Close(w.clock.nowLocal(), s.agent, p.key)
@@ -1556,7 +1562,7 @@ func draw(rng *rand.Rand, d *scenario.Distribution) time.Duration {
 	var v time.Duration
 	switch d.Kind {
 	case "exp":
-		v = time.Duration(rng.ExpFloat64() * float64(d.Mean))
+		v = time.Duration(expFloat64(rng) * float64(d.Mean))
 	case "uniform":
 		v = d.Low + time.Duration(rng.Float64()*float64(d.High-d.Low))
 	default:
@@ -1581,15 +1587,18 @@ func roundMilli(d time.Duration) time.Duration {
 		return math.MinInt64 // overflow
 	}
 	// Every draw but a degenerate one: the remainder of an unsigned
-	// division, which needs no correction for the sign.
+	// division, which needs no correction for the sign. Down or up is
+	// chosen without a branch (a conditional move): with a draw's
+	// remainder, random, a branch was mispredicted half the time.
 	r := time.Duration(uint64(d) % uint64(m))
-	if r+r < m {
-		return d - r
+	d1 := d - r
+	if r+r >= m {
+		d1 += m
 	}
-	if d1 := d + m - r; d1 > d {
-		return d1
+	if d1 < d-r {
+		return math.MaxInt64 // overflow
 	}
-	return math.MaxInt64 // overflow
+	return d1
 }
 
 // step runs the idx-th action of a scripted step.
@@ -1686,7 +1695,10 @@ func (w *World) customerText(p *person, text string) {
 // logged: for a timeline (a customer the scenario lists), the trace, or the
 // message center.
 func (w *World) keepsText(p *person) bool {
-	return p.listed || (p.scripted && (w.opt.Trace || w.center != nil))
+	// Only the customers w.scripted counts are listed or scripted: in a
+	// world with none, p is not read here, a line of the record that a
+	// generated customer's reply reads for nothing else.
+	return w.scripted != 0 && (p.listed || (p.scripted && (w.opt.Trace || w.center != nil)))
 }
 
 // record keeps what a scripted customer said for their timeline, and notes
