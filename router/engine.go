@@ -264,7 +264,10 @@ type customer struct {
 	// in the 256-byte size class, a multiple of 64, so records start on a
 	// line; TestReleaseFieldsFirst): they read it a status horizon after
 	// anything else did, when nothing of it is cached, and every other
-	// line of it would cost one more miss.
+	// line of it would cost one more miss. What they read of a customer
+	// on a channel with a reply window is in the first line alone, and
+	// newCustomer, which writes every line, reads the second only on a
+	// channel with a reply limit.
 	relAt   int64   // when it may be released, while relQueued (unix ns)
 	pol     *Policy // its channel's
 	open    *conv
@@ -278,13 +281,13 @@ type customer struct {
 	// pinned: the caller set a profile or attributes; the customer is held
 	// for the engine's life.
 	pinned bool
-	sent   int // sends counted against the reply limit
 	// windowEnd is the end of its reply window (unix ns, saturated), from
 	// lastInbound or windowStart by its policy's anchor (windowEndNano),
 	// kept whenever either moves: every send and the release path ask
 	// whether the window is open, and this is one load where working it
 	// out from the anchor's time.Time was about twenty instructions.
 	windowEnd int64
+	sent      int // sends counted against the reply limit
 	// sentAt holds the times of those sends (unix ns) on a channel with a
 	// reply limit: a late customer message resets the allowance to the
 	// sends made after it (late.go). It is here because newCustomer reads
@@ -841,7 +844,13 @@ func (e *Engine) newCustomer() *customer {
 	c := e.freeCusts[n-1]
 	e.freeCusts[n-1] = nil
 	e.freeCusts = e.freeCusts[:n-1]
-	sentAt := c.sentAt[:0]
+	// Only a channel with a reply limit fills sentAt: elsewhere its line is
+	// not read before it is zeroed, a write rather than a read of a cold
+	// line (and an array it kept from an earlier life is let go).
+	var sentAt []int64
+	if c.pol.ReplyLimit > 0 {
+		sentAt = c.sentAt[:0]
+	}
 	*c = customer{sentAt: sentAt}
 	return c
 }
