@@ -172,38 +172,32 @@ type sentEntry struct {
 }
 
 type agent struct {
+	// The fields that an assignment and a close read or write (setActive,
+	// reindex, the strategies' keys, the events) come first, in the
+	// record's first three lines: laid out as declared, they were spread
+	// over all five, and between a customer's assignment and close the
+	// agents' lines leave the cache.
 	id           string
 	capacity     int
-	online       bool
 	active       int
 	assignments  int
 	peak         int
-	lastAssigned int64  // unix ns, or never
-	slots        []slot // memberships, in group priority order
-	store        string // scope: "" for the headquarters
-	rank         int32  // the agent's place among all agents ordered by id
-
-	sched   *schedule      // nil: always in hours
-	loc     *time.Location // where sched is read
-	onShift bool           // inside working hours (always, without sched)
-	due     dues           // the agent's timers (shift changes)
+	lastAssigned int64 // unix ns, or never
+	rank         int32 // the agent's place among all agents ordered by id
+	online       bool
+	onShift      bool // inside working hours (always, without sched)
 	// anyHours: a group of the agent's ignores working hours, so the
 	// agent can be assigned in it at any hour.
 	anyHours bool
-
-	onlineSince time.Time
-	onlineTotal time.Duration
-	busyAt      time.Time
+	// eligible: online, in hours (or in a group that ignores them) and
+	// below capacity, since eligibleSince; eligibleTotal sums the spans
+	// that ended.
+	eligible bool
+	slots    []slot // memberships, in group priority order
 	// busyHi and busyLo are the conversation-time of the spans that
 	// ended, in nanoseconds, 128 bits: capacity × time online passes 64
 	// bits (292 years) for a large capacity over a long run.
 	busyHi, busyLo uint64
-	// eligible: online, in hours (or in a group that ignores them) and
-	// below capacity, since eligibleSince; eligibleTotal sums the spans
-	// that ended.
-	eligible      bool
-	eligibleSince time.Time
-	eligibleTotal time.Duration
 	// busyAtNano and eligibleSinceNano are busyAt and eligibleSince in unix
 	// ns: the spans that end at every assignment and close are measured
 	// on the engine's clock, which orders calls by unix ns (accept), with
@@ -212,6 +206,16 @@ type agent struct {
 	// which keep their zones.
 	busyAtNano        int64
 	eligibleSinceNano int64
+	eligibleTotal     time.Duration
+	busyAt            time.Time
+	eligibleSince     time.Time
+	store             string // scope: "" for the headquarters
+
+	sched       *schedule      // nil: always in hours
+	loc         *time.Location // where sched is read
+	due         dues           // the agent's timers (shift changes)
+	onlineSince time.Time
+	onlineTotal time.Duration
 }
 
 // slot is an agent's membership in one group, with its positions there.

@@ -48,3 +48,39 @@ func TestReleaseFieldsFirst(t *testing.T) {
 		t.Errorf("conv.excluded is at byte %d, not beside the id", off)
 	}
 }
+
+// TestAgentHotFieldsFirst holds the agent record's layout: what an
+// assignment and a close read or write of an agent (setActive, reindex,
+// the strategies' keys, the events) lies in its first three 64-byte lines.
+func TestAgentHotFieldsFirst(t *testing.T) {
+	var a agent
+	fields := []struct {
+		name      string
+		off, size uintptr
+	}{
+		{"id", unsafe.Offsetof(a.id), unsafe.Sizeof(a.id)},
+		{"capacity", unsafe.Offsetof(a.capacity), unsafe.Sizeof(a.capacity)},
+		{"active", unsafe.Offsetof(a.active), unsafe.Sizeof(a.active)},
+		{"assignments", unsafe.Offsetof(a.assignments), unsafe.Sizeof(a.assignments)},
+		{"peak", unsafe.Offsetof(a.peak), unsafe.Sizeof(a.peak)},
+		{"lastAssigned", unsafe.Offsetof(a.lastAssigned), unsafe.Sizeof(a.lastAssigned)},
+		{"rank", unsafe.Offsetof(a.rank), unsafe.Sizeof(a.rank)},
+		{"online", unsafe.Offsetof(a.online), unsafe.Sizeof(a.online)},
+		{"onShift", unsafe.Offsetof(a.onShift), unsafe.Sizeof(a.onShift)},
+		{"anyHours", unsafe.Offsetof(a.anyHours), unsafe.Sizeof(a.anyHours)},
+		{"eligible", unsafe.Offsetof(a.eligible), unsafe.Sizeof(a.eligible)},
+		{"slots", unsafe.Offsetof(a.slots), unsafe.Sizeof(a.slots)},
+		{"busyHi", unsafe.Offsetof(a.busyHi), unsafe.Sizeof(a.busyHi)},
+		{"busyLo", unsafe.Offsetof(a.busyLo), unsafe.Sizeof(a.busyLo)},
+		{"busyAtNano", unsafe.Offsetof(a.busyAtNano), unsafe.Sizeof(a.busyAtNano)},
+		{"eligibleSinceNano", unsafe.Offsetof(a.eligibleSinceNano), unsafe.Sizeof(a.eligibleSinceNano)},
+		{"eligibleTotal", unsafe.Offsetof(a.eligibleTotal), unsafe.Sizeof(a.eligibleTotal)},
+		{"busyAt", unsafe.Offsetof(a.busyAt), unsafe.Sizeof(a.busyAt)},
+		{"eligibleSince", unsafe.Offsetof(a.eligibleSince), unsafe.Sizeof(a.eligibleSince)},
+	}
+	for _, f := range fields {
+		if f.off+f.size > 192 {
+			t.Errorf("agent.%s ends at byte %d, past the record's first three lines", f.name, f.off+f.size)
+		}
+	}
+}
