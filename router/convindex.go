@@ -93,13 +93,17 @@ func (x *convIndex) putFar(cv *conv) {
 	x.store(cv)
 }
 
-// grow doubles the ring, placing every record again.
+// grow doubles the ring, placing every record again. It does not read a
+// record's id: the one id of the window that falls on slot j is base plus
+// j-base modulo the ring's length (the window spans at most the ring), and
+// most records were opened long before, so reading each was a cache miss.
 func (x *convIndex) grow() {
 	ring := make([]*conv, 2*len(x.ring))
-	mask := uint64(len(ring) - 1)
-	for _, cv := range x.ring {
+	old, mask := uint64(len(x.ring)-1), uint64(len(ring)-1)
+	base := uint64(x.base)
+	for j, cv := range x.ring {
 		if cv != nil {
-			ring[uint64(cv.id)&mask] = cv
+			ring[(base+(uint64(j)-base)&old)&mask] = cv
 		}
 	}
 	x.ring = ring

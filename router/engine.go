@@ -172,38 +172,32 @@ type sentEntry struct {
 }
 
 type agent struct {
+	// The fields that an assignment and a close read or write (setActive,
+	// reindex, the strategies' keys, the events) come first, in the
+	// record's first three lines: laid out as declared, they were spread
+	// over all five, and between a customer's assignment and close the
+	// agents' lines leave the cache.
 	id           string
 	capacity     int
-	online       bool
 	active       int
 	assignments  int
 	peak         int
-	lastAssigned int64  // unix ns, or never
-	slots        []slot // memberships, in group priority order
-	store        string // scope: "" for the headquarters
-	rank         int32  // the agent's place among all agents ordered by id
-
-	sched   *schedule      // nil: always in hours
-	loc     *time.Location // where sched is read
-	onShift bool           // inside working hours (always, without sched)
-	due     dues           // the agent's timers (shift changes)
+	lastAssigned int64 // unix ns, or never
+	rank         int32 // the agent's place among all agents ordered by id
+	online       bool
+	onShift      bool // inside working hours (always, without sched)
 	// anyHours: a group of the agent's ignores working hours, so the
 	// agent can be assigned in it at any hour.
 	anyHours bool
-
-	onlineSince time.Time
-	onlineTotal time.Duration
-	busyAt      time.Time
+	// eligible: online, in hours (or in a group that ignores them) and
+	// below capacity, since eligibleSince; eligibleTotal sums the spans
+	// that ended.
+	eligible bool
+	slots    []slot // memberships, in group priority order
 	// busyHi and busyLo are the conversation-time of the spans that
 	// ended, in nanoseconds, 128 bits: capacity × time online passes 64
 	// bits (292 years) for a large capacity over a long run.
 	busyHi, busyLo uint64
-	// eligible: online, in hours (or in a group that ignores them) and
-	// below capacity, since eligibleSince; eligibleTotal sums the spans
-	// that ended.
-	eligible      bool
-	eligibleSince time.Time
-	eligibleTotal time.Duration
 	// busyAtNano and eligibleSinceNano are busyAt and eligibleSince in unix
 	// ns: the spans that end at every assignment and close are measured
 	// on the engine's clock, which orders calls by unix ns (accept), with
@@ -212,6 +206,16 @@ type agent struct {
 	// which keep their zones.
 	busyAtNano        int64
 	eligibleSinceNano int64
+	eligibleTotal     time.Duration
+	busyAt            time.Time
+	eligibleSince     time.Time
+	store             string // scope: "" for the headquarters
+
+	sched       *schedule      // nil: always in hours
+	loc         *time.Location // where sched is read
+	due         dues           // the agent's timers (shift changes)
+	onlineSince time.Time
+	onlineTotal time.Duration
 }
 
 // slot is an agent's membership in one group, with its positions there.
@@ -261,10 +265,13 @@ func (w waiter) waits(g *group) bool {
 type customer struct {
 	// The fields the release queue, releasable and release read come
 	// first, in the record's first two cache lines (a record is allocated
-	// in the 320-byte size class, a multiple of 64, so records start on a
+	// in the 256-byte size class, a multiple of 64, so records start on a
 	// line; TestReleaseFieldsFirst): they read it a status horizon after
 	// anything else did, when nothing of it is cached, and every other
-	// line of it would cost one more miss.
+	// line of it would cost one more miss. What they read of a customer
+	// on a channel with a reply window is in the first line alone, and
+	// newCustomer, which writes every line, reads the second only on a
+	// channel with a reply limit.
 	relAt   int64   // when it may be released, while relQueued (unix ns)
 	pol     *Policy // its channel's
 	open    *conv
@@ -278,13 +285,13 @@ type customer struct {
 	// pinned: the caller set a profile or attributes; the customer is held
 	// for the engine's life.
 	pinned bool
-	sent   int // sends counted against the reply limit
 	// windowEnd is the end of its reply window (unix ns, saturated), from
 	// lastInbound or windowStart by its policy's anchor (windowEndNano),
 	// kept whenever either moves: every send and the release path ask
 	// whether the window is open, and this is one load where working it
 	// out from the anchor's time.Time was about twenty instructions.
 	windowEnd int64
+	sent      int // sends counted against the reply limit
 	// sentAt holds the times of those sends (unix ns) on a channel with a
 	// reply limit: a late customer message resets the allowance to the
 	// sends made after it (late.go). It is here because newCustomer reads
@@ -295,10 +302,14 @@ type customer struct {
 	key         CustomerKey
 	lastInbound time.Time
 	windowStart time.Time
-	profile     Profile
-	count       int
-	attrs       map[string]string
-	manual      bool // its channel has no auto-assignment
+	// profile is nil for the zero Profile, which most customers have
+	// (profileOf reads it). Held out of the record, it keeps the record
+	// at four lines where it took five: a reused record is a day cold,
+	// and newCustomer writes every line of it.
+	profile *Profile
+	count   int
+	attrs   map[string]string
+	manual  bool // its channel has no auto-assignment
 	// allowance numbers the reply allowances: it moves on at every reset, so
 	// a refused send gives its slot back only to the allowance it took it
 	// from.
@@ -731,7 +742,28 @@ func (e *Engine) SetProfile(key CustomerKey, p Profile) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c := e.customer(&key)
-	c.profile, c.pinned = p, true
+	c.profile, c.pinned = &p, true
+}
+
+// noProfile is the profile of a customer without one: the zero Profile,
+// never written.
+var noProfile Profile
+
+// profileOf returns the customer's profile, for reading.
+func (c *customer) profileOf() *Profile {
+	if c.profile == nil {
+		return &noProfile
+	}
+	return c.profile
+}
+
+// ownProfile returns the customer's profile for writing, giving it one of
+// its own if it had none.
+func (c *customer) ownProfile() *Profile {
+	if c.profile == nil {
+		c.profile = new(Profile)
+	}
+	return c.profile
 }
 
 // SetAttributes records the customer's attributes (a copy of attrs) for
@@ -816,7 +848,13 @@ func (e *Engine) newCustomer() *customer {
 	c := e.freeCusts[n-1]
 	e.freeCusts[n-1] = nil
 	e.freeCusts = e.freeCusts[:n-1]
-	sentAt := c.sentAt[:0]
+	// Only a channel with a reply limit fills sentAt: elsewhere its line is
+	// not read before it is zeroed, a write rather than a read of a cold
+	// line (and an array it kept from an earlier life is let go).
+	var sentAt []int64
+	if c.pol.ReplyLimit > 0 {
+		sentAt = c.sentAt[:0]
+	}
 	*c = customer{sentAt: sentAt}
 	return c
 }
@@ -1035,10 +1073,10 @@ func (c *customer) noteInbound(in *Inbound) {
 	}
 	if p := in.Profile; p != nil {
 		// Not pinned: the platform tells it again with the next message.
-		c.profile.update(*p)
+		c.ownProfile().update(*p)
 	}
 	if in.AdSource != "" {
-		c.profile.AdSource = in.AdSource
+		c.ownProfile().AdSource = in.AdSource
 	}
 	if len(in.Attributes) > 0 { // few messages carry any: no call for them
 		c.mergeAttributes(in.Attributes)
@@ -1151,13 +1189,13 @@ func (e *Engine) classify(c *customer) (*group, string) {
 	var g *group
 	switch e.split {
 	case SplitRegion:
-		g = e.regions[c.profile.Region]
+		g = e.regions[c.profileOf().Region]
 	case SplitEntryPage:
-		g = e.pages[c.profile.EntryPage]
+		g = e.pages[c.profileOf().EntryPage]
 	case SplitStore:
 		// No location permission, no group for the store, or a store
 		// without agents: the headquarters' default group.
-		if g = e.stores[c.profile.Store]; g != nil && len(g.members) == 0 {
+		if g = e.stores[c.profileOf().Store]; g != nil && len(g.members) == 0 {
 			g = nil
 		}
 	}

@@ -7,41 +7,80 @@ import (
 
 // TestReleaseFieldsFirst holds the layout the release path counts on: what
 // sweep, releasable, release and newCustomer read of a customer record
-// lies in its first two 64-byte lines, the record's size rounds up to a
-// multiple of 64 in the allocator (so records start on a line), and a
-// conversation's excluded agents lie beside its id.
+// lies in its first two 64-byte lines, and what they read of a customer on
+// a channel with a reply window and no reply limit in the first; the
+// record's size rounds up to a multiple of 64 in the allocator (so
+// records start on a line), and a conversation's excluded agents lie
+// beside its id.
 func TestReleaseFieldsFirst(t *testing.T) {
 	var c customer
 	fields := []struct {
 		name      string
 		off, size uintptr
+		lines     uintptr // the lines it must end in: 1 or 2
 	}{
-		{"relAt", unsafe.Offsetof(c.relAt), unsafe.Sizeof(c.relAt)},
-		{"pol", unsafe.Offsetof(c.pol), unsafe.Sizeof(c.pol)},
-		{"open", unsafe.Offsetof(c.open), unsafe.Sizeof(c.open)},
-		{"last", unsafe.Offsetof(c.last), unsafe.Sizeof(c.last)},
-		{"pending", unsafe.Offsetof(c.pending), unsafe.Sizeof(c.pending)},
-		{"hash", unsafe.Offsetof(c.hash), unsafe.Sizeof(c.hash)},
-		{"relQueued", unsafe.Offsetof(c.relQueued), unsafe.Sizeof(c.relQueued)},
-		{"released", unsafe.Offsetof(c.released), unsafe.Sizeof(c.released)},
-		{"hasInbound", unsafe.Offsetof(c.hasInbound), unsafe.Sizeof(c.hasInbound)},
-		{"pinned", unsafe.Offsetof(c.pinned), unsafe.Sizeof(c.pinned)},
-		{"sent", unsafe.Offsetof(c.sent), unsafe.Sizeof(c.sent)},
-		{"windowEnd", unsafe.Offsetof(c.windowEnd), unsafe.Sizeof(c.windowEnd)},
-		{"sentAt", unsafe.Offsetof(c.sentAt), unsafe.Sizeof(c.sentAt)},
-		{"name", unsafe.Offsetof(c.name), unsafe.Sizeof(c.name)},
+		{"relAt", unsafe.Offsetof(c.relAt), unsafe.Sizeof(c.relAt), 1},
+		{"pol", unsafe.Offsetof(c.pol), unsafe.Sizeof(c.pol), 1},
+		{"open", unsafe.Offsetof(c.open), unsafe.Sizeof(c.open), 1},
+		{"last", unsafe.Offsetof(c.last), unsafe.Sizeof(c.last), 1},
+		{"pending", unsafe.Offsetof(c.pending), unsafe.Sizeof(c.pending), 1},
+		{"hash", unsafe.Offsetof(c.hash), unsafe.Sizeof(c.hash), 1},
+		{"relQueued", unsafe.Offsetof(c.relQueued), unsafe.Sizeof(c.relQueued), 1},
+		{"released", unsafe.Offsetof(c.released), unsafe.Sizeof(c.released), 1},
+		{"hasInbound", unsafe.Offsetof(c.hasInbound), unsafe.Sizeof(c.hasInbound), 1},
+		{"pinned", unsafe.Offsetof(c.pinned), unsafe.Sizeof(c.pinned), 1},
+		{"sent", unsafe.Offsetof(c.sent), unsafe.Sizeof(c.sent), 2},
+		{"windowEnd", unsafe.Offsetof(c.windowEnd), unsafe.Sizeof(c.windowEnd), 1},
+		{"sentAt", unsafe.Offsetof(c.sentAt), unsafe.Sizeof(c.sentAt), 2},
+		{"name", unsafe.Offsetof(c.name), unsafe.Sizeof(c.name), 2},
 	}
 	for _, f := range fields {
-		if f.off+f.size > 128 {
-			t.Errorf("customer.%s ends at byte %d, past the record's first two lines", f.name, f.off+f.size)
+		if f.off+f.size > 64*f.lines {
+			t.Errorf("customer.%s ends at byte %d, past the record's first %d line(s)", f.name, f.off+f.size, f.lines)
 		}
 	}
-	// The allocator's size classes between 256 and 384 bytes: 288, 320, 352, 384.
-	if n := unsafe.Sizeof(c); n <= 288 || n > 320 {
-		t.Errorf("a customer record is %d bytes, not in the 320-byte size class", n)
+	// The allocator's size classes between 192 and 288 bytes: 208, 224, 240, 256.
+	if n := unsafe.Sizeof(c); n <= 240 || n > 256 {
+		t.Errorf("a customer record is %d bytes, not in the 256-byte size class", n)
 	}
 	var cv conv
 	if off := unsafe.Offsetof(cv.excluded); off != unsafe.Sizeof(cv.id) {
 		t.Errorf("conv.excluded is at byte %d, not beside the id", off)
+	}
+}
+
+// TestAgentHotFieldsFirst holds the agent record's layout: what an
+// assignment and a close read or write of an agent (setActive, reindex,
+// the strategies' keys, the events) lies in its first three 64-byte lines.
+func TestAgentHotFieldsFirst(t *testing.T) {
+	var a agent
+	fields := []struct {
+		name      string
+		off, size uintptr
+	}{
+		{"id", unsafe.Offsetof(a.id), unsafe.Sizeof(a.id)},
+		{"capacity", unsafe.Offsetof(a.capacity), unsafe.Sizeof(a.capacity)},
+		{"active", unsafe.Offsetof(a.active), unsafe.Sizeof(a.active)},
+		{"assignments", unsafe.Offsetof(a.assignments), unsafe.Sizeof(a.assignments)},
+		{"peak", unsafe.Offsetof(a.peak), unsafe.Sizeof(a.peak)},
+		{"lastAssigned", unsafe.Offsetof(a.lastAssigned), unsafe.Sizeof(a.lastAssigned)},
+		{"rank", unsafe.Offsetof(a.rank), unsafe.Sizeof(a.rank)},
+		{"online", unsafe.Offsetof(a.online), unsafe.Sizeof(a.online)},
+		{"onShift", unsafe.Offsetof(a.onShift), unsafe.Sizeof(a.onShift)},
+		{"anyHours", unsafe.Offsetof(a.anyHours), unsafe.Sizeof(a.anyHours)},
+		{"eligible", unsafe.Offsetof(a.eligible), unsafe.Sizeof(a.eligible)},
+		{"slots", unsafe.Offsetof(a.slots), unsafe.Sizeof(a.slots)},
+		{"busyHi", unsafe.Offsetof(a.busyHi), unsafe.Sizeof(a.busyHi)},
+		{"busyLo", unsafe.Offsetof(a.busyLo), unsafe.Sizeof(a.busyLo)},
+		{"busyAtNano", unsafe.Offsetof(a.busyAtNano), unsafe.Sizeof(a.busyAtNano)},
+		{"eligibleSinceNano", unsafe.Offsetof(a.eligibleSinceNano), unsafe.Sizeof(a.eligibleSinceNano)},
+		{"eligibleTotal", unsafe.Offsetof(a.eligibleTotal), unsafe.Sizeof(a.eligibleTotal)},
+		{"busyAt", unsafe.Offsetof(a.busyAt), unsafe.Sizeof(a.busyAt)},
+		{"eligibleSince", unsafe.Offsetof(a.eligibleSince), unsafe.Sizeof(a.eligibleSince)},
+	}
+	for _, f := range fields {
+		if f.off+f.size > 192 {
+			t.Errorf("agent.%s ends at byte %d, past the record's first three lines", f.name, f.off+f.size)
+		}
 	}
 }

@@ -343,7 +343,7 @@ func (ws *workstream) classify(c *customer) (*group, string) {
 }
 
 func (r *rule) matches(c *customer) bool {
-	p := &c.profile
+	p := c.profileOf()
 	in := func(xs []string, v string) bool { return len(xs) == 0 || slices.Contains(xs, v) }
 	if !in(r.Channels, c.key.Channel) || !in(r.EntryPages, p.EntryPage) || !in(r.Regions, p.Region) ||
 		!in(r.Stores, p.Store) || !in(r.Languages, p.Language) || !in(r.AdSources, p.AdSource) {

@@ -103,7 +103,7 @@ func (e *Engine) Save() ([]byte, error) {
 	for _, k := range slices.SortedFunc(maps.Keys(custs), compareKeys) {
 		c := custs[k]
 		held := e.customers.get(&k) != nil
-		cs := customerState{Key: c.key, Held: held, Profile: c.profile, Count: c.count, Name: c.name, Attrs: c.attrs,
+		cs := customerState{Key: c.key, Held: held, Profile: *c.profileOf(), Count: c.count, Name: c.name, Attrs: c.attrs,
 			Manual: c.manual, HasInbound: c.hasInbound, LastInbound: c.lastInbound, WindowStart: c.windowStart,
 			Sent: c.sent, SentAt: c.sentAt, Allowance: c.allowance, Pinned: c.pinned, Pending: c.pending, Released: c.released}
 		if c.open != nil {
@@ -207,9 +207,12 @@ func (e *Engine) Restore(b []byte) error {
 
 	custs := make(map[CustomerKey]*customer, len(s.Customers))
 	for _, cs := range s.Customers {
-		c := &customer{key: cs.Key, pol: e.policy(cs.Key.Channel), profile: cs.Profile, count: cs.Count, name: cs.Name, attrs: cs.Attrs, manual: cs.Manual,
+		c := &customer{key: cs.Key, pol: e.policy(cs.Key.Channel), count: cs.Count, name: cs.Name, attrs: cs.Attrs, manual: cs.Manual,
 			hasInbound: cs.HasInbound, lastInbound: cs.LastInbound, windowStart: cs.WindowStart, sent: cs.Sent, sentAt: cs.SentAt,
 			allowance: cs.Allowance, pinned: cs.Pinned, pending: cs.Pending, released: cs.Released}
+		if cs.Profile != (Profile{}) {
+			*c.ownProfile() = cs.Profile
+		}
 		c.windowEnd = e.windowEndNano(c, c.pol)
 		custs[cs.Key] = c
 		if cs.Held {

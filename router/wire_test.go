@@ -35,7 +35,7 @@ func TestInboundProfile(t *testing.T) {
 	}
 	e.mu.Lock()
 	k := key("u")
-	p := e.customers.get(&k).profile
+	p := *e.customers.get(&k).profileOf()
 	e.mu.Unlock()
 	if p != (Profile{Language: "zh"}) {
 		t.Errorf("profile %+v, want the language kept and the rest replaced", p)
@@ -90,4 +90,51 @@ func TestBotSend(t *testing.T) {
 	if _, err := noBot.BotSend(ctx, t0, key("u"), hi); err == nil {
 		t.Error("BotSend without a bot")
 	}
+}
+
+// A customer without a profile reads the shared zero profile, which no
+// message, ad source or SetProfile writes: each customer given one gets
+// its own, and a customer without one still reads the zero Profile.
+func TestProfileOwnRecord(t *testing.T) {
+	tests := []struct {
+		name string
+		in   Inbound
+		set  *Profile
+		want Profile
+	}{
+		{"none", Inbound{}, nil, Profile{}},
+		{"message profile", Inbound{Profile: &Profile{Region: "r", Store: "s"}}, nil, Profile{Region: "r", Store: "s"}},
+		{"empty message profile", Inbound{Profile: &Profile{}}, nil, Profile{}},
+		{"ad source", Inbound{AdSource: "ad"}, nil, Profile{AdSource: "ad"}},
+		{"set", Inbound{}, &Profile{Language: "zh"}, Profile{Language: "zh"}},
+		{"set then message", Inbound{Profile: &Profile{EntryPage: "p"}}, &Profile{Language: "zh", Region: "x"}, Profile{Language: "zh", EntryPage: "p"}},
+	}
+	e := newEngine(t, Config{Agents: []AgentConfig{{ID: "a", Capacity: 100}}}, "a")
+	for i, tt := range tests {
+		k := key(tt.name)
+		if tt.set != nil {
+			e.SetProfile(k, *tt.set)
+			tt.set.Region = "changed after" // the engine keeps its own copy
+		}
+		in := tt.in
+		in.Customer, in.MessageID, in.Text = k, tt.name, "hi"
+		if _, err := e.Receive(t0.Add(time.Duration(i)*time.Second), in); err != nil {
+			t.Fatal(err)
+		}
+		e.mu.Lock()
+		got := *e.customers.get(&k).profileOf()
+		e.mu.Unlock()
+		if got != tt.want {
+			t.Errorf("%s: profile %+v, want %+v", tt.name, got, tt.want)
+		}
+		if noProfile != (Profile{}) {
+			t.Fatalf("%s: the shared zero profile was written: %+v", tt.name, noProfile)
+		}
+	}
+	e.mu.Lock()
+	k := key("none")
+	if p := e.customers.get(&k).profileOf(); p != &noProfile {
+		t.Errorf("a customer without a profile has one of its own: %p", p)
+	}
+	e.mu.Unlock()
 }
