@@ -724,7 +724,7 @@ type flow struct {
 // location.
 func (f *flow) next(after int64) {
 	w := f.w
-	gap := roundMilli(time.Duration(expFloat64(w.traffic) * f.mean))
+	gap := roundMilli(time.Duration(w.traffic.ExpFloat64() * f.mean))
 	at := after + int64(gap)
 	if at >= f.until || at < after { // past the end, or past every time
 		return
@@ -1562,7 +1562,7 @@ func draw(rng *rand.Rand, d *scenario.Distribution) time.Duration {
 	var v time.Duration
 	switch d.Kind {
 	case "exp":
-		v = time.Duration(expFloat64(rng) * float64(d.Mean))
+		v = time.Duration(rng.ExpFloat64() * float64(d.Mean))
 	case "uniform":
 		v = d.Low + time.Duration(rng.Float64()*float64(d.High-d.Low))
 	default:
