@@ -95,8 +95,9 @@ func (x *convIndex) putFar(cv *conv) {
 
 // grow doubles the ring, placing every record again. It does not read a
 // record's id: the one id of the window that falls on slot j is base plus
-// j-base modulo the ring's length (the window spans at most the ring), and
-// most records were opened long before, so reading each was a cache miss.
+// j-base modulo the ring's length (the window spans at most the ring):
+// most records were opened long before, and reading each would miss the
+// cache.
 func (x *convIndex) grow() {
 	ring := make([]*conv, 2*len(x.ring))
 	old, mask := uint64(len(x.ring)-1), uint64(len(ring)-1)

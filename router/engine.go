@@ -174,9 +174,9 @@ type sentEntry struct {
 type agent struct {
 	// The fields that an assignment and a close read or write (setActive,
 	// reindex, the strategies' keys, the events) come first, in the
-	// record's first three lines: laid out as declared, they were spread
-	// over all five, and between a customer's assignment and close the
-	// agents' lines leave the cache.
+	// record's first three lines of five: between a customer's assignment
+	// and close the agents' lines leave the cache, and this way each
+	// brings back fewer of them.
 	id           string
 	capacity     int
 	active       int
@@ -209,7 +209,6 @@ type agent struct {
 	eligibleTotal     time.Duration
 	busyAt            time.Time
 	eligibleSince     time.Time
-	store             string // scope: "" for the headquarters
 
 	sched       *schedule      // nil: always in hours
 	loc         *time.Location // where sched is read
@@ -294,8 +293,8 @@ type customer struct {
 	sent      int // sends counted against the reply limit
 	// sentAt holds the times of those sends (unix ns) on a channel with a
 	// reply limit: a late customer message resets the allowance to the
-	// sends made after it (late.go). It is here because newCustomer reads
-	// it, to keep its array, right after release.
+	// sends made after it (late.go). newCustomer keeps its array on a
+	// channel with a reply limit, the only one that appends to it.
 	sentAt []int64
 	name   string // the display name of the latest message that had one
 
@@ -304,8 +303,8 @@ type customer struct {
 	windowStart time.Time
 	// profile is nil for the zero Profile, which most customers have
 	// (profileOf reads it). Held out of the record, it keeps the record
-	// at four lines where it took five: a reused record is a day cold,
-	// and newCustomer writes every line of it.
+	// at four lines: a reused record is a day cold, and newCustomer
+	// writes every line of it.
 	profile *Profile
 	count   int
 	attrs   map[string]string
@@ -611,7 +610,7 @@ func New(cfg Config) (*Engine, error) {
 		if ac.Capacity < 1 || ac.Capacity > MaxCapacity {
 			return nil, fmt.Errorf("router: agent %q has capacity %d; want 1 to %d", ac.ID, ac.Capacity, MaxCapacity)
 		}
-		a := &agent{id: ac.ID, capacity: ac.Capacity, lastAssigned: never, store: ac.Store, onShift: true, due: newDues()}
+		a := &agent{id: ac.ID, capacity: ac.Capacity, lastAssigned: never, onShift: true, due: newDues()}
 		if ac.Schedule != "" {
 			s, ok := schedules[ac.Schedule]
 			if !ok {

@@ -114,12 +114,14 @@ func TestProfileOwnRecord(t *testing.T) {
 		k := key(tt.name)
 		if tt.set != nil {
 			e.SetProfile(k, *tt.set)
-			tt.set.Region = "changed after" // the engine keeps its own copy
 		}
 		in := tt.in
 		in.Customer, in.MessageID, in.Text = k, tt.name, "hi"
 		if _, err := e.Receive(t0.Add(time.Duration(i)*time.Second), in); err != nil {
 			t.Fatal(err)
+		}
+		if in.Profile != nil {
+			in.Profile.Region = "changed after" // the engine keeps its own copy
 		}
 		e.mu.Lock()
 		got := *e.customers.get(&k).profileOf()

@@ -212,8 +212,8 @@ func (a *queued) before(b *queued) bool {
 // and (b, sb), each time's sign bit flipped to order it as unsigned. The
 // run's loop decides with it whether the lane's arrival comes before the
 // queue's head, their order random: one branch on its result, which the
-// loop's later test of the same choice follows, where the comparison's
-// own branches left that test mispredicted as often as themselves.
+// loop's later test of the same choice follows, so that the choice costs
+// at most one mispredicted branch.
 func earlier(a int64, sa uint64, b int64, sb uint64) bool {
 	const sign = 1 << 63
 	_, borrow := bits.Sub64(sa, sb, 0)

@@ -1518,8 +1518,8 @@ func (s *script) when(k int) int64 {
 // The close, which queues nothing after it, takes its spent entry out of
 // the queue itself (Queue.drop), on the branch that already tells it from
 // the other actions: the run's loop, which drops whatever entry is left
-// spent, then mostly finds none, where its test followed whether the
-// event played was a close, random, and was mispredicted at each close.
+// spent, then mostly finds none, and its test does not follow whether
+// the event played was a close, which is random.
 //
 //go:noinline
 func (s *script) next() {
@@ -1588,8 +1588,8 @@ func roundMilli(d time.Duration) time.Duration {
 	}
 	// Every draw but a degenerate one: the remainder of an unsigned
 	// division, which needs no correction for the sign. Down or up is
-	// chosen without a branch (a conditional move): with a draw's
-	// remainder, random, a branch was mispredicted half the time.
+	// chosen without a branch (a conditional move): a draw's remainder is
+	// random, and a branch on it would be mispredicted half the time.
 	r := time.Duration(uint64(d) % uint64(m))
 	d1 := d - r
 	if r+r >= m {

@@ -59,10 +59,10 @@ func TestCustomerTableMatchesMap(t *testing.T) {
 	}
 }
 
-// TestNewRecordHasRoomForFirstPart: a new customer record has room for
+// TestNewRecordHasRoomForThreeParts: a new customer record has room for
 // the wamid parts of its first three inbound messages, so that recording
 // them allocates nothing, and its later parts are kept in order past them.
-func TestNewRecordHasRoomForFirstPart(t *testing.T) {
+func TestNewRecordHasRoomForThreeParts(t *testing.T) {
 	s := New(Config{Solo: true})
 	c := s.newCustomerLocked("16505551234", true)
 	if allocs := testing.AllocsPerRun(10, func() {
@@ -234,6 +234,11 @@ func TestReusedRecordIsClean(t *testing.T) {
 			s.markReadLocked(time.Unix(1, 0), inboundRec{c: c, seq: 1}, "wamid.x")
 		}},
 		{"kept delivery", func(s *Server, c *customer) { s.keptDeliveries(c).Add(delivRec{part: 4}) }},
+		{"more parts than a reused record keeps room for", func(s *Server, c *customer) {
+			for i := range maxReusedParts + 2 { // the first part, then maxReusedParts+1 in parts
+				c.addInbound(uint64(i + 1))
+			}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := New(Config{Solo: true})
@@ -241,6 +246,7 @@ func TestReusedRecordIsClean(t *testing.T) {
 			c.lastInbound, c.hasInbound, c.tat = 5, true, 6
 			c.stem.make(c.waID)
 			tc.use(s, c)
+			room := cap(c.parts)
 			// Forgotten as noteInboundLocked forgets it.
 			s.customers.remove(c)
 			c.gen++
@@ -253,6 +259,9 @@ func TestReusedRecordIsClean(t *testing.T) {
 			if d.customerHot != want {
 				t.Errorf("reused record %+v, want %+v", d.customerHot, want)
 			}
+			if room > maxReusedParts && d.parts != nil {
+				t.Errorf("a reused record kept room for %d parts, more than %d", cap(d.parts), maxReusedParts)
+			}
 			if len(d.parts) != 0 || cap(d.parts) > maxReusedParts || d.lastErr != nil || d.deliveries != nil || d.readSeq != 0 {
 				t.Errorf("reused record's third line: %+v", d.customerCold)
 			}
@@ -262,5 +271,30 @@ func TestReusedRecordIsClean(t *testing.T) {
 				t.Errorf("the second part after reuse: %+v %v", in, ok)
 			}
 		})
+	}
+}
+
+// TestInboundNeedsAFirstPart: a customer who has not written (a record made
+// by a send, or a forgotten one reused) has no inbound message, whatever
+// part a wamid names: the record's first part, 0 while there is none, is
+// not one.
+func TestInboundNeedsAFirstPart(t *testing.T) {
+	s := New(Config{Solo: true})
+	c := s.newCustomerLocked("16505551234", true)
+	if _, ok := s.inboundLocked(s.ids.formatWamid(c.waID, 0, false)); ok {
+		t.Error("a new record's part 0 named an inbound message")
+	}
+	c.addInbound(7)
+	s.customers.remove(c)
+	c.gen++
+	s.free = append(s.free, c)
+	d := s.newCustomerLocked("4915112345678", true)
+	if d != c {
+		t.Fatal("the forgotten record was not reused")
+	}
+	for _, part := range []uint64{0, 7} {
+		if _, ok := s.inboundLocked(s.ids.formatWamid(d.waID, part, false)); ok {
+			t.Errorf("a reused record's part %d named an inbound message", part)
+		}
 	}
 }

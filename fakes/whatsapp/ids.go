@@ -408,8 +408,8 @@ var wamidLead1, wamidLead2, wamidTrail2, wamidTrail1 = func() (l1 [256]uint32, l
 // characters are the top 12 of its 24 bits, which only its first two
 // digits set, and its last two the low 12, which only its last two set.
 // The two tables take 1 KiB, which stays in the L1 cache from one wamid
-// to the next; a table of whole groups by three digits took 16 KiB, whose
-// lines a wamid seldom found there.
+// to the next; a table of whole groups by three digits would take 16 KiB,
+// whose lines a wamid would seldom find there.
 var hexHeads, hexTails = func() (h, t [256]uint16) {
 	for i := range h {
 		g := base64Group(upperHex[i>>4], upperHex[i&15], upperHex[0])
