@@ -171,7 +171,6 @@ func TestCustomerTableRecent(t *testing.T) {
 func TestCustomerRecordLayout(t *testing.T) {
 	const line = 64
 	var r customerRecord
-	c := &r.c
 	if n := unsafe.Sizeof(r); n != 3*line {
 		t.Fatalf("customerRecord is %d bytes, want %d", n, 3*line)
 	}
@@ -180,15 +179,15 @@ func TestCustomerRecordLayout(t *testing.T) {
 		off, size   uintptr
 		first, last uintptr // the cache lines of the record it lies in
 	}{
-		{"customerHot", unsafe.Offsetof(c.customerHot), unsafe.Sizeof(c.customerHot), 0, 1},
-		{"customerCold", unsafe.Offsetof(c.customerCold), unsafe.Sizeof(c.customerCold), 2, 2},
+		{"customerHot", unsafe.Offsetof(r.c.customerHot), unsafe.Sizeof(r.c.customerHot), 0, 1},
+		{"customerCold", unsafe.Offsetof(r.c.customerCold), unsafe.Sizeof(r.c.customerCold), 2, 2},
 		{"part", unsafe.Offsetof(r.part), unsafe.Sizeof(r.part), 2, 2},
 		// In customerHot, no field across its two lines.
-		{"waID", unsafe.Offsetof(c.waID), unsafe.Sizeof(c.waID), 0, 0},
-		{"conv", unsafe.Offsetof(c.conv), unsafe.Sizeof(c.conv), 0, 0},
-		{"lastInbound", unsafe.Offsetof(c.lastInbound), unsafe.Sizeof(c.lastInbound), 0, 0},
-		{"tat", unsafe.Offsetof(c.tat), unsafe.Sizeof(c.tat), 1, 1},
-		{"stem", unsafe.Offsetof(c.stem), unsafe.Sizeof(c.stem), 1, 1},
+		{"waID", unsafe.Offsetof(r.c.waID), unsafe.Sizeof(r.c.waID), 0, 0},
+		{"conv", unsafe.Offsetof(r.c.conv), unsafe.Sizeof(r.c.conv), 0, 0},
+		{"lastInbound", unsafe.Offsetof(r.c.lastInbound), unsafe.Sizeof(r.c.lastInbound), 0, 0},
+		{"tat", unsafe.Offsetof(r.c.tat), unsafe.Sizeof(r.c.tat), 1, 1},
+		{"stem", unsafe.Offsetof(r.c.stem), unsafe.Sizeof(r.c.stem), 1, 1},
 	} {
 		if f.off/line != f.first || (f.off+f.size-1)/line != f.last {
 			t.Errorf("%s at bytes %d to %d, want within lines %d to %d", f.name, f.off, f.off+f.size-1, f.first, f.last)
@@ -247,14 +246,7 @@ func TestReusedRecordIsClean(t *testing.T) {
 			c.stem.make(c.waID)
 			tc.use(s, c)
 			room := cap(c.parts)
-			// Forgotten as noteInboundLocked forgets it.
-			s.customers.remove(c)
-			c.gen++
-			s.free = append(s.free, c)
-			d := s.newCustomerLocked("4915112345678", true)
-			if d != c {
-				t.Fatal("the forgotten record was not reused")
-			}
+			d := reuse(t, s, c, "4915112345678")
 			want := customerHot{waID: "4915112345678", canonical: true, gen: 1, hash: d.hash}
 			if d.customerHot != want {
 				t.Errorf("reused record %+v, want %+v", d.customerHot, want)
@@ -285,16 +277,24 @@ func TestInboundNeedsAFirstPart(t *testing.T) {
 		t.Error("a new record's part 0 named an inbound message")
 	}
 	c.addInbound(7)
-	s.customers.remove(c)
-	c.gen++
-	s.free = append(s.free, c)
-	d := s.newCustomerLocked("4915112345678", true)
-	if d != c {
-		t.Fatal("the forgotten record was not reused")
-	}
+	d := reuse(t, s, c, "4915112345678")
 	for _, part := range []uint64{0, 7} {
 		if _, ok := s.inboundLocked(s.ids.formatWamid(d.waID, part, false)); ok {
 			t.Errorf("a reused record's part %d named an inbound message", part)
 		}
 	}
+}
+
+// reuse forgets c as noteInboundLocked forgets a customer and makes the
+// record of waID, which must be c's, reused.
+func reuse(t *testing.T, s *Server, c *customer, waID string) *customer {
+	t.Helper()
+	s.customers.remove(c)
+	c.gen++
+	s.free = append(s.free, c)
+	d := s.newCustomerLocked(waID, true)
+	if d != c {
+		t.Fatal("the forgotten record was not reused")
+	}
+	return d
 }
