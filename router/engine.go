@@ -1070,8 +1070,9 @@ func (c *customer) noteInbound(in *Inbound) {
 	if in.Name != "" {
 		c.name = in.Name
 	}
-	if p := in.Profile; p != nil {
+	if p := in.Profile; p != nil && (c.profile != nil || *p != (Profile{})) {
 		// Not pinned: the platform tells it again with the next message.
+		// An empty one leaves a customer without a profile as it is.
 		c.ownProfile().update(*p)
 	}
 	if in.AdSource != "" {

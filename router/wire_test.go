@@ -94,7 +94,8 @@ func TestBotSend(t *testing.T) {
 
 // A customer without a profile reads the shared zero profile, which no
 // message, ad source or SetProfile writes: each customer given one gets
-// its own, and a customer without one still reads the zero Profile.
+// its own, and a customer without one (or given an empty one by a
+// message) still reads the zero Profile.
 func TestProfileOwnRecord(t *testing.T) {
 	tests := []struct {
 		name string
@@ -134,9 +135,11 @@ func TestProfileOwnRecord(t *testing.T) {
 		}
 	}
 	e.mu.Lock()
-	k := key("none")
-	if p := e.customers.get(&k).profileOf(); p != &noProfile {
-		t.Errorf("a customer without a profile has one of its own: %p", p)
+	for _, name := range []string{"none", "empty message profile"} {
+		k := key(name)
+		if p := e.customers.get(&k).profileOf(); p != &noProfile {
+			t.Errorf("%s: a customer without a profile has one of its own: %p", name, p)
+		}
 	}
 	e.mu.Unlock()
 }

@@ -149,7 +149,7 @@ func TestEarlierOrdersTimeThenPlace(t *testing.T) {
 	}
 	for _, a := range ps {
 		for _, b := range ps {
-			want := a.ns < b.ns || a.ns == b.ns && a.seq < b.seq
+			want := (&queued{key: a.ns, seq: a.seq}).before(&queued{key: b.ns, seq: b.seq})
 			if got := earlier(a.ns, a.seq, b.ns, b.seq); got != want {
 				t.Fatalf("earlier(%d, %d, %d, %d) = %v, want %v", a.ns, a.seq, b.ns, b.seq, got, want)
 			}
