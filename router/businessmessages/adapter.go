@@ -183,6 +183,18 @@ func (a *Adapter) Stats() Stats {
 	return a.stats
 }
 
+// Release gives the memory of the adapter's dedupe window (the requestIds
+// it remembers) to the dedupe package's pools, for the adapters made after
+// it to reuse, and leaves it empty: the adapter forgets every id it has
+// handed on, and a message it receives after Release is not taken for a
+// duplicate of one before. Call it when the adapter has served its last
+// webhook; it may be called more than once.
+func (a *Adapter) Release() {
+	a.mu.Lock()
+	a.seen.Release()
+	a.mu.Unlock()
+}
+
 // Assertion returns the RS256-signed JWT the adapter presents to the token
 // endpoint at now: header {"alg":"RS256","typ":"JWT","kid"}, claims iss
 // (the service account), scope, aud (token_uri), iat (now) and exp (an

@@ -22,7 +22,10 @@ package dedupe
 import (
 	"iter"
 	"math"
+	"math/bits"
+	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/omnisim/omnisim/strhash"
 )
@@ -71,6 +74,22 @@ type entry struct {
 	off uint32 // where they start in it
 	n   uint32 // how many
 }
+
+// The pools of the blocks and indexes that Sets let go ([Set.Release],
+// and the blocks and index a Set drops while it runs), for the Sets made
+// after them, in this process, to take instead of allocating their own.
+// None of it holds a pointer. What a pool gives is not cleared: a Set
+// writes every entry of a FIFO block and every id byte it reads before
+// reading it, and clears an index when it takes one (growIndex).
+var (
+	// fifoBlocks holds *[fifoBlock]entry.
+	fifoBlocks sync.Pool
+	// idBlocks holds *[idBlock]byte.
+	idBlocks sync.Pool
+	// indexes holds indexes: indexes[k] the first slots (*slot) of
+	// indexes of 1<<k slots.
+	indexes [32]sync.Pool
+)
 
 // slot is an index slot: the tag of an id (0: the slot is empty), and the
 // low 32 bits of the sequence number of its newest entry. The entries in
@@ -258,7 +277,11 @@ func (s *Set) newIDBlock(n int) int {
 	if n <= idBlock {
 		b, s.idFree = s.idFree, nil
 		if b == nil {
-			b = make([]byte, idBlock)
+			if p, _ := idBlocks.Get().(*[idBlock]byte); p != nil {
+				b = p[:]
+			} else {
+				b = make([]byte, idBlock)
+			}
 		}
 	} else {
 		b = make([]byte, n)
@@ -276,7 +299,10 @@ func (s *Set) newIDBlock(n int) int {
 func (s *Set) newFIFOBlock() {
 	b := s.spare
 	if b == nil {
-		b = new([fifoBlock]entry)
+		b, _ = fifoBlocks.Get().(*[fifoBlock]entry)
+		if b == nil {
+			b = new([fifoBlock]entry)
+		}
 	}
 	s.spare = nil
 	if len(s.blocks) == 0 {
@@ -328,10 +354,14 @@ func (s *Set) prune(now int64) {
 }
 
 // dropFIFOBlock lets go of the FIFO's first block, empty, keeping it for
-// the next: prune's rare path, out of its line.
+// the next (and giving the one it kept before to fifoBlocks): prune's rare
+// path, out of its line.
 //
 //go:noinline
 func (s *Set) dropFIFOBlock() {
+	if s.spare != nil {
+		fifoBlocks.Put(s.spare)
+	}
 	s.spare = s.blocks[0]
 	s.blocks[0] = nil
 	s.blocks = s.blocks[1:]
@@ -339,7 +369,8 @@ func (s *Set) dropFIFOBlock() {
 }
 
 // releaseIDs lets go of the blocks of id bytes before the oldest entry's
-// (all of them when the FIFO is empty).
+// (all of them when the FIFO is empty), keeping one of idBlock bytes for
+// the next and giving the others of that size to idBlocks.
 //
 //go:noinline
 func (s *Set) releaseIDs() {
@@ -349,6 +380,9 @@ func (s *Set) releaseIDs() {
 	}
 	for range drop {
 		if b := s.ids[0]; len(b) == idBlock {
+			if s.idFree != nil {
+				idBlocks.Put((*[idBlock]byte)(s.idFree))
+			}
 			s.idFree = b
 		}
 		s.ids[0] = nil
@@ -403,7 +437,7 @@ func (s *Set) unindex(t uint32, seq uint64) {
 //go:noinline
 func (s *Set) growIndex() {
 	old := s.slots
-	s.slots = make([]slot, max(64, 2*len(old)))
+	s.slots = takeIndex(max(64, 2*len(old)))
 	mask := uint32(len(s.slots) - 1)
 	for _, sl := range old {
 		if sl.tag == 0 {
@@ -415,4 +449,51 @@ func (s *Set) growIndex() {
 		}
 		s.slots[i] = sl
 	}
+	putIndex(old)
+}
+
+// takeIndex returns an index of n slots, all empty: one from indexes,
+// cleared, or a new one. n is a power of two.
+func takeIndex(n int) []slot {
+	if p, _ := indexes[bits.TrailingZeros(uint(n))].Get().(*slot); p != nil {
+		sl := unsafe.Slice(p, n)
+		clear(sl)
+		return sl
+	}
+	return make([]slot, n)
+}
+
+// putIndex gives index sl, a power of two long (or empty: nothing to
+// give), to indexes, for takeIndex.
+func putIndex(sl []slot) {
+	if len(sl) > 0 {
+		indexes[bits.TrailingZeros(uint(len(sl)))].Put(&sl[0])
+	}
+}
+
+// Release gives the Set's FIFO blocks, its blocks of id bytes and its
+// index to the package's pools, for the Sets made after it to take, and
+// leaves it empty, as [New] made it, with the same window: it remembers
+// nothing and may be used again. It may be called more than once. Nothing
+// the Set has handed out refers to that memory: the ids All yields are
+// copies.
+func (s *Set) Release() {
+	for _, b := range s.blocks {
+		fifoBlocks.Put(b)
+	}
+	// tail is the last of blocks, or the block the FIFO let go of last
+	// (spare), or nil: it is given back with them, not by itself.
+	if s.spare != nil {
+		fifoBlocks.Put(s.spare)
+	}
+	for _, b := range s.ids {
+		if len(b) == idBlock {
+			idBlocks.Put((*[idBlock]byte)(b))
+		}
+	}
+	if s.idFree != nil {
+		idBlocks.Put((*[idBlock]byte)(s.idFree))
+	}
+	putIndex(s.slots)
+	*s = Set{window: s.window, seed: s.seed, expires: math.MaxInt64}
 }

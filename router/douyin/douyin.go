@@ -174,6 +174,20 @@ func (a *Adapter) Stats() Stats {
 	return a.stats
 }
 
+// Release gives the memory of the adapter's dedupe windows (the Msg-Id
+// headers and message keys it remembers) to the dedupe package's pools,
+// for the adapters made after it to reuse, and leaves them empty: the
+// adapter forgets every id it has handed on, and a message it receives
+// after Release is not taken for a duplicate of one before. Call it when
+// the adapter has served its last webhook; it may be called more than
+// once.
+func (a *Adapter) Release() {
+	a.mu.Lock()
+	a.headers.Release()
+	a.messages.Release()
+	a.mu.Unlock()
+}
+
 // Key is the customer key of a Douyin user of this account.
 func (a *Adapter) Key(openID string) router.CustomerKey {
 	return router.CustomerKey{Channel: Channel, Account: a.cfg.AccountOpenID, Customer: openID}

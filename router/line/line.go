@@ -228,6 +228,18 @@ func (a *Adapter) Stats() Stats {
 	return a.stats
 }
 
+// Release gives the memory of the adapter's dedupe window (the
+// webhookEventIds it remembers) to the dedupe package's pools, for the
+// adapters made after it to reuse, and leaves it empty: the adapter
+// forgets every id it has handed on, and a message it receives after
+// Release is not taken for a duplicate of one before. Call it when the
+// adapter has served its last webhook; it may be called more than once.
+func (a *Adapter) Release() {
+	a.mu.Lock()
+	a.seen.Release()
+	a.mu.Unlock()
+}
+
 // Blocked reports whether a user's last event was an unfollow.
 func (a *Adapter) Blocked(userID string) bool {
 	a.mu.Lock()

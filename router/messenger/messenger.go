@@ -213,6 +213,18 @@ func (a *Adapter) Stats() Stats {
 	return a.stats
 }
 
+// Release gives the memory of the adapter's dedupe window (the message ids
+// it remembers) to the dedupe package's pools, for the adapters made after
+// it to reuse, and leaves it empty: the adapter forgets every id it has
+// handed on, and a message it receives after Release is not taken for a
+// duplicate of one before. Call it when the adapter has served its last
+// webhook; it may be called more than once.
+func (a *Adapter) Release() {
+	a.mu.Lock()
+	a.seen.Release()
+	a.mu.Unlock()
+}
+
 func (a *Adapter) key(psid string) router.CustomerKey {
 	return router.CustomerKey{Channel: Channel, Account: a.cfg.PageID, Customer: psid}
 }

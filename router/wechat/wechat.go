@@ -168,6 +168,18 @@ func (a *Adapter) Stats() Stats {
 	return a.stats
 }
 
+// Release gives the memory of the adapter's dedupe window (the dedupe keys
+// it remembers) to the dedupe package's pools, for the adapters made after
+// it to reuse, and leaves it empty: the adapter forgets every id it has
+// handed on, and a message it receives after Release is not taken for a
+// duplicate of one before. Call it when the adapter has served its last
+// webhook; it may be called more than once.
+func (a *Adapter) Release() {
+	a.mu.Lock()
+	a.seen.Release()
+	a.mu.Unlock()
+}
+
 // key is the customer key of a WeChat user of this account.
 func (a *Adapter) key(openID string) router.CustomerKey {
 	return router.CustomerKey{Channel: Channel, Account: a.cfg.AppID, Customer: openID}

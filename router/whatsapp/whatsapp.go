@@ -142,6 +142,18 @@ func (a *Adapter) Stats() Stats {
 	return a.stats
 }
 
+// Release gives the memory of the adapter's dedupe window (the wamids it
+// remembers) to the dedupe package's pools, for the adapters made after it
+// to reuse, and leaves it empty: the adapter forgets every id it has
+// handed on, and a message it receives after Release is not taken for a
+// duplicate of one before. Call it when the adapter has served its last
+// webhook; it may be called more than once.
+func (a *Adapter) Release() {
+	a.mu.Lock()
+	a.seen.Release()
+	a.mu.Unlock()
+}
+
 // key is the customer key of a WhatsApp user on this adapter's number.
 func (a *Adapter) key(waID string) router.CustomerKey {
 	return router.CustomerKey{Channel: Channel, Account: a.cfg.PhoneNumberID, Customer: waID}
