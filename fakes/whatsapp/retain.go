@@ -57,13 +57,16 @@ func (s *Server) noteInboundLocked(c *customer, ns int64) {
 }
 
 // forgetBlock is the number of records in each block of a forgetQueue
-// after the first.
+// after the first (and in the first, when it is taken from
+// forgetBlocks).
 const forgetBlock = 256
 
 // forgetQueue is a FIFO of forgetRecs kept in blocks: the first grows by
 // append up to forgetBlock records, later ones are made at that size and
 // a block emptied at the front is reused at the back, so the queue's
-// storage follows the records it holds and is never copied.
+// storage follows the records it holds and is never copied. A new block,
+// the first too, is taken from forgetBlocks when that holds one, and
+// release gives the blocks back there.
 type forgetQueue struct {
 	blocks [][]forgetRec
 	head   int // index of the front record in blocks[0]
@@ -97,8 +100,8 @@ func (q *forgetQueue) push(r forgetRec) {
 
 // pushBlock is push where the last block is full (or there is none): the
 // first block grows by append up to forgetBlock records, and past that a
-// new block (the spare one, if any) is started. A new block, the first
-// too, is one of forgetBlocks when it holds one.
+// new block (the spare one, if any, else one of forgetBlocks, the first
+// too) is started.
 //
 //go:noinline
 func (q *forgetQueue) pushBlock(r forgetRec) {
