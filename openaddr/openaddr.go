@@ -87,8 +87,15 @@ func (t *Table[R]) Insert(h uint64, r *R) {
 //
 //go:noinline
 func (t *Table[R]) grow() {
+	t.move(make([]slot[R], max(2*len(t.slots), MinSlots)))
+}
+
+// move places every record held in to, which is empty and a power of two
+// long, by the hash it keeps, and makes to the table's array; it returns
+// the former array, which still holds its records.
+func (t *Table[R]) move(to []slot[R]) []slot[R] {
 	old := t.slots
-	t.slots = make([]slot[R], max(2*len(old), 16))
+	t.slots = to
 	mask := uint64(len(t.slots) - 1)
 	for _, s := range old {
 		if s.r == nil {
@@ -100,6 +107,71 @@ func (t *Table[R]) grow() {
 		}
 		t.slots[i] = s
 	}
+	return old
+}
+
+// MinSlots is the length of the first array a table makes.
+const MinSlots = 16
+
+// Slots holds an array of slots outside any table, for a caller that
+// keeps a table's arrays to reuse them (in a sync.Pool for each length,
+// say), since a generic package cannot keep a pool for each record type:
+// a table hands its arrays out emptied (Take, Adopt), and grows into one
+// it is given (Adopt). Nothing a table hands out holds a record. The zero
+// Slots holds no array.
+type Slots[R any] struct {
+	s []slot[R] // every slot empty
+}
+
+// NewSlots returns Slots holding a new array of n empty slots, for Adopt;
+// n is a power of two (GrowLen's answer).
+func NewSlots[R any](n int) *Slots[R] {
+	if n <= 0 || n&(n-1) != 0 {
+		panic("openaddr: NewSlots of a length that is not a power of two")
+	}
+	return &Slots[R]{s: make([]slot[R], n)}
+}
+
+// Len is the length of the array a holds; 0 when it holds none.
+func (a *Slots[R]) Len() int { return len(a.s) }
+
+// GrowLen is the length of the array the table grows to before it holds
+// one more record (Put or Insert of a new key grows it then): 0 when its
+// own array has room for one more.
+func (t *Table[R]) GrowLen() int {
+	if 2*(t.n+1) > len(t.slots) {
+		return max(2*len(t.slots), MinSlots)
+	}
+	return 0
+}
+
+// Adopt makes a's array the table's: it places every record the table
+// holds there, as growing does, and leaves in a the table's former array,
+// emptied (none when the table had none). a's array is empty (as NewSlots,
+// Adopt and Take leave one) and a power of two long, with room for one
+// more record than the table holds (GrowLen's length, or longer); Adopt
+// panics if it is not long enough. A table grown so places its records in
+// the same slots as one grown by itself to the same length.
+func (t *Table[R]) Adopt(a *Slots[R]) {
+	n := len(a.s)
+	if n&(n-1) != 0 || 2*(t.n+1) > n {
+		panic("openaddr: Adopt of an array that is too short or not a power of two long")
+	}
+	old := t.move(a.s)
+	clear(old)
+	a.s = old
+}
+
+// Take empties the table, leaving it as its zero value, and returns its
+// array, emptied; nil when it had none.
+func (t *Table[R]) Take() *Slots[R] {
+	if t.slots == nil {
+		return nil
+	}
+	a := &Slots[R]{s: t.slots}
+	clear(a.s)
+	*t = Table[R]{}
+	return a
 }
 
 // Remove drops the first record of hash h for which eq is true, if any,

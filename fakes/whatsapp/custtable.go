@@ -66,6 +66,9 @@ func (t *customerTable) add(c *customer) {
 		c.hash = strhash.String(t.seed, c.waID)
 	}
 	t.missed, t.hasMissed = "", false
+	if n := t.t.GrowLen(); n > 0 {
+		t.grow(n)
+	}
 	t.t.Insert(c.hash, c)
 	t.recent[recentOf(c.waID)] = c
 }
@@ -80,3 +83,23 @@ func (t *customerTable) remove(c *customer) {
 
 // len is how many records the table holds.
 func (t *customerTable) len() int { return t.t.Len() }
+
+// grow grows the table into an array of n slots from slotPools (a new
+// one when the pool has none), and gives its former array back there.
+//
+// It is rare, and kept out of add's line (go:noinline).
+//
+//go:noinline
+func (t *customerTable) grow(n int) {
+	a := takeSlots(n)
+	t.t.Adopt(a)
+	putSlots(a)
+}
+
+// release empties the table, as newCustomerTable leaves one, and gives its
+// array back to slotPools.
+func (t *customerTable) release() {
+	putSlots(t.t.Take())
+	t.recent = [recentSlots]*customer{}
+	t.missed, t.missedHash, t.hasMissed = "", 0, false
+}

@@ -21,7 +21,9 @@
 // A simulator drives Flush with its virtual clock. A long-running server
 // (omnisim serve) sets AutoFlush instead, so that status webhooks and
 // retries go out by themselves, and a Seed taken from the wall clock at
-// start.
+// start. A simulator that plays world after world in one process calls
+// [Server.Release] on a world's platform once its result is made: the
+// memory of the platform's customers goes to the platforms made next.
 //
 // # Configuration
 //

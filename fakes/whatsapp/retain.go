@@ -57,13 +57,16 @@ func (s *Server) noteInboundLocked(c *customer, ns int64) {
 }
 
 // forgetBlock is the number of records in each block of a forgetQueue
-// after the first.
+// after the first (and in the first, when it is taken from
+// forgetBlocks).
 const forgetBlock = 256
 
 // forgetQueue is a FIFO of forgetRecs kept in blocks: the first grows by
 // append up to forgetBlock records, later ones are made at that size and
 // a block emptied at the front is reused at the back, so the queue's
-// storage follows the records it holds and is never copied.
+// storage follows the records it holds and is never copied. A new block,
+// the first too, is taken from forgetBlocks when that holds one, and
+// release gives the blocks back there.
 type forgetQueue struct {
 	blocks [][]forgetRec
 	head   int // index of the front record in blocks[0]
@@ -97,16 +100,21 @@ func (q *forgetQueue) push(r forgetRec) {
 
 // pushBlock is push where the last block is full (or there is none): the
 // first block grows by append up to forgetBlock records, and past that a
-// new block (the spare one, if any) is started.
+// new block (the spare one, if any, else one of forgetBlocks, the first
+// too) is started.
 //
 //go:noinline
 func (q *forgetQueue) pushBlock(r forgetRec) {
 	last := len(q.blocks) - 1
 	if last < 0 || len(q.blocks[last]) >= forgetBlock && len(q.blocks[last]) == cap(q.blocks[last]) {
-		b := q.spare // nil for the first block, which grows by append
+		b := q.spare // nil for the first block, which grows by append, unless the pool has one
 		q.spare = nil
-		if b == nil && last >= 0 {
-			b = make([]forgetRec, 0, forgetBlock)
+		if b == nil {
+			if p, _ := forgetBlocks.Get().(*[forgetBlock]forgetRec); p != nil {
+				b = p[:0]
+			} else if last >= 0 {
+				b = make([]forgetRec, 0, forgetBlock)
+			}
 		}
 		q.blocks = append(q.blocks, b)
 		last++
@@ -131,6 +139,17 @@ func (q *forgetQueue) pop() {
 	}
 	q.blocks[0] = nil
 	q.blocks = append(q.blocks[:0], q.blocks[1:]...)
+}
+
+// release empties the queue, as its zero value, and gives its blocks of
+// forgetBlock records (all but a first block that has not grown to one)
+// back to forgetBlocks.
+func (q *forgetQueue) release() {
+	for _, b := range q.blocks {
+		putForgetBlock(b)
+	}
+	putForgetBlock(q.spare)
+	*q = forgetQueue{}
 }
 
 // Customers returns how many customers the platform has a record of.

@@ -220,9 +220,11 @@ type Server struct {
 	// holds the records of forgotten customers, for new ones to reuse.
 	forget forgetQueue
 	free   []*customer
-	// records is the room for new customer records, allocated
-	// customerBlock at a time (newCustomerLocked).
+	// records is the room for new customer records, a block of
+	// customerBlock at a time (newCustomerLocked), and blocks every block
+	// the server took, for Release to give back.
 	records []customerRecord
+	blocks  []*[customerBlock]customerRecord
 }
 
 // customer is a customer's record. Its fields are laid out by when they
@@ -825,13 +827,13 @@ type customerRecord struct {
 	part [2]uint64 // makes the record three cache lines long
 }
 
-// customerBlock is how many customer records newCustomerLocked allocates
-// at once: one allocation for hundreds of records, which stay in use
-// (in the table, or in Server.free to be reused) as long as the server.
-// The block (48 KiB) is past the largest size class, so the runtime
-// allocates it on whole pages, with no header before it: it starts on a
-// cache line (a block of a size class with pointers starts 8 bytes past
-// one, after its header).
+// customerBlock is how many customer records newCustomerLocked takes at
+// once: one block (from recordBlocks, else a new allocation) for hundreds
+// of records, which stay in use (in the table, or in Server.free to be
+// reused) until the server is released. The block (48 KiB) is past the
+// largest size class, so the runtime allocates it on whole pages, with no
+// header before it: it starts on a cache line (a block of a size class
+// with pointers starts 8 bytes past one, after its header).
 const customerBlock = 256
 
 // maxReusedParts bounds the wamid parts a reused record keeps room for.
@@ -870,7 +872,7 @@ func (s *Server) newCustomerLocked(waID string, vouched bool) *customer {
 		c.customerHot = customerHot{gen: c.gen}
 	} else {
 		if len(s.records) == 0 {
-			s.records = make([]customerRecord, customerBlock)
+			s.records = s.newRecordBlockLocked()
 		}
 		r := &s.records[0]
 		s.records = s.records[1:]

@@ -1,0 +1,109 @@
+package whatsapp
+
+import (
+	"math/bits"
+	"sync"
+
+	"github.com/omnisim/omnisim/openaddr"
+)
+
+// The memory a server keeps for its customers goes back to the package's
+// pools when it is released (Server.Release), for the next server the
+// process makes to take before it allocates: a simulator plays world after
+// world in one process, and each world's fake would otherwise allocate its
+// customers' memory anew. What a pool holds is empty (all zero, or as
+// openaddr hands an array out): a block taken from one is as a new
+// allocation. Only the server's own records and arrays go to the pools;
+// nothing the server hands out (wa_ids, wamids, Texts, journal entries)
+// points into them.
+
+// recordBlocks holds released blocks of customer records
+// (*[customerBlock]customerRecord), all zero.
+var recordBlocks sync.Pool
+
+// slotPools holds released arrays of customer tables
+// (*openaddr.Slots[customer]), emptied, by length: slotPools[i] those of
+// 1<<i slots.
+var slotPools [bits.UintSize]sync.Pool
+
+// forgetBlocks holds released blocks of forget queues
+// (*[forgetBlock]forgetRec), all zero.
+var forgetBlocks sync.Pool
+
+// newRecordBlockLocked returns a block of customerBlock zero records, from
+// recordBlocks or else new, which the server keeps in s.blocks. Out of
+// newCustomerLocked's line: one call in customerBlock.
+//
+//go:noinline
+func (s *Server) newRecordBlockLocked() []customerRecord {
+	b, _ := recordBlocks.Get().(*[customerBlock]customerRecord)
+	if b == nil {
+		b = new([customerBlock]customerRecord)
+	}
+	s.blocks = append(s.blocks, b)
+	return b[:]
+}
+
+// takeSlots returns an empty array of n slots (a power of two) for a
+// customer table: from slotPools, or else new.
+func takeSlots(n int) *openaddr.Slots[customer] {
+	if a, _ := slotPools[bits.TrailingZeros(uint(n))].Get().(*openaddr.Slots[customer]); a != nil {
+		return a
+	}
+	return openaddr.NewSlots[customer](n)
+}
+
+// putSlots gives a, an array a customer table handed out emptied, to
+// slotPools; nil or an a of no array is dropped.
+func putSlots(a *openaddr.Slots[customer]) {
+	if a == nil || a.Len() == 0 {
+		return
+	}
+	slotPools[bits.TrailingZeros(uint(a.Len()))].Put(a)
+}
+
+// putForgetBlock clears b, a block of a forget queue, and gives it to
+// forgetBlocks when it is forgetBlock records long (a first block that
+// grew by append to less is dropped).
+func putForgetBlock(b []forgetRec) {
+	if cap(b) != forgetBlock {
+		return
+	}
+	p := (*[forgetBlock]forgetRec)(b[:forgetBlock])
+	clear(p[:])
+	forgetBlocks.Put(p)
+}
+
+// Release forgets every customer, as ForgetAfter forgets one (a pair rate
+// bucket that is not yet full is kept for the wa_id's next record), and
+// gives the memory of their records back to the package's pools for the
+// servers the process makes next: the blocks of customer records, the
+// customer table's array and the forget queue's blocks. A server whose
+// use is over calls it (a simulator's world, once its result is made).
+//
+// The server stays valid and holds no customer, as New leaves it; its
+// journal, counts, queued webhooks and uploads stay as they were (they
+// hold no customer record). It is used as before afterwards (a customer
+// who writes again starts afresh), Close works before and after it, and a
+// second Release gives back what the server took since the first.
+func (s *Server) Release() {
+	var now int64
+	if s.lim.pairInterval > 0 { // fixed by New
+		now = s.now().UnixNano()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lim.pairInterval > 0 {
+		s.customers.t.All(func(c *customer) { s.forgetTatLocked(c, now) })
+	}
+	s.customers.release()
+	s.forget.release()
+	clear(s.free)
+	s.free = nil
+	for _, b := range s.blocks {
+		clear(b[:])
+		recordBlocks.Put(b)
+	}
+	clear(s.blocks)
+	s.blocks, s.records = nil, nil
+}
