@@ -68,9 +68,7 @@ type freeList[T any] struct {
 func (f *freeList[T]) pop(pool *batchPool[T]) *T {
 	b := f.b
 	if b == nil || b.n == 0 {
-		if b = f.refill(pool); b == nil {
-			return nil
-		}
+		return f.refill(pool)
 	}
 	b.n--
 	r := b.recs[b.n]
@@ -78,12 +76,13 @@ func (f *freeList[T]) pop(pool *batchPool[T]) *T {
 	return r
 }
 
-// refill replaces the list's empty batch with a full one from pool and
-// returns it, or returns nil when the pool has none: pop's rare path, out
-// of its line (go:noinline).
+// refill is pop for an empty list: it replaces the list's empty batch
+// with a full one from pool and takes a record from it, or returns nil
+// when the pool has none. It is pop's rare path, out of its line
+// (go:noinline).
 //
 //go:noinline
-func (f *freeList[T]) refill(pool *batchPool[T]) *recordBatch[T] {
+func (f *freeList[T]) refill(pool *batchPool[T]) *T {
 	v := pool.full.Get()
 	if v == nil {
 		return nil
@@ -92,7 +91,7 @@ func (f *freeList[T]) refill(pool *batchPool[T]) *recordBatch[T] {
 		pool.empty.Put(f.b)
 	}
 	f.b = v.(*recordBatch[T])
-	return f.b
+	return f.pop(pool)
 }
 
 // push keeps r for reuse, unless the list holds maxFree records already.
