@@ -167,10 +167,10 @@ var relArrays arrayPool[relEntry]
 // sentBlocks holds cleared blocks of the sent log (*[sentBlock]sentEntry).
 var sentBlocks sync.Pool
 
-// get returns a zero array of n elements, n rounded up to a power of
-// two, from the pool when it holds one.
+// get returns a zero array of n elements (at least one), n rounded up to
+// a power of two, from the pool when it holds one.
 func (p *arrayPool[T]) get(n int) []T {
-	k := bits.Len(uint(n - 1)) // 1<<k >= n
+	k := bits.Len(uint(max(n, 1) - 1)) // 1<<k >= n
 	n = 1 << k
 	if v := p[k].Get(); v != nil {
 		return unsafe.Slice(v.(*T), n)

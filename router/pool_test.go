@@ -501,7 +501,7 @@ func TestReleaseKeepsWhatWasHandedOut(t *testing.T) {
 func TestArrayPool(t *testing.T) {
 	var p arrayPool[custSlot]
 	c := new(customer)
-	for _, n := range []int{1, 2, 3, 16, 17, 1000, 1024} {
+	for _, n := range []int{0, 1, 2, 3, 16, 17, 1000, 1024} {
 		s := p.get(n)
 		want := 1
 		for want < n {
