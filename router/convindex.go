@@ -80,7 +80,7 @@ func (x *convIndex) putFar(cv *conv) {
 		return
 	}
 	if len(x.ring) == 0 {
-		x.ring, x.base = make([]*conv, minConvRing), id
+		x.ring, x.base = convRingArrays.get(minConvRing), id
 	}
 	for uint64(id-x.base) >= uint64(len(x.ring)) {
 		if 4*x.live >= len(x.ring) {
@@ -97,9 +97,9 @@ func (x *convIndex) putFar(cv *conv) {
 // record's id: the one id of the window that falls on slot j is base plus
 // j-base modulo the ring's length (the window spans at most the ring):
 // most records were opened long before, and reading each would miss the
-// cache.
+// cache. The old ring goes back to the pool.
 func (x *convIndex) grow() {
-	ring := make([]*conv, 2*len(x.ring))
+	ring := convRingArrays.get(2 * len(x.ring))
 	old, mask := uint64(len(x.ring)-1), uint64(len(ring)-1)
 	base := uint64(x.base)
 	for j, cv := range x.ring {
@@ -107,7 +107,16 @@ func (x *convIndex) grow() {
 			ring[(base+(uint64(j)-base)&old)&mask] = cv
 		}
 	}
+	convRingArrays.put(x.ring)
 	x.ring = ring
+}
+
+// release gives the ring and the table back to the pools and leaves the
+// index empty, as a zero convIndex.
+func (x *convIndex) release() {
+	convRingArrays.put(x.ring)
+	x.older.release()
+	*x = convIndex{}
 }
 
 // moveOn starts the window at base, later than its start, moving the
@@ -214,7 +223,8 @@ func (x *convTable) put(cv *conv) {
 	}
 }
 
-// grow doubles the table (or makes its first), placing every record again.
+// grow doubles the table (or makes its first), placing every record
+// again, and gives the old table back to the pool.
 //
 // It is rare, and kept out of its caller's line (go:noinline).
 //
@@ -222,7 +232,7 @@ func (x *convTable) put(cv *conv) {
 func (x *convTable) grow() {
 	old := x.slots
 	n := max(2*len(old), 16)
-	x.slots = make([]convSlot, n)
+	x.slots = convSlotArrays.get(n)
 	x.shift = 64
 	for m := n; m > 1; m >>= 1 {
 		x.shift--
@@ -238,6 +248,14 @@ func (x *convTable) grow() {
 		}
 		x.slots[i] = s
 	}
+	convSlotArrays.put(old)
+}
+
+// release gives the table back to the pool and leaves it empty, as a zero
+// convTable.
+func (x *convTable) release() {
+	convSlotArrays.put(x.slots)
+	*x = convTable{}
 }
 
 // remove drops the record of conversation id, if any, moving back the

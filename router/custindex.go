@@ -74,7 +74,7 @@ type custSlot struct {
 // newCustomerIndex returns an empty index. Its table is never empty, so
 // that every place recent remembers is a slot.
 func newCustomerIndex() customerIndex {
-	return customerIndex{seed: strhash.NewSeed(), slots: make([]custSlot, minCustSlots)}
+	return customerIndex{seed: strhash.NewSeed(), slots: custSlotArrays.get(minCustSlots)}
 }
 
 // minCustSlots is the length of a customerIndex's first table.
@@ -182,14 +182,14 @@ func (x *customerIndex) putHashed(c *customer, h uint64) {
 }
 
 // grow doubles the table, placing every record again
-// by the hash it keeps.
+// by the hash it keeps, and gives the old table back to the pool.
 //
 // It is rare, and kept out of its caller's line (go:noinline).
 //
 //go:noinline
 func (x *customerIndex) grow() {
 	old := x.slots
-	x.slots = make([]custSlot, max(2*len(old), minCustSlots))
+	x.slots = custSlotArrays.get(max(2*len(old), minCustSlots))
 	mask := uint64(len(x.slots) - 1)
 	for _, s := range old {
 		if s.c == nil {
@@ -201,6 +201,15 @@ func (x *customerIndex) grow() {
 		}
 		x.slots[i] = s
 	}
+	custSlotArrays.put(old)
+}
+
+// release gives the table back to the pool and leaves the index without
+// one, holding nothing: a lookup then panics (the table is never empty
+// otherwise), and all finds nothing.
+func (x *customerIndex) release() {
+	custSlotArrays.put(x.slots)
+	*x = customerIndex{}
 }
 
 // remove drops c, if the index holds it, moving back the slots after its

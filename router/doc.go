@@ -290,6 +290,11 @@
 // the event log; keep everything with [Config.Retain] where a caller needs
 // every conversation (a server listing them, tests).
 //
+// [Engine.Release] gives an engine's records and tables back to the
+// package's pools once its owner is done with it, and the engines built
+// later take them before they allocate: a process that plays one world
+// after another (seeds, fuzzing, comparisons) allocates them about once.
+//
 // # Channel policy
 //
 // Each channel has a [Policy]: the reply window and what anchors it, the

@@ -147,9 +147,10 @@ type Engine struct {
 	sentLast uint64
 
 	// freeCusts and freeConvs hold released records for reuse (see
-	// release); nothing the engine holds or hands out points at them.
-	freeCusts []*customer
-	freeConvs []*conv
+	// release), and records taken from the pools (see Release); nothing
+	// the engine holds or hands out points at them.
+	freeCusts freeList[customer]
+	freeConvs freeList[conv]
 }
 
 // sentKey is a message id on one channel.
@@ -835,41 +836,55 @@ func (e *Engine) policy(channel string) *Policy {
 }
 
 // maxFree is how many released records of each kind the engine keeps for
-// reuse.
+// reuse, and how many a pooled batch holds.
 const maxFree = 256
 
-// newCustomer returns a zero customer record, a released one if any.
+// newCustomer returns a zero customer record: a released one if any, else
+// one from the pool (custBatches), else a new one.
 func (e *Engine) newCustomer() *customer {
-	n := len(e.freeCusts)
-	if n == 0 {
+	c := e.freeCusts.pop(&custBatches)
+	if c == nil {
 		return new(customer)
 	}
-	c := e.freeCusts[n-1]
-	e.freeCusts[n-1] = nil
-	e.freeCusts = e.freeCusts[:n-1]
-	// Only a channel with a reply limit fills sentAt: elsewhere its line is
-	// not read before it is zeroed, a write rather than a read of a cold
-	// line (and an array it kept from an earlier life is let go).
-	var sentAt []int64
-	if c.pol.ReplyLimit > 0 {
-		sentAt = c.sentAt[:0]
+	// A pooled record is reset already, and has no policy. Only a channel
+	// with a reply limit fills sentAt: elsewhere its line is not read
+	// before it is zeroed, a write rather than a read of a cold line (and
+	// an array it kept from an earlier life is let go).
+	if pol := c.pol; pol != nil {
+		c.reset(pol.ReplyLimit > 0)
 	}
-	*c = customer{sentAt: sentAt}
 	return c
 }
 
-// newConv returns a zero conversation record, a released one if any.
+// reset makes c a zero record, keeping the array of sentAt, emptied, when
+// keepSentAt says so: newCustomer resets a released record with it, and
+// Release every record it gives back to the pool.
+func (c *customer) reset(keepSentAt bool) {
+	var sentAt []int64
+	if keepSentAt {
+		sentAt = c.sentAt[:0]
+	}
+	*c = customer{sentAt: sentAt}
+}
+
+// newConv returns a zero conversation record: a released one if any, else
+// one from the pool (convBatches), else a new one.
 func (e *Engine) newConv() *conv {
-	n := len(e.freeConvs)
-	if n == 0 {
+	cv := e.freeConvs.pop(&convBatches)
+	if cv == nil {
 		return new(conv)
 	}
-	cv := e.freeConvs[n-1]
-	e.freeConvs[n-1] = nil
-	e.freeConvs = e.freeConvs[:n-1]
-	excluded := cv.excluded[:0]
-	*cv = conv{excluded: excluded}
+	if cv.id != 0 { // a pooled record is reset already, and has no id
+		cv.reset()
+	}
 	return cv
+}
+
+// reset makes cv a zero record, keeping the array of excluded, emptied:
+// newConv resets a released record with it, and Release every record it
+// gives back to the pool (which clears the array first).
+func (cv *conv) reset() {
+	*cv = conv{excluded: cv.excluded[:0]}
 }
 
 // recycleConv keeps a conversation the engine no longer holds for reuse.
@@ -877,9 +892,7 @@ func (e *Engine) newConv() *conv {
 // reach it: it is closed (its timers went with its close), held in no
 // map, and no send on its way names it (its customer has none pending).
 func (e *Engine) recycleConv(cv *conv) {
-	if len(e.freeConvs) < maxFree {
-		e.freeConvs = append(e.freeConvs, cv)
-	}
+	e.freeConvs.push(cv, &convBatches)
 }
 
 // mayRelease notes that c may have become releasable at now, in unix ns (its
@@ -974,9 +987,7 @@ func (e *Engine) release(c *customer) {
 		e.convs.remove(c.last.id)
 		e.recycleConv(c.last)
 	}
-	if len(e.freeCusts) < maxFree {
-		e.freeCusts = append(e.freeCusts, c)
-	}
+	e.freeCusts.push(c, &custBatches)
 }
 
 // defaultHorizon is the status horizon of a zero Config.StatusHorizon: the

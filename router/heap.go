@@ -508,8 +508,14 @@ func (q *releaseQueue) set(c *customer, at int64) {
 
 func (q *releaseQueue) push(en relEntry) {
 	if n := len(q.fifo); n == q.head || q.fifo[n-1].at <= en.at {
+		if n == cap(q.fifo) {
+			q.fifo = growRel(q.fifo)
+		}
 		q.fifo = append(q.fifo, en)
 		return
+	}
+	if len(q.heap) == cap(q.heap) {
+		q.heap = growRel(q.heap)
 	}
 	q.heap = append(q.heap, en)
 	h := q.heap
@@ -521,6 +527,28 @@ func (q *releaseQueue) push(en relEntry) {
 		h[i], h[j] = h[j], h[i]
 		j = i
 	}
+}
+
+// minRel is the length of the release queue's first arrays.
+const minRel = 64
+
+// growRel returns s in an array of twice its capacity (at least minRel),
+// from the pool (relArrays), and gives s's array back to it: push's rare
+// path, out of its line (go:noinline).
+//
+//go:noinline
+func growRel(s []relEntry) []relEntry {
+	t := relArrays.get(max(2*cap(s), minRel))[:len(s)]
+	copy(t, s)
+	relArrays.put(s[:cap(s)])
+	return t
+}
+
+// release gives the queue's arrays back to the pool and leaves it empty.
+func (q *releaseQueue) release() {
+	relArrays.put(q.fifo[:cap(q.fifo)])
+	relArrays.put(q.heap[:cap(q.heap)])
+	*q = releaseQueue{}
 }
 
 // next is the time of the earliest entry; ok is false when there is none.

@@ -98,14 +98,14 @@ func (x *sentIndex) put(log *sentLog, k sentKey, h, n uint64) {
 }
 
 // grow doubles the table (or makes its first), placing every slot again by
-// the hash it keeps.
+// the hash it keeps, and gives the old table back to the pool.
 //
 // It is rare, and kept out of its caller's line (go:noinline).
 //
 //go:noinline
 func (x *sentIndex) grow() {
 	old := x.slots
-	x.slots = make([]sentSlot, max(2*len(old), 16))
+	x.slots = sentSlotArrays.get(max(2*len(old), 16))
 	mask := uint64(len(x.slots) - 1)
 	for _, s := range old {
 		if s.n == 0 {
@@ -117,6 +117,14 @@ func (x *sentIndex) grow() {
 		}
 		x.slots[i] = s
 	}
+	sentSlotArrays.put(old)
+}
+
+// release gives the table back to the pool and leaves the index empty,
+// covering the entries before upto as before.
+func (x *sentIndex) release() {
+	sentSlotArrays.put(x.slots)
+	x.slots, x.count = nil, 0
 }
 
 // remove empties slot i, moving back the slots after it that probing

@@ -18,7 +18,8 @@ type sentLog struct {
 	base   uint64 // the block number of blocks[0]: first/sentBlock
 	first  uint64 // the number of the oldest entry held
 	next   uint64 // the number of the next entry: first == next when none is held
-	// spare is the last block let go, emptied, for the next.
+	// spare is a block let go, emptied, for the next; the others let go
+	// go to the pool (sentBlocks).
 	spare *[sentBlock]sentEntry
 }
 
@@ -64,14 +65,19 @@ func (l *sentLog) add() (uint64, *sentEntry) {
 	return n, &l.blocks[i][n%sentBlock]
 }
 
-// room appends a block for the next entry: add's rare path, out of its
-// line (go:noinline).
+// room appends a block for the next entry: the spare one, else one from
+// the pool, else a new one. It is add's rare path, out of its line
+// (go:noinline).
 //
 //go:noinline
 func (l *sentLog) room() {
 	b := l.spare
 	if b == nil {
-		b = new([sentBlock]sentEntry)
+		if v := sentBlocks.Get(); v != nil {
+			b = v.(*[sentBlock]sentEntry)
+		} else {
+			b = new([sentBlock]sentEntry)
+		}
 	}
 	l.spare = nil
 	l.blocks = append(l.blocks, b)
@@ -89,14 +95,34 @@ func (l *sentLog) pop() {
 	}
 }
 
-// dropBlock lets go of the first block, emptied, keeping it for the next:
-// pop's rare path, out of its line (go:noinline).
+// dropBlock lets go of the first block, emptied, keeping it for the next
+// (or giving it to the pool when a spare is kept already): pop's rare
+// path, out of its line (go:noinline).
 //
 //go:noinline
 func (l *sentLog) dropBlock() {
-	clear(l.blocks[0][:])
-	l.spare = l.blocks[0]
+	b := l.blocks[0]
+	clear(b[:])
+	if l.spare == nil {
+		l.spare = b
+	} else {
+		sentBlocks.Put(b)
+	}
 	l.blocks[0] = nil
 	l.blocks = l.blocks[1:]
 	l.base++
+}
+
+// release gives every block, emptied, to the pool and leaves the log
+// empty, its numbering going on from where it was.
+func (l *sentLog) release() {
+	for _, b := range l.blocks {
+		clear(b[:])
+		sentBlocks.Put(b)
+	}
+	if l.spare != nil {
+		sentBlocks.Put(l.spare)
+	}
+	l.blocks, l.spare = nil, nil
+	l.first, l.base = l.next, l.next/sentBlock
 }

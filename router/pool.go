@@ -1,0 +1,270 @@
+package router
+
+import (
+	"math"
+	"math/bits"
+	"sync"
+	"unsafe"
+)
+
+// An engine's records and tables outlive it in package-level pools:
+// [Engine.Release] gives them back, reset, and the engines built after it
+// take them before they allocate. A process that plays world after world
+// (seeds, fuzzing, comparisons) then allocates the engine's memory about
+// once rather than once a world. Whatever a pool holds is as its
+// allocation would make it: records reset as newCustomer and newConv
+// reset them, arrays cleared. Nothing an engine hands out (snapshots,
+// events, ids) points into them.
+
+// recordBatch is a batch of records of one kind: recs[:n], the rest nil.
+// An engine's free list of released records is one, and the pools hold
+// them whole, so that a record costs no pool call of its own.
+type recordBatch[T any] struct {
+	n    int
+	recs [maxFree]*T
+}
+
+// batchPool holds batches of reset records of one kind: full ones
+// (n > 0), which engines take as their free lists, and empty ones, which
+// a free list or Release fills.
+type batchPool[T any] struct {
+	full, empty sync.Pool
+}
+
+// custBatches holds reset customer records in batches, for newCustomer.
+var custBatches batchPool[customer]
+
+// convBatches holds reset conversation records in batches, for newConv.
+var convBatches batchPool[conv]
+
+// emptyBatch returns a batch holding no record.
+func (p *batchPool[T]) emptyBatch() *recordBatch[T] {
+	if v := p.empty.Get(); v != nil {
+		return v.(*recordBatch[T])
+	}
+	return new(recordBatch[T])
+}
+
+// put gives back b, whose records are reset: as a full batch, or as an
+// empty one when it holds none.
+func (p *batchPool[T]) put(b *recordBatch[T]) {
+	if b.n == 0 {
+		p.empty.Put(b)
+		return
+	}
+	p.full.Put(b)
+}
+
+// freeList holds released records of one kind for reuse, at most
+// maxFree, in a batch (nil until the first). Records that the engine
+// released are kept as they were, to be reset when they are taken; those
+// that came from the pool are reset already.
+type freeList[T any] struct {
+	b *recordBatch[T]
+}
+
+// pop takes a record from the list, taking a full batch from pool when the
+// list is empty; nil when neither holds one.
+func (f *freeList[T]) pop(pool *batchPool[T]) *T {
+	b := f.b
+	if b == nil || b.n == 0 {
+		return f.refill(pool)
+	}
+	b.n--
+	r := b.recs[b.n]
+	b.recs[b.n] = nil
+	return r
+}
+
+// refill is pop for an empty list: it replaces the list's empty batch
+// with a full one from pool and takes a record from it, or returns nil
+// when the pool has none. It is pop's rare path, out of its line
+// (go:noinline).
+//
+//go:noinline
+func (f *freeList[T]) refill(pool *batchPool[T]) *T {
+	v := pool.full.Get()
+	if v == nil {
+		return nil
+	}
+	if f.b != nil {
+		pool.empty.Put(f.b)
+	}
+	f.b = v.(*recordBatch[T])
+	return f.pop(pool)
+}
+
+// push keeps r for reuse, unless the list holds maxFree records already.
+func (f *freeList[T]) push(r *T, pool *batchPool[T]) {
+	b := f.b
+	if b == nil {
+		b = pool.emptyBatch()
+		f.b = b
+	}
+	if b.n < maxFree {
+		b.recs[b.n] = r
+		b.n++
+	}
+}
+
+// len is how many records the list holds.
+func (f *freeList[T]) len() int {
+	if f.b == nil {
+		return 0
+	}
+	return f.b.n
+}
+
+// batchFiller gives records back to a pool in batches, for Release.
+type batchFiller[T any] struct {
+	pool *batchPool[T]
+	b    *recordBatch[T]
+}
+
+// add gives back r, reset.
+func (w *batchFiller[T]) add(r *T) {
+	if w.b == nil {
+		w.b = w.pool.emptyBatch()
+	}
+	w.b.recs[w.b.n] = r
+	w.b.n++
+	if w.b.n == maxFree {
+		w.pool.full.Put(w.b)
+		w.b = nil
+	}
+}
+
+// flush gives back the batch being filled.
+func (w *batchFiller[T]) flush() {
+	if w.b != nil {
+		w.pool.put(w.b)
+		w.b = nil
+	}
+}
+
+// arrayPool holds cleared arrays of T whose length is a power of two, one
+// sync.Pool per length: the tables whose length must be a power of two
+// (the indexes), and the release queue's, which doubles. A pool holds the
+// address of an array's first element, which keeps the whole array and
+// costs no allocation to put.
+type arrayPool[T any] [bits.UintSize]sync.Pool
+
+// custSlotArrays holds the arrays of customerIndex.slots.
+var custSlotArrays arrayPool[custSlot]
+
+// convRingArrays holds the arrays of convIndex.ring.
+var convRingArrays arrayPool[*conv]
+
+// convSlotArrays holds the arrays of convTable.slots.
+var convSlotArrays arrayPool[convSlot]
+
+// sentSlotArrays holds the arrays of sentIndex.slots.
+var sentSlotArrays arrayPool[sentSlot]
+
+// relArrays holds the arrays of releaseQueue.fifo and releaseQueue.heap.
+var relArrays arrayPool[relEntry]
+
+// sentBlocks holds cleared blocks of the sent log (*[sentBlock]sentEntry).
+var sentBlocks sync.Pool
+
+// get returns a zero array of n elements (at least one), n rounded up to
+// a power of two, from the pool when it holds one.
+func (p *arrayPool[T]) get(n int) []T {
+	k := bits.Len(uint(max(n, 1) - 1)) // 1<<k >= n
+	n = 1 << k
+	if v := p[k].Get(); v != nil {
+		return unsafe.Slice(v.(*T), n)
+	}
+	return make([]T, n)
+}
+
+// put clears s and gives it back, when its length is a power of two and
+// it is the whole of its array (as get made it); any other slice is let
+// go. The caller holds nothing of s afterwards.
+func (p *arrayPool[T]) put(s []T) {
+	n := len(s)
+	if n == 0 || n&(n-1) != 0 || cap(s) != n {
+		return
+	}
+	clear(s)
+	p[bits.Len(uint(n))-1].Put(&s[0])
+}
+
+// Release gives back to the package's pools what the engine holds for its
+// customers and conversations: their records (those it holds and those it
+// released and keeps for reuse), reset; the customer and conversation
+// indexes, the sent messages' log and index and the release queue's
+// arrays, cleared. Engines built later take them before they allocate.
+//
+// Call it once nothing calls the engine any more and no call is in
+// progress (a world played to its end, its result made). Release drops the
+// engine's customers and conversations, the sent messages it remembers,
+// its queues and its pending timers: it keeps no pointer to what it gave
+// back, so that it cannot read or write memory another engine took from
+// the pools. Afterwards a call that looks up a customer (Receive, Send,
+// Check, Status, Close, Transfer, Take, Handoff, Abandon, SetProfile,
+// SetAttributes) panics at once, on the customer index Release dropped;
+// the agents' figures, the event log and the snapshots that read only
+// them (Agent, Agents, Events, Footprint) still answer. Calling Release
+// again does nothing.
+func (e *Engine) Release() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	custs := batchFiller[customer]{pool: &custBatches}
+	e.customers.all(func(c *customer) {
+		if c.pol != nil { // else reset already: no record is held twice
+			c.reset(true)
+			custs.add(c)
+		}
+	})
+	custs.flush()
+	convs := batchFiller[conv]{pool: &convBatches}
+	e.convs.all(func(cv *conv) {
+		if cv.id != 0 { // else reset already: no record is held twice
+			cv.clear()
+			convs.add(cv)
+		}
+	})
+	convs.flush()
+	if b := e.freeCusts.b; b != nil {
+		for _, c := range b.recs[:b.n] {
+			if c.pol != nil { // released here; a pooled record is reset already
+				c.reset(true)
+			}
+		}
+		custBatches.put(b)
+		e.freeCusts.b = nil
+	}
+	if b := e.freeConvs.b; b != nil {
+		for _, cv := range b.recs[:b.n] {
+			if cv.id != 0 {
+				cv.clear()
+			}
+		}
+		convBatches.put(b)
+		e.freeConvs.b = nil
+	}
+	e.customers.release()
+	e.convs.release()
+	e.openN = 0
+	e.releases.release()
+	e.sweepDue = math.MaxInt64
+	e.sent.release()
+	e.sentLog.release()
+	e.sentLast = 0
+	for _, g := range e.groups {
+		g.waiting, g.head, g.live = nil, 0, 0
+	}
+	e.deadlines = nil
+	for _, a := range e.agents {
+		a.due = noDues
+	}
+	e.noteNext()
+}
+
+// clear resets cv for the pool: its excluded agents' array is cleared
+// whole first, so that the pooled record keeps no agent.
+func (cv *conv) clear() {
+	clear(cv.excluded[:cap(cv.excluded)])
+	cv.reset()
+}
