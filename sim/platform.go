@@ -172,6 +172,16 @@ type Binding interface {
 	Close()
 }
 
+// Releaser is a Binding that gives the memory its fake and adapter hold
+// back to their pools once its world is done, for the next world the
+// process plays to reuse. Run calls Release after it has made the result,
+// when nothing reads the world any more; the binding's fake and adapter
+// forget what they held, and the binding is not used again.
+type Releaser interface {
+	Binding
+	Release()
+}
+
 // Message is what a customer sends.
 type Message struct {
 	Text string

@@ -252,7 +252,21 @@ func Run(ctx context.Context, sc *scenario.Scenario, opt Options) result.Result 
 	if !w.end.IsZero() {
 		w.clock.Set(w.end)
 	}
-	return w.Finish()
+	res := w.Finish()
+	w.giveBack()
+	return res
+}
+
+// giveBack gives back what the world's engine, adapters and fakes hold, for
+// the next world the process plays to reuse: Run calls it once the result
+// is made, when nothing reads the world any more.
+func (w *World) giveBack() {
+	for _, b := range w.bindings {
+		if r, ok := b.(Releaser); ok {
+			r.Release()
+		}
+	}
+	w.engine.Release()
 }
 
 // NewWorld builds the world of a scenario: the engine with the tenant's

@@ -301,6 +301,11 @@ func (b *binding) Sender() router.Sender  { return b.adapter }
 func (b *binding) Handle(w string) string { return w }
 func (b *binding) Close()                 {}
 
+// Release gives the memory the adapter's dedupe windows hold back to their
+// pools, for the next world the process plays (sim.Releaser): the adapter
+// forgets every message id.
+func (b *binding) Release() { b.adapter.Release() }
+
 // Flush sends the webhooks due: Douyin's retries and repeats, and under a
 // fault plan the held, duplicated and retried ones (the plan's own
 // failures are the platform's, not errors).

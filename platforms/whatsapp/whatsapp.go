@@ -314,6 +314,14 @@ func (b *binding) Account() string        { return b.account }
 func (b *binding) Sender() router.Sender  { return b.adapter }
 func (b *binding) Handle(w string) string { return strings.TrimPrefix(w, "+") }
 func (b *binding) Close()                 {}
+
+// Release gives the memory the fake and the adapter hold back to their
+// pools, for the next world the process plays (sim.Releaser): both forget
+// every customer and message id.
+func (b *binding) Release() {
+	b.adapter.Release()
+	b.fake.Release()
+}
 func (b *binding) Flush(ctx context.Context) error {
 	if b.direct != nil {
 		if !b.direct.Idle() {
