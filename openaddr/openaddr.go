@@ -9,12 +9,44 @@
 // with the record) and says which record is the one it looks for (eq);
 // records whose keys hash alike sit in one probe sequence. A Table is not
 // safe for concurrent use. Its zero value is an empty table.
+//
+// A table makes its arrays and lets go of those it outgrows, unless it is
+// given [Arrays] to take them from and give them back to (UseArrays), for
+// the tables made after it to reuse.
 package openaddr
+
+import "github.com/omnisim/omnisim/internal/blockpool"
 
 // Table holds records *R by hash.
 type Table[R any] struct {
-	slots []slot[R] // a power of two long, or empty
-	n     int       // full slots
+	slots  []slot[R]  // a power of two long, or empty
+	n      int        // full slots
+	arrays *Arrays[R] // where grow takes arrays from and gives them back; nil: none
+}
+
+// Arrays holds tables' arrays for reuse, emptied, one sync.Pool per
+// length: a table given it (UseArrays) takes the arrays it grows into
+// from it and gives back the ones it outgrows, and its last at Release.
+// Nothing an Arrays holds keeps a record alive. Declare one as a package
+// variable for each record type whose tables come and go; the zero Arrays
+// is empty and ready to use, and must not be copied after its first use.
+type Arrays[R any] struct {
+	p blockpool.Arrays[slot[R]]
+}
+
+// UseArrays makes the table take the arrays it grows into from a and give
+// back to a those it outgrows and, at Release, its own. A table grown so
+// places its records in the same slots as one that makes its arrays.
+func (t *Table[R]) UseArrays(a *Arrays[R]) { t.arrays = a }
+
+// Release empties the table and gives its array back to its Arrays
+// (UseArrays), or lets go of it when it has none. The table stays valid,
+// empty, with the same Arrays: it grows again from there.
+func (t *Table[R]) Release() {
+	if t.arrays != nil {
+		t.arrays.p.Put(t.slots)
+	}
+	t.slots, t.n = nil, 0
 }
 
 // slot is one place of a Table: a record (nil: empty) and its hash.
@@ -81,13 +113,20 @@ func (t *Table[R]) Insert(h uint64, r *R) {
 }
 
 // grow doubles the table (or makes its first), placing every record again
-// by the hash it keeps.
+// by the hash it keeps. It takes the new array from the table's Arrays and
+// gives the former one back there, when it has Arrays; else it makes the
+// new one and lets go of the former.
 //
 // It is rare, and kept out of its caller's line (go:noinline).
 //
 //go:noinline
 func (t *Table[R]) grow() {
-	t.move(make([]slot[R], max(2*len(t.slots), MinSlots)))
+	n := max(2*len(t.slots), minSlots)
+	if t.arrays == nil {
+		t.move(make([]slot[R], n))
+		return
+	}
+	t.arrays.p.Put(t.move(t.arrays.p.Get(n)))
 }
 
 // move places every record held in to, which is empty and a power of two
@@ -110,69 +149,8 @@ func (t *Table[R]) move(to []slot[R]) []slot[R] {
 	return old
 }
 
-// MinSlots is the length of the first array a table makes.
-const MinSlots = 16
-
-// Slots holds an array of slots outside any table, for a caller that
-// keeps a table's arrays to reuse them (in a sync.Pool for each length,
-// say), since a generic package cannot keep a pool for each record type:
-// a table hands its arrays out emptied (Take, Adopt), and grows into one
-// it is given (Adopt). Nothing a table hands out holds a record. The zero
-// Slots holds no array.
-type Slots[R any] struct {
-	s []slot[R] // every slot empty
-}
-
-// NewSlots returns Slots holding a new array of n empty slots, for Adopt;
-// n is a power of two (GrowLen's answer).
-func NewSlots[R any](n int) *Slots[R] {
-	if n <= 0 || n&(n-1) != 0 {
-		panic("openaddr: NewSlots of a length that is not a power of two")
-	}
-	return &Slots[R]{s: make([]slot[R], n)}
-}
-
-// Len is the length of the array a holds; 0 when it holds none.
-func (a *Slots[R]) Len() int { return len(a.s) }
-
-// GrowLen is the length of the array the table grows to before it holds
-// one more record (Put or Insert of a new key grows it then): 0 when its
-// own array has room for one more.
-func (t *Table[R]) GrowLen() int {
-	if 2*(t.n+1) > len(t.slots) {
-		return max(2*len(t.slots), MinSlots)
-	}
-	return 0
-}
-
-// Adopt makes a's array the table's: it places every record the table
-// holds there, as growing does, and leaves in a the table's former array,
-// emptied (none when the table had none). a's array is empty (as NewSlots,
-// Adopt and Take leave one) and a power of two long, with room for one
-// more record than the table holds (GrowLen's length, or longer); Adopt
-// panics if it is not long enough. A table grown so places its records in
-// the same slots as one grown by itself to the same length.
-func (t *Table[R]) Adopt(a *Slots[R]) {
-	n := len(a.s)
-	if n&(n-1) != 0 || 2*(t.n+1) > n {
-		panic("openaddr: Adopt of an array that is too short or not a power of two long")
-	}
-	old := t.move(a.s)
-	clear(old)
-	a.s = old
-}
-
-// Take empties the table, leaving it as its zero value, and returns its
-// array, emptied; nil when it had none.
-func (t *Table[R]) Take() *Slots[R] {
-	if t.slots == nil {
-		return nil
-	}
-	a := &Slots[R]{s: t.slots}
-	clear(a.s)
-	*t = Table[R]{}
-	return a
-}
+// minSlots is the length of the first array a table makes.
+const minSlots = 16
 
 // Remove drops the first record of hash h for which eq is true, if any,
 // and reports whether there was one; the slots after its own that probing

@@ -2,6 +2,8 @@ package openaddr
 
 import (
 	"math/rand/v2"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"testing"
 )
@@ -85,43 +87,32 @@ func TestTableMatchesMap(t *testing.T) {
 	}
 }
 
-// TestAdoptedArrays plays the same random inserts and removals on a table
-// that grows itself and on one that grows into arrays it is handed
-// (Adopt), from a store of arrays by length that the tables' handed-out
-// arrays go back to (Adopt's former array, and Take's at each round's
-// end), as a caller's pools would keep them. The two hold the same records
-// in the same slots (All lists them in slot order; compared every few
-// steps and at a round's end) and arrays of the same length, every
-// array handed out is empty, and Take leaves an empty table that is
-// grown again from the store.
-func TestAdoptedArrays(t *testing.T) {
-	store := map[int][]*Slots[rec]{}
-	get := func(n int) *Slots[rec] {
-		if l := store[n]; len(l) > 0 {
-			a := l[len(l)-1]
-			store[n] = l[:len(l)-1]
-			return a
-		}
-		return NewSlots[rec](n)
-	}
-	put := func(a *Slots[rec]) {
-		for i, s := range a.s {
-			if s != (slot[rec]{}) {
-				t.Fatalf("an array handed out holds slot %d: %v", i, s)
-			}
-		}
-		if a.Len() > 0 {
-			store[a.Len()] = append(store[a.Len()], a)
-		}
-	}
+// TestPooledArrays plays the same random puts, inserts and removals on a
+// table that makes its arrays and on one that grows into arrays from an
+// Arrays (UseArrays), round after round, the pooled one released at each
+// round's end and grown again from the Arrays. The two hold the same
+// records in the same slots (All lists them in slot order; compared every
+// few steps and at a round's end) and arrays of the same length; every
+// array the pooled table outgrows or releases is cleared; and, but under
+// the race detector, the pooled table grows into arrays it gave back.
+func TestPooledArrays(t *testing.T) {
+	defer steady()()
 	list := func(tab *Table[rec]) []*rec {
 		var l []*rec
 		tab.All(func(r *rec) { l = append(l, r) })
 		return l
 	}
+	empty := func(s []slot[rec]) bool {
+		return !slices.ContainsFunc(s, func(s slot[rec]) bool { return s != slot[rec]{} })
+	}
 	hash := func(k int) uint64 { return uint64(k) * 0x9e3779b97f4a7c15 }
+	eq := func(k int) func(*rec) bool { return func(r *rec) bool { return r.key == k } }
 	rng := rand.New(rand.NewPCG(3, 4))
-	var adopted Table[rec]
+	var arrays Arrays[rec]
+	var pooled Table[rec]
+	pooled.UseArrays(&arrays)
+	given := map[*slot[rec]]bool{} // the arrays the pooled table gave back
+	reused := 0
 	for round, keys := range []int{5, 300, 3000, 300, 5000} {
 		var self Table[rec]
 		held := map[int]*rec{}
@@ -129,74 +120,115 @@ func TestAdoptedArrays(t *testing.T) {
 			k := rng.IntN(keys)
 			if r := held[k]; r != nil && rng.IntN(3) == 0 {
 				self.RemoveRecord(hash(k), r)
-				adopted.RemoveRecord(hash(k), r)
+				pooled.Remove(hash(k), eq(k))
 				delete(held, k)
 			} else if r == nil {
 				r = &rec{key: k, id: step}
-				self.Insert(hash(k), r)
-				if n := adopted.GrowLen(); n > 0 {
-					a := get(n)
-					adopted.Adopt(a)
-					put(a)
+				old := pooled.slots
+				if rng.IntN(2) == 0 {
+					self.Insert(hash(k), r)
+					pooled.Insert(hash(k), r)
+				} else {
+					self.Put(hash(k), r, eq(k))
+					pooled.Put(hash(k), r, eq(k))
 				}
-				if adopted.GrowLen() != 0 {
-					t.Fatalf("round %d step %d: GrowLen %d after Adopt", round, step, adopted.GrowLen())
+				if len(pooled.slots) != len(old) {
+					if !empty(old) {
+						t.Fatalf("round %d step %d: the array of %d slots the table outgrew is not cleared", round, step, len(old))
+					}
+					if len(old) > 0 {
+						given[&old[0]] = true
+					}
+					if given[&pooled.slots[0]] {
+						reused++
+					}
 				}
-				adopted.Insert(hash(k), r)
 				held[k] = r
 			}
-			if len(self.slots) != len(adopted.slots) || (step%61 == 0 || step == 4*keys-1) && !slices.Equal(list(&self), list(&adopted)) {
-				t.Fatalf("round %d step %d: the adopted table holds %d slots %v, the other %d %v",
-					round, step, len(adopted.slots), list(&adopted), len(self.slots), list(&self))
+			if len(self.slots) != len(pooled.slots) || (step%61 == 0 || step == 4*keys-1) && !slices.Equal(list(&self), list(&pooled)) {
+				t.Fatalf("round %d step %d: the pooled table holds %d slots %v, the other %d %v",
+					round, step, len(pooled.slots), list(&pooled), len(self.slots), list(&self))
 			}
-			if q := rng.IntN(keys); adopted.Find(hash(q), func(r *rec) bool { return r.key == q }) != held[q] {
+			if q := rng.IntN(keys); pooled.Find(hash(q), eq(q)) != held[q] {
 				t.Fatalf("round %d step %d: Find(%d)", round, step, q)
 			}
 		}
-		if a := adopted.Take(); a != nil {
-			put(a)
+		last := pooled.slots
+		pooled.Release()
+		if !empty(last) {
+			t.Fatalf("round %d: the array Release gave back is not cleared", round)
 		}
-		if adopted.Len() != 0 || adopted.slots != nil || adopted.Take() != nil || list(&adopted) != nil {
-			t.Fatalf("round %d: Take left %d records", round, adopted.Len())
+		given[&last[0]] = true
+		if pooled.Len() != 0 || pooled.slots != nil || pooled.arrays != &arrays || list(&pooled) != nil {
+			t.Fatalf("round %d: Release left %d records in %d slots", round, pooled.Len(), len(pooled.slots))
 		}
-		if adopted.Find(hash(0), func(*rec) bool { return true }) != nil {
-			t.Fatalf("round %d: a taken table finds a record", round)
+		if pooled.Find(hash(0), func(*rec) bool { return true }) != nil {
+			t.Fatalf("round %d: a released table finds a record", round)
 		}
+	}
+	if reused == 0 && !raceEnabled {
+		t.Error("the pooled table never grew into an array it gave back")
 	}
 }
 
-// TestAdoptRefusesShortArrays: Adopt of an array without room for one
-// more record, or not a power of two long, panics and leaves the table as
-// it was.
-func TestAdoptRefusesShortArrays(t *testing.T) {
-	var tab Table[rec]
-	for k := range 8 {
-		tab.Insert(uint64(k), &rec{key: k})
-	}
-	for _, a := range []*Slots[rec]{{}, NewSlots[rec](16), {s: make([]slot[rec], 24)}} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("Adopt of %d slots did not panic", a.Len())
+// TestRelease: Release empties a table, with Arrays or without, filled or
+// not, once or twice, and leaves it usable: it finds nothing, then holds
+// what it is given again. A table without Arrays makes its arrays anew.
+func TestRelease(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		pooled   bool
+		fill     int
+		releases int
+	}{
+		{"zero table", false, 0, 1},
+		{"zero table, pooled", true, 0, 2},
+		{"filled", false, 100, 1},
+		{"filled, pooled", true, 100, 1},
+		{"filled, pooled, twice", true, 1000, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var arrays Arrays[rec]
+			var tab Table[rec]
+			if c.pooled {
+				tab.UseArrays(&arrays)
+			}
+			eq := func(k int) func(*rec) bool { return func(r *rec) bool { return r.key == k } }
+			for k := range c.fill {
+				tab.Insert(uint64(k), &rec{key: k})
+			}
+			for range c.releases {
+				tab.Release()
+			}
+			if tab.Len() != 0 || tab.slots != nil || tab.Find(0, eq(0)) != nil || tab.Remove(1, eq(1)) {
+				t.Fatalf("after Release: %d records in %d slots", tab.Len(), len(tab.slots))
+			}
+			if c.pooled != (tab.arrays == &arrays) {
+				t.Fatalf("Release changed the table's Arrays to %p", tab.arrays)
+			}
+			for k := range 40 {
+				tab.Put(uint64(k), &rec{key: k, id: 1}, eq(k))
+			}
+			for k := range 40 {
+				if r := tab.Find(uint64(k), eq(k)); r == nil || r.id != 1 {
+					t.Fatalf("Find(%d) after Release and Put: %v", k, r)
 				}
-			}()
-			tab.Adopt(a)
-		}()
-		if tab.Len() != 8 || len(tab.slots) != 16 {
-			t.Fatalf("a refused Adopt left %d records in %d slots", tab.Len(), len(tab.slots))
-		}
+			}
+			if tab.Len() != 40 || len(tab.slots) != 128 {
+				t.Fatalf("40 records after Release: Len %d in %d slots", tab.Len(), len(tab.slots))
+			}
+		})
 	}
-	if n := tab.GrowLen(); n != 32 {
-		t.Errorf("GrowLen %d with 8 records in 16 slots, want 32", n)
-	}
-	a := NewSlots[rec](64) // longer than asked is fine
-	tab.Adopt(a)
-	if a.Len() != 16 || len(tab.slots) != 64 || tab.Len() != 8 {
-		t.Errorf("Adopt of 64 slots: the table has %d, handed out %d", len(tab.slots), a.Len())
-	}
-	for k := range 8 {
-		if r := tab.Find(uint64(k), func(r *rec) bool { return r.key == k }); r == nil {
-			t.Errorf("Find(%d) after Adopt", k)
-		}
+}
+
+// steady makes an Arrays give back, in a non-race build, what it was
+// given last: one P, so that a pool is looked in where it was put to, and
+// no collection, which would empty the pools. It returns what undoes it.
+func steady() func() {
+	procs := runtime.GOMAXPROCS(1)
+	gc := debug.SetGCPercent(-1)
+	return func() {
+		debug.SetGCPercent(gc)
+		runtime.GOMAXPROCS(procs)
 	}
 }

@@ -80,7 +80,7 @@ func (x *convIndex) putFar(cv *conv) {
 		return
 	}
 	if len(x.ring) == 0 {
-		x.ring, x.base = convRingArrays.get(minConvRing), id
+		x.ring, x.base = convRingArrays.Get(minConvRing), id
 	}
 	for uint64(id-x.base) >= uint64(len(x.ring)) {
 		if 4*x.live >= len(x.ring) {
@@ -99,7 +99,7 @@ func (x *convIndex) putFar(cv *conv) {
 // most records were opened long before, and reading each would miss the
 // cache. The old ring goes back to the pool.
 func (x *convIndex) grow() {
-	ring := convRingArrays.get(2 * len(x.ring))
+	ring := convRingArrays.Get(2 * len(x.ring))
 	old, mask := uint64(len(x.ring)-1), uint64(len(ring)-1)
 	base := uint64(x.base)
 	for j, cv := range x.ring {
@@ -107,14 +107,14 @@ func (x *convIndex) grow() {
 			ring[(base+(uint64(j)-base)&old)&mask] = cv
 		}
 	}
-	convRingArrays.put(x.ring)
+	convRingArrays.Put(x.ring)
 	x.ring = ring
 }
 
 // release gives the ring and the table back to the pools and leaves the
 // index empty, as a zero convIndex.
 func (x *convIndex) release() {
-	convRingArrays.put(x.ring)
+	convRingArrays.Put(x.ring)
 	x.older.release()
 	*x = convIndex{}
 }
@@ -232,7 +232,7 @@ func (x *convTable) put(cv *conv) {
 func (x *convTable) grow() {
 	old := x.slots
 	n := max(2*len(old), 16)
-	x.slots = convSlotArrays.get(n)
+	x.slots = convSlotArrays.Get(n)
 	x.shift = 64
 	for m := n; m > 1; m >>= 1 {
 		x.shift--
@@ -248,13 +248,13 @@ func (x *convTable) grow() {
 		}
 		x.slots[i] = s
 	}
-	convSlotArrays.put(old)
+	convSlotArrays.Put(old)
 }
 
 // release gives the table back to the pool and leaves it empty, as a zero
 // convTable.
 func (x *convTable) release() {
-	convSlotArrays.put(x.slots)
+	convSlotArrays.Put(x.slots)
 	*x = convTable{}
 }
 

@@ -74,7 +74,7 @@ type custSlot struct {
 // newCustomerIndex returns an empty index. Its table is never empty, so
 // that every place recent remembers is a slot.
 func newCustomerIndex() customerIndex {
-	return customerIndex{seed: strhash.NewSeed(), slots: custSlotArrays.get(minCustSlots)}
+	return customerIndex{seed: strhash.NewSeed(), slots: custSlotArrays.Get(minCustSlots)}
 }
 
 // minCustSlots is the length of a customerIndex's first table.
@@ -189,7 +189,7 @@ func (x *customerIndex) putHashed(c *customer, h uint64) {
 //go:noinline
 func (x *customerIndex) grow() {
 	old := x.slots
-	x.slots = custSlotArrays.get(max(2*len(old), minCustSlots))
+	x.slots = custSlotArrays.Get(max(2*len(old), minCustSlots))
 	mask := uint64(len(x.slots) - 1)
 	for _, s := range old {
 		if s.c == nil {
@@ -201,14 +201,14 @@ func (x *customerIndex) grow() {
 		}
 		x.slots[i] = s
 	}
-	custSlotArrays.put(old)
+	custSlotArrays.Put(old)
 }
 
 // release gives the table back to the pool and leaves the index without
 // one, holding nothing: a lookup then panics (the table is never empty
 // otherwise), and all finds nothing.
 func (x *customerIndex) release() {
-	custSlotArrays.put(x.slots)
+	custSlotArrays.Put(x.slots)
 	*x = customerIndex{}
 }
 

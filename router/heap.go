@@ -538,16 +538,16 @@ const minRel = 64
 //
 //go:noinline
 func growRel(s []relEntry) []relEntry {
-	t := relArrays.get(max(2*cap(s), minRel))[:len(s)]
+	t := relArrays.Get(max(2*cap(s), minRel))[:len(s)]
 	copy(t, s)
-	relArrays.put(s[:cap(s)])
+	relArrays.Put(s[:cap(s)])
 	return t
 }
 
 // release gives the queue's arrays back to the pool and leaves it empty.
 func (q *releaseQueue) release() {
-	relArrays.put(q.fifo[:cap(q.fifo)])
-	relArrays.put(q.heap[:cap(q.heap)])
+	relArrays.Put(q.fifo[:cap(q.fifo)])
+	relArrays.Put(q.heap[:cap(q.heap)])
 	*q = releaseQueue{}
 }
 

@@ -2,9 +2,9 @@ package router
 
 import (
 	"math"
-	"math/bits"
 	"sync"
-	"unsafe"
+
+	"github.com/omnisim/omnisim/internal/blockpool"
 )
 
 // An engine's records and tables outlive it in package-level pools:
@@ -28,7 +28,8 @@ type recordBatch[T any] struct {
 // (n > 0), which engines take as their free lists, and empty ones, which
 // a free list or Release fills.
 type batchPool[T any] struct {
-	full, empty sync.Pool
+	full  sync.Pool                        // *recordBatch[T], n > 0
+	empty blockpool.Blocks[recordBatch[T]] // zero batches
 }
 
 // custBatches holds reset customer records in batches, for newCustomer.
@@ -38,12 +39,7 @@ var custBatches batchPool[customer]
 var convBatches batchPool[conv]
 
 // emptyBatch returns a batch holding no record.
-func (p *batchPool[T]) emptyBatch() *recordBatch[T] {
-	if v := p.empty.Get(); v != nil {
-		return v.(*recordBatch[T])
-	}
-	return new(recordBatch[T])
-}
+func (p *batchPool[T]) emptyBatch() *recordBatch[T] { return p.empty.Get() }
 
 // put gives back b, whose records are reset: as a full batch, or as an
 // empty one when it holds none.
@@ -142,53 +138,23 @@ func (w *batchFiller[T]) flush() {
 	}
 }
 
-// arrayPool holds cleared arrays of T whose length is a power of two, one
-// sync.Pool per length: the tables whose length must be a power of two
-// (the indexes), and the release queue's, which doubles. A pool holds the
-// address of an array's first element, which keeps the whole array and
-// costs no allocation to put.
-type arrayPool[T any] [bits.UintSize]sync.Pool
-
 // custSlotArrays holds the arrays of customerIndex.slots.
-var custSlotArrays arrayPool[custSlot]
+var custSlotArrays blockpool.Arrays[custSlot]
 
 // convRingArrays holds the arrays of convIndex.ring.
-var convRingArrays arrayPool[*conv]
+var convRingArrays blockpool.Arrays[*conv]
 
 // convSlotArrays holds the arrays of convTable.slots.
-var convSlotArrays arrayPool[convSlot]
+var convSlotArrays blockpool.Arrays[convSlot]
 
 // sentSlotArrays holds the arrays of sentIndex.slots.
-var sentSlotArrays arrayPool[sentSlot]
+var sentSlotArrays blockpool.Arrays[sentSlot]
 
 // relArrays holds the arrays of releaseQueue.fifo and releaseQueue.heap.
-var relArrays arrayPool[relEntry]
+var relArrays blockpool.Arrays[relEntry]
 
-// sentBlocks holds cleared blocks of the sent log (*[sentBlock]sentEntry).
-var sentBlocks sync.Pool
-
-// get returns a zero array of n elements (at least one), n rounded up to
-// a power of two, from the pool when it holds one.
-func (p *arrayPool[T]) get(n int) []T {
-	k := bits.Len(uint(max(n, 1) - 1)) // 1<<k >= n
-	n = 1 << k
-	if v := p[k].Get(); v != nil {
-		return unsafe.Slice(v.(*T), n)
-	}
-	return make([]T, n)
-}
-
-// put clears s and gives it back, when its length is a power of two and
-// it is the whole of its array (as get made it); any other slice is let
-// go. The caller holds nothing of s afterwards.
-func (p *arrayPool[T]) put(s []T) {
-	n := len(s)
-	if n == 0 || n&(n-1) != 0 || cap(s) != n {
-		return
-	}
-	clear(s)
-	p[bits.Len(uint(n))-1].Put(&s[0])
-}
+// sentBlocks holds the sent log's blocks.
+var sentBlocks blockpool.Blocks[[sentBlock]sentEntry]
 
 // Release gives back to the package's pools what the engine holds for its
 // customers and conversations: their records (those it holds and those it

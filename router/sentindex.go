@@ -105,7 +105,7 @@ func (x *sentIndex) put(log *sentLog, k sentKey, h, n uint64) {
 //go:noinline
 func (x *sentIndex) grow() {
 	old := x.slots
-	x.slots = sentSlotArrays.get(max(2*len(old), 16))
+	x.slots = sentSlotArrays.Get(max(2*len(old), 16))
 	mask := uint64(len(x.slots) - 1)
 	for _, s := range old {
 		if s.n == 0 {
@@ -117,13 +117,13 @@ func (x *sentIndex) grow() {
 		}
 		x.slots[i] = s
 	}
-	sentSlotArrays.put(old)
+	sentSlotArrays.Put(old)
 }
 
 // release gives the table back to the pool and leaves the index empty,
 // covering the entries before upto as before.
 func (x *sentIndex) release() {
-	sentSlotArrays.put(x.slots)
+	sentSlotArrays.Put(x.slots)
 	x.slots, x.count = nil, 0
 }
 

@@ -73,11 +73,7 @@ func (l *sentLog) add() (uint64, *sentEntry) {
 func (l *sentLog) room() {
 	b := l.spare
 	if b == nil {
-		if v := sentBlocks.Get(); v != nil {
-			b = v.(*[sentBlock]sentEntry)
-		} else {
-			b = new([sentBlock]sentEntry)
-		}
+		b = sentBlocks.Get()
 	}
 	l.spare = nil
 	l.blocks = append(l.blocks, b)
@@ -96,14 +92,14 @@ func (l *sentLog) pop() {
 }
 
 // dropBlock lets go of the first block, emptied, keeping it for the next
-// (or giving it to the pool when a spare is kept already): pop's rare
-// path, out of its line (go:noinline).
+// (or giving it to the pool, which clears it, when a spare is kept
+// already): pop's rare path, out of its line (go:noinline).
 //
 //go:noinline
 func (l *sentLog) dropBlock() {
 	b := l.blocks[0]
-	clear(b[:])
 	if l.spare == nil {
+		clear(b[:])
 		l.spare = b
 	} else {
 		sentBlocks.Put(b)
@@ -113,16 +109,13 @@ func (l *sentLog) dropBlock() {
 	l.base++
 }
 
-// release gives every block, emptied, to the pool and leaves the log
-// empty, its numbering going on from where it was.
+// release gives every block to the pool, which clears it, and leaves the
+// log empty, its numbering going on from where it was.
 func (l *sentLog) release() {
 	for _, b := range l.blocks {
-		clear(b[:])
 		sentBlocks.Put(b)
 	}
-	if l.spare != nil {
-		sentBlocks.Put(l.spare)
-	}
+	sentBlocks.Put(l.spare) // nil: none
 	l.blocks, l.spare = nil, nil
 	l.first, l.base = l.next, l.next/sentBlock
 }

@@ -43,7 +43,13 @@ const (
 // address of its bytes.
 func recentOf(waID string) uint { return strhash.AddrSlot(strhash.Addr(waID), recentBits) }
 
-func newCustomerTable() customerTable { return customerTable{seed: strhash.NewSeed()} }
+// newCustomerTable returns an empty table, which grows into arrays from
+// tableArrays.
+func newCustomerTable() customerTable {
+	t := customerTable{seed: strhash.NewSeed()}
+	t.t.UseArrays(&tableArrays)
+	return t
+}
 
 // get returns the record of waID, or nil.
 func (t *customerTable) get(waID string) *customer {
@@ -66,9 +72,6 @@ func (t *customerTable) add(c *customer) {
 		c.hash = strhash.String(t.seed, c.waID)
 	}
 	t.missed, t.hasMissed = "", false
-	if n := t.t.GrowLen(); n > 0 {
-		t.grow(n)
-	}
 	t.t.Insert(c.hash, c)
 	t.recent[recentOf(c.waID)] = c
 }
@@ -84,22 +87,10 @@ func (t *customerTable) remove(c *customer) {
 // len is how many records the table holds.
 func (t *customerTable) len() int { return t.t.Len() }
 
-// grow grows the table into an array of n slots from slotPools (a new
-// one when the pool has none), and gives its former array back there.
-//
-// It is rare, and kept out of add's line (go:noinline).
-//
-//go:noinline
-func (t *customerTable) grow(n int) {
-	a := takeSlots(n)
-	t.t.Adopt(a)
-	putSlots(a)
-}
-
 // release empties the table, as newCustomerTable leaves one, and gives its
-// array back to slotPools.
+// array back to tableArrays.
 func (t *customerTable) release() {
-	putSlots(t.t.Take())
+	t.t.Release()
 	t.recent = [recentSlots]*customer{}
 	t.missed, t.missedHash, t.hasMissed = "", 0, false
 }

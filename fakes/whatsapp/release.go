@@ -1,9 +1,7 @@
 package whatsapp
 
 import (
-	"math/bits"
-	"sync"
-
+	"github.com/omnisim/omnisim/internal/blockpool"
 	"github.com/omnisim/omnisim/openaddr"
 )
 
@@ -11,67 +9,31 @@ import (
 // pools when it is released (Server.Release), for the next server the
 // process makes to take before it allocates: a simulator plays world after
 // world in one process, and each world's fake would otherwise allocate its
-// customers' memory anew. What a pool holds is empty (all zero, or as
-// openaddr hands an array out): a block taken from one is as a new
+// customers' memory anew. What a pool holds is zero (a pool clears
+// what it is given: package blockpool): a block taken from one is as a new
 // allocation. Only the server's own records and arrays go to the pools;
 // nothing the server hands out (wa_ids, wamids, Texts, journal entries)
 // points into them.
 
-// recordBlocks holds released blocks of customer records
-// (*[customerBlock]customerRecord), all zero.
-var recordBlocks sync.Pool
+// recordBlocks holds released blocks of customer records.
+var recordBlocks blockpool.Blocks[[customerBlock]customerRecord]
 
-// slotPools holds released arrays of customer tables
-// (*openaddr.Slots[customer]), emptied, by length: slotPools[i] those of
-// 1<<i slots.
-var slotPools [bits.UintSize]sync.Pool
+// tableArrays holds released arrays of customer tables
+// (customerTable.t).
+var tableArrays openaddr.Arrays[customer]
 
-// forgetBlocks holds released blocks of forget queues
-// (*[forgetBlock]forgetRec), all zero.
-var forgetBlocks sync.Pool
+// forgetBlocks holds released blocks of forget queues.
+var forgetBlocks blockpool.Blocks[[forgetBlock]forgetRec]
 
 // newRecordBlockLocked returns a block of customerBlock zero records, from
-// recordBlocks or else new, which the server keeps in s.blocks. Out of
+// recordBlocks, which the server keeps in s.blocks. Out of
 // newCustomerLocked's line: one call in customerBlock.
 //
 //go:noinline
 func (s *Server) newRecordBlockLocked() []customerRecord {
-	b, _ := recordBlocks.Get().(*[customerBlock]customerRecord)
-	if b == nil {
-		b = new([customerBlock]customerRecord)
-	}
+	b := recordBlocks.Get()
 	s.blocks = append(s.blocks, b)
 	return b[:]
-}
-
-// takeSlots returns an empty array of n slots (a power of two) for a
-// customer table: from slotPools, or else new.
-func takeSlots(n int) *openaddr.Slots[customer] {
-	if a, _ := slotPools[bits.TrailingZeros(uint(n))].Get().(*openaddr.Slots[customer]); a != nil {
-		return a
-	}
-	return openaddr.NewSlots[customer](n)
-}
-
-// putSlots gives a, an array a customer table handed out emptied, to
-// slotPools; nil or an a of no array is dropped.
-func putSlots(a *openaddr.Slots[customer]) {
-	if a == nil || a.Len() == 0 {
-		return
-	}
-	slotPools[bits.TrailingZeros(uint(a.Len()))].Put(a)
-}
-
-// putForgetBlock clears b, a block of a forget queue, and gives it to
-// forgetBlocks when it is forgetBlock records long (a first block that
-// grew by append to less is dropped).
-func putForgetBlock(b []forgetRec) {
-	if cap(b) != forgetBlock {
-		return
-	}
-	p := (*[forgetBlock]forgetRec)(b[:forgetBlock])
-	clear(p[:])
-	forgetBlocks.Put(p)
 }
 
 // Release forgets every customer, as ForgetAfter forgets one (a pair rate
@@ -101,7 +63,6 @@ func (s *Server) Release() {
 	clear(s.free)
 	s.free = nil
 	for _, b := range s.blocks {
-		clear(b[:])
 		recordBlocks.Put(b)
 	}
 	clear(s.blocks)

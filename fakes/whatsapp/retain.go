@@ -56,21 +56,17 @@ func (s *Server) noteInboundLocked(c *customer, ns int64) {
 	}
 }
 
-// forgetBlock is the number of records in each block of a forgetQueue
-// after the first (and in the first, when it is taken from
-// forgetBlocks).
+// forgetBlock is the number of records in each block of a forgetQueue.
 const forgetBlock = 256
 
-// forgetQueue is a FIFO of forgetRecs kept in blocks: the first grows by
-// append up to forgetBlock records, later ones are made at that size and
-// a block emptied at the front is reused at the back, so the queue's
-// storage follows the records it holds and is never copied. A new block,
-// the first too, is taken from forgetBlocks when that holds one, and
-// release gives the blocks back there.
+// forgetQueue is a FIFO of forgetRecs kept in blocks of forgetBlock
+// records, taken from forgetBlocks; a block emptied at the front is
+// reused at the back, so the queue's storage follows the records it holds
+// and is never copied. release gives the blocks back to forgetBlocks.
 type forgetQueue struct {
-	blocks [][]forgetRec
-	head   int // index of the front record in blocks[0]
-	spare  []forgetRec
+	blocks [][]forgetRec // each a block of forgetBlock records, its records so far
+	head   int           // index of the front record in blocks[0]
+	spare  []forgetRec   // a block emptied at the front, for the next; nil: none
 }
 
 // len is how many records the queue holds.
@@ -98,28 +94,18 @@ func (q *forgetQueue) push(r forgetRec) {
 	q.pushBlock(r)
 }
 
-// pushBlock is push where the last block is full (or there is none): the
-// first block grows by append up to forgetBlock records, and past that a
-// new block (the spare one, if any, else one of forgetBlocks, the first
-// too) is started.
+// pushBlock is push where the last block is full (or there is none): it
+// starts a new block with r, the spare one, if any, else one of
+// forgetBlocks.
 //
 //go:noinline
 func (q *forgetQueue) pushBlock(r forgetRec) {
-	last := len(q.blocks) - 1
-	if last < 0 || len(q.blocks[last]) >= forgetBlock && len(q.blocks[last]) == cap(q.blocks[last]) {
-		b := q.spare // nil for the first block, which grows by append, unless the pool has one
-		q.spare = nil
-		if b == nil {
-			if p, _ := forgetBlocks.Get().(*[forgetBlock]forgetRec); p != nil {
-				b = p[:0]
-			} else if last >= 0 {
-				b = make([]forgetRec, 0, forgetBlock)
-			}
-		}
-		q.blocks = append(q.blocks, b)
-		last++
+	b := q.spare
+	q.spare = nil
+	if b == nil {
+		b = forgetBlocks.Get()[:0]
 	}
-	q.blocks[last] = append(q.blocks[last], r)
+	q.blocks = append(q.blocks, append(b, r))
 }
 
 func (q *forgetQueue) pop() {
@@ -134,21 +120,20 @@ func (q *forgetQueue) pop() {
 		q.blocks[0] = b[:0]
 		return
 	}
-	if cap(b) == forgetBlock {
-		q.spare = b[:0]
-	}
+	q.spare = b[:0]
 	q.blocks[0] = nil
 	q.blocks = append(q.blocks[:0], q.blocks[1:]...)
 }
 
-// release empties the queue, as its zero value, and gives its blocks of
-// forgetBlock records (all but a first block that has not grown to one)
-// back to forgetBlocks.
+// release empties the queue, as its zero value, and gives its blocks back
+// to forgetBlocks, which clears them.
 func (q *forgetQueue) release() {
 	for _, b := range q.blocks {
-		putForgetBlock(b)
+		forgetBlocks.Put((*[forgetBlock]forgetRec)(b[:forgetBlock]))
 	}
-	putForgetBlock(q.spare)
+	if q.spare != nil {
+		forgetBlocks.Put((*[forgetBlock]forgetRec)(q.spare[:forgetBlock]))
+	}
 	*q = forgetQueue{}
 }
 

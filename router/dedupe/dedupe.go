@@ -22,11 +22,9 @@ package dedupe
 import (
 	"iter"
 	"math"
-	"math/bits"
-	"sync"
 	"time"
-	"unsafe"
 
+	"github.com/omnisim/omnisim/internal/blockpool"
 	"github.com/omnisim/omnisim/strhash"
 )
 
@@ -78,17 +76,15 @@ type entry struct {
 // The pools of the blocks and indexes that Sets let go ([Set.Release],
 // and the blocks and index a Set drops while it runs), for the Sets made
 // after them, in this process, to take instead of allocating their own.
-// None of it holds a pointer. What a pool gives is not cleared: a Set
-// writes every entry of a FIFO block and every id byte it reads before
-// reading it, and clears an index when it takes one (growIndex).
+// A pool clears what it is given (package blockpool), so what a Set takes
+// from one is zero, as a new allocation.
 var (
-	// fifoBlocks holds *[fifoBlock]entry.
-	fifoBlocks sync.Pool
-	// idBlocks holds *[idBlock]byte.
-	idBlocks sync.Pool
-	// indexes holds indexes: indexes[k] the first slots (*slot) of
-	// indexes of 1<<k slots.
-	indexes [32]sync.Pool
+	// fifoBlocks holds the FIFO's blocks.
+	fifoBlocks blockpool.Blocks[[fifoBlock]entry]
+	// idBlocks holds the blocks of id bytes of idBlock bytes.
+	idBlocks blockpool.Blocks[[idBlock]byte]
+	// indexes holds the indexes' arrays.
+	indexes blockpool.Arrays[slot]
 )
 
 // slot is an index slot: the tag of an id (0: the slot is empty), and the
@@ -277,11 +273,7 @@ func (s *Set) newIDBlock(n int) int {
 	if n <= idBlock {
 		b, s.idFree = s.idFree, nil
 		if b == nil {
-			if p, _ := idBlocks.Get().(*[idBlock]byte); p != nil {
-				b = p[:]
-			} else {
-				b = make([]byte, idBlock)
-			}
+			b = idBlocks.Get()[:]
 		}
 	} else {
 		b = make([]byte, n)
@@ -299,10 +291,7 @@ func (s *Set) newIDBlock(n int) int {
 func (s *Set) newFIFOBlock() {
 	b := s.spare
 	if b == nil {
-		b, _ = fifoBlocks.Get().(*[fifoBlock]entry)
-		if b == nil {
-			b = new([fifoBlock]entry)
-		}
+		b = fifoBlocks.Get()
 	}
 	s.spare = nil
 	if len(s.blocks) == 0 {
@@ -359,9 +348,7 @@ func (s *Set) prune(now int64) {
 //
 //go:noinline
 func (s *Set) dropFIFOBlock() {
-	if s.spare != nil {
-		fifoBlocks.Put(s.spare)
-	}
+	fifoBlocks.Put(s.spare) // nil: none
 	s.spare = s.blocks[0]
 	s.blocks[0] = nil
 	s.blocks = s.blocks[1:]
@@ -437,7 +424,7 @@ func (s *Set) unindex(t uint32, seq uint64) {
 //go:noinline
 func (s *Set) growIndex() {
 	old := s.slots
-	s.slots = takeIndex(max(64, 2*len(old)))
+	s.slots = indexes.Get(max(64, 2*len(old)))
 	mask := uint32(len(s.slots) - 1)
 	for _, sl := range old {
 		if sl.tag == 0 {
@@ -449,26 +436,7 @@ func (s *Set) growIndex() {
 		}
 		s.slots[i] = sl
 	}
-	putIndex(old)
-}
-
-// takeIndex returns an index of n slots, all empty: one from indexes,
-// cleared, or a new one. n is a power of two.
-func takeIndex(n int) []slot {
-	if p, _ := indexes[bits.TrailingZeros(uint(n))].Get().(*slot); p != nil {
-		sl := unsafe.Slice(p, n)
-		clear(sl)
-		return sl
-	}
-	return make([]slot, n)
-}
-
-// putIndex gives index sl, a power of two long (or empty: nothing to
-// give), to indexes, for takeIndex.
-func putIndex(sl []slot) {
-	if len(sl) > 0 {
-		indexes[bits.TrailingZeros(uint(len(sl)))].Put(&sl[0])
-	}
+	indexes.Put(old)
 }
 
 // Release gives the Set's FIFO blocks, its blocks of id bytes and its
@@ -483,9 +451,7 @@ func (s *Set) Release() {
 	}
 	// tail is the last of blocks, or the block the FIFO let go of last
 	// (spare), or nil: it is given back with them, not by itself.
-	if s.spare != nil {
-		fifoBlocks.Put(s.spare)
-	}
+	fifoBlocks.Put(s.spare) // nil: none
 	for _, b := range s.ids {
 		if len(b) == idBlock {
 			idBlocks.Put((*[idBlock]byte)(b))
@@ -494,6 +460,6 @@ func (s *Set) Release() {
 	if s.idFree != nil {
 		idBlocks.Put((*[idBlock]byte)(s.idFree))
 	}
-	putIndex(s.slots)
+	indexes.Put(s.slots)
 	*s = Set{window: s.window, seed: s.seed, expires: math.MaxInt64}
 }

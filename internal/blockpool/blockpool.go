@@ -1,0 +1,78 @@
+// Package blockpool keeps memory that one user lets go for the next user
+// to take instead of allocating: arrays whose length is a power of two
+// ([Arrays]) and blocks of a fixed size ([Blocks]), each in sync.Pools
+// (so that the collector may drop what nobody takes).
+//
+// Both follow one rule: Put clears what it keeps, so that a pool holds
+// only zero memory. A pool keeps nothing alive that its memory pointed to,
+// and whatever Get returns is as a new allocation, whether it comes from
+// the pool or not. The caller of Put gives up the memory it puts: it keeps
+// no pointer into it.
+package blockpool
+
+import (
+	"math/bits"
+	"sync"
+	"unsafe"
+)
+
+// Arrays holds zero arrays of T whose length is a power of two, one
+// sync.Pool per length. A pool holds the address of an array's first
+// element, which keeps the whole array alive and costs Put no allocation.
+// The zero Arrays is empty and ready to use; it must not be copied after
+// its first use.
+type Arrays[T any] struct {
+	p [bits.UintSize]sync.Pool // p[k]: *T, the first element of an array of 1<<k
+}
+
+// Get returns a zero array of n elements rounded up to a power of two (at
+// least one): one from the pool when it holds one of that length, else a
+// new one. Its length and capacity are equal.
+func (a *Arrays[T]) Get(n int) []T {
+	k := bits.Len(uint(max(n, 1) - 1)) // 1<<k >= n
+	if v := a.p[k].Get(); v != nil {
+		return unsafe.Slice(v.(*T), 1<<k)
+	}
+	return make([]T, 1<<k)
+}
+
+// Put clears s and keeps it for Get when its length is a power of two and
+// equals its capacity, as the arrays Get makes; it drops any other slice
+// (nil, empty, or of another length or capacity) untouched. The caller
+// holds nothing of s afterwards.
+func (a *Arrays[T]) Put(s []T) {
+	n := len(s)
+	if n == 0 || n&(n-1) != 0 || cap(s) != n {
+		return
+	}
+	clear(s)
+	a.p[bits.TrailingZeros(uint(n))].Put(&s[0])
+}
+
+// Blocks holds zero blocks of type B (an array type, say), in a
+// sync.Pool. The zero Blocks is empty and ready to use; it must not be
+// copied after its first use.
+type Blocks[B any] struct {
+	p sync.Pool // *B
+}
+
+// Get returns a zero block: one from the pool when it holds one, else
+// new(B).
+func (p *Blocks[B]) Get() *B {
+	if v := p.p.Get(); v != nil {
+		return v.(*B)
+	}
+	return new(B)
+}
+
+// Put clears *b, every byte of it, and keeps b for Get; a nil b is
+// ignored. It clears every block alike, one that holds no pointer and
+// whose next user writes it before reading it too, so that a block from
+// Get is always as new(B). The caller holds nothing of b afterwards.
+func (p *Blocks[B]) Put(b *B) {
+	if b == nil {
+		return
+	}
+	clear(unsafe.Slice(b, 1))
+	p.p.Put(b)
+}

@@ -1,0 +1,181 @@
+package blockpool
+
+import (
+	"runtime"
+	"runtime/debug"
+	"testing"
+)
+
+// item is an element with a pointer and a scalar, so that a test sees
+// both cleared.
+type item struct {
+	p *int
+	n int
+}
+
+// steady makes a pool give back, in a non-race build, what it was given
+// last: one P, so that Get looks where Put left it, and no collection,
+// which would empty the pools. It returns what undoes it.
+func steady() func() {
+	procs := runtime.GOMAXPROCS(1)
+	gc := debug.SetGCPercent(-1)
+	return func() {
+		debug.SetGCPercent(gc)
+		runtime.GOMAXPROCS(procs)
+	}
+}
+
+// first is the address of s's first element, or nil.
+func first[T any](s []T) *T {
+	if cap(s) == 0 {
+		return nil
+	}
+	return &s[:1][0]
+}
+
+// TestArraysGet: Get returns a zero array of n rounded up to a power of
+// two, at least one, whose capacity is its length, whether new or taken
+// from the pool after a Put of a filled one.
+func TestArraysGet(t *testing.T) {
+	defer steady()()
+	x := 7
+	for _, c := range []struct{ n, want int }{
+		{-5, 1}, {0, 1}, {1, 1}, {2, 2}, {3, 4}, {4, 4}, {5, 8}, {16, 16}, {17, 32}, {1000, 1024}, {1024, 1024}, {1025, 2048},
+	} {
+		var a Arrays[item]
+		for round := range 3 { // new, then (but under -race) reused twice
+			s := a.Get(c.n)
+			if len(s) != c.want || cap(s) != c.want {
+				t.Fatalf("Get(%d), round %d: len %d cap %d, want %d", c.n, round, len(s), cap(s), c.want)
+			}
+			for i := range s {
+				if s[i] != (item{}) {
+					t.Fatalf("Get(%d), round %d: element %d is %+v", c.n, round, i, s[i])
+				}
+				s[i] = item{p: &x, n: i + 1}
+			}
+			a.Put(s)
+		}
+	}
+}
+
+// TestArraysPut: Put clears a whole power-of-two array and keeps it: the
+// next Get of its length (rounded up or not) returns it, and a Get of
+// another length does not. A slice that is not a whole power-of-two
+// array is dropped as it is: not cleared, and never returned by Get.
+func TestArraysPut(t *testing.T) {
+	defer steady()()
+	x := 7
+	fill := func(s []item) {
+		for i := range s {
+			s[i] = item{p: &x, n: i + 1}
+		}
+	}
+	for _, c := range []struct {
+		name string
+		s    []item
+		get  int  // the length to Get afterwards
+		kept bool // Put keeps s: the Get returns it
+	}{
+		{"one", make([]item, 1), 1, true},
+		{"eight", make([]item, 8), 8, true},
+		{"eight, asked for five", make([]item, 8), 5, true},
+		{"1024", make([]item, 1024), 1024, true},
+		{"from Get", new(Arrays[item]).Get(60), 64, true},
+		{"eight, another length asked", make([]item, 8), 16, false},
+		{"three", make([]item, 3), 4, false},
+		{"three, asked for three", make([]item, 3), 3, false},
+		{"four of eight", make([]item, 8)[:4], 4, false},
+		{"four, capacity eight", make([]item, 4, 8), 4, false},
+		{"empty", make([]item, 0, 1), 1, false},
+		{"nil", nil, 1, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var a Arrays[item]
+			fill(c.s)
+			a.Put(c.s)
+			whole := power(len(c.s)) && cap(c.s) == len(c.s)
+			for i, e := range c.s {
+				if zero := e == (item{}); zero != whole {
+					t.Fatalf("element %d after Put is %+v", i, e)
+				}
+			}
+			got := a.Get(c.get)
+			same := first(c.s) != nil && first(got) == first(c.s)
+			if same && !c.kept {
+				t.Fatalf("Get(%d) returned the slice Put was to drop", c.get)
+			}
+			if !same && c.kept && !raceEnabled {
+				t.Fatalf("Get(%d) after Put of %d did not return it", c.get, len(c.s))
+			}
+			for i, e := range got {
+				if e != (item{}) {
+					t.Fatalf("Get(%d): element %d is %+v", c.get, i, e)
+				}
+			}
+		})
+	}
+}
+
+// power reports whether n is a power of two.
+func power(n int) bool { return n > 0 && n&(n-1) == 0 }
+
+// TestBlocks: Get returns a zero block, new or given back; Put clears the
+// block, every field, and keeps it for the next Gets; Put(nil) does
+// nothing.
+func TestBlocks(t *testing.T) {
+	defer steady()()
+	x := 7
+	type block [300]item
+	for _, c := range []struct {
+		name string
+		put  int // blocks filled and put before the Gets
+		nils int // Put(nil) calls after them
+	}{
+		{"empty pool", 0, 0},
+		{"nil only", 0, 2},
+		{"one", 1, 0},
+		{"one and nil", 1, 2},
+		{"several", 5, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var p Blocks[block]
+			given := map[*block]bool{}
+			var blocks []*block
+			for range c.put {
+				blocks = append(blocks, p.Get())
+			}
+			for _, b := range blocks {
+				for i := range b {
+					b[i] = item{p: &x, n: i + 1}
+				}
+				p.Put(b)
+				if *b != (block{}) {
+					t.Fatal("Put left the block as it was")
+				}
+				given[b] = true
+			}
+			for range c.nils {
+				p.Put(nil)
+			}
+			taken := map[*block]bool{}
+			for range c.put + 2 {
+				b := p.Get()
+				if b == nil || *b != (block{}) {
+					t.Fatal("Get returned a block that is not zero")
+				}
+				if taken[b] {
+					t.Fatal("Get returned one block twice")
+				}
+				taken[b] = true
+			}
+			if !raceEnabled {
+				for b := range given {
+					if !taken[b] {
+						t.Fatalf("Gets after %d Puts did not return every block put", c.put)
+					}
+				}
+			}
+		})
+	}
+}
