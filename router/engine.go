@@ -149,8 +149,8 @@ type Engine struct {
 	// freeCusts and freeConvs hold released records for reuse (see
 	// release), and records taken from the pools (see Release); nothing
 	// the engine holds or hands out points at them.
-	freeCusts freeList[customer]
-	freeConvs freeList[conv]
+	freeCusts []*customer
+	freeConvs []*conv
 }
 
 // sentKey is a message id on one channel.
@@ -842,10 +842,15 @@ const maxFree = 256
 // newCustomer returns a zero customer record: a released one if any, else
 // one from the pool (custBatches), else a new one.
 func (e *Engine) newCustomer() *customer {
-	c := e.freeCusts.pop(&custBatches)
-	if c == nil {
-		return new(customer)
+	n := len(e.freeCusts)
+	if n == 0 {
+		if n = refill(&e.freeCusts, &custBatches); n == 0 {
+			return new(customer)
+		}
 	}
+	c := e.freeCusts[n-1]
+	e.freeCusts[n-1] = nil
+	e.freeCusts = e.freeCusts[:n-1]
 	// A pooled record is reset already, and has no policy. Only a channel
 	// with a reply limit fills sentAt: elsewhere its line is not read
 	// before it is zeroed, a write rather than a read of a cold line (and
@@ -870,10 +875,15 @@ func (c *customer) reset(keepSentAt bool) {
 // newConv returns a zero conversation record: a released one if any, else
 // one from the pool (convBatches), else a new one.
 func (e *Engine) newConv() *conv {
-	cv := e.freeConvs.pop(&convBatches)
-	if cv == nil {
-		return new(conv)
+	n := len(e.freeConvs)
+	if n == 0 {
+		if n = refill(&e.freeConvs, &convBatches); n == 0 {
+			return new(conv)
+		}
 	}
+	cv := e.freeConvs[n-1]
+	e.freeConvs[n-1] = nil
+	e.freeConvs = e.freeConvs[:n-1]
 	if cv.id != 0 { // a pooled record is reset already, and has no id
 		cv.reset()
 	}
@@ -892,7 +902,9 @@ func (cv *conv) reset() {
 // reach it: it is closed (its timers went with its close), held in no
 // map, and no send on its way names it (its customer has none pending).
 func (e *Engine) recycleConv(cv *conv) {
-	e.freeConvs.push(cv, &convBatches)
+	if len(e.freeConvs) < maxFree {
+		e.freeConvs = append(e.freeConvs, cv)
+	}
 }
 
 // mayRelease notes that c may have become releasable at now, in unix ns (its
@@ -987,7 +999,9 @@ func (e *Engine) release(c *customer) {
 		e.convs.remove(c.last.id)
 		e.recycleConv(c.last)
 	}
-	e.freeCusts.push(c, &custBatches)
+	if len(e.freeCusts) < maxFree {
+		e.freeCusts = append(e.freeCusts, c)
+	}
 }
 
 // defaultHorizon is the status horizon of a zero Config.StatusHorizon: the

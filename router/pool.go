@@ -51,64 +51,21 @@ func (p *batchPool[T]) put(b *recordBatch[T]) {
 	p.full.Put(b)
 }
 
-// freeList holds released records of one kind for reuse, at most
-// maxFree, in a batch (nil until the first). Records that the engine
-// released are kept as they were, to be reset when they are taken; those
-// that came from the pool are reset already.
-type freeList[T any] struct {
-	b *recordBatch[T]
-}
-
-// pop takes a record from the list, taking a full batch from pool when the
-// list is empty; nil when neither holds one.
-func (f *freeList[T]) pop(pool *batchPool[T]) *T {
-	b := f.b
-	if b == nil || b.n == 0 {
-		return f.refill(pool)
-	}
-	b.n--
-	r := b.recs[b.n]
-	b.recs[b.n] = nil
-	return r
-}
-
-// refill is pop for an empty list: it replaces the list's empty batch
-// with a full one from pool and takes a record from it, or returns nil
-// when the pool has none. It is pop's rare path, out of its line
-// (go:noinline).
+// refill fills the empty free list *list (an engine's freeCusts or
+// freeConvs) with the records of a full batch from pool, and returns how
+// many it now holds: 0 when the pool has none. It is the rare path of
+// newCustomer and newConv, out of their line.
 //
 //go:noinline
-func (f *freeList[T]) refill(pool *batchPool[T]) *T {
+func refill[T any](list *[]*T, pool *batchPool[T]) int {
 	v := pool.full.Get()
 	if v == nil {
-		return nil
-	}
-	if f.b != nil {
-		pool.empty.Put(f.b)
-	}
-	f.b = v.(*recordBatch[T])
-	return f.pop(pool)
-}
-
-// push keeps r for reuse, unless the list holds maxFree records already.
-func (f *freeList[T]) push(r *T, pool *batchPool[T]) {
-	b := f.b
-	if b == nil {
-		b = pool.emptyBatch()
-		f.b = b
-	}
-	if b.n < maxFree {
-		b.recs[b.n] = r
-		b.n++
-	}
-}
-
-// len is how many records the list holds.
-func (f *freeList[T]) len() int {
-	if f.b == nil {
 		return 0
 	}
-	return f.b.n
+	b := v.(*recordBatch[T])
+	*list = append((*list)[:0], b.recs[:b.n]...)
+	pool.empty.Put(b)
+	return len(*list)
 }
 
 // batchFiller gives records back to a pool in batches, for Release.
@@ -192,24 +149,26 @@ func (e *Engine) Release() {
 		}
 	})
 	convs.flush()
-	if b := e.freeCusts.b; b != nil {
-		for _, c := range b.recs[:b.n] {
-			if c.pol != nil { // released here; a pooled record is reset already
-				c.reset(true)
-			}
+	custs = batchFiller[customer]{pool: &custBatches}
+	for _, c := range e.freeCusts {
+		if c.pol != nil { // released here; a pooled record is reset already
+			c.reset(true)
 		}
-		custBatches.put(b)
-		e.freeCusts.b = nil
+		custs.add(c)
 	}
-	if b := e.freeConvs.b; b != nil {
-		for _, cv := range b.recs[:b.n] {
-			if cv.id != 0 {
-				cv.clear()
-			}
+	custs.flush()
+	clear(e.freeCusts)
+	e.freeCusts = nil
+	convs = batchFiller[conv]{pool: &convBatches}
+	for _, cv := range e.freeConvs {
+		if cv.id != 0 {
+			cv.clear()
 		}
-		convBatches.put(b)
-		e.freeConvs.b = nil
+		convs.add(cv)
 	}
+	convs.flush()
+	clear(e.freeConvs)
+	e.freeConvs = nil
 	e.customers.release()
 	e.convs.release()
 	e.openN = 0

@@ -152,15 +152,11 @@ func records(e *Engine) (custs map[*customer]bool, convs map[*conv]bool) {
 	custs, convs = map[*customer]bool{}, map[*conv]bool{}
 	e.customers.all(func(c *customer) { custs[c] = true })
 	e.convs.all(func(cv *conv) { convs[cv] = true })
-	if b := e.freeCusts.b; b != nil {
-		for _, c := range b.recs[:b.n] {
-			custs[c] = true
-		}
+	for _, c := range e.freeCusts {
+		custs[c] = true
 	}
-	if b := e.freeConvs.b; b != nil {
-		for _, cv := range b.recs[:b.n] {
-			convs[cv] = true
-		}
+	for _, cv := range e.freeConvs {
+		convs[cv] = true
 	}
 	return custs, convs
 }
@@ -485,40 +481,28 @@ func unsafeFirst[T any](s []T) *T {
 	return &s[:1][0]
 }
 
-// TestFreeList: a free list gives back what was pushed last first, holds
-// at most maxFree records, and takes a full batch from its pool only when
-// it is empty.
-func TestFreeList(t *testing.T) {
+// TestRefill: an empty free list takes the records of a full batch from
+// the pool, and gives them back last first; with nothing pooled it takes
+// none.
+func TestRefill(t *testing.T) {
 	var pool batchPool[conv]
-	var f freeList[conv]
-	if f.pop(&pool) != nil || f.len() != 0 {
-		t.Fatal("an empty list with an empty pool gave a record")
+	var list []*conv
+	if refill(&list, &pool) != 0 || len(list) != 0 {
+		t.Fatal("an empty pool filled the list")
 	}
-	recs := make([]*conv, maxFree+3)
-	for i := range recs {
-		recs[i] = &conv{id: ConversationID(i + 1)}
-		f.push(recs[i], &pool)
-	}
-	if f.len() != maxFree {
-		t.Fatalf("the list holds %d records, want %d", f.len(), maxFree)
-	}
-	for i := maxFree - 1; i >= 0; i-- {
-		if cv := f.pop(&pool); cv != recs[i] {
-			t.Fatalf("pop %d: %v, want record %d", maxFree-i, cv, i+1)
-		}
-	}
-	if f.pop(&pool) != nil {
-		t.Fatal("an empty list with an empty pool gave a record")
-	}
-	b := &recordBatch[conv]{n: 2}
-	b.recs[0], b.recs[1] = recs[0], recs[1]
+	recs := []*conv{{id: 1}, {id: 2}}
 	for { // a pool may drop what it is given (under the race detector)
+		b := pool.empty.Get()
+		b.recs[0], b.recs[1], b.n = recs[0], recs[1], 2
 		pool.put(b)
-		if cv := f.pop(&pool); cv != nil {
-			if cv != recs[1] || f.pop(&pool) != recs[0] || f.pop(&pool) != nil {
-				t.Fatal("the list did not give the pooled batch's records, last first")
+		if n := refill(&list, &pool); n != 0 {
+			if n != 2 || list[1] != recs[1] || list[0] != recs[0] {
+				t.Fatalf("the list holds %v, want the pooled batch's two records in order", list)
 			}
 			break
 		}
+	}
+	if refill(&list, &pool) != 0 {
+		t.Fatal("the pool gave a second batch it was not given")
 	}
 }
