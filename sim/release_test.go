@@ -3,9 +3,7 @@ package sim_test
 import (
 	"bytes"
 	"context"
-	"io/fs"
 	"runtime"
-	"strings"
 	"sync"
 	"testing"
 
@@ -77,16 +75,7 @@ func TestRunReusesReleasedMemory(t *testing.T) {
 // time, so that the pools hold what worlds of every platform gave back.
 func playLibrary(t *testing.T, n sim.Network) {
 	t.Helper()
-	var names []string
-	err := fs.WalkDir(scenarios.Library, ".", func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".toml") {
-			names = append(names, path)
-		}
-		return err
-	})
-	if err != nil || len(names) == 0 {
-		t.Fatalf("listing the library: %v (%d files)", err, len(names))
-	}
+	names := libraryNames(t)
 	var wg sync.WaitGroup
 	work := make(chan string)
 	for range 2 {
