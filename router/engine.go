@@ -147,8 +147,9 @@ type Engine struct {
 	sentLast uint64
 
 	// freeCusts and freeConvs hold released records for reuse (see
-	// release), and records taken from the pools (see Release); nothing
-	// the engine holds or hands out points at them.
+	// release), and records an empty list takes from the pools (refill,
+	// in newCustomer and newConv); nothing the engine holds or hands out
+	// points at them.
 	freeCusts []*customer
 	freeConvs []*conv
 }

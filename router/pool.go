@@ -17,16 +17,17 @@ import (
 // events, ids) points into them.
 
 // recordBatch is a batch of records of one kind: recs[:n], the rest nil.
-// An engine's free list of released records is one, and the pools hold
-// them whole, so that a record costs no pool call of its own.
+// The pools hold records in batches, so that a record costs no pool call
+// of its own: Release fills them, and an engine's empty free list takes
+// a whole one (refill).
 type recordBatch[T any] struct {
 	n    int
 	recs [maxFree]*T
 }
 
 // batchPool holds batches of reset records of one kind: full ones
-// (n > 0), which engines take as their free lists, and empty ones, which
-// a free list or Release fills.
+// (n > 0), whose records engines take into their free lists, and empty
+// ones, which Release fills.
 type batchPool[T any] struct {
 	full  sync.Pool                        // *recordBatch[T], n > 0
 	empty blockpool.Blocks[recordBatch[T]] // zero batches
@@ -37,9 +38,6 @@ var custBatches batchPool[customer]
 
 // convBatches holds reset conversation records in batches, for newConv.
 var convBatches batchPool[conv]
-
-// emptyBatch returns a batch holding no record.
-func (p *batchPool[T]) emptyBatch() *recordBatch[T] { return p.empty.Get() }
 
 // put gives back b, whose records are reset: as a full batch, or as an
 // empty one when it holds none.
@@ -77,7 +75,7 @@ type batchFiller[T any] struct {
 // add gives back r, reset.
 func (w *batchFiller[T]) add(r *T) {
 	if w.b == nil {
-		w.b = w.pool.emptyBatch()
+		w.b = w.pool.empty.Get()
 	}
 	w.b.recs[w.b.n] = r
 	w.b.n++

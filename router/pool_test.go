@@ -310,6 +310,43 @@ func TestReleasedMemoryActsAsNew(t *testing.T) {
 	}
 }
 
+// TestReleaseResetsFreeLists: the records an engine released and keeps
+// for reuse go back to the pools reset as well, holding nothing of the
+// engine's world (no policy, conversation, group or agent).
+func TestReleaseResetsFreeLists(t *testing.T) {
+	drainPools()
+	e := fill(t, 1)
+	script(t, e, 2, 3000, 3000, true, true)
+	e.Advance(t0.Add(10 * 365 * 24 * time.Hour)) // every release is due
+	if len(e.freeCusts) == 0 || len(e.freeConvs) == 0 {
+		t.Fatalf("%d customers and %d conversations kept for reuse: the test shows nothing", len(e.freeCusts), len(e.freeConvs))
+	}
+	custs, convs := slices.Clone(e.freeCusts), slices.Clone(e.freeConvs)
+	var excluded [][]*agent
+	for _, cv := range convs {
+		excluded = append(excluded, cv.excluded[:cap(cv.excluded)])
+	}
+	e.Release()
+	for _, c := range custs {
+		if want := (customer{sentAt: c.sentAt}); len(c.sentAt) != 0 || !reflect.DeepEqual(*c, want) {
+			t.Fatalf("a customer record kept for reuse went back as %+v", *c)
+		}
+	}
+	for _, cv := range convs {
+		if want := (conv{excluded: cv.excluded}); len(cv.excluded) != 0 || !reflect.DeepEqual(*cv, want) {
+			t.Fatalf("a conversation record kept for reuse went back as %+v", *cv)
+		}
+	}
+	for _, x := range excluded {
+		if slices.ContainsFunc(x, func(a *agent) bool { return a != nil }) {
+			t.Fatal("a conversation record kept for reuse still names an agent")
+		}
+	}
+	if len(e.freeCusts)+len(e.freeConvs) != 0 {
+		t.Fatal("after Release the engine keeps records for reuse")
+	}
+}
+
 // TestReleaseLeavesNothing: Release resets every record it gives back
 // (zero but for the arrays of sentAt and excluded, emptied, excluded's
 // cleared whole), and keeps no pointer to any: the indexes, the sent log,

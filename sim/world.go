@@ -253,6 +253,9 @@ func Run(ctx context.Context, sc *scenario.Scenario, opt Options) result.Result 
 		w.clock.Set(w.end)
 	}
 	res := w.Finish()
+	// Closed first (Close does nothing the second time), the world's
+	// network takes no request while its memory goes back.
+	w.Close()
 	w.giveBack()
 	return res
 }
