@@ -1,6 +1,10 @@
 package jsonscan
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/omnisim/omnisim/internal/blockpool"
+)
 
 // arenaBlock is the size of the blocks an Arena carves strings from, and
 // arenaMax the longest string it carves (longer ones are allocated on
@@ -26,6 +30,49 @@ type Arena struct {
 	// free. addr is the Arena that owns b (nil: none yet).
 	b    []byte
 	addr *Arena
+	// pool, when set (UsePool), is where a takes its blocks, and blocks
+	// the blocks it took, for Release to give back: at most maxKept.
+	pool   *blockpool.Blocks[Block]
+	blocks []*Block
+}
+
+// Block is an arena's block of bytes.
+type Block [arenaBlock]byte
+
+// maxKept is how many blocks (8 MiB) an arena with a pool keeps for
+// Release: a long-lived arena's later blocks are its own allocations, let
+// go with their strings, so that what an arena pins stays bounded.
+const maxKept = 2048
+
+// UsePool makes a take its blocks from p, up to maxKept of them, and keep
+// them for Release to give back: for an arena whose strings nothing reads
+// once its owner's use ends. An arena with a pool must not be copied.
+func (a *Arena) UsePool(p *blockpool.Blocks[Block]) { a.pool = p }
+
+// Release gives the blocks a took from its pool back to it (none when it
+// has no pool), and leaves a empty. Every string a made in them is then
+// invalid: the pool's next taker writes over it, so nothing may hold one.
+func (a *Arena) Release() {
+	if a.pool == nil {
+		return
+	}
+	for _, b := range a.blocks {
+		a.pool.Put(b)
+	}
+	clear(a.blocks)
+	a.blocks, a.b, a.addr = a.blocks[:0], nil, nil
+}
+
+// newBlock makes a's current block a new one: from its pool while it keeps
+// fewer than maxKept, else an allocation of its own.
+func (a *Arena) newBlock() {
+	if a.pool != nil && len(a.blocks) < maxKept {
+		b := a.pool.Get()
+		a.blocks = append(a.blocks, b)
+		a.b, a.addr = b[:0:arenaBlock], a
+		return
+	}
+	a.b, a.addr = make([]byte, 0, arenaBlock), a
 }
 
 // Make returns a string of the bytes of b: made in a, or, when a is nil or
@@ -36,7 +83,7 @@ func (a *Arena) Make(b []byte) string {
 		return string(b)
 	}
 	if a.addr != a || cap(a.b)-len(a.b) < n {
-		a.b, a.addr = make([]byte, 0, arenaBlock), a
+		a.newBlock()
 	}
 	from := len(a.b)
 	a.b = a.b[:from+n]
@@ -72,7 +119,7 @@ func (a *Arena) Take(n int) string {
 // most arenaBlock.
 func (a *Arena) room(n int) []byte {
 	if a.addr != a || cap(a.b)-len(a.b) < n {
-		a.b, a.addr = make([]byte, 0, arenaBlock), a
+		a.newBlock()
 	}
 	return a.b[len(a.b):cap(a.b)]
 }

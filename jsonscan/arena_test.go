@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/omnisim/omnisim/internal/blockpool"
 )
 
 // TestArenaStrings: every string an Arena makes keeps the bytes it was
@@ -92,5 +94,61 @@ func TestArenaCopied(t *testing.T) {
 	w := b.Take(6)
 	if first != "first" || x != "from a" || y != "from b" || z != "room a" || w != "room b" {
 		t.Fatalf("got %q %q %q %q %q", first, x, y, z, w)
+	}
+}
+
+// TestArenaPool: an arena with a pool makes the same strings as one
+// without, takes its blocks from the pool up to maxKept and allocates the
+// rest, and Release gives back exactly the blocks it took, cleared, and
+// leaves it empty and usable; without a pool Release does nothing.
+func TestArenaPool(t *testing.T) {
+	var pool blockpool.Blocks[Block]
+	var plain, pooled Arena
+	pooled.UsePool(&pool)
+	// Enough strings for maxKept blocks and more.
+	n := (maxKept + 10) * (arenaBlock / 99) // 41 strings of 99 bytes a block
+	var keep []string
+	for i := range n {
+		b := []byte(fmt.Sprintf("%099d", i))
+		if p, q := plain.Make(b), pooled.Make(b); p != q {
+			t.Fatalf("string %d: %q with a pool, %q without", i, q, p)
+		}
+		if i%1000 == 0 {
+			keep = append(keep, plain.Make(b))
+		}
+	}
+	if len(pooled.blocks) != maxKept {
+		t.Fatalf("the arena keeps %d blocks, want %d", len(pooled.blocks), maxKept)
+	}
+	taken := map[*Block]bool{}
+	for _, b := range pooled.blocks {
+		if taken[b] {
+			t.Fatal("a block kept twice")
+		}
+		taken[b] = true
+	}
+	pooled.Release()
+	pooled.Release() // twice: nothing more to give back
+	if len(pooled.blocks) != 0 || pooled.b != nil {
+		t.Fatal("Release left blocks in the arena")
+	}
+	for range 2 * maxKept {
+		b := pool.Get()
+		if *b != (Block{}) {
+			t.Fatal("a block given back is not cleared")
+		}
+		delete(taken, b)
+	}
+	if len(taken) > 0 && !raceEnabled {
+		t.Fatalf("%d blocks the arena took did not go back to the pool", len(taken))
+	}
+	if s := pooled.Make([]byte("again")); s != "again" {
+		t.Fatalf("after Release the arena made %q", s)
+	}
+	plain.Release() // no pool: nothing to do, and its strings stay
+	for i, s := range keep {
+		if want := fmt.Sprintf("%099d", i*1000); s != want {
+			t.Fatalf("a string of an arena without a pool changed to %q", s)
+		}
 	}
 }

@@ -116,6 +116,12 @@ type Env struct {
 	// the adapter, each call ordered with the others (World.solo): their
 	// configs' Solo, which switches their locks off.
 	Solo bool
+	// Released promises that the world gives its platforms' memory back
+	// when it ends (Releaser, which Run calls once its result is made) and
+	// that nothing reads what the fake and the adapter handed out after
+	// that: a fake may then take strings it hands out from memory that
+	// Release gives back.
+	Released bool
 	// Due is where the binding tells the world that its fake may have
 	// something new due ([Due]), so that the world asks Binding.Flush and
 	// Binding.NextDeadline only then. Nil outside a world.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/scenarios"
 	"github.com/omnisim/omnisim/sim"
+	"github.com/omnisim/omnisim/sim/result"
 	"github.com/omnisim/omnisim/sim/scenario"
 )
 
@@ -96,4 +98,41 @@ func playLibrary(t *testing.T, n sim.Network) {
 	}
 	close(work)
 	wg.Wait()
+}
+
+// TestResultsOutliveTheirWorlds: no string of a run's result lies in
+// memory its world gave back (the fakes' pooled wamids among it): each
+// library scenario's result (but the month-long load's), with its trace,
+// holds no NUL byte when Run returns (a pool clears what it is given), and
+// encodes to the same JSON after every later world of the library took
+// and wrote over what the earlier ones gave back.
+func TestResultsOutliveTheirWorlds(t *testing.T) {
+	drainPools()
+	type kept struct {
+		res  result.Result
+		json []byte
+	}
+	var runs []kept
+	for _, name := range libraryNames(t) {
+		if strings.HasPrefix(name, "load/") {
+			continue // a month of traffic: a trace of millions of lines
+		}
+		sc, err := platforms.Format.Load(scenarios.Library, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := sim.Run(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: sim.Direct, Trace: true})
+		// A pool clears what it is given: a string of the result in memory
+		// given back reads as NUL bytes at once.
+		b := jsonReport(t, res)
+		if bytes.Contains(b, []byte(`\u0000`)) {
+			t.Fatalf("%s: the result holds a string in memory its world gave back", name)
+		}
+		runs = append(runs, kept{res, b})
+	}
+	for _, r := range runs {
+		if again := jsonReport(t, r.res); !bytes.Equal(again, r.json) {
+			t.Fatalf("%s: the result changed after later worlds reused its world's memory", r.res.File)
+		}
+	}
 }

@@ -58,6 +58,9 @@ type Options struct {
 	// whose journals nothing can read: Binding.Journal then lists nothing.
 	// For callers that never read one, such as a benchmark of the wire.
 	NoJournals bool
+	// released is set by Run, which gives the world's memory back when
+	// the world ends (giveBack): Env.Released.
+	released bool
 }
 
 // JournalDepth is how many of the newest entries of each journal list a
@@ -237,6 +240,7 @@ func Run(ctx context.Context, sc *scenario.Scenario, opt Options) result.Result 
 	// The world is Run's alone, and the result holds no journal: nothing
 	// can read one, so the fakes keep none.
 	opt.NoJournals = true
+	opt.released = true
 	w, err := NewWorld(ctx, sc, opt)
 	if err != nil {
 		res := w.res
@@ -436,6 +440,7 @@ func (w *World) setup() error {
 
 			JournalLimit: JournalDepth,
 			Solo:         w.solo(),
+			Released:     w.opt.released,
 		}
 		if w.opt.NoJournals {
 			env.JournalLimit = -1

@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"github.com/omnisim/omnisim/internal/blockpool"
+	"github.com/omnisim/omnisim/jsonscan"
 	"github.com/omnisim/omnisim/openaddr"
 )
 
@@ -11,9 +12,10 @@ import (
 // world in one process, and each world's fake would otherwise allocate its
 // customers' memory anew. What a pool holds is zero (a pool clears
 // what it is given: package blockpool): a block taken from one is as a new
-// allocation. Only the server's own records and arrays go to the pools;
-// nothing the server hands out (wa_ids, wamids, Texts, journal entries)
-// points into them.
+// allocation. Only the server's own records and arrays go to the pools,
+// and nothing the server hands out (wa_ids, wamids, Texts, journal
+// entries) points into them; but for the wamids of a server made with
+// Config.PoolWamids, whose blocks go back too (wamidBlocks).
 
 // recordBlocks holds released blocks of customer records.
 var recordBlocks blockpool.Blocks[[customerBlock]customerRecord]
@@ -47,7 +49,10 @@ func (s *Server) newRecordBlockLocked() []customerRecord {
 // journal, counts, queued webhooks and uploads stay as they were (they
 // hold no customer record). It is used as before afterwards (a customer
 // who writes again starts afresh), Close works before and after it, and a
-// second Release gives back what the server took since the first.
+// second Release gives back what the server took since the first. A
+// server made with Config.PoolWamids gives back the blocks of its wamids
+// too: every wamid it made, and with them its journal and queued
+// webhooks, is invalid afterwards, and it must not be used again.
 func (s *Server) Release() {
 	var now int64
 	if s.lim.pairInterval > 0 { // fixed by New
@@ -55,6 +60,7 @@ func (s *Server) Release() {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.wamids.Release()
 	if s.lim.pairInterval > 0 {
 		s.customers.t.All(func(c *customer) { s.forgetTatLocked(c, now) })
 	}
@@ -68,3 +74,6 @@ func (s *Server) Release() {
 	clear(s.blocks)
 	s.blocks, s.records = nil, nil
 }
+
+// wamidBlocks holds the wamid arenas' blocks.
+var wamidBlocks blockpool.Blocks[jsonscan.Block]

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,6 +27,8 @@ var releaseCases = []struct {
 		KeepDeliveries: func(string) bool { return false }, Limits: Limits{PairInterval: time.Hour, PairBurst: 2}}},
 	{"no journal, no statuses, solo", Config{Seed: 8, JournalLimit: -1, DisableStatuses: true, Solo: true,
 		ForgetAfter: 25 * time.Hour, KeepDeliveries: func(w string) bool { return w[len(w)-1] == '1' }}},
+	{"pooled wamids, as a simulator's world", Config{Seed: 9, JournalLimit: -1, Solo: true, PoolWamids: true,
+		ForgetAfter: 25 * time.Hour, KeepDeliveries: func(string) bool { return false }}},
 }
 
 // releaseCustomers is how many customers playRelease has write: records
@@ -201,6 +204,9 @@ func TestReleasedMemoryReused(t *testing.T) {
 // write over it.
 func TestReleasedMemoryLeavesHandedOut(t *testing.T) {
 	for _, tc := range releaseCases {
+		if tc.cfg.PoolWamids {
+			continue // its wamids go back: TestPooledWamidsAreWrittenOver
+		}
 		t.Run(tc.name, func(t *testing.T) {
 			f, fclk := newReleaseServer(tc.cfg)
 			_, handed := playRelease(t, f, fclk, 16505550000)
@@ -441,5 +447,38 @@ func TestReleaseClearsWhatItGivesBack(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPooledWamidsAreWrittenOver: a server made with Config.PoolWamids
+// gives its wamids' memory back at Release, and the next such server
+// writes over it (which is why nothing may hold one of its wamids past
+// Release); without PoolWamids, a wamid handed out stays as it was.
+func TestPooledWamidsAreWrittenOver(t *testing.T) {
+	for _, pooled := range []bool{false, true} {
+		var changed bool
+		for attempt := 0; attempt < 10 && !changed; attempt++ {
+			s, _ := newReleaseServer(Config{Seed: 10, PoolWamids: pooled, JournalLimit: -1})
+			_, id, _, err := s.Direct("v21.0").CustomerText("16505551234")
+			if err != nil {
+				t.Fatal(err)
+			}
+			held := strings.Clone(id)
+			s.Release()
+			other, _ := newReleaseServer(Config{Seed: 11, PoolWamids: pooled, JournalLimit: -1})
+			if _, _, _, err := other.Direct("v21.0").CustomerText("4915112345678"); err != nil {
+				t.Fatal(err)
+			}
+			changed = id != held
+			if !pooled && changed {
+				t.Fatalf("a wamid of a server without PoolWamids changed from %q to %q after Release", held, id)
+			}
+			if !pooled || raceEnabled { // under -race a pool may drop every block it is given
+				break
+			}
+		}
+		if pooled && !changed && !raceEnabled {
+			t.Fatal("the next server did not write over a released server's wamids: they did not go back")
+		}
 	}
 }

@@ -81,6 +81,15 @@ type Config struct {
 	// goroutine then calls the webhook's receiver too, which must keep
 	// its own locks.
 	Solo bool
+	// PoolWamids has the server make its wamids in blocks taken from a
+	// pool that Release gives them back to, for the next server to write
+	// over: every wamid the server made, and so its journal and queued
+	// webhooks, is invalid after Release. Set it only where nothing reads
+	// what the server handed out after Release (a simulator's world that
+	// gives its memory back when it ends); a long run keeps at most its
+	// first 8 MiB of wamids for Release and leaves the rest to the
+	// collector.
+	PoolWamids bool
 	// RetrySchedule is the delay before each retry of a webhook whose try
 	// failed (non-2xx answer, transport error or timeout): the first retry
 	// comes RetrySchedule[0] after the first try, the second
@@ -507,6 +516,9 @@ func New(cfg Config) *Server {
 		customers: newCustomerTable(),
 		uploads:   map[string]*upload{},
 		mediaLeft: max(cfg.MediaStore, 0),
+	}
+	if cfg.PoolWamids {
+		s.wamids.UsePool(&wamidBlocks)
 	}
 	s.faults = fault.New(cfg.Faults, cfg.Seed)
 	s.buildEnvelope()

@@ -215,6 +215,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		Limits:             s.limits(),
 		KnownValid:         generated,
 		Solo:               env.Solo,
+		PoolWamids:         env.Released,
 	}
 	if s.WindowErrors == "async" {
 		fcfg.WindowErrors = fakewa.Async
