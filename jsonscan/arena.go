@@ -31,7 +31,8 @@ type Arena struct {
 	b    []byte
 	addr *Arena
 	// pool, when set (UsePool), is where a takes its blocks, and blocks
-	// the blocks it took, for Release to give back: at most maxKept.
+	// the blocks it took, for Release to give back: fewer than maxKept
+	// (an arena that needs more lets them go and stops using its pool).
 	pool   *blockpool.Blocks[Block]
 	blocks []*Block
 }
@@ -39,14 +40,17 @@ type Arena struct {
 // Block is an arena's block of bytes.
 type Block [arenaBlock]byte
 
-// maxKept is how many blocks (8 MiB) an arena with a pool keeps for
-// Release: a long-lived arena's later blocks are its own allocations, let
-// go with their strings, so that what an arena pins stays bounded.
+// maxKept is how many blocks (8 MiB) an arena with a pool may keep for
+// Release. An arena that would keep more is a long-lived one whose
+// strings mostly die long before its owner's use ends: it lets the blocks
+// it kept go with their strings and stops using its pool, so that it
+// never holds memory its strings no longer need.
 const maxKept = 2048
 
-// UsePool makes a take its blocks from p, up to maxKept of them, and keep
-// them for Release to give back: for an arena whose strings nothing reads
-// once its owner's use ends. An arena with a pool must not be copied.
+// UsePool makes a take its blocks from p and keep them for Release to give
+// back (until it would keep maxKept: see there): for an arena whose
+// strings nothing reads once its owner's use ends. An arena with a pool
+// must not be copied.
 func (a *Arena) UsePool(p *blockpool.Blocks[Block]) { a.pool = p }
 
 // Release gives the blocks a took from its pool back to it (none when it
@@ -66,13 +70,25 @@ func (a *Arena) Release() {
 // newBlock makes a's current block a new one: from its pool while it keeps
 // fewer than maxKept, else an allocation of its own.
 func (a *Arena) newBlock() {
-	if a.pool != nil && len(a.blocks) < maxKept {
-		b := a.pool.Get()
-		a.blocks = append(a.blocks, b)
-		a.b, a.addr = b[:0:arenaBlock], a
-		return
+	if a.pool != nil {
+		if len(a.blocks) < maxKept-1 {
+			b := a.pool.Get()
+			a.blocks = append(a.blocks, b)
+			a.b, a.addr = b[:0:arenaBlock], a
+			return
+		}
+		a.letGo()
 	}
 	a.b, a.addr = make([]byte, 0, arenaBlock), a
+}
+
+// letGo drops the blocks a kept, to the collector with their strings, and
+// its pool: newBlock's rare path, out of its line.
+//
+//go:noinline
+func (a *Arena) letGo() {
+	clear(a.blocks)
+	a.blocks, a.pool = nil, nil
 }
 
 // Make returns a string of the bytes of b: made in a, or, when a is nil or

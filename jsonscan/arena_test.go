@@ -98,27 +98,44 @@ func TestArenaCopied(t *testing.T) {
 }
 
 // TestArenaPool: an arena with a pool makes the same strings as one
-// without, takes its blocks from the pool up to maxKept and allocates the
-// rest, and Release gives back exactly the blocks it took, cleared, and
-// leaves it empty and usable; without a pool Release does nothing.
+// without and takes its blocks from the pool; Release gives back exactly
+// the blocks it took, cleared, and leaves it empty and usable. One that
+// would keep maxKept blocks lets them go instead and stops using the pool,
+// so that its Release gives nothing back; without a pool Release does
+// nothing.
 func TestArenaPool(t *testing.T) {
 	var pool blockpool.Blocks[Block]
-	var plain, pooled Arena
+	var plain, pooled, long Arena
 	pooled.UsePool(&pool)
-	// Enough strings for maxKept blocks and more.
-	n := (maxKept + 10) * (arenaBlock / 99) // 41 strings of 99 bytes a block
+	long.UsePool(&pool)
+	const perBlock = arenaBlock / 99 // strings of 99 bytes a block
 	var keep []string
-	for i := range n {
+	for i := range (maxKept + 10) * perBlock {
 		b := []byte(fmt.Sprintf("%099d", i))
-		if p, q := plain.Make(b), pooled.Make(b); p != q {
-			t.Fatalf("string %d: %q with a pool, %q without", i, q, p)
+		p, l := plain.Make(b), long.Make(b)
+		if i < (maxKept/2)*perBlock {
+			if q := pooled.Make(b); q != p {
+				t.Fatalf("string %d: %q with a pool, %q without", i, q, p)
+			}
+		}
+		if p != l {
+			t.Fatalf("string %d: %q with a pool, %q without", i, l, p)
 		}
 		if i%1000 == 0 {
-			keep = append(keep, plain.Make(b))
+			keep = append(keep, l)
 		}
 	}
-	if len(pooled.blocks) != maxKept {
-		t.Fatalf("the arena keeps %d blocks, want %d", len(pooled.blocks), maxKept)
+	if len(long.blocks) != 0 || long.pool != nil {
+		t.Fatalf("an arena past maxKept blocks keeps %d and its pool", len(long.blocks))
+	}
+	long.Release() // its pool let go: nothing to give back, its strings stay
+	for i, s := range keep {
+		if want := fmt.Sprintf("%099d", i*1000); s != want {
+			t.Fatalf("a string of an arena past maxKept changed to %q", s)
+		}
+	}
+	if len(pooled.blocks) != maxKept/2 {
+		t.Fatalf("the arena keeps %d blocks, want %d", len(pooled.blocks), maxKept/2)
 	}
 	taken := map[*Block]bool{}
 	for _, b := range pooled.blocks {
@@ -145,10 +162,5 @@ func TestArenaPool(t *testing.T) {
 	if s := pooled.Make([]byte("again")); s != "again" {
 		t.Fatalf("after Release the arena made %q", s)
 	}
-	plain.Release() // no pool: nothing to do, and its strings stay
-	for i, s := range keep {
-		if want := fmt.Sprintf("%099d", i*1000); s != want {
-			t.Fatalf("a string of an arena without a pool changed to %q", s)
-		}
-	}
+	plain.Release() // no pool: nothing to do
 }

@@ -86,9 +86,10 @@ type Config struct {
 	// over: every wamid the server made, and so its journal and queued
 	// webhooks, is invalid after Release. Set it only where nothing reads
 	// what the server handed out after Release (a simulator's world that
-	// gives its memory back when it ends); a long run keeps at most its
-	// first 8 MiB of wamids for Release and leaves the rest to the
-	// collector.
+	// gives its memory back when it ends). A server that makes more than
+	// 8 MiB of wamids stops pooling them and leaves them all to the
+	// collector (jsonscan.Arena.UsePool), so that a long run holds no
+	// wamid its customers no longer need.
 	PoolWamids bool
 	// RetrySchedule is the delay before each retry of a webhook whose try
 	// failed (non-2xx answer, transport error or timeout): the first retry
