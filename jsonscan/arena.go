@@ -24,7 +24,9 @@ const (
 // for concurrent use, and is kept with the state it serves (a pooled
 // scanner, a server under its lock). An Arena copied by value starts a
 // block of its own at its first string, so that two copies never write
-// the same bytes.
+// the same bytes. An Arena given a pool (UsePool) is the exception: its
+// Release gives its blocks to the next user, which writes over every
+// string made in them, and it must not be copied.
 type Arena struct {
 	// b is the current block: b[:len(b)] handed out, b[len(b):cap(b)]
 	// free. addr is the Arena that owns b (nil: none yet).
@@ -40,8 +42,9 @@ type Arena struct {
 // Block is an arena's block of bytes.
 type Block [arenaBlock]byte
 
-// maxKept is how many blocks (8 MiB) an arena with a pool may keep for
-// Release. An arena that would keep more is a long-lived one whose
+// maxKept bounds the blocks (8 MiB) an arena with a pool keeps for
+// Release: fewer than maxKept. An arena that would keep more is a
+// long-lived one whose
 // strings mostly die long before its owner's use ends: it lets the blocks
 // it kept go with their strings and stops using its pool, so that it
 // never holds memory its strings no longer need.

@@ -126,8 +126,10 @@ var sentBlocks blockpool.Blocks[[sentBlock]sentEntry]
 // Check, Status, Close, Transfer, Take, Handoff, Abandon, SetProfile,
 // SetAttributes) panics at once, on the customer index Release dropped;
 // the agents' figures, the event log and the snapshots that read only
-// them (Agent, Agents, Events, Footprint) still answer. Calling Release
-// again does nothing.
+// them (Agent, Agents, Events, Footprint) still answer, though the message
+// ids in the event log are invalid when their platform's memory went back
+// too (a WhatsApp fake's wamids under its Config.PoolWamids). Calling
+// Release again does nothing.
 func (e *Engine) Release() {
 	e.mu.Lock()
 	defer e.mu.Unlock()

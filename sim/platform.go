@@ -119,7 +119,8 @@ type Env struct {
 	// Released promises that the world gives its platforms' memory back
 	// when it ends (Releaser, which Run calls once its result is made) and
 	// that nothing reads what the fake and the adapter handed out after
-	// that: a fake may then take strings it hands out from memory that
+	// that (a world of Run's on the direct or the memory network with no
+	// outside app, whose goroutine alone calls the fakes): a fake may then take strings it hands out from memory that
 	// Release gives back.
 	Released bool
 	// Due is where the binding tells the world that its fake may have

@@ -440,7 +440,10 @@ func (w *World) setup() error {
 
 			JournalLimit: JournalDepth,
 			Solo:         w.solo(),
-			Released:     w.opt.released,
+			// Only where the world's goroutine alone calls the fakes
+			// (World.solo): no handler of another goroutine (a socket's,
+			// a request an outside app makes) can read a fake after Run.
+			Released: w.opt.released && w.solo(),
 		}
 		if w.opt.NoJournals {
 			env.JournalLimit = -1

@@ -45,9 +45,10 @@ func (s *Server) newRecordBlockLocked() []customerRecord {
 // customer table's array and the forget queue's blocks. A server whose
 // use is over calls it (a simulator's world, once its result is made).
 //
-// The server stays valid and holds no customer, as New leaves it; its
-// journal, counts, queued webhooks and uploads stay as they were (they
-// hold no customer record). It is used as before afterwards (a customer
+// Without Config.PoolWamids the server stays valid and holds no customer,
+// as New leaves it; its journal, counts, queued webhooks and uploads stay
+// as they were (they hold no customer record). It is used as before
+// afterwards (a customer
 // who writes again starts afresh), Close works before and after it, and a
 // second Release gives back what the server took since the first. A
 // server made with Config.PoolWamids gives back the blocks of its wamids
