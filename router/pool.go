@@ -133,33 +133,30 @@ var sentBlocks blockpool.Blocks[[sentBlock]sentEntry]
 func (e *Engine) Release() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	// The records the indexes hold, then those kept for reuse: released
+	// here (reset now) or taken from the pool (reset already, with no
+	// policy or id). No record is in both.
 	custs := batchFiller[customer]{pool: &custBatches}
 	e.customers.all(func(c *customer) {
-		if c.pol != nil { // else reset already: no record is held twice
+		if c.pol != nil {
 			c.reset(true)
 			custs.add(c)
 		}
 	})
-	custs.flush()
-	convs := batchFiller[conv]{pool: &convBatches}
-	e.convs.all(func(cv *conv) {
-		if cv.id != 0 { // else reset already: no record is held twice
-			cv.clear()
-			convs.add(cv)
-		}
-	})
-	convs.flush()
-	custs = batchFiller[customer]{pool: &custBatches}
 	for _, c := range e.freeCusts {
-		if c.pol != nil { // released here; a pooled record is reset already
+		if c.pol != nil {
 			c.reset(true)
 		}
 		custs.add(c)
 	}
 	custs.flush()
-	clear(e.freeCusts)
-	e.freeCusts = nil
-	convs = batchFiller[conv]{pool: &convBatches}
+	convs := batchFiller[conv]{pool: &convBatches}
+	e.convs.all(func(cv *conv) {
+		if cv.id != 0 {
+			cv.clear()
+			convs.add(cv)
+		}
+	})
 	for _, cv := range e.freeConvs {
 		if cv.id != 0 {
 			cv.clear()
@@ -167,8 +164,9 @@ func (e *Engine) Release() {
 		convs.add(cv)
 	}
 	convs.flush()
+	clear(e.freeCusts)
 	clear(e.freeConvs)
-	e.freeConvs = nil
+	e.freeCusts, e.freeConvs = nil, nil
 	e.customers.release()
 	e.convs.release()
 	e.openN = 0
