@@ -19,14 +19,21 @@ import "github.com/omnisim/omnisim/internal/blockpool"
 
 // Table holds records *R by hash.
 type Table[R any] struct {
-	slots  []slot[R]  // a power of two long, or empty
-	n      int        // full slots
+	slots []slot[R] // a power of two long, or empty
+	n     int       // full slots
+	// room is how many records the table holds before it grows: half
+	// the length it has grown to, which is its array's length or, for a
+	// table that started longer, less (see grow).
+	room   int
 	arrays *Arrays[R] // where grow takes arrays from and gives them back; nil: none
 }
 
 // Arrays holds tables' arrays for reuse, emptied, one sync.Pool per
 // length: a table given it (UseArrays) takes the arrays it grows into
 // from it and gives back the ones it outgrows, and its last at Release.
+// It remembers the length the last table released had grown to, and a
+// table's first growth goes straight to it when the pool holds an array
+// of that length (see grow).
 // Nothing an Arrays holds keeps a record alive. Declare one as a package
 // variable for each record type whose tables come and go; the zero Arrays
 // is empty and ready to use, and must not be copied after its first use.
@@ -36,17 +43,22 @@ type Arrays[R any] struct {
 
 // UseArrays makes the table take the arrays it grows into from a and give
 // back to a those it outgrows and, at Release, its own. A table grown so
-// places its records in the same slots as one that makes its arrays.
+// places its records in the same slots as one that makes its arrays, but
+// from a first growth that took a longer array (see grow).
 func (t *Table[R]) UseArrays(a *Arrays[R]) { t.arrays = a }
 
 // Release empties the table and gives its array back to its Arrays
-// (UseArrays), or lets go of it when it has none. The table stays valid,
-// empty, with the same Arrays: it grows again from there.
+// (UseArrays), noting there the length the table grew to for the next
+// table's first growth, or lets go of it when it has none. The table
+// stays valid, empty, with the same Arrays: it grows again from there.
 func (t *Table[R]) Release() {
 	if t.arrays != nil {
+		if n := 2 * t.room; n > minSlots {
+			t.arrays.p.Ended(n)
+		}
 		t.arrays.p.Put(t.slots)
 	}
-	t.slots, t.n = nil, 0
+	t.slots, t.n, t.room = nil, 0, 0
 }
 
 // slot is one place of a Table: a record (nil: empty) and its hash.
@@ -78,7 +90,7 @@ func (t *Table[R]) Find(h uint64, eq func(*R) bool) *R {
 // Put holds r under hash h, in place of the first record of hash h for
 // which eq is true, if any.
 func (t *Table[R]) Put(h uint64, r *R, eq func(*R) bool) {
-	if 2*(t.n+1) > len(t.slots) {
+	if t.n >= t.room {
 		t.grow()
 	}
 	mask := uint64(len(t.slots) - 1)
@@ -100,7 +112,7 @@ func (t *Table[R]) Put(h uint64, r *R, eq func(*R) bool) {
 // record of r's key: Put with no eq to call, since no slot can be r's own.
 // It places r at the first empty slot of h's probe sequence.
 func (t *Table[R]) Insert(h uint64, r *R) {
-	if 2*(t.n+1) > len(t.slots) {
+	if t.n >= t.room {
 		t.grow()
 	}
 	mask := uint64(len(t.slots) - 1)
@@ -117,16 +129,28 @@ func (t *Table[R]) Insert(h uint64, r *R) {
 // gives the former one back there, when it has Arrays; else it makes the
 // new one and lets go of the former.
 //
+// With Arrays, the first array is taken with Start: as long as the one the
+// last table released had grown to, when the pool holds it (a process
+// that plays world after world), so that the table spares the doublings
+// to it. Such a table doubles only the length it counts (room) until that
+// reaches its array's, moving nothing, so that Release notes the length
+// the table needed.
+//
 // It is rare, and kept out of its caller's line (go:noinline).
 //
 //go:noinline
 func (t *Table[R]) grow() {
-	n := max(2*len(t.slots), minSlots)
-	if t.arrays == nil {
+	n := max(4*t.room, minSlots) // twice the length grown to
+	t.room = n / 2
+	switch {
+	case n <= len(t.slots):
+	case t.arrays == nil:
 		t.move(make([]slot[R], n))
-		return
+	case len(t.slots) == 0:
+		t.slots = t.arrays.p.Start(n)
+	default:
+		t.arrays.p.Put(t.move(t.arrays.p.Get(n)))
 	}
-	t.arrays.p.Put(t.move(t.arrays.p.Get(n)))
 }
 
 // move places every record held in to, which is empty and a power of two

@@ -18,8 +18,17 @@ package router
 // for good, or long after most) go to older. So a ring that grows is at
 // most eight slots per record held then; like the table before it, it
 // does not shrink.
+//
+// The first ring is taken with convRingArrays.Start: as long as the one
+// the last index released had grown to, when the pool holds it (a process
+// that plays world after world), so that the index spares the doublings
+// to it. The window then spans at most what the ring has grown to (span),
+// which doubles, moving nothing, as the ring itself would, until it
+// reaches the ring's length: the index keeps the same records in its
+// window, and release notes the length it needed.
 type convIndex struct {
 	ring      []*conv // a power of two long, or empty
+	span      int     // the ids the window may span: a power of two, at most len(ring)
 	base, top ConversationID
 	live      int // records in the ring
 	older     convTable
@@ -49,7 +58,7 @@ func (x *convIndex) get(id ConversationID) *conv {
 // are nil, and the window just ends after it.
 func (x *convIndex) put(cv *conv) {
 	id := cv.id
-	if id < x.base || uint64(id-x.base) >= uint64(len(x.ring)) {
+	if id < x.base || uint64(id-x.base) >= uint64(x.span) {
 		x.putFar(cv)
 		return
 	}
@@ -66,7 +75,7 @@ func (x *convIndex) store(cv *conv) {
 	*s = cv
 }
 
-// putFar is put for an id the ring does not span: one before the window,
+// putFar is put for an id the window cannot span: one before the window,
 // which goes to older, or one past what the ring spans, for which it makes
 // the first ring, doubles it, or moves the window's start on.
 //
@@ -80,13 +89,13 @@ func (x *convIndex) putFar(cv *conv) {
 		return
 	}
 	if len(x.ring) == 0 {
-		x.ring, x.base = convRingArrays.Get(minConvRing), id
+		x.ring, x.span, x.base = convRingArrays.Start(minConvRing), minConvRing, id
 	}
-	for uint64(id-x.base) >= uint64(len(x.ring)) {
-		if 4*x.live >= len(x.ring) {
+	for uint64(id-x.base) >= uint64(x.span) {
+		if 4*x.live >= x.span {
 			x.grow()
 		} else {
-			x.moveOn(id + 1 - ConversationID(len(x.ring)/2))
+			x.moveOn(id + 1 - ConversationID(x.span/2))
 		}
 	}
 	x.top = id + 1
@@ -97,8 +106,13 @@ func (x *convIndex) putFar(cv *conv) {
 // record's id: the one id of the window that falls on slot j is base plus
 // j-base modulo the ring's length (the window spans at most the ring):
 // most records were opened long before, and reading each would miss the
-// cache. The old ring goes back to the pool.
+// cache. The old ring goes back to the pool. A ring longer than the
+// window's span (see convIndex) doubles the span alone.
 func (x *convIndex) grow() {
+	x.span *= 2
+	if x.span <= len(x.ring) {
+		return
+	}
 	ring := convRingArrays.Get(2 * len(x.ring))
 	old, mask := uint64(len(x.ring)-1), uint64(len(ring)-1)
 	base := uint64(x.base)
@@ -111,9 +125,13 @@ func (x *convIndex) grow() {
 	x.ring = ring
 }
 
-// release gives the ring and the table back to the pools and leaves the
+// release gives the ring and the table back to the pools, noting the
+// length the ring grew to for the next index to start at, and leaves the
 // index empty, as a zero convIndex.
 func (x *convIndex) release() {
+	if x.span > minConvRing {
+		convRingArrays.Ended(x.span)
+	}
 	convRingArrays.Put(x.ring)
 	x.older.release()
 	*x = convIndex{}

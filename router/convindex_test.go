@@ -3,6 +3,7 @@ package router
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime/debug"
 	"testing"
 )
 
@@ -106,8 +107,8 @@ func TestConvIndexRingBounded(t *testing.T) {
 	if held := window + kept; x.len() != held {
 		t.Fatalf("%d records held, want %d", x.len(), held)
 	}
-	if n := len(x.ring); n > 8*window {
-		t.Errorf("the ring is %d slots for a window of %d records", n, window)
+	if n := x.span; n > 8*window { // the length it grew to: its array may be one an index released
+		t.Errorf("the ring grew to %d slots for a window of %d records", n, window)
 	}
 	if x.older.len() < kept-window {
 		t.Errorf("the table holds %d records, want at least the %d kept before the window", x.older.len(), kept-window)
@@ -117,4 +118,65 @@ func TestConvIndexRingBounded(t *testing.T) {
 			t.Fatalf("get(%d) = %v", id, cv)
 		}
 	}
+}
+
+// TestConvIndexStartsLonger plays the engine's pattern, as
+// TestConvIndexWindow does, on an index whose first ring was a longer one
+// a released index left in the pool (convRingArrays.Start), and on one
+// that started with an empty pool: at every step the two window the same
+// span and hold as many records in their tables, and as many in all; the
+// one on the longer ring finds each id that is held, and its ring moves no
+// record until the span outgrows it.
+func TestConvIndexStartsLonger(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // the pool keeps what it is given
+	const window, total = 700, 40000
+	type state struct{ span, older, len int }
+	play := func(x *convIndex, id ConversationID) state {
+		x.put(&conv{id: id})
+		if old := id - window; old > 0 && old%97 != 0 {
+			x.remove(old)
+		}
+		if old := id - 10*window; old > 0 && old%97 == 0 {
+			x.remove(old)
+		}
+		return state{x.span, x.older.len(), x.len()}
+	}
+	convRingArrays.Ended(0)
+	var fresh convIndex
+	var want []state
+	for id := ConversationID(1); id <= total; id++ {
+		want = append(want, play(&fresh, id))
+	}
+	for _, long := range []int{1024, 1 << 14} {
+		var x convIndex
+		for range 50 { // under the race detector the pool drops what it likes
+			convRingArrays.Put(make([]*conv, long))
+			convRingArrays.Ended(long)
+			x = convIndex{}
+			if play(&x, 1); len(x.ring) == long {
+				break
+			}
+			x.release()
+		}
+		if len(x.ring) != long {
+			t.Fatalf("the first ring is %d slots, want the %d released", len(x.ring), long)
+		}
+		first := &x.ring[0]
+		for id := ConversationID(2); id <= total; id++ {
+			if got := play(&x, id); got != want[id-1] {
+				t.Fatalf("ring of %d, id %d: span, table and count %+v, want %+v", long, id, got, want[id-1])
+			}
+			if n := len(x.ring); n != max(long, x.span) || n == long && &x.ring[0] != first {
+				t.Fatalf("ring of %d, id %d: %d slots for a span of %d", long, id, n, x.span)
+			}
+			for _, q := range []ConversationID{id, id - window, id - window + 1, id - 10*window, id - ConversationID(id%1500)} {
+				gone := q < 1 || q <= id-window && q%97 != 0 || q <= id-10*window
+				if cv := x.get(q); (cv == nil) != gone || cv != nil && cv.id != q {
+					t.Fatalf("ring of %d, id %d: get(%d) = %v, want it held: %v", long, id, q, cv, !gone)
+				}
+			}
+		}
+		x.release()
+	}
+	fresh.release()
 }

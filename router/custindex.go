@@ -30,9 +30,13 @@ import (
 // or held under a string of its own) is told apart without reading the
 // slot or the record, two lines that nothing else of the lookup reads.
 type customerIndex struct {
-	seed   uint64     // strhash.String's
-	slots  []custSlot // a power of two long, never empty
-	n      int        // full slots
+	seed  uint64     // strhash.String's
+	slots []custSlot // a power of two long, never empty
+	n     int        // full slots
+	// room is how many records the table holds before it grows: half
+	// the length it has grown to, which is its array's length or, for a
+	// table that started longer, less (see grow).
+	room   int
 	recent [recentSlots]recentSlot
 }
 
@@ -74,7 +78,7 @@ type custSlot struct {
 // newCustomerIndex returns an empty index. Its table is never empty, so
 // that every place recent remembers is a slot.
 func newCustomerIndex() customerIndex {
-	return customerIndex{seed: strhash.NewSeed(), slots: custSlotArrays.Get(minCustSlots)}
+	return customerIndex{seed: strhash.NewSeed(), slots: custSlotArrays.Get(minCustSlots), room: minCustSlots / 2}
 }
 
 // minCustSlots is the length of a customerIndex's first table.
@@ -146,7 +150,7 @@ func (x *customerIndex) find(k *CustomerKey, h uint64) (*customer, uint64) {
 // in slot i, the empty one find stopped at: without probing again, unless
 // the table must grow first, which puts c as putHashed does.
 func (x *customerIndex) insert(c *customer, h, i uint64) {
-	if 2*(x.n+1) > len(x.slots) {
+	if x.n >= x.room {
 		x.putHashed(c, h)
 		return
 	}
@@ -164,7 +168,7 @@ func (x *customerIndex) put(c *customer) {
 // putHashed is put for a record whose id hashes to h.
 func (x *customerIndex) putHashed(c *customer, h uint64) {
 	c.hash = h
-	if 2*(x.n+1) > len(x.slots) {
+	if x.n >= x.room {
 		x.grow()
 	}
 	mask := uint64(len(x.slots) - 1)
@@ -184,12 +188,28 @@ func (x *customerIndex) putHashed(c *customer, h uint64) {
 // grow doubles the table, placing every record again
 // by the hash it keeps, and gives the old table back to the pool.
 //
+// Its first growth takes the table with custSlotArrays.Start: as long as
+// the one the last index released had grown to, when the pool holds it
+// (a process that plays world after world), so that the index spares the
+// doublings to it. Such a table doubles only the length it counts (room)
+// until that reaches its array's, moving nothing, so that release notes
+// the length the index needed.
+//
 // It is rare, and kept out of its caller's line (go:noinline).
 //
 //go:noinline
 func (x *customerIndex) grow() {
+	n := max(4*x.room, minCustSlots) // twice the length grown to
+	x.room = n / 2
 	old := x.slots
-	x.slots = custSlotArrays.Get(max(2*len(old), minCustSlots))
+	switch {
+	case n <= len(old):
+		return
+	case len(old) == minCustSlots:
+		x.slots = custSlotArrays.Start(n)
+	default:
+		x.slots = custSlotArrays.Get(n)
+	}
 	mask := uint64(len(x.slots) - 1)
 	for _, s := range old {
 		if s.c == nil {
@@ -204,10 +224,14 @@ func (x *customerIndex) grow() {
 	custSlotArrays.Put(old)
 }
 
-// release gives the table back to the pool and leaves the index without
-// one, holding nothing: a lookup then panics (the table is never empty
+// release gives the table back to the pool, noting the length it grew
+// to for the next index to start at, and leaves the index without one,
+// holding nothing: a lookup then panics (the table is never empty
 // otherwise), and all finds nothing.
 func (x *customerIndex) release() {
+	if n := 2 * x.room; n > minCustSlots {
+		custSlotArrays.Ended(n)
+	}
 	custSlotArrays.Put(x.slots)
 	*x = customerIndex{}
 }

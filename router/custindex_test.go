@@ -2,6 +2,7 @@ package router
 
 import (
 	"math/rand/v2"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,17 +17,47 @@ import (
 // as the engine's callers do, so that lookups take the slots remembered by
 // address (stale ones too, after removals, replacements and growth); the
 // other half by a copy of it. Half the new records are placed where find
-// stopped (insert), the others by put.
+// stopped (insert), the others by put. Each is played on an index that
+// grew from its first table, and on one whose first growth took a longer
+// table that a released index left in the pool, which grows by counting
+// (room) until its records need more.
 func TestCustomerIndex(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // the pool keeps what it is given
 	for _, ids := range []int{6, 400} {
-		testCustomerIndex(t, ids)
+		for _, long := range []int{0, 1024} {
+			testCustomerIndex(t, ids, long)
+		}
 	}
 }
 
-func testCustomerIndex(t *testing.T, ids int) {
+// testCustomerIndex plays TestCustomerIndex's calls with ids customer ids,
+// on an index whose first growth took a table of long slots from the pool
+// (0: on one that grew from its first table).
+func testCustomerIndex(t *testing.T, ids, long int) {
 	rng := rand.New(rand.NewPCG(3, uint64(ids)))
 	x := newCustomerIndex()
 	want := map[CustomerKey]*customer{}
+	custSlotArrays.Ended(0) // no index released before, as far as the first growth knows
+	if long > 0 {
+		for range 50 { // under the race detector the pool drops what it likes
+			custSlotArrays.Put(make([]custSlot, long))
+			custSlotArrays.Ended(long)
+			x = newCustomerIndex()
+			clear(want)
+			for i := range minCustSlots/2 + 1 { // through the first growth
+				c := &customer{key: CustomerKey{Channel: "other", Customer: strconv.Itoa(i)}}
+				x.put(c)
+				want[c.key] = c
+			}
+			if len(x.slots) == long {
+				break
+			}
+			x.release()
+		}
+		if len(x.slots) != long || 2*x.room != 2*minCustSlots {
+			t.Fatalf("the first growth took %d slots and grew to %d, want %d and %d", len(x.slots), 2*x.room, long, 2*minCustSlots)
+		}
+	}
 	names := make([]string, ids)
 	for i := range names {
 		names[i] = "u" + strconv.Itoa(i)
@@ -64,6 +95,11 @@ func testCustomerIndex(t *testing.T, ids int) {
 		}
 		if x.len() != len(want) {
 			t.Fatalf("%d ids, step %d: %d records held, want %d", ids, step, x.len(), len(want))
+		}
+		// The table has grown to a power of two at least twice its
+		// records, and its array is that long or the longer one it took.
+		if g := 2 * x.room; g&(g-1) != 0 || x.n > x.room || g < minCustSlots || len(x.slots) != max(g, long) {
+			t.Fatalf("%d ids, step %d: %d records in %d slots, grown to %d", ids, step, x.n, len(x.slots), g)
 		}
 		seen := 0
 		x.all(func(c *customer) {

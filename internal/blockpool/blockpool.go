@@ -8,11 +8,18 @@
 // and whatever Get returns is as a new allocation, whether it comes from
 // the pool or not. The caller of Put gives up the memory it puts: it keeps
 // no pointer into it.
+//
+// An Arrays also carries a table's size from one user to the next: a
+// table that ends notes the length it grew to ([Arrays.Ended]), and the
+// next table's first growth takes an array of that length from the pool
+// ([Arrays.Start]), when the pool holds one, rather than growing to it by
+// doubling, moving its entries at each step.
 package blockpool
 
 import (
 	"math/bits"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -23,6 +30,9 @@ import (
 // its first use.
 type Arrays[T any] struct {
 	p [bits.UintSize]sync.Pool // p[k]: *T, the first element of an array of 1<<k
+	// ended is the length the last table to end noted (Ended), for Start;
+	// 0: none.
+	ended atomic.Int64
 }
 
 // Get returns a zero array of n elements rounded up to a power of two (at
@@ -34,6 +44,36 @@ func (a *Arrays[T]) Get(n int) []T {
 		return unsafe.Slice(v.(*T), 1<<k)
 	}
 	return make([]T, 1<<k)
+}
+
+// Ended notes n, a power of two, as the length the table that ends now
+// grew to (the one it would have grown to by doubling, when it started
+// longer: see Start), for the first growth of the tables after it; any
+// other n forgets what was noted. The last note wins: with several tables
+// of a kind, the next ones start at the length of the last to end.
+func (a *Arrays[T]) Ended(n int) {
+	if n <= 0 || n&(n-1) != 0 {
+		n = 0
+	}
+	a.ended.Store(int64(n))
+}
+
+// Start returns the array of a table's first growth, to n elements: an
+// array of the length noted last (Ended), when it is longer than n and
+// the pool holds one of it, else Get(n). It allocates no array longer
+// than Get(n) would: what it returns longer is one the pool holds
+// already. A table that starts longer grows by doubling its own
+// count of the length it has grown to, not its array, until that count
+// reaches its array's length, so that what it notes at its end (Ended) is
+// the length it needed, not the one it started at.
+func (a *Arrays[T]) Start(n int) []T {
+	if m := a.ended.Load(); m > int64(n) {
+		k := bits.TrailingZeros64(uint64(m))
+		if v := a.p[k].Get(); v != nil {
+			return unsafe.Slice(v.(*T), 1<<k)
+		}
+	}
+	return a.Get(n)
 }
 
 // Put clears s and keeps it for Get when its length is a power of two and

@@ -179,3 +179,55 @@ func TestBlocks(t *testing.T) {
 		})
 	}
 }
+
+// TestArraysStart: Start returns an array of the length Ended noted last,
+// taken from the pool, when that is longer than asked for and the pool
+// holds one; otherwise (nothing noted, a note that is not a power of two,
+// one no longer than asked for, or none of its length pooled) what Get
+// returns: never a new array longer than Get's.
+func TestArraysStart(t *testing.T) {
+	defer steady()()
+	for _, c := range []struct {
+		name  string
+		put   int // the length of the array Put first (0: none)
+		ended int // the length noted with Ended (0: no call)
+		n     int // Start's argument
+		want  int // the length Start returns
+		taken bool
+	}{
+		{"nothing noted", 1024, 0, 64, 64, false},
+		{"noted and pooled", 1024, 1024, 64, 1024, true},
+		{"noted, asked for more", 1024, 1024, 2048, 2048, false},
+		{"noted, asked for as much", 1024, 1024, 1024, 1024, true}, // Get takes it too
+		{"noted, none of its length pooled", 512, 1024, 64, 64, false},
+		{"noted, nothing pooled", 0, 1024, 64, 64, false},
+		{"noted, not a power of two", 1024, 1000, 64, 64, false},
+		{"noted zero", 1024, -1, 64, 64, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var a Arrays[item]
+			var put *item
+			if c.put > 0 {
+				s := a.Get(c.put)
+				put = &s[0]
+				a.Put(s)
+			}
+			if c.ended != 0 {
+				a.Ended(1024)
+				a.Ended(max(c.ended, 0)) // the last note wins
+			}
+			s := a.Start(c.n)
+			if len(s) != c.want || cap(s) != c.want {
+				t.Fatalf("Start(%d): len %d cap %d, want %d", c.n, len(s), cap(s), c.want)
+			}
+			if taken := first(s) == put; taken != c.taken && !(raceEnabled && c.taken) {
+				t.Fatalf("Start(%d) took the pooled array: %v, want %v", c.n, taken, c.taken)
+			}
+			for i := range s {
+				if s[i] != (item{}) {
+					t.Fatalf("Start(%d): element %d is %+v", c.n, i, s[i])
+				}
+			}
+		})
+	}
+}

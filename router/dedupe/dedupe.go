@@ -48,6 +48,10 @@ type Set struct {
 	expires int64
 	slots   []slot // the index; len a power of two (< 2^31), at most three quarters full
 	used    int    // occupied slots: the ids remembered
+	// room is how many ids the index holds before it grows: three
+	// quarters of the length it has grown to, which is its array's
+	// length or, for an index that started longer, less (see growIndex).
+	room int
 	// The ids' bytes are copied, in the order of their entries, into
 	// blocks of idBlock bytes (or one of an id's own size, when it is
 	// longer), numbered from idBase on and let go with their last entry.
@@ -110,7 +114,7 @@ func (s *Set) Len() int { return s.used }
 // window has passed are forgotten first.
 func (s *Set) Add(id string, now int64) bool {
 	s.pruneDue(now)
-	if 4*(s.used+1) > 3*len(s.slots) {
+	if s.used >= s.room {
 		s.growIndex()
 	}
 	t := s.tag(id)
@@ -139,7 +143,7 @@ func (s *Set) Has(id string, now int64) bool {
 // oldest first, with no pruning and no duplicate check (a later Restore of
 // the same id supersedes an earlier one).
 func (s *Set) Restore(id string, at int64) {
-	if 4*(s.used+1) > 3*len(s.slots) {
+	if s.used >= s.room {
 		s.growIndex()
 	}
 	t := s.tag(id)
@@ -421,10 +425,26 @@ func (s *Set) unindex(t uint32, seq uint64) {
 // would sit between the lines of Add that every call runs, in the
 // instruction cache.
 //
+// The first index is taken with indexes.Start: as long as the index of
+// the last Set released, when the pool holds it (a process that plays
+// world after world), so that the Set spares the doublings to it. Such an
+// index doubles only the length it counts (room) until that reaches its
+// array's, moving nothing, so that Release notes the length the Set
+// needed.
+//
 //go:noinline
 func (s *Set) growIndex() {
+	n := max(64, 2*(s.room/3*4)) // twice the length grown to
+	s.room = n / 4 * 3
 	old := s.slots
-	s.slots = indexes.Get(max(64, 2*len(old)))
+	switch {
+	case n <= len(old):
+		return
+	case len(old) == 0:
+		s.slots = indexes.Start(n)
+		return
+	}
+	s.slots = indexes.Get(n)
 	mask := uint32(len(s.slots) - 1)
 	for _, sl := range old {
 		if sl.tag == 0 {
@@ -440,7 +460,8 @@ func (s *Set) growIndex() {
 }
 
 // Release gives the Set's FIFO blocks, its blocks of id bytes and its
-// index to the package's pools, for the Sets made after it to take, and
+// index to the package's pools, for the Sets made after it to take (and
+// notes the length its index grew to, for theirs to start at), and
 // leaves it empty, as [New] made it, with the same window: it remembers
 // nothing and may be used again. It may be called more than once. Nothing
 // the Set has handed out refers to that memory: the ids All yields are
@@ -459,6 +480,9 @@ func (s *Set) Release() {
 	}
 	if s.idFree != nil {
 		idBlocks.Put((*[idBlock]byte)(s.idFree))
+	}
+	if n := s.room / 3 * 4; n > 64 {
+		indexes.Ended(n) // the length the Set grew to, for the next
 	}
 	indexes.Put(s.slots)
 	*s = Set{window: s.window, seed: s.seed, expires: math.MaxInt64}

@@ -117,9 +117,10 @@ func TestSetMatchesModel(t *testing.T) {
 				t.Fatalf("seed %d op %d: expires %d, after the oldest entry leaves at %d", seed, op, s.expires, leaves(s.entry(s.first).at, window))
 			}
 			// The index is a power of two long and at most three
-			// quarters full.
-			if n := len(s.slots); n&(n-1) != 0 || 4*s.used > 3*n {
-				t.Fatalf("seed %d op %d: %d ids in %d slots", seed, op, s.used, n)
+			// quarters full, of the length it has grown to too: a
+			// power of two no longer than its array.
+			if n, g := len(s.slots), s.room/3*4; n&(n-1) != 0 || g&(g-1) != 0 || g > n || s.room != g/4*3 || s.used > s.room {
+				t.Fatalf("seed %d op %d: %d ids in %d slots, grown to %d", seed, op, s.used, n, g)
 			}
 			// The id bytes kept start at the oldest entry's block.
 			if s.first < s.next && s.entry(s.first).blk != s.idBase {

@@ -136,7 +136,7 @@ func equalSets(a, b *Set) bool {
 	return a.window == b.window && a.seed == b.seed && a.blocks == nil && b.blocks == nil &&
 		a.base == b.base && a.spare == b.spare && a.tail == b.tail && a.first == b.first &&
 		a.next == b.next && a.expires == b.expires && a.slots == nil && b.slots == nil &&
-		a.used == b.used && a.ids == nil && b.ids == nil && a.idBase == b.idBase &&
+		a.used == b.used && a.room == b.room && a.ids == nil && b.ids == nil && a.idBase == b.idBase &&
 		a.idLen == b.idLen && a.idFree == nil && b.idFree == nil
 }
 
@@ -312,4 +312,65 @@ func FuzzRelease(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestIndexStartsAtReleasedLength: a Set made after one released takes,
+// at its first Add, the index that one gave back (but under the race
+// detector, whose pools drop what they like), grows by counting until it
+// needs more than that index, moving nothing, and answers as a fresh Set;
+// its Release notes the length it needed, not the one it started at: the
+// next Set starts there.
+func TestIndexStartsAtReleasedLength(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	const window = 1 << 40
+	for _, c := range []struct {
+		name      string
+		fill, n   int // the ids Added to the first Set, and to the second
+		wantStart int // the length of the second's index after its first Add
+	}{
+		{"larger first", 20000, 300, 32768},
+		{"smaller first", 300, 20000, 512},
+		{"first never grew", 10, 20000, 64},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			indexes.Ended(0)
+			a := New(window)
+			for i := range c.fill {
+				a.Add(fmt.Sprintf("a%d", i), 0)
+			}
+			a.Release()
+
+			b, fresh := New(window), New(window)
+			b.Add("b0", 0)
+			fresh.Add("b0", 0)
+			if len(b.slots) != c.wantStart && !raceEnabled {
+				t.Fatalf("the first Add took an index of %d slots, want %d", len(b.slots), c.wantStart)
+			}
+			start := &b.slots[0]
+			for i := 1; i < c.n; i++ {
+				id := fmt.Sprintf("b%d", i%(c.n-c.n/4)) // a quarter are duplicates
+				if got, want := b.Add(id, int64(i)), fresh.Add(id, int64(i)); got != want {
+					t.Fatalf("Add(%s) = %v, a fresh Set's %v", id, got, want)
+				}
+				if b.room != fresh.room {
+					t.Fatalf("after %d Adds the Set has grown to %d, a fresh one to %d", i+1, b.room/3*4, fresh.room/3*4)
+				}
+				if n := len(b.slots); !raceEnabled && n != max(c.wantStart, b.room/3*4) || n == c.wantStart && start != &b.slots[0] {
+					t.Fatalf("after %d Adds the Set grown to %d has an index of %d slots (moved: %v)", i+1, b.room/3*4, n, start != &b.slots[0])
+				}
+			}
+			if b.Len() != fresh.Len() || !slices.Equal(all(&b), all(&fresh)) {
+				t.Fatalf("the Set holds %d ids, a fresh one %d", b.Len(), fresh.Len())
+			}
+			need := len(fresh.slots)
+			b.Release()
+			fresh.Release()
+			next := New(window)
+			next.Add("c", 0)
+			if len(next.slots) != max(need, 64) && !raceEnabled {
+				t.Fatalf("the Set after them took an index of %d slots, want the %d the Set needed", len(next.slots), need)
+			}
+			next.Release()
+		})
+	}
 }
