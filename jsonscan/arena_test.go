@@ -99,6 +99,44 @@ func TestArenaCopied(t *testing.T) {
 	}
 }
 
+// TestArenaFree: Free is the free bytes of the arena's own block, as an
+// empty slice whose capacity is what Room would return when it is enough:
+// none before the first block and none on a copy, which has no block of
+// its own; bytes written there are taken by Take as Room's are.
+func TestArenaFree(t *testing.T) {
+	tests := []struct {
+		name    string
+		prepare func(a *Arena) *Arena // the arena Free is asked, made from a
+		free    int                   // its capacity
+	}{
+		{"zero", func(a *Arena) *Arena { return a }, 0},
+		{"after a string", func(a *Arena) *Arena { a.Make([]byte("abc")); return a }, arenaBlock - 3},
+		{"after a room", func(a *Arena) *Arena { a.Room(10); return a }, arenaBlock},
+		{"copied", func(a *Arena) *Arena { a.Make([]byte("abc")); b := *a; return &b }, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var a Arena
+			b := tt.prepare(&a)
+			f := b.Free()
+			if len(f) != 0 || cap(f) != tt.free {
+				t.Fatalf("Free is %d bytes of capacity %d, want 0 of %d", len(f), cap(f), tt.free)
+			}
+			if tt.free == 0 {
+				return
+			}
+			if r := b.Room(1); unsafe.SliceData(r) != unsafe.SliceData(f) || cap(r) != cap(f) {
+				t.Fatalf("Room after Free is other bytes")
+			}
+			f = f[:6]
+			copy(f, "in free")
+			if got := b.Take(6); got != "in fre" || unsafe.StringData(got) != unsafe.SliceData(f) {
+				t.Fatalf("Take after Free = %q, not made in place", got)
+			}
+		})
+	}
+}
+
 // TestArenaPool: an arena with a pool makes the same strings as one
 // without and takes its blocks from the pool; Release gives back exactly
 // the blocks it took, cleared, and leaves it empty and usable. One that

@@ -17,7 +17,11 @@ import (
 // to. recent holds the records last added by the address of their wa_id's
 // bytes, so that get of that string neither hashes it nor probes: a
 // record there is the one asked for when its wa_id has the same address
-// and length (the same bytes), and otherwise get hashes as before.
+// and length (the same bytes), and otherwise get hashes as before. Each
+// place keeps that address beside its record, so that get of another
+// string (a new customer's, whose place mostly holds another customer)
+// tells it from the address alone, without reading a record the cache
+// has likely lost.
 type customerTable struct {
 	seed uint64 // strhash's
 	t    openaddr.Table[customer]
@@ -27,9 +31,16 @@ type customerTable struct {
 	missed     string
 	missedHash uint64
 	hasMissed  bool
-	// recent holds records the table holds (nil: none) at recentOf of
+	// recent holds records the table holds (c nil: none) at recentOf of
 	// the address of their wa_id's bytes; remove takes a record out.
-	recent [recentSlots]*customer
+	recent [recentSlots]recentRec
+}
+
+// recentRec is a place of customerTable.recent: a record and the address
+// of its wa_id's bytes (strhash.Addr), one cache line holding four.
+type recentRec struct {
+	addr uintptr
+	c    *customer
 }
 
 // recentSlots is how many places customerTable.recent has,
@@ -53,8 +64,10 @@ func newCustomerTable() customerTable {
 
 // get returns the record of waID, or nil.
 func (t *customerTable) get(waID string) *customer {
-	if c := t.recent[recentOf(waID)]; c != nil && strhash.Shares(c.waID, waID) {
-		return c
+	// A record's place keeps the address of its wa_id's bytes: the same
+	// address and length are the same bytes.
+	if r := &t.recent[recentOf(waID)]; r.addr == strhash.Addr(waID) && r.c != nil && len(r.c.waID) == len(waID) {
+		return r.c
 	}
 	h := strhash.String(t.seed, waID)
 	if c := t.t.Find(h, func(c *customer) bool { return c.waID == waID }); c != nil {
@@ -73,13 +86,13 @@ func (t *customerTable) add(c *customer) {
 	}
 	t.missed, t.hasMissed = "", false
 	t.t.Insert(c.hash, c)
-	t.recent[recentOf(c.waID)] = c
+	t.recent[recentOf(c.waID)] = recentRec{strhash.Addr(c.waID), c}
 }
 
 // remove drops c, if the table holds it.
 func (t *customerTable) remove(c *customer) {
-	if r := &t.recent[recentOf(c.waID)]; *r == c {
-		*r = nil
+	if r := &t.recent[recentOf(c.waID)]; r.c == c {
+		*r = recentRec{}
 	}
 	t.t.RemoveRecord(c.hash, c)
 }
@@ -91,6 +104,6 @@ func (t *customerTable) len() int { return t.t.Len() }
 // array back to tableArrays.
 func (t *customerTable) release() {
 	t.t.Release()
-	t.recent = [recentSlots]*customer{}
+	t.recent = [recentSlots]recentRec{}
 	t.missed, t.missedHash, t.hasMissed = "", 0, false
 }

@@ -144,7 +144,7 @@ func TestCustomerTableRecent(t *testing.T) {
 			tab.remove(a)
 			tab.add(b)
 			tab.remove(a) // not held: b keeps its place by address
-			return tab.recent[recentOf(id)], b
+			return tab.recent[recentOf(id)].c, b
 		}},
 		{"added under another string", func(tab *customerTable, a, b *customer) (*customer, *customer) {
 			b.waID = other

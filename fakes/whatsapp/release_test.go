@@ -290,8 +290,8 @@ func TestReleaseForgetsEveryone(t *testing.T) {
 				t.Fatalf("after Release: %d customers, %d blocks, forget queue %d, a table array of %d slots",
 					n, len(s.blocks), s.forget.len(), tableArray(&s.customers.t))
 			}
-			for _, c := range s.customers.recent {
-				if c != nil {
+			for _, r := range s.customers.recent {
+				if r.c != nil {
 					t.Fatal("the table's recent records outlived Release")
 				}
 			}

@@ -316,23 +316,34 @@ func (s *Server) keptDeliveries(c *customer) *ring[delivRec] {
 
 // wamidLocked is the wamid of c's message of counter part part, as
 // formatWamid makes it, made in s.wamids. The first gives c the stem of
-// those after it. s.mu must be held.
+// those after it. The wamid is written in the arena's room, the free
+// bytes of its block (Free, inlined), and handed out from there; a wa_id
+// without a stem or a block without the room takes slowWamidLocked.
+// (The call of putStemmedWamid stays on the line of the function where
+// default.pgo has it: PGO inlines it there by that line.) s.mu must be
+// held.
 func (s *Server) wamidLocked(c *customer, part uint64, outbound bool) string {
-	if c.stem.n == 0 && !c.stem.make(c.waID) {
-		return s.longWamidLocked(c, part, outbound)
+	r := s.wamids.Free()
+	if c.stem.n == 0 && !c.stem.make(c.waID) || cap(r) < stemmedRoom {
+		return s.slowWamidLocked(c, part, outbound)
 	}
-	// Written in the arena's room and handed out from there.
-	w := (*[stemmedRoom]byte)(s.wamids.Room(stemmedRoom))
+	w := (*[stemmedRoom]byte)(r[:stemmedRoom])
 	return s.wamids.Take(s.ids.putStemmedWamid(w, &c.stem, part, outbound))
 }
 
-// longWamidLocked is wamidLocked for a customer whose wa_id is too long
-// for a stem (past 17 bytes, which no phone number is).
+// slowWamidLocked is wamidLocked for a customer whose wa_id is too long
+// for a stem (past 17 bytes, which no phone number is), or when the
+// arena's block has too little room left, once in dozens of wamids: a new
+// block's room (Room).
 //
 //go:noinline
-func (s *Server) longWamidLocked(c *customer, part uint64, outbound bool) string {
-	var buf [maxWamid]byte
-	return s.wamids.Make(s.ids.appendWamid(buf[:0], c.waID, part, outbound))
+func (s *Server) slowWamidLocked(c *customer, part uint64, outbound bool) string {
+	if c.stem.n == 0 {
+		var buf [maxWamid]byte
+		return s.wamids.Make(s.ids.appendWamid(buf[:0], c.waID, part, outbound))
+	}
+	w := (*[stemmedRoom]byte)(s.wamids.Room(stemmedRoom))
+	return s.wamids.Take(s.ids.putStemmedWamid(w, &c.stem, part, outbound))
 }
 
 // wamidStem holds the stem of a customer's wamids (appendWamidStem) when
