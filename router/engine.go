@@ -32,29 +32,33 @@ const never = math.MinInt64
 type Engine struct {
 	mu solo.Mutex
 
+	// The configuration every customer's conversation reads (its open,
+	// routing and assignment, its close and release) comes first, in the
+	// record's first three lines: touched once a customer, a line of it
+	// elsewhere is cold at nearly every open.
 	strategy      Strategy
 	picker        picker // the strategy's seam
 	split         Split
 	overflow      Overflow
 	overflowAfter time.Duration
 	reassign      time.Duration
-	onlineByHours bool
 	missed        time.Duration
-	closeMissed   time.Duration
 	idle          time.Duration
 	horizon       time.Duration
 	rng           *rand.Rand
-	pcg           *rand.PCG      // rng's source, which Save and Restore carry
-	location      *time.Location // the tenant's zone; never nil
-	scheduled     []*agent       // agents with a schedule, in definition order
+	bot           *bot
+	deflt         *group
+	workstreams   []*workstream
+	onlineByHours bool
 
-	bot         *bot
-	workstreams []*workstream
+	closeMissed time.Duration
+	pcg         *rand.PCG      // rng's source, which Save and Restore carry
+	location    *time.Location // the tenant's zone; never nil
+	scheduled   []*agent       // agents with a schedule, in definition order
 
 	agents  map[string]*agent
 	groups  []*group // by priority, then definition order; the default group is among them
 	byName  map[string]*group
-	deflt   *group
 	regions map[string]*group // split by region: the first group for each region
 	pages   map[string]*group // split by entry page: the first group for each page
 	stores  map[string]*group // split by store: the first group for each store

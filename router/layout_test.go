@@ -89,3 +89,25 @@ func checkLines(t *testing.T, record string, fields []field) {
 		}
 	}
 }
+
+// TestEngineConfigFirst holds the engine's layout: the configuration every
+// customer's conversation reads lies in the record's first three 64-byte
+// lines.
+func TestEngineConfigFirst(t *testing.T) {
+	var e Engine
+	checkLines(t, "Engine", []field{
+		{"strategy", unsafe.Offsetof(e.strategy), unsafe.Sizeof(e.strategy), 3},
+		{"picker", unsafe.Offsetof(e.picker), unsafe.Sizeof(e.picker), 3},
+		{"split", unsafe.Offsetof(e.split), unsafe.Sizeof(e.split), 3},
+		{"overflow", unsafe.Offsetof(e.overflow), unsafe.Sizeof(e.overflow), 3},
+		{"overflowAfter", unsafe.Offsetof(e.overflowAfter), unsafe.Sizeof(e.overflowAfter), 3},
+		{"reassign", unsafe.Offsetof(e.reassign), unsafe.Sizeof(e.reassign), 3},
+		{"missed", unsafe.Offsetof(e.missed), unsafe.Sizeof(e.missed), 3},
+		{"idle", unsafe.Offsetof(e.idle), unsafe.Sizeof(e.idle), 3},
+		{"horizon", unsafe.Offsetof(e.horizon), unsafe.Sizeof(e.horizon), 3},
+		{"rng", unsafe.Offsetof(e.rng), unsafe.Sizeof(e.rng), 3},
+		{"bot", unsafe.Offsetof(e.bot), unsafe.Sizeof(e.bot), 3},
+		{"deflt", unsafe.Offsetof(e.deflt), unsafe.Sizeof(e.deflt), 3},
+		{"workstreams", unsafe.Offsetof(e.workstreams), unsafe.Sizeof(e.workstreams), 3},
+	})
+}
