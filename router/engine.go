@@ -32,29 +32,33 @@ const never = math.MinInt64
 type Engine struct {
 	mu solo.Mutex
 
+	// The configuration every customer's conversation reads (its open,
+	// routing and assignment, its close and release) comes first, in the
+	// record's first three lines: touched once a customer, a line of it
+	// elsewhere is cold at nearly every open.
 	strategy      Strategy
 	picker        picker // the strategy's seam
 	split         Split
 	overflow      Overflow
 	overflowAfter time.Duration
 	reassign      time.Duration
-	onlineByHours bool
 	missed        time.Duration
-	closeMissed   time.Duration
 	idle          time.Duration
 	horizon       time.Duration
 	rng           *rand.Rand
-	pcg           *rand.PCG      // rng's source, which Save and Restore carry
-	location      *time.Location // the tenant's zone; never nil
-	scheduled     []*agent       // agents with a schedule, in definition order
+	bot           *bot
+	deflt         *group
+	workstreams   []*workstream
+	onlineByHours bool
 
-	bot         *bot
-	workstreams []*workstream
+	closeMissed time.Duration
+	pcg         *rand.PCG      // rng's source, which Save and Restore carry
+	location    *time.Location // the tenant's zone; never nil
+	scheduled   []*agent       // agents with a schedule, in definition order
 
 	agents  map[string]*agent
 	groups  []*group // by priority, then definition order; the default group is among them
 	byName  map[string]*group
-	deflt   *group
 	regions map[string]*group // split by region: the first group for each region
 	pages   map[string]*group // split by entry page: the first group for each page
 	stores  map[string]*group // split by store: the first group for each store
@@ -265,14 +269,15 @@ func (w waiter) waits(g *group) bool {
 
 type customer struct {
 	// The fields the release queue, releasable and release read come
-	// first, in the record's first two cache lines (a record is allocated
-	// in the 256-byte size class, a multiple of 64, so records start on a
+	// first, in the record's first cache line (a record is allocated in
+	// the 256-byte size class, a multiple of 64, so records start on a
 	// line; TestReleaseFieldsFirst): they read it a status horizon after
 	// anything else did, when nothing of it is cached, and every other
 	// line of it would cost one more miss. What they read of a customer
-	// on a channel with a reply window is in the first line alone, and
-	// newCustomer, which writes every line, reads the second only on a
-	// channel with a reply limit.
+	// on a channel with a reply window is in the first line alone;
+	// newCustomer, which writes every line, reads the third (sentAt) only
+	// on a channel with a reply limit, and releasable the second (sent)
+	// only on one without a window.
 	relAt   int64   // when it may be released, while relQueued (unix ns)
 	pol     *Policy // its channel's
 	open    *conv
@@ -292,15 +297,24 @@ type customer struct {
 	// whether the window is open, and this is one load where working it
 	// out from the anchor's time.Time was about twenty instructions.
 	windowEnd int64
-	sent      int // sends counted against the reply limit
+
+	// The second line holds what a send and a close read besides the
+	// first, a while after the customer's message: the key, by which they
+	// look the record up and which their events copy, and the reply count
+	// and allowance a send takes its slot from.
+	key  CustomerKey
+	sent int // sends counted against the reply limit
+	// allowance numbers the reply allowances: it moves on at every reset, so
+	// a refused send gives its slot back only to the allowance it took it
+	// from.
+	allowance uint64
+
 	// sentAt holds the times of those sends (unix ns) on a channel with a
 	// reply limit: a late customer message resets the allowance to the
 	// sends made after it (late.go). newCustomer keeps its array on a
 	// channel with a reply limit, the only one that appends to it.
-	sentAt []int64
-	name   string // the display name of the latest message that had one
-
-	key         CustomerKey
+	sentAt      []int64
+	name        string // the display name of the latest message that had one
 	lastInbound time.Time
 	windowStart time.Time
 	// profile is nil for the zero Profile, which most customers have
@@ -311,10 +325,6 @@ type customer struct {
 	count   int
 	attrs   map[string]string
 	manual  bool // its channel has no auto-assignment
-	// allowance numbers the reply allowances: it moves on at every reset, so
-	// a refused send gives its slot back only to the allowance it took it
-	// from.
-	allowance uint64
 }
 
 type conv struct {

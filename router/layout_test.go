@@ -6,11 +6,13 @@ import (
 )
 
 // TestReleaseFieldsFirst holds the layout the release path counts on: what
-// sweep, releasable, release and newCustomer read of a customer record
-// lies in its first two 64-byte lines, and what they read of a customer on
-// a channel with a reply window and no reply limit in the first; the
-// record's size rounds up to a multiple of 64 in the allocator (so
-// records start on a line), and a conversation's excluded agents lie
+// sweep, releasable and release read of a customer record on a channel
+// with a reply window lies in its first 64-byte line, and what a send and
+// a close read besides (the key, the reply count and allowance) in its
+// second; what newCustomer and releasable read only on a channel with a
+// reply limit, or for a rule that reads the name, lies in the first
+// three; the record's size rounds up to a multiple of 64 in the allocator
+// (so records start on a line), and a conversation's excluded agents lie
 // beside its id.
 func TestReleaseFieldsFirst(t *testing.T) {
 	var c customer
@@ -25,10 +27,12 @@ func TestReleaseFieldsFirst(t *testing.T) {
 		{"released", unsafe.Offsetof(c.released), unsafe.Sizeof(c.released), 1},
 		{"hasInbound", unsafe.Offsetof(c.hasInbound), unsafe.Sizeof(c.hasInbound), 1},
 		{"pinned", unsafe.Offsetof(c.pinned), unsafe.Sizeof(c.pinned), 1},
-		{"sent", unsafe.Offsetof(c.sent), unsafe.Sizeof(c.sent), 2},
 		{"windowEnd", unsafe.Offsetof(c.windowEnd), unsafe.Sizeof(c.windowEnd), 1},
-		{"sentAt", unsafe.Offsetof(c.sentAt), unsafe.Sizeof(c.sentAt), 2},
-		{"name", unsafe.Offsetof(c.name), unsafe.Sizeof(c.name), 2},
+		{"key", unsafe.Offsetof(c.key), unsafe.Sizeof(c.key), 2},
+		{"sent", unsafe.Offsetof(c.sent), unsafe.Sizeof(c.sent), 2},
+		{"allowance", unsafe.Offsetof(c.allowance), unsafe.Sizeof(c.allowance), 2},
+		{"sentAt", unsafe.Offsetof(c.sentAt), unsafe.Sizeof(c.sentAt), 3},
+		{"name", unsafe.Offsetof(c.name), unsafe.Sizeof(c.name), 3},
 	})
 	// The allocator's size classes between 192 and 288 bytes: 208, 224, 240, 256.
 	if n := unsafe.Sizeof(c); n <= 240 || n > 256 {
@@ -84,4 +88,26 @@ func checkLines(t *testing.T, record string, fields []field) {
 			t.Errorf("%s.%s ends at byte %d, past the record's first %d line(s)", record, f.name, f.off+f.size, f.lines)
 		}
 	}
+}
+
+// TestEngineConfigFirst holds the engine's layout: the configuration every
+// customer's conversation reads lies in the record's first three 64-byte
+// lines.
+func TestEngineConfigFirst(t *testing.T) {
+	var e Engine
+	checkLines(t, "Engine", []field{
+		{"strategy", unsafe.Offsetof(e.strategy), unsafe.Sizeof(e.strategy), 3},
+		{"picker", unsafe.Offsetof(e.picker), unsafe.Sizeof(e.picker), 3},
+		{"split", unsafe.Offsetof(e.split), unsafe.Sizeof(e.split), 3},
+		{"overflow", unsafe.Offsetof(e.overflow), unsafe.Sizeof(e.overflow), 3},
+		{"overflowAfter", unsafe.Offsetof(e.overflowAfter), unsafe.Sizeof(e.overflowAfter), 3},
+		{"reassign", unsafe.Offsetof(e.reassign), unsafe.Sizeof(e.reassign), 3},
+		{"missed", unsafe.Offsetof(e.missed), unsafe.Sizeof(e.missed), 3},
+		{"idle", unsafe.Offsetof(e.idle), unsafe.Sizeof(e.idle), 3},
+		{"horizon", unsafe.Offsetof(e.horizon), unsafe.Sizeof(e.horizon), 3},
+		{"rng", unsafe.Offsetof(e.rng), unsafe.Sizeof(e.rng), 3},
+		{"bot", unsafe.Offsetof(e.bot), unsafe.Sizeof(e.bot), 3},
+		{"deflt", unsafe.Offsetof(e.deflt), unsafe.Sizeof(e.deflt), 3},
+		{"workstreams", unsafe.Offsetof(e.workstreams), unsafe.Sizeof(e.workstreams), 3},
+	})
 }
