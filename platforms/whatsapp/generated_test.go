@@ -46,6 +46,28 @@ func TestGeneratedNumbers(t *testing.T) {
 	}
 }
 
+// TestGeneratedAreaCodes: of the numbers "1", a three-digit code and a
+// valid exchange and line, generated takes those whose code is one of
+// areaCodes, and no other, whichever slot of areaSlots the code's word
+// falls in; nor a number of another first digit with one of them.
+func TestGeneratedAreaCodes(t *testing.T) {
+	area := map[string]bool{}
+	for _, a := range areaCodes {
+		area[a] = true
+	}
+	for code := 0; code < 1000; code++ {
+		c := fmt.Sprintf("%03d", code)
+		if d := "1" + c + "2001234"; generated(d) != area[c] {
+			t.Errorf("generated(%q) = %v", d, !area[c])
+		}
+		for _, first := range "0293" {
+			if d := string(first) + c + "2001234"; generated(d) {
+				t.Errorf("generated(%q) = true", d)
+			}
+		}
+	}
+}
+
 // TestNewHandleInAnyOrder: the numbers made a block at a time are those of
 // the formula, whichever order they are asked for in (ascending as the
 // world does, with gaps another channel leaves, back to an earlier one).

@@ -167,14 +167,16 @@ var Platform = &sim.Platform{
 
 // binding is WhatsApp opened in one world.
 type binding struct {
-	fake      *fakewa.Server
+	// First what every customer reads (Inbound, NewHandle, Flush), in the
+	// first cache line of the binding.
 	adapter   *routerwa.Adapter
 	direct    *fakewa.Direct // on the Direct network
+	handles   handles        // the generated numbers made last
+	fake      *fakewa.Server
 	account   string
 	numbering sim.JournalNumbering
 	acfg      routerwa.Config // the adapter's configuration, to build it again
 	faulty    bool            // the channel has a fault plan
-	handles   handles         // the generated numbers made last
 	// due is the world's Due (sim.Env.TrackedDue), which the binding
 	// stirs on the Direct and Memory networks (stir); nil on the others.
 	due *sim.Due
@@ -390,24 +392,55 @@ var areaCodes = []string{"650", "415", "408", "510", "925", "707", "831", "209",
 // NewHandle makes: "1", one of areaCodes, an exchange from 200 to 999 and
 // four digits. Every such number is valid in the North American numbering
 // plan and is its own E.164 form (TestGeneratedNumbers holds
-// libphonenumber to that), so the fake takes it without a parse.
+// libphonenumber to that), so the fake takes it without a parse. Its first
+// four bytes, read as one word, are looked up in areaSlots: one load, one
+// multiplication and one comparison, where each of the area code's digits
+// was checked and weighed in turn.
 func generated(d string) bool {
-	if len(d) != 11 || d[0] != '1' || d[4] < '2' {
+	if len(d) != handleLen || d[4] < '2' {
 		return false
 	}
-	a, b, c := d[1]-'0', d[2]-'0', d[3]-'0'
-	return a <= 9 && b <= 9 && c <= 9 && isAreaCode[int(a)*100+int(b)*10+int(c)]
+	w := uint32(d[0]) | uint32(d[1])<<8 | uint32(d[2])<<16 | uint32(d[3])<<24
+	return areaSlots[areaSlot(w)] == w
 }
 
-// isAreaCode tells the numbers of areaCodes from other three-digit
-// numbers: generated looks a number's area code up in it, where a search
-// of areaCodes compared it with each in turn.
-var isAreaCode = func() (is [1000]bool) {
-	for _, a := range areaCodes {
-		is[int(a[0]-'0')*100+int(a[1]-'0')*10+int(a[2]-'0')] = true
+// areaSlots holds, for each of areaCodes, the word of "1" and its digits
+// (the first four bytes of its numbers, little-endian) in the slot
+// areaSlot gives it, each in a slot of its own. A slot no area code has
+// holds the word of the first, whose own slot is another: a word is found
+// only in its own slot, so only the words of areaCodes are found.
+var areaSlots = func() (t [1 << areaSlotBits]uint32) {
+	var taken [len(t)]bool
+	for i := range t {
+		t[i] = areaWord(areaCodes[0])
 	}
-	return is
+	for _, a := range areaCodes {
+		w := areaWord(a)
+		i := areaSlot(w)
+		if taken[i] {
+			panic("whatsapp: two area codes share a slot of areaSlots: change areaSlotMul")
+		}
+		t[i], taken[i] = w, true
+	}
+	return t
 }()
+
+// areaSlotBits is the log2 of the number of areaSlots; areaSlotMul the
+// multiplier that spreads the words of areaCodes over them (found by
+// trying the odd numbers in turn).
+const (
+	areaSlotBits = 4
+	areaSlotMul  = 2587
+)
+
+// areaSlot is the slot of areaSlots for the word w.
+func areaSlot(w uint32) uint32 { return w * areaSlotMul >> (32 - areaSlotBits) }
+
+// areaWord is the word of the first four bytes of the numbers of area code
+// a: "1" and its three digits, little-endian.
+func areaWord(a string) uint32 {
+	return '1' | uint32(a[0])<<8 | uint32(a[1])<<16 | uint32(a[2])<<24
+}
 
 // NewHandle makes the n-th valid North American number: up to 80,000,000
 // of them, more than a scenario may ask for. The world asks for them in
@@ -416,19 +449,20 @@ var isAreaCode = func() (is [1000]bool) {
 // goroutine alone (sim.Binding).
 func (b *binding) NewHandle(n int) string {
 	h := &b.handles
-	i := n - h.first
-	if h.block == "" || i < 0 || i >= handleBlock {
-		i = h.fill(n)
+	// The block's length, compared whole, bounds the slice: it needs no
+	// check of its own.
+	if i := uint(n - h.first); i < handleBlock && len(h.block) == handleBlock*handleLen {
+		return h.block[i*handleLen : i*handleLen+handleLen]
 	}
-	return h.block[i*handleLen : (i+1)*handleLen]
+	return h.fill(n)
 }
 
-// fill makes the block of numbers from the n-th on, and returns n's index
-// in it, 0. It is out of NewHandle's line: one in
-// handleBlock calls makes a block.
+// fill makes the block of numbers from the n-th on, and returns the n-th,
+// its first. It is out of NewHandle's line: one in handleBlock calls makes
+// a block.
 //
 //go:noinline
-func (h *handles) fill(n int) int {
+func (h *handles) fill(n int) string {
 	var d [handleBlock * handleLen]byte
 	putHandle(d[:handleLen], n)
 	// A number is the one before it with its line (its last four digits)
@@ -451,7 +485,7 @@ func (h *handles) fill(n int) int {
 		binary.BigEndian.PutUint32(w[handleLen-4:], line+0x30303030)
 	}
 	h.block, h.first = string(d[:]), n
-	return 0
+	return h.block[:handleLen]
 }
 
 // lineOf is the first eight bytes of the number d, little-endian, and its

@@ -91,14 +91,23 @@ func (a *Adapter) ReceiveTextAt(now time.Time, from, name, id, text string) {
 	if from == "" || id == "" {
 		return
 	}
-	// Filled field by field, and before remember: a composite literal of
-	// an Inbound is built in a temporary of its own and copied to the
+	// Filled field by field, and before the dedupe: a composite literal
+	// of an Inbound is built in a temporary of its own and copied to the
 	// call's arguments, and the strings, once in the Inbound, need no
-	// saving across remember's call.
+	// saving across the dedupe's call.
 	var in router.Inbound
-	in.Customer.Channel, in.Customer.Account, in.Customer.Customer = Channel, a.cfg.PhoneNumberID, from
+	in.Customer.Channel, in.Customer.Account, in.Customer.Customer = Channel, a.account, from
 	in.MessageID, in.Name, in.Text = id, name, text
-	if a.remember(id, now.UnixNano()) {
+	// remember, written out: a call of its own cost more than its body.
+	a.mu.Lock()
+	fresh := a.seen.Add(id, now.UnixNano())
+	if fresh {
+		a.stats.Received++
+	} else {
+		a.stats.Duplicates++
+	}
+	a.mu.Unlock()
+	if fresh {
 		a.rcv.Receive(now, in)
 	}
 }

@@ -82,6 +82,9 @@ func (g *recordingGraph) Message(req *Request) (string, error) {
 
 func (g *recordingGraph) Upload(string, string, int64) (string, error) { return "m1", nil }
 
+// requests is what g was sent, in order.
+func (g *recordingGraph) requests() []Request { return g.sent }
+
 // TestSendGraphKeepsNothingOfASend: the request the adapter reuses for its
 // Graph sends holds no recipient and no text once a send is over, and a
 // text send after a template carries nothing of the template.
@@ -123,22 +126,36 @@ func (g *recordingTextGraph) Text(to, body string) (string, error) {
 // TestSendAccountByBytes: a key's account is this adapter's business
 // number when its bytes are, wherever they lie (a key restored from a
 // snapshot holds a copy), and another number is refused, whichever Graph
-// the adapter has.
+// the adapter has; a key without a channel or an account is of this
+// adapter's. An accepted text reaches the Graph as the usual key's does.
 func TestSendAccountByBytes(t *testing.T) {
 	for _, tc := range []struct {
-		account string
-		ok      bool
+		channel, account string
+		ok               bool
 	}{
-		{testPhoneID, true},
-		{strings.Clone(testPhoneID), true},
-		{"", true},
-		{testPhoneID + "0", false},
+		{Channel, testPhoneID, true},
+		{Channel, strings.Clone(testPhoneID), true},
+		{Channel, "", true},
+		{"", testPhoneID, true},
+		{"", "", true},
+		{Channel, testPhoneID + "0", false},
+		{"messenger", testPhoneID, false},
 	} {
-		for _, g := range []Graph{&recordingGraph{}, &recordingTextGraph{}} {
+		for _, g := range []interface {
+			Graph
+			requests() []Request
+		}{&recordingGraph{}, &recordingTextGraph{}} {
 			a := New(Config{AccessToken: "token", PhoneNumberID: testPhoneID, Clock: (&fakeClock{now: t0}).Now, Graph: g}, &recorder{})
-			to := router.CustomerKey{Channel: Channel, Account: tc.account, Customer: "16505551234"}
+			to := router.CustomerKey{Channel: tc.channel, Account: tc.account, Customer: "16505551234"}
 			if _, err := a.Send(context.Background(), to, router.Outbound{Kind: router.KindText, Text: "x"}); (err == nil) != tc.ok {
-				t.Errorf("%T, account %q: error %v, want accepted %v", g, tc.account, err, tc.ok)
+				t.Errorf("%T, channel %q, account %q: error %v, want accepted %v", g, tc.channel, tc.account, err, tc.ok)
+			}
+			var want []Request
+			if tc.ok {
+				want = []Request{{MessagingProduct: "whatsapp", RecipientType: "individual", To: to.Customer, Type: "text", Text: &sendText{Body: "x"}}}
+			}
+			if got := g.requests(); !reflect.DeepEqual(got, want) {
+				t.Errorf("%T, channel %q, account %q: sent %+v, want %+v", g, tc.channel, tc.account, got, want)
 			}
 		}
 	}

@@ -74,8 +74,29 @@ type Stats struct {
 // concurrent use,
 // unless made with Config.Solo.
 type Adapter struct {
+	// First what every message and every text send reads, in as few
+	// cache lines as it fits: the locks, the Receiver, the TextGraph, the
+	// account, the counters and the dedupe window.
+
+	// mu guards seen and stats.
+	mu solo.Mutex
+	// graphMu guards graphReq, the request handed to Config.Graph,
+	// reused by every send: it is held for the Graph's call. Between
+	// sends graphReq holds no recipient and no text, at most the
+	// constant fields of a text send (sendGraph). It is held for a
+	// TextGraph's call too.
+	graphMu solo.Mutex
+	rcv     router.Receiver
+	// textGraph is Config.Graph when it is a TextGraph, which takes the
+	// text sends (Send); nil otherwise.
+	textGraph TextGraph
+	// account is Config.PhoneNumberID, the very string (key), kept here
+	// with what the hot paths read.
+	account string
+	stats   Stats
+	seen    dedupe.Set // wamids remembered for dedupe, with the Clock time of each
+
 	cfg      Config
-	rcv      router.Receiver
 	secret   []byte
 	msgURL   *url.URL // nil when BaseURL does not parse
 	mediaURL *url.URL
@@ -84,19 +105,7 @@ type Adapter struct {
 
 	macs sync.Pool // *headmac.MAC: HMAC-SHA256 keyed with the app secret
 
-	mu    solo.Mutex
-	seen  dedupe.Set // wamids remembered for dedupe, with the Clock time of each
-	stats Stats
-
-	// graphMu guards graphReq, the request handed to Config.Graph,
-	// reused by every send: it is held for the Graph's call. Between
-	// sends graphReq holds no recipient and no text, at most the
-	// constant fields of a text send (sendGraph).
-	graphMu  solo.Mutex
 	graphReq graphRequest
-	// textGraph is Config.Graph when it is a TextGraph, which takes the
-	// text sends (Send); nil otherwise.
-	textGraph TextGraph
 }
 
 // New returns an adapter for cfg that hands inbound traffic to rcv.
@@ -116,11 +125,12 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 		cfg.DedupeWindow = DefaultDedupeWindow
 	}
 	a := &Adapter{
-		cfg:    cfg,
-		rcv:    rcv,
-		secret: []byte(cfg.AppSecret),
-		auth:   "Bearer " + cfg.AccessToken,
-		seen:   dedupe.New(cfg.DedupeWindow),
+		cfg:     cfg,
+		rcv:     rcv,
+		account: cfg.PhoneNumberID,
+		secret:  []byte(cfg.AppSecret),
+		auth:    "Bearer " + cfg.AccessToken,
+		seen:    dedupe.New(cfg.DedupeWindow),
 	}
 	base := cfg.BaseURL + "/" + cfg.APIVersion + "/" + cfg.PhoneNumberID
 	a.msgURL, _ = url.Parse(base + "/messages")
@@ -156,7 +166,7 @@ func (a *Adapter) Release() {
 
 // key is the customer key of a WhatsApp user on this adapter's number.
 func (a *Adapter) key(waID string) router.CustomerKey {
-	return router.CustomerKey{Channel: Channel, Account: a.cfg.PhoneNumberID, Customer: waID}
+	return router.CustomerKey{Channel: Channel, Account: a.account, Customer: waID}
 }
 
 // ServeHTTP is the webhook endpoint: the GET verification handshake and the
