@@ -328,40 +328,48 @@ type customer struct {
 }
 
 type conv struct {
+	// The record is laid out for the lines a conversation's life reads
+	// after open wrote it whole: 248 bytes, in the 256-byte size class, a
+	// multiple of 64, so records start on a line (at 280 bytes, in the
+	// 288-byte class, half of them straddled one more line;
+	// TestConvLayout). The first line holds what every step reads (a
+	// send's check, its record, the close, the release); the second what
+	// a send's record and the close read besides (the timers' positions,
+	// the last activity's unix ns, the counts); a send and the close then
+	// only write the third (lastActivity, closed).
 	id ConversationID
 	// excluded holds the agents routing skips for it. It sits beside id:
 	// a released record is reused (newConv reads excluded to keep its
 	// array) right after release read its id, and no other line of it is
 	// cached then.
-	excluded     []*agent
-	cust         *customer
-	group        *group
-	state        stage
-	agent        *agent
-	opened       time.Time
-	assigned     time.Time
-	closed       time.Time
-	reason       cause
-	inbound      int
-	outbound     int
-	answered     bool
-	lastActivity time.Time
-	// lastActivityNano is lastActivity's UnixNano, kept beside it: touch
-	// compares with it at every message, and a load costs less than
-	// working it out.
-	lastActivityNano int64
-	missed           bool
-	missedAt         time.Time
-	idle             time.Duration // the idle limit that applies to it
-	queued           bool          // in group.waiting of its group
-	inbox            bool          // in the unassigned inbox
-	replied          bool          // an agent answered since the latest assignment
+	excluded []*agent
+	cust     *customer
+	group    *group
+	agent    *agent
+	state    stage
+	reason   cause
+	answered bool
+	missed   bool
+	queued   bool // in group.waiting of its group
+	inbox    bool // in the unassigned inbox
+	replied  bool // an agent answered since the latest assignment
 	// due holds the heap position of each kind of the conversation's
 	// deadlines, or -1, and dueN counts them: most conversations close
 	// without one, and a test of dueN is cheaper than comparing due with
 	// noDues (a call of memequal).
 	due  dues
 	dueN int32
+	// lastActivityNano is lastActivity's UnixNano: touch compares with it
+	// at every message, and a load costs less than working it out.
+	lastActivityNano int64
+	inbound          int
+	outbound         int
+	idle             time.Duration // the idle limit that applies to it
+	lastActivity     time.Time
+	closed           time.Time
+	opened           time.Time
+	assigned         time.Time
+	missedAt         time.Time
 }
 
 // stage is a conversation's State as a small number. A conversation

@@ -44,6 +44,38 @@ func TestReleaseFieldsFirst(t *testing.T) {
 	}
 }
 
+// TestConvLayout holds the conversation record's layout: in the 256-byte
+// size class (so records start on a line), what every step after open
+// reads (a send's check and record, the close, the release) in its first
+// 64-byte line, what a send's record and the close read besides in its
+// second, and what they write besides in its third.
+func TestConvLayout(t *testing.T) {
+	var cv conv
+	if n := unsafe.Sizeof(cv); n <= 240 || n > 256 {
+		t.Errorf("a conversation record is %d bytes, not in the 256-byte size class", n)
+	}
+	checkLines(t, "conv", []field{
+		{"id", unsafe.Offsetof(cv.id), unsafe.Sizeof(cv.id), 1},
+		{"excluded", unsafe.Offsetof(cv.excluded), unsafe.Sizeof(cv.excluded), 1},
+		{"cust", unsafe.Offsetof(cv.cust), unsafe.Sizeof(cv.cust), 1},
+		{"group", unsafe.Offsetof(cv.group), unsafe.Sizeof(cv.group), 1},
+		{"agent", unsafe.Offsetof(cv.agent), unsafe.Sizeof(cv.agent), 1},
+		{"state", unsafe.Offsetof(cv.state), unsafe.Sizeof(cv.state), 1},
+		{"reason", unsafe.Offsetof(cv.reason), unsafe.Sizeof(cv.reason), 1},
+		{"answered", unsafe.Offsetof(cv.answered), unsafe.Sizeof(cv.answered), 1},
+		{"queued", unsafe.Offsetof(cv.queued), unsafe.Sizeof(cv.queued), 1},
+		{"inbox", unsafe.Offsetof(cv.inbox), unsafe.Sizeof(cv.inbox), 1},
+		{"replied", unsafe.Offsetof(cv.replied), unsafe.Sizeof(cv.replied), 1},
+		{"due", unsafe.Offsetof(cv.due), unsafe.Sizeof(cv.due), 2},
+		{"dueN", unsafe.Offsetof(cv.dueN), unsafe.Sizeof(cv.dueN), 2},
+		{"lastActivityNano", unsafe.Offsetof(cv.lastActivityNano), unsafe.Sizeof(cv.lastActivityNano), 2},
+		{"outbound", unsafe.Offsetof(cv.outbound), unsafe.Sizeof(cv.outbound), 2},
+		{"idle", unsafe.Offsetof(cv.idle), unsafe.Sizeof(cv.idle), 2},
+		{"lastActivity", unsafe.Offsetof(cv.lastActivity), unsafe.Sizeof(cv.lastActivity), 3},
+		{"closed", unsafe.Offsetof(cv.closed), unsafe.Sizeof(cv.closed), 3},
+	})
+}
+
 // TestAgentHotFieldsFirst holds the agent record's layout: what an
 // assignment and a close read or write of an agent (setActive, reindex,
 // the strategies' keys, the events) lies in its first three 64-byte lines.
