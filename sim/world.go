@@ -130,6 +130,12 @@ type World struct {
 	spare   []*person
 	noReuse bool
 	reused  int // records released for reuse so far
+	// worn: a customer's rarely set fields (wear) have been set,
+	// on some record of the world: until then every record's are zero,
+	// and neither a released record (newPerson) nor a generated
+	// customer's message (customerText) reads them, on lines of the
+	// record that a generated customer's steps read for nothing else.
+	worn bool
 	// botDue lists the customers the bot answers once the events at hand
 	// are observed ([bot] reply).
 	botDue []*person
@@ -512,12 +518,21 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 	w.scripted++
 	w.plain = false
 	w.byID[c.ID] = p
+	// A listed customer's timeline (addLine) and profile are among the
+	// fields a generated customer mostly never sets.
+	w.wear()
 	p.profile = router.Profile{Region: c.Region, EntryPage: c.EntryPage, Store: c.Store, Language: c.Language, AdSource: c.AdSource}
 	w.engine.SetProfile(p.key, p.profile)
 	if len(c.Attributes) > 0 {
 		w.engine.SetAttributes(p.key, c.Attributes)
 	}
 }
+
+// wear notes that a customer's rarely set fields (its last error and
+// refusal, its timeline, its profile) are about to be set: the world is
+// worn (World.worn). Every listed customer, whose timeline addLine keeps,
+// is made by addScripted, which wears the world.
+func (w *World) wear() { w.worn = true }
 
 // keeps reports whether the world reads the device of a customer of a
 // channel at the end: a scripted customer's (Env.Keep). b is the
@@ -810,6 +825,7 @@ func (f *flow) drawMore(p *person) {
 		prof.Store = tr.Stores[w.traffic.IntN(len(tr.Stores))]
 	}
 	if prof.Region != "" || prof.EntryPage != "" || prof.Store != "" {
+		w.wear()
 		p.profile = prof
 		w.engine.SetProfile(p.key, prof)
 	}
@@ -1244,6 +1260,7 @@ func (w *World) botHears(ev *router.Event, p *person) {
 // failedStatus notes a failed status, the platform's code reported by
 // webhook, and the drift when the platform's rules model the code.
 func (w *World) failedStatus(ev *router.Event, p *person) {
+	w.wear()
 	p.lastError = ev.Detail
 	if p.b.Modelled(ev.Detail, nil) {
 		w.drift(ev.At, result.DriftSentRefused, p, w.sender(ev.Message), "sent", ev.Detail)
@@ -1707,12 +1724,18 @@ func (w *World) customerSays(p *person, m *Message) {
 // customerText is customerSays for a text, what a generated customer
 // says. The message is made in the platform's call alone, not copied
 // there from a caller's, and made again only when record has anything to
-// do with it.
+// do with it. Its profile is the customer's only in a worn world
+// (World.worn), where customerSays sends it: elsewhere every customer's
+// is zero, and is not read.
 func (w *World) customerText(p *person, text string) {
 	w.lastPerson = p // as customerSays keeps it
-	in, err := p.b.Inbound(w.ctx, p.key.Customer, p.name, Message{Text: text, Profile: p.profile})
+	if w.worn {
+		w.customerSays(p, &Message{Text: text})
+		return
+	}
+	in, err := p.b.Inbound(w.ctx, p.key.Customer, p.name, Message{Text: text})
 	if w.recordsRare(p, &in, err) {
-		w.recordRare(p, &Message{Text: text, Profile: p.profile}, &in, err)
+		w.recordRare(p, &Message{Text: text}, &in, err)
 	}
 }
 
@@ -1813,6 +1836,7 @@ func (w *World) judgeRare(now time.Time, p *person, agent string, m *router.Outb
 	if res.Err != nil {
 		var pe *router.PlatformError
 		if errors.As(res.Err, &pe) {
+			w.wear()
 			p.lastError = pe.Code
 			// A copy, so that m itself does not escape on every send.
 			if sent := *m; b.Modelled(pe.Code, &sent) {
@@ -1823,6 +1847,7 @@ func (w *World) judgeRare(now time.Time, p *person, agent string, m *router.Outb
 	if res.Refusal == "" {
 		return
 	}
+	w.wear()
 	p.lastRefusal = string(res.Refusal)
 	switch res.Refusal {
 	case router.ReasonNotAssigned, router.ReasonNoConversation:
@@ -1831,7 +1856,7 @@ func (w *World) judgeRare(now time.Time, p *person, agent string, m *router.Outb
 	if verdict := b.Judge(p.key.Customer, *m); verdict == nil {
 		w.drift(now, result.DriftRefusedAccepted, p, agent, string(res.Refusal), "accepted")
 	} else {
-		p.lastError = verdict.Code
+		p.lastError = verdict.Code // worn above
 	}
 }
 
@@ -2143,13 +2168,16 @@ func (f *flow) newPerson(id, handle string, messages int, handleTime time.Durati
 	p.key.Customer = handle
 	p.messages, p.handle = messages, handleTime
 	// What a released record may hold of its last customer: set only by a
-	// failure, a flow that draws them or the conversation.
-	if p.lastError != "" || p.lastRefusal != "" || p.timeline != nil {
-		p.lastError, p.lastRefusal, p.timeline = "", "", nil
-		p.assigned, p.cut = 0, nil
-	}
-	if pr := &p.profile; pr.Region != "" || pr.EntryPage != "" || pr.Store != "" || pr.Language != "" || pr.AdSource != "" {
-		*pr = router.Profile{}
+	// failure, a flow that draws them or the conversation, in a worn world
+	// (World.worn), and otherwise not read.
+	if w.worn {
+		if p.lastError != "" || p.lastRefusal != "" || p.timeline != nil {
+			p.lastError, p.lastRefusal, p.timeline = "", "", nil
+			p.assigned, p.cut = 0, nil
+		}
+		if pr := &p.profile; pr.Region != "" || pr.EntryPage != "" || pr.Store != "" || pr.Language != "" || pr.AdSource != "" {
+			*pr = router.Profile{}
+		}
 	}
 	p.scripted, p.listed = false, false
 	p.reply, p.conversed, p.open = 0, false, 0
