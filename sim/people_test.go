@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/sim/scenario"
@@ -116,3 +117,11 @@ func fill(v reflect.Value, seed int) {
 
 // stubBinding is a Binding that fill puts in a record's interface field.
 type stubBinding struct{ Binding }
+
+// TestScriptFitsALine holds a script to the allocator's 64-byte size
+// class, one cache line, as its comment says.
+func TestScriptFitsALine(t *testing.T) {
+	if n := unsafe.Sizeof(script{}); n > 64 {
+		t.Errorf("a script is %d bytes, past one 64-byte line", n)
+	}
+}

@@ -908,7 +908,7 @@ func (w *World) RunUntil(t time.Time) error {
 			at, a := w.queue.take()
 			w.clock.setNanos(at, a.loc)
 			if s := a.s; s != nil {
-				s.next()
+				s.next(w, at, seq)
 			} else {
 				a.fn()
 			}
@@ -1505,16 +1505,16 @@ func (w *World) converse(p *person, ev *router.Event) {
 	end := max(p.handle, first)
 	s := p.script
 	if s == nil {
-		s = &script{w: w, p: p}
+		s = &script{p: p}
 		s.slot = w.queue.keepScript(s)
 		p.script = s
 	}
-	// Field by field: a reused record's script keeps its w, p and slot.
+	// Field by field: a reused record's script keeps its p and slot.
 	s.conv, s.agent = ev.Conversation, ev.Agent
-	s.at = ev.At.UnixNano()
+	at := ev.At.UnixNano()
 	w.queue.locate(s.slot, ev.At.Location())
-	s.last, s.k = 2*n-1, 0
-	s.first, s.end = first, end
+	// The close at the end; the first reply at first (queued below).
+	s.end = at + int64(end)
 	// After the first reply: n-1 customer messages, n-1 replies and the
 	// close; with one message, the close alone (no division).
 	s.step = end - first
@@ -1523,39 +1523,50 @@ func (w *World) converse(p *person, ev *router.Event) {
 	}
 	s.base = w.queue.Reserve(uint64(2 * n))
 	p.pending++
-	w.queue.pushKept(s.at+int64(first), s.base, s.slot) // s.when(0)
+	w.queue.pushKept(at+int64(first), s.base, s.slot)
 }
 
 // script is what is left of a generated conversation: action k of 2n is
 // the agent's reply k/2+1 (k even), the customer's message (k+1)/2+1 (k
-// odd), and the agent's close (the last).
+// odd), and the agent's close (the last, 2n-1). Action k plays at the
+// assignment's time plus first + k*step (converse) but for the close, at
+// end, and in the queue's place base+k: the place and the time of the
+// action playing (RunUntil has them from the queue) give k and the next
+// action's time, which the script does not keep.
+//
+// It is 60 bytes, one cache line of its own (the allocator's 64-byte size
+// class), which an action reads with the customer's record: a generated
+// customer's actions come minutes apart, and each line they read is mostly
+// one to fetch again. n is the customer's (person.messages).
 type script struct {
-	w                *World
-	p                *person
-	conv             router.ConversationID
-	agent            string
-	at               int64 // the assignment, in unix nanoseconds
-	first, step, end time.Duration
-	// last is the close's action, 2n-1; k the next action.
-	last, k int
-	base    uint64 // the queue place of action 0
+	p     *person
+	conv  router.ConversationID
+	agent string
+	// step is the time between the actions after the first reply; end is
+	// the close's time, in unix nanoseconds (the queue's keys).
+	step time.Duration
+	end  int64
+	base uint64 // the queue place of action 0
 	// slot is the queue's slot kept for the script's actions, which
-	// holds s.next and the assignment's location.
+	// holds the script and the assignment's location.
 	slot uint32
 }
 
-// when is the time of action k, in unix nanoseconds (the queue's keys).
-func (s *script) when(k int) int64 {
-	if k == s.last {
-		return s.at + int64(s.end)
+// when is the time of the action after the one playing at unix
+// nanoseconds at: the close (close set), or the one step later. For k+1
+// before the close, at+step is the assignment's time plus first +
+// (k+1)*step, as the sum of int64s wraps.
+func (s *script) when(close bool, at int64) int64 {
+	if close {
+		return s.end
 	}
-	return s.at + int64(s.first+time.Duration(k)*s.step)
+	return at + int64(s.step)
 }
 
-// next plays the next action, unless the conversation closed on its own:
-// then nothing more of the script plays. It is not inlined in RunUntil's
-// loop, which calls it, and which it would make too large to keep its
-// values in registers.
+// next plays the action of the queue's place seq, at unix nanoseconds at,
+// unless the conversation closed on its own: then nothing more of the
+// script plays. It is not inlined in RunUntil's loop, which calls it, and
+// which it would make too large to keep its values in registers.
 //
 // The close, which queues nothing after it, takes its spent entry out of
 // the queue itself (Queue.drop), on the branch that already tells it from
@@ -1564,24 +1575,24 @@ func (s *script) when(k int) int64 {
 // the event played was a close, which is random.
 //
 //go:noinline
-func (s *script) next() {
-	w, p := s.w, s.p
+func (s *script) next(w *World, at int64, seq uint64) {
+	p := s.p
 	if p.open != s.conv {
 		p.pending--
 		w.release(p)
 		return
 	}
-	k := s.k // at least 0 and at most last: halved as unsigned, a shift
-	if k < s.last {
-		s.k = k + 1 // the action played gives way to the next: p.pending stays
-		w.queue.pushKept(s.when(k+1), s.base+uint64(k+1), s.slot)
+	k, last := int(seq-s.base), 2*p.messages-1 // k at least 0 and at most last: halved as unsigned, a shift
+	if k < last {
+		t := s.when(k+1 == last, at) // the action played gives way to the next: p.pending stays
+		w.queue.pushKept(t, seq+1, s.slot)
 	} else {
 		p.pending--
 		w.queue.drop()
 	}
 	w.lastPerson = p // the engine logs the action's events now: p at hand (person)
 	switch {
-	case k == s.last:
+	case k == last:
 		w.engine.Close(w.clock.nowLocal(), s.agent, p.key)
 	case k&1 == 0:
 		w.agentSend(p, s.agent, router.Outbound{Kind: router.KindText, Text: numbered(&w.replyTexts, "reply ", int(uint(k)/2)+1)})
