@@ -194,8 +194,8 @@ const kept = 1 << 31
 
 // action is the location of a queued event's time (the instant is the
 // entry's key) and what it does: fn, or for the kept slot of a
-// conversation's script (keepScript), script.next, which RunUntil calls
-// directly rather than through fn, the method value's wrapper.
+// conversation's script (keepScript), whose fn is nil, script.next, which
+// RunUntil calls directly with the event's time and place.
 type action struct {
 	loc *time.Location
 	fn  func()
@@ -261,9 +261,11 @@ func (q *Queue) keep(fn func()) uint32 {
 	return q.newSlot(nil, fn)
 }
 
-// keepScript is keep for the actions of script s, played by s.next.
+// keepScript is keep for the actions of script s, played by s.next, to
+// which RunUntil, the only player of a world's queue, gives the time and
+// the place of the action: the slot holds no fn.
 func (q *Queue) keepScript(s *script) uint32 {
-	slot := q.newSlot(nil, s.next)
+	slot := q.newSlot(nil, nil)
 	q.acts[slot].s = s
 	return slot
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/omnisim/omnisim/router"
 	"github.com/omnisim/omnisim/sim/scenario"
@@ -53,9 +54,10 @@ func TestPeople(t *testing.T) {
 // every field set (its script aside, which a record keeps), comes back
 // from flow.newPerson as the new record newPerson makes with the same
 // values: no field of the last customer is left behind, whichever fields
-// the record has.
+// the record has. The world is worn (World.worn), as one is where a
+// record's rarely set fields are.
 func TestReuseSetsEveryField(t *testing.T) {
-	var w World
+	w := World{worn: true}
 	f := &flow{w: &w, tr: &scenario.Traffic{Channel: "whatsapp"}, account: "acct"}
 	fresh := f.newPerson("t7", "15550001", 3, time.Minute)
 	// Another flow's customer, with every field set to something.
@@ -115,3 +117,11 @@ func fill(v reflect.Value, seed int) {
 
 // stubBinding is a Binding that fill puts in a record's interface field.
 type stubBinding struct{ Binding }
+
+// TestScriptFitsALine holds a script to the allocator's 64-byte size
+// class, one cache line, as its comment says.
+func TestScriptFitsALine(t *testing.T) {
+	if n := unsafe.Sizeof(script{}); n > 64 {
+		t.Errorf("a script is %d bytes, past one 64-byte line", n)
+	}
+}

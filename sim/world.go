@@ -130,6 +130,12 @@ type World struct {
 	spare   []*person
 	noReuse bool
 	reused  int // records released for reuse so far
+	// worn: a customer's rarely set fields (wear) have been set,
+	// on some record of the world: until then every record's are zero,
+	// and neither a released record (newPerson) nor a generated
+	// customer's message (customerText) reads them, on lines of the
+	// record that a generated customer's steps read for nothing else.
+	worn bool
 	// botDue lists the customers the bot answers once the events at hand
 	// are observed ([bot] reply).
 	botDue []*person
@@ -512,12 +518,21 @@ func (w *World) addScripted(c scenario.Customer, handle string) {
 	w.scripted++
 	w.plain = false
 	w.byID[c.ID] = p
+	// A listed customer's timeline (addLine) and profile are among the
+	// fields a generated customer mostly never sets.
+	w.wear()
 	p.profile = router.Profile{Region: c.Region, EntryPage: c.EntryPage, Store: c.Store, Language: c.Language, AdSource: c.AdSource}
 	w.engine.SetProfile(p.key, p.profile)
 	if len(c.Attributes) > 0 {
 		w.engine.SetAttributes(p.key, c.Attributes)
 	}
 }
+
+// wear notes that a customer's rarely set fields (its last error and
+// refusal, its timeline, its profile) are about to be set: the world is
+// worn (World.worn). Every listed customer, whose timeline addLine keeps,
+// is made by addScripted, which wears the world.
+func (w *World) wear() { w.worn = true }
 
 // keeps reports whether the world reads the device of a customer of a
 // channel at the end: a scripted customer's (Env.Keep). b is the
@@ -810,6 +825,7 @@ func (f *flow) drawMore(p *person) {
 		prof.Store = tr.Stores[w.traffic.IntN(len(tr.Stores))]
 	}
 	if prof.Region != "" || prof.EntryPage != "" || prof.Store != "" {
+		w.wear()
 		p.profile = prof
 		w.engine.SetProfile(p.key, prof)
 	}
@@ -892,7 +908,7 @@ func (w *World) RunUntil(t time.Time) error {
 			at, a := w.queue.take()
 			w.clock.setNanos(at, a.loc)
 			if s := a.s; s != nil {
-				s.next()
+				s.next(w, at, seq)
 			} else {
 				a.fn()
 			}
@@ -1244,6 +1260,7 @@ func (w *World) botHears(ev *router.Event, p *person) {
 // failedStatus notes a failed status, the platform's code reported by
 // webhook, and the drift when the platform's rules model the code.
 func (w *World) failedStatus(ev *router.Event, p *person) {
+	w.wear()
 	p.lastError = ev.Detail
 	if p.b.Modelled(ev.Detail, nil) {
 		w.drift(ev.At, result.DriftSentRefused, p, w.sender(ev.Message), "sent", ev.Detail)
@@ -1488,16 +1505,16 @@ func (w *World) converse(p *person, ev *router.Event) {
 	end := max(p.handle, first)
 	s := p.script
 	if s == nil {
-		s = &script{w: w, p: p}
+		s = &script{p: p}
 		s.slot = w.queue.keepScript(s)
 		p.script = s
 	}
-	// Field by field: a reused record's script keeps its w, p and slot.
+	// Field by field: a reused record's script keeps its p and slot.
 	s.conv, s.agent = ev.Conversation, ev.Agent
-	s.at = ev.At.UnixNano()
+	at := ev.At.UnixNano()
 	w.queue.locate(s.slot, ev.At.Location())
-	s.last, s.k = 2*n-1, 0
-	s.first, s.end = first, end
+	// The close at the end; the first reply at first (queued below).
+	s.end = at + int64(end)
 	// After the first reply: n-1 customer messages, n-1 replies and the
 	// close; with one message, the close alone (no division).
 	s.step = end - first
@@ -1506,39 +1523,50 @@ func (w *World) converse(p *person, ev *router.Event) {
 	}
 	s.base = w.queue.Reserve(uint64(2 * n))
 	p.pending++
-	w.queue.pushKept(s.at+int64(first), s.base, s.slot) // s.when(0)
+	w.queue.pushKept(at+int64(first), s.base, s.slot)
 }
 
 // script is what is left of a generated conversation: action k of 2n is
 // the agent's reply k/2+1 (k even), the customer's message (k+1)/2+1 (k
-// odd), and the agent's close (the last).
+// odd), and the agent's close (the last, 2n-1). Action k plays at the
+// assignment's time plus first + k*step (converse) but for the close, at
+// end, and in the queue's place base+k: the place and the time of the
+// action playing (RunUntil has them from the queue) give k and the next
+// action's time, which the script does not keep.
+//
+// It is 60 bytes, one cache line of its own (the allocator's 64-byte size
+// class), which an action reads with the customer's record: a generated
+// customer's actions come minutes apart, and each line they read is mostly
+// one to fetch again. n is the customer's (person.messages).
 type script struct {
-	w                *World
-	p                *person
-	conv             router.ConversationID
-	agent            string
-	at               int64 // the assignment, in unix nanoseconds
-	first, step, end time.Duration
-	// last is the close's action, 2n-1; k the next action.
-	last, k int
-	base    uint64 // the queue place of action 0
+	p     *person
+	conv  router.ConversationID
+	agent string
+	// step is the time between the actions after the first reply; end is
+	// the close's time, in unix nanoseconds (the queue's keys).
+	step time.Duration
+	end  int64
+	base uint64 // the queue place of action 0
 	// slot is the queue's slot kept for the script's actions, which
-	// holds s.next and the assignment's location.
+	// holds the script and the assignment's location.
 	slot uint32
 }
 
-// when is the time of action k, in unix nanoseconds (the queue's keys).
-func (s *script) when(k int) int64 {
-	if k == s.last {
-		return s.at + int64(s.end)
+// when is the time of the action after the one playing at unix
+// nanoseconds at: the close (close set), or the one step later. For k+1
+// before the close, at+step is the assignment's time plus first +
+// (k+1)*step, as the sum of int64s wraps.
+func (s *script) when(close bool, at int64) int64 {
+	if close {
+		return s.end
 	}
-	return s.at + int64(s.first+time.Duration(k)*s.step)
+	return at + int64(s.step)
 }
 
-// next plays the next action, unless the conversation closed on its own:
-// then nothing more of the script plays. It is not inlined in RunUntil's
-// loop, which calls it, and which it would make too large to keep its
-// values in registers.
+// next plays the action of the queue's place seq, at unix nanoseconds at,
+// unless the conversation closed on its own: then nothing more of the
+// script plays. It is not inlined in RunUntil's loop, which calls it, and
+// which it would make too large to keep its values in registers.
 //
 // The close, which queues nothing after it, takes its spent entry out of
 // the queue itself (Queue.drop), on the branch that already tells it from
@@ -1547,24 +1575,24 @@ func (s *script) when(k int) int64 {
 // the event played was a close, which is random.
 //
 //go:noinline
-func (s *script) next() {
-	w, p := s.w, s.p
+func (s *script) next(w *World, at int64, seq uint64) {
+	p := s.p
 	if p.open != s.conv {
 		p.pending--
 		w.release(p)
 		return
 	}
-	k := s.k // at least 0 and at most last: halved as unsigned, a shift
-	if k < s.last {
-		s.k = k + 1 // the action played gives way to the next: p.pending stays
-		w.queue.pushKept(s.when(k+1), s.base+uint64(k+1), s.slot)
+	k, last := int(seq-s.base), 2*p.messages-1 // k at least 0 and at most last: halved as unsigned, a shift
+	if k < last {
+		t := s.when(k+1 == last, at) // the action played gives way to the next: p.pending stays
+		w.queue.pushKept(t, seq+1, s.slot)
 	} else {
 		p.pending--
 		w.queue.drop()
 	}
 	w.lastPerson = p // the engine logs the action's events now: p at hand (person)
 	switch {
-	case k == s.last:
+	case k == last:
 		w.engine.Close(w.clock.nowLocal(), s.agent, p.key)
 	case k&1 == 0:
 		w.agentSend(p, s.agent, router.Outbound{Kind: router.KindText, Text: numbered(&w.replyTexts, "reply ", int(uint(k)/2)+1)})
@@ -1707,12 +1735,18 @@ func (w *World) customerSays(p *person, m *Message) {
 // customerText is customerSays for a text, what a generated customer
 // says. The message is made in the platform's call alone, not copied
 // there from a caller's, and made again only when record has anything to
-// do with it.
+// do with it. Its profile is the customer's only in a worn world
+// (World.worn), where customerSays sends it: elsewhere every customer's
+// is zero, and is not read.
 func (w *World) customerText(p *person, text string) {
 	w.lastPerson = p // as customerSays keeps it
-	in, err := p.b.Inbound(w.ctx, p.key.Customer, p.name, Message{Text: text, Profile: p.profile})
+	if w.worn {
+		w.customerSays(p, &Message{Text: text})
+		return
+	}
+	in, err := p.b.Inbound(w.ctx, p.key.Customer, p.name, Message{Text: text})
 	if w.recordsRare(p, &in, err) {
-		w.recordRare(p, &Message{Text: text, Profile: p.profile}, &in, err)
+		w.recordRare(p, &Message{Text: text}, &in, err)
 	}
 }
 
@@ -1813,6 +1847,7 @@ func (w *World) judgeRare(now time.Time, p *person, agent string, m *router.Outb
 	if res.Err != nil {
 		var pe *router.PlatformError
 		if errors.As(res.Err, &pe) {
+			w.wear()
 			p.lastError = pe.Code
 			// A copy, so that m itself does not escape on every send.
 			if sent := *m; b.Modelled(pe.Code, &sent) {
@@ -1823,6 +1858,7 @@ func (w *World) judgeRare(now time.Time, p *person, agent string, m *router.Outb
 	if res.Refusal == "" {
 		return
 	}
+	w.wear()
 	p.lastRefusal = string(res.Refusal)
 	switch res.Refusal {
 	case router.ReasonNotAssigned, router.ReasonNoConversation:
@@ -1831,7 +1867,7 @@ func (w *World) judgeRare(now time.Time, p *person, agent string, m *router.Outb
 	if verdict := b.Judge(p.key.Customer, *m); verdict == nil {
 		w.drift(now, result.DriftRefusedAccepted, p, agent, string(res.Refusal), "accepted")
 	} else {
-		p.lastError = verdict.Code
+		p.lastError = verdict.Code // worn above
 	}
 }
 
@@ -2143,13 +2179,16 @@ func (f *flow) newPerson(id, handle string, messages int, handleTime time.Durati
 	p.key.Customer = handle
 	p.messages, p.handle = messages, handleTime
 	// What a released record may hold of its last customer: set only by a
-	// failure, a flow that draws them or the conversation.
-	if p.lastError != "" || p.lastRefusal != "" || p.timeline != nil {
-		p.lastError, p.lastRefusal, p.timeline = "", "", nil
-		p.assigned, p.cut = 0, nil
-	}
-	if pr := &p.profile; pr.Region != "" || pr.EntryPage != "" || pr.Store != "" || pr.Language != "" || pr.AdSource != "" {
-		*pr = router.Profile{}
+	// failure, a flow that draws them or the conversation, in a worn world
+	// (World.worn), and otherwise not read.
+	if w.worn {
+		if p.lastError != "" || p.lastRefusal != "" || p.timeline != nil {
+			p.lastError, p.lastRefusal, p.timeline = "", "", nil
+			p.assigned, p.cut = 0, nil
+		}
+		if pr := &p.profile; pr.Region != "" || pr.EntryPage != "" || pr.Store != "" || pr.Language != "" || pr.AdSource != "" {
+			*pr = router.Profile{}
+		}
 	}
 	p.scripted, p.listed = false, false
 	p.reply, p.conversed, p.open = 0, false, 0
