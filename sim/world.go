@@ -1025,12 +1025,16 @@ func (w *World) settle() {
 		// keeps them until the next Consume, whatever observing them
 		// logs meanwhile.
 		a, b := w.engine.Consume()
-		for i := range a {
-			w.observe(&a[i])
-		}
-		if len(b) != 0 {
-			// The log wrapped between the parts (rare): the second is
+		if len(b) == 0 {
+			// One part (mostly): only a's pointer and length, i and w
+			// stay live across observe's calls, to reload after each.
+			for i := range a {
+				w.observe(&a[i])
+			}
+		} else {
+			// The log wrapped between the parts (rare): both are
 			// observed out of this line.
+			w.observeAll(a)
 			w.observeAll(b)
 		}
 		if w.center != nil && w.sendAutoReplies() {
