@@ -208,21 +208,34 @@ type person struct {
 	lastError   string
 	lastRefusal string
 	profile     router.Profile // what the customer's app tells the platform
+	// The fields from flow to forgotten are what a generated customer's
+	// queued actions (script.next) and the events of its conversation
+	// (observe: track, forget, release) read and write: in the 384-byte
+	// size class, whose records start on a cache line, they fill the
+	// record's fifth line (bytes 256 to 320), with the bools together
+	// after the words. The fields after them are read when the customer
+	// is assigned (converse) and forgotten (people.drop).
+	//
 	// Generated customers: how many messages they send, and whether their
 	// conversation has been scripted (it is, once, at its first assignment).
-	flow      *scenario.Traffic
-	messages  int
-	handle    time.Duration
-	reply     time.Duration // first-response time; 0 spreads replies evenly
-	conversed bool
+	flow     *scenario.Traffic
+	messages int
 	// open is the customer's open conversation as the router's events tell
 	// it; 0 when there is none.
 	open router.ConversationID
 	// live is what the world tracks of the customer's conversation liveID
 	// while it is open (tracking), in place of an entry of World.live.
-	live     liveConv
-	liveID   router.ConversationID
-	tracking bool
+	live   liveConv
+	liveID router.ConversationID
+	// pending counts the queued actions that hold a generated customer
+	// (its script's next action, its patience); forgotten: the world let
+	// go of it (forget). Once both hold, the record is reused (release).
+	pending   int
+	conversed bool
+	tracking  bool
+	forgotten bool
+	handle    time.Duration
+	reply     time.Duration // first-response time; 0 spreads replies evenly
 	// hash is the hash of key.Customer that people holds the person by.
 	hash uint64
 	// script is a generated customer's conversation (converse): made at
@@ -231,11 +244,9 @@ type person struct {
 	// already and neither zeroed nor copied whole under the collector's
 	// write barrier.
 	script *script
-	// pending counts the queued actions that hold a generated customer
-	// (its script's next action, its patience); forgotten: the world let
-	// go of it (forget). Once both hold, the record is reused (release).
-	pending   int
-	forgotten bool
+	// _ keeps the record in the 384-byte size class (it would be 352
+	// bytes, a class whose records do not start on cache lines).
+	_ [32]byte
 }
 
 // Run plays a scenario to its end and returns its result. Errors that stop
@@ -1025,12 +1036,16 @@ func (w *World) settle() {
 		// keeps them until the next Consume, whatever observing them
 		// logs meanwhile.
 		a, b := w.engine.Consume()
-		for i := range a {
-			w.observe(&a[i])
-		}
-		if len(b) != 0 {
-			// The log wrapped between the parts (rare): the second is
+		if len(b) == 0 {
+			// One part (mostly): only a's pointer and length, i and w
+			// stay live across observe's calls, to reload after each.
+			for i := range a {
+				w.observe(&a[i])
+			}
+		} else {
+			// The log wrapped between the parts (rare): both are
 			// observed out of this line.
+			w.observeAll(a)
 			w.observeAll(b)
 		}
 		if w.center != nil && w.sendAutoReplies() {
