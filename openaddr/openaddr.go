@@ -53,8 +53,8 @@ func (t *Table[R]) UseArrays(a *Arrays[R]) { t.arrays = a }
 // stays valid, empty, with the same Arrays: it grows again from there.
 func (t *Table[R]) Release() {
 	if t.arrays != nil {
-		if n := 2 * t.room; n > minSlots {
-			t.arrays.p.Ended(n)
+		if t.room > 0 { // it grew: a table that needed no more than the first length notes that too
+			t.arrays.p.Ended(2 * t.room)
 		}
 		t.arrays.p.Put(t.slots)
 	}

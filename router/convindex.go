@@ -15,9 +15,10 @@ package router
 // span them, it doubles if a quarter of it or more is held, else the
 // window's start moves on to leave half the ring free, and the records
 // left before it (conversations that outlive the window: a customer held
-// for good, or long after most) go to older. So a ring that grows is at
-// most eight slots per record held then; like the table before it, it
-// does not shrink.
+// for good, or long after most) go to older. So the span a window grows
+// to is at most eight slots per record held then (the ring itself may be
+// longer: one the last index released, below); like the table before it,
+// it does not shrink.
 //
 // The first ring is taken with convRingArrays.Start: as long as the one
 // the last index released had grown to, when the pool holds it (a process
@@ -129,7 +130,7 @@ func (x *convIndex) grow() {
 // length the ring grew to for the next index to start at, and leaves the
 // index empty, as a zero convIndex.
 func (x *convIndex) release() {
-	if x.span > minConvRing {
+	if x.span > 0 { // it grew: a ring that needed no more than the first length notes that too
 		convRingArrays.Ended(x.span)
 	}
 	convRingArrays.Put(x.ring)

@@ -185,8 +185,10 @@ func (x *customerIndex) putHashed(c *customer, h uint64) {
 	}
 }
 
-// grow doubles the table, placing every record again
-// by the hash it keeps, and gives the old table back to the pool.
+// grow doubles the length the table has grown to: into a table twice
+// as long, placing every record again by the hash it keeps and giving the
+// old table back to the pool, or, for a table that started longer, in
+// place (below).
 //
 // Its first growth takes the table with custSlotArrays.Start: as long as
 // the one the last index released had grown to, when the pool holds it
@@ -229,8 +231,8 @@ func (x *customerIndex) grow() {
 // holding nothing: a lookup then panics (the table is never empty
 // otherwise), and all finds nothing.
 func (x *customerIndex) release() {
-	if n := 2 * x.room; n > minCustSlots {
-		custSlotArrays.Ended(n)
+	if x.room > 0 { // it grew: an index that needed no more than the first length notes that too
+		custSlotArrays.Ended(2 * x.room)
 	}
 	custSlotArrays.Put(x.slots)
 	*x = customerIndex{}

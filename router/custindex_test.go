@@ -113,3 +113,72 @@ func testCustomerIndex(t *testing.T, ids, long int) {
 		}
 	}
 }
+
+// TestIndexesNoteWhatTheyNeeded: an index that took a long table from the
+// pool but held few records notes, at its release, the length it needed,
+// so the index after it starts short again even when the pool still holds
+// a long table; the conversation ring likewise.
+func TestIndexesNoteWhatTheyNeeded(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // the pool keeps what it is given
+	const long = 1 << 14
+	t.Run("customers", func(t *testing.T) {
+		fill := func(x *customerIndex) {
+			for i := range minCustSlots/2 + 1 { // through the first growth
+				x.put(&customer{key: CustomerKey{Channel: "other", Customer: strconv.Itoa(i)}})
+			}
+		}
+		var x customerIndex
+		for range 50 { // under the race detector the pool drops what it likes
+			custSlotArrays.Put(make([]custSlot, long))
+			custSlotArrays.Ended(long)
+			x = newCustomerIndex()
+			if fill(&x); len(x.slots) == long {
+				break
+			}
+			x.release()
+		}
+		if len(x.slots) != long {
+			t.Skip("the pool kept no long table")
+		}
+		x.release()
+		custSlotArrays.Put(make([]custSlot, long))
+		y := newCustomerIndex()
+		if fill(&y); len(y.slots) != 2*minCustSlots {
+			t.Errorf("the index after one that needed %d slots has %d, want %d", 2*minCustSlots, len(y.slots), 2*minCustSlots)
+		}
+		y.release()
+		// One that never grew past its first table notes that length too.
+		custSlotArrays.Ended(long)
+		z := newCustomerIndex()
+		z.put(&customer{key: CustomerKey{Channel: "other", Customer: "z"}})
+		z.release()
+		custSlotArrays.Put(make([]custSlot, long))
+		y = newCustomerIndex()
+		if fill(&y); len(y.slots) != 2*minCustSlots {
+			t.Errorf("the index after one that never grew has %d slots, want %d", len(y.slots), 2*minCustSlots)
+		}
+		y.release()
+	})
+	t.Run("conversations", func(t *testing.T) {
+		var x convIndex
+		for range 50 {
+			convRingArrays.Put(make([]*conv, long))
+			convRingArrays.Ended(long)
+			x = convIndex{}
+			if x.put(&conv{id: 1}); len(x.ring) == long {
+				break
+			}
+			x.release()
+		}
+		if len(x.ring) != long {
+			t.Skip("the pool kept no long ring")
+		}
+		x.release()
+		convRingArrays.Put(make([]*conv, long))
+		var y convIndex
+		if y.put(&conv{id: 1}); len(y.ring) != minConvRing {
+			t.Errorf("the ring after one that needed %d slots has %d, want %d", minConvRing, len(y.ring), minConvRing)
+		}
+		y.release()
+	})
+}

@@ -456,7 +456,8 @@ func (q *Queue) head() (ns int64, seq uint64, ok bool) {
 	return q.items[0].key, q.items[0].seq, true
 }
 
-// Pop removes the next event and returns its time and action.
+// Pop removes the next event and returns its time and action: nil for a
+// conversation's script (keepScript), which only the world's run plays.
 func (q *Queue) Pop() (time.Time, func()) {
 	ns, loc, fn := q.popNanos()
 	return time.Unix(0, ns).In(loc), fn

@@ -216,8 +216,8 @@ type person struct {
 	// after the words. The fields after them are read when the customer
 	// is assigned (converse) and forgotten (people.drop).
 	//
-	// Generated customers: how many messages they send, and whether their
-	// conversation has been scripted (it is, once, at its first assignment).
+	// Generated customers: their traffic and how many messages they send
+	// (whether their conversation has been scripted is conversed, below).
 	flow     *scenario.Traffic
 	messages int
 	// open is the customer's open conversation as the router's events tell
@@ -1549,10 +1549,11 @@ func (w *World) converse(p *person, ev *router.Event) {
 // action playing (RunUntil has them from the queue) give k and the next
 // action's time, which the script does not keep.
 //
-// It is 60 bytes, one cache line of its own (the allocator's 64-byte size
-// class), which an action reads with the customer's record: a generated
-// customer's actions come minutes apart, and each line they read is mostly
-// one to fetch again. n is the customer's (person.messages).
+// Its fields are 60 bytes, 64 with padding: one cache line of its own
+// (the allocator's 64-byte size class), which an action reads with the
+// customer's record: a generated customer's actions come minutes apart,
+// and each line they read is mostly one to fetch again. n is the
+// customer's (person.messages).
 type script struct {
 	p     *person
 	conv  router.ConversationID

@@ -217,8 +217,12 @@ func TestArraysStart(t *testing.T) {
 				a.Ended(max(c.ended, 0)) // the last note wins
 			}
 			s := a.Start(c.n)
-			if len(s) != c.want || cap(s) != c.want {
-				t.Fatalf("Start(%d): len %d cap %d, want %d", c.n, len(s), cap(s), c.want)
+			want := c.want
+			if raceEnabled && c.taken && first(s) != put {
+				want = c.n // the pool dropped the array (race detector): Get's length
+			}
+			if len(s) != want || cap(s) != want {
+				t.Fatalf("Start(%d): len %d cap %d, want %d", c.n, len(s), cap(s), want)
 			}
 			if taken := first(s) == put; taken != c.taken && !(raceEnabled && c.taken) {
 				t.Fatalf("Start(%d) took the pooled array: %v, want %v", c.n, taken, c.taken)

@@ -481,8 +481,8 @@ func (s *Set) Release() {
 	if s.idFree != nil {
 		idBlocks.Put((*[idBlock]byte)(s.idFree))
 	}
-	if n := s.room / 3 * 4; n > 64 {
-		indexes.Ended(n) // the length the Set grew to, for the next
+	if s.room > 0 { // it grew: a Set that needed no more than the first length notes that too
+		indexes.Ended(s.room / 3 * 4) // the length the Set grew to, for the next
 	}
 	indexes.Put(s.slots)
 	*s = Set{window: s.window, seed: s.seed, expires: math.MaxInt64}
