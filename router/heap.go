@@ -483,6 +483,10 @@ func (h *deadlineHeap) pop() deadline { return h.remove(0) }
 type releaseQueue struct {
 	fifo []relEntry // in time order, from head
 	head int
+	// room is how many entries the FIFO holds before it grows: the length
+	// it has grown to, which is its array's length or, for a FIFO that
+	// started longer, less (see growFifo).
+	room int
 	heap []relEntry
 }
 
@@ -508,8 +512,8 @@ func (q *releaseQueue) set(c *customer, at int64) {
 
 func (q *releaseQueue) push(en relEntry) {
 	if n := len(q.fifo); n == q.head || q.fifo[n-1].at <= en.at {
-		if n == cap(q.fifo) {
-			q.fifo = growRel(q.fifo)
+		if n == q.room {
+			q.growFifo()
 		}
 		q.fifo = append(q.fifo, en)
 		return
@@ -533,8 +537,9 @@ func (q *releaseQueue) push(en relEntry) {
 const minRel = 64
 
 // growRel returns s in an array of twice its capacity (at least minRel),
-// from the pool (relArrays), and gives s's array back to it: push's rare
-// path, out of its line (go:noinline).
+// from the pool (relArrays), and gives s's array back to it: the rare
+// path of push (the heap's growth) and of growFifo, out of their line
+// (go:noinline).
 //
 //go:noinline
 func growRel(s []relEntry) []relEntry {
@@ -544,8 +549,39 @@ func growRel(s []relEntry) []relEntry {
 	return t
 }
 
-// release gives the queue's arrays back to the pool and leaves it empty.
+// growFifo doubles the length the FIFO has grown to (room): into an
+// array twice as long, from the pool (growRel), or, for a FIFO that started
+// longer, in place.
+//
+// Its first growth takes the array with relArrays.Start: as long as the
+// one the last queue's FIFO released had grown to, when the pool holds it
+// (a process that plays world after world), so that the queue spares the
+// doublings to it. Such a FIFO doubles only the length it counts (room)
+// until that reaches its array's, moving nothing, so that release notes
+// the length the queue needed. It is push's rare path, out of its line
+// (go:noinline).
+//
+//go:noinline
+func (q *releaseQueue) growFifo() {
+	n := max(2*q.room, minRel)
+	q.room = n
+	switch {
+	case n <= cap(q.fifo): // its array holds that many already
+	case cap(q.fifo) == 0:
+		q.fifo = relArrays.Start(n)[:0]
+	default:
+		q.fifo = growRel(q.fifo)
+	}
+}
+
+// release gives the queue's arrays back to the pool, noting the length
+// its FIFO grew to for the next queue to start at, and leaves it empty.
+// Only the FIFO notes it: the heap, which holds the few entries that come
+// out of time order, grows by doubling (growRel) in every queue.
 func (q *releaseQueue) release() {
+	if q.room > 0 { // it grew: a FIFO that needed no more than the first length notes that too
+		relArrays.Ended(q.room)
+	}
 	relArrays.Put(q.fifo[:cap(q.fifo)])
 	relArrays.Put(q.heap[:cap(q.heap)])
 	*q = releaseQueue{}

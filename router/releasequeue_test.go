@@ -3,6 +3,7 @@ package router
 import (
 	"math"
 	"math/rand/v2"
+	"runtime/debug"
 	"slices"
 	"testing"
 )
@@ -85,5 +86,79 @@ func TestReleaseQueue(t *testing.T) {
 				t.Fatalf("seed %d: %d entries for %d customers", seed, q.len(), len(model))
 			}
 		}
+	}
+}
+
+// TestReleaseQueueStartsLonger: a queue whose FIFO first grows after one
+// that noted a longer length takes that length's array from the pool
+// (relArrays.Start) and moves no entry until it outgrows it, its entries
+// coming out in time order all the same; at its release it notes the
+// length it needed, not the one it started at, so the queue after it
+// starts at that length even when the pool holds a longer array.
+func TestReleaseQueueStartsLonger(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // the pool keeps what it is given
+	const long = 1 << 12
+	for _, tc := range []struct {
+		name    string
+		ended   int // the length the queue before noted (0: none)
+		entries int // how many entries the FIFO holds at once
+		first   int // its first array's length
+		needed  int // the length it notes at its release
+	}{
+		{"fills the longer array", long, long, long, long},
+		{"needs little of it", long, 3, long, minRel},
+		{"outgrows it", long, long + 1, long, 2 * long},
+		{"nothing noted", 0, 100, minRel, 2 * minRel},
+		{"nothing noted, needs the first length", 0, minRel, minRel, minRel},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var q releaseQueue
+			got := 0
+			for range 50 { // under the race detector the pool drops what it likes
+				relArrays.Put(make([]relEntry, long))
+				relArrays.Ended(tc.ended)
+				q = releaseQueue{}
+				if q.push(relEntry{at: 1}); cap(q.fifo) == tc.first {
+					break
+				}
+				got = cap(q.fifo)
+				q.release()
+			}
+			if cap(q.fifo) != tc.first {
+				t.Fatalf("the first FIFO is %d entries, want %d", got, tc.first)
+			}
+			first := &q.fifo[:1][0]
+			for at := int64(2); at <= int64(tc.entries); at++ {
+				q.push(relEntry{at: at})
+				if len(q.fifo) <= tc.first && &q.fifo[0] != first {
+					t.Fatalf("%d entries: the FIFO moved within its first array of %d", len(q.fifo), tc.first)
+				}
+			}
+			for at := int64(1); at <= int64(tc.entries); at++ {
+				if en, ok := q.popDue(math.MaxInt64); !ok || en.at != at {
+					t.Fatalf("popDue = %d, %v, want %d", en.at, ok, at)
+				}
+			}
+			if en, ok := q.popDue(math.MaxInt64); ok || en.at != math.MaxInt64 {
+				t.Fatalf("popDue of an empty queue = %d, %v", en.at, ok)
+			}
+			q.release()
+			// The next queue starts at the length this one noted, with
+			// longer arrays in the pool and one of that length.
+			var next releaseQueue
+			for range 50 {
+				relArrays.Put(make([]relEntry, long))
+				relArrays.Put(make([]relEntry, 2*long))
+				relArrays.Put(make([]relEntry, tc.needed))
+				next = releaseQueue{}
+				if next.push(relEntry{at: 1}); cap(next.fifo) == tc.needed {
+					break
+				}
+			}
+			if cap(next.fifo) != tc.needed {
+				t.Errorf("the FIFO after one that needed %d entries is %d, want %d", tc.needed, cap(next.fifo), tc.needed)
+			}
+			next.release()
+		})
 	}
 }
