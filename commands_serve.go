@@ -237,6 +237,11 @@ func runServe(ctx context.Context, e *env, opts any, args []string) int {
 		return exitFailed
 	}
 	urls := srv.URLs()
+	// The summary's seed and clock are read before the ready file says
+	// serve is up: a reset posted once it exists holds the server while its
+	// webhook handshake runs, and the summary would wait for it (and then
+	// describe the new world).
+	seed, now := srv.Seed(), srv.Now()
 	if !srv.Loopback() {
 		fmt.Fprintf(e.stderr, "omnisim serve: warning: -addr %s is not a loopback address: anyone who can reach it can drive the simulator and read its journal\n", f.addr)
 	}
@@ -248,7 +253,7 @@ func runServe(ctx context.Context, e *env, opts any, args []string) int {
 		}
 		defer os.Remove(f.readyFile)
 	}
-	printSummary(e.stdout, urls, srv, cfg)
+	printSummary(e.stdout, urls, seed, now, cfg)
 
 	ctx, unwatch := watchMemory(ctx, int64(f.memory))
 	<-ctx.Done()
@@ -322,15 +327,16 @@ func writeReadyFile(name string, urls serve.URLs) error {
 	return err
 }
 
-// printSummary prints where everything is, one line per platform.
-func printSummary(w io.Writer, urls serve.URLs, srv *serve.Server, cfg serve.Config) {
+// printSummary prints where everything is, one line per platform, for the
+// world serve opened with seed, whose clock read now.
+func printSummary(w io.Writer, urls serve.URLs, seed uint64, now time.Time, cfg serve.Config) {
 	fmt.Fprintf(w, "omnisim serve: listening on %s\n", urls.Base)
-	fmt.Fprintf(w, "  seed      %d (-seed %d reproduces this session's ids)\n", srv.Seed(), srv.Seed())
+	fmt.Fprintf(w, "  seed      %d (-seed %d reproduces this session's ids)\n", seed, seed)
 	speed := "stopped"
 	if !cfg.Stopped {
 		speed = "×" + strconv.FormatFloat(cfg.Speed, 'g', -1, 64)
 	}
-	fmt.Fprintf(w, "  clock     %s, %s\n", srv.Now().Format(time.RFC3339), speed)
+	fmt.Fprintf(w, "  clock     %s, %s\n", now.Format(time.RFC3339), speed)
 	fmt.Fprintf(w, "  control   %s\n", urls.Control)
 	for _, p := range platforms.All {
 		parts := urls.Platforms[p.Name()]
