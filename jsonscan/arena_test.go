@@ -2,13 +2,12 @@ package jsonscan
 
 import (
 	"fmt"
-	"runtime"
-	"runtime/debug"
 	"strings"
 	"testing"
 	"unsafe"
 
 	"github.com/omnisim/omnisim/internal/blockpool"
+	"github.com/omnisim/omnisim/internal/blockpool/pooltest"
 )
 
 // TestArenaStrings: every string an Arena makes keeps the bytes it was
@@ -144,11 +143,7 @@ func TestArenaFree(t *testing.T) {
 // so that its Release gives nothing back; without a pool Release does
 // nothing.
 func TestArenaPool(t *testing.T) {
-	// One P and no collection, so that the pool gives back all it holds:
-	// a sync.Pool drops what it holds at collections, and keeps a P's
-	// last block where a goroutine on another P cannot take it.
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	pooltest.Steady(t) // the pool gives back all it holds
 	var pool blockpool.Blocks[Block]
 	var plain, pooled, long Arena
 	pooled.UsePool(&pool)

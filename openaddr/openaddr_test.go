@@ -2,10 +2,10 @@ package openaddr
 
 import (
 	"math/rand/v2"
-	"runtime"
-	"runtime/debug"
 	"slices"
 	"testing"
+
+	"github.com/omnisim/omnisim/internal/blockpool/pooltest"
 )
 
 type rec struct{ key, id int }
@@ -100,7 +100,7 @@ func TestTableMatchesMap(t *testing.T) {
 // cleared; and, but under the race detector, the pooled table grows into
 // arrays it gave back.
 func TestPooledArrays(t *testing.T) {
-	defer steady()()
+	pooltest.Steady(t)
 	list := func(tab *Table[rec]) []*rec {
 		var l []*rec
 		tab.All(func(r *rec) { l = append(l, r) })
@@ -187,7 +187,7 @@ func TestPooledArrays(t *testing.T) {
 // had grown past the length its records now need (but under the race
 // detector), and counts the length they need.
 func TestRelease(t *testing.T) {
-	defer steady()()
+	pooltest.Steady(t)
 	for _, c := range []struct {
 		name     string
 		pooled   bool
@@ -237,17 +237,5 @@ func TestRelease(t *testing.T) {
 				t.Fatalf("40 records after Release: Len %d in %d slots, grown to %d", tab.Len(), len(tab.slots), 2*tab.room)
 			}
 		})
-	}
-}
-
-// steady makes an Arrays give back, in a non-race build, what it was
-// given last: one P, so that a pool is looked in where it was put to, and
-// no collection, which would empty the pools. It returns what undoes it.
-func steady() func() {
-	procs := runtime.GOMAXPROCS(1)
-	gc := debug.SetGCPercent(-1)
-	return func() {
-		debug.SetGCPercent(gc)
-		runtime.GOMAXPROCS(procs)
 	}
 }

@@ -5,22 +5,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unsafe"
-)
 
-// drainPools empties the package's pools, so that the engines built next
-// allocate everything they need (or take only what a later Release gives
-// back): a collection moves what a sync.Pool holds to its victim cache,
-// and the next drops it.
-func drainPools() {
-	runtime.GC()
-	runtime.GC()
-}
+	"github.com/omnisim/omnisim/internal/blockpool/pooltest"
+)
 
 // script plays steps random calls (seeded) on e, whose customers are
 // nCust keys on two channels, "whatsapp" and "line", and returns what an
@@ -246,14 +238,14 @@ func TestReleasedMemoryActsAsNew(t *testing.T) {
 	for i, tn := range poolTenants() {
 		t.Run(tn.name, func(t *testing.T) {
 			seed := uint64(i + 1)
-			drainPools()
+			pooltest.Drain()
 			fresh, err := New(tn.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
 			want := script(t, fresh, seed, 40, 1500, false, false)
 
-			drainPools()
+			pooltest.Drain()
 			full := fill(t, seed)
 			custs, convs := records(full)
 			full.Release()
@@ -314,7 +306,7 @@ func TestReleasedMemoryActsAsNew(t *testing.T) {
 // for reuse go back to the pools reset as well, holding nothing of the
 // engine's world (no policy, conversation, group or agent).
 func TestReleaseResetsFreeLists(t *testing.T) {
-	drainPools()
+	pooltest.Drain()
 	e := fill(t, 1)
 	script(t, e, 2, 3000, 3000, true, true)
 	e.Advance(t0.Add(10 * 365 * 24 * time.Hour)) // every release is due
@@ -353,7 +345,7 @@ func TestReleaseResetsFreeLists(t *testing.T) {
 // the release queue, the groups' queues and the timers are empty. A
 // second Release does nothing.
 func TestReleaseLeavesNothing(t *testing.T) {
-	drainPools()
+	pooltest.Drain()
 	e := fill(t, 1)
 	// Customers held for good, whose conversations the ring leaves behind
 	// as later ones open.
@@ -469,7 +461,7 @@ func TestReleaseLeavesNothing(t *testing.T) {
 // bytes, its agents' figures) stays as it was while another engine takes
 // and fills its memory.
 func TestReleaseKeepsWhatWasHandedOut(t *testing.T) {
-	drainPools()
+	pooltest.Drain()
 	cfg := filler
 	cfg.Consumer, cfg.EventLog = true, 64
 	e, err := New(cfg)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/omnisim/omnisim/internal/blockpool/pooltest"
 	"github.com/omnisim/omnisim/internal/heapfloor"
 	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/scenarios"
@@ -15,13 +16,6 @@ import (
 	"github.com/omnisim/omnisim/sim/result"
 	"github.com/omnisim/omnisim/sim/scenario"
 )
-
-// drainPools empties the pools that worlds give their memory back to:
-// a sync.Pool drops what it holds over two collections.
-func drainPools() {
-	runtime.GC()
-	runtime.GC()
-}
 
 // allocated plays sc and returns its JSON report and the bytes allocated
 // while it played.
@@ -50,7 +44,7 @@ func TestRunReusesReleasedMemory(t *testing.T) {
 	for _, n := range []sim.Network{sim.Direct, sim.Memory} {
 		t.Run(string(n), func(t *testing.T) {
 			opt := sim.Options{Platforms: platforms.All, Network: n}
-			drainPools()
+			pooltest.Drain()
 			fresh, freshBytes := allocated(t, sc, opt)
 			again, againBytes := allocated(t, sc, opt)
 			if !bytes.Equal(fresh, again) {
@@ -107,7 +101,7 @@ func playLibrary(t *testing.T, n sim.Network) {
 // encodes to the same JSON after every later world of the library took
 // and wrote over what the earlier ones gave back.
 func TestResultsOutliveTheirWorlds(t *testing.T) {
-	drainPools()
+	pooltest.Drain()
 	type kept struct {
 		res  result.Result
 		json []byte

@@ -1,9 +1,9 @@
 package blockpool
 
 import (
-	"runtime"
-	"runtime/debug"
 	"testing"
+
+	"github.com/omnisim/omnisim/internal/blockpool/pooltest"
 )
 
 // item is an element with a pointer and a scalar, so that a test sees
@@ -11,18 +11,6 @@ import (
 type item struct {
 	p *int
 	n int
-}
-
-// steady makes a pool give back, in a non-race build, what it was given
-// last: one P, so that Get looks where Put left it, and no collection,
-// which would empty the pools. It returns what undoes it.
-func steady() func() {
-	procs := runtime.GOMAXPROCS(1)
-	gc := debug.SetGCPercent(-1)
-	return func() {
-		debug.SetGCPercent(gc)
-		runtime.GOMAXPROCS(procs)
-	}
 }
 
 // first is the address of s's first element, or nil.
@@ -37,7 +25,7 @@ func first[T any](s []T) *T {
 // two, at least one, whose capacity is its length, whether new or taken
 // from the pool after a Put of a filled one.
 func TestArraysGet(t *testing.T) {
-	defer steady()()
+	pooltest.Steady(t)
 	x := 7
 	for _, c := range []struct{ n, want int }{
 		{-5, 1}, {0, 1}, {1, 1}, {2, 2}, {3, 4}, {4, 4}, {5, 8}, {16, 16}, {17, 32}, {1000, 1024}, {1024, 1024}, {1025, 2048},
@@ -64,7 +52,7 @@ func TestArraysGet(t *testing.T) {
 // another length does not. A slice that is not a whole power-of-two
 // array is dropped as it is: not cleared, and never returned by Get.
 func TestArraysPut(t *testing.T) {
-	defer steady()()
+	pooltest.Steady(t)
 	x := 7
 	fill := func(s []item) {
 		for i := range s {
@@ -124,7 +112,7 @@ func power(n int) bool { return n > 0 && n&(n-1) == 0 }
 // block, every field, and keeps it for the next Gets; Put(nil) does
 // nothing.
 func TestBlocks(t *testing.T) {
-	defer steady()()
+	pooltest.Steady(t)
 	x := 7
 	type block [300]item
 	for _, c := range []struct {
@@ -186,7 +174,7 @@ func TestBlocks(t *testing.T) {
 // one no longer than asked for, or none of its length pooled) what Get
 // returns: never a new array longer than Get's.
 func TestArraysStart(t *testing.T) {
-	defer steady()()
+	pooltest.Steady(t)
 	for _, c := range []struct {
 		name  string
 		put   int // the length of the array Put first (0: none)
