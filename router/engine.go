@@ -14,7 +14,9 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
+	"github.com/omnisim/omnisim/internal/prefetch"
 	"github.com/omnisim/omnisim/internal/solo"
 	"github.com/omnisim/omnisim/strhash"
 )
@@ -955,6 +957,7 @@ func (e *Engine) sweep(now int64) int64 {
 		if !ok {
 			return en.at
 		}
+		e.prefetchRelease()
 		c := en.c
 		if en.at < c.relAt {
 			e.releases.push(relEntry{c.relAt, c}) // its time moved on
@@ -966,6 +969,43 @@ func (e *Engine) sweep(now int64) int64 {
 		}
 	}
 }
+
+// prefetchRelease asks for the lines the sweep's next releases read and
+// write, a status horizon after anything else touched them, when none of
+// them is cached: the first line of the customer record two entries on,
+// and for the entry after the next, whose first line the sweep asked for
+// before, the rest of its record, its latest conversation's record and its
+// slot in the customer index. Release reads the first lines and the slot;
+// the rest of both records is what the next customer and conversation
+// made write whole, as they reuse the released records. The sweep
+// releases about one customer per arrival, so what it asks for is used a
+// customer's work later or more. Only the FIFO's entries are looked at;
+// one that is not released then costs nothing but the hint.
+func (e *Engine) prefetchRelease() {
+	q := &e.releases
+	if i := q.head + 2; i < len(q.fifo) {
+		prefetch.Line(unsafe.Pointer(q.fifo[i].c))
+	}
+	if i := q.head + 1; i < len(q.fifo) {
+		c := q.fifo[i].c
+		prefetch.Lines(unsafe.Add(unsafe.Pointer(c), 64), customerLines-1)
+		if cv := c.last; cv != nil {
+			prefetch.Lines(unsafe.Pointer(cv), convLines)
+		}
+		if x := &e.customers; len(x.slots) > 0 {
+			prefetch.Line(unsafe.Pointer(&x.slots[c.hash&uint64(len(x.slots)-1)]))
+		}
+	}
+}
+
+// customerLines and convLines are the cache lines of a customer and a
+// conversation record, four each: TestReleaseFieldsFirst and
+// TestConvLayout hold both in the 256-byte size class, so records start
+// on a line.
+const (
+	customerLines = int(unsafe.Sizeof(customer{})+63) / 64
+	convLines     = int(unsafe.Sizeof(conv{})+63) / 64
+)
 
 // releasable reports whether forgetting c now changes nothing the engine
 // decides: a new record made for the customer later (it writes again, an

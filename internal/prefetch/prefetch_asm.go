@@ -8,3 +8,9 @@ import "unsafe"
 //
 //go:noescape
 func Line(p unsafe.Pointer)
+
+// Lines hints that the n cache lines from the one holding p on (p, p+64,
+// and so on) will be read soon: a record of several lines in one call.
+//
+//go:noescape
+func Lines(p unsafe.Pointer, n int)

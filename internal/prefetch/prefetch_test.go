@@ -5,7 +5,8 @@ import (
 	"unsafe"
 )
 
-// A prefetch never faults and changes nothing, whatever the address:
+// A prefetch never faults and changes nothing, whatever the address (of
+// one line, or of none to four from it):
 // nil (nothing is mapped there), an object's first and last bytes, and a
 // stack variable.
 func TestLineIsAHint(t *testing.T) {
@@ -26,6 +27,9 @@ func TestLineIsAHint(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			Line(tt.p)
+			for _, n := range []int{-1, 0, 1, 4} {
+				Lines(tt.p, n)
+			}
 			for i := range buf {
 				if buf[i] != byte(i) {
 					t.Fatalf("buf[%d] = %d after a prefetch", i, buf[i])
@@ -43,6 +47,7 @@ func TestLineDoesNotEscape(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() {
 		var x [8]uint64
 		Line(unsafe.Pointer(&x))
+		Lines(unsafe.Pointer(&x), 1)
 	})
 	if allocs != 0 {
 		t.Fatalf("Line of a local allocates %v times a call", allocs)
