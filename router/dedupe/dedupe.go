@@ -6,7 +6,10 @@
 // A [Set] keeps its ids in the order they were remembered, a FIFO of
 // entries numbered by sequence, and an open-addressing index from each
 // id's tag (31 bits of its hash) to the sequence number of its newest
-// entry, in slots of eight bytes. Looking an id up and remembering a new
+// entry, in slots of eight bytes, with a control byte for each slot in an
+// array of its own, which a probe reads first: a new id, whose place in
+// the index is random, is looked for in an array an eighth of the slots'
+// size, more often in the cache. Looking an id up and remembering a new
 // one share one probe; forgetting the oldest entry finds its slot by the
 // tag kept with it, without hashing or comparing the id again; ids are
 // compared only when their tags are equal. (A Go map from id to time
@@ -23,8 +26,10 @@ import (
 	"iter"
 	"math"
 	"time"
+	"unsafe"
 
 	"github.com/omnisim/omnisim/internal/blockpool"
+	"github.com/omnisim/omnisim/internal/prefetch"
 	"github.com/omnisim/omnisim/strhash"
 )
 
@@ -46,8 +51,20 @@ type Set struct {
 	// expires is when the oldest entry leaves the window, at the
 	// earliest (see leaves): before it, Add need not look at the FIFO.
 	expires int64
-	slots   []slot // the index; len a power of two (< 2^31), at most three quarters full
-	used    int    // occupied slots: the ids remembered
+	// The index is in two arrays of the same length, a power of two (<
+	// 2^31), at most three quarters full: a probe reads ctrl, a byte a
+	// slot, and slots only where the byte matches (see find).
+	ctrl  []uint8
+	slots []slot
+	used  int // occupied slots: the ids remembered
+	// pend is the slot of the id Add remembered last, written to
+	// slots[pendAt] by the next call (flush), not by Add: a new id's slot
+	// is on a line of slots that no probe has read, most likely not in
+	// the cache, and a store to it would hold up the stores after it
+	// until that line came. Add asks for the line instead, and the next
+	// call finds it there. Its tag is 0 when there is none.
+	pend   slot
+	pendAt uint32
 	// room is how many ids the index holds before it grows: three
 	// quarters of the length it has grown to, which is its array's
 	// length or, for an index that started longer, less (see growIndex).
@@ -87,8 +104,10 @@ var (
 	fifoBlocks blockpool.Blocks[[fifoBlock]entry]
 	// idBlocks holds the blocks of id bytes of idBlock bytes.
 	idBlocks blockpool.Blocks[[idBlock]byte]
-	// indexes holds the indexes' arrays.
+	// indexes holds the indexes' arrays of slots.
 	indexes blockpool.Arrays[slot]
+	// ctrls holds the indexes' arrays of control bytes.
+	ctrls blockpool.Arrays[uint8]
 )
 
 // slot is an index slot: the tag of an id (0: the slot is empty), and the
@@ -99,6 +118,12 @@ type slot struct {
 	tag uint32
 	seq uint32
 }
+
+// ctrlOf is the control byte of an id of tag t, ctrl's byte of the slot
+// that holds it (0: the slot is empty): the tag's top eight bits, the set
+// top bit and seven bits of the hash that an index of up to 2^24 slots
+// does not place by.
+func ctrlOf(t uint32) uint8 { return uint8(t >> 24) }
 
 // New returns an empty Set that remembers each id for window.
 func New(window time.Duration) Set {
@@ -113,20 +138,34 @@ func (s *Set) Len() int { return s.used }
 // then it reports false, a duplicate, and changes nothing. Ids whose
 // window has passed are forgotten first.
 func (s *Set) Add(id string, now int64) bool {
-	s.pruneDue(now)
-	if s.used >= s.room {
+	s.flush() // before prune and find read the index
+	if s.pruneDue(now); s.used >= s.room {
 		s.growIndex()
 	}
 	t := s.tag(id)
-	sl, found := s.find(id, t)
-	if found && young(now, s.indexed(sl).at, s.window) {
-		return false
-	}
+	i, found := s.find(id, t)
 	if !found {
 		s.used++
+		s.ctrl[i] = ctrlOf(t)
+		// The slot's line of slots, which find did not read, for the
+		// next call to write it in (see pend).
+		prefetch.Line(unsafe.Pointer(&s.slots[i]))
+		s.pend, s.pendAt = slot{tag: t, seq: uint32(s.push(id, now, t))}, i
+		return true
 	}
-	*sl = slot{tag: t, seq: uint32(s.push(id, now, t))}
+	if young(now, s.indexed(&s.slots[i]).at, s.window) {
+		return false
+	}
+	s.slots[i] = slot{tag: t, seq: uint32(s.push(id, now, t))} // a line find has read
 	return true
+}
+
+// flush writes the slot Add left pending (pend) to slots, for the calls
+// that read the index.
+func (s *Set) flush() {
+	if s.pend.tag != 0 {
+		s.slots[s.pendAt], s.pend = s.pend, slot{}
+	}
 }
 
 // Has reports whether id was remembered less than the window before now,
@@ -135,23 +174,26 @@ func (s *Set) Has(id string, now int64) bool {
 	if s.used == 0 {
 		return false
 	}
-	sl, found := s.find(id, s.tagOf(id))
-	return found && young(now, s.indexed(sl).at, s.window)
+	s.flush()
+	i, found := s.find(id, s.tagOf(id))
+	return found && young(now, s.indexed(&s.slots[i]).at, s.window)
 }
 
 // Restore remembers id as remembered at at, as a saved state lists it:
 // oldest first, with no pruning and no duplicate check (a later Restore of
 // the same id supersedes an earlier one).
 func (s *Set) Restore(id string, at int64) {
+	s.flush()
 	if s.used >= s.room {
 		s.growIndex()
 	}
 	t := s.tag(id)
-	sl, found := s.find(id, t)
+	i, found := s.find(id, t)
 	if !found {
 		s.used++
 	}
-	*sl = slot{tag: t, seq: uint32(s.push(id, at, t))}
+	s.ctrl[i] = ctrlOf(t)
+	s.slots[i] = slot{tag: t, seq: uint32(s.push(id, at, t))}
 }
 
 // All yields each id remembered with the time it was remembered, oldest
@@ -159,10 +201,11 @@ func (s *Set) Restore(id string, at int64) {
 // Restore reads back.
 func (s *Set) All() iter.Seq2[string, int64] {
 	return func(yield func(string, int64) bool) {
+		s.flush()
 		for seq := s.first; seq < s.next; seq++ {
 			e := s.entry(seq)
 			id := string(s.id(e))
-			if sl, _ := s.find(id, e.tag); sl.seq != uint32(seq) {
+			if i, _ := s.find(id, e.tag); s.slots[i].seq != uint32(seq) {
 				continue // superseded by a later remembrance
 			}
 			if !yield(id, e.at) {
@@ -229,16 +272,21 @@ func (s *Set) indexed(sl *slot) *entry {
 }
 
 // find returns the slot of id (tag t) or, when id is not indexed, the
-// empty slot where it goes.
-func (s *Set) find(id string, t uint32) (sl *slot, found bool) {
-	mask := uint32(len(s.slots) - 1)
+// empty slot where it goes. It reads the control bytes, and a slot only
+// where its byte is the tag's: a new id, the usual one, is looked for in
+// the ctrl array alone, an eighth of the slots' size, whose lines a
+// long window's random-looking ids find in the cache more often.
+func (s *Set) find(id string, t uint32) (i uint32, found bool) {
+	mask := uint32(len(s.ctrl) - 1)
+	c := ctrlOf(t)
 	for i := t & mask; ; i = (i + 1) & mask {
-		sl := &s.slots[i]
-		if sl.tag == 0 {
-			return sl, false
-		}
-		if sl.tag == t && string(s.id(s.indexed(sl))) == id {
-			return sl, true
+		switch s.ctrl[i] {
+		case 0:
+			return i, false
+		case c:
+			if sl := &s.slots[i]; sl.tag == t && string(s.id(s.indexed(sl))) == id {
+				return i, true
+			}
 		}
 	}
 }
@@ -387,47 +435,50 @@ func (s *Set) releaseIDs() {
 // (backward-shift deletion: the entries after it in the probe sequence
 // that may move into it do).
 func (s *Set) unindex(t uint32, seq uint64) {
-	mask := uint32(len(s.slots) - 1)
+	mask := uint32(len(s.ctrl) - 1)
+	c := ctrlOf(t)
 	i := t & mask
 	for {
-		sl := &s.slots[i]
-		if sl.tag == 0 {
+		ci := s.ctrl[i]
+		if ci == 0 {
 			return // not indexed: a newer entry of the id replaced it
 		}
-		if sl.seq == uint32(seq) {
+		if ci == c && s.slots[i].seq == uint32(seq) {
 			break
 		}
 		i = (i + 1) & mask
 	}
 	s.used--
 	for j := (i + 1) & mask; ; j = (j + 1) & mask {
-		sl := s.slots[j]
-		if sl.tag == 0 {
+		cj := s.ctrl[j]
+		if cj == 0 {
 			break
 		}
-		// sl may fill the hole at i unless its home lies cyclically in
-		// (i, j].
-		if home := sl.tag & mask; (j-home)&mask >= (j-i)&mask {
-			s.slots[i] = sl
+		// slot j may fill the hole at i unless its home lies cyclically
+		// in (i, j].
+		if sl := s.slots[j]; (j-sl.tag&mask)&mask >= (j-i)&mask {
+			s.ctrl[i], s.slots[i] = cj, sl
 			i = j
 		}
 	}
-	s.slots[i] = slot{}
+	s.ctrl[i], s.slots[i] = 0, slot{}
 }
 
 // growIndex doubles the index (from 64 slots), when it would be more than
-// three quarters full: its slots are small, eight to a cache line, so the
-// longer probe runs of a fuller table stay within a line or two, while a
-// table of up to half the size for the same ids (a long window's is a
-// megabyte or more) leaves more of itself in the cache, and the last
-// doubling, the costliest, comes later or not at all. It and the other
-// rare paths above are kept out of line (go:noinline): inlined, their code
-// would sit between the lines of Add that every call runs, in the
-// instruction cache.
+// three quarters full: a probe reads control bytes, 64 to a cache line
+// (and slots, eight to a line, only where a byte matches), so the longer
+// probe runs of a fuller table stay within a line, while a table of up to
+// half the size for the same ids (a long window's is a megabyte or more)
+// leaves more of itself in the cache, and the last doubling, the
+// costliest, comes later or not at all. It and the other rare paths above
+// are kept out of line (go:noinline): inlined, their code would sit
+// between the lines of Add that every call runs, in the instruction
+// cache.
 //
 // The first index is taken with indexes.Start: as long as the index of
 // the last Set released, when the pool holds it (a process that plays
-// world after world), so that the Set spares the doublings to it. Such an
+// world after world), so that the Set spares the doublings to it; its
+// control bytes are an array of that length from ctrls. Such an
 // index doubles only the length it counts (room) until that reaches its
 // array's, moving nothing, so that Release notes the length the Set
 // needed.
@@ -436,27 +487,29 @@ func (s *Set) unindex(t uint32, seq uint64) {
 func (s *Set) growIndex() {
 	n := max(64, 2*(s.room/3*4)) // twice the length grown to
 	s.room = n / 4 * 3
-	old := s.slots
+	old, oldCtrl := s.slots, s.ctrl
 	switch {
 	case n <= len(old):
 		return
 	case len(old) == 0:
 		s.slots = indexes.Start(n)
+		s.ctrl = ctrls.Get(len(s.slots))
 		return
 	}
-	s.slots = indexes.Get(n)
+	s.slots, s.ctrl = indexes.Get(n), ctrls.Get(n)
 	mask := uint32(len(s.slots) - 1)
 	for _, sl := range old {
 		if sl.tag == 0 {
 			continue
 		}
 		i := sl.tag & mask
-		for s.slots[i].tag != 0 {
+		for s.ctrl[i] != 0 {
 			i = (i + 1) & mask
 		}
-		s.slots[i] = sl
+		s.ctrl[i], s.slots[i] = ctrlOf(sl.tag), sl
 	}
 	indexes.Put(old)
+	ctrls.Put(oldCtrl)
 }
 
 // Release gives the Set's FIFO blocks, its blocks of id bytes and its
@@ -485,5 +538,6 @@ func (s *Set) Release() {
 		indexes.Ended(s.room / 3 * 4) // the length the Set grew to, for the next
 	}
 	indexes.Put(s.slots)
+	ctrls.Put(s.ctrl)
 	*s = Set{window: s.window, seed: s.seed, expires: math.MaxInt64}
 }
