@@ -15,7 +15,12 @@
 // the tables made after it to reuse.
 package openaddr
 
-import "github.com/omnisim/omnisim/internal/blockpool"
+import (
+	"unsafe"
+
+	"github.com/omnisim/omnisim/internal/blockpool"
+	"github.com/omnisim/omnisim/internal/prefetch"
+)
 
 // Table holds records *R by hash.
 type Table[R any] struct {
@@ -84,6 +89,17 @@ func (t *Table[R]) Find(h uint64, eq func(*R) bool) *R {
 		if s.hash == h && eq(s.r) {
 			return s.r
 		}
+	}
+}
+
+// Prefetch asks for the cache line of the slot where a probe for hash h
+// starts, for a caller that knows a step ahead the hash its next Find,
+// Insert, Remove or RemoveRecord probes for: in a table larger than the
+// caches, that line is mostly cold. It changes nothing (prefetch.Line);
+// on an empty table it does nothing.
+func (t *Table[R]) Prefetch(h uint64) {
+	if s := t.slots; len(s) > 0 {
+		prefetch.Line(unsafe.Pointer(&s[h&uint64(len(s)-1)]))
 	}
 }
 

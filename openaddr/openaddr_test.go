@@ -239,3 +239,35 @@ func TestRelease(t *testing.T) {
 		})
 	}
 }
+
+// Prefetch changes nothing, whatever the hash, on an empty table (no
+// array: it does nothing) and on a full one.
+func TestPrefetch(t *testing.T) {
+	full := &Table[rec]{}
+	for i := range 100 {
+		full.Insert(uint64(i)*0x9e3779b97f4a7c15, &rec{key: i})
+	}
+	tests := []struct {
+		name string
+		t    *Table[rec]
+		n    int
+	}{
+		{"empty", &Table[rec]{}, 0},
+		{"full", full, 100},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, h := range []uint64{0, 1, 1 << 63, ^uint64(0)} {
+				tt.t.Prefetch(h)
+			}
+			if n := tt.t.Len(); n != tt.n {
+				t.Fatalf("Len = %d after Prefetch, want %d", n, tt.n)
+			}
+			for i := range tt.n {
+				if r := tt.t.Find(uint64(i)*0x9e3779b97f4a7c15, func(r *rec) bool { return r.key == i }); r == nil {
+					t.Fatalf("record %d not found after Prefetch", i)
+				}
+			}
+		})
+	}
+}

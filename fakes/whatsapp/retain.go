@@ -1,6 +1,11 @@
 package whatsapp
 
-import "github.com/omnisim/omnisim/fakes/forget"
+import (
+	"unsafe"
+
+	"github.com/omnisim/omnisim/fakes/forget"
+	"github.com/omnisim/omnisim/internal/prefetch"
+)
 
 // What the platform keeps of its customers over a long run. By default it
 // keeps everything; a positive Config.JournalLimit keeps only each
@@ -46,6 +51,24 @@ func (s *Server) noteInboundLocked(c *customer, ns int64) {
 	// The record just pushed is not old (ns - ns < age): the loop stops
 	// at it at the latest, with the queue never empty.
 	for r := q.front(); forget.Old(ns, r.at, age); r = q.front() {
+		// Ask for what the loop reads of the records after r, which it
+		// mostly forgets too (their customers wrote a day earlier, and
+		// the cache has lost the lines since): the two hot lines of the
+		// customer of the record forgetAhead after r (customerHot: the
+		// check reads both, gen on the second), and the slot in
+		// s.customers of the customer of the record before that one,
+		// whose lines were asked for a record earlier, so that its hash
+		// is at hand. The loop takes a record off about once per
+		// customer message (a customer's work apart), at times several
+		// in one call: the distance keeps the lines ahead of it then
+		// too. It looks in the front block alone, past whose end it
+		// skips.
+		if b, i := q.blocks[0], q.head+forgetAhead; i < len(b) {
+			n := b[i].c
+			prefetch.Line(unsafe.Pointer(n))
+			prefetch.Line(unsafe.Add(unsafe.Pointer(n), 64))
+			s.customers.t.Prefetch(b[i-1].c.hash)
+		}
 		if c := r.c; c.gen == r.gen && c.lastInbound == r.at && (c.conv.id == "" || c.conv.expired(ns)) && !s.kept(c) {
 			s.customers.remove(c) // and with it the wamids of its messages
 			s.forgetTatLocked(c, ns)
@@ -55,6 +78,10 @@ func (s *Server) noteInboundLocked(c *customer, ns int64) {
 		q.pop()
 	}
 }
+
+// forgetAhead is how many records ahead of the one it looks at the loop
+// of noteInboundLocked asks for a customer's lines.
+const forgetAhead = 3
 
 // forgetBlock is the number of records in each block of a forgetQueue.
 const forgetBlock = 256
