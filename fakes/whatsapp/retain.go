@@ -64,9 +64,7 @@ func (s *Server) noteInboundLocked(c *customer, ns int64) {
 		// too. It looks in the front block alone, past whose end it
 		// skips.
 		if b, i := q.blocks[0], q.head+forgetAhead; i < len(b) {
-			n := b[i].c
-			prefetch.Line(unsafe.Pointer(n))
-			prefetch.Line(unsafe.Add(unsafe.Pointer(n), 64))
+			prefetch.Lines(unsafe.Pointer(b[i].c), 2)
 			s.customers.t.Prefetch(b[i-1].c.hash)
 		}
 		if c := r.c; c.gen == r.gen && c.lastInbound == r.at && (c.conv.id == "" || c.conv.expired(ns)) && !s.kept(c) {
