@@ -31,7 +31,11 @@ import (
 type forgetRec struct {
 	c   *customer
 	gen uint32
-	at  int64 // unix nanoseconds: the record holds one pointer, c
+	// hash is the low half of c's hash (customer.hash) when it was
+	// queued: enough to place c's slot in s.customers, which the loop
+	// asks for ahead without reading c.
+	hash uint32
+	at   int64 // unix nanoseconds: the record holds one pointer, c
 }
 
 // kept reports whether c's deliveries are kept.
@@ -47,25 +51,23 @@ func (s *Server) noteInboundLocked(c *customer, ns int64) {
 		return
 	}
 	q := &s.forget
-	q.push(forgetRec{c: c, gen: c.gen, at: ns})
+	q.push(forgetRec{c: c, gen: c.gen, hash: uint32(c.hash), at: ns})
 	// The record just pushed is not old (ns - ns < age): the loop stops
 	// at it at the latest, with the queue never empty.
 	for r := q.front(); forget.Old(ns, r.at, age); r = q.front() {
-		// Ask for what the loop reads of the records after r, which it
-		// mostly forgets too (their customers wrote a day earlier, and
-		// the cache has lost the lines since): the two hot lines of the
-		// customer of the record forgetAhead after r (customerHot: the
-		// check reads both, gen on the second), and the slot in
-		// s.customers of the customer of the record before that one,
-		// whose lines were asked for a record earlier, so that its hash
-		// is at hand. The loop takes a record off about once per
-		// customer message (a customer's work apart), at times several
-		// in one call: the distance keeps the lines ahead of it then
-		// too. It looks in the front block alone, past whose end it
-		// skips.
+		// Ask for what the loop reads of the record forgetAhead after r,
+		// which it mostly forgets too (its customer wrote a day earlier,
+		// and the cache has lost the lines since): the customer's two
+		// hot lines (customerHot: the check reads both, gen on the
+		// second) and its slot in s.customers, placed by the hash the
+		// record keeps, without reading the customer. The loop takes a
+		// record off about once per customer message (a customer's work
+		// apart), at times several in one call: the distance keeps the
+		// lines ahead of it then too. It looks in the front block alone,
+		// past whose end it skips.
 		if b, i := q.blocks[0], q.head+forgetAhead; i < len(b) {
 			prefetch.Lines(unsafe.Pointer(b[i].c), 2)
-			s.customers.t.Prefetch(b[i-1].c.hash)
+			s.customers.t.Prefetch(uint64(b[i].hash))
 		}
 		if c := r.c; c.gen == r.gen && c.lastInbound == r.at && (c.conv.id == "" || c.conv.expired(ns)) && !s.kept(c) {
 			s.customers.remove(c) // and with it the wamids of its messages
