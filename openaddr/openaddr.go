@@ -261,7 +261,7 @@ func (t *Table[R]) RemoveRecord(h uint64, r *R) bool {
 		case t.ctrl[i] == 0:
 			return false
 		case t.ctrl[i] == c && t.slots[i].r == r:
-			t.vacate(i) // on the line (10 after the func's) where default.pgo has it inlined
+			t.vacate(i)
 			return true
 		}
 	}

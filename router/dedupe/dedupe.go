@@ -139,7 +139,8 @@ func (s *Set) Len() int { return s.used }
 // window has passed are forgotten first.
 func (s *Set) Add(id string, now int64) bool {
 	s.flush() // before prune and find read the index
-	if s.pruneDue(now); s.used >= s.room {
+	s.pruneDue(now)
+	if s.used >= s.room {
 		s.growIndex()
 	}
 	t := s.tag(id)
