@@ -211,6 +211,11 @@ func TestRelease(t *testing.T) {
 				tab.Insert(uint64(k), &rec{key: k})
 			}
 			grown := len(tab.slots)
+			var slots0 *slot[rec]
+			var ctrl0 *uint8
+			if grown > 0 {
+				slots0, ctrl0 = &tab.slots[0], &tab.ctrl[0]
+			}
 			for range c.releases {
 				tab.Release()
 			}
@@ -235,6 +240,11 @@ func TestRelease(t *testing.T) {
 			n := len(tab.slots)
 			if tab.Len() != 40 || n != want && !(raceEnabled && n == 128) || 2*tab.room != 128 {
 				t.Fatalf("40 records after Release: Len %d in %d slots, grown to %d", tab.Len(), len(tab.slots), 2*tab.room)
+			}
+			// A pooled table takes back both of its arrays, the slots and
+			// their control bytes; one without Arrays makes new ones.
+			if reused := &tab.slots[0] == slots0 && &tab.ctrl[0] == ctrl0; c.fill > 0 && !raceEnabled && reused != c.pooled {
+				t.Fatalf("arrays taken back: %v, want %v", reused, c.pooled)
 			}
 		})
 	}

@@ -974,8 +974,9 @@ func (e *Engine) sweep(now int64) int64 {
 // write, a status horizon after anything else touched them, when none of
 // them is cached: the first line of the customer record two entries on,
 // and for the entry after the next, whose first line the sweep asked for
-// before, the rest of its record, its latest conversation's record and its
-// slot in the customer index. Release reads the first lines and the slot;
+// before, its whole record (the first line again, in the same call), its
+// latest conversation's record and its slot in the customer index.
+// Release reads the first lines and the slot;
 // the rest of both records is what the next customer and conversation
 // made write whole, as they reuse the released records. The sweep
 // releases about one customer per arrival, so what it asks for is used a
@@ -988,7 +989,7 @@ func (e *Engine) prefetchRelease() {
 	}
 	if i := q.head + 1; i < len(q.fifo) {
 		c := q.fifo[i].c
-		prefetch.Lines(unsafe.Add(unsafe.Pointer(c), 64), customerLines-1)
+		prefetch.Lines(unsafe.Pointer(c), customerLines)
 		if cv := c.last; cv != nil {
 			prefetch.Lines(unsafe.Pointer(cv), convLines)
 		}

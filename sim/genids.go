@@ -36,7 +36,7 @@ func (g *genIDs) fill(n int) {
 	// "t" and at most 20 digits each, and a word's room past the last.
 	var buf [idBatch*21 + 8]byte
 	end := 0
-	if n < 0 || n > maxOdometer {
+	if n < 0 || int64(n) > maxOdometer {
 		b := buf[:0]
 		for i := range idBatch {
 			b = strconv.AppendInt(append(b, 't'), int64(n)+int64(i), 10)

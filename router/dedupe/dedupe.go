@@ -202,8 +202,10 @@ func (s *Set) Restore(id string, at int64) {
 // Restore reads back.
 func (s *Set) All() iter.Seq2[string, int64] {
 	return func(yield func(string, int64) bool) {
-		s.flush()
 		for seq := s.first; seq < s.next; seq++ {
+			// At each step: a loop body that adds an id leaves its slot
+			// pending, and the id is yielded in its turn.
+			s.flush()
 			e := s.entry(seq)
 			id := string(s.id(e))
 			if i, _ := s.find(id, e.tag); s.slots[i].seq != uint32(seq) {

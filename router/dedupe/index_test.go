@@ -194,6 +194,21 @@ func TestPendingSlot(t *testing.T) {
 			}
 			return nil
 		}},
+		{"Add during All", func(s *Set) error {
+			// An id a loop body adds is yielded in its turn, its slot
+			// written by All's next step.
+			var got []modelEntry
+			for id, at := range s.All() {
+				got = append(got, modelEntry{id: id, at: at})
+				if id == "a" {
+					s.Add("b", 1)
+				}
+			}
+			if len(got) != 2 || got[0] != (modelEntry{id: "a", at: 0}) || got[1] != (modelEntry{id: "b", at: 1}) {
+				return fmt.Errorf("All with an Add in its loop = %v, want a@0 b@1", got)
+			}
+			return nil
+		}},
 		{"Restore", func(s *Set) error {
 			s.Restore("a", 5)
 			if got := all(s); len(got) != 1 || got[0] != (modelEntry{id: "a", at: 5}) {

@@ -114,6 +114,9 @@ func blocksOf(s *Set) map[uintptr]bool {
 	if len(s.slots) > 0 {
 		m[uintptr(unsafe.Pointer(&s.slots[0]))] = true
 	}
+	if len(s.ctrl) > 0 {
+		m[uintptr(unsafe.Pointer(&s.ctrl[0]))] = true
+	}
 	return m
 }
 
@@ -137,7 +140,8 @@ func equalSets(a, b *Set) bool {
 		a.base == b.base && a.spare == b.spare && a.tail == b.tail && a.first == b.first &&
 		a.next == b.next && a.expires == b.expires && a.slots == nil && b.slots == nil &&
 		a.used == b.used && a.room == b.room && a.ids == nil && b.ids == nil && a.idBase == b.idBase &&
-		a.idLen == b.idLen && a.idFree == nil && b.idFree == nil
+		a.idLen == b.idLen && a.idFree == nil && b.idFree == nil &&
+		a.ctrl == nil && b.ctrl == nil && a.pend == (slot{}) && b.pend == (slot{}) && a.pendAt == b.pendAt
 }
 
 // TestReleaseReuse: a Set filled and released is empty and usable, and a
