@@ -381,6 +381,7 @@ func (s *Set) prune(now int64) {
 		if young(now, e.at, s.window) {
 			break
 		}
+		s.prefetchUnindex(s.first + pruneAhead)
 		s.unindex(e.tag, s.first)
 		*e = entry{}
 		s.first++
@@ -395,6 +396,24 @@ func (s *Set) prune(now int64) {
 	if s.first < s.next {
 		s.expires = leaves(s.entry(s.first).at, s.window)
 	}
+}
+
+// pruneAhead is how many entries ahead of the one it forgets prune asks
+// for the index lines of one (prefetchUnindex).
+const pruneAhead = 2
+
+// prefetchUnindex asks for the lines unindex reads for entry seq, if the
+// FIFO holds it: its home's control byte and slot, a random place in an
+// index that a long window makes larger than the caches. A window's ids
+// expire about one per Add, so prune forgets entry seq a few calls later,
+// when the lines are there.
+func (s *Set) prefetchUnindex(seq uint64) {
+	if seq >= s.next {
+		return
+	}
+	i := s.entry(seq).tag & uint32(len(s.ctrl)-1)
+	prefetch.Line(unsafe.Pointer(&s.ctrl[i]))
+	prefetch.Line(unsafe.Pointer(&s.slots[i]))
 }
 
 // dropFIFOBlock lets go of the FIFO's first block, empty, keeping it for
