@@ -127,15 +127,15 @@ func (p *Blocks[B]) Put(b *B) {
 // them, and Get returns one with whatever its last user wrote in it. It is
 // for users that write every byte of a block before they read it (an
 // arena that hands out strings from its blocks), for whom a cleared block
-// is worth nothing. A Raw panics at its first Get if B holds a pointer.
-// The zero Raw is empty and ready to use; it must not be copied after its
+// is worth nothing. A Raw of a B that holds a pointer panics when its Get
+// allocates (the first Get of a Raw given nothing yet). The zero Raw is empty and ready to use; it must not be copied after its
 // first use.
 type Raw[B any] struct {
 	p sync.Pool // *B
 }
 
 // Get returns a block: one from the pool, as its last user left it, when
-// the pool holds one, else new(B).
+// the pool holds one, else new(B), or a panic when B holds a pointer.
 func (p *Raw[B]) Get() *B {
 	if v := p.p.Get(); v != nil {
 		return v.(*B)

@@ -269,8 +269,9 @@ func TestRaw(t *testing.T) {
 	}
 }
 
-// TestRawRefusesPointers: a Raw of a type that holds a pointer panics at
-// its first Get (holdsPointer), so that its pool keeps nothing alive.
+// TestRawRefusesPointers: a Raw of a type that holds a pointer panics
+// when its Get allocates (holdsPointer), so that its pool keeps nothing
+// alive.
 func TestRawRefusesPointers(t *testing.T) {
 	get := func(f func()) (msg string) {
 		defer func() {
