@@ -35,7 +35,7 @@ type Arena struct {
 	// pool, when set (UsePool), is where a takes its blocks, and blocks
 	// the blocks it took, for Release to give back: fewer than maxKept
 	// (an arena that needs more lets them go and stops using its pool).
-	pool   *blockpool.Blocks[Block]
+	pool   *blockpool.Raw[Block]
 	blocks []*Block
 }
 
@@ -51,10 +51,10 @@ type Block [arenaBlock]byte
 const maxKept = 2048
 
 // UsePool makes a take its blocks from p and keep them for Release to give
-// back (until it would keep maxKept: see there): for an arena whose
-// strings nothing reads once its owner's use ends. An arena with a pool
-// must not be copied.
-func (a *Arena) UsePool(p *blockpool.Blocks[Block]) { a.pool = p }
+// back as they are (until it would keep maxKept: see there): for an arena
+// whose strings nothing reads once its owner's use ends. An arena with a
+// pool must not be copied.
+func (a *Arena) UsePool(p *blockpool.Raw[Block]) { a.pool = p }
 
 // Release gives the blocks a took from its pool back to it (none when it
 // has no pool), and leaves a empty. Every string a made in them is then

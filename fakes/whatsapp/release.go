@@ -76,5 +76,6 @@ func (s *Server) Release() {
 	s.blocks, s.records = nil, nil
 }
 
-// wamidBlocks holds the wamid arenas' blocks.
-var wamidBlocks blockpool.Blocks[jsonscan.Block]
+// wamidBlocks holds the wamid arenas' blocks, as the last server left
+// them: the next writes over each wamid's bytes before it hands it out.
+var wamidBlocks blockpool.Raw[jsonscan.Block]

@@ -1,13 +1,17 @@
 // Package blockpool keeps memory that one user lets go for the next user
 // to take instead of allocating: arrays whose length is a power of two
-// ([Arrays]) and blocks of a fixed size ([Blocks]), each in sync.Pools
-// (so that the collector may drop what nobody takes).
+// ([Arrays]) and blocks of a fixed size ([Blocks], [Raw]), each in
+// sync.Pools (so that the collector may drop what nobody takes).
 //
-// Both follow one rule: Put clears what it keeps, so that a pool holds
-// only zero memory. A pool keeps nothing alive that its memory pointed to,
-// and whatever Get returns is as a new allocation, whether it comes from
-// the pool or not. The caller of Put gives up the memory it puts: it keeps
-// no pointer into it.
+// Arrays and Blocks follow one rule: Put clears what it keeps, so that a
+// pool holds only zero memory. A pool keeps nothing alive that its memory
+// pointed to, and whatever Get returns is as a new allocation, whether it
+// comes from the pool or not. A Raw keeps its blocks as they were given
+// back, for blocks that hold no pointer and whose users write every byte
+// before they read it (the bytes of strings made in an arena): clearing
+// them would write a whole world's worth of cold memory once more, for
+// the next user to write over. With any of them, the caller of Put gives
+// up the memory it puts: it keeps no pointer into it.
 //
 // An Arrays also carries a table's size from one user to the next: a
 // table that ends notes the length it grew to ([Arrays.Ended]), and the
@@ -18,6 +22,7 @@ package blockpool
 
 import (
 	"math/bits"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -115,4 +120,65 @@ func (p *Blocks[B]) Put(b *B) {
 	}
 	clear(unsafe.Slice(b, 1))
 	p.p.Put(b)
+}
+
+// Raw holds blocks of type B, which holds no pointer (an array of bytes,
+// say), in a sync.Pool, as their last user left them: Put does not clear
+// them, and Get returns one with whatever its last user wrote in it. It is
+// for users that write every byte of a block before they read it (an
+// arena that hands out strings from its blocks), for whom a cleared block
+// is worth nothing. A Raw of a B that holds a pointer panics when its Get
+// allocates (the first Get of a Raw given nothing yet). The zero Raw is empty and ready to use; it must not be copied after its
+// first use.
+type Raw[B any] struct {
+	p sync.Pool // *B
+}
+
+// Get returns a block: one from the pool, as its last user left it, when
+// the pool holds one, else new(B), or a panic when B holds a pointer.
+func (p *Raw[B]) Get() *B {
+	if v := p.p.Get(); v != nil {
+		return v.(*B)
+	}
+	return newRaw[B]()
+}
+
+// newRaw is new(B) for Raw.Get, which first checks that B holds no
+// pointer: out of Get's line, as the pool mostly answers.
+//
+//go:noinline
+func newRaw[B any]() *B {
+	if t := reflect.TypeFor[B](); holdsPointer(t) {
+		panic("blockpool: Raw of " + t.String() + ", which holds pointers")
+	}
+	return new(B)
+}
+
+// holdsPointer reports whether a value of type t holds a pointer the
+// collector follows: a pointer, string, slice, map, channel, function or
+// interface, in it or in an array or struct it is made of.
+func holdsPointer(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Array:
+		return t.Len() > 0 && holdsPointer(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if holdsPointer(t.Field(i).Type) {
+				return true
+			}
+		}
+		return false
+	case reflect.Pointer, reflect.UnsafePointer, reflect.String, reflect.Slice, reflect.Map,
+		reflect.Chan, reflect.Func, reflect.Interface:
+		return true
+	}
+	return false
+}
+
+// Put keeps b, as it is, for Get; a nil b is ignored. The caller holds
+// nothing of b afterwards.
+func (p *Raw[B]) Put(b *B) {
+	if b != nil {
+		p.p.Put(b)
+	}
 }

@@ -1,7 +1,11 @@
 package blockpool
 
 import (
+	"bytes"
+	"fmt"
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/omnisim/omnisim/internal/blockpool/pooltest"
 )
@@ -221,5 +225,98 @@ func TestArraysStart(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRaw: a Raw gives back the blocks put, as they were put (in a
+// non-race build: see pooltest.Steady), ignores nil, and makes a new zero
+// block when it holds none.
+func TestRaw(t *testing.T) {
+	pooltest.Steady(t)
+	var p Raw[[64]byte]
+	if b := p.Get(); *b != ([64]byte{}) {
+		t.Fatalf("a new block is %v", b)
+	}
+	put := map[*[64]byte]byte{}
+	for i := range 3 {
+		b := new([64]byte)
+		for j := range b {
+			b[j] = byte(i + 1)
+		}
+		p.Put(b)
+		put[b] = byte(i + 1)
+	}
+	p.Put(nil)
+	for range 3 {
+		b := p.Get()
+		v, ok := put[b]
+		if !ok {
+			if raceEnabled {
+				continue // the pool dropped it
+			}
+			t.Fatal("Get returned a block that was not put")
+		}
+		if *b != [64]byte(bytes.Repeat([]byte{v}, 64)) {
+			t.Fatalf("a block put with %d's came back as %v", v, b)
+		}
+		delete(put, b)
+	}
+	if len(put) > 0 && !raceEnabled {
+		t.Fatalf("%d blocks put were not given back", len(put))
+	}
+	if b := p.Get(); b == nil || *b != ([64]byte{}) {
+		t.Fatalf("Get of an empty pool returned %v", b)
+	}
+}
+
+// TestRawRefusesPointers: a Raw of a type that holds a pointer panics
+// when its Get allocates (holdsPointer), so that its pool keeps nothing
+// alive.
+func TestRawRefusesPointers(t *testing.T) {
+	get := func(f func()) (msg string) {
+		defer func() {
+			if r := recover(); r != nil {
+				msg = fmt.Sprint(r)
+			}
+		}()
+		f()
+		return ""
+	}
+	type plain struct {
+		a   [3]uint64
+		b   [0]*int // no element: nothing to follow
+		c   float64
+		tag [4]byte
+	}
+	type nested struct {
+		n [2]struct {
+			x int
+			s []byte
+		}
+	}
+	for _, c := range []struct {
+		name   string
+		get    func()
+		panics bool
+	}{
+		{"bytes", func() { new(Raw[[16]byte]).Get() }, false},
+		{"plain struct", func() { new(Raw[plain]).Get() }, false},
+		{"array of plain", func() { new(Raw[[4]plain]).Get() }, false},
+		{"pointer", func() { new(Raw[*int]).Get() }, true},
+		{"string", func() { new(Raw[[2]string]).Get() }, true},
+		{"slice in nested arrays and structs", func() { new(Raw[nested]).Get() }, true},
+		{"map", func() { new(Raw[struct{ m map[int]int }]).Get() }, true},
+		{"interface", func() { new(Raw[[1]any]).Get() }, true},
+		{"func", func() { new(Raw[struct{ f func() }]).Get() }, true},
+		{"channel", func() { new(Raw[struct{ c chan int }]).Get() }, true},
+		{"unsafe pointer", func() { new(Raw[struct{ p unsafe.Pointer }]).Get() }, true},
+	} {
+		msg := get(c.get)
+		if (msg != "") != c.panics {
+			t.Errorf("%s: panic %q", c.name, msg)
+		}
+		if c.panics && !strings.Contains(msg, "holds pointers") {
+			t.Errorf("%s: panic %q does not say why", c.name, msg)
+		}
 	}
 }

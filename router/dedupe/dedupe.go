@@ -97,13 +97,15 @@ type entry struct {
 // The pools of the blocks and indexes that Sets let go ([Set.Release],
 // and the blocks and index a Set drops while it runs), for the Sets made
 // after them, in this process, to take instead of allocating their own.
-// A pool clears what it is given (package blockpool), so what a Set takes
-// from one is zero, as a new allocation.
+// A Blocks or Arrays clears what it is given (package blockpool), so what
+// a Set takes from one is zero, as a new allocation; the blocks of id
+// bytes are kept as they were, and a Set writes an id's bytes before it
+// reads them.
 var (
 	// fifoBlocks holds the FIFO's blocks.
 	fifoBlocks blockpool.Blocks[[fifoBlock]entry]
 	// idBlocks holds the blocks of id bytes of idBlock bytes.
-	idBlocks blockpool.Blocks[[idBlock]byte]
+	idBlocks blockpool.Raw[[idBlock]byte]
 	// indexes holds the indexes' arrays of slots.
 	indexes blockpool.Arrays[slot]
 	// ctrls holds the indexes' arrays of control bytes.
