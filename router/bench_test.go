@@ -3,6 +3,7 @@ package router
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -104,4 +105,41 @@ func keyIndex(k CustomerKey) int {
 		n = 10*n + int(d-'0')
 	}
 	return n
+}
+
+// BenchmarkHeld measures what an engine that holds every conversation
+// ([Config.Retain], as serve's does) keeps of each: one iteration is a
+// new customer's message and the close of the conversation it opened, and
+// the live heap's growth over the run, after a collection at each end, is
+// reported per conversation (B/conversation). The keys are made before
+// the run, outside what it measures.
+func BenchmarkHeld(b *testing.B) {
+	e := newEngine(b, Config{Agents: agents(1, 1), Retain: true,
+		Policies: map[string]Policy{"whatsapp": {Window: 24 * time.Hour}}}, ids(1)...)
+	keys := make([]CustomerKey, b.N)
+	for i := range keys {
+		keys[i] = key(fmt.Sprintf("+1555%08d", i))
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	now := t0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		now = now.Add(time.Second)
+		if _, err := e.Receive(now, Inbound{Customer: keys[i], Text: "hi"}); err != nil {
+			b.Fatal(err)
+		}
+		if err := e.Close(now, "a1", keys[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if fp := e.Footprint(); fp.Conversations != b.N {
+		b.Fatalf("the engine holds %d conversations of %d", fp.Conversations, b.N)
+	}
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "B/conversation")
+	runtime.KeepAlive(e)
 }

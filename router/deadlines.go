@@ -65,7 +65,7 @@ func (e *Engine) Deadlines(n int) []Deadline {
 				}
 			case deadlineIdle:
 				out.Kind = "idle"
-				at = max(at, cv.lastActivity.Add(cv.idle).UnixNano())
+				at = max(at, addNano(cv.lastActivity, e.idleOf(cv)))
 			case deadlineWindow:
 				out.Kind = "window"
 				at = max(at, e.windowEnd(cv.cust, cv.cust.pol).UnixNano())
@@ -91,7 +91,7 @@ func (e *Engine) Deadlines(n int) []Deadline {
 		if cv.state == stageClosed || pol.Window <= 0 || pol.NewConversationAfterWindow {
 			return
 		}
-		if cv.cust.lastInbound.IsZero() {
+		if cv.cust.lastInbound.isZero() {
 			return
 		}
 		end := e.windowEndNano(cv.cust, pol)

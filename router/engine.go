@@ -30,7 +30,11 @@ const never = math.MinInt64
 // and acts on it (Receive, Status, Check, Send, SetOnline, Close, Transfer,
 // Take, Handoff, Advance) treats a time before the latest one it accepted as
 // that latest time, so the event log is in time order. Agent and Agents read their snapshot at the
-// latest accepted time when given an earlier one.
+// latest accepted time when given an earlier one. The times of the
+// conversations and customers it keeps (Conversation, Latest,
+// Conversations, Save) come back in the location of the latest time a
+// method gave it (UTC before the first): a caller whose clock keeps one
+// location, as each of omnisim's does, gets its own back.
 type Engine struct {
 	mu solo.Mutex
 
@@ -56,7 +60,11 @@ type Engine struct {
 	closeMissed time.Duration
 	pcg         *rand.PCG      // rng's source, which Save and Restore carry
 	location    *time.Location // the tenant's zone; never nil
-	scheduled   []*agent       // agents with a schedule, in definition order
+	// loc is the location of the latest time a call gave the engine, in
+	// which it gives back the times its records keep (stamp); UTC until
+	// the first call.
+	loc       *time.Location
+	scheduled []*agent // agents with a schedule, in definition order
 
 	agents  map[string]*agent
 	groups  []*group // by priority, then definition order; the default group is among them
@@ -271,8 +279,8 @@ func (w waiter) waits(g *group) bool {
 
 type customer struct {
 	// The fields the release queue, releasable and release read come
-	// first, in the record's first cache line (a record is allocated in
-	// the 256-byte size class, a multiple of 64, so records start on a
+	// first, in the record's first cache line (a record is three lines,
+	// 192 bytes, a size class of the allocator, so records start on a
 	// line; TestReleaseFieldsFirst): they read it a status horizon after
 	// anything else did, when nothing of it is cached, and every other
 	// line of it would cost one more miss. What they read of a customer
@@ -284,7 +292,8 @@ type customer struct {
 	pol     *Policy // its channel's
 	open    *conv
 	last    *conv
-	pending int // sends decided and not yet recorded: they hold the customer
+	pending int32 // sends decided and not yet recorded: they hold the customer
+	count   int32 // its conversations while the engine holds it
 	// hash is the hash of the customer id it is held by (customerIndex).
 	hash       uint64
 	relQueued  bool // in Engine.releases
@@ -293,6 +302,7 @@ type customer struct {
 	// pinned: the caller set a profile or attributes; the customer is held
 	// for the engine's life.
 	pinned bool
+	manual bool // its channel has no auto-assignment
 	// windowEnd is the end of its reply window (unix ns, saturated), from
 	// lastInbound or windowStart by its policy's anchor (windowEndNano),
 	// kept whenever either moves: every send and the release path ask
@@ -317,34 +327,36 @@ type customer struct {
 	// channel with a reply limit, the only one that appends to it.
 	sentAt      []int64
 	name        string // the display name of the latest message that had one
-	lastInbound time.Time
-	windowStart time.Time
-	// profile is nil for the zero Profile, which most customers have
-	// (profileOf reads it). Held out of the record, it keeps the record
-	// at four lines: a reused record is a day cold, and newCustomer
-	// writes every line of it.
-	profile *Profile
-	count   int
+	lastInbound stamp
+	windowStart stamp
+	// more is nil for a customer with the zero Profile and no attributes,
+	// as most are (profileOf and attrsOf read it). Held out of the record,
+	// they keep the record at three lines: a reused record is a day cold,
+	// and newCustomer writes every line of it.
+	more *customerMore
+}
+
+// customerMore holds what few customers have: a profile, attributes.
+type customerMore struct {
+	profile Profile
 	attrs   map[string]string
-	manual  bool // its channel has no auto-assignment
 }
 
 type conv struct {
-	// The record is laid out for the lines a conversation's life reads
-	// after open wrote it whole: 248 bytes, in the 256-byte size class, a
-	// multiple of 64, so records start on a line (at 280 bytes, in the
-	// 288-byte class, half of them straddled one more line;
-	// TestConvLayout). The first line holds what every step reads (a
-	// send's check, its record, the close, the release); the second what
-	// a send's record and the close read besides (the timers' positions,
-	// the last activity's unix ns, the counts); a send and the close then
-	// only write the third (lastActivity, closed).
+	// The record is two cache lines, 128 bytes, a size class of the
+	// allocator, so records start on a line (TestConvLayout): open writes
+	// it whole, and a reused record is a day cold, each line a miss. The
+	// first line holds what every step reads (a send's check, its record,
+	// the close, the release, the timers' positions); the second what a
+	// send's record and the close read or write besides (the last
+	// activity, the counts, the times). Its times are stamps (8 bytes where
+	// a time.Time is 24).
 	id ConversationID
-	// excluded holds the agents routing skips for it. It sits beside id:
-	// a released record is reused (newConv reads excluded to keep its
-	// array) right after release read its id, and no other line of it is
-	// cached then.
-	excluded []*agent
+	// excluded holds the agents routing skips for it (skips): nil until it
+	// excludes one, as nearly every conversation never does. It sits beside
+	// id: a released record is reused (newConv reads excluded to keep its
+	// array) right after release read its id.
+	excluded *[]*agent
 	cust     *customer
 	group    *group
 	agent    *agent
@@ -355,23 +367,42 @@ type conv struct {
 	queued   bool // in group.waiting of its group
 	inbox    bool // in the unassigned inbox
 	replied  bool // an agent answered since the latest assignment
+	// botIdle: it opened with the bot, whose idle limit applies to it for
+	// its life (idleOf); the engine's applies to the others.
+	botIdle bool
+	// lastActivity is the unix ns of its latest message (touch compares
+	// with it at every message).
+	lastActivity int64
+	inbound      int32
+	outbound     int32
+
 	// due holds the heap position of each kind of the conversation's
 	// deadlines, or -1, and dueN counts them: most conversations close
 	// without one, and a test of dueN is cheaper than comparing due with
 	// noDues (a call of memequal).
-	due  dues
-	dueN int32
-	// lastActivityNano is lastActivity's UnixNano: touch compares with it
-	// at every message, and a load costs less than working it out.
-	lastActivityNano int64
-	inbound          int
-	outbound         int
-	idle             time.Duration // the idle limit that applies to it
-	lastActivity     time.Time
-	closed           time.Time
-	opened           time.Time
-	assigned         time.Time
-	missedAt         time.Time
+	due      dues
+	dueN     int32
+	closed   stamp
+	opened   stamp
+	assigned stamp
+	missedAt stamp
+}
+
+// idleOf is the idle limit that applies to cv: its bot's if it opened
+// with the bot, else the engine's.
+func (e *Engine) idleOf(cv *conv) time.Duration {
+	if cv.botIdle {
+		return e.bot.idle
+	}
+	return e.idle
+}
+
+// skips returns the agents routing skips for cv; nil for none.
+func (cv *conv) skips() []*agent {
+	if cv.excluded == nil {
+		return nil
+	}
+	return *cv.excluded
 }
 
 // stage is a conversation's State as a small number. A conversation
@@ -450,6 +481,7 @@ func New(cfg Config) (*Engine, error) {
 		sweepDue:      math.MinInt64,
 		until:         math.MinInt64,
 		location:      cfg.Location,
+		loc:           time.UTC,
 		pcg:           rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15),
 		agents:        make(map[string]*agent, len(cfg.Agents)),
 		byName:        make(map[string]*group, len(cfg.Groups)+1),
@@ -763,7 +795,7 @@ func (e *Engine) SetProfile(key CustomerKey, p Profile) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c := e.customer(&key)
-	c.profile, c.pinned = &p, true
+	c.ownMore().profile, c.pinned = p, true
 }
 
 // noProfile is the profile of a customer without one: the zero Profile,
@@ -772,19 +804,27 @@ var noProfile Profile
 
 // profileOf returns the customer's profile, for reading.
 func (c *customer) profileOf() *Profile {
-	if c.profile == nil {
+	if c.more == nil {
 		return &noProfile
 	}
-	return c.profile
+	return &c.more.profile
 }
 
-// ownProfile returns the customer's profile for writing, giving it one of
-// its own if it had none.
-func (c *customer) ownProfile() *Profile {
-	if c.profile == nil {
-		c.profile = new(Profile)
+// attrsOf returns the customer's attributes, for reading; nil for none.
+func (c *customer) attrsOf() map[string]string {
+	if c.more == nil {
+		return nil
 	}
-	return c.profile
+	return c.more.attrs
+}
+
+// ownMore returns the customer's profile and attributes for writing,
+// giving it a holder of its own if it had none.
+func (c *customer) ownMore() *customerMore {
+	if c.more == nil {
+		c.more = new(customerMore)
+	}
+	return c.more
 }
 
 // SetAttributes records the customer's attributes (a copy of attrs) for
@@ -795,7 +835,7 @@ func (e *Engine) SetAttributes(key CustomerKey, attrs map[string]string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c := e.customer(&key)
-	c.attrs, c.pinned = maps.Clone(attrs), true
+	c.ownMore().attrs, c.pinned = maps.Clone(attrs), true
 }
 
 // mergeAttributes sets the keys of attrs on the customer's attributes,
@@ -806,9 +846,9 @@ func (c *customer) mergeAttributes(attrs map[string]string) {
 	if len(attrs) == 0 {
 		return
 	}
-	changed := false
+	changed, had := false, c.attrsOf()
 	for k, v := range attrs {
-		if got, ok := c.attrs[k]; !ok || got != v {
+		if got, ok := had[k]; !ok || got != v {
 			changed = true
 			break
 		}
@@ -816,10 +856,10 @@ func (c *customer) mergeAttributes(attrs map[string]string) {
 	if !changed {
 		return
 	}
-	m := make(map[string]string, len(c.attrs)+len(attrs))
-	maps.Copy(m, c.attrs)
+	m := make(map[string]string, len(had)+len(attrs))
+	maps.Copy(m, had)
 	maps.Copy(m, attrs)
-	c.attrs = m
+	c.ownMore().attrs = m
 }
 
 // customer returns the customer's record, making a new one for a customer
@@ -915,7 +955,11 @@ func (e *Engine) newConv() *conv {
 // newConv resets a released record with it, and Release every record it
 // gives back to the pool (which clears the array first).
 func (cv *conv) reset() {
-	*cv = conv{excluded: cv.excluded[:0]}
+	x := cv.excluded
+	if x != nil {
+		*x = (*x)[:0]
+	}
+	*cv = conv{excluded: x}
 }
 
 // recycleConv keeps a conversation the engine no longer holds for reuse.
@@ -1000,9 +1044,9 @@ func (e *Engine) prefetchRelease() {
 }
 
 // customerLines and convLines are the cache lines of a customer and a
-// conversation record, four each: TestReleaseFieldsFirst and
-// TestConvLayout hold both in the 256-byte size class, so records start
-// on a line.
+// conversation record, three and two: TestReleaseFieldsFirst and
+// TestConvLayout hold them at 192 and 128 bytes, size classes of the
+// allocator, so records start on a line.
 const (
 	customerLines = int(unsafe.Sizeof(customer{})+63) / 64
 	convLines     = int(unsafe.Sizeof(conv{})+63) / 64
@@ -1106,7 +1150,7 @@ func (e *Engine) receive(now time.Time, in *Inbound) ConversationID {
 		c.noteInbound(in)
 	}
 	pol := c.pol
-	at, atN, late := e.inboundAt(c, now, e.now, in.Sent)
+	atN, late := e.inboundAt(c, now, e.now, in.Sent)
 
 	// The window and the reply allowance; a reaction moves neither unless
 	// the policy says it does.
@@ -1114,14 +1158,14 @@ func (e *Engine) receive(now time.Time, in *Inbound) ConversationID {
 		// opens: a new window opens.
 		opens := !c.hasInbound || pol.Window > 0 && atN >= c.windowEnd
 		if opens {
-			c.windowStart = at
+			c.windowStart = stampAt(atN)
 			if pol.ReplyLimitReset == ResetOnWindow {
 				c.sent, c.sentAt = 0, c.sentAt[:0]
 				c.allowance++
 			}
 		}
 		c.hasInbound = true
-		c.lastInbound = at
+		c.lastInbound = stampAt(atN)
 		c.windowEnd = e.windowEndNano(c, pol)
 		if pol.ReplyLimitReset != ResetOnWindow {
 			e.resetAllowance(c, in.Sent, late)
@@ -1155,13 +1199,13 @@ func (c *customer) noteInbound(in *Inbound) {
 	if in.Name != "" {
 		c.name = in.Name
 	}
-	if p := in.Profile; p != nil && (c.profile != nil || *p != (Profile{})) {
+	if p := in.Profile; p != nil && (c.more != nil || *p != (Profile{})) {
 		// Not pinned: the platform tells it again with the next message.
 		// An empty one leaves a customer without a profile as it is.
-		c.ownProfile().update(*p)
+		c.ownMore().profile.update(*p)
 	}
 	if in.AdSource != "" {
-		c.ownProfile().AdSource = in.AdSource
+		c.ownMore().profile.AdSource = in.AdSource
 	}
 	if len(in.Attributes) > 0 { // few messages carry any: no call for them
 		c.mergeAttributes(in.Attributes)
@@ -1170,9 +1214,9 @@ func (c *customer) noteInbound(in *Inbound) {
 
 func (e *Engine) windowEnd(c *customer, pol *Policy) time.Time {
 	if pol.WindowAnchor == AnchorFirstInbound {
-		return c.windowStart.Add(pol.Window)
+		return c.windowStart.in(e.loc).Add(pol.Window)
 	}
-	return c.lastInbound.Add(pol.Window)
+	return c.lastInbound.in(e.loc).Add(pol.Window)
 }
 
 // windowEndNano is windowEnd in unix nanoseconds, saturated: a window that
@@ -1183,14 +1227,14 @@ func (e *Engine) windowEndNano(c *customer, pol *Policy) int64 {
 	if pol.WindowAnchor == AnchorFirstInbound {
 		from = c.windowStart
 	}
-	return addNano(from.UnixNano(), pol.Window)
+	return addNano(from.nano(), pol.Window)
 }
 
 // open starts a conversation for c and routes it, or gives it to the bot.
 func (e *Engine) open(now time.Time, c *customer) *conv {
 	e.lastID++
 	cv := e.newConv()
-	cv.id, cv.cust, cv.state, cv.opened, cv.lastActivity, cv.lastActivityNano, cv.due, cv.idle = e.lastID, c, stageWaiting, now, now, e.now, newDues(), e.idle
+	cv.id, cv.cust, cv.state, cv.opened, cv.lastActivity, cv.due = e.lastID, c, stageWaiting, stampAt(e.now), e.now, newDues()
 	if prev := c.last; prev != nil && !e.retain {
 		e.dropPrevious(prev, c)
 	}
@@ -1205,13 +1249,13 @@ func (e *Engine) open(now time.Time, c *customer) *conv {
 	}
 	botOn := e.bot.on(c.key.Channel)
 	if botOn {
-		cv.idle = e.bot.idle
+		cv.botIdle = true
 		cv.state = stageBot
 	}
 	ev := e.logSlot(e.newEvent(), now, EventOpened, cv.id, &c.key)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = "", cv.group.name, "", how
-	if cv.idle > 0 {
-		e.setDeadline(now.Add(cv.idle), cv, deadlineIdle)
+	if idle := e.idleOf(cv); idle > 0 {
+		e.setDeadline(now.Add(idle), cv, deadlineIdle)
 	}
 	if botOn {
 		e.withBot(now, cv)
@@ -1297,16 +1341,16 @@ func (e *Engine) pickFor(cv *conv, g *group) (*agent, *group) {
 	// A conversation that excludes no agent, nearly every one, asks the
 	// picker itself: pick would only pass the question on, in a call.
 	var a *agent
-	if len(cv.excluded) == 0 {
+	if cv.excluded == nil || len(*cv.excluded) == 0 {
 		a = e.picker.pick(g, e.rng)
 	} else {
-		a = e.pick(g, cv.excluded)
+		a = e.pick(g, *cv.excluded)
 	}
 	if a != nil {
 		return a, g
 	}
 	if e.overflow == OverflowDefault && e.overflowAfter == 0 && g != e.deflt {
-		if a := e.pick(e.deflt, cv.excluded); a != nil {
+		if a := e.pick(e.deflt, cv.skips()); a != nil {
 			return a, e.deflt
 		}
 	}
@@ -1402,8 +1446,8 @@ func (e *Engine) assign(now time.Time, n int64, cv *conv, a *agent, g *group, de
 	cv.state = stageAssigned
 	cv.agent = a
 	cv.group = g
-	if cv.assigned.IsZero() {
-		cv.assigned = now
+	if cv.assigned.isZero() {
+		cv.assigned = stampAt(n)
 	}
 	cv.replied = false
 	a.assignments++
@@ -1526,7 +1570,7 @@ func (e *Engine) drainGroup(now time.Time, n int64, g *group) {
 		}
 		ag, to := e.pickFor(cv, g)
 		if ag == nil {
-			if len(cv.excluded) == 0 {
+			if len(cv.skips()) == 0 {
 				break
 			}
 			// Only agents it excludes could take it: the next may go.
@@ -1629,7 +1673,7 @@ func (e *Engine) close(now time.Time, n int64, cv *conv, why cause) {
 	wasAssigned := cv.state == stageAssigned
 	e.dequeue(cv)
 	cv.state = stageClosed
-	cv.closed = now
+	cv.closed = stampAt(n)
 	cv.reason = why
 	e.openN--
 	if cv.cust.open == cv {
@@ -1730,18 +1774,18 @@ func (e *Engine) NextDeadlineChanges() uint64 { return e.nextChanges.Load() }
 // than a call of Time.After. It is small enough to inline; restarting the
 // timer, which most tenants do not set, is a call.
 func (e *Engine) touch(now time.Time, n int64, cv *conv) {
-	if n <= cv.lastActivityNano {
+	if n <= cv.lastActivity {
 		return
 	}
-	cv.lastActivity, cv.lastActivityNano = now, n
-	if cv.idle > 0 {
+	cv.lastActivity = n
+	if e.idleOf(cv) > 0 {
 		e.idleFrom(now, cv)
 	}
 }
 
 // idleFrom sets the conversation's idle timer to its idle limit after now.
 func (e *Engine) idleFrom(now time.Time, cv *conv) {
-	e.setDeadline(now.Add(cv.idle), cv, deadlineIdle)
+	e.setDeadline(now.Add(e.idleOf(cv)), cv, deadlineIdle)
 }
 
 // begin starts a call at now: it applies the engine's clock rule (accept)
@@ -1752,6 +1796,7 @@ func (e *Engine) idleFrom(now time.Time, cv *conv) {
 func (e *Engine) begin(now time.Time) time.Time {
 	n := now.UnixNano()
 	// (until is math.MinInt64 until the first call has started the clock.)
+	e.loc = now.Location()
 	if n >= e.now && n < e.until {
 		e.now = n
 		return now
@@ -1859,7 +1904,7 @@ func (e *Engine) advance(now time.Time, n int64) {
 				continue
 			}
 			if !cv.missed {
-				cv.missed, cv.missedAt = true, at
+				cv.missed, cv.missedAt = true, stampAt(d.at)
 				e.log(at, EventMissed, cv.id, &cv.cust.key, agentID(cv.agent), cv.group.name, "", "")
 				if e.closeMissed > 0 {
 					e.setDeadline(at.Add(e.closeMissed), cv, deadlineMissed)
@@ -1868,7 +1913,7 @@ func (e *Engine) advance(now time.Time, n int64) {
 			}
 			e.close(at, d.at, cv, causeMissed)
 		case deadlineIdle:
-			if due := cv.lastActivity.Add(cv.idle); due.After(at) {
+			if due := time.Unix(0, cv.lastActivity).In(at.Location()).Add(e.idleOf(cv)); due.After(at) {
 				e.setDeadline(due, cv, deadlineIdle)
 			} else {
 				e.close(at, d.at, cv, causeIdle)
@@ -2636,19 +2681,19 @@ func agentID(a *agent) string {
 	return a.id
 }
 
-func (cv *conv) snapshot() Conversation {
+func (cv *conv) snapshot(loc *time.Location) Conversation {
 	var c Conversation
-	cv.snapshotTo(&c)
+	cv.snapshotTo(&c, loc)
 	return c
 }
 
 // snapshotTo writes the conversation's snapshot into *c, every field of it.
-func (cv *conv) snapshotTo(c *Conversation) {
+func (cv *conv) snapshotTo(c *Conversation, loc *time.Location) {
 	*c = Conversation{
 		ID: cv.id, Customer: cv.cust.key, Group: cv.group.name, State: cv.state.state(), Agent: agentID(cv.agent),
-		OpenedAt: cv.opened, AssignedAt: cv.assigned, ClosedAt: cv.closed, CloseReason: cv.reason.reason(),
-		Inbound: cv.inbound, Outbound: cv.outbound, Missed: cv.missed, MissedAt: cv.missedAt, Inbox: cv.inbox,
-		Excluded: agentIDs(cv.excluded),
+		OpenedAt: cv.opened.in(loc), AssignedAt: cv.assigned.in(loc), ClosedAt: cv.closed.in(loc), CloseReason: cv.reason.reason(),
+		Inbound: int(cv.inbound), Outbound: int(cv.outbound), Missed: cv.missed, MissedAt: cv.missedAt.in(loc), Inbox: cv.inbox,
+		Excluded: agentIDs(cv.skips()),
 	}
 }
 
@@ -2675,7 +2720,7 @@ func (e *Engine) Conversation(id ConversationID) (Conversation, bool) {
 	if cv == nil {
 		return Conversation{}, false
 	}
-	return cv.snapshot(), true
+	return cv.snapshot(e.loc), true
 }
 
 // Latest returns the customer's open conversation, or else the most recent
@@ -2689,8 +2734,8 @@ func (e *Engine) Latest(key CustomerKey) (c Conversation, count int, ok bool) {
 	// a deferred call (nothing here panics).
 	e.mu.Lock()
 	if cu := e.customers.get(&key); cu != nil && cu.last != nil {
-		cu.last.snapshotTo(&c)
-		count, ok = cu.count, true
+		cu.last.snapshotTo(&c, e.loc)
+		count, ok = int(cu.count), true
 	}
 	e.mu.Unlock()
 	return c, count, ok
@@ -2708,7 +2753,7 @@ func (e *Engine) Conversations(fn func(Conversation)) {
 	e.convs.all(func(cv *conv) { held = append(held, cv) })
 	slices.SortFunc(held, func(x, y *conv) int { return cmp.Compare(x.id, y.id) })
 	for _, cv := range held {
-		fn(cv.snapshot())
+		fn(cv.snapshot(e.loc))
 	}
 }
 

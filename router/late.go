@@ -18,18 +18,16 @@ const lateAfter = time.Second
 // message older than one already seen leaves the window where the newer
 // one put it. Everything else about the message (the conversation it
 // joins, the idle timer, the event log) happens at now: the engine's time
-// does not go backwards. n is now in unix ns, and atN is at in them.
-func (e *Engine) inboundAt(c *customer, now time.Time, n int64, sent time.Time) (at time.Time, atN int64, late bool) {
-	at, atN = now, n
+// does not go backwards. n is now in unix ns, and atN is the anchor in them.
+func (e *Engine) inboundAt(c *customer, now time.Time, n int64, sent time.Time) (atN int64, late bool) {
+	atN = n
 	if late = !sent.IsZero() && lateBy(sent, now); late {
-		at = sent.In(now.Location())
-		atN = at.UnixNano()
+		atN = sent.UnixNano()
 	}
-	if c.hasInbound && at.Before(c.lastInbound) {
-		at = c.lastInbound
-		atN = at.UnixNano()
+	if c.hasInbound && atN < c.lastInbound.nano() {
+		atN = c.lastInbound.nano()
 	}
-	return at, atN, late
+	return atN, late
 }
 
 // lateBy reports whether sent is lateAfter or more before now: whether

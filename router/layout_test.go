@@ -11,9 +11,9 @@ import (
 // a close read besides (the key, the reply count and allowance) in its
 // second; what newCustomer and releasable read only on a channel with a
 // reply limit, or for a rule that reads the name, lies in the first
-// three; the record's size rounds up to a multiple of 64 in the allocator
-// (so records start on a line), and a conversation's excluded agents lie
-// beside its id.
+// three; the record is three lines, 192 bytes, a size class of the
+// allocator (so records start on a line), and a conversation's excluded
+// agents lie beside its id.
 func TestReleaseFieldsFirst(t *testing.T) {
 	var c customer
 	checkLines(t, "customer", []field{
@@ -22,6 +22,7 @@ func TestReleaseFieldsFirst(t *testing.T) {
 		{"open", unsafe.Offsetof(c.open), unsafe.Sizeof(c.open), 1},
 		{"last", unsafe.Offsetof(c.last), unsafe.Sizeof(c.last), 1},
 		{"pending", unsafe.Offsetof(c.pending), unsafe.Sizeof(c.pending), 1},
+		{"count", unsafe.Offsetof(c.count), unsafe.Sizeof(c.count), 1},
 		{"hash", unsafe.Offsetof(c.hash), unsafe.Sizeof(c.hash), 1},
 		{"relQueued", unsafe.Offsetof(c.relQueued), unsafe.Sizeof(c.relQueued), 1},
 		{"released", unsafe.Offsetof(c.released), unsafe.Sizeof(c.released), 1},
@@ -34,9 +35,8 @@ func TestReleaseFieldsFirst(t *testing.T) {
 		{"sentAt", unsafe.Offsetof(c.sentAt), unsafe.Sizeof(c.sentAt), 3},
 		{"name", unsafe.Offsetof(c.name), unsafe.Sizeof(c.name), 3},
 	})
-	// The allocator's size classes between 192 and 288 bytes: 208, 224, 240, 256.
-	if n := unsafe.Sizeof(c); n <= 240 || n > 256 {
-		t.Errorf("a customer record is %d bytes, not in the 256-byte size class", n)
+	if n := unsafe.Sizeof(c); n != 192 {
+		t.Errorf("a customer record is %d bytes, not 192 (three lines)", n)
 	}
 	var cv conv
 	if off := unsafe.Offsetof(cv.excluded); off != unsafe.Sizeof(cv.id) {
@@ -44,15 +44,15 @@ func TestReleaseFieldsFirst(t *testing.T) {
 	}
 }
 
-// TestConvLayout holds the conversation record's layout: in the 256-byte
-// size class (so records start on a line), what every step after open
-// reads (a send's check and record, the close, the release) in its first
-// 64-byte line, what a send's record and the close read besides in its
-// second, and what they write besides in its third.
+// TestConvLayout holds the conversation record's layout: two lines, 128
+// bytes, a size class of the allocator (so records start on a line), what
+// every step after open reads (a send's check and record, the close, the
+// release) in its first 64-byte line, the timers' positions and the times
+// in its second.
 func TestConvLayout(t *testing.T) {
 	var cv conv
-	if n := unsafe.Sizeof(cv); n <= 240 || n > 256 {
-		t.Errorf("a conversation record is %d bytes, not in the 256-byte size class", n)
+	if n := unsafe.Sizeof(cv); n != 128 {
+		t.Errorf("a conversation record is %d bytes, not 128 (two lines)", n)
 	}
 	checkLines(t, "conv", []field{
 		{"id", unsafe.Offsetof(cv.id), unsafe.Sizeof(cv.id), 1},
@@ -66,13 +66,12 @@ func TestConvLayout(t *testing.T) {
 		{"queued", unsafe.Offsetof(cv.queued), unsafe.Sizeof(cv.queued), 1},
 		{"inbox", unsafe.Offsetof(cv.inbox), unsafe.Sizeof(cv.inbox), 1},
 		{"replied", unsafe.Offsetof(cv.replied), unsafe.Sizeof(cv.replied), 1},
+		{"botIdle", unsafe.Offsetof(cv.botIdle), unsafe.Sizeof(cv.botIdle), 1},
+		{"lastActivity", unsafe.Offsetof(cv.lastActivity), unsafe.Sizeof(cv.lastActivity), 1},
+		{"inbound", unsafe.Offsetof(cv.inbound), unsafe.Sizeof(cv.inbound), 1},
+		{"outbound", unsafe.Offsetof(cv.outbound), unsafe.Sizeof(cv.outbound), 1},
 		{"due", unsafe.Offsetof(cv.due), unsafe.Sizeof(cv.due), 2},
 		{"dueN", unsafe.Offsetof(cv.dueN), unsafe.Sizeof(cv.dueN), 2},
-		{"lastActivityNano", unsafe.Offsetof(cv.lastActivityNano), unsafe.Sizeof(cv.lastActivityNano), 2},
-		{"outbound", unsafe.Offsetof(cv.outbound), unsafe.Sizeof(cv.outbound), 2},
-		{"idle", unsafe.Offsetof(cv.idle), unsafe.Sizeof(cv.idle), 2},
-		{"lastActivity", unsafe.Offsetof(cv.lastActivity), unsafe.Sizeof(cv.lastActivity), 3},
-		{"closed", unsafe.Offsetof(cv.closed), unsafe.Sizeof(cv.closed), 3},
 	})
 }
 

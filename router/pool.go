@@ -188,6 +188,8 @@ func (e *Engine) Release() {
 // clear resets cv for the pool: its excluded agents' array is cleared
 // whole first, so that the pooled record keeps no agent.
 func (cv *conv) clear() {
-	clear(cv.excluded[:cap(cv.excluded)])
+	if x := cv.excluded; x != nil {
+		clear((*x)[:cap(*x)])
+	}
 	cv.reset()
 }

@@ -316,7 +316,7 @@ func TestReleaseResetsFreeLists(t *testing.T) {
 	custs, convs := slices.Clone(e.freeCusts), slices.Clone(e.freeConvs)
 	var excluded [][]*agent
 	for _, cv := range convs {
-		excluded = append(excluded, cv.excluded[:cap(cv.excluded)])
+		excluded = append(excluded, excludedArray(cv))
 	}
 	e.Release()
 	for _, c := range custs {
@@ -325,7 +325,7 @@ func TestReleaseResetsFreeLists(t *testing.T) {
 		}
 	}
 	for _, cv := range convs {
-		if want := (conv{excluded: cv.excluded}); len(cv.excluded) != 0 || !reflect.DeepEqual(*cv, want) {
+		if want := (conv{excluded: cv.excluded}); len(cv.skips()) != 0 || !reflect.DeepEqual(*cv, want) {
 			t.Fatalf("a conversation record kept for reuse went back as %+v", *cv)
 		}
 	}
@@ -366,10 +366,10 @@ func TestReleaseLeavesNothing(t *testing.T) {
 		}
 	}
 	for cv := range convs {
-		if len(cv.excluded) > 0 {
+		if len(cv.skips()) > 0 {
 			withExcluded++
 		}
-		excluded = append(excluded, cv.excluded[:cap(cv.excluded)])
+		excluded = append(excluded, excludedArray(cv))
 	}
 	if withSentAt == 0 || withExcluded == 0 {
 		t.Fatalf("%d records with send times, %d with excluded agents: the test shows nothing", withSentAt, withExcluded)
@@ -407,7 +407,7 @@ func TestReleaseLeavesNothing(t *testing.T) {
 			}
 		}
 		for cv := range convs {
-			if want := (conv{excluded: cv.excluded}); len(cv.excluded) != 0 || !reflect.DeepEqual(*cv, want) {
+			if want := (conv{excluded: cv.excluded}); len(cv.skips()) != 0 || !reflect.DeepEqual(*cv, want) {
 				t.Fatalf("a released conversation record is %+v", *cv)
 			}
 		}
@@ -534,4 +534,13 @@ func TestRefill(t *testing.T) {
 	if refill(&list, &pool) != 0 {
 		t.Fatal("the pool gave a second batch it was not given")
 	}
+}
+
+// excludedArray is the whole array of cv's excluded agents, to its
+// capacity; nil when it has none.
+func excludedArray(cv *conv) []*agent {
+	if cv.excluded == nil {
+		return nil
+	}
+	return (*cv.excluded)[:cap(*cv.excluded)]
 }

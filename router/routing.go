@@ -59,7 +59,7 @@ func (e *Engine) overflowNow(at time.Time, cv *conv) {
 	from := cv.group
 	e.dequeue(cv)
 	e.log(at, EventOverflowed, cv.id, &cv.cust.key, "", e.deflt.name, "", from.name)
-	if a := e.pick(e.deflt, cv.excluded); a != nil {
+	if a := e.pick(e.deflt, cv.skips()); a != nil {
 		e.assign(at, at.UnixNano(), cv, a, e.deflt, "")
 	} else {
 		e.enqueue(at, cv, e.deflt)
@@ -80,8 +80,11 @@ func (e *Engine) reassignNow(at time.Time, cv *conv) {
 }
 
 func (e *Engine) exclude(cv *conv, a *agent) {
-	if !slices.Contains(cv.excluded, a) {
-		cv.excluded = append(cv.excluded, a)
+	if cv.excluded == nil {
+		cv.excluded = new([]*agent)
+	}
+	if !slices.Contains(*cv.excluded, a) {
+		*cv.excluded = append(*cv.excluded, a)
 	}
 }
 
@@ -350,7 +353,7 @@ func (r *rule) matches(c *customer) bool {
 		return false
 	}
 	for k, want := range r.Attributes {
-		got, ok := c.attrs[k]
+		got, ok := c.attrsOf()[k]
 		if !ok && k == "name" {
 			got = c.name
 		}

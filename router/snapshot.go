@@ -103,9 +103,9 @@ func (e *Engine) Save() ([]byte, error) {
 	for _, k := range slices.SortedFunc(maps.Keys(custs), compareKeys) {
 		c := custs[k]
 		held := e.customers.get(&k) != nil
-		cs := customerState{Key: c.key, Held: held, Profile: *c.profileOf(), Count: c.count, Name: c.name, Attrs: c.attrs,
-			Manual: c.manual, HasInbound: c.hasInbound, LastInbound: c.lastInbound, WindowStart: c.windowStart,
-			Sent: c.sent, SentAt: c.sentAt, Allowance: c.allowance, Pinned: c.pinned, Pending: c.pending, Released: c.released}
+		cs := customerState{Key: c.key, Held: held, Profile: *c.profileOf(), Count: int(c.count), Name: c.name, Attrs: c.attrsOf(),
+			Manual: c.manual, HasInbound: c.hasInbound, LastInbound: c.lastInbound.in(e.loc), WindowStart: c.windowStart.in(e.loc),
+			Sent: c.sent, SentAt: c.sentAt, Allowance: c.allowance, Pinned: c.pinned, Pending: int(c.pending), Released: c.released}
 		if c.open != nil {
 			cs.Open = c.open.id
 		}
@@ -118,10 +118,10 @@ func (e *Engine) Save() ([]byte, error) {
 		cv := convs[id]
 		held := e.convs.get(id) != nil
 		st := convState{ID: cv.id, Held: held, Customer: cv.cust.key, Group: cv.group.name, State: cv.state.state(),
-			Agent: agentID(cv.agent), Opened: cv.opened, Assigned: cv.assigned, Closed: cv.closed, Reason: cv.reason.reason(),
-			Inbound: cv.inbound, Outbound: cv.outbound, Answered: cv.answered, LastActivity: cv.lastActivity,
-			Missed: cv.missed, MissedAt: cv.missedAt, Idle: cv.idle, Queued: cv.queued, Inbox: cv.inbox,
-			Replied: cv.replied, Excluded: agentIDs(cv.excluded)}
+			Agent: agentID(cv.agent), Opened: cv.opened.in(e.loc), Assigned: cv.assigned.in(e.loc), Closed: cv.closed.in(e.loc), Reason: cv.reason.reason(),
+			Inbound: int(cv.inbound), Outbound: int(cv.outbound), Answered: cv.answered, LastActivity: time.Unix(0, cv.lastActivity).In(e.loc),
+			Missed: cv.missed, MissedAt: cv.missedAt.in(e.loc), Idle: e.idleOf(cv), Queued: cv.queued, Inbox: cv.inbox,
+			Replied: cv.replied, Excluded: agentIDs(cv.skips())}
 		s.Conversations = append(s.Conversations, st)
 	}
 	for _, d := range e.deadlines {
@@ -207,11 +207,14 @@ func (e *Engine) Restore(b []byte) error {
 
 	custs := make(map[CustomerKey]*customer, len(s.Customers))
 	for _, cs := range s.Customers {
-		c := &customer{key: cs.Key, pol: e.policy(cs.Key.Channel), count: cs.Count, name: cs.Name, attrs: cs.Attrs, manual: cs.Manual,
-			hasInbound: cs.HasInbound, lastInbound: cs.LastInbound, windowStart: cs.WindowStart, sent: cs.Sent, sentAt: cs.SentAt,
-			allowance: cs.Allowance, pinned: cs.Pinned, pending: cs.Pending, released: cs.Released}
+		c := &customer{key: cs.Key, pol: e.policy(cs.Key.Channel), count: int32(cs.Count), name: cs.Name, manual: cs.Manual,
+			hasInbound: cs.HasInbound, lastInbound: stampOf(cs.LastInbound), windowStart: stampOf(cs.WindowStart), sent: cs.Sent, sentAt: cs.SentAt,
+			allowance: cs.Allowance, pinned: cs.Pinned, pending: int32(cs.Pending), released: cs.Released}
 		if cs.Profile != (Profile{}) {
-			*c.ownProfile() = cs.Profile
+			c.ownMore().profile = cs.Profile
+		}
+		if cs.Attrs != nil {
+			c.ownMore().attrs = cs.Attrs
 		}
 		c.windowEnd = e.windowEndNano(c, c.pol)
 		custs[cs.Key] = c
@@ -234,10 +237,16 @@ func (e *Engine) Restore(b []byte) error {
 		if !ok {
 			return fmt.Errorf("router: restore: conversation %s: unknown close reason %q", st.ID, st.Reason)
 		}
-		cv := &conv{id: st.ID, cust: c, group: g, state: state, opened: st.Opened, assigned: st.Assigned, closed: st.Closed,
-			reason: reason, inbound: st.Inbound, outbound: st.Outbound, answered: st.Answered, lastActivity: st.LastActivity,
-			missed: st.Missed, missedAt: st.MissedAt, idle: st.Idle, queued: st.Queued, inbox: st.Inbox, replied: st.Replied,
-			due: newDues(), lastActivityNano: st.LastActivity.UnixNano()}
+		cv := &conv{id: st.ID, cust: c, group: g, state: state, opened: stampOf(st.Opened), assigned: stampOf(st.Assigned), closed: stampOf(st.Closed),
+			reason: reason, inbound: int32(st.Inbound), outbound: int32(st.Outbound), answered: st.Answered,
+			missed: st.Missed, missedAt: stampOf(st.MissedAt), queued: st.Queued, inbox: st.Inbox, replied: st.Replied,
+			due: newDues(), lastActivity: st.LastActivity.UnixNano()}
+		// A conversation that opened with the bot keeps the bot's idle
+		// limit (idleOf): the bot's channels are the engine's configuration.
+		cv.botIdle = e.bot.on(c.key.Channel)
+		if idle := e.idleOf(cv); st.Idle != idle {
+			return fmt.Errorf("router: restore: conversation %s: idle limit %v, not the engine's %v", st.ID, st.Idle, idle)
+		}
 		if st.Agent != "" {
 			a, err := agent(st.Agent)
 			if err != nil {
@@ -250,7 +259,7 @@ func (e *Engine) Restore(b []byte) error {
 			if err != nil {
 				return err
 			}
-			cv.excluded = append(cv.excluded, a)
+			e.exclude(cv, a)
 		}
 		convs[st.ID] = cv
 		if st.Held {
