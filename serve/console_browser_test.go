@@ -32,6 +32,21 @@ name = "Mei Lin"
 phone = "+886912345678"
 `
 
+// holdInbox makes the page's requests for the inbox wait a second before
+// they go, counting those on their way in window.omnisimHeld, and keeps
+// the page's own fetch in window.omnisimFetch.
+const holdInbox = `(() => {
+	const f = window.fetch;
+	window.omnisimFetch = f;
+	window.omnisimHeld = 0;
+	window.fetch = (u, o) => {
+		if (!String(u).includes("/inbox")) return f(u, o);
+		window.omnisimHeld++;
+		return new Promise((r) => setTimeout(r, 1000)).then(() => f(u, o)).finally(() => { window.omnisimHeld--; });
+	};
+	return true;
+})()`
+
 // browser finds Chromium: skipped without one, except in CI (CI set),
 // where the test fails instead.
 func browser(t *testing.T) string {
@@ -140,6 +155,19 @@ func TestConsoleInChromium(t *testing.T) {
 		}
 	}
 	click := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+	// focusOn fails unless the element with the id has the focus.
+	focusOn := func(id string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			got, err := chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id || document.activeElement.tagName : ""`)(ctx, tg)
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			if got != id {
+				return chromedp.Void{}, fmt.Errorf("the focus is on %s, not #%s", got, id)
+			}
+			return chromedp.Void{}, nil
+		}
+	}
 	// clickLive clicks an element of a list the page redraws as the world
 	// changes, in the page itself: found and clicked at once, where a
 	// pointer click may find a node that a redraw then replaces.
@@ -183,6 +211,21 @@ func TestConsoleInChromium(t *testing.T) {
 		waitText(`[data-count="unread"]`, "0"),
 		chromedp.KeyEvent("s"),
 		waitText(`[data-count="starred"]`, "1"),
+	)
+
+	// A conversation opened from the keyboard gives its row the focus once
+	// it has loaded, unless the user went into a field meanwhile: with the
+	// page's requests for the inbox held back a second, a tag's name typed
+	// before they come keeps the focus.
+	step("the focus stays in a field",
+		waitJS(holdInbox, "the inbox's requests held back"),
+		click("h1"),
+		chromedp.KeyEvent("j"),
+		keys("#tag-name", "later"),
+		waitJS("window.omnisimHeld === 0", "the held requests' answers"),
+		chromedp.Sleep(500*time.Millisecond),
+		focusOn("tag-name"),
+		waitJS(`(window.fetch = window.omnisimFetch, document.getElementById("tag-name").value = "", true)`, "the page's own fetch"),
 	)
 
 	step("tag and archive",

@@ -168,9 +168,12 @@ async function act(action, ids) {
 }
 
 // select opens a conversation and marks it read; from a click the reply
-// box takes the focus, from the keyboard the list keeps it.
+// box takes the focus, from the keyboard the list keeps it, unless the
+// user went on meanwhile: to another conversation, or into a field (a
+// tag's name, the search) while the page was still loading this one.
 async function select(id, focusReply = true) {
   state.selected = id;
+  const from = document.activeElement;
   const row = state.rows.find((r) => r.id === id);
   if (row && row.unread) {
     try { await api("POST", "/inbox/read", { ids: [id] }); } catch (e) { notice(e.message); }
@@ -181,6 +184,8 @@ async function select(id, focusReply = true) {
     $("ph-customer").value = row.customer;
   }
   await refresh();
+  const now = document.activeElement;
+  if (state.selected !== id || (now !== from && now && now.closest && now.closest("input, textarea, select"))) return;
   if (focusReply) $("reply-text").focus();
   else {
     const row = document.querySelector(`#list li[data-id="${id}"] .open`);
