@@ -3,6 +3,7 @@ package main
 import (
 	"testing"
 
+	"github.com/omnisim/omnisim/internal/race"
 	"github.com/omnisim/omnisim/internal/wirepair"
 )
 
@@ -13,7 +14,7 @@ import (
 // the binary's inlining decides what escapes, and a pair that allocates
 // only in the profile-guided build is caught here.
 func TestWirePairAllocatesNothing(t *testing.T) {
-	if raceEnabled {
+	if race.Enabled {
 		t.Skip("allocation counts say nothing under the race detector")
 	}
 	const customers = 50

@@ -8,6 +8,7 @@ import (
 
 	"github.com/omnisim/omnisim/internal/blockpool"
 	"github.com/omnisim/omnisim/internal/blockpool/pooltest"
+	"github.com/omnisim/omnisim/internal/race"
 )
 
 // TestArenaStrings: every string an Arena makes keeps the bytes it was
@@ -198,7 +199,7 @@ func TestArenaPool(t *testing.T) {
 		}
 		delete(taken, b)
 	}
-	if len(taken) > 0 && !raceEnabled {
+	if len(taken) > 0 && !race.Enabled {
 		t.Fatalf("%d blocks the arena took did not go back to the pool", len(taken))
 	}
 	if s := pooled.Make([]byte("again")); s != "again" {

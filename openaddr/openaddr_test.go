@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/omnisim/omnisim/internal/blockpool/pooltest"
+	"github.com/omnisim/omnisim/internal/race"
 )
 
 type rec struct{ key, id int }
@@ -143,7 +144,7 @@ func TestPooledArrays(t *testing.T) {
 					}
 					if len(old) > 0 {
 						given[&old[0]] = true
-					} else if want := max(released, minSlots); len(pooled.slots) != want && !raceEnabled {
+					} else if want := max(released, minSlots); len(pooled.slots) != want && !race.Enabled {
 						t.Fatalf("round %d: the first growth took %d slots, want %d", round, len(pooled.slots), want)
 					}
 					if given[&pooled.slots[0]] {
@@ -175,7 +176,7 @@ func TestPooledArrays(t *testing.T) {
 			t.Fatalf("round %d: a released table finds a record", round)
 		}
 	}
-	if reused == 0 && !raceEnabled {
+	if reused == 0 && !race.Enabled {
 		t.Error("the pooled table never grew into an array it gave back")
 	}
 }
@@ -238,12 +239,12 @@ func TestRelease(t *testing.T) {
 				want = grown
 			}
 			n := len(tab.slots)
-			if tab.Len() != 40 || n != want && !(raceEnabled && n == 128) || 2*tab.room != 128 {
+			if tab.Len() != 40 || n != want && !(race.Enabled && n == 128) || 2*tab.room != 128 {
 				t.Fatalf("40 records after Release: Len %d in %d slots, grown to %d", tab.Len(), len(tab.slots), 2*tab.room)
 			}
 			// A pooled table takes back both of its arrays, the slots and
 			// their control bytes; one without Arrays makes new ones.
-			if reused := &tab.slots[0] == slots0 && &tab.ctrl[0] == ctrl0; c.fill > 0 && !raceEnabled && reused != c.pooled {
+			if reused := &tab.slots[0] == slots0 && &tab.ctrl[0] == ctrl0; c.fill > 0 && !race.Enabled && reused != c.pooled {
 				t.Fatalf("arrays taken back: %v, want %v", reused, c.pooled)
 			}
 		})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/omnisim/omnisim/internal/blockpool/pooltest"
 	"github.com/omnisim/omnisim/internal/heapfloor"
+	"github.com/omnisim/omnisim/internal/race"
 	"github.com/omnisim/omnisim/platforms"
 	"github.com/omnisim/omnisim/scenarios"
 	"github.com/omnisim/omnisim/sim"
@@ -53,7 +54,7 @@ func TestRunReusesReleasedMemory(t *testing.T) {
 			// Without reuse each play allocates the same (17.5 MB on the
 			// direct network); with it the second well under three
 			// quarters of that (about 7% direct, 47% memory).
-			if !raceEnabled && againBytes > freshBytes*3/4 {
+			if !race.Enabled && againBytes > freshBytes*3/4 {
 				t.Errorf("the second play allocated %d bytes, the first %d: the first's memory was not reused", againBytes, freshBytes)
 			}
 			t.Logf("%s: %d bytes fresh, %d again", n, freshBytes, againBytes)

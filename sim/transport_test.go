@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/omnisim/omnisim/httpcall"
+	"github.com/omnisim/omnisim/internal/race"
 	"github.com/omnisim/omnisim/sim"
 )
 
@@ -477,7 +478,7 @@ func TestTransportAnswersInTheRequest(t *testing.T) {
 		resp.Body.Close()
 		q.Release()
 	})
-	if n != 0 && !raceEnabled {
+	if n != 0 && !race.Enabled {
 		t.Errorf("a round trip with httpcall: %v allocations, want 0", n)
 	}
 	req, _ := http.NewRequest(http.MethodPost, u.String(), strings.NewReader("hi"))
@@ -535,7 +536,7 @@ func TestTransportPathPerCall(t *testing.T) {
 		call(pqs[i], false)
 		i++
 	})
-	if n != 0 && !raceEnabled {
+	if n != 0 && !race.Enabled {
 		t.Errorf("a round trip to a new path: %v allocations, want 0", n)
 	}
 }

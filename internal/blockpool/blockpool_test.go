@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/omnisim/omnisim/internal/blockpool/pooltest"
+	"github.com/omnisim/omnisim/internal/race"
 )
 
 // item is an element with a pointer and a scalar, so that a test sees
@@ -97,7 +98,7 @@ func TestArraysPut(t *testing.T) {
 			if same && !c.kept {
 				t.Fatalf("Get(%d) returned the slice Put was to drop", c.get)
 			}
-			if !same && c.kept && !raceEnabled {
+			if !same && c.kept && !race.Enabled {
 				t.Fatalf("Get(%d) after Put of %d did not return it", c.get, len(c.s))
 			}
 			for i, e := range got {
@@ -161,7 +162,7 @@ func TestBlocks(t *testing.T) {
 				}
 				taken[b] = true
 			}
-			if !raceEnabled {
+			if !race.Enabled {
 				for b := range given {
 					if !taken[b] {
 						t.Fatalf("Gets after %d Puts did not return every block put", c.put)
@@ -210,13 +211,13 @@ func TestArraysStart(t *testing.T) {
 			}
 			s := a.Start(c.n)
 			want := c.want
-			if raceEnabled && c.taken && first(s) != put {
+			if race.Enabled && c.taken && first(s) != put {
 				want = c.n // the pool dropped the array (race detector): Get's length
 			}
 			if len(s) != want || cap(s) != want {
 				t.Fatalf("Start(%d): len %d cap %d, want %d", c.n, len(s), cap(s), want)
 			}
-			if taken := first(s) == put; taken != c.taken && !(raceEnabled && c.taken) {
+			if taken := first(s) == put; taken != c.taken && !(race.Enabled && c.taken) {
 				t.Fatalf("Start(%d) took the pooled array: %v, want %v", c.n, taken, c.taken)
 			}
 			for i := range s {
@@ -251,7 +252,7 @@ func TestRaw(t *testing.T) {
 		b := p.Get()
 		v, ok := put[b]
 		if !ok {
-			if raceEnabled {
+			if race.Enabled {
 				continue // the pool dropped it
 			}
 			t.Fatal("Get returned a block that was not put")
@@ -261,7 +262,7 @@ func TestRaw(t *testing.T) {
 		}
 		delete(put, b)
 	}
-	if len(put) > 0 && !raceEnabled {
+	if len(put) > 0 && !race.Enabled {
 		t.Fatalf("%d blocks put were not given back", len(put))
 	}
 	if b := p.Get(); b == nil || *b != ([64]byte{}) {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/omnisim/omnisim/internal/race"
 )
 
 // op is a call on a Set: Add, Has or Restore of id at now, or (all) a
@@ -213,7 +215,7 @@ func TestReleaseReuse(t *testing.T) {
 			d.Release()
 		})
 	}
-	if reused == 0 && !raceEnabled {
+	if reused == 0 && !race.Enabled {
 		t.Error("no Set took a block another gave back")
 	}
 }
@@ -347,7 +349,7 @@ func TestIndexStartsAtReleasedLength(t *testing.T) {
 			b, fresh := New(window), New(window)
 			b.Add("b0", 0)
 			fresh.Add("b0", 0)
-			if len(b.slots) != c.wantStart && !raceEnabled {
+			if len(b.slots) != c.wantStart && !race.Enabled {
 				t.Fatalf("the first Add took an index of %d slots, want %d", len(b.slots), c.wantStart)
 			}
 			// Under the race detector the pool may have dropped the
@@ -361,7 +363,7 @@ func TestIndexStartsAtReleasedLength(t *testing.T) {
 				if b.room != fresh.room {
 					t.Fatalf("after %d Adds the Set has grown to %d, a fresh one to %d", i+1, b.room/3*4, fresh.room/3*4)
 				}
-				if n := len(b.slots); !raceEnabled && n != max(c.wantStart, b.room/3*4) || started && n == c.wantStart && start != &b.slots[0] {
+				if n := len(b.slots); !race.Enabled && n != max(c.wantStart, b.room/3*4) || started && n == c.wantStart && start != &b.slots[0] {
 					t.Fatalf("after %d Adds the Set grown to %d has an index of %d slots (moved: %v)", i+1, b.room/3*4, n, start != &b.slots[0])
 				}
 			}
@@ -373,7 +375,7 @@ func TestIndexStartsAtReleasedLength(t *testing.T) {
 			fresh.Release()
 			next := New(window)
 			next.Add("c", 0)
-			if len(next.slots) != max(need, 64) && !raceEnabled {
+			if len(next.slots) != max(need, 64) && !race.Enabled {
 				t.Fatalf("the Set after them took an index of %d slots, want the %d the Set needed", len(next.slots), need)
 			}
 			next.Release()

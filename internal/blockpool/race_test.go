@@ -1,7 +1,0 @@
-//go:build race
-
-package blockpool
-
-// raceEnabled: the race detector, under which sync.Pool drops at random
-// what it is given, so memory given back need not be taken again.
-const raceEnabled = true
