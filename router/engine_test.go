@@ -1342,3 +1342,46 @@ func TestAgentsInIDOrder(t *testing.T) {
 		t.Fatalf("Agents in order %q, want %q", got, want)
 	}
 }
+
+// TestTimesComeBackInTheCallersLocation: the times the engine keeps of a
+// conversation and a customer come back as the instants they were, in the
+// location of the latest time a call gave it, whatever location they were
+// given in.
+func TestTimesComeBackInTheCallersLocation(t *testing.T) {
+	taipei := time.FixedZone("CST", 8*60*60)
+	e := newEngine(t, Config{Agents: agents(1, 1), Policies: map[string]Policy{"whatsapp": {Window: 24 * time.Hour}}}, ids(1)...)
+	opened := at(time.Minute).In(taipei)
+	c := receive(t, e, opened, "u1")
+	closed := at(2 * time.Minute)
+	if err := e.Close(closed, c.Agent, key("u1")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		loc   *time.Location
+		touch time.Time
+	}{
+		{time.UTC, at(3 * time.Minute)},
+		{taipei, at(4 * time.Minute).In(taipei)},
+	} {
+		e.Advance(tc.touch)
+		got, _, ok := e.Latest(key("u1"))
+		if !ok {
+			t.Fatal("the customer's conversation is gone")
+		}
+		for _, tt := range []struct {
+			name      string
+			got, want time.Time
+		}{
+			{"OpenedAt", got.OpenedAt, opened},
+			{"AssignedAt", got.AssignedAt, opened},
+			{"ClosedAt", got.ClosedAt, closed},
+		} {
+			if !tt.got.Equal(tt.want) || tt.got.Location() != tc.loc {
+				t.Errorf("after a call in %v: %s %v, want %v in %v", tc.loc, tt.name, tt.got, tt.want, tc.loc)
+			}
+		}
+		if !got.MissedAt.IsZero() {
+			t.Errorf("MissedAt %v, want the zero time", got.MissedAt)
+		}
+	}
+}

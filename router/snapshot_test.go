@@ -187,6 +187,8 @@ func TestRestoreRefuses(t *testing.T) {
 	}
 	other := cfg
 	other.Agents = other.Agents[:1]
+	idler := cfg
+	idler.IdleAfter += time.Minute
 	noHours := cfg
 	noHours.Schedules, noHours.Agents = nil, slices.Clone(cfg.Agents)
 	for i := range noHours.Agents {
@@ -205,6 +207,7 @@ func TestRestoreRefuses(t *testing.T) {
 		{"an agent the configuration lacks", other, false, good, `unknown agent "a2"`},
 		{"a shift for an agent without hours", noHours, false, good, `for agent "a3", whose hours are false`},
 		{"an unknown state", cfg, false, bytes.Replace(good, []byte(`"state":"assigned"`), []byte(`"state":"parked"`), 1), `unknown state "parked"`},
+		{"another idle limit", idler, false, good, "idle limit "},
 		{"an unknown close reason", cfg, false, bytes.Replace(good, []byte(`"state":"assigned"`), []byte(`"state":"assigned","reason":"lost"`), 1), `unknown close reason "lost"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
