@@ -68,7 +68,7 @@ func (e *Engine) Deadlines(n int) []Deadline {
 				at = max(at, addNano(cv.lastActivity, e.idleOf(cv)))
 			case deadlineWindow:
 				out.Kind = "window"
-				at = max(at, e.windowEnd(cv.cust, cv.cust.pol).UnixNano())
+				at = max(at, cv.cust.windowEnd)
 			case deadlineOverflow:
 				out.Kind = "overflow"
 			case deadlineReassign:

@@ -305,9 +305,9 @@ type customer struct {
 	manual bool // its channel has no auto-assignment
 	// windowEnd is the end of its reply window (unix ns, saturated), from
 	// lastInbound or windowStart by its policy's anchor (windowEndNano),
-	// kept whenever either moves: every send and the release path ask
-	// whether the window is open, and this is one load where working it
-	// out from the anchor's time.Time was about twenty instructions.
+	// kept whenever either moves: every send, the release path and the
+	// window's timer ask when the window ends, and this is one load where
+	// working it out is a branch on the anchor and a saturated sum.
 	windowEnd int64
 
 	// The second line holds what a send and a close read besides the
@@ -1184,7 +1184,7 @@ func (e *Engine) receive(now time.Time, in *Inbound) ConversationID {
 	ev := e.logSlot(e.newEvent(), now, EventInbound, cv.id, &c.key)
 	ev.Agent, ev.Group, ev.Message, ev.Detail = agentID(cv.agent), cv.group.name, in.MessageID, in.AdSource
 	if pol.Window > 0 && pol.NewConversationAfterWindow {
-		e.setDeadline(e.windowEnd(c, pol), cv, deadlineWindow)
+		e.setDeadlineNano(c.windowEnd, cv, deadlineWindow)
 	}
 	if cv.state == stageBot && e.bot.matches(in.Text) {
 		e.handoff(now, cv, "keyword")
@@ -1212,16 +1212,11 @@ func (c *customer) noteInbound(in *Inbound) {
 	}
 }
 
-func (e *Engine) windowEnd(c *customer, pol *Policy) time.Time {
-	if pol.WindowAnchor == AnchorFirstInbound {
-		return c.windowStart.in(e.loc).Add(pol.Window)
-	}
-	return c.lastInbound.in(e.loc).Add(pol.Window)
-}
-
-// windowEndNano is windowEnd in unix nanoseconds, saturated: a window that
-// ends past what int64 holds ends at math.MaxInt64. The customer keeps it
-// (customer.windowEnd) for the checks of a window open.
+// windowEndNano is when c's reply window ends, in unix nanoseconds,
+// saturated: its policy's window after its first or its latest message,
+// by the policy's anchor; a window that ends past what int64 holds ends
+// at math.MaxInt64. The customer keeps it (customer.windowEnd) for the
+// checks of a window open and the window's timer.
 func (e *Engine) windowEndNano(c *customer, pol *Policy) int64 {
 	from := c.lastInbound
 	if pol.WindowAnchor == AnchorFirstInbound {
@@ -1341,10 +1336,10 @@ func (e *Engine) pickFor(cv *conv, g *group) (*agent, *group) {
 	// A conversation that excludes no agent, nearly every one, asks the
 	// picker itself: pick would only pass the question on, in a call.
 	var a *agent
-	if cv.excluded == nil || len(*cv.excluded) == 0 {
+	if skips := cv.skips(); len(skips) == 0 {
 		a = e.picker.pick(g, e.rng)
 	} else {
-		a = e.pick(g, *cv.excluded)
+		a = e.pick(g, skips)
 	}
 	if a != nil {
 		return a, g
@@ -1701,7 +1696,12 @@ func (e *Engine) close(now time.Time, n int64, cv *conv, why cause) {
 // the pending one of that kind. A deadline set again to the same time keeps
 // its place among deadlines of that time.
 func (e *Engine) setDeadline(at time.Time, cv *conv, k deadlineKind) {
-	n := unixNano(at)
+	e.setDeadlineNano(unixNano(at), cv, k)
+}
+
+// setDeadlineNano is setDeadline for a time in unix ns, which the caller
+// has at hand.
+func (e *Engine) setDeadlineNano(n int64, cv *conv, k deadlineKind) {
 	if i := cv.due[k]; i >= 0 && e.deadlines[i].at == n {
 		return
 	}
@@ -1913,14 +1913,14 @@ func (e *Engine) advance(now time.Time, n int64) {
 			}
 			e.close(at, d.at, cv, causeMissed)
 		case deadlineIdle:
-			if due := time.Unix(0, cv.lastActivity).In(at.Location()).Add(e.idleOf(cv)); due.After(at) {
-				e.setDeadline(due, cv, deadlineIdle)
+			if due := addNano(cv.lastActivity, e.idleOf(cv)); due > d.at {
+				e.setDeadlineNano(due, cv, deadlineIdle)
 			} else {
 				e.close(at, d.at, cv, causeIdle)
 			}
 		case deadlineWindow:
-			if due := e.windowEnd(cv.cust, cv.cust.pol); due.After(at) {
-				e.setDeadline(due, cv, deadlineWindow)
+			if due := cv.cust.windowEnd; due > d.at {
+				e.setDeadlineNano(due, cv, deadlineWindow)
 			} else {
 				e.close(at, d.at, cv, causeWindow)
 			}

@@ -128,8 +128,8 @@ func (p *Blocks[B]) Put(b *B) {
 // for users that write every byte of a block before they read it (an
 // arena that hands out strings from its blocks), for whom a cleared block
 // is worth nothing. A Raw of a B that holds a pointer panics when its Get
-// allocates (the first Get of a Raw given nothing yet). The zero Raw is empty and ready to use; it must not be copied after its
-// first use.
+// allocates (the first Get of a Raw given nothing yet). The zero Raw is
+// empty and ready to use; it must not be copied after its first use.
 type Raw[B any] struct {
 	p sync.Pool // *B
 }
