@@ -1205,7 +1205,10 @@ link to one; a directory's search leaves them out), a file larger than 4 MiB
 years 1678 to 2261 (start, the end of duration, any step, expectation,
 arrival or timer), a scenario that asks for more than -max-messages
 messages (the steps' says × repeat, and each traffic flow's expected
-arrivals × its most messages), and one whose run would keep more than
+arrivals × its most messages, each message × the webhook tries its
+channel's faults and retry schedule may cost; with, counted as messages,
+the agents' shift changes and the inbox and history expectations' looks
+through every conversation), and one whose run would keep more than
 -max-memory in memory at once (4 GiB by default), as estimated from each
 flow's customers kept at once and their messages and the steps' messages;
 run also stops a run whose memory passes -max-memory.

@@ -156,6 +156,7 @@ func checkConversationID(h string) (problem, hint string) {
 var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
 		Keep:          fakebm.DefaultWindow + router.StatusMargin, // the 30-day window and an hour
+		Tries:         tries,
 		Name:          routerbm.Channel,
 		Handle:        "conversation_id",
 		HandleExample: "7b2a1c4e-3f5d-4e6a-9b8c-1d2e3f4a5b6c",
@@ -519,4 +520,16 @@ func (b *binding) Stats() sim.Stats {
 	as := b.adapter.Stats()
 	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates,
 		Faults: b.fake.FaultCount()}
+}
+
+// tries is the spec's Tries: retries for retry_for (7 days unless set;
+// "0s" for none) on the fake's default delays.
+func tries(v any) scenario.Tries {
+	retryFor := time.Duration(0)
+	if s, _ := v.(*Settings); s != nil && s.RetryFor != nil {
+		if retryFor = s.RetryFor.D(); retryFor == 0 {
+			retryFor = -1
+		}
+	}
+	return scenario.Tries{Retries: fakebm.MaxRetries(retryFor, 0, 0)}
 }

@@ -148,6 +148,7 @@ func checkOpenID(h string) (problem, hint string) {
 var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
 		Keep:          fakedy.DefaultWindow + router.StatusMargin, // the 48-hour window and an hour
+		Tries:         tries,
 		Name:          routerdy.Channel,
 		Handle:        "open_id",
 		HandleExample: "_000Iuoq1hxt4Kva16Y6szdms7qujIqiwvOx",
@@ -397,4 +398,14 @@ func (b *binding) Stats() sim.Stats {
 	as := b.adapter.Stats()
 	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates,
 		Faults: b.fake.FaultCount()}
+}
+
+// tries is the spec's Tries: Douyin's retries, and the repeats the
+// settings ask for of every webhook.
+func tries(v any) scenario.Tries {
+	t := scenario.Tries{Retries: fakedy.DefaultWebhookRetries}
+	if s, _ := v.(*Settings); s != nil {
+		t.Repeats = s.Repeats
+	}
+	return t
 }

@@ -124,6 +124,7 @@ var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
 		Remembers:     40,                                                   // that it wrote, as its PSID in the fake's forgotten set
 		Keep:          fakems.DefaultHumanAgentWindow + router.StatusMargin, // the 7-day HUMAN_AGENT window and an hour
+		Tries:         func(any) scenario.Tries { return scenario.Tries{Retries: len(fakems.DefaultRetrySchedule())} },
 		Name:          routerms.Channel,
 		Handle:        "psid",
 		HandleExample: "7240412345678901",

@@ -91,6 +91,7 @@ var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
 		Remembers:     40,                                         // that it wrote, as a hash in the fake's forgotten set
 		Keep:          fakewc.DefaultWindow + router.StatusMargin, // the 48-hour window and an hour
+		Tries:         func(any) scenario.Tries { return scenario.Tries{Retries: fakewc.DefaultWebhookTries - 1} },
 		Name:          routerwc.Channel,
 		Handle:        "openid",
 		HandleExample: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",

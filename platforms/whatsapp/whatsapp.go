@@ -153,6 +153,7 @@ func checkPhone(h string) (problem, hint string) {
 var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
 		Keep:          fakewa.DefaultWindow + router.StatusMargin, // the 24-hour window and the engine's status horizon an hour past it
+		Tries:         func(any) scenario.Tries { return scenario.Tries{Retries: len(fakewa.DefaultRetrySchedule())} },
 		Name:          routerwa.Channel,
 		Handle:        "phone",
 		HandleExample: "+16505551234",
