@@ -158,8 +158,10 @@
 //     what its name's extensions name, as a MIME table (the shared MIME
 //     database's globs) would read it, tar archives' compound extensions
 //     included.
-//   - The error messages other than the window's are plausible texts, not
-//     copies of Meta's; branch on code and error_subcode.
+//   - The error messages are plausible texts, not copies of Meta's: the
+//     window's ([WindowMessage], a constant no setting changes) included,
+//     whose exact text is not confirmed either. Branch on code and
+//     error_subcode.
 //   - A message without messaging_type is taken as RESPONSE (client
 //     libraries written before the parameter still send none);
 //     RequireMessagingType refuses it with 100.

@@ -346,7 +346,9 @@ func errParamLocked(s *Server, msg string) *Error {
 }
 
 // WindowMessage is the message of the error a send outside the allowed
-// window gets (code 10, subcode 2018278).
+// window gets (code 10, subcode 2018278). It is the fake's plausible text,
+// not a copy of Meta's, whose exact wording is not confirmed: clients
+// branch on the code and subcode. It is a constant; no setting changes it.
 const WindowMessage = "(#10) This message is sent outside of allowed window. Learn more about the new policy here: https://developers.facebook.com/docs/messenger-platform/policy-overview"
 
 // Check is the platform's dry-run verdict on req now: nil when it would
