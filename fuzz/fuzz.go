@@ -60,6 +60,12 @@ func Check(ctx context.Context, sc *scenario.Scenario, invs []Invariant) ([]*Vio
 		if broken && inv.Name != NoPanic && inv.Name != RunError {
 			continue
 		}
+		if inv.Limits != nil {
+			if u := inv.Limits(tr); u != nil {
+				u.Invariant = inv.Name
+				tr.Unjudged = append(tr.Unjudged, *u)
+			}
+		}
 		if v := inv.Check(tr); v != nil {
 			if v.Invariant == "" {
 				v.Invariant = inv.Name
@@ -366,13 +372,16 @@ func find(invs []Invariant, name string) (Invariant, bool) {
 }
 
 // Replay plays a scenario (typically a shrunk file) and judges it by invs,
-// nil for every invariant, the determinism check included.
-func Replay(ctx context.Context, sc *scenario.Scenario, invs []Invariant) ([]*Violation, error) {
-	vs, _, err := Check(ctx, sc, invs)
+// nil for every invariant, the determinism check included. It returns the
+// violations and what the invariants left unjudged ([Trace.Unjudged]):
+// features of the scenario they do not model, and what a long run's
+// logs no longer hold.
+func Replay(ctx context.Context, sc *scenario.Scenario, invs []Invariant) ([]*Violation, []Unjudged, error) {
+	vs, tr, err := Check(ctx, sc, invs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return vs, nil
+	return vs, tr.Unjudged, nil
 }
 
 var errNoViolation = errors.New("the shrunk scenario no longer shows the violation once written and read back")
