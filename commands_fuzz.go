@@ -99,8 +99,9 @@ Case i of a session has seed N+i (N is -seed, random when not given) and is
 generated again by 'omnisim fuzz -seed N+i -runs 1'. A session runs -runs
 cases, or for -time (30s when neither is given), or until interrupted.
 
-With -rules FILE the cases keep that scenario's tenant, groups, agents and
-channels, and vary its traffic, presence, customers, script and time span.
+With -rules FILE the cases keep that scenario's tenant, groups, agents (with
+the schedules they name) and channels, and vary its traffic, presence,
+customers, script and time span.
 
 At the first violation, fuzz shrinks the case by delta debugging (fewer
 flows, customers, agents, groups and steps, a shorter span, simpler values,
@@ -117,8 +118,9 @@ A session or a replay whose memory passes -max-memory is stopped, as run
 stops a run.
 
 The exit status is 0 when every case held (also when interrupted), 1 on a
-violation or when memory stopped it, and 2 for bad usage or a bad -rules or
--replay file.`,
+violation, when memory stopped it or when no case was valid, and 2 for bad
+usage, a bad -rules or -replay file, or a -rules file around which no case
+was valid.`,
 	flags: func(fs *flag.FlagSet) any {
 		f := &fuzzFlags{}
 		fs.StringVar(&f.seed, "seed", "", "the first case's `N` (default: random, printed)")
@@ -224,6 +226,20 @@ func runFuzz(ctx context.Context, e *env, opts any, args []string) int {
 		fmt.Fprintf(e.stderr, "omnisim fuzz: %v\n", err)
 	}
 	if sum.Failure != nil || over {
+		return exitFailed
+	}
+	if sum.NoneValid() {
+		// Nothing was checked: not a success. Around a rules file the
+		// file is what makes every case invalid.
+		around := ""
+		if f.rules != "" {
+			around = " around " + f.rules
+		}
+		fmt.Fprintf(e.stderr, "omnisim fuzz: no case generated%s was valid, nothing was checked; the first, case %d: %s\n",
+			around, sum.InvalidSeed, fuzzOneLine(sum.FirstInvalid.Error()))
+		if f.rules != "" {
+			return exitUsage
+		}
 		return exitFailed
 	}
 	return exitOK

@@ -18,10 +18,11 @@
 // Generation is always seeded: [NewCase] uses gofuzz.NewWithSeed and gives
 // the same case for the same seed; [NewCaseFromBytes] uses
 // gofuzz.NewFromGoFuzz under go test -fuzz. [NewCaseAround] keeps a user's
-// tenant, groups, agents and channels and generates the rest. About one
-// case in thirty is invalid on purpose (a close_missed_after or idle_after
-// out of range, a group listing keys of another split method):
-// [Case.Validate] rejects it and a session skips it.
+// tenant, groups, agents (with the schedules they name) and channels and
+// generates the rest. About one case in thirty is invalid on purpose (a
+// close_missed_after or idle_after out of range, a group listing keys of
+// another split method): [Case.Validate] rejects it and a session skips it;
+// a session none of whose cases was valid says so ([Summary.NoneValid]).
 //
 // The routing invariants model the routing of the scenario format: groups,
 // the region, entry-page and store splits, strategies, overflow at once and

@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -319,4 +320,24 @@ func TestTruncatedLogs(t *testing.T) {
 	day := 24 * 60.0
 	expectViolation(t, PlatformRules, device(time.Hour, 2*day, 30), device(0, 2*day, 30), "before the customer ever wrote")
 	expectViolation(t, PlatformRules, device(time.Hour, 90, 100), device(time.Hour, 90, 90+day+1), "outside the 24h window")
+}
+
+// TestNoValidCase: a session whose every case is invalid checked nothing,
+// and says why the first was.
+func TestNoValidCase(t *testing.T) {
+	base := deskScenario("least-loaded", "none")
+	base.Agents[0].Schedule = "nights" // no such schedule
+	sum, err := Fuzz(context.Background(), Options{Seed: 1, Runs: 3, Rules: base, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.NoneValid() || sum.Invalid != 3 || sum.InvalidSeed != 1 || sum.FirstInvalid == nil || !strings.Contains(sum.FirstInvalid.Error(), `unknown schedule "nights"`) {
+		t.Fatalf("%+v", sum)
+	}
+	// Schedules the agents name are kept.
+	base.Schedules = map[string]scenario.Schedule{"nights": {Mon: []string{"22:00-06:00"}}}
+	sum, err = Fuzz(context.Background(), Options{Seed: 1, Runs: 3, Rules: base, Dir: t.TempDir()})
+	if err != nil || sum.NoneValid() || sum.Invalid != 0 || sum.FirstInvalid != nil {
+		t.Fatalf("%+v, %v", sum, err)
+	}
 }

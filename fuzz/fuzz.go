@@ -133,10 +133,20 @@ type Summary struct {
 	Stats
 	// Interrupted is set when the context ended the session.
 	Interrupted bool
+	// FirstInvalid is why the first invalid case was skipped, and
+	// InvalidSeed its seed; nil when every case was valid. A session whose
+	// every case was invalid checked nothing ([Summary.NoneValid]).
+	FirstInvalid error
+	InvalidSeed  uint64
 	// Failure is the first violation found, shrunk and written; nil when
 	// every case held.
 	Failure *Failure
 }
+
+// NoneValid reports whether the session generated cases and none of them
+// was valid: it checked nothing. Around a user's scenario that is the
+// scenario's doing ([Summary.FirstInvalid] says why).
+func (s Summary) NoneValid() bool { return s.Cases == 0 && s.Invalid > 0 }
 
 // Failure is a violation found by a session.
 type Failure struct {
@@ -268,6 +278,9 @@ func Fuzz(ctx context.Context, opt Options) (Summary, error) {
 				break
 			}
 			if o.invalid != nil {
+				if sum.Invalid == 0 {
+					sum.FirstInvalid, sum.InvalidSeed = o.invalid, o.seed
+				}
 				sum.Invalid++
 				if opt.Log != nil {
 					fmt.Fprintf(opt.Log, "case %d: invalid, skipped: %v\n", o.seed, firstLine(o.invalid.Error()))

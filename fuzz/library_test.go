@@ -96,3 +96,32 @@ func libraryUnmodelled(sc *scenario.Scenario, reason string) bool {
 	}
 	return false
 }
+
+// TestCasesAroundTheLibrary: a case generated around any scenario of the
+// library is valid (the tenant, groups, agents, channels and the
+// schedules its agents name are the user's, and valid), so that
+// 'omnisim fuzz -rules FILE' checks cases around every shipped file.
+func TestCasesAroundTheLibrary(t *testing.T) {
+	for name, base := range libraryScenarios(t) {
+		for seed := uint64(1); seed <= 20; seed++ {
+			c := NewCaseAround(base, seed)
+			if err := c.Validate(); err != nil {
+				t.Errorf("%s, seed %d: %v", name, seed, firstLine(err.Error()))
+				break
+			}
+			for _, a := range c.Scenario.Agents {
+				if _, ok := c.Scenario.Schedules[a.Schedule]; a.Schedule != "" && !ok {
+					t.Errorf("%s, seed %d: agent %s's schedule %q is not kept", name, seed, a.ID, a.Schedule)
+				}
+			}
+		}
+		// A shrunk case is written as a file: it reads back valid.
+		src, err := platforms.Format.Encode(NewCaseAround(base, 1).Scenario)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := platforms.Format.Parse(name, src); err != nil {
+			t.Errorf("%s: the case read back: %v", name, firstLine(err.Error()))
+		}
+	}
+}
