@@ -297,6 +297,7 @@ func cmdWaitmatch(ts *testscript.TestScript, neg bool, args []string) {
 // input, 0 when it is stopped (here before it starts).
 func TestWatchExitCodes(t *testing.T) {
 	dir := t.TempDir()
+	t.Chdir(dir)
 	if err := os.WriteFile(filepath.Join(dir, "a.toml"), []byte("name = \"a\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -315,10 +316,14 @@ func TestWatchExitCodes(t *testing.T) {
 		{[]string{"watch", "-run", "(", dir}, exitUsage},
 		{[]string{"watch", dir}, exitOK},
 		{[]string{"watch", "-poll", dir}, exitOK},
+		{[]string{"watch", "-o", "-", dir}, exitOK}, // standard output: no file named "-"
 	} {
 		var out, errOut bytes.Buffer
 		if code := Main(stopped, tc.args, &out, &errOut); code != tc.code {
 			t.Errorf("omnisim %s: exit %d, want %d\n%s%s", strings.Join(tc.args, " "), code, tc.code, out.String(), errOut.String())
 		}
+	}
+	if _, err := os.Stat("-"); err == nil {
+		t.Error(`watch -o - wrote a file named "-"`)
 	}
 }
