@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -106,7 +107,11 @@ customers, script and time span.
 At the first violation, fuzz shrinks the case by delta debugging (fewer
 flows, customers, agents, groups and steps, a shorter span, simpler values,
 re-running the invariant each time) and writes it to DIR (-o) as a scenario
-file with the invariant, the seed and the command in a comment header. When
+file with the invariant, the seed and the command in a comment header.
+DIR, with its parents, is created before the first case when it does not
+exist (fuzz says so on standard error), so that one that cannot take the
+file fails at once (exit status 2); it is left in place, empty, when the
+session finds nothing. When
 an expectation can capture the violation the file ends with it and
 'omnisim run FILE' fails; every such file replays under
 'omnisim fuzz -replay FILE', which checks one scenario file against every
@@ -127,7 +132,7 @@ was valid.`,
 		fs.IntVar(&f.runs, "runs", 0, "stop after `N` cases (0: no bound)")
 		fs.Var(&f.time, "time", "stop after `D` of wall time (0: no bound; 30s when -runs is not given)")
 		fs.StringVar(&f.rules, "rules", "", "fuzz around the scenario in `FILE`: keep its tenant, groups, agents and channels")
-		fs.StringVar(&f.out, "o", ".", "write the shrunk scenario of a violation to `DIR`")
+		fs.StringVar(&f.out, "o", ".", "write the shrunk scenario of a violation to `DIR` (created before the first case if need be)")
 		fs.StringVar(&f.replay, "replay", "", "check the scenario in `FILE` (a shrunk file) against every invariant, and stop")
 		f.budget.register(fs, "a -rules or -replay file")
 		fs.BoolVar(&f.verbose, "v", false, "print one line per case")
@@ -200,12 +205,24 @@ func runFuzz(ctx context.Context, e *env, opts any, args []string) int {
 	if f.verbose || term {
 		fmt.Fprintf(e.stderr, "fuzz: seed %d\n", opt.Seed)
 	}
+	// -o DIR is made ready before the first case (Fuzz does it too), so
+	// that a violation found and shrunk is not lost; a directory this makes
+	// is left in place, and said so, whatever the session finds.
+	_, statErr := os.Stat(f.out)
+	if err := fuzz.CheckDir(f.out); err != nil {
+		fmt.Fprintf(e.stderr, "omnisim fuzz: -o %s: %v\n", f.out, err)
+		return exitUsage
+	}
+	if errors.Is(statErr, fs.ErrNotExist) {
+		fmt.Fprintf(e.stderr, "fuzz: created %s (-o), for the shrunk scenario of a violation\n", f.out)
+	}
 	sum, err := fuzz.Fuzz(ctx, opt)
 	if opt.Progress != nil {
 		fmt.Fprint(e.stderr, "\r\033[K")
 	}
 	// A violation is written to -o DIR after it is shrunk: Fuzz refuses a
-	// DIR that cannot take it before the first case.
+	// DIR that cannot take it before the first case (CheckDir, above, has
+	// found it writable, but it may have changed since).
 	if de := (*fuzz.DirError)(nil); errors.As(err, &de) {
 		fmt.Fprintf(e.stderr, "omnisim fuzz: -o %s: %v\n", f.out, de.Err)
 		return exitUsage
