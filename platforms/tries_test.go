@@ -36,7 +36,8 @@ func TestWebhookTries(t *testing.T) {
 		{"wechat", "", scenario.Tries{Retries: 2}},
 		{"douyin", "", scenario.Tries{Retries: 3}},
 		{"douyin", "repeats = 2\n", scenario.Tries{Retries: 3, Repeats: 2}},
-		{"line", "", scenario.Tries{}},
+		{"douyin", "lost_answers = 4\n", scenario.Tries{Retries: 3, Lost: 4}},
+		{"line", "", scenario.Tries{Retries: 3}}, // the fake's schedule under faults, which alone fail tries
 		{"line", "redelivery = [\"1m\", \"5m\", \"1h\"]\n", scenario.Tries{Retries: 3}},
 		{"businessmessages", "", scenario.Tries{Retries: 175}}, // 10 s doubling 9 times (85 min), then hourly to 7 days
 		{"businessmessages", "retry_for = \"0s\"\n", scenario.Tries{}},

@@ -214,7 +214,7 @@
 // "请求频率过高" (the status-code table's code for calling too often) and
 // one it fails with 2100004 "系统繁忙,此时请开发者稍候再试" (the code Douyin's
 // OpenAPI pages give for an internal error the developer should retry;
-// it is not in the research notes and is used by the fault plan only),
+// used by the fault plan only),
 // HTTP 200 in the usual envelope, after the token check and before the
 // request is read: nothing is delivered, so a client may send it again.
 // The direct path (Deliver, [Server.Send]) goes through the same

@@ -247,9 +247,8 @@
 //     {"video_url":...} for videos); customer media are zero bytes of the
 //     recorded size. Customer media ids are accepted in sends.
 //   - Unknown path: errcode 48001 "api unauthorized" with HTTP 200, like
-//     every WeChat error (the research notes say errors are always HTTP
-//     200; what WeChat answers for a path it does not serve is not
-//     confirmed). Config.UnknownPathStatus 404 (the scenario key
+//     every WeChat error (WeChat's errors are HTTP 200 with an errcode; what
+//     it answers for a path it does not serve is not confirmed). Config.UnknownPathStatus 404 (the scenario key
 //     unknown_path_status) makes it loud for clients that check statuses,
 //     still with the errcode envelope; a client that reads the errcode, as
 //     the router's adapter does, sees 48001 either way.
@@ -289,6 +288,5 @@
 // out with FlushFaults (NextFault says when). custom/send answers a
 // throttled call with errcode 45011 "api minute-quota reach limit" and a
 // failed one with -1 "system error" (WeChat's "system busy"), HTTP 200 as
-// always; neither code is in the research notes, both are WeChat's
-// documented global return codes. See faults.go.
+// always; both are WeChat's documented global return codes. See faults.go.
 package wechat

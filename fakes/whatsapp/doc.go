@@ -206,7 +206,7 @@
 // # Media expiry
 //
 // A media id, from an upload or from a customer's media, is valid for
-// Config.MediaTTL (default 30 days, as the research gives for uploads)
+// Config.MediaTTL (default 30 days, what third-party documentation gives for uploads)
 // from when it was made, by the platform's Clock: it has expired once
 // Clock is MediaTTL or more past that instant (like the window, expired at
 // exactly MediaTTL; compared without overflow). An expired id is treated
@@ -302,7 +302,7 @@
 //   - Invalid "to": code 100 "Invalid parameter", HTTP 400, not 131026
 //     (which Meta uses for numbers that are not on WhatsApp, mostly by
 //     webhook).
-//   - Formatted numbers (UNCONFIRMED, not in the research): "+", spaces,
+//   - Formatted numbers (UNCONFIRMED): "+", spaces,
 //     "-", "(", ")" and "." are accepted and dropped before validation; any
 //     other character is 100. libphonenumber decides what the digits mean
 //     (it drops a trunk 0 after the country code: "+44 (0)7911 123456" is
@@ -311,7 +311,7 @@
 //     upload error" (HTTP 400) for uploads and sends alike; an unknown or
 //     expired media id, both id and link, or a non-http(s) link is 100.
 //     Empty (0-byte) files are accepted.
-//   - Sticker limits (the research: 100 KB static, 500 KB animated): the
+//   - Sticker limits (Meta's media table: 100 KB static, 500 KB animated): the
 //     fake tells them apart only where it has the file's bytes, an upload
 //     through the media endpoint. It reads them as they stream in, kept or
 //     not: a RIFF/WEBP file whose first chunk is VP8, VP8L or VP8X is a
@@ -325,16 +325,16 @@
 //     declares a size and no bytes) cannot be told apart: they are held to
 //     the animated 500 KB (MaxBytes), as before the static limit, which
 //     lets every sticker Meta would take through.
-//   - Media expiry: Config.MediaTTL, 30 days, the research's figure for
-//     uploads (third-party), applies to customers' media too (Meta is said
-//     to keep webhook media 7 days, which the research does not give).
-//   - Mark as read (not in the research; Meta's "Mark messages as read"
+//   - Media expiry: Config.MediaTTL, 30 days, the third-party figure for
+//     uploads, applies to customers' media too (Meta is said to keep
+//     webhook media 7 days, which no source at hand confirms).
+//   - Mark as read (Meta's "Mark messages as read"
 //     page): an invalid message_id is 131009 "Parameter value is not valid"
 //     as that page says (not 100); earlier messages are marked read too, as
 //     it says. UNCONFIRMED: the other error answers (100), that typing
 //     indicators are only checked for type "text", and that there is no 30
 //     day limit.
-//   - Media URL (not in the research; third-party docs): file_size is a
+//   - Media URL (third-party docs): file_size is a
 //     JSON number (some references show a string); sha256 is lower-case hex,
 //     as in the fake's webhooks (Meta's webhooks have been seen with
 //     base64); the URL is on the fake's own host (Meta: lookaside.fbsbx.com),
@@ -411,8 +411,8 @@
 //     GET with fields=about,address,description,email,profile_picture_url,
 //     websites,vertical answers {"data":[{...,"messaging_product":
 //     "whatsapp"}]} (an unknown field: 100). UNCONFIRMED: the error codes,
-//     and the about/address/description/email limits, which the research
-//     does not give.
+//     and the about/address/description/email limits, which no source at
+//     hand gives.
 //   - Webhook retries (UNCONFIRMED; Meta only says it retries with
 //     decreasing frequency for up to 7 days): the schedule of
 //     [DefaultRetrySchedule], a 10s timeout per try, any non-2xx answer

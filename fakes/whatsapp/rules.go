@@ -84,7 +84,7 @@ func DefaultMedia() map[string]MediaLimit {
 	}
 }
 
-// mimeFormat maps the MIME types of the research table to formats.
+// mimeFormat maps the MIME types of Meta's media table to formats.
 var mimeFormat = map[string]string{
 	"image/jpeg":                    "jpeg",
 	"image/jpg":                     "jpeg",

@@ -563,9 +563,11 @@ func verdict(e *fakebm.Error) *sim.Verdict {
 // (window_status: FAILED_PRECONDITION unless set), and, of the
 // INVALID_ARGUMENT answers, a text over the platform's length or an image
 // it refuses by format or size. The retirement and a conversation that
-// does not exist (PERMISSION_DENIED) are the platform's own business: with
-// window_status PERMISSION_DENIED, a refusal once the platform has retired
-// is not the window's. What a device cannot show (FAILED_PRECONDITION)
+// does not exist (PERMISSION_DENIED) are the platform's own business. With
+// window_status PERMISSION_DENIED the code alone cannot tell them from the
+// window: a refusal once the platform has retired is not the window's, and
+// one before it is (the router only answers conversations a customer
+// opened, which exist). What a device cannot show (FAILED_PRECONDITION)
 // the router never sends: it sends texts and images, without suggestions.
 func (b *binding) Modelled(code string, m *router.Outbound) bool {
 	switch code {

@@ -437,7 +437,7 @@ func (b *binding) Stats() sim.Stats {
 func tries(v any) scenario.Tries {
 	t := scenario.Tries{Retries: fakedy.DefaultWebhookRetries}
 	if s, _ := v.(*Settings); s != nil {
-		t.Repeats = s.Repeats
+		t.Repeats, t.Lost = s.Repeats, s.LostAnswers
 	}
 	return t
 }

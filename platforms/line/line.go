@@ -453,11 +453,11 @@ func (b *binding) Stats() sim.Stats {
 }
 
 // tries is the spec's Tries: a redelivery for each delay the settings
-// list (none by default).
+// list, or, with none listed, for each of the fake's schedule under
+// webhook faults (DefaultFaultRedelivery): tries fail only under faults.
 func tries(v any) scenario.Tries {
-	s, _ := v.(*Settings)
-	if s == nil {
-		return scenario.Tries{}
+	if s, _ := v.(*Settings); s != nil && len(s.Redelivery) > 0 {
+		return scenario.Tries{Retries: len(s.Redelivery)}
 	}
-	return scenario.Tries{Retries: len(s.Redelivery)}
+	return scenario.Tries{Retries: len(fakeline.DefaultFaultRedelivery)}
 }

@@ -73,7 +73,8 @@ type Settings struct {
 	Profile *ProfileSetting `toml:"profile"`
 	// ThrottleStatus is the HTTP status of a send refused with 130429
 	// "Rate limit hit", by the throughput or by the fault plan's send_429:
-	// 429 (the default) or 400, both of which the research reports.
+	// 429 (the default) or 400: a third-party copy of Meta's table gives
+	// 429, code samples show 400.
 	ThrottleStatus int `toml:"throttle_status,omitempty"`
 	// TemplateMissingStatus is the HTTP status of 132001, a template that
 	// does not exist (or not in that language): 404 (the default) or 400.

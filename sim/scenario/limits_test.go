@@ -604,6 +604,10 @@ func TestTriesExpected(t *testing.T) {
 		{Tries{Retries: 2}, 0.5, 1.75},
 		{Tries{Retries: 2, Repeats: 2}, 0.5, 3 * 1.75},
 		{Tries{Retries: 1 << 40}, 0.5, 2},
+		{Tries{Retries: 3, Lost: 2}, 0, 3},     // two lost, the third answered
+		{Tries{Retries: 3, Lost: 2}, 0.5, 3.5}, // two lost, then 1 + 0.5
+		{Tries{Retries: 3, Lost: 9}, 0, 4},     // every try lost
+		{Tries{Retries: 3, Lost: 4, Repeats: 1}, 0.5, 8},
 	} {
 		if got := tt.tries.Expected(tt.p); math.Abs(got-tt.want) > 1e-9 {
 			t.Errorf("%+v.Expected(%v) = %v, want %v", tt.tries, tt.p, got, tt.want)
