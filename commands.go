@@ -101,7 +101,26 @@ type runFlags struct {
 	strict    bool
 	parallel  int
 	shard     string
-	compare   string
+	compare   givenString
+}
+
+// givenString is a string flag that knows whether it was given, so that
+// -compare "" is refused rather than taken for no -compare.
+type givenString struct {
+	s   string
+	set bool
+}
+
+func (g *givenString) String() string {
+	if g == nil {
+		return ""
+	}
+	return g.s
+}
+
+func (g *givenString) Set(s string) error {
+	g.s, g.set = s, true
+	return nil
 }
 
 const runUsage = "[-seed N | -seeds LIST] [-format text|json|junit|html|markdown] [-o FILE] [-junit FILE] [-json FILE] [-html FILE] [-markdown FILE] [-run REGEXP] [-shard I/N] [-p N] [-timeout D] [-max-messages N] [-max-memory SIZE] [-strict] [-transport memory|loopback|direct] [-v] [-trace WHAT] [-compare STRATEGY,...] [PATH...]"
@@ -128,7 +147,11 @@ the file. JSON, JUnit, HTML and Markdown reports are documents written when
 the run ends; every output file is created before anything runs, so a bad
 path fails at once, and one that is a scenario file being read is refused
 (exit status 2) before it is touched. -junit, -json, -html and -markdown write more reports
-besides the one -format and -o choose. On a terminal a progress line on
+besides the one -format and -o choose. A FILE of - is standard output: -o -
+is the same as no -o; with -o FILE one of the others may be -, and the
+lines -o prints then go to standard error. Two reports on standard output,
+or two flags naming one file (by any name: a link, a hard link), are
+refused (exit status 2). On a terminal a progress line on
 standard error shows a long scenario's virtual time and speed (no colours
 with NO_COLOR set).
 
@@ -162,7 +185,10 @@ passes the budget and stays past it once the runtime has collected and
 given back what is free: check's estimate of a scenario's memory cannot
 foresee everything a run keeps (a bot that keeps every conversation,
 webhooks held back for days), and the collector is told to work harder as
-memory nears the budget. Ctrl-C does the same. Any of these, once every
+memory nears the budget. Ctrl-C does the same. Any of these while the
+files are still loading reports every scenario as skipped, a file not yet
+loaded named by its path (its scenario's name is not known, nor whether
+-run matches it), and writes the reports. Any of these, once every
 scenario has run, stops the reports being written: a report file not
 written whole is removed (or emptied, when it was there before the run),
 and the exit status is 1.
@@ -183,11 +209,11 @@ when a run could not complete.`,
 		fs.StringVar(&f.seed, "seed", "", "replace every scenario's seed with `N`")
 		fs.StringVar(&f.seeds, "seeds", "", "run every scenario once per seed in `LIST` (1..100, 1,5,9)")
 		fs.StringVar(&f.format, "format", "text", "report format: text, json, junit, html or markdown")
-		fs.StringVar(&f.out, "o", "", "write the report to `FILE` instead of standard output")
-		fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to `FILE`")
-		fs.StringVar(&f.json, "json", "", "also write a JSON report to `FILE`")
-		fs.StringVar(&f.html, "html", "", "also write an HTML report to `FILE`")
-		fs.StringVar(&f.markdown, "markdown", "", "also write a Markdown report to `FILE`")
+		fs.StringVar(&f.out, "o", "", "write the report to `FILE` instead of standard output (-: standard output)")
+		fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to `FILE` (-: standard output, with -o FILE)")
+		fs.StringVar(&f.json, "json", "", "also write a JSON report to `FILE` (-: standard output, with -o FILE)")
+		fs.StringVar(&f.html, "html", "", "also write an HTML report to `FILE` (-: standard output, with -o FILE)")
+		fs.StringVar(&f.markdown, "markdown", "", "also write a Markdown report to `FILE` (-: standard output, with -o FILE)")
 		fs.StringVar(&f.run, "run", "", "play only the scenarios whose name or file matches `REGEXP`")
 		fs.StringVar(&f.shard, "shard", "", "play only shard `I/N` of the suite (1/3, 2/3, 3/3)")
 		fs.IntVar(&f.parallel, "p", 0, "play up to `N` scenarios at once (0: GOMAXPROCS)")
@@ -197,7 +223,7 @@ when a run could not complete.`,
 		fs.StringVar(&f.transport, "transport", "", "how fakes and router talk: memory (handlers called directly; the default), loopback (real sockets) or direct (values, no bytes; the default with -compare)")
 		fs.BoolVar(&f.verbose, "v", false, "include the event trace (up to 10,000 events a scenario) and every agent in the report")
 		fs.StringVar(&f.trace, "trace", "", "keep `WHAT` in the trace: all, failing, customer=ID or agent=ID (implies -v)")
-		fs.StringVar(&f.compare, "compare", "", "play each scenario once per strategy in `LIST` and compare the figures")
+		fs.Var(&f.compare, "compare", "play each scenario once per strategy in `LIST` and compare the figures")
 		return f
 	},
 	run: runRun,
@@ -223,7 +249,7 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	switch n := sim.Network(f.transport); n {
 	case "":
 		opt.Network = sim.Memory
-		if f.compare != "" {
+		if f.compare.set {
 			opt.Network = "" // direct, unless faults need the wire (runCompare)
 		}
 	case sim.Memory, sim.Loopback, sim.Direct:
@@ -278,15 +304,15 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	// Every output is created now, before anything runs: a bad path fails
 	// at once, not after an hour of simulation.
 	var strategies []string
-	if f.compare != "" {
-		if strategies, err = parseStrategies(f.compare); err != nil {
-			return usageErr("bad -compare %q: %v", f.compare, err)
+	if f.compare.set {
+		if strategies, err = parseStrategies(f.compare.s); err != nil {
+			return usageErr("bad -compare %q: %v", f.compare.s, err)
 		}
-		if format != report.Text && format != report.JSON || f.out != "" || f.junit != "" || f.json != "" || f.html != "" || f.markdown != "" || f.seeds != "" || f.shard != "" || opt.Trace {
+		if format != report.Text && format != report.JSON || f.out != "" && f.out != "-" || f.junit != "" || f.json != "" || f.html != "" || f.markdown != "" || f.seeds != "" || f.shard != "" || opt.Trace {
 			return usageErr("-compare prints its table (or JSON with -format json) to standard output: it takes no -o, -junit, -json, -html, -markdown, -seeds, -shard, -v or -trace")
 		}
 	}
-	outs, err := openOutputs(f, format)
+	outs, err := openOutputs(f, format, e.stdout)
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -308,25 +334,38 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	ctx, stopWatch := watchMemory(ctx, f.budget.memoryLimit())
 	defer stopWatch()
 
-	scs, code := load(ctx, e, "run", args, loadOptions{budget: f.budget, strict: f.strict})
-	if code != exitOK {
+	// A -timeout or Ctrl-C while the files load stops the run as one while
+	// it plays does: the scenarios are reported as not run, and the reports
+	// are written.
+	lo := loadOptions{budget: f.budget, strict: f.strict}
+	l := loadAll(ctx, e, args, lo)
+	loadCut := ""
+	if len(l.unread) > 0 {
+		loadCut = stopSummary(ctx, f.timeout, f.budget.memoryLimit()) + " while loading the scenarios"
+	}
+	if code := l.verdict(e, "run", lo, loadCut); code != exitOK {
 		outs.discard()
 		return code
 	}
 	// The outputs were opened, not yet truncated: one that is a scenario
 	// file would destroy it. (The library's scenarios are not files.)
 	if len(args) > 0 {
-		files := make([]string, len(scs))
-		for i, sc := range scs {
-			files[i] = sc.File
+		var files []string
+		for _, sc := range l.scs {
+			files = append(files, sc.File)
 		}
+		files = append(files, l.unread...)
 		for _, o := range outs.all() {
+			if o.file == nil {
+				continue // standard output
+			}
 			if in := sameFile(o.file, files); in != "" {
 				outs.discard()
 				return usageErr("%s %s is the scenario file %s: the report would overwrite it", o.flag, o.path, in)
 			}
 		}
 	}
+	scs := l.scs
 	if filter != nil {
 		var kept []*scenario.Scenario
 		for _, sc := range scs {
@@ -334,14 +373,23 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 				kept = append(kept, sc)
 			}
 		}
-		if len(kept) == 0 {
+		if len(kept) == 0 && loadCut == "" {
 			outs.discard()
 			return usageErr("no scenario matches -run %q", f.run)
 		}
 		scs = kept
 	}
+	// A file the load did not reach is reported by its path, whatever
+	// -run: the name -run may match is not known.
+	for _, file := range l.unread {
+		scs = append(scs, &scenario.Scenario{Name: file, File: file})
+	}
 	if strategies != nil {
 		outs.discard()
+		if loadCut != "" {
+			fmt.Fprintf(e.stderr, "omnisim run: %s; %d scenarios did not run\n", loadCut, len(scs))
+			return exitFailed
+		}
 		return runCompare(ctx, e.stdout, scs, strategies, opt, f.parallel, f.timeout, f.budget.memoryLimit(), format == report.JSON)
 	}
 	jobs := makeJobs(scs, seeds)
@@ -357,13 +405,20 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	// blocks, or one line each when the report goes to a file.
 	var text *report.TextWriter
 	var lines io.Writer
+	// With -o FILE standard output has a line for each result and the
+	// totals, unless another report goes there: then they go to standard
+	// error.
+	say := e.stdout
+	if outs.onStdout() {
+		say = e.stderr
+	}
 	switch {
 	case outs.main != nil && outs.main.format == report.Text:
 		rewind(outs.main.file) // the text report is written from its start
 		text = report.NewTextWriter(outs.main.file, ropt)
-		lines = e.stdout
+		lines = say
 	case outs.main != nil:
-		lines = e.stdout
+		lines = say
 	case format == report.Text:
 		text = report.NewTextWriter(e.stdout, ropt)
 	}
@@ -372,7 +427,7 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	r := &runner{ctx: ctx, opt: opt, sel: sel, verbose: f.verbose, prog: prog, timeout: f.timeout, memory: f.budget.memoryLimit()}
 	results := make([]result.Result, len(jobs))
 	failed, skipped, unfinished := 0, 0, 0
-	r.start(jobs, results, f.parallel, func(i int) {
+	done := func(i int) {
 		res := &results[i]
 		if !res.Passed || res.Error != "" {
 			failed++
@@ -391,7 +446,18 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 				fmt.Fprintln(lines, resultLine(res))
 			}
 		})
-	})
+	}
+	if loadCut != "" {
+		// Nothing plays: every run is reported as not run, and why.
+		why := stopReason(ctx, f.timeout, f.budget.memoryLimit()) + " while loading the scenarios"
+		r.stopped = make([]bool, len(jobs))
+		for i, j := range jobs {
+			results[i], r.stopped[i] = r.skipped(j, why), true
+			done(i)
+		}
+	} else {
+		r.start(jobs, results, f.parallel, done)
+	}
 	prog.stop()
 
 	var writeErr error
@@ -404,7 +470,7 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 	// emptied when it was there before, so that no cut or older report
 	// passes for this run's.
 	wctx, cut := ctx, ""
-	if unfinished > 0 {
+	if unfinished > 0 || loadCut != "" {
 		wctx = context.Background()
 	}
 	docs := outs.docs()
@@ -412,13 +478,17 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 		err := o.write(wctx, forFormat(results, o.format), ropt)
 		if wctx.Err() != nil {
 			for _, x := range docs[i:] {
+				if x.file == nil {
+					cut += ", the " + x.flag + " report on standard output (cut short)"
+					continue
+				}
 				if fi, err := x.file.Stat(); err == nil && !fi.Mode().IsRegular() {
 					cut += ", " + x.path + " (cut short)" // a device or a pipe
 					continue
 				}
-				if x.created {
+				if x.made != "" {
 					x.file.Close()
-					os.Remove(x.path)
+					os.Remove(x.made)
 				} else {
 					rewind(x.file)
 				}
@@ -452,7 +522,11 @@ func runRun(ctx context.Context, e *env, opts any, args []string) int {
 		if skipped > 0 {
 			note = fmt.Sprintf("%d not run; ", skipped)
 		}
-		fmt.Fprintf(e.stdout, "%d scenarios, %d passed, %d failed (%sreport in %s)\n", len(results), len(results)-failed, failed, note, outs.main.path)
+		fmt.Fprintf(say, "%d scenarios, %d passed, %d failed (%sreport in %s)\n", len(results), len(results)-failed, failed, note, outs.main.path)
+	}
+	if loadCut != "" {
+		fmt.Fprintf(e.stderr, "omnisim run: %s; %d scenarios did not run\n", loadCut, len(results))
+		return exitFailed
 	}
 	if unfinished > 0 {
 		fmt.Fprintf(e.stderr, "omnisim run: %s; %d of %d scenarios did not finish\n", stopSummary(ctx, f.timeout, f.budget.memoryLimit()), unfinished, len(results))
@@ -661,19 +735,14 @@ func (r *runner) start(jobs []job, results []result.Result, p int, done func(i i
 // play runs one job; stopped is set when the run's end (Ctrl-C,
 // -timeout) cut it short or skipped it.
 func (r *runner) play(i int, j job) (res result.Result, stopped bool) {
+	if err := r.ctx.Err(); err != nil {
+		return r.skipped(j, r.reason()), true
+	}
 	sc := j.sc
-	name := sc.Name
-	seed := sc.Seed
+	name, _ := r.named(j)
 	opt := r.opt
 	if j.seed != nil {
-		name = fmt.Sprintf("%s (seed %d)", sc.Name, *j.seed)
-		opt.Seed, seed = j.seed, *j.seed
-	} else if opt.Seed != nil {
-		seed = *opt.Seed
-	}
-	if err := r.ctx.Err(); err != nil {
-		return result.Result{Name: name, File: sc.File, Description: sc.Description, Seed: seed,
-			Skipped: r.reason(), Expectations: []result.Check{}, Drift: []result.Drift{}, Agents: []result.Agent{}}, true
+		opt.Seed = j.seed
 	}
 	var tr *tracer
 	if opt.Trace {
@@ -699,6 +768,25 @@ func (r *runner) play(i int, j job) (res result.Result, stopped bool) {
 		stopped = true
 	}
 	return res, stopped
+}
+
+// named returns the name and the seed of a job's result: "NAME (seed N)"
+// for one of -seeds.
+func (r *runner) named(j job) (name string, seed uint64) {
+	switch {
+	case j.seed != nil:
+		return fmt.Sprintf("%s (seed %d)", j.sc.Name, *j.seed), *j.seed
+	case r.opt.Seed != nil:
+		return j.sc.Name, *r.opt.Seed
+	}
+	return j.sc.Name, j.sc.Seed
+}
+
+// skipped is the result of a job not run, for why.
+func (r *runner) skipped(j job, why string) result.Result {
+	name, seed := r.named(j)
+	return result.Result{Name: name, File: j.sc.File, Description: j.sc.Description, Seed: seed,
+		Skipped: why, Expectations: []result.Check{}, Drift: []result.Drift{}, Agents: []result.Agent{}}
 }
 
 // reason says why the run stopped early.
@@ -861,24 +949,31 @@ func (t *tracer) finish(res *result.Result) {
 	res.Trace = lines
 }
 
-// output is one report file.
+// output is one report file, or standard output (file nil).
 type output struct {
-	flag    string // -o, -junit, ...
-	format  report.Format
-	path    string
-	file    *os.File
-	created bool // the file did not exist before
+	flag   string // -o, -junit, ...
+	format report.Format
+	path   string // "-" for standard output
+	file   *os.File
+	stdout io.Writer // the output when it is standard output
+	// made is the file the run created, to be removed when it is not
+	// written: the path, or where a link that led nowhere leads now; ""
+	// when the file was there before.
+	made string
 }
 
 // outputs are the report files of a run.
 type outputs struct {
-	main  *output // -o
+	main  *output // -o FILE; nil when the report goes to standard output
 	extra []*output
 }
 
 // openOutputs creates (or opens, without truncating yet) every report file
-// the flags name.
-func openOutputs(f *runFlags, format report.Format) (*outputs, error) {
+// the flags name. "-" is standard output, which takes one report: the one
+// -format chooses unless -o names a file (-o - is the same as no -o), or
+// else one of the others. Two flags that name one file (or the same file
+// by other names: a link, a hard link) are refused, as sameFile tells.
+func openOutputs(f *runFlags, format report.Format, stdout io.Writer) (*outputs, error) {
 	outs := &outputs{}
 	want := []struct {
 		flag, path string
@@ -890,28 +985,56 @@ func openOutputs(f *runFlags, format report.Format) (*outputs, error) {
 		{"-html", f.html, report.HTML},
 		{"-markdown", f.markdown, report.Markdown},
 	}
-	seen := map[string]string{}
+	onStdout := "" // the flag of the other report on standard output
+	fail := func(format string, a ...any) (*outputs, error) {
+		outs.discard()
+		return nil, fmt.Errorf(format, a...)
+	}
 	for _, w := range want {
 		if w.path == "" {
 			continue
 		}
 		if _, err := report.ParseFormat(string(w.format)); err != nil {
-			outs.discard()
-			return nil, fmt.Errorf("%s: this omnisim cannot write %s reports yet", w.flag, w.format)
+			return fail("%s: this omnisim cannot write %s reports yet", w.flag, w.format)
 		}
-		key := filepath.Clean(w.path)
-		if other, dup := seen[key]; dup {
-			outs.discard()
-			return nil, fmt.Errorf("%s and %s both write to %s", other, w.flag, w.path)
+		if w.path == "-" {
+			switch {
+			case w.flag == "-o":
+				continue // the report goes to standard output, as without -o
+			case f.out == "-":
+				return fail("-o and %s both write to standard output", w.flag)
+			case f.out == "":
+				return fail("%s - and the report both write to standard output: give the report a file with -o FILE", w.flag)
+			case onStdout != "":
+				return fail("%s and %s both write to standard output", onStdout, w.flag)
+			}
+			onStdout = w.flag
+			outs.extra = append(outs.extra, &output{flag: w.flag, format: w.format, path: w.path, stdout: stdout})
+			continue
 		}
-		seen[key] = w.flag
 		_, statErr := os.Stat(w.path)
 		file, err := os.OpenFile(w.path, os.O_WRONLY|os.O_CREATE, 0o644)
 		if err != nil {
-			outs.discard()
-			return nil, fmt.Errorf("%s: %v", w.flag, err)
+			return fail("%s: %v", w.flag, err)
 		}
-		o := &output{flag: w.flag, format: w.format, path: w.path, file: file, created: errors.Is(statErr, fs.ErrNotExist)}
+		o := &output{flag: w.flag, format: w.format, path: w.path, file: file}
+		if errors.Is(statErr, fs.ErrNotExist) {
+			o.made = w.path
+			if real, err := filepath.EvalSymlinks(w.path); err == nil {
+				o.made = real // not the link, which was there
+			}
+		}
+		for _, other := range outs.all() {
+			if other.file == nil || sameFile(file, []string{other.path}) == "" {
+				continue
+			}
+			file.Close()
+			also := ""
+			if filepath.Clean(other.path) != filepath.Clean(w.path) {
+				also = ", the same file as " + other.path
+			}
+			return fail("%s and %s both write to %s%s", other.flag, w.flag, w.path, also)
+		}
 		if w.flag == "-o" {
 			outs.main = o
 		} else {
@@ -919,6 +1042,18 @@ func openOutputs(f *runFlags, format report.Format) (*outputs, error) {
 		}
 	}
 	return outs, nil
+}
+
+// onStdout reports whether one of the reports -junit, -json, -html and
+// -markdown name goes to standard output (-o FILE takes the report -format
+// chooses).
+func (o *outputs) onStdout() bool {
+	for _, x := range o.all() {
+		if x.file == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func (o *outputs) all() []*output {
@@ -947,9 +1082,12 @@ func (o *outputs) docs() []*output {
 // before: nothing ran.
 func (o *outputs) discard() {
 	for _, x := range o.all() {
+		if x.file == nil {
+			continue // standard output
+		}
 		x.file.Close()
-		if x.created {
-			os.Remove(x.path)
+		if x.made != "" {
+			os.Remove(x.made)
 		}
 	}
 	if o != nil {
@@ -973,13 +1111,18 @@ func rewind(f *os.File) error {
 
 func (o *outputs) close() {
 	for _, x := range o.all() {
-		x.file.Close()
+		if x.file != nil {
+			x.file.Close()
+		}
 	}
 }
 
 // write writes the report document to the output's file, stopping when
 // ctx is done.
 func (x *output) write(ctx context.Context, results []result.Result, opt report.Options) error {
+	if x.file == nil {
+		return report.Write(ctxWriter{ctx, x.stdout}, x.format, results, opt)
+	}
 	if err := rewind(x.file); err != nil {
 		return fmt.Errorf("%s: %v", x.path, err)
 	}
@@ -1205,7 +1348,10 @@ link to one; a directory's search leaves them out), a file larger than 4 MiB
 years 1678 to 2261 (start, the end of duration, any step, expectation,
 arrival or timer), a scenario that asks for more than -max-messages
 messages (the steps' says × repeat, and each traffic flow's expected
-arrivals × its most messages), and one whose run would keep more than
+arrivals × its most messages, each message × the webhook tries its
+channel's faults and retry schedule may cost; with, counted as messages,
+the agents' shift changes and the inbox and history expectations' looks
+through every conversation), and one whose run would keep more than
 -max-memory in memory at once (4 GiB by default), as estimated from each
 flow's customers kept at once and their messages and the steps' messages;
 run also stops a run whose memory passes -max-memory.
@@ -1364,16 +1510,46 @@ type loadOptions struct {
 }
 
 // load reads the scenarios named by args (files and directories), or the
-// built-in library when there are none. It prints every error and warning
-// and returns exitOK when every file loaded, exitUsage when one did not,
-// and exitFailed when ctx ended first (Ctrl-C).
+// built-in library when there are none (loadAll). It prints every error and
+// warning and returns exitOK when every file loaded, exitUsage when one did
+// not (loaded.verdict), and exitFailed when ctx ended first (Ctrl-C).
 func load(ctx context.Context, e *env, cmd string, args []string, lo loadOptions) ([]*scenario.Scenario, int) {
-	var scs []*scenario.Scenario
-	bad, warned := 0, 0
+	l := loadAll(ctx, e, args, lo)
+	if ctx.Err() != nil {
+		why := "interrupted"
+		if errors.Is(context.Cause(ctx), errOverMemory) {
+			why = overMemory(lo.budget.memoryLimit()) + " while loading the scenarios"
+		}
+		fmt.Fprintf(e.stderr, "omnisim %s: %s\n", cmd, why)
+		return nil, exitFailed
+	}
+	if code := l.verdict(e, cmd, lo, ""); code != exitOK {
+		return nil, code
+	}
+	return l.scs, exitOK
+}
+
+// loaded is what loadAll read.
+type loaded struct {
+	scs []*scenario.Scenario
+	// unread are the files (with no PATH, the library's names) that were
+	// not loaded because ctx ended first, in order; none when every file
+	// was.
+	unread []string
+	bad    int // files with errors (with -strict, warnings too)
+	warned int // files with warnings
+}
+
+// loadAll reads the scenarios named by args (files and directories), or
+// the built-in library when there are none, printing every error and
+// warning. Once ctx ends it reads no more: the files left (listed, not
+// read) are unread.
+func loadAll(ctx context.Context, e *env, args []string, lo loadOptions) *loaded {
+	l := &loaded{}
 	take := func(sc *scenario.Scenario, err error) {
 		if err != nil {
 			fmt.Fprintln(e.stderr, strings.TrimRight(err.Error(), "\n"))
-			bad++
+			l.bad++
 			return
 		}
 		ws := sc.Warnings()
@@ -1381,21 +1557,26 @@ func load(ctx context.Context, e *env, cmd string, args []string, lo loadOptions
 			fmt.Fprintln(e.stderr, w.String())
 		}
 		if len(ws) > 0 {
-			warned++
+			l.warned++
 			if lo.strict {
-				bad++
+				l.bad++
 				return
 			}
 		}
-		scs = append(scs, sc)
+		l.scs = append(l.scs, sc)
 	}
-	interrupted := func() ([]*scenario.Scenario, int) {
-		why := "interrupted"
-		if errors.Is(context.Cause(ctx), errOverMemory) {
-			why = overMemory(lo.budget.memoryLimit()) + " while loading the scenarios"
+	// loadOne loads one file, or returns false when ctx ended first (the
+	// parse returns ctx's error at once then).
+	loadOne := func(load func() (*scenario.Scenario, error)) bool {
+		if ctx.Err() != nil {
+			return false
 		}
-		fmt.Fprintf(e.stderr, "omnisim %s: %s\n", cmd, why)
-		return nil, exitFailed
+		sc, err := load()
+		if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return false
+		}
+		take(sc, err)
+		return true
 	}
 	if len(args) == 0 {
 		names, err := fs.Glob(scenarios.Library, "*.toml")
@@ -1404,13 +1585,18 @@ func load(ctx context.Context, e *env, cmd string, args []string, lo loadOptions
 			names = append(names, more...)
 		}
 		sort.Strings(names)
-		for _, n := range names {
-			src, err := fs.ReadFile(scenarios.Library, n)
-			if err != nil {
-				take(nil, err)
-				continue
+		for i, n := range names {
+			ok := loadOne(func() (*scenario.Scenario, error) {
+				src, err := fs.ReadFile(scenarios.Library, n)
+				if err != nil {
+					return nil, err
+				}
+				return loadBytes(ctx, n, src, lo.budget)
+			})
+			if !ok {
+				l.unread = names[i:]
+				break
 			}
-			take(loadBytes(ctx, n, src, lo.budget))
 		}
 	}
 	for _, arg := range args {
@@ -1419,29 +1605,37 @@ func load(ctx context.Context, e *env, cmd string, args []string, lo loadOptions
 			take(nil, err)
 			continue
 		}
-		for _, file := range files {
-			if ctx.Err() != nil {
-				return interrupted()
+		for i, file := range files {
+			if len(l.unread) > 0 || !loadOne(func() (*scenario.Scenario, error) { return loadFile(ctx, file, lo.budget) }) {
+				l.unread = append(l.unread, files[i:]...)
+				break
 			}
-			take(loadFile(ctx, file, lo.budget))
 		}
 	}
-	if ctx.Err() != nil {
-		return interrupted()
-	}
-	if bad > 0 {
+	return l
+}
+
+// verdict says whether the scenarios loaded can be played: exitOK, or
+// exitUsage, said on standard error, when a file has errors or no file
+// was found. stopped, when not "", says why the load stopped before every
+// file was read.
+func (l *loaded) verdict(e *env, cmd string, lo loadOptions, stopped string) int {
+	if l.bad > 0 {
 		why := ""
-		if lo.strict && warned > 0 {
+		if lo.strict && l.warned > 0 {
 			why = " (-strict: warnings are errors)"
 		}
-		fmt.Fprintf(e.stderr, "omnisim %s: %d scenario files have errors%s\n", cmd, bad, why)
-		return nil, exitUsage
+		if stopped != "" {
+			why += fmt.Sprintf("; %s, %d files not read", stopped, len(l.unread))
+		}
+		fmt.Fprintf(e.stderr, "omnisim %s: %d scenario files have errors%s\n", cmd, l.bad, why)
+		return exitUsage
 	}
-	if len(scs) == 0 {
+	if len(l.scs)+len(l.unread) == 0 {
 		fmt.Fprintf(e.stderr, "omnisim %s: no scenario files found\n", cmd)
-		return nil, exitUsage
+		return exitUsage
 	}
-	return scs, exitOK
+	return exitOK
 }
 
 // loadFile reads a scenario file (readScenario) and loads it (loadBytes):

@@ -22,6 +22,13 @@ import (
 func parseStrategies(s string) ([]string, error) {
 	var out []string
 	known := router.Strategies()
+	if strings.TrimSpace(s) == "" {
+		var names []string
+		for _, k := range known {
+			names = append(names, string(k))
+		}
+		return nil, fmt.Errorf("want a list of strategies, comma separated: %s", strings.Join(names, ", "))
+	}
 	for _, name := range strings.Split(s, ",") {
 		name = strings.TrimSpace(name)
 		if !slices.Contains(known, router.Strategy(name)) {

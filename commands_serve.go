@@ -126,7 +126,9 @@ dashboard, in any browser.
 docs/serve.md is the reference, with examples.
 
 Once listening, serve prints the URLs and, with -ready-file, writes them as
-JSON to FILE (atomically; the file is removed when serve stops):
+JSON to FILE (atomically; the file is removed when serve stops; a FILE that
+cannot be written there fails the start, with exit status 1, before the
+world opens):
 {"base":…,"control":…,"platforms":{"whatsapp":{"api":…,"webhook":…}}}.
 
 Ids never repeat across restarts: without -seed the world is seeded from
@@ -227,7 +229,13 @@ func runServe(ctx context.Context, e *env, opts any, args []string) int {
 	if f.readyFile != "" {
 		// A ready file left by an earlier run must not look like this one's.
 		if err := os.Remove(f.readyFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			fmt.Fprintf(e.stderr, "omnisim serve: -ready-file: %v\n", err)
+			fmt.Fprintf(e.stderr, "omnisim serve: -ready-file %s: %v\n", f.readyFile, pathless(err))
+			return exitFailed
+		}
+		// It is written once serve listens: a place it cannot be written
+		// fails the start before the world opens.
+		if err := checkReadyFile(f.readyFile); err != nil {
+			fmt.Fprintf(e.stderr, "omnisim serve: -ready-file %s: %v\n", f.readyFile, pathless(err))
 			return exitFailed
 		}
 	}
@@ -248,7 +256,7 @@ func runServe(ctx context.Context, e *env, opts any, args []string) int {
 	if f.readyFile != "" {
 		if err := writeReadyFile(f.readyFile, urls); err != nil {
 			srv.Close()
-			fmt.Fprintf(e.stderr, "omnisim serve: -ready-file: %v\n", err)
+			fmt.Fprintf(e.stderr, "omnisim serve: -ready-file %s: %v\n", f.readyFile, pathless(err))
 			return exitFailed
 		}
 		defer os.Remove(f.readyFile)
@@ -307,7 +315,7 @@ func writeReadyFile(name string, urls serve.URLs) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
+	tmp, err := readyTemp(name)
 	if err != nil {
 		return err
 	}
@@ -325,6 +333,36 @@ func writeReadyFile(name string, urls serve.URLs) error {
 		os.Remove(tmp.Name())
 	}
 	return err
+}
+
+// readyTemp creates the temporary file the ready file name is written as,
+// beside it.
+func readyTemp(name string) (*os.File, error) {
+	return os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
+}
+
+// pathless is a file operation's error without the operation and the
+// path: the message around it names the file as given (the temporary
+// file's made-up name would only confuse).
+func pathless(err error) error {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		return pe.Err
+	}
+	if le, ok := errors.AsType[*os.LinkError](err); ok {
+		return le.Err
+	}
+	return err
+}
+
+// checkReadyFile makes sure the ready file name can be written
+// (writeReadyFile), leaving nothing behind.
+func checkReadyFile(name string) error {
+	tmp, err := readyTemp(name)
+	if err != nil {
+		return err
+	}
+	tmp.Close()
+	return os.Remove(tmp.Name())
 }
 
 // printSummary prints where everything is, one line per platform, for the

@@ -291,3 +291,82 @@ func TestReportDocExamples(t *testing.T) {
 		t.Errorf("the JSON example differs from the output:\n%s", a)
 	}
 }
+
+// TestRunExitCodes checks the exit codes of run's stops and refusals that
+// the scripts show the messages of: 1 for a -timeout while the files load
+// (run_timeout_loading.txtar), 2 for bad input found all the same, for two
+// reports to one file (run_output_same_file.txtar) or to standard output
+// (run_output_stdout.txtar), and for -compare "" (run_compare_empty.txtar).
+func TestRunExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.WriteFile("a.toml", []byte("name = \"a\"\n[[expect]]\nmetric = \"closed\"\nmax = 0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("o.json", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("o.json", "link.xml"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"run", "-timeout", "1ns", "a.toml"}, exitFailed},
+		{[]string{"run", "-timeout", "1ns", "-o", "r.json", "-format", "json", "a.toml"}, exitFailed},
+		{[]string{"run", "-timeout", "1ns", "a.toml", "missing.toml"}, exitUsage},
+		{[]string{"run", "-o", "o.json", "-junit", "link.xml", "a.toml"}, exitUsage},
+		{[]string{"run", "-o", "-", "-json", "-", "a.toml"}, exitUsage},
+		{[]string{"run", "-json", "-", "a.toml"}, exitUsage},
+		{[]string{"run", "-compare", "", "a.toml"}, exitUsage},
+		{[]string{"run", "-format", "json", "-o", "-", "a.toml"}, exitOK},
+		{[]string{"run", "-o", "r.txt", "-junit", "-", "a.toml"}, exitOK},
+	} {
+		var out, errOut bytes.Buffer
+		if code := Main(context.Background(), tc.args, &out, &errOut); code != tc.code {
+			t.Errorf("omnisim %s: exit %d, want %d\n%s%s", strings.Join(tc.args, " "), code, tc.code, out.String(), errOut.String())
+		}
+	}
+	if _, err := os.Stat("-"); err == nil {
+		t.Error(`a file named "-" was written`)
+	}
+}
+
+// TestInterruptWhileLoading checks Ctrl-C (the context canceled) while the
+// scenario files load: run reports every scenario as not run, in its
+// reports too, and exits 1, as when it is interrupted while it plays;
+// check says it was interrupted. Neither prints "context canceled".
+func TestInterruptWhileLoading(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a", "b"} {
+		if err := os.WriteFile(filepath.Join(dir, n+".toml"), []byte("name = \""+n+"\"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	junit := filepath.Join(dir, "junit.xml")
+	var out, errOut bytes.Buffer
+	code := Main(stopped, []string{"run", "-junit", junit, dir}, &out, &errOut)
+	if code != exitFailed {
+		t.Errorf("run: exit %d, want %d", code, exitFailed)
+	}
+	if want := "omnisim run: interrupted while loading the scenarios; 2 scenarios did not run\n"; errOut.String() != want {
+		t.Errorf("run: stderr %q, want %q", errOut.String(), want)
+	}
+	for _, want := range []string{"SKIP  " + filepath.Join(dir, "a.toml") + "\n", "why      not run: interrupted while loading the scenarios\n", "2 scenarios, 0 passed, 2 failed (2 not run)\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("run: stdout lacks %q:\n%s", want, out.String())
+		}
+	}
+	if b, _ := os.ReadFile(junit); !bytes.Contains(b, []byte(`skipped="2"`)) || !bytes.Contains(b, []byte(`<skipped message="not run: interrupted while loading the scenarios">`)) {
+		t.Errorf("junit.xml:\n%s", b)
+	}
+
+	out.Reset()
+	errOut.Reset()
+	if code := Main(stopped, []string{"check", dir}, &out, &errOut); code != exitFailed || errOut.String() != "omnisim check: interrupted\n" {
+		t.Errorf("check: exit %d, stderr %q", code, errOut.String())
+	}
+}

@@ -84,8 +84,8 @@ inotify does not work. docs/watch.md has the details.
 WeChat channel with a fault plan plays on memory inside it: its faults
 act on the wire).
 
--o writes the summaries to a file instead; one that is a scenario file
-is refused (exit status 2) before it is touched.
+-o writes the summaries to a file instead (-o - is standard output); one
+that is a scenario file is refused (exit status 2) before it is touched.
 
 Ctrl-C (or SIGTERM) stops watch at once, also in the middle of a run, and
 it exits 0. The exit status is 2 for bad usage, a PATH that does not exist,
@@ -98,7 +98,7 @@ or nothing that could be watched.`,
 		fs.StringVar(&f.seed, "seed", "", "replace every scenario's seed with `N`")
 		fs.StringVar(&f.run, "run", "", "run only the scenarios whose name or file matches `REGEXP`")
 		fs.StringVar(&f.transport, "transport", string(sim.Memory), "how fakes and router talk, as for run: memory (handlers called directly), loopback (real sockets) or direct (values, no bytes)")
-		fs.StringVar(&f.out, "o", "", "write the summaries to `FILE` instead of standard output")
+		fs.StringVar(&f.out, "o", "", "write the summaries to `FILE` instead of standard output (-: standard output)")
 		f.budget.register(fs, "a scenario")
 		return f
 	},
@@ -157,7 +157,7 @@ func runWatch(ctx context.Context, e *env, opts any, args []string) int {
 
 	out, color := e.stdout, isTerminal(e.stdout) && os.Getenv("NO_COLOR") == ""
 	var ignore []string
-	if f.out != "" {
+	if f.out != "" && f.out != "-" { // -o - is standard output, as without -o
 		// Opened, not truncated, until it is known not to be one of the
 		// scenario files: the summaries must not destroy one. A file this
 		// opening makes is none of them.

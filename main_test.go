@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -39,6 +40,7 @@ func TestScript(t *testing.T) {
 			"waitfile":  cmdWaitfile,
 			"httpc":     cmdHTTPC,
 			"waitmatch": cmdWaitmatch,
+			"listen":    cmdListen,
 		},
 	})
 }
@@ -151,6 +153,19 @@ func cmdHTTPC(ts *testscript.TestScript, neg bool, args []string) {
 	case status < 400 && neg:
 		ts.Fatalf("httpc: %s %s: HTTP %d, want an error", method, target, status)
 	}
+}
+
+// cmdListen implements "listen VAR": listen on a free port of 127.0.0.1
+// until the script ends, and set $VAR to the address (127.0.0.1:PORT), for
+// a script that needs a port already taken.
+func cmdListen(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: listen VAR")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	ts.Defer(func() { l.Close() })
+	ts.Setenv(args[0], l.Addr().String())
 }
 
 // lookupString finds a dotted key's string in a decoded JSON object.
@@ -282,6 +297,7 @@ func cmdWaitmatch(ts *testscript.TestScript, neg bool, args []string) {
 // input, 0 when it is stopped (here before it starts).
 func TestWatchExitCodes(t *testing.T) {
 	dir := t.TempDir()
+	t.Chdir(dir)
 	if err := os.WriteFile(filepath.Join(dir, "a.toml"), []byte("name = \"a\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -300,10 +316,14 @@ func TestWatchExitCodes(t *testing.T) {
 		{[]string{"watch", "-run", "(", dir}, exitUsage},
 		{[]string{"watch", dir}, exitOK},
 		{[]string{"watch", "-poll", dir}, exitOK},
+		{[]string{"watch", "-o", "-", dir}, exitOK}, // standard output: no file named "-"
 	} {
 		var out, errOut bytes.Buffer
 		if code := Main(stopped, tc.args, &out, &errOut); code != tc.code {
 			t.Errorf("omnisim %s: exit %d, want %d\n%s%s", strings.Join(tc.args, " "), code, tc.code, out.String(), errOut.String())
 		}
+	}
+	if _, err := os.Stat("-"); err == nil {
+		t.Error(`watch -o - wrote a file named "-"`)
 	}
 }

@@ -18,14 +18,23 @@
 // Generation is always seeded: [NewCase] uses gofuzz.NewWithSeed and gives
 // the same case for the same seed; [NewCaseFromBytes] uses
 // gofuzz.NewFromGoFuzz under go test -fuzz. [NewCaseAround] keeps a user's
-// tenant, groups, agents and channels and generates the rest. About one
-// case in thirty is invalid on purpose (a close_missed_after or idle_after
-// out of range, a group listing keys of another split method):
-// [Case.Validate] rejects it and a session skips it.
+// tenant, groups, agents (with the schedules they name) and channels and
+// generates the rest. About one case in thirty is invalid on purpose (a
+// close_missed_after or idle_after out of range, a group listing keys of
+// another split method): [Case.Validate] rejects it and a session skips it;
+// a session none of whose cases was valid says so ([Summary.NoneValid]).
 //
-// The routing invariants model the routing of the scenario format; a trace
-// is judged up to its first event of a kind they do not model (working
-// hours, the unassigned inbox, bots, reassignment, transfers).
+// The routing invariants model the routing of the scenario format: groups,
+// the region, entry-page and store splits, strategies, overflow at once and
+// after a wait, working hours, automatic replies, the groups of workstream
+// rules. A trace is judged up to its first event of a kind they do not
+// model (the unassigned inbox, bots, reassignment, transfers), and which
+// workstream rule matches first is not judged. A long run outgrows what
+// the engine's event log and the fakes' journals keep (the newest
+// router.DefaultEventLog events, sim.JournalDepth webhooks and deliveries):
+// the invariants judge what is left. [Invariant.Limits] says what an
+// invariant left unjudged; [Check] lists it in [Trace.Unjudged], and
+// [Replay] returns it.
 //
 // # Invariants
 //
@@ -42,12 +51,14 @@
 // a hand-built one:
 //
 //   - no-panic, run-error: nothing panics; a valid scenario runs to its end.
-//   - eligible-agent: no assignment to an offline or saturated agent, or
-//     outside the agent's groups.
+//   - eligible-agent: no assignment to an offline or saturated agent, to one
+//     outside its working hours (unless the group ignores them), or outside
+//     the agent's groups.
 //   - group-priority: a conversation matching several groups goes to the
-//     highest-priority one and is assigned there, or in the default group
-//     by overflow when its own has nobody eligible; queues drain by group
-//     priority, oldest first.
+//     highest-priority one (or to the group of the workstream rule the
+//     router names) and is assigned there, or in the default group by
+//     overflow when its own has nobody eligible (with overflow_after, once
+//     it overflowed); queues drain by group priority, oldest first.
 //   - work-conserving: nobody waits while an eligible agent of its group
 //     (or, with overflow, of the default group) has room.
 //   - strategy-order, longest-idle: the assigned agent comes first by the
@@ -69,14 +80,17 @@
 //     (sim.Record.Made: Douyin, Messenger, Business Messages) or its body
 //     (WeChat, WhatsApp).
 //   - sent-delivered: the router never reports as sent what the platform
-//     refused: sent and not failed is what the device received.
+//     refused: sent and not failed is what the device received (on LINE a
+//     file's caption arrives as a message of its own).
 //   - timers: missed and idle chats are marked and closed exactly when
 //     missed_after, close_missed_after and idle_after say; none is left
 //     overdue.
 //   - no-drift: router and fake never disagree on a policy, unless the
-//     scenario set router-only rules for the channel (or, on a channel whose
-//     fault plan delays webhooks, the router refused what the platform
-//     would take). The findings past the report's first 1,000, which it
+//     scenario set router-only rules for the channel, or declares the drift
+//     (an expectation of its kind with a count above 0), or, on a channel
+//     whose fault plan delays webhooks, the router refused what the platform
+//     would take, or a Messenger page without the HUMAN_AGENT tag refused
+//     what its router allows. The findings past the report's first 1,000, which it
 //     only counts, are judged by their channel and kind as well
 //     (sim.World.UnlistedDrift).
 //   - deterministic: the same scenario and seed give byte-identical JSON

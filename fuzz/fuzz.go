@@ -60,6 +60,12 @@ func Check(ctx context.Context, sc *scenario.Scenario, invs []Invariant) ([]*Vio
 		if broken && inv.Name != NoPanic && inv.Name != RunError {
 			continue
 		}
+		if inv.Limits != nil {
+			if u := inv.Limits(tr); u != nil {
+				u.Invariant = inv.Name
+				tr.Unjudged = append(tr.Unjudged, *u)
+			}
+		}
 		if v := inv.Check(tr); v != nil {
 			if v.Invariant == "" {
 				v.Invariant = inv.Name
@@ -127,10 +133,20 @@ type Summary struct {
 	Stats
 	// Interrupted is set when the context ended the session.
 	Interrupted bool
+	// FirstInvalid is why the first invalid case was skipped, and
+	// InvalidSeed its seed; nil when every case was valid. A session whose
+	// every case was invalid checked nothing ([Summary.NoneValid]).
+	FirstInvalid error
+	InvalidSeed  uint64
 	// Failure is the first violation found, shrunk and written; nil when
 	// every case held.
 	Failure *Failure
 }
+
+// NoneValid reports whether the session generated cases and none of them
+// was valid: it checked nothing. Around a user's scenario that is the
+// scenario's doing ([Summary.FirstInvalid] says why).
+func (s Summary) NoneValid() bool { return s.Cases == 0 && s.Invalid > 0 }
 
 // Failure is a violation found by a session.
 type Failure struct {
@@ -262,6 +278,9 @@ func Fuzz(ctx context.Context, opt Options) (Summary, error) {
 				break
 			}
 			if o.invalid != nil {
+				if sum.Invalid == 0 {
+					sum.FirstInvalid, sum.InvalidSeed = o.invalid, o.seed
+				}
 				sum.Invalid++
 				if opt.Log != nil {
 					fmt.Fprintf(opt.Log, "case %d: invalid, skipped: %v\n", o.seed, firstLine(o.invalid.Error()))
@@ -366,13 +385,16 @@ func find(invs []Invariant, name string) (Invariant, bool) {
 }
 
 // Replay plays a scenario (typically a shrunk file) and judges it by invs,
-// nil for every invariant, the determinism check included.
-func Replay(ctx context.Context, sc *scenario.Scenario, invs []Invariant) ([]*Violation, error) {
-	vs, _, err := Check(ctx, sc, invs)
+// nil for every invariant, the determinism check included. It returns the
+// violations and what the invariants left unjudged ([Trace.Unjudged]):
+// features of the scenario they do not model, and what a long run's
+// logs no longer hold.
+func Replay(ctx context.Context, sc *scenario.Scenario, invs []Invariant) ([]*Violation, []Unjudged, error) {
+	vs, tr, err := Check(ctx, sc, invs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return vs, nil
+	return vs, tr.Unjudged, nil
 }
 
 var errNoViolation = errors.New("the shrunk scenario no longer shows the violation once written and read back")

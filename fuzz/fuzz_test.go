@@ -107,7 +107,7 @@ func TestViolationIsShrunkAndReplays(t *testing.T) {
 	if !failed {
 		t.Errorf("no failed assignments expectation: %+v", res.Expectations)
 	}
-	vs, err := Replay(context.Background(), sc, []Invariant{secondAssignment})
+	vs, _, err := Replay(context.Background(), sc, []Invariant{secondAssignment})
 	if err != nil || len(vs) != 1 {
 		t.Fatalf("Replay: %v, %v", vs, err)
 	}
@@ -149,7 +149,7 @@ func TestViolationWithoutExpectationReplays(t *testing.T) {
 	if !sim.Run(context.Background(), sc, sim.Options{Platforms: platforms.All}).Passed {
 		t.Error("sim.Run fails a file without expectations")
 	}
-	if vs, _ := Replay(context.Background(), sc, []Invariant{twoCustomers}); len(vs) != 1 {
+	if vs, _, _ := Replay(context.Background(), sc, []Invariant{twoCustomers}); len(vs) != 1 {
 		t.Errorf("Replay: %v", vs)
 	}
 	// Shrunk to the two customers who wrote, and nothing else.

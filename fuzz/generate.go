@@ -40,9 +40,11 @@ func NewCase(seed uint64) *Case {
 }
 
 // NewCaseAround generates a case around a user's own scenario: its tenant,
-// groups, agents and channels are kept; traffic, presence, customers, the
-// script and the time span are generated. base is not modified. The same
-// base and seed give the same case.
+// groups, agents (with the schedules they name) and channels are kept;
+// traffic, presence, customers (with the user's regions, entry pages and,
+// under the store split, stores), the script and the time span are
+// generated. base is not modified. The same base and seed give the same
+// case.
 func NewCaseAround(base *scenario.Scenario, seed uint64) *Case {
 	return &Case{Seed: seed, Scenario: generate(gofuzz.NewWithSeed(int64(seed)), base, seed)}
 }
@@ -115,6 +117,10 @@ type gen struct {
 	custAt    []time.Duration
 	regions   []string // the regions and entry pages customers draw from
 	pages     []string
+	// stores are the stores customers draw from, around a user's scenario
+	// that splits by store: those its groups, agents, customers and flows
+	// name, and one that none does; nil otherwise.
+	stores []string
 }
 
 // generate runs the fuzzer with the domain's generator functions.
@@ -221,12 +227,14 @@ func (g *gen) scenario(sc *scenario.Scenario, c gofuzz.Continue) {
 	g.script(sc, c)
 }
 
-// around copies the user's tenant, groups, agents and channels into sc and
-// varies who is online at the start.
+// around copies the user's tenant, groups, agents and channels into sc,
+// with the schedules the agents name, and varies who is online at the
+// start.
 func (g *gen) around(sc *scenario.Scenario, c gofuzz.Continue) {
 	b := g.base
 	sc.Start = b.Start
 	sc.Tenant = b.Tenant
+	sc.Schedules = cloneSchedules(b.Schedules)
 	for _, gr := range b.Groups {
 		gr.Regions = slices.Clone(gr.Regions)
 		gr.EntryPages = slices.Clone(gr.EntryPages)
@@ -274,6 +282,41 @@ func (g *gen) around(sc *scenario.Scenario, c gofuzz.Continue) {
 			g.pages = addWord(g.pages, p)
 		}
 	}
+	if b.Tenant.Split == "store" {
+		for _, gr := range b.Groups {
+			for _, st := range gr.Stores {
+				g.stores = addWord(g.stores, st)
+			}
+		}
+		for _, a := range b.Agents {
+			g.stores = addWord(g.stores, a.Store)
+		}
+		for _, cu := range b.Customers {
+			g.stores = addWord(g.stores, cu.Store)
+		}
+		for _, tr := range b.Traffic {
+			for _, st := range tr.Stores {
+				g.stores = addWord(g.stores, st)
+			}
+		}
+		g.stores = append(g.stores, unknown)
+	}
+}
+
+// cloneSchedules copies a scenario's schedules, so that a case leaves the
+// user's own be; nil for none.
+func cloneSchedules(in map[string]scenario.Schedule) map[string]scenario.Schedule {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make(map[string]scenario.Schedule, len(in))
+	for name, s := range in {
+		for _, day := range []*[]string{&s.Mon, &s.Tue, &s.Wed, &s.Thu, &s.Fri, &s.Sat, &s.Sun, &s.Off, &s.Holidays} {
+			*day = slices.Clone(*day)
+		}
+		out[name] = s
+	}
+	return out
 }
 
 func addWord(xs []string, w string) []string {
@@ -485,6 +528,9 @@ func (g *gen) customer(cu *scenario.Customer, c gofuzz.Continue) {
 	if c.Intn(5) != 0 {
 		cu.EntryPage = pick(c, g.pages)
 	}
+	if len(g.stores) > 0 && c.Intn(5) != 0 {
+		cu.Store = pick(c, g.stores)
+	}
 }
 
 // at draws a step's time: anywhere in the span, or just around a window's
@@ -605,4 +651,7 @@ func (g *gen) traffic(tr *scenario.Traffic, c gofuzz.Continue) {
 	}
 	tr.Regions = subset(c, g.regions, 2)
 	tr.Pages = subset(c, g.pages, 2)
+	if len(g.stores) > 0 {
+		tr.Stores = subset(c, g.stores, 2)
+	}
 }

@@ -3,6 +3,7 @@ package fuzz
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -364,13 +365,74 @@ func TestSentDelivered(t *testing.T) {
 	expectViolation(t, SentDelivered, good, mk(1, sent("m1"), sent("m2")), "logged 2 messages to u1 as sent (0 of them failed later), but the device received 1")
 	expectViolation(t, SentDelivered, good, mk(2, sent("m1"), sent("m2"), failed("m2")), "the device received 2")
 	expectViolation(t, SentDelivered, good, mk(0, sent("")), "without the platform's message id")
-	// A device reads back its newest sim.JournalDepth deliveries: past them,
-	// that many is all it can show.
+	// A device reads back its newest sim.JournalDepth deliveries: the
+	// sends are counted after the oldest it holds (DeviceFrom), at or
+	// before which deliveries may be missing.
 	many := make([]router.Event, sim.JournalDepth+5)
 	for i := range many {
 		many[i] = sent(fmt.Sprintf("m%d", i))
+		many[i].At = t0.Add(time.Duration(i) * time.Second)
 	}
-	expectViolation(t, SentDelivered, mk(sim.JournalDepth, many...), mk(sim.JournalDepth-1, many...), "the device received 9999")
+	full := func(drop int) *Trace {
+		tr := trace(sc, many...)
+		c := tr.Customers[key("u1")]
+		for _, e := range many[len(many)-sim.JournalDepth:] {
+			c.Device = append(c.Device, sim.Delivery{At: e.At, Kind: "text"})
+		}
+		c.DeviceFrom = c.Device[0].At
+		c.Device = slices.Delete(c.Device, 100, 100+drop)
+		return tr
+	}
+	expectViolation(t, SentDelivered, full(0), full(1), "logged 9999 messages to u1 as sent after +5s (0 of them failed later), but the device received 9998")
+	// So are they after where the event log begins when it lost events.
+	lost := func(drop int) *Trace {
+		tr := mk(0, many[20:]...)
+		tr.Lost = 20
+		c := tr.Customers[key("u1")]
+		for _, e := range many[:len(many)-drop] {
+			c.Device = append(c.Device, sim.Delivery{At: e.At, Kind: "text"})
+		}
+		return tr
+	}
+	expectViolation(t, SentDelivered, lost(0), lost(1), "logged 9984 messages to u1 as sent after +20s (0 of them failed later), but the device received 9983")
+}
+
+// TestSentDeliveredCaptionApart: LINE's media messages have no caption;
+// the adapter sends it as a text after the file, in the same request: one
+// send, two deliveries.
+func TestSentDeliveredCaptionApart(t *testing.T) {
+	sc := deskScenario("least-loaded", "none")
+	sc.Channels = map[string]*scenario.Channel{"line": {}}
+	sc.Customers = []scenario.Customer{{ID: "u1", Channel: "line"}}
+	k := router.CustomerKey{Channel: "line", Account: "acct", Customer: "u1"}
+	mk := func(sends int, ds ...sim.Delivery) *Trace {
+		tr := &Trace{Scenario: sc, Customers: map[router.CustomerKey]*Customer{k: {ID: "u1", Device: ds}}, Keys: []router.CustomerKey{k}}
+		for i := range sends {
+			tr.Events = append(tr.Events, router.Event{Seq: uint64(i + 1), At: t0.Add(time.Minute), Kind: router.EventSent, Customer: k, Agent: "ana", Message: fmt.Sprintf("m%d", i)})
+		}
+		return tr
+	}
+	at := t0.Add(time.Minute)
+	image, caption := sim.Delivery{At: at, Kind: "image", Text: "image"}, sim.Delivery{At: at, Kind: "text", Text: "這是尺寸表"}
+	// The image and its caption, or an image and a text sent at once.
+	for _, sends := range []int{1, 2} {
+		if v := checkSentDelivered(mk(sends, image, caption)); v != nil {
+			t.Errorf("%d sends: %v", sends, v)
+		}
+	}
+	expectViolation(t, SentDelivered, mk(1, image, caption), mk(3, image, caption),
+		"logged 3 messages to u1 as sent (0 of them failed later), but the device received 2 (1 of them texts that may be captions sent apart)")
+	// A text apart from any file is a message of its own.
+	expectViolation(t, SentDelivered, mk(2, caption, image), mk(1, caption, image), "the device received 2")
+	// Elsewhere a caption travels with its file.
+	sc2 := *sc
+	sc2.Channels = map[string]*scenario.Channel{"whatsapp": {}}
+	wa := router.CustomerKey{Channel: "whatsapp", Account: "acct", Customer: "u1"}
+	tr := &Trace{Scenario: &sc2, Customers: map[router.CustomerKey]*Customer{wa: {ID: "u1", Device: []sim.Delivery{image, caption}}}, Keys: []router.CustomerKey{wa},
+		Events: []router.Event{{Seq: 1, At: at, Kind: router.EventSent, Customer: wa, Agent: "ana", Message: "m1"}}}
+	if v := checkSentDelivered(tr); v == nil {
+		t.Error("whatsapp: one send, two deliveries passed")
+	}
 }
 
 func TestTimers(t *testing.T) {

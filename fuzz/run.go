@@ -23,11 +23,24 @@ import (
 // delivered, the drift findings and the JSON report.
 type Trace struct {
 	Scenario *scenario.Scenario
-	// Events is the engine's whole event log, read with EventsSince; Lost
-	// counts the events the log had overwritten (a trace with lost events
-	// is judged on what is left).
+	// Events is the engine's event log, read with EventsSince; Lost
+	// counts the events the log had overwritten, its oldest (a world keeps
+	// the newest router.DefaultEventLog). A trace with lost events is
+	// judged on what is left, from the first event held on
+	// ([Trace.EventsFrom]); invariants that need the desk's state from the
+	// start are not judged.
 	Events []router.Event
 	Lost   uint64
+	// InHours is each agent's working hours at the end of the run, as the
+	// engine's figures give them (router.AgentStats.InHours): where the
+	// log has no shift change of a scheduled agent, its hours all along.
+	InHours map[string]bool
+	// Journals holds, by channel, where the platform's journal of
+	// webhooks begins when it kept only its newest sim.JournalDepth
+	// records (a fake keeps no more, see sim.Env.JournalLimit): the time
+	// of the oldest record held, at or before which records may be
+	// missing. A channel not listed kept every webhook.
+	Journals map[string]time.Time
 	// Unlisted counts the drift findings past those the result lists
 	// (Result.DriftDropped), by channel and kind.
 	Unlisted []sim.UnlistedDrift
@@ -44,6 +57,9 @@ type Trace struct {
 	Again []byte
 	// Panic is the value and stack of a panic that stopped the run.
 	Panic string
+	// Unjudged lists, in the order of the invariants checked, what [Check]
+	// found they left unjudged in the trace ([Invariant.Limits]).
+	Unjudged []Unjudged
 }
 
 // Customer is what the platforms saw of one customer.
@@ -57,8 +73,12 @@ type Customer struct {
 	// Inbound lists the messages the customer sent, as the platform's
 	// webhooks carried them to the router, in the order they were sent.
 	Inbound []Message
-	// Device lists what the customer's device received, oldest first.
-	Device []sim.Delivery
+	// Device lists what the customer's device received, oldest first. A
+	// device reads back its newest sim.JournalDepth deliveries: when it
+	// holds that many, DeviceFrom is the time of the oldest, at or before
+	// which deliveries may be missing; zero when it holds them all.
+	Device     []sim.Delivery
+	DeviceFrom time.Time
 }
 
 // Message is one customer message on the wire.
@@ -149,7 +169,7 @@ func play(ctx context.Context, sc *scenario.Scenario, n sim.Network) (tr *Trace,
 		}
 		c := customer(key)
 		c.ID = sc.ID
-		c.Profile = &router.Profile{Region: sc.Region, EntryPage: sc.EntryPage}
+		c.Profile = &router.Profile{Region: sc.Region, EntryPage: sc.EntryPage, Store: sc.Store}
 	}
 	for _, ev := range tr.Events {
 		if ev.Customer.Customer != "" {
@@ -164,7 +184,16 @@ func play(ctx context.Context, sc *scenario.Scenario, n sim.Network) (tr *Trace,
 		}
 		late := delays(sc, p.Name())
 		byID := map[string]int{}
-		for _, r := range b.Journal(sim.JournalFilter{Kind: sim.RecordWebhook}) {
+		hooks := b.Journal(sim.JournalFilter{Kind: sim.RecordWebhook})
+		if len(hooks) >= sim.JournalDepth {
+			// The fake's list of webhooks is full: older ones may have
+			// gone.
+			if tr.Journals == nil {
+				tr.Journals = map[string]time.Time{}
+			}
+			tr.Journals[p.Name()] = hooks[0].At
+		}
+		for _, r := range hooks {
 			kind, id, ok := webhookMessage(r)
 			if !ok || kind != "messages" && kind != "message" || r.Customer == "" {
 				continue
@@ -196,10 +225,37 @@ func play(ctx context.Context, sc *scenario.Scenario, n sim.Network) (tr *Trace,
 	slices.SortFunc(tr.Keys, func(a, b router.CustomerKey) int { return strings.Compare(a.String(), b.String()) })
 	for _, key := range tr.Keys {
 		if b, ok := w.Binding(key.Channel); ok {
-			tr.Customers[key].Device = b.Device(key.Customer)
+			c := tr.Customers[key]
+			c.Device = b.Device(key.Customer)
+			if len(c.Device) >= sim.JournalDepth {
+				c.DeviceFrom = c.Device[0].At
+			}
 		}
 	}
+	tr.InHours = map[string]bool{}
+	for _, a := range w.Engine().Agents(tr.Result.End) {
+		tr.InHours[a.ID] = a.InHours
+	}
 	return tr, nil
+}
+
+// EventsFrom is the time of the oldest event the trace's log holds when it
+// lost older ones (Lost): events at or before it may be missing. Zero
+// when the log is whole.
+func (tr *Trace) EventsFrom() time.Time {
+	if tr.Lost == 0 {
+		return time.Time{}
+	}
+	if len(tr.Events) == 0 {
+		return scenario.EndTime
+	}
+	return tr.Events[0].At
+}
+
+// journalFrom is where the journal of webhooks of a channel begins, zero
+// when it is whole (see [Trace.Journals]).
+func (tr *Trace) journalFrom(channel string) time.Time {
+	return tr.Journals[channel]
 }
 
 // webhookMessage reads a webhook record's kind and message id from its

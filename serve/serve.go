@@ -492,13 +492,15 @@ func (c *virtualClock) at(now time.Time) time.Time {
 	if c.stopped {
 		return c.virtual
 	}
-	// Clamped to about 73 years, so that a huge speed cannot overflow.
-	d := min(c.speed*float64(now.Sub(c.wall)), float64(math.MaxInt64/4))
-	t := c.virtual.Add(time.Duration(d)).Truncate(time.Millisecond)
-	if t.After(lastTime) {
+	// The way left to lastTime, compared as a float before it is a
+	// Duration, so that a huge speed cannot overflow. (From before 1970
+	// the way is more than a Duration holds, and Sub gives the largest
+	// one: a d below it is still short of lastTime.)
+	d := c.speed * float64(now.Sub(c.wall))
+	if d >= float64(lastTime.Sub(c.virtual)) {
 		return lastTime
 	}
-	return t
+	return c.virtual.Add(time.Duration(d)).Truncate(time.Millisecond)
 }
 
 // set makes virtual time t at wall time now.

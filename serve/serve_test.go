@@ -829,6 +829,13 @@ func TestClockBound(t *testing.T) {
 			t.Errorf("now %v, want %v", now, last)
 		}
 	})
+
+	// From the start, centuries away, the clock runs to the same end (it
+	// once stopped some 73 years on).
+	t.Run("running clock from the start", func(t *testing.T) {
+		c := newServer(t, serve.Config{Speed: 1e11, Tick: 2 * time.Millisecond})
+		eventually(t, "the clock at its last millisecond", func() bool { return c.srv.Now().Equal(last) })
+	})
 }
 
 // TestCrossSite checks that a web page of another site cannot drive the

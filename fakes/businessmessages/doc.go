@@ -48,9 +48,13 @@
 //     "error_description"} with Google's wording. The key is a fixed test
 //     key, so that every run is the same.
 //   - POST /v1/conversations/{conversationId}/messages (messageId in the
-//     body or the query) with {"messageId","representative"
-//     {"representativeType":"BOT"|"HUMAN","displayName"},"text"} or an
-//     image by contentInfo.fileUrl; the answer is the created Message.
+//     body or the query, and the optional ?forceFallback=true) with
+//     {"messageId","representative"{"representativeType":"BOT"|"HUMAN",
+//     "displayName","avatarImage"}, one of "text", "image" (by
+//     contentInfo.fileUrl or imageId) and "richCard", and "fallback",
+//     "containsRichText", "suggestions"}; the answer is the created
+//     Message, which echoes the content as sent (the rich card and the
+//     suggestions compacted) with its name and createTime.
 //     POST /v1/conversations/{id}/events with TYPING_STARTED,
 //     TYPING_STOPPED, REPRESENTATIVE_JOINED or REPRESENTATIVE_LEFT.
 //   - Errors: Google's envelope {"error":{"code","message","status"}}.
@@ -59,8 +63,10 @@
 //
 //   - A bearer token from /token, unexpired: else 401 UNAUTHENTICATED.
 //   - Body shape: unknown fields, a missing representative, a type other
-//     than BOT or HUMAN, not exactly one of text, image and richCard: 400
-//     INVALID_ARGUMENT.
+//     than BOT or HUMAN, not exactly one of text, image and richCard (a
+//     null one is none), a richCard that is not an object with exactly one
+//     of standaloneCard and carouselCard: 400 INVALID_ARGUMENT. What the
+//     cards and the suggestions hold is not checked.
 //   - The retirement: Google shut Business Messages down after 2024-07-31.
 //     From Config.Retirement on (default the end of that day, UTC), every
 //     message and event call is answered 403 PERMISSION_DENIED (the token
@@ -76,12 +82,22 @@
 //     PERMISSION_DENIED, as Google answers for a conversation the agent
 //     may not message.
 //   - A missing messageId (in the body or the query): 400 INVALID_ARGUMENT.
+//   - ?forceFallback=true on a message without fallback text: 400
+//     INVALID_ARGUMENT. Google says only that it "returns an error"; an
+//     argument the call cannot use is what INVALID_ARGUMENT is for, so the
+//     fake chose it. Google offers forceFallback only to agents that are
+//     not launched; the fake has no launch and takes it always.
 //   - The window: an agent can message a conversation for 30 days after
 //     the user's last message (Config.Window). Later: 400
-//     FAILED_PRECONDITION (the status is UNCONFIRMED; Google documents the
-//     30 days). The window, an access token's hour, the time a record is
-//     kept and the retries' 7 days are compared without overflow: one
-//     started more than 292 years before has run out.
+//     FAILED_PRECONDITION by default. Google documents the 30 days, not
+//     the answer after them: FAILED_PRECONDITION, the canonical status of
+//     a request the resource's state does not allow, is the fake's choice,
+//     and Config.WindowStatus sets another (PERMISSION_DENIED, which Google
+//     answers an agent that may not message a conversation, is the other
+//     plausible one), its HTTP status following Google's mapping
+//     ([HTTPStatusOf]). The window, an access token's hour, the time a
+//     record is kept and the retries' 7 days are compared without
+//     overflow: one started more than 292 years before has run out.
 //   - A messageId used before in the conversation: 409 ALREADY_EXISTS
 //     (UNCONFIRMED; Google says only that ids must be unique).
 //   - A text over 3072 characters (Config.MaxTextLength): 400
@@ -90,6 +106,24 @@
 //     (Config.ImageFormats, Config.ImageMaxBytes; both UNCONFIRMED); the
 //     size is what the simulated file host [FileHost] reports. Else 400
 //     INVALID_ARGUMENT.
+//   - What the user's device can show: a message it cannot show and that
+//     has no fallback text is refused 400 FAILED_PRECONDITION, as Google
+//     documents. With fallback text it is accepted and the user is shown
+//     that text instead (the delivery is a text, [Delivery].Fallback set);
+//     with ?forceFallback=true the fallback text is shown whatever the
+//     device.
+//
+// # What users' devices show
+//
+// Google does not publish which devices and surfaces show which messages:
+// its guide gives suggested replies as an example of what a device may not
+// support, and asks for fallback text for rich cards and carousels. The
+// fake's model ([Device]): every device shows text and images; a device
+// may not show rich cards, or suggestions (replies and actions). By
+// default every device shows everything, as the fake always did.
+// Config.Device sets what the channel's devices show; a user message's
+// Context.Device sets the user's own, and the conversation keeps the
+// device of its user's latest message.
 //
 // Receipts (DELIVERED) for delivered messages are sent when
 // Config.Receipts is on. The fake keeps a journal of requests, webhook

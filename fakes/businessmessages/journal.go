@@ -48,9 +48,13 @@ type Delivery struct {
 	At             time.Time
 	Conversation   string
 	MessageID      string
-	Type           string // "text" or "image"
+	Type           string // "text", "image" or "richCard"
 	Text           string // the text, or the image's URL
 	Representative string // BOT or HUMAN
+	// Fallback reports that the user was shown the message's fallback
+	// text (Type "text", Text the fallback) instead of its content: the
+	// call forced it, or the device cannot show the content (Config.Device).
+	Fallback bool
 }
 
 // ErrorEntry is one error the platform answered.
@@ -105,6 +109,7 @@ type delivRec struct {
 	text      string
 	kind      uint8 // index in kindNames
 	human     bool  // representative HUMAN; false: BOT
+	fallback  bool  // the fallback text was shown instead of the content
 }
 
 // The types of message the agent sends, indexes in kindNames.
@@ -125,7 +130,8 @@ type delivEntry struct {
 
 // delivery is the Delivery r records of a message to conversation id.
 func (r *delivRec) delivery(id string) Delivery {
-	d := Delivery{At: r.at, Conversation: id, MessageID: r.messageID, Type: kindNames[r.kind], Text: r.text, Representative: "BOT"}
+	d := Delivery{At: r.at, Conversation: id, MessageID: r.messageID, Type: kindNames[r.kind], Text: r.text, Representative: "BOT",
+		Fallback: r.fallback}
 	if r.human {
 		d.Representative = "HUMAN"
 	}

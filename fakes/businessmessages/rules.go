@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"path"
 	"slices"
@@ -19,7 +20,8 @@ import (
 	"github.com/omnisim/omnisim/fakes/journal"
 )
 
-// SendRequest is the body of conversations.messages.create.
+// SendRequest is the body of conversations.messages.create, with its
+// forceFallback query parameter.
 type SendRequest struct {
 	Name             string            `json:"name,omitempty"`
 	MessageID        string            `json:"messageId"`
@@ -30,6 +32,10 @@ type SendRequest struct {
 	Fallback         string            `json:"fallback,omitempty"`
 	ContainsRichText bool              `json:"containsRichText,omitempty"`
 	Suggestions      []json.RawMessage `json:"suggestions,omitempty"`
+	// ForceFallback is the call's ?forceFallback=true: the user is shown
+	// the fallback text instead of the content. It is not part of the
+	// body.
+	ForceFallback bool `json:"-"`
 }
 
 // Representative is who sends a message or an event: a bot or a human.
@@ -136,6 +142,9 @@ func checkShapeOf(req *SendRequest, rep *Representative) *Error {
 	if t := rep.RepresentativeType; t != "BOT" && t != "HUMAN" {
 		return errInvalid(fmt.Sprintf("Invalid value at 'message.representative.representative_type' (type.googleapis.com/google.communications.businessmessages.v1.Representative.RepresentativeType), %q", t))
 	}
+	if string(req.RichCard) == "null" {
+		req.RichCard = nil // as for image: a null message field is unset
+	}
 	n := 0
 	if req.Text != "" {
 		n++
@@ -152,6 +161,39 @@ func checkShapeOf(req *SendRequest, rep *Representative) *Error {
 	if req.Image != nil && (req.Image.ContentInfo == nil || req.Image.ContentInfo.FileURL == "") && req.Image.ImageID == "" {
 		return errInvalid("Invalid argument: image needs contentInfo.fileUrl or imageId.")
 	}
+	if len(req.RichCard) > 0 {
+		return checkRichCard(req.RichCard)
+	}
+	return nil
+}
+
+// checkRichCard checks a rich card's outer shape: an object with exactly
+// one of standaloneCard and carouselCard, each an object, and no other
+// member. What the cards hold is not checked.
+func checkRichCard(raw json.RawMessage) *Error {
+	var card map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &card); err != nil || card == nil {
+		return errInvalid("Invalid JSON payload received. Invalid value at 'message.rich_card': richCard must be an object.")
+	}
+	n := 0
+	for _, k := range slices.Sorted(maps.Keys(card)) { // in order: the same error every time
+		v := card[k]
+		switch k {
+		case "standaloneCard", "carouselCard":
+			if string(v) == "null" {
+				continue
+			}
+			if len(v) == 0 || v[0] != '{' {
+				return errInvalid(fmt.Sprintf("Invalid JSON payload received. Invalid value at 'message.rich_card.%s': it must be an object.", k))
+			}
+			n++
+		default:
+			return errInvalid(fmt.Sprintf("Invalid JSON payload received. Unknown name %q at 'message.rich_card': Cannot find field.", k))
+		}
+	}
+	if n != 1 {
+		return errInvalid("Invalid argument: richCard has exactly one of standaloneCard and carouselCard.")
+	}
 	return nil
 }
 
@@ -167,18 +209,38 @@ func ParseEvent(body []byte) (EventRequest, *Error) {
 	return ev, nil
 }
 
-// Message is a message the platform accepted, as its API answers it.
+// Message is a message the platform accepted, as its API answers it: the
+// created Message, which echoes the content the request sent.
 type Message struct {
 	Conversation string
 	MessageID    string
 	Type         string // text, image or richCard
-	Text         string // the text, or the image's URL
+	Text         string // the text, or the image's URL (or imageId), or "rich card"
 	Rep          string // BOT or HUMAN
 	DisplayName  string
 	CreateTime   time.Time
+	// AvatarImage is the representative's avatar, as sent.
+	AvatarImage string
+	// Image is the image as sent; nil for another type (or a Message made
+	// with Text alone, whose image is Text's URL).
+	Image *Image
+	// RichCard is the rich card as sent, compacted.
+	RichCard json.RawMessage
+	// Fallback and ContainsRichText are the request's, as sent.
+	Fallback         string
+	ContainsRichText bool
+	// Suggestions are the request's suggestions, each compacted.
+	Suggestions []json.RawMessage
+	// ShownFallback reports that the user was shown the fallback text
+	// instead of the content: forceFallback, or a device that cannot show
+	// the content (Config.Device). The answer does not say it.
+	ShownFallback bool
 }
 
-// AppendJSON appends the created Message resource.
+// AppendJSON appends the created Message resource: its name, messageId,
+// representative and content as the request sent them (text, image or
+// richCard; fallback, containsRichText, suggestions when given), and its
+// createTime.
 func (m *Message) AppendJSON(b []byte) []byte {
 	b = append(b, `{"name":`...)
 	b = appendStrings(b, "conversations/", m.Conversation, "/messages/", m.MessageID)
@@ -190,19 +252,87 @@ func (m *Message) AppendJSON(b []byte) []byte {
 		b = append(b, `,"displayName":`...)
 		b = appendString(b, m.DisplayName)
 	}
+	if m.AvatarImage != "" {
+		b = append(b, `,"avatarImage":`...)
+		b = appendString(b, m.AvatarImage)
+	}
 	b = append(b, '}')
 	switch m.Type {
 	case "text":
 		b = append(b, `,"text":`...)
 		b = appendString(b, m.Text)
 	case "image":
-		b = append(b, `,"image":{"contentInfo":{"fileUrl":`...)
-		b = appendString(b, m.Text)
-		b = append(b, "}}"...)
+		b = append(b, `,"image":`...)
+		b = appendImage(b, m.Image, m.Text)
+	case "richCard":
+		if len(m.RichCard) > 0 {
+			b = append(b, `,"richCard":`...)
+			b = append(b, m.RichCard...)
+		}
+	}
+	if m.Fallback != "" {
+		b = append(b, `,"fallback":`...)
+		b = appendString(b, m.Fallback)
+	}
+	if m.ContainsRichText {
+		b = append(b, `,"containsRichText":true`...)
+	}
+	if len(m.Suggestions) > 0 {
+		b = append(b, `,"suggestions":[`...)
+		for i, sg := range m.Suggestions {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, sg...)
+		}
+		b = append(b, ']')
 	}
 	b = append(b, `,"createTime":`...)
 	b = appendTime(b, m.CreateTime) // RFC 3339 needs no escaping
 	return append(b, '}')
+}
+
+// appendImage appends an image as sent: img, or, when nil, the image of
+// the file URL u.
+func appendImage(b []byte, img *Image, u string) []byte {
+	if img == nil {
+		img = &Image{ContentInfo: &ContentInfo{FileURL: u}}
+	}
+	b = append(b, '{')
+	if ci := img.ContentInfo; ci != nil {
+		b = append(b, `"contentInfo":{"fileUrl":`...)
+		b = appendString(b, ci.FileURL)
+		if ci.ThumbnailURL != "" {
+			b = append(b, `,"thumbnailUrl":`...)
+			b = appendString(b, ci.ThumbnailURL)
+		}
+		if ci.ForceRefresh {
+			b = append(b, `,"forceRefresh":true`...)
+		}
+		if ci.AltText != "" {
+			b = append(b, `,"altText":`...)
+			b = appendString(b, ci.AltText)
+		}
+		b = append(b, '}')
+	}
+	if img.ImageID != "" {
+		if img.ContentInfo != nil {
+			b = append(b, ',')
+		}
+		b = append(b, `"imageId":`...)
+		b = appendString(b, img.ImageID)
+	}
+	return append(b, '}')
+}
+
+// compact is raw without insignificant spaces, in a slice of its own; raw
+// when it is not valid JSON (which the decoder has refused before).
+func compact(raw json.RawMessage) json.RawMessage {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return raw
+	}
+	return b.Bytes()
 }
 
 // FileHost is the simulated file host: Google fetches an image's fileUrl,
@@ -273,8 +403,9 @@ func (s *Server) logValueError(now time.Time, id string, e *Error) {
 }
 
 // judge applies the platform's rules, in order: retirement, the
-// conversation's existence, the messageId, the 30-day window, a reused
-// messageId, the text's length, the image. s.mu is held.
+// conversation's existence, the messageId, forceFallback without a
+// fallback, the 30-day window, a reused messageId, the text's length, the
+// image, and what the user's device can show. s.mu is held.
 func (s *Server) judge(id string, req *SendRequest, now time.Time) (*conv, *Error) {
 	if s.retiredAt(now) {
 		return nil, retiredError()
@@ -287,9 +418,17 @@ func (s *Server) judge(id string, req *SendRequest, now time.Time) (*conv, *Erro
 	if req.MessageID == "" {
 		return nil, errInvalid("Invalid argument: messageId is required.")
 	}
+	if req.ForceFallback && req.Fallback == "" {
+		return nil, errInvalid("Invalid argument: forceFallback is true but the message has no fallback text.")
+	}
 	if s.cfg.Window > 0 && forget.Old(now.UnixNano(), c.lastUser, int64(s.cfg.Window)) {
-		return nil, &Error{HTTPStatus: 400, Status: "FAILED_PRECONDITION",
-			Message: fmt.Sprintf("Precondition check failed: the user's last message is more than %s old; the agent can no longer message this conversation.", days(s.cfg.Window))}
+		msg := fmt.Sprintf("the user's last message is more than %s old; the agent can no longer message this conversation.", days(s.cfg.Window))
+		if s.cfg.WindowStatus == DefaultWindowStatus {
+			msg = "Precondition check failed: " + msg
+		} else {
+			msg = "The " + strings.TrimPrefix(msg, "the ")
+		}
+		return nil, &Error{HTTPStatus: s.windowHTTP, Status: s.cfg.WindowStatus, Message: msg}
 	}
 	if c.used(req.MessageID) {
 		return nil, &Error{HTTPStatus: 409, Status: "ALREADY_EXISTS", Message: "Message " + strconv.Quote(req.MessageID) + " already exists."}
@@ -306,7 +445,70 @@ func (s *Server) judge(id string, req *SendRequest, now time.Time) (*conv, *Erro
 			return nil, e
 		}
 	}
+	if what := c.device.cannotShow(req); what != "" && !req.ForceFallback && req.Fallback == "" {
+		return nil, &Error{HTTPStatus: 400, Status: "FAILED_PRECONDITION",
+			Message: "Precondition check failed: the user's device does not support " + what + " and the message has no fallback text."}
+	}
 	return c, nil
+}
+
+// Device is what a user's device can show. Google does not publish which
+// devices and surfaces show what: its guide says only that a device may not
+// support a message (suggested replies are its example), that such a
+// message is refused 400 FAILED_PRECONDITION unless it has fallback text,
+// and that with one the device shows the fallback text instead. This is
+// the fake's model of it: text and images every device shows; rich cards
+// (standalone or carousel) and suggestions (replies and actions) a device
+// may not. The zero Device shows everything.
+type Device struct {
+	// NoRichCards: the device cannot show rich cards.
+	NoRichCards bool
+	// NoSuggestions: the device cannot show suggested replies and actions.
+	NoSuggestions bool
+}
+
+// cannotShow names what of req's content d cannot show; "" when it shows
+// all of it.
+func (d Device) cannotShow(req *SendRequest) string {
+	switch {
+	case d.NoRichCards && len(req.RichCard) > 0:
+		return "rich cards"
+	case d.NoSuggestions && len(req.Suggestions) > 0:
+		return "suggestions"
+	}
+	return ""
+}
+
+// HTTPStatusOf is the HTTP status Google's APIs answer a canonical status
+// (a google.rpc.Code name) with; 0 for a name that is not one.
+func HTTPStatusOf(status string) int {
+	switch status {
+	case "OK":
+		return 200
+	case "INVALID_ARGUMENT", "FAILED_PRECONDITION", "OUT_OF_RANGE":
+		return 400
+	case "UNAUTHENTICATED":
+		return 401
+	case "PERMISSION_DENIED":
+		return 403
+	case "NOT_FOUND":
+		return 404
+	case "ALREADY_EXISTS", "ABORTED":
+		return 409
+	case "RESOURCE_EXHAUSTED":
+		return 429
+	case "CANCELLED":
+		return 499
+	case "UNKNOWN", "INTERNAL", "DATA_LOSS":
+		return 500
+	case "UNIMPLEMENTED":
+		return 501
+	case "UNAVAILABLE":
+		return 503
+	case "DEADLINE_EXCEEDED":
+		return 504
+	}
+	return 0
 }
 
 func days(d time.Duration) string {
@@ -317,7 +519,8 @@ func days(d time.Duration) string {
 }
 
 // accept judges req, from representative rep, and, when the platform
-// takes it, delivers it.
+// takes it, delivers it: its content, or its fallback text when the call
+// forces it or the user's device cannot show the content.
 func (s *Server) accept(id string, req SendRequest, rep *Representative, now time.Time) (Message, *Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -327,24 +530,36 @@ func (s *Server) accept(id string, req SendRequest, rep *Representative, now tim
 	}
 	c.use(req.MessageID)
 	m := Message{Conversation: id, MessageID: req.MessageID, Rep: rep.RepresentativeType,
-		DisplayName: rep.DisplayName, CreateTime: now}
+		DisplayName: rep.DisplayName, AvatarImage: rep.AvatarImage, CreateTime: now,
+		Fallback: req.Fallback, ContainsRichText: req.ContainsRichText}
 	var kind uint8
 	switch {
 	case req.Text != "":
 		kind, m.Text = kindText, req.Text
 	case req.Image != nil:
-		kind = kindImage
+		kind, m.Image = kindImage, req.Image
 		if req.Image.ContentInfo != nil {
 			m.Text = req.Image.ContentInfo.FileURL
 		} else {
 			m.Text = req.Image.ImageID
 		}
 	default:
-		kind, m.Text = kindRichCard, "rich card"
+		kind, m.Text, m.RichCard = kindRichCard, "rich card", compact(req.RichCard)
 	}
 	m.Type = kindNames[kind]
+	if len(req.Suggestions) > 0 {
+		m.Suggestions = make([]json.RawMessage, len(req.Suggestions))
+		for i, sg := range req.Suggestions {
+			m.Suggestions[i] = compact(sg)
+		}
+	}
 	// The shape checks (checkShapeOf) let only BOT and HUMAN through.
 	d := delivRec{at: now, messageID: m.MessageID, text: m.Text, kind: kind, human: m.Rep == "HUMAN"}
+	if req.ForceFallback || c.device.cannotShow(&req) != "" {
+		// judge let it through with a fallback: the user sees that text.
+		m.ShownFallback = true
+		d.text, d.kind, d.fallback = req.Fallback, kindText, true
+	}
 	if c.keep {
 		c.deliveries.Add(d)
 	}

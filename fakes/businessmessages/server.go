@@ -13,6 +13,7 @@ import (
 	"hash"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,6 +82,20 @@ type Config struct {
 	// not retired. NoRetirement disables it.
 	Retirement   time.Time
 	NoRetirement bool
+	// WindowStatus is the canonical status (a google.rpc.Code name) of a
+	// send refused because the 30-day window has closed; "" means
+	// DefaultWindowStatus, FAILED_PRECONDITION. Google documents the 30
+	// days, not the answer after them. The HTTP status follows from it as
+	// Google's APIs map their statuses (HTTPStatusOf: 400 for
+	// FAILED_PRECONDITION, 403 for PERMISSION_DENIED). New panics on a name
+	// that is not an error status.
+	WindowStatus string
+	// Device is what users' devices can show: the device of every
+	// conversation whose user's latest message has no Context.Device of
+	// its own. The zero Device, the default, shows everything. A message
+	// the device cannot show is refused 400 FAILED_PRECONDITION unless it
+	// has fallback text, which the user is then shown (see Device).
+	Device Device
 	// MaxTextLength limits a text in characters; 0 means 3072, negative
 	// is unlimited.
 	MaxTextLength int
@@ -144,6 +159,10 @@ const (
 	DefaultImageMaxBytes  = 5 << 20
 	DefaultTokenTTL       = 3599 * time.Second
 	DefaultWebhookTimeout = 10 * time.Second
+	// DefaultWindowStatus is the status of a send after the 30-day window
+	// (UNCONFIRMED: the most plausible of Google's canonical statuses for
+	// a request the conversation's state does not allow).
+	DefaultWindowStatus = "FAILED_PRECONDITION"
 )
 
 // DefaultRetirement is when Google's Business Messages shut down: the end
@@ -171,6 +190,8 @@ type Server struct {
 	retire  time.Time // zero: never
 	macPool sync.Pool // *macBuf: HMAC-SHA512 keyed with ClientToken
 	agent   string    // Agent(), made once
+
+	windowHTTP int // the HTTP status of Config.WindowStatus
 
 	mu         solo.Mutex
 	rnd        uint64
@@ -204,6 +225,9 @@ type conv struct {
 	lastUser int64
 	hasUser  bool
 	keep     bool // its deliveries are kept (Config.KeepDeliveries)
+	// device is what the user's device can show: that of the user's
+	// latest message (its Context.Device, or Config.Device).
+	device Device
 	// The messageIds the agent used: the first few in sent, all of them in
 	// sentSet once there are more (a conversation usually has a few).
 	sent       []string
@@ -286,8 +310,15 @@ func New(cfg Config) *Server {
 	if cfg.WebhookTimeout == 0 {
 		cfg.WebhookTimeout = DefaultWebhookTimeout
 	}
+	if cfg.WindowStatus == "" {
+		cfg.WindowStatus = DefaultWindowStatus
+	}
+	windowHTTP := HTTPStatusOf(cfg.WindowStatus)
+	if windowHTTP < 400 {
+		panic(fmt.Sprintf("businessmessages: Config.WindowStatus %q is not an error status of google.rpc.Code", cfg.WindowStatus))
+	}
 	s := &Server{cfg: cfg, rnd: cfg.Seed, convs: map[string]*conv{}, tokens: map[string]int64{},
-		faults: fault.New(cfg.Faults, cfg.Seed)}
+		faults: fault.New(cfg.Faults, cfg.Seed), windowHTTP: windowHTTP}
 	s.key = cfg.PrivateKey
 	if s.key == nil {
 		k, err := ParsePrivateKey(defaultPrivateKey)
@@ -621,6 +652,9 @@ func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request, now t
 		s.writeError(w, r, now, id, e)
 		return
 	}
+	if e == nil {
+		req.ForceFallback = forceFallback(r.URL.RawQuery)
+	}
 	msg, e := s.accept(id, req, &rep, now)
 	if e != nil {
 		s.writeError(w, r, now, id, e)
@@ -634,6 +668,18 @@ func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request, now t
 	w.Write(msg.AppendJSON(buf.AvailableBuffer()))
 	s.logRequest(now, r, http.StatusOK, "")
 	s.afterDelivery(r.Context(), msg)
+}
+
+// forceFallback reads the forceFallback query parameter as Google reads a
+// boolean: true for "true" (any case) or "1". A query without it, the
+// usual call, is not parsed.
+func forceFallback(rawQuery string) bool {
+	if !strings.Contains(rawQuery, "forceFallback") {
+		return false
+	}
+	q, _ := url.ParseQuery(rawQuery)
+	v := q.Get("forceFallback")
+	return strings.EqualFold(v, "true") || v == "1"
 }
 
 func cmpOr(v ...string) string {

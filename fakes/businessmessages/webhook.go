@@ -71,9 +71,19 @@ type Context struct {
 	WidgetURL        string // widget.url
 	WidgetContext    string // widget.widgetContext
 	CustomContext    string
+	// Device is what the user's device can show, when not Config.Device:
+	// the conversation takes the device of its user's latest message. It
+	// is the fake's model (see Device), not part of the payload.
+	Device *Device
 }
 
-func (c *Context) empty() bool { return *c == Context{} }
+// empty reports whether c has nothing to write: its fields but Device are
+// empty.
+func (c *Context) empty() bool {
+	x := *c
+	x.Device = nil
+	return x == Context{}
+}
 
 // AppendJSON appends the payload as Google writes it, fields in the order
 // of Google's documented examples.
@@ -404,6 +414,10 @@ func (s *Server) userMessage(ctx context.Context, id string, c Context, text Use
 		s.convs[id] = cv
 	}
 	cv.hasUser, cv.lastUser = true, now.UnixNano()
+	cv.device = s.cfg.Device
+	if c.Device != nil {
+		cv.device = *c.Device
+	}
 	// The name, the messageId (the name's end) and the requestId share
 	// one string: "conversations/{id}/messages/{messageId}{requestId}".
 	var arr [160]byte // room for a UUID conversation id's

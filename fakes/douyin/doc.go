@@ -1,12 +1,13 @@
 // Package douyin is a fake Douyin Open Platform (抖音开放平台) for the IM
 // customer service of Douyin Laike (抖音来客) life-service merchants. It
 // speaks the platform's wire protocol on both sides: the client_token and
-// IM send endpoints of open.douyin.com, answered with Douyin's
-// {"data":...,"extra":...} envelopes, and signed JSON webhooks to the
+// IM send endpoints of open.douyin.com, and signed JSON webhooks to the
 // router (the verify_webhook handshake, im_enter_direct_msg and
-// im_receive_msg), with Douyin's retry schedule and repeats. It is an
-// independent oracle of the platform's rules and imports only the standard
-// library.
+// im_receive_msg), with Douyin's retry schedule and repeats. Where Douyin's
+// documents stop, the shapes are the fake's choice of the most plausible,
+// said so below: the send's content and its answer's envelope (see
+// Unconfirmed shapes). It is an independent oracle of the platform's rules
+// and imports only the standard library.
 //
 // Like net/http/httptest it needs no setup:
 //
@@ -45,6 +46,10 @@
 //   - WebhookTimeout 5 s per try, WebhookRetries 3; Repeats 0 and
 //     LostAnswers 0 (see Webhooks).
 //   - Faults: a fault plan, none by default (see Faults).
+//   - Envelope [EnvelopeData]: the shape of the send API's answers,
+//     EnvelopeData or EnvelopeErrNo (see Unconfirmed shapes).
+//   - WindowCode [CodeQuota]: the error_code of a reply after the window
+//     (see Rules).
 //   - JournalLimit: each [Journal] list keeps only its newest entries (0
 //     keeps all, a negative limit none). A positive limit bounds each
 //     customer's delivery history ([Server.Deliveries]) the same way, to
@@ -74,12 +79,15 @@
 //	POST /im/send/msg/?open_id=ACCOUNT_OPEN_ID   headers access-token, content-type: application/json
 //	     {"msg_id","conversation_id","to_user_id","scene":"im_reply_msg","content":{"msg_type":"text","text":{"text":"…"}}}
 //	     -> {"data":{"msg_id":"…"},"extra":{"error_code":0,"description":"","sub_error_code":0,"sub_description":"","logid":"…","now":MS}}
+//	     (EnvelopeErrNo: {"err_no":0,"err_msg":"","log_id":"…","data":{"msg_id":"…"}})
 //
-// Every answer is HTTP 200 (an unknown path 404, a wrong method 405); an
-// error is {"data":{"error_code":N,"description":"…"},"extra":{"error_code":N,
-// "description":"…","sub_error_code":0,"sub_description":"","logid":"…","now":MS}}
-// (the token endpoint: {"data":{"error_code":N,"description":"…"},"message":"error"}).
-// The send checks run in this order; the first failure answers:
+// Every answer is HTTP 200 (an unknown path 404, a wrong method 405); a
+// send's error is {"data":{"error_code":N,"description":"…"},"extra":
+// {"error_code":N,"description":"…","sub_error_code":0,"sub_description":"",
+// "logid":"…","now":MS}} (EnvelopeErrNo: {"err_no":N,"err_msg":"…",
+// "log_id":"…"}, the same N and text); the token endpoint's is
+// {"data":{"error_code":N,"description":"…"},"message":"error"}. The send
+// checks run in this order; the first failure answers:
 //
 //  1. access-token missing, unknown or older than TokenTTL: 28001008
 //     "access_token过期,请刷新或重新授权".
@@ -93,8 +101,10 @@
 //     conversation_id that is not the customer's, a scene other than
 //     im_reply_msg, a msg_type other than text or an empty text: 28001007
 //     "参数不合法".
-//  5. The customer's last message is Window or more ago: 28003017 "quota
-//     已用完" (description "reply window closed: …").
+//  5. The customer's last message is Window or more ago: WindowCode,
+//     28003017 "quota 已用完" by default (description "reply window
+//     closed: …", after the code's title when the status-code table
+//     has one).
 //  6. ReplyLimit replies already sent since the customer's last message:
 //     28003017 "quota 已用完" (description "reply quota used up: …").
 //
@@ -106,13 +116,43 @@
 // 可在48小时内,至多回复5条信息"); for the life-service IM they are
 // UNCONFIRMED, and third-party adapters of the private-message API assume
 // about 24 h and 6 replies, so both are configurable per scenario. Douyin
-// publishes no error code for a closed window: the fake answers the quota
-// code 28003017 for both the window and the count, and says which in the
-// description. A refused send changes nothing; an accepted one is
+// publishes no error code for a closed window: by default the fake answers
+// the quota code 28003017 (quota 已用完, the status-code table's nearest
+// meaning: the allowance of replies to the message is spent) for both the
+// window and the count, and says which in the description. That is the
+// fake's choice, and Config.WindowCode sets another code for the window.
+// A refused send changes nothing; an accepted one is
 // delivered to the customer's device at once. The window and a token's
 // lifetime are timed in Unix nanoseconds and compared without overflow:
 // one that ends past year 2262 stays open to the end of that range, and
 // one started more than 292 years before has run out.
+//
+// # Unconfirmed shapes
+//
+// Two shapes of the send are not in Douyin's documents; the fake uses the
+// most plausible and says why.
+//
+// The answer's envelope. Douyin's OpenAPIs answer in one of two shapes,
+// and which one im/send uses is UNCONFIRMED. The fake's default,
+// EnvelopeData, is {"data":{…,"error_code","description"},"extra":
+// {"error_code","description","sub_error_code","sub_description","logid",
+// "now"}}: the shape of the open.douyin.com endpoints of the send's own
+// family (paths at the root, such as /friend/list/ and /open/getticket/,
+// whose documented answers carry it), with the error_code in both data
+// and extra. The alternative, EnvelopeErrNo, is the flat {"err_no":N,
+// "err_msg":"…","log_id":"…"} of Douyin's newer /api/… OpenAPIs, with the
+// result in "data"; a client that reads both, as the router's adapter
+// does, is safe either way. The codes are the same in both.
+//
+// The content. The body's members (msg_id, conversation_id, to_user_id,
+// scene) come from third-party SDK code; the content schema
+// {"msg_type":"text","text":{"text":"…"}} is UNCONFIRMED and the fake's
+// choice: a type name with an object of that type, the shape of the send
+// APIs of Chinese IM platforms (WeChat's {"msgtype":"text","text":
+// {"content":"…"}}), with Douyin's own word for the text. The plausible
+// alternative is the webhook's flat content, {"message_type":"text",
+// "text":"…"}; the fake refuses it (28001007), so a router written to it
+// would meet the fake's choice, not Douyin's.
 //
 // # Webhooks
 //
@@ -174,7 +214,7 @@
 // "请求频率过高" (the status-code table's code for calling too often) and
 // one it fails with 2100004 "系统繁忙,此时请开发者稍候再试" (the code Douyin's
 // OpenAPI pages give for an internal error the developer should retry;
-// it is not in the research notes and is used by the fault plan only),
+// used by the fault plan only),
 // HTTP 200 in the usual envelope, after the token check and before the
 // request is read: nothing is delivered, so a client may send it again.
 // The direct path (Deliver, [Server.Send]) goes through the same

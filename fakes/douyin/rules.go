@@ -15,7 +15,7 @@ const (
 	CodeParam        = 28001007 // 参数不合法: a malformed or inconsistent request
 	CodeTokenExpired = 28001008 // access_token过期: a missing, unknown or expired client_token
 	CodeScope        = 28001012 // 用户未授权该OpenAPI: the app lacks the scope
-	CodeQuota        = 28003017 // quota 已用完: the reply window closed or the reply count is used up
+	CodeQuota        = 28003017 // quota 已用完: the reply count is used up, and by default the reply window closed (Config.WindowCode)
 	CodeRate         = 28003018 // 请求频率过高: more than RateLimit sends in a second
 	CodeBusy         = 2100004  // 系统繁忙: an internal error; the call may be retried (fault plans only)
 )
@@ -44,8 +44,14 @@ func (e *Error) Error() string {
 // Title is the code's meaning as Douyin's status-code table words it.
 func (e *Error) Title() string { return codeTitles[e.Code] }
 
+// newError is the error of code with detail after the code's title; a
+// code without a title (a Config.WindowCode the table does not list) has
+// the detail alone.
 func newError(code int, detail string) *Error {
-	return &Error{Code: code, Description: codeTitles[code] + ": " + detail}
+	if t := codeTitles[code]; t != "" {
+		return &Error{Code: code, Description: t + ": " + detail}
+	}
+	return &Error{Code: code, Description: detail}
 }
 
 // SendRequest is a send to the IM API, as values.
@@ -134,7 +140,7 @@ func (s *Server) checkLocked(req *SendRequest, now time.Time) (*customer, *Error
 	case req.Text == "":
 		return c, newError(CodeParam, "empty text")
 	case !s.windowOpen(c, now):
-		return c, newError(CodeQuota, fmt.Sprintf("reply window closed: more than %s since the user's last message", s.cfg.Window))
+		return c, newError(s.cfg.WindowCode, fmt.Sprintf("reply window closed: more than %s since the user's last message", s.cfg.Window))
 	case s.cfg.ReplyLimit >= 0 && c.sent >= s.cfg.ReplyLimit:
 		return c, newError(CodeQuota, fmt.Sprintf("reply quota used up: %d replies per user message", s.cfg.ReplyLimit))
 	}

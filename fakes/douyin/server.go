@@ -40,6 +40,19 @@ const (
 	DefaultWebhookRetries = 3
 )
 
+// The send API's answer envelopes (Config.Envelope).
+const (
+	// EnvelopeData is {"data":{…,"error_code","description"},"extra":
+	// {"error_code","description","sub_error_code","sub_description",
+	// "logid","now"}}: the shape of the open.douyin.com OpenAPIs of the
+	// send's family (/oauth/…, /friend/list/, /open/getticket/).
+	EnvelopeData = "data"
+	// EnvelopeErrNo is {"err_no":N,"err_msg":"…","log_id":"…"} (with
+	// "data":{"msg_id"} on success): the shape of Douyin's newer
+	// /api/… OpenAPIs.
+	EnvelopeErrNo = "err_no"
+)
+
 // ScopeIM is the scope the IM send API needs (私信消息管理).
 const ScopeIM = "im.direct_message"
 
@@ -123,6 +136,18 @@ type Config struct {
 	// Faults makes the platform misbehave (see package fakes/fault and
 	// faults.go); the zero Plan has no fault.
 	Faults fault.Plan
+	// Envelope is the shape of the send API's answers (UNCONFIRMED; see
+	// the package documentation): EnvelopeData, the default,
+	// {"data":{…},"extra":{"error_code",…}}, or EnvelopeErrNo,
+	// {"err_no":N,"err_msg":"…","log_id":"…"} with the msg_id in "data" on
+	// success. The codes are the same in both. The token endpoint's
+	// answers keep their own shape. New panics on any other value.
+	Envelope string
+	// WindowCode is the error_code of a reply refused because the reply
+	// window has closed; 0 means CodeQuota (28003017), the fake's choice:
+	// Douyin publishes no code for it. A reply refused for the reply count
+	// is CodeQuota whatever WindowCode is.
+	WindowCode int
 	// Solo promises that one goroutine at a time uses the server, each
 	// use ordered with the others (a world on the memory or the direct
 	// network): it then takes no lock (package solo), and Start, which
@@ -221,6 +246,11 @@ func New(cfg Config) *Server {
 	if cfg.Scopes == nil {
 		cfg.Scopes = DefaultScopes
 	}
+	orDefault(&cfg.Envelope, EnvelopeData)
+	if cfg.Envelope != EnvelopeData && cfg.Envelope != EnvelopeErrNo {
+		panic(fmt.Sprintf("douyin: Config.Envelope %q is neither %q nor %q", cfg.Envelope, EnvelopeData, EnvelopeErrNo))
+	}
+	orDefault(&cfg.WindowCode, CodeQuota)
 	cfg.Client = httpcall.OrDefault(cfg.Client)
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
@@ -437,6 +467,12 @@ func (s *Server) handleSend(r *http.Request, raw []byte, bodyErr error, out []by
 	}
 	// The answer is built in the body's buffer: nothing decoded from it
 	// refers to it.
+	if s.cfg.Envelope == EnvelopeErrNo {
+		b := append(out, `{"err_no":0,"err_msg":"","log_id":"`...)
+		b = append(s.ids.appendLogID(b, now), `","data":{`...)
+		b = appendField(b, "msg_id", id)
+		return http.StatusOK, append(b, "}}"...), 0
+	}
 	b := appendField(append(out, `{"data":{`...), "msg_id", id)
 	b = append(b, `},"extra":{"error_code":0,"description":"","sub_error_code":0,"sub_description":"","logid":"`...)
 	b = append(s.ids.appendLogID(b, now), '"')
@@ -464,9 +500,16 @@ func (s *Server) fail(path, to string, e *Error) (int, []byte, int) {
 	return s.failLocked(s.now(), path, to, e)
 }
 
-// failLocked journals e and returns Douyin's error envelope.
+// failLocked journals e and returns Douyin's error envelope: the send's
+// in Config.Envelope's shape.
 func (s *Server) failLocked(now time.Time, path, to string, e *Error) (int, []byte, int) {
 	s.addErrorLocked(ErrorEntry{At: now, To: to, Path: path, Code: e.Code, Message: e.Description}, s.customers[to])
+	if path == PathSend && s.cfg.Envelope == EnvelopeErrNo {
+		b := appendIntField([]byte{'{'}, "err_no", int64(e.Code))
+		b = appendField(b, "err_msg", e.Description)
+		b = appendField(b, "log_id", s.ids.logID(now))
+		return http.StatusOK, append(b, '}'), e.Code
+	}
 	return http.StatusOK, s.appendError(nil, now, e), e.Code
 }
 

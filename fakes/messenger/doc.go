@@ -22,9 +22,10 @@
 // "104857392016483", AccessToken "omnisim-messenger-page-token", AppSecret
 // "omnisim-messenger-app-secret", VerifyToken
 // "omnisim-messenger-verify-token", Window 24h, HumanAgentWindow 7 days,
-// MaxTextLength 2000 characters, Attachments [DefaultAttachments] (image,
-// audio, video and file of any format up to 25 MB), RetrySchedule
-// [DefaultRetrySchedule], WebhookTimeout 20s. Clock (default time.Now) is
+// AdWindow 0 (the ad window not modelled), MaxTextLength 2000
+// characters, Attachments [DefaultAttachments] (image, audio, video and
+// file of any format up to 25 MB), RetrySchedule [DefaultRetrySchedule],
+// WebhookTimeout 20s. Clock (default time.Now) is
 // the only time the fake reads; Seed seeds every id (message ids "m_" and
 // 43 base64url characters, fbtrace_ids, attachment ids, challenges), each
 // kind from its own counter, so that errors do not shift message ids.
@@ -62,9 +63,15 @@
 // Every customer message or postback (re)starts the customer's window.
 // RESPONSE and UPDATE messages (and sender actions) are accepted within
 // Window of it; MESSAGE_TAG with HUMAN_AGENT within HumanAgentWindow;
-// the other tags at any time after the customer's first message. The
-// windows are compared without overflow, from the first instant Unix
-// nanoseconds hold (1677) to the last (2262). An
+// the other tags at any time after the customer's first message. With a
+// positive AdWindow, a customer message that carries an ad referral
+// ([Server.CustomerAdText]) also (re)starts the customer's ad window, in
+// which every message is accepted as within the standard window; a later
+// message without a referral restarts the standard window and leaves the
+// ad window as it is, so a send is within the window while either is
+// open: the window ends at the later of the two ends. The windows are
+// compared without overflow, from the first instant Unix nanoseconds hold
+// (1677) to the last (2262). An
 // uploaded file's format, which its type's Formats limit, is read from its
 // file name ([FileFormat]): the last extension, or the last two for a
 // compressed tar archive (tar.gz, tar.bz2, tar.xz, tar.zst, tar.lz,
@@ -142,7 +149,10 @@
 // # Unconfirmed choices
 //
 // Where Meta's behaviour is not confirmed by its documentation, the fake
-// chooses, and a scenario can change the choice:
+// chooses; where a [Config] field is named, it changes the choice (and a
+// scenario's [channels.messenger] key sets that field: throttle_status,
+// human_agent, delivery_webhooks, ad_window; rules.media the attachment
+// limits):
 //
 //   - Retries: 15s, 1m, 5m and 8m after a failed try (within the 15
 //     minutes after which Meta is said to give up); RetrySchedule.
@@ -158,14 +168,23 @@
 //     what its name's extensions name, as a MIME table (the shared MIME
 //     database's globs) would read it, tar archives' compound extensions
 //     included.
-//   - The error messages other than the window's are plausible texts, not
-//     copies of Meta's; branch on code and error_subcode.
+//   - The error messages are plausible texts, not copies of Meta's: the
+//     window's ([WindowMessage], a constant no setting changes) included,
+//     whose exact text is not confirmed either. Branch on code and
+//     error_subcode.
 //   - A message without messaging_type is taken as RESPONSE (client
 //     libraries written before the parameter still send none);
 //     RequireMessagingType refuses it with 100.
 //   - Delivery receipts are sent at Flush, one webhook per accepted message
 //     (DisableDeliveries); read receipts are not sent.
 //   - The messaging window opened by a Click-to-Messenger ad (said to
-//     extend to 7 days for the first message) is not modelled: an ad
-//     message opens the standard window.
+//     extend to 7 days for the first message after the ad) is not modelled
+//     by default: an ad message opens the standard window. AdWindow models
+//     it (at most [MaxAdWindow] is meant; the scenario key ad_window
+//     refuses more): the message that carries the referral opens a window
+//     of AdWindow in which RESPONSE, UPDATE and tagged messages are all
+//     accepted; a later message without a referral does not shorten it, a
+//     later one with a referral restarts it. Only a message carrying the
+//     referral opens it (the fake sends no referral without a message), and
+//     an AdWindow shorter than Window extends nothing.
 package messenger

@@ -41,6 +41,10 @@ const (
 	DefaultMaxTextLength      = 2000
 	DefaultMaxAttachmentBytes = 25 << 20
 	DefaultWebhookTimeout     = 20 * time.Second
+	// MaxAdWindow is the longest window a Click-to-Messenger ad is said to
+	// extend the standard one to: 7 days. The fake takes a longer
+	// Config.AdWindow as given; a scenario's ad_window is refused above it.
+	MaxAdWindow = 7 * 24 * time.Hour
 )
 
 // The messaging types of the Send API.
@@ -84,6 +88,17 @@ type Config struct {
 	// HUMAN_AGENT tag may be used (default 7 days); negative: the page is
 	// not approved for the tag, which then extends nothing.
 	HumanAgentWindow time.Duration
+	// AdWindow, when positive, models the longer window of a
+	// Click-to-Messenger ad: a customer's message that carries an ad
+	// referral ([Server.CustomerAdText]) opens a window of AdWindow from
+	// that message, in which every message is accepted as within the
+	// standard window; later messages without a referral do not close it
+	// (a send is within the window while either the standard window of
+	// the last message or the ad window is open). An AdWindow shorter than
+	// Window extends nothing. 0, the default, and negative values do not
+	// model it: an ad message opens the standard window like any other.
+	// Meta speaks of up to 7 days ([MaxAdWindow]).
+	AdWindow time.Duration
 	// MaxTextLength is the longest message text in characters (default
 	// 2000; negative: unlimited).
 	MaxTextLength int
@@ -207,13 +222,18 @@ type customer struct {
 	psid       string
 	hasInbound bool
 	keep       bool // the customer's deliveries are kept (Config.KeepDeliveries)
+	fromAd     bool // a message with an ad referral opened an ad window (adInbound)
 	// lastInbound is when the customer last wrote, in Unix nanoseconds
 	// (closedLongAgo for a forgotten customer): a time without a location
 	// to point to, which the window compares with forget.Old (no
 	// overflow at the ends of the range).
 	lastInbound int64
-	deliveries  ring[delivRec] // the newest Config.JournalLimit (all when it is not positive)
-	lastError   *ErrorEntry
+	// adInbound is when the customer last wrote a message with an ad
+	// referral, in Unix nanoseconds: the start of the ad window
+	// (Config.AdWindow), when fromAd says there was one.
+	adInbound  int64
+	deliveries ring[delivRec] // the newest Config.JournalLimit (all when it is not positive)
+	lastError  *ErrorEntry
 }
 
 type upload struct {
@@ -251,8 +271,11 @@ func New(cfg Config) *Server {
 	if cfg.HumanAgentWindow == 0 {
 		cfg.HumanAgentWindow = DefaultHumanAgentWindow
 	}
+	if cfg.AdWindow < 0 {
+		cfg.AdWindow = 0 // not modelled
+	}
 	if cfg.ForgetAfter > 0 {
-		cfg.ForgetAfter = max(cfg.ForgetAfter, cfg.Window, cfg.HumanAgentWindow)
+		cfg.ForgetAfter = max(cfg.ForgetAfter, cfg.Window, cfg.HumanAgentWindow, cfg.AdWindow)
 	}
 	if cfg.MaxTextLength == 0 {
 		cfg.MaxTextLength = DefaultMaxTextLength
@@ -346,7 +369,9 @@ func errParamLocked(s *Server, msg string) *Error {
 }
 
 // WindowMessage is the message of the error a send outside the allowed
-// window gets (code 10, subcode 2018278).
+// window gets (code 10, subcode 2018278). It is the fake's plausible text,
+// not a copy of Meta's, whose exact wording is not confirmed: clients
+// branch on the code and subcode. It is a constant; no setting changes it.
 const WindowMessage = "(#10) This message is sent outside of allowed window. Learn more about the new policy here: https://developers.facebook.com/docs/messenger-platform/policy-overview"
 
 // Check is the platform's dry-run verdict on req now: nil when it would
@@ -488,7 +513,8 @@ func (s *Server) checkLocked(req *SendRequest, now time.Time) *Error {
 // windowLocked applies the messaging window: RESPONSE and UPDATE within
 // Window of the customer's last message, HUMAN_AGENT within
 // HumanAgentWindow (or Window when the page is not approved for it), the
-// other tags at any time.
+// other tags at any time; and any of them within AdWindow of the
+// customer's last message from an ad, when AdWindow models it.
 func (s *Server) windowLocked(c *customer, req *SendRequest, now time.Time) *Error {
 	if s.cfg.Window < 0 {
 		return nil
@@ -504,6 +530,9 @@ func (s *Server) windowLocked(c *customer, req *SendRequest, now time.Time) *Err
 	}
 	if !forget.Old(now.UnixNano(), c.lastInbound, int64(limit)) {
 		return nil
+	}
+	if c.fromAd && !forget.Old(now.UnixNano(), c.adInbound, int64(s.cfg.AdWindow)) {
+		return nil // the ad window is still open
 	}
 	return s.graphErrorLocked(http.StatusBadRequest, 10, 2018278, "OAuthException", WindowMessage)
 }

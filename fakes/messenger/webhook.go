@@ -246,7 +246,9 @@ func (s *Server) CustomerText(ctx context.Context, psid, text string) (Inbound, 
 
 // CustomerAdText has the customer send text from a Click-to-Messenger ad:
 // the message's messaging entry carries the ad referral (source ADS, type
-// OPEN_THREAD, the ad's id and the ref the ad was given).
+// OPEN_THREAD, the ad's id and the ref the ad was given). Like any message
+// it (re)starts the standard window; when Config.AdWindow models the ad
+// window, it also (re)starts that.
 func (s *Server) CustomerAdText(ctx context.Context, psid, text, adID, ref string) (Inbound, error) {
 	return s.customerEvent(ctx, Event{Sender: psid, Kind: "message", Text: text,
 		Referral: &Referral{AdID: adID, Ref: ref, Source: "ADS", Type: "OPEN_THREAD"}})
@@ -275,6 +277,9 @@ func (s *Server) customerEvent(ctx context.Context, ev Event) (Inbound, error) {
 	s.mu.Lock()
 	c := s.customerLocked(ev.Sender)
 	c.hasInbound, c.lastInbound = true, now.UnixNano()
+	if r := ev.Referral; r != nil && r.Source == "ADS" && ev.Kind == "message" && s.cfg.AdWindow > 0 {
+		c.fromAd, c.adInbound = true, c.lastInbound
+	}
 	s.noteInboundLocked(c, now)
 	ev.Timestamp = now
 	ev.MID = s.ids.mid()

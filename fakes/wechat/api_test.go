@@ -570,13 +570,44 @@ func TestMediaExpiryAndGet(t *testing.T) {
 	wantCode(t, do(s, "GET", PathMediaGet+"?access_token="+tok+"&media_id="+r.MediaID, "", nil), 200, CodeInvalidMediaID)
 }
 
+// TestUnknownPath: a path the fake does not serve is 48001 "api
+// unauthorized" in the errcode envelope, with HTTP 200 like every WeChat
+// error by default, or the status Config.UnknownPathStatus chooses; it is
+// journaled with that status and counted as an error.
 func TestUnknownPath(t *testing.T) {
-	s, _ := newTest(Config{})
-	for _, p := range []string{"/", "/cgi-bin/message/custom/typing", "/cgi-bin/token/", "/sns/oauth2/access_token"} {
-		w := do(s, "GET", p, "", nil)
-		wantCode(t, w, 404, CodeAPIUnauthorized)
+	tests := []struct {
+		name       string
+		status     int // Config.UnknownPathStatus
+		want       int // the answer's HTTP status
+		wantConfig int // Config().UnknownPathStatus
+	}{
+		{"default", 0, 200, DefaultUnknownPathStatus},
+		{"200", 200, 200, 200},
+		{"404", 404, 404, 404},
 	}
-	if c := s.Counts(); c.Requests != 4 || c.Errors != 4 {
-		t.Fatalf("counts %+v", c)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newTest(Config{UnknownPathStatus: tt.status})
+			if got := s.Config().UnknownPathStatus; got != tt.wantConfig {
+				t.Fatalf("Config().UnknownPathStatus = %d, want %d", got, tt.wantConfig)
+			}
+			paths := []string{"/", "/cgi-bin/message/custom/typing", "/cgi-bin/token/", "/sns/oauth2/access_token"}
+			for _, p := range paths {
+				for _, method := range []string{"GET", "POST"} {
+					wantCode(t, do(s, method, p, "", nil), tt.want, CodeAPIUnauthorized)
+				}
+			}
+			if c := s.Counts(); c.Requests != 2*len(paths) || c.Errors != 2*len(paths) {
+				t.Fatalf("counts %+v", c)
+			}
+			for _, q := range s.Journal().Requests {
+				if q.Status != tt.want || q.Code != CodeAPIUnauthorized {
+					t.Fatalf("journaled %+v", q)
+				}
+			}
+			// The four routes keep HTTP 200 for their errors whatever
+			// the unknown path's status.
+			wantCode(t, do(s, "GET", PathSend, "", nil), 200, CodeRequirePOST)
+		})
 	}
 }

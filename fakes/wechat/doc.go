@@ -45,6 +45,8 @@
 //     jpg 64 KB (MB = 1<<20, KB = 1<<10). MediaTTL 3 days.
 //   - MaxTextLength 2048 bytes of UTF-8 (negative: unlimited).
 //   - WebhookTimeout 5 s per try, WebhookTries 3 in total.
+//   - UnknownPathStatus 200 ([DefaultUnknownPathStatus]): the HTTP status
+//     of an unknown path's 48001 answer; 404 is the other choice.
 //   - JournalLimit: each [Journal] list keeps only its newest entries (0
 //     keeps all, a negative limit none). A positive limit bounds each
 //     customer's delivery history ([Server.Deliveries]) the same way, to
@@ -64,12 +66,13 @@
 //	GET  /cgi-bin/media/get?access_token=TOKEN&media_id=ID  -> the bytes
 //
 // Every error is HTTP 200 with {"errcode":N,"errmsg":"<text> rid: <rid>"},
-// where rid is WeChat's "<8 hex of the Unix time>-<8 hex>-<8 hex>"; the
-// only exception is an unknown path. JSON answers have Content-Type
-// "application/json; encoding=utf-8". Checks run in this order; the first
-// failure answers:
+// where rid is WeChat's "<8 hex of the Unix time>-<8 hex>-<8 hex>"; only
+// an unknown path's status can be set otherwise (Config.UnknownPathStatus).
+// JSON answers have Content-Type "application/json; encoding=utf-8".
+// Checks run in this order; the first failure answers:
 //
-//  1. Path not one of the four: HTTP 404, 48001 "api unauthorized".
+//  1. Path not one of the four: 48001 "api unauthorized", HTTP 200 (or
+//     Config.UnknownPathStatus, e.g. 404).
 //  2. Wrong method: 43001 "require GET method" (token, media/get) or 43002
 //     "require POST method" (send, upload).
 //  3. Token endpoint: grant_type not client_credential 40002 "invalid
@@ -243,8 +246,12 @@
 //   - media/get answers the bytes for every type (WeChat answers
 //     {"video_url":...} for videos); customer media are zero bytes of the
 //     recorded size. Customer media ids are accepted in sends.
-//   - Unknown path: HTTP 404 with errcode 48001 "api unauthorized" (loud for
-//     status-checking clients, still an errcode envelope).
+//   - Unknown path: errcode 48001 "api unauthorized" with HTTP 200, like
+//     every WeChat error (WeChat's errors are HTTP 200 with an errcode; what
+//     it answers for a path it does not serve is not confirmed). Config.UnknownPathStatus 404 (the scenario key
+//     unknown_path_status) makes it loud for clients that check statuses,
+//     still with the errcode envelope; a client that reads the errcode, as
+//     the router's adapter does, sees 48001 either way.
 //   - Wrong method: 43001/43002, checked before the access_token.
 //   - The IP whitelist is checked after the credentials (the whitelist
 //     belongs to an identified app) and on every route, not only the
@@ -281,6 +288,5 @@
 // out with FlushFaults (NextFault says when). custom/send answers a
 // throttled call with errcode 45011 "api minute-quota reach limit" and a
 // failed one with -1 "system error" (WeChat's "system busy"), HTTP 200 as
-// always; neither code is in the research notes, both are WeChat's
-// documented global return codes. See faults.go.
+// always; both are WeChat's documented global return codes. See faults.go.
 package wechat

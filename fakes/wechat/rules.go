@@ -64,7 +64,7 @@ const (
 	CodeOutOfTimeLimit     = 45015 // "response out of time limit or subscription is canceled"
 	CodeOutOfCountLimit    = 45047 // "out of response count limit"
 	CodeDataFormat         = 47001 // "data format error"
-	CodeAPIUnauthorized    = 48001 // "api unauthorized" (unknown path, HTTP 404)
+	CodeAPIUnauthorized    = 48001 // "api unauthorized" (unknown path; HTTP 200, or Config.UnknownPathStatus)
 )
 
 var codeMessages = map[int]string{

@@ -122,6 +122,12 @@ type Config struct {
 	// Faults makes the platform misbehave (see package fakes/fault and
 	// faults.go); the zero Plan, the default, has no fault.
 	Faults fault.Plan
+	// UnknownPathStatus is the HTTP status of the answer to a path the
+	// fake does not serve, whose body is always errcode 48001 "api
+	// unauthorized"; 0 means DefaultUnknownPathStatus (200, as every
+	// other WeChat error). 404 makes the refusal loud for a client that
+	// checks statuses; the value is used as given.
+	UnknownPathStatus int
 
 	// KeepDeliveries, when set, names the customers (by openid) whose
 	// deliveries Deliveries lists; the others' are counted but not kept.
@@ -157,6 +163,9 @@ const (
 	DefaultMaxTextLength   = 2048
 	DefaultWebhookTimeout  = 5 * time.Second
 	DefaultWebhookTries    = 3
+	// DefaultUnknownPathStatus is the HTTP status of an unknown path's
+	// errcode answer: 200, the status of every WeChat error.
+	DefaultUnknownPathStatus = http.StatusOK
 )
 
 // API paths, as on api.weixin.qq.com.
@@ -259,6 +268,7 @@ func New(cfg Config) *Server {
 	orDefault(&cfg.EventReplyLimit, DefaultEventReplyLimit)
 	orDefault(&cfg.MaxTextLength, DefaultMaxTextLength)
 	orDefault(&cfg.WebhookTries, DefaultWebhookTries)
+	orDefault(&cfg.UnknownPathStatus, DefaultUnknownPathStatus)
 	if cfg.WebhookTries < 1 {
 		cfg.WebhookTries = 1
 	}
@@ -405,7 +415,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case PathMediaGet:
 		a = s.handleMediaGet(r)
 	default:
-		a = s.fail(r, http.StatusNotFound, newError(CodeAPIUnauthorized))
+		a = s.fail(r, s.cfg.UnknownPathStatus, newError(CodeAPIUnauthorized))
 	}
 	h := w.Header()
 	if a.ctype == jsonType {

@@ -182,7 +182,7 @@ func (d *Direct) Send(req *SendRequest) (waID, id string, e *Error) {
 // media endpoint does and returns its media id, or the error the endpoint
 // answers.
 func (d *Direct) Upload(mimeType string, size int64) (string, *Error) {
-	return d.s.addUpload(d.upload, mimeType, size, nil)
+	return d.s.addUpload(d.upload, mimeType, size, nil, webpUnknown)
 }
 
 // Idle reports, without the lock, that no status is queued and no read

@@ -54,11 +54,13 @@
 //   - MaxTextLength (default 4096 runes; negative is unlimited).
 //   - Media: limits by kind; nil is [DefaultMedia] (image jpeg,png 5 MB;
 //     audio aac,amr,mp3,m4a,ogg 16 MB; video mp4,3gp 16 MB; document
-//     txt,xls,xlsx,doc,docx,ppt,pptx,pdf 100 MB; sticker webp 500 KB;
-//     MB = 1<<20, KB = 1<<10). A kind given in the map overrides the
-//     default field by field (nil Formats keeps the default formats, an
-//     empty non-nil slice accepts none; MaxBytes <= 0 keeps the default).
-//     "jpg" is read as "jpeg" everywhere.
+//     txt,xls,xlsx,doc,docx,ppt,pptx,pdf 100 MB; sticker webp 500 KB, and
+//     100 KB for an upload whose bytes show a static WebP (StaticMaxBytes,
+//     see the choices below); MB = 1<<20, KB = 1<<10). A kind given in the
+//     map overrides the default field by field (nil Formats keeps the
+//     default formats, an empty non-nil slice accepts none; MaxBytes <= 0
+//     and StaticMaxBytes 0 keep the default, a negative StaticMaxBytes
+//     drops the static limit). "jpg" is read as "jpeg" everywhere.
 //   - Templates: approved template names; empty approves every name
 //     (unless Limits.Templates registers some).
 //   - Limits: throughput, pair rate, template registry, undeliverable
@@ -86,6 +88,13 @@
 //     webhook try, the verification GET included.
 //   - MediaStore (default 64 MiB; negative keeps none): how much uploaded
 //     file content is kept to be served back; see Media download.
+//   - MediaTTL (default [DefaultMediaTTL], 30 days; negative: media ids
+//     never expire): how long a media id, uploaded or from a customer's
+//     media, stays valid; see Media expiry.
+//   - ThrottleStatus (default 429): the HTTP status of 130429 "Rate limit
+//     hit", from the throughput limit and from the fault plan alike.
+//   - TemplateMissingStatus (default 404): the HTTP status of 132001
+//     "Template name does not exist in the translation".
 //
 // # API routes
 //
@@ -129,13 +138,15 @@
 //     most MaxTextLength runes (code 100, details "Param text['body'] must
 //     be at most N characters long."). template needs name and
 //     language.code (100); a name not in Templates gets code 132001
-//     "Template name does not exist in the translation", HTTP 404. Media
-//     (image, audio, video, document, sticker) needs exactly one of id and
-//     link (both or neither: 100); an id must come from an upload or a
-//     customer's media (else 100), and its format and size must suit the
-//     message kind; a link must be an http(s) URL (else 100) and, when its
-//     path extension names a media format, that format must suit the kind
-//     (links are never fetched, so their size is not checked). A format or
+//     "Template name does not exist in the translation", HTTP 404
+//     (Config.TemplateMissingStatus). Media (image, audio, video,
+//     document, sticker) needs exactly one of id and link (both or
+//     neither: 100); an id must come from an upload or a customer's media
+//     and not have expired (else 100, see Media expiry), and its format
+//     and size must suit the message kind; a link must be an http(s) URL
+//     (else 100) and, when its path extension names a media format, that
+//     format must suit the kind (links are never fetched, so their size is
+//     not checked). A format or
 //     size the kind does not accept, in an upload or a send, is HTTP 400
 //     code 131053 "Media upload error", with details naming the supported
 //     formats or the byte limit. Other types (interactive, location,
@@ -182,14 +193,32 @@
 // Content-Length and Range support; sha256 is always the hash of exactly
 // what is served. Without a valid token it answers 401, for a URL the fake
 // did not hand out 404, for other methods 405, all as plain text. The URL
-// does not expire.
+// does not expire; its media id does (see Media expiry), and the URL of an
+// expired one is then a URL the fake did not hand out (404).
 //
 // What is served: the uploaded bytes when they were kept, else zero bytes
 // of the file's size. Uploaded content is kept while it fits in
-// Config.MediaStore (in total, first come first kept, never evicted); files
-// of only zero bytes (such as the router's uploads) take no room. Customer
-// media (CustomerMedia) is size zero bytes; its webhook's sha256 is the
-// hash of that.
+// Config.MediaStore (in total, first come first kept, never evicted while
+// its media id lasts); files of only zero bytes (such as the router's
+// uploads) take no room. Customer media (CustomerMedia) is size zero
+// bytes; its webhook's sha256 is the hash of that.
+//
+// # Media expiry
+//
+// A media id, from an upload or from a customer's media, is valid for
+// Config.MediaTTL (default 30 days, what third-party documentation gives for uploads)
+// from when it was made, by the platform's Clock: it has expired once
+// Clock is MediaTTL or more past that instant (like the window, expired at
+// exactly MediaTTL; compared without overflow). An expired id is treated
+// exactly as an id the fake never made: a send naming it is HTTP 400 code
+// 100 (and [Server.Check] returns that error), GET /{version}/{media-id}
+// is 100/33, and its download URL 404 (plain text). Expired media are dropped, and the
+// room of their kept content given back to MediaStore, by a later upload
+// or customer media once the media ids reach twice those the last such
+// sweep left (at least 1024): a long run keeps only about twice the media
+// of one MediaTTL, and a media record holds only its time more. A negative
+// MediaTTL keeps every media id for ever (the fake's behaviour before
+// MediaTTL).
 //
 // # Window
 //
@@ -268,28 +297,44 @@
 //   - Window boundary: closed at exactly Window after the last customer
 //     message (the docs only say "more than 24 hours").
 //   - Unknown template: 132001 with HTTP 404 (third-party tables; 400 is
-//     also seen).
+//     also seen): configurable, Config.TemplateMissingStatus (scenario key
+//     template_missing_status, 404 or 400).
 //   - Invalid "to": code 100 "Invalid parameter", HTTP 400, not 131026
 //     (which Meta uses for numbers that are not on WhatsApp, mostly by
 //     webhook).
-//   - Formatted numbers (UNCONFIRMED, not in the research): "+", spaces,
+//   - Formatted numbers (UNCONFIRMED): "+", spaces,
 //     "-", "(", ")" and "." are accepted and dropped before validation; any
 //     other character is 100. libphonenumber decides what the digits mean
 //     (it drops a trunk 0 after the country code: "+44 (0)7911 123456" is
 //     447911123456).
 //   - Media: unsupported format or size over the limit is 131053 "Media
-//     upload error" (HTTP 400) for uploads and sends alike; an unknown media
-//     id, both id and link, or a non-http(s) link is 100. Sticker limit is
-//     the animated 500 KB (the static 100 KB limit is not modelled). Empty
-//     (0-byte) files are accepted. Media ids do not expire (Meta: 30 days
-//     for uploads, 7 days for webhook media).
-//   - Mark as read (not in the research; Meta's "Mark messages as read"
+//     upload error" (HTTP 400) for uploads and sends alike; an unknown or
+//     expired media id, both id and link, or a non-http(s) link is 100.
+//     Empty (0-byte) files are accepted.
+//   - Sticker limits (Meta's media table: 100 KB static, 500 KB animated): the
+//     fake tells them apart only where it has the file's bytes, an upload
+//     through the media endpoint. It reads them as they stream in, kept or
+//     not: a RIFF/WEBP file whose first chunk is VP8, VP8L or VP8X is a
+//     WebP image, animated when a VP8X chunk has its animation flag (0x02)
+//     set or an ANIM or ANMF chunk appears, static otherwise; a static one
+//     is held to MediaLimit.StaticMaxBytes (100 KB for stickers), at the
+//     upload and at each send of its media id. A file whose bytes are not
+//     a WebP image (such as the zeros the router and [Direct.Upload]
+//     upload) and a file known by its size alone (a link, whose size is
+//     never checked; [Server.CheckMedia]; a simulator's attachment, which
+//     declares a size and no bytes) cannot be told apart: they are held to
+//     the animated 500 KB (MaxBytes), as before the static limit, which
+//     lets every sticker Meta would take through.
+//   - Media expiry: Config.MediaTTL, 30 days, the third-party figure for
+//     uploads, applies to customers' media too (Meta is said to keep
+//     webhook media 7 days, which no source at hand confirms).
+//   - Mark as read (Meta's "Mark messages as read"
 //     page): an invalid message_id is 131009 "Parameter value is not valid"
 //     as that page says (not 100); earlier messages are marked read too, as
 //     it says. UNCONFIRMED: the other error answers (100), that typing
 //     indicators are only checked for type "text", and that there is no 30
 //     day limit.
-//   - Media URL (not in the research; third-party docs): file_size is a
+//   - Media URL (third-party docs): file_size is a
 //     JSON number (some references show a string); sha256 is lower-case hex,
 //     as in the fake's webhooks (Meta's webhooks have been seen with
 //     base64); the URL is on the fake's own host (Meta: lookaside.fbsbx.com),
@@ -310,7 +355,9 @@
 //     time (default 80, Meta's default), counted in whole Unix seconds;
 //     only accepted sends count (Meta also counts inbound messages; the
 //     fake does not). HTTP 429, as YCloud's copy of Meta's table gives
-//     (UNCONFIRMED: samples also show 400).
+//     (UNCONFIRMED: samples also show 400): configurable,
+//     Config.ThrottleStatus (scenario key throttle_status, 429 or 400),
+//     which the fault plan's throttled sends answer with too.
 //   - Pair rate (131056, HTTP 429; "about 1 message per 6 s" is
 //     UNCONFIRMED): a token bucket per recipient, a burst of
 //     Limits.PairBurst (default 45) and then one message per
@@ -322,12 +369,12 @@
 //     order: throughput, pair rate, undeliverable recipient (131026), then
 //     the window; refused sends consume neither limit; Check reads them
 //     without consuming.
-//   - Template registry: 132001 (HTTP 404) for a name that is not
-//     approved or a language it is not approved in; 132000 "Number of
-//     parameters does not match the expected number of params" (HTTP 400)
-//     when the parameters, counted over all components, are not the
-//     registered count. A name in Config.Templates alone is approved in
-//     every language with any parameters.
+//   - Template registry: 132001 (HTTP 404, or TemplateMissingStatus) for
+//     a name that is not approved or a language it is not approved in;
+//     132000 "Number of parameters does not match the expected number of
+//     params" (HTTP 400) when the parameters, counted over all components,
+//     are not the registered count. A name in Config.Templates alone is
+//     approved in every language with any parameters.
 //   - 131026 "Message undeliverable" for the numbers of
 //     Limits.NotOnWhatsApp: accepted (200, a wamid) and failed by status
 //     webhook, as Meta mostly reports it; UndeliverableSync answers HTTP
@@ -364,8 +411,8 @@
 //     GET with fields=about,address,description,email,profile_picture_url,
 //     websites,vertical answers {"data":[{...,"messaging_product":
 //     "whatsapp"}]} (an unknown field: 100). UNCONFIRMED: the error codes,
-//     and the about/address/description/email limits, which the research
-//     does not give.
+//     and the about/address/description/email limits, which no source at
+//     hand gives.
 //   - Webhook retries (UNCONFIRMED; Meta only says it retries with
 //     decreasing frequency for up to 7 days): the schedule of
 //     [DefaultRetrySchedule], a 10s timeout per try, any non-2xx answer
@@ -383,9 +430,9 @@
 // next one, delivered late, or tries that time out (the router handles
 // them; the platform retries) or fail with 502 at the router's edge,
 // retried on the retry schedule until it gives up; sends throttled (HTTP
-// 429, 130429 "Rate limit hit", details "Cloud API message throughput has
-// been reached.": Meta's throughput page and YCloud's copy of the error
-// table, whose HTTP status is UNCONFIRMED) or failed (HTTP 500, 131000
-// "Something went wrong"). Held webhooks wait in the retry queue: Flush
-// posts them, NextRetry says when. See faults.go.
+// 429 or Config.ThrottleStatus, 130429 "Rate limit hit", details "Cloud
+// API message throughput has been reached.": Meta's throughput page and
+// YCloud's copy of the error table, whose HTTP status is UNCONFIRMED) or
+// failed (HTTP 500, 131000 "Something went wrong"). Held webhooks wait in
+// the retry queue: Flush posts them, NextRetry says when. See faults.go.
 package whatsapp

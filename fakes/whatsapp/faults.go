@@ -23,9 +23,10 @@ import (
 //     that errs is answered 502 by the router's edge and never reaches the
 //     router. Both are retried on Config.RetrySchedule, until it gives up.
 //   - A send refused by the plan is answered before the message is looked
-//     at: HTTP 429 with code 130429 "Rate limit hit" (details "Cloud API
-//     message throughput has been reached.", as Meta's throughput page
-//     words it), or HTTP 500 with code 131000 "Something went wrong". No
+//     at: HTTP 429 (Config.ThrottleStatus) with code 130429 "Rate limit
+//     hit" (details "Cloud API message throughput has been reached.", as
+//     Meta's throughput page words it), or HTTP 500 with code 131000
+//     "Something went wrong". No
 //     message is accepted, so a client may send it again.
 
 // The errors journaled for webhook tries a fault plan failed.
@@ -42,9 +43,10 @@ const (
 	CodeGenericError = 131000
 )
 
-// faultThrottled is the answer to a send the plan throttles.
-func faultThrottled() *Error {
-	return newError(http.StatusTooManyRequests, CodeRateLimit, 0, "Rate limit hit", "Cloud API message throughput has been reached.")
+// faultThrottled is the answer to a send the plan throttles: the
+// throughput limit's error, with HTTP status Config.ThrottleStatus.
+func (s *Server) faultThrottled() *Error {
+	return newError(s.cfg.ThrottleStatus, CodeRateLimit, 0, titleThroughput, DetailsThroughput)
 }
 
 // faultServerError is the answer to a send the plan fails.
@@ -64,7 +66,7 @@ func (s *Server) sendFault(w http.ResponseWriter, r *http.Request) bool {
 	var e *Error
 	switch f {
 	case fault.SendThrottle:
-		e = faultThrottled()
+		e = s.faultThrottled()
 	case fault.SendError:
 		e = faultServerError()
 	default:

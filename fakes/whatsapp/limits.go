@@ -189,19 +189,20 @@ func templateParams(t *Template) int {
 }
 
 // checkTemplateLocked checks a template send against Config.Templates and
-// the registry: 132001 for a name (or a name and language) that is not
-// approved, 132000 for a parameter count the registry does not give.
+// the registry: 132001 (HTTP Config.TemplateMissingStatus) for a name (or
+// a name and language) that is not approved, 132000 for a parameter count
+// the registry does not give.
 func (s *Server) checkTemplateLocked(t *Template) *Error {
 	rule := s.lim.registry[t.Name]
 	if rule == nil {
 		if (s.templates == nil && s.lim.registry == nil) || s.templates[t.Name] {
 			return nil
 		}
-		return newError(http.StatusNotFound, CodeTemplateNotExists, 0, titleTemplateNotExists,
+		return newError(s.cfg.TemplateMissingStatus, CodeTemplateNotExists, 0, titleTemplateNotExists,
 			fmt.Sprintf("template name (%s) does not exist in %s", t.Name, t.Language.Code))
 	}
 	if len(rule.langs) > 0 && !slices.Contains(rule.langs, t.Language.Code) {
-		return newError(http.StatusNotFound, CodeTemplateNotExists, 0, titleTemplateNotExists,
+		return newError(s.cfg.TemplateMissingStatus, CodeTemplateNotExists, 0, titleTemplateNotExists,
 			fmt.Sprintf("template name (%s) does not exist in %s (it exists in %s)", t.Name, t.Language.Code, strings.Join(rule.langs, ", ")))
 	}
 	if n := templateParams(t); rule.params >= 0 && n != rule.params {
@@ -221,12 +222,13 @@ func instantOf(t time.Time) instant { return instant{sec: t.Unix(), ns: t.UnixNa
 
 // checkDeliveryLocked checks the limits of a message to waID (whose
 // record is c; nil: none) that passed the parameter checks: throughput
-// (130429), pair rate (131056), then an undeliverable recipient (131026).
+// (130429, HTTP Config.ThrottleStatus), pair rate (131056), then an
+// undeliverable recipient (131026).
 // It changes no state; commitSendLocked counts an accepted send.
 func (s *Server) checkDeliveryLocked(waID string, c *customer, at instant) *Error {
 	l := &s.lim
 	if l.throughput >= 0 && at.sec == l.sec && l.inSec >= l.throughput {
-		return newError(http.StatusTooManyRequests, CodeThroughput, 0, titleThroughput, DetailsThroughput)
+		return newError(s.cfg.ThrottleStatus, CodeThroughput, 0, titleThroughput, DetailsThroughput)
 	}
 	if l.pairInterval > 0 {
 		tat := s.tatLocked(waID, c)

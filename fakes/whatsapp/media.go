@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/omnisim/omnisim/fakes/forget"
 	"github.com/omnisim/omnisim/splitmix"
 )
 
@@ -35,6 +36,9 @@ type keeper struct {
 	buf  []byte
 	zero bool // every byte so far was zero (valid once n > 0)
 	over bool // the file does not fit: served as zeros
+	// webp reads, from every byte whether kept or not, whether the file
+	// is a static or an animated WebP image.
+	webp webpSniffer
 }
 
 var zeroChunk [4096]byte
@@ -51,6 +55,7 @@ func isZero(p []byte) bool {
 }
 
 func (k *keeper) Write(p []byte) (int, error) {
+	k.webp.Write(p) //nolint:errcheck // never fails
 	if k.n == 0 {
 		k.zero = true
 	}
@@ -183,8 +188,9 @@ func (s *Server) downloadURL(r *http.Request, id string) string {
 
 // handleMediaURL answers GET /{version}/{media-id}.
 func (s *Server) handleMediaURL(w http.ResponseWriter, r *http.Request, id string) {
+	now := s.now()
 	s.mu.Lock()
-	up := s.uploads[id]
+	up := s.uploadLocked(id, now.UnixNano())
 	s.mu.Unlock()
 	if up == nil {
 		s.fail(w, r, errUnsupported(r.Method, id), "")
@@ -233,8 +239,9 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) int {
 	id, tag, ok := strings.Cut(opaque, "-")
 	var up *upload
 	if ok && tag == s.downloadTag(id) {
+		now := s.now()
 		s.mu.Lock()
-		up = s.uploads[id]
+		up = s.uploadLocked(id, now.UnixNano())
 		s.mu.Unlock()
 	}
 	if up == nil {
@@ -294,4 +301,49 @@ func (z *zeroFile) Seek(offset int64, whence int) (int64, error) {
 	}
 	z.off = offset
 	return offset, nil
+}
+
+// minMediaPrune is the fewest media ids at which pruneMediaLocked looks
+// for expired ones.
+const minMediaPrune = 1024
+
+// uploadLocked is the media of id at ns (Unix nanoseconds): nil when the
+// fake made no such id, or when it has expired (Config.MediaTTL), which
+// is then answered as an unknown id. It changes nothing (Check calls it):
+// expired media are dropped by pruneMediaLocked. s.mu must be held.
+func (s *Server) uploadLocked(id string, ns int64) *upload {
+	up := s.uploads[id]
+	if up == nil || s.mediaExpired(up, ns) {
+		return nil
+	}
+	return up
+}
+
+// mediaExpired reports whether up has expired at ns (Unix nanoseconds):
+// it was made Config.MediaTTL or more before, compared without overflow.
+func (s *Server) mediaExpired(up *upload, ns int64) bool {
+	return s.cfg.MediaTTL > 0 && forget.Old(ns, up.at, int64(s.cfg.MediaTTL))
+}
+
+// pruneMediaLocked drops the media expired at ns (Unix nanoseconds), and
+// gives the room of their kept content back to Config.MediaStore, when
+// the media ids reach mediaMark; the next prune waits for twice the ids
+// left (at least minMediaPrune). So a new media id costs a constant share
+// of a scan however many there are, the ids a long run keeps are at most
+// about twice those made within a MediaTTL, and a media record holds
+// nothing more than its time. It runs before a media id is made. s.mu
+// must be held.
+func (s *Server) pruneMediaLocked(ns int64) {
+	if len(s.uploads) < s.mediaMark {
+		return
+	}
+	if s.cfg.MediaTTL > 0 {
+		for id, up := range s.uploads {
+			if s.mediaExpired(up, ns) {
+				s.mediaLeft += int64(len(up.data))
+				delete(s.uploads, id)
+			}
+		}
+	}
+	s.mediaMark = max(minMediaPrune, 2*len(s.uploads))
 }

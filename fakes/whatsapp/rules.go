@@ -80,11 +80,11 @@ func DefaultMedia() map[string]MediaLimit {
 		"audio":    {Formats: []string{"aac", "amr", "mp3", "m4a", "ogg"}, MaxBytes: 16 << 20},
 		"video":    {Formats: []string{"mp4", "3gp"}, MaxBytes: 16 << 20},
 		"document": {Formats: []string{"txt", "xls", "xlsx", "doc", "docx", "ppt", "pptx", "pdf"}, MaxBytes: 100 << 20},
-		"sticker":  {Formats: []string{"webp"}, MaxBytes: 500 << 10},
+		"sticker":  {Formats: []string{"webp"}, MaxBytes: 500 << 10, StaticMaxBytes: 100 << 10},
 	}
 }
 
-// mimeFormat maps the MIME types of the research table to formats.
+// mimeFormat maps the MIME types of Meta's media table to formats.
 var mimeFormat = map[string]string{
 	"image/jpeg":                    "jpeg",
 	"image/jpg":                     "jpeg",
@@ -146,6 +146,9 @@ type mediaRule struct {
 	formats  map[string]bool
 	list     string // for error details
 	maxBytes int64
+	// staticMax is the limit of a file known to be a static WebP image
+	// (at most maxBytes); 0: maxBytes.
+	staticMax int64
 }
 
 func buildMedia(cfg map[string]MediaLimit) map[string]*mediaRule {
@@ -160,10 +163,16 @@ func buildMedia(cfg map[string]MediaLimit) map[string]*mediaRule {
 		if l.MaxBytes > 0 {
 			d.MaxBytes = l.MaxBytes
 		}
+		if l.StaticMaxBytes != 0 {
+			d.StaticMaxBytes = l.StaticMaxBytes
+		}
 		def[k] = d
 	}
 	for k, l := range def {
 		r := &mediaRule{formats: map[string]bool{}, maxBytes: l.MaxBytes}
+		if l.StaticMaxBytes > 0 && l.StaticMaxBytes < l.MaxBytes {
+			r.staticMax = l.StaticMaxBytes
+		}
 		var names []string
 		for _, f := range l.Formats {
 			f = normFormat(f)
@@ -178,8 +187,15 @@ func buildMedia(cfg map[string]MediaLimit) map[string]*mediaRule {
 	return out
 }
 
-// checkMedia is the single media rule: kind, format, size.
+// checkMedia is the single media rule: kind, format, size, for a file
+// known by its size alone.
 func (s *Server) checkMedia(kind, format string, size int64) *Error {
+	return s.checkMediaShaped(kind, format, size, webpUnknown)
+}
+
+// checkMediaShaped is checkMedia of a file whose bytes showed it to be
+// shape: a static WebP image is held to the kind's static limit.
+func (s *Server) checkMediaShaped(kind, format string, size int64, shape webpShape) *Error {
 	r := s.media[kind]
 	if r == nil {
 		return errParamf("Unsupported media type %q. Supported types: image, audio, video, document, sticker.", kind)
@@ -196,6 +212,9 @@ func (s *Server) checkMedia(kind, format string, size int64) *Error {
 	}
 	if size > r.maxBytes {
 		return errMedia("%s file is too large: %d bytes; the maximum %s size is %d bytes (%s).", kind, size, kind, r.maxBytes, humanBytes(r.maxBytes))
+	}
+	if shape == webpStatic && r.staticMax > 0 && size > r.staticMax {
+		return errMedia("%s file is too large: %d bytes; the maximum size of a static (not animated) %s is %d bytes (%s).", kind, size, kind, r.staticMax, humanBytes(r.staticMax))
 	}
 	return nil
 }
@@ -511,11 +530,11 @@ func (s *Server) checkOtherSendLocked(p *plan, req *SendRequest, waID string, c 
 		case m.ID == "" && m.Link == "":
 			return errParamf("The parameter %s['id'] or %s['link'] is required.", p.kind, p.kind), true
 		case m.ID != "":
-			up := s.uploads[m.ID]
+			up := s.uploadLocked(m.ID, at.ns) // nil too when expired: as unknown
 			if up == nil {
 				return errParamf("Param %s['id'] is not a valid media id: %q was not uploaded.", p.kind, m.ID), true
 			}
-			if e := s.checkMedia(p.kind, up.format, up.size); e != nil {
+			if e := s.checkMediaShaped(p.kind, up.format, up.size, up.shape); e != nil {
 				return e, true
 			}
 			p.mediaID = m.ID

@@ -122,6 +122,21 @@ type Config struct {
 	// negative keeps none. Files of only zero bytes take no room; a file
 	// that does not fit is served as zero bytes of its size.
 	MediaStore int64
+	// MediaTTL is how long a media id (an upload's, or a customer's
+	// media) stays valid after it was made, in Clock time; 0 means
+	// [DefaultMediaTTL], negative means it never expires. A send, a media
+	// URL request or a download naming an expired media id is answered as
+	// for an unknown one; see the package documentation.
+	MediaTTL time.Duration
+	// ThrottleStatus is the HTTP status of a send refused with 130429
+	// "Rate limit hit", by Limits.Throughput or by the fault plan; 0 means
+	// 429. Meta's HTTP status for it is UNCONFIRMED: YCloud's copy of the
+	// error table gives 429, code samples show 400 as well.
+	ThrottleStatus int
+	// TemplateMissingStatus is the HTTP status of a template send refused
+	// with 132001 (the template does not exist, or not in that language);
+	// 0 means 404, as third-party tables give it; 400 is also seen.
+	TemplateMissingStatus int
 
 	// Limits is the throughput, pair rate, template registry, undeliverable
 	// recipients, read statuses, reactions and business profile of the
@@ -136,6 +151,15 @@ type Config struct {
 type MediaLimit struct {
 	Formats  []string // lower-case extensions ("jpeg", "pdf", ...)
 	MaxBytes int64
+	// StaticMaxBytes, when positive, is the limit of an uploaded file
+	// whose bytes show a static (not animated) WebP image, where MaxBytes
+	// is then the animated one's; the smaller of the two applies. It
+	// needs the bytes: a file known by its size alone (a link, a
+	// [Server.CheckMedia] call, a [Direct] upload) is held to MaxBytes.
+	// In Config.Media, 0 keeps the kind's default (100 KB for sticker,
+	// none for the others) and a negative value holds static WebP files
+	// to MaxBytes too.
+	StaticMaxBytes int64
 }
 
 // WindowErrors selects how a send outside the 24h window fails.
@@ -162,6 +186,12 @@ const (
 	DefaultMaxTextLength      = 4096
 	DefaultWebhookTimeout     = 10 * time.Second
 	DefaultMediaStore         = 64 << 20
+	// DefaultMediaTTL is how long Meta keeps uploaded media: 30 days.
+	DefaultMediaTTL = 30 * 24 * time.Hour
+	// DefaultThrottleStatus is the HTTP status of 130429 "Rate limit hit".
+	DefaultThrottleStatus = http.StatusTooManyRequests
+	// DefaultTemplateMissingStatus is the HTTP status of 132001.
+	DefaultTemplateMissingStatus = http.StatusNotFound
 	// MaxRetryAge is how long after its first try a webhook may still be
 	// retried.
 	MaxRetryAge = 7 * 24 * time.Hour
@@ -207,6 +237,7 @@ type Server struct {
 	customers customerTable
 	uploads   map[string]*upload
 	mediaLeft int64 // MediaStore bytes still free
+	mediaMark int   // at this many media ids, the next one made first drops the expired (pruneMediaLocked)
 	queue     []pending
 	due       statusDue // when queue or lim.reads next has something due, readable without mu
 	retries   retryHeap
@@ -469,6 +500,12 @@ type upload struct {
 	size   int64
 	data   []byte // the content when kept; nil: size zero bytes
 	sum    string // hex sha256 of what is served; "" until computed
+	// at is when the media id was made, in Unix nanoseconds: it expires
+	// Config.MediaTTL later.
+	at int64
+	// shape is what the file's bytes showed it to be (webpUnknown when
+	// the fake did not see them).
+	shape webpShape
 }
 
 // pending is a queued status webhook.
@@ -517,6 +554,15 @@ func New(cfg Config) *Server {
 	if cfg.MediaStore == 0 {
 		cfg.MediaStore = DefaultMediaStore
 	}
+	if cfg.MediaTTL == 0 {
+		cfg.MediaTTL = DefaultMediaTTL
+	}
+	if cfg.ThrottleStatus == 0 {
+		cfg.ThrottleStatus = DefaultThrottleStatus
+	}
+	if cfg.TemplateMissingStatus == 0 {
+		cfg.TemplateMissingStatus = DefaultTemplateMissingStatus
+	}
 	s := &Server{
 		cfg:       cfg,
 		window:    cfg.Window,
@@ -528,6 +574,7 @@ func New(cfg Config) *Server {
 		customers: newCustomerTable(),
 		uploads:   map[string]*upload{},
 		mediaLeft: max(cfg.MediaStore, 0),
+		mediaMark: minMediaPrune,
 	}
 	if cfg.PoolWamids {
 		s.wamids.UsePool(&wamidBlocks)
@@ -1224,7 +1271,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errParam("The parameter type is required."), "")
 		return
 	}
-	id, e := s.addUpload(r, typ, size, keep.kept())
+	id, e := s.addUpload(r, typ, size, keep.kept(), keep.webp.shape())
 	if e != nil {
 		writeError(w, e)
 		return
@@ -1234,10 +1281,10 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 }
 
 // addUpload classifies, checks and stores an uploaded file of MIME type
-// typ and size bytes (data, its content when kept; nil: size zero bytes)
-// and returns its media id, or the error, which it has journaled. r gives
-// the journal its method and path.
-func (s *Server) addUpload(r *http.Request, typ string, size int64, data []byte) (string, *Error) {
+// typ and size bytes (data, its content when kept; nil: size zero bytes;
+// shape, what its bytes showed it to be) and returns its media id, or the
+// error, which it has journaled. r gives the journal its method and path.
+func (s *Server) addUpload(r *http.Request, typ string, size int64, data []byte, shape webpShape) (string, *Error) {
 	fail := func(e *Error) (string, *Error) {
 		now := s.now()
 		s.mu.Lock()
@@ -1249,16 +1296,18 @@ func (s *Server) addUpload(r *http.Request, typ string, size int64, data []byte)
 	if kind == "" {
 		return fail(errMedia("Unsupported file type %q.", typ))
 	}
-	if e := s.checkMedia(kind, format, size); e != nil {
+	if e := s.checkMediaShaped(kind, format, size, shape); e != nil {
 		return fail(e)
 	}
-	up := &upload{kind: kind, format: format, mime: typ, size: size}
+	up := &upload{kind: kind, format: format, mime: typ, size: size, shape: shape}
 	if data != nil {
 		up.data = data
 		up.sum = hexSum(data)
 	}
 	now := s.now()
+	up.at = now.UnixNano()
 	s.mu.Lock()
+	s.pruneMediaLocked(up.at)
 	if up.data != nil {
 		if int64(len(up.data)) <= s.mediaLeft {
 			s.mediaLeft -= int64(len(up.data))

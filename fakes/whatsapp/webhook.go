@@ -266,7 +266,7 @@ func (s *Server) recordInboundMessageLocked(m *InboundMessage, now time.Time, fr
 	}
 	m.From, m.ID, m.Type = waID, id, kind // Timestamp: now.Unix(), encoded directly
 	if kind != "text" {
-		s.inboundMediaLocked(m, kind, format, body, sum, size)
+		s.inboundMediaLocked(m, now.UnixNano(), kind, format, body, sum, size)
 	}
 	return nil
 }
@@ -314,17 +314,18 @@ func (s *Server) parseUnlocked(from string) (string, error) {
 }
 
 // inboundMediaLocked gives m, a customer message of kind other than
-// text, its media object (with body its caption) and uploads the file
-// it names. s.mu must be held.
+// text sent at ns (Unix nanoseconds), its media object (with body its
+// caption) and uploads the file it names. s.mu must be held.
 //
 //go:noinline
-func (s *Server) inboundMediaLocked(m *InboundMessage, kind, format, body, sum string, size int64) {
+func (s *Server) inboundMediaLocked(m *InboundMessage, ns int64, kind, format, body, sum string, size int64) {
+	s.pruneMediaLocked(ns)
 	mediaID := s.ids.mediaID()
 	mime := formatMIME[format]
 	if mime == "" {
 		mime = kind + "/" + format
 	}
-	s.uploads[mediaID] = &upload{kind: kind, format: format, mime: mime, size: size, sum: sum}
+	s.uploads[mediaID] = &upload{kind: kind, format: format, mime: mime, size: size, sum: sum, at: ns}
 	im := &InboundMedia{Caption: body, MimeType: mime, SHA256: sum, ID: mediaID}
 	if kind == "document" {
 		im.Filename = mediaID + "." + format

@@ -30,6 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -66,6 +67,16 @@ type Settings struct {
 	// SignVerification signs the webhook verification request with
 	// X-Goog-Signature too (Google's guide does not say whether it is).
 	SignVerification bool `toml:"sign_verification,omitempty"`
+	// WindowStatus is the status of a send after the 30-day window:
+	// FAILED_PRECONDITION (the default, HTTP 400) or PERMISSION_DENIED
+	// (HTTP 403). Google documents the window, not the answer after it.
+	WindowStatus string `toml:"window_status,omitempty"`
+	// CannotShow is what customers' devices cannot show, of "richCard" and
+	// "suggestions": a message with it is refused FAILED_PRECONDITION
+	// unless it has fallback text, which the customer is then shown.
+	// Google does not publish which devices show what (the fake's model,
+	// fakes/businessmessages.Device); empty, the default, shows everything.
+	CannotShow []string `toml:"cannot_show,omitempty"`
 	// EntryPoint, PlaceID and Locale are the context of every customer's
 	// messages, unless Contexts says otherwise for the customer.
 	EntryPoint string `toml:"entry_point,omitempty"`
@@ -85,7 +96,40 @@ type Context struct {
 	Locale        string `toml:"locale,omitempty"`
 	WidgetContext string `toml:"widget_context,omitempty"`
 	CustomContext string `toml:"custom_context,omitempty"`
+	// CannotShow is what the customer's device cannot show, instead of the
+	// channel's cannot_show (an empty list: it shows everything); unset:
+	// the channel's.
+	CannotShow *[]string `toml:"cannot_show,omitempty"`
 }
+
+// The values of cannot_show: the message fields a device may not show.
+const (
+	ShowRichCard    = "richCard"
+	ShowSuggestions = "suggestions"
+)
+
+// WindowStatuses are the statuses window_status takes: the fake's choice
+// (first) and the other plausible answer.
+var WindowStatuses = []string{"FAILED_PRECONDITION", "PERMISSION_DENIED"}
+
+// device reads a cannot_show list.
+func device(cannot []string) (fakebm.Device, error) {
+	var d fakebm.Device
+	for _, v := range cannot {
+		switch v {
+		case ShowRichCard:
+			d.NoRichCards = true
+		case ShowSuggestions:
+			d.NoSuggestions = true
+		default:
+			return d, fmt.Errorf("%q is not a message field a device may not show", v)
+		}
+	}
+	return d, nil
+}
+
+// cannotShowHint is the hint of a bad cannot_show.
+const cannotShowHint = `a list of "richCard" and "suggestions", e.g. ["richCard"]`
 
 // DefaultEntryPoint is the entry point of a customer whose context names
 // none: the business's place sheet in Google Maps.
@@ -118,6 +162,13 @@ func validate(v any) []scenario.SettingsProblem {
 		out = append(out, scenario.SettingsProblem{Key: "retirement", Msg: err.Error(),
 			Hint: `the last day the channel works, "2024-07-31", an RFC 3339 instant, or "off"`})
 	}
+	if w := s.WindowStatus; w != "" && !slices.Contains(WindowStatuses, w) {
+		out = append(out, scenario.SettingsProblem{Key: "window_status", Msg: fmt.Sprintf("%q is not a status of a send after the window", w),
+			Hint: `"FAILED_PRECONDITION", the default, answered with HTTP 400, or "PERMISSION_DENIED", HTTP 403`})
+	}
+	if _, err := device(s.CannotShow); err != nil {
+		out = append(out, scenario.SettingsProblem{Key: "cannot_show", Msg: err.Error(), Hint: cannotShowHint})
+	}
 	seen := map[string]bool{}
 	for i, c := range s.Contexts {
 		key := fmt.Sprintf("contexts[%d].customer", i)
@@ -128,6 +179,11 @@ func validate(v any) []scenario.SettingsProblem {
 			out = append(out, scenario.SettingsProblem{Key: key, Msg: fmt.Sprintf("customer %q has two contexts", c.Customer)})
 		}
 		seen[c.Customer] = true
+		if c.CannotShow != nil {
+			if _, err := device(*c.CannotShow); err != nil {
+				out = append(out, scenario.SettingsProblem{Key: fmt.Sprintf("contexts[%d].cannot_show", i), Msg: err.Error(), Hint: cannotShowHint})
+			}
+		}
 	}
 	return out
 }
@@ -156,6 +212,7 @@ func checkConversationID(h string) (problem, hint string) {
 var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
 		Keep:          fakebm.DefaultWindow + router.StatusMargin, // the 30-day window and an hour
+		Tries:         tries,
 		Name:          routerbm.Channel,
 		Handle:        "conversation_id",
 		HandleExample: "7b2a1c4e-3f5d-4e6a-9b8c-1d2e3f4a5b6c",
@@ -181,6 +238,11 @@ type binding struct {
 	// due is the world's Due (sim.Env.TrackedDue), which the binding
 	// stirs on the Direct and Memory networks; nil on the others.
 	due *sim.Due
+	// devices are the devices of the customers whose context gives one,
+	// by name.
+	devices map[string]*fakebm.Device
+	// windowStatus is the status of a send after the window.
+	windowStatus string
 }
 
 func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
@@ -194,8 +256,11 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	fcfg := fakebm.Config{
 		PartnerID: s.PartnerID, BrandID: brandID, AgentID: agentID, ClientToken: token,
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, Receipts: s.Receipts, SignVerification: s.SignVerification,
-		JournalLimit: env.JournalLimit,
-		Solo:         env.Solo,
+		JournalLimit: env.JournalLimit, WindowStatus: cmpOr(s.WindowStatus, fakebm.DefaultWindowStatus),
+		Solo: env.Solo,
+	}
+	if !slices.Contains(WindowStatuses, fcfg.WindowStatus) {
+		return nil, fmt.Errorf("window_status: %q is not one of %v", fcfg.WindowStatus, WindowStatuses)
 	}
 	if s.RetryFor != nil {
 		fcfg.RetryFor = s.RetryFor.D()
@@ -207,6 +272,9 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	fcfg.Retirement, fcfg.NoRetirement, err = retirement(s.Retirement)
 	if err != nil {
 		return nil, fmt.Errorf("retirement: %w", err)
+	}
+	if fcfg.Device, err = device(s.CannotShow); err != nil {
+		return nil, fmt.Errorf("cannot_show: %w", err)
 	}
 	if env.Network == sim.Memory || env.Network == sim.Direct {
 		fcfg.WebhookTimeout = -1 // handlers are called directly: nothing can hang
@@ -221,7 +289,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		fcfg.ForgetAfter = ch.RouterWindow() + time.Hour
 	}
 	fcfg.Faults = ch.Faults.Plan()
-	b := &binding{settings: s, account: agentID, contexts: map[string]Context{}}
+	b := &binding{settings: s, account: agentID, contexts: map[string]Context{}, windowStatus: fcfg.WindowStatus}
 	// What the fake has due changes only in Inbound, in the adapter's
 	// sends (directSender, the API handler) and in Flush (whose tries and
 	// held webhooks NextDeadline reports): the first two stir the world's
@@ -229,6 +297,16 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	b.due = env.TrackedDue()
 	for _, c := range s.Contexts {
 		b.contexts[c.Customer] = c
+		if c.CannotShow != nil {
+			d, err := device(*c.CannotShow)
+			if err != nil {
+				return nil, fmt.Errorf("contexts: %s: cannot_show: %w", c.Customer, err)
+			}
+			if b.devices == nil {
+				b.devices = map[string]*fakebm.Device{}
+			}
+			b.devices[c.Customer] = &d
+		}
 	}
 	acfg := routerbm.Config{
 		AgentID: agentID, Agent: "brands/" + brandID + "/agents/" + agentID, ClientToken: token,
@@ -434,6 +512,7 @@ func (b *binding) context(name string) fakebm.Context {
 			c.ResolvedLocale, c.UserDeviceLocale = x.Locale, x.Locale
 		}
 		c.WidgetContext, c.CustomContext = x.WidgetContext, x.CustomContext
+		c.Device = b.devices[name] // nil: the channel's (Config.Device)
 	}
 	return c
 }
@@ -481,14 +560,19 @@ func verdict(e *fakebm.Error) *sim.Verdict {
 
 // Modelled reports whether Business Messages refused a message the router
 // let through for a rule the router's policy models: the 30-day window
-// (FAILED_PRECONDITION), and, of the INVALID_ARGUMENT answers, a text over
-// the platform's length or an image it refuses by format or size. The
-// retirement and a conversation that does not exist (PERMISSION_DENIED)
-// are the platform's own business.
+// (window_status: FAILED_PRECONDITION unless set), and, of the
+// INVALID_ARGUMENT answers, a text over the platform's length or an image
+// it refuses by format or size. The retirement and a conversation that
+// does not exist (PERMISSION_DENIED) are the platform's own business. With
+// window_status PERMISSION_DENIED the code alone cannot tell them from the
+// window: a refusal once the platform has retired is not the window's, and
+// one before it is (the router only answers conversations a customer
+// opened, which exist). What a device cannot show (FAILED_PRECONDITION)
+// the router never sends: it sends texts and images, without suggestions.
 func (b *binding) Modelled(code string, m *router.Outbound) bool {
 	switch code {
-	case "FAILED_PRECONDITION":
-		return true
+	case b.windowStatus:
+		return code != "PERMISSION_DENIED" || !b.fake.Retired()
 	case "INVALID_ARGUMENT":
 		if m == nil {
 			return false
@@ -519,4 +603,16 @@ func (b *binding) Stats() sim.Stats {
 	as := b.adapter.Stats()
 	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates,
 		Faults: b.fake.FaultCount()}
+}
+
+// tries is the spec's Tries: retries for retry_for (7 days unless set;
+// "0s" for none) on the fake's default delays.
+func tries(v any) scenario.Tries {
+	retryFor := time.Duration(0)
+	if s, _ := v.(*Settings); s != nil && s.RetryFor != nil {
+		if retryFor = s.RetryFor.D(); retryFor == 0 {
+			retryFor = -1
+		}
+	}
+	return scenario.Tries{Retries: fakebm.MaxRetries(retryFor, 0, 0)}
 }

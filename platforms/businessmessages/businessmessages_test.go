@@ -19,6 +19,7 @@ import (
 
 	fakebm "github.com/omnisim/omnisim/fakes/businessmessages"
 	"github.com/omnisim/omnisim/platforms"
+	bm "github.com/omnisim/omnisim/platforms/businessmessages"
 	"github.com/omnisim/omnisim/router"
 	routerbm "github.com/omnisim/omnisim/router/businessmessages"
 	"github.com/omnisim/omnisim/scenarios"
@@ -410,5 +411,161 @@ func TestFaultScenarioMisbehaves(t *testing.T) {
 				t.Fatalf("%d timed-out and %d edge-refused tries", timeouts, edge)
 			}
 		})
+	}
+}
+
+// The new settings are checked, each bad value naming its key with a hint.
+func TestSettingsDeviceAndWindow(t *testing.T) {
+	for _, c := range []struct{ settings, key string }{
+		{`window_status = "FAILED_PRECONDITION"`, ""},
+		{`window_status = "PERMISSION_DENIED"`, ""},
+		{`cannot_show = ["richCard", "suggestions"]`, ""},
+		{`cannot_show = []`, ""},
+		{`contexts = [{customer = "a", cannot_show = []}, {customer = "b", cannot_show = ["suggestions"]}]`, ""},
+		{`window_status = "NOT_FOUND"`, "window_status"},
+		{`window_status = "failed_precondition"`, "window_status"},
+		{`cannot_show = ["rich_cards"]`, "cannot_show"},
+		{`cannot_show = ["image"]`, "cannot_show"},
+		{`contexts = [{customer = "a", cannot_show = ["carousel"]}]`, "contexts[0].cannot_show"},
+	} {
+		t.Run(c.settings, func(t *testing.T) {
+			_, err := platforms.Format.Parse("t.toml", []byte("[channels.businessmessages]\n"+c.settings+"\n"))
+			switch {
+			case c.key == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case c.key != "" && (err == nil || !strings.Contains(err.Error(), "channels.businessmessages."+c.key+":") &&
+				!strings.Contains(err.Error(), `channels.businessmessages."`+c.key+`":`)):
+				t.Fatalf("error %v, want one of %s", err, c.key)
+			case c.key != "" && !strings.Contains(err.Error(), "FAILED_PRECONDITION") && !strings.Contains(err.Error(), `"richCard"`):
+				t.Fatalf("error %v without its hint", err)
+			}
+		})
+	}
+}
+
+// window_status decides the platform's answer after the 30 days, on every
+// network, and the refusal of a router that believes in a longer window is
+// drift whichever status it is; with PERMISSION_DENIED, the retired
+// platform's refusal stays its own business.
+func TestWindowStatusThroughTheWorld(t *testing.T) {
+	const window = `seed = 41
+start = "2024-03-04T09:00:00Z"
+[channels.businessmessages]
+%s
+[channels.businessmessages.router]
+window = "40d"
+[[agents]]
+id = "maya"
+[[customers]]
+id = "olivia"
+channel = "businessmessages"
+[[steps]]
+at = "0s"
+customer = "olivia"
+says = "Do you repair wheels?"
+[[steps]]
+at = "720h"
+agent = "maya"
+to = "olivia"
+says = "Still interested?"
+[[expect]]
+at = "720h1m"
+customer = "olivia"
+received = 0
+last_error = "%s"
+[[expect]]
+drift = "sent_refused"
+count = 1
+`
+	retired, err := fs.ReadFile(scenarios.Library, "businessmessages-retirement.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, src string }{
+		{"default", fmt.Sprintf(window, "", "FAILED_PRECONDITION")},
+		{"FAILED_PRECONDITION", fmt.Sprintf(window, `window_status = "FAILED_PRECONDITION"`, "FAILED_PRECONDITION")},
+		{"PERMISSION_DENIED", fmt.Sprintf(window, `window_status = "PERMISSION_DENIED"`, "PERMISSION_DENIED")},
+		{"retired, PERMISSION_DENIED", strings.Replace(string(retired), `retirement = "2024-07-31"`, `retirement = "2024-07-31"`+"\nwindow_status = \"PERMISSION_DENIED\"", 1)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sc, err := platforms.Format.Parse("t.toml", []byte(c.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, net := range []sim.Network{sim.Memory, sim.Direct} {
+				res := sim.Run(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: net})
+				if res.Error != "" || !res.Passed {
+					t.Fatalf("%s: %s %+v %+v", net, res.Error, res.Expectations, res.Drift)
+				}
+			}
+		})
+	}
+}
+
+// What customers' devices cannot show reaches the fake: the channel's
+// cannot_show, and a customer's own in contexts (by name), an empty one a
+// device that shows everything.
+func TestCannotShow(t *testing.T) {
+	src := `start = "2024-05-06T09:00:00Z"
+[channels.businessmessages]
+cannot_show = ["richCard"]
+contexts = [{customer = "Bo", cannot_show = []}, {customer = "Cy", cannot_show = ["suggestions"]}, {customer = "Di", locale = "de"}]
+[[agents]]
+id = "a"
+[[customers]]
+id = "ava"
+name = "Ava"
+channel = "businessmessages"
+[[customers]]
+id = "bo"
+name = "Bo"
+channel = "businessmessages"
+[[customers]]
+id = "cy"
+name = "Cy"
+channel = "businessmessages"
+[[customers]]
+id = "di"
+name = "Di"
+channel = "businessmessages"
+`
+	sc, err := platforms.Format.Parse("t.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := json.RawMessage(`{"standaloneCard":{"cardContent":{"title":"Hours"}}}`)
+	suggestions := []json.RawMessage{json.RawMessage(`{"reply":{"text":"Yes"}}`)}
+	for _, net := range []sim.Network{sim.Memory, sim.Direct} {
+		w, err := sim.NewWorld(context.Background(), sc, sim.Options{Platforms: platforms.All, Network: net})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := w.Binding("businessmessages")
+		fake := bm.Fake(b)
+		for _, c := range []struct {
+			customer              string
+			cardOK, suggestionsOK bool
+		}{{"ava", false, true}, {"bo", true, true}, {"cy", true, false}, {"di", false, true}} {
+			key, err := w.Customer("businessmessages", c.customer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.Say(key, sim.Message{Text: "hello"}); err != nil {
+				t.Fatal(err)
+			}
+			rep := &fakebm.Representative{RepresentativeType: "HUMAN"}
+			e := fake.Check(key.Customer, fakebm.SendRequest{MessageID: "c", Representative: rep, RichCard: card})
+			if (e == nil) != c.cardOK || e != nil && e.Status != "FAILED_PRECONDITION" {
+				t.Errorf("%s: %s: rich card: %v", net, c.customer, e)
+			}
+			e = fake.Check(key.Customer, fakebm.SendRequest{MessageID: "s", Representative: rep, Text: "Open?", Suggestions: suggestions})
+			if (e == nil) != c.suggestionsOK || e != nil && e.Status != "FAILED_PRECONDITION" {
+				t.Errorf("%s: %s: suggestions: %v", net, c.customer, e)
+			}
+			if e := fake.Check(key.Customer, fakebm.SendRequest{MessageID: "f", Representative: rep, RichCard: card, Fallback: "Open 9-5"}); e != nil {
+				t.Errorf("%s: %s: a rich card with a fallback: %v", net, c.customer, e)
+			}
+		}
+		w.Close()
 	}
 }

@@ -37,6 +37,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -71,7 +72,20 @@ type Settings struct {
 	// LostAnswers is how many tries of every webhook lose the router's
 	// answer, so that Douyin retries (0 to 3: Douyin retries 3 times).
 	LostAnswers int `toml:"lost_answers,omitzero"`
+	// Envelope is the shape of the send API's answers: "data" (the
+	// default), {"data":…,"extra":{"error_code",…}}, or "err_no",
+	// {"err_no":N,"err_msg":"…"}. Douyin does not document which im/send
+	// uses (see fakes/douyin).
+	Envelope string `toml:"envelope,omitempty"`
+	// WindowCode is the error_code of a reply after the reply window;
+	// unset: 28003017 (quota used up), the fake's choice, since Douyin
+	// publishes none.
+	WindowCode int `toml:"window_code,omitzero"`
 }
+
+// otherCodes are the error_codes that mean something else, which
+// window_code may not take.
+var otherCodes = []int{fakedy.CodeParam, fakedy.CodeTokenExpired, fakedy.CodeScope, fakedy.CodeRate, fakedy.CodeBusy}
 
 func validate(v any) []scenario.SettingsProblem {
 	s := v.(*Settings)
@@ -101,6 +115,14 @@ func validate(v any) []scenario.SettingsProblem {
 	}
 	if s.LostAnswers < 0 || s.LostAnswers > fakedy.DefaultWebhookRetries+1 {
 		add("lost_answers", "0 to 4: Douyin tries 4 times in all (the first and 3 retries)", "lost_answers %d is out of range", s.LostAnswers)
+	}
+	if e := s.Envelope; e != "" && e != fakedy.EnvelopeData && e != fakedy.EnvelopeErrNo {
+		add("envelope", `"data", the default, for {"data":…,"extra":…}, or "err_no" for {"err_no":N,"err_msg":"…"}`,
+			"%q is not an envelope of Douyin's answers", e)
+	}
+	if c := s.WindowCode; c < 0 || slices.Contains(otherCodes, c) {
+		add("window_code", "a positive error_code that means nothing else here; the default is 28003017, quota used up",
+			"window_code %d is not a code for a closed reply window", c)
 	}
 	return out
 }
@@ -148,6 +170,7 @@ func checkOpenID(h string) (problem, hint string) {
 var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
 		Keep:          fakedy.DefaultWindow + router.StatusMargin, // the 48-hour window and an hour
+		Tries:         tries,
 		Name:          routerdy.Channel,
 		Handle:        "open_id",
 		HandleExample: "_000Iuoq1hxt4Kva16Y6szdms7qujIqiwvOx",
@@ -170,6 +193,9 @@ type binding struct {
 	// due is the world's Due (sim.Env.TrackedDue), which the binding
 	// stirs on the Direct and Memory networks; nil on the others.
 	due *sim.Due
+	// windowCode is the error_code of a reply after the window (window_code),
+	// in decimal; "" for the default.
+	windowCode string
 }
 
 func cmpOr(s ...string) string {
@@ -193,7 +219,11 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		Client: env.Client, Clock: env.Clock, Seed: env.Seed, JournalLimit: env.JournalLimit,
 		NoCallTimeout: env.Network == sim.Memory, // handlers are called directly: nothing can hang
 		RateLimit:     s.RateLimit, TokenTTL: s.TokenTTL.D(), Repeats: s.Repeats, LostAnswers: s.LostAnswers, SendEvents: s.SendEvents,
-		Faults: ch.Faults.Plan(), Solo: env.Solo}
+		Faults: ch.Faults.Plan(), Solo: env.Solo, WindowCode: cmp.Or(s.WindowCode, fakedy.CodeQuota),
+		Envelope: cmp.Or(s.Envelope, fakedy.EnvelopeData)}
+	if e := fcfg.Envelope; e != fakedy.EnvelopeData && e != fakedy.EnvelopeErrNo {
+		return nil, fmt.Errorf("envelope: %q is not an envelope of Douyin's answers", e)
+	}
 	if s.Scopes != nil {
 		fcfg.Scopes = append([]string{}, *s.Scopes...)
 	}
@@ -212,7 +242,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 			acfg.ForgetAfter = w + time.Hour
 		}
 	}
-	b := &binding{account: account}
+	b := &binding{account: account, windowCode: strconv.Itoa(fcfg.WindowCode)}
 	// What the fake has due changes only in Inbound, in the adapter's
 	// sends (Post, the API handler) and in Flush (whose retries, repeats
 	// and held webhooks NextDeadline reports): the first two stir the
@@ -370,10 +400,13 @@ func (b *binding) Judge(to string, m router.Outbound) *sim.Verdict {
 }
 
 // Modelled reports whether Douyin refused a message the router let through
-// for a rule the router's policy models: the reply window and count
-// (28003017), and an attachment the reply API does not take (28001007 for
-// an attachment).
+// for a rule the router's policy models: the reply window (window_code,
+// 28003017 unless set) and count (28003017), and an attachment the reply
+// API does not take (28001007 for an attachment).
 func (b *binding) Modelled(code string, m *router.Outbound) bool {
+	if code == b.windowCode && code != "" {
+		return true
+	}
 	switch code {
 	case strconv.Itoa(fakedy.CodeQuota):
 		return true
@@ -397,4 +430,14 @@ func (b *binding) Stats() sim.Stats {
 	as := b.adapter.Stats()
 	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates,
 		Faults: b.fake.FaultCount()}
+}
+
+// tries is the spec's Tries: Douyin's retries, and the repeats the
+// settings ask for of every webhook.
+func tries(v any) scenario.Tries {
+	t := scenario.Tries{Retries: fakedy.DefaultWebhookRetries}
+	if s, _ := v.(*Settings); s != nil {
+		t.Repeats, t.Lost = s.Repeats, s.LostAnswers
+	}
+	return t
 }

@@ -30,6 +30,14 @@ func TestValidate(t *testing.T) {
 		{"repeats", Settings{Repeats: 11}, "repeats"},
 		{"lost answers", Settings{LostAnswers: 5}, "lost_answers"},
 		{"lost answers of 4", Settings{LostAnswers: 4}, ""},
+		{"envelope data", Settings{Envelope: "data"}, ""},
+		{"envelope err_no", Settings{Envelope: "err_no"}, ""},
+		{"envelope unknown", Settings{Envelope: "errno"}, "envelope"},
+		{"window code", Settings{WindowCode: 28003019}, ""},
+		{"window code of the quota", Settings{WindowCode: 28003017}, ""},
+		{"window code of a bad parameter", Settings{WindowCode: 28001007}, "window_code"},
+		{"window code of the rate", Settings{WindowCode: 28003018}, "window_code"},
+		{"negative window code", Settings{WindowCode: -1}, "window_code"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,6 +51,8 @@ func TestValidate(t *testing.T) {
 				t.Errorf("problems %v", got)
 			case tt.want != "" && (len(ps) != 1 || !strings.HasPrefix(got[0], tt.want)):
 				t.Errorf("problems %v, want one of %q", got, tt.want)
+			case tt.want != "" && tt.want != "client_secret" && tt.want != "token_ttl" && ps[0].Hint == "":
+				t.Errorf("problem %v without a hint", got)
 			}
 		})
 	}
@@ -79,6 +89,14 @@ func TestModelled(t *testing.T) {
 	} {
 		if got := b.Modelled(tt.code, tt.m); got != tt.want {
 			t.Errorf("Modelled(%q, %v) = %v, want %v", tt.code, tt.m, got, tt.want)
+		}
+	}
+	// A window_code of the scenario's is the window's; 28003017 stays the
+	// reply count's.
+	b.windowCode = "28003019"
+	for code, want := range map[string]bool{"28003019": true, "28003017": true, "28003018": false, "": false} {
+		if got := b.Modelled(code, text); got != want {
+			t.Errorf("window_code 28003019: Modelled(%q) = %v, want %v", code, got, want)
 		}
 	}
 }
@@ -190,13 +208,17 @@ func (w *world) play(t *testing.T) []string {
 }
 
 // The same script gives the same deliveries, refusals, routing and dedupe
-// in memory (bytes, signatures, tokens) and directly (values).
+// in memory (bytes, signatures, tokens) and directly (values), in either
+// envelope of the send's answers.
 func TestDirectMatchesMemory(t *testing.T) {
 	const settings = "[channels.douyin]\nrepeats = 1\nlost_answers = 1\nsend_events = true\n"
 	mem := openWorld(t, sim.Memory, settings).play(t)
 	direct := openWorld(t, sim.Direct, settings).play(t)
 	if !reflect.DeepEqual(mem, direct) {
 		t.Fatalf("memory:\n%s\ndirect:\n%s", strings.Join(mem, "\n"), strings.Join(direct, "\n"))
+	}
+	if errNo := openWorld(t, sim.Memory, settings+"envelope = \"err_no\"\n").play(t); !reflect.DeepEqual(mem, errNo) {
+		t.Fatalf("data envelope:\n%s\nerr_no envelope:\n%s", strings.Join(mem, "\n"), strings.Join(errNo, "\n"))
 	}
 	got := strings.Join(mem, "\n")
 	for _, want := range []string{

@@ -110,6 +110,7 @@ var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
 		Remembers:     40,                                                // a friend, as a hash in the fake's forgotten set
 		Keep:          router.DefaultStatusHorizon + router.StatusMargin, // LINE has no window: the engine's status horizon
+		Tries:         tries,
 		Name:          routerline.Channel,
 		Handle:        "user_id",
 		HandleExample: "U4af4980629a1b2c3d4e5f60718293a4b",
@@ -449,4 +450,14 @@ func (b *binding) Stats() sim.Stats {
 	as := b.adapter.Stats()
 	return sim.Stats{Delivered: fc.Deliveries, Webhooks: fc.Webhooks, Rejected: as.Rejected, Duplicates: as.Duplicates,
 		Faults: b.fake.FaultCount()}
+}
+
+// tries is the spec's Tries: a redelivery for each delay the settings
+// list, or, with none listed, for each of the fake's schedule under
+// webhook faults (DefaultFaultRedelivery): tries fail only under faults.
+func tries(v any) scenario.Tries {
+	if s, _ := v.(*Settings); s != nil && len(s.Redelivery) > 0 {
+		return scenario.Tries{Retries: len(s.Redelivery)}
+	}
+	return scenario.Tries{Retries: len(fakeline.DefaultFaultRedelivery)}
 }

@@ -17,7 +17,12 @@
 //
 // The customers listed in ad_referrals came from a Click-to-Messenger ad:
 // their first message carries the ad referral, which the adapter passes to
-// the router as the conversation's ad source.
+// the router as the conversation's ad source. The setting ad_window models
+// the longer window such a message opens on the platform (off by default):
+// the fake and the adapter both take it, so that the adapter replies as
+// RESPONSE inside it, while the router's policy keeps its one window for
+// every customer (7 days by default, which no ad window exceeds: a router
+// window set shorter shows the difference as drift).
 package messenger
 
 import (
@@ -67,6 +72,12 @@ type Settings struct {
 	// ThrottleStatus is the HTTP status of a send the fault plan
 	// throttles (code 613): 429 (the default) or 400.
 	ThrottleStatus int `toml:"throttle_status,omitempty"`
+	// AdWindow, when set, models the window a customer's message from a
+	// Click-to-Messenger ad opens (up to 7 days): replies are accepted
+	// for that long after it. Left out, the default, it is not modelled
+	// and an ad message opens the standard window. It is cut to
+	// rules.window, the longest window, when that is shorter.
+	AdWindow *scenario.Duration `toml:"ad_window"`
 }
 
 // Normalize gives equal settings one form.
@@ -87,6 +98,13 @@ func validate(v any) []scenario.SettingsProblem {
 	}
 	if v := s.APIVersion; v != "" && !validVersion(v) {
 		out = append(out, scenario.SettingsProblem{Key: "api_version", Msg: fmt.Sprintf("%q is not a Graph API version", v), Hint: `e.g. "v25.0"`})
+	}
+	if w := s.AdWindow; w != nil && (w.D() <= 0 || w.D() > fakems.MaxAdWindow) {
+		msg := "must be positive"
+		if w.D() > 0 {
+			msg = fmt.Sprintf("%s is longer than the 7 days a Click-to-Messenger ad can extend the window to", w)
+		}
+		out = append(out, scenario.SettingsProblem{Key: "ad_window", Msg: msg, Hint: `a duration from "1s" to "7d" (168h), e.g. "7d"; leave it out to open the standard window for ads`})
 	}
 	if st := s.ThrottleStatus; st != 0 && st != http.StatusTooManyRequests && st != http.StatusBadRequest {
 		out = append(out, scenario.SettingsProblem{Key: "throttle_status", Msg: fmt.Sprintf("%d is not a status Graph throttles with", st), Hint: "429 or 400"})
@@ -124,6 +142,7 @@ var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
 		Remembers:     40,                                                   // that it wrote, as its PSID in the fake's forgotten set
 		Keep:          fakems.DefaultHumanAgentWindow + router.StatusMargin, // the 7-day HUMAN_AGENT window and an hour
+		Tries:         func(any) scenario.Tries { return scenario.Tries{Retries: len(fakems.DefaultRetrySchedule())} },
 		Name:          routerms.Channel,
 		Handle:        "psid",
 		HandleExample: "7240412345678901",
@@ -178,10 +197,14 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	if w := s.StandardWindow; w != nil {
 		fcfg.Window, acfg.Window = w.D(), w.D()
 	}
+	if w := s.AdWindow; w != nil {
+		fcfg.AdWindow = w.D()
+	}
 	if env.Network == sim.Memory {
 		fcfg.WebhookTimeout = -1 // handlers are called directly: nothing can hang
 	}
 	platformRules(ch.Rules, &fcfg)
+	acfg.AdWindow = fcfg.AdWindow // the platform's, however the router's window is set
 	acfg.HumanAgentWindow = fcfg.HumanAgentWindow
 	if ch.Router != nil && ch.Router.Window != nil {
 		acfg.HumanAgentWindow = ch.Router.Window.D()
@@ -194,7 +217,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	if env.Keep != nil {
 		// The customers the world does not read are forgotten an hour
 		// after their longest window has closed.
-		fcfg.ForgetAfter = max(fcfg.Window, fcfg.HumanAgentWindow, fakems.DefaultWindow, fakems.DefaultHumanAgentWindow) + time.Hour
+		fcfg.ForgetAfter = max(fcfg.Window, fcfg.HumanAgentWindow, fcfg.AdWindow, fakems.DefaultWindow, fakems.DefaultHumanAgentWindow) + time.Hour
 	}
 	b := &binding{account: page, ads: map[string]string{}}
 	// What the fake has due changes only in Inbound, in the adapter's
@@ -240,14 +263,18 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 
 // platformRules applies a scenario's channel rules to the fake: the
 // window is the longest one, the HUMAN_AGENT tag's, and the standard
-// window is cut to it when longer.
+// window and the ad window are cut to it when longer.
 func platformRules(rules scenario.Rules, cfg *fakems.Config) {
 	if rules.Window != nil {
 		cfg.HumanAgentWindow = rules.Window.D()
 		if cfg.HumanAgentWindow <= 0 {
 			cfg.HumanAgentWindow, cfg.Window = -1, -1 // no window at all
-		} else if std := cmp.Or(cfg.Window, fakems.DefaultWindow); std > cfg.HumanAgentWindow {
-			cfg.Window = cfg.HumanAgentWindow // no window is longer than the longest
+		} else {
+			// No window is longer than the longest.
+			if std := cmp.Or(cfg.Window, fakems.DefaultWindow); std > cfg.HumanAgentWindow {
+				cfg.Window = cfg.HumanAgentWindow
+			}
+			cfg.AdWindow = min(cfg.AdWindow, cfg.HumanAgentWindow)
 		}
 	}
 	if rules.MaxTextLength != nil {

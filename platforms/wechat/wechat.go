@@ -45,6 +45,10 @@ type Settings struct {
 	// Mode is how webhooks travel: plaintext, compatible (plaintext and
 	// ciphertext together) or safe (AES-256-CBC only).
 	Mode string `toml:"mode,omitempty"`
+	// UnknownPathStatus is the HTTP status the platform answers a path it
+	// does not serve with, errcode 48001 in the body either way: 200 (the
+	// default, as every WeChat error) or 404.
+	UnknownPathStatus int `toml:"unknown_path_status,omitempty"`
 }
 
 var modes = []string{"plaintext", "compatible", "safe"}
@@ -70,6 +74,10 @@ func validate(v any) []scenario.SettingsProblem {
 	if id := s.AppID; id != "" && !strings.HasPrefix(id, "wx") {
 		out = append(out, scenario.SettingsProblem{Key: "app_id", Msg: fmt.Sprintf("%q is not an AppID", id), Hint: `AppIDs start with "wx", e.g. "wx5f2a3b4c5d6e7f80"`})
 	}
+	if st := s.UnknownPathStatus; st != 0 && st != http.StatusOK && st != http.StatusNotFound {
+		out = append(out, scenario.SettingsProblem{Key: "unknown_path_status", Msg: fmt.Sprintf("%d is not a status the platform answers an unknown path with", st),
+			Hint: "200 (WeChat's errcode envelope, the default) or 404"})
+	}
 	if id := s.OriginalID; id != "" && !strings.HasPrefix(id, "gh_") {
 		out = append(out, scenario.SettingsProblem{Key: "original_id", Msg: fmt.Sprintf("%q is not an original id", id), Hint: `original ids start with "gh_", e.g. "gh_7f3a9c2e1b4d"`})
 	}
@@ -91,6 +99,7 @@ var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
 		Remembers:     40,                                         // that it wrote, as a hash in the fake's forgotten set
 		Keep:          fakewc.DefaultWindow + router.StatusMargin, // the 48-hour window and an hour
+		Tries:         func(any) scenario.Tries { return scenario.Tries{Retries: fakewc.DefaultWebhookTries - 1} },
 		Name:          routerwc.Channel,
 		Handle:        "openid",
 		HandleExample: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
@@ -141,6 +150,8 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		NoCallTimeout:  env.Network == sim.Memory, // handlers are called directly: nothing can hang
 		KeepDeliveries: env.Keep,                  // nil keeps everyone's
 		Solo:           env.Solo,
+
+		UnknownPathStatus: s.UnknownPathStatus, // 0: the fake's default, 200
 	}
 	switch s.Mode {
 	case "compatible":

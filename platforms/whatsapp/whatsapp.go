@@ -71,6 +71,17 @@ type Settings struct {
 	ReactionOpensWindow bool `toml:"reaction_opens_window,omitempty"`
 	// Profile is the business profile.
 	Profile *ProfileSetting `toml:"profile"`
+	// ThrottleStatus is the HTTP status of a send refused with 130429
+	// "Rate limit hit", by the throughput or by the fault plan's send_429:
+	// 429 (the default) or 400: a third-party copy of Meta's table gives
+	// 429, code samples show 400.
+	ThrottleStatus int `toml:"throttle_status,omitempty"`
+	// TemplateMissingStatus is the HTTP status of 132001, a template that
+	// does not exist (or not in that language): 404 (the default) or 400.
+	TemplateMissingStatus int `toml:"template_missing_status,omitempty"`
+	// MediaTTL is how long a media id (uploaded, or a customer's media)
+	// stays valid: default 30 days; "0s" keeps media ids for ever.
+	MediaTTL *scenario.Duration `toml:"media_ttl"`
 }
 
 // TemplateSetting is one approved template of the registry.
@@ -128,6 +139,18 @@ func validate(v any) []scenario.SettingsProblem {
 			out = append(out, scenario.SettingsProblem{Key: fmt.Sprintf("templates[%d]", i), Msg: "empty template name"})
 		}
 	}
+	if st := s.ThrottleStatus; st != 0 && st != http.StatusTooManyRequests && st != http.StatusBadRequest {
+		out = append(out, scenario.SettingsProblem{Key: "throttle_status", Hint: "429 or 400",
+			Msg: fmt.Sprintf("%d is not a status WhatsApp answers 130429 (rate limit hit) with", st)})
+	}
+	if st := s.TemplateMissingStatus; st != 0 && st != http.StatusNotFound && st != http.StatusBadRequest {
+		out = append(out, scenario.SettingsProblem{Key: "template_missing_status", Hint: "404 or 400",
+			Msg: fmt.Sprintf("%d is not a status WhatsApp answers 132001 (template does not exist) with", st)})
+	}
+	if s.MediaTTL != nil && s.MediaTTL.D() < 0 {
+		out = append(out, scenario.SettingsProblem{Key: "media_ttl", Hint: `"0s" keeps media ids for ever; Meta keeps uploads "30d"`,
+			Msg: "must not be negative"})
+	}
 	return append(out, validateLimits(s)...)
 }
 
@@ -153,6 +176,7 @@ func checkPhone(h string) (problem, hint string) {
 var Platform = &sim.Platform{
 	Spec: scenario.ChannelSpec{
 		Keep:          fakewa.DefaultWindow + router.StatusMargin, // the 24-hour window and the engine's status horizon an hour past it
+		Tries:         func(any) scenario.Tries { return scenario.Tries{Retries: len(fakewa.DefaultRetrySchedule())} },
 		Name:          routerwa.Channel,
 		Handle:        "phone",
 		HandleExample: "+16505551234",
@@ -222,6 +246,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	if s.WindowErrors == "async" {
 		fcfg.WindowErrors = fakewa.Async
 	}
+	s.choices(&fcfg)
 	if env.Network == sim.Memory {
 		fcfg.WebhookTimeout = -1 // handlers are called directly: nothing can hang
 	}
@@ -277,6 +302,20 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		b.idle = b.fake.Direct(cmpOr(acfg.APIVersion, routerwa.DefaultAPIVersion))
 	}
 	return b, nil
+}
+
+// choices applies the settings of the HTTP statuses of 130429 and
+// 132001 and of the media ids' life to the fake's configuration; unset,
+// each keeps the fake's default.
+func (s *Settings) choices(cfg *fakewa.Config) {
+	cfg.ThrottleStatus = s.ThrottleStatus
+	cfg.TemplateMissingStatus = s.TemplateMissingStatus
+	if s.MediaTTL != nil {
+		cfg.MediaTTL = s.MediaTTL.D()
+		if cfg.MediaTTL == 0 {
+			cfg.MediaTTL = -1 // "0s": for ever
+		}
+	}
 }
 
 func cmpOr(s ...string) string {

@@ -48,9 +48,13 @@
 //
 // A template is sent as a text of its name (Douyin's reply API has no
 // templates); attachments are refused before any call (the reply API takes
-// text here). An answer with a non-zero error_code (in data or extra) is a
-// *router.PlatformError with the code as a decimal string; on 28001008 (an
-// expired token) the adapter fetches a new token and tries once more. A
+// text here). Douyin does not document which envelope the send answers in,
+// and the adapter reads both (see fakes/douyin): {"data":{"msg_id"},
+// "extra":{"error_code",…}} and {"err_no","err_msg","log_id","data":
+// {"msg_id"}}. An answer with a non-zero error_code (in data or extra) or
+// err_no is a *router.PlatformError with the code as a decimal string; on
+// 28001008 (an expired token) the adapter fetches a new token and tries
+// once more. A
 // transient refusal (28003018, the app called too often, or 2100004, 系统
 // 繁忙) means Douyin did not take the message: the reply is posted again,
 // [SendTries] tries in all; a transport failure is not retried, since the

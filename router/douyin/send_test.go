@@ -239,3 +239,48 @@ func TestSendByValue(t *testing.T) {
 		t.Errorf("Send = %q, %v; requests %+v", id, err, got)
 	}
 }
+
+// Douyin's other envelope, {"err_no":N,"err_msg":"…","log_id":"…"} with the
+// result in data, is read as the default one is: the msg_id of a reply, the
+// code of a refusal, a token refreshed on 28001008, a transient code
+// retried.
+func TestSendErrNoEnvelope(t *testing.T) {
+	ctx := context.Background()
+	errNo := func(code int, msg string) string {
+		return `{"err_no":` + strconv.Itoa(code) + `,"err_msg":"` + msg + `","log_id":"20260302100000ABC"}`
+	}
+	const sent = `{"err_no":0,"err_msg":"","log_id":"20260302100000ABC","data":{"msg_id":"@errno"}}`
+	for _, tt := range []struct {
+		name    string
+		answers []string
+		id      string // the msg_id returned; "" for an error
+		code    string // the error's code
+		sends   int
+		tokens  int
+	}{
+		{"sent", []string{sent}, "@errno", "", 1, 1},
+		{"quota", []string{errNo(28003017, "quota 已用完: reply window closed")}, "", "28003017", 1, 1},
+		{"a window code of the scenario's", []string{errNo(28003019, "reply window closed")}, "", "28003019", 1, 1},
+		{"expired token, refreshed", []string{errNo(28001008, "access_token过期"), sent}, "@errno", "", 2, 2},
+		{"rate, retried", []string{errNo(28003018, "请求频率过高"), sent}, "@errno", "", 2, 1},
+		{"busy until the tries are used", []string{errNo(2100004, "系统繁忙"), errNo(2100004, "系统繁忙"), errNo(2100004, "系统繁忙")}, "", "2100004", SendTries, 1},
+		{"success without a msg_id", []string{`{"err_no":0,"err_msg":"","log_id":"x","data":{}}`}, "", "", 1, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a, srv, _ := sendSetup(t, tt.answers...)
+			id, err := a.Send(ctx, u1, router.Outbound{Kind: router.KindText, Text: "x"})
+			var pe *router.PlatformError
+			switch {
+			case tt.id != "" && (err != nil || id != tt.id):
+				t.Errorf("Send = %q, %v", id, err)
+			case tt.code != "" && (!errors.As(err, &pe) || pe.Code != tt.code || pe.HTTPStatus != 200 || pe.Message == ""):
+				t.Errorf("Send error %v, want code %s", err, tt.code)
+			case tt.id == "" && tt.code == "" && (err == nil || errors.As(err, &pe)):
+				t.Errorf("Send = %q, %v, want an ordinary error", id, err)
+			}
+			if len(srv.sends) != tt.sends || srv.tokens != tt.tokens {
+				t.Errorf("%d sends, %d tokens; want %d, %d", len(srv.sends), srv.tokens, tt.sends, tt.tokens)
+			}
+		})
+	}
+}

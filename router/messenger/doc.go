@@ -24,6 +24,13 @@
 // days), and RESPONSE after that, which the platform refuses: the router's
 // [Policy] has a 7-day window, so it refuses such messages first, and when
 // the page is not approved for HUMAN_AGENT the difference shows as drift.
+// With [Config.AdWindow] (a platform that extends the window for a
+// Click-to-Messenger ad), a reply goes as RESPONSE while the ad window of
+// the customer's last message carrying an ad referral is open; a referral
+// that came without a message gives the next message its ad source but no
+// ad window. The router's [Policy] keeps one window for every customer,
+// so a router window shorter than the ad window refuses replies the
+// platform would take: drift again.
 // The page access token goes as the access_token query parameter.
 // Attachments are uploaded with the Attachment Upload API, under their
 // name ending in their format's extension ([UploadName]), and sent by
@@ -42,6 +49,6 @@
 // that ask for the same call again (2, 1200), up to [SendTries] tries in
 // all (see SendTries for what is not retried and why).
 // [Adapter.SaveState] and [Adapter.RestoreState] carry the dedupe set, the
-// window anchors, the waiting ad referrals and the counters across a
-// restart of the router.
+// window anchors (the ad windows' included), the waiting ad referrals and
+// the counters across a restart of the router.
 package messenger

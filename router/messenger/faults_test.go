@@ -205,6 +205,7 @@ func TestStateRoundTrip(t *testing.T) {
 func FuzzRestoreState(f *testing.F) {
 	f.Add([]byte(`{"version":1,"seen":[{"id":"m_1","at":1772445600000000000}],"last":[{"psid":"7240412345678901","at":1772445600000000000}],"ads":[{"psid":"7240412345678902","ad":"77","at":1}],"stats":{"Received":1}}`))
 	f.Add([]byte(`{"version":1}`))
+	f.Add([]byte(`{"version":1,"last":[{"psid":"7240412345678901","at":1}],"stats":{},"ad_last":[{"psid":"7240412345678901","at":1}]}`))
 	f.Add([]byte(`{"version":2,"seen":[]}`))
 	f.Add([]byte(`{"version":1,"seen":[{"id":"","at":0}]}`))
 	f.Add([]byte(`nul`))

@@ -64,6 +64,12 @@ type Config struct {
 	// reply goes with the HUMAN_AGENT tag once Window has passed (default
 	// 7 days); negative never tags.
 	HumanAgentWindow time.Duration
+	// AdWindow, when positive, is the window a customer message that
+	// carries a Click-to-Messenger ad referral opens on the platform
+	// (the platform's ad_window): while it is open a reply goes as
+	// RESPONSE, whatever the age of the customer's last message. 0, the
+	// default, is a platform that does not extend the window for ads.
+	AdWindow time.Duration
 	// LegacySignature accepts a POST signed only with X-Hub-Signature
 	// (sha1) when X-Hub-Signature-256 is missing. Either way a sha1
 	// signature that is present must be right.
@@ -126,7 +132,10 @@ type Adapter struct {
 	mu   solo.Mutex
 	seen dedupe.Set           // message ids handed on
 	last map[string]time.Time // PSID -> the customer's last message
-	ads  map[string]pendingAd // PSID -> a referral not yet attached to a message
+	// adLast is, with Config.AdWindow, the customer's last message that
+	// carried an ad referral (the start of its ad window).
+	adLast map[string]time.Time
+	ads    map[string]pendingAd // PSID -> a referral not yet attached to a message
 	// sweepAt is the size of last (plus ads) at which stale entries are
 	// next swept out: twice what the previous sweep kept, so that sweeping
 	// costs O(1) per message.
@@ -146,13 +155,18 @@ type pendingAd struct {
 // window the adapter chooses by, and referrals as old, once the maps have
 // doubled since the last sweep.
 func (a *Adapter) sweepLocked(now time.Time) {
-	if len(a.last)+len(a.ads) < a.sweepAt {
+	if len(a.last)+len(a.ads)+len(a.adLast) < a.sweepAt {
 		return
 	}
-	keep := max(a.cfg.Window, a.cfg.HumanAgentWindow)
+	keep := max(a.cfg.Window, a.cfg.HumanAgentWindow, a.cfg.AdWindow)
 	for psid, at := range a.last {
 		if now.Sub(at) >= keep {
 			delete(a.last, psid)
+		}
+	}
+	for psid, at := range a.adLast {
+		if now.Sub(at) >= a.cfg.AdWindow {
+			delete(a.adLast, psid)
 		}
 	}
 	for psid, p := range a.ads {
@@ -160,7 +174,7 @@ func (a *Adapter) sweepLocked(now time.Time) {
 			delete(a.ads, psid)
 		}
 	}
-	a.sweepAt = max(1024, 2*(len(a.last)+len(a.ads)))
+	a.sweepAt = max(1024, 2*(len(a.last)+len(a.ads)+len(a.adLast)))
 }
 
 type keyedMACs struct {
@@ -190,8 +204,11 @@ func New(cfg Config, rcv router.Receiver) *Adapter {
 	if cfg.HumanAgentWindow == 0 {
 		cfg.HumanAgentWindow = DefaultHumanAgentWindow
 	}
+	if cfg.AdWindow < 0 {
+		cfg.AdWindow = 0
+	}
 	a := &Adapter{cfg: cfg, rcv: rcv, secret: []byte(cfg.AppSecret), seen: dedupe.New(cfg.DedupeWindow),
-		last: map[string]time.Time{}, ads: map[string]pendingAd{}, sweepAt: 1024}
+		last: map[string]time.Time{}, adLast: map[string]time.Time{}, ads: map[string]pendingAd{}, sweepAt: 1024}
 	base := cfg.BaseURL + "/" + cfg.APIVersion + "/" + cfg.PageID
 	tok := "?access_token=" + url.QueryEscape(cfg.AccessToken)
 	a.msgURL, a.attURL = base+"/messages"+tok, base+"/message_attachments"+tok
@@ -393,6 +410,12 @@ func (a *Adapter) Receive(ev Event) {
 		ad := ""
 		if ev.Referral != nil && ev.Referral.Source == "ADS" {
 			ad = ev.Referral.AdID
+			// The platform opens the ad window for the message that
+			// carries the referral (a referral that came alone gives
+			// the message its ad source, not the window).
+			if prev, ok := a.adLast[ev.Sender]; a.cfg.AdWindow > 0 && ev.Kind == "message" && (!ok || at.After(prev)) {
+				a.adLast[ev.Sender] = at
+			}
 		}
 		if ad == "" {
 			ad = a.ads[ev.Sender].ad

@@ -30,15 +30,24 @@ const (
 // was at last (ok false: never): RESPONSE inside Window, MESSAGE_TAG with
 // HUMAN_AGENT after it and inside HumanAgentWindow, and RESPONSE again
 // after that (the platform refuses it; the router's policy should have).
+// With Config.AdWindow, RESPONSE also while the ad window of the
+// customer's last message from an ad is open.
 func (a *Adapter) MessagingType(psid string) (typ, tag string) {
 	a.mu.Lock()
 	last, ok := a.last[psid]
+	adAt, fromAd := a.adLast[psid]
 	a.mu.Unlock()
 	if !ok {
 		return Response, ""
 	}
-	age := a.cfg.Clock().Sub(last)
-	if age >= a.cfg.Window && a.cfg.HumanAgentWindow > 0 && age < a.cfg.HumanAgentWindow {
+	now := a.cfg.Clock()
+	age := now.Sub(last)
+	switch {
+	case age < a.cfg.Window:
+		return Response, ""
+	case fromAd && a.cfg.AdWindow > 0 && now.Sub(adAt) < a.cfg.AdWindow:
+		return Response, "" // inside the ad window
+	case a.cfg.HumanAgentWindow > 0 && age < a.cfg.HumanAgentWindow:
 		return MessageTag, HumanAgent
 	}
 	return Response, ""

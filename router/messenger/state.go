@@ -15,14 +15,15 @@ const StateVersion = 1
 // router: the message ids remembered for dedupe (with the time each was
 // remembered, oldest first), each customer's window anchor (the platform's
 // time of the last message, which chooses RESPONSE or the HUMAN_AGENT
-// tag), the ad referrals waiting for a customer's message, and its
-// counters. A new adapter given it by [Adapter.RestoreState] drops a
+// tag) and, with Config.AdWindow, of the last message from an ad, the ad
+// referrals waiting for a customer's message, and its counters. A new adapter given it by [Adapter.RestoreState] drops a
 // webhook the saved one had already handed to the engine, so a retry or
 // duplicate that straddles a deploy is not counted twice, and sends as
 // the saved one would. The encoding is JSON:
 // {"version":1,"seen":[{"id":mid,"at":unix ns},...],"last":[{"psid",
-// "at":unix ns},...],"ads":[{"psid","ad","at":unix ns},...],"stats":{...}},
-// the lists in a stable order.
+// "at":unix ns},...],"ads":[{"psid","ad","at":unix ns},...],"stats":{...},
+// "ad_last":[{"psid","at":unix ns},...]}, the lists in a stable order;
+// ad_last is left out when empty, as it is without Config.AdWindow.
 func (a *Adapter) SaveState() ([]byte, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -38,6 +39,10 @@ func (a *Adapter) SaveState() ([]byte, error) {
 		s.Ads = append(s.Ads, adState{PSID: psid, Ad: p.ad, At: p.at.UnixNano()})
 	}
 	slices.SortFunc(s.Ads, func(x, y adState) int { return strings.Compare(x.PSID, y.PSID) })
+	for psid, at := range a.adLast {
+		s.AdLast = append(s.AdLast, lastState{PSID: psid, At: at.UnixNano()})
+	}
+	slices.SortFunc(s.AdLast, func(x, y lastState) int { return strings.Compare(x.PSID, y.PSID) })
 	return json.Marshal(s)
 }
 
@@ -58,7 +63,7 @@ func (a *Adapter) RestoreState(b []byte) error {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.seen.Len() != 0 || len(a.last) != 0 || len(a.ads) != 0 {
+	if a.seen.Len() != 0 || len(a.last) != 0 || len(a.ads) != 0 || len(a.adLast) != 0 {
 		return fmt.Errorf("messenger: restore state: the adapter is in use")
 	}
 	for _, e := range s.Seen {
@@ -70,7 +75,10 @@ func (a *Adapter) RestoreState(b []byte) error {
 	for _, p := range s.Ads {
 		a.ads[p.PSID] = pendingAd{ad: p.Ad, at: time.Unix(0, p.At).UTC()}
 	}
-	a.sweepAt = max(1024, 2*(len(a.last)+len(a.ads)))
+	for _, l := range s.AdLast {
+		a.adLast[l.PSID] = time.Unix(0, l.At).UTC()
+	}
+	a.sweepAt = max(1024, 2*(len(a.last)+len(a.ads)+len(a.adLast)))
 	a.stats = s.Stats
 	return nil
 }
@@ -81,6 +89,7 @@ type adapterState struct {
 	Last    []lastState `json:"last"`
 	Ads     []adState   `json:"ads"`
 	Stats   Stats       `json:"stats"`
+	AdLast  []lastState `json:"ad_last,omitempty"`
 }
 
 type seenState struct {

@@ -457,6 +457,10 @@ func TestSendErrors(t *testing.T) {
 		{"quota", 200, `{"errcode":45047,"errmsg":"out of response count limit hint: [nMyH6a0c4f0590]"}`, "45047", "out of response count limit hint: [nMyH6a0c4f0590]"},
 		{"window", 200, `{"errcode":45015,"errmsg":"response out of time limit or subscription is canceled rid: 1"}`, "45015", "response out of time limit or subscription is canceled rid: 1"},
 		{"errcode on a 500", 500, `{"errcode":-1,"errmsg":"system error"}`, "-1", "system error"},
+		// An unknown path's answer: HTTP 200 (the platform's default) or
+		// 404 (unknown_path_status), recognised by its errcode either way.
+		{"unknown path, 200", 200, `{"errcode":48001,"errmsg":"api unauthorized rid: 1"}`, "48001", "api unauthorized rid: 1"},
+		{"unknown path, 404", 404, `{"errcode":48001,"errmsg":"api unauthorized rid: 1"}`, "48001", "api unauthorized rid: 1"},
 		{"not JSON", 200, `ok`, "", ""},
 		{"HTML error page", 502, `<html>Bad Gateway</html>`, "", ""},
 		{"500 without errcode", 500, `{}`, "", ""},

@@ -238,6 +238,7 @@ func FuzzSendAnswer(f *testing.F) {
 	for _, status := range []int{199, 200, 299, 300, 500} {
 		f.Add(status, []byte(sendOK))
 	}
+	f.Add(200, []byte(`{"errcode":48001,"errmsg":"api unauthorized rid: 1"}`))
 	f.Add(404, []byte(`{"errcode":48001,"errmsg":"api unauthorized"}`))
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
 		var ans apiAnswer

@@ -261,7 +261,7 @@ type scriptedTextGraph struct{ scriptedGraph }
 func (g *scriptedTextGraph) Text(string, string) (string, error) { return g.Message(nil) }
 
 // TestSendGraphRetries: a Graph send is tried again on the answers the
-// wire's sends are tried again on (5xx; 429 with 130429), up to SendTries
+// wire's sends are tried again on (5xx; 130429 with 429 or 400), up to SendTries
 // in all, and the last answer is returned: through Message, and through
 // a TextGraph's Text.
 func TestSendGraphRetries(t *testing.T) {

@@ -146,7 +146,8 @@
 // error.
 //
 // Send tries a message again at once when Meta answers with a transient
-// error (HTTP 5xx, or 429 with code 130429), up to [SendTries] tries in
-// all: such an answer means the message was not accepted. [Adapter.SaveState]
+// error (HTTP 5xx, or code 130429 with HTTP 429 or 400), up to
+// [SendTries] tries in all: such an answer means the message was not
+// accepted. [Adapter.SaveState]
 // and [Adapter.RestoreState] carry the dedupe state across a restart.
 package whatsapp

@@ -11,8 +11,8 @@ import (
 
 // SendTries is how many times Send posts a message in all (over HTTP or
 // to a Config.Graph) when the Graph API answers with a transient error:
-// HTTP 5xx, or HTTP 429 with code 130429 (the number's throughput is
-// reached). Such an answer means Meta did not accept the message, so
+// HTTP 5xx, or code 130429 (the number's throughput is reached), with
+// HTTP 429 or, as Graph has also answered it, 400. Such an answer means Meta did not accept the message, so
 // posting it again cannot deliver it twice. The tries follow one another
 // at once: the router decides in the caller's time, which does not move
 // during a call (a simulated clock stands still; a deployment behind a
@@ -40,15 +40,16 @@ func transient(status int, body []byte) bool {
 	switch {
 	case status >= 500:
 		return true
-	case status == http.StatusTooManyRequests:
+	case status == http.StatusTooManyRequests || status == http.StatusBadRequest:
 		return retryable(graphError(status, body))
 	}
 	return false
 }
 
 // retryable reports whether err is a Graph refusal worth another try:
-// HTTP 5xx, or HTTP 429 with code 130429.
+// HTTP 5xx, or code 130429 with HTTP 429 or 400.
 func retryable(err error) bool {
 	pe, ok := errors.AsType[*router.PlatformError](err)
-	return ok && (pe.HTTPStatus >= 500 || pe.HTTPStatus == http.StatusTooManyRequests && pe.Code == "130429")
+	return ok && (pe.HTTPStatus >= 500 ||
+		pe.Code == "130429" && (pe.HTTPStatus == http.StatusTooManyRequests || pe.HTTPStatus == http.StatusBadRequest))
 }

@@ -57,6 +57,8 @@ func TestSendRetriesTransientAnswers(t *testing.T) {
 		posts    int
 	}{
 		{"throttled once", [][2]string{{"429", throttled}}, "", 2},
+		{"throttled with HTTP 400 (throttle_status = 400)", [][2]string{{"400", throttled}, {"400", throttled}}, "", 3},
+		{"throttled with HTTP 400 every time", [][2]string{{"400", throttled}, {"400", throttled}, {"400", throttled}}, "130429", SendTries},
 		{"server error, then throttled", [][2]string{{"500", broken}, {"429", throttled}}, "", 3},
 		{"always failing: SendTries posts", [][2]string{{"500", broken}, {"500", broken}, {"500", broken}, {"500", broken}}, "131000", SendTries},
 		{"pair rate limit is not retried", [][2]string{{"429", pair}}, "131056", 1},

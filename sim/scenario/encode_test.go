@@ -25,6 +25,10 @@ func withoutSource(s *Scenario) *Scenario {
 	for i := range c.Traffic {
 		c.Traffic[i].Line = 0
 	}
+	c.Agents = slices.Clone(s.Agents)
+	for i := range c.Agents {
+		c.Agents[i].Line = 0
+	}
 	return &c
 }
 

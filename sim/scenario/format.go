@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"io/fs"
+	"math"
 	"reflect"
 	"slices"
 	"time"
@@ -47,6 +48,40 @@ type ChannelSpec struct {
 	// fact such as "was a friend"); [Format.Demand] counts it for every
 	// arrival.
 	Remembers int
+	// Tries is how the platform's fake delivers one webhook under the
+	// channel's settings (nil when the platform has none): [Format.Demand]
+	// counts each try a message's webhook may take, under the channel's
+	// faults, as work. Nil: one try, never retried or repeated.
+	Tries func(settings any) Tries
+}
+
+// Tries is how a platform delivers one webhook: Repeats more deliveries of
+// every webhook, whatever its answer, each retried up to Retries times
+// after a failed try (a timeout or an error, which a channel's faults
+// cause). The first Lost tries of each fail whatever the faults (an answer
+// the platform never gets).
+type Tries struct {
+	Repeats, Retries, Lost int
+}
+
+// Expected is the expected number of tries of one webhook whose tries
+// fail with probability p (clamped to [0, 1]), the first Lost of them
+// failing for certain: the first and, after each failed one, a retry
+// while retries are left; for the webhook and each of its repeats.
+func (t Tries) Expected(p float64) float64 {
+	p = min(max(p, 0), 1)
+	retries := max(t.Retries, 0)
+	lost := min(max(t.Lost, 0), retries+1)
+	e := float64(lost) // the tries that fail for certain
+	if left := retries + 1 - lost; left > 0 {
+		// The next try comes; it and each retry after a failed one.
+		if p == 1 {
+			e += float64(left)
+		} else {
+			e += (1 - math.Pow(p, float64(left))) / (1 - p)
+		}
+	}
+	return e * float64(1+max(t.Repeats, 0))
 }
 
 // SettingsProblem is one problem a platform found in its settings.

@@ -378,8 +378,12 @@ func (f *Format) Demand(s *Scenario) Demand {
 		says, repeat := int64(max(len(st.Says), 1)), int64(max(st.Repeat, 1))
 		n := float64(says) * float64(repeat)
 		path := indexPath("steps", i)
-		d.MostMessages.note(&d.Messages, n, path, st.Line, func() string {
-			return fmt.Sprintf("%s × %s repeats", GroupDigits(says), GroupDigits(repeat))
+		tries := 1.0
+		if st.Customer != "" && len(st.Says) > 0 {
+			tries = f.tries(s, s.customerChannel(st.Customer))
+		}
+		d.MostMessages.note(&d.Messages, n*tries, path, st.Line, func() string {
+			return fmt.Sprintf("%s × %s repeats%s", GroupDigits(says), GroupDigits(repeat), triesDetail(tries))
 		})
 		if len(st.Says) == 0 {
 			continue // an action: nothing kept
@@ -406,8 +410,9 @@ func (f *Format) Demand(s *Scenario) Demand {
 		}
 		arrivals := tr.Arrivals.PerHour * span.Hours()
 		path := indexPath("traffic", i)
-		d.MostMessages.note(&d.Messages, arrivals*float64(tr.Messages.Max), path, tr.Line, func() string {
-			return fmt.Sprintf("about %s arrivals × up to %d messages", GroupDigits(int64(math.Round(arrivals))), tr.Messages.Max)
+		tries := f.tries(s, tr.Channel)
+		d.MostMessages.note(&d.Messages, arrivals*float64(tr.Messages.Max)*tries, path, tr.Line, func() string {
+			return fmt.Sprintf("about %s arrivals × up to %d messages%s", GroupDigits(int64(math.Round(arrivals))), tr.Messages.Max, triesDetail(tries))
 		})
 		// Kept while the conversation lasts and the platform's keep after;
 		// for the whole flow when nobody may answer, unless customers give
@@ -449,7 +454,135 @@ func (f *Format) Demand(s *Scenario) Demand {
 			return fmt.Sprintf("about %s customers kept at once, for %s each", GroupDigits(int64(math.Round(kept))), FormatDuration(keep.Round(time.Minute)))
 		})
 	}
+	s.shiftWork(&d)
+	s.expectWork(&d)
 	return d
+}
+
+// tries is the expected number of tries of one webhook of the named
+// channel under its faults (ChannelSpec.Tries); 1 without either.
+func (f *Format) tries(s *Scenario, channel string) float64 {
+	spec, ok := f.Channel(channel)
+	ch := s.Channels[channel]
+	if !ok || spec.Tries == nil || ch == nil {
+		return 1
+	}
+	t := spec.Tries(ch.Settings)
+	p := 0.0
+	if fl := ch.Faults; fl != nil {
+		p = fl.Timeouts + fl.Errors
+	}
+	return t.Expected(p)
+}
+
+// triesDetail words tries, the expected tries of a message's webhook, for
+// a demand's detail: nothing for one.
+func triesDetail(tries float64) string {
+	if tries <= 1 {
+		return ""
+	}
+	n := formatCount(tries)
+	if tries < 100 {
+		n = strconv.FormatFloat(tries, 'g', 3, 64)
+	}
+	return fmt.Sprintf(" × about %s webhook tries each", n)
+}
+
+// customerChannel is the channel of the scripted customer id ("" when
+// none is).
+func (s *Scenario) customerChannel(id string) string {
+	for i := range s.Customers {
+		if s.Customers[i].ID == id {
+			return s.Customers[i].Channel
+		}
+	}
+	return ""
+}
+
+// shiftIntervals is how many intervals of its schedule the engine reads
+// through for one shift change, at most, counted as one message of work:
+// a change with more costs more than one message.
+const shiftIntervals = 16
+
+// shiftWork adds the agents' shift changes to d's messages: every start
+// and end of an interval of an agent's schedule, each week of the run,
+// counted as a message, and one more for each shiftIntervals intervals of
+// the schedule's busiest day, which the engine reads through at each
+// change. The changes of a schedule's agents are one part of the file,
+// named by its first agent. A scenario with working hours has a duration
+// (validate).
+func (s *Scenario) shiftWork(d *Demand) {
+	weeks := math.Ceil(s.Duration.D().Hours()/(7*24)) + 1
+	first := map[string]int{} // the first agent of each schedule
+	agents := map[string]int{}
+	var names []string
+	for i := range s.Agents {
+		name := s.Agents[i].Schedule
+		if _, ok := s.Schedules[name]; name == "" || !ok {
+			continue
+		}
+		if _, ok := first[name]; !ok {
+			first[name] = i
+			names = append(names, name)
+		}
+		agents[name]++
+	}
+	for _, name := range names {
+		sch := s.Schedules[name]
+		changes, busiest := 0, 0
+		for _, ivs := range [...][]string{sch.Mon, sch.Tue, sch.Wed, sch.Thu, sch.Fri, sch.Sat, sch.Sun} {
+			changes += 2 * len(ivs)
+			busiest = max(busiest, len(ivs))
+		}
+		per := 1 + float64(busiest)/shiftIntervals
+		n := float64(changes) * weeks * float64(agents[name])
+		i := first[name]
+		d.MostMessages.note(&d.Messages, n*per, indexPath("agents", i), s.Agents[i].Line, func() string {
+			detail := fmt.Sprintf("schedule %q: about %s shift changes, %d a week for %s weeks × %s", name,
+				formatCount(n), changes, formatCount(weeks), plural(float64(agents[name]), "agent", "agents"))
+			if per > 1 {
+				detail += fmt.Sprintf(", each reading through up to %d intervals", 2*busiest)
+			}
+			return detail
+		})
+	}
+}
+
+// expectConversations is how many conversations an inbox or history
+// expectation looks through for the work of one message.
+const expectConversations = 16
+
+// expectWork adds to d's messages the work of the expectations that look
+// through every conversation of the message center (inbox and history):
+// each looks through the conversations a run opens at most (its arrivals
+// and scripted customers), expectConversations of them counted as a
+// message. They are one part of the file, named by the first.
+func (s *Scenario) expectWork(d *Demand) {
+	convs := float64(len(s.Customers))
+	for i := range s.Traffic {
+		tr := &s.Traffic[i]
+		span := tr.For.D()
+		if s.Duration > 0 {
+			span = max(0, min(satAdd(tr.Start.D(), tr.For.D()), s.Duration.D())-tr.Start.D())
+		}
+		convs += tr.Arrivals.PerHour * span.Hours()
+	}
+	n, first := 0, -1
+	for i := range s.Expect {
+		if ex := &s.Expect[i]; ex.Inbox != "" || ex.History != "" {
+			n++
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	if n == 0 {
+		return
+	}
+	d.MostMessages.note(&d.Messages, float64(n)*convs/expectConversations, indexPath("expect", first), s.Expect[first].Line, func() string {
+		return fmt.Sprintf("%s, each looking through up to %s conversations",
+			plural(float64(n), "inbox or history expectation", "inbox and history expectations"), formatCount(convs))
+	})
 }
 
 // unanswered says why the traffic's customers may wait for ever, "" when

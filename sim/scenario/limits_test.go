@@ -518,3 +518,99 @@ func TestUsesCenter(t *testing.T) {
 		t.Error("a scenario without any: uses the message center")
 	}
 }
+
+// TestDemandWork holds the work a scenario asks for besides its messages,
+// counted as messages: webhook tries under a channel's faults, the
+// agents' shift changes, and the expectations that look through every
+// conversation of the message center.
+func TestDemandWork(t *testing.T) {
+	f := *testFormat
+	f.Channels = slices.Clone(f.Channels)
+	f.Channels[0].Tries = func(any) Tries { return Tries{Retries: 3} } // whatsapp
+	const flow = "[[agents]]\nid = \"a\"\ncapacity = 1000\n[[traffic]]\nchannel = \"whatsapp\"\narrivals = \"poisson 100/h\"\nfor = \"10h\"\nmessages = \"1\"\nhandle = \"1m\"\n"
+	const office = "duration = \"14d\"\n[schedules.office]\nmon = [\"09:00-12:00\", \"13:00-18:00\"]\ntue = [\"09:00-18:00\"]\n"
+	var many strings.Builder
+	for h := range 24 {
+		fmt.Fprintf(&many, "%q, %q, ", fmt.Sprintf("%02d:00-%02d:10", h, h), fmt.Sprintf("%02d:20-%02d:30", h, h))
+	}
+	for _, tt := range []struct {
+		name, src string
+		messages  float64
+		part      string
+		detail    string
+	}{
+		{"no faults: one try", flow, 1000, "traffic[0]", "about 1,000 arrivals × up to 1 messages"},
+		{"nearly every try fails", flow + "[channels.whatsapp.faults]\nerrors = 0.99\n", 1000 * (1 - math.Pow(0.99, 4)) / 0.01, "traffic[0]",
+			"about 1,000 arrivals × up to 1 messages × about 3.94 webhook tries each"},
+		{"half of them fail", flow + "[channels.whatsapp.faults]\nerrors = 0.25\ntimeouts = 0.25\n", 1875, "traffic[0]",
+			"× about 1.88 webhook tries each"},
+		{"a scripted customer's messages", "[[customers]]\nid = \"c\"\n[[steps]]\ncustomer = \"c\"\nsays = \"x\"\nrepeat = 10\n[channels.whatsapp.faults]\nerrors = 0.5\n",
+			10 * 1.875, "steps[0]", "1 × 10 repeats × about 1.88 webhook tries each"},
+		{"an agent's messages", "[[customers]]\nid = \"c\"\n[[agents]]\nid = \"a\"\n[[steps]]\nagent = \"a\"\nto = \"c\"\nsays = \"x\"\nrepeat = 10\n[channels.whatsapp.faults]\nerrors = 0.5\n",
+			10, "steps[0]", "1 × 10 repeats"},
+		// 6 changes a week, for 3 weeks (two and the one begun), two agents.
+		{"shift changes", office + "[[agents]]\nid = \"a\"\nschedule = \"office\"\n[[agents]]\nid = \"b\"\nschedule = \"office\"\n", 36 * (1 + 2.0/16), "agents[0]",
+			`schedule "office": about 36 shift changes, 6 a week for 3 weeks × 2 agents, each reading through up to 4 intervals`},
+		{"a schedule of many intervals", "duration = \"7d\"\n[schedules.busy]\nmon = [" + strings.TrimSuffix(many.String(), ", ") + "]\n[[agents]]\nid = \"a\"\nschedule = \"busy\"\n",
+			192 * (1 + 48.0/16), "agents[0]", `about 192 shift changes, 96 a week for 2 weeks × 1 agent, each reading through up to 96 intervals`},
+		{"inbox expectations", flow + "[[expect]]\ninbox = \"all\"\nlisted = 0\n[[expect]]\nhistory = \"a\"\nlisted = 0\n[[expect]]\nmetric = \"conversations\"\nmin = 0\n",
+			1000 + 2*1000.0/16, "traffic[0]", "about 1,000 arrivals"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := f.Parse("w.toml", []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := f.Demand(s)
+			if math.Abs(d.Messages-tt.messages) > 1e-6*tt.messages || d.MostMessages.Path != tt.part || !strings.Contains(d.MostMessages.Detail, tt.detail) {
+				t.Errorf("demand %v messages, the most from %s: %s; want %v from %s: ...%s...", d.Messages, d.MostMessages.Path, d.MostMessages.Detail, tt.messages, tt.part, tt.detail)
+			}
+		})
+	}
+
+	// The expectations are one part, named by the first, once they ask
+	// for the most.
+	var src strings.Builder
+	src.WriteString(flow)
+	for range 40 {
+		src.WriteString("[[expect]]\ninbox = \"all\"\nsearch = \"zzz\"\nlisted = 0\n")
+	}
+	s, err := f.Parse("e.toml", []byte(src.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := f.Demand(s).CheckMessages(s, 3000)
+	want := "e.toml:10:1: this scenario asks for about 3,500 messages (expect[0]: 40 inbox and history expectations, each looking through up to 1,000 conversations); the budget is 3,000"
+	if e == nil || e.Error() != want {
+		t.Errorf("CheckMessages = %v, want %s", e, want)
+	}
+}
+
+// TestTriesExpected holds the expected tries of a webhook to the
+// schedule: the first, and a retry after each failure while retries last,
+// for the webhook and each repeat.
+func TestTriesExpected(t *testing.T) {
+	for _, tt := range []struct {
+		tries Tries
+		p     float64
+		want  float64
+	}{
+		{Tries{}, 0, 1},
+		{Tries{}, 1, 1},
+		{Tries{Retries: 3}, 0, 1},
+		{Tries{Retries: 3}, 1, 4},
+		{Tries{Retries: 3}, 2, 4}, // clamped
+		{Tries{Retries: 3}, -1, 1},
+		{Tries{Retries: 2}, 0.5, 1.75},
+		{Tries{Retries: 2, Repeats: 2}, 0.5, 3 * 1.75},
+		{Tries{Retries: 1 << 40}, 0.5, 2},
+		{Tries{Retries: 3, Lost: 2}, 0, 3},     // two lost, the third answered
+		{Tries{Retries: 3, Lost: 2}, 0.5, 3.5}, // two lost, then 1 + 0.5
+		{Tries{Retries: 3, Lost: 9}, 0, 4},     // every try lost
+		{Tries{Retries: 3, Lost: 4, Repeats: 1}, 0.5, 8},
+	} {
+		if got := tt.tries.Expected(tt.p); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("%+v.Expected(%v) = %v, want %v", tt.tries, tt.p, got, tt.want)
+		}
+	}
+}

@@ -355,6 +355,9 @@ func (s *Scenario) complete(f *Format, given map[string]bool, ix *posIndex) {
 			st.Template.Params = nilIfEmpty(st.Template.Params)
 		}
 	}
+	for i := range s.Agents {
+		s.Agents[i].Line = ix.val(indexPath("agents", i)).line
+	}
 	for i := range s.Expect {
 		e := &s.Expect[i]
 		e.Line = ix.val(indexPath("expect", i)).line

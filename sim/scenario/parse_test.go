@@ -65,8 +65,8 @@ func TestParseFull(t *testing.T) {
 			},
 		}},
 		Agents: []Agent{
-			{ID: "li", Capacity: 3, Groups: []string{"hangzhou"}, Reception: yes, Online: yes},
-			{ID: "wang", Capacity: 1, Groups: []string{"hangzhou", "default"}, Reception: no, Online: no},
+			{ID: "li", Capacity: 3, Groups: []string{"hangzhou"}, Reception: yes, Online: yes, Line: 43},
+			{ID: "wang", Capacity: 1, Groups: []string{"hangzhou", "default"}, Reception: no, Online: no, Line: 48},
 		},
 		Groups: []Group{{Name: "hangzhou", Priority: 1, Regions: []string{"hangzhou", "wenzhou"}}},
 		Customers: []Customer{

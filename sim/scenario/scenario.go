@@ -241,6 +241,7 @@ type Agent struct {
 	Schedule string `toml:"schedule,omitempty"`
 	// Zone is the agent's own IANA time zone for its schedule.
 	Zone string `toml:"zone,omitempty"`
+	Line int    `toml:"-"` // source line of the [[agents]] header
 }
 
 // Group is one routing group.

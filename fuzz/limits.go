@@ -1,0 +1,137 @@
+package fuzz
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/omnisim/omnisim/sim"
+)
+
+// What the invariants leave unjudged ([Invariant.Limits]). A replayed
+// scenario may use what the invariants do not model (bots, transfers,
+// reassignment, the unassigned inbox, the rules of workstreams), and a
+// long one outgrows what the run keeps for judging: the engine's event
+// log keeps its newest router.DefaultEventLog events, each platform's
+// journal its newest sim.JournalDepth webhooks, each device its newest
+// sim.JournalDepth deliveries, so that a fuzz world's memory stays bounded
+// however long the scenario. The invariants judge what is left and say
+// what they did not.
+
+// deskLimits: the invariants that replay the desk judge nothing of a log
+// that lost its oldest events, and a log up to its first event they do
+// not model.
+func deskLimits(tr *Trace) *Unjudged {
+	if tr.Lost > 0 {
+		return notJudged(lostReason(tr))
+	}
+	_, why := modelledScope(tr)
+	return judgedInPart(why)
+}
+
+// groupLimits: group-priority is deskLimits', and leaves out which rule of
+// a workstream a conversation matches.
+func groupLimits(tr *Trace) *Unjudged {
+	if tr.Lost > 0 {
+		return notJudged(lostReason(tr))
+	}
+	_, why := modelledScope(tr)
+	return judgedInPart(why, workstreamReason(tr))
+}
+
+// workstreamReason names the workstreams with rules that the trace's
+// conversations may have been classified by, "" for none.
+func workstreamReason(tr *Trace) string {
+	t := newTenant(tr.Scenario)
+	var names []string
+	for _, key := range tr.Keys {
+		if ws := t.workstreamOf(key.Channel); ws != nil && len(ws.Rules) > 0 && !slices.Contains(names, ws.Name) {
+			names = append(names, ws.Name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	slices.Sort(names)
+	return fmt.Sprintf("which rule of workstream %s a conversation matches first, as its rules read what the platforms send (attributes, ad referrals, display names); its group is held to the rule the router names", quoteList(names))
+}
+
+// inboundLimits: inbound-once leaves out the messages a journal of
+// webhooks may have lost tries of, and those whose inbound event may be
+// among the log's lost events.
+func inboundLimits(tr *Trace) *Unjudged {
+	reasons := journalReasons(tr, "the messages sent")
+	if tr.Lost > 0 {
+		reasons = append(reasons, fmt.Sprintf("whether the messages sent at or before %s were logged, where the engine's event log begins (it lost the %d events before)", offset(tr, tr.EventsFrom()), tr.Lost))
+	}
+	return judgedInPart(reasons...)
+}
+
+// journalLimits: platform-rules leaves out the deliveries answering
+// messages a journal of webhooks may have lost.
+func journalLimits(tr *Trace) *Unjudged {
+	return judgedInPart(journalReasons(tr, "the deliveries answering messages made")...)
+}
+
+// journalReasons says, for each channel whose journal of webhooks kept
+// only its newest records, what of it is left out: what, at or before
+// where the journal begins.
+func journalReasons(tr *Trace, what string) []string {
+	var out []string
+	for _, ch := range slices.Sorted(maps.Keys(tr.Journals)) {
+		out = append(out, fmt.Sprintf("%s on %s at or before %s, where its journal of webhooks begins (a fake keeps the newest %d)",
+			what, ch, offset(tr, tr.Journals[ch]), sim.JournalDepth))
+	}
+	return out
+}
+
+// sentLimits: sent-delivered counts after where the event log and each
+// device begin.
+func sentLimits(tr *Trace) *Unjudged {
+	var reasons []string
+	if tr.Lost > 0 {
+		reasons = append(reasons, fmt.Sprintf("the messages sent at or before %s, where the engine's event log begins (it lost the %d events before)", offset(tr, tr.EventsFrom()), tr.Lost))
+	}
+	n := 0
+	for _, key := range tr.Keys {
+		if !tr.Customers[key].DeviceFrom.IsZero() {
+			n++
+		}
+	}
+	if n > 0 {
+		reasons = append(reasons, fmt.Sprintf("the oldest messages of %d customers whose devices hold their newest %d", n, sim.JournalDepth))
+	}
+	return judgedInPart(reasons...)
+}
+
+// timerLimits: timers judges a log up to its first event the invariants
+// do not model, and the conversations whose opening the log holds.
+func timerLimits(tr *Trace) *Unjudged {
+	_, why := modelledScope(tr)
+	lost := ""
+	if tr.Lost > 0 {
+		lost = fmt.Sprintf("the conversations opened at or before %s, where the engine's event log begins (it lost the %d events before)", offset(tr, tr.EventsFrom()), tr.Lost)
+	}
+	return judgedInPart(why, lost)
+}
+
+// wholeLogLimits: assigned-once and conversations-kept need every event of
+// a conversation's life.
+func wholeLogLimits(tr *Trace) *Unjudged {
+	if tr.Lost > 0 {
+		return notJudged(fmt.Sprintf("the engine's event log kept its newest %d events and lost the %d before them (from %s on), so no conversation's life before then is known",
+			len(tr.Events), tr.Lost, offset(tr, tr.EventsFrom())))
+	}
+	return nil
+}
+
+func quoteList(xs []string) string {
+	out := ""
+	for i, x := range xs {
+		if i > 0 {
+			out += ", "
+		}
+		out += fmt.Sprintf("%q", x)
+	}
+	return out
+}
