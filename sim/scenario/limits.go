@@ -373,6 +373,11 @@ func (p *Part) note(sum *float64, n float64, path string, line int, detail func(
 // memory a run of it keeps at once.
 func (f *Format) Demand(s *Scenario) Demand {
 	d := Demand{Memory: RunMemory}
+	webhook := f.webhookTries(s)
+	channelOf := make(map[string]string, len(s.Customers)) // a scripted customer's channel
+	for i := range s.Customers {
+		channelOf[s.Customers[i].ID] = s.Customers[i].Channel
+	}
 	for i := range s.Steps {
 		st := &s.Steps[i]
 		says, repeat := int64(max(len(st.Says), 1)), int64(max(st.Repeat, 1))
@@ -380,7 +385,7 @@ func (f *Format) Demand(s *Scenario) Demand {
 		path := indexPath("steps", i)
 		tries := 1.0
 		if st.Customer != "" && len(st.Says) > 0 {
-			tries = f.tries(s, s.customerChannel(st.Customer))
+			tries = webhook.of(channelOf[st.Customer])
 		}
 		d.MostMessages.note(&d.Messages, n*tries, path, st.Line, func() string {
 			return fmt.Sprintf("%s × %s repeats%s", GroupDigits(says), GroupDigits(repeat), triesDetail(tries))
@@ -400,6 +405,7 @@ func (f *Format) Demand(s *Scenario) Demand {
 			return fmt.Sprintf("%s %s", plural(n, "message", "messages"), of)
 		})
 	}
+	opened := 0.0 // the traffic's expected arrivals
 	unanswered := s.unanswered()
 	center, readsClosed := s.UsesCenter(), s.ReadsClosed()
 	for i := range s.Traffic {
@@ -409,8 +415,9 @@ func (f *Format) Demand(s *Scenario) Demand {
 			span = max(0, min(satAdd(tr.Start.D(), tr.For.D()), s.Duration.D())-tr.Start.D())
 		}
 		arrivals := tr.Arrivals.PerHour * span.Hours()
+		opened += arrivals
 		path := indexPath("traffic", i)
-		tries := f.tries(s, tr.Channel)
+		tries := webhook.of(tr.Channel)
 		d.MostMessages.note(&d.Messages, arrivals*float64(tr.Messages.Max)*tries, path, tr.Line, func() string {
 			return fmt.Sprintf("about %s arrivals × up to %d messages%s", GroupDigits(int64(math.Round(arrivals))), tr.Messages.Max, triesDetail(tries))
 		})
@@ -455,24 +462,40 @@ func (f *Format) Demand(s *Scenario) Demand {
 		})
 	}
 	s.shiftWork(&d)
-	s.expectWork(&d)
+	s.expectWork(&d, float64(len(s.Customers))+opened)
 	return d
 }
 
-// tries is the expected number of tries of one webhook of the named
-// channel under its faults (ChannelSpec.Tries); 1 without either.
-func (f *Format) tries(s *Scenario, channel string) float64 {
-	spec, ok := f.Channel(channel)
-	ch := s.Channels[channel]
-	if !ok || spec.Tries == nil || ch == nil {
-		return 1
+// channelTries holds the expected number of tries of one webhook by
+// channel (Format.webhookTries).
+type channelTries map[string]float64
+
+// of is the expected tries of a webhook of the named channel: 1 for a
+// channel the scenario does not configure.
+func (t channelTries) of(channel string) float64 {
+	if n, ok := t[channel]; ok {
+		return n
 	}
-	t := spec.Tries(ch.Settings)
-	p := 0.0
-	if fl := ch.Faults; fl != nil {
-		p = fl.Timeouts + fl.Errors
+	return 1
+}
+
+// webhookTries is the expected number of tries of one webhook of each
+// channel the scenario configures, under its faults (ChannelSpec.Tries):
+// 1 without either.
+func (f *Format) webhookTries(s *Scenario) channelTries {
+	t := make(channelTries, len(s.Channels))
+	for name, ch := range s.Channels {
+		spec, ok := f.Channel(name)
+		if !ok || spec.Tries == nil || ch == nil {
+			continue
+		}
+		p := 0.0
+		if fl := ch.Faults; fl != nil {
+			p = fl.Timeouts + fl.Errors
+		}
+		t[name] = spec.Tries(ch.Settings).Expected(p)
 	}
-	return t.Expected(p)
+	return t
 }
 
 // triesDetail words tries, the expected tries of a message's webhook, for
@@ -486,17 +509,6 @@ func triesDetail(tries float64) string {
 		n = strconv.FormatFloat(tries, 'g', 3, 64)
 	}
 	return fmt.Sprintf(" × about %s webhook tries each", n)
-}
-
-// customerChannel is the channel of the scripted customer id ("" when
-// none is).
-func (s *Scenario) customerChannel(id string) string {
-	for i := range s.Customers {
-		if s.Customers[i].ID == id {
-			return s.Customers[i].Channel
-		}
-	}
-	return ""
 }
 
 // shiftIntervals is how many intervals of its schedule the engine reads
@@ -513,33 +525,37 @@ const shiftIntervals = 16
 // (validate).
 func (s *Scenario) shiftWork(d *Demand) {
 	weeks := math.Ceil(s.Duration.D().Hours()/(7*24)) + 1
-	first := map[string]int{} // the first agent of each schedule
-	agents := map[string]int{}
-	var names []string
+	type scheduled struct {
+		name          string
+		first, agents int // the first agent's index, and how many
+	}
+	var used []scheduled   // in the order of their first agents
+	at := map[string]int{} // a schedule's place in used
 	for i := range s.Agents {
 		name := s.Agents[i].Schedule
 		if _, ok := s.Schedules[name]; name == "" || !ok {
 			continue
 		}
-		if _, ok := first[name]; !ok {
-			first[name] = i
-			names = append(names, name)
+		j, ok := at[name]
+		if !ok {
+			j = len(used)
+			at[name] = j
+			used = append(used, scheduled{name: name, first: i})
 		}
-		agents[name]++
+		used[j].agents++
 	}
-	for _, name := range names {
-		sch := s.Schedules[name]
+	for _, u := range used {
+		sch := s.Schedules[u.name]
 		changes, busiest := 0, 0
 		for _, ivs := range [...][]string{sch.Mon, sch.Tue, sch.Wed, sch.Thu, sch.Fri, sch.Sat, sch.Sun} {
 			changes += 2 * len(ivs)
 			busiest = max(busiest, len(ivs))
 		}
 		per := 1 + float64(busiest)/shiftIntervals
-		n := float64(changes) * weeks * float64(agents[name])
-		i := first[name]
-		d.MostMessages.note(&d.Messages, n*per, indexPath("agents", i), s.Agents[i].Line, func() string {
-			detail := fmt.Sprintf("schedule %q: about %s shift changes, %d a week for %s weeks × %s", name,
-				formatCount(n), changes, formatCount(weeks), plural(float64(agents[name]), "agent", "agents"))
+		n := float64(changes) * weeks * float64(u.agents)
+		d.MostMessages.note(&d.Messages, n*per, indexPath("agents", u.first), s.Agents[u.first].Line, func() string {
+			detail := fmt.Sprintf("schedule %q: about %s shift changes, %d a week for %s weeks × %s", u.name,
+				formatCount(n), changes, formatCount(weeks), plural(float64(u.agents), "agent", "agents"))
 			if per > 1 {
 				detail += fmt.Sprintf(", each reading through up to %d intervals", 2*busiest)
 			}
@@ -554,19 +570,10 @@ const expectConversations = 16
 
 // expectWork adds to d's messages the work of the expectations that look
 // through every conversation of the message center (inbox and history):
-// each looks through the conversations a run opens at most (its arrivals
-// and scripted customers), expectConversations of them counted as a
-// message. They are one part of the file, named by the first.
-func (s *Scenario) expectWork(d *Demand) {
-	convs := float64(len(s.Customers))
-	for i := range s.Traffic {
-		tr := &s.Traffic[i]
-		span := tr.For.D()
-		if s.Duration > 0 {
-			span = max(0, min(satAdd(tr.Start.D(), tr.For.D()), s.Duration.D())-tr.Start.D())
-		}
-		convs += tr.Arrivals.PerHour * span.Hours()
-	}
+// each looks through the convs conversations a run opens at most (its
+// arrivals and scripted customers), expectConversations of them counted
+// as a message. They are one part of the file, named by the first.
+func (s *Scenario) expectWork(d *Demand, convs float64) {
 	n, first := 0, -1
 	for i := range s.Expect {
 		if ex := &s.Expect[i]; ex.Inbox != "" || ex.History != "" {
