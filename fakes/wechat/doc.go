@@ -248,10 +248,11 @@
 //     recorded size. Customer media ids are accepted in sends.
 //   - Unknown path: errcode 48001 "api unauthorized" with HTTP 200, like
 //     every WeChat error (WeChat's errors are HTTP 200 with an errcode; what
-//     it answers for a path it does not serve is not confirmed). Config.UnknownPathStatus 404 (the scenario key
-//     unknown_path_status) makes it loud for clients that check statuses,
-//     still with the errcode envelope; a client that reads the errcode, as
-//     the router's adapter does, sees 48001 either way.
+//     it answers for a path it does not serve is not confirmed).
+//     Config.UnknownPathStatus 404 (the scenario key unknown_path_status)
+//     makes it loud for clients that check statuses, still with the
+//     errcode envelope; a client that reads the errcode, as the router's
+//     adapter does, sees 48001 either way.
 //   - Wrong method: 43001/43002, checked before the access_token.
 //   - The IP whitelist is checked after the credentials (the whitelist
 //     belongs to an identified app) and on every route, not only the

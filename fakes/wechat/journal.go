@@ -21,7 +21,7 @@ type Request struct {
 	At     time.Time
 	Method string
 	Path   string
-	Status int // HTTP status answered (200 for every errcode except unknown paths)
+	Status int // HTTP status answered (200 for every errcode; an unknown path's is Config.UnknownPathStatus)
 	Code   int // errcode; 0 on success
 }
 

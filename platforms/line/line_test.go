@@ -334,3 +334,29 @@ send_5xx = 0.3`)
 		}
 	}
 }
+
+// TestTries: a webhook is redelivered once for each delay redelivery
+// lists, and with none listed on the fake's schedule under faults
+// (fakeline.DefaultFaultRedelivery), whatever its length.
+func TestTries(t *testing.T) {
+	d := func(ds ...time.Duration) []scenario.Duration {
+		out := make([]scenario.Duration, len(ds))
+		for i, v := range ds {
+			out[i] = scenario.Duration(v)
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		settings any
+		want     int
+	}{
+		{nil, len(fakeline.DefaultFaultRedelivery)},
+		{&Settings{}, len(fakeline.DefaultFaultRedelivery)},
+		{&Settings{Redelivery: d(time.Minute)}, 1},
+		{&Settings{Redelivery: d(time.Second, time.Minute, time.Hour, 2*time.Hour, 6*time.Hour)}, 5},
+	} {
+		if got := tries(tt.settings); got != (scenario.Tries{Retries: tt.want}) {
+			t.Errorf("tries(%+v) = %+v, want %d retries", tt.settings, got, tt.want)
+		}
+	}
+}

@@ -15,6 +15,14 @@ func adHookAt(mid string, ts time.Time, sender string) string {
 		page, ms, sender, page, ms, mid)
 }
 
+// adPostbackAt is a postback webhook at ts whose messaging event carries a
+// Click-to-Messenger ad referral (a Get Started tap from the ad).
+func adPostbackAt(mid string, ts time.Time, sender string) string {
+	ms := ts.UnixMilli()
+	return fmt.Sprintf(`{"object":"page","entry":[{"id":%q,"time":%d,"messaging":[{"sender":{"id":%q},"recipient":{"id":%q},"timestamp":%d,"postback":{"title":"Get Started","payload":"GET_STARTED","mid":%q},"referral":{"ad_id":"77","source":"ADS","type":"OPEN_THREAD"}}]}]}`,
+		page, ms, sender, page, ms, mid)
+}
+
 // referralAt is a referral webhook at ts that comes without a message.
 func referralAt(ts time.Time, sender string) string {
 	ms := ts.UnixMilli()
@@ -30,8 +38,10 @@ func referralAt(ts time.Time, sender string) string {
 func TestMessagingTypeAdWindow(t *testing.T) {
 	const day = 24 * time.Hour
 	type hook struct {
-		at   time.Duration // after t0
-		kind string        // "ad", "plain" or "referral" (a referral alone)
+		at time.Duration // after t0
+		// "ad", "plain", "referral" (a referral alone), "ad postback" or
+		// "late ad" (an ad message sent at t0 that arrives at at)
+		kind string
 	}
 	adAt0 := []hook{{0, "ad"}}
 	tests := []struct {
@@ -51,6 +61,8 @@ func TestMessagingTypeAdWindow(t *testing.T) {
 		{"ad window: a customer who came by no ad", Config{AdWindow: 7 * day}, []hook{{0, "plain"}}, 30 * time.Hour, MessageTag, HumanAgent},
 		{"ad window: a later plain message does not close it", Config{AdWindow: 7 * day}, []hook{{0, "ad"}, {2 * day, "plain"}}, 4 * day, Response, ""},
 		{"ad window: a referral alone opens none", Config{AdWindow: 7 * day}, []hook{{0, "referral"}, {time.Minute, "plain"}}, 30 * time.Hour, MessageTag, HumanAgent},
+		{"ad window: a postback from an ad opens none", Config{AdWindow: 7 * day}, []hook{{0, "ad postback"}}, 30 * time.Hour, MessageTag, HumanAgent},
+		{"ad window: a late ad message moves it no earlier", Config{AdWindow: 7 * day}, []hook{{2 * day, "ad"}, {2*day + time.Minute, "late ad"}}, 8 * day, Response, ""},
 		{"ad window, no HUMAN_AGENT: RESPONSE inside it", Config{AdWindow: 7 * day, HumanAgentWindow: -1}, adAt0, 30 * time.Hour, Response, ""},
 	}
 	for _, tt := range tests {
@@ -66,6 +78,10 @@ func TestMessagingTypeAdWindow(t *testing.T) {
 					post(a, hookAt(mid, clk.now, psid))
 				case "referral":
 					post(a, referralAt(clk.now, psid))
+				case "ad postback":
+					post(a, adPostbackAt(mid, clk.now, psid))
+				case "late ad":
+					post(a, adHookAt(mid, t0, psid))
 				}
 			}
 			if len(rec.in) == 0 {

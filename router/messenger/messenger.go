@@ -413,8 +413,10 @@ func (a *Adapter) Receive(ev Event) {
 			// The platform opens the ad window for the message that
 			// carries the referral (a referral that came alone gives
 			// the message its ad source, not the window).
-			if prev, ok := a.adLast[ev.Sender]; a.cfg.AdWindow > 0 && ev.Kind == "message" && (!ok || at.After(prev)) {
-				a.adLast[ev.Sender] = at
+			if a.cfg.AdWindow > 0 && ev.Kind == "message" {
+				if prev, ok := a.adLast[ev.Sender]; !ok || at.After(prev) {
+					a.adLast[ev.Sender] = at
+				}
 			}
 		}
 		if ad == "" {

@@ -12,6 +12,7 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/omnisim/omnisim/httpcall"
@@ -35,7 +36,11 @@ const (
 func (a *Adapter) MessagingType(psid string) (typ, tag string) {
 	a.mu.Lock()
 	last, ok := a.last[psid]
-	adAt, fromAd := a.adLast[psid]
+	var adAt time.Time
+	fromAd := false
+	if a.cfg.AdWindow > 0 { // off, a send looks up nothing more
+		adAt, fromAd = a.adLast[psid]
+	}
 	a.mu.Unlock()
 	if !ok {
 		return Response, ""
@@ -45,7 +50,7 @@ func (a *Adapter) MessagingType(psid string) (typ, tag string) {
 	switch {
 	case age < a.cfg.Window:
 		return Response, ""
-	case fromAd && a.cfg.AdWindow > 0 && now.Sub(adAt) < a.cfg.AdWindow:
+	case fromAd && now.Sub(adAt) < a.cfg.AdWindow:
 		return Response, "" // inside the ad window
 	case a.cfg.HumanAgentWindow > 0 && age < a.cfg.HumanAgentWindow:
 		return MessageTag, HumanAgent
