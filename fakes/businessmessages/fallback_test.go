@@ -1,6 +1,7 @@
 package businessmessages
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http/httptest"
@@ -125,9 +126,10 @@ func TestDeviceAndFallback(t *testing.T) {
 }
 
 // A user's later message from another device changes what the
-// conversation's device can show.
+// conversation's device can show. The device is the fake's model, not
+// part of the webhook's payload.
 func TestDeviceOfLatestMessage(t *testing.T) {
-	s, _, _ := newFake(t, nil)
+	s, _, rcv := newFake(t, nil)
 	card := SendRequest{Representative: &Representative{RepresentativeType: "BOT"},
 		RichCard: json.RawMessage(`{"carouselCard":{"cardWidth":"MEDIUM","cardContents":[]}}`)}
 	for i, dev := range []*Device{{NoRichCards: true}, nil, {NoRichCards: true}} {
@@ -138,6 +140,11 @@ func TestDeviceOfLatestMessage(t *testing.T) {
 		_, e := s.Accept(fbConv, card)
 		if refused := e != nil && e.Status == "FAILED_PRECONDITION"; refused != (dev != nil) {
 			t.Errorf("message %d from device %+v: %v", i, dev, e)
+		}
+	}
+	for i, b := range rcv.bodies {
+		if bytes.Contains(b, []byte(`"context"`)) {
+			t.Errorf("webhook %d has a context: %s", i, b)
 		}
 	}
 }
@@ -212,15 +219,17 @@ func TestRichCardShape(t *testing.T) {
 // The window's status is configurable, its HTTP status following Google's
 // mapping; the default is FAILED_PRECONDITION (400).
 func TestWindowStatus(t *testing.T) {
+	const closed = "the user's last message is more than 30 days old; the agent can no longer message this conversation."
 	for _, tc := range []struct {
 		status string
 		http   int
 		want   string
+		msg    string
 	}{
-		{"", 400, "FAILED_PRECONDITION"},
-		{"FAILED_PRECONDITION", 400, "FAILED_PRECONDITION"},
-		{"PERMISSION_DENIED", 403, "PERMISSION_DENIED"},
-		{"NOT_FOUND", 404, "NOT_FOUND"},
+		{"", 400, "FAILED_PRECONDITION", "Precondition check failed: " + closed},
+		{"FAILED_PRECONDITION", 400, "FAILED_PRECONDITION", "Precondition check failed: " + closed},
+		{"PERMISSION_DENIED", 403, "PERMISSION_DENIED", "T" + closed[1:]},
+		{"NOT_FOUND", 404, "NOT_FOUND", "T" + closed[1:]},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			s, c, _ := newFake(t, func(cfg *Config) { cfg.WindowStatus = tc.status })
@@ -235,7 +244,7 @@ func TestWindowStatus(t *testing.T) {
 			if code, n := errorOf(t, w); w.Code != tc.http || n != tc.http || code != tc.want || !strings.Contains(w.Body.String(), "more than 30 days old") {
 				t.Fatalf("HTTP %d %s, want %d %s", w.Code, w.Body, tc.http, tc.want)
 			}
-			if e := s.Check(fbConv, textTo("m2", "late")); e == nil || e.Status != tc.want || e.HTTPStatus != tc.http {
+			if e := s.Check(fbConv, textTo("m2", "late")); e == nil || e.Status != tc.want || e.HTTPStatus != tc.http || e.Message != tc.msg {
 				t.Fatalf("Check = %v", e)
 			}
 		})

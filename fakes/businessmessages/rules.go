@@ -445,7 +445,8 @@ func (s *Server) judge(id string, req *SendRequest, now time.Time) (*conv, *Erro
 			return nil, e
 		}
 	}
-	if what := c.device.cannotShow(req); what != "" && !req.ForceFallback && req.Fallback == "" {
+	// forceFallback without a fallback was refused above.
+	if what := c.device.cannotShow(req); what != "" && req.Fallback == "" {
 		return nil, &Error{HTTPStatus: 400, Status: "FAILED_PRECONDITION",
 			Message: "Precondition check failed: the user's device does not support " + what + " and the message has no fallback text."}
 	}

@@ -645,16 +645,14 @@ func (s *Server) serveConversation(w http.ResponseWriter, r *http.Request, now t
 	}
 	var rep Representative
 	req, _, e := parseSend(body, &rep)
-	if e == nil && req.MessageID == "" {
-		req.MessageID = r.URL.Query().Get("messageId")
-	}
 	if e != nil {
 		s.writeError(w, r, now, id, e)
 		return
 	}
-	if e == nil {
-		req.ForceFallback = forceFallback(r.URL.RawQuery)
+	if req.MessageID == "" {
+		req.MessageID = r.URL.Query().Get("messageId")
 	}
+	req.ForceFallback = forceFallback(r.URL.RawQuery)
 	msg, e := s.accept(id, req, &rep, now)
 	if e != nil {
 		s.writeError(w, r, now, id, e)

@@ -80,7 +80,11 @@ func TestEnvelope(t *testing.T) {
 			if _, v := call(t, s, PathClientToken, "", `{"grant_type":"x"}`); v["message"] != "error" || errorCode(v) != CodeParam {
 				t.Errorf("token error %v", v)
 			}
-			if c := s.Counts(); c.Deliveries != 1 || c.Errors != 3 {
+			// A token body it cannot read is answered in the default's shape.
+			if _, v := call(t, s, PathClientToken, "", strings.Repeat(" ", maxBody+1)); errorCode(v) != CodeParam || v["extra"] == nil {
+				t.Errorf("token body too large: %v", v)
+			}
+			if c := s.Counts(); c.Deliveries != 1 || c.Errors != 4 {
 				t.Errorf("counts %+v", c)
 			}
 		})

@@ -467,17 +467,7 @@ func (s *Server) handleSend(r *http.Request, raw []byte, bodyErr error, out []by
 	}
 	// The answer is built in the body's buffer: nothing decoded from it
 	// refers to it.
-	if s.cfg.Envelope == EnvelopeErrNo {
-		b := append(out, `{"err_no":0,"err_msg":"","log_id":"`...)
-		b = append(s.ids.appendLogID(b, now), `","data":{`...)
-		b = appendField(b, "msg_id", id)
-		return http.StatusOK, append(b, "}}"...), 0
-	}
-	b := appendField(append(out, `{"data":{`...), "msg_id", id)
-	b = append(b, `},"extra":{"error_code":0,"description":"","sub_error_code":0,"sub_description":"","logid":"`...)
-	b = append(s.ids.appendLogID(b, now), '"')
-	b = appendIntField(b, "now", now.UnixMilli())
-	return http.StatusOK, append(b, "}}"...), 0
+	return http.StatusOK, s.appendAnswer(out, s.cfg.Envelope, now, id, nil), 0
 }
 
 func (s *Server) tokenErrLocked(tok string, now time.Time) *Error {
@@ -504,22 +494,40 @@ func (s *Server) fail(path, to string, e *Error) (int, []byte, int) {
 // in Config.Envelope's shape.
 func (s *Server) failLocked(now time.Time, path, to string, e *Error) (int, []byte, int) {
 	s.addErrorLocked(ErrorEntry{At: now, To: to, Path: path, Code: e.Code, Message: e.Description}, s.customers[to])
-	if path == PathSend && s.cfg.Envelope == EnvelopeErrNo {
-		b := appendIntField([]byte{'{'}, "err_no", int64(e.Code))
-		b = appendField(b, "err_msg", e.Description)
-		b = appendField(b, "log_id", s.ids.logID(now))
-		return http.StatusOK, append(b, '}'), e.Code
+	envelope := EnvelopeData
+	if path == PathSend {
+		envelope = s.cfg.Envelope
 	}
-	return http.StatusOK, s.appendError(nil, now, e), e.Code
+	return http.StatusOK, s.appendAnswer(nil, envelope, now, "", e), e.Code
 }
 
-func (s *Server) appendError(b []byte, now time.Time, e *Error) []byte {
-	b = appendIntField(append(b, `{"data":{`...), "error_code", int64(e.Code))
-	b = appendField(b, "description", e.Description)
-	b = appendIntField(append(b, `},"extra":{`...), "error_code", int64(e.Code))
-	b = appendField(b, "description", e.Description)
-	b = append(b, `,"sub_error_code":0,"sub_description":""`...)
-	b = appendField(b, "logid", s.ids.logID(now))
+// appendAnswer appends an answer in the envelope's shape: of an accepted
+// send, its msg_id (e nil), else e's code and description. EnvelopeData
+// has them in data and, with a zero code for a send, in extra;
+// EnvelopeErrNo has err_no and err_msg, and the msg_id in data.
+func (s *Server) appendAnswer(b []byte, envelope string, now time.Time, msgID string, e *Error) []byte {
+	var code int64
+	var desc string
+	if e != nil {
+		code, desc = int64(e.Code), e.Description
+	}
+	if envelope == EnvelopeErrNo {
+		b = appendField(appendIntField(append(b, '{'), "err_no", code), "err_msg", desc)
+		b = append(s.ids.appendLogID(append(b, `,"log_id":"`...), now), '"')
+		if e == nil {
+			b = append(appendField(append(b, `,"data":{`...), "msg_id", msgID), '}')
+		}
+		return append(b, '}')
+	}
+	b = append(b, `{"data":{`...)
+	if e == nil {
+		b = appendField(b, "msg_id", msgID)
+	} else {
+		b = appendField(appendIntField(b, "error_code", code), "description", desc)
+	}
+	b = appendField(appendIntField(append(b, `},"extra":{`...), "error_code", code), "description", desc)
+	b = append(b, `,"sub_error_code":0,"sub_description":"","logid":"`...)
+	b = append(s.ids.appendLogID(b, now), '"')
 	b = appendIntField(b, "now", now.UnixMilli())
 	return append(b, "}}"...)
 }

@@ -241,8 +241,6 @@ type binding struct {
 	// devices are the devices of the customers whose context gives one,
 	// by name.
 	devices map[string]*fakebm.Device
-	// windowStatus is the status of a send after the window.
-	windowStatus string
 }
 
 func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, error) {
@@ -262,12 +260,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 	if !slices.Contains(WindowStatuses, fcfg.WindowStatus) {
 		return nil, fmt.Errorf("window_status: %q is not one of %v", fcfg.WindowStatus, WindowStatuses)
 	}
-	if s.RetryFor != nil {
-		fcfg.RetryFor = s.RetryFor.D()
-		if fcfg.RetryFor == 0 {
-			fcfg.RetryFor = -1 // the scenario's 0 is no retries
-		}
-	}
+	fcfg.RetryFor = retryFor(s)
 	var err error
 	fcfg.Retirement, fcfg.NoRetirement, err = retirement(s.Retirement)
 	if err != nil {
@@ -289,7 +282,7 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		fcfg.ForgetAfter = ch.RouterWindow() + time.Hour
 	}
 	fcfg.Faults = ch.Faults.Plan()
-	b := &binding{settings: s, account: agentID, contexts: map[string]Context{}, windowStatus: fcfg.WindowStatus}
+	b := &binding{settings: s, account: agentID, contexts: map[string]Context{}}
 	// What the fake has due changes only in Inbound, in the adapter's
 	// sends (directSender, the API handler) and in Flush (whose tries and
 	// held webhooks NextDeadline reports): the first two stir the world's
@@ -570,14 +563,14 @@ func verdict(e *fakebm.Error) *sim.Verdict {
 // opened, which exist). What a device cannot show (FAILED_PRECONDITION)
 // the router never sends: it sends texts and images, without suggestions.
 func (b *binding) Modelled(code string, m *router.Outbound) bool {
+	cfg := b.fake.Config()
 	switch code {
-	case b.windowStatus:
+	case cfg.WindowStatus:
 		return code != "PERMISSION_DENIED" || !b.fake.Retired()
 	case "INVALID_ARGUMENT":
 		if m == nil {
 			return false
 		}
-		cfg := b.fake.Config()
 		switch m.Kind {
 		case router.KindText:
 			return cfg.MaxTextLength > 0 && utf8.RuneCountInString(m.Text) > cfg.MaxTextLength
@@ -605,14 +598,21 @@ func (b *binding) Stats() sim.Stats {
 		Faults: b.fake.FaultCount()}
 }
 
-// tries is the spec's Tries: retries for retry_for (7 days unless set;
-// "0s" for none) on the fake's default delays.
-func tries(v any) scenario.Tries {
-	retryFor := time.Duration(0)
-	if s, _ := v.(*Settings); s != nil && s.RetryFor != nil {
-		if retryFor = s.RetryFor.D(); retryFor == 0 {
-			retryFor = -1
-		}
+// retryFor is the fake's Config.RetryFor of s's retry_for: 0, the fake's
+// 7 days, unless set, and negative, no retries, for the scenario's "0s".
+func retryFor(s *Settings) time.Duration {
+	if s == nil || s.RetryFor == nil {
+		return 0
 	}
-	return scenario.Tries{Retries: fakebm.MaxRetries(retryFor, 0, 0)}
+	if d := s.RetryFor.D(); d != 0 {
+		return d
+	}
+	return -1
+}
+
+// tries is the spec's Tries: retries for retry_for on the fake's default
+// delays, as open configures the fake.
+func tries(v any) scenario.Tries {
+	s, _ := v.(*Settings)
+	return scenario.Tries{Retries: fakebm.MaxRetries(retryFor(s), 0, 0)}
 }

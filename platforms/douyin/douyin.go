@@ -193,8 +193,9 @@ type binding struct {
 	// due is the world's Due (sim.Env.TrackedDue), which the binding
 	// stirs on the Direct and Memory networks; nil on the others.
 	due *sim.Due
-	// windowCode is the error_code of a reply after the window (window_code),
-	// in decimal; "" for the default.
+	// windowCode is the error_code of a reply after the window (window_code,
+	// 28003017 unless set), in decimal; "" only in a binding open did not
+	// make, which then has none.
 	windowCode string
 }
 

@@ -37,6 +37,9 @@ func TestValidate(t *testing.T) {
 		{"window code of the quota", Settings{WindowCode: 28003017}, ""},
 		{"window code of a bad parameter", Settings{WindowCode: 28001007}, "window_code"},
 		{"window code of the rate", Settings{WindowCode: 28003018}, "window_code"},
+		{"window code of an expired token", Settings{WindowCode: 28001008}, "window_code"},
+		{"window code of the scope", Settings{WindowCode: 28001012}, "window_code"},
+		{"window code of busy", Settings{WindowCode: 2100004}, "window_code"},
 		{"negative window code", Settings{WindowCode: -1}, "window_code"},
 	}
 	for _, tt := range tests {
