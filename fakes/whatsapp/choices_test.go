@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -185,13 +186,11 @@ func TestMediaTTL(t *testing.T) {
 func downloadPath(t *testing.T, s *Server, id string) string {
 	t.Helper()
 	w := do(s, "GET", "/v21.0/"+id, "", nil, bearer)
-	if w.Code != 200 {
+	var m MediaURLResponse
+	if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &m) != nil {
 		t.Fatalf("media URL: %d %s", w.Code, w.Body)
 	}
-	i := strings.Index(w.Body.String(), `"url":"`)
-	raw := w.Body.String()[i+len(`"url":"`):]
-	raw = strings.ReplaceAll(raw[:strings.IndexByte(raw, '"')], `\/`, "/")
-	u, err := url.Parse(raw)
+	u, err := url.Parse(m.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +410,7 @@ func uploadBodyBytes(typ string, content []byte) (string, []byte) {
 	mw := multipart.NewWriter(&buf)
 	mw.WriteField("messaging_product", "whatsapp")
 	mw.WriteField("type", typ)
-	fw, _ := mw.CreateFormFile("file", "f.webp")
+	fw, _ := mw.CreateFormFile("file", "f")
 	fw.Write(content)
 	mw.Close()
 	return mw.FormDataContentType(), buf.Bytes()
