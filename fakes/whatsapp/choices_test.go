@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -185,13 +186,11 @@ func TestMediaTTL(t *testing.T) {
 func downloadPath(t *testing.T, s *Server, id string) string {
 	t.Helper()
 	w := do(s, "GET", "/v21.0/"+id, "", nil, bearer)
-	if w.Code != 200 {
+	var m MediaURLResponse
+	if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &m) != nil {
 		t.Fatalf("media URL: %d %s", w.Code, w.Body)
 	}
-	i := strings.Index(w.Body.String(), `"url":"`)
-	raw := w.Body.String()[i+len(`"url":"`):]
-	raw = strings.ReplaceAll(raw[:strings.IndexByte(raw, '"')], `\/`, "/")
-	u, err := url.Parse(raw)
+	u, err := url.Parse(m.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,20 +198,23 @@ func downloadPath(t *testing.T, s *Server, id string) string {
 }
 
 // TestMediaTTLPrune: expired media are dropped once the media ids reach
-// the prune mark, and their kept content's room goes back to MediaStore;
-// a Check naming an expired id drops nothing; without a TTL nothing is
-// dropped.
+// the prune mark, by an upload or a customer's media alike, and their
+// kept content's room goes back to MediaStore; the next prune waits for
+// twice the ids left; a Check naming an expired id drops nothing; without
+// a TTL nothing is dropped.
 func TestMediaTTLPrune(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		ttl  time.Duration
-		left int // media ids left after the last upload
+		name     string
+		ttl      time.Duration
+		customer bool // the media id made at the mark is a customer's
+		left     int  // media ids left after it
 	}{
-		{"an hour", time.Hour, 1},
-		{"never", -1, minMediaPrune + 1},
+		{"an hour", time.Hour, false, 1},
+		{"an hour, customer media", time.Hour, true, 1},
+		{"never", -1, false, minMediaPrune + 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, clk := newTest(Config{MediaTTL: tc.ttl, MediaStore: 1 << 20})
+			s, clk := newTest(Config{MediaTTL: tc.ttl, MediaStore: 1 << 20, Window: -1})
 			d := s.Direct("v21.0")
 			first := uploadBytes(t, s, "image/jpeg", []byte("kept jpeg content"))
 			for i := 1; i < minMediaPrune; i++ {
@@ -225,11 +227,18 @@ func TestMediaTTLPrune(t *testing.T) {
 			if n := len(s.uploads); n != minMediaPrune {
 				t.Fatalf("%d media before the prune, want %d", n, minMediaPrune)
 			}
-			if _, e := d.Upload("image/jpeg", 10); e != nil {
+			if tc.customer {
+				if _, err := d.CustomerMessage(cust2, "image", "jpeg", "", 10); err != nil {
+					t.Fatal(err)
+				}
+			} else if _, e := d.Upload("image/jpeg", 10); e != nil {
 				t.Fatal(e)
 			}
 			if n := len(s.uploads); n != tc.left {
 				t.Errorf("%d media after the prune, want %d", n, tc.left)
+			}
+			if want := max(minMediaPrune, 2*(tc.left-1)); s.mediaMark != want {
+				t.Errorf("next prune at %d media, want %d", s.mediaMark, want)
 			}
 			wantLeft := int64(1<<20 - len("kept jpeg content"))
 			if tc.ttl > 0 {
@@ -288,8 +297,10 @@ func TestWebpSniffer(t *testing.T) {
 		{"extended, animation flag", webpFile(riffChunk{"VP8X", vp8x(webpAnimationFlag)}), webpAnimated},
 		{"extended, all flags", webpFile(riffChunk{"VP8X", vp8x(0x3e)}), webpAnimated},
 		{"ANIM after an ICC profile, flag unset", webpFile(riffChunk{"VP8X", vp8x(0x20)}, riffChunk{"ICCP", make([]byte, 3001)}, riffChunk{"ANIM", make([]byte, 6)}), webpAnimated},
+		{"ANMF without ANIM, flag unset", webpFile(riffChunk{"VP8X", vp8x(0)}, riffChunk{"ANMF", make([]byte, 20)}), webpAnimated},
 		{"animated", animatedWebP(4096), webpAnimated},
 		{"empty VP8X", webpFile(riffChunk{"VP8X", nil}, riffChunk{"VP8 ", make([]byte, 10)}), webpStatic},
+		{"empty VP8X, then metadata", webpFile(riffChunk{"VP8X", nil}, riffChunk{"EXIF", make([]byte, 4)}), webpStatic},
 		{"RIFF header only", webpFile(), webpUnknown},
 		{"first chunk not an image", webpFile(riffChunk{"ANIM", make([]byte, 6)}), webpUnknown},
 		{"RIFF of another form", append([]byte("RIFF\x04\x00\x00\x00WAVE"), "fmt "...), webpUnknown},
@@ -399,7 +410,7 @@ func uploadBodyBytes(typ string, content []byte) (string, []byte) {
 	mw := multipart.NewWriter(&buf)
 	mw.WriteField("messaging_product", "whatsapp")
 	mw.WriteField("type", typ)
-	fw, _ := mw.CreateFormFile("file", "f.webp")
+	fw, _ := mw.CreateFormFile("file", "f")
 	fw.Write(content)
 	mw.Close()
 	return mw.FormDataContentType(), buf.Bytes()

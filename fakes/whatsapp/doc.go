@@ -146,13 +146,13 @@
 //     and size must suit the message kind; a link must be an http(s) URL
 //     (else 100) and, when its path extension names a media format, that
 //     format must suit the kind (links are never fetched, so their size is
-//     not checked). A format or
-//     size the kind does not accept, in an upload or a send, is HTTP 400
-//     code 131053 "Media upload error", with details naming the supported
-//     formats or the byte limit. Other types (interactive, location,
-//     reaction, ...) are not modelled: 100. Then the template registry
-//     (132001, 132000), the throughput (130429), the pair rate (131056)
-//     and undeliverable numbers (131026); see the choices below.
+//     not checked). A format or size the kind does not accept, in an
+//     upload or a send, is HTTP 400 code 131053 "Media upload error", with
+//     details naming the supported formats or the byte limit. Other
+//     types (interactive, location, reaction, ...) are not modelled: 100.
+//     Then the template registry (132001, 132000), the throughput
+//     (130429), the pair rate (131056) and undeliverable numbers
+//     (131026); see the choices below.
 //  6. The customer-service window: every non-template send needs the
 //     customer's window open (see below), else code 131047 "Re-engagement
 //     message" with details [DetailsReEngagement].
@@ -206,19 +206,19 @@
 // # Media expiry
 //
 // A media id, from an upload or from a customer's media, is valid for
-// Config.MediaTTL (default 30 days, what third-party documentation gives for uploads)
-// from when it was made, by the platform's Clock: it has expired once
-// Clock is MediaTTL or more past that instant (like the window, expired at
-// exactly MediaTTL; compared without overflow). An expired id is treated
-// exactly as an id the fake never made: a send naming it is HTTP 400 code
-// 100 (and [Server.Check] returns that error), GET /{version}/{media-id}
-// is 100/33, and its download URL 404 (plain text). Expired media are dropped, and the
-// room of their kept content given back to MediaStore, by a later upload
-// or customer media once the media ids reach twice those the last such
-// sweep left (at least 1024): a long run keeps only about twice the media
-// of one MediaTTL, and a media record holds only its time more. A negative
-// MediaTTL keeps every media id for ever (the fake's behaviour before
-// MediaTTL).
+// Config.MediaTTL (default 30 days, what third-party documentation gives
+// for uploads) from when it was made, by the platform's Clock: it has
+// expired once Clock is MediaTTL or more past that instant (like the
+// window, expired at exactly MediaTTL; compared without overflow). An
+// expired id is treated exactly as an id the fake never made: a send
+// naming it is HTTP 400 code 100 (and [Server.Check] returns that error),
+// GET /{version}/{media-id} is 100/33, and its download URL 404 (plain
+// text). Expired media are dropped, and the room of their kept content
+// given back to MediaStore, by a later upload or customer media once the
+// media ids reach twice those the last such sweep left (at least 1024): a
+// long run keeps only about twice the media of one MediaTTL, and a media
+// record holds only its time more. A negative MediaTTL keeps every media
+// id for ever (the fake's behaviour before MediaTTL).
 //
 // # Window
 //
@@ -302,29 +302,29 @@
 //   - Invalid "to": code 100 "Invalid parameter", HTTP 400, not 131026
 //     (which Meta uses for numbers that are not on WhatsApp, mostly by
 //     webhook).
-//   - Formatted numbers (UNCONFIRMED): "+", spaces,
-//     "-", "(", ")" and "." are accepted and dropped before validation; any
-//     other character is 100. libphonenumber decides what the digits mean
-//     (it drops a trunk 0 after the country code: "+44 (0)7911 123456" is
+//   - Formatted numbers (UNCONFIRMED): "+", spaces, "-", "(", ")" and
+//     "." are accepted and dropped before validation; any other character
+//     is 100. libphonenumber decides what the digits mean (it drops a
+//     trunk 0 after the country code: "+44 (0)7911 123456" is
 //     447911123456).
 //   - Media: unsupported format or size over the limit is 131053 "Media
 //     upload error" (HTTP 400) for uploads and sends alike; an unknown or
 //     expired media id, both id and link, or a non-http(s) link is 100.
 //     Empty (0-byte) files are accepted.
-//   - Sticker limits (Meta's media table: 100 KB static, 500 KB animated): the
-//     fake tells them apart only where it has the file's bytes, an upload
-//     through the media endpoint. It reads them as they stream in, kept or
-//     not: a RIFF/WEBP file whose first chunk is VP8, VP8L or VP8X is a
-//     WebP image, animated when a VP8X chunk has its animation flag (0x02)
-//     set or an ANIM or ANMF chunk appears, static otherwise; a static one
-//     is held to MediaLimit.StaticMaxBytes (100 KB for stickers), at the
-//     upload and at each send of its media id. A file whose bytes are not
-//     a WebP image (such as the zeros the router and [Direct.Upload]
+//   - Sticker limits (Meta's media table: 100 KB static, 500 KB animated):
+//     the fake tells them apart only where it has the file's bytes, an
+//     upload through the media endpoint. It reads them as they stream in,
+//     kept or not: a RIFF/WEBP file whose first chunk is VP8, VP8L or VP8X
+//     is a WebP image, animated when a VP8X chunk has its animation flag
+//     (0x02) set or an ANIM or ANMF chunk appears, static otherwise; a
+//     static one is held to MediaLimit.StaticMaxBytes (100 KB for stickers),
+//     at the upload and at each send of its media id. A file whose bytes are
+//     not a WebP image (such as the zeros the router and [Direct.Upload]
 //     upload) and a file known by its size alone (a link, whose size is
 //     never checked; [Server.CheckMedia]; a simulator's attachment, which
 //     declares a size and no bytes) cannot be told apart: they are held to
-//     the animated 500 KB (MaxBytes), as before the static limit, which
-//     lets every sticker Meta would take through.
+//     the animated 500 KB (MaxBytes), as before the static limit, which lets
+//     every sticker Meta would take through.
 //   - Media expiry: Config.MediaTTL, 30 days, the third-party figure for
 //     uploads, applies to customers' media too (Meta is said to keep
 //     webhook media 7 days, which no source at hand confirms).

@@ -26,8 +26,8 @@ import (
 //     at: HTTP 429 (Config.ThrottleStatus) with code 130429 "Rate limit
 //     hit" (details "Cloud API message throughput has been reached.", as
 //     Meta's throughput page words it), or HTTP 500 with code 131000
-//     "Something went wrong". No
-//     message is accepted, so a client may send it again.
+//     "Something went wrong". No message is accepted, so a client may
+//     send it again.
 
 // The errors journaled for webhook tries a fault plan failed.
 var (

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -20,14 +19,8 @@ import (
 // uploadBytes uploads content as a file of MIME type typ.
 func uploadBytes(t *testing.T, s *Server, typ string, content []byte) string {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	mw.WriteField("messaging_product", "whatsapp")
-	mw.WriteField("type", typ)
-	fw, _ := mw.CreateFormFile("file", "f")
-	fw.Write(content)
-	mw.Close()
-	w := do(s, "POST", media, mw.FormDataContentType(), buf.Bytes(), bearer)
+	ct, body := uploadBodyBytes(typ, content)
+	w := do(s, "POST", media, ct, body, bearer)
 	var r MediaResponse
 	if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &r) != nil || r.ID == "" {
 		t.Fatalf("upload: %d %s", w.Code, w.Body)

@@ -41,13 +41,16 @@ type webpSniffer struct {
 	buf  [12]byte // the bytes it waits for
 	// step is what the bytes in buf are: the RIFF header, a chunk
 	// header, or a VP8X chunk's flags byte.
-	step      uint8
-	next      int64 // the offset of the chunk after the VP8X one
-	image     bool  // the RIFF header is WebP's and the first chunk an image's
-	animated  bool
-	done      bool // nothing more to learn
-	seenChunk bool // a chunk header was read
+	step     uint8
+	next     int64 // the offset of the chunk after the VP8X one
+	image    bool  // the RIFF header is WebP's and the first chunk an image's
+	animated bool
+	done     bool // nothing more to learn
 }
+
+// webpFirstChunk is the offset of a WebP file's first chunk, after the
+// RIFF header.
+const webpFirstChunk = 12
 
 // The steps of webpSniffer.
 const (
@@ -87,13 +90,12 @@ func (w *webpSniffer) read() {
 			w.done = true
 			return
 		}
-		w.wait(webpChunk, 12, 8)
+		w.wait(webpChunk, webpFirstChunk, 8)
 	case webpChunk:
 		fourcc := string(b[:4])
 		size := int64(binary.LittleEndian.Uint32(b[4:8]))
 		next := w.at + 8 + size + size&1
-		if !w.seenChunk {
-			w.seenChunk = true
+		if w.at == webpFirstChunk {
 			w.image = fourcc == "VP8 " || fourcc == "VP8L" || fourcc == "VP8X"
 			if !w.image {
 				w.done = true

@@ -242,11 +242,19 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		KnownValid:         generated,
 		Solo:               env.Solo,
 		PoolWamids:         env.Released,
+		// Unset (0), each keeps the fake's default.
+		ThrottleStatus:        s.ThrottleStatus,
+		TemplateMissingStatus: s.TemplateMissingStatus,
 	}
 	if s.WindowErrors == "async" {
 		fcfg.WindowErrors = fakewa.Async
 	}
-	s.choices(&fcfg)
+	if s.MediaTTL != nil {
+		fcfg.MediaTTL = s.MediaTTL.D()
+		if fcfg.MediaTTL == 0 {
+			fcfg.MediaTTL = -1 // the scenario's "0s" keeps media ids for ever
+		}
+	}
 	if env.Network == sim.Memory {
 		fcfg.WebhookTimeout = -1 // handlers are called directly: nothing can hang
 	}
@@ -302,20 +310,6 @@ func open(ctx context.Context, env sim.Env, ch *scenario.Channel) (sim.Binding, 
 		b.idle = b.fake.Direct(cmpOr(acfg.APIVersion, routerwa.DefaultAPIVersion))
 	}
 	return b, nil
-}
-
-// choices applies the settings of the HTTP statuses of 130429 and
-// 132001 and of the media ids' life to the fake's configuration; unset,
-// each keeps the fake's default.
-func (s *Settings) choices(cfg *fakewa.Config) {
-	cfg.ThrottleStatus = s.ThrottleStatus
-	cfg.TemplateMissingStatus = s.TemplateMissingStatus
-	if s.MediaTTL != nil {
-		cfg.MediaTTL = s.MediaTTL.D()
-		if cfg.MediaTTL == 0 {
-			cfg.MediaTTL = -1 // "0s": for ever
-		}
-	}
 }
 
 func cmpOr(s ...string) string {

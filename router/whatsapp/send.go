@@ -230,13 +230,10 @@ func (a *Adapter) sendWire(ctx context.Context, req sendRequest, isText bool, te
 	b := appendSendRequest(q.Scratch(), &wire)
 
 	status, answer, err := a.postMessage(ctx, q, b)
-	if err != nil {
+	if err != nil { // a refusal too
 		return "", err
 	}
 	defer answer.Release()
-	if status < 200 || status > 299 {
-		return "", graphError(status, answer.Bytes())
-	}
 	id, err := sentID(answer.Bytes(), customer)
 	if err != nil || id == "" {
 		return "", fmt.Errorf("whatsapp: send: HTTP %d: unparseable answer %q", status, truncate(answer.Bytes()))
