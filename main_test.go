@@ -218,6 +218,11 @@ func TestServeExitCodes(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("name = \"bad\"\n[[agents]]\nid = 7\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -233,6 +238,7 @@ func TestServeExitCodes(t *testing.T) {
 		{[]string{"serve", bad, bad}, exitUsage},
 		{[]string{"serve", "-webhook", "whatsapp=http://127.0.0.1:1/webhook"}, exitFailed},
 		{[]string{"serve", "-ready-file", filepath.Join(dir, "no", "such", "dir", "ready.json")}, exitFailed},
+		{[]string{"serve", "-addr", taken.Addr().String()}, exitFailed},
 	} {
 		var out, errOut bytes.Buffer
 		if code := Main(context.Background(), tc.args, &out, &errOut); code != tc.code {
