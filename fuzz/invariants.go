@@ -416,16 +416,13 @@ func checkInboundOnce(tr *Trace) *Violation {
 	}
 	// A log that lost its oldest events may have lost the inbound event of
 	// a message the platform sent at or before the oldest one it holds.
-	var held time.Time
-	if tr.Lost > 0 {
-		held = tr.EventsFrom()
-	}
+	held := tr.EventsFrom()
 	for _, key := range tr.Keys {
 		c := tr.Customers[key]
 		// A journal that kept only its newest webhooks may have lost any
 		// at or before its oldest: the messages sent then, and the first
 		// tries of those it holds a later try of.
-		from := tr.journalFrom(key.Channel)
+		from := tr.Journals[key.Channel]
 		sent := map[string]bool{}
 		for _, m := range c.Inbound {
 			sent[m.ID] = true
@@ -585,7 +582,7 @@ func checkDevice(tr *Trace, key router.CustomerKey, c *Customer, rule platformRu
 	if !ok {
 		return nil
 	}
-	from := tr.journalFrom(key.Channel)
+	from := tr.Journals[key.Channel]
 	// Each message's window end and allowance: a message made at or after
 	// the window's end opens a new window; the allowance is the message's
 	// own, or the window's when only a new window gives it back.

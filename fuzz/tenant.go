@@ -463,8 +463,7 @@ func deskScope(tr *Trace) (n int, why string) {
 	if tr.Lost > 0 {
 		return 0, lostReason(tr)
 	}
-	n, why = modelledScope(tr)
-	return n, why
+	return modelledScope(tr)
 }
 
 // modelledScope is how many of the trace's events come before the first
@@ -476,13 +475,6 @@ func modelledScope(tr *Trace) (n int, why string) {
 		}
 	}
 	return len(tr.Events), ""
-}
-
-// lostReason says why a trace whose log lost its oldest events is not
-// judged by an invariant that needs the whole log.
-func lostReason(tr *Trace) string {
-	return fmt.Sprintf("the engine's event log kept its newest %d events and lost the %d before them (from %s on), so the desk's state where it starts (presence, load, queues) is unknown",
-		len(tr.Events), tr.Lost, offset(tr, tr.EventsFrom()))
 }
 
 // modelled reports whether the desk models an event: the routing of the
