@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,10 @@ func TestWorkingHours(t *testing.T) {
 	if v := checkEligibleAgent(trace(ignoring, outOfHours.Events...)); v != nil {
 		t.Errorf("vip ignores hours: %v", v)
 	}
+	// and may not leave a conversation of vip waiting while ana has room.
+	ignored := []router.Event{online(0, "ana"), shift(0, "ana", false), ev(1, router.EventOpened, 1, "u1", "", "vip")}
+	expectViolation(t, WorkConserving, trace(ignoring, append(ignored, ev(1, router.EventAssigned, 1, "u1", "ana", "vip"))...),
+		trace(ignoring, append(ignored, ev(1, router.EventQueued, 1, "u1", "", "vip"))...), "although ana is eligible")
 
 	// Waiting while the only member of the group is out of hours is right;
 	// once its shift starts it is not.
@@ -120,6 +125,19 @@ func TestOverflowAfter(t *testing.T) {
 	if v := checkGroupPriority(trace(now, atOnce...)); v != nil {
 		t.Errorf("overflow at once: %v", v)
 	}
+	// With overflow at once, bo, of the default group alone here, drains
+	// vip's queue before its own, vip coming first by priority.
+	now.Customers = append(now.Customers, scenario.Customer{ID: "u4", Channel: "whatsapp", Region: "south"})
+	busy := []router.Event{online(0, "bo"),
+		ev(1, router.EventOpened, 1, "u2", "", "default"), ev(1, router.EventAssigned, 1, "u2", "bo", "default"),
+		ev(2, router.EventOpened, 2, "u1", "", "vip"), ev(2, router.EventAssigned, 2, "u1", "bo", "default"),
+		ev(3, router.EventOpened, 3, "u3", "", "vip"), ev(3, router.EventQueued, 3, "u3", "", "vip"),
+		ev(4, router.EventOpened, 4, "u4", "", "default"), ev(4, router.EventQueued, 4, "u4", "", "default"),
+		ev(5, router.EventClosed, 1, "u2", "bo", "default")}
+	takes := func(conv int, customer string) *Trace {
+		return trace(now, append(slices.Clone(busy), ev(5, router.EventAssigned, conv, customer, "bo", "default"))...)
+	}
+	expectViolation(t, GroupPriority, takes(3, "u3"), takes(4, "u4"), `waited ahead of it in "vip"`)
 }
 
 func TestStoreSplit(t *testing.T) {
@@ -128,13 +146,15 @@ func TestStoreSplit(t *testing.T) {
 		Tenant:   scenario.Tenant{Split: "store"},
 		Channels: map[string]*scenario.Channel{"douyin": {}},
 		Groups: []scenario.Group{
-			{Name: "xihu", Stores: []string{"poi-xihu"}},
+			{Name: "xihu-late", Priority: 2, Stores: []string{"poi-xihu"}},
 			{Name: "empty", Stores: []string{"poi-empty"}},
+			{Name: "xihu", Priority: 1, Stores: []string{"poi-xihu"}}, // before xihu-late by priority
 		},
 		Agents: []scenario.Agent{
 			{ID: "hq", Capacity: 2},
 			{ID: "x1", Store: "poi-xihu", Groups: []string{"xihu"}},
-			{ID: "b1", Store: "poi-bj"}, // no group lists its store: store/poi-bj
+			{ID: "b1", Store: "poi-bj"},                        // no group lists its store: store/poi-bj
+			{ID: "s1", Store: "poi-sh", Reception: ptr(false)}, // store/poi-sh, without s1
 		},
 	}
 	opened := func(store, group string) *Trace {
@@ -147,6 +167,7 @@ func TestStoreSplit(t *testing.T) {
 		{"poi-xihu", "xihu"},
 		{"poi-bj", "store/poi-bj"}, // its agents' implicit group
 		{"poi-empty", "default"},   // its group has no agents
+		{"poi-sh", "default"},      // its agents take no reception
 		{"poi-nowhere", "default"}, // no group, no agents
 		{"", "default"},            // no location permission
 	} {
@@ -172,6 +193,22 @@ func TestStoreSplit(t *testing.T) {
 	}
 	expectViolation(t, EligibleAgent, assigned("hq", "default"), assigned("x1", "default"), `not a member of "default"`)
 	expectViolation(t, EligibleAgent, assigned("b1", "store/poi-bj"), assigned("hq", "store/poi-bj"), `not a member of "store/poi-bj"`)
+
+	// A customer of a traffic flow, whose profile is drawn, belongs to a
+	// group of some profile of the flows on its channel.
+	flows := func(stores ...string) func(group string) *Trace {
+		return func(group string) *Trace {
+			s := *sc
+			s.Traffic = []scenario.Traffic{{Channel: "douyin", Stores: stores}}
+			tr := opened("", group)
+			tr.Scenario = &s
+			tr.Customers[tr.Keys[0]].Profile = nil
+			return tr
+		}
+	}
+	expectViolation(t, GroupPriority, flows("poi-xihu", "poi-bj")("store/poi-bj"), flows("poi-xihu", "poi-bj")("default"),
+		`classified to "default", which no profile of the customer's traffic flows belongs to (want one of "store/poi-bj", "xihu")`)
+	expectViolation(t, GroupPriority, flows()("default"), flows()("xihu"), `(want one of "default")`)
 }
 
 func TestWorkstreamRule(t *testing.T) {
@@ -205,6 +242,11 @@ func TestWorkstreamRule(t *testing.T) {
 	}
 	if u := groupLimits(trace(deskScenario("least-loaded", "none"))); u != nil {
 		t.Errorf("no workstream: %+v", u)
+	}
+	bare := deskScenario("least-loaded", "none")
+	bare.Workstreams = []scenario.Workstream{{Name: "social", Fallback: "sales"}}
+	if u := groupLimits(trace(bare)); u != nil {
+		t.Errorf("a workstream without rules: %+v", u)
 	}
 }
 
@@ -256,6 +298,11 @@ func TestDeclaredDrift(t *testing.T) {
 		return tr
 	}
 	expectViolation(t, NoDrift, page(scenario.Rules{}), page(scenario.Rules{Window: ptr(scenario.Duration(12 * time.Hour))}), "sent_refused drift on messenger")
+	// A standard window as long as the tag's leaves the router nothing
+	// more to allow.
+	long := page(scenario.Rules{})
+	long.Scenario.Channels["messenger"].Settings.(*messenger.Settings).StandardWindow = ptr(scenario.Duration(8 * 24 * time.Hour))
+	expectViolation(t, NoDrift, page(scenario.Rules{}), long, "sent_refused drift on messenger")
 }
 
 // TestTruncatedLogs: a long run's engine log keeps its newest events, a
@@ -303,6 +350,18 @@ func TestTruncatedLogs(t *testing.T) {
 	if u := inboundLimits(journal(30, time.Hour)); u == nil || !strings.Contains(u.Reason, "the messages sent on whatsapp at or before +1h, where its journal of webhooks begins") {
 		t.Errorf("limits %+v", u)
 	}
+	// A message whose oldest try held is after the journal begins, but
+	// which the router logged before: its first tries were lost, and
+	// what the held ones say of its acceptance is not all.
+	retried := func(from time.Duration) *Trace {
+		tr := journal(30, from)
+		tr.Customers[key("u1")].Inbound = []Message{{ID: "wamid.old", At: t0.Add(90 * time.Minute), Tries: 1}}
+		return tr
+	}
+	expectViolation(t, InboundOnce, retried(time.Hour), retried(0), "was never accepted by the router")
+	if u := journalLimits(journal(30, time.Hour)); u == nil || !u.Part || !strings.Contains(u.Reason, "the deliveries answering messages made on whatsapp at or before +1h") {
+		t.Errorf("platform-rules limits %+v", u)
+	}
 
 	// A delivery answering a message the journal may have lost is not
 	// judged; one answering a message it holds is.
@@ -320,6 +379,18 @@ func TestTruncatedLogs(t *testing.T) {
 	day := 24 * 60.0
 	expectViolation(t, PlatformRules, device(time.Hour, 2*day, 30), device(0, 2*day, 30), "before the customer ever wrote")
 	expectViolation(t, PlatformRules, device(time.Hour, 90, 100), device(time.Hour, 90, 90+day+1), "outside the 24h window")
+	expectViolation(t, PlatformRules, device(time.Hour, 30, 30+day+1), device(0, 30, 30+day+1), "outside the 24h window")
+
+	// A log judged up to an event the desk does not model is not held to
+	// leave nothing overdue at its end.
+	timed := deskScenario("least-loaded", "none")
+	timed.Tenant.MissedAfter = scenario.Duration(10 * time.Minute)
+	overdue := func(evs ...router.Event) *Trace {
+		tr := trace(timed, append([]router.Event{ev(0, router.EventOpened, 1, "u1", "", "vip")}, evs...)...)
+		tr.Result.End = t0.Add(time.Hour)
+		return tr
+	}
+	expectViolation(t, Timers, overdue(ev(5, router.EventTransferred, 1, "u1", "ana", "vip")), overdue(), "not marked missed by the end")
 }
 
 // TestNoValidCase: a session whose every case is invalid checked nothing,

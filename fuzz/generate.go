@@ -238,6 +238,7 @@ func (g *gen) around(sc *scenario.Scenario, c gofuzz.Continue) {
 	for _, gr := range b.Groups {
 		gr.Regions = slices.Clone(gr.Regions)
 		gr.EntryPages = slices.Clone(gr.EntryPages)
+		gr.Stores = slices.Clone(gr.Stores)
 		sc.Groups = append(sc.Groups, gr)
 		g.groups = append(g.groups, gr.Name)
 	}

@@ -2,7 +2,9 @@ package fuzz
 
 import (
 	"bytes"
+	"maps"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/omnisim/omnisim/platforms"
@@ -211,6 +213,46 @@ func TestCaseAroundRules(t *testing.T) {
 	}
 	if after, _ := platforms.Format.Encode(base); !bytes.Equal(keep, after) {
 		t.Fatal("generating around the scenario changed it")
+	}
+}
+
+// TestCaseAroundStores: around a scenario that splits by store, the
+// customers and flows draw the stores its groups, agents, customers and
+// flows name, and one none does; around one that does not, no store.
+func TestCaseAroundStores(t *testing.T) {
+	base := &scenario.Scenario{
+		Tenant:    scenario.Tenant{Split: "store"},
+		Channels:  map[string]*scenario.Channel{"douyin": {}},
+		Groups:    []scenario.Group{{Name: "xihu", Stores: []string{"poi-xihu"}}},
+		Agents:    []scenario.Agent{{ID: "b1", Store: "poi-bj"}},
+		Customers: []scenario.Customer{{ID: "c1", Channel: "douyin", Store: "poi-sh"}},
+		Traffic:   []scenario.Traffic{{Channel: "douyin", Stores: []string{"poi-gz"}}},
+	}
+	// The stores drawn by the customers and by the flows of 50 cases.
+	drawn := func(base *scenario.Scenario) (customers, flows []string) {
+		cs, fs := map[string]bool{}, map[string]bool{}
+		for seed := uint64(1); seed <= 50; seed++ {
+			sc := NewCaseAround(base, seed).Scenario
+			for _, cu := range sc.Customers {
+				if cu.Store != "" {
+					cs[cu.Store] = true
+				}
+			}
+			for _, tr := range sc.Traffic {
+				for _, st := range tr.Stores {
+					fs[st] = true
+				}
+			}
+		}
+		return slices.Sorted(maps.Keys(cs)), slices.Sorted(maps.Keys(fs))
+	}
+	want := []string{unknown, "poi-bj", "poi-gz", "poi-sh", "poi-xihu"}
+	if cs, fs := drawn(base); !slices.Equal(cs, want) || !slices.Equal(fs, want) {
+		t.Errorf("stores drawn by customers %q and flows %q, want %q", cs, fs, want)
+	}
+	base.Tenant.Split = "region"
+	if cs, fs := drawn(base); len(cs)+len(fs) > 0 {
+		t.Errorf("stores drawn under the region split: %q, %q", cs, fs)
 	}
 }
 

@@ -416,16 +416,13 @@ func checkInboundOnce(tr *Trace) *Violation {
 	}
 	// A log that lost its oldest events may have lost the inbound event of
 	// a message the platform sent at or before the oldest one it holds.
-	var held time.Time
-	if tr.Lost > 0 {
-		held = tr.EventsFrom()
-	}
+	held := tr.EventsFrom()
 	for _, key := range tr.Keys {
 		c := tr.Customers[key]
 		// A journal that kept only its newest webhooks may have lost any
 		// at or before its oldest: the messages sent then, and the first
 		// tries of those it holds a later try of.
-		from := tr.journalFrom(key.Channel)
+		from := tr.Journals[key.Channel]
 		sent := map[string]bool{}
 		for _, m := range c.Inbound {
 			sent[m.ID] = true
@@ -585,7 +582,7 @@ func checkDevice(tr *Trace, key router.CustomerKey, c *Customer, rule platformRu
 	if !ok {
 		return nil
 	}
-	from := tr.journalFrom(key.Channel)
+	from := tr.Journals[key.Channel]
 	// Each message's window end and allowance: a message made at or after
 	// the window's end opens a new window; the allowance is the message's
 	// own, or the window's when only a new window gives it back.
@@ -912,8 +909,10 @@ func routerOnly(sc *scenario.Scenario, channel string) bool {
 // driftExcused reports whether a drift finding of kind on channel is one
 // the scenario asks for or the faults explain: any finding on a channel
 // with router-only rules, one of a kind the scenario's expectations count
-// ([expectsDrift]), and a refused_accepted on one whose fault plan delays
-// webhooks (a message the platform has and the router not yet).
+// ([expectsDrift]), a refused_accepted on one whose fault plan delays
+// webhooks (a message the platform has and the router not yet), and a
+// sent_refused on a Messenger page without the HUMAN_AGENT tag
+// ([untaggedPage]).
 func driftExcused(sc *scenario.Scenario, channel, kind string) bool {
 	return routerOnly(sc, channel) || expectsDrift(sc, kind) ||
 		kind == result.DriftRefusedAccepted && delays(sc, channel) ||
@@ -935,16 +934,15 @@ func untaggedPage(sc *scenario.Scenario, channel string) bool {
 		return false
 	}
 	// The platform's standard window, cut to the rules' window; the
-	// router's the tag's, or the rules' window.
+	// router's the tag's, or the rules' window (a channel with rules of
+	// the router's own, [channels.NAME.router], is excused by routerOnly
+	// before it comes here).
 	std, tagged := 24*time.Hour, routerms.DefaultHumanAgentWindow
 	if s.StandardWindow != nil {
 		std = s.StandardWindow.D()
 	}
 	if w := ch.Rules.Window; w != nil {
 		std, tagged = min(std, w.D()), w.D()
-	}
-	if ch.Router != nil && ch.Router.Window != nil {
-		tagged = ch.Router.Window.D()
 	}
 	return tagged > std
 }

@@ -424,6 +424,12 @@ func TestSentDeliveredCaptionApart(t *testing.T) {
 		"logged 3 messages to u1 as sent (0 of them failed later), but the device received 2 (1 of them texts that may be captions sent apart)")
 	// A text apart from any file is a message of its own.
 	expectViolation(t, SentDelivered, mk(2, caption, image), mk(1, caption, image), "the device received 2")
+	// So is a text after a file, but not at the same instant, and a file
+	// after a file.
+	later := caption
+	later.At = at.Add(time.Second)
+	expectViolation(t, SentDelivered, mk(2, image, later), mk(1, image, later), "the device received 2")
+	expectViolation(t, SentDelivered, mk(2, image, image), mk(1, image, image), "the device received 2")
 	// Elsewhere a caption travels with its file.
 	sc2 := *sc
 	sc2.Channels = map[string]*scenario.Channel{"whatsapp": {}}

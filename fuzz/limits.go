@@ -18,25 +18,23 @@ import (
 // however long the scenario. The invariants judge what is left and say
 // what they did not.
 
-// deskLimits: the invariants that replay the desk judge nothing of a log
-// that lost its oldest events, and a log up to its first event they do
-// not model.
-func deskLimits(tr *Trace) *Unjudged {
-	if tr.Lost > 0 {
-		return notJudged(lostReason(tr))
-	}
-	_, why := modelledScope(tr)
-	return judgedInPart(why)
-}
+// deskLimits: the invariants that replay the desk judge what [deskScope]
+// leaves them: nothing of a log that lost its oldest events, and a log up
+// to its first event they do not model.
+func deskLimits(tr *Trace) *Unjudged { return deskLimitsAnd(tr, "") }
 
 // groupLimits: group-priority is deskLimits', and leaves out which rule of
 // a workstream a conversation matches.
-func groupLimits(tr *Trace) *Unjudged {
+func groupLimits(tr *Trace) *Unjudged { return deskLimitsAnd(tr, workstreamReason(tr)) }
+
+// deskLimitsAnd is deskLimits with a further part left out ("" for none)
+// where the desk is judged at all.
+func deskLimitsAnd(tr *Trace, more string) *Unjudged {
+	_, why := deskScope(tr)
 	if tr.Lost > 0 {
-		return notJudged(lostReason(tr))
+		return notJudged(why)
 	}
-	_, why := modelledScope(tr)
-	return judgedInPart(why, workstreamReason(tr))
+	return judgedInPart(why, more)
 }
 
 // workstreamReason names the workstreams with rules that the trace's
@@ -90,7 +88,7 @@ func journalReasons(tr *Trace, what string) []string {
 func sentLimits(tr *Trace) *Unjudged {
 	var reasons []string
 	if tr.Lost > 0 {
-		reasons = append(reasons, fmt.Sprintf("the messages sent at or before %s, where the engine's event log begins (it lost the %d events before)", offset(tr, tr.EventsFrom()), tr.Lost))
+		reasons = append(reasons, "the messages sent at or before "+logBegins(tr))
 	}
 	n := 0
 	for _, key := range tr.Keys {
@@ -110,7 +108,7 @@ func timerLimits(tr *Trace) *Unjudged {
 	_, why := modelledScope(tr)
 	lost := ""
 	if tr.Lost > 0 {
-		lost = fmt.Sprintf("the conversations opened at or before %s, where the engine's event log begins (it lost the %d events before)", offset(tr, tr.EventsFrom()), tr.Lost)
+		lost = "the conversations opened at or before " + logBegins(tr)
 	}
 	return judgedInPart(why, lost)
 }
@@ -119,10 +117,28 @@ func timerLimits(tr *Trace) *Unjudged {
 // a conversation's life.
 func wholeLogLimits(tr *Trace) *Unjudged {
 	if tr.Lost > 0 {
-		return notJudged(fmt.Sprintf("the engine's event log kept its newest %d events and lost the %d before them (from %s on), so no conversation's life before then is known",
-			len(tr.Events), tr.Lost, offset(tr, tr.EventsFrom())))
+		return notJudged(logLost(tr) + ", so no conversation's life before then is known")
 	}
 	return nil
+}
+
+// logLost says what the engine's event log lost, for a trace that lost
+// its oldest events (Lost).
+func logLost(tr *Trace) string {
+	return fmt.Sprintf("the engine's event log kept its newest %d events and lost the %d before them (from %s on)",
+		len(tr.Events), tr.Lost, offset(tr, tr.EventsFrom()))
+}
+
+// lostReason says why a trace whose log lost its oldest events is not
+// judged by an invariant that needs the whole log.
+func lostReason(tr *Trace) string {
+	return logLost(tr) + ", so the desk's state where it starts (presence, load, queues) is unknown"
+}
+
+// logBegins says where the log of a trace that lost its oldest events
+// begins, what was before it being unknown, after "at or before".
+func logBegins(tr *Trace) string {
+	return fmt.Sprintf("%s, where the engine's event log begins (it lost the %d events before)", offset(tr, tr.EventsFrom()), tr.Lost)
 }
 
 func quoteList(xs []string) string {

@@ -252,12 +252,6 @@ func (tr *Trace) EventsFrom() time.Time {
 	return tr.Events[0].At
 }
 
-// journalFrom is where the journal of webhooks of a channel begins, zero
-// when it is whole (see [Trace.Journals]).
-func (tr *Trace) journalFrom(channel string) time.Time {
-	return tr.Journals[channel]
-}
-
 // webhookMessage reads a webhook record's kind and message id from its
 // text ("messages wamid.X", "message 1234 (try 2)", ...).
 func webhookMessage(r sim.Record) (kind, id string, ok bool) {

@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -165,7 +166,7 @@ func (t *tenant) byRule(ws *scenario.Workstream, detail, group string) string {
 		}
 	}
 	if want == "" && name == "fallback" {
-		want = cmpOr(ws.Fallback, router.DefaultGroup)
+		want = cmp.Or(ws.Fallback, router.DefaultGroup)
 	}
 	switch {
 	case want == "":
@@ -174,13 +175,6 @@ func (t *tenant) byRule(ws *scenario.Workstream, detail, group string) string {
 		return fmt.Sprintf("classified to %q by %q, whose group is %q", group, detail, want)
 	}
 	return ""
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // classify is the group a conversation of a customer with profile p
@@ -282,7 +276,6 @@ type deskAgent struct {
 type deskConv struct {
 	id       router.ConversationID
 	customer router.CustomerKey
-	group    string // classified to, then the group it was assigned in
 	// class is the group whose queue it waits in: the group it was
 	// classified to, the default group once it overflowed.
 	class  string
@@ -386,7 +379,7 @@ func (d *desk) apply(ev router.Event) {
 			mark(a)
 		}
 	case router.EventOpened:
-		cv := &deskConv{id: ev.Conversation, customer: ev.Customer, group: ev.Group, class: ev.Group, state: router.Waiting, opened: ev.At}
+		cv := &deskConv{id: ev.Conversation, customer: ev.Customer, class: ev.Group, state: router.Waiting, opened: ev.At}
 		d.convs[ev.Conversation] = cv
 		d.order = append(d.order, cv)
 	case router.EventQueued:
@@ -395,11 +388,11 @@ func (d *desk) apply(ev router.Event) {
 		}
 	case router.EventOverflowed:
 		if cv := d.convs[ev.Conversation]; cv != nil {
-			cv.group, cv.class, cv.queued = ev.Group, ev.Group, true
+			cv.class, cv.queued = ev.Group, true
 		}
 	case router.EventAssigned:
 		if cv := d.convs[ev.Conversation]; cv != nil {
-			cv.state, cv.agent, cv.group = router.Assigned, ev.Agent, ev.Group
+			cv.state, cv.agent = router.Assigned, ev.Agent
 		}
 		if a != nil {
 			a.active++
@@ -470,8 +463,7 @@ func deskScope(tr *Trace) (n int, why string) {
 	if tr.Lost > 0 {
 		return 0, lostReason(tr)
 	}
-	n, why = modelledScope(tr)
-	return n, why
+	return modelledScope(tr)
 }
 
 // modelledScope is how many of the trace's events come before the first
@@ -483,13 +475,6 @@ func modelledScope(tr *Trace) (n int, why string) {
 		}
 	}
 	return len(tr.Events), ""
-}
-
-// lostReason says why a trace whose log lost its oldest events is not
-// judged by an invariant that needs the whole log.
-func lostReason(tr *Trace) string {
-	return fmt.Sprintf("the engine's event log kept its newest %d events and lost the %d before them (from %s on), so the desk's state where it starts (presence, load, queues) is unknown",
-		len(tr.Events), tr.Lost, offset(tr, tr.EventsFrom()))
 }
 
 // modelled reports whether the desk models an event: the routing of the
